@@ -1,0 +1,66 @@
+// Package boot holds what every binary does before and around its own
+// work: --version, signal handling, reading the common configuration,
+// logging, tracing, and turning an error into an exit code.
+package boot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/seamhq/seam/platform/auth"
+	"github.com/seamhq/seam/platform/buildinfo"
+	"github.com/seamhq/seam/platform/telemetry"
+)
+
+// AuthConfig is the token part of a service's configuration.
+type AuthConfig struct {
+	// Secret signs and verifies tokens (HS256).
+	Secret string `env:"AUTH_SECRET, required"`
+	// PreviousSecret is still accepted during a key rotation.
+	PreviousSecret string `env:"AUTH_PREVIOUS_SECRET"`
+}
+
+// Verifier builds the token verifier of the configuration.
+func (c AuthConfig) Verifier() (*auth.Verifier, error) {
+	return auth.NewVerifier([]byte(c.Secret), []byte(c.PreviousSecret))
+}
+
+// Main runs a binary: it prints the version for --version, otherwise calls
+// run with a context that ends on SIGINT or SIGTERM, and exits 1 when run
+// fails. It is the only place that exits.
+func Main(name string, run func(ctx context.Context, args []string, stdout io.Writer) error) {
+	args := os.Args[1:]
+	if len(args) > 0 && (args[0] == "--version" || args[0] == "-version" || args[0] == "version") {
+		fmt.Println(buildinfo.String(name))
+		return
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, args, os.Stdout)
+	stop()
+	if err != nil && !errors.Is(err, context.Canceled) {
+		telemetry.DefaultLogger(name).Error("exit", "err", err)
+		os.Exit(1)
+	}
+}
+
+// Observability sets up logs and traces for a service and returns its
+// logger and a function that flushes traces at exit.
+func Observability(ctx context.Context, name string, cfg telemetry.Config, stdout io.Writer) (*slog.Logger, func(), error) {
+	logger := telemetry.NewLogger(stdout, cfg, name)
+	shutdown, err := telemetry.SetupTracing(ctx, cfg, name, buildinfo.Version)
+	if err != nil {
+		return nil, nil, fmt.Errorf("set up tracing: %w", err)
+	}
+	logger.Info("starting", "version", buildinfo.Version, "commit", buildinfo.Revision())
+	return logger, func() {
+		if err := shutdown(context.WithoutCancel(ctx)); err != nil {
+			logger.Warn("flush traces", "err", err)
+		}
+	}, nil
+}

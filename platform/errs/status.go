@@ -1,0 +1,94 @@
+package errs
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+var kindCodes = [...]codes.Code{
+	Internal:           codes.Internal,
+	InvalidArgument:    codes.InvalidArgument,
+	NotFound:           codes.NotFound,
+	AlreadyExists:      codes.AlreadyExists,
+	FailedPrecondition: codes.FailedPrecondition,
+	Aborted:            codes.Aborted,
+	PermissionDenied:   codes.PermissionDenied,
+	Unauthenticated:    codes.Unauthenticated,
+	ResourceExhausted:  codes.ResourceExhausted,
+	Unavailable:        codes.Unavailable,
+}
+
+// Code returns the gRPC code of a kind.
+func (k Kind) Code() codes.Code {
+	if int(k) < len(kindCodes) {
+		return kindCodes[k]
+	}
+	return codes.Internal
+}
+
+// ToStatus turns any error returned by a handler into the status a caller
+// sees. Errors of this package keep their message and violations; context
+// errors keep their meaning; a status from a downstream call passes through;
+// everything else becomes a bare INTERNAL, logged here with its detail so
+// no driver or SQL text reaches the caller.
+func ToStatus(ctx context.Context, logger *slog.Logger, method string, err error) *status.Status {
+	if err == nil {
+		return nil
+	}
+	var e *Error
+	switch {
+	case errors.As(err, &e):
+		if e.Kind == Internal {
+			break
+		}
+		st := status.New(e.Kind.Code(), e.Message)
+		if len(e.Violations) > 0 {
+			br := &errdetails.BadRequest{}
+			for _, v := range e.Violations {
+				br.FieldViolations = append(br.FieldViolations, &errdetails.BadRequest_FieldViolation{
+					Field: v.Field, Description: v.Description,
+				})
+			}
+			if withDetails, derr := st.WithDetails(br); derr == nil {
+				st = withDetails
+			}
+		}
+		return st
+	case errors.Is(err, context.Canceled):
+		return status.New(codes.Canceled, "request canceled")
+	case errors.Is(err, context.DeadlineExceeded):
+		return status.New(codes.DeadlineExceeded, "deadline exceeded")
+	}
+	if st, ok := status.FromError(err); ok && st.Code() != codes.Unknown {
+		return st
+	}
+	logger.ErrorContext(ctx, "internal error", "method", method, "err", err)
+	return status.New(codes.Internal, "internal error")
+}
+
+// UnaryServerInterceptor converts handler errors with ToStatus.
+func UnaryServerInterceptor(logger *slog.Logger) grpc.UnaryServerInterceptor {
+	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+		resp, err := handler(ctx, req)
+		if err != nil {
+			return nil, ToStatus(ctx, logger, info.FullMethod, err).Err()
+		}
+		return resp, nil
+	}
+}
+
+// StreamServerInterceptor converts stream handler errors with ToStatus.
+func StreamServerInterceptor(logger *slog.Logger) grpc.StreamServerInterceptor {
+	return func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+		if err := handler(srv, ss); err != nil {
+			return ToStatus(ss.Context(), logger, info.FullMethod, err).Err()
+		}
+		return nil
+	}
+}

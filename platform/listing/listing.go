@@ -1,0 +1,79 @@
+// Package listing implements the list conventions of every API: page sizes,
+// opaque keyset page tokens (AIP-158) and a small filter language (a subset
+// of AIP-160).
+package listing
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+
+	"github.com/seamhq/seam/platform/errs"
+)
+
+// Page size bounds of every list method.
+const (
+	DefaultPageSize = 50
+	MaxPageSize     = 1000
+)
+
+// PageSize validates a requested page size: 0 means the default, values
+// above the maximum are lowered to it, negative values are an error.
+func PageSize(requested int32) (int, error) {
+	switch {
+	case requested < 0:
+		return 0, errs.Invalid("page_size", "must not be negative")
+	case requested == 0:
+		return DefaultPageSize, nil
+	case requested > MaxPageSize:
+		return MaxPageSize, nil
+	default:
+		return int(requested), nil
+	}
+}
+
+// Token is the position after the last row of a page: the values of the
+// list's sort key in that row, bound to the filter it was made for.
+type Token struct {
+	// After holds the sort key of the last row returned, as strings.
+	After []string `json:"a"`
+	// Query is a digest of the filter and order of the list, so that a
+	// token cannot be replayed against a different query.
+	Query string `json:"q"`
+}
+
+// QueryDigest summarizes the parts of a list request a token depends on.
+func QueryDigest(parts ...string) string {
+	h := sha256.New()
+	for _, p := range parts {
+		fmt.Fprintf(h, "%d:%s;", len(p), p)
+	}
+	return base64.RawURLEncoding.EncodeToString(h.Sum(nil)[:9])
+}
+
+// Encode renders a token as an opaque string.
+func (t Token) Encode() string {
+	b, _ := json.Marshal(t)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// DecodeToken parses a page token made by Encode for the query digest
+// query. An empty string is the first page (nil, nil).
+func DecodeToken(s, query string) (*Token, error) {
+	if s == "" {
+		return nil, nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return nil, errs.Invalid("page_token", "is not a token returned by this list")
+	}
+	var t Token
+	if err := json.Unmarshal(b, &t); err != nil || len(t.After) == 0 {
+		return nil, errs.Invalid("page_token", "is not a token returned by this list")
+	}
+	if t.Query != query {
+		return nil, errs.Invalid("page_token", "was issued for a different filter or order")
+	}
+	return &t, nil
+}

@@ -1,0 +1,161 @@
+// Package money handles exact amounts: strict parsing of decimal strings,
+// ISO 4217 currencies with their minor units, and the one rounding rule of
+// the platform (half away from zero, to the currency's minor unit, per line).
+//
+// No float ever touches an amount: decimals travel as strings on the wire,
+// as numeric in PostgreSQL and as decimal.Decimal in between.
+package money
+
+import (
+	"fmt"
+	"regexp"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/seamhq/seam/platform/errs"
+	moneyv1 "github.com/seamhq/seam/proto/money/v1"
+)
+
+// Money is an exact amount in one currency.
+type Money struct {
+	Currency string
+	Amount   decimal.Decimal
+}
+
+// MaxDigits bounds the digits of any decimal the platform accepts (the
+// integer and fractional parts together), which keeps every value within
+// PostgreSQL numeric columns and stops absurd inputs early.
+const MaxDigits = 30
+
+// decimalPattern accepts "-12", "12.50", "0.001"; it rejects exponents,
+// commas, signs other than a leading minus, a bare point and white space.
+var decimalPattern = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?$`)
+
+// ParseDecimal parses a decimal string strictly.
+func ParseDecimal(s string) (decimal.Decimal, error) {
+	if !decimalPattern.MatchString(s) {
+		return decimal.Decimal{}, fmt.Errorf("%q is not a decimal number (use digits with an optional '.' and no exponent)", s)
+	}
+	digits := 0
+	for _, r := range s {
+		if r >= '0' && r <= '9' {
+			digits++
+		}
+	}
+	if digits > MaxDigits {
+		return decimal.Decimal{}, fmt.Errorf("%q has more than %d digits", s, MaxDigits)
+	}
+	d, err := decimal.NewFromString(s)
+	if err != nil {
+		return decimal.Decimal{}, fmt.Errorf("%q is not a decimal number", s)
+	}
+	return d, nil
+}
+
+// Places returns the number of digits after the point that d needs:
+// trailing zeros do not count, so 1.50 needs one place.
+func Places(d decimal.Decimal) int32 {
+	for p := int32(0); p < -d.Exponent(); p++ {
+		if d.Truncate(p).Equal(d) {
+			return p
+		}
+	}
+	return max(0, -d.Exponent())
+}
+
+// Parse parses an amount in a currency, checking that the currency is known
+// and that the amount has no more decimals than the currency's minor unit.
+// Errors name the "currency_code" or "amount" field.
+func Parse(currency, amount string) (Money, error) {
+	var v errs.Violations
+	cur, ok := LookupCurrency(currency)
+	if !ok {
+		v.Add("currency_code", "%q is not a supported ISO 4217 currency code", currency)
+	}
+	var d decimal.Decimal
+	if amount == "" {
+		v.Add("amount", "is required")
+	} else if parsed, err := ParseDecimal(amount); err != nil {
+		v.Add("amount", "%v", err)
+	} else {
+		d = parsed
+		if ok && Places(d) > cur.MinorUnits {
+			v.Add("amount", "%s allows at most %d decimal places, got %q", cur.Code, cur.MinorUnits, amount)
+		}
+	}
+	if err := v.Err(); err != nil {
+		return Money{}, err
+	}
+	return Money{Currency: cur.Code, Amount: d}, nil
+}
+
+// FromProto converts a wire amount. A nil message is a violation of the
+// field it came from; field is the path of the message in the request
+// ("opportunity.lines[0].unit_price"), used to name bad sub-fields.
+func FromProto(field string, m *moneyv1.Money) (Money, error) {
+	if m == nil {
+		return Money{}, errs.Invalid(field, "is required")
+	}
+	out, err := Parse(m.GetCurrencyCode(), m.GetAmount())
+	if err != nil {
+		var v errs.Violations
+		if merr := v.Merge(field, err); merr != nil {
+			return Money{}, merr
+		}
+		return Money{}, v.Err()
+	}
+	return out, nil
+}
+
+// ToProto converts to the wire form with exactly the currency's minor
+// units ("12.50 EUR", "1200 JPY", "1.250 KWD").
+func ToProto(m Money) *moneyv1.Money {
+	return &moneyv1.Money{CurrencyCode: m.Currency, Amount: m.Format()}
+}
+
+// Format renders the amount with the currency's minor units.
+func (m Money) Format() string {
+	cur, ok := LookupCurrency(m.Currency)
+	if !ok {
+		return m.Amount.String()
+	}
+	return m.Amount.StringFixed(cur.MinorUnits)
+}
+
+func (m Money) String() string { return m.Format() + " " + m.Currency }
+
+// Zero returns a zero amount in currency.
+func Zero(currency string) Money { return Money{Currency: currency, Amount: decimal.Zero} }
+
+// Round rounds d to the minor unit of currency, half away from zero.
+func Round(d decimal.Decimal, currency string) decimal.Decimal {
+	cur, ok := LookupCurrency(currency)
+	if !ok {
+		return d
+	}
+	return d.Round(cur.MinorUnits)
+}
+
+var hundred = decimal.NewFromInt(100)
+
+// LineAmount is the platform's one rule for the value of an order or
+// opportunity line: quantity x unit price x (1 - discount/100), rounded
+// half away from zero to the currency's minor unit, per line. Totals are
+// sums of rounded lines.
+func LineAmount(quantity decimal.Decimal, unitPrice Money, discountPercent decimal.Decimal) Money {
+	gross := quantity.Mul(unitPrice.Amount)
+	net := gross.Mul(hundred.Sub(discountPercent)).Div(hundred)
+	return Money{Currency: unitPrice.Currency, Amount: Round(net, unitPrice.Currency)}
+}
+
+// Sum adds amounts of one currency; it is an error to mix currencies.
+func Sum(currency string, amounts ...Money) (Money, error) {
+	total := decimal.Zero
+	for _, a := range amounts {
+		if a.Currency != currency {
+			return Money{}, fmt.Errorf("cannot add %s to a %s total", a.Currency, currency)
+		}
+		total = total.Add(a.Amount)
+	}
+	return Money{Currency: currency, Amount: total}, nil
+}

@@ -1,0 +1,130 @@
+package money
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/seamhq/seam/platform/errs"
+	moneyv1 "github.com/seamhq/seam/proto/money/v1"
+)
+
+func TestParse(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		currency, amount string
+		want             string // Format() of the result, "" for an error
+		badField         string
+	}{
+		{"EUR", "12.5", "12.50", ""},
+		{"EUR", "12.50", "12.50", ""},
+		{"EUR", "-3", "-3.00", ""},
+		{"EUR", "0.010", "0.01", ""}, // trailing zero is not a third place
+		{"JPY", "1200", "1200", ""},
+		{"KWD", "1.125", "1.125", ""},
+		{"EUR", "12,5", "", "amount"},
+		{"EUR", "1e3", "", "amount"},
+		{"EUR", "1.005", "", "amount"},
+		{"JPY", "1.5", "", "amount"},
+		{"KWD", "1.0001", "", "amount"},
+		{"EUR", " 1", "", "amount"},
+		{"EUR", "+1", "", "amount"},
+		{"EUR", ".5", "", "amount"},
+		{"EUR", "5.", "", "amount"},
+		{"EUR", "", "", "amount"},
+		{"EUR", "NaN", "", "amount"},
+		{"EUR", "1234567890123456789012345678901", "", "amount"},
+		{"eur", "1", "", "currency_code"},
+		{"XXX", "1", "", "currency_code"},
+	}
+	for _, tt := range tests {
+		got, err := Parse(tt.currency, tt.amount)
+		if tt.want != "" {
+			if err != nil {
+				t.Errorf("Parse(%q, %q) = %v", tt.currency, tt.amount, err)
+				continue
+			}
+			if got.Format() != tt.want {
+				t.Errorf("Parse(%q, %q).Format() = %q, want %q", tt.currency, tt.amount, got.Format(), tt.want)
+			}
+			continue
+		}
+		var e *errs.Error
+		if err == nil || !errors.As(err, &e) || e.Kind != errs.InvalidArgument {
+			t.Errorf("Parse(%q, %q) error = %v, want InvalidArgument", tt.currency, tt.amount, err)
+			continue
+		}
+		if e.Violations[0].Field != tt.badField {
+			t.Errorf("Parse(%q, %q) field = %q, want %q", tt.currency, tt.amount, e.Violations[0].Field, tt.badField)
+		}
+	}
+}
+
+func TestFromProtoNamesNestedField(t *testing.T) {
+	t.Parallel()
+	_, err := FromProto("lines[1].unit_price", &moneyv1.Money{CurrencyCode: "EUR", Amount: "1.999"})
+	var e *errs.Error
+	if !errors.As(err, &e) || e.Violations[0].Field != "lines[1].unit_price.amount" {
+		t.Fatalf("FromProto error = %v, want violation of lines[1].unit_price.amount", err)
+	}
+	_, err = FromProto("total", nil)
+	if !errors.As(err, &e) || e.Violations[0].Field != "total" {
+		t.Fatalf("FromProto(nil) error = %v, want violation of total", err)
+	}
+}
+
+func TestLineAmount(t *testing.T) {
+	t.Parallel()
+	d := decimal.RequireFromString
+	tests := []struct {
+		qty, price, currency, discount, want string
+	}{
+		{"3", "19.99", "EUR", "0", "59.97"},
+		{"1", "10.00", "EUR", "12.5", "8.75"},
+		{"1", "0.05", "EUR", "50", "0.03"},   // 0.025 rounds half away from zero
+		{"1", "-0.05", "EUR", "50", "-0.03"}, // symmetric for credits
+		{"3", "333", "JPY", "10", "899"},     // 899.1
+		{"7", "1.235", "KWD", "3", "8.386"},  // 8.38565
+		{"5", "120.00", "EUR", "100", "0.00"},
+		{"2.5", "4.00", "EUR", "0", "10.00"},
+		{"1000000000000", "99999.99", "USD", "0", "99999990000000000.00"},
+	}
+	for _, tt := range tests {
+		got := LineAmount(d(tt.qty), Money{Currency: tt.currency, Amount: d(tt.price)}, d(tt.discount))
+		if got.Format() != tt.want {
+			t.Errorf("LineAmount(%s x %s %s - %s%%) = %s, want %s", tt.qty, tt.price, tt.currency, tt.discount, got.Format(), tt.want)
+		}
+	}
+}
+
+func TestSumRejectsMixedCurrencies(t *testing.T) {
+	t.Parallel()
+	if _, err := Sum("EUR", Zero("EUR"), Zero("USD")); err == nil {
+		t.Fatal("Sum of EUR and USD succeeded")
+	}
+	got, err := Sum("EUR", Money{"EUR", decimal.RequireFromString("0.10")}, Money{"EUR", decimal.RequireFromString("0.20")})
+	if err != nil || got.Format() != "0.30" {
+		t.Fatalf("Sum = %v, %v; want 0.30", got, err)
+	}
+}
+
+func FuzzParseDecimal(f *testing.F) {
+	for _, s := range []string{"1", "-1.50", "1e3", "12,5", "", ".", "00.0", "9999999999999999999999999999999"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d, err := ParseDecimal(s)
+		if err != nil {
+			return
+		}
+		// Whatever parses must print back to an equal value and parse again.
+		again, err := ParseDecimal(d.String())
+		if err != nil {
+			t.Fatalf("ParseDecimal(%q) = %s, which does not parse: %v", s, d, err)
+		}
+		if !again.Equal(d) {
+			t.Fatalf("round trip of %q: %s != %s", s, again, d)
+		}
+	})
+}

@@ -1,0 +1,160 @@
+package server
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"google.golang.org/grpc"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+)
+
+//go:embed docsui
+var docsUI embed.FS
+
+// JSONMarshaler is the REST encoding of every API: proto field names,
+// enums as names, and unknown fields rejected instead of silently dropped.
+func JSONMarshaler() runtime.Marshaler {
+	return &runtime.HTTPBodyMarshaler{Marshaler: &runtime.JSONPb{
+		MarshalOptions:   protojson.MarshalOptions{UseProtoNames: true},
+		UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
+	}}
+}
+
+func (s *Server) httpHandler(ctx context.Context, reg *prometheus.Registry) (http.Handler, *grpc.ClientConn, error) {
+	conn, err := grpc.NewClient(s.loopback(), gatewayDialOptions()...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("dial own gRPC server: %w", err)
+	}
+	gw := runtime.NewServeMux(
+		runtime.WithMarshalerOption(runtime.MIMEWildcard, JSONMarshaler()),
+		runtime.WithForwardResponseOption(setETag),
+		runtime.WithDisablePathLengthFallback(),
+	)
+	for _, register := range s.svc.Gateways {
+		if err := register(ctx, gw, conn); err != nil {
+			conn.Close()
+			return nil, nil, fmt.Errorf("register gateway: %w", err)
+		}
+	}
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintln(w, "ok")
+	})
+	mux.HandleFunc("GET /readyz", s.readyz)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(s.svc.OpenAPI)
+	})
+	mux.HandleFunc("GET /docs", s.docs)
+	ui, _ := fs.Sub(docsUI, "docsui")
+	mux.Handle("GET /docs/ui/", http.StripPrefix("/docs/ui/", http.FileServerFS(ui)))
+	api := otelhttp.NewHandler(s.restGuard(gw), "rest", otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string {
+		return r.Method + " " + r.URL.Path
+	}))
+	mux.Handle("/v1/", api)
+	for pattern, h := range s.svc.Routes {
+		mux.Handle(pattern, h)
+	}
+	return mux, conn, nil
+}
+
+// restGuard applies the REST conventions the gateway does not: a body size
+// cap, no method override, and CORS only for configured origins.
+func (s *Server) restGuard(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if origin := r.Header.Get("Origin"); origin != "" && slices.Contains(s.cfg.CORSOrigins, origin) {
+			h := w.Header()
+			h.Set("Access-Control-Allow-Origin", origin)
+			h.Set("Access-Control-Expose-Headers", "ETag, Retry-After")
+			h.Add("Vary", "Origin")
+			if r.Method == http.MethodOptions {
+				h.Set("Access-Control-Allow-Methods", "GET, POST, PATCH, DELETE")
+				h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, If-Match")
+				h.Set("Access-Control-Max-Age", "600")
+				w.WriteHeader(http.StatusNoContent)
+				return
+			}
+		}
+		if r.Header.Get("X-HTTP-Method-Override") != "" {
+			writeJSONError(w, http.StatusBadRequest, 3, "X-HTTP-Method-Override is not supported")
+			return
+		}
+		if r.ContentLength > s.cfg.MaxBodyBytes {
+			writeJSONError(w, http.StatusRequestEntityTooLarge, 3, fmt.Sprintf("request body larger than %d bytes", s.cfg.MaxBodyBytes))
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
+		next.ServeHTTP(w, r)
+	})
+}
+
+func writeJSONError(w http.ResponseWriter, status, code int, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	fmt.Fprintf(w, `{"code":%d,"message":%q,"details":[]}`, code, msg)
+}
+
+// setETag copies a response message's etag field into the ETag header.
+func setETag(_ context.Context, w http.ResponseWriter, m proto.Message) error {
+	if m == nil {
+		return nil
+	}
+	fd := m.ProtoReflect().Descriptor().Fields().ByName("etag")
+	if fd == nil || fd.Kind() != protoreflect.StringKind {
+		return nil
+	}
+	if etag := m.ProtoReflect().Get(fd).String(); etag != "" {
+		w.Header().Set("ETag", `"`+etag+`"`)
+	}
+	return nil
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if err := s.ready(ctx); err != nil {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintf(w, "not ready: %v\n", err)
+		return
+	}
+	fmt.Fprintln(w, "ready")
+}
+
+var docsPage = template.Must(template.New("docs").Parse(`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>{{.}} API</title>
+<link rel="stylesheet" href="/docs/ui/swagger-ui.css">
+</head>
+<body>
+<div id="ui"></div>
+<script src="/docs/ui/swagger-ui-bundle.js"></script>
+<script>
+window.ui = SwaggerUIBundle({url: "/openapi.json", dom_id: "#ui", deepLinking: true});
+</script>
+</body>
+</html>
+`))
+
+func (s *Server) docs(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	docsPage.Execute(w, strings.ToUpper(s.svc.Name[:1])+s.svc.Name[1:])
+}

@@ -1,0 +1,257 @@
+// Package server is the one way a service starts: a gRPC server and its
+// REST/JSON gateway on their own ports, with health, readiness, metrics,
+// OpenAPI and docs, authentication, error mapping, access logs, traces and
+// graceful shutdown.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	grpcprom "github.com/grpc-ecosystem/go-grpc-middleware/providers/prometheus"
+	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/reflection"
+
+	"github.com/seamhq/seam/platform/auth"
+	"github.com/seamhq/seam/platform/errs"
+)
+
+// Config is the network part of a service's configuration. The service
+// supplies its own default addresses.
+type Config struct {
+	GRPCAddr        string        `env:"GRPC_ADDR"`
+	HTTPAddr        string        `env:"HTTP_ADDR"`
+	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT, default=20s"`
+	// Origins allowed to call the REST API from a browser; empty allows none.
+	CORSOrigins []string `env:"CORS_ORIGINS"`
+	// Largest request body the gateway accepts.
+	MaxBodyBytes int64 `env:"MAX_BODY_BYTES, default=1048576"`
+	// Requests per second each caller may make (0 disables the limit), with
+	// bursts up to RateBurst.
+	RateLimit float64 `env:"RATE_LIMIT, default=0"`
+	RateBurst int     `env:"RATE_BURST, default=200"`
+}
+
+// GatewayRegistrar registers a generated gateway handler that calls the
+// gRPC server over conn (the generated Register*Handler functions).
+type GatewayRegistrar func(ctx context.Context, mux *runtime.ServeMux, conn *grpc.ClientConn) error
+
+// Service describes what a service plugs into the server.
+type Service struct {
+	// Name appears in logs, metrics and the docs page.
+	Name string
+	// Register adds the gRPC service implementations.
+	Register func(*grpc.Server)
+	// Gateways register the REST routes.
+	Gateways []GatewayRegistrar
+	// OpenAPI is the service's OpenAPI document, served at /openapi.json.
+	OpenAPI []byte
+	// Policy lists the roles allowed to call each RPC.
+	Policy auth.Policy
+	// Ready reports whether the service can take traffic (database reachable,
+	// migrations applied). Nil means always ready.
+	Ready func(context.Context) error
+	// Routes are extra HTTP handlers by mux pattern ("/" for a console).
+	Routes map[string]http.Handler
+}
+
+// Options carries the process-wide collaborators.
+type Options struct {
+	Logger   *slog.Logger
+	Verifier *auth.Verifier
+	// Registry receives the server's metrics and is served at /metrics; a
+	// fresh one is made when nil.
+	Registry *prometheus.Registry
+}
+
+// Server is a started-but-not-serving service: its listeners are bound, so
+// their addresses are known (tests use port 0) before Run.
+type Server struct {
+	cfg    Config
+	svc    Service
+	log    *slog.Logger
+	grpc   *grpc.Server
+	health *health.Server
+	http   *http.Server
+
+	grpcLis, httpLis net.Listener
+	gatewayConn      *grpc.ClientConn
+	ready            func(context.Context) error
+}
+
+// New binds the listeners and builds the servers.
+func New(ctx context.Context, cfg Config, svc Service, opts Options) (*Server, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Verifier == nil {
+		return nil, errors.New("server: no token verifier")
+	}
+	if opts.Registry == nil {
+		opts.Registry = prometheus.NewRegistry()
+	}
+	s := &Server{cfg: cfg, svc: svc, log: opts.Logger, ready: svc.Ready}
+	if s.ready == nil {
+		s.ready = func(context.Context) error { return nil }
+	}
+
+	reg := opts.Registry
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics := grpcprom.NewServerMetrics(grpcprom.WithServerHandlingTimeHistogram(
+		grpcprom.WithHistogramBuckets([]float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5}),
+	))
+	reg.MustRegister(metrics)
+	limiter := newRateLimiter(cfg.RateLimit, cfg.RateBurst)
+
+	s.grpc = grpc.NewServer(
+		grpc.StatsHandler(otelgrpc.NewServerHandler()),
+		grpc.ChainUnaryInterceptor(
+			metrics.UnaryServerInterceptor(),
+			accessLogUnary(s.log),
+			errs.UnaryServerInterceptor(s.log),
+			recoverUnary(s.log),
+			opts.Verifier.UnaryServerInterceptor(svc.Policy),
+			limiter.unary,
+		),
+		grpc.ChainStreamInterceptor(
+			metrics.StreamServerInterceptor(),
+			accessLogStream(s.log),
+			errs.StreamServerInterceptor(s.log),
+			recoverStream(s.log),
+			opts.Verifier.StreamServerInterceptor(svc.Policy),
+			limiter.stream,
+		),
+	)
+	s.health = health.NewServer()
+	healthpb.RegisterHealthServer(s.grpc, s.health)
+	reflection.Register(s.grpc)
+	if svc.Register != nil {
+		svc.Register(s.grpc)
+	}
+	metrics.InitializeMetrics(s.grpc)
+
+	var err error
+	if s.grpcLis, err = net.Listen("tcp", cfg.GRPCAddr); err != nil {
+		return nil, fmt.Errorf("listen for gRPC on %s: %w", cfg.GRPCAddr, err)
+	}
+	if s.httpLis, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
+		s.grpcLis.Close()
+		return nil, fmt.Errorf("listen for HTTP on %s: %w", cfg.HTTPAddr, err)
+	}
+
+	handler, conn, err := s.httpHandler(ctx, reg)
+	if err != nil {
+		s.grpcLis.Close()
+		s.httpLis.Close()
+		return nil, err
+	}
+	s.gatewayConn = conn
+	s.http = &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+	}
+	return s, nil
+}
+
+// GRPCAddr is the bound gRPC address.
+func (s *Server) GRPCAddr() string { return s.grpcLis.Addr().String() }
+
+// HTTPAddr is the bound HTTP address.
+func (s *Server) HTTPAddr() string { return s.httpLis.Addr().String() }
+
+// loopback returns an address of the gRPC listener that the gateway in the
+// same process can dial.
+func (s *Server) loopback() string {
+	port := s.grpcLis.Addr().(*net.TCPAddr).Port
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+}
+
+// Run serves until ctx ends, then shuts down in reverse order of start:
+// health turns NOT_SERVING, the gRPC server stops gracefully (streams are
+// cut at the deadline), then the HTTP server drains.
+func (s *Server) Run(ctx context.Context) error {
+	errc := make(chan error, 2)
+	go func() { errc <- s.grpc.Serve(s.grpcLis) }()
+	go func() {
+		if err := s.http.Serve(s.httpLis); !errors.Is(err, http.ErrServerClosed) {
+			errc <- err
+			return
+		}
+		errc <- nil
+	}()
+	var wg sync.WaitGroup
+	wg.Go(func() { s.watchReadiness(ctx) })
+	s.log.Info("serving", "grpc", s.GRPCAddr(), "http", s.HTTPAddr())
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case runErr = <-errc:
+	}
+	s.log.Info("shutting down")
+	s.health.Shutdown()
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.ShutdownTimeout)
+	defer cancel()
+
+	stopped := make(chan struct{})
+	go func() { s.grpc.GracefulStop(); close(stopped) }()
+	select {
+	case <-stopped:
+	case <-shutdownCtx.Done():
+		s.grpc.Stop()
+	}
+	if err := s.http.Shutdown(shutdownCtx); err != nil {
+		s.log.Warn("HTTP shutdown", "err", err)
+		s.http.Close()
+	}
+	s.gatewayConn.Close()
+	wg.Wait()
+	return runErr
+}
+
+func (s *Server) watchReadiness(ctx context.Context) {
+	t := time.NewTicker(2 * time.Second)
+	defer t.Stop()
+	for {
+		checkCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		err := s.ready(checkCtx)
+		cancel()
+		st := healthpb.HealthCheckResponse_SERVING
+		if err != nil {
+			st = healthpb.HealthCheckResponse_NOT_SERVING
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		s.health.SetServingStatus("", st)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// dialOptions are what the gateway uses to call its own gRPC server.
+func gatewayDialOptions() []grpc.DialOption {
+	return []grpc.DialOption{
+		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithStatsHandler(otelgrpc.NewClientHandler()),
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(64 << 20)),
+	}
+}

@@ -1,0 +1,249 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+
+	"github.com/seamhq/seam/platform/auth"
+	"github.com/seamhq/seam/platform/errs"
+	crmv1 "github.com/seamhq/seam/proto/crm/v1"
+	"github.com/seamhq/seam/proto/openapi"
+)
+
+// accounts is a stand-in service that exercises the error paths.
+type accounts struct {
+	crmv1.UnimplementedAccountServiceServer
+}
+
+func (accounts) CreateAccount(_ context.Context, req *crmv1.CreateAccountRequest) (*crmv1.Account, error) {
+	var v errs.Violations
+	if req.GetAccount().GetName() == "" {
+		v.Add("account.name", "is required")
+	}
+	if req.GetAccount().GetWebsite() == "bad" {
+		v.Add("account.website", "is not a domain")
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	return &crmv1.Account{Id: "a1", Name: req.GetAccount().GetName(), Etag: "1"}, nil
+}
+
+func (accounts) GetAccount(_ context.Context, req *crmv1.GetAccountRequest) (*crmv1.Account, error) {
+	switch req.GetId() {
+	case "panic":
+		panic("boom")
+	case "db":
+		return nil, io.ErrUnexpectedEOF // an unexpected internal error
+	}
+	return nil, errs.NotFoundf("account %q", req.GetId())
+}
+
+var secret = []byte("test-secret")
+
+func start(t *testing.T, cfg Config) *Server {
+	t.Helper()
+	v, err := auth.NewVerifier(secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.MaxBodyBytes == 0 {
+		cfg.MaxBodyBytes = 1 << 20
+	}
+	cfg.GRPCAddr, cfg.HTTPAddr, cfg.ShutdownTimeout = "127.0.0.1:0", "127.0.0.1:0", 5*time.Second
+	ctx, cancel := context.WithCancel(context.Background())
+	svc := Service{
+		Name:     "crm",
+		Register: func(s *grpc.Server) { crmv1.RegisterAccountServiceServer(s, accounts{}) },
+		Gateways: []GatewayRegistrar{crmv1.RegisterAccountServiceHandler},
+		OpenAPI:  openapi.CRM,
+		Policy: auth.Policy{
+			"/crm.v1.AccountService/CreateAccount": {auth.Sales},
+			"/crm.v1.AccountService/GetAccount":    {auth.Sales},
+		},
+	}
+	s, err := New(ctx, cfg, svc, Options{Logger: slog.New(slog.DiscardHandler), Verifier: v})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	})
+	return s
+}
+
+func token(t *testing.T, roles ...auth.Role) string {
+	tok, err := auth.Sign(secret, "tester", roles, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+type httpResult struct {
+	status int
+	body   map[string]any
+	header http.Header
+}
+
+func call(t *testing.T, s *Server, method, path, tok, body string) httpResult {
+	t.Helper()
+	req, err := http.NewRequest(method, "http://"+s.HTTPAddr()+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	res := httpResult{status: resp.StatusCode, header: resp.Header}
+	_ = json.Unmarshal(raw, &res.body)
+	return res
+}
+
+func TestREST(t *testing.T) {
+	t.Parallel()
+	s := start(t, Config{MaxBodyBytes: 4096})
+	sales, finance := token(t, auth.Sales), token(t, auth.Finance)
+
+	tests := []struct {
+		name, method, path, tok, body string
+		status                        int
+	}{
+		{"no token", "GET", "/v1/accounts/x", "", "", 401},
+		{"bad token", "GET", "/v1/accounts/x", "nope", "", 401},
+		{"wrong role", "GET", "/v1/accounts/x", finance, "", 403},
+		{"not found", "GET", "/v1/accounts/x", sales, "", 404},
+		{"panic is internal", "GET", "/v1/accounts/panic", sales, "", 500},
+		{"driver error is internal", "GET", "/v1/accounts/db", sales, "", 500},
+		{"created", "POST", "/v1/accounts", sales, `{"name":"Acme"}`, 200},
+		{"camelCase accepted", "POST", "/v1/accounts", sales, `{"name":"Acme","erpCustomerId":""}`, 200},
+		{"unknown field rejected", "POST", "/v1/accounts", sales, `{"name":"Acme","nmae":"x"}`, 400},
+		{"malformed json", "POST", "/v1/accounts", sales, `{"name":`, 400},
+		{"body too large", "POST", "/v1/accounts", sales, `{"name":"` + strings.Repeat("a", 5000) + `"}`, 413},
+		{"unknown route", "GET", "/v1/nothing", sales, "", 404},
+	}
+	for _, tt := range tests {
+		got := call(t, s, tt.method, tt.path, tt.tok, tt.body)
+		if got.status != tt.status {
+			t.Errorf("%s: %s %s = %d %v, want %d", tt.name, tt.method, tt.path, got.status, got.body, tt.status)
+		}
+	}
+
+	// Internal errors never leak their cause.
+	if got := call(t, s, "GET", "/v1/accounts/db", sales, ""); got.body["message"] != "internal error" {
+		t.Errorf("internal error message = %v", got.body["message"])
+	}
+	// Field violations reach REST callers, one per bad field.
+	got := call(t, s, "POST", "/v1/accounts", sales, `{"website":"bad"}`)
+	details, _ := got.body["details"].([]any)
+	if got.status != 400 || len(details) != 1 {
+		t.Fatalf("violations: %d %v", got.status, got.body)
+	}
+	fields := details[0].(map[string]any)["field_violations"].([]any)
+	if len(fields) != 2 {
+		t.Errorf("field violations = %v, want 2", fields)
+	}
+	// The etag travels as a header too.
+	if got := call(t, s, "POST", "/v1/accounts", sales, `{"name":"Acme"}`); got.header.Get("ETag") != `"1"` {
+		t.Errorf("ETag header = %q", got.header.Get("ETag"))
+	}
+}
+
+func TestOperationalEndpoints(t *testing.T) {
+	t.Parallel()
+	s := start(t, Config{})
+	for path, want := range map[string]string{
+		"/healthz":                      "ok",
+		"/readyz":                       "ready",
+		"/metrics":                      "grpc_server_handled_total",
+		"/openapi.json":                 `"swagger"`,
+		"/docs":                         "swagger-ui-bundle.js",
+		"/docs/ui/swagger-ui-bundle.js": "SwaggerUIBundle",
+	} {
+		resp, err := http.Get("http://" + s.HTTPAddr() + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(string(body), want) {
+			t.Errorf("GET %s = %d, body without %q", path, resp.StatusCode, want)
+		}
+	}
+}
+
+func TestGRPC(t *testing.T) {
+	t.Parallel()
+	s := start(t, Config{})
+	conn, err := grpc.NewClient(s.GRPCAddr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	ctx := context.Background()
+
+	// Health needs no token.
+	hc, err := healthpb.NewHealthClient(conn).Check(ctx, &healthpb.HealthCheckRequest{})
+	if err != nil || hc.GetStatus() != healthpb.HealthCheckResponse_SERVING {
+		t.Fatalf("health = %v, %v", hc, err)
+	}
+
+	client := crmv1.NewAccountServiceClient(conn)
+	if _, err := client.GetAccount(ctx, &crmv1.GetAccountRequest{Id: "x"}); status.Code(err) != codes.Unauthenticated {
+		t.Errorf("no token: %v", err)
+	}
+	withToken := func(tok string) context.Context {
+		return metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+tok)
+	}
+	if _, err := client.GetAccount(withToken(token(t, auth.Finance)), &crmv1.GetAccountRequest{Id: "x"}); status.Code(err) != codes.PermissionDenied {
+		t.Errorf("finance token: %v", err)
+	}
+	_, err = client.CreateAccount(withToken(token(t, auth.Sales)), &crmv1.CreateAccountRequest{Account: &crmv1.Account{}})
+	st := status.Convert(err)
+	if st.Code() != codes.InvalidArgument || len(st.Details()) != 1 {
+		t.Fatalf("invalid create: %v", err)
+	}
+	br := st.Details()[0].(*errdetails.BadRequest)
+	if br.GetFieldViolations()[0].GetField() != "account.name" {
+		t.Errorf("violation = %v", br)
+	}
+}
+
+func TestRateLimit(t *testing.T) {
+	t.Parallel()
+	s := start(t, Config{RateLimit: 1, RateBurst: 2})
+	sales := token(t, auth.Sales)
+	var statuses []int
+	for range 4 {
+		statuses = append(statuses, call(t, s, "GET", "/v1/accounts/x", sales, "").status)
+	}
+	if statuses[0] != 404 || statuses[3] != 429 {
+		t.Errorf("statuses = %v, want 404 first and 429 once the burst is spent", statuses)
+	}
+}

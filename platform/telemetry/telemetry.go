@@ -1,0 +1,105 @@
+// Package telemetry sets up the logs and traces of a process: JSON logs
+// through log/slog carrying the trace and span of the request they belong
+// to, and OpenTelemetry traces exported over OTLP when
+// OTEL_EXPORTER_OTLP_ENDPOINT is set (the standard OpenTelemetry variables
+// configure the exporter). Without an endpoint spans are still created and
+// propagated, so trace ids in logs and events stay meaningful.
+package telemetry
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	semconv "go.opentelemetry.io/otel/semconv/v1.26.0"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// Config is the telemetry part of a service's configuration.
+type Config struct {
+	LogLevel     string `env:"LOG_LEVEL, default=info"`
+	LogFormat    string `env:"LOG_FORMAT, default=json"`
+	OTLPEndpoint string `env:"OTEL_EXPORTER_OTLP_ENDPOINT"`
+}
+
+// NewLogger returns a logger writing to w in the configured format, adding
+// trace_id and span_id from the context of each record.
+func NewLogger(w io.Writer, cfg Config, service string) *slog.Logger {
+	level := slog.LevelInfo
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler
+	if strings.EqualFold(cfg.LogFormat, "text") {
+		h = slog.NewTextHandler(w, opts)
+	} else {
+		h = slog.NewJSONHandler(w, opts)
+	}
+	return slog.New(traceHandler{h}).With("service", service)
+}
+
+// DefaultLogger is NewLogger on standard error with default settings, for
+// the moments before configuration is read.
+func DefaultLogger(service string) *slog.Logger {
+	return NewLogger(os.Stderr, Config{LogLevel: "info"}, service)
+}
+
+type traceHandler struct{ slog.Handler }
+
+func (h traceHandler) Handle(ctx context.Context, r slog.Record) error {
+	if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
+		r.AddAttrs(slog.String("trace_id", sc.TraceID().String()), slog.String("span_id", sc.SpanID().String()))
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h traceHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return traceHandler{h.Handler.WithAttrs(attrs)}
+}
+
+func (h traceHandler) WithGroup(name string) slog.Handler { return traceHandler{h.Handler.WithGroup(name)} }
+
+// SetupTracing installs the global tracer provider and W3C propagators. The
+// returned function flushes and stops the exporter.
+func SetupTracing(ctx context.Context, cfg Config, service, version string) (func(context.Context) error, error) {
+	otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}))
+	res, err := resource.Merge(resource.Default(), resource.NewWithAttributes(semconv.SchemaURL,
+		semconv.ServiceName(service), semconv.ServiceVersion(version)))
+	if err != nil && !errors.Is(err, resource.ErrSchemaURLConflict) {
+		return nil, err
+	}
+	opts := []sdktrace.TracerProviderOption{sdktrace.WithResource(res)}
+	if cfg.OTLPEndpoint != "" {
+		exp, err := otlptracegrpc.New(ctx)
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, sdktrace.WithBatcher(exp))
+	}
+	tp := sdktrace.NewTracerProvider(opts...)
+	otel.SetTracerProvider(tp)
+	return tp.Shutdown, nil
+}
+
+// Inject returns the W3C trace context of ctx as a map, for carrying a trace
+// across an event feed.
+func Inject(ctx context.Context) map[string]string {
+	carrier := propagation.MapCarrier{}
+	otel.GetTextMapPropagator().Inject(ctx, carrier)
+	return carrier
+}
+
+// Extract returns ctx joined to the trace carried in m.
+func Extract(ctx context.Context, m map[string]string) context.Context {
+	if len(m) == 0 {
+		return ctx
+	}
+	return otel.GetTextMapPropagator().Extract(ctx, propagation.MapCarrier(m))
+}
