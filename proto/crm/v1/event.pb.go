@@ -39,6 +39,9 @@ type Event struct {
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	// W3C trace context of the request that made the change.
 	TraceContext map[string]string `protobuf:"bytes,6,rep,name=trace_context,json=traceContext,proto3" json:"trace_context,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// Version of the resource after this change; it increases with every
+	// change of the key, so a consumer can drop stale or repeated updates.
+	Version int64 `protobuf:"varint,7,opt,name=version,proto3" json:"version,omitempty"`
 	// Types that are valid to be assigned to Payload:
 	//
 	//	*Event_Account
@@ -118,6 +121,13 @@ func (x *Event) GetTraceContext() map[string]string {
 		return x.TraceContext
 	}
 	return nil
+}
+
+func (x *Event) GetVersion() int64 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
 }
 
 func (x *Event) GetPayload() isEvent_Payload {
@@ -317,7 +327,7 @@ var File_crm_v1_event_proto protoreflect.FileDescriptor
 
 const file_crm_v1_event_proto_rawDesc = "" +
 	"\n" +
-	"\x12crm/v1/event.proto\x12\x06crm.v1\x1a\x14crm/v1/account.proto\x1a\x18crm/v1/opportunity.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x8a\x03\n" +
+	"\x12crm/v1/event.proto\x12\x06crm.v1\x1a\x14crm/v1/account.proto\x1a\x18crm/v1/opportunity.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa4\x03\n" +
 	"\x05Event\x12\x16\n" +
 	"\x06cursor\x18\x01 \x01(\tR\x06cursor\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\tR\x02id\x12\x12\n" +
@@ -325,7 +335,8 @@ const file_crm_v1_event_proto_rawDesc = "" +
 	"\x03key\x18\x04 \x01(\tR\x03key\x12;\n" +
 	"\vcreate_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x12D\n" +
-	"\rtrace_context\x18\x06 \x03(\v2\x1f.crm.v1.Event.TraceContextEntryR\ftraceContext\x12+\n" +
+	"\rtrace_context\x18\x06 \x03(\v2\x1f.crm.v1.Event.TraceContextEntryR\ftraceContext\x12\x18\n" +
+	"\aversion\x18\a \x01(\x03R\aversion\x12+\n" +
 	"\aaccount\x18\n" +
 	" \x01(\v2\x0f.crm.v1.AccountH\x00R\aaccount\x127\n" +
 	"\vopportunity\x18\v \x01(\v2\x13.crm.v1.OpportunityH\x00R\vopportunity\x1a?\n" +

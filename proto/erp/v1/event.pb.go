@@ -35,6 +35,9 @@ type Event struct {
 	Key          string                 `protobuf:"bytes,4,opt,name=key,proto3" json:"key,omitempty"`
 	CreateTime   *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	TraceContext map[string]string      `protobuf:"bytes,6,rep,name=trace_context,json=traceContext,proto3" json:"trace_context,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// Version of the resource after this change; it increases with every
+	// change of the key, so a consumer can drop stale or repeated updates.
+	Version int64 `protobuf:"varint,7,opt,name=version,proto3" json:"version,omitempty"`
 	// Types that are valid to be assigned to Payload:
 	//
 	//	*Event_Customer
@@ -116,6 +119,13 @@ func (x *Event) GetTraceContext() map[string]string {
 		return x.TraceContext
 	}
 	return nil
+}
+
+func (x *Event) GetVersion() int64 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
 }
 
 func (x *Event) GetPayload() isEvent_Payload {
@@ -341,7 +351,7 @@ var File_erp_v1_event_proto protoreflect.FileDescriptor
 
 const file_erp_v1_event_proto_rawDesc = "" +
 	"\n" +
-	"\x12erp/v1/event.proto\x12\x06erp.v1\x1a\x15erp/v1/customer.proto\x1a\x11erp/v1/item.proto\x1a\x18erp/v1/sales_order.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe8\x03\n" +
+	"\x12erp/v1/event.proto\x12\x06erp.v1\x1a\x15erp/v1/customer.proto\x1a\x11erp/v1/item.proto\x1a\x18erp/v1/sales_order.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x82\x04\n" +
 	"\x05Event\x12\x16\n" +
 	"\x06cursor\x18\x01 \x01(\tR\x06cursor\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\tR\x02id\x12\x12\n" +
@@ -349,7 +359,8 @@ const file_erp_v1_event_proto_rawDesc = "" +
 	"\x03key\x18\x04 \x01(\tR\x03key\x12;\n" +
 	"\vcreate_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x12D\n" +
-	"\rtrace_context\x18\x06 \x03(\v2\x1f.erp.v1.Event.TraceContextEntryR\ftraceContext\x12.\n" +
+	"\rtrace_context\x18\x06 \x03(\v2\x1f.erp.v1.Event.TraceContextEntryR\ftraceContext\x12\x18\n" +
+	"\aversion\x18\a \x01(\x03R\aversion\x12.\n" +
 	"\bcustomer\x18\n" +
 	" \x01(\v2\x10.erp.v1.CustomerH\x00R\bcustomer\x12\"\n" +
 	"\x04item\x18\v \x01(\v2\f.erp.v1.ItemH\x00R\x04item\x127\n" +
