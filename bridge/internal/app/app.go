@@ -1,0 +1,184 @@
+// Package app wires the bridge: configuration, its state database, the
+// CRM and ERP clients, the flow engine and its status API.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+
+	"github.com/seamhq/seam/bridge/internal/api"
+	"github.com/seamhq/seam/bridge/internal/console"
+	"github.com/seamhq/seam/bridge/internal/flow"
+	"github.com/seamhq/seam/bridge/internal/postgres"
+	"github.com/seamhq/seam/bridge/migrations"
+	"github.com/seamhq/seam/platform/auth"
+	"github.com/seamhq/seam/platform/boot"
+	"github.com/seamhq/seam/platform/config"
+	"github.com/seamhq/seam/platform/pg"
+	"github.com/seamhq/seam/platform/server"
+	"github.com/seamhq/seam/platform/telemetry"
+	bridgev1 "github.com/seamhq/seam/proto/bridge/v1"
+	"github.com/seamhq/seam/proto/openapi"
+)
+
+// Config is the bridge's configuration, read from the environment.
+type Config struct {
+	Server    server.Config
+	Telemetry telemetry.Config
+	Auth      boot.AuthConfig
+	Database  struct {
+		URL      string `env:"DATABASE_URL, required"`
+		MaxConns int32  `env:"DATABASE_MAX_CONNS, default=4"`
+	}
+	// gRPC addresses of the services the bridge joins.
+	CRMAddr string `env:"CRM_GRPC_ADDR, required"`
+	ERPAddr string `env:"ERP_GRPC_ADDR, required"`
+	// Currency of ERP customers created from CRM accounts.
+	DefaultCurrency string `env:"DEFAULT_CURRENCY, default=EUR"`
+	// Name of this replica in status and logs; the host name when empty.
+	Instance string `env:"BRIDGE_INSTANCE"`
+}
+
+// Defaults are the local stack's settings.
+var Defaults = map[string]string{
+	"GRPC_ADDR":     ":9083",
+	"HTTP_ADDR":     ":8083",
+	"DATABASE_URL":  "postgres://postgres@127.0.0.1:55432/bridge?sslmode=disable",
+	"CRM_GRPC_ADDR": "127.0.0.1:9081",
+	"ERP_GRPC_ADDR": "127.0.0.1:9082",
+}
+
+// Vars lists the environment variables the bridge reads.
+func Vars() []config.Var { return config.Vars(&Config{}) }
+
+// Run is the bridge's main: `bridge [serve]` runs it, `bridge migrate`
+// applies the migrations and exits.
+func Run(ctx context.Context, args []string, stdout io.Writer) error {
+	var cfg Config
+	if err := config.Load(ctx, &cfg, Defaults); err != nil {
+		return err
+	}
+	cmd := "serve"
+	if len(args) > 0 {
+		cmd = args[0]
+	}
+	switch cmd {
+	case "serve":
+		return serve(ctx, cfg, stdout)
+	case "migrate":
+		pool, err := pg.Connect(ctx, pg.Config{URL: cfg.Database.URL, MaxConns: 2})
+		if err != nil {
+			return err
+		}
+		defer pool.Close()
+		return pg.Migrate(ctx, pool, migrations.FS)
+	}
+	return fmt.Errorf("unknown command %q (want serve or migrate)", cmd)
+}
+
+func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
+	logger, flush, err := boot.Observability(ctx, "bridge", cfg.Telemetry, stdout)
+	if err != nil {
+		return err
+	}
+	defer flush()
+	if cfg.Instance == "" {
+		cfg.Instance, _ = os.Hostname()
+	}
+
+	pool, err := pg.Connect(ctx, pg.Config{URL: cfg.Database.URL, MaxConns: cfg.Database.MaxConns})
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	if err := pg.Migrate(ctx, pool, migrations.FS); err != nil {
+		return err
+	}
+	store := postgres.New(pool)
+
+	verifier, err := cfg.Auth.Verifier()
+	if err != nil {
+		return err
+	}
+	tokens := auth.NewTokenSource([]byte(cfg.Auth.Secret), "bridge", []auth.Role{auth.Integration}, time.Hour)
+	crmConn, err := dial(cfg.CRMAddr, tokens)
+	if err != nil {
+		return err
+	}
+	defer crmConn.Close()
+	erpConn, err := dial(cfg.ERPAddr, tokens)
+	if err != nil {
+		return err
+	}
+	defer erpConn.Close()
+
+	reg := prometheus.NewRegistry()
+	engine := flow.New(flow.NewCRM(crmConn), flow.NewERP(erpConn), store, logger, flow.NewMetrics(reg),
+		flow.Options{DefaultCurrency: cfg.DefaultCurrency})
+
+	srv, err := server.New(ctx, cfg.Server, server.Service{
+		Name: "bridge",
+		Register: func(s *grpc.Server) {
+			bridgev1.RegisterBridgeServiceServer(s, api.New(engine, cfg.Instance, time.Now()))
+		},
+		Gateways: []server.GatewayRegistrar{bridgev1.RegisterBridgeServiceHandler},
+		OpenAPI:  openapi.Bridge,
+		Policy:   api.Policy,
+		Ready: func(ctx context.Context) error {
+			cur, latest, err := pg.MigrationStatus(ctx, pool, migrations.FS)
+			if err != nil {
+				return err
+			}
+			if cur != latest {
+				return fmt.Errorf("migrations at %d of %d", cur, latest)
+			}
+			return nil
+		},
+		Routes: map[string]http.Handler{"GET /{$}": console.Handler(engine, store, cfg.Instance, logger)},
+	}, server.Options{Logger: logger, Verifier: verifier, Registry: reg})
+	if err != nil {
+		return err
+	}
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	var engineErr error
+	wg.Go(func() {
+		engineErr = engine.Run(ctx)
+		cancel()
+	})
+	err = srv.Run(ctx)
+	cancel()
+	wg.Wait()
+	if err != nil {
+		return err
+	}
+	if engineErr != nil && !errors.Is(engineErr, context.Canceled) {
+		return engineErr
+	}
+	return nil
+}
+
+func dial(addr string, tokens *auth.TokenSource) (*grpc.ClientConn, error) {
+	conn, err := grpc.NewClient(addr,
+		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithPerRPCCredentials(auth.TokenCredentials{Token: tokens.Token}),
+		grpc.WithStatsHandler(otelgrpc.NewClientHandler()),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("dial %s: %w", addr, err)
+	}
+	return conn, nil
+}

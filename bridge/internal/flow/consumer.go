@@ -1,0 +1,222 @@
+// Package flow runs the bridge: it follows the CRM and ERP event feeds from
+// persisted cursors and applies each event to the other side with
+// idempotent commands, so that delivery at least once has the effect of
+// delivery exactly once.
+package flow
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	grpccodes "google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/seamhq/seam/bridge/internal/postgres"
+	"github.com/seamhq/seam/platform/telemetry"
+)
+
+// event is what the CRM and ERP event messages have in common.
+type event interface {
+	proto.Message
+	GetCursor() string
+	GetId() string
+	GetType() string
+	GetKey() string
+	GetVersion() int64
+	GetCreateTime() *timestamppb.Timestamp
+	GetTraceContext() map[string]string
+}
+
+// receiver is a server stream of events.
+type receiver[E any] interface {
+	Recv() (E, error)
+}
+
+// State is the bridge's persisted state as the flows need it.
+type State interface {
+	Checkpoint(ctx context.Context, feed string) (string, error)
+	SaveCheckpoint(ctx context.Context, feed, cursor string) error
+	RecordFailure(ctx context.Context, f postgres.Failure) error
+}
+
+// consumer follows one feed.
+type consumer[E event] struct {
+	name  string
+	state State
+	log   *slog.Logger
+	m     *Metrics
+	// watch opens the source's event stream after a cursor.
+	watch func(ctx context.Context, after string) (receiver[E], error)
+	// apply makes the effect of one event on the other side.
+	apply func(ctx context.Context, ev E) error
+	// backlog counts the source's events after a cursor (up to a bound)
+	// and the time of the first of them.
+	backlog func(ctx context.Context, after string) (int, time.Time, error)
+
+	mu         sync.Mutex
+	status     FeedStatus
+	maxBackoff time.Duration
+}
+
+// FeedStatus is a consumer's view of its feed.
+type FeedStatus struct {
+	Name          string
+	Cursor        string
+	Connected     bool
+	Applied       int64
+	Failed        int64
+	LastEventTime time.Time
+	LastError     string
+	LagEvents     int
+	LagSeconds    float64
+}
+
+func (c *consumer[E]) snapshot() FeedStatus {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.status
+}
+
+func (c *consumer[E]) update(f func(*FeedStatus)) {
+	c.mu.Lock()
+	f(&c.status)
+	c.mu.Unlock()
+}
+
+// run follows the feed until ctx ends, reconnecting with backoff.
+func (c *consumer[E]) run(ctx context.Context) {
+	c.update(func(s *FeedStatus) { s.Name = c.name })
+	attempt := 0
+	for ctx.Err() == nil {
+		progressed, err := c.follow(ctx)
+		c.update(func(s *FeedStatus) { s.Connected = false })
+		if ctx.Err() != nil {
+			return
+		}
+		if progressed {
+			attempt = 0
+		}
+		c.log.Warn("feed interrupted", "feed", c.name, "err", err)
+		c.update(func(s *FeedStatus) { s.LastError = err.Error() })
+		sleep(ctx, backoff(attempt, c.maxBackoff))
+		attempt++
+	}
+}
+
+// follow streams events from the checkpoint and applies them one by one,
+// saving the checkpoint after each. It returns when the stream breaks.
+func (c *consumer[E]) follow(ctx context.Context) (progressed bool, err error) {
+	cursor, err := c.state.Checkpoint(ctx, c.name)
+	if err != nil {
+		return false, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stream, err := c.watch(ctx, cursor)
+	if err != nil {
+		return false, err
+	}
+	c.update(func(s *FeedStatus) { s.Connected, s.Cursor = true, cursor })
+	for {
+		ev, err := stream.Recv()
+		if err != nil {
+			return progressed, err
+		}
+		c.update(func(s *FeedStatus) { s.Connected, s.LastError = true, "" })
+		if err := c.applyWithRetry(ctx, ev); err != nil {
+			return progressed, err
+		}
+		if err := c.state.SaveCheckpoint(ctx, c.name, ev.GetCursor()); err != nil {
+			return progressed, err
+		}
+		progressed = true
+		c.update(func(s *FeedStatus) {
+			s.Cursor = ev.GetCursor()
+			s.Applied++
+			s.LastEventTime = ev.GetCreateTime().AsTime()
+		})
+	}
+}
+
+// applyWithRetry applies an event, retrying transient failures with
+// exponential backoff and jitter until they pass or ctx ends. An event that
+// fails for a reason no retry can fix is recorded as a failure and skipped.
+func (c *consumer[E]) applyWithRetry(ctx context.Context, ev E) error {
+	ctx = telemetry.Extract(ctx, ev.GetTraceContext())
+	ctx, span := otel.Tracer("bridge").Start(ctx, "apply "+ev.GetType())
+	span.SetAttributes(attribute.String("feed", c.name), attribute.String("event.key", ev.GetKey()))
+	defer span.End()
+
+	for attempt := 0; ; attempt++ {
+		start := time.Now()
+		err := c.apply(ctx, ev)
+		c.m.observe(c.name, ev.GetType(), start, ev.GetCreateTime().AsTime(), err)
+		if err == nil {
+			return nil
+		}
+		c.update(func(s *FeedStatus) { s.Failed++; s.LastError = err.Error() })
+		span.RecordError(err)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if permanent(err) {
+			span.SetStatus(codes.Error, err.Error())
+			c.log.Error("event failed permanently", "feed", c.name, "type", ev.GetType(), "key", ev.GetKey(), "err", err)
+			raw, _ := proto.Marshal(ev)
+			return c.state.RecordFailure(ctx, postgres.Failure{
+				Feed: c.name, Cursor: ev.GetCursor(), EventID: ev.GetId(), EventType: ev.GetType(),
+				EventKey: ev.GetKey(), Event: raw, Error: err.Error(), Attempts: attempt + 1,
+			})
+		}
+		c.log.Warn("event failed, retrying", "feed", c.name, "type", ev.GetType(), "key", ev.GetKey(), "attempt", attempt+1, "err", err)
+		sleep(ctx, backoff(attempt, c.maxBackoff))
+	}
+}
+
+// permanent reports whether err will fail again however often it is
+// retried: the other side rejected the command itself. Unavailable
+// services, timeouts, conflicts and credential problems are transient:
+// they pass once the service or its configuration is back.
+func permanent(err error) bool {
+	var perm *permanentError
+	if errors.As(err, &perm) {
+		return true
+	}
+	switch status.Code(err) {
+	case grpccodes.InvalidArgument, grpccodes.FailedPrecondition, grpccodes.OutOfRange, grpccodes.Unimplemented:
+		return true
+	}
+	return false
+}
+
+type permanentError struct{ msg string }
+
+func (e *permanentError) Error() string { return e.msg }
+
+func backoff(attempt int, limit time.Duration) time.Duration {
+	if limit <= 0 {
+		limit = 10 * time.Second
+	}
+	d := 50 * time.Millisecond << min(attempt, 10)
+	d = min(d, limit)
+	// Full jitter in the upper half keeps retries of many keys apart.
+	return d/2 + rand.N(d/2+1)
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}

@@ -1,0 +1,232 @@
+package flow
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"google.golang.org/grpc"
+
+	"github.com/seamhq/seam/bridge/internal/postgres"
+	crmv1 "github.com/seamhq/seam/proto/crm/v1"
+	erpv1 "github.com/seamhq/seam/proto/erp/v1"
+)
+
+// Feed names, as stored with checkpoints.
+const (
+	FeedCRM = "crm"
+	FeedERP = "erp"
+)
+
+// CRM is what the bridge calls on the CRM.
+type CRM struct {
+	Accounts crmv1.AccountServiceClient
+	Sync     crmv1.SyncServiceClient
+	Events   crmv1.EventServiceClient
+}
+
+// ERP is what the bridge calls on the ERP.
+type ERP struct {
+	Customers   erpv1.CustomerServiceClient
+	Items       erpv1.ItemServiceClient
+	SalesOrders erpv1.SalesOrderServiceClient
+	Events      erpv1.EventServiceClient
+}
+
+// NewCRM builds the CRM clients on one connection.
+func NewCRM(conn grpc.ClientConnInterface) CRM {
+	return CRM{
+		Accounts: crmv1.NewAccountServiceClient(conn),
+		Sync:     crmv1.NewSyncServiceClient(conn),
+		Events:   crmv1.NewEventServiceClient(conn),
+	}
+}
+
+// NewERP builds the ERP clients on one connection.
+func NewERP(conn grpc.ClientConnInterface) ERP {
+	return ERP{
+		Customers:   erpv1.NewCustomerServiceClient(conn),
+		Items:       erpv1.NewItemServiceClient(conn),
+		SalesOrders: erpv1.NewSalesOrderServiceClient(conn),
+		Events:      erpv1.NewEventServiceClient(conn),
+	}
+}
+
+// Store is the bridge state the engine uses.
+type Store interface {
+	State
+	CustomerFor(ctx context.Context, accountID string) (string, bool, error)
+	LinkCustomer(ctx context.Context, accountID, customerID string) error
+	LinkOrder(ctx context.Context, opportunityID, orderID, number string) error
+	TryAcquireLease(ctx context.Context) (*postgres.Lease, error)
+}
+
+// Options tune the engine.
+type Options struct {
+	// DefaultCurrency is the currency of ERP customers made from CRM
+	// accounts.
+	DefaultCurrency string
+	// MaxBackoff caps the wait between retries.
+	MaxBackoff time.Duration
+	// LeaseRetry is how often a standby tries to take over.
+	LeaseRetry time.Duration
+	// Now is the clock (tests).
+	Now func() time.Time
+}
+
+// Engine runs the flows between CRM and ERP.
+type Engine struct {
+	crm   CRM
+	erp   ERP
+	store Store
+	log   *slog.Logger
+	m     *Metrics
+	opts  Options
+
+	crmFeed *consumer[*crmv1.Event]
+	erpFeed *consumer[*erpv1.Event]
+
+	mu     sync.Mutex
+	leader bool
+}
+
+// New builds an engine.
+func New(crm CRM, erp ERP, store Store, log *slog.Logger, m *Metrics, opts Options) *Engine {
+	if opts.DefaultCurrency == "" {
+		opts.DefaultCurrency = "EUR"
+	}
+	if opts.LeaseRetry <= 0 {
+		opts.LeaseRetry = 2 * time.Second
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	e := &Engine{crm: crm, erp: erp, store: store, log: log, m: m, opts: opts}
+	e.crmFeed = &consumer[*crmv1.Event]{
+		name: FeedCRM, state: store, log: log, m: m, maxBackoff: opts.MaxBackoff,
+		watch: func(ctx context.Context, after string) (receiver[*crmv1.Event], error) {
+			return crm.Events.WatchEvents(ctx, &crmv1.WatchEventsRequest{After: after})
+		},
+		apply: e.applyCRM,
+		backlog: func(ctx context.Context, after string) (int, time.Time, error) {
+			resp, err := crm.Events.ListEvents(ctx, &crmv1.ListEventsRequest{After: after, PageSize: 1000})
+			if err != nil || len(resp.GetEvents()) == 0 {
+				return 0, time.Time{}, err
+			}
+			return len(resp.GetEvents()), resp.GetEvents()[0].GetCreateTime().AsTime(), nil
+		},
+	}
+	e.erpFeed = &consumer[*erpv1.Event]{
+		name: FeedERP, state: store, log: log, m: m, maxBackoff: opts.MaxBackoff,
+		watch: func(ctx context.Context, after string) (receiver[*erpv1.Event], error) {
+			return erp.Events.WatchEvents(ctx, &erpv1.WatchEventsRequest{After: after})
+		},
+		apply: e.applyERP,
+		backlog: func(ctx context.Context, after string) (int, time.Time, error) {
+			resp, err := erp.Events.ListEvents(ctx, &erpv1.ListEventsRequest{After: after, PageSize: 1000})
+			if err != nil || len(resp.GetEvents()) == 0 {
+				return 0, time.Time{}, err
+			}
+			return len(resp.GetEvents()), resp.GetEvents()[0].GetCreateTime().AsTime(), nil
+		},
+	}
+	return e
+}
+
+// Run waits for the lease, then follows both feeds until ctx ends or the
+// lease is lost, and then waits for the lease again.
+func (e *Engine) Run(ctx context.Context) error {
+	for ctx.Err() == nil {
+		lease, err := e.store.TryAcquireLease(ctx)
+		if err != nil {
+			e.log.Warn("lease", "err", err)
+		}
+		if lease == nil {
+			sleep(ctx, e.opts.LeaseRetry)
+			continue
+		}
+		e.log.Info("holding the lease; following the feeds")
+		e.setLeader(true)
+		e.work(ctx, lease)
+		e.setLeader(false)
+		lease.Release(context.WithoutCancel(ctx))
+		if ctx.Err() == nil {
+			e.log.Warn("lease lost; standing by")
+		}
+	}
+	return ctx.Err()
+}
+
+// work runs both feeds while the lease holds.
+func (e *Engine) work(ctx context.Context, lease *postgres.Lease) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	wg.Go(func() { e.crmFeed.run(ctx) })
+	wg.Go(func() { e.erpFeed.run(ctx) })
+	wg.Go(func() {
+		defer cancel()
+		t := time.NewTicker(e.opts.LeaseRetry)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if err := lease.Check(ctx); err != nil && ctx.Err() == nil {
+					e.log.Error("lease check failed", "err", err)
+					return
+				}
+			}
+		}
+	})
+	wg.Wait()
+}
+
+func (e *Engine) setLeader(on bool) {
+	e.mu.Lock()
+	e.leader = on
+	e.mu.Unlock()
+	e.m.setLeader(on)
+}
+
+// Leader reports whether this replica holds the lease.
+func (e *Engine) Leader() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.leader
+}
+
+// Status reports each feed, with the backlog asked from the sources.
+func (e *Engine) Status(ctx context.Context) []FeedStatus {
+	out := []FeedStatus{e.crmFeed.snapshot(), e.erpFeed.snapshot()}
+	backlogs := []func(context.Context, string) (int, time.Time, error){e.crmFeed.backlog, e.erpFeed.backlog}
+	names := []string{FeedCRM, FeedERP}
+	for i := range out {
+		out[i].Name = names[i]
+		cursor := out[i].Cursor
+		if cursor == "" {
+			c, err := e.store.Checkpoint(ctx, names[i])
+			if err != nil {
+				out[i].LastError = err.Error()
+				continue
+			}
+			out[i].Cursor = c
+			cursor = c
+		}
+		n, oldest, err := backlogs[i](ctx, cursor)
+		if err != nil {
+			if out[i].LastError == "" {
+				out[i].LastError = fmt.Sprintf("read backlog: %v", err)
+			}
+			continue
+		}
+		out[i].LagEvents = n
+		if n > 0 {
+			out[i].LagSeconds = e.opts.Now().Sub(oldest).Seconds()
+		}
+	}
+	return out
+}

@@ -1,0 +1,115 @@
+package flow
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+
+	"github.com/seamhq/seam/bridge/internal/postgres"
+	"github.com/seamhq/seam/bridge/migrations"
+	"github.com/seamhq/seam/platform/pg"
+	"github.com/seamhq/seam/platform/pgtest"
+	crmv1 "github.com/seamhq/seam/proto/crm/v1"
+	erpv1 "github.com/seamhq/seam/proto/erp/v1"
+)
+
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+
+// TestStandbyTakesOver runs two engines on one bridge database: exactly one
+// leads, and when it stops the other takes over within seconds.
+func TestStandbyTakesOver(t *testing.T) {
+	url := pgtest.NewDB(t, "bridge", func(ctx context.Context, url string) error {
+		pool, err := pg.Connect(ctx, pg.Config{URL: url})
+		if err != nil {
+			return err
+		}
+		defer pool.Close()
+		return pg.Migrate(ctx, pool, migrations.FS)
+	})
+	// Nothing listens here: the feeds just retry, which is all this test needs.
+	conn, err := grpc.NewClient("127.0.0.1:1", grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+
+	start := func() (*Engine, context.CancelFunc, chan struct{}) {
+		pool, err := pg.Connect(context.Background(), pg.Config{URL: url, MaxConns: 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e := New(NewCRM(conn), NewERP(conn), postgres.New(pool), slog.New(slog.DiscardHandler), nil,
+			Options{LeaseRetry: 100 * time.Millisecond, MaxBackoff: 100 * time.Millisecond})
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { e.Run(ctx); pool.Close(); close(done) }()
+		return e, cancel, done
+	}
+	a, stopA, doneA := start()
+	b, stopB, doneB := start()
+	defer func() { stopB(); <-doneB }()
+
+	waitFor(t, 5*time.Second, "one leader", func() bool { return a.Leader() != b.Leader() })
+	leader, standby, stopLeader, leaderDone := a, b, stopA, doneA
+	if b.Leader() {
+		leader, standby = b, a
+		t.Fatal("setup assumes the first engine leads; it started first") // keeps the test simple
+	}
+	for range 10 { // the standby stays a standby while the leader lives
+		if standby.Leader() {
+			t.Fatal("two leaders")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	stopLeader()
+	<-leaderDone
+	if leader.Leader() {
+		t.Error("stopped engine still reports leadership")
+	}
+	waitFor(t, 5*time.Second, "standby takes over", standby.Leader)
+}
+
+func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within %s", what, timeout)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestFulfillment(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		order *erpv1.SalesOrder
+		want  crmv1.FulfillmentStatus
+	}{
+		{&erpv1.SalesOrder{Status: erpv1.SalesOrderStatus_SALES_ORDER_STATUS_CONFIRMED}, crmv1.FulfillmentStatus_FULFILLMENT_STATUS_CONFIRMED},
+		{&erpv1.SalesOrder{Status: erpv1.SalesOrderStatus_SALES_ORDER_STATUS_CONFIRMED, Backordered: true}, crmv1.FulfillmentStatus_FULFILLMENT_STATUS_BACKORDERED},
+		{&erpv1.SalesOrder{Status: erpv1.SalesOrderStatus_SALES_ORDER_STATUS_CANCELLED}, crmv1.FulfillmentStatus_FULFILLMENT_STATUS_CANCELLED},
+		{&erpv1.SalesOrder{Status: erpv1.SalesOrderStatus_SALES_ORDER_STATUS_ON_CREDIT_HOLD}, crmv1.FulfillmentStatus_FULFILLMENT_STATUS_ON_CREDIT_HOLD},
+	}
+	for _, tt := range tests {
+		if got := fulfillment(tt.order); got != tt.want {
+			t.Errorf("fulfillment(%v) = %v, want %v", tt.order.GetStatus(), got, tt.want)
+		}
+	}
+}
+
+func TestPromiseDate(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+	e := &Engine{opts: Options{Now: func() time.Time { return now }}}
+	for avail, want := range map[string]string{"3": "2026-11-22", "0.5": "2026-11-22", "0": "2026-12-01", "0.000": "2026-12-01", "-1": "2026-12-01"} {
+		if got := e.promiseDate(&erpv1.Availability{Available: avail, NextReceiptDate: "2026-12-01"}); got != want {
+			t.Errorf("promiseDate(available %s) = %q, want %q", avail, got, want)
+		}
+	}
+}

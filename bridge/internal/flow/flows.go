@@ -1,0 +1,250 @@
+package flow
+
+import (
+	"context"
+	"fmt"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	crmv1 "github.com/seamhq/seam/proto/crm/v1"
+	erpv1 "github.com/seamhq/seam/proto/erp/v1"
+)
+
+// applyCRM makes the effect of a CRM event on the ERP.
+func (e *Engine) applyCRM(ctx context.Context, ev *crmv1.Event) error {
+	switch ev.GetType() {
+	case "account.created", "account.updated":
+		_, err := e.syncAccount(ctx, ev.GetAccount(), ev.GetVersion())
+		return err
+	case "opportunity.won":
+		return e.placeOrder(ctx, ev.GetOpportunity())
+	}
+	return nil
+}
+
+// syncAccount upserts the ERP customer of an account (keyed by the CRM
+// account id, stale versions ignored by the ERP) and links both sides.
+func (e *Engine) syncAccount(ctx context.Context, acc *crmv1.Account, version int64) (string, error) {
+	if acc == nil {
+		return "", &permanentError{"account event without an account"}
+	}
+	cust, err := e.erp.Customers.SyncCustomer(ctx, &erpv1.SyncCustomerRequest{
+		CrmAccountId:  acc.GetId(),
+		Name:          acc.GetName(),
+		CurrencyCode:  e.opts.DefaultCurrency,
+		SourceVersion: version,
+	})
+	if err != nil {
+		return "", fmt.Errorf("sync customer of account %s: %w", acc.GetId(), err)
+	}
+	if err := e.store.LinkCustomer(ctx, acc.GetId(), cust.GetId()); err != nil {
+		return "", err
+	}
+	if acc.GetErpCustomerId() != cust.GetId() {
+		if _, err := e.crm.Sync.LinkAccount(ctx, &crmv1.LinkAccountRequest{
+			AccountId: acc.GetId(), ErpCustomerId: cust.GetId(),
+		}); err != nil && status.Code(err) != codes.NotFound {
+			return "", fmt.Errorf("link account %s: %w", acc.GetId(), err)
+		}
+	}
+	return cust.GetId(), nil
+}
+
+// customerOf returns the ERP customer of an account, creating it when the
+// account's own event has not been applied yet.
+func (e *Engine) customerOf(ctx context.Context, accountID string) (string, error) {
+	if id, ok, err := e.store.CustomerFor(ctx, accountID); err != nil || ok {
+		return id, err
+	}
+	acc, err := e.crm.Accounts.GetAccount(ctx, &crmv1.GetAccountRequest{Id: accountID})
+	if err != nil {
+		return "", fmt.Errorf("read account %s: %w", accountID, err)
+	}
+	// Version 0 never overwrites what a later account event wrote.
+	return e.syncAccount(ctx, acc, 0)
+}
+
+// placeOrder turns a won opportunity into a confirmed ERP sales order and
+// writes the order back. Every step is idempotent: the order is keyed by
+// the opportunity id (external_ref), confirming twice changes nothing, and
+// the write-back carries the order revision.
+func (e *Engine) placeOrder(ctx context.Context, opp *crmv1.Opportunity) error {
+	if opp == nil {
+		return &permanentError{"opportunity event without an opportunity"}
+	}
+	customerID, err := e.customerOf(ctx, opp.GetAccountId())
+	if err != nil {
+		return err
+	}
+	order := &erpv1.SalesOrder{
+		ExternalRef:  opp.GetId(),
+		CustomerId:   customerID,
+		CurrencyCode: opp.GetCurrencyCode(),
+	}
+	for _, l := range opp.GetLines() {
+		order.Lines = append(order.Lines, &erpv1.SalesOrderLine{
+			Sku:             l.GetSku(),
+			Quantity:        l.GetQuantity(),
+			UnitPrice:       l.GetUnitPrice(),
+			DiscountPercent: l.GetDiscountPercent(),
+		})
+	}
+	created, err := e.erp.SalesOrders.CreateSalesOrder(ctx, &erpv1.CreateSalesOrderRequest{
+		SalesOrder: order,
+		RequestId:  "won-" + opp.GetId(),
+	})
+	if err != nil {
+		return fmt.Errorf("create order for opportunity %s: %w", opp.GetId(), err)
+	}
+	confirmed := created
+	if created.GetStatus() == erpv1.SalesOrderStatus_SALES_ORDER_STATUS_DRAFT {
+		confirmed, err = e.erp.SalesOrders.ConfirmSalesOrder(ctx, &erpv1.ConfirmSalesOrderRequest{
+			Id: created.GetId(), RequestId: "confirm-" + created.GetId(),
+		})
+		if err != nil {
+			return fmt.Errorf("confirm order %s: %w", created.GetNumber(), err)
+		}
+	}
+	if err := e.store.LinkOrder(ctx, opp.GetId(), confirmed.GetId(), confirmed.GetNumber()); err != nil {
+		return err
+	}
+	return e.writeOrderBack(ctx, confirmed)
+}
+
+// writeOrderBack shows an order's number and status on its opportunity.
+func (e *Engine) writeOrderBack(ctx context.Context, o *erpv1.SalesOrder) error {
+	_, err := e.crm.Sync.SetOpportunityOrder(ctx, &crmv1.SetOpportunityOrderRequest{
+		OpportunityId: o.GetExternalRef(),
+		OrderId:       o.GetId(),
+		OrderNumber:   o.GetNumber(),
+		Status:        fulfillment(o),
+		SourceVersion: o.GetRevision(),
+	})
+	if err != nil {
+		return fmt.Errorf("write order %s back to opportunity %s: %w", o.GetNumber(), o.GetExternalRef(), err)
+	}
+	return nil
+}
+
+// fulfillment maps an ERP order status onto what CRM shows.
+func fulfillment(o *erpv1.SalesOrder) crmv1.FulfillmentStatus {
+	switch o.GetStatus() {
+	case erpv1.SalesOrderStatus_SALES_ORDER_STATUS_DRAFT:
+		return crmv1.FulfillmentStatus_FULFILLMENT_STATUS_DRAFT
+	case erpv1.SalesOrderStatus_SALES_ORDER_STATUS_CONFIRMED:
+		if o.GetBackordered() {
+			return crmv1.FulfillmentStatus_FULFILLMENT_STATUS_BACKORDERED
+		}
+		return crmv1.FulfillmentStatus_FULFILLMENT_STATUS_CONFIRMED
+	case erpv1.SalesOrderStatus_SALES_ORDER_STATUS_ON_CREDIT_HOLD:
+		return crmv1.FulfillmentStatus_FULFILLMENT_STATUS_ON_CREDIT_HOLD
+	case erpv1.SalesOrderStatus_SALES_ORDER_STATUS_PARTIALLY_SHIPPED:
+		return crmv1.FulfillmentStatus_FULFILLMENT_STATUS_PARTIALLY_SHIPPED
+	case erpv1.SalesOrderStatus_SALES_ORDER_STATUS_SHIPPED:
+		return crmv1.FulfillmentStatus_FULFILLMENT_STATUS_SHIPPED
+	case erpv1.SalesOrderStatus_SALES_ORDER_STATUS_INVOICED:
+		return crmv1.FulfillmentStatus_FULFILLMENT_STATUS_INVOICED
+	case erpv1.SalesOrderStatus_SALES_ORDER_STATUS_PAID:
+		return crmv1.FulfillmentStatus_FULFILLMENT_STATUS_PAID
+	case erpv1.SalesOrderStatus_SALES_ORDER_STATUS_CANCELLED:
+		return crmv1.FulfillmentStatus_FULFILLMENT_STATUS_CANCELLED
+	}
+	return crmv1.FulfillmentStatus_FULFILLMENT_STATUS_UNSPECIFIED
+}
+
+// applyERP makes the effect of an ERP event on the CRM.
+func (e *Engine) applyERP(ctx context.Context, ev *erpv1.Event) error {
+	switch ev.GetType() {
+	case "item.created", "item.updated":
+		return e.upsertProduct(ctx, ev.GetItem(), ev.GetVersion())
+	case "stock.changed":
+		return e.setAvailability(ctx, ev.GetStockLevel(), ev.GetVersion())
+	case "sales_order.created", "sales_order.confirmed", "sales_order.cancelled", "sales_order.updated":
+		o := ev.GetSalesOrder()
+		if o.GetExternalRef() == "" {
+			return nil // an order entered in the ERP, not from a deal
+		}
+		err := e.writeOrderBack(ctx, o)
+		if status.Code(err) == codes.NotFound || status.Code(err) == codes.InvalidArgument {
+			// The external reference is not a CRM opportunity.
+			return nil
+		}
+		return err
+	}
+	return nil
+}
+
+func (e *Engine) upsertProduct(ctx context.Context, item *erpv1.Item, version int64) error {
+	if item == nil {
+		return &permanentError{"item event without an item"}
+	}
+	_, err := e.crm.Sync.UpsertProducts(ctx, &crmv1.UpsertProductsRequest{Products: []*crmv1.ProductUpsert{{
+		Sku:           item.GetSku(),
+		Name:          item.GetName(),
+		ListPrice:     item.GetListPrice(),
+		UnitOfMeasure: item.GetUnitOfMeasure(),
+		SourceVersion: version,
+	}}})
+	if err != nil {
+		return fmt.Errorf("upsert product %s: %w", item.GetSku(), err)
+	}
+	return nil
+}
+
+// setAvailability copies a stock level to CRM. A SKU CRM does not know yet
+// gets its product first, read from the ERP.
+func (e *Engine) setAvailability(ctx context.Context, a *erpv1.Availability, version int64) error {
+	if a == nil {
+		return &permanentError{"stock event without a stock level"}
+	}
+	if version == 0 {
+		version = a.GetVersion()
+	}
+	req := &crmv1.SetAvailabilityRequest{Updates: []*crmv1.AvailabilityUpdate{{
+		Sku:           a.GetSku(),
+		OnHand:        a.GetOnHand(),
+		Reserved:      a.GetReserved(),
+		Available:     a.GetAvailable(),
+		PromiseDate:   e.promiseDate(a),
+		SourceVersion: version,
+		AsOf:          a.GetUpdateTime(),
+	}}}
+	resp, err := e.crm.Sync.SetAvailability(ctx, req)
+	if err != nil {
+		return fmt.Errorf("set availability of %s: %w", a.GetSku(), err)
+	}
+	if len(resp.GetUnknownSkus()) == 0 {
+		return nil
+	}
+	item, err := e.erp.Items.GetItem(ctx, &erpv1.GetItemRequest{Sku: a.GetSku()})
+	if err != nil {
+		return fmt.Errorf("read item %s: %w", a.GetSku(), err)
+	}
+	// The item's own event carries its version; 0 keeps that one authoritative.
+	if err := e.upsertProduct(ctx, item, 0); err != nil {
+		return err
+	}
+	if _, err := e.crm.Sync.SetAvailability(ctx, req); err != nil {
+		return fmt.Errorf("set availability of %s: %w", a.GetSku(), err)
+	}
+	return nil
+}
+
+// promiseDate is the earliest date one more unit can be delivered: today
+// when some is available, else the next receipt, else unknown.
+func (e *Engine) promiseDate(a *erpv1.Availability) string {
+	if avail := a.GetAvailable(); avail != "" && avail != "0" && avail[0] != '-' && !isZero(avail) {
+		return e.opts.Now().Format("2006-01-02")
+	}
+	return a.GetNextReceiptDate()
+}
+
+func isZero(s string) bool {
+	for _, r := range s {
+		if r != '0' && r != '.' {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,64 @@
+package flow
+
+import (
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Metrics are the bridge's Prometheus metrics.
+type Metrics struct {
+	applied  *prometheus.CounterVec
+	failed   *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+	lag      *prometheus.GaugeVec
+	leader   prometheus.Gauge
+}
+
+// NewMetrics registers the bridge's metrics with reg.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		applied: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "bridge_events_applied_total", Help: "Events applied, by feed and event type.",
+		}, []string{"feed", "type"}),
+		failed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "bridge_events_failed_total", Help: "Failed attempts to apply an event, by feed and event type.",
+		}, []string{"feed", "type"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "bridge_apply_duration_seconds", Help: "Time to apply one event.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 5},
+		}, []string{"feed"}),
+		lag: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "bridge_feed_lag_seconds", Help: "Age of the last applied event when it was applied.",
+		}, []string{"feed"}),
+		leader: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "bridge_leader", Help: "1 while this replica holds the lease and works.",
+		}),
+	}
+	reg.MustRegister(m.applied, m.failed, m.duration, m.lag, m.leader)
+	return m
+}
+
+func (m *Metrics) observe(feed, typ string, start, eventTime time.Time, err error) {
+	if m == nil {
+		return
+	}
+	m.duration.WithLabelValues(feed).Observe(time.Since(start).Seconds())
+	if err != nil {
+		m.failed.WithLabelValues(feed, typ).Inc()
+		return
+	}
+	m.applied.WithLabelValues(feed, typ).Inc()
+	m.lag.WithLabelValues(feed).Set(time.Since(eventTime).Seconds())
+}
+
+func (m *Metrics) setLeader(on bool) {
+	if m == nil {
+		return
+	}
+	if on {
+		m.leader.Set(1)
+	} else {
+		m.leader.Set(0)
+	}
+}

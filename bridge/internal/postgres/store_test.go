@@ -1,0 +1,113 @@
+package postgres
+
+import (
+	"context"
+	"os"
+	"testing"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/seamhq/seam/bridge/migrations"
+	"github.com/seamhq/seam/platform/pg"
+	"github.com/seamhq/seam/platform/pgtest"
+)
+
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+
+// NewTestPool returns a pool on a fresh migrated bridge database.
+func newTestPool(t *testing.T) *pgxpool.Pool {
+	t.Helper()
+	url := pgtest.NewDB(t, "bridge", func(ctx context.Context, url string) error {
+		pool, err := pg.Connect(ctx, pg.Config{URL: url})
+		if err != nil {
+			return err
+		}
+		defer pool.Close()
+		return pg.Migrate(ctx, pool, migrations.FS)
+	})
+	pool, err := pg.Connect(context.Background(), pg.Config{URL: url, MaxConns: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	return pool
+}
+
+func TestCheckpoints(t *testing.T) {
+	t.Parallel()
+	s := New(newTestPool(t))
+	ctx := context.Background()
+	if c, err := s.Checkpoint(ctx, "crm"); err != nil || c != "" {
+		t.Fatalf("fresh checkpoint = %q, %v", c, err)
+	}
+	for _, c := range []string{"a", "b"} {
+		if err := s.SaveCheckpoint(ctx, "crm", c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if c, _ := s.Checkpoint(ctx, "crm"); c != "b" {
+		t.Errorf("checkpoint = %q, want b", c)
+	}
+	if c, _ := s.Checkpoint(ctx, "erp"); c != "" {
+		t.Errorf("erp checkpoint = %q, want empty", c)
+	}
+}
+
+func TestLinks(t *testing.T) {
+	t.Parallel()
+	s := New(newTestPool(t))
+	ctx := context.Background()
+	if _, ok, _ := s.CustomerFor(ctx, "acc"); ok {
+		t.Fatal("link before linking")
+	}
+	for range 2 { // linking is idempotent
+		if err := s.LinkCustomer(ctx, "acc", "cust"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if id, ok, err := s.CustomerFor(ctx, "acc"); err != nil || !ok || id != "cust" {
+		t.Errorf("CustomerFor = %q, %v, %v", id, ok, err)
+	}
+	if err := s.LinkOrder(ctx, "opp", "order", "SO-1"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestFailures(t *testing.T) {
+	t.Parallel()
+	s := New(newTestPool(t))
+	ctx := context.Background()
+	f := Failure{Feed: "crm", Cursor: "c", EventID: "e1", EventType: "opportunity.won", EventKey: "o1", Event: []byte{1}, Error: "bad", Attempts: 1}
+	for range 2 { // the same event recorded twice is one failure
+		if err := s.RecordFailure(ctx, f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.Failures(ctx, 10)
+	if err != nil || len(got) != 1 || got[0].Attempts != 2 {
+		t.Fatalf("Failures = %+v, %v", got, err)
+	}
+}
+
+func TestLeaseIsExclusive(t *testing.T) {
+	t.Parallel()
+	s := New(newTestPool(t))
+	ctx := context.Background()
+	first, err := s.TryAcquireLease(ctx)
+	if err != nil || first == nil {
+		t.Fatalf("first lease = %v, %v", first, err)
+	}
+	if err := first.Check(ctx); err != nil {
+		t.Fatalf("held lease check: %v", err)
+	}
+	second, err := s.TryAcquireLease(ctx)
+	if err != nil || second != nil {
+		t.Fatalf("second lease while the first is held = %v, %v", second, err)
+	}
+	first.Release(ctx)
+	second, err = s.TryAcquireLease(ctx)
+	if err != nil || second == nil {
+		t.Fatalf("lease after release = %v, %v", second, err)
+	}
+	second.Release(ctx)
+}
