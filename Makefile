@@ -2,11 +2,56 @@
 SHELL := /bin/bash
 MODULES := proto platform crm-service erp-service bridge e2e
 BIN := $(CURDIR)/bin
-TOOLS := buf protoc-gen-go protoc-gen-go-grpc protoc-gen-grpc-gateway protoc-gen-openapiv2
+PKGS := github.com/seamhq/seam/...
+ROLE ?= admin
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null)
+LDFLAGS := -X github.com/seamhq/seam/platform/buildinfo.Version=$(VERSION) -X github.com/seamhq/seam/platform/buildinfo.Commit=$(COMMIT)
 
 .PHONY: help
 help: ## list targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+
+.PHONY: run
+run: postgres ## run the whole stack with demo data (Ctrl-C stops it)
+	go run ./e2e/cmd/seamctl run
+
+.PHONY: token
+token: ## print a bearer token for the local stack (ROLE=sales etc.)
+	@go run ./e2e/cmd/seamctl token -role $(ROLE)
+
+.PHONY: build
+build: ## build the three service binaries into bin/
+	go build -ldflags "$(LDFLAGS)" -o $(BIN)/ ./crm-service/cmd/crm-service ./erp-service/cmd/erp-service ./bridge/cmd/bridge
+
+.PHONY: test
+test: postgres fmt-check vet ## run every test (unit, integration, end-to-end)
+	go test -race -count=1 -timeout 20m $(PKGS)
+
+.PHONY: bench
+bench: postgres ## run the benchmarks recorded in BENCHMARKS.md
+	go test -run '^$$' -bench . -benchtime 1x -timeout 60m ./e2e/...
+
+.PHONY: vet
+vet: ## go vet every module
+	go vet $(PKGS)
+
+.PHONY: fmt-check
+fmt-check: ## fail when a file is not gofmt-formatted
+	@out=$$(gofmt -l $(MODULES)); if [ -n "$$out" ]; then echo "not gofmt-formatted:"; echo "$$out"; exit 1; fi
+
+.PHONY: lint
+lint: ## golangci-lint every module (pinned in tools/lint)
+	cd tools/lint && GOWORK=off go build -o $(BIN)/golangci-lint github.com/golangci/golangci-lint/v2/cmd/golangci-lint
+	for m in $(MODULES); do (cd $$m && $(BIN)/golangci-lint run ./...) || exit 1; done
+
+.PHONY: tidy
+tidy: ## go mod tidy every module
+	for m in $(MODULES); do (cd $$m && go mod tidy) || exit 1; done
+
+.PHONY: postgres
+postgres: ## install PostgreSQL server binaries when missing
+	@./deploy/local/ensure-postgres.sh
 
 .PHONY: tools
 tools: ## build the pinned code generators into bin/
@@ -23,3 +68,12 @@ generate: tools ## regenerate Go code and OpenAPI documents from proto/
 	cd proto && find . -name '*.pb.go' -o -name '*.pb.gw.go' -o -name '*.swagger.json' | xargs -r rm
 	cd proto && $(BIN)/buf generate --template buf.gen.yaml
 	cd proto && for p in crm erp bridge; do $(BIN)/buf generate --template buf.gen.$$p.yaml --path $$p/v1; done
+
+.PHONY: check-generated
+check-generated: generate ## fail when generated code differs from proto/
+	@git diff --exit-code --stat -- proto || (echo "generated code is stale: run make generate and commit"; exit 1)
+	@test -z "$$(git status --porcelain -- proto)" || (git status --porcelain -- proto; echo "untracked generated files: run make generate and commit"; exit 1)
+
+.PHONY: clean
+clean: ## remove built binaries (keeps .data/)
+	rm -rf $(BIN)

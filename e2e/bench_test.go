@@ -1,0 +1,59 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+
+	"github.com/seamhq/seam/e2e/internal/loadgen"
+	"github.com/seamhq/seam/e2e/internal/stack"
+	"github.com/seamhq/seam/platform/auth"
+)
+
+// BenchmarkWonDealLoop measures deals per second and the latency from :win
+// to the ERP order number visible in the CRM, with the three real binaries
+// and PostgreSQL on this machine. Run with -benchtime 1x; the deal count is
+// fixed per sub-benchmark.
+func BenchmarkWonDealLoop(b *testing.B) {
+	st := startStack(b, map[string]map[string]string{
+		stack.CRM: {"LOG_LEVEL": "warn"}, stack.ERP: {"LOG_LEVEL": "warn"}, stack.Bridge: {"LOG_LEVEL": "warn"},
+	})
+	ctx := context.Background()
+	dial := func(addr string) *grpc.ClientConn {
+		tok := st.Token("bench", auth.Admin)
+		conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()),
+			grpc.WithPerRPCCredentials(auth.TokenCredentials{Token: func() (string, error) { return tok, nil }}))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { conn.Close() })
+		return conn
+	}
+	crm, erp := dial(st.GRPCAddr(stack.CRM)), dial(st.GRPCAddr(stack.ERP))
+	account, skus, err := loadgen.Setup(ctx, crm, erp, "BENCH")
+	if err != nil {
+		b.Fatal(err)
+	}
+	// Warm up connections, caches and the bridge's links.
+	if _, err := loadgen.WonDeals(ctx, crm, account, skus, loadgen.Config{Clients: 1, Deals: 50}); err != nil {
+		b.Fatal(err)
+	}
+	for _, clients := range []int{1, 4} {
+		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) {
+			for b.Loop() {
+				res, err := loadgen.WonDeals(ctx, crm, account, skus, loadgen.Config{Clients: clients, Deals: 500})
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.ReportMetric(res.PerSecond, "deals/s")
+				b.ReportMetric(float64(res.P50.Microseconds())/1000, "p50-ms")
+				b.ReportMetric(float64(res.P99.Microseconds())/1000, "p99-ms")
+				b.Logf("%s (%s)", res, time.Now().Format(time.RFC3339))
+			}
+		})
+	}
+}

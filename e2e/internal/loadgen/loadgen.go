@@ -1,0 +1,169 @@
+// Package loadgen drives the won-deal loop through the public gRPC APIs and
+// measures it: each client creates an opportunity, wins it, and waits until
+// the ERP order number is visible on the opportunity in the CRM.
+package loadgen
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	crmv1 "github.com/seamhq/seam/proto/crm/v1"
+	erpv1 "github.com/seamhq/seam/proto/erp/v1"
+	moneyv1 "github.com/seamhq/seam/proto/money/v1"
+)
+
+// Config of a run.
+type Config struct {
+	// Clients is the number of concurrent clients.
+	Clients int
+	// Deals is the number of deals in total.
+	Deals int
+	// Poll is the interval at which a client looks for the order number.
+	Poll time.Duration
+}
+
+// Result of a run.
+type Result struct {
+	Deals     int
+	Clients   int
+	Elapsed   time.Duration
+	PerSecond float64
+	// Latency from the :win call to the order number being visible in CRM.
+	P50, P90, P99, Max time.Duration
+}
+
+func (r Result) String() string {
+	return fmt.Sprintf("%d deals, %d clients: %.1f deals/s; win->order visible p50 %s p90 %s p99 %s max %s",
+		r.Deals, r.Clients, r.PerSecond, r.P50.Round(10*time.Microsecond), r.P90.Round(10*time.Microsecond),
+		r.P99.Round(10*time.Microsecond), r.Max.Round(10*time.Microsecond))
+}
+
+// Setup prepares an account and stocked items; it returns the account id
+// and the SKUs once the CRM catalog has them.
+func Setup(ctx context.Context, crm, erp grpc.ClientConnInterface, prefix string) (string, []string, error) {
+	items := erpv1.NewItemServiceClient(erp)
+	stock := erpv1.NewStockServiceClient(erp)
+	var skus []string
+	for i := range 3 {
+		sku := fmt.Sprintf("%s-%d", prefix, i)
+		_, err := items.CreateItem(ctx, &erpv1.CreateItemRequest{Item: &erpv1.Item{
+			Sku: sku, Name: "Load item " + sku, ListPrice: &moneyv1.Money{CurrencyCode: "EUR", Amount: "99.50"},
+		}})
+		if err != nil && status.Code(err) != codes.AlreadyExists {
+			return "", nil, fmt.Errorf("create item: %w", err)
+		}
+		if _, err := stock.CreateStockAdjustment(ctx, &erpv1.CreateStockAdjustmentRequest{
+			StockAdjustment: &erpv1.StockAdjustment{Sku: sku, Quantity: "100000000", Reason: "receipt"},
+		}); err != nil {
+			return "", nil, fmt.Errorf("receive stock: %w", err)
+		}
+		skus = append(skus, sku)
+	}
+	acc, err := crmv1.NewAccountServiceClient(crm).CreateAccount(ctx, &crmv1.CreateAccountRequest{
+		Account: &crmv1.Account{Name: "Load test account " + prefix},
+	})
+	if err != nil {
+		return "", nil, fmt.Errorf("create account: %w", err)
+	}
+	products := crmv1.NewProductServiceClient(crm)
+	deadline := time.Now().Add(30 * time.Second)
+	for _, sku := range skus {
+		for {
+			if _, err := products.GetProduct(ctx, &crmv1.GetProductRequest{Sku: sku}); err == nil {
+				break
+			}
+			if time.Now().After(deadline) {
+				return "", nil, errors.New("items did not reach the CRM catalog in 30s")
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	return acc.GetId(), skus, nil
+}
+
+// WonDeals runs the loop.
+func WonDeals(ctx context.Context, crm grpc.ClientConnInterface, accountID string, skus []string, cfg Config) (Result, error) {
+	if cfg.Clients <= 0 {
+		cfg.Clients = 1
+	}
+	if cfg.Poll <= 0 {
+		cfg.Poll = time.Millisecond
+	}
+	opps := crmv1.NewOpportunityServiceClient(crm)
+	var next atomic.Int64
+	var mu sync.Mutex
+	var latencies []time.Duration
+	var firstErr error
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range cfg.Clients {
+		wg.Go(func() {
+			for {
+				n := int(next.Add(1))
+				if n > cfg.Deals {
+					return
+				}
+				d, err := oneDeal(ctx, opps, accountID, skus, n, cfg.Poll)
+				mu.Lock()
+				if err != nil && firstErr == nil {
+					firstErr = err
+				}
+				latencies = append(latencies, d)
+				mu.Unlock()
+				if err != nil {
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	if firstErr != nil {
+		return Result{}, firstErr
+	}
+	slices.Sort(latencies)
+	q := func(p float64) time.Duration { return latencies[min(len(latencies)-1, int(p*float64(len(latencies))))] }
+	return Result{
+		Deals: len(latencies), Clients: cfg.Clients, Elapsed: elapsed,
+		PerSecond: float64(len(latencies)) / elapsed.Seconds(),
+		P50:       q(0.50), P90: q(0.90), P99: q(0.99), Max: latencies[len(latencies)-1],
+	}, nil
+}
+
+func oneDeal(ctx context.Context, opps crmv1.OpportunityServiceClient, accountID string, skus []string, n int, poll time.Duration) (time.Duration, error) {
+	opp := &crmv1.Opportunity{AccountId: accountID, Name: fmt.Sprintf("Load deal %d", n), CurrencyCode: "EUR"}
+	for i, sku := range skus {
+		opp.Lines = append(opp.Lines, &crmv1.OpportunityLine{Sku: sku, Quantity: fmt.Sprint(1 + (n+i)%3)})
+	}
+	created, err := opps.CreateOpportunity(ctx, &crmv1.CreateOpportunityRequest{Opportunity: opp})
+	if err != nil {
+		return 0, fmt.Errorf("create opportunity: %w", err)
+	}
+	start := time.Now()
+	if _, err := opps.WinOpportunity(ctx, &crmv1.WinOpportunityRequest{Id: created.GetId()}); err != nil {
+		return 0, fmt.Errorf("win: %w", err)
+	}
+	deadline := start.Add(30 * time.Second)
+	for {
+		got, err := opps.GetOpportunity(ctx, &crmv1.GetOpportunityRequest{Id: created.GetId()})
+		if err != nil {
+			return 0, fmt.Errorf("get opportunity: %w", err)
+		}
+		if got.GetOrder().GetNumber() != "" {
+			return time.Since(start), nil
+		}
+		if time.Now().After(deadline) {
+			return 0, fmt.Errorf("opportunity %s has no order number 30s after :win", created.GetId())
+		}
+		time.Sleep(poll)
+	}
+}
