@@ -5,6 +5,7 @@ package boot
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/seamhq/seam/platform/auth"
 	"github.com/seamhq/seam/platform/buildinfo"
+	"github.com/seamhq/seam/platform/config"
 	"github.com/seamhq/seam/platform/telemetry"
 )
 
@@ -63,4 +65,12 @@ func Observability(ctx context.Context, name string, cfg telemetry.Config, stdou
 			logger.Warn("flush traces", "err", err)
 		}
 	}, nil
+}
+
+// PrintEnv writes the environment variables a configuration reads, as the
+// JSON array `<binary> env` prints for deployment checks.
+func PrintEnv(w io.Writer, target any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(config.Vars(target))
 }

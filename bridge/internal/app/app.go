@@ -63,8 +63,12 @@ var Defaults = map[string]string{
 func Vars() []config.Var { return config.Vars(&Config{}) }
 
 // Run is the bridge's main: `bridge [serve]` runs it, `bridge migrate`
-// applies the migrations and exits.
+// applies the migrations and exits, `bridge env` lists the environment
+// variables it reads.
 func Run(ctx context.Context, args []string, stdout io.Writer) error {
+	if len(args) > 0 && args[0] == "env" {
+		return boot.PrintEnv(stdout, &Config{})
+	}
 	var cfg Config
 	if err := config.Load(ctx, &cfg, Defaults); err != nil {
 		return err
@@ -84,7 +88,7 @@ func Run(ctx context.Context, args []string, stdout io.Writer) error {
 		defer pool.Close()
 		return pg.Migrate(ctx, pool, migrations.FS)
 	}
-	return fmt.Errorf("unknown command %q (want serve or migrate)", cmd)
+	return fmt.Errorf("unknown command %q (want serve, migrate or env)", cmd)
 }
 
 func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
