@@ -1,0 +1,78 @@
+// Package pg is the PostgreSQL plumbing every service shares: a connection
+// pool with the decimal codec, embedded SQL migrations, a transaction helper
+// that retries serialization failures and deadlocks, and predicates that
+// classify driver errors so storage code never inspects *pgconn.PgError.
+//
+// Only storage packages import pg; handlers and domain code see the domain
+// errors those packages translate to.
+package pg
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	pgxdecimal "github.com/jackc/pgx-shopspring-decimal"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Config says how to reach the database. The caller fills it (typically from
+// the service's environment config); zero pool sizes keep pgxpool's defaults.
+type Config struct {
+	// URL is a postgres:// URL or a libpq key=value string.
+	URL string
+	// MaxConns caps the pool. Keep it small: throughput on few cores peaks
+	// at a handful of connections.
+	MaxConns int32
+	// MinConns is kept open even when idle.
+	MinConns int32
+}
+
+// Connect opens a pool, registers the shopspring decimal codec on every
+// connection (numeric <-> decimal.Decimal, also in arrays), and pings the
+// server before returning so a bad URL or an unreachable server fails at
+// start-up.
+func Connect(ctx context.Context, cfg Config) (*pgxpool.Pool, error) {
+	pcfg, err := pgxpool.ParseConfig(cfg.URL)
+	if err != nil {
+		// The parse error may quote the URL, password included.
+		return nil, errors.New("pg: invalid database URL")
+	}
+	if cfg.MaxConns > 0 {
+		pcfg.MaxConns = cfg.MaxConns
+	}
+	if cfg.MinConns > 0 {
+		pcfg.MinConns = cfg.MinConns
+	}
+	if pcfg.MinConns > pcfg.MaxConns {
+		return nil, fmt.Errorf("pg: MinConns %d exceeds MaxConns %d", pcfg.MinConns, pcfg.MaxConns)
+	}
+	pcfg.AfterConnect = func(ctx context.Context, conn *pgx.Conn) error {
+		registerDecimal(conn.TypeMap())
+		return nil
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
+	if err != nil {
+		return nil, fmt.Errorf("pg: create pool: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("pg: ping %s/%s: %w", pcfg.ConnConfig.Host, pcfg.ConnConfig.Database, err)
+	}
+	return pool, nil
+}
+
+// registerDecimal makes numeric values scan into and encode from
+// decimal.Decimal. The numeric[] type is registered again afterwards because
+// the default map's array codec still points at the original numeric codec.
+func registerDecimal(m *pgtype.Map) {
+	pgxdecimal.Register(m)
+	numeric, _ := m.TypeForOID(pgtype.NumericOID)
+	m.RegisterType(&pgtype.Type{
+		Name:  "_numeric",
+		OID:   pgtype.NumericArrayOID,
+		Codec: &pgtype.ArrayCodec{ElementType: numeric},
+	})
+}

@@ -1,0 +1,132 @@
+package pg_test
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/shopspring/decimal"
+
+	"github.com/seamhq/seam/platform/pg"
+	"github.com/seamhq/seam/platform/pgtest"
+)
+
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+
+// schema is the migration set the tests' template database is built from.
+var schema = fstest.MapFS{
+	"0001_accounts.sql": {Data: []byte(`
+CREATE TABLE accounts (
+	id      bigint  PRIMARY KEY,
+	name    text    NOT NULL CONSTRAINT accounts_name_key UNIQUE,
+	balance numeric NOT NULL DEFAULT 0 CONSTRAINT accounts_balance_nonneg CHECK (balance >= 0)
+);
+---- create above / drop below ----
+DROP TABLE accounts;
+`)},
+	"0002_entries.sql": {Data: []byte(`
+CREATE TABLE entries (
+	id         bigserial PRIMARY KEY,
+	account_id bigint    NOT NULL CONSTRAINT entries_account_fk REFERENCES accounts (id),
+	amount     numeric   NOT NULL
+);
+-- unique only at commit time, to make a commit fail
+CREATE TABLE tickets (
+	code text CONSTRAINT tickets_code_key UNIQUE DEFERRABLE INITIALLY DEFERRED
+);
+`)},
+}
+
+// newDB returns a pool on a fresh database migrated with schema.
+func newDB(t *testing.T) *pgxpool.Pool {
+	t.Helper()
+	u := pgtest.NewDB(t, "pg", func(ctx context.Context, u string) error {
+		pool, err := pg.Connect(ctx, pg.Config{URL: u, MaxConns: 2})
+		if err != nil {
+			return err
+		}
+		defer pool.Close()
+		return pg.Migrate(ctx, pool, schema)
+	})
+	return connect(t, u)
+}
+
+func connect(t *testing.T, u string) *pgxpool.Pool {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	pool, err := pg.Connect(ctx, pg.Config{URL: u, MaxConns: 8})
+	if err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+	t.Cleanup(pool.Close)
+	return pool
+}
+
+func TestConnectDecimal(t *testing.T) {
+	t.Parallel()
+	pool := connect(t, pgtest.CreateDatabase(t, "decimal"))
+	ctx := context.Background()
+
+	in := decimal.RequireFromString("12345678901234567890.123456789")
+	var out decimal.Decimal
+	if err := pool.QueryRow(ctx, "SELECT $1::numeric", in).Scan(&out); err != nil {
+		t.Fatal(err)
+	}
+	if !out.Equal(in) || out.String() != in.String() {
+		t.Errorf("numeric round trip = %s, want %s", out, in)
+	}
+
+	var sum decimal.Decimal
+	if err := pool.QueryRow(ctx, "SELECT 0.1::numeric + 0.2::numeric").Scan(&sum); err != nil {
+		t.Fatal(err)
+	}
+	if want := decimal.RequireFromString("0.3"); !sum.Equal(want) {
+		t.Errorf("0.1 + 0.2 = %s, want %s", sum, want)
+	}
+
+	ins := []decimal.Decimal{decimal.RequireFromString("1.10"), decimal.RequireFromString("-2.5")}
+	var outs []decimal.Decimal
+	if err := pool.QueryRow(ctx, "SELECT $1::numeric[]", ins).Scan(&outs); err != nil {
+		t.Fatalf("numeric[]: %v", err)
+	}
+	if len(outs) != 2 || !outs[0].Equal(ins[0]) || !outs[1].Equal(ins[1]) {
+		t.Errorf("numeric[] round trip = %v, want %v", outs, ins)
+	}
+
+	var null decimal.NullDecimal
+	if err := pool.QueryRow(ctx, "SELECT NULL::numeric").Scan(&null); err != nil {
+		t.Fatal(err)
+	}
+	if null.Valid {
+		t.Errorf("NULL scanned as %v", null.Decimal)
+	}
+}
+
+func TestConnectErrors(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+
+	_, err := pg.Connect(ctx, pg.Config{URL: "postgres://u:s3cret@host:notaport/db"})
+	if err == nil {
+		t.Fatal("Connect with an invalid URL succeeded")
+	}
+	if strings.Contains(err.Error(), "s3cret") {
+		t.Errorf("error leaks the password: %v", err)
+	}
+
+	_, err = pg.Connect(ctx, pg.Config{URL: "postgres://postgres@127.0.0.1:1/none?connect_timeout=2"})
+	if err == nil {
+		t.Fatal("Connect to a closed port succeeded")
+	}
+
+	_, err = pg.Connect(ctx, pg.Config{URL: pgtest.URL(), MaxConns: 2, MinConns: 3})
+	if err == nil {
+		t.Fatal("Connect with MinConns > MaxConns succeeded")
+	}
+}
