@@ -136,7 +136,7 @@ func startServer(bin, dir, data string, cred *syscall.Credential) (*Cluster, err
 		close(c.exited)
 	}()
 	if err := c.waitReady(30 * time.Second); err != nil {
-		c.Stop()
+		_ = c.Stop()
 		out, _ := os.ReadFile(logPath)
 		return nil, fmt.Errorf("pgtest: %w\nserver log:\n%s", err, tail(out, 2000))
 	}
@@ -160,7 +160,7 @@ func (c *Cluster) waitReady(timeout time.Duration) error {
 		}
 		select {
 		case <-c.exited:
-			return fmt.Errorf("postgres exited during start-up: %v", c.exitErr())
+			return fmt.Errorf("postgres exited during start-up: %w", c.exitErr())
 		case <-time.After(20 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {

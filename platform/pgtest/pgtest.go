@@ -89,7 +89,7 @@ func Main(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	defer c.Stop()
+	defer func() { _ = c.Stop() }()
 	if err := setServer(c.URL()); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1

@@ -217,7 +217,7 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	if err := s.http.Shutdown(shutdownCtx); err != nil {
 		s.log.Warn("HTTP shutdown", "err", err)
-		s.http.Close()
+		_ = s.http.Close()
 	}
 	s.gatewayConn.Close()
 	wg.Wait()

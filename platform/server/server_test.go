@@ -143,7 +143,7 @@ func TestREST(t *testing.T) {
 		{"driver error is internal", "GET", "/v1/accounts/db", sales, "", 500},
 		{"created", "POST", "/v1/accounts", sales, `{"name":"Acme"}`, 200},
 		{"camelCase accepted", "POST", "/v1/accounts", sales, `{"name":"Acme","erpCustomerId":""}`, 200},
-		{"unknown field rejected", "POST", "/v1/accounts", sales, `{"name":"Acme","nmae":"x"}`, 400},
+		{"unknown field rejected", "POST", "/v1/accounts", sales, `{"name":"Acme","unknown_field":"x"}`, 400},
 		{"malformed json", "POST", "/v1/accounts", sales, `{"name":`, 400},
 		{"body too large", "POST", "/v1/accounts", sales, `{"name":"` + strings.Repeat("a", 5000) + `"}`, 413},
 		{"unknown route", "GET", "/v1/nothing", sales, "", 404},

@@ -18,8 +18,8 @@ var Policy = auth.Policy{
 	bridgev1.BridgeService_GetStatus_FullMethodName: {auth.Integration},
 }
 
-// Statuser reports the bridge's state.
-type Statuser interface {
+// StatusSource reports the bridge's state.
+type StatusSource interface {
 	Status(ctx context.Context) []flow.FeedStatus
 	Leader() bool
 }
@@ -27,13 +27,13 @@ type Statuser interface {
 // Server implements bridgev1.BridgeServiceServer.
 type Server struct {
 	bridgev1.UnimplementedBridgeServiceServer
-	engine   Statuser
+	engine   StatusSource
 	instance string
 	started  time.Time
 }
 
 // New returns the API server.
-func New(engine Statuser, instance string, started time.Time) *Server {
+func New(engine StatusSource, instance string, started time.Time) *Server {
 	return &Server{engine: engine, instance: instance, started: started}
 }
 
