@@ -1,0 +1,334 @@
+// Package account holds the account domain: companies the sales and service
+// teams work with, their validation rules, and the storage they need.
+package account
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/money"
+)
+
+// PaymentStatus is what finance knows about a customer's or a deal's
+// invoices, copied from the ERP. The values are the stored form.
+type PaymentStatus string
+
+// The payment statuses.
+const (
+	PaymentUnspecified   PaymentStatus = "unspecified"
+	PaymentNotInvoiced   PaymentStatus = "not_invoiced"
+	PaymentOpen          PaymentStatus = "open"
+	PaymentPartiallyPaid PaymentStatus = "partially_paid"
+	PaymentPaid          PaymentStatus = "paid"
+	PaymentOverdue       PaymentStatus = "overdue"
+)
+
+// Event types of accounts.
+const (
+	EventCreated = "account.created"
+	EventUpdated = "account.updated"
+	EventDeleted = "account.deleted"
+)
+
+// Idempotency method names recorded with a request_id.
+const MethodCreate = "CreateAccount"
+
+// Account is a company.
+type Account struct {
+	ID       string
+	Name     string
+	Website  string
+	Industry string
+	Owner    string
+	// Read-only: set by the bridge through the sync API.
+	ERPCustomerID  string
+	PaymentStatus  PaymentStatus
+	OpenBalance    *money.Money // nil when the ERP has reported nothing
+	OverdueBalance *money.Money
+	// Version increases with every write; the etag is its decimal form.
+	Version    int64
+	CreateTime time.Time
+	UpdateTime time.Time
+}
+
+// ETag is the account's current etag.
+func (a Account) ETag() string { return strconv.FormatInt(a.Version, 10) }
+
+// Field names a client-writable field of an account (its proto name).
+type Field string
+
+// The fields a client may write.
+const (
+	FieldName     Field = "name"
+	FieldWebsite  Field = "website"
+	FieldIndustry Field = "industry"
+	FieldOwner    Field = "owner"
+)
+
+// MutableFields are the fields Update changes when no mask is given.
+var MutableFields = []Field{FieldName, FieldWebsite, FieldIndustry, FieldOwner}
+
+// ReadOnlyFields are fields of the resource a client can never write.
+var ReadOnlyFields = []string{"id", "erp_customer_id", "payment_status", "open_balance", "overdue_balance", "etag", "create_time", "update_time"}
+
+// Input is what a client sends to create or update an account. Read-only
+// fields are not part of it: the API ignores them in request bodies.
+type Input struct {
+	Name     string
+	Website  string
+	Industry string
+	Owner    string
+}
+
+// Length limits of the text fields.
+const (
+	maxName  = 200
+	maxText  = 200
+	maxURL   = 2048
+	maxExtID = 200
+)
+
+// validate checks the named fields of in, with violation paths relative to
+// the account.
+func (in Input) validate(fields []Field) error {
+	var v errs.Violations
+	for _, f := range fields {
+		switch f {
+		case FieldName:
+			switch {
+			case in.Name == "":
+				v.Add(string(f), "is required")
+			case len([]rune(in.Name)) > maxName:
+				v.Add(string(f), "must be at most %d characters", maxName)
+			}
+		case FieldWebsite:
+			if len(in.Website) > maxURL {
+				v.Add(string(f), "must be at most %d characters", maxURL)
+			}
+		case FieldIndustry:
+			if len([]rune(in.Industry)) > maxText {
+				v.Add(string(f), "must be at most %d characters", maxText)
+			}
+		case FieldOwner:
+			if len([]rune(in.Owner)) > maxText {
+				v.Add(string(f), "must be at most %d characters", maxText)
+			}
+		}
+	}
+	return v.Err()
+}
+
+// FilterFields are the fields ListAccounts filters on (by equality).
+var FilterFields = []string{"name", "owner", "industry", "erp_customer_id"}
+
+// Query selects a page of accounts in id (creation) order.
+type Query struct {
+	// Equal maps filter fields to the value they must equal.
+	Equal map[string]string
+	// After is the id of the last account of the previous page, or "".
+	After string
+	Limit int
+}
+
+// Event is a change to record in the feed, in the transaction of the change.
+type Event struct {
+	Type    string
+	Key     string
+	Payload []byte
+}
+
+// Change is what a read-modify-write decided.
+type Change struct {
+	// Account is the new state; ignored when Unchanged.
+	Account Account
+	// Event is recorded with the change; nil records none.
+	Event *Event
+	// Unchanged means nothing is written.
+	Unchanged bool
+}
+
+// Store is the persistence the account domain needs.
+type Store interface {
+	// CreateAccount inserts a, records ev and, when requestID is set,
+	// remembers it for method. If requestID was used before for the same
+	// method, nothing is written and the account it created is returned.
+	CreateAccount(ctx context.Context, requestID, method string, a Account, ev Event) (Account, error)
+	GetAccount(ctx context.Context, id string) (Account, error)
+	// ListAccounts returns up to q.Limit accounts and whether more follow.
+	ListAccounts(ctx context.Context, q Query) ([]Account, bool, error)
+	// UpdateAccount locks the account, passes it to fn and applies the
+	// change fn returns, all in one transaction.
+	UpdateAccount(ctx context.Context, id string, fn func(cur Account) (Change, error)) (Account, error)
+	// DeleteAccount locks the account and deletes it unless fn fails; fn
+	// learns whether opportunities refer to it.
+	DeleteAccount(ctx context.Context, id string, fn func(cur Account, hasOpportunities bool) (Event, error)) error
+}
+
+// Encoder renders an account as an event payload (the API's JSON form).
+type Encoder interface {
+	EncodeAccount(Account) ([]byte, error)
+}
+
+// Service carries out the account use cases.
+type Service struct {
+	store Store
+	enc   Encoder
+	now   func() time.Time
+}
+
+// NewService returns a Service; now is the clock (time.Now in production).
+func NewService(store Store, enc Encoder, now func() time.Time) *Service {
+	// Timestamps are kept at the database's microsecond precision, so
+	// what a write returns equals what a later read returns.
+	return &Service{store: store, enc: enc, now: func() time.Time { return now().UTC().Truncate(time.Microsecond) }}
+}
+
+// CheckID validates an account id given in field.
+func CheckID(field, id string) error {
+	if id == "" {
+		return errs.Invalid(field, "is required")
+	}
+	if _, err := uuid.Parse(id); err != nil {
+		return errs.Invalid(field, "%q is not a valid account id", id)
+	}
+	return nil
+}
+
+func (s *Service) event(typ string, a Account) (Event, error) {
+	payload, err := s.enc.EncodeAccount(a)
+	if err != nil {
+		return Event{}, err
+	}
+	return Event{Type: typ, Key: a.ID, Payload: payload}, nil
+}
+
+// Create creates an account. A retry with the same requestID returns the
+// account the first call created and writes nothing.
+func (s *Service) Create(ctx context.Context, in Input, requestID string) (Account, error) {
+	if err := in.validate(MutableFields); err != nil {
+		return Account{}, err
+	}
+	id, err := uuid.NewV7()
+	if err != nil {
+		return Account{}, err
+	}
+	now := s.now().UTC()
+	a := Account{
+		ID: id.String(), Name: in.Name, Website: in.Website, Industry: in.Industry, Owner: in.Owner,
+		PaymentStatus: PaymentUnspecified, Version: 1, CreateTime: now, UpdateTime: now,
+	}
+	ev, err := s.event(EventCreated, a)
+	if err != nil {
+		return Account{}, err
+	}
+	return s.store.CreateAccount(ctx, requestID, MethodCreate, a, ev)
+}
+
+// Get returns one account.
+func (s *Service) Get(ctx context.Context, id string) (Account, error) {
+	if err := CheckID("id", id); err != nil {
+		return Account{}, err
+	}
+	return s.store.GetAccount(ctx, id)
+}
+
+// List returns a page of accounts and whether more follow.
+func (s *Service) List(ctx context.Context, q Query) ([]Account, bool, error) {
+	return s.store.ListAccounts(ctx, q)
+}
+
+// Update changes the given fields (the API passes MutableFields for an
+// empty update mask). A non-empty etag must match the current one. An
+// update that changes nothing writes nothing.
+func (s *Service) Update(ctx context.Context, id string, in Input, fields []Field, etag string) (Account, error) {
+	if err := CheckID("id", id); err != nil {
+		return Account{}, err
+	}
+	if err := in.validate(fields); err != nil {
+		return Account{}, err
+	}
+	return s.store.UpdateAccount(ctx, id, func(cur Account) (Change, error) {
+		if etag != "" && etag != cur.ETag() {
+			return Change{}, errs.StaleEtag("account " + id)
+		}
+		next := cur
+		for _, f := range fields {
+			switch f {
+			case FieldName:
+				next.Name = in.Name
+			case FieldWebsite:
+				next.Website = in.Website
+			case FieldIndustry:
+				next.Industry = in.Industry
+			case FieldOwner:
+				next.Owner = in.Owner
+			}
+		}
+		if next == cur {
+			return Change{Unchanged: true}, nil
+		}
+		next.Version++
+		next.UpdateTime = s.now().UTC()
+		ev, err := s.event(EventUpdated, next)
+		if err != nil {
+			return Change{}, err
+		}
+		return Change{Account: next, Event: &ev}, nil
+	})
+}
+
+// Delete removes an account that no opportunity refers to. A non-empty
+// etag must match the current one.
+func (s *Service) Delete(ctx context.Context, id, etag string) error {
+	if err := CheckID("id", id); err != nil {
+		return err
+	}
+	return s.store.DeleteAccount(ctx, id, func(cur Account, hasOpportunities bool) (Event, error) {
+		if etag != "" && etag != cur.ETag() {
+			return Event{}, errs.StaleEtag("account " + id)
+		}
+		if hasOpportunities {
+			return Event{}, errs.FailedPreconditionf("account %s has opportunities; delete or move them first", id)
+		}
+		gone := cur
+		gone.Version++
+		gone.UpdateTime = s.now().UTC()
+		return s.event(EventDeleted, gone)
+	})
+}
+
+// LinkCustomer records the ERP customer of an account (a write of the
+// bridge). It bumps the version but records no event, so the bridge does
+// not hear back its own write; linking to the customer already linked
+// writes nothing.
+func (s *Service) LinkCustomer(ctx context.Context, id, erpCustomerID string) (Account, error) {
+	var v errs.Violations
+	if err := CheckID("account_id", id); err != nil {
+		if merr := v.Merge("", err); merr != nil {
+			return Account{}, merr
+		}
+	}
+	switch {
+	case erpCustomerID == "":
+		v.Add("erp_customer_id", "is required")
+	case len(erpCustomerID) > maxExtID:
+		v.Add("erp_customer_id", "must be at most %d characters", maxExtID)
+	}
+	if err := v.Err(); err != nil {
+		return Account{}, err
+	}
+	return s.store.UpdateAccount(ctx, id, func(cur Account) (Change, error) {
+		if cur.ERPCustomerID == erpCustomerID {
+			return Change{Unchanged: true}, nil
+		}
+		next := cur
+		next.ERPCustomerID = erpCustomerID
+		next.Version++
+		next.UpdateTime = s.now().UTC()
+		return Change{Account: next}, nil
+	})
+}

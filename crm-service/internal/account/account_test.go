@@ -1,0 +1,84 @@
+package account
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/seamhq/seam/platform/errs"
+)
+
+// memStore keeps one account, enough to exercise the service's rules.
+type memStore struct {
+	Store
+	a      Account
+	events []Event
+	hasOpp bool
+}
+
+func (m *memStore) UpdateAccount(_ context.Context, _ string, fn func(Account) (Change, error)) (Account, error) {
+	ch, err := fn(m.a)
+	if err != nil {
+		return Account{}, err
+	}
+	if ch.Unchanged {
+		return m.a, nil
+	}
+	m.a = ch.Account
+	if ch.Event != nil {
+		m.events = append(m.events, *ch.Event)
+	}
+	return m.a, nil
+}
+
+func (m *memStore) DeleteAccount(_ context.Context, _ string, fn func(Account, bool) (Event, error)) error {
+	ev, err := fn(m.a, m.hasOpp)
+	if err == nil {
+		m.events = append(m.events, ev)
+	}
+	return err
+}
+
+type jsonName struct{}
+
+func (jsonName) EncodeAccount(a Account) ([]byte, error) { return []byte(`"` + a.Name + `"`), nil }
+
+const id = "01900000-0000-7000-8000-000000000001"
+
+func newService(st *memStore) *Service {
+	return NewService(st, jsonName{}, func() time.Time { return time.Date(2030, 1, 1, 0, 0, 0, 123456789, time.UTC) })
+}
+
+func TestUpdateRules(t *testing.T) {
+	st := &memStore{a: Account{ID: id, Name: "Acme", Version: 3}}
+	s := newService(st)
+	ctx := context.Background()
+	if _, err := s.Update(ctx, id, Input{Name: "X"}, []Field{FieldName}, "2"); !errors.Is(err, errs.ErrAborted) {
+		t.Fatalf("stale etag: %v", err)
+	}
+	a, err := s.Update(ctx, id, Input{Name: "Acme"}, []Field{FieldName}, "3")
+	if err != nil || a.Version != 3 || len(st.events) != 0 {
+		t.Fatalf("no-op update: %+v %v", a, err)
+	}
+	a, err = s.Update(ctx, id, Input{Name: "Beta", Owner: "ignored"}, []Field{FieldName}, "")
+	if err != nil || a.Version != 4 || a.Owner != "" || a.UpdateTime.Nanosecond() != 123456000 || len(st.events) != 1 || st.events[0].Type != EventUpdated {
+		t.Fatalf("update: %+v %v %v", a, err, st.events)
+	}
+	if _, err := s.Update(ctx, id, Input{}, MutableFields, ""); !errors.Is(err, errs.ErrInvalidArgument) {
+		t.Fatalf("empty name: %v", err)
+	}
+	// Linking bumps the version without an event.
+	a, err = s.LinkCustomer(ctx, id, "C-1")
+	if err != nil || a.ERPCustomerID != "C-1" || a.Version != 5 || len(st.events) != 1 {
+		t.Fatalf("link: %+v %v", a, err)
+	}
+	st.hasOpp = true
+	if err := s.Delete(ctx, id, ""); !errors.Is(err, errs.ErrFailedPrecondition) {
+		t.Fatalf("delete with opportunities: %v", err)
+	}
+	st.hasOpp = false
+	if err := s.Delete(ctx, id, "5"); err != nil || st.events[1].Type != EventDeleted {
+		t.Fatalf("delete: %v %v", err, st.events)
+	}
+}

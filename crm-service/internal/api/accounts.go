@@ -1,0 +1,80 @@
+package api
+
+import (
+	"context"
+
+	"github.com/seamhq/seam/crm-service/internal/account"
+	crmv1 "github.com/seamhq/seam/proto/crm/v1"
+)
+
+type accountServer struct {
+	crmv1.UnimplementedAccountServiceServer
+	svc *account.Service
+}
+
+func accountFields() []string {
+	out := make([]string, len(account.MutableFields))
+	for i, f := range account.MutableFields {
+		out[i] = string(f)
+	}
+	return out
+}
+
+func (s *accountServer) CreateAccount(ctx context.Context, req *crmv1.CreateAccountRequest) (*crmv1.Account, error) {
+	a, err := s.svc.Create(ctx, accountInput(req.GetAccount()), req.GetRequestId())
+	if err != nil {
+		return nil, under("account", err)
+	}
+	return accountToProto(a), nil
+}
+
+func (s *accountServer) GetAccount(ctx context.Context, req *crmv1.GetAccountRequest) (*crmv1.Account, error) {
+	a, err := s.svc.Get(ctx, req.GetId())
+	if err != nil {
+		return nil, err
+	}
+	return accountToProto(a), nil
+}
+
+func (s *accountServer) ListAccounts(ctx context.Context, req *crmv1.ListAccountsRequest) (*crmv1.ListAccountsResponse, error) {
+	p, err := parsePage(req.GetPageSize(), req.GetPageToken(), req.GetFilter(), true, account.FilterFields, nil)
+	if err != nil {
+		return nil, err
+	}
+	list, more, err := s.svc.List(ctx, account.Query{Equal: p.equal, After: p.after, Limit: p.limit})
+	if err != nil {
+		return nil, err
+	}
+	resp := &crmv1.ListAccountsResponse{Accounts: make([]*crmv1.Account, len(list))}
+	for i, a := range list {
+		resp.Accounts[i] = accountToProto(a)
+	}
+	if more {
+		resp.NextPageToken = p.nextToken(more, list[len(list)-1].ID)
+	}
+	return resp, nil
+}
+
+func (s *accountServer) UpdateAccount(ctx context.Context, req *crmv1.UpdateAccountRequest) (*crmv1.Account, error) {
+	names, err := maskFields(req.GetUpdateMask(), accountFields(), account.ReadOnlyFields)
+	if err != nil {
+		return nil, err
+	}
+	fields := make([]account.Field, len(names))
+	for i, n := range names {
+		fields[i] = account.Field(n)
+	}
+	a := req.GetAccount()
+	out, err := s.svc.Update(ctx, a.GetId(), accountInput(a), fields, a.GetEtag())
+	if err != nil {
+		return nil, under("account", err)
+	}
+	return accountToProto(out), nil
+}
+
+func (s *accountServer) DeleteAccount(ctx context.Context, req *crmv1.DeleteAccountRequest) (*crmv1.DeleteAccountResponse, error) {
+	if err := s.svc.Delete(ctx, req.GetId(), req.GetEtag()); err != nil {
+		return nil, err
+	}
+	return &crmv1.DeleteAccountResponse{}, nil
+}

@@ -1,0 +1,51 @@
+// Package api serves the CRM's gRPC services (and through the platform's
+// gateway their REST routes): it converts between protos and domain types,
+// and nothing else; the rules live in the domain packages.
+package api
+
+import (
+	"context"
+
+	"google.golang.org/grpc"
+
+	"github.com/seamhq/seam/crm-service/internal/account"
+	"github.com/seamhq/seam/crm-service/internal/catalog"
+	"github.com/seamhq/seam/crm-service/internal/pipeline"
+	"github.com/seamhq/seam/platform/feed"
+	"github.com/seamhq/seam/platform/server"
+	crmv1 "github.com/seamhq/seam/proto/crm/v1"
+)
+
+// EventSource is the outbox feed the event service serves (*feed.Reader).
+type EventSource interface {
+	List(ctx context.Context, after feed.Cursor, limit int) ([]feed.Event, error)
+	Watch(ctx context.Context, after feed.Cursor, send func([]feed.Event) error) error
+}
+
+// API holds the domain services behind the gRPC services.
+type API struct {
+	Accounts      *account.Service
+	Opportunities *pipeline.Service
+	Catalog       *catalog.Service
+	Events        EventSource
+}
+
+// Register adds every CRM gRPC service to s.
+func (a *API) Register(s *grpc.Server) {
+	crmv1.RegisterAccountServiceServer(s, &accountServer{svc: a.Accounts})
+	crmv1.RegisterOpportunityServiceServer(s, &opportunityServer{svc: a.Opportunities})
+	crmv1.RegisterProductServiceServer(s, &productServer{svc: a.Catalog})
+	crmv1.RegisterSyncServiceServer(s, &syncServer{catalog: a.Catalog, accounts: a.Accounts, opportunities: a.Opportunities})
+	crmv1.RegisterEventServiceServer(s, &eventServer{src: a.Events})
+}
+
+// Gateways are the REST routes of the CRM (crm_gateway.yaml).
+func Gateways() []server.GatewayRegistrar {
+	return []server.GatewayRegistrar{
+		crmv1.RegisterAccountServiceHandler,
+		crmv1.RegisterOpportunityServiceHandler,
+		crmv1.RegisterProductServiceHandler,
+		crmv1.RegisterSyncServiceHandler,
+		crmv1.RegisterEventServiceHandler,
+	}
+}

@@ -1,0 +1,235 @@
+package api
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/seamhq/seam/crm-service/internal/account"
+	"github.com/seamhq/seam/crm-service/internal/catalog"
+	"github.com/seamhq/seam/crm-service/internal/pipeline"
+	"github.com/seamhq/seam/platform/money"
+	crmv1 "github.com/seamhq/seam/proto/crm/v1"
+	moneyv1 "github.com/seamhq/seam/proto/money/v1"
+)
+
+var paymentStatuses = map[account.PaymentStatus]crmv1.PaymentStatus{
+	account.PaymentUnspecified:   crmv1.PaymentStatus_PAYMENT_STATUS_UNSPECIFIED,
+	account.PaymentNotInvoiced:   crmv1.PaymentStatus_PAYMENT_STATUS_NOT_INVOICED,
+	account.PaymentOpen:          crmv1.PaymentStatus_PAYMENT_STATUS_OPEN,
+	account.PaymentPartiallyPaid: crmv1.PaymentStatus_PAYMENT_STATUS_PARTIALLY_PAID,
+	account.PaymentPaid:          crmv1.PaymentStatus_PAYMENT_STATUS_PAID,
+	account.PaymentOverdue:       crmv1.PaymentStatus_PAYMENT_STATUS_OVERDUE,
+}
+
+var stages = map[pipeline.Stage]crmv1.Stage{
+	pipeline.StageUnspecified:   crmv1.Stage_STAGE_UNSPECIFIED,
+	pipeline.StageProspecting:   crmv1.Stage_STAGE_PROSPECTING,
+	pipeline.StageQualification: crmv1.Stage_STAGE_QUALIFICATION,
+	pipeline.StageProposal:      crmv1.Stage_STAGE_PROPOSAL,
+	pipeline.StageNegotiation:   crmv1.Stage_STAGE_NEGOTIATION,
+	pipeline.StageClosedWon:     crmv1.Stage_STAGE_CLOSED_WON,
+	pipeline.StageClosedLost:    crmv1.Stage_STAGE_CLOSED_LOST,
+}
+
+var fulfillmentStatuses = map[pipeline.FulfillmentStatus]crmv1.FulfillmentStatus{
+	pipeline.FulfillmentPending:          crmv1.FulfillmentStatus_FULFILLMENT_STATUS_PENDING,
+	pipeline.FulfillmentDraft:            crmv1.FulfillmentStatus_FULFILLMENT_STATUS_DRAFT,
+	pipeline.FulfillmentConfirmed:        crmv1.FulfillmentStatus_FULFILLMENT_STATUS_CONFIRMED,
+	pipeline.FulfillmentBackordered:      crmv1.FulfillmentStatus_FULFILLMENT_STATUS_BACKORDERED,
+	pipeline.FulfillmentOnCreditHold:     crmv1.FulfillmentStatus_FULFILLMENT_STATUS_ON_CREDIT_HOLD,
+	pipeline.FulfillmentPartiallyShipped: crmv1.FulfillmentStatus_FULFILLMENT_STATUS_PARTIALLY_SHIPPED,
+	pipeline.FulfillmentShipped:          crmv1.FulfillmentStatus_FULFILLMENT_STATUS_SHIPPED,
+	pipeline.FulfillmentInvoiced:         crmv1.FulfillmentStatus_FULFILLMENT_STATUS_INVOICED,
+	pipeline.FulfillmentPaid:             crmv1.FulfillmentStatus_FULFILLMENT_STATUS_PAID,
+	pipeline.FulfillmentCancelled:        crmv1.FulfillmentStatus_FULFILLMENT_STATUS_CANCELLED,
+}
+
+// stageFromProto maps a wire stage to the domain; a number outside the
+// enum becomes a stage the domain rejects by name.
+func stageFromProto(s crmv1.Stage) pipeline.Stage {
+	for d, p := range stages {
+		if p == s {
+			return d
+		}
+	}
+	return pipeline.Stage(fmt.Sprintf("stage(%d)", int32(s)))
+}
+
+// stageFilterValue accepts a stage in a filter as its enum name
+// ("STAGE_PROPOSAL") or its short form ("proposal").
+func stageFilterValue(field, value string) (string, error) {
+	if field != "stage" {
+		return value, nil
+	}
+	if v, ok := crmv1.Stage_value[value]; ok && v != 0 {
+		return string(stageFromProto(crmv1.Stage(v))), nil
+	}
+	if s := pipeline.Stage(strings.ToLower(value)); s.Valid() {
+		return string(s), nil
+	}
+	return "", fmt.Errorf("unknown stage %q", value)
+}
+
+func fulfillmentFromProto(s crmv1.FulfillmentStatus) pipeline.FulfillmentStatus {
+	for d, p := range fulfillmentStatuses {
+		if p == s {
+			return d
+		}
+	}
+	return "" // unspecified or unknown: rejected by the domain
+}
+
+func timeToProto(t time.Time) *timestamppb.Timestamp {
+	if t.IsZero() {
+		return nil
+	}
+	return timestamppb.New(t)
+}
+
+func moneyToProto(m *money.Money) *moneyv1.Money {
+	if m == nil {
+		return nil
+	}
+	return money.ToProto(*m)
+}
+
+func moneyInput(m *moneyv1.Money) *catalog.MoneyInput {
+	if m == nil {
+		return nil
+	}
+	return &catalog.MoneyInput{Currency: m.GetCurrencyCode(), Amount: m.GetAmount()}
+}
+
+func accountToProto(a account.Account) *crmv1.Account {
+	return &crmv1.Account{
+		Id:             a.ID,
+		Name:           a.Name,
+		Website:        a.Website,
+		Industry:       a.Industry,
+		Owner:          a.Owner,
+		ErpCustomerId:  a.ERPCustomerID,
+		PaymentStatus:  paymentStatuses[a.PaymentStatus],
+		OpenBalance:    moneyToProto(a.OpenBalance),
+		OverdueBalance: moneyToProto(a.OverdueBalance),
+		Etag:           a.ETag(),
+		CreateTime:     timeToProto(a.CreateTime),
+		UpdateTime:     timeToProto(a.UpdateTime),
+	}
+}
+
+// accountInput takes the client-writable fields; read-only ones are ignored.
+func accountInput(a *crmv1.Account) account.Input {
+	return account.Input{Name: a.GetName(), Website: a.GetWebsite(), Industry: a.GetIndustry(), Owner: a.GetOwner()}
+}
+
+func productToProto(p catalog.Product) *crmv1.Product {
+	out := &crmv1.Product{
+		Sku:           p.SKU,
+		Name:          p.Name,
+		ListPrice:     money.ToProto(p.ListPrice),
+		UnitOfMeasure: p.UnitOfMeasure,
+	}
+	if a := p.Availability; a.Known {
+		out.AvailableQuantity = a.Available.String()
+		out.PromiseDate = catalog.FormatDate(a.PromiseDate)
+		out.AsOf = timeToProto(a.AsOf)
+	}
+	return out
+}
+
+func opportunityToProto(o pipeline.Opportunity) *crmv1.Opportunity {
+	out := &crmv1.Opportunity{
+		Id:                o.ID,
+		AccountId:         o.AccountID,
+		Name:              o.Name,
+		Stage:             stages[o.Stage],
+		Probability:       o.Probability,
+		CurrencyCode:      o.Currency,
+		ExpectedCloseDate: catalog.FormatDate(o.ExpectedCloseDate),
+		Owner:             o.Owner,
+		Amount:            money.ToProto(o.Amount),
+		PaymentStatus:     paymentStatuses[o.PaymentStatus],
+		LostReason:        o.LostReason,
+		Etag:              o.ETag(),
+		CreateTime:        timeToProto(o.CreateTime),
+		UpdateTime:        timeToProto(o.UpdateTime),
+		CloseTime:         timeToProto(o.CloseTime),
+	}
+	out.Lines = make([]*crmv1.OpportunityLine, len(o.Lines))
+	for i, l := range o.Lines {
+		pl := &crmv1.OpportunityLine{
+			Sku:             l.SKU,
+			Quantity:        l.Quantity.String(),
+			UnitPrice:       money.ToProto(l.UnitPrice),
+			DiscountPercent: l.DiscountPercent.String(),
+			Amount:          money.ToProto(l.Amount),
+			PromiseDate:     catalog.FormatDate(l.PromiseDate),
+			ProductName:     l.ProductName,
+		}
+		if l.Available.Valid {
+			pl.AvailableQuantity = l.Available.Decimal.String()
+		}
+		out.Lines[i] = pl
+	}
+	if ord := o.Order; ord != nil {
+		out.Order = &crmv1.OrderRef{
+			Id:         ord.ID,
+			Number:     ord.Number,
+			Status:     fulfillmentStatuses[ord.Status],
+			UpdateTime: timeToProto(ord.UpdateTime),
+		}
+	}
+	return out
+}
+
+// opportunityInput takes the client-writable fields; read-only ones are
+// ignored. probabilityGiven says whether the probability was set.
+func opportunityInput(o *crmv1.Opportunity, probabilityGiven bool) pipeline.Input {
+	in := pipeline.Input{
+		AccountID:         o.GetAccountId(),
+		Name:              o.GetName(),
+		Stage:             stageFromProto(o.GetStage()),
+		Currency:          o.GetCurrencyCode(),
+		ExpectedCloseDate: o.GetExpectedCloseDate(),
+		Owner:             o.GetOwner(),
+	}
+	if probabilityGiven {
+		p := o.GetProbability()
+		in.Probability = &p
+	}
+	in.Lines = make([]pipeline.LineInput, len(o.GetLines()))
+	for i, l := range o.GetLines() {
+		in.Lines[i] = pipeline.LineInput{
+			SKU:             l.GetSku(),
+			Quantity:        l.GetQuantity(),
+			UnitPrice:       moneyInput(l.GetUnitPrice()),
+			DiscountPercent: l.GetDiscountPercent(),
+		}
+	}
+	return in
+}
+
+// Payloads renders resources as event payloads: the protojson of the
+// resource with proto field names, as the REST API shows it.
+type Payloads struct{}
+
+var payloadJSON = protojson.MarshalOptions{UseProtoNames: true}
+
+// EncodeAccount implements account.Encoder.
+func (Payloads) EncodeAccount(a account.Account) ([]byte, error) {
+	return payloadJSON.Marshal(accountToProto(a))
+}
+
+// EncodeOpportunity implements pipeline.Encoder.
+func (Payloads) EncodeOpportunity(o pipeline.Opportunity) ([]byte, error) {
+	return payloadJSON.Marshal(opportunityToProto(o))
+}
+
+var (
+	_ account.Encoder  = Payloads{}
+	_ pipeline.Encoder = Payloads{}
+)

@@ -1,0 +1,125 @@
+package api
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"context"
+
+	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/feed"
+	crmv1 "github.com/seamhq/seam/proto/crm/v1"
+)
+
+// Page sizes of ListEvents.
+const (
+	defaultEventPage = 100
+	maxEventPage     = 1000
+)
+
+type eventServer struct {
+	crmv1.UnimplementedEventServiceServer
+	src EventSource
+}
+
+func parseAfter(s string) (feed.Cursor, error) {
+	c, err := feed.ParseCursor(s)
+	if err != nil {
+		return feed.Cursor{}, errs.Invalid("after", "is not a cursor returned by this feed")
+	}
+	return c, nil
+}
+
+func (s *eventServer) ListEvents(ctx context.Context, req *crmv1.ListEventsRequest) (*crmv1.ListEventsResponse, error) {
+	after, err := parseAfter(req.GetAfter())
+	if err != nil {
+		return nil, err
+	}
+	size := int(req.GetPageSize())
+	switch {
+	case size < 0:
+		return nil, errs.Invalid("page_size", "must not be negative")
+	case size == 0:
+		size = defaultEventPage
+	case size > maxEventPage:
+		size = maxEventPage
+	}
+	list, err := s.src.List(ctx, after, size)
+	if err != nil {
+		return nil, err
+	}
+	resp := &crmv1.ListEventsResponse{Events: make([]*crmv1.Event, len(list)), NextCursor: req.GetAfter()}
+	for i, e := range list {
+		if resp.Events[i], err = eventToProto(e); err != nil {
+			return nil, err
+		}
+	}
+	if len(list) > 0 {
+		resp.NextCursor = list[len(list)-1].Cursor.String()
+	}
+	return resp, nil
+}
+
+func (s *eventServer) WatchEvents(req *crmv1.WatchEventsRequest, stream crmv1.EventService_WatchEventsServer) error {
+	after, err := parseAfter(req.GetAfter())
+	if err != nil {
+		return err
+	}
+	return s.src.Watch(stream.Context(), after, func(list []feed.Event) error {
+		for _, e := range list {
+			pe, err := eventToProto(e)
+			if err != nil {
+				return err
+			}
+			if err := stream.Send(pe); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+var readPayload = protojson.UnmarshalOptions{DiscardUnknown: true}
+
+// eventToProto turns an outbox row into the wire event: the payload is the
+// resource's JSON, and the event's version is the resource's etag in it.
+func eventToProto(e feed.Event) (*crmv1.Event, error) {
+	out := &crmv1.Event{
+		Cursor:       e.Cursor.String(),
+		Id:           e.ID,
+		Type:         e.Type,
+		Key:          e.Key,
+		CreateTime:   timestamppb.New(e.CreatedAt),
+		TraceContext: e.TraceContext,
+	}
+	var etag string
+	kind, _, _ := strings.Cut(e.Type, ".")
+	switch kind {
+	case "account":
+		var a crmv1.Account
+		if err := readPayload.Unmarshal(e.Payload, &a); err != nil {
+			return nil, fmt.Errorf("event %s: decode account payload: %w", e.ID, err)
+		}
+		out.Payload, etag = &crmv1.Event_Account{Account: &a}, a.GetEtag()
+	case "opportunity":
+		var o crmv1.Opportunity
+		if err := readPayload.Unmarshal(e.Payload, &o); err != nil {
+			return nil, fmt.Errorf("event %s: decode opportunity payload: %w", e.ID, err)
+		}
+		out.Payload, etag = &crmv1.Event_Opportunity{Opportunity: &o}, o.GetEtag()
+	default:
+		return nil, fmt.Errorf("event %s: unknown type %q", e.ID, e.Type)
+	}
+	if etag != "" {
+		v, err := strconv.ParseInt(etag, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("event %s: etag %q is not a version", e.ID, etag)
+		}
+		out.Version = v
+	}
+	return out, nil
+}

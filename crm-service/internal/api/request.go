@@ -1,0 +1,130 @@
+package api
+
+import (
+	"errors"
+	"slices"
+	"strings"
+
+	"github.com/google/uuid"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+
+	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/listing"
+)
+
+// requestFields are request-level fields whose violations are not moved
+// under the resource.
+var requestFields = map[string]bool{"request_id": true, "update_mask": true}
+
+// under moves the field violations of err under the request field that
+// holds the resource ("name" -> "account.name"), so they name fields as the
+// client sent them.
+func under(prefix string, err error) error {
+	var e *errs.Error
+	if !errors.As(err, &e) || e.Kind != errs.InvalidArgument || len(e.Violations) == 0 {
+		return err
+	}
+	var v errs.Violations
+	for _, fv := range e.Violations {
+		field := fv.Field
+		if !requestFields[field] {
+			field = prefix + "." + field
+		}
+		v.Add(field, "%s", fv.Description)
+	}
+	return v.Err()
+}
+
+// maskFields resolves an update mask into the mutable fields it names. An
+// empty mask means every mutable field. Read-only fields are ignored (the
+// REST gateway fills the mask from every field present in the body, and a
+// client may send back a resource it read); unknown fields are an error.
+func maskFields(mask *fieldmaskpb.FieldMask, mutable, readOnly []string) ([]string, error) {
+	if len(mask.GetPaths()) == 0 {
+		return slices.Clone(mutable), nil
+	}
+	var out []string
+	var v errs.Violations
+	for _, p := range mask.GetPaths() {
+		top, _, _ := strings.Cut(p, ".")
+		switch {
+		case slices.Contains(mutable, top):
+			if !slices.Contains(out, top) {
+				out = append(out, top)
+			}
+		case slices.Contains(readOnly, top):
+			// read-only: ignored
+		default:
+			v.Add("update_mask", "unknown field %q (updatable: %s)", p, strings.Join(mutable, ", "))
+		}
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// page is a parsed list request.
+type page struct {
+	equal  map[string]string
+	after  string
+	limit  int
+	digest string
+}
+
+// parsePage validates page_size, filter (equality on fields only) and
+// page_token. uuidKey says the keyset key is a UUID. convert, when not nil,
+// rewrites a filter value (e.g. an enum name to its stored form).
+func parsePage(size int32, token, filter string, uuidKey bool, fields []string, convert func(field, value string) (string, error)) (page, error) {
+	var p page
+	var v errs.Violations
+	limit, err := listing.PageSize(size)
+	if merr := v.Merge("", err); merr != nil {
+		return p, merr
+	}
+	p.limit = limit
+	conds, err := listing.ParseFilter(filter, fields...)
+	if merr := v.Merge("", err); merr != nil {
+		return p, merr
+	}
+	p.equal = make(map[string]string, len(conds))
+	for _, c := range conds {
+		if c.Op != listing.Eq {
+			v.Add("filter", "only = is supported, got %s %s", c.Field, c.Op)
+			continue
+		}
+		if _, dup := p.equal[c.Field]; dup {
+			v.Add("filter", "%s appears more than once", c.Field)
+			continue
+		}
+		value := c.Value
+		if convert != nil {
+			if value, err = convert(c.Field, c.Value); err != nil {
+				v.Add("filter", "%v", err)
+				continue
+			}
+		}
+		p.equal[c.Field] = value
+	}
+	p.digest = listing.QueryDigest(filter)
+	tok, err := listing.DecodeToken(token, p.digest)
+	if merr := v.Merge("", err); merr != nil {
+		return p, merr
+	}
+	if tok != nil {
+		p.after = tok.After[0]
+		if _, err := uuid.Parse(p.after); uuidKey && err != nil {
+			v.Add("page_token", "is not a token returned by this list")
+		}
+	}
+	return p, v.Err()
+}
+
+// nextToken returns the token of the page after the one ending at key, or
+// "" when there is none.
+func (p page) nextToken(more bool, key string) string {
+	if !more {
+		return ""
+	}
+	return listing.Token{After: []string{key}, Query: p.digest}.Encode()
+}

@@ -1,0 +1,82 @@
+package api
+
+import (
+	"context"
+
+	"github.com/seamhq/seam/crm-service/internal/account"
+	"github.com/seamhq/seam/crm-service/internal/catalog"
+	"github.com/seamhq/seam/crm-service/internal/pipeline"
+	crmv1 "github.com/seamhq/seam/proto/crm/v1"
+)
+
+// syncServer takes the ERP facts the bridge copies into CRM. Its writes are
+// guarded by source versions and record no events (the bridge would only
+// hear back its own writes); the account and opportunity writes still bump
+// the etag.
+type syncServer struct {
+	crmv1.UnimplementedSyncServiceServer
+	catalog       *catalog.Service
+	accounts      *account.Service
+	opportunities *pipeline.Service
+}
+
+func (s *syncServer) UpsertProducts(ctx context.Context, req *crmv1.UpsertProductsRequest) (*crmv1.UpsertProductsResponse, error) {
+	in := make([]catalog.UpsertInput, len(req.GetProducts()))
+	for i, p := range req.GetProducts() {
+		in[i] = catalog.UpsertInput{
+			SKU:           p.GetSku(),
+			Name:          p.GetName(),
+			ListPrice:     moneyInput(p.GetListPrice()),
+			UnitOfMeasure: p.GetUnitOfMeasure(),
+			SourceVersion: p.GetSourceVersion(),
+		}
+	}
+	res, err := s.catalog.Upsert(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	return &crmv1.UpsertProductsResponse{Applied: int32(res.Applied), Stale: int32(res.Stale)}, nil
+}
+
+func (s *syncServer) SetAvailability(ctx context.Context, req *crmv1.SetAvailabilityRequest) (*crmv1.SetAvailabilityResponse, error) {
+	in := make([]catalog.AvailabilityInput, len(req.GetUpdates()))
+	for i, u := range req.GetUpdates() {
+		in[i] = catalog.AvailabilityInput{
+			SKU:           u.GetSku(),
+			OnHand:        u.GetOnHand(),
+			Reserved:      u.GetReserved(),
+			Available:     u.GetAvailable(),
+			PromiseDate:   u.GetPromiseDate(),
+			SourceVersion: u.GetSourceVersion(),
+		}
+		if u.GetAsOf() != nil {
+			in[i].AsOf = u.GetAsOf().AsTime()
+		}
+	}
+	res, err := s.catalog.SetAvailability(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	return &crmv1.SetAvailabilityResponse{Applied: int32(res.Applied), Stale: int32(res.Stale), UnknownSkus: res.Unknown}, nil
+}
+
+func (s *syncServer) SetOpportunityOrder(ctx context.Context, req *crmv1.SetOpportunityOrderRequest) (*crmv1.Opportunity, error) {
+	o, err := s.opportunities.SetOrder(ctx, req.GetOpportunityId(), pipeline.OrderInput{
+		ID:            req.GetOrderId(),
+		Number:        req.GetOrderNumber(),
+		Status:        fulfillmentFromProto(req.GetStatus()),
+		SourceVersion: req.GetSourceVersion(),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return opportunityToProto(o), nil
+}
+
+func (s *syncServer) LinkAccount(ctx context.Context, req *crmv1.LinkAccountRequest) (*crmv1.Account, error) {
+	a, err := s.accounts.LinkCustomer(ctx, req.GetAccountId(), req.GetErpCustomerId())
+	if err != nil {
+		return nil, err
+	}
+	return accountToProto(a), nil
+}

@@ -1,0 +1,171 @@
+// Package app wires the CRM service together: configuration, database,
+// migrations, domain services, the API and the server, in that order.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/seamhq/seam/crm-service/internal/account"
+	"github.com/seamhq/seam/crm-service/internal/api"
+	"github.com/seamhq/seam/crm-service/internal/catalog"
+	"github.com/seamhq/seam/crm-service/internal/pipeline"
+	"github.com/seamhq/seam/crm-service/internal/postgres"
+	"github.com/seamhq/seam/crm-service/migrations"
+	"github.com/seamhq/seam/platform/boot"
+	"github.com/seamhq/seam/platform/config"
+	"github.com/seamhq/seam/platform/feed"
+	"github.com/seamhq/seam/platform/pg"
+	"github.com/seamhq/seam/platform/server"
+	"github.com/seamhq/seam/platform/telemetry"
+	"github.com/seamhq/seam/proto/openapi"
+)
+
+// Name is the service name in logs, metrics and --version.
+const Name = "crm-service"
+
+// Config is the whole configuration of the service, read from the
+// environment once at start-up.
+type Config struct {
+	Server    server.Config
+	Telemetry telemetry.Config
+	Auth      boot.AuthConfig
+	Database  Database
+}
+
+// Database says how to reach the CRM database.
+type Database struct {
+	URL      string `env:"DATABASE_URL"`
+	MaxConns int32  `env:"DATABASE_MAX_CONNS, default=8"`
+}
+
+// Defaults are the local-stack values of variables left unset.
+var Defaults = map[string]string{
+	"GRPC_ADDR":    ":9081",
+	"HTTP_ADDR":    ":8081",
+	"DATABASE_URL": "postgres://postgres@127.0.0.1:55432/crm?sslmode=disable",
+}
+
+// Vars lists the environment variables the service reads.
+func Vars() []config.Var { return config.Vars(Config{}) }
+
+// Run runs the subcommand in args: "serve" (the default), "migrate", or
+// "env" (list the environment variables the service reads, as JSON).
+func Run(ctx context.Context, args []string, stdout io.Writer) error {
+	if len(args) == 1 && args[0] == "env" {
+		return boot.PrintEnv(stdout, &Config{})
+	}
+	cmd := "serve"
+	if len(args) > 0 {
+		cmd = args[0]
+	}
+	if len(args) > 1 {
+		return fmt.Errorf("unexpected arguments after %q: %v", cmd, args[1:])
+	}
+	var cfg Config
+	if err := config.Load(ctx, &cfg, Defaults); err != nil {
+		return err
+	}
+	switch cmd {
+	case "serve":
+		return Serve(ctx, cfg, stdout, nil)
+	case "migrate":
+		return migrate(ctx, cfg, stdout)
+	default:
+		return fmt.Errorf("unknown command %q (want serve, migrate or env)", cmd)
+	}
+}
+
+func connect(ctx context.Context, db Database) (*pgxpool.Pool, error) {
+	if db.URL == "" {
+		return nil, errors.New("DATABASE_URL is empty")
+	}
+	return pg.Connect(ctx, pg.Config{URL: db.URL, MaxConns: db.MaxConns})
+}
+
+func migrate(ctx context.Context, cfg Config, stdout io.Writer) error {
+	logger := telemetry.NewLogger(stdout, cfg.Telemetry, Name)
+	pool, err := connect(ctx, cfg.Database)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	if err := pg.Migrate(ctx, pool, migrations.FS); err != nil {
+		return err
+	}
+	current, _, err := pg.MigrationStatus(ctx, pool, migrations.FS)
+	if err != nil {
+		return err
+	}
+	logger.Info("migrated", "version", current)
+	return nil
+}
+
+// Serve runs the service until ctx ends: it connects to the database,
+// applies pending migrations and serves. started, when not nil, receives
+// the bound server before it serves (tests use it to learn the addresses).
+func Serve(ctx context.Context, cfg Config, stdout io.Writer, started func(*server.Server)) error {
+	logger, flush, err := boot.Observability(ctx, Name, cfg.Telemetry, stdout)
+	if err != nil {
+		return err
+	}
+	defer flush()
+	verifier, err := cfg.Auth.Verifier()
+	if err != nil {
+		return err
+	}
+	pool, err := connect(ctx, cfg.Database)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	if err := pg.Migrate(ctx, pool, migrations.FS); err != nil {
+		return err
+	}
+
+	store := postgres.New(pool)
+	a := &api.API{
+		Accounts:      account.NewService(store, api.Payloads{}, time.Now),
+		Opportunities: pipeline.NewService(store, api.Payloads{}, time.Now),
+		Catalog:       catalog.NewService(store),
+		Events:        feed.NewReader(pool),
+	}
+	srv, err := server.New(ctx, cfg.Server, server.Service{
+		Name:     "crm",
+		Register: a.Register,
+		Gateways: api.Gateways(),
+		OpenAPI:  openapi.CRM,
+		Policy:   api.Policy,
+		Ready:    readiness(pool),
+	}, server.Options{Logger: logger, Verifier: verifier})
+	if err != nil {
+		return err
+	}
+	if started != nil {
+		started(srv)
+	}
+	return srv.Run(ctx)
+}
+
+// readiness: the database answers and its schema is the one this binary
+// migrates to.
+func readiness(pool *pgxpool.Pool) func(context.Context) error {
+	return func(ctx context.Context) error {
+		if err := pool.Ping(ctx); err != nil {
+			return errors.New("database unreachable")
+		}
+		current, latest, err := pg.MigrationStatus(ctx, pool, migrations.FS)
+		if err != nil {
+			return errors.New("cannot read the migration status")
+		}
+		if current != latest {
+			return fmt.Errorf("database schema at version %d, want %d", current, latest)
+		}
+		return nil
+	}
+}

@@ -1,0 +1,311 @@
+// Package catalog holds the product catalog as CRM sees it: ERP items
+// mirrored by the bridge, with what can be delivered and when. Clients only
+// read it; the bridge writes it through the sync API, each write guarded by
+// the version of its ERP source so that repeated and out-of-order deliveries
+// end in the same state.
+package catalog
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/money"
+)
+
+// Product is an ERP item as CRM knows it.
+type Product struct {
+	SKU           string
+	Name          string
+	ListPrice     money.Money
+	UnitOfMeasure string
+	// SourceVersion is the ERP item version this copy was taken from.
+	SourceVersion int64
+	Availability  Availability
+}
+
+// Availability is the ERP's stock picture of a product.
+type Availability struct {
+	// Known is false until the bridge reported availability once.
+	Known     bool
+	OnHand    decimal.Decimal
+	Reserved  decimal.Decimal
+	Available decimal.Decimal
+	// PromiseDate is the earliest date one more unit can be delivered;
+	// zero when unknown.
+	PromiseDate time.Time
+	AsOf        time.Time
+	// SourceVersion is the ERP stock level version this copy was taken from.
+	SourceVersion int64
+}
+
+// FilterFields are the fields ListProducts filters on (by equality).
+var FilterFields = []string{"sku", "name"}
+
+// Query selects a page of products in SKU order.
+type Query struct {
+	Equal map[string]string
+	// After is the SKU of the last product of the previous page, or "".
+	After string
+	Limit int
+}
+
+// MoneyInput is an amount as the client wrote it.
+type MoneyInput struct {
+	Currency string
+	Amount   string
+}
+
+// UpsertInput is one catalog entry the bridge sends, as written.
+type UpsertInput struct {
+	SKU           string
+	Name          string
+	ListPrice     *MoneyInput
+	UnitOfMeasure string
+	SourceVersion int64
+}
+
+// Upsert is a validated catalog entry.
+type Upsert struct {
+	SKU           string
+	Name          string
+	ListPrice     money.Money
+	UnitOfMeasure string
+	SourceVersion int64
+}
+
+// AvailabilityInput is one SKU's availability the bridge sends, as written.
+type AvailabilityInput struct {
+	SKU           string
+	OnHand        string
+	Reserved      string
+	Available     string
+	PromiseDate   string
+	SourceVersion int64
+	AsOf          time.Time
+}
+
+// AvailabilityUpdate is a validated availability report.
+type AvailabilityUpdate struct {
+	SKU           string
+	OnHand        decimal.Decimal
+	Reserved      decimal.Decimal
+	Available     decimal.Decimal
+	PromiseDate   time.Time
+	AsOf          time.Time
+	SourceVersion int64
+}
+
+// SyncResult counts what a sync write did.
+type SyncResult struct {
+	Applied int
+	// Stale entries were as new or newer in CRM already and were ignored.
+	Stale int
+	// Unknown lists SKUs CRM has no product for (availability only).
+	Unknown []string
+}
+
+// Store is the persistence the catalog needs.
+type Store interface {
+	GetProduct(ctx context.Context, sku string) (Product, error)
+	// ListProducts returns up to q.Limit products and whether more follow.
+	ListProducts(ctx context.Context, q Query) ([]Product, bool, error)
+	// UpsertProducts creates or updates products whose stored source
+	// version is lower than the given one; it returns how many it wrote.
+	UpsertProducts(ctx context.Context, ups []Upsert) (applied int, err error)
+	// SetAvailability records availability of known products whose stored
+	// availability version is lower than the given one; it returns how many
+	// it wrote and which SKUs are unknown.
+	SetAvailability(ctx context.Context, ups []AvailabilityUpdate) (applied int, unknown []string, err error)
+}
+
+// Service carries out the catalog use cases.
+type Service struct {
+	store Store
+}
+
+// NewService returns a Service.
+func NewService(store Store) *Service { return &Service{store: store} }
+
+// Limits of sync requests and fields.
+const (
+	MaxBatch  = 1000
+	maxSKU    = 100
+	maxName   = 200
+	maxUnitOM = 20
+)
+
+// Get returns one product.
+func (s *Service) Get(ctx context.Context, sku string) (Product, error) {
+	if sku == "" {
+		return Product{}, errs.Invalid("sku", "is required")
+	}
+	return s.store.GetProduct(ctx, sku)
+}
+
+// List returns a page of products and whether more follow.
+func (s *Service) List(ctx context.Context, q Query) ([]Product, bool, error) {
+	return s.store.ListProducts(ctx, q)
+}
+
+func checkSKU(v *errs.Violations, field, sku string) {
+	switch {
+	case sku == "":
+		v.Add(field, "is required")
+	case len(sku) > maxSKU:
+		v.Add(field, "must be at most %d characters", maxSKU)
+	}
+}
+
+// Upsert validates and applies catalog entries. Within one request the
+// entry with the highest source version of a SKU wins; the others count as
+// stale.
+func (s *Service) Upsert(ctx context.Context, in []UpsertInput) (SyncResult, error) {
+	var v errs.Violations
+	if len(in) > MaxBatch {
+		v.Add("products", "at most %d entries per request", MaxBatch)
+		return SyncResult{}, v.Err()
+	}
+	ups := make([]Upsert, 0, len(in))
+	for i, p := range in {
+		path := fmt.Sprintf("products[%d]", i)
+		checkSKU(&v, path+".sku", p.SKU)
+		switch {
+		case p.Name == "":
+			v.Add(path+".name", "is required")
+		case len([]rune(p.Name)) > maxName:
+			v.Add(path+".name", "must be at most %d characters", maxName)
+		}
+		if len(p.UnitOfMeasure) > maxUnitOM {
+			v.Add(path+".unit_of_measure", "must be at most %d characters", maxUnitOM)
+		}
+		if p.SourceVersion < 0 {
+			v.Add(path+".source_version", "must not be negative")
+		}
+		var price money.Money
+		if p.ListPrice == nil {
+			v.Add(path+".list_price", "is required")
+		} else if m, err := money.Parse(p.ListPrice.Currency, p.ListPrice.Amount); err != nil {
+			if merr := v.Merge(path+".list_price", err); merr != nil {
+				return SyncResult{}, merr
+			}
+		} else if m.Amount.IsNegative() {
+			v.Add(path+".list_price.amount", "must not be negative")
+		} else {
+			price = m
+		}
+		ups = append(ups, Upsert{SKU: p.SKU, Name: p.Name, ListPrice: price, UnitOfMeasure: p.UnitOfMeasure, SourceVersion: p.SourceVersion})
+	}
+	if err := v.Err(); err != nil {
+		return SyncResult{}, err
+	}
+	ups = newestPerSKU(ups, func(u Upsert) (string, int64) { return u.SKU, u.SourceVersion })
+	applied, err := s.store.UpsertProducts(ctx, ups)
+	if err != nil {
+		return SyncResult{}, err
+	}
+	return SyncResult{Applied: applied, Stale: len(in) - applied}, nil
+}
+
+// SetAvailability validates and applies availability reports. Reports for
+// SKUs CRM does not know are returned in Unknown and create nothing.
+func (s *Service) SetAvailability(ctx context.Context, in []AvailabilityInput) (SyncResult, error) {
+	var v errs.Violations
+	if len(in) > MaxBatch {
+		v.Add("updates", "at most %d entries per request", MaxBatch)
+		return SyncResult{}, v.Err()
+	}
+	ups := make([]AvailabilityUpdate, 0, len(in))
+	for i, a := range in {
+		path := fmt.Sprintf("updates[%d]", i)
+		checkSKU(&v, path+".sku", a.SKU)
+		u := AvailabilityUpdate{SKU: a.SKU, AsOf: a.AsOf, SourceVersion: a.SourceVersion}
+		u.OnHand = decimalField(&v, path+".on_hand", a.OnHand)
+		u.Reserved = decimalField(&v, path+".reserved", a.Reserved)
+		if a.Available == "" {
+			v.Add(path+".available", "is required")
+		} else {
+			u.Available = decimalField(&v, path+".available", a.Available)
+		}
+		if a.PromiseDate != "" {
+			d, err := ParseDate(a.PromiseDate)
+			if err != nil {
+				v.Add(path+".promise_date", "%v", err)
+			}
+			u.PromiseDate = d
+		}
+		if a.SourceVersion < 0 {
+			v.Add(path+".source_version", "must not be negative")
+		}
+		ups = append(ups, u)
+	}
+	if err := v.Err(); err != nil {
+		return SyncResult{}, err
+	}
+	ups = newestPerSKU(ups, func(u AvailabilityUpdate) (string, int64) { return u.SKU, u.SourceVersion })
+	applied, unknown, err := s.store.SetAvailability(ctx, ups)
+	if err != nil {
+		return SyncResult{}, err
+	}
+	return SyncResult{Applied: applied, Stale: len(in) - applied - len(unknown), Unknown: unknown}, nil
+}
+
+// decimalField parses an optional decimal quantity ("" is zero).
+func decimalField(v *errs.Violations, field, s string) decimal.Decimal {
+	if s == "" {
+		return decimal.Zero
+	}
+	d, err := money.ParseDecimal(s)
+	if err != nil {
+		v.Add(field, "%v", err)
+	}
+	return d
+}
+
+// newestPerSKU keeps, for each SKU, the entry with the highest version (the
+// first of equal ones), in first-seen order.
+func newestPerSKU[T any](in []T, key func(T) (string, int64)) []T {
+	at := make(map[string]int, len(in))
+	out := make([]T, 0, len(in))
+	for _, x := range in {
+		sku, ver := key(x)
+		i, seen := at[sku]
+		if !seen {
+			at[sku] = len(out)
+			out = append(out, x)
+			continue
+		}
+		if _, old := key(out[i]); ver > old {
+			out[i] = x
+		}
+	}
+	return out
+}
+
+// DateLayout is the wire form of a date.
+const DateLayout = "2006-01-02"
+
+// ParseDate parses a YYYY-MM-DD date strictly, as midnight UTC, in the
+// years 1900 to 9999 (so no date is mistaken for the zero time, which
+// means "no date").
+func ParseDate(s string) (time.Time, error) {
+	t, err := time.Parse(DateLayout, s)
+	if err != nil || t.Format(DateLayout) != s {
+		return time.Time{}, fmt.Errorf("%q is not a date of the form YYYY-MM-DD", s)
+	}
+	if t.Year() < 1900 {
+		return time.Time{}, fmt.Errorf("%q is before 1900", s)
+	}
+	return t, nil
+}
+
+// FormatDate renders a date as YYYY-MM-DD, or "" for the zero time.
+func FormatDate(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format(DateLayout)
+}

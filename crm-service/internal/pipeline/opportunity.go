@@ -1,0 +1,274 @@
+// Package pipeline holds the sales pipeline: opportunities with their
+// product lines, the stage rules, winning, losing and reopening deals, and
+// the ERP order the bridge records on a won deal.
+package pipeline
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/seamhq/seam/crm-service/internal/account"
+	"github.com/seamhq/seam/crm-service/internal/catalog"
+	"github.com/seamhq/seam/platform/money"
+)
+
+// Stage is where an opportunity is in the pipeline. The values are the
+// stored form.
+type Stage string
+
+// The stages.
+const (
+	StageUnspecified   Stage = ""
+	StageProspecting   Stage = "prospecting"
+	StageQualification Stage = "qualification"
+	StageProposal      Stage = "proposal"
+	StageNegotiation   Stage = "negotiation"
+	StageClosedWon     Stage = "closed_won"
+	StageClosedLost    Stage = "closed_lost"
+)
+
+var defaultProbability = map[Stage]int32{
+	StageProspecting:   10,
+	StageQualification: 20,
+	StageProposal:      50,
+	StageNegotiation:   75,
+	StageClosedWon:     100,
+	StageClosedLost:    0,
+}
+
+// Valid reports whether s is one of the stages.
+func (s Stage) Valid() bool {
+	_, ok := defaultProbability[s]
+	return ok
+}
+
+// Closed reports whether s ends the pipeline (won or lost).
+func (s Stage) Closed() bool { return s == StageClosedWon || s == StageClosedLost }
+
+// DefaultProbability is the win probability of a stage unless the caller
+// sets one.
+func DefaultProbability(s Stage) int32 { return defaultProbability[s] }
+
+// FulfillmentStatus is the state of the ERP sales order behind a won deal.
+type FulfillmentStatus string
+
+// The fulfillment statuses.
+const (
+	FulfillmentPending          FulfillmentStatus = "pending"
+	FulfillmentDraft            FulfillmentStatus = "draft"
+	FulfillmentConfirmed        FulfillmentStatus = "confirmed"
+	FulfillmentBackordered      FulfillmentStatus = "backordered"
+	FulfillmentOnCreditHold     FulfillmentStatus = "on_credit_hold"
+	FulfillmentPartiallyShipped FulfillmentStatus = "partially_shipped"
+	FulfillmentShipped          FulfillmentStatus = "shipped"
+	FulfillmentInvoiced         FulfillmentStatus = "invoiced"
+	FulfillmentPaid             FulfillmentStatus = "paid"
+	FulfillmentCancelled        FulfillmentStatus = "cancelled"
+)
+
+// FulfillmentStatuses lists every status.
+var FulfillmentStatuses = []FulfillmentStatus{
+	FulfillmentPending, FulfillmentDraft, FulfillmentConfirmed, FulfillmentBackordered,
+	FulfillmentOnCreditHold, FulfillmentPartiallyShipped, FulfillmentShipped,
+	FulfillmentInvoiced, FulfillmentPaid, FulfillmentCancelled,
+}
+
+// Event types of opportunities.
+const (
+	EventCreated  = "opportunity.created"
+	EventUpdated  = "opportunity.updated"
+	EventDeleted  = "opportunity.deleted"
+	EventWon      = "opportunity.won"
+	EventLost     = "opportunity.lost"
+	EventReopened = "opportunity.reopened"
+)
+
+// Method names recorded with a request_id for idempotency.
+const (
+	MethodCreate = "CreateOpportunity"
+	MethodWin    = "WinOpportunity"
+	MethodLose   = "LoseOpportunity"
+	MethodReopen = "ReopenOpportunity"
+)
+
+// Opportunity is a potential deal with an account.
+type Opportunity struct {
+	ID                string
+	AccountID         string
+	Name              string
+	Stage             Stage
+	Probability       int32
+	Currency          string
+	ExpectedCloseDate time.Time // zero when unset
+	Owner             string
+	Lines             []Line
+	// Amount is the sum of the line amounts.
+	Amount     money.Money
+	LostReason string
+	// Read-only, set by the bridge.
+	Order         *Order
+	PaymentStatus account.PaymentStatus
+	// Version increases with every write; the etag is its decimal form.
+	Version    int64
+	CreateTime time.Time
+	UpdateTime time.Time
+	CloseTime  time.Time // zero while open
+}
+
+// ETag is the opportunity's current etag.
+func (o Opportunity) ETag() string { return strconv.FormatInt(o.Version, 10) }
+
+// Line is one product on an opportunity.
+type Line struct {
+	SKU             string
+	Quantity        decimal.Decimal
+	UnitPrice       money.Money
+	DiscountPercent decimal.Decimal
+	// Amount is money.LineAmount of the line.
+	Amount money.Money
+
+	// Joined from the product whenever the line is read (not copies).
+	ProductName        string
+	Available          decimal.NullDecimal // invalid while the ERP reported nothing
+	ProductPromiseDate time.Time
+
+	// PromiseDate is derived when read: today if the product's available
+	// quantity covers the line, else the product's promise date (zero when
+	// unknown).
+	PromiseDate time.Time
+}
+
+// Order points at the ERP sales order of a won opportunity.
+type Order struct {
+	ID         string
+	Number     string
+	Status     FulfillmentStatus
+	UpdateTime time.Time
+	// SourceVersion is the ERP order revision the copy was taken from.
+	SourceVersion int64
+}
+
+// joinProduct copies the read-only product facts onto a line.
+func (l *Line) joinProduct(p catalog.Product) {
+	l.ProductName = p.Name
+	l.Available = decimal.NullDecimal{Decimal: p.Availability.Available, Valid: p.Availability.Known}
+	l.ProductPromiseDate = p.Availability.PromiseDate
+}
+
+// derive fills the fields computed at read time.
+func derive(o *Opportunity, today time.Time) {
+	for i := range o.Lines {
+		l := &o.Lines[i]
+		if l.Available.Valid && l.Available.Decimal.GreaterThanOrEqual(l.Quantity) {
+			l.PromiseDate = today
+		} else {
+			l.PromiseDate = l.ProductPromiseDate
+		}
+	}
+}
+
+func sameLine(a, b Line) bool {
+	return a.SKU == b.SKU && a.Quantity.Equal(b.Quantity) &&
+		a.UnitPrice.Currency == b.UnitPrice.Currency && a.UnitPrice.Amount.Equal(b.UnitPrice.Amount) &&
+		a.DiscountPercent.Equal(b.DiscountPercent)
+}
+
+func sameLines(a, b []Line) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if !sameLine(a[i], b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// sameContent reports whether two states differ in nothing a client writes.
+func sameContent(a, b Opportunity) bool {
+	return a.Name == b.Name && a.Stage == b.Stage && a.Probability == b.Probability &&
+		a.Currency == b.Currency && a.ExpectedCloseDate.Equal(b.ExpectedCloseDate) &&
+		a.Owner == b.Owner && sameLines(a.Lines, b.Lines)
+}
+
+// FilterFields are the fields ListOpportunities filters on (by equality).
+var FilterFields = []string{"account_id", "stage", "owner", "currency_code"}
+
+// Query selects a page of opportunities in id (creation) order.
+type Query struct {
+	// Equal maps filter fields to the value they must equal; a stage is
+	// given in its stored form ("proposal").
+	Equal map[string]string
+	// After is the id of the last opportunity of the previous page, or "".
+	After string
+	Limit int
+}
+
+// Event is a change to record in the feed, in the transaction of the change.
+type Event struct {
+	Type    string
+	Key     string
+	Payload []byte
+}
+
+// Refs are the facts a new opportunity is validated against.
+type Refs struct {
+	AccountExists bool
+	// Products holds the catalog entries of the requested SKUs that exist.
+	Products map[string]catalog.Product
+}
+
+// Mutation describes a read-modify-write to the store.
+type Mutation struct {
+	// RequestID, when set, makes the write idempotent: it is recorded with
+	// Method, and a later call with the same RequestID writes nothing.
+	RequestID string
+	Method    string
+	// SKUs lists products to load besides those of the current lines.
+	SKUs []string
+}
+
+// Change is what a read-modify-write decided.
+type Change struct {
+	// Opportunity is the new state; ignored when Unchanged or Delete.
+	Opportunity Opportunity
+	// LinesChanged says the lines must be rewritten.
+	LinesChanged bool
+	// Event is recorded with the change; nil records none.
+	Event *Event
+	// Delete removes the opportunity and its lines.
+	Delete bool
+	// Unchanged means nothing is written (not even the request id).
+	Unchanged bool
+}
+
+// Store is the persistence the pipeline needs. Opportunities come back
+// with their lines joined to the products (ProductName, Available,
+// ProductPromiseDate filled).
+type Store interface {
+	// CreateOpportunity loads the Refs for accountID and m.SKUs, calls
+	// build, and inserts what it returns with its event, in one
+	// transaction. If m.RequestID was recorded before, build is not called,
+	// nothing is written and the opportunity the first call created is
+	// returned.
+	CreateOpportunity(ctx context.Context, m Mutation, accountID string, build func(Refs) (Opportunity, Event, error)) (Opportunity, error)
+	GetOpportunity(ctx context.Context, id string) (Opportunity, error)
+	// ListOpportunities returns up to q.Limit opportunities with their
+	// lines and whether more follow.
+	ListOpportunities(ctx context.Context, q Query) ([]Opportunity, bool, error)
+	// MutateOpportunity locks the opportunity, loads it with its lines and
+	// the products of its lines and of m.SKUs, calls fn and applies the
+	// Change, in one transaction. If m.RequestID was recorded before for
+	// the same method and opportunity, fn is not called and the current
+	// state is returned.
+	MutateOpportunity(ctx context.Context, id string, m Mutation, fn func(cur Opportunity, products map[string]catalog.Product) (Change, error)) (Opportunity, error)
+}
+
+// Encoder renders an opportunity as an event payload (the API's JSON form).
+type Encoder interface {
+	EncodeOpportunity(Opportunity) ([]byte, error)
+}

@@ -1,0 +1,122 @@
+package pipeline
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/seamhq/seam/crm-service/internal/catalog"
+	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/money"
+)
+
+func fields(err error) []string {
+	var e *errs.Error
+	if !errors.As(err, &e) {
+		return nil
+	}
+	var out []string
+	for _, v := range e.Violations {
+		out = append(out, v.Field)
+	}
+	return out
+}
+
+var products = map[string]catalog.Product{
+	"EUR-1": {SKU: "EUR-1", Name: "Widget", ListPrice: money.Money{Currency: "EUR", Amount: decimal.RequireFromString("19.99")}},
+	"JPY-1": {SKU: "JPY-1", Name: "Yen thing", ListPrice: money.Money{Currency: "JPY", Amount: decimal.NewFromInt(1500)}},
+}
+
+func TestDefaultProbability(t *testing.T) {
+	want := map[Stage]int32{StageProspecting: 10, StageQualification: 20, StageProposal: 50, StageNegotiation: 75, StageClosedWon: 100, StageClosedLost: 0}
+	for s, p := range want {
+		if got := DefaultProbability(s); got != p || !s.Valid() {
+			t.Errorf("%s: %d", s, got)
+		}
+	}
+	if Stage("won").Valid() || StageUnspecified.Valid() || !StageClosedLost.Closed() || StageNegotiation.Closed() {
+		t.Error("stage predicates")
+	}
+}
+
+func TestBuildLines(t *testing.T) {
+	var v errs.Violations
+	lines := buildLines(&v, "EUR", true, []LineInput{
+		{SKU: "EUR-1", Quantity: "3", DiscountPercent: "12.5"},                                                                // 59.97 * 0.875 = 52.47375 -> 52.47
+		{SKU: "JPY-1", Quantity: "1", UnitPrice: &catalog.MoneyInput{Currency: "EUR", Amount: "0.05"}, DiscountPercent: "50"}, // 0.025 -> 0.03
+	}, products)
+	if err := v.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if lines[0].Amount.String() != "52.47 EUR" || lines[1].Amount.String() != "0.03 EUR" || lines[0].ProductName != "Widget" {
+		t.Fatalf("lines %+v", lines)
+	}
+	sum, err := total("EUR", lines)
+	if err != nil || sum.String() != "52.50 EUR" {
+		t.Fatalf("total %v %v", sum, err)
+	}
+
+	v = errs.Violations{}
+	buildLines(&v, "JPY", true, []LineInput{
+		{SKU: "JPY-1", Quantity: "1", UnitPrice: &catalog.MoneyInput{Currency: "JPY", Amount: "1.5"}},
+		{SKU: "EUR-1", Quantity: "1"},
+		{SKU: "", Quantity: ""},
+	}, products)
+	want := []string{"lines[0].unit_price.amount", "lines[1].unit_price", "lines[2].sku", "lines[2].quantity"}
+	if got := fields(v.Err()); !slices.Equal(got, want) {
+		t.Fatalf("violations %v, want %v", got, want)
+	}
+}
+
+func TestDerivePromiseDate(t *testing.T) {
+	today := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	later := time.Date(2030, 2, 1, 0, 0, 0, 0, time.UTC)
+	o := Opportunity{Lines: []Line{
+		{Quantity: decimal.NewFromInt(3), Available: decimal.NewNullDecimal(decimal.NewFromInt(3)), ProductPromiseDate: later},
+		{Quantity: decimal.NewFromInt(4), Available: decimal.NewNullDecimal(decimal.NewFromInt(3)), ProductPromiseDate: later},
+		{Quantity: decimal.NewFromInt(4), Available: decimal.NewNullDecimal(decimal.NewFromInt(0))},
+		{Quantity: decimal.NewFromInt(1)}, // availability never reported
+	}}
+	derive(&o, today)
+	got := []time.Time{o.Lines[0].PromiseDate, o.Lines[1].PromiseDate, o.Lines[2].PromiseDate, o.Lines[3].PromiseDate}
+	if want := []time.Time{today, later, {}, {}}; !slices.EqualFunc(got, want, time.Time.Equal) {
+		t.Fatalf("promise dates %v, want %v", got, want)
+	}
+}
+
+// FuzzBuildLines: whatever a client sends, validation either names the bad
+// fields (all under lines[i]) or yields lines whose amounts follow the
+// platform's line rule; it never panics.
+func FuzzBuildLines(f *testing.F) {
+	f.Add("EUR-1", "3", "EUR", "12.50", "10", true)
+	f.Add("JPY-1", "1e3", "EUR", "12,5", "-1", true)
+	f.Add("", "0.0001", "JPY", "1.999", "100", false)
+	f.Add("EUR-1", "-1", "USD", "", "", false)
+	f.Fuzz(func(t *testing.T, sku, qty, cur, amount, discount string, withPrice bool) {
+		in := LineInput{SKU: sku, Quantity: qty, DiscountPercent: discount}
+		if withPrice {
+			in.UnitPrice = &catalog.MoneyInput{Currency: cur, Amount: amount}
+		}
+		var v errs.Violations
+		lines := buildLines(&v, "EUR", true, []LineInput{in}, products)
+		if err := v.Err(); err != nil {
+			for _, f := range fields(err) {
+				if !strings.HasPrefix(f, "lines[0].") {
+					t.Fatalf("violation on %q", f)
+				}
+			}
+			return
+		}
+		l := lines[0]
+		if !l.Quantity.IsPositive() || l.DiscountPercent.IsNegative() || l.DiscountPercent.GreaterThan(decimal.NewFromInt(100)) || l.UnitPrice.Currency != "EUR" {
+			t.Fatalf("accepted %+v", l)
+		}
+		if want := money.LineAmount(l.Quantity, l.UnitPrice, l.DiscountPercent); !want.Amount.Equal(l.Amount.Amount) || money.Places(l.Amount.Amount) > 2 {
+			t.Fatalf("amount %v, want %v", l.Amount, want)
+		}
+	})
+}

@@ -1,0 +1,431 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/seamhq/seam/crm-service/internal/account"
+	"github.com/seamhq/seam/crm-service/internal/catalog"
+	"github.com/seamhq/seam/platform/errs"
+)
+
+// Service carries out the pipeline use cases.
+type Service struct {
+	store Store
+	enc   Encoder
+	now   func() time.Time
+}
+
+// NewService returns a Service; now is the clock (time.Now in production).
+func NewService(store Store, enc Encoder, now func() time.Time) *Service {
+	// Timestamps are kept at the database's microsecond precision, so
+	// what a write returns equals what a later read returns.
+	return &Service{store: store, enc: enc, now: func() time.Time { return now().UTC().Truncate(time.Microsecond) }}
+}
+
+func (s *Service) today() time.Time {
+	t := s.now().UTC()
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+// finish fills the derived fields of what the store returned.
+func (s *Service) finish(o Opportunity, err error) (Opportunity, error) {
+	if err != nil {
+		return Opportunity{}, err
+	}
+	derive(&o, s.today())
+	return o, nil
+}
+
+func (s *Service) event(typ string, o Opportunity) (*Event, error) {
+	derive(&o, s.today())
+	payload, err := s.enc.EncodeOpportunity(o)
+	if err != nil {
+		return nil, fmt.Errorf("encode %s event: %w", typ, err)
+	}
+	return &Event{Type: typ, Key: o.ID, Payload: payload}, nil
+}
+
+func checkETag(cur Opportunity, etag string) error {
+	if etag != "" && etag != cur.ETag() {
+		return errs.StaleEtag("opportunity " + cur.ID)
+	}
+	return nil
+}
+
+// Create validates in against the account and the catalog and creates the
+// opportunity. A retry with the same requestID returns the opportunity the
+// first call created and writes nothing.
+func (s *Service) Create(ctx context.Context, in Input, requestID string) (Opportunity, error) {
+	// An id that cannot exist is not looked up; build reports it.
+	lookupAccount := in.AccountID
+	if account.CheckID("account_id", in.AccountID) != nil {
+		lookupAccount = ""
+	}
+	m := Mutation{RequestID: requestID, Method: MethodCreate, SKUs: skus(in.Lines)}
+	return s.finish(s.store.CreateOpportunity(ctx, m, lookupAccount, func(refs Refs) (Opportunity, Event, error) {
+		o, err := s.build(in, refs)
+		if err != nil {
+			return Opportunity{}, Event{}, err
+		}
+		ev, err := s.event(EventCreated, o)
+		if err != nil {
+			return Opportunity{}, Event{}, err
+		}
+		return o, *ev, nil
+	}))
+}
+
+func (s *Service) build(in Input, refs Refs) (Opportunity, error) {
+	var v errs.Violations
+	if err := account.CheckID("account_id", in.AccountID); err != nil {
+		if merr := v.Merge("", err); merr != nil {
+			return Opportunity{}, merr
+		}
+	} else if !refs.AccountExists {
+		v.Add("account_id", "account %q not found", in.AccountID)
+	}
+	validName(&v, in.Name)
+	validOwner(&v, in.Owner)
+	stage := in.Stage
+	switch {
+	case stage == StageUnspecified:
+		stage = StageProspecting
+	case !stage.Valid():
+		v.Add(string(FieldStage), "unknown stage %q", in.Stage)
+	case stage.Closed():
+		v.Add(string(FieldStage), "an opportunity cannot be created closed; create it open, then win or lose it")
+	}
+	probability := DefaultProbability(stage)
+	if in.Probability != nil {
+		validProbability(&v, *in.Probability)
+		probability = *in.Probability
+	}
+	closeDate := parseCloseDate(&v, in.ExpectedCloseDate)
+	currencyOK := validCurrency(&v, in.Currency)
+	lines := buildLines(&v, in.Currency, currencyOK, in.Lines, refs.Products)
+	if err := v.Err(); err != nil {
+		return Opportunity{}, err
+	}
+	amount, err := total(in.Currency, lines)
+	if err != nil {
+		return Opportunity{}, err
+	}
+	id, err := uuid.NewV7()
+	if err != nil {
+		return Opportunity{}, err
+	}
+	now := s.now().UTC()
+	return Opportunity{
+		ID: id.String(), AccountID: in.AccountID, Name: in.Name, Stage: stage, Probability: probability,
+		Currency: in.Currency, ExpectedCloseDate: closeDate, Owner: in.Owner, Lines: lines, Amount: amount,
+		PaymentStatus: account.PaymentUnspecified, Version: 1, CreateTime: now, UpdateTime: now,
+	}, nil
+}
+
+// Get returns one opportunity.
+func (s *Service) Get(ctx context.Context, id string) (Opportunity, error) {
+	if err := CheckID("id", id); err != nil {
+		return Opportunity{}, err
+	}
+	return s.finish(s.store.GetOpportunity(ctx, id))
+}
+
+// List returns a page of opportunities and whether more follow.
+func (s *Service) List(ctx context.Context, q Query) ([]Opportunity, bool, error) {
+	if id, ok := q.Equal["account_id"]; ok && account.CheckID("account_id", id) != nil {
+		return nil, false, errs.Invalid("filter", "account_id %q is not a valid account id", id)
+	}
+	if st, ok := q.Equal["stage"]; ok && !Stage(st).Valid() {
+		return nil, false, errs.Invalid("filter", "unknown stage %q", st)
+	}
+	list, more, err := s.store.ListOpportunities(ctx, q)
+	if err != nil {
+		return nil, false, err
+	}
+	today := s.today()
+	for i := range list {
+		derive(&list[i], today)
+	}
+	return list, more, nil
+}
+
+// Update changes the given fields. Read-only fields are not in Field, so
+// they cannot be written. A non-empty etag must match the current one.
+// Closed stages are reached only through Win and Lose, an open stage from
+// a closed one only through Reopen, and the lines of a won opportunity are
+// locked. An update that changes nothing writes nothing.
+func (s *Service) Update(ctx context.Context, id string, in Input, fields []Field, etag string) (Opportunity, error) {
+	if err := CheckID("id", id); err != nil {
+		return Opportunity{}, err
+	}
+	var m Mutation
+	if slices.Contains(fields, FieldLines) {
+		m.SKUs = skus(in.Lines)
+	}
+	return s.finish(s.store.MutateOpportunity(ctx, id, m, func(cur Opportunity, products map[string]catalog.Product) (Change, error) {
+		if err := checkETag(cur, etag); err != nil {
+			return Change{}, err
+		}
+		next, err := s.apply(cur, in, fields, products)
+		if err != nil {
+			return Change{}, err
+		}
+		if sameContent(cur, next) {
+			return Change{Unchanged: true}, nil
+		}
+		next.Version++
+		next.UpdateTime = s.now().UTC()
+		ev, err := s.event(EventUpdated, next)
+		if err != nil {
+			return Change{}, err
+		}
+		return Change{Opportunity: next, LinesChanged: !sameLines(cur.Lines, next.Lines), Event: ev}, nil
+	}))
+}
+
+// apply returns cur with the given fields of in applied, or the violations
+// and broken rules.
+func (s *Service) apply(cur Opportunity, in Input, fields []Field, products map[string]catalog.Product) (Opportunity, error) {
+	next := cur
+	var v errs.Violations
+	var rule error
+	for _, f := range fields {
+		switch f {
+		case FieldName:
+			validName(&v, in.Name)
+			next.Name = in.Name
+		case FieldOwner:
+			validOwner(&v, in.Owner)
+			next.Owner = in.Owner
+		case FieldExpectedCloseDate:
+			next.ExpectedCloseDate = parseCloseDate(&v, in.ExpectedCloseDate)
+		case FieldCurrency:
+			if validCurrency(&v, in.Currency) {
+				next.Currency = in.Currency
+			}
+		case FieldStage:
+			switch {
+			case in.Stage == StageUnspecified || in.Stage == cur.Stage:
+				// not given, or unchanged
+			case !in.Stage.Valid():
+				v.Add(string(FieldStage), "unknown stage %q", in.Stage)
+			case in.Stage.Closed():
+				v.Add(string(FieldStage), "%s cannot be set by update; use :win or :lose", in.Stage)
+			case cur.Stage.Closed():
+				rule = errs.FailedPreconditionf("opportunity %s is %s; use :reopen to put it back into the pipeline", cur.ID, cur.Stage)
+			default:
+				next.Stage = in.Stage
+			}
+		}
+	}
+	if slices.Contains(fields, FieldProbability) && in.Probability != nil {
+		validProbability(&v, *in.Probability)
+		next.Probability = *in.Probability
+	} else if next.Stage != cur.Stage {
+		next.Probability = DefaultProbability(next.Stage)
+	}
+	_, currencyOK := lookupCurrency(next.Currency)
+	switch {
+	case slices.Contains(fields, FieldLines):
+		next.Lines = buildLines(&v, next.Currency, currencyOK, in.Lines, products)
+	case next.Currency != cur.Currency && len(cur.Lines) > 0:
+		v.Add(string(FieldCurrency), "the lines are priced in %s; send the lines with prices in %s to change the currency", cur.Currency, next.Currency)
+	}
+	if err := v.Err(); err != nil {
+		return Opportunity{}, err
+	}
+	if rule != nil {
+		return Opportunity{}, rule
+	}
+	if cur.Stage == StageClosedWon && !sameLines(cur.Lines, next.Lines) {
+		return Opportunity{}, errs.FailedPreconditionf("the lines of won opportunity %s are locked; lose or reopen it to change them", cur.ID)
+	}
+	amount, err := total(next.Currency, next.Lines)
+	if err != nil {
+		return Opportunity{}, err
+	}
+	next.Amount = amount
+	return next, nil
+}
+
+// Delete removes an opportunity and its lines. A won opportunity has an
+// ERP order behind it and cannot be deleted; lose it first.
+func (s *Service) Delete(ctx context.Context, id, etag string) error {
+	if err := CheckID("id", id); err != nil {
+		return err
+	}
+	_, err := s.store.MutateOpportunity(ctx, id, Mutation{}, func(cur Opportunity, _ map[string]catalog.Product) (Change, error) {
+		if err := checkETag(cur, etag); err != nil {
+			return Change{}, err
+		}
+		if cur.Stage == StageClosedWon {
+			return Change{}, errs.FailedPreconditionf("opportunity %s is won and has an ERP order; lose it before deleting it", id)
+		}
+		gone := cur
+		gone.Version++
+		gone.UpdateTime = s.now().UTC()
+		ev, err := s.event(EventDeleted, gone)
+		if err != nil {
+			return Change{}, err
+		}
+		return Change{Delete: true, Event: ev}, nil
+	})
+	return err
+}
+
+// Win closes the deal as won: probability 100, close time now and an ERP
+// order pending. It needs at least one line; a lost deal must be reopened
+// first. Winning a won deal returns it unchanged and writes nothing.
+func (s *Service) Win(ctx context.Context, id, requestID, etag string) (Opportunity, error) {
+	if err := CheckID("id", id); err != nil {
+		return Opportunity{}, err
+	}
+	m := Mutation{RequestID: requestID, Method: MethodWin}
+	return s.finish(s.store.MutateOpportunity(ctx, id, m, func(cur Opportunity, _ map[string]catalog.Product) (Change, error) {
+		if err := checkETag(cur, etag); err != nil {
+			return Change{}, err
+		}
+		switch {
+		case cur.Stage == StageClosedWon:
+			return Change{Unchanged: true}, nil
+		case cur.Stage == StageClosedLost:
+			return Change{}, errs.FailedPreconditionf("opportunity %s is closed lost; reopen first", id)
+		case len(cur.Lines) == 0:
+			return Change{}, errs.FailedPreconditionf("opportunity %s has no lines; add at least one line before winning it", id)
+		}
+		now := s.now().UTC()
+		next := cur
+		next.Stage = StageClosedWon
+		next.Probability = DefaultProbability(StageClosedWon)
+		next.CloseTime = now
+		next.LostReason = ""
+		order := Order{Status: FulfillmentPending, UpdateTime: now}
+		if cur.Order != nil {
+			// Won again after a reopen: the ERP order keeps its identity
+			// (the bridge keys it by opportunity) and its revision guard.
+			order.ID, order.Number, order.SourceVersion = cur.Order.ID, cur.Order.Number, cur.Order.SourceVersion
+		}
+		next.Order = &order
+		next.Version++
+		next.UpdateTime = now
+		ev, err := s.event(EventWon, next)
+		if err != nil {
+			return Change{}, err
+		}
+		return Change{Opportunity: next, Event: ev}, nil
+	}))
+}
+
+// Lose closes the deal as lost, from an open stage or from won (the bridge
+// then cancels the ERP order). Losing a lost deal returns it unchanged.
+func (s *Service) Lose(ctx context.Context, id, requestID, etag, reason string) (Opportunity, error) {
+	if err := CheckID("id", id); err != nil {
+		return Opportunity{}, err
+	}
+	if len([]rune(reason)) > maxLostReason {
+		return Opportunity{}, errs.Invalid("lost_reason", "must be at most %d characters", maxLostReason)
+	}
+	m := Mutation{RequestID: requestID, Method: MethodLose}
+	return s.finish(s.store.MutateOpportunity(ctx, id, m, func(cur Opportunity, _ map[string]catalog.Product) (Change, error) {
+		if err := checkETag(cur, etag); err != nil {
+			return Change{}, err
+		}
+		if cur.Stage == StageClosedLost {
+			return Change{Unchanged: true}, nil
+		}
+		now := s.now().UTC()
+		next := cur
+		next.Stage = StageClosedLost
+		next.Probability = DefaultProbability(StageClosedLost)
+		next.CloseTime = now
+		next.LostReason = reason
+		next.Version++
+		next.UpdateTime = now
+		ev, err := s.event(EventLost, next)
+		if err != nil {
+			return Change{}, err
+		}
+		return Change{Opportunity: next, Event: ev}, nil
+	}))
+}
+
+// Reopen puts a closed deal back into the pipeline at stage (negotiation
+// when unspecified), with that stage's default probability.
+func (s *Service) Reopen(ctx context.Context, id, requestID, etag string, stage Stage) (Opportunity, error) {
+	if err := CheckID("id", id); err != nil {
+		return Opportunity{}, err
+	}
+	switch {
+	case stage == StageUnspecified:
+		stage = StageNegotiation
+	case !stage.Valid():
+		return Opportunity{}, errs.Invalid("stage", "unknown stage %q", stage)
+	case stage.Closed():
+		return Opportunity{}, errs.Invalid("stage", "must be an open stage, got %s", stage)
+	}
+	m := Mutation{RequestID: requestID, Method: MethodReopen}
+	return s.finish(s.store.MutateOpportunity(ctx, id, m, func(cur Opportunity, _ map[string]catalog.Product) (Change, error) {
+		if err := checkETag(cur, etag); err != nil {
+			return Change{}, err
+		}
+		if !cur.Stage.Closed() {
+			return Change{}, errs.FailedPreconditionf("opportunity %s is not closed (stage %s)", id, cur.Stage)
+		}
+		next := cur
+		next.Stage = stage
+		next.Probability = DefaultProbability(stage)
+		next.CloseTime = time.Time{}
+		next.LostReason = ""
+		next.Version++
+		next.UpdateTime = s.now().UTC()
+		ev, err := s.event(EventReopened, next)
+		if err != nil {
+			return Change{}, err
+		}
+		return Change{Opportunity: next, Event: ev}, nil
+	}))
+}
+
+// SetOrder records the ERP order of an opportunity (a write of the bridge)
+// when in.SourceVersion is newer than the revision stored; otherwise it
+// returns the opportunity unchanged. It bumps the version but records no
+// event, so the bridge does not hear back its own write.
+func (s *Service) SetOrder(ctx context.Context, id string, in OrderInput) (Opportunity, error) {
+	var v errs.Violations
+	if err := CheckID("opportunity_id", id); err != nil {
+		if merr := v.Merge("", err); merr != nil {
+			return Opportunity{}, merr
+		}
+	}
+	if !slices.Contains(FulfillmentStatuses, in.Status) {
+		v.Add("status", "is required (a FulfillmentStatus other than UNSPECIFIED)")
+	}
+	if in.SourceVersion <= 0 {
+		v.Add("source_version", "must be positive")
+	}
+	if len(in.ID) > maxText {
+		v.Add("order_id", "must be at most %d characters", maxText)
+	}
+	if len(in.Number) > maxText {
+		v.Add("order_number", "must be at most %d characters", maxText)
+	}
+	if err := v.Err(); err != nil {
+		return Opportunity{}, err
+	}
+	return s.finish(s.store.MutateOpportunity(ctx, id, Mutation{}, func(cur Opportunity, _ map[string]catalog.Product) (Change, error) {
+		if cur.Order != nil && cur.Order.SourceVersion >= in.SourceVersion {
+			return Change{Unchanged: true}, nil
+		}
+		now := s.now().UTC()
+		next := cur
+		next.Order = &Order{ID: in.ID, Number: in.Number, Status: in.Status, UpdateTime: now, SourceVersion: in.SourceVersion}
+		next.Version++
+		next.UpdateTime = now
+		return Change{Opportunity: next}, nil
+	}))
+}

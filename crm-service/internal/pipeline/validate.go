@@ -1,0 +1,241 @@
+package pipeline
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/shopspring/decimal"
+
+	"github.com/seamhq/seam/crm-service/internal/catalog"
+	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/money"
+)
+
+// Field names a client-writable field of an opportunity (its proto name).
+type Field string
+
+// The fields a client may write.
+const (
+	FieldName              Field = "name"
+	FieldStage             Field = "stage"
+	FieldProbability       Field = "probability"
+	FieldExpectedCloseDate Field = "expected_close_date"
+	FieldOwner             Field = "owner"
+	FieldLines             Field = "lines"
+	FieldCurrency          Field = "currency_code"
+)
+
+// MutableFields are the fields an update without a mask changes.
+var MutableFields = []Field{FieldName, FieldStage, FieldProbability, FieldExpectedCloseDate, FieldOwner, FieldLines, FieldCurrency}
+
+// ReadOnlyFields are fields of the resource a client never writes; they are
+// ignored in request bodies and update masks. account_id is fixed at
+// creation.
+var ReadOnlyFields = []string{"id", "account_id", "amount", "order", "payment_status", "lost_reason", "etag", "create_time", "update_time", "close_time"}
+
+// Input is what a client sends to create or update an opportunity, as
+// written, so that validation can name every bad field at once.
+type Input struct {
+	AccountID string
+	Name      string
+	// Stage StageUnspecified means "not given".
+	Stage Stage
+	// Probability nil means "not given": it follows the stage.
+	Probability       *int32
+	Currency          string
+	ExpectedCloseDate string
+	Owner             string
+	Lines             []LineInput
+}
+
+// LineInput is one line as the client wrote it.
+type LineInput struct {
+	SKU      string
+	Quantity string
+	// UnitPrice nil means the product's list price.
+	UnitPrice       *catalog.MoneyInput
+	DiscountPercent string
+}
+
+// OrderInput is the ERP order the bridge records on an opportunity.
+type OrderInput struct {
+	ID            string
+	Number        string
+	Status        FulfillmentStatus
+	SourceVersion int64
+}
+
+// Limits of the text fields and lines.
+const (
+	maxName       = 200
+	maxText       = 200
+	maxLostReason = 1000
+	// MaxLines bounds the lines of one opportunity.
+	MaxLines = 500
+)
+
+var hundred = decimal.NewFromInt(100)
+
+// CheckID validates an opportunity id given in field.
+func CheckID(field, id string) error {
+	if id == "" {
+		return errs.Invalid(field, "is required")
+	}
+	if _, err := uuid.Parse(id); err != nil {
+		return errs.Invalid(field, "%q is not a valid opportunity id", id)
+	}
+	return nil
+}
+
+func validName(v *errs.Violations, name string) {
+	switch {
+	case name == "":
+		v.Add(string(FieldName), "is required")
+	case len([]rune(name)) > maxName:
+		v.Add(string(FieldName), "must be at most %d characters", maxName)
+	}
+}
+
+func validOwner(v *errs.Violations, owner string) {
+	if len([]rune(owner)) > maxText {
+		v.Add(string(FieldOwner), "must be at most %d characters", maxText)
+	}
+}
+
+func validCurrency(v *errs.Violations, code string) bool {
+	if code == "" {
+		v.Add(string(FieldCurrency), "is required")
+		return false
+	}
+	if _, ok := money.LookupCurrency(code); !ok {
+		v.Add(string(FieldCurrency), "%q is not a supported ISO 4217 currency code", code)
+		return false
+	}
+	return true
+}
+
+func validProbability(v *errs.Violations, p int32) {
+	if p < 0 || p > 100 {
+		v.Add(string(FieldProbability), "must be between 0 and 100, got %d", p)
+	}
+}
+
+func parseCloseDate(v *errs.Violations, s string) time.Time {
+	if s == "" {
+		return time.Time{}
+	}
+	t, err := catalog.ParseDate(s)
+	if err != nil {
+		v.Add(string(FieldExpectedCloseDate), "%v", err)
+	}
+	return t
+}
+
+// skus returns the distinct non-empty SKUs of the lines.
+func skus(lines []LineInput) []string {
+	out := make([]string, 0, len(lines))
+	for _, l := range lines {
+		if l.SKU != "" && !slices.Contains(out, l.SKU) {
+			out = append(out, l.SKU)
+		}
+	}
+	return out
+}
+
+// buildLines validates line inputs against the catalog and the
+// opportunity's currency (currencyOK false when that is itself invalid),
+// naming bad fields "lines[i].<field>".
+func buildLines(v *errs.Violations, currency string, currencyOK bool, in []LineInput, products map[string]catalog.Product) []Line {
+	if len(in) > MaxLines {
+		v.Add(string(FieldLines), "at most %d lines, got %d", MaxLines, len(in))
+		return nil
+	}
+	out := make([]Line, 0, len(in))
+	for i, li := range in {
+		path := fmt.Sprintf("lines[%d]", i)
+		var l Line
+		l.SKU = li.SKU
+		p, known := products[li.SKU]
+		switch {
+		case li.SKU == "":
+			v.Add(path+".sku", "is required")
+		case !known:
+			v.Add(path+".sku", "unknown SKU %q: not in the product catalog", li.SKU)
+		default:
+			l.joinProduct(p)
+		}
+
+		if li.Quantity == "" {
+			v.Add(path+".quantity", "is required")
+		} else if q, err := money.ParseDecimal(li.Quantity); err != nil {
+			v.Add(path+".quantity", "%v", err)
+		} else if !q.IsPositive() {
+			v.Add(path+".quantity", "must be positive, got %q", li.Quantity)
+		} else {
+			l.Quantity = q
+		}
+
+		priceOK := true
+		switch {
+		case li.UnitPrice == nil:
+			switch {
+			case !known:
+				priceOK = false // the SKU is reported already
+			case currencyOK && p.ListPrice.Currency != currency:
+				v.Add(path+".unit_price", "no unit_price given and the list price of %s is in %s, not %s", li.SKU, p.ListPrice.Currency, currency)
+				priceOK = false
+			default:
+				l.UnitPrice = p.ListPrice
+			}
+		default:
+			m, err := money.Parse(li.UnitPrice.Currency, li.UnitPrice.Amount)
+			if err != nil {
+				priceOK = false
+				if merr := v.Merge(path+".unit_price", err); merr != nil {
+					v.Add(path+".unit_price", "is invalid")
+				}
+				break
+			}
+			if currencyOK && m.Currency != currency {
+				v.Add(path+".unit_price.currency_code", "must be the opportunity's currency %s, got %s", currency, m.Currency)
+				priceOK = false
+			}
+			if m.Amount.IsNegative() {
+				v.Add(path+".unit_price.amount", "must not be negative")
+				priceOK = false
+			}
+			l.UnitPrice = m
+		}
+
+		l.DiscountPercent = decimal.Zero
+		if li.DiscountPercent != "" {
+			d, err := money.ParseDecimal(li.DiscountPercent)
+			switch {
+			case err != nil:
+				v.Add(path+".discount_percent", "%v", err)
+			case d.IsNegative() || d.GreaterThan(hundred):
+				v.Add(path+".discount_percent", "must be between 0 and 100, got %q", li.DiscountPercent)
+			default:
+				l.DiscountPercent = d
+			}
+		}
+		if priceOK && currencyOK {
+			l.Amount = money.LineAmount(l.Quantity, l.UnitPrice, l.DiscountPercent)
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+// total is the sum of the line amounts, which buildLines made in currency.
+func total(currency string, lines []Line) (money.Money, error) {
+	amounts := make([]money.Money, len(lines))
+	for i, l := range lines {
+		amounts[i] = l.Amount
+	}
+	return money.Sum(currency, amounts...)
+}
+
+func lookupCurrency(code string) (money.Currency, bool) { return money.LookupCurrency(code) }

@@ -1,0 +1,402 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/shopspring/decimal"
+
+	"github.com/seamhq/seam/crm-service/internal/catalog"
+	"github.com/seamhq/seam/crm-service/internal/pipeline"
+	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/pg"
+)
+
+const opportunityCols = `id, account_id, name, stage, probability, currency_code, expected_close_date, owner,
+amount, lost_reason, payment_status, order_id, order_number, order_status, order_update_time, order_version,
+close_time, version, create_time, update_time`
+
+// Each filter column has an index (column, id).
+var opportunityFilterCols = map[string]string{
+	"account_id": "account_id", "stage": "stage", "owner": "owner", "currency_code": "currency_code",
+}
+
+// Lines are read joined to their products, so the product name and
+// availability on a line are always the catalog's current ones.
+const lineCols = `l.opportunity_id, l.sku, l.quantity, l.unit_price, l.discount_percent, l.amount,
+p.name, p.available, p.availability_version IS NOT NULL, p.promise_date`
+
+const linesOfOneSQL = `SELECT ` + lineCols + `
+FROM opportunity_lines l JOIN products p ON p.sku = l.sku
+WHERE l.opportunity_id = $1 ORDER BY l.position`
+
+const linesOfManySQL = `SELECT ` + lineCols + `
+FROM opportunity_lines l JOIN products p ON p.sku = l.sku
+WHERE l.opportunity_id = ANY($1::uuid[]) ORDER BY l.opportunity_id, l.position`
+
+func scanOpportunity(row pgx.Row) (pipeline.Opportunity, error) {
+	var o pipeline.Opportunity
+	var closeDate, orderTime, closeTime *time.Time
+	var orderID, orderNumber, orderStatus *string
+	var orderVersion *int64
+	err := row.Scan(&o.ID, &o.AccountID, &o.Name, &o.Stage, &o.Probability, &o.Currency, &closeDate, &o.Owner,
+		&o.Amount.Amount, &o.LostReason, &o.PaymentStatus, &orderID, &orderNumber, &orderStatus, &orderTime, &orderVersion,
+		&closeTime, &o.Version, &o.CreateTime, &o.UpdateTime)
+	if err != nil {
+		return pipeline.Opportunity{}, err
+	}
+	o.Amount.Currency = o.Currency
+	if closeDate != nil {
+		o.ExpectedCloseDate = dateUTC(*closeDate)
+	}
+	if closeTime != nil {
+		o.CloseTime = *closeTime
+	}
+	if orderStatus != nil {
+		ord := &pipeline.Order{Status: pipeline.FulfillmentStatus(*orderStatus)}
+		if orderID != nil {
+			ord.ID = *orderID
+		}
+		if orderNumber != nil {
+			ord.Number = *orderNumber
+		}
+		if orderTime != nil {
+			ord.UpdateTime = *orderTime
+		}
+		if orderVersion != nil {
+			ord.SourceVersion = *orderVersion
+		}
+		o.Order = ord
+	}
+	return o, nil
+}
+
+// scanLine reads a line of lineCols; its money gets the opportunity's
+// currency when attached.
+func scanLine(row pgx.Row) (string, pipeline.Line, error) {
+	var oppID string
+	var l pipeline.Line
+	var available decimal.NullDecimal
+	var known bool
+	var promise *time.Time
+	err := row.Scan(&oppID, &l.SKU, &l.Quantity, &l.UnitPrice.Amount, &l.DiscountPercent, &l.Amount.Amount,
+		&l.ProductName, &available, &known, &promise)
+	if err != nil {
+		return "", pipeline.Line{}, err
+	}
+	l.Available = decimal.NullDecimal{Decimal: available.Decimal, Valid: known}
+	if promise != nil {
+		l.ProductPromiseDate = dateUTC(*promise)
+	}
+	return oppID, l, nil
+}
+
+func attachLines(o *pipeline.Opportunity, lines []pipeline.Line) {
+	for i := range lines {
+		lines[i].UnitPrice.Currency = o.Currency
+		lines[i].Amount.Currency = o.Currency
+	}
+	o.Lines = lines
+}
+
+// queueOne queues the reading of one opportunity (locked when lock is set)
+// and its lines; *found reports whether it exists.
+func queueOne(b *pgx.Batch, id string, lock bool, o *pipeline.Opportunity, found *bool) {
+	sql := `SELECT ` + opportunityCols + ` FROM opportunities WHERE id = $1`
+	if lock {
+		sql += ` FOR UPDATE`
+	}
+	b.Queue(sql, id).QueryRow(func(row pgx.Row) error {
+		got, err := scanOpportunity(row)
+		if pg.IsNoRows(err) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("read opportunity %s: %w", id, err)
+		}
+		*o, *found = got, true
+		return nil
+	})
+	b.Queue(linesOfOneSQL, id).Query(func(rows pgx.Rows) error {
+		var lines []pipeline.Line
+		for rows.Next() {
+			_, l, err := scanLine(rows)
+			if err != nil {
+				return fmt.Errorf("read lines of opportunity %s: %w", id, err)
+			}
+			lines = append(lines, l)
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("read lines of opportunity %s: %w", id, err)
+		}
+		// Runs after the opportunity's callback: the batch is read in order.
+		attachLines(o, lines)
+		return nil
+	})
+}
+
+// GetOpportunity implements pipeline.Store: the opportunity and its lines
+// in one round trip.
+func (s *Store) GetOpportunity(ctx context.Context, id string) (pipeline.Opportunity, error) {
+	var o pipeline.Opportunity
+	var found bool
+	b := &pgx.Batch{}
+	queueOne(b, id, false, &o, &found)
+	if err := s.pool.SendBatch(ctx, b).Close(); err != nil {
+		return pipeline.Opportunity{}, err
+	}
+	if !found {
+		return pipeline.Opportunity{}, errs.NotFoundf("opportunity %q", id)
+	}
+	return o, nil
+}
+
+// ListOpportunities implements pipeline.Store: one query for the page and
+// one for the lines of all its opportunities.
+func (s *Store) ListOpportunities(ctx context.Context, q pipeline.Query) ([]pipeline.Opportunity, bool, error) {
+	sql, args, err := listQuery(`SELECT `+opportunityCols+` FROM opportunities`, "id", opportunityFilterCols, q.Equal, q.After, q.Limit)
+	if err != nil {
+		return nil, false, err
+	}
+	rows, err := s.pool.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, false, fmt.Errorf("list opportunities: %w", err)
+	}
+	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (pipeline.Opportunity, error) { return scanOpportunity(row) })
+	if err != nil {
+		return nil, false, fmt.Errorf("list opportunities: %w", err)
+	}
+	more := len(list) > q.Limit
+	if more {
+		list = list[:q.Limit]
+	}
+	if len(list) == 0 {
+		return list, false, nil
+	}
+	ids := make([]string, len(list))
+	at := make(map[string]int, len(list))
+	for i, o := range list {
+		ids[i] = o.ID
+		at[o.ID] = i
+	}
+	rows, err = s.pool.Query(ctx, linesOfManySQL, ids)
+	if err != nil {
+		return nil, false, fmt.Errorf("list opportunity lines: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		oppID, l, err := scanLine(rows)
+		if err != nil {
+			return nil, false, fmt.Errorf("list opportunity lines: %w", err)
+		}
+		o := &list[at[oppID]]
+		l.UnitPrice.Currency, l.Amount.Currency = o.Currency, o.Currency
+		o.Lines = append(o.Lines, l)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, false, fmt.Errorf("list opportunity lines: %w", err)
+	}
+	return list, more, nil
+}
+
+// CreateOpportunity implements pipeline.Store. One round trip reads what
+// validation needs (and the request id), one writes the opportunity with
+// its lines, one appends the event.
+func (s *Store) CreateOpportunity(ctx context.Context, m pipeline.Mutation, accountID string, build func(pipeline.Refs) (pipeline.Opportunity, pipeline.Event, error)) (pipeline.Opportunity, error) {
+	if err := checkRequestID(m.RequestID); err != nil {
+		return pipeline.Opportunity{}, err
+	}
+	var out pipeline.Opportunity
+	err := onceMore(func() error {
+		return pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+			refs := pipeline.Refs{Products: make(map[string]catalog.Product, len(m.SKUs))}
+			var used *usedKey
+			b := &pgx.Batch{}
+			if m.RequestID != "" {
+				lookupKey(b, m.RequestID, &used)
+			}
+			if accountID != "" {
+				b.Queue(`SELECT EXISTS (SELECT 1 FROM accounts WHERE id = $1)`, accountID).QueryRow(func(row pgx.Row) error {
+					return row.Scan(&refs.AccountExists)
+				})
+			}
+			queueProducts(b, m.SKUs, refs.Products)
+			if err := tx.SendBatch(ctx, b).Close(); err != nil {
+				return fmt.Errorf("prepare opportunity: %w", err)
+			}
+			if used != nil {
+				return errReplayOf(used)
+			}
+			o, ev, err := build(refs)
+			if err != nil {
+				return err
+			}
+			w := &pgx.Batch{}
+			if m.RequestID != "" {
+				recordKey(w, m.RequestID, m.Method, o.ID)
+			}
+			w.Queue(`INSERT INTO opportunities (id, account_id, name, stage, probability, currency_code,
+expected_close_date, owner, amount, lost_reason, payment_status, version, create_time, update_time)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+				o.ID, o.AccountID, o.Name, o.Stage, o.Probability, o.Currency, date(o.ExpectedCloseDate), o.Owner,
+				o.Amount.Amount, o.LostReason, o.PaymentStatus, o.Version, o.CreateTime, o.UpdateTime)
+			queueInsertLines(w, o.ID, o.Lines)
+			if err := tx.SendBatch(ctx, w).Close(); err != nil {
+				if pg.IsForeignKeyViolation(err, "opportunities_account_id_fkey") {
+					return errs.Invalid("account_id", "account %q not found", o.AccountID)
+				}
+				if errors.Is(err, errReplay) {
+					return err
+				}
+				return fmt.Errorf("insert opportunity: %w", err)
+			}
+			if err := appendEvent(ctx, tx, ev.Type, ev.Key, ev.Payload); err != nil {
+				return err
+			}
+			out = o
+			return nil
+		})
+	})
+	var r *replayError
+	if errors.As(err, &r) {
+		if err := checkKey(r.key, m.Method, ""); err != nil {
+			return pipeline.Opportunity{}, err
+		}
+		return s.GetOpportunity(ctx, r.key.resource)
+	}
+	if err != nil {
+		return pipeline.Opportunity{}, err
+	}
+	return out, nil
+}
+
+func date(t time.Time) pgtype.Date { return pgtype.Date{Time: t, Valid: !t.IsZero()} }
+
+func timestamp(t time.Time) pgtype.Timestamptz {
+	return pgtype.Timestamptz{Time: t, Valid: !t.IsZero()}
+}
+
+// queueInsertLines queues one statement inserting all lines.
+func queueInsertLines(b *pgx.Batch, oppID string, lines []pipeline.Line) {
+	if len(lines) == 0 {
+		return
+	}
+	n := len(lines)
+	pos, skus := make([]int32, n), make([]string, n)
+	qty, price, disc, amount := make([]decimal.Decimal, n), make([]decimal.Decimal, n), make([]decimal.Decimal, n), make([]decimal.Decimal, n)
+	for i, l := range lines {
+		pos[i], skus[i] = int32(i), l.SKU
+		qty[i], price[i], disc[i], amount[i] = l.Quantity, l.UnitPrice.Amount, l.DiscountPercent, l.Amount.Amount
+	}
+	b.Queue(`INSERT INTO opportunity_lines (opportunity_id, position, sku, quantity, unit_price, discount_percent, amount)
+SELECT $1, u.pos, u.sku, u.qty, u.price, u.disc, u.amount
+FROM unnest($2::int[], $3::text[], $4::numeric[], $5::numeric[], $6::numeric[], $7::numeric[]) AS u(pos, sku, qty, price, disc, amount)`,
+		oppID, pos, skus, qty, price, disc, amount)
+}
+
+// MutateOpportunity implements pipeline.Store: one round trip locks and
+// reads the opportunity, its lines, the products asked for and the request
+// id; one writes the change; one appends the event.
+func (s *Store) MutateOpportunity(ctx context.Context, id string, m pipeline.Mutation, fn func(pipeline.Opportunity, map[string]catalog.Product) (pipeline.Change, error)) (pipeline.Opportunity, error) {
+	if err := checkRequestID(m.RequestID); err != nil {
+		return pipeline.Opportunity{}, err
+	}
+	var out pipeline.Opportunity
+	err := onceMore(func() error {
+		return pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+			var cur pipeline.Opportunity
+			var found bool
+			var used *usedKey
+			products := make(map[string]catalog.Product, len(m.SKUs))
+			b := &pgx.Batch{}
+			queueOne(b, id, true, &cur, &found)
+			queueProducts(b, m.SKUs, products)
+			if m.RequestID != "" {
+				// After the lock, so a concurrent call with the same
+				// request id has committed its key by now.
+				lookupKey(b, m.RequestID, &used)
+			}
+			if err := tx.SendBatch(ctx, b).Close(); err != nil {
+				return err
+			}
+			if !found {
+				return errs.NotFoundf("opportunity %q", id)
+			}
+			if used != nil {
+				if err := checkKey(used, m.Method, id); err != nil {
+					return err
+				}
+				out = cur
+				return nil
+			}
+			ch, err := fn(cur, products)
+			if err != nil {
+				return err
+			}
+			if ch.Unchanged {
+				out = cur
+				return nil
+			}
+			w := &pgx.Batch{}
+			if m.RequestID != "" {
+				recordKey(w, m.RequestID, m.Method, id)
+			}
+			if ch.Delete {
+				w.Queue(`DELETE FROM opportunities WHERE id = $1`, id)
+			} else {
+				queueUpdate(w, ch.Opportunity)
+				if ch.LinesChanged {
+					w.Queue(`DELETE FROM opportunity_lines WHERE opportunity_id = $1`, id)
+					queueInsertLines(w, id, ch.Opportunity.Lines)
+				}
+			}
+			if err := tx.SendBatch(ctx, w).Close(); err != nil {
+				if errors.Is(err, errReplay) {
+					return err
+				}
+				return fmt.Errorf("write opportunity %s: %w", id, err)
+			}
+			if ch.Event != nil {
+				if err := appendEvent(ctx, tx, ch.Event.Type, ch.Event.Key, ch.Event.Payload); err != nil {
+					return err
+				}
+			}
+			out = ch.Opportunity
+			return nil
+		})
+	})
+	if err != nil {
+		return pipeline.Opportunity{}, err
+	}
+	return out, nil
+}
+
+func queueUpdate(b *pgx.Batch, o pipeline.Opportunity) {
+	var ordID, ordNumber, ordStatus *string
+	var ordTime pgtype.Timestamptz
+	var ordVersion *int64
+	if o.Order != nil {
+		status := string(o.Order.Status)
+		ordID, ordNumber, ordStatus = &o.Order.ID, &o.Order.Number, &status
+		ordTime = timestamp(o.Order.UpdateTime)
+		ordVersion = &o.Order.SourceVersion
+	}
+	b.Queue(`UPDATE opportunities SET name = $2, stage = $3, probability = $4, currency_code = $5,
+expected_close_date = $6, owner = $7, amount = $8, lost_reason = $9, payment_status = $10,
+order_id = $11, order_number = $12, order_status = $13, order_update_time = $14, order_version = $15,
+close_time = $16, version = $17, update_time = $18
+WHERE id = $1`,
+		o.ID, o.Name, o.Stage, o.Probability, o.Currency, date(o.ExpectedCloseDate), o.Owner, o.Amount.Amount,
+		o.LostReason, o.PaymentStatus, ordID, ordNumber, ordStatus, ordTime, ordVersion,
+		timestamp(o.CloseTime), o.Version, o.UpdateTime).Exec(func(ct pgconn.CommandTag) error {
+		if ct.RowsAffected() != 1 {
+			return fmt.Errorf("update opportunity %s: %d rows", o.ID, ct.RowsAffected())
+		}
+		return nil
+	})
+}

@@ -1,0 +1,211 @@
+package postgres
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/shopspring/decimal"
+
+	"github.com/seamhq/seam/crm-service/internal/catalog"
+	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/pg"
+)
+
+const productCols = `sku, name, currency_code, list_price, unit_of_measure, source_version,
+on_hand, reserved, available, promise_date, as_of, availability_version`
+
+var productFilterCols = map[string]string{"sku": "sku", "name": "name"}
+
+func scanProduct(row pgx.Row) (catalog.Product, error) {
+	var p catalog.Product
+	var onHand, reserved, available decimal.NullDecimal
+	var promise, asOf *time.Time
+	var availVersion *int64
+	err := row.Scan(&p.SKU, &p.Name, &p.ListPrice.Currency, &p.ListPrice.Amount, &p.UnitOfMeasure, &p.SourceVersion,
+		&onHand, &reserved, &available, &promise, &asOf, &availVersion)
+	if err != nil {
+		return catalog.Product{}, err
+	}
+	if availVersion != nil {
+		a := &p.Availability
+		a.Known = true
+		a.SourceVersion = *availVersion
+		a.OnHand, a.Reserved, a.Available = onHand.Decimal, reserved.Decimal, available.Decimal
+		if promise != nil {
+			a.PromiseDate = dateUTC(*promise)
+		}
+		if asOf != nil {
+			a.AsOf = *asOf
+		}
+	}
+	return p, nil
+}
+
+// dateUTC normalizes a scanned date column to midnight UTC.
+func dateUTC(t time.Time) time.Time {
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+// GetProduct implements catalog.Store.
+func (s *Store) GetProduct(ctx context.Context, sku string) (catalog.Product, error) {
+	p, err := scanProduct(s.pool.QueryRow(ctx, `SELECT `+productCols+` FROM products WHERE sku = $1`, sku))
+	if pg.IsNoRows(err) {
+		return catalog.Product{}, errs.NotFoundf("product %q", sku)
+	}
+	if err != nil {
+		return catalog.Product{}, fmt.Errorf("get product %s: %w", sku, err)
+	}
+	return p, nil
+}
+
+// ListProducts implements catalog.Store.
+func (s *Store) ListProducts(ctx context.Context, q catalog.Query) ([]catalog.Product, bool, error) {
+	sql, args, err := listQuery(`SELECT `+productCols+` FROM products`, "sku", productFilterCols, q.Equal, q.After, q.Limit)
+	if err != nil {
+		return nil, false, err
+	}
+	rows, err := s.pool.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, false, fmt.Errorf("list products: %w", err)
+	}
+	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (catalog.Product, error) { return scanProduct(row) })
+	if err != nil {
+		return nil, false, fmt.Errorf("list products: %w", err)
+	}
+	if len(list) > q.Limit {
+		return list[:q.Limit], true, nil
+	}
+	return list, false, nil
+}
+
+// productsSQL loads the products of a set of SKUs.
+const productsSQL = `SELECT ` + productCols + ` FROM products WHERE sku = ANY($1::text[])`
+
+// queueProducts queues the loading of skus into into.
+func queueProducts(b *pgx.Batch, skus []string, into map[string]catalog.Product) {
+	if len(skus) == 0 {
+		return
+	}
+	b.Queue(productsSQL, skus).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			p, err := scanProduct(rows)
+			if err != nil {
+				return fmt.Errorf("load products: %w", err)
+			}
+			into[p.SKU] = p
+		}
+		return rows.Err()
+	})
+}
+
+// upsertProductsSQL writes each entry unless the stored copy comes from the
+// same or a newer ERP version; the affected row count is what was applied.
+const upsertProductsSQL = `
+INSERT INTO products (sku, name, currency_code, list_price, unit_of_measure, source_version, update_time)
+SELECT u.sku, u.name, u.currency_code, u.list_price, u.uom, u.v, now()
+FROM unnest($1::text[], $2::text[], $3::text[], $4::numeric[], $5::text[], $6::bigint[])
+     AS u(sku, name, currency_code, list_price, uom, v)
+ON CONFLICT (sku) DO UPDATE SET
+  name = EXCLUDED.name, currency_code = EXCLUDED.currency_code, list_price = EXCLUDED.list_price,
+  unit_of_measure = EXCLUDED.unit_of_measure, source_version = EXCLUDED.source_version, update_time = now()
+WHERE products.source_version < EXCLUDED.source_version`
+
+// UpsertProducts implements catalog.Store. Entries are written in SKU order
+// so that concurrent batches lock rows in one order and cannot deadlock.
+func (s *Store) UpsertProducts(ctx context.Context, ups []catalog.Upsert) (int, error) {
+	if len(ups) == 0 {
+		return 0, nil
+	}
+	ups = slices.Clone(ups)
+	slices.SortFunc(ups, func(a, b catalog.Upsert) int { return cmp.Compare(a.SKU, b.SKU) })
+	n := len(ups)
+	skus, names, currencies, uoms := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	prices, versions := make([]decimal.Decimal, n), make([]int64, n)
+	for i, u := range ups {
+		skus[i], names[i], currencies[i], uoms[i] = u.SKU, u.Name, u.ListPrice.Currency, u.UnitOfMeasure
+		prices[i], versions[i] = u.ListPrice.Amount, u.SourceVersion
+	}
+	var applied int
+	err := pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		ct, err := tx.Exec(ctx, upsertProductsSQL, skus, names, currencies, prices, uoms, versions)
+		if err != nil {
+			return fmt.Errorf("upsert %d products: %w", n, err)
+		}
+		applied = int(ct.RowsAffected())
+		return nil
+	})
+	return applied, err
+}
+
+// setAvailabilitySQL applies each report to a known product unless the
+// stored availability comes from the same or a newer ERP version, and
+// reports per SKU whether it is known and whether it was applied. The
+// existence check reads the snapshot from before the update, which is
+// what it should see: a product is known whether or not it was updated.
+const setAvailabilitySQL = `
+WITH u AS (
+  SELECT * FROM unnest($1::text[], $2::numeric[], $3::numeric[], $4::numeric[], $5::date[], $6::timestamptz[], $7::bigint[])
+    AS u(sku, on_hand, reserved, available, promise_date, as_of, v)
+), upd AS (
+  UPDATE products p SET on_hand = u.on_hand, reserved = u.reserved, available = u.available,
+    promise_date = u.promise_date, as_of = COALESCE(u.as_of, now()), availability_version = u.v, update_time = now()
+  FROM u
+  WHERE p.sku = u.sku AND (p.availability_version IS NULL OR p.availability_version < u.v)
+  RETURNING p.sku
+)
+SELECT u.sku,
+       EXISTS (SELECT 1 FROM products p WHERE p.sku = u.sku),
+       EXISTS (SELECT 1 FROM upd WHERE upd.sku = u.sku)
+FROM u`
+
+// SetAvailability implements catalog.Store.
+func (s *Store) SetAvailability(ctx context.Context, ups []catalog.AvailabilityUpdate) (int, []string, error) {
+	if len(ups) == 0 {
+		return 0, nil, nil
+	}
+	ups = slices.Clone(ups)
+	slices.SortFunc(ups, func(a, b catalog.AvailabilityUpdate) int { return cmp.Compare(a.SKU, b.SKU) })
+	n := len(ups)
+	skus := make([]string, n)
+	onHand, reserved, available := make([]decimal.Decimal, n), make([]decimal.Decimal, n), make([]decimal.Decimal, n)
+	promise, asOf := make([]pgtype.Date, n), make([]pgtype.Timestamptz, n)
+	versions := make([]int64, n)
+	for i, u := range ups {
+		skus[i], onHand[i], reserved[i], available[i], versions[i] = u.SKU, u.OnHand, u.Reserved, u.Available, u.SourceVersion
+		promise[i] = pgtype.Date{Time: u.PromiseDate, Valid: !u.PromiseDate.IsZero()}
+		asOf[i] = pgtype.Timestamptz{Time: u.AsOf, Valid: !u.AsOf.IsZero()}
+	}
+	var applied int
+	var unknown []string
+	err := pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		applied, unknown = 0, nil
+		rows, err := tx.Query(ctx, setAvailabilitySQL, skus, onHand, reserved, available, promise, asOf, versions)
+		if err != nil {
+			return fmt.Errorf("set availability of %d products: %w", n, err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var sku string
+			var known, done bool
+			if err := rows.Scan(&sku, &known, &done); err != nil {
+				return fmt.Errorf("set availability: %w", err)
+			}
+			switch {
+			case !known:
+				unknown = append(unknown, sku)
+			case done:
+				applied++
+			}
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("set availability of %d products: %w", n, err)
+		}
+		return nil
+	})
+	return applied, unknown, err
+}

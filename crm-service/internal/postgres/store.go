@@ -1,0 +1,158 @@
+// Package postgres is the PostgreSQL storage of the CRM service: all of its
+// SQL lives here, one file per aggregate. Driver errors are translated here
+// into platform/errs errors; nothing above this package sees pgx.
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/seamhq/seam/crm-service/internal/account"
+	"github.com/seamhq/seam/crm-service/internal/catalog"
+	"github.com/seamhq/seam/crm-service/internal/pipeline"
+	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/feed"
+	"github.com/seamhq/seam/platform/telemetry"
+)
+
+// Store implements the storage interfaces of the CRM domains.
+type Store struct {
+	pool *pgxpool.Pool
+}
+
+var (
+	_ account.Store  = (*Store)(nil)
+	_ catalog.Store  = (*Store)(nil)
+	_ pipeline.Store = (*Store)(nil)
+)
+
+// New returns a Store on pool (made by pg.Connect, so numeric columns scan
+// into decimal.Decimal).
+func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+
+// appendEvent records an event in the outbox in tx, with the trace context
+// of the request.
+func appendEvent(ctx context.Context, tx pgx.Tx, typ, key string, payload []byte) error {
+	return feed.Append(ctx, tx, feed.NewEvent{
+		Type: typ, Key: key, Payload: payload, TraceContext: telemetry.Inject(ctx),
+	})
+}
+
+// Idempotency keys: a request_id maps to the method that used it and the
+// resource it created or changed, written in the transaction of the change.
+const (
+	keyLookupSQL = `SELECT method, resource_id FROM idempotency_keys WHERE request_id = $1`
+	keyInsertSQL = `INSERT INTO idempotency_keys (request_id, method, resource_id) VALUES ($1, $2, $3)
+ON CONFLICT (request_id) DO NOTHING`
+)
+
+// maxRequestID bounds a request_id.
+const maxRequestID = 200
+
+func checkRequestID(id string) error {
+	if len(id) > maxRequestID {
+		return errs.Invalid("request_id", "must be at most %d characters", maxRequestID)
+	}
+	return nil
+}
+
+// usedKey is a request_id found recorded.
+type usedKey struct {
+	method, resource string
+}
+
+// lookupKey queues the lookup of requestID into b; *into is set when found.
+func lookupKey(b *pgx.Batch, requestID string, into **usedKey) {
+	b.Queue(keyLookupSQL, requestID).QueryRow(func(row pgx.Row) error {
+		var k usedKey
+		err := row.Scan(&k.method, &k.resource)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("look up request id: %w", err)
+		}
+		*into = &k
+		return nil
+	})
+}
+
+// errReplay reports that a concurrent call recorded the same request_id
+// first; the caller's transaction is rolled back and run again, finding it.
+var errReplay = errors.New("request id recorded concurrently")
+
+// recordKey queues the insertion of requestID into b.
+func recordKey(b *pgx.Batch, requestID, method, resource string) {
+	b.Queue(keyInsertSQL, requestID, method, resource).Exec(func(ct pgconn.CommandTag) error {
+		if ct.RowsAffected() == 0 {
+			return errReplay
+		}
+		return nil
+	})
+}
+
+// checkKey validates a recorded key against the call that presents it.
+func checkKey(k *usedKey, method, resource string) error {
+	if k.method != method {
+		return errs.Invalid("request_id", "was already used for %s; use a new request_id for each distinct request", k.method)
+	}
+	if resource != "" && k.resource != resource {
+		return errs.Invalid("request_id", "was already used for %s on another resource", k.method)
+	}
+	return nil
+}
+
+// onceMore runs f, and once more when it failed because a concurrent call
+// recorded the same request_id.
+func onceMore(f func() error) error {
+	err := f()
+	if errors.Is(err, errReplay) {
+		err = f()
+	}
+	if errors.Is(err, errReplay) {
+		return errs.Abortedf("request_id is being used by a concurrent request; retry")
+	}
+	return err
+}
+
+// listQuery builds a keyset page query: the rows of table matching the
+// equality filter (fields mapped to columns by cols), after the key value,
+// in key order, one more than limit to learn whether more follow.
+func listQuery(selectFrom, key string, cols map[string]string, equal map[string]string, after string, limit int) (string, []any, error) {
+	var where []string
+	var args []any
+	fields := make([]string, 0, len(equal))
+	for f := range equal {
+		fields = append(fields, f)
+	}
+	slices.Sort(fields) // stable SQL text, so prepared statements are reused
+	for _, f := range fields {
+		col, ok := cols[f]
+		if !ok {
+			return "", nil, errs.Invalid("filter", "cannot filter on %q", f)
+		}
+		args = append(args, equal[f])
+		where = append(where, col+" = $"+strconv.Itoa(len(args)))
+	}
+	if after != "" {
+		args = append(args, after)
+		where = append(where, key+" > $"+strconv.Itoa(len(args)))
+	}
+	var b strings.Builder
+	b.WriteString(selectFrom)
+	if len(where) > 0 {
+		b.WriteString(" WHERE ")
+		b.WriteString(strings.Join(where, " AND "))
+	}
+	args = append(args, limit+1)
+	fmt.Fprintf(&b, " ORDER BY %s LIMIT $%d", key, len(args))
+	return b.String(), args, nil
+}
