@@ -14,11 +14,12 @@ help: ## list targets
 
 .PHONY: run
 run: postgres ## run the whole stack with demo data (Ctrl-C stops it)
-	go run ./e2e/cmd/seamctl run
+	@go build -o $(BIN)/seamctl ./e2e/cmd/seamctl
+	@$(BIN)/seamctl run
 
 .PHONY: token
 token: ## print a bearer token for the local stack (ROLE=sales etc.)
-	@go run ./e2e/cmd/seamctl token -role $(ROLE)
+	@go build -o $(BIN)/seamctl ./e2e/cmd/seamctl && $(BIN)/seamctl token -role $(ROLE)
 
 .PHONY: build
 build: ## build the three service binaries into bin/

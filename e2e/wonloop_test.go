@@ -53,13 +53,15 @@ func TestWonDealLoop(t *testing.T) {
 	account := must(t, resp, err, 200).Body
 
 	// The bridge mirrors items and stock into the CRM catalog.
-	eventually(t, 10*time.Second, "products with availability in CRM", func() (bool, string) {
-		resp, err := crm.Do(ctx, "GET", "/v1/products/E2E-PUMP", nil)
-		if err != nil || resp.Status != 200 {
-			return false, fmt.Sprint(resp.Status, err)
-		}
-		return restclient.Str(resp.Body, "available_quantity") == "25", string(resp.Raw)
-	})
+	for sku, want := range map[string]string{"E2E-PUMP": "25", "E2E-VALVE": "100"} {
+		eventually(t, 10*time.Second, "product "+sku+" with availability in CRM", func() (bool, string) {
+			resp, err := crm.Do(ctx, "GET", "/v1/products/"+sku, nil)
+			if err != nil || resp.Status != 200 {
+				return false, fmt.Sprint(resp.Status, err)
+			}
+			return restclient.Str(resp.Body, "available_quantity") == want, string(resp.Raw)
+		})
+	}
 
 	resp, err = crm.Do(ctx, "POST", "/v1/opportunities", map[string]any{
 		"account_id": restclient.Str(account, "id"), "name": "Dewatering pumps", "currency_code": "EUR",
