@@ -1,0 +1,100 @@
+// Package api serves the erp.v1 gRPC services (and through the gateway
+// their REST routes): it converts between the wire and the domain, checks
+// requests, and calls the domain's stores. The permission policy of every
+// RPC lives here too.
+package api
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/google/uuid"
+	"google.golang.org/grpc"
+
+	"github.com/seamhq/seam/erp-service/internal/catalog"
+	"github.com/seamhq/seam/erp-service/internal/customer"
+	"github.com/seamhq/seam/erp-service/internal/sales"
+	"github.com/seamhq/seam/erp-service/internal/stock"
+	"github.com/seamhq/seam/platform/feed"
+	"github.com/seamhq/seam/platform/listing"
+	"github.com/seamhq/seam/platform/server"
+	erpv1 "github.com/seamhq/seam/proto/erp/v1"
+	"github.com/seamhq/seam/proto/openapi"
+)
+
+// Stores is the storage the API needs.
+type Stores interface {
+	customer.Store
+	catalog.Store
+	stock.Store
+	sales.Store
+}
+
+// Feed reads the event feed (feed.Reader implements it).
+type Feed interface {
+	List(ctx context.Context, after feed.Cursor, limit int) ([]feed.Event, error)
+	Watch(ctx context.Context, after feed.Cursor, send func([]feed.Event) error) error
+}
+
+var _ Feed = (*feed.Reader)(nil)
+
+// Service describes the ERP API for server.New. ready reports readiness.
+func Service(st Stores, events Feed, ready func(context.Context) error) server.Service {
+	return server.Service{
+		Name: "erp",
+		Register: func(s *grpc.Server) {
+			erpv1.RegisterCustomerServiceServer(s, &Customers{store: st})
+			erpv1.RegisterItemServiceServer(s, &Items{store: st, stock: st})
+			erpv1.RegisterWarehouseServiceServer(s, &Warehouses{store: st})
+			erpv1.RegisterStockServiceServer(s, &Stock{store: st})
+			erpv1.RegisterSalesOrderServiceServer(s, &SalesOrders{store: st})
+			erpv1.RegisterEventServiceServer(s, &Events{feed: events})
+		},
+		Gateways: []server.GatewayRegistrar{
+			erpv1.RegisterCustomerServiceHandler,
+			erpv1.RegisterItemServiceHandler,
+			erpv1.RegisterWarehouseServiceHandler,
+			erpv1.RegisterStockServiceHandler,
+			erpv1.RegisterSalesOrderServiceHandler,
+			erpv1.RegisterEventServiceHandler,
+		},
+		OpenAPI: openapi.ERP,
+		Policy:  Policy(),
+		Ready:   ready,
+	}
+}
+
+// newID returns a new resource id: a UUIDv7, so ids (and keyset pages)
+// follow creation order.
+func newID() (string, error) {
+	id, err := uuid.NewV7()
+	if err != nil {
+		return "", fmt.Errorf("new id: %w", err)
+	}
+	return id.String(), nil
+}
+
+// page reads the paging fields of a list request. filter is part of the
+// token's query digest, so a token only continues the list it came from.
+func page(size int32, token, filter string) (n int, after string, err error) {
+	n, err = listing.PageSize(size)
+	if err != nil {
+		return 0, "", err
+	}
+	t, err := listing.DecodeToken(token, listing.QueryDigest(filter))
+	if err != nil {
+		return 0, "", err
+	}
+	if t != nil {
+		after = t.After[0]
+	}
+	return n, after, nil
+}
+
+// nextToken is the token of the page after the one ending with last.
+func nextToken(more bool, last, filter string) string {
+	if !more {
+		return ""
+	}
+	return listing.Token{After: []string{last}, Query: listing.QueryDigest(filter)}.Encode()
+}

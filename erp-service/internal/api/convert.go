@@ -1,0 +1,342 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/seamhq/seam/erp-service/internal/catalog"
+	"github.com/seamhq/seam/erp-service/internal/customer"
+	"github.com/seamhq/seam/erp-service/internal/sales"
+	"github.com/seamhq/seam/erp-service/internal/stock"
+	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/money"
+	erpv1 "github.com/seamhq/seam/proto/erp/v1"
+	moneyv1 "github.com/seamhq/seam/proto/money/v1"
+)
+
+// This file converts between the wire (erp.v1) and the domain. Parsing
+// functions record bad fields in a Violations under their path in the
+// request, in proto field names.
+
+func ts(t time.Time) *timestamppb.Timestamp {
+	if t.IsZero() {
+		return nil
+	}
+	return timestamppb.New(t)
+}
+
+// decimalString renders a quantity: "3", "2.5", never an exponent.
+func decimalString(d decimal.Decimal) string { return d.String() }
+
+// parseMoney parses an amount; ok is false (and v has the violation) when
+// it is malformed.
+func parseMoney(v *errs.Violations, field string, m *moneyv1.Money) (out money.Money, ok bool) {
+	out, err := money.FromProto(field, m)
+	if err != nil {
+		mustMerge(v, err)
+		return money.Money{}, false
+	}
+	return out, true
+}
+
+// parseDecimal parses a required decimal string.
+func parseDecimal(v *errs.Violations, field, s string) decimal.Decimal {
+	if s == "" {
+		v.Add(field, "is required")
+		return decimal.Zero
+	}
+	d, err := money.ParseDecimal(s)
+	if err != nil {
+		v.Add(field, "%v", err)
+		return decimal.Zero
+	}
+	return d
+}
+
+// parseOptionalDecimal parses a decimal string that defaults to zero.
+func parseOptionalDecimal(v *errs.Violations, field, s string) decimal.Decimal {
+	if s == "" {
+		return decimal.Zero
+	}
+	return parseDecimal(v, field, s)
+}
+
+// mustMerge adds the violations of err, which only carries violations.
+func mustMerge(v *errs.Violations, err error) {
+	if merr := v.Merge("", err); merr != nil {
+		v.Add("", "%v", merr)
+	}
+}
+
+// combine joins the violations of errors, one per field (the first wins,
+// so a field that failed to parse is not also reported by a later rule),
+// placing their fields under prefix (a request field such as "customer").
+// An error that is not about bad input is returned as is.
+func combine(prefix string, errList ...error) error {
+	var all, out errs.Violations
+	for _, err := range errList {
+		if merr := all.Merge(prefix, err); merr != nil {
+			return merr
+		}
+	}
+	seen := map[string]bool{}
+	if err := all.Err(); err != nil {
+		var e *errs.Error
+		if !asError(err, &e) {
+			return err
+		}
+		for _, fv := range e.Violations {
+			if !seen[fv.Field] {
+				seen[fv.Field] = true
+				out.Add(fv.Field, "%s", fv.Description)
+			}
+		}
+	}
+	return out.Err()
+}
+
+// parseEtag reads an etag sent by a caller: "" is none (0); quotes as in an
+// HTTP ETag header are accepted.
+func parseEtag(field, etag string) (int64, error) {
+	etag = strings.TrimPrefix(etag, "W/")
+	etag = strings.Trim(etag, `"`)
+	if etag == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(etag, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, errs.Invalid(field, "is not an etag returned by this API")
+	}
+	return n, nil
+}
+
+func etag(version int64) string { return strconv.FormatInt(version, 10) }
+
+// normalizeMask turns update mask paths into the top-level fields they
+// touch ("list_price.amount" is "list_price"), drops output-only fields,
+// and rejects fields that cannot be updated. An empty mask means every
+// updatable field.
+func normalizeMask(paths, updatable, outputOnly []string) ([]string, error) {
+	if len(paths) == 0 {
+		return updatable, nil
+	}
+	var out []string
+	for _, p := range paths {
+		top, _, _ := strings.Cut(p, ".")
+		switch {
+		case contains(outputOnly, top):
+			continue
+		case !contains(updatable, top):
+			return nil, errs.Invalid("update_mask", "%q cannot be updated (updatable: %s)", p, strings.Join(updatable, ", "))
+		case !contains(out, top):
+			out = append(out, top)
+		}
+	}
+	return out, nil
+}
+
+func asError(err error, target **errs.Error) bool { return errors.As(err, target) }
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Customers.
+
+func customerToProto(c customer.Customer) *erpv1.Customer {
+	p := &erpv1.Customer{
+		Id:               c.ID,
+		Name:             c.Name,
+		CrmAccountId:     c.CRMAccountID,
+		CurrencyCode:     c.CurrencyCode,
+		PaymentTermsDays: c.PaymentTermsDays,
+		Etag:             etag(c.Version),
+		CreateTime:       ts(c.CreateTime),
+		UpdateTime:       ts(c.UpdateTime),
+	}
+	if c.CreditLimit != nil {
+		p.CreditLimit = money.ToProto(*c.CreditLimit)
+	}
+	return p
+}
+
+// customerFromProto reads the writable fields of a customer; violations are
+// relative to the customer.
+func customerFromProto(v *errs.Violations, p *erpv1.Customer) customer.Customer {
+	c := customer.Customer{
+		Name:             p.GetName(),
+		CRMAccountID:     p.GetCrmAccountId(),
+		CurrencyCode:     p.GetCurrencyCode(),
+		PaymentTermsDays: p.GetPaymentTermsDays(),
+	}
+	if p.GetCreditLimit() != nil {
+		if m, ok := parseMoney(v, "credit_limit", p.GetCreditLimit()); ok {
+			c.CreditLimit = &m
+		}
+	}
+	return c
+}
+
+// Items.
+
+func itemToProto(it catalog.Item) *erpv1.Item {
+	return &erpv1.Item{
+		Sku:           it.SKU,
+		Name:          it.Name,
+		UnitOfMeasure: it.UnitOfMeasure,
+		ListPrice:     money.ToProto(it.ListPrice),
+		StandardCost:  money.ToProto(it.StandardCost),
+		TaxRate:       decimalString(it.TaxRate),
+		Etag:          etag(it.Version),
+		CreateTime:    ts(it.CreateTime),
+		UpdateTime:    ts(it.UpdateTime),
+	}
+}
+
+// itemPatchFromProto reads the writable fields of an item; violations are
+// relative to the item. Money fields are parsed only when sent.
+func itemPatchFromProto(v *errs.Violations, p *erpv1.Item, paths []string) catalog.Patch {
+	out := catalog.Patch{Name: p.GetName(), UnitOfMeasure: p.GetUnitOfMeasure()}
+	if contains(paths, "list_price") && p.GetListPrice() != nil {
+		if m, ok := parseMoney(v, "list_price", p.GetListPrice()); ok {
+			out.ListPrice = &m
+		}
+	}
+	if contains(paths, "standard_cost") && p.GetStandardCost() != nil {
+		if m, ok := parseMoney(v, "standard_cost", p.GetStandardCost()); ok {
+			out.StandardCost = &m
+		}
+	}
+	if contains(paths, "tax_rate") {
+		out.TaxRate = parseOptionalDecimal(v, "tax_rate", p.GetTaxRate())
+	}
+	return out
+}
+
+// Stock.
+
+func availabilityToProto(a stock.Availability) *erpv1.Availability {
+	p := &erpv1.Availability{
+		Sku:        a.SKU,
+		OnHand:     decimalString(a.OnHand),
+		Reserved:   decimalString(a.Reserved),
+		Available:  decimalString(a.Available()),
+		Incoming:   "0",
+		Version:    a.Version,
+		UpdateTime: ts(a.UpdateTime),
+	}
+	for _, l := range a.Warehouses {
+		p.Warehouses = append(p.Warehouses, &erpv1.WarehouseAvailability{
+			Warehouse: l.Warehouse,
+			OnHand:    decimalString(l.OnHand),
+			Reserved:  decimalString(l.Reserved),
+			Available: decimalString(l.Available()),
+		})
+	}
+	return p
+}
+
+func warehouseToProto(w stock.Warehouse) *erpv1.Warehouse {
+	return &erpv1.Warehouse{Code: w.Code, Name: w.Name, CreateTime: ts(w.CreateTime)}
+}
+
+func adjustmentToProto(a stock.Adjustment) *erpv1.StockAdjustment {
+	return &erpv1.StockAdjustment{
+		Id:           a.ID,
+		Sku:          a.SKU,
+		Warehouse:    a.Warehouse,
+		Quantity:     decimalString(a.Quantity),
+		Reason:       a.Reason,
+		CreateTime:   ts(a.CreateTime),
+		Availability: availabilityToProto(a.Availability),
+	}
+}
+
+// Sales orders.
+
+func statusToProto(s sales.Status) erpv1.SalesOrderStatus {
+	if v, ok := erpv1.SalesOrderStatus_value["SALES_ORDER_STATUS_"+string(s)]; ok {
+		return erpv1.SalesOrderStatus(v)
+	}
+	return erpv1.SalesOrderStatus_SALES_ORDER_STATUS_UNSPECIFIED
+}
+
+// parseStatus accepts an enum name ("SALES_ORDER_STATUS_CONFIRMED") or its
+// short form ("CONFIRMED", any case).
+func parseStatus(s string) (sales.Status, bool) {
+	short := strings.TrimPrefix(strings.ToUpper(s), "SALES_ORDER_STATUS_")
+	for _, st := range sales.Statuses {
+		if string(st) == short {
+			return st, true
+		}
+	}
+	return "", false
+}
+
+func orderToProto(o sales.Order) *erpv1.SalesOrder {
+	p := &erpv1.SalesOrder{
+		Id:           o.ID,
+		Number:       o.Number,
+		ExternalRef:  o.ExternalRef,
+		CustomerId:   o.CustomerID,
+		CurrencyCode: o.CurrencyCode,
+		Status:       statusToProto(o.Status),
+		Total:        money.ToProto(o.Total),
+		Backordered:  o.Backordered,
+		Revision:     o.Revision,
+		Etag:         etag(o.Revision),
+		CreateTime:   ts(o.CreateTime),
+		UpdateTime:   ts(o.UpdateTime),
+		Lines:        make([]*erpv1.SalesOrderLine, len(o.Lines)),
+	}
+	for i, l := range o.Lines {
+		p.Lines[i] = &erpv1.SalesOrderLine{
+			LineNumber:          l.Number,
+			Sku:                 l.SKU,
+			Quantity:            decimalString(l.Quantity),
+			UnitPrice:           money.ToProto(l.UnitPrice),
+			DiscountPercent:     decimalString(l.Discount),
+			Amount:              money.ToProto(l.Amount),
+			ReservedQuantity:    decimalString(l.Reserved),
+			BackorderedQuantity: decimalString(l.Backordered),
+			ShippedQuantity:     decimalString(l.Shipped),
+		}
+	}
+	return p
+}
+
+// newOrderFromProto reads a requested order; violations are relative to it.
+func newOrderFromProto(v *errs.Violations, p *erpv1.SalesOrder) sales.NewOrder {
+	n := sales.NewOrder{
+		ExternalRef:  p.GetExternalRef(),
+		CustomerID:   p.GetCustomerId(),
+		CurrencyCode: p.GetCurrencyCode(),
+		Lines:        make([]sales.NewLine, len(p.GetLines())),
+	}
+	for i, l := range p.GetLines() {
+		f := func(name string) string { return fmt.Sprintf("lines[%d].%s", i, name) }
+		nl := sales.NewLine{
+			SKU:      l.GetSku(),
+			Quantity: parseDecimal(v, f("quantity"), l.GetQuantity()),
+			Discount: parseOptionalDecimal(v, f("discount_percent"), l.GetDiscountPercent()),
+		}
+		if l.GetUnitPrice() != nil {
+			if m, ok := parseMoney(v, f("unit_price"), l.GetUnitPrice()); ok {
+				nl.UnitPrice = &m
+			}
+		}
+		n.Lines[i] = nl
+	}
+	return n
+}

@@ -1,0 +1,122 @@
+package api
+
+import (
+	"context"
+
+	"github.com/seamhq/seam/erp-service/internal/customer"
+	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/listing"
+	erpv1 "github.com/seamhq/seam/proto/erp/v1"
+)
+
+// Customers serves erp.v1.CustomerService.
+type Customers struct {
+	erpv1.UnimplementedCustomerServiceServer
+	store customer.Store
+}
+
+// CreateCustomer creates a customer; a retried request_id returns the first
+// result.
+func (h *Customers) CreateCustomer(ctx context.Context, req *erpv1.CreateCustomerRequest) (*erpv1.Customer, error) {
+	var v errs.Violations
+	c := customerFromProto(&v, req.GetCustomer())
+	if err := combine("customer", v.Err(), customer.PrepareNew(&c)); err != nil {
+		return nil, err
+	}
+	id, err := newID()
+	if err != nil {
+		return nil, err
+	}
+	c.ID = id
+	out, err := h.store.CreateCustomer(ctx, c, req.GetRequestId())
+	if err != nil {
+		return nil, combine("customer", err)
+	}
+	return customerToProto(out), nil
+}
+
+// GetCustomer returns a customer by id.
+func (h *Customers) GetCustomer(ctx context.Context, req *erpv1.GetCustomerRequest) (*erpv1.Customer, error) {
+	c, err := h.store.GetCustomer(ctx, req.GetId())
+	if err != nil {
+		return nil, err
+	}
+	return customerToProto(c), nil
+}
+
+// ListCustomers pages through customers by id.
+func (h *Customers) ListCustomers(ctx context.Context, req *erpv1.ListCustomersRequest) (*erpv1.ListCustomersResponse, error) {
+	conds, err := listing.ParseFilter(req.GetFilter(), customer.FilterFields...)
+	if err != nil {
+		return nil, err
+	}
+	n, after, err := page(req.GetPageSize(), req.GetPageToken(), req.GetFilter())
+	if err != nil {
+		return nil, err
+	}
+	list, more, err := h.store.ListCustomers(ctx, customer.ListQuery{Filter: conds, PageSize: n, After: after})
+	if err != nil {
+		return nil, err
+	}
+	resp := &erpv1.ListCustomersResponse{Customers: make([]*erpv1.Customer, len(list))}
+	for i, c := range list {
+		resp.Customers[i] = customerToProto(c)
+	}
+	if len(list) > 0 {
+		resp.NextPageToken = nextToken(more, list[len(list)-1].ID, req.GetFilter())
+	}
+	return resp, nil
+}
+
+var outputOnlyCustomerFields = []string{"id", "etag", "create_time", "update_time"}
+
+// UpdateCustomer changes the fields named by the update mask.
+func (h *Customers) UpdateCustomer(ctx context.Context, req *erpv1.UpdateCustomerRequest) (*erpv1.Customer, error) {
+	p := req.GetCustomer()
+	if p.GetId() == "" {
+		return nil, errs.Invalid("customer.id", "is required")
+	}
+	paths, err := normalizeMask(req.GetUpdateMask().GetPaths(), customer.UpdatableFields, outputOnlyCustomerFields)
+	if err != nil {
+		return nil, err
+	}
+	tag, err := parseEtag("customer.etag", p.GetEtag())
+	if err != nil {
+		return nil, err
+	}
+	var v errs.Violations
+	patch := customerFromProto(&v, p)
+	if err := combine("customer", v.Err()); err != nil {
+		return nil, err
+	}
+	out, err := h.store.UpdateCustomer(ctx, p.GetId(), tag, func(cur customer.Customer) (customer.Customer, error) {
+		next, err := customer.Apply(cur, patch, paths)
+		return next, combine("customer", err)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return customerToProto(out), nil
+}
+
+// SyncCustomer upserts the customer mirroring a CRM account.
+func (h *Customers) SyncCustomer(ctx context.Context, req *erpv1.SyncCustomerRequest) (*erpv1.Customer, error) {
+	s := customer.Sync{
+		CRMAccountID:  req.GetCrmAccountId(),
+		Name:          req.GetName(),
+		CurrencyCode:  req.GetCurrencyCode(),
+		SourceVersion: req.GetSourceVersion(),
+	}
+	if err := customer.PrepareSync(&s); err != nil {
+		return nil, err
+	}
+	id, err := newID()
+	if err != nil {
+		return nil, err
+	}
+	out, err := h.store.SyncCustomer(ctx, s, id)
+	if err != nil {
+		return nil, err
+	}
+	return customerToProto(out), nil
+}

@@ -1,0 +1,166 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/seamhq/seam/erp-service/internal/catalog"
+	"github.com/seamhq/seam/erp-service/internal/customer"
+	"github.com/seamhq/seam/erp-service/internal/sales"
+	"github.com/seamhq/seam/erp-service/internal/stock"
+	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/feed"
+	erpv1 "github.com/seamhq/seam/proto/erp/v1"
+)
+
+// Page sizes of ListEvents.
+const (
+	DefaultEventPageSize = 100
+	MaxEventPageSize     = 1000
+)
+
+// EventEncoder renders event payloads: the protojson, with proto field
+// names, of the resource as the API shows it right after the change. It
+// implements the storage's encoder.
+type EventEncoder struct{}
+
+var (
+	payloadMarshal   = protojson.MarshalOptions{UseProtoNames: true}
+	payloadUnmarshal = protojson.UnmarshalOptions{DiscardUnknown: true}
+)
+
+// Customer encodes a customer payload.
+func (EventEncoder) Customer(c customer.Customer) ([]byte, error) {
+	return payloadMarshal.Marshal(customerToProto(c))
+}
+
+// Item encodes an item payload.
+func (EventEncoder) Item(it catalog.Item) ([]byte, error) {
+	return payloadMarshal.Marshal(itemToProto(it))
+}
+
+// Availability encodes a stock.changed payload.
+func (EventEncoder) Availability(a stock.Availability) ([]byte, error) {
+	return payloadMarshal.Marshal(availabilityToProto(a))
+}
+
+// SalesOrder encodes a sales order payload.
+func (EventEncoder) SalesOrder(o sales.Order) ([]byte, error) {
+	return payloadMarshal.Marshal(orderToProto(o))
+}
+
+// eventToProto turns a feed row into the wire event, decoding its payload
+// by the event type's resource.
+func eventToProto(e feed.Event) (*erpv1.Event, error) {
+	p := &erpv1.Event{
+		Cursor:       e.Cursor.String(),
+		Id:           e.ID,
+		Type:         e.Type,
+		Key:          e.Key,
+		CreateTime:   ts(e.CreatedAt),
+		TraceContext: e.TraceContext,
+	}
+	resource, _, _ := strings.Cut(e.Type, ".")
+	var msg proto.Message
+	switch resource {
+	case "customer":
+		c := &erpv1.Customer{}
+		msg, p.Payload = c, &erpv1.Event_Customer{Customer: c}
+	case "item":
+		it := &erpv1.Item{}
+		msg, p.Payload = it, &erpv1.Event_Item{Item: it}
+	case "stock":
+		a := &erpv1.Availability{}
+		msg, p.Payload = a, &erpv1.Event_StockLevel{StockLevel: a}
+	case "sales_order":
+		o := &erpv1.SalesOrder{}
+		msg, p.Payload = o, &erpv1.Event_SalesOrder{SalesOrder: o}
+	default:
+		return p, nil // a type this binary does not know: no payload
+	}
+	if err := payloadUnmarshal.Unmarshal(e.Payload, msg); err != nil {
+		return nil, fmt.Errorf("decode payload of event %s (%s): %w", e.ID, e.Type, err)
+	}
+	switch m := msg.(type) {
+	case *erpv1.Customer:
+		p.Version, _ = strconv.ParseInt(m.GetEtag(), 10, 64)
+	case *erpv1.Item:
+		p.Version, _ = strconv.ParseInt(m.GetEtag(), 10, 64)
+	case *erpv1.Availability:
+		p.Version = m.GetVersion()
+	case *erpv1.SalesOrder:
+		p.Version = m.GetRevision()
+	}
+	return p, nil
+}
+
+// Events serves erp.v1.EventService.
+type Events struct {
+	erpv1.UnimplementedEventServiceServer
+	feed Feed
+}
+
+func parseCursor(s string) (feed.Cursor, error) {
+	c, err := feed.ParseCursor(s)
+	if err != nil {
+		return feed.Cursor{}, errs.Invalid("after", "is not a cursor returned by this feed")
+	}
+	return c, nil
+}
+
+// ListEvents returns a page of events after a cursor.
+func (h *Events) ListEvents(ctx context.Context, req *erpv1.ListEventsRequest) (*erpv1.ListEventsResponse, error) {
+	after, err := parseCursor(req.GetAfter())
+	if err != nil {
+		return nil, err
+	}
+	size := int(req.GetPageSize())
+	switch {
+	case size < 0:
+		return nil, errs.Invalid("page_size", "must not be negative")
+	case size == 0:
+		size = DefaultEventPageSize
+	case size > MaxEventPageSize:
+		size = MaxEventPageSize
+	}
+	events, err := h.feed.List(ctx, after, size)
+	if err != nil {
+		return nil, err
+	}
+	resp := &erpv1.ListEventsResponse{Events: make([]*erpv1.Event, len(events)), NextCursor: after.String()}
+	for i, e := range events {
+		if resp.Events[i], err = eventToProto(e); err != nil {
+			return nil, err
+		}
+	}
+	if len(events) > 0 {
+		resp.NextCursor = events[len(events)-1].Cursor.String()
+	}
+	return resp, nil
+}
+
+// WatchEvents streams the events after a cursor, then new ones as they
+// commit, until the caller goes away.
+func (h *Events) WatchEvents(req *erpv1.WatchEventsRequest, stream erpv1.EventService_WatchEventsServer) error {
+	after, err := parseCursor(req.GetAfter())
+	if err != nil {
+		return err
+	}
+	return h.feed.Watch(stream.Context(), after, func(events []feed.Event) error {
+		for _, e := range events {
+			p, err := eventToProto(e)
+			if err != nil {
+				return err
+			}
+			if err := stream.Send(p); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

@@ -1,0 +1,118 @@
+package api
+
+import (
+	"context"
+
+	"github.com/seamhq/seam/erp-service/internal/catalog"
+	"github.com/seamhq/seam/erp-service/internal/stock"
+	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/listing"
+	"github.com/seamhq/seam/platform/money"
+	erpv1 "github.com/seamhq/seam/proto/erp/v1"
+)
+
+// Items serves erp.v1.ItemService.
+type Items struct {
+	erpv1.UnimplementedItemServiceServer
+	store catalog.Store
+	stock stock.Store
+}
+
+// CreateItem adds an item to the master; a retried request_id returns the
+// first result.
+func (h *Items) CreateItem(ctx context.Context, req *erpv1.CreateItemRequest) (*erpv1.Item, error) {
+	p := req.GetItem()
+	var v errs.Violations
+	it := catalog.Item{SKU: p.GetSku(), Name: p.GetName(), UnitOfMeasure: p.GetUnitOfMeasure()}
+	if lp, ok := parseMoney(&v, "list_price", p.GetListPrice()); ok {
+		it.ListPrice = lp
+	}
+	var cost *money.Money
+	if p.GetStandardCost() != nil {
+		if m, ok := parseMoney(&v, "standard_cost", p.GetStandardCost()); ok {
+			cost = &m
+		}
+	}
+	it.TaxRate = parseOptionalDecimal(&v, "tax_rate", p.GetTaxRate())
+	if err := combine("item", v.Err(), catalog.PrepareNew(&it, cost)); err != nil {
+		return nil, err
+	}
+	out, err := h.store.CreateItem(ctx, it, req.GetRequestId())
+	if err != nil {
+		return nil, err
+	}
+	return itemToProto(out), nil
+}
+
+// GetItem returns an item by SKU.
+func (h *Items) GetItem(ctx context.Context, req *erpv1.GetItemRequest) (*erpv1.Item, error) {
+	it, err := h.store.GetItem(ctx, req.GetSku())
+	if err != nil {
+		return nil, err
+	}
+	return itemToProto(it), nil
+}
+
+// ListItems pages through items by SKU.
+func (h *Items) ListItems(ctx context.Context, req *erpv1.ListItemsRequest) (*erpv1.ListItemsResponse, error) {
+	conds, err := listing.ParseFilter(req.GetFilter(), catalog.FilterFields...)
+	if err != nil {
+		return nil, err
+	}
+	n, after, err := page(req.GetPageSize(), req.GetPageToken(), req.GetFilter())
+	if err != nil {
+		return nil, err
+	}
+	list, more, err := h.store.ListItems(ctx, catalog.ListQuery{Filter: conds, PageSize: n, After: after})
+	if err != nil {
+		return nil, err
+	}
+	resp := &erpv1.ListItemsResponse{Items: make([]*erpv1.Item, len(list))}
+	for i, it := range list {
+		resp.Items[i] = itemToProto(it)
+	}
+	if len(list) > 0 {
+		resp.NextPageToken = nextToken(more, list[len(list)-1].SKU, req.GetFilter())
+	}
+	return resp, nil
+}
+
+var outputOnlyItemFields = []string{"sku", "etag", "create_time", "update_time"}
+
+// UpdateItem changes the fields named by the update mask.
+func (h *Items) UpdateItem(ctx context.Context, req *erpv1.UpdateItemRequest) (*erpv1.Item, error) {
+	p := req.GetItem()
+	if p.GetSku() == "" {
+		return nil, errs.Invalid("item.sku", "is required")
+	}
+	paths, err := normalizeMask(req.GetUpdateMask().GetPaths(), catalog.UpdatableFields, outputOnlyItemFields)
+	if err != nil {
+		return nil, err
+	}
+	tag, err := parseEtag("item.etag", p.GetEtag())
+	if err != nil {
+		return nil, err
+	}
+	var v errs.Violations
+	patch := itemPatchFromProto(&v, p, paths)
+	if err := combine("item", v.Err()); err != nil {
+		return nil, err
+	}
+	out, err := h.store.UpdateItem(ctx, p.GetSku(), tag, func(cur catalog.Item) (catalog.Item, error) {
+		next, err := catalog.Apply(cur, patch, paths)
+		return next, combine("item", err)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return itemToProto(out), nil
+}
+
+// GetAvailability returns an item's stock.
+func (h *Items) GetAvailability(ctx context.Context, req *erpv1.GetAvailabilityRequest) (*erpv1.Availability, error) {
+	a, err := h.stock.Availability(ctx, req.GetSku())
+	if err != nil {
+		return nil, err
+	}
+	return availabilityToProto(a), nil
+}

@@ -1,0 +1,115 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/seamhq/seam/erp-service/internal/customer"
+	"github.com/seamhq/seam/platform/errs"
+)
+
+func TestParseEtag(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]int64{"": 0, "3": 3, `"3"`: 3, `W/"12"`: 12} {
+		if got, err := parseEtag("etag", in); err != nil || got != want {
+			t.Errorf("parseEtag(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"x", "-1", "0", "1.5", "99999999999999999999"} {
+		if _, err := parseEtag("etag", in); !errors.Is(err, errs.ErrInvalidArgument) {
+			t.Errorf("parseEtag(%q) = %v, want InvalidArgument", in, err)
+		}
+	}
+}
+
+func FuzzParseEtag(f *testing.F) {
+	for _, s := range []string{"", "1", `"7"`, `W/"3"`, "-1", "1e3", "\"\""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		n, err := parseEtag("etag", s)
+		if err != nil {
+			if !errors.Is(err, errs.ErrInvalidArgument) {
+				t.Fatalf("parseEtag(%q) error %v is not InvalidArgument", s, err)
+			}
+			return
+		}
+		if n < 0 {
+			t.Fatalf("parseEtag(%q) = %d", s, n)
+		}
+		if n > 0 {
+			if back, err := parseEtag("etag", etag(n)); err != nil || back != n {
+				t.Fatalf("etag %d does not round-trip: %d, %v", n, back, err)
+			}
+		}
+	})
+}
+
+func TestNormalizeMask(t *testing.T) {
+	t.Parallel()
+	got, err := normalizeMask([]string{"credit_limit.amount", "credit_limit.currency_code", "etag", "name"},
+		customer.UpdatableFields, outputOnlyCustomerFields)
+	if err != nil || fmt.Sprint(got) != "[credit_limit name]" {
+		t.Errorf("normalizeMask = %v, %v", got, err)
+	}
+	if got, _ := normalizeMask(nil, customer.UpdatableFields, nil); len(got) != len(customer.UpdatableFields) {
+		t.Errorf("empty mask = %v", got)
+	}
+	if _, err := normalizeMask([]string{"id.x", "bogus"}, customer.UpdatableFields, outputOnlyCustomerFields); !errors.Is(err, errs.ErrInvalidArgument) {
+		t.Errorf("bogus path: %v", err)
+	}
+}
+
+func FuzzNormalizeMask(f *testing.F) {
+	f.Add("name,credit_limit.amount")
+	f.Add("etag")
+	f.Add(",,")
+	f.Fuzz(func(t *testing.T, joined string) {
+		paths := strings.Split(joined, ",")
+		got, err := normalizeMask(paths, customer.UpdatableFields, outputOnlyCustomerFields)
+		if err != nil {
+			return
+		}
+		for _, p := range got {
+			if !slices.Contains(customer.UpdatableFields, p) {
+				t.Fatalf("normalizeMask(%q) let %q through", paths, p)
+			}
+		}
+	})
+}
+
+func FuzzParseStatus(f *testing.F) {
+	for _, s := range []string{"CONFIRMED", "SALES_ORDER_STATUS_DRAFT", "draft", "", "SALES_ORDER_STATUS_"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		st, ok := parseStatus(s)
+		if ok && statusToProto(st) == 0 {
+			t.Fatalf("parseStatus(%q) = %q, which has no wire value", s, st)
+		}
+	})
+}
+
+func TestCombineKeepsFirstViolationPerField(t *testing.T) {
+	t.Parallel()
+	var a, b errs.Violations
+	a.Add("lines[0].quantity", "not a number")
+	b.Add("lines[0].quantity", "must be positive")
+	b.Add("lines[1].sku", "is required")
+	err := combine("sales_order", a.Err(), nil, b.Err())
+	var e *errs.Error
+	if !errors.As(err, &e) || len(e.Violations) != 2 || e.Violations[0].Description != "not a number" ||
+		e.Violations[1].Field != "sales_order.lines[1].sku" {
+		t.Errorf("combine = %v", err)
+	}
+	other := errs.NotFoundf("x")
+	if got := combine("p", other); !errors.Is(got, errs.ErrNotFound) {
+		t.Errorf("combine of a non-input error = %v", got)
+	}
+	if combine("p") != nil {
+		t.Error("combine of nothing is not nil")
+	}
+}

@@ -1,0 +1,88 @@
+package api_test
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	"google.golang.org/grpc"
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/seamhq/seam/erp-service/internal/api"
+	"github.com/seamhq/seam/platform/auth"
+	erpv1 "github.com/seamhq/seam/proto/erp/v1"
+)
+
+// Every RPC of every service the server registers has a policy entry, the
+// policy names no other method, and every erp.v1 service is registered.
+func TestPolicyCoversEveryRPC(t *testing.T) {
+	t.Parallel()
+	svc := api.Service(nil, nil, func(context.Context) error { return nil })
+	s := grpc.NewServer()
+	svc.Register(s)
+	policy := api.Policy()
+	var registered []string
+	for name, info := range s.GetServiceInfo() {
+		for _, m := range info.Methods {
+			full := "/" + name + "/" + m.Name
+			registered = append(registered, full)
+			if len(policy[full]) == 0 {
+				t.Errorf("%s has no policy entry", full)
+			}
+		}
+	}
+	for _, m := range policy.Methods() {
+		if !slices.Contains(registered, m) {
+			t.Errorf("policy names %s, which is not served", m)
+		}
+	}
+	files := []protoreflect.FileDescriptor{
+		erpv1.File_erp_v1_customer_proto, erpv1.File_erp_v1_item_proto, erpv1.File_erp_v1_stock_proto,
+		erpv1.File_erp_v1_sales_order_proto, erpv1.File_erp_v1_event_proto,
+	}
+	for _, f := range files {
+		for i := range f.Services().Len() {
+			sd := f.Services().Get(i)
+			for j := range sd.Methods().Len() {
+				full := "/" + string(sd.FullName()) + "/" + string(sd.Methods().Get(j).Name())
+				if !slices.Contains(registered, full) {
+					t.Errorf("%s is in the contract but not served", full)
+				}
+			}
+		}
+	}
+}
+
+func TestPolicyTable(t *testing.T) {
+	t.Parallel()
+	p := api.Policy()
+	tests := []struct {
+		method string
+		role   auth.Role
+		want   bool
+	}{
+		{erpv1.CustomerService_UpdateCustomer_FullMethodName, auth.Finance, true},
+		{erpv1.CustomerService_UpdateCustomer_FullMethodName, auth.Sales, false},
+		{erpv1.CustomerService_CreateCustomer_FullMethodName, auth.Sales, true},
+		{erpv1.CustomerService_CreateCustomer_FullMethodName, auth.Warehouse, false},
+		{erpv1.CustomerService_SyncCustomer_FullMethodName, auth.Integration, true},
+		{erpv1.CustomerService_SyncCustomer_FullMethodName, auth.Finance, false},
+		{erpv1.CustomerService_GetCustomer_FullMethodName, auth.Service, true},
+		{erpv1.ItemService_CreateItem_FullMethodName, auth.Integration, true},
+		{erpv1.ItemService_UpdateItem_FullMethodName, auth.Sales, false},
+		{erpv1.StockService_CreateStockAdjustment_FullMethodName, auth.Warehouse, true},
+		{erpv1.StockService_CreateStockAdjustment_FullMethodName, auth.Sales, false},
+		{erpv1.WarehouseService_CreateWarehouse_FullMethodName, auth.Integration, false},
+		{erpv1.SalesOrderService_ConfirmSalesOrder_FullMethodName, auth.Sales, true},
+		{erpv1.SalesOrderService_CancelSalesOrder_FullMethodName, auth.Warehouse, false},
+		{erpv1.SalesOrderService_ListSalesOrders_FullMethodName, auth.Warehouse, true},
+		{erpv1.EventService_WatchEvents_FullMethodName, auth.Integration, true},
+		{erpv1.EventService_ListEvents_FullMethodName, auth.Sales, false},
+		{erpv1.EventService_ListEvents_FullMethodName, auth.Admin, true},
+	}
+	for _, tt := range tests {
+		if got := p.Allow(tt.method, []auth.Role{tt.role}); got != tt.want {
+			t.Errorf("%s by %s: allowed %v, want %v", tt.method, tt.role, got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,113 @@
+package api
+
+import (
+	"context"
+
+	"github.com/seamhq/seam/erp-service/internal/sales"
+	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/listing"
+	erpv1 "github.com/seamhq/seam/proto/erp/v1"
+)
+
+// SalesOrders serves erp.v1.SalesOrderService.
+type SalesOrders struct {
+	erpv1.UnimplementedSalesOrderServiceServer
+	store sales.Store
+}
+
+// CreateSalesOrder creates a draft order. An order with the same
+// external_ref, or created under the same request_id, is returned
+// unchanged.
+func (h *SalesOrders) CreateSalesOrder(ctx context.Context, req *erpv1.CreateSalesOrderRequest) (*erpv1.SalesOrder, error) {
+	var v errs.Violations
+	n := newOrderFromProto(&v, req.GetSalesOrder())
+	if err := combine("sales_order", v.Err(), sales.ValidateNew(n)); err != nil {
+		return nil, err
+	}
+	id, err := newID()
+	if err != nil {
+		return nil, err
+	}
+	o, err := h.store.CreateOrder(ctx, n, id, req.GetRequestId())
+	if err != nil {
+		return nil, combine("sales_order", err)
+	}
+	return orderToProto(o), nil
+}
+
+// GetSalesOrder returns an order by id.
+func (h *SalesOrders) GetSalesOrder(ctx context.Context, req *erpv1.GetSalesOrderRequest) (*erpv1.SalesOrder, error) {
+	o, err := h.store.GetOrder(ctx, req.GetId())
+	if err != nil {
+		return nil, err
+	}
+	return orderToProto(o), nil
+}
+
+// ListSalesOrders pages through orders by id.
+func (h *SalesOrders) ListSalesOrders(ctx context.Context, req *erpv1.ListSalesOrdersRequest) (*erpv1.ListSalesOrdersResponse, error) {
+	conds, err := listing.ParseFilter(req.GetFilter(), sales.FilterFields...)
+	if err != nil {
+		return nil, err
+	}
+	for i, c := range conds {
+		if c.Field != "status" {
+			continue
+		}
+		st, ok := parseStatus(c.Value)
+		if !ok {
+			return nil, errs.Invalid("filter", "%q is not a sales order status", c.Value)
+		}
+		conds[i].Value = string(st)
+	}
+	n, after, err := page(req.GetPageSize(), req.GetPageToken(), req.GetFilter())
+	if err != nil {
+		return nil, err
+	}
+	list, more, err := h.store.ListOrders(ctx, sales.ListQuery{Filter: conds, PageSize: n, After: after})
+	if err != nil {
+		return nil, err
+	}
+	resp := &erpv1.ListSalesOrdersResponse{SalesOrders: make([]*erpv1.SalesOrder, len(list))}
+	for i, o := range list {
+		resp.SalesOrders[i] = orderToProto(o)
+	}
+	if len(list) > 0 {
+		resp.NextPageToken = nextToken(more, list[len(list)-1].ID, req.GetFilter())
+	}
+	return resp, nil
+}
+
+// ConfirmSalesOrder reserves stock for the order; confirming a confirmed
+// order changes nothing.
+func (h *SalesOrders) ConfirmSalesOrder(ctx context.Context, req *erpv1.ConfirmSalesOrderRequest) (*erpv1.SalesOrder, error) {
+	tag, err := parseEtag("etag", req.GetEtag())
+	if err != nil {
+		return nil, err
+	}
+	o, err := h.store.ConfirmOrder(ctx, req.GetId(), tag, req.GetRequestId())
+	if err != nil {
+		return nil, err
+	}
+	return orderToProto(o), nil
+}
+
+// MaxCancelReasonLength bounds a cancellation reason.
+const MaxCancelReasonLength = 500
+
+// CancelSalesOrder cancels the order and releases its reservations;
+// cancelling a cancelled order changes nothing.
+func (h *SalesOrders) CancelSalesOrder(ctx context.Context, req *erpv1.CancelSalesOrderRequest) (*erpv1.SalesOrder, error) {
+	tag, err := parseEtag("etag", req.GetEtag())
+	if err != nil {
+		return nil, err
+	}
+	if len(req.GetReason()) > MaxCancelReasonLength {
+		return nil, errs.Invalid("reason", "must be at most %d bytes", MaxCancelReasonLength)
+	}
+	o, err := h.store.CancelOrder(ctx, req.GetId(), tag, req.GetReason(), req.GetRequestId())
+	if err != nil {
+		return nil, err
+	}
+	return orderToProto(o), nil
+}

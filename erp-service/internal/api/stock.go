@@ -1,0 +1,93 @@
+package api
+
+import (
+	"context"
+
+	"github.com/seamhq/seam/erp-service/internal/catalog"
+	"github.com/seamhq/seam/erp-service/internal/stock"
+	"github.com/seamhq/seam/platform/errs"
+	erpv1 "github.com/seamhq/seam/proto/erp/v1"
+)
+
+// Warehouses serves erp.v1.WarehouseService.
+type Warehouses struct {
+	erpv1.UnimplementedWarehouseServiceServer
+	store stock.Store
+}
+
+// ListWarehouses pages through warehouses by code.
+func (h *Warehouses) ListWarehouses(ctx context.Context, req *erpv1.ListWarehousesRequest) (*erpv1.ListWarehousesResponse, error) {
+	n, after, err := page(req.GetPageSize(), req.GetPageToken(), "")
+	if err != nil {
+		return nil, err
+	}
+	list, more, err := h.store.ListWarehouses(ctx, stock.ListQuery{PageSize: n, After: after})
+	if err != nil {
+		return nil, err
+	}
+	resp := &erpv1.ListWarehousesResponse{Warehouses: make([]*erpv1.Warehouse, len(list))}
+	for i, w := range list {
+		resp.Warehouses[i] = warehouseToProto(w)
+	}
+	if len(list) > 0 {
+		resp.NextPageToken = nextToken(more, list[len(list)-1].Code, "")
+	}
+	return resp, nil
+}
+
+// GetWarehouse returns a warehouse by code.
+func (h *Warehouses) GetWarehouse(ctx context.Context, req *erpv1.GetWarehouseRequest) (*erpv1.Warehouse, error) {
+	w, err := h.store.GetWarehouse(ctx, req.GetCode())
+	if err != nil {
+		return nil, err
+	}
+	return warehouseToProto(w), nil
+}
+
+// CreateWarehouse adds a warehouse.
+func (h *Warehouses) CreateWarehouse(ctx context.Context, req *erpv1.CreateWarehouseRequest) (*erpv1.Warehouse, error) {
+	w := stock.Warehouse{Code: req.GetWarehouse().GetCode(), Name: req.GetWarehouse().GetName()}
+	if err := combine("warehouse", stock.PrepareWarehouse(&w)); err != nil {
+		return nil, err
+	}
+	out, err := h.store.CreateWarehouse(ctx, w)
+	if err != nil {
+		return nil, err
+	}
+	return warehouseToProto(out), nil
+}
+
+// Stock serves erp.v1.StockService.
+type Stock struct {
+	erpv1.UnimplementedStockServiceServer
+	store stock.Store
+}
+
+// CreateStockAdjustment records a counted correction or receipt; a retried
+// request_id returns the first result.
+func (h *Stock) CreateStockAdjustment(ctx context.Context, req *erpv1.CreateStockAdjustmentRequest) (*erpv1.StockAdjustment, error) {
+	p := req.GetStockAdjustment()
+	var v errs.Violations
+	a := stock.Adjustment{
+		SKU:       p.GetSku(),
+		Warehouse: p.GetWarehouse(),
+		Quantity:  parseDecimal(&v, "quantity", p.GetQuantity()),
+		Reason:    p.GetReason(),
+	}
+	if msg := catalog.SKUViolation(a.SKU); msg != "" {
+		v.Add("sku", "%s", msg)
+	}
+	if err := combine("stock_adjustment", v.Err(), stock.PrepareAdjustment(&a)); err != nil {
+		return nil, err
+	}
+	id, err := newID()
+	if err != nil {
+		return nil, err
+	}
+	a.ID = id
+	out, err := h.store.Adjust(ctx, a, req.GetRequestId())
+	if err != nil {
+		return nil, combine("stock_adjustment", err)
+	}
+	return adjustmentToProto(out), nil
+}

@@ -1,0 +1,154 @@
+// Package app wires the ERP service together: configuration, logging and
+// tracing, the database pool and its migrations, storage, the API and the
+// server, in that order.
+package app
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/seamhq/seam/erp-service/internal/api"
+	"github.com/seamhq/seam/erp-service/internal/postgres"
+	"github.com/seamhq/seam/erp-service/migrations"
+	"github.com/seamhq/seam/platform/auth"
+	"github.com/seamhq/seam/platform/boot"
+	"github.com/seamhq/seam/platform/config"
+	"github.com/seamhq/seam/platform/feed"
+	"github.com/seamhq/seam/platform/pg"
+	"github.com/seamhq/seam/platform/server"
+	"github.com/seamhq/seam/platform/telemetry"
+)
+
+// Name is the service's name in logs, metrics and --version.
+const Name = "erp-service"
+
+// Database is the database part of the configuration.
+type Database struct {
+	URL      string `env:"DATABASE_URL"`
+	MaxConns int32  `env:"DATABASE_MAX_CONNS, default=8"`
+}
+
+// Config is the whole configuration, read from the environment.
+type Config struct {
+	Server    server.Config
+	Telemetry telemetry.Config
+	Auth      boot.AuthConfig
+	Database  Database
+}
+
+// Defaults are the local-stack values of variables without a tag default.
+var Defaults = map[string]string{
+	"GRPC_ADDR":    ":9082",
+	"HTTP_ADDR":    ":8082",
+	"DATABASE_URL": "postgres://postgres@127.0.0.1:55432/erp?sslmode=disable",
+}
+
+// Vars lists the environment variables the service reads.
+func Vars() []config.Var { return config.Vars(Config{}) }
+
+// Run runs the subcommand in args: "serve" (the default: apply pending
+// migrations, then serve gRPC and REST until ctx ends), "migrate" (apply
+// pending migrations and exit) or "env" (list the environment variables
+// the service reads, as JSON, for the deployment checks).
+func Run(ctx context.Context, args []string, stdout io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 {
+		cmd = args[0]
+	}
+	if len(args) > 1 {
+		return fmt.Errorf("unexpected arguments after %q: %v", cmd, args[1:])
+	}
+	if cmd == "env" {
+		return boot.PrintEnv(stdout, &Config{})
+	}
+	var cfg Config
+	if err := config.Load(ctx, &cfg, Defaults); err != nil {
+		return err
+	}
+	switch cmd {
+	case "serve":
+		return serve(ctx, cfg, stdout)
+	case "migrate":
+		return migrate(ctx, cfg, stdout)
+	default:
+		return fmt.Errorf("unknown command %q (want serve, migrate or env)", cmd)
+	}
+}
+
+func connect(ctx context.Context, cfg Config) (*pgxpool.Pool, error) {
+	return pg.Connect(ctx, pg.Config{URL: cfg.Database.URL, MaxConns: cfg.Database.MaxConns})
+}
+
+func migrate(ctx context.Context, cfg Config, stdout io.Writer) error {
+	logger := telemetry.NewLogger(stdout, cfg.Telemetry, Name)
+	pool, err := connect(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	if err := pg.Migrate(ctx, pool, migrations.FS); err != nil {
+		return err
+	}
+	cur, _, err := pg.MigrationStatus(ctx, pool, migrations.FS)
+	if err != nil {
+		return err
+	}
+	logger.Info("migrations applied", "version", cur)
+	return nil
+}
+
+func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
+	logger, flush, err := boot.Observability(ctx, Name, cfg.Telemetry, stdout)
+	if err != nil {
+		return err
+	}
+	defer flush()
+	verifier, err := cfg.Auth.Verifier()
+	if err != nil {
+		return err
+	}
+	pool, err := connect(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	// Several replicas may start at once; Migrate lets one of them apply.
+	if err := pg.Migrate(ctx, pool, migrations.FS); err != nil {
+		return err
+	}
+
+	srv, err := NewServer(ctx, cfg.Server, pool, logger, verifier)
+	if err != nil {
+		return err
+	}
+	return srv.Run(ctx)
+}
+
+// NewServer builds the ERP server on pool (migrated), with its listeners
+// bound. Tests use it with 127.0.0.1:0 addresses.
+func NewServer(ctx context.Context, cfg server.Config, pool *pgxpool.Pool, logger *slog.Logger, verifier *auth.Verifier) (*server.Server, error) {
+	store := postgres.New(pool, api.EventEncoder{})
+	svc := api.Service(store, feed.NewReader(pool), Ready(pool))
+	return server.New(ctx, cfg, svc, server.Options{Logger: logger, Verifier: verifier})
+}
+
+// Ready reports whether the service can take traffic: the database answers
+// and its schema is at this binary's newest migration.
+func Ready(pool *pgxpool.Pool) func(context.Context) error {
+	return func(ctx context.Context) error {
+		cur, latest, err := pg.MigrationStatus(ctx, pool, migrations.FS)
+		if err != nil {
+			return fmt.Errorf("database: %w", err)
+		}
+		if cur != latest {
+			return fmt.Errorf("database schema at version %d, want %d", cur, latest)
+		}
+		return nil
+	}
+}
+
+var _ postgres.Encoder = api.EventEncoder{}

@@ -1,0 +1,191 @@
+// Package catalog holds the item master: what the company stocks and
+// sells, keyed by SKU, with its price, cost and tax rate.
+package catalog
+
+import (
+	"context"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/listing"
+	"github.com/seamhq/seam/platform/money"
+)
+
+// Limits and defaults of items.
+const (
+	MaxSKULength         = 64
+	MaxNameLength        = 200
+	MaxUnitOfMeasureLen  = 20
+	DefaultUnitOfMeasure = "ea"
+)
+
+var skuPattern = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
+
+// ValidSKU reports whether s is a well-formed SKU: letters, digits, '-',
+// '_' and '.', 1 to 64 characters.
+func ValidSKU(s string) bool {
+	return len(s) > 0 && len(s) <= MaxSKULength && skuPattern.MatchString(s)
+}
+
+// SKUViolation describes why s is not a SKU, or returns "".
+func SKUViolation(s string) string {
+	switch {
+	case s == "":
+		return "is required"
+	case len(s) > MaxSKULength:
+		return "must be at most 64 characters"
+	case !skuPattern.MatchString(s):
+		return "may contain only letters, digits, '-', '_' and '.'"
+	}
+	return ""
+}
+
+// Item is something the company stocks and sells.
+type Item struct {
+	SKU           string
+	Name          string
+	UnitOfMeasure string
+	ListPrice     money.Money
+	// StandardCost is in ListPrice's currency.
+	StandardCost money.Money
+	// TaxRate is a fraction: 0.19 for 19 %.
+	TaxRate    decimal.Decimal
+	Version    int64
+	CreateTime time.Time
+	UpdateTime time.Time
+}
+
+// FilterFields may appear in a ListItems filter.
+var FilterFields = []string{"sku", "name"}
+
+// UpdatableFields are the paths an update mask may name.
+var UpdatableFields = []string{"name", "unit_of_measure", "list_price", "standard_cost", "tax_rate"}
+
+// PrepareNew applies the defaults of a new item and validates it. A nil
+// standardCost means zero in the list price's currency. Violations name
+// fields relative to the item.
+func PrepareNew(it *Item, standardCost *money.Money) error {
+	it.Name = strings.TrimSpace(it.Name)
+	if it.UnitOfMeasure == "" {
+		it.UnitOfMeasure = DefaultUnitOfMeasure
+	}
+	if standardCost == nil {
+		it.StandardCost = money.Zero(it.ListPrice.Currency)
+	} else {
+		it.StandardCost = *standardCost
+	}
+	var v errs.Violations
+	if msg := SKUViolation(it.SKU); msg != "" {
+		v.Add("sku", "%s", msg)
+	}
+	validate(&v, it)
+	return v.Err()
+}
+
+func validate(v *errs.Violations, it *Item) {
+	switch {
+	case it.Name == "":
+		v.Add("name", "is required")
+	case utf8.RuneCountInString(it.Name) > MaxNameLength:
+		v.Add("name", "must be at most %d characters", MaxNameLength)
+	}
+	if it.UnitOfMeasure == "" || utf8.RuneCountInString(it.UnitOfMeasure) > MaxUnitOfMeasureLen {
+		v.Add("unit_of_measure", "must be 1 to %d characters", MaxUnitOfMeasureLen)
+	}
+	if it.ListPrice.Amount.IsNegative() {
+		v.Add("list_price.amount", "must not be negative")
+	}
+	if it.StandardCost.Amount.IsNegative() {
+		v.Add("standard_cost.amount", "must not be negative")
+	}
+	if it.StandardCost.Currency != it.ListPrice.Currency {
+		v.Add("standard_cost.currency_code", "must be the list price's currency %s", it.ListPrice.Currency)
+	}
+	if it.TaxRate.IsNegative() || it.TaxRate.GreaterThan(decimal.NewFromInt(1)) {
+		v.Add("tax_rate", "must be a fraction between 0 and 1 (\"0.19\" for 19 %%)")
+	}
+}
+
+// Patch carries the new values of an update; nil money means the field was
+// not sent.
+type Patch struct {
+	Name          string
+	UnitOfMeasure string
+	ListPrice     *money.Money
+	StandardCost  *money.Money
+	TaxRate       decimal.Decimal
+}
+
+// Apply returns current with the fields named by paths (a subset of
+// UpdatableFields) taken from p,
+// validated. A zero standard cost follows the list price into a new
+// currency; a non-zero one must be changed with it.
+func Apply(current Item, p Patch, paths []string) (Item, error) {
+	next := current
+	var v errs.Violations
+	for _, path := range paths {
+		switch path {
+		case "name":
+			next.Name = strings.TrimSpace(p.Name)
+		case "unit_of_measure":
+			next.UnitOfMeasure = p.UnitOfMeasure
+			if next.UnitOfMeasure == "" {
+				next.UnitOfMeasure = DefaultUnitOfMeasure
+			}
+		case "list_price":
+			if p.ListPrice == nil {
+				v.Add("list_price", "is required")
+				continue
+			}
+			next.ListPrice = *p.ListPrice
+		case "standard_cost":
+			if p.StandardCost == nil {
+				next.StandardCost = money.Zero(next.ListPrice.Currency)
+				continue
+			}
+			next.StandardCost = *p.StandardCost
+		case "tax_rate":
+			next.TaxRate = p.TaxRate
+		}
+	}
+	if next.StandardCost.Amount.IsZero() {
+		next.StandardCost.Currency = next.ListPrice.Currency
+	}
+	validate(&v, &next)
+	if err := v.Err(); err != nil {
+		return Item{}, err
+	}
+	return next, nil
+}
+
+// ListQuery selects a page of items.
+type ListQuery struct {
+	Filter   []listing.Condition
+	PageSize int
+	// After is the SKU of the last item of the previous page, or "".
+	After string
+}
+
+// Store keeps items. Writes append item.created / item.updated in the same
+// transaction.
+type Store interface {
+	// CreateItem inserts it (prepared by PrepareNew) with an empty stock
+	// record. A requestID seen before returns the item it created.
+	CreateItem(ctx context.Context, it Item, requestID string) (Item, error)
+	GetItem(ctx context.Context, sku string) (Item, error)
+	ListItems(ctx context.Context, q ListQuery) ([]Item, bool, error)
+	// UpdateItem locks the item, checks etag (0 skips the check) and stores
+	// what change returns.
+	UpdateItem(ctx context.Context, sku string, etag int64, change func(Item) (Item, error)) (Item, error)
+}
+
+// Event types of the item feed; the key is the SKU.
+const (
+	EventCreated = "item.created"
+	EventUpdated = "item.updated"
+)

@@ -1,0 +1,54 @@
+package catalog
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/money"
+)
+
+func TestSKU(t *testing.T) {
+	t.Parallel()
+	for sku, ok := range map[string]bool{
+		"W-1": true, "a.b_c-9": true, strings.Repeat("x", 64): true,
+		"": false, "a b": false, "ä": false, "a/b": false, strings.Repeat("x", 65): false,
+	} {
+		if ValidSKU(sku) != ok || (SKUViolation(sku) == "") != ok {
+			t.Errorf("SKU %q valid = %v, want %v", sku, ValidSKU(sku), ok)
+		}
+	}
+}
+
+func TestPrepareNewAndApply(t *testing.T) {
+	t.Parallel()
+	d := decimal.RequireFromString
+	it := Item{SKU: "W-1", Name: " Widget ", ListPrice: money.Money{Currency: "EUR", Amount: d("10")}, TaxRate: d("0.19")}
+	if err := PrepareNew(&it, nil); err != nil {
+		t.Fatal(err)
+	}
+	if it.Name != "Widget" || it.UnitOfMeasure != "ea" || it.StandardCost.Currency != "EUR" || !it.StandardCost.Amount.IsZero() {
+		t.Errorf("prepared = %+v", it)
+	}
+	cost := money.Money{Currency: "USD", Amount: d("1")}
+	bad := Item{SKU: "bad sku", ListPrice: money.Money{Currency: "EUR", Amount: d("-1")}, TaxRate: d("1.5")}
+	err := PrepareNew(&bad, &cost)
+	var e *errs.Error
+	if !errors.As(err, &e) || len(e.Violations) != 5 {
+		t.Fatalf("violations = %v", err)
+	}
+
+	// A non-zero cost must follow a change of currency explicitly.
+	it.StandardCost.Amount = d("4")
+	usd := money.Money{Currency: "USD", Amount: d("12")}
+	if _, err := Apply(it, Patch{ListPrice: &usd}, []string{"list_price"}); !errors.Is(err, errs.ErrInvalidArgument) {
+		t.Errorf("currency change leaving the cost behind: %v", err)
+	}
+	next, err := Apply(it, Patch{ListPrice: &usd, StandardCost: &cost, Name: "New"}, []string{"list_price", "standard_cost"})
+	if err != nil || next.Name != "Widget" || next.StandardCost.Currency != "USD" {
+		t.Errorf("Apply = %+v, %v", next, err)
+	}
+}

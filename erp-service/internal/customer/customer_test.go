@@ -1,0 +1,74 @@
+package customer
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/money"
+)
+
+func TestPrepareNew(t *testing.T) {
+	t.Parallel()
+	c := Customer{Name: "  Acme "}
+	if err := PrepareNew(&c); err != nil {
+		t.Fatal(err)
+	}
+	if c.Name != "Acme" || c.CurrencyCode != DefaultCurrency || c.PaymentTermsDays != 30 {
+		t.Errorf("prepared = %+v", c)
+	}
+	usd := money.Money{Currency: "USD", Amount: decimal.NewFromInt(-1)}
+	bad := Customer{Name: strings.Repeat("x", 201), CurrencyCode: "EUR", CreditLimit: &usd, PaymentTermsDays: -1}
+	var e *errs.Error
+	if err := PrepareNew(&bad); !errors.As(err, &e) || len(e.Violations) != 4 {
+		t.Errorf("violations = %v", err)
+	}
+}
+
+func TestApply(t *testing.T) {
+	t.Parallel()
+	cur := Customer{ID: "1", Name: "Acme", CRMAccountID: "acc", CurrencyCode: "EUR", PaymentTermsDays: 30}
+	next, err := Apply(cur, Customer{Name: "New", PaymentTermsDays: 14, CRMAccountID: "acc"}, []string{"payment_terms_days", "crm_account_id"})
+	if err != nil || next.Name != "Acme" || next.PaymentTermsDays != 14 {
+		t.Errorf("Apply = %+v, %v", next, err)
+	}
+	if _, err := Apply(cur, Customer{CRMAccountID: "other"}, []string{"crm_account_id"}); !errors.Is(err, errs.ErrInvalidArgument) {
+		t.Errorf("changing crm_account_id: %v", err)
+	}
+	if _, err := Apply(cur, Customer{}, UpdatableFields); !errors.Is(err, errs.ErrInvalidArgument) {
+		t.Errorf("full replacement with an empty customer: %v", err)
+	}
+}
+
+func TestApplySync(t *testing.T) {
+	t.Parallel()
+	cur := Customer{Name: "Acme"}
+	tests := []struct {
+		applied, version int64
+		name             string
+		want             SyncOutcome
+	}{
+		{5, 4, "Other", SyncStale},
+		{5, 5, "Acme", SyncNoChange},
+		{5, 6, "Acme", SyncNoChange},
+		{5, 5, "Other", SyncUpdate},
+		{5, 6, "Other", SyncUpdate},
+	}
+	for _, tt := range tests {
+		next, got := ApplySync(cur, tt.applied, Sync{Name: tt.name, SourceVersion: tt.version})
+		if got != tt.want {
+			t.Errorf("ApplySync(applied %d, version %d, %q) = %v, want %v", tt.applied, tt.version, tt.name, got, tt.want)
+		}
+		if got == SyncUpdate && next.Name != tt.name {
+			t.Errorf("updated name = %q", next.Name)
+		}
+	}
+	s := Sync{CRMAccountID: "", Name: "", SourceVersion: -1, CurrencyCode: "eur"}
+	var e *errs.Error
+	if err := PrepareSync(&s); !errors.As(err, &e) || len(e.Violations) != 4 {
+		t.Errorf("PrepareSync violations = %v", err)
+	}
+}

@@ -1,0 +1,72 @@
+package postgres_test
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"testing"
+
+	"github.com/seamhq/seam/erp-service/internal/api"
+	"github.com/seamhq/seam/erp-service/internal/catalog"
+	"github.com/seamhq/seam/erp-service/internal/customer"
+	"github.com/seamhq/seam/erp-service/internal/postgres"
+	"github.com/seamhq/seam/erp-service/internal/sales"
+	"github.com/seamhq/seam/erp-service/internal/stock"
+	"github.com/seamhq/seam/platform/pg"
+	"github.com/seamhq/seam/platform/pgtest"
+)
+
+// BenchmarkCreateConfirm measures the storage side of the order hot path:
+// create a three-line order over 100 SKUs and confirm it, from 16 clients
+// (GOMAXPROCS=2) on the service's default pool of 8 connections.
+func BenchmarkCreateConfirm(b *testing.B) {
+	ctx := context.Background()
+	url := pgtest.NewDB(b, "erp", migrate)
+	pool, err := pg.Connect(ctx, pg.Config{URL: url, MaxConns: 8})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer pool.Close()
+	s := postgres.New(pool, api.EventEncoder{})
+	c := customer.Customer{ID: newID(b), Name: "Bench"}
+	_ = customer.PrepareNew(&c)
+	if _, err := s.CreateCustomer(ctx, c, ""); err != nil {
+		b.Fatal(err)
+	}
+	const skus = 100
+	for i := range skus {
+		it := catalog.Item{SKU: fmt.Sprintf("B-%03d", i), Name: "b", ListPrice: eur("9.99")}
+		_ = catalog.PrepareNew(&it, nil)
+		if _, err := s.CreateItem(ctx, it, ""); err != nil {
+			b.Fatal(err)
+		}
+		a := stock.Adjustment{ID: newID(b), SKU: it.SKU, Quantity: dec("100000000"), Reason: "receipt"}
+		_ = stock.PrepareAdjustment(&a)
+		if _, err := s.Adjust(ctx, a, ""); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var n atomic.Int64
+	b.SetParallelism(8)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := n.Add(1)
+			o := sales.NewOrder{ExternalRef: fmt.Sprintf("bench-%d", i), CustomerID: c.ID, CurrencyCode: "EUR", Lines: []sales.NewLine{
+				line(fmt.Sprintf("B-%03d", i%skus), "1"),
+				line(fmt.Sprintf("B-%03d", (i*7+3)%skus), "2"),
+				line(fmt.Sprintf("B-%03d", (i*13+5)%skus), "3"),
+			}}
+			created, err := s.CreateOrder(ctx, o, newID(b), "")
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			if _, err := s.ConfirmOrder(ctx, created.ID, 0, ""); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "orders/s")
+}

@@ -1,0 +1,151 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/seamhq/seam/erp-service/internal/catalog"
+	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/feed"
+	"github.com/seamhq/seam/platform/pg"
+)
+
+const itemCols = `sku, name, unit_of_measure, currency_code, list_price, standard_cost, tax_rate,
+	version, create_time, update_time`
+
+var itemFilter = map[string]column{
+	"sku":  {expr: "sku"},
+	"name": {expr: "name"},
+}
+
+func scanItem(row pgx.Row) (catalog.Item, error) {
+	var it catalog.Item
+	var currency string
+	err := row.Scan(&it.SKU, &it.Name, &it.UnitOfMeasure, &currency, &it.ListPrice.Amount, &it.StandardCost.Amount,
+		&it.TaxRate, &it.Version, &it.CreateTime, &it.UpdateTime)
+	it.ListPrice.Currency, it.StandardCost.Currency = currency, currency
+	return it, err
+}
+
+// CreateItem implements catalog.Store.
+func (s *Store) CreateItem(ctx context.Context, it catalog.Item, requestID string) (catalog.Item, error) {
+	const method = "CreateItem"
+	var cl claim
+	err := inTx(ctx, s.pool, func(b *pgx.Batch) {
+		cl = claim{requestID: requestID, method: method, resourceID: it.SKU}
+		cl.queue(b)
+		b.Queue(`INSERT INTO items (sku, name, unit_of_measure, currency_code, list_price, standard_cost, tax_rate)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)
+			RETURNING version, create_time, update_time`,
+			it.SKU, it.Name, it.UnitOfMeasure, it.ListPrice.Currency, it.ListPrice.Amount, it.StandardCost.Amount, it.TaxRate).
+			QueryRow(func(row pgx.Row) error { return row.Scan(&it.Version, &it.CreateTime, &it.UpdateTime) })
+		b.Queue(`INSERT INTO stock_totals (sku) VALUES ($1)`, it.SKU)
+	}, func(tx pgx.Tx) error {
+		if cl.lost() {
+			return errReplayed
+		}
+		return s.appendItem(ctx, tx, catalog.EventCreated, it)
+	})
+	switch {
+	case cl.lost():
+		sku, err := s.previous(ctx, requestID, method)
+		if err != nil {
+			return catalog.Item{}, err
+		}
+		return s.GetItem(ctx, sku)
+	case pg.IsUniqueViolation(err, "items_pkey"):
+		return catalog.Item{}, errs.AlreadyExistsf("item %q already exists", it.SKU)
+	case err != nil:
+		return catalog.Item{}, fmt.Errorf("create item %s: %w", it.SKU, err)
+	}
+	return it, nil
+}
+
+func (s *Store) appendItem(ctx context.Context, tx pgx.Tx, typ string, it catalog.Item) error {
+	payload, err := s.enc.Item(it)
+	if err != nil {
+		return fmt.Errorf("encode item %s: %w", it.SKU, err)
+	}
+	return feed.Append(ctx, tx, event(ctx, typ, it.SKU, payload))
+}
+
+// GetItem implements catalog.Store.
+func (s *Store) GetItem(ctx context.Context, sku string) (catalog.Item, error) {
+	it, err := scanItem(s.pool.QueryRow(ctx, `SELECT `+itemCols+` FROM items WHERE sku = $1`, sku))
+	if pg.IsNoRows(err) {
+		return catalog.Item{}, errs.NotFoundf("item %q", sku)
+	}
+	if err != nil {
+		return catalog.Item{}, fmt.Errorf("get item %s: %w", sku, err)
+	}
+	return it, nil
+}
+
+// ListItems implements catalog.Store.
+func (s *Store) ListItems(ctx context.Context, q catalog.ListQuery) ([]catalog.Item, bool, error) {
+	var args []any
+	filter, err := where(q.Filter, itemFilter, &args)
+	if err != nil {
+		return nil, false, err
+	}
+	after := ""
+	if q.After != "" {
+		after = "sku > " + arg(&args, q.After)
+	}
+	sql := `SELECT ` + itemCols + ` FROM items WHERE ` + and(filter, after) +
+		` ORDER BY sku LIMIT ` + arg(&args, q.PageSize+1)
+	rows, err := s.pool.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, false, fmt.Errorf("list items: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (catalog.Item, error) { return scanItem(row) })
+	if err != nil {
+		return nil, false, fmt.Errorf("list items: %w", err)
+	}
+	if len(out) > q.PageSize {
+		return out[:q.PageSize], true, nil
+	}
+	return out, false, nil
+}
+
+// UpdateItem implements catalog.Store.
+func (s *Store) UpdateItem(ctx context.Context, sku string, etag int64, change func(catalog.Item) (catalog.Item, error)) (catalog.Item, error) {
+	var out, cur catalog.Item
+	var lockErr error
+	err := inTx(ctx, s.pool, func(b *pgx.Batch) {
+		b.Queue(`SELECT `+itemCols+` FROM items WHERE sku = $1 FOR UPDATE`, sku).
+			QueryRow(func(row pgx.Row) error {
+				cur, lockErr = scanItem(row)
+				return nil
+			})
+	}, func(tx pgx.Tx) error {
+		if pg.IsNoRows(lockErr) {
+			return errs.NotFoundf("item %q", sku)
+		}
+		if lockErr != nil {
+			return fmt.Errorf("lock item %s: %w", sku, lockErr)
+		}
+		if etag != 0 && etag != cur.Version {
+			return errs.StaleEtag("item " + sku)
+		}
+		next, err := change(cur)
+		if err != nil {
+			return err
+		}
+		next.SKU, next.CreateTime = cur.SKU, cur.CreateTime
+		next.Version = cur.Version + 1
+		err = tx.QueryRow(ctx, `UPDATE items SET name = $2, unit_of_measure = $3, currency_code = $4, list_price = $5,
+				standard_cost = $6, tax_rate = $7, version = $8, update_time = now()
+			WHERE sku = $1 RETURNING update_time`,
+			sku, next.Name, next.UnitOfMeasure, next.ListPrice.Currency, next.ListPrice.Amount, next.StandardCost.Amount,
+			next.TaxRate, next.Version).Scan(&next.UpdateTime)
+		if err != nil {
+			return fmt.Errorf("update item %s: %w", sku, err)
+		}
+		out = next
+		return s.appendItem(ctx, tx, catalog.EventUpdated, next)
+	})
+	return out, err
+}

@@ -1,0 +1,97 @@
+package postgres_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/seamhq/seam/erp-service/internal/catalog"
+	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/listing"
+)
+
+func TestItemCreateGetUpdate(t *testing.T) {
+	t.Parallel()
+	s, pool := newStore(t)
+	ctx := context.Background()
+
+	it := catalog.Item{SKU: "W-1", Name: "Widget", ListPrice: eur("19.99"), TaxRate: dec("0.19")}
+	if err := catalog.PrepareNew(&it, nil); err != nil {
+		t.Fatal(err)
+	}
+	created, err := s.CreateItem(ctx, it, "req-item")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if created.Version != 1 || created.UnitOfMeasure != "ea" || created.StandardCost.Currency != "EUR" || !created.StandardCost.Amount.IsZero() {
+		t.Errorf("created = %+v", created)
+	}
+	got, err := s.GetItem(ctx, "W-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.ListPrice.Amount.Equal(dec("19.99")) || !got.TaxRate.Equal(dec("0.19")) {
+		t.Errorf("got = %+v", got)
+	}
+	// Every item has a stock record from the start.
+	a, err := s.Availability(ctx, "W-1")
+	if err != nil || !a.OnHand.IsZero() || a.Version != 0 || len(a.Warehouses) != 0 {
+		t.Errorf("availability of a new item = %+v, %v", a, err)
+	}
+
+	before := rowCounts(t, pool)
+	if again, err := s.CreateItem(ctx, it, "req-item"); err != nil || again.SKU != "W-1" {
+		t.Errorf("retry = %+v, %v", again, err)
+	}
+	if _, err := s.CreateItem(ctx, it, ""); !errors.Is(err, errs.ErrAlreadyExists) {
+		t.Errorf("duplicate SKU: %v, want AlreadyExists", err)
+	}
+	if after := rowCounts(t, pool); after["items"] != before["items"] || after["outbox_events"] != before["outbox_events"] {
+		t.Errorf("retry or duplicate wrote rows")
+	}
+
+	usd := eur("25")
+	usd.Currency = "USD"
+	upd, err := s.UpdateItem(ctx, "W-1", 1, func(cur catalog.Item) (catalog.Item, error) {
+		return catalog.Apply(cur, catalog.Patch{ListPrice: &usd}, []string{"list_price"})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A zero standard cost follows the list price into its new currency.
+	if upd.Version != 2 || upd.ListPrice.Currency != "USD" || upd.StandardCost.Currency != "USD" {
+		t.Errorf("updated = %+v", upd)
+	}
+	if _, err := s.UpdateItem(ctx, "W-1", 1, func(cur catalog.Item) (catalog.Item, error) { return cur, nil }); !errors.Is(err, errs.ErrAborted) {
+		t.Errorf("stale etag: %v", err)
+	}
+	if _, err := s.UpdateItem(ctx, "nope", 0, func(cur catalog.Item) (catalog.Item, error) { return cur, nil }); !errors.Is(err, errs.ErrNotFound) {
+		t.Errorf("missing item: %v", err)
+	}
+	events := allEvents(t, pool)
+	if len(events) != 2 || events[0].Type != catalog.EventCreated || events[1].Type != catalog.EventUpdated || events[1].Key != "W-1" {
+		t.Errorf("events = %v", events)
+	}
+}
+
+func TestItemList(t *testing.T) {
+	t.Parallel()
+	s, _ := newStore(t)
+	ctx := context.Background()
+	for _, sku := range []string{"C", "A", "E", "B", "D"} {
+		mustItem(t, s, sku, "1")
+	}
+	page1, more, err := s.ListItems(ctx, catalog.ListQuery{PageSize: 2})
+	if err != nil || !more || len(page1) != 2 || page1[0].SKU != "A" || page1[1].SKU != "B" {
+		t.Fatalf("page 1 = %v, %v, %v", page1, more, err)
+	}
+	page3, more, err := s.ListItems(ctx, catalog.ListQuery{PageSize: 2, After: "D"})
+	if err != nil || more || len(page3) != 1 || page3[0].SKU != "E" {
+		t.Fatalf("page 3 = %v, %v, %v", page3, more, err)
+	}
+	conds, _ := listing.ParseFilter(`sku >= "C" AND name != "Item D"`, catalog.FilterFields...)
+	list, _, err := s.ListItems(ctx, catalog.ListQuery{Filter: conds, PageSize: 10})
+	if err != nil || len(list) != 2 || list[0].SKU != "C" || list[1].SKU != "E" {
+		t.Fatalf("filtered = %v, %v", list, err)
+	}
+}

@@ -1,0 +1,430 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/shopspring/decimal"
+
+	"github.com/seamhq/seam/erp-service/internal/sales"
+	"github.com/seamhq/seam/erp-service/internal/stock"
+	"github.com/seamhq/seam/platform/auth"
+	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/feed"
+	"github.com/seamhq/seam/platform/money"
+	"github.com/seamhq/seam/platform/pg"
+)
+
+// orderCols selects an order and one of its lines, from "o" and "l".
+const orderCols = `o.id, o.number, coalesce(o.external_ref, ''), o.customer_id, o.currency_code, o.status,
+	o.total, o.backordered, o.cancel_reason, o.revision, o.create_time, o.update_time,
+	l.line_number, l.sku, l.quantity, l.unit_price, l.discount_percent, l.amount,
+	l.reserved_quantity, l.backordered_quantity, l.shipped_quantity`
+
+var orderFilter = map[string]column{
+	"customer_id":  {expr: "customer_id", uuid: true},
+	"status":       {expr: "status"},
+	"external_ref": {expr: "external_ref", nullable: true},
+}
+
+// orderNumberSQL draws the next order number: "SO-000042", growing past six
+// digits when it must. Numbers are unique, not gapless: a create that rolls
+// back (or finds its external_ref taken) has used one up.
+const orderNumberSQL = `(SELECT 'SO-' || CASE WHEN n < 1000000 THEN lpad(n::text, 6, '0') ELSE n::text END
+	FROM nextval('sales_order_number_seq') AS n)`
+
+// scanOrders reads rows of orderCols (plus extra destinations, read from
+// the first row), grouping consecutive rows of one order.
+func scanOrders(rows pgx.Rows, extra ...any) ([]sales.Order, error) {
+	defer rows.Close()
+	var out []sales.Order
+	for rows.Next() {
+		var o sales.Order
+		var l sales.Line
+		var status string
+		dest := []any{&o.ID, &o.Number, &o.ExternalRef, &o.CustomerID, &o.CurrencyCode, &status,
+			&o.Total.Amount, &o.Backordered, &o.CancelReason, &o.Revision, &o.CreateTime, &o.UpdateTime,
+			&l.Number, &l.SKU, &l.Quantity, &l.UnitPrice.Amount, &l.Discount, &l.Amount.Amount,
+			&l.Reserved, &l.Backordered, &l.Shipped}
+		if len(out) == 0 {
+			dest = append(dest, extra...)
+		} else {
+			for range extra {
+				dest = append(dest, nil)
+			}
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return nil, err
+		}
+		l.UnitPrice.Currency, l.Amount.Currency = o.CurrencyCode, o.CurrencyCode
+		if n := len(out); n > 0 && out[n-1].ID == o.ID {
+			out[n-1].Lines = append(out[n-1].Lines, l)
+			continue
+		}
+		o.Status = sales.Status(status)
+		o.Total.Currency = o.CurrencyCode
+		o.Lines = []sales.Line{l}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+// getOrder reads an order through q (the pool or a transaction).
+func getOrder(ctx context.Context, q interface {
+	Query(context.Context, string, ...any) (pgx.Rows, error)
+}, id string) (sales.Order, error) {
+	if _, err := uuid.Parse(id); err != nil {
+		return sales.Order{}, errs.NotFoundf("sales order %q", id)
+	}
+	rows, err := q.Query(ctx, `SELECT `+orderCols+`
+		FROM sales_orders o JOIN sales_order_lines l ON l.order_id = o.id
+		WHERE o.id = $1 ORDER BY l.line_number`, id)
+	if err != nil {
+		return sales.Order{}, fmt.Errorf("get sales order %s: %w", id, err)
+	}
+	orders, err := scanOrders(rows)
+	if err != nil {
+		return sales.Order{}, fmt.Errorf("get sales order %s: %w", id, err)
+	}
+	if len(orders) == 0 {
+		return sales.Order{}, errs.NotFoundf("sales order %q", id)
+	}
+	return orders[0], nil
+}
+
+// GetOrder implements sales.Store.
+func (s *Store) GetOrder(ctx context.Context, id string) (sales.Order, error) {
+	return getOrder(ctx, s.pool, id)
+}
+
+// ListOrders implements sales.Store.
+func (s *Store) ListOrders(ctx context.Context, q sales.ListQuery) ([]sales.Order, bool, error) {
+	var args []any
+	filter, err := where(q.Filter, orderFilter, &args)
+	if err != nil {
+		return nil, false, err
+	}
+	after := ""
+	if q.After != "" {
+		if _, err := uuid.Parse(q.After); err != nil {
+			return nil, false, errs.Invalid("page_token", "is not a token returned by this list")
+		}
+		after = "id > " + arg(&args, q.After) + "::uuid"
+	}
+	sql := `SELECT ` + orderCols + `
+		FROM (SELECT * FROM sales_orders WHERE ` + and(filter, after) + ` ORDER BY id LIMIT ` + arg(&args, q.PageSize+1) + `) o
+		JOIN sales_order_lines l ON l.order_id = o.id
+		ORDER BY o.id, l.line_number`
+	rows, err := s.pool.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, false, fmt.Errorf("list sales orders: %w", err)
+	}
+	out, err := scanOrders(rows)
+	if err != nil {
+		return nil, false, fmt.Errorf("list sales orders: %w", err)
+	}
+	if len(out) > q.PageSize {
+		return out[:q.PageSize], true, nil
+	}
+	return out, false, nil
+}
+
+// errOrderExists carries the id of an order that already has the
+// external_ref a create asked for.
+type errOrderExists struct{ id string }
+
+func (e errOrderExists) Error() string { return "sales order " + e.id + " has the external_ref" }
+
+// CreateOrder implements sales.Store.
+func (s *Store) CreateOrder(ctx context.Context, n sales.NewOrder, id, requestID string) (sales.Order, error) {
+	const method = "CreateSalesOrder"
+	if _, err := uuid.Parse(n.CustomerID); err != nil {
+		return sales.Order{}, errs.Invalid("customer_id", "must be the id (a UUID) of a customer")
+	}
+	var skus []string
+	for _, l := range n.Lines {
+		if !slices.Contains(skus, l.SKU) {
+			skus = append(skus, l.SKU)
+		}
+	}
+	var out sales.Order
+	var existing string
+	var customerExists bool
+	var prices map[string]money.Money
+	err := inTx(ctx, s.pool, func(b *pgx.Batch) {
+		// Read what the order depends on, with BEGIN.
+		existing, customerExists, prices = "", false, map[string]money.Money{}
+		if n.ExternalRef != "" {
+			b.Queue(`SELECT id FROM sales_orders WHERE external_ref = $1`, n.ExternalRef).
+				QueryRow(func(row pgx.Row) error {
+					if err := row.Scan(&existing); err != nil && !pg.IsNoRows(err) {
+						return err
+					}
+					return nil
+				})
+		}
+		b.Queue(`SELECT EXISTS (SELECT 1 FROM customers WHERE id = $1)`, n.CustomerID).
+			QueryRow(func(row pgx.Row) error { return row.Scan(&customerExists) })
+		b.Queue(`SELECT sku, currency_code, list_price FROM items WHERE sku = ANY($1)`, skus).
+			Query(func(rows pgx.Rows) error {
+				for rows.Next() {
+					var sku string
+					var m money.Money
+					if err := rows.Scan(&sku, &m.Currency, &m.Amount); err != nil {
+						return err
+					}
+					prices[sku] = m
+				}
+				return rows.Err()
+			})
+	}, func(tx pgx.Tx) error {
+		if existing != "" {
+			return errOrderExists{existing}
+		}
+		var v errs.Violations
+		if !customerExists {
+			v.Add("customer_id", "no customer has id %q", n.CustomerID)
+		}
+		o, err := sales.Build(id, n, prices)
+		if merr := v.Merge("", err); merr != nil {
+			return merr
+		}
+		if err := v.Err(); err != nil {
+			return err
+		}
+
+		// Write the order and its lines in one statement; a concurrent
+		// create with the same external_ref makes it insert nothing.
+		cl := claim{requestID: requestID, method: method, resourceID: id}
+		var w pgx.Batch
+		cl.queue(&w)
+		k := len(o.Lines)
+		numbers, lineSKUs := make([]int32, k), make([]string, k)
+		qty, price, disc, amount := make([]decimal.Decimal, k), make([]decimal.Decimal, k), make([]decimal.Decimal, k), make([]decimal.Decimal, k)
+		for i, l := range o.Lines {
+			numbers[i], lineSKUs[i] = l.Number, l.SKU
+			qty[i], price[i], disc[i], amount[i] = l.Quantity, l.UnitPrice.Amount, l.Discount, l.Amount.Amount
+		}
+		inserted := false
+		w.Queue(`WITH o AS (
+				INSERT INTO sales_orders (id, number, external_ref, customer_id, currency_code, status, total, revision)
+				VALUES ($1, `+orderNumberSQL+`, NULLIF($2, ''), $3, $4, $5, $6, $7)
+				ON CONFLICT (external_ref) DO NOTHING
+				RETURNING id, number, create_time, update_time
+			), l AS (
+				INSERT INTO sales_order_lines (order_id, line_number, sku, quantity, unit_price, discount_percent, amount)
+				SELECT o.id, u.n, u.sku, u.q, u.p, u.d, u.a
+				FROM o, unnest($8::int[], $9::text[], $10::numeric[], $11::numeric[], $12::numeric[], $13::numeric[])
+				  AS u(n, sku, q, p, d, a)
+			)
+			SELECT number, create_time, update_time FROM o`,
+			o.ID, o.ExternalRef, o.CustomerID, o.CurrencyCode, string(o.Status), o.Total.Amount, o.Revision,
+			numbers, lineSKUs, qty, price, disc, amount).
+			Query(func(rows pgx.Rows) error {
+				for rows.Next() {
+					inserted = true
+					if err := rows.Scan(&o.Number, &o.CreateTime, &o.UpdateTime); err != nil {
+						return err
+					}
+				}
+				return rows.Err()
+			})
+		err = tx.SendBatch(ctx, &w).Close()
+		switch {
+		case cl.lost():
+			return errReplayed
+		case err != nil:
+			return fmt.Errorf("insert sales order %s: %w", id, err)
+		case !inserted:
+			return errOrderExists{}
+		}
+		payload, err := s.enc.SalesOrder(o)
+		if err != nil {
+			return fmt.Errorf("encode sales order %s: %w", id, err)
+		}
+		out = o
+		return feed.Append(ctx, tx, event(ctx, sales.EventCreated, o.ID, payload))
+	})
+	var exists errOrderExists
+	switch {
+	case errors.As(err, &exists):
+		if exists.id == "" {
+			// Lost the race for the external_ref: the winner has committed.
+			err := s.pool.QueryRow(ctx, `SELECT id FROM sales_orders WHERE external_ref = $1`, n.ExternalRef).Scan(&exists.id)
+			if err != nil {
+				return sales.Order{}, fmt.Errorf("find sales order by external_ref %q: %w", n.ExternalRef, err)
+			}
+		}
+		return s.GetOrder(ctx, exists.id)
+	case errors.Is(err, errReplayed):
+		prev, err := s.previous(ctx, requestID, method)
+		if err != nil {
+			return sales.Order{}, err
+		}
+		return s.GetOrder(ctx, prev)
+	case err != nil:
+		return sales.Order{}, err
+	}
+	return out, nil
+}
+
+// orderLock is what a transition of an order reads under lock.
+type orderLock struct {
+	order sales.Order
+	found bool
+	stock *stockSet
+	held  []sales.Held
+	now   time.Time
+}
+
+// queueLockOrder queues, into b, locking the stock of the order's SKUs
+// (see queueLockStock), then the order, and reading them; it also claims
+// the request_id, and with heldToo reads what the order holds in the
+// ledger. check tells what the batch found once it has run.
+func queueLockOrder(b *pgx.Batch, lk *orderLock, cl *claim, id string, heldToo bool) {
+	queueLockStock(b, lk.stock, `sku IN (SELECT sku FROM sales_order_lines WHERE order_id = $1)`, id)
+	b.Queue(`SELECT `+orderCols+`, now()
+		FROM sales_orders o JOIN sales_order_lines l ON l.order_id = o.id
+		WHERE o.id = $1 ORDER BY l.line_number FOR UPDATE OF o`, id).
+		Query(func(rows pgx.Rows) error {
+			orders, err := scanOrders(rows, &lk.now)
+			if err != nil || len(orders) == 0 {
+				return err
+			}
+			lk.order, lk.found = orders[0], true
+			return nil
+		})
+	cl.queue(b)
+	if heldToo {
+		b.Queue(`SELECT sku, warehouse, sum(reserved_delta) FROM stock_moves
+			WHERE reference = $1 GROUP BY sku, warehouse HAVING sum(reserved_delta) <> 0
+			ORDER BY sku, warehouse`, "salesOrders/"+id).
+			Query(func(rows pgx.Rows) error {
+				for rows.Next() {
+					var h sales.Held
+					if err := rows.Scan(&h.SKU, &h.Warehouse, &h.Quantity); err != nil {
+						return err
+					}
+					lk.held = append(lk.held, h)
+				}
+				return rows.Err()
+			})
+	}
+}
+
+// check reports what a lock batch found wrong.
+func (lk *orderLock) check(cl *claim, id string) error {
+	if cl.lost() {
+		return errReplayed
+	}
+	if !lk.found {
+		return errs.NotFoundf("sales order %q", id)
+	}
+	return nil
+}
+
+// saveTransition writes a changed order (status, lines' reservations) with
+// its stock changes and events.
+func (s *Store) saveTransition(ctx context.Context, tx pgx.Tx, lk *orderLock, changes []stock.Change, eventType string) error {
+	o := &lk.order
+	o.UpdateTime = lk.now
+	var b pgx.Batch
+	if err := queueChanges(&b, lk.stock, changes, auth.Actor(ctx)); err != nil {
+		return err
+	}
+	k := len(o.Lines)
+	numbers := make([]int32, k)
+	reserved, backordered := make([]decimal.Decimal, k), make([]decimal.Decimal, k)
+	for i, l := range o.Lines {
+		numbers[i], reserved[i], backordered[i] = l.Number, l.Reserved, l.Backordered
+	}
+	b.Queue(`UPDATE sales_order_lines l SET reserved_quantity = u.r, backordered_quantity = u.b
+		FROM unnest($2::int[], $3::numeric[], $4::numeric[]) AS u(n, r, b)
+		WHERE l.order_id = $1 AND l.line_number = u.n`, o.ID, numbers, reserved, backordered)
+	b.Queue(`UPDATE sales_orders SET status = $2, backordered = $3, cancel_reason = $4, revision = $5, update_time = now()
+		WHERE id = $1`, o.ID, string(o.Status), o.Backordered, o.CancelReason, o.Revision)
+	if err := tx.SendBatch(ctx, &b).Close(); err != nil {
+		if pg.IsCheckViolation(err, "") {
+			return errs.FailedPreconditionf("sales order %s: the change would break a stock rule; read it again and retry", o.Number)
+		}
+		return fmt.Errorf("save sales order %s: %w", o.ID, err)
+	}
+	events, err := s.stockEvents(ctx, lk.stock, changes)
+	if err != nil {
+		return err
+	}
+	payload, err := s.enc.SalesOrder(*o)
+	if err != nil {
+		return fmt.Errorf("encode sales order %s: %w", o.ID, err)
+	}
+	events = append(events, event(ctx, eventType, o.ID, payload))
+	return feed.Append(ctx, tx, events...)
+}
+
+// transition runs a locked read-modify-write of an order.
+func (s *Store) transition(ctx context.Context, method, id, requestID string, heldToo bool,
+	apply func(lk *orderLock) ([]stock.Change, bool, error), eventType string) (sales.Order, error) {
+	if _, err := uuid.Parse(id); err != nil {
+		return sales.Order{}, errs.NotFoundf("sales order %q", id)
+	}
+	var out sales.Order
+	var lk *orderLock
+	var cl claim
+	err := inTx(ctx, s.pool, func(b *pgx.Batch) {
+		lk = &orderLock{stock: newStockSet()}
+		cl = claim{requestID: requestID, method: method, resourceID: id}
+		queueLockOrder(b, lk, &cl, id, heldToo)
+	}, func(tx pgx.Tx) error {
+		if err := lk.check(&cl, id); err != nil {
+			return err
+		}
+		changes, changed, err := apply(lk)
+		if err != nil {
+			return err
+		}
+		out = lk.order
+		if !changed {
+			return nil
+		}
+		if err := s.saveTransition(ctx, tx, lk, changes, eventType); err != nil {
+			return err
+		}
+		out = lk.order
+		return nil
+	})
+	if cl.lost() {
+		prev, err := s.previous(ctx, requestID, method)
+		if err != nil {
+			return sales.Order{}, err
+		}
+		if prev != id {
+			return sales.Order{}, errs.Invalid("request_id", "was already used for sales order %s", prev)
+		}
+		return s.GetOrder(ctx, id)
+	}
+	if err != nil {
+		return sales.Order{}, err
+	}
+	return out, nil
+}
+
+// ConfirmOrder implements sales.Store.
+func (s *Store) ConfirmOrder(ctx context.Context, id string, etag int64, requestID string) (sales.Order, error) {
+	return s.transition(ctx, "ConfirmSalesOrder", id, requestID, false,
+		func(lk *orderLock) ([]stock.Change, bool, error) {
+			return lk.order.Confirm(etag, lk.stock.items)
+		}, sales.EventConfirmed)
+}
+
+// CancelOrder implements sales.Store.
+func (s *Store) CancelOrder(ctx context.Context, id string, etag int64, reason, requestID string) (sales.Order, error) {
+	return s.transition(ctx, "CancelSalesOrder", id, requestID, true,
+		func(lk *orderLock) ([]stock.Change, bool, error) {
+			return lk.order.Cancel(etag, reason, lk.held, lk.stock.items)
+		}, sales.EventCancelled)
+}

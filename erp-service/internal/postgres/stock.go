@@ -1,0 +1,366 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/shopspring/decimal"
+
+	"github.com/seamhq/seam/erp-service/internal/stock"
+	"github.com/seamhq/seam/platform/auth"
+	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/feed"
+	"github.com/seamhq/seam/platform/pg"
+)
+
+// stockLockSpace is the first key of the advisory locks on SKUs (the
+// second is hashtext(sku)).
+const stockLockSpace = "1001"
+
+// levelKey names a stock level.
+type levelKey struct{ sku, warehouse string }
+
+// stockSet is the stock of some items, read under lock in a transaction.
+type stockSet struct {
+	items map[string]*stock.Availability
+	// levels records which levels existed when read.
+	levels map[levelKey]bool
+	// now is the transaction's timestamp.
+	now time.Time
+}
+
+func newStockSet() *stockSet {
+	return &stockSet{items: map[string]*stock.Availability{}, levels: map[levelKey]bool{}}
+}
+
+// queueLockStock queues, into b, locking the stock of the SKUs that cond
+// (a condition on a "sku" column, with args) selects, and then reading it
+// into set.
+//
+// Every writer of stock locks through here, as the first thing its
+// transaction does, so locks are always taken in one order (by lock key)
+// and never deadlock. The locks are transaction-level advisory locks, one
+// per SKU, which unlike row locks do not give the transaction an id: the
+// transaction id, which orders the event feed, is only assigned after
+// every SKU lock is held. So of two transactions changing one SKU, the one
+// that changes it first also has the smaller id, and the feed serves each
+// SKU's stock.changed events in version order. The stock is read by a later
+// statement than the one that waited for the locks, so it is the latest
+// committed. The CHECK constraints of the stock tables back the rules up.
+func queueLockStock(b *pgx.Batch, set *stockSet, cond string, args ...any) {
+	b.Queue(`SELECT count(pg_advisory_xact_lock(`+stockLockSpace+`, k))
+		FROM (SELECT DISTINCT hashtext(sku) AS k FROM stock_totals WHERE `+cond+` ORDER BY k) keys`, args...)
+	queueReadStock(b, set, cond, args...)
+}
+
+// queueReadStock queues, into b, reading the stock of the SKUs cond
+// selects into set.
+func queueReadStock(b *pgx.Batch, set *stockSet, cond string, args ...any) {
+	b.Queue(`SELECT t.sku, t.on_hand, t.reserved, t.version, t.update_time, now(), l.warehouse, l.on_hand, l.reserved
+		FROM (SELECT * FROM stock_totals WHERE `+cond+`) t LEFT JOIN stock_levels l ON l.sku = t.sku`, args...).
+		Query(func(rows pgx.Rows) error {
+			for rows.Next() {
+				var a stock.Availability
+				var wh *string
+				var onHand, reserved decimal.NullDecimal
+				if err := rows.Scan(&a.SKU, &a.OnHand, &a.Reserved, &a.Version, &a.UpdateTime, &set.now, &wh, &onHand, &reserved); err != nil {
+					return err
+				}
+				cur, ok := set.items[a.SKU]
+				if !ok {
+					cur = &a
+					set.items[a.SKU] = cur
+				}
+				if wh != nil {
+					cur.Warehouses = append(cur.Warehouses, stock.Level{Warehouse: *wh, OnHand: onHand.Decimal, Reserved: reserved.Decimal})
+					set.levels[levelKey{a.SKU, *wh}] = true
+				}
+			}
+			for _, a := range set.items {
+				stock.SortLevels(a.Warehouses)
+			}
+			return rows.Err()
+		})
+}
+
+// queueChanges queues the writes of changes (already applied to set's
+// availabilities): the ledger rows, the stock levels and the per-item
+// totals, each kind with one statement.
+func queueChanges(b *pgx.Batch, set *stockSet, changes []stock.Change, actor string) error {
+	if len(changes) == 0 {
+		return nil
+	}
+	n := len(changes)
+	ids, skus, whs, kinds := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	onHand, reserved := make([]decimal.Decimal, n), make([]decimal.Decimal, n)
+	reasons, refs, actors := make([]string, n), make([]string, n), make([]string, n)
+
+	type delta struct{ onHand, reserved decimal.Decimal }
+	levels := map[levelKey]*delta{}
+	var levelOrder []levelKey
+	totals := map[string]*delta{}
+	var totalOrder []string
+	for i, c := range changes {
+		if c.ID == "" {
+			id, err := uuid.NewV7()
+			if err != nil {
+				return fmt.Errorf("stock move id: %w", err)
+			}
+			c.ID = id.String()
+		}
+		ids[i], skus[i], whs[i], kinds[i] = c.ID, c.SKU, c.Warehouse, string(c.Kind)
+		onHand[i], reserved[i] = c.OnHandDelta, c.ReservedDelta
+		reasons[i], refs[i], actors[i] = c.Reason, c.Reference, actor
+
+		k := levelKey{c.SKU, c.Warehouse}
+		if levels[k] == nil {
+			levels[k] = &delta{decimal.Zero, decimal.Zero}
+			levelOrder = append(levelOrder, k)
+		}
+		levels[k].onHand = levels[k].onHand.Add(c.OnHandDelta)
+		levels[k].reserved = levels[k].reserved.Add(c.ReservedDelta)
+		if totals[c.SKU] == nil {
+			totals[c.SKU] = &delta{decimal.Zero, decimal.Zero}
+			totalOrder = append(totalOrder, c.SKU)
+		}
+		totals[c.SKU].onHand = totals[c.SKU].onHand.Add(c.OnHandDelta)
+		totals[c.SKU].reserved = totals[c.SKU].reserved.Add(c.ReservedDelta)
+	}
+
+	// Levels: new ones are inserted, existing ones updated. (Row lock order
+	// does not matter here: every writer holds the SKUs' advisory locks.)
+	slices.SortFunc(levelOrder, func(a, b levelKey) int {
+		if a.sku != b.sku {
+			return strings.Compare(a.sku, b.sku)
+		}
+		return strings.Compare(a.warehouse, b.warehouse)
+	})
+	var newSKU, newWH, oldSKU, oldWH []string
+	var newOnHand, newReserved, oldOnHand, oldReserved []decimal.Decimal
+	for _, k := range levelOrder {
+		d := levels[k]
+		if set.levels[k] {
+			oldSKU, oldWH = append(oldSKU, k.sku), append(oldWH, k.warehouse)
+			oldOnHand, oldReserved = append(oldOnHand, d.onHand), append(oldReserved, d.reserved)
+		} else {
+			newSKU, newWH = append(newSKU, k.sku), append(newWH, k.warehouse)
+			newOnHand, newReserved = append(newOnHand, d.onHand), append(newReserved, d.reserved)
+		}
+	}
+	if len(oldSKU) > 0 {
+		b.Queue(`UPDATE stock_levels l
+			SET on_hand = l.on_hand + d.on_hand, reserved = l.reserved + d.reserved,
+			    version = l.version + 1, update_time = now()
+			FROM unnest($1::text[], $2::text[], $3::numeric[], $4::numeric[]) AS d(sku, warehouse, on_hand, reserved)
+			WHERE l.sku = d.sku AND l.warehouse = d.warehouse`, oldSKU, oldWH, oldOnHand, oldReserved)
+	}
+	if len(newSKU) > 0 {
+		b.Queue(`INSERT INTO stock_levels (sku, warehouse, on_hand, reserved, version)
+			SELECT sku, warehouse, on_hand, reserved, 1
+			FROM unnest($1::text[], $2::text[], $3::numeric[], $4::numeric[]) AS d(sku, warehouse, on_hand, reserved)`,
+			newSKU, newWH, newOnHand, newReserved)
+	}
+
+	slices.Sort(totalOrder)
+	tOnHand, tReserved := make([]decimal.Decimal, len(totalOrder)), make([]decimal.Decimal, len(totalOrder))
+	for i, sku := range totalOrder {
+		tOnHand[i], tReserved[i] = totals[sku].onHand, totals[sku].reserved
+	}
+	b.Queue(`UPDATE stock_totals t
+		SET on_hand = t.on_hand + d.on_hand, reserved = t.reserved + d.reserved,
+		    version = t.version + 1, update_time = now()
+		FROM unnest($1::text[], $2::numeric[], $3::numeric[]) AS d(sku, on_hand, reserved)
+		WHERE t.sku = d.sku`, totalOrder, tOnHand, tReserved)
+
+	b.Queue(`INSERT INTO stock_moves (id, sku, warehouse, kind, on_hand_delta, reserved_delta, reason, reference, actor)
+		SELECT id::uuid, sku, warehouse, kind, on_hand_delta, reserved_delta, reason, reference, actor
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::numeric[], $6::numeric[], $7::text[], $8::text[], $9::text[])
+		  AS m(id, sku, warehouse, kind, on_hand_delta, reserved_delta, reason, reference, actor)`,
+		ids, skus, whs, kinds, onHand, reserved, reasons, refs, actors)
+	return nil
+}
+
+// stockEvents bumps the version of every item changes touch and returns
+// their stock.changed events, in SKU order.
+func (s *Store) stockEvents(ctx context.Context, set *stockSet, changes []stock.Change) ([]feed.NewEvent, error) {
+	var skus []string
+	for _, c := range changes {
+		if !slices.Contains(skus, c.SKU) {
+			skus = append(skus, c.SKU)
+		}
+	}
+	slices.Sort(skus)
+	events := make([]feed.NewEvent, 0, len(skus))
+	for _, sku := range skus {
+		a := set.items[sku]
+		a.Version++
+		a.UpdateTime = set.now
+		payload, err := s.enc.Availability(*a)
+		if err != nil {
+			return nil, fmt.Errorf("encode availability of %s: %w", sku, err)
+		}
+		events = append(events, event(ctx, stock.EventChanged, sku, payload))
+	}
+	return events, nil
+}
+
+// CreateWarehouse implements stock.Store.
+func (s *Store) CreateWarehouse(ctx context.Context, w stock.Warehouse) (stock.Warehouse, error) {
+	err := s.pool.QueryRow(ctx, `INSERT INTO warehouses (code, name) VALUES ($1, $2) RETURNING create_time`,
+		w.Code, w.Name).Scan(&w.CreateTime)
+	if pg.IsUniqueViolation(err, "warehouses_pkey") {
+		return stock.Warehouse{}, errs.AlreadyExistsf("warehouse %q already exists", w.Code)
+	}
+	if err != nil {
+		return stock.Warehouse{}, fmt.Errorf("insert warehouse %s: %w", w.Code, err)
+	}
+	return w, nil
+}
+
+// GetWarehouse implements stock.Store.
+func (s *Store) GetWarehouse(ctx context.Context, code string) (stock.Warehouse, error) {
+	w := stock.Warehouse{Code: code}
+	err := s.pool.QueryRow(ctx, `SELECT name, create_time FROM warehouses WHERE code = $1`, code).Scan(&w.Name, &w.CreateTime)
+	if pg.IsNoRows(err) {
+		return stock.Warehouse{}, errs.NotFoundf("warehouse %q", code)
+	}
+	if err != nil {
+		return stock.Warehouse{}, fmt.Errorf("get warehouse %s: %w", code, err)
+	}
+	return w, nil
+}
+
+// ListWarehouses implements stock.Store.
+func (s *Store) ListWarehouses(ctx context.Context, q stock.ListQuery) ([]stock.Warehouse, bool, error) {
+	rows, err := s.pool.Query(ctx, `SELECT code, name, create_time FROM warehouses
+		WHERE code > $1 ORDER BY code LIMIT $2`, q.After, q.PageSize+1)
+	if err != nil {
+		return nil, false, fmt.Errorf("list warehouses: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (stock.Warehouse, error) {
+		var w stock.Warehouse
+		err := row.Scan(&w.Code, &w.Name, &w.CreateTime)
+		return w, err
+	})
+	if err != nil {
+		return nil, false, fmt.Errorf("list warehouses: %w", err)
+	}
+	if len(out) > q.PageSize {
+		return out[:q.PageSize], true, nil
+	}
+	return out, false, nil
+}
+
+// Availability implements stock.Store.
+func (s *Store) Availability(ctx context.Context, sku string) (stock.Availability, error) {
+	set := newStockSet()
+	var b pgx.Batch
+	queueReadStock(&b, set, "sku = $1", sku)
+	if err := s.pool.SendBatch(ctx, &b).Close(); err != nil {
+		return stock.Availability{}, fmt.Errorf("availability of %s: %w", sku, err)
+	}
+	a, ok := set.items[sku]
+	if !ok {
+		return stock.Availability{}, errs.NotFoundf("item %q", sku)
+	}
+	return *a, nil
+}
+
+// Adjust implements stock.Store.
+func (s *Store) Adjust(ctx context.Context, adj stock.Adjustment, requestID string) (stock.Adjustment, error) {
+	const method = "CreateStockAdjustment"
+	actor := auth.Actor(ctx)
+	var cl claim
+	var set *stockSet
+	var warehouseExists bool
+	err := inTx(ctx, s.pool, func(b *pgx.Batch) {
+		cl = claim{requestID: requestID, method: method, resourceID: adj.ID}
+		set = newStockSet()
+		queueLockStock(b, set, "sku = $1", adj.SKU)
+		cl.queue(b)
+		b.Queue(`SELECT EXISTS (SELECT 1 FROM warehouses WHERE code = $1)`, adj.Warehouse).
+			QueryRow(func(row pgx.Row) error { return row.Scan(&warehouseExists) })
+	}, func(tx pgx.Tx) error {
+		if cl.lost() {
+			return errReplayed
+		}
+		var v errs.Violations
+		a, ok := set.items[adj.SKU]
+		if !ok {
+			v.Add("sku", "no item has SKU %q", adj.SKU)
+		}
+		if !warehouseExists {
+			v.Add("warehouse", "no warehouse has code %q", adj.Warehouse)
+		}
+		if err := v.Err(); err != nil {
+			return err
+		}
+		var current stock.Level
+		for _, l := range a.Warehouses {
+			if l.Warehouse == adj.Warehouse {
+				current = l
+			}
+		}
+		if err := stock.CheckAdjustment(current, adj); err != nil {
+			return err
+		}
+		change := adj.Change()
+		change.ID = adj.ID
+		a.Apply(change)
+		changes := []stock.Change{change}
+
+		var w pgx.Batch
+		if err := queueChanges(&w, set, changes, actor); err != nil {
+			return err
+		}
+		err := tx.SendBatch(ctx, &w).Close()
+		if pg.IsCheckViolation(err, "") {
+			return errs.FailedPreconditionf("adjusting %s in %s by %s would take stock below what is reserved", adj.SKU, adj.Warehouse, adj.Quantity)
+		}
+		if err != nil {
+			return fmt.Errorf("adjust stock of %s: %w", adj.SKU, err)
+		}
+		events, err := s.stockEvents(ctx, set, changes)
+		if err != nil {
+			return err
+		}
+		adj.CreateTime = set.now
+		adj.Availability = *a
+		return feed.Append(ctx, tx, events...)
+	})
+	if cl.lost() {
+		id, err := s.previous(ctx, requestID, method)
+		if err != nil {
+			return stock.Adjustment{}, err
+		}
+		return s.getAdjustment(ctx, id)
+	}
+	if err != nil {
+		return stock.Adjustment{}, err
+	}
+	return adj, nil
+}
+
+// getAdjustment reads an adjustment back from the ledger, with the item's
+// current availability.
+func (s *Store) getAdjustment(ctx context.Context, id string) (stock.Adjustment, error) {
+	var adj stock.Adjustment
+	err := s.pool.QueryRow(ctx, `SELECT id, sku, warehouse, on_hand_delta, reason, created_at
+		FROM stock_moves WHERE id = $1`, id).
+		Scan(&adj.ID, &adj.SKU, &adj.Warehouse, &adj.Quantity, &adj.Reason, &adj.CreateTime)
+	if pg.IsNoRows(err) {
+		return stock.Adjustment{}, errs.NotFoundf("stock adjustment %q", id)
+	}
+	if err != nil {
+		return stock.Adjustment{}, fmt.Errorf("get stock adjustment %s: %w", id, err)
+	}
+	if adj.Availability, err = s.Availability(ctx, adj.SKU); err != nil {
+		return stock.Adjustment{}, err
+	}
+	return adj, nil
+}

@@ -1,0 +1,199 @@
+// Package postgres is the ERP's storage: all of its SQL, on PostgreSQL
+// through pgx. It implements the Store interfaces of the domain packages,
+// writes each change together with its outbox event in one transaction, and
+// translates driver errors into the platform's error kinds.
+//
+// Hot paths keep round trips few: BEGIN and the reads and locks a change
+// depends on go out as one pipelined batch (inTx), the writes as a second
+// one, then feed.Append and COMMIT; rows of a kind are written with one
+// multi-row statement (INSERT ... SELECT FROM unnest, UPDATE ... FROM
+// unnest).
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/seamhq/seam/erp-service/internal/catalog"
+	"github.com/seamhq/seam/erp-service/internal/customer"
+	"github.com/seamhq/seam/erp-service/internal/sales"
+	"github.com/seamhq/seam/erp-service/internal/stock"
+	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/feed"
+	"github.com/seamhq/seam/platform/listing"
+	"github.com/seamhq/seam/platform/pg"
+	"github.com/seamhq/seam/platform/telemetry"
+)
+
+// Encoder renders the payload of an event: the resource as the API shows
+// it, as JSON. The API layer implements it, so no wire type reaches here.
+type Encoder interface {
+	Customer(customer.Customer) ([]byte, error)
+	Item(catalog.Item) ([]byte, error)
+	Availability(stock.Availability) ([]byte, error)
+	SalesOrder(sales.Order) ([]byte, error)
+}
+
+// Store implements the storage of every ERP domain package.
+type Store struct {
+	pool *pgxpool.Pool
+	enc  Encoder
+}
+
+var (
+	_ customer.Store = (*Store)(nil)
+	_ catalog.Store  = (*Store)(nil)
+	_ stock.Store    = (*Store)(nil)
+	_ sales.Store    = (*Store)(nil)
+)
+
+// New returns a Store on pool, encoding event payloads with enc.
+func New(pool *pgxpool.Pool, enc Encoder) *Store {
+	return &Store{pool: pool, enc: enc}
+}
+
+// event builds an outbox event carrying the trace of ctx.
+func event(ctx context.Context, typ, key string, payload []byte) feed.NewEvent {
+	return feed.NewEvent{Type: typ, Key: key, Payload: payload, TraceContext: telemetry.Inject(ctx)}
+}
+
+// errReplayed says that a transaction lost the race for its request_id to
+// another one with the same request_id that committed first; the caller
+// answers with what that one produced.
+var errReplayed = errors.New("request_id claimed by a concurrent request")
+
+// claim records a request_id within a write batch.
+type claim struct {
+	requestID, method, resourceID string
+	ran, won                      bool
+}
+
+// queue adds the claim to b (nothing without a request_id). If another
+// transaction holds the same request_id uncommitted, the statement waits
+// for it.
+func (c *claim) queue(b *pgx.Batch) {
+	if c.requestID == "" {
+		return
+	}
+	b.Queue(`INSERT INTO idempotency_keys (request_id, method, resource_id) VALUES ($1, $2, $3)
+		ON CONFLICT (request_id) DO NOTHING`, c.requestID, c.method, c.resourceID).
+		Exec(func(ct pgconn.CommandTag) error {
+			c.ran, c.won = true, ct.RowsAffected() == 1
+			return nil
+		})
+}
+
+// lost reports whether the request_id was already taken, so the batch's
+// writes must be rolled back.
+func (c *claim) lost() bool { return c.requestID != "" && c.ran && !c.won }
+
+// queueLookup adds to b the lookup of an earlier request with requestID; it
+// sets *resourceID when one exists (nothing without a request_id).
+func queueLookup(b *pgx.Batch, requestID, method string, resourceID *string) {
+	if requestID == "" {
+		return
+	}
+	b.Queue(`SELECT method, resource_id FROM idempotency_keys WHERE request_id = $1`, requestID).
+		QueryRow(func(row pgx.Row) error {
+			var m, id string
+			if err := row.Scan(&m, &id); err != nil {
+				if pg.IsNoRows(err) {
+					return nil
+				}
+				return err
+			}
+			if m != method {
+				return errs.Invalid("request_id", "was already used for a %s request", m)
+			}
+			*resourceID = id
+			return nil
+		})
+}
+
+// previous returns the resource an earlier request with requestID produced,
+// or "" when there was none.
+func (s *Store) previous(ctx context.Context, requestID, method string) (string, error) {
+	var b pgx.Batch
+	var id string
+	queueLookup(&b, requestID, method, &id)
+	if b.Len() == 0 {
+		return "", nil
+	}
+	if err := s.pool.SendBatch(ctx, &b).Close(); err != nil {
+		return "", fmt.Errorf("look up request %s: %w", requestID, err)
+	}
+	return id, nil
+}
+
+// column describes a filterable column.
+type column struct {
+	expr     string
+	nullable bool // stored as NULL when empty
+	uuid     bool
+}
+
+// where renders filter conditions as SQL terms joined by AND, adding their
+// values to args. Values of UUID columns must parse.
+func where(conds []listing.Condition, cols map[string]column, args *[]any) (string, error) {
+	var terms []string
+	for _, c := range conds {
+		col, ok := cols[c.Field]
+		if !ok {
+			return "", errs.Invalid("filter", "unknown field %q", c.Field)
+		}
+		op := string(c.Op)
+		switch op {
+		case "=", "!=", "<", "<=", ">", ">=":
+		default:
+			return "", errs.Invalid("filter", "unsupported comparison %q", op)
+		}
+		if col.nullable && c.Value == "" && (c.Op == listing.Eq || c.Op == listing.Ne) {
+			if c.Op == listing.Eq {
+				terms = append(terms, col.expr+" IS NULL")
+			} else {
+				terms = append(terms, col.expr+" IS NOT NULL")
+			}
+			continue
+		}
+		if col.uuid {
+			if _, err := uuid.Parse(c.Value); err != nil {
+				return "", errs.Invalid("filter", "%s must be a UUID, got %q", c.Field, c.Value)
+			}
+		}
+		*args = append(*args, c.Value)
+		cast := ""
+		if col.uuid {
+			cast = "::uuid"
+		}
+		terms = append(terms, col.expr+" "+op+" $"+strconv.Itoa(len(*args))+cast)
+	}
+	return strings.Join(terms, " AND "), nil
+}
+
+// and joins non-empty SQL conditions.
+func and(terms ...string) string {
+	var out []string
+	for _, t := range terms {
+		if t != "" {
+			out = append(out, t)
+		}
+	}
+	if len(out) == 0 {
+		return "true"
+	}
+	return strings.Join(out, " AND ")
+}
+
+// arg appends v to args and returns its placeholder.
+func arg(args *[]any, v any) string {
+	*args = append(*args, v)
+	return "$" + strconv.Itoa(len(*args))
+}

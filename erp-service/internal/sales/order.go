@@ -1,0 +1,329 @@
+// Package sales holds sales orders: drafting them with priced lines,
+// confirming them (reserving stock, backordering the shortfall) and
+// cancelling them (releasing what was reserved).
+package sales
+
+import (
+	"context"
+	"fmt"
+	"time"
+	"unicode/utf8"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/seamhq/seam/erp-service/internal/catalog"
+	"github.com/seamhq/seam/erp-service/internal/stock"
+	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/listing"
+	"github.com/seamhq/seam/platform/money"
+)
+
+// Status is where an order is in its life.
+type Status string
+
+// The statuses of an order. Only Draft, Confirmed and Cancelled are reached
+// by this service so far; the others belong to shipping, invoicing and
+// credit control.
+const (
+	Draft            Status = "DRAFT"
+	Confirmed        Status = "CONFIRMED"
+	OnCreditHold     Status = "ON_CREDIT_HOLD"
+	PartiallyShipped Status = "PARTIALLY_SHIPPED"
+	Shipped          Status = "SHIPPED"
+	Invoiced         Status = "INVOICED"
+	Paid             Status = "PAID"
+	Cancelled        Status = "CANCELLED"
+)
+
+// Statuses lists every status.
+var Statuses = []Status{Draft, Confirmed, OnCreditHold, PartiallyShipped, Shipped, Invoiced, Paid, Cancelled}
+
+// Limits of an order.
+const (
+	MaxLines             = 500
+	MaxExternalRefLength = 200
+)
+
+var hundred = decimal.NewFromInt(100)
+
+// Line is one item on an order.
+type Line struct {
+	Number    int32 // 1-based
+	SKU       string
+	Quantity  decimal.Decimal
+	UnitPrice money.Money
+	// Discount is a percentage, 0..100.
+	Discount decimal.Decimal
+	// Amount is money.LineAmount of the line.
+	Amount      money.Money
+	Reserved    decimal.Decimal
+	Backordered decimal.Decimal
+	Shipped     decimal.Decimal
+}
+
+// Order is a customer's order.
+type Order struct {
+	ID           string
+	Number       string // "SO-000042"
+	ExternalRef  string // "" when none
+	CustomerID   string
+	CurrencyCode string
+	Lines        []Line
+	Status       Status
+	Total        money.Money
+	Backordered  bool
+	CancelReason string
+	// Revision is the etag and the event version; it increments with every
+	// change.
+	Revision   int64
+	CreateTime time.Time
+	UpdateTime time.Time
+}
+
+// Reference names the order in the stock ledger.
+func (o Order) Reference() string { return "salesOrders/" + o.ID }
+
+// NewOrder is a request for a draft order.
+type NewOrder struct {
+	ExternalRef  string
+	CustomerID   string
+	CurrencyCode string
+	Lines        []NewLine
+}
+
+// NewLine is a requested line; a nil UnitPrice means the item's list price.
+type NewLine struct {
+	SKU       string
+	Quantity  decimal.Decimal
+	UnitPrice *money.Money
+	Discount  decimal.Decimal
+}
+
+// ValidateNew checks what can be checked of a new order without looking
+// anything up. Violations name fields relative to the order.
+func ValidateNew(n NewOrder) error {
+	var v errs.Violations
+	if n.CustomerID == "" {
+		v.Add("customer_id", "is required")
+	}
+	if _, ok := money.LookupCurrency(n.CurrencyCode); !ok {
+		if n.CurrencyCode == "" {
+			v.Add("currency_code", "is required")
+		} else {
+			v.Add("currency_code", "%q is not a supported ISO 4217 currency code", n.CurrencyCode)
+		}
+	}
+	if utf8.RuneCountInString(n.ExternalRef) > MaxExternalRefLength {
+		v.Add("external_ref", "must be at most %d characters", MaxExternalRefLength)
+	}
+	switch {
+	case len(n.Lines) == 0:
+		v.Add("lines", "at least one line is required")
+	case len(n.Lines) > MaxLines:
+		v.Add("lines", "at most %d lines are allowed", MaxLines)
+	}
+	for i, l := range n.Lines {
+		f := func(name string) string { return fmt.Sprintf("lines[%d].%s", i, name) }
+		if msg := catalog.SKUViolation(l.SKU); msg != "" {
+			v.Add(f("sku"), "%s", msg)
+		}
+		if !l.Quantity.IsPositive() {
+			v.Add(f("quantity"), "must be positive")
+		}
+		if l.Discount.IsNegative() || l.Discount.GreaterThan(hundred) {
+			v.Add(f("discount_percent"), "must be between 0 and 100")
+		}
+		if l.UnitPrice != nil {
+			if l.UnitPrice.Currency != n.CurrencyCode {
+				v.Add(f("unit_price.currency_code"), "must be the order's currency %s", n.CurrencyCode)
+			}
+			if l.UnitPrice.Amount.IsNegative() {
+				v.Add(f("unit_price.amount"), "must not be negative")
+			}
+		}
+	}
+	return v.Err()
+}
+
+// Build prices a validated new order into a draft: every line's SKU must be
+// in listPrices (the items that exist), a line without a price takes the
+// item's list price, which must then be in the order's currency. Number,
+// times and revision are left to the store.
+func Build(id string, n NewOrder, listPrices map[string]money.Money) (Order, error) {
+	o := Order{
+		ID:           id,
+		ExternalRef:  n.ExternalRef,
+		CustomerID:   n.CustomerID,
+		CurrencyCode: n.CurrencyCode,
+		Status:       Draft,
+		Revision:     1,
+		Lines:        make([]Line, len(n.Lines)),
+	}
+	var v errs.Violations
+	amounts := make([]money.Money, len(n.Lines))
+	for i, nl := range n.Lines {
+		l := Line{
+			Number:      int32(i + 1),
+			SKU:         nl.SKU,
+			Quantity:    nl.Quantity,
+			Discount:    nl.Discount,
+			Reserved:    decimal.Zero,
+			Backordered: decimal.Zero,
+			Shipped:     decimal.Zero,
+		}
+		list, ok := listPrices[nl.SKU]
+		switch {
+		case !ok:
+			v.Add(fmt.Sprintf("lines[%d].sku", i), "no item has SKU %q", nl.SKU)
+			continue
+		case nl.UnitPrice != nil:
+			l.UnitPrice = *nl.UnitPrice
+		case list.Currency != n.CurrencyCode:
+			v.Add(fmt.Sprintf("lines[%d].unit_price", i),
+				"is required: the list price of %s is in %s, not in the order's currency %s", nl.SKU, list.Currency, n.CurrencyCode)
+			continue
+		default:
+			l.UnitPrice = list
+		}
+		l.Amount = money.LineAmount(l.Quantity, l.UnitPrice, l.Discount)
+		amounts[i] = l.Amount
+		o.Lines[i] = l
+	}
+	if err := v.Err(); err != nil {
+		return Order{}, err
+	}
+	total, err := money.Sum(o.CurrencyCode, amounts...)
+	if err != nil {
+		return Order{}, fmt.Errorf("total of order %s: %w", id, err)
+	}
+	o.Total = total
+	return o, nil
+}
+
+// checkEtag compares an etag sent by a caller (0 when none) with the
+// order's revision.
+func (o Order) checkEtag(etag int64) error {
+	if etag != 0 && etag != o.Revision {
+		return errs.StaleEtag("sales order " + o.ID)
+	}
+	return nil
+}
+
+// Confirm reserves stock for each line, in line order, never more than is
+// available; the shortfall of a line is backordered. avail holds the stock
+// of every SKU on the order, locked by the caller, and is updated with the
+// reservations. Confirming a confirmed order changes nothing (changed is
+// false) whatever the etag; only a draft can be confirmed.
+func (o *Order) Confirm(etag int64, avail map[string]*stock.Availability) (changes []stock.Change, changed bool, err error) {
+	switch o.Status {
+	case Confirmed:
+		return nil, false, nil
+	case Draft:
+	default:
+		return nil, false, errs.FailedPreconditionf("sales order %s is %s; only a draft can be confirmed", o.Number, o.Status)
+	}
+	if err := o.checkEtag(etag); err != nil {
+		return nil, false, err
+	}
+	o.Backordered = false
+	for i := range o.Lines {
+		l := &o.Lines[i]
+		a, ok := avail[l.SKU]
+		if !ok {
+			return nil, false, fmt.Errorf("confirm order %s: no stock record for %s", o.ID, l.SKU)
+		}
+		want := l.Quantity.Sub(l.Reserved).Sub(l.Shipped)
+		got := decimal.Zero
+		if want.IsPositive() {
+			var cs []stock.Change
+			cs, got = a.Reserve(want, o.Reference())
+			changes = append(changes, cs...)
+		}
+		l.Reserved = l.Reserved.Add(got)
+		l.Backordered = want.Sub(got)
+		if l.Backordered.IsPositive() {
+			o.Backordered = true
+		}
+	}
+	o.Status = Confirmed
+	o.Revision++
+	return changes, true, nil
+}
+
+// Held is stock reserved for an order in one warehouse, as the ledger says.
+type Held struct {
+	SKU       string
+	Warehouse string
+	Quantity  decimal.Decimal
+}
+
+// Cancel cancels a draft or confirmed order and releases what it holds
+// (held, read from the ledger) into avail, returning the release moves.
+// Cancelling a cancelled order changes nothing.
+func (o *Order) Cancel(etag int64, reason string, held []Held, avail map[string]*stock.Availability) (changes []stock.Change, changed bool, err error) {
+	switch o.Status {
+	case Cancelled:
+		return nil, false, nil
+	case Draft, Confirmed:
+	default:
+		return nil, false, errs.FailedPreconditionf("sales order %s is %s; only a draft or confirmed order can be cancelled", o.Number, o.Status)
+	}
+	if err := o.checkEtag(etag); err != nil {
+		return nil, false, err
+	}
+	for _, h := range held {
+		if !h.Quantity.IsPositive() {
+			continue
+		}
+		a, ok := avail[h.SKU]
+		if !ok {
+			return nil, false, fmt.Errorf("cancel order %s: no stock record for %s", o.ID, h.SKU)
+		}
+		c := stock.Change{SKU: h.SKU, Warehouse: h.Warehouse, Kind: stock.Release, ReservedDelta: h.Quantity.Neg(), Reference: o.Reference()}
+		a.Apply(c)
+		changes = append(changes, c)
+	}
+	for i := range o.Lines {
+		o.Lines[i].Reserved = decimal.Zero
+		o.Lines[i].Backordered = decimal.Zero
+	}
+	o.Backordered = false
+	o.Status = Cancelled
+	o.CancelReason = reason
+	o.Revision++
+	return changes, true, nil
+}
+
+// FilterFields may appear in a ListSalesOrders filter.
+var FilterFields = []string{"customer_id", "status", "external_ref"}
+
+// ListQuery selects a page of orders. Status conditions carry Status values.
+type ListQuery struct {
+	Filter   []listing.Condition
+	PageSize int
+	After    string // id of the last order of the previous page
+}
+
+// Store keeps sales orders. Every change appends its sales_order.* event,
+// and stock.changed for each SKU whose stock moved, in the same transaction.
+type Store interface {
+	// CreateOrder looks up the customer and items, builds the draft with
+	// Build and inserts it with id. An order with the same external_ref, or
+	// one created under the same requestID, is returned unchanged instead.
+	CreateOrder(ctx context.Context, n NewOrder, id, requestID string) (Order, error)
+	GetOrder(ctx context.Context, id string) (Order, error)
+	ListOrders(ctx context.Context, q ListQuery) ([]Order, bool, error)
+	// ConfirmOrder locks the order and its stock (by SKU) and applies
+	// Confirm.
+	ConfirmOrder(ctx context.Context, id string, etag int64, requestID string) (Order, error)
+	// CancelOrder locks the order and its stock and applies Cancel.
+	CancelOrder(ctx context.Context, id string, etag int64, reason, requestID string) (Order, error)
+}
+
+// Event types of the sales order feed; the key is the order id and the
+// payload the order.
+const (
+	EventCreated   = "sales_order.created"
+	EventConfirmed = "sales_order.confirmed"
+	EventCancelled = "sales_order.cancelled"
+)

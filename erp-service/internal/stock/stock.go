@@ -1,0 +1,233 @@
+// Package stock holds warehouses, stock levels, the stock ledger's kinds of
+// moves and the rules that change levels: adjustments never take on hand
+// below what is reserved, and reservations never exceed what is available.
+package stock
+
+import (
+	"context"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/seamhq/seam/platform/errs"
+)
+
+// DefaultWarehouse is created by the first migration and receives
+// adjustments that name no warehouse.
+const DefaultWarehouse = "MAIN"
+
+// Warehouse is a place stock is kept.
+type Warehouse struct {
+	Code       string
+	Name       string
+	CreateTime time.Time
+}
+
+var codePattern = regexp.MustCompile(`^[A-Z0-9][A-Z0-9_-]{0,31}$`)
+
+// PrepareWarehouse validates a new warehouse. Violations name fields
+// relative to the warehouse.
+func PrepareWarehouse(w *Warehouse) error {
+	w.Name = strings.TrimSpace(w.Name)
+	var v errs.Violations
+	if !codePattern.MatchString(w.Code) {
+		v.Add("code", "must be 1 to 32 upper-case letters, digits, '-' or '_', starting with a letter or digit")
+	}
+	if w.Name == "" || utf8.RuneCountInString(w.Name) > 200 {
+		v.Add("name", "must be 1 to 200 characters")
+	}
+	return v.Err()
+}
+
+// MoveKind classifies a row of the stock ledger.
+type MoveKind string
+
+// The kinds of stock moves.
+const (
+	Receipt     MoveKind = "receipt"     // stock arrived (an adjustment with reason "receipt")
+	Adjusted    MoveKind = "adjustment"  // any other counted correction
+	Reservation MoveKind = "reservation" // stock set aside for a sales order
+	Release     MoveKind = "release"     // a reservation given back
+)
+
+// Level is the stock of an item in one warehouse.
+type Level struct {
+	Warehouse string
+	OnHand    decimal.Decimal
+	Reserved  decimal.Decimal
+}
+
+// Available is on hand minus reserved.
+func (l Level) Available() decimal.Decimal { return l.OnHand.Sub(l.Reserved) }
+
+// Availability is an item's stock over all warehouses.
+type Availability struct {
+	SKU      string
+	OnHand   decimal.Decimal
+	Reserved decimal.Decimal
+	// Warehouses lists the item's levels, the default warehouse first, then
+	// by code.
+	Warehouses []Level
+	// Version increments with every change of the item's stock.
+	Version    int64
+	UpdateTime time.Time
+}
+
+// Available is on hand minus reserved.
+func (a Availability) Available() decimal.Decimal { return a.OnHand.Sub(a.Reserved) }
+
+// Change is one change of a stock level, as recorded in the ledger.
+type Change struct {
+	// ID names the ledger row; the store assigns one when empty.
+	ID            string
+	SKU           string
+	Warehouse     string
+	Kind          MoveKind
+	OnHandDelta   decimal.Decimal
+	ReservedDelta decimal.Decimal
+	Reason        string
+	Reference     string
+}
+
+// Apply adds a change to the availability of its item. It does not touch
+// Version: one transaction's changes of an item make one new version.
+func (a *Availability) Apply(c Change) {
+	a.OnHand = a.OnHand.Add(c.OnHandDelta)
+	a.Reserved = a.Reserved.Add(c.ReservedDelta)
+	for i := range a.Warehouses {
+		if a.Warehouses[i].Warehouse == c.Warehouse {
+			a.Warehouses[i].OnHand = a.Warehouses[i].OnHand.Add(c.OnHandDelta)
+			a.Warehouses[i].Reserved = a.Warehouses[i].Reserved.Add(c.ReservedDelta)
+			return
+		}
+	}
+	a.Warehouses = append(a.Warehouses, Level{Warehouse: c.Warehouse, OnHand: c.OnHandDelta, Reserved: c.ReservedDelta})
+	SortLevels(a.Warehouses)
+}
+
+// SortLevels orders levels the way reservations draw on them: the default
+// warehouse first, then by code.
+func SortLevels(levels []Level) {
+	slices.SortFunc(levels, func(a, b Level) int {
+		if (a.Warehouse == DefaultWarehouse) != (b.Warehouse == DefaultWarehouse) {
+			if a.Warehouse == DefaultWarehouse {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a.Warehouse, b.Warehouse)
+	})
+}
+
+// Reserve sets aside up to want of the item from a's warehouses, in order,
+// never more than is available in each. It applies the reservations to a
+// and returns them with the quantity reserved in total (the rest of want is
+// the shortfall).
+func (a *Availability) Reserve(want decimal.Decimal, reference string) ([]Change, decimal.Decimal) {
+	var out []Change
+	got := decimal.Zero
+	for _, l := range a.Warehouses {
+		rest := want.Sub(got)
+		if !rest.IsPositive() {
+			break
+		}
+		take := decimal.Min(rest, l.Available())
+		if !take.IsPositive() {
+			continue
+		}
+		out = append(out, Change{SKU: a.SKU, Warehouse: l.Warehouse, Kind: Reservation, ReservedDelta: take, Reference: reference})
+		got = got.Add(take)
+	}
+	for _, c := range out {
+		a.Apply(c)
+	}
+	return out, got
+}
+
+// Adjustment is one counted correction or receipt.
+type Adjustment struct {
+	ID        string
+	SKU       string
+	Warehouse string
+	// Quantity is non-zero; positive adds stock.
+	Quantity   decimal.Decimal
+	Reason     string
+	CreateTime time.Time
+	// Availability of the item after the adjustment.
+	Availability Availability
+}
+
+// MaxReasonLength bounds an adjustment's reason.
+const MaxReasonLength = 200
+
+// PrepareAdjustment applies defaults and validates an adjustment whose SKU
+// was checked by the caller. Violations name fields relative to it.
+func PrepareAdjustment(a *Adjustment) error {
+	a.Reason = strings.TrimSpace(a.Reason)
+	if a.Warehouse == "" {
+		a.Warehouse = DefaultWarehouse
+	}
+	var v errs.Violations
+	if a.Quantity.IsZero() {
+		v.Add("quantity", "must not be zero")
+	}
+	switch {
+	case a.Reason == "":
+		v.Add("reason", "is required")
+	case utf8.RuneCountInString(a.Reason) > MaxReasonLength:
+		v.Add("reason", "must be at most %d characters", MaxReasonLength)
+	}
+	return v.Err()
+}
+
+// Change is the ledger row of the adjustment.
+func (a Adjustment) Change() Change {
+	kind := Adjusted
+	if strings.EqualFold(a.Reason, "receipt") {
+		kind = Receipt
+	}
+	return Change{SKU: a.SKU, Warehouse: a.Warehouse, Kind: kind, OnHandDelta: a.Quantity, ReservedDelta: decimal.Zero, Reason: a.Reason}
+}
+
+// CheckAdjustment enforces the rule that stock on hand never falls below
+// what is reserved, in the warehouse adjusted.
+func CheckAdjustment(current Level, a Adjustment) error {
+	after := current.OnHand.Add(a.Quantity)
+	if after.IsNegative() {
+		return errs.FailedPreconditionf("adjusting %s in %s by %s would take on hand below zero (%s on hand)",
+			a.SKU, a.Warehouse, a.Quantity, current.OnHand)
+	}
+	if after.LessThan(current.Reserved) {
+		return errs.FailedPreconditionf("adjusting %s in %s by %s would leave %s on hand, below the %s reserved",
+			a.SKU, a.Warehouse, a.Quantity, after, current.Reserved)
+	}
+	return nil
+}
+
+// ListQuery selects a page of warehouses.
+type ListQuery struct {
+	PageSize int
+	After    string // code of the last warehouse of the previous page
+}
+
+// Store keeps warehouses and stock. Stock changes append stock.changed in
+// the same transaction.
+type Store interface {
+	CreateWarehouse(ctx context.Context, w Warehouse) (Warehouse, error)
+	GetWarehouse(ctx context.Context, code string) (Warehouse, error)
+	ListWarehouses(ctx context.Context, q ListQuery) ([]Warehouse, bool, error)
+	// Availability returns the stock of an item.
+	Availability(ctx context.Context, sku string) (Availability, error)
+	// Adjust records a (prepared) adjustment, with id a.ID, and returns it
+	// with the availability after it. A requestID seen before returns the
+	// adjustment it recorded, with the current availability.
+	Adjust(ctx context.Context, a Adjustment, requestID string) (Adjustment, error)
+}
+
+// EventChanged is the event of a change of an item's on hand or reserved
+// stock; the key is the SKU and the payload the item's Availability.
+const EventChanged = "stock.changed"

@@ -1,0 +1,78 @@
+package stock
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/seamhq/seam/platform/errs"
+)
+
+func d(s string) decimal.Decimal { return decimal.RequireFromString(s) }
+
+func TestSortLevels(t *testing.T) {
+	t.Parallel()
+	l := []Level{{Warehouse: "Z"}, {Warehouse: "MAIN"}, {Warehouse: "A"}}
+	SortLevels(l)
+	if got := fmt.Sprintf("%s %s %s", l[0].Warehouse, l[1].Warehouse, l[2].Warehouse); got != "MAIN A Z" {
+		t.Errorf("order = %s", got)
+	}
+}
+
+func TestReserve(t *testing.T) {
+	t.Parallel()
+	a := Availability{SKU: "X", OnHand: d("10"), Reserved: d("2"), Warehouses: []Level{
+		{Warehouse: "MAIN", OnHand: d("5"), Reserved: d("2")},
+		{Warehouse: "B", OnHand: d("5")},
+	}}
+	changes, got := a.Reserve(d("6.5"), "ref")
+	if !got.Equal(d("6.5")) || len(changes) != 2 || !changes[0].ReservedDelta.Equal(d("3")) || changes[1].Warehouse != "B" {
+		t.Fatalf("Reserve = %+v, %s", changes, got)
+	}
+	changes, got = a.Reserve(d("5"), "ref")
+	if !got.Equal(d("1.5")) || len(changes) != 1 || !a.Available().IsZero() {
+		t.Fatalf("second Reserve = %+v, %s, available %s", changes, got, a.Available())
+	}
+	if changes, got := a.Reserve(d("1"), "ref"); len(changes) != 0 || !got.IsZero() {
+		t.Fatalf("Reserve with nothing available = %+v, %s", changes, got)
+	}
+}
+
+func TestAdjustmentRules(t *testing.T) {
+	t.Parallel()
+	a := Adjustment{SKU: "X", Quantity: d("-3"), Reason: " count "}
+	if err := PrepareAdjustment(&a); err != nil || a.Warehouse != DefaultWarehouse || a.Reason != "count" {
+		t.Fatalf("prepared = %+v, %v", a, err)
+	}
+	if a.Change().Kind != Adjusted || !a.Change().OnHandDelta.Equal(d("-3")) {
+		t.Errorf("change = %+v", a.Change())
+	}
+	if err := CheckAdjustment(Level{OnHand: d("5"), Reserved: d("2")}, a); err != nil {
+		t.Errorf("5-3 >= 2: %v", err)
+	}
+	if err := CheckAdjustment(Level{OnHand: d("3"), Reserved: d("0")}, a); err != nil {
+		t.Errorf("3-3 >= 0: %v", err)
+	}
+	if err := CheckAdjustment(Level{OnHand: d("5"), Reserved: d("2.5")}, a); !errors.Is(err, errs.ErrFailedPrecondition) {
+		t.Errorf("5-3 < 2.5: %v", err)
+	}
+	if err := CheckAdjustment(Level{}, a); !errors.Is(err, errs.ErrFailedPrecondition) {
+		t.Errorf("below zero: %v", err)
+	}
+	r := Adjustment{Quantity: d("1"), Reason: "Receipt"}
+	if r.Change().Kind != Receipt {
+		t.Errorf("receipt kind = %s", r.Change().Kind)
+	}
+	bad := Adjustment{Quantity: decimal.Zero}
+	if err := PrepareAdjustment(&bad); !errors.Is(err, errs.ErrInvalidArgument) {
+		t.Errorf("zero quantity, no reason: %v", err)
+	}
+	for code, ok := range map[string]bool{"MAIN": true, "EU-2": true, "main": false, "": false, "-X": false} {
+		w := Warehouse{Code: code, Name: "n"}
+		if err := PrepareWarehouse(&w); (err == nil) != ok {
+			t.Errorf("warehouse code %q: %v", code, err)
+		}
+	}
+}
