@@ -1,6 +1,6 @@
 # Seam: CRM + ERP + bridge. `make help` lists the targets.
 SHELL := /bin/bash
-MODULES := proto platform crm-service erp-service bridge e2e
+MODULES := proto platform crm-service erp-service bridge e2e deploy
 BIN := $(CURDIR)/bin
 PKGS := github.com/seamhq/seam/...
 ROLE ?= admin
@@ -8,9 +8,11 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null)
 LDFLAGS := -X github.com/seamhq/seam/platform/buildinfo.Version=$(VERSION) -X github.com/seamhq/seam/platform/buildinfo.Commit=$(COMMIT)
 
+include deploy/images.mk
+
 .PHONY: help
 help: ## list targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 
 .PHONY: run
 run: postgres ## run the whole stack with demo data (Ctrl-C stops it)
