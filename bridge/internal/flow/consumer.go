@@ -76,8 +76,11 @@ type FeedStatus struct {
 	Failed        int64
 	LastEventTime time.Time
 	LastError     string
-	LagEvents     int
-	LagSeconds    float64
+	// Coalesced counts events skipped because a later event of the same
+	// key and type carried newer state.
+	Coalesced  int64
+	LagEvents  int
+	LagSeconds float64
 }
 
 func (c *consumer[E]) snapshot() FeedStatus {
@@ -112,8 +115,19 @@ func (c *consumer[E]) run(ctx context.Context) {
 	}
 }
 
-// follow streams events from the checkpoint and applies them one by one,
-// saving the checkpoint after each. It returns when the stream breaks.
+// Lane settings: how many keys are applied in parallel, and how many
+// events may wait per lane before the feed is read further.
+const (
+	laneCount = 8
+	laneDepth = 256
+	// saveEvery is how often the finished prefix is saved as checkpoint.
+	saveEvery = 20 * time.Millisecond
+)
+
+// follow streams events from the checkpoint into per-key lanes and saves
+// the checkpoint of the finished prefix as it grows. It returns when the
+// stream breaks; events in flight then are applied again after the
+// reconnect, which the flows tolerate.
 func (c *consumer[E]) follow(ctx context.Context) (progressed bool, err error) {
 	cursor, err := c.state.Checkpoint(ctx, c.name)
 	if err != nil {
@@ -126,25 +140,82 @@ func (c *consumer[E]) follow(ctx context.Context) (progressed bool, err error) {
 		return false, err
 	}
 	c.update(func(s *FeedStatus) { s.Connected, s.Cursor = true, cursor })
+
+	prog := newProgress(cursor)
+	var lastTime sync.Map // seq -> event time, for status
+	lanes := newLanes(laneCount, laneDepth, c.applyWithRetry, func(seq uint64, applied bool) {
+		t, _ := lastTime.LoadAndDelete(seq)
+		prog.finish(seq)
+		c.update(func(s *FeedStatus) {
+			if applied {
+				s.Applied++
+			} else {
+				s.Coalesced++
+			}
+			if t, ok := t.(time.Time); ok && t.After(s.LastEventTime) {
+				s.LastEventTime = t
+			}
+		})
+	})
+	var wg sync.WaitGroup
+	wg.Go(func() { lanes.run(ctx) })
+
+	save := func(ctx context.Context) error {
+		cur, changed := prog.checkpoint()
+		if !changed {
+			return nil
+		}
+		if err := c.state.SaveCheckpoint(ctx, c.name, cur); err != nil {
+			return err
+		}
+		c.update(func(s *FeedStatus) { s.Cursor = cur })
+		return nil
+	}
+	saveErr := make(chan error, 1)
+	wg.Go(func() {
+		t := time.NewTicker(saveEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if err := save(ctx); err != nil {
+					saveErr <- err
+					cancel()
+					return
+				}
+			}
+		}
+	})
+
 	for {
-		ev, err := stream.Recv()
-		if err != nil {
-			return progressed, err
+		ev, rerr := stream.Recv()
+		if rerr != nil {
+			err = rerr
+			break
 		}
 		c.update(func(s *FeedStatus) { s.Connected, s.LastError = true, "" })
-		if err := c.applyWithRetry(ctx, ev); err != nil {
-			return progressed, err
-		}
-		if err := c.state.SaveCheckpoint(ctx, c.name, ev.GetCursor()); err != nil {
-			return progressed, err
+		seq := prog.add(ev.GetCursor())
+		lastTime.Store(seq, ev.GetCreateTime().AsTime())
+		if !lanes.push(ctx, ev, seq) {
+			err = ctx.Err()
+			break
 		}
 		progressed = true
-		c.update(func(s *FeedStatus) {
-			s.Cursor = ev.GetCursor()
-			s.Applied++
-			s.LastEventTime = ev.GetCreateTime().AsTime()
-		})
 	}
+	cancel()
+	wg.Wait()
+	select {
+	case serr := <-saveErr:
+		err = serr
+	default:
+	}
+	// Keep what finished before the break.
+	if serr := save(context.WithoutCancel(ctx)); serr != nil && err == nil {
+		err = serr
+	}
+	return progressed, err
 }
 
 // applyWithRetry applies an event, retrying transient failures with

@@ -85,6 +85,8 @@ type Engine struct {
 	m     *Metrics
 	opts  Options
 
+	written revisions
+
 	crmFeed *consumer[*crmv1.Event]
 	erpFeed *consumer[*erpv1.Event]
 

@@ -3,6 +3,7 @@ package flow
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -112,8 +113,13 @@ func (e *Engine) placeOrder(ctx context.Context, opp *crmv1.Opportunity) error {
 	return e.writeOrderBack(ctx, confirmed)
 }
 
-// writeOrderBack shows an order's number and status on its opportunity.
+// writeOrderBack shows an order's number and status on its opportunity. A
+// revision this replica already wrote is not sent again (CRM would ignore
+// it anyway).
 func (e *Engine) writeOrderBack(ctx context.Context, o *erpv1.SalesOrder) error {
+	if e.written.has(o.GetId(), o.GetRevision()) {
+		return nil
+	}
 	_, err := e.crm.Sync.SetOpportunityOrder(ctx, &crmv1.SetOpportunityOrderRequest{
 		OpportunityId: o.GetExternalRef(),
 		OrderId:       o.GetId(),
@@ -124,7 +130,35 @@ func (e *Engine) writeOrderBack(ctx context.Context, o *erpv1.SalesOrder) error 
 	if err != nil {
 		return fmt.Errorf("write order %s back to opportunity %s: %w", o.GetNumber(), o.GetExternalRef(), err)
 	}
+	e.written.add(o.GetId(), o.GetRevision())
 	return nil
+}
+
+// revisions remembers the newest revision written per order, bounded in
+// size: forgetting only costs a repeated, ignored write.
+type revisions struct {
+	mu sync.Mutex
+	m  map[string]int64
+}
+
+const maxRemembered = 100_000
+
+func (r *revisions) has(id string, rev int64) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	known, ok := r.m[id]
+	return ok && rev <= known
+}
+
+func (r *revisions) add(id string, rev int64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.m == nil || len(r.m) >= maxRemembered {
+		r.m = map[string]int64{}
+	}
+	if rev > r.m[id] {
+		r.m[id] = rev
+	}
 }
 
 // fulfillment maps an ERP order status onto what CRM shows.

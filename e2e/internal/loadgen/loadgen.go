@@ -27,7 +27,8 @@ type Config struct {
 	Clients int
 	// Deals is the number of deals in total.
 	Deals int
-	// Poll is the interval at which a client looks for the order number.
+	// Poll is the first interval at which a client looks for the order
+	// number; it grows to five times that while the client waits.
 	Poll time.Duration
 }
 
@@ -47,14 +48,17 @@ func (r Result) String() string {
 		r.P99.Round(10*time.Microsecond), r.Max.Round(10*time.Microsecond))
 }
 
+// catalogSize is how many stocked items the deals draw their lines from.
+const catalogSize = 30
+
 // Setup prepares an account and stocked items; it returns the account id
 // and the SKUs once the CRM catalog has them.
 func Setup(ctx context.Context, crm, erp grpc.ClientConnInterface, prefix string) (string, []string, error) {
 	items := erpv1.NewItemServiceClient(erp)
 	stock := erpv1.NewStockServiceClient(erp)
 	var skus []string
-	for i := range 3 {
-		sku := fmt.Sprintf("%s-%d", prefix, i)
+	for i := range catalogSize {
+		sku := fmt.Sprintf("%s-%02d", prefix, i)
 		_, err := items.CreateItem(ctx, &erpv1.CreateItemRequest{Item: &erpv1.Item{
 			Sku: sku, Name: "Load item " + sku, ListPrice: &moneyv1.Money{CurrencyCode: "EUR", Amount: "99.50"},
 		}})
@@ -96,7 +100,7 @@ func WonDeals(ctx context.Context, crm grpc.ClientConnInterface, accountID strin
 		cfg.Clients = 1
 	}
 	if cfg.Poll <= 0 {
-		cfg.Poll = time.Millisecond
+		cfg.Poll = 2 * time.Millisecond
 	}
 	opps := crmv1.NewOpportunityServiceClient(crm)
 	var next atomic.Int64
@@ -141,7 +145,9 @@ func WonDeals(ctx context.Context, crm grpc.ClientConnInterface, accountID strin
 
 func oneDeal(ctx context.Context, opps crmv1.OpportunityServiceClient, accountID string, skus []string, n int, poll time.Duration) (time.Duration, error) {
 	opp := &crmv1.Opportunity{AccountId: accountID, Name: fmt.Sprintf("Load deal %d", n), CurrencyCode: "EUR"}
-	for i, sku := range skus {
+	// Three lines on items spread over the catalog, as real deals are.
+	for i := range 3 {
+		sku := skus[(n*7+i*11)%len(skus)]
 		opp.Lines = append(opp.Lines, &crmv1.OpportunityLine{Sku: sku, Quantity: fmt.Sprint(1 + (n+i)%3)})
 	}
 	created, err := opps.CreateOpportunity(ctx, &crmv1.CreateOpportunityRequest{Opportunity: opp})
@@ -153,6 +159,7 @@ func oneDeal(ctx context.Context, opps crmv1.OpportunityServiceClient, accountID
 		return 0, fmt.Errorf("win: %w", err)
 	}
 	deadline := start.Add(30 * time.Second)
+	wait := poll
 	for {
 		got, err := opps.GetOpportunity(ctx, &crmv1.GetOpportunityRequest{Id: created.GetId()})
 		if err != nil {
@@ -164,6 +171,9 @@ func oneDeal(ctx context.Context, opps crmv1.OpportunityServiceClient, accountID
 		if time.Now().After(deadline) {
 			return 0, fmt.Errorf("opportunity %s has no order number 30s after :win", created.GetId())
 		}
-		time.Sleep(poll)
+		// Look often at first, then back off so that polling itself does
+		// not become the load.
+		time.Sleep(wait)
+		wait = min(wait*5/4, 5*poll)
 	}
 }
