@@ -22,6 +22,59 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// FailureState says why an event is held.
+type FailureState int32
+
+const (
+	FailureState_FAILURE_STATE_UNSPECIFIED FailureState = 0
+	// Applying the event failed; it is retried with backoff.
+	FailureState_FAILURE_STATE_FAILED FailureState = 1
+	// An earlier event of the same key failed; this one waits so that the
+	// key's events still apply in order.
+	FailureState_FAILURE_STATE_WAITING FailureState = 2
+)
+
+// Enum value maps for FailureState.
+var (
+	FailureState_name = map[int32]string{
+		0: "FAILURE_STATE_UNSPECIFIED",
+		1: "FAILURE_STATE_FAILED",
+		2: "FAILURE_STATE_WAITING",
+	}
+	FailureState_value = map[string]int32{
+		"FAILURE_STATE_UNSPECIFIED": 0,
+		"FAILURE_STATE_FAILED":      1,
+		"FAILURE_STATE_WAITING":     2,
+	}
+)
+
+func (x FailureState) Enum() *FailureState {
+	p := new(FailureState)
+	*p = x
+	return p
+}
+
+func (x FailureState) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (FailureState) Descriptor() protoreflect.EnumDescriptor {
+	return file_bridge_v1_bridge_proto_enumTypes[0].Descriptor()
+}
+
+func (FailureState) Type() protoreflect.EnumType {
+	return &file_bridge_v1_bridge_proto_enumTypes[0]
+}
+
+func (x FailureState) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use FailureState.Descriptor instead.
+func (FailureState) EnumDescriptor() ([]byte, []int) {
+	return file_bridge_v1_bridge_proto_rawDescGZIP(), []int{0}
+}
+
 type GetStatusRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -245,6 +298,419 @@ func (x *FeedStatus) GetLastError() string {
 	return ""
 }
 
+// Failure is an event the bridge holds instead of applying.
+type Failure struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	// "crm" or "erp".
+	Feed      string `protobuf:"bytes,2,opt,name=feed,proto3" json:"feed,omitempty"`
+	EventId   string `protobuf:"bytes,3,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	EventType string `protobuf:"bytes,4,opt,name=event_type,json=eventType,proto3" json:"event_type,omitempty"`
+	// The opportunity, account, SKU or order the event is about.
+	EventKey string       `protobuf:"bytes,5,opt,name=event_key,json=eventKey,proto3" json:"event_key,omitempty"`
+	State    FailureState `protobuf:"varint,6,opt,name=state,proto3,enum=bridge.v1.FailureState" json:"state,omitempty"`
+	// The last error.
+	Error      string                 `protobuf:"bytes,7,opt,name=error,proto3" json:"error,omitempty"`
+	Attempts   int32                  `protobuf:"varint,8,opt,name=attempts,proto3" json:"attempts,omitempty"`
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	// When the bridge tries again by itself; unset while waiting.
+	NextRetryTime *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=next_retry_time,json=nextRetryTime,proto3" json:"next_retry_time,omitempty"`
+	// The event as JSON, for a person to read.
+	EventJson     string `protobuf:"bytes,11,opt,name=event_json,json=eventJson,proto3" json:"event_json,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Failure) Reset() {
+	*x = Failure{}
+	mi := &file_bridge_v1_bridge_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Failure) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Failure) ProtoMessage() {}
+
+func (x *Failure) ProtoReflect() protoreflect.Message {
+	mi := &file_bridge_v1_bridge_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Failure.ProtoReflect.Descriptor instead.
+func (*Failure) Descriptor() ([]byte, []int) {
+	return file_bridge_v1_bridge_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *Failure) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *Failure) GetFeed() string {
+	if x != nil {
+		return x.Feed
+	}
+	return ""
+}
+
+func (x *Failure) GetEventId() string {
+	if x != nil {
+		return x.EventId
+	}
+	return ""
+}
+
+func (x *Failure) GetEventType() string {
+	if x != nil {
+		return x.EventType
+	}
+	return ""
+}
+
+func (x *Failure) GetEventKey() string {
+	if x != nil {
+		return x.EventKey
+	}
+	return ""
+}
+
+func (x *Failure) GetState() FailureState {
+	if x != nil {
+		return x.State
+	}
+	return FailureState_FAILURE_STATE_UNSPECIFIED
+}
+
+func (x *Failure) GetError() string {
+	if x != nil {
+		return x.Error
+	}
+	return ""
+}
+
+func (x *Failure) GetAttempts() int32 {
+	if x != nil {
+		return x.Attempts
+	}
+	return 0
+}
+
+func (x *Failure) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
+func (x *Failure) GetNextRetryTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.NextRetryTime
+	}
+	return nil
+}
+
+func (x *Failure) GetEventJson() string {
+	if x != nil {
+		return x.EventJson
+	}
+	return ""
+}
+
+type ListFailuresRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Default 50, at most 1000.
+	PageSize      int32  `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken     string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListFailuresRequest) Reset() {
+	*x = ListFailuresRequest{}
+	mi := &file_bridge_v1_bridge_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListFailuresRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListFailuresRequest) ProtoMessage() {}
+
+func (x *ListFailuresRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bridge_v1_bridge_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListFailuresRequest.ProtoReflect.Descriptor instead.
+func (*ListFailuresRequest) Descriptor() ([]byte, []int) {
+	return file_bridge_v1_bridge_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *ListFailuresRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListFailuresRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+type ListFailuresResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Failures      []*Failure             `protobuf:"bytes,1,rep,name=failures,proto3" json:"failures,omitempty"`
+	NextPageToken string                 `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListFailuresResponse) Reset() {
+	*x = ListFailuresResponse{}
+	mi := &file_bridge_v1_bridge_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListFailuresResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListFailuresResponse) ProtoMessage() {}
+
+func (x *ListFailuresResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_bridge_v1_bridge_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListFailuresResponse.ProtoReflect.Descriptor instead.
+func (*ListFailuresResponse) Descriptor() ([]byte, []int) {
+	return file_bridge_v1_bridge_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *ListFailuresResponse) GetFailures() []*Failure {
+	if x != nil {
+		return x.Failures
+	}
+	return nil
+}
+
+func (x *ListFailuresResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+type RetryFailureRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RetryFailureRequest) Reset() {
+	*x = RetryFailureRequest{}
+	mi := &file_bridge_v1_bridge_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RetryFailureRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RetryFailureRequest) ProtoMessage() {}
+
+func (x *RetryFailureRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bridge_v1_bridge_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RetryFailureRequest.ProtoReflect.Descriptor instead.
+func (*RetryFailureRequest) Descriptor() ([]byte, []int) {
+	return file_bridge_v1_bridge_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *RetryFailureRequest) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+type RetryFailureResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// True when the event and every event that waited behind it applied.
+	Resolved bool `protobuf:"varint,1,opt,name=resolved,proto3" json:"resolved,omitempty"`
+	// The failure still held for the key, when not resolved.
+	Failure       *Failure `protobuf:"bytes,2,opt,name=failure,proto3" json:"failure,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RetryFailureResponse) Reset() {
+	*x = RetryFailureResponse{}
+	mi := &file_bridge_v1_bridge_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RetryFailureResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RetryFailureResponse) ProtoMessage() {}
+
+func (x *RetryFailureResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_bridge_v1_bridge_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RetryFailureResponse.ProtoReflect.Descriptor instead.
+func (*RetryFailureResponse) Descriptor() ([]byte, []int) {
+	return file_bridge_v1_bridge_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *RetryFailureResponse) GetResolved() bool {
+	if x != nil {
+		return x.Resolved
+	}
+	return false
+}
+
+func (x *RetryFailureResponse) GetFailure() *Failure {
+	if x != nil {
+		return x.Failure
+	}
+	return nil
+}
+
+type DiscardFailureRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DiscardFailureRequest) Reset() {
+	*x = DiscardFailureRequest{}
+	mi := &file_bridge_v1_bridge_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DiscardFailureRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DiscardFailureRequest) ProtoMessage() {}
+
+func (x *DiscardFailureRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bridge_v1_bridge_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DiscardFailureRequest.ProtoReflect.Descriptor instead.
+func (*DiscardFailureRequest) Descriptor() ([]byte, []int) {
+	return file_bridge_v1_bridge_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *DiscardFailureRequest) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+type DiscardFailureResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DiscardFailureResponse) Reset() {
+	*x = DiscardFailureResponse{}
+	mi := &file_bridge_v1_bridge_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DiscardFailureResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DiscardFailureResponse) ProtoMessage() {}
+
+func (x *DiscardFailureResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_bridge_v1_bridge_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DiscardFailureResponse.ProtoReflect.Descriptor instead.
+func (*DiscardFailureResponse) Descriptor() ([]byte, []int) {
+	return file_bridge_v1_bridge_proto_rawDescGZIP(), []int{9}
+}
+
 var File_bridge_v1_bridge_proto protoreflect.FileDescriptor
 
 const file_bridge_v1_bridge_proto_rawDesc = "" +
@@ -270,9 +736,47 @@ const file_bridge_v1_bridge_proto_rawDesc = "" +
 	"\x0flast_event_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\rlastEventTime\x12\x1c\n" +
 	"\tconnected\x18\b \x01(\bR\tconnected\x12\x1d\n" +
 	"\n" +
-	"last_error\x18\t \x01(\tR\tlastError2L\n" +
+	"last_error\x18\t \x01(\tR\tlastError\"\x85\x03\n" +
+	"\aFailure\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x12\n" +
+	"\x04feed\x18\x02 \x01(\tR\x04feed\x12\x19\n" +
+	"\bevent_id\x18\x03 \x01(\tR\aeventId\x12\x1d\n" +
+	"\n" +
+	"event_type\x18\x04 \x01(\tR\teventType\x12\x1b\n" +
+	"\tevent_key\x18\x05 \x01(\tR\beventKey\x12-\n" +
+	"\x05state\x18\x06 \x01(\x0e2\x17.bridge.v1.FailureStateR\x05state\x12\x14\n" +
+	"\x05error\x18\a \x01(\tR\x05error\x12\x1a\n" +
+	"\battempts\x18\b \x01(\x05R\battempts\x12;\n" +
+	"\vcreate_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"createTime\x12B\n" +
+	"\x0fnext_retry_time\x18\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampR\rnextRetryTime\x12\x1d\n" +
+	"\n" +
+	"event_json\x18\v \x01(\tR\teventJson\"Q\n" +
+	"\x13ListFailuresRequest\x12\x1b\n" +
+	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x02 \x01(\tR\tpageToken\"n\n" +
+	"\x14ListFailuresResponse\x12.\n" +
+	"\bfailures\x18\x01 \x03(\v2\x12.bridge.v1.FailureR\bfailures\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"%\n" +
+	"\x13RetryFailureRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\"`\n" +
+	"\x14RetryFailureResponse\x12\x1a\n" +
+	"\bresolved\x18\x01 \x01(\bR\bresolved\x12,\n" +
+	"\afailure\x18\x02 \x01(\v2\x12.bridge.v1.FailureR\afailure\"'\n" +
+	"\x15DiscardFailureRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\"\x18\n" +
+	"\x16DiscardFailureResponse*b\n" +
+	"\fFailureState\x12\x1d\n" +
+	"\x19FAILURE_STATE_UNSPECIFIED\x10\x00\x12\x18\n" +
+	"\x14FAILURE_STATE_FAILED\x10\x01\x12\x19\n" +
+	"\x15FAILURE_STATE_WAITING\x10\x022\xc5\x02\n" +
 	"\rBridgeService\x12;\n" +
-	"\tGetStatus\x12\x1b.bridge.v1.GetStatusRequest\x1a\x11.bridge.v1.StatusB1Z/github.com/seamhq/seam/proto/bridge/v1;bridgev1b\x06proto3"
+	"\tGetStatus\x12\x1b.bridge.v1.GetStatusRequest\x1a\x11.bridge.v1.Status\x12O\n" +
+	"\fListFailures\x12\x1e.bridge.v1.ListFailuresRequest\x1a\x1f.bridge.v1.ListFailuresResponse\x12O\n" +
+	"\fRetryFailure\x12\x1e.bridge.v1.RetryFailureRequest\x1a\x1f.bridge.v1.RetryFailureResponse\x12U\n" +
+	"\x0eDiscardFailure\x12 .bridge.v1.DiscardFailureRequest\x1a!.bridge.v1.DiscardFailureResponseB1Z/github.com/seamhq/seam/proto/bridge/v1;bridgev1b\x06proto3"
 
 var (
 	file_bridge_v1_bridge_proto_rawDescOnce sync.Once
@@ -286,24 +790,44 @@ func file_bridge_v1_bridge_proto_rawDescGZIP() []byte {
 	return file_bridge_v1_bridge_proto_rawDescData
 }
 
-var file_bridge_v1_bridge_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
+var file_bridge_v1_bridge_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
+var file_bridge_v1_bridge_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
 var file_bridge_v1_bridge_proto_goTypes = []any{
-	(*GetStatusRequest)(nil),      // 0: bridge.v1.GetStatusRequest
-	(*Status)(nil),                // 1: bridge.v1.Status
-	(*FeedStatus)(nil),            // 2: bridge.v1.FeedStatus
-	(*timestamppb.Timestamp)(nil), // 3: google.protobuf.Timestamp
+	(FailureState)(0),              // 0: bridge.v1.FailureState
+	(*GetStatusRequest)(nil),       // 1: bridge.v1.GetStatusRequest
+	(*Status)(nil),                 // 2: bridge.v1.Status
+	(*FeedStatus)(nil),             // 3: bridge.v1.FeedStatus
+	(*Failure)(nil),                // 4: bridge.v1.Failure
+	(*ListFailuresRequest)(nil),    // 5: bridge.v1.ListFailuresRequest
+	(*ListFailuresResponse)(nil),   // 6: bridge.v1.ListFailuresResponse
+	(*RetryFailureRequest)(nil),    // 7: bridge.v1.RetryFailureRequest
+	(*RetryFailureResponse)(nil),   // 8: bridge.v1.RetryFailureResponse
+	(*DiscardFailureRequest)(nil),  // 9: bridge.v1.DiscardFailureRequest
+	(*DiscardFailureResponse)(nil), // 10: bridge.v1.DiscardFailureResponse
+	(*timestamppb.Timestamp)(nil),  // 11: google.protobuf.Timestamp
 }
 var file_bridge_v1_bridge_proto_depIdxs = []int32{
-	2, // 0: bridge.v1.Status.feeds:type_name -> bridge.v1.FeedStatus
-	3, // 1: bridge.v1.Status.start_time:type_name -> google.protobuf.Timestamp
-	3, // 2: bridge.v1.FeedStatus.last_event_time:type_name -> google.protobuf.Timestamp
-	0, // 3: bridge.v1.BridgeService.GetStatus:input_type -> bridge.v1.GetStatusRequest
-	1, // 4: bridge.v1.BridgeService.GetStatus:output_type -> bridge.v1.Status
-	4, // [4:5] is the sub-list for method output_type
-	3, // [3:4] is the sub-list for method input_type
-	3, // [3:3] is the sub-list for extension type_name
-	3, // [3:3] is the sub-list for extension extendee
-	0, // [0:3] is the sub-list for field type_name
+	3,  // 0: bridge.v1.Status.feeds:type_name -> bridge.v1.FeedStatus
+	11, // 1: bridge.v1.Status.start_time:type_name -> google.protobuf.Timestamp
+	11, // 2: bridge.v1.FeedStatus.last_event_time:type_name -> google.protobuf.Timestamp
+	0,  // 3: bridge.v1.Failure.state:type_name -> bridge.v1.FailureState
+	11, // 4: bridge.v1.Failure.create_time:type_name -> google.protobuf.Timestamp
+	11, // 5: bridge.v1.Failure.next_retry_time:type_name -> google.protobuf.Timestamp
+	4,  // 6: bridge.v1.ListFailuresResponse.failures:type_name -> bridge.v1.Failure
+	4,  // 7: bridge.v1.RetryFailureResponse.failure:type_name -> bridge.v1.Failure
+	1,  // 8: bridge.v1.BridgeService.GetStatus:input_type -> bridge.v1.GetStatusRequest
+	5,  // 9: bridge.v1.BridgeService.ListFailures:input_type -> bridge.v1.ListFailuresRequest
+	7,  // 10: bridge.v1.BridgeService.RetryFailure:input_type -> bridge.v1.RetryFailureRequest
+	9,  // 11: bridge.v1.BridgeService.DiscardFailure:input_type -> bridge.v1.DiscardFailureRequest
+	2,  // 12: bridge.v1.BridgeService.GetStatus:output_type -> bridge.v1.Status
+	6,  // 13: bridge.v1.BridgeService.ListFailures:output_type -> bridge.v1.ListFailuresResponse
+	8,  // 14: bridge.v1.BridgeService.RetryFailure:output_type -> bridge.v1.RetryFailureResponse
+	10, // 15: bridge.v1.BridgeService.DiscardFailure:output_type -> bridge.v1.DiscardFailureResponse
+	12, // [12:16] is the sub-list for method output_type
+	8,  // [8:12] is the sub-list for method input_type
+	8,  // [8:8] is the sub-list for extension type_name
+	8,  // [8:8] is the sub-list for extension extendee
+	0,  // [0:8] is the sub-list for field type_name
 }
 
 func init() { file_bridge_v1_bridge_proto_init() }
@@ -316,13 +840,14 @@ func file_bridge_v1_bridge_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_bridge_v1_bridge_proto_rawDesc), len(file_bridge_v1_bridge_proto_rawDesc)),
-			NumEnums:      0,
-			NumMessages:   3,
+			NumEnums:      1,
+			NumMessages:   10,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
 		GoTypes:           file_bridge_v1_bridge_proto_goTypes,
 		DependencyIndexes: file_bridge_v1_bridge_proto_depIdxs,
+		EnumInfos:         file_bridge_v1_bridge_proto_enumTypes,
 		MessageInfos:      file_bridge_v1_bridge_proto_msgTypes,
 	}.Build()
 	File_bridge_v1_bridge_proto = out.File

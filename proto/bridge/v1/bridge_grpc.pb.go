@@ -19,7 +19,10 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	BridgeService_GetStatus_FullMethodName = "/bridge.v1.BridgeService/GetStatus"
+	BridgeService_GetStatus_FullMethodName      = "/bridge.v1.BridgeService/GetStatus"
+	BridgeService_ListFailures_FullMethodName   = "/bridge.v1.BridgeService/ListFailures"
+	BridgeService_RetryFailure_FullMethodName   = "/bridge.v1.BridgeService/RetryFailure"
+	BridgeService_DiscardFailure_FullMethodName = "/bridge.v1.BridgeService/DiscardFailure"
 )
 
 // BridgeServiceClient is the client API for BridgeService service.
@@ -30,6 +33,15 @@ const (
 type BridgeServiceClient interface {
 	// GetStatus returns, per feed, where the bridge is and how far behind.
 	GetStatus(ctx context.Context, in *GetStatusRequest, opts ...grpc.CallOption) (*Status, error)
+	// ListFailures lists the events that could not be applied, oldest first.
+	ListFailures(ctx context.Context, in *ListFailuresRequest, opts ...grpc.CallOption) (*ListFailuresResponse, error)
+	// RetryFailure applies a failed event again now, and after it the events
+	// of the same key that waited behind it. It reports whether the key is
+	// flowing again.
+	RetryFailure(ctx context.Context, in *RetryFailureRequest, opts ...grpc.CallOption) (*RetryFailureResponse, error)
+	// DiscardFailure drops a failed event for good; the events of its key
+	// that waited behind it are applied next.
+	DiscardFailure(ctx context.Context, in *DiscardFailureRequest, opts ...grpc.CallOption) (*DiscardFailureResponse, error)
 }
 
 type bridgeServiceClient struct {
@@ -50,6 +62,36 @@ func (c *bridgeServiceClient) GetStatus(ctx context.Context, in *GetStatusReques
 	return out, nil
 }
 
+func (c *bridgeServiceClient) ListFailures(ctx context.Context, in *ListFailuresRequest, opts ...grpc.CallOption) (*ListFailuresResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListFailuresResponse)
+	err := c.cc.Invoke(ctx, BridgeService_ListFailures_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *bridgeServiceClient) RetryFailure(ctx context.Context, in *RetryFailureRequest, opts ...grpc.CallOption) (*RetryFailureResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RetryFailureResponse)
+	err := c.cc.Invoke(ctx, BridgeService_RetryFailure_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *bridgeServiceClient) DiscardFailure(ctx context.Context, in *DiscardFailureRequest, opts ...grpc.CallOption) (*DiscardFailureResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DiscardFailureResponse)
+	err := c.cc.Invoke(ctx, BridgeService_DiscardFailure_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // BridgeServiceServer is the server API for BridgeService service.
 // All implementations must embed UnimplementedBridgeServiceServer
 // for forward compatibility.
@@ -58,6 +100,15 @@ func (c *bridgeServiceClient) GetStatus(ctx context.Context, in *GetStatusReques
 type BridgeServiceServer interface {
 	// GetStatus returns, per feed, where the bridge is and how far behind.
 	GetStatus(context.Context, *GetStatusRequest) (*Status, error)
+	// ListFailures lists the events that could not be applied, oldest first.
+	ListFailures(context.Context, *ListFailuresRequest) (*ListFailuresResponse, error)
+	// RetryFailure applies a failed event again now, and after it the events
+	// of the same key that waited behind it. It reports whether the key is
+	// flowing again.
+	RetryFailure(context.Context, *RetryFailureRequest) (*RetryFailureResponse, error)
+	// DiscardFailure drops a failed event for good; the events of its key
+	// that waited behind it are applied next.
+	DiscardFailure(context.Context, *DiscardFailureRequest) (*DiscardFailureResponse, error)
 	mustEmbedUnimplementedBridgeServiceServer()
 }
 
@@ -70,6 +121,15 @@ type UnimplementedBridgeServiceServer struct{}
 
 func (UnimplementedBridgeServiceServer) GetStatus(context.Context, *GetStatusRequest) (*Status, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetStatus not implemented")
+}
+func (UnimplementedBridgeServiceServer) ListFailures(context.Context, *ListFailuresRequest) (*ListFailuresResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListFailures not implemented")
+}
+func (UnimplementedBridgeServiceServer) RetryFailure(context.Context, *RetryFailureRequest) (*RetryFailureResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RetryFailure not implemented")
+}
+func (UnimplementedBridgeServiceServer) DiscardFailure(context.Context, *DiscardFailureRequest) (*DiscardFailureResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DiscardFailure not implemented")
 }
 func (UnimplementedBridgeServiceServer) mustEmbedUnimplementedBridgeServiceServer() {}
 func (UnimplementedBridgeServiceServer) testEmbeddedByValue()                       {}
@@ -110,6 +170,60 @@ func _BridgeService_GetStatus_Handler(srv interface{}, ctx context.Context, dec 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _BridgeService_ListFailures_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListFailuresRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(BridgeServiceServer).ListFailures(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: BridgeService_ListFailures_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(BridgeServiceServer).ListFailures(ctx, req.(*ListFailuresRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _BridgeService_RetryFailure_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RetryFailureRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(BridgeServiceServer).RetryFailure(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: BridgeService_RetryFailure_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(BridgeServiceServer).RetryFailure(ctx, req.(*RetryFailureRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _BridgeService_DiscardFailure_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DiscardFailureRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(BridgeServiceServer).DiscardFailure(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: BridgeService_DiscardFailure_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(BridgeServiceServer).DiscardFailure(ctx, req.(*DiscardFailureRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // BridgeService_ServiceDesc is the grpc.ServiceDesc for BridgeService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -120,6 +234,18 @@ var BridgeService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetStatus",
 			Handler:    _BridgeService_GetStatus_Handler,
+		},
+		{
+			MethodName: "ListFailures",
+			Handler:    _BridgeService_ListFailures_Handler,
+		},
+		{
+			MethodName: "RetryFailure",
+			Handler:    _BridgeService_RetryFailure_Handler,
+		},
+		{
+			MethodName: "DiscardFailure",
+			Handler:    _BridgeService_DiscardFailure_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
