@@ -1,39 +1,50 @@
-// Package api serves bridge.v1: the bridge's status for operators and
-// partner monitoring.
+// Package api serves bridge.v1: the bridge's status and its held events,
+// for operators and partner monitoring.
 package api
 
 import (
 	"context"
+	"errors"
+	"strconv"
 	"time"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/seamhq/seam/bridge/internal/flow"
+	"github.com/seamhq/seam/bridge/internal/postgres"
 	"github.com/seamhq/seam/platform/auth"
+	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/listing"
 	bridgev1 "github.com/seamhq/seam/proto/bridge/v1"
 )
 
-// Policy lists the roles allowed to call each RPC.
+// Policy lists the roles allowed to call each RPC (admin may call all).
 var Policy = auth.Policy{
-	bridgev1.BridgeService_GetStatus_FullMethodName: {auth.Integration},
+	bridgev1.BridgeService_GetStatus_FullMethodName:      {auth.Integration},
+	bridgev1.BridgeService_ListFailures_FullMethodName:   {auth.Integration},
+	bridgev1.BridgeService_RetryFailure_FullMethodName:   {auth.Integration},
+	bridgev1.BridgeService_DiscardFailure_FullMethodName: {auth.Integration},
 }
 
-// StatusSource reports the bridge's state.
-type StatusSource interface {
+// Engine is what the API shows and acts on.
+type Engine interface {
 	Status(ctx context.Context) []flow.FeedStatus
 	Leader() bool
+	Failures(ctx context.Context, afterID int64, limit int) ([]postgres.Failure, error)
+	RetryFailure(ctx context.Context, id int64) (bool, *postgres.Failure, error)
+	DiscardFailure(ctx context.Context, id int64) error
 }
 
 // Server implements bridgev1.BridgeServiceServer.
 type Server struct {
 	bridgev1.UnimplementedBridgeServiceServer
-	engine   StatusSource
+	engine   Engine
 	instance string
 	started  time.Time
 }
 
 // New returns the API server.
-func New(engine StatusSource, instance string, started time.Time) *Server {
+func New(engine Engine, instance string, started time.Time) *Server {
 	return &Server{engine: engine, instance: instance, started: started}
 }
 
@@ -61,4 +72,91 @@ func (s *Server) GetStatus(ctx context.Context, _ *bridgev1.GetStatusRequest) (*
 		out.Feeds = append(out.Feeds, fs)
 	}
 	return out, nil
+}
+
+const failuresQuery = "failures"
+
+// ListFailures implements bridgev1.BridgeServiceServer.
+func (s *Server) ListFailures(ctx context.Context, req *bridgev1.ListFailuresRequest) (*bridgev1.ListFailuresResponse, error) {
+	size, err := listing.PageSize(req.GetPageSize())
+	if err != nil {
+		return nil, err
+	}
+	tok, err := listing.DecodeToken(req.GetPageToken(), listing.QueryDigest(failuresQuery))
+	if err != nil {
+		return nil, err
+	}
+	var after int64
+	if tok != nil {
+		if after, err = strconv.ParseInt(tok.After[0], 10, 64); err != nil {
+			return nil, errs.Invalid("page_token", "is not a token returned by this list")
+		}
+	}
+	held, err := s.engine.Failures(ctx, after, size+1)
+	if err != nil {
+		return nil, err
+	}
+	out := &bridgev1.ListFailuresResponse{}
+	if len(held) > size {
+		held = held[:size]
+		out.NextPageToken = listing.Token{
+			After: []string{strconv.FormatInt(held[len(held)-1].ID, 10)},
+			Query: listing.QueryDigest(failuresQuery),
+		}.Encode()
+	}
+	for _, f := range held {
+		out.Failures = append(out.Failures, ToProto(f))
+	}
+	return out, nil
+}
+
+// RetryFailure implements bridgev1.BridgeServiceServer.
+func (s *Server) RetryFailure(ctx context.Context, req *bridgev1.RetryFailureRequest) (*bridgev1.RetryFailureResponse, error) {
+	resolved, head, err := s.engine.RetryFailure(ctx, req.GetId())
+	if errors.Is(err, flow.ErrNoFailure) {
+		return nil, errs.NotFoundf("failure %d", req.GetId())
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := &bridgev1.RetryFailureResponse{Resolved: resolved}
+	if head != nil {
+		out.Failure = ToProto(*head)
+	}
+	return out, nil
+}
+
+// DiscardFailure implements bridgev1.BridgeServiceServer.
+func (s *Server) DiscardFailure(ctx context.Context, req *bridgev1.DiscardFailureRequest) (*bridgev1.DiscardFailureResponse, error) {
+	err := s.engine.DiscardFailure(ctx, req.GetId())
+	if errors.Is(err, flow.ErrNoFailure) {
+		return nil, errs.NotFoundf("failure %d", req.GetId())
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &bridgev1.DiscardFailureResponse{}, nil
+}
+
+// ToProto converts a held event.
+func ToProto(f postgres.Failure) *bridgev1.Failure {
+	out := &bridgev1.Failure{
+		Id:         f.ID,
+		Feed:       f.Feed,
+		EventId:    f.EventID,
+		EventType:  f.EventType,
+		EventKey:   f.EventKey,
+		State:      bridgev1.FailureState_FAILURE_STATE_FAILED,
+		Error:      f.Error,
+		Attempts:   int32(f.Attempts),
+		CreateTime: timestamppb.New(f.CreatedAt),
+		EventJson:  flow.EventJSON(f),
+	}
+	if f.State == postgres.StateWaiting {
+		out.State = bridgev1.FailureState_FAILURE_STATE_WAITING
+	}
+	if !f.NextRetryAt.IsZero() {
+		out.NextRetryTime = timestamppb.New(f.NextRetryAt)
+	}
+	return out
 }

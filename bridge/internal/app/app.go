@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"sync"
 	"time"
@@ -149,7 +148,7 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 			}
 			return nil
 		},
-		Routes: map[string]http.Handler{"GET /{$}": console.Handler(engine, store, cfg.Instance, logger)},
+		Routes: console.New(engine, verifier, cfg.Instance, logger).Routes(),
 	}, server.Options{Logger: logger, Verifier: verifier, Registry: reg})
 	if err != nil {
 		return err

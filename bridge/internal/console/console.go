@@ -1,58 +1,179 @@
-// Package console serves the bridge's operator page: feeds, lag, and the
-// events that failed.
+// Package console serves the bridge's operator page: feeds and lag, held
+// events with retry and discard buttons. It is server-rendered HTML with no
+// external assets. Operators sign in with a bearer token of the admin or
+// integration role, kept in an HttpOnly, SameSite=Strict cookie.
 package console
 
 import (
 	"context"
+	"errors"
 	"html/template"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/seamhq/seam/bridge/internal/flow"
 	"github.com/seamhq/seam/bridge/internal/postgres"
+	"github.com/seamhq/seam/platform/auth"
 )
 
-// Source is what the page shows.
-type Source interface {
+// Engine is what the console shows and acts on.
+type Engine interface {
 	Status(ctx context.Context) []flow.FeedStatus
 	Leader() bool
+	Failures(ctx context.Context, afterID int64, limit int) ([]postgres.Failure, error)
+	RetryFailure(ctx context.Context, id int64) (bool, *postgres.Failure, error)
+	DiscardFailure(ctx context.Context, id int64) error
 }
 
-// Failures lists parked failures.
-type Failures interface {
-	Failures(ctx context.Context, limit int) ([]postgres.Failure, error)
+const cookieName = "seam_console"
+
+// Console is the operator page.
+type Console struct {
+	engine   Engine
+	verifier *auth.Verifier
+	instance string
+	log      *slog.Logger
 }
 
-// Handler renders the console.
-func Handler(src Source, failures Failures, instance string, log *slog.Logger) http.Handler {
+// New returns the console.
+func New(engine Engine, verifier *auth.Verifier, instance string, log *slog.Logger) *Console {
+	return &Console{engine: engine, verifier: verifier, instance: instance, log: log}
+}
+
+// Routes are the console's HTTP routes, by mux pattern.
+func (c *Console) Routes() map[string]http.Handler {
+	return map[string]http.Handler{
+		"GET /{$}":                            http.HandlerFunc(c.page),
+		"POST /console/login":                 http.HandlerFunc(c.login),
+		"POST /console/logout":                http.HandlerFunc(c.logout),
+		"POST /console/failures/{id}/retry":   c.signedIn(c.retry),
+		"POST /console/failures/{id}/discard": c.signedIn(c.discard),
+	}
+}
+
+func (c *Console) operator(r *http.Request) (auth.Principal, bool) {
+	ck, err := r.Cookie(cookieName)
+	if err != nil {
+		return auth.Principal{}, false
+	}
+	p, err := c.verifier.Verify(ck.Value)
+	if err != nil || !(p.Has(auth.Admin) || p.Has(auth.Integration)) {
+		return auth.Principal{}, false
+	}
+	return p, true
+}
+
+func (c *Console) signedIn(next func(http.ResponseWriter, *http.Request, auth.Principal)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/" {
-			http.NotFound(w, r)
+		p, ok := c.operator(r)
+		if !ok {
+			http.Error(w, "sign in first", http.StatusUnauthorized)
 			return
 		}
-		ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
-		defer cancel()
-		data := page{Instance: instance, Leader: src.Leader(), Feeds: src.Status(ctx), Now: time.Now().UTC()}
-		var err error
-		if data.Failures, err = failures.Failures(ctx, 50); err != nil {
-			data.Error = err.Error()
-		}
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Header().Set("Content-Security-Policy", "default-src 'self'; style-src 'unsafe-inline'")
-		if err := tmpl.Execute(w, data); err != nil {
-			log.Warn("render console", "err", err)
-		}
+		next(w, r, p)
 	})
+}
+
+func (c *Console) login(w http.ResponseWriter, r *http.Request) {
+	token := r.PostFormValue("token")
+	p, err := c.verifier.Verify(token)
+	if err != nil || !(p.Has(auth.Admin) || p.Has(auth.Integration)) {
+		redirect(w, r, "That token is not valid for the console (it needs the admin or integration role).")
+		return
+	}
+	http.SetCookie(w, &http.Cookie{
+		Name: cookieName, Value: token, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode,
+		Secure: r.TLS != nil,
+	})
+	c.log.Info("console sign-in", "subject", p.Subject)
+	redirect(w, r, "")
+}
+
+func (c *Console) logout(w http.ResponseWriter, r *http.Request) {
+	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	redirect(w, r, "")
+}
+
+func (c *Console) retry(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		http.Error(w, "bad id", http.StatusBadRequest)
+		return
+	}
+	resolved, head, err := c.engine.RetryFailure(r.Context(), id)
+	c.log.Info("console retry", "subject", p.Subject, "failure", id, "resolved", resolved, "err", err)
+	switch {
+	case errors.Is(err, flow.ErrNoFailure):
+		redirect(w, r, "That failure is gone already.")
+	case err != nil:
+		redirect(w, r, "Retry could not run: "+err.Error())
+	case resolved:
+		redirect(w, r, "Applied; the key flows again.")
+	default:
+		redirect(w, r, "Still failing: "+head.Error)
+	}
+}
+
+func (c *Console) discard(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		http.Error(w, "bad id", http.StatusBadRequest)
+		return
+	}
+	err = c.engine.DiscardFailure(r.Context(), id)
+	c.log.Warn("console discard", "subject", p.Subject, "failure", id, "err", err)
+	switch {
+	case errors.Is(err, flow.ErrNoFailure):
+		redirect(w, r, "That failure is gone already.")
+	case err != nil:
+		redirect(w, r, "Discard could not run: "+err.Error())
+	default:
+		redirect(w, r, "Discarded.")
+	}
+}
+
+func redirect(w http.ResponseWriter, r *http.Request, msg string) {
+	target := "/"
+	if msg != "" {
+		target += "?msg=" + url.QueryEscape(msg)
+	}
+	http.Redirect(w, r, target, http.StatusSeeOther)
 }
 
 type page struct {
 	Instance string
+	SignedIn bool
+	Subject  string
 	Leader   bool
 	Feeds    []flow.FeedStatus
 	Failures []postgres.Failure
 	Error    string
+	Message  string
 	Now      time.Time
+}
+
+func (c *Console) page(w http.ResponseWriter, r *http.Request) {
+	data := page{Instance: c.instance, Now: time.Now().UTC(), Message: r.URL.Query().Get("msg")}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Security-Policy", "default-src 'self'; style-src 'unsafe-inline'; form-action 'self'")
+	w.Header().Set("X-Frame-Options", "DENY")
+	if p, ok := c.operator(r); ok {
+		ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+		defer cancel()
+		data.SignedIn, data.Subject = true, p.Subject
+		data.Leader = c.engine.Leader()
+		data.Feeds = c.engine.Status(ctx)
+		var err error
+		if data.Failures, err = c.engine.Failures(ctx, 0, 200); err != nil {
+			data.Error = err.Error()
+		}
+	}
+	if err := tmpl.Execute(w, data); err != nil {
+		c.log.Warn("render console", "err", err)
+	}
 }
 
 var tmpl = template.Must(template.New("console").Funcs(template.FuncMap{
@@ -62,42 +183,66 @@ var tmpl = template.Must(template.New("console").Funcs(template.FuncMap{
 		}
 		return time.Since(t).Round(time.Second).String() + " ago"
 	},
+	"in": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		d := time.Until(t).Round(time.Second)
+		if d <= 0 {
+			return "due"
+		}
+		return "in " + d.String()
+	},
 }).Parse(`<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<meta http-equiv="refresh" content="5">
 <title>Bridge console</title>
 <style>
 body { font: 14px/1.4 system-ui, sans-serif; margin: 2rem; color: #222; }
 table { border-collapse: collapse; margin-bottom: 2rem; }
-th, td { border-bottom: 1px solid #ddd; padding: .4rem .8rem; text-align: left; }
-.ok { color: #17803d; } .bad { color: #b42318; }
+th, td { border-bottom: 1px solid #ddd; padding: .4rem .8rem; text-align: left; vertical-align: top; }
+.ok { color: #17803d; } .bad { color: #b42318; } .msg { background: #eef4ff; padding: .5rem 1rem; }
+form.inline { display: inline; }
 code { font-size: 12px; }
 </style>
 </head>
 <body>
 <h1>Bridge console</h1>
+{{if .Message}}<p class="msg" id="message">{{.Message}}</p>{{end}}
+{{if not .SignedIn}}
+<form method="post" action="/console/login">
+<p>Sign in with a bearer token of the admin or integration role (for the local stack: <code>make token</code>).</p>
+<input type="password" name="token" id="token" size="60" autocomplete="off" required>
+<button type="submit" id="signin">Sign in</button>
+</form>
+{{else}}
 <p>Instance <code>{{.Instance}}</code>:
 {{if .Leader}}<strong class="ok">active (holds the lease)</strong>{{else}}<strong>standby</strong>{{end}}
-&middot; {{.Now.Format "2006-01-02 15:04:05 UTC"}}</p>
+&middot; {{.Now.Format "2006-01-02 15:04:05 UTC"}} &middot; signed in as {{.Subject}}
+<form class="inline" method="post" action="/console/logout"><button type="submit">Sign out</button></form>
+&middot; <a href="/">refresh</a></p>
 <h2>Feeds</h2>
 <table id="feeds">
-<tr><th>feed</th><th>connected</th><th>lag (events)</th><th>lag (s)</th><th>applied</th><th>failed attempts</th><th>last event</th><th>last error</th></tr>
+<tr><th>feed</th><th>connected</th><th>lag (events)</th><th>lag (s)</th><th>applied</th><th>coalesced</th><th>failed attempts</th><th>last event</th><th>last error</th></tr>
 {{range .Feeds}}<tr>
 <td>{{.Name}}</td>
 <td>{{if .Connected}}<span class="ok">yes</span>{{else}}<span class="bad">no</span>{{end}}</td>
-<td>{{.LagEvents}}</td><td>{{printf "%.1f" .LagSeconds}}</td><td>{{.Applied}}</td><td>{{.Failed}}</td>
+<td>{{.LagEvents}}</td><td>{{printf "%.1f" .LagSeconds}}</td><td>{{.Applied}}</td><td>{{.Coalesced}}</td><td>{{.Failed}}</td>
 <td>{{ago .LastEventTime}}</td><td class="bad">{{.LastError}}</td>
 </tr>{{end}}
 </table>
-<h2>Failures</h2>
+<h2>Held events</h2>
 {{if .Error}}<p class="bad">{{.Error}}</p>{{end}}
 {{if .Failures}}<table id="failures">
-<tr><th>id</th><th>feed</th><th>event</th><th>key</th><th>error</th><th>attempts</th><th>since</th></tr>
-{{range .Failures}}<tr><td>{{.ID}}</td><td>{{.Feed}}</td><td>{{.EventType}}</td><td><code>{{.EventKey}}</code></td>
-<td class="bad">{{.Error}}</td><td>{{.Attempts}}</td><td>{{ago .CreatedAt}}</td></tr>{{end}}
-</table>{{else}}<p>None.</p>{{end}}
+<tr><th>id</th><th>feed</th><th>event</th><th>key</th><th>state</th><th>error</th><th>attempts</th><th>next retry</th><th>held since</th><th></th></tr>
+{{range .Failures}}<tr id="failure-{{.ID}}"><td>{{.ID}}</td><td>{{.Feed}}</td><td>{{.EventType}}</td><td><code>{{.EventKey}}</code></td>
+<td>{{.State}}</td><td class="bad">{{.Error}}</td><td>{{.Attempts}}</td><td>{{in .NextRetryAt}}</td><td>{{ago .CreatedAt}}</td>
+<td>{{if eq .State "failed"}}<form class="inline" method="post" action="/console/failures/{{.ID}}/retry"><button type="submit" class="retry">Retry</button></form>{{end}}
+<form class="inline" method="post" action="/console/failures/{{.ID}}/discard"><button type="submit" class="discard">Discard</button></form></td>
+</tr>{{end}}
+</table>{{else}}<p id="no-failures">None.</p>{{end}}
+{{end}}
 </body>
 </html>
 `))

@@ -20,7 +20,6 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
-	"github.com/seamhq/seam/bridge/internal/postgres"
 	"github.com/seamhq/seam/platform/telemetry"
 )
 
@@ -41,19 +40,20 @@ type receiver[E any] interface {
 	Recv() (E, error)
 }
 
-// State is the bridge's persisted state as the flows need it.
+// State is the bridge's persisted feed positions.
 type State interface {
 	Checkpoint(ctx context.Context, feed string) (string, error)
 	SaveCheckpoint(ctx context.Context, feed, cursor string) error
-	RecordFailure(ctx context.Context, f postgres.Failure) error
 }
 
 // consumer follows one feed.
 type consumer[E event] struct {
-	name  string
-	state State
-	log   *slog.Logger
-	m     *Metrics
+	name     string
+	state    State
+	failures FailureStore
+	park     *parking
+	log      *slog.Logger
+	m        *Metrics
 	// watch opens the source's event stream after a cursor.
 	watch func(ctx context.Context, after string) (receiver[E], error)
 	// apply makes the effect of one event on the other side.
@@ -219,8 +219,10 @@ func (c *consumer[E]) follow(ctx context.Context) (progressed bool, err error) {
 }
 
 // applyWithRetry applies an event, retrying transient failures with
-// exponential backoff and jitter until they pass or ctx ends. An event that
-// fails for a reason no retry can fix is recorded as a failure and skipped.
+// exponential backoff and jitter. An event the other side rejects, or that
+// still fails after maxLaneAttempts, is held as a failure and parks its
+// key; an event of a parked key is held behind it. It returns only when the
+// event is applied or held, or when ctx ends.
 func (c *consumer[E]) applyWithRetry(ctx context.Context, ev E) error {
 	ctx = telemetry.Extract(ctx, ev.GetTraceContext())
 	ctx, span := otel.Tracer("bridge").Start(ctx, "apply "+ev.GetType())
@@ -228,25 +230,36 @@ func (c *consumer[E]) applyWithRetry(ctx context.Context, ev E) error {
 	defer span.End()
 
 	for attempt := 0; ; attempt++ {
-		start := time.Now()
-		err := c.apply(ctx, ev)
-		c.m.observe(c.name, ev.GetType(), start, ev.GetCreateTime().AsTime(), err)
-		if err == nil {
+		held, err := c.park.holdIfParked(ctx, c.failures, heldEvent(c.name, ev, 0, nil))
+		if err == nil && held {
+			c.log.Info("event held behind a parked key", "feed", c.name, "type", ev.GetType(), "key", ev.GetKey())
 			return nil
 		}
-		c.update(func(s *FeedStatus) { s.Failed++; s.LastError = err.Error() })
-		span.RecordError(err)
+		if err == nil {
+			start := time.Now()
+			err = c.apply(ctx, ev)
+			c.m.observe(c.name, ev.GetType(), start, ev.GetCreateTime().AsTime(), err)
+			if err == nil {
+				return nil
+			}
+			c.update(func(s *FeedStatus) { s.Failed++; s.LastError = err.Error() })
+			span.RecordError(err)
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if permanent(err) || attempt+1 >= maxLaneAttempts {
+				perr := c.park.park(ctx, c.failures, heldEvent(c.name, ev, attempt+1, err))
+				if perr == nil {
+					span.SetStatus(codes.Error, err.Error())
+					c.log.Error("event failed; key parked", "feed", c.name, "type", ev.GetType(), "key", ev.GetKey(),
+						"attempts", attempt+1, "err", err)
+					return nil
+				}
+				err = perr
+			}
+		}
 		if ctx.Err() != nil {
 			return ctx.Err()
-		}
-		if permanent(err) {
-			span.SetStatus(codes.Error, err.Error())
-			c.log.Error("event failed permanently", "feed", c.name, "type", ev.GetType(), "key", ev.GetKey(), "err", err)
-			raw, _ := proto.Marshal(ev)
-			return c.state.RecordFailure(ctx, postgres.Failure{
-				Feed: c.name, Cursor: ev.GetCursor(), EventID: ev.GetId(), EventType: ev.GetType(),
-				EventKey: ev.GetKey(), Event: raw, Error: err.Error(), Attempts: attempt + 1,
-			})
 		}
 		c.log.Warn("event failed, retrying", "feed", c.name, "type", ev.GetType(), "key", ev.GetKey(), "attempt", attempt+1, "err", err)
 		sleep(ctx, backoff(attempt, c.maxBackoff))

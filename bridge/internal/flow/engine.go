@@ -57,6 +57,7 @@ func NewERP(conn grpc.ClientConnInterface) ERP {
 // Store is the bridge state the engine uses.
 type Store interface {
 	State
+	FailureStore
 	CustomerFor(ctx context.Context, accountID string) (string, bool, error)
 	LinkCustomer(ctx context.Context, accountID, customerID string) error
 	LinkOrder(ctx context.Context, opportunityID, orderID, number string) error
@@ -72,6 +73,8 @@ type Options struct {
 	MaxBackoff time.Duration
 	// LeaseRetry is how often a standby tries to take over.
 	LeaseRetry time.Duration
+	// RetryEvery is how often parked keys due for a retry are looked for.
+	RetryEvery time.Duration
 	// Now is the clock (tests).
 	Now func() time.Time
 }
@@ -86,6 +89,7 @@ type Engine struct {
 	opts  Options
 
 	written revisions
+	parking parking
 
 	crmFeed *consumer[*crmv1.Event]
 	erpFeed *consumer[*erpv1.Event]
@@ -102,12 +106,15 @@ func New(crm CRM, erp ERP, store Store, log *slog.Logger, m *Metrics, opts Optio
 	if opts.LeaseRetry <= 0 {
 		opts.LeaseRetry = 2 * time.Second
 	}
+	if opts.RetryEvery <= 0 {
+		opts.RetryEvery = 500 * time.Millisecond
+	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
 	e := &Engine{crm: crm, erp: erp, store: store, log: log, m: m, opts: opts}
 	e.crmFeed = &consumer[*crmv1.Event]{
-		name: FeedCRM, state: store, log: log, m: m, maxBackoff: opts.MaxBackoff,
+		name: FeedCRM, state: store, failures: store, park: &e.parking, log: log, m: m, maxBackoff: opts.MaxBackoff,
 		watch: func(ctx context.Context, after string) (receiver[*crmv1.Event], error) {
 			return crm.Events.WatchEvents(ctx, &crmv1.WatchEventsRequest{After: after})
 		},
@@ -121,7 +128,7 @@ func New(crm CRM, erp ERP, store Store, log *slog.Logger, m *Metrics, opts Optio
 		},
 	}
 	e.erpFeed = &consumer[*erpv1.Event]{
-		name: FeedERP, state: store, log: log, m: m, maxBackoff: opts.MaxBackoff,
+		name: FeedERP, state: store, failures: store, park: &e.parking, log: log, m: m, maxBackoff: opts.MaxBackoff,
 		watch: func(ctx context.Context, after string) (receiver[*erpv1.Event], error) {
 			return erp.Events.WatchEvents(ctx, &erpv1.WatchEventsRequest{After: after})
 		},
@@ -165,7 +172,14 @@ func (e *Engine) Run(ctx context.Context) error {
 func (e *Engine) work(ctx context.Context, lease *postgres.Lease) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	keys, err := e.store.ParkedKeys(ctx)
+	if err != nil {
+		e.log.Error("load parked keys", "err", err)
+		return
+	}
+	e.parking.load(keys)
 	var wg sync.WaitGroup
+	wg.Go(func() { e.retryDue(ctx) })
 	wg.Go(func() { e.crmFeed.run(ctx) })
 	wg.Go(func() { e.erpFeed.run(ctx) })
 	wg.Go(func() {

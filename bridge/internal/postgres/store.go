@@ -84,50 +84,161 @@ func (s *Store) LinkOrder(ctx context.Context, opportunityID, orderID, number st
 	return nil
 }
 
-// Failure is an event the bridge could not apply.
+// Failure states.
+const (
+	StateFailed  = "failed"
+	StateWaiting = "waiting"
+)
+
+// Failure is an event the bridge holds instead of applying: one that
+// failed, or one waiting behind a failure of the same key.
 type Failure struct {
-	ID        int64
-	Feed      string
-	Cursor    string
-	EventID   string
-	EventType string
-	EventKey  string
-	Event     []byte
-	Error     string
-	Attempts  int
-	CreatedAt time.Time
+	ID          int64
+	Feed        string
+	Cursor      string
+	EventID     string
+	EventType   string
+	EventKey    string
+	Event       []byte
+	State       string
+	Error       string
+	Attempts    int
+	NextRetryAt time.Time // zero while waiting
+	CreatedAt   time.Time
 }
 
-// RecordFailure keeps an event that failed permanently.
+const failureColumns = `id, feed, cursor, event_id, event_type, event_key, event, state, error, attempts,
+	coalesce(next_retry_at, 'epoch'::timestamptz), created_at`
+
+func scanFailure(r pgx.CollectableRow) (Failure, error) {
+	var f Failure
+	err := r.Scan(&f.ID, &f.Feed, &f.Cursor, &f.EventID, &f.EventType, &f.EventKey, &f.Event, &f.State,
+		&f.Error, &f.Attempts, &f.NextRetryAt, &f.CreatedAt)
+	if f.NextRetryAt.Equal(time.Unix(0, 0)) {
+		f.NextRetryAt = time.Time{}
+	}
+	return f, err
+}
+
+func (s *Store) queryFailures(ctx context.Context, sql string, args ...any) ([]Failure, error) {
+	rows, err := s.pool.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, scanFailure)
+}
+
+// RecordFailure holds an event. Recording the same event again (a replay
+// after a crash) keeps one row and adds the attempts.
 func (s *Store) RecordFailure(ctx context.Context, f Failure) error {
+	state := f.State
+	if state == "" {
+		state = StateFailed
+	}
+	var next *time.Time
+	if !f.NextRetryAt.IsZero() {
+		next = &f.NextRetryAt
+	}
 	_, err := s.pool.Exec(ctx, `
-		INSERT INTO failures (feed, cursor, event_id, event_type, event_key, event, error, attempts)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-		ON CONFLICT (feed, event_id) DO UPDATE SET error = EXCLUDED.error, attempts = failures.attempts + EXCLUDED.attempts`,
-		f.Feed, f.Cursor, f.EventID, f.EventType, f.EventKey, f.Event, f.Error, f.Attempts)
+		INSERT INTO failures (feed, cursor, event_id, event_type, event_key, event, state, error, attempts, next_retry_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+		ON CONFLICT (feed, event_id) DO UPDATE SET error = EXCLUDED.error,
+			attempts = failures.attempts + EXCLUDED.attempts, updated_at = now()`,
+		f.Feed, f.Cursor, f.EventID, f.EventType, f.EventKey, f.Event, state, f.Error, f.Attempts, next)
 	if err != nil {
 		return fmt.Errorf("record failure of %s event %s: %w", f.Feed, f.EventID, err)
 	}
 	return nil
 }
 
-// Failures lists the newest parked failures.
-func (s *Store) Failures(ctx context.Context, limit int) ([]Failure, error) {
-	rows, err := s.pool.Query(ctx, `
-		SELECT id, feed, cursor, event_id, event_type, event_key, event, error, attempts, created_at
-		FROM failures ORDER BY id DESC LIMIT $1`, limit)
-	if err != nil {
-		return nil, fmt.Errorf("list failures: %w", err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Failure, error) {
-		var f Failure
-		err := r.Scan(&f.ID, &f.Feed, &f.Cursor, &f.EventID, &f.EventType, &f.EventKey, &f.Event, &f.Error, &f.Attempts, &f.CreatedAt)
-		return f, err
-	})
+// Failures lists held events in the order they were held, after the id
+// afterID.
+func (s *Store) Failures(ctx context.Context, afterID int64, limit int) ([]Failure, error) {
+	out, err := s.queryFailures(ctx, `SELECT `+failureColumns+` FROM failures WHERE id > $1 ORDER BY id LIMIT $2`, afterID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list failures: %w", err)
 	}
 	return out, nil
+}
+
+// Failure returns one held event.
+func (s *Store) Failure(ctx context.Context, id int64) (Failure, bool, error) {
+	out, err := s.queryFailures(ctx, `SELECT `+failureColumns+` FROM failures WHERE id = $1`, id)
+	if err != nil {
+		return Failure{}, false, fmt.Errorf("read failure %d: %w", id, err)
+	}
+	if len(out) == 0 {
+		return Failure{}, false, nil
+	}
+	return out[0], true, nil
+}
+
+// KeyFailures lists the held events of one key in order.
+func (s *Store) KeyFailures(ctx context.Context, feed, key string) ([]Failure, error) {
+	out, err := s.queryFailures(ctx, `SELECT `+failureColumns+` FROM failures
+		WHERE feed = $1 AND event_key = $2 ORDER BY id`, feed, key)
+	if err != nil {
+		return nil, fmt.Errorf("list failures of %s key %s: %w", feed, key, err)
+	}
+	return out, nil
+}
+
+// FeedKey names a key of a feed.
+type FeedKey struct{ Feed, Key string }
+
+// ParkedKeys lists the keys that have held events.
+func (s *Store) ParkedKeys(ctx context.Context) ([]FeedKey, error) {
+	rows, err := s.pool.Query(ctx, `SELECT DISTINCT feed, event_key FROM failures`)
+	if err != nil {
+		return nil, fmt.Errorf("list parked keys: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (FeedKey, error) {
+		var k FeedKey
+		return k, r.Scan(&k.Feed, &k.Key)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list parked keys: %w", err)
+	}
+	return out, nil
+}
+
+// DueKeys lists keys whose failed event is due for a retry at now.
+func (s *Store) DueKeys(ctx context.Context, now time.Time, limit int) ([]FeedKey, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT feed, event_key FROM failures
+		WHERE state = 'failed' AND next_retry_at <= $1
+		ORDER BY next_retry_at LIMIT $2`, now, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list due failures: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (FeedKey, error) {
+		var k FeedKey
+		return k, r.Scan(&k.Feed, &k.Key)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list due failures: %w", err)
+	}
+	return out, nil
+}
+
+// MarkFailed records another failed attempt of a held event, which now
+// heads its key.
+func (s *Store) MarkFailed(ctx context.Context, id int64, errText string, attempts int, next time.Time) error {
+	_, err := s.pool.Exec(ctx, `
+		UPDATE failures SET state = 'failed', error = $2, attempts = $3, next_retry_at = $4, updated_at = now()
+		WHERE id = $1`, id, errText, attempts, next)
+	if err != nil {
+		return fmt.Errorf("update failure %d: %w", id, err)
+	}
+	return nil
+}
+
+// DeleteFailure drops a held event (applied or discarded).
+func (s *Store) DeleteFailure(ctx context.Context, id int64) error {
+	if _, err := s.pool.Exec(ctx, `DELETE FROM failures WHERE id = $1`, id); err != nil {
+		return fmt.Errorf("delete failure %d: %w", id, err)
+	}
+	return nil
 }
 
 // leaseKey is the advisory lock id that the active bridge holds.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -83,9 +84,37 @@ func TestFailures(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	got, err := s.Failures(ctx, 10)
-	if err != nil || len(got) != 1 || got[0].Attempts != 2 {
+	got, err := s.Failures(ctx, 0, 10)
+	if err != nil || len(got) != 1 || got[0].Attempts != 2 || got[0].State != StateFailed {
 		t.Fatalf("Failures = %+v, %v", got, err)
+	}
+	waiting := f
+	waiting.EventID, waiting.State = "e2", StateWaiting
+	if err := s.RecordFailure(ctx, waiting); err != nil {
+		t.Fatal(err)
+	}
+	keys, err := s.ParkedKeys(ctx)
+	if err != nil || len(keys) != 1 || keys[0] != (FeedKey{"crm", "o1"}) {
+		t.Fatalf("ParkedKeys = %v, %v", keys, err)
+	}
+	if due, _ := s.DueKeys(ctx, time.Now(), 10); len(due) != 0 {
+		t.Fatalf("due keys with no retry time = %v", due)
+	}
+	if err := s.MarkFailed(ctx, got[0].ID, "again", 3, time.Now().Add(-time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if due, _ := s.DueKeys(ctx, time.Now(), 10); len(due) != 1 {
+		t.Fatalf("due keys = %v, want the failed one", due)
+	}
+	held, err := s.KeyFailures(ctx, "crm", "o1")
+	if err != nil || len(held) != 2 || held[1].State != StateWaiting {
+		t.Fatalf("KeyFailures = %+v, %v", held, err)
+	}
+	if err := s.DeleteFailure(ctx, held[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if f, ok, _ := s.Failure(ctx, held[0].ID); ok {
+		t.Fatalf("deleted failure still there: %+v", f)
 	}
 }
 

@@ -1,0 +1,256 @@
+package flow
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/seamhq/seam/bridge/internal/postgres"
+	crmv1 "github.com/seamhq/seam/proto/crm/v1"
+	erpv1 "github.com/seamhq/seam/proto/erp/v1"
+)
+
+// Parking: an event that keeps failing is held as a failure and parks its
+// key. Later events of a parked key are held behind it ("waiting"), so the
+// key's events still apply in order, while every other key goes on. The
+// held events are retried with growing delays until they apply, and an
+// operator can retry or discard them.
+
+// maxLaneAttempts is how often a lane tries a transiently failing event
+// before it parks the key (about ten seconds of backoff).
+const maxLaneAttempts = 8
+
+// retryDelay is the wait before the n-th automatic retry of a parked key.
+func retryDelay(attempts int) time.Duration {
+	d := time.Second << min(attempts, 8)
+	return min(d, 5*time.Minute)
+}
+
+// FailureStore is the bridge state that parking uses.
+type FailureStore interface {
+	RecordFailure(ctx context.Context, f postgres.Failure) error
+	Failure(ctx context.Context, id int64) (postgres.Failure, bool, error)
+	Failures(ctx context.Context, afterID int64, limit int) ([]postgres.Failure, error)
+	KeyFailures(ctx context.Context, feed, key string) ([]postgres.Failure, error)
+	ParkedKeys(ctx context.Context) ([]postgres.FeedKey, error)
+	DueKeys(ctx context.Context, now time.Time, limit int) ([]postgres.FeedKey, error)
+	MarkFailed(ctx context.Context, id int64, errText string, attempts int, next time.Time) error
+	DeleteFailure(ctx context.Context, id int64) error
+}
+
+// parking is the set of parked keys. Its lock is held while an event is
+// added behind a parked key and while a retried key is released, so no
+// event can slip in behind a key that is being released.
+type parking struct {
+	mu   sync.Mutex
+	keys map[postgres.FeedKey]bool
+	// retry serializes retries, automatic and requested.
+	retry sync.Mutex
+}
+
+func (p *parking) load(keys []postgres.FeedKey) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.keys = map[postgres.FeedKey]bool{}
+	for _, k := range keys {
+		p.keys[k] = true
+	}
+}
+
+// holdIfParked records ev as waiting when its key is parked.
+func (p *parking) holdIfParked(ctx context.Context, store FailureStore, f postgres.Failure) (bool, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.keys[postgres.FeedKey{Feed: f.Feed, Key: f.EventKey}] {
+		return false, nil
+	}
+	f.State = postgres.StateWaiting
+	f.Error = "waiting behind an earlier failed event of the same key"
+	return true, store.RecordFailure(ctx, f)
+}
+
+// park records a failed event and parks its key.
+func (p *parking) park(ctx context.Context, store FailureStore, f postgres.Failure) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	f.State = postgres.StateFailed
+	f.NextRetryAt = time.Now().Add(retryDelay(f.Attempts - 1))
+	if err := store.RecordFailure(ctx, f); err != nil {
+		return err
+	}
+	p.keys[postgres.FeedKey{Feed: f.Feed, Key: f.EventKey}] = true
+	return nil
+}
+
+// heldEvent builds the failure record of an event.
+func heldEvent[E event](feed string, ev E, attempts int, err error) postgres.Failure {
+	raw, _ := proto.Marshal(ev)
+	f := postgres.Failure{
+		Feed: feed, Cursor: ev.GetCursor(), EventID: ev.GetId(), EventType: ev.GetType(),
+		EventKey: ev.GetKey(), Event: raw, Attempts: attempts,
+	}
+	if err != nil {
+		f.Error = err.Error()
+	}
+	return f
+}
+
+// applyHeld applies a held event again, once.
+func (e *Engine) applyHeld(ctx context.Context, f postgres.Failure) error {
+	switch f.Feed {
+	case FeedCRM:
+		var ev crmv1.Event
+		if err := proto.Unmarshal(f.Event, &ev); err != nil {
+			return &permanentError{fmt.Sprintf("stored event does not decode: %v", err)}
+		}
+		return e.applyCRM(ctx, &ev)
+	case FeedERP:
+		var ev erpv1.Event
+		if err := proto.Unmarshal(f.Event, &ev); err != nil {
+			return &permanentError{fmt.Sprintf("stored event does not decode: %v", err)}
+		}
+		return e.applyERP(ctx, &ev)
+	}
+	return &permanentError{"unknown feed " + f.Feed}
+}
+
+// EventJSON renders a held event for people.
+func EventJSON(f postgres.Failure) string {
+	var m proto.Message
+	switch f.Feed {
+	case FeedCRM:
+		m = &crmv1.Event{}
+	case FeedERP:
+		m = &erpv1.Event{}
+	default:
+		return ""
+	}
+	if err := proto.Unmarshal(f.Event, m); err != nil {
+		return ""
+	}
+	b, _ := protojson.MarshalOptions{UseProtoNames: true, Indent: "  "}.Marshal(m)
+	return string(b)
+}
+
+// ErrNoFailure is returned for an id that is not held.
+var ErrNoFailure = errors.New("no such failure")
+
+// RetryKey applies the held events of a key in order. It stops at the first
+// that fails again (recording the attempt) and releases the key when all
+// applied. It returns whether the key is released and the failure still
+// heading it otherwise.
+func (e *Engine) RetryKey(ctx context.Context, feed, key string) (bool, *postgres.Failure, error) {
+	e.parking.retry.Lock()
+	defer e.parking.retry.Unlock()
+	for {
+		held, err := e.store.KeyFailures(ctx, feed, key)
+		if err != nil {
+			return false, nil, err
+		}
+		if len(held) == 0 {
+			e.parking.mu.Lock()
+			// Nothing was added behind the key since the read above: an
+			// add happens under this lock after checking the key.
+			again, err := e.store.KeyFailures(ctx, feed, key)
+			if err == nil && len(again) == 0 {
+				delete(e.parking.keys, postgres.FeedKey{Feed: feed, Key: key})
+			}
+			e.parking.mu.Unlock()
+			if err != nil {
+				return false, nil, err
+			}
+			if len(again) == 0 {
+				return true, nil, nil
+			}
+			continue
+		}
+		for _, f := range held {
+			if err := e.applyHeld(ctx, f); err != nil {
+				if ctx.Err() != nil {
+					return false, nil, ctx.Err()
+				}
+				f.Attempts++
+				f.Error = err.Error()
+				f.State = postgres.StateFailed
+				f.NextRetryAt = time.Now().Add(retryDelay(f.Attempts))
+				if err := e.store.MarkFailed(ctx, f.ID, f.Error, f.Attempts, f.NextRetryAt); err != nil {
+					return false, nil, err
+				}
+				e.log.Warn("held event failed again", "feed", feed, "key", key, "type", f.EventType, "attempts", f.Attempts, "err", f.Error)
+				return false, &f, nil
+			}
+			if err := e.store.DeleteFailure(ctx, f.ID); err != nil {
+				return false, nil, err
+			}
+			e.log.Info("held event applied", "feed", feed, "key", key, "type", f.EventType)
+		}
+	}
+}
+
+// RetryFailure retries the key of a held event now.
+func (e *Engine) RetryFailure(ctx context.Context, id int64) (bool, *postgres.Failure, error) {
+	f, ok, err := e.store.Failure(ctx, id)
+	if err != nil {
+		return false, nil, err
+	}
+	if !ok {
+		return false, nil, ErrNoFailure
+	}
+	return e.RetryKey(ctx, f.Feed, f.EventKey)
+}
+
+// DiscardFailure drops a held event; the events waiting behind it are
+// tried right away.
+func (e *Engine) DiscardFailure(ctx context.Context, id int64) error {
+	f, ok, err := e.store.Failure(ctx, id)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return ErrNoFailure
+	}
+	e.parking.retry.Lock()
+	err = e.store.DeleteFailure(ctx, id)
+	e.parking.retry.Unlock()
+	if err != nil {
+		return err
+	}
+	e.log.Warn("held event discarded", "feed", f.Feed, "key", f.EventKey, "type", f.EventType, "id", id)
+	_, _, err = e.RetryKey(ctx, f.Feed, f.EventKey)
+	return err
+}
+
+// Failures lists held events.
+func (e *Engine) Failures(ctx context.Context, afterID int64, limit int) ([]postgres.Failure, error) {
+	return e.store.Failures(ctx, afterID, limit)
+}
+
+// retryDue retries parked keys whose time has come, until ctx ends.
+func (e *Engine) retryDue(ctx context.Context) {
+	t := time.NewTicker(e.opts.RetryEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		keys, err := e.store.DueKeys(ctx, time.Now(), 100)
+		if err != nil {
+			if ctx.Err() == nil {
+				e.log.Warn("list due failures", "err", err)
+			}
+			continue
+		}
+		for _, k := range keys {
+			if _, _, err := e.RetryKey(ctx, k.Feed, k.Key); err != nil && ctx.Err() == nil {
+				e.log.Warn("retry parked key", "feed", k.Feed, "key", k.Key, "err", err)
+			}
+		}
+	}
+}
