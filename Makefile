@@ -28,7 +28,7 @@ build: ## build the three service binaries into bin/
 	go build -ldflags "$(LDFLAGS)" -o $(BIN)/ ./crm-service/cmd/crm-service ./erp-service/cmd/erp-service ./bridge/cmd/bridge
 
 .PHONY: test
-test: postgres fmt-check vet ## run every test (unit, integration, end-to-end)
+test: postgres chromium fmt-check vet ## run every test (unit, integration, end-to-end, browser)
 	go test -race -count=1 -timeout 20m $(PKGS)
 
 .PHONY: bench
@@ -55,6 +55,10 @@ tidy: ## go mod tidy every module
 .PHONY: postgres
 postgres: ## install PostgreSQL server binaries when missing
 	@./deploy/local/ensure-postgres.sh
+
+.PHONY: chromium
+chromium: ## install Debian's Chromium for the browser tests when missing
+	@./deploy/local/ensure-chromium.sh
 
 .PHONY: tools
 tools: ## build the pinned code generators into bin/

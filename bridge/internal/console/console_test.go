@@ -1,0 +1,174 @@
+package console
+
+import (
+	"context"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/seamhq/seam/bridge/internal/flow"
+	"github.com/seamhq/seam/bridge/internal/postgres"
+	"github.com/seamhq/seam/platform/auth"
+)
+
+// engine is an in-memory stand-in: one held event that a retry resolves.
+type engine struct {
+	mu       sync.Mutex
+	failures []postgres.Failure
+	retried  int
+}
+
+func (e *engine) Status(context.Context) []flow.FeedStatus {
+	return []flow.FeedStatus{{Name: "crm", Connected: true, Applied: 42}, {Name: "erp", Connected: true, Applied: 7}}
+}
+func (e *engine) Leader() bool { return true }
+func (e *engine) Failures(context.Context, int64, int) ([]postgres.Failure, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]postgres.Failure(nil), e.failures...), nil
+}
+func (e *engine) RetryFailure(_ context.Context, id int64) (bool, *postgres.Failure, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.retried++
+	for i, f := range e.failures {
+		if f.ID == id {
+			e.failures = append(e.failures[:i], e.failures[i+1:]...)
+			return true, nil, nil
+		}
+	}
+	return false, nil, flow.ErrNoFailure
+}
+func (e *engine) DiscardFailure(ctx context.Context, id int64) error {
+	_, _, err := e.RetryFailure(ctx, id)
+	return err
+}
+
+func chromium(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if path, err := exec.LookPath(name); err == nil {
+			return path
+		}
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatal("no Chromium on this machine: make test installs it (deploy/local/ensure-chromium.sh)")
+	}
+	t.Skip("no Chromium on this machine; make test installs it")
+	return ""
+}
+
+// TestConsoleRetryInBrowser drives the console in headless Chromium: sign
+// in with a token, see the held event, press retry, see it gone.
+func TestConsoleRetryInBrowser(t *testing.T) {
+	browser := chromium(t)
+	secret := []byte("console-test-secret")
+	verifier, err := auth.NewVerifier(secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng := &engine{failures: []postgres.Failure{{
+		ID: 7, Feed: "crm", EventType: "opportunity.won", EventKey: "opp-123", State: postgres.StateFailed,
+		Error: "sales_order.lines[0].sku: unknown SKU", Attempts: 3, CreatedAt: time.Now().Add(-time.Minute),
+		NextRetryAt: time.Now().Add(time.Minute),
+	}}}
+	c := New(eng, verifier, "test", slog.New(slog.DiscardHandler))
+	mux := httptestMux(c)
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	token, err := auth.Sign(secret, "operator", []auth.Role{auth.Integration}, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(browser),
+		chromedp.Flag("headless", true),
+		chromedp.Flag("no-sandbox", true),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.UserDataDir(t.TempDir()),
+	)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancelAlloc()
+	ctx, cancel := chromedp.NewContext(allocCtx)
+	defer cancel()
+	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
+	defer cancelTimeout()
+
+	err = chromedp.Do(ctx,
+		chromedp.Navigate(srv.URL+"/"),
+		chromedp.WaitVisible(chromedp.CSS("#token")),
+		chromedp.SendKeys(chromedp.CSS("#token"), token),
+		chromedp.Click(chromedp.CSS("#signin")),
+		chromedp.WaitVisible(chromedp.CSS("#failures")),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#failures")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS("#failure-7 button.retry")),
+		chromedp.WaitVisible(chromedp.CSS("#no-failures")),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("body")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	message, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#message")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(before, "opp-123") || !strings.Contains(before, "unknown SKU") {
+		t.Errorf("failures table before retry = %q, want the held event", before)
+	}
+	if strings.Contains(after, "opp-123") {
+		t.Errorf("held event still shown after retry: %q", after)
+	}
+	if !strings.Contains(message, "Applied") {
+		t.Errorf("message after retry = %q", message)
+	}
+	if eng.retried != 1 {
+		t.Errorf("retries = %d, want 1", eng.retried)
+	}
+}
+
+// Without signing in, the console shows nothing and refuses actions.
+func TestConsoleNeedsSignIn(t *testing.T) {
+	verifier, _ := auth.NewVerifier([]byte("s"))
+	eng := &engine{failures: []postgres.Failure{{ID: 1, EventKey: "secret-key", State: postgres.StateFailed}}}
+	srv := httptest.NewServer(httptestMux(New(eng, verifier, "test", slog.New(slog.DiscardHandler))))
+	defer srv.Close()
+	resp, err := srv.Client().Get(srv.URL + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := readAll(t, resp.Body)
+	if strings.Contains(body, "secret-key") || !strings.Contains(body, `name="token"`) {
+		t.Errorf("signed-out page shows data or no sign-in form:\n%s", body)
+	}
+	resp, err = srv.Client().Post(srv.URL+"/console/failures/1/retry", "application/x-www-form-urlencoded", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 401 || eng.retried != 0 {
+		t.Errorf("signed-out retry = %d with %d retries, want 401 and none", resp.StatusCode, eng.retried)
+	}
+}
