@@ -159,6 +159,7 @@ func TestConsoleNeedsSignIn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer resp.Body.Close()
 	body := readAll(t, resp.Body)
 	if strings.Contains(body, "secret-key") || !strings.Contains(body, `name="token"`) {
 		t.Errorf("signed-out page shows data or no sign-in form:\n%s", body)
