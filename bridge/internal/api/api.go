@@ -24,6 +24,11 @@ var Policy = auth.Policy{
 	bridgev1.BridgeService_ListFailures_FullMethodName:   {auth.Integration},
 	bridgev1.BridgeService_RetryFailure_FullMethodName:   {auth.Integration},
 	bridgev1.BridgeService_DiscardFailure_FullMethodName: {auth.Integration},
+	// Reconciliation repairs data on both sides: operators (admin) and the
+	// integration role only.
+	bridgev1.BridgeService_RunReconciliation_FullMethodName:   {auth.Integration},
+	bridgev1.BridgeService_GetReconciliation_FullMethodName:   {auth.Integration},
+	bridgev1.BridgeService_ListReconciliations_FullMethodName: {auth.Integration},
 }
 
 // Engine is what the API shows and acts on.
@@ -33,19 +38,27 @@ type Engine interface {
 	Failures(ctx context.Context, afterID int64, limit int) ([]postgres.Failure, error)
 	RetryFailure(ctx context.Context, id int64) (bool, *postgres.Failure, error)
 	DiscardFailure(ctx context.Context, id int64) error
+	Reconcile(ctx context.Context, trigger string) (flow.Report, error)
+}
+
+// Reports reads stored reconciliation reports.
+type Reports interface {
+	Reconciliations(ctx context.Context, beforeID int64, limit int) ([]postgres.Reconciliation, error)
+	Reconciliation(ctx context.Context, id int64) (postgres.Reconciliation, bool, error)
 }
 
 // Server implements bridgev1.BridgeServiceServer.
 type Server struct {
 	bridgev1.UnimplementedBridgeServiceServer
 	engine   Engine
+	reports  Reports
 	instance string
 	started  time.Time
 }
 
 // New returns the API server.
-func New(engine Engine, instance string, started time.Time) *Server {
-	return &Server{engine: engine, instance: instance, started: started}
+func New(engine Engine, reports Reports, instance string, started time.Time) *Server {
+	return &Server{engine: engine, reports: reports, instance: instance, started: started}
 }
 
 // GetStatus implements bridgev1.BridgeServiceServer.
@@ -157,6 +170,86 @@ func ToProto(f postgres.Failure) *bridgev1.Failure {
 	}
 	if !f.NextRetryAt.IsZero() {
 		out.NextRetryTime = timestamppb.New(f.NextRetryAt)
+	}
+	return out
+}
+
+// RunReconciliation implements bridgev1.BridgeServiceServer.
+func (s *Server) RunReconciliation(ctx context.Context, _ *bridgev1.RunReconciliationRequest) (*bridgev1.Reconciliation, error) {
+	r, err := s.engine.Reconcile(ctx, "api")
+	if err != nil {
+		return nil, err
+	}
+	return reportToProto(r), nil
+}
+
+// GetReconciliation implements bridgev1.BridgeServiceServer.
+func (s *Server) GetReconciliation(ctx context.Context, req *bridgev1.GetReconciliationRequest) (*bridgev1.Reconciliation, error) {
+	rec, ok, err := s.reports.Reconciliation(ctx, req.GetId())
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, errs.NotFoundf("reconciliation %d", req.GetId())
+	}
+	r, err := flow.StoredReport(rec)
+	if err != nil {
+		return nil, err
+	}
+	return reportToProto(r), nil
+}
+
+const reconciliationsQuery = "reconciliations"
+
+// ListReconciliations implements bridgev1.BridgeServiceServer.
+func (s *Server) ListReconciliations(ctx context.Context, req *bridgev1.ListReconciliationsRequest) (*bridgev1.ListReconciliationsResponse, error) {
+	size, err := listing.PageSize(req.GetPageSize())
+	if err != nil {
+		return nil, err
+	}
+	tok, err := listing.DecodeToken(req.GetPageToken(), listing.QueryDigest(reconciliationsQuery))
+	if err != nil {
+		return nil, err
+	}
+	var before int64
+	if tok != nil {
+		if before, err = strconv.ParseInt(tok.After[0], 10, 64); err != nil {
+			return nil, errs.Invalid("page_token", "is not a token returned by this list")
+		}
+	}
+	recs, err := s.reports.Reconciliations(ctx, before, size+1)
+	if err != nil {
+		return nil, err
+	}
+	out := &bridgev1.ListReconciliationsResponse{}
+	if len(recs) > size {
+		recs = recs[:size]
+		out.NextPageToken = listing.Token{
+			After: []string{strconv.FormatInt(recs[len(recs)-1].ID, 10)},
+			Query: listing.QueryDigest(reconciliationsQuery),
+		}.Encode()
+	}
+	for _, rec := range recs {
+		r, err := flow.StoredReport(rec)
+		if err != nil {
+			return nil, err
+		}
+		out.Reconciliations = append(out.Reconciliations, reportToProto(r))
+	}
+	return out, nil
+}
+
+func reportToProto(r flow.Report) *bridgev1.Reconciliation {
+	out := &bridgev1.Reconciliation{
+		Id: r.ID, Trigger: r.Trigger, StartTime: timestamppb.New(r.Start), EndTime: timestamppb.New(r.End), Error: r.Error,
+	}
+	for _, c := range r.Checks {
+		out.Checks = append(out.Checks, &bridgev1.ReconciliationCheck{
+			Name: c.Name, Checked: c.Checked, Drifted: c.Drifted, Repaired: c.Repaired,
+		})
+	}
+	for _, rep := range r.Repairs {
+		out.Repairs = append(out.Repairs, &bridgev1.Repair{Check: rep.Check, Key: rep.Key, Detail: rep.Detail})
 	}
 	return out
 }

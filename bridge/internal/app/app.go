@@ -47,6 +47,8 @@ type Config struct {
 	DefaultCurrency string `env:"DEFAULT_CURRENCY, default=EUR"`
 	// Name of this replica in status and logs; the host name when empty.
 	Instance string `env:"BRIDGE_INSTANCE"`
+	// Interval of the periodic reconciliation pass; 0 turns it off.
+	ReconcileEvery time.Duration `env:"RECONCILE_INTERVAL, default=10m"`
 }
 
 // Defaults are the local stack's settings.
@@ -128,12 +130,12 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 
 	reg := prometheus.NewRegistry()
 	engine := flow.New(flow.NewCRM(crmConn), flow.NewERP(erpConn), store, logger, flow.NewMetrics(reg),
-		flow.Options{DefaultCurrency: cfg.DefaultCurrency})
+		flow.Options{DefaultCurrency: cfg.DefaultCurrency, ReconcileEvery: cfg.ReconcileEvery})
 
 	srv, err := server.New(ctx, cfg.Server, server.Service{
 		Name: "bridge",
 		Register: func(s *grpc.Server) {
-			bridgev1.RegisterBridgeServiceServer(s, api.New(engine, cfg.Instance, time.Now()))
+			bridgev1.RegisterBridgeServiceServer(s, api.New(engine, store, cfg.Instance, time.Now()))
 		},
 		Gateways: []server.GatewayRegistrar{bridgev1.RegisterBridgeServiceHandler},
 		OpenAPI:  openapi.Bridge,

@@ -22,9 +22,11 @@ const (
 
 // CRM is what the bridge calls on the CRM.
 type CRM struct {
-	Accounts crmv1.AccountServiceClient
-	Sync     crmv1.SyncServiceClient
-	Events   crmv1.EventServiceClient
+	Accounts      crmv1.AccountServiceClient
+	Opportunities crmv1.OpportunityServiceClient
+	Products      crmv1.ProductServiceClient
+	Sync          crmv1.SyncServiceClient
+	Events        crmv1.EventServiceClient
 }
 
 // ERP is what the bridge calls on the ERP.
@@ -38,9 +40,11 @@ type ERP struct {
 // NewCRM builds the CRM clients on one connection.
 func NewCRM(conn grpc.ClientConnInterface) CRM {
 	return CRM{
-		Accounts: crmv1.NewAccountServiceClient(conn),
-		Sync:     crmv1.NewSyncServiceClient(conn),
-		Events:   crmv1.NewEventServiceClient(conn),
+		Accounts:      crmv1.NewAccountServiceClient(conn),
+		Opportunities: crmv1.NewOpportunityServiceClient(conn),
+		Products:      crmv1.NewProductServiceClient(conn),
+		Sync:          crmv1.NewSyncServiceClient(conn),
+		Events:        crmv1.NewEventServiceClient(conn),
 	}
 }
 
@@ -58,6 +62,7 @@ func NewERP(conn grpc.ClientConnInterface) ERP {
 type Store interface {
 	State
 	FailureStore
+	ReconcileStore
 	CustomerFor(ctx context.Context, accountID string) (string, bool, error)
 	LinkCustomer(ctx context.Context, accountID, customerID string) error
 	LinkOrder(ctx context.Context, opportunityID, orderID, number string) error
@@ -75,6 +80,9 @@ type Options struct {
 	LeaseRetry time.Duration
 	// RetryEvery is how often parked keys due for a retry are looked for.
 	RetryEvery time.Duration
+	// ReconcileEvery is the interval of periodic reconciliation; 0 turns
+	// it off.
+	ReconcileEvery time.Duration
 	// Now is the clock (tests).
 	Now func() time.Time
 }
@@ -88,8 +96,9 @@ type Engine struct {
 	m     *Metrics
 	opts  Options
 
-	written revisions
-	parking parking
+	written     revisions
+	parking     parking
+	reconcileMu sync.Mutex
 
 	crmFeed *consumer[*crmv1.Event]
 	erpFeed *consumer[*erpv1.Event]
@@ -180,6 +189,7 @@ func (e *Engine) work(ctx context.Context, lease *postgres.Lease) {
 	e.parking.load(keys)
 	var wg sync.WaitGroup
 	wg.Go(func() { e.retryDue(ctx) })
+	wg.Go(func() { e.reconcilePeriodically(ctx) })
 	wg.Go(func() { e.crmFeed.run(ctx) })
 	wg.Go(func() { e.erpFeed.run(ctx) })
 	wg.Go(func() {

@@ -150,6 +150,12 @@ func (r *revisions) has(id string, rev int64) bool {
 	return ok && rev <= known
 }
 
+func (r *revisions) forget(id string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.m, id)
+}
+
 func (r *revisions) add(id string, rev int64) {
 	r.mu.Lock()
 	defer r.mu.Unlock()

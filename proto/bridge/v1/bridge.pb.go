@@ -711,6 +711,420 @@ func (*DiscardFailureResponse) Descriptor() ([]byte, []int) {
 	return file_bridge_v1_bridge_proto_rawDescGZIP(), []int{9}
 }
 
+// Reconciliation is the report of one comparison of CRM and ERP.
+type Reconciliation struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	// "api" or "periodic".
+	Trigger   string                 `protobuf:"bytes,2,opt,name=trigger,proto3" json:"trigger,omitempty"`
+	StartTime *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
+	EndTime   *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=end_time,json=endTime,proto3" json:"end_time,omitempty"`
+	// What was compared, one entry per rule.
+	Checks []*ReconciliationCheck `protobuf:"bytes,5,rep,name=checks,proto3" json:"checks,omitempty"`
+	// What was repaired.
+	Repairs []*Repair `protobuf:"bytes,6,rep,name=repairs,proto3" json:"repairs,omitempty"`
+	// Set when the pass could not finish.
+	Error         string `protobuf:"bytes,7,opt,name=error,proto3" json:"error,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Reconciliation) Reset() {
+	*x = Reconciliation{}
+	mi := &file_bridge_v1_bridge_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Reconciliation) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Reconciliation) ProtoMessage() {}
+
+func (x *Reconciliation) ProtoReflect() protoreflect.Message {
+	mi := &file_bridge_v1_bridge_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Reconciliation.ProtoReflect.Descriptor instead.
+func (*Reconciliation) Descriptor() ([]byte, []int) {
+	return file_bridge_v1_bridge_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *Reconciliation) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *Reconciliation) GetTrigger() string {
+	if x != nil {
+		return x.Trigger
+	}
+	return ""
+}
+
+func (x *Reconciliation) GetStartTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.StartTime
+	}
+	return nil
+}
+
+func (x *Reconciliation) GetEndTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EndTime
+	}
+	return nil
+}
+
+func (x *Reconciliation) GetChecks() []*ReconciliationCheck {
+	if x != nil {
+		return x.Checks
+	}
+	return nil
+}
+
+func (x *Reconciliation) GetRepairs() []*Repair {
+	if x != nil {
+		return x.Repairs
+	}
+	return nil
+}
+
+func (x *Reconciliation) GetError() string {
+	if x != nil {
+		return x.Error
+	}
+	return ""
+}
+
+// ReconciliationCheck is one rule compared across both sides.
+type ReconciliationCheck struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// "won_opportunity_has_order", "order_shown_on_opportunity",
+	// "availability_matches_stock", "account_has_customer".
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Checked       int64  `protobuf:"varint,2,opt,name=checked,proto3" json:"checked,omitempty"`
+	Drifted       int64  `protobuf:"varint,3,opt,name=drifted,proto3" json:"drifted,omitempty"`
+	Repaired      int64  `protobuf:"varint,4,opt,name=repaired,proto3" json:"repaired,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReconciliationCheck) Reset() {
+	*x = ReconciliationCheck{}
+	mi := &file_bridge_v1_bridge_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReconciliationCheck) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReconciliationCheck) ProtoMessage() {}
+
+func (x *ReconciliationCheck) ProtoReflect() protoreflect.Message {
+	mi := &file_bridge_v1_bridge_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReconciliationCheck.ProtoReflect.Descriptor instead.
+func (*ReconciliationCheck) Descriptor() ([]byte, []int) {
+	return file_bridge_v1_bridge_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *ReconciliationCheck) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ReconciliationCheck) GetChecked() int64 {
+	if x != nil {
+		return x.Checked
+	}
+	return 0
+}
+
+func (x *ReconciliationCheck) GetDrifted() int64 {
+	if x != nil {
+		return x.Drifted
+	}
+	return 0
+}
+
+func (x *ReconciliationCheck) GetRepaired() int64 {
+	if x != nil {
+		return x.Repaired
+	}
+	return 0
+}
+
+// Repair is one fix the pass made.
+type Repair struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Check string                 `protobuf:"bytes,1,opt,name=check,proto3" json:"check,omitempty"`
+	// The opportunity, SKU or account repaired.
+	Key           string `protobuf:"bytes,2,opt,name=key,proto3" json:"key,omitempty"`
+	Detail        string `protobuf:"bytes,3,opt,name=detail,proto3" json:"detail,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Repair) Reset() {
+	*x = Repair{}
+	mi := &file_bridge_v1_bridge_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Repair) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Repair) ProtoMessage() {}
+
+func (x *Repair) ProtoReflect() protoreflect.Message {
+	mi := &file_bridge_v1_bridge_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Repair.ProtoReflect.Descriptor instead.
+func (*Repair) Descriptor() ([]byte, []int) {
+	return file_bridge_v1_bridge_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *Repair) GetCheck() string {
+	if x != nil {
+		return x.Check
+	}
+	return ""
+}
+
+func (x *Repair) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
+func (x *Repair) GetDetail() string {
+	if x != nil {
+		return x.Detail
+	}
+	return ""
+}
+
+type RunReconciliationRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RunReconciliationRequest) Reset() {
+	*x = RunReconciliationRequest{}
+	mi := &file_bridge_v1_bridge_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RunReconciliationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RunReconciliationRequest) ProtoMessage() {}
+
+func (x *RunReconciliationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bridge_v1_bridge_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RunReconciliationRequest.ProtoReflect.Descriptor instead.
+func (*RunReconciliationRequest) Descriptor() ([]byte, []int) {
+	return file_bridge_v1_bridge_proto_rawDescGZIP(), []int{13}
+}
+
+type GetReconciliationRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetReconciliationRequest) Reset() {
+	*x = GetReconciliationRequest{}
+	mi := &file_bridge_v1_bridge_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetReconciliationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetReconciliationRequest) ProtoMessage() {}
+
+func (x *GetReconciliationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bridge_v1_bridge_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetReconciliationRequest.ProtoReflect.Descriptor instead.
+func (*GetReconciliationRequest) Descriptor() ([]byte, []int) {
+	return file_bridge_v1_bridge_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *GetReconciliationRequest) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+type ListReconciliationsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	PageSize      int32                  `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken     string                 `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListReconciliationsRequest) Reset() {
+	*x = ListReconciliationsRequest{}
+	mi := &file_bridge_v1_bridge_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListReconciliationsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListReconciliationsRequest) ProtoMessage() {}
+
+func (x *ListReconciliationsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bridge_v1_bridge_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListReconciliationsRequest.ProtoReflect.Descriptor instead.
+func (*ListReconciliationsRequest) Descriptor() ([]byte, []int) {
+	return file_bridge_v1_bridge_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *ListReconciliationsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListReconciliationsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+type ListReconciliationsResponse struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	Reconciliations []*Reconciliation      `protobuf:"bytes,1,rep,name=reconciliations,proto3" json:"reconciliations,omitempty"`
+	NextPageToken   string                 `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *ListReconciliationsResponse) Reset() {
+	*x = ListReconciliationsResponse{}
+	mi := &file_bridge_v1_bridge_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListReconciliationsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListReconciliationsResponse) ProtoMessage() {}
+
+func (x *ListReconciliationsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_bridge_v1_bridge_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListReconciliationsResponse.ProtoReflect.Descriptor instead.
+func (*ListReconciliationsResponse) Descriptor() ([]byte, []int) {
+	return file_bridge_v1_bridge_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *ListReconciliationsResponse) GetReconciliations() []*Reconciliation {
+	if x != nil {
+		return x.Reconciliations
+	}
+	return nil
+}
+
+func (x *ListReconciliationsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
 var File_bridge_v1_bridge_proto protoreflect.FileDescriptor
 
 const file_bridge_v1_bridge_proto_rawDesc = "" +
@@ -767,16 +1181,47 @@ const file_bridge_v1_bridge_proto_rawDesc = "" +
 	"\afailure\x18\x02 \x01(\v2\x12.bridge.v1.FailureR\afailure\"'\n" +
 	"\x15DiscardFailureRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\"\x18\n" +
-	"\x16DiscardFailureResponse*b\n" +
+	"\x16DiscardFailureResponse\"\xa7\x02\n" +
+	"\x0eReconciliation\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x18\n" +
+	"\atrigger\x18\x02 \x01(\tR\atrigger\x129\n" +
+	"\n" +
+	"start_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\x125\n" +
+	"\bend_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\aendTime\x126\n" +
+	"\x06checks\x18\x05 \x03(\v2\x1e.bridge.v1.ReconciliationCheckR\x06checks\x12+\n" +
+	"\arepairs\x18\x06 \x03(\v2\x11.bridge.v1.RepairR\arepairs\x12\x14\n" +
+	"\x05error\x18\a \x01(\tR\x05error\"y\n" +
+	"\x13ReconciliationCheck\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
+	"\achecked\x18\x02 \x01(\x03R\achecked\x12\x18\n" +
+	"\adrifted\x18\x03 \x01(\x03R\adrifted\x12\x1a\n" +
+	"\brepaired\x18\x04 \x01(\x03R\brepaired\"H\n" +
+	"\x06Repair\x12\x14\n" +
+	"\x05check\x18\x01 \x01(\tR\x05check\x12\x10\n" +
+	"\x03key\x18\x02 \x01(\tR\x03key\x12\x16\n" +
+	"\x06detail\x18\x03 \x01(\tR\x06detail\"\x1a\n" +
+	"\x18RunReconciliationRequest\"*\n" +
+	"\x18GetReconciliationRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\"X\n" +
+	"\x1aListReconciliationsRequest\x12\x1b\n" +
+	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x02 \x01(\tR\tpageToken\"\x8a\x01\n" +
+	"\x1bListReconciliationsResponse\x12C\n" +
+	"\x0freconciliations\x18\x01 \x03(\v2\x19.bridge.v1.ReconciliationR\x0freconciliations\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken*b\n" +
 	"\fFailureState\x12\x1d\n" +
 	"\x19FAILURE_STATE_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14FAILURE_STATE_FAILED\x10\x01\x12\x19\n" +
-	"\x15FAILURE_STATE_WAITING\x10\x022\xc5\x02\n" +
+	"\x15FAILURE_STATE_WAITING\x10\x022\xd5\x04\n" +
 	"\rBridgeService\x12;\n" +
 	"\tGetStatus\x12\x1b.bridge.v1.GetStatusRequest\x1a\x11.bridge.v1.Status\x12O\n" +
 	"\fListFailures\x12\x1e.bridge.v1.ListFailuresRequest\x1a\x1f.bridge.v1.ListFailuresResponse\x12O\n" +
 	"\fRetryFailure\x12\x1e.bridge.v1.RetryFailureRequest\x1a\x1f.bridge.v1.RetryFailureResponse\x12U\n" +
-	"\x0eDiscardFailure\x12 .bridge.v1.DiscardFailureRequest\x1a!.bridge.v1.DiscardFailureResponseB1Z/github.com/seamhq/seam/proto/bridge/v1;bridgev1b\x06proto3"
+	"\x0eDiscardFailure\x12 .bridge.v1.DiscardFailureRequest\x1a!.bridge.v1.DiscardFailureResponse\x12S\n" +
+	"\x11RunReconciliation\x12#.bridge.v1.RunReconciliationRequest\x1a\x19.bridge.v1.Reconciliation\x12S\n" +
+	"\x11GetReconciliation\x12#.bridge.v1.GetReconciliationRequest\x1a\x19.bridge.v1.Reconciliation\x12d\n" +
+	"\x13ListReconciliations\x12%.bridge.v1.ListReconciliationsRequest\x1a&.bridge.v1.ListReconciliationsResponseB1Z/github.com/seamhq/seam/proto/bridge/v1;bridgev1b\x06proto3"
 
 var (
 	file_bridge_v1_bridge_proto_rawDescOnce sync.Once
@@ -791,43 +1236,61 @@ func file_bridge_v1_bridge_proto_rawDescGZIP() []byte {
 }
 
 var file_bridge_v1_bridge_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_bridge_v1_bridge_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
+var file_bridge_v1_bridge_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
 var file_bridge_v1_bridge_proto_goTypes = []any{
-	(FailureState)(0),              // 0: bridge.v1.FailureState
-	(*GetStatusRequest)(nil),       // 1: bridge.v1.GetStatusRequest
-	(*Status)(nil),                 // 2: bridge.v1.Status
-	(*FeedStatus)(nil),             // 3: bridge.v1.FeedStatus
-	(*Failure)(nil),                // 4: bridge.v1.Failure
-	(*ListFailuresRequest)(nil),    // 5: bridge.v1.ListFailuresRequest
-	(*ListFailuresResponse)(nil),   // 6: bridge.v1.ListFailuresResponse
-	(*RetryFailureRequest)(nil),    // 7: bridge.v1.RetryFailureRequest
-	(*RetryFailureResponse)(nil),   // 8: bridge.v1.RetryFailureResponse
-	(*DiscardFailureRequest)(nil),  // 9: bridge.v1.DiscardFailureRequest
-	(*DiscardFailureResponse)(nil), // 10: bridge.v1.DiscardFailureResponse
-	(*timestamppb.Timestamp)(nil),  // 11: google.protobuf.Timestamp
+	(FailureState)(0),                   // 0: bridge.v1.FailureState
+	(*GetStatusRequest)(nil),            // 1: bridge.v1.GetStatusRequest
+	(*Status)(nil),                      // 2: bridge.v1.Status
+	(*FeedStatus)(nil),                  // 3: bridge.v1.FeedStatus
+	(*Failure)(nil),                     // 4: bridge.v1.Failure
+	(*ListFailuresRequest)(nil),         // 5: bridge.v1.ListFailuresRequest
+	(*ListFailuresResponse)(nil),        // 6: bridge.v1.ListFailuresResponse
+	(*RetryFailureRequest)(nil),         // 7: bridge.v1.RetryFailureRequest
+	(*RetryFailureResponse)(nil),        // 8: bridge.v1.RetryFailureResponse
+	(*DiscardFailureRequest)(nil),       // 9: bridge.v1.DiscardFailureRequest
+	(*DiscardFailureResponse)(nil),      // 10: bridge.v1.DiscardFailureResponse
+	(*Reconciliation)(nil),              // 11: bridge.v1.Reconciliation
+	(*ReconciliationCheck)(nil),         // 12: bridge.v1.ReconciliationCheck
+	(*Repair)(nil),                      // 13: bridge.v1.Repair
+	(*RunReconciliationRequest)(nil),    // 14: bridge.v1.RunReconciliationRequest
+	(*GetReconciliationRequest)(nil),    // 15: bridge.v1.GetReconciliationRequest
+	(*ListReconciliationsRequest)(nil),  // 16: bridge.v1.ListReconciliationsRequest
+	(*ListReconciliationsResponse)(nil), // 17: bridge.v1.ListReconciliationsResponse
+	(*timestamppb.Timestamp)(nil),       // 18: google.protobuf.Timestamp
 }
 var file_bridge_v1_bridge_proto_depIdxs = []int32{
 	3,  // 0: bridge.v1.Status.feeds:type_name -> bridge.v1.FeedStatus
-	11, // 1: bridge.v1.Status.start_time:type_name -> google.protobuf.Timestamp
-	11, // 2: bridge.v1.FeedStatus.last_event_time:type_name -> google.protobuf.Timestamp
+	18, // 1: bridge.v1.Status.start_time:type_name -> google.protobuf.Timestamp
+	18, // 2: bridge.v1.FeedStatus.last_event_time:type_name -> google.protobuf.Timestamp
 	0,  // 3: bridge.v1.Failure.state:type_name -> bridge.v1.FailureState
-	11, // 4: bridge.v1.Failure.create_time:type_name -> google.protobuf.Timestamp
-	11, // 5: bridge.v1.Failure.next_retry_time:type_name -> google.protobuf.Timestamp
+	18, // 4: bridge.v1.Failure.create_time:type_name -> google.protobuf.Timestamp
+	18, // 5: bridge.v1.Failure.next_retry_time:type_name -> google.protobuf.Timestamp
 	4,  // 6: bridge.v1.ListFailuresResponse.failures:type_name -> bridge.v1.Failure
 	4,  // 7: bridge.v1.RetryFailureResponse.failure:type_name -> bridge.v1.Failure
-	1,  // 8: bridge.v1.BridgeService.GetStatus:input_type -> bridge.v1.GetStatusRequest
-	5,  // 9: bridge.v1.BridgeService.ListFailures:input_type -> bridge.v1.ListFailuresRequest
-	7,  // 10: bridge.v1.BridgeService.RetryFailure:input_type -> bridge.v1.RetryFailureRequest
-	9,  // 11: bridge.v1.BridgeService.DiscardFailure:input_type -> bridge.v1.DiscardFailureRequest
-	2,  // 12: bridge.v1.BridgeService.GetStatus:output_type -> bridge.v1.Status
-	6,  // 13: bridge.v1.BridgeService.ListFailures:output_type -> bridge.v1.ListFailuresResponse
-	8,  // 14: bridge.v1.BridgeService.RetryFailure:output_type -> bridge.v1.RetryFailureResponse
-	10, // 15: bridge.v1.BridgeService.DiscardFailure:output_type -> bridge.v1.DiscardFailureResponse
-	12, // [12:16] is the sub-list for method output_type
-	8,  // [8:12] is the sub-list for method input_type
-	8,  // [8:8] is the sub-list for extension type_name
-	8,  // [8:8] is the sub-list for extension extendee
-	0,  // [0:8] is the sub-list for field type_name
+	18, // 8: bridge.v1.Reconciliation.start_time:type_name -> google.protobuf.Timestamp
+	18, // 9: bridge.v1.Reconciliation.end_time:type_name -> google.protobuf.Timestamp
+	12, // 10: bridge.v1.Reconciliation.checks:type_name -> bridge.v1.ReconciliationCheck
+	13, // 11: bridge.v1.Reconciliation.repairs:type_name -> bridge.v1.Repair
+	11, // 12: bridge.v1.ListReconciliationsResponse.reconciliations:type_name -> bridge.v1.Reconciliation
+	1,  // 13: bridge.v1.BridgeService.GetStatus:input_type -> bridge.v1.GetStatusRequest
+	5,  // 14: bridge.v1.BridgeService.ListFailures:input_type -> bridge.v1.ListFailuresRequest
+	7,  // 15: bridge.v1.BridgeService.RetryFailure:input_type -> bridge.v1.RetryFailureRequest
+	9,  // 16: bridge.v1.BridgeService.DiscardFailure:input_type -> bridge.v1.DiscardFailureRequest
+	14, // 17: bridge.v1.BridgeService.RunReconciliation:input_type -> bridge.v1.RunReconciliationRequest
+	15, // 18: bridge.v1.BridgeService.GetReconciliation:input_type -> bridge.v1.GetReconciliationRequest
+	16, // 19: bridge.v1.BridgeService.ListReconciliations:input_type -> bridge.v1.ListReconciliationsRequest
+	2,  // 20: bridge.v1.BridgeService.GetStatus:output_type -> bridge.v1.Status
+	6,  // 21: bridge.v1.BridgeService.ListFailures:output_type -> bridge.v1.ListFailuresResponse
+	8,  // 22: bridge.v1.BridgeService.RetryFailure:output_type -> bridge.v1.RetryFailureResponse
+	10, // 23: bridge.v1.BridgeService.DiscardFailure:output_type -> bridge.v1.DiscardFailureResponse
+	11, // 24: bridge.v1.BridgeService.RunReconciliation:output_type -> bridge.v1.Reconciliation
+	11, // 25: bridge.v1.BridgeService.GetReconciliation:output_type -> bridge.v1.Reconciliation
+	17, // 26: bridge.v1.BridgeService.ListReconciliations:output_type -> bridge.v1.ListReconciliationsResponse
+	20, // [20:27] is the sub-list for method output_type
+	13, // [13:20] is the sub-list for method input_type
+	13, // [13:13] is the sub-list for extension type_name
+	13, // [13:13] is the sub-list for extension extendee
+	0,  // [0:13] is the sub-list for field type_name
 }
 
 func init() { file_bridge_v1_bridge_proto_init() }
@@ -841,7 +1304,7 @@ func file_bridge_v1_bridge_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_bridge_v1_bridge_proto_rawDesc), len(file_bridge_v1_bridge_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   10,
+			NumMessages:   17,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

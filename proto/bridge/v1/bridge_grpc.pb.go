@@ -19,10 +19,13 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	BridgeService_GetStatus_FullMethodName      = "/bridge.v1.BridgeService/GetStatus"
-	BridgeService_ListFailures_FullMethodName   = "/bridge.v1.BridgeService/ListFailures"
-	BridgeService_RetryFailure_FullMethodName   = "/bridge.v1.BridgeService/RetryFailure"
-	BridgeService_DiscardFailure_FullMethodName = "/bridge.v1.BridgeService/DiscardFailure"
+	BridgeService_GetStatus_FullMethodName           = "/bridge.v1.BridgeService/GetStatus"
+	BridgeService_ListFailures_FullMethodName        = "/bridge.v1.BridgeService/ListFailures"
+	BridgeService_RetryFailure_FullMethodName        = "/bridge.v1.BridgeService/RetryFailure"
+	BridgeService_DiscardFailure_FullMethodName      = "/bridge.v1.BridgeService/DiscardFailure"
+	BridgeService_RunReconciliation_FullMethodName   = "/bridge.v1.BridgeService/RunReconciliation"
+	BridgeService_GetReconciliation_FullMethodName   = "/bridge.v1.BridgeService/GetReconciliation"
+	BridgeService_ListReconciliations_FullMethodName = "/bridge.v1.BridgeService/ListReconciliations"
 )
 
 // BridgeServiceClient is the client API for BridgeService service.
@@ -42,6 +45,13 @@ type BridgeServiceClient interface {
 	// DiscardFailure drops a failed event for good; the events of its key
 	// that waited behind it are applied next.
 	DiscardFailure(ctx context.Context, in *DiscardFailureRequest, opts ...grpc.CallOption) (*DiscardFailureResponse, error)
+	// RunReconciliation compares both sides through their APIs, repairs the
+	// drift it finds and returns the report. Only the active replica runs it.
+	RunReconciliation(ctx context.Context, in *RunReconciliationRequest, opts ...grpc.CallOption) (*Reconciliation, error)
+	// GetReconciliation returns the report of an earlier pass.
+	GetReconciliation(ctx context.Context, in *GetReconciliationRequest, opts ...grpc.CallOption) (*Reconciliation, error)
+	// ListReconciliations lists passes, newest first.
+	ListReconciliations(ctx context.Context, in *ListReconciliationsRequest, opts ...grpc.CallOption) (*ListReconciliationsResponse, error)
 }
 
 type bridgeServiceClient struct {
@@ -92,6 +102,36 @@ func (c *bridgeServiceClient) DiscardFailure(ctx context.Context, in *DiscardFai
 	return out, nil
 }
 
+func (c *bridgeServiceClient) RunReconciliation(ctx context.Context, in *RunReconciliationRequest, opts ...grpc.CallOption) (*Reconciliation, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Reconciliation)
+	err := c.cc.Invoke(ctx, BridgeService_RunReconciliation_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *bridgeServiceClient) GetReconciliation(ctx context.Context, in *GetReconciliationRequest, opts ...grpc.CallOption) (*Reconciliation, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Reconciliation)
+	err := c.cc.Invoke(ctx, BridgeService_GetReconciliation_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *bridgeServiceClient) ListReconciliations(ctx context.Context, in *ListReconciliationsRequest, opts ...grpc.CallOption) (*ListReconciliationsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListReconciliationsResponse)
+	err := c.cc.Invoke(ctx, BridgeService_ListReconciliations_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // BridgeServiceServer is the server API for BridgeService service.
 // All implementations must embed UnimplementedBridgeServiceServer
 // for forward compatibility.
@@ -109,6 +149,13 @@ type BridgeServiceServer interface {
 	// DiscardFailure drops a failed event for good; the events of its key
 	// that waited behind it are applied next.
 	DiscardFailure(context.Context, *DiscardFailureRequest) (*DiscardFailureResponse, error)
+	// RunReconciliation compares both sides through their APIs, repairs the
+	// drift it finds and returns the report. Only the active replica runs it.
+	RunReconciliation(context.Context, *RunReconciliationRequest) (*Reconciliation, error)
+	// GetReconciliation returns the report of an earlier pass.
+	GetReconciliation(context.Context, *GetReconciliationRequest) (*Reconciliation, error)
+	// ListReconciliations lists passes, newest first.
+	ListReconciliations(context.Context, *ListReconciliationsRequest) (*ListReconciliationsResponse, error)
 	mustEmbedUnimplementedBridgeServiceServer()
 }
 
@@ -130,6 +177,15 @@ func (UnimplementedBridgeServiceServer) RetryFailure(context.Context, *RetryFail
 }
 func (UnimplementedBridgeServiceServer) DiscardFailure(context.Context, *DiscardFailureRequest) (*DiscardFailureResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method DiscardFailure not implemented")
+}
+func (UnimplementedBridgeServiceServer) RunReconciliation(context.Context, *RunReconciliationRequest) (*Reconciliation, error) {
+	return nil, status.Error(codes.Unimplemented, "method RunReconciliation not implemented")
+}
+func (UnimplementedBridgeServiceServer) GetReconciliation(context.Context, *GetReconciliationRequest) (*Reconciliation, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetReconciliation not implemented")
+}
+func (UnimplementedBridgeServiceServer) ListReconciliations(context.Context, *ListReconciliationsRequest) (*ListReconciliationsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListReconciliations not implemented")
 }
 func (UnimplementedBridgeServiceServer) mustEmbedUnimplementedBridgeServiceServer() {}
 func (UnimplementedBridgeServiceServer) testEmbeddedByValue()                       {}
@@ -224,6 +280,60 @@ func _BridgeService_DiscardFailure_Handler(srv interface{}, ctx context.Context,
 	return interceptor(ctx, in, info, handler)
 }
 
+func _BridgeService_RunReconciliation_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RunReconciliationRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(BridgeServiceServer).RunReconciliation(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: BridgeService_RunReconciliation_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(BridgeServiceServer).RunReconciliation(ctx, req.(*RunReconciliationRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _BridgeService_GetReconciliation_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetReconciliationRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(BridgeServiceServer).GetReconciliation(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: BridgeService_GetReconciliation_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(BridgeServiceServer).GetReconciliation(ctx, req.(*GetReconciliationRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _BridgeService_ListReconciliations_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListReconciliationsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(BridgeServiceServer).ListReconciliations(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: BridgeService_ListReconciliations_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(BridgeServiceServer).ListReconciliations(ctx, req.(*ListReconciliationsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // BridgeService_ServiceDesc is the grpc.ServiceDesc for BridgeService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -246,6 +356,18 @@ var BridgeService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "DiscardFailure",
 			Handler:    _BridgeService_DiscardFailure_Handler,
+		},
+		{
+			MethodName: "RunReconciliation",
+			Handler:    _BridgeService_RunReconciliation_Handler,
+		},
+		{
+			MethodName: "GetReconciliation",
+			Handler:    _BridgeService_GetReconciliation_Handler,
+		},
+		{
+			MethodName: "ListReconciliations",
+			Handler:    _BridgeService_ListReconciliations_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -1,0 +1,274 @@
+package flow
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/seamhq/seam/bridge/internal/postgres"
+	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/money"
+	crmv1 "github.com/seamhq/seam/proto/crm/v1"
+	erpv1 "github.com/seamhq/seam/proto/erp/v1"
+)
+
+// Reconciliation compares both sides through their APIs and repairs the
+// drift that lost or failed deliveries could leave: a won opportunity with
+// no ERP order, an order not shown on its opportunity, an item missing
+// from the CRM catalog, availability that differs from stock, an account
+// with orders but no customer link. Every repair is one of the flows'
+// idempotent commands.
+
+// Check names.
+const (
+	CheckWonHasOrder     = "won_opportunity_has_order"
+	CheckOrderShown      = "order_shown_on_opportunity"
+	CheckItemInCatalog   = "item_in_catalog"
+	CheckAvailability    = "availability_matches_stock"
+	CheckAccountCustomer = "account_has_customer"
+	reconcilePage        = 1000
+	maxRepairsListed     = 1000
+)
+
+// Report is what a reconciliation pass found and did.
+type Report struct {
+	ID      int64         `json:"id"`
+	Trigger string        `json:"trigger"`
+	Start   time.Time     `json:"start"`
+	End     time.Time     `json:"end"`
+	Checks  []*CheckCount `json:"checks"`
+	Repairs []Repair      `json:"repairs"`
+	Error   string        `json:"error,omitempty"`
+}
+
+// CheckCount counts one rule.
+type CheckCount struct {
+	Name     string `json:"name"`
+	Checked  int64  `json:"checked"`
+	Drifted  int64  `json:"drifted"`
+	Repaired int64  `json:"repaired"`
+}
+
+// Repair is one fix, or a failed attempt at one.
+type Repair struct {
+	Check  string `json:"check"`
+	Key    string `json:"key"`
+	Detail string `json:"detail"`
+}
+
+func (r *Report) check(name string) *CheckCount {
+	for _, c := range r.Checks {
+		if c.Name == name {
+			return c
+		}
+	}
+	c := &CheckCount{Name: name}
+	r.Checks = append(r.Checks, c)
+	return c
+}
+
+// drift records a difference and the outcome of its repair.
+func (r *Report) drift(check, key, what string, repairErr error) {
+	c := r.check(check)
+	c.Drifted++
+	detail := what + ": repaired"
+	if repairErr != nil {
+		detail = what + ": repair failed: " + repairErr.Error()
+	} else {
+		c.Repaired++
+	}
+	if len(r.Repairs) < maxRepairsListed {
+		r.Repairs = append(r.Repairs, Repair{Check: check, Key: key, Detail: detail})
+	}
+}
+
+// ReconcileStore keeps reports.
+type ReconcileStore interface {
+	SaveReconciliation(ctx context.Context, r postgres.Reconciliation) (int64, error)
+	Reconciliations(ctx context.Context, beforeID int64, limit int) ([]postgres.Reconciliation, error)
+	Reconciliation(ctx context.Context, id int64) (postgres.Reconciliation, bool, error)
+}
+
+// ErrStandby is returned when a standby replica is asked to reconcile.
+var ErrStandby = errs.FailedPreconditionf("this bridge replica is a standby; run the reconciliation on the active one")
+
+// Reconcile runs one pass and stores its report.
+func (e *Engine) Reconcile(ctx context.Context, trigger string) (Report, error) {
+	if !e.Leader() {
+		return Report{}, ErrStandby
+	}
+	e.reconcileMu.Lock()
+	defer e.reconcileMu.Unlock()
+	r := Report{Trigger: trigger, Start: time.Now().UTC()}
+	for _, name := range []string{CheckWonHasOrder, CheckOrderShown, CheckAccountCustomer, CheckItemInCatalog, CheckAvailability} {
+		r.check(name)
+	}
+	err := errors.Join(e.reconcileOrders(ctx, &r), e.reconcileCatalog(ctx, &r))
+	if err != nil {
+		r.Error = err.Error()
+	}
+	r.End = time.Now().UTC()
+	raw, jerr := json.Marshal(r)
+	if jerr != nil {
+		return r, jerr
+	}
+	id, serr := e.store.SaveReconciliation(context.WithoutCancel(ctx), postgres.Reconciliation{
+		Trigger: trigger, StartedAt: r.Start, FinishedAt: r.End, Report: raw,
+	})
+	if serr != nil {
+		return r, serr
+	}
+	r.ID = id
+	e.log.Info("reconciliation", "id", id, "trigger", trigger, "took", r.End.Sub(r.Start), "repairs", len(r.Repairs), "err", r.Error)
+	return r, nil
+}
+
+// StoredReport decodes a stored report.
+func StoredReport(rec postgres.Reconciliation) (Report, error) {
+	var r Report
+	if err := json.Unmarshal(rec.Report, &r); err != nil {
+		return Report{}, fmt.Errorf("decode reconciliation %d: %w", rec.ID, err)
+	}
+	r.ID = rec.ID
+	return r, nil
+}
+
+func (e *Engine) reconcileOrders(ctx context.Context, r *Report) error {
+	orders := map[string]*erpv1.SalesOrder{}
+	token := ""
+	for {
+		resp, err := e.erp.SalesOrders.ListSalesOrders(ctx, &erpv1.ListSalesOrdersRequest{PageSize: reconcilePage, PageToken: token})
+		if err != nil {
+			return fmt.Errorf("list ERP orders: %w", err)
+		}
+		for _, o := range resp.GetSalesOrders() {
+			if o.GetExternalRef() != "" {
+				orders[o.GetExternalRef()] = o
+			}
+		}
+		if token = resp.GetNextPageToken(); token == "" {
+			break
+		}
+	}
+
+	accountsWithOrders := map[string]bool{}
+	token = ""
+	for {
+		resp, err := e.crm.Opportunities.ListOpportunities(ctx, &crmv1.ListOpportunitiesRequest{
+			PageSize: reconcilePage, PageToken: token, Filter: "stage = STAGE_CLOSED_WON",
+		})
+		if err != nil {
+			return fmt.Errorf("list won opportunities: %w", err)
+		}
+		for _, opp := range resp.GetOpportunities() {
+			accountsWithOrders[opp.GetAccountId()] = true
+			r.check(CheckWonHasOrder).Checked++
+			o, ok := orders[opp.GetId()]
+			if !ok {
+				r.drift(CheckWonHasOrder, opp.GetId(), "won opportunity without an ERP order", e.placeOrder(ctx, opp))
+				continue
+			}
+			r.check(CheckOrderShown).Checked++
+			if opp.GetOrder().GetNumber() != o.GetNumber() || opp.GetOrder().GetStatus() != fulfillment(o) {
+				what := fmt.Sprintf("opportunity shows order %q %s, ERP has %s %s", opp.GetOrder().GetNumber(),
+					opp.GetOrder().GetStatus(), o.GetNumber(), fulfillment(o))
+				r.drift(CheckOrderShown, opp.GetId(), what, e.forceOrderBack(ctx, o))
+			}
+		}
+		if token = resp.GetNextPageToken(); token == "" {
+			break
+		}
+	}
+
+	for accountID := range accountsWithOrders {
+		r.check(CheckAccountCustomer).Checked++
+		acc, err := e.crm.Accounts.GetAccount(ctx, &crmv1.GetAccountRequest{Id: accountID})
+		if err != nil {
+			return fmt.Errorf("read account %s: %w", accountID, err)
+		}
+		if acc.GetErpCustomerId() == "" {
+			_, err := e.syncAccount(ctx, acc, 0)
+			r.drift(CheckAccountCustomer, accountID, "account with orders but no ERP customer link", err)
+		}
+	}
+	return nil
+}
+
+// forceOrderBack writes an order back even when this replica believes it
+// did already.
+func (e *Engine) forceOrderBack(ctx context.Context, o *erpv1.SalesOrder) error {
+	e.written.forget(o.GetId())
+	return e.writeOrderBack(ctx, o)
+}
+
+func (e *Engine) reconcileCatalog(ctx context.Context, r *Report) error {
+	products := map[string]*crmv1.Product{}
+	token := ""
+	for {
+		resp, err := e.crm.Products.ListProducts(ctx, &crmv1.ListProductsRequest{PageSize: reconcilePage, PageToken: token})
+		if err != nil {
+			return fmt.Errorf("list CRM products: %w", err)
+		}
+		for _, p := range resp.GetProducts() {
+			products[p.GetSku()] = p
+		}
+		if token = resp.GetNextPageToken(); token == "" {
+			break
+		}
+	}
+	token = ""
+	for {
+		resp, err := e.erp.Items.ListItems(ctx, &erpv1.ListItemsRequest{PageSize: reconcilePage, PageToken: token})
+		if err != nil {
+			return fmt.Errorf("list ERP items: %w", err)
+		}
+		for _, item := range resp.GetItems() {
+			r.check(CheckItemInCatalog).Checked++
+			p, ok := products[item.GetSku()]
+			if !ok || p.GetName() != item.GetName() || p.GetListPrice().GetAmount() != item.GetListPrice().GetAmount() {
+				r.drift(CheckItemInCatalog, item.GetSku(), "ERP item missing or different in the CRM catalog", e.upsertProduct(ctx, item, 0))
+			}
+			a, err := e.erp.Items.GetAvailability(ctx, &erpv1.GetAvailabilityRequest{Sku: item.GetSku()})
+			if err != nil {
+				return fmt.Errorf("read availability of %s: %w", item.GetSku(), err)
+			}
+			r.check(CheckAvailability).Checked++
+			if !ok || !sameQuantity(p.GetAvailableQuantity(), a.GetAvailable()) {
+				what := fmt.Sprintf("CRM shows %q available, ERP has %s", p.GetAvailableQuantity(), a.GetAvailable())
+				r.drift(CheckAvailability, item.GetSku(), what, e.setAvailability(ctx, a, a.GetVersion()))
+			}
+		}
+		if token = resp.GetNextPageToken(); token == "" {
+			break
+		}
+	}
+	return nil
+}
+
+// sameQuantity compares decimal strings by value ("5" and "5.000").
+func sameQuantity(a, b string) bool {
+	x, errA := money.ParseDecimal(a)
+	y, errB := money.ParseDecimal(b)
+	return errA == nil && errB == nil && x.Equal(y)
+}
+
+// reconcilePeriodically runs a pass every interval while ctx lasts.
+func (e *Engine) reconcilePeriodically(ctx context.Context) {
+	if e.opts.ReconcileEvery <= 0 {
+		return
+	}
+	t := time.NewTicker(e.opts.ReconcileEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := e.Reconcile(ctx, "periodic"); err != nil && ctx.Err() == nil {
+				e.log.Warn("periodic reconciliation", "err", err)
+			}
+		}
+	}
+}

@@ -1,0 +1,117 @@
+package e2e
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/seamhq/seam/e2e/internal/restclient"
+	"github.com/seamhq/seam/e2e/internal/stack"
+	"github.com/seamhq/seam/platform/auth"
+)
+
+// TestReconciliationRepairsALostDelivery makes the bridge skip a won deal
+// (its checkpoint is moved past the event while it is down) and shows that
+// a reconciliation pass finds the won opportunity without an order and
+// repairs it, and that a second pass finds nothing to do.
+func TestReconciliationRepairsALostDelivery(t *testing.T) {
+	st := startStack(t, nil)
+	ctx := context.Background()
+	warehouse := rest(st, stack.ERP, auth.Warehouse)
+	crm := rest(st, stack.CRM, auth.Sales)
+	crmFeed := rest(st, stack.CRM, auth.Integration)
+	bridge := rest(st, stack.Bridge, auth.Admin)
+
+	resp, err := warehouse.Do(ctx, "POST", "/v1/items", map[string]any{
+		"sku": "RECON-1", "name": "Reconciled item", "list_price": map[string]any{"currency_code": "EUR", "amount": "5.00"},
+	})
+	must(t, resp, err, 200)
+	resp, err = warehouse.Do(ctx, "POST", "/v1/stockAdjustments", map[string]any{"sku": "RECON-1", "quantity": "50", "reason": "receipt"})
+	must(t, resp, err, 200)
+	resp, err = crm.Do(ctx, "POST", "/v1/accounts", map[string]any{"name": "Drift GmbH"})
+	accountID := restclient.Str(must(t, resp, err, 200).Body, "id")
+	eventually(t, 10*time.Second, "product in CRM", func() (bool, string) {
+		resp, err := crm.Do(ctx, "GET", "/v1/products/RECON-1", nil)
+		return err == nil && resp.Status == 200 && restclient.Str(resp.Body, "available_quantity") == "50", string(resp.Raw)
+	})
+	resp, err = crm.Do(ctx, "POST", "/v1/opportunities", map[string]any{
+		"account_id": accountID, "name": "Lost delivery", "currency_code": "EUR",
+		"lines": []any{map[string]any{"sku": "RECON-1", "quantity": "4"}},
+	})
+	id := restclient.Str(must(t, resp, err, 200).Body, "id")
+
+	// With the bridge down, win the deal and move the bridge's CRM
+	// checkpoint past every event: the won event is never delivered.
+	st.Process(stack.Bridge).Stop(10 * time.Second)
+	resp, err = crm.Do(ctx, "POST", "/v1/opportunities/"+id+":win", map[string]any{})
+	must(t, resp, err, 200)
+	var head string
+	eventually(t, 10*time.Second, "the won event in the CRM feed", func() (bool, string) {
+		resp, err := crmFeed.Do(ctx, "GET", "/v1/events?page_size=1000", nil)
+		if err != nil || resp.Status != 200 {
+			return false, string(resp.Raw)
+		}
+		head = restclient.Str(resp.Body, "next_cursor")
+		n := restclient.Len(resp.Body, "events")
+		return n > 0 && restclient.Str(resp.Body, "events", n-1, "type") == "opportunity.won", string(resp.Raw)
+	})
+	conn, err := pgx.Connect(ctx, bridgeDatabase(st))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = conn.Exec(ctx, `INSERT INTO checkpoints (feed, cursor) VALUES ('crm', $1)
+		ON CONFLICT (feed) DO UPDATE SET cursor = EXCLUDED.cursor`, head)
+	conn.Close(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Process(stack.Bridge).Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 10*time.Second, "bridge leading", func() (bool, string) {
+		resp, err := bridge.Do(ctx, "GET", "/v1/status", nil)
+		return err == nil && restclient.Str(resp.Body, "leader") == "true", string(resp.Raw)
+	})
+	time.Sleep(500 * time.Millisecond)
+	resp, err = crm.Do(ctx, "GET", "/v1/opportunities/"+id, nil)
+	if n := restclient.Str(must(t, resp, err, 200).Body, "order", "number"); n != "" {
+		t.Fatalf("the skipped deal has order %s before reconciliation; the setup did not lose the delivery", n)
+	}
+
+	resp, err = bridge.Do(ctx, "POST", "/v1/reconciliations", map[string]any{})
+	report := must(t, resp, err, 200).Body
+	found := false
+	checks, _ := report["checks"].([]any)
+	for _, c := range checks {
+		m := c.(map[string]any)
+		if restclient.Str(m, "name") == "won_opportunity_has_order" {
+			found = true
+			if restclient.Str(m, "drifted") != "1" || restclient.Str(m, "repaired") != "1" {
+				t.Errorf("won_opportunity_has_order = %v, want 1 drifted, 1 repaired", m)
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("report without the won-order check: %s", resp.Raw)
+	}
+	resp, err = crm.Do(ctx, "GET", "/v1/opportunities/"+id, nil)
+	if n := restclient.Str(must(t, resp, err, 200).Body, "order", "number"); n == "" {
+		t.Fatalf("no order on the opportunity after the repair: %s", resp.Raw)
+	}
+
+	// Converged: the next pass repairs nothing, and the report is kept.
+	eventually(t, 10*time.Second, "a clean pass", func() (bool, string) {
+		resp, err := bridge.Do(ctx, "POST", "/v1/reconciliations", map[string]any{})
+		if err != nil || resp.Status != 200 {
+			return false, string(resp.Raw)
+		}
+		return restclient.Len(resp.Body, "repairs") == 0, string(resp.Raw)
+	})
+	reportID := restclient.Str(report, "id")
+	resp, err = bridge.Do(ctx, "GET", "/v1/reconciliations/"+reportID, nil)
+	if got := restclient.Str(must(t, resp, err, 200).Body, "id"); got != reportID {
+		t.Errorf("stored report id = %s, want %s", got, reportID)
+	}
+}
