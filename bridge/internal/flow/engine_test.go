@@ -114,3 +114,23 @@ func TestPromiseDate(t *testing.T) {
 		}
 	}
 }
+
+func TestOrderRefs(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		id string
+		n  int
+	}{{"0190-abc", 1}, {"0190-abc", 2}, {"0190-abc", 17}} {
+		ref := orderRef(tc.id, tc.n)
+		id, n := parseOrderRef(ref)
+		if id != tc.id || n != tc.n {
+			t.Errorf("parseOrderRef(orderRef(%q, %d) = %q) = %q, %d", tc.id, tc.n, ref, id, n)
+		}
+	}
+	// A later order outranks every revision of an earlier one.
+	first := &erpv1.SalesOrder{ExternalRef: "x", Revision: 99}
+	second := &erpv1.SalesOrder{ExternalRef: "x/2", Revision: 1}
+	if orderVersion(second) <= orderVersion(first) {
+		t.Errorf("version of the second order %d not above the first's %d", orderVersion(second), orderVersion(first))
+	}
+}

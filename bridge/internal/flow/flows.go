@@ -3,6 +3,8 @@ package flow
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 	"sync"
 
 	"google.golang.org/grpc/codes"
@@ -20,6 +22,8 @@ func (e *Engine) applyCRM(ctx context.Context, ev *crmv1.Event) error {
 		return err
 	case "opportunity.won":
 		return e.placeOrder(ctx, ev.GetOpportunity())
+	case "opportunity.lost", "opportunity.reopened":
+		return e.withdrawOrder(ctx, ev.GetOpportunity())
 	}
 	return nil
 }
@@ -66,10 +70,45 @@ func (e *Engine) customerOf(ctx context.Context, accountID string) (string, erro
 	return e.syncAccount(ctx, acc, 0)
 }
 
+// An opportunity can be won, lost (its order cancelled) and won again, and
+// each win needs its own ERP order while external_ref stays unique. The
+// n-th order of an opportunity has external_ref "<id>" for n = 1 and
+// "<id>/n" after that; the active order is the newest one not cancelled.
+const maxOrdersPerOpportunity = 100
+
+func orderRef(opportunityID string, n int) string {
+	if n <= 1 {
+		return opportunityID
+	}
+	return fmt.Sprintf("%s/%d", opportunityID, n)
+}
+
+// parseOrderRef splits an external_ref into the opportunity id and n.
+func parseOrderRef(ref string) (string, int) {
+	if i := strings.LastIndexByte(ref, '/'); i > 0 {
+		if n, err := strconv.Atoi(ref[i+1:]); err == nil && n > 1 {
+			return ref[:i], n
+		}
+	}
+	return ref, 1
+}
+
+// orderVersion orders write-backs across the orders of one opportunity:
+// any revision of a later order is newer than every revision of an
+// earlier one.
+func orderVersion(o *erpv1.SalesOrder) int64 {
+	_, n := parseOrderRef(o.GetExternalRef())
+	return int64(n)<<32 | o.GetRevision()&(1<<32-1)
+}
+
+func cancelled(o *erpv1.SalesOrder) bool {
+	return o.GetStatus() == erpv1.SalesOrderStatus_SALES_ORDER_STATUS_CANCELLED
+}
+
 // placeOrder turns a won opportunity into a confirmed ERP sales order and
 // writes the order back. Every step is idempotent: the order is keyed by
-// the opportunity id (external_ref), confirming twice changes nothing, and
-// the write-back carries the order revision.
+// its external_ref (creating it again returns it), confirming twice
+// changes nothing, and the write-back carries the order version.
 func (e *Engine) placeOrder(ctx context.Context, opp *crmv1.Opportunity) error {
 	if opp == nil {
 		return &permanentError{"opportunity event without an opportunity"}
@@ -78,25 +117,31 @@ func (e *Engine) placeOrder(ctx context.Context, opp *crmv1.Opportunity) error {
 	if err != nil {
 		return err
 	}
-	order := &erpv1.SalesOrder{
-		ExternalRef:  opp.GetId(),
-		CustomerId:   customerID,
-		CurrencyCode: opp.GetCurrencyCode(),
-	}
+	var lines []*erpv1.SalesOrderLine
 	for _, l := range opp.GetLines() {
-		order.Lines = append(order.Lines, &erpv1.SalesOrderLine{
+		lines = append(lines, &erpv1.SalesOrderLine{
 			Sku:             l.GetSku(),
 			Quantity:        l.GetQuantity(),
 			UnitPrice:       l.GetUnitPrice(),
 			DiscountPercent: l.GetDiscountPercent(),
 		})
 	}
-	created, err := e.erp.SalesOrders.CreateSalesOrder(ctx, &erpv1.CreateSalesOrderRequest{
-		SalesOrder: order,
-		RequestId:  "won-" + opp.GetId(),
-	})
-	if err != nil {
-		return fmt.Errorf("create order for opportunity %s: %w", opp.GetId(), err)
+	var created *erpv1.SalesOrder
+	for n := 1; ; n++ {
+		if n > maxOrdersPerOpportunity {
+			return &permanentError{fmt.Sprintf("opportunity %s has %d cancelled orders", opp.GetId(), maxOrdersPerOpportunity)}
+		}
+		ref := orderRef(opp.GetId(), n)
+		created, err = e.erp.SalesOrders.CreateSalesOrder(ctx, &erpv1.CreateSalesOrderRequest{
+			SalesOrder: &erpv1.SalesOrder{ExternalRef: ref, CustomerId: customerID, CurrencyCode: opp.GetCurrencyCode(), Lines: lines},
+			RequestId:  "won-" + ref,
+		})
+		if err != nil {
+			return fmt.Errorf("create order for opportunity %s: %w", opp.GetId(), err)
+		}
+		if !cancelled(created) {
+			break // the active order: new, or made by an earlier attempt
+		}
 	}
 	confirmed := created
 	if created.GetStatus() == erpv1.SalesOrderStatus_SALES_ORDER_STATUS_DRAFT {
@@ -113,24 +158,76 @@ func (e *Engine) placeOrder(ctx context.Context, opp *crmv1.Opportunity) error {
 	return e.writeOrderBack(ctx, confirmed)
 }
 
+// activeOrder finds the newest order of an opportunity that is not
+// cancelled, or nil.
+func (e *Engine) activeOrder(ctx context.Context, opportunityID string) (*erpv1.SalesOrder, error) {
+	var active *erpv1.SalesOrder
+	for n := 1; n <= maxOrdersPerOpportunity; n++ {
+		resp, err := e.erp.SalesOrders.ListSalesOrders(ctx, &erpv1.ListSalesOrdersRequest{
+			PageSize: 1, Filter: fmt.Sprintf("external_ref = %q", orderRef(opportunityID, n)),
+		})
+		if err != nil {
+			return nil, fmt.Errorf("find orders of opportunity %s: %w", opportunityID, err)
+		}
+		if len(resp.GetSalesOrders()) == 0 {
+			break
+		}
+		if o := resp.GetSalesOrders()[0]; !cancelled(o) {
+			active = o
+		}
+	}
+	return active, nil
+}
+
+// withdrawOrder cancels the order of a won deal that was lost or reopened.
+// An order that has started shipping is not cancelled: the event is held
+// as a failure for a person to decide (return the goods, or keep the order
+// and discard the event).
+func (e *Engine) withdrawOrder(ctx context.Context, opp *crmv1.Opportunity) error {
+	if opp == nil {
+		return &permanentError{"opportunity event without an opportunity"}
+	}
+	o, err := e.activeOrder(ctx, opp.GetId())
+	if err != nil || o == nil {
+		return err // never won, or cancelled already
+	}
+	switch o.GetStatus() {
+	case erpv1.SalesOrderStatus_SALES_ORDER_STATUS_DRAFT,
+		erpv1.SalesOrderStatus_SALES_ORDER_STATUS_CONFIRMED,
+		erpv1.SalesOrderStatus_SALES_ORDER_STATUS_ON_CREDIT_HOLD:
+	default:
+		return &permanentError{fmt.Sprintf("order %s of opportunity %s is %s and cannot be cancelled automatically; a person must decide",
+			o.GetNumber(), opp.GetId(), strings.ToLower(strings.TrimPrefix(o.GetStatus().String(), "SALES_ORDER_STATUS_")))}
+	}
+	done, err := e.erp.SalesOrders.CancelSalesOrder(ctx, &erpv1.CancelSalesOrderRequest{
+		Id: o.GetId(), RequestId: "withdraw-" + o.GetId(), Reason: "opportunity " + strings.TrimPrefix(opp.GetStage().String(), "STAGE_"),
+	})
+	if err != nil {
+		return fmt.Errorf("cancel order %s: %w", o.GetNumber(), err)
+	}
+	return e.writeOrderBack(ctx, done)
+}
+
 // writeOrderBack shows an order's number and status on its opportunity. A
-// revision this replica already wrote is not sent again (CRM would ignore
+// version this replica already wrote is not sent again (CRM would ignore
 // it anyway).
 func (e *Engine) writeOrderBack(ctx context.Context, o *erpv1.SalesOrder) error {
-	if e.written.has(o.GetId(), o.GetRevision()) {
+	version := orderVersion(o)
+	if e.written.has(o.GetId(), version) {
 		return nil
 	}
+	opportunityID, _ := parseOrderRef(o.GetExternalRef())
 	_, err := e.crm.Sync.SetOpportunityOrder(ctx, &crmv1.SetOpportunityOrderRequest{
-		OpportunityId: o.GetExternalRef(),
+		OpportunityId: opportunityID,
 		OrderId:       o.GetId(),
 		OrderNumber:   o.GetNumber(),
 		Status:        fulfillment(o),
-		SourceVersion: o.GetRevision(),
+		SourceVersion: version,
 	})
 	if err != nil {
-		return fmt.Errorf("write order %s back to opportunity %s: %w", o.GetNumber(), o.GetExternalRef(), err)
+		return fmt.Errorf("write order %s back to opportunity %s: %w", o.GetNumber(), opportunityID, err)
 	}
-	e.written.add(o.GetId(), o.GetRevision())
+	e.written.add(o.GetId(), version)
 	return nil
 }
 

@@ -163,7 +163,7 @@ func Load(ctx context.Context, c Clients) error {
 // cost is the demo standard cost: 60 % of the list price, in cents.
 func cost(price string) string {
 	var units, cents int64
-	fmt.Sscanf(price, "%d.%d", &units, &cents)
+	_, _ = fmt.Sscanf(price, "%d.%d", &units, &cents)
 	total := (units*100 + cents) * 60 / 100
 	return fmt.Sprintf("%d.%02d", total/100, total%100)
 }
@@ -178,7 +178,7 @@ func waitForCatalog(ctx context.Context, c Clients, want int) error {
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("the bridge did not mirror %d items into the CRM catalog in time (last error: %v)", want, err)
+			return fmt.Errorf("the bridge did not mirror %d items into the CRM catalog in time (last error: %w)", want, err)
 		case <-time.After(100 * time.Millisecond):
 		}
 	}

@@ -54,7 +54,7 @@ func StartPostgres(ctx context.Context, dir string, port int) (*Postgres, error)
 		// The postgres user must be able to reach dir.
 		for d := filepath.Dir(dir); d != "/"; d = filepath.Dir(d) {
 			if fi, err := os.Stat(d); err == nil && fi.Mode().Perm()&0o001 == 0 {
-				os.Chmod(d, fi.Mode().Perm()|0o001)
+				_ = os.Chmod(d, fi.Mode().Perm()|0o001)
 			}
 		}
 	}

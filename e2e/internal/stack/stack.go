@@ -250,7 +250,7 @@ func (p *Process) Start(ctx context.Context) error {
 		return fmt.Errorf("start %s: %w", p.Name, err)
 	}
 	done := make(chan struct{})
-	go func() { cmd.Wait(); log.Close(); close(done) }()
+	go func() { _ = cmd.Wait(); log.Close(); close(done) }()
 	p.mu.Lock()
 	p.cmd, p.done = cmd, done
 	p.mu.Unlock()
@@ -287,11 +287,11 @@ func (p *Process) Stop(timeout time.Duration) {
 	if cmd == nil {
 		return
 	}
-	cmd.Process.Signal(syscall.SIGTERM)
+	_ = cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-done:
 	case <-time.After(timeout):
-		cmd.Process.Kill()
+		_ = cmd.Process.Kill()
 		<-done
 	}
 }
@@ -304,7 +304,7 @@ func (p *Process) Kill() {
 	if cmd == nil {
 		return
 	}
-	cmd.Process.Kill()
+	_ = cmd.Process.Kill()
 	<-done
 }
 
