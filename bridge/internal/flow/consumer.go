@@ -35,6 +35,12 @@ type event interface {
 	GetTraceContext() map[string]string
 }
 
+// eventBatcher applies some events in batches instead of one by one.
+type eventBatcher[E any] interface {
+	offer(ev E, seq uint64) bool
+	run(ctx context.Context)
+}
+
 // receiver is a server stream of events.
 type receiver[E any] interface {
 	Recv() (E, error)
@@ -58,6 +64,8 @@ type consumer[E event] struct {
 	watch func(ctx context.Context, after string) (receiver[E], error)
 	// apply makes the effect of one event on the other side.
 	apply func(ctx context.Context, ev E) error
+	// batcher, when set, takes the events it can apply in batches.
+	batcher func(finish func(uint64, bool), one func(context.Context, E) error) eventBatcher[E]
 	// backlog counts the source's events after a cursor (up to a bound)
 	// and the time of the first of them.
 	backlog func(ctx context.Context, after string) (int, time.Time, error)
@@ -143,7 +151,7 @@ func (c *consumer[E]) follow(ctx context.Context) (progressed bool, err error) {
 
 	prog := newProgress(cursor)
 	var lastTime sync.Map // seq -> event time, for status
-	lanes := newLanes(laneCount, laneDepth, c.applyWithRetry, func(seq uint64, applied bool) {
+	finish := func(seq uint64, applied bool) {
 		t, _ := lastTime.LoadAndDelete(seq)
 		prog.finish(seq)
 		c.update(func(s *FeedStatus) {
@@ -156,9 +164,15 @@ func (c *consumer[E]) follow(ctx context.Context) (progressed bool, err error) {
 				s.LastEventTime = t
 			}
 		})
-	})
+	}
+	lanes := newLanes(laneCount, laneDepth, c.applyWithRetry, finish)
 	var wg sync.WaitGroup
 	wg.Go(func() { lanes.run(ctx) })
+	var batcher eventBatcher[E]
+	if c.batcher != nil {
+		batcher = c.batcher(finish, c.applyWithRetry)
+		wg.Go(func() { batcher.run(ctx) })
+	}
 
 	save := func(ctx context.Context) error {
 		cur, changed := prog.checkpoint()
@@ -198,6 +212,10 @@ func (c *consumer[E]) follow(ctx context.Context) (progressed bool, err error) {
 		c.update(func(s *FeedStatus) { s.Connected, s.LastError = true, "" })
 		seq := prog.add(ev.GetCursor())
 		lastTime.Store(seq, ev.GetCreateTime().AsTime())
+		if batcher != nil && batcher.offer(ev, seq) {
+			progressed = true
+			continue
+		}
 		if !lanes.push(ctx, ev, seq) {
 			err = ctx.Err()
 			break

@@ -142,6 +142,9 @@ func New(crm CRM, erp ERP, store Store, log *slog.Logger, m *Metrics, opts Optio
 			return erp.Events.WatchEvents(ctx, &erpv1.WatchEventsRequest{After: after})
 		},
 		apply: e.applyERP,
+		batcher: func(finish func(uint64, bool), one func(context.Context, *erpv1.Event) error) eventBatcher[*erpv1.Event] {
+			return e.newStockBatcher(finish, one)
+		},
 		backlog: func(ctx context.Context, after string) (int, time.Time, error) {
 			resp, err := erp.Events.ListEvents(ctx, &erpv1.ListEventsRequest{After: after, PageSize: 1000})
 			if err != nil || len(resp.GetEvents()) == 0 {

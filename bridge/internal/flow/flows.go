@@ -329,40 +329,13 @@ func (e *Engine) upsertProduct(ctx context.Context, item *erpv1.Item, version in
 	return nil
 }
 
-// setAvailability copies a stock level to CRM. A SKU CRM does not know yet
-// gets its product first, read from the ERP.
+// setAvailability copies a stock level to CRM.
 func (e *Engine) setAvailability(ctx context.Context, a *erpv1.Availability, version int64) error {
 	if a == nil {
 		return &permanentError{"stock event without a stock level"}
 	}
-	if version == 0 {
-		version = a.GetVersion()
-	}
-	req := &crmv1.SetAvailabilityRequest{Updates: []*crmv1.AvailabilityUpdate{{
-		Sku:           a.GetSku(),
-		OnHand:        a.GetOnHand(),
-		Reserved:      a.GetReserved(),
-		Available:     a.GetAvailable(),
-		PromiseDate:   e.promiseDate(a),
-		SourceVersion: version,
-		AsOf:          a.GetUpdateTime(),
-	}}}
-	resp, err := e.crm.Sync.SetAvailability(ctx, req)
-	if err != nil {
-		return fmt.Errorf("set availability of %s: %w", a.GetSku(), err)
-	}
-	if len(resp.GetUnknownSkus()) == 0 {
-		return nil
-	}
-	item, err := e.erp.Items.GetItem(ctx, &erpv1.GetItemRequest{Sku: a.GetSku()})
-	if err != nil {
-		return fmt.Errorf("read item %s: %w", a.GetSku(), err)
-	}
-	// The item's own event carries its version; 0 keeps that one authoritative.
-	if err := e.upsertProduct(ctx, item, 0); err != nil {
-		return err
-	}
-	if _, err := e.crm.Sync.SetAvailability(ctx, req); err != nil {
+	req := &crmv1.SetAvailabilityRequest{Updates: []*crmv1.AvailabilityUpdate{e.availabilityUpdate(a, version)}}
+	if err := e.writeAvailability(ctx, req); err != nil {
 		return fmt.Errorf("set availability of %s: %w", a.GetSku(), err)
 	}
 	return nil
