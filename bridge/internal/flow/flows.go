@@ -316,17 +316,22 @@ func (e *Engine) upsertProduct(ctx context.Context, item *erpv1.Item, version in
 	if item == nil {
 		return &permanentError{"item event without an item"}
 	}
-	_, err := e.crm.Sync.UpsertProducts(ctx, &crmv1.UpsertProductsRequest{Products: []*crmv1.ProductUpsert{{
+	_, err := e.crm.Sync.UpsertProducts(ctx, &crmv1.UpsertProductsRequest{Products: []*crmv1.ProductUpsert{productUpsert(item, version)}})
+	if err != nil {
+		return fmt.Errorf("upsert product %s: %w", item.GetSku(), err)
+	}
+	return nil
+}
+
+// productUpsert is the CRM form of an ERP item.
+func productUpsert(item *erpv1.Item, version int64) *crmv1.ProductUpsert {
+	return &crmv1.ProductUpsert{
 		Sku:           item.GetSku(),
 		Name:          item.GetName(),
 		ListPrice:     item.GetListPrice(),
 		UnitOfMeasure: item.GetUnitOfMeasure(),
 		SourceVersion: version,
-	}}})
-	if err != nil {
-		return fmt.Errorf("upsert product %s: %w", item.GetSku(), err)
 	}
-	return nil
 }
 
 // setAvailability copies a stock level to CRM.

@@ -11,11 +11,13 @@ import (
 )
 
 // Stock levels change far more often than anything else, and only the
-// newest level of a SKU matters. The stock batcher collects stock.changed
-// events, keeps the newest per SKU, and writes them to the CRM in batches
-// of up to stockBatchSize with one call, flushing as soon as the feed
-// pauses. An event is finished when the batch holding its SKU's newer or
-// equal level is written.
+// newest level of a SKU matters; catalog changes come in bursts too (an
+// import of ten thousand items). The catalog batcher collects item and
+// stock.changed events, keeps the newest of each kind per SKU, and writes
+// them to the CRM in batches of up to stockBatchSize per call (items
+// first, so that the stock of a new SKU finds its product), flushing as
+// soon as the feed pauses. An event is finished when the batch holding its
+// SKU's newer or equal state is written.
 const (
 	stockBatchSize  = 500
 	stockBatchDelay = 2 * time.Millisecond
@@ -34,9 +36,24 @@ type stockBatcher struct {
 	one func(ctx context.Context, ev *erpv1.Event) error
 
 	mu      sync.Mutex
-	pending map[string]*pendingStock
+	pending map[string]*pendingStock // by kind and SKU
 	order   []string
 	wake    chan struct{}
+}
+
+// batchKind is the kind of a batched event: "item" or "stock".
+func batchKind(ev *erpv1.Event) string {
+	switch ev.GetType() {
+	case "item.created", "item.updated":
+		if ev.GetItem() != nil {
+			return "item"
+		}
+	case "stock.changed":
+		if ev.GetStockLevel() != nil {
+			return "stock"
+		}
+	}
+	return ""
 }
 
 func (e *Engine) newStockBatcher(finish func(uint64, bool), one func(context.Context, *erpv1.Event) error) *stockBatcher {
@@ -46,15 +63,17 @@ func (e *Engine) newStockBatcher(finish func(uint64, bool), one func(context.Con
 // offer takes a stock event unless its SKU is parked (then the event goes
 // the normal way and waits behind the failure).
 func (b *stockBatcher) offer(ev *erpv1.Event, seq uint64) bool {
-	if ev.GetType() != "stock.changed" || ev.GetStockLevel() == nil || b.e.parking.has(FeedERP, ev.GetKey()) {
+	kind := batchKind(ev)
+	if kind == "" || b.e.parking.has(FeedERP, ev.GetKey()) {
 		return false
 	}
+	id := kind + " " + ev.GetKey()
 	b.mu.Lock()
-	p, ok := b.pending[ev.GetKey()]
+	p, ok := b.pending[id]
 	if !ok {
 		p = &pendingStock{}
-		b.pending[ev.GetKey()] = p
-		b.order = append(b.order, ev.GetKey())
+		b.pending[id] = p
+		b.order = append(b.order, id)
 	}
 	if p.ev == nil || ev.GetVersion() >= p.ev.GetVersion() {
 		p.ev = ev
@@ -107,15 +126,26 @@ func (b *stockBatcher) take() []*pendingStock {
 // flush writes a batch, retrying transient failures; it reports false when
 // ctx ended first.
 func (b *stockBatcher) flush(ctx context.Context, batch []*pendingStock) bool {
-	req := &crmv1.SetAvailabilityRequest{}
+	items := &crmv1.UpsertProductsRequest{}
+	stock := &crmv1.SetAvailabilityRequest{}
 	for _, p := range batch {
-		req.Updates = append(req.Updates, b.e.availabilityUpdate(p.ev.GetStockLevel(), p.ev.GetVersion()))
+		if batchKind(p.ev) == "item" {
+			items.Products = append(items.Products, productUpsert(p.ev.GetItem(), p.ev.GetVersion()))
+		} else {
+			stock.Updates = append(stock.Updates, b.e.availabilityUpdate(p.ev.GetStockLevel(), p.ev.GetVersion()))
+		}
 	}
 	for attempt := 0; ; attempt++ {
 		start := time.Now()
-		err := b.e.writeAvailability(ctx, req)
+		var err error
+		if len(items.GetProducts()) > 0 {
+			_, err = b.e.crm.Sync.UpsertProducts(ctx, items)
+		}
+		if err == nil && len(stock.GetUpdates()) > 0 {
+			err = b.e.writeAvailability(ctx, stock)
+		}
 		for _, p := range batch {
-			b.e.m.observe(FeedERP, "stock.changed", start, p.ev.GetCreateTime().AsTime(), err)
+			b.e.m.observe(FeedERP, p.ev.GetType(), start, p.ev.GetCreateTime().AsTime(), err)
 		}
 		if err == nil {
 			break
@@ -133,7 +163,7 @@ func (b *stockBatcher) flush(ctx context.Context, batch []*pendingStock) bool {
 			}
 			break
 		}
-		b.e.log.Warn("stock batch failed, retrying", "size", len(batch), "attempt", attempt+1, "err", err)
+		b.e.log.Warn("catalog batch failed, retrying", "size", len(batch), "attempt", attempt+1, "err", err)
 		sleep(ctx, backoff(attempt, 5*time.Second))
 	}
 	for _, p := range batch {
