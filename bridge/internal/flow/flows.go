@@ -152,10 +152,11 @@ func (e *Engine) placeOrder(ctx context.Context, opp *crmv1.Opportunity) error {
 			return fmt.Errorf("confirm order %s: %w", created.GetNumber(), err)
 		}
 	}
-	if err := e.store.LinkOrder(ctx, opp.GetId(), confirmed.GetId(), confirmed.GetNumber()); err != nil {
+	// The write-back first: it is what the salesperson waits for.
+	if err := e.writeOrderBack(ctx, confirmed); err != nil {
 		return err
 	}
-	return e.writeOrderBack(ctx, confirmed)
+	return e.store.LinkOrder(ctx, opp.GetId(), confirmed.GetId(), confirmed.GetNumber())
 }
 
 // activeOrder finds the newest order of an opportunity that is not
