@@ -13,7 +13,12 @@ import (
 
 	"github.com/seamhq/seam/erp-service/internal/catalog"
 	"github.com/seamhq/seam/erp-service/internal/customer"
+	"github.com/seamhq/seam/erp-service/internal/invoicing"
+	"github.com/seamhq/seam/erp-service/internal/ledger"
+	"github.com/seamhq/seam/erp-service/internal/payment"
+	"github.com/seamhq/seam/erp-service/internal/reporting"
 	"github.com/seamhq/seam/erp-service/internal/sales"
+	"github.com/seamhq/seam/erp-service/internal/shipping"
 	"github.com/seamhq/seam/erp-service/internal/stock"
 	"github.com/seamhq/seam/platform/feed"
 	"github.com/seamhq/seam/platform/listing"
@@ -28,6 +33,11 @@ type Stores interface {
 	catalog.Store
 	stock.Store
 	sales.Store
+	shipping.Store
+	ledger.Store
+	invoicing.Store
+	payment.Store
+	reporting.Store
 }
 
 // Feed reads the event feed (feed.Reader implements it).
@@ -48,6 +58,11 @@ func Service(st Stores, events Feed, ready func(context.Context) error) server.S
 			erpv1.RegisterWarehouseServiceServer(s, &Warehouses{store: st})
 			erpv1.RegisterStockServiceServer(s, &Stock{store: st})
 			erpv1.RegisterSalesOrderServiceServer(s, &SalesOrders{store: st})
+			erpv1.RegisterShipmentServiceServer(s, &Shipments{store: st})
+			erpv1.RegisterInvoiceServiceServer(s, &Invoices{store: st})
+			erpv1.RegisterPaymentServiceServer(s, &Payments{store: st})
+			erpv1.RegisterLedgerServiceServer(s, &Ledger{store: st})
+			erpv1.RegisterReportServiceServer(s, &Reports{store: st})
 			erpv1.RegisterEventServiceServer(s, &Events{feed: events})
 		},
 		Gateways: []server.GatewayRegistrar{
@@ -56,6 +71,11 @@ func Service(st Stores, events Feed, ready func(context.Context) error) server.S
 			erpv1.RegisterWarehouseServiceHandler,
 			erpv1.RegisterStockServiceHandler,
 			erpv1.RegisterSalesOrderServiceHandler,
+			erpv1.RegisterShipmentServiceHandler,
+			erpv1.RegisterInvoiceServiceHandler,
+			erpv1.RegisterPaymentServiceHandler,
+			erpv1.RegisterLedgerServiceHandler,
+			erpv1.RegisterReportServiceHandler,
 			erpv1.RegisterEventServiceHandler,
 		},
 		OpenAPI: openapi.ERP,

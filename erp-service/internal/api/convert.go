@@ -311,6 +311,7 @@ func orderToProto(o sales.Order) *erpv1.SalesOrder {
 			ReservedQuantity:    decimalString(l.Reserved),
 			BackorderedQuantity: decimalString(l.Backordered),
 			ShippedQuantity:     decimalString(l.Shipped),
+			InvoicedQuantity:    decimalString(l.Invoiced),
 		}
 	}
 	return p

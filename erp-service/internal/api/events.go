@@ -11,6 +11,8 @@ import (
 
 	"github.com/seamhq/seam/erp-service/internal/catalog"
 	"github.com/seamhq/seam/erp-service/internal/customer"
+	"github.com/seamhq/seam/erp-service/internal/invoicing"
+	"github.com/seamhq/seam/erp-service/internal/payment"
 	"github.com/seamhq/seam/erp-service/internal/sales"
 	"github.com/seamhq/seam/erp-service/internal/stock"
 	"github.com/seamhq/seam/platform/errs"
@@ -54,6 +56,21 @@ func (EventEncoder) SalesOrder(o sales.Order) ([]byte, error) {
 	return payloadMarshal.Marshal(orderToProto(o))
 }
 
+// Invoice encodes an invoice payload.
+func (EventEncoder) Invoice(i invoicing.Invoice) ([]byte, error) {
+	return payloadMarshal.Marshal(invoiceToProto(i))
+}
+
+// CustomerBalance encodes a customer.balance_changed payload.
+func (EventEncoder) CustomerBalance(b invoicing.Balance) ([]byte, error) {
+	return payloadMarshal.Marshal(balanceToProto(b))
+}
+
+// Payment encodes a payment payload.
+func (EventEncoder) Payment(p payment.Payment) ([]byte, error) {
+	return payloadMarshal.Marshal(paymentToProto(p))
+}
+
 // eventToProto turns a feed row into the wire event, decoding its payload
 // by the event type's resource.
 func eventToProto(e feed.Event) (*erpv1.Event, error) {
@@ -67,19 +84,28 @@ func eventToProto(e feed.Event) (*erpv1.Event, error) {
 	}
 	resource, _, _ := strings.Cut(e.Type, ".")
 	var msg proto.Message
-	switch resource {
-	case "customer":
+	switch {
+	case e.Type == invoicing.EventBalanceChanged:
+		b := &erpv1.CustomerBalance{}
+		msg, p.Payload = b, &erpv1.Event_CustomerBalance{CustomerBalance: b}
+	case resource == "customer":
 		c := &erpv1.Customer{}
 		msg, p.Payload = c, &erpv1.Event_Customer{Customer: c}
-	case "item":
+	case resource == "item":
 		it := &erpv1.Item{}
 		msg, p.Payload = it, &erpv1.Event_Item{Item: it}
-	case "stock":
+	case resource == "stock":
 		a := &erpv1.Availability{}
 		msg, p.Payload = a, &erpv1.Event_StockLevel{StockLevel: a}
-	case "sales_order":
+	case resource == "sales_order":
 		o := &erpv1.SalesOrder{}
 		msg, p.Payload = o, &erpv1.Event_SalesOrder{SalesOrder: o}
+	case resource == "payment":
+		pm := &erpv1.Payment{}
+		msg, p.Payload = pm, &erpv1.Event_Payment{Payment: pm}
+	case resource == "invoice":
+		inv := &erpv1.Invoice{}
+		msg, p.Payload = inv, &erpv1.Event_Invoice{Invoice: inv}
 	default:
 		return p, nil // a type this binary does not know: no payload
 	}
@@ -95,6 +121,12 @@ func eventToProto(e feed.Event) (*erpv1.Event, error) {
 		p.Version = m.GetVersion()
 	case *erpv1.SalesOrder:
 		p.Version = m.GetRevision()
+	case *erpv1.Invoice:
+		p.Version = m.GetRevision()
+	case *erpv1.Payment:
+		p.Version = m.GetRevision()
+	case *erpv1.CustomerBalance:
+		p.Version = m.GetVersion()
 	}
 	return p, nil
 }

@@ -57,6 +57,10 @@ type env struct {
 	stock      erpv1.StockServiceClient
 	orders     erpv1.SalesOrderServiceClient
 	events     erpv1.EventServiceClient
+	shipments  erpv1.ShipmentServiceClient
+	ledger     erpv1.LedgerServiceClient
+	invoices   erpv1.InvoiceServiceClient
+	payments   erpv1.PaymentServiceClient
 }
 
 func start(t *testing.T) *env { return startB(t) }
@@ -100,6 +104,10 @@ func startB(t testing.TB) *env {
 		stock:      erpv1.NewStockServiceClient(conn),
 		orders:     erpv1.NewSalesOrderServiceClient(conn),
 		events:     erpv1.NewEventServiceClient(conn),
+		shipments:  erpv1.NewShipmentServiceClient(conn),
+		ledger:     erpv1.NewLedgerServiceClient(conn),
+		invoices:   erpv1.NewInvoiceServiceClient(conn),
+		payments:   erpv1.NewPaymentServiceClient(conn),
 	}
 }
 
@@ -211,7 +219,9 @@ func (e *env) counts() map[string]int {
 	e.t.Helper()
 	out := map[string]int{}
 	for _, tbl := range []string{"customers", "items", "stock_totals", "stock_levels", "stock_moves",
-		"sales_orders", "sales_order_lines", "idempotency_keys", "outbox_events", "warehouses"} {
+		"sales_orders", "sales_order_lines", "idempotency_keys", "outbox_events", "warehouses",
+		"shipments", "shipment_lines", "journal_entries", "journal_lines", "invoices", "invoice_lines",
+		"payments", "payment_allocations"} {
 		var n int
 		if err := e.pool.QueryRow(context.Background(), "SELECT count(*) FROM "+tbl).Scan(&n); err != nil {
 			e.t.Fatal(err)

@@ -113,3 +113,36 @@ func TestCombineKeepsFirstViolationPerField(t *testing.T) {
 		t.Error("combine of nothing is not nil")
 	}
 }
+
+func FuzzParseDate(f *testing.F) {
+	for _, s := range []string{"", "2026-01-31", "2026-02-30", "31.01.2026", "2026-1-1", "9999-12-31"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d, err := parseDate("d", s)
+		switch {
+		case err != nil:
+			if !errors.Is(err, errs.ErrInvalidArgument) {
+				t.Fatalf("parseDate(%q) = %v, want InvalidArgument", s, err)
+			}
+		case s == "":
+			if !d.IsZero() {
+				t.Fatalf("parseDate(\"\") = %v", d)
+			}
+		case date(d) != s:
+			t.Fatalf("parseDate(%q) round-trips to %q", s, date(d))
+		}
+	})
+}
+
+func FuzzParseInvoiceStatus(f *testing.F) {
+	for _, s := range []string{"OPEN", "invoice_status_paid", "VOID", "", "INVOICE_STATUS_"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		st, ok := parseInvoiceStatus(s)
+		if ok && invoiceStatusToProto(st) == 0 {
+			t.Fatalf("parseInvoiceStatus(%q) = %q, which has no enum value", s, st)
+		}
+	})
+}

@@ -13,6 +13,12 @@ var (
 	orderTakers = []auth.Role{auth.Sales, auth.Finance, auth.Integration}
 	// itemKeepers maintain the item master.
 	itemKeepers = []auth.Role{auth.Warehouse, auth.Integration}
+	// moneyReaders read invoices and payments: finance, sales and service
+	// who answer customers' questions about them, and the bridge, which
+	// reconciles payment status.
+	moneyReaders = []auth.Role{auth.Finance, auth.Sales, auth.Service, auth.Integration}
+	// ledgerReaders read the general ledger and its reports.
+	ledgerReaders = []auth.Role{auth.Finance}
 )
 
 // Policy lists the roles allowed to call each RPC of the ERP.
@@ -42,6 +48,27 @@ func Policy() auth.Policy {
 		erpv1.SalesOrderService_ListSalesOrders_FullMethodName:   readers,
 		erpv1.SalesOrderService_ConfirmSalesOrder_FullMethodName: orderTakers,
 		erpv1.SalesOrderService_CancelSalesOrder_FullMethodName:  orderTakers,
+
+		// The warehouse ships; everyone who reads orders may read shipments.
+		erpv1.ShipmentService_CreateShipment_FullMethodName: {auth.Warehouse},
+		erpv1.ShipmentService_GetShipment_FullMethodName:    readers,
+		erpv1.ShipmentService_ListShipments_FullMethodName:  readers,
+
+		erpv1.InvoiceService_CreateInvoice_FullMethodName:       {auth.Finance},
+		erpv1.InvoiceService_GetInvoice_FullMethodName:          moneyReaders,
+		erpv1.InvoiceService_ListInvoices_FullMethodName:        moneyReaders,
+		erpv1.InvoiceService_VoidInvoice_FullMethodName:         {auth.Finance},
+		erpv1.InvoiceService_MarkOverdueInvoices_FullMethodName: {auth.Finance},
+
+		erpv1.PaymentService_CreatePayment_FullMethodName:  {auth.Finance},
+		erpv1.PaymentService_GetPayment_FullMethodName:     moneyReaders,
+		erpv1.PaymentService_ListPayments_FullMethodName:   moneyReaders,
+		erpv1.PaymentService_ReversePayment_FullMethodName: {auth.Finance},
+
+		erpv1.LedgerService_ListJournalEntries_FullMethodName: ledgerReaders,
+		erpv1.LedgerService_GetTrialBalance_FullMethodName:    ledgerReaders,
+		erpv1.ReportService_GetArAging_FullMethodName:         ledgerReaders,
+		erpv1.ReportService_GetStockValuation_FullMethodName:  ledgerReaders,
 
 		erpv1.EventService_ListEvents_FullMethodName:  {auth.Integration},
 		erpv1.EventService_WatchEvents_FullMethodName: {auth.Integration},

@@ -49,7 +49,7 @@ func TestRESTRoutes(t *testing.T) {
 	t.Parallel()
 	e := start(t)
 	all := routes(t)
-	if len(all) != 20 {
+	if len(all) != 36 {
 		t.Fatalf("read %d routes from erp_gateway.yaml: %v", len(all), all)
 	}
 	hit := map[string]bool{}
@@ -95,7 +95,7 @@ func TestRESTRoutes(t *testing.T) {
 	if items := call(200, "GET", "/v1/items?page_size=10", sales, ""); len(items["items"].([]any)) != 1 {
 		t.Errorf("list items = %v", items)
 	}
-	if got := call(200, "PATCH", "/v1/items/W-1", integ, `{"name":"Widget 2"}`); got["name"] != "Widget 2" || got["etag"] != "2" {
+	if got := call(200, "PATCH", "/v1/items/W-1", integ, `{"name":"Widget 2","standard_cost":{"currency_code":"EUR","amount":"8"}}`); got["name"] != "Widget 2" || got["etag"] != "2" {
 		t.Errorf("patched item = %v", got)
 	}
 	call(200, "POST", "/v1/warehouses", wh, `{"code":"EAST","name":"East"}`)
@@ -138,6 +138,126 @@ func TestRESTRoutes(t *testing.T) {
 		t.Errorf("cancelled order = %v", canc)
 	}
 
+	// Shipments: another order, confirmed, shipped in part by the
+	// warehouse; the ledger shows the receipt and the cost of goods sold.
+	o2 := call(200, "POST", "/v1/salesOrders", integ, fmt.Sprintf(`{"external_ref":"opp-2","customer_id":%q,"currency_code":"EUR","lines":[{"sku":"W-1","quantity":"3"}]}`, id))
+	oid2 := str(o2["id"])
+	call(200, "POST", "/v1/salesOrders/"+oid2+":confirm", integ, `{}`)
+	if r := e.call("POST", "/v1/shipments", sales, `{"sales_order_id":"`+oid2+`"}`); r.status != 403 {
+		t.Errorf("shipment by sales = %d", r.status)
+	}
+	r := e.call("POST", "/v1/shipments", wh, `{"sales_order_id":"`+oid2+`","lines":[{"line_number":1,"quantity":"4"}]}`)
+	if f := restFields(r.body); r.status != 400 || len(f) != 1 || f[0] != "shipment.lines[0].quantity" {
+		t.Errorf("over-shipping = %d %v", r.status, r.body)
+	}
+	sh := call(200, "POST", "/v1/shipments?request_id=ship-1", wh, `{"sales_order_id":"`+oid2+`","lines":[{"line_number":1,"quantity":"2"}]}`)
+	shLines := sh["lines"].([]any)
+	if sh["sales_order_number"] != "SO-000002" || len(shLines) != 1 || shLines[0].(map[string]any)["warehouse"] != "MAIN" ||
+		shLines[0].(map[string]any)["cost"].(map[string]any)["amount"] != "16.00" {
+		t.Errorf("shipment = %v", sh)
+	}
+	if again := call(200, "POST", "/v1/shipments?request_id=ship-1", wh, `{"sales_order_id":"`+oid2+`","lines":[{"line_number":1,"quantity":"2"}]}`); again["id"] != sh["id"] {
+		t.Errorf("retried shipment = %v", again)
+	}
+	call(200, "GET", "/v1/shipments/"+str(sh["id"]), sales, "")
+	if l := call(200, "GET", "/v1/shipments?filter="+url.QueryEscape(`sales_order_id = "`+oid2+`"`), sales, ""); len(l["shipments"].([]any)) != 1 {
+		t.Errorf("shipments = %v", l)
+	}
+	if got := call(200, "GET", "/v1/salesOrders/"+oid2, sales, ""); got["status"] != "SALES_ORDER_STATUS_PARTIALLY_SHIPPED" ||
+		got["lines"].([]any)[0].(map[string]any)["shipped_quantity"] != "2" {
+		t.Errorf("shipped order = %v", got)
+	}
+	je := call(200, "GET", "/v1/journalEntries?filter="+url.QueryEscape(`kind = "shipment"`), finance, "")
+	if es, _ := je["journal_entries"].([]any); len(es) != 1 || es[0].(map[string]any)["reference"] != "shipments/"+str(sh["id"]) {
+		t.Errorf("journal entries = %v", je)
+	}
+	if r := e.call("GET", "/v1/journalEntries", sales, ""); r.status != 403 {
+		t.Errorf("journal entries by sales = %d", r.status)
+	}
+	tb := call(200, "GET", "/v1/reports/trialBalance?currency_code=EUR", finance, "")
+	var balances []string
+	for _, row := range tb["rows"].([]any) {
+		m := row.(map[string]any)
+		balances = append(balances, str(m["account_code"])+"="+str(m["balance"].(map[string]any)["amount"]))
+	}
+	tot := tb["totals"].([]any)[0].(map[string]any)
+	if fmt.Sprint(balances) != "[1200=64.00 2000=-80.00 5000=16.00]" || tot["debit"].(map[string]any)["amount"] != "96.00" ||
+		tot["credit"].(map[string]any)["amount"] != "96.00" {
+		t.Errorf("trial balance = %v", tb)
+	}
+
+	// Invoices: finance bills what shipped; sales may read it.
+	if r := e.call("POST", "/v1/invoices", sales, `{"sales_order_id":"`+oid2+`"}`); r.status != 403 {
+		t.Errorf("invoice by sales = %d", r.status)
+	}
+	if r := e.call("POST", "/v1/invoices", finance, `{"sales_order_id":"`+oid2+`","issue_date":"2026-13-01"}`); r.status != 400 || fmt.Sprint(restFields(r.body)) != "[invoice.issue_date]" {
+		t.Errorf("bad issue date = %d %v", r.status, r.body)
+	}
+	inv := call(200, "POST", "/v1/invoices?request_id=inv-1", finance, `{"sales_order_id":"`+oid2+`","issue_date":"2026-03-01"}`)
+	invID := str(inv["id"])
+	if inv["status"] != "INVOICE_STATUS_OPEN" || inv["due_date"] != "2026-03-31" || inv["total"].(map[string]any)["amount"] != "47.58" ||
+		inv["tax_total"].(map[string]any)["amount"] != "7.60" || inv["open_amount"].(map[string]any)["amount"] != "47.58" {
+		t.Errorf("invoice = %v", inv) // 2 x 19.99 = 39.98, tax 7.5962
+	}
+	call(200, "GET", "/v1/invoices/"+invID, sales, "")
+	if l := call(200, "GET", "/v1/invoices?filter="+url.QueryEscape(`sales_order_id = "`+oid2+`" AND status = OPEN`), sales, ""); len(l["invoices"].([]any)) != 1 {
+		t.Errorf("invoices = %v", l)
+	}
+	if od := call(200, "POST", "/v1/invoices:markOverdue", finance, `{"as_of_date":"2026-04-01"}`); fmt.Sprint(od["invoice_ids"]) != "["+invID+"]" {
+		t.Errorf("mark overdue = %v", od)
+	}
+	if r := e.call("POST", "/v1/invoices/"+invID+":void", finance, `{"etag":"1"}`); r.status != 409 {
+		t.Errorf("void with a stale etag = %d", r.status)
+	}
+	if v := call(200, "POST", "/v1/invoices/"+invID+":void", finance, `{"etag":"2","reason":"duplicate"}`); v["status"] != "INVOICE_STATUS_VOID" {
+		t.Errorf("voided invoice = %v", v)
+	}
+
+	// Payments: bill the shipped 2 again, pay it with 2.42 too much, reverse.
+	inv = call(200, "POST", "/v1/invoices", finance, `{"sales_order_id":"`+oid2+`","issue_date":"2026-03-02"}`)
+	invID = str(inv["id"])
+	if r := e.call("POST", "/v1/payments", sales, `{}`); r.status != 403 {
+		t.Errorf("payment by sales = %d", r.status)
+	}
+	r = e.call("POST", "/v1/payments", finance, fmt.Sprintf(`{"customer_id":%q,"amount":{"currency_code":"EUR","amount":"10"},
+		"allocations":[{"invoice_id":%q,"amount":{"currency_code":"EUR","amount":"20"}}]}`, id, invID))
+	if f := restFields(r.body); r.status != 400 || fmt.Sprint(f) != "[payment.allocations[0].amount.amount]" {
+		t.Errorf("allocating more than the payment = %d %v", r.status, r.body)
+	}
+	pm := call(200, "POST", "/v1/payments?request_id=pay-1", finance, fmt.Sprintf(`{"customer_id":%q,"amount":{"currency_code":"EUR","amount":"50"},
+		"reference":"bank 42","allocations":[{"invoice_id":%q,"amount":{"currency_code":"EUR","amount":"47.58"}}]}`, id, invID))
+	if pm["status"] != "PAYMENT_STATUS_POSTED" || pm["unallocated_amount"].(map[string]any)["amount"] != "2.42" || pm["number"] != "PAY-000001" {
+		t.Errorf("payment = %v", pm)
+	}
+	pid := str(pm["id"])
+	if got := call(200, "GET", "/v1/invoices/"+invID, sales, ""); got["status"] != "INVOICE_STATUS_PAID" {
+		t.Errorf("paid invoice = %v", got)
+	}
+	call(200, "GET", "/v1/payments/"+pid, sales, "")
+	if l := call(200, "GET", "/v1/payments?filter="+url.QueryEscape(`customer_id = "`+id+`" AND status = POSTED`), finance, ""); len(l["payments"].([]any)) != 1 {
+		t.Errorf("payments = %v", l)
+	}
+	if rev := call(200, "POST", "/v1/payments/"+pid+":reverse", finance, `{"etag":"1","reason":"bounced"}`); rev["status"] != "PAYMENT_STATUS_REVERSED" {
+		t.Errorf("reversed payment = %v", rev)
+	}
+	if got := call(200, "GET", "/v1/invoices/"+invID, sales, ""); got["status"] != "INVOICE_STATUS_OPEN" || got["open_amount"].(map[string]any)["amount"] != "47.58" {
+		t.Errorf("reopened invoice = %v", got)
+	}
+
+	// Reports: the open 47.58 is due 2026-04-01; 45 days past due on 2026-05-16.
+	ag := call(200, "GET", "/v1/reports/arAging?as_of_date=2026-05-16", finance, "")
+	if rows, _ := ag["rows"].([]any); len(rows) != 1 || rows[0].(map[string]any)["days_31_60"].(map[string]any)["amount"] != "47.58" ||
+		rows[0].(map[string]any)["total"].(map[string]any)["amount"] != "47.58" || rows[0].(map[string]any)["customer_name"] != "Acme" {
+		t.Errorf("ar aging = %v", ag)
+	}
+	if r := e.call("GET", "/v1/reports/arAging", sales, ""); r.status != 403 {
+		t.Errorf("ar aging by sales = %d", r.status)
+	}
+	sv := call(200, "GET", "/v1/reports/stockValuation", finance, "")
+	if rows, _ := sv["rows"].([]any); len(rows) != 1 || rows[0].(map[string]any)["value"].(map[string]any)["amount"] != "64.00" {
+		t.Errorf("stock valuation = %v", sv) // 8 on hand x 8.00
+	}
+
 	// The feed, paged. An event becomes readable once every older
 	// transaction on the server has ended, so wait for the feed to catch up
 	// with the table.
@@ -156,7 +276,13 @@ func TestRESTRoutes(t *testing.T) {
 		}
 	}
 	want := []string{"customer.created", "customer.updated", "customer.created", "item.created", "item.updated",
-		"stock.changed", "sales_order.created", "stock.changed", "sales_order.confirmed", "stock.changed", "sales_order.cancelled"}
+		"stock.changed", "sales_order.created", "stock.changed", "sales_order.confirmed", "stock.changed", "sales_order.cancelled",
+		"sales_order.created", "stock.changed", "sales_order.confirmed", "stock.changed", "sales_order.shipped",
+		"invoice.issued", "sales_order.invoiced", "customer.balance_changed", "invoice.overdue", "customer.balance_changed",
+		"invoice.voided", "sales_order.invoiced", "customer.balance_changed",
+		"invoice.issued", "sales_order.invoiced", "customer.balance_changed",
+		"payment.received", "invoice.updated", "customer.balance_changed",
+		"payment.reversed", "invoice.updated", "customer.balance_changed"}
 	if fmt.Sprint(types) != fmt.Sprint(want) {
 		t.Errorf("feed = %v\nwant %v", types, want)
 	}

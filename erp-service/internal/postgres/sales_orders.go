@@ -24,7 +24,7 @@ import (
 const orderCols = `o.id, o.number, coalesce(o.external_ref, ''), o.customer_id, o.currency_code, o.status,
 	o.total, o.backordered, o.cancel_reason, o.revision, o.create_time, o.update_time,
 	l.line_number, l.sku, l.quantity, l.unit_price, l.discount_percent, l.amount,
-	l.reserved_quantity, l.backordered_quantity, l.shipped_quantity`
+	l.reserved_quantity, l.backordered_quantity, l.shipped_quantity, l.invoiced_quantity`
 
 var orderFilter = map[string]column{
 	"customer_id":  {expr: "customer_id", uuid: true},
@@ -50,7 +50,7 @@ func scanOrders(rows pgx.Rows, extra ...any) ([]sales.Order, error) {
 		dest := []any{&o.ID, &o.Number, &o.ExternalRef, &o.CustomerID, &o.CurrencyCode, &status,
 			&o.Total.Amount, &o.Backordered, &o.CancelReason, &o.Revision, &o.CreateTime, &o.UpdateTime,
 			&l.Number, &l.SKU, &l.Quantity, &l.UnitPrice.Amount, &l.Discount, &l.Amount.Amount,
-			&l.Reserved, &l.Backordered, &l.Shipped}
+			&l.Reserved, &l.Backordered, &l.Shipped, &l.Invoiced}
 		if len(out) == 0 {
 			dest = append(dest, extra...)
 		} else {
@@ -339,13 +339,13 @@ func (s *Store) saveTransition(ctx context.Context, tx pgx.Tx, lk *orderLock, ch
 	}
 	k := len(o.Lines)
 	numbers := make([]int32, k)
-	reserved, backordered := make([]decimal.Decimal, k), make([]decimal.Decimal, k)
+	reserved, backordered, shipped := make([]decimal.Decimal, k), make([]decimal.Decimal, k), make([]decimal.Decimal, k)
 	for i, l := range o.Lines {
-		numbers[i], reserved[i], backordered[i] = l.Number, l.Reserved, l.Backordered
+		numbers[i], reserved[i], backordered[i], shipped[i] = l.Number, l.Reserved, l.Backordered, l.Shipped
 	}
-	b.Queue(`UPDATE sales_order_lines l SET reserved_quantity = u.r, backordered_quantity = u.b
-		FROM unnest($2::int[], $3::numeric[], $4::numeric[]) AS u(n, r, b)
-		WHERE l.order_id = $1 AND l.line_number = u.n`, o.ID, numbers, reserved, backordered)
+	b.Queue(`UPDATE sales_order_lines l SET reserved_quantity = u.r, backordered_quantity = u.b, shipped_quantity = u.s
+		FROM unnest($2::int[], $3::numeric[], $4::numeric[], $5::numeric[]) AS u(n, r, b, s)
+		WHERE l.order_id = $1 AND l.line_number = u.n`, o.ID, numbers, reserved, backordered, shipped)
 	b.Queue(`UPDATE sales_orders SET status = $2, backordered = $3, cancel_reason = $4, revision = $5, update_time = now()
 		WHERE id = $1`, o.ID, string(o.Status), o.Backordered, o.CancelReason, o.Revision)
 	if err := tx.SendBatch(ctx, &b).Close(); err != nil {

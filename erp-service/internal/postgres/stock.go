@@ -11,10 +11,12 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
 
+	"github.com/seamhq/seam/erp-service/internal/ledger"
 	"github.com/seamhq/seam/erp-service/internal/stock"
 	"github.com/seamhq/seam/platform/auth"
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/feed"
+	"github.com/seamhq/seam/platform/money"
 	"github.com/seamhq/seam/platform/pg"
 )
 
@@ -278,6 +280,7 @@ func (s *Store) Adjust(ctx context.Context, adj stock.Adjustment, requestID stri
 	var cl claim
 	var set *stockSet
 	var warehouseExists bool
+	var cost money.Money
 	err := inTx(ctx, s.pool, func(b *pgx.Batch) {
 		cl = claim{requestID: requestID, method: method, resourceID: adj.ID}
 		set = newStockSet()
@@ -285,6 +288,16 @@ func (s *Store) Adjust(ctx context.Context, adj stock.Adjustment, requestID stri
 		cl.queue(b)
 		b.Queue(`SELECT EXISTS (SELECT 1 FROM warehouses WHERE code = $1)`, adj.Warehouse).
 			QueryRow(func(row pgx.Row) error { return row.Scan(&warehouseExists) })
+		cost = money.Money{}
+		b.Queue(`SELECT currency_code, standard_cost FROM items WHERE sku = $1`, adj.SKU).
+			Query(func(rows pgx.Rows) error {
+				for rows.Next() {
+					if err := rows.Scan(&cost.Currency, &cost.Amount); err != nil {
+						return err
+					}
+				}
+				return rows.Err()
+			})
 	}, func(tx pgx.Tx) error {
 		if cl.lost() {
 			return errReplayed
@@ -317,6 +330,17 @@ func (s *Store) Adjust(ctx context.Context, adj stock.Adjustment, requestID stri
 		var w pgx.Batch
 		if err := queueChanges(&w, set, changes, actor); err != nil {
 			return err
+		}
+		if change.Kind == stock.Receipt {
+			// Receipts are valued at the item's standard cost: Dr Inventory,
+			// Cr Accounts payable (the other way round for a negative one).
+			amount := money.Round(adj.Quantity.Mul(cost.Amount), cost.Currency)
+			if e, ok := ledger.Transfer(ledger.KindReceipt, "stockAdjustments/"+adj.ID, cost.Currency,
+				ledger.Inventory, ledger.AccountsPayable, amount); ok {
+				if err := queueJournal(&w, []ledger.Entry{e}, actor); err != nil {
+					return err
+				}
+			}
 		}
 		err := tx.SendBatch(ctx, &w).Close()
 		if pg.IsCheckViolation(err, "") {

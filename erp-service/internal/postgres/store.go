@@ -24,7 +24,12 @@ import (
 
 	"github.com/seamhq/seam/erp-service/internal/catalog"
 	"github.com/seamhq/seam/erp-service/internal/customer"
+	"github.com/seamhq/seam/erp-service/internal/invoicing"
+	"github.com/seamhq/seam/erp-service/internal/ledger"
+	"github.com/seamhq/seam/erp-service/internal/payment"
+	"github.com/seamhq/seam/erp-service/internal/reporting"
 	"github.com/seamhq/seam/erp-service/internal/sales"
+	"github.com/seamhq/seam/erp-service/internal/shipping"
 	"github.com/seamhq/seam/erp-service/internal/stock"
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/feed"
@@ -40,6 +45,9 @@ type Encoder interface {
 	Item(catalog.Item) ([]byte, error)
 	Availability(stock.Availability) ([]byte, error)
 	SalesOrder(sales.Order) ([]byte, error)
+	Invoice(invoicing.Invoice) ([]byte, error)
+	CustomerBalance(invoicing.Balance) ([]byte, error)
+	Payment(payment.Payment) ([]byte, error)
 }
 
 // Store implements the storage of every ERP domain package.
@@ -49,10 +57,15 @@ type Store struct {
 }
 
 var (
-	_ customer.Store = (*Store)(nil)
-	_ catalog.Store  = (*Store)(nil)
-	_ stock.Store    = (*Store)(nil)
-	_ sales.Store    = (*Store)(nil)
+	_ customer.Store  = (*Store)(nil)
+	_ catalog.Store   = (*Store)(nil)
+	_ stock.Store     = (*Store)(nil)
+	_ sales.Store     = (*Store)(nil)
+	_ shipping.Store  = (*Store)(nil)
+	_ ledger.Store    = (*Store)(nil)
+	_ invoicing.Store = (*Store)(nil)
+	_ payment.Store   = (*Store)(nil)
+	_ reporting.Store = (*Store)(nil)
 )
 
 // New returns a Store on pool, encoding event payloads with enc.

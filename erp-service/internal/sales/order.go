@@ -21,8 +21,8 @@ import (
 // Status is where an order is in its life.
 type Status string
 
-// The statuses of an order. Only Draft, Confirmed and Cancelled are reached
-// by this service so far; the others belong to shipping, invoicing and
+// The statuses of an order. Draft, Confirmed, Cancelled, PartiallyShipped
+// and Shipped are reached so far; the others belong to invoicing and
 // credit control.
 const (
 	Draft            Status = "DRAFT"
@@ -59,6 +59,8 @@ type Line struct {
 	Reserved    decimal.Decimal
 	Backordered decimal.Decimal
 	Shipped     decimal.Decimal
+	// Invoiced is on invoices that are not void; at most Shipped.
+	Invoiced decimal.Decimal
 }
 
 // Order is a customer's order.
@@ -170,6 +172,7 @@ func Build(id string, n NewOrder, listPrices map[string]money.Money) (Order, err
 			Reserved:    decimal.Zero,
 			Backordered: decimal.Zero,
 			Shipped:     decimal.Zero,
+			Invoiced:    decimal.Zero,
 		}
 		list, ok := listPrices[nl.SKU]
 		switch {
@@ -326,4 +329,10 @@ const (
 	EventCreated   = "sales_order.created"
 	EventConfirmed = "sales_order.confirmed"
 	EventCancelled = "sales_order.cancelled"
+	// EventShipped follows a shipment: the order's lines show the shipped
+	// quantities and its status PARTIALLY_SHIPPED or SHIPPED.
+	EventShipped = "sales_order.shipped"
+	// EventInvoiced follows an invoice being issued or voided: the lines
+	// show the invoiced quantities, the status INVOICED when all is.
+	EventInvoiced = "sales_order.invoiced"
 )

@@ -52,6 +52,7 @@ const (
 	Adjusted    MoveKind = "adjustment"  // any other counted correction
 	Reservation MoveKind = "reservation" // stock set aside for a sales order
 	Release     MoveKind = "release"     // a reservation given back
+	Shipped     MoveKind = "shipment"    // reserved stock that left for a customer
 )
 
 // Level is the stock of an item in one warehouse.

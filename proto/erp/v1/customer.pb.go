@@ -471,6 +471,99 @@ func (x *SyncCustomerRequest) GetSourceVersion() int64 {
 	return 0
 }
 
+// CustomerBalance is what a customer owes in one currency: the payload of
+// customer.balance_changed events.
+type CustomerBalance struct {
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	CustomerId   string                 `protobuf:"bytes,1,opt,name=customer_id,json=customerId,proto3" json:"customer_id,omitempty"`
+	CurrencyCode string                 `protobuf:"bytes,2,opt,name=currency_code,json=currencyCode,proto3" json:"currency_code,omitempty"`
+	// Open amounts of the customer's OPEN, PARTIALLY_PAID and OVERDUE
+	// invoices in the currency.
+	OpenBalance *v1.Money `protobuf:"bytes,3,opt,name=open_balance,json=openBalance,proto3" json:"open_balance,omitempty"`
+	// The part of open_balance on OVERDUE invoices.
+	OverdueBalance *v1.Money `protobuf:"bytes,4,opt,name=overdue_balance,json=overdueBalance,proto3" json:"overdue_balance,omitempty"`
+	// Increments with every change of the customer's balances (any
+	// currency); the event version.
+	Version int64 `protobuf:"varint,5,opt,name=version,proto3" json:"version,omitempty"`
+	// Unallocated amounts of the customer's posted payments in the currency
+	// (credit not yet applied to an invoice).
+	Credit        *v1.Money `protobuf:"bytes,6,opt,name=credit,proto3" json:"credit,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CustomerBalance) Reset() {
+	*x = CustomerBalance{}
+	mi := &file_erp_v1_customer_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CustomerBalance) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CustomerBalance) ProtoMessage() {}
+
+func (x *CustomerBalance) ProtoReflect() protoreflect.Message {
+	mi := &file_erp_v1_customer_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CustomerBalance.ProtoReflect.Descriptor instead.
+func (*CustomerBalance) Descriptor() ([]byte, []int) {
+	return file_erp_v1_customer_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *CustomerBalance) GetCustomerId() string {
+	if x != nil {
+		return x.CustomerId
+	}
+	return ""
+}
+
+func (x *CustomerBalance) GetCurrencyCode() string {
+	if x != nil {
+		return x.CurrencyCode
+	}
+	return ""
+}
+
+func (x *CustomerBalance) GetOpenBalance() *v1.Money {
+	if x != nil {
+		return x.OpenBalance
+	}
+	return nil
+}
+
+func (x *CustomerBalance) GetOverdueBalance() *v1.Money {
+	if x != nil {
+		return x.OverdueBalance
+	}
+	return nil
+}
+
+func (x *CustomerBalance) GetVersion() int64 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+func (x *CustomerBalance) GetCredit() *v1.Money {
+	if x != nil {
+		return x.Credit
+	}
+	return nil
+}
+
 var File_erp_v1_customer_proto protoreflect.FileDescriptor
 
 const file_erp_v1_customer_proto_rawDesc = "" +
@@ -510,7 +603,15 @@ const file_erp_v1_customer_proto_rawDesc = "" +
 	"\x0ecrm_account_id\x18\x01 \x01(\tR\fcrmAccountId\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12#\n" +
 	"\rcurrency_code\x18\x03 \x01(\tR\fcurrencyCode\x12%\n" +
-	"\x0esource_version\x18\x04 \x01(\x03R\rsourceVersion2\xe1\x02\n" +
+	"\x0esource_version\x18\x04 \x01(\x03R\rsourceVersion\"\x88\x02\n" +
+	"\x0fCustomerBalance\x12\x1f\n" +
+	"\vcustomer_id\x18\x01 \x01(\tR\n" +
+	"customerId\x12#\n" +
+	"\rcurrency_code\x18\x02 \x01(\tR\fcurrencyCode\x122\n" +
+	"\fopen_balance\x18\x03 \x01(\v2\x0f.money.v1.MoneyR\vopenBalance\x128\n" +
+	"\x0foverdue_balance\x18\x04 \x01(\v2\x0f.money.v1.MoneyR\x0eoverdueBalance\x12\x18\n" +
+	"\aversion\x18\x05 \x01(\x03R\aversion\x12'\n" +
+	"\x06credit\x18\x06 \x01(\v2\x0f.money.v1.MoneyR\x06credit2\xe1\x02\n" +
 	"\x0fCustomerService\x12A\n" +
 	"\x0eCreateCustomer\x12\x1d.erp.v1.CreateCustomerRequest\x1a\x10.erp.v1.Customer\x12;\n" +
 	"\vGetCustomer\x12\x1a.erp.v1.GetCustomerRequest\x1a\x10.erp.v1.Customer\x12L\n" +
@@ -530,7 +631,7 @@ func file_erp_v1_customer_proto_rawDescGZIP() []byte {
 	return file_erp_v1_customer_proto_rawDescData
 }
 
-var file_erp_v1_customer_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
+var file_erp_v1_customer_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
 var file_erp_v1_customer_proto_goTypes = []any{
 	(*Customer)(nil),              // 0: erp.v1.Customer
 	(*CreateCustomerRequest)(nil), // 1: erp.v1.CreateCustomerRequest
@@ -539,33 +640,37 @@ var file_erp_v1_customer_proto_goTypes = []any{
 	(*ListCustomersResponse)(nil), // 4: erp.v1.ListCustomersResponse
 	(*UpdateCustomerRequest)(nil), // 5: erp.v1.UpdateCustomerRequest
 	(*SyncCustomerRequest)(nil),   // 6: erp.v1.SyncCustomerRequest
-	(*v1.Money)(nil),              // 7: money.v1.Money
-	(*timestamppb.Timestamp)(nil), // 8: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil), // 9: google.protobuf.FieldMask
+	(*CustomerBalance)(nil),       // 7: erp.v1.CustomerBalance
+	(*v1.Money)(nil),              // 8: money.v1.Money
+	(*timestamppb.Timestamp)(nil), // 9: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil), // 10: google.protobuf.FieldMask
 }
 var file_erp_v1_customer_proto_depIdxs = []int32{
-	7,  // 0: erp.v1.Customer.credit_limit:type_name -> money.v1.Money
-	8,  // 1: erp.v1.Customer.create_time:type_name -> google.protobuf.Timestamp
-	8,  // 2: erp.v1.Customer.update_time:type_name -> google.protobuf.Timestamp
+	8,  // 0: erp.v1.Customer.credit_limit:type_name -> money.v1.Money
+	9,  // 1: erp.v1.Customer.create_time:type_name -> google.protobuf.Timestamp
+	9,  // 2: erp.v1.Customer.update_time:type_name -> google.protobuf.Timestamp
 	0,  // 3: erp.v1.CreateCustomerRequest.customer:type_name -> erp.v1.Customer
 	0,  // 4: erp.v1.ListCustomersResponse.customers:type_name -> erp.v1.Customer
 	0,  // 5: erp.v1.UpdateCustomerRequest.customer:type_name -> erp.v1.Customer
-	9,  // 6: erp.v1.UpdateCustomerRequest.update_mask:type_name -> google.protobuf.FieldMask
-	1,  // 7: erp.v1.CustomerService.CreateCustomer:input_type -> erp.v1.CreateCustomerRequest
-	2,  // 8: erp.v1.CustomerService.GetCustomer:input_type -> erp.v1.GetCustomerRequest
-	3,  // 9: erp.v1.CustomerService.ListCustomers:input_type -> erp.v1.ListCustomersRequest
-	5,  // 10: erp.v1.CustomerService.UpdateCustomer:input_type -> erp.v1.UpdateCustomerRequest
-	6,  // 11: erp.v1.CustomerService.SyncCustomer:input_type -> erp.v1.SyncCustomerRequest
-	0,  // 12: erp.v1.CustomerService.CreateCustomer:output_type -> erp.v1.Customer
-	0,  // 13: erp.v1.CustomerService.GetCustomer:output_type -> erp.v1.Customer
-	4,  // 14: erp.v1.CustomerService.ListCustomers:output_type -> erp.v1.ListCustomersResponse
-	0,  // 15: erp.v1.CustomerService.UpdateCustomer:output_type -> erp.v1.Customer
-	0,  // 16: erp.v1.CustomerService.SyncCustomer:output_type -> erp.v1.Customer
-	12, // [12:17] is the sub-list for method output_type
-	7,  // [7:12] is the sub-list for method input_type
-	7,  // [7:7] is the sub-list for extension type_name
-	7,  // [7:7] is the sub-list for extension extendee
-	0,  // [0:7] is the sub-list for field type_name
+	10, // 6: erp.v1.UpdateCustomerRequest.update_mask:type_name -> google.protobuf.FieldMask
+	8,  // 7: erp.v1.CustomerBalance.open_balance:type_name -> money.v1.Money
+	8,  // 8: erp.v1.CustomerBalance.overdue_balance:type_name -> money.v1.Money
+	8,  // 9: erp.v1.CustomerBalance.credit:type_name -> money.v1.Money
+	1,  // 10: erp.v1.CustomerService.CreateCustomer:input_type -> erp.v1.CreateCustomerRequest
+	2,  // 11: erp.v1.CustomerService.GetCustomer:input_type -> erp.v1.GetCustomerRequest
+	3,  // 12: erp.v1.CustomerService.ListCustomers:input_type -> erp.v1.ListCustomersRequest
+	5,  // 13: erp.v1.CustomerService.UpdateCustomer:input_type -> erp.v1.UpdateCustomerRequest
+	6,  // 14: erp.v1.CustomerService.SyncCustomer:input_type -> erp.v1.SyncCustomerRequest
+	0,  // 15: erp.v1.CustomerService.CreateCustomer:output_type -> erp.v1.Customer
+	0,  // 16: erp.v1.CustomerService.GetCustomer:output_type -> erp.v1.Customer
+	4,  // 17: erp.v1.CustomerService.ListCustomers:output_type -> erp.v1.ListCustomersResponse
+	0,  // 18: erp.v1.CustomerService.UpdateCustomer:output_type -> erp.v1.Customer
+	0,  // 19: erp.v1.CustomerService.SyncCustomer:output_type -> erp.v1.Customer
+	15, // [15:20] is the sub-list for method output_type
+	10, // [10:15] is the sub-list for method input_type
+	10, // [10:10] is the sub-list for extension type_name
+	10, // [10:10] is the sub-list for extension extendee
+	0,  // [0:10] is the sub-list for field type_name
 }
 
 func init() { file_erp_v1_customer_proto_init() }
@@ -579,7 +684,7 @@ func file_erp_v1_customer_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_erp_v1_customer_proto_rawDesc), len(file_erp_v1_customer_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   7,
+			NumMessages:   8,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

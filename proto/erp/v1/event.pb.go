@@ -29,9 +29,12 @@ type Event struct {
 	Id     string                 `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
 	// "customer.created", "customer.updated", "item.created", "item.updated",
 	// "stock.changed", "sales_order.created", "sales_order.confirmed",
-	// "sales_order.cancelled".
+	// "sales_order.cancelled", "sales_order.shipped", "sales_order.invoiced",
+	// "sales_order.updated", "invoice.issued", "invoice.voided",
+	// "invoice.overdue", "invoice.updated", "payment.received",
+	// "payment.reversed", "customer.balance_changed".
 	Type string `protobuf:"bytes,3,opt,name=type,proto3" json:"type,omitempty"`
-	// Customer id, SKU or sales order id.
+	// Customer id, SKU, sales order id, invoice id or payment id.
 	Key          string                 `protobuf:"bytes,4,opt,name=key,proto3" json:"key,omitempty"`
 	CreateTime   *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	TraceContext map[string]string      `protobuf:"bytes,6,rep,name=trace_context,json=traceContext,proto3" json:"trace_context,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
@@ -44,6 +47,9 @@ type Event struct {
 	//	*Event_Item
 	//	*Event_StockLevel
 	//	*Event_SalesOrder
+	//	*Event_Invoice
+	//	*Event_CustomerBalance
+	//	*Event_Payment
 	Payload       isEvent_Payload `protobuf_oneof:"payload"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -171,6 +177,33 @@ func (x *Event) GetSalesOrder() *SalesOrder {
 	return nil
 }
 
+func (x *Event) GetInvoice() *Invoice {
+	if x != nil {
+		if x, ok := x.Payload.(*Event_Invoice); ok {
+			return x.Invoice
+		}
+	}
+	return nil
+}
+
+func (x *Event) GetCustomerBalance() *CustomerBalance {
+	if x != nil {
+		if x, ok := x.Payload.(*Event_CustomerBalance); ok {
+			return x.CustomerBalance
+		}
+	}
+	return nil
+}
+
+func (x *Event) GetPayment() *Payment {
+	if x != nil {
+		if x, ok := x.Payload.(*Event_Payment); ok {
+			return x.Payment
+		}
+	}
+	return nil
+}
+
 type isEvent_Payload interface {
 	isEvent_Payload()
 }
@@ -191,6 +224,18 @@ type Event_SalesOrder struct {
 	SalesOrder *SalesOrder `protobuf:"bytes,13,opt,name=sales_order,json=salesOrder,proto3,oneof"`
 }
 
+type Event_Invoice struct {
+	Invoice *Invoice `protobuf:"bytes,14,opt,name=invoice,proto3,oneof"`
+}
+
+type Event_CustomerBalance struct {
+	CustomerBalance *CustomerBalance `protobuf:"bytes,15,opt,name=customer_balance,json=customerBalance,proto3,oneof"`
+}
+
+type Event_Payment struct {
+	Payment *Payment `protobuf:"bytes,16,opt,name=payment,proto3,oneof"`
+}
+
 func (*Event_Customer) isEvent_Payload() {}
 
 func (*Event_Item) isEvent_Payload() {}
@@ -198,6 +243,12 @@ func (*Event_Item) isEvent_Payload() {}
 func (*Event_StockLevel) isEvent_Payload() {}
 
 func (*Event_SalesOrder) isEvent_Payload() {}
+
+func (*Event_Invoice) isEvent_Payload() {}
+
+func (*Event_CustomerBalance) isEvent_Payload() {}
+
+func (*Event_Payment) isEvent_Payload() {}
 
 type ListEventsRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -351,7 +402,7 @@ var File_erp_v1_event_proto protoreflect.FileDescriptor
 
 const file_erp_v1_event_proto_rawDesc = "" +
 	"\n" +
-	"\x12erp/v1/event.proto\x12\x06erp.v1\x1a\x15erp/v1/customer.proto\x1a\x11erp/v1/item.proto\x1a\x18erp/v1/sales_order.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x82\x04\n" +
+	"\x12erp/v1/event.proto\x12\x06erp.v1\x1a\x15erp/v1/customer.proto\x1a\x14erp/v1/invoice.proto\x1a\x11erp/v1/item.proto\x1a\x14erp/v1/payment.proto\x1a\x18erp/v1/sales_order.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa2\x05\n" +
 	"\x05Event\x12\x16\n" +
 	"\x06cursor\x18\x01 \x01(\tR\x06cursor\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\tR\x02id\x12\x12\n" +
@@ -367,7 +418,10 @@ const file_erp_v1_event_proto_rawDesc = "" +
 	"\vstock_level\x18\f \x01(\v2\x14.erp.v1.AvailabilityH\x00R\n" +
 	"stockLevel\x125\n" +
 	"\vsales_order\x18\r \x01(\v2\x12.erp.v1.SalesOrderH\x00R\n" +
-	"salesOrder\x1a?\n" +
+	"salesOrder\x12+\n" +
+	"\ainvoice\x18\x0e \x01(\v2\x0f.erp.v1.InvoiceH\x00R\ainvoice\x12D\n" +
+	"\x10customer_balance\x18\x0f \x01(\v2\x17.erp.v1.CustomerBalanceH\x00R\x0fcustomerBalance\x12+\n" +
+	"\apayment\x18\x10 \x01(\v2\x0f.erp.v1.PaymentH\x00R\apayment\x1a?\n" +
 	"\x11TraceContextEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01B\t\n" +
@@ -410,24 +464,30 @@ var file_erp_v1_event_proto_goTypes = []any{
 	(*Item)(nil),                  // 7: erp.v1.Item
 	(*Availability)(nil),          // 8: erp.v1.Availability
 	(*SalesOrder)(nil),            // 9: erp.v1.SalesOrder
+	(*Invoice)(nil),               // 10: erp.v1.Invoice
+	(*CustomerBalance)(nil),       // 11: erp.v1.CustomerBalance
+	(*Payment)(nil),               // 12: erp.v1.Payment
 }
 var file_erp_v1_event_proto_depIdxs = []int32{
-	5, // 0: erp.v1.Event.create_time:type_name -> google.protobuf.Timestamp
-	4, // 1: erp.v1.Event.trace_context:type_name -> erp.v1.Event.TraceContextEntry
-	6, // 2: erp.v1.Event.customer:type_name -> erp.v1.Customer
-	7, // 3: erp.v1.Event.item:type_name -> erp.v1.Item
-	8, // 4: erp.v1.Event.stock_level:type_name -> erp.v1.Availability
-	9, // 5: erp.v1.Event.sales_order:type_name -> erp.v1.SalesOrder
-	0, // 6: erp.v1.ListEventsResponse.events:type_name -> erp.v1.Event
-	1, // 7: erp.v1.EventService.ListEvents:input_type -> erp.v1.ListEventsRequest
-	3, // 8: erp.v1.EventService.WatchEvents:input_type -> erp.v1.WatchEventsRequest
-	2, // 9: erp.v1.EventService.ListEvents:output_type -> erp.v1.ListEventsResponse
-	0, // 10: erp.v1.EventService.WatchEvents:output_type -> erp.v1.Event
-	9, // [9:11] is the sub-list for method output_type
-	7, // [7:9] is the sub-list for method input_type
-	7, // [7:7] is the sub-list for extension type_name
-	7, // [7:7] is the sub-list for extension extendee
-	0, // [0:7] is the sub-list for field type_name
+	5,  // 0: erp.v1.Event.create_time:type_name -> google.protobuf.Timestamp
+	4,  // 1: erp.v1.Event.trace_context:type_name -> erp.v1.Event.TraceContextEntry
+	6,  // 2: erp.v1.Event.customer:type_name -> erp.v1.Customer
+	7,  // 3: erp.v1.Event.item:type_name -> erp.v1.Item
+	8,  // 4: erp.v1.Event.stock_level:type_name -> erp.v1.Availability
+	9,  // 5: erp.v1.Event.sales_order:type_name -> erp.v1.SalesOrder
+	10, // 6: erp.v1.Event.invoice:type_name -> erp.v1.Invoice
+	11, // 7: erp.v1.Event.customer_balance:type_name -> erp.v1.CustomerBalance
+	12, // 8: erp.v1.Event.payment:type_name -> erp.v1.Payment
+	0,  // 9: erp.v1.ListEventsResponse.events:type_name -> erp.v1.Event
+	1,  // 10: erp.v1.EventService.ListEvents:input_type -> erp.v1.ListEventsRequest
+	3,  // 11: erp.v1.EventService.WatchEvents:input_type -> erp.v1.WatchEventsRequest
+	2,  // 12: erp.v1.EventService.ListEvents:output_type -> erp.v1.ListEventsResponse
+	0,  // 13: erp.v1.EventService.WatchEvents:output_type -> erp.v1.Event
+	12, // [12:14] is the sub-list for method output_type
+	10, // [10:12] is the sub-list for method input_type
+	10, // [10:10] is the sub-list for extension type_name
+	10, // [10:10] is the sub-list for extension extendee
+	0,  // [0:10] is the sub-list for field type_name
 }
 
 func init() { file_erp_v1_event_proto_init() }
@@ -436,13 +496,18 @@ func file_erp_v1_event_proto_init() {
 		return
 	}
 	file_erp_v1_customer_proto_init()
+	file_erp_v1_invoice_proto_init()
 	file_erp_v1_item_proto_init()
+	file_erp_v1_payment_proto_init()
 	file_erp_v1_sales_order_proto_init()
 	file_erp_v1_event_proto_msgTypes[0].OneofWrappers = []any{
 		(*Event_Customer)(nil),
 		(*Event_Item)(nil),
 		(*Event_StockLevel)(nil),
 		(*Event_SalesOrder)(nil),
+		(*Event_Invoice)(nil),
+		(*Event_CustomerBalance)(nil),
+		(*Event_Payment)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{

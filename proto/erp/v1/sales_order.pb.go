@@ -261,8 +261,10 @@ type SalesOrderLine struct {
 	BackorderedQuantity string `protobuf:"bytes,8,opt,name=backordered_quantity,json=backorderedQuantity,proto3" json:"backordered_quantity,omitempty"`
 	// Read-only.
 	ShippedQuantity string `protobuf:"bytes,9,opt,name=shipped_quantity,json=shippedQuantity,proto3" json:"shipped_quantity,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// Read-only: on invoices that are not void.
+	InvoicedQuantity string `protobuf:"bytes,10,opt,name=invoiced_quantity,json=invoicedQuantity,proto3" json:"invoiced_quantity,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *SalesOrderLine) Reset() {
@@ -354,6 +356,13 @@ func (x *SalesOrderLine) GetBackorderedQuantity() string {
 func (x *SalesOrderLine) GetShippedQuantity() string {
 	if x != nil {
 		return x.ShippedQuantity
+	}
+	return ""
+}
+
+func (x *SalesOrderLine) GetInvoicedQuantity() string {
+	if x != nil {
+		return x.InvoicedQuantity
 	}
 	return ""
 }
@@ -718,7 +727,7 @@ const file_erp_v1_sales_order_proto_rawDesc = "" +
 	"\vcreate_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x12;\n" +
 	"\vupdate_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"updateTime\"\xee\x02\n" +
+	"updateTime\"\x9b\x03\n" +
 	"\x0eSalesOrderLine\x12\x1f\n" +
 	"\vline_number\x18\x01 \x01(\x05R\n" +
 	"lineNumber\x12\x10\n" +
@@ -730,7 +739,9 @@ const file_erp_v1_sales_order_proto_rawDesc = "" +
 	"\x06amount\x18\x06 \x01(\v2\x0f.money.v1.MoneyR\x06amount\x12+\n" +
 	"\x11reserved_quantity\x18\a \x01(\tR\x10reservedQuantity\x121\n" +
 	"\x14backordered_quantity\x18\b \x01(\tR\x13backorderedQuantity\x12)\n" +
-	"\x10shipped_quantity\x18\t \x01(\tR\x0fshippedQuantity\"m\n" +
+	"\x10shipped_quantity\x18\t \x01(\tR\x0fshippedQuantity\x12+\n" +
+	"\x11invoiced_quantity\x18\n" +
+	" \x01(\tR\x10invoicedQuantity\"m\n" +
 	"\x17CreateSalesOrderRequest\x123\n" +
 	"\vsales_order\x18\x01 \x01(\v2\x12.erp.v1.SalesOrderR\n" +
 	"salesOrder\x12\x1d\n" +

@@ -1,0 +1,99 @@
+package api
+
+import (
+	"context"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/seamhq/seam/erp-service/internal/ledger"
+	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/listing"
+	"github.com/seamhq/seam/platform/money"
+	erpv1 "github.com/seamhq/seam/proto/erp/v1"
+	moneyv1 "github.com/seamhq/seam/proto/money/v1"
+)
+
+// Ledger serves erp.v1.LedgerService.
+type Ledger struct {
+	erpv1.UnimplementedLedgerServiceServer
+	store ledger.Store
+}
+
+// ListJournalEntries pages through the journal by id (posting order).
+func (h *Ledger) ListJournalEntries(ctx context.Context, req *erpv1.ListJournalEntriesRequest) (*erpv1.ListJournalEntriesResponse, error) {
+	conds, err := listing.ParseFilter(req.GetFilter(), ledger.FilterFields...)
+	if err != nil {
+		return nil, err
+	}
+	n, after, err := page(req.GetPageSize(), req.GetPageToken(), req.GetFilter())
+	if err != nil {
+		return nil, err
+	}
+	list, more, err := h.store.ListEntries(ctx, ledger.ListQuery{Filter: conds, PageSize: n, After: after})
+	if err != nil {
+		return nil, err
+	}
+	resp := &erpv1.ListJournalEntriesResponse{JournalEntries: make([]*erpv1.JournalEntry, len(list))}
+	for i, e := range list {
+		resp.JournalEntries[i] = entryToProto(e)
+	}
+	if len(list) > 0 {
+		resp.NextPageToken = nextToken(more, list[len(list)-1].ID, req.GetFilter())
+	}
+	return resp, nil
+}
+
+// GetTrialBalance sums the journal per account and currency.
+func (h *Ledger) GetTrialBalance(ctx context.Context, req *erpv1.GetTrialBalanceRequest) (*erpv1.TrialBalance, error) {
+	cur := req.GetCurrencyCode()
+	if _, ok := money.LookupCurrency(cur); cur != "" && !ok {
+		return nil, errs.Invalid("currency_code", "%q is not a supported ISO 4217 currency code", cur)
+	}
+	rows, err := h.store.TrialBalance(ctx, cur)
+	if err != nil {
+		return nil, err
+	}
+	out := &erpv1.TrialBalance{}
+	for _, r := range rows {
+		out.Rows = append(out.Rows, &erpv1.TrialBalanceRow{
+			AccountCode: r.Account,
+			AccountName: r.AccountName,
+			Debit:       amount(r.Currency, r.Debit),
+			Credit:      amount(r.Currency, r.Credit),
+			Balance:     amount(r.Currency, r.Balance()),
+		})
+	}
+	for _, t := range ledger.Totals(rows) {
+		out.Totals = append(out.Totals, &erpv1.TrialBalanceTotal{
+			CurrencyCode: t.Currency,
+			Debit:        amount(t.Currency, t.Debit),
+			Credit:       amount(t.Currency, t.Credit),
+		})
+	}
+	return out, nil
+}
+
+func amount(currency string, d decimal.Decimal) *moneyv1.Money {
+	return money.ToProto(money.Money{Currency: currency, Amount: d})
+}
+
+func entryToProto(e ledger.Entry) *erpv1.JournalEntry {
+	p := &erpv1.JournalEntry{
+		Id:           e.ID,
+		Kind:         e.Kind,
+		Reference:    e.Reference,
+		CurrencyCode: e.Currency,
+		ReversesId:   e.ReversesID,
+		PostTime:     ts(e.PostTime),
+		Lines:        make([]*erpv1.JournalLine, len(e.Lines)),
+	}
+	for i, l := range e.Lines {
+		p.Lines[i] = &erpv1.JournalLine{
+			AccountCode: l.Account,
+			AccountName: l.AccountName,
+			Debit:       amount(e.Currency, l.Debit),
+			Credit:      amount(e.Currency, l.Credit),
+		}
+	}
+	return p
+}

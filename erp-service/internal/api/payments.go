@@ -1,0 +1,157 @@
+package api
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/seamhq/seam/erp-service/internal/payment"
+	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/listing"
+	"github.com/seamhq/seam/platform/money"
+	erpv1 "github.com/seamhq/seam/proto/erp/v1"
+)
+
+// Payments serves erp.v1.PaymentService.
+type Payments struct {
+	erpv1.UnimplementedPaymentServiceServer
+	store payment.Store
+}
+
+// CreatePayment records a payment and its allocations.
+func (h *Payments) CreatePayment(ctx context.Context, req *erpv1.CreatePaymentRequest) (*erpv1.Payment, error) {
+	pp := req.GetPayment()
+	var v errs.Violations
+	p := payment.Payment{CustomerID: pp.GetCustomerId(), Reference: strings.TrimSpace(pp.GetReference())}
+	amountOK := false
+	if pp.GetAmount() == nil {
+		v.Add("amount", "is required")
+	} else {
+		p.Amount, amountOK = parseMoney(&v, "amount", pp.GetAmount())
+	}
+	for i, a := range pp.GetAllocations() {
+		al := payment.Allocation{InvoiceID: a.GetInvoiceId()}
+		f := "allocations[" + itoa(i) + "].amount"
+		if a.GetAmount() == nil {
+			v.Add(f, "is required")
+		} else if m, ok := parseMoney(&v, f, a.GetAmount()); ok {
+			al.Amount = m
+		} else {
+			continue
+		}
+		p.Allocations = append(p.Allocations, al)
+	}
+	received, err := parseDate("received_date", pp.GetReceivedDate())
+	mustMerge(&v, err)
+	var rules error
+	if amountOK && v.Len() == 0 {
+		rules = payment.ValidateNew(p)
+	}
+	if err := combine("payment", v.Err(), rules); err != nil {
+		return nil, err
+	}
+	if received.IsZero() {
+		now := time.Now().UTC()
+		received = time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	}
+	p.ReceivedDate = received
+	id, err := newID()
+	if err != nil {
+		return nil, err
+	}
+	p.ID = id
+	out, err := h.store.CreatePayment(ctx, p, req.GetRequestId())
+	if err != nil {
+		return nil, prefixFields("payment", err)
+	}
+	return paymentToProto(out), nil
+}
+
+// GetPayment returns a payment by id.
+func (h *Payments) GetPayment(ctx context.Context, req *erpv1.GetPaymentRequest) (*erpv1.Payment, error) {
+	out, err := h.store.GetPayment(ctx, req.GetId())
+	if err != nil {
+		return nil, err
+	}
+	return paymentToProto(out), nil
+}
+
+// ListPayments pages through payments by id.
+func (h *Payments) ListPayments(ctx context.Context, req *erpv1.ListPaymentsRequest) (*erpv1.ListPaymentsResponse, error) {
+	conds, err := listing.ParseFilter(req.GetFilter(), payment.FilterFields...)
+	if err != nil {
+		return nil, err
+	}
+	for i, c := range conds {
+		if c.Field != "status" {
+			continue
+		}
+		short := strings.TrimPrefix(strings.ToUpper(c.Value), "PAYMENT_STATUS_")
+		if short != string(payment.Posted) && short != string(payment.Reversed) {
+			return nil, errs.Invalid("filter", "%q is not a payment status", c.Value)
+		}
+		conds[i].Value = short
+	}
+	n, after, err := page(req.GetPageSize(), req.GetPageToken(), req.GetFilter())
+	if err != nil {
+		return nil, err
+	}
+	list, more, err := h.store.ListPayments(ctx, payment.ListQuery{Filter: conds, PageSize: n, After: after})
+	if err != nil {
+		return nil, err
+	}
+	resp := &erpv1.ListPaymentsResponse{Payments: make([]*erpv1.Payment, len(list))}
+	for i, p := range list {
+		resp.Payments[i] = paymentToProto(p)
+	}
+	if len(list) > 0 {
+		resp.NextPageToken = nextToken(more, list[len(list)-1].ID, req.GetFilter())
+	}
+	return resp, nil
+}
+
+// MaxReverseReasonLength bounds a reversal reason.
+const MaxReverseReasonLength = 500
+
+// ReversePayment reverses a payment; reversing a reversed one changes
+// nothing.
+func (h *Payments) ReversePayment(ctx context.Context, req *erpv1.ReversePaymentRequest) (*erpv1.Payment, error) {
+	tag, err := parseEtag("etag", req.GetEtag())
+	if err != nil {
+		return nil, err
+	}
+	if len(req.GetReason()) > MaxReverseReasonLength {
+		return nil, errs.Invalid("reason", "must be at most %d bytes", MaxReverseReasonLength)
+	}
+	out, err := h.store.ReversePayment(ctx, req.GetId(), tag, req.GetReason(), req.GetRequestId())
+	if err != nil {
+		return nil, err
+	}
+	return paymentToProto(out), nil
+}
+
+func paymentToProto(p payment.Payment) *erpv1.Payment {
+	out := &erpv1.Payment{
+		Id:                p.ID,
+		Number:            p.Number,
+		CustomerId:        p.CustomerID,
+		Amount:            money.ToProto(p.Amount),
+		UnallocatedAmount: money.ToProto(p.Unallocated),
+		Status:            erpv1.PaymentStatus(erpv1.PaymentStatus_value["PAYMENT_STATUS_"+string(p.Status)]),
+		ReceivedDate:      date(p.ReceivedDate),
+		Reference:         p.Reference,
+		ReverseReason:     p.ReverseReason,
+		Revision:          p.Revision,
+		Etag:              etag(p.Revision),
+		CreateTime:        ts(p.CreateTime),
+		UpdateTime:        ts(p.UpdateTime),
+		Allocations:       make([]*erpv1.PaymentAllocation, len(p.Allocations)),
+	}
+	for i, a := range p.Allocations {
+		out.Allocations[i] = &erpv1.PaymentAllocation{InvoiceId: a.InvoiceID, Amount: money.ToProto(a.Amount)}
+	}
+	return out
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }

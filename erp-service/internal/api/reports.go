@@ -1,0 +1,90 @@
+package api
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/seamhq/seam/erp-service/internal/reporting"
+	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/money"
+	erpv1 "github.com/seamhq/seam/proto/erp/v1"
+)
+
+// Reports serves erp.v1.ReportService.
+type Reports struct {
+	erpv1.UnimplementedReportServiceServer
+	store reporting.Store
+}
+
+// GetArAging buckets open receivables by days past due.
+func (h *Reports) GetArAging(ctx context.Context, req *erpv1.GetArAgingRequest) (*erpv1.ArAging, error) {
+	asOf, err := parseDate("as_of_date", req.GetAsOfDate())
+	if err != nil {
+		return nil, err
+	}
+	if asOf.IsZero() {
+		now := time.Now().UTC()
+		asOf = time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	}
+	cur := req.GetCurrencyCode()
+	if _, ok := money.LookupCurrency(cur); cur != "" && !ok {
+		return nil, errs.Invalid("currency_code", "%q is not a supported ISO 4217 currency code", cur)
+	}
+	query := date(asOf) + "|" + cur
+	n, after, err := page(req.GetPageSize(), req.GetPageToken(), query)
+	if err != nil {
+		return nil, err
+	}
+	if _, perr := uuid.Parse(after); after != "" && perr != nil {
+		return nil, errs.Invalid("page_token", "is not a token returned by this report")
+	}
+	opens, more, err := h.store.OpenAmounts(ctx, asOf, cur, n, after)
+	if err != nil {
+		return nil, err
+	}
+	out := &erpv1.ArAging{AsOfDate: date(asOf)}
+	for _, r := range reporting.Age(opens, asOf) {
+		out.Rows = append(out.Rows, &erpv1.ArAgingRow{
+			CustomerId:   r.CustomerID,
+			CustomerName: r.CustomerName,
+			CurrencyCode: r.Currency,
+			Current:      amount(r.Currency, r.Buckets[reporting.Current]),
+			Days_1_30:    amount(r.Currency, r.Buckets[reporting.Days1To30]),
+			Days_31_60:   amount(r.Currency, r.Buckets[reporting.Days31To60]),
+			Days_61_90:   amount(r.Currency, r.Buckets[reporting.Days61To90]),
+			DaysOver_90:  amount(r.Currency, r.Buckets[reporting.DaysOver90]),
+			Total:        amount(r.Currency, r.Total()),
+		})
+	}
+	if len(opens) > 0 {
+		out.NextPageToken = nextToken(more, opens[len(opens)-1].CustomerID, query)
+	}
+	return out, nil
+}
+
+// GetStockValuation values stock on hand at standard cost.
+func (h *Reports) GetStockValuation(ctx context.Context, req *erpv1.GetStockValuationRequest) (*erpv1.StockValuation, error) {
+	n, after, err := page(req.GetPageSize(), req.GetPageToken(), "")
+	if err != nil {
+		return nil, err
+	}
+	rows, more, err := h.store.Valuation(ctx, n, after)
+	if err != nil {
+		return nil, err
+	}
+	out := &erpv1.StockValuation{}
+	for _, r := range rows {
+		out.Rows = append(out.Rows, &erpv1.StockValuationRow{
+			Sku:      r.SKU,
+			OnHand:   decimalString(r.OnHand),
+			UnitCost: money.ToProto(r.UnitCost),
+			Value:    money.ToProto(r.Value()),
+		})
+	}
+	if len(rows) > 0 {
+		out.NextPageToken = nextToken(more, rows[len(rows)-1].SKU, "")
+	}
+	return out, nil
+}

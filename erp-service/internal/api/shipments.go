@@ -1,0 +1,116 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/seamhq/seam/erp-service/internal/shipping"
+	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/listing"
+	"github.com/seamhq/seam/platform/money"
+	erpv1 "github.com/seamhq/seam/proto/erp/v1"
+)
+
+// Shipments serves erp.v1.ShipmentService.
+type Shipments struct {
+	erpv1.UnimplementedShipmentServiceServer
+	store shipping.Store
+}
+
+// CreateShipment ships reserved stock of an order; a retried request_id
+// returns the first shipment.
+func (h *Shipments) CreateShipment(ctx context.Context, req *erpv1.CreateShipmentRequest) (*erpv1.Shipment, error) {
+	p := req.GetShipment()
+	var v errs.Violations
+	n := shipping.NewShipment{OrderID: p.GetSalesOrderId(), Lines: make([]shipping.Request, len(p.GetLines()))}
+	for i, l := range p.GetLines() {
+		n.Lines[i] = shipping.Request{
+			LineNumber: l.GetLineNumber(),
+			Quantity:   parseDecimal(&v, fmt.Sprintf("lines[%d].quantity", i), l.GetQuantity()),
+		}
+	}
+	if err := combine("shipment", v.Err(), shipping.ValidateNew(n)); err != nil {
+		return nil, err
+	}
+	id, err := newID()
+	if err != nil {
+		return nil, err
+	}
+	out, err := h.store.CreateShipment(ctx, n, id, req.GetRequestId())
+	if err != nil {
+		return nil, prefixFields("shipment", err)
+	}
+	return shipmentToProto(out), nil
+}
+
+// GetShipment returns a shipment by id.
+func (h *Shipments) GetShipment(ctx context.Context, req *erpv1.GetShipmentRequest) (*erpv1.Shipment, error) {
+	out, err := h.store.GetShipment(ctx, req.GetId())
+	if err != nil {
+		return nil, err
+	}
+	return shipmentToProto(out), nil
+}
+
+// ListShipments pages through shipments by id.
+func (h *Shipments) ListShipments(ctx context.Context, req *erpv1.ListShipmentsRequest) (*erpv1.ListShipmentsResponse, error) {
+	conds, err := listing.ParseFilter(req.GetFilter(), shipping.FilterFields...)
+	if err != nil {
+		return nil, err
+	}
+	n, after, err := page(req.GetPageSize(), req.GetPageToken(), req.GetFilter())
+	if err != nil {
+		return nil, err
+	}
+	list, more, err := h.store.ListShipments(ctx, shipping.ListQuery{Filter: conds, PageSize: n, After: after})
+	if err != nil {
+		return nil, err
+	}
+	resp := &erpv1.ListShipmentsResponse{Shipments: make([]*erpv1.Shipment, len(list))}
+	for i, s := range list {
+		resp.Shipments[i] = shipmentToProto(s)
+	}
+	if len(list) > 0 {
+		resp.NextPageToken = nextToken(more, list[len(list)-1].ID, req.GetFilter())
+	}
+	return resp, nil
+}
+
+func shipmentToProto(s shipping.Shipment) *erpv1.Shipment {
+	p := &erpv1.Shipment{
+		Id:               s.ID,
+		SalesOrderId:     s.OrderID,
+		SalesOrderNumber: s.OrderNumber,
+		CreateTime:       ts(s.CreateTime),
+		Lines:            make([]*erpv1.ShipmentLine, len(s.Lines)),
+	}
+	for i, l := range s.Lines {
+		p.Lines[i] = &erpv1.ShipmentLine{
+			LineNumber: l.LineNumber,
+			Quantity:   decimalString(l.Quantity),
+			Sku:        l.SKU,
+			Warehouse:  l.Warehouse,
+			Cost:       money.ToProto(l.Cost),
+		}
+	}
+	return p
+}
+
+// prefixFields places the field violations of err (of any kind) under
+// prefix, e.g. a FAILED_PRECONDITION naming "lines[0].quantity" of a
+// shipment becomes "shipment.lines[0].quantity".
+func prefixFields(prefix string, err error) error {
+	var e *errs.Error
+	if !errors.As(err, &e) || len(e.Violations) == 0 {
+		return err
+	}
+	out := &errs.Error{Kind: e.Kind, Message: e.Message, Cause: e.Cause, Violations: make([]errs.FieldViolation, len(e.Violations))}
+	for i, fv := range e.Violations {
+		out.Violations[i] = errs.FieldViolation{Field: prefix + "." + fv.Field, Description: fv.Description}
+	}
+	if e.Kind != errs.InvalidArgument {
+		out.Message = prefix + "." + e.Message
+	}
+	return out
+}

@@ -1,0 +1,291 @@
+// Package invoicing holds invoices: billing what has shipped, with tax per
+// line, their status as payments are allocated, voiding, overdue marking,
+// and the balances customers owe.
+package invoicing
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/seamhq/seam/erp-service/internal/ledger"
+	"github.com/seamhq/seam/erp-service/internal/sales"
+	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/listing"
+	"github.com/seamhq/seam/platform/money"
+)
+
+// Status is where an invoice is in its life.
+type Status string
+
+// The statuses of an invoice.
+const (
+	Open          Status = "OPEN"
+	PartiallyPaid Status = "PARTIALLY_PAID"
+	Paid          Status = "PAID"
+	Overdue       Status = "OVERDUE"
+	Void          Status = "VOID"
+)
+
+// Statuses lists every status.
+var Statuses = []Status{Open, PartiallyPaid, Paid, Overdue, Void}
+
+// DateLayout is how dates travel: YYYY-MM-DD.
+const DateLayout = time.DateOnly
+
+// Line bills a quantity of one order line.
+type Line struct {
+	LineNumber int32 // the order line
+	SKU        string
+	Quantity   decimal.Decimal
+	UnitPrice  money.Money
+	Discount   decimal.Decimal
+	// TaxRate is a fraction: 0.19 for 19 %.
+	TaxRate decimal.Decimal
+	// Net is money.LineAmount(Quantity, UnitPrice, Discount).
+	Net money.Money
+	// Tax is Net x TaxRate rounded to the currency's minor unit.
+	Tax money.Money
+}
+
+// Amount is net plus tax.
+func (l Line) Amount() money.Money {
+	return money.Money{Currency: l.Net.Currency, Amount: l.Net.Amount.Add(l.Tax.Amount)}
+}
+
+// Invoice bills a customer for shipped quantities of one order.
+type Invoice struct {
+	ID          string
+	Number      string // "INV-000042"
+	OrderID     string
+	OrderNumber string
+	CustomerID  string
+	Currency    string
+	Lines       []Line
+	Status      Status
+	Subtotal    money.Money
+	TaxTotal    money.Money
+	Total       money.Money
+	// Paid is the sum of the payment allocations to the invoice.
+	Paid       money.Money
+	IssueDate  time.Time // a date, UTC midnight
+	DueDate    time.Time
+	Overdue    bool // marked by MarkOverdue
+	VoidReason string
+	// Revision is the etag and event version.
+	Revision   int64
+	CreateTime time.Time
+	UpdateTime time.Time
+}
+
+// Reference names the invoice in the journal.
+func (i Invoice) Reference() string { return "invoices/" + i.ID }
+
+// OpenAmount is what is left to pay: total minus paid, zero when void.
+func (i Invoice) OpenAmount() money.Money {
+	if i.Status == Void {
+		return money.Zero(i.Currency)
+	}
+	return money.Money{Currency: i.Currency, Amount: i.Total.Amount.Sub(i.Paid.Amount)}
+}
+
+// Derive sets the status from the payments and the overdue mark, in exact
+// decimals: PAID when allocations cover the total, else OVERDUE when
+// marked so, else PARTIALLY_PAID when something is paid, else OPEN. A void
+// invoice stays void.
+func (i *Invoice) Derive() {
+	switch {
+	case i.Status == Void:
+	case i.Paid.Amount.GreaterThanOrEqual(i.Total.Amount):
+		i.Status = Paid
+	case i.Overdue:
+		i.Status = Overdue
+	case i.Paid.Amount.IsPositive():
+		i.Status = PartiallyPaid
+	default:
+		i.Status = Open
+	}
+}
+
+// Payable reports whether payments may be allocated to the invoice.
+func (i Invoice) Payable() bool { return i.Status != Void }
+
+// Build bills every shipped but not invoiced quantity of order o: one line
+// per order line with some, tax at taxRates (per SKU), rounded per line.
+// It records the quantities on o's lines, moves o to INVOICED when every
+// line is invoiced in full, and returns the invoice's journal entry
+// (Dr Accounts receivable total / Cr Revenue subtotal, Cr Tax payable tax;
+// none for a zero invoice). Number, times and revision are the store's.
+func Build(id string, o *sales.Order, taxRates map[string]decimal.Decimal, issue time.Time, termsDays int) (Invoice, []ledger.Entry, error) {
+	inv := Invoice{
+		ID: id, OrderID: o.ID, OrderNumber: o.Number, CustomerID: o.CustomerID, Currency: o.CurrencyCode,
+		IssueDate: issue, DueDate: issue.AddDate(0, 0, termsDays), Revision: 1,
+		Paid: money.Zero(o.CurrencyCode),
+	}
+	switch o.Status {
+	case sales.PartiallyShipped, sales.Shipped:
+	default:
+		return Invoice{}, nil, errs.FailedPreconditionf("sales order %s is %s; only shipped quantities can be invoiced", o.Number, o.Status)
+	}
+	var nets, taxes []money.Money
+	for k := range o.Lines {
+		l := &o.Lines[k]
+		qty := l.Shipped.Sub(l.Invoiced)
+		if !qty.IsPositive() {
+			continue
+		}
+		rate, ok := taxRates[l.SKU]
+		if !ok {
+			return Invoice{}, nil, fmt.Errorf("invoice order %s: no tax rate for %s", o.ID, l.SKU)
+		}
+		net := money.LineAmount(qty, l.UnitPrice, l.Discount)
+		tax := money.Money{Currency: o.CurrencyCode, Amount: money.Round(net.Amount.Mul(rate), o.CurrencyCode)}
+		inv.Lines = append(inv.Lines, Line{LineNumber: l.Number, SKU: l.SKU, Quantity: qty, UnitPrice: l.UnitPrice,
+			Discount: l.Discount, TaxRate: rate, Net: net, Tax: tax})
+		nets, taxes = append(nets, net), append(taxes, tax)
+		l.Invoiced = l.Invoiced.Add(qty)
+	}
+	if len(inv.Lines) == 0 {
+		return Invoice{}, nil, errs.FailedPreconditionf("sales order %s has nothing shipped that is not invoiced", o.Number)
+	}
+	var err error
+	if inv.Subtotal, err = money.Sum(o.CurrencyCode, nets...); err != nil {
+		return Invoice{}, nil, fmt.Errorf("invoice order %s: %w", o.ID, err)
+	}
+	if inv.TaxTotal, err = money.Sum(o.CurrencyCode, taxes...); err != nil {
+		return Invoice{}, nil, fmt.Errorf("invoice order %s: %w", o.ID, err)
+	}
+	inv.Total = money.Money{Currency: o.CurrencyCode, Amount: inv.Subtotal.Amount.Add(inv.TaxTotal.Amount)}
+	inv.Derive()
+	setOrderStatus(o)
+	o.Revision++
+	return inv, inv.entries(), nil
+}
+
+// entries is the journal entry of issuing the invoice.
+func (i Invoice) entries() []ledger.Entry {
+	if !i.Total.Amount.IsPositive() {
+		return nil
+	}
+	e := ledger.Entry{Kind: ledger.KindInvoice, Reference: i.Reference(), Currency: i.Currency,
+		Lines: []ledger.Line{{Account: ledger.AccountsReceivable, Debit: i.Total.Amount, Credit: decimal.Zero}}}
+	if i.Subtotal.Amount.IsPositive() {
+		e.Lines = append(e.Lines, ledger.Line{Account: ledger.Revenue, Debit: decimal.Zero, Credit: i.Subtotal.Amount})
+	}
+	if i.TaxTotal.Amount.IsPositive() {
+		e.Lines = append(e.Lines, ledger.Line{Account: ledger.TaxPayable, Debit: decimal.Zero, Credit: i.TaxTotal.Amount})
+	}
+	return []ledger.Entry{e}
+}
+
+// setOrderStatus moves a shipped order along after invoicing changed:
+// INVOICED when every line is invoiced in full, else back to SHIPPED or
+// PARTIALLY_SHIPPED. A PAID order that is no longer fully invoiced falls
+// back the same way.
+func setOrderStatus(o *sales.Order) {
+	allShipped, allInvoiced := true, true
+	for _, l := range o.Lines {
+		allShipped = allShipped && l.Shipped.Equal(l.Quantity)
+		allInvoiced = allInvoiced && l.Invoiced.Equal(l.Quantity)
+	}
+	switch {
+	case allInvoiced:
+		if o.Status != sales.Paid {
+			o.Status = sales.Invoiced
+		}
+	case allShipped:
+		o.Status = sales.Shipped
+	default:
+		o.Status = sales.PartiallyShipped
+	}
+}
+
+// VoidInvoice voids inv, giving its quantities back to o's lines, and
+// returns the entries reversing issued (the invoice's journal entries).
+// Voiding a void invoice changes nothing (changed false); an invoice with
+// payments allocated cannot be voided.
+func VoidInvoice(inv *Invoice, etag int64, reason string, o *sales.Order, issued []ledger.Entry) (entries []ledger.Entry, changed bool, err error) {
+	if inv.Status == Void {
+		return nil, false, nil
+	}
+	if etag != 0 && etag != inv.Revision {
+		return nil, false, errs.StaleEtag("invoice " + inv.ID)
+	}
+	if inv.Paid.Amount.IsPositive() {
+		return nil, false, errs.FailedPreconditionf("invoice %s has %s paid; reverse its payments before voiding it", inv.Number, inv.Paid)
+	}
+	index := map[int32]int{}
+	for k, l := range o.Lines {
+		index[l.Number] = k
+	}
+	for _, l := range inv.Lines {
+		k, ok := index[l.LineNumber]
+		if !ok {
+			return nil, false, fmt.Errorf("void invoice %s: order %s has no line %d", inv.ID, o.ID, l.LineNumber)
+		}
+		o.Lines[k].Invoiced = o.Lines[k].Invoiced.Sub(l.Quantity)
+	}
+	setOrderStatus(o)
+	o.Revision++
+	inv.Status = Void
+	inv.VoidReason = reason
+	inv.Revision++
+	for _, e := range issued {
+		entries = append(entries, e.Reverse(ledger.KindInvoiceVoid, inv.Reference()))
+	}
+	return entries, true, nil
+}
+
+// Balance is what a customer owes in one currency.
+type Balance struct {
+	CustomerID string
+	Currency   string
+	// Open is the open amount of every invoice that is not void or paid.
+	Open money.Money
+	// Overdue is the part of Open on overdue invoices.
+	Overdue money.Money
+	// Credit is the unallocated amount of the customer's posted payments.
+	Credit  money.Money
+	Version int64
+}
+
+// FilterFields may appear in a ListInvoices filter.
+var FilterFields = []string{"customer_id", "sales_order_id", "status"}
+
+// ListQuery selects a page of invoices. Status conditions carry Status
+// values.
+type ListQuery struct {
+	Filter   []listing.Condition
+	PageSize int
+	After    string
+}
+
+// MaxOverduePerCall bounds the invoices one MarkOverdue call marks.
+const MaxOverduePerCall = 1000
+
+// Store keeps invoices. Every change appends its events (invoice.*,
+// sales_order.invoiced, customer.balance_changed) and journal entries in
+// the same transaction.
+type Store interface {
+	// CreateInvoice locks the order's customer and the order, applies Build
+	// with the customer's payment terms (issue: the zero time means today,
+	// UTC) and writes it all. A requestID seen before returns its invoice.
+	CreateInvoice(ctx context.Context, orderID string, issue time.Time, id, requestID string) (Invoice, error)
+	GetInvoice(ctx context.Context, id string) (Invoice, error)
+	ListInvoices(ctx context.Context, q ListQuery) ([]Invoice, bool, error)
+	VoidInvoice(ctx context.Context, id string, etag int64, reason, requestID string) (Invoice, error)
+	// MarkOverdue marks up to MaxOverduePerCall OPEN and PARTIALLY_PAID
+	// invoices due before asOf (a date) OVERDUE; it returns their ids and
+	// whether more remain.
+	MarkOverdue(ctx context.Context, asOf time.Time) ([]string, bool, error)
+}
+
+// Event types; the key is the invoice id (customer id for balances).
+const (
+	EventIssued         = "invoice.issued"
+	EventVoided         = "invoice.voided"
+	EventOverdue        = "invoice.overdue"
+	EventBalanceChanged = "customer.balance_changed"
+)

@@ -1,0 +1,120 @@
+package invoicing
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/seamhq/seam/erp-service/internal/ledger"
+	"github.com/seamhq/seam/erp-service/internal/sales"
+	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/money"
+)
+
+func d(s string) decimal.Decimal { return decimal.RequireFromString(s) }
+
+func order(cur string, lines ...sales.Line) *sales.Order {
+	for i := range lines {
+		lines[i].Number = int32(i + 1)
+		lines[i].UnitPrice.Currency = cur
+		if lines[i].Invoiced.IsZero() {
+			lines[i].Invoiced = decimal.Zero
+		}
+	}
+	return &sales.Order{ID: "o", Number: "SO-1", CurrencyCode: cur, CustomerID: "c", Status: sales.Shipped, Revision: 3, Lines: lines}
+}
+
+func TestBuildRoundsPerLine(t *testing.T) {
+	t.Parallel()
+	issue := time.Date(2026, 12, 20, 0, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name                 string
+		o                    *sales.Order
+		rates                map[string]decimal.Decimal
+		sub, tax, total, due string
+	}{
+		{"KWD, 3 places", order("KWD",
+			sales.Line{SKU: "A", Quantity: d("3"), Shipped: d("3"), UnitPrice: money.Money{Amount: d("1.2345")}, Discount: d("0")},
+			sales.Line{SKU: "B", Quantity: d("1"), Shipped: d("1"), UnitPrice: money.Money{Amount: d("0.333")}, Discount: d("10")}),
+			map[string]decimal.Decimal{"A": d("0.05"), "B": d("0.05")}, "4.004", "0.200", "4.204", "2027-01-19"},
+		{"JPY, no minor unit", order("JPY",
+			sales.Line{SKU: "A", Quantity: d("7"), Shipped: d("7"), UnitPrice: money.Money{Amount: d("333")}, Discount: d("0")},
+			sales.Line{SKU: "B", Quantity: d("1"), Shipped: d("1"), UnitPrice: money.Money{Amount: d("15")}, Discount: d("0")}),
+			map[string]decimal.Decimal{"A": d("0.1"), "B": d("0.1")}, "2346", "235", "2581", "2027-01-19"},
+		{"100 % discount", order("EUR",
+			sales.Line{SKU: "A", Quantity: d("2"), Shipped: d("2"), UnitPrice: money.Money{Amount: d("9.99")}, Discount: d("100")}),
+			map[string]decimal.Decimal{"A": d("0.19")}, "0.00", "0.00", "0.00", "2027-01-19"},
+		{"a very large quantity", order("EUR",
+			sales.Line{SKU: "A", Quantity: d("123456789012345678"), Shipped: d("123456789012345678"), UnitPrice: money.Money{Amount: d("0.01")}, Discount: d("0")}),
+			map[string]decimal.Decimal{"A": d("0.19")}, "1234567890123456.78", "234567899123456.79", "1469135789246913.57", "2027-01-19"},
+	} {
+		inv, entries, err := Build("i", tc.o, tc.rates, issue, 30)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if inv.Subtotal.Format() != tc.sub || inv.TaxTotal.Format() != tc.tax || inv.Total.Format() != tc.total || inv.DueDate.Format(DateLayout) != tc.due {
+			t.Errorf("%s: subtotal %s tax %s total %s due %s", tc.name, inv.Subtotal, inv.TaxTotal, inv.Total, inv.DueDate.Format(DateLayout))
+		}
+		for _, e := range entries {
+			if err := e.Check(); err != nil {
+				t.Errorf("%s: %v", tc.name, err)
+			}
+		}
+		if inv.Total.Amount.IsZero() != (len(entries) == 0) {
+			t.Errorf("%s: %d entries for total %s", tc.name, len(entries), inv.Total)
+		}
+		if tc.o.Status != sales.Invoiced || tc.o.Revision != 4 {
+			t.Errorf("%s: order %s rev %d", tc.name, tc.o.Status, tc.o.Revision)
+		}
+	}
+}
+
+func TestDerive(t *testing.T) {
+	t.Parallel()
+	inv := Invoice{Currency: "EUR", Total: money.Money{Currency: "EUR", Amount: d("100.10")}, Paid: money.Money{Currency: "EUR", Amount: d("0")}}
+	for _, tc := range []struct {
+		paid    string
+		overdue bool
+		want    Status
+	}{
+		{"0", false, Open}, {"0.01", false, PartiallyPaid}, {"100.09", true, Overdue},
+		{"33.37", false, PartiallyPaid}, {"100.1", true, Paid}, {"100.10", false, Paid},
+	} {
+		inv.Paid.Amount, inv.Overdue, inv.Status = d(tc.paid), tc.overdue, Open
+		inv.Derive()
+		if inv.Status != tc.want {
+			t.Errorf("paid %s overdue %v: %s, want %s", tc.paid, tc.overdue, inv.Status, tc.want)
+		}
+	}
+	// Three thirds of 100.10 pay it exactly: 33.37 + 33.37 + 33.36.
+	inv.Paid.Amount, inv.Overdue = d("33.37").Add(d("33.37")).Add(d("33.36")), false
+	inv.Derive()
+	if inv.Status != Paid || !inv.OpenAmount().Amount.IsZero() {
+		t.Errorf("thirds: %s open %s", inv.Status, inv.OpenAmount())
+	}
+}
+
+func TestVoid(t *testing.T) {
+	t.Parallel()
+	o := order("EUR", sales.Line{SKU: "A", Quantity: d("2"), Shipped: d("2"), UnitPrice: money.Money{Amount: d("10")}, Discount: d("0")})
+	inv, entries, err := Build("i", o, map[string]decimal.Decimal{"A": d("0.1")}, time.Now(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries[0].ID = "e"
+	inv.Paid.Amount = d("1")
+	if _, _, err := VoidInvoice(&inv, 0, "", o, entries); !errors.Is(err, errs.ErrFailedPrecondition) {
+		t.Errorf("void with a payment: %v", err)
+	}
+	inv.Paid.Amount = decimal.Zero
+	rev, changed, err := VoidInvoice(&inv, 1, "x", o, entries)
+	if err != nil || !changed || inv.Status != Void || o.Status != sales.Shipped || !o.Lines[0].Invoiced.IsZero() ||
+		len(rev) != 1 || rev[0].ReversesID != "e" || rev[0].Kind != ledger.KindInvoiceVoid || !rev[0].Lines[0].Credit.Equal(d("22")) {
+		t.Errorf("void: %v %v %+v %+v", err, changed, inv, rev)
+	}
+	if _, changed, _ := VoidInvoice(&inv, 1, "x", o, entries); changed {
+		t.Error("voiding twice changed something")
+	}
+}

@@ -1,0 +1,161 @@
+// Package ledger holds the general ledger: the chart of accounts, balanced
+// double-entry journal entries in one currency each, the postings business
+// events make, and the trial balance.
+package ledger
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/seamhq/seam/platform/listing"
+)
+
+// Account codes of the chart of accounts (seeded by migration).
+const (
+	Cash               = "1000"
+	AccountsReceivable = "1100"
+	Inventory          = "1200"
+	AccountsPayable    = "2000"
+	TaxPayable         = "2100"
+	Revenue            = "4000"
+	CostOfGoodsSold    = "5000"
+)
+
+// Kinds of journal entries: what posted them.
+const (
+	KindShipment = "shipment" // Dr COGS / Cr Inventory at standard cost
+	KindReceipt  = "receipt"  // Dr Inventory / Cr Accounts payable at standard cost
+	// KindInvoice: Dr Accounts receivable / Cr Revenue, Cr Tax payable.
+	KindInvoice = "invoice"
+	// KindInvoiceVoid reverses an invoice's entry.
+	KindInvoiceVoid = "invoice_void"
+	// KindPayment: Dr Cash / Cr Accounts receivable.
+	KindPayment = "payment"
+	// KindPaymentReversal reverses a payment's entry.
+	KindPaymentReversal = "payment_reversal"
+)
+
+// Line debits or credits one account; exactly one of Debit and Credit is
+// positive, the other zero.
+type Line struct {
+	Account     string
+	AccountName string // filled when read
+	Debit       decimal.Decimal
+	Credit      decimal.Decimal
+}
+
+// Entry is one balanced posting in one currency. Entries are immutable; a
+// correction is an entry reversing another.
+type Entry struct {
+	ID         string
+	Kind       string
+	Reference  string
+	Currency   string
+	Lines      []Line
+	ReversesID string
+	PostTime   time.Time
+}
+
+// Check reports whether e is well formed: lines with one positive side
+// each, total debits equal to total credits.
+func (e Entry) Check() error {
+	if len(e.Lines) < 2 {
+		return fmt.Errorf("journal entry %s has %d lines, want at least 2", e.Reference, len(e.Lines))
+	}
+	d, c := decimal.Zero, decimal.Zero
+	for _, l := range e.Lines {
+		if l.Debit.IsNegative() || l.Credit.IsNegative() || l.Debit.IsPositive() == l.Credit.IsPositive() {
+			return fmt.Errorf("journal entry %s: line on %s must have exactly one positive side", e.Reference, l.Account)
+		}
+		d, c = d.Add(l.Debit), c.Add(l.Credit)
+	}
+	if !d.Equal(c) {
+		return fmt.Errorf("journal entry %s does not balance: debits %s, credits %s", e.Reference, d, c)
+	}
+	return nil
+}
+
+// Transfer is an entry of amount from credit to debit (a negative amount
+// swaps the sides); ok is false for a zero amount, which posts nothing.
+func Transfer(kind, reference, currency, debit, credit string, amount decimal.Decimal) (e Entry, ok bool) {
+	if amount.IsZero() {
+		return Entry{}, false
+	}
+	if amount.IsNegative() {
+		debit, credit, amount = credit, debit, amount.Neg()
+	}
+	return Entry{
+		Kind: kind, Reference: reference, Currency: currency,
+		Lines: []Line{
+			{Account: debit, Debit: amount, Credit: decimal.Zero},
+			{Account: credit, Debit: decimal.Zero, Credit: amount},
+		},
+	}, true
+}
+
+// Reverse is the entry undoing e: the same lines with the sides swapped.
+func (e Entry) Reverse(kind, reference string) Entry {
+	out := Entry{Kind: kind, Reference: reference, Currency: e.Currency, ReversesID: e.ID, Lines: make([]Line, len(e.Lines))}
+	for i, l := range e.Lines {
+		out.Lines[i] = Line{Account: l.Account, Debit: l.Credit, Credit: l.Debit}
+	}
+	return out
+}
+
+// BalanceRow is an account's postings in one currency.
+type BalanceRow struct {
+	Account     string
+	AccountName string
+	Currency    string
+	Debit       decimal.Decimal
+	Credit      decimal.Decimal
+}
+
+// Balance is debit minus credit.
+func (r BalanceRow) Balance() decimal.Decimal { return r.Debit.Sub(r.Credit) }
+
+// Total is the sum of a trial balance in one currency.
+type Total struct {
+	Currency string
+	Debit    decimal.Decimal
+	Credit   decimal.Decimal
+}
+
+// Totals sums rows per currency, in the order currencies first appear.
+func Totals(rows []BalanceRow) []Total {
+	var out []Total
+	idx := map[string]int{}
+	for _, r := range rows {
+		i, ok := idx[r.Currency]
+		if !ok {
+			i = len(out)
+			idx[r.Currency] = i
+			out = append(out, Total{Currency: r.Currency, Debit: decimal.Zero, Credit: decimal.Zero})
+		}
+		out[i].Debit = out[i].Debit.Add(r.Debit)
+		out[i].Credit = out[i].Credit.Add(r.Credit)
+	}
+	return out
+}
+
+// FilterFields may appear in a ListJournalEntries filter.
+var FilterFields = []string{"kind", "reference", "currency_code"}
+
+// ListQuery selects a page of entries.
+type ListQuery struct {
+	Filter   []listing.Condition
+	PageSize int
+	After    string // id of the last entry of the previous page
+}
+
+// Store reads the journal. Entries are written by the stores of the
+// business events that post them, in the same transaction.
+type Store interface {
+	ListEntries(ctx context.Context, q ListQuery) ([]Entry, bool, error)
+	// TrialBalance sums the journal per account and currency (all
+	// currencies when currency is ""), by account code then currency.
+	TrialBalance(ctx context.Context, currency string) ([]BalanceRow, error)
+}

@@ -1,0 +1,241 @@
+// Package payment holds payments received from customers: allocating them
+// to invoices (never more than the payment or an invoice's open amount),
+// the credit an overpayment leaves, and reversals that reopen invoices.
+package payment
+
+import (
+	"context"
+	"fmt"
+	"time"
+	"unicode/utf8"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/seamhq/seam/erp-service/internal/invoicing"
+	"github.com/seamhq/seam/erp-service/internal/ledger"
+	"github.com/seamhq/seam/erp-service/internal/sales"
+	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/listing"
+	"github.com/seamhq/seam/platform/money"
+)
+
+// Status is where a payment is in its life.
+type Status string
+
+// The statuses of a payment.
+const (
+	Posted   Status = "POSTED"
+	Reversed Status = "REVERSED"
+)
+
+// Statuses lists every status.
+var Statuses = []Status{Posted, Reversed}
+
+// Limits of a payment.
+const (
+	MaxAllocations     = 500
+	MaxReferenceLength = 200
+)
+
+// Allocation is the part of a payment applied to one invoice.
+type Allocation struct {
+	InvoiceID string
+	Amount    money.Money
+}
+
+// Payment is money received from a customer.
+type Payment struct {
+	ID          string
+	Number      string // "PAY-000042"
+	CustomerID  string
+	Amount      money.Money
+	Allocations []Allocation
+	// Unallocated is Amount minus the allocations: the customer's credit.
+	Unallocated   money.Money
+	Status        Status
+	ReceivedDate  time.Time // a date, UTC midnight
+	Reference     string
+	ReverseReason string
+	Revision      int64
+	CreateTime    time.Time
+	UpdateTime    time.Time
+}
+
+// JournalReference names the payment in the journal.
+func (p Payment) JournalReference() string { return "payments/" + p.ID }
+
+// ValidateNew checks what can be checked of a new payment without looking
+// anything up: a positive amount, positive allocations in its currency,
+// each invoice once, and allocations that add up to at most the amount.
+// Violations name fields relative to the payment.
+func ValidateNew(p Payment) error {
+	var v errs.Violations
+	if p.CustomerID == "" {
+		v.Add("customer_id", "is required")
+	}
+	if !p.Amount.Amount.IsPositive() {
+		v.Add("amount.amount", "must be positive")
+	}
+	if utf8.RuneCountInString(p.Reference) > MaxReferenceLength {
+		v.Add("reference", "must be at most %d characters", MaxReferenceLength)
+	}
+	if len(p.Allocations) > MaxAllocations {
+		v.Add("allocations", "at most %d allocations are allowed", MaxAllocations)
+	}
+	seen := map[string]bool{}
+	sum := decimal.Zero
+	for i, a := range p.Allocations {
+		f := func(name string) string { return fmt.Sprintf("allocations[%d].%s", i, name) }
+		switch {
+		case a.InvoiceID == "":
+			v.Add(f("invoice_id"), "is required")
+		case seen[a.InvoiceID]:
+			v.Add(f("invoice_id"), "invoice %s is allocated more than once", a.InvoiceID)
+		}
+		seen[a.InvoiceID] = true
+		switch {
+		case a.Amount.Currency != p.Amount.Currency:
+			v.Add(f("amount.currency_code"), "must be the payment's currency %s", p.Amount.Currency)
+		case !a.Amount.Amount.IsPositive():
+			v.Add(f("amount.amount"), "must be positive")
+		default:
+			sum = sum.Add(a.Amount.Amount)
+			if p.Amount.Amount.IsPositive() && sum.GreaterThan(p.Amount.Amount) {
+				v.Add(f("amount.amount"), "allocations add up to %s, more than the payment's %s", sum, p.Amount.Amount)
+			}
+		}
+	}
+	return v.Err()
+}
+
+// Apply allocates new payment p to invoices (every invoice p allocates to,
+// by id, locked by the caller): each must be the customer's, in the
+// payment's currency, not void, with an open amount covering the
+// allocation. It adds the allocations to the invoices' paid amounts and
+// re-derives their statuses, sets p's unallocated amount and status, and
+// returns the journal entry: Dr Cash / Cr Accounts receivable for the
+// whole amount (credit included).
+func Apply(p *Payment, invoices map[string]*invoicing.Invoice) (ledger.Entry, error) {
+	var v errs.Violations
+	var void []errs.FieldViolation
+	allocated := decimal.Zero
+	for i, a := range p.Allocations {
+		f := fmt.Sprintf("allocations[%d]", i)
+		inv, ok := invoices[a.InvoiceID]
+		switch {
+		case !ok || inv.CustomerID != p.CustomerID:
+			v.Add(f+".invoice_id", "customer %s has no invoice %s", p.CustomerID, a.InvoiceID)
+			continue
+		case !inv.Payable():
+			void = append(void, errs.FieldViolation{Field: f + ".invoice_id", Description: fmt.Sprintf("invoice %s is void", inv.Number)})
+			continue
+		case inv.Currency != p.Amount.Currency:
+			v.Add(f+".amount.currency_code", "invoice %s is in %s, not %s", inv.Number, inv.Currency, p.Amount.Currency)
+			continue
+		}
+		if open := inv.OpenAmount(); a.Amount.Amount.GreaterThan(open.Amount) {
+			v.Add(f+".amount.amount", "%s is more than the %s open on invoice %s", a.Amount.Amount, open.Amount, inv.Number)
+			continue
+		}
+		inv.Paid.Amount = inv.Paid.Amount.Add(a.Amount.Amount)
+		inv.Derive()
+		inv.Revision++
+		allocated = allocated.Add(a.Amount.Amount)
+	}
+	if err := v.Err(); err != nil {
+		return ledger.Entry{}, err
+	}
+	if len(void) > 0 {
+		return ledger.Entry{}, &errs.Error{Kind: errs.FailedPrecondition, Violations: void,
+			Message: void[0].Field + ": " + void[0].Description + "; a void invoice cannot be paid"}
+	}
+	p.Unallocated = money.Money{Currency: p.Amount.Currency, Amount: p.Amount.Amount.Sub(allocated)}
+	p.Status = Posted
+	p.Revision = 1
+	e, _ := ledger.Transfer(ledger.KindPayment, p.JournalReference(), p.Amount.Currency, ledger.Cash, ledger.AccountsReceivable, p.Amount.Amount)
+	return e, nil
+}
+
+// Reverse reverses p: its allocations come off the invoices (which reopen
+// and re-derive their statuses), and the entries it posted are reversed.
+// Reversing a reversed payment changes nothing.
+func Reverse(p *Payment, etag int64, reason string, invoices map[string]*invoicing.Invoice, posted []ledger.Entry) ([]ledger.Entry, bool, error) {
+	if p.Status == Reversed {
+		return nil, false, nil
+	}
+	if etag != 0 && etag != p.Revision {
+		return nil, false, errs.StaleEtag("payment " + p.ID)
+	}
+	for _, a := range p.Allocations {
+		inv, ok := invoices[a.InvoiceID]
+		if !ok {
+			return nil, false, fmt.Errorf("reverse payment %s: invoice %s not loaded", p.ID, a.InvoiceID)
+		}
+		inv.Paid.Amount = inv.Paid.Amount.Sub(a.Amount.Amount)
+		inv.Derive()
+		inv.Revision++
+	}
+	p.Status = Reversed
+	p.ReverseReason = reason
+	p.Revision++
+	var out []ledger.Entry
+	for _, e := range posted {
+		out = append(out, e.Reverse(ledger.KindPaymentReversal, p.JournalReference()))
+	}
+	return out, true, nil
+}
+
+// SettleOrder sets the status of order o from the payment state of its
+// invoices (allPaid: every invoice of it that is not void is PAID): PAID
+// when it is fully invoiced and all paid, back to INVOICED when a PAID
+// order no longer is. It reports whether the status changed.
+func SettleOrder(o *sales.Order, allPaid bool) bool {
+	full := true
+	for _, l := range o.Lines {
+		full = full && l.Invoiced.Equal(l.Quantity)
+	}
+	switch {
+	case o.Status == sales.Invoiced && full && allPaid:
+		o.Status = sales.Paid
+	case o.Status == sales.Paid && !(full && allPaid):
+		o.Status = sales.Invoiced
+	default:
+		return false
+	}
+	o.Revision++
+	return true
+}
+
+// FilterFields may appear in a ListPayments filter.
+var FilterFields = []string{"customer_id", "status"}
+
+// ListQuery selects a page of payments.
+type ListQuery struct {
+	Filter   []listing.Condition
+	PageSize int
+	After    string
+}
+
+// Store keeps payments. Every change writes the invoices and orders it
+// moves, the journal entries and the events (payment.*, invoice.updated,
+// sales_order.updated, customer.balance_changed) in one transaction.
+type Store interface {
+	// CreatePayment locks the customer, the orders and the invoices
+	// allocated to, applies Apply to p (validated, with its ID) and writes
+	// it all. A requestID seen before returns its payment.
+	CreatePayment(ctx context.Context, p Payment, requestID string) (Payment, error)
+	GetPayment(ctx context.Context, id string) (Payment, error)
+	ListPayments(ctx context.Context, q ListQuery) ([]Payment, bool, error)
+	ReversePayment(ctx context.Context, id string, etag int64, reason, requestID string) (Payment, error)
+}
+
+// Event types; the key is the payment id.
+const (
+	EventReceived = "payment.received"
+	EventReversed = "payment.reversed"
+	// EventInvoiceUpdated follows a change of an invoice's paid amount; the
+	// key is the invoice id.
+	EventInvoiceUpdated = "invoice.updated"
+	// EventOrderUpdated follows an order becoming PAID or ceasing to be.
+	EventOrderUpdated = "sales_order.updated"
+)

@@ -1,0 +1,343 @@
+package postgres_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/seamhq/seam/erp-service/internal/catalog"
+	"github.com/seamhq/seam/erp-service/internal/customer"
+	"github.com/seamhq/seam/erp-service/internal/ledger"
+	"github.com/seamhq/seam/erp-service/internal/payment"
+	"github.com/seamhq/seam/erp-service/internal/sales"
+	"github.com/seamhq/seam/erp-service/internal/shipping"
+	"github.com/seamhq/seam/erp-service/internal/stock"
+	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/money"
+)
+
+// world is what the random operations pick from.
+type world struct {
+	mu        sync.Mutex
+	customers map[string][]string // currency -> customer ids
+	skus      map[string][]string // currency -> SKUs
+	orders    []string
+	invoices  []string
+	payments  []string
+	// invoiceCustomer and invoiceCurrency describe invoices.
+	invoiceCustomer map[string]string
+	invoiceCurrency map[string]string
+}
+
+func (w *world) pick(r *rand.Rand, list []string) string {
+	if len(list) == 0 {
+		return ""
+	}
+	return list[r.IntN(len(list))]
+}
+
+// expected reports whether err is a refusal the random operations may
+// meet: bad input or a business rule, never anything else.
+func expected(err error) bool {
+	return err == nil || errors.Is(err, errs.ErrFailedPrecondition) || errors.Is(err, errs.ErrInvalidArgument) || errors.Is(err, errs.ErrAborted)
+}
+
+// The acceptance test of the money and stock rules: hundreds of random
+// operations from concurrent workers, then every invariant checked.
+func TestInvariantsUnderConcurrency(t *testing.T) {
+	t.Parallel()
+	s, pool := newStore(t)
+	ctx := context.Background()
+	w := &world{customers: map[string][]string{}, skus: map[string][]string{},
+		invoiceCustomer: map[string]string{}, invoiceCurrency: map[string]string{}}
+
+	// Three currencies: EUR (2 places), JPY (0) and KWD (3).
+	prices := map[string][]string{"EUR": {"19.99", "0.01", "1234.56"}, "JPY": {"1", "333", "98765"}, "KWD": {"0.125", "1.005", "10.999"}}
+	costs := map[string][]string{"EUR": {"7.333", "0", "1000.005"}, "JPY": {"0.5", "200", "50000"}, "KWD": {"0.0005", "0.9", "5.4321"}}
+	for cur, ps := range prices {
+		for i := range 2 {
+			c := customer.Customer{ID: newID(t), Name: fmt.Sprintf("%s customer %d", cur, i), CurrencyCode: cur}
+			if err := customer.PrepareNew(&c); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.CreateCustomer(ctx, c, ""); err != nil {
+				t.Fatal(err)
+			}
+			w.customers[cur] = append(w.customers[cur], c.ID)
+		}
+		for i, p := range ps {
+			sku := fmt.Sprintf("%s-%d", cur, i)
+			it := catalog.Item{SKU: sku, Name: sku, ListPrice: money.Money{Currency: cur, Amount: dec(p)}, TaxRate: dec([]string{"0", "0.19", "0.075"}[i])}
+			cost := money.Money{Currency: cur, Amount: dec(costs[cur][i])}
+			if err := catalog.PrepareNew(&it, &cost); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.CreateItem(ctx, it, ""); err != nil {
+				t.Fatal(err)
+			}
+			w.skus[cur] = append(w.skus[cur], sku)
+		}
+	}
+	if _, err := s.CreateWarehouse(ctx, stock.Warehouse{Code: "EAST", Name: "East"}); err != nil {
+		t.Fatal(err)
+	}
+	currencies := []string{"EUR", "JPY", "KWD"}
+	qty := []string{"1", "2", "0.5", "3", "10"}
+
+	ops := map[string]func(r *rand.Rand) error{
+		"receipt": func(r *rand.Rand) error {
+			cur := currencies[r.IntN(3)]
+			wh := []string{"MAIN", "EAST"}[r.IntN(2)]
+			a := stock.Adjustment{ID: newID(t), SKU: w.pick(r, w.skus[cur]), Warehouse: wh, Quantity: dec(qty[r.IntN(len(qty))]), Reason: "receipt"}
+			if err := stock.PrepareAdjustment(&a); err != nil {
+				return err
+			}
+			_, err := s.Adjust(ctx, a, "")
+			return err
+		},
+		"order": func(r *rand.Rand) error {
+			cur := currencies[r.IntN(3)]
+			n := sales.NewOrder{CustomerID: w.pick(r, w.customers[cur]), CurrencyCode: cur}
+			for range 1 + r.IntN(3) {
+				l := line(w.pick(r, w.skus[cur]), qty[r.IntN(len(qty))])
+				if r.IntN(5) == 0 {
+					l.Discount = dec("100")
+				}
+				n.Lines = append(n.Lines, l)
+			}
+			o, err := s.CreateOrder(ctx, n, newID(t), "")
+			if err == nil {
+				w.mu.Lock()
+				w.orders = append(w.orders, o.ID)
+				w.mu.Unlock()
+			}
+			return err
+		},
+		"confirm": func(r *rand.Rand) error {
+			w.mu.Lock()
+			id := w.pick(r, w.orders)
+			w.mu.Unlock()
+			if id == "" {
+				return nil
+			}
+			_, err := s.ConfirmOrder(ctx, id, 0, "")
+			return err
+		},
+		"cancel": func(r *rand.Rand) error {
+			w.mu.Lock()
+			id := w.pick(r, w.orders)
+			w.mu.Unlock()
+			if id == "" || r.IntN(3) != 0 {
+				return nil
+			}
+			_, err := s.CancelOrder(ctx, id, 0, "random", "")
+			return err
+		},
+		"ship": func(r *rand.Rand) error {
+			w.mu.Lock()
+			id := w.pick(r, w.orders)
+			w.mu.Unlock()
+			if id == "" {
+				return nil
+			}
+			n := shipping.NewShipment{OrderID: id}
+			if r.IntN(2) == 0 {
+				n.Lines = []shipping.Request{{LineNumber: 1, Quantity: dec([]string{"0.5", "1", "2"}[r.IntN(3)])}}
+			}
+			_, err := s.CreateShipment(ctx, n, newID(t), "")
+			return err
+		},
+		"invoice": func(r *rand.Rand) error {
+			w.mu.Lock()
+			id := w.pick(r, w.orders)
+			w.mu.Unlock()
+			if id == "" {
+				return nil
+			}
+			inv, err := s.CreateInvoice(ctx, id, time.Date(2026, 1, 1+r.IntN(60), 0, 0, 0, 0, time.UTC), newID(t), "")
+			if err == nil {
+				w.mu.Lock()
+				w.invoices = append(w.invoices, inv.ID)
+				w.invoiceCustomer[inv.ID], w.invoiceCurrency[inv.ID] = inv.CustomerID, inv.Currency
+				w.mu.Unlock()
+			}
+			return err
+		},
+		"pay": func(r *rand.Rand) error {
+			w.mu.Lock()
+			id := w.pick(r, w.invoices)
+			cust, cur := w.invoiceCustomer[id], w.invoiceCurrency[id]
+			w.mu.Unlock()
+			if id == "" {
+				return nil
+			}
+			inv, err := s.GetInvoice(ctx, id)
+			if err != nil {
+				return err
+			}
+			open := inv.OpenAmount().Amount
+			// Pay all, a third (rounded to the currency), or more than open.
+			alloc := []decimal.Decimal{open, money.Round(open.Div(decimal.NewFromInt(3)), cur), open.Add(decimal.NewFromInt(1))}[r.IntN(3)]
+			p := payment.Payment{ID: newID(t), CustomerID: cust, Amount: money.Money{Currency: cur, Amount: alloc.Add(dec([]string{"0", "5"}[r.IntN(2)]))}}
+			if alloc.IsPositive() {
+				p.Allocations = []payment.Allocation{{InvoiceID: id, Amount: money.Money{Currency: cur, Amount: alloc}}}
+			}
+			if !p.Amount.Amount.IsPositive() {
+				return nil
+			}
+			if err := payment.ValidateNew(p); err != nil {
+				return err
+			}
+			out, err := s.CreatePayment(ctx, p, "")
+			if err == nil {
+				w.mu.Lock()
+				w.payments = append(w.payments, out.ID)
+				w.mu.Unlock()
+			}
+			return err
+		},
+		"reverse": func(r *rand.Rand) error {
+			w.mu.Lock()
+			id := w.pick(r, w.payments)
+			w.mu.Unlock()
+			if id == "" || r.IntN(3) != 0 {
+				return nil
+			}
+			_, err := s.ReversePayment(ctx, id, 0, "random", "")
+			return err
+		},
+		"void": func(r *rand.Rand) error {
+			w.mu.Lock()
+			id := w.pick(r, w.invoices)
+			w.mu.Unlock()
+			if id == "" || r.IntN(4) != 0 {
+				return nil
+			}
+			_, err := s.VoidInvoice(ctx, id, 0, "random", "")
+			return err
+		},
+		"overdue": func(r *rand.Rand) error {
+			if r.IntN(5) != 0 {
+				return nil
+			}
+			_, _, err := s.MarkOverdue(ctx, time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC))
+			return err
+		},
+	}
+	names := []string{"receipt", "receipt", "order", "order", "confirm", "confirm", "cancel", "ship", "ship", "ship",
+		"invoice", "invoice", "pay", "pay", "reverse", "void", "overdue"}
+
+	const workers, perWorker = 8, 60
+	var wg sync.WaitGroup
+	counts := make([]map[string]int, workers)
+	for g := range workers {
+		counts[g] = map[string]int{}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := rand.New(rand.NewPCG(uint64(g), 42))
+			for range perWorker {
+				name := names[r.IntN(len(names))]
+				err := ops[name](r)
+				if !expected(err) {
+					t.Errorf("%s: %v", name, err)
+				}
+				if err == nil {
+					counts[g][name]++
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	total := map[string]int{}
+	for _, c := range counts {
+		for k, v := range c {
+			total[k] += v
+		}
+	}
+	t.Logf("successful operations: %v", total)
+	for _, op := range []string{"ship", "invoice", "pay"} {
+		if total[op] == 0 {
+			t.Errorf("no %s succeeded; the test exercises too little", op)
+		}
+	}
+
+	// Stock: levels and totals are the ledger's sums, never negative,
+	// reserved never above on hand.
+	checkLedger(t, pool)
+	// Money: every entry balances, the trial balance of each currency sums
+	// to zero, invoices' paid amounts equal their allocations.
+	checkPaid(t, pool)
+	for _, cur := range currencies {
+		rows, err := s.TrialBalance(ctx, cur)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := decimal.Zero
+		for _, r := range rows {
+			sum = sum.Add(r.Balance())
+		}
+		if !sum.IsZero() {
+			t.Errorf("%s trial balance sums to %s", cur, sum)
+		}
+	}
+	checkJournal(t, s, pool)
+	var bad int
+	queries := map[string]string{
+		"order lines with more shipped+reserved than ordered or invoiced above shipped": `SELECT count(*) FROM sales_order_lines
+			WHERE reserved_quantity + shipped_quantity > quantity OR invoiced_quantity > shipped_quantity`,
+		"order lines whose reservation differs from the ledger": `SELECT count(*) FROM (
+			SELECT l.order_id, l.sku, sum(l.reserved_quantity) AS r FROM sales_order_lines l GROUP BY l.order_id, l.sku) x
+			LEFT JOIN (SELECT substr(reference, 13)::uuid AS order_id, sku, sum(reserved_delta) AS r FROM stock_moves
+			           WHERE reference LIKE 'salesOrders/%' GROUP BY 1, 2) m ON m.order_id = x.order_id AND m.sku = x.sku
+			WHERE x.r <> coalesce(m.r, 0)`,
+		"shipped quantities differing from shipment lines": `SELECT count(*) FROM (
+			SELECT o.order_id, o.line_number, o.shipped_quantity AS q FROM sales_order_lines o) x
+			LEFT JOIN (SELECT s.order_id, l.line_number, sum(l.quantity) AS q FROM shipment_lines l JOIN shipments s ON s.id = l.shipment_id
+			           GROUP BY 1, 2) y ON y.order_id = x.order_id AND y.line_number = x.line_number
+			WHERE x.q <> coalesce(y.q, 0)`,
+		"invoiced quantities differing from the lines of invoices not void": `SELECT count(*) FROM sales_order_lines o
+			LEFT JOIN (SELECT i.order_id, l.line_number, sum(l.quantity) AS q FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id
+			           WHERE i.status <> 'VOID' GROUP BY 1, 2) y ON y.order_id = o.order_id AND y.line_number = o.line_number
+			WHERE o.invoiced_quantity <> coalesce(y.q, 0)`,
+		"invoices whose status does not follow their payments": `SELECT count(*) FROM invoices WHERE status <> 'VOID' AND (
+			(paid_amount >= total) <> (status = 'PAID') OR (status = 'OVERDUE' AND NOT overdue) OR (status = 'PARTIALLY_PAID' AND paid_amount = 0))`,
+		"payments whose unallocated amount is not amount minus allocations": `SELECT count(*) FROM payments p
+			LEFT JOIN (SELECT payment_id, sum(amount) AS a FROM payment_allocations GROUP BY 1) a ON a.payment_id = p.id
+			WHERE p.unallocated <> p.amount - coalesce(a.a, 0)`,
+		"amounts with more decimals than their currency": `SELECT count(*) FROM invoices
+			WHERE scale(total) > CASE currency_code WHEN 'JPY' THEN 0 WHEN 'KWD' THEN 3 ELSE 2 END
+			   OR scale(paid_amount) > CASE currency_code WHEN 'JPY' THEN 0 WHEN 'KWD' THEN 3 ELSE 2 END`,
+		"paid orders with an unpaid invoice": `SELECT count(*) FROM sales_orders o WHERE o.status = 'PAID'
+			AND EXISTS (SELECT 1 FROM invoices i WHERE i.order_id = o.id AND i.status NOT IN ('PAID', 'VOID'))`,
+	}
+	for what, q := range queries {
+		if err := pool.QueryRow(ctx, q).Scan(&bad); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		if bad != 0 {
+			t.Errorf("%d %s", bad, what)
+		}
+	}
+	// Inventory in the ledger: receipts minus shipments at standard cost.
+	var inv, want decimal.Decimal
+	if err := pool.QueryRow(ctx, `SELECT coalesce(sum(l.debit - l.credit), 0) FROM journal_lines l JOIN journal_entries e ON e.id = l.entry_id
+		WHERE l.account_code = $1 AND e.currency_code = 'EUR'`, ledger.Inventory).Scan(&inv); err != nil {
+		t.Fatal(err)
+	}
+	if err := pool.QueryRow(ctx, `SELECT
+		(SELECT coalesce(sum(round(m.on_hand_delta * i.standard_cost, 2)), 0) FROM stock_moves m JOIN items i ON i.sku = m.sku
+		 WHERE m.kind = 'receipt' AND i.currency_code = 'EUR')
+		- (SELECT coalesce(sum(l.cost), 0) FROM shipment_lines l WHERE l.cost_currency = 'EUR')`).Scan(&want); err != nil {
+		t.Fatal(err)
+	}
+	if !inv.Equal(want) {
+		t.Errorf("EUR inventory account %s, want receipts - shipments at standard cost %s", inv, want)
+	}
+}

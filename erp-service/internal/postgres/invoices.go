@@ -1,0 +1,493 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/shopspring/decimal"
+
+	"github.com/seamhq/seam/erp-service/internal/invoicing"
+	"github.com/seamhq/seam/erp-service/internal/ledger"
+	"github.com/seamhq/seam/erp-service/internal/sales"
+	"github.com/seamhq/seam/platform/auth"
+	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/feed"
+	"github.com/seamhq/seam/platform/pg"
+)
+
+// Lock order of the money side: a customer row first (its balance
+// version), then its orders, then its invoices. Shipments lock SKUs, then
+// an order; they never lock a customer.
+
+var invoiceFilter = map[string]column{
+	"customer_id":    {expr: "customer_id", uuid: true},
+	"sales_order_id": {expr: "order_id", uuid: true},
+	"status":         {expr: "status"},
+}
+
+const invoiceNumberSQL = `(SELECT 'INV-' || CASE WHEN n < 1000000 THEN lpad(n::text, 6, '0') ELSE n::text END
+	FROM nextval('invoice_number_seq') AS n)`
+
+// invoiceCols selects an invoice and one of its lines, from "i", "o" and "l".
+const invoiceCols = `i.id, i.number, i.order_id, o.number, i.customer_id, i.currency_code, i.status,
+	i.subtotal, i.tax_total, i.total, i.paid_amount, i.issue_date, i.due_date, i.overdue, i.void_reason,
+	i.revision, i.create_time, i.update_time,
+	l.line_number, l.sku, l.quantity, l.unit_price, l.discount_percent, l.tax_rate, l.net_amount, l.tax_amount`
+
+func scanInvoices(rows pgx.Rows) ([]invoicing.Invoice, error) {
+	defer rows.Close()
+	var out []invoicing.Invoice
+	for rows.Next() {
+		var i invoicing.Invoice
+		var l invoicing.Line
+		var status string
+		if err := rows.Scan(&i.ID, &i.Number, &i.OrderID, &i.OrderNumber, &i.CustomerID, &i.Currency, &status,
+			&i.Subtotal.Amount, &i.TaxTotal.Amount, &i.Total.Amount, &i.Paid.Amount, &i.IssueDate, &i.DueDate, &i.Overdue, &i.VoidReason,
+			&i.Revision, &i.CreateTime, &i.UpdateTime,
+			&l.LineNumber, &l.SKU, &l.Quantity, &l.UnitPrice.Amount, &l.Discount, &l.TaxRate, &l.Net.Amount, &l.Tax.Amount); err != nil {
+			return nil, err
+		}
+		l.UnitPrice.Currency, l.Net.Currency, l.Tax.Currency = i.Currency, i.Currency, i.Currency
+		if n := len(out); n > 0 && out[n-1].ID == i.ID {
+			out[n-1].Lines = append(out[n-1].Lines, l)
+			continue
+		}
+		i.Status = invoicing.Status(status)
+		i.Subtotal.Currency, i.TaxTotal.Currency, i.Total.Currency, i.Paid.Currency = i.Currency, i.Currency, i.Currency, i.Currency
+		i.Lines = []invoicing.Line{l}
+		out = append(out, i)
+	}
+	return out, rows.Err()
+}
+
+// queueReadOrder queues reading an order with its lines, locked FOR UPDATE
+// when lock, into lk (no stock is read).
+func queueReadOrder(b *pgx.Batch, lk *orderLock, id string, lock bool) {
+	forUpdate := ""
+	if lock {
+		forUpdate = " FOR UPDATE OF o"
+	}
+	b.Queue(`SELECT `+orderCols+`, now()
+		FROM sales_orders o JOIN sales_order_lines l ON l.order_id = o.id
+		WHERE o.id = $1 ORDER BY l.line_number`+forUpdate, id).
+		Query(func(rows pgx.Rows) error {
+			orders, err := scanOrders(rows, &lk.now)
+			if err != nil || len(orders) == 0 {
+				return err
+			}
+			lk.order, lk.found = orders[0], true
+			return nil
+		})
+}
+
+// queueSaveInvoicing queues writing what invoicing changed on an order:
+// its lines' invoiced quantities, status and revision.
+func queueSaveInvoicing(b *pgx.Batch, o sales.Order) {
+	k := len(o.Lines)
+	numbers, invoiced := make([]int32, k), make([]decimal.Decimal, k)
+	for i, l := range o.Lines {
+		numbers[i], invoiced[i] = l.Number, l.Invoiced
+	}
+	b.Queue(`UPDATE sales_order_lines l SET invoiced_quantity = u.q
+		FROM unnest($2::int[], $3::numeric[]) AS u(n, q)
+		WHERE l.order_id = $1 AND l.line_number = u.n`, o.ID, numbers, invoiced)
+	b.Queue(`UPDATE sales_orders SET status = $2, revision = $3, update_time = now() WHERE id = $1`,
+		o.ID, string(o.Status), o.Revision)
+}
+
+// balanceEvent bumps the customer's balance version and returns the
+// customer.balance_changed event of its balance in currency, read after
+// this transaction's writes.
+func (s *Store) balanceEvent(ctx context.Context, tx pgx.Tx, customerID, currency string) (feed.NewEvent, error) {
+	b := invoicing.Balance{CustomerID: customerID, Currency: currency}
+	b.Open.Currency, b.Overdue.Currency, b.Credit.Currency = currency, currency, currency
+	err := tx.QueryRow(ctx, `WITH v AS (
+			UPDATE customers SET balance_version = balance_version + 1 WHERE id = $1 RETURNING balance_version
+		)
+		SELECT v.balance_version,
+		       coalesce(sum(i.total - i.paid_amount) FILTER (WHERE i.status NOT IN ('VOID', 'PAID')), 0),
+		       coalesce(sum(i.total - i.paid_amount) FILTER (WHERE i.status = 'OVERDUE'), 0),
+		       (SELECT coalesce(sum(unallocated), 0) FROM payments
+		        WHERE customer_id = $1 AND currency_code = $2 AND status = 'POSTED')
+		FROM v LEFT JOIN invoices i ON i.customer_id = $1 AND i.currency_code = $2
+		GROUP BY v.balance_version`, customerID, currency).Scan(&b.Version, &b.Open.Amount, &b.Overdue.Amount, &b.Credit.Amount)
+	if err != nil {
+		return feed.NewEvent{}, fmt.Errorf("balance of customer %s: %w", customerID, err)
+	}
+	payload, err := s.enc.CustomerBalance(b)
+	if err != nil {
+		return feed.NewEvent{}, fmt.Errorf("encode balance of customer %s: %w", customerID, err)
+	}
+	return event(ctx, invoicing.EventBalanceChanged, customerID, payload), nil
+}
+
+// CreateInvoice implements invoicing.Store.
+func (s *Store) CreateInvoice(ctx context.Context, orderID string, issue time.Time, id, requestID string) (invoicing.Invoice, error) {
+	const method = "CreateInvoice"
+	if _, err := uuid.Parse(orderID); err != nil {
+		return invoicing.Invoice{}, errs.Invalid("sales_order_id", "no sales order has id %q", orderID)
+	}
+	actor := auth.Actor(ctx)
+	var out invoicing.Invoice
+	var lk *orderLock
+	var cl claim
+	var terms int
+	var rates map[string]decimal.Decimal
+	err := inTx(ctx, s.pool, func(b *pgx.Batch) {
+		lk = &orderLock{}
+		cl = claim{requestID: requestID, method: method, resourceID: id}
+		rates = map[string]decimal.Decimal{}
+		b.Queue(`SELECT payment_terms_days FROM customers
+			WHERE id = (SELECT customer_id FROM sales_orders WHERE id = $1) FOR UPDATE`, orderID).
+			Query(func(rows pgx.Rows) error {
+				for rows.Next() {
+					if err := rows.Scan(&terms); err != nil {
+						return err
+					}
+				}
+				return rows.Err()
+			})
+		queueReadOrder(b, lk, orderID, true)
+		cl.queue(b)
+		b.Queue(`SELECT sku, tax_rate FROM items WHERE sku IN (SELECT sku FROM sales_order_lines WHERE order_id = $1)`, orderID).
+			Query(func(rows pgx.Rows) error {
+				for rows.Next() {
+					var sku string
+					var r decimal.Decimal
+					if err := rows.Scan(&sku, &r); err != nil {
+						return err
+					}
+					rates[sku] = r
+				}
+				return rows.Err()
+			})
+	}, func(tx pgx.Tx) error {
+		if cl.lost() {
+			return errReplayed
+		}
+		if !lk.found {
+			return errs.Invalid("sales_order_id", "no sales order has id %q", orderID)
+		}
+		day := issue
+		if day.IsZero() {
+			day = lk.now.UTC()
+		}
+		day = time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, time.UTC)
+		o := &lk.order
+		inv, entries, err := invoicing.Build(id, o, rates, day, terms)
+		if err != nil {
+			return err
+		}
+		inv.CreateTime, inv.UpdateTime, o.UpdateTime = lk.now, lk.now, lk.now
+
+		var b pgx.Batch
+		k := len(inv.Lines)
+		numbers, skus := make([]int32, k), make([]string, k)
+		qty, price, disc, rate, net, tax := make([]decimal.Decimal, k), make([]decimal.Decimal, k), make([]decimal.Decimal, k),
+			make([]decimal.Decimal, k), make([]decimal.Decimal, k), make([]decimal.Decimal, k)
+		for i, l := range inv.Lines {
+			numbers[i], skus[i] = l.LineNumber, l.SKU
+			qty[i], price[i], disc[i], rate[i], net[i], tax[i] = l.Quantity, l.UnitPrice.Amount, l.Discount, l.TaxRate, l.Net.Amount, l.Tax.Amount
+		}
+		b.Queue(`INSERT INTO invoices (id, number, order_id, customer_id, currency_code, status, subtotal, tax_total, total,
+				issue_date, due_date, revision, create_time, update_time)
+			VALUES ($1, `+invoiceNumberSQL+`, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)
+			RETURNING number`,
+			inv.ID, inv.OrderID, inv.CustomerID, inv.Currency, string(inv.Status), inv.Subtotal.Amount, inv.TaxTotal.Amount, inv.Total.Amount,
+			inv.IssueDate, inv.DueDate, inv.Revision, inv.CreateTime).
+			QueryRow(func(row pgx.Row) error { return row.Scan(&inv.Number) })
+		b.Queue(`INSERT INTO invoice_lines (invoice_id, line_number, sku, quantity, unit_price, discount_percent, tax_rate, net_amount, tax_amount)
+			SELECT $1, n, sku, q, p, d, r, na, ta
+			FROM unnest($2::int[], $3::text[], $4::numeric[], $5::numeric[], $6::numeric[], $7::numeric[], $8::numeric[], $9::numeric[])
+			  AS u(n, sku, q, p, d, r, na, ta)`, inv.ID, numbers, skus, qty, price, disc, rate, net, tax)
+		queueSaveInvoicing(&b, *o)
+		if err := queueJournal(&b, entries, actor); err != nil {
+			return err
+		}
+		if err := tx.SendBatch(ctx, &b).Close(); err != nil {
+			return fmt.Errorf("insert invoice %s: %w", id, err)
+		}
+		events, err := s.invoiceEvents(ctx, tx, inv, *o, invoicing.EventIssued)
+		if err != nil {
+			return err
+		}
+		out = inv
+		return feed.Append(ctx, tx, events...)
+	})
+	switch {
+	case errors.Is(err, errReplayed):
+		prev, err := s.previous(ctx, requestID, method)
+		if err != nil {
+			return invoicing.Invoice{}, err
+		}
+		return s.GetInvoice(ctx, prev)
+	case err != nil:
+		return invoicing.Invoice{}, err
+	}
+	return out, nil
+}
+
+// invoiceEvents returns the events of a change of inv that also changed
+// order o: the invoice's, the order's (when given) and the customer's
+// balance.
+func (s *Store) invoiceEvents(ctx context.Context, tx pgx.Tx, inv invoicing.Invoice, o sales.Order, typ string) ([]feed.NewEvent, error) {
+	payload, err := s.enc.Invoice(inv)
+	if err != nil {
+		return nil, fmt.Errorf("encode invoice %s: %w", inv.ID, err)
+	}
+	events := []feed.NewEvent{event(ctx, typ, inv.ID, payload)}
+	if o.ID != "" {
+		op, err := s.enc.SalesOrder(o)
+		if err != nil {
+			return nil, fmt.Errorf("encode sales order %s: %w", o.ID, err)
+		}
+		events = append(events, event(ctx, sales.EventInvoiced, o.ID, op))
+	}
+	bal, err := s.balanceEvent(ctx, tx, inv.CustomerID, inv.Currency)
+	if err != nil {
+		return nil, err
+	}
+	return append(events, bal), nil
+}
+
+// GetInvoice implements invoicing.Store.
+func (s *Store) GetInvoice(ctx context.Context, id string) (invoicing.Invoice, error) {
+	return getInvoice(ctx, s.pool, id, false)
+}
+
+func getInvoice(ctx context.Context, q interface {
+	Query(context.Context, string, ...any) (pgx.Rows, error)
+}, id string, lock bool) (invoicing.Invoice, error) {
+	if _, err := uuid.Parse(id); err != nil {
+		return invoicing.Invoice{}, errs.NotFoundf("invoice %q", id)
+	}
+	forUpdate := ""
+	if lock {
+		forUpdate = " FOR UPDATE OF i"
+	}
+	rows, err := q.Query(ctx, `SELECT `+invoiceCols+`
+		FROM invoices i JOIN sales_orders o ON o.id = i.order_id JOIN invoice_lines l ON l.invoice_id = i.id
+		WHERE i.id = $1 ORDER BY l.line_number`+forUpdate, id)
+	if err != nil {
+		return invoicing.Invoice{}, fmt.Errorf("get invoice %s: %w", id, err)
+	}
+	list, err := scanInvoices(rows)
+	if err != nil {
+		return invoicing.Invoice{}, fmt.Errorf("get invoice %s: %w", id, err)
+	}
+	if len(list) == 0 {
+		return invoicing.Invoice{}, errs.NotFoundf("invoice %q", id)
+	}
+	return list[0], nil
+}
+
+// ListInvoices implements invoicing.Store.
+func (s *Store) ListInvoices(ctx context.Context, q invoicing.ListQuery) ([]invoicing.Invoice, bool, error) {
+	var args []any
+	filter, err := where(q.Filter, invoiceFilter, &args)
+	if err != nil {
+		return nil, false, err
+	}
+	after := ""
+	if q.After != "" {
+		if _, err := uuid.Parse(q.After); err != nil {
+			return nil, false, errs.Invalid("page_token", "is not a token returned by this list")
+		}
+		after = "id > " + arg(&args, q.After) + "::uuid"
+	}
+	rows, err := s.pool.Query(ctx, `SELECT `+invoiceCols+`
+		FROM (SELECT * FROM invoices WHERE `+and(filter, after)+` ORDER BY id LIMIT `+arg(&args, q.PageSize+1)+`) i
+		JOIN sales_orders o ON o.id = i.order_id JOIN invoice_lines l ON l.invoice_id = i.id
+		ORDER BY i.id, l.line_number`, args...)
+	if err != nil {
+		return nil, false, fmt.Errorf("list invoices: %w", err)
+	}
+	out, err := scanInvoices(rows)
+	if err != nil {
+		return nil, false, fmt.Errorf("list invoices: %w", err)
+	}
+	if len(out) > q.PageSize {
+		return out[:q.PageSize], true, nil
+	}
+	return out, false, nil
+}
+
+// VoidInvoice implements invoicing.Store.
+func (s *Store) VoidInvoice(ctx context.Context, id string, etag int64, reason, requestID string) (invoicing.Invoice, error) {
+	const method = "VoidInvoice"
+	if _, err := uuid.Parse(id); err != nil {
+		return invoicing.Invoice{}, errs.NotFoundf("invoice %q", id)
+	}
+	actor := auth.Actor(ctx)
+	var out invoicing.Invoice
+	var cl claim
+	var lk *orderLock
+	var issued []ledger.Entry
+	var inv invoicing.Invoice
+	err := inTx(ctx, s.pool, func(b *pgx.Batch) {
+		lk = &orderLock{}
+		cl = claim{requestID: requestID, method: method, resourceID: id}
+		issued = nil
+		b.Queue(`SELECT 1 FROM customers WHERE id = (SELECT customer_id FROM invoices WHERE id = $1) FOR UPDATE`, id)
+		cl.queue(b)
+	}, func(tx pgx.Tx) error {
+		if cl.lost() {
+			return errReplayed
+		}
+		// Then the order and the invoice, in that order.
+		var orderID string
+		err := tx.QueryRow(ctx, `SELECT order_id FROM invoices WHERE id = $1`, id).Scan(&orderID)
+		if pg.IsNoRows(err) {
+			return errs.NotFoundf("invoice %q", id)
+		}
+		if err != nil {
+			return fmt.Errorf("void invoice %s: %w", id, err)
+		}
+		var b pgx.Batch
+		queueReadOrder(&b, lk, orderID, true)
+		if err := tx.SendBatch(ctx, &b).Close(); err != nil {
+			return fmt.Errorf("void invoice %s: %w", id, err)
+		}
+		if inv, err = getInvoice(ctx, tx, id, true); err != nil {
+			return err
+		}
+		if issued, err = s.entriesOf(ctx, tx, inv.Reference(), ledger.KindInvoice); err != nil {
+			return err
+		}
+		o := &lk.order
+		entries, changed, err := invoicing.VoidInvoice(&inv, etag, reason, o, issued)
+		if err != nil || !changed {
+			out = inv
+			return err
+		}
+		inv.UpdateTime, o.UpdateTime = lk.now, lk.now
+		var w pgx.Batch
+		w.Queue(`UPDATE invoices SET status = $2, void_reason = $3, revision = $4, update_time = now() WHERE id = $1`,
+			inv.ID, string(inv.Status), inv.VoidReason, inv.Revision)
+		queueSaveInvoicing(&w, *o)
+		if err := queueJournal(&w, entries, actor); err != nil {
+			return err
+		}
+		if err := tx.SendBatch(ctx, &w).Close(); err != nil {
+			return fmt.Errorf("void invoice %s: %w", id, err)
+		}
+		events, err := s.invoiceEvents(ctx, tx, inv, *o, invoicing.EventVoided)
+		if err != nil {
+			return err
+		}
+		out = inv
+		return feed.Append(ctx, tx, events...)
+	})
+	switch {
+	case errors.Is(err, errReplayed):
+		prev, err := s.previous(ctx, requestID, method)
+		if err != nil {
+			return invoicing.Invoice{}, err
+		}
+		if prev != id {
+			return invoicing.Invoice{}, errs.Invalid("request_id", "was already used for invoice %s", prev)
+		}
+		return s.GetInvoice(ctx, id)
+	case err != nil:
+		return invoicing.Invoice{}, err
+	}
+	return out, nil
+}
+
+// entriesOf reads the journal entries of a kind posted for reference.
+func (s *Store) entriesOf(ctx context.Context, tx pgx.Tx, reference, kind string) ([]ledger.Entry, error) {
+	rows, err := tx.Query(ctx, `SELECT e.id, e.currency_code, l.account_code, l.debit, l.credit
+		FROM journal_entries e JOIN journal_lines l ON l.entry_id = e.id
+		WHERE e.reference = $1 AND e.kind = $2 ORDER BY e.id, l.line_number`, reference, kind)
+	if err != nil {
+		return nil, fmt.Errorf("journal entries of %s: %w", reference, err)
+	}
+	defer rows.Close()
+	var out []ledger.Entry
+	for rows.Next() {
+		var e ledger.Entry
+		var l ledger.Line
+		if err := rows.Scan(&e.ID, &e.Currency, &l.Account, &l.Debit, &l.Credit); err != nil {
+			return nil, fmt.Errorf("journal entries of %s: %w", reference, err)
+		}
+		if n := len(out); n > 0 && out[n-1].ID == e.ID {
+			out[n-1].Lines = append(out[n-1].Lines, l)
+			continue
+		}
+		e.Kind, e.Reference, e.Lines = kind, reference, []ledger.Line{l}
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("journal entries of %s: %w", reference, err)
+	}
+	return out, nil
+}
+
+// MarkOverdue implements invoicing.Store.
+func (s *Store) MarkOverdue(ctx context.Context, asOf time.Time) ([]string, bool, error) {
+	var ids []string
+	var more bool
+	err := inTx(ctx, s.pool, func(b *pgx.Batch) {
+		ids, more = nil, false
+		// Customers first (in id order), then their invoices.
+		b.Queue(`SELECT 1 FROM customers WHERE id IN (
+				SELECT customer_id FROM (SELECT customer_id FROM invoices
+					WHERE status IN ('OPEN', 'PARTIALLY_PAID') AND due_date < $1 ORDER BY due_date, id LIMIT $2) x)
+			ORDER BY id FOR UPDATE`, asOf, invoicing.MaxOverduePerCall)
+	}, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT id FROM invoices
+			WHERE status IN ('OPEN', 'PARTIALLY_PAID') AND due_date < $1 ORDER BY due_date, id LIMIT $2 FOR UPDATE`,
+			asOf, invoicing.MaxOverduePerCall+1)
+		if err != nil {
+			return fmt.Errorf("overdue invoices: %w", err)
+		}
+		if ids, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
+			return fmt.Errorf("overdue invoices: %w", err)
+		}
+		if len(ids) > invoicing.MaxOverduePerCall {
+			ids, more = ids[:invoicing.MaxOverduePerCall], true
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		if _, err := tx.Exec(ctx, `UPDATE invoices SET overdue = true, status = 'OVERDUE', revision = revision + 1, update_time = now()
+			WHERE id = ANY($1::uuid[])`, ids); err != nil {
+			return fmt.Errorf("mark invoices overdue: %w", err)
+		}
+		var events []feed.NewEvent
+		type key struct{ customer, currency string }
+		var keys []key
+		seen := map[key]bool{}
+		for _, id := range ids {
+			inv, err := getInvoice(ctx, tx, id, false)
+			if err != nil {
+				return err
+			}
+			payload, err := s.enc.Invoice(inv)
+			if err != nil {
+				return fmt.Errorf("encode invoice %s: %w", id, err)
+			}
+			events = append(events, event(ctx, invoicing.EventOverdue, id, payload))
+			if k := (key{inv.CustomerID, inv.Currency}); !seen[k] {
+				seen[k] = true
+				keys = append(keys, k)
+			}
+		}
+		for _, k := range keys {
+			ev, err := s.balanceEvent(ctx, tx, k.customer, k.currency)
+			if err != nil {
+				return err
+			}
+			events = append(events, ev)
+		}
+		return feed.Append(ctx, tx, events...)
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	return ids, more, nil
+}

@@ -1,0 +1,170 @@
+package postgres_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/seamhq/seam/erp-service/internal/catalog"
+	"github.com/seamhq/seam/erp-service/internal/invoicing"
+	"github.com/seamhq/seam/erp-service/internal/ledger"
+	"github.com/seamhq/seam/erp-service/internal/postgres"
+	"github.com/seamhq/seam/erp-service/internal/sales"
+	"github.com/seamhq/seam/erp-service/internal/shipping"
+	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/listing"
+)
+
+func mustTaxedItem(t *testing.T, s *postgres.Store, sku, price, tax string) {
+	t.Helper()
+	it := catalog.Item{SKU: sku, Name: "Item " + sku, ListPrice: eur(price), TaxRate: dec(tax)}
+	if err := catalog.PrepareNew(&it, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateItem(context.Background(), it, ""); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func day(s string) time.Time {
+	d, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		panic(err)
+	}
+	return d
+}
+
+func TestInvoices(t *testing.T) {
+	t.Parallel()
+	s, pool := newStore(t)
+	ctx := context.Background()
+	c := mustCustomer(t, s, "Acme") // 30 days
+	mustTaxedItem(t, s, "W-1", "19.99", "0.19")
+	mustTaxedItem(t, s, "W-2", "5", "0.07")
+	mustAdjust(t, s, "W-1", "MAIN", "10")
+	mustAdjust(t, s, "W-2", "MAIN", "10")
+	l2 := line("W-2", "2")
+	l2.Discount = dec("100")
+	o := mustOrder(t, s, newOrder(c.ID, "", line("W-1", "3"), l2))
+
+	if _, err := s.CreateInvoice(ctx, o.ID, time.Time{}, newID(t), ""); !errors.Is(err, errs.ErrFailedPrecondition) {
+		t.Errorf("invoicing a draft: %v", err)
+	}
+	if _, err := s.ConfirmOrder(ctx, o.ID, 0, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateShipment(ctx, shipping.NewShipment{OrderID: o.ID, Lines: ship(1, "1")}, newID(t), ""); err != nil {
+		t.Fatal(err)
+	}
+
+	// The first invoice bills the shipped 1 of line 1: 19.99 + 3.80 tax (3.7981).
+	id1 := newID(t)
+	inv, err := s.CreateInvoice(ctx, o.ID, day("2026-01-10"), id1, "inv-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inv.Number != "INV-000001" || inv.Status != invoicing.Open || len(inv.Lines) != 1 || inv.Total.String() != "23.79 EUR" ||
+		inv.TaxTotal.String() != "3.80 EUR" || inv.DueDate.Format(time.DateOnly) != "2026-02-09" || inv.OrderNumber != o.Number {
+		t.Errorf("invoice = %+v", inv)
+	}
+	before := rowCounts(t, pool)
+	if again, err := s.CreateInvoice(ctx, o.ID, time.Time{}, newID(t), "inv-1"); err != nil || again.ID != id1 {
+		t.Errorf("retry = %+v, %v", again, err)
+	}
+	if _, err := s.CreateInvoice(ctx, o.ID, time.Time{}, newID(t), ""); !errors.Is(err, errs.ErrFailedPrecondition) {
+		t.Errorf("nothing to invoice: %v", err)
+	}
+	if after := rowCounts(t, pool); fmt.Sprint(after) != fmt.Sprint(before) {
+		t.Errorf("retry or refusal wrote: %v -> %v", before, after)
+	}
+	got, _ := s.GetOrder(ctx, o.ID)
+	if got.Status != sales.PartiallyShipped || got.Lines[0].Invoiced.String() != "1" {
+		t.Errorf("order = %+v", got)
+	}
+
+	// Ship and invoice the rest: line 2 is free (100 % discount).
+	if _, err := s.CreateShipment(ctx, shipping.NewShipment{OrderID: o.ID}, newID(t), ""); err != nil {
+		t.Fatal(err)
+	}
+	inv2, err := s.CreateInvoice(ctx, o.ID, day("2026-01-20"), newID(t), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(inv2.Lines) != 2 || inv2.Lines[1].Net.String() != "0.00 EUR" || inv2.Total.String() != "47.58 EUR" {
+		t.Errorf("second invoice = %+v", inv2)
+	}
+	got, _ = s.GetOrder(ctx, o.ID)
+	if got.Status != sales.Invoiced || got.Revision != 6 {
+		t.Errorf("order = %s rev %d", got.Status, got.Revision)
+	}
+	tb := checkJournal(t, s, pool)
+	if tb[ledger.AccountsReceivable] != "71.37" || tb[ledger.Revenue] != "-59.97" || tb[ledger.TaxPayable] != "-11.4" {
+		t.Errorf("trial balance = %v", tb)
+	}
+
+	// Void the second: quantities come back, the entry is reversed.
+	if _, err := s.VoidInvoice(ctx, inv2.ID, 7, "", ""); !errors.Is(err, errs.ErrAborted) {
+		t.Errorf("stale etag: %v", err)
+	}
+	v, err := s.VoidInvoice(ctx, inv2.ID, 1, "wrong address", "void-1")
+	if err != nil || v.Status != invoicing.Void || v.Revision != 2 || !v.OpenAmount().Amount.IsZero() {
+		t.Fatalf("void = %+v, %v", v, err)
+	}
+	if again, err := s.VoidInvoice(ctx, inv2.ID, 1, "", "void-1"); err != nil || again.Revision != 2 {
+		t.Errorf("retried void = %+v, %v", again, err)
+	}
+	if again, err := s.VoidInvoice(ctx, inv2.ID, 1, "", ""); err != nil || again.Revision != 2 {
+		t.Errorf("void of a void invoice = %+v, %v", again, err)
+	}
+	got, _ = s.GetOrder(ctx, o.ID)
+	if got.Status != sales.Shipped || got.Lines[0].Invoiced.String() != "1" || got.Lines[1].Invoiced.String() != "0" {
+		t.Errorf("order after void = %+v", got)
+	}
+	if tb := checkJournal(t, s, pool); tb[ledger.AccountsReceivable] != "23.79" {
+		t.Errorf("trial balance after void = %v", tb)
+	}
+
+	// Overdue: the first invoice is due 2026-02-09.
+	ids, more, err := s.MarkOverdue(ctx, day("2026-02-09"))
+	if err != nil || len(ids) != 0 || more {
+		t.Errorf("mark overdue on the due date = %v %v %v", ids, more, err)
+	}
+	ids, _, err = s.MarkOverdue(ctx, day("2026-02-10"))
+	if err != nil || len(ids) != 1 || ids[0] != id1 {
+		t.Errorf("mark overdue = %v, %v", ids, err)
+	}
+	if got, _ := s.GetInvoice(ctx, id1); got.Status != invoicing.Overdue || got.Revision != 2 {
+		t.Errorf("overdue invoice = %+v", got)
+	}
+	list, _, err := s.ListInvoices(ctx, invoicing.ListQuery{PageSize: 10, Filter: []listing.Condition{{Field: "status", Op: listing.Eq, Value: "OVERDUE"}}})
+	if err != nil || len(list) != 1 {
+		t.Errorf("overdue list = %v, %v", list, err)
+	}
+
+	// Events: invoices, the order, the customer's balance (open, overdue).
+	var got2 []string
+	for _, ev := range allEvents(t, pool) {
+		switch {
+		case ev.Type == invoicing.EventBalanceChanged:
+			p := payload(t, ev)
+			got2 = append(got2, fmt.Sprintf("%s(%s/%s)", ev.Type, p["open_balance"].(map[string]any)["amount"], p["overdue_balance"].(map[string]any)["amount"]))
+		case ev.Key == o.ID && ev.Type == sales.EventInvoiced, ev.Type == invoicing.EventIssued, ev.Type == invoicing.EventVoided, ev.Type == invoicing.EventOverdue:
+			got2 = append(got2, ev.Type)
+		}
+	}
+	want := "[invoice.issued sales_order.invoiced customer.balance_changed(23.79/0.00) " +
+		"invoice.issued sales_order.invoiced customer.balance_changed(71.37/0.00) " +
+		"invoice.voided sales_order.invoiced customer.balance_changed(23.79/0.00) " +
+		"invoice.overdue customer.balance_changed(23.79/23.79)]"
+	if fmt.Sprint(got2) != want {
+		t.Errorf("events = %v\nwant %s", got2, want)
+	}
+
+	// Invoicing again after the void bills the same quantities again.
+	inv3, err := s.CreateInvoice(ctx, o.ID, time.Time{}, newID(t), "")
+	if err != nil || inv3.Total.String() != "47.58 EUR" {
+		t.Errorf("re-invoice = %+v, %v", inv3, err)
+	}
+}

@@ -1,0 +1,131 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/shopspring/decimal"
+
+	"github.com/seamhq/seam/erp-service/internal/ledger"
+	"github.com/seamhq/seam/platform/errs"
+)
+
+var journalFilter = map[string]column{
+	"kind":          {expr: "kind"},
+	"reference":     {expr: "reference"},
+	"currency_code": {expr: "currency_code"},
+}
+
+// queueJournal queues, into b, posting entries (checked with Check; ids
+// assigned where empty) with two statements. The database checks again at
+// commit that every entry balances.
+func queueJournal(b *pgx.Batch, entries []ledger.Entry, actor string) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	var ids, kinds, refs, curs, reverses, actors []string
+	var lineIDs, accounts []string
+	var lineNumbers []int32
+	var debits, credits []decimal.Decimal
+	for i := range entries {
+		e := &entries[i]
+		if err := e.Check(); err != nil {
+			return err
+		}
+		if e.ID == "" {
+			id, err := uuid.NewV7()
+			if err != nil {
+				return fmt.Errorf("journal entry id: %w", err)
+			}
+			e.ID = id.String()
+		}
+		ids, kinds, refs, curs = append(ids, e.ID), append(kinds, e.Kind), append(refs, e.Reference), append(curs, e.Currency)
+		reverses, actors = append(reverses, e.ReversesID), append(actors, actor)
+		for n, l := range e.Lines {
+			lineIDs, lineNumbers, accounts = append(lineIDs, e.ID), append(lineNumbers, int32(n+1)), append(accounts, l.Account)
+			debits, credits = append(debits, l.Debit), append(credits, l.Credit)
+		}
+	}
+	b.Queue(`INSERT INTO journal_entries (id, kind, reference, currency_code, reverses_id, actor)
+		SELECT id::uuid, kind, reference, currency_code, NULLIF(reverses_id, '')::uuid, actor
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
+		  AS e(id, kind, reference, currency_code, reverses_id, actor)`, ids, kinds, refs, curs, reverses, actors)
+	b.Queue(`INSERT INTO journal_lines (entry_id, line_number, account_code, debit, credit)
+		SELECT entry_id::uuid, line_number, account_code, debit, credit
+		FROM unnest($1::text[], $2::int[], $3::text[], $4::numeric[], $5::numeric[])
+		  AS l(entry_id, line_number, account_code, debit, credit)`, lineIDs, lineNumbers, accounts, debits, credits)
+	return nil
+}
+
+// ListEntries implements ledger.Store.
+func (s *Store) ListEntries(ctx context.Context, q ledger.ListQuery) ([]ledger.Entry, bool, error) {
+	var args []any
+	filter, err := where(q.Filter, journalFilter, &args)
+	if err != nil {
+		return nil, false, err
+	}
+	after := ""
+	if q.After != "" {
+		if _, err := uuid.Parse(q.After); err != nil {
+			return nil, false, errs.Invalid("page_token", "is not a token returned by this list")
+		}
+		after = "id > " + arg(&args, q.After) + "::uuid"
+	}
+	rows, err := s.pool.Query(ctx, `SELECT e.id, e.kind, e.reference, e.currency_code, coalesce(e.reverses_id::text, ''), e.post_time,
+			l.account_code, a.name, l.debit, l.credit
+		FROM (SELECT * FROM journal_entries WHERE `+and(filter, after)+` ORDER BY id LIMIT `+arg(&args, q.PageSize+1)+`) e
+		JOIN journal_lines l ON l.entry_id = e.id
+		JOIN accounts a ON a.code = l.account_code
+		ORDER BY e.id, l.line_number`, args...)
+	if err != nil {
+		return nil, false, fmt.Errorf("list journal entries: %w", err)
+	}
+	defer rows.Close()
+	var out []ledger.Entry
+	for rows.Next() {
+		var e ledger.Entry
+		var l ledger.Line
+		if err := rows.Scan(&e.ID, &e.Kind, &e.Reference, &e.Currency, &e.ReversesID, &e.PostTime,
+			&l.Account, &l.AccountName, &l.Debit, &l.Credit); err != nil {
+			return nil, false, fmt.Errorf("list journal entries: %w", err)
+		}
+		if n := len(out); n > 0 && out[n-1].ID == e.ID {
+			out[n-1].Lines = append(out[n-1].Lines, l)
+			continue
+		}
+		e.Lines = []ledger.Line{l}
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, false, fmt.Errorf("list journal entries: %w", err)
+	}
+	if len(out) > q.PageSize {
+		return out[:q.PageSize], true, nil
+	}
+	return out, false, nil
+}
+
+// TrialBalance implements ledger.Store.
+func (s *Store) TrialBalance(ctx context.Context, currency string) ([]ledger.BalanceRow, error) {
+	rows, err := s.pool.Query(ctx, `SELECT l.account_code, a.name, e.currency_code, sum(l.debit), sum(l.credit)
+		FROM journal_lines l
+		JOIN journal_entries e ON e.id = l.entry_id
+		JOIN accounts a ON a.code = l.account_code
+		WHERE $1 = '' OR e.currency_code = $1
+		GROUP BY l.account_code, a.name, e.currency_code
+		ORDER BY l.account_code, e.currency_code`, currency)
+	if err != nil {
+		return nil, fmt.Errorf("trial balance: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (ledger.BalanceRow, error) {
+		var r ledger.BalanceRow
+		err := row.Scan(&r.Account, &r.AccountName, &r.Currency, &r.Debit, &r.Credit)
+		return r, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("trial balance: %w", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,415 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/shopspring/decimal"
+
+	"github.com/seamhq/seam/erp-service/internal/invoicing"
+	"github.com/seamhq/seam/erp-service/internal/ledger"
+	"github.com/seamhq/seam/erp-service/internal/payment"
+	"github.com/seamhq/seam/platform/auth"
+	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/feed"
+)
+
+var paymentFilter = map[string]column{
+	"customer_id": {expr: "customer_id", uuid: true},
+	"status":      {expr: "status"},
+}
+
+const paymentNumberSQL = `(SELECT 'PAY-' || CASE WHEN n < 1000000 THEN lpad(n::text, 6, '0') ELSE n::text END
+	FROM nextval('payment_number_seq') AS n)`
+
+// paymentCols selects a payment and one of its allocations (NULL when it
+// has none) from "p" and "a".
+const paymentCols = `p.id, p.number, p.customer_id, p.currency_code, p.amount, p.unallocated, p.status,
+	p.received_date, p.reference, p.reverse_reason, p.revision, p.create_time, p.update_time,
+	a.invoice_id::text, a.amount`
+
+func scanPayments(rows pgx.Rows) ([]payment.Payment, error) {
+	defer rows.Close()
+	var out []payment.Payment
+	for rows.Next() {
+		var p payment.Payment
+		var status string
+		var inv *string
+		var amount decimal.NullDecimal
+		if err := rows.Scan(&p.ID, &p.Number, &p.CustomerID, &p.Amount.Currency, &p.Amount.Amount, &p.Unallocated.Amount, &status,
+			&p.ReceivedDate, &p.Reference, &p.ReverseReason, &p.Revision, &p.CreateTime, &p.UpdateTime, &inv, &amount); err != nil {
+			return nil, err
+		}
+		n := len(out)
+		if n == 0 || out[n-1].ID != p.ID {
+			p.Status = payment.Status(status)
+			p.Unallocated.Currency = p.Amount.Currency
+			out = append(out, p)
+			n++
+		}
+		if inv != nil {
+			a := payment.Allocation{InvoiceID: *inv}
+			a.Amount.Currency, a.Amount.Amount = out[n-1].Amount.Currency, amount.Decimal
+			out[n-1].Allocations = append(out[n-1].Allocations, a)
+		}
+	}
+	return out, rows.Err()
+}
+
+func getPayment(ctx context.Context, q interface {
+	Query(context.Context, string, ...any) (pgx.Rows, error)
+}, id string, lock bool) (payment.Payment, error) {
+	if _, err := uuid.Parse(id); err != nil {
+		return payment.Payment{}, errs.NotFoundf("payment %q", id)
+	}
+	forUpdate := ""
+	if lock {
+		forUpdate = " FOR UPDATE OF p"
+	}
+	rows, err := q.Query(ctx, `SELECT `+paymentCols+`
+		FROM payments p LEFT JOIN payment_allocations a ON a.payment_id = p.id
+		WHERE p.id = $1 ORDER BY a.invoice_id`+forUpdate, id)
+	if err != nil {
+		return payment.Payment{}, fmt.Errorf("get payment %s: %w", id, err)
+	}
+	list, err := scanPayments(rows)
+	if err != nil {
+		return payment.Payment{}, fmt.Errorf("get payment %s: %w", id, err)
+	}
+	if len(list) == 0 {
+		return payment.Payment{}, errs.NotFoundf("payment %q", id)
+	}
+	return list[0], nil
+}
+
+// GetPayment implements payment.Store.
+func (s *Store) GetPayment(ctx context.Context, id string) (payment.Payment, error) {
+	return getPayment(ctx, s.pool, id, false)
+}
+
+// ListPayments implements payment.Store.
+func (s *Store) ListPayments(ctx context.Context, q payment.ListQuery) ([]payment.Payment, bool, error) {
+	var args []any
+	filter, err := where(q.Filter, paymentFilter, &args)
+	if err != nil {
+		return nil, false, err
+	}
+	after := ""
+	if q.After != "" {
+		if _, err := uuid.Parse(q.After); err != nil {
+			return nil, false, errs.Invalid("page_token", "is not a token returned by this list")
+		}
+		after = "id > " + arg(&args, q.After) + "::uuid"
+	}
+	rows, err := s.pool.Query(ctx, `SELECT `+paymentCols+`
+		FROM (SELECT * FROM payments WHERE `+and(filter, after)+` ORDER BY id LIMIT `+arg(&args, q.PageSize+1)+`) p
+		LEFT JOIN payment_allocations a ON a.payment_id = p.id
+		ORDER BY p.id, a.invoice_id`, args...)
+	if err != nil {
+		return nil, false, fmt.Errorf("list payments: %w", err)
+	}
+	out, err := scanPayments(rows)
+	if err != nil {
+		return nil, false, fmt.Errorf("list payments: %w", err)
+	}
+	if len(out) > q.PageSize {
+		return out[:q.PageSize], true, nil
+	}
+	return out, false, nil
+}
+
+// lockInvoices locks the orders of the invoices ids (in id order), then
+// the invoices, and reads them.
+func lockInvoices(ctx context.Context, tx pgx.Tx, ids []string) (map[string]*invoicing.Invoice, error) {
+	out := map[string]*invoicing.Invoice{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	if _, err := tx.Exec(ctx, `SELECT 1 FROM sales_orders WHERE id IN (SELECT order_id FROM invoices WHERE id = ANY($1::uuid[]))
+		ORDER BY id FOR UPDATE`, ids); err != nil {
+		return nil, fmt.Errorf("lock orders of invoices: %w", err)
+	}
+	rows, err := tx.Query(ctx, `SELECT `+invoiceCols+`
+		FROM invoices i JOIN sales_orders o ON o.id = i.order_id JOIN invoice_lines l ON l.invoice_id = i.id
+		WHERE i.id = ANY($1::uuid[]) ORDER BY i.id, l.line_number FOR UPDATE OF i`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("lock invoices: %w", err)
+	}
+	list, err := scanInvoices(rows)
+	if err != nil {
+		return nil, fmt.Errorf("lock invoices: %w", err)
+	}
+	for i := range list {
+		out[list[i].ID] = &list[i]
+	}
+	return out, nil
+}
+
+// saveInvoicePayments writes the paid amounts and statuses of invoices,
+// settles their orders, and returns the events: invoice.updated per
+// invoice, sales_order.updated per order whose status changed.
+func (s *Store) saveInvoicePayments(ctx context.Context, tx pgx.Tx, invoices map[string]*invoicing.Invoice) ([]feed.NewEvent, error) {
+	ids := make([]string, 0, len(invoices))
+	for id := range invoices {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	paid, statuses, revisions := make([]decimal.Decimal, len(ids)), make([]string, len(ids)), make([]int64, len(ids))
+	var orderIDs []string
+	for i, id := range ids {
+		inv := invoices[id]
+		paid[i], statuses[i], revisions[i] = inv.Paid.Amount, string(inv.Status), inv.Revision
+		if !slices.Contains(orderIDs, inv.OrderID) {
+			orderIDs = append(orderIDs, inv.OrderID)
+		}
+	}
+	rows, err := tx.Query(ctx, `UPDATE invoices i SET paid_amount = u.p, status = u.s, revision = u.r, update_time = now()
+		FROM unnest($1::uuid[], $2::numeric[], $3::text[], $4::bigint[]) AS u(id, p, s, r)
+		WHERE i.id = u.id RETURNING i.update_time`, ids, paid, statuses, revisions)
+	if err != nil {
+		return nil, fmt.Errorf("update invoices: %w", err)
+	}
+	now, err := pgx.CollectRows(rows, pgx.RowTo[time.Time])
+	if err != nil {
+		return nil, fmt.Errorf("update invoices: %w", err)
+	}
+	var events []feed.NewEvent
+	for _, id := range ids {
+		inv := invoices[id]
+		if len(now) > 0 {
+			inv.UpdateTime = now[0]
+		}
+		payload, err := s.enc.Invoice(*inv)
+		if err != nil {
+			return nil, fmt.Errorf("encode invoice %s: %w", id, err)
+		}
+		events = append(events, event(ctx, payment.EventInvoiceUpdated, id, payload))
+	}
+	slices.Sort(orderIDs)
+	for _, oid := range orderIDs {
+		o, err := getOrder(ctx, tx, oid)
+		if err != nil {
+			return nil, err
+		}
+		var allPaid bool
+		if err := tx.QueryRow(ctx, `SELECT coalesce(bool_and(status = 'PAID'), false) FROM invoices
+			WHERE order_id = $1 AND status <> 'VOID'`, oid).Scan(&allPaid); err != nil {
+			return nil, fmt.Errorf("invoices of order %s: %w", oid, err)
+		}
+		if !payment.SettleOrder(&o, allPaid) {
+			continue
+		}
+		if err := tx.QueryRow(ctx, `UPDATE sales_orders SET status = $2, revision = $3, update_time = now() WHERE id = $1
+			RETURNING update_time`, o.ID, string(o.Status), o.Revision).Scan(&o.UpdateTime); err != nil {
+			return nil, fmt.Errorf("settle order %s: %w", oid, err)
+		}
+		payload, err := s.enc.SalesOrder(o)
+		if err != nil {
+			return nil, fmt.Errorf("encode sales order %s: %w", oid, err)
+		}
+		events = append(events, event(ctx, payment.EventOrderUpdated, oid, payload))
+	}
+	return events, nil
+}
+
+// CreatePayment implements payment.Store.
+func (s *Store) CreatePayment(ctx context.Context, p payment.Payment, requestID string) (payment.Payment, error) {
+	const method = "CreatePayment"
+	var v errs.Violations
+	if _, err := uuid.Parse(p.CustomerID); err != nil {
+		v.Add("customer_id", "no customer has id %q", p.CustomerID)
+	}
+	ids := make([]string, len(p.Allocations))
+	for i, a := range p.Allocations {
+		if _, err := uuid.Parse(a.InvoiceID); err != nil {
+			v.Add(fmt.Sprintf("allocations[%d].invoice_id", i), "no invoice has id %q", a.InvoiceID)
+		}
+		ids[i] = a.InvoiceID
+	}
+	if err := v.Err(); err != nil {
+		return payment.Payment{}, err
+	}
+	actor := auth.Actor(ctx)
+	var out payment.Payment
+	var cl claim
+	var customerFound bool
+	err := inTx(ctx, s.pool, func(b *pgx.Batch) {
+		cl = claim{requestID: requestID, method: method, resourceID: p.ID}
+		customerFound = false
+		b.Queue(`SELECT 1 FROM customers WHERE id = $1 FOR UPDATE`, p.CustomerID).
+			Query(func(rows pgx.Rows) error {
+				for rows.Next() {
+					customerFound = true
+				}
+				return rows.Err()
+			})
+		cl.queue(b)
+	}, func(tx pgx.Tx) error {
+		if cl.lost() {
+			return errReplayed
+		}
+		if !customerFound {
+			return errs.Invalid("customer_id", "no customer has id %q", p.CustomerID)
+		}
+		invoices, err := lockInvoices(ctx, tx, ids)
+		if err != nil {
+			return err
+		}
+		pay := p
+		entry, err := payment.Apply(&pay, invoices)
+		if err != nil {
+			return err
+		}
+		var b pgx.Batch
+		b.Queue(`INSERT INTO payments (id, number, customer_id, currency_code, amount, unallocated, status, received_date, reference, revision)
+			VALUES ($1, `+paymentNumberSQL+`, $2, $3, $4, $5, $6, $7, $8, $9)
+			RETURNING number, create_time, update_time`,
+			pay.ID, pay.CustomerID, pay.Amount.Currency, pay.Amount.Amount, pay.Unallocated.Amount, string(pay.Status),
+			pay.ReceivedDate, pay.Reference, pay.Revision).
+			QueryRow(func(row pgx.Row) error { return row.Scan(&pay.Number, &pay.CreateTime, &pay.UpdateTime) })
+		if len(pay.Allocations) > 0 {
+			amounts := make([]decimal.Decimal, len(pay.Allocations))
+			for i, a := range pay.Allocations {
+				amounts[i] = a.Amount.Amount
+			}
+			b.Queue(`INSERT INTO payment_allocations (payment_id, invoice_id, amount)
+				SELECT $1, inv, amt FROM unnest($2::uuid[], $3::numeric[]) AS u(inv, amt)`, pay.ID, ids, amounts)
+		}
+		if err := queueJournal(&b, []ledger.Entry{entry}, actor); err != nil {
+			return err
+		}
+		if err := tx.SendBatch(ctx, &b).Close(); err != nil {
+			return fmt.Errorf("insert payment %s: %w", pay.ID, err)
+		}
+		slices.SortFunc(pay.Allocations, func(a, b payment.Allocation) int { return compareUUID(a.InvoiceID, b.InvoiceID) })
+		events, err := s.paymentEvents(ctx, tx, pay, payment.EventReceived, invoices)
+		if err != nil {
+			return err
+		}
+		out = pay
+		return feed.Append(ctx, tx, events...)
+	})
+	switch {
+	case errors.Is(err, errReplayed):
+		prev, err := s.previous(ctx, requestID, method)
+		if err != nil {
+			return payment.Payment{}, err
+		}
+		return s.GetPayment(ctx, prev)
+	case err != nil:
+		return payment.Payment{}, err
+	}
+	return out, nil
+}
+
+// compareUUID orders ids as Postgres orders uuids (their canonical text
+// form compares the same way).
+func compareUUID(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// paymentEvents writes the invoices a payment change moved and returns
+// every event of the change: the payment's, the invoices' and orders', and
+// the customer's balance.
+func (s *Store) paymentEvents(ctx context.Context, tx pgx.Tx, p payment.Payment, typ string, invoices map[string]*invoicing.Invoice) ([]feed.NewEvent, error) {
+	payload, err := s.enc.Payment(p)
+	if err != nil {
+		return nil, fmt.Errorf("encode payment %s: %w", p.ID, err)
+	}
+	events := []feed.NewEvent{event(ctx, typ, p.ID, payload)}
+	more, err := s.saveInvoicePayments(ctx, tx, invoices)
+	if err != nil {
+		return nil, err
+	}
+	events = append(events, more...)
+	bal, err := s.balanceEvent(ctx, tx, p.CustomerID, p.Amount.Currency)
+	if err != nil {
+		return nil, err
+	}
+	return append(events, bal), nil
+}
+
+// ReversePayment implements payment.Store.
+func (s *Store) ReversePayment(ctx context.Context, id string, etag int64, reason, requestID string) (payment.Payment, error) {
+	const method = "ReversePayment"
+	if _, err := uuid.Parse(id); err != nil {
+		return payment.Payment{}, errs.NotFoundf("payment %q", id)
+	}
+	actor := auth.Actor(ctx)
+	var out payment.Payment
+	var cl claim
+	err := inTx(ctx, s.pool, func(b *pgx.Batch) {
+		cl = claim{requestID: requestID, method: method, resourceID: id}
+		b.Queue(`SELECT 1 FROM customers WHERE id = (SELECT customer_id FROM payments WHERE id = $1) FOR UPDATE`, id)
+		cl.queue(b)
+	}, func(tx pgx.Tx) error {
+		if cl.lost() {
+			return errReplayed
+		}
+		p, err := getPayment(ctx, tx, id, true)
+		if err != nil {
+			return err
+		}
+		ids := make([]string, len(p.Allocations))
+		for i, a := range p.Allocations {
+			ids[i] = a.InvoiceID
+		}
+		invoices, err := lockInvoices(ctx, tx, ids)
+		if err != nil {
+			return err
+		}
+		posted, err := s.entriesOf(ctx, tx, p.JournalReference(), ledger.KindPayment)
+		if err != nil {
+			return err
+		}
+		entries, changed, err := payment.Reverse(&p, etag, reason, invoices, posted)
+		if err != nil || !changed {
+			out = p
+			return err
+		}
+		var b pgx.Batch
+		b.Queue(`UPDATE payments SET status = $2, reverse_reason = $3, revision = $4, update_time = now() WHERE id = $1
+			RETURNING update_time`, p.ID, string(p.Status), p.ReverseReason, p.Revision).
+			QueryRow(func(row pgx.Row) error { return row.Scan(&p.UpdateTime) })
+		if err := queueJournal(&b, entries, actor); err != nil {
+			return err
+		}
+		if err := tx.SendBatch(ctx, &b).Close(); err != nil {
+			return fmt.Errorf("reverse payment %s: %w", id, err)
+		}
+		events, err := s.paymentEvents(ctx, tx, p, payment.EventReversed, invoices)
+		if err != nil {
+			return err
+		}
+		out = p
+		return feed.Append(ctx, tx, events...)
+	})
+	switch {
+	case errors.Is(err, errReplayed):
+		prev, err := s.previous(ctx, requestID, method)
+		if err != nil {
+			return payment.Payment{}, err
+		}
+		if prev != id {
+			return payment.Payment{}, errs.Invalid("request_id", "was already used for payment %s", prev)
+		}
+		return s.GetPayment(ctx, id)
+	case err != nil:
+		return payment.Payment{}, err
+	}
+	return out, nil
+}

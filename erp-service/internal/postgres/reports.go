@@ -1,0 +1,75 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/seamhq/seam/erp-service/internal/reporting"
+)
+
+// OpenAmounts implements reporting.Store.
+func (s *Store) OpenAmounts(ctx context.Context, asOf time.Time, currency string, pageSize int, after string) ([]reporting.Open, bool, error) {
+	if after == "" {
+		after = "00000000-0000-0000-0000-000000000000"
+	}
+	rows, err := s.pool.Query(ctx, `WITH page AS (
+			SELECT c.id, c.name FROM customers c
+			WHERE c.id > $3::uuid AND EXISTS (SELECT 1 FROM invoices i
+				WHERE i.customer_id = c.id AND i.status NOT IN ('VOID', 'PAID') AND i.issue_date <= $1
+				  AND ($2 = '' OR i.currency_code = $2))
+			ORDER BY c.id LIMIT $4
+		)
+		SELECT p.id, p.name, i.currency_code, i.due_date, sum(i.total - i.paid_amount)
+		FROM page p JOIN invoices i ON i.customer_id = p.id
+		WHERE i.status NOT IN ('VOID', 'PAID') AND i.issue_date <= $1 AND ($2 = '' OR i.currency_code = $2)
+		GROUP BY p.id, p.name, i.currency_code, i.due_date
+		ORDER BY p.id, i.currency_code, i.due_date`, asOf, currency, after, pageSize+1)
+	if err != nil {
+		return nil, false, fmt.Errorf("open amounts: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (reporting.Open, error) {
+		var o reporting.Open
+		err := row.Scan(&o.CustomerID, &o.CustomerName, &o.Currency, &o.Due, &o.Amount)
+		return o, err
+	})
+	if err != nil {
+		return nil, false, fmt.Errorf("open amounts: %w", err)
+	}
+	// Keep pageSize customers.
+	seen, cut := 0, len(out)
+	for i, o := range out {
+		if i == 0 || out[i-1].CustomerID != o.CustomerID {
+			seen++
+			if seen > pageSize {
+				cut = i
+				break
+			}
+		}
+	}
+	return out[:cut], cut < len(out), nil
+}
+
+// Valuation implements reporting.Store.
+func (s *Store) Valuation(ctx context.Context, pageSize int, after string) ([]reporting.ValuationRow, bool, error) {
+	rows, err := s.pool.Query(ctx, `SELECT t.sku, t.on_hand, i.currency_code, i.standard_cost
+		FROM stock_totals t JOIN items i ON i.sku = t.sku
+		WHERE t.sku > $1 AND t.on_hand <> 0 ORDER BY t.sku LIMIT $2`, after, pageSize+1)
+	if err != nil {
+		return nil, false, fmt.Errorf("stock valuation: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (reporting.ValuationRow, error) {
+		var r reporting.ValuationRow
+		err := row.Scan(&r.SKU, &r.OnHand, &r.UnitCost.Currency, &r.UnitCost.Amount)
+		return r, err
+	})
+	if err != nil {
+		return nil, false, fmt.Errorf("stock valuation: %w", err)
+	}
+	if len(out) > pageSize {
+		return out[:pageSize], true, nil
+	}
+	return out, false, nil
+}
