@@ -91,6 +91,12 @@ type Server struct {
 	grpcLis, httpLis net.Listener
 	gatewayConn      *grpc.ClientConn
 	ready            func(context.Context) error
+
+	// drain ends when shutdown starts; streams (event feeds that would
+	// otherwise never end) are cancelled with it so GracefulStop need not
+	// wait for its deadline.
+	drain     context.Context
+	stopDrain context.CancelFunc
 }
 
 // New binds the listeners and builds the servers.
@@ -105,6 +111,7 @@ func New(ctx context.Context, cfg Config, svc Service, opts Options) (*Server, e
 		opts.Registry = prometheus.NewRegistry()
 	}
 	s := &Server{cfg: cfg, svc: svc, log: opts.Logger, ready: svc.Ready}
+	s.drain, s.stopDrain = context.WithCancel(context.Background())
 	if s.ready == nil {
 		s.ready = func(context.Context) error { return nil }
 	}
@@ -128,6 +135,7 @@ func New(ctx context.Context, cfg Config, svc Service, opts Options) (*Server, e
 			limiter.unary,
 		),
 		grpc.ChainStreamInterceptor(
+			s.drainStreams,
 			metrics.StreamServerInterceptor(),
 			accessLogStream(s.log),
 			errs.StreamServerInterceptor(s.log),
@@ -205,6 +213,7 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	s.log.Info("shutting down")
 	s.health.Shutdown()
+	s.stopDrain()
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.ShutdownTimeout)
 	defer cancel()
 
@@ -246,6 +255,24 @@ func (s *Server) watchReadiness(ctx context.Context) {
 		}
 	}
 }
+
+// drainStreams ends a stream's context when the server starts shutting
+// down; clients of resumable streams (the event feeds) reconnect elsewhere
+// and resume from their cursor.
+func (s *Server) drainStreams(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+	ctx, cancel := context.WithCancel(ss.Context())
+	defer cancel()
+	stop := context.AfterFunc(s.drain, cancel)
+	defer stop()
+	return handler(srv, &drainingStream{ServerStream: ss, ctx: ctx})
+}
+
+type drainingStream struct {
+	grpc.ServerStream
+	ctx context.Context
+}
+
+func (d *drainingStream) Context() context.Context { return d.ctx }
 
 // dialOptions are what the gateway uses to call its own gRPC server.
 func gatewayDialOptions() []grpc.DialOption {

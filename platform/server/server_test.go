@@ -247,3 +247,59 @@ func TestRateLimit(t *testing.T) {
 		t.Errorf("statuses = %v, want 404 first and 429 once the burst is spent", statuses)
 	}
 }
+
+// events is a stand-in feed whose stream never ends by itself.
+type events struct {
+	crmv1.UnimplementedEventServiceServer
+	started chan struct{}
+}
+
+func (e *events) WatchEvents(_ *crmv1.WatchEventsRequest, stream grpc.ServerStreamingServer[crmv1.Event]) error {
+	close(e.started)
+	<-stream.Context().Done()
+	return stream.Context().Err()
+}
+
+// Shutdown ends open streams instead of waiting for the deadline.
+func TestShutdownEndsStreams(t *testing.T) {
+	t.Parallel()
+	v, _ := auth.NewVerifier(secret)
+	ev := &events{started: make(chan struct{})}
+	ctx, cancel := context.WithCancel(context.Background())
+	s, err := New(ctx, Config{GRPCAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", ShutdownTimeout: time.Minute, MaxBodyBytes: 1 << 20},
+		Service{
+			Name:     "crm",
+			Register: func(s *grpc.Server) { crmv1.RegisterEventServiceServer(s, ev) },
+			Policy:   auth.Policy{"/crm.v1.EventService/WatchEvents": {auth.Integration}},
+		}, Options{Logger: slog.New(slog.DiscardHandler), Verifier: v})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+
+	conn, err := grpc.NewClient(s.GRPCAddr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	callCtx := metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+token(t, auth.Integration))
+	stream, err := crmv1.NewEventServiceClient(conn).WatchEvents(callCtx, &crmv1.WatchEventsRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _, _ = stream.Recv() }()
+	<-ev.started
+
+	start := time.Now()
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Run: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("shutdown waited for the open stream")
+	}
+	t.Logf("shut down in %s with a stream open", time.Since(start))
+}

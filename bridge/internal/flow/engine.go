@@ -34,6 +34,7 @@ type ERP struct {
 	Customers   erpv1.CustomerServiceClient
 	Items       erpv1.ItemServiceClient
 	SalesOrders erpv1.SalesOrderServiceClient
+	Invoices    erpv1.InvoiceServiceClient
 	Events      erpv1.EventServiceClient
 }
 
@@ -54,6 +55,7 @@ func NewERP(conn grpc.ClientConnInterface) ERP {
 		Customers:   erpv1.NewCustomerServiceClient(conn),
 		Items:       erpv1.NewItemServiceClient(conn),
 		SalesOrders: erpv1.NewSalesOrderServiceClient(conn),
+		Invoices:    erpv1.NewInvoiceServiceClient(conn),
 		Events:      erpv1.NewEventServiceClient(conn),
 	}
 }

@@ -298,7 +298,8 @@ func (e *Engine) applyERP(ctx context.Context, ev *erpv1.Event) error {
 		return e.upsertProduct(ctx, ev.GetItem(), ev.GetVersion())
 	case "stock.changed":
 		return e.setAvailability(ctx, ev.GetStockLevel(), ev.GetVersion())
-	case "sales_order.created", "sales_order.confirmed", "sales_order.cancelled", "sales_order.updated":
+	case "sales_order.created", "sales_order.confirmed", "sales_order.cancelled", "sales_order.updated",
+		"sales_order.shipped", "sales_order.invoiced", "sales_order.paid":
 		o := ev.GetSalesOrder()
 		if o.GetExternalRef() == "" {
 			return nil // an order entered in the ERP, not from a deal

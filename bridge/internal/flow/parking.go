@@ -25,10 +25,12 @@ import (
 // before it parks the key (about ten seconds of backoff).
 const maxLaneAttempts = 8
 
-// retryDelay is the wait before the n-th automatic retry of a parked key.
-func retryDelay(attempts int) time.Duration {
-	d := time.Second << min(attempts, 8)
-	return min(d, 5*time.Minute)
+// retryDelay is the wait before the next automatic retry of a key that has
+// been failing for the given time: half of it, between one second and five
+// minutes, so retries start fast after an outage and thin out when the
+// cause lasts.
+func retryDelay(failingFor time.Duration) time.Duration {
+	return min(max(failingFor/2, time.Second), 5*time.Minute)
 }
 
 // FailureStore is the bridge state that parking uses.
@@ -79,7 +81,7 @@ func (p *parking) park(ctx context.Context, store FailureStore, f postgres.Failu
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	f.State = postgres.StateFailed
-	f.NextRetryAt = time.Now().Add(retryDelay(f.Attempts - 1))
+	f.NextRetryAt = time.Now().Add(retryDelay(0))
 	if err := store.RecordFailure(ctx, f); err != nil {
 		return err
 	}
@@ -177,7 +179,7 @@ func (e *Engine) RetryKey(ctx context.Context, feed, key string) (bool, *postgre
 				f.Attempts++
 				f.Error = err.Error()
 				f.State = postgres.StateFailed
-				f.NextRetryAt = time.Now().Add(retryDelay(f.Attempts))
+				f.NextRetryAt = time.Now().Add(retryDelay(time.Since(f.CreatedAt)))
 				if err := e.store.MarkFailed(ctx, f.ID, f.Error, f.Attempts, f.NextRetryAt); err != nil {
 					return false, nil, err
 				}
