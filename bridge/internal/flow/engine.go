@@ -195,6 +195,7 @@ func (e *Engine) work(ctx context.Context, lease *postgres.Lease) {
 	var wg sync.WaitGroup
 	wg.Go(func() { e.retryDue(ctx) })
 	wg.Go(func() { e.reconcilePeriodically(ctx) })
+	wg.Go(func() { e.measureBacklog(ctx) })
 	wg.Go(func() { e.crmFeed.run(ctx) })
 	wg.Go(func() { e.erpFeed.run(ctx) })
 	wg.Go(func() {
@@ -260,4 +261,20 @@ func (e *Engine) Status(ctx context.Context) []FeedStatus {
 		}
 	}
 	return out
+}
+
+// measureBacklog refreshes the backlog gauges while this replica leads.
+func (e *Engine) measureBacklog(ctx context.Context) {
+	t := time.NewTicker(5 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			for _, f := range e.Status(ctx) {
+				e.m.setBacklog(f.Name, f.LagEvents, f.LagSeconds)
+			}
+		}
+	}
 }

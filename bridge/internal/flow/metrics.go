@@ -12,6 +12,8 @@ type Metrics struct {
 	failed   *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	lag      *prometheus.GaugeVec
+	backlog  *prometheus.GaugeVec
+	age      *prometheus.GaugeVec
 	leader   prometheus.Gauge
 }
 
@@ -31,11 +33,17 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		lag: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "bridge_feed_lag_seconds", Help: "Age of the last applied event when it was applied.",
 		}, []string{"feed"}),
+		backlog: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "bridge_feed_backlog_events", Help: "Events in the source feed not yet applied (counted up to 1000), refreshed every few seconds.",
+		}, []string{"feed"}),
+		age: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "bridge_feed_backlog_seconds", Help: "Age of the oldest event not yet applied; 0 when caught up.",
+		}, []string{"feed"}),
 		leader: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "bridge_leader", Help: "1 while this replica holds the lease and works.",
 		}),
 	}
-	reg.MustRegister(m.applied, m.failed, m.duration, m.lag, m.leader)
+	reg.MustRegister(m.applied, m.failed, m.duration, m.lag, m.backlog, m.age, m.leader)
 	return m
 }
 
@@ -61,4 +69,12 @@ func (m *Metrics) setLeader(on bool) {
 	} else {
 		m.leader.Set(0)
 	}
+}
+
+func (m *Metrics) setBacklog(feed string, events int, seconds float64) {
+	if m == nil {
+		return
+	}
+	m.backlog.WithLabelValues(feed).Set(float64(events))
+	m.age.WithLabelValues(feed).Set(seconds)
 }

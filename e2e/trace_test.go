@@ -1,0 +1,83 @@
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/seamhq/seam/e2e/internal/restclient"
+	"github.com/seamhq/seam/e2e/internal/stack"
+	"github.com/seamhq/seam/platform/auth"
+)
+
+// TestOneTraceFromWinToOrder checks that the trace of a CRM :win call
+// continues through the bridge into the ERP calls that create and confirm
+// the order: the trace context travels inside the event. The services log
+// every call with its trace id at debug level.
+func TestOneTraceFromWinToOrder(t *testing.T) {
+	debug := map[string]string{"LOG_LEVEL": "debug"}
+	st := startStack(t, map[string]map[string]string{stack.CRM: debug, stack.ERP: debug, stack.Bridge: debug})
+	ctx := context.Background()
+	warehouse := rest(st, stack.ERP, auth.Warehouse)
+	crm := rest(st, stack.CRM, auth.Sales)
+	resp, err := warehouse.Do(ctx, "POST", "/v1/items", map[string]any{
+		"sku": "TRACE-1", "name": "Traced", "list_price": map[string]any{"currency_code": "EUR", "amount": "1.00"},
+	})
+	must(t, resp, err, 200)
+	resp, err = crm.Do(ctx, "POST", "/v1/accounts", map[string]any{"name": "Traced Ltd"})
+	accountID := restclient.Str(must(t, resp, err, 200).Body, "id")
+	eventually(t, 10*time.Second, "product in CRM", func() (bool, string) {
+		resp, err := crm.Do(ctx, "GET", "/v1/products/TRACE-1", nil)
+		return err == nil && resp.Status == 200, string(resp.Raw)
+	})
+	resp, err = crm.Do(ctx, "POST", "/v1/opportunities", map[string]any{
+		"account_id": accountID, "name": "Traced deal", "currency_code": "EUR",
+		"lines": []any{map[string]any{"sku": "TRACE-1", "quantity": "1"}},
+	})
+	id := restclient.Str(must(t, resp, err, 200).Body, "id")
+	resp, err = crm.Do(ctx, "POST", "/v1/opportunities/"+id+":win", map[string]any{})
+	must(t, resp, err, 200)
+	eventually(t, 10*time.Second, "order on the opportunity", func() (bool, string) {
+		resp, err := crm.Do(ctx, "GET", "/v1/opportunities/"+id, nil)
+		return err == nil && restclient.Str(resp.Body, "order", "number") != "", string(resp.Raw)
+	})
+
+	logDir := filepath.Dir(st.Process(stack.CRM).LogPath)
+	winTrace := traceOf(t, filepath.Join(logDir, "crm-service.log"), "/crm.v1.OpportunityService/WinOpportunity")
+	if winTrace == "" {
+		t.Fatal("no trace id logged for the :win call")
+	}
+	for _, method := range []string{"/erp.v1.SalesOrderService/CreateSalesOrder", "/erp.v1.SalesOrderService/ConfirmSalesOrder"} {
+		if got := traceOf(t, filepath.Join(logDir, "erp-service.log"), method); got != winTrace {
+			t.Errorf("%s ran in trace %q, want the :win call's trace %q", method, got, winTrace)
+		}
+	}
+}
+
+// traceOf returns the trace id of the last logged call of method.
+func traceOf(t *testing.T, path, method string) string {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var trace string
+	sc := bufio.NewScanner(bytes.NewReader(raw))
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		if !strings.Contains(sc.Text(), method) {
+			continue
+		}
+		var rec map[string]any
+		if json.Unmarshal(sc.Bytes(), &rec) == nil && rec["method"] == method {
+			trace, _ = rec["trace_id"].(string)
+		}
+	}
+	return trace
+}
