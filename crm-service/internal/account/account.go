@@ -27,6 +27,15 @@ const (
 	PaymentOverdue       PaymentStatus = "overdue"
 )
 
+// Known reports whether s is a status the bridge may set.
+func (s PaymentStatus) Known() bool {
+	switch s {
+	case PaymentNotInvoiced, PaymentOpen, PaymentPartiallyPaid, PaymentPaid, PaymentOverdue:
+		return true
+	}
+	return false
+}
+
 // Event types of accounts.
 const (
 	EventCreated = "account.created"
@@ -44,11 +53,18 @@ type Account struct {
 	Website  string
 	Industry string
 	Owner    string
+	// ParentID is the parent company's account, or "".
+	ParentID string
+	Billing  Address
+	Shipping Address
 	// Read-only: set by the bridge through the sync API.
 	ERPCustomerID  string
 	PaymentStatus  PaymentStatus
 	OpenBalance    *money.Money // nil when the ERP has reported nothing
 	OverdueBalance *money.Money
+	// PaymentVersion is the source version of the payment facts (0: none
+	// reported yet); older or equal reports are ignored.
+	PaymentVersion int64
 	// Version increases with every write; the etag is its decimal form.
 	Version    int64
 	CreateTime time.Time
@@ -67,10 +83,13 @@ const (
 	FieldWebsite  Field = "website"
 	FieldIndustry Field = "industry"
 	FieldOwner    Field = "owner"
+	FieldParent   Field = "parent_account_id"
+	FieldBilling  Field = "billing_address"
+	FieldShipping Field = "shipping_address"
 )
 
 // MutableFields are the fields Update changes when no mask is given.
-var MutableFields = []Field{FieldName, FieldWebsite, FieldIndustry, FieldOwner}
+var MutableFields = []Field{FieldName, FieldWebsite, FieldIndustry, FieldOwner, FieldParent, FieldBilling, FieldShipping}
 
 // ReadOnlyFields are fields of the resource a client can never write.
 var ReadOnlyFields = []string{"id", "erp_customer_id", "payment_status", "open_balance", "overdue_balance", "etag", "create_time", "update_time"}
@@ -82,6 +101,9 @@ type Input struct {
 	Website  string
 	Industry string
 	Owner    string
+	ParentID string
+	Billing  Address
+	Shipping Address
 }
 
 // Length limits of the text fields.
@@ -117,13 +139,23 @@ func (in Input) validate(fields []Field) error {
 			if len([]rune(in.Owner)) > maxText {
 				v.Add(string(f), "must be at most %d characters", maxText)
 			}
+		case FieldParent:
+			if in.ParentID != "" {
+				if _, err := uuid.Parse(in.ParentID); err != nil {
+					v.Add(string(f), "%q is not a valid account id", in.ParentID)
+				}
+			}
+		case FieldBilling:
+			in.Billing.validate(&v, string(f))
+		case FieldShipping:
+			in.Shipping.validate(&v, string(f))
 		}
 	}
 	return v.Err()
 }
 
 // FilterFields are the fields ListAccounts filters on (by equality).
-var FilterFields = []string{"name", "owner", "industry", "erp_customer_id"}
+var FilterFields = []string{"name", "owner", "industry", "erp_customer_id", "parent_account_id"}
 
 // Query selects a page of accounts in id (creation) order.
 type Query struct {
@@ -156,15 +188,22 @@ type Store interface {
 	// CreateAccount inserts a, records ev and, when requestID is set,
 	// remembers it for method. If requestID was used before for the same
 	// method, nothing is written and the account it created is returned.
-	CreateAccount(ctx context.Context, requestID, method string, a Account, ev Event) (Account, error)
+	// With dedupe, an account with the same DuplicateKey fails with a
+	// *DuplicateError (checked under a lock on the key, so concurrent
+	// creates cannot both pass). A parent that does not exist is a
+	// violation of parent_account_id.
+	CreateAccount(ctx context.Context, requestID, method string, a Account, ev Event, dedupe bool) (Account, error)
 	GetAccount(ctx context.Context, id string) (Account, error)
 	// ListAccounts returns up to q.Limit accounts and whether more follow.
 	ListAccounts(ctx context.Context, q Query) ([]Account, bool, error)
 	// UpdateAccount locks the account, passes it to fn and applies the
-	// change fn returns, all in one transaction.
+	// change fn returns, all in one transaction. A new parent must exist
+	// and must not make the account its own ancestor (violations of
+	// parent_account_id).
 	UpdateAccount(ctx context.Context, id string, fn func(cur Account) (Change, error)) (Account, error)
 	// DeleteAccount locks the account and deletes it unless fn fails; fn
-	// learns whether opportunities refer to it.
+	// learns whether opportunities refer to it. Contacts or child accounts
+	// referring to it are FAILED_PRECONDITION.
 	DeleteAccount(ctx context.Context, id string, fn func(cur Account, hasOpportunities bool) (Event, error)) error
 }
 
@@ -207,25 +246,38 @@ func (s *Service) event(typ string, a Account) (Event, error) {
 }
 
 // Create creates an account. A retry with the same requestID returns the
-// account the first call created and writes nothing.
-func (s *Service) Create(ctx context.Context, in Input, requestID string) (Account, error) {
-	if err := in.validate(MutableFields); err != nil {
+// account the first call created and writes nothing. Unless force is set,
+// an account with the same name and website domain (DuplicateKey) is an
+// ALREADY_EXISTS *DuplicateError.
+func (s *Service) Create(ctx context.Context, in Input, requestID string, force bool) (Account, error) {
+	a, ev, err := s.New(in)
+	if err != nil {
 		return Account{}, err
+	}
+	return s.store.CreateAccount(ctx, requestID, MethodCreate, a, ev, !force)
+}
+
+// New builds a validated account with a fresh id, version 1 and its
+// created event, ready for a store (lead conversion uses it too).
+func (s *Service) New(in Input) (Account, Event, error) {
+	if err := in.validate(MutableFields); err != nil {
+		return Account{}, Event{}, err
 	}
 	id, err := uuid.NewV7()
 	if err != nil {
-		return Account{}, err
+		return Account{}, Event{}, err
 	}
 	now := s.now().UTC()
 	a := Account{
 		ID: id.String(), Name: in.Name, Website: in.Website, Industry: in.Industry, Owner: in.Owner,
+		ParentID: in.ParentID, Billing: in.Billing, Shipping: in.Shipping,
 		PaymentStatus: PaymentUnspecified, Version: 1, CreateTime: now, UpdateTime: now,
 	}
 	ev, err := s.event(EventCreated, a)
 	if err != nil {
-		return Account{}, err
+		return Account{}, Event{}, err
 	}
-	return s.store.CreateAccount(ctx, requestID, MethodCreate, a, ev)
+	return a, ev, nil
 }
 
 // Get returns one account.
@@ -238,6 +290,9 @@ func (s *Service) Get(ctx context.Context, id string) (Account, error) {
 
 // List returns a page of accounts and whether more follow.
 func (s *Service) List(ctx context.Context, q Query) ([]Account, bool, error) {
+	if id, ok := q.Equal["parent_account_id"]; ok && CheckID("parent_account_id", id) != nil {
+		return nil, false, errs.Invalid("filter", "parent_account_id %q is not a valid account id", id)
+	}
 	return s.store.ListAccounts(ctx, q)
 }
 
@@ -266,10 +321,19 @@ func (s *Service) Update(ctx context.Context, id string, in Input, fields []Fiel
 				next.Industry = in.Industry
 			case FieldOwner:
 				next.Owner = in.Owner
+			case FieldParent:
+				next.ParentID = in.ParentID
+			case FieldBilling:
+				next.Billing = in.Billing
+			case FieldShipping:
+				next.Shipping = in.Shipping
 			}
 		}
 		if next == cur {
 			return Change{Unchanged: true}, nil
+		}
+		if next.ParentID == id {
+			return Change{}, errs.Invalid(string(FieldParent), "an account cannot be its own parent")
 		}
 		next.Version++
 		next.UpdateTime = s.now().UTC()

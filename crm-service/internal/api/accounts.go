@@ -21,9 +21,9 @@ func accountFields() []string {
 }
 
 func (s *accountServer) CreateAccount(ctx context.Context, req *crmv1.CreateAccountRequest) (*crmv1.Account, error) {
-	a, err := s.svc.Create(ctx, accountInput(req.GetAccount()), req.GetRequestId())
+	a, err := s.svc.Create(ctx, accountInput(req.GetAccount()), req.GetRequestId(), req.GetForce())
 	if err != nil {
-		return nil, under("account", err)
+		return nil, duplicate(under("account", err))
 	}
 	return accountToProto(a), nil
 }

@@ -9,8 +9,13 @@ import (
 	"google.golang.org/grpc"
 
 	"github.com/seamhq/seam/crm-service/internal/account"
+	"github.com/seamhq/seam/crm-service/internal/activity"
 	"github.com/seamhq/seam/crm-service/internal/catalog"
+	"github.com/seamhq/seam/crm-service/internal/contact"
+	"github.com/seamhq/seam/crm-service/internal/lead"
+	"github.com/seamhq/seam/crm-service/internal/overview"
 	"github.com/seamhq/seam/crm-service/internal/pipeline"
+	"github.com/seamhq/seam/crm-service/internal/servicecase"
 	"github.com/seamhq/seam/platform/feed"
 	"github.com/seamhq/seam/platform/server"
 	crmv1 "github.com/seamhq/seam/proto/crm/v1"
@@ -27,12 +32,22 @@ type API struct {
 	Accounts      *account.Service
 	Opportunities *pipeline.Service
 	Catalog       *catalog.Service
+	Contacts      *contact.Service
+	Leads         *lead.Service
+	Activities    *activity.Service
+	Cases         *servicecase.Service
+	Overviews     *overview.Service
 	Events        EventSource
 }
 
 // Register adds every CRM gRPC service to s.
 func (a *API) Register(s *grpc.Server) {
 	crmv1.RegisterAccountServiceServer(s, &accountServer{svc: a.Accounts})
+	crmv1.RegisterContactServiceServer(s, &contactServer{svc: a.Contacts})
+	crmv1.RegisterLeadServiceServer(s, &leadServer{svc: a.Leads})
+	crmv1.RegisterActivityServiceServer(s, &activityServer{svc: a.Activities})
+	crmv1.RegisterCaseServiceServer(s, &caseServer{svc: a.Cases})
+	crmv1.RegisterAccountOverviewServiceServer(s, &overviewServer{svc: a.Overviews, cases: a.Cases})
 	crmv1.RegisterOpportunityServiceServer(s, &opportunityServer{svc: a.Opportunities})
 	crmv1.RegisterProductServiceServer(s, &productServer{svc: a.Catalog})
 	crmv1.RegisterSyncServiceServer(s, &syncServer{catalog: a.Catalog, accounts: a.Accounts, opportunities: a.Opportunities})
@@ -43,6 +58,11 @@ func (a *API) Register(s *grpc.Server) {
 func Gateways() []server.GatewayRegistrar {
 	return []server.GatewayRegistrar{
 		crmv1.RegisterAccountServiceHandler,
+		crmv1.RegisterContactServiceHandler,
+		crmv1.RegisterLeadServiceHandler,
+		crmv1.RegisterActivityServiceHandler,
+		crmv1.RegisterCaseServiceHandler,
+		crmv1.RegisterAccountOverviewServiceHandler,
 		crmv1.RegisterOpportunityServiceHandler,
 		crmv1.RegisterProductServiceHandler,
 		crmv1.RegisterSyncServiceHandler,

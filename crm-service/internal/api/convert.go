@@ -9,8 +9,12 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/seamhq/seam/crm-service/internal/account"
+	"github.com/seamhq/seam/crm-service/internal/activity"
 	"github.com/seamhq/seam/crm-service/internal/catalog"
+	"github.com/seamhq/seam/crm-service/internal/contact"
+	"github.com/seamhq/seam/crm-service/internal/lead"
 	"github.com/seamhq/seam/crm-service/internal/pipeline"
+	"github.com/seamhq/seam/crm-service/internal/servicecase"
 	"github.com/seamhq/seam/platform/money"
 	crmv1 "github.com/seamhq/seam/proto/crm/v1"
 	moneyv1 "github.com/seamhq/seam/proto/money/v1"
@@ -74,6 +78,24 @@ func stageFilterValue(field, value string) (string, error) {
 	return "", fmt.Errorf("unknown stage %q", value)
 }
 
+// paymentStatusFromProto maps a wire payment status to the domain;
+// unspecified and unknown numbers become a status the domain rejects.
+func paymentStatusFromProto(s crmv1.PaymentStatus) account.PaymentStatus {
+	for d, p := range paymentStatuses {
+		if p == s {
+			return d
+		}
+	}
+	return account.PaymentStatus(fmt.Sprintf("payment_status(%d)", int32(s)))
+}
+
+func amountInput(m *moneyv1.Money) *account.Amount {
+	if m == nil {
+		return nil
+	}
+	return &account.Amount{Currency: m.GetCurrencyCode(), Amount: m.GetAmount()}
+}
+
 func fulfillmentFromProto(s crmv1.FulfillmentStatus) pipeline.FulfillmentStatus {
 	for d, p := range fulfillmentStatuses {
 		if p == s {
@@ -118,12 +140,47 @@ func accountToProto(a account.Account) *crmv1.Account {
 		Etag:           a.ETag(),
 		CreateTime:     timeToProto(a.CreateTime),
 		UpdateTime:     timeToProto(a.UpdateTime),
+
+		ParentAccountId: a.ParentID,
+		BillingAddress:  addressToProto(a.Billing),
+		ShippingAddress: addressToProto(a.Shipping),
 	}
 }
 
 // accountInput takes the client-writable fields; read-only ones are ignored.
 func accountInput(a *crmv1.Account) account.Input {
-	return account.Input{Name: a.GetName(), Website: a.GetWebsite(), Industry: a.GetIndustry(), Owner: a.GetOwner()}
+	return account.Input{
+		Name: a.GetName(), Website: a.GetWebsite(), Industry: a.GetIndustry(), Owner: a.GetOwner(),
+		ParentID: a.GetParentAccountId(), Billing: addressInput(a.GetBillingAddress()), Shipping: addressInput(a.GetShippingAddress()),
+	}
+}
+
+func addressToProto(a account.Address) *crmv1.PostalAddress {
+	if a.IsZero() {
+		return nil
+	}
+	return &crmv1.PostalAddress{Street: a.Street, PostalCode: a.PostalCode, City: a.City, Region: a.Region, CountryCode: a.CountryCode}
+}
+
+func addressInput(a *crmv1.PostalAddress) account.Address {
+	return account.Address{
+		Street: a.GetStreet(), PostalCode: a.GetPostalCode(), City: a.GetCity(), Region: a.GetRegion(), CountryCode: a.GetCountryCode(),
+	}
+}
+
+func contactToProto(c contact.Contact) *crmv1.Contact {
+	return &crmv1.Contact{
+		Id: c.ID, AccountId: c.AccountID, Name: c.Name, Email: c.Email, Phone: c.Phone, Title: c.Title, Role: c.Role,
+		Owner: c.Owner, Etag: c.ETag(), CreateTime: timeToProto(c.CreateTime), UpdateTime: timeToProto(c.UpdateTime),
+	}
+}
+
+// contactInput takes the client-writable fields; read-only ones are ignored.
+func contactInput(c *crmv1.Contact) contact.Input {
+	return contact.Input{
+		AccountID: c.GetAccountId(), Name: c.GetName(), Email: c.GetEmail(), Phone: c.GetPhone(),
+		Title: c.GetTitle(), Role: c.GetRole(), Owner: c.GetOwner(),
+	}
 }
 
 func productToProto(p catalog.Product) *crmv1.Product {
@@ -224,12 +281,36 @@ func (Payloads) EncodeAccount(a account.Account) ([]byte, error) {
 	return payloadJSON.Marshal(accountToProto(a))
 }
 
+// EncodeContact implements contact.Encoder.
+func (Payloads) EncodeContact(c contact.Contact) ([]byte, error) {
+	return payloadJSON.Marshal(contactToProto(c))
+}
+
+// EncodeLead implements lead.Encoder.
+func (Payloads) EncodeLead(l lead.Lead) ([]byte, error) {
+	return payloadJSON.Marshal(leadToProto(l))
+}
+
+// EncodeActivity implements activity.Encoder.
+func (Payloads) EncodeActivity(a activity.Activity) ([]byte, error) {
+	return payloadJSON.Marshal(activityToProto(a))
+}
+
+// EncodeCase implements servicecase.Encoder.
+func (Payloads) EncodeCase(c servicecase.Case, now time.Time) ([]byte, error) {
+	return payloadJSON.Marshal(caseToProto(c, now))
+}
+
 // EncodeOpportunity implements pipeline.Encoder.
 func (Payloads) EncodeOpportunity(o pipeline.Opportunity) ([]byte, error) {
 	return payloadJSON.Marshal(opportunityToProto(o))
 }
 
 var (
-	_ account.Encoder  = Payloads{}
-	_ pipeline.Encoder = Payloads{}
+	_ account.Encoder     = Payloads{}
+	_ pipeline.Encoder    = Payloads{}
+	_ contact.Encoder     = Payloads{}
+	_ lead.Encoder        = Payloads{}
+	_ activity.Encoder    = Payloads{}
+	_ servicecase.Encoder = Payloads{}
 )

@@ -111,6 +111,30 @@ func eventToProto(e feed.Event) (*crmv1.Event, error) {
 			return nil, fmt.Errorf("event %s: decode opportunity payload: %w", e.ID, err)
 		}
 		out.Payload, etag = &crmv1.Event_Opportunity{Opportunity: &o}, o.GetEtag()
+	case "contact":
+		var c crmv1.Contact
+		if err := readPayload.Unmarshal(e.Payload, &c); err != nil {
+			return nil, fmt.Errorf("event %s: decode contact payload: %w", e.ID, err)
+		}
+		out.Payload, etag = &crmv1.Event_Contact{Contact: &c}, c.GetEtag()
+	case "lead":
+		var l crmv1.Lead
+		if err := readPayload.Unmarshal(e.Payload, &l); err != nil {
+			return nil, fmt.Errorf("event %s: decode lead payload: %w", e.ID, err)
+		}
+		out.Payload, etag = &crmv1.Event_Lead{Lead: &l}, l.GetEtag()
+	case "activity":
+		var a crmv1.Activity
+		if err := readPayload.Unmarshal(e.Payload, &a); err != nil {
+			return nil, fmt.Errorf("event %s: decode activity payload: %w", e.ID, err)
+		}
+		out.Payload, etag = &crmv1.Event_Activity{Activity: &a}, a.GetEtag()
+	case "case":
+		var c crmv1.Case
+		if err := readPayload.Unmarshal(e.Payload, &c); err != nil {
+			return nil, fmt.Errorf("event %s: decode case payload: %w", e.ID, err)
+		}
+		out.Payload, etag = &crmv1.Event_Case{Case: &c}, c.GetEtag()
 	default:
 		return nil, fmt.Errorf("event %s: unknown type %q", e.ID, e.Type)
 	}

@@ -43,6 +43,11 @@ type env struct {
 	base string        // REST base URL
 
 	accounts      crmv1.AccountServiceClient
+	contacts      crmv1.ContactServiceClient
+	leads         crmv1.LeadServiceClient
+	activities    crmv1.ActivityServiceClient
+	cases         crmv1.CaseServiceClient
+	overviews     crmv1.AccountOverviewServiceClient
 	opportunities crmv1.OpportunityServiceClient
 	products      crmv1.ProductServiceClient
 	sync          crmv1.SyncServiceClient
@@ -111,6 +116,11 @@ func startEnv(t testing.TB) *env {
 	return &env{
 		t: t, db: db, base: "http://" + srv.HTTPAddr(),
 		accounts:      crmv1.NewAccountServiceClient(conn),
+		contacts:      crmv1.NewContactServiceClient(conn),
+		leads:         crmv1.NewLeadServiceClient(conn),
+		activities:    crmv1.NewActivityServiceClient(conn),
+		cases:         crmv1.NewCaseServiceClient(conn),
+		overviews:     crmv1.NewAccountOverviewServiceClient(conn),
 		opportunities: crmv1.NewOpportunityServiceClient(conn),
 		products:      crmv1.NewProductServiceClient(conn),
 		sync:          crmv1.NewSyncServiceClient(conn),
@@ -132,8 +142,9 @@ func (e *env) as(roles ...auth.Role) context.Context {
 	return metadata.AppendToOutgoingContext(e.t.Context(), "authorization", "Bearer "+token(e.t, roles...))
 }
 
-func (e *env) sales() context.Context  { return e.as(auth.Sales) }
-func (e *env) bridge() context.Context { return e.as(auth.Integration) }
+func (e *env) sales() context.Context   { return e.as(auth.Sales) }
+func (e *env) service() context.Context { return e.as(auth.Service) }
+func (e *env) bridge() context.Context  { return e.as(auth.Integration) }
 
 // count returns the result of a counting query.
 func (e *env) count(sql string, args ...any) int {
@@ -147,12 +158,16 @@ func (e *env) count(sql string, args ...any) int {
 
 // rows counts what a write may change, to prove that a failed call wrote
 // nothing.
-type rows struct{ accounts, opportunities, lines, events, keys int }
+type rows struct{ accounts, contacts, leads, activities, cases, opportunities, lines, events, keys int }
 
 func (e *env) rows() rows {
 	e.t.Helper()
 	return rows{
 		accounts:      e.count(`SELECT count(*) FROM accounts`),
+		contacts:      e.count(`SELECT count(*) FROM contacts`),
+		leads:         e.count(`SELECT count(*) FROM leads`),
+		activities:    e.count(`SELECT count(*) FROM activities`),
+		cases:         e.count(`SELECT count(*) FROM cases`),
 		opportunities: e.count(`SELECT count(*) FROM opportunities`),
 		lines:         e.count(`SELECT count(*) FROM opportunity_lines`),
 		events:        e.count(`SELECT count(*) FROM outbox_events`),

@@ -11,7 +11,11 @@ import (
 var (
 	readers         = []auth.Role{auth.Sales, auth.Service, auth.Finance, auth.Integration}
 	accountWriters  = []auth.Role{auth.Sales, auth.Service}
+	contactWriters  = []auth.Role{auth.Sales, auth.Service}
 	pipelineWriters = []auth.Role{auth.Sales}
+	leadWriters     = []auth.Role{auth.Sales}
+	activityWriters = []auth.Role{auth.Sales, auth.Service}
+	caseWriters     = []auth.Role{auth.Service}
 	bridge          = []auth.Role{auth.Integration}
 )
 
@@ -22,6 +26,33 @@ var Policy = auth.Policy{
 	crmv1.AccountService_ListAccounts_FullMethodName:  readers,
 	crmv1.AccountService_UpdateAccount_FullMethodName: accountWriters,
 	crmv1.AccountService_DeleteAccount_FullMethodName: accountWriters,
+
+	crmv1.ContactService_CreateContact_FullMethodName: contactWriters,
+	crmv1.ContactService_GetContact_FullMethodName:    readers,
+	crmv1.ContactService_ListContacts_FullMethodName:  readers,
+	crmv1.ContactService_UpdateContact_FullMethodName: contactWriters,
+	crmv1.ContactService_DeleteContact_FullMethodName: contactWriters,
+
+	crmv1.LeadService_CreateLead_FullMethodName:  leadWriters,
+	crmv1.LeadService_GetLead_FullMethodName:     readers,
+	crmv1.LeadService_ListLeads_FullMethodName:   readers,
+	crmv1.LeadService_UpdateLead_FullMethodName:  leadWriters,
+	crmv1.LeadService_DeleteLead_FullMethodName:  leadWriters,
+	crmv1.LeadService_ConvertLead_FullMethodName: leadWriters,
+
+	crmv1.ActivityService_CreateActivity_FullMethodName: activityWriters,
+	crmv1.ActivityService_GetActivity_FullMethodName:    readers,
+	crmv1.ActivityService_ListActivities_FullMethodName: readers,
+	crmv1.ActivityService_UpdateActivity_FullMethodName: activityWriters,
+	crmv1.ActivityService_DeleteActivity_FullMethodName: activityWriters,
+
+	crmv1.CaseService_CreateCase_FullMethodName: caseWriters,
+	crmv1.CaseService_GetCase_FullMethodName:    readers,
+	crmv1.CaseService_ListCases_FullMethodName:  readers,
+	crmv1.CaseService_UpdateCase_FullMethodName: caseWriters,
+	crmv1.CaseService_DeleteCase_FullMethodName: caseWriters,
+
+	crmv1.AccountOverviewService_GetAccountOverview_FullMethodName: readers,
 
 	crmv1.OpportunityService_CreateOpportunity_FullMethodName: pipelineWriters,
 	crmv1.OpportunityService_GetOpportunity_FullMethodName:    readers,
@@ -35,10 +66,12 @@ var Policy = auth.Policy{
 	crmv1.ProductService_GetProduct_FullMethodName:   readers,
 	crmv1.ProductService_ListProducts_FullMethodName: readers,
 
-	crmv1.SyncService_UpsertProducts_FullMethodName:      bridge,
-	crmv1.SyncService_SetAvailability_FullMethodName:     bridge,
-	crmv1.SyncService_SetOpportunityOrder_FullMethodName: bridge,
-	crmv1.SyncService_LinkAccount_FullMethodName:         bridge,
+	crmv1.SyncService_UpsertProducts_FullMethodName:              bridge,
+	crmv1.SyncService_SetAvailability_FullMethodName:             bridge,
+	crmv1.SyncService_SetOpportunityOrder_FullMethodName:         bridge,
+	crmv1.SyncService_LinkAccount_FullMethodName:                 bridge,
+	crmv1.SyncService_SetAccountPaymentStatus_FullMethodName:     bridge,
+	crmv1.SyncService_SetOpportunityPaymentStatus_FullMethodName: bridge,
 
 	crmv1.EventService_ListEvents_FullMethodName:  bridge,
 	crmv1.EventService_WatchEvents_FullMethodName: bridge,

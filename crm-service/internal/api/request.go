@@ -66,7 +66,9 @@ func maskFields(mask *fieldmaskpb.FieldMask, mutable, readOnly []string) ([]stri
 
 // page is a parsed list request.
 type page struct {
-	equal  map[string]string
+	equal map[string]string
+	// ranges are the < and <= terms on rangeFields.
+	ranges []listing.Condition
 	after  string
 	limit  int
 	digest string
@@ -75,7 +77,8 @@ type page struct {
 // parsePage validates page_size, filter (equality on fields only) and
 // page_token. uuidKey says the keyset key is a UUID. convert, when not nil,
 // rewrites a filter value (e.g. an enum name to its stored form).
-func parsePage(size int32, token, filter string, uuidKey bool, fields []string, convert func(field, value string) (string, error)) (page, error) {
+// rangeFields may also be compared with < and <= (collected in ranges).
+func parsePage(size int32, token, filter string, uuidKey bool, fields []string, convert func(field, value string) (string, error), rangeFields ...string) (page, error) {
 	var p page
 	var v errs.Violations
 	limit, err := listing.PageSize(size)
@@ -83,12 +86,20 @@ func parsePage(size int32, token, filter string, uuidKey bool, fields []string, 
 		return p, merr
 	}
 	p.limit = limit
-	conds, err := listing.ParseFilter(filter, fields...)
+	conds, err := listing.ParseFilter(filter, append(slices.Clone(fields), rangeFields...)...)
 	if merr := v.Merge("", err); merr != nil {
 		return p, merr
 	}
 	p.equal = make(map[string]string, len(conds))
 	for _, c := range conds {
+		if slices.Contains(rangeFields, c.Field) {
+			if c.Op != listing.Lt && c.Op != listing.Le {
+				v.Add("filter", "%s supports only < and <=, got %s", c.Field, c.Op)
+				continue
+			}
+			p.ranges = append(p.ranges, c)
+			continue
+		}
 		if c.Op != listing.Eq {
 			v.Add("filter", "only = is supported, got %s %s", c.Field, c.Op)
 			continue

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -20,7 +21,7 @@ func TestUnauthenticated(t *testing.T) {
 	e := newEnv(t)
 	_, err := e.accounts.ListAccounts(t.Context(), &crmv1.ListAccountsRequest{})
 	wantCode(t, err, codes.Unauthenticated)
-	for _, path := range []string{"/v1/accounts", "/v1/opportunities", "/v1/products", "/v1/events"} {
+	for _, path := range []string{"/v1/accounts", "/v1/contacts", "/v1/leads", "/v1/activities", "/v1/cases", "/v1/opportunities", "/v1/products", "/v1/events"} {
 		if st, _ := e.call("GET", path, "", nil); st != 401 {
 			t.Errorf("GET %s without a token: %d, want 401", path, st)
 		}
@@ -154,6 +155,142 @@ func TestRESTRoutes(t *testing.T) {
 	if linked["erp_customer_id"] != "C-9" {
 		t.Fatalf("linked: %v", linked)
 	}
+	do("POST", "/v1/accounts/{account_id}:setPaymentStatus", "/v1/accounts/"+id+":setPaymentStatus", sales,
+		map[string]any{"payment_status": "PAYMENT_STATUS_OVERDUE", "source_version": "1"}, 403)
+	do("POST", "/v1/accounts/{account_id}:setPaymentStatus", "/v1/accounts/"+id+":setPaymentStatus", bridge,
+		map[string]any{"payment_status": "PAYMENT_STATUS_OVERDUE"}, 400)
+	paying := do("POST", "/v1/accounts/{account_id}:setPaymentStatus", "/v1/accounts/"+id+":setPaymentStatus", bridge, map[string]any{
+		"payment_status": "PAYMENT_STATUS_OVERDUE", "source_version": "3",
+		"open_balance":    map[string]any{"currency_code": "EUR", "amount": "100"},
+		"overdue_balance": map[string]any{"currency_code": "EUR", "amount": "40.5"},
+	}, 200)
+	if paying["payment_status"] != "PAYMENT_STATUS_OVERDUE" || paying["overdue_balance"].(map[string]any)["amount"] != "40.50" {
+		t.Fatalf("account payment status: %v", paying)
+	}
+
+	// Duplicates: 409 naming the existing account, unless force.
+	dup := do("POST", "/v1/accounts", "/v1/accounts", sales, map[string]any{"name": "ACME"}, 409)
+	if !strings.Contains(fmt.Sprint(dup["details"]), "accounts/"+id) {
+		t.Fatalf("duplicate account: %v", dup)
+	}
+	forced := do("POST", "/v1/accounts", "/v1/accounts?force=true", sales, map[string]any{"name": "ACME"}, 200)
+	do("DELETE", "/v1/accounts/{id}", "/v1/accounts/"+forced["id"].(string), sales, nil, 200)
+
+	service := token(t, auth.Service)
+	ct := do("POST", "/v1/contacts", "/v1/contacts", service, map[string]any{
+		"account_id": id, "name": "Ana", "email": "ana@acme.example", "role": "billing",
+	}, 200)
+	cid := ct["id"].(string)
+	do("POST", "/v1/contacts", "/v1/contacts", token(t, auth.Finance), map[string]any{"name": "Bo"}, 403)
+	dupc := do("POST", "/v1/contacts", "/v1/contacts", sales, map[string]any{"name": "Ana 2", "email": "ANA@acme.example"}, 409)
+	if !strings.Contains(fmt.Sprint(dupc["details"]), "contacts/"+cid) {
+		t.Fatalf("duplicate contact: %v", dupc)
+	}
+	badc := do("POST", "/v1/contacts", "/v1/contacts", sales, map[string]any{"email": "nope"}, 400)
+	if !slices.Equal(restViolations(badc), []string{"contact.name", "contact.email"}) {
+		t.Fatalf("bad contact: %v", badc)
+	}
+	do("GET", "/v1/contacts/{id}", "/v1/contacts/"+cid, token(t, auth.Finance), nil, 200)
+	cts := do("GET", "/v1/contacts", "/v1/contacts?filter="+url.QueryEscape(`email = "Ana@Acme.example"`), sales, nil, 200)
+	if len(cts["contacts"].([]any)) != 1 {
+		t.Fatalf("contacts: %v", cts)
+	}
+	pc := do("PATCH", "/v1/contacts/{contact.id}", "/v1/contacts/"+cid, sales, map[string]any{"title": "CFO", "etag": "1"}, 200)
+	if pc["title"] != "CFO" || pc["name"] != "Ana" || pc["etag"] != "2" {
+		t.Fatalf("patched contact: %v", pc)
+	}
+	do("PATCH", "/v1/contacts/{contact.id}", "/v1/contacts/"+cid, sales, map[string]any{"title": "x", "etag": "1"}, 409)
+	do("DELETE", "/v1/contacts/{id}", "/v1/contacts/"+cid+"?etag=1", sales, nil, 409)
+	do("DELETE", "/v1/contacts/{id}", "/v1/contacts/"+cid, sales, nil, 200)
+
+	ld := do("POST", "/v1/leads", "/v1/leads", sales, map[string]any{
+		"name": "Cy", "company": "Leadco", "email": "cy@leadco.example", "source": "web", "status": "LEAD_STATUS_WORKING",
+	}, 200)
+	lid := ld["id"].(string)
+	do("POST", "/v1/leads", "/v1/leads", token(t, auth.Service), map[string]any{"name": "x"}, 403)
+	badl := do("POST", "/v1/leads", "/v1/leads", sales, map[string]any{"email": "x"}, 400)
+	if !slices.Equal(restViolations(badl), []string{"lead.name", "lead.email"}) {
+		t.Fatalf("bad lead: %v", badl)
+	}
+	do("GET", "/v1/leads/{id}", "/v1/leads/"+lid, token(t, auth.Finance), nil, 200)
+	lds := do("GET", "/v1/leads", "/v1/leads?filter="+url.QueryEscape(`status = "working" AND source = "web"`), sales, nil, 200)
+	if len(lds["leads"].([]any)) != 1 {
+		t.Fatalf("leads: %v", lds)
+	}
+	pl := do("PATCH", "/v1/leads/{lead.id}", "/v1/leads/"+lid, sales, map[string]any{"status": "LEAD_STATUS_QUALIFIED", "etag": "1"}, 200)
+	if pl["status"] != "LEAD_STATUS_QUALIFIED" || pl["company"] != "Leadco" {
+		t.Fatalf("patched lead: %v", pl)
+	}
+	do("PATCH", "/v1/leads/{lead.id}", "/v1/leads/"+lid, sales, map[string]any{"title": "x", "etag": "1"}, 409)
+	cv := do("POST", "/v1/leads/{id}:convert", "/v1/leads/"+lid+":convert", sales, map[string]any{
+		"request_id": "cv", "opportunity": map[string]any{"name": "Leadco deal", "currency_code": "EUR"},
+	}, 200)
+	if cv["status"] != "LEAD_STATUS_CONVERTED" || cv["converted_opportunity_id"] == nil {
+		t.Fatalf("converted lead: %v", cv)
+	}
+	do("POST", "/v1/leads/{id}:convert", "/v1/leads/"+lid+":convert", sales, map[string]any{}, 400) // converted: FAILED_PRECONDITION
+	do("DELETE", "/v1/leads/{id}", "/v1/leads/"+lid+"?etag=1", sales, nil, 409)
+	do("DELETE", "/v1/leads/{id}", "/v1/leads/"+lid, sales, nil, 200)
+	// The conversion's records go too, so the event list below stays short.
+	do("DELETE", "/v1/opportunities/{id}", "/v1/opportunities/"+cv["converted_opportunity_id"].(string), sales, nil, 200)
+	do("DELETE", "/v1/contacts/{id}", "/v1/contacts/"+cv["converted_contact_id"].(string), sales, nil, 200)
+	do("DELETE", "/v1/accounts/{id}", "/v1/accounts/"+cv["converted_account_id"].(string), sales, nil, 200)
+
+	due := time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
+	act := do("POST", "/v1/activities", "/v1/activities", service, map[string]any{
+		"type": "ACTIVITY_TYPE_TASK", "subject": "Call back", "account_id": id, "owner": "alice", "due_time": due,
+	}, 200)
+	aid := act["id"].(string)
+	do("POST", "/v1/activities", "/v1/activities", token(t, auth.Finance), map[string]any{"type": "ACTIVITY_TYPE_CALL", "subject": "x"}, 403)
+	bada := do("POST", "/v1/activities", "/v1/activities", sales, map[string]any{
+		"type": "ACTIVITY_TYPE_TASK", "subject": "x", "due_time": "2001-01-01T00:00:00Z",
+	}, 400)
+	if !slices.Equal(restViolations(bada), []string{"activity.due_time"}) {
+		t.Fatalf("bad activity: %v", bada)
+	}
+	do("GET", "/v1/activities/{id}", "/v1/activities/"+aid, token(t, auth.Finance), nil, 200)
+	acts := do("GET", "/v1/activities", "/v1/activities?filter="+url.QueryEscape(`owner = "alice" AND done = false AND due_time <= "`+due+`"`), sales, nil, 200)
+	if len(acts["activities"].([]any)) != 1 {
+		t.Fatalf("activities: %v", acts)
+	}
+	pa := do("PATCH", "/v1/activities/{activity.id}", "/v1/activities/"+aid, sales, map[string]any{"done": true, "etag": "1"}, 200)
+	if pa["done"] != true || pa["done_time"] == nil {
+		t.Fatalf("patched activity: %v", pa)
+	}
+	do("PATCH", "/v1/activities/{activity.id}", "/v1/activities/"+aid, sales, map[string]any{"subject": "x", "etag": "1"}, 409)
+	do("DELETE", "/v1/activities/{id}", "/v1/activities/"+aid+"?etag=1", sales, nil, 409)
+	do("DELETE", "/v1/activities/{id}", "/v1/activities/"+aid, sales, nil, 200)
+
+	cs := do("POST", "/v1/cases", "/v1/cases", service, map[string]any{
+		"subject": "Broken", "account_id": id, "priority": "CASE_PRIORITY_HIGH",
+	}, 200)
+	csid := cs["id"].(string)
+	if cs["breached"] != nil && cs["breached"] != false || cs["account_payment_status"] != "PAYMENT_STATUS_OVERDUE" {
+		t.Fatalf("case: %v", cs)
+	}
+	do("POST", "/v1/cases", "/v1/cases", sales, map[string]any{"subject": "x", "account_id": id}, 403)
+	badcs := do("POST", "/v1/cases", "/v1/cases", service, map[string]any{"subject": "x"}, 400)
+	if !slices.Equal(restViolations(badcs), []string{"case.account_id"}) {
+		t.Fatalf("bad case: %v", badcs)
+	}
+	do("GET", "/v1/cases/{id}", "/v1/cases/"+csid, sales, nil, 200)
+	css := do("GET", "/v1/cases", "/v1/cases?filter="+url.QueryEscape(`priority = "high" AND breached = false`), sales, nil, 200)
+	if len(css["cases"].([]any)) != 1 {
+		t.Fatalf("cases: %v", css)
+	}
+	pcs := do("PATCH", "/v1/cases/{case.id}", "/v1/cases/"+csid, service, map[string]any{"status": "CASE_STATUS_RESOLVED", "etag": "1"}, 200)
+	if pcs["status"] != "CASE_STATUS_RESOLVED" || pcs["resolve_time"] == nil {
+		t.Fatalf("patched case: %v", pcs)
+	}
+	do("PATCH", "/v1/cases/{case.id}", "/v1/cases/"+csid, service, map[string]any{"subject": "x", "etag": "1"}, 409)
+	do("DELETE", "/v1/cases/{id}", "/v1/cases/"+csid+"?etag=1", service, nil, 409)
+	do("DELETE", "/v1/cases/{id}", "/v1/cases/"+csid, service, nil, 200)
+
+	ovw := do("GET", "/v1/accounts/{id}:overview", "/v1/accounts/"+id+":overview", token(t, auth.Finance), nil, 200)
+	if ovw["account"].(map[string]any)["id"] != id || ovw["account"].(map[string]any)["payment_status"] != "PAYMENT_STATUS_OVERDUE" {
+		t.Fatalf("overview: %v", ovw)
+	}
+	do("GET", "/v1/accounts/{id}:overview", "/v1/accounts/"+id+":overview", token(t, auth.Warehouse), nil, 403)
 
 	opp := do("POST", "/v1/opportunities", "/v1/opportunities", sales, map[string]any{
 		"account_id": id, "name": "Deal", "currency_code": "EUR", "stage": "STAGE_QUALIFICATION",
@@ -198,6 +335,11 @@ func TestRESTRoutes(t *testing.T) {
 	if ordered["order"].(map[string]any)["number"] != "SO-1" {
 		t.Fatalf("ordered: %v", ordered)
 	}
+	invoiced := do("POST", "/v1/opportunities/{opportunity_id}:setPaymentStatus", "/v1/opportunities/"+oid+":setPaymentStatus", bridge,
+		map[string]any{"payment_status": "PAYMENT_STATUS_OPEN", "source_version": "1"}, 200)
+	if invoiced["payment_status"] != "PAYMENT_STATUS_OPEN" {
+		t.Fatalf("opportunity payment status: %v", invoiced)
+	}
 	lost := do("POST", "/v1/opportunities/{id}:lose", "/v1/opportunities/"+oid+":lose", sales, map[string]any{"lost_reason": "price"}, 200)
 	do("POST", "/v1/opportunities/{id}:reopen", "/v1/opportunities/"+oid+":reopen", sales, map[string]any{"etag": "1"}, 409)
 	reopened := do("POST", "/v1/opportunities/{id}:reopen", "/v1/opportunities/"+oid+":reopen", sales,
@@ -211,13 +353,19 @@ func TestRESTRoutes(t *testing.T) {
 	do("DELETE", "/v1/accounts/{id}", "/v1/accounts/"+id, sales, nil, 200)
 	do("GET", "/v1/accounts/{id}", "/v1/accounts/"+id, sales, nil, 404)
 
-	e.feed(9)
+	e.feed(30)
 	evs := do("GET", "/v1/events", "/v1/events?page_size=1000", bridge, nil, 200)
 	var types []string
 	for _, ev := range evs["events"].([]any) {
 		types = append(types, ev.(map[string]any)["type"].(string))
 	}
-	want := []string{"account.created", "account.updated", "opportunity.created", "opportunity.updated", "opportunity.won",
+	want := []string{"account.created", "account.updated", "account.created", "account.deleted",
+		"contact.created", "contact.updated", "contact.deleted",
+		"lead.created", "lead.updated", "account.created", "contact.created", "opportunity.created", "lead.converted",
+		"lead.deleted", "opportunity.deleted", "contact.deleted", "account.deleted",
+		"activity.created", "activity.updated", "activity.deleted",
+		"case.created", "case.updated", "case.deleted",
+		"opportunity.created", "opportunity.updated", "opportunity.won",
 		"opportunity.lost", "opportunity.reopened", "opportunity.deleted", "account.deleted"}
 	if !slices.Equal(types, want) {
 		t.Fatalf("event types %v, want %v", types, want)

@@ -80,3 +80,24 @@ func (s *syncServer) LinkAccount(ctx context.Context, req *crmv1.LinkAccountRequ
 	}
 	return accountToProto(a), nil
 }
+
+func (s *syncServer) SetAccountPaymentStatus(ctx context.Context, req *crmv1.SetAccountPaymentStatusRequest) (*crmv1.Account, error) {
+	a, err := s.accounts.SetPaymentStatus(ctx, req.GetAccountId(), account.PaymentInput{
+		Status:         paymentStatusFromProto(req.GetPaymentStatus()),
+		OpenBalance:    amountInput(req.GetOpenBalance()),
+		OverdueBalance: amountInput(req.GetOverdueBalance()),
+		SourceVersion:  req.GetSourceVersion(),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return accountToProto(a), nil
+}
+
+func (s *syncServer) SetOpportunityPaymentStatus(ctx context.Context, req *crmv1.SetOpportunityPaymentStatusRequest) (*crmv1.Opportunity, error) {
+	o, err := s.opportunities.SetPaymentStatus(ctx, req.GetOpportunityId(), paymentStatusFromProto(req.GetPaymentStatus()), req.GetSourceVersion())
+	if err != nil {
+		return nil, err
+	}
+	return opportunityToProto(o), nil
+}

@@ -12,10 +12,15 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/seamhq/seam/crm-service/internal/account"
+	"github.com/seamhq/seam/crm-service/internal/activity"
 	"github.com/seamhq/seam/crm-service/internal/api"
 	"github.com/seamhq/seam/crm-service/internal/catalog"
+	"github.com/seamhq/seam/crm-service/internal/contact"
+	"github.com/seamhq/seam/crm-service/internal/lead"
+	"github.com/seamhq/seam/crm-service/internal/overview"
 	"github.com/seamhq/seam/crm-service/internal/pipeline"
 	"github.com/seamhq/seam/crm-service/internal/postgres"
+	"github.com/seamhq/seam/crm-service/internal/servicecase"
 	"github.com/seamhq/seam/crm-service/migrations"
 	"github.com/seamhq/seam/platform/boot"
 	"github.com/seamhq/seam/platform/config"
@@ -129,9 +134,17 @@ func Serve(ctx context.Context, cfg Config, stdout io.Writer, started func(*serv
 	}
 
 	store := postgres.New(pool)
+	accounts := account.NewService(store, api.Payloads{}, time.Now)
+	opportunities := pipeline.NewService(store, api.Payloads{}, time.Now)
+	contacts := contact.NewService(store, api.Payloads{}, time.Now)
 	a := &api.API{
-		Accounts:      account.NewService(store, api.Payloads{}, time.Now),
-		Opportunities: pipeline.NewService(store, api.Payloads{}, time.Now),
+		Accounts:      accounts,
+		Opportunities: opportunities,
+		Contacts:      contacts,
+		Activities:    activity.NewService(store, api.Payloads{}, time.Now),
+		Cases:         servicecase.NewService(store, api.Payloads{}, time.Now),
+		Overviews:     overview.NewService(store, opportunities),
+		Leads:         lead.NewService(store, api.Payloads{}, accounts, contacts, opportunities, time.Now),
 		Catalog:       catalog.NewService(store),
 		Events:        feed.NewReader(pool),
 	}

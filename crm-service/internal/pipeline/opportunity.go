@@ -111,6 +111,9 @@ type Opportunity struct {
 	// Read-only, set by the bridge.
 	Order         *Order
 	PaymentStatus account.PaymentStatus
+	// PaymentVersion is the source version of PaymentStatus (0: none
+	// reported yet); older or equal reports are ignored.
+	PaymentVersion int64
 	// Version increases with every write; the etag is its decimal form.
 	Version    int64
 	CreateTime time.Time

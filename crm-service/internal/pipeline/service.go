@@ -429,3 +429,80 @@ func (s *Service) SetOrder(ctx context.Context, id string, in OrderInput) (Oppor
 		return Change{Opportunity: next}, nil
 	}))
 }
+
+// SetPaymentStatus records the payment status of a deal's invoices (a
+// write of the bridge) when sourceVersion is newer than the version stored;
+// otherwise it returns the opportunity unchanged. A newer report with the
+// same status only records its version and keeps the etag. No event is
+// recorded.
+func (s *Service) SetPaymentStatus(ctx context.Context, id string, status account.PaymentStatus, sourceVersion int64) (Opportunity, error) {
+	var v errs.Violations
+	if err := CheckID("opportunity_id", id); err != nil {
+		if merr := v.Merge("", err); merr != nil {
+			return Opportunity{}, merr
+		}
+	}
+	account.ValidatePaymentStatus(&v, "payment_status", status)
+	if sourceVersion <= 0 {
+		v.Add("source_version", "must be positive")
+	}
+	if err := v.Err(); err != nil {
+		return Opportunity{}, err
+	}
+	return s.finish(s.store.MutateOpportunity(ctx, id, Mutation{}, func(cur Opportunity, _ map[string]catalog.Product) (Change, error) {
+		if cur.PaymentVersion >= sourceVersion {
+			return Change{Unchanged: true}, nil
+		}
+		next := cur
+		next.PaymentVersion = sourceVersion
+		if status != cur.PaymentStatus {
+			next.PaymentStatus = status
+			next.Version++
+			next.UpdateTime = s.now().UTC()
+		}
+		return Change{Opportunity: next}, nil
+	}))
+}
+
+// placeholderAccount stands in for the account of a draft validated before
+// the account is known.
+const placeholderAccount = "00000000-0000-7000-8000-000000000000"
+
+// CheckDraft validates an opportunity without lines whose account is not
+// known yet (lead conversion validates before its transaction). Violations
+// name the opportunity's fields.
+func (s *Service) CheckDraft(in Input) error {
+	if len(in.Lines) > 0 {
+		return errs.Invalid("lines", "are not taken here; add them once the opportunity exists")
+	}
+	in.AccountID = placeholderAccount
+	_, err := s.build(in, Refs{AccountExists: true})
+	return err
+}
+
+// NewDraft builds an opportunity without lines for an account that exists
+// (checked by the caller's transaction), with its created event.
+func (s *Service) NewDraft(in Input, accountID string) (Opportunity, Event, error) {
+	if err := s.CheckDraft(in); err != nil {
+		return Opportunity{}, Event{}, err
+	}
+	in.AccountID = accountID
+	o, err := s.build(in, Refs{AccountExists: true})
+	if err != nil {
+		return Opportunity{}, Event{}, err
+	}
+	ev, err := s.event(EventCreated, o)
+	if err != nil {
+		return Opportunity{}, Event{}, err
+	}
+	return o, *ev, nil
+}
+
+// Derive fills the read-time fields (line promise dates) of opportunities
+// read by another package's store query.
+func (s *Service) Derive(list []Opportunity) {
+	today := s.today()
+	for i := range list {
+		derive(&list[i], today)
+	}
+}

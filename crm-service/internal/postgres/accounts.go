@@ -15,22 +15,67 @@ import (
 )
 
 const accountCols = `id, name, website, industry, owner, erp_customer_id, payment_status,
-balance_currency, open_balance, overdue_balance, version, create_time, update_time`
+balance_currency, open_balance, overdue_balance, payment_version, version, create_time, update_time,
+parent_account_id, billing_address, shipping_address`
 
 // accountFilterCols maps filter fields to columns; each has an index
 // (column, id) so a filtered page is an index range scan.
 var accountFilterCols = map[string]string{
 	"name": "name", "owner": "owner", "industry": "industry", "erp_customer_id": "erp_customer_id",
+	"parent_account_id": "parent_account_id",
+}
+
+// addressJSON is the stored form of an address (jsonb; NULL when none).
+type addressJSON struct {
+	Street      string `json:"street,omitempty"`
+	PostalCode  string `json:"postal_code,omitempty"`
+	City        string `json:"city,omitempty"`
+	Region      string `json:"region,omitempty"`
+	CountryCode string `json:"country_code,omitempty"`
+}
+
+func addressOut(a account.Address) *addressJSON {
+	if a.IsZero() {
+		return nil
+	}
+	j := addressJSON(a)
+	return &j
+}
+
+func addressIn(j *addressJSON) account.Address {
+	if j == nil {
+		return account.Address{}
+	}
+	return account.Address(*j)
+}
+
+// nullable turns "" into NULL.
+func nullable(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }
 
 func scanAccount(row pgx.Row) (account.Account, error) {
 	var a account.Account
 	var currency *string
 	var open, overdue decimal.NullDecimal
+	var paymentVersion *int64
+	var parent *string
+	var billing, shipping *addressJSON
 	err := row.Scan(&a.ID, &a.Name, &a.Website, &a.Industry, &a.Owner, &a.ERPCustomerID, &a.PaymentStatus,
-		&currency, &open, &overdue, &a.Version, &a.CreateTime, &a.UpdateTime)
+		&currency, &open, &overdue, &paymentVersion, &a.Version, &a.CreateTime, &a.UpdateTime,
+		&parent, &billing, &shipping)
 	if err != nil {
 		return account.Account{}, err
+	}
+	if parent != nil {
+		a.ParentID = *parent
+	}
+	a.Billing, a.Shipping = addressIn(billing), addressIn(shipping)
+	if paymentVersion != nil {
+		a.PaymentVersion = *paymentVersion
 	}
 	if currency != nil {
 		if open.Valid {
@@ -43,31 +88,50 @@ func scanAccount(row pgx.Row) (account.Account, error) {
 	return a, nil
 }
 
-// CreateAccount implements account.Store.
-func (s *Store) CreateAccount(ctx context.Context, requestID, method string, a account.Account, ev account.Event) (account.Account, error) {
+// CreateAccount implements account.Store. One round trip looks up the
+// request id and, with dedupe, locks the duplicate key and looks for an
+// account holding it; one records the key and inserts; one appends the
+// event.
+func (s *Store) CreateAccount(ctx context.Context, requestID, method string, a account.Account, ev account.Event, dedupe bool) (account.Account, error) {
 	if err := checkRequestID(requestID); err != nil {
 		return account.Account{}, err
 	}
+	key := account.KeyOf(a.Name, a.Website)
 	var out account.Account
 	err := onceMore(func() error {
 		return pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 			b := &pgx.Batch{}
 			var used *usedKey
+			var existing string
 			if requestID != "" {
-				// Looked up in the same round trip as the insert; a replay
-				// rolls the insert back.
 				lookupKey(b, requestID, &used)
-				recordKey(b, requestID, method, a.ID)
 			}
-			b.Queue(`INSERT INTO accounts (id, name, website, industry, owner, erp_customer_id, payment_status,
-version, create_time, update_time) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-				a.ID, a.Name, a.Website, a.Industry, a.Owner, a.ERPCustomerID, a.PaymentStatus,
-				a.Version, a.CreateTime, a.UpdateTime)
-			err := tx.SendBatch(ctx, b).Close()
+			if dedupe {
+				queueDuplicateLookup(b, key, &existing)
+			}
+			if b.Len() > 0 {
+				if err := tx.SendBatch(ctx, b).Close(); err != nil {
+					return fmt.Errorf("prepare account: %w", err)
+				}
+			}
 			if used != nil {
 				return errReplayOf(used)
 			}
-			if err != nil {
+			if existing != "" {
+				return &account.DuplicateError{ExistingID: existing, Key: key}
+			}
+			w := &pgx.Batch{}
+			if requestID != "" {
+				recordKey(w, requestID, method, a.ID)
+			}
+			queueInsertAccount(w, a)
+			if err := tx.SendBatch(ctx, w).Close(); err != nil {
+				if errors.Is(err, errReplay) {
+					return err
+				}
+				if pg.IsForeignKeyViolation(err, "accounts_parent_account_id_fkey") {
+					return errs.Invalid("parent_account_id", "account %q not found", a.ParentID)
+				}
 				return fmt.Errorf("insert account: %w", err)
 			}
 			if err := appendEvent(ctx, tx, ev.Type, ev.Key, ev.Payload); err != nil {
@@ -88,6 +152,45 @@ version, create_time, update_time) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $
 		return account.Account{}, err
 	}
 	return out, nil
+}
+
+func queueInsertAccount(b *pgx.Batch, a account.Account) {
+	key := account.KeyOf(a.Name, a.Website)
+	b.Queue(`INSERT INTO accounts (id, name, website, industry, owner, erp_customer_id, payment_status,
+version, create_time, update_time, parent_account_id, billing_address, shipping_address, name_key, website_domain)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+		a.ID, a.Name, a.Website, a.Industry, a.Owner, a.ERPCustomerID, a.PaymentStatus,
+		a.Version, a.CreateTime, a.UpdateTime, nullable(a.ParentID), addressOut(a.Billing), addressOut(a.Shipping),
+		key.Name, key.Domain)
+}
+
+// queueDuplicateLookup queues taking a transaction lock on the duplicate
+// key (so two creates of the same company serialize) and reading the
+// oldest account holding it into *existing.
+func queueDuplicateLookup(b *pgx.Batch, key account.DuplicateKey, existing *string) {
+	b.Queue(`SELECT pg_advisory_xact_lock(hashtextextended('crm.account:' || $1 || '|' || $2, 0))`, key.Name, key.Domain)
+	b.Queue(`SELECT id FROM accounts WHERE name_key = $1 AND website_domain = $2 ORDER BY id LIMIT 1`, key.Name, key.Domain).
+		QueryRow(func(row pgx.Row) error {
+			err := row.Scan(existing)
+			if pg.IsNoRows(err) {
+				return nil
+			}
+			return err
+		})
+}
+
+// balances returns the stored form of an account's payment facts.
+func balances(a account.Account) (currency *string, open, overdue decimal.NullDecimal, version *int64) {
+	if m := a.OpenBalance; m != nil {
+		currency, open = &m.Currency, decimal.NullDecimal{Decimal: m.Amount, Valid: true}
+	}
+	if m := a.OverdueBalance; m != nil {
+		currency, overdue = &m.Currency, decimal.NullDecimal{Decimal: m.Amount, Valid: true}
+	}
+	if a.PaymentVersion > 0 {
+		version = &a.PaymentVersion
+	}
+	return currency, open, overdue, version
 }
 
 // replayError carries a request_id found recorded out of a transaction
@@ -158,9 +261,23 @@ func (s *Store) UpdateAccount(ctx context.Context, id string, fn func(account.Ac
 			return nil
 		}
 		a := ch.Account
+		if a.ParentID != "" && a.ParentID != cur.ParentID {
+			if err := checkNoCycle(ctx, tx, id, a.ParentID); err != nil {
+				return err
+			}
+		}
+		key := account.KeyOf(a.Name, a.Website)
+		currency, open, overdue, paymentVersion := balances(a)
 		_, err = tx.Exec(ctx, `UPDATE accounts SET name = $2, website = $3, industry = $4, owner = $5,
-erp_customer_id = $6, version = $7, update_time = $8 WHERE id = $1`,
-			id, a.Name, a.Website, a.Industry, a.Owner, a.ERPCustomerID, a.Version, a.UpdateTime)
+erp_customer_id = $6, version = $7, update_time = $8, payment_status = $9, balance_currency = $10,
+open_balance = $11, overdue_balance = $12, payment_version = $13, parent_account_id = $14,
+billing_address = $15, shipping_address = $16, name_key = $17, website_domain = $18 WHERE id = $1`,
+			id, a.Name, a.Website, a.Industry, a.Owner, a.ERPCustomerID, a.Version, a.UpdateTime,
+			a.PaymentStatus, currency, open, overdue, paymentVersion, nullable(a.ParentID),
+			addressOut(a.Billing), addressOut(a.Shipping), key.Name, key.Domain)
+		if pg.IsForeignKeyViolation(err, "accounts_parent_account_id_fkey") {
+			return errs.Invalid("parent_account_id", "account %q not found", a.ParentID)
+		}
 		if err != nil {
 			return fmt.Errorf("update account %s: %w", id, err)
 		}
@@ -208,11 +325,41 @@ func (s *Store) DeleteAccount(ctx context.Context, id string, fn func(account.Ac
 			return err
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM accounts WHERE id = $1`, id); err != nil {
-			if pg.IsForeignKeyViolation(err, "") {
+			switch {
+			case pg.IsForeignKeyViolation(err, "contacts_account_id_fkey"):
+				return errs.FailedPreconditionf("account %s has contacts; delete or move them first", id)
+			case pg.IsForeignKeyViolation(err, "cases_account_id_fkey"):
+				return errs.FailedPreconditionf("account %s has cases; delete them first", id)
+			case pg.IsForeignKeyViolation(err, "accounts_parent_account_id_fkey"):
+				return errs.FailedPreconditionf("account %s has child accounts; delete or move them first", id)
+			case pg.IsForeignKeyViolation(err, ""):
 				return errs.FailedPreconditionf("account %s has opportunities; delete or move them first", id)
 			}
 			return fmt.Errorf("delete account %s: %w", id, err)
 		}
 		return appendEvent(ctx, tx, ev.Type, ev.Key, ev.Payload)
 	})
+}
+
+// checkNoCycle fails unless making parent the parent of id keeps the
+// hierarchy a tree. Parent changes serialize on one transaction lock, so
+// two concurrent changes cannot close a cycle between them.
+func checkNoCycle(ctx context.Context, tx pgx.Tx, id, parent string) error {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('crm.account-hierarchy', 0))`); err != nil {
+		return fmt.Errorf("lock account hierarchy: %w", err)
+	}
+	var cycle bool
+	err := tx.QueryRow(ctx, `WITH RECURSIVE up (id, parent) AS (
+  SELECT id, parent_account_id FROM accounts WHERE id = $1
+  UNION
+  SELECT a.id, a.parent_account_id FROM accounts a JOIN up ON a.id = up.parent
+)
+SELECT EXISTS (SELECT 1 FROM up WHERE id = $2)`, parent, id).Scan(&cycle)
+	if err != nil {
+		return fmt.Errorf("check account hierarchy of %s: %w", id, err)
+	}
+	if cycle {
+		return errs.Invalid("parent_account_id", "account %s is below this account; an account cannot be its own ancestor", parent)
+	}
+	return nil
 }

@@ -30,7 +30,7 @@ func TestCreateAccountConcurrentRetries(t *testing.T) {
 	for i := range n {
 		wg.Go(func() {
 			id := newID(t)
-			got, err := f.store.CreateAccount(t.Context(), "same-request", account.MethodCreate, newAccount(id, "Acme"), event(account.EventCreated, id))
+			got, err := f.store.CreateAccount(t.Context(), "same-request", account.MethodCreate, newAccount(id, "Acme"), event(account.EventCreated, id), false)
 			if err != nil {
 				t.Errorf("call %d: %v", i, err)
 				return
@@ -54,7 +54,7 @@ func TestCreateAccountConcurrentRetries(t *testing.T) {
 func TestAccountChangeAndEventShareATransaction(t *testing.T) {
 	f := newFixture(t)
 	id := newID(t)
-	_, err := f.store.CreateAccount(t.Context(), "r1", account.MethodCreate, newAccount(id, "Acme"), account.Event{Type: account.EventCreated, Key: id, Payload: []byte(`not json`)})
+	_, err := f.store.CreateAccount(t.Context(), "r1", account.MethodCreate, newAccount(id, "Acme"), account.Event{Type: account.EventCreated, Key: id, Payload: []byte(`not json`)}, false)
 	if err == nil {
 		t.Fatal("created with an invalid event payload")
 	}
@@ -101,7 +101,7 @@ func TestListAccounts(t *testing.T) {
 	for i := range 7 {
 		a := newAccount(newID(t), fmt.Sprintf("A%d", i))
 		a.Industry = []string{"tools", "food"}[i%2]
-		if _, err := f.store.CreateAccount(t.Context(), "", account.MethodCreate, a, event(account.EventCreated, a.ID)); err != nil {
+		if _, err := f.store.CreateAccount(t.Context(), "", account.MethodCreate, a, event(account.EventCreated, a.ID), false); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -19,7 +19,7 @@ import (
 
 const opportunityCols = `id, account_id, name, stage, probability, currency_code, expected_close_date, owner,
 amount, lost_reason, payment_status, order_id, order_number, order_status, order_update_time, order_version,
-close_time, version, create_time, update_time`
+close_time, payment_version, version, create_time, update_time`
 
 // Each filter column has an index (column, id).
 var opportunityFilterCols = map[string]string{
@@ -43,12 +43,15 @@ func scanOpportunity(row pgx.Row) (pipeline.Opportunity, error) {
 	var o pipeline.Opportunity
 	var closeDate, orderTime, closeTime *time.Time
 	var orderID, orderNumber, orderStatus *string
-	var orderVersion *int64
+	var orderVersion, paymentVersion *int64
 	err := row.Scan(&o.ID, &o.AccountID, &o.Name, &o.Stage, &o.Probability, &o.Currency, &closeDate, &o.Owner,
 		&o.Amount.Amount, &o.LostReason, &o.PaymentStatus, &orderID, &orderNumber, &orderStatus, &orderTime, &orderVersion,
-		&closeTime, &o.Version, &o.CreateTime, &o.UpdateTime)
+		&closeTime, &paymentVersion, &o.Version, &o.CreateTime, &o.UpdateTime)
 	if err != nil {
 		return pipeline.Opportunity{}, err
+	}
+	if paymentVersion != nil {
+		o.PaymentVersion = *paymentVersion
 	}
 	o.Amount.Currency = o.Currency
 	if closeDate != nil {
@@ -240,12 +243,7 @@ func (s *Store) CreateOpportunity(ctx context.Context, m pipeline.Mutation, acco
 			if m.RequestID != "" {
 				recordKey(w, m.RequestID, m.Method, o.ID)
 			}
-			w.Queue(`INSERT INTO opportunities (id, account_id, name, stage, probability, currency_code,
-expected_close_date, owner, amount, lost_reason, payment_status, version, create_time, update_time)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-				o.ID, o.AccountID, o.Name, o.Stage, o.Probability, o.Currency, date(o.ExpectedCloseDate), o.Owner,
-				o.Amount.Amount, o.LostReason, o.PaymentStatus, o.Version, o.CreateTime, o.UpdateTime)
-			queueInsertLines(w, o.ID, o.Lines)
+			queueInsertOpportunity(w, o)
 			if err := tx.SendBatch(ctx, w).Close(); err != nil {
 				if pg.IsForeignKeyViolation(err, "opportunities_account_id_fkey") {
 					return errs.Invalid("account_id", "account %q not found", o.AccountID)
@@ -279,6 +277,16 @@ func date(t time.Time) pgtype.Date { return pgtype.Date{Time: t, Valid: !t.IsZer
 
 func timestamp(t time.Time) pgtype.Timestamptz {
 	return pgtype.Timestamptz{Time: t, Valid: !t.IsZero()}
+}
+
+// queueInsertOpportunity queues the insertion of o with its lines.
+func queueInsertOpportunity(b *pgx.Batch, o pipeline.Opportunity) {
+	b.Queue(`INSERT INTO opportunities (id, account_id, name, stage, probability, currency_code,
+expected_close_date, owner, amount, lost_reason, payment_status, version, create_time, update_time)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+		o.ID, o.AccountID, o.Name, o.Stage, o.Probability, o.Currency, date(o.ExpectedCloseDate), o.Owner,
+		o.Amount.Amount, o.LostReason, o.PaymentStatus, o.Version, o.CreateTime, o.UpdateTime)
+	queueInsertLines(b, o.ID, o.Lines)
 }
 
 // queueInsertLines queues one statement inserting all lines.
@@ -379,7 +387,10 @@ func (s *Store) MutateOpportunity(ctx context.Context, id string, m pipeline.Mut
 func queueUpdate(b *pgx.Batch, o pipeline.Opportunity) {
 	var ordID, ordNumber, ordStatus *string
 	var ordTime pgtype.Timestamptz
-	var ordVersion *int64
+	var ordVersion, paymentVersion *int64
+	if o.PaymentVersion > 0 {
+		paymentVersion = &o.PaymentVersion
+	}
 	if o.Order != nil {
 		status := string(o.Order.Status)
 		ordID, ordNumber, ordStatus = &o.Order.ID, &o.Order.Number, &status
@@ -389,11 +400,11 @@ func queueUpdate(b *pgx.Batch, o pipeline.Opportunity) {
 	b.Queue(`UPDATE opportunities SET name = $2, stage = $3, probability = $4, currency_code = $5,
 expected_close_date = $6, owner = $7, amount = $8, lost_reason = $9, payment_status = $10,
 order_id = $11, order_number = $12, order_status = $13, order_update_time = $14, order_version = $15,
-close_time = $16, version = $17, update_time = $18
+close_time = $16, version = $17, update_time = $18, payment_version = $19
 WHERE id = $1`,
 		o.ID, o.Name, o.Stage, o.Probability, o.Currency, date(o.ExpectedCloseDate), o.Owner, o.Amount.Amount,
 		o.LostReason, o.PaymentStatus, ordID, ordNumber, ordStatus, ordTime, ordVersion,
-		timestamp(o.CloseTime), o.Version, o.UpdateTime).Exec(func(ct pgconn.CommandTag) error {
+		timestamp(o.CloseTime), o.Version, o.UpdateTime, paymentVersion).Exec(func(ct pgconn.CommandTag) error {
 		if ct.RowsAffected() != 1 {
 			return fmt.Errorf("update opportunity %s: %d rows", o.ID, ct.RowsAffected())
 		}

@@ -127,8 +127,18 @@ func onceMore(f func() error) error {
 // equality filter (fields mapped to columns by cols), after the key value,
 // in key order, one more than limit to learn whether more follow.
 func listQuery(selectFrom, key string, cols map[string]string, equal map[string]string, after string, limit int) (string, []any, error) {
+	return listQueryWhere(selectFrom, key, cols, equal, nil, nil, after, limit)
+}
+
+// listQueryWhere is listQuery with extra conditions: where[i] is SQL with
+// "$?" standing for args[i] (one argument each).
+func listQueryWhere(selectFrom, key string, cols map[string]string, equal map[string]string, extra []string, extraArgs []any, after string, limit int) (string, []any, error) {
 	var where []string
 	var args []any
+	for i, cond := range extra {
+		args = append(args, extraArgs[i])
+		where = append(where, strings.Replace(cond, "$?", "$"+strconv.Itoa(len(args)), 1))
+	}
 	fields := make([]string, 0, len(equal))
 	for f := range equal {
 		fields = append(fields, f)

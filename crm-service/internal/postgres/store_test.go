@@ -116,7 +116,7 @@ func event(typ, key string) account.Event {
 
 func (f fixture) seedAccount(t *testing.T, id string) {
 	t.Helper()
-	if _, err := f.store.CreateAccount(t.Context(), "", account.MethodCreate, newAccount(id, "Acme"), event(account.EventCreated, id)); err != nil {
+	if _, err := f.store.CreateAccount(t.Context(), "", account.MethodCreate, newAccount(id, "Acme"), event(account.EventCreated, id), false); err != nil {
 		t.Fatal(err)
 	}
 }

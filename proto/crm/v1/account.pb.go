@@ -108,11 +108,17 @@ type Account struct {
 	// Read-only, from the ERP.
 	OverdueBalance *v1.Money `protobuf:"bytes,9,opt,name=overdue_balance,json=overdueBalance,proto3" json:"overdue_balance,omitempty"`
 	// Changes on every write; send it back on update to detect conflicts.
-	Etag          string                 `protobuf:"bytes,10,opt,name=etag,proto3" json:"etag,omitempty"`
-	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
-	UpdateTime    *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Etag       string                 `protobuf:"bytes,10,opt,name=etag,proto3" json:"etag,omitempty"`
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	// Optional: the account of the parent company (UUID). An account cannot
+	// be its own ancestor.
+	ParentAccountId string `protobuf:"bytes,13,opt,name=parent_account_id,json=parentAccountId,proto3" json:"parent_account_id,omitempty"`
+	// Optional addresses; an update replaces an address as a whole.
+	BillingAddress  *PostalAddress `protobuf:"bytes,14,opt,name=billing_address,json=billingAddress,proto3" json:"billing_address,omitempty"`
+	ShippingAddress *PostalAddress `protobuf:"bytes,15,opt,name=shipping_address,json=shippingAddress,proto3" json:"shipping_address,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *Account) Reset() {
@@ -229,18 +235,122 @@ func (x *Account) GetUpdateTime() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Account) GetParentAccountId() string {
+	if x != nil {
+		return x.ParentAccountId
+	}
+	return ""
+}
+
+func (x *Account) GetBillingAddress() *PostalAddress {
+	if x != nil {
+		return x.BillingAddress
+	}
+	return nil
+}
+
+func (x *Account) GetShippingAddress() *PostalAddress {
+	if x != nil {
+		return x.ShippingAddress
+	}
+	return nil
+}
+
+// PostalAddress is where to send invoices or goods.
+type PostalAddress struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Street and number, possibly several lines separated by newlines.
+	Street     string `protobuf:"bytes,1,opt,name=street,proto3" json:"street,omitempty"`
+	PostalCode string `protobuf:"bytes,2,opt,name=postal_code,json=postalCode,proto3" json:"postal_code,omitempty"`
+	City       string `protobuf:"bytes,3,opt,name=city,proto3" json:"city,omitempty"`
+	// State, province or county.
+	Region string `protobuf:"bytes,4,opt,name=region,proto3" json:"region,omitempty"`
+	// ISO 3166-1 alpha-2, e.g. "DE"; required when any other field is set.
+	CountryCode   string `protobuf:"bytes,5,opt,name=country_code,json=countryCode,proto3" json:"country_code,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PostalAddress) Reset() {
+	*x = PostalAddress{}
+	mi := &file_crm_v1_account_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PostalAddress) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PostalAddress) ProtoMessage() {}
+
+func (x *PostalAddress) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_v1_account_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PostalAddress.ProtoReflect.Descriptor instead.
+func (*PostalAddress) Descriptor() ([]byte, []int) {
+	return file_crm_v1_account_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *PostalAddress) GetStreet() string {
+	if x != nil {
+		return x.Street
+	}
+	return ""
+}
+
+func (x *PostalAddress) GetPostalCode() string {
+	if x != nil {
+		return x.PostalCode
+	}
+	return ""
+}
+
+func (x *PostalAddress) GetCity() string {
+	if x != nil {
+		return x.City
+	}
+	return ""
+}
+
+func (x *PostalAddress) GetRegion() string {
+	if x != nil {
+		return x.Region
+	}
+	return ""
+}
+
+func (x *PostalAddress) GetCountryCode() string {
+	if x != nil {
+		return x.CountryCode
+	}
+	return ""
+}
+
 type CreateAccountRequest struct {
 	state   protoimpl.MessageState `protogen:"open.v1"`
 	Account *Account               `protobuf:"bytes,1,opt,name=account,proto3" json:"account,omitempty"`
 	// Optional idempotency key (UUID recommended).
-	RequestId     string `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	RequestId string `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// Create even when an account with the same name and website domain
+	// exists.
+	Force         bool `protobuf:"varint,3,opt,name=force,proto3" json:"force,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *CreateAccountRequest) Reset() {
 	*x = CreateAccountRequest{}
-	mi := &file_crm_v1_account_proto_msgTypes[1]
+	mi := &file_crm_v1_account_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -252,7 +362,7 @@ func (x *CreateAccountRequest) String() string {
 func (*CreateAccountRequest) ProtoMessage() {}
 
 func (x *CreateAccountRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_v1_account_proto_msgTypes[1]
+	mi := &file_crm_v1_account_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -265,7 +375,7 @@ func (x *CreateAccountRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateAccountRequest.ProtoReflect.Descriptor instead.
 func (*CreateAccountRequest) Descriptor() ([]byte, []int) {
-	return file_crm_v1_account_proto_rawDescGZIP(), []int{1}
+	return file_crm_v1_account_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *CreateAccountRequest) GetAccount() *Account {
@@ -282,6 +392,13 @@ func (x *CreateAccountRequest) GetRequestId() string {
 	return ""
 }
 
+func (x *CreateAccountRequest) GetForce() bool {
+	if x != nil {
+		return x.Force
+	}
+	return false
+}
+
 type GetAccountRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -291,7 +408,7 @@ type GetAccountRequest struct {
 
 func (x *GetAccountRequest) Reset() {
 	*x = GetAccountRequest{}
-	mi := &file_crm_v1_account_proto_msgTypes[2]
+	mi := &file_crm_v1_account_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -303,7 +420,7 @@ func (x *GetAccountRequest) String() string {
 func (*GetAccountRequest) ProtoMessage() {}
 
 func (x *GetAccountRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_v1_account_proto_msgTypes[2]
+	mi := &file_crm_v1_account_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -316,7 +433,7 @@ func (x *GetAccountRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAccountRequest.ProtoReflect.Descriptor instead.
 func (*GetAccountRequest) Descriptor() ([]byte, []int) {
-	return file_crm_v1_account_proto_rawDescGZIP(), []int{2}
+	return file_crm_v1_account_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *GetAccountRequest) GetId() string {
@@ -332,7 +449,7 @@ type ListAccountsRequest struct {
 	PageSize  int32  `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	PageToken string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	// AIP-160 subset: `field = "value"` joined by AND. Fields: name, owner,
-	// industry, erp_customer_id.
+	// industry, erp_customer_id, parent_account_id.
 	Filter        string `protobuf:"bytes,3,opt,name=filter,proto3" json:"filter,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -340,7 +457,7 @@ type ListAccountsRequest struct {
 
 func (x *ListAccountsRequest) Reset() {
 	*x = ListAccountsRequest{}
-	mi := &file_crm_v1_account_proto_msgTypes[3]
+	mi := &file_crm_v1_account_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -352,7 +469,7 @@ func (x *ListAccountsRequest) String() string {
 func (*ListAccountsRequest) ProtoMessage() {}
 
 func (x *ListAccountsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_v1_account_proto_msgTypes[3]
+	mi := &file_crm_v1_account_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -365,7 +482,7 @@ func (x *ListAccountsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAccountsRequest.ProtoReflect.Descriptor instead.
 func (*ListAccountsRequest) Descriptor() ([]byte, []int) {
-	return file_crm_v1_account_proto_rawDescGZIP(), []int{3}
+	return file_crm_v1_account_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *ListAccountsRequest) GetPageSize() int32 {
@@ -399,7 +516,7 @@ type ListAccountsResponse struct {
 
 func (x *ListAccountsResponse) Reset() {
 	*x = ListAccountsResponse{}
-	mi := &file_crm_v1_account_proto_msgTypes[4]
+	mi := &file_crm_v1_account_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -411,7 +528,7 @@ func (x *ListAccountsResponse) String() string {
 func (*ListAccountsResponse) ProtoMessage() {}
 
 func (x *ListAccountsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_v1_account_proto_msgTypes[4]
+	mi := &file_crm_v1_account_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -424,7 +541,7 @@ func (x *ListAccountsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAccountsResponse.ProtoReflect.Descriptor instead.
 func (*ListAccountsResponse) Descriptor() ([]byte, []int) {
-	return file_crm_v1_account_proto_rawDescGZIP(), []int{4}
+	return file_crm_v1_account_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *ListAccountsResponse) GetAccounts() []*Account {
@@ -444,7 +561,8 @@ func (x *ListAccountsResponse) GetNextPageToken() string {
 type UpdateAccountRequest struct {
 	state   protoimpl.MessageState `protogen:"open.v1"`
 	Account *Account               `protobuf:"bytes,1,opt,name=account,proto3" json:"account,omitempty"`
-	// Fields to change: name, website, industry, owner. Empty means all of them.
+	// Fields to change: name, website, industry, owner, parent_account_id,
+	// billing_address, shipping_address. Empty means all of them.
 	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -452,7 +570,7 @@ type UpdateAccountRequest struct {
 
 func (x *UpdateAccountRequest) Reset() {
 	*x = UpdateAccountRequest{}
-	mi := &file_crm_v1_account_proto_msgTypes[5]
+	mi := &file_crm_v1_account_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -464,7 +582,7 @@ func (x *UpdateAccountRequest) String() string {
 func (*UpdateAccountRequest) ProtoMessage() {}
 
 func (x *UpdateAccountRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_v1_account_proto_msgTypes[5]
+	mi := &file_crm_v1_account_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -477,7 +595,7 @@ func (x *UpdateAccountRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateAccountRequest.ProtoReflect.Descriptor instead.
 func (*UpdateAccountRequest) Descriptor() ([]byte, []int) {
-	return file_crm_v1_account_proto_rawDescGZIP(), []int{5}
+	return file_crm_v1_account_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *UpdateAccountRequest) GetAccount() *Account {
@@ -505,7 +623,7 @@ type DeleteAccountRequest struct {
 
 func (x *DeleteAccountRequest) Reset() {
 	*x = DeleteAccountRequest{}
-	mi := &file_crm_v1_account_proto_msgTypes[6]
+	mi := &file_crm_v1_account_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -517,7 +635,7 @@ func (x *DeleteAccountRequest) String() string {
 func (*DeleteAccountRequest) ProtoMessage() {}
 
 func (x *DeleteAccountRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_v1_account_proto_msgTypes[6]
+	mi := &file_crm_v1_account_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -530,7 +648,7 @@ func (x *DeleteAccountRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteAccountRequest.ProtoReflect.Descriptor instead.
 func (*DeleteAccountRequest) Descriptor() ([]byte, []int) {
-	return file_crm_v1_account_proto_rawDescGZIP(), []int{6}
+	return file_crm_v1_account_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *DeleteAccountRequest) GetId() string {
@@ -555,7 +673,7 @@ type DeleteAccountResponse struct {
 
 func (x *DeleteAccountResponse) Reset() {
 	*x = DeleteAccountResponse{}
-	mi := &file_crm_v1_account_proto_msgTypes[7]
+	mi := &file_crm_v1_account_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -567,7 +685,7 @@ func (x *DeleteAccountResponse) String() string {
 func (*DeleteAccountResponse) ProtoMessage() {}
 
 func (x *DeleteAccountResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_v1_account_proto_msgTypes[7]
+	mi := &file_crm_v1_account_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -580,14 +698,14 @@ func (x *DeleteAccountResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteAccountResponse.ProtoReflect.Descriptor instead.
 func (*DeleteAccountResponse) Descriptor() ([]byte, []int) {
-	return file_crm_v1_account_proto_rawDescGZIP(), []int{7}
+	return file_crm_v1_account_proto_rawDescGZIP(), []int{8}
 }
 
 var File_crm_v1_account_proto protoreflect.FileDescriptor
 
 const file_crm_v1_account_proto_rawDesc = "" +
 	"\n" +
-	"\x14crm/v1/account.proto\x12\x06crm.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"\xdb\x03\n" +
+	"\x14crm/v1/account.proto\x12\x06crm.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"\x89\x05\n" +
 	"\aAccount\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x18\n" +
@@ -603,11 +721,22 @@ const file_crm_v1_account_proto_rawDesc = "" +
 	"\vcreate_time\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x12;\n" +
 	"\vupdate_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"updateTime\"`\n" +
+	"updateTime\x12*\n" +
+	"\x11parent_account_id\x18\r \x01(\tR\x0fparentAccountId\x12>\n" +
+	"\x0fbilling_address\x18\x0e \x01(\v2\x15.crm.v1.PostalAddressR\x0ebillingAddress\x12@\n" +
+	"\x10shipping_address\x18\x0f \x01(\v2\x15.crm.v1.PostalAddressR\x0fshippingAddress\"\x97\x01\n" +
+	"\rPostalAddress\x12\x16\n" +
+	"\x06street\x18\x01 \x01(\tR\x06street\x12\x1f\n" +
+	"\vpostal_code\x18\x02 \x01(\tR\n" +
+	"postalCode\x12\x12\n" +
+	"\x04city\x18\x03 \x01(\tR\x04city\x12\x16\n" +
+	"\x06region\x18\x04 \x01(\tR\x06region\x12!\n" +
+	"\fcountry_code\x18\x05 \x01(\tR\vcountryCode\"v\n" +
 	"\x14CreateAccountRequest\x12)\n" +
 	"\aaccount\x18\x01 \x01(\v2\x0f.crm.v1.AccountR\aaccount\x12\x1d\n" +
 	"\n" +
-	"request_id\x18\x02 \x01(\tR\trequestId\"#\n" +
+	"request_id\x18\x02 \x01(\tR\trequestId\x12\x14\n" +
+	"\x05force\x18\x03 \x01(\bR\x05force\"#\n" +
 	"\x11GetAccountRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"i\n" +
 	"\x13ListAccountsRequest\x12\x1b\n" +
@@ -654,46 +783,49 @@ func file_crm_v1_account_proto_rawDescGZIP() []byte {
 }
 
 var file_crm_v1_account_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_crm_v1_account_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_crm_v1_account_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
 var file_crm_v1_account_proto_goTypes = []any{
 	(PaymentStatus)(0),            // 0: crm.v1.PaymentStatus
 	(*Account)(nil),               // 1: crm.v1.Account
-	(*CreateAccountRequest)(nil),  // 2: crm.v1.CreateAccountRequest
-	(*GetAccountRequest)(nil),     // 3: crm.v1.GetAccountRequest
-	(*ListAccountsRequest)(nil),   // 4: crm.v1.ListAccountsRequest
-	(*ListAccountsResponse)(nil),  // 5: crm.v1.ListAccountsResponse
-	(*UpdateAccountRequest)(nil),  // 6: crm.v1.UpdateAccountRequest
-	(*DeleteAccountRequest)(nil),  // 7: crm.v1.DeleteAccountRequest
-	(*DeleteAccountResponse)(nil), // 8: crm.v1.DeleteAccountResponse
-	(*v1.Money)(nil),              // 9: money.v1.Money
-	(*timestamppb.Timestamp)(nil), // 10: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil), // 11: google.protobuf.FieldMask
+	(*PostalAddress)(nil),         // 2: crm.v1.PostalAddress
+	(*CreateAccountRequest)(nil),  // 3: crm.v1.CreateAccountRequest
+	(*GetAccountRequest)(nil),     // 4: crm.v1.GetAccountRequest
+	(*ListAccountsRequest)(nil),   // 5: crm.v1.ListAccountsRequest
+	(*ListAccountsResponse)(nil),  // 6: crm.v1.ListAccountsResponse
+	(*UpdateAccountRequest)(nil),  // 7: crm.v1.UpdateAccountRequest
+	(*DeleteAccountRequest)(nil),  // 8: crm.v1.DeleteAccountRequest
+	(*DeleteAccountResponse)(nil), // 9: crm.v1.DeleteAccountResponse
+	(*v1.Money)(nil),              // 10: money.v1.Money
+	(*timestamppb.Timestamp)(nil), // 11: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil), // 12: google.protobuf.FieldMask
 }
 var file_crm_v1_account_proto_depIdxs = []int32{
 	0,  // 0: crm.v1.Account.payment_status:type_name -> crm.v1.PaymentStatus
-	9,  // 1: crm.v1.Account.open_balance:type_name -> money.v1.Money
-	9,  // 2: crm.v1.Account.overdue_balance:type_name -> money.v1.Money
-	10, // 3: crm.v1.Account.create_time:type_name -> google.protobuf.Timestamp
-	10, // 4: crm.v1.Account.update_time:type_name -> google.protobuf.Timestamp
-	1,  // 5: crm.v1.CreateAccountRequest.account:type_name -> crm.v1.Account
-	1,  // 6: crm.v1.ListAccountsResponse.accounts:type_name -> crm.v1.Account
-	1,  // 7: crm.v1.UpdateAccountRequest.account:type_name -> crm.v1.Account
-	11, // 8: crm.v1.UpdateAccountRequest.update_mask:type_name -> google.protobuf.FieldMask
-	2,  // 9: crm.v1.AccountService.CreateAccount:input_type -> crm.v1.CreateAccountRequest
-	3,  // 10: crm.v1.AccountService.GetAccount:input_type -> crm.v1.GetAccountRequest
-	4,  // 11: crm.v1.AccountService.ListAccounts:input_type -> crm.v1.ListAccountsRequest
-	6,  // 12: crm.v1.AccountService.UpdateAccount:input_type -> crm.v1.UpdateAccountRequest
-	7,  // 13: crm.v1.AccountService.DeleteAccount:input_type -> crm.v1.DeleteAccountRequest
-	1,  // 14: crm.v1.AccountService.CreateAccount:output_type -> crm.v1.Account
-	1,  // 15: crm.v1.AccountService.GetAccount:output_type -> crm.v1.Account
-	5,  // 16: crm.v1.AccountService.ListAccounts:output_type -> crm.v1.ListAccountsResponse
-	1,  // 17: crm.v1.AccountService.UpdateAccount:output_type -> crm.v1.Account
-	8,  // 18: crm.v1.AccountService.DeleteAccount:output_type -> crm.v1.DeleteAccountResponse
-	14, // [14:19] is the sub-list for method output_type
-	9,  // [9:14] is the sub-list for method input_type
-	9,  // [9:9] is the sub-list for extension type_name
-	9,  // [9:9] is the sub-list for extension extendee
-	0,  // [0:9] is the sub-list for field type_name
+	10, // 1: crm.v1.Account.open_balance:type_name -> money.v1.Money
+	10, // 2: crm.v1.Account.overdue_balance:type_name -> money.v1.Money
+	11, // 3: crm.v1.Account.create_time:type_name -> google.protobuf.Timestamp
+	11, // 4: crm.v1.Account.update_time:type_name -> google.protobuf.Timestamp
+	2,  // 5: crm.v1.Account.billing_address:type_name -> crm.v1.PostalAddress
+	2,  // 6: crm.v1.Account.shipping_address:type_name -> crm.v1.PostalAddress
+	1,  // 7: crm.v1.CreateAccountRequest.account:type_name -> crm.v1.Account
+	1,  // 8: crm.v1.ListAccountsResponse.accounts:type_name -> crm.v1.Account
+	1,  // 9: crm.v1.UpdateAccountRequest.account:type_name -> crm.v1.Account
+	12, // 10: crm.v1.UpdateAccountRequest.update_mask:type_name -> google.protobuf.FieldMask
+	3,  // 11: crm.v1.AccountService.CreateAccount:input_type -> crm.v1.CreateAccountRequest
+	4,  // 12: crm.v1.AccountService.GetAccount:input_type -> crm.v1.GetAccountRequest
+	5,  // 13: crm.v1.AccountService.ListAccounts:input_type -> crm.v1.ListAccountsRequest
+	7,  // 14: crm.v1.AccountService.UpdateAccount:input_type -> crm.v1.UpdateAccountRequest
+	8,  // 15: crm.v1.AccountService.DeleteAccount:input_type -> crm.v1.DeleteAccountRequest
+	1,  // 16: crm.v1.AccountService.CreateAccount:output_type -> crm.v1.Account
+	1,  // 17: crm.v1.AccountService.GetAccount:output_type -> crm.v1.Account
+	6,  // 18: crm.v1.AccountService.ListAccounts:output_type -> crm.v1.ListAccountsResponse
+	1,  // 19: crm.v1.AccountService.UpdateAccount:output_type -> crm.v1.Account
+	9,  // 20: crm.v1.AccountService.DeleteAccount:output_type -> crm.v1.DeleteAccountResponse
+	16, // [16:21] is the sub-list for method output_type
+	11, // [11:16] is the sub-list for method input_type
+	11, // [11:11] is the sub-list for extension type_name
+	11, // [11:11] is the sub-list for extension extendee
+	0,  // [0:11] is the sub-list for field type_name
 }
 
 func init() { file_crm_v1_account_proto_init() }
@@ -707,7 +839,7 @@ func file_crm_v1_account_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crm_v1_account_proto_rawDesc), len(file_crm_v1_account_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   8,
+			NumMessages:   9,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

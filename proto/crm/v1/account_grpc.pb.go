@@ -33,7 +33,10 @@ const (
 // AccountService manages companies the sales and service teams work with.
 type AccountServiceClient interface {
 	// CreateAccount creates an account. A retry with the same request_id
-	// returns the first result and creates nothing.
+	// returns the first result and creates nothing. An account with the same
+	// name (ignoring case) and the same website domain fails with
+	// ALREADY_EXISTS naming the existing account (a google.rpc.ResourceInfo
+	// detail), unless force is set.
 	CreateAccount(ctx context.Context, in *CreateAccountRequest, opts ...grpc.CallOption) (*Account, error)
 	// GetAccount returns one account.
 	GetAccount(ctx context.Context, in *GetAccountRequest, opts ...grpc.CallOption) (*Account, error)
@@ -42,7 +45,8 @@ type AccountServiceClient interface {
 	// UpdateAccount changes the fields named in update_mask. A stale etag
 	// fails with ABORTED.
 	UpdateAccount(ctx context.Context, in *UpdateAccountRequest, opts ...grpc.CallOption) (*Account, error)
-	// DeleteAccount removes an account that has no opportunities.
+	// DeleteAccount removes an account that has no opportunities, contacts
+	// or child accounts.
 	DeleteAccount(ctx context.Context, in *DeleteAccountRequest, opts ...grpc.CallOption) (*DeleteAccountResponse, error)
 }
 
@@ -111,7 +115,10 @@ func (c *accountServiceClient) DeleteAccount(ctx context.Context, in *DeleteAcco
 // AccountService manages companies the sales and service teams work with.
 type AccountServiceServer interface {
 	// CreateAccount creates an account. A retry with the same request_id
-	// returns the first result and creates nothing.
+	// returns the first result and creates nothing. An account with the same
+	// name (ignoring case) and the same website domain fails with
+	// ALREADY_EXISTS naming the existing account (a google.rpc.ResourceInfo
+	// detail), unless force is set.
 	CreateAccount(context.Context, *CreateAccountRequest) (*Account, error)
 	// GetAccount returns one account.
 	GetAccount(context.Context, *GetAccountRequest) (*Account, error)
@@ -120,7 +127,8 @@ type AccountServiceServer interface {
 	// UpdateAccount changes the fields named in update_mask. A stale etag
 	// fails with ABORTED.
 	UpdateAccount(context.Context, *UpdateAccountRequest) (*Account, error)
-	// DeleteAccount removes an account that has no opportunities.
+	// DeleteAccount removes an account that has no opportunities, contacts
+	// or child accounts.
 	DeleteAccount(context.Context, *DeleteAccountRequest) (*DeleteAccountResponse, error)
 	mustEmbedUnimplementedAccountServiceServer()
 }

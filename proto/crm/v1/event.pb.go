@@ -32,7 +32,11 @@ type Event struct {
 	Id string `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
 	// "account.created", "account.updated", "account.deleted",
 	// "opportunity.created", "opportunity.updated", "opportunity.won",
-	// "opportunity.lost", "opportunity.reopened", "opportunity.deleted".
+	// "opportunity.lost", "opportunity.reopened", "opportunity.deleted",
+	// "contact.created", "contact.updated", "contact.deleted",
+	// "lead.created", "lead.updated", "lead.converted", "lead.deleted",
+	// "activity.created", "activity.updated", "activity.deleted",
+	// "case.created", "case.updated", "case.deleted".
 	Type string `protobuf:"bytes,3,opt,name=type,proto3" json:"type,omitempty"`
 	// The resource id the event is about; events of one key are in order.
 	Key        string                 `protobuf:"bytes,4,opt,name=key,proto3" json:"key,omitempty"`
@@ -46,6 +50,10 @@ type Event struct {
 	//
 	//	*Event_Account
 	//	*Event_Opportunity
+	//	*Event_Contact
+	//	*Event_Lead
+	//	*Event_Activity
+	//	*Event_Case
 	Payload       isEvent_Payload `protobuf_oneof:"payload"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -155,6 +163,42 @@ func (x *Event) GetOpportunity() *Opportunity {
 	return nil
 }
 
+func (x *Event) GetContact() *Contact {
+	if x != nil {
+		if x, ok := x.Payload.(*Event_Contact); ok {
+			return x.Contact
+		}
+	}
+	return nil
+}
+
+func (x *Event) GetLead() *Lead {
+	if x != nil {
+		if x, ok := x.Payload.(*Event_Lead); ok {
+			return x.Lead
+		}
+	}
+	return nil
+}
+
+func (x *Event) GetActivity() *Activity {
+	if x != nil {
+		if x, ok := x.Payload.(*Event_Activity); ok {
+			return x.Activity
+		}
+	}
+	return nil
+}
+
+func (x *Event) GetCase() *Case {
+	if x != nil {
+		if x, ok := x.Payload.(*Event_Case); ok {
+			return x.Case
+		}
+	}
+	return nil
+}
+
 type isEvent_Payload interface {
 	isEvent_Payload()
 }
@@ -167,9 +211,33 @@ type Event_Opportunity struct {
 	Opportunity *Opportunity `protobuf:"bytes,11,opt,name=opportunity,proto3,oneof"`
 }
 
+type Event_Contact struct {
+	Contact *Contact `protobuf:"bytes,12,opt,name=contact,proto3,oneof"`
+}
+
+type Event_Lead struct {
+	Lead *Lead `protobuf:"bytes,13,opt,name=lead,proto3,oneof"`
+}
+
+type Event_Activity struct {
+	Activity *Activity `protobuf:"bytes,14,opt,name=activity,proto3,oneof"`
+}
+
+type Event_Case struct {
+	Case *Case `protobuf:"bytes,15,opt,name=case,proto3,oneof"`
+}
+
 func (*Event_Account) isEvent_Payload() {}
 
 func (*Event_Opportunity) isEvent_Payload() {}
+
+func (*Event_Contact) isEvent_Payload() {}
+
+func (*Event_Lead) isEvent_Payload() {}
+
+func (*Event_Activity) isEvent_Payload() {}
+
+func (*Event_Case) isEvent_Payload() {}
 
 type ListEventsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -327,7 +395,7 @@ var File_crm_v1_event_proto protoreflect.FileDescriptor
 
 const file_crm_v1_event_proto_rawDesc = "" +
 	"\n" +
-	"\x12crm/v1/event.proto\x12\x06crm.v1\x1a\x14crm/v1/account.proto\x1a\x18crm/v1/opportunity.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa4\x03\n" +
+	"\x12crm/v1/event.proto\x12\x06crm.v1\x1a\x14crm/v1/account.proto\x1a\x15crm/v1/activity.proto\x1a\x11crm/v1/case.proto\x1a\x14crm/v1/contact.proto\x1a\x11crm/v1/lead.proto\x1a\x18crm/v1/opportunity.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc9\x04\n" +
 	"\x05Event\x12\x16\n" +
 	"\x06cursor\x18\x01 \x01(\tR\x06cursor\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\tR\x02id\x12\x12\n" +
@@ -339,7 +407,11 @@ const file_crm_v1_event_proto_rawDesc = "" +
 	"\aversion\x18\a \x01(\x03R\aversion\x12+\n" +
 	"\aaccount\x18\n" +
 	" \x01(\v2\x0f.crm.v1.AccountH\x00R\aaccount\x127\n" +
-	"\vopportunity\x18\v \x01(\v2\x13.crm.v1.OpportunityH\x00R\vopportunity\x1a?\n" +
+	"\vopportunity\x18\v \x01(\v2\x13.crm.v1.OpportunityH\x00R\vopportunity\x12+\n" +
+	"\acontact\x18\f \x01(\v2\x0f.crm.v1.ContactH\x00R\acontact\x12\"\n" +
+	"\x04lead\x18\r \x01(\v2\f.crm.v1.LeadH\x00R\x04lead\x12.\n" +
+	"\bactivity\x18\x0e \x01(\v2\x10.crm.v1.ActivityH\x00R\bactivity\x12\"\n" +
+	"\x04case\x18\x0f \x01(\v2\f.crm.v1.CaseH\x00R\x04case\x1a?\n" +
 	"\x11TraceContextEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01B\t\n" +
@@ -380,22 +452,30 @@ var file_crm_v1_event_proto_goTypes = []any{
 	(*timestamppb.Timestamp)(nil), // 5: google.protobuf.Timestamp
 	(*Account)(nil),               // 6: crm.v1.Account
 	(*Opportunity)(nil),           // 7: crm.v1.Opportunity
+	(*Contact)(nil),               // 8: crm.v1.Contact
+	(*Lead)(nil),                  // 9: crm.v1.Lead
+	(*Activity)(nil),              // 10: crm.v1.Activity
+	(*Case)(nil),                  // 11: crm.v1.Case
 }
 var file_crm_v1_event_proto_depIdxs = []int32{
-	5, // 0: crm.v1.Event.create_time:type_name -> google.protobuf.Timestamp
-	4, // 1: crm.v1.Event.trace_context:type_name -> crm.v1.Event.TraceContextEntry
-	6, // 2: crm.v1.Event.account:type_name -> crm.v1.Account
-	7, // 3: crm.v1.Event.opportunity:type_name -> crm.v1.Opportunity
-	0, // 4: crm.v1.ListEventsResponse.events:type_name -> crm.v1.Event
-	1, // 5: crm.v1.EventService.ListEvents:input_type -> crm.v1.ListEventsRequest
-	3, // 6: crm.v1.EventService.WatchEvents:input_type -> crm.v1.WatchEventsRequest
-	2, // 7: crm.v1.EventService.ListEvents:output_type -> crm.v1.ListEventsResponse
-	0, // 8: crm.v1.EventService.WatchEvents:output_type -> crm.v1.Event
-	7, // [7:9] is the sub-list for method output_type
-	5, // [5:7] is the sub-list for method input_type
-	5, // [5:5] is the sub-list for extension type_name
-	5, // [5:5] is the sub-list for extension extendee
-	0, // [0:5] is the sub-list for field type_name
+	5,  // 0: crm.v1.Event.create_time:type_name -> google.protobuf.Timestamp
+	4,  // 1: crm.v1.Event.trace_context:type_name -> crm.v1.Event.TraceContextEntry
+	6,  // 2: crm.v1.Event.account:type_name -> crm.v1.Account
+	7,  // 3: crm.v1.Event.opportunity:type_name -> crm.v1.Opportunity
+	8,  // 4: crm.v1.Event.contact:type_name -> crm.v1.Contact
+	9,  // 5: crm.v1.Event.lead:type_name -> crm.v1.Lead
+	10, // 6: crm.v1.Event.activity:type_name -> crm.v1.Activity
+	11, // 7: crm.v1.Event.case:type_name -> crm.v1.Case
+	0,  // 8: crm.v1.ListEventsResponse.events:type_name -> crm.v1.Event
+	1,  // 9: crm.v1.EventService.ListEvents:input_type -> crm.v1.ListEventsRequest
+	3,  // 10: crm.v1.EventService.WatchEvents:input_type -> crm.v1.WatchEventsRequest
+	2,  // 11: crm.v1.EventService.ListEvents:output_type -> crm.v1.ListEventsResponse
+	0,  // 12: crm.v1.EventService.WatchEvents:output_type -> crm.v1.Event
+	11, // [11:13] is the sub-list for method output_type
+	9,  // [9:11] is the sub-list for method input_type
+	9,  // [9:9] is the sub-list for extension type_name
+	9,  // [9:9] is the sub-list for extension extendee
+	0,  // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_crm_v1_event_proto_init() }
@@ -404,10 +484,18 @@ func file_crm_v1_event_proto_init() {
 		return
 	}
 	file_crm_v1_account_proto_init()
+	file_crm_v1_activity_proto_init()
+	file_crm_v1_case_proto_init()
+	file_crm_v1_contact_proto_init()
+	file_crm_v1_lead_proto_init()
 	file_crm_v1_opportunity_proto_init()
 	file_crm_v1_event_proto_msgTypes[0].OneofWrappers = []any{
 		(*Event_Account)(nil),
 		(*Event_Opportunity)(nil),
+		(*Event_Contact)(nil),
+		(*Event_Lead)(nil),
+		(*Event_Activity)(nil),
+		(*Event_Case)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{

@@ -526,6 +526,150 @@ func (x *LinkAccountRequest) GetErpCustomerId() string {
 	return ""
 }
 
+type SetAccountPaymentStatusRequest struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	AccountId string                 `protobuf:"bytes,1,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
+	// Required (not UNSPECIFIED).
+	PaymentStatus PaymentStatus `protobuf:"varint,2,opt,name=payment_status,json=paymentStatus,proto3,enum=crm.v1.PaymentStatus" json:"payment_status,omitempty"`
+	// Optional; when both balances are given they share one currency. A
+	// balance left out is stored as unknown.
+	OpenBalance    *v1.Money `protobuf:"bytes,3,opt,name=open_balance,json=openBalance,proto3" json:"open_balance,omitempty"`
+	OverdueBalance *v1.Money `protobuf:"bytes,4,opt,name=overdue_balance,json=overdueBalance,proto3" json:"overdue_balance,omitempty"`
+	// Required, positive: the version of the ERP facts this copy was taken
+	// from (e.g. the customer's receivables revision).
+	SourceVersion int64 `protobuf:"varint,5,opt,name=source_version,json=sourceVersion,proto3" json:"source_version,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetAccountPaymentStatusRequest) Reset() {
+	*x = SetAccountPaymentStatusRequest{}
+	mi := &file_crm_v1_sync_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetAccountPaymentStatusRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetAccountPaymentStatusRequest) ProtoMessage() {}
+
+func (x *SetAccountPaymentStatusRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_v1_sync_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetAccountPaymentStatusRequest.ProtoReflect.Descriptor instead.
+func (*SetAccountPaymentStatusRequest) Descriptor() ([]byte, []int) {
+	return file_crm_v1_sync_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *SetAccountPaymentStatusRequest) GetAccountId() string {
+	if x != nil {
+		return x.AccountId
+	}
+	return ""
+}
+
+func (x *SetAccountPaymentStatusRequest) GetPaymentStatus() PaymentStatus {
+	if x != nil {
+		return x.PaymentStatus
+	}
+	return PaymentStatus_PAYMENT_STATUS_UNSPECIFIED
+}
+
+func (x *SetAccountPaymentStatusRequest) GetOpenBalance() *v1.Money {
+	if x != nil {
+		return x.OpenBalance
+	}
+	return nil
+}
+
+func (x *SetAccountPaymentStatusRequest) GetOverdueBalance() *v1.Money {
+	if x != nil {
+		return x.OverdueBalance
+	}
+	return nil
+}
+
+func (x *SetAccountPaymentStatusRequest) GetSourceVersion() int64 {
+	if x != nil {
+		return x.SourceVersion
+	}
+	return 0
+}
+
+type SetOpportunityPaymentStatusRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	OpportunityId string                 `protobuf:"bytes,1,opt,name=opportunity_id,json=opportunityId,proto3" json:"opportunity_id,omitempty"`
+	// Required (not UNSPECIFIED).
+	PaymentStatus PaymentStatus `protobuf:"varint,2,opt,name=payment_status,json=paymentStatus,proto3,enum=crm.v1.PaymentStatus" json:"payment_status,omitempty"`
+	// Required, positive: the version of the ERP facts this copy was taken
+	// from.
+	SourceVersion int64 `protobuf:"varint,3,opt,name=source_version,json=sourceVersion,proto3" json:"source_version,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetOpportunityPaymentStatusRequest) Reset() {
+	*x = SetOpportunityPaymentStatusRequest{}
+	mi := &file_crm_v1_sync_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetOpportunityPaymentStatusRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetOpportunityPaymentStatusRequest) ProtoMessage() {}
+
+func (x *SetOpportunityPaymentStatusRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_v1_sync_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetOpportunityPaymentStatusRequest.ProtoReflect.Descriptor instead.
+func (*SetOpportunityPaymentStatusRequest) Descriptor() ([]byte, []int) {
+	return file_crm_v1_sync_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *SetOpportunityPaymentStatusRequest) GetOpportunityId() string {
+	if x != nil {
+		return x.OpportunityId
+	}
+	return ""
+}
+
+func (x *SetOpportunityPaymentStatusRequest) GetPaymentStatus() PaymentStatus {
+	if x != nil {
+		return x.PaymentStatus
+	}
+	return PaymentStatus_PAYMENT_STATUS_UNSPECIFIED
+}
+
+func (x *SetOpportunityPaymentStatusRequest) GetSourceVersion() int64 {
+	if x != nil {
+		return x.SourceVersion
+	}
+	return 0
+}
+
 var File_crm_v1_sync_proto protoreflect.FileDescriptor
 
 const file_crm_v1_sync_proto_rawDesc = "" +
@@ -566,12 +710,25 @@ const file_crm_v1_sync_proto_rawDesc = "" +
 	"\x12LinkAccountRequest\x12\x1d\n" +
 	"\n" +
 	"account_id\x18\x01 \x01(\tR\taccountId\x12&\n" +
-	"\x0ferp_customer_id\x18\x02 \x01(\tR\rerpCustomerId2\xbe\x02\n" +
+	"\x0ferp_customer_id\x18\x02 \x01(\tR\rerpCustomerId\"\x92\x02\n" +
+	"\x1eSetAccountPaymentStatusRequest\x12\x1d\n" +
+	"\n" +
+	"account_id\x18\x01 \x01(\tR\taccountId\x12<\n" +
+	"\x0epayment_status\x18\x02 \x01(\x0e2\x15.crm.v1.PaymentStatusR\rpaymentStatus\x122\n" +
+	"\fopen_balance\x18\x03 \x01(\v2\x0f.money.v1.MoneyR\vopenBalance\x128\n" +
+	"\x0foverdue_balance\x18\x04 \x01(\v2\x0f.money.v1.MoneyR\x0eoverdueBalance\x12%\n" +
+	"\x0esource_version\x18\x05 \x01(\x03R\rsourceVersion\"\xb0\x01\n" +
+	"\"SetOpportunityPaymentStatusRequest\x12%\n" +
+	"\x0eopportunity_id\x18\x01 \x01(\tR\ropportunityId\x12<\n" +
+	"\x0epayment_status\x18\x02 \x01(\x0e2\x15.crm.v1.PaymentStatusR\rpaymentStatus\x12%\n" +
+	"\x0esource_version\x18\x03 \x01(\x03R\rsourceVersion2\xf2\x03\n" +
 	"\vSyncService\x12O\n" +
 	"\x0eUpsertProducts\x12\x1d.crm.v1.UpsertProductsRequest\x1a\x1e.crm.v1.UpsertProductsResponse\x12R\n" +
 	"\x0fSetAvailability\x12\x1e.crm.v1.SetAvailabilityRequest\x1a\x1f.crm.v1.SetAvailabilityResponse\x12N\n" +
 	"\x13SetOpportunityOrder\x12\".crm.v1.SetOpportunityOrderRequest\x1a\x13.crm.v1.Opportunity\x12:\n" +
-	"\vLinkAccount\x12\x1a.crm.v1.LinkAccountRequest\x1a\x0f.crm.v1.AccountB+Z)github.com/seamhq/seam/proto/crm/v1;crmv1b\x06proto3"
+	"\vLinkAccount\x12\x1a.crm.v1.LinkAccountRequest\x1a\x0f.crm.v1.Account\x12R\n" +
+	"\x17SetAccountPaymentStatus\x12&.crm.v1.SetAccountPaymentStatusRequest\x1a\x0f.crm.v1.Account\x12^\n" +
+	"\x1bSetOpportunityPaymentStatus\x12*.crm.v1.SetOpportunityPaymentStatusRequest\x1a\x13.crm.v1.OpportunityB+Z)github.com/seamhq/seam/proto/crm/v1;crmv1b\x06proto3"
 
 var (
 	file_crm_v1_sync_proto_rawDescOnce sync.Once
@@ -585,41 +742,52 @@ func file_crm_v1_sync_proto_rawDescGZIP() []byte {
 	return file_crm_v1_sync_proto_rawDescData
 }
 
-var file_crm_v1_sync_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_crm_v1_sync_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
 var file_crm_v1_sync_proto_goTypes = []any{
-	(*ProductUpsert)(nil),              // 0: crm.v1.ProductUpsert
-	(*UpsertProductsRequest)(nil),      // 1: crm.v1.UpsertProductsRequest
-	(*UpsertProductsResponse)(nil),     // 2: crm.v1.UpsertProductsResponse
-	(*AvailabilityUpdate)(nil),         // 3: crm.v1.AvailabilityUpdate
-	(*SetAvailabilityRequest)(nil),     // 4: crm.v1.SetAvailabilityRequest
-	(*SetAvailabilityResponse)(nil),    // 5: crm.v1.SetAvailabilityResponse
-	(*SetOpportunityOrderRequest)(nil), // 6: crm.v1.SetOpportunityOrderRequest
-	(*LinkAccountRequest)(nil),         // 7: crm.v1.LinkAccountRequest
-	(*v1.Money)(nil),                   // 8: money.v1.Money
-	(*timestamppb.Timestamp)(nil),      // 9: google.protobuf.Timestamp
-	(FulfillmentStatus)(0),             // 10: crm.v1.FulfillmentStatus
-	(*Opportunity)(nil),                // 11: crm.v1.Opportunity
-	(*Account)(nil),                    // 12: crm.v1.Account
+	(*ProductUpsert)(nil),                      // 0: crm.v1.ProductUpsert
+	(*UpsertProductsRequest)(nil),              // 1: crm.v1.UpsertProductsRequest
+	(*UpsertProductsResponse)(nil),             // 2: crm.v1.UpsertProductsResponse
+	(*AvailabilityUpdate)(nil),                 // 3: crm.v1.AvailabilityUpdate
+	(*SetAvailabilityRequest)(nil),             // 4: crm.v1.SetAvailabilityRequest
+	(*SetAvailabilityResponse)(nil),            // 5: crm.v1.SetAvailabilityResponse
+	(*SetOpportunityOrderRequest)(nil),         // 6: crm.v1.SetOpportunityOrderRequest
+	(*LinkAccountRequest)(nil),                 // 7: crm.v1.LinkAccountRequest
+	(*SetAccountPaymentStatusRequest)(nil),     // 8: crm.v1.SetAccountPaymentStatusRequest
+	(*SetOpportunityPaymentStatusRequest)(nil), // 9: crm.v1.SetOpportunityPaymentStatusRequest
+	(*v1.Money)(nil),                           // 10: money.v1.Money
+	(*timestamppb.Timestamp)(nil),              // 11: google.protobuf.Timestamp
+	(FulfillmentStatus)(0),                     // 12: crm.v1.FulfillmentStatus
+	(PaymentStatus)(0),                         // 13: crm.v1.PaymentStatus
+	(*Opportunity)(nil),                        // 14: crm.v1.Opportunity
+	(*Account)(nil),                            // 15: crm.v1.Account
 }
 var file_crm_v1_sync_proto_depIdxs = []int32{
-	8,  // 0: crm.v1.ProductUpsert.list_price:type_name -> money.v1.Money
+	10, // 0: crm.v1.ProductUpsert.list_price:type_name -> money.v1.Money
 	0,  // 1: crm.v1.UpsertProductsRequest.products:type_name -> crm.v1.ProductUpsert
-	9,  // 2: crm.v1.AvailabilityUpdate.as_of:type_name -> google.protobuf.Timestamp
+	11, // 2: crm.v1.AvailabilityUpdate.as_of:type_name -> google.protobuf.Timestamp
 	3,  // 3: crm.v1.SetAvailabilityRequest.updates:type_name -> crm.v1.AvailabilityUpdate
-	10, // 4: crm.v1.SetOpportunityOrderRequest.status:type_name -> crm.v1.FulfillmentStatus
-	1,  // 5: crm.v1.SyncService.UpsertProducts:input_type -> crm.v1.UpsertProductsRequest
-	4,  // 6: crm.v1.SyncService.SetAvailability:input_type -> crm.v1.SetAvailabilityRequest
-	6,  // 7: crm.v1.SyncService.SetOpportunityOrder:input_type -> crm.v1.SetOpportunityOrderRequest
-	7,  // 8: crm.v1.SyncService.LinkAccount:input_type -> crm.v1.LinkAccountRequest
-	2,  // 9: crm.v1.SyncService.UpsertProducts:output_type -> crm.v1.UpsertProductsResponse
-	5,  // 10: crm.v1.SyncService.SetAvailability:output_type -> crm.v1.SetAvailabilityResponse
-	11, // 11: crm.v1.SyncService.SetOpportunityOrder:output_type -> crm.v1.Opportunity
-	12, // 12: crm.v1.SyncService.LinkAccount:output_type -> crm.v1.Account
-	9,  // [9:13] is the sub-list for method output_type
-	5,  // [5:9] is the sub-list for method input_type
-	5,  // [5:5] is the sub-list for extension type_name
-	5,  // [5:5] is the sub-list for extension extendee
-	0,  // [0:5] is the sub-list for field type_name
+	12, // 4: crm.v1.SetOpportunityOrderRequest.status:type_name -> crm.v1.FulfillmentStatus
+	13, // 5: crm.v1.SetAccountPaymentStatusRequest.payment_status:type_name -> crm.v1.PaymentStatus
+	10, // 6: crm.v1.SetAccountPaymentStatusRequest.open_balance:type_name -> money.v1.Money
+	10, // 7: crm.v1.SetAccountPaymentStatusRequest.overdue_balance:type_name -> money.v1.Money
+	13, // 8: crm.v1.SetOpportunityPaymentStatusRequest.payment_status:type_name -> crm.v1.PaymentStatus
+	1,  // 9: crm.v1.SyncService.UpsertProducts:input_type -> crm.v1.UpsertProductsRequest
+	4,  // 10: crm.v1.SyncService.SetAvailability:input_type -> crm.v1.SetAvailabilityRequest
+	6,  // 11: crm.v1.SyncService.SetOpportunityOrder:input_type -> crm.v1.SetOpportunityOrderRequest
+	7,  // 12: crm.v1.SyncService.LinkAccount:input_type -> crm.v1.LinkAccountRequest
+	8,  // 13: crm.v1.SyncService.SetAccountPaymentStatus:input_type -> crm.v1.SetAccountPaymentStatusRequest
+	9,  // 14: crm.v1.SyncService.SetOpportunityPaymentStatus:input_type -> crm.v1.SetOpportunityPaymentStatusRequest
+	2,  // 15: crm.v1.SyncService.UpsertProducts:output_type -> crm.v1.UpsertProductsResponse
+	5,  // 16: crm.v1.SyncService.SetAvailability:output_type -> crm.v1.SetAvailabilityResponse
+	14, // 17: crm.v1.SyncService.SetOpportunityOrder:output_type -> crm.v1.Opportunity
+	15, // 18: crm.v1.SyncService.LinkAccount:output_type -> crm.v1.Account
+	15, // 19: crm.v1.SyncService.SetAccountPaymentStatus:output_type -> crm.v1.Account
+	14, // 20: crm.v1.SyncService.SetOpportunityPaymentStatus:output_type -> crm.v1.Opportunity
+	15, // [15:21] is the sub-list for method output_type
+	9,  // [9:15] is the sub-list for method input_type
+	9,  // [9:9] is the sub-list for extension type_name
+	9,  // [9:9] is the sub-list for extension extendee
+	0,  // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_crm_v1_sync_proto_init() }
@@ -635,7 +803,7 @@ func file_crm_v1_sync_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crm_v1_sync_proto_rawDesc), len(file_crm_v1_sync_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   8,
+			NumMessages:   10,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

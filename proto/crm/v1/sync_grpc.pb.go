@@ -19,10 +19,12 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	SyncService_UpsertProducts_FullMethodName      = "/crm.v1.SyncService/UpsertProducts"
-	SyncService_SetAvailability_FullMethodName     = "/crm.v1.SyncService/SetAvailability"
-	SyncService_SetOpportunityOrder_FullMethodName = "/crm.v1.SyncService/SetOpportunityOrder"
-	SyncService_LinkAccount_FullMethodName         = "/crm.v1.SyncService/LinkAccount"
+	SyncService_UpsertProducts_FullMethodName              = "/crm.v1.SyncService/UpsertProducts"
+	SyncService_SetAvailability_FullMethodName             = "/crm.v1.SyncService/SetAvailability"
+	SyncService_SetOpportunityOrder_FullMethodName         = "/crm.v1.SyncService/SetOpportunityOrder"
+	SyncService_LinkAccount_FullMethodName                 = "/crm.v1.SyncService/LinkAccount"
+	SyncService_SetAccountPaymentStatus_FullMethodName     = "/crm.v1.SyncService/SetAccountPaymentStatus"
+	SyncService_SetOpportunityPaymentStatus_FullMethodName = "/crm.v1.SyncService/SetOpportunityPaymentStatus"
 )
 
 // SyncServiceClient is the client API for SyncService service.
@@ -41,6 +43,15 @@ type SyncServiceClient interface {
 	SetOpportunityOrder(ctx context.Context, in *SetOpportunityOrderRequest, opts ...grpc.CallOption) (*Opportunity, error)
 	// LinkAccount records the ERP customer of an account.
 	LinkAccount(ctx context.Context, in *LinkAccountRequest, opts ...grpc.CallOption) (*Account, error)
+	// SetAccountPaymentStatus records what finance knows about an account:
+	// its payment status and open and overdue balances, replaced as a whole.
+	// Applied only when source_version is higher than the one stored; an
+	// equal or older version returns the account unchanged.
+	SetAccountPaymentStatus(ctx context.Context, in *SetAccountPaymentStatusRequest, opts ...grpc.CallOption) (*Account, error)
+	// SetOpportunityPaymentStatus records the payment status of a deal's
+	// invoices. Applied only when source_version is higher than the one
+	// stored; an equal or older version returns the opportunity unchanged.
+	SetOpportunityPaymentStatus(ctx context.Context, in *SetOpportunityPaymentStatusRequest, opts ...grpc.CallOption) (*Opportunity, error)
 }
 
 type syncServiceClient struct {
@@ -91,6 +102,26 @@ func (c *syncServiceClient) LinkAccount(ctx context.Context, in *LinkAccountRequ
 	return out, nil
 }
 
+func (c *syncServiceClient) SetAccountPaymentStatus(ctx context.Context, in *SetAccountPaymentStatusRequest, opts ...grpc.CallOption) (*Account, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Account)
+	err := c.cc.Invoke(ctx, SyncService_SetAccountPaymentStatus_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *syncServiceClient) SetOpportunityPaymentStatus(ctx context.Context, in *SetOpportunityPaymentStatusRequest, opts ...grpc.CallOption) (*Opportunity, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Opportunity)
+	err := c.cc.Invoke(ctx, SyncService_SetOpportunityPaymentStatus_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // SyncServiceServer is the server API for SyncService service.
 // All implementations must embed UnimplementedSyncServiceServer
 // for forward compatibility.
@@ -107,6 +138,15 @@ type SyncServiceServer interface {
 	SetOpportunityOrder(context.Context, *SetOpportunityOrderRequest) (*Opportunity, error)
 	// LinkAccount records the ERP customer of an account.
 	LinkAccount(context.Context, *LinkAccountRequest) (*Account, error)
+	// SetAccountPaymentStatus records what finance knows about an account:
+	// its payment status and open and overdue balances, replaced as a whole.
+	// Applied only when source_version is higher than the one stored; an
+	// equal or older version returns the account unchanged.
+	SetAccountPaymentStatus(context.Context, *SetAccountPaymentStatusRequest) (*Account, error)
+	// SetOpportunityPaymentStatus records the payment status of a deal's
+	// invoices. Applied only when source_version is higher than the one
+	// stored; an equal or older version returns the opportunity unchanged.
+	SetOpportunityPaymentStatus(context.Context, *SetOpportunityPaymentStatusRequest) (*Opportunity, error)
 	mustEmbedUnimplementedSyncServiceServer()
 }
 
@@ -128,6 +168,12 @@ func (UnimplementedSyncServiceServer) SetOpportunityOrder(context.Context, *SetO
 }
 func (UnimplementedSyncServiceServer) LinkAccount(context.Context, *LinkAccountRequest) (*Account, error) {
 	return nil, status.Error(codes.Unimplemented, "method LinkAccount not implemented")
+}
+func (UnimplementedSyncServiceServer) SetAccountPaymentStatus(context.Context, *SetAccountPaymentStatusRequest) (*Account, error) {
+	return nil, status.Error(codes.Unimplemented, "method SetAccountPaymentStatus not implemented")
+}
+func (UnimplementedSyncServiceServer) SetOpportunityPaymentStatus(context.Context, *SetOpportunityPaymentStatusRequest) (*Opportunity, error) {
+	return nil, status.Error(codes.Unimplemented, "method SetOpportunityPaymentStatus not implemented")
 }
 func (UnimplementedSyncServiceServer) mustEmbedUnimplementedSyncServiceServer() {}
 func (UnimplementedSyncServiceServer) testEmbeddedByValue()                     {}
@@ -222,6 +268,42 @@ func _SyncService_LinkAccount_Handler(srv interface{}, ctx context.Context, dec 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _SyncService_SetAccountPaymentStatus_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SetAccountPaymentStatusRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SyncServiceServer).SetAccountPaymentStatus(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SyncService_SetAccountPaymentStatus_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SyncServiceServer).SetAccountPaymentStatus(ctx, req.(*SetAccountPaymentStatusRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _SyncService_SetOpportunityPaymentStatus_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SetOpportunityPaymentStatusRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SyncServiceServer).SetOpportunityPaymentStatus(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SyncService_SetOpportunityPaymentStatus_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SyncServiceServer).SetOpportunityPaymentStatus(ctx, req.(*SetOpportunityPaymentStatusRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // SyncService_ServiceDesc is the grpc.ServiceDesc for SyncService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -244,6 +326,14 @@ var SyncService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "LinkAccount",
 			Handler:    _SyncService_LinkAccount_Handler,
+		},
+		{
+			MethodName: "SetAccountPaymentStatus",
+			Handler:    _SyncService_SetAccountPaymentStatus_Handler,
+		},
+		{
+			MethodName: "SetOpportunityPaymentStatus",
+			Handler:    _SyncService_SetOpportunityPaymentStatus_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -1,0 +1,414 @@
+// Package activity holds logged calls, emails and meetings, and tasks with
+// due times: their validation, the open/overdue task query, and the
+// storage they need.
+package activity
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/seamhq/seam/platform/errs"
+)
+
+// Type says what an activity is; the values are the stored form.
+type Type string
+
+// The types.
+const (
+	TypeUnspecified Type = ""
+	TypeCall        Type = "call"
+	TypeEmail       Type = "email"
+	TypeMeeting     Type = "meeting"
+	TypeTask        Type = "task"
+)
+
+// Valid reports whether t is one of the types.
+func (t Type) Valid() bool {
+	switch t {
+	case TypeCall, TypeEmail, TypeMeeting, TypeTask:
+		return true
+	}
+	return false
+}
+
+// Event types of activities.
+const (
+	EventCreated = "activity.created"
+	EventUpdated = "activity.updated"
+	EventDeleted = "activity.deleted"
+)
+
+// MethodCreate is the idempotency method name of a create.
+const MethodCreate = "CreateActivity"
+
+// Activity is a logged call, email or meeting, or a task.
+type Activity struct {
+	ID            string
+	Type          Type
+	Subject       string
+	Description   string
+	AccountID     string
+	ContactID     string
+	OpportunityID string
+	Owner         string
+	// ActivityTime is when a logged activity happened (zero for tasks).
+	ActivityTime time.Time
+	// Tasks only; zero when unset.
+	DueTime      time.Time
+	ReminderTime time.Time
+	Done         bool
+	DoneTime     time.Time
+	Version      int64
+	CreateTime   time.Time
+	UpdateTime   time.Time
+}
+
+// ETag is the activity's current etag.
+func (a Activity) ETag() string { return strconv.FormatInt(a.Version, 10) }
+
+// Field names a client-writable field (its proto name).
+type Field string
+
+// The fields a client may write; the type is set on create only.
+const (
+	FieldSubject       Field = "subject"
+	FieldDescription   Field = "description"
+	FieldAccountID     Field = "account_id"
+	FieldContactID     Field = "contact_id"
+	FieldOpportunityID Field = "opportunity_id"
+	FieldOwner         Field = "owner"
+	FieldActivityTime  Field = "activity_time"
+	FieldDueTime       Field = "due_time"
+	FieldReminderTime  Field = "reminder_time"
+	FieldDone          Field = "done"
+)
+
+// MutableFields are the fields Update changes when no mask is given.
+var MutableFields = []Field{FieldSubject, FieldDescription, FieldAccountID, FieldContactID, FieldOpportunityID,
+	FieldOwner, FieldActivityTime, FieldDueTime, FieldReminderTime, FieldDone}
+
+// ReadOnlyFields are fields an update ignores.
+var ReadOnlyFields = []string{"id", "type", "done_time", "etag", "create_time", "update_time"}
+
+// FilterFields are the fields ListActivities filters on by equality.
+var FilterFields = []string{"type", "owner", "done", "account_id", "contact_id", "opportunity_id"}
+
+// RangeFields are the fields ListActivities filters on with < and <=.
+var RangeFields = []string{"due_time"}
+
+// Input is what a client sends to create or update an activity.
+type Input struct {
+	Type                                                             Type
+	Subject, Description, AccountID, ContactID, OpportunityID, Owner string
+	ActivityTime, DueTime, ReminderTime                              time.Time
+	Done                                                             bool
+}
+
+const (
+	maxText        = 200
+	maxDescription = 10000
+)
+
+func checkUUID(v *errs.Violations, f Field, id string) {
+	if id == "" {
+		return
+	}
+	if _, err := uuid.Parse(id); err != nil {
+		v.Add(string(f), "%q is not a valid id", id)
+	}
+}
+
+// apply validates the named fields of in and writes them onto a, then
+// checks the rules that tie fields together against a's type and creation
+// time. Violations name the fields.
+func apply(a *Activity, in Input, fields []Field, now time.Time) error {
+	var v errs.Violations
+	for _, f := range fields {
+		switch f {
+		case FieldSubject:
+			switch {
+			case strings.TrimSpace(in.Subject) == "":
+				v.Add(string(f), "is required")
+			case len([]rune(in.Subject)) > maxText:
+				v.Add(string(f), "must be at most %d characters", maxText)
+			}
+			a.Subject = in.Subject
+		case FieldDescription:
+			if len([]rune(in.Description)) > maxDescription {
+				v.Add(string(f), "must be at most %d characters", maxDescription)
+			}
+			a.Description = in.Description
+		case FieldAccountID:
+			checkUUID(&v, f, in.AccountID)
+			a.AccountID = in.AccountID
+		case FieldContactID:
+			checkUUID(&v, f, in.ContactID)
+			a.ContactID = in.ContactID
+		case FieldOpportunityID:
+			checkUUID(&v, f, in.OpportunityID)
+			a.OpportunityID = in.OpportunityID
+		case FieldOwner:
+			if len([]rune(in.Owner)) > maxText {
+				v.Add(string(f), "must be at most %d characters", maxText)
+			}
+			a.Owner = in.Owner
+		case FieldActivityTime:
+			a.ActivityTime = in.ActivityTime
+		case FieldDueTime:
+			a.DueTime = in.DueTime
+		case FieldReminderTime:
+			a.ReminderTime = in.ReminderTime
+		case FieldDone:
+			if in.Done && !a.Done {
+				a.DoneTime = now
+			}
+			if !in.Done {
+				a.DoneTime = time.Time{}
+			}
+			a.Done = in.Done
+		}
+	}
+	if a.Type == TypeTask {
+		if !a.ActivityTime.IsZero() {
+			v.Add(string(FieldActivityTime), "is for calls, emails and meetings; a task has due_time")
+		}
+		if !a.DueTime.IsZero() && a.DueTime.Before(a.CreateTime) {
+			v.Add(string(FieldDueTime), "%s is before the task was created (%s)", a.DueTime.Format(time.RFC3339), a.CreateTime.Format(time.RFC3339))
+		}
+		if !a.ReminderTime.IsZero() && !a.DueTime.IsZero() && a.ReminderTime.After(a.DueTime) {
+			v.Add(string(FieldReminderTime), "must not be after due_time")
+		}
+	} else {
+		if !a.DueTime.IsZero() {
+			v.Add(string(FieldDueTime), "is for tasks only")
+		}
+		if !a.ReminderTime.IsZero() {
+			v.Add(string(FieldReminderTime), "is for tasks only")
+		}
+		if a.Done {
+			v.Add(string(FieldDone), "is for tasks only")
+		}
+	}
+	return v.Err()
+}
+
+// Range is a `field < value` or `field <= value` filter term.
+type Range struct {
+	Field     string
+	Before    time.Time
+	Inclusive bool
+}
+
+// Query selects a page of activities in id (creation) order.
+type Query struct {
+	// Equal maps FilterFields to values in stored form ("task", "true").
+	Equal  map[string]string
+	Ranges []Range
+	After  string
+	Limit  int
+}
+
+// Event is a change to record in the feed.
+type Event struct {
+	Type    string
+	Key     string
+	Payload []byte
+}
+
+// Change is what a read-modify-write decided.
+type Change struct {
+	Activity  Activity
+	Event     *Event
+	Unchanged bool
+}
+
+// Store is the persistence activities need. Links to an account, contact
+// or opportunity that does not exist are violations of account_id,
+// contact_id or opportunity_id.
+type Store interface {
+	CreateActivity(ctx context.Context, requestID, method string, a Activity, ev Event) (Activity, error)
+	GetActivity(ctx context.Context, id string) (Activity, error)
+	ListActivities(ctx context.Context, q Query) ([]Activity, bool, error)
+	UpdateActivity(ctx context.Context, id string, fn func(cur Activity) (Change, error)) (Activity, error)
+	DeleteActivity(ctx context.Context, id string, fn func(cur Activity) (Event, error)) error
+}
+
+// Encoder renders an activity as an event payload.
+type Encoder interface {
+	EncodeActivity(Activity) ([]byte, error)
+}
+
+// Service carries out the activity use cases.
+type Service struct {
+	store Store
+	enc   Encoder
+	now   func() time.Time
+}
+
+// NewService returns a Service; now is the clock.
+func NewService(store Store, enc Encoder, now func() time.Time) *Service {
+	return &Service{store: store, enc: enc, now: func() time.Time { return now().UTC().Truncate(time.Microsecond) }}
+}
+
+// CheckID validates an activity id given in field.
+func CheckID(field, id string) error {
+	if id == "" {
+		return errs.Invalid(field, "is required")
+	}
+	if _, err := uuid.Parse(id); err != nil {
+		return errs.Invalid(field, "%q is not a valid activity id", id)
+	}
+	return nil
+}
+
+func (s *Service) event(typ string, a Activity) (Event, error) {
+	payload, err := s.enc.EncodeActivity(a)
+	if err != nil {
+		return Event{}, fmt.Errorf("encode %s event: %w", typ, err)
+	}
+	return Event{Type: typ, Key: a.ID, Payload: payload}, nil
+}
+
+// Create logs an activity or creates a task.
+func (s *Service) Create(ctx context.Context, in Input, requestID string) (Activity, error) {
+	now := s.now()
+	a := Activity{Type: in.Type, Version: 1, CreateTime: now, UpdateTime: now}
+	var v errs.Violations
+	if !in.Type.Valid() {
+		v.Add("type", "is required (an ActivityType other than UNSPECIFIED)")
+		a.Type = TypeCall // check the other fields as a logged activity
+	}
+	if err := v.Merge("", apply(&a, in, MutableFields, now)); err != nil {
+		return Activity{}, err
+	}
+	if err := v.Err(); err != nil {
+		return Activity{}, err
+	}
+	if a.Type != TypeTask && a.ActivityTime.IsZero() {
+		a.ActivityTime = now
+	}
+	id, err := uuid.NewV7()
+	if err != nil {
+		return Activity{}, err
+	}
+	a.ID = id.String()
+	ev, err := s.event(EventCreated, a)
+	if err != nil {
+		return Activity{}, err
+	}
+	return s.store.CreateActivity(ctx, requestID, MethodCreate, a, ev)
+}
+
+// Get returns one activity.
+func (s *Service) Get(ctx context.Context, id string) (Activity, error) {
+	if err := CheckID("id", id); err != nil {
+		return Activity{}, err
+	}
+	return s.store.GetActivity(ctx, id)
+}
+
+// List returns a page of activities and whether more follow.
+func (s *Service) List(ctx context.Context, q Query) ([]Activity, bool, error) {
+	var v errs.Violations
+	for _, f := range []string{"account_id", "contact_id", "opportunity_id"} {
+		if id, ok := q.Equal[f]; ok {
+			if _, err := uuid.Parse(id); err != nil {
+				v.Add("filter", "%s %q is not a valid id", f, id)
+			}
+		}
+	}
+	if t, ok := q.Equal["type"]; ok && !Type(t).Valid() {
+		v.Add("filter", "unknown activity type %q", t)
+	}
+	if d, ok := q.Equal["done"]; ok && d != "true" && d != "false" {
+		v.Add("filter", "done must be true or false, got %q", d)
+	}
+	if err := v.Err(); err != nil {
+		return nil, false, err
+	}
+	return s.store.ListActivities(ctx, q)
+}
+
+// Update changes the given fields; a non-empty etag must match. An update
+// that changes nothing writes nothing.
+func (s *Service) Update(ctx context.Context, id string, in Input, fields []Field, etag string) (Activity, error) {
+	if err := CheckID("id", id); err != nil {
+		return Activity{}, err
+	}
+	// Field values are checked before the read, so bad input costs no lock.
+	probe := Activity{Type: TypeTask}
+	if err := apply(&probe, in, fields, time.Time{}); err != nil {
+		// Rules tied to the stored type are checked below; only plain
+		// field errors stop here.
+		if !onlyCrossFieldErrors(err) {
+			return Activity{}, err
+		}
+	}
+	return s.store.UpdateActivity(ctx, id, func(cur Activity) (Change, error) {
+		if etag != "" && etag != cur.ETag() {
+			return Change{}, errs.StaleEtag("activity " + id)
+		}
+		now := s.now()
+		next := cur
+		if err := apply(&next, in, fields, now); err != nil {
+			return Change{}, err
+		}
+		if same(next, cur) {
+			return Change{Unchanged: true}, nil
+		}
+		next.Version++
+		next.UpdateTime = now
+		ev, err := s.event(EventUpdated, next)
+		if err != nil {
+			return Change{}, err
+		}
+		return Change{Activity: next, Event: &ev}, nil
+	})
+}
+
+// same reports whether two states differ in nothing a client writes.
+func same(a, b Activity) bool {
+	return a.Subject == b.Subject && a.Description == b.Description && a.AccountID == b.AccountID &&
+		a.ContactID == b.ContactID && a.OpportunityID == b.OpportunityID && a.Owner == b.Owner &&
+		a.ActivityTime.Equal(b.ActivityTime) && a.DueTime.Equal(b.DueTime) && a.ReminderTime.Equal(b.ReminderTime) &&
+		a.Done == b.Done
+}
+
+// onlyCrossFieldErrors reports whether every violation of err concerns the
+// time fields, whose validity depends on the stored activity.
+func onlyCrossFieldErrors(err error) bool {
+	var e *errs.Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	for _, v := range e.Violations {
+		switch Field(v.Field) {
+		case FieldActivityTime, FieldDueTime, FieldReminderTime, FieldDone:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// Delete removes an activity; a non-empty etag must match.
+func (s *Service) Delete(ctx context.Context, id, etag string) error {
+	if err := CheckID("id", id); err != nil {
+		return err
+	}
+	return s.store.DeleteActivity(ctx, id, func(cur Activity) (Event, error) {
+		if etag != "" && etag != cur.ETag() {
+			return Event{}, errs.StaleEtag("activity " + id)
+		}
+		gone := cur
+		gone.Version++
+		gone.UpdateTime = s.now()
+		return s.event(EventDeleted, gone)
+	})
+}

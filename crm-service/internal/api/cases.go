@@ -1,0 +1,160 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/seamhq/seam/crm-service/internal/servicecase"
+	crmv1 "github.com/seamhq/seam/proto/crm/v1"
+)
+
+type caseServer struct {
+	crmv1.UnimplementedCaseServiceServer
+	svc *servicecase.Service
+}
+
+var casePriorities = map[servicecase.Priority]crmv1.CasePriority{
+	servicecase.PriorityLow:    crmv1.CasePriority_CASE_PRIORITY_LOW,
+	servicecase.PriorityNormal: crmv1.CasePriority_CASE_PRIORITY_NORMAL,
+	servicecase.PriorityHigh:   crmv1.CasePriority_CASE_PRIORITY_HIGH,
+	servicecase.PriorityUrgent: crmv1.CasePriority_CASE_PRIORITY_URGENT,
+}
+
+var caseStatuses = map[servicecase.Status]crmv1.CaseStatus{
+	servicecase.StatusNew:               crmv1.CaseStatus_CASE_STATUS_NEW,
+	servicecase.StatusInProgress:        crmv1.CaseStatus_CASE_STATUS_IN_PROGRESS,
+	servicecase.StatusWaitingOnCustomer: crmv1.CaseStatus_CASE_STATUS_WAITING_ON_CUSTOMER,
+	servicecase.StatusResolved:          crmv1.CaseStatus_CASE_STATUS_RESOLVED,
+	servicecase.StatusClosed:            crmv1.CaseStatus_CASE_STATUS_CLOSED,
+}
+
+func casePriorityFromProto(p crmv1.CasePriority) servicecase.Priority {
+	if p == crmv1.CasePriority_CASE_PRIORITY_UNSPECIFIED {
+		return servicecase.PriorityUnspecified
+	}
+	for d, w := range casePriorities {
+		if w == p {
+			return d
+		}
+	}
+	return servicecase.Priority(fmt.Sprintf("priority(%d)", int32(p)))
+}
+
+func caseStatusFromProto(s crmv1.CaseStatus) servicecase.Status {
+	if s == crmv1.CaseStatus_CASE_STATUS_UNSPECIFIED {
+		return servicecase.StatusUnspecified
+	}
+	for d, w := range caseStatuses {
+		if w == s {
+			return d
+		}
+	}
+	return servicecase.Status(fmt.Sprintf("status(%d)", int32(s)))
+}
+
+// caseFilterValue accepts enum names ("CASE_PRIORITY_URGENT") or short
+// forms ("urgent", "in_progress").
+func caseFilterValue(field, value string) (string, error) {
+	switch field {
+	case "priority":
+		if v, ok := crmv1.CasePriority_value[value]; ok && v != 0 {
+			return string(casePriorityFromProto(crmv1.CasePriority(v))), nil
+		}
+		if p := servicecase.Priority(strings.ToLower(value)); p.Valid() {
+			return string(p), nil
+		}
+		return "", fmt.Errorf("unknown priority %q", value)
+	case "status":
+		if v, ok := crmv1.CaseStatus_value[value]; ok && v != 0 {
+			return string(caseStatusFromProto(crmv1.CaseStatus(v))), nil
+		}
+		if s := servicecase.Status(strings.ToLower(value)); s.Valid() {
+			return string(s), nil
+		}
+		return "", fmt.Errorf("unknown status %q", value)
+	}
+	return value, nil
+}
+
+func caseToProto(c servicecase.Case, now time.Time) *crmv1.Case {
+	return &crmv1.Case{
+		Id: c.ID, Subject: c.Subject, Description: c.Description, AccountId: c.AccountID, ContactId: c.ContactID,
+		Priority: casePriorities[c.Priority], Status: caseStatuses[c.Status], Owner: c.Owner,
+		SlaDueTime: timeToProto(c.SLADueTime), Breached: c.Breached(now),
+		AccountPaymentStatus: paymentStatuses[c.AccountPaymentStatus], ResolveTime: timeToProto(c.ResolveTime),
+		Etag: c.ETag(), CreateTime: timeToProto(c.CreateTime), UpdateTime: timeToProto(c.UpdateTime),
+	}
+}
+
+func caseInput(c *crmv1.Case) servicecase.Input {
+	return servicecase.Input{
+		Subject: c.GetSubject(), Description: c.GetDescription(), AccountID: c.GetAccountId(), ContactID: c.GetContactId(),
+		Owner: c.GetOwner(), Priority: casePriorityFromProto(c.GetPriority()), Status: caseStatusFromProto(c.GetStatus()),
+	}
+}
+
+func (s *caseServer) CreateCase(ctx context.Context, req *crmv1.CreateCaseRequest) (*crmv1.Case, error) {
+	c, err := s.svc.Create(ctx, caseInput(req.GetCase()), req.GetRequestId())
+	if err != nil {
+		return nil, under("case", err)
+	}
+	return caseToProto(c, s.svc.Now()), nil
+}
+
+func (s *caseServer) GetCase(ctx context.Context, req *crmv1.GetCaseRequest) (*crmv1.Case, error) {
+	c, err := s.svc.Get(ctx, req.GetId())
+	if err != nil {
+		return nil, err
+	}
+	return caseToProto(c, s.svc.Now()), nil
+}
+
+func (s *caseServer) ListCases(ctx context.Context, req *crmv1.ListCasesRequest) (*crmv1.ListCasesResponse, error) {
+	p, err := parsePage(req.GetPageSize(), req.GetPageToken(), req.GetFilter(), true, servicecase.FilterFields, caseFilterValue)
+	if err != nil {
+		return nil, err
+	}
+	list, more, err := s.svc.List(ctx, servicecase.Query{Equal: p.equal, After: p.after, Limit: p.limit})
+	if err != nil {
+		return nil, err
+	}
+	now := s.svc.Now()
+	resp := &crmv1.ListCasesResponse{Cases: make([]*crmv1.Case, len(list))}
+	for i, c := range list {
+		resp.Cases[i] = caseToProto(c, now)
+	}
+	if more {
+		resp.NextPageToken = p.nextToken(more, list[len(list)-1].ID)
+	}
+	return resp, nil
+}
+
+func (s *caseServer) UpdateCase(ctx context.Context, req *crmv1.UpdateCaseRequest) (*crmv1.Case, error) {
+	mutable := make([]string, len(servicecase.MutableFields))
+	for i, f := range servicecase.MutableFields {
+		mutable[i] = string(f)
+	}
+	names, err := maskFields(req.GetUpdateMask(), mutable, servicecase.ReadOnlyFields)
+	if err != nil {
+		return nil, err
+	}
+	fields := make([]servicecase.Field, len(names))
+	for i, n := range names {
+		fields[i] = servicecase.Field(n)
+	}
+	c := req.GetCase()
+	out, err := s.svc.Update(ctx, c.GetId(), caseInput(c), fields, c.GetEtag())
+	if err != nil {
+		return nil, under("case", err)
+	}
+	return caseToProto(out, s.svc.Now()), nil
+}
+
+func (s *caseServer) DeleteCase(ctx context.Context, req *crmv1.DeleteCaseRequest) (*crmv1.DeleteCaseResponse, error) {
+	if err := s.svc.Delete(ctx, req.GetId(), req.GetEtag()); err != nil {
+		return nil, err
+	}
+	return &crmv1.DeleteCaseResponse{}, nil
+}

@@ -1,0 +1,184 @@
+package api_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+
+	"github.com/seamhq/seam/platform/auth"
+	crmv1 "github.com/seamhq/seam/proto/crm/v1"
+)
+
+func TestCaseLifecycle(t *testing.T) {
+	e := newEnv(t)
+	a := e.createAccount("Acme")
+	if _, err := e.sync.SetAccountPaymentStatus(e.bridge(), &crmv1.SetAccountPaymentStatusRequest{
+		AccountId: a.Id, PaymentStatus: crmv1.PaymentStatus_PAYMENT_STATUS_OVERDUE, SourceVersion: 1,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	c := e.createContact(&crmv1.Contact{AccountId: a.Id, Name: "Ana"})
+
+	cs, err := e.cases.CreateCase(e.service(), &crmv1.CreateCaseRequest{RequestId: "case-1", Case: &crmv1.Case{
+		Subject: "Broken widget", AccountId: a.Id, ContactId: c.Id, Priority: crmv1.CasePriority_CASE_PRIORITY_URGENT,
+		Owner: "sam", Breached: true, SlaDueTime: ts(time.Now()), Etag: "4",
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sla := cs.SlaDueTime.AsTime().Sub(cs.CreateTime.AsTime())
+	if sla != 4*time.Hour || cs.Breached || cs.Status != crmv1.CaseStatus_CASE_STATUS_NEW || cs.Etag != "1" ||
+		cs.AccountPaymentStatus != crmv1.PaymentStatus_PAYMENT_STATUS_OVERDUE {
+		t.Fatalf("created %v (sla %v)", cs, sla)
+	}
+	before := e.rows()
+	again, err := e.cases.CreateCase(e.service(), &crmv1.CreateCaseRequest{RequestId: "case-1", Case: &crmv1.Case{Subject: "x", AccountId: a.Id}})
+	if err != nil || !proto.Equal(again, cs) {
+		t.Fatalf("retry %v %v", again, err)
+	}
+	if after := e.rows(); after != before {
+		t.Fatalf("retry wrote %+v -> %+v", before, after)
+	}
+	got, err := e.cases.GetCase(e.sales(), &crmv1.GetCaseRequest{Id: cs.Id})
+	if err != nil || !proto.Equal(got, cs) {
+		t.Fatalf("get %v %v, want %v", got, err, cs)
+	}
+
+	// Priority moves the SLA from the creation time; the account's payment
+	// status is read live.
+	if _, err := e.sync.SetAccountPaymentStatus(e.bridge(), &crmv1.SetAccountPaymentStatusRequest{
+		AccountId: a.Id, PaymentStatus: crmv1.PaymentStatus_PAYMENT_STATUS_PAID, SourceVersion: 2,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	low, err := e.cases.UpdateCase(e.service(), &crmv1.UpdateCaseRequest{
+		Case:       &crmv1.Case{Id: cs.Id, Priority: crmv1.CasePriority_CASE_PRIORITY_LOW, Status: crmv1.CaseStatus_CASE_STATUS_IN_PROGRESS, Etag: "1"},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"priority", "status", "breached"}},
+	})
+	if err != nil || low.SlaDueTime.AsTime().Sub(cs.CreateTime.AsTime()) != 72*time.Hour || low.Etag != "2" ||
+		low.AccountPaymentStatus != crmv1.PaymentStatus_PAYMENT_STATUS_PAID {
+		t.Fatalf("low %v %v", low, err)
+	}
+	_, err = e.cases.UpdateCase(e.service(), &crmv1.UpdateCaseRequest{
+		Case: &crmv1.Case{Id: cs.Id, Subject: "x", Etag: "1"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"subject"}},
+	})
+	wantCode(t, err, codes.Aborted)
+	_, err = e.cases.UpdateCase(e.sales(), &crmv1.UpdateCaseRequest{
+		Case: &crmv1.Case{Id: cs.Id, Subject: "x"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"subject"}},
+	})
+	wantCode(t, err, codes.PermissionDenied)
+
+	// Past its SLA and open: breached (and found by the filter); resolved:
+	// not breached any more.
+	if _, err := e.db.Exec(t.Context(), `UPDATE cases SET create_time = now() - interval '80 hours',
+sla_due_time = now() - interval '8 hours' WHERE id = $1`, cs.Id); err != nil {
+		t.Fatal(err)
+	}
+	late, err := e.cases.GetCase(e.sales(), &crmv1.GetCaseRequest{Id: cs.Id})
+	if err != nil || !late.Breached {
+		t.Fatalf("late %v %v", late, err)
+	}
+	other, err := e.cases.CreateCase(e.service(), &crmv1.CreateCaseRequest{Case: &crmv1.Case{Subject: "Fresh", AccountId: a.Id}})
+	if err != nil || other.Priority != crmv1.CasePriority_CASE_PRIORITY_NORMAL {
+		t.Fatalf("default priority %v %v", other, err)
+	}
+	ids := func(filter string) []string {
+		t.Helper()
+		resp, err := e.cases.ListCases(e.as(auth.Finance), &crmv1.ListCasesRequest{Filter: filter})
+		if err != nil {
+			t.Fatalf("%s: %v", filter, err)
+		}
+		var out []string
+		for _, c := range resp.Cases {
+			out = append(out, c.Id)
+		}
+		return out
+	}
+	if got := ids(`breached = true AND account_id = "` + a.Id + `"`); !slices.Equal(got, []string{cs.Id}) {
+		t.Fatalf("breached %v", got)
+	}
+	if got := ids(`breached = false`); !slices.Equal(got, []string{other.Id}) {
+		t.Fatalf("not breached %v", got)
+	}
+	if got := ids(`priority = "low" AND status = "CASE_STATUS_IN_PROGRESS"`); !slices.Equal(got, []string{cs.Id}) {
+		t.Fatalf("by priority and status %v", got)
+	}
+	resolved, err := e.cases.UpdateCase(e.service(), &crmv1.UpdateCaseRequest{
+		Case: &crmv1.Case{Id: cs.Id, Status: crmv1.CaseStatus_CASE_STATUS_RESOLVED}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"status"}},
+	})
+	if err != nil || resolved.Breached || resolved.ResolveTime == nil {
+		t.Fatalf("resolved %v %v", resolved, err)
+	}
+	if got := ids(`breached = true`); len(got) != 0 {
+		t.Fatalf("breached after resolve %v", got)
+	}
+	closed, err := e.cases.UpdateCase(e.service(), &crmv1.UpdateCaseRequest{
+		Case: &crmv1.Case{Id: cs.Id, Status: crmv1.CaseStatus_CASE_STATUS_CLOSED}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"status"}},
+	})
+	if err != nil || closed.Status != crmv1.CaseStatus_CASE_STATUS_CLOSED {
+		t.Fatalf("closed %v %v", closed, err)
+	}
+	_, err = e.cases.UpdateCase(e.service(), &crmv1.UpdateCaseRequest{
+		Case: &crmv1.Case{Id: cs.Id, Status: crmv1.CaseStatus_CASE_STATUS_IN_PROGRESS}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"status"}},
+	})
+	wantCode(t, err, codes.FailedPrecondition)
+
+	// An account with cases cannot be deleted; deleting the contact clears
+	// the link.
+	_, err = e.accounts.DeleteAccount(e.sales(), &crmv1.DeleteAccountRequest{Id: a.Id})
+	wantCode(t, err, codes.FailedPrecondition)
+	if _, err := e.contacts.DeleteContact(e.sales(), &crmv1.DeleteContactRequest{Id: c.Id}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := e.cases.GetCase(e.sales(), &crmv1.GetCaseRequest{Id: cs.Id}); got.GetContactId() != "" {
+		t.Fatalf("contact link kept: %v", got)
+	}
+	_, err = e.cases.DeleteCase(e.service(), &crmv1.DeleteCaseRequest{Id: cs.Id, Etag: "1"})
+	wantCode(t, err, codes.Aborted)
+	if _, err := e.cases.DeleteCase(e.service(), &crmv1.DeleteCaseRequest{Id: cs.Id}); err != nil {
+		t.Fatal(err)
+	}
+	for typ, want := range map[string]int{"case.created": 2, "case.updated": 3, "case.deleted": 1} {
+		if n := e.eventsOfType(typ); n != want {
+			t.Errorf("%d %s events, want %d", n, typ, want)
+		}
+	}
+}
+
+func TestCreateCaseBadInput(t *testing.T) {
+	e := newEnv(t)
+	a := e.createAccount("Acme")
+	before := e.rows()
+	tests := []struct {
+		c    *crmv1.Case
+		want []string
+	}{
+		{&crmv1.Case{}, []string{"case.account_id", "case.subject"}},
+		{&crmv1.Case{AccountId: "acme", Subject: strings.Repeat("s", 201), ContactId: "x", Priority: crmv1.CasePriority(9), Status: crmv1.CaseStatus(9)},
+			[]string{"case.account_id", "case.subject", "case.contact_id", "case.priority", "case.status"}},
+		{&crmv1.Case{AccountId: "01900000-0000-7000-8000-000000000001", Subject: "s"}, []string{"case.account_id"}},
+		{&crmv1.Case{AccountId: a.Id, Subject: "s", ContactId: "01900000-0000-7000-8000-000000000001"}, []string{"case.contact_id"}},
+	}
+	for i, tc := range tests {
+		_, err := e.cases.CreateCase(e.service(), &crmv1.CreateCaseRequest{Case: tc.c})
+		if f := violations(t, err); !slices.Equal(f, tc.want) {
+			t.Errorf("case %d: violations %v, want %v", i, f, tc.want)
+		}
+	}
+	_, err := e.cases.CreateCase(e.sales(), &crmv1.CreateCaseRequest{Case: &crmv1.Case{AccountId: a.Id, Subject: "s"}})
+	wantCode(t, err, codes.PermissionDenied)
+	for _, bad := range []string{`breached = maybe`, `priority = "asap"`, `account_id = "x"`, `subject = "s"`} {
+		_, err := e.cases.ListCases(e.sales(), &crmv1.ListCasesRequest{Filter: bad})
+		if f := violations(t, err); !slices.Equal(f, []string{"filter"}) {
+			t.Errorf("%s: violations %v", bad, f)
+		}
+	}
+	if after := e.rows(); after != before {
+		t.Fatalf("rejected creates wrote %+v -> %+v", before, after)
+	}
+}

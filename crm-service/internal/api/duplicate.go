@@ -1,0 +1,36 @@
+package api
+
+import (
+	"errors"
+
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/seamhq/seam/crm-service/internal/account"
+	"github.com/seamhq/seam/crm-service/internal/contact"
+)
+
+// duplicate turns a duplicate found on create into ALREADY_EXISTS naming
+// the existing resource in the message and in a google.rpc.ResourceInfo
+// detail (resource_name "accounts/{id}" or "contacts/{id}"); other errors
+// pass unchanged.
+func duplicate(err error) error {
+	var da *account.DuplicateError
+	var dc *contact.DuplicateError
+	switch {
+	case errors.As(err, &da):
+		return alreadyExists(da.Error(), "crm.v1.Account", "accounts/"+da.ExistingID)
+	case errors.As(err, &dc):
+		return alreadyExists(dc.Error(), "crm.v1.Contact", "contacts/"+dc.ExistingID)
+	}
+	return err
+}
+
+func alreadyExists(msg, typ, name string) error {
+	st := status.New(codes.AlreadyExists, msg)
+	if d, err := st.WithDetails(&errdetails.ResourceInfo{ResourceType: typ, ResourceName: name, Description: msg}); err == nil {
+		st = d
+	}
+	return st.Err()
+}

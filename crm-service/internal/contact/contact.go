@@ -1,0 +1,373 @@
+// Package contact holds the people the sales and service teams talk to,
+// usually at an account: their validation rules, duplicate detection by
+// email, and the storage they need.
+package contact
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/mail"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/seamhq/seam/crm-service/internal/account"
+	"github.com/seamhq/seam/platform/errs"
+)
+
+// Event types of contacts.
+const (
+	EventCreated = "contact.created"
+	EventUpdated = "contact.updated"
+	EventDeleted = "contact.deleted"
+)
+
+// MethodCreate is the idempotency method name of a create.
+const MethodCreate = "CreateContact"
+
+// Contact is a person.
+type Contact struct {
+	ID        string
+	AccountID string // "" when the person belongs to no account
+	Name      string
+	Email     string
+	Phone     string
+	Title     string
+	Role      string
+	Owner     string
+	// Version increases with every write; the etag is its decimal form.
+	Version    int64
+	CreateTime time.Time
+	UpdateTime time.Time
+}
+
+// ETag is the contact's current etag.
+func (c Contact) ETag() string { return strconv.FormatInt(c.Version, 10) }
+
+// EmailKey is the form emails are compared in: without case and
+// surrounding space.
+func EmailKey(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
+
+// Field names a client-writable field of a contact (its proto name).
+type Field string
+
+// The fields a client may write.
+const (
+	FieldAccountID Field = "account_id"
+	FieldName      Field = "name"
+	FieldEmail     Field = "email"
+	FieldPhone     Field = "phone"
+	FieldTitle     Field = "title"
+	FieldRole      Field = "role"
+	FieldOwner     Field = "owner"
+)
+
+// MutableFields are the fields Update changes when no mask is given.
+var MutableFields = []Field{FieldAccountID, FieldName, FieldEmail, FieldPhone, FieldTitle, FieldRole, FieldOwner}
+
+// ReadOnlyFields are fields of the resource a client can never write.
+var ReadOnlyFields = []string{"id", "etag", "create_time", "update_time"}
+
+// FilterFields are the fields ListContacts filters on (by equality; email
+// without case).
+var FilterFields = []string{"account_id", "email", "owner"}
+
+// Input is what a client sends to create or update a contact.
+type Input struct {
+	AccountID string
+	Name      string
+	Email     string
+	Phone     string
+	Title     string
+	Role      string
+	Owner     string
+}
+
+const (
+	maxName  = 200
+	maxText  = 200
+	maxEmail = 254
+	maxPhone = 50
+)
+
+// ValidEmail reports whether s is a plain address ("ana@example.com").
+func ValidEmail(s string) bool {
+	if len(s) > maxEmail || strings.ContainsAny(s, " \t\r\n") {
+		return false
+	}
+	a, err := mail.ParseAddress(s)
+	return err == nil && a.Address == s && a.Name == ""
+}
+
+// CheckPhone validates a phone number; "" is valid (none).
+func CheckPhone(s string) error {
+	switch {
+	case s == "":
+		return nil
+	case len(s) > maxPhone:
+		return fmt.Errorf("must be at most %d characters", maxPhone)
+	case !validPhone(s):
+		return errors.New("may hold only digits, spaces and + - ( ) . /")
+	}
+	return nil
+}
+
+func validPhone(s string) bool {
+	digits := 0
+	for _, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case strings.ContainsRune(" +-()./", r):
+		default:
+			return false
+		}
+	}
+	return digits > 0
+}
+
+func (in Input) validate(fields []Field) error {
+	var v errs.Violations
+	text := func(f Field, s string) {
+		if len([]rune(s)) > maxText {
+			v.Add(string(f), "must be at most %d characters", maxText)
+		}
+	}
+	for _, f := range fields {
+		switch f {
+		case FieldAccountID:
+			if in.AccountID != "" {
+				if _, err := uuid.Parse(in.AccountID); err != nil {
+					v.Add(string(f), "%q is not a valid account id", in.AccountID)
+				}
+			}
+		case FieldName:
+			switch {
+			case strings.TrimSpace(in.Name) == "":
+				v.Add(string(f), "is required")
+			case len([]rune(in.Name)) > maxName:
+				v.Add(string(f), "must be at most %d characters", maxName)
+			}
+		case FieldEmail:
+			if e := strings.TrimSpace(in.Email); e != "" && !ValidEmail(e) {
+				v.Add(string(f), "%q is not a plain email address like ana@example.com", in.Email)
+			}
+		case FieldPhone:
+			if err := CheckPhone(in.Phone); err != nil {
+				v.Add(string(f), "%s", err)
+			}
+		case FieldTitle:
+			text(f, in.Title)
+		case FieldRole:
+			text(f, in.Role)
+		case FieldOwner:
+			text(f, in.Owner)
+		}
+	}
+	return v.Err()
+}
+
+// Query selects a page of contacts in id (creation) order.
+type Query struct {
+	// Equal maps filter fields to the value they must equal; an email is
+	// given as its EmailKey.
+	Equal map[string]string
+	After string
+	Limit int
+}
+
+// Event is a change to record in the feed, in the transaction of the change.
+type Event struct {
+	Type    string
+	Key     string
+	Payload []byte
+}
+
+// Change is what a read-modify-write decided.
+type Change struct {
+	Contact   Contact
+	Event     *Event
+	Unchanged bool
+}
+
+// DuplicateError reports that a create would duplicate an existing contact.
+type DuplicateError struct {
+	ExistingID string
+	Email      string
+}
+
+func (e *DuplicateError) Error() string {
+	return fmt.Sprintf("contact %s already has the email %q; set force to create another", e.ExistingID, e.Email)
+}
+
+// Unwrap makes the error an ALREADY_EXISTS for errs and for callers that
+// do not know this type.
+func (e *DuplicateError) Unwrap() error { return errs.AlreadyExistsf("%s", e.Error()) }
+
+// Store is the persistence contacts need.
+type Store interface {
+	// CreateContact inserts c and records ev (and requestID for method)
+	// in one transaction; a requestID used before for method returns the
+	// contact it created and writes nothing. With dedupe and a non-empty
+	// email, a contact with the same EmailKey fails with a *DuplicateError
+	// (checked under a lock on the key). An account that does not exist is
+	// a violation of account_id.
+	CreateContact(ctx context.Context, requestID, method string, c Contact, ev Event, dedupe bool) (Contact, error)
+	GetContact(ctx context.Context, id string) (Contact, error)
+	ListContacts(ctx context.Context, q Query) ([]Contact, bool, error)
+	// UpdateContact locks the contact, passes it to fn and applies the
+	// change, in one transaction.
+	UpdateContact(ctx context.Context, id string, fn func(cur Contact) (Change, error)) (Contact, error)
+	// DeleteContact locks the contact and deletes it with the event fn
+	// returns, unless fn fails.
+	DeleteContact(ctx context.Context, id string, fn func(cur Contact) (Event, error)) error
+}
+
+// Encoder renders a contact as an event payload (the API's JSON form).
+type Encoder interface {
+	EncodeContact(Contact) ([]byte, error)
+}
+
+// Service carries out the contact use cases.
+type Service struct {
+	store Store
+	enc   Encoder
+	now   func() time.Time
+}
+
+// NewService returns a Service; now is the clock.
+func NewService(store Store, enc Encoder, now func() time.Time) *Service {
+	return &Service{store: store, enc: enc, now: func() time.Time { return now().UTC().Truncate(time.Microsecond) }}
+}
+
+// CheckID validates a contact id given in field.
+func CheckID(field, id string) error {
+	if id == "" {
+		return errs.Invalid(field, "is required")
+	}
+	if _, err := uuid.Parse(id); err != nil {
+		return errs.Invalid(field, "%q is not a valid contact id", id)
+	}
+	return nil
+}
+
+func (s *Service) event(typ string, c Contact) (Event, error) {
+	payload, err := s.enc.EncodeContact(c)
+	if err != nil {
+		return Event{}, fmt.Errorf("encode %s event: %w", typ, err)
+	}
+	return Event{Type: typ, Key: c.ID, Payload: payload}, nil
+}
+
+// New builds a validated contact with a fresh id, version 1 and its
+// created event, ready for a store (lead conversion uses it too).
+func (s *Service) New(in Input) (Contact, Event, error) {
+	if err := in.validate(MutableFields); err != nil {
+		return Contact{}, Event{}, err
+	}
+	id, err := uuid.NewV7()
+	if err != nil {
+		return Contact{}, Event{}, err
+	}
+	now := s.now()
+	c := Contact{
+		ID: id.String(), AccountID: in.AccountID, Name: in.Name, Email: strings.TrimSpace(in.Email), Phone: in.Phone,
+		Title: in.Title, Role: in.Role, Owner: in.Owner, Version: 1, CreateTime: now, UpdateTime: now,
+	}
+	ev, err := s.event(EventCreated, c)
+	return c, ev, err
+}
+
+// Create creates a contact. A retry with the same requestID returns the
+// first result and writes nothing. Unless force is set, a contact with the
+// same email is an ALREADY_EXISTS *DuplicateError.
+func (s *Service) Create(ctx context.Context, in Input, requestID string, force bool) (Contact, error) {
+	c, ev, err := s.New(in)
+	if err != nil {
+		return Contact{}, err
+	}
+	return s.store.CreateContact(ctx, requestID, MethodCreate, c, ev, !force)
+}
+
+// Get returns one contact.
+func (s *Service) Get(ctx context.Context, id string) (Contact, error) {
+	if err := CheckID("id", id); err != nil {
+		return Contact{}, err
+	}
+	return s.store.GetContact(ctx, id)
+}
+
+// List returns a page of contacts and whether more follow.
+func (s *Service) List(ctx context.Context, q Query) ([]Contact, bool, error) {
+	if id, ok := q.Equal["account_id"]; ok && account.CheckID("account_id", id) != nil {
+		return nil, false, errs.Invalid("filter", "account_id %q is not a valid account id", id)
+	}
+	if e, ok := q.Equal["email"]; ok {
+		q.Equal["email"] = EmailKey(e)
+	}
+	return s.store.ListContacts(ctx, q)
+}
+
+// Update changes the given fields; a non-empty etag must match. An update
+// that changes nothing writes nothing.
+func (s *Service) Update(ctx context.Context, id string, in Input, fields []Field, etag string) (Contact, error) {
+	if err := CheckID("id", id); err != nil {
+		return Contact{}, err
+	}
+	if err := in.validate(fields); err != nil {
+		return Contact{}, err
+	}
+	return s.store.UpdateContact(ctx, id, func(cur Contact) (Change, error) {
+		if etag != "" && etag != cur.ETag() {
+			return Change{}, errs.StaleEtag("contact " + id)
+		}
+		next := cur
+		for _, f := range fields {
+			switch f {
+			case FieldAccountID:
+				next.AccountID = in.AccountID
+			case FieldName:
+				next.Name = in.Name
+			case FieldEmail:
+				next.Email = strings.TrimSpace(in.Email)
+			case FieldPhone:
+				next.Phone = in.Phone
+			case FieldTitle:
+				next.Title = in.Title
+			case FieldRole:
+				next.Role = in.Role
+			case FieldOwner:
+				next.Owner = in.Owner
+			}
+		}
+		if next == cur {
+			return Change{Unchanged: true}, nil
+		}
+		next.Version++
+		next.UpdateTime = s.now()
+		ev, err := s.event(EventUpdated, next)
+		if err != nil {
+			return Change{}, err
+		}
+		return Change{Contact: next, Event: &ev}, nil
+	})
+}
+
+// Delete removes a contact; a non-empty etag must match.
+func (s *Service) Delete(ctx context.Context, id, etag string) error {
+	if err := CheckID("id", id); err != nil {
+		return err
+	}
+	return s.store.DeleteContact(ctx, id, func(cur Contact) (Event, error) {
+		if etag != "" && etag != cur.ETag() {
+			return Event{}, errs.StaleEtag("contact " + id)
+		}
+		gone := cur
+		gone.Version++
+		gone.UpdateTime = s.now()
+		return s.event(EventDeleted, gone)
+	})
+}

@@ -1,0 +1,416 @@
+// Package lead holds prospects that are not customers yet: their
+// qualification status, validation, and their conversion into an account,
+// a contact and optionally an opportunity in one transaction.
+package lead
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/seamhq/seam/crm-service/internal/account"
+	"github.com/seamhq/seam/crm-service/internal/contact"
+	"github.com/seamhq/seam/crm-service/internal/pipeline"
+	"github.com/seamhq/seam/platform/errs"
+)
+
+// Status is where a lead is in qualification; the values are the stored form.
+type Status string
+
+// The statuses.
+const (
+	StatusUnspecified  Status = ""
+	StatusNew          Status = "new"
+	StatusWorking      Status = "working"
+	StatusQualified    Status = "qualified"
+	StatusDisqualified Status = "disqualified"
+	StatusConverted    Status = "converted"
+)
+
+// next lists the statuses an update may move a lead to.
+var next = map[Status][]Status{
+	StatusNew:          {StatusWorking, StatusQualified, StatusDisqualified},
+	StatusWorking:      {StatusQualified, StatusDisqualified},
+	StatusQualified:    {StatusWorking, StatusDisqualified},
+	StatusDisqualified: {StatusWorking},
+}
+
+// Valid reports whether s is one of the statuses.
+func (s Status) Valid() bool { return s == StatusConverted || next[s] != nil }
+
+// Event types of leads.
+const (
+	EventCreated   = "lead.created"
+	EventUpdated   = "lead.updated"
+	EventConverted = "lead.converted"
+	EventDeleted   = "lead.deleted"
+)
+
+// Idempotency method names.
+const (
+	MethodCreate  = "CreateLead"
+	MethodConvert = "ConvertLead"
+)
+
+// Lead is a prospect.
+type Lead struct {
+	ID         string
+	Name       string
+	Company    string
+	Title      string
+	Email      string
+	Phone      string
+	Website    string
+	Source     string
+	CampaignID string
+	Status     Status
+	Owner      string
+	// What the lead became; set by conversion.
+	ConvertedAccountID     string
+	ConvertedContactID     string
+	ConvertedOpportunityID string
+	ConvertTime            time.Time
+	Version                int64
+	CreateTime             time.Time
+	UpdateTime             time.Time
+}
+
+// ETag is the lead's current etag.
+func (l Lead) ETag() string { return strconv.FormatInt(l.Version, 10) }
+
+// Field names a client-writable field (its proto name).
+type Field string
+
+// The fields a client may write.
+const (
+	FieldName       Field = "name"
+	FieldCompany    Field = "company"
+	FieldTitle      Field = "title"
+	FieldEmail      Field = "email"
+	FieldPhone      Field = "phone"
+	FieldWebsite    Field = "website"
+	FieldSource     Field = "source"
+	FieldCampaignID Field = "campaign_id"
+	FieldStatus     Field = "status"
+	FieldOwner      Field = "owner"
+)
+
+// MutableFields are the fields Update changes when no mask is given.
+var MutableFields = []Field{FieldName, FieldCompany, FieldTitle, FieldEmail, FieldPhone, FieldWebsite,
+	FieldSource, FieldCampaignID, FieldStatus, FieldOwner}
+
+// ReadOnlyFields are fields a client can never write.
+var ReadOnlyFields = []string{"id", "converted_account_id", "converted_contact_id", "converted_opportunity_id",
+	"convert_time", "etag", "create_time", "update_time"}
+
+// FilterFields are the fields ListLeads filters on (by equality).
+var FilterFields = []string{"status", "owner", "email", "source", "campaign_id"}
+
+// Input is what a client sends to create or update a lead.
+type Input struct {
+	Name, Company, Title, Email, Phone, Website, Source, CampaignID, Owner string
+	Status                                                                 Status
+}
+
+const maxText = 200
+
+func (in Input) validate(fields []Field) error {
+	var v errs.Violations
+	text := func(f Field, s string, limit int) {
+		if len([]rune(s)) > limit {
+			v.Add(string(f), "must be at most %d characters", limit)
+		}
+	}
+	for _, f := range fields {
+		switch f {
+		case FieldName:
+			if strings.TrimSpace(in.Name) == "" {
+				v.Add(string(f), "is required")
+			}
+			text(f, in.Name, maxText)
+		case FieldCompany:
+			text(f, in.Company, maxText)
+		case FieldTitle:
+			text(f, in.Title, maxText)
+		case FieldEmail:
+			if e := strings.TrimSpace(in.Email); e != "" && !contact.ValidEmail(e) {
+				v.Add(string(f), "%q is not a plain email address like ana@example.com", in.Email)
+			}
+		case FieldPhone:
+			if err := contact.CheckPhone(in.Phone); err != nil {
+				v.Add(string(f), "%s", err)
+			}
+		case FieldWebsite:
+			text(f, in.Website, 2048)
+		case FieldSource:
+			text(f, in.Source, maxText)
+		case FieldCampaignID:
+			text(f, in.CampaignID, maxText)
+		case FieldOwner:
+			text(f, in.Owner, maxText)
+		case FieldStatus:
+			switch {
+			case in.Status == StatusUnspecified:
+			case in.Status == StatusConverted:
+				v.Add(string(f), "LEAD_STATUS_CONVERTED is set by ConvertLead only")
+			case !in.Status.Valid():
+				v.Add(string(f), "unknown status %q", in.Status)
+			}
+		}
+	}
+	return v.Err()
+}
+
+// Query selects a page of leads in id order.
+type Query struct {
+	Equal map[string]string
+	After string
+	Limit int
+}
+
+// Event is a change to record in the feed.
+type Event struct {
+	Type    string
+	Key     string
+	Payload []byte
+}
+
+// Change is what a read-modify-write decided.
+type Change struct {
+	Lead      Lead
+	Event     *Event
+	Unchanged bool
+}
+
+// Found is what a conversion's transaction found before deciding.
+type Found struct {
+	// AccountID is the account given and found, or the oldest account
+	// holding the lead's DuplicateKey; "" when none.
+	AccountID string
+	// ContactID is the oldest contact with the lead's email, or "".
+	ContactID string
+}
+
+// Lookup says what a conversion's transaction looks for.
+type Lookup struct {
+	// AccountID, when set, must exist (else a violation of account_id);
+	// otherwise the account with the lead's account key is looked up.
+	AccountID string
+}
+
+// Keys returns what identifies the lead's account (ok false without a
+// company) and contact ("" without an email).
+func Keys(l Lead) (accountKey account.DuplicateKey, ok bool, emailKey string) {
+	if strings.TrimSpace(l.Company) != "" {
+		accountKey, ok = account.KeyOf(l.Company, l.Website), true
+	}
+	return accountKey, ok, contact.EmailKey(l.Email)
+}
+
+// Conversion is what a conversion writes, in this order: the new account,
+// the new contact, the new opportunity (each with its created event), then
+// the lead with its converted event.
+type Conversion struct {
+	Account          *account.Account
+	AccountEvent     account.Event
+	Contact          *contact.Contact
+	ContactEvent     contact.Event
+	Opportunity      *pipeline.Opportunity
+	OpportunityEvent pipeline.Event
+	Lead             Lead
+	LeadEvent        Event
+}
+
+// Store is the persistence leads need.
+type Store interface {
+	CreateLead(ctx context.Context, requestID, method string, l Lead, ev Event) (Lead, error)
+	GetLead(ctx context.Context, id string) (Lead, error)
+	ListLeads(ctx context.Context, q Query) ([]Lead, bool, error)
+	UpdateLead(ctx context.Context, id string, fn func(cur Lead) (Change, error)) (Lead, error)
+	DeleteLead(ctx context.Context, id string, fn func(cur Lead) (Event, error)) error
+	// ConvertLead locks the lead, looks up the account (lookup.AccountID,
+	// else by Keys of the lead) and the contact (by Keys), under the
+	// duplicate-key locks account and contact creation take, calls fn and
+	// writes the Conversion, all in one transaction; requestID is recorded
+	// for method. If requestID was recorded before for method and this
+	// lead, fn is not called and the lead is returned as it is.
+	ConvertLead(ctx context.Context, id, requestID, method string, lookup Lookup, fn func(cur Lead, found Found) (Conversion, error)) (Lead, error)
+}
+
+// Encoder renders a lead as an event payload.
+type Encoder interface {
+	EncodeLead(Lead) ([]byte, error)
+}
+
+// Service carries out the lead use cases.
+type Service struct {
+	store         Store
+	enc           Encoder
+	accounts      *account.Service
+	contacts      *contact.Service
+	opportunities *pipeline.Service
+	now           func() time.Time
+}
+
+// NewService returns a Service; conversion builds its records with the
+// account, contact and pipeline services.
+func NewService(store Store, enc Encoder, accounts *account.Service, contacts *contact.Service, opportunities *pipeline.Service, now func() time.Time) *Service {
+	return &Service{
+		store: store, enc: enc, accounts: accounts, contacts: contacts, opportunities: opportunities,
+		now: func() time.Time { return now().UTC().Truncate(time.Microsecond) },
+	}
+}
+
+// CheckID validates a lead id given in field.
+func CheckID(field, id string) error {
+	if id == "" {
+		return errs.Invalid(field, "is required")
+	}
+	if _, err := uuid.Parse(id); err != nil {
+		return errs.Invalid(field, "%q is not a valid lead id", id)
+	}
+	return nil
+}
+
+func (s *Service) event(typ string, l Lead) (Event, error) {
+	payload, err := s.enc.EncodeLead(l)
+	if err != nil {
+		return Event{}, fmt.Errorf("encode %s event: %w", typ, err)
+	}
+	return Event{Type: typ, Key: l.ID, Payload: payload}, nil
+}
+
+// Create creates a lead (status NEW unless given).
+func (s *Service) Create(ctx context.Context, in Input, requestID string) (Lead, error) {
+	if err := in.validate(MutableFields); err != nil {
+		return Lead{}, err
+	}
+	id, err := uuid.NewV7()
+	if err != nil {
+		return Lead{}, err
+	}
+	status := in.Status
+	if status == StatusUnspecified {
+		status = StatusNew
+	}
+	now := s.now()
+	l := Lead{
+		ID: id.String(), Name: in.Name, Company: in.Company, Title: in.Title, Email: strings.TrimSpace(in.Email),
+		Phone: in.Phone, Website: in.Website, Source: in.Source, CampaignID: in.CampaignID, Status: status,
+		Owner: in.Owner, Version: 1, CreateTime: now, UpdateTime: now,
+	}
+	ev, err := s.event(EventCreated, l)
+	if err != nil {
+		return Lead{}, err
+	}
+	return s.store.CreateLead(ctx, requestID, MethodCreate, l, ev)
+}
+
+// Get returns one lead.
+func (s *Service) Get(ctx context.Context, id string) (Lead, error) {
+	if err := CheckID("id", id); err != nil {
+		return Lead{}, err
+	}
+	return s.store.GetLead(ctx, id)
+}
+
+// List returns a page of leads and whether more follow; a status is given
+// in its stored form.
+func (s *Service) List(ctx context.Context, q Query) ([]Lead, bool, error) {
+	if st, ok := q.Equal["status"]; ok && !Status(st).Valid() {
+		return nil, false, errs.Invalid("filter", "unknown status %q", st)
+	}
+	if e, ok := q.Equal["email"]; ok {
+		q.Equal["email"] = contact.EmailKey(e)
+	}
+	return s.store.ListLeads(ctx, q)
+}
+
+// Update changes the given fields. A converted lead cannot change; status
+// moves follow the transitions of the proto's LeadStatus.
+func (s *Service) Update(ctx context.Context, id string, in Input, fields []Field, etag string) (Lead, error) {
+	if err := CheckID("id", id); err != nil {
+		return Lead{}, err
+	}
+	if err := in.validate(fields); err != nil {
+		return Lead{}, err
+	}
+	return s.store.UpdateLead(ctx, id, func(cur Lead) (Change, error) {
+		if etag != "" && etag != cur.ETag() {
+			return Change{}, errs.StaleEtag("lead " + id)
+		}
+		if cur.Status == StatusConverted {
+			return Change{}, errs.FailedPreconditionf("lead %s is converted and can no longer change", id)
+		}
+		n := cur
+		for _, f := range fields {
+			switch f {
+			case FieldName:
+				n.Name = in.Name
+			case FieldCompany:
+				n.Company = in.Company
+			case FieldTitle:
+				n.Title = in.Title
+			case FieldEmail:
+				n.Email = strings.TrimSpace(in.Email)
+			case FieldPhone:
+				n.Phone = in.Phone
+			case FieldWebsite:
+				n.Website = in.Website
+			case FieldSource:
+				n.Source = in.Source
+			case FieldCampaignID:
+				n.CampaignID = in.CampaignID
+			case FieldOwner:
+				n.Owner = in.Owner
+			case FieldStatus:
+				if in.Status == StatusUnspecified {
+					continue // not given: unchanged
+				}
+				if in.Status != cur.Status && !slicesContains(next[cur.Status], in.Status) {
+					return Change{}, errs.FailedPreconditionf("lead %s cannot move from %s to %s", id, cur.Status, in.Status)
+				}
+				n.Status = in.Status
+			}
+		}
+		if n == cur {
+			return Change{Unchanged: true}, nil
+		}
+		n.Version++
+		n.UpdateTime = s.now()
+		ev, err := s.event(EventUpdated, n)
+		if err != nil {
+			return Change{}, err
+		}
+		return Change{Lead: n, Event: &ev}, nil
+	})
+}
+
+func slicesContains(list []Status, s Status) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Delete removes a lead; a non-empty etag must match.
+func (s *Service) Delete(ctx context.Context, id, etag string) error {
+	if err := CheckID("id", id); err != nil {
+		return err
+	}
+	return s.store.DeleteLead(ctx, id, func(cur Lead) (Event, error) {
+		if etag != "" && etag != cur.ETag() {
+			return Event{}, errs.StaleEtag("lead " + id)
+		}
+		gone := cur
+		gone.Version++
+		gone.UpdateTime = s.now()
+		return s.event(EventDeleted, gone)
+	})
+}

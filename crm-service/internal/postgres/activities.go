@@ -1,0 +1,239 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/seamhq/seam/crm-service/internal/activity"
+	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/pg"
+)
+
+var _ activity.Store = (*Store)(nil)
+
+const activityCols = `id, type, subject, description, account_id, contact_id, opportunity_id, owner,
+activity_time, due_time, reminder_time, done, done_time, version, create_time, update_time`
+
+// Filter columns; (owner, done, id), (type, id) and each link (column, id)
+// are indexed.
+var activityFilterCols = map[string]string{
+	"type": "type", "owner": "owner", "done": "done", "account_id": "account_id",
+	"contact_id": "contact_id", "opportunity_id": "opportunity_id",
+}
+
+func scanActivity(row pgx.Row) (activity.Activity, error) {
+	var a activity.Activity
+	var acc, con, opp *string
+	var at, due, remind, done *time.Time
+	err := row.Scan(&a.ID, &a.Type, &a.Subject, &a.Description, &acc, &con, &opp, &a.Owner,
+		&at, &due, &remind, &a.Done, &done, &a.Version, &a.CreateTime, &a.UpdateTime)
+	if err != nil {
+		return activity.Activity{}, err
+	}
+	for _, p := range []struct {
+		src *string
+		dst *string
+	}{{acc, &a.AccountID}, {con, &a.ContactID}, {opp, &a.OpportunityID}} {
+		if p.src != nil {
+			*p.dst = *p.src
+		}
+	}
+	for _, p := range []struct {
+		src *time.Time
+		dst *time.Time
+	}{{at, &a.ActivityTime}, {due, &a.DueTime}, {remind, &a.ReminderTime}, {done, &a.DoneTime}} {
+		if p.src != nil {
+			*p.dst = p.src.UTC()
+		}
+	}
+	a.CreateTime, a.UpdateTime = a.CreateTime.UTC(), a.UpdateTime.UTC()
+	return a, nil
+}
+
+// linkError turns a foreign key violation of a link into a violation of
+// its field.
+func linkError(err error, a activity.Activity) error {
+	switch {
+	case pg.IsForeignKeyViolation(err, "activities_account_id_fkey"):
+		return errs.Invalid("account_id", "account %q not found", a.AccountID)
+	case pg.IsForeignKeyViolation(err, "activities_contact_id_fkey"):
+		return errs.Invalid("contact_id", "contact %q not found", a.ContactID)
+	case pg.IsForeignKeyViolation(err, "activities_opportunity_id_fkey"):
+		return errs.Invalid("opportunity_id", "opportunity %q not found", a.OpportunityID)
+	}
+	return nil
+}
+
+// CreateActivity implements activity.Store.
+func (s *Store) CreateActivity(ctx context.Context, requestID, method string, a activity.Activity, ev activity.Event) (activity.Activity, error) {
+	if err := checkRequestID(requestID); err != nil {
+		return activity.Activity{}, err
+	}
+	var out activity.Activity
+	err := onceMore(func() error {
+		return pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+			b := &pgx.Batch{}
+			var used *usedKey
+			if requestID != "" {
+				lookupKey(b, requestID, &used)
+				recordKey(b, requestID, method, a.ID)
+			}
+			b.Queue(`INSERT INTO activities (id, type, subject, description, account_id, contact_id, opportunity_id, owner,
+activity_time, due_time, reminder_time, done, done_time, version, create_time, update_time)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+				a.ID, a.Type, a.Subject, a.Description, nullable(a.AccountID), nullable(a.ContactID), nullable(a.OpportunityID),
+				a.Owner, timestamp(a.ActivityTime), timestamp(a.DueTime), timestamp(a.ReminderTime), a.Done, timestamp(a.DoneTime),
+				a.Version, a.CreateTime, a.UpdateTime)
+			err := tx.SendBatch(ctx, b).Close()
+			if used != nil {
+				return errReplayOf(used)
+			}
+			if err != nil {
+				if errors.Is(err, errReplay) {
+					return err
+				}
+				if lerr := linkError(err, a); lerr != nil {
+					return lerr
+				}
+				return fmt.Errorf("insert activity: %w", err)
+			}
+			if err := appendEvent(ctx, tx, ev.Type, ev.Key, ev.Payload); err != nil {
+				return err
+			}
+			out = a
+			return nil
+		})
+	})
+	var r *replayError
+	if errors.As(err, &r) {
+		if err := checkKey(r.key, method, ""); err != nil {
+			return activity.Activity{}, err
+		}
+		return s.GetActivity(ctx, r.key.resource)
+	}
+	if err != nil {
+		return activity.Activity{}, err
+	}
+	return out, nil
+}
+
+// GetActivity implements activity.Store.
+func (s *Store) GetActivity(ctx context.Context, id string) (activity.Activity, error) {
+	a, err := scanActivity(s.pool.QueryRow(ctx, `SELECT `+activityCols+` FROM activities WHERE id = $1`, id))
+	if pg.IsNoRows(err) {
+		return activity.Activity{}, errs.NotFoundf("activity %q", id)
+	}
+	if err != nil {
+		return activity.Activity{}, fmt.Errorf("get activity %s: %w", id, err)
+	}
+	return a, nil
+}
+
+// ListActivities implements activity.Store.
+func (s *Store) ListActivities(ctx context.Context, q activity.Query) ([]activity.Activity, bool, error) {
+	var extra []string
+	var extraArgs []any
+	for _, r := range q.Ranges {
+		if r.Field != "due_time" {
+			return nil, false, errs.Invalid("filter", "cannot compare %q", r.Field)
+		}
+		op := "<"
+		if r.Inclusive {
+			op = "<="
+		}
+		extra = append(extra, "due_time "+op+" $?")
+		extraArgs = append(extraArgs, r.Before)
+	}
+	sql, args, err := listQueryWhere(`SELECT `+activityCols+` FROM activities`, "id", activityFilterCols, q.Equal, extra, extraArgs, q.After, q.Limit)
+	if err != nil {
+		return nil, false, err
+	}
+	rows, err := s.pool.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, false, fmt.Errorf("list activities: %w", err)
+	}
+	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (activity.Activity, error) { return scanActivity(row) })
+	if err != nil {
+		return nil, false, fmt.Errorf("list activities: %w", err)
+	}
+	if len(list) > q.Limit {
+		return list[:q.Limit], true, nil
+	}
+	return list, false, nil
+}
+
+func lockActivity(ctx context.Context, tx pgx.Tx, id string) (activity.Activity, error) {
+	a, err := scanActivity(tx.QueryRow(ctx, `SELECT `+activityCols+` FROM activities WHERE id = $1 FOR UPDATE`, id))
+	if pg.IsNoRows(err) {
+		return activity.Activity{}, errs.NotFoundf("activity %q", id)
+	}
+	if err != nil {
+		return activity.Activity{}, fmt.Errorf("lock activity %s: %w", id, err)
+	}
+	return a, nil
+}
+
+// UpdateActivity implements activity.Store.
+func (s *Store) UpdateActivity(ctx context.Context, id string, fn func(activity.Activity) (activity.Change, error)) (activity.Activity, error) {
+	var out activity.Activity
+	err := pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		cur, err := lockActivity(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		ch, err := fn(cur)
+		if err != nil {
+			return err
+		}
+		if ch.Unchanged {
+			out = cur
+			return nil
+		}
+		a := ch.Activity
+		_, err = tx.Exec(ctx, `UPDATE activities SET subject = $2, description = $3, account_id = $4, contact_id = $5,
+opportunity_id = $6, owner = $7, activity_time = $8, due_time = $9, reminder_time = $10, done = $11, done_time = $12,
+version = $13, update_time = $14 WHERE id = $1`,
+			id, a.Subject, a.Description, nullable(a.AccountID), nullable(a.ContactID), nullable(a.OpportunityID), a.Owner,
+			timestamp(a.ActivityTime), timestamp(a.DueTime), timestamp(a.ReminderTime), a.Done, timestamp(a.DoneTime),
+			a.Version, a.UpdateTime)
+		if lerr := linkError(err, a); lerr != nil {
+			return lerr
+		}
+		if err != nil {
+			return fmt.Errorf("update activity %s: %w", id, err)
+		}
+		if ch.Event != nil {
+			if err := appendEvent(ctx, tx, ch.Event.Type, ch.Event.Key, ch.Event.Payload); err != nil {
+				return err
+			}
+		}
+		out = a
+		return nil
+	})
+	if err != nil {
+		return activity.Activity{}, err
+	}
+	return out, nil
+}
+
+// DeleteActivity implements activity.Store.
+func (s *Store) DeleteActivity(ctx context.Context, id string, fn func(activity.Activity) (activity.Event, error)) error {
+	return pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		cur, err := lockActivity(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		ev, err := fn(cur)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM activities WHERE id = $1`, id); err != nil {
+			return fmt.Errorf("delete activity %s: %w", id, err)
+		}
+		return appendEvent(ctx, tx, ev.Type, ev.Key, ev.Payload)
+	})
+}

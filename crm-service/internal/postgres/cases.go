@@ -1,0 +1,226 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/seamhq/seam/crm-service/internal/servicecase"
+	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/pg"
+)
+
+var _ servicecase.Store = (*Store)(nil)
+
+// Cases are read joined to their account for its payment status.
+const caseCols = `c.id, c.subject, c.description, c.account_id, c.contact_id, c.priority, c.status, c.owner,
+c.sla_due_time, c.resolve_time, a.payment_status, c.version, c.create_time, c.update_time`
+
+const caseFrom = ` FROM cases c JOIN accounts a ON a.id = c.account_id`
+
+// Each filter column has an index (column, id).
+var caseFilterCols = map[string]string{
+	"status": "c.status", "priority": "c.priority", "owner": "c.owner", "account_id": "c.account_id",
+}
+
+func scanCase(row pgx.Row) (servicecase.Case, error) {
+	var c servicecase.Case
+	var contactID *string
+	var resolved *time.Time
+	err := row.Scan(&c.ID, &c.Subject, &c.Description, &c.AccountID, &contactID, &c.Priority, &c.Status, &c.Owner,
+		&c.SLADueTime, &resolved, &c.AccountPaymentStatus, &c.Version, &c.CreateTime, &c.UpdateTime)
+	if err != nil {
+		return servicecase.Case{}, err
+	}
+	if contactID != nil {
+		c.ContactID = *contactID
+	}
+	if resolved != nil {
+		c.ResolveTime = resolved.UTC()
+	}
+	c.SLADueTime, c.CreateTime, c.UpdateTime = c.SLADueTime.UTC(), c.CreateTime.UTC(), c.UpdateTime.UTC()
+	return c, nil
+}
+
+func caseLinkError(err error, c servicecase.Case) error {
+	switch {
+	case pg.IsForeignKeyViolation(err, "cases_account_id_fkey"):
+		return errs.Invalid("account_id", "account %q not found", c.AccountID)
+	case pg.IsForeignKeyViolation(err, "cases_contact_id_fkey"):
+		return errs.Invalid("contact_id", "contact %q not found", c.ContactID)
+	}
+	return nil
+}
+
+// CreateCase implements servicecase.Store. The insert returns the
+// account's payment status in the same statement.
+func (s *Store) CreateCase(ctx context.Context, requestID, method string, c servicecase.Case, ev servicecase.Event) (servicecase.Case, error) {
+	if err := checkRequestID(requestID); err != nil {
+		return servicecase.Case{}, err
+	}
+	var out servicecase.Case
+	err := onceMore(func() error {
+		return pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+			b := &pgx.Batch{}
+			var used *usedKey
+			if requestID != "" {
+				lookupKey(b, requestID, &used)
+				recordKey(b, requestID, method, c.ID)
+			}
+			created := c
+			b.Queue(`WITH ins AS (
+  INSERT INTO cases (id, subject, description, account_id, contact_id, priority, status, owner, sla_due_time,
+    resolve_time, version, create_time, update_time)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+  RETURNING account_id)
+SELECT a.payment_status FROM ins JOIN accounts a ON a.id = ins.account_id`,
+				c.ID, c.Subject, c.Description, c.AccountID, nullable(c.ContactID), c.Priority, c.Status, c.Owner,
+				c.SLADueTime, timestamp(c.ResolveTime), c.Version, c.CreateTime, c.UpdateTime).
+				QueryRow(func(row pgx.Row) error { return row.Scan(&created.AccountPaymentStatus) })
+			err := tx.SendBatch(ctx, b).Close()
+			if used != nil {
+				return errReplayOf(used)
+			}
+			if err != nil {
+				if errors.Is(err, errReplay) {
+					return err
+				}
+				if lerr := caseLinkError(err, c); lerr != nil {
+					return lerr
+				}
+				return fmt.Errorf("insert case: %w", err)
+			}
+			if err := appendEvent(ctx, tx, ev.Type, ev.Key, ev.Payload); err != nil {
+				return err
+			}
+			out = created
+			return nil
+		})
+	})
+	var r *replayError
+	if errors.As(err, &r) {
+		if err := checkKey(r.key, method, ""); err != nil {
+			return servicecase.Case{}, err
+		}
+		return s.GetCase(ctx, r.key.resource)
+	}
+	if err != nil {
+		return servicecase.Case{}, err
+	}
+	return out, nil
+}
+
+// GetCase implements servicecase.Store.
+func (s *Store) GetCase(ctx context.Context, id string) (servicecase.Case, error) {
+	c, err := scanCase(s.pool.QueryRow(ctx, `SELECT `+caseCols+caseFrom+` WHERE c.id = $1`, id))
+	if pg.IsNoRows(err) {
+		return servicecase.Case{}, errs.NotFoundf("case %q", id)
+	}
+	if err != nil {
+		return servicecase.Case{}, fmt.Errorf("get case %s: %w", id, err)
+	}
+	return c, nil
+}
+
+// ListCases implements servicecase.Store.
+func (s *Store) ListCases(ctx context.Context, q servicecase.Query) ([]servicecase.Case, bool, error) {
+	var extra []string
+	var extraArgs []any
+	if q.Breached != nil {
+		if *q.Breached {
+			extra = append(extra, `c.status NOT IN ('resolved', 'closed') AND c.sla_due_time < $?`)
+		} else {
+			extra = append(extra, `(c.status IN ('resolved', 'closed') OR c.sla_due_time >= $?)`)
+		}
+		extraArgs = append(extraArgs, q.BreachedAt)
+	}
+	sql, args, err := listQueryWhere(`SELECT `+caseCols+caseFrom, "c.id", caseFilterCols, q.Equal, extra, extraArgs, q.After, q.Limit)
+	if err != nil {
+		return nil, false, err
+	}
+	rows, err := s.pool.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, false, fmt.Errorf("list cases: %w", err)
+	}
+	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (servicecase.Case, error) { return scanCase(row) })
+	if err != nil {
+		return nil, false, fmt.Errorf("list cases: %w", err)
+	}
+	if len(list) > q.Limit {
+		return list[:q.Limit], true, nil
+	}
+	return list, false, nil
+}
+
+func lockCase(ctx context.Context, tx pgx.Tx, id string) (servicecase.Case, error) {
+	c, err := scanCase(tx.QueryRow(ctx, `SELECT `+caseCols+caseFrom+` WHERE c.id = $1 FOR UPDATE OF c`, id))
+	if pg.IsNoRows(err) {
+		return servicecase.Case{}, errs.NotFoundf("case %q", id)
+	}
+	if err != nil {
+		return servicecase.Case{}, fmt.Errorf("lock case %s: %w", id, err)
+	}
+	return c, nil
+}
+
+// UpdateCase implements servicecase.Store.
+func (s *Store) UpdateCase(ctx context.Context, id string, fn func(servicecase.Case) (servicecase.Change, error)) (servicecase.Case, error) {
+	var out servicecase.Case
+	err := pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		cur, err := lockCase(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		ch, err := fn(cur)
+		if err != nil {
+			return err
+		}
+		if ch.Unchanged {
+			out = cur
+			return nil
+		}
+		c := ch.Case
+		_, err = tx.Exec(ctx, `UPDATE cases SET subject = $2, description = $3, contact_id = $4, priority = $5, status = $6,
+owner = $7, sla_due_time = $8, resolve_time = $9, version = $10, update_time = $11 WHERE id = $1`,
+			id, c.Subject, c.Description, nullable(c.ContactID), c.Priority, c.Status, c.Owner, c.SLADueTime,
+			timestamp(c.ResolveTime), c.Version, c.UpdateTime)
+		if lerr := caseLinkError(err, c); lerr != nil {
+			return lerr
+		}
+		if err != nil {
+			return fmt.Errorf("update case %s: %w", id, err)
+		}
+		if ch.Event != nil {
+			if err := appendEvent(ctx, tx, ch.Event.Type, ch.Event.Key, ch.Event.Payload); err != nil {
+				return err
+			}
+		}
+		out = c
+		return nil
+	})
+	if err != nil {
+		return servicecase.Case{}, err
+	}
+	return out, nil
+}
+
+// DeleteCase implements servicecase.Store.
+func (s *Store) DeleteCase(ctx context.Context, id string, fn func(servicecase.Case) (servicecase.Event, error)) error {
+	return pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		cur, err := lockCase(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		ev, err := fn(cur)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM cases WHERE id = $1`, id); err != nil {
+			return fmt.Errorf("delete case %s: %w", id, err)
+		}
+		return appendEvent(ctx, tx, ev.Type, ev.Key, ev.Payload)
+	})
+}

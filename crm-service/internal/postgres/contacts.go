@@ -1,0 +1,219 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/seamhq/seam/crm-service/internal/contact"
+	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/pg"
+)
+
+var _ contact.Store = (*Store)(nil)
+
+const contactCols = `id, account_id, name, email, phone, title, role, owner, version, create_time, update_time`
+
+// Each filter column has an index (column, id).
+var contactFilterCols = map[string]string{"account_id": "account_id", "email": "email_key", "owner": "owner"}
+
+func scanContact(row pgx.Row) (contact.Contact, error) {
+	var c contact.Contact
+	var accountID *string
+	err := row.Scan(&c.ID, &accountID, &c.Name, &c.Email, &c.Phone, &c.Title, &c.Role, &c.Owner,
+		&c.Version, &c.CreateTime, &c.UpdateTime)
+	if accountID != nil {
+		c.AccountID = *accountID
+	}
+	return c, err
+}
+
+// queueContactDuplicateLookup queues a transaction lock on the email key
+// (so two creates with one email serialize) and the reading of the oldest
+// contact with it into *existing.
+func queueContactDuplicateLookup(b *pgx.Batch, emailKey string, existing *string) {
+	b.Queue(`SELECT pg_advisory_xact_lock(hashtextextended('crm.contact:' || $1, 0))`, emailKey)
+	b.Queue(`SELECT id FROM contacts WHERE email_key = $1 ORDER BY id LIMIT 1`, emailKey).QueryRow(func(row pgx.Row) error {
+		err := row.Scan(existing)
+		if pg.IsNoRows(err) {
+			return nil
+		}
+		return err
+	})
+}
+
+func queueInsertContact(b *pgx.Batch, c contact.Contact) {
+	b.Queue(`INSERT INTO contacts (id, account_id, name, email, email_key, phone, title, role, owner, version,
+create_time, update_time) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		c.ID, nullable(c.AccountID), c.Name, c.Email, contact.EmailKey(c.Email), c.Phone, c.Title, c.Role, c.Owner,
+		c.Version, c.CreateTime, c.UpdateTime)
+}
+
+// CreateContact implements contact.Store: one round trip for the request
+// id and the duplicate check, one to write, one for the event.
+func (s *Store) CreateContact(ctx context.Context, requestID, method string, c contact.Contact, ev contact.Event, dedupe bool) (contact.Contact, error) {
+	if err := checkRequestID(requestID); err != nil {
+		return contact.Contact{}, err
+	}
+	key := contact.EmailKey(c.Email)
+	dedupe = dedupe && key != ""
+	var out contact.Contact
+	err := onceMore(func() error {
+		return pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+			b := &pgx.Batch{}
+			var used *usedKey
+			var existing string
+			if requestID != "" {
+				lookupKey(b, requestID, &used)
+			}
+			if dedupe {
+				queueContactDuplicateLookup(b, key, &existing)
+			}
+			if b.Len() > 0 {
+				if err := tx.SendBatch(ctx, b).Close(); err != nil {
+					return fmt.Errorf("prepare contact: %w", err)
+				}
+			}
+			if used != nil {
+				return errReplayOf(used)
+			}
+			if existing != "" {
+				return &contact.DuplicateError{ExistingID: existing, Email: c.Email}
+			}
+			w := &pgx.Batch{}
+			if requestID != "" {
+				recordKey(w, requestID, method, c.ID)
+			}
+			queueInsertContact(w, c)
+			if err := tx.SendBatch(ctx, w).Close(); err != nil {
+				if errors.Is(err, errReplay) {
+					return err
+				}
+				if pg.IsForeignKeyViolation(err, "contacts_account_id_fkey") {
+					return errs.Invalid("account_id", "account %q not found", c.AccountID)
+				}
+				return fmt.Errorf("insert contact: %w", err)
+			}
+			if err := appendEvent(ctx, tx, ev.Type, ev.Key, ev.Payload); err != nil {
+				return err
+			}
+			out = c
+			return nil
+		})
+	})
+	var r *replayError
+	if errors.As(err, &r) {
+		if err := checkKey(r.key, method, ""); err != nil {
+			return contact.Contact{}, err
+		}
+		return s.GetContact(ctx, r.key.resource)
+	}
+	if err != nil {
+		return contact.Contact{}, err
+	}
+	return out, nil
+}
+
+// GetContact implements contact.Store.
+func (s *Store) GetContact(ctx context.Context, id string) (contact.Contact, error) {
+	c, err := scanContact(s.pool.QueryRow(ctx, `SELECT `+contactCols+` FROM contacts WHERE id = $1`, id))
+	if pg.IsNoRows(err) {
+		return contact.Contact{}, errs.NotFoundf("contact %q", id)
+	}
+	if err != nil {
+		return contact.Contact{}, fmt.Errorf("get contact %s: %w", id, err)
+	}
+	return c, nil
+}
+
+// ListContacts implements contact.Store.
+func (s *Store) ListContacts(ctx context.Context, q contact.Query) ([]contact.Contact, bool, error) {
+	sql, args, err := listQuery(`SELECT `+contactCols+` FROM contacts`, "id", contactFilterCols, q.Equal, q.After, q.Limit)
+	if err != nil {
+		return nil, false, err
+	}
+	rows, err := s.pool.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, false, fmt.Errorf("list contacts: %w", err)
+	}
+	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (contact.Contact, error) { return scanContact(row) })
+	if err != nil {
+		return nil, false, fmt.Errorf("list contacts: %w", err)
+	}
+	if len(list) > q.Limit {
+		return list[:q.Limit], true, nil
+	}
+	return list, false, nil
+}
+
+func lockContact(ctx context.Context, tx pgx.Tx, id string) (contact.Contact, error) {
+	c, err := scanContact(tx.QueryRow(ctx, `SELECT `+contactCols+` FROM contacts WHERE id = $1 FOR UPDATE`, id))
+	if pg.IsNoRows(err) {
+		return contact.Contact{}, errs.NotFoundf("contact %q", id)
+	}
+	if err != nil {
+		return contact.Contact{}, fmt.Errorf("lock contact %s: %w", id, err)
+	}
+	return c, nil
+}
+
+// UpdateContact implements contact.Store.
+func (s *Store) UpdateContact(ctx context.Context, id string, fn func(contact.Contact) (contact.Change, error)) (contact.Contact, error) {
+	var out contact.Contact
+	err := pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		cur, err := lockContact(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		ch, err := fn(cur)
+		if err != nil {
+			return err
+		}
+		if ch.Unchanged {
+			out = cur
+			return nil
+		}
+		c := ch.Contact
+		_, err = tx.Exec(ctx, `UPDATE contacts SET account_id = $2, name = $3, email = $4, email_key = $5, phone = $6,
+title = $7, role = $8, owner = $9, version = $10, update_time = $11 WHERE id = $1`,
+			id, nullable(c.AccountID), c.Name, c.Email, contact.EmailKey(c.Email), c.Phone, c.Title, c.Role, c.Owner,
+			c.Version, c.UpdateTime)
+		if pg.IsForeignKeyViolation(err, "contacts_account_id_fkey") {
+			return errs.Invalid("account_id", "account %q not found", c.AccountID)
+		}
+		if err != nil {
+			return fmt.Errorf("update contact %s: %w", id, err)
+		}
+		if ch.Event != nil {
+			if err := appendEvent(ctx, tx, ch.Event.Type, ch.Event.Key, ch.Event.Payload); err != nil {
+				return err
+			}
+		}
+		out = c
+		return nil
+	})
+	if err != nil {
+		return contact.Contact{}, err
+	}
+	return out, nil
+}
+
+// DeleteContact implements contact.Store.
+func (s *Store) DeleteContact(ctx context.Context, id string, fn func(contact.Contact) (contact.Event, error)) error {
+	return pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		cur, err := lockContact(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		ev, err := fn(cur)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM contacts WHERE id = $1`, id); err != nil {
+			return fmt.Errorf("delete contact %s: %w", id, err)
+		}
+		return appendEvent(ctx, tx, ev.Type, ev.Key, ev.Payload)
+	})
+}

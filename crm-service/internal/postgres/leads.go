@@ -1,0 +1,321 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/seamhq/seam/crm-service/internal/contact"
+	"github.com/seamhq/seam/crm-service/internal/lead"
+	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/pg"
+)
+
+var _ lead.Store = (*Store)(nil)
+
+const leadCols = `id, name, company, title, email, phone, website, source, campaign_id, status, owner,
+converted_account_id, converted_contact_id, converted_opportunity_id, convert_time, version, create_time, update_time`
+
+// Each filter column has an index (column, id).
+var leadFilterCols = map[string]string{
+	"status": "status", "owner": "owner", "email": "email_key", "source": "source", "campaign_id": "campaign_id",
+}
+
+func scanLead(row pgx.Row) (lead.Lead, error) {
+	var l lead.Lead
+	var acc, con, opp *string
+	var converted *time.Time
+	err := row.Scan(&l.ID, &l.Name, &l.Company, &l.Title, &l.Email, &l.Phone, &l.Website, &l.Source, &l.CampaignID,
+		&l.Status, &l.Owner, &acc, &con, &opp, &converted, &l.Version, &l.CreateTime, &l.UpdateTime)
+	if err != nil {
+		return lead.Lead{}, err
+	}
+	for _, p := range []struct {
+		src *string
+		dst *string
+	}{{acc, &l.ConvertedAccountID}, {con, &l.ConvertedContactID}, {opp, &l.ConvertedOpportunityID}} {
+		if p.src != nil {
+			*p.dst = *p.src
+		}
+	}
+	if converted != nil {
+		l.ConvertTime = *converted
+	}
+	return l, nil
+}
+
+// CreateLead implements lead.Store: the request id lookup, its record and
+// the insert in one round trip (a replay rolls the insert back), the event
+// in another.
+func (s *Store) CreateLead(ctx context.Context, requestID, method string, l lead.Lead, ev lead.Event) (lead.Lead, error) {
+	if err := checkRequestID(requestID); err != nil {
+		return lead.Lead{}, err
+	}
+	var out lead.Lead
+	err := onceMore(func() error {
+		return pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+			b := &pgx.Batch{}
+			var used *usedKey
+			if requestID != "" {
+				lookupKey(b, requestID, &used)
+				recordKey(b, requestID, method, l.ID)
+			}
+			b.Queue(`INSERT INTO leads (id, name, company, title, email, email_key, phone, website, source, campaign_id,
+status, owner, version, create_time, update_time) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+				l.ID, l.Name, l.Company, l.Title, l.Email, contact.EmailKey(l.Email), l.Phone, l.Website, l.Source, l.CampaignID,
+				l.Status, l.Owner, l.Version, l.CreateTime, l.UpdateTime)
+			err := tx.SendBatch(ctx, b).Close()
+			if used != nil {
+				return errReplayOf(used)
+			}
+			if err != nil {
+				return fmt.Errorf("insert lead: %w", err)
+			}
+			if err := appendEvent(ctx, tx, ev.Type, ev.Key, ev.Payload); err != nil {
+				return err
+			}
+			out = l
+			return nil
+		})
+	})
+	var r *replayError
+	if errors.As(err, &r) {
+		if err := checkKey(r.key, method, ""); err != nil {
+			return lead.Lead{}, err
+		}
+		return s.GetLead(ctx, r.key.resource)
+	}
+	if err != nil {
+		return lead.Lead{}, err
+	}
+	return out, nil
+}
+
+// GetLead implements lead.Store.
+func (s *Store) GetLead(ctx context.Context, id string) (lead.Lead, error) {
+	l, err := scanLead(s.pool.QueryRow(ctx, `SELECT `+leadCols+` FROM leads WHERE id = $1`, id))
+	if pg.IsNoRows(err) {
+		return lead.Lead{}, errs.NotFoundf("lead %q", id)
+	}
+	if err != nil {
+		return lead.Lead{}, fmt.Errorf("get lead %s: %w", id, err)
+	}
+	return l, nil
+}
+
+// ListLeads implements lead.Store.
+func (s *Store) ListLeads(ctx context.Context, q lead.Query) ([]lead.Lead, bool, error) {
+	sql, args, err := listQuery(`SELECT `+leadCols+` FROM leads`, "id", leadFilterCols, q.Equal, q.After, q.Limit)
+	if err != nil {
+		return nil, false, err
+	}
+	rows, err := s.pool.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, false, fmt.Errorf("list leads: %w", err)
+	}
+	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (lead.Lead, error) { return scanLead(row) })
+	if err != nil {
+		return nil, false, fmt.Errorf("list leads: %w", err)
+	}
+	if len(list) > q.Limit {
+		return list[:q.Limit], true, nil
+	}
+	return list, false, nil
+}
+
+func lockLead(ctx context.Context, tx pgx.Tx, id string) (lead.Lead, error) {
+	l, err := scanLead(tx.QueryRow(ctx, `SELECT `+leadCols+` FROM leads WHERE id = $1 FOR UPDATE`, id))
+	if pg.IsNoRows(err) {
+		return lead.Lead{}, errs.NotFoundf("lead %q", id)
+	}
+	if err != nil {
+		return lead.Lead{}, fmt.Errorf("lock lead %s: %w", id, err)
+	}
+	return l, nil
+}
+
+func queueUpdateLead(b *pgx.Batch, l lead.Lead) {
+	b.Queue(`UPDATE leads SET name = $2, company = $3, title = $4, email = $5, email_key = $6, phone = $7, website = $8,
+source = $9, campaign_id = $10, status = $11, owner = $12, converted_account_id = $13, converted_contact_id = $14,
+converted_opportunity_id = $15, convert_time = $16, version = $17, update_time = $18 WHERE id = $1`,
+		l.ID, l.Name, l.Company, l.Title, l.Email, contact.EmailKey(l.Email), l.Phone, l.Website, l.Source, l.CampaignID,
+		l.Status, l.Owner, nullable(l.ConvertedAccountID), nullable(l.ConvertedContactID), nullable(l.ConvertedOpportunityID),
+		timestamp(l.ConvertTime), l.Version, l.UpdateTime)
+}
+
+// UpdateLead implements lead.Store.
+func (s *Store) UpdateLead(ctx context.Context, id string, fn func(lead.Lead) (lead.Change, error)) (lead.Lead, error) {
+	var out lead.Lead
+	err := pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		cur, err := lockLead(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		ch, err := fn(cur)
+		if err != nil {
+			return err
+		}
+		if ch.Unchanged {
+			out = cur
+			return nil
+		}
+		b := &pgx.Batch{}
+		queueUpdateLead(b, ch.Lead)
+		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+			return fmt.Errorf("update lead %s: %w", id, err)
+		}
+		if ch.Event != nil {
+			if err := appendEvent(ctx, tx, ch.Event.Type, ch.Event.Key, ch.Event.Payload); err != nil {
+				return err
+			}
+		}
+		out = ch.Lead
+		return nil
+	})
+	if err != nil {
+		return lead.Lead{}, err
+	}
+	return out, nil
+}
+
+// DeleteLead implements lead.Store.
+func (s *Store) DeleteLead(ctx context.Context, id string, fn func(lead.Lead) (lead.Event, error)) error {
+	return pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		cur, err := lockLead(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		ev, err := fn(cur)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM leads WHERE id = $1`, id); err != nil {
+			return fmt.Errorf("delete lead %s: %w", id, err)
+		}
+		return appendEvent(ctx, tx, ev.Type, ev.Key, ev.Payload)
+	})
+}
+
+// ConvertLead implements lead.Store. Round trips: lock the lead and look
+// up the request id; take the duplicate-key locks and look up the account
+// and contact; write everything; append the events.
+func (s *Store) ConvertLead(ctx context.Context, id, requestID, method string, lookup lead.Lookup, fn func(lead.Lead, lead.Found) (lead.Conversion, error)) (lead.Lead, error) {
+	if err := checkRequestID(requestID); err != nil {
+		return lead.Lead{}, err
+	}
+	var out lead.Lead
+	err := onceMore(func() error {
+		return pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+			var cur lead.Lead
+			var found bool
+			var used *usedKey
+			b := &pgx.Batch{}
+			b.Queue(`SELECT `+leadCols+` FROM leads WHERE id = $1 FOR UPDATE`, id).QueryRow(func(row pgx.Row) error {
+				l, err := scanLead(row)
+				if pg.IsNoRows(err) {
+					return nil
+				}
+				cur, found = l, err == nil
+				return err
+			})
+			if requestID != "" {
+				// After the lock, so a concurrent call with the same
+				// request id has committed its key by now.
+				lookupKey(b, requestID, &used)
+			}
+			if err := tx.SendBatch(ctx, b).Close(); err != nil {
+				return fmt.Errorf("lock lead %s: %w", id, err)
+			}
+			if !found {
+				return errs.NotFoundf("lead %q", id)
+			}
+			if used != nil {
+				if err := checkKey(used, method, id); err != nil {
+					return err
+				}
+				out = cur
+				return nil
+			}
+
+			var f lead.Found
+			accountKey, hasCompany, emailKey := lead.Keys(cur)
+			b = &pgx.Batch{}
+			switch {
+			case lookup.AccountID != "":
+				b.Queue(`SELECT id FROM accounts WHERE id = $1 FOR KEY SHARE`, lookup.AccountID).QueryRow(func(row pgx.Row) error {
+					err := row.Scan(&f.AccountID)
+					if pg.IsNoRows(err) {
+						return errs.Invalid("account_id", "account %q not found", lookup.AccountID)
+					}
+					return err
+				})
+			case hasCompany:
+				queueDuplicateLookup(b, accountKey, &f.AccountID)
+			}
+			if emailKey != "" {
+				queueContactDuplicateLookup(b, emailKey, &f.ContactID)
+			}
+			if b.Len() > 0 {
+				if err := tx.SendBatch(ctx, b).Close(); err != nil {
+					var e *errs.Error
+					if errors.As(err, &e) {
+						return err
+					}
+					return fmt.Errorf("look up records of lead %s: %w", id, err)
+				}
+			}
+
+			c, err := fn(cur, f)
+			if err != nil {
+				return err
+			}
+			w := &pgx.Batch{}
+			if requestID != "" {
+				recordKey(w, requestID, method, id)
+			}
+			if c.Account != nil {
+				queueInsertAccount(w, *c.Account)
+			}
+			if c.Contact != nil {
+				queueInsertContact(w, *c.Contact)
+			}
+			if c.Opportunity != nil {
+				queueInsertOpportunity(w, *c.Opportunity)
+			}
+			queueUpdateLead(w, c.Lead)
+			if err := tx.SendBatch(ctx, w).Close(); err != nil {
+				if errors.Is(err, errReplay) {
+					return err
+				}
+				return fmt.Errorf("write conversion of lead %s: %w", id, err)
+			}
+			if c.Account != nil {
+				if err := appendEvent(ctx, tx, c.AccountEvent.Type, c.AccountEvent.Key, c.AccountEvent.Payload); err != nil {
+					return err
+				}
+			}
+			if c.Contact != nil {
+				if err := appendEvent(ctx, tx, c.ContactEvent.Type, c.ContactEvent.Key, c.ContactEvent.Payload); err != nil {
+					return err
+				}
+			}
+			if c.Opportunity != nil {
+				if err := appendEvent(ctx, tx, c.OpportunityEvent.Type, c.OpportunityEvent.Key, c.OpportunityEvent.Payload); err != nil {
+					return err
+				}
+			}
+			if err := appendEvent(ctx, tx, c.LeadEvent.Type, c.LeadEvent.Key, c.LeadEvent.Payload); err != nil {
+				return err
+			}
+			out = c.Lead
+			return nil
+		})
+	})
+	if err != nil {
+		return lead.Lead{}, err
+	}
+	return out, nil
+}

@@ -1,0 +1,403 @@
+// Package servicecase holds customer service cases: priorities and the SLA
+// they set, status, the breach flag, and the storage cases need. (Named so
+// because "case" is a Go keyword.)
+package servicecase
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/seamhq/seam/crm-service/internal/account"
+	"github.com/seamhq/seam/platform/errs"
+)
+
+// Priority of a case; the values are the stored form.
+type Priority string
+
+// The priorities.
+const (
+	PriorityUnspecified Priority = ""
+	PriorityLow         Priority = "low"
+	PriorityNormal      Priority = "normal"
+	PriorityHigh        Priority = "high"
+	PriorityUrgent      Priority = "urgent"
+)
+
+// slas is the time a priority gives to resolve a case.
+var slas = map[Priority]time.Duration{
+	PriorityUrgent: 4 * time.Hour,
+	PriorityHigh:   8 * time.Hour,
+	PriorityNormal: 24 * time.Hour,
+	PriorityLow:    72 * time.Hour,
+}
+
+// SLA returns how long a case of priority p may stay unresolved.
+func SLA(p Priority) time.Duration { return slas[p] }
+
+// Valid reports whether p is one of the priorities.
+func (p Priority) Valid() bool { _, ok := slas[p]; return ok }
+
+// Status of a case; the values are the stored form.
+type Status string
+
+// The statuses.
+const (
+	StatusUnspecified       Status = ""
+	StatusNew               Status = "new"
+	StatusInProgress        Status = "in_progress"
+	StatusWaitingOnCustomer Status = "waiting_on_customer"
+	StatusResolved          Status = "resolved"
+	StatusClosed            Status = "closed"
+)
+
+// Valid reports whether s is one of the statuses.
+func (s Status) Valid() bool {
+	switch s {
+	case StatusNew, StatusInProgress, StatusWaitingOnCustomer, StatusResolved, StatusClosed:
+		return true
+	}
+	return false
+}
+
+// Done reports whether a case in s no longer runs against its SLA.
+func (s Status) Done() bool { return s == StatusResolved || s == StatusClosed }
+
+// Event types of cases.
+const (
+	EventCreated = "case.created"
+	EventUpdated = "case.updated"
+	EventDeleted = "case.deleted"
+)
+
+// MethodCreate is the idempotency method name of a create.
+const MethodCreate = "CreateCase"
+
+// Case is a customer service ticket.
+type Case struct {
+	ID          string
+	Subject     string
+	Description string
+	AccountID   string
+	ContactID   string
+	Priority    Priority
+	Status      Status
+	Owner       string
+	SLADueTime  time.Time
+	ResolveTime time.Time // zero while open
+	// AccountPaymentStatus is joined from the account on every read.
+	AccountPaymentStatus account.PaymentStatus
+	Version              int64
+	CreateTime           time.Time
+	UpdateTime           time.Time
+}
+
+// ETag is the case's current etag.
+func (c Case) ETag() string { return strconv.FormatInt(c.Version, 10) }
+
+// Breached reports whether the case is past its SLA at now and neither
+// resolved nor closed.
+func (c Case) Breached(now time.Time) bool { return !c.Status.Done() && now.After(c.SLADueTime) }
+
+// Field names a client-writable field (its proto name).
+type Field string
+
+// The fields a client may write; account_id is set on create only.
+const (
+	FieldSubject     Field = "subject"
+	FieldDescription Field = "description"
+	FieldContactID   Field = "contact_id"
+	FieldPriority    Field = "priority"
+	FieldStatus      Field = "status"
+	FieldOwner       Field = "owner"
+)
+
+// MutableFields are the fields Update changes when no mask is given.
+var MutableFields = []Field{FieldSubject, FieldDescription, FieldContactID, FieldPriority, FieldStatus, FieldOwner}
+
+// ReadOnlyFields are fields an update ignores.
+var ReadOnlyFields = []string{"id", "account_id", "sla_due_time", "breached", "account_payment_status", "resolve_time",
+	"etag", "create_time", "update_time"}
+
+// FilterFields are the fields ListCases filters on (by equality).
+var FilterFields = []string{"status", "priority", "owner", "account_id", "breached"}
+
+// Input is what a client sends to create or update a case.
+type Input struct {
+	Subject, Description, AccountID, ContactID, Owner string
+	Priority                                          Priority
+	Status                                            Status
+}
+
+const (
+	maxText        = 200
+	maxDescription = 10000
+)
+
+func (in Input) validate(fields []Field) error {
+	var v errs.Violations
+	for _, f := range fields {
+		switch f {
+		case FieldSubject:
+			switch {
+			case strings.TrimSpace(in.Subject) == "":
+				v.Add(string(f), "is required")
+			case len([]rune(in.Subject)) > maxText:
+				v.Add(string(f), "must be at most %d characters", maxText)
+			}
+		case FieldDescription:
+			if len([]rune(in.Description)) > maxDescription {
+				v.Add(string(f), "must be at most %d characters", maxDescription)
+			}
+		case FieldContactID:
+			if in.ContactID != "" {
+				if _, err := uuid.Parse(in.ContactID); err != nil {
+					v.Add(string(f), "%q is not a valid contact id", in.ContactID)
+				}
+			}
+		case FieldPriority:
+			if in.Priority != PriorityUnspecified && !in.Priority.Valid() {
+				v.Add(string(f), "unknown priority %q", in.Priority)
+			}
+		case FieldStatus:
+			if in.Status != StatusUnspecified && !in.Status.Valid() {
+				v.Add(string(f), "unknown status %q", in.Status)
+			}
+		case FieldOwner:
+			if len([]rune(in.Owner)) > maxText {
+				v.Add(string(f), "must be at most %d characters", maxText)
+			}
+		}
+	}
+	return v.Err()
+}
+
+// Query selects a page of cases in id order.
+type Query struct {
+	// Equal maps status, priority, owner, account_id to stored values.
+	Equal map[string]string
+	// Breached, when set, keeps only cases whose breach flag at BreachedAt
+	// equals it.
+	Breached   *bool
+	BreachedAt time.Time
+	After      string
+	Limit      int
+}
+
+// Event is a change to record in the feed.
+type Event struct {
+	Type    string
+	Key     string
+	Payload []byte
+}
+
+// Change is what a read-modify-write decided.
+type Change struct {
+	Case      Case
+	Event     *Event
+	Unchanged bool
+}
+
+// Store is the persistence cases need. Cases come back with the account's
+// payment status joined. An account or contact that does not exist is a
+// violation of account_id or contact_id.
+type Store interface {
+	CreateCase(ctx context.Context, requestID, method string, c Case, ev Event) (Case, error)
+	GetCase(ctx context.Context, id string) (Case, error)
+	ListCases(ctx context.Context, q Query) ([]Case, bool, error)
+	UpdateCase(ctx context.Context, id string, fn func(cur Case) (Change, error)) (Case, error)
+	DeleteCase(ctx context.Context, id string, fn func(cur Case) (Event, error)) error
+}
+
+// Encoder renders a case as an event payload; now sets the breach flag.
+type Encoder interface {
+	EncodeCase(c Case, now time.Time) ([]byte, error)
+}
+
+// Service carries out the case use cases.
+type Service struct {
+	store Store
+	enc   Encoder
+	now   func() time.Time
+}
+
+// NewService returns a Service; now is the clock (also for breach flags).
+func NewService(store Store, enc Encoder, now func() time.Time) *Service {
+	return &Service{store: store, enc: enc, now: func() time.Time { return now().UTC().Truncate(time.Microsecond) }}
+}
+
+// Now is the service's clock, for the breach flag of what it returns.
+func (s *Service) Now() time.Time { return s.now() }
+
+// CheckID validates a case id given in field.
+func CheckID(field, id string) error {
+	if id == "" {
+		return errs.Invalid(field, "is required")
+	}
+	if _, err := uuid.Parse(id); err != nil {
+		return errs.Invalid(field, "%q is not a valid case id", id)
+	}
+	return nil
+}
+
+func (s *Service) event(typ string, c Case, now time.Time) (Event, error) {
+	payload, err := s.enc.EncodeCase(c, now)
+	if err != nil {
+		return Event{}, fmt.Errorf("encode %s event: %w", typ, err)
+	}
+	return Event{Type: typ, Key: c.ID, Payload: payload}, nil
+}
+
+// Create opens a case with its SLA due time from the priority.
+func (s *Service) Create(ctx context.Context, in Input, requestID string) (Case, error) {
+	var v errs.Violations
+	if err := account.CheckID("account_id", in.AccountID); err != nil {
+		_ = v.Merge("", err)
+	}
+	if err := v.Merge("", in.validate(MutableFields)); err != nil {
+		return Case{}, err
+	}
+	if err := v.Err(); err != nil {
+		return Case{}, err
+	}
+	id, err := uuid.NewV7()
+	if err != nil {
+		return Case{}, err
+	}
+	now := s.now()
+	c := Case{
+		ID: id.String(), Subject: in.Subject, Description: in.Description, AccountID: in.AccountID, ContactID: in.ContactID,
+		Priority: in.Priority, Status: in.Status, Owner: in.Owner, Version: 1, CreateTime: now, UpdateTime: now,
+	}
+	if c.Priority == PriorityUnspecified {
+		c.Priority = PriorityNormal
+	}
+	if c.Status == StatusUnspecified {
+		c.Status = StatusNew
+	}
+	if c.Status.Done() {
+		c.ResolveTime = now
+	}
+	c.SLADueTime = now.Add(SLA(c.Priority))
+	ev, err := s.event(EventCreated, c, now)
+	if err != nil {
+		return Case{}, err
+	}
+	return s.store.CreateCase(ctx, requestID, MethodCreate, c, ev)
+}
+
+// Get returns one case.
+func (s *Service) Get(ctx context.Context, id string) (Case, error) {
+	if err := CheckID("id", id); err != nil {
+		return Case{}, err
+	}
+	return s.store.GetCase(ctx, id)
+}
+
+// List returns a page of cases and whether more follow.
+func (s *Service) List(ctx context.Context, q Query) ([]Case, bool, error) {
+	var v errs.Violations
+	if id, ok := q.Equal["account_id"]; ok && account.CheckID("account_id", id) != nil {
+		v.Add("filter", "account_id %q is not a valid account id", id)
+	}
+	if p, ok := q.Equal["priority"]; ok && !Priority(p).Valid() {
+		v.Add("filter", "unknown priority %q", p)
+	}
+	if st, ok := q.Equal["status"]; ok && !Status(st).Valid() {
+		v.Add("filter", "unknown status %q", st)
+	}
+	if b, ok := q.Equal["breached"]; ok {
+		delete(q.Equal, "breached")
+		switch b {
+		case "true", "false":
+			want := b == "true"
+			q.Breached, q.BreachedAt = &want, s.now()
+		default:
+			v.Add("filter", "breached must be true or false, got %q", b)
+		}
+	}
+	if err := v.Err(); err != nil {
+		return nil, false, err
+	}
+	return s.store.ListCases(ctx, q)
+}
+
+// Update changes the given fields. A closed case cannot change; a priority
+// change moves the SLA due time (from the creation time).
+func (s *Service) Update(ctx context.Context, id string, in Input, fields []Field, etag string) (Case, error) {
+	if err := CheckID("id", id); err != nil {
+		return Case{}, err
+	}
+	if err := in.validate(fields); err != nil {
+		return Case{}, err
+	}
+	return s.store.UpdateCase(ctx, id, func(cur Case) (Change, error) {
+		if etag != "" && etag != cur.ETag() {
+			return Change{}, errs.StaleEtag("case " + id)
+		}
+		if cur.Status == StatusClosed {
+			return Change{}, errs.FailedPreconditionf("case %s is closed", id)
+		}
+		now := s.now()
+		n := cur
+		for _, f := range fields {
+			switch f {
+			case FieldSubject:
+				n.Subject = in.Subject
+			case FieldDescription:
+				n.Description = in.Description
+			case FieldContactID:
+				n.ContactID = in.ContactID
+			case FieldOwner:
+				n.Owner = in.Owner
+			case FieldPriority:
+				if in.Priority != PriorityUnspecified {
+					n.Priority = in.Priority
+					n.SLADueTime = n.CreateTime.Add(SLA(n.Priority))
+				}
+			case FieldStatus:
+				if in.Status != StatusUnspecified {
+					n.Status = in.Status
+				}
+			}
+		}
+		switch {
+		case n.Status.Done() && !cur.Status.Done():
+			n.ResolveTime = now
+		case !n.Status.Done():
+			n.ResolveTime = time.Time{}
+		}
+		if n.Subject == cur.Subject && n.Description == cur.Description && n.ContactID == cur.ContactID &&
+			n.Owner == cur.Owner && n.Priority == cur.Priority && n.Status == cur.Status {
+			return Change{Unchanged: true}, nil
+		}
+		n.Version++
+		n.UpdateTime = now
+		ev, err := s.event(EventUpdated, n, now)
+		if err != nil {
+			return Change{}, err
+		}
+		return Change{Case: n, Event: &ev}, nil
+	})
+}
+
+// Delete removes a case; a non-empty etag must match.
+func (s *Service) Delete(ctx context.Context, id, etag string) error {
+	if err := CheckID("id", id); err != nil {
+		return err
+	}
+	return s.store.DeleteCase(ctx, id, func(cur Case) (Event, error) {
+		if etag != "" && etag != cur.ETag() {
+			return Event{}, errs.StaleEtag("case " + id)
+		}
+		now := s.now()
+		gone := cur
+		gone.Version++
+		gone.UpdateTime = now
+		return s.event(EventDeleted, gone, now)
+	})
+}
