@@ -298,6 +298,10 @@ func (e *Engine) applyERP(ctx context.Context, ev *erpv1.Event) error {
 		return e.upsertProduct(ctx, ev.GetItem(), ev.GetVersion())
 	case "stock.changed":
 		return e.setAvailability(ctx, ev.GetStockLevel(), ev.GetVersion())
+	case "invoice.issued", "invoice.updated", "invoice.overdue", "invoice.voided":
+		return e.applyInvoice(ctx, ev.GetInvoice())
+	case "customer.balance_changed":
+		return e.applyBalance(ctx, ev.GetCustomerBalance(), ev.GetVersion())
 	case "sales_order.created", "sales_order.confirmed", "sales_order.cancelled", "sales_order.updated",
 		"sales_order.shipped", "sales_order.invoiced", "sales_order.paid":
 		o := ev.GetSalesOrder()

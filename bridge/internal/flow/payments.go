@@ -1,0 +1,140 @@
+package flow
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/seamhq/seam/platform/money"
+	crmv1 "github.com/seamhq/seam/proto/crm/v1"
+	erpv1 "github.com/seamhq/seam/proto/erp/v1"
+)
+
+// Payment status flows from the ERP's invoices and payments to the CRM:
+// an account shows its open and overdue balance and whether it pays, an
+// opportunity shows whether its order's invoices are paid. Both are
+// recomputed from the ERP's current state whenever an invoice or a
+// customer balance changes, so events of different invoices may apply in
+// any order; the write-back's source version keeps the newest state.
+
+// applyBalance copies a customer's receivables to its CRM account.
+func (e *Engine) applyBalance(ctx context.Context, b *erpv1.CustomerBalance, version int64) error {
+	if b == nil {
+		return &permanentError{"balance event without a balance"}
+	}
+	cust, err := e.erp.Customers.GetCustomer(ctx, &erpv1.GetCustomerRequest{Id: b.GetCustomerId()})
+	if err != nil {
+		return fmt.Errorf("read customer %s: %w", b.GetCustomerId(), err)
+	}
+	if cust.GetCrmAccountId() == "" {
+		return nil // a customer entered in the ERP, not from the CRM
+	}
+	if version == 0 {
+		version = b.GetVersion()
+	}
+	_, err = e.crm.Sync.SetAccountPaymentStatus(ctx, &crmv1.SetAccountPaymentStatusRequest{
+		AccountId:      cust.GetCrmAccountId(),
+		PaymentStatus:  accountPaymentStatus(b),
+		OpenBalance:    b.GetOpenBalance(),
+		OverdueBalance: b.GetOverdueBalance(),
+		SourceVersion:  version,
+	})
+	if err != nil {
+		return fmt.Errorf("write balance of account %s: %w", cust.GetCrmAccountId(), err)
+	}
+	return nil
+}
+
+// accountPaymentStatus sums a balance up: overdue when anything is past
+// due, open while anything is owed, paid otherwise (a balance exists only
+// once something was invoiced).
+func accountPaymentStatus(b *erpv1.CustomerBalance) crmv1.PaymentStatus {
+	positive := func(m interface{ GetAmount() string }) bool {
+		d, err := money.ParseDecimal(m.GetAmount())
+		return err == nil && d.IsPositive()
+	}
+	switch {
+	case b.GetOverdueBalance() != nil && positive(b.GetOverdueBalance()):
+		return crmv1.PaymentStatus_PAYMENT_STATUS_OVERDUE
+	case b.GetOpenBalance() != nil && positive(b.GetOpenBalance()):
+		return crmv1.PaymentStatus_PAYMENT_STATUS_OPEN
+	default:
+		return crmv1.PaymentStatus_PAYMENT_STATUS_PAID
+	}
+}
+
+// applyInvoice recomputes the payment status of the opportunity behind an
+// invoice's order from all of that order's invoices.
+func (e *Engine) applyInvoice(ctx context.Context, inv *erpv1.Invoice) error {
+	if inv == nil {
+		return &permanentError{"invoice event without an invoice"}
+	}
+	order, err := e.erp.SalesOrders.GetSalesOrder(ctx, &erpv1.GetSalesOrderRequest{Id: inv.GetSalesOrderId()})
+	if err != nil {
+		return fmt.Errorf("read order %s: %w", inv.GetSalesOrderId(), err)
+	}
+	if order.GetExternalRef() == "" {
+		return nil
+	}
+	opportunityID, _ := parseOrderRef(order.GetExternalRef())
+	var invoices []*erpv1.Invoice
+	token := ""
+	for {
+		resp, err := e.erp.Invoices.ListInvoices(ctx, &erpv1.ListInvoicesRequest{
+			PageSize: 1000, PageToken: token, Filter: fmt.Sprintf("sales_order_id = %q", order.GetId()),
+		})
+		if err != nil {
+			return fmt.Errorf("list invoices of order %s: %w", order.GetNumber(), err)
+		}
+		invoices = append(invoices, resp.GetInvoices()...)
+		if token = resp.GetNextPageToken(); token == "" {
+			break
+		}
+	}
+	status, version := orderPaymentStatus(invoices)
+	if version == 0 {
+		return nil
+	}
+	_, err = e.crm.Sync.SetOpportunityPaymentStatus(ctx, &crmv1.SetOpportunityPaymentStatusRequest{
+		OpportunityId: opportunityID, PaymentStatus: status, SourceVersion: version,
+	})
+	if err != nil {
+		return fmt.Errorf("write payment status of opportunity %s: %w", opportunityID, err)
+	}
+	return nil
+}
+
+// orderPaymentStatus sums up the invoices of an order, and gives a version
+// that grows with every change of any of them (the newest update time, in
+// microseconds).
+func orderPaymentStatus(invoices []*erpv1.Invoice) (crmv1.PaymentStatus, int64) {
+	var version int64
+	var live, paid, partly, overdue int
+	for _, inv := range invoices {
+		if t := inv.GetUpdateTime().AsTime().UnixMicro(); t > version {
+			version = t
+		}
+		switch inv.GetStatus() {
+		case erpv1.InvoiceStatus_INVOICE_STATUS_VOID:
+			continue
+		case erpv1.InvoiceStatus_INVOICE_STATUS_PAID:
+			paid++
+		case erpv1.InvoiceStatus_INVOICE_STATUS_PARTIALLY_PAID:
+			partly++
+		case erpv1.InvoiceStatus_INVOICE_STATUS_OVERDUE:
+			overdue++
+		}
+		live++
+	}
+	switch {
+	case live == 0:
+		return crmv1.PaymentStatus_PAYMENT_STATUS_NOT_INVOICED, version
+	case overdue > 0:
+		return crmv1.PaymentStatus_PAYMENT_STATUS_OVERDUE, version
+	case paid == live:
+		return crmv1.PaymentStatus_PAYMENT_STATUS_PAID, version
+	case paid > 0 || partly > 0:
+		return crmv1.PaymentStatus_PAYMENT_STATUS_PARTIALLY_PAID, version
+	default:
+		return crmv1.PaymentStatus_PAYMENT_STATUS_OPEN, version
+	}
+}
