@@ -48,15 +48,18 @@ func TestOneTraceFromWinToOrder(t *testing.T) {
 		return err == nil && restclient.Str(resp.Body, "order", "number") != "", string(resp.Raw)
 	})
 
+	// Log lines reach the files through pipes, a moment after the calls.
 	logDir := filepath.Dir(st.Process(stack.CRM).LogPath)
-	winTrace := traceOf(t, filepath.Join(logDir, "crm-service.log"), "/crm.v1.OpportunityService/WinOpportunity")
-	if winTrace == "" {
-		t.Fatal("no trace id logged for the :win call")
-	}
+	var winTrace string
+	eventually(t, 5*time.Second, "the :win call logged", func() (bool, string) {
+		winTrace = traceOf(t, filepath.Join(logDir, "crm-service.log"), "/crm.v1.OpportunityService/WinOpportunity")
+		return winTrace != "", ""
+	})
 	for _, method := range []string{"/erp.v1.SalesOrderService/CreateSalesOrder", "/erp.v1.SalesOrderService/ConfirmSalesOrder"} {
-		if got := traceOf(t, filepath.Join(logDir, "erp-service.log"), method); got != winTrace {
-			t.Errorf("%s ran in trace %q, want the :win call's trace %q", method, got, winTrace)
-		}
+		eventually(t, 5*time.Second, method+" in the :win call's trace", func() (bool, string) {
+			got := traceOf(t, filepath.Join(logDir, "erp-service.log"), method)
+			return got == winTrace, "logged in trace " + got + ", want " + winTrace
+		})
 	}
 }
 
