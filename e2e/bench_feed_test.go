@@ -118,4 +118,5 @@ func BenchmarkCatchUp(b *testing.B) {
 		b.ReportMetric(took.Seconds(), "s-all-skus-visible")
 		b.Logf("caught up %d events (%d SKUs) in %s: %.0f events/s", 3*skus, skus, took.Round(time.Millisecond), float64(3*skus)/took.Seconds())
 	}
+	reportPeakMemory(b, st)
 }

@@ -56,4 +56,17 @@ func BenchmarkWonDealLoop(b *testing.B) {
 			}
 		})
 	}
+	reportPeakMemory(b, st)
+}
+
+// reportPeakMemory logs and reports each service's peak resident memory.
+func reportPeakMemory(b *testing.B, st *stack.Stack) {
+	for _, name := range stack.Names {
+		rss, err := st.Process(name).PeakRSS()
+		if err != nil {
+			b.Logf("%s peak memory: %v", name, err)
+			continue
+		}
+		b.Logf("%s peak resident memory: %.1f MiB", name, float64(rss)/(1<<20))
+	}
 }
