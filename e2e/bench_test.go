@@ -54,9 +54,9 @@ func BenchmarkWonDealLoop(b *testing.B) {
 				b.ReportMetric(float64(res.P99.Microseconds())/1000, "p99-ms")
 				b.Logf("%s (%s)", res, time.Now().Format(time.RFC3339))
 			}
+			reportPeakMemory(b, st)
 		})
 	}
-	reportPeakMemory(b, st)
 }
 
 // reportPeakMemory logs and reports each service's peak resident memory.
