@@ -76,19 +76,9 @@ func (e *Engine) applyInvoice(ctx context.Context, inv *erpv1.Invoice) error {
 		return nil
 	}
 	opportunityID, _ := parseOrderRef(order.GetExternalRef())
-	var invoices []*erpv1.Invoice
-	token := ""
-	for {
-		resp, err := e.erp.Invoices.ListInvoices(ctx, &erpv1.ListInvoicesRequest{
-			PageSize: 1000, PageToken: token, Filter: fmt.Sprintf("sales_order_id = %q", order.GetId()),
-		})
-		if err != nil {
-			return fmt.Errorf("list invoices of order %s: %w", order.GetNumber(), err)
-		}
-		invoices = append(invoices, resp.GetInvoices()...)
-		if token = resp.GetNextPageToken(); token == "" {
-			break
-		}
+	invoices, err := e.orderInvoices(ctx, order)
+	if err != nil {
+		return err
 	}
 	status, version := orderPaymentStatus(invoices)
 	if version == 0 {
@@ -101,6 +91,24 @@ func (e *Engine) applyInvoice(ctx context.Context, inv *erpv1.Invoice) error {
 		return fmt.Errorf("write payment status of opportunity %s: %w", opportunityID, err)
 	}
 	return nil
+}
+
+// orderInvoices lists every invoice of an order.
+func (e *Engine) orderInvoices(ctx context.Context, order *erpv1.SalesOrder) ([]*erpv1.Invoice, error) {
+	var invoices []*erpv1.Invoice
+	token := ""
+	for {
+		resp, err := e.erp.Invoices.ListInvoices(ctx, &erpv1.ListInvoicesRequest{
+			PageSize: 1000, PageToken: token, Filter: fmt.Sprintf("sales_order_id = %q", order.GetId()),
+		})
+		if err != nil {
+			return nil, fmt.Errorf("list invoices of order %s: %w", order.GetNumber(), err)
+		}
+		invoices = append(invoices, resp.GetInvoices()...)
+		if token = resp.GetNextPageToken(); token == "" {
+			return invoices, nil
+		}
+	}
 }
 
 // orderPaymentStatus sums up the invoices of an order, and gives a version

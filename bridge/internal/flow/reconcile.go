@@ -28,6 +28,7 @@ const (
 	CheckItemInCatalog   = "item_in_catalog"
 	CheckAvailability    = "availability_matches_stock"
 	CheckAccountCustomer = "account_has_customer"
+	CheckPaymentStatus   = "payment_status_matches_invoices"
 	reconcilePage        = 1000
 	maxRepairsListed     = 1000
 )
@@ -102,7 +103,7 @@ func (e *Engine) Reconcile(ctx context.Context, trigger string) (Report, error) 
 	e.reconcileMu.Lock()
 	defer e.reconcileMu.Unlock()
 	r := Report{Trigger: trigger, Start: time.Now().UTC()}
-	for _, name := range []string{CheckWonHasOrder, CheckOrderShown, CheckAccountCustomer, CheckItemInCatalog, CheckAvailability} {
+	for _, name := range []string{CheckWonHasOrder, CheckOrderShown, CheckPaymentStatus, CheckAccountCustomer, CheckItemInCatalog, CheckAvailability} {
 		r.check(name)
 	}
 	err := errors.Join(e.reconcileOrders(ctx, &r), e.reconcileCatalog(ctx, &r))
@@ -181,6 +182,9 @@ func (e *Engine) reconcileOrders(ctx context.Context, r *Report) error {
 					opp.GetOrder().GetStatus(), o.GetNumber(), fulfillment(o))
 				r.drift(CheckOrderShown, opp.GetId(), what, e.forceOrderBack(ctx, o))
 			}
+			if err := e.reconcilePayment(ctx, r, opp, o); err != nil {
+				return err
+			}
 		}
 		if token = resp.GetNextPageToken(); token == "" {
 			break
@@ -198,6 +202,29 @@ func (e *Engine) reconcileOrders(ctx context.Context, r *Report) error {
 			r.drift(CheckAccountCustomer, accountID, "account with orders but no ERP customer link", err)
 		}
 	}
+	return nil
+}
+
+// reconcilePayment compares an opportunity's payment status with its
+// order's invoices.
+func (e *Engine) reconcilePayment(ctx context.Context, r *Report, opp *crmv1.Opportunity, o *erpv1.SalesOrder) error {
+	invoices, err := e.orderInvoices(ctx, o)
+	if err != nil {
+		return err
+	}
+	r.check(CheckPaymentStatus).Checked++
+	want, version := orderPaymentStatus(invoices)
+	got := opp.GetPaymentStatus()
+	if got == crmv1.PaymentStatus_PAYMENT_STATUS_UNSPECIFIED {
+		got = crmv1.PaymentStatus_PAYMENT_STATUS_NOT_INVOICED
+	}
+	if got == want || version == 0 {
+		return nil
+	}
+	_, err = e.crm.Sync.SetOpportunityPaymentStatus(ctx, &crmv1.SetOpportunityPaymentStatusRequest{
+		OpportunityId: opp.GetId(), PaymentStatus: want, SourceVersion: version,
+	})
+	r.drift(CheckPaymentStatus, opp.GetId(), fmt.Sprintf("opportunity shows %s, invoices say %s", got, want), err)
 	return nil
 }
 

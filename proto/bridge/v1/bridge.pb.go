@@ -812,7 +812,8 @@ func (x *Reconciliation) GetError() string {
 type ReconciliationCheck struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// "won_opportunity_has_order", "order_shown_on_opportunity",
-	// "availability_matches_stock", "account_has_customer".
+	// "payment_status_matches_invoices", "account_has_customer",
+	// "item_in_catalog", "availability_matches_stock".
 	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	Checked       int64  `protobuf:"varint,2,opt,name=checked,proto3" json:"checked,omitempty"`
 	Drifted       int64  `protobuf:"varint,3,opt,name=drifted,proto3" json:"drifted,omitempty"`
