@@ -303,7 +303,8 @@ func (e *Engine) applyERP(ctx context.Context, ev *erpv1.Event) error {
 	case "customer.balance_changed":
 		return e.applyBalance(ctx, ev.GetCustomerBalance(), ev.GetVersion())
 	case "sales_order.created", "sales_order.confirmed", "sales_order.cancelled", "sales_order.updated",
-		"sales_order.shipped", "sales_order.invoiced", "sales_order.paid":
+		"sales_order.shipped", "sales_order.invoiced", "sales_order.paid", "sales_order.amended",
+		"sales_order.credit_hold", "sales_order.released":
 		o := ev.GetSalesOrder()
 		if o.GetExternalRef() == "" {
 			return nil // an order entered in the ERP, not from a deal
