@@ -10,11 +10,15 @@ import (
 
 	"github.com/seamhq/seam/crm-service/internal/account"
 	"github.com/seamhq/seam/crm-service/internal/activity"
+	"github.com/seamhq/seam/crm-service/internal/audit"
+	"github.com/seamhq/seam/crm-service/internal/campaign"
 	"github.com/seamhq/seam/crm-service/internal/catalog"
 	"github.com/seamhq/seam/crm-service/internal/contact"
 	"github.com/seamhq/seam/crm-service/internal/lead"
 	"github.com/seamhq/seam/crm-service/internal/overview"
 	"github.com/seamhq/seam/crm-service/internal/pipeline"
+	"github.com/seamhq/seam/crm-service/internal/report"
+	"github.com/seamhq/seam/crm-service/internal/search"
 	"github.com/seamhq/seam/crm-service/internal/servicecase"
 	"github.com/seamhq/seam/platform/feed"
 	"github.com/seamhq/seam/platform/server"
@@ -37,6 +41,10 @@ type API struct {
 	Activities    *activity.Service
 	Cases         *servicecase.Service
 	Overviews     *overview.Service
+	Search        *search.Service
+	Audit         *audit.Service
+	Campaigns     *campaign.Service
+	Reports       *report.Service
 	Events        EventSource
 }
 
@@ -52,6 +60,10 @@ func (a *API) Register(s *grpc.Server) {
 	crmv1.RegisterProductServiceServer(s, &productServer{svc: a.Catalog})
 	crmv1.RegisterSyncServiceServer(s, &syncServer{catalog: a.Catalog, accounts: a.Accounts, opportunities: a.Opportunities})
 	crmv1.RegisterEventServiceServer(s, &eventServer{src: a.Events})
+	crmv1.RegisterSearchServiceServer(s, &searchServer{svc: a.Search})
+	crmv1.RegisterAuditServiceServer(s, &auditServer{svc: a.Audit})
+	crmv1.RegisterCampaignServiceServer(s, &campaignServer{svc: a.Campaigns})
+	crmv1.RegisterReportServiceServer(s, &reportServer{svc: a.Reports})
 }
 
 // Gateways are the REST routes of the CRM (crm_gateway.yaml).
@@ -67,5 +79,9 @@ func Gateways() []server.GatewayRegistrar {
 		crmv1.RegisterProductServiceHandler,
 		crmv1.RegisterSyncServiceHandler,
 		crmv1.RegisterEventServiceHandler,
+		crmv1.RegisterSearchServiceHandler,
+		crmv1.RegisterAuditServiceHandler,
+		crmv1.RegisterCampaignServiceHandler,
+		crmv1.RegisterReportServiceHandler,
 	}
 }

@@ -208,6 +208,7 @@ func opportunityToProto(o pipeline.Opportunity) *crmv1.Opportunity {
 		CurrencyCode:      o.Currency,
 		ExpectedCloseDate: catalog.FormatDate(o.ExpectedCloseDate),
 		Owner:             o.Owner,
+		CampaignId:        o.CampaignID,
 		Amount:            money.ToProto(o.Amount),
 		PaymentStatus:     paymentStatuses[o.PaymentStatus],
 		LostReason:        o.LostReason,
@@ -253,6 +254,7 @@ func opportunityInput(o *crmv1.Opportunity, probabilityGiven bool) pipeline.Inpu
 		Currency:          o.GetCurrencyCode(),
 		ExpectedCloseDate: o.GetExpectedCloseDate(),
 		Owner:             o.GetOwner(),
+		CampaignID:        o.GetCampaignId(),
 	}
 	if probabilityGiven {
 		p := o.GetProbability()

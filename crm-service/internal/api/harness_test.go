@@ -48,6 +48,10 @@ type env struct {
 	activities    crmv1.ActivityServiceClient
 	cases         crmv1.CaseServiceClient
 	overviews     crmv1.AccountOverviewServiceClient
+	search        crmv1.SearchServiceClient
+	audit         crmv1.AuditServiceClient
+	campaigns     crmv1.CampaignServiceClient
+	reports       crmv1.ReportServiceClient
 	opportunities crmv1.OpportunityServiceClient
 	products      crmv1.ProductServiceClient
 	sync          crmv1.SyncServiceClient
@@ -121,6 +125,10 @@ func startEnv(t testing.TB) *env {
 		activities:    crmv1.NewActivityServiceClient(conn),
 		cases:         crmv1.NewCaseServiceClient(conn),
 		overviews:     crmv1.NewAccountOverviewServiceClient(conn),
+		search:        crmv1.NewSearchServiceClient(conn),
+		audit:         crmv1.NewAuditServiceClient(conn),
+		campaigns:     crmv1.NewCampaignServiceClient(conn),
+		reports:       crmv1.NewReportServiceClient(conn),
 		opportunities: crmv1.NewOpportunityServiceClient(conn),
 		products:      crmv1.NewProductServiceClient(conn),
 		sync:          crmv1.NewSyncServiceClient(conn),

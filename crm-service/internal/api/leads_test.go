@@ -24,8 +24,9 @@ func (e *env) createLead(l *crmv1.Lead) *crmv1.Lead {
 
 func TestLeadLifecycle(t *testing.T) {
 	e := newEnv(t)
+	spring := e.createCampaign("Spring").Id // campaign_id must name a campaign
 	l, err := e.leads.CreateLead(e.sales(), &crmv1.CreateLeadRequest{RequestId: "l-1", Lead: &crmv1.Lead{
-		Name: "Ana Lima", Company: "Acme", Email: "ana@acme.example", Source: "web", CampaignId: "spring",
+		Name: "Ana Lima", Company: "Acme", Email: "ana@acme.example", Source: "web", CampaignId: spring,
 		Owner: "alice", ConvertedAccountId: "forged", Etag: "7",
 	}})
 	if err != nil {

@@ -17,6 +17,12 @@ var (
 	activityWriters = []auth.Role{auth.Sales, auth.Service}
 	caseWriters     = []auth.Role{auth.Service}
 	bridge          = []auth.Role{auth.Integration}
+	// searchers may use search and reports.
+	searchers = []auth.Role{auth.Sales, auth.Service, auth.Finance}
+	// auditors read the audit trail and stage history.
+	auditors = []auth.Role{auth.Sales, auth.Service, auth.Finance}
+	// campaignWriters: marketing is part of sales.
+	campaignWriters = []auth.Role{auth.Sales}
 )
 
 // Policy is the permission table of the CRM API.
@@ -75,4 +81,18 @@ var Policy = auth.Policy{
 
 	crmv1.EventService_ListEvents_FullMethodName:  bridge,
 	crmv1.EventService_WatchEvents_FullMethodName: bridge,
+
+	crmv1.SearchService_Search_FullMethodName: searchers,
+
+	crmv1.AuditService_ListAuditEntries_FullMethodName: auditors,
+	crmv1.AuditService_ListStageChanges_FullMethodName: auditors,
+
+	crmv1.CampaignService_CreateCampaign_FullMethodName:   campaignWriters,
+	crmv1.CampaignService_GetCampaign_FullMethodName:      readers,
+	crmv1.CampaignService_ListCampaigns_FullMethodName:    readers,
+	crmv1.CampaignService_UpdateCampaign_FullMethodName:   campaignWriters,
+	crmv1.CampaignService_DeleteCampaign_FullMethodName:   campaignWriters,
+	crmv1.CampaignService_GetCampaignStats_FullMethodName: searchers,
+
+	crmv1.ReportService_GetPipelineReport_FullMethodName: searchers,
 }

@@ -21,7 +21,7 @@ func TestUnauthenticated(t *testing.T) {
 	e := newEnv(t)
 	_, err := e.accounts.ListAccounts(t.Context(), &crmv1.ListAccountsRequest{})
 	wantCode(t, err, codes.Unauthenticated)
-	for _, path := range []string{"/v1/accounts", "/v1/contacts", "/v1/leads", "/v1/activities", "/v1/cases", "/v1/opportunities", "/v1/products", "/v1/events"} {
+	for _, path := range []string{"/v1/accounts", "/v1/contacts", "/v1/leads", "/v1/activities", "/v1/cases", "/v1/opportunities", "/v1/products", "/v1/events", "/v1/search?query=a"} {
 		if st, _ := e.call("GET", path, "", nil); st != 401 {
 			t.Errorf("GET %s without a token: %d, want 401", path, st)
 		}
@@ -135,6 +135,11 @@ func TestRESTRoutes(t *testing.T) {
 	acc := do("POST", "/v1/accounts", "/v1/accounts", sales, map[string]any{"name": "Acme", "owner": "alice"}, 200)
 	id := acc["id"].(string)
 	do("GET", "/v1/accounts/{id}", "/v1/accounts/"+id, sales, nil, 200)
+	found := do("GET", "/v1/search", "/v1/search?query=ACM&types=accounts", sales, nil, 200)
+	if res := found["results"].([]any); len(res) != 1 || res[0].(map[string]any)["resource"] != "accounts/"+id {
+		t.Fatalf("search: %v", found)
+	}
+	do("GET", "/v1/search", "/v1/search?types=accounts", sales, nil, 400)
 	accs := do("GET", "/v1/accounts", "/v1/accounts?page_size=5&filter="+url.QueryEscape(`owner = "alice"`), sales, nil, 200)
 	if len(accs["accounts"].([]any)) != 1 {
 		t.Fatalf("accounts: %v", accs)
@@ -347,6 +352,27 @@ func TestRESTRoutes(t *testing.T) {
 	if reopened["stage"] != "STAGE_PROPOSAL" || reopened["probability"] != float64(50) {
 		t.Fatalf("reopened: %v", reopened)
 	}
+	hist := do("GET", "/v1/opportunities/{opportunity_id}/history", "/v1/opportunities/"+oid+"/history", token(t, auth.Finance), nil, 200)
+	var steps []string
+	for _, c := range hist["stage_changes"].([]any) {
+		m := c.(map[string]any)
+		steps = append(steps, fmt.Sprint(m["from_stage"], ">", m["to_stage"], " ", m["actor"]))
+	}
+	if want := []string{"<nil>>STAGE_QUALIFICATION tester", "STAGE_QUALIFICATION>STAGE_CLOSED_WON tester",
+		"STAGE_CLOSED_WON>STAGE_CLOSED_LOST tester", "STAGE_CLOSED_LOST>STAGE_PROPOSAL tester"}; !slices.Equal(steps, want) {
+		t.Fatalf("stage history %v, want %v", steps, want)
+	}
+	do("GET", "/v1/opportunities/{opportunity_id}/history", "/v1/opportunities/nope/history", sales, nil, 400)
+	trail := do("GET", "/v1/auditEntries", "/v1/auditEntries?filter="+url.QueryEscape(`resource = "accounts/`+id+`"`), token(t, auth.Finance), nil, 200)
+	if first := trail["audit_entries"].([]any)[0].(map[string]any); first["field"] != "industry" || first["new_value"] != "tools" ||
+		first["old_value"] != nil || first["actor"] != "tester" || first["resource"] != "accounts/"+id {
+		t.Fatalf("audit trail: %v", trail)
+	}
+	badTrail := do("GET", "/v1/auditEntries", "/v1/auditEntries?filter="+url.QueryEscape(`resource = "leads/x"`), sales, nil, 400)
+	if !slices.Equal(restViolations(badTrail), []string{"filter"}) {
+		t.Fatalf("bad audit filter: %v", badTrail)
+	}
+	do("GET", "/v1/auditEntries", "/v1/auditEntries", token(t, auth.Warehouse), nil, 403)
 	do("DELETE", "/v1/accounts/{id}", "/v1/accounts/"+id, sales, nil, 400) // still has an opportunity
 	do("DELETE", "/v1/opportunities/{id}", "/v1/opportunities/"+oid+"?etag=1", sales, nil, 409)
 	do("DELETE", "/v1/opportunities/{id}", "/v1/opportunities/"+oid, sales, nil, 200)
@@ -375,6 +401,43 @@ func TestRESTRoutes(t *testing.T) {
 	if tail["next_cursor"] != next {
 		t.Fatalf("tail: %v", tail)
 	}
+
+	// Campaigns (after the event check, which lists the events above).
+	cp := do("POST", "/v1/campaigns", "/v1/campaigns", sales, map[string]any{
+		"name": "Spring", "channel": "email", "budget": map[string]any{"currency_code": "EUR", "amount": "300"},
+		"start_date": "2031-03-01", "status": "CAMPAIGN_STATUS_ACTIVE",
+	}, 200)
+	cpid := cp["id"].(string)
+	do("POST", "/v1/campaigns", "/v1/campaigns", token(t, auth.Finance), map[string]any{"name": "x"}, 403)
+	badCp := do("POST", "/v1/campaigns", "/v1/campaigns", sales, map[string]any{"budget": map[string]any{"currency_code": "EUR", "amount": "-3"}}, 400)
+	if !slices.Equal(restViolations(badCp), []string{"campaign.name", "campaign.budget.amount"}) {
+		t.Fatalf("bad campaign: %v", badCp)
+	}
+	do("GET", "/v1/campaigns/{id}", "/v1/campaigns/"+cpid, token(t, auth.Finance), nil, 200)
+	cps := do("GET", "/v1/campaigns", "/v1/campaigns?filter="+url.QueryEscape(`status = "CAMPAIGN_STATUS_ACTIVE"`), sales, nil, 200)
+	if len(cps["campaigns"].([]any)) != 1 {
+		t.Fatalf("campaigns: %v", cps)
+	}
+	pcp := do("PATCH", "/v1/campaigns/{campaign.id}", "/v1/campaigns/"+cpid, sales, map[string]any{"channel": "events", "etag": "1"}, 200)
+	if pcp["channel"] != "events" || pcp["status"] != "CAMPAIGN_STATUS_ACTIVE" || pcp["etag"] != "2" {
+		t.Fatalf("patched campaign: %v", pcp)
+	}
+	do("PATCH", "/v1/campaigns/{campaign.id}", "/v1/campaigns/"+cpid, sales, map[string]any{"channel": "x", "etag": "1"}, 409)
+	do("POST", "/v1/leads", "/v1/leads", sales, map[string]any{"name": "Bo", "campaign_id": "nope"}, 400)
+	do("POST", "/v1/leads", "/v1/leads", sales, map[string]any{"name": "Bo", "campaign_id": cpid}, 200)
+	stats := do("GET", "/v1/campaigns/{id}:stats", "/v1/campaigns/"+cpid+":stats", token(t, auth.Finance), nil, 200)
+	if stats["leads"] != "1" || stats["won_opportunities"] != nil || stats["cost_per_won_deal"] != nil {
+		t.Fatalf("stats: %v", stats)
+	}
+	do("DELETE", "/v1/campaigns/{id}", "/v1/campaigns/"+cpid, sales, nil, 400) // a lead names it
+	unused := do("POST", "/v1/campaigns", "/v1/campaigns", sales, map[string]any{"name": "Unused"}, 200)
+	do("DELETE", "/v1/campaigns/{id}", "/v1/campaigns/"+unused["id"].(string), sales, nil, 200)
+
+	rep := do("GET", "/v1/reports/pipeline", "/v1/reports/pipeline", token(t, auth.Finance), nil, 200)
+	if len(rep["funnel"].([]any)) == 0 {
+		t.Fatalf("report: %v", rep)
+	}
+	do("GET", "/v1/reports/pipeline", "/v1/reports/pipeline", bridge, nil, 403)
 
 	for _, r := range gatewayRoutes(t) {
 		if !hit[r] {

@@ -14,12 +14,16 @@ import (
 	"github.com/seamhq/seam/crm-service/internal/account"
 	"github.com/seamhq/seam/crm-service/internal/activity"
 	"github.com/seamhq/seam/crm-service/internal/api"
+	"github.com/seamhq/seam/crm-service/internal/audit"
+	"github.com/seamhq/seam/crm-service/internal/campaign"
 	"github.com/seamhq/seam/crm-service/internal/catalog"
 	"github.com/seamhq/seam/crm-service/internal/contact"
 	"github.com/seamhq/seam/crm-service/internal/lead"
 	"github.com/seamhq/seam/crm-service/internal/overview"
 	"github.com/seamhq/seam/crm-service/internal/pipeline"
 	"github.com/seamhq/seam/crm-service/internal/postgres"
+	"github.com/seamhq/seam/crm-service/internal/report"
+	"github.com/seamhq/seam/crm-service/internal/search"
 	"github.com/seamhq/seam/crm-service/internal/servicecase"
 	"github.com/seamhq/seam/crm-service/migrations"
 	"github.com/seamhq/seam/platform/boot"
@@ -146,6 +150,10 @@ func Serve(ctx context.Context, cfg Config, stdout io.Writer, started func(*serv
 		Overviews:     overview.NewService(store, opportunities),
 		Leads:         lead.NewService(store, api.Payloads{}, accounts, contacts, opportunities, time.Now),
 		Catalog:       catalog.NewService(store),
+		Search:        search.NewService(store),
+		Audit:         audit.NewService(store),
+		Campaigns:     campaign.NewService(store, api.Payloads{}, time.Now),
+		Reports:       report.NewService(store),
 		Events:        feed.NewReader(pool),
 	}
 	srv, err := server.New(ctx, cfg.Server, server.Service{

@@ -104,7 +104,9 @@ type Opportunity struct {
 	Currency          string
 	ExpectedCloseDate time.Time // zero when unset
 	Owner             string
-	Lines             []Line
+	// CampaignID is the source campaign, "" for none.
+	CampaignID string
+	Lines      []Line
 	// Amount is the sum of the line amounts.
 	Amount     money.Money
 	LostReason string
@@ -195,7 +197,7 @@ func sameLines(a, b []Line) bool {
 func sameContent(a, b Opportunity) bool {
 	return a.Name == b.Name && a.Stage == b.Stage && a.Probability == b.Probability &&
 		a.Currency == b.Currency && a.ExpectedCloseDate.Equal(b.ExpectedCloseDate) &&
-		a.Owner == b.Owner && sameLines(a.Lines, b.Lines)
+		a.Owner == b.Owner && a.CampaignID == b.CampaignID && sameLines(a.Lines, b.Lines)
 }
 
 // FilterFields are the fields ListOpportunities filters on (by equality).

@@ -91,6 +91,7 @@ func (s *Service) build(in Input, refs Refs) (Opportunity, error) {
 	}
 	validName(&v, in.Name)
 	validOwner(&v, in.Owner)
+	validCampaign(&v, in.CampaignID)
 	stage := in.Stage
 	switch {
 	case stage == StageUnspecified:
@@ -122,7 +123,7 @@ func (s *Service) build(in Input, refs Refs) (Opportunity, error) {
 	now := s.now().UTC()
 	return Opportunity{
 		ID: id.String(), AccountID: in.AccountID, Name: in.Name, Stage: stage, Probability: probability,
-		Currency: in.Currency, ExpectedCloseDate: closeDate, Owner: in.Owner, Lines: lines, Amount: amount,
+		Currency: in.Currency, ExpectedCloseDate: closeDate, Owner: in.Owner, Lines: lines, Amount: amount, CampaignID: in.CampaignID,
 		PaymentStatus: account.PaymentUnspecified, Version: 1, CreateTime: now, UpdateTime: now,
 	}, nil
 }
@@ -202,6 +203,9 @@ func (s *Service) apply(cur Opportunity, in Input, fields []Field, products map[
 		case FieldOwner:
 			validOwner(&v, in.Owner)
 			next.Owner = in.Owner
+		case FieldCampaignID:
+			validCampaign(&v, in.CampaignID)
+			next.CampaignID = in.CampaignID
 		case FieldExpectedCloseDate:
 			next.ExpectedCloseDate = parseCloseDate(&v, in.ExpectedCloseDate)
 		case FieldCurrency:

@@ -23,12 +23,13 @@ const (
 	FieldProbability       Field = "probability"
 	FieldExpectedCloseDate Field = "expected_close_date"
 	FieldOwner             Field = "owner"
+	FieldCampaignID        Field = "campaign_id"
 	FieldLines             Field = "lines"
 	FieldCurrency          Field = "currency_code"
 )
 
 // MutableFields are the fields an update without a mask changes.
-var MutableFields = []Field{FieldName, FieldStage, FieldProbability, FieldExpectedCloseDate, FieldOwner, FieldLines, FieldCurrency}
+var MutableFields = []Field{FieldName, FieldStage, FieldProbability, FieldExpectedCloseDate, FieldOwner, FieldLines, FieldCurrency, FieldCampaignID}
 
 // ReadOnlyFields are fields of the resource a client never writes; they are
 // ignored in request bodies and update masks. account_id is fixed at
@@ -48,6 +49,8 @@ type Input struct {
 	ExpectedCloseDate string
 	Owner             string
 	Lines             []LineInput
+	// CampaignID "" means none; otherwise an existing campaign's id.
+	CampaignID string
 }
 
 // LineInput is one line as the client wrote it.
@@ -95,6 +98,17 @@ func validName(v *errs.Violations, name string) {
 		v.Add(string(FieldName), "is required")
 	case len([]rune(name)) > maxName:
 		v.Add(string(FieldName), "must be at most %d characters", maxName)
+	}
+}
+
+// validCampaign checks the form of a campaign id; the store checks that
+// the campaign exists.
+func validCampaign(v *errs.Violations, id string) {
+	if id == "" {
+		return
+	}
+	if u, err := uuid.Parse(id); err != nil || u.String() != id {
+		v.Add(string(FieldCampaignID), "%q is not a valid campaign id", id)
 	}
 }
 

@@ -248,6 +248,9 @@ func lockAccount(ctx context.Context, tx pgx.Tx, id string) (account.Account, er
 func (s *Store) UpdateAccount(ctx context.Context, id string, fn func(account.Account) (account.Change, error)) (account.Account, error) {
 	var out account.Account
 	err := pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		if err := setActor(ctx, tx); err != nil {
+			return err
+		}
 		cur, err := lockAccount(ctx, tx, id)
 		if err != nil {
 			return err

@@ -170,6 +170,9 @@ func lockCase(ctx context.Context, tx pgx.Tx, id string) (servicecase.Case, erro
 func (s *Store) UpdateCase(ctx context.Context, id string, fn func(servicecase.Case) (servicecase.Change, error)) (servicecase.Case, error) {
 	var out servicecase.Case
 	err := pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		if err := setActor(ctx, tx); err != nil {
+			return err
+		}
 		cur, err := lockCase(ctx, tx, id)
 		if err != nil {
 			return err

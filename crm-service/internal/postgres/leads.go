@@ -71,6 +71,9 @@ status, owner, version, create_time, update_time) VALUES ($1, $2, $3, $4, $5, $6
 			if used != nil {
 				return errReplayOf(used)
 			}
+			if pg.IsForeignKeyViolation(err, "leads_campaign_id_fkey") {
+				return errs.Invalid("campaign_id", "campaign %q not found", l.CampaignID)
+			}
 			if err != nil {
 				return fmt.Errorf("insert lead: %w", err)
 			}
@@ -165,6 +168,9 @@ func (s *Store) UpdateLead(ctx context.Context, id string, fn func(lead.Lead) (l
 		b := &pgx.Batch{}
 		queueUpdateLead(b, ch.Lead)
 		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+			if pg.IsForeignKeyViolation(err, "leads_campaign_id_fkey") {
+				return errs.Invalid("campaign_id", "campaign %q not found", ch.Lead.CampaignID)
+			}
 			return fmt.Errorf("update lead %s: %w", id, err)
 		}
 		if ch.Event != nil {
@@ -213,6 +219,7 @@ func (s *Store) ConvertLead(ctx context.Context, id, requestID, method string, l
 			var found bool
 			var used *usedKey
 			b := &pgx.Batch{}
+			queueActor(ctx, b)
 			b.Queue(`SELECT `+leadCols+` FROM leads WHERE id = $1 FOR UPDATE`, id).QueryRow(func(row pgx.Row) error {
 				l, err := scanLead(row)
 				if pg.IsNoRows(err) {

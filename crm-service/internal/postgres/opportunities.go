@@ -19,7 +19,7 @@ import (
 
 const opportunityCols = `id, account_id, name, stage, probability, currency_code, expected_close_date, owner,
 amount, lost_reason, payment_status, order_id, order_number, order_status, order_update_time, order_version,
-close_time, payment_version, version, create_time, update_time`
+close_time, payment_version, version, create_time, update_time, campaign_id`
 
 // Each filter column has an index (column, id).
 var opportunityFilterCols = map[string]string{
@@ -44,11 +44,15 @@ func scanOpportunity(row pgx.Row) (pipeline.Opportunity, error) {
 	var closeDate, orderTime, closeTime *time.Time
 	var orderID, orderNumber, orderStatus *string
 	var orderVersion, paymentVersion *int64
+	var campaignID *string
 	err := row.Scan(&o.ID, &o.AccountID, &o.Name, &o.Stage, &o.Probability, &o.Currency, &closeDate, &o.Owner,
 		&o.Amount.Amount, &o.LostReason, &o.PaymentStatus, &orderID, &orderNumber, &orderStatus, &orderTime, &orderVersion,
-		&closeTime, &paymentVersion, &o.Version, &o.CreateTime, &o.UpdateTime)
+		&closeTime, &paymentVersion, &o.Version, &o.CreateTime, &o.UpdateTime, &campaignID)
 	if err != nil {
 		return pipeline.Opportunity{}, err
+	}
+	if campaignID != nil {
+		o.CampaignID = *campaignID
 	}
 	if paymentVersion != nil {
 		o.PaymentVersion = *paymentVersion
@@ -220,6 +224,7 @@ func (s *Store) CreateOpportunity(ctx context.Context, m pipeline.Mutation, acco
 			refs := pipeline.Refs{Products: make(map[string]catalog.Product, len(m.SKUs))}
 			var used *usedKey
 			b := &pgx.Batch{}
+			queueActor(ctx, b)
 			if m.RequestID != "" {
 				lookupKey(b, m.RequestID, &used)
 			}
@@ -247,6 +252,9 @@ func (s *Store) CreateOpportunity(ctx context.Context, m pipeline.Mutation, acco
 			if err := tx.SendBatch(ctx, w).Close(); err != nil {
 				if pg.IsForeignKeyViolation(err, "opportunities_account_id_fkey") {
 					return errs.Invalid("account_id", "account %q not found", o.AccountID)
+				}
+				if pg.IsForeignKeyViolation(err, "opportunities_campaign_id_fkey") {
+					return errs.Invalid("campaign_id", "campaign %q not found", o.CampaignID)
 				}
 				if errors.Is(err, errReplay) {
 					return err
@@ -282,10 +290,10 @@ func timestamp(t time.Time) pgtype.Timestamptz {
 // queueInsertOpportunity queues the insertion of o with its lines.
 func queueInsertOpportunity(b *pgx.Batch, o pipeline.Opportunity) {
 	b.Queue(`INSERT INTO opportunities (id, account_id, name, stage, probability, currency_code,
-expected_close_date, owner, amount, lost_reason, payment_status, version, create_time, update_time)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+expected_close_date, owner, amount, lost_reason, payment_status, version, create_time, update_time, campaign_id)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
 		o.ID, o.AccountID, o.Name, o.Stage, o.Probability, o.Currency, date(o.ExpectedCloseDate), o.Owner,
-		o.Amount.Amount, o.LostReason, o.PaymentStatus, o.Version, o.CreateTime, o.UpdateTime)
+		o.Amount.Amount, o.LostReason, o.PaymentStatus, o.Version, o.CreateTime, o.UpdateTime, nullable(o.CampaignID))
 	queueInsertLines(b, o.ID, o.Lines)
 }
 
@@ -322,6 +330,7 @@ func (s *Store) MutateOpportunity(ctx context.Context, id string, m pipeline.Mut
 			var used *usedKey
 			products := make(map[string]catalog.Product, len(m.SKUs))
 			b := &pgx.Batch{}
+			queueActor(ctx, b)
 			queueOne(b, id, true, &cur, &found)
 			queueProducts(b, m.SKUs, products)
 			if m.RequestID != "" {
@@ -367,6 +376,9 @@ func (s *Store) MutateOpportunity(ctx context.Context, id string, m pipeline.Mut
 				if errors.Is(err, errReplay) {
 					return err
 				}
+				if pg.IsForeignKeyViolation(err, "opportunities_campaign_id_fkey") {
+					return errs.Invalid("campaign_id", "campaign %q not found", ch.Opportunity.CampaignID)
+				}
 				return fmt.Errorf("write opportunity %s: %w", id, err)
 			}
 			if ch.Event != nil {
@@ -400,11 +412,11 @@ func queueUpdate(b *pgx.Batch, o pipeline.Opportunity) {
 	b.Queue(`UPDATE opportunities SET name = $2, stage = $3, probability = $4, currency_code = $5,
 expected_close_date = $6, owner = $7, amount = $8, lost_reason = $9, payment_status = $10,
 order_id = $11, order_number = $12, order_status = $13, order_update_time = $14, order_version = $15,
-close_time = $16, version = $17, update_time = $18, payment_version = $19
+close_time = $16, version = $17, update_time = $18, payment_version = $19, campaign_id = $20
 WHERE id = $1`,
 		o.ID, o.Name, o.Stage, o.Probability, o.Currency, date(o.ExpectedCloseDate), o.Owner, o.Amount.Amount,
 		o.LostReason, o.PaymentStatus, ordID, ordNumber, ordStatus, ordTime, ordVersion,
-		timestamp(o.CloseTime), o.Version, o.UpdateTime, paymentVersion).Exec(func(ct pgconn.CommandTag) error {
+		timestamp(o.CloseTime), o.Version, o.UpdateTime, paymentVersion, nullable(o.CampaignID)).Exec(func(ct pgconn.CommandTag) error {
 		if ct.RowsAffected() != 1 {
 			return fmt.Errorf("update opportunity %s: %d rows", o.ID, ct.RowsAffected())
 		}

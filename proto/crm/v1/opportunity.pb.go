@@ -190,11 +190,14 @@ type Opportunity struct {
 	// Read-only, set by the bridge.
 	PaymentStatus PaymentStatus `protobuf:"varint,12,opt,name=payment_status,json=paymentStatus,proto3,enum=crm.v1.PaymentStatus" json:"payment_status,omitempty"`
 	// Why the deal was lost.
-	LostReason    string                 `protobuf:"bytes,13,opt,name=lost_reason,json=lostReason,proto3" json:"lost_reason,omitempty"`
-	Etag          string                 `protobuf:"bytes,14,opt,name=etag,proto3" json:"etag,omitempty"`
-	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,15,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
-	UpdateTime    *timestamppb.Timestamp `protobuf:"bytes,16,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
-	CloseTime     *timestamppb.Timestamp `protobuf:"bytes,17,opt,name=close_time,json=closeTime,proto3" json:"close_time,omitempty"`
+	LostReason string                 `protobuf:"bytes,13,opt,name=lost_reason,json=lostReason,proto3" json:"lost_reason,omitempty"`
+	Etag       string                 `protobuf:"bytes,14,opt,name=etag,proto3" json:"etag,omitempty"`
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,15,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,16,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	CloseTime  *timestamppb.Timestamp `protobuf:"bytes,17,opt,name=close_time,json=closeTime,proto3" json:"close_time,omitempty"`
+	// Optional: the campaign the deal came from (UUID of an existing
+	// campaign).
+	CampaignId    string `protobuf:"bytes,18,opt,name=campaign_id,json=campaignId,proto3" json:"campaign_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -346,6 +349,13 @@ func (x *Opportunity) GetCloseTime() *timestamppb.Timestamp {
 		return x.CloseTime
 	}
 	return nil
+}
+
+func (x *Opportunity) GetCampaignId() string {
+	if x != nil {
+		return x.CampaignId
+	}
+	return ""
 }
 
 // OpportunityLine is one product on an opportunity.
@@ -742,7 +752,7 @@ type UpdateOpportunityRequest struct {
 	state       protoimpl.MessageState `protogen:"open.v1"`
 	Opportunity *Opportunity           `protobuf:"bytes,1,opt,name=opportunity,proto3" json:"opportunity,omitempty"`
 	// Fields: name, stage, probability, expected_close_date, owner, lines,
-	// currency_code. Empty means all of them.
+	// currency_code, campaign_id. Empty means all of them.
 	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1082,7 +1092,7 @@ var File_crm_v1_opportunity_proto protoreflect.FileDescriptor
 
 const file_crm_v1_opportunity_proto_rawDesc = "" +
 	"\n" +
-	"\x18crm/v1/opportunity.proto\x12\x06crm.v1\x1a\x14crm/v1/account.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"\xaa\x05\n" +
+	"\x18crm/v1/opportunity.proto\x12\x06crm.v1\x1a\x14crm/v1/account.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"\xcb\x05\n" +
 	"\vOpportunity\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1d\n" +
 	"\n" +
@@ -1106,7 +1116,9 @@ const file_crm_v1_opportunity_proto_rawDesc = "" +
 	"\vupdate_time\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"updateTime\x129\n" +
 	"\n" +
-	"close_time\x18\x11 \x01(\v2\x1a.google.protobuf.TimestampR\tcloseTime\"\xb8\x02\n" +
+	"close_time\x18\x11 \x01(\v2\x1a.google.protobuf.TimestampR\tcloseTime\x12\x1f\n" +
+	"\vcampaign_id\x18\x12 \x01(\tR\n" +
+	"campaignId\"\xb8\x02\n" +
 	"\x0fOpportunityLine\x12\x10\n" +
 	"\x03sku\x18\x01 \x01(\tR\x03sku\x12\x1a\n" +
 	"\bquantity\x18\x02 \x01(\tR\bquantity\x12.\n" +

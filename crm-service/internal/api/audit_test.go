@@ -1,0 +1,146 @@
+package api_test
+
+import (
+	"slices"
+	"testing"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+
+	"github.com/seamhq/seam/platform/auth"
+	crmv1 "github.com/seamhq/seam/proto/crm/v1"
+)
+
+// auditTrail reads every entry of resource through pages of size.
+func (e *env) auditTrail(resource string, size int32) []string {
+	e.t.Helper()
+	var out []string
+	tok := ""
+	for {
+		resp, err := e.audit.ListAuditEntries(e.as(auth.Finance), &crmv1.ListAuditEntriesRequest{
+			Filter: `resource = "` + resource + `"`, PageSize: size, PageToken: tok,
+		})
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		for _, a := range resp.AuditEntries {
+			if a.Resource != resource || a.ChangeTime == nil {
+				e.t.Fatalf("entry %v", a)
+			}
+			out = append(out, a.Field+": "+a.OldValue+" -> "+a.NewValue+" by "+a.Actor)
+		}
+		if tok = resp.NextPageToken; tok == "" {
+			return out
+		}
+	}
+}
+
+func TestAuditTrail(t *testing.T) {
+	e := newEnv(t)
+	a := e.createAccount("Acme")
+	res := "accounts/" + a.Id
+	if got := e.auditTrail(res, 0); len(got) != 0 {
+		t.Fatalf("a create is not a field change: %v", got)
+	}
+	up, err := e.accounts.UpdateAccount(e.sales(), &crmv1.UpdateAccountRequest{
+		Account:    &crmv1.Account{Id: a.Id, Name: "Acme GmbH", Industry: "tools", Owner: "bob", Etag: "1"},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"name", "industry", "owner"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"industry:  -> tools by tester", "name: Acme -> Acme GmbH by tester", "owner: alice -> bob by tester"}
+	for _, size := range []int32{1, 2, 50} {
+		if got := e.auditTrail(res, size); !slices.Equal(got, want) {
+			t.Fatalf("size %d: trail %v, want %v", size, got, want)
+		}
+	}
+	// A stale etag and a write that changes nothing leave no entries.
+	before := e.count(`SELECT count(*) FROM audit_entries`)
+	_, err = e.accounts.UpdateAccount(e.sales(), &crmv1.UpdateAccountRequest{
+		Account: &crmv1.Account{Id: a.Id, Industry: "x", Etag: "1"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"industry"}},
+	})
+	wantCode(t, err, codes.Aborted)
+	if _, err := e.accounts.UpdateAccount(e.sales(), &crmv1.UpdateAccountRequest{
+		Account: &crmv1.Account{Id: a.Id, Industry: "tools", Etag: up.Etag}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"industry"}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if after := e.count(`SELECT count(*) FROM audit_entries`); after != before {
+		t.Fatalf("no-op and failed writes added %d entries", after-before)
+	}
+
+	// Cases and opportunities.
+	cs, err := e.cases.CreateCase(e.service(), &crmv1.CreateCaseRequest{Case: &crmv1.Case{Subject: "Broken", AccountId: a.Id}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.cases.UpdateCase(e.service(), &crmv1.UpdateCaseRequest{
+		Case:       &crmv1.Case{Id: cs.Id, Subject: "Broken pump", Etag: cs.Etag},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"subject"}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.auditTrail("cases/"+cs.Id, 0); !slices.Equal(got, []string{"subject: Broken -> Broken pump by tester"}) {
+		t.Fatalf("case trail %v", got)
+	}
+	e.seedProducts(product("SKU-1", "Widget", "10.00"))
+	o := e.createOpportunity(a.Id, line("SKU-1", "1"))
+	if _, err := e.opportunities.UpdateOpportunity(e.sales(), &crmv1.UpdateOpportunityRequest{
+		Opportunity: &crmv1.Opportunity{Id: o.Id, Stage: crmv1.Stage_STAGE_PROPOSAL, Etag: o.Etag},
+		UpdateMask:  &fieldmaskpb.FieldMask{Paths: []string{"stage"}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.auditTrail("opportunities/"+o.Id, 0); !slices.Equal(got, []string{"probability: 10 -> 50 by tester", "stage: prospecting -> proposal by tester"}) {
+		t.Fatalf("opportunity trail %v", got)
+	}
+	hist, err := e.audit.ListStageChanges(e.service(), &crmv1.ListStageChangesRequest{OpportunityId: o.Id, PageSize: 1})
+	if err != nil || len(hist.StageChanges) != 1 || hist.StageChanges[0].ToStage != crmv1.Stage_STAGE_PROSPECTING ||
+		hist.StageChanges[0].FromStage != crmv1.Stage_STAGE_UNSPECIFIED || hist.NextPageToken == "" {
+		t.Fatalf("history page 1: %v %v", hist, err)
+	}
+	hist, err = e.audit.ListStageChanges(e.service(), &crmv1.ListStageChangesRequest{OpportunityId: o.Id, PageSize: 1, PageToken: hist.NextPageToken})
+	if err != nil || len(hist.StageChanges) != 1 || hist.StageChanges[0].FromStage != crmv1.Stage_STAGE_PROSPECTING ||
+		hist.StageChanges[0].ToStage != crmv1.Stage_STAGE_PROPOSAL || hist.StageChanges[0].Actor != "tester" || hist.NextPageToken != "" {
+		t.Fatalf("history page 2: %v %v", hist, err)
+	}
+
+	// A conversion's opportunity starts its history with the caller as actor.
+	l := e.createLead(&crmv1.Lead{Name: "Ana", Company: "Beta"})
+	conv, err := e.leads.ConvertLead(e.as(auth.Sales), &crmv1.ConvertLeadRequest{Id: l.Id,
+		Opportunity: &crmv1.LeadOpportunity{Name: "First order", CurrencyCode: "EUR"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hist, err = e.audit.ListStageChanges(e.sales(), &crmv1.ListStageChangesRequest{OpportunityId: conv.ConvertedOpportunityId})
+	if err != nil || len(hist.StageChanges) != 1 || hist.StageChanges[0].Actor != "tester" ||
+		hist.StageChanges[0].ToStage != crmv1.Stage_STAGE_PROSPECTING {
+		t.Fatalf("converted opportunity history: %v %v", hist, err)
+	}
+	// An unknown opportunity has no history (it is kept after deletes).
+	hist, err = e.audit.ListStageChanges(e.sales(), &crmv1.ListStageChangesRequest{OpportunityId: a.Id})
+	if err != nil || len(hist.StageChanges) != 0 {
+		t.Fatalf("unknown opportunity: %v %v", hist, err)
+	}
+
+	// Bad input names the field; other roles are refused.
+	for _, f := range []string{`resource = "leads/` + a.Id + `"`, `resource = "accounts/nope"`, `owner = "x"`, `resource >`, `resource != "accounts/` + a.Id + `"`} {
+		_, err := e.audit.ListAuditEntries(e.sales(), &crmv1.ListAuditEntriesRequest{Filter: f})
+		if v := violations(t, err); !slices.Equal(v, []string{"filter"}) {
+			t.Fatalf("%s: violations %v", f, v)
+		}
+	}
+	_, err = e.audit.ListAuditEntries(e.sales(), &crmv1.ListAuditEntriesRequest{PageToken: "x"})
+	if v := violations(t, err); !slices.Equal(v, []string{"page_token"}) {
+		t.Fatalf("violations %v", v)
+	}
+	_, err = e.audit.ListStageChanges(e.sales(), &crmv1.ListStageChangesRequest{OpportunityId: "x", PageSize: -1})
+	if v := violations(t, err); !slices.Equal(v, []string{"opportunity_id", "page_size"}) {
+		t.Fatalf("violations %v", v)
+	}
+	_, err = e.audit.ListAuditEntries(e.bridge(), &crmv1.ListAuditEntriesRequest{})
+	wantCode(t, err, codes.PermissionDenied)
+	_, err = e.audit.ListStageChanges(e.as(auth.Warehouse), &crmv1.ListStageChangesRequest{OpportunityId: o.Id})
+	wantCode(t, err, codes.PermissionDenied)
+}

@@ -1,0 +1,247 @@
+package api_test
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/shopspring/decimal"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+
+	"github.com/seamhq/seam/platform/auth"
+	crmv1 "github.com/seamhq/seam/proto/crm/v1"
+	moneyv1 "github.com/seamhq/seam/proto/money/v1"
+)
+
+func (e *env) createCampaign(name string) *crmv1.Campaign {
+	e.t.Helper()
+	c, err := e.campaigns.CreateCampaign(e.sales(), &crmv1.CreateCampaignRequest{Campaign: &crmv1.Campaign{
+		Name: name, Channel: "email", Budget: &moneyv1.Money{CurrencyCode: "EUR", Amount: "1000"},
+		StartDate: "2031-03-01", EndDate: "2031-05-31",
+	}})
+	if err != nil {
+		e.t.Fatalf("create campaign: %v", err)
+	}
+	return c
+}
+
+func (e *env) campaignCount() int { return e.count(`SELECT count(*) FROM campaigns`) }
+
+func TestCampaignLifecycle(t *testing.T) {
+	e := newEnv(t)
+	c, err := e.campaigns.CreateCampaign(e.sales(), &crmv1.CreateCampaignRequest{RequestId: "c-1", Campaign: &crmv1.Campaign{
+		Name: "Spring", Channel: "events", Budget: &moneyv1.Money{CurrencyCode: "EUR", Amount: "250.5"},
+		StartDate: "2031-03-01", EndDate: "2031-03-31", Id: "forged", Etag: "9",
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Status != crmv1.CampaignStatus_CAMPAIGN_STATUS_PLANNED || c.Budget.Amount != "250.50" || c.Etag != "1" || c.Id == "forged" ||
+		c.StartDate != "2031-03-01" || c.EndDate != "2031-03-31" {
+		t.Fatalf("created %v", c)
+	}
+	before, campaigns := e.rows(), e.campaignCount()
+	again, err := e.campaigns.CreateCampaign(e.sales(), &crmv1.CreateCampaignRequest{RequestId: "c-1", Campaign: &crmv1.Campaign{Name: "Other"}})
+	if err != nil || again.Id != c.Id || again.Name != "Spring" {
+		t.Fatalf("retry %v %v", again, err)
+	}
+	for _, tc := range []struct {
+		c    *crmv1.Campaign
+		want []string
+	}{
+		{&crmv1.Campaign{}, []string{"campaign.name"}},
+		{&crmv1.Campaign{Name: "x", Budget: &moneyv1.Money{CurrencyCode: "EURO", Amount: "1"}}, []string{"campaign.budget.currency_code"}},
+		{&crmv1.Campaign{Name: "x", Budget: &moneyv1.Money{CurrencyCode: "EUR", Amount: "1.234"}}, []string{"campaign.budget.amount"}},
+		{&crmv1.Campaign{Name: "x", Budget: &moneyv1.Money{CurrencyCode: "EUR", Amount: "-1"}}, []string{"campaign.budget.amount"}},
+		{&crmv1.Campaign{Name: "x", StartDate: "2031-02-30"}, []string{"campaign.start_date"}},
+		{&crmv1.Campaign{Name: "x", StartDate: "2031-03-02", EndDate: "2031-03-01"}, []string{"campaign.end_date"}},
+	} {
+		_, err := e.campaigns.CreateCampaign(e.sales(), &crmv1.CreateCampaignRequest{Campaign: tc.c})
+		if got := violations(t, err); !slices.Equal(got, tc.want) {
+			t.Errorf("%v: violations %v, want %v", tc.c, got, tc.want)
+		}
+	}
+	_, err = e.campaigns.CreateCampaign(e.service(), &crmv1.CreateCampaignRequest{Campaign: &crmv1.Campaign{Name: "x"}})
+	wantCode(t, err, codes.PermissionDenied)
+	if e.rows() != before || e.campaignCount() != campaigns {
+		t.Fatal("a retry or a refused create wrote something")
+	}
+
+	got, err := e.campaigns.GetCampaign(e.as(auth.Finance), &crmv1.GetCampaignRequest{Id: c.Id})
+	if err != nil || got.Name != "Spring" {
+		t.Fatalf("get %v %v", got, err)
+	}
+	active, err := e.campaigns.UpdateCampaign(e.sales(), &crmv1.UpdateCampaignRequest{
+		Campaign:   &crmv1.Campaign{Id: c.Id, Status: crmv1.CampaignStatus_CAMPAIGN_STATUS_ACTIVE, Budget: nil, Etag: "1"},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"status", "budget", "etag"}},
+	})
+	if err != nil || active.Status != crmv1.CampaignStatus_CAMPAIGN_STATUS_ACTIVE || active.Budget != nil || active.Etag != "2" {
+		t.Fatalf("update %v %v", active, err)
+	}
+	_, err = e.campaigns.UpdateCampaign(e.sales(), &crmv1.UpdateCampaignRequest{
+		Campaign: &crmv1.Campaign{Id: c.Id, Name: "Late", Etag: "1"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"name"}},
+	})
+	wantCode(t, err, codes.Aborted)
+	_, err = e.campaigns.UpdateCampaign(e.sales(), &crmv1.UpdateCampaignRequest{
+		Campaign: &crmv1.Campaign{Id: c.Id, EndDate: "2031-02-01"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"end_date"}},
+	})
+	if v := violations(t, err); !slices.Equal(v, []string{"campaign.end_date"}) {
+		t.Fatalf("end before start: %v", v)
+	}
+	list, err := e.campaigns.ListCampaigns(e.sales(), &crmv1.ListCampaignsRequest{Filter: `status = "CAMPAIGN_STATUS_ACTIVE"`})
+	if err != nil || len(list.Campaigns) != 1 || list.Campaigns[0].Id != c.Id {
+		t.Fatalf("list %v %v", list, err)
+	}
+	_, err = e.campaigns.ListCampaigns(e.sales(), &crmv1.ListCampaignsRequest{Filter: `status = "LOUD"`})
+	if v := violations(t, err); !slices.Equal(v, []string{"filter"}) {
+		t.Fatalf("bad filter: %v", v)
+	}
+
+	// Leads and opportunities must name an existing campaign.
+	missing := "0190a5d6-1c2b-7d3e-8f40-123456789abc"
+	before = e.rows()
+	_, err = e.leads.CreateLead(e.sales(), &crmv1.CreateLeadRequest{Lead: &crmv1.Lead{Name: "Bo", CampaignId: missing}})
+	if v := violations(t, err); !slices.Equal(v, []string{"lead.campaign_id"}) {
+		t.Fatalf("lead with unknown campaign: %v", v)
+	}
+	if e.rows() != before {
+		t.Fatal("a refused lead wrote something")
+	}
+	a := e.createAccount("Acme")
+	e.seedProducts(product("SKU-1", "Widget", "10.00"))
+	before = e.rows()
+	for _, id := range []string{missing, "spring"} {
+		_, err = e.opportunities.CreateOpportunity(e.sales(), &crmv1.CreateOpportunityRequest{Opportunity: &crmv1.Opportunity{
+			AccountId: a.Id, Name: "Deal", CurrencyCode: "EUR", CampaignId: id,
+		}})
+		if v := violations(t, err); !slices.Equal(v, []string{"opportunity.campaign_id"}) {
+			t.Fatalf("opportunity with campaign %q: %v", id, v)
+		}
+	}
+	if e.rows() != before {
+		t.Fatal("refused writes wrote something")
+	}
+	l := e.createLead(&crmv1.Lead{Name: "Bo", CampaignId: c.Id})
+	_, err = e.leads.UpdateLead(e.sales(), &crmv1.UpdateLeadRequest{
+		Lead: &crmv1.Lead{Id: l.Id, CampaignId: missing}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"campaign_id"}},
+	})
+	if v := violations(t, err); !slices.Equal(v, []string{"lead.campaign_id"}) {
+		t.Fatalf("lead update with unknown campaign: %v", v)
+	}
+	o := e.createOpportunity(a.Id, line("SKU-1", "1"))
+	tagged, err := e.opportunities.UpdateOpportunity(e.sales(), &crmv1.UpdateOpportunityRequest{
+		Opportunity: &crmv1.Opportunity{Id: o.Id, CampaignId: c.Id}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"campaign_id"}},
+	})
+	if err != nil || tagged.CampaignId != c.Id {
+		t.Fatalf("tag opportunity: %v %v", tagged, err)
+	}
+	_, err = e.opportunities.UpdateOpportunity(e.sales(), &crmv1.UpdateOpportunityRequest{
+		Opportunity: &crmv1.Opportunity{Id: o.Id, CampaignId: missing}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"campaign_id"}},
+	})
+	if v := violations(t, err); !slices.Equal(v, []string{"opportunity.campaign_id"}) {
+		t.Fatalf("opportunity update with unknown campaign: %v", v)
+	}
+
+	// A campaign in use cannot be deleted; an unused one can.
+	err = func() error {
+		_, err := e.campaigns.DeleteCampaign(e.sales(), &crmv1.DeleteCampaignRequest{Id: c.Id})
+		return err
+	}()
+	wantCode(t, err, codes.FailedPrecondition)
+	other := e.createCampaign("Unused")
+	_, err = e.campaigns.DeleteCampaign(e.sales(), &crmv1.DeleteCampaignRequest{Id: other.Id, Etag: "7"})
+	wantCode(t, err, codes.Aborted)
+	if _, err := e.campaigns.DeleteCampaign(e.sales(), &crmv1.DeleteCampaignRequest{Id: other.Id}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.campaigns.GetCampaign(e.sales(), &crmv1.GetCampaignRequest{Id: other.Id})
+	wantCode(t, err, codes.NotFound)
+	if e.eventsOfType("campaign.created") != 2 || e.eventsOfType("campaign.updated") != 1 || e.eventsOfType("campaign.deleted") != 1 {
+		t.Fatal("campaign events")
+	}
+}
+
+func TestCampaignStats(t *testing.T) {
+	e := newEnv(t)
+	e.seedProducts(product("SKU-1", "Widget", "10.00"))
+	c := e.createCampaign("Spring") // budget 1000 EUR
+	a := e.createAccount("Acme")
+	for i, name := range []string{"Ana", "Bo", "Cy"} {
+		l := e.createLead(&crmv1.Lead{Name: name, Company: "Co " + name, CampaignId: c.Id})
+		if i == 0 {
+			if _, err := e.leads.ConvertLead(e.sales(), &crmv1.ConvertLeadRequest{Id: l.Id}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	e.createLead(&crmv1.Lead{Name: "No campaign"})
+
+	type deal struct {
+		currency, qty, price string
+		win                  bool
+	}
+	wonSums := map[string]decimal.Decimal{}
+	won := 0
+	for _, d := range []deal{
+		{"EUR", "3", "10.01", true}, {"EUR", "7", "0.33", true}, {"USD", "1", "99.99", true},
+		{"EUR", "5", "1.00", false}, {"JPY", "2", "500", false},
+	} {
+		o, err := e.opportunities.CreateOpportunity(e.sales(), &crmv1.CreateOpportunityRequest{Opportunity: &crmv1.Opportunity{
+			AccountId: a.Id, Name: "Deal", CurrencyCode: d.currency, CampaignId: c.Id,
+			Lines: []*crmv1.OpportunityLine{{Sku: "SKU-1", Quantity: d.qty, UnitPrice: &moneyv1.Money{CurrencyCode: d.currency, Amount: d.price}}},
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !d.win {
+			continue
+		}
+		w, err := e.opportunities.WinOpportunity(e.sales(), &crmv1.WinOpportunityRequest{Id: o.Id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		won++
+		wonSums[w.Amount.CurrencyCode] = wonSums[w.Amount.CurrencyCode].Add(decimal.RequireFromString(w.Amount.Amount))
+	}
+	// A won deal without a campaign does not count.
+	other := e.createOpportunity(a.Id, line("SKU-1", "4"))
+	if _, err := e.opportunities.WinOpportunity(e.sales(), &crmv1.WinOpportunityRequest{Id: other.Id}); err != nil {
+		t.Fatal(err)
+	}
+
+	st, err := e.campaigns.GetCampaignStats(e.as(auth.Finance), &crmv1.GetCampaignStatsRequest{Id: c.Id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var currencies []string
+	for cur := range wonSums {
+		currencies = append(currencies, cur)
+	}
+	slices.Sort(currencies)
+	var want []string
+	for _, cur := range currencies {
+		want = append(want, wonSums[cur].StringFixed(2)+" "+cur)
+	}
+	var gotAmounts []string
+	for _, m := range st.WonAmounts {
+		gotAmounts = append(gotAmounts, m.Amount+" "+m.CurrencyCode)
+	}
+	cost := decimal.NewFromInt(1000).DivRound(decimal.NewFromInt(int64(won)), 2)
+	if st.Leads != 3 || st.ConvertedLeads != 1 || st.WonOpportunities != int64(won) || !slices.Equal(gotAmounts, want) ||
+		st.CostPerWonDeal.GetAmount() != cost.StringFixed(2) || st.CostPerWonDeal.GetCurrencyCode() != "EUR" {
+		t.Fatalf("stats %v, want won %d amounts %v cost %s", st, won, want, cost)
+	}
+
+	st, err = e.campaigns.GetCampaignStats(e.sales(), &crmv1.GetCampaignStatsRequest{Id: e.createCampaign("Empty").Id})
+	if err != nil || st.Leads != 0 || st.WonOpportunities != 0 || len(st.WonAmounts) != 0 || st.CostPerWonDeal != nil {
+		t.Fatalf("empty stats %v %v", st, err)
+	}
+	_, err = e.campaigns.GetCampaignStats(e.sales(), &crmv1.GetCampaignStatsRequest{Id: "0190a5d6-1c2b-7d3e-8f40-123456789abc"})
+	wantCode(t, err, codes.NotFound)
+	_, err = e.campaigns.GetCampaignStats(e.sales(), &crmv1.GetCampaignStatsRequest{Id: "x"})
+	if v := violations(t, err); !slices.Equal(v, []string{"id"}) {
+		t.Fatalf("bad id: %v", v)
+	}
+	_, err = e.campaigns.GetCampaignStats(e.bridge(), &crmv1.GetCampaignStatsRequest{Id: c.Id})
+	wantCode(t, err, codes.PermissionDenied)
+}

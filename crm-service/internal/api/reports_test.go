@@ -1,0 +1,252 @@
+package api_test
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/shopspring/decimal"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+
+	"github.com/seamhq/seam/platform/auth"
+	"github.com/seamhq/seam/platform/money"
+	crmv1 "github.com/seamhq/seam/proto/crm/v1"
+	moneyv1 "github.com/seamhq/seam/proto/money/v1"
+)
+
+// seedReport builds a pipeline in three currencies with every stage, and
+// leads from two sources and a campaign, some converted and won.
+func seedReport(t *testing.T, e *env) {
+	t.Helper()
+	e.seedProducts(product("SKU-1", "Widget", "10.00"))
+	a := e.createAccount("Acme")
+	c := e.createCampaign("Spring")
+	type deal struct {
+		owner, currency, qty, price, close string
+		stage                              crmv1.Stage
+		prob                               int32
+		end                                string // "", "won", "lost"
+	}
+	for i, d := range []deal{
+		{"ana", "EUR", "3", "10.01", "2031-01-15", crmv1.Stage_STAGE_PROSPECTING, 0, ""},
+		{"ana", "EUR", "1", "0.05", "2031-01-31", crmv1.Stage_STAGE_PROSPECTING, 33, ""},
+		{"bo", "USD", "7", "3.33", "2031-02-01", crmv1.Stage_STAGE_PROPOSAL, 45, ""},
+		{"bo", "EUR", "2", "99.99", "", crmv1.Stage_STAGE_NEGOTIATION, 0, ""},
+		{"bo", "JPY", "3", "333", "2031-01-02", crmv1.Stage_STAGE_QUALIFICATION, 17, ""},
+		{"ana", "EUR", "4", "12.50", "2031-03-01", crmv1.Stage_STAGE_PROPOSAL, 0, "won"},
+		{"ana", "USD", "1", "1000", "2031-03-01", crmv1.Stage_STAGE_PROPOSAL, 0, "won"},
+		{"ana", "EUR", "1", "5", "2031-03-01", crmv1.Stage_STAGE_PROPOSAL, 0, "lost"},
+		{"bo", "EUR", "9", "1.11", "2031-04-01", crmv1.Stage_STAGE_NEGOTIATION, 0, "lost"},
+		{"bo", "EUR", "6", "7.77", "2031-04-01", crmv1.Stage_STAGE_NEGOTIATION, 0, "won"},
+	} {
+		o, err := e.opportunities.CreateOpportunity(e.sales(), &crmv1.CreateOpportunityRequest{Opportunity: &crmv1.Opportunity{
+			AccountId: a.Id, Name: fmt.Sprint("Deal ", i), CurrencyCode: d.currency, Owner: d.owner, Stage: d.stage,
+			Probability: d.prob, ExpectedCloseDate: d.close,
+			Lines: []*crmv1.OpportunityLine{{Sku: "SKU-1", Quantity: d.qty, UnitPrice: &moneyv1.Money{CurrencyCode: d.currency, Amount: d.price}}},
+		}})
+		if err != nil {
+			t.Fatalf("deal %d: %v", i, err)
+		}
+		switch d.end {
+		case "won":
+			_, err = e.opportunities.WinOpportunity(e.sales(), &crmv1.WinOpportunityRequest{Id: o.Id})
+		case "lost":
+			_, err = e.opportunities.LoseOpportunity(e.sales(), &crmv1.LoseOpportunityRequest{Id: o.Id, LostReason: "price"})
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Spread creation and closing over months and cycle lengths.
+		if _, err := e.db.Exec(t.Context(), `UPDATE opportunities SET create_time = create_time - make_interval(days => $2, secs => $3),
+close_time = close_time - make_interval(days => $4) WHERE id = $1`, o.Id, 40*i+100, 1234.567891*float64(i), 31*(i%3)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, l := range []struct {
+		source, campaign string
+		convert, win     bool
+	}{
+		{"web", c.Id, true, true}, {"web", c.Id, true, false}, {"web", c.Id, false, false},
+		{"web", "", false, false}, {"event", "", true, true}, {"event", c.Id, false, false},
+	} {
+		ld := e.createLead(&crmv1.Lead{Name: fmt.Sprint("Lead ", i), Company: fmt.Sprint("Co ", i), Source: l.source, CampaignId: l.campaign})
+		if !l.convert {
+			continue
+		}
+		conv, err := e.leads.ConvertLead(e.sales(), &crmv1.ConvertLeadRequest{Id: ld.Id,
+			Opportunity: &crmv1.LeadOpportunity{Name: "From lead", CurrencyCode: "EUR"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !l.win {
+			continue
+		}
+		if _, err := e.opportunities.UpdateOpportunity(e.sales(), &crmv1.UpdateOpportunityRequest{
+			Opportunity: &crmv1.Opportunity{Id: conv.ConvertedOpportunityId, Lines: []*crmv1.OpportunityLine{line("SKU-1", "2")}},
+			UpdateMask:  &fieldmaskpb.FieldMask{Paths: []string{"lines"}},
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.opportunities.WinOpportunity(e.sales(), &crmv1.WinOpportunityRequest{Id: conv.ConvertedOpportunityId}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+var stageOrder = []crmv1.Stage{crmv1.Stage_STAGE_PROSPECTING, crmv1.Stage_STAGE_QUALIFICATION, crmv1.Stage_STAGE_PROPOSAL,
+	crmv1.Stage_STAGE_NEGOTIATION, crmv1.Stage_STAGE_CLOSED_WON, crmv1.Stage_STAGE_CLOSED_LOST}
+
+type acc struct {
+	n             int64
+	sum, weighted decimal.Decimal
+}
+
+func (a acc) add(o *crmv1.Opportunity) acc {
+	amt := decimal.RequireFromString(o.Amount.Amount)
+	return acc{a.n + 1, a.sum.Add(amt), a.weighted.Add(amt.Mul(decimal.NewFromInt32(o.Probability)))}
+}
+
+func (a acc) String(currency string) string {
+	w := money.Round(a.weighted.Div(decimal.NewFromInt(100)), currency)
+	return fmt.Sprintf("%d %s %s", a.n, money.Money{Currency: currency, Amount: a.sum}, money.Money{Currency: currency, Amount: w})
+}
+
+func rate(part, whole int) string {
+	if whole == 0 {
+		return "0.0000"
+	}
+	return decimal.NewFromInt(int64(part)).DivRound(decimal.NewFromInt(int64(whole)), 4).StringFixed(4)
+}
+
+func TestPipelineReport(t *testing.T) {
+	e := newEnv(t)
+	seedReport(t, e)
+
+	// The expected report, computed here from what the API lists.
+	opps, err := e.opportunities.ListOpportunities(e.sales(), &crmv1.ListOpportunitiesRequest{PageSize: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	leads, err := e.leads.ListLeads(e.sales(), &crmv1.ListLeadsRequest{PageSize: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byStage := map[string]acc{}
+	byMonth := map[string]acc{}
+	type ownerAcc struct {
+		won, lost int
+		cycle     decimal.Decimal
+	}
+	byOwner := map[string]ownerAcc{}
+	stageOf := map[string]crmv1.Stage{}
+	for _, o := range opps.Opportunities {
+		stageOf[o.Id] = o.Stage
+		k := fmt.Sprintf("%d\x00%s", slices.Index(stageOrder, o.Stage), o.CurrencyCode)
+		byStage[k] = byStage[k].add(o)
+		switch o.Stage {
+		case crmv1.Stage_STAGE_CLOSED_WON, crmv1.Stage_STAGE_CLOSED_LOST:
+			ok := o.Owner + "\x00" + o.CloseTime.AsTime().UTC().Format("2006-01")
+			a := byOwner[ok]
+			if o.Stage == crmv1.Stage_STAGE_CLOSED_WON {
+				a.won++
+				us := o.CloseTime.AsTime().Sub(o.CreateTime.AsTime()).Microseconds()
+				a.cycle = a.cycle.Add(decimal.New(us, -6))
+			} else {
+				a.lost++
+			}
+			byOwner[ok] = a
+		default:
+			month := ""
+			if o.ExpectedCloseDate != "" {
+				month = o.ExpectedCloseDate[:7]
+			}
+			k := month + "\x00" + o.CurrencyCode
+			byMonth[k] = byMonth[k].add(o)
+		}
+	}
+	var wantStages, wantMonths, wantOwners, wantFunnel []string
+	for _, k := range slices.Sorted(mapsKeys(byStage)) {
+		i, cur, _ := strings.Cut(k, "\x00")
+		var idx int
+		fmt.Sscan(i, &idx)
+		wantStages = append(wantStages, stageOrder[idx].String()+" "+byStage[k].String(cur))
+	}
+	for _, k := range slices.Sorted(mapsKeys(byMonth)) {
+		month, cur, _ := strings.Cut(k, "\x00")
+		wantMonths = append(wantMonths, month+" "+byMonth[k].String(cur))
+	}
+	for _, k := range slices.Sorted(mapsKeys(byOwner)) {
+		a := byOwner[k]
+		avg := ""
+		if a.won > 0 {
+			avg = a.cycle.DivRound(decimal.NewFromInt(int64(86400*a.won)), 2).StringFixed(2)
+		}
+		wantOwners = append(wantOwners, fmt.Sprintf("%s %d %d %s %s", strings.Replace(k, "\x00", " ", 1), a.won, a.lost, rate(a.won, a.won+a.lost), avg))
+	}
+	type funnelAcc struct{ leads, converted, won int }
+	byFunnel := map[string]funnelAcc{}
+	for _, l := range leads.Leads {
+		k := l.Source + "\x00" + l.CampaignId
+		f := byFunnel[k]
+		f.leads++
+		if l.Status == crmv1.LeadStatus_LEAD_STATUS_CONVERTED {
+			f.converted++
+		}
+		if l.ConvertedOpportunityId != "" && stageOf[l.ConvertedOpportunityId] == crmv1.Stage_STAGE_CLOSED_WON {
+			f.won++
+		}
+		byFunnel[k] = f
+	}
+	for _, k := range slices.Sorted(mapsKeys(byFunnel)) {
+		f := byFunnel[k]
+		wantFunnel = append(wantFunnel, fmt.Sprintf("%s %d %d %s %d", strings.Replace(k, "\x00", " ", 1), f.leads, f.converted, rate(f.converted, f.leads), f.won))
+	}
+
+	rep, err := e.reports.GetPipelineReport(e.as(auth.Finance), &crmv1.GetPipelineReportRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := func(x *moneyv1.Money) string { return x.GetAmount() + " " + x.GetCurrencyCode() }
+	var gotStages, gotMonths, gotOwners, gotFunnel []string
+	for _, s := range rep.Stages {
+		gotStages = append(gotStages, fmt.Sprintf("%s %d %s %s", s.Stage, s.Count, m(s.Amount), m(s.WeightedAmount)))
+	}
+	for _, f := range rep.Forecast {
+		gotMonths = append(gotMonths, fmt.Sprintf("%s %d %s %s", f.Month, f.Count, m(f.Amount), m(f.WeightedAmount)))
+	}
+	for _, o := range rep.Owners {
+		gotOwners = append(gotOwners, fmt.Sprintf("%s %s %d %d %s %s", o.Owner, o.Month, o.Won, o.Lost, o.WinRate, o.AverageSalesCycleDays))
+	}
+	for _, f := range rep.Funnel {
+		gotFunnel = append(gotFunnel, fmt.Sprintf("%s %s %d %d %s %d", f.Source, f.CampaignId, f.Leads, f.ConvertedLeads, f.ConversionRate, f.WonOpportunities))
+	}
+	for _, c := range []struct {
+		name      string
+		got, want []string
+	}{{"stages", gotStages, wantStages}, {"forecast", gotMonths, wantMonths}, {"owners", gotOwners, wantOwners}, {"funnel", gotFunnel, wantFunnel}} {
+		if len(c.want) < 3 || !slices.Equal(c.got, c.want) {
+			t.Errorf("%s:\n got %q\nwant %q", c.name, c.got, c.want)
+		}
+	}
+
+	_, err = e.reports.GetPipelineReport(e.bridge(), &crmv1.GetPipelineReportRequest{})
+	wantCode(t, err, codes.PermissionDenied)
+}
+
+func mapsKeys[V any](m map[string]V) func(func(string) bool) {
+	return func(yield func(string) bool) {
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		slices.SortFunc(keys, cmp.Compare)
+		for _, k := range keys {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}

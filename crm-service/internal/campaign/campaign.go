@@ -1,0 +1,349 @@
+// Package campaign holds marketing campaigns, the source leads and
+// opportunities name in campaign_id, and their statistics.
+package campaign
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/shopspring/decimal"
+
+	"github.com/seamhq/seam/crm-service/internal/catalog"
+	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/money"
+)
+
+// Event types of campaigns.
+const (
+	EventCreated = "campaign.created"
+	EventUpdated = "campaign.updated"
+	EventDeleted = "campaign.deleted"
+)
+
+// MethodCreate is the idempotency method name of a create.
+const MethodCreate = "CreateCampaign"
+
+// Status is where a campaign is in its life.
+type Status string
+
+// Statuses, as stored.
+const (
+	StatusUnspecified Status = ""
+	StatusPlanned     Status = "planned"
+	StatusActive      Status = "active"
+	StatusCompleted   Status = "completed"
+	StatusCancelled   Status = "cancelled"
+)
+
+// Campaign is a marketing campaign.
+type Campaign struct {
+	ID      string
+	Name    string
+	Channel string
+	// Budget is nil when none is set.
+	Budget     *money.Money
+	StartDate  time.Time // zero: none
+	EndDate    time.Time // zero: none
+	Status     Status
+	Version    int64
+	CreateTime time.Time
+	UpdateTime time.Time
+}
+
+// ETag is the campaign's current etag.
+func (c Campaign) ETag() string { return strconv.FormatInt(c.Version, 10) }
+
+func (c Campaign) equal(o Campaign) bool {
+	sameBudget := (c.Budget == nil) == (o.Budget == nil) &&
+		(c.Budget == nil || c.Budget.Currency == o.Budget.Currency && c.Budget.Amount.Equal(o.Budget.Amount))
+	c.Budget, o.Budget = nil, nil
+	return sameBudget && c == o
+}
+
+// Field names a client-writable field (its proto name).
+type Field string
+
+// The fields a client may write.
+const (
+	FieldName      Field = "name"
+	FieldChannel   Field = "channel"
+	FieldBudget    Field = "budget"
+	FieldStartDate Field = "start_date"
+	FieldEndDate   Field = "end_date"
+	FieldStatus    Field = "status"
+)
+
+// MutableFields are the fields Update changes when no mask is given.
+var MutableFields = []Field{FieldName, FieldChannel, FieldBudget, FieldStartDate, FieldEndDate, FieldStatus}
+
+// ReadOnlyFields are fields of the resource a client can never write.
+var ReadOnlyFields = []string{"id", "etag", "create_time", "update_time"}
+
+// FilterFields are the fields ListCampaigns filters on.
+var FilterFields = []string{"status"}
+
+// Input is what a client sends to create or update a campaign.
+type Input struct {
+	Name, Channel string
+	// HasBudget is false when the client sent no budget.
+	HasBudget                   bool
+	BudgetCurrency, BudgetValue string
+	StartDate, EndDate          string
+	Status                      Status
+}
+
+const maxText = 200
+
+// parse validates the fields of in and applies them to c.
+func (in Input) apply(c *Campaign, fields []Field) error {
+	var v errs.Violations
+	for _, f := range fields {
+		switch f {
+		case FieldName:
+			switch {
+			case strings.TrimSpace(in.Name) == "":
+				v.Add(string(f), "is required")
+			case len([]rune(in.Name)) > maxText:
+				v.Add(string(f), "must be at most %d characters", maxText)
+			}
+			c.Name = in.Name
+		case FieldChannel:
+			if len([]rune(in.Channel)) > maxText {
+				v.Add(string(f), "must be at most %d characters", maxText)
+			}
+			c.Channel = in.Channel
+		case FieldBudget:
+			c.Budget = nil
+			if in.HasBudget {
+				m, err := money.Parse(in.BudgetCurrency, in.BudgetValue)
+				switch {
+				case err != nil:
+					if merr := v.Merge(string(f), err); merr != nil {
+						return merr
+					}
+				case m.Amount.IsNegative():
+					v.Add(string(f)+".amount", "must not be negative")
+				default:
+					c.Budget = &m
+				}
+			}
+		case FieldStartDate, FieldEndDate:
+			s := in.StartDate
+			if f == FieldEndDate {
+				s = in.EndDate
+			}
+			var d time.Time
+			if s != "" {
+				var err error
+				if d, err = catalog.ParseDate(s); err != nil {
+					v.Add(string(f), "%v", err)
+				}
+			}
+			if f == FieldStartDate {
+				c.StartDate = d
+			} else {
+				c.EndDate = d
+			}
+		case FieldStatus:
+			if in.Status == StatusUnspecified {
+				v.Add(string(f), "is required")
+			}
+			c.Status = in.Status
+		}
+	}
+	if v.Len() == 0 && !c.StartDate.IsZero() && !c.EndDate.IsZero() && c.EndDate.Before(c.StartDate) {
+		v.Add(string(FieldEndDate), "must not be before start_date")
+	}
+	return v.Err()
+}
+
+// Query selects a page of campaigns in id (creation) order.
+type Query struct {
+	Equal map[string]string
+	After string
+	Limit int
+}
+
+// Event is a change to record in the feed.
+type Event struct {
+	Type    string
+	Key     string
+	Payload []byte
+}
+
+// Change is what a read-modify-write decided.
+type Change struct {
+	Campaign  Campaign
+	Event     *Event
+	Unchanged bool
+}
+
+// Stats are a campaign's counts and won amounts.
+type Stats struct {
+	Leads, ConvertedLeads, WonOpportunities int64
+	// WonAmounts has one sum per currency, sorted by currency code.
+	WonAmounts []money.Money
+	// CostPerWonDeal is nil without a budget or a won deal.
+	CostPerWonDeal *money.Money
+}
+
+// Store is the persistence campaigns need.
+type Store interface {
+	CreateCampaign(ctx context.Context, requestID, method string, c Campaign, ev Event) (Campaign, error)
+	GetCampaign(ctx context.Context, id string) (Campaign, error)
+	ListCampaigns(ctx context.Context, q Query) ([]Campaign, bool, error)
+	UpdateCampaign(ctx context.Context, id string, fn func(cur Campaign) (Change, error)) (Campaign, error)
+	// DeleteCampaign locks the campaign and deletes it with the event fn
+	// returns; a campaign named by a lead or opportunity is
+	// FAILED_PRECONDITION.
+	DeleteCampaign(ctx context.Context, id string, fn func(cur Campaign) (Event, error)) error
+	// CampaignStats reads the campaign and its counts (Stats without
+	// CostPerWonDeal) in one snapshot; NOT_FOUND when it does not exist.
+	CampaignStats(ctx context.Context, id string) (Campaign, Stats, error)
+}
+
+// Encoder renders a campaign as an event payload.
+type Encoder interface {
+	EncodeCampaign(Campaign) ([]byte, error)
+}
+
+// Service carries out the campaign use cases.
+type Service struct {
+	store Store
+	enc   Encoder
+	now   func() time.Time
+}
+
+// NewService returns a Service; now is the clock.
+func NewService(store Store, enc Encoder, now func() time.Time) *Service {
+	return &Service{store: store, enc: enc, now: func() time.Time { return now().UTC().Truncate(time.Microsecond) }}
+}
+
+// CheckID validates a campaign id given in field.
+func CheckID(field, id string) error {
+	if id == "" {
+		return errs.Invalid(field, "is required")
+	}
+	if _, err := uuid.Parse(id); err != nil {
+		return errs.Invalid(field, "%q is not a valid campaign id", id)
+	}
+	return nil
+}
+
+func (s *Service) event(typ string, c Campaign) (Event, error) {
+	payload, err := s.enc.EncodeCampaign(c)
+	if err != nil {
+		return Event{}, fmt.Errorf("encode %s event: %w", typ, err)
+	}
+	return Event{Type: typ, Key: c.ID, Payload: payload}, nil
+}
+
+// Create creates a campaign (status default PLANNED).
+func (s *Service) Create(ctx context.Context, in Input, requestID string) (Campaign, error) {
+	if in.Status == StatusUnspecified {
+		in.Status = StatusPlanned
+	}
+	var c Campaign
+	if err := in.apply(&c, MutableFields); err != nil {
+		return Campaign{}, err
+	}
+	id, err := uuid.NewV7()
+	if err != nil {
+		return Campaign{}, err
+	}
+	now := s.now()
+	c.ID, c.Version, c.CreateTime, c.UpdateTime = id.String(), 1, now, now
+	ev, err := s.event(EventCreated, c)
+	if err != nil {
+		return Campaign{}, err
+	}
+	return s.store.CreateCampaign(ctx, requestID, MethodCreate, c, ev)
+}
+
+// Get returns one campaign.
+func (s *Service) Get(ctx context.Context, id string) (Campaign, error) {
+	if err := CheckID("id", id); err != nil {
+		return Campaign{}, err
+	}
+	return s.store.GetCampaign(ctx, id)
+}
+
+// List returns a page of campaigns and whether more follow.
+func (s *Service) List(ctx context.Context, q Query) ([]Campaign, bool, error) {
+	return s.store.ListCampaigns(ctx, q)
+}
+
+// Update changes the given fields; a non-empty etag must match.
+func (s *Service) Update(ctx context.Context, id string, in Input, fields []Field, etag string) (Campaign, error) {
+	if err := CheckID("id", id); err != nil {
+		return Campaign{}, err
+	}
+	var probe Campaign
+	if err := in.apply(&probe, fields); err != nil {
+		return Campaign{}, err
+	}
+	return s.store.UpdateCampaign(ctx, id, func(cur Campaign) (Change, error) {
+		if etag != "" && etag != cur.ETag() {
+			return Change{}, errs.StaleEtag("campaign " + id)
+		}
+		next := cur
+		if err := in.apply(&next, fields); err != nil {
+			return Change{}, err
+		}
+		if next.equal(cur) {
+			return Change{Unchanged: true}, nil
+		}
+		next.Version++
+		next.UpdateTime = s.now()
+		ev, err := s.event(EventUpdated, next)
+		if err != nil {
+			return Change{}, err
+		}
+		return Change{Campaign: next, Event: &ev}, nil
+	})
+}
+
+// Delete removes a campaign; a non-empty etag must match.
+func (s *Service) Delete(ctx context.Context, id, etag string) error {
+	if err := CheckID("id", id); err != nil {
+		return err
+	}
+	return s.store.DeleteCampaign(ctx, id, func(cur Campaign) (Event, error) {
+		if etag != "" && etag != cur.ETag() {
+			return Event{}, errs.StaleEtag("campaign " + id)
+		}
+		gone := cur
+		gone.Version++
+		gone.UpdateTime = s.now()
+		return s.event(EventDeleted, gone)
+	})
+}
+
+// Stats returns the statistics of a campaign.
+func (s *Service) Stats(ctx context.Context, id string) (Stats, error) {
+	if err := CheckID("id", id); err != nil {
+		return Stats{}, err
+	}
+	c, st, err := s.store.CampaignStats(ctx, id)
+	if err != nil {
+		return Stats{}, err
+	}
+	slices.SortFunc(st.WonAmounts, func(a, b money.Money) int { return strings.Compare(a.Currency, b.Currency) })
+	st.CostPerWonDeal = CostPerWonDeal(c.Budget, st.WonOpportunities)
+	return st, nil
+}
+
+// CostPerWonDeal is budget / won, rounded to the budget currency's minor
+// unit; nil without a budget or a won deal.
+func CostPerWonDeal(budget *money.Money, won int64) *money.Money {
+	if budget == nil || won <= 0 {
+		return nil
+	}
+	q := budget.Amount.DivRound(decimal.NewFromInt(won), 16)
+	return &money.Money{Currency: budget.Currency, Amount: money.Round(q, budget.Currency)}
+}

@@ -1,0 +1,88 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/seamhq/seam/crm-service/internal/report"
+)
+
+var _ report.Store = (*Store)(nil)
+
+// Report queries aggregate whole tables (numeric sums, exact); they run in
+// one read-only repeatable-read transaction so the sections agree.
+const (
+	stageOrderSQL = `array_position(ARRAY['prospecting', 'qualification', 'proposal', 'negotiation', 'closed_won', 'closed_lost'], stage)`
+
+	reportStagesSQL = `SELECT stage, currency_code, count(*), sum(amount), sum(amount * probability)
+FROM opportunities GROUP BY stage, currency_code ORDER BY ` + stageOrderSQL + `, currency_code`
+
+	reportMonthsSQL = `SELECT coalesce(to_char(expected_close_date, 'YYYY-MM'), '') AS month, currency_code, count(*),
+  sum(amount), sum(amount * probability)
+FROM opportunities WHERE stage NOT IN ('closed_won', 'closed_lost')
+GROUP BY month, currency_code ORDER BY month, currency_code`
+
+	reportOwnersSQL = `SELECT owner, to_char(coalesce(close_time, update_time) AT TIME ZONE 'UTC', 'YYYY-MM') AS month,
+  count(*) FILTER (WHERE stage = 'closed_won'), count(*) FILTER (WHERE stage = 'closed_lost'),
+  coalesce(sum(extract(epoch FROM coalesce(close_time, update_time) - create_time)) FILTER (WHERE stage = 'closed_won'), 0)
+FROM opportunities WHERE stage IN ('closed_won', 'closed_lost')
+GROUP BY owner, month ORDER BY owner COLLATE "C", month`
+
+	reportFunnelSQL = `SELECT l.source, l.campaign_id, count(*), count(*) FILTER (WHERE l.status = 'converted'),
+  count(o.id) FILTER (WHERE o.stage = 'closed_won')
+FROM leads l LEFT JOIN opportunities o ON o.id = l.converted_opportunity_id
+GROUP BY l.source, l.campaign_id ORDER BY l.source COLLATE "C", l.campaign_id COLLATE "C"`
+)
+
+// PipelineAggregates implements report.Store.
+func (s *Store) PipelineAggregates(ctx context.Context) (report.Raw, error) {
+	var raw report.Raw
+	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return raw, fmt.Errorf("report: %w", err)
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+	b := &pgx.Batch{}
+	b.Queue(reportStagesSQL).Query(func(rows pgx.Rows) error {
+		var err error
+		raw.Stages, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (report.StageRow, error) {
+			var r report.StageRow
+			err := row.Scan(&r.Stage, &r.Currency, &r.Count, &r.Amount, &r.AmountTimesProbability)
+			return r, err
+		})
+		return err
+	})
+	b.Queue(reportMonthsSQL).Query(func(rows pgx.Rows) error {
+		var err error
+		raw.Months, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (report.MonthRow, error) {
+			var r report.MonthRow
+			err := row.Scan(&r.Month, &r.Currency, &r.Count, &r.Amount, &r.AmountTimesProbability)
+			return r, err
+		})
+		return err
+	})
+	b.Queue(reportOwnersSQL).Query(func(rows pgx.Rows) error {
+		var err error
+		raw.Owners, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (report.OwnerRow, error) {
+			var r report.OwnerRow
+			err := row.Scan(&r.Owner, &r.Month, &r.Won, &r.Lost, &r.WonCycleSeconds)
+			return r, err
+		})
+		return err
+	})
+	b.Queue(reportFunnelSQL).Query(func(rows pgx.Rows) error {
+		var err error
+		raw.Funnel, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (report.FunnelRow, error) {
+			var r report.FunnelRow
+			err := row.Scan(&r.Source, &r.CampaignID, &r.Leads, &r.Converted, &r.WonOpportunities)
+			return r, err
+		})
+		return err
+	})
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return report.Raw{}, fmt.Errorf("report: %w", err)
+	}
+	return raw, tx.Commit(ctx)
+}

@@ -1,0 +1,157 @@
+// Package report computes the sales reports: pipeline by stage, forecast
+// by close month, win rate and sales cycle per owner and month, and the
+// lead funnel by source and campaign. Amounts are decimals, grouped per
+// currency, never summed across currencies.
+package report
+
+import (
+	"context"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/seamhq/seam/crm-service/internal/pipeline"
+	"github.com/seamhq/seam/platform/money"
+)
+
+// Sums are the raw exact sums the store returns for a group.
+type Sums struct {
+	Currency string
+	Count    int64
+	Amount   decimal.Decimal
+	// AmountTimesProbability is the sum of amount x probability (percent).
+	AmountTimesProbability decimal.Decimal
+}
+
+// StageRow is a stage's sums in one currency.
+type StageRow struct {
+	Stage pipeline.Stage
+	Sums
+}
+
+// MonthRow is an expected close month's open sums in one currency.
+type MonthRow struct {
+	Month string // YYYY-MM or ""
+	Sums
+}
+
+// OwnerRow counts the closed deals of an owner in a month.
+type OwnerRow struct {
+	Owner, Month string
+	Won, Lost    int64
+	// WonCycleSeconds is the sum over won deals of close - create time.
+	WonCycleSeconds decimal.Decimal
+}
+
+// FunnelRow counts leads of a source and campaign.
+type FunnelRow struct {
+	Source, CampaignID string
+	Leads, Converted   int64
+	WonOpportunities   int64
+}
+
+// Raw is everything the store aggregates, in report order.
+type Raw struct {
+	Stages []StageRow
+	Months []MonthRow
+	Owners []OwnerRow
+	Funnel []FunnelRow
+}
+
+// Store aggregates in one snapshot.
+type Store interface {
+	PipelineAggregates(ctx context.Context) (Raw, error)
+}
+
+// Total is a group's count and amounts in one currency.
+type Total struct {
+	Count            int64
+	Amount, Weighted money.Money
+}
+
+// Stage is a stage's totals in one currency.
+type Stage struct {
+	Stage pipeline.Stage
+	Total
+}
+
+// Month is a close month's open totals in one currency.
+type Month struct {
+	Month string
+	Total
+}
+
+// Owner is an owner's results in a month.
+type Owner struct {
+	Owner, Month string
+	Won, Lost    int64
+	WinRate      decimal.Decimal
+	// AverageCycleDays is nil without a won deal.
+	AverageCycleDays *decimal.Decimal
+}
+
+// Funnel is a source and campaign's conversion.
+type Funnel struct {
+	FunnelRow
+	ConversionRate decimal.Decimal
+}
+
+// Pipeline is the pipeline report.
+type Pipeline struct {
+	Stages []Stage
+	Months []Month
+	Owners []Owner
+	Funnel []Funnel
+}
+
+// Service computes reports.
+type Service struct{ store Store }
+
+// NewService returns a Service on store.
+func NewService(store Store) *Service { return &Service{store: store} }
+
+var hundred = decimal.NewFromInt(100)
+
+// TotalOf turns raw sums into money: the weighted amount is rounded once.
+func TotalOf(s Sums) Total {
+	return Total{
+		Count:    s.Count,
+		Amount:   money.Money{Currency: s.Currency, Amount: s.Amount},
+		Weighted: money.Money{Currency: s.Currency, Amount: money.Round(s.AmountTimesProbability.Div(hundred), s.Currency)},
+	}
+}
+
+// Rate is part / whole to 4 decimals (0 when whole is 0).
+func Rate(part, whole int64) decimal.Decimal {
+	if whole == 0 {
+		return decimal.Zero
+	}
+	return decimal.NewFromInt(part).DivRound(decimal.NewFromInt(whole), 4)
+}
+
+// Pipeline computes the pipeline report.
+func (s *Service) Pipeline(ctx context.Context) (Pipeline, error) {
+	raw, err := s.store.PipelineAggregates(ctx)
+	if err != nil {
+		return Pipeline{}, err
+	}
+	var out Pipeline
+	for _, r := range raw.Stages {
+		out.Stages = append(out.Stages, Stage{Stage: r.Stage, Total: TotalOf(r.Sums)})
+	}
+	for _, r := range raw.Months {
+		out.Months = append(out.Months, Month{Month: r.Month, Total: TotalOf(r.Sums)})
+	}
+	day := decimal.NewFromInt(86400)
+	for _, r := range raw.Owners {
+		o := Owner{Owner: r.Owner, Month: r.Month, Won: r.Won, Lost: r.Lost, WinRate: Rate(r.Won, r.Won+r.Lost)}
+		if r.Won > 0 {
+			avg := r.WonCycleSeconds.DivRound(day.Mul(decimal.NewFromInt(r.Won)), 2)
+			o.AverageCycleDays = &avg
+		}
+		out.Owners = append(out.Owners, o)
+	}
+	for _, r := range raw.Funnel {
+		out.Funnel = append(out.Funnel, Funnel{FunnelRow: r, ConversionRate: Rate(r.Converted, r.Leads)})
+	}
+	return out, nil
+}
