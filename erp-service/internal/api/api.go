@@ -16,6 +16,8 @@ import (
 	"github.com/seamhq/seam/erp-service/internal/invoicing"
 	"github.com/seamhq/seam/erp-service/internal/ledger"
 	"github.com/seamhq/seam/erp-service/internal/payment"
+	"github.com/seamhq/seam/erp-service/internal/planning"
+	"github.com/seamhq/seam/erp-service/internal/purchasing"
 	"github.com/seamhq/seam/erp-service/internal/reporting"
 	"github.com/seamhq/seam/erp-service/internal/sales"
 	"github.com/seamhq/seam/erp-service/internal/shipping"
@@ -38,6 +40,8 @@ type Stores interface {
 	invoicing.Store
 	payment.Store
 	reporting.Store
+	purchasing.Store
+	planning.Store
 }
 
 // Feed reads the event feed (feed.Reader implements it).
@@ -64,6 +68,9 @@ func Service(st Stores, events Feed, ready func(context.Context) error) server.S
 			erpv1.RegisterLedgerServiceServer(s, &Ledger{store: st})
 			erpv1.RegisterReportServiceServer(s, &Reports{store: st})
 			erpv1.RegisterEventServiceServer(s, &Events{feed: events})
+			erpv1.RegisterSupplierServiceServer(s, &Suppliers{store: st})
+			erpv1.RegisterPurchaseOrderServiceServer(s, &PurchaseOrders{store: st})
+			erpv1.RegisterPlanningServiceServer(s, &Planning{store: st})
 		},
 		Gateways: []server.GatewayRegistrar{
 			erpv1.RegisterCustomerServiceHandler,
@@ -77,6 +84,9 @@ func Service(st Stores, events Feed, ready func(context.Context) error) server.S
 			erpv1.RegisterLedgerServiceHandler,
 			erpv1.RegisterReportServiceHandler,
 			erpv1.RegisterEventServiceHandler,
+			erpv1.RegisterSupplierServiceHandler,
+			erpv1.RegisterPurchaseOrderServiceHandler,
+			erpv1.RegisterPlanningServiceHandler,
 		},
 		OpenAPI: openapi.ERP,
 		Policy:  Policy(),

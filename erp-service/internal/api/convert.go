@@ -192,15 +192,17 @@ func customerFromProto(v *errs.Violations, p *erpv1.Customer) customer.Customer 
 
 func itemToProto(it catalog.Item) *erpv1.Item {
 	return &erpv1.Item{
-		Sku:           it.SKU,
-		Name:          it.Name,
-		UnitOfMeasure: it.UnitOfMeasure,
-		ListPrice:     money.ToProto(it.ListPrice),
-		StandardCost:  money.ToProto(it.StandardCost),
-		TaxRate:       decimalString(it.TaxRate),
-		Etag:          etag(it.Version),
-		CreateTime:    ts(it.CreateTime),
-		UpdateTime:    ts(it.UpdateTime),
+		Sku:             it.SKU,
+		Name:            it.Name,
+		UnitOfMeasure:   it.UnitOfMeasure,
+		ListPrice:       money.ToProto(it.ListPrice),
+		StandardCost:    money.ToProto(it.StandardCost),
+		TaxRate:         decimalString(it.TaxRate),
+		ReorderPoint:    decimalString(it.ReorderPoint),
+		ReorderQuantity: decimalString(it.ReorderQuantity),
+		Etag:            etag(it.Version),
+		CreateTime:      ts(it.CreateTime),
+		UpdateTime:      ts(it.UpdateTime),
 	}
 }
 
@@ -221,6 +223,12 @@ func itemPatchFromProto(v *errs.Violations, p *erpv1.Item, paths []string) catal
 	if contains(paths, "tax_rate") {
 		out.TaxRate = parseOptionalDecimal(v, "tax_rate", p.GetTaxRate())
 	}
+	if contains(paths, "reorder_point") {
+		out.ReorderPoint = parseOptionalDecimal(v, "reorder_point", p.GetReorderPoint())
+	}
+	if contains(paths, "reorder_quantity") {
+		out.ReorderQuantity = parseOptionalDecimal(v, "reorder_quantity", p.GetReorderQuantity())
+	}
 	return out
 }
 
@@ -232,9 +240,12 @@ func availabilityToProto(a stock.Availability) *erpv1.Availability {
 		OnHand:     decimalString(a.OnHand),
 		Reserved:   decimalString(a.Reserved),
 		Available:  decimalString(a.Available()),
-		Incoming:   "0",
+		Incoming:   decimalString(a.Incoming),
 		Version:    a.Version,
 		UpdateTime: ts(a.UpdateTime),
+	}
+	if !a.NextReceiptDate.IsZero() {
+		p.NextReceiptDate = a.NextReceiptDate.Format(time.DateOnly)
 	}
 	for _, l := range a.Warehouses {
 		p.Warehouses = append(p.Warehouses, &erpv1.WarehouseAvailability{
@@ -313,6 +324,9 @@ func orderToProto(o sales.Order) *erpv1.SalesOrder {
 			ShippedQuantity:     decimalString(l.Shipped),
 			InvoicedQuantity:    decimalString(l.Invoiced),
 		}
+	}
+	if r := o.CreditRelease; r != nil {
+		p.CreditHoldRelease = &erpv1.CreditHoldRelease{ReleasedBy: r.By, ReleaseTime: ts(r.Time), Reason: r.Reason}
 	}
 	return p
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/seamhq/seam/erp-service/internal/customer"
 	"github.com/seamhq/seam/erp-service/internal/invoicing"
 	"github.com/seamhq/seam/erp-service/internal/payment"
+	"github.com/seamhq/seam/erp-service/internal/purchasing"
 	"github.com/seamhq/seam/erp-service/internal/sales"
 	"github.com/seamhq/seam/erp-service/internal/stock"
 	"github.com/seamhq/seam/platform/errs"
@@ -49,6 +50,16 @@ func (EventEncoder) Item(it catalog.Item) ([]byte, error) {
 // Availability encodes a stock.changed payload.
 func (EventEncoder) Availability(a stock.Availability) ([]byte, error) {
 	return payloadMarshal.Marshal(availabilityToProto(a))
+}
+
+// Supplier encodes a supplier payload.
+func (EventEncoder) Supplier(s purchasing.Supplier) ([]byte, error) {
+	return payloadMarshal.Marshal(supplierToProto(s))
+}
+
+// PurchaseOrder encodes a purchase order payload.
+func (EventEncoder) PurchaseOrder(o purchasing.Order) ([]byte, error) {
+	return payloadMarshal.Marshal(purchaseOrderToProto(o))
 }
 
 // SalesOrder encodes a sales order payload.
@@ -106,6 +117,12 @@ func eventToProto(e feed.Event) (*erpv1.Event, error) {
 	case resource == "invoice":
 		inv := &erpv1.Invoice{}
 		msg, p.Payload = inv, &erpv1.Event_Invoice{Invoice: inv}
+	case resource == "supplier":
+		sp := &erpv1.Supplier{}
+		msg, p.Payload = sp, &erpv1.Event_Supplier{Supplier: sp}
+	case resource == "purchase_order":
+		po := &erpv1.PurchaseOrder{}
+		msg, p.Payload = po, &erpv1.Event_PurchaseOrder{PurchaseOrder: po}
 	default:
 		return p, nil // a type this binary does not know: no payload
 	}
@@ -127,6 +144,10 @@ func eventToProto(e feed.Event) (*erpv1.Event, error) {
 		p.Version = m.GetRevision()
 	case *erpv1.CustomerBalance:
 		p.Version = m.GetVersion()
+	case *erpv1.Supplier:
+		p.Version, _ = strconv.ParseInt(m.GetEtag(), 10, 64)
+	case *erpv1.PurchaseOrder:
+		p.Version, _ = strconv.ParseInt(m.GetEtag(), 10, 64)
 	}
 	return p, nil
 }

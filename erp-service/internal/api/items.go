@@ -34,6 +34,8 @@ func (h *Items) CreateItem(ctx context.Context, req *erpv1.CreateItemRequest) (*
 		}
 	}
 	it.TaxRate = parseOptionalDecimal(&v, "tax_rate", p.GetTaxRate())
+	it.ReorderPoint = parseOptionalDecimal(&v, "reorder_point", p.GetReorderPoint())
+	it.ReorderQuantity = parseOptionalDecimal(&v, "reorder_quantity", p.GetReorderQuantity())
 	if err := combine("item", v.Err(), catalog.PrepareNew(&it, cost)); err != nil {
 		return nil, err
 	}

@@ -146,3 +146,18 @@ func FuzzParseInvoiceStatus(f *testing.F) {
 		}
 	})
 }
+
+func FuzzParsePOStatus(f *testing.F) {
+	for _, s := range []string{"ORDERED", "PURCHASE_ORDER_STATUS_DRAFT", "received", "", "PURCHASE_ORDER_STATUS_"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		st, ok := parsePOStatus(s)
+		if ok && poStatusToProto(st) == 0 {
+			t.Fatalf("parsePOStatus(%q) = %q, which has no wire value", s, st)
+		}
+		if s == "partially_received" && (!ok || st != "PARTIALLY_RECEIVED") {
+			t.Fatalf("parsePOStatus(%q) = %q, %v", s, st, ok)
+		}
+	})
+}

@@ -19,6 +19,10 @@ var (
 	moneyReaders = []auth.Role{auth.Finance, auth.Sales, auth.Service, auth.Integration}
 	// ledgerReaders read the general ledger and its reports.
 	ledgerReaders = []auth.Role{auth.Finance}
+	// buyers maintain suppliers and purchase orders; purchaseReaders read
+	// them (finance matches supplier invoices against them).
+	buyers          = []auth.Role{auth.Warehouse}
+	purchaseReaders = []auth.Role{auth.Warehouse, auth.Finance}
 )
 
 // Policy lists the roles allowed to call each RPC of the ERP.
@@ -48,6 +52,9 @@ func Policy() auth.Policy {
 		erpv1.SalesOrderService_ListSalesOrders_FullMethodName:   readers,
 		erpv1.SalesOrderService_ConfirmSalesOrder_FullMethodName: orderTakers,
 		erpv1.SalesOrderService_CancelSalesOrder_FullMethodName:  orderTakers,
+		erpv1.SalesOrderService_AmendSalesOrder_FullMethodName:   orderTakers,
+		// Only finance lifts a credit hold.
+		erpv1.SalesOrderService_ReleaseCreditHold_FullMethodName: {auth.Finance},
 
 		// The warehouse ships; everyone who reads orders may read shipments.
 		erpv1.ShipmentService_CreateShipment_FullMethodName: {auth.Warehouse},
@@ -69,6 +76,22 @@ func Policy() auth.Policy {
 		erpv1.LedgerService_GetTrialBalance_FullMethodName:    ledgerReaders,
 		erpv1.ReportService_GetArAging_FullMethodName:         ledgerReaders,
 		erpv1.ReportService_GetStockValuation_FullMethodName:  ledgerReaders,
+
+		erpv1.SupplierService_CreateSupplier_FullMethodName: buyers,
+		erpv1.SupplierService_GetSupplier_FullMethodName:    purchaseReaders,
+		erpv1.SupplierService_ListSuppliers_FullMethodName:  purchaseReaders,
+		erpv1.SupplierService_UpdateSupplier_FullMethodName: buyers,
+
+		erpv1.PurchaseOrderService_CreatePurchaseOrder_FullMethodName:  buyers,
+		erpv1.PurchaseOrderService_GetPurchaseOrder_FullMethodName:     purchaseReaders,
+		erpv1.PurchaseOrderService_ListPurchaseOrders_FullMethodName:   purchaseReaders,
+		erpv1.PurchaseOrderService_OrderPurchaseOrder_FullMethodName:   buyers,
+		erpv1.PurchaseOrderService_CancelPurchaseOrder_FullMethodName:  buyers,
+		erpv1.PurchaseOrderService_ReceivePurchaseOrder_FullMethodName: {auth.Warehouse},
+
+		erpv1.PlanningService_ListReorderSuggestions_FullMethodName: {auth.Warehouse, auth.Finance},
+		// Only the bridge sends pipeline demand.
+		erpv1.PlanningService_SetPipelineDemand_FullMethodName: {auth.Integration},
 
 		erpv1.EventService_ListEvents_FullMethodName:  {auth.Integration},
 		erpv1.EventService_WatchEvents_FullMethodName: {auth.Integration},

@@ -40,7 +40,7 @@ func TestPolicyCoversEveryRPC(t *testing.T) {
 		erpv1.File_erp_v1_customer_proto, erpv1.File_erp_v1_item_proto, erpv1.File_erp_v1_stock_proto,
 		erpv1.File_erp_v1_sales_order_proto, erpv1.File_erp_v1_event_proto,
 		erpv1.File_erp_v1_shipment_proto, erpv1.File_erp_v1_ledger_proto, erpv1.File_erp_v1_invoice_proto,
-		erpv1.File_erp_v1_payment_proto, erpv1.File_erp_v1_report_proto,
+		erpv1.File_erp_v1_payment_proto, erpv1.File_erp_v1_report_proto, erpv1.File_erp_v1_purchasing_proto, erpv1.File_erp_v1_planning_proto,
 	}
 	for _, f := range files {
 		for i := range f.Services().Len() {
@@ -101,6 +101,27 @@ func TestPolicyTable(t *testing.T) {
 		{erpv1.EventService_WatchEvents_FullMethodName, auth.Integration, true},
 		{erpv1.EventService_ListEvents_FullMethodName, auth.Sales, false},
 		{erpv1.EventService_ListEvents_FullMethodName, auth.Admin, true},
+		{erpv1.SalesOrderService_ReleaseCreditHold_FullMethodName, auth.Finance, true},
+		{erpv1.SalesOrderService_ReleaseCreditHold_FullMethodName, auth.Sales, false},
+		{erpv1.SalesOrderService_ReleaseCreditHold_FullMethodName, auth.Integration, false},
+		{erpv1.SalesOrderService_AmendSalesOrder_FullMethodName, auth.Integration, true},
+		{erpv1.SalesOrderService_AmendSalesOrder_FullMethodName, auth.Finance, true},
+		{erpv1.SalesOrderService_AmendSalesOrder_FullMethodName, auth.Warehouse, false},
+		{erpv1.PlanningService_ListReorderSuggestions_FullMethodName, auth.Warehouse, true},
+		{erpv1.PlanningService_ListReorderSuggestions_FullMethodName, auth.Finance, true},
+		{erpv1.PlanningService_ListReorderSuggestions_FullMethodName, auth.Sales, false},
+		{erpv1.PlanningService_SetPipelineDemand_FullMethodName, auth.Integration, true},
+		{erpv1.PlanningService_SetPipelineDemand_FullMethodName, auth.Warehouse, false},
+		{erpv1.SupplierService_CreateSupplier_FullMethodName, auth.Warehouse, true},
+		{erpv1.SupplierService_CreateSupplier_FullMethodName, auth.Finance, false},
+		{erpv1.SupplierService_ListSuppliers_FullMethodName, auth.Finance, true},
+		{erpv1.SupplierService_GetSupplier_FullMethodName, auth.Sales, false},
+		{erpv1.PurchaseOrderService_CreatePurchaseOrder_FullMethodName, auth.Warehouse, true},
+		{erpv1.PurchaseOrderService_CreatePurchaseOrder_FullMethodName, auth.Sales, false},
+		{erpv1.PurchaseOrderService_GetPurchaseOrder_FullMethodName, auth.Finance, true},
+		{erpv1.PurchaseOrderService_ReceivePurchaseOrder_FullMethodName, auth.Warehouse, true},
+		{erpv1.PurchaseOrderService_ReceivePurchaseOrder_FullMethodName, auth.Finance, false},
+		{erpv1.PurchaseOrderService_ReceivePurchaseOrder_FullMethodName, auth.Integration, false},
 	}
 	for _, tt := range tests {
 		if got := p.Allow(tt.method, []auth.Role{tt.role}); got != tt.want {

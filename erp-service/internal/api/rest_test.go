@@ -49,7 +49,7 @@ func TestRESTRoutes(t *testing.T) {
 	t.Parallel()
 	e := start(t)
 	all := routes(t)
-	if len(all) != 36 {
+	if len(all) != 50 {
 		t.Fatalf("read %d routes from erp_gateway.yaml: %v", len(all), all)
 	}
 	hit := map[string]bool{}
@@ -287,6 +287,10 @@ func TestRESTRoutes(t *testing.T) {
 		t.Errorf("feed = %v\nwant %v", types, want)
 	}
 
+	restPurchasing(t, e, call)
+	restCreditHold(t, e, call)
+	restPlanning(t, e, call)
+
 	for _, r := range all {
 		if !hit[r] {
 			t.Errorf("route %s not exercised", r)
@@ -294,5 +298,239 @@ func TestRESTRoutes(t *testing.T) {
 	}
 	if missing := slices.DeleteFunc(slices.Clone(all), func(r string) bool { return hit[r] }); len(missing) > 0 {
 		t.Logf("missing routes: %v", missing)
+	}
+}
+
+// restPurchasing exercises the purchasing routes: suppliers, a purchase
+// order ordered and received in part, incoming stock, and a cancellation.
+// It runs after the feed check of TestRESTRoutes.
+func restPurchasing(t *testing.T, e *env, call func(want int, method, path, tok, body string) map[string]any) {
+	t.Helper()
+	sales, finance, wh := token(t, auth.Sales), token(t, auth.Finance), token(t, auth.Warehouse)
+
+	sup := call(200, "POST", "/v1/suppliers?request_id=sup-1", wh, `{"name":"Parts Inc"}`)
+	sid := str(sup["id"])
+	if sup["currency_code"] != "EUR" || sup["etag"] != "1" {
+		t.Errorf("created supplier = %v", sup)
+	}
+	if again := call(200, "POST", "/v1/suppliers?request_id=sup-1", wh, `{"name":"Parts Inc"}`); again["id"] != sid {
+		t.Errorf("retried supplier = %v", again)
+	}
+	if r := e.call("POST", "/v1/suppliers", finance, `{"name":"X"}`); r.status != 403 {
+		t.Errorf("supplier by finance = %d", r.status)
+	}
+	if r := e.call("POST", "/v1/suppliers", "", `{"name":"X"}`); r.status != 401 {
+		t.Errorf("supplier without token = %d", r.status)
+	}
+	if r := e.call("POST", "/v1/suppliers", wh, `{"name":"","currency_code":"XXX"}`); r.status != 400 ||
+		!hasAll(restFields(r.body), "supplier.name", "supplier.currency_code") {
+		t.Errorf("bad supplier = %d %v", r.status, r.body)
+	}
+	call(200, "GET", "/v1/suppliers/"+sid, finance, "")
+	if r := e.call("GET", "/v1/suppliers/"+sid, sales, ""); r.status != 403 {
+		t.Errorf("supplier read by sales = %d", r.status)
+	}
+	if l := call(200, "GET", "/v1/suppliers?filter="+url.QueryEscape(`name = "Parts Inc"`), finance, ""); len(l["suppliers"].([]any)) != 1 {
+		t.Errorf("suppliers = %v", l)
+	}
+	if r := e.call("PATCH", "/v1/suppliers/"+sid, wh, `{"name":"Parts Ltd","etag":"7"}`); r.status != 409 {
+		t.Errorf("stale supplier update = %d", r.status)
+	}
+	if u := call(200, "PATCH", "/v1/suppliers/"+sid, wh, `{"name":"Parts Ltd","etag":"1"}`); u["name"] != "Parts Ltd" || u["etag"] != "2" {
+		t.Errorf("updated supplier = %v", u)
+	}
+
+	if r := e.call("POST", "/v1/purchaseOrders", wh, `{"supplier_id":"`+sid+`","lines":[{"sku":"W-1","quantity":"-1","unit_cost":{"currency_code":"EUR","amount":"1"}}]}`); r.status != 400 ||
+		!hasAll(restFields(r.body), "purchase_order.lines[0].quantity", "purchase_order.lines[0].expected_date") {
+		t.Errorf("bad purchase order = %d %v", r.status, r.body)
+	}
+	body := `{"supplier_id":"` + sid + `","lines":[
+		{"sku":"W-1","quantity":"5","unit_cost":{"currency_code":"EUR","amount":"7.50"},"expected_date":"2030-01-15"},
+		{"sku":"W-1","quantity":"2","unit_cost":{"currency_code":"EUR","amount":"7.50"},"expected_date":"2030-01-10"}]}`
+	po := call(200, "POST", "/v1/purchaseOrders?request_id=po-1", wh, body)
+	pid := str(po["id"])
+	if po["number"] != "PO-000001" || po["status"] != "PURCHASE_ORDER_STATUS_DRAFT" || po["total"].(map[string]any)["amount"] != "52.50" {
+		t.Errorf("created purchase order = %v", po)
+	}
+	if again := call(200, "POST", "/v1/purchaseOrders?request_id=po-1", wh, body); again["id"] != pid {
+		t.Errorf("retried purchase order = %v", again)
+	}
+	if r := e.call("POST", "/v1/purchaseOrders", sales, body); r.status != 403 {
+		t.Errorf("purchase order by sales = %d", r.status)
+	}
+	call(200, "GET", "/v1/purchaseOrders/"+pid, finance, "")
+	if l := call(200, "GET", "/v1/purchaseOrders?filter="+url.QueryEscape(`status = DRAFT AND supplier_id = "`+sid+`"`), finance, ""); len(l["purchase_orders"].([]any)) != 1 {
+		t.Errorf("purchase orders = %v", l)
+	}
+	before := call(200, "GET", "/v1/items/W-1/availability", sales, "")
+	if r := e.call("POST", "/v1/purchaseOrders/"+pid+":order", wh, `{"etag":"5"}`); r.status != 409 {
+		t.Errorf("stale order = %d", r.status)
+	}
+	if ord := call(200, "POST", "/v1/purchaseOrders/"+pid+":order", wh, `{"etag":"1"}`); ord["status"] != "PURCHASE_ORDER_STATUS_ORDERED" || ord["etag"] != "2" {
+		t.Errorf("ordered = %v", ord)
+	}
+	if av := call(200, "GET", "/v1/items/W-1/availability", sales, ""); av["incoming"] != "7" || av["next_receipt_date"] != "2030-01-10" || av["version"] != before["version"] {
+		t.Errorf("availability with an open purchase order = %v", av)
+	}
+	if r := e.call("POST", "/v1/purchaseOrders/"+pid+":receive", finance, `{"lines":[{"line_number":2,"quantity":"2"}]}`); r.status != 403 {
+		t.Errorf("receipt by finance = %d", r.status)
+	}
+	if r := e.call("POST", "/v1/purchaseOrders/"+pid+":receive", wh, `{"lines":[{"line_number":1,"quantity":"6"}]}`); r.status != 400 ||
+		!hasAll(restFields(r.body), "lines[0].quantity") {
+		t.Errorf("over-receiving = %d %v", r.status, r.body)
+	}
+	rec := call(200, "POST", "/v1/purchaseOrders/"+pid+":receive", wh, `{"lines":[{"line_number":2,"quantity":"2"}],"request_id":"rec-1"}`)
+	if rec["status"] != "PURCHASE_ORDER_STATUS_PARTIALLY_RECEIVED" || rec["etag"] != "3" || rec["lines"].([]any)[1].(map[string]any)["received_quantity"] != "2" {
+		t.Errorf("received = %v", rec)
+	}
+	if again := call(200, "POST", "/v1/purchaseOrders/"+pid+":receive", wh, `{"lines":[{"line_number":2,"quantity":"2"}],"request_id":"rec-1"}`); again["etag"] != "3" {
+		t.Errorf("retried receipt = %v", again)
+	}
+	av := call(200, "GET", "/v1/items/W-1/availability", sales, "")
+	if av["incoming"] != "5" || av["next_receipt_date"] != "2030-01-15" || av["on_hand"] == before["on_hand"] {
+		t.Errorf("availability after the receipt = %v (before %v)", av, before)
+	}
+	je := call(200, "GET", "/v1/journalEntries?filter="+url.QueryEscape(`kind = "receipt"`), finance, "")
+	found := false
+	for _, en := range je["journal_entries"].([]any) {
+		found = found || en.(map[string]any)["reference"] == "purchaseOrders/"+pid
+	}
+	if !found {
+		t.Errorf("no receipt journal entry for the purchase order: %v", je)
+	}
+	if r := e.call("POST", "/v1/purchaseOrders/"+pid+":cancel", wh, `{}`); r.status != 400 {
+		t.Errorf("cancelling a partially received order = %d", r.status)
+	}
+	// The feed carries the purchase order and supplier payloads, versioned
+	// by their etags.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		evs := call(200, "GET", "/v1/events?page_size=1000", token(t, auth.Integration), "")["events"].([]any)
+		var received, updated map[string]any
+		for _, ev := range evs {
+			m := ev.(map[string]any)
+			switch m["type"] {
+			case "purchase_order.received":
+				received = m
+			case "supplier.updated":
+				updated = m
+			}
+		}
+		if received != nil && updated != nil {
+			if received["key"] != pid || received["version"] != "3" || received["purchase_order"].(map[string]any)["id"] != pid ||
+				updated["version"] != "2" || updated["supplier"].(map[string]any)["name"] != "Parts Ltd" {
+				t.Errorf("purchasing events = %v, %v", received, updated)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("purchasing events not in the feed: %v", evs)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+
+	po2 := call(200, "POST", "/v1/purchaseOrders", wh, body)
+	if c := call(200, "POST", "/v1/purchaseOrders/"+str(po2["id"])+":cancel", wh, `{"request_id":"can-1"}`); c["status"] != "PURCHASE_ORDER_STATUS_CANCELLED" {
+		t.Errorf("cancelled = %v", c)
+	}
+}
+
+// restCreditHold exercises a confirm over the credit limit and its release.
+func restCreditHold(t *testing.T, e *env, call func(want int, method, path, tok, body string) map[string]any) {
+	t.Helper()
+	sales, finance, integ := token(t, auth.Sales), token(t, auth.Finance), token(t, auth.Integration)
+	c := call(200, "POST", "/v1/customers", sales, `{"name":"Tight Ltd","currency_code":"EUR"}`)
+	cid := str(c["id"])
+	call(200, "PATCH", "/v1/customers/"+cid, finance, `{"credit_limit":{"currency_code":"EUR","amount":"10"},"etag":"1"}`)
+	o := call(200, "POST", "/v1/salesOrders", integ, `{"customer_id":"`+cid+`","currency_code":"EUR","lines":[{"sku":"W-1","quantity":"1"}]}`)
+	oid := str(o["id"])
+	held := call(200, "POST", "/v1/salesOrders/"+oid+":confirm", sales, `{}`)
+	if held["status"] != "SALES_ORDER_STATUS_ON_CREDIT_HOLD" || held["lines"].([]any)[0].(map[string]any)["reserved_quantity"] != "0" || held["etag"] != "2" {
+		t.Errorf("held order = %v", held)
+	}
+	if r := e.call("POST", "/v1/salesOrders/"+oid+":confirm", sales, `{}`); r.status != 400 {
+		t.Errorf("confirming a held order = %d", r.status)
+	}
+	if r := e.call("POST", "/v1/salesOrders/"+oid+":releaseCreditHold", sales, `{"reason":"ok"}`); r.status != 403 {
+		t.Errorf("release by sales = %d", r.status)
+	}
+	if r := e.call("POST", "/v1/salesOrders/"+oid+":releaseCreditHold", finance, `{"reason":" "}`); r.status != 400 || !hasAll(restFields(r.body), "reason") {
+		t.Errorf("release without reason = %d %v", r.status, r.body)
+	}
+	if r := e.call("POST", "/v1/salesOrders/"+oid+":releaseCreditHold", finance, `{"reason":"ok","etag":"1"}`); r.status != 409 {
+		t.Errorf("stale release = %d", r.status)
+	}
+	rel := call(200, "POST", "/v1/salesOrders/"+oid+":releaseCreditHold", finance, `{"reason":"paid in advance","etag":"2","request_id":"rel-1"}`)
+	info, _ := rel["credit_hold_release"].(map[string]any)
+	if rel["status"] != "SALES_ORDER_STATUS_CONFIRMED" || rel["etag"] != "3" || info["reason"] != "paid in advance" || info["released_by"] == "" || info["release_time"] == nil {
+		t.Errorf("released order = %v", rel)
+	}
+	if again := call(200, "POST", "/v1/salesOrders/"+oid+":releaseCreditHold", finance, `{"reason":"paid in advance","request_id":"rel-1"}`); again["etag"] != "3" {
+		t.Errorf("retried release = %v", again)
+	}
+
+	// Amend: down within the limit by integration; up over it holds the
+	// order again; below what shipped is refused naming the line.
+	if r := e.call("POST", "/v1/salesOrders/"+oid+":amend", token(t, auth.Warehouse), `{"lines":[{"line_number":1,"quantity":"1"}]}`); r.status != 403 {
+		t.Errorf("amend by warehouse = %d", r.status)
+	}
+	if r := e.call("POST", "/v1/salesOrders/"+oid+":amend", integ, `{"lines":[{"line_number":1,"quantity":"0"},{"line_number":0,"quantity":"1"}]}`); r.status != 400 ||
+		!hasAll(restFields(r.body), "lines[0].quantity", "lines[1].sku") {
+		t.Errorf("bad amend = %d %v", r.status, r.body)
+	}
+	am := call(200, "POST", "/v1/salesOrders/"+oid+":amend", integ, `{"lines":[{"line_number":1,"quantity":"0.5"}],"etag":"3","request_id":"am-1"}`)
+	if am["status"] != "SALES_ORDER_STATUS_CONFIRMED" || am["etag"] != "4" || am["total"].(map[string]any)["amount"] != "10.00" {
+		t.Errorf("amended = %v", am)
+	}
+	up := call(200, "POST", "/v1/salesOrders/"+oid+":amend", sales, `{"lines":[{"sku":"W-1","quantity":"1"}]}`)
+	if up["status"] != "SALES_ORDER_STATUS_ON_CREDIT_HOLD" || len(up["lines"].([]any)) != 2 {
+		t.Errorf("amended over the limit = %v", up)
+	}
+}
+
+// restPlanning exercises reorder suggestions and pipeline demand.
+func restPlanning(t *testing.T, e *env, call func(want int, method, path, tok, body string) map[string]any) {
+	t.Helper()
+	wh, finance, integ, sales := token(t, auth.Warehouse), token(t, auth.Finance), token(t, auth.Integration), token(t, auth.Sales)
+	it := call(200, "POST", "/v1/items", wh, `{"sku":"RP-1","name":"Reordered","list_price":{"currency_code":"EUR","amount":"1"},
+		"reorder_point":"5","reorder_quantity":"12"}`)
+	if it["reorder_point"] != "5" || it["reorder_quantity"] != "12" {
+		t.Errorf("item = %v", it)
+	}
+	if r := e.call("PATCH", "/v1/items/RP-1", wh, `{"reorder_point":"-1"}`); r.status != 400 || !hasAll(restFields(r.body), "item.reorder_point") {
+		t.Errorf("negative reorder point = %d %v", r.status, r.body)
+	}
+	if r := e.call("POST", "/v1/pipelineDemand:set", wh, `{"demands":[{"sku":"RP-1","quantity":"1"}],"source_version":"1"}`); r.status != 403 {
+		t.Errorf("pipeline demand by warehouse = %d", r.status)
+	}
+	if r := e.call("POST", "/v1/pipelineDemand:set", integ, `{"demands":[{"sku":"RP-1","quantity":"-1"}],"source_version":"1"}`); r.status != 400 ||
+		!hasAll(restFields(r.body), "demands[0].quantity") {
+		t.Errorf("negative demand = %d %v", r.status, r.body)
+	}
+	if set := call(200, "POST", "/v1/pipelineDemand:set", integ, `{"demands":[{"sku":"RP-1","quantity":"20"}],"source_version":"3"}`); set["applied"] != float64(1) {
+		t.Errorf("set = %v", set)
+	}
+	if set := call(200, "POST", "/v1/pipelineDemand:set", integ, `{"demands":[{"sku":"RP-1","quantity":"0"}],"source_version":"2"}`); set["applied"] != nil && set["applied"] != float64(0) {
+		t.Errorf("stale set = %v", set)
+	}
+	if r := e.call("GET", "/v1/reorderSuggestions", sales, ""); r.status != 403 {
+		t.Errorf("suggestions by sales = %d", r.status)
+	}
+	call(200, "GET", "/v1/reorderSuggestions", wh, "")
+	var found map[string]any
+	for tok := ""; ; {
+		page := call(200, "GET", "/v1/reorderSuggestions?page_size=1&page_token="+url.QueryEscape(tok), finance, "")
+		for _, s := range page["reorder_suggestions"].([]any) {
+			if m := s.(map[string]any); m["sku"] == "RP-1" {
+				found = m
+			}
+		}
+		if tok = str(page["next_page_token"]); tok == "" {
+			break
+		}
+	}
+	// projected 0 + 0 - 0 - 20 = -20 < 5: suggest max(12, 25) = 25.
+	if found == nil || found["projected"] != "-20" || found["suggested_quantity"] != "25" || found["pipeline_demand"] != "20" {
+		t.Errorf("RP-1 suggestion = %v", found)
 	}
 }

@@ -2,6 +2,8 @@ package api
 
 import (
 	"context"
+	"fmt"
+	"strings"
 
 	"github.com/seamhq/seam/erp-service/internal/sales"
 	"github.com/seamhq/seam/platform/errs"
@@ -106,6 +108,64 @@ func (h *SalesOrders) CancelSalesOrder(ctx context.Context, req *erpv1.CancelSal
 		return nil, errs.Invalid("reason", "must be at most %d bytes", MaxCancelReasonLength)
 	}
 	o, err := h.store.CancelOrder(ctx, req.GetId(), tag, req.GetReason(), req.GetRequestId())
+	if err != nil {
+		return nil, err
+	}
+	return orderToProto(o), nil
+}
+
+// MaxReleaseReasonLength bounds the reason of a credit hold release.
+const MaxReleaseReasonLength = 500
+
+// ReleaseCreditHold releases an order on credit hold and confirms it.
+func (h *SalesOrders) ReleaseCreditHold(ctx context.Context, req *erpv1.ReleaseCreditHoldRequest) (*erpv1.SalesOrder, error) {
+	tag, err := parseEtag("etag", req.GetEtag())
+	if err != nil {
+		return nil, err
+	}
+	var v errs.Violations
+	reason := strings.TrimSpace(req.GetReason())
+	switch {
+	case reason == "":
+		v.Add("reason", "is required")
+	case len(reason) > MaxReleaseReasonLength:
+		v.Add("reason", "must be at most %d bytes", MaxReleaseReasonLength)
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	o, err := h.store.ReleaseCreditHold(ctx, req.GetId(), tag, reason, req.GetRequestId())
+	if err != nil {
+		return nil, err
+	}
+	return orderToProto(o), nil
+}
+
+// AmendSalesOrder changes line quantities and adds lines; reservations
+// follow.
+func (h *SalesOrders) AmendSalesOrder(ctx context.Context, req *erpv1.AmendSalesOrderRequest) (*erpv1.SalesOrder, error) {
+	tag, err := parseEtag("etag", req.GetEtag())
+	if err != nil {
+		return nil, err
+	}
+	var v errs.Violations
+	var a sales.Amendment
+	for i, pl := range req.GetLines() {
+		f := fmt.Sprintf("lines[%d].", i)
+		l := sales.AmendLine{Number: pl.GetLineNumber(), SKU: pl.GetSku(),
+			Quantity: parseDecimal(&v, f+"quantity", pl.GetQuantity()),
+			Discount: parseOptionalDecimal(&v, f+"discount_percent", pl.GetDiscountPercent())}
+		if pl.GetUnitPrice() != nil {
+			if m, ok := parseMoney(&v, f+"unit_price", pl.GetUnitPrice()); ok {
+				l.UnitPrice = &m
+			}
+		}
+		a.Lines = append(a.Lines, l)
+	}
+	if err := combine("", v.Err(), sales.ValidateAmendment(a)); err != nil {
+		return nil, err
+	}
+	o, err := h.store.AmendOrder(ctx, req.GetId(), tag, a, req.GetRequestId())
 	if err != nil {
 		return nil, err
 	}

@@ -54,17 +54,22 @@ type Item struct {
 	// StandardCost is in ListPrice's currency.
 	StandardCost money.Money
 	// TaxRate is a fraction: 0.19 for 19 %.
-	TaxRate    decimal.Decimal
-	Version    int64
-	CreateTime time.Time
-	UpdateTime time.Time
+	TaxRate decimal.Decimal
+	// ReorderPoint and ReorderQuantity drive reorder suggestions; both
+	// default to zero.
+	ReorderPoint    decimal.Decimal
+	ReorderQuantity decimal.Decimal
+	Version         int64
+	CreateTime      time.Time
+	UpdateTime      time.Time
 }
 
 // FilterFields may appear in a ListItems filter.
 var FilterFields = []string{"sku", "name"}
 
 // UpdatableFields are the paths an update mask may name.
-var UpdatableFields = []string{"name", "unit_of_measure", "list_price", "standard_cost", "tax_rate"}
+var UpdatableFields = []string{"name", "unit_of_measure", "list_price", "standard_cost", "tax_rate",
+	"reorder_point", "reorder_quantity"}
 
 // PrepareNew applies the defaults of a new item and validates it. A nil
 // standardCost means zero in the list price's currency. Violations name
@@ -109,6 +114,12 @@ func validate(v *errs.Violations, it *Item) {
 	if it.TaxRate.IsNegative() || it.TaxRate.GreaterThan(decimal.NewFromInt(1)) {
 		v.Add("tax_rate", "must be a fraction between 0 and 1 (\"0.19\" for 19 %%)")
 	}
+	if it.ReorderPoint.IsNegative() {
+		v.Add("reorder_point", "must not be negative")
+	}
+	if it.ReorderQuantity.IsNegative() {
+		v.Add("reorder_quantity", "must not be negative")
+	}
 }
 
 // Patch carries the new values of an update; nil money means the field was
@@ -119,6 +130,8 @@ type Patch struct {
 	ListPrice     *money.Money
 	StandardCost  *money.Money
 	TaxRate       decimal.Decimal
+	// ReorderPoint and ReorderQuantity.
+	ReorderPoint, ReorderQuantity decimal.Decimal
 }
 
 // Apply returns current with the fields named by paths (a subset of
@@ -151,6 +164,10 @@ func Apply(current Item, p Patch, paths []string) (Item, error) {
 			next.StandardCost = *p.StandardCost
 		case "tax_rate":
 			next.TaxRate = p.TaxRate
+		case "reorder_point":
+			next.ReorderPoint = p.ReorderPoint
+		case "reorder_quantity":
+			next.ReorderQuantity = p.ReorderQuantity
 		}
 	}
 	if next.StandardCost.Amount.IsZero() {

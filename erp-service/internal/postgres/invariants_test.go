@@ -15,6 +15,7 @@ import (
 	"github.com/seamhq/seam/erp-service/internal/customer"
 	"github.com/seamhq/seam/erp-service/internal/ledger"
 	"github.com/seamhq/seam/erp-service/internal/payment"
+	"github.com/seamhq/seam/erp-service/internal/purchasing"
 	"github.com/seamhq/seam/erp-service/internal/sales"
 	"github.com/seamhq/seam/erp-service/internal/shipping"
 	"github.com/seamhq/seam/erp-service/internal/stock"
@@ -33,6 +34,10 @@ type world struct {
 	// invoiceCustomer and invoiceCurrency describe invoices.
 	invoiceCustomer map[string]string
 	invoiceCurrency map[string]string
+	// suppliers maps a currency to a supplier; purchaseOrders lists
+	// purchase orders.
+	suppliers      map[string]string
+	purchaseOrders []string
 }
 
 func (w *world) pick(r *rand.Rand, list []string) string {
@@ -55,7 +60,7 @@ func TestInvariantsUnderConcurrency(t *testing.T) {
 	s, pool := newStore(t)
 	ctx := context.Background()
 	w := &world{customers: map[string][]string{}, skus: map[string][]string{},
-		invoiceCustomer: map[string]string{}, invoiceCurrency: map[string]string{}}
+		invoiceCustomer: map[string]string{}, invoiceCurrency: map[string]string{}, suppliers: map[string]string{}}
 
 	// Three currencies: EUR (2 places), JPY (0) and KWD (3).
 	prices := map[string][]string{"EUR": {"19.99", "0.01", "1234.56"}, "JPY": {"1", "333", "98765"}, "KWD": {"0.125", "1.005", "10.999"}}
@@ -63,6 +68,9 @@ func TestInvariantsUnderConcurrency(t *testing.T) {
 	for cur, ps := range prices {
 		for i := range 2 {
 			c := customer.Customer{ID: newID(t), Name: fmt.Sprintf("%s customer %d", cur, i), CurrencyCode: cur}
+			if i == 0 { // a tight credit limit: some confirms go on credit hold
+				c.CreditLimit = &money.Money{Currency: cur, Amount: dec(map[string]string{"EUR": "300", "JPY": "30000", "KWD": "3"}[cur])}
+			}
 			if err := customer.PrepareNew(&c); err != nil {
 				t.Fatal(err)
 			}
@@ -71,6 +79,11 @@ func TestInvariantsUnderConcurrency(t *testing.T) {
 			}
 			w.customers[cur] = append(w.customers[cur], c.ID)
 		}
+		sup := purchasing.Supplier{ID: newID(t), Name: cur + " supplier", CurrencyCode: cur}
+		if _, err := s.CreateSupplier(ctx, sup, ""); err != nil {
+			t.Fatal(err)
+		}
+		w.suppliers[cur] = sup.ID
 		for i, p := range ps {
 			sku := fmt.Sprintf("%s-%d", cur, i)
 			it := catalog.Item{SKU: sku, Name: sku, ListPrice: money.Money{Currency: cur, Amount: dec(p)}, TaxRate: dec([]string{"0", "0.19", "0.075"}[i])}
@@ -101,6 +114,40 @@ func TestInvariantsUnderConcurrency(t *testing.T) {
 			_, err := s.Adjust(ctx, a, "")
 			return err
 		},
+		"purchase": func(r *rand.Rand) error {
+			cur := currencies[r.IntN(3)]
+			o := purchasing.Order{ID: newID(t), SupplierID: w.suppliers[cur], Currency: cur}
+			for range 1 + r.IntN(3) {
+				o.Lines = append(o.Lines, purchasing.Line{SKU: w.pick(r, w.skus[cur]), Quantity: dec(qty[r.IntN(len(qty))]),
+					UnitCost: dec(costs[cur][r.IntN(3)]), ExpectedDate: time.Date(2026, 2, 1+r.IntN(20), 0, 0, 0, 0, time.UTC)})
+			}
+			if _, err := s.CreatePurchaseOrder(ctx, o, ""); err != nil {
+				return err
+			}
+			if r.IntN(6) == 0 {
+				_, err := s.CancelPurchaseOrder(ctx, o.ID, 0, "")
+				return err
+			}
+			if _, err := s.OrderPurchaseOrder(ctx, o.ID, 0, ""); err != nil {
+				return err
+			}
+			w.mu.Lock()
+			w.purchaseOrders = append(w.purchaseOrders, o.ID)
+			w.mu.Unlock()
+			return nil
+		},
+		"receive": func(r *rand.Rand) error {
+			w.mu.Lock()
+			id := w.pick(r, w.purchaseOrders)
+			w.mu.Unlock()
+			if id == "" {
+				return nil
+			}
+			wh := []string{"MAIN", "EAST"}[r.IntN(2)]
+			lines := []purchasing.ReceiptLine{{LineNumber: 1, Quantity: dec([]string{"0.5", "1", "2", "10"}[r.IntN(4)])}}
+			_, err := s.ReceivePurchaseOrder(ctx, id, wh, lines, "")
+			return err
+		},
 		"order": func(r *rand.Rand) error {
 			cur := currencies[r.IntN(3)]
 			n := sales.NewOrder{CustomerID: w.pick(r, w.customers[cur]), CurrencyCode: cur}
@@ -127,6 +174,34 @@ func TestInvariantsUnderConcurrency(t *testing.T) {
 				return nil
 			}
 			_, err := s.ConfirmOrder(ctx, id, 0, "")
+			return err
+		},
+		"amend": func(r *rand.Rand) error {
+			w.mu.Lock()
+			id := w.pick(r, w.orders)
+			w.mu.Unlock()
+			if id == "" {
+				return nil
+			}
+			a := sales.Amendment{Lines: []sales.AmendLine{{Number: 1, Quantity: dec(qty[r.IntN(len(qty))])}}}
+			if r.IntN(3) == 0 {
+				o, err := s.GetOrder(ctx, id)
+				if err != nil {
+					return err
+				}
+				a.Lines = append(a.Lines, sales.AmendLine{SKU: w.pick(r, w.skus[o.CurrencyCode]), Quantity: dec(qty[r.IntN(len(qty))])})
+			}
+			_, err := s.AmendOrder(ctx, id, 0, a, "")
+			return err
+		},
+		"release": func(r *rand.Rand) error {
+			w.mu.Lock()
+			id := w.pick(r, w.orders)
+			w.mu.Unlock()
+			if id == "" {
+				return nil
+			}
+			_, err := s.ReleaseCreditHold(ctx, id, 0, "random", "")
 			return err
 		},
 		"cancel": func(r *rand.Rand) error {
@@ -230,7 +305,7 @@ func TestInvariantsUnderConcurrency(t *testing.T) {
 			return err
 		},
 	}
-	names := []string{"receipt", "receipt", "order", "order", "confirm", "confirm", "cancel", "ship", "ship", "ship",
+	names := []string{"receipt", "purchase", "receive", "receive", "release", "release", "amend", "amend", "order", "order", "confirm", "confirm", "cancel", "ship", "ship", "ship",
 		"invoice", "invoice", "pay", "pay", "reverse", "void", "overdue"}
 
 	const workers, perWorker = 8, 60
@@ -262,9 +337,38 @@ func TestInvariantsUnderConcurrency(t *testing.T) {
 		}
 	}
 	t.Logf("successful operations: %v", total)
-	for _, op := range []string{"ship", "invoice", "pay"} {
+	for _, op := range []string{"ship", "invoice", "pay", "purchase", "receive", "amend"} {
 		if total[op] == 0 {
 			t.Errorf("no %s succeeded; the test exercises too little", op)
+		}
+	}
+
+	// One order surely over its customer's limit (1234.56 > 300), then
+	// finance releases what is still on credit hold.
+	big, err := s.CreateOrder(ctx, sales.NewOrder{CustomerID: w.customers["EUR"][0], CurrencyCode: "EUR",
+		Lines: []sales.NewLine{line("EUR-2", "1")}}, newID(t), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o, err := s.ConfirmOrder(ctx, big.ID, 0, ""); err != nil || o.Status != sales.OnCreditHold {
+		t.Errorf("confirm over the limit = %+v %v", o, err)
+	}
+	heldRows, err := pool.Query(ctx, `SELECT id::text FROM sales_orders WHERE status = 'ON_CREDIT_HOLD'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stillHeld []string
+	for heldRows.Next() {
+		var id string
+		if err := heldRows.Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		stillHeld = append(stillHeld, id)
+	}
+	heldRows.Close()
+	for _, id := range stillHeld {
+		if o, err := s.ReleaseCreditHold(ctx, id, 0, "end of test", ""); err != nil || o.Status != sales.Confirmed {
+			t.Errorf("release %s: %+v %v", id, o, err)
 		}
 	}
 
@@ -314,6 +418,27 @@ func TestInvariantsUnderConcurrency(t *testing.T) {
 		"amounts with more decimals than their currency": `SELECT count(*) FROM invoices
 			WHERE scale(total) > CASE currency_code WHEN 'JPY' THEN 0 WHEN 'KWD' THEN 3 ELSE 2 END
 			   OR scale(paid_amount) > CASE currency_code WHEN 'JPY' THEN 0 WHEN 'KWD' THEN 3 ELSE 2 END`,
+		"purchase order lines whose received quantity differs from the ledger's receipts": `SELECT count(*) FROM (
+			SELECT order_id, sku, sum(received_quantity) AS q FROM purchase_order_lines GROUP BY 1, 2) x
+			LEFT JOIN (SELECT substr(reference, 16)::uuid AS order_id, sku, sum(on_hand_delta) AS q FROM stock_moves
+			           WHERE reference LIKE 'purchaseOrders/%' AND kind = 'receipt' GROUP BY 1, 2) m ON m.order_id = x.order_id AND m.sku = x.sku
+			WHERE x.q <> coalesce(m.q, 0)`,
+		"purchase orders whose status or open flag does not follow their lines": `SELECT count(*) FROM purchase_orders o
+			JOIN (SELECT order_id, bool_and(received_quantity = quantity) AS full, bool_or(received_quantity > 0) AS some,
+			             bool_and(open) AS all_open, bool_or(open) AS any_open FROM purchase_order_lines GROUP BY 1) l ON l.order_id = o.id
+			WHERE (o.status = 'RECEIVED') <> l.full
+			   OR (o.status = 'PARTIALLY_RECEIVED') <> (l.some AND NOT l.full)
+			   OR (o.status IN ('ORDERED', 'PARTIALLY_RECEIVED')) <> l.all_open
+			   OR l.all_open <> l.any_open`,
+		"lines of confirmed or shipped orders whose reserved + backordered + shipped is not their quantity": `SELECT count(*)
+			FROM sales_order_lines l JOIN sales_orders o ON o.id = l.order_id
+			WHERE o.status IN ('CONFIRMED', 'PARTIALLY_SHIPPED', 'SHIPPED')
+			  AND l.reserved_quantity + l.backordered_quantity + l.shipped_quantity <> l.quantity`,
+		"orders whose backordered flag does not follow their lines": `SELECT count(*) FROM sales_orders o
+			WHERE o.status IN ('CONFIRMED', 'PARTIALLY_SHIPPED') AND o.backordered <>
+			      EXISTS (SELECT 1 FROM sales_order_lines l WHERE l.order_id = o.id AND l.backordered_quantity > 0)`,
+		"orders on credit hold holding or backordering stock": `SELECT count(*) FROM sales_order_lines l JOIN sales_orders o ON o.id = l.order_id
+			WHERE o.status = 'ON_CREDIT_HOLD' AND (l.reserved_quantity <> 0 OR l.backordered_quantity <> 0 OR l.shipped_quantity <> 0)`,
 		"paid orders with an unpaid invoice": `SELECT count(*) FROM sales_orders o WHERE o.status = 'PAID'
 			AND EXISTS (SELECT 1 FROM invoices i WHERE i.order_id = o.id AND i.status NOT IN ('PAID', 'VOID'))`,
 	}
@@ -324,6 +449,26 @@ func TestInvariantsUnderConcurrency(t *testing.T) {
 		if bad != 0 {
 			t.Errorf("%d %s", bad, what)
 		}
+	}
+	var holds, releases int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE type = 'sales_order.credit_hold'), count(*) FILTER (WHERE type = 'sales_order.released')
+		FROM outbox_events`).Scan(&holds, &releases); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("credit holds: %d, released: %d", holds, releases)
+	if holds == 0 || releases == 0 {
+		t.Error("no credit hold or no release; the test exercises too little")
+	}
+	// Arriving stock filled backorders (reservations written in a receipt's
+	// transaction share its timestamp).
+	var fills int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM stock_moves r WHERE r.kind = 'reservation'
+		AND EXISTS (SELECT 1 FROM stock_moves m WHERE m.kind = 'receipt' AND m.sku = r.sku AND m.created_at = r.created_at)`).Scan(&fills); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("backorder fills: %d", fills)
+	if fills == 0 {
+		t.Error("no receipt filled a backorder; the test exercises too little")
 	}
 	// Inventory in the ledger: receipts minus shipments at standard cost.
 	var inv, want decimal.Decimal

@@ -13,7 +13,7 @@ import (
 )
 
 const itemCols = `sku, name, unit_of_measure, currency_code, list_price, standard_cost, tax_rate,
-	version, create_time, update_time`
+	version, create_time, update_time, reorder_point, reorder_quantity`
 
 var itemFilter = map[string]column{
 	"sku":  {expr: "sku"},
@@ -24,7 +24,7 @@ func scanItem(row pgx.Row) (catalog.Item, error) {
 	var it catalog.Item
 	var currency string
 	err := row.Scan(&it.SKU, &it.Name, &it.UnitOfMeasure, &currency, &it.ListPrice.Amount, &it.StandardCost.Amount,
-		&it.TaxRate, &it.Version, &it.CreateTime, &it.UpdateTime)
+		&it.TaxRate, &it.Version, &it.CreateTime, &it.UpdateTime, &it.ReorderPoint, &it.ReorderQuantity)
 	it.ListPrice.Currency, it.StandardCost.Currency = currency, currency
 	return it, err
 }
@@ -36,10 +36,12 @@ func (s *Store) CreateItem(ctx context.Context, it catalog.Item, requestID strin
 	err := inTx(ctx, s.pool, func(b *pgx.Batch) {
 		cl = claim{requestID: requestID, method: method, resourceID: it.SKU}
 		cl.queue(b)
-		b.Queue(`INSERT INTO items (sku, name, unit_of_measure, currency_code, list_price, standard_cost, tax_rate)
-			VALUES ($1, $2, $3, $4, $5, $6, $7)
+		b.Queue(`INSERT INTO items (sku, name, unit_of_measure, currency_code, list_price, standard_cost, tax_rate,
+				reorder_point, reorder_quantity)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 			RETURNING version, create_time, update_time`,
-			it.SKU, it.Name, it.UnitOfMeasure, it.ListPrice.Currency, it.ListPrice.Amount, it.StandardCost.Amount, it.TaxRate).
+			it.SKU, it.Name, it.UnitOfMeasure, it.ListPrice.Currency, it.ListPrice.Amount, it.StandardCost.Amount, it.TaxRate,
+			it.ReorderPoint, it.ReorderQuantity).
 			QueryRow(func(row pgx.Row) error { return row.Scan(&it.Version, &it.CreateTime, &it.UpdateTime) })
 		b.Queue(`INSERT INTO stock_totals (sku) VALUES ($1)`, it.SKU)
 	}, func(tx pgx.Tx) error {
@@ -137,10 +139,10 @@ func (s *Store) UpdateItem(ctx context.Context, sku string, etag int64, change f
 		next.SKU, next.CreateTime = cur.SKU, cur.CreateTime
 		next.Version = cur.Version + 1
 		err = tx.QueryRow(ctx, `UPDATE items SET name = $2, unit_of_measure = $3, currency_code = $4, list_price = $5,
-				standard_cost = $6, tax_rate = $7, version = $8, update_time = now()
+				standard_cost = $6, tax_rate = $7, version = $8, reorder_point = $9, reorder_quantity = $10, update_time = now()
 			WHERE sku = $1 RETURNING update_time`,
 			sku, next.Name, next.UnitOfMeasure, next.ListPrice.Currency, next.ListPrice.Amount, next.StandardCost.Amount,
-			next.TaxRate, next.Version).Scan(&next.UpdateTime)
+			next.TaxRate, next.Version, next.ReorderPoint, next.ReorderQuantity).Scan(&next.UpdateTime)
 		if err != nil {
 			return fmt.Errorf("update item %s: %w", sku, err)
 		}

@@ -23,6 +23,7 @@ import (
 // orderCols selects an order and one of its lines, from "o" and "l".
 const orderCols = `o.id, o.number, coalesce(o.external_ref, ''), o.customer_id, o.currency_code, o.status,
 	o.total, o.backordered, o.cancel_reason, o.revision, o.create_time, o.update_time,
+	o.credit_released_by, o.credit_release_time, o.credit_release_reason,
 	l.line_number, l.sku, l.quantity, l.unit_price, l.discount_percent, l.amount,
 	l.reserved_quantity, l.backordered_quantity, l.shipped_quantity, l.invoiced_quantity`
 
@@ -47,8 +48,11 @@ func scanOrders(rows pgx.Rows, extra ...any) ([]sales.Order, error) {
 		var o sales.Order
 		var l sales.Line
 		var status string
+		var rel sales.CreditRelease
+		var relTime *time.Time
 		dest := []any{&o.ID, &o.Number, &o.ExternalRef, &o.CustomerID, &o.CurrencyCode, &status,
 			&o.Total.Amount, &o.Backordered, &o.CancelReason, &o.Revision, &o.CreateTime, &o.UpdateTime,
+			&rel.By, &relTime, &rel.Reason,
 			&l.Number, &l.SKU, &l.Quantity, &l.UnitPrice.Amount, &l.Discount, &l.Amount.Amount,
 			&l.Reserved, &l.Backordered, &l.Shipped, &l.Invoiced}
 		if len(out) == 0 {
@@ -67,6 +71,10 @@ func scanOrders(rows pgx.Rows, extra ...any) ([]sales.Order, error) {
 			continue
 		}
 		o.Status = sales.Status(status)
+		if relTime != nil {
+			rel.Time = *relTime
+			o.CreditRelease = &rel
+		}
 		o.Total.Currency = o.CurrencyCode
 		o.Lines = []sales.Line{l}
 		out = append(out, o)
@@ -280,6 +288,10 @@ type orderLock struct {
 	stock *stockSet
 	held  []sales.Held
 	now   time.Time
+	// credit is read when withCredit; eventType, when set by an apply
+	// function, replaces the transition's event type.
+	credit    sales.Credit
+	eventType string
 }
 
 // queueLockOrder queues, into b, locking the stock of the order's SKUs
@@ -287,7 +299,22 @@ type orderLock struct {
 // the request_id, and with heldToo reads what the order holds in the
 // ledger. check tells what the batch found once it has run.
 func queueLockOrder(b *pgx.Batch, lk *orderLock, cl *claim, id string, heldToo bool) {
-	queueLockStock(b, lk.stock, `sku IN (SELECT sku FROM sales_order_lines WHERE order_id = $1)`, id)
+	queueLockOrderCredit(b, lk, cl, id, heldToo, false)
+}
+
+// queueLockOrderCredit is queueLockOrder that, withCredit, also locks the
+// order's customer (after the SKUs, before the order, so money writers,
+// which lock the customer and then its orders, never wait in a cycle with
+// it) and reads its credit exposure.
+func queueLockOrderCredit(b *pgx.Batch, lk *orderLock, cl *claim, id string, heldToo, withCredit bool, extraSKUs ...string) {
+	if len(extraSKUs) > 0 {
+		queueLockStock(b, lk.stock, `sku IN (SELECT sku FROM sales_order_lines WHERE order_id = $1) OR sku = ANY($2::text[])`, id, extraSKUs)
+	} else {
+		queueLockStock(b, lk.stock, `sku IN (SELECT sku FROM sales_order_lines WHERE order_id = $1)`, id)
+	}
+	if withCredit {
+		queueCredit(b, &lk.credit, id)
+	}
 	b.Queue(`SELECT `+orderCols+`, now()
 		FROM sales_orders o JOIN sales_order_lines l ON l.order_id = o.id
 		WHERE o.id = $1 ORDER BY l.line_number FOR UPDATE OF o`, id).
@@ -346,6 +373,10 @@ func (s *Store) saveTransition(ctx context.Context, tx pgx.Tx, lk *orderLock, ch
 	b.Queue(`UPDATE sales_order_lines l SET reserved_quantity = u.r, backordered_quantity = u.b, shipped_quantity = u.s
 		FROM unnest($2::int[], $3::numeric[], $4::numeric[], $5::numeric[]) AS u(n, r, b, s)
 		WHERE l.order_id = $1 AND l.line_number = u.n`, o.ID, numbers, reserved, backordered, shipped)
+	if r := o.CreditRelease; r != nil {
+		b.Queue(`UPDATE sales_orders SET credit_released_by = $2, credit_release_time = $3, credit_release_reason = $4
+			WHERE id = $1`, o.ID, r.By, r.Time, r.Reason)
+	}
 	b.Queue(`UPDATE sales_orders SET status = $2, backordered = $3, cancel_reason = $4, revision = $5, update_time = now()
 		WHERE id = $1`, o.ID, string(o.Status), o.Backordered, o.CancelReason, o.Revision)
 	if err := tx.SendBatch(ctx, &b).Close(); err != nil {
@@ -375,10 +406,11 @@ func (s *Store) transition(ctx context.Context, method, id, requestID string, he
 	var out sales.Order
 	var lk *orderLock
 	var cl claim
+	withCredit := method == "ConfirmSalesOrder"
 	err := inTx(ctx, s.pool, func(b *pgx.Batch) {
 		lk = &orderLock{stock: newStockSet()}
 		cl = claim{requestID: requestID, method: method, resourceID: id}
-		queueLockOrder(b, lk, &cl, id, heldToo)
+		queueLockOrderCredit(b, lk, &cl, id, heldToo, withCredit)
 	}, func(tx pgx.Tx) error {
 		if err := lk.check(&cl, id); err != nil {
 			return err
@@ -391,7 +423,11 @@ func (s *Store) transition(ctx context.Context, method, id, requestID string, he
 		if !changed {
 			return nil
 		}
-		if err := s.saveTransition(ctx, tx, lk, changes, eventType); err != nil {
+		typ := eventType
+		if lk.eventType != "" {
+			typ = lk.eventType
+		}
+		if err := s.saveTransition(ctx, tx, lk, changes, typ); err != nil {
 			return err
 		}
 		out = lk.order
@@ -417,8 +453,62 @@ func (s *Store) transition(ctx context.Context, method, id, requestID string, he
 func (s *Store) ConfirmOrder(ctx context.Context, id string, etag int64, requestID string) (sales.Order, error) {
 	return s.transition(ctx, "ConfirmSalesOrder", id, requestID, false,
 		func(lk *orderLock) ([]stock.Change, bool, error) {
-			return lk.order.Confirm(etag, lk.stock.items)
+			changes, changed, held, err := lk.order.ConfirmWithCredit(etag, lk.credit, lk.stock.items)
+			if held {
+				lk.eventType = sales.EventCreditHold
+			}
+			return changes, changed, err
 		}, sales.EventConfirmed)
+}
+
+// ReleaseCreditHold implements sales.Store.
+func (s *Store) ReleaseCreditHold(ctx context.Context, id string, etag int64, reason, requestID string) (sales.Order, error) {
+	actor := auth.Actor(ctx)
+	return s.transition(ctx, "ReleaseCreditHold", id, requestID, false,
+		func(lk *orderLock) ([]stock.Change, bool, error) {
+			return lk.order.ReleaseCreditHold(etag, sales.CreditRelease{By: actor, Time: lk.now, Reason: reason}, lk.stock.items)
+		}, sales.EventReleased)
+}
+
+// queueCredit queues locking the customer of order id and reading its
+// credit limit and exposure in its currency without the order: open
+// amounts of invoices that are not void, plus the value (money.LineAmount)
+// of the uninvoiced quantities of its other confirmed, partially shipped
+// or shipped orders.
+func queueCredit(b *pgx.Batch, c *sales.Credit, id string) {
+	b.Queue(`SELECT currency_code, credit_limit FROM customers
+		WHERE id = (SELECT customer_id FROM sales_orders WHERE id = $1) FOR UPDATE`, id).
+		Query(func(rows pgx.Rows) error {
+			for rows.Next() {
+				var limit decimal.NullDecimal
+				if err := rows.Scan(&c.Currency, &limit); err != nil {
+					return err
+				}
+				if limit.Valid {
+					c.Limit = &limit.Decimal
+				}
+			}
+			return rows.Err()
+		})
+	b.Queue(`SELECT coalesce(sum(i.total - i.paid_amount), 0) FROM invoices i JOIN customers c ON c.id = i.customer_id
+		WHERE i.customer_id = (SELECT customer_id FROM sales_orders WHERE id = $1)
+		  AND i.currency_code = c.currency_code AND i.status <> 'VOID'`, id).
+		QueryRow(func(row pgx.Row) error { return row.Scan(&c.Exposure) })
+	b.Queue(`SELECT l.quantity - l.invoiced_quantity, l.unit_price, l.discount_percent
+		FROM sales_orders o JOIN sales_order_lines l ON l.order_id = o.id JOIN customers c ON c.id = o.customer_id
+		WHERE o.customer_id = (SELECT customer_id FROM sales_orders WHERE id = $1) AND o.id <> $1
+		  AND o.status IN ('CONFIRMED', 'PARTIALLY_SHIPPED', 'SHIPPED') AND o.currency_code = c.currency_code
+		  AND l.quantity > l.invoiced_quantity`, id).
+		Query(func(rows pgx.Rows) error {
+			for rows.Next() {
+				var q, price, discount decimal.Decimal
+				if err := rows.Scan(&q, &price, &discount); err != nil {
+					return err
+				}
+				c.Exposure = c.Exposure.Add(money.LineAmount(q, money.Money{Currency: c.Currency, Amount: price}, discount).Amount)
+			}
+			return rows.Err()
+		})
 }
 
 // CancelOrder implements sales.Store.
@@ -427,4 +517,96 @@ func (s *Store) CancelOrder(ctx context.Context, id string, etag int64, reason, 
 		func(lk *orderLock) ([]stock.Change, bool, error) {
 			return lk.order.Cancel(etag, reason, lk.held, lk.stock.items)
 		}, sales.EventCancelled)
+}
+
+// AmendOrder implements sales.Store.
+func (s *Store) AmendOrder(ctx context.Context, id string, etag int64, a sales.Amendment, requestID string) (sales.Order, error) {
+	const method = "AmendSalesOrder"
+	if _, err := uuid.Parse(id); err != nil {
+		return sales.Order{}, errs.NotFoundf("sales order %q", id)
+	}
+	newSKUs := a.NewSKUs()
+	var out sales.Order
+	var lk *orderLock
+	var cl claim
+	var prices map[string]money.Money
+	err := inTx(ctx, s.pool, func(b *pgx.Batch) {
+		lk = &orderLock{stock: newStockSet()}
+		cl = claim{requestID: requestID, method: method, resourceID: id}
+		prices = map[string]money.Money{}
+		queueLockOrderCredit(b, lk, &cl, id, true, true, newSKUs...)
+		if len(newSKUs) > 0 {
+			b.Queue(`SELECT sku, currency_code, list_price FROM items WHERE sku = ANY($1)`, newSKUs).
+				Query(func(rows pgx.Rows) error {
+					for rows.Next() {
+						var sku string
+						var m money.Money
+						if err := rows.Scan(&sku, &m.Currency, &m.Amount); err != nil {
+							return err
+						}
+						prices[sku] = m
+					}
+					return rows.Err()
+				})
+		}
+	}, func(tx pgx.Tx) error {
+		if err := lk.check(&cl, id); err != nil {
+			return err
+		}
+		before := len(lk.order.Lines)
+		changes, onHold, err := lk.order.Amend(etag, a, prices, lk.held, lk.stock.items, lk.credit)
+		if err != nil {
+			return err
+		}
+		o := &lk.order
+		// Quantities, amounts and reservations of the existing lines in one
+		// statement (so the lines' CHECKs hold at every step), the new lines,
+		// the total; saveTransition writes the rest.
+		var b pgx.Batch
+		var nums []int32
+		var qty, amt, res, back []decimal.Decimal
+		for _, l := range o.Lines[:before] {
+			nums, qty, amt = append(nums, l.Number), append(qty, l.Quantity), append(amt, l.Amount.Amount)
+			res, back = append(res, l.Reserved), append(back, l.Backordered)
+		}
+		b.Queue(`UPDATE sales_order_lines l SET quantity = u.q, amount = u.a, reserved_quantity = u.r, backordered_quantity = u.b
+			FROM unnest($2::int[], $3::numeric[], $4::numeric[], $5::numeric[], $6::numeric[]) AS u(n, q, a, r, b)
+			WHERE l.order_id = $1 AND l.line_number = u.n`, o.ID, nums, qty, amt, res, back)
+		for _, l := range o.Lines[before:] {
+			b.Queue(`INSERT INTO sales_order_lines (order_id, line_number, sku, quantity, unit_price, discount_percent, amount,
+					reserved_quantity, backordered_quantity)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+				o.ID, l.Number, l.SKU, l.Quantity, l.UnitPrice.Amount, l.Discount, l.Amount.Amount, l.Reserved, l.Backordered)
+		}
+		b.Queue(`UPDATE sales_orders SET total = $2 WHERE id = $1`, o.ID, o.Total.Amount)
+		if err := tx.SendBatch(ctx, &b).Close(); err != nil {
+			if pg.IsCheckViolation(err, "") {
+				return errs.FailedPreconditionf("sales order %s: the amendment would break a line rule; read it again and retry", o.Number)
+			}
+			return fmt.Errorf("amend sales order %s: %w", o.ID, err)
+		}
+		typ := sales.EventAmended
+		if onHold {
+			typ = sales.EventCreditHold
+		}
+		if err := s.saveTransition(ctx, tx, lk, changes, typ); err != nil {
+			return err
+		}
+		out = lk.order
+		return nil
+	})
+	if cl.lost() {
+		prev, err := s.previous(ctx, requestID, method)
+		if err != nil {
+			return sales.Order{}, err
+		}
+		if prev != id {
+			return sales.Order{}, errs.Invalid("request_id", "was already used for sales order %s", prev)
+		}
+		return s.GetOrder(ctx, id)
+	}
+	if err != nil {
+		return sales.Order{}, err
+	}
+	return out, nil
 }

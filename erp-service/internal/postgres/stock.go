@@ -63,15 +63,24 @@ func queueLockStock(b *pgx.Batch, set *stockSet, cond string, args ...any) {
 // queueReadStock queues, into b, reading the stock of the SKUs cond
 // selects into set.
 func queueReadStock(b *pgx.Batch, set *stockSet, cond string, args ...any) {
-	b.Queue(`SELECT t.sku, t.on_hand, t.reserved, t.version, t.update_time, now(), l.warehouse, l.on_hand, l.reserved
-		FROM (SELECT * FROM stock_totals WHERE `+cond+`) t LEFT JOIN stock_levels l ON l.sku = t.sku`, args...).
+	b.Queue(`SELECT t.sku, t.on_hand, t.reserved, t.version, t.update_time, now(), l.warehouse, l.on_hand, l.reserved,
+			coalesce(p.incoming, 0), p.next_date
+		FROM (SELECT * FROM stock_totals WHERE `+cond+`) t
+		LEFT JOIN stock_levels l ON l.sku = t.sku
+		LEFT JOIN LATERAL (SELECT sum(pl.quantity - pl.received_quantity) AS incoming, min(pl.expected_date) AS next_date
+			FROM purchase_order_lines pl WHERE pl.sku = t.sku AND pl.open AND pl.received_quantity < pl.quantity) p ON true`, args...).
 		Query(func(rows pgx.Rows) error {
 			for rows.Next() {
 				var a stock.Availability
 				var wh *string
 				var onHand, reserved decimal.NullDecimal
-				if err := rows.Scan(&a.SKU, &a.OnHand, &a.Reserved, &a.Version, &a.UpdateTime, &set.now, &wh, &onHand, &reserved); err != nil {
+				var next *time.Time
+				if err := rows.Scan(&a.SKU, &a.OnHand, &a.Reserved, &a.Version, &a.UpdateTime, &set.now, &wh, &onHand, &reserved,
+					&a.Incoming, &next); err != nil {
 					return err
+				}
+				if next != nil {
+					a.NextReceiptDate = next.UTC()
 				}
 				cur, ok := set.items[a.SKU]
 				if !ok {
@@ -326,11 +335,21 @@ func (s *Store) Adjust(ctx context.Context, adj stock.Adjustment, requestID stri
 		change.ID = adj.ID
 		a.Apply(change)
 		changes := []stock.Change{change}
+		// Stock that arrives goes to backorders first.
+		var f filled
+		if change.Kind == stock.Receipt {
+			var err error
+			if f, err = fillBackorders(ctx, tx, set, receivedSKUs(changes)); err != nil {
+				return err
+			}
+			changes = append(changes, f.changes...)
+		}
 
 		var w pgx.Batch
 		if err := queueChanges(&w, set, changes, actor); err != nil {
 			return err
 		}
+		queueFilled(&w, f)
 		if change.Kind == stock.Receipt {
 			// Receipts are valued at the item's standard cost: Dr Inventory,
 			// Cr Accounts payable (the other way round for a negative one).
@@ -353,6 +372,11 @@ func (s *Store) Adjust(ctx context.Context, adj stock.Adjustment, requestID stri
 		if err != nil {
 			return err
 		}
+		orderEvents, err := s.filledEvents(ctx, set, f)
+		if err != nil {
+			return err
+		}
+		events = append(events, orderEvents...)
 		adj.CreateTime = set.now
 		adj.Availability = *a
 		return feed.Append(ctx, tx, events...)

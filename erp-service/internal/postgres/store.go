@@ -27,6 +27,7 @@ import (
 	"github.com/seamhq/seam/erp-service/internal/invoicing"
 	"github.com/seamhq/seam/erp-service/internal/ledger"
 	"github.com/seamhq/seam/erp-service/internal/payment"
+	"github.com/seamhq/seam/erp-service/internal/purchasing"
 	"github.com/seamhq/seam/erp-service/internal/reporting"
 	"github.com/seamhq/seam/erp-service/internal/sales"
 	"github.com/seamhq/seam/erp-service/internal/shipping"
@@ -48,6 +49,8 @@ type Encoder interface {
 	Invoice(invoicing.Invoice) ([]byte, error)
 	CustomerBalance(invoicing.Balance) ([]byte, error)
 	Payment(payment.Payment) ([]byte, error)
+	Supplier(purchasing.Supplier) ([]byte, error)
+	PurchaseOrder(purchasing.Order) ([]byte, error)
 }
 
 // Store implements the storage of every ERP domain package.

@@ -75,11 +75,41 @@ type Order struct {
 	Total        money.Money
 	Backordered  bool
 	CancelReason string
+	// CreditRelease is set once finance released the order from a credit
+	// hold.
+	CreditRelease *CreditRelease
 	// Revision is the etag and the event version; it increments with every
 	// change.
 	Revision   int64
 	CreateTime time.Time
 	UpdateTime time.Time
+}
+
+// CreditRelease records who released an order from a credit hold.
+type CreditRelease struct {
+	By     string
+	Time   time.Time
+	Reason string
+}
+
+// Credit is what a confirm needs to know of the customer's credit: the
+// limit (nil: none) in the customer's currency, and the exposure in it
+// without this order: open receivables plus the value of other confirmed
+// orders not yet invoiced.
+type Credit struct {
+	Currency string
+	Limit    *decimal.Decimal
+	Exposure decimal.Decimal
+}
+
+// OverLimit reports whether adding value (in currency) to the exposure
+// would exceed the limit. Orders in another currency than the limit's are
+// not checked.
+func (c Credit) OverLimit(currency string, value decimal.Decimal) bool {
+	if c.Limit == nil || currency != c.Currency {
+		return false
+	}
+	return c.Exposure.Add(value).GreaterThan(*c.Limit)
 }
 
 // Reference names the order in the stock ledger.
@@ -228,6 +258,55 @@ func (o *Order) Confirm(etag int64, avail map[string]*stock.Availability) (chang
 	if err := o.checkEtag(etag); err != nil {
 		return nil, false, err
 	}
+	return o.reserve(avail)
+}
+
+// ConfirmWithCredit is Confirm with the credit check: when the order's
+// total would take the customer's exposure over the credit limit, the
+// order goes ON_CREDIT_HOLD instead, reserving nothing (held is true). An
+// order on credit hold waits for ReleaseCreditHold; confirming it again is
+// FAILED_PRECONDITION.
+func (o *Order) ConfirmWithCredit(etag int64, credit Credit, avail map[string]*stock.Availability) (changes []stock.Change, changed, held bool, err error) {
+	switch o.Status {
+	case Confirmed:
+		return nil, false, false, nil
+	case OnCreditHold:
+		return nil, false, false, errs.FailedPreconditionf("sales order %s is on credit hold; finance must release it", o.Number)
+	case Draft:
+	default:
+		return nil, false, false, errs.FailedPreconditionf("sales order %s is %s; only a draft can be confirmed", o.Number, o.Status)
+	}
+	if err := o.checkEtag(etag); err != nil {
+		return nil, false, false, err
+	}
+	if credit.OverLimit(o.CurrencyCode, o.Total.Amount) {
+		o.Status = OnCreditHold
+		o.Revision++
+		return nil, true, true, nil
+	}
+	changes, changed, err = o.reserve(avail)
+	return changes, changed, false, err
+}
+
+// ReleaseCreditHold releases an order on credit hold and confirms it
+// (reserving stock, backordering the shortfall), recording the release.
+// Releasing a released order that is confirmed changes nothing.
+func (o *Order) ReleaseCreditHold(etag int64, release CreditRelease, avail map[string]*stock.Availability) (changes []stock.Change, changed bool, err error) {
+	if o.Status != OnCreditHold {
+		if o.CreditRelease != nil && o.Status != Draft {
+			return nil, false, nil
+		}
+		return nil, false, errs.FailedPreconditionf("sales order %s is %s, not on credit hold", o.Number, o.Status)
+	}
+	if err := o.checkEtag(etag); err != nil {
+		return nil, false, err
+	}
+	o.CreditRelease = &release
+	return o.reserve(avail)
+}
+
+// reserve reserves what each line lacks and makes the order CONFIRMED.
+func (o *Order) reserve(avail map[string]*stock.Availability) (changes []stock.Change, changed bool, err error) {
 	o.Backordered = false
 	for i := range o.Lines {
 		l := &o.Lines[i]
@@ -253,6 +332,55 @@ func (o *Order) Confirm(etag int64, avail map[string]*stock.Availability) (chang
 	return changes, true, nil
 }
 
+// FillBackorders reserves backordered quantities of the order's lines for
+// the SKUs in skus from avail (stock that just arrived), line by line,
+// never more than is available. It returns the reservations; changed is
+// false when nothing could be reserved (or the order is not CONFIRMED or
+// PARTIALLY_SHIPPED). The revision increments when anything changed.
+func (o *Order) FillBackorders(skus []string, avail map[string]*stock.Availability) (changes []stock.Change, changed bool) {
+	if o.Status != Confirmed && o.Status != PartiallyShipped {
+		return nil, false
+	}
+	for i := range o.Lines {
+		l := &o.Lines[i]
+		a, ok := avail[l.SKU]
+		if !ok || !l.Backordered.IsPositive() || !containsSKU(skus, l.SKU) {
+			continue
+		}
+		cs, got := a.Reserve(l.Backordered, o.Reference())
+		if !got.IsPositive() {
+			continue
+		}
+		changes = append(changes, cs...)
+		l.Reserved = l.Reserved.Add(got)
+		l.Backordered = l.Backordered.Sub(got)
+	}
+	if len(changes) == 0 {
+		return nil, false
+	}
+	o.Backordered = false
+	for _, l := range o.Lines {
+		if l.Backordered.IsPositive() {
+			o.Backordered = true
+		}
+	}
+	o.Revision++
+	return changes, true
+}
+
+func containsSKU(skus []string, sku string) bool {
+	for _, s := range skus {
+		if s == sku {
+			return true
+		}
+	}
+	return false
+}
+
+// EventUpdated follows a change of an order that is not a transition of
+// its own, such as backorders filled by arriving stock.
+const EventUpdated = "sales_order.updated"
+
 // Held is stock reserved for an order in one warehouse, as the ledger says.
 type Held struct {
 	SKU       string
@@ -267,9 +395,9 @@ func (o *Order) Cancel(etag int64, reason string, held []Held, avail map[string]
 	switch o.Status {
 	case Cancelled:
 		return nil, false, nil
-	case Draft, Confirmed:
+	case Draft, Confirmed, OnCreditHold:
 	default:
-		return nil, false, errs.FailedPreconditionf("sales order %s is %s; only a draft or confirmed order can be cancelled", o.Number, o.Status)
+		return nil, false, errs.FailedPreconditionf("sales order %s is %s; only a draft, confirmed or held order can be cancelled", o.Number, o.Status)
 	}
 	if err := o.checkEtag(etag); err != nil {
 		return nil, false, err
@@ -319,6 +447,12 @@ type Store interface {
 	// ConfirmOrder locks the order and its stock (by SKU) and applies
 	// Confirm.
 	ConfirmOrder(ctx context.Context, id string, etag int64, requestID string) (Order, error)
+	// ReleaseCreditHold locks the order and its stock and applies
+	// Order.ReleaseCreditHold with the caller as releaser and reason.
+	ReleaseCreditHold(ctx context.Context, id string, etag int64, reason, requestID string) (Order, error)
+	// AmendOrder locks the order's stock (with the SKUs of new lines), its
+	// customer and the order, and applies Amend.
+	AmendOrder(ctx context.Context, id string, etag int64, a Amendment, requestID string) (Order, error)
 	// CancelOrder locks the order and its stock and applies Cancel.
 	CancelOrder(ctx context.Context, id string, etag int64, reason, requestID string) (Order, error)
 }
@@ -329,6 +463,11 @@ const (
 	EventCreated   = "sales_order.created"
 	EventConfirmed = "sales_order.confirmed"
 	EventCancelled = "sales_order.cancelled"
+	// EventCreditHold follows a confirm that put the order ON_CREDIT_HOLD.
+	EventCreditHold = "sales_order.credit_hold"
+	// EventReleased follows finance releasing a credit hold (the order is
+	// confirmed, with its reservations).
+	EventReleased = "sales_order.released"
 	// EventShipped follows a shipment: the order's lines show the shipped
 	// quantities and its status PARTIALLY_SHIPPED or SHIPPED.
 	EventShipped = "sales_order.shipped"

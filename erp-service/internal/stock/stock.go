@@ -73,6 +73,12 @@ type Availability struct {
 	// Warehouses lists the item's levels, the default warehouse first, then
 	// by code.
 	Warehouses []Level
+	// Incoming is the open quantity of ordered (not yet received)
+	// purchase order lines; NextReceiptDate the earliest expected date of
+	// such a line (zero when nothing is incoming). They are not part of
+	// the version: ordering stock does not change on hand or reserved.
+	Incoming        decimal.Decimal
+	NextReceiptDate time.Time
 	// Version increments with every change of the item's stock.
 	Version    int64
 	UpdateTime time.Time

@@ -32,9 +32,14 @@ type Event struct {
 	// "sales_order.cancelled", "sales_order.shipped", "sales_order.invoiced",
 	// "sales_order.updated", "invoice.issued", "invoice.voided",
 	// "invoice.overdue", "invoice.updated", "payment.received",
-	// "payment.reversed", "customer.balance_changed".
+	// "payment.reversed", "customer.balance_changed", "supplier.created",
+	// "supplier.updated", "purchase_order.created", "purchase_order.ordered",
+	// "purchase_order.received", "purchase_order.cancelled",
+	// "sales_order.credit_hold", "sales_order.released",
+	// "sales_order.amended".
 	Type string `protobuf:"bytes,3,opt,name=type,proto3" json:"type,omitempty"`
-	// Customer id, SKU, sales order id, invoice id or payment id.
+	// Customer id, SKU, sales order id, invoice id, payment id, supplier id
+	// or purchase order id.
 	Key          string                 `protobuf:"bytes,4,opt,name=key,proto3" json:"key,omitempty"`
 	CreateTime   *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	TraceContext map[string]string      `protobuf:"bytes,6,rep,name=trace_context,json=traceContext,proto3" json:"trace_context,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
@@ -50,6 +55,8 @@ type Event struct {
 	//	*Event_Invoice
 	//	*Event_CustomerBalance
 	//	*Event_Payment
+	//	*Event_Supplier
+	//	*Event_PurchaseOrder
 	Payload       isEvent_Payload `protobuf_oneof:"payload"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -204,6 +211,24 @@ func (x *Event) GetPayment() *Payment {
 	return nil
 }
 
+func (x *Event) GetSupplier() *Supplier {
+	if x != nil {
+		if x, ok := x.Payload.(*Event_Supplier); ok {
+			return x.Supplier
+		}
+	}
+	return nil
+}
+
+func (x *Event) GetPurchaseOrder() *PurchaseOrder {
+	if x != nil {
+		if x, ok := x.Payload.(*Event_PurchaseOrder); ok {
+			return x.PurchaseOrder
+		}
+	}
+	return nil
+}
+
 type isEvent_Payload interface {
 	isEvent_Payload()
 }
@@ -236,6 +261,14 @@ type Event_Payment struct {
 	Payment *Payment `protobuf:"bytes,16,opt,name=payment,proto3,oneof"`
 }
 
+type Event_Supplier struct {
+	Supplier *Supplier `protobuf:"bytes,17,opt,name=supplier,proto3,oneof"`
+}
+
+type Event_PurchaseOrder struct {
+	PurchaseOrder *PurchaseOrder `protobuf:"bytes,18,opt,name=purchase_order,json=purchaseOrder,proto3,oneof"`
+}
+
 func (*Event_Customer) isEvent_Payload() {}
 
 func (*Event_Item) isEvent_Payload() {}
@@ -249,6 +282,10 @@ func (*Event_Invoice) isEvent_Payload() {}
 func (*Event_CustomerBalance) isEvent_Payload() {}
 
 func (*Event_Payment) isEvent_Payload() {}
+
+func (*Event_Supplier) isEvent_Payload() {}
+
+func (*Event_PurchaseOrder) isEvent_Payload() {}
 
 type ListEventsRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -402,7 +439,7 @@ var File_erp_v1_event_proto protoreflect.FileDescriptor
 
 const file_erp_v1_event_proto_rawDesc = "" +
 	"\n" +
-	"\x12erp/v1/event.proto\x12\x06erp.v1\x1a\x15erp/v1/customer.proto\x1a\x14erp/v1/invoice.proto\x1a\x11erp/v1/item.proto\x1a\x14erp/v1/payment.proto\x1a\x18erp/v1/sales_order.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa2\x05\n" +
+	"\x12erp/v1/event.proto\x12\x06erp.v1\x1a\x15erp/v1/customer.proto\x1a\x14erp/v1/invoice.proto\x1a\x11erp/v1/item.proto\x1a\x14erp/v1/payment.proto\x1a\x17erp/v1/purchasing.proto\x1a\x18erp/v1/sales_order.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x92\x06\n" +
 	"\x05Event\x12\x16\n" +
 	"\x06cursor\x18\x01 \x01(\tR\x06cursor\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\tR\x02id\x12\x12\n" +
@@ -421,7 +458,9 @@ const file_erp_v1_event_proto_rawDesc = "" +
 	"salesOrder\x12+\n" +
 	"\ainvoice\x18\x0e \x01(\v2\x0f.erp.v1.InvoiceH\x00R\ainvoice\x12D\n" +
 	"\x10customer_balance\x18\x0f \x01(\v2\x17.erp.v1.CustomerBalanceH\x00R\x0fcustomerBalance\x12+\n" +
-	"\apayment\x18\x10 \x01(\v2\x0f.erp.v1.PaymentH\x00R\apayment\x1a?\n" +
+	"\apayment\x18\x10 \x01(\v2\x0f.erp.v1.PaymentH\x00R\apayment\x12.\n" +
+	"\bsupplier\x18\x11 \x01(\v2\x10.erp.v1.SupplierH\x00R\bsupplier\x12>\n" +
+	"\x0epurchase_order\x18\x12 \x01(\v2\x15.erp.v1.PurchaseOrderH\x00R\rpurchaseOrder\x1a?\n" +
 	"\x11TraceContextEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01B\t\n" +
@@ -467,6 +506,8 @@ var file_erp_v1_event_proto_goTypes = []any{
 	(*Invoice)(nil),               // 10: erp.v1.Invoice
 	(*CustomerBalance)(nil),       // 11: erp.v1.CustomerBalance
 	(*Payment)(nil),               // 12: erp.v1.Payment
+	(*Supplier)(nil),              // 13: erp.v1.Supplier
+	(*PurchaseOrder)(nil),         // 14: erp.v1.PurchaseOrder
 }
 var file_erp_v1_event_proto_depIdxs = []int32{
 	5,  // 0: erp.v1.Event.create_time:type_name -> google.protobuf.Timestamp
@@ -478,16 +519,18 @@ var file_erp_v1_event_proto_depIdxs = []int32{
 	10, // 6: erp.v1.Event.invoice:type_name -> erp.v1.Invoice
 	11, // 7: erp.v1.Event.customer_balance:type_name -> erp.v1.CustomerBalance
 	12, // 8: erp.v1.Event.payment:type_name -> erp.v1.Payment
-	0,  // 9: erp.v1.ListEventsResponse.events:type_name -> erp.v1.Event
-	1,  // 10: erp.v1.EventService.ListEvents:input_type -> erp.v1.ListEventsRequest
-	3,  // 11: erp.v1.EventService.WatchEvents:input_type -> erp.v1.WatchEventsRequest
-	2,  // 12: erp.v1.EventService.ListEvents:output_type -> erp.v1.ListEventsResponse
-	0,  // 13: erp.v1.EventService.WatchEvents:output_type -> erp.v1.Event
-	12, // [12:14] is the sub-list for method output_type
-	10, // [10:12] is the sub-list for method input_type
-	10, // [10:10] is the sub-list for extension type_name
-	10, // [10:10] is the sub-list for extension extendee
-	0,  // [0:10] is the sub-list for field type_name
+	13, // 9: erp.v1.Event.supplier:type_name -> erp.v1.Supplier
+	14, // 10: erp.v1.Event.purchase_order:type_name -> erp.v1.PurchaseOrder
+	0,  // 11: erp.v1.ListEventsResponse.events:type_name -> erp.v1.Event
+	1,  // 12: erp.v1.EventService.ListEvents:input_type -> erp.v1.ListEventsRequest
+	3,  // 13: erp.v1.EventService.WatchEvents:input_type -> erp.v1.WatchEventsRequest
+	2,  // 14: erp.v1.EventService.ListEvents:output_type -> erp.v1.ListEventsResponse
+	0,  // 15: erp.v1.EventService.WatchEvents:output_type -> erp.v1.Event
+	14, // [14:16] is the sub-list for method output_type
+	12, // [12:14] is the sub-list for method input_type
+	12, // [12:12] is the sub-list for extension type_name
+	12, // [12:12] is the sub-list for extension extendee
+	0,  // [0:12] is the sub-list for field type_name
 }
 
 func init() { file_erp_v1_event_proto_init() }
@@ -499,6 +542,7 @@ func file_erp_v1_event_proto_init() {
 	file_erp_v1_invoice_proto_init()
 	file_erp_v1_item_proto_init()
 	file_erp_v1_payment_proto_init()
+	file_erp_v1_purchasing_proto_init()
 	file_erp_v1_sales_order_proto_init()
 	file_erp_v1_event_proto_msgTypes[0].OneofWrappers = []any{
 		(*Event_Customer)(nil),
@@ -508,6 +552,8 @@ func file_erp_v1_event_proto_init() {
 		(*Event_Invoice)(nil),
 		(*Event_CustomerBalance)(nil),
 		(*Event_Payment)(nil),
+		(*Event_Supplier)(nil),
+		(*Event_PurchaseOrder)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{

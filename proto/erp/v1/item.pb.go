@@ -39,12 +39,18 @@ type Item struct {
 	// Same currency as list_price; defaults to zero.
 	StandardCost *v1.Money `protobuf:"bytes,5,opt,name=standard_cost,json=standardCost,proto3" json:"standard_cost,omitempty"`
 	// Decimal fraction, "0.19" for 19 %. Default "0".
-	TaxRate       string                 `protobuf:"bytes,6,opt,name=tax_rate,json=taxRate,proto3" json:"tax_rate,omitempty"`
-	Etag          string                 `protobuf:"bytes,7,opt,name=etag,proto3" json:"etag,omitempty"`
-	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
-	UpdateTime    *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	TaxRate    string                 `protobuf:"bytes,6,opt,name=tax_rate,json=taxRate,proto3" json:"tax_rate,omitempty"`
+	Etag       string                 `protobuf:"bytes,7,opt,name=etag,proto3" json:"etag,omitempty"`
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	// Decimal string, default "0": when the projected stock (available +
+	// incoming - backordered - pipeline demand) falls below it, a reorder
+	// is suggested.
+	ReorderPoint string `protobuf:"bytes,10,opt,name=reorder_point,json=reorderPoint,proto3" json:"reorder_point,omitempty"`
+	// Decimal string, default "0": the usual quantity to reorder.
+	ReorderQuantity string `protobuf:"bytes,11,opt,name=reorder_quantity,json=reorderQuantity,proto3" json:"reorder_quantity,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *Item) Reset() {
@@ -138,6 +144,20 @@ func (x *Item) GetUpdateTime() *timestamppb.Timestamp {
 		return x.UpdateTime
 	}
 	return nil
+}
+
+func (x *Item) GetReorderPoint() string {
+	if x != nil {
+		return x.ReorderPoint
+	}
+	return ""
+}
+
+func (x *Item) GetReorderQuantity() string {
+	if x != nil {
+		return x.ReorderQuantity
+	}
+	return ""
 }
 
 type CreateItemRequest struct {
@@ -352,7 +372,8 @@ func (x *ListItemsResponse) GetNextPageToken() string {
 type UpdateItemRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Item  *Item                  `protobuf:"bytes,1,opt,name=item,proto3" json:"item,omitempty"`
-	// Fields: name, unit_of_measure, list_price, standard_cost, tax_rate.
+	// Fields: name, unit_of_measure, list_price, standard_cost, tax_rate,
+	// reorder_point, reorder_quantity.
 	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -632,7 +653,7 @@ var File_erp_v1_item_proto protoreflect.FileDescriptor
 
 const file_erp_v1_item_proto_rawDesc = "" +
 	"\n" +
-	"\x11erp/v1/item.proto\x12\x06erp.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"\xe3\x02\n" +
+	"\x11erp/v1/item.proto\x12\x06erp.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"\xb3\x03\n" +
 	"\x04Item\x12\x10\n" +
 	"\x03sku\x18\x01 \x01(\tR\x03sku\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12&\n" +
@@ -645,7 +666,10 @@ const file_erp_v1_item_proto_rawDesc = "" +
 	"\vcreate_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x12;\n" +
 	"\vupdate_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"updateTime\"T\n" +
+	"updateTime\x12#\n" +
+	"\rreorder_point\x18\n" +
+	" \x01(\tR\freorderPoint\x12)\n" +
+	"\x10reorder_quantity\x18\v \x01(\tR\x0freorderQuantity\"T\n" +
 	"\x11CreateItemRequest\x12 \n" +
 	"\x04item\x18\x01 \x01(\v2\f.erp.v1.ItemR\x04item\x12\x1d\n" +
 	"\n" +

@@ -112,12 +112,14 @@ type SalesOrder struct {
 	// True while some confirmed quantity waits for stock. Read-only.
 	Backordered bool `protobuf:"varint,9,opt,name=backordered,proto3" json:"backordered,omitempty"`
 	// Increments with every change. Read-only.
-	Revision      int64                  `protobuf:"varint,10,opt,name=revision,proto3" json:"revision,omitempty"`
-	Etag          string                 `protobuf:"bytes,11,opt,name=etag,proto3" json:"etag,omitempty"`
-	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
-	UpdateTime    *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Revision   int64                  `protobuf:"varint,10,opt,name=revision,proto3" json:"revision,omitempty"`
+	Etag       string                 `protobuf:"bytes,11,opt,name=etag,proto3" json:"etag,omitempty"`
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	// Set when finance released the order from a credit hold. Read-only.
+	CreditHoldRelease *CreditHoldRelease `protobuf:"bytes,14,opt,name=credit_hold_release,json=creditHoldRelease,proto3" json:"credit_hold_release,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *SalesOrder) Reset() {
@@ -241,6 +243,75 @@ func (x *SalesOrder) GetUpdateTime() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *SalesOrder) GetCreditHoldRelease() *CreditHoldRelease {
+	if x != nil {
+		return x.CreditHoldRelease
+	}
+	return nil
+}
+
+// CreditHoldRelease records the release of an order from a credit hold.
+type CreditHoldRelease struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The releasing user (token subject).
+	ReleasedBy    string                 `protobuf:"bytes,1,opt,name=released_by,json=releasedBy,proto3" json:"released_by,omitempty"`
+	ReleaseTime   *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=release_time,json=releaseTime,proto3" json:"release_time,omitempty"`
+	Reason        string                 `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreditHoldRelease) Reset() {
+	*x = CreditHoldRelease{}
+	mi := &file_erp_v1_sales_order_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreditHoldRelease) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreditHoldRelease) ProtoMessage() {}
+
+func (x *CreditHoldRelease) ProtoReflect() protoreflect.Message {
+	mi := &file_erp_v1_sales_order_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreditHoldRelease.ProtoReflect.Descriptor instead.
+func (*CreditHoldRelease) Descriptor() ([]byte, []int) {
+	return file_erp_v1_sales_order_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *CreditHoldRelease) GetReleasedBy() string {
+	if x != nil {
+		return x.ReleasedBy
+	}
+	return ""
+}
+
+func (x *CreditHoldRelease) GetReleaseTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ReleaseTime
+	}
+	return nil
+}
+
+func (x *CreditHoldRelease) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
 type SalesOrderLine struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Read-only, 1-based.
@@ -269,7 +340,7 @@ type SalesOrderLine struct {
 
 func (x *SalesOrderLine) Reset() {
 	*x = SalesOrderLine{}
-	mi := &file_erp_v1_sales_order_proto_msgTypes[1]
+	mi := &file_erp_v1_sales_order_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -281,7 +352,7 @@ func (x *SalesOrderLine) String() string {
 func (*SalesOrderLine) ProtoMessage() {}
 
 func (x *SalesOrderLine) ProtoReflect() protoreflect.Message {
-	mi := &file_erp_v1_sales_order_proto_msgTypes[1]
+	mi := &file_erp_v1_sales_order_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -294,7 +365,7 @@ func (x *SalesOrderLine) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SalesOrderLine.ProtoReflect.Descriptor instead.
 func (*SalesOrderLine) Descriptor() ([]byte, []int) {
-	return file_erp_v1_sales_order_proto_rawDescGZIP(), []int{1}
+	return file_erp_v1_sales_order_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *SalesOrderLine) GetLineNumber() int32 {
@@ -377,7 +448,7 @@ type CreateSalesOrderRequest struct {
 
 func (x *CreateSalesOrderRequest) Reset() {
 	*x = CreateSalesOrderRequest{}
-	mi := &file_erp_v1_sales_order_proto_msgTypes[2]
+	mi := &file_erp_v1_sales_order_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -389,7 +460,7 @@ func (x *CreateSalesOrderRequest) String() string {
 func (*CreateSalesOrderRequest) ProtoMessage() {}
 
 func (x *CreateSalesOrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_erp_v1_sales_order_proto_msgTypes[2]
+	mi := &file_erp_v1_sales_order_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -402,7 +473,7 @@ func (x *CreateSalesOrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateSalesOrderRequest.ProtoReflect.Descriptor instead.
 func (*CreateSalesOrderRequest) Descriptor() ([]byte, []int) {
-	return file_erp_v1_sales_order_proto_rawDescGZIP(), []int{2}
+	return file_erp_v1_sales_order_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *CreateSalesOrderRequest) GetSalesOrder() *SalesOrder {
@@ -428,7 +499,7 @@ type GetSalesOrderRequest struct {
 
 func (x *GetSalesOrderRequest) Reset() {
 	*x = GetSalesOrderRequest{}
-	mi := &file_erp_v1_sales_order_proto_msgTypes[3]
+	mi := &file_erp_v1_sales_order_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -440,7 +511,7 @@ func (x *GetSalesOrderRequest) String() string {
 func (*GetSalesOrderRequest) ProtoMessage() {}
 
 func (x *GetSalesOrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_erp_v1_sales_order_proto_msgTypes[3]
+	mi := &file_erp_v1_sales_order_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -453,7 +524,7 @@ func (x *GetSalesOrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSalesOrderRequest.ProtoReflect.Descriptor instead.
 func (*GetSalesOrderRequest) Descriptor() ([]byte, []int) {
-	return file_erp_v1_sales_order_proto_rawDescGZIP(), []int{3}
+	return file_erp_v1_sales_order_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *GetSalesOrderRequest) GetId() string {
@@ -475,7 +546,7 @@ type ListSalesOrdersRequest struct {
 
 func (x *ListSalesOrdersRequest) Reset() {
 	*x = ListSalesOrdersRequest{}
-	mi := &file_erp_v1_sales_order_proto_msgTypes[4]
+	mi := &file_erp_v1_sales_order_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -487,7 +558,7 @@ func (x *ListSalesOrdersRequest) String() string {
 func (*ListSalesOrdersRequest) ProtoMessage() {}
 
 func (x *ListSalesOrdersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_erp_v1_sales_order_proto_msgTypes[4]
+	mi := &file_erp_v1_sales_order_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -500,7 +571,7 @@ func (x *ListSalesOrdersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSalesOrdersRequest.ProtoReflect.Descriptor instead.
 func (*ListSalesOrdersRequest) Descriptor() ([]byte, []int) {
-	return file_erp_v1_sales_order_proto_rawDescGZIP(), []int{4}
+	return file_erp_v1_sales_order_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *ListSalesOrdersRequest) GetPageSize() int32 {
@@ -534,7 +605,7 @@ type ListSalesOrdersResponse struct {
 
 func (x *ListSalesOrdersResponse) Reset() {
 	*x = ListSalesOrdersResponse{}
-	mi := &file_erp_v1_sales_order_proto_msgTypes[5]
+	mi := &file_erp_v1_sales_order_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -546,7 +617,7 @@ func (x *ListSalesOrdersResponse) String() string {
 func (*ListSalesOrdersResponse) ProtoMessage() {}
 
 func (x *ListSalesOrdersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_erp_v1_sales_order_proto_msgTypes[5]
+	mi := &file_erp_v1_sales_order_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -559,7 +630,7 @@ func (x *ListSalesOrdersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSalesOrdersResponse.ProtoReflect.Descriptor instead.
 func (*ListSalesOrdersResponse) Descriptor() ([]byte, []int) {
-	return file_erp_v1_sales_order_proto_rawDescGZIP(), []int{5}
+	return file_erp_v1_sales_order_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *ListSalesOrdersResponse) GetSalesOrders() []*SalesOrder {
@@ -587,7 +658,7 @@ type ConfirmSalesOrderRequest struct {
 
 func (x *ConfirmSalesOrderRequest) Reset() {
 	*x = ConfirmSalesOrderRequest{}
-	mi := &file_erp_v1_sales_order_proto_msgTypes[6]
+	mi := &file_erp_v1_sales_order_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -599,7 +670,7 @@ func (x *ConfirmSalesOrderRequest) String() string {
 func (*ConfirmSalesOrderRequest) ProtoMessage() {}
 
 func (x *ConfirmSalesOrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_erp_v1_sales_order_proto_msgTypes[6]
+	mi := &file_erp_v1_sales_order_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -612,7 +683,7 @@ func (x *ConfirmSalesOrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfirmSalesOrderRequest.ProtoReflect.Descriptor instead.
 func (*ConfirmSalesOrderRequest) Descriptor() ([]byte, []int) {
-	return file_erp_v1_sales_order_proto_rawDescGZIP(), []int{6}
+	return file_erp_v1_sales_order_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ConfirmSalesOrderRequest) GetId() string {
@@ -648,7 +719,7 @@ type CancelSalesOrderRequest struct {
 
 func (x *CancelSalesOrderRequest) Reset() {
 	*x = CancelSalesOrderRequest{}
-	mi := &file_erp_v1_sales_order_proto_msgTypes[7]
+	mi := &file_erp_v1_sales_order_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -660,7 +731,7 @@ func (x *CancelSalesOrderRequest) String() string {
 func (*CancelSalesOrderRequest) ProtoMessage() {}
 
 func (x *CancelSalesOrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_erp_v1_sales_order_proto_msgTypes[7]
+	mi := &file_erp_v1_sales_order_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -673,7 +744,7 @@ func (x *CancelSalesOrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelSalesOrderRequest.ProtoReflect.Descriptor instead.
 func (*CancelSalesOrderRequest) Descriptor() ([]byte, []int) {
-	return file_erp_v1_sales_order_proto_rawDescGZIP(), []int{7}
+	return file_erp_v1_sales_order_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *CancelSalesOrderRequest) GetId() string {
@@ -704,11 +775,231 @@ func (x *CancelSalesOrderRequest) GetReason() string {
 	return ""
 }
 
+type ReleaseCreditHoldRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Required, at most 500 bytes.
+	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	Etag          string `protobuf:"bytes,3,opt,name=etag,proto3" json:"etag,omitempty"`
+	RequestId     string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReleaseCreditHoldRequest) Reset() {
+	*x = ReleaseCreditHoldRequest{}
+	mi := &file_erp_v1_sales_order_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReleaseCreditHoldRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReleaseCreditHoldRequest) ProtoMessage() {}
+
+func (x *ReleaseCreditHoldRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_erp_v1_sales_order_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReleaseCreditHoldRequest.ProtoReflect.Descriptor instead.
+func (*ReleaseCreditHoldRequest) Descriptor() ([]byte, []int) {
+	return file_erp_v1_sales_order_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *ReleaseCreditHoldRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *ReleaseCreditHoldRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *ReleaseCreditHoldRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+func (x *ReleaseCreditHoldRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+type AmendSalesOrderRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// New quantities of existing lines (line_number set) and new lines
+	// (line_number 0, sku required).
+	Lines         []*AmendSalesOrderLine `protobuf:"bytes,2,rep,name=lines,proto3" json:"lines,omitempty"`
+	Etag          string                 `protobuf:"bytes,3,opt,name=etag,proto3" json:"etag,omitempty"`
+	RequestId     string                 `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AmendSalesOrderRequest) Reset() {
+	*x = AmendSalesOrderRequest{}
+	mi := &file_erp_v1_sales_order_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AmendSalesOrderRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AmendSalesOrderRequest) ProtoMessage() {}
+
+func (x *AmendSalesOrderRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_erp_v1_sales_order_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AmendSalesOrderRequest.ProtoReflect.Descriptor instead.
+func (*AmendSalesOrderRequest) Descriptor() ([]byte, []int) {
+	return file_erp_v1_sales_order_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *AmendSalesOrderRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *AmendSalesOrderRequest) GetLines() []*AmendSalesOrderLine {
+	if x != nil {
+		return x.Lines
+	}
+	return nil
+}
+
+func (x *AmendSalesOrderRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+func (x *AmendSalesOrderRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+type AmendSalesOrderLine struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// An existing line, or 0 for a new line.
+	LineNumber int32 `protobuf:"varint,1,opt,name=line_number,json=lineNumber,proto3" json:"line_number,omitempty"`
+	// New lines only.
+	Sku string `protobuf:"bytes,2,opt,name=sku,proto3" json:"sku,omitempty"`
+	// Positive decimal string: the line's new quantity.
+	Quantity string `protobuf:"bytes,3,opt,name=quantity,proto3" json:"quantity,omitempty"`
+	// New lines only; defaults to the item's list price.
+	UnitPrice *v1.Money `protobuf:"bytes,4,opt,name=unit_price,json=unitPrice,proto3" json:"unit_price,omitempty"`
+	// New lines only; decimal string 0..100.
+	DiscountPercent string `protobuf:"bytes,5,opt,name=discount_percent,json=discountPercent,proto3" json:"discount_percent,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *AmendSalesOrderLine) Reset() {
+	*x = AmendSalesOrderLine{}
+	mi := &file_erp_v1_sales_order_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AmendSalesOrderLine) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AmendSalesOrderLine) ProtoMessage() {}
+
+func (x *AmendSalesOrderLine) ProtoReflect() protoreflect.Message {
+	mi := &file_erp_v1_sales_order_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AmendSalesOrderLine.ProtoReflect.Descriptor instead.
+func (*AmendSalesOrderLine) Descriptor() ([]byte, []int) {
+	return file_erp_v1_sales_order_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *AmendSalesOrderLine) GetLineNumber() int32 {
+	if x != nil {
+		return x.LineNumber
+	}
+	return 0
+}
+
+func (x *AmendSalesOrderLine) GetSku() string {
+	if x != nil {
+		return x.Sku
+	}
+	return ""
+}
+
+func (x *AmendSalesOrderLine) GetQuantity() string {
+	if x != nil {
+		return x.Quantity
+	}
+	return ""
+}
+
+func (x *AmendSalesOrderLine) GetUnitPrice() *v1.Money {
+	if x != nil {
+		return x.UnitPrice
+	}
+	return nil
+}
+
+func (x *AmendSalesOrderLine) GetDiscountPercent() string {
+	if x != nil {
+		return x.DiscountPercent
+	}
+	return ""
+}
+
 var File_erp_v1_sales_order_proto protoreflect.FileDescriptor
 
 const file_erp_v1_sales_order_proto_rawDesc = "" +
 	"\n" +
-	"\x18erp/v1/sales_order.proto\x12\x06erp.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"\xf0\x03\n" +
+	"\x18erp/v1/sales_order.proto\x12\x06erp.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"\xbb\x04\n" +
 	"\n" +
 	"SalesOrder\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x16\n" +
@@ -727,7 +1018,13 @@ const file_erp_v1_sales_order_proto_rawDesc = "" +
 	"\vcreate_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x12;\n" +
 	"\vupdate_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"updateTime\"\x9b\x03\n" +
+	"updateTime\x12I\n" +
+	"\x13credit_hold_release\x18\x0e \x01(\v2\x19.erp.v1.CreditHoldReleaseR\x11creditHoldRelease\"\x8b\x01\n" +
+	"\x11CreditHoldRelease\x12\x1f\n" +
+	"\vreleased_by\x18\x01 \x01(\tR\n" +
+	"releasedBy\x12=\n" +
+	"\frelease_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\vreleaseTime\x12\x16\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\"\x9b\x03\n" +
 	"\x0eSalesOrderLine\x12\x1f\n" +
 	"\vline_number\x18\x01 \x01(\x05R\n" +
 	"lineNumber\x12\x10\n" +
@@ -767,7 +1064,27 @@ const file_erp_v1_sales_order_proto_rawDesc = "" +
 	"\n" +
 	"request_id\x18\x02 \x01(\tR\trequestId\x12\x12\n" +
 	"\x04etag\x18\x03 \x01(\tR\x04etag\x12\x16\n" +
-	"\x06reason\x18\x04 \x01(\tR\x06reason*\xc7\x02\n" +
+	"\x06reason\x18\x04 \x01(\tR\x06reason\"u\n" +
+	"\x18ReleaseCreditHoldRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\x12\x12\n" +
+	"\x04etag\x18\x03 \x01(\tR\x04etag\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x04 \x01(\tR\trequestId\"\x8e\x01\n" +
+	"\x16AmendSalesOrderRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x121\n" +
+	"\x05lines\x18\x02 \x03(\v2\x1b.erp.v1.AmendSalesOrderLineR\x05lines\x12\x12\n" +
+	"\x04etag\x18\x03 \x01(\tR\x04etag\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x04 \x01(\tR\trequestId\"\xbf\x01\n" +
+	"\x13AmendSalesOrderLine\x12\x1f\n" +
+	"\vline_number\x18\x01 \x01(\x05R\n" +
+	"lineNumber\x12\x10\n" +
+	"\x03sku\x18\x02 \x01(\tR\x03sku\x12\x1a\n" +
+	"\bquantity\x18\x03 \x01(\tR\bquantity\x12.\n" +
+	"\n" +
+	"unit_price\x18\x04 \x01(\v2\x0f.money.v1.MoneyR\tunitPrice\x12)\n" +
+	"\x10discount_percent\x18\x05 \x01(\tR\x0fdiscountPercent*\xc7\x02\n" +
 	"\x10SalesOrderStatus\x12\"\n" +
 	"\x1eSALES_ORDER_STATUS_UNSPECIFIED\x10\x00\x12\x1c\n" +
 	"\x18SALES_ORDER_STATUS_DRAFT\x10\x01\x12 \n" +
@@ -777,13 +1094,15 @@ const file_erp_v1_sales_order_proto_rawDesc = "" +
 	"\x1aSALES_ORDER_STATUS_SHIPPED\x10\x05\x12\x1f\n" +
 	"\x1bSALES_ORDER_STATUS_INVOICED\x10\x06\x12\x1b\n" +
 	"\x17SALES_ORDER_STATUS_PAID\x10\a\x12 \n" +
-	"\x1cSALES_ORDER_STATUS_CANCELLED\x10\b2\x87\x03\n" +
+	"\x1cSALES_ORDER_STATUS_CANCELLED\x10\b2\x99\x04\n" +
 	"\x11SalesOrderService\x12G\n" +
 	"\x10CreateSalesOrder\x12\x1f.erp.v1.CreateSalesOrderRequest\x1a\x12.erp.v1.SalesOrder\x12A\n" +
 	"\rGetSalesOrder\x12\x1c.erp.v1.GetSalesOrderRequest\x1a\x12.erp.v1.SalesOrder\x12R\n" +
 	"\x0fListSalesOrders\x12\x1e.erp.v1.ListSalesOrdersRequest\x1a\x1f.erp.v1.ListSalesOrdersResponse\x12I\n" +
 	"\x11ConfirmSalesOrder\x12 .erp.v1.ConfirmSalesOrderRequest\x1a\x12.erp.v1.SalesOrder\x12G\n" +
-	"\x10CancelSalesOrder\x12\x1f.erp.v1.CancelSalesOrderRequest\x1a\x12.erp.v1.SalesOrderB+Z)github.com/seamhq/seam/proto/erp/v1;erpv1b\x06proto3"
+	"\x10CancelSalesOrder\x12\x1f.erp.v1.CancelSalesOrderRequest\x1a\x12.erp.v1.SalesOrder\x12I\n" +
+	"\x11ReleaseCreditHold\x12 .erp.v1.ReleaseCreditHoldRequest\x1a\x12.erp.v1.SalesOrder\x12E\n" +
+	"\x0fAmendSalesOrder\x12\x1e.erp.v1.AmendSalesOrderRequest\x1a\x12.erp.v1.SalesOrderB+Z)github.com/seamhq/seam/proto/erp/v1;erpv1b\x06proto3"
 
 var (
 	file_erp_v1_sales_order_proto_rawDescOnce sync.Once
@@ -798,45 +1117,57 @@ func file_erp_v1_sales_order_proto_rawDescGZIP() []byte {
 }
 
 var file_erp_v1_sales_order_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_erp_v1_sales_order_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_erp_v1_sales_order_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_erp_v1_sales_order_proto_goTypes = []any{
 	(SalesOrderStatus)(0),            // 0: erp.v1.SalesOrderStatus
 	(*SalesOrder)(nil),               // 1: erp.v1.SalesOrder
-	(*SalesOrderLine)(nil),           // 2: erp.v1.SalesOrderLine
-	(*CreateSalesOrderRequest)(nil),  // 3: erp.v1.CreateSalesOrderRequest
-	(*GetSalesOrderRequest)(nil),     // 4: erp.v1.GetSalesOrderRequest
-	(*ListSalesOrdersRequest)(nil),   // 5: erp.v1.ListSalesOrdersRequest
-	(*ListSalesOrdersResponse)(nil),  // 6: erp.v1.ListSalesOrdersResponse
-	(*ConfirmSalesOrderRequest)(nil), // 7: erp.v1.ConfirmSalesOrderRequest
-	(*CancelSalesOrderRequest)(nil),  // 8: erp.v1.CancelSalesOrderRequest
-	(*v1.Money)(nil),                 // 9: money.v1.Money
-	(*timestamppb.Timestamp)(nil),    // 10: google.protobuf.Timestamp
+	(*CreditHoldRelease)(nil),        // 2: erp.v1.CreditHoldRelease
+	(*SalesOrderLine)(nil),           // 3: erp.v1.SalesOrderLine
+	(*CreateSalesOrderRequest)(nil),  // 4: erp.v1.CreateSalesOrderRequest
+	(*GetSalesOrderRequest)(nil),     // 5: erp.v1.GetSalesOrderRequest
+	(*ListSalesOrdersRequest)(nil),   // 6: erp.v1.ListSalesOrdersRequest
+	(*ListSalesOrdersResponse)(nil),  // 7: erp.v1.ListSalesOrdersResponse
+	(*ConfirmSalesOrderRequest)(nil), // 8: erp.v1.ConfirmSalesOrderRequest
+	(*CancelSalesOrderRequest)(nil),  // 9: erp.v1.CancelSalesOrderRequest
+	(*ReleaseCreditHoldRequest)(nil), // 10: erp.v1.ReleaseCreditHoldRequest
+	(*AmendSalesOrderRequest)(nil),   // 11: erp.v1.AmendSalesOrderRequest
+	(*AmendSalesOrderLine)(nil),      // 12: erp.v1.AmendSalesOrderLine
+	(*v1.Money)(nil),                 // 13: money.v1.Money
+	(*timestamppb.Timestamp)(nil),    // 14: google.protobuf.Timestamp
 }
 var file_erp_v1_sales_order_proto_depIdxs = []int32{
-	2,  // 0: erp.v1.SalesOrder.lines:type_name -> erp.v1.SalesOrderLine
+	3,  // 0: erp.v1.SalesOrder.lines:type_name -> erp.v1.SalesOrderLine
 	0,  // 1: erp.v1.SalesOrder.status:type_name -> erp.v1.SalesOrderStatus
-	9,  // 2: erp.v1.SalesOrder.total:type_name -> money.v1.Money
-	10, // 3: erp.v1.SalesOrder.create_time:type_name -> google.protobuf.Timestamp
-	10, // 4: erp.v1.SalesOrder.update_time:type_name -> google.protobuf.Timestamp
-	9,  // 5: erp.v1.SalesOrderLine.unit_price:type_name -> money.v1.Money
-	9,  // 6: erp.v1.SalesOrderLine.amount:type_name -> money.v1.Money
-	1,  // 7: erp.v1.CreateSalesOrderRequest.sales_order:type_name -> erp.v1.SalesOrder
-	1,  // 8: erp.v1.ListSalesOrdersResponse.sales_orders:type_name -> erp.v1.SalesOrder
-	3,  // 9: erp.v1.SalesOrderService.CreateSalesOrder:input_type -> erp.v1.CreateSalesOrderRequest
-	4,  // 10: erp.v1.SalesOrderService.GetSalesOrder:input_type -> erp.v1.GetSalesOrderRequest
-	5,  // 11: erp.v1.SalesOrderService.ListSalesOrders:input_type -> erp.v1.ListSalesOrdersRequest
-	7,  // 12: erp.v1.SalesOrderService.ConfirmSalesOrder:input_type -> erp.v1.ConfirmSalesOrderRequest
-	8,  // 13: erp.v1.SalesOrderService.CancelSalesOrder:input_type -> erp.v1.CancelSalesOrderRequest
-	1,  // 14: erp.v1.SalesOrderService.CreateSalesOrder:output_type -> erp.v1.SalesOrder
-	1,  // 15: erp.v1.SalesOrderService.GetSalesOrder:output_type -> erp.v1.SalesOrder
-	6,  // 16: erp.v1.SalesOrderService.ListSalesOrders:output_type -> erp.v1.ListSalesOrdersResponse
-	1,  // 17: erp.v1.SalesOrderService.ConfirmSalesOrder:output_type -> erp.v1.SalesOrder
-	1,  // 18: erp.v1.SalesOrderService.CancelSalesOrder:output_type -> erp.v1.SalesOrder
-	14, // [14:19] is the sub-list for method output_type
-	9,  // [9:14] is the sub-list for method input_type
-	9,  // [9:9] is the sub-list for extension type_name
-	9,  // [9:9] is the sub-list for extension extendee
-	0,  // [0:9] is the sub-list for field type_name
+	13, // 2: erp.v1.SalesOrder.total:type_name -> money.v1.Money
+	14, // 3: erp.v1.SalesOrder.create_time:type_name -> google.protobuf.Timestamp
+	14, // 4: erp.v1.SalesOrder.update_time:type_name -> google.protobuf.Timestamp
+	2,  // 5: erp.v1.SalesOrder.credit_hold_release:type_name -> erp.v1.CreditHoldRelease
+	14, // 6: erp.v1.CreditHoldRelease.release_time:type_name -> google.protobuf.Timestamp
+	13, // 7: erp.v1.SalesOrderLine.unit_price:type_name -> money.v1.Money
+	13, // 8: erp.v1.SalesOrderLine.amount:type_name -> money.v1.Money
+	1,  // 9: erp.v1.CreateSalesOrderRequest.sales_order:type_name -> erp.v1.SalesOrder
+	1,  // 10: erp.v1.ListSalesOrdersResponse.sales_orders:type_name -> erp.v1.SalesOrder
+	12, // 11: erp.v1.AmendSalesOrderRequest.lines:type_name -> erp.v1.AmendSalesOrderLine
+	13, // 12: erp.v1.AmendSalesOrderLine.unit_price:type_name -> money.v1.Money
+	4,  // 13: erp.v1.SalesOrderService.CreateSalesOrder:input_type -> erp.v1.CreateSalesOrderRequest
+	5,  // 14: erp.v1.SalesOrderService.GetSalesOrder:input_type -> erp.v1.GetSalesOrderRequest
+	6,  // 15: erp.v1.SalesOrderService.ListSalesOrders:input_type -> erp.v1.ListSalesOrdersRequest
+	8,  // 16: erp.v1.SalesOrderService.ConfirmSalesOrder:input_type -> erp.v1.ConfirmSalesOrderRequest
+	9,  // 17: erp.v1.SalesOrderService.CancelSalesOrder:input_type -> erp.v1.CancelSalesOrderRequest
+	10, // 18: erp.v1.SalesOrderService.ReleaseCreditHold:input_type -> erp.v1.ReleaseCreditHoldRequest
+	11, // 19: erp.v1.SalesOrderService.AmendSalesOrder:input_type -> erp.v1.AmendSalesOrderRequest
+	1,  // 20: erp.v1.SalesOrderService.CreateSalesOrder:output_type -> erp.v1.SalesOrder
+	1,  // 21: erp.v1.SalesOrderService.GetSalesOrder:output_type -> erp.v1.SalesOrder
+	7,  // 22: erp.v1.SalesOrderService.ListSalesOrders:output_type -> erp.v1.ListSalesOrdersResponse
+	1,  // 23: erp.v1.SalesOrderService.ConfirmSalesOrder:output_type -> erp.v1.SalesOrder
+	1,  // 24: erp.v1.SalesOrderService.CancelSalesOrder:output_type -> erp.v1.SalesOrder
+	1,  // 25: erp.v1.SalesOrderService.ReleaseCreditHold:output_type -> erp.v1.SalesOrder
+	1,  // 26: erp.v1.SalesOrderService.AmendSalesOrder:output_type -> erp.v1.SalesOrder
+	20, // [20:27] is the sub-list for method output_type
+	13, // [13:20] is the sub-list for method input_type
+	13, // [13:13] is the sub-list for extension type_name
+	13, // [13:13] is the sub-list for extension extendee
+	0,  // [0:13] is the sub-list for field type_name
 }
 
 func init() { file_erp_v1_sales_order_proto_init() }
@@ -850,7 +1181,7 @@ func file_erp_v1_sales_order_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_erp_v1_sales_order_proto_rawDesc), len(file_erp_v1_sales_order_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   8,
+			NumMessages:   12,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -24,6 +24,8 @@ const (
 	SalesOrderService_ListSalesOrders_FullMethodName   = "/erp.v1.SalesOrderService/ListSalesOrders"
 	SalesOrderService_ConfirmSalesOrder_FullMethodName = "/erp.v1.SalesOrderService/ConfirmSalesOrder"
 	SalesOrderService_CancelSalesOrder_FullMethodName  = "/erp.v1.SalesOrderService/CancelSalesOrder"
+	SalesOrderService_ReleaseCreditHold_FullMethodName = "/erp.v1.SalesOrderService/ReleaseCreditHold"
+	SalesOrderService_AmendSalesOrder_FullMethodName   = "/erp.v1.SalesOrderService/AmendSalesOrder"
 )
 
 // SalesOrderServiceClient is the client API for SalesOrderService service.
@@ -44,6 +46,19 @@ type SalesOrderServiceClient interface {
 	// CancelSalesOrder cancels an unshipped order and releases its
 	// reservations.
 	CancelSalesOrder(ctx context.Context, in *CancelSalesOrderRequest, opts ...grpc.CallOption) (*SalesOrder, error)
+	// ReleaseCreditHold releases an order that confirming put ON_CREDIT_HOLD
+	// (open receivables + open order value over the customer's credit limit)
+	// and confirms it: stock is reserved, the shortfall backordered. Who
+	// released it, when and why stay on the order. A reason is required.
+	ReleaseCreditHold(ctx context.Context, in *ReleaseCreditHoldRequest, opts ...grpc.CallOption) (*SalesOrder, error)
+	// AmendSalesOrder changes the quantities of lines and adds lines of a
+	// draft, confirmed, held or partially shipped order. Reservations follow
+	// (released, or reserved where available and backordered otherwise);
+	// shipped quantities are immutable (a quantity below a line's shipped
+	// quantity is FAILED_PRECONDITION naming lines[i].quantity). Raising the
+	// order's value re-checks credit: a confirmed order over the limit goes
+	// ON_CREDIT_HOLD, a partially shipped one is refused.
+	AmendSalesOrder(ctx context.Context, in *AmendSalesOrderRequest, opts ...grpc.CallOption) (*SalesOrder, error)
 }
 
 type salesOrderServiceClient struct {
@@ -104,6 +119,26 @@ func (c *salesOrderServiceClient) CancelSalesOrder(ctx context.Context, in *Canc
 	return out, nil
 }
 
+func (c *salesOrderServiceClient) ReleaseCreditHold(ctx context.Context, in *ReleaseCreditHoldRequest, opts ...grpc.CallOption) (*SalesOrder, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SalesOrder)
+	err := c.cc.Invoke(ctx, SalesOrderService_ReleaseCreditHold_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *salesOrderServiceClient) AmendSalesOrder(ctx context.Context, in *AmendSalesOrderRequest, opts ...grpc.CallOption) (*SalesOrder, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SalesOrder)
+	err := c.cc.Invoke(ctx, SalesOrderService_AmendSalesOrder_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // SalesOrderServiceServer is the server API for SalesOrderService service.
 // All implementations must embed UnimplementedSalesOrderServiceServer
 // for forward compatibility.
@@ -122,6 +157,19 @@ type SalesOrderServiceServer interface {
 	// CancelSalesOrder cancels an unshipped order and releases its
 	// reservations.
 	CancelSalesOrder(context.Context, *CancelSalesOrderRequest) (*SalesOrder, error)
+	// ReleaseCreditHold releases an order that confirming put ON_CREDIT_HOLD
+	// (open receivables + open order value over the customer's credit limit)
+	// and confirms it: stock is reserved, the shortfall backordered. Who
+	// released it, when and why stay on the order. A reason is required.
+	ReleaseCreditHold(context.Context, *ReleaseCreditHoldRequest) (*SalesOrder, error)
+	// AmendSalesOrder changes the quantities of lines and adds lines of a
+	// draft, confirmed, held or partially shipped order. Reservations follow
+	// (released, or reserved where available and backordered otherwise);
+	// shipped quantities are immutable (a quantity below a line's shipped
+	// quantity is FAILED_PRECONDITION naming lines[i].quantity). Raising the
+	// order's value re-checks credit: a confirmed order over the limit goes
+	// ON_CREDIT_HOLD, a partially shipped one is refused.
+	AmendSalesOrder(context.Context, *AmendSalesOrderRequest) (*SalesOrder, error)
 	mustEmbedUnimplementedSalesOrderServiceServer()
 }
 
@@ -146,6 +194,12 @@ func (UnimplementedSalesOrderServiceServer) ConfirmSalesOrder(context.Context, *
 }
 func (UnimplementedSalesOrderServiceServer) CancelSalesOrder(context.Context, *CancelSalesOrderRequest) (*SalesOrder, error) {
 	return nil, status.Error(codes.Unimplemented, "method CancelSalesOrder not implemented")
+}
+func (UnimplementedSalesOrderServiceServer) ReleaseCreditHold(context.Context, *ReleaseCreditHoldRequest) (*SalesOrder, error) {
+	return nil, status.Error(codes.Unimplemented, "method ReleaseCreditHold not implemented")
+}
+func (UnimplementedSalesOrderServiceServer) AmendSalesOrder(context.Context, *AmendSalesOrderRequest) (*SalesOrder, error) {
+	return nil, status.Error(codes.Unimplemented, "method AmendSalesOrder not implemented")
 }
 func (UnimplementedSalesOrderServiceServer) mustEmbedUnimplementedSalesOrderServiceServer() {}
 func (UnimplementedSalesOrderServiceServer) testEmbeddedByValue()                           {}
@@ -258,6 +312,42 @@ func _SalesOrderService_CancelSalesOrder_Handler(srv interface{}, ctx context.Co
 	return interceptor(ctx, in, info, handler)
 }
 
+func _SalesOrderService_ReleaseCreditHold_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ReleaseCreditHoldRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SalesOrderServiceServer).ReleaseCreditHold(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SalesOrderService_ReleaseCreditHold_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SalesOrderServiceServer).ReleaseCreditHold(ctx, req.(*ReleaseCreditHoldRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _SalesOrderService_AmendSalesOrder_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(AmendSalesOrderRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SalesOrderServiceServer).AmendSalesOrder(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SalesOrderService_AmendSalesOrder_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SalesOrderServiceServer).AmendSalesOrder(ctx, req.(*AmendSalesOrderRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // SalesOrderService_ServiceDesc is the grpc.ServiceDesc for SalesOrderService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -284,6 +374,14 @@ var SalesOrderService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "CancelSalesOrder",
 			Handler:    _SalesOrderService_CancelSalesOrder_Handler,
+		},
+		{
+			MethodName: "ReleaseCreditHold",
+			Handler:    _SalesOrderService_ReleaseCreditHold_Handler,
+		},
+		{
+			MethodName: "AmendSalesOrder",
+			Handler:    _SalesOrderService_AmendSalesOrder_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -1,0 +1,558 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/shopspring/decimal"
+
+	"github.com/seamhq/seam/erp-service/internal/ledger"
+	"github.com/seamhq/seam/erp-service/internal/purchasing"
+	"github.com/seamhq/seam/erp-service/internal/stock"
+	"github.com/seamhq/seam/platform/auth"
+	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/feed"
+	"github.com/seamhq/seam/platform/money"
+	"github.com/seamhq/seam/platform/pg"
+)
+
+var _ purchasing.Store = (*Store)(nil)
+
+const supplierCols = `id, name, currency_code, version, create_time, update_time`
+
+var supplierFilter = map[string]column{
+	"name":          {expr: "name"},
+	"currency_code": {expr: "currency_code"},
+}
+
+func scanSupplier(row pgx.Row) (purchasing.Supplier, error) {
+	var s purchasing.Supplier
+	err := row.Scan(&s.ID, &s.Name, &s.CurrencyCode, &s.Version, &s.CreateTime, &s.UpdateTime)
+	return s, err
+}
+
+func (s *Store) appendSupplier(ctx context.Context, tx pgx.Tx, typ string, sup purchasing.Supplier) error {
+	payload, err := s.enc.Supplier(sup)
+	if err != nil {
+		return fmt.Errorf("encode supplier %s: %w", sup.ID, err)
+	}
+	return feed.Append(ctx, tx, event(ctx, typ, sup.ID, payload))
+}
+
+// CreateSupplier implements purchasing.Store.
+func (s *Store) CreateSupplier(ctx context.Context, sup purchasing.Supplier, requestID string) (purchasing.Supplier, error) {
+	const method = "CreateSupplier"
+	var cl claim
+	err := inTx(ctx, s.pool, func(b *pgx.Batch) {
+		cl = claim{requestID: requestID, method: method, resourceID: sup.ID}
+		cl.queue(b)
+		b.Queue(`INSERT INTO suppliers (id, name, currency_code) VALUES ($1, $2, $3)
+			RETURNING version, create_time, update_time`, sup.ID, sup.Name, sup.CurrencyCode).
+			QueryRow(func(row pgx.Row) error { return row.Scan(&sup.Version, &sup.CreateTime, &sup.UpdateTime) })
+	}, func(tx pgx.Tx) error {
+		if cl.lost() {
+			return errReplayed
+		}
+		return s.appendSupplier(ctx, tx, purchasing.EventSupplierCreated, sup)
+	})
+	if cl.lost() {
+		id, err := s.previous(ctx, requestID, method)
+		if err != nil {
+			return purchasing.Supplier{}, err
+		}
+		return s.GetSupplier(ctx, id)
+	}
+	if err != nil {
+		return purchasing.Supplier{}, fmt.Errorf("create supplier %s: %w", sup.ID, err)
+	}
+	return sup, nil
+}
+
+// GetSupplier implements purchasing.Store.
+func (s *Store) GetSupplier(ctx context.Context, id string) (purchasing.Supplier, error) {
+	if _, err := uuid.Parse(id); err != nil {
+		return purchasing.Supplier{}, errs.NotFoundf("supplier %q", id)
+	}
+	sup, err := scanSupplier(s.pool.QueryRow(ctx, `SELECT `+supplierCols+` FROM suppliers WHERE id = $1`, id))
+	if pg.IsNoRows(err) {
+		return purchasing.Supplier{}, errs.NotFoundf("supplier %q", id)
+	}
+	if err != nil {
+		return purchasing.Supplier{}, fmt.Errorf("get supplier %s: %w", id, err)
+	}
+	return sup, nil
+}
+
+// ListSuppliers implements purchasing.Store.
+func (s *Store) ListSuppliers(ctx context.Context, q purchasing.ListQuery) ([]purchasing.Supplier, bool, error) {
+	var args []any
+	filter, err := where(q.Filter, supplierFilter, &args)
+	if err != nil {
+		return nil, false, err
+	}
+	after := ""
+	if q.After != "" {
+		if _, err := uuid.Parse(q.After); err != nil {
+			return nil, false, errs.Invalid("page_token", "is not a token returned by this list")
+		}
+		after = "id > " + arg(&args, q.After) + "::uuid"
+	}
+	rows, err := s.pool.Query(ctx, `SELECT `+supplierCols+` FROM suppliers WHERE `+and(filter, after)+
+		` ORDER BY id LIMIT `+arg(&args, q.PageSize+1), args...)
+	if err != nil {
+		return nil, false, fmt.Errorf("list suppliers: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (purchasing.Supplier, error) { return scanSupplier(row) })
+	if err != nil {
+		return nil, false, fmt.Errorf("list suppliers: %w", err)
+	}
+	if len(out) > q.PageSize {
+		return out[:q.PageSize], true, nil
+	}
+	return out, false, nil
+}
+
+// UpdateSupplier implements purchasing.Store.
+func (s *Store) UpdateSupplier(ctx context.Context, id string, etag int64, change func(purchasing.Supplier) (purchasing.Supplier, error)) (purchasing.Supplier, error) {
+	if _, err := uuid.Parse(id); err != nil {
+		return purchasing.Supplier{}, errs.NotFoundf("supplier %q", id)
+	}
+	var out purchasing.Supplier
+	err := pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		cur, err := scanSupplier(tx.QueryRow(ctx, `SELECT `+supplierCols+` FROM suppliers WHERE id = $1 FOR UPDATE`, id))
+		if pg.IsNoRows(err) {
+			return errs.NotFoundf("supplier %q", id)
+		}
+		if err != nil {
+			return fmt.Errorf("lock supplier %s: %w", id, err)
+		}
+		if etag != 0 && etag != cur.Version {
+			return errs.StaleEtag("supplier " + id)
+		}
+		next, err := change(cur)
+		if err != nil {
+			return err
+		}
+		next.ID, next.CurrencyCode, next.CreateTime = cur.ID, cur.CurrencyCode, cur.CreateTime
+		next.Version = cur.Version + 1
+		if err := tx.QueryRow(ctx, `UPDATE suppliers SET name = $2, version = $3, update_time = now()
+			WHERE id = $1 RETURNING update_time`, id, next.Name, next.Version).Scan(&next.UpdateTime); err != nil {
+			return fmt.Errorf("update supplier %s: %w", id, err)
+		}
+		out = next
+		return s.appendSupplier(ctx, tx, purchasing.EventSupplierUpdated, next)
+	})
+	return out, err
+}
+
+// Purchase orders.
+
+const purchaseOrderCols = `o.id, o.number, o.supplier_id, o.currency_code, o.status, o.total, o.revision,
+	o.create_time, o.update_time,
+	l.line_number, l.sku, l.quantity, l.unit_cost, l.expected_date, l.received_quantity, l.amount`
+
+var purchaseOrderFilter = map[string]column{
+	"supplier_id": {expr: "supplier_id", uuid: true},
+	"status":      {expr: "status"},
+}
+
+// purchaseOrderNumberSQL draws the next number: "PO-000042".
+const purchaseOrderNumberSQL = `(SELECT 'PO-' || CASE WHEN n < 1000000 THEN lpad(n::text, 6, '0') ELSE n::text END
+	FROM nextval('purchase_order_number_seq') AS n)`
+
+// scanPurchaseOrders reads rows of purchaseOrderCols, ordered by order
+// then line.
+func scanPurchaseOrders(rows pgx.Rows) ([]purchasing.Order, error) {
+	defer rows.Close()
+	var out []purchasing.Order
+	for rows.Next() {
+		var o purchasing.Order
+		var l purchasing.Line
+		var status string
+		if err := rows.Scan(&o.ID, &o.Number, &o.SupplierID, &o.Currency, &status, &o.Total, &o.Revision,
+			&o.CreateTime, &o.UpdateTime,
+			&l.Number, &l.SKU, &l.Quantity, &l.UnitCost, &l.ExpectedDate, &l.Received, &l.Amount); err != nil {
+			return nil, err
+		}
+		l.ExpectedDate = l.ExpectedDate.UTC()
+		if n := len(out); n > 0 && out[n-1].ID == o.ID {
+			out[n-1].Lines = append(out[n-1].Lines, l)
+			continue
+		}
+		o.Status = purchasing.Status(status)
+		o.Lines = []purchasing.Line{l}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+type querier interface {
+	Query(context.Context, string, ...any) (pgx.Rows, error)
+}
+
+func getPurchaseOrder(ctx context.Context, q querier, id string, lock bool) (purchasing.Order, error) {
+	if _, err := uuid.Parse(id); err != nil {
+		return purchasing.Order{}, errs.NotFoundf("purchase order %q", id)
+	}
+	sql := `SELECT ` + purchaseOrderCols + `
+		FROM purchase_orders o JOIN purchase_order_lines l ON l.order_id = o.id
+		WHERE o.id = $1 ORDER BY l.line_number`
+	if lock {
+		sql += ` FOR UPDATE OF o`
+	}
+	rows, err := q.Query(ctx, sql, id)
+	if err != nil {
+		return purchasing.Order{}, fmt.Errorf("get purchase order %s: %w", id, err)
+	}
+	orders, err := scanPurchaseOrders(rows)
+	if err != nil {
+		return purchasing.Order{}, fmt.Errorf("get purchase order %s: %w", id, err)
+	}
+	if len(orders) == 0 {
+		return purchasing.Order{}, errs.NotFoundf("purchase order %q", id)
+	}
+	return orders[0], nil
+}
+
+// GetPurchaseOrder implements purchasing.Store.
+func (s *Store) GetPurchaseOrder(ctx context.Context, id string) (purchasing.Order, error) {
+	return getPurchaseOrder(ctx, s.pool, id, false)
+}
+
+// ListPurchaseOrders implements purchasing.Store.
+func (s *Store) ListPurchaseOrders(ctx context.Context, q purchasing.ListQuery) ([]purchasing.Order, bool, error) {
+	var args []any
+	filter, err := where(q.Filter, purchaseOrderFilter, &args)
+	if err != nil {
+		return nil, false, err
+	}
+	after := ""
+	if q.After != "" {
+		if _, err := uuid.Parse(q.After); err != nil {
+			return nil, false, errs.Invalid("page_token", "is not a token returned by this list")
+		}
+		after = "id > " + arg(&args, q.After) + "::uuid"
+	}
+	rows, err := s.pool.Query(ctx, `SELECT `+purchaseOrderCols+`
+		FROM (SELECT * FROM purchase_orders WHERE `+and(filter, after)+` ORDER BY id LIMIT `+arg(&args, q.PageSize+1)+`) o
+		JOIN purchase_order_lines l ON l.order_id = o.id
+		ORDER BY o.id, l.line_number`, args...)
+	if err != nil {
+		return nil, false, fmt.Errorf("list purchase orders: %w", err)
+	}
+	out, err := scanPurchaseOrders(rows)
+	if err != nil {
+		return nil, false, fmt.Errorf("list purchase orders: %w", err)
+	}
+	if len(out) > q.PageSize {
+		return out[:q.PageSize], true, nil
+	}
+	return out, false, nil
+}
+
+func (s *Store) appendPurchaseOrder(ctx context.Context, tx pgx.Tx, typ string, o purchasing.Order, more ...feed.NewEvent) error {
+	payload, err := s.enc.PurchaseOrder(o)
+	if err != nil {
+		return fmt.Errorf("encode purchase order %s: %w", o.ID, err)
+	}
+	return feed.Append(ctx, tx, append(more, event(ctx, typ, o.ID, payload))...)
+}
+
+// CreatePurchaseOrder implements purchasing.Store.
+func (s *Store) CreatePurchaseOrder(ctx context.Context, o purchasing.Order, requestID string) (purchasing.Order, error) {
+	const method = "CreatePurchaseOrder"
+	var cl claim
+	var supplierCurrency *string
+	var known []string
+	err := inTx(ctx, s.pool, func(b *pgx.Batch) {
+		cl = claim{requestID: requestID, method: method, resourceID: o.ID}
+		supplierCurrency, known = nil, nil
+		cl.queue(b)
+		b.Queue(`SELECT currency_code FROM suppliers WHERE id = $1`, o.SupplierID).Query(func(rows pgx.Rows) error {
+			for rows.Next() {
+				var c string
+				if err := rows.Scan(&c); err != nil {
+					return err
+				}
+				supplierCurrency = &c
+			}
+			return rows.Err()
+		})
+		skus := make([]string, len(o.Lines))
+		for i, l := range o.Lines {
+			skus[i] = l.SKU
+		}
+		b.Queue(`SELECT sku FROM items WHERE sku = ANY($1)`, skus).Query(func(rows pgx.Rows) error {
+			for rows.Next() {
+				var sku string
+				if err := rows.Scan(&sku); err != nil {
+					return err
+				}
+				known = append(known, sku)
+			}
+			return rows.Err()
+		})
+	}, func(tx pgx.Tx) error {
+		if cl.lost() {
+			return errReplayed
+		}
+		var v errs.Violations
+		if supplierCurrency == nil {
+			v.Add("supplier_id", "no supplier has id %q", o.SupplierID)
+		}
+		for i, l := range o.Lines {
+			found := false
+			for _, k := range known {
+				found = found || k == l.SKU
+			}
+			if !found {
+				v.Add(fmt.Sprintf("lines[%d].sku", i), "no item has SKU %q", l.SKU)
+			}
+		}
+		if err := v.Err(); err != nil {
+			return err
+		}
+		if o.Currency == "" {
+			o.Currency = *supplierCurrency
+		}
+		if o.Currency != *supplierCurrency {
+			return errs.Invalid("currency_code", "must be the supplier's currency %s", *supplierCurrency)
+		}
+		purchasing.Price(&o)
+		o.Status, o.Revision = purchasing.Draft, 1
+		if err := tx.QueryRow(ctx, `INSERT INTO purchase_orders (id, number, supplier_id, currency_code, status, total, revision)
+			VALUES ($1, `+purchaseOrderNumberSQL+`, $2, $3, $4, $5, 1) RETURNING number, create_time, update_time`,
+			o.ID, o.SupplierID, o.Currency, string(o.Status), o.Total).Scan(&o.Number, &o.CreateTime, &o.UpdateTime); err != nil {
+			return fmt.Errorf("insert purchase order: %w", err)
+		}
+		k := len(o.Lines)
+		nums, skus, dates := make([]int32, k), make([]string, k), make([]time.Time, k)
+		qty, cost, amt := make([]decimal.Decimal, k), make([]decimal.Decimal, k), make([]decimal.Decimal, k)
+		for i, l := range o.Lines {
+			nums[i], skus[i], dates[i], qty[i], cost[i], amt[i] = l.Number, l.SKU, l.ExpectedDate, l.Quantity, l.UnitCost, l.Amount
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO purchase_order_lines (order_id, line_number, sku, quantity, unit_cost, expected_date, amount)
+			SELECT $1, n, sku, q, c, d, a FROM unnest($2::int[], $3::text[], $4::numeric[], $5::numeric[], $6::date[], $7::numeric[]) AS u(n, sku, q, c, d, a)`,
+			o.ID, nums, skus, qty, cost, dates, amt); err != nil {
+			return fmt.Errorf("insert purchase order lines: %w", err)
+		}
+		return s.appendPurchaseOrder(ctx, tx, purchasing.EventCreated, o)
+	})
+	if cl.lost() {
+		id, err := s.previous(ctx, requestID, method)
+		if err != nil {
+			return purchasing.Order{}, err
+		}
+		return s.GetPurchaseOrder(ctx, id)
+	}
+	if err != nil {
+		return purchasing.Order{}, err
+	}
+	return o, nil
+}
+
+// poReplay answers a retried custom method on a purchase order.
+func (s *Store) poReplay(ctx context.Context, requestID, method, id string) (purchasing.Order, error) {
+	prev, err := s.previous(ctx, requestID, method)
+	if err != nil {
+		return purchasing.Order{}, err
+	}
+	if prev != id {
+		return purchasing.Order{}, errs.Invalid("request_id", "was already used for purchase order %s", prev)
+	}
+	return s.GetPurchaseOrder(ctx, id)
+}
+
+// poStatusChange locks an order, applies change and saves the status with
+// its event (without stock: ordering or cancelling moves only incoming).
+func (s *Store) poStatusChange(ctx context.Context, method, id string, etag int64, requestID string,
+	change func(*purchasing.Order) (bool, error), eventType string) (purchasing.Order, error) {
+	if _, err := uuid.Parse(id); err != nil {
+		return purchasing.Order{}, errs.NotFoundf("purchase order %q", id)
+	}
+	var out purchasing.Order
+	var cl claim
+	err := inTx(ctx, s.pool, func(b *pgx.Batch) {
+		cl = claim{requestID: requestID, method: method, resourceID: id}
+		cl.queue(b)
+	}, func(tx pgx.Tx) error {
+		if cl.lost() {
+			return errReplayed
+		}
+		o, err := getPurchaseOrder(ctx, tx, id, true)
+		if err != nil {
+			return err
+		}
+		out = o
+		changed, err := change(&o)
+		if err != nil || !changed {
+			return err
+		}
+		if etag != 0 && etag != o.Revision {
+			return errs.StaleEtag("purchase order " + id)
+		}
+		o.Revision++
+		if err := tx.QueryRow(ctx, `UPDATE purchase_orders SET status = $2, revision = $3, update_time = now()
+			WHERE id = $1 RETURNING update_time`, id, string(o.Status), o.Revision).Scan(&o.UpdateTime); err != nil {
+			return fmt.Errorf("save purchase order %s: %w", id, err)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE purchase_order_lines SET open = $2 WHERE order_id = $1`, id, o.Status.Open()); err != nil {
+			return fmt.Errorf("save purchase order %s lines: %w", id, err)
+		}
+		out = o
+		return s.appendPurchaseOrder(ctx, tx, eventType, o)
+	})
+	if cl.lost() {
+		return s.poReplay(ctx, requestID, method, id)
+	}
+	if err != nil {
+		return purchasing.Order{}, err
+	}
+	return out, nil
+}
+
+// OrderPurchaseOrder implements purchasing.Store.
+func (s *Store) OrderPurchaseOrder(ctx context.Context, id string, etag int64, requestID string) (purchasing.Order, error) {
+	return s.poStatusChange(ctx, "OrderPurchaseOrder", id, etag, requestID, purchasing.PlaceOrder, purchasing.EventOrdered)
+}
+
+// CancelPurchaseOrder implements purchasing.Store.
+func (s *Store) CancelPurchaseOrder(ctx context.Context, id string, etag int64, requestID string) (purchasing.Order, error) {
+	return s.poStatusChange(ctx, "CancelPurchaseOrder", id, etag, requestID, purchasing.Cancel, purchasing.EventCancelled)
+}
+
+// ReceivePurchaseOrder implements purchasing.Store.
+func (s *Store) ReceivePurchaseOrder(ctx context.Context, id, warehouse string, lines []purchasing.ReceiptLine, requestID string) (purchasing.Order, error) {
+	const method = "ReceivePurchaseOrder"
+	if _, err := uuid.Parse(id); err != nil {
+		return purchasing.Order{}, errs.NotFoundf("purchase order %q", id)
+	}
+	if warehouse == "" {
+		warehouse = stock.DefaultWarehouse
+	}
+	actor := auth.Actor(ctx)
+	var out purchasing.Order
+	var cl claim
+	var set *stockSet
+	var warehouseExists bool
+	var costs map[string]money.Money
+	err := inTx(ctx, s.pool, func(b *pgx.Batch) {
+		cl = claim{requestID: requestID, method: method, resourceID: id}
+		set = newStockSet()
+		costs = map[string]money.Money{}
+		// SKU locks first, like every stock writer, then the order row.
+		queueLockStock(b, set, `sku IN (SELECT sku FROM purchase_order_lines WHERE order_id = $1)`, id)
+		cl.queue(b)
+		b.Queue(`SELECT EXISTS (SELECT 1 FROM warehouses WHERE code = $1)`, warehouse).
+			QueryRow(func(row pgx.Row) error { return row.Scan(&warehouseExists) })
+		b.Queue(`SELECT sku, currency_code, standard_cost FROM items
+			WHERE sku IN (SELECT sku FROM purchase_order_lines WHERE order_id = $1)`, id).
+			Query(func(rows pgx.Rows) error {
+				for rows.Next() {
+					var sku string
+					var m money.Money
+					if err := rows.Scan(&sku, &m.Currency, &m.Amount); err != nil {
+						return err
+					}
+					costs[sku] = m
+				}
+				return rows.Err()
+			})
+	}, func(tx pgx.Tx) error {
+		if cl.lost() {
+			return errReplayed
+		}
+		o, err := getPurchaseOrder(ctx, tx, id, true)
+		if err != nil {
+			return err
+		}
+		if !warehouseExists {
+			return errs.Invalid("warehouse", "no warehouse has code %q", warehouse)
+		}
+		before := make([]decimal.Decimal, len(o.Lines))
+		for i, l := range o.Lines {
+			before[i] = l.Received
+		}
+		if err := purchasing.Receive(&o, lines); err != nil {
+			return err
+		}
+		// One receipt move per line received; the journal entry values them
+		// at the items' standard costs, per currency.
+		var changes []stock.Change
+		amounts := map[string]decimal.Decimal{}
+		var currencies []string
+		for i, l := range o.Lines {
+			q := l.Received.Sub(before[i])
+			if !q.IsPositive() {
+				continue
+			}
+			c := stock.Change{SKU: l.SKU, Warehouse: warehouse, Kind: stock.Receipt, OnHandDelta: q,
+				ReservedDelta: decimal.Zero, Reason: "receipt", Reference: "purchaseOrders/" + id}
+			set.items[l.SKU].Apply(c)
+			changes = append(changes, c)
+			cost := costs[l.SKU]
+			if _, ok := amounts[cost.Currency]; !ok {
+				currencies = append(currencies, cost.Currency)
+				amounts[cost.Currency] = decimal.Zero
+			}
+			amounts[cost.Currency] = amounts[cost.Currency].Add(money.Round(q.Mul(cost.Amount), cost.Currency))
+		}
+		o.Revision++
+		// Stock that arrives goes to backorders first.
+		f, err := fillBackorders(ctx, tx, set, receivedSKUs(changes))
+		if err != nil {
+			return err
+		}
+		changes = append(changes, f.changes...)
+		var w pgx.Batch
+		if err := queueChanges(&w, set, changes, actor); err != nil {
+			return err
+		}
+		queueFilled(&w, f)
+		var entries []ledger.Entry
+		for _, cur := range currencies {
+			if e, ok := ledger.Transfer(ledger.KindReceipt, "purchaseOrders/"+id, cur,
+				ledger.Inventory, ledger.AccountsPayable, amounts[cur]); ok {
+				entries = append(entries, e)
+			}
+		}
+		if err := queueJournal(&w, entries, actor); err != nil {
+			return err
+		}
+		k := len(o.Lines)
+		nums, rec := make([]int32, k), make([]decimal.Decimal, k)
+		for i, l := range o.Lines {
+			nums[i], rec[i] = l.Number, l.Received
+		}
+		w.Queue(`UPDATE purchase_order_lines l SET received_quantity = u.r, open = $3
+			FROM unnest($2::int[], $4::numeric[]) AS u(n, r)
+			WHERE l.order_id = $1 AND l.line_number = u.n`, id, nums, o.Status.Open(), rec)
+		w.Queue(`UPDATE purchase_orders SET status = $2, revision = $3, update_time = now()
+			WHERE id = $1 RETURNING update_time`, id, string(o.Status), o.Revision).
+			QueryRow(func(row pgx.Row) error { return row.Scan(&o.UpdateTime) })
+		if err := tx.SendBatch(ctx, &w).Close(); err != nil {
+			return fmt.Errorf("receive purchase order %s: %w", id, err)
+		}
+		events, err := s.stockEvents(ctx, set, changes)
+		if err != nil {
+			return err
+		}
+		orderEvents, err := s.filledEvents(ctx, set, f)
+		if err != nil {
+			return err
+		}
+		events = append(events, orderEvents...)
+		out = o
+		return s.appendPurchaseOrder(ctx, tx, purchasing.EventReceived, o, events...)
+	})
+	if cl.lost() {
+		return s.poReplay(ctx, requestID, method, id)
+	}
+	if err != nil {
+		return purchasing.Order{}, err
+	}
+	return out, nil
+}

@@ -1,0 +1,301 @@
+// Package purchasing holds suppliers and purchase orders: the stock the
+// company orders and receives. Open purchase order lines are incoming
+// stock; receiving a line adds stock through the stock ledger.
+package purchasing
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/listing"
+	"github.com/seamhq/seam/platform/money"
+)
+
+// Limits and defaults.
+const (
+	DefaultCurrency = "EUR"
+	MaxNameLength   = 200
+	MaxLines        = 500
+	// DateLayout is how expected dates travel: YYYY-MM-DD.
+	DateLayout = time.DateOnly
+)
+
+// Supplier is a party the company buys from.
+type Supplier struct {
+	ID           string
+	Name         string
+	CurrencyCode string
+	// Version is the etag; it increments with every change.
+	Version    int64
+	CreateTime time.Time
+	UpdateTime time.Time
+}
+
+// SupplierFilterFields may be named by a ListSuppliers filter.
+var SupplierFilterFields = []string{"name", "currency_code"}
+
+// SupplierUpdatableFields may be named by an update mask.
+var SupplierUpdatableFields = []string{"name"}
+
+// PrepareSupplier applies defaults and validates a new supplier.
+// Violations name fields relative to the supplier.
+func PrepareSupplier(s *Supplier) error {
+	s.Name = strings.TrimSpace(s.Name)
+	if s.CurrencyCode == "" {
+		s.CurrencyCode = DefaultCurrency
+	}
+	var v errs.Violations
+	validateName(&v, s.Name)
+	if _, ok := money.LookupCurrency(s.CurrencyCode); !ok {
+		v.Add("currency_code", "%q is not a supported ISO 4217 currency code", s.CurrencyCode)
+	}
+	return v.Err()
+}
+
+func validateName(v *errs.Violations, name string) {
+	if name == "" || utf8.RuneCountInString(name) > MaxNameLength {
+		v.Add("name", "must be 1 to %d characters", MaxNameLength)
+	}
+}
+
+// ApplySupplier returns cur with the fields of patch named by paths.
+func ApplySupplier(cur, patch Supplier, paths []string) (Supplier, error) {
+	next := cur
+	for _, p := range paths {
+		if p == "name" {
+			next.Name = strings.TrimSpace(patch.Name)
+		}
+	}
+	var v errs.Violations
+	validateName(&v, next.Name)
+	return next, v.Err()
+}
+
+// Status is where a purchase order stands.
+type Status string
+
+// Purchase order statuses.
+const (
+	Draft             Status = "DRAFT"
+	Ordered           Status = "ORDERED"
+	PartiallyReceived Status = "PARTIALLY_RECEIVED"
+	Received          Status = "RECEIVED"
+	Cancelled         Status = "CANCELLED"
+)
+
+// Statuses lists every status.
+var Statuses = []Status{Draft, Ordered, PartiallyReceived, Received, Cancelled}
+
+// Open reports whether lines of an order in status s are incoming stock.
+func (s Status) Open() bool { return s == Ordered || s == PartiallyReceived }
+
+// Line is a line of a purchase order.
+type Line struct {
+	Number       int32
+	SKU          string
+	Quantity     decimal.Decimal
+	UnitCost     decimal.Decimal
+	ExpectedDate time.Time // a date, UTC midnight
+	Received     decimal.Decimal
+	Amount       decimal.Decimal
+}
+
+// OpenQuantity is what is still to arrive.
+func (l Line) OpenQuantity() decimal.Decimal { return l.Quantity.Sub(l.Received) }
+
+// Order is a purchase order.
+type Order struct {
+	ID         string
+	Number     string
+	SupplierID string
+	Currency   string
+	Status     Status
+	Lines      []Line
+	Total      decimal.Decimal
+	// Revision is the etag and event version.
+	Revision   int64
+	CreateTime time.Time
+	UpdateTime time.Time
+}
+
+// OrderFilterFields may be named by a ListPurchaseOrders filter.
+var OrderFilterFields = []string{"supplier_id", "status"}
+
+// ValidateLines checks the lines of a new order (SKUs are checked by the
+// store). Violations name "lines[i].field".
+func ValidateLines(lines []Line) error {
+	var v errs.Violations
+	switch {
+	case len(lines) == 0:
+		v.Add("lines", "at least one line is required")
+	case len(lines) > MaxLines:
+		v.Add("lines", "at most %d lines", MaxLines)
+	}
+	for i, l := range lines {
+		f := fmt.Sprintf("lines[%d].", i)
+		if l.SKU == "" {
+			v.Add(f+"sku", "is required")
+		}
+		if !l.Quantity.IsPositive() {
+			v.Add(f+"quantity", "must be positive")
+		}
+		if l.UnitCost.IsNegative() {
+			v.Add(f+"unit_cost.amount", "must not be negative")
+		}
+		if l.ExpectedDate.IsZero() {
+			v.Add(f+"expected_date", "is required (YYYY-MM-DD)")
+		}
+	}
+	return v.Err()
+}
+
+// Price numbers the lines and computes their amounts (quantity x unit
+// cost, rounded to the currency) and the total.
+func Price(o *Order) {
+	o.Total = decimal.Zero
+	for i := range o.Lines {
+		l := &o.Lines[i]
+		l.Number = int32(i + 1)
+		l.Received = decimal.Zero
+		l.Amount = money.LineAmount(l.Quantity, money.Money{Currency: o.Currency, Amount: l.UnitCost}, decimal.Zero).Amount
+		o.Total = o.Total.Add(l.Amount)
+	}
+}
+
+// ReceiptLine is a quantity of a line received.
+type ReceiptLine struct {
+	LineNumber int32
+	Quantity   decimal.Decimal
+}
+
+// ValidateReceipt checks a receipt's shape; violations name "lines[i].field".
+func ValidateReceipt(lines []ReceiptLine) error {
+	var v errs.Violations
+	if len(lines) == 0 {
+		v.Add("lines", "at least one line is required")
+	}
+	seen := map[int32]bool{}
+	for i, r := range lines {
+		f := fmt.Sprintf("lines[%d].", i)
+		if seen[r.LineNumber] {
+			v.Add(f+"line_number", "line %d is received twice", r.LineNumber)
+		}
+		seen[r.LineNumber] = true
+		if !r.Quantity.IsPositive() {
+			v.Add(f+"quantity", "must be positive")
+		}
+	}
+	return v.Err()
+}
+
+// Receive applies a (validated) receipt to o: received quantities grow and
+// the status follows. Only ordered or partially received orders receive;
+// a line number o lacks is INVALID_ARGUMENT, more than a line has open is
+// FAILED_PRECONDITION naming "lines[i].quantity".
+func Receive(o *Order, lines []ReceiptLine) error {
+	if !o.Status.Open() {
+		return errs.FailedPreconditionf("purchase order %s is %s; only an ordered or partially received one can receive", o.Number, o.Status)
+	}
+	var bad errs.Violations
+	var over []errs.FieldViolation
+	for i, r := range lines {
+		if r.LineNumber < 1 || int(r.LineNumber) > len(o.Lines) {
+			bad.Add(fmt.Sprintf("lines[%d].line_number", i), "purchase order %s has no line %d", o.Number, r.LineNumber)
+			continue
+		}
+		l := &o.Lines[r.LineNumber-1]
+		if r.Quantity.GreaterThan(l.OpenQuantity()) {
+			over = append(over, errs.FieldViolation{
+				Field:       fmt.Sprintf("lines[%d].quantity", i),
+				Description: fmt.Sprintf("line %d (%s) has %s open; cannot receive %s", l.Number, l.SKU, l.OpenQuantity(), r.Quantity),
+			})
+			continue
+		}
+		l.Received = l.Received.Add(r.Quantity)
+	}
+	if err := bad.Err(); err != nil {
+		return err
+	}
+	if len(over) > 0 {
+		return &errs.Error{Kind: errs.FailedPrecondition, Violations: over,
+			Message: fmt.Sprintf("purchase order %s: %s: %s", o.Number, over[0].Field, over[0].Description)}
+	}
+	o.Status = Received
+	for _, l := range o.Lines {
+		if l.OpenQuantity().IsPositive() {
+			o.Status = PartiallyReceived
+		}
+	}
+	return nil
+}
+
+// PlaceOrder moves a draft to ORDERED; an ordered order is left as is (changed
+// false).
+func PlaceOrder(o *Order) (changed bool, err error) {
+	switch o.Status {
+	case Draft:
+		o.Status = Ordered
+		return true, nil
+	case Ordered, PartiallyReceived, Received:
+		return false, nil
+	}
+	return false, errs.FailedPreconditionf("purchase order %s is %s; only a draft can be ordered", o.Number, o.Status)
+}
+
+// Cancel cancels a draft or an ordered order with nothing received; a
+// cancelled one is left as is (changed false).
+func Cancel(o *Order) (changed bool, err error) {
+	switch o.Status {
+	case Cancelled:
+		return false, nil
+	case Draft, Ordered:
+		o.Status = Cancelled
+		return true, nil
+	}
+	return false, errs.FailedPreconditionf("purchase order %s is %s; only a draft or an ordered one with nothing received can be cancelled", o.Number, o.Status)
+}
+
+// ListQuery selects a page of suppliers or purchase orders.
+type ListQuery struct {
+	Filter   []listing.Condition
+	PageSize int
+	After    string
+}
+
+// Store keeps suppliers and purchase orders. Every change appends its
+// event in the same transaction.
+type Store interface {
+	CreateSupplier(ctx context.Context, s Supplier, requestID string) (Supplier, error)
+	GetSupplier(ctx context.Context, id string) (Supplier, error)
+	ListSuppliers(ctx context.Context, q ListQuery) ([]Supplier, bool, error)
+	UpdateSupplier(ctx context.Context, id string, etag int64, change func(Supplier) (Supplier, error)) (Supplier, error)
+
+	// CreatePurchaseOrder stores a new draft (lines priced by Price); an
+	// unknown supplier or SKU is INVALID_ARGUMENT.
+	CreatePurchaseOrder(ctx context.Context, o Order, requestID string) (Order, error)
+	GetPurchaseOrder(ctx context.Context, id string) (Order, error)
+	ListPurchaseOrders(ctx context.Context, q ListQuery) ([]Order, bool, error)
+	// OrderPurchaseOrder and CancelPurchaseOrder change the status (etag 0:
+	// any revision).
+	OrderPurchaseOrder(ctx context.Context, id string, etag int64, requestID string) (Order, error)
+	CancelPurchaseOrder(ctx context.Context, id string, etag int64, requestID string) (Order, error)
+	// ReceivePurchaseOrder receives lines into warehouse: stock moves of
+	// kind receipt, a receipt journal entry at standard cost, stock.changed.
+	ReceivePurchaseOrder(ctx context.Context, id, warehouse string, lines []ReceiptLine, requestID string) (Order, error)
+}
+
+// Event types; the key is the resource id, the payload the resource.
+const (
+	EventSupplierCreated = "supplier.created"
+	EventSupplierUpdated = "supplier.updated"
+	EventCreated         = "purchase_order.created"
+	EventOrdered         = "purchase_order.ordered"
+	EventReceived        = "purchase_order.received"
+	EventCancelled       = "purchase_order.cancelled"
+)

@@ -1,0 +1,118 @@
+package purchasing
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/seamhq/seam/platform/errs"
+)
+
+func d(s string) decimal.Decimal { return decimal.RequireFromString(s) }
+
+func fields(t *testing.T, err error) []string {
+	t.Helper()
+	var e *errs.Error
+	if !errors.As(err, &e) {
+		t.Fatalf("error = %v, want an *errs.Error", err)
+	}
+	var out []string
+	for _, v := range e.Violations {
+		out = append(out, v.Field)
+	}
+	return out
+}
+
+func TestPrepareSupplier(t *testing.T) {
+	s := Supplier{Name: "  Parts  "}
+	if err := PrepareSupplier(&s); err != nil || s.Name != "Parts" || s.CurrencyCode != "EUR" {
+		t.Fatalf("prepared = %+v, %v", s, err)
+	}
+	bad := Supplier{CurrencyCode: "XXX"}
+	if got := fields(t, PrepareSupplier(&bad)); len(got) != 2 || got[0] != "name" || got[1] != "currency_code" {
+		t.Errorf("violations = %v", got)
+	}
+	next, err := ApplySupplier(s, Supplier{Name: "New", CurrencyCode: "USD"}, []string{"name"})
+	if err != nil || next.Name != "New" || next.CurrencyCode != "EUR" {
+		t.Errorf("applied = %+v %v", next, err)
+	}
+}
+
+func TestValidateLinesAndPrice(t *testing.T) {
+	if got := fields(t, ValidateLines(nil)); len(got) != 1 || got[0] != "lines" {
+		t.Errorf("no lines: %v", got)
+	}
+	bad := []Line{{SKU: "", Quantity: d("0"), UnitCost: d("-1")}}
+	if got := fields(t, ValidateLines(bad)); len(got) != 4 {
+		t.Errorf("bad line: %v", got)
+	}
+	o := Order{Currency: "JPY", Lines: []Line{
+		{SKU: "A", Quantity: d("3"), UnitCost: d("0.5"), ExpectedDate: time.Now()},
+		{SKU: "B", Quantity: d("1"), UnitCost: d("10"), ExpectedDate: time.Now()},
+	}}
+	if err := ValidateLines(o.Lines); err != nil {
+		t.Fatal(err)
+	}
+	Price(&o)
+	if o.Lines[0].Amount.String() != "2" || o.Lines[1].Number != 2 || o.Total.String() != "12" {
+		t.Errorf("priced = %+v", o) // 1.5 JPY rounds half away from zero to 2
+	}
+}
+
+func TestReceive(t *testing.T) {
+	order := func() Order {
+		return Order{Number: "PO-1", Status: Ordered, Lines: []Line{
+			{Number: 1, SKU: "A", Quantity: d("5"), Received: d("0")},
+			{Number: 2, SKU: "B", Quantity: d("2"), Received: d("1")},
+		}}
+	}
+	o := order()
+	o.Status = Draft
+	if err := Receive(&o, []ReceiptLine{{1, d("1")}}); !errors.Is(err, errs.ErrFailedPrecondition) {
+		t.Errorf("draft: %v", err)
+	}
+	o = order()
+	err := Receive(&o, []ReceiptLine{{1, d("5")}, {2, d("1.5")}})
+	if got := fields(t, err); !errors.Is(err, errs.ErrFailedPrecondition) || len(got) != 1 || got[0] != "lines[1].quantity" {
+		t.Errorf("over: %v", err)
+	}
+	o = order()
+	if err := Receive(&o, []ReceiptLine{{3, d("1")}}); !errors.Is(err, errs.ErrInvalidArgument) {
+		t.Errorf("unknown line: %v", err)
+	}
+	o = order()
+	if err := Receive(&o, []ReceiptLine{{2, d("1")}}); err != nil || o.Status != PartiallyReceived || o.Lines[1].Received.String() != "2" {
+		t.Errorf("partial: %+v %v", o, err)
+	}
+	if err := Receive(&o, []ReceiptLine{{1, d("5")}}); err != nil || o.Status != Received {
+		t.Errorf("full: %+v %v", o, err)
+	}
+	if got := fields(t, ValidateReceipt([]ReceiptLine{{1, d("1")}, {1, d("0")}})); len(got) != 2 || got[0] != "lines[1].line_number" || got[1] != "lines[1].quantity" {
+		t.Errorf("receipt shape: %v", got)
+	}
+}
+
+func TestTransitions(t *testing.T) {
+	o := Order{Status: Draft}
+	if ch, err := PlaceOrder(&o); !ch || err != nil || o.Status != Ordered {
+		t.Errorf("order draft: %v %v %s", ch, err, o.Status)
+	}
+	if ch, err := PlaceOrder(&o); ch || err != nil {
+		t.Errorf("order again: %v %v", ch, err)
+	}
+	if ch, err := Cancel(&o); !ch || err != nil || o.Status != Cancelled {
+		t.Errorf("cancel: %v %v", ch, err)
+	}
+	if ch, err := Cancel(&o); ch || err != nil {
+		t.Errorf("cancel again: %v %v", ch, err)
+	}
+	if _, err := PlaceOrder(&o); !errors.Is(err, errs.ErrFailedPrecondition) {
+		t.Errorf("order cancelled: %v", err)
+	}
+	p := Order{Status: PartiallyReceived}
+	if _, err := Cancel(&p); !errors.Is(err, errs.ErrFailedPrecondition) {
+		t.Errorf("cancel partially received: %v", err)
+	}
+}
