@@ -46,7 +46,7 @@ fmt-check: ## fail when a file is not gofmt-formatted
 .PHONY: lint
 lint: ## golangci-lint every module (pinned in tools/lint)
 	cd tools/lint && GOWORK=off go build -o $(BIN)/golangci-lint github.com/golangci/golangci-lint/v2/cmd/golangci-lint
-	for m in $(MODULES); do (cd $$m && $(BIN)/golangci-lint run ./...) || exit 1; done
+	for m in $(MODULES); do (cd $$m && $(BIN)/golangci-lint run --allow-parallel-runners ./...) || exit 1; done
 
 .PHONY: tidy
 tidy: ## go mod tidy every module

@@ -28,6 +28,7 @@ import (
 	"github.com/seamhq/seam/platform/server"
 	"github.com/seamhq/seam/platform/telemetry"
 	bridgev1 "github.com/seamhq/seam/proto/bridge/v1"
+	crmv1 "github.com/seamhq/seam/proto/crm/v1"
 	"github.com/seamhq/seam/proto/openapi"
 )
 
@@ -49,6 +50,10 @@ type Config struct {
 	Instance string `env:"BRIDGE_INSTANCE"`
 	// Interval of the periodic reconciliation pass; 0 turns it off.
 	ReconcileEvery time.Duration `env:"RECONCILE_INTERVAL, default=10m"`
+	// Open opportunities at or past this stage count as pipeline demand,
+	// sent to the ERP every PIPELINE_DEMAND_INTERVAL (0 turns it off).
+	DemandStage string        `env:"PIPELINE_DEMAND_STAGE, default=STAGE_PROPOSAL"`
+	DemandEvery time.Duration `env:"PIPELINE_DEMAND_INTERVAL, default=1m"`
 }
 
 // Defaults are the local stack's settings.
@@ -128,9 +133,14 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 	}
 	defer erpConn.Close()
 
+	stage, ok := crmv1.Stage_value[cfg.DemandStage]
+	if !ok || stage == 0 || stage >= int32(crmv1.Stage_STAGE_CLOSED_WON) {
+		return fmt.Errorf("PIPELINE_DEMAND_STAGE %q is not an open stage (STAGE_PROSPECTING ... STAGE_NEGOTIATION)", cfg.DemandStage)
+	}
 	reg := prometheus.NewRegistry()
 	engine := flow.New(flow.NewCRM(crmConn), flow.NewERP(erpConn), store, logger, flow.NewMetrics(reg),
-		flow.Options{DefaultCurrency: cfg.DefaultCurrency, ReconcileEvery: cfg.ReconcileEvery})
+		flow.Options{DefaultCurrency: cfg.DefaultCurrency, ReconcileEvery: cfg.ReconcileEvery,
+			DemandStage: crmv1.Stage(stage), DemandEvery: cfg.DemandEvery})
 
 	srv, err := server.New(ctx, cfg.Server, server.Service{
 		Name: "bridge",

@@ -35,6 +35,7 @@ type ERP struct {
 	Items       erpv1.ItemServiceClient
 	SalesOrders erpv1.SalesOrderServiceClient
 	Invoices    erpv1.InvoiceServiceClient
+	Planning    erpv1.PlanningServiceClient
 	Events      erpv1.EventServiceClient
 }
 
@@ -56,6 +57,7 @@ func NewERP(conn grpc.ClientConnInterface) ERP {
 		Items:       erpv1.NewItemServiceClient(conn),
 		SalesOrders: erpv1.NewSalesOrderServiceClient(conn),
 		Invoices:    erpv1.NewInvoiceServiceClient(conn),
+		Planning:    erpv1.NewPlanningServiceClient(conn),
 		Events:      erpv1.NewEventServiceClient(conn),
 	}
 }
@@ -65,6 +67,7 @@ type Store interface {
 	State
 	FailureStore
 	ReconcileStore
+	DemandStore
 	CustomerFor(ctx context.Context, accountID string) (string, bool, error)
 	LinkCustomer(ctx context.Context, accountID, customerID string) error
 	LinkOrder(ctx context.Context, opportunityID, orderID, number string) error
@@ -85,6 +88,10 @@ type Options struct {
 	// ReconcileEvery is the interval of periodic reconciliation; 0 turns
 	// it off.
 	ReconcileEvery time.Duration
+	// DemandStage is the first stage whose open opportunities count as
+	// pipeline demand; DemandEvery how often it is sent (0 turns it off).
+	DemandStage crmv1.Stage
+	DemandEvery time.Duration
 	// Now is the clock (tests).
 	Now func() time.Time
 }
@@ -116,6 +123,9 @@ func New(crm CRM, erp ERP, store Store, log *slog.Logger, m *Metrics, opts Optio
 	}
 	if opts.LeaseRetry <= 0 {
 		opts.LeaseRetry = 2 * time.Second
+	}
+	if opts.DemandStage == crmv1.Stage_STAGE_UNSPECIFIED {
+		opts.DemandStage = crmv1.Stage_STAGE_PROPOSAL
 	}
 	if opts.RetryEvery <= 0 {
 		opts.RetryEvery = 500 * time.Millisecond
@@ -196,6 +206,7 @@ func (e *Engine) work(ctx context.Context, lease *postgres.Lease) {
 	wg.Go(func() { e.retryDue(ctx) })
 	wg.Go(func() { e.reconcilePeriodically(ctx) })
 	wg.Go(func() { e.measureBacklog(ctx) })
+	wg.Go(func() { e.sendDemandPeriodically(ctx) })
 	wg.Go(func() { e.crmFeed.run(ctx) })
 	wg.Go(func() { e.erpFeed.run(ctx) })
 	wg.Go(func() {

@@ -1,0 +1,125 @@
+package flow
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/seamhq/seam/platform/money"
+	crmv1 "github.com/seamhq/seam/proto/crm/v1"
+	erpv1 "github.com/seamhq/seam/proto/erp/v1"
+)
+
+// Pipeline demand: open opportunities at or past a stage tell purchasing
+// what sales expects to sell. Periodically the bridge sums, per SKU, the
+// line quantities of those opportunities weighted by their probability and
+// sends the snapshot to the ERP, where reorder suggestions take it into
+// account. A SKU whose demand went away is sent as zero.
+
+// DemandStore remembers the last snapshot sent.
+type DemandStore interface {
+	SentDemand(ctx context.Context) (map[string]decimal.Decimal, error)
+	RecordDemand(ctx context.Context, demand map[string]decimal.Decimal) error
+}
+
+var hundred = decimal.NewFromInt(100)
+
+// openStagesFrom lists the open stages at or past from.
+func openStagesFrom(from crmv1.Stage) []crmv1.Stage {
+	var out []crmv1.Stage
+	for _, s := range []crmv1.Stage{crmv1.Stage_STAGE_PROSPECTING, crmv1.Stage_STAGE_QUALIFICATION, crmv1.Stage_STAGE_PROPOSAL, crmv1.Stage_STAGE_NEGOTIATION} {
+		if s >= from {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// pipelineDemand sums the weighted quantities per SKU.
+func (e *Engine) pipelineDemand(ctx context.Context) (map[string]decimal.Decimal, error) {
+	demand := map[string]decimal.Decimal{}
+	for _, stage := range openStagesFrom(e.opts.DemandStage) {
+		token := ""
+		for {
+			resp, err := e.crm.Opportunities.ListOpportunities(ctx, &crmv1.ListOpportunitiesRequest{
+				PageSize: reconcilePage, PageToken: token, Filter: "stage = " + stage.String(),
+			})
+			if err != nil {
+				return nil, fmt.Errorf("list opportunities in %s: %w", stage, err)
+			}
+			for _, opp := range resp.GetOpportunities() {
+				weight := decimal.NewFromInt32(opp.GetProbability()).Div(hundred)
+				for _, l := range opp.GetLines() {
+					q, err := money.ParseDecimal(l.GetQuantity())
+					if err != nil {
+						continue
+					}
+					demand[l.GetSku()] = demand[l.GetSku()].Add(q.Mul(weight))
+				}
+			}
+			if token = resp.GetNextPageToken(); token == "" {
+				break
+			}
+		}
+	}
+	return demand, nil
+}
+
+// SendDemand computes the pipeline demand and sends what changed.
+func (e *Engine) SendDemand(ctx context.Context) (int, error) {
+	demand, err := e.pipelineDemand(ctx)
+	if err != nil {
+		return 0, err
+	}
+	sent, err := e.store.SentDemand(ctx)
+	if err != nil {
+		return 0, err
+	}
+	changed := map[string]decimal.Decimal{}
+	for sku, q := range demand {
+		q = q.Round(6)
+		if old, ok := sent[sku]; !ok || !old.Equal(q) {
+			changed[sku] = q
+		}
+	}
+	for sku := range sent {
+		if _, ok := demand[sku]; !ok {
+			changed[sku] = decimal.Zero
+		}
+	}
+	if len(changed) == 0 {
+		return 0, nil
+	}
+	req := &erpv1.SetPipelineDemandRequest{SourceVersion: e.opts.Now().UnixMicro()}
+	for sku, q := range changed {
+		req.Demands = append(req.Demands, &erpv1.PipelineDemand{Sku: sku, Quantity: q.String()})
+	}
+	if _, err := e.erp.Planning.SetPipelineDemand(ctx, req); err != nil {
+		return 0, fmt.Errorf("send pipeline demand: %w", err)
+	}
+	return len(changed), e.store.RecordDemand(ctx, changed)
+}
+
+// sendDemandPeriodically sends the pipeline demand every interval while
+// this replica leads.
+func (e *Engine) sendDemandPeriodically(ctx context.Context) {
+	if e.opts.DemandEvery <= 0 {
+		return
+	}
+	t := time.NewTicker(e.opts.DemandEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if n, err := e.SendDemand(ctx); err != nil && ctx.Err() == nil {
+				e.log.Warn("pipeline demand", "err", err)
+			} else if n > 0 {
+				e.log.Info("pipeline demand sent", "skus", n)
+			}
+		}
+	}
+}
