@@ -24,7 +24,7 @@ import (
 // availability in the CRM. Reports events per second and the time for all
 // SKUs' stock to show.
 func BenchmarkCatchUp(b *testing.B) {
-	const skus = 10_000
+	const skus = 16_667 // three events each: 50,001 events
 	st := startStack(b, map[string]map[string]string{
 		stack.CRM: {"LOG_LEVEL": "warn"}, stack.ERP: {"LOG_LEVEL": "warn"}, stack.Bridge: {"LOG_LEVEL": "warn"},
 	})
