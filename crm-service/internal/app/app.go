@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -45,6 +46,9 @@ type Config struct {
 	Telemetry telemetry.Config
 	Auth      boot.AuthConfig
 	Database  Database
+	// How long a request_id is remembered for idempotent retries; 0 keeps
+	// them forever.
+	IdempotencyRetention time.Duration `env:"IDEMPOTENCY_RETENTION, default=720h"`
 }
 
 // Database says how to reach the CRM database.
@@ -170,6 +174,15 @@ func Serve(ctx context.Context, cfg Config, stdout io.Writer, started func(*serv
 	if started != nil {
 		started(srv)
 	}
+	var wg sync.WaitGroup
+	defer wg.Wait() // before the pool closes
+	purgeCtx, stopPurge := context.WithCancel(ctx)
+	defer stopPurge()
+	wg.Go(func() {
+		pg.RunPurge(purgeCtx, pool, pg.Purge{
+			Table: "idempotency_keys", Column: "create_time", Retention: cfg.IdempotencyRetention, Every: time.Hour,
+		}, logger)
+	})
 	return srv.Run(ctx)
 }
 

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -38,6 +40,9 @@ type Config struct {
 	Telemetry telemetry.Config
 	Auth      boot.AuthConfig
 	Database  Database
+	// How long a request_id is remembered for idempotent retries; 0 keeps
+	// them forever.
+	IdempotencyRetention time.Duration `env:"IDEMPOTENCY_RETENTION, default=720h"`
 }
 
 // Defaults are the local-stack values of variables without a tag default.
@@ -125,6 +130,15 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	var wg sync.WaitGroup
+	defer wg.Wait() // before the pool closes
+	purgeCtx, stopPurge := context.WithCancel(ctx)
+	defer stopPurge()
+	wg.Go(func() {
+		pg.RunPurge(purgeCtx, pool, pg.Purge{
+			Table: "idempotency_keys", Column: "created_at", Retention: cfg.IdempotencyRetention, Every: time.Hour,
+		}, logger)
+	})
 	return srv.Run(ctx)
 }
 
