@@ -352,6 +352,14 @@ func (lk *orderLock) check(cl *claim, id string) error {
 	if !lk.found {
 		return errs.NotFoundf("sales order %q", id)
 	}
+	// The SKUs were locked from the lines the locking statement saw; a
+	// line added by an amendment that committed in between would be read
+	// here without its SKU locked and its stock loaded. Run again then.
+	for _, l := range lk.order.Lines {
+		if _, ok := lk.stock.items[l.SKU]; !ok {
+			return errLinesMoved
+		}
+	}
 	return nil
 }
 

@@ -56,6 +56,9 @@ func (s *Store) CreateShipment(ctx context.Context, n shipping.NewShipment, id, 
 		if !lk.found {
 			return errs.Invalid("sales_order_id", "no sales order has id %q", n.OrderID)
 		}
+		if err := lk.check(&cl, n.OrderID); err != nil {
+			return err // lines changed while their SKUs were being locked
+		}
 		sh := shipping.Shipment{ID: id}
 		changes, entries, err := shipping.Ship(&sh, n, &lk.order, lk.held, lk.stock.items, costs)
 		if err != nil {

@@ -78,8 +78,15 @@ func runTx(ctx context.Context, pool *pgxpool.Pool, first func(*pgx.Batch), fn f
 }
 
 // retryable reports whether a transaction that failed with err may succeed
-// when run again: a serialization failure or a deadlock.
+// when run again: a serialization failure, a deadlock, or errLinesMoved.
 func retryable(err error) bool {
+	if errors.Is(err, errLinesMoved) {
+		return true
+	}
 	var pgErr *pgconn.PgError
 	return errors.As(err, &pgErr) && (pgErr.Code == "40001" || pgErr.Code == "40P01")
 }
+
+// errLinesMoved is returned by a transaction that found an order's lines
+// changed between locking their SKUs and reading them; it is run again.
+var errLinesMoved = errors.New("order lines changed while their stock was being locked")
