@@ -57,5 +57,5 @@ func hasCode(err error, code string) bool {
 // retryable reports whether a transaction that failed with err may succeed
 // when run again from the start.
 func retryable(err error) bool {
-	return hasCode(err, codeSerializationFailure) || hasCode(err, codeDeadlockDetected)
+	return errors.Is(err, ErrRetry) || hasCode(err, codeSerializationFailure) || hasCode(err, codeDeadlockDetected)
 }

@@ -2,6 +2,7 @@ package pg
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"time"
@@ -37,8 +38,28 @@ func InTx(ctx context.Context, pool *pgxpool.Pool, fn func(pgx.Tx) error) error 
 // to repeat: it may only have effects through tx, and must not keep state
 // from a previous attempt. fn must not commit or roll back tx itself.
 func InTxOptions(ctx context.Context, pool *pgxpool.Pool, opts pgx.TxOptions, fn func(pgx.Tx) error) error {
+	return retry(ctx, func() error { return runTx(ctx, pool, opts, fn) })
+}
+
+// ErrRetry, wrapped in the error a transaction function returns, asks for
+// the whole transaction to run again, as after a serialization failure: for
+// a transaction that finds what it locked no longer matches what it read.
+var ErrRetry = errors.New("pg: run the transaction again")
+
+// InTxBatch is InTx with the first round trip shared: BEGIN goes out in
+// one batch with the statements first queues, so a transaction that starts
+// with a batch of locks and reads spends one round trip less. fn then
+// continues in the transaction. first's batch failing rolls back like fn
+// failing; retries run first again too.
+func InTxBatch(ctx context.Context, pool *pgxpool.Pool, first func(*pgx.Batch), fn func(pgx.Tx) error) error {
+	return retry(ctx, func() error { return runBatchTx(ctx, pool, first, fn) })
+}
+
+// retry runs a transaction until it succeeds, fails for a reason a retry
+// cannot fix, or has run maxAttempts times.
+func retry(ctx context.Context, run func() error) error {
 	for attempt := 1; ; attempt++ {
-		err := runTx(ctx, pool, opts, fn)
+		err := run()
 		if err == nil || !retryable(err) {
 			return err
 		}
@@ -53,6 +74,35 @@ func InTxOptions(ctx context.Context, pool *pgxpool.Pool, opts pgx.TxOptions, fn
 		case <-t.C:
 		}
 	}
+}
+
+func runBatchTx(ctx context.Context, pool *pgxpool.Pool, first func(*pgx.Batch), fn func(pgx.Tx) error) error {
+	var b pgx.Batch
+	b.BeginTx(pgx.TxOptions{})
+	first(&b)
+	br := pool.SendBatch(ctx, &b)
+	tx := br.Tx()
+	if tx == nil { // the pool is closed
+		return fmt.Errorf("pg: begin: %w", br.Close())
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = tx.Rollback(ctx)
+			panic(p)
+		}
+	}()
+	if err := br.Close(); err != nil {
+		_ = tx.Rollback(ctx)
+		return err
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback(ctx)
+		return err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("pg: commit: %w", err)
+	}
+	return nil
 }
 
 func runTx(ctx context.Context, pool *pgxpool.Pool, opts pgx.TxOptions, fn func(pgx.Tx) error) (err error) {

@@ -246,3 +246,36 @@ func TestInTxRetriesRealSerializationFailure(t *testing.T) {
 		t.Errorf("balances (%d, %d), want a serial outcome (200, 300) or (300, 200)", a, b)
 	}
 }
+
+// A transaction asking for ErrRetry runs again; InTxBatch sends its first
+// batch in the transaction and runs it again with fn.
+func TestInTxBatchRetriesOnErrRetry(t *testing.T) {
+	t.Parallel()
+	pool := newDB(t)
+	ctx := context.Background()
+	if _, err := pool.Exec(ctx, `CREATE TABLE runs (n int)`); err != nil {
+		t.Fatal(err)
+	}
+	attempts := 0
+	var seen int
+	err := pg.InTxBatch(ctx, pool, func(b *pgx.Batch) {
+		b.Queue(`INSERT INTO runs VALUES (1)`)
+		b.Queue(`SELECT count(*) FROM runs`).QueryRow(func(r pgx.Row) error { return r.Scan(&seen) })
+	}, func(pgx.Tx) error {
+		attempts++
+		if attempts < 3 {
+			return fmt.Errorf("lines moved: %w", pg.ErrRetry)
+		}
+		return nil
+	})
+	if err != nil || attempts != 3 {
+		t.Fatalf("InTxBatch = %v after %d attempts, want success on the third", err, attempts)
+	}
+	var n int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM runs`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 || seen != 1 {
+		t.Fatalf("%d rows kept (first batch saw %d), want the one of the committed attempt", n, seen)
+	}
+}
