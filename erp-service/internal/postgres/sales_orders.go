@@ -164,9 +164,18 @@ func (s *Store) CreateOrder(ctx context.Context, n sales.NewOrder, id, requestID
 	var existing string
 	var customerExists bool
 	var prices map[string]money.Money
+	var set *stockSet
+	var credit sales.Credit
 	err := inTx(ctx, s.pool, func(b *pgx.Batch) {
-		// Read what the order depends on, with BEGIN.
+		// Read what the order depends on, with BEGIN; to confirm it too,
+		// first lock the stock of its SKUs and, when it has a credit
+		// limit, the customer (in the order a confirm takes them).
 		existing, customerExists, prices = "", false, map[string]money.Money{}
+		set, credit = newStockSet(), sales.Credit{}
+		if n.Confirm {
+			queueLockStock(b, set, `sku = ANY($1::text[])`, skus)
+			queueCreditOf(b, &credit, `$1::uuid`, n.CustomerID, id)
+		}
 		if n.ExternalRef != "" {
 			b.Queue(`SELECT id FROM sales_orders WHERE external_ref = $1`, n.ExternalRef).
 				QueryRow(func(row pgx.Row) error {
@@ -205,34 +214,55 @@ func (s *Store) CreateOrder(ctx context.Context, n sales.NewOrder, id, requestID
 		if err := v.Err(); err != nil {
 			return err
 		}
+		// To confirm, the draft is kept for the created event and the
+		// order confirmed as ConfirmSalesOrder would.
+		draft := o
+		var changes []stock.Change
+		confirmed := sales.EventConfirmed
+		if n.Confirm {
+			o.Lines = slices.Clone(o.Lines)
+			var held bool
+			changes, _, held, err = o.ConfirmWithCredit(0, credit, set.items)
+			if err != nil {
+				return err
+			}
+			if held {
+				confirmed = sales.EventCreditHold
+			}
+		}
 
-		// Write the order and its lines in one statement; a concurrent
-		// create with the same external_ref makes it insert nothing.
+		// Write the order and its lines in one statement, with the stock
+		// changes of confirming it; a concurrent create with the same
+		// external_ref makes it insert nothing (and the stock changes are
+		// then rolled back with the transaction).
 		cl := claim{requestID: requestID, method: method, resourceID: id}
 		var w pgx.Batch
 		cl.queue(&w)
 		k := len(o.Lines)
 		numbers, lineSKUs := make([]int32, k), make([]string, k)
 		qty, price, disc, amount := make([]decimal.Decimal, k), make([]decimal.Decimal, k), make([]decimal.Decimal, k), make([]decimal.Decimal, k)
+		reserved, backordered := make([]decimal.Decimal, k), make([]decimal.Decimal, k)
 		for i, l := range o.Lines {
 			numbers[i], lineSKUs[i] = l.Number, l.SKU
 			qty[i], price[i], disc[i], amount[i] = l.Quantity, l.UnitPrice.Amount, l.Discount, l.Amount.Amount
+			reserved[i], backordered[i] = l.Reserved, l.Backordered
 		}
 		inserted := false
 		w.Queue(`WITH o AS (
-				INSERT INTO sales_orders (id, number, external_ref, customer_id, currency_code, status, total, revision)
-				VALUES ($1, `+orderNumberSQL+`, NULLIF($2, ''), $3, $4, $5, $6, $7)
+				INSERT INTO sales_orders (id, number, external_ref, customer_id, currency_code, status, total, revision, backordered)
+				VALUES ($1, `+orderNumberSQL+`, NULLIF($2, ''), $3, $4, $5, $6, $7, $8)
 				ON CONFLICT (external_ref) DO NOTHING
 				RETURNING id, number, create_time, update_time
 			), l AS (
-				INSERT INTO sales_order_lines (order_id, line_number, sku, quantity, unit_price, discount_percent, amount)
-				SELECT o.id, u.n, u.sku, u.q, u.p, u.d, u.a
-				FROM o, unnest($8::int[], $9::text[], $10::numeric[], $11::numeric[], $12::numeric[], $13::numeric[])
-				  AS u(n, sku, q, p, d, a)
+				INSERT INTO sales_order_lines (order_id, line_number, sku, quantity, unit_price, discount_percent, amount,
+				  reserved_quantity, backordered_quantity)
+				SELECT o.id, u.n, u.sku, u.q, u.p, u.d, u.a, u.r, u.b
+				FROM o, unnest($9::int[], $10::text[], $11::numeric[], $12::numeric[], $13::numeric[], $14::numeric[],
+				  $15::numeric[], $16::numeric[]) AS u(n, sku, q, p, d, a, r, b)
 			)
 			SELECT number, create_time, update_time FROM o`,
-			o.ID, o.ExternalRef, o.CustomerID, o.CurrencyCode, string(o.Status), o.Total.Amount, o.Revision,
-			numbers, lineSKUs, qty, price, disc, amount).
+			o.ID, o.ExternalRef, o.CustomerID, o.CurrencyCode, string(o.Status), o.Total.Amount, o.Revision, o.Backordered,
+			numbers, lineSKUs, qty, price, disc, amount, reserved, backordered).
 			Query(func(rows pgx.Rows) error {
 				for rows.Next() {
 					inserted = true
@@ -242,6 +272,9 @@ func (s *Store) CreateOrder(ctx context.Context, n sales.NewOrder, id, requestID
 				}
 				return rows.Err()
 			})
+		if err := queueChanges(&w, set, changes, auth.Actor(ctx)); err != nil {
+			return err
+		}
 		err = tx.SendBatch(ctx, &w).Close()
 		switch {
 		case cl.lost():
@@ -251,12 +284,25 @@ func (s *Store) CreateOrder(ctx context.Context, n sales.NewOrder, id, requestID
 		case !inserted:
 			return errOrderExists{}
 		}
-		payload, err := s.enc.SalesOrder(o)
+		draft.Number, draft.CreateTime, draft.UpdateTime = o.Number, o.CreateTime, o.UpdateTime
+		payload, err := s.enc.SalesOrder(draft)
 		if err != nil {
 			return fmt.Errorf("encode sales order %s: %w", id, err)
 		}
+		events := []feed.NewEvent{event(ctx, sales.EventCreated, o.ID, payload)}
+		if n.Confirm {
+			stockEvents, err := s.stockEvents(ctx, set, changes)
+			if err != nil {
+				return err
+			}
+			payload, err := s.enc.SalesOrder(o)
+			if err != nil {
+				return fmt.Errorf("encode sales order %s: %w", id, err)
+			}
+			events = append(append(events, stockEvents...), event(ctx, confirmed, o.ID, payload))
+		}
 		out = o
-		return feed.Append(ctx, tx, event(ctx, sales.EventCreated, o.ID, payload))
+		return feed.Append(ctx, tx, events...)
 	})
 	var exists errOrderExists
 	switch {
@@ -353,10 +399,11 @@ func (lk *orderLock) check(cl *claim, id string) error {
 		return errs.NotFoundf("sales order %q", id)
 	}
 	// The SKUs were locked from the lines the locking statement saw; a
-	// line added by an amendment that committed in between would be read
-	// here without its SKU locked and its stock loaded. Run again then.
+	// line added by an amendment that committed while it waited is read
+	// here (and its stock by the statement after the locks) without its
+	// SKU locked. Run again then.
 	for _, l := range lk.order.Lines {
-		if _, ok := lk.stock.items[l.SKU]; !ok {
+		if !lk.stock.locked[l.SKU] {
 			return errLinesMoved
 		}
 	}
@@ -482,10 +529,19 @@ func (s *Store) ReleaseCreditHold(ctx context.Context, id string, etag int64, re
 // credit limit and exposure in its currency without the order: open
 // amounts of invoices that are not void, plus the value (money.LineAmount)
 // of the uninvoiced quantities of its other confirmed, partially shipped
-// or shipped orders.
+// or shipped orders. A customer without a limit has nothing to check: it
+// is neither locked (so its orders confirm in parallel) nor is its
+// exposure read.
 func queueCredit(b *pgx.Batch, c *sales.Credit, id string) {
+	queueCreditOf(b, c, `(SELECT customer_id FROM sales_orders WHERE id = $1::uuid)`, id, id)
+}
+
+// queueCreditOf is queueCredit for the customer that the SQL expression
+// customer names with $1 = arg, leaving out order id.
+func queueCreditOf(b *pgx.Batch, c *sales.Credit, customer string, arg any, id string) {
 	b.Queue(`SELECT currency_code, credit_limit FROM customers
-		WHERE id = (SELECT customer_id FROM sales_orders WHERE id = $1) FOR UPDATE`, id).
+		WHERE id = `+customer+` AND credit_limit IS NOT NULL
+		FOR UPDATE`, arg).
 		Query(func(rows pgx.Rows) error {
 			for rows.Next() {
 				var limit decimal.NullDecimal
@@ -498,15 +554,19 @@ func queueCredit(b *pgx.Batch, c *sales.Credit, id string) {
 			}
 			return rows.Err()
 		})
-	b.Queue(`SELECT coalesce(sum(i.total - i.paid_amount), 0) FROM invoices i JOIN customers c ON c.id = i.customer_id
-		WHERE i.customer_id = (SELECT customer_id FROM sales_orders WHERE id = $1)
-		  AND i.currency_code = c.currency_code AND i.status <> 'VOID'`, id).
+	// Both exposure reads start with a one-time check (an uncorrelated
+	// EXISTS, which PostgreSQL evaluates once before anything else) that
+	// the customer has a limit, so for one without they read nothing else.
+	limited := `EXISTS (SELECT 1 FROM customers WHERE id = ` + customer + ` AND credit_limit IS NOT NULL)`
+	b.Queue(`SELECT coalesce(sum(i.total - i.paid_amount), 0) FROM invoices i
+		WHERE `+limited+` AND i.customer_id = `+customer+`
+		  AND i.currency_code = (SELECT currency_code FROM customers WHERE id = `+customer+`) AND i.status <> 'VOID'`, arg).
 		QueryRow(func(row pgx.Row) error { return row.Scan(&c.Exposure) })
 	b.Queue(`SELECT l.quantity - l.invoiced_quantity, l.unit_price, l.discount_percent
-		FROM sales_orders o JOIN sales_order_lines l ON l.order_id = o.id JOIN customers c ON c.id = o.customer_id
-		WHERE o.customer_id = (SELECT customer_id FROM sales_orders WHERE id = $1) AND o.id <> $1
-		  AND o.status IN ('CONFIRMED', 'PARTIALLY_SHIPPED', 'SHIPPED') AND o.currency_code = c.currency_code
-		  AND l.quantity > l.invoiced_quantity`, id).
+		FROM sales_orders o JOIN sales_order_lines l ON l.order_id = o.id
+		WHERE `+limited+` AND o.customer_id = `+customer+` AND o.id <> $2
+		  AND o.currency_code = (SELECT currency_code FROM customers WHERE id = `+customer+`)
+		  AND o.status IN ('CONFIRMED', 'PARTIALLY_SHIPPED', 'SHIPPED') AND l.quantity > l.invoiced_quantity`, arg, id).
 		Query(func(rows pgx.Rows) error {
 			for rows.Next() {
 				var q, price, discount decimal.Decimal
