@@ -105,10 +105,11 @@ func cancelled(o *erpv1.SalesOrder) bool {
 	return o.GetStatus() == erpv1.SalesOrderStatus_SALES_ORDER_STATUS_CANCELLED
 }
 
-// placeOrder turns a won opportunity into a confirmed ERP sales order and
-// writes the order back. Every step is idempotent: the order is keyed by
-// its external_ref (creating it again returns it), confirming twice
-// changes nothing, and the write-back carries the order version.
+// placeOrder turns a won opportunity into a confirmed ERP sales order (one
+// call creates and confirms it) and writes the order back. Every step is
+// idempotent: the order is keyed by its external_ref (creating it again
+// returns it), confirming twice changes nothing, and the write-back
+// carries the order version.
 func (e *Engine) placeOrder(ctx context.Context, opp *crmv1.Opportunity) error {
 	if opp == nil {
 		return &permanentError{"opportunity event without an opportunity"}
@@ -135,6 +136,7 @@ func (e *Engine) placeOrder(ctx context.Context, opp *crmv1.Opportunity) error {
 		created, err = e.erp.SalesOrders.CreateSalesOrder(ctx, &erpv1.CreateSalesOrderRequest{
 			SalesOrder: &erpv1.SalesOrder{ExternalRef: ref, CustomerId: customerID, CurrencyCode: opp.GetCurrencyCode(), Lines: lines},
 			RequestId:  "won-" + ref,
+			Confirm:    true,
 		})
 		if err != nil {
 			return fmt.Errorf("create order for opportunity %s: %w", opp.GetId(), err)
@@ -143,6 +145,8 @@ func (e *Engine) placeOrder(ctx context.Context, opp *crmv1.Opportunity) error {
 			break // the active order: new, or made by an earlier attempt
 		}
 	}
+	// Created and confirmed in one call; an order left a draft (created
+	// without confirm before) is confirmed here.
 	confirmed := created
 	if created.GetStatus() == erpv1.SalesOrderStatus_SALES_ORDER_STATUS_DRAFT {
 		confirmed, err = e.erp.SalesOrders.ConfirmSalesOrder(ctx, &erpv1.ConfirmSalesOrderRequest{

@@ -17,12 +17,14 @@ type SalesOrders struct {
 	store sales.Store
 }
 
-// CreateSalesOrder creates a draft order. An order with the same
+// CreateSalesOrder creates a draft order, or with confirm a confirmed one
+// (or one on credit hold) in one transaction. An order with the same
 // external_ref, or created under the same request_id, is returned
 // unchanged.
 func (h *SalesOrders) CreateSalesOrder(ctx context.Context, req *erpv1.CreateSalesOrderRequest) (*erpv1.SalesOrder, error) {
 	var v errs.Violations
 	n := newOrderFromProto(&v, req.GetSalesOrder())
+	n.Confirm = req.GetConfirm()
 	if err := combine("sales_order", v.Err(), sales.ValidateNew(n)); err != nil {
 		return nil, err
 	}

@@ -59,7 +59,8 @@ type Line struct {
 	Reserved    decimal.Decimal
 	Backordered decimal.Decimal
 	Shipped     decimal.Decimal
-	// Invoiced is on invoices that are not void; at most Shipped.
+	// Invoiced is on invoices that are not void; at most Shipped, unless
+	// the customer is invoiced for whole orders (then at most Quantity).
 	Invoiced decimal.Decimal
 }
 
@@ -121,6 +122,9 @@ type NewOrder struct {
 	CustomerID   string
 	CurrencyCode string
 	Lines        []NewLine
+	// Confirm asks for the order to be confirmed (ConfirmWithCredit) in the
+	// transaction that creates it.
+	Confirm bool
 }
 
 // NewLine is a requested line; a nil UnitPrice means the item's list price.
@@ -401,6 +405,11 @@ func (o *Order) Cancel(etag int64, reason string, held []Held, avail map[string]
 	}
 	if err := o.checkEtag(etag); err != nil {
 		return nil, false, err
+	}
+	for _, l := range o.Lines {
+		if l.Invoiced.IsPositive() {
+			return nil, false, errs.FailedPreconditionf("sales order %s has invoiced quantities (its customer is invoiced for whole orders); void its invoices before cancelling it", o.Number)
+		}
 	}
 	for _, h := range held {
 		if !h.Quantity.IsPositive() {

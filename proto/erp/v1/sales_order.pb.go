@@ -439,9 +439,15 @@ func (x *SalesOrderLine) GetInvoicedQuantity() string {
 }
 
 type CreateSalesOrderRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	SalesOrder    *SalesOrder            `protobuf:"bytes,1,opt,name=sales_order,json=salesOrder,proto3" json:"sales_order,omitempty"`
-	RequestId     string                 `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	SalesOrder *SalesOrder            `protobuf:"bytes,1,opt,name=sales_order,json=salesOrder,proto3" json:"sales_order,omitempty"`
+	RequestId  string                 `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// Confirm the order in the same transaction as its creation: the
+	// response is the order as ConfirmSalesOrder would leave it (CONFIRMED
+	// with its reservations and backorders, or ON_CREDIT_HOLD), and no one
+	// ever sees it as a draft. An order that already exists (same
+	// external_ref or request_id) is returned as it is, confirmed or not.
+	Confirm       bool `protobuf:"varint,3,opt,name=confirm,proto3" json:"confirm,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -488,6 +494,13 @@ func (x *CreateSalesOrderRequest) GetRequestId() string {
 		return x.RequestId
 	}
 	return ""
+}
+
+func (x *CreateSalesOrderRequest) GetConfirm() bool {
+	if x != nil {
+		return x.Confirm
+	}
+	return false
 }
 
 type GetSalesOrderRequest struct {
@@ -1038,12 +1051,13 @@ const file_erp_v1_sales_order_proto_rawDesc = "" +
 	"\x14backordered_quantity\x18\b \x01(\tR\x13backorderedQuantity\x12)\n" +
 	"\x10shipped_quantity\x18\t \x01(\tR\x0fshippedQuantity\x12+\n" +
 	"\x11invoiced_quantity\x18\n" +
-	" \x01(\tR\x10invoicedQuantity\"m\n" +
+	" \x01(\tR\x10invoicedQuantity\"\x87\x01\n" +
 	"\x17CreateSalesOrderRequest\x123\n" +
 	"\vsales_order\x18\x01 \x01(\v2\x12.erp.v1.SalesOrderR\n" +
 	"salesOrder\x12\x1d\n" +
 	"\n" +
-	"request_id\x18\x02 \x01(\tR\trequestId\"&\n" +
+	"request_id\x18\x02 \x01(\tR\trequestId\x12\x18\n" +
+	"\aconfirm\x18\x03 \x01(\bR\aconfirm\"&\n" +
 	"\x14GetSalesOrderRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"l\n" +
 	"\x16ListSalesOrdersRequest\x12\x1b\n" +
