@@ -12,12 +12,14 @@ import (
 	"github.com/seamhq/seam/e2e/internal/loadgen"
 	"github.com/seamhq/seam/e2e/internal/stack"
 	"github.com/seamhq/seam/platform/auth"
+	"github.com/seamhq/seam/platform/cputime"
 )
 
 // BenchmarkWonDealLoop measures deals per second and the latency from :win
 // to the ERP order number visible in the CRM, with the three real binaries
-// and PostgreSQL on this machine. Run with -benchtime 1x; the deal count is
-// fixed per sub-benchmark.
+// and PostgreSQL on this machine, and the CPU each deal costs across all
+// of them. Run with -benchtime 1x; the deal count is fixed per
+// sub-benchmark.
 func BenchmarkWonDealLoop(b *testing.B) {
 	st := startStack(b, map[string]map[string]string{
 		stack.CRM: {"LOG_LEVEL": "warn"}, stack.ERP: {"LOG_LEVEL": "warn"}, stack.Bridge: {"LOG_LEVEL": "warn"},
@@ -45,6 +47,7 @@ func BenchmarkWonDealLoop(b *testing.B) {
 	for _, clients := range []int{1, 4} {
 		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) {
 			for b.Loop() {
+				cpu0 := readCPU(b, st)
 				res, err := loadgen.WonDeals(ctx, crm, account, skus, loadgen.Config{Clients: clients, Deals: 500})
 				if err != nil {
 					b.Fatal(err)
@@ -53,10 +56,47 @@ func BenchmarkWonDealLoop(b *testing.B) {
 				b.ReportMetric(float64(res.P50.Microseconds())/1000, "p50-ms")
 				b.ReportMetric(float64(res.P99.Microseconds())/1000, "p99-ms")
 				b.Logf("%s (%s)", res, time.Now().Format(time.RFC3339))
+				reportCPU(b, cpu0, readCPU(b, st), res.Deals)
 			}
 			reportPeakMemory(b, st)
 		})
 	}
+}
+
+// cpuUse is the CPU used so far by each service and by everything in the
+// benchmark's process tree ("all": the services, PostgreSQL, which is a
+// child of the test process, and the load generator).
+type cpuUse map[string]time.Duration
+
+func readCPU(b *testing.B, st *stack.Stack) cpuUse {
+	u := cpuUse{}
+	var err error
+	if u["all"], err = cputime.Self(); err != nil {
+		b.Fatal(err)
+	}
+	for _, name := range stack.Names {
+		if u[name], err = cputime.Tree(st.Process(name).Pid()); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return u
+}
+
+// reportCPU logs the CPU each deal cost, per process and in all, and
+// reports the total: unlike deals/s it hardly depends on what else the
+// machine runs, so it is the figure to compare across runs.
+func reportCPU(b *testing.B, before, after cpuUse, deals int) {
+	per := func(name string) float64 {
+		return float64((after[name] - before[name]).Microseconds()) / 1000 / float64(deals)
+	}
+	rest := per("all")
+	msg := "CPU per deal:"
+	for _, name := range stack.Names {
+		msg += fmt.Sprintf(" %s %.2f ms,", name, per(name))
+		rest -= per(name)
+	}
+	b.Logf("%s PostgreSQL and load generator %.2f ms; all %.2f ms", msg, rest, per("all"))
+	b.ReportMetric(per("all"), "cpu-ms/deal")
 }
 
 // reportPeakMemory logs and reports each service's peak resident memory.

@@ -381,6 +381,16 @@ func FreePort() (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
+// Pid is the process id of the running process, 0 when not started.
+func (p *Process) Pid() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.cmd == nil || p.cmd.Process == nil {
+		return 0
+	}
+	return p.cmd.Process.Pid
+}
+
 // PeakRSS is the process's peak resident memory in bytes (VmHWM), read
 // from /proc while it runs.
 func (p *Process) PeakRSS() (int64, error) {
