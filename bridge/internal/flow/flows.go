@@ -213,22 +213,33 @@ func (e *Engine) withdrawOrder(ctx context.Context, opp *crmv1.Opportunity) erro
 	return e.writeOrderBack(ctx, done)
 }
 
-// writeOrderBack shows an order's number and status on its opportunity. A
-// version this replica already wrote is not sent again (CRM would ignore
-// it anyway).
+// writeOrderBack shows an order's number, status and lines on its
+// opportunity. A version this replica already wrote is not sent again (CRM
+// would ignore it anyway).
 func (e *Engine) writeOrderBack(ctx context.Context, o *erpv1.SalesOrder) error {
 	version := orderVersion(o)
 	if e.written.has(o.GetId(), version) {
 		return nil
 	}
 	opportunityID, _ := parseOrderRef(o.GetExternalRef())
-	_, err := e.crm.Sync.SetOpportunityOrder(ctx, &crmv1.SetOpportunityOrderRequest{
+	req := &crmv1.SetOpportunityOrderRequest{
 		OpportunityId: opportunityID,
 		OrderId:       o.GetId(),
 		OrderNumber:   o.GetNumber(),
 		Status:        fulfillment(o),
 		SourceVersion: version,
-	})
+	}
+	// The lines of a live order go along: an order amended in ERP changes
+	// the won deal's lines and amount (the CRM changes nothing when they
+	// are the deal's own). A cancelled order's lines say nothing.
+	if !cancelled(o) {
+		for _, l := range o.GetLines() {
+			req.Lines = append(req.Lines, &crmv1.OpportunityLine{
+				Sku: l.GetSku(), Quantity: l.GetQuantity(), UnitPrice: l.GetUnitPrice(), DiscountPercent: l.GetDiscountPercent(),
+			})
+		}
+	}
+	_, err := e.crm.Sync.SetOpportunityOrder(ctx, req)
 	if err != nil {
 		return fmt.Errorf("write order %s back to opportunity %s: %w", o.GetNumber(), opportunityID, err)
 	}

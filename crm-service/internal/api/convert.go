@@ -260,16 +260,22 @@ func opportunityInput(o *crmv1.Opportunity, probabilityGiven bool) pipeline.Inpu
 		p := o.GetProbability()
 		in.Probability = &p
 	}
-	in.Lines = make([]pipeline.LineInput, len(o.GetLines()))
-	for i, l := range o.GetLines() {
-		in.Lines[i] = pipeline.LineInput{
+	in.Lines = lineInputs(o.GetLines())
+	return in
+}
+
+// lineInputs reads what a client writes of opportunity lines.
+func lineInputs(lines []*crmv1.OpportunityLine) []pipeline.LineInput {
+	out := make([]pipeline.LineInput, len(lines))
+	for i, l := range lines {
+		out[i] = pipeline.LineInput{
 			SKU:             l.GetSku(),
 			Quantity:        l.GetQuantity(),
 			UnitPrice:       moneyInput(l.GetUnitPrice()),
 			DiscountPercent: l.GetDiscountPercent(),
 		}
 	}
-	return in
+	return out
 }
 
 // Payloads renders resources as event payloads: the protojson of the

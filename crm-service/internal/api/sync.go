@@ -66,6 +66,7 @@ func (s *syncServer) SetOpportunityOrder(ctx context.Context, req *crmv1.SetOppo
 		Number:        req.GetOrderNumber(),
 		Status:        fulfillmentFromProto(req.GetStatus()),
 		SourceVersion: req.GetSourceVersion(),
+		Lines:         lineInputs(req.GetLines()),
 	})
 	if err != nil {
 		return nil, err

@@ -398,7 +398,9 @@ func (s *Service) Reopen(ctx context.Context, id, requestID, etag string, stage 
 // SetOrder records the ERP order of an opportunity (a write of the bridge)
 // when in.SourceVersion is newer than the revision stored; otherwise it
 // returns the opportunity unchanged. It bumps the version but records no
-// event, so the bridge does not hear back its own write.
+// event, so the bridge does not hear back its own write, unless the
+// order's lines (in.Lines) change a won deal's lines and amount: that is
+// news for every reader of the feed (the bridge ignores it).
 func (s *Service) SetOrder(ctx context.Context, id string, in OrderInput) (Opportunity, error) {
 	var v errs.Violations
 	if err := CheckID("opportunity_id", id); err != nil {
@@ -421,7 +423,11 @@ func (s *Service) SetOrder(ctx context.Context, id string, in OrderInput) (Oppor
 	if err := v.Err(); err != nil {
 		return Opportunity{}, err
 	}
-	return s.finish(s.store.MutateOpportunity(ctx, id, Mutation{}, func(cur Opportunity, _ map[string]catalog.Product) (Change, error) {
+	var m Mutation
+	if len(in.Lines) > 0 {
+		m.SKUs = skus(in.Lines)
+	}
+	return s.finish(s.store.MutateOpportunity(ctx, id, m, func(cur Opportunity, products map[string]catalog.Product) (Change, error) {
 		if cur.Order != nil && cur.Order.SourceVersion >= in.SourceVersion {
 			return Change{Unchanged: true}, nil
 		}
@@ -430,7 +436,29 @@ func (s *Service) SetOrder(ctx context.Context, id string, in OrderInput) (Oppor
 		next.Order = &Order{ID: in.ID, Number: in.Number, Status: in.Status, UpdateTime: now, SourceVersion: in.SourceVersion}
 		next.Version++
 		next.UpdateTime = now
-		return Change{Opportunity: next}, nil
+		// A won deal's lines follow its order (amended in ERP); the lines
+		// are locked against people, not against the order.
+		if len(in.Lines) == 0 || cur.Stage != StageClosedWon {
+			return Change{Opportunity: next}, nil
+		}
+		var v errs.Violations
+		lines := buildLines(&v, cur.Currency, true, in.Lines, products)
+		if err := v.Err(); err != nil {
+			return Change{}, err
+		}
+		if sameLines(cur.Lines, lines) {
+			return Change{Opportunity: next}, nil
+		}
+		amount, err := total(cur.Currency, lines)
+		if err != nil {
+			return Change{}, err
+		}
+		next.Lines, next.Amount = lines, amount
+		ev, err := s.event(EventUpdated, next)
+		if err != nil {
+			return Change{}, err
+		}
+		return Change{Opportunity: next, LinesChanged: true, Event: ev}, nil
 	}))
 }
 

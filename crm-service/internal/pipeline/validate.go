@@ -68,6 +68,9 @@ type OrderInput struct {
 	Number        string
 	Status        FulfillmentStatus
 	SourceVersion int64
+	// Lines, when any, are the order's lines, which a won opportunity
+	// takes over (its amount follows).
+	Lines []LineInput
 }
 
 // Limits of the text fields and lines.

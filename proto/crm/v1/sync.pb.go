@@ -405,6 +405,12 @@ type SetOpportunityOrderRequest struct {
 	Status        FulfillmentStatus      `protobuf:"varint,4,opt,name=status,proto3,enum=crm.v1.FulfillmentStatus" json:"status,omitempty"`
 	// Revision of the ERP order this copy was taken from.
 	SourceVersion int64 `protobuf:"varint,5,opt,name=source_version,json=sourceVersion,proto3" json:"source_version,omitempty"`
+	// The order's lines (sku, quantity, unit_price and discount_percent are
+	// read). When given, they replace the lines of a won opportunity and its
+	// amount follows, as when the order was amended in ERP; an opportunity
+	// that is not won, or an empty list, keeps its lines. A change of lines
+	// records an opportunity.updated event.
+	Lines         []*OpportunityLine `protobuf:"bytes,6,rep,name=lines,proto3" json:"lines,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -472,6 +478,13 @@ func (x *SetOpportunityOrderRequest) GetSourceVersion() int64 {
 		return x.SourceVersion
 	}
 	return 0
+}
+
+func (x *SetOpportunityOrderRequest) GetLines() []*OpportunityLine {
+	if x != nil {
+		return x.Lines
+	}
+	return nil
 }
 
 type LinkAccountRequest struct {
@@ -700,13 +713,14 @@ const file_crm_v1_sync_proto_rawDesc = "" +
 	"\x17SetAvailabilityResponse\x12\x18\n" +
 	"\aapplied\x18\x01 \x01(\x05R\aapplied\x12\x14\n" +
 	"\x05stale\x18\x02 \x01(\x05R\x05stale\x12!\n" +
-	"\funknown_skus\x18\x03 \x03(\tR\vunknownSkus\"\xdb\x01\n" +
+	"\funknown_skus\x18\x03 \x03(\tR\vunknownSkus\"\x8a\x02\n" +
 	"\x1aSetOpportunityOrderRequest\x12%\n" +
 	"\x0eopportunity_id\x18\x01 \x01(\tR\ropportunityId\x12\x19\n" +
 	"\border_id\x18\x02 \x01(\tR\aorderId\x12!\n" +
 	"\forder_number\x18\x03 \x01(\tR\vorderNumber\x121\n" +
 	"\x06status\x18\x04 \x01(\x0e2\x19.crm.v1.FulfillmentStatusR\x06status\x12%\n" +
-	"\x0esource_version\x18\x05 \x01(\x03R\rsourceVersion\"[\n" +
+	"\x0esource_version\x18\x05 \x01(\x03R\rsourceVersion\x12-\n" +
+	"\x05lines\x18\x06 \x03(\v2\x17.crm.v1.OpportunityLineR\x05lines\"[\n" +
 	"\x12LinkAccountRequest\x12\x1d\n" +
 	"\n" +
 	"account_id\x18\x01 \x01(\tR\taccountId\x12&\n" +
@@ -757,9 +771,10 @@ var file_crm_v1_sync_proto_goTypes = []any{
 	(*v1.Money)(nil),                           // 10: money.v1.Money
 	(*timestamppb.Timestamp)(nil),              // 11: google.protobuf.Timestamp
 	(FulfillmentStatus)(0),                     // 12: crm.v1.FulfillmentStatus
-	(PaymentStatus)(0),                         // 13: crm.v1.PaymentStatus
-	(*Opportunity)(nil),                        // 14: crm.v1.Opportunity
-	(*Account)(nil),                            // 15: crm.v1.Account
+	(*OpportunityLine)(nil),                    // 13: crm.v1.OpportunityLine
+	(PaymentStatus)(0),                         // 14: crm.v1.PaymentStatus
+	(*Opportunity)(nil),                        // 15: crm.v1.Opportunity
+	(*Account)(nil),                            // 16: crm.v1.Account
 }
 var file_crm_v1_sync_proto_depIdxs = []int32{
 	10, // 0: crm.v1.ProductUpsert.list_price:type_name -> money.v1.Money
@@ -767,27 +782,28 @@ var file_crm_v1_sync_proto_depIdxs = []int32{
 	11, // 2: crm.v1.AvailabilityUpdate.as_of:type_name -> google.protobuf.Timestamp
 	3,  // 3: crm.v1.SetAvailabilityRequest.updates:type_name -> crm.v1.AvailabilityUpdate
 	12, // 4: crm.v1.SetOpportunityOrderRequest.status:type_name -> crm.v1.FulfillmentStatus
-	13, // 5: crm.v1.SetAccountPaymentStatusRequest.payment_status:type_name -> crm.v1.PaymentStatus
-	10, // 6: crm.v1.SetAccountPaymentStatusRequest.open_balance:type_name -> money.v1.Money
-	10, // 7: crm.v1.SetAccountPaymentStatusRequest.overdue_balance:type_name -> money.v1.Money
-	13, // 8: crm.v1.SetOpportunityPaymentStatusRequest.payment_status:type_name -> crm.v1.PaymentStatus
-	1,  // 9: crm.v1.SyncService.UpsertProducts:input_type -> crm.v1.UpsertProductsRequest
-	4,  // 10: crm.v1.SyncService.SetAvailability:input_type -> crm.v1.SetAvailabilityRequest
-	6,  // 11: crm.v1.SyncService.SetOpportunityOrder:input_type -> crm.v1.SetOpportunityOrderRequest
-	7,  // 12: crm.v1.SyncService.LinkAccount:input_type -> crm.v1.LinkAccountRequest
-	8,  // 13: crm.v1.SyncService.SetAccountPaymentStatus:input_type -> crm.v1.SetAccountPaymentStatusRequest
-	9,  // 14: crm.v1.SyncService.SetOpportunityPaymentStatus:input_type -> crm.v1.SetOpportunityPaymentStatusRequest
-	2,  // 15: crm.v1.SyncService.UpsertProducts:output_type -> crm.v1.UpsertProductsResponse
-	5,  // 16: crm.v1.SyncService.SetAvailability:output_type -> crm.v1.SetAvailabilityResponse
-	14, // 17: crm.v1.SyncService.SetOpportunityOrder:output_type -> crm.v1.Opportunity
-	15, // 18: crm.v1.SyncService.LinkAccount:output_type -> crm.v1.Account
-	15, // 19: crm.v1.SyncService.SetAccountPaymentStatus:output_type -> crm.v1.Account
-	14, // 20: crm.v1.SyncService.SetOpportunityPaymentStatus:output_type -> crm.v1.Opportunity
-	15, // [15:21] is the sub-list for method output_type
-	9,  // [9:15] is the sub-list for method input_type
-	9,  // [9:9] is the sub-list for extension type_name
-	9,  // [9:9] is the sub-list for extension extendee
-	0,  // [0:9] is the sub-list for field type_name
+	13, // 5: crm.v1.SetOpportunityOrderRequest.lines:type_name -> crm.v1.OpportunityLine
+	14, // 6: crm.v1.SetAccountPaymentStatusRequest.payment_status:type_name -> crm.v1.PaymentStatus
+	10, // 7: crm.v1.SetAccountPaymentStatusRequest.open_balance:type_name -> money.v1.Money
+	10, // 8: crm.v1.SetAccountPaymentStatusRequest.overdue_balance:type_name -> money.v1.Money
+	14, // 9: crm.v1.SetOpportunityPaymentStatusRequest.payment_status:type_name -> crm.v1.PaymentStatus
+	1,  // 10: crm.v1.SyncService.UpsertProducts:input_type -> crm.v1.UpsertProductsRequest
+	4,  // 11: crm.v1.SyncService.SetAvailability:input_type -> crm.v1.SetAvailabilityRequest
+	6,  // 12: crm.v1.SyncService.SetOpportunityOrder:input_type -> crm.v1.SetOpportunityOrderRequest
+	7,  // 13: crm.v1.SyncService.LinkAccount:input_type -> crm.v1.LinkAccountRequest
+	8,  // 14: crm.v1.SyncService.SetAccountPaymentStatus:input_type -> crm.v1.SetAccountPaymentStatusRequest
+	9,  // 15: crm.v1.SyncService.SetOpportunityPaymentStatus:input_type -> crm.v1.SetOpportunityPaymentStatusRequest
+	2,  // 16: crm.v1.SyncService.UpsertProducts:output_type -> crm.v1.UpsertProductsResponse
+	5,  // 17: crm.v1.SyncService.SetAvailability:output_type -> crm.v1.SetAvailabilityResponse
+	15, // 18: crm.v1.SyncService.SetOpportunityOrder:output_type -> crm.v1.Opportunity
+	16, // 19: crm.v1.SyncService.LinkAccount:output_type -> crm.v1.Account
+	16, // 20: crm.v1.SyncService.SetAccountPaymentStatus:output_type -> crm.v1.Account
+	15, // 21: crm.v1.SyncService.SetOpportunityPaymentStatus:output_type -> crm.v1.Opportunity
+	16, // [16:22] is the sub-list for method output_type
+	10, // [10:16] is the sub-list for method input_type
+	10, // [10:10] is the sub-list for extension type_name
+	10, // [10:10] is the sub-list for extension extendee
+	0,  // [0:10] is the sub-list for field type_name
 }
 
 func init() { file_crm_v1_sync_proto_init() }
