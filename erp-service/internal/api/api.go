@@ -40,6 +40,7 @@ type Stores interface {
 	invoicing.Store
 	payment.Store
 	reporting.Store
+	reporting.SalesStore
 	purchasing.Store
 	planning.Store
 }
@@ -66,7 +67,7 @@ func Service(st Stores, events Feed, ready func(context.Context) error) server.S
 			erpv1.RegisterInvoiceServiceServer(s, &Invoices{store: st})
 			erpv1.RegisterPaymentServiceServer(s, &Payments{store: st})
 			erpv1.RegisterLedgerServiceServer(s, &Ledger{store: st})
-			erpv1.RegisterReportServiceServer(s, &Reports{store: st})
+			erpv1.RegisterReportServiceServer(s, &Reports{store: st, sales: st})
 			erpv1.RegisterEventServiceServer(s, &Events{feed: events})
 			erpv1.RegisterSupplierServiceServer(s, &Suppliers{store: st})
 			erpv1.RegisterPurchaseOrderServiceServer(s, &PurchaseOrders{store: st})

@@ -161,6 +161,7 @@ func customerToProto(c customer.Customer) *erpv1.Customer {
 		CrmAccountId:     c.CRMAccountID,
 		CurrencyCode:     c.CurrencyCode,
 		PaymentTermsDays: c.PaymentTermsDays,
+		InvoicePolicy:    erpv1.InvoicePolicy(erpv1.InvoicePolicy_value["INVOICE_POLICY_"+string(c.InvoicePolicy)]),
 		Etag:             etag(c.Version),
 		CreateTime:       ts(c.CreateTime),
 		UpdateTime:       ts(c.UpdateTime),
@@ -179,6 +180,13 @@ func customerFromProto(v *errs.Violations, p *erpv1.Customer) customer.Customer 
 		CRMAccountID:     p.GetCrmAccountId(),
 		CurrencyCode:     p.GetCurrencyCode(),
 		PaymentTermsDays: p.GetPaymentTermsDays(),
+	}
+	switch pol := p.GetInvoicePolicy(); pol {
+	case erpv1.InvoicePolicy_INVOICE_POLICY_UNSPECIFIED:
+	case erpv1.InvoicePolicy_INVOICE_POLICY_SHIPPED_QUANTITIES, erpv1.InvoicePolicy_INVOICE_POLICY_WHOLE_ORDER:
+		c.InvoicePolicy = customer.InvoicePolicy(strings.TrimPrefix(pol.String(), "INVOICE_POLICY_"))
+	default:
+		v.Add("invoice_policy", "must be INVOICE_POLICY_SHIPPED_QUANTITIES or INVOICE_POLICY_WHOLE_ORDER")
 	}
 	if p.GetCreditLimit() != nil {
 		if m, ok := parseMoney(v, "credit_limit", p.GetCreditLimit()); ok {
@@ -246,6 +254,13 @@ func availabilityToProto(a stock.Availability) *erpv1.Availability {
 	}
 	if !a.NextReceiptDate.IsZero() {
 		p.NextReceiptDate = a.NextReceiptDate.Format(time.DateOnly)
+	}
+	if pr := a.Promise; pr != nil {
+		p.Promise = &erpv1.AvailabilityPromise{RequestedQuantity: decimalString(pr.Requested), Reason: pr.Reason,
+			PurchaseOrderNumber: pr.PurchaseOrder}
+		if !pr.Date.IsZero() {
+			p.Promise.PromiseDate = pr.Date.Format(time.DateOnly)
+		}
 	}
 	for _, l := range a.Warehouses {
 		p.Warehouses = append(p.Warehouses, &erpv1.WarehouseAvailability{

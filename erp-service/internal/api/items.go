@@ -111,7 +111,24 @@ func (h *Items) UpdateItem(ctx context.Context, req *erpv1.UpdateItemRequest) (*
 }
 
 // GetAvailability returns an item's stock.
+// With a requested_quantity it also answers the earliest date that
+// quantity can be promised.
 func (h *Items) GetAvailability(ctx context.Context, req *erpv1.GetAvailabilityRequest) (*erpv1.Availability, error) {
+	if q := req.GetRequestedQuantity(); q != "" {
+		var v errs.Violations
+		d := parseDecimal(&v, "requested_quantity", q)
+		if v.Err() == nil && !d.IsPositive() {
+			v.Add("requested_quantity", "must be positive")
+		}
+		if err := v.Err(); err != nil {
+			return nil, err
+		}
+		a, err := h.stock.Promise(ctx, req.GetSku(), d)
+		if err != nil {
+			return nil, err
+		}
+		return availabilityToProto(a), nil
+	}
 	a, err := h.stock.Availability(ctx, req.GetSku())
 	if err != nil {
 		return nil, err

@@ -131,6 +131,41 @@ func (h *Payments) ReversePayment(ctx context.Context, req *erpv1.ReversePayment
 	return paymentToProto(out), nil
 }
 
+// ApplyPaymentCredit allocates a posted payment's unallocated amount to
+// open invoices of its customer.
+func (h *Payments) ApplyPaymentCredit(ctx context.Context, req *erpv1.ApplyPaymentCreditRequest) (*erpv1.Payment, error) {
+	var v errs.Violations
+	tag, err := parseEtag("etag", req.GetEtag())
+	mustMerge(&v, err)
+	var allocs []payment.Allocation
+	parsed := true
+	for i, a := range req.GetAllocations() {
+		al := payment.Allocation{InvoiceID: a.GetInvoiceId()}
+		f := "allocations[" + itoa(i) + "].amount"
+		if a.GetAmount() == nil {
+			v.Add(f, "is required")
+			parsed = false
+		} else if m, ok := parseMoney(&v, f, a.GetAmount()); ok {
+			al.Amount = m
+		} else {
+			parsed = false
+		}
+		allocs = append(allocs, al)
+	}
+	var rules error
+	if parsed {
+		rules = payment.ValidateCredit(allocs)
+	}
+	if err := combine("", v.Err(), rules); err != nil {
+		return nil, err
+	}
+	out, err := h.store.ApplyCredit(ctx, req.GetId(), tag, allocs, req.GetRequestId())
+	if err != nil {
+		return nil, err
+	}
+	return paymentToProto(out), nil
+}
+
 func paymentToProto(p payment.Payment) *erpv1.Payment {
 	out := &erpv1.Payment{
 		Id:                p.ID,

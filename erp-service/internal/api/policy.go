@@ -46,6 +46,7 @@ func Policy() auth.Policy {
 		erpv1.WarehouseService_GetWarehouse_FullMethodName:      readers,
 		erpv1.WarehouseService_CreateWarehouse_FullMethodName:   {auth.Warehouse},
 		erpv1.StockService_CreateStockAdjustment_FullMethodName: {auth.Warehouse},
+		erpv1.StockService_CreateStockTransfer_FullMethodName:   {auth.Warehouse},
 
 		erpv1.SalesOrderService_CreateSalesOrder_FullMethodName:  orderTakers,
 		erpv1.SalesOrderService_GetSalesOrder_FullMethodName:     readers,
@@ -71,11 +72,15 @@ func Policy() auth.Policy {
 		erpv1.PaymentService_GetPayment_FullMethodName:     moneyReaders,
 		erpv1.PaymentService_ListPayments_FullMethodName:   moneyReaders,
 		erpv1.PaymentService_ReversePayment_FullMethodName: {auth.Finance},
+		// Applying credit moves receivables: finance's.
+		erpv1.PaymentService_ApplyPaymentCredit_FullMethodName: {auth.Finance},
 
 		erpv1.LedgerService_ListJournalEntries_FullMethodName: ledgerReaders,
 		erpv1.LedgerService_GetTrialBalance_FullMethodName:    ledgerReaders,
 		erpv1.ReportService_GetArAging_FullMethodName:         ledgerReaders,
 		erpv1.ReportService_GetStockValuation_FullMethodName:  ledgerReaders,
+		// Sales management reads sales by customer and item too.
+		erpv1.ReportService_GetSalesReport_FullMethodName: {auth.Finance, auth.Sales},
 
 		erpv1.SupplierService_CreateSupplier_FullMethodName: buyers,
 		erpv1.SupplierService_GetSupplier_FullMethodName:    purchaseReaders,

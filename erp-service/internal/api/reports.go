@@ -16,6 +16,7 @@ import (
 type Reports struct {
 	erpv1.UnimplementedReportServiceServer
 	store reporting.Store
+	sales reporting.SalesStore
 }
 
 // GetArAging buckets open receivables by days past due.

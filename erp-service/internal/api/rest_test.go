@@ -49,7 +49,7 @@ func TestRESTRoutes(t *testing.T) {
 	t.Parallel()
 	e := start(t)
 	all := routes(t)
-	if len(all) != 50 {
+	if len(all) != 53 {
 		t.Fatalf("read %d routes from erp_gateway.yaml: %v", len(all), all)
 	}
 	hit := map[string]bool{}
@@ -290,6 +290,7 @@ func TestRESTRoutes(t *testing.T) {
 	restPurchasing(t, e, call)
 	restCreditHold(t, e, call)
 	restPlanning(t, e, call)
+	restTransfersCreditSales(t, e, call)
 
 	for _, r := range all {
 		if !hit[r] {

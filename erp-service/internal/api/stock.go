@@ -91,3 +91,42 @@ func (h *Stock) CreateStockAdjustment(ctx context.Context, req *erpv1.CreateStoc
 	}
 	return adjustmentToProto(out), nil
 }
+
+// CreateStockTransfer moves stock of an item between two warehouses; a
+// retried request_id returns the first result.
+func (h *Stock) CreateStockTransfer(ctx context.Context, req *erpv1.CreateStockTransferRequest) (*erpv1.StockTransfer, error) {
+	p := req.GetStockTransfer()
+	var v errs.Violations
+	t := stock.Transfer{
+		SKU:           p.GetSku(),
+		FromWarehouse: p.GetFromWarehouse(),
+		ToWarehouse:   p.GetToWarehouse(),
+		Quantity:      parseDecimal(&v, "quantity", p.GetQuantity()),
+		Reason:        p.GetReason(),
+	}
+	if msg := catalog.SKUViolation(t.SKU); msg != "" {
+		v.Add("sku", "%s", msg)
+	}
+	if err := combine("stock_transfer", v.Err(), stock.PrepareTransfer(&t)); err != nil {
+		return nil, err
+	}
+	id, err := newID()
+	if err != nil {
+		return nil, err
+	}
+	t.ID = id
+	out, err := h.store.Transfer(ctx, t, req.GetRequestId())
+	if err != nil {
+		return nil, prefixFields("stock_transfer", err)
+	}
+	return &erpv1.StockTransfer{
+		Id:            out.ID,
+		Sku:           out.SKU,
+		FromWarehouse: out.FromWarehouse,
+		ToWarehouse:   out.ToWarehouse,
+		Quantity:      decimalString(out.Quantity),
+		Reason:        out.Reason,
+		CreateTime:    ts(out.CreateTime),
+		Availability:  availabilityToProto(out.Availability),
+	}, nil
+}

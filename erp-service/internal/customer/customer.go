@@ -38,11 +38,29 @@ type Customer struct {
 	// CreditLimit is nil when there is no limit.
 	CreditLimit      *money.Money
 	PaymentTermsDays int32
+	// InvoicePolicy says what invoicing an order of the customer bills.
+	InvoicePolicy InvoicePolicy
 	// Version is the etag; it increments with every change.
 	Version    int64
 	CreateTime time.Time
 	UpdateTime time.Time
 }
+
+// InvoicePolicy says what CreateInvoice bills of a customer's order.
+type InvoicePolicy string
+
+// The invoice policies.
+const (
+	// ShippedQuantities bills every shipped, not yet invoiced quantity
+	// (the default).
+	ShippedQuantities InvoicePolicy = "SHIPPED_QUANTITIES"
+	// WholeOrder bills every ordered, not yet invoiced quantity once the
+	// order is confirmed, shipped or not.
+	WholeOrder InvoicePolicy = "WHOLE_ORDER"
+)
+
+// InvoicePolicies lists every policy.
+var InvoicePolicies = []InvoicePolicy{ShippedQuantities, WholeOrder}
 
 // Fields a filter may name in ListCustomers.
 var FilterFields = []string{"name", "crm_account_id", "currency_code"}
@@ -50,7 +68,7 @@ var FilterFields = []string{"name", "crm_account_id", "currency_code"}
 // UpdatableFields are the paths an update mask may name. crm_account_id
 // may be named too, but only with its current value: SyncCustomer
 // maintains it.
-var UpdatableFields = []string{"name", "currency_code", "credit_limit", "payment_terms_days", "crm_account_id"}
+var UpdatableFields = []string{"name", "currency_code", "credit_limit", "payment_terms_days", "crm_account_id", "invoice_policy"}
 
 // PrepareNew applies the defaults of a new customer and validates it.
 // Violations name fields relative to the customer ("name").
@@ -61,6 +79,9 @@ func PrepareNew(c *Customer) error {
 	}
 	if c.PaymentTermsDays == 0 {
 		c.PaymentTermsDays = DefaultPaymentTermsDays
+	}
+	if c.InvoicePolicy == "" {
+		c.InvoicePolicy = ShippedQuantities
 	}
 	var v errs.Violations
 	if c.CRMAccountID != "" {
@@ -85,6 +106,9 @@ func validate(v *errs.Violations, c *Customer) {
 	}
 	if c.PaymentTermsDays < 0 || c.PaymentTermsDays > MaxPaymentTermsDays {
 		v.Add("payment_terms_days", "must be between 0 and %d", MaxPaymentTermsDays)
+	}
+	if c.InvoicePolicy != ShippedQuantities && c.InvoicePolicy != WholeOrder {
+		v.Add("invoice_policy", "must be INVOICE_POLICY_SHIPPED_QUANTITIES or INVOICE_POLICY_WHOLE_ORDER")
 	}
 }
 
@@ -122,6 +146,12 @@ func Apply(current, patch Customer, paths []string) (Customer, error) {
 			next.CreditLimit = patch.CreditLimit
 		case "payment_terms_days":
 			next.PaymentTermsDays = patch.PaymentTermsDays
+		case "invoice_policy":
+			// Unset (a full replacement without it) is the default.
+			next.InvoicePolicy = patch.InvoicePolicy
+			if next.InvoicePolicy == "" {
+				next.InvoicePolicy = ShippedQuantities
+			}
 		case "crm_account_id":
 			if patch.CRMAccountID != current.CRMAccountID {
 				v.Add("crm_account_id", "cannot be changed by an update; SyncCustomer maintains it")
@@ -173,6 +203,7 @@ func NewFromSync(id string, s Sync) Customer {
 		CRMAccountID:     s.CRMAccountID,
 		CurrencyCode:     s.CurrencyCode,
 		PaymentTermsDays: DefaultPaymentTermsDays,
+		InvoicePolicy:    ShippedQuantities,
 	}
 }
 

@@ -17,7 +17,7 @@ func TestPrepareNew(t *testing.T) {
 	if err := PrepareNew(&c); err != nil {
 		t.Fatal(err)
 	}
-	if c.Name != "Acme" || c.CurrencyCode != DefaultCurrency || c.PaymentTermsDays != 30 {
+	if c.Name != "Acme" || c.CurrencyCode != DefaultCurrency || c.PaymentTermsDays != 30 || c.InvoicePolicy != ShippedQuantities {
 		t.Errorf("prepared = %+v", c)
 	}
 	usd := money.Money{Currency: "USD", Amount: decimal.NewFromInt(-1)}
@@ -30,7 +30,18 @@ func TestPrepareNew(t *testing.T) {
 
 func TestApply(t *testing.T) {
 	t.Parallel()
-	cur := Customer{ID: "1", Name: "Acme", CRMAccountID: "acc", CurrencyCode: "EUR", PaymentTermsDays: 30}
+	cur := Customer{ID: "1", Name: "Acme", CRMAccountID: "acc", CurrencyCode: "EUR", PaymentTermsDays: 30, InvoicePolicy: ShippedQuantities}
+	if next, err := Apply(cur, Customer{InvoicePolicy: WholeOrder}, []string{"invoice_policy"}); err != nil || next.InvoicePolicy != WholeOrder {
+		t.Errorf("Apply invoice_policy = %+v, %v", next, err)
+	}
+	whole := cur
+	whole.InvoicePolicy = WholeOrder
+	if next, err := Apply(whole, Customer{}, []string{"invoice_policy"}); err != nil || next.InvoicePolicy != ShippedQuantities {
+		t.Errorf("Apply unset invoice_policy = %+v, %v (want the default)", next, err)
+	}
+	if _, err := Apply(cur, Customer{InvoicePolicy: "MONTHLY"}, []string{"invoice_policy"}); !errors.Is(err, errs.ErrInvalidArgument) {
+		t.Errorf("unknown invoice_policy: %v", err)
+	}
 	next, err := Apply(cur, Customer{Name: "New", PaymentTermsDays: 14, CRMAccountID: "acc"}, []string{"payment_terms_days", "crm_account_id"})
 	if err != nil || next.Name != "Acme" || next.PaymentTermsDays != 14 {
 		t.Errorf("Apply = %+v, %v", next, err)

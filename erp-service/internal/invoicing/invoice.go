@@ -112,20 +112,26 @@ func (i *Invoice) Derive() {
 // Payable reports whether payments may be allocated to the invoice.
 func (i Invoice) Payable() bool { return i.Status != Void }
 
-// Build bills every shipped but not invoiced quantity of order o: one line
-// per order line with some, tax at taxRates (per SKU), rounded per line.
-// It records the quantities on o's lines, moves o to INVOICED when every
-// line is invoiced in full, and returns the invoice's journal entry
+// Build bills every shipped but not invoiced quantity of order o (with
+// wholeOrder, every ordered but not invoiced quantity, from confirmation
+// on): one line per order line with some, tax at taxRates (per SKU),
+// rounded per line. It records the quantities on o's lines, moves o to
+// INVOICED when every line is shipped and invoiced in full (an order
+// invoiced before it shipped keeps its shipping status), and returns the
+// invoice's journal entry
 // (Dr Accounts receivable total / Cr Revenue subtotal, Cr Tax payable tax;
 // none for a zero invoice). Number, times and revision are the store's.
-func Build(id string, o *sales.Order, taxRates map[string]decimal.Decimal, issue time.Time, termsDays int) (Invoice, []ledger.Entry, error) {
+func Build(id string, o *sales.Order, taxRates map[string]decimal.Decimal, issue time.Time, termsDays int, wholeOrder bool) (Invoice, []ledger.Entry, error) {
 	inv := Invoice{
 		ID: id, OrderID: o.ID, OrderNumber: o.Number, CustomerID: o.CustomerID, Currency: o.CurrencyCode,
 		IssueDate: issue, DueDate: issue.AddDate(0, 0, termsDays), Revision: 1,
 		Paid: money.Zero(o.CurrencyCode),
 	}
-	switch o.Status {
-	case sales.PartiallyShipped, sales.Shipped:
+	switch {
+	case o.Status == sales.PartiallyShipped, o.Status == sales.Shipped:
+	case wholeOrder && o.Status == sales.Confirmed:
+	case wholeOrder:
+		return Invoice{}, nil, errs.FailedPreconditionf("sales order %s is %s; only a confirmed, partially shipped or shipped order can be invoiced", o.Number, o.Status)
 	default:
 		return Invoice{}, nil, errs.FailedPreconditionf("sales order %s is %s; only shipped quantities can be invoiced", o.Number, o.Status)
 	}
@@ -133,6 +139,9 @@ func Build(id string, o *sales.Order, taxRates map[string]decimal.Decimal, issue
 	for k := range o.Lines {
 		l := &o.Lines[k]
 		qty := l.Shipped.Sub(l.Invoiced)
+		if wholeOrder {
+			qty = l.Quantity.Sub(l.Invoiced)
+		}
 		if !qty.IsPositive() {
 			continue
 		}
@@ -146,6 +155,9 @@ func Build(id string, o *sales.Order, taxRates map[string]decimal.Decimal, issue
 			Discount: l.Discount, TaxRate: rate, Net: net, Tax: tax})
 		nets, taxes = append(nets, net), append(taxes, tax)
 		l.Invoiced = l.Invoiced.Add(qty)
+	}
+	if len(inv.Lines) == 0 && wholeOrder {
+		return Invoice{}, nil, errs.FailedPreconditionf("sales order %s is invoiced in full already (its customer is invoiced for whole orders)", o.Number)
 	}
 	if len(inv.Lines) == 0 {
 		return Invoice{}, nil, errs.FailedPreconditionf("sales order %s has nothing shipped that is not invoiced", o.Number)
@@ -180,25 +192,28 @@ func (i Invoice) entries() []ledger.Entry {
 	return []ledger.Entry{e}
 }
 
-// setOrderStatus moves a shipped order along after invoicing changed:
-// INVOICED when every line is invoiced in full, else back to SHIPPED or
-// PARTIALLY_SHIPPED. A PAID order that is no longer fully invoiced falls
-// back the same way.
+// setOrderStatus moves an order along after invoicing changed: INVOICED
+// when every line is shipped and invoiced in full, else back to SHIPPED,
+// PARTIALLY_SHIPPED or (nothing shipped: a whole-order invoice) CONFIRMED.
+// A PAID order that is no longer fully invoiced falls back the same way.
 func setOrderStatus(o *sales.Order) {
-	allShipped, allInvoiced := true, true
+	allShipped, allInvoiced, anyShipped := true, true, false
 	for _, l := range o.Lines {
 		allShipped = allShipped && l.Shipped.Equal(l.Quantity)
 		allInvoiced = allInvoiced && l.Invoiced.Equal(l.Quantity)
+		anyShipped = anyShipped || l.Shipped.IsPositive()
 	}
 	switch {
-	case allInvoiced:
+	case allInvoiced && allShipped:
 		if o.Status != sales.Paid {
 			o.Status = sales.Invoiced
 		}
 	case allShipped:
 		o.Status = sales.Shipped
-	default:
+	case anyShipped:
 		o.Status = sales.PartiallyShipped
+	default:
+		o.Status = sales.Confirmed
 	}
 }
 

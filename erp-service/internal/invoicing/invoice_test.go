@@ -50,7 +50,7 @@ func TestBuildRoundsPerLine(t *testing.T) {
 			sales.Line{SKU: "A", Quantity: d("123456789012345678"), Shipped: d("123456789012345678"), UnitPrice: money.Money{Amount: d("0.01")}, Discount: d("0")}),
 			map[string]decimal.Decimal{"A": d("0.19")}, "1234567890123456.78", "234567899123456.79", "1469135789246913.57", "2027-01-19"},
 	} {
-		inv, entries, err := Build("i", tc.o, tc.rates, issue, 30)
+		inv, entries, err := Build("i", tc.o, tc.rates, issue, 30, false)
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
@@ -99,7 +99,7 @@ func TestDerive(t *testing.T) {
 func TestVoid(t *testing.T) {
 	t.Parallel()
 	o := order("EUR", sales.Line{SKU: "A", Quantity: d("2"), Shipped: d("2"), UnitPrice: money.Money{Amount: d("10")}, Discount: d("0")})
-	inv, entries, err := Build("i", o, map[string]decimal.Decimal{"A": d("0.1")}, time.Now(), 0)
+	inv, entries, err := Build("i", o, map[string]decimal.Decimal{"A": d("0.1")}, time.Now(), 0, false)
 	if err != nil {
 		t.Fatal(err)
 	}

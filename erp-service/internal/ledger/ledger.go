@@ -22,12 +22,18 @@ const (
 	TaxPayable         = "2100"
 	Revenue            = "4000"
 	CostOfGoodsSold    = "5000"
+	// PurchasePriceVariance takes the difference between what goods cost
+	// on their purchase order and their standard cost.
+	PurchasePriceVariance = "5100"
 )
 
 // Kinds of journal entries: what posted them.
 const (
 	KindShipment = "shipment" // Dr COGS / Cr Inventory at standard cost
-	KindReceipt  = "receipt"  // Dr Inventory / Cr Accounts payable at standard cost
+	// KindReceipt: Dr Inventory at standard cost / Cr Accounts payable (at
+	// the purchase order's cost for purchase order receipts, the difference
+	// on Purchase price variance).
+	KindReceipt = "receipt"
 	// KindInvoice: Dr Accounts receivable / Cr Revenue, Cr Tax payable.
 	KindInvoice = "invoice"
 	// KindInvoiceVoid reverses an invoice's entry.
@@ -94,6 +100,31 @@ func Transfer(kind, reference, currency, debit, credit string, amount decimal.De
 			{Account: credit, Debit: decimal.Zero, Credit: amount},
 		},
 	}, true
+}
+
+// PurchaseReceipt is the entry of goods received: Dr Inventory at their
+// standard value, Cr Accounts payable at their purchase cost, and the
+// difference on Purchase price variance (a debit when they cost more than
+// standard, a credit when less). Both amounts are rounded by the caller and
+// not negative; ok is false when both are zero.
+func PurchaseReceipt(reference, currency string, standard, purchase decimal.Decimal) (e Entry, ok bool) {
+	if standard.IsZero() && purchase.IsZero() {
+		return Entry{}, false
+	}
+	e = Entry{Kind: KindReceipt, Reference: reference, Currency: currency}
+	if standard.IsPositive() {
+		e.Lines = append(e.Lines, Line{Account: Inventory, Debit: standard, Credit: decimal.Zero})
+	}
+	switch diff := purchase.Sub(standard); {
+	case diff.IsPositive():
+		e.Lines = append(e.Lines, Line{Account: PurchasePriceVariance, Debit: diff, Credit: decimal.Zero})
+	case diff.IsNegative():
+		e.Lines = append(e.Lines, Line{Account: PurchasePriceVariance, Debit: decimal.Zero, Credit: diff.Neg()})
+	}
+	if purchase.IsPositive() {
+		e.Lines = append(e.Lines, Line{Account: AccountsPayable, Debit: decimal.Zero, Credit: purchase})
+	}
+	return e, true
 }
 
 // Reverse is the entry undoing e: the same lines with the sides swapped.

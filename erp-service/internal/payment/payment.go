@@ -227,6 +227,10 @@ type Store interface {
 	GetPayment(ctx context.Context, id string) (Payment, error)
 	ListPayments(ctx context.Context, q ListQuery) ([]Payment, bool, error)
 	ReversePayment(ctx context.Context, id string, etag int64, reason, requestID string) (Payment, error)
+	// ApplyCredit locks the customer, the payment, the orders and the
+	// invoices allocated to, applies ApplyCredit (allocs validated) and
+	// writes it all. A requestID seen before returns the payment.
+	ApplyCredit(ctx context.Context, id string, etag int64, allocs []Allocation, requestID string) (Payment, error)
 }
 
 // Event types; the key is the payment id.

@@ -16,7 +16,7 @@ import (
 )
 
 const customerCols = `id, name, coalesce(crm_account_id, ''), currency_code, credit_limit,
-	payment_terms_days, version, create_time, update_time`
+	payment_terms_days, version, create_time, update_time, invoice_policy`
 
 var customerFilter = map[string]column{
 	"name":           {expr: "name"},
@@ -28,11 +28,13 @@ var customerFilter = map[string]column{
 func scanCustomer(row pgx.Row, extra ...any) (customer.Customer, error) {
 	var c customer.Customer
 	var limit decimal.NullDecimal
+	var policy string
 	dest := append([]any{&c.ID, &c.Name, &c.CRMAccountID, &c.CurrencyCode, &limit,
-		&c.PaymentTermsDays, &c.Version, &c.CreateTime, &c.UpdateTime}, extra...)
+		&c.PaymentTermsDays, &c.Version, &c.CreateTime, &c.UpdateTime, &policy}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return customer.Customer{}, err
 	}
+	c.InvoicePolicy = customer.InvoicePolicy(policy)
 	if limit.Valid {
 		c.CreditLimit = &money.Money{Currency: c.CurrencyCode, Amount: limit.Decimal}
 	}
@@ -53,10 +55,10 @@ func (s *Store) CreateCustomer(ctx context.Context, c customer.Customer, request
 	err := inTx(ctx, s.pool, func(b *pgx.Batch) {
 		cl = claim{requestID: requestID, method: method, resourceID: c.ID}
 		cl.queue(b)
-		b.Queue(`INSERT INTO customers (id, name, crm_account_id, currency_code, credit_limit, payment_terms_days)
-			VALUES ($1, $2, NULLIF($3, ''), $4, $5, $6)
+		b.Queue(`INSERT INTO customers (id, name, crm_account_id, currency_code, credit_limit, payment_terms_days, invoice_policy)
+			VALUES ($1, $2, NULLIF($3, ''), $4, $5, $6, $7)
 			RETURNING version, create_time, update_time`,
-			c.ID, c.Name, c.CRMAccountID, c.CurrencyCode, creditLimit(c), c.PaymentTermsDays).
+			c.ID, c.Name, c.CRMAccountID, c.CurrencyCode, creditLimit(c), c.PaymentTermsDays, string(c.InvoicePolicy)).
 			QueryRow(func(row pgx.Row) error { return row.Scan(&c.Version, &c.CreateTime, &c.UpdateTime) })
 	}, func(tx pgx.Tx) error {
 		if cl.lost() {
@@ -163,9 +165,9 @@ func (s *Store) UpdateCustomer(ctx context.Context, id string, etag int64, chang
 		next.ID, next.CRMAccountID, next.CreateTime = cur.ID, cur.CRMAccountID, cur.CreateTime
 		next.Version = cur.Version + 1
 		err = tx.QueryRow(ctx, `UPDATE customers SET name = $2, currency_code = $3, credit_limit = $4,
-				payment_terms_days = $5, version = $6, update_time = now()
+				payment_terms_days = $5, version = $6, invoice_policy = $7, update_time = now()
 			WHERE id = $1 RETURNING update_time`,
-			id, next.Name, next.CurrencyCode, creditLimit(next), next.PaymentTermsDays, next.Version).Scan(&next.UpdateTime)
+			id, next.Name, next.CurrencyCode, creditLimit(next), next.PaymentTermsDays, next.Version, string(next.InvoicePolicy)).Scan(&next.UpdateTime)
 		if err != nil {
 			return fmt.Errorf("update customer %s: %w", id, err)
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/seamhq/seam/erp-service/internal/catalog"
 	"github.com/seamhq/seam/erp-service/internal/customer"
+	"github.com/seamhq/seam/erp-service/internal/invoicing"
 	"github.com/seamhq/seam/erp-service/internal/ledger"
 	"github.com/seamhq/seam/erp-service/internal/payment"
 	"github.com/seamhq/seam/erp-service/internal/purchasing"
@@ -70,6 +72,8 @@ func TestInvariantsUnderConcurrency(t *testing.T) {
 			c := customer.Customer{ID: newID(t), Name: fmt.Sprintf("%s customer %d", cur, i), CurrencyCode: cur}
 			if i == 0 { // a tight credit limit: some confirms go on credit hold
 				c.CreditLimit = &money.Money{Currency: cur, Amount: dec(map[string]string{"EUR": "300", "JPY": "30000", "KWD": "3"}[cur])}
+			} else { // invoiced for whole orders, shipped or not
+				c.InvoicePolicy = customer.WholeOrder
 			}
 			if err := customer.PrepareNew(&c); err != nil {
 				t.Fatal(err)
@@ -287,6 +291,86 @@ func TestInvariantsUnderConcurrency(t *testing.T) {
 			_, err := s.ReversePayment(ctx, id, 0, "random", "")
 			return err
 		},
+		"transfer": func(r *rand.Rand) error {
+			cur := currencies[r.IntN(3)]
+			from := []string{"MAIN", "EAST"}[r.IntN(2)]
+			to := map[string]string{"MAIN": "EAST", "EAST": "MAIN"}[from]
+			tr := stock.Transfer{ID: newID(t), SKU: w.pick(r, w.skus[cur]), FromWarehouse: from, ToWarehouse: to, Quantity: dec(qty[r.IntN(len(qty))])}
+			if err := stock.PrepareTransfer(&tr); err != nil {
+				return err
+			}
+			_, err := s.Transfer(ctx, tr, "")
+			return err
+		},
+		"prepay": func(r *rand.Rand) error {
+			// A payment allocated to nothing: all of it is credit.
+			cur := currencies[r.IntN(3)]
+			p := payment.Payment{ID: newID(t), CustomerID: w.pick(r, w.customers[cur]),
+				Amount: money.Money{Currency: cur, Amount: dec(map[string]string{"EUR": "25.5", "JPY": "3000", "KWD": "2.125"}[cur])}}
+			if err := payment.ValidateNew(p); err != nil {
+				return err
+			}
+			out, err := s.CreatePayment(ctx, p, "")
+			if err == nil {
+				w.mu.Lock()
+				w.payments = append(w.payments, out.ID)
+				w.mu.Unlock()
+			}
+			return err
+		},
+		"credit": func(r *rand.Rand) error {
+			// A posted payment with credit left, and an invoice of its
+			// customer with something open.
+			w.mu.Lock()
+			pays := slices.Clone(w.payments)
+			w.mu.Unlock()
+			var p payment.Payment
+			for k, off := 0, r.IntN(len(pays)+1); k < len(pays); k++ {
+				got, err := s.GetPayment(ctx, pays[(off+k)%len(pays)])
+				if err != nil {
+					return err
+				}
+				if got.Status == payment.Posted && got.Unallocated.Amount.IsPositive() {
+					p = got
+					break
+				}
+			}
+			if p.ID == "" {
+				return nil
+			}
+			w.mu.Lock()
+			var candidates []string
+			for _, inv := range w.invoices {
+				if w.invoiceCustomer[inv] == p.CustomerID && w.invoiceCurrency[inv] == p.Amount.Currency {
+					candidates = append(candidates, inv)
+				}
+			}
+			w.mu.Unlock()
+			var inv invoicing.Invoice
+			for _, id := range candidates {
+				got, err := s.GetInvoice(ctx, id)
+				if err != nil {
+					return err
+				}
+				if got.OpenAmount().Amount.IsPositive() {
+					inv = got
+					break
+				}
+			}
+			if inv.ID == "" {
+				return nil
+			}
+			amount := decimal.Min(p.Unallocated.Amount, inv.OpenAmount().Amount)
+			if r.IntN(4) == 0 {
+				amount = amount.Add(dec("0.5")) // over the credit or the open amount: refused
+			}
+			allocs := []payment.Allocation{{InvoiceID: inv.ID, Amount: money.Money{Currency: p.Amount.Currency, Amount: amount}}}
+			if err := payment.ValidateCredit(allocs); err != nil {
+				return err
+			}
+			_, err := s.ApplyCredit(ctx, p.ID, 0, allocs, "")
+			return err
+		},
 		"void": func(r *rand.Rand) error {
 			w.mu.Lock()
 			id := w.pick(r, w.invoices)
@@ -306,7 +390,7 @@ func TestInvariantsUnderConcurrency(t *testing.T) {
 		},
 	}
 	names := []string{"receipt", "purchase", "receive", "receive", "release", "release", "amend", "amend", "order", "order", "confirm", "confirm", "cancel", "ship", "ship", "ship",
-		"invoice", "invoice", "pay", "pay", "reverse", "void", "overdue"}
+		"invoice", "invoice", "pay", "pay", "reverse", "void", "overdue", "transfer", "invoice", "prepay", "credit", "credit", "credit"}
 
 	const workers, perWorker = 8, 60
 	var wg sync.WaitGroup
@@ -337,7 +421,7 @@ func TestInvariantsUnderConcurrency(t *testing.T) {
 		}
 	}
 	t.Logf("successful operations: %v", total)
-	for _, op := range []string{"ship", "invoice", "pay", "purchase", "receive", "amend"} {
+	for _, op := range []string{"ship", "invoice", "pay", "purchase", "receive", "amend", "transfer", "credit"} {
 		if total[op] == 0 {
 			t.Errorf("no %s succeeded; the test exercises too little", op)
 		}
@@ -394,8 +478,13 @@ func TestInvariantsUnderConcurrency(t *testing.T) {
 	checkJournal(t, s, pool)
 	var bad int
 	queries := map[string]string{
-		"order lines with more shipped+reserved than ordered or invoiced above shipped": `SELECT count(*) FROM sales_order_lines
-			WHERE reserved_quantity + shipped_quantity > quantity OR invoiced_quantity > shipped_quantity`,
+		"order lines with more shipped+reserved than ordered or invoiced above shipped (above ordered for whole orders)": `SELECT count(*)
+			FROM sales_order_lines l JOIN sales_orders o ON o.id = l.order_id JOIN customers c ON c.id = o.customer_id
+			WHERE l.reserved_quantity + l.shipped_quantity > l.quantity OR l.invoiced_quantity > l.quantity
+			   OR (c.invoice_policy = 'SHIPPED_QUANTITIES' AND l.invoiced_quantity > l.shipped_quantity)`,
+		"transfers that are not two rows of one SKU summing to zero": `SELECT count(*) FROM (
+			SELECT reference FROM stock_moves WHERE kind = 'transfer' GROUP BY reference
+			HAVING count(*) <> 2 OR sum(on_hand_delta) <> 0 OR count(DISTINCT sku) <> 1 OR bool_or(reserved_delta <> 0)) x`,
 		"order lines whose reservation differs from the ledger": `SELECT count(*) FROM (
 			SELECT l.order_id, l.sku, sum(l.reserved_quantity) AS r FROM sales_order_lines l GROUP BY l.order_id, l.sku) x
 			LEFT JOIN (SELECT substr(reference, 13)::uuid AS order_id, sku, sum(reserved_delta) AS r FROM stock_moves
@@ -456,6 +545,15 @@ func TestInvariantsUnderConcurrency(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("credit holds: %d, released: %d", holds, releases)
+	var applied, transfers int
+	if err := pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM outbox_events WHERE type = 'payment.credit_applied'),
+		(SELECT count(*) FROM stock_moves WHERE kind = 'transfer')`).Scan(&applied, &transfers); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("credit applications: %d, transfer rows: %d", applied, transfers)
+	if applied == 0 || transfers == 0 {
+		t.Error("no credit applied or no transfer; the test exercises too little")
+	}
 	if holds == 0 || releases == 0 {
 		t.Error("no credit hold or no release; the test exercises too little")
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
 
+	"github.com/seamhq/seam/erp-service/internal/customer"
 	"github.com/seamhq/seam/erp-service/internal/invoicing"
 	"github.com/seamhq/seam/erp-service/internal/ledger"
 	"github.com/seamhq/seam/erp-service/internal/sales"
@@ -136,16 +137,17 @@ func (s *Store) CreateInvoice(ctx context.Context, orderID string, issue time.Ti
 	var lk *orderLock
 	var cl claim
 	var terms int
+	var policy string
 	var rates map[string]decimal.Decimal
 	err := inTx(ctx, s.pool, func(b *pgx.Batch) {
 		lk = &orderLock{}
 		cl = claim{requestID: requestID, method: method, resourceID: id}
 		rates = map[string]decimal.Decimal{}
-		b.Queue(`SELECT payment_terms_days FROM customers
+		b.Queue(`SELECT payment_terms_days, invoice_policy FROM customers
 			WHERE id = (SELECT customer_id FROM sales_orders WHERE id = $1) FOR UPDATE`, orderID).
 			Query(func(rows pgx.Rows) error {
 				for rows.Next() {
-					if err := rows.Scan(&terms); err != nil {
+					if err := rows.Scan(&terms, &policy); err != nil {
 						return err
 					}
 				}
@@ -178,7 +180,7 @@ func (s *Store) CreateInvoice(ctx context.Context, orderID string, issue time.Ti
 		}
 		day = time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, time.UTC)
 		o := &lk.order
-		inv, entries, err := invoicing.Build(id, o, rates, day, terms)
+		inv, entries, err := invoicing.Build(id, o, rates, day, terms, customer.InvoicePolicy(policy) == customer.WholeOrder)
 		if err != nil {
 			return err
 		}

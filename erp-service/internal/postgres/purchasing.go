@@ -479,10 +479,13 @@ func (s *Store) ReceivePurchaseOrder(ctx context.Context, id, warehouse string, 
 		if err := purchasing.Receive(&o, lines); err != nil {
 			return err
 		}
-		// One receipt move per line received; the journal entry values them
-		// at the items' standard costs, per currency.
+		// One receipt move per line received. The journal entry puts them in
+		// inventory at the items' standard costs and in payables at the
+		// order's unit costs, per currency, the difference on purchase price
+		// variance. An item costed in another currency than the order's has
+		// no rate to compare at: its payable is its standard value.
 		var changes []stock.Change
-		amounts := map[string]decimal.Decimal{}
+		standard, purchase := map[string]decimal.Decimal{}, map[string]decimal.Decimal{}
 		var currencies []string
 		for i, l := range o.Lines {
 			q := l.Received.Sub(before[i])
@@ -494,11 +497,17 @@ func (s *Store) ReceivePurchaseOrder(ctx context.Context, id, warehouse string, 
 			set.items[l.SKU].Apply(c)
 			changes = append(changes, c)
 			cost := costs[l.SKU]
-			if _, ok := amounts[cost.Currency]; !ok {
+			if _, ok := standard[cost.Currency]; !ok {
 				currencies = append(currencies, cost.Currency)
-				amounts[cost.Currency] = decimal.Zero
+				standard[cost.Currency], purchase[cost.Currency] = decimal.Zero, decimal.Zero
 			}
-			amounts[cost.Currency] = amounts[cost.Currency].Add(money.Round(q.Mul(cost.Amount), cost.Currency))
+			value := money.Round(q.Mul(cost.Amount), cost.Currency)
+			paid := value
+			if cost.Currency == o.Currency {
+				paid = money.Round(q.Mul(l.UnitCost), o.Currency)
+			}
+			standard[cost.Currency] = standard[cost.Currency].Add(value)
+			purchase[cost.Currency] = purchase[cost.Currency].Add(paid)
 		}
 		o.Revision++
 		// Stock that arrives goes to backorders first.
@@ -514,8 +523,7 @@ func (s *Store) ReceivePurchaseOrder(ctx context.Context, id, warehouse string, 
 		queueFilled(&w, f)
 		var entries []ledger.Entry
 		for _, cur := range currencies {
-			if e, ok := ledger.Transfer(ledger.KindReceipt, "purchaseOrders/"+id, cur,
-				ledger.Inventory, ledger.AccountsPayable, amounts[cur]); ok {
+			if e, ok := ledger.PurchaseReceipt("purchaseOrders/"+id, cur, standard[cur], purchase[cur]); ok {
 				entries = append(entries, e)
 			}
 		}

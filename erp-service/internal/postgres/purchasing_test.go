@@ -180,8 +180,11 @@ func TestPurchaseOrderLifecycle(t *testing.T) {
 	if a.OnHand.String() != "6.5" || a.Incoming.String() != "7.5" || a.NextReceiptDate.Format(time.DateOnly) != "2030-03-01" || a.Version != 1 {
 		t.Errorf("P-1 after receipt: %+v", a)
 	}
-	// Inventory valued at standard cost: 6.5 x 8.005 = 52.0325 -> 52.03.
-	if bal := checkJournal(t, s, pool); bal[ledger.Inventory] != "52.03" || bal[ledger.AccountsPayable] != "-52.03" {
+	// Inventory valued at standard cost: 6.5 x 8.005 = 52.0325 -> 52.03;
+	// payables at the order's cost: 6.5 x 7.50 = 48.75; the 3.28 bought
+	// below standard is a purchase price variance credit.
+	if bal := checkJournal(t, s, pool); bal[ledger.Inventory] != "52.03" || bal[ledger.AccountsPayable] != "-48.75" ||
+		bal[ledger.PurchasePriceVariance] != "-3.28" {
 		t.Errorf("trial balance = %v", bal)
 	}
 	var moves int

@@ -34,10 +34,15 @@ type stockSet struct {
 	levels map[levelKey]bool
 	// now is the transaction's timestamp.
 	now time.Time
+	// locked records the SKUs whose locks the locking statement took. The
+	// statements after it see what committed while it waited, so items
+	// may hold SKUs that are not locked: callers whose SKUs come from rows
+	// that may change (an order's lines) compare against locked.
+	locked map[string]bool
 }
 
 func newStockSet() *stockSet {
-	return &stockSet{items: map[string]*stock.Availability{}, levels: map[levelKey]bool{}}
+	return &stockSet{items: map[string]*stock.Availability{}, levels: map[levelKey]bool{}, locked: map[string]bool{}}
 }
 
 // queueLockStock queues, into b, locking the stock of the SKUs that cond
@@ -55,8 +60,21 @@ func newStockSet() *stockSet {
 // statement than the one that waited for the locks, so it is the latest
 // committed. The CHECK constraints of the stock tables back the rules up.
 func queueLockStock(b *pgx.Batch, set *stockSet, cond string, args ...any) {
-	b.Queue(`SELECT count(pg_advisory_xact_lock(`+stockLockSpace+`, k))
-		FROM (SELECT DISTINCT hashtext(sku) AS k FROM stock_totals WHERE `+cond+` ORDER BY k) keys`, args...)
+	// One row per SKU: two SKUs with one hash take the same lock twice,
+	// which a transaction may (advisory locks are reentrant).
+	b.Queue(`SELECT count(pg_advisory_xact_lock(`+stockLockSpace+`, k)), coalesce(array_agg(sku), '{}')
+		FROM (SELECT sku, hashtext(sku) AS k FROM stock_totals WHERE `+cond+` ORDER BY k) keys`, args...).
+		QueryRow(func(row pgx.Row) error {
+			var n int64
+			var skus []string
+			if err := row.Scan(&n, &skus); err != nil {
+				return err
+			}
+			for _, sku := range skus {
+				set.locked[sku] = true
+			}
+			return nil
+		})
 	queueReadStock(b, set, cond, args...)
 }
 

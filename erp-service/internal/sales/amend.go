@@ -139,6 +139,13 @@ func (o *Order) Amend(etag int64, a Amendment, listPrices map[string]money.Money
 			})
 			continue
 		}
+		if al.Quantity.LessThan(l.Invoiced) {
+			shippedViolations = append(shippedViolations, errs.FieldViolation{
+				Field:       fmt.Sprintf("lines[%d].quantity", i),
+				Description: fmt.Sprintf("line %d (%s) has %s invoiced; its quantity cannot go below that (void the invoice first)", l.Number, l.SKU, l.Invoiced),
+			})
+			continue
+		}
 		l.Quantity = al.Quantity
 	}
 	if err := bad.Err(); err != nil {
@@ -235,13 +242,17 @@ func (o *Order) Amend(etag int64, a Amendment, listPrices map[string]money.Money
 		}
 	}
 	if o.Status == PartiallyShipped {
-		done := true
+		done, invoiced := true, true
 		for _, l := range o.Lines {
 			if l.Shipped.LessThan(l.Quantity) {
 				done = false
 			}
+			invoiced = invoiced && l.Invoiced.Equal(l.Quantity)
 		}
-		if done {
+		switch {
+		case done && invoiced: // invoiced as a whole before it shipped
+			o.Status = Invoiced
+		case done:
 			o.Status = Shipped
 		}
 	}

@@ -5,6 +5,7 @@ package stock
 
 import (
 	"context"
+	"fmt"
 	"regexp"
 	"slices"
 	"strings"
@@ -82,6 +83,59 @@ type Availability struct {
 	// Version increments with every change of the item's stock.
 	Version    int64
 	UpdateTime time.Time
+	// Promise is set when a requested quantity was asked about.
+	Promise *Promise
+}
+
+// IncomingReceipt is stock expected on an open purchase order line.
+type IncomingReceipt struct {
+	Date          time.Time
+	Quantity      decimal.Decimal
+	PurchaseOrder string // its number
+}
+
+// Promise is the earliest date a requested quantity of an item can be
+// promised to a new order.
+type Promise struct {
+	Requested decimal.Decimal
+	// Date is zero when the quantity cannot be promised.
+	Date time.Time
+	// PurchaseOrder is the number of the order whose receipt covers the
+	// quantity, "" when stock on hand covers it (or nothing does).
+	PurchaseOrder string
+	Reason        string
+}
+
+// PromiseFor answers when requested of a's item can be promised: today
+// when what is available now covers it; else on the expected date of the
+// receipt (receipts by expected date) at which available + the receipts so
+// far - backordered covers it (backorders of earlier orders are filled
+// first, oldest first, as stock arrives); else never. A receipt expected
+// before today is late and counts as arriving today.
+func PromiseFor(a Availability, requested, backordered decimal.Decimal, receipts []IncomingReceipt, today time.Time) Promise {
+	p := Promise{Requested: requested}
+	avail := a.Available()
+	if avail.GreaterThanOrEqual(requested) {
+		p.Date, p.Reason = today, fmt.Sprintf("%s available now", avail)
+		return p
+	}
+	supply := avail.Sub(backordered)
+	incoming := decimal.Zero
+	for _, r := range receipts {
+		supply, incoming = supply.Add(r.Quantity), incoming.Add(r.Quantity)
+		if supply.GreaterThanOrEqual(requested) {
+			p.Date, p.PurchaseOrder = r.Date, r.PurchaseOrder
+			if p.Date.Before(today) {
+				p.Date = today
+			}
+			p.Reason = fmt.Sprintf("covered when purchase order %s arrives: %s available + %s incoming - %s backordered by earlier orders",
+				r.PurchaseOrder, avail, incoming, backordered)
+			return p
+		}
+	}
+	p.Reason = fmt.Sprintf("cannot be promised: %s available + %s incoming - %s backordered by earlier orders is less than %s",
+		avail, incoming, backordered, requested)
+	return p
 }
 
 // Available is on hand minus reserved.
@@ -233,8 +287,78 @@ type Store interface {
 	// with the availability after it. A requestID seen before returns the
 	// adjustment it recorded, with the current availability.
 	Adjust(ctx context.Context, a Adjustment, requestID string) (Adjustment, error)
+	// Transfer records a (prepared) transfer with id t.ID under the SKU's
+	// lock and returns it with the availability after it. A requestID
+	// seen before returns the transfer it recorded, with the current
+	// availability.
+	Transfer(ctx context.Context, t Transfer, requestID string) (Transfer, error)
+	// Promise answers the earliest date quantity of the item can be
+	// promised (see Promise).
+	Promise(ctx context.Context, sku string, quantity decimal.Decimal) (Availability, error)
 }
 
 // EventChanged is the event of a change of an item's on hand or reserved
 // stock; the key is the SKU and the payload the item's Availability.
 const EventChanged = "stock.changed"
+
+// Transfer moves stock of an item from one warehouse to another at once.
+type Transfer struct {
+	ID            string
+	SKU           string
+	FromWarehouse string
+	ToWarehouse   string
+	// Quantity is positive.
+	Quantity   decimal.Decimal
+	Reason     string
+	CreateTime time.Time
+	// Availability of the item after the transfer.
+	Availability Availability
+}
+
+// Transferred is the kind of the two ledger rows of a transfer.
+const Transferred MoveKind = "transfer"
+
+// Reference names the transfer in the ledger.
+func (t Transfer) Reference() string { return "stockTransfers/" + t.ID }
+
+// PrepareTransfer validates a transfer whose SKU was checked by the
+// caller. Violations name fields relative to it.
+func PrepareTransfer(t *Transfer) error {
+	t.Reason = strings.TrimSpace(t.Reason)
+	var v errs.Violations
+	if t.FromWarehouse == "" {
+		v.Add("from_warehouse", "is required")
+	}
+	switch {
+	case t.ToWarehouse == "":
+		v.Add("to_warehouse", "is required")
+	case t.ToWarehouse == t.FromWarehouse:
+		v.Add("to_warehouse", "must differ from from_warehouse")
+	}
+	if !t.Quantity.IsPositive() {
+		v.Add("quantity", "must be positive")
+	}
+	if utf8.RuneCountInString(t.Reason) > MaxReasonLength {
+		v.Add("reason", "must be at most %d characters", MaxReasonLength)
+	}
+	return v.Err()
+}
+
+// Changes checks that the source warehouse has the quantity available
+// (on hand - reserved; reserved stock never moves) and returns the two
+// ledger rows of the transfer, out of the source and into the
+// destination; the first carries the transfer's id.
+func (t Transfer) Changes(from Level) ([]Change, error) {
+	if from.Available().LessThan(t.Quantity) {
+		return nil, &errs.Error{Kind: errs.FailedPrecondition,
+			Violations: []errs.FieldViolation{{Field: "quantity", Description: fmt.Sprintf(
+				"%s of %s is available in %s (%s on hand, %s reserved)", from.Available(), t.SKU, t.FromWarehouse, from.OnHand, from.Reserved)}},
+			Message: fmt.Sprintf("quantity: transferring %s of %s out of %s would take its available stock below zero", t.Quantity, t.SKU, t.FromWarehouse)}
+	}
+	return []Change{
+		{ID: t.ID, SKU: t.SKU, Warehouse: t.FromWarehouse, Kind: Transferred, OnHandDelta: t.Quantity.Neg(),
+			ReservedDelta: decimal.Zero, Reason: t.Reason, Reference: t.Reference()},
+		{SKU: t.SKU, Warehouse: t.ToWarehouse, Kind: Transferred, OnHandDelta: t.Quantity,
+			ReservedDelta: decimal.Zero, Reason: t.Reason, Reference: t.Reference()},
+	}, nil
+}

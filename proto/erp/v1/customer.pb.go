@@ -24,6 +24,60 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// InvoicePolicy says what CreateInvoice bills of a customer's order.
+type InvoicePolicy int32
+
+const (
+	InvoicePolicy_INVOICE_POLICY_UNSPECIFIED InvoicePolicy = 0
+	// Every shipped, not yet invoiced quantity (one invoice per shipment
+	// run, partial shipments included).
+	InvoicePolicy_INVOICE_POLICY_SHIPPED_QUANTITIES InvoicePolicy = 1
+	// Every ordered, not yet invoiced quantity, once, from confirmation on
+	// (shipped or not); a second invoice of the same quantities is refused.
+	InvoicePolicy_INVOICE_POLICY_WHOLE_ORDER InvoicePolicy = 2
+)
+
+// Enum value maps for InvoicePolicy.
+var (
+	InvoicePolicy_name = map[int32]string{
+		0: "INVOICE_POLICY_UNSPECIFIED",
+		1: "INVOICE_POLICY_SHIPPED_QUANTITIES",
+		2: "INVOICE_POLICY_WHOLE_ORDER",
+	}
+	InvoicePolicy_value = map[string]int32{
+		"INVOICE_POLICY_UNSPECIFIED":        0,
+		"INVOICE_POLICY_SHIPPED_QUANTITIES": 1,
+		"INVOICE_POLICY_WHOLE_ORDER":        2,
+	}
+)
+
+func (x InvoicePolicy) Enum() *InvoicePolicy {
+	p := new(InvoicePolicy)
+	*p = x
+	return p
+}
+
+func (x InvoicePolicy) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (InvoicePolicy) Descriptor() protoreflect.EnumDescriptor {
+	return file_erp_v1_customer_proto_enumTypes[0].Descriptor()
+}
+
+func (InvoicePolicy) Type() protoreflect.EnumType {
+	return &file_erp_v1_customer_proto_enumTypes[0]
+}
+
+func (x InvoicePolicy) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use InvoicePolicy.Descriptor instead.
+func (InvoicePolicy) EnumDescriptor() ([]byte, []int) {
+	return file_erp_v1_customer_proto_rawDescGZIP(), []int{0}
+}
+
 // Customer is a party the company invoices.
 type Customer struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -42,8 +96,11 @@ type Customer struct {
 	Etag             string                 `protobuf:"bytes,7,opt,name=etag,proto3" json:"etag,omitempty"`
 	CreateTime       *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	UpdateTime       *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// How the customer's orders are invoiced; default
+	// INVOICE_POLICY_SHIPPED_QUANTITIES.
+	InvoicePolicy InvoicePolicy `protobuf:"varint,10,opt,name=invoice_policy,json=invoicePolicy,proto3,enum=erp.v1.InvoicePolicy" json:"invoice_policy,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Customer) Reset() {
@@ -137,6 +194,13 @@ func (x *Customer) GetUpdateTime() *timestamppb.Timestamp {
 		return x.UpdateTime
 	}
 	return nil
+}
+
+func (x *Customer) GetInvoicePolicy() InvoicePolicy {
+	if x != nil {
+		return x.InvoicePolicy
+	}
+	return InvoicePolicy_INVOICE_POLICY_UNSPECIFIED
 }
 
 type CreateCustomerRequest struct {
@@ -351,7 +415,8 @@ func (x *ListCustomersResponse) GetNextPageToken() string {
 type UpdateCustomerRequest struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
 	Customer *Customer              `protobuf:"bytes,1,opt,name=customer,proto3" json:"customer,omitempty"`
-	// Fields: name, currency_code, credit_limit, payment_terms_days.
+	// Fields: name, currency_code, credit_limit, payment_terms_days,
+	// invoice_policy.
 	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -568,7 +633,7 @@ var File_erp_v1_customer_proto protoreflect.FileDescriptor
 
 const file_erp_v1_customer_proto_rawDesc = "" +
 	"\n" +
-	"\x15erp/v1/customer.proto\x12\x06erp.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"\xe9\x02\n" +
+	"\x15erp/v1/customer.proto\x12\x06erp.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"\xa7\x03\n" +
 	"\bCustomer\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12$\n" +
@@ -580,7 +645,9 @@ const file_erp_v1_customer_proto_rawDesc = "" +
 	"\vcreate_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x12;\n" +
 	"\vupdate_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"updateTime\"d\n" +
+	"updateTime\x12<\n" +
+	"\x0einvoice_policy\x18\n" +
+	" \x01(\x0e2\x15.erp.v1.InvoicePolicyR\rinvoicePolicy\"d\n" +
 	"\x15CreateCustomerRequest\x12,\n" +
 	"\bcustomer\x18\x01 \x01(\v2\x10.erp.v1.CustomerR\bcustomer\x12\x1d\n" +
 	"\n" +
@@ -611,7 +678,11 @@ const file_erp_v1_customer_proto_rawDesc = "" +
 	"\fopen_balance\x18\x03 \x01(\v2\x0f.money.v1.MoneyR\vopenBalance\x128\n" +
 	"\x0foverdue_balance\x18\x04 \x01(\v2\x0f.money.v1.MoneyR\x0eoverdueBalance\x12\x18\n" +
 	"\aversion\x18\x05 \x01(\x03R\aversion\x12'\n" +
-	"\x06credit\x18\x06 \x01(\v2\x0f.money.v1.MoneyR\x06credit2\xe1\x02\n" +
+	"\x06credit\x18\x06 \x01(\v2\x0f.money.v1.MoneyR\x06credit*v\n" +
+	"\rInvoicePolicy\x12\x1e\n" +
+	"\x1aINVOICE_POLICY_UNSPECIFIED\x10\x00\x12%\n" +
+	"!INVOICE_POLICY_SHIPPED_QUANTITIES\x10\x01\x12\x1e\n" +
+	"\x1aINVOICE_POLICY_WHOLE_ORDER\x10\x022\xe1\x02\n" +
 	"\x0fCustomerService\x12A\n" +
 	"\x0eCreateCustomer\x12\x1d.erp.v1.CreateCustomerRequest\x1a\x10.erp.v1.Customer\x12;\n" +
 	"\vGetCustomer\x12\x1a.erp.v1.GetCustomerRequest\x1a\x10.erp.v1.Customer\x12L\n" +
@@ -631,46 +702,49 @@ func file_erp_v1_customer_proto_rawDescGZIP() []byte {
 	return file_erp_v1_customer_proto_rawDescData
 }
 
+var file_erp_v1_customer_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
 var file_erp_v1_customer_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
 var file_erp_v1_customer_proto_goTypes = []any{
-	(*Customer)(nil),              // 0: erp.v1.Customer
-	(*CreateCustomerRequest)(nil), // 1: erp.v1.CreateCustomerRequest
-	(*GetCustomerRequest)(nil),    // 2: erp.v1.GetCustomerRequest
-	(*ListCustomersRequest)(nil),  // 3: erp.v1.ListCustomersRequest
-	(*ListCustomersResponse)(nil), // 4: erp.v1.ListCustomersResponse
-	(*UpdateCustomerRequest)(nil), // 5: erp.v1.UpdateCustomerRequest
-	(*SyncCustomerRequest)(nil),   // 6: erp.v1.SyncCustomerRequest
-	(*CustomerBalance)(nil),       // 7: erp.v1.CustomerBalance
-	(*v1.Money)(nil),              // 8: money.v1.Money
-	(*timestamppb.Timestamp)(nil), // 9: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil), // 10: google.protobuf.FieldMask
+	(InvoicePolicy)(0),            // 0: erp.v1.InvoicePolicy
+	(*Customer)(nil),              // 1: erp.v1.Customer
+	(*CreateCustomerRequest)(nil), // 2: erp.v1.CreateCustomerRequest
+	(*GetCustomerRequest)(nil),    // 3: erp.v1.GetCustomerRequest
+	(*ListCustomersRequest)(nil),  // 4: erp.v1.ListCustomersRequest
+	(*ListCustomersResponse)(nil), // 5: erp.v1.ListCustomersResponse
+	(*UpdateCustomerRequest)(nil), // 6: erp.v1.UpdateCustomerRequest
+	(*SyncCustomerRequest)(nil),   // 7: erp.v1.SyncCustomerRequest
+	(*CustomerBalance)(nil),       // 8: erp.v1.CustomerBalance
+	(*v1.Money)(nil),              // 9: money.v1.Money
+	(*timestamppb.Timestamp)(nil), // 10: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil), // 11: google.protobuf.FieldMask
 }
 var file_erp_v1_customer_proto_depIdxs = []int32{
-	8,  // 0: erp.v1.Customer.credit_limit:type_name -> money.v1.Money
-	9,  // 1: erp.v1.Customer.create_time:type_name -> google.protobuf.Timestamp
-	9,  // 2: erp.v1.Customer.update_time:type_name -> google.protobuf.Timestamp
-	0,  // 3: erp.v1.CreateCustomerRequest.customer:type_name -> erp.v1.Customer
-	0,  // 4: erp.v1.ListCustomersResponse.customers:type_name -> erp.v1.Customer
-	0,  // 5: erp.v1.UpdateCustomerRequest.customer:type_name -> erp.v1.Customer
-	10, // 6: erp.v1.UpdateCustomerRequest.update_mask:type_name -> google.protobuf.FieldMask
-	8,  // 7: erp.v1.CustomerBalance.open_balance:type_name -> money.v1.Money
-	8,  // 8: erp.v1.CustomerBalance.overdue_balance:type_name -> money.v1.Money
-	8,  // 9: erp.v1.CustomerBalance.credit:type_name -> money.v1.Money
-	1,  // 10: erp.v1.CustomerService.CreateCustomer:input_type -> erp.v1.CreateCustomerRequest
-	2,  // 11: erp.v1.CustomerService.GetCustomer:input_type -> erp.v1.GetCustomerRequest
-	3,  // 12: erp.v1.CustomerService.ListCustomers:input_type -> erp.v1.ListCustomersRequest
-	5,  // 13: erp.v1.CustomerService.UpdateCustomer:input_type -> erp.v1.UpdateCustomerRequest
-	6,  // 14: erp.v1.CustomerService.SyncCustomer:input_type -> erp.v1.SyncCustomerRequest
-	0,  // 15: erp.v1.CustomerService.CreateCustomer:output_type -> erp.v1.Customer
-	0,  // 16: erp.v1.CustomerService.GetCustomer:output_type -> erp.v1.Customer
-	4,  // 17: erp.v1.CustomerService.ListCustomers:output_type -> erp.v1.ListCustomersResponse
-	0,  // 18: erp.v1.CustomerService.UpdateCustomer:output_type -> erp.v1.Customer
-	0,  // 19: erp.v1.CustomerService.SyncCustomer:output_type -> erp.v1.Customer
-	15, // [15:20] is the sub-list for method output_type
-	10, // [10:15] is the sub-list for method input_type
-	10, // [10:10] is the sub-list for extension type_name
-	10, // [10:10] is the sub-list for extension extendee
-	0,  // [0:10] is the sub-list for field type_name
+	9,  // 0: erp.v1.Customer.credit_limit:type_name -> money.v1.Money
+	10, // 1: erp.v1.Customer.create_time:type_name -> google.protobuf.Timestamp
+	10, // 2: erp.v1.Customer.update_time:type_name -> google.protobuf.Timestamp
+	0,  // 3: erp.v1.Customer.invoice_policy:type_name -> erp.v1.InvoicePolicy
+	1,  // 4: erp.v1.CreateCustomerRequest.customer:type_name -> erp.v1.Customer
+	1,  // 5: erp.v1.ListCustomersResponse.customers:type_name -> erp.v1.Customer
+	1,  // 6: erp.v1.UpdateCustomerRequest.customer:type_name -> erp.v1.Customer
+	11, // 7: erp.v1.UpdateCustomerRequest.update_mask:type_name -> google.protobuf.FieldMask
+	9,  // 8: erp.v1.CustomerBalance.open_balance:type_name -> money.v1.Money
+	9,  // 9: erp.v1.CustomerBalance.overdue_balance:type_name -> money.v1.Money
+	9,  // 10: erp.v1.CustomerBalance.credit:type_name -> money.v1.Money
+	2,  // 11: erp.v1.CustomerService.CreateCustomer:input_type -> erp.v1.CreateCustomerRequest
+	3,  // 12: erp.v1.CustomerService.GetCustomer:input_type -> erp.v1.GetCustomerRequest
+	4,  // 13: erp.v1.CustomerService.ListCustomers:input_type -> erp.v1.ListCustomersRequest
+	6,  // 14: erp.v1.CustomerService.UpdateCustomer:input_type -> erp.v1.UpdateCustomerRequest
+	7,  // 15: erp.v1.CustomerService.SyncCustomer:input_type -> erp.v1.SyncCustomerRequest
+	1,  // 16: erp.v1.CustomerService.CreateCustomer:output_type -> erp.v1.Customer
+	1,  // 17: erp.v1.CustomerService.GetCustomer:output_type -> erp.v1.Customer
+	5,  // 18: erp.v1.CustomerService.ListCustomers:output_type -> erp.v1.ListCustomersResponse
+	1,  // 19: erp.v1.CustomerService.UpdateCustomer:output_type -> erp.v1.Customer
+	1,  // 20: erp.v1.CustomerService.SyncCustomer:output_type -> erp.v1.Customer
+	16, // [16:21] is the sub-list for method output_type
+	11, // [11:16] is the sub-list for method input_type
+	11, // [11:11] is the sub-list for extension type_name
+	11, // [11:11] is the sub-list for extension extendee
+	0,  // [0:11] is the sub-list for field type_name
 }
 
 func init() { file_erp_v1_customer_proto_init() }
@@ -683,13 +757,14 @@ func file_erp_v1_customer_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_erp_v1_customer_proto_rawDesc), len(file_erp_v1_customer_proto_rawDesc)),
-			NumEnums:      0,
+			NumEnums:      1,
 			NumMessages:   8,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
 		GoTypes:           file_erp_v1_customer_proto_goTypes,
 		DependencyIndexes: file_erp_v1_customer_proto_depIdxs,
+		EnumInfos:         file_erp_v1_customer_proto_enumTypes,
 		MessageInfos:      file_erp_v1_customer_proto_msgTypes,
 	}.Build()
 	File_erp_v1_customer_proto = out.File

@@ -33,7 +33,9 @@ const (
 // InvoiceService bills customers for what has shipped.
 type InvoiceServiceClient interface {
 	// CreateInvoice invoices every shipped but not yet invoiced quantity of
-	// a sales order, with tax per line at the items' tax rates. It posts
+	// a sales order (for a customer with INVOICE_POLICY_WHOLE_ORDER: every
+	// ordered, not yet invoiced quantity, once the order is confirmed), with
+	// tax per line at the items' tax rates. It posts
 	// Dr 1100 Accounts receivable / Cr 4000 Revenue, Cr 2100 Tax payable.
 	// A retry with the same request_id returns the first invoice. Nothing to
 	// invoice is FAILED_PRECONDITION.
@@ -115,7 +117,9 @@ func (c *invoiceServiceClient) MarkOverdueInvoices(ctx context.Context, in *Mark
 // InvoiceService bills customers for what has shipped.
 type InvoiceServiceServer interface {
 	// CreateInvoice invoices every shipped but not yet invoiced quantity of
-	// a sales order, with tax per line at the items' tax rates. It posts
+	// a sales order (for a customer with INVOICE_POLICY_WHOLE_ORDER: every
+	// ordered, not yet invoiced quantity, once the order is confirmed), with
+	// tax per line at the items' tax rates. It posts
 	// Dr 1100 Accounts receivable / Cr 4000 Revenue, Cr 2100 Tax payable.
 	// A retry with the same request_id returns the first invoice. Nothing to
 	// invoice is FAILED_PRECONDITION.

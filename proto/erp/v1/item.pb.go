@@ -424,10 +424,14 @@ func (x *UpdateItemRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
 }
 
 type GetAvailabilityRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Sku           string                 `protobuf:"bytes,1,opt,name=sku,proto3" json:"sku,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Sku   string                 `protobuf:"bytes,1,opt,name=sku,proto3" json:"sku,omitempty"`
+	// Optional positive decimal string: the quantity a new order would ask
+	// for. When set, the answer's promise says the earliest date it can be
+	// promised.
+	RequestedQuantity string `protobuf:"bytes,2,opt,name=requested_quantity,json=requestedQuantity,proto3" json:"requested_quantity,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *GetAvailabilityRequest) Reset() {
@@ -467,6 +471,13 @@ func (x *GetAvailabilityRequest) GetSku() string {
 	return ""
 }
 
+func (x *GetAvailabilityRequest) GetRequestedQuantity() string {
+	if x != nil {
+		return x.RequestedQuantity
+	}
+	return ""
+}
+
 // Availability of one item. Quantities are decimal strings.
 type Availability struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
@@ -482,8 +493,10 @@ type Availability struct {
 	NextReceiptDate string                   `protobuf:"bytes,6,opt,name=next_receipt_date,json=nextReceiptDate,proto3" json:"next_receipt_date,omitempty"`
 	Warehouses      []*WarehouseAvailability `protobuf:"bytes,7,rep,name=warehouses,proto3" json:"warehouses,omitempty"`
 	// Increments with every change of the item's stock.
-	Version       int64                  `protobuf:"varint,8,opt,name=version,proto3" json:"version,omitempty"`
-	UpdateTime    *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	Version    int64                  `protobuf:"varint,8,opt,name=version,proto3" json:"version,omitempty"`
+	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	// Set only when GetAvailability was asked about a requested_quantity.
+	Promise       *AvailabilityPromise `protobuf:"bytes,10,opt,name=promise,proto3" json:"promise,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -581,6 +594,90 @@ func (x *Availability) GetUpdateTime() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Availability) GetPromise() *AvailabilityPromise {
+	if x != nil {
+		return x.Promise
+	}
+	return nil
+}
+
+// AvailabilityPromise is the earliest date a requested quantity can be
+// promised: today when available covers it, else the expected date of the
+// open purchase order line at which available + incoming (open purchase
+// order quantities by expected date) - backordered (every backorder comes
+// first, oldest first) covers it, else unset with a reason.
+type AvailabilityPromise struct {
+	state             protoimpl.MessageState `protogen:"open.v1"`
+	RequestedQuantity string                 `protobuf:"bytes,1,opt,name=requested_quantity,json=requestedQuantity,proto3" json:"requested_quantity,omitempty"`
+	// YYYY-MM-DD; empty when the quantity cannot be promised.
+	PromiseDate string `protobuf:"bytes,2,opt,name=promise_date,json=promiseDate,proto3" json:"promise_date,omitempty"`
+	// Why this date (or why none).
+	Reason string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	// The purchase order whose receipt covers the quantity; empty when
+	// promised from stock or not at all.
+	PurchaseOrderNumber string `protobuf:"bytes,4,opt,name=purchase_order_number,json=purchaseOrderNumber,proto3" json:"purchase_order_number,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
+}
+
+func (x *AvailabilityPromise) Reset() {
+	*x = AvailabilityPromise{}
+	mi := &file_erp_v1_item_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AvailabilityPromise) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AvailabilityPromise) ProtoMessage() {}
+
+func (x *AvailabilityPromise) ProtoReflect() protoreflect.Message {
+	mi := &file_erp_v1_item_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AvailabilityPromise.ProtoReflect.Descriptor instead.
+func (*AvailabilityPromise) Descriptor() ([]byte, []int) {
+	return file_erp_v1_item_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *AvailabilityPromise) GetRequestedQuantity() string {
+	if x != nil {
+		return x.RequestedQuantity
+	}
+	return ""
+}
+
+func (x *AvailabilityPromise) GetPromiseDate() string {
+	if x != nil {
+		return x.PromiseDate
+	}
+	return ""
+}
+
+func (x *AvailabilityPromise) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *AvailabilityPromise) GetPurchaseOrderNumber() string {
+	if x != nil {
+		return x.PurchaseOrderNumber
+	}
+	return ""
+}
+
 type WarehouseAvailability struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Warehouse     string                 `protobuf:"bytes,1,opt,name=warehouse,proto3" json:"warehouse,omitempty"`
@@ -593,7 +690,7 @@ type WarehouseAvailability struct {
 
 func (x *WarehouseAvailability) Reset() {
 	*x = WarehouseAvailability{}
-	mi := &file_erp_v1_item_proto_msgTypes[8]
+	mi := &file_erp_v1_item_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -605,7 +702,7 @@ func (x *WarehouseAvailability) String() string {
 func (*WarehouseAvailability) ProtoMessage() {}
 
 func (x *WarehouseAvailability) ProtoReflect() protoreflect.Message {
-	mi := &file_erp_v1_item_proto_msgTypes[8]
+	mi := &file_erp_v1_item_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -618,7 +715,7 @@ func (x *WarehouseAvailability) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WarehouseAvailability.ProtoReflect.Descriptor instead.
 func (*WarehouseAvailability) Descriptor() ([]byte, []int) {
-	return file_erp_v1_item_proto_rawDescGZIP(), []int{8}
+	return file_erp_v1_item_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *WarehouseAvailability) GetWarehouse() string {
@@ -687,9 +784,10 @@ const file_erp_v1_item_proto_rawDesc = "" +
 	"\x11UpdateItemRequest\x12 \n" +
 	"\x04item\x18\x01 \x01(\v2\f.erp.v1.ItemR\x04item\x12;\n" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
-	"updateMask\"*\n" +
+	"updateMask\"Y\n" +
 	"\x16GetAvailabilityRequest\x12\x10\n" +
-	"\x03sku\x18\x01 \x01(\tR\x03sku\"\xd1\x02\n" +
+	"\x03sku\x18\x01 \x01(\tR\x03sku\x12-\n" +
+	"\x12requested_quantity\x18\x02 \x01(\tR\x11requestedQuantity\"\x88\x03\n" +
 	"\fAvailability\x12\x10\n" +
 	"\x03sku\x18\x01 \x01(\tR\x03sku\x12\x17\n" +
 	"\aon_hand\x18\x02 \x01(\tR\x06onHand\x12\x1a\n" +
@@ -702,7 +800,14 @@ const file_erp_v1_item_proto_rawDesc = "" +
 	"warehouses\x12\x18\n" +
 	"\aversion\x18\b \x01(\x03R\aversion\x12;\n" +
 	"\vupdate_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"updateTime\"\x88\x01\n" +
+	"updateTime\x125\n" +
+	"\apromise\x18\n" +
+	" \x01(\v2\x1b.erp.v1.AvailabilityPromiseR\apromise\"\xb3\x01\n" +
+	"\x13AvailabilityPromise\x12-\n" +
+	"\x12requested_quantity\x18\x01 \x01(\tR\x11requestedQuantity\x12!\n" +
+	"\fpromise_date\x18\x02 \x01(\tR\vpromiseDate\x12\x16\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\x122\n" +
+	"\x15purchase_order_number\x18\x04 \x01(\tR\x13purchaseOrderNumber\"\x88\x01\n" +
 	"\x15WarehouseAvailability\x12\x1c\n" +
 	"\twarehouse\x18\x01 \x01(\tR\twarehouse\x12\x17\n" +
 	"\aon_hand\x18\x02 \x01(\tR\x06onHand\x12\x1a\n" +
@@ -729,7 +834,7 @@ func file_erp_v1_item_proto_rawDescGZIP() []byte {
 	return file_erp_v1_item_proto_rawDescData
 }
 
-var file_erp_v1_item_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
+var file_erp_v1_item_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
 var file_erp_v1_item_proto_goTypes = []any{
 	(*Item)(nil),                   // 0: erp.v1.Item
 	(*CreateItemRequest)(nil),      // 1: erp.v1.CreateItemRequest
@@ -739,37 +844,39 @@ var file_erp_v1_item_proto_goTypes = []any{
 	(*UpdateItemRequest)(nil),      // 5: erp.v1.UpdateItemRequest
 	(*GetAvailabilityRequest)(nil), // 6: erp.v1.GetAvailabilityRequest
 	(*Availability)(nil),           // 7: erp.v1.Availability
-	(*WarehouseAvailability)(nil),  // 8: erp.v1.WarehouseAvailability
-	(*v1.Money)(nil),               // 9: money.v1.Money
-	(*timestamppb.Timestamp)(nil),  // 10: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),  // 11: google.protobuf.FieldMask
+	(*AvailabilityPromise)(nil),    // 8: erp.v1.AvailabilityPromise
+	(*WarehouseAvailability)(nil),  // 9: erp.v1.WarehouseAvailability
+	(*v1.Money)(nil),               // 10: money.v1.Money
+	(*timestamppb.Timestamp)(nil),  // 11: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),  // 12: google.protobuf.FieldMask
 }
 var file_erp_v1_item_proto_depIdxs = []int32{
-	9,  // 0: erp.v1.Item.list_price:type_name -> money.v1.Money
-	9,  // 1: erp.v1.Item.standard_cost:type_name -> money.v1.Money
-	10, // 2: erp.v1.Item.create_time:type_name -> google.protobuf.Timestamp
-	10, // 3: erp.v1.Item.update_time:type_name -> google.protobuf.Timestamp
+	10, // 0: erp.v1.Item.list_price:type_name -> money.v1.Money
+	10, // 1: erp.v1.Item.standard_cost:type_name -> money.v1.Money
+	11, // 2: erp.v1.Item.create_time:type_name -> google.protobuf.Timestamp
+	11, // 3: erp.v1.Item.update_time:type_name -> google.protobuf.Timestamp
 	0,  // 4: erp.v1.CreateItemRequest.item:type_name -> erp.v1.Item
 	0,  // 5: erp.v1.ListItemsResponse.items:type_name -> erp.v1.Item
 	0,  // 6: erp.v1.UpdateItemRequest.item:type_name -> erp.v1.Item
-	11, // 7: erp.v1.UpdateItemRequest.update_mask:type_name -> google.protobuf.FieldMask
-	8,  // 8: erp.v1.Availability.warehouses:type_name -> erp.v1.WarehouseAvailability
-	10, // 9: erp.v1.Availability.update_time:type_name -> google.protobuf.Timestamp
-	1,  // 10: erp.v1.ItemService.CreateItem:input_type -> erp.v1.CreateItemRequest
-	2,  // 11: erp.v1.ItemService.GetItem:input_type -> erp.v1.GetItemRequest
-	3,  // 12: erp.v1.ItemService.ListItems:input_type -> erp.v1.ListItemsRequest
-	5,  // 13: erp.v1.ItemService.UpdateItem:input_type -> erp.v1.UpdateItemRequest
-	6,  // 14: erp.v1.ItemService.GetAvailability:input_type -> erp.v1.GetAvailabilityRequest
-	0,  // 15: erp.v1.ItemService.CreateItem:output_type -> erp.v1.Item
-	0,  // 16: erp.v1.ItemService.GetItem:output_type -> erp.v1.Item
-	4,  // 17: erp.v1.ItemService.ListItems:output_type -> erp.v1.ListItemsResponse
-	0,  // 18: erp.v1.ItemService.UpdateItem:output_type -> erp.v1.Item
-	7,  // 19: erp.v1.ItemService.GetAvailability:output_type -> erp.v1.Availability
-	15, // [15:20] is the sub-list for method output_type
-	10, // [10:15] is the sub-list for method input_type
-	10, // [10:10] is the sub-list for extension type_name
-	10, // [10:10] is the sub-list for extension extendee
-	0,  // [0:10] is the sub-list for field type_name
+	12, // 7: erp.v1.UpdateItemRequest.update_mask:type_name -> google.protobuf.FieldMask
+	9,  // 8: erp.v1.Availability.warehouses:type_name -> erp.v1.WarehouseAvailability
+	11, // 9: erp.v1.Availability.update_time:type_name -> google.protobuf.Timestamp
+	8,  // 10: erp.v1.Availability.promise:type_name -> erp.v1.AvailabilityPromise
+	1,  // 11: erp.v1.ItemService.CreateItem:input_type -> erp.v1.CreateItemRequest
+	2,  // 12: erp.v1.ItemService.GetItem:input_type -> erp.v1.GetItemRequest
+	3,  // 13: erp.v1.ItemService.ListItems:input_type -> erp.v1.ListItemsRequest
+	5,  // 14: erp.v1.ItemService.UpdateItem:input_type -> erp.v1.UpdateItemRequest
+	6,  // 15: erp.v1.ItemService.GetAvailability:input_type -> erp.v1.GetAvailabilityRequest
+	0,  // 16: erp.v1.ItemService.CreateItem:output_type -> erp.v1.Item
+	0,  // 17: erp.v1.ItemService.GetItem:output_type -> erp.v1.Item
+	4,  // 18: erp.v1.ItemService.ListItems:output_type -> erp.v1.ListItemsResponse
+	0,  // 19: erp.v1.ItemService.UpdateItem:output_type -> erp.v1.Item
+	7,  // 20: erp.v1.ItemService.GetAvailability:output_type -> erp.v1.Availability
+	16, // [16:21] is the sub-list for method output_type
+	11, // [11:16] is the sub-list for method input_type
+	11, // [11:11] is the sub-list for extension type_name
+	11, // [11:11] is the sub-list for extension extendee
+	0,  // [0:11] is the sub-list for field type_name
 }
 
 func init() { file_erp_v1_item_proto_init() }
@@ -783,7 +890,7 @@ func file_erp_v1_item_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_erp_v1_item_proto_rawDesc), len(file_erp_v1_item_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   9,
+			NumMessages:   10,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

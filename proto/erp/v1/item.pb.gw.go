@@ -231,6 +231,8 @@ func local_request_ItemService_UpdateItem_0(ctx context.Context, marshaler runti
 	return msg, metadata, err
 }
 
+var filter_ItemService_GetAvailability_0 = &utilities.DoubleArray{Encoding: map[string]int{"sku": 0}, Base: []int{1, 1, 0}, Check: []int{0, 1, 2}}
+
 func request_ItemService_GetAvailability_0(ctx context.Context, marshaler runtime.Marshaler, client ItemServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
 		protoReq GetAvailabilityRequest
@@ -244,6 +246,12 @@ func request_ItemService_GetAvailability_0(ctx context.Context, marshaler runtim
 	protoReq.Sku, err = runtime.String(val)
 	if err != nil {
 		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "sku", err)
+	}
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_ItemService_GetAvailability_0); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
 	}
 	if req.Body != nil {
 		_, _ = io.Copy(io.Discard, req.Body)
@@ -265,6 +273,12 @@ func local_request_ItemService_GetAvailability_0(ctx context.Context, marshaler 
 	protoReq.Sku, err = runtime.String(val)
 	if err != nil {
 		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "sku", err)
+	}
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_ItemService_GetAvailability_0); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
 	}
 	msg, err := server.GetAvailability(ctx, &protoReq)
 	return msg, metadata, err

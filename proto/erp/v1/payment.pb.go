@@ -562,6 +562,76 @@ func (x *ReversePaymentRequest) GetReason() string {
 	return ""
 }
 
+type ApplyPaymentCreditRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Required: at least one; amounts add up to at most the payment's
+	// unallocated amount.
+	Allocations   []*PaymentAllocation `protobuf:"bytes,2,rep,name=allocations,proto3" json:"allocations,omitempty"`
+	Etag          string               `protobuf:"bytes,3,opt,name=etag,proto3" json:"etag,omitempty"`
+	RequestId     string               `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ApplyPaymentCreditRequest) Reset() {
+	*x = ApplyPaymentCreditRequest{}
+	mi := &file_erp_v1_payment_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ApplyPaymentCreditRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ApplyPaymentCreditRequest) ProtoMessage() {}
+
+func (x *ApplyPaymentCreditRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_erp_v1_payment_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ApplyPaymentCreditRequest.ProtoReflect.Descriptor instead.
+func (*ApplyPaymentCreditRequest) Descriptor() ([]byte, []int) {
+	return file_erp_v1_payment_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *ApplyPaymentCreditRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *ApplyPaymentCreditRequest) GetAllocations() []*PaymentAllocation {
+	if x != nil {
+		return x.Allocations
+	}
+	return nil
+}
+
+func (x *ApplyPaymentCreditRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+func (x *ApplyPaymentCreditRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
 var File_erp_v1_payment_proto protoreflect.FileDescriptor
 
 const file_erp_v1_payment_proto_rawDesc = "" +
@@ -609,17 +679,24 @@ const file_erp_v1_payment_proto_rawDesc = "" +
 	"\n" +
 	"request_id\x18\x02 \x01(\tR\trequestId\x12\x12\n" +
 	"\x04etag\x18\x03 \x01(\tR\x04etag\x12\x16\n" +
-	"\x06reason\x18\x04 \x01(\tR\x06reason*g\n" +
+	"\x06reason\x18\x04 \x01(\tR\x06reason\"\x9b\x01\n" +
+	"\x19ApplyPaymentCreditRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12;\n" +
+	"\vallocations\x18\x02 \x03(\v2\x19.erp.v1.PaymentAllocationR\vallocations\x12\x12\n" +
+	"\x04etag\x18\x03 \x01(\tR\x04etag\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x04 \x01(\tR\trequestId*g\n" +
 	"\rPaymentStatus\x12\x1e\n" +
 	"\x1aPAYMENT_STATUS_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15PAYMENT_STATUS_POSTED\x10\x01\x12\x1b\n" +
-	"\x17PAYMENT_STATUS_REVERSED\x10\x022\x97\x02\n" +
+	"\x17PAYMENT_STATUS_REVERSED\x10\x022\xe1\x02\n" +
 	"\x0ePaymentService\x12>\n" +
 	"\rCreatePayment\x12\x1c.erp.v1.CreatePaymentRequest\x1a\x0f.erp.v1.Payment\x128\n" +
 	"\n" +
 	"GetPayment\x12\x19.erp.v1.GetPaymentRequest\x1a\x0f.erp.v1.Payment\x12I\n" +
 	"\fListPayments\x12\x1b.erp.v1.ListPaymentsRequest\x1a\x1c.erp.v1.ListPaymentsResponse\x12@\n" +
-	"\x0eReversePayment\x12\x1d.erp.v1.ReversePaymentRequest\x1a\x0f.erp.v1.PaymentB+Z)github.com/seamhq/seam/proto/erp/v1;erpv1b\x06proto3"
+	"\x0eReversePayment\x12\x1d.erp.v1.ReversePaymentRequest\x1a\x0f.erp.v1.Payment\x12H\n" +
+	"\x12ApplyPaymentCredit\x12!.erp.v1.ApplyPaymentCreditRequest\x1a\x0f.erp.v1.PaymentB+Z)github.com/seamhq/seam/proto/erp/v1;erpv1b\x06proto3"
 
 var (
 	file_erp_v1_payment_proto_rawDescOnce sync.Once
@@ -634,42 +711,46 @@ func file_erp_v1_payment_proto_rawDescGZIP() []byte {
 }
 
 var file_erp_v1_payment_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_erp_v1_payment_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
+var file_erp_v1_payment_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
 var file_erp_v1_payment_proto_goTypes = []any{
-	(PaymentStatus)(0),            // 0: erp.v1.PaymentStatus
-	(*Payment)(nil),               // 1: erp.v1.Payment
-	(*PaymentAllocation)(nil),     // 2: erp.v1.PaymentAllocation
-	(*CreatePaymentRequest)(nil),  // 3: erp.v1.CreatePaymentRequest
-	(*GetPaymentRequest)(nil),     // 4: erp.v1.GetPaymentRequest
-	(*ListPaymentsRequest)(nil),   // 5: erp.v1.ListPaymentsRequest
-	(*ListPaymentsResponse)(nil),  // 6: erp.v1.ListPaymentsResponse
-	(*ReversePaymentRequest)(nil), // 7: erp.v1.ReversePaymentRequest
-	(*v1.Money)(nil),              // 8: money.v1.Money
-	(*timestamppb.Timestamp)(nil), // 9: google.protobuf.Timestamp
+	(PaymentStatus)(0),                // 0: erp.v1.PaymentStatus
+	(*Payment)(nil),                   // 1: erp.v1.Payment
+	(*PaymentAllocation)(nil),         // 2: erp.v1.PaymentAllocation
+	(*CreatePaymentRequest)(nil),      // 3: erp.v1.CreatePaymentRequest
+	(*GetPaymentRequest)(nil),         // 4: erp.v1.GetPaymentRequest
+	(*ListPaymentsRequest)(nil),       // 5: erp.v1.ListPaymentsRequest
+	(*ListPaymentsResponse)(nil),      // 6: erp.v1.ListPaymentsResponse
+	(*ReversePaymentRequest)(nil),     // 7: erp.v1.ReversePaymentRequest
+	(*ApplyPaymentCreditRequest)(nil), // 8: erp.v1.ApplyPaymentCreditRequest
+	(*v1.Money)(nil),                  // 9: money.v1.Money
+	(*timestamppb.Timestamp)(nil),     // 10: google.protobuf.Timestamp
 }
 var file_erp_v1_payment_proto_depIdxs = []int32{
-	8,  // 0: erp.v1.Payment.amount:type_name -> money.v1.Money
+	9,  // 0: erp.v1.Payment.amount:type_name -> money.v1.Money
 	2,  // 1: erp.v1.Payment.allocations:type_name -> erp.v1.PaymentAllocation
-	8,  // 2: erp.v1.Payment.unallocated_amount:type_name -> money.v1.Money
+	9,  // 2: erp.v1.Payment.unallocated_amount:type_name -> money.v1.Money
 	0,  // 3: erp.v1.Payment.status:type_name -> erp.v1.PaymentStatus
-	9,  // 4: erp.v1.Payment.create_time:type_name -> google.protobuf.Timestamp
-	9,  // 5: erp.v1.Payment.update_time:type_name -> google.protobuf.Timestamp
-	8,  // 6: erp.v1.PaymentAllocation.amount:type_name -> money.v1.Money
+	10, // 4: erp.v1.Payment.create_time:type_name -> google.protobuf.Timestamp
+	10, // 5: erp.v1.Payment.update_time:type_name -> google.protobuf.Timestamp
+	9,  // 6: erp.v1.PaymentAllocation.amount:type_name -> money.v1.Money
 	1,  // 7: erp.v1.CreatePaymentRequest.payment:type_name -> erp.v1.Payment
 	1,  // 8: erp.v1.ListPaymentsResponse.payments:type_name -> erp.v1.Payment
-	3,  // 9: erp.v1.PaymentService.CreatePayment:input_type -> erp.v1.CreatePaymentRequest
-	4,  // 10: erp.v1.PaymentService.GetPayment:input_type -> erp.v1.GetPaymentRequest
-	5,  // 11: erp.v1.PaymentService.ListPayments:input_type -> erp.v1.ListPaymentsRequest
-	7,  // 12: erp.v1.PaymentService.ReversePayment:input_type -> erp.v1.ReversePaymentRequest
-	1,  // 13: erp.v1.PaymentService.CreatePayment:output_type -> erp.v1.Payment
-	1,  // 14: erp.v1.PaymentService.GetPayment:output_type -> erp.v1.Payment
-	6,  // 15: erp.v1.PaymentService.ListPayments:output_type -> erp.v1.ListPaymentsResponse
-	1,  // 16: erp.v1.PaymentService.ReversePayment:output_type -> erp.v1.Payment
-	13, // [13:17] is the sub-list for method output_type
-	9,  // [9:13] is the sub-list for method input_type
-	9,  // [9:9] is the sub-list for extension type_name
-	9,  // [9:9] is the sub-list for extension extendee
-	0,  // [0:9] is the sub-list for field type_name
+	2,  // 9: erp.v1.ApplyPaymentCreditRequest.allocations:type_name -> erp.v1.PaymentAllocation
+	3,  // 10: erp.v1.PaymentService.CreatePayment:input_type -> erp.v1.CreatePaymentRequest
+	4,  // 11: erp.v1.PaymentService.GetPayment:input_type -> erp.v1.GetPaymentRequest
+	5,  // 12: erp.v1.PaymentService.ListPayments:input_type -> erp.v1.ListPaymentsRequest
+	7,  // 13: erp.v1.PaymentService.ReversePayment:input_type -> erp.v1.ReversePaymentRequest
+	8,  // 14: erp.v1.PaymentService.ApplyPaymentCredit:input_type -> erp.v1.ApplyPaymentCreditRequest
+	1,  // 15: erp.v1.PaymentService.CreatePayment:output_type -> erp.v1.Payment
+	1,  // 16: erp.v1.PaymentService.GetPayment:output_type -> erp.v1.Payment
+	6,  // 17: erp.v1.PaymentService.ListPayments:output_type -> erp.v1.ListPaymentsResponse
+	1,  // 18: erp.v1.PaymentService.ReversePayment:output_type -> erp.v1.Payment
+	1,  // 19: erp.v1.PaymentService.ApplyPaymentCredit:output_type -> erp.v1.Payment
+	15, // [15:20] is the sub-list for method output_type
+	10, // [10:15] is the sub-list for method input_type
+	10, // [10:10] is the sub-list for extension type_name
+	10, // [10:10] is the sub-list for extension extendee
+	0,  // [0:10] is the sub-list for field type_name
 }
 
 func init() { file_erp_v1_payment_proto_init() }
@@ -683,7 +764,7 @@ func file_erp_v1_payment_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_erp_v1_payment_proto_rawDesc), len(file_erp_v1_payment_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   7,
+			NumMessages:   8,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

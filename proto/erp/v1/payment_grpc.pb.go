@@ -19,10 +19,11 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	PaymentService_CreatePayment_FullMethodName  = "/erp.v1.PaymentService/CreatePayment"
-	PaymentService_GetPayment_FullMethodName     = "/erp.v1.PaymentService/GetPayment"
-	PaymentService_ListPayments_FullMethodName   = "/erp.v1.PaymentService/ListPayments"
-	PaymentService_ReversePayment_FullMethodName = "/erp.v1.PaymentService/ReversePayment"
+	PaymentService_CreatePayment_FullMethodName      = "/erp.v1.PaymentService/CreatePayment"
+	PaymentService_GetPayment_FullMethodName         = "/erp.v1.PaymentService/GetPayment"
+	PaymentService_ListPayments_FullMethodName       = "/erp.v1.PaymentService/ListPayments"
+	PaymentService_ReversePayment_FullMethodName     = "/erp.v1.PaymentService/ReversePayment"
+	PaymentService_ApplyPaymentCredit_FullMethodName = "/erp.v1.PaymentService/ApplyPaymentCredit"
 )
 
 // PaymentServiceClient is the client API for PaymentService service.
@@ -47,6 +48,13 @@ type PaymentServiceClient interface {
 	// allocations are taken off the invoices, which reopen, and its journal
 	// entry is reversed. Reversing a reversed payment changes nothing.
 	ReversePayment(ctx context.Context, in *ReversePaymentRequest, opts ...grpc.CallOption) (*Payment, error)
+	// ApplyPaymentCredit allocates some of a posted payment's unallocated
+	// amount (the customer's credit) to open invoices of the customer, in
+	// its currency, with the rules of CreatePayment's allocations. Nothing
+	// is posted to the ledger: the credit already sits in 1100 Accounts
+	// receivable. Reversing the payment later takes these allocations off
+	// too. A retry with the same request_id returns the payment.
+	ApplyPaymentCredit(ctx context.Context, in *ApplyPaymentCreditRequest, opts ...grpc.CallOption) (*Payment, error)
 }
 
 type paymentServiceClient struct {
@@ -97,6 +105,16 @@ func (c *paymentServiceClient) ReversePayment(ctx context.Context, in *ReversePa
 	return out, nil
 }
 
+func (c *paymentServiceClient) ApplyPaymentCredit(ctx context.Context, in *ApplyPaymentCreditRequest, opts ...grpc.CallOption) (*Payment, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Payment)
+	err := c.cc.Invoke(ctx, PaymentService_ApplyPaymentCredit_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // PaymentServiceServer is the server API for PaymentService service.
 // All implementations must embed UnimplementedPaymentServiceServer
 // for forward compatibility.
@@ -119,6 +137,13 @@ type PaymentServiceServer interface {
 	// allocations are taken off the invoices, which reopen, and its journal
 	// entry is reversed. Reversing a reversed payment changes nothing.
 	ReversePayment(context.Context, *ReversePaymentRequest) (*Payment, error)
+	// ApplyPaymentCredit allocates some of a posted payment's unallocated
+	// amount (the customer's credit) to open invoices of the customer, in
+	// its currency, with the rules of CreatePayment's allocations. Nothing
+	// is posted to the ledger: the credit already sits in 1100 Accounts
+	// receivable. Reversing the payment later takes these allocations off
+	// too. A retry with the same request_id returns the payment.
+	ApplyPaymentCredit(context.Context, *ApplyPaymentCreditRequest) (*Payment, error)
 	mustEmbedUnimplementedPaymentServiceServer()
 }
 
@@ -140,6 +165,9 @@ func (UnimplementedPaymentServiceServer) ListPayments(context.Context, *ListPaym
 }
 func (UnimplementedPaymentServiceServer) ReversePayment(context.Context, *ReversePaymentRequest) (*Payment, error) {
 	return nil, status.Error(codes.Unimplemented, "method ReversePayment not implemented")
+}
+func (UnimplementedPaymentServiceServer) ApplyPaymentCredit(context.Context, *ApplyPaymentCreditRequest) (*Payment, error) {
+	return nil, status.Error(codes.Unimplemented, "method ApplyPaymentCredit not implemented")
 }
 func (UnimplementedPaymentServiceServer) mustEmbedUnimplementedPaymentServiceServer() {}
 func (UnimplementedPaymentServiceServer) testEmbeddedByValue()                        {}
@@ -234,6 +262,24 @@ func _PaymentService_ReversePayment_Handler(srv interface{}, ctx context.Context
 	return interceptor(ctx, in, info, handler)
 }
 
+func _PaymentService_ApplyPaymentCredit_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ApplyPaymentCreditRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PaymentServiceServer).ApplyPaymentCredit(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: PaymentService_ApplyPaymentCredit_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PaymentServiceServer).ApplyPaymentCredit(ctx, req.(*ApplyPaymentCreditRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // PaymentService_ServiceDesc is the grpc.ServiceDesc for PaymentService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -256,6 +302,10 @@ var PaymentService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ReversePayment",
 			Handler:    _PaymentService_ReversePayment_Handler,
+		},
+		{
+			MethodName: "ApplyPaymentCredit",
+			Handler:    _PaymentService_ApplyPaymentCredit_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

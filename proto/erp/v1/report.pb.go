@@ -440,6 +440,260 @@ func (x *StockValuationRow) GetValue() *v1.Money {
 	return nil
 }
 
+type GetSalesReportRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Required, YYYY-MM-DD, inclusive; at most end_date.
+	StartDate string `protobuf:"bytes,1,opt,name=start_date,json=startDate,proto3" json:"start_date,omitempty"`
+	EndDate   string `protobuf:"bytes,2,opt,name=end_date,json=endDate,proto3" json:"end_date,omitempty"`
+	// Only this currency when set.
+	CurrencyCode string `protobuf:"bytes,3,opt,name=currency_code,json=currencyCode,proto3" json:"currency_code,omitempty"`
+	// Only this customer when set.
+	CustomerId    string `protobuf:"bytes,4,opt,name=customer_id,json=customerId,proto3" json:"customer_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetSalesReportRequest) Reset() {
+	*x = GetSalesReportRequest{}
+	mi := &file_erp_v1_report_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetSalesReportRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetSalesReportRequest) ProtoMessage() {}
+
+func (x *GetSalesReportRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_erp_v1_report_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetSalesReportRequest.ProtoReflect.Descriptor instead.
+func (*GetSalesReportRequest) Descriptor() ([]byte, []int) {
+	return file_erp_v1_report_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *GetSalesReportRequest) GetStartDate() string {
+	if x != nil {
+		return x.StartDate
+	}
+	return ""
+}
+
+func (x *GetSalesReportRequest) GetEndDate() string {
+	if x != nil {
+		return x.EndDate
+	}
+	return ""
+}
+
+func (x *GetSalesReportRequest) GetCurrencyCode() string {
+	if x != nil {
+		return x.CurrencyCode
+	}
+	return ""
+}
+
+func (x *GetSalesReportRequest) GetCustomerId() string {
+	if x != nil {
+		return x.CustomerId
+	}
+	return ""
+}
+
+type SalesReport struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	StartDate string                 `protobuf:"bytes,1,opt,name=start_date,json=startDate,proto3" json:"start_date,omitempty"`
+	EndDate   string                 `protobuf:"bytes,2,opt,name=end_date,json=endDate,proto3" json:"end_date,omitempty"`
+	// By customer id, SKU, currency.
+	Rows []*SalesReportRow `protobuf:"bytes,3,rep,name=rows,proto3" json:"rows,omitempty"`
+	// Per customer and currency (sku empty), by customer id, currency.
+	CustomerTotals []*SalesReportRow `protobuf:"bytes,4,rep,name=customer_totals,json=customerTotals,proto3" json:"customer_totals,omitempty"`
+	// Per item and currency (customer empty), by SKU, currency.
+	ItemTotals []*SalesReportRow `protobuf:"bytes,5,rep,name=item_totals,json=itemTotals,proto3" json:"item_totals,omitempty"`
+	// Per currency (customer and sku empty).
+	Totals        []*SalesReportRow `protobuf:"bytes,6,rep,name=totals,proto3" json:"totals,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SalesReport) Reset() {
+	*x = SalesReport{}
+	mi := &file_erp_v1_report_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SalesReport) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SalesReport) ProtoMessage() {}
+
+func (x *SalesReport) ProtoReflect() protoreflect.Message {
+	mi := &file_erp_v1_report_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SalesReport.ProtoReflect.Descriptor instead.
+func (*SalesReport) Descriptor() ([]byte, []int) {
+	return file_erp_v1_report_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *SalesReport) GetStartDate() string {
+	if x != nil {
+		return x.StartDate
+	}
+	return ""
+}
+
+func (x *SalesReport) GetEndDate() string {
+	if x != nil {
+		return x.EndDate
+	}
+	return ""
+}
+
+func (x *SalesReport) GetRows() []*SalesReportRow {
+	if x != nil {
+		return x.Rows
+	}
+	return nil
+}
+
+func (x *SalesReport) GetCustomerTotals() []*SalesReportRow {
+	if x != nil {
+		return x.CustomerTotals
+	}
+	return nil
+}
+
+func (x *SalesReport) GetItemTotals() []*SalesReportRow {
+	if x != nil {
+		return x.ItemTotals
+	}
+	return nil
+}
+
+func (x *SalesReport) GetTotals() []*SalesReportRow {
+	if x != nil {
+		return x.Totals
+	}
+	return nil
+}
+
+type SalesReportRow struct {
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	CustomerId   string                 `protobuf:"bytes,1,opt,name=customer_id,json=customerId,proto3" json:"customer_id,omitempty"`
+	CustomerName string                 `protobuf:"bytes,2,opt,name=customer_name,json=customerName,proto3" json:"customer_name,omitempty"`
+	Sku          string                 `protobuf:"bytes,3,opt,name=sku,proto3" json:"sku,omitempty"`
+	CurrencyCode string                 `protobuf:"bytes,4,opt,name=currency_code,json=currencyCode,proto3" json:"currency_code,omitempty"`
+	// Decimal string: invoiced quantity.
+	Quantity string `protobuf:"bytes,5,opt,name=quantity,proto3" json:"quantity,omitempty"`
+	// Sum of the lines' net amounts (before tax).
+	NetAmount *v1.Money `protobuf:"bytes,6,opt,name=net_amount,json=netAmount,proto3" json:"net_amount,omitempty"`
+	// Invoices counted (distinct).
+	InvoiceCount  int64 `protobuf:"varint,7,opt,name=invoice_count,json=invoiceCount,proto3" json:"invoice_count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SalesReportRow) Reset() {
+	*x = SalesReportRow{}
+	mi := &file_erp_v1_report_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SalesReportRow) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SalesReportRow) ProtoMessage() {}
+
+func (x *SalesReportRow) ProtoReflect() protoreflect.Message {
+	mi := &file_erp_v1_report_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SalesReportRow.ProtoReflect.Descriptor instead.
+func (*SalesReportRow) Descriptor() ([]byte, []int) {
+	return file_erp_v1_report_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *SalesReportRow) GetCustomerId() string {
+	if x != nil {
+		return x.CustomerId
+	}
+	return ""
+}
+
+func (x *SalesReportRow) GetCustomerName() string {
+	if x != nil {
+		return x.CustomerName
+	}
+	return ""
+}
+
+func (x *SalesReportRow) GetSku() string {
+	if x != nil {
+		return x.Sku
+	}
+	return ""
+}
+
+func (x *SalesReportRow) GetCurrencyCode() string {
+	if x != nil {
+		return x.CurrencyCode
+	}
+	return ""
+}
+
+func (x *SalesReportRow) GetQuantity() string {
+	if x != nil {
+		return x.Quantity
+	}
+	return ""
+}
+
+func (x *SalesReportRow) GetNetAmount() *v1.Money {
+	if x != nil {
+		return x.NetAmount
+	}
+	return nil
+}
+
+func (x *SalesReportRow) GetInvoiceCount() int64 {
+	if x != nil {
+		return x.InvoiceCount
+	}
+	return 0
+}
+
 var File_erp_v1_report_proto protoreflect.FileDescriptor
 
 const file_erp_v1_report_proto_rawDesc = "" +
@@ -483,11 +737,38 @@ const file_erp_v1_report_proto_rawDesc = "" +
 	"\x03sku\x18\x01 \x01(\tR\x03sku\x12\x17\n" +
 	"\aon_hand\x18\x02 \x01(\tR\x06onHand\x12,\n" +
 	"\tunit_cost\x18\x03 \x01(\v2\x0f.money.v1.MoneyR\bunitCost\x12%\n" +
-	"\x05value\x18\x04 \x01(\v2\x0f.money.v1.MoneyR\x05value2\x98\x01\n" +
+	"\x05value\x18\x04 \x01(\v2\x0f.money.v1.MoneyR\x05value\"\x97\x01\n" +
+	"\x15GetSalesReportRequest\x12\x1d\n" +
+	"\n" +
+	"start_date\x18\x01 \x01(\tR\tstartDate\x12\x19\n" +
+	"\bend_date\x18\x02 \x01(\tR\aendDate\x12#\n" +
+	"\rcurrency_code\x18\x03 \x01(\tR\fcurrencyCode\x12\x1f\n" +
+	"\vcustomer_id\x18\x04 \x01(\tR\n" +
+	"customerId\"\x9d\x02\n" +
+	"\vSalesReport\x12\x1d\n" +
+	"\n" +
+	"start_date\x18\x01 \x01(\tR\tstartDate\x12\x19\n" +
+	"\bend_date\x18\x02 \x01(\tR\aendDate\x12*\n" +
+	"\x04rows\x18\x03 \x03(\v2\x16.erp.v1.SalesReportRowR\x04rows\x12?\n" +
+	"\x0fcustomer_totals\x18\x04 \x03(\v2\x16.erp.v1.SalesReportRowR\x0ecustomerTotals\x127\n" +
+	"\vitem_totals\x18\x05 \x03(\v2\x16.erp.v1.SalesReportRowR\n" +
+	"itemTotals\x12.\n" +
+	"\x06totals\x18\x06 \x03(\v2\x16.erp.v1.SalesReportRowR\x06totals\"\xfe\x01\n" +
+	"\x0eSalesReportRow\x12\x1f\n" +
+	"\vcustomer_id\x18\x01 \x01(\tR\n" +
+	"customerId\x12#\n" +
+	"\rcustomer_name\x18\x02 \x01(\tR\fcustomerName\x12\x10\n" +
+	"\x03sku\x18\x03 \x01(\tR\x03sku\x12#\n" +
+	"\rcurrency_code\x18\x04 \x01(\tR\fcurrencyCode\x12\x1a\n" +
+	"\bquantity\x18\x05 \x01(\tR\bquantity\x12.\n" +
+	"\n" +
+	"net_amount\x18\x06 \x01(\v2\x0f.money.v1.MoneyR\tnetAmount\x12#\n" +
+	"\rinvoice_count\x18\a \x01(\x03R\finvoiceCount2\xde\x01\n" +
 	"\rReportService\x128\n" +
 	"\n" +
 	"GetArAging\x12\x19.erp.v1.GetArAgingRequest\x1a\x0f.erp.v1.ArAging\x12M\n" +
-	"\x11GetStockValuation\x12 .erp.v1.GetStockValuationRequest\x1a\x16.erp.v1.StockValuationB+Z)github.com/seamhq/seam/proto/erp/v1;erpv1b\x06proto3"
+	"\x11GetStockValuation\x12 .erp.v1.GetStockValuationRequest\x1a\x16.erp.v1.StockValuation\x12D\n" +
+	"\x0eGetSalesReport\x12\x1d.erp.v1.GetSalesReportRequest\x1a\x13.erp.v1.SalesReportB+Z)github.com/seamhq/seam/proto/erp/v1;erpv1b\x06proto3"
 
 var (
 	file_erp_v1_report_proto_rawDescOnce sync.Once
@@ -501,7 +782,7 @@ func file_erp_v1_report_proto_rawDescGZIP() []byte {
 	return file_erp_v1_report_proto_rawDescData
 }
 
-var file_erp_v1_report_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
+var file_erp_v1_report_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
 var file_erp_v1_report_proto_goTypes = []any{
 	(*GetArAgingRequest)(nil),        // 0: erp.v1.GetArAgingRequest
 	(*ArAging)(nil),                  // 1: erp.v1.ArAging
@@ -509,28 +790,38 @@ var file_erp_v1_report_proto_goTypes = []any{
 	(*GetStockValuationRequest)(nil), // 3: erp.v1.GetStockValuationRequest
 	(*StockValuation)(nil),           // 4: erp.v1.StockValuation
 	(*StockValuationRow)(nil),        // 5: erp.v1.StockValuationRow
-	(*v1.Money)(nil),                 // 6: money.v1.Money
+	(*GetSalesReportRequest)(nil),    // 6: erp.v1.GetSalesReportRequest
+	(*SalesReport)(nil),              // 7: erp.v1.SalesReport
+	(*SalesReportRow)(nil),           // 8: erp.v1.SalesReportRow
+	(*v1.Money)(nil),                 // 9: money.v1.Money
 }
 var file_erp_v1_report_proto_depIdxs = []int32{
 	2,  // 0: erp.v1.ArAging.rows:type_name -> erp.v1.ArAgingRow
-	6,  // 1: erp.v1.ArAgingRow.current:type_name -> money.v1.Money
-	6,  // 2: erp.v1.ArAgingRow.days_1_30:type_name -> money.v1.Money
-	6,  // 3: erp.v1.ArAgingRow.days_31_60:type_name -> money.v1.Money
-	6,  // 4: erp.v1.ArAgingRow.days_61_90:type_name -> money.v1.Money
-	6,  // 5: erp.v1.ArAgingRow.days_over_90:type_name -> money.v1.Money
-	6,  // 6: erp.v1.ArAgingRow.total:type_name -> money.v1.Money
+	9,  // 1: erp.v1.ArAgingRow.current:type_name -> money.v1.Money
+	9,  // 2: erp.v1.ArAgingRow.days_1_30:type_name -> money.v1.Money
+	9,  // 3: erp.v1.ArAgingRow.days_31_60:type_name -> money.v1.Money
+	9,  // 4: erp.v1.ArAgingRow.days_61_90:type_name -> money.v1.Money
+	9,  // 5: erp.v1.ArAgingRow.days_over_90:type_name -> money.v1.Money
+	9,  // 6: erp.v1.ArAgingRow.total:type_name -> money.v1.Money
 	5,  // 7: erp.v1.StockValuation.rows:type_name -> erp.v1.StockValuationRow
-	6,  // 8: erp.v1.StockValuationRow.unit_cost:type_name -> money.v1.Money
-	6,  // 9: erp.v1.StockValuationRow.value:type_name -> money.v1.Money
-	0,  // 10: erp.v1.ReportService.GetArAging:input_type -> erp.v1.GetArAgingRequest
-	3,  // 11: erp.v1.ReportService.GetStockValuation:input_type -> erp.v1.GetStockValuationRequest
-	1,  // 12: erp.v1.ReportService.GetArAging:output_type -> erp.v1.ArAging
-	4,  // 13: erp.v1.ReportService.GetStockValuation:output_type -> erp.v1.StockValuation
-	12, // [12:14] is the sub-list for method output_type
-	10, // [10:12] is the sub-list for method input_type
-	10, // [10:10] is the sub-list for extension type_name
-	10, // [10:10] is the sub-list for extension extendee
-	0,  // [0:10] is the sub-list for field type_name
+	9,  // 8: erp.v1.StockValuationRow.unit_cost:type_name -> money.v1.Money
+	9,  // 9: erp.v1.StockValuationRow.value:type_name -> money.v1.Money
+	8,  // 10: erp.v1.SalesReport.rows:type_name -> erp.v1.SalesReportRow
+	8,  // 11: erp.v1.SalesReport.customer_totals:type_name -> erp.v1.SalesReportRow
+	8,  // 12: erp.v1.SalesReport.item_totals:type_name -> erp.v1.SalesReportRow
+	8,  // 13: erp.v1.SalesReport.totals:type_name -> erp.v1.SalesReportRow
+	9,  // 14: erp.v1.SalesReportRow.net_amount:type_name -> money.v1.Money
+	0,  // 15: erp.v1.ReportService.GetArAging:input_type -> erp.v1.GetArAgingRequest
+	3,  // 16: erp.v1.ReportService.GetStockValuation:input_type -> erp.v1.GetStockValuationRequest
+	6,  // 17: erp.v1.ReportService.GetSalesReport:input_type -> erp.v1.GetSalesReportRequest
+	1,  // 18: erp.v1.ReportService.GetArAging:output_type -> erp.v1.ArAging
+	4,  // 19: erp.v1.ReportService.GetStockValuation:output_type -> erp.v1.StockValuation
+	7,  // 20: erp.v1.ReportService.GetSalesReport:output_type -> erp.v1.SalesReport
+	18, // [18:21] is the sub-list for method output_type
+	15, // [15:18] is the sub-list for method input_type
+	15, // [15:15] is the sub-list for extension type_name
+	15, // [15:15] is the sub-list for extension extendee
+	0,  // [0:15] is the sub-list for field type_name
 }
 
 func init() { file_erp_v1_report_proto_init() }
@@ -544,7 +835,7 @@ func file_erp_v1_report_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_erp_v1_report_proto_rawDesc), len(file_erp_v1_report_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   6,
+			NumMessages:   9,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -21,6 +21,7 @@ const _ = grpc.SupportPackageIsVersion9
 const (
 	ReportService_GetArAging_FullMethodName        = "/erp.v1.ReportService/GetArAging"
 	ReportService_GetStockValuation_FullMethodName = "/erp.v1.ReportService/GetStockValuation"
+	ReportService_GetSalesReport_FullMethodName    = "/erp.v1.ReportService/GetSalesReport"
 )
 
 // ReportServiceClient is the client API for ReportService service.
@@ -35,6 +36,11 @@ type ReportServiceClient interface {
 	// GetStockValuation values each item's stock on hand at its standard
 	// cost.
 	GetStockValuation(ctx context.Context, in *GetStockValuationRequest, opts ...grpc.CallOption) (*StockValuation, error)
+	// GetSalesReport sums, per currency, the net amounts and quantities of
+	// the invoice lines of invoices that are not void, issued in a date
+	// range: per customer and item, per customer, and per item. Amounts in
+	// different currencies are never added together.
+	GetSalesReport(ctx context.Context, in *GetSalesReportRequest, opts ...grpc.CallOption) (*SalesReport, error)
 }
 
 type reportServiceClient struct {
@@ -65,6 +71,16 @@ func (c *reportServiceClient) GetStockValuation(ctx context.Context, in *GetStoc
 	return out, nil
 }
 
+func (c *reportServiceClient) GetSalesReport(ctx context.Context, in *GetSalesReportRequest, opts ...grpc.CallOption) (*SalesReport, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SalesReport)
+	err := c.cc.Invoke(ctx, ReportService_GetSalesReport_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ReportServiceServer is the server API for ReportService service.
 // All implementations must embed UnimplementedReportServiceServer
 // for forward compatibility.
@@ -77,6 +93,11 @@ type ReportServiceServer interface {
 	// GetStockValuation values each item's stock on hand at its standard
 	// cost.
 	GetStockValuation(context.Context, *GetStockValuationRequest) (*StockValuation, error)
+	// GetSalesReport sums, per currency, the net amounts and quantities of
+	// the invoice lines of invoices that are not void, issued in a date
+	// range: per customer and item, per customer, and per item. Amounts in
+	// different currencies are never added together.
+	GetSalesReport(context.Context, *GetSalesReportRequest) (*SalesReport, error)
 	mustEmbedUnimplementedReportServiceServer()
 }
 
@@ -92,6 +113,9 @@ func (UnimplementedReportServiceServer) GetArAging(context.Context, *GetArAgingR
 }
 func (UnimplementedReportServiceServer) GetStockValuation(context.Context, *GetStockValuationRequest) (*StockValuation, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetStockValuation not implemented")
+}
+func (UnimplementedReportServiceServer) GetSalesReport(context.Context, *GetSalesReportRequest) (*SalesReport, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetSalesReport not implemented")
 }
 func (UnimplementedReportServiceServer) mustEmbedUnimplementedReportServiceServer() {}
 func (UnimplementedReportServiceServer) testEmbeddedByValue()                       {}
@@ -150,6 +174,24 @@ func _ReportService_GetStockValuation_Handler(srv interface{}, ctx context.Conte
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ReportService_GetSalesReport_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetSalesReportRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ReportServiceServer).GetSalesReport(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ReportService_GetSalesReport_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ReportServiceServer).GetSalesReport(ctx, req.(*GetSalesReportRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ReportService_ServiceDesc is the grpc.ServiceDesc for ReportService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -164,6 +206,10 @@ var ReportService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetStockValuation",
 			Handler:    _ReportService_GetStockValuation_Handler,
+		},
+		{
+			MethodName: "GetSalesReport",
+			Handler:    _ReportService_GetSalesReport_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

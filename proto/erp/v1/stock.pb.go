@@ -426,6 +426,165 @@ func (x *CreateStockAdjustmentRequest) GetRequestId() string {
 	return ""
 }
 
+// StockTransfer moves stock of one item between two warehouses.
+type StockTransfer struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Read-only.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Required.
+	Sku string `protobuf:"bytes,2,opt,name=sku,proto3" json:"sku,omitempty"`
+	// Required: warehouse codes, different from each other.
+	FromWarehouse string `protobuf:"bytes,3,opt,name=from_warehouse,json=fromWarehouse,proto3" json:"from_warehouse,omitempty"`
+	ToWarehouse   string `protobuf:"bytes,4,opt,name=to_warehouse,json=toWarehouse,proto3" json:"to_warehouse,omitempty"`
+	// Positive decimal string.
+	Quantity string `protobuf:"bytes,5,opt,name=quantity,proto3" json:"quantity,omitempty"`
+	// Free text, at most 200 characters.
+	Reason     string                 `protobuf:"bytes,6,opt,name=reason,proto3" json:"reason,omitempty"`
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	// The item's availability after the transfer. Read-only.
+	Availability  *Availability `protobuf:"bytes,8,opt,name=availability,proto3" json:"availability,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StockTransfer) Reset() {
+	*x = StockTransfer{}
+	mi := &file_erp_v1_stock_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StockTransfer) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StockTransfer) ProtoMessage() {}
+
+func (x *StockTransfer) ProtoReflect() protoreflect.Message {
+	mi := &file_erp_v1_stock_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StockTransfer.ProtoReflect.Descriptor instead.
+func (*StockTransfer) Descriptor() ([]byte, []int) {
+	return file_erp_v1_stock_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *StockTransfer) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *StockTransfer) GetSku() string {
+	if x != nil {
+		return x.Sku
+	}
+	return ""
+}
+
+func (x *StockTransfer) GetFromWarehouse() string {
+	if x != nil {
+		return x.FromWarehouse
+	}
+	return ""
+}
+
+func (x *StockTransfer) GetToWarehouse() string {
+	if x != nil {
+		return x.ToWarehouse
+	}
+	return ""
+}
+
+func (x *StockTransfer) GetQuantity() string {
+	if x != nil {
+		return x.Quantity
+	}
+	return ""
+}
+
+func (x *StockTransfer) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *StockTransfer) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
+func (x *StockTransfer) GetAvailability() *Availability {
+	if x != nil {
+		return x.Availability
+	}
+	return nil
+}
+
+type CreateStockTransferRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	StockTransfer *StockTransfer         `protobuf:"bytes,1,opt,name=stock_transfer,json=stockTransfer,proto3" json:"stock_transfer,omitempty"`
+	RequestId     string                 `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateStockTransferRequest) Reset() {
+	*x = CreateStockTransferRequest{}
+	mi := &file_erp_v1_stock_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateStockTransferRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateStockTransferRequest) ProtoMessage() {}
+
+func (x *CreateStockTransferRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_erp_v1_stock_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateStockTransferRequest.ProtoReflect.Descriptor instead.
+func (*CreateStockTransferRequest) Descriptor() ([]byte, []int) {
+	return file_erp_v1_stock_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *CreateStockTransferRequest) GetStockTransfer() *StockTransfer {
+	if x != nil {
+		return x.StockTransfer
+	}
+	return nil
+}
+
+func (x *CreateStockTransferRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
 var File_erp_v1_stock_proto protoreflect.FileDescriptor
 
 const file_erp_v1_stock_proto_rawDesc = "" +
@@ -461,13 +620,28 @@ const file_erp_v1_stock_proto_rawDesc = "" +
 	"\x1cCreateStockAdjustmentRequest\x12B\n" +
 	"\x10stock_adjustment\x18\x01 \x01(\v2\x17.erp.v1.StockAdjustmentR\x0fstockAdjustment\x12\x1d\n" +
 	"\n" +
+	"request_id\x18\x02 \x01(\tR\trequestId\"\xa6\x02\n" +
+	"\rStockTransfer\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x10\n" +
+	"\x03sku\x18\x02 \x01(\tR\x03sku\x12%\n" +
+	"\x0efrom_warehouse\x18\x03 \x01(\tR\rfromWarehouse\x12!\n" +
+	"\fto_warehouse\x18\x04 \x01(\tR\vtoWarehouse\x12\x1a\n" +
+	"\bquantity\x18\x05 \x01(\tR\bquantity\x12\x16\n" +
+	"\x06reason\x18\x06 \x01(\tR\x06reason\x12;\n" +
+	"\vcreate_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"createTime\x128\n" +
+	"\favailability\x18\b \x01(\v2\x14.erp.v1.AvailabilityR\favailability\"y\n" +
+	"\x1aCreateStockTransferRequest\x12<\n" +
+	"\x0estock_transfer\x18\x01 \x01(\v2\x15.erp.v1.StockTransferR\rstockTransfer\x12\x1d\n" +
+	"\n" +
 	"request_id\x18\x02 \x01(\tR\trequestId2\xe9\x01\n" +
 	"\x10WarehouseService\x12O\n" +
 	"\x0eListWarehouses\x12\x1d.erp.v1.ListWarehousesRequest\x1a\x1e.erp.v1.ListWarehousesResponse\x12>\n" +
 	"\fGetWarehouse\x12\x1b.erp.v1.GetWarehouseRequest\x1a\x11.erp.v1.Warehouse\x12D\n" +
-	"\x0fCreateWarehouse\x12\x1e.erp.v1.CreateWarehouseRequest\x1a\x11.erp.v1.Warehouse2f\n" +
+	"\x0fCreateWarehouse\x12\x1e.erp.v1.CreateWarehouseRequest\x1a\x11.erp.v1.Warehouse2\xb8\x01\n" +
 	"\fStockService\x12V\n" +
-	"\x15CreateStockAdjustment\x12$.erp.v1.CreateStockAdjustmentRequest\x1a\x17.erp.v1.StockAdjustmentB+Z)github.com/seamhq/seam/proto/erp/v1;erpv1b\x06proto3"
+	"\x15CreateStockAdjustment\x12$.erp.v1.CreateStockAdjustmentRequest\x1a\x17.erp.v1.StockAdjustment\x12P\n" +
+	"\x13CreateStockTransfer\x12\".erp.v1.CreateStockTransferRequest\x1a\x15.erp.v1.StockTransferB+Z)github.com/seamhq/seam/proto/erp/v1;erpv1b\x06proto3"
 
 var (
 	file_erp_v1_stock_proto_rawDescOnce sync.Once
@@ -481,7 +655,7 @@ func file_erp_v1_stock_proto_rawDescGZIP() []byte {
 	return file_erp_v1_stock_proto_rawDescData
 }
 
-var file_erp_v1_stock_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
+var file_erp_v1_stock_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
 var file_erp_v1_stock_proto_goTypes = []any{
 	(*Warehouse)(nil),                    // 0: erp.v1.Warehouse
 	(*ListWarehousesRequest)(nil),        // 1: erp.v1.ListWarehousesRequest
@@ -490,29 +664,36 @@ var file_erp_v1_stock_proto_goTypes = []any{
 	(*CreateWarehouseRequest)(nil),       // 4: erp.v1.CreateWarehouseRequest
 	(*StockAdjustment)(nil),              // 5: erp.v1.StockAdjustment
 	(*CreateStockAdjustmentRequest)(nil), // 6: erp.v1.CreateStockAdjustmentRequest
-	(*timestamppb.Timestamp)(nil),        // 7: google.protobuf.Timestamp
-	(*Availability)(nil),                 // 8: erp.v1.Availability
+	(*StockTransfer)(nil),                // 7: erp.v1.StockTransfer
+	(*CreateStockTransferRequest)(nil),   // 8: erp.v1.CreateStockTransferRequest
+	(*timestamppb.Timestamp)(nil),        // 9: google.protobuf.Timestamp
+	(*Availability)(nil),                 // 10: erp.v1.Availability
 }
 var file_erp_v1_stock_proto_depIdxs = []int32{
-	7,  // 0: erp.v1.Warehouse.create_time:type_name -> google.protobuf.Timestamp
+	9,  // 0: erp.v1.Warehouse.create_time:type_name -> google.protobuf.Timestamp
 	0,  // 1: erp.v1.ListWarehousesResponse.warehouses:type_name -> erp.v1.Warehouse
 	0,  // 2: erp.v1.CreateWarehouseRequest.warehouse:type_name -> erp.v1.Warehouse
-	7,  // 3: erp.v1.StockAdjustment.create_time:type_name -> google.protobuf.Timestamp
-	8,  // 4: erp.v1.StockAdjustment.availability:type_name -> erp.v1.Availability
+	9,  // 3: erp.v1.StockAdjustment.create_time:type_name -> google.protobuf.Timestamp
+	10, // 4: erp.v1.StockAdjustment.availability:type_name -> erp.v1.Availability
 	5,  // 5: erp.v1.CreateStockAdjustmentRequest.stock_adjustment:type_name -> erp.v1.StockAdjustment
-	1,  // 6: erp.v1.WarehouseService.ListWarehouses:input_type -> erp.v1.ListWarehousesRequest
-	3,  // 7: erp.v1.WarehouseService.GetWarehouse:input_type -> erp.v1.GetWarehouseRequest
-	4,  // 8: erp.v1.WarehouseService.CreateWarehouse:input_type -> erp.v1.CreateWarehouseRequest
-	6,  // 9: erp.v1.StockService.CreateStockAdjustment:input_type -> erp.v1.CreateStockAdjustmentRequest
-	2,  // 10: erp.v1.WarehouseService.ListWarehouses:output_type -> erp.v1.ListWarehousesResponse
-	0,  // 11: erp.v1.WarehouseService.GetWarehouse:output_type -> erp.v1.Warehouse
-	0,  // 12: erp.v1.WarehouseService.CreateWarehouse:output_type -> erp.v1.Warehouse
-	5,  // 13: erp.v1.StockService.CreateStockAdjustment:output_type -> erp.v1.StockAdjustment
-	10, // [10:14] is the sub-list for method output_type
-	6,  // [6:10] is the sub-list for method input_type
-	6,  // [6:6] is the sub-list for extension type_name
-	6,  // [6:6] is the sub-list for extension extendee
-	0,  // [0:6] is the sub-list for field type_name
+	9,  // 6: erp.v1.StockTransfer.create_time:type_name -> google.protobuf.Timestamp
+	10, // 7: erp.v1.StockTransfer.availability:type_name -> erp.v1.Availability
+	7,  // 8: erp.v1.CreateStockTransferRequest.stock_transfer:type_name -> erp.v1.StockTransfer
+	1,  // 9: erp.v1.WarehouseService.ListWarehouses:input_type -> erp.v1.ListWarehousesRequest
+	3,  // 10: erp.v1.WarehouseService.GetWarehouse:input_type -> erp.v1.GetWarehouseRequest
+	4,  // 11: erp.v1.WarehouseService.CreateWarehouse:input_type -> erp.v1.CreateWarehouseRequest
+	6,  // 12: erp.v1.StockService.CreateStockAdjustment:input_type -> erp.v1.CreateStockAdjustmentRequest
+	8,  // 13: erp.v1.StockService.CreateStockTransfer:input_type -> erp.v1.CreateStockTransferRequest
+	2,  // 14: erp.v1.WarehouseService.ListWarehouses:output_type -> erp.v1.ListWarehousesResponse
+	0,  // 15: erp.v1.WarehouseService.GetWarehouse:output_type -> erp.v1.Warehouse
+	0,  // 16: erp.v1.WarehouseService.CreateWarehouse:output_type -> erp.v1.Warehouse
+	5,  // 17: erp.v1.StockService.CreateStockAdjustment:output_type -> erp.v1.StockAdjustment
+	7,  // 18: erp.v1.StockService.CreateStockTransfer:output_type -> erp.v1.StockTransfer
+	14, // [14:19] is the sub-list for method output_type
+	9,  // [9:14] is the sub-list for method input_type
+	9,  // [9:9] is the sub-list for extension type_name
+	9,  // [9:9] is the sub-list for extension extendee
+	0,  // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_erp_v1_stock_proto_init() }
@@ -527,7 +708,7 @@ func file_erp_v1_stock_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_erp_v1_stock_proto_rawDesc), len(file_erp_v1_stock_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   7,
+			NumMessages:   9,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

@@ -202,6 +202,7 @@ var WarehouseService_ServiceDesc = grpc.ServiceDesc{
 
 const (
 	StockService_CreateStockAdjustment_FullMethodName = "/erp.v1.StockService/CreateStockAdjustment"
+	StockService_CreateStockTransfer_FullMethodName   = "/erp.v1.StockService/CreateStockTransfer"
 )
 
 // StockServiceClient is the client API for StockService service.
@@ -213,6 +214,14 @@ type StockServiceClient interface {
 	// CreateStockAdjustment adds (positive) or removes (negative) stock. It
 	// never takes on hand below what is reserved.
 	CreateStockAdjustment(ctx context.Context, in *CreateStockAdjustmentRequest, opts ...grpc.CallOption) (*StockAdjustment, error)
+	// CreateStockTransfer moves a quantity of an item from one warehouse to
+	// another at once: two ledger rows of kind "transfer" (out of the source,
+	// into the destination) with reference "stockTransfers/<id>". It never
+	// takes the source's available stock (on hand - reserved) below zero:
+	// more than is available there is FAILED_PRECONDITION naming
+	// stock_transfer.quantity. A retry with the same request_id returns the
+	// first transfer.
+	CreateStockTransfer(ctx context.Context, in *CreateStockTransferRequest, opts ...grpc.CallOption) (*StockTransfer, error)
 }
 
 type stockServiceClient struct {
@@ -233,6 +242,16 @@ func (c *stockServiceClient) CreateStockAdjustment(ctx context.Context, in *Crea
 	return out, nil
 }
 
+func (c *stockServiceClient) CreateStockTransfer(ctx context.Context, in *CreateStockTransferRequest, opts ...grpc.CallOption) (*StockTransfer, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(StockTransfer)
+	err := c.cc.Invoke(ctx, StockService_CreateStockTransfer_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // StockServiceServer is the server API for StockService service.
 // All implementations must embed UnimplementedStockServiceServer
 // for forward compatibility.
@@ -242,6 +261,14 @@ type StockServiceServer interface {
 	// CreateStockAdjustment adds (positive) or removes (negative) stock. It
 	// never takes on hand below what is reserved.
 	CreateStockAdjustment(context.Context, *CreateStockAdjustmentRequest) (*StockAdjustment, error)
+	// CreateStockTransfer moves a quantity of an item from one warehouse to
+	// another at once: two ledger rows of kind "transfer" (out of the source,
+	// into the destination) with reference "stockTransfers/<id>". It never
+	// takes the source's available stock (on hand - reserved) below zero:
+	// more than is available there is FAILED_PRECONDITION naming
+	// stock_transfer.quantity. A retry with the same request_id returns the
+	// first transfer.
+	CreateStockTransfer(context.Context, *CreateStockTransferRequest) (*StockTransfer, error)
 	mustEmbedUnimplementedStockServiceServer()
 }
 
@@ -254,6 +281,9 @@ type UnimplementedStockServiceServer struct{}
 
 func (UnimplementedStockServiceServer) CreateStockAdjustment(context.Context, *CreateStockAdjustmentRequest) (*StockAdjustment, error) {
 	return nil, status.Error(codes.Unimplemented, "method CreateStockAdjustment not implemented")
+}
+func (UnimplementedStockServiceServer) CreateStockTransfer(context.Context, *CreateStockTransferRequest) (*StockTransfer, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateStockTransfer not implemented")
 }
 func (UnimplementedStockServiceServer) mustEmbedUnimplementedStockServiceServer() {}
 func (UnimplementedStockServiceServer) testEmbeddedByValue()                      {}
@@ -294,6 +324,24 @@ func _StockService_CreateStockAdjustment_Handler(srv interface{}, ctx context.Co
 	return interceptor(ctx, in, info, handler)
 }
 
+func _StockService_CreateStockTransfer_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateStockTransferRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(StockServiceServer).CreateStockTransfer(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: StockService_CreateStockTransfer_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(StockServiceServer).CreateStockTransfer(ctx, req.(*CreateStockTransferRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // StockService_ServiceDesc is the grpc.ServiceDesc for StockService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -304,6 +352,10 @@ var StockService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "CreateStockAdjustment",
 			Handler:    _StockService_CreateStockAdjustment_Handler,
+		},
+		{
+			MethodName: "CreateStockTransfer",
+			Handler:    _StockService_CreateStockTransfer_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

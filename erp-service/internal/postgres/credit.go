@@ -1,0 +1,93 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/shopspring/decimal"
+
+	"github.com/seamhq/seam/erp-service/internal/payment"
+	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/feed"
+)
+
+// ApplyCredit implements payment.Store. Lock order as for payments: the
+// customer, then the payment, then the invoices' orders and the invoices.
+func (s *Store) ApplyCredit(ctx context.Context, id string, etag int64, allocs []payment.Allocation, requestID string) (payment.Payment, error) {
+	const method = "ApplyPaymentCredit"
+	if _, err := uuid.Parse(id); err != nil {
+		return payment.Payment{}, errs.NotFoundf("payment %q", id)
+	}
+	var v errs.Violations
+	ids := make([]string, len(allocs))
+	for i, a := range allocs {
+		if _, err := uuid.Parse(a.InvoiceID); err != nil {
+			v.Add(fmt.Sprintf("allocations[%d].invoice_id", i), "no invoice has id %q", a.InvoiceID)
+		}
+		ids[i] = a.InvoiceID
+	}
+	if err := v.Err(); err != nil {
+		return payment.Payment{}, err
+	}
+	var out payment.Payment
+	var cl claim
+	err := inTx(ctx, s.pool, func(b *pgx.Batch) {
+		cl = claim{requestID: requestID, method: method, resourceID: id}
+		b.Queue(`SELECT 1 FROM customers WHERE id = (SELECT customer_id FROM payments WHERE id = $1) FOR UPDATE`, id)
+		cl.queue(b)
+	}, func(tx pgx.Tx) error {
+		if cl.lost() {
+			return errReplayed
+		}
+		p, err := getPayment(ctx, tx, id, true)
+		if err != nil {
+			return err
+		}
+		invoices, err := lockInvoices(ctx, tx, ids)
+		if err != nil {
+			return err
+		}
+		if err := payment.ApplyCredit(&p, etag, allocs, invoices); err != nil {
+			return err
+		}
+		amounts := make([]decimal.Decimal, len(allocs))
+		for i, a := range allocs {
+			amounts[i] = a.Amount.Amount
+		}
+		var b pgx.Batch
+		b.Queue(`INSERT INTO payment_allocations (payment_id, invoice_id, amount)
+			SELECT $1, inv, amt FROM unnest($2::uuid[], $3::numeric[]) AS u(inv, amt)
+			ON CONFLICT (payment_id, invoice_id) DO UPDATE SET amount = payment_allocations.amount + excluded.amount`, p.ID, ids, amounts)
+		b.Queue(`UPDATE payments SET unallocated = $2, revision = $3, update_time = now() WHERE id = $1
+			RETURNING update_time`, p.ID, p.Unallocated.Amount, p.Revision).
+			QueryRow(func(row pgx.Row) error { return row.Scan(&p.UpdateTime) })
+		if err := tx.SendBatch(ctx, &b).Close(); err != nil {
+			return fmt.Errorf("apply credit of payment %s: %w", id, err)
+		}
+		slices.SortFunc(p.Allocations, func(a, b payment.Allocation) int { return compareUUID(a.InvoiceID, b.InvoiceID) })
+		events, err := s.paymentEvents(ctx, tx, p, payment.EventCreditApplied, invoices)
+		if err != nil {
+			return err
+		}
+		out = p
+		return feed.Append(ctx, tx, events...)
+	})
+	switch {
+	case errors.Is(err, errReplayed):
+		prev, err := s.previous(ctx, requestID, method)
+		if err != nil {
+			return payment.Payment{}, err
+		}
+		if prev != id {
+			return payment.Payment{}, errs.Invalid("request_id", "was already used for payment %s", prev)
+		}
+		return s.GetPayment(ctx, id)
+	case err != nil:
+		return payment.Payment{}, err
+	}
+	return out, nil
+}

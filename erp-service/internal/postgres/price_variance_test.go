@@ -1,0 +1,102 @@
+package postgres_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/seamhq/seam/erp-service/internal/ledger"
+	"github.com/seamhq/seam/erp-service/internal/purchasing"
+)
+
+// Receiving at a unit cost other than the standard cost puts inventory at
+// standard, payables at the order's cost and the difference on purchase
+// price variance, per receipt; the trial balance still sums to zero.
+func TestPurchasePriceVariance(t *testing.T) {
+	t.Parallel()
+	s, pool := newStore(t)
+	ctx := context.Background()
+	mustCostedItem(t, s, "V-1", "30", "10.00") // bought above standard
+	mustCostedItem(t, s, "V-2", "30", "4.00")  // bought below standard
+	mustCostedItem(t, s, "V-3", "30", "2.50")  // bought at standard
+	sup := mustSupplier(t, s, "Parts")
+	po, err := s.CreatePurchaseOrder(ctx, purchasing.Order{ID: newID(t), SupplierID: sup.ID, Lines: []purchasing.Line{
+		poLine("V-1", "3", "10.125", "2030-01-01"),
+		poLine("V-2", "5", "3.10", "2030-01-01"),
+		poLine("V-3", "2", "2.50", "2030-01-01"),
+	}}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.OrderPurchaseOrder(ctx, po.ID, 0, ""); err != nil {
+		t.Fatal(err)
+	}
+
+	type want struct{ inventory, payable, variance string }
+	steps := []struct {
+		lines []purchasing.ReceiptLine
+		want  want
+	}{
+		// V-1: 2 x 10.00 = 20.00 at standard, 2 x 10.125 = 20.25 owed: Dr PPV 0.25.
+		{[]purchasing.ReceiptLine{{LineNumber: 1, Quantity: dec("2")}}, want{"20", "-20.25", "0.25"}},
+		// V-2: 5 x 4.00 = 20.00, 5 x 3.10 = 15.50: Cr PPV 4.50. V-3 at standard: none.
+		// V-1: 1 x 10.00 = 10.00, 1 x 10.125 = 10.13 (rounded): Dr PPV 0.13.
+		{[]purchasing.ReceiptLine{{LineNumber: 2, Quantity: dec("5")}, {LineNumber: 3, Quantity: dec("2")}, {LineNumber: 1, Quantity: dec("1")}},
+			want{"55", "-50.88", "-4.12"}},
+	}
+	for i, st := range steps {
+		if _, err := s.ReceivePurchaseOrder(ctx, po.ID, "", st.lines, ""); err != nil {
+			t.Fatalf("receipt %d: %v", i, err)
+		}
+		bal := checkJournal(t, s, pool) // every entry balances, the trial balance sums to zero
+		got := want{bal[ledger.Inventory], bal[ledger.AccountsPayable], bal[ledger.PurchasePriceVariance]}
+		if got != st.want {
+			t.Errorf("after receipt %d: inventory, payables, variance = %v, want %v", i, got, st.want)
+		}
+	}
+	// The second receipt's entry carries all three accounts in one entry.
+	var lines int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM journal_lines l JOIN journal_entries e ON e.id = l.entry_id
+		WHERE e.reference = $1 AND l.account_code = '5100'`, "purchaseOrders/"+po.ID).Scan(&lines); err != nil || lines != 2 {
+		t.Errorf("variance lines = %d, %v", lines, err)
+	}
+	// Stock valuation stays at standard cost: it equals the inventory account.
+	vals, _, err := s.Valuation(ctx, 100, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	total := dec("0")
+	for _, v := range vals {
+		total = total.Add(v.Value().Amount)
+	}
+	if total.String() != "55" {
+		t.Errorf("stock valuation = %s, want 55", total)
+	}
+	checkLedger(t, pool)
+}
+
+func TestPurchaseReceiptEntry(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		standard, purchase string
+		ok                 bool
+		lines              int
+	}{
+		{"0", "0", false, 0},
+		{"10", "10", true, 2},
+		{"10", "12", true, 3},
+		{"10", "8", true, 3},
+		{"0", "5", true, 2},
+		{"5", "0", true, 2},
+	} {
+		e, ok := ledger.PurchaseReceipt("purchaseOrders/x", "EUR", dec(tc.standard), dec(tc.purchase))
+		if ok != tc.ok || len(e.Lines) != tc.lines {
+			t.Errorf("PurchaseReceipt(%s, %s) = %+v, %v", tc.standard, tc.purchase, e, ok)
+			continue
+		}
+		if ok {
+			if err := e.Check(); err != nil {
+				t.Errorf("PurchaseReceipt(%s, %s): %v", tc.standard, tc.purchase, err)
+			}
+		}
+	}
+}

@@ -1,0 +1,169 @@
+package postgres_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/seamhq/seam/erp-service/internal/catalog"
+	"github.com/seamhq/seam/erp-service/internal/customer"
+	"github.com/seamhq/seam/erp-service/internal/invoicing"
+	"github.com/seamhq/seam/erp-service/internal/reporting"
+	"github.com/seamhq/seam/erp-service/internal/sales"
+	"github.com/seamhq/seam/erp-service/internal/shipping"
+	"github.com/seamhq/seam/platform/money"
+)
+
+// The sales report against totals computed here from the invoices issued:
+// per customer and item, per customer, per item and per currency, over a
+// date range, currencies never summed together.
+func TestSalesReport(t *testing.T) {
+	t.Parallel()
+	s, _ := newStore(t)
+	ctx := context.Background()
+	type cust struct{ id, currency string }
+	var custs []cust
+	skus := map[string][]string{}
+	for _, cur := range []string{"EUR", "JPY", "KWD"} {
+		for i := range 2 {
+			c := customer.Customer{ID: newID(t), Name: fmt.Sprintf("%s %d", cur, i), CurrencyCode: cur}
+			if err := customer.PrepareNew(&c); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.CreateCustomer(ctx, c, ""); err != nil {
+				t.Fatal(err)
+			}
+			custs = append(custs, cust{c.ID, cur})
+		}
+		for i, price := range map[string][]string{"EUR": {"19.99", "0.35"}, "JPY": {"333", "7"}, "KWD": {"1.005", "0.125"}}[cur] {
+			it := catalog.Item{SKU: fmt.Sprintf("%s-%d", cur, i), Name: "x", ListPrice: money.Money{Currency: cur, Amount: dec(price)}, TaxRate: dec("0.19")}
+			if err := catalog.PrepareNew(&it, nil); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.CreateItem(ctx, it, ""); err != nil {
+				t.Fatal(err)
+			}
+			mustAdjust(t, s, it.SKU, "MAIN", "100000")
+			skus[cur] = append(skus[cur], it.SKU)
+		}
+	}
+
+	// Orders shipped (sometimes in part) and invoiced on dates around the
+	// range 2026-02-01 .. 2026-02-28; some invoices voided.
+	r := rand.New(rand.NewPCG(1, 2))
+	var issued []invoicing.Invoice
+	for range 40 {
+		c := custs[r.IntN(len(custs))]
+		n := sales.NewOrder{CustomerID: c.id, CurrencyCode: c.currency}
+		for range 1 + r.IntN(3) {
+			l := line(skus[c.currency][r.IntN(2)], []string{"1", "2.5", "3", "7"}[r.IntN(4)])
+			l.Discount = dec([]string{"0", "10", "33.3"}[r.IntN(3)])
+			n.Lines = append(n.Lines, l)
+		}
+		o := mustOrder(t, s, n)
+		if _, err := s.ConfirmOrder(ctx, o.ID, 0, ""); err != nil {
+			t.Fatal(err)
+		}
+		for k := range 2 {
+			sh := shipping.NewShipment{OrderID: o.ID}
+			if k == 0 {
+				sh.Lines = []shipping.Request{{LineNumber: 1, Quantity: dec("0.5")}}
+			}
+			if _, err := s.CreateShipment(ctx, sh, newID(t), ""); err != nil {
+				t.Fatal(err)
+			}
+			inv, err := s.CreateInvoice(ctx, o.ID, time.Date(2026, 1, 20+r.IntN(45), 0, 0, 0, 0, time.UTC), newID(t), "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.IntN(6) == 0 {
+				if _, err := s.VoidInvoice(ctx, inv.ID, 0, "wrong", ""); err != nil {
+					t.Fatal(err)
+				}
+				inv.Status = invoicing.Void
+			}
+			issued = append(issued, inv)
+		}
+	}
+
+	start, end := day("2026-02-01"), day("2026-02-28")
+	type key struct{ group, customer, sku, currency string }
+	type sum struct {
+		qty, net decimal.Decimal
+		invoices map[string]bool
+	}
+	expect := func(q reporting.SalesQuery) map[key]*sum {
+		want := map[key]*sum{}
+		for _, inv := range issued {
+			if inv.Status == invoicing.Void || inv.IssueDate.Before(q.Start) || inv.IssueDate.After(q.End) ||
+				(q.Currency != "" && inv.Currency != q.Currency) || (q.CustomerID != "" && inv.CustomerID != q.CustomerID) {
+				continue
+			}
+			for _, l := range inv.Lines {
+				for _, k := range []key{{"item", inv.CustomerID, l.SKU, inv.Currency}, {"customer", inv.CustomerID, "", inv.Currency},
+					{"sku", "", l.SKU, inv.Currency}, {"currency", "", "", inv.Currency}} {
+					if want[k] == nil {
+						want[k] = &sum{decimal.Zero, decimal.Zero, map[string]bool{}}
+					}
+					want[k].qty = want[k].qty.Add(l.Quantity)
+					want[k].net = want[k].net.Add(l.Net.Amount)
+					want[k].invoices[inv.ID] = true
+				}
+			}
+		}
+		return want
+	}
+	render := func(m map[key]*sum) string {
+		var out []string
+		for k, v := range m {
+			out = append(out, fmt.Sprintf("%v %s %s %d", k, v.qty, v.net, len(v.invoices)))
+		}
+		sort.Strings(out)
+		return strings.Join(out, "\n")
+	}
+	groups := map[reporting.SalesGroup]string{reporting.ByCustomerAndItem: "item", reporting.ByCustomer: "customer",
+		reporting.ByItem: "sku", reporting.ByCurrency: "currency"}
+	for _, q := range []reporting.SalesQuery{
+		{Start: start, End: end},
+		{Start: start, End: end, Currency: "KWD"},
+		{Start: start, End: end, CustomerID: custs[0].id},
+		{Start: day("2026-01-01"), End: day("2026-12-31")},
+		{Start: day("2025-01-01"), End: day("2025-12-31")},
+	} {
+		rows, err := s.SalesReport(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[key]*sum{}
+		for _, row := range rows {
+			k := key{groups[row.Group], row.CustomerID, row.SKU, row.Currency}
+			if got[k] != nil {
+				t.Errorf("row %v twice", k)
+			}
+			ids := map[string]bool{}
+			for i := range row.Invoices {
+				ids[fmt.Sprint(i)] = true
+			}
+			got[k] = &sum{row.Quantity, row.Net, ids}
+			if k.customer != "" && row.CustomerName == "" {
+				t.Errorf("row %v without a customer name", k)
+			}
+		}
+		want := expect(q)
+		if render(got) != render(want) {
+			t.Errorf("report %+v:\n got %s\nwant %s", q, render(got), render(want))
+		}
+		if q.Start.Equal(start) && q.Currency == "" && q.CustomerID == "" && len(want) < 20 {
+			t.Errorf("the test data exercises too little: %d groups", len(want))
+		}
+	}
+	if err := (reporting.SalesQuery{Start: end, End: start}).Validate(); err == nil {
+		t.Error("a range ending before it starts is valid")
+	}
+}
