@@ -10,6 +10,11 @@ import (
 	"github.com/seamhq/seam/erp-service/internal/reporting"
 )
 
+// agingBucketSQL is reporting.BucketOf of invoice i's due date seen on $1:
+// open amounts are summed per bucket in the database.
+const agingBucketSQL = `CASE WHEN $1::date - i.due_date <= 0 THEN 0 WHEN $1::date - i.due_date <= 30 THEN 1
+	WHEN $1::date - i.due_date <= 60 THEN 2 WHEN $1::date - i.due_date <= 90 THEN 3 ELSE 4 END`
+
 // OpenAmounts implements reporting.Store.
 func (s *Store) OpenAmounts(ctx context.Context, asOf time.Time, currency string, pageSize int, after string) ([]reporting.Open, bool, error) {
 	if after == "" {
@@ -22,11 +27,11 @@ func (s *Store) OpenAmounts(ctx context.Context, asOf time.Time, currency string
 				  AND ($2 = '' OR i.currency_code = $2))
 			ORDER BY c.id LIMIT $4
 		)
-		SELECT p.id, p.name, i.currency_code, i.due_date, sum(i.total - i.paid_amount)
+		SELECT p.id, p.name, i.currency_code, max(i.due_date), sum(i.total - i.paid_amount)
 		FROM page p JOIN invoices i ON i.customer_id = p.id
 		WHERE i.status NOT IN ('VOID', 'PAID') AND i.issue_date <= $1 AND ($2 = '' OR i.currency_code = $2)
-		GROUP BY p.id, p.name, i.currency_code, i.due_date
-		ORDER BY p.id, i.currency_code, i.due_date`, asOf, currency, after, pageSize+1)
+		GROUP BY p.id, p.name, i.currency_code, `+agingBucketSQL+`
+		ORDER BY p.id, i.currency_code, max(i.due_date)`, asOf, currency, after, pageSize+1)
 	if err != nil {
 		return nil, false, fmt.Errorf("open amounts: %w", err)
 	}

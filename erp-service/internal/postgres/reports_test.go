@@ -2,7 +2,10 @@ package postgres_test
 
 import (
 	"context"
+	"strconv"
 	"testing"
+
+	"github.com/shopspring/decimal"
 
 	"github.com/seamhq/seam/erp-service/internal/reporting"
 )
@@ -65,5 +68,44 @@ func TestReports(t *testing.T) {
 	val, more, err := s.Valuation(ctx, 10, "")
 	if err != nil || more || len(val) != 1 || val[0].OnHand.String() != "13" || val[0].Value().String() != "0.00 EUR" {
 		t.Errorf("valuation = %+v %v %v", val, more, err)
+	}
+}
+
+// Open amounts are summed per aging bucket in the database exactly as
+// reporting.BucketOf buckets each invoice, at every boundary.
+func TestOpenAmountsBuckets(t *testing.T) {
+	t.Parallel()
+	s, pool := newStore(t)
+	ctx := context.Background()
+	c := mustCustomer(t, s, "Buckets")
+	mustTaxedItem(t, s, "AB-1", "1", "0")
+	mustAdjust(t, s, "AB-1", "MAIN", "2000")
+	asOf := day("2026-06-30")
+	var want [5]int64
+	for i, past := range []int{-10, 0, 1, 30, 31, 60, 61, 90, 91, 400} {
+		qty := int64(1) << i // each invoice's amount is its own bit
+		_, inv := invoicedOrder(t, s, c.ID, "AB-1", strconv.FormatInt(qty, 10))
+		due := asOf.AddDate(0, 0, -past)
+		if _, err := pool.Exec(ctx, `UPDATE invoices SET due_date = $1, issue_date = $2 WHERE id = $3`,
+			due, due.AddDate(0, 0, -30), inv.ID); err != nil {
+			t.Fatal(err)
+		}
+		want[reporting.BucketOf(due, asOf)] += qty
+	}
+	opens, _, err := s.OpenAmounts(ctx, asOf, "", 10, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(opens) != 5 {
+		t.Errorf("%d open amounts, want one per bucket: %+v", len(opens), opens)
+	}
+	rows := reporting.Age(opens, asOf)
+	if len(rows) != 1 {
+		t.Fatalf("aging rows = %+v", rows)
+	}
+	for b, w := range want {
+		if got := rows[0].Buckets[b]; !got.Equal(decimal.NewFromInt(w)) {
+			t.Errorf("bucket %d = %s, want %d", b, got, w)
+		}
 	}
 }

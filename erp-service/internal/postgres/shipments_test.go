@@ -63,6 +63,7 @@ func checkJournal(t *testing.T, s *postgres.Store, pool *pgxpool.Pool) map[strin
 			t.Errorf("trial balance %s: debits %s, credits %s", tot.Currency, tot.Debit, tot.Credit)
 		}
 	}
+	checkBalances(t, s, pool)
 	out := map[string]string{}
 	for _, r := range rows {
 		out[r.Account] = r.Balance().String()

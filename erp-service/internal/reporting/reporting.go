@@ -103,8 +103,9 @@ func (r ValuationRow) Value() money.Money {
 type Store interface {
 	// OpenAmounts returns the open amounts (total - paid) of invoices that
 	// are neither void nor paid, issued on or before asOf, grouped by
-	// customer id, currency and due date, for up to pageSize customers after
-	// after (by id); more tells whether customers follow.
+	// customer id, currency and the bucket of their due date seen on asOf
+	// (Due is the latest due date of the group), for up to pageSize
+	// customers after after (by id); more tells whether customers follow.
 	OpenAmounts(ctx context.Context, asOf time.Time, currency string, pageSize int, after string) (opens []Open, more bool, err error)
 	// Valuation returns items with stock on hand, by SKU, after after.
 	Valuation(ctx context.Context, pageSize int, after string) ([]ValuationRow, bool, error)
