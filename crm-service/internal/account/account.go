@@ -181,6 +181,10 @@ type Change struct {
 	Event *Event
 	// Unchanged means nothing is written.
 	Unchanged bool
+	// Dedupe asks the store to fail with a *DuplicateError when another
+	// account holds the new account's DuplicateKey (checked under the lock
+	// creation takes on the key).
+	Dedupe bool
 }
 
 // Store is the persistence the account domain needs.
@@ -205,6 +209,13 @@ type Store interface {
 	// learns whether opportunities refer to it. Contacts or child accounts
 	// referring to it are FAILED_PRECONDITION.
 	DeleteAccount(ctx context.Context, id string, fn func(cur Account, hasOpportunities bool) (Event, error)) error
+	// ImportAccounts runs one import transaction: it locks the domains
+	// against concurrent imports, reads the oldest account holding each
+	// domain (locked for update) and which of parents exist (locked
+	// against deletion), passes them to fn and writes the plan fn returns
+	// (nothing when it returns nil). A parent change that would make an
+	// account its own ancestor is a violation of parent_account_id.
+	ImportAccounts(ctx context.Context, domains, parents []string, fn func(ImportFound) (*ImportPlan, error)) error
 }
 
 // Encoder renders an account as an event payload (the API's JSON form).
@@ -298,8 +309,10 @@ func (s *Service) List(ctx context.Context, q Query) ([]Account, bool, error) {
 
 // Update changes the given fields (the API passes MutableFields for an
 // empty update mask). A non-empty etag must match the current one. An
-// update that changes nothing writes nothing.
-func (s *Service) Update(ctx context.Context, id string, in Input, fields []Field, etag string) (Account, error) {
+// update that changes nothing writes nothing. Unless force is set, a new
+// name or website that gives the account the DuplicateKey of another
+// account is an ALREADY_EXISTS *DuplicateError.
+func (s *Service) Update(ctx context.Context, id string, in Input, fields []Field, etag string, force bool) (Account, error) {
 	if err := CheckID("id", id); err != nil {
 		return Account{}, err
 	}
@@ -310,25 +323,7 @@ func (s *Service) Update(ctx context.Context, id string, in Input, fields []Fiel
 		if etag != "" && etag != cur.ETag() {
 			return Change{}, errs.StaleEtag("account " + id)
 		}
-		next := cur
-		for _, f := range fields {
-			switch f {
-			case FieldName:
-				next.Name = in.Name
-			case FieldWebsite:
-				next.Website = in.Website
-			case FieldIndustry:
-				next.Industry = in.Industry
-			case FieldOwner:
-				next.Owner = in.Owner
-			case FieldParent:
-				next.ParentID = in.ParentID
-			case FieldBilling:
-				next.Billing = in.Billing
-			case FieldShipping:
-				next.Shipping = in.Shipping
-			}
-		}
+		next := apply(cur, in, fields)
 		if next == cur {
 			return Change{Unchanged: true}, nil
 		}
@@ -341,8 +336,32 @@ func (s *Service) Update(ctx context.Context, id string, in Input, fields []Fiel
 		if err != nil {
 			return Change{}, err
 		}
-		return Change{Account: next, Event: &ev}, nil
+		return Change{Account: next, Event: &ev, Dedupe: !force && KeyOf(next.Name, next.Website) != KeyOf(cur.Name, cur.Website)}, nil
 	})
+}
+
+// apply returns cur with the given fields taken from in.
+func apply(cur Account, in Input, fields []Field) Account {
+	next := cur
+	for _, f := range fields {
+		switch f {
+		case FieldName:
+			next.Name = in.Name
+		case FieldWebsite:
+			next.Website = in.Website
+		case FieldIndustry:
+			next.Industry = in.Industry
+		case FieldOwner:
+			next.Owner = in.Owner
+		case FieldParent:
+			next.ParentID = in.ParentID
+		case FieldBilling:
+			next.Billing = in.Billing
+		case FieldShipping:
+			next.Shipping = in.Shipping
+		}
+	}
+	return next
 }
 
 // Delete removes an account that no opportunity refers to. A non-empty

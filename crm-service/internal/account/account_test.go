@@ -54,18 +54,18 @@ func TestUpdateRules(t *testing.T) {
 	st := &memStore{a: Account{ID: id, Name: "Acme", Version: 3}}
 	s := newService(st)
 	ctx := context.Background()
-	if _, err := s.Update(ctx, id, Input{Name: "X"}, []Field{FieldName}, "2"); !errors.Is(err, errs.ErrAborted) {
+	if _, err := s.Update(ctx, id, Input{Name: "X"}, []Field{FieldName}, "2", false); !errors.Is(err, errs.ErrAborted) {
 		t.Fatalf("stale etag: %v", err)
 	}
-	a, err := s.Update(ctx, id, Input{Name: "Acme"}, []Field{FieldName}, "3")
+	a, err := s.Update(ctx, id, Input{Name: "Acme"}, []Field{FieldName}, "3", false)
 	if err != nil || a.Version != 3 || len(st.events) != 0 {
 		t.Fatalf("no-op update: %+v %v", a, err)
 	}
-	a, err = s.Update(ctx, id, Input{Name: "Beta", Owner: "ignored"}, []Field{FieldName}, "")
+	a, err = s.Update(ctx, id, Input{Name: "Beta", Owner: "ignored"}, []Field{FieldName}, "", false)
 	if err != nil || a.Version != 4 || a.Owner != "" || a.UpdateTime.Nanosecond() != 123456000 || len(st.events) != 1 || st.events[0].Type != EventUpdated {
 		t.Fatalf("update: %+v %v %v", a, err, st.events)
 	}
-	if _, err := s.Update(ctx, id, Input{}, MutableFields, ""); !errors.Is(err, errs.ErrInvalidArgument) {
+	if _, err := s.Update(ctx, id, Input{}, MutableFields, "", false); !errors.Is(err, errs.ErrInvalidArgument) {
 		t.Fatalf("empty name: %v", err)
 	}
 	// Linking bumps the version without an event.

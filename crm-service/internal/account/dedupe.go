@@ -43,7 +43,8 @@ func Domain(website string) string {
 	return host
 }
 
-// DuplicateError reports that a create would duplicate an existing account.
+// DuplicateError reports that a create or update would duplicate an existing
+// account.
 type DuplicateError struct {
 	ExistingID string
 	Key        DuplicateKey
@@ -51,9 +52,9 @@ type DuplicateError struct {
 
 func (e *DuplicateError) Error() string {
 	if e.Key.Domain == "" {
-		return fmt.Sprintf("account %s already has the name %q and no website; set force to create another", e.ExistingID, e.Key.Name)
+		return fmt.Sprintf("account %s already has the name %q and no website; set force to allow another", e.ExistingID, e.Key.Name)
 	}
-	return fmt.Sprintf("account %s already has the name %q and the website domain %q; set force to create another",
+	return fmt.Sprintf("account %s already has the name %q and the website domain %q; set force to allow another",
 		e.ExistingID, e.Key.Name, e.Key.Domain)
 }
 

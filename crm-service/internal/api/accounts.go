@@ -65,9 +65,9 @@ func (s *accountServer) UpdateAccount(ctx context.Context, req *crmv1.UpdateAcco
 		fields[i] = account.Field(n)
 	}
 	a := req.GetAccount()
-	out, err := s.svc.Update(ctx, a.GetId(), accountInput(a), fields, a.GetEtag())
+	out, err := s.svc.Update(ctx, a.GetId(), accountInput(a), fields, a.GetEtag(), req.GetForce())
 	if err != nil {
-		return nil, under("account", err)
+		return nil, duplicate(under("account", err))
 	}
 	return accountToProto(out), nil
 }

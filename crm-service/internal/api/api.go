@@ -64,6 +64,7 @@ func (a *API) Register(s *grpc.Server) {
 	crmv1.RegisterAuditServiceServer(s, &auditServer{svc: a.Audit})
 	crmv1.RegisterCampaignServiceServer(s, &campaignServer{svc: a.Campaigns})
 	crmv1.RegisterReportServiceServer(s, &reportServer{svc: a.Reports})
+	crmv1.RegisterImportServiceServer(s, &importServer{accounts: a.Accounts, contacts: a.Contacts, leads: a.Leads})
 }
 
 // Gateways are the REST routes of the CRM (crm_gateway.yaml).
@@ -83,5 +84,6 @@ func Gateways() []server.GatewayRegistrar {
 		crmv1.RegisterAuditServiceHandler,
 		crmv1.RegisterCampaignServiceHandler,
 		crmv1.RegisterReportServiceHandler,
+		crmv1.RegisterImportServiceHandler,
 	}
 }

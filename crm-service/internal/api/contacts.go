@@ -65,9 +65,9 @@ func (s *contactServer) UpdateContact(ctx context.Context, req *crmv1.UpdateCont
 		fields[i] = contact.Field(n)
 	}
 	c := req.GetContact()
-	out, err := s.svc.Update(ctx, c.GetId(), contactInput(c), fields, c.GetEtag())
+	out, err := s.svc.Update(ctx, c.GetId(), contactInput(c), fields, c.GetEtag(), req.GetForce())
 	if err != nil {
-		return nil, under("contact", err)
+		return nil, duplicate(under("contact", err))
 	}
 	return contactToProto(out), nil
 }

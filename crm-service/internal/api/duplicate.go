@@ -11,7 +11,7 @@ import (
 	"github.com/seamhq/seam/crm-service/internal/contact"
 )
 
-// duplicate turns a duplicate found on create into ALREADY_EXISTS naming
+// duplicate turns a duplicate found on create or update into ALREADY_EXISTS naming
 // the existing resource in the message and in a google.rpc.ResourceInfo
 // detail (resource_name "accounts/{id}" or "contacts/{id}"); other errors
 // pass unchanged.

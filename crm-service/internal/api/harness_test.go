@@ -56,6 +56,7 @@ type env struct {
 	products      crmv1.ProductServiceClient
 	sync          crmv1.SyncServiceClient
 	events        crmv1.EventServiceClient
+	imports       crmv1.ImportServiceClient
 }
 
 func migrateDB(ctx context.Context, url string) error {
@@ -133,6 +134,7 @@ func startEnv(t testing.TB) *env {
 		products:      crmv1.NewProductServiceClient(conn),
 		sync:          crmv1.NewSyncServiceClient(conn),
 		events:        crmv1.NewEventServiceClient(conn),
+		imports:       crmv1.NewImportServiceClient(conn),
 	}
 }
 

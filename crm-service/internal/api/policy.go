@@ -23,6 +23,9 @@ var (
 	auditors = []auth.Role{auth.Sales, auth.Service, auth.Finance}
 	// campaignWriters: marketing is part of sales.
 	campaignWriters = []auth.Role{auth.Sales}
+	// importers load lists of accounts, contacts and leads: sales (and
+	// marketing, part of it); admin always may.
+	importers = []auth.Role{auth.Sales}
 )
 
 // Policy is the permission table of the CRM API.
@@ -95,4 +98,8 @@ var Policy = auth.Policy{
 	crmv1.CampaignService_GetCampaignStats_FullMethodName: searchers,
 
 	crmv1.ReportService_GetPipelineReport_FullMethodName: searchers,
+
+	crmv1.ImportService_ImportAccounts_FullMethodName: importers,
+	crmv1.ImportService_ImportContacts_FullMethodName: importers,
+	crmv1.ImportService_ImportLeads_FullMethodName:    importers,
 }

@@ -13,8 +13,13 @@ type reportServer struct {
 	svc *report.Service
 }
 
-func (s *reportServer) GetPipelineReport(ctx context.Context, _ *crmv1.GetPipelineReportRequest) (*crmv1.PipelineReport, error) {
-	p, err := s.svc.Pipeline(ctx)
+func (s *reportServer) GetPipelineReport(ctx context.Context, req *crmv1.GetPipelineReportRequest) (*crmv1.PipelineReport, error) {
+	p, err := s.svc.Pipeline(ctx, report.Filter{
+		Owner: req.GetOwner(), Currency: req.GetCurrencyCode(), CampaignID: req.GetCampaignId(), Source: req.GetSource(),
+		ExpectedClose: report.DateRange{Start: req.GetExpectedCloseStartDate(), End: req.GetExpectedCloseEndDate()},
+		Closed:        report.DateRange{Start: req.GetCloseStartDate(), End: req.GetCloseEndDate()},
+		LeadCreated:   report.DateRange{Start: req.GetLeadCreateStartDate(), End: req.GetLeadCreateEndDate()},
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/shopspring/decimal"
 	"google.golang.org/grpc/codes"
@@ -42,8 +43,12 @@ func seedReport(t *testing.T, e *env) {
 		{"bo", "EUR", "9", "1.11", "2031-04-01", crmv1.Stage_STAGE_NEGOTIATION, 0, "lost"},
 		{"bo", "EUR", "6", "7.77", "2031-04-01", crmv1.Stage_STAGE_NEGOTIATION, 0, "won"},
 	} {
+		campaign := ""
+		if i%3 == 0 {
+			campaign = c.Id
+		}
 		o, err := e.opportunities.CreateOpportunity(e.sales(), &crmv1.CreateOpportunityRequest{Opportunity: &crmv1.Opportunity{
-			AccountId: a.Id, Name: fmt.Sprint("Deal ", i), CurrencyCode: d.currency, Owner: d.owner, Stage: d.stage,
+			AccountId: a.Id, Name: fmt.Sprint("Deal ", i), CurrencyCode: d.currency, Owner: d.owner, Stage: d.stage, CampaignId: campaign,
 			Probability: d.prob, ExpectedCloseDate: d.close,
 			Lines: []*crmv1.OpportunityLine{{Sku: "SKU-1", Quantity: d.qty, UnitPrice: &moneyv1.Money{CurrencyCode: d.currency, Amount: d.price}}},
 		}})
@@ -72,7 +77,8 @@ close_time = close_time - make_interval(days => $4) WHERE id = $1`, o.Id, 40*i+1
 		{"web", c.Id, true, true}, {"web", c.Id, true, false}, {"web", c.Id, false, false},
 		{"web", "", false, false}, {"event", "", true, true}, {"event", c.Id, false, false},
 	} {
-		ld := e.createLead(&crmv1.Lead{Name: fmt.Sprint("Lead ", i), Company: fmt.Sprint("Co ", i), Source: l.source, CampaignId: l.campaign})
+		ld := e.createLead(&crmv1.Lead{Name: fmt.Sprint("Lead ", i), Company: fmt.Sprint("Co ", i), Source: l.source, CampaignId: l.campaign,
+			Owner: []string{"ana", "bo"}[i%2]})
 		if !l.convert {
 			continue
 		}
@@ -121,11 +127,23 @@ func rate(part, whole int) string {
 	return decimal.NewFromInt(int64(part)).DivRound(decimal.NewFromInt(int64(whole)), 4).StringFixed(4)
 }
 
-func TestPipelineReport(t *testing.T) {
-	e := newEnv(t)
-	seedReport(t, e)
+// reportLines is a report as text lines per section: stages, forecast,
+// owners, funnel.
+type reportLines [4][]string
 
-	// The expected report, computed here from what the API lists.
+// inRange reports whether date (YYYY-MM-DD, "" for none) is within
+// [start, end]; with neither end set every date is.
+func inRange(date, start, end string) bool {
+	if start == "" && end == "" {
+		return true
+	}
+	return date != "" && (start == "" || date >= start) && (end == "" || date <= end)
+}
+
+// expectedReport computes the report of f from what the API lists,
+// independently of the service's SQL.
+func expectedReport(e *env, f *crmv1.GetPipelineReportRequest) reportLines {
+	t := e.t
 	opps, err := e.opportunities.ListOpportunities(e.sales(), &crmv1.ListOpportunitiesRequest{PageSize: 1000})
 	if err != nil {
 		t.Fatal(err)
@@ -144,10 +162,20 @@ func TestPipelineReport(t *testing.T) {
 	stageOf := map[string]crmv1.Stage{}
 	for _, o := range opps.Opportunities {
 		stageOf[o.Id] = o.Stage
-		k := fmt.Sprintf("%d\x00%s", slices.Index(stageOrder, o.Stage), o.CurrencyCode)
-		byStage[k] = byStage[k].add(o)
+		if f.Owner != "" && o.Owner != f.Owner || f.CurrencyCode != "" && o.CurrencyCode != f.CurrencyCode ||
+			f.CampaignId != "" && o.CampaignId != f.CampaignId {
+			continue
+		}
+		expected := inRange(o.ExpectedCloseDate, f.ExpectedCloseStartDate, f.ExpectedCloseEndDate)
+		if expected {
+			k := fmt.Sprintf("%d\x00%s", slices.Index(stageOrder, o.Stage), o.CurrencyCode)
+			byStage[k] = byStage[k].add(o)
+		}
 		switch o.Stage {
 		case crmv1.Stage_STAGE_CLOSED_WON, crmv1.Stage_STAGE_CLOSED_LOST:
+			if !inRange(o.CloseTime.AsTime().UTC().Format(time.DateOnly), f.CloseStartDate, f.CloseEndDate) {
+				continue
+			}
 			ok := o.Owner + "\x00" + o.CloseTime.AsTime().UTC().Format("2006-01")
 			a := byOwner[ok]
 			if o.Stage == crmv1.Stage_STAGE_CLOSED_WON {
@@ -159,6 +187,9 @@ func TestPipelineReport(t *testing.T) {
 			}
 			byOwner[ok] = a
 		default:
+			if !expected {
+				continue
+			}
 			month := ""
 			if o.ExpectedCloseDate != "" {
 				month = o.ExpectedCloseDate[:7]
@@ -167,16 +198,16 @@ func TestPipelineReport(t *testing.T) {
 			byMonth[k] = byMonth[k].add(o)
 		}
 	}
-	var wantStages, wantMonths, wantOwners, wantFunnel []string
+	var want reportLines
 	for _, k := range slices.Sorted(mapsKeys(byStage)) {
 		i, cur, _ := strings.Cut(k, "\x00")
 		var idx int
 		fmt.Sscan(i, &idx)
-		wantStages = append(wantStages, stageOrder[idx].String()+" "+byStage[k].String(cur))
+		want[0] = append(want[0], stageOrder[idx].String()+" "+byStage[k].String(cur))
 	}
 	for _, k := range slices.Sorted(mapsKeys(byMonth)) {
 		month, cur, _ := strings.Cut(k, "\x00")
-		wantMonths = append(wantMonths, month+" "+byMonth[k].String(cur))
+		want[1] = append(want[1], month+" "+byMonth[k].String(cur))
 	}
 	for _, k := range slices.Sorted(mapsKeys(byOwner)) {
 		a := byOwner[k]
@@ -184,56 +215,148 @@ func TestPipelineReport(t *testing.T) {
 		if a.won > 0 {
 			avg = a.cycle.DivRound(decimal.NewFromInt(int64(86400*a.won)), 2).StringFixed(2)
 		}
-		wantOwners = append(wantOwners, fmt.Sprintf("%s %d %d %s %s", strings.Replace(k, "\x00", " ", 1), a.won, a.lost, rate(a.won, a.won+a.lost), avg))
+		want[2] = append(want[2], fmt.Sprintf("%s %d %d %s %s", strings.Replace(k, "\x00", " ", 1), a.won, a.lost, rate(a.won, a.won+a.lost), avg))
 	}
 	type funnelAcc struct{ leads, converted, won int }
 	byFunnel := map[string]funnelAcc{}
 	for _, l := range leads.Leads {
+		if f.Owner != "" && l.Owner != f.Owner || f.CampaignId != "" && l.CampaignId != f.CampaignId ||
+			f.Source != "" && l.Source != f.Source ||
+			!inRange(l.CreateTime.AsTime().UTC().Format(time.DateOnly), f.LeadCreateStartDate, f.LeadCreateEndDate) {
+			continue
+		}
 		k := l.Source + "\x00" + l.CampaignId
-		f := byFunnel[k]
-		f.leads++
+		fa := byFunnel[k]
+		fa.leads++
 		if l.Status == crmv1.LeadStatus_LEAD_STATUS_CONVERTED {
-			f.converted++
+			fa.converted++
 		}
 		if l.ConvertedOpportunityId != "" && stageOf[l.ConvertedOpportunityId] == crmv1.Stage_STAGE_CLOSED_WON {
-			f.won++
+			fa.won++
 		}
-		byFunnel[k] = f
+		byFunnel[k] = fa
 	}
 	for _, k := range slices.Sorted(mapsKeys(byFunnel)) {
-		f := byFunnel[k]
-		wantFunnel = append(wantFunnel, fmt.Sprintf("%s %d %d %s %d", strings.Replace(k, "\x00", " ", 1), f.leads, f.converted, rate(f.converted, f.leads), f.won))
+		fa := byFunnel[k]
+		want[3] = append(want[3], fmt.Sprintf("%s %d %d %s %d", strings.Replace(k, "\x00", " ", 1), fa.leads, fa.converted, rate(fa.converted, fa.leads), fa.won))
 	}
+	return want
+}
 
-	rep, err := e.reports.GetPipelineReport(e.as(auth.Finance), &crmv1.GetPipelineReportRequest{})
+// gotReport asks the service for the report of f.
+func gotReport(e *env, f *crmv1.GetPipelineReportRequest) reportLines {
+	rep, err := e.reports.GetPipelineReport(e.as(auth.Finance), f)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	m := func(x *moneyv1.Money) string { return x.GetAmount() + " " + x.GetCurrencyCode() }
+	var got reportLines
+	for _, s := range rep.Stages {
+		got[0] = append(got[0], fmt.Sprintf("%s %d %s %s", s.Stage, s.Count, m(s.Amount), m(s.WeightedAmount)))
+	}
+	for _, f := range rep.Forecast {
+		got[1] = append(got[1], fmt.Sprintf("%s %d %s %s", f.Month, f.Count, m(f.Amount), m(f.WeightedAmount)))
+	}
+	for _, o := range rep.Owners {
+		got[2] = append(got[2], fmt.Sprintf("%s %s %d %d %s %s", o.Owner, o.Month, o.Won, o.Lost, o.WinRate, o.AverageSalesCycleDays))
+	}
+	for _, f := range rep.Funnel {
+		got[3] = append(got[3], fmt.Sprintf("%s %s %d %d %s %d", f.Source, f.CampaignId, f.Leads, f.ConvertedLeads, f.ConversionRate, f.WonOpportunities))
+	}
+	return got
+}
+
+// monthEnd returns the last day of month (YYYY-MM).
+func monthEnd(t *testing.T, month string) string {
+	t.Helper()
+	first, err := time.Parse(time.DateOnly, month+"-01")
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := func(x *moneyv1.Money) string { return x.GetAmount() + " " + x.GetCurrencyCode() }
-	var gotStages, gotMonths, gotOwners, gotFunnel []string
-	for _, s := range rep.Stages {
-		gotStages = append(gotStages, fmt.Sprintf("%s %d %s %s", s.Stage, s.Count, m(s.Amount), m(s.WeightedAmount)))
-	}
-	for _, f := range rep.Forecast {
-		gotMonths = append(gotMonths, fmt.Sprintf("%s %d %s %s", f.Month, f.Count, m(f.Amount), m(f.WeightedAmount)))
-	}
-	for _, o := range rep.Owners {
-		gotOwners = append(gotOwners, fmt.Sprintf("%s %s %d %d %s %s", o.Owner, o.Month, o.Won, o.Lost, o.WinRate, o.AverageSalesCycleDays))
-	}
-	for _, f := range rep.Funnel {
-		gotFunnel = append(gotFunnel, fmt.Sprintf("%s %s %d %d %s %d", f.Source, f.CampaignId, f.Leads, f.ConvertedLeads, f.ConversionRate, f.WonOpportunities))
-	}
-	for _, c := range []struct {
-		name      string
-		got, want []string
-	}{{"stages", gotStages, wantStages}, {"forecast", gotMonths, wantMonths}, {"owners", gotOwners, wantOwners}, {"funnel", gotFunnel, wantFunnel}} {
-		if len(c.want) < 3 || !slices.Equal(c.got, c.want) {
-			t.Errorf("%s:\n got %q\nwant %q", c.name, c.got, c.want)
+	return first.AddDate(0, 1, -1).Format(time.DateOnly)
+}
+
+var sections = [4]string{"stages", "forecast", "owners", "funnel"}
+
+func TestPipelineReport(t *testing.T) {
+	e := newEnv(t)
+	seedReport(t, e)
+	want, got := expectedReport(e, &crmv1.GetPipelineReportRequest{}), gotReport(e, &crmv1.GetPipelineReportRequest{})
+	for i := range sections {
+		if len(want[i]) < 3 || !slices.Equal(got[i], want[i]) {
+			t.Errorf("%s:\n got %q\nwant %q", sections[i], got[i], want[i])
 		}
 	}
 
-	_, err = e.reports.GetPipelineReport(e.bridge(), &crmv1.GetPipelineReportRequest{})
+	_, err := e.reports.GetPipelineReport(e.bridge(), &crmv1.GetPipelineReportRequest{})
 	wantCode(t, err, codes.PermissionDenied)
+}
+
+func TestPipelineReportFilters(t *testing.T) {
+	e := newEnv(t)
+	seedReport(t, e)
+	if _, err := e.db.Exec(t.Context(), `UPDATE leads SET create_time = create_time - interval '40 days' WHERE name IN ('Lead 0', 'Lead 3')`); err != nil {
+		t.Fatal(err)
+	}
+	all := gotReport(e, &crmv1.GetPipelineReportRequest{})
+	camp, err := e.campaigns.ListCampaigns(e.sales(), &crmv1.ListCampaignsRequest{})
+	if err != nil || len(camp.Campaigns) != 1 {
+		t.Fatalf("campaigns: %v %v", camp, err)
+	}
+	today := time.Now().UTC().Format(time.DateOnly)
+	var firstClose string
+	for _, line := range all[2] {
+		if month := strings.Fields(line)[1]; firstClose == "" || month < firstClose {
+			firstClose = month
+		}
+	}
+	for _, f := range []*crmv1.GetPipelineReportRequest{
+		{Owner: "ana"},
+		{Owner: "bo", CurrencyCode: "EUR"},
+		{CurrencyCode: "USD"},
+		{CampaignId: camp.Campaigns[0].Id},
+		{Source: "web"},
+		{ExpectedCloseStartDate: "2031-01-15", ExpectedCloseEndDate: "2031-01-31"},
+		{ExpectedCloseEndDate: "2031-02-01"},
+		{ExpectedCloseStartDate: "2031-03-01"},
+		{CloseStartDate: firstClose + "-01", CloseEndDate: monthEnd(t, firstClose)},
+		{CloseStartDate: today},
+		{LeadCreateStartDate: today, LeadCreateEndDate: today},
+		{LeadCreateEndDate: "2000-01-01"},
+		{Owner: "ana", CampaignId: camp.Campaigns[0].Id, Source: "event"},
+	} {
+		want, got := expectedReport(e, f), gotReport(e, f)
+		narrowed := false
+		for i := range sections {
+			if !slices.Equal(got[i], want[i]) {
+				t.Errorf("%v: %s:\n got %q\nwant %q", f, sections[i], got[i], want[i])
+			}
+			narrowed = narrowed || !slices.Equal(got[i], all[i])
+		}
+		if !narrowed {
+			t.Errorf("%v: the filter changed nothing; the case tests nothing", f)
+		}
+	}
+
+	for _, tc := range []struct {
+		req  *crmv1.GetPipelineReportRequest
+		want []string
+	}{
+		{&crmv1.GetPipelineReportRequest{CurrencyCode: "EURO"}, []string{"currency_code"}},
+		{&crmv1.GetPipelineReportRequest{CampaignId: "spring"}, []string{"campaign_id"}},
+		{&crmv1.GetPipelineReportRequest{ExpectedCloseStartDate: "2031-02-30", CloseEndDate: "yesterday"}, []string{"expected_close_start_date", "close_end_date"}},
+		{&crmv1.GetPipelineReportRequest{LeadCreateStartDate: "2031-02-02", LeadCreateEndDate: "2031-02-01"}, []string{"lead_create_end_date"}},
+		{&crmv1.GetPipelineReportRequest{Owner: strings.Repeat("x", 201)}, []string{"owner"}},
+	} {
+		_, err := e.reports.GetPipelineReport(e.as(auth.Finance), tc.req)
+		if got := violations(t, err); !slices.Equal(got, tc.want) {
+			t.Errorf("%v: violations %v, want %v", tc.req, got, tc.want)
+		}
+	}
+	st, body := e.call("GET", "/v1/reports/pipeline?owner=ana&expected_close_end_date=2031-13-01", token(t, auth.Finance), nil)
+	if st != 400 || !slices.Equal(restViolations(body), []string{"expected_close_end_date"}) {
+		t.Errorf("REST: %d %v", st, body)
+	}
 }
 
 func mapsKeys[V any](m map[string]V) func(func(string) bool) {

@@ -438,6 +438,22 @@ func TestRESTRoutes(t *testing.T) {
 		t.Fatalf("report: %v", rep)
 	}
 	do("GET", "/v1/reports/pipeline", "/v1/reports/pipeline", bridge, nil, 403)
+	do("GET", "/v1/reports/pipeline", "/v1/reports/pipeline?owner=alice&currency_code=EUR&close_start_date=2030-01-01", token(t, auth.Finance), nil, 200)
+	do("GET", "/v1/reports/pipeline", "/v1/reports/pipeline?currency_code=EURO", token(t, auth.Finance), nil, 400)
+
+	imported := do("POST", "/v1/accounts:import", "/v1/accounts:import", sales, map[string]any{
+		"accounts": []any{map[string]any{"name": "Imported", "website": "imported.example"}}, "mode": "IMPORT_MODE_SKIP_INVALID",
+	}, 200)
+	if imported["created"] != float64(1) || imported["written"] != true {
+		t.Fatalf("import accounts: %v", imported)
+	}
+	do("POST", "/v1/contacts:import", "/v1/contacts:import", sales, map[string]any{
+		"contacts": []any{map[string]any{"name": "Imported", "email": "imported@example.com"}},
+	}, 200)
+	do("POST", "/v1/leads:import", "/v1/leads:import", sales, map[string]any{
+		"leads": []any{map[string]any{"name": "Imported", "email": "imported@example.com"}}, "validate_only": true,
+	}, 200)
+	do("POST", "/v1/leads:import", "/v1/leads:import", token(t, auth.Service), map[string]any{"leads": []any{}}, 403)
 
 	for _, r := range gatewayRoutes(t) {
 		if !hit[r] {

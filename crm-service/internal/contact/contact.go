@@ -191,16 +191,21 @@ type Change struct {
 	Contact   Contact
 	Event     *Event
 	Unchanged bool
+	// Dedupe asks the store to fail with a *DuplicateError when another
+	// contact has the new email (checked under the lock creation takes on
+	// the email).
+	Dedupe bool
 }
 
-// DuplicateError reports that a create would duplicate an existing contact.
+// DuplicateError reports that a create or update would duplicate an existing
+// contact.
 type DuplicateError struct {
 	ExistingID string
 	Email      string
 }
 
 func (e *DuplicateError) Error() string {
-	return fmt.Sprintf("contact %s already has the email %q; set force to create another", e.ExistingID, e.Email)
+	return fmt.Sprintf("contact %s already has the email %q; set force to allow another", e.ExistingID, e.Email)
 }
 
 // Unwrap makes the error an ALREADY_EXISTS for errs and for callers that
@@ -224,6 +229,12 @@ type Store interface {
 	// DeleteContact locks the contact and deletes it with the event fn
 	// returns, unless fn fails.
 	DeleteContact(ctx context.Context, id string, fn func(cur Contact) (Event, error)) error
+	// ImportContacts runs one import transaction: it takes the locks
+	// creation takes on the email keys, reads the oldest contact with each
+	// key (locked for update) and which of accounts exist (locked against
+	// deletion), passes them to fn and writes the plan fn returns (nothing
+	// when it returns nil).
+	ImportContacts(ctx context.Context, emailKeys, accounts []string, fn func(ImportFound) (*ImportPlan, error)) error
 }
 
 // Encoder renders a contact as an event payload (the API's JSON form).
@@ -312,8 +323,9 @@ func (s *Service) List(ctx context.Context, q Query) ([]Contact, bool, error) {
 }
 
 // Update changes the given fields; a non-empty etag must match. An update
-// that changes nothing writes nothing.
-func (s *Service) Update(ctx context.Context, id string, in Input, fields []Field, etag string) (Contact, error) {
+// that changes nothing writes nothing. Unless force is set, a new email
+// that another contact has is an ALREADY_EXISTS *DuplicateError.
+func (s *Service) Update(ctx context.Context, id string, in Input, fields []Field, etag string, force bool) (Contact, error) {
 	if err := CheckID("id", id); err != nil {
 		return Contact{}, err
 	}
@@ -324,25 +336,7 @@ func (s *Service) Update(ctx context.Context, id string, in Input, fields []Fiel
 		if etag != "" && etag != cur.ETag() {
 			return Change{}, errs.StaleEtag("contact " + id)
 		}
-		next := cur
-		for _, f := range fields {
-			switch f {
-			case FieldAccountID:
-				next.AccountID = in.AccountID
-			case FieldName:
-				next.Name = in.Name
-			case FieldEmail:
-				next.Email = strings.TrimSpace(in.Email)
-			case FieldPhone:
-				next.Phone = in.Phone
-			case FieldTitle:
-				next.Title = in.Title
-			case FieldRole:
-				next.Role = in.Role
-			case FieldOwner:
-				next.Owner = in.Owner
-			}
-		}
+		next := apply(cur, in, fields)
 		if next == cur {
 			return Change{Unchanged: true}, nil
 		}
@@ -352,8 +346,33 @@ func (s *Service) Update(ctx context.Context, id string, in Input, fields []Fiel
 		if err != nil {
 			return Change{}, err
 		}
-		return Change{Contact: next, Event: &ev}, nil
+		key := EmailKey(next.Email)
+		return Change{Contact: next, Event: &ev, Dedupe: !force && key != "" && key != EmailKey(cur.Email)}, nil
 	})
+}
+
+// apply returns cur with the given fields taken from in.
+func apply(cur Contact, in Input, fields []Field) Contact {
+	next := cur
+	for _, f := range fields {
+		switch f {
+		case FieldAccountID:
+			next.AccountID = in.AccountID
+		case FieldName:
+			next.Name = in.Name
+		case FieldEmail:
+			next.Email = strings.TrimSpace(in.Email)
+		case FieldPhone:
+			next.Phone = in.Phone
+		case FieldTitle:
+			next.Title = in.Title
+		case FieldRole:
+			next.Role = in.Role
+		case FieldOwner:
+			next.Owner = in.Owner
+		}
+	}
+	return next
 }
 
 // Delete removes a contact; a non-empty etag must match.

@@ -239,6 +239,11 @@ type Store interface {
 	// for method. If requestID was recorded before for method and this
 	// lead, fn is not called and the lead is returned as it is.
 	ConvertLead(ctx context.Context, id, requestID, method string, lookup Lookup, fn func(cur Lead, found Found) (Conversion, error)) (Lead, error)
+	// ImportLeads runs one import transaction: it locks the email keys
+	// against concurrent imports, reads the oldest lead with each key
+	// (locked for update) and which of campaigns exist, passes them to fn
+	// and writes the plan fn returns (nothing when it returns nil).
+	ImportLeads(ctx context.Context, emailKeys, campaigns []string, fn func(ImportFound) (*ImportPlan, error)) error
 }
 
 // Encoder renders a lead as an event payload.
@@ -286,12 +291,22 @@ func (s *Service) event(typ string, l Lead) (Event, error) {
 
 // Create creates a lead (status NEW unless given).
 func (s *Service) Create(ctx context.Context, in Input, requestID string) (Lead, error) {
-	if err := in.validate(MutableFields); err != nil {
+	l, ev, err := s.newLead(in)
+	if err != nil {
 		return Lead{}, err
+	}
+	return s.store.CreateLead(ctx, requestID, MethodCreate, l, ev)
+}
+
+// newLead builds a validated lead with a fresh id, version 1 and its
+// created event.
+func (s *Service) newLead(in Input) (Lead, Event, error) {
+	if err := in.validate(MutableFields); err != nil {
+		return Lead{}, Event{}, err
 	}
 	id, err := uuid.NewV7()
 	if err != nil {
-		return Lead{}, err
+		return Lead{}, Event{}, err
 	}
 	status := in.Status
 	if status == StatusUnspecified {
@@ -305,9 +320,9 @@ func (s *Service) Create(ctx context.Context, in Input, requestID string) (Lead,
 	}
 	ev, err := s.event(EventCreated, l)
 	if err != nil {
-		return Lead{}, err
+		return Lead{}, Event{}, err
 	}
-	return s.store.CreateLead(ctx, requestID, MethodCreate, l, ev)
+	return l, ev, nil
 }
 
 // Get returns one lead.
@@ -346,36 +361,9 @@ func (s *Service) Update(ctx context.Context, id string, in Input, fields []Fiel
 		if cur.Status == StatusConverted {
 			return Change{}, errs.FailedPreconditionf("lead %s is converted and can no longer change", id)
 		}
-		n := cur
-		for _, f := range fields {
-			switch f {
-			case FieldName:
-				n.Name = in.Name
-			case FieldCompany:
-				n.Company = in.Company
-			case FieldTitle:
-				n.Title = in.Title
-			case FieldEmail:
-				n.Email = strings.TrimSpace(in.Email)
-			case FieldPhone:
-				n.Phone = in.Phone
-			case FieldWebsite:
-				n.Website = in.Website
-			case FieldSource:
-				n.Source = in.Source
-			case FieldCampaignID:
-				n.CampaignID = in.CampaignID
-			case FieldOwner:
-				n.Owner = in.Owner
-			case FieldStatus:
-				if in.Status == StatusUnspecified {
-					continue // not given: unchanged
-				}
-				if in.Status != cur.Status && !slicesContains(next[cur.Status], in.Status) {
-					return Change{}, errs.FailedPreconditionf("lead %s cannot move from %s to %s", id, cur.Status, in.Status)
-				}
-				n.Status = in.Status
-			}
+		n, err := apply(cur, in, fields)
+		if err != nil {
+			return Change{}, err
 		}
 		if n == cur {
 			return Change{Unchanged: true}, nil
@@ -388,6 +376,43 @@ func (s *Service) Update(ctx context.Context, id string, in Input, fields []Fiel
 		}
 		return Change{Lead: n, Event: &ev}, nil
 	})
+}
+
+// apply returns cur with the given fields taken from in; a status move
+// must follow the transitions of the proto's LeadStatus.
+func apply(cur Lead, in Input, fields []Field) (Lead, error) {
+	n := cur
+	for _, f := range fields {
+		switch f {
+		case FieldName:
+			n.Name = in.Name
+		case FieldCompany:
+			n.Company = in.Company
+		case FieldTitle:
+			n.Title = in.Title
+		case FieldEmail:
+			n.Email = strings.TrimSpace(in.Email)
+		case FieldPhone:
+			n.Phone = in.Phone
+		case FieldWebsite:
+			n.Website = in.Website
+		case FieldSource:
+			n.Source = in.Source
+		case FieldCampaignID:
+			n.CampaignID = in.CampaignID
+		case FieldOwner:
+			n.Owner = in.Owner
+		case FieldStatus:
+			if in.Status == StatusUnspecified {
+				continue // not given: unchanged
+			}
+			if in.Status != cur.Status && !slicesContains(next[cur.Status], in.Status) {
+				return Lead{}, errs.FailedPreconditionf("lead %s cannot move from %s to %s", cur.ID, cur.Status, in.Status)
+			}
+			n.Status = in.Status
+		}
+	}
+	return n, nil
 }
 
 func slicesContains(list []Status, s Status) bool {

@@ -107,7 +107,7 @@ func (s *Store) CreateAccount(ctx context.Context, requestID, method string, a a
 				lookupKey(b, requestID, &used)
 			}
 			if dedupe {
-				queueDuplicateLookup(b, key, &existing)
+				queueDuplicateLookup(b, key, "", &existing)
 			}
 			if b.Len() > 0 {
 				if err := tx.SendBatch(ctx, b).Close(); err != nil {
@@ -166,10 +166,11 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
 
 // queueDuplicateLookup queues taking a transaction lock on the duplicate
 // key (so two creates of the same company serialize) and reading the
-// oldest account holding it into *existing.
-func queueDuplicateLookup(b *pgx.Batch, key account.DuplicateKey, existing *string) {
+// oldest account other than self ("" for none) holding it into *existing.
+func queueDuplicateLookup(b *pgx.Batch, key account.DuplicateKey, self string, existing *string) {
 	b.Queue(`SELECT pg_advisory_xact_lock(hashtextextended('crm.account:' || $1 || '|' || $2, 0))`, key.Name, key.Domain)
-	b.Queue(`SELECT id FROM accounts WHERE name_key = $1 AND website_domain = $2 ORDER BY id LIMIT 1`, key.Name, key.Domain).
+	b.Queue(`SELECT id FROM accounts WHERE name_key = $1 AND website_domain = $2 AND id::text <> $3 ORDER BY id LIMIT 1`,
+		key.Name, key.Domain, self).
 		QueryRow(func(row pgx.Row) error {
 			err := row.Scan(existing)
 			if pg.IsNoRows(err) {
@@ -177,6 +178,22 @@ func queueDuplicateLookup(b *pgx.Batch, key account.DuplicateKey, existing *stri
 			}
 			return err
 		})
+}
+
+// checkAccountDuplicate takes the lock creation takes on a's duplicate
+// key and fails with a *DuplicateError when another account holds the key.
+func checkAccountDuplicate(ctx context.Context, tx pgx.Tx, a account.Account) error {
+	key := account.KeyOf(a.Name, a.Website)
+	var existing string
+	b := &pgx.Batch{}
+	queueDuplicateLookup(b, key, a.ID, &existing)
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("look up duplicates of account %s: %w", a.ID, err)
+	}
+	if existing != "" {
+		return &account.DuplicateError{ExistingID: existing, Key: key}
+	}
+	return nil
 }
 
 // balances returns the stored form of an account's payment facts.
@@ -264,6 +281,11 @@ func (s *Store) UpdateAccount(ctx context.Context, id string, fn func(account.Ac
 			return nil
 		}
 		a := ch.Account
+		if ch.Dedupe {
+			if err := checkAccountDuplicate(ctx, tx, a); err != nil {
+				return err
+			}
+		}
 		if a.ParentID != "" && a.ParentID != cur.ParentID {
 			if err := checkNoCycle(ctx, tx, id, a.ParentID); err != nil {
 				return err

@@ -30,12 +30,16 @@ func scanContact(row pgx.Row) (contact.Contact, error) {
 	return c, err
 }
 
+// contactLockPrefix prefixes the email key in the transaction lock taken
+// on it (so two creates, updates or imports with one email serialize).
+const contactLockPrefix = "crm.contact:"
+
 // queueContactDuplicateLookup queues a transaction lock on the email key
-// (so two creates with one email serialize) and the reading of the oldest
-// contact with it into *existing.
-func queueContactDuplicateLookup(b *pgx.Batch, emailKey string, existing *string) {
-	b.Queue(`SELECT pg_advisory_xact_lock(hashtextextended('crm.contact:' || $1, 0))`, emailKey)
-	b.Queue(`SELECT id FROM contacts WHERE email_key = $1 ORDER BY id LIMIT 1`, emailKey).QueryRow(func(row pgx.Row) error {
+// and the reading of the oldest contact other than self ("" for none) with
+// it into *existing.
+func queueContactDuplicateLookup(b *pgx.Batch, emailKey, self string, existing *string) {
+	b.Queue(`SELECT pg_advisory_xact_lock(hashtextextended($2 || $1, 0))`, emailKey, contactLockPrefix)
+	b.Queue(`SELECT id FROM contacts WHERE email_key = $1 AND id::text <> $2 ORDER BY id LIMIT 1`, emailKey, self).QueryRow(func(row pgx.Row) error {
 		err := row.Scan(existing)
 		if pg.IsNoRows(err) {
 			return nil
@@ -69,7 +73,7 @@ func (s *Store) CreateContact(ctx context.Context, requestID, method string, c c
 				lookupKey(b, requestID, &used)
 			}
 			if dedupe {
-				queueContactDuplicateLookup(b, key, &existing)
+				queueContactDuplicateLookup(b, key, "", &existing)
 			}
 			if b.Len() > 0 {
 				if err := tx.SendBatch(ctx, b).Close(); err != nil {
@@ -176,6 +180,17 @@ func (s *Store) UpdateContact(ctx context.Context, id string, fn func(contact.Co
 			return nil
 		}
 		c := ch.Contact
+		if ch.Dedupe {
+			var existing string
+			b := &pgx.Batch{}
+			queueContactDuplicateLookup(b, contact.EmailKey(c.Email), c.ID, &existing)
+			if err := tx.SendBatch(ctx, b).Close(); err != nil {
+				return fmt.Errorf("look up duplicates of contact %s: %w", id, err)
+			}
+			if existing != "" {
+				return &contact.DuplicateError{ExistingID: existing, Email: c.Email}
+			}
+		}
 		_, err = tx.Exec(ctx, `UPDATE contacts SET account_id = $2, name = $3, email = $4, email_key = $5, phone = $6,
 title = $7, role = $8, owner = $9, version = $10, update_time = $11 WHERE id = $1`,
 			id, nullable(c.AccountID), c.Name, c.Email, contact.EmailKey(c.Email), c.Phone, c.Title, c.Role, c.Owner,

@@ -1,4 +1,7 @@
 package postgres
 
-// SearchSQL exposes the search query to the EXPLAIN test.
-var SearchSQL = searchSQL
+// The search queries, for the EXPLAIN test.
+var (
+	SearchNamesSQL  = searchNamesSQL
+	SearchEmailsSQL = searchEmailsSQL
+)

@@ -260,10 +260,10 @@ func (s *Store) ConvertLead(ctx context.Context, id, requestID, method string, l
 					return err
 				})
 			case hasCompany:
-				queueDuplicateLookup(b, accountKey, &f.AccountID)
+				queueDuplicateLookup(b, accountKey, "", &f.AccountID)
 			}
 			if emailKey != "" {
-				queueContactDuplicateLookup(b, emailKey, &f.ContactID)
+				queueContactDuplicateLookup(b, emailKey, "", &f.ContactID)
 			}
 			if b.Len() > 0 {
 				if err := tx.SendBatch(ctx, b).Close(); err != nil {

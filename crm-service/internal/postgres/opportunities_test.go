@@ -165,6 +165,11 @@ func TestQueriesUseIndexes(t *testing.T) {
 		{`SELECT * FROM idempotency_keys WHERE request_id = 'x'`, "idempotency_keys_pkey"},
 		{`SELECT * FROM accounts WHERE parent_account_id = ` + id + ` ORDER BY id LIMIT 51`, "accounts_parent_account_id_idx"},
 		{`SELECT id FROM accounts WHERE name_key = 'acme' AND website_domain = '' ORDER BY id LIMIT 1`, "accounts_duplicate_idx"},
+		{`SELECT id FROM accounts WHERE name_key = 'acme' AND website_domain = '' AND id::text <> '' ORDER BY id LIMIT 1`, "accounts_duplicate_idx"},
+		{`SELECT * FROM accounts WHERE website_domain = ANY('{a.example,b.example}'::text[]) AND website_domain <> '' ORDER BY id`, "accounts_website_domain_idx"},
+		// Imports: any index on email_key serves them.
+		{`SELECT * FROM contacts WHERE email_key = ANY('{a@b.c,d@e.f}'::text[]) ORDER BY id`, "Index Cond: (email_key = ANY"},
+		{`SELECT * FROM leads WHERE email_key = ANY('{a@b.c,d@e.f}'::text[]) ORDER BY id`, "Index Cond: (email_key = ANY"},
 		{`SELECT * FROM contacts WHERE account_id = ` + id + ` AND id > ` + id + ` ORDER BY id LIMIT 51`, "contacts_account_id_idx"},
 		{`SELECT * FROM contacts WHERE email_key = 'a@b.c' ORDER BY id LIMIT 51`, "contacts_email_key_idx"},
 		{`SELECT * FROM contacts WHERE owner = 'x' ORDER BY id LIMIT 51`, "contacts_owner_idx"},

@@ -12,32 +12,55 @@ import (
 var _ report.Store = (*Store)(nil)
 
 // Report queries aggregate whole tables (numeric sums, exact); they run in
-// one read-only repeatable-read transaction so the sections agree.
+// one read-only repeatable-read transaction so the sections agree. Each
+// filter is a parameter that does not filter when it is empty.
 const (
 	stageOrderSQL = `array_position(ARRAY['prospecting', 'qualification', 'proposal', 'negotiation', 'closed_won', 'closed_lost'], stage)`
 
+	// opportunityFilterSQL: $1 owner, $2 currency, $3 campaign id.
+	opportunityFilterSQL = `($1 = '' OR owner = $1) AND ($2 = '' OR currency_code = $2)
+  AND ($3 = '' OR campaign_id = nullif($3, '')::uuid)`
+
+	// expectedCloseSQL: $4 and $5, the range of expected close dates.
+	expectedCloseSQL = ` AND ($4 = '' OR expected_close_date >= nullif($4, '')::date)
+  AND ($5 = '' OR expected_close_date <= nullif($5, '')::date)`
+
 	reportStagesSQL = `SELECT stage, currency_code, count(*), sum(amount), sum(amount * probability)
-FROM opportunities GROUP BY stage, currency_code ORDER BY ` + stageOrderSQL + `, currency_code`
+FROM opportunities WHERE ` + opportunityFilterSQL + expectedCloseSQL + `
+GROUP BY stage, currency_code ORDER BY ` + stageOrderSQL + `, currency_code`
 
 	reportMonthsSQL = `SELECT coalesce(to_char(expected_close_date, 'YYYY-MM'), '') AS month, currency_code, count(*),
   sum(amount), sum(amount * probability)
-FROM opportunities WHERE stage NOT IN ('closed_won', 'closed_lost')
+FROM opportunities WHERE stage NOT IN ('closed_won', 'closed_lost') AND ` + opportunityFilterSQL + expectedCloseSQL + `
 GROUP BY month, currency_code ORDER BY month, currency_code`
 
-	reportOwnersSQL = `SELECT owner, to_char(coalesce(close_time, update_time) AT TIME ZONE 'UTC', 'YYYY-MM') AS month,
+	closedAtSQL = `coalesce(close_time, update_time) AT TIME ZONE 'UTC'`
+
+	// $4 and $5: the range of close dates.
+	reportOwnersSQL = `SELECT owner, to_char(` + closedAtSQL + `, 'YYYY-MM') AS month,
   count(*) FILTER (WHERE stage = 'closed_won'), count(*) FILTER (WHERE stage = 'closed_lost'),
   coalesce(sum(extract(epoch FROM coalesce(close_time, update_time) - create_time)) FILTER (WHERE stage = 'closed_won'), 0)
-FROM opportunities WHERE stage IN ('closed_won', 'closed_lost')
+FROM opportunities WHERE stage IN ('closed_won', 'closed_lost') AND ` + opportunityFilterSQL + `
+  AND ($4 = '' OR (` + closedAtSQL + `)::date >= nullif($4, '')::date)
+  AND ($5 = '' OR (` + closedAtSQL + `)::date <= nullif($5, '')::date)
 GROUP BY owner, month ORDER BY owner COLLATE "C", month`
 
+	// $1 owner, $2 campaign id, $3 source, $4 and $5 the range of
+	// creation dates.
 	reportFunnelSQL = `SELECT l.source, l.campaign_id, count(*), count(*) FILTER (WHERE l.status = 'converted'),
   count(o.id) FILTER (WHERE o.stage = 'closed_won')
 FROM leads l LEFT JOIN opportunities o ON o.id = l.converted_opportunity_id
+WHERE ($1 = '' OR l.owner = $1) AND ($2 = '' OR l.campaign_id = $2) AND ($3 = '' OR l.source = $3)
+  AND ($4 = '' OR (l.create_time AT TIME ZONE 'UTC')::date >= nullif($4, '')::date)
+  AND ($5 = '' OR (l.create_time AT TIME ZONE 'UTC')::date <= nullif($5, '')::date)
 GROUP BY l.source, l.campaign_id ORDER BY l.source COLLATE "C", l.campaign_id COLLATE "C"`
 )
 
 // PipelineAggregates implements report.Store.
-func (s *Store) PipelineAggregates(ctx context.Context) (report.Raw, error) {
+func (s *Store) PipelineAggregates(ctx context.Context, f report.Filter) (report.Raw, error) {
+	if f == (report.Filter{}) {
+		return s.pipelineTotals(ctx) // maintained totals, no scan
+	}
 	var raw report.Raw
 	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
@@ -45,7 +68,7 @@ func (s *Store) PipelineAggregates(ctx context.Context) (report.Raw, error) {
 	}
 	defer func() { _ = tx.Rollback(ctx) }()
 	b := &pgx.Batch{}
-	b.Queue(reportStagesSQL).Query(func(rows pgx.Rows) error {
+	b.Queue(reportStagesSQL, f.Owner, f.Currency, f.CampaignID, f.ExpectedClose.Start, f.ExpectedClose.End).Query(func(rows pgx.Rows) error {
 		var err error
 		raw.Stages, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (report.StageRow, error) {
 			var r report.StageRow
@@ -54,7 +77,7 @@ func (s *Store) PipelineAggregates(ctx context.Context) (report.Raw, error) {
 		})
 		return err
 	})
-	b.Queue(reportMonthsSQL).Query(func(rows pgx.Rows) error {
+	b.Queue(reportMonthsSQL, f.Owner, f.Currency, f.CampaignID, f.ExpectedClose.Start, f.ExpectedClose.End).Query(func(rows pgx.Rows) error {
 		var err error
 		raw.Months, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (report.MonthRow, error) {
 			var r report.MonthRow
@@ -63,7 +86,7 @@ func (s *Store) PipelineAggregates(ctx context.Context) (report.Raw, error) {
 		})
 		return err
 	})
-	b.Queue(reportOwnersSQL).Query(func(rows pgx.Rows) error {
+	b.Queue(reportOwnersSQL, f.Owner, f.Currency, f.CampaignID, f.Closed.Start, f.Closed.End).Query(func(rows pgx.Rows) error {
 		var err error
 		raw.Owners, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (report.OwnerRow, error) {
 			var r report.OwnerRow
@@ -72,7 +95,7 @@ func (s *Store) PipelineAggregates(ctx context.Context) (report.Raw, error) {
 		})
 		return err
 	})
-	b.Queue(reportFunnelSQL).Query(func(rows pgx.Rows) error {
+	b.Queue(reportFunnelSQL, f.Owner, f.CampaignID, f.Source, f.LeadCreated.Start, f.LeadCreated.End).Query(func(rows pgx.Rows) error {
 		var err error
 		raw.Funnel, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (report.FunnelRow, error) {
 			var r report.FunnelRow

@@ -13,55 +13,140 @@ import (
 
 var _ search.Store = (*Store)(nil)
 
-// Prefix ranges on lower-cased text use the text_pattern_ops operators
-// (byte order), so the btree indexes of migration 0007 serve them under any
-// collation. $1 is the query; the upper bound appends the largest code
-// point, which sorts after every character a name or email can continue
-// with.
+// $1 is the query. Names are ranked by their lower-cased text in byte
+// order (COLLATE "C"), whatever the database's collation; the upper bound
+// of a prefix range appends the largest code point, which sorts after
+// every character a name or email can continue with.
 const (
 	searchLo = `lower($1::text)`
 	searchHi = `(lower($1::text) || chr(1114111))`
+	// sortName is the order within a rank. The indexes of migration 0012
+	// hold it with the id, so the name matches of a table are read in
+	// ranking order and no further than a page needs.
+	sortName = `lower(name) COLLATE "C"`
 )
 
-func prefixRange(expr string) string {
-	return expr + ` ~>=~ ` + searchLo + ` AND ` + expr + ` ~<~ ` + searchHi
+func nameRange() string {
+	return sortName + ` >= ` + searchLo + ` AND ` + sortName + ` < ` + searchHi
 }
 
-// searchBranch is the SELECT of one resource type: rank, sort name, type,
-// id, name, email. The sort name orders bytewise ("C") so pages do not
-// depend on the database's collation.
-func searchBranch(typ string) string {
-	nameRange := prefixRange("lower(name)")
-	if typ == search.Accounts {
-		return `SELECT CASE WHEN lower(name) = ` + searchLo + ` THEN 0 ELSE 1 END AS rank, lower(name) COLLATE "C" AS sort_name,
-'accounts'::text AS type, id::text AS id, name, ''::text AS email FROM accounts WHERE ` + nameRange
+// emailRange uses the text_pattern_ops operators of the 0007 indexes.
+func emailRange() string {
+	return `email_key ~>=~ ` + searchLo + ` AND email_key ~<~ ` + searchHi
+}
+
+// afterIn is the keyset condition on the rows of table typ that follow
+// after in (sort name, type, id) order; $2 is after's name and $3 its id.
+func afterIn(typ string, after *search.Key) string {
+	switch {
+	case after == nil:
+		return ""
+	case typ > after.Type:
+		return ` AND ` + sortName + ` >= $2`
+	case typ < after.Type:
+		return ` AND ` + sortName + ` > $2`
+	default:
+		return ` AND ` + sortName + ` >= $2 AND (` + sortName + ` > $2 OR id::text COLLATE "C" > $3)`
 	}
-	return `SELECT CASE WHEN lower(name) = ` + searchLo + ` THEN 0 WHEN ` + nameRange + ` THEN 1 ELSE 2 END AS rank,
-lower(name) COLLATE "C" AS sort_name, '` + typ + `'::text AS type, id::text AS id, name, email FROM ` + typ + `
-WHERE (` + nameRange + `) OR (` + prefixRange("email_key") + `)`
 }
 
-// searchSQL builds the query of q and its arguments.
-func searchSQL(q search.Query) (string, []any) {
+func searchColumns(rank, typ string) string {
+	email := "email"
+	if typ == search.Accounts {
+		email = "''::text"
+	}
+	return rank + ` AS rank, ` + sortName + ` AS sort_name, '` + typ + `'::text COLLATE "C" AS type,
+id::text COLLATE "C" AS id, name, ` + email + ` AS email`
+}
+
+// searchPage wraps per-table branches into one ranked page of $n rows.
+func searchPage(branches []string, args []any, limit int) (string, []any) {
+	args = append(args, limit)
+	n := `$` + strconv.Itoa(len(args))
+	for i, b := range branches {
+		branches[i] = `(` + b + ` LIMIT ` + n + `)`
+	}
+	return `SELECT rank, sort_name, type, id, name, email FROM (` + strings.Join(branches, "\nUNION ALL\n") + `) h
+ORDER BY rank, sort_name, type, id LIMIT ` + n, args
+}
+
+// searchNamesSQL finds the name matches (ranks exact and prefix) after
+// q.After, up to limit: each table's are read in index order, and as the
+// exact match sorts first among a prefix's matches, (rank, sort name)
+// order is sort name order. ok is false when q.After is past them.
+func searchNamesSQL(q search.Query, limit int) (sql string, args []any, ok bool) {
+	args = []any{q.Prefix}
+	after := q.After
+	if after != nil {
+		if after.Rank == search.RankEmail {
+			return "", nil, false
+		}
+		args = append(args, after.Name, after.ID)
+	}
 	branches := make([]string, len(q.Types))
 	for i, t := range q.Types {
-		branches[i] = searchBranch(t)
+		branches[i] = `SELECT ` + searchColumns(`CASE WHEN lower(name) = `+searchLo+` THEN 0 ELSE 1 END`, t) + `
+FROM ` + t + ` WHERE ` + nameRange() + afterIn(t, after) + ` ORDER BY ` + sortName + `, ` + t + `.id`
 	}
-	args := []any{q.Prefix}
-	var b strings.Builder
-	b.WriteString(`SELECT rank, sort_name, type, id, name, email FROM (` + strings.Join(branches, "\nUNION ALL\n") + `) h`)
-	if q.After != nil {
-		args = append(args, q.After.Rank, q.After.Name, q.After.Type, q.After.ID)
-		b.WriteString(` WHERE (rank, sort_name, type, id) > ($2::int, $3::text, $4::text, $5::text)`)
-	}
-	args = append(args, q.Limit+1)
-	b.WriteString(` ORDER BY rank, sort_name, type, id LIMIT $` + strconv.Itoa(len(args)))
-	return b.String(), args
+	sql, args = searchPage(branches, args, limit)
+	return sql, args, true
 }
 
-// Search implements search.Store.
+// searchEmailsSQL finds the email matches whose name does not match,
+// after q.After, up to limit. They rank by name, so all of them are read
+// (index-only, from the 0012 email indexes) and sorted; a query that gets
+// here matched few names. The subquery's OFFSET 0 keeps the planner from
+// walking a name index in ranking order and filtering on the email
+// instead, which reads every row when the matches are few.
+func searchEmailsSQL(q search.Query, limit int) (string, []any) {
+	args := []any{q.Prefix}
+	after := q.After
+	if after != nil && after.Rank == search.RankEmail {
+		args = append(args, after.Name, after.ID)
+	} else {
+		after = nil
+	}
+	var branches []string
+	for _, t := range q.Types {
+		if t == search.Accounts {
+			continue
+		}
+		branches = append(branches, `SELECT `+searchColumns(`2`, t)+`
+FROM `+t+` WHERE `+emailRange()+` AND NOT (`+nameRange()+`)`+afterIn(t, after))
+	}
+	if len(branches) == 0 {
+		return "", nil
+	}
+	args = append(args, limit)
+	return `SELECT rank, sort_name, type, id, name, email FROM (` + strings.Join(branches, "\nUNION ALL\n") + `
+OFFSET 0) h ORDER BY rank, sort_name, type, id LIMIT $` + strconv.Itoa(len(args)), args
+}
+
+// Search implements search.Store: the name matches first, then, when they
+// do not fill the page, the email matches.
 func (s *Store) Search(ctx context.Context, q search.Query) ([]search.Hit, error) {
-	sql, args := searchSQL(q)
+	var hits []search.Hit
+	if sql, args, ok := searchNamesSQL(q, q.Limit+1); ok {
+		var err error
+		if hits, err = s.searchQuery(ctx, sql, args); err != nil {
+			return nil, err
+		}
+	}
+	if len(hits) > q.Limit {
+		return hits, nil
+	}
+	sql, args := searchEmailsSQL(q, q.Limit+1-len(hits))
+	if sql == "" {
+		return hits, nil
+	}
+	more, err := s.searchQuery(ctx, sql, args)
+	if err != nil {
+		return nil, err
+	}
+	return append(hits, more...), nil
+}
+
+func (s *Store) searchQuery(ctx context.Context, sql string, args []any) ([]search.Hit, error) {
 	rows, err := s.pool.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)

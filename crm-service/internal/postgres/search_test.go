@@ -171,8 +171,8 @@ ANALYZE accounts; ANALYZE contacts; ANALYZE leads;`)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, after := range []*search.Key{nil, {Rank: 1, Name: "acme", Type: "accounts", ID: "00000000-0000-0000-0000-000000000000"}} {
-		sql, args := postgres.SearchSQL(search.Query{Prefix: "acme", Types: search.AllTypes, After: after, Limit: 50})
+	explain := func(sql string, args []any) string {
+		t.Helper()
 		rows, err := f.pool.Query(t.Context(), "EXPLAIN "+sql, args...)
 		if err != nil {
 			t.Fatal(err)
@@ -192,7 +192,29 @@ ANALYZE accounts; ANALYZE contacts; ANALYZE leads;`)
 		if strings.Contains(p, "Seq Scan") {
 			t.Errorf("search scans a table:\n%s", p)
 		}
-		for _, idx := range []string{"accounts_search_name_idx", "contacts_search_name_idx", "contacts_search_email_idx", "leads_search_name_idx", "leads_search_email_idx"} {
+		return p
+	}
+	zero := "00000000-0000-0000-0000-000000000000"
+	for _, after := range []*search.Key{nil, {Rank: 1, Name: "acme", Type: "accounts", ID: zero}, {Rank: 1, Name: "acme", Type: "contacts", ID: zero}} {
+		q := search.Query{Prefix: "acme", Types: search.AllTypes, After: after, Limit: 50}
+		sql, args, ok := postgres.SearchNamesSQL(q, 51)
+		if !ok {
+			t.Fatal("no name query")
+		}
+		// Name matches come in index order: each table's branch stops
+		// after a page, nothing sorts a whole table's matches.
+		p := explain(sql, args)
+		for _, idx := range []string{"accounts_search_sort_idx", "contacts_search_sort_idx", "leads_search_sort_idx"} {
+			if !strings.Contains(p, "Index Scan using "+idx) {
+				t.Errorf("plan does not read %s in order:\n%s", idx, p)
+			}
+		}
+		if n := strings.Count(p, "Sort Key"); n != 1 {
+			t.Errorf("%d sorts, want only the merge of the branches:\n%s", n, p)
+		}
+		sql, args = postgres.SearchEmailsSQL(q, 51)
+		p = explain(sql, args)
+		for _, idx := range []string{"contacts_search_email_name_idx", "leads_search_email_name_idx"} {
 			if !strings.Contains(p, idx) {
 				t.Errorf("plan does not use %s:\n%s", idx, p)
 			}

@@ -68,6 +68,17 @@ type fixture struct {
 func newFixture(t *testing.T) fixture {
 	t.Helper()
 	t.Parallel()
+	return openFixture(t)
+}
+
+// newFixtureB is newFixture for benchmarks.
+func newFixtureB(b *testing.B) fixture {
+	b.Helper()
+	return openFixture(b)
+}
+
+func openFixture(t testing.TB) fixture {
+	t.Helper()
 	url := pgtest.NewDB(t, "crm", migrateDB)
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {

@@ -6,10 +6,13 @@ package report
 
 import (
 	"context"
+	"time"
 
+	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
 
 	"github.com/seamhq/seam/crm-service/internal/pipeline"
+	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/money"
 )
 
@@ -57,9 +60,93 @@ type Raw struct {
 	Funnel []FunnelRow
 }
 
+// DateRange is an inclusive range of dates (YYYY-MM-DD); an empty end is
+// open.
+type DateRange struct {
+	Start, End string
+}
+
+// Filter narrows a report; empty fields do not filter.
+type Filter struct {
+	// Owner narrows opportunities and leads.
+	Owner string
+	// Currency narrows opportunities.
+	Currency string
+	// CampaignID narrows opportunities and leads.
+	CampaignID string
+	// Source narrows leads.
+	Source string
+	// ExpectedClose narrows the opportunities of the stages and forecast.
+	ExpectedClose DateRange
+	// Closed narrows the closed deals per owner by the UTC date of close.
+	Closed DateRange
+	// LeadCreated narrows the leads of the funnel by the UTC date of
+	// creation.
+	LeadCreated DateRange
+}
+
+// Field names of the filter, as the request names them.
+const (
+	FieldOwner              = "owner"
+	FieldCurrency           = "currency_code"
+	FieldCampaignID         = "campaign_id"
+	FieldSource             = "source"
+	FieldExpectedCloseStart = "expected_close_start_date"
+	FieldExpectedCloseEnd   = "expected_close_end_date"
+	FieldCloseStart         = "close_start_date"
+	FieldCloseEnd           = "close_end_date"
+	FieldLeadCreateStart    = "lead_create_start_date"
+	FieldLeadCreateEnd      = "lead_create_end_date"
+)
+
+const maxText = 200
+
+// Check validates f, naming every bad field.
+func (f Filter) Check() error {
+	var v errs.Violations
+	for _, t := range []struct{ field, value string }{{FieldOwner, f.Owner}, {FieldSource, f.Source}} {
+		if len([]rune(t.value)) > maxText {
+			v.Add(t.field, "must be at most %d characters", maxText)
+		}
+	}
+	if f.Currency != "" {
+		if _, ok := money.LookupCurrency(f.Currency); !ok {
+			v.Add(FieldCurrency, "unknown currency %q (an ISO 4217 code such as \"EUR\")", f.Currency)
+		}
+	}
+	if f.CampaignID != "" {
+		if id, err := uuid.Parse(f.CampaignID); err != nil || id.String() != f.CampaignID {
+			v.Add(FieldCampaignID, "%q is not a valid campaign id", f.CampaignID)
+		}
+	}
+	f.ExpectedClose.check(&v, FieldExpectedCloseStart, FieldExpectedCloseEnd)
+	f.Closed.check(&v, FieldCloseStart, FieldCloseEnd)
+	f.LeadCreated.check(&v, FieldLeadCreateStart, FieldLeadCreateEnd)
+	return v.Err()
+}
+
+func (r DateRange) check(v *errs.Violations, startField, endField string) {
+	var start, end time.Time
+	var err error
+	if r.Start != "" {
+		if start, err = time.Parse(time.DateOnly, r.Start); err != nil {
+			v.Add(startField, "%q is not a date like 2031-01-31", r.Start)
+		}
+	}
+	if r.End != "" {
+		if end, err = time.Parse(time.DateOnly, r.End); err != nil {
+			v.Add(endField, "%q is not a date like 2031-01-31", r.End)
+		}
+	}
+	if !start.IsZero() && !end.IsZero() && end.Before(start) {
+		v.Add(endField, "%s is before %s %s", r.End, startField, r.Start)
+	}
+}
+
 // Store aggregates in one snapshot.
 type Store interface {
-	PipelineAggregates(ctx context.Context) (Raw, error)
+	// PipelineAggregates aggregates what f selects (f is valid).
+	PipelineAggregates(ctx context.Context, f Filter) (Raw, error)
 }
 
 // Total is a group's count and amounts in one currency.
@@ -128,9 +215,12 @@ func Rate(part, whole int64) decimal.Decimal {
 	return decimal.NewFromInt(part).DivRound(decimal.NewFromInt(whole), 4)
 }
 
-// Pipeline computes the pipeline report.
-func (s *Service) Pipeline(ctx context.Context) (Pipeline, error) {
-	raw, err := s.store.PipelineAggregates(ctx)
+// Pipeline computes the pipeline report of what f selects.
+func (s *Service) Pipeline(ctx context.Context, f Filter) (Pipeline, error) {
+	if err := f.Check(); err != nil {
+		return Pipeline{}, err
+	}
+	raw, err := s.store.PipelineAggregates(ctx, f)
 	if err != nil {
 		return Pipeline{}, err
 	}

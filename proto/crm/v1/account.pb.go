@@ -563,7 +563,9 @@ type UpdateAccountRequest struct {
 	Account *Account               `protobuf:"bytes,1,opt,name=account,proto3" json:"account,omitempty"`
 	// Fields to change: name, website, industry, owner, parent_account_id,
 	// billing_address, shipping_address. Empty means all of them.
-	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	UpdateMask *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	// Update even when another account has the same name and website domain.
+	Force         bool `protobuf:"varint,3,opt,name=force,proto3" json:"force,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -610,6 +612,13 @@ func (x *UpdateAccountRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
 		return x.UpdateMask
 	}
 	return nil
+}
+
+func (x *UpdateAccountRequest) GetForce() bool {
+	if x != nil {
+		return x.Force
+	}
+	return false
 }
 
 type DeleteAccountRequest struct {
@@ -746,11 +755,12 @@ const file_crm_v1_account_proto_rawDesc = "" +
 	"\x06filter\x18\x03 \x01(\tR\x06filter\"k\n" +
 	"\x14ListAccountsResponse\x12+\n" +
 	"\baccounts\x18\x01 \x03(\v2\x0f.crm.v1.AccountR\baccounts\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"~\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x94\x01\n" +
 	"\x14UpdateAccountRequest\x12)\n" +
 	"\aaccount\x18\x01 \x01(\v2\x0f.crm.v1.AccountR\aaccount\x12;\n" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
-	"updateMask\":\n" +
+	"updateMask\x12\x14\n" +
+	"\x05force\x18\x03 \x01(\bR\x05force\":\n" +
 	"\x14DeleteAccountRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04etag\x18\x02 \x01(\tR\x04etag\"\x17\n" +

@@ -43,7 +43,9 @@ type AccountServiceClient interface {
 	// ListAccounts pages through accounts in creation order.
 	ListAccounts(ctx context.Context, in *ListAccountsRequest, opts ...grpc.CallOption) (*ListAccountsResponse, error)
 	// UpdateAccount changes the fields named in update_mask. A stale etag
-	// fails with ABORTED.
+	// fails with ABORTED. A new name or website that gives the account the
+	// name and website domain of another account fails with ALREADY_EXISTS
+	// naming that account, unless force is set.
 	UpdateAccount(ctx context.Context, in *UpdateAccountRequest, opts ...grpc.CallOption) (*Account, error)
 	// DeleteAccount removes an account that has no opportunities, contacts
 	// or child accounts.
@@ -125,7 +127,9 @@ type AccountServiceServer interface {
 	// ListAccounts pages through accounts in creation order.
 	ListAccounts(context.Context, *ListAccountsRequest) (*ListAccountsResponse, error)
 	// UpdateAccount changes the fields named in update_mask. A stale etag
-	// fails with ABORTED.
+	// fails with ABORTED. A new name or website that gives the account the
+	// name and website domain of another account fails with ALREADY_EXISTS
+	// naming that account, unless force is set.
 	UpdateAccount(context.Context, *UpdateAccountRequest) (*Account, error)
 	// DeleteAccount removes an account that has no opportunities, contacts
 	// or child accounts.

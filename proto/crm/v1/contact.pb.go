@@ -383,7 +383,9 @@ type UpdateContactRequest struct {
 	Contact *Contact               `protobuf:"bytes,1,opt,name=contact,proto3" json:"contact,omitempty"`
 	// Fields to change: account_id, name, email, phone, title, role, owner.
 	// Empty means all of them.
-	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	UpdateMask *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	// Update even when another contact has the same email.
+	Force         bool `protobuf:"varint,3,opt,name=force,proto3" json:"force,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -430,6 +432,13 @@ func (x *UpdateContactRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
 		return x.UpdateMask
 	}
 	return nil
+}
+
+func (x *UpdateContactRequest) GetForce() bool {
+	if x != nil {
+		return x.Force
+	}
+	return false
 }
 
 type DeleteContactRequest struct {
@@ -556,11 +565,12 @@ const file_crm_v1_contact_proto_rawDesc = "" +
 	"\x06filter\x18\x03 \x01(\tR\x06filter\"k\n" +
 	"\x14ListContactsResponse\x12+\n" +
 	"\bcontacts\x18\x01 \x03(\v2\x0f.crm.v1.ContactR\bcontacts\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"~\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x94\x01\n" +
 	"\x14UpdateContactRequest\x12)\n" +
 	"\acontact\x18\x01 \x01(\v2\x0f.crm.v1.ContactR\acontact\x12;\n" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
-	"updateMask\":\n" +
+	"updateMask\x12\x14\n" +
+	"\x05force\x18\x03 \x01(\bR\x05force\":\n" +
 	"\x14DeleteContactRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04etag\x18\x02 \x01(\tR\x04etag\"\x17\n" +

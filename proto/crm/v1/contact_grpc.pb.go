@@ -42,7 +42,9 @@ type ContactServiceClient interface {
 	// ListContacts pages through contacts in creation order.
 	ListContacts(ctx context.Context, in *ListContactsRequest, opts ...grpc.CallOption) (*ListContactsResponse, error)
 	// UpdateContact changes the fields named in update_mask. A stale etag
-	// fails with ABORTED.
+	// fails with ABORTED. A new email that another contact has (ignoring
+	// case) fails with ALREADY_EXISTS naming that contact, unless force is
+	// set.
 	UpdateContact(ctx context.Context, in *UpdateContactRequest, opts ...grpc.CallOption) (*Contact, error)
 	// DeleteContact removes a contact.
 	DeleteContact(ctx context.Context, in *DeleteContactRequest, opts ...grpc.CallOption) (*DeleteContactResponse, error)
@@ -122,7 +124,9 @@ type ContactServiceServer interface {
 	// ListContacts pages through contacts in creation order.
 	ListContacts(context.Context, *ListContactsRequest) (*ListContactsResponse, error)
 	// UpdateContact changes the fields named in update_mask. A stale etag
-	// fails with ABORTED.
+	// fails with ABORTED. A new email that another contact has (ignoring
+	// case) fails with ALREADY_EXISTS naming that contact, unless force is
+	// set.
 	UpdateContact(context.Context, *UpdateContactRequest) (*Contact, error)
 	// DeleteContact removes a contact.
 	DeleteContact(context.Context, *DeleteContactRequest) (*DeleteContactResponse, error)

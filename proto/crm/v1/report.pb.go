@@ -22,10 +22,36 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// GetPipelineReportRequest holds optional filters, joined by AND; an empty
+// field does not filter. Dates are YYYY-MM-DD, ranges include both ends,
+// and either end may be left open.
 type GetPipelineReportRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Only opportunities and leads of this owner (every section).
+	Owner string `protobuf:"bytes,1,opt,name=owner,proto3" json:"owner,omitempty"`
+	// Only opportunities in this ISO 4217 currency (stages, forecast,
+	// owners; leads have no currency, so the funnel is not narrowed).
+	CurrencyCode string `protobuf:"bytes,2,opt,name=currency_code,json=currencyCode,proto3" json:"currency_code,omitempty"`
+	// Only opportunities and leads whose source campaign is this campaign
+	// id (UUID) (every section).
+	CampaignId string `protobuf:"bytes,3,opt,name=campaign_id,json=campaignId,proto3" json:"campaign_id,omitempty"`
+	// Only leads of this source (the funnel).
+	Source string `protobuf:"bytes,4,opt,name=source,proto3" json:"source,omitempty"`
+	// Only opportunities expected to close within this range (stages and
+	// forecast); opportunities without an expected close date are left out
+	// when either end is set.
+	ExpectedCloseStartDate string `protobuf:"bytes,5,opt,name=expected_close_start_date,json=expectedCloseStartDate,proto3" json:"expected_close_start_date,omitempty"`
+	ExpectedCloseEndDate   string `protobuf:"bytes,6,opt,name=expected_close_end_date,json=expectedCloseEndDate,proto3" json:"expected_close_end_date,omitempty"`
+	// Only deals closed within this range, by the UTC date of close_time
+	// (owners: win rate and sales cycle per period).
+	CloseStartDate string `protobuf:"bytes,7,opt,name=close_start_date,json=closeStartDate,proto3" json:"close_start_date,omitempty"`
+	CloseEndDate   string `protobuf:"bytes,8,opt,name=close_end_date,json=closeEndDate,proto3" json:"close_end_date,omitempty"`
+	// Only leads created within this range, by the UTC date of create_time
+	// (the funnel).
+	LeadCreateStartDate string `protobuf:"bytes,9,opt,name=lead_create_start_date,json=leadCreateStartDate,proto3" json:"lead_create_start_date,omitempty"`
+	LeadCreateEndDate   string `protobuf:"bytes,10,opt,name=lead_create_end_date,json=leadCreateEndDate,proto3" json:"lead_create_end_date,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
 }
 
 func (x *GetPipelineReportRequest) Reset() {
@@ -56,6 +82,76 @@ func (x *GetPipelineReportRequest) ProtoReflect() protoreflect.Message {
 // Deprecated: Use GetPipelineReportRequest.ProtoReflect.Descriptor instead.
 func (*GetPipelineReportRequest) Descriptor() ([]byte, []int) {
 	return file_crm_v1_report_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *GetPipelineReportRequest) GetOwner() string {
+	if x != nil {
+		return x.Owner
+	}
+	return ""
+}
+
+func (x *GetPipelineReportRequest) GetCurrencyCode() string {
+	if x != nil {
+		return x.CurrencyCode
+	}
+	return ""
+}
+
+func (x *GetPipelineReportRequest) GetCampaignId() string {
+	if x != nil {
+		return x.CampaignId
+	}
+	return ""
+}
+
+func (x *GetPipelineReportRequest) GetSource() string {
+	if x != nil {
+		return x.Source
+	}
+	return ""
+}
+
+func (x *GetPipelineReportRequest) GetExpectedCloseStartDate() string {
+	if x != nil {
+		return x.ExpectedCloseStartDate
+	}
+	return ""
+}
+
+func (x *GetPipelineReportRequest) GetExpectedCloseEndDate() string {
+	if x != nil {
+		return x.ExpectedCloseEndDate
+	}
+	return ""
+}
+
+func (x *GetPipelineReportRequest) GetCloseStartDate() string {
+	if x != nil {
+		return x.CloseStartDate
+	}
+	return ""
+}
+
+func (x *GetPipelineReportRequest) GetCloseEndDate() string {
+	if x != nil {
+		return x.CloseEndDate
+	}
+	return ""
+}
+
+func (x *GetPipelineReportRequest) GetLeadCreateStartDate() string {
+	if x != nil {
+		return x.LeadCreateStartDate
+	}
+	return ""
+}
+
+func (x *GetPipelineReportRequest) GetLeadCreateEndDate() string {
+	if x != nil {
+		return x.LeadCreateEndDate
+	}
+	return ""
 }
 
 type PipelineReport struct {
@@ -450,8 +546,20 @@ var File_crm_v1_report_proto protoreflect.FileDescriptor
 
 const file_crm_v1_report_proto_rawDesc = "" +
 	"\n" +
-	"\x13crm/v1/report.proto\x12\x06crm.v1\x1a\x18crm/v1/opportunity.proto\x1a\x14money/v1/money.proto\"\x1a\n" +
-	"\x18GetPipelineReportRequest\"\xcf\x01\n" +
+	"\x13crm/v1/report.proto\x12\x06crm.v1\x1a\x18crm/v1/opportunity.proto\x1a\x14money/v1/money.proto\"\xb6\x03\n" +
+	"\x18GetPipelineReportRequest\x12\x14\n" +
+	"\x05owner\x18\x01 \x01(\tR\x05owner\x12#\n" +
+	"\rcurrency_code\x18\x02 \x01(\tR\fcurrencyCode\x12\x1f\n" +
+	"\vcampaign_id\x18\x03 \x01(\tR\n" +
+	"campaignId\x12\x16\n" +
+	"\x06source\x18\x04 \x01(\tR\x06source\x129\n" +
+	"\x19expected_close_start_date\x18\x05 \x01(\tR\x16expectedCloseStartDate\x125\n" +
+	"\x17expected_close_end_date\x18\x06 \x01(\tR\x14expectedCloseEndDate\x12(\n" +
+	"\x10close_start_date\x18\a \x01(\tR\x0ecloseStartDate\x12$\n" +
+	"\x0eclose_end_date\x18\b \x01(\tR\fcloseEndDate\x123\n" +
+	"\x16lead_create_start_date\x18\t \x01(\tR\x13leadCreateStartDate\x12/\n" +
+	"\x14lead_create_end_date\x18\n" +
+	" \x01(\tR\x11leadCreateEndDate\"\xcf\x01\n" +
 	"\x0ePipelineReport\x122\n" +
 	"\x06stages\x18\x01 \x03(\v2\x1a.crm.v1.PipelineStageTotalR\x06stages\x121\n" +
 	"\bforecast\x18\x02 \x03(\v2\x15.crm.v1.ForecastMonthR\bforecast\x12+\n" +

@@ -1,0 +1,128 @@
+package main
+
+import (
+	"context"
+	"slices"
+
+	"google.golang.org/grpc"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+
+	"github.com/seamhq/seam/crm-service/internal/account"
+	"github.com/seamhq/seam/crm-service/internal/contact"
+	"github.com/seamhq/seam/crm-service/internal/lead"
+	crmv1 "github.com/seamhq/seam/proto/crm/v1"
+)
+
+// batch is one import call.
+type batch struct {
+	rows         []proto.Message
+	mask         []string
+	mode         crmv1.ImportMode
+	validateOnly bool
+}
+
+// kind is a resource the tool exports and maybe imports.
+type kind struct {
+	name  string
+	empty proto.Message // its type
+	// key is the column that matches a row to a record on import, and
+	// keyOf the form in which the service compares it.
+	key   string
+	keyOf func(string) string
+	// required columns of an import file.
+	required []string
+	// mutable and readOnly are the top-level fields an import writes and
+	// ignores.
+	mutable, readOnly []string
+	// send imports a batch; nil when the kind cannot be imported.
+	send func(ctx context.Context, conn grpc.ClientConnInterface, b batch) (*crmv1.ImportResponse, error)
+	// list reads a page.
+	list func(ctx context.Context, conn grpc.ClientConnInterface, filter, token string, size int32) ([]proto.Message, string, error)
+}
+
+func names[F ~string](fields []F) []string {
+	out := make([]string, len(fields))
+	for i, f := range fields {
+		out[i] = string(f)
+	}
+	return out
+}
+
+func protos[M proto.Message](list []M) []proto.Message {
+	out := make([]proto.Message, len(list))
+	for i, m := range list {
+		out[i] = m
+	}
+	return out
+}
+
+func typed[M proto.Message](rows []proto.Message) []M {
+	out := make([]M, len(rows))
+	for i, r := range rows {
+		out[i] = r.(M)
+	}
+	return out
+}
+
+func mask(b batch) *fieldmaskpb.FieldMask { return &fieldmaskpb.FieldMask{Paths: b.mask} }
+
+var kinds = []*kind{
+	{
+		name: "accounts", empty: &crmv1.Account{},
+		key: "website", keyOf: account.Domain, required: []string{"name", "website"},
+		mutable: names(account.MutableFields), readOnly: account.ReadOnlyFields,
+		send: func(ctx context.Context, conn grpc.ClientConnInterface, b batch) (*crmv1.ImportResponse, error) {
+			return crmv1.NewImportServiceClient(conn).ImportAccounts(ctx, &crmv1.ImportAccountsRequest{
+				Accounts: typed[*crmv1.Account](b.rows), UpdateMask: mask(b), Mode: b.mode, ValidateOnly: b.validateOnly,
+			})
+		},
+		list: func(ctx context.Context, conn grpc.ClientConnInterface, filter, token string, size int32) ([]proto.Message, string, error) {
+			resp, err := crmv1.NewAccountServiceClient(conn).ListAccounts(ctx, &crmv1.ListAccountsRequest{Filter: filter, PageToken: token, PageSize: size})
+			return protos(resp.GetAccounts()), resp.GetNextPageToken(), err
+		},
+	},
+	{
+		name: "contacts", empty: &crmv1.Contact{},
+		key: "email", keyOf: contact.EmailKey, required: []string{"name", "email"},
+		mutable: names(contact.MutableFields), readOnly: contact.ReadOnlyFields,
+		send: func(ctx context.Context, conn grpc.ClientConnInterface, b batch) (*crmv1.ImportResponse, error) {
+			return crmv1.NewImportServiceClient(conn).ImportContacts(ctx, &crmv1.ImportContactsRequest{
+				Contacts: typed[*crmv1.Contact](b.rows), UpdateMask: mask(b), Mode: b.mode, ValidateOnly: b.validateOnly,
+			})
+		},
+		list: func(ctx context.Context, conn grpc.ClientConnInterface, filter, token string, size int32) ([]proto.Message, string, error) {
+			resp, err := crmv1.NewContactServiceClient(conn).ListContacts(ctx, &crmv1.ListContactsRequest{Filter: filter, PageToken: token, PageSize: size})
+			return protos(resp.GetContacts()), resp.GetNextPageToken(), err
+		},
+	},
+	{
+		name: "leads", empty: &crmv1.Lead{},
+		key: "email", keyOf: contact.EmailKey, required: []string{"name", "email"},
+		mutable: names(lead.MutableFields), readOnly: lead.ReadOnlyFields,
+		send: func(ctx context.Context, conn grpc.ClientConnInterface, b batch) (*crmv1.ImportResponse, error) {
+			return crmv1.NewImportServiceClient(conn).ImportLeads(ctx, &crmv1.ImportLeadsRequest{
+				Leads: typed[*crmv1.Lead](b.rows), UpdateMask: mask(b), Mode: b.mode, ValidateOnly: b.validateOnly,
+			})
+		},
+		list: func(ctx context.Context, conn grpc.ClientConnInterface, filter, token string, size int32) ([]proto.Message, string, error) {
+			resp, err := crmv1.NewLeadServiceClient(conn).ListLeads(ctx, &crmv1.ListLeadsRequest{Filter: filter, PageToken: token, PageSize: size})
+			return protos(resp.GetLeads()), resp.GetNextPageToken(), err
+		},
+	},
+	{
+		name: "opportunities", empty: &crmv1.Opportunity{},
+		list: func(ctx context.Context, conn grpc.ClientConnInterface, filter, token string, size int32) ([]proto.Message, string, error) {
+			resp, err := crmv1.NewOpportunityServiceClient(conn).ListOpportunities(ctx, &crmv1.ListOpportunitiesRequest{Filter: filter, PageToken: token, PageSize: size})
+			return protos(resp.GetOpportunities()), resp.GetNextPageToken(), err
+		},
+	},
+}
+
+func kindNamed(name string, importable bool) *kind {
+	i := slices.IndexFunc(kinds, func(k *kind) bool { return k.name == name && (!importable || k.send != nil) })
+	if i < 0 {
+		return nil
+	}
+	return kinds[i]
+}

@@ -1,0 +1,320 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/seamhq/seam/crm-service/internal/app"
+	"github.com/seamhq/seam/crm-service/migrations"
+	"github.com/seamhq/seam/platform/auth"
+	"github.com/seamhq/seam/platform/boot"
+	"github.com/seamhq/seam/platform/pg"
+	"github.com/seamhq/seam/platform/pgtest"
+	"github.com/seamhq/seam/platform/server"
+	"github.com/seamhq/seam/platform/telemetry"
+)
+
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+
+const secret = "test-secret-for-crm-csv"
+
+// crm is a CRM server on a fresh database, reached over TCP.
+type crm struct {
+	t    testing.TB
+	addr string
+	db   *pgxpool.Pool
+	dir  string
+}
+
+func startCRM(t testing.TB) *crm {
+	t.Helper()
+	url := pgtest.NewDB(t, "crm", func(ctx context.Context, url string) error {
+		pool, err := pg.Connect(ctx, pg.Config{URL: url, MaxConns: 2})
+		if err != nil {
+			return err
+		}
+		defer pool.Close()
+		return pg.Migrate(ctx, pool, migrations.FS)
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	cfg := app.Config{
+		Server: server.Config{
+			GRPCAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0",
+			ShutdownTimeout: 2 * time.Second, MaxBodyBytes: 1 << 20, RateBurst: 1,
+		},
+		Telemetry: telemetry.Config{LogLevel: "error"},
+		Auth:      boot.AuthConfig{Secret: secret},
+		Database:  app.Database{URL: url, MaxConns: 4},
+	}
+	started := make(chan *server.Server, 1)
+	done := make(chan error, 1)
+	go func() { done <- app.Serve(ctx, cfg, io.Discard, func(s *server.Server) { started <- s }) }()
+	var srv *server.Server
+	select {
+	case srv = <-started:
+	case err := <-done:
+		cancel()
+		t.Fatalf("server did not start: %v", err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
+			t.Errorf("server: %v", err)
+		}
+	})
+	db, err := pg.Connect(context.Background(), pg.Config{URL: url, MaxConns: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	return &crm{t: t, addr: srv.GRPCAddr(), db: db, dir: t.TempDir()}
+}
+
+// file writes a file into the test's directory and returns its path.
+func (c *crm) file(name, content string) string {
+	c.t.Helper()
+	p := filepath.Join(c.dir, name)
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		c.t.Fatal(err)
+	}
+	return p
+}
+
+// run runs the tool with a sales token and returns its output and error.
+func (c *crm) run(args ...string) (string, error) {
+	c.t.Helper()
+	tok, err := auth.Sign([]byte(secret), "importer", []auth.Role{auth.Sales}, time.Hour)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	env := map[string]string{"CRM_GRPC_ADDR": c.addr, "CRM_TOKEN": tok}
+	var stdout, stderr bytes.Buffer
+	err = run(context.Background(), args, func(k string) string { return env[k] }, &stdout, &stderr)
+	return stdout.String(), err
+}
+
+func (c *crm) count(sql string, args ...any) int {
+	c.t.Helper()
+	var n int
+	if err := c.db.QueryRow(context.Background(), sql, args...).Scan(&n); err != nil {
+		c.t.Fatalf("%s: %v", sql, err)
+	}
+	return n
+}
+
+func wantContains(t *testing.T, out string, parts ...string) {
+	t.Helper()
+	for _, p := range parts {
+		if !strings.Contains(out, p) {
+			t.Errorf("output lacks %q:\n%s", p, out)
+		}
+	}
+}
+
+const accountsCSV = `name,website,industry,owner,billing_address.city,billing_address.country_code
+Acme,https://www.acme.example,Tools,ana,Berlin,DE
+Globex,globex.example,Energy,bo,,
+"Initech, Inc.",initech.example,Software,ana,Austin,US
+`
+
+func TestImportTwiceChangesNothing(t *testing.T) {
+	t.Parallel()
+	c := startCRM(t)
+	path := c.file("accounts.csv", accountsCSV)
+	out, err := c.run("import", "accounts", path)
+	if err != nil {
+		t.Fatalf("first import: %v\n%s", err, out)
+	}
+	wantContains(t, out, "accounts: 3 rows: 3 created, 0 updated, 0 unchanged, 0 bad")
+	events := c.count(`SELECT count(*) FROM outbox_events`)
+
+	out, err = c.run("import", "-mode", "skip-bad-rows", "accounts", path)
+	if err != nil {
+		t.Fatalf("second import: %v\n%s", err, out)
+	}
+	wantContains(t, out, "accounts: 3 rows: 0 created, 0 updated, 3 unchanged, 0 bad")
+	if n := c.count(`SELECT count(*) FROM accounts WHERE version = 1`); n != 3 {
+		t.Errorf("%d accounts at version 1, want 3", n)
+	}
+	if n := c.count(`SELECT count(*) FROM outbox_events`); n != events || n != 3 {
+		t.Errorf("events: %d after the first import, %d after the second; want 3 and 3", events, n)
+	}
+	if n := c.count(`SELECT count(*) FROM audit_entries`); n != 0 {
+		t.Errorf("%d audit entries, want 0", n)
+	}
+	if n := c.count(`SELECT count(*) FROM accounts WHERE name = 'Initech, Inc.' AND billing_address->>'city' = 'Austin'`); n != 1 {
+		t.Errorf("Initech not stored as given")
+	}
+
+	// A changed row updates its account, matched by the domain.
+	path = c.file("changed.csv", "website,name,owner\nhttp://acme.example/about,Acme,cy\n")
+	out, err = c.run("import", "accounts", path)
+	if err != nil {
+		t.Fatalf("changed import: %v\n%s", err, out)
+	}
+	wantContains(t, out, "1 updated")
+	if n := c.count(`SELECT count(*) FROM accounts WHERE owner = 'cy' AND version = 2 AND industry = 'Tools'`); n != 1 {
+		t.Errorf("acme not updated (or a column not in the file changed)")
+	}
+	if n := c.count(`SELECT count(*) FROM audit_entries WHERE field = 'owner' AND old_value = 'ana' AND new_value = 'cy' AND actor = 'importer'`); n != 1 {
+		t.Errorf("no audit entry of the owner change")
+	}
+}
+
+const contactsCSV = `name,email,phone,title
+Ana Ruiz,ana@example.com,+49 30 1234,CEO
+Bo Chen,not-an-email,,CTO
+Cy Park,cy@example.com,call me,
+Dee Low,dee@example.com,,Buyer
+Ana Again,ANA@example.com,,
+`
+
+func TestImportAllOrNothingWritesNothing(t *testing.T) {
+	t.Parallel()
+	c := startCRM(t)
+	path := c.file("contacts.csv", contactsCSV)
+	out, err := c.run("import", "contacts", path)
+	if err == nil || !strings.Contains(err.Error(), "3 of 5 rows are bad; nothing was imported") {
+		t.Fatalf("err = %v, want 3 bad rows\n%s", err, out)
+	}
+	wantContains(t, out,
+		"line 3, column email: \"not-an-email\" is not a plain email address",
+		"line 4, column phone: may hold only digits",
+		"line 6, column email: \"ANA@example.com\" matches the email of line 2")
+	if n := c.count(`SELECT count(*) FROM contacts`); n != 0 {
+		t.Errorf("%d contacts written, want 0", n)
+	}
+}
+
+func TestImportSkipBadRows(t *testing.T) {
+	t.Parallel()
+	c := startCRM(t)
+	path := c.file("contacts.csv", contactsCSV)
+	out, err := c.run("import", "-mode", "skip-bad-rows", "-batch", "2", "contacts", path)
+	if err != nil {
+		t.Fatalf("import: %v\n%s", err, out)
+	}
+	wantContains(t, out, "contacts: 5 rows: 2 created, 0 updated, 0 unchanged, 3 bad", "line 3, column email:")
+	if n := c.count(`SELECT count(*) FROM contacts WHERE email IN ('ana@example.com', 'dee@example.com')`); n != 2 {
+		t.Errorf("%d good contacts written, want 2", n)
+	}
+	if n := c.count(`SELECT count(*) FROM contacts`); n != 2 {
+		t.Errorf("%d contacts, want 2", n)
+	}
+}
+
+func TestImportRowsTheCRMRejects(t *testing.T) {
+	t.Parallel()
+	c := startCRM(t)
+	// The account id is well formed but unknown: only the CRM can tell.
+	path := c.file("contacts.csv", "name,email,account_id\nAna,ana@example.com,\nBo,bo@example.com,01900000-0000-7000-8000-000000000001\n")
+	out, err := c.run("import", "contacts", path)
+	if err == nil {
+		t.Fatalf("import succeeded:\n%s", out)
+	}
+	wantContains(t, out, `line 3, column account_id: account "01900000-0000-7000-8000-000000000001" not found`)
+	if n := c.count(`SELECT count(*) FROM contacts`); n != 0 {
+		t.Errorf("%d contacts written, want 0", n)
+	}
+}
+
+func TestImportHeaderErrors(t *testing.T) {
+	t.Parallel()
+	c := startCRM(t)
+	for _, tc := range []struct{ kind, content, want string }{
+		{"accounts", "name,website,colour\nA,a.example,red\n", "unknown columns colour"},
+		{"accounts", "name,industry\nA,x\n", "missing required columns website"},
+		{"leads", "name,email,email\n", "repeated columns email"},
+		{"contacts", "", "the file is empty"},
+		{"opportunities", "name\n", `cannot import "opportunities"`},
+	} {
+		out, err := c.run("import", tc.kind, c.file("h.csv", tc.content))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s %q: err = %v, want %q\n%s", tc.kind, tc.content, err, tc.want, out)
+		}
+	}
+	if n := c.count(`SELECT count(*) FROM accounts`); n != 0 {
+		t.Errorf("%d accounts written", n)
+	}
+}
+
+func TestExportImportRoundTrip(t *testing.T) {
+	t.Parallel()
+	c := startCRM(t)
+	var b strings.Builder
+	b.WriteString("name,email,company,source,status,owner\n")
+	for i := range 25 {
+		fmt.Fprintf(&b, "Lead %d,lead%d@example.com,Co %d,%s,%s,%s\n", i, i, i, []string{"web", "event"}[i%2],
+			[]string{"new", "LEAD_STATUS_WORKING", "Qualified"}[i%3], []string{"ana", "bo"}[i%2])
+	}
+	if out, err := c.run("import", "leads", c.file("leads.csv", b.String())); err != nil {
+		t.Fatalf("import: %v\n%s", err, out)
+	}
+	// Exported in pages through the list's filter.
+	exported := filepath.Join(c.dir, "export.csv")
+	out, err := c.run("export", "-filter", `owner = "ana"`, "-o", exported, "leads")
+	if err != nil {
+		t.Fatalf("export: %v\n%s", err, out)
+	}
+	wantContains(t, out, "exported 13 leads")
+	raw, err := os.ReadFile(exported)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(raw)), "\n")
+	if len(lines) != 14 || !strings.HasPrefix(lines[0], "id,name,company,title,email,") || !strings.Contains(string(raw), "LEAD_STATUS_QUALIFIED") {
+		t.Fatalf("export:\n%s", raw)
+	}
+	out, err = c.run("import", "leads", exported)
+	if err != nil {
+		t.Fatalf("import of the export: %v\n%s", err, out)
+	}
+	wantContains(t, out, "leads: 13 rows: 0 created, 0 updated, 13 unchanged, 0 bad")
+
+	// An edited export updates what changed.
+	edited := strings.Replace(string(raw), "Co 0,", "Co Zero,", 1)
+	out, err = c.run("import", "leads", c.file("edited.csv", edited))
+	if err != nil {
+		t.Fatalf("import of the edited export: %v\n%s", err, out)
+	}
+	wantContains(t, out, "leads: 13 rows: 0 created, 1 updated, 12 unchanged, 0 bad")
+	if n := c.count(`SELECT count(*) FROM leads WHERE company = 'Co Zero' AND version = 2`); n != 1 {
+		t.Errorf("edited lead not updated")
+	}
+
+	// Accounts and contacts go round too; opportunities export.
+	if out, err := c.run("import", "accounts", c.file("a.csv", accountsCSV)); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	for _, kind := range []string{"accounts", "contacts"} {
+		p := filepath.Join(c.dir, kind+"-export.csv")
+		if out, err := c.run("export", "-o", p, kind); err != nil {
+			t.Fatalf("export %s: %v\n%s", kind, err, out)
+		}
+		out, err := c.run("import", kind, p)
+		if err != nil {
+			t.Fatalf("import %s: %v\n%s", kind, err, out)
+		}
+		if kind == "accounts" {
+			wantContains(t, out, "accounts: 3 rows: 0 created, 0 updated, 3 unchanged")
+		}
+	}
+	out, err = c.run("export", "opportunities")
+	if err != nil || !strings.HasPrefix(out, "id,account_id,name,stage,") {
+		t.Fatalf("export opportunities: %v\n%s", err, out)
+	}
+	_, err = c.run("export", "-filter", `colour = "red"`, "accounts")
+	if err == nil || !strings.Contains(err.Error(), "InvalidArgument") {
+		t.Errorf("bad filter: %v", err)
+	}
+}

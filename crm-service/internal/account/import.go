@@ -1,0 +1,125 @@
+package account
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/seamhq/seam/crm-service/internal/upsert"
+	"github.com/seamhq/seam/platform/errs"
+)
+
+// ImportFound is what an import's transaction found for its keys.
+type ImportFound struct {
+	// ByDomain maps a website domain to the oldest account holding it.
+	ByDomain map[string]Account
+	// Parents holds the parent account ids asked about that exist.
+	Parents map[string]bool
+}
+
+// ImportPlan is what an import writes: new accounts, changed accounts (at
+// their new version) and the events of both, in one transaction.
+type ImportPlan struct {
+	Insert []Account
+	Update []Account
+	Events []Event
+}
+
+// Import creates or updates one batch of accounts, matched by the domain
+// of their website: a row whose domain no account has creates an account,
+// a row whose domain an account has updates the given fields of the
+// oldest such account, and a row that would change nothing writes nothing.
+// It returns a result per row and whether the batch was written (see
+// upsert.Write).
+func (s *Service) Import(ctx context.Context, rows []Input, fields []Field, mode upsert.Mode, validateOnly bool) ([]upsert.Result, bool, error) {
+	if err := upsert.CheckBatch("accounts", len(rows)); err != nil {
+		return nil, false, err
+	}
+	if !slices.Contains(fields, FieldWebsite) {
+		return nil, false, errs.Invalid("update_mask", "must include website: imports match accounts by their website domain")
+	}
+	setsParent := slices.Contains(fields, FieldParent)
+	checked := make([]upsert.Result, len(rows))
+	keys := make([]string, len(rows))
+	first := make(map[string]int, len(rows))
+	var domains, parents []string
+	for i, in := range rows {
+		if err := in.validate(fields); err != nil {
+			if checked[i], err = upsert.InvalidResult(err); err != nil {
+				return nil, false, err
+			}
+			continue
+		}
+		keys[i] = Domain(in.Website)
+		if keys[i] == "" {
+			checked[i] = upsert.Invalidf(string(FieldWebsite), "is required: imports match accounts by their website domain")
+			continue
+		}
+		if j, dup := first[keys[i]]; dup {
+			checked[i] = upsert.Invalidf(string(FieldWebsite), fmt.Sprintf("has the domain %q of row %d of this batch", keys[i], j))
+			continue
+		}
+		first[keys[i]] = i
+		domains = append(domains, keys[i])
+		if setsParent && in.ParentID != "" {
+			parents = append(parents, in.ParentID)
+		}
+	}
+	var results []upsert.Result
+	var written bool
+	err := s.store.ImportAccounts(ctx, domains, parents, func(found ImportFound) (*ImportPlan, error) {
+		// A retried transaction decides again from the checked rows.
+		results = slices.Clone(checked)
+		plan := &ImportPlan{}
+		for i, in := range rows {
+			if results[i].Outcome == upsert.Invalid {
+				continue
+			}
+			if setsParent && in.ParentID != "" && !found.Parents[in.ParentID] {
+				results[i] = upsert.Invalidf(string(FieldParent), fmt.Sprintf("account %q not found", in.ParentID))
+				continue
+			}
+			cur, ok := found.ByDomain[keys[i]]
+			if !ok {
+				a, ev, err := s.New(in)
+				if err != nil {
+					if results[i], err = upsert.InvalidResult(err); err != nil {
+						return nil, err
+					}
+					continue
+				}
+				results[i] = upsert.Result{Outcome: upsert.Created, ID: a.ID}
+				plan.Insert = append(plan.Insert, a)
+				plan.Events = append(plan.Events, ev)
+				continue
+			}
+			next := apply(cur, in, fields)
+			switch {
+			case next == cur:
+				results[i] = upsert.Result{Outcome: upsert.Unchanged, ID: cur.ID}
+				continue
+			case next.ParentID == cur.ID:
+				results[i] = upsert.Invalidf(string(FieldParent), "an account cannot be its own parent")
+				continue
+			}
+			next.Version++
+			next.UpdateTime = s.now()
+			ev, err := s.event(EventUpdated, next)
+			if err != nil {
+				return nil, err
+			}
+			results[i] = upsert.Result{Outcome: upsert.Updated, ID: cur.ID}
+			plan.Update = append(plan.Update, next)
+			plan.Events = append(plan.Events, ev)
+		}
+		if written = upsert.Write(mode, validateOnly, results); !written {
+			upsert.Forget(results)
+			return nil, nil
+		}
+		return plan, nil
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	return results, written, nil
+}

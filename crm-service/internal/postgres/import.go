@@ -1,0 +1,333 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/seamhq/seam/crm-service/internal/account"
+	"github.com/seamhq/seam/crm-service/internal/contact"
+	"github.com/seamhq/seam/crm-service/internal/lead"
+	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/feed"
+	"github.com/seamhq/seam/platform/pg"
+	"github.com/seamhq/seam/platform/telemetry"
+)
+
+// Imports run one transaction per batch in three round trips: BEGIN with
+// the key locks and the lookups, the bulk writes (one INSERT ... SELECT
+// FROM unnest and one UPDATE ... FROM unnest per table), then the events
+// and COMMIT. Keys are locked in sorted order, so concurrent imports of
+// overlapping batches wait for each other instead of deadlocking or
+// inserting the same key twice.
+
+// lockKeysSQL takes a transaction lock on each key of $1 under the prefix
+// $2, in sorted order.
+const lockKeysSQL = `SELECT count(pg_advisory_xact_lock(hashtextextended($2 || k, 0)))
+FROM (SELECT DISTINCT k FROM unnest($1::text[]) AS k ORDER BY k) AS keys`
+
+// prefixRow scans a row whose first column goes to first and the others
+// to the destinations the caller gives.
+type prefixRow struct {
+	row   pgx.Row
+	first any
+}
+
+func (r prefixRow) Scan(dest ...any) error { return r.row.Scan(append([]any{r.first}, dest...)...) }
+
+// sortedKeys returns the distinct keys in order.
+func sortedKeys(keys []string) []string {
+	out := slices.Clone(keys)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// appendEvents records the events of an import in tx, in one statement.
+func appendEvents[E any](ctx context.Context, tx pgx.Tx, events []E, fields func(E) (typ, key string, payload []byte)) error {
+	if len(events) == 0 {
+		return nil
+	}
+	trace := telemetry.Inject(ctx)
+	list := make([]feed.NewEvent, len(events))
+	for i, e := range events {
+		typ, key, payload := fields(e)
+		list[i] = feed.NewEvent{Type: typ, Key: key, Payload: payload, TraceContext: trace}
+	}
+	return feed.Append(ctx, tx, list...)
+}
+
+// ImportAccounts implements account.Store.
+func (s *Store) ImportAccounts(ctx context.Context, domains, parents []string, fn func(account.ImportFound) (*account.ImportPlan, error)) error {
+	domains, parents = sortedKeys(domains), sortedKeys(parents)
+	var found account.ImportFound
+	return pg.InTxBatch(ctx, s.pool, func(b *pgx.Batch) {
+		found = account.ImportFound{ByDomain: make(map[string]account.Account, len(domains)), Parents: make(map[string]bool, len(parents))}
+		queueActor(ctx, b)
+		b.Queue(lockKeysSQL, domains, "crm.import.account:")
+		b.Queue(`SELECT website_domain, `+accountCols+` FROM accounts WHERE website_domain = ANY($1) AND website_domain <> '' ORDER BY id FOR UPDATE`, domains).
+			Query(func(rows pgx.Rows) error {
+				for rows.Next() {
+					var domain string
+					a, err := scanAccount(prefixRow{rows, &domain})
+					if err != nil {
+						return err
+					}
+					if _, seen := found.ByDomain[domain]; !seen {
+						found.ByDomain[domain] = a
+					}
+				}
+				return rows.Err()
+			})
+		queueExisting(b, "accounts", parents, found.Parents)
+	}, func(tx pgx.Tx) error {
+		plan, err := fn(found)
+		if err != nil || plan == nil {
+			return err
+		}
+		oldParent := make(map[string]string, len(found.ByDomain))
+		for _, a := range found.ByDomain {
+			oldParent[a.ID] = a.ParentID
+		}
+		for _, a := range plan.Update {
+			if a.ParentID != "" && a.ParentID != oldParent[a.ID] {
+				if err := checkNoCycle(ctx, tx, a.ID, a.ParentID); err != nil {
+					return err
+				}
+			}
+		}
+		w := &pgx.Batch{}
+		if len(plan.Insert) > 0 {
+			cols, err := accountColumns(plan.Insert)
+			if err != nil {
+				return err
+			}
+			w.Queue(`INSERT INTO accounts (id, name, website, industry, owner, parent_account_id, billing_address,
+shipping_address, name_key, website_domain, version, create_time, update_time)
+SELECT r.id, r.name, r.website, r.industry, r.owner, nullif(r.parent, '')::uuid, nullif(r.billing, '')::jsonb,
+  nullif(r.shipping, '')::jsonb, r.name_key, r.domain, r.version, r.time, r.time
+FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+  $9::text[], $10::text[], $11::bigint[], $12::timestamptz[])
+  AS r(id, name, website, industry, owner, parent, billing, shipping, name_key, domain, version, time)`, cols...)
+		}
+		if len(plan.Update) > 0 {
+			cols, err := accountColumns(plan.Update)
+			if err != nil {
+				return err
+			}
+			w.Queue(`UPDATE accounts a SET name = r.name, website = r.website, industry = r.industry, owner = r.owner,
+  parent_account_id = nullif(r.parent, '')::uuid, billing_address = nullif(r.billing, '')::jsonb,
+  shipping_address = nullif(r.shipping, '')::jsonb, name_key = r.name_key, website_domain = r.domain,
+  version = r.version, update_time = r.time
+FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+  $9::text[], $10::text[], $11::bigint[], $12::timestamptz[])
+  AS r(id, name, website, industry, owner, parent, billing, shipping, name_key, domain, version, time)
+WHERE a.id = r.id`, cols...)
+		}
+		if w.Len() > 0 {
+			if err := tx.SendBatch(ctx, w).Close(); err != nil {
+				return fmt.Errorf("import accounts: %w", err)
+			}
+		}
+		return appendEvents(ctx, tx, plan.Events, func(e account.Event) (string, string, []byte) { return e.Type, e.Key, e.Payload })
+	})
+}
+
+// accountColumns returns the column arrays of the import statements; the
+// time is the update time (equal to the create time of a new account).
+func accountColumns(list []account.Account) ([]any, error) {
+	n := len(list)
+	ids, names, websites, industries, owners := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	parents, billing, shipping, nameKeys, domains := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	versions, times := make([]int64, n), make([]time.Time, n)
+	for i, a := range list {
+		var err error
+		if billing[i], err = addressText(a.Billing); err != nil {
+			return nil, err
+		}
+		if shipping[i], err = addressText(a.Shipping); err != nil {
+			return nil, err
+		}
+		key := account.KeyOf(a.Name, a.Website)
+		ids[i], names[i], websites[i], industries[i], owners[i] = a.ID, a.Name, a.Website, a.Industry, a.Owner
+		parents[i], nameKeys[i], domains[i], versions[i], times[i] = a.ParentID, key.Name, key.Domain, a.Version, a.UpdateTime
+	}
+	return []any{ids, names, websites, industries, owners, parents, billing, shipping, nameKeys, domains, versions, times}, nil
+}
+
+// addressText is the stored JSON of an address, or "" for none.
+func addressText(a account.Address) (string, error) {
+	j := addressOut(a)
+	if j == nil {
+		return "", nil
+	}
+	b, err := json.Marshal(j)
+	if err != nil {
+		return "", fmt.Errorf("encode address: %w", err)
+	}
+	return string(b), nil
+}
+
+// ImportContacts implements contact.Store.
+func (s *Store) ImportContacts(ctx context.Context, emailKeys, accounts []string, fn func(contact.ImportFound) (*contact.ImportPlan, error)) error {
+	emailKeys, accounts = sortedKeys(emailKeys), sortedKeys(accounts)
+	var found contact.ImportFound
+	return pg.InTxBatch(ctx, s.pool, func(b *pgx.Batch) {
+		found = contact.ImportFound{ByEmail: make(map[string]contact.Contact, len(emailKeys)), Accounts: make(map[string]bool, len(accounts))}
+		b.Queue(lockKeysSQL, emailKeys, contactLockPrefix)
+		b.Queue(`SELECT email_key, `+contactCols+` FROM contacts WHERE email_key = ANY($1) ORDER BY id FOR UPDATE`, emailKeys).
+			Query(func(rows pgx.Rows) error {
+				for rows.Next() {
+					var key string
+					c, err := scanContact(prefixRow{rows, &key})
+					if err != nil {
+						return err
+					}
+					if _, seen := found.ByEmail[key]; !seen {
+						found.ByEmail[key] = c
+					}
+				}
+				return rows.Err()
+			})
+		queueExisting(b, "accounts", accounts, found.Accounts)
+	}, func(tx pgx.Tx) error {
+		plan, err := fn(found)
+		if err != nil || plan == nil {
+			return err
+		}
+		w := &pgx.Batch{}
+		if len(plan.Insert) > 0 {
+			w.Queue(`INSERT INTO contacts (id, account_id, name, email, email_key, phone, title, role, owner, version,
+create_time, update_time)
+SELECT r.id, nullif(r.account, '')::uuid, r.name, r.email, r.email_key, r.phone, r.title, r.role, r.owner, r.version, r.time, r.time
+FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
+  $10::bigint[], $11::timestamptz[]) AS r(id, account, name, email, email_key, phone, title, role, owner, version, time)`,
+				contactColumns(plan.Insert)...)
+		}
+		if len(plan.Update) > 0 {
+			w.Queue(`UPDATE contacts c SET account_id = nullif(r.account, '')::uuid, name = r.name, email = r.email,
+  email_key = r.email_key, phone = r.phone, title = r.title, role = r.role, owner = r.owner, version = r.version,
+  update_time = r.time
+FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
+  $10::bigint[], $11::timestamptz[]) AS r(id, account, name, email, email_key, phone, title, role, owner, version, time)
+WHERE c.id = r.id`, contactColumns(plan.Update)...)
+		}
+		if w.Len() > 0 {
+			if err := tx.SendBatch(ctx, w).Close(); err != nil {
+				return fmt.Errorf("import contacts: %w", err)
+			}
+		}
+		return appendEvents(ctx, tx, plan.Events, func(e contact.Event) (string, string, []byte) { return e.Type, e.Key, e.Payload })
+	})
+}
+
+// queueExisting queues reading which of ids exist in table (locked against
+// deletion) into into.
+func queueExisting(b *pgx.Batch, table string, ids []string, into map[string]bool) {
+	if len(ids) == 0 {
+		return
+	}
+	b.Queue(`SELECT id::text FROM `+pgx.Identifier{table}.Sanitize()+` WHERE id = ANY($1::uuid[]) FOR KEY SHARE`, ids).
+		Query(func(rows pgx.Rows) error {
+			for rows.Next() {
+				var id string
+				if err := rows.Scan(&id); err != nil {
+					return err
+				}
+				into[id] = true
+			}
+			return rows.Err()
+		})
+}
+
+func contactColumns(list []contact.Contact) []any {
+	n := len(list)
+	ids, accounts, names, emails, keys := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	phones, titles, roles, owners := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	versions, times := make([]int64, n), make([]time.Time, n)
+	for i, c := range list {
+		ids[i], accounts[i], names[i], emails[i], keys[i] = c.ID, c.AccountID, c.Name, c.Email, contact.EmailKey(c.Email)
+		phones[i], titles[i], roles[i], owners[i], versions[i], times[i] = c.Phone, c.Title, c.Role, c.Owner, c.Version, c.UpdateTime
+	}
+	return []any{ids, accounts, names, emails, keys, phones, titles, roles, owners, versions, times}
+}
+
+// leadLockPrefix prefixes the email key in the lock an import of leads
+// takes on it.
+const leadLockPrefix = "crm.import.lead:"
+
+// ImportLeads implements lead.Store.
+func (s *Store) ImportLeads(ctx context.Context, emailKeys, campaigns []string, fn func(lead.ImportFound) (*lead.ImportPlan, error)) error {
+	emailKeys, campaigns = sortedKeys(emailKeys), sortedKeys(campaigns)
+	var found lead.ImportFound
+	return pg.InTxBatch(ctx, s.pool, func(b *pgx.Batch) {
+		found = lead.ImportFound{ByEmail: make(map[string]lead.Lead, len(emailKeys)), Campaigns: make(map[string]bool, len(campaigns))}
+		b.Queue(lockKeysSQL, emailKeys, leadLockPrefix)
+		b.Queue(`SELECT email_key, `+leadCols+` FROM leads WHERE email_key = ANY($1) ORDER BY id FOR UPDATE`, emailKeys).
+			Query(func(rows pgx.Rows) error {
+				for rows.Next() {
+					var key string
+					l, err := scanLead(prefixRow{rows, &key})
+					if err != nil {
+						return err
+					}
+					if _, seen := found.ByEmail[key]; !seen {
+						found.ByEmail[key] = l
+					}
+				}
+				return rows.Err()
+			})
+		queueExisting(b, "campaigns", campaigns, found.Campaigns)
+	}, func(tx pgx.Tx) error {
+		plan, err := fn(found)
+		if err != nil || plan == nil {
+			return err
+		}
+		w := &pgx.Batch{}
+		if len(plan.Insert) > 0 {
+			w.Queue(`INSERT INTO leads (id, name, company, title, email, email_key, phone, website, source, campaign_id,
+status, owner, version, create_time, update_time)
+SELECT r.id, r.name, r.company, r.title, r.email, r.email_key, r.phone, r.website, r.source, r.campaign, r.status,
+  r.owner, r.version, r.time, r.time
+FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
+  $10::text[], $11::text[], $12::text[], $13::bigint[], $14::timestamptz[])
+  AS r(id, name, company, title, email, email_key, phone, website, source, campaign, status, owner, version, time)`,
+				leadColumns(plan.Insert)...)
+		}
+		if len(plan.Update) > 0 {
+			w.Queue(`UPDATE leads l SET name = r.name, company = r.company, title = r.title, email = r.email,
+  email_key = r.email_key, phone = r.phone, website = r.website, source = r.source, campaign_id = r.campaign,
+  status = r.status, owner = r.owner, version = r.version, update_time = r.time
+FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
+  $10::text[], $11::text[], $12::text[], $13::bigint[], $14::timestamptz[])
+  AS r(id, name, company, title, email, email_key, phone, website, source, campaign, status, owner, version, time)
+WHERE l.id = r.id`, leadColumns(plan.Update)...)
+		}
+		if w.Len() > 0 {
+			err := tx.SendBatch(ctx, w).Close()
+			if pg.IsForeignKeyViolation(err, "leads_campaign_id_fkey") {
+				return errs.Invalid("campaign_id", "a campaign of this batch was deleted meanwhile; import the batch again")
+			}
+			if err != nil {
+				return fmt.Errorf("import leads: %w", err)
+			}
+		}
+		return appendEvents(ctx, tx, plan.Events, func(e lead.Event) (string, string, []byte) { return e.Type, e.Key, e.Payload })
+	})
+}
+
+func leadColumns(list []lead.Lead) []any {
+	n := len(list)
+	ids, names, companies, titles, emails, keys := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	phones, websites, sources, campaigns, statuses, owners := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	versions, times := make([]int64, n), make([]time.Time, n)
+	for i, l := range list {
+		ids[i], names[i], companies[i], titles[i], emails[i], keys[i] = l.ID, l.Name, l.Company, l.Title, l.Email, contact.EmailKey(l.Email)
+		phones[i], websites[i], sources[i], campaigns[i], statuses[i], owners[i] = l.Phone, l.Website, l.Source, l.CampaignID, string(l.Status), l.Owner
+		versions[i], times[i] = l.Version, l.UpdateTime
+	}
+	return []any{ids, names, companies, titles, emails, keys, phones, websites, sources, campaigns, statuses, owners, versions, times}
+}

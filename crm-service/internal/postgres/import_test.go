@@ -1,0 +1,179 @@
+package postgres_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/seamhq/seam/crm-service/internal/account"
+	"github.com/seamhq/seam/crm-service/internal/contact"
+	"github.com/seamhq/seam/crm-service/internal/lead"
+	"github.com/seamhq/seam/crm-service/internal/upsert"
+)
+
+// payloads renders event payloads as JSON of the domain types.
+type payloads struct{}
+
+func (payloads) EncodeAccount(a account.Account) ([]byte, error) { return json.Marshal(a) }
+func (payloads) EncodeContact(c contact.Contact) ([]byte, error) { return json.Marshal(c) }
+func (payloads) EncodeLead(l lead.Lead) ([]byte, error)          { return json.Marshal(l) }
+
+func clock() time.Time { return now }
+
+func outcomes(results []upsert.Result) string {
+	s := ""
+	for _, r := range results {
+		s += fmt.Sprint(r.Outcome)
+		if r.Outcome == upsert.Invalid {
+			s += fmt.Sprintf("%v", r.Violations)
+		}
+		s += " "
+	}
+	return s
+}
+
+func TestImportAccountsUpsert(t *testing.T) {
+	f := newFixture(t)
+	svc := account.NewService(f.store, payloads{}, clock)
+	rows := []account.Input{
+		{Name: "Acme", Website: "https://www.acme.example", Owner: "ana", Billing: account.Address{City: "Berlin", CountryCode: "DE"}},
+		{Name: "Globex", Website: "globex.example", Owner: "bo"},
+	}
+	var results []upsert.Result
+	var written bool
+	trips := f.trips.measure(func() {
+		var err error
+		results, written, err = svc.Import(t.Context(), rows, account.MutableFields, upsert.AllOrNothing, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+	// BEGIN with locks and lookups, the inserts, the events, COMMIT:
+	// the same for any number of rows.
+	if got := outcomes(results); !written || got != "1 1 " || trips > 4 {
+		t.Fatalf("first import: %s written %v, %d round trips", got, written, trips)
+	}
+	acme := results[0].ID
+
+	results, written, err := svc.Import(t.Context(), rows, account.MutableFields, upsert.AllOrNothing, false)
+	if err != nil || !written || outcomes(results) != "3 3 " || results[0].ID != acme {
+		t.Fatalf("second import: %s %v %v", outcomes(results), written, err)
+	}
+	if v, e, a := f.count(t, `SELECT count(*) FROM accounts WHERE version = 1`), f.count(t, `SELECT count(*) FROM outbox_events`),
+		f.count(t, `SELECT count(*) FROM audit_entries`); v != 2 || e != 2 || a != 0 {
+		t.Fatalf("after the second import: %d accounts at version 1, %d events, %d audit entries; want 2, 2, 0", v, e, a)
+	}
+
+	// A changed owner updates; a file without the industry column keeps it.
+	if _, err := f.pool.Exec(t.Context(), `UPDATE accounts SET industry = 'Tools' WHERE id = $1`, acme); err != nil {
+		t.Fatal(err)
+	}
+	audit := f.count(t, `SELECT count(*) FROM audit_entries`)
+	rows[0].Owner = "cy"
+	results, _, err = svc.Import(t.Context(), rows, []account.Field{account.FieldName, account.FieldWebsite, account.FieldOwner}, upsert.AllOrNothing, false)
+	if err != nil || outcomes(results) != "2 3 " {
+		t.Fatalf("changed import: %s %v", outcomes(results), err)
+	}
+	a, err := f.store.GetAccount(t.Context(), acme)
+	if err != nil || a.Owner != "cy" || a.Industry != "Tools" || a.Version != 2 || a.Billing.City != "Berlin" {
+		t.Fatalf("acme: %+v %v", a, err)
+	}
+	if n := f.count(t, `SELECT count(*) FROM audit_entries WHERE id > $1 AND resource = $2 AND field = 'owner' AND old_value = 'ana' AND new_value = 'cy'`, audit, "accounts/"+acme); n != 1 {
+		t.Fatalf("%d audit entries of the owner change", n)
+	}
+	if n := f.count(t, `SELECT count(*) FROM outbox_events WHERE type = $1 AND key = $2`, account.EventUpdated, acme); n != 1 {
+		t.Fatalf("%d update events", n)
+	}
+}
+
+func TestImportAccountsBadRows(t *testing.T) {
+	f := newFixture(t)
+	svc := account.NewService(f.store, payloads{}, clock)
+	missing := newID(t)
+	rows := []account.Input{
+		{Name: "Good", Website: "good.example"},
+		{Name: "No site"},
+		{Name: "Orphan", Website: "orphan.example", ParentID: missing},
+		{Name: "", Website: "nameless.example"},
+		{Name: "Good again", Website: "http://GOOD.example/x"},
+	}
+	want := `1 4[{website is required: imports match accounts by their website domain}] ` +
+		`4[{parent_account_id account "` + missing + `" not found}] 4[{name is required}] ` +
+		`4[{website has the domain "good.example" of row 0 of this batch}] `
+
+	// All or nothing: nothing written, the good row reported as it would be.
+	results, written, err := svc.Import(t.Context(), rows, account.MutableFields, upsert.AllOrNothing, false)
+	if err != nil || written || outcomes(results) != want || results[0].ID != "" {
+		t.Fatalf("all or nothing:\n got %s %v %v\nwant %s", outcomes(results), written, err, want)
+	}
+	if n := f.count(t, `SELECT count(*) FROM accounts`) + f.count(t, `SELECT count(*) FROM outbox_events`); n != 0 {
+		t.Fatalf("%d rows written", n)
+	}
+	// Validate only writes nothing either.
+	results, written, err = svc.Import(t.Context(), rows[:1], account.MutableFields, upsert.SkipInvalid, true)
+	if err != nil || written || outcomes(results) != "1 " || f.count(t, `SELECT count(*) FROM accounts`) != 0 {
+		t.Fatalf("validate only: %s %v %v", outcomes(results), written, err)
+	}
+	// Skipping: the good row is written.
+	results, written, err = svc.Import(t.Context(), rows, account.MutableFields, upsert.SkipInvalid, false)
+	if err != nil || !written || outcomes(results) != want || results[0].ID == "" {
+		t.Fatalf("skip: %s %v %v", outcomes(results), written, err)
+	}
+	if n := f.count(t, `SELECT count(*) FROM accounts WHERE website_domain = 'good.example'`); n != 1 {
+		t.Fatalf("%d good accounts", n)
+	}
+	// A parent change that would make a cycle fails the batch.
+	parent := results[0].ID
+	child, _, err := svc.Import(t.Context(), []account.Input{{Name: "Child", Website: "child.example", ParentID: parent}}, account.MutableFields, upsert.AllOrNothing, false)
+	if err != nil || child[0].Outcome != upsert.Created {
+		t.Fatalf("child: %+v %v", child, err)
+	}
+	_, _, err = svc.Import(t.Context(), []account.Input{{Name: "Good", Website: "good.example", ParentID: child[0].ID}}, account.MutableFields, upsert.SkipInvalid, false)
+	if err == nil {
+		t.Fatal("cycle accepted")
+	}
+}
+
+func TestImportContactsAndLeadsUpsert(t *testing.T) {
+	f := newFixture(t)
+	contacts := contact.NewService(f.store, payloads{}, clock)
+	rows := []contact.Input{{Name: "Ana", Email: "ana@example.com"}, {Name: "Bo", Email: "Bo@Example.com", Phone: "+1 555"}}
+	for i, want := range []string{"1 1 ", "3 3 "} {
+		results, written, err := contacts.Import(t.Context(), rows, contact.MutableFields, upsert.AllOrNothing, false)
+		if err != nil || !written || outcomes(results) != want {
+			t.Fatalf("contacts import %d: %s %v %v", i, outcomes(results), written, err)
+		}
+	}
+	rows[1] = contact.Input{Name: "Bo", Email: "bo@example.com", Phone: "+1 556"}
+	results, _, err := contacts.Import(t.Context(), rows, contact.MutableFields, upsert.AllOrNothing, false)
+	if err != nil || outcomes(results) != "3 2 " {
+		t.Fatalf("changed contact: %s %v", outcomes(results), err)
+	}
+	if n := f.count(t, `SELECT count(*) FROM contacts WHERE email = 'bo@example.com' AND phone = '+1 556' AND version = 2`); n != 1 {
+		t.Fatal("contact not updated")
+	}
+
+	leads := lead.NewService(f.store, payloads{}, nil, contacts, nil, clock)
+	lrows := []lead.Input{{Name: "Cy", Email: "cy@example.com", Status: lead.StatusWorking}, {Name: "Dee", Email: "dee@example.com"}}
+	for i, want := range []string{"1 1 ", "3 3 "} {
+		results, written, err := leads.Import(t.Context(), lrows, lead.MutableFields, upsert.AllOrNothing, false)
+		if err != nil || !written || outcomes(results) != want {
+			t.Fatalf("leads import %d: %s %v %v", i, outcomes(results), written, err)
+		}
+	}
+	// A converted lead stays as it is; a status move must be allowed.
+	if _, err := f.pool.Exec(t.Context(), `UPDATE leads SET status = 'converted' WHERE email_key = 'dee@example.com'`); err != nil {
+		t.Fatal(err)
+	}
+	lrows = []lead.Input{{Name: "Cy", Email: "cy@example.com", Status: lead.StatusNew}, {Name: "Dee", Email: "dee@example.com", Status: lead.StatusConverted},
+		{Name: "Dee 2", Email: "dee@example.com"}}
+	results, _, err = leads.Import(t.Context(), lrows[:2], lead.MutableFields, upsert.SkipInvalid, false)
+	if err != nil || outcomes(results)[:2] != "4[" || outcomes(results)[len(outcomes(results))-2:] != "3 " {
+		t.Fatalf("status rules: %s %v", outcomes(results), err)
+	}
+	results, _, err = leads.Import(t.Context(), lrows[2:], lead.MutableFields, upsert.SkipInvalid, false)
+	if err != nil || results[0].Outcome != upsert.Invalid {
+		t.Fatalf("converted lead changed: %s %v", outcomes(results), err)
+	}
+}

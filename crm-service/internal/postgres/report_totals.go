@@ -1,0 +1,77 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/seamhq/seam/crm-service/internal/report"
+)
+
+// The unfiltered pipeline report reads the totals the triggers of
+// migration 0012 maintain, in the order of the raw aggregation.
+const (
+	totalsStagesSQL = `SELECT stage, currency_code, count, amount, amount_times_probability
+FROM pipeline_stage_totals WHERE count > 0 ORDER BY ` + stageOrderSQL + `, currency_code`
+
+	totalsMonthsSQL = `SELECT month, currency_code, count, amount, amount_times_probability
+FROM pipeline_month_totals WHERE count > 0 ORDER BY month, currency_code`
+
+	totalsOwnersSQL = `SELECT owner, month, won, lost, won_cycle_seconds
+FROM pipeline_owner_totals WHERE won + lost > 0 ORDER BY owner COLLATE "C", month`
+
+	totalsFunnelSQL = `SELECT source, campaign_id, leads, converted, won
+FROM lead_funnel_totals WHERE leads > 0 ORDER BY source COLLATE "C", campaign_id COLLATE "C"`
+)
+
+// pipelineTotals is PipelineAggregates without a filter, from the totals.
+func (s *Store) pipelineTotals(ctx context.Context) (report.Raw, error) {
+	var raw report.Raw
+	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return raw, fmt.Errorf("report: %w", err)
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+	b := &pgx.Batch{}
+	b.Queue(totalsStagesSQL).Query(func(rows pgx.Rows) error {
+		var err error
+		raw.Stages, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (report.StageRow, error) {
+			var r report.StageRow
+			err := row.Scan(&r.Stage, &r.Currency, &r.Count, &r.Amount, &r.AmountTimesProbability)
+			return r, err
+		})
+		return err
+	})
+	b.Queue(totalsMonthsSQL).Query(func(rows pgx.Rows) error {
+		var err error
+		raw.Months, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (report.MonthRow, error) {
+			var r report.MonthRow
+			err := row.Scan(&r.Month, &r.Currency, &r.Count, &r.Amount, &r.AmountTimesProbability)
+			return r, err
+		})
+		return err
+	})
+	b.Queue(totalsOwnersSQL).Query(func(rows pgx.Rows) error {
+		var err error
+		raw.Owners, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (report.OwnerRow, error) {
+			var r report.OwnerRow
+			err := row.Scan(&r.Owner, &r.Month, &r.Won, &r.Lost, &r.WonCycleSeconds)
+			return r, err
+		})
+		return err
+	})
+	b.Queue(totalsFunnelSQL).Query(func(rows pgx.Rows) error {
+		var err error
+		raw.Funnel, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (report.FunnelRow, error) {
+			var r report.FunnelRow
+			err := row.Scan(&r.Source, &r.CampaignID, &r.Leads, &r.Converted, &r.WonOpportunities)
+			return r, err
+		})
+		return err
+	})
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return report.Raw{}, fmt.Errorf("report: %w", err)
+	}
+	return raw, tx.Commit(ctx)
+}

@@ -1,0 +1,39 @@
+package report
+
+import (
+	"errors"
+	"slices"
+	"testing"
+
+	"github.com/seamhq/seam/platform/errs"
+)
+
+func TestFilterCheck(t *testing.T) {
+	for _, tc := range []struct {
+		f    Filter
+		want []string
+	}{
+		{Filter{}, nil},
+		{Filter{Owner: "ana", Currency: "JPY", CampaignID: "01900000-0000-7000-8000-000000000001", Source: "web",
+			ExpectedClose: DateRange{"2031-01-01", "2031-01-01"}, Closed: DateRange{End: "2031-02-28"}, LeadCreated: DateRange{Start: "2030-12-31"}}, nil},
+		{Filter{Currency: "eur"}, []string{FieldCurrency}},
+		{Filter{CampaignID: "01900000-0000-7000-8000-00000000000A"}, []string{FieldCampaignID}},
+		{Filter{ExpectedClose: DateRange{"2031-01-02", "2031-01-01"}}, []string{FieldExpectedCloseEnd}},
+		{Filter{Closed: DateRange{"2031-1-1", "2031-02-29"}}, []string{FieldCloseStart, FieldCloseEnd}},
+		{Filter{LeadCreated: DateRange{End: "today"}, Source: string(make([]rune, 201))}, []string{FieldSource, FieldLeadCreateEnd}},
+	} {
+		err := tc.f.Check()
+		var got []string
+		var e *errs.Error
+		if errors.As(err, &e) {
+			for _, v := range e.Violations {
+				got = append(got, v.Field)
+			}
+		} else if err != nil {
+			t.Fatalf("%+v: %v", tc.f, err)
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%+v: violations %v, want %v", tc.f, got, tc.want)
+		}
+	}
+}
