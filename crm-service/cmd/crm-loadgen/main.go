@@ -29,6 +29,7 @@ import (
 	"github.com/seamhq/seam/crm-service/migrations"
 	"github.com/seamhq/seam/platform/boot"
 	"github.com/seamhq/seam/platform/pg"
+	"github.com/seamhq/seam/platform/pglocal"
 )
 
 func main() { boot.Main("crm-loadgen", run) }
@@ -82,18 +83,18 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	url := o.url
 	if url == "" {
-		c, err := startCluster(o.dataDir, o.port)
+		c, err := pglocal.Start(ctx, o.dataDir, o.port, clusterSettings...)
 		if err != nil {
 			return err
 		}
 		if !o.keep {
 			defer func() {
-				if err := c.stop(); err != nil {
+				if err := c.Stop(); err != nil {
 					fmt.Fprintln(stdout, err)
 				}
 			}()
 		}
-		if url, err = c.ensureDB(ctx, "crm"); err != nil {
+		if url, err = c.EnsureDatabase(ctx, "crm"); err != nil {
 			return err
 		}
 	}

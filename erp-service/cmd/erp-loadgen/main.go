@@ -30,6 +30,7 @@ import (
 
 	"github.com/seamhq/seam/erp-service/migrations"
 	"github.com/seamhq/seam/platform/pg"
+	"github.com/seamhq/seam/platform/pglocal"
 )
 
 func main() {
@@ -100,21 +101,25 @@ func run(ctx context.Context, args []string, stdout io.Writer) (err error) {
 	}
 	url := o.url
 	if url == "" {
-		c, err := startCluster(ctx, o.dir, o.port)
+		c, err := pglocal.Start(ctx, o.dir, o.port, serverSettings...)
 		if err != nil {
 			return err
 		}
 		if !o.keep {
 			defer func() {
-				if serr := c.stop(); err == nil {
+				if serr := c.Stop(); err == nil {
 					err = serr
 				}
 			}()
 		}
-		if err := createDatabase(ctx, c.url("postgres"), "erp_loadgen", o.reload); err != nil {
+		if o.reload {
+			if err := dropDatabase(ctx, c.AdminURL(), "erp_loadgen"); err != nil {
+				return err
+			}
+		}
+		if url, err = c.EnsureDatabase(ctx, "erp_loadgen"); err != nil {
 			return err
 		}
-		url = c.url("erp_loadgen")
 	}
 	pool, err := pg.Connect(ctx, pg.Config{URL: url, MaxConns: 32})
 	if err != nil {
@@ -189,28 +194,15 @@ func currentDatabase(ctx context.Context, pool *pgxpool.Pool) string {
 
 // createDatabase creates name on the server of adminURL if missing, or
 // afresh when drop is set.
-func createDatabase(ctx context.Context, adminURL, name string, drop bool) error {
+// dropDatabase drops database name, if it exists, for a fresh load.
+func dropDatabase(ctx context.Context, adminURL, name string) error {
 	conn, err := pgx.Connect(ctx, adminURL)
 	if err != nil {
 		return err
 	}
 	defer conn.Close(ctx)
-	ident := pgx.Identifier{name}.Sanitize()
-	if drop {
-		if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+ident+" WITH (FORCE)"); err != nil {
-			return err
-		}
-	}
-	var exists bool
-	if err := conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, name).Scan(&exists); err != nil {
-		return err
-	}
-	if !exists {
-		if _, err := conn.Exec(ctx, "CREATE DATABASE "+ident); err != nil {
-			return err
-		}
-	}
-	return nil
+	_, err = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
+	return err
 }
 
 // Print writes results as a Markdown table.
