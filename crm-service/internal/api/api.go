@@ -4,8 +4,6 @@
 package api
 
 import (
-	"context"
-
 	"google.golang.org/grpc"
 
 	"github.com/seamhq/seam/crm-service/internal/account"
@@ -25,12 +23,6 @@ import (
 	crmv1 "github.com/seamhq/seam/proto/crm/v1"
 )
 
-// EventSource is the outbox feed the event service serves (*feed.Reader).
-type EventSource interface {
-	List(ctx context.Context, after feed.Cursor, limit int) ([]feed.Event, error)
-	Watch(ctx context.Context, after feed.Cursor, send func([]feed.Event) error) error
-}
-
 // API holds the domain services behind the gRPC services.
 type API struct {
 	Accounts      *account.Service
@@ -45,7 +37,7 @@ type API struct {
 	Audit         *audit.Service
 	Campaigns     *campaign.Service
 	Reports       *report.Service
-	Events        EventSource
+	Events        feed.Source
 }
 
 // Register adds every CRM gRPC service to s.

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"strings"
@@ -8,79 +9,25 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
-	"context"
-
-	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/feed"
 	crmv1 "github.com/seamhq/seam/proto/crm/v1"
 )
 
-// Page sizes of ListEvents.
-const (
-	defaultEventPage = 100
-	maxEventPage     = 1000
-)
-
 type eventServer struct {
 	crmv1.UnimplementedEventServiceServer
-	src EventSource
-}
-
-func parseAfter(s string) (feed.Cursor, error) {
-	c, err := feed.ParseCursor(s)
-	if err != nil {
-		return feed.Cursor{}, errs.Invalid("after", "is not a cursor returned by this feed")
-	}
-	return c, nil
+	src feed.Source
 }
 
 func (s *eventServer) ListEvents(ctx context.Context, req *crmv1.ListEventsRequest) (*crmv1.ListEventsResponse, error) {
-	after, err := parseAfter(req.GetAfter())
+	events, next, err := feed.ListPage(ctx, s.src, req.GetAfter(), req.GetPageSize(), eventToProto)
 	if err != nil {
 		return nil, err
 	}
-	size := int(req.GetPageSize())
-	switch {
-	case size < 0:
-		return nil, errs.Invalid("page_size", "must not be negative")
-	case size == 0:
-		size = defaultEventPage
-	case size > maxEventPage:
-		size = maxEventPage
-	}
-	list, err := s.src.List(ctx, after, size)
-	if err != nil {
-		return nil, err
-	}
-	resp := &crmv1.ListEventsResponse{Events: make([]*crmv1.Event, len(list)), NextCursor: req.GetAfter()}
-	for i, e := range list {
-		if resp.Events[i], err = eventToProto(e); err != nil {
-			return nil, err
-		}
-	}
-	if len(list) > 0 {
-		resp.NextCursor = list[len(list)-1].Cursor.String()
-	}
-	return resp, nil
+	return &crmv1.ListEventsResponse{Events: events, NextCursor: next}, nil
 }
 
 func (s *eventServer) WatchEvents(req *crmv1.WatchEventsRequest, stream crmv1.EventService_WatchEventsServer) error {
-	after, err := parseAfter(req.GetAfter())
-	if err != nil {
-		return err
-	}
-	return s.src.Watch(stream.Context(), after, func(list []feed.Event) error {
-		for _, e := range list {
-			pe, err := eventToProto(e)
-			if err != nil {
-				return err
-			}
-			if err := stream.Send(pe); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	return feed.Stream(stream.Context(), s.src, req.GetAfter(), eventToProto, stream.Send)
 }
 
 var readPayload = protojson.UnmarshalOptions{DiscardUnknown: true}

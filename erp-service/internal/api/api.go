@@ -45,16 +45,8 @@ type Stores interface {
 	planning.Store
 }
 
-// Feed reads the event feed (feed.Reader implements it).
-type Feed interface {
-	List(ctx context.Context, after feed.Cursor, limit int) ([]feed.Event, error)
-	Watch(ctx context.Context, after feed.Cursor, send func([]feed.Event) error) error
-}
-
-var _ Feed = (*feed.Reader)(nil)
-
 // Service describes the ERP API for server.New. ready reports readiness.
-func Service(st Stores, events Feed, ready func(context.Context) error) server.Service {
+func Service(st Stores, events feed.Source, ready func(context.Context) error) server.Service {
 	return server.Service{
 		Name: "erp",
 		Register: func(s *grpc.Server) {

@@ -16,15 +16,8 @@ import (
 	"github.com/seamhq/seam/erp-service/internal/purchasing"
 	"github.com/seamhq/seam/erp-service/internal/sales"
 	"github.com/seamhq/seam/erp-service/internal/stock"
-	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/feed"
 	erpv1 "github.com/seamhq/seam/proto/erp/v1"
-)
-
-// Page sizes of ListEvents.
-const (
-	DefaultEventPageSize = 100
-	MaxEventPageSize     = 1000
 )
 
 // EventEncoder renders event payloads: the protojson, with proto field
@@ -155,65 +148,20 @@ func eventToProto(e feed.Event) (*erpv1.Event, error) {
 // Events serves erp.v1.EventService.
 type Events struct {
 	erpv1.UnimplementedEventServiceServer
-	feed Feed
-}
-
-func parseCursor(s string) (feed.Cursor, error) {
-	c, err := feed.ParseCursor(s)
-	if err != nil {
-		return feed.Cursor{}, errs.Invalid("after", "is not a cursor returned by this feed")
-	}
-	return c, nil
+	feed feed.Source
 }
 
 // ListEvents returns a page of events after a cursor.
 func (h *Events) ListEvents(ctx context.Context, req *erpv1.ListEventsRequest) (*erpv1.ListEventsResponse, error) {
-	after, err := parseCursor(req.GetAfter())
+	events, next, err := feed.ListPage(ctx, h.feed, req.GetAfter(), req.GetPageSize(), eventToProto)
 	if err != nil {
 		return nil, err
 	}
-	size := int(req.GetPageSize())
-	switch {
-	case size < 0:
-		return nil, errs.Invalid("page_size", "must not be negative")
-	case size == 0:
-		size = DefaultEventPageSize
-	case size > MaxEventPageSize:
-		size = MaxEventPageSize
-	}
-	events, err := h.feed.List(ctx, after, size)
-	if err != nil {
-		return nil, err
-	}
-	resp := &erpv1.ListEventsResponse{Events: make([]*erpv1.Event, len(events)), NextCursor: after.String()}
-	for i, e := range events {
-		if resp.Events[i], err = eventToProto(e); err != nil {
-			return nil, err
-		}
-	}
-	if len(events) > 0 {
-		resp.NextCursor = events[len(events)-1].Cursor.String()
-	}
-	return resp, nil
+	return &erpv1.ListEventsResponse{Events: events, NextCursor: next}, nil
 }
 
 // WatchEvents streams the events after a cursor, then new ones as they
 // commit, until the caller goes away.
 func (h *Events) WatchEvents(req *erpv1.WatchEventsRequest, stream erpv1.EventService_WatchEventsServer) error {
-	after, err := parseCursor(req.GetAfter())
-	if err != nil {
-		return err
-	}
-	return h.feed.Watch(stream.Context(), after, func(events []feed.Event) error {
-		for _, e := range events {
-			p, err := eventToProto(e)
-			if err != nil {
-				return err
-			}
-			if err := stream.Send(p); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	return feed.Stream(stream.Context(), h.feed, req.GetAfter(), eventToProto, stream.Send)
 }

@@ -1,0 +1,90 @@
+package feed
+
+import (
+	"context"
+
+	"github.com/seamhq/seam/platform/errs"
+)
+
+// Source is what a service's event API serves: a *Reader.
+type Source interface {
+	List(ctx context.Context, after Cursor, limit int) ([]Event, error)
+	Watch(ctx context.Context, after Cursor, send func([]Event) error) error
+}
+
+var _ Source = (*Reader)(nil)
+
+// Page sizes of an event API's list call.
+const (
+	DefaultPageSize = 100
+	MaxPageSize     = 1000
+)
+
+// ParseAfter reads the cursor a client sent as its "after" field ("" for
+// the start of the feed); anything else than a cursor this feed handed
+// out is INVALID_ARGUMENT naming the field.
+func ParseAfter(after string) (Cursor, error) {
+	c, err := ParseCursor(after)
+	if err != nil {
+		return Cursor{}, errs.Invalid("after", "is not a cursor returned by this feed")
+	}
+	return c, nil
+}
+
+// ListPage serves a list call of an event API: up to pageSize events after
+// the client's cursor (0 asks for DefaultPageSize, more than MaxPageSize
+// gets MaxPageSize, a negative size is INVALID_ARGUMENT), each converted
+// to the wire type by conv, and the cursor to continue from: the last
+// event's, or the client's own when there is nothing new.
+func ListPage[T any](ctx context.Context, src Source, after string, pageSize int32, conv func(Event) (T, error)) ([]T, string, error) {
+	cur, err := ParseAfter(after)
+	if err != nil {
+		return nil, "", err
+	}
+	size := int(pageSize)
+	switch {
+	case size < 0:
+		return nil, "", errs.Invalid("page_size", "must not be negative")
+	case size == 0:
+		size = DefaultPageSize
+	case size > MaxPageSize:
+		size = MaxPageSize
+	}
+	events, err := src.List(ctx, cur, size)
+	if err != nil {
+		return nil, "", err
+	}
+	out := make([]T, len(events))
+	for i, e := range events {
+		if out[i], err = conv(e); err != nil {
+			return nil, "", err
+		}
+	}
+	next := cur.String()
+	if len(events) > 0 {
+		next = events[len(events)-1].Cursor.String()
+	}
+	return out, next, nil
+}
+
+// Stream serves a watch call of an event API: it sends the events after
+// the client's cursor, converted by conv, then new ones as they commit,
+// until ctx ends (the client went away) or send fails.
+func Stream[T any](ctx context.Context, src Source, after string, conv func(Event) (T, error), send func(T) error) error {
+	cur, err := ParseAfter(after)
+	if err != nil {
+		return err
+	}
+	return src.Watch(ctx, cur, func(events []Event) error {
+		for _, e := range events {
+			v, err := conv(e)
+			if err != nil {
+				return err
+			}
+			if err := send(v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

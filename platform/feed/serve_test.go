@@ -1,0 +1,78 @@
+package feed
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/seamhq/seam/platform/errs"
+)
+
+// fakeSource serves n events with ids 1..n from memory.
+type fakeSource struct {
+	n     int
+	limit int // the limit List was last asked for
+}
+
+func (f *fakeSource) List(_ context.Context, after Cursor, limit int) ([]Event, error) {
+	f.limit = limit
+	var out []Event
+	for id := after.ID + 1; id <= int64(f.n) && len(out) < limit; id++ {
+		out = append(out, Event{Cursor: Cursor{XID: 1, ID: id}, ID: fmt.Sprint(id)})
+	}
+	return out, nil
+}
+
+func (f *fakeSource) Watch(ctx context.Context, after Cursor, send func([]Event) error) error {
+	events, _ := f.List(ctx, after, f.n)
+	return send(events)
+}
+
+func id(e Event) (string, error) { return e.ID, nil }
+
+func TestListPage(t *testing.T) {
+	ctx := context.Background()
+	src := &fakeSource{n: 3}
+	got, next, err := ListPage(ctx, src, "", 2, id)
+	if err != nil || fmt.Sprint(got) != "[1 2]" || src.limit != 2 {
+		t.Fatalf("first page = %v, %q, %v (limit %d)", got, next, err, src.limit)
+	}
+	got, next2, err := ListPage(ctx, src, next, 0, id)
+	if err != nil || fmt.Sprint(got) != "[3]" || src.limit != DefaultPageSize {
+		t.Fatalf("second page = %v, %v (limit %d)", got, err, src.limit)
+	}
+	// At the end the cursor stays where the client is.
+	if got, again, err := ListPage(ctx, src, next2, 5000, id); err != nil || len(got) != 0 || again != next2 || src.limit != MaxPageSize {
+		t.Fatalf("past the end = %v, %q, %v (limit %d)", got, again, err, src.limit)
+	}
+	if _, _, err := ListPage(ctx, src, "", -1, id); !errors.Is(err, errs.ErrInvalidArgument) {
+		t.Errorf("negative page size: %v", err)
+	}
+	if _, _, err := ListPage(ctx, src, "not a cursor", 1, id); !errors.Is(err, errs.ErrInvalidArgument) {
+		t.Errorf("bad cursor: %v", err)
+	}
+	boom := errors.New("boom")
+	if _, _, err := ListPage(ctx, src, "", 1, func(Event) (string, error) { return "", boom }); !errors.Is(err, boom) {
+		t.Errorf("conversion error: %v", err)
+	}
+}
+
+func TestStream(t *testing.T) {
+	ctx := context.Background()
+	var sent []string
+	err := Stream(ctx, &fakeSource{n: 3}, Cursor{XID: 1, ID: 1}.String(), id, func(s string) error {
+		sent = append(sent, s)
+		return nil
+	})
+	if err != nil || fmt.Sprint(sent) != "[2 3]" {
+		t.Fatalf("Stream sent %v, %v", sent, err)
+	}
+	stop := errors.New("client gone")
+	if err := Stream(ctx, &fakeSource{n: 3}, "", id, func(string) error { return stop }); !errors.Is(err, stop) {
+		t.Errorf("send error: %v", err)
+	}
+	if err := Stream(ctx, &fakeSource{n: 3}, "??", id, func(string) error { return nil }); !errors.Is(err, errs.ErrInvalidArgument) {
+		t.Errorf("bad cursor: %v", err)
+	}
+}
