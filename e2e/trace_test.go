@@ -17,9 +17,10 @@ import (
 )
 
 // TestOneTraceFromWinToOrder checks that the trace of a CRM :win call
-// continues through the bridge into the ERP calls that create and confirm
-// the order: the trace context travels inside the event. The services log
-// every call with its trace id at debug level.
+// continues through the bridge into the ERP call that creates and confirms
+// the order and into the write-back of the order to the CRM: the trace
+// context travels inside the event. The services log every call with its
+// trace id at debug level.
 func TestOneTraceFromWinToOrder(t *testing.T) {
 	debug := map[string]string{"LOG_LEVEL": "debug"}
 	st := startStack(t, map[string]map[string]string{stack.CRM: debug, stack.ERP: debug, stack.Bridge: debug})
@@ -55,9 +56,12 @@ func TestOneTraceFromWinToOrder(t *testing.T) {
 		winTrace = traceOf(t, filepath.Join(logDir, "crm-service.log"), "/crm.v1.OpportunityService/WinOpportunity")
 		return winTrace != "", ""
 	})
-	for _, method := range []string{"/erp.v1.SalesOrderService/CreateSalesOrder", "/erp.v1.SalesOrderService/ConfirmSalesOrder"} {
-		eventually(t, 5*time.Second, method+" in the :win call's trace", func() (bool, string) {
-			got := traceOf(t, filepath.Join(logDir, "erp-service.log"), method)
+	for _, call := range []struct{ log, method string }{
+		{"erp-service.log", "/erp.v1.SalesOrderService/CreateSalesOrder"},
+		{"crm-service.log", "/crm.v1.SyncService/SetOpportunityOrder"},
+	} {
+		eventually(t, 5*time.Second, call.method+" in the :win call's trace", func() (bool, string) {
+			got := traceOf(t, filepath.Join(logDir, call.log), call.method)
 			return got == winTrace, "logged in trace " + got + ", want " + winTrace
 		})
 	}
