@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
 	"time"
@@ -40,8 +41,12 @@ func (t Type) Valid() bool {
 // Event types of activities.
 const (
 	EventCreated = "activity.created"
-	EventUpdated = "activity.updated"
-	EventDeleted = "activity.deleted"
+	// EventReminderDue is recorded once when an open task's reminder time
+	// has come (again after the reminder is moved), for another system to
+	// send the reminder; the payload is the task.
+	EventReminderDue = "activity.reminder_due"
+	EventUpdated     = "activity.updated"
+	EventDeleted     = "activity.deleted"
 )
 
 // MethodCreate is the idempotency method name of a create.
@@ -237,6 +242,12 @@ type Store interface {
 	ListActivities(ctx context.Context, q Query) ([]Activity, bool, error)
 	UpdateActivity(ctx context.Context, id string, fn func(cur Activity) (Change, error)) (Activity, error)
 	DeleteActivity(ctx context.Context, id string, fn func(cur Activity) (Event, error)) error
+	// RemindDue takes up to limit open tasks whose reminder time is at or
+	// before now and whose reminder has not been recorded, and in one
+	// transaction marks each reminded, bumps its version, sets its
+	// update time to now and records the event fn makes of the result.
+	// It returns how many it took; tasks other callers hold are skipped.
+	RemindDue(ctx context.Context, now time.Time, limit int, fn func(Activity) (Event, error)) (int, error)
 }
 
 // Encoder renders an activity as an event payload.
@@ -411,4 +422,45 @@ func (s *Service) Delete(ctx context.Context, id, etag string) error {
 		gone.UpdateTime = s.now()
 		return s.event(EventDeleted, gone)
 	})
+}
+
+// reminderBatch is how many reminders one transaction records.
+const reminderBatch = 500
+
+// RecordDueReminders records an activity.reminder_due event for every open
+// task whose reminder time has come, in batches; it returns how many.
+func (s *Service) RecordDueReminders(ctx context.Context) (int, error) {
+	total := 0
+	for {
+		n, err := s.store.RemindDue(ctx, s.now(), reminderBatch, func(a Activity) (Event, error) {
+			return s.event(EventReminderDue, a)
+		})
+		total += n
+		if err != nil || n < reminderBatch {
+			return total, err
+		}
+	}
+}
+
+// RunReminders records due reminders every interval until ctx ends,
+// logging failures (the next pass retries them). An interval of 0 records
+// none.
+func (s *Service) RunReminders(ctx context.Context, interval time.Duration, logger *slog.Logger) {
+	if interval <= 0 {
+		return
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if n, err := s.RecordDueReminders(ctx); err != nil && ctx.Err() == nil {
+			logger.Error("recording due reminders", "err", err)
+		} else if n > 0 {
+			logger.Info("recorded due reminders", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

@@ -79,7 +79,7 @@ func newBenchEnv(b *testing.B) *env {
 	return startEnv(b)
 }
 
-func startEnv(t testing.TB) *env {
+func startEnv(t testing.TB, options ...func(*app.Config)) *env {
 	t.Helper()
 	url := pgtest.NewDB(t, "crm", migrateDB)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -91,6 +91,9 @@ func startEnv(t testing.TB) *env {
 		Telemetry: telemetry.Config{LogLevel: "error"},
 		Auth:      boot.AuthConfig{Secret: secret},
 		Database:  app.Database{URL: url, MaxConns: 4},
+	}
+	for _, o := range options {
+		o(&cfg)
 	}
 	started := make(chan *server.Server, 1)
 	done := make(chan error, 1)

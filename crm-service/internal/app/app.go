@@ -49,6 +49,9 @@ type Config struct {
 	// How long a request_id is remembered for idempotent retries; 0 keeps
 	// them forever.
 	IdempotencyRetention time.Duration `env:"IDEMPOTENCY_RETENTION, default=720h"`
+	// ReminderInterval is how often due task reminders are looked for and
+	// recorded as activity.reminder_due events; 0 turns that off.
+	ReminderInterval time.Duration `env:"REMINDER_INTERVAL, default=30s"`
 }
 
 // Database says how to reach the CRM database.
@@ -145,11 +148,12 @@ func Serve(ctx context.Context, cfg Config, stdout io.Writer, started func(*serv
 	accounts := account.NewService(store, api.Payloads{}, time.Now)
 	opportunities := pipeline.NewService(store, api.Payloads{}, time.Now)
 	contacts := contact.NewService(store, api.Payloads{}, time.Now)
+	activities := activity.NewService(store, api.Payloads{}, time.Now)
 	a := &api.API{
 		Accounts:      accounts,
 		Opportunities: opportunities,
 		Contacts:      contacts,
-		Activities:    activity.NewService(store, api.Payloads{}, time.Now),
+		Activities:    activities,
 		Cases:         servicecase.NewService(store, api.Payloads{}, time.Now),
 		Overviews:     overview.NewService(store, opportunities),
 		Leads:         lead.NewService(store, api.Payloads{}, accounts, contacts, opportunities, time.Now),
@@ -176,10 +180,11 @@ func Serve(ctx context.Context, cfg Config, stdout io.Writer, started func(*serv
 	}
 	var wg sync.WaitGroup
 	defer wg.Wait() // before the pool closes
-	purgeCtx, stopPurge := context.WithCancel(ctx)
-	defer stopPurge()
+	jobsCtx, stopJobs := context.WithCancel(ctx)
+	defer stopJobs()
+	wg.Go(func() { activities.RunReminders(jobsCtx, cfg.ReminderInterval, logger) })
 	wg.Go(func() {
-		pg.RunPurge(purgeCtx, pool, pg.Purge{
+		pg.RunPurge(jobsCtx, pool, pg.Purge{
 			Table: "idempotency_keys", Column: "create_time", Retention: cfg.IdempotencyRetention, Every: time.Hour,
 		}, logger)
 	})

@@ -237,3 +237,48 @@ func (s *Store) DeleteActivity(ctx context.Context, id string, fn func(activity.
 		return appendEvent(ctx, tx, ev.Type, ev.Key, ev.Payload)
 	})
 }
+
+// RemindDue implements activity.Store. It reads the partial index of due
+// reminders, oldest first.
+func (s *Store) RemindDue(ctx context.Context, now time.Time, limit int, fn func(activity.Activity) (activity.Event, error)) (int, error) {
+	n := 0
+	err := pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		n = 0
+		rows, err := tx.Query(ctx, `SELECT `+activityCols+` FROM activities
+			WHERE NOT done AND reminder_time IS NOT NULL AND reminded_for IS DISTINCT FROM reminder_time
+			  AND reminder_time <= $1
+			ORDER BY reminder_time LIMIT $2 FOR UPDATE SKIP LOCKED`, now, limit)
+		if err != nil {
+			return fmt.Errorf("find due reminders: %w", err)
+		}
+		due, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (activity.Activity, error) { return scanActivity(row) })
+		if err != nil {
+			return fmt.Errorf("find due reminders: %w", err)
+		}
+		if len(due) == 0 {
+			return nil
+		}
+		ids := make([]string, len(due))
+		for i := range due {
+			due[i].Version++
+			due[i].UpdateTime = now
+			ids[i] = due[i].ID
+		}
+		if _, err := tx.Exec(ctx, `UPDATE activities SET reminded_for = reminder_time, version = version + 1, update_time = $2
+			WHERE id = ANY($1)`, ids, now); err != nil {
+			return fmt.Errorf("mark reminders recorded: %w", err)
+		}
+		for _, a := range due {
+			ev, err := fn(a)
+			if err != nil {
+				return err
+			}
+			if err := appendEvent(ctx, tx, ev.Type, ev.Key, ev.Payload); err != nil {
+				return err
+			}
+		}
+		n = len(due)
+		return nil
+	})
+	return n, err
+}

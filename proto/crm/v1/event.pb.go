@@ -36,6 +36,7 @@ type Event struct {
 	// "contact.created", "contact.updated", "contact.deleted",
 	// "lead.created", "lead.updated", "lead.converted", "lead.deleted",
 	// "activity.created", "activity.updated", "activity.deleted",
+	// "activity.reminder_due" (an open task's reminder time has come),
 	// "case.created", "case.updated", "case.deleted".
 	Type string `protobuf:"bytes,3,opt,name=type,proto3" json:"type,omitempty"`
 	// The resource id the event is about; events of one key are in order.
