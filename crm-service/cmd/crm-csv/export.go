@@ -26,11 +26,11 @@ func runExport(ctx context.Context, args []string, getenv func(string) string, s
 		return err
 	}
 	if fs.NArg() != 1 {
-		return errors.New("usage: crm-csv export [-filter EXPR] [-o FILE] accounts|contacts|leads|opportunities")
+		return errors.New("usage: crm-csv export [-filter EXPR] [-o FILE] " + exportable())
 	}
 	k := kindNamed(fs.Arg(0), false)
 	if k == nil {
-		return fmt.Errorf("cannot export %q: want accounts, contacts, leads or opportunities", fs.Arg(0))
+		return fmt.Errorf("cannot export %q: want one of %s", fs.Arg(0), exportable())
 	}
 	cc, err := c.dial(getenv)
 	if err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"slices"
+	"strings"
 
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/proto"
@@ -117,6 +118,43 @@ var kinds = []*kind{
 			return protos(resp.GetOpportunities()), resp.GetNextPageToken(), err
 		},
 	},
+	{
+		name: "activities", empty: &crmv1.Activity{},
+		list: func(ctx context.Context, conn grpc.ClientConnInterface, filter, token string, size int32) ([]proto.Message, string, error) {
+			resp, err := crmv1.NewActivityServiceClient(conn).ListActivities(ctx, &crmv1.ListActivitiesRequest{Filter: filter, PageToken: token, PageSize: size})
+			return protos(resp.GetActivities()), resp.GetNextPageToken(), err
+		},
+	},
+	{
+		name: "cases", empty: &crmv1.Case{},
+		list: func(ctx context.Context, conn grpc.ClientConnInterface, filter, token string, size int32) ([]proto.Message, string, error) {
+			resp, err := crmv1.NewCaseServiceClient(conn).ListCases(ctx, &crmv1.ListCasesRequest{Filter: filter, PageToken: token, PageSize: size})
+			return protos(resp.GetCases()), resp.GetNextPageToken(), err
+		},
+	},
+	{
+		name: "campaigns", empty: &crmv1.Campaign{},
+		list: func(ctx context.Context, conn grpc.ClientConnInterface, filter, token string, size int32) ([]proto.Message, string, error) {
+			resp, err := crmv1.NewCampaignServiceClient(conn).ListCampaigns(ctx, &crmv1.ListCampaignsRequest{Filter: filter, PageToken: token, PageSize: size})
+			return protos(resp.GetCampaigns()), resp.GetNextPageToken(), err
+		},
+	},
+	{
+		name: "products", empty: &crmv1.Product{},
+		list: func(ctx context.Context, conn grpc.ClientConnInterface, filter, token string, size int32) ([]proto.Message, string, error) {
+			resp, err := crmv1.NewProductServiceClient(conn).ListProducts(ctx, &crmv1.ListProductsRequest{Filter: filter, PageToken: token, PageSize: size})
+			return protos(resp.GetProducts()), resp.GetNextPageToken(), err
+		},
+	},
+}
+
+// exportable lists the kinds export takes, for usage messages.
+func exportable() string {
+	out := make([]string, len(kinds))
+	for i, k := range kinds {
+		out[i] = k.name
+	}
+	return strings.Join(out, "|")
 }
 
 func kindNamed(name string, importable bool) *kind {

@@ -313,6 +313,18 @@ func TestExportImportRoundTrip(t *testing.T) {
 	if err != nil || !strings.HasPrefix(out, "id,account_id,name,stage,") {
 		t.Fatalf("export opportunities: %v\n%s", err, out)
 	}
+	// Every other list exports too, with its header even when empty.
+	for kind, header := range map[string]string{
+		"activities": "id,type,subject,", "cases": "id,", "campaigns": "id,name,", "products": "sku,name,",
+	} {
+		out, err := c.run("export", kind)
+		if err != nil || !strings.HasPrefix(out, header) {
+			t.Errorf("export %s: %v\n%s", kind, err, out)
+		}
+	}
+	if _, err := c.run("export", "invoices"); err == nil || !strings.Contains(err.Error(), "accounts|contacts") {
+		t.Errorf("unknown kind: %v", err)
+	}
 	_, err = c.run("export", "-filter", `colour = "red"`, "accounts")
 	if err == nil || !strings.Contains(err.Error(), "InvalidArgument") {
 		t.Errorf("bad filter: %v", err)
