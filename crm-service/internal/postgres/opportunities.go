@@ -170,11 +170,7 @@ func (s *Store) ListOpportunities(ctx context.Context, q pipeline.Query) ([]pipe
 	if err != nil {
 		return nil, false, err
 	}
-	// Planned for each call's values (the unnamed statement): a generic
-	// plan assumes every owner or stage is as common as the average one,
-	// and for a rare value would walk the primary key past every row
-	// instead of reading the (column, id) index.
-	rows, err := s.pool.Query(ctx, sql, append([]any{pgx.QueryExecModeCacheDescribe}, args...)...)
+	rows, err := s.pool.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, false, fmt.Errorf("list opportunities: %w", err)
 	}

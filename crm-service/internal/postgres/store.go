@@ -164,5 +164,12 @@ func listQueryWhere(selectFrom, key string, cols map[string]string, equal map[st
 	}
 	args = append(args, limit+1)
 	fmt.Fprintf(&b, " ORDER BY %s LIMIT $%d", key, len(args))
+	if len(extra) > 0 || len(equal) > 0 {
+		// A filtered list is planned for each call's values (the unnamed
+		// statement): a generic plan assumes every owner or stage is as
+		// common as the average one, and for a rare value would walk the
+		// key's index past every row instead of reading the column's.
+		args = append([]any{pgx.QueryExecModeCacheDescribe}, args...)
+	}
 	return b.String(), args, nil
 }
