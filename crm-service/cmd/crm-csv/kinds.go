@@ -15,6 +15,12 @@ import (
 	crmv1 "github.com/seamhq/seam/proto/crm/v1"
 )
 
+// key is a column that identifies a record on import.
+type key struct {
+	column string
+	of     func(string) string
+}
+
 // batch is one import call.
 type batch struct {
 	rows         []proto.Message
@@ -27,10 +33,11 @@ type batch struct {
 type kind struct {
 	name  string
 	empty proto.Message // its type
-	// key is the column that matches a row to a record on import, and
-	// keyOf the form in which the service compares it.
-	key   string
-	keyOf func(string) string
+	// keys are the columns that match a row to a record on import, in the
+	// order the service tries them (a row's first non-empty one counts),
+	// each with the form in which the service compares it. An import file
+	// has at least one of them.
+	keys []key
 	// required columns of an import file.
 	required []string
 	// mutable and readOnly are the top-level fields an import writes and
@@ -71,8 +78,9 @@ func mask(b batch) *fieldmaskpb.FieldMask { return &fieldmaskpb.FieldMask{Paths:
 var kinds = []*kind{
 	{
 		name: "accounts", empty: &crmv1.Account{},
-		key: "website", keyOf: account.Domain, required: []string{"name", "website"},
-		mutable: names(account.MutableFields), readOnly: account.ReadOnlyFields,
+		keys:     []key{{"external_id", strings.TrimSpace}, {"website", account.Domain}},
+		required: []string{"name"},
+		mutable:  names(account.MutableFields), readOnly: account.ReadOnlyFields,
 		send: func(ctx context.Context, conn grpc.ClientConnInterface, b batch) (*crmv1.ImportResponse, error) {
 			return crmv1.NewImportServiceClient(conn).ImportAccounts(ctx, &crmv1.ImportAccountsRequest{
 				Accounts: typed[*crmv1.Account](b.rows), UpdateMask: mask(b), Mode: b.mode, ValidateOnly: b.validateOnly,
@@ -85,7 +93,7 @@ var kinds = []*kind{
 	},
 	{
 		name: "contacts", empty: &crmv1.Contact{},
-		key: "email", keyOf: contact.EmailKey, required: []string{"name", "email"},
+		keys: []key{{"email", contact.EmailKey}}, required: []string{"name", "email"},
 		mutable: names(contact.MutableFields), readOnly: contact.ReadOnlyFields,
 		send: func(ctx context.Context, conn grpc.ClientConnInterface, b batch) (*crmv1.ImportResponse, error) {
 			return crmv1.NewImportServiceClient(conn).ImportContacts(ctx, &crmv1.ImportContactsRequest{
@@ -99,7 +107,7 @@ var kinds = []*kind{
 	},
 	{
 		name: "leads", empty: &crmv1.Lead{},
-		key: "email", keyOf: contact.EmailKey, required: []string{"name", "email"},
+		keys: []key{{"email", contact.EmailKey}}, required: []string{"name", "email"},
 		mutable: names(lead.MutableFields), readOnly: lead.ReadOnlyFields,
 		send: func(ctx context.Context, conn grpc.ClientConnInterface, b batch) (*crmv1.ImportResponse, error) {
 			return crmv1.NewImportServiceClient(conn).ImportLeads(ctx, &crmv1.ImportLeadsRequest{

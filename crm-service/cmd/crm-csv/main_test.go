@@ -171,6 +171,32 @@ func TestImportTwiceChangesNothing(t *testing.T) {
 	}
 }
 
+// Accounts with an id from another system import by it, with or without
+// a website, and a repeated id in the file is a bad row.
+func TestImportAccountsByExternalID(t *testing.T) {
+	t.Parallel()
+	c := startCRM(t)
+	path := c.file("ext.csv", "external_id,name,website\nSAP-1,No Site GmbH,\nSAP-2,Acme,acme.example\n,Globex,globex.example\n")
+	out, err := c.run("import", "accounts", path)
+	if err != nil {
+		t.Fatalf("first import: %v\n%s", err, out)
+	}
+	wantContains(t, out, "accounts: 3 rows: 3 created, 0 updated, 0 unchanged, 0 bad")
+	out, err = c.run("import", "accounts", path)
+	if err != nil {
+		t.Fatalf("second import: %v\n%s", err, out)
+	}
+	wantContains(t, out, "accounts: 3 rows: 0 created, 0 updated, 3 unchanged, 0 bad")
+	if n := c.count(`SELECT count(*) FROM accounts WHERE external_id = 'SAP-1' AND website = ''`); n != 1 {
+		t.Errorf("the account without a website is not stored with its external_id")
+	}
+	out, err = c.run("import", "-mode", "skip-bad-rows", "accounts", c.file("dup.csv", "external_id,name\nSAP-7,A\nSAP-7,B\n"))
+	if err != nil {
+		t.Fatalf("repeated id: %v\n%s", err, out)
+	}
+	wantContains(t, out, `"SAP-7" matches the external_id of line 2`)
+}
+
 const contactsCSV = `name,email,phone,title
 Ana Ruiz,ana@example.com,+49 30 1234,CEO
 Bo Chen,not-an-email,,CTO
@@ -233,7 +259,7 @@ func TestImportHeaderErrors(t *testing.T) {
 	c := startCRM(t)
 	for _, tc := range []struct{ kind, content, want string }{
 		{"accounts", "name,website,colour\nA,a.example,red\n", "unknown columns colour"},
-		{"accounts", "name,industry\nA,x\n", "missing required columns website"},
+		{"accounts", "name,industry\nA,x\n", "missing required columns external_id or website"},
 		{"leads", "name,email,email\n", "repeated columns email"},
 		{"contacts", "", "the file is empty"},
 		{"opportunities", "name\n", `cannot import "opportunities"`},

@@ -50,10 +50,16 @@ type rowReader struct {
 	cols []column
 	// mask is the top-level fields the file's columns write.
 	mask []string
-	// key is the index of the key column.
-	key   int
+	// keys are the file's key columns, in the order they count.
+	keys  []keyColumn
 	seen  map[string]int
 	width int
+}
+
+// keyColumn is a key column of the file: the key, and where it is.
+type keyColumn struct {
+	key
+	index int
 }
 
 // newRowReader reads the header. Unknown, repeated and missing required
@@ -69,7 +75,7 @@ func newRowReader(k *kind, r io.Reader) (*rowReader, error) {
 	if err != nil {
 		return nil, fmt.Errorf("header: %w", err)
 	}
-	rr := &rowReader{kind: k, csv: c, key: -1, seen: map[string]int{}, width: len(header)}
+	rr := &rowReader{kind: k, csv: c, seen: map[string]int{}, width: len(header)}
 	md := k.empty.ProtoReflect().Descriptor()
 	var unknown, repeated []string
 	for i, name := range header {
@@ -93,16 +99,30 @@ func newRowReader(k *kind, r io.Reader) (*rowReader, error) {
 		case !slices.Contains(rr.mask, top):
 			rr.mask = append(rr.mask, top)
 		}
-		if name == k.key {
-			rr.key = i
+		for j, key := range k.keys {
+			if name == key.column {
+				rr.keys = append(rr.keys, keyColumn{key: k.keys[j], index: i})
+			}
 		}
 		rr.cols = append(rr.cols, column{name: name, path: path})
 	}
+	// The service tries the keys in the kind's order.
+	slices.SortFunc(rr.keys, func(a, b keyColumn) int {
+		return slices.IndexFunc(k.keys, func(x key) bool { return x.column == a.column }) -
+			slices.IndexFunc(k.keys, func(x key) bool { return x.column == b.column })
+	})
 	var missing []string
 	for _, req := range k.required {
 		if !slices.ContainsFunc(rr.cols, func(c column) bool { return c.name == req }) {
 			missing = append(missing, req)
 		}
+	}
+	if len(k.keys) > 0 && len(rr.keys) == 0 {
+		var names []string
+		for _, key := range k.keys {
+			names = append(names, key.column)
+		}
+		missing = append(missing, strings.Join(names, " or "))
 	}
 	var msgs []string
 	if len(unknown) > 0 {
@@ -166,15 +186,18 @@ func (rr *rowReader) next() (row, error) {
 			r.problems = append(r.problems, problem{line: line, column: c.name, message: err.Error()})
 		}
 	}
-	if rr.key >= 0 {
-		if k := rr.kind.keyOf(rec[rr.key]); k != "" {
-			if first, dup := rr.seen[k]; dup {
-				r.problems = append(r.problems, problem{line: line, column: rr.kind.key,
-					message: fmt.Sprintf("%q matches the %s of line %d; each record may appear once", rec[rr.key], rr.kind.key, first)})
-			} else {
-				rr.seen[k] = line
-			}
+	for _, kc := range rr.keys {
+		k := kc.of(rec[kc.index])
+		if k == "" {
+			continue // the next key counts
 		}
+		if first, dup := rr.seen[kc.column+":"+k]; dup {
+			r.problems = append(r.problems, problem{line: line, column: kc.column,
+				message: fmt.Sprintf("%q matches the %s of line %d; each record may appear once", rec[kc.index], kc.column, first)})
+		} else {
+			rr.seen[kc.column+":"+k] = line
+		}
+		break
 	}
 	if len(r.problems) == 0 {
 		r.msg = msg.Interface()

@@ -57,6 +57,9 @@ type Account struct {
 	ParentID string
 	Billing  Address
 	Shipping Address
+	// ExternalID is the account's id in another system (where an import
+	// came from), or ""; unique among accounts.
+	ExternalID string
 	// Read-only: set by the bridge through the sync API.
 	ERPCustomerID  string
 	PaymentStatus  PaymentStatus
@@ -86,10 +89,11 @@ const (
 	FieldParent   Field = "parent_account_id"
 	FieldBilling  Field = "billing_address"
 	FieldShipping Field = "shipping_address"
+	FieldExternal Field = "external_id"
 )
 
 // MutableFields are the fields Update changes when no mask is given.
-var MutableFields = []Field{FieldName, FieldWebsite, FieldIndustry, FieldOwner, FieldParent, FieldBilling, FieldShipping}
+var MutableFields = []Field{FieldName, FieldWebsite, FieldIndustry, FieldOwner, FieldParent, FieldBilling, FieldShipping, FieldExternal}
 
 // ReadOnlyFields are fields of the resource a client can never write.
 var ReadOnlyFields = []string{"id", "erp_customer_id", "payment_status", "open_balance", "overdue_balance", "etag", "create_time", "update_time"}
@@ -97,13 +101,14 @@ var ReadOnlyFields = []string{"id", "erp_customer_id", "payment_status", "open_b
 // Input is what a client sends to create or update an account. Read-only
 // fields are not part of it: the API ignores them in request bodies.
 type Input struct {
-	Name     string
-	Website  string
-	Industry string
-	Owner    string
-	ParentID string
-	Billing  Address
-	Shipping Address
+	Name       string
+	Website    string
+	Industry   string
+	Owner      string
+	ParentID   string
+	Billing    Address
+	Shipping   Address
+	ExternalID string
 }
 
 // Length limits of the text fields.
@@ -149,6 +154,10 @@ func (in Input) validate(fields []Field) error {
 			in.Billing.validate(&v, string(f))
 		case FieldShipping:
 			in.Shipping.validate(&v, string(f))
+		case FieldExternal:
+			if len([]rune(in.ExternalID)) > maxExtID {
+				v.Add(string(f), "must be at most %d characters", maxExtID)
+			}
 		}
 	}
 	return v.Err()
@@ -209,13 +218,14 @@ type Store interface {
 	// learns whether opportunities refer to it. Contacts or child accounts
 	// referring to it are FAILED_PRECONDITION.
 	DeleteAccount(ctx context.Context, id string, fn func(cur Account, hasOpportunities bool) (Event, error)) error
-	// ImportAccounts runs one import transaction: it locks the domains
-	// against concurrent imports, reads the oldest account holding each
-	// domain (locked for update) and which of parents exist (locked
-	// against deletion), passes them to fn and writes the plan fn returns
+	// ImportAccounts runs one import transaction: it locks the domains and
+	// external ids against concurrent imports, reads the oldest account
+	// holding each domain and the account holding each external id (locked
+	// for update) and which of parents exist (locked against deletion),
+	// passes them to fn and writes the plan fn returns
 	// (nothing when it returns nil). A parent change that would make an
 	// account its own ancestor is a violation of parent_account_id.
-	ImportAccounts(ctx context.Context, domains, parents []string, fn func(ImportFound) (*ImportPlan, error)) error
+	ImportAccounts(ctx context.Context, domains, externalIDs, parents []string, fn func(ImportFound) (*ImportPlan, error)) error
 }
 
 // Encoder renders an account as an event payload (the API's JSON form).
@@ -281,7 +291,7 @@ func (s *Service) New(in Input) (Account, Event, error) {
 	now := s.now().UTC()
 	a := Account{
 		ID: id.String(), Name: in.Name, Website: in.Website, Industry: in.Industry, Owner: in.Owner,
-		ParentID: in.ParentID, Billing: in.Billing, Shipping: in.Shipping,
+		ParentID: in.ParentID, Billing: in.Billing, Shipping: in.Shipping, ExternalID: in.ExternalID,
 		PaymentStatus: PaymentUnspecified, Version: 1, CreateTime: now, UpdateTime: now,
 	}
 	ev, err := s.event(EventCreated, a)
@@ -359,6 +369,8 @@ func apply(cur Account, in Input, fields []Field) Account {
 			next.Billing = in.Billing
 		case FieldShipping:
 			next.Shipping = in.Shipping
+		case FieldExternal:
+			next.ExternalID = in.ExternalID
 		}
 	}
 	return next

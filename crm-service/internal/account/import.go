@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/seamhq/seam/crm-service/internal/upsert"
 	"github.com/seamhq/seam/platform/errs"
@@ -11,6 +12,8 @@ import (
 
 // ImportFound is what an import's transaction found for its keys.
 type ImportFound struct {
+	// ByExternalID maps an external id to the account holding it.
+	ByExternalID map[string]Account
 	// ByDomain maps a website domain to the oldest account holding it.
 	ByDomain map[string]Account
 	// Parents holds the parent account ids asked about that exist.
@@ -25,24 +28,28 @@ type ImportPlan struct {
 	Events []Event
 }
 
-// Import creates or updates one batch of accounts, matched by the domain
-// of their website: a row whose domain no account has creates an account,
-// a row whose domain an account has updates the given fields of the
-// oldest such account, and a row that would change nothing writes nothing.
+// Import creates or updates one batch of accounts, matched by their
+// external_id when the row gives one (and the fields include it), else by
+// the domain of their website: a row whose key no account has creates an
+// account, a row whose key an account has updates the given fields of it
+// (of the oldest such account, for a domain), and a row that would change
+// nothing writes nothing.
 // It returns a result per row and whether the batch was written (see
 // upsert.Write).
 func (s *Service) Import(ctx context.Context, rows []Input, fields []Field, mode upsert.Mode, validateOnly bool) ([]upsert.Result, bool, error) {
 	if err := upsert.CheckBatch("accounts", len(rows)); err != nil {
 		return nil, false, err
 	}
-	if !slices.Contains(fields, FieldWebsite) {
-		return nil, false, errs.Invalid("update_mask", "must include website: imports match accounts by their website domain")
+	byExternal, byDomain := slices.Contains(fields, FieldExternal), slices.Contains(fields, FieldWebsite)
+	if !byExternal && !byDomain {
+		return nil, false, errs.Invalid("update_mask", "must include external_id or website: imports match accounts by external_id, else by website domain")
 	}
 	setsParent := slices.Contains(fields, FieldParent)
 	checked := make([]upsert.Result, len(rows))
+	// A row's key is "x:" and its external id, or "d:" and its domain.
 	keys := make([]string, len(rows))
 	first := make(map[string]int, len(rows))
-	var domains, parents []string
+	var domains, externalIDs, parents []string
 	for i, in := range rows {
 		if err := in.validate(fields); err != nil {
 			if checked[i], err = upsert.InvalidResult(err); err != nil {
@@ -50,24 +57,34 @@ func (s *Service) Import(ctx context.Context, rows []Input, fields []Field, mode
 			}
 			continue
 		}
-		keys[i] = Domain(in.Website)
-		if keys[i] == "" {
-			checked[i] = upsert.Invalidf(string(FieldWebsite), "is required: imports match accounts by their website domain")
+		field, what, value := FieldWebsite, "domain", Domain(in.Website)
+		switch {
+		case byExternal && in.ExternalID != "":
+			field, what, value = FieldExternal, "external_id", in.ExternalID
+			keys[i] = "x:" + value
+		case byDomain && value != "":
+			keys[i] = "d:" + value
+		default:
+			checked[i] = upsert.Invalidf(string(FieldWebsite), "is required without an external_id: imports match accounts by external_id, else by website domain")
 			continue
 		}
 		if j, dup := first[keys[i]]; dup {
-			checked[i] = upsert.Invalidf(string(FieldWebsite), fmt.Sprintf("has the domain %q of row %d of this batch", keys[i], j))
+			checked[i] = upsert.Invalidf(string(field), fmt.Sprintf("has the %s %q of row %d of this batch", what, value, j))
 			continue
 		}
 		first[keys[i]] = i
-		domains = append(domains, keys[i])
+		if field == FieldExternal {
+			externalIDs = append(externalIDs, value)
+		} else {
+			domains = append(domains, value)
+		}
 		if setsParent && in.ParentID != "" {
 			parents = append(parents, in.ParentID)
 		}
 	}
 	var results []upsert.Result
 	var written bool
-	err := s.store.ImportAccounts(ctx, domains, parents, func(found ImportFound) (*ImportPlan, error) {
+	err := s.store.ImportAccounts(ctx, domains, externalIDs, parents, func(found ImportFound) (*ImportPlan, error) {
 		// A retried transaction decides again from the checked rows.
 		results = slices.Clone(checked)
 		plan := &ImportPlan{}
@@ -79,7 +96,13 @@ func (s *Service) Import(ctx context.Context, rows []Input, fields []Field, mode
 				results[i] = upsert.Invalidf(string(FieldParent), fmt.Sprintf("account %q not found", in.ParentID))
 				continue
 			}
-			cur, ok := found.ByDomain[keys[i]]
+			var cur Account
+			var ok bool
+			if id, isExternal := strings.CutPrefix(keys[i], "x:"); isExternal {
+				cur, ok = found.ByExternalID[id]
+			} else {
+				cur, ok = found.ByDomain[strings.TrimPrefix(keys[i], "d:")]
+			}
 			if !ok {
 				a, ev, err := s.New(in)
 				if err != nil {

@@ -144,6 +144,7 @@ func accountToProto(a account.Account) *crmv1.Account {
 		ParentAccountId: a.ParentID,
 		BillingAddress:  addressToProto(a.Billing),
 		ShippingAddress: addressToProto(a.Shipping),
+		ExternalId:      a.ExternalID,
 	}
 }
 
@@ -152,6 +153,7 @@ func accountInput(a *crmv1.Account) account.Input {
 	return account.Input{
 		Name: a.GetName(), Website: a.GetWebsite(), Industry: a.GetIndustry(), Owner: a.GetOwner(),
 		ParentID: a.GetParentAccountId(), Billing: addressInput(a.GetBillingAddress()), Shipping: addressInput(a.GetShippingAddress()),
+		ExternalID: a.GetExternalId(),
 	}
 }
 

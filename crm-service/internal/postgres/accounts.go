@@ -16,7 +16,7 @@ import (
 
 const accountCols = `id, name, website, industry, owner, erp_customer_id, payment_status,
 balance_currency, open_balance, overdue_balance, payment_version, version, create_time, update_time,
-parent_account_id, billing_address, shipping_address`
+parent_account_id, billing_address, shipping_address, coalesce(external_id, '')`
 
 // accountFilterCols maps filter fields to columns; each has an index
 // (column, id) so a filtered page is an index range scan.
@@ -66,7 +66,7 @@ func scanAccount(row pgx.Row) (account.Account, error) {
 	var billing, shipping *addressJSON
 	err := row.Scan(&a.ID, &a.Name, &a.Website, &a.Industry, &a.Owner, &a.ERPCustomerID, &a.PaymentStatus,
 		&currency, &open, &overdue, &paymentVersion, &a.Version, &a.CreateTime, &a.UpdateTime,
-		&parent, &billing, &shipping)
+		&parent, &billing, &shipping, &a.ExternalID)
 	if err != nil {
 		return account.Account{}, err
 	}
@@ -132,6 +132,9 @@ func (s *Store) CreateAccount(ctx context.Context, requestID, method string, a a
 				if pg.IsForeignKeyViolation(err, "accounts_parent_account_id_fkey") {
 					return errs.Invalid("parent_account_id", "account %q not found", a.ParentID)
 				}
+				if pg.IsUniqueViolation(err, "accounts_external_id_key") {
+					return externalIDTaken(a.ExternalID)
+				}
 				return fmt.Errorf("insert account: %w", err)
 			}
 			if err := appendEvent(ctx, tx, ev.Type, ev.Key, ev.Payload); err != nil {
@@ -157,11 +160,12 @@ func (s *Store) CreateAccount(ctx context.Context, requestID, method string, a a
 func queueInsertAccount(b *pgx.Batch, a account.Account) {
 	key := account.KeyOf(a.Name, a.Website)
 	b.Queue(`INSERT INTO accounts (id, name, website, industry, owner, erp_customer_id, payment_status,
-version, create_time, update_time, parent_account_id, billing_address, shipping_address, name_key, website_domain)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+version, create_time, update_time, parent_account_id, billing_address, shipping_address, name_key, website_domain,
+external_id)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
 		a.ID, a.Name, a.Website, a.Industry, a.Owner, a.ERPCustomerID, a.PaymentStatus,
 		a.Version, a.CreateTime, a.UpdateTime, nullable(a.ParentID), addressOut(a.Billing), addressOut(a.Shipping),
-		key.Name, key.Domain)
+		key.Name, key.Domain, nullable(a.ExternalID))
 }
 
 // queueDuplicateLookup queues taking a transaction lock on the duplicate
@@ -194,6 +198,11 @@ func checkAccountDuplicate(ctx context.Context, tx pgx.Tx, a account.Account) er
 		return &account.DuplicateError{ExistingID: existing, Key: key}
 	}
 	return nil
+}
+
+// externalIDTaken is the error for an external_id another account has.
+func externalIDTaken(id string) error {
+	return errs.AlreadyExistsf("another account has external_id %q", id)
 }
 
 // balances returns the stored form of an account's payment facts.
@@ -296,12 +305,15 @@ func (s *Store) UpdateAccount(ctx context.Context, id string, fn func(account.Ac
 		_, err = tx.Exec(ctx, `UPDATE accounts SET name = $2, website = $3, industry = $4, owner = $5,
 erp_customer_id = $6, version = $7, update_time = $8, payment_status = $9, balance_currency = $10,
 open_balance = $11, overdue_balance = $12, payment_version = $13, parent_account_id = $14,
-billing_address = $15, shipping_address = $16, name_key = $17, website_domain = $18 WHERE id = $1`,
+billing_address = $15, shipping_address = $16, name_key = $17, website_domain = $18, external_id = $19 WHERE id = $1`,
 			id, a.Name, a.Website, a.Industry, a.Owner, a.ERPCustomerID, a.Version, a.UpdateTime,
 			a.PaymentStatus, currency, open, overdue, paymentVersion, nullable(a.ParentID),
-			addressOut(a.Billing), addressOut(a.Shipping), key.Name, key.Domain)
+			addressOut(a.Billing), addressOut(a.Shipping), key.Name, key.Domain, nullable(a.ExternalID))
 		if pg.IsForeignKeyViolation(err, "accounts_parent_account_id_fkey") {
 			return errs.Invalid("parent_account_id", "account %q not found", a.ParentID)
+		}
+		if pg.IsUniqueViolation(err, "accounts_external_id_key") {
+			return externalIDTaken(a.ExternalID)
 		}
 		if err != nil {
 			return fmt.Errorf("update account %s: %w", id, err)

@@ -61,13 +61,32 @@ func appendEvents[E any](ctx context.Context, tx pgx.Tx, events []E, fields func
 }
 
 // ImportAccounts implements account.Store.
-func (s *Store) ImportAccounts(ctx context.Context, domains, parents []string, fn func(account.ImportFound) (*account.ImportPlan, error)) error {
-	domains, parents = sortedKeys(domains), sortedKeys(parents)
+func (s *Store) ImportAccounts(ctx context.Context, domains, externalIDs, parents []string, fn func(account.ImportFound) (*account.ImportPlan, error)) error {
+	domains, externalIDs, parents = sortedKeys(domains), sortedKeys(externalIDs), sortedKeys(parents)
 	var found account.ImportFound
 	return pg.InTxBatch(ctx, s.pool, func(b *pgx.Batch) {
-		found = account.ImportFound{ByDomain: make(map[string]account.Account, len(domains)), Parents: make(map[string]bool, len(parents))}
+		found = account.ImportFound{
+			ByDomain:     make(map[string]account.Account, len(domains)),
+			ByExternalID: make(map[string]account.Account, len(externalIDs)),
+			Parents:      make(map[string]bool, len(parents)),
+		}
 		queueActor(ctx, b)
+		// Every import takes its domain locks, then its external id locks,
+		// each in key order, so two imports never wait on each other in a
+		// cycle.
 		b.Queue(lockKeysSQL, domains, "crm.import.account:")
+		b.Queue(lockKeysSQL, externalIDs, "crm.import.account-external:")
+		b.Queue(`SELECT `+accountCols+` FROM accounts WHERE external_id = ANY($1) FOR UPDATE`, externalIDs).
+			Query(func(rows pgx.Rows) error {
+				for rows.Next() {
+					a, err := scanAccount(rows)
+					if err != nil {
+						return err
+					}
+					found.ByExternalID[a.ExternalID] = a
+				}
+				return rows.Err()
+			})
 		b.Queue(`SELECT website_domain, `+accountCols+` FROM accounts WHERE website_domain = ANY($1) AND website_domain <> '' ORDER BY id FOR UPDATE`, domains).
 			Query(func(rows pgx.Rows) error {
 				for rows.Next() {
@@ -88,8 +107,11 @@ func (s *Store) ImportAccounts(ctx context.Context, domains, parents []string, f
 		if err != nil || plan == nil {
 			return err
 		}
-		oldParent := make(map[string]string, len(found.ByDomain))
+		oldParent := make(map[string]string, len(found.ByDomain)+len(found.ByExternalID))
 		for _, a := range found.ByDomain {
+			oldParent[a.ID] = a.ParentID
+		}
+		for _, a := range found.ByExternalID {
 			oldParent[a.ID] = a.ParentID
 		}
 		for _, a := range plan.Update {
@@ -106,12 +128,12 @@ func (s *Store) ImportAccounts(ctx context.Context, domains, parents []string, f
 				return err
 			}
 			w.Queue(`INSERT INTO accounts (id, name, website, industry, owner, parent_account_id, billing_address,
-shipping_address, name_key, website_domain, version, create_time, update_time)
+shipping_address, name_key, website_domain, version, create_time, update_time, external_id)
 SELECT r.id, r.name, r.website, r.industry, r.owner, nullif(r.parent, '')::uuid, nullif(r.billing, '')::jsonb,
-  nullif(r.shipping, '')::jsonb, r.name_key, r.domain, r.version, r.time, r.time
+  nullif(r.shipping, '')::jsonb, r.name_key, r.domain, r.version, r.time, r.time, nullif(r.external, '')
 FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-  $9::text[], $10::text[], $11::bigint[], $12::timestamptz[])
-  AS r(id, name, website, industry, owner, parent, billing, shipping, name_key, domain, version, time)`, cols...)
+  $9::text[], $10::text[], $11::bigint[], $12::timestamptz[], $13::text[])
+  AS r(id, name, website, industry, owner, parent, billing, shipping, name_key, domain, version, time, external)`, cols...)
 		}
 		if len(plan.Update) > 0 {
 			cols, err := accountColumns(plan.Update)
@@ -121,14 +143,18 @@ FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text
 			w.Queue(`UPDATE accounts a SET name = r.name, website = r.website, industry = r.industry, owner = r.owner,
   parent_account_id = nullif(r.parent, '')::uuid, billing_address = nullif(r.billing, '')::jsonb,
   shipping_address = nullif(r.shipping, '')::jsonb, name_key = r.name_key, website_domain = r.domain,
-  version = r.version, update_time = r.time
+  version = r.version, update_time = r.time, external_id = nullif(r.external, '')
 FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-  $9::text[], $10::text[], $11::bigint[], $12::timestamptz[])
-  AS r(id, name, website, industry, owner, parent, billing, shipping, name_key, domain, version, time)
+  $9::text[], $10::text[], $11::bigint[], $12::timestamptz[], $13::text[])
+  AS r(id, name, website, industry, owner, parent, billing, shipping, name_key, domain, version, time, external)
 WHERE a.id = r.id`, cols...)
 		}
 		if w.Len() > 0 {
 			if err := tx.SendBatch(ctx, w).Close(); err != nil {
+				if pg.IsUniqueViolation(err, "accounts_external_id_key") {
+					// A row matched by its domain took another account's id.
+					return errs.AlreadyExistsf("an imported external_id belongs to another account")
+				}
 				return fmt.Errorf("import accounts: %w", err)
 			}
 		}
@@ -142,7 +168,7 @@ func accountColumns(list []account.Account) ([]any, error) {
 	n := len(list)
 	ids, names, websites, industries, owners := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	parents, billing, shipping, nameKeys, domains := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-	versions, times := make([]int64, n), make([]time.Time, n)
+	versions, times, externals := make([]int64, n), make([]time.Time, n), make([]string, n)
 	for i, a := range list {
 		var err error
 		if billing[i], err = addressText(a.Billing); err != nil {
@@ -154,8 +180,9 @@ func accountColumns(list []account.Account) ([]any, error) {
 		key := account.KeyOf(a.Name, a.Website)
 		ids[i], names[i], websites[i], industries[i], owners[i] = a.ID, a.Name, a.Website, a.Industry, a.Owner
 		parents[i], nameKeys[i], domains[i], versions[i], times[i] = a.ParentID, key.Name, key.Domain, a.Version, a.UpdateTime
+		externals[i] = a.ExternalID
 	}
-	return []any{ids, names, websites, industries, owners, parents, billing, shipping, nameKeys, domains, versions, times}, nil
+	return []any{ids, names, websites, industries, owners, parents, billing, shipping, nameKeys, domains, versions, times, externals}, nil
 }
 
 // addressText is the stored JSON of an address, or "" for none.

@@ -87,6 +87,46 @@ func TestImportAccountsUpsert(t *testing.T) {
 	}
 }
 
+// Accounts are matched by their external id first: accounts without a
+// website import, a second import changes nothing, a row moved to another
+// website still updates its own account, and an id repeated in a batch is
+// a bad row.
+func TestImportAccountsByExternalID(t *testing.T) {
+	f := newFixture(t)
+	svc := account.NewService(f.store, payloads{}, clock)
+	rows := []account.Input{
+		{Name: "No Site GmbH", ExternalID: "SAP-1"},
+		{Name: "Acme", Website: "acme.example", ExternalID: "SAP-2"},
+		{Name: "Globex", Website: "globex.example"},
+	}
+	results, written, err := svc.Import(t.Context(), rows, account.MutableFields, upsert.AllOrNothing, false)
+	if err != nil || !written || outcomes(results) != "1 1 1 " {
+		t.Fatalf("first import: %s %v %v", outcomes(results), written, err)
+	}
+	first := results
+	if results, _, err = svc.Import(t.Context(), rows, account.MutableFields, upsert.AllOrNothing, false); err != nil ||
+		outcomes(results) != "3 3 3 " || results[0].ID != first[0].ID || results[1].ID != first[1].ID {
+		t.Fatalf("second import: %s %v", outcomes(results), err)
+	}
+	rows[1].Website = "acme-group.example"
+	if results, _, err = svc.Import(t.Context(), rows, account.MutableFields, upsert.AllOrNothing, false); err != nil ||
+		outcomes(results) != "3 2 3 " || results[1].ID != first[1].ID {
+		t.Fatalf("moved website: %s %v", outcomes(results), err)
+	}
+	if n := f.count(t, `SELECT count(*) FROM accounts`); n != 3 {
+		t.Fatalf("%d accounts, want 3", n)
+	}
+	dup := []account.Input{{Name: "A", ExternalID: "SAP-9"}, {Name: "B", ExternalID: "SAP-9"}}
+	results, written, err = svc.Import(t.Context(), dup, account.MutableFields, upsert.AllOrNothing, false)
+	if err != nil || written || outcomes(results) != `1 4[{external_id has the external_id "SAP-9" of row 0 of this batch}] ` {
+		t.Fatalf("repeated id: %s %v %v", outcomes(results), written, err)
+	}
+	// Without external_id or website in the mask there is no key.
+	if _, _, err := svc.Import(t.Context(), rows, []account.Field{account.FieldName}, upsert.AllOrNothing, false); err == nil {
+		t.Fatal("an import without a key field succeeded")
+	}
+}
+
 func TestImportAccountsBadRows(t *testing.T) {
 	f := newFixture(t)
 	svc := account.NewService(f.store, payloads{}, clock)
@@ -98,7 +138,7 @@ func TestImportAccountsBadRows(t *testing.T) {
 		{Name: "", Website: "nameless.example"},
 		{Name: "Good again", Website: "http://GOOD.example/x"},
 	}
-	want := `1 4[{website is required: imports match accounts by their website domain}] ` +
+	want := `1 4[{website is required without an external_id: imports match accounts by external_id, else by website domain}] ` +
 		`4[{parent_account_id account "` + missing + `" not found}] 4[{name is required}] ` +
 		`4[{website has the domain "good.example" of row 0 of this batch}] `
 

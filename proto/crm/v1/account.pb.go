@@ -117,8 +117,12 @@ type Account struct {
 	// Optional addresses; an update replaces an address as a whole.
 	BillingAddress  *PostalAddress `protobuf:"bytes,14,opt,name=billing_address,json=billingAddress,proto3" json:"billing_address,omitempty"`
 	ShippingAddress *PostalAddress `protobuf:"bytes,15,opt,name=shipping_address,json=shippingAddress,proto3" json:"shipping_address,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// Optional: the account's id in another system, such as the one an
+	// import came from; at most 200 characters, unique among accounts
+	// (ALREADY_EXISTS otherwise). Imports match accounts by it first.
+	ExternalId    string `protobuf:"bytes,16,opt,name=external_id,json=externalId,proto3" json:"external_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Account) Reset() {
@@ -254,6 +258,13 @@ func (x *Account) GetShippingAddress() *PostalAddress {
 		return x.ShippingAddress
 	}
 	return nil
+}
+
+func (x *Account) GetExternalId() string {
+	if x != nil {
+		return x.ExternalId
+	}
+	return ""
 }
 
 // PostalAddress is where to send invoices or goods.
@@ -714,7 +725,7 @@ var File_crm_v1_account_proto protoreflect.FileDescriptor
 
 const file_crm_v1_account_proto_rawDesc = "" +
 	"\n" +
-	"\x14crm/v1/account.proto\x12\x06crm.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"\x89\x05\n" +
+	"\x14crm/v1/account.proto\x12\x06crm.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"\xaa\x05\n" +
 	"\aAccount\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x18\n" +
@@ -733,7 +744,9 @@ const file_crm_v1_account_proto_rawDesc = "" +
 	"updateTime\x12*\n" +
 	"\x11parent_account_id\x18\r \x01(\tR\x0fparentAccountId\x12>\n" +
 	"\x0fbilling_address\x18\x0e \x01(\v2\x15.crm.v1.PostalAddressR\x0ebillingAddress\x12@\n" +
-	"\x10shipping_address\x18\x0f \x01(\v2\x15.crm.v1.PostalAddressR\x0fshippingAddress\"\x97\x01\n" +
+	"\x10shipping_address\x18\x0f \x01(\v2\x15.crm.v1.PostalAddressR\x0fshippingAddress\x12\x1f\n" +
+	"\vexternal_id\x18\x10 \x01(\tR\n" +
+	"externalId\"\x97\x01\n" +
 	"\rPostalAddress\x12\x16\n" +
 	"\x06street\x18\x01 \x01(\tR\x06street\x12\x1f\n" +
 	"\vpostal_code\x18\x02 \x01(\tR\n" +
