@@ -104,33 +104,56 @@ SELECT pg_notify('` + Channel + `', '')`
 // become part of the feed if and only if that transaction commits. Appending
 // no events does nothing.
 func Append(ctx context.Context, tx pgx.Tx, events ...NewEvent) error {
+	args, err := appendArgs(events)
+	if err != nil || args == nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, appendSQL, args...); err != nil {
+		return fmt.Errorf("feed: append %d events: %w", len(events), err)
+	}
+	return nil
+}
+
+// Queue is Append as a statement queued into a batch the caller sends in
+// its transaction, saving the round trip of its own. Events that do not
+// validate are an error here, before anything is sent; queueing none
+// queues nothing.
+func Queue(b *pgx.Batch, events ...NewEvent) error {
+	args, err := appendArgs(events)
+	if err != nil || args == nil {
+		return err
+	}
+	b.Queue(appendSQL, args...)
+	return nil
+}
+
+// appendArgs checks events and returns the arguments of appendSQL, nil
+// for no events.
+func appendArgs(events []NewEvent) ([]any, error) {
 	if len(events) == 0 {
-		return nil
+		return nil, nil
 	}
 	n := len(events)
 	ids, types, keys := make([]string, n), make([]string, n), make([]string, n)
 	payloads, traces := make([]string, n), make([]string, n)
 	for i, e := range events {
 		if err := validate(e); err != nil {
-			return fmt.Errorf("feed: append event %d (%s): %w", i, e.Type, err)
+			return nil, fmt.Errorf("feed: append event %d (%s): %w", i, e.Type, err)
 		}
 		id, err := eventID(e.ID)
 		if err != nil {
-			return fmt.Errorf("feed: append event %d (%s): %w", i, e.Type, err)
+			return nil, fmt.Errorf("feed: append event %d (%s): %w", i, e.Type, err)
 		}
 		trace := []byte("{}")
 		if len(e.TraceContext) > 0 {
 			if trace, err = json.Marshal(e.TraceContext); err != nil {
-				return fmt.Errorf("feed: append event %d (%s): trace context: %w", i, e.Type, err)
+				return nil, fmt.Errorf("feed: append event %d (%s): trace context: %w", i, e.Type, err)
 			}
 		}
 		ids[i], types[i], keys[i] = id, e.Type, e.Key
 		payloads[i], traces[i] = string(e.Payload), string(trace)
 	}
-	if _, err := tx.Exec(ctx, appendSQL, ids, types, keys, payloads, traces); err != nil {
-		return fmt.Errorf("feed: append %d events: %w", n, err)
-	}
-	return nil
+	return []any{ids, types, keys, payloads, traces}, nil
 }
 
 func validate(e NewEvent) error {

@@ -303,3 +303,31 @@ func TestListUsesPrimaryKeyIndex(t *testing.T) {
 		}
 	}
 }
+
+// Queue appends in the caller's batch: the events commit with the
+// batch's other writes, in order, and invalid events queue nothing.
+func TestQueue(t *testing.T) {
+	t.Parallel()
+	pool := newDB(t, 2)
+	ctx := context.Background()
+	err := pg.InTx(ctx, pool, func(tx pgx.Tx) error {
+		var b pgx.Batch
+		b.Queue(`SELECT 1`)
+		if err := feed.Queue(&b, ev("t", "q1", `{}`), ev("t", "q2", `{"a": 1}`)); err != nil {
+			return err
+		}
+		if err := feed.Queue(&b); err != nil || b.Len() != 2 {
+			t.Errorf("queueing no events: %v, batch of %d", err, b.Len())
+		}
+		if err := feed.Queue(&b, ev("t", "fine", `{}`), feed.NewEvent{Type: "t", Key: "k"}); err == nil || b.Len() != 2 {
+			t.Errorf("an invalid event: %v, batch of %d", err, b.Len())
+		}
+		return tx.SendBatch(ctx, &b).Close()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k := keys(waitFeed(t, feed.NewReader(pool), feed.Cursor{}, 2)); k != "q1,q2" {
+		t.Errorf("feed keys = %s, want q1,q2", k)
+	}
+}

@@ -33,11 +33,11 @@ var orderFilter = map[string]column{
 	"external_ref": {expr: "external_ref", nullable: true},
 }
 
-// orderNumberSQL draws the next order number: "SO-000042", growing past six
-// digits when it must. Numbers are unique, not gapless: a create that rolls
-// back (or finds its external_ref taken) has used one up.
-const orderNumberSQL = `(SELECT 'SO-' || CASE WHEN n < 1000000 THEN lpad(n::text, 6, '0') ELSE n::text END
-	FROM nextval('sales_order_number_seq') AS n)`
+// orderNumber renders a number drawn from sales_order_number_seq:
+// "SO-000042", growing past six digits when it must. Numbers are unique,
+// not gapless: a create that rolls back (or finds its external_ref taken)
+// has used one up.
+func orderNumber(n int64) string { return fmt.Sprintf("SO-%06d", n) }
 
 // scanOrders reads rows of orderCols (plus extra destinations, read from
 // the first row), grouping consecutive rows of one order.
@@ -166,6 +166,8 @@ func (s *Store) CreateOrder(ctx context.Context, n sales.NewOrder, id, requestID
 	var prices map[string]money.Money
 	var set *stockSet
 	var credit sales.Credit
+	var number *int64
+	var now time.Time
 	err := inTx(ctx, s.pool, func(b *pgx.Batch) {
 		// Read what the order depends on, with BEGIN; to confirm it too,
 		// first lock the stock of its SKUs and, when it has a credit
@@ -185,8 +187,16 @@ func (s *Store) CreateOrder(ctx context.Context, n sales.NewOrder, id, requestID
 					return nil
 				})
 		}
-		b.Queue(`SELECT EXISTS (SELECT 1 FROM customers WHERE id = $1)`, n.CustomerID).
-			QueryRow(func(row pgx.Row) error { return row.Scan(&customerExists) })
+		// The order's number is drawn now, so that the events can be
+		// written with the order in one round trip; not for a create that
+		// repeats an earlier one (by external_ref or request_id), so that
+		// retries leave no gaps.
+		b.Queue(`SELECT EXISTS (SELECT 1 FROM customers WHERE id = $1),
+				CASE WHEN NOT EXISTS (SELECT 1 FROM sales_orders WHERE external_ref = NULLIF($2, ''))
+				      AND NOT EXISTS (SELECT 1 FROM idempotency_keys WHERE request_id = NULLIF($3, ''))
+				THEN nextval('sales_order_number_seq') END,
+				now()`, n.CustomerID, n.ExternalRef, requestID).
+			QueryRow(func(row pgx.Row) error { return row.Scan(&customerExists, &number, &now) })
 		b.Queue(`SELECT sku, currency_code, list_price FROM items WHERE sku = ANY($1)`, skus).
 			Query(func(rows pgx.Rows) error {
 				for rows.Next() {
@@ -200,8 +210,11 @@ func (s *Store) CreateOrder(ctx context.Context, n sales.NewOrder, id, requestID
 				return rows.Err()
 			})
 	}, func(tx pgx.Tx) error {
-		if existing != "" {
+		switch {
+		case existing != "":
 			return errOrderExists{existing}
+		case number == nil:
+			return errReplayed // the request_id is taken
 		}
 		var v errs.Violations
 		if !customerExists {
@@ -231,9 +244,17 @@ func (s *Store) CreateOrder(ctx context.Context, n sales.NewOrder, id, requestID
 			}
 		}
 
+		o.Number, o.CreateTime, o.UpdateTime = orderNumber(*number), now, now
+		draft.Number, draft.CreateTime, draft.UpdateTime = o.Number, now, now
+		payload, err := s.enc.SalesOrder(draft)
+		if err != nil {
+			return fmt.Errorf("encode sales order %s: %w", id, err)
+		}
+		events := []feed.NewEvent{event(ctx, sales.EventCreated, o.ID, payload)}
+
 		// Write the order and its lines in one statement, with the stock
-		// changes of confirming it; a concurrent create with the same
-		// external_ref makes it insert nothing (and the stock changes are
+		// changes of confirming it and the events; a concurrent create with
+		// the same external_ref makes it insert nothing (and the rest is
 		// then rolled back with the transaction).
 		cl := claim{requestID: requestID, method: method, resourceID: id}
 		var w pgx.Batch
@@ -249,10 +270,11 @@ func (s *Store) CreateOrder(ctx context.Context, n sales.NewOrder, id, requestID
 		}
 		inserted := false
 		w.Queue(`WITH o AS (
-				INSERT INTO sales_orders (id, number, external_ref, customer_id, currency_code, status, total, revision, backordered)
-				VALUES ($1, `+orderNumberSQL+`, NULLIF($2, ''), $3, $4, $5, $6, $7, $8)
+				INSERT INTO sales_orders (id, number, external_ref, customer_id, currency_code, status, total, revision, backordered,
+				  create_time, update_time)
+				VALUES ($1, $17, NULLIF($2, ''), $3, $4, $5, $6, $7, $8, $18, $18)
 				ON CONFLICT (external_ref) DO NOTHING
-				RETURNING id, number, create_time, update_time
+				RETURNING id
 			), l AS (
 				INSERT INTO sales_order_lines (order_id, line_number, sku, quantity, unit_price, discount_percent, amount,
 				  reserved_quantity, backordered_quantity)
@@ -260,36 +282,18 @@ func (s *Store) CreateOrder(ctx context.Context, n sales.NewOrder, id, requestID
 				FROM o, unnest($9::int[], $10::text[], $11::numeric[], $12::numeric[], $13::numeric[], $14::numeric[],
 				  $15::numeric[], $16::numeric[]) AS u(n, sku, q, p, d, a, r, b)
 			)
-			SELECT number, create_time, update_time FROM o`,
+			SELECT count(*) FROM o`,
 			o.ID, o.ExternalRef, o.CustomerID, o.CurrencyCode, string(o.Status), o.Total.Amount, o.Revision, o.Backordered,
-			numbers, lineSKUs, qty, price, disc, amount, reserved, backordered).
-			Query(func(rows pgx.Rows) error {
-				for rows.Next() {
-					inserted = true
-					if err := rows.Scan(&o.Number, &o.CreateTime, &o.UpdateTime); err != nil {
-						return err
-					}
-				}
-				return rows.Err()
+			numbers, lineSKUs, qty, price, disc, amount, reserved, backordered, o.Number, now).
+			QueryRow(func(row pgx.Row) error {
+				var n int
+				err := row.Scan(&n)
+				inserted = n == 1
+				return err
 			})
 		if err := queueChanges(&w, set, changes, auth.Actor(ctx)); err != nil {
 			return err
 		}
-		err = tx.SendBatch(ctx, &w).Close()
-		switch {
-		case cl.lost():
-			return errReplayed
-		case err != nil:
-			return fmt.Errorf("insert sales order %s: %w", id, err)
-		case !inserted:
-			return errOrderExists{}
-		}
-		draft.Number, draft.CreateTime, draft.UpdateTime = o.Number, o.CreateTime, o.UpdateTime
-		payload, err := s.enc.SalesOrder(draft)
-		if err != nil {
-			return fmt.Errorf("encode sales order %s: %w", id, err)
-		}
-		events := []feed.NewEvent{event(ctx, sales.EventCreated, o.ID, payload)}
 		if n.Confirm {
 			stockEvents, err := s.stockEvents(ctx, set, changes)
 			if err != nil {
@@ -301,8 +305,20 @@ func (s *Store) CreateOrder(ctx context.Context, n sales.NewOrder, id, requestID
 			}
 			events = append(append(events, stockEvents...), event(ctx, confirmed, o.ID, payload))
 		}
+		if err := feed.Queue(&w, events...); err != nil {
+			return err
+		}
+		err = tx.SendBatch(ctx, &w).Close()
+		switch {
+		case cl.lost():
+			return errReplayed
+		case err != nil:
+			return fmt.Errorf("insert sales order %s: %w", id, err)
+		case !inserted:
+			return errOrderExists{}
+		}
 		out = o
-		return feed.Append(ctx, tx, events...)
+		return nil
 	})
 	var exists errOrderExists
 	switch {
