@@ -7,11 +7,12 @@ import (
 
 	"github.com/seamhq/seam/erp-service/internal/invoicing"
 	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/money"
 )
 
 // ValidateCredit checks what can be checked of a credit application
 // without looking anything up: at least one allocation, each invoice once,
-// positive amounts. Violations name fields relative to the request
+// positive amounts with no more decimals than their currency has. Violations name fields relative to the request
 // ("allocations[0].amount.amount").
 func ValidateCredit(allocs []Allocation) error {
 	var v errs.Violations
@@ -31,11 +32,26 @@ func ValidateCredit(allocs []Allocation) error {
 			v.Add(f("invoice_id"), "invoice %s is allocated more than once", a.InvoiceID)
 		}
 		seen[a.InvoiceID] = true
-		if !a.Amount.Amount.IsPositive() {
+		switch {
+		case !a.Amount.Amount.IsPositive():
 			v.Add(f("amount.amount"), "must be positive")
+		case tooPrecise(a.Amount):
+			v.Add(f("amount.amount"), "%s allows at most %d decimal places", a.Amount.Currency, minorUnits(a.Amount))
 		}
 	}
 	return v.Err()
+}
+
+// tooPrecise reports whether m has more decimal places than its currency.
+func tooPrecise(m money.Money) bool {
+	return money.Places(m.Amount) > minorUnits(m)
+}
+
+func minorUnits(m money.Money) int32 {
+	if cur, ok := money.LookupCurrency(m.Currency); ok {
+		return cur.MinorUnits
+	}
+	return 0
 }
 
 // ApplyCredit allocates some of posted payment p's unallocated amount

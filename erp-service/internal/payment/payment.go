@@ -73,8 +73,11 @@ func ValidateNew(p Payment) error {
 	if p.CustomerID == "" {
 		v.Add("customer_id", "is required")
 	}
-	if !p.Amount.Amount.IsPositive() {
+	switch {
+	case !p.Amount.Amount.IsPositive():
 		v.Add("amount.amount", "must be positive")
+	case tooPrecise(p.Amount):
+		v.Add("amount.amount", "%s allows at most %d decimal places", p.Amount.Currency, minorUnits(p.Amount))
 	}
 	if utf8.RuneCountInString(p.Reference) > MaxReferenceLength {
 		v.Add("reference", "must be at most %d characters", MaxReferenceLength)
@@ -98,6 +101,8 @@ func ValidateNew(p Payment) error {
 			v.Add(f("amount.currency_code"), "must be the payment's currency %s", p.Amount.Currency)
 		case !a.Amount.Amount.IsPositive():
 			v.Add(f("amount.amount"), "must be positive")
+		case tooPrecise(a.Amount):
+			v.Add(f("amount.amount"), "%s allows at most %d decimal places", a.Amount.Currency, minorUnits(a.Amount))
 		default:
 			sum = sum.Add(a.Amount.Amount)
 			if p.Amount.Amount.IsPositive() && sum.GreaterThan(p.Amount.Amount) {
