@@ -46,10 +46,8 @@ func Start(ctx context.Context, dir string, port int, settings ...string) (*Serv
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	if os.Geteuid() == 0 {
-		if s.cred, err = postgresUser(dir); err != nil {
-			return nil, err
-		}
+	if s.cred, err = RunAs(dir); err != nil {
+		return nil, err
 	}
 	data := filepath.Join(dir, "data")
 	if _, err := os.Stat(filepath.Join(data, "PG_VERSION")); errors.Is(err, os.ErrNotExist) {
@@ -81,17 +79,28 @@ func Start(ctx context.Context, dir string, port int, settings ...string) (*Serv
 	}
 }
 
-// postgresUser makes dir the postgres user's and reachable by it, and
-// returns the credential to run the server tools with.
-func postgresUser(dir string) (*syscall.Credential, error) {
+// RunAs returns the credential to run the server binaries with: nil
+// unless the process is root, which PostgreSQL refuses to run as; then the
+// "postgres" system user, to whom dir is handed (and its parents made
+// passable).
+func RunAs(dir string) (*syscall.Credential, error) {
+	if os.Geteuid() != 0 {
+		return nil, nil
+	}
 	u, err := user.Lookup("postgres")
 	if err != nil {
 		return nil, fmt.Errorf("running as root needs the postgres system user: %w", err)
 	}
-	uid, _ := strconv.Atoi(u.Uid)
-	gid, _ := strconv.Atoi(u.Gid)
-	if err := os.Chown(dir, uid, gid); err != nil {
-		return nil, err
+	uid, err := strconv.ParseUint(u.Uid, 10, 32)
+	if err != nil {
+		return nil, fmt.Errorf("uid of postgres: %w", err)
+	}
+	gid, err := strconv.ParseUint(u.Gid, 10, 32)
+	if err != nil {
+		return nil, fmt.Errorf("gid of postgres: %w", err)
+	}
+	if err := os.Chown(dir, int(uid), int(gid)); err != nil {
+		return nil, fmt.Errorf("hand %s to postgres: %w", dir, err)
 	}
 	for d := filepath.Dir(dir); d != "/"; d = filepath.Dir(d) {
 		if fi, err := os.Stat(d); err == nil && fi.Mode().Perm()&0o001 == 0 {
@@ -146,20 +155,27 @@ func (s *Server) run(tool string, args ...string) ([]byte, error) {
 	return cmd.CombinedOutput()
 }
 
-// Binaries returns the directory of the newest installed PostgreSQL server
-// binaries (Debian's /usr/lib/postgresql/<version>/bin), or of pg_ctl on
-// the PATH; PGTEST_BINDIR overrides both.
+// Binaries returns the directory of the PostgreSQL server binaries:
+// $PGTEST_BINDIR, else that of "postgres" on PATH (following symlinks)
+// when initdb is beside it, else the newest Debian
+// /usr/lib/postgresql/<version>/bin.
 func Binaries() (string, error) {
 	if d := os.Getenv("PGTEST_BINDIR"); d != "" {
 		return d, nil
 	}
-	matches, _ := filepath.Glob("/usr/lib/postgresql/*/bin/pg_ctl")
+	if p, err := exec.LookPath("postgres"); err == nil {
+		if real, err := filepath.EvalSymlinks(p); err == nil {
+			p = real
+		}
+		dir := filepath.Dir(p)
+		if _, err := os.Stat(filepath.Join(dir, "initdb")); err == nil {
+			return dir, nil
+		}
+	}
+	matches, _ := filepath.Glob("/usr/lib/postgresql/*/bin/postgres")
 	sort.Slice(matches, func(i, j int) bool { return version(matches[i]) > version(matches[j]) })
 	if len(matches) > 0 {
 		return filepath.Dir(matches[0]), nil
-	}
-	if path, err := exec.LookPath("pg_ctl"); err == nil {
-		return filepath.Dir(path), nil
 	}
 	return "", errors.New("PostgreSQL server binaries not found (deploy/local/ensure-postgres.sh installs them; PGTEST_BINDIR names another place)")
 }

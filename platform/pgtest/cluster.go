@@ -9,15 +9,15 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
-	"os/user"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"sync"
 	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/seamhq/seam/platform/pglocal"
 )
 
 // Cluster is a PostgreSQL server started by StartCluster. It listens on
@@ -66,11 +66,11 @@ func StartCluster(dir string) (*Cluster, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pgtest: cluster dir: %w", err)
 	}
-	bin, err := binDir()
+	bin, err := pglocal.Binaries()
 	if err != nil {
 		return nil, err
 	}
-	cred, err := runAs(dir)
+	cred, err := pglocal.RunAs(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -213,61 +213,6 @@ func (c *Cluster) Stop() error {
 	// The server exits with a non-zero status after an immediate shutdown;
 	// that is the expected outcome, not an error.
 	return err
-}
-
-// binDir finds the directory of the PostgreSQL server binaries: $PGTEST_BINDIR,
-// else the directory of "postgres" on PATH (following symlinks), else the
-// newest /usr/lib/postgresql/<version>/bin.
-func binDir() (string, error) {
-	if d := os.Getenv("PGTEST_BINDIR"); d != "" {
-		return d, nil
-	}
-	if p, err := exec.LookPath("postgres"); err == nil {
-		if real, err := filepath.EvalSymlinks(p); err == nil {
-			p = real
-		}
-		dir := filepath.Dir(p)
-		if _, err := os.Stat(filepath.Join(dir, "initdb")); err == nil {
-			return dir, nil
-		}
-	}
-	matches, _ := filepath.Glob("/usr/lib/postgresql/*/bin/postgres")
-	sort.Slice(matches, func(i, j int) bool {
-		return versionOf(matches[i]) > versionOf(matches[j])
-	})
-	if len(matches) > 0 {
-		return filepath.Dir(matches[0]), nil
-	}
-	return "", errors.New("pgtest: PostgreSQL server binaries not found; set PGTEST_BINDIR or PGTEST_URL")
-}
-
-func versionOf(path string) int {
-	v, _ := strconv.Atoi(filepath.Base(filepath.Dir(filepath.Dir(path))))
-	return v
-}
-
-// runAs returns the credential to run the server binaries with, and when the
-// process is root hands dir to the "postgres" user.
-func runAs(dir string) (*syscall.Credential, error) {
-	if os.Geteuid() != 0 {
-		return nil, nil
-	}
-	u, err := user.Lookup("postgres")
-	if err != nil {
-		return nil, fmt.Errorf("pgtest: running as root needs a postgres user: %w", err)
-	}
-	uid, err := strconv.ParseUint(u.Uid, 10, 32)
-	if err != nil {
-		return nil, fmt.Errorf("pgtest: uid of postgres: %w", err)
-	}
-	gid, err := strconv.ParseUint(u.Gid, 10, 32)
-	if err != nil {
-		return nil, fmt.Errorf("pgtest: gid of postgres: %w", err)
-	}
-	if err := os.Chown(dir, int(uid), int(gid)); err != nil {
-		return nil, fmt.Errorf("pgtest: hand cluster dir to postgres: %w", err)
-	}
-	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, nil
 }
 
 // cleanEnv is the environment for the server binaries: the caller's, without
