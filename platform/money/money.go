@@ -63,6 +63,19 @@ func Places(d decimal.Decimal) int32 {
 	return max(0, -d.Exponent())
 }
 
+// TooPrecise reports whether m has more decimal places than its currency's
+// minor unit (trailing zeros do not count; an unknown currency allows
+// none).
+func (m Money) TooPrecise() bool { return Places(m.Amount) > MinorUnits(m.Currency) }
+
+// MinorUnits is how many decimal places currency has, 0 when unknown.
+func MinorUnits(currency string) int32 {
+	if cur, ok := LookupCurrency(currency); ok {
+		return cur.MinorUnits
+	}
+	return 0
+}
+
 // Parse parses an amount in a currency, checking that the currency is known
 // and that the amount has no more decimals than the currency's minor unit.
 // Errors name the "currency_code" or "amount" field.
@@ -79,7 +92,7 @@ func Parse(currency, amount string) (Money, error) {
 		v.Add("amount", "%v", err)
 	} else {
 		d = parsed
-		if ok && Places(d) > cur.MinorUnits {
+		if ok && (Money{Currency: cur.Code, Amount: d}).TooPrecise() {
 			v.Add("amount", "%s allows at most %d decimal places, got %q", cur.Code, cur.MinorUnits, amount)
 		}
 	}

@@ -128,3 +128,19 @@ func FuzzParseDecimal(f *testing.F) {
 		}
 	})
 }
+
+func TestTooPrecise(t *testing.T) {
+	for _, tc := range []struct {
+		cur, amount string
+		want        bool
+	}{
+		{"EUR", "1.25", false}, {"EUR", "1.250", false}, {"EUR", "1.255", true},
+		{"JPY", "3000.0", false}, {"JPY", "3000.5", true}, {"KWD", "1.255", false}, {"KWD", "1.2555", true},
+		{"XXX", "1", false}, {"XXX", "1.5", true},
+	} {
+		m := Money{Currency: tc.cur, Amount: decimal.RequireFromString(tc.amount)}
+		if got := m.TooPrecise(); got != tc.want {
+			t.Errorf("%s %s TooPrecise = %v, want %v", tc.amount, tc.cur, got, tc.want)
+		}
+	}
+}

@@ -35,23 +35,11 @@ func ValidateCredit(allocs []Allocation) error {
 		switch {
 		case !a.Amount.Amount.IsPositive():
 			v.Add(f("amount.amount"), "must be positive")
-		case tooPrecise(a.Amount):
-			v.Add(f("amount.amount"), "%s allows at most %d decimal places", a.Amount.Currency, minorUnits(a.Amount))
+		case a.Amount.TooPrecise():
+			v.Add(f("amount.amount"), "%s allows at most %d decimal places", a.Amount.Currency, money.MinorUnits(a.Amount.Currency))
 		}
 	}
 	return v.Err()
-}
-
-// tooPrecise reports whether m has more decimal places than its currency.
-func tooPrecise(m money.Money) bool {
-	return money.Places(m.Amount) > minorUnits(m)
-}
-
-func minorUnits(m money.Money) int32 {
-	if cur, ok := money.LookupCurrency(m.Currency); ok {
-		return cur.MinorUnits
-	}
-	return 0
 }
 
 // ApplyCredit allocates some of posted payment p's unallocated amount

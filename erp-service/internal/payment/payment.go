@@ -76,8 +76,8 @@ func ValidateNew(p Payment) error {
 	switch {
 	case !p.Amount.Amount.IsPositive():
 		v.Add("amount.amount", "must be positive")
-	case tooPrecise(p.Amount):
-		v.Add("amount.amount", "%s allows at most %d decimal places", p.Amount.Currency, minorUnits(p.Amount))
+	case p.Amount.TooPrecise():
+		v.Add("amount.amount", "%s allows at most %d decimal places", p.Amount.Currency, money.MinorUnits(p.Amount.Currency))
 	}
 	if utf8.RuneCountInString(p.Reference) > MaxReferenceLength {
 		v.Add("reference", "must be at most %d characters", MaxReferenceLength)
@@ -101,8 +101,8 @@ func ValidateNew(p Payment) error {
 			v.Add(f("amount.currency_code"), "must be the payment's currency %s", p.Amount.Currency)
 		case !a.Amount.Amount.IsPositive():
 			v.Add(f("amount.amount"), "must be positive")
-		case tooPrecise(a.Amount):
-			v.Add(f("amount.amount"), "%s allows at most %d decimal places", a.Amount.Currency, minorUnits(a.Amount))
+		case a.Amount.TooPrecise():
+			v.Add(f("amount.amount"), "%s allows at most %d decimal places", a.Amount.Currency, money.MinorUnits(a.Amount.Currency))
 		default:
 			sum = sum.Add(a.Amount.Amount)
 			if p.Amount.Amount.IsPositive() && sum.GreaterThan(p.Amount.Amount) {
