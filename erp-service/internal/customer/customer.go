@@ -5,6 +5,7 @@ package customer
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -107,7 +108,7 @@ func validate(v *errs.Violations, c *Customer) {
 	if c.PaymentTermsDays < 0 || c.PaymentTermsDays > MaxPaymentTermsDays {
 		v.Add("payment_terms_days", "must be between 0 and %d", MaxPaymentTermsDays)
 	}
-	if c.InvoicePolicy != ShippedQuantities && c.InvoicePolicy != WholeOrder {
+	if !slices.Contains(InvoicePolicies, c.InvoicePolicy) {
 		v.Add("invoice_policy", "must be INVOICE_POLICY_SHIPPED_QUANTITIES or INVOICE_POLICY_WHOLE_ORDER")
 	}
 }

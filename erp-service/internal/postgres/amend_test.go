@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
+	"github.com/seamhq/seam/erp-service/internal/payment"
 	"github.com/seamhq/seam/erp-service/internal/sales"
 	"github.com/seamhq/seam/erp-service/internal/shipping"
 	"github.com/seamhq/seam/platform/errs"
@@ -138,6 +140,47 @@ func TestAmendRechecksCredit(t *testing.T) {
 	}
 	if got, err := s.ReleaseCreditHold(ctx, o.ID, 0, "ok", ""); err != nil || got.Lines[0].Reserved.String() != "5" {
 		t.Errorf("release = %+v %v", got, err)
+	}
+	checkLedger(t, pool)
+}
+
+// An order amended down to what shipped, when that was invoiced and the
+// invoice paid, is PAID (as a payment would have made it); one whose
+// invoice is still open is INVOICED.
+func TestAmendToInvoicedAndPaid(t *testing.T) {
+	t.Parallel()
+	s, pool := newStore(t)
+	ctx := context.Background()
+	mustCostedItem(t, s, "P-1", "10", "1")
+	mustAdjust(t, s, "P-1", "MAIN", "20")
+	c := mustCustomer(t, s, "Acme")
+	for _, pay := range []bool{true, false} {
+		o := mustOrder(t, s, newOrder(c.ID, "", line("P-1", "5")))
+		if _, err := s.ConfirmOrder(ctx, o.ID, 0, ""); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.CreateShipment(ctx, shipping.NewShipment{OrderID: o.ID, Lines: ship(1, "2")}, newID(t), ""); err != nil {
+			t.Fatal(err)
+		}
+		inv, err := s.CreateInvoice(ctx, o.ID, time.Time{}, newID(t), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pay {
+			p := payment.Payment{ID: newID(t), CustomerID: c.ID, Amount: inv.Total,
+				Allocations: []payment.Allocation{{InvoiceID: inv.ID, Amount: inv.Total}}}
+			if _, err := s.CreatePayment(ctx, p, ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := s.AmendOrder(ctx, o.ID, 0, amend(1, "2"), "")
+		want := map[bool]sales.Status{true: sales.Paid, false: sales.Invoiced}[pay]
+		if err != nil || got.Status != want {
+			t.Fatalf("paid %v: amended to what shipped = %s, %v; want %s", pay, got.Status, err, want)
+		}
+		if read, err := s.GetOrder(ctx, o.ID); err != nil || read.Status != want || read.Revision != got.Revision {
+			t.Fatalf("read back = %s rev %d, %v", read.Status, read.Revision, err)
+		}
 	}
 	checkLedger(t, pool)
 }

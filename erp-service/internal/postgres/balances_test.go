@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 
@@ -62,22 +63,27 @@ func TestAccountBalancesFollowJournal(t *testing.T) {
 	if _, err := s.CreateWarehouse(ctx, stock.Warehouse{Code: "B", Name: "B"}); err != nil {
 		t.Fatal(err)
 	}
+	// One item per poster, so that the postings (which take only their
+	// SKU's lock) really run at once and meet on the balance rows.
+	const posters = 24
 	cost := eur("1.25")
-	it := catalog.Item{SKU: "BAL-1", Name: "Balanced", ListPrice: eur("2.50")}
-	if err := catalog.PrepareNew(&it, &cost); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.CreateItem(ctx, it, ""); err != nil {
-		t.Fatal(err)
+	for i := range posters {
+		it := catalog.Item{SKU: fmt.Sprintf("BAL-%d", i), Name: "Balanced", ListPrice: eur("2.50")}
+		if err := catalog.PrepareNew(&it, &cost); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.CreateItem(ctx, it, ""); err != nil {
+			t.Fatal(err)
+		}
 	}
 	var wg sync.WaitGroup
-	for i := range 24 {
+	for i := range posters {
 		wg.Go(func() {
 			wh := "MAIN"
 			if i%2 == 1 {
 				wh = "B"
 			}
-			mustAdjust(t, s, "BAL-1", wh, "3")
+			mustAdjust(t, s, fmt.Sprintf("BAL-%d", i), wh, "3")
 		})
 	}
 	wg.Wait()

@@ -14,6 +14,7 @@ import (
 	"github.com/seamhq/seam/erp-service/internal/invoicing"
 	"github.com/seamhq/seam/erp-service/internal/ledger"
 	"github.com/seamhq/seam/erp-service/internal/payment"
+	"github.com/seamhq/seam/erp-service/internal/sales"
 	"github.com/seamhq/seam/platform/auth"
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/feed"
@@ -199,12 +200,11 @@ func (s *Store) saveInvoicePayments(ctx context.Context, tx pgx.Tx, invoices map
 		if err != nil {
 			return nil, err
 		}
-		var allPaid bool
-		if err := tx.QueryRow(ctx, `SELECT coalesce(bool_and(status = 'PAID'), false) FROM invoices
-			WHERE order_id = $1 AND status <> 'VOID'`, oid).Scan(&allPaid); err != nil {
-			return nil, fmt.Errorf("invoices of order %s: %w", oid, err)
+		settled, err := settle(ctx, tx, &o)
+		if err != nil {
+			return nil, err
 		}
-		if !payment.SettleOrder(&o, allPaid) {
+		if !settled {
 			continue
 		}
 		if err := tx.QueryRow(ctx, `UPDATE sales_orders SET status = $2, revision = $3, update_time = now() WHERE id = $1
@@ -412,4 +412,21 @@ func (s *Store) ReversePayment(ctx context.Context, id string, etag int64, reaso
 		return payment.Payment{}, err
 	}
 	return out, nil
+}
+
+// settle sets an invoiced or paid order's status from its invoices
+// (payment.SettleOrder): PAID when it is fully invoiced and every invoice
+// of it that is not void is paid, INVOICED again when a paid one no longer
+// is. It reports whether the status changed. The caller holds the order's
+// row lock, which payments take before its invoices'.
+func settle(ctx context.Context, tx pgx.Tx, o *sales.Order) (bool, error) {
+	if o.Status != sales.Invoiced && o.Status != sales.Paid {
+		return false, nil
+	}
+	var allPaid bool
+	if err := tx.QueryRow(ctx, `SELECT coalesce(bool_and(status = 'PAID'), false) FROM invoices
+		WHERE order_id = $1 AND status <> 'VOID'`, o.ID).Scan(&allPaid); err != nil {
+		return false, fmt.Errorf("invoices of order %s: %w", o.ID, err)
+	}
+	return payment.SettleOrder(o, allPaid), nil
 }

@@ -669,6 +669,11 @@ func (s *Store) AmendOrder(ctx context.Context, id string, etag int64, a sales.A
 			}
 			return fmt.Errorf("amend sales order %s: %w", o.ID, err)
 		}
+		// Amended down to what shipped and was invoiced: PAID when its
+		// invoices are.
+		if _, err := settle(ctx, tx, o); err != nil {
+			return err
+		}
 		typ := sales.EventAmended
 		if onHold {
 			typ = sales.EventCreditHold

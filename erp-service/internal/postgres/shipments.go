@@ -64,18 +64,9 @@ func (s *Store) CreateShipment(ctx context.Context, n shipping.NewShipment, id, 
 		if err != nil {
 			return err
 		}
-		if lk.order.Status == sales.Invoiced {
-			// Invoiced as a whole before it shipped: PAID when its invoices
-			// are. (Payments lock the order row before its invoices; this
-			// transaction holds it.)
-			var allPaid bool
-			if err := tx.QueryRow(ctx, `SELECT coalesce(bool_and(status = 'PAID'), false) FROM invoices
-				WHERE order_id = $1 AND status <> 'VOID'`, lk.order.ID).Scan(&allPaid); err != nil {
-				return fmt.Errorf("invoices of order %s: %w", lk.order.ID, err)
-			}
-			if allPaid {
-				lk.order.Status = sales.Paid
-			}
+		// Invoiced as a whole before it shipped: PAID when its invoices are.
+		if _, err := settle(ctx, tx, &lk.order); err != nil {
+			return err
 		}
 		sh.CreateTime = lk.now
 
