@@ -17,11 +17,12 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/seamhq/seam/crm-service/internal/upsert"
 	crmv1 "github.com/seamhq/seam/proto/crm/v1"
 )
 
 // maxBatch is the most rows the CRM takes per import call.
-const maxBatch = 5000
+const maxBatch = upsert.MaxBatch
 
 func runImport(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("import", flag.ContinueOnError)

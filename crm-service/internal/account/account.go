@@ -146,7 +146,7 @@ func (in Input) validate(fields []Field) error {
 			}
 		case FieldParent:
 			if in.ParentID != "" {
-				if _, err := uuid.Parse(in.ParentID); err != nil {
+				if u, err := uuid.Parse(in.ParentID); err != nil || u.String() != in.ParentID { // the canonical form only
 					v.Add(string(f), "%q is not a valid account id", in.ParentID)
 				}
 			}

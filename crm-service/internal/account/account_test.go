@@ -82,3 +82,19 @@ func TestUpdateRules(t *testing.T) {
 		t.Fatalf("delete: %v %v", err, st.events)
 	}
 }
+
+// Ids written in another form than the canonical lower-case one (which the
+// store compares) are bad input, not a "not found" later.
+func TestParentIDMustBeCanonical(t *testing.T) {
+	for id, ok := range map[string]bool{
+		"0190f6b8-0000-7000-8000-00000000abcd":          true,
+		"0190F6B8-0000-7000-8000-00000000ABCD":          false,
+		"{0190f6b8-0000-7000-8000-00000000abcd}":        false,
+		"urn:uuid:0190f6b8-0000-7000-8000-00000000abcd": false,
+	} {
+		err := Input{Name: "A", ParentID: id}.validate([]Field{FieldName, FieldParent})
+		if (err == nil) != ok {
+			t.Errorf("parent %q: %v", id, err)
+		}
+	}
+}

@@ -29,11 +29,13 @@ type ImportPlan struct {
 }
 
 // Import creates or updates one batch of accounts, matched by their
-// external_id when the row gives one (and the fields include it), else by
-// the domain of their website: a row whose key no account has creates an
-// account, a row whose key an account has updates the given fields of it
-// (of the oldest such account, for a domain), and a row that would change
-// nothing writes nothing.
+// external_id when the row gives one (and the fields include it), else
+// (or when no account has that id yet) by the domain of their website,
+// unless the domain's account carries another external id: a row that
+// matches no account creates one, a row that matches updates the given
+// fields of it (of the oldest such account, for a domain), an empty
+// external_id never clears one, two rows matching one account are bad,
+// and a row that would change nothing writes nothing.
 // It returns a result per row and whether the batch was written (see
 // upsert.Write).
 func (s *Service) Import(ctx context.Context, rows []Input, fields []Field, mode upsert.Mode, validateOnly bool) ([]upsert.Result, bool, error) {
@@ -75,8 +77,11 @@ func (s *Service) Import(ctx context.Context, rows []Input, fields []Field, mode
 		first[keys[i]] = i
 		if field == FieldExternal {
 			externalIDs = append(externalIDs, value)
-		} else {
-			domains = append(domains, value)
+		}
+		// A row with an external id no account has yet falls back to its
+		// domain (an account made in the CRM, now given its id).
+		if d := Domain(in.Website); byDomain && d != "" {
+			domains = append(domains, d)
 		}
 		if setsParent && in.ParentID != "" {
 			parents = append(parents, in.ParentID)
@@ -88,6 +93,7 @@ func (s *Service) Import(ctx context.Context, rows []Input, fields []Field, mode
 		// A retried transaction decides again from the checked rows.
 		results = slices.Clone(checked)
 		plan := &ImportPlan{}
+		matched := map[string]int{} // account id -> the row that matched it
 		for i, in := range rows {
 			if results[i].Outcome == upsert.Invalid {
 				continue
@@ -100,8 +106,19 @@ func (s *Service) Import(ctx context.Context, rows []Input, fields []Field, mode
 			var ok bool
 			if id, isExternal := strings.CutPrefix(keys[i], "x:"); isExternal {
 				cur, ok = found.ByExternalID[id]
-			} else {
-				cur, ok = found.ByDomain[strings.TrimPrefix(keys[i], "d:")]
+			}
+			if !ok && byDomain {
+				cur, ok = found.ByDomain[Domain(in.Website)]
+				if ok && cur.ExternalID != "" && in.ExternalID != "" && cur.ExternalID != in.ExternalID {
+					ok = false // the domain's account is another system's record: a new one
+				}
+			}
+			if ok {
+				if j, twice := matched[cur.ID]; twice {
+					results[i] = upsert.Invalidf(string(FieldWebsite), fmt.Sprintf("matches the same account as row %d of this batch", j))
+					continue
+				}
+				matched[cur.ID] = i
 			}
 			if !ok {
 				a, ev, err := s.New(in)
@@ -116,7 +133,13 @@ func (s *Service) Import(ctx context.Context, rows []Input, fields []Field, mode
 				plan.Events = append(plan.Events, ev)
 				continue
 			}
-			next := apply(cur, in, fields)
+			rowFields := fields
+			if in.ExternalID == "" {
+				// An empty external_id never clears one: files (and clients)
+				// without the column's value keep it.
+				rowFields = slices.DeleteFunc(slices.Clone(fields), func(f Field) bool { return f == FieldExternal })
+			}
+			next := apply(cur, in, rowFields)
 			switch {
 			case next == cur:
 				results[i] = upsert.Result{Outcome: upsert.Unchanged, ID: cur.ID}

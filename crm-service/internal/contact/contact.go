@@ -140,7 +140,7 @@ func (in Input) validate(fields []Field) error {
 		switch f {
 		case FieldAccountID:
 			if in.AccountID != "" {
-				if _, err := uuid.Parse(in.AccountID); err != nil {
+				if u, err := uuid.Parse(in.AccountID); err != nil || u.String() != in.AccountID { // the canonical form only
 					v.Add(string(f), "%q is not a valid account id", in.AccountID)
 				}
 			}

@@ -441,12 +441,12 @@ func (s *Service) SetOrder(ctx context.Context, id string, in OrderInput) (Oppor
 		if len(in.Lines) == 0 || cur.Stage != StageClosedWon {
 			return Change{Opportunity: next}, nil
 		}
+		// Lines the CRM cannot take (a SKU not in its catalog yet, a price
+		// in another currency) leave the deal's lines as they are; the
+		// order itself is recorded all the same.
 		var v errs.Violations
 		lines := buildLines(&v, cur.Currency, true, in.Lines, products)
-		if err := v.Err(); err != nil {
-			return Change{}, err
-		}
-		if sameLines(cur.Lines, lines) {
+		if v.Err() != nil || sameLines(cur.Lines, lines) {
 			return Change{Opportunity: next}, nil
 		}
 		amount, err := total(cur.Currency, lines)

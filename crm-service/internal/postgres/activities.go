@@ -268,17 +268,14 @@ func (s *Store) RemindDue(ctx context.Context, now time.Time, limit int, fn func
 			WHERE id = ANY($1)`, ids, now); err != nil {
 			return fmt.Errorf("mark reminders recorded: %w", err)
 		}
-		for _, a := range due {
-			ev, err := fn(a)
-			if err != nil {
-				return err
-			}
-			if err := appendEvent(ctx, tx, ev.Type, ev.Key, ev.Payload); err != nil {
+		events := make([]activity.Event, len(due))
+		for i, a := range due {
+			if events[i], err = fn(a); err != nil {
 				return err
 			}
 		}
 		n = len(due)
-		return nil
+		return appendEvents(ctx, tx, events, func(e activity.Event) (string, string, []byte) { return e.Type, e.Key, e.Payload })
 	})
 	return n, err
 }

@@ -13,9 +13,7 @@ import (
 	"github.com/seamhq/seam/crm-service/internal/contact"
 	"github.com/seamhq/seam/crm-service/internal/lead"
 	"github.com/seamhq/seam/platform/errs"
-	"github.com/seamhq/seam/platform/feed"
 	"github.com/seamhq/seam/platform/pg"
-	"github.com/seamhq/seam/platform/telemetry"
 )
 
 // Imports run one transaction per batch in three round trips: BEGIN with
@@ -44,20 +42,6 @@ func sortedKeys(keys []string) []string {
 	out := slices.Clone(keys)
 	slices.Sort(out)
 	return slices.Compact(out)
-}
-
-// appendEvents records the events of an import in tx, in one statement.
-func appendEvents[E any](ctx context.Context, tx pgx.Tx, events []E, fields func(E) (typ, key string, payload []byte)) error {
-	if len(events) == 0 {
-		return nil
-	}
-	trace := telemetry.Inject(ctx)
-	list := make([]feed.NewEvent, len(events))
-	for i, e := range events {
-		typ, key, payload := fields(e)
-		list[i] = feed.NewEvent{Type: typ, Key: key, Payload: payload, TraceContext: trace}
-	}
-	return feed.Append(ctx, tx, list...)
 }
 
 // ImportAccounts implements account.Store.
@@ -152,8 +136,9 @@ WHERE a.id = r.id`, cols...)
 		if w.Len() > 0 {
 			if err := tx.SendBatch(ctx, w).Close(); err != nil {
 				if pg.IsUniqueViolation(err, "accounts_external_id_key") {
-					// A row matched by its domain took another account's id.
-					return errs.AlreadyExistsf("an imported external_id belongs to another account")
+					// A create or update outside imports gave the id to
+					// another account meanwhile: read again and decide.
+					return fmt.Errorf("import accounts: an external_id was taken meanwhile: %w", pg.ErrRetry)
 				}
 				return fmt.Errorf("import accounts: %w", err)
 			}

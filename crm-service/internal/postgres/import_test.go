@@ -116,6 +116,38 @@ func TestImportAccountsByExternalID(t *testing.T) {
 	if n := f.count(t, `SELECT count(*) FROM accounts`); n != 3 {
 		t.Fatalf("%d accounts, want 3", n)
 	}
+	// An account made in the CRM gets its id by its domain; an empty
+	// external_id never clears one; two rows that reach one account are
+	// bad; a domain whose account has another id makes a new account.
+	made, err := svc.Create(t.Context(), account.Input{Name: "Initech", Website: "initech.example"}, "", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	results, _, err = svc.Import(t.Context(), []account.Input{{Name: "Initech", Website: "initech.example", ExternalID: "SAP-3"}},
+		account.MutableFields, upsert.AllOrNothing, false)
+	if err != nil || outcomes(results) != "2 " || results[0].ID != made.ID {
+		t.Fatalf("id by domain: %s %v", outcomes(results), err)
+	}
+	results, _, err = svc.Import(t.Context(), []account.Input{{Name: "Initech", Website: "initech.example"}},
+		account.MutableFields, upsert.AllOrNothing, false)
+	if err != nil || outcomes(results) != "3 " {
+		t.Fatalf("a row without the id: %s %v", outcomes(results), err)
+	}
+	results, _, err = svc.Import(t.Context(), []account.Input{
+		{Name: "Initech", ExternalID: "SAP-3", Website: "initech.example"}, {Name: "Initech Inc", Website: "initech.example"},
+	}, account.MutableFields, upsert.SkipInvalid, false)
+	if err != nil || outcomes(results) != `3 4[{website matches the same account as row 0 of this batch}] ` {
+		t.Fatalf("two rows, one account: %s %v", outcomes(results), err)
+	}
+	results, _, err = svc.Import(t.Context(), []account.Input{{Name: "Initech Europe", Website: "initech.example", ExternalID: "SAP-4"}},
+		account.MutableFields, upsert.AllOrNothing, false)
+	if err != nil || outcomes(results) != "1 " || results[0].ID == made.ID {
+		t.Fatalf("another system's record on a known domain: %s %v", outcomes(results), err)
+	}
+	if n := f.count(t, `SELECT count(*) FROM accounts WHERE id = $1 AND external_id = 'SAP-3'`, made.ID); n != 1 {
+		t.Fatalf("the CRM account lost or never got its id")
+	}
+
 	dup := []account.Input{{Name: "A", ExternalID: "SAP-9"}, {Name: "B", ExternalID: "SAP-9"}}
 	results, written, err = svc.Import(t.Context(), dup, account.MutableFields, upsert.AllOrNothing, false)
 	if err != nil || written || outcomes(results) != `1 4[{external_id has the external_id "SAP-9" of row 0 of this batch}] ` {

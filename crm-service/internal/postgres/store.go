@@ -46,6 +46,20 @@ func appendEvent(ctx context.Context, tx pgx.Tx, typ, key string, payload []byte
 	})
 }
 
+// appendEvents is appendEvent for many events, in one statement.
+func appendEvents[E any](ctx context.Context, tx pgx.Tx, events []E, fields func(E) (typ, key string, payload []byte)) error {
+	if len(events) == 0 {
+		return nil
+	}
+	trace := telemetry.Inject(ctx)
+	list := make([]feed.NewEvent, len(events))
+	for i, e := range events {
+		typ, key, payload := fields(e)
+		list[i] = feed.NewEvent{Type: typ, Key: key, Payload: payload, TraceContext: trace}
+	}
+	return feed.Append(ctx, tx, list...)
+}
+
 // Idempotency keys: a request_id maps to the method that used it and the
 // resource it created or changed, written in the transaction of the change.
 const (
