@@ -446,7 +446,7 @@ func (s *Service) SetOrder(ctx context.Context, id string, in OrderInput) (Oppor
 		// order itself is recorded all the same.
 		var v errs.Violations
 		lines := buildLines(&v, cur.Currency, true, in.Lines, products)
-		if v.Err() != nil || sameLines(cur.Lines, lines) {
+		if v.Len() > 0 || sameLines(cur.Lines, lines) {
 			return Change{Opportunity: next}, nil
 		}
 		amount, err := total(cur.Currency, lines)
