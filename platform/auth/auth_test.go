@@ -2,6 +2,7 @@ package auth
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -48,6 +49,64 @@ func TestVerify(t *testing.T) {
 		}
 		if !errors.Is(err, errs.ErrUnauthenticated) {
 			t.Errorf("%s: Verify error = %v, want unauthenticated", tt.name, err)
+		}
+	}
+}
+
+// TestVerifyRemembers checks that a token that verified once is accepted
+// again only while the parser itself would accept it, and that a token
+// that failed is checked again on every call.
+func TestVerifyRemembers(t *testing.T) {
+	t.Parallel()
+	secret := []byte("current-secret")
+	clock := time.Now()
+	v, err := newVerifier(func() time.Time { return clock }, secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, err := Sign(secret, "ana", []Role{Sales}, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if p, err := v.Verify(token); err != nil || p.Subject != "ana" {
+			t.Fatalf("Verify = %+v, %v", p, err)
+		}
+	}
+	if len(v.verified) != 1 {
+		t.Fatalf("%d tokens remembered, want 1", len(v.verified))
+	}
+	clock = clock.Add(time.Minute + leeway - time.Second)
+	if _, err := v.Verify(token); err != nil {
+		t.Fatalf("within the leeway: %v", err)
+	}
+	clock = clock.Add(2 * time.Second)
+	if _, err := v.Verify(token); !errors.Is(err, errs.ErrUnauthenticated) {
+		t.Fatalf("after expiry: Verify error = %v, want unauthenticated", err)
+	}
+
+	// A forged token (another secret) is never remembered.
+	forged, err := Sign([]byte("other"), "ana", []Role{Admin}, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if _, err := v.Verify(forged); !errors.Is(err, errs.ErrUnauthenticated) {
+			t.Fatalf("forged: Verify error = %v, want unauthenticated", err)
+		}
+	}
+
+	// A full table drops the expired tokens first, then everything.
+	for i := range maxVerified + 10 {
+		tok, err := Sign(secret, fmt.Sprintf("user-%d", i), []Role{Sales}, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := v.Verify(tok); err != nil {
+			t.Fatal(err)
+		}
+		if len(v.verified) > maxVerified {
+			t.Fatalf("%d tokens remembered, more than %d", len(v.verified), maxVerified)
 		}
 	}
 }
