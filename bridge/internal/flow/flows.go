@@ -214,12 +214,15 @@ func (e *Engine) withdrawOrder(ctx context.Context, opp *crmv1.Opportunity) erro
 }
 
 // writeOrderBack shows an order's number, status and lines on its
-// opportunity. A version this replica already wrote is not sent again (CRM
-// would ignore it anyway).
+// opportunity. A version this replica wrote already, or is writing, is not
+// sent again (CRM would ignore it anyway): the order's own events usually
+// arrive from the ERP while the write of the flow that placed it is still
+// on its way.
 func (e *Engine) writeOrderBack(ctx context.Context, o *erpv1.SalesOrder) error {
 	version := orderVersion(o)
-	if e.written.has(o.GetId(), version) {
-		return nil
+	done, err := e.written.claim(ctx, o.GetId(), version)
+	if err != nil || done == nil {
+		return err
 	}
 	opportunityID, _ := parseOrderRef(o.GetExternalRef())
 	req := &crmv1.SetOpportunityOrderRequest{
@@ -239,44 +242,89 @@ func (e *Engine) writeOrderBack(ctx context.Context, o *erpv1.SalesOrder) error 
 			})
 		}
 	}
-	_, err := e.crm.Sync.SetOpportunityOrder(ctx, req)
+	_, err = e.crm.Sync.SetOpportunityOrder(ctx, req)
+	done(err == nil)
 	if err != nil {
 		return fmt.Errorf("write order %s back to opportunity %s: %w", o.GetNumber(), opportunityID, err)
 	}
-	e.written.add(o.GetId(), version)
 	return nil
 }
 
-// revisions remembers the newest revision written per order, bounded in
-// size: forgetting only costs a repeated, ignored write.
+// revisions remembers the newest version written per order, bounded in
+// size (forgetting only costs a repeated, ignored write), and the write in
+// flight, if any.
 type revisions struct {
 	mu sync.Mutex
-	m  map[string]int64
+	m  map[string]*revision
+}
+
+type revision struct {
+	written int64
+	// writing is the version in flight; done is closed when its write ends.
+	writing int64
+	done    chan struct{}
 }
 
 const maxRemembered = 100_000
 
-func (r *revisions) has(id string, rev int64) bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	known, ok := r.m[id]
-	return ok && rev <= known
+// claim decides whether the caller writes version of order id. It returns
+// a nil func when that version or a newer one is written already. While a
+// write of that version or a newer one is in flight it waits for it, and
+// decides again once it ended (the caller writes if it failed). Otherwise
+// the caller writes, and calls the returned func with the outcome.
+func (r *revisions) claim(ctx context.Context, id string, version int64) (func(ok bool), error) {
+	for {
+		r.mu.Lock()
+		if r.m == nil || len(r.m) >= maxRemembered {
+			r.m = map[string]*revision{}
+		}
+		rev := r.m[id]
+		if rev == nil {
+			rev = &revision{}
+			r.m[id] = rev
+		}
+		if version <= rev.written {
+			r.mu.Unlock()
+			return nil, nil
+		}
+		if rev.done != nil && version <= rev.writing {
+			wait := rev.done
+			r.mu.Unlock()
+			select {
+			case <-wait:
+				continue
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		}
+		// No write in flight, or an older one: this one goes too (CRM keeps
+		// the newest whatever order they land in).
+		done := make(chan struct{})
+		if rev.done == nil || version > rev.writing {
+			rev.writing, rev.done = version, done
+		}
+		r.mu.Unlock()
+		return func(ok bool) {
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			if ok && version > rev.written {
+				rev.written = version
+			}
+			if rev.done == done {
+				rev.writing, rev.done = 0, nil
+			}
+			close(done)
+		}, nil
+	}
 }
 
+// forget drops what is known of order id, so that its next write goes
+// out; a write in flight ends as it would.
 func (r *revisions) forget(id string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	delete(r.m, id)
-}
-
-func (r *revisions) add(id string, rev int64) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.m == nil || len(r.m) >= maxRemembered {
-		r.m = map[string]int64{}
-	}
-	if rev > r.m[id] {
-		r.m[id] = rev
+	if rev := r.m[id]; rev != nil {
+		rev.written = 0
 	}
 }
 
