@@ -2,11 +2,12 @@ package feed
 
 import "time"
 
-// ListSQL and PendingSQL are the queries List and Watch run, for the plan
-// test.
-const (
-	ListSQL    = listSQL
-	PendingSQL = pendingSQL
+// ListSQL, ListDefaultSQL and PendingSQL are the queries List and Watch
+// run, for the plan test.
+var (
+	ListSQL        = listSQL
+	ListDefaultSQL = listDefaultSQL
+	PendingSQL     = pendingSQL
 )
 
 // SetFallback changes how often r's watchers poll without a notification.

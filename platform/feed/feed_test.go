@@ -291,6 +291,7 @@ func TestReadsUsePrimaryKeyIndex(t *testing.T) {
 	defer conn.Release()
 	for _, q := range []struct{ name, sql, params, xmin string }{
 		{"list", feed.ListSQL, "$1, $2, 500", "pg_snapshot_xmin"},
+		{"list_default", feed.ListDefaultSQL, "$1, $2", "pg_snapshot_xmin"},
 		{"pending", feed.PendingSQL, "$1, $2", ""},
 	} {
 		if _, err := conn.Exec(ctx, "PREPARE "+q.name+" AS "+q.sql); err != nil {
@@ -323,6 +324,53 @@ func TestReadsUsePrimaryKeyIndex(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// Watch's page query is planned a few times and then runs on the plan
+// PostgreSQL keeps, instead of being planned on every call.
+func TestListKeepsGenericPlan(t *testing.T) {
+	t.Parallel()
+	pool := newDB(t, 1) // one connection: every call uses its prepared statement
+	ctx := context.Background()
+	r := feed.NewReader(pool)
+	// A feed with history, its statistics known: a plan for a cursor near
+	// the end then looks far cheaper than the generic plan.
+	for i := range 20 {
+		events := make([]feed.NewEvent, 100)
+		for j := range events {
+			events[j] = ev("t", fmt.Sprint(i, "-", j), `{}`)
+		}
+		appendCommitted(t, pool, events...)
+	}
+	if _, err := pool.Exec(ctx, "ANALYZE outbox_events"); err != nil {
+		t.Fatal(err)
+	}
+	after := waitFeed(t, r, feed.Cursor{}, 2000)[1999].Cursor
+	for i := range 12 {
+		appendCommitted(t, pool, ev("t", fmt.Sprint(i), `{}`))
+		// The default page, as Watch reads it; the event is served once
+		// transactions older than it (of any database) have ended.
+		var events []feed.Event
+		for deadline := time.Now().Add(5 * time.Second); len(events) == 0 && time.Now().Before(deadline); {
+			var err error
+			if events, err = r.List(ctx, after, 0); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if len(events) != 1 {
+			t.Fatalf("List: %d events, want 1", len(events))
+		}
+		after = events[0].Cursor
+	}
+	var generic, custom int64
+	err := pool.QueryRow(ctx, `SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement = $1`,
+		feed.ListDefaultSQL).Scan(&generic, &custom)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if generic == 0 || custom > 5 {
+		t.Errorf("page query: %d generic and %d custom plans, want the generic plan kept after at most 5 custom ones", generic, custom)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -67,13 +68,25 @@ func NewReader(pool *pgxpool.Pool) *Reader {
 // The row comparison and the xmin bound are both conditions on the primary
 // key index (xid, id), which also yields the order, so a page costs
 // O(limit) however long the table grows.
-const listSQL = `
+//
+// PostgreSQL plans a statement anew on every call for as long as a plan
+// for the values at hand looks cheaper than the generic plan it would keep.
+// So the cursor is compared through a sub-select, which hides its value
+// from the estimate, and the default page, which Watch reads, has its limit
+// written in (listDefaultSQL): both plans then cost the same, and after a
+// few calls the generic one is kept.
+const listSQLFormat = `
 SELECT xid, id, event_id::text, type, key, payload, trace_context, created_at
 FROM outbox_events
-WHERE (xid, id) > ($1::xid8, $2::bigint)
+WHERE (xid, id) > (SELECT $1::xid8, $2::bigint)
   AND xid < pg_snapshot_xmin(pg_current_snapshot())
 ORDER BY xid, id
-LIMIT $3`
+LIMIT %s`
+
+var (
+	listSQL        = fmt.Sprintf(listSQLFormat, "$3")
+	listDefaultSQL = fmt.Sprintf(listSQLFormat, strconv.Itoa(DefaultLimit))
+)
 
 // List returns up to limit events after the cursor, in feed order. Fewer
 // than limit (possibly none) means the reader has caught up for now. A limit
@@ -83,7 +96,13 @@ func (r *Reader) List(ctx context.Context, after Cursor, limit int) ([]Event, er
 		limit = DefaultLimit
 	}
 	limit = min(limit, MaxLimit)
-	rows, err := r.pool.Query(ctx, listSQL, after.XID, after.ID, limit)
+	var rows pgx.Rows
+	var err error
+	if limit == DefaultLimit {
+		rows, err = r.pool.Query(ctx, listDefaultSQL, after.XID, after.ID)
+	} else {
+		rows, err = r.pool.Query(ctx, listSQL, after.XID, after.ID, limit)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("feed: list after %s: %w", after, err)
 	}
