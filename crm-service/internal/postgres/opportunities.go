@@ -220,10 +220,12 @@ func (s *Store) CreateOpportunity(ctx context.Context, m pipeline.Mutation, acco
 	}
 	var out pipeline.Opportunity
 	err := onceMore(func() error {
-		return pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
-			refs := pipeline.Refs{Products: make(map[string]catalog.Product, len(m.SKUs))}
-			var used *usedKey
-			b := &pgx.Batch{}
+		// BEGIN goes with the reads, and the event with the writes: two
+		// round trips and the commit.
+		var refs pipeline.Refs
+		var used *usedKey
+		return pg.InTxBatch(ctx, s.pool, func(b *pgx.Batch) {
+			refs, used = pipeline.Refs{Products: make(map[string]catalog.Product, len(m.SKUs))}, nil
 			queueActor(ctx, b)
 			if m.RequestID != "" {
 				lookupKey(b, m.RequestID, &used)
@@ -234,9 +236,7 @@ func (s *Store) CreateOpportunity(ctx context.Context, m pipeline.Mutation, acco
 				})
 			}
 			queueProducts(b, m.SKUs, refs.Products)
-			if err := tx.SendBatch(ctx, b).Close(); err != nil {
-				return fmt.Errorf("prepare opportunity: %w", err)
-			}
+		}, func(tx pgx.Tx) error {
 			if used != nil {
 				return errReplayOf(used)
 			}
@@ -249,6 +249,9 @@ func (s *Store) CreateOpportunity(ctx context.Context, m pipeline.Mutation, acco
 				recordKey(w, m.RequestID, m.Method, o.ID)
 			}
 			queueInsertOpportunity(w, o)
+			if err := queueEvent(ctx, w, ev.Type, ev.Key, ev.Payload); err != nil {
+				return err
+			}
 			if err := tx.SendBatch(ctx, w).Close(); err != nil {
 				if pg.IsForeignKeyViolation(err, "opportunities_account_id_fkey") {
 					return errs.Invalid("account_id", "account %q not found", o.AccountID)
@@ -260,9 +263,6 @@ func (s *Store) CreateOpportunity(ctx context.Context, m pipeline.Mutation, acco
 					return err
 				}
 				return fmt.Errorf("insert opportunity: %w", err)
-			}
-			if err := appendEvent(ctx, tx, ev.Type, ev.Key, ev.Payload); err != nil {
-				return err
 			}
 			out = o
 			return nil
@@ -315,21 +315,23 @@ FROM unnest($2::int[], $3::text[], $4::numeric[], $5::numeric[], $6::numeric[], 
 		oppID, pos, skus, qty, price, disc, amount)
 }
 
-// MutateOpportunity implements pipeline.Store: one round trip locks and
-// reads the opportunity, its lines, the products asked for and the request
-// id; one writes the change; one appends the event.
+// MutateOpportunity implements pipeline.Store: one round trip begins the
+// transaction, locks and reads the opportunity, its lines, the products
+// asked for and the request id; one writes the change with its event; one
+// commits.
 func (s *Store) MutateOpportunity(ctx context.Context, id string, m pipeline.Mutation, fn func(pipeline.Opportunity, map[string]catalog.Product) (pipeline.Change, error)) (pipeline.Opportunity, error) {
 	if err := checkRequestID(m.RequestID); err != nil {
 		return pipeline.Opportunity{}, err
 	}
 	var out pipeline.Opportunity
 	err := onceMore(func() error {
-		return pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
-			var cur pipeline.Opportunity
-			var found bool
-			var used *usedKey
-			products := make(map[string]catalog.Product, len(m.SKUs))
-			b := &pgx.Batch{}
+		var cur pipeline.Opportunity
+		var found bool
+		var used *usedKey
+		var products map[string]catalog.Product
+		return pg.InTxBatch(ctx, s.pool, func(b *pgx.Batch) {
+			cur, found, used = pipeline.Opportunity{}, false, nil
+			products = make(map[string]catalog.Product, len(m.SKUs))
 			queueActor(ctx, b)
 			queueOne(b, id, true, &cur, &found)
 			queueProducts(b, m.SKUs, products)
@@ -338,9 +340,7 @@ func (s *Store) MutateOpportunity(ctx context.Context, id string, m pipeline.Mut
 				// request id has committed its key by now.
 				lookupKey(b, m.RequestID, &used)
 			}
-			if err := tx.SendBatch(ctx, b).Close(); err != nil {
-				return err
-			}
+		}, func(tx pgx.Tx) error {
 			if !found {
 				return errs.NotFoundf("opportunity %q", id)
 			}
@@ -372,6 +372,11 @@ func (s *Store) MutateOpportunity(ctx context.Context, id string, m pipeline.Mut
 					queueInsertLines(w, id, ch.Opportunity.Lines)
 				}
 			}
+			if ch.Event != nil {
+				if err := queueEvent(ctx, w, ch.Event.Type, ch.Event.Key, ch.Event.Payload); err != nil {
+					return err
+				}
+			}
 			if err := tx.SendBatch(ctx, w).Close(); err != nil {
 				if errors.Is(err, errReplay) {
 					return err
@@ -380,11 +385,6 @@ func (s *Store) MutateOpportunity(ctx context.Context, id string, m pipeline.Mut
 					return errs.Invalid("campaign_id", "campaign %q not found", ch.Opportunity.CampaignID)
 				}
 				return fmt.Errorf("write opportunity %s: %w", id, err)
-			}
-			if ch.Event != nil {
-				if err := appendEvent(ctx, tx, ch.Event.Type, ch.Event.Key, ch.Event.Payload); err != nil {
-					return err
-				}
 			}
 			out = ch.Opportunity
 			return nil

@@ -180,32 +180,32 @@ func (s *Store) SetAvailability(ctx context.Context, ups []catalog.AvailabilityU
 		promise[i] = pgtype.Date{Time: u.PromiseDate, Valid: !u.PromiseDate.IsZero()}
 		asOf[i] = pgtype.Timestamptz{Time: u.AsOf, Valid: !u.AsOf.IsZero()}
 	}
+	// One round trip begins the transaction and runs the statement with a
+	// generic plan (its every step is a key lookup), one commits.
 	var applied int
 	var unknown []string
-	err := pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+	err := pg.InTxBatch(ctx, s.pool, func(b *pgx.Batch) {
 		applied, unknown = 0, nil
-		rows, err := tx.Query(ctx, setAvailabilitySQL, skus, onHand, reserved, available, promise, asOf, versions)
-		if err != nil {
-			return fmt.Errorf("set availability of %d products: %w", n, err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var sku string
-			var known, done bool
-			if err := rows.Scan(&sku, &known, &done); err != nil {
-				return fmt.Errorf("set availability: %w", err)
+		pg.QueueKeyedPlans(b)
+		b.Queue(setAvailabilitySQL, skus, onHand, reserved, available, promise, asOf, versions).Query(func(rows pgx.Rows) error {
+			for rows.Next() {
+				var sku string
+				var known, done bool
+				if err := rows.Scan(&sku, &known, &done); err != nil {
+					return fmt.Errorf("set availability: %w", err)
+				}
+				switch {
+				case !known:
+					unknown = append(unknown, sku)
+				case done:
+					applied++
+				}
 			}
-			switch {
-			case !known:
-				unknown = append(unknown, sku)
-			case done:
-				applied++
+			if err := rows.Err(); err != nil {
+				return fmt.Errorf("set availability of %d products: %w", n, err)
 			}
-		}
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("set availability of %d products: %w", n, err)
-		}
-		return nil
-	})
+			return nil
+		})
+	}, func(pgx.Tx) error { return nil })
 	return applied, unknown, err
 }

@@ -46,6 +46,14 @@ func appendEvent(ctx context.Context, tx pgx.Tx, typ, key string, payload []byte
 	})
 }
 
+// queueEvent is appendEvent queued into a batch the caller sends in its
+// transaction.
+func queueEvent(ctx context.Context, b *pgx.Batch, typ, key string, payload []byte) error {
+	return feed.Queue(b, feed.NewEvent{
+		Type: typ, Key: key, Payload: payload, TraceContext: telemetry.Inject(ctx),
+	})
+}
+
 // appendEvents is appendEvent for many events, in one statement.
 func appendEvents[E any](ctx context.Context, tx pgx.Tx, events []E, fields func(E) (typ, key string, payload []byte)) error {
 	if len(events) == 0 {

@@ -45,19 +45,6 @@ func newStockSet() *stockSet {
 	return &stockSet{items: map[string]*stock.Availability{}, levels: map[levelKey]bool{}, locked: map[string]bool{}}
 }
 
-// hotPathPlans makes the statements of the transaction it starts run
-// with generic plans, costed for data in memory or on SSD. Stock writers
-// (orders, shipments, receipts, transfers) are the hot path, and each of
-// their statements reads or writes a handful of rows by key: the same
-// index probes are best whatever the values. Left to itself PostgreSQL
-// re-plans them on every call, because a plan for a known SKU array looks
-// cheaper than one for an unknown array, and at the default random page
-// cost it prefers hashing a whole small table (a catalog of a few
-// thousand items) to probing its key. Both cost more CPU than the writes
-// themselves; see BENCHMARKS.md (issue 4, create and confirm).
-const hotPathPlans = `SELECT set_config('plan_cache_mode', 'force_generic_plan', true),
-	set_config('random_page_cost', '1.1', true)`
-
 // queueLockStock queues, into b, locking the stock of the SKUs that cond
 // (a condition on a "sku" column, with args) selects, and then reading it
 // into set.
@@ -73,10 +60,10 @@ const hotPathPlans = `SELECT set_config('plan_cache_mode', 'force_generic_plan',
 // statement than the one that waited for the locks, so it is the latest
 // committed. The CHECK constraints of the stock tables back the rules up.
 //
-// It also sets how the rest of the transaction is planned (see
-// hotPathPlans).
+// It also makes the rest of the transaction run with generic plans (see
+// pg.QueueKeyedPlans): stock writers are the hot path.
 func queueLockStock(b *pgx.Batch, set *stockSet, cond string, args ...any) {
-	b.Queue(hotPathPlans)
+	pg.QueueKeyedPlans(b)
 	// One row per SKU: two SKUs with one hash take the same lock twice,
 	// which a transaction may (advisory locks are reentrant).
 	b.Queue(`SELECT count(pg_advisory_xact_lock(`+stockLockSpace+`, k)), coalesce(array_agg(sku), '{}')
