@@ -178,25 +178,26 @@ func (s *Store) CreateOrder(ctx context.Context, n sales.NewOrder, id, requestID
 			queueLockStock(b, set, `sku = ANY($1::text[])`, skus)
 			queueCreditOf(b, &credit, `$1::uuid`, n.CustomerID, id)
 		}
-		if n.ExternalRef != "" {
-			b.Queue(`SELECT id FROM sales_orders WHERE external_ref = $1`, n.ExternalRef).
-				QueryRow(func(row pgx.Row) error {
-					if err := row.Scan(&existing); err != nil && !pg.IsNoRows(err) {
-						return err
-					}
-					return nil
-				})
-		}
 		// The order's number is drawn now, so that the events can be
 		// written with the order in one round trip; not for a create that
 		// repeats an earlier one (by external_ref or request_id), so that
 		// retries leave no gaps.
-		b.Queue(`SELECT EXISTS (SELECT 1 FROM customers WHERE id = $1),
-				CASE WHEN NOT EXISTS (SELECT 1 FROM sales_orders WHERE external_ref = NULLIF($2, ''))
-				      AND NOT EXISTS (SELECT 1 FROM idempotency_keys WHERE request_id = NULLIF($3, ''))
+		b.Queue(`SELECT EXISTS (SELECT 1 FROM customers WHERE id = $1), e.id,
+				CASE WHEN e.id IS NULL AND NOT EXISTS (SELECT 1 FROM idempotency_keys WHERE request_id = NULLIF($3, ''))
 				THEN nextval('sales_order_number_seq') END,
-				now()`, n.CustomerID, n.ExternalRef, requestID).
-			QueryRow(func(row pgx.Row) error { return row.Scan(&customerExists, &number, &now) })
+				now()
+			FROM (SELECT (SELECT id::text FROM sales_orders WHERE external_ref = NULLIF($2, '')) AS id) e`,
+			n.CustomerID, n.ExternalRef, requestID).
+			QueryRow(func(row pgx.Row) error {
+				var ref *string
+				if err := row.Scan(&customerExists, &ref, &number, &now); err != nil {
+					return err
+				}
+				if ref != nil {
+					existing = *ref
+				}
+				return nil
+			})
 		b.Queue(`SELECT sku, currency_code, list_price FROM items WHERE sku = ANY($1)`, skus).
 			Query(func(rows pgx.Rows) error {
 				for rows.Next() {
