@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -69,7 +70,7 @@ func startB(t testing.TB) *env {
 	t.Helper()
 	url := pgtest.NewDB(t, "erp", migrate)
 	ctx, cancel := context.WithCancel(context.Background())
-	pool, err := pg.Connect(ctx, pg.Config{URL: url, MaxConns: 16})
+	pool, err := pg.Connect(ctx, pg.Config{URL: url, MaxConns: defaultMaxConns(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,4 +235,21 @@ func (e *env) counts() map[string]int {
 func str(v any) string {
 	s, _ := v.(string)
 	return s
+}
+
+// defaultMaxConns is the pool size the service runs with unless
+// DATABASE_MAX_CONNS says otherwise, so that tests and benchmarks see the
+// service as deployed.
+func defaultMaxConns(t testing.TB) int32 {
+	for _, v := range app.Vars() {
+		if v.Name == "DATABASE_MAX_CONNS" {
+			n, err := strconv.Atoi(v.Default)
+			if err != nil {
+				t.Fatalf("DATABASE_MAX_CONNS default %q: %v", v.Default, err)
+			}
+			return int32(n)
+		}
+	}
+	t.Fatal("the service reads no DATABASE_MAX_CONNS")
+	return 0
 }
