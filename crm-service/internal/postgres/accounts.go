@@ -378,11 +378,26 @@ func (s *Store) DeleteAccount(ctx context.Context, id string, fn func(account.Ac
 	})
 }
 
+// lockHierarchySQL takes the transaction lock every parent change holds,
+// so that two concurrent changes cannot close a cycle between them.
+const lockHierarchySQL = `SELECT pg_advisory_xact_lock(hashtextextended('crm.account-hierarchy', 0))`
+
+// cycleSQL returns one of the accounts $1 (uuid[]) that is its own
+// ancestor, if any. The walk keeps distinct (start, account) pairs, so it
+// ends on a cycle too.
+const cycleSQL = `WITH RECURSIVE up (start, id) AS (
+  SELECT a.id, a.parent_account_id FROM accounts a WHERE a.id = ANY($1::uuid[]) AND a.parent_account_id IS NOT NULL
+  UNION
+  SELECT up.start, a.parent_account_id FROM up JOIN accounts a ON a.id = up.id
+  WHERE a.parent_account_id IS NOT NULL AND up.id <> up.start
+)
+SELECT start::text FROM up WHERE id = start LIMIT 1`
+
 // checkNoCycle fails unless making parent the parent of id keeps the
 // hierarchy a tree. Parent changes serialize on one transaction lock, so
 // two concurrent changes cannot close a cycle between them.
 func checkNoCycle(ctx context.Context, tx pgx.Tx, id, parent string) error {
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('crm.account-hierarchy', 0))`); err != nil {
+	if _, err := tx.Exec(ctx, lockHierarchySQL); err != nil {
 		return fmt.Errorf("lock account hierarchy: %w", err)
 	}
 	var cycle bool

@@ -98,14 +98,20 @@ func (s *Store) ImportAccounts(ctx context.Context, domains, externalIDs, parent
 		for _, a := range found.ByExternalID {
 			oldParent[a.ID] = a.ParentID
 		}
+		var reparented []string
 		for _, a := range plan.Update {
 			if a.ParentID != "" && a.ParentID != oldParent[a.ID] {
-				if err := checkNoCycle(ctx, tx, a.ID, a.ParentID); err != nil {
-					return err
-				}
+				reparented = append(reparented, a.ID)
 			}
 		}
 		w := &pgx.Batch{}
+		if len(reparented) > 0 {
+			// Rows of one import can close a cycle between them (A under B,
+			// B under A), which no check of one row against the stored
+			// hierarchy sees: the hierarchy is checked once written, under
+			// the lock that serializes parent changes.
+			w.Queue(lockHierarchySQL)
+		}
 		if len(plan.Insert) > 0 {
 			cols, err := accountColumns(plan.Insert)
 			if err != nil {
@@ -133,6 +139,16 @@ FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text
   AS r(id, name, website, industry, owner, parent, billing, shipping, name_key, domain, version, time, external)
 WHERE a.id = r.id`, cols...)
 		}
+		var cycle *string
+		if len(reparented) > 0 {
+			w.Queue(cycleSQL, reparented).QueryRow(func(row pgx.Row) error {
+				err := row.Scan(&cycle)
+				if pg.IsNoRows(err) {
+					return nil
+				}
+				return err
+			})
+		}
 		if w.Len() > 0 {
 			if err := tx.SendBatch(ctx, w).Close(); err != nil {
 				if pg.IsUniqueViolation(err, "accounts_external_id_key") {
@@ -142,6 +158,9 @@ WHERE a.id = r.id`, cols...)
 				}
 				return fmt.Errorf("import accounts: %w", err)
 			}
+		}
+		if cycle != nil {
+			return errs.Invalid("parent_account_id", "account %s would be its own ancestor: the import's parent changes close a cycle", *cycle)
 		}
 		return appendEvents(ctx, tx, plan.Events, func(e account.Event) (string, string, []byte) { return e.Type, e.Key, e.Payload })
 	})

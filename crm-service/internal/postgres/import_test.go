@@ -2,7 +2,9 @@ package postgres_test
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -10,6 +12,7 @@ import (
 	"github.com/seamhq/seam/crm-service/internal/contact"
 	"github.com/seamhq/seam/crm-service/internal/lead"
 	"github.com/seamhq/seam/crm-service/internal/upsert"
+	"github.com/seamhq/seam/platform/errs"
 )
 
 // payloads renders event payloads as JSON of the domain types.
@@ -202,8 +205,30 @@ func TestImportAccountsBadRows(t *testing.T) {
 		t.Fatalf("child: %+v %v", child, err)
 	}
 	_, _, err = svc.Import(t.Context(), []account.Input{{Name: "Good", Website: "good.example", ParentID: child[0].ID}}, account.MutableFields, upsert.SkipInvalid, false)
-	if err == nil {
-		t.Fatal("cycle accepted")
+	if !errors.Is(err, errs.ErrInvalidArgument) {
+		t.Fatalf("cycle with the stored hierarchy: %v, want invalid argument", err)
+	}
+	// Two rows that each put the other account above their own close a
+	// cycle only between them: the batch fails, nothing written.
+	other, _, err := svc.Import(t.Context(), []account.Input{{Name: "Other", Website: "other.example"}}, account.MutableFields, upsert.AllOrNothing, false)
+	if err != nil || other[0].Outcome != upsert.Created {
+		t.Fatalf("other: %+v %v", other, err)
+	}
+	versions := f.count(t, `SELECT sum(version) FROM accounts`)
+	_, _, err = svc.Import(t.Context(), []account.Input{
+		{Name: "Other", Website: "other.example", ParentID: parent},
+		{Name: "Good", Website: "good.example", ParentID: other[0].ID},
+	}, account.MutableFields, upsert.SkipInvalid, false)
+	if !errors.Is(err, errs.ErrInvalidArgument) || !strings.Contains(err.Error(), "own ancestor") {
+		t.Fatalf("cycle within the batch: %v, want invalid argument", err)
+	}
+	if n := f.count(t, `SELECT sum(version) FROM accounts`); n != versions {
+		t.Fatalf("the failed batch changed versions: %d, was %d", n, versions)
+	}
+	// Either change alone is fine.
+	if _, _, err := svc.Import(t.Context(), []account.Input{{Name: "Other", Website: "other.example", ParentID: parent}},
+		account.MutableFields, upsert.AllOrNothing, false); err != nil {
+		t.Fatalf("one parent change: %v", err)
 	}
 }
 
