@@ -171,7 +171,7 @@ func Build(id string, o *sales.Order, taxRates map[string]decimal.Decimal, issue
 	}
 	inv.Total = money.Money{Currency: o.CurrencyCode, Amount: inv.Subtotal.Amount.Add(inv.TaxTotal.Amount)}
 	inv.Derive()
-	setOrderStatus(o)
+	o.Progress()
 	o.Revision++
 	return inv, inv.entries(), nil
 }
@@ -190,31 +190,6 @@ func (i Invoice) entries() []ledger.Entry {
 		e.Lines = append(e.Lines, ledger.Line{Account: ledger.TaxPayable, Debit: decimal.Zero, Credit: i.TaxTotal.Amount})
 	}
 	return []ledger.Entry{e}
-}
-
-// setOrderStatus moves an order along after invoicing changed: INVOICED
-// when every line is shipped and invoiced in full, else back to SHIPPED,
-// PARTIALLY_SHIPPED or (nothing shipped: a whole-order invoice) CONFIRMED.
-// A PAID order that is no longer fully invoiced falls back the same way.
-func setOrderStatus(o *sales.Order) {
-	allShipped, allInvoiced, anyShipped := true, true, false
-	for _, l := range o.Lines {
-		allShipped = allShipped && l.Shipped.Equal(l.Quantity)
-		allInvoiced = allInvoiced && l.Invoiced.Equal(l.Quantity)
-		anyShipped = anyShipped || l.Shipped.IsPositive()
-	}
-	switch {
-	case allInvoiced && allShipped:
-		if o.Status != sales.Paid {
-			o.Status = sales.Invoiced
-		}
-	case allShipped:
-		o.Status = sales.Shipped
-	case anyShipped:
-		o.Status = sales.PartiallyShipped
-	default:
-		o.Status = sales.Confirmed
-	}
 }
 
 // VoidInvoice voids inv, giving its quantities back to o's lines, and
@@ -242,7 +217,7 @@ func VoidInvoice(inv *Invoice, etag int64, reason string, o *sales.Order, issued
 		}
 		o.Lines[k].Invoiced = o.Lines[k].Invoiced.Sub(l.Quantity)
 	}
-	setOrderStatus(o)
+	o.Progress()
 	o.Revision++
 	inv.Status = Void
 	inv.VoidReason = reason

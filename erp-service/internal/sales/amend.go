@@ -242,19 +242,9 @@ func (o *Order) Amend(etag int64, a Amendment, listPrices map[string]money.Money
 		}
 	}
 	if o.Status == PartiallyShipped {
-		done, invoiced := true, true
-		for _, l := range o.Lines {
-			if l.Shipped.LessThan(l.Quantity) {
-				done = false
-			}
-			invoiced = invoiced && l.Invoiced.Equal(l.Quantity)
-		}
-		switch {
-		case done && invoiced: // invoiced as a whole before it shipped
-			o.Status = Invoiced
-		case done:
-			o.Status = Shipped
-		}
+		// Amended down to what shipped: SHIPPED, or INVOICED when that was
+		// invoiced too.
+		o.Progress()
 	}
 	return changes, false, nil
 }

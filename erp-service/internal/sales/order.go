@@ -246,6 +246,34 @@ func (o Order) checkEtag(etag int64) error {
 	return nil
 }
 
+// Progress sets the status of an order in fulfilment from its lines,
+// after shipping, invoicing or an amendment changed them: INVOICED when
+// every line is shipped and invoiced in full (PAID stays PAID), else
+// SHIPPED when every line is shipped, PARTIALLY_SHIPPED when some is, and
+// CONFIRMED when nothing is (invoiced as a whole before shipping, or an
+// invoice voided). The store settles INVOICED to PAID when its invoices
+// are paid.
+func (o *Order) Progress() {
+	allShipped, allInvoiced, anyShipped := true, true, false
+	for _, l := range o.Lines {
+		allShipped = allShipped && l.Shipped.Equal(l.Quantity)
+		allInvoiced = allInvoiced && l.Invoiced.Equal(l.Quantity)
+		anyShipped = anyShipped || l.Shipped.IsPositive()
+	}
+	switch {
+	case allShipped && allInvoiced:
+		if o.Status != Paid {
+			o.Status = Invoiced
+		}
+	case allShipped:
+		o.Status = Shipped
+	case anyShipped:
+		o.Status = PartiallyShipped
+	default:
+		o.Status = Confirmed
+	}
+}
+
 // Confirm reserves stock for each line, in line order, never more than is
 // available; the shortfall of a line is backordered. avail holds the stock
 // of every SKU on the order, locked by the caller, and is updated with the

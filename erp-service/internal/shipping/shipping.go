@@ -216,19 +216,9 @@ func Ship(s *Shipment, n NewShipment, o *sales.Order, held []sales.Held,
 		}
 		return strings.Compare(a.Warehouse, b.Warehouse)
 	})
-	o.Status = sales.Shipped
-	allInvoiced := true
-	for _, l := range o.Lines {
-		if l.Shipped.LessThan(l.Quantity) {
-			o.Status = sales.PartiallyShipped
-		}
-		allInvoiced = allInvoiced && l.Invoiced.Equal(l.Quantity)
-	}
 	// An order invoiced as a whole before it shipped is INVOICED once the
-	// last of it ships (the store settles it to PAID when its invoices are).
-	if o.Status == sales.Shipped && allInvoiced {
-		o.Status = sales.Invoiced
-	}
+	// last of it ships.
+	o.Progress()
 	o.Revision++
 	s.OrderID, s.OrderNumber = o.ID, o.Number
 
