@@ -10,16 +10,18 @@ import (
 )
 
 // The unfiltered pipeline report reads the totals the triggers of
-// migration 0012 maintain, in the order of the raw aggregation.
+// migration 0012 maintain, summed over their slots (migration 0016), in
+// the order of the raw aggregation.
 const (
-	totalsStagesSQL = `SELECT stage, currency_code, count, amount, amount_times_probability
-FROM pipeline_stage_totals WHERE count > 0 ORDER BY ` + stageOrderSQL + `, currency_code`
+	totalsStagesSQL = `SELECT stage, currency_code, sum(count), sum(amount), sum(amount_times_probability)
+FROM pipeline_stage_totals GROUP BY stage, currency_code HAVING sum(count) > 0
+ORDER BY ` + stageOrderSQL + `, currency_code`
 
-	totalsMonthsSQL = `SELECT month, currency_code, count, amount, amount_times_probability
-FROM pipeline_month_totals WHERE count > 0 ORDER BY month, currency_code`
+	totalsMonthsSQL = `SELECT month, currency_code, sum(count), sum(amount), sum(amount_times_probability)
+FROM pipeline_month_totals GROUP BY month, currency_code HAVING sum(count) > 0 ORDER BY month, currency_code`
 
-	totalsOwnersSQL = `SELECT owner, month, won, lost, won_cycle_seconds
-FROM pipeline_owner_totals WHERE won + lost > 0 ORDER BY owner COLLATE "C", month`
+	totalsOwnersSQL = `SELECT owner, month, sum(won), sum(lost), sum(won_cycle_seconds)
+FROM pipeline_owner_totals GROUP BY owner, month HAVING sum(won) + sum(lost) > 0 ORDER BY owner COLLATE "C", month`
 
 	totalsFunnelSQL = `SELECT source, campaign_id, leads, converted, won
 FROM lead_funnel_totals WHERE leads > 0 ORDER BY source COLLATE "C", campaign_id COLLATE "C"`

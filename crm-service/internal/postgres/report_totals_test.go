@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -107,8 +108,20 @@ func TestPipelineTotalsMatchRaw(t *testing.T) {
 		}
 	}
 	check("after loading")
-	if _, err := f.pool.Exec(t.Context(), churnSQL); err != nil {
+	// Each statement in a transaction of its own, on one connection (for
+	// the seed), so the totals spread over several slots.
+	conn, err := f.pool.Acquire(t.Context())
+	if err != nil {
 		t.Fatal(err)
+	}
+	defer conn.Release()
+	for stmt := range strings.SplitSeq(strings.TrimSpace(churnSQL), ";\n") {
+		if _, err := conn.Exec(t.Context(), stmt); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+	if n := f.count(t, `SELECT count(DISTINCT slot) FROM pipeline_stage_totals`); n < 2 {
+		t.Fatalf("the totals use %d slot(s); the test wants writes in several", n)
 	}
 	check("after writes")
 }
