@@ -20,6 +20,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/seamhq/seam/bridge/internal/postgres"
 	"github.com/seamhq/seam/platform/telemetry"
 )
 
@@ -248,7 +249,7 @@ func (c *consumer[E]) applyWithRetry(ctx context.Context, ev E) error {
 	defer span.End()
 
 	for attempt := 0; ; attempt++ {
-		held, err := c.park.holdIfParked(ctx, c.failures, heldEvent(c.name, ev, 0, nil))
+		held, err := c.park.holdIfParked(ctx, c.failures, c.name, ev.GetKey(), func() postgres.Failure { return heldEvent(c.name, ev, 0, nil) })
 		if err == nil && held {
 			c.log.Info("event held behind a parked key", "feed", c.name, "type", ev.GetType(), "key", ev.GetKey())
 			return nil

@@ -64,13 +64,15 @@ func (p *parking) load(keys []postgres.FeedKey) {
 	}
 }
 
-// holdIfParked records ev as waiting when its key is parked.
-func (p *parking) holdIfParked(ctx context.Context, store FailureStore, f postgres.Failure) (bool, error) {
+// holdIfParked records the event of key on feed as waiting when the key is
+// parked; held builds its record (only then: it encodes the event).
+func (p *parking) holdIfParked(ctx context.Context, store FailureStore, feed, key string, held func() postgres.Failure) (bool, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if !p.keys[postgres.FeedKey{Feed: f.Feed, Key: f.EventKey}] {
+	if !p.keys[postgres.FeedKey{Feed: feed, Key: key}] {
 		return false, nil
 	}
+	f := held()
 	f.State = postgres.StateWaiting
 	f.Error = "waiting behind an earlier failed event of the same key"
 	return true, store.RecordFailure(ctx, f)
