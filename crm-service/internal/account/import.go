@@ -26,6 +26,10 @@ type ImportPlan struct {
 	Insert []Account
 	Update []Account
 	Events []Event
+	// DryRun asks the store to write the plan, check it, and roll it back:
+	// a validate-only import that would write, so that what only the
+	// database can check (the hierarchy staying a tree) is reported too.
+	DryRun bool
 }
 
 // Import creates or updates one batch of accounts, matched by their
@@ -160,6 +164,10 @@ func (s *Service) Import(ctx context.Context, rows []Input, fields []Field, mode
 		}
 		if written = upsert.Write(mode, validateOnly, results); !written {
 			upsert.Forget(results)
+			if validateOnly && upsert.Write(mode, false, results) {
+				plan.DryRun = true
+				return plan, nil
+			}
 			return nil, nil
 		}
 		return plan, nil

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -48,7 +49,7 @@ func sortedKeys(keys []string) []string {
 func (s *Store) ImportAccounts(ctx context.Context, domains, externalIDs, parents []string, fn func(account.ImportFound) (*account.ImportPlan, error)) error {
 	domains, externalIDs, parents = sortedKeys(domains), sortedKeys(externalIDs), sortedKeys(parents)
 	var found account.ImportFound
-	return pg.InTxBatch(ctx, s.pool, func(b *pgx.Batch) {
+	err := pg.InTxBatch(ctx, s.pool, func(b *pgx.Batch) {
 		found = account.ImportFound{
 			ByDomain:     make(map[string]account.Account, len(domains)),
 			ByExternalID: make(map[string]account.Account, len(externalIDs)),
@@ -162,9 +163,19 @@ WHERE a.id = r.id`, cols...)
 		if cycle != nil {
 			return errs.Invalid("parent_account_id", "account %s would be its own ancestor: the import's parent changes close a cycle", *cycle)
 		}
+		if plan.DryRun {
+			return errDryRun // written and checked; roll back
+		}
 		return appendEvents(ctx, tx, plan.Events, func(e account.Event) (string, string, []byte) { return e.Type, e.Key, e.Payload })
 	})
+	if errors.Is(err, errDryRun) {
+		return nil
+	}
+	return err
 }
+
+// errDryRun rolls back the transaction of a dry run that passed its checks.
+var errDryRun = errors.New("dry run")
 
 // accountColumns returns the column arrays of the import statements; the
 // time is the update time (equal to the create time of a new account).

@@ -225,6 +225,25 @@ func TestImportAccountsBadRows(t *testing.T) {
 	if n := f.count(t, `SELECT sum(version) FROM accounts`); n != versions {
 		t.Fatalf("the failed batch changed versions: %d, was %d", n, versions)
 	}
+	// Validating the batch reports the cycle too, and writes nothing either
+	// way.
+	_, written, err = svc.Import(t.Context(), []account.Input{
+		{Name: "Other", Website: "other.example", ParentID: parent},
+		{Name: "Good", Website: "good.example", ParentID: other[0].ID},
+	}, account.MutableFields, upsert.SkipInvalid, true)
+	if !errors.Is(err, errs.ErrInvalidArgument) || written {
+		t.Fatalf("validating the cycle: %v, written %v; want invalid argument", err, written)
+	}
+	results, written, err = svc.Import(t.Context(), []account.Input{
+		{Name: "Other", Website: "other.example", ParentID: parent},
+		{Name: "New", Website: "new.example"},
+	}, account.MutableFields, upsert.SkipInvalid, true)
+	if err != nil || written || outcomes(results) != "2 1 " || results[1].ID != "" {
+		t.Fatalf("validating a good batch: %s %v %v", outcomes(results), written, err)
+	}
+	if n := f.count(t, `SELECT sum(version) FROM accounts`) + f.count(t, `SELECT count(*) FROM accounts WHERE website_domain = 'new.example'`); n != versions {
+		t.Fatalf("validating wrote: versions %d, was %d", n, versions)
+	}
 	// Either change alone is fine.
 	if _, _, err := svc.Import(t.Context(), []account.Input{{Name: "Other", Website: "other.example", ParentID: parent}},
 		account.MutableFields, upsert.AllOrNothing, false); err != nil {
