@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"fmt"
+	"net/url"
 	"testing"
 	"time"
 
@@ -41,6 +42,19 @@ func restTransfersCreditSales(t *testing.T, e *env, call func(want int, method, 
 	again := call(200, "POST", "/v1/stockTransfers?request_id=rt-1", wh, `{"sku":"RT-1","from_warehouse":"MAIN","to_warehouse":"SOUTH","quantity":"2.5"}`)
 	if tr["id"] == nil || again["id"] != tr["id"] || tr["quantity"] != "2.5" || tr["availability"].(map[string]any)["on_hand"] != "6" {
 		t.Errorf("transfer = %v, retried = %v", tr, again)
+	}
+
+	// The transfer's two ledger rows, and the item's card, page by page.
+	moves := call(200, "GET", "/v1/stockMoves?filter="+url.QueryEscape(`reference = "stockTransfers/`+fmt.Sprint(tr["id"])+`"`), sales, "")
+	if list, _ := moves["stock_moves"].([]any); len(list) != 2 || list[0].(map[string]any)["on_hand_delta"] != "-2.5" {
+		t.Errorf("moves of the transfer = %v", moves)
+	}
+	card := call(200, "GET", "/v1/stockMoves?page_size=1&filter="+url.QueryEscape(`sku = "RT-1"`), sales, "")
+	if list, _ := card["stock_moves"].([]any); len(list) != 1 || card["next_page_token"] == "" || list[0].(map[string]any)["kind"] != "receipt" {
+		t.Errorf("first page of the card = %v", card)
+	}
+	if r := e.call("GET", "/v1/stockMoves?filter="+url.QueryEscape(`warehouse = "SOUTH"`), sales, ""); r.status != 400 || fmt.Sprint(restFields(r.body)) != "[filter]" {
+		t.Errorf("moves of a warehouse alone = %d %v", r.status, r.body)
 	}
 
 	// Availability with a promise date.

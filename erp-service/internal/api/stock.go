@@ -6,6 +6,7 @@ import (
 	"github.com/seamhq/seam/erp-service/internal/catalog"
 	"github.com/seamhq/seam/erp-service/internal/stock"
 	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/listing"
 	erpv1 "github.com/seamhq/seam/proto/erp/v1"
 )
 
@@ -129,4 +130,35 @@ func (h *Stock) CreateStockTransfer(ctx context.Context, req *erpv1.CreateStockT
 		CreateTime:    ts(out.CreateTime),
 		Availability:  availabilityToProto(out.Availability),
 	}, nil
+}
+
+// ListStockMoves pages through the stock ledger, oldest first.
+func (h *Stock) ListStockMoves(ctx context.Context, req *erpv1.ListStockMovesRequest) (*erpv1.ListStockMovesResponse, error) {
+	conds, err := listing.ParseFilter(req.GetFilter(), stock.MoveFilterFields...)
+	if err != nil {
+		return nil, err
+	}
+	if err := stock.CheckMoveFilter(conds); err != nil {
+		return nil, err
+	}
+	n, after, err := page(req.GetPageSize(), req.GetPageToken(), req.GetFilter())
+	if err != nil {
+		return nil, err
+	}
+	list, more, err := h.store.ListMoves(ctx, stock.MoveQuery{Filter: conds, PageSize: n, After: after})
+	if err != nil {
+		return nil, err
+	}
+	resp := &erpv1.ListStockMovesResponse{StockMoves: make([]*erpv1.StockMove, len(list))}
+	for i, m := range list {
+		resp.StockMoves[i] = &erpv1.StockMove{
+			Id: m.ID, Sku: m.SKU, Warehouse: m.Warehouse, Kind: string(m.Kind),
+			OnHandDelta: decimalString(m.OnHandDelta), ReservedDelta: decimalString(m.ReservedDelta),
+			Reason: m.Reason, Reference: m.Reference, Actor: m.Actor, CreateTime: ts(m.CreateTime),
+		}
+	}
+	if len(list) > 0 {
+		resp.NextPageToken = nextToken(more, list[len(list)-1].ID, req.GetFilter())
+	}
+	return resp, nil
 }

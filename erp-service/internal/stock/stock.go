@@ -15,6 +15,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/listing"
 )
 
 // DefaultWarehouse is created by the first migration and receives
@@ -295,6 +296,8 @@ type Store interface {
 	// Promise answers the earliest date quantity of the item can be
 	// promised (see Promise).
 	Promise(ctx context.Context, sku string, quantity decimal.Decimal) (Availability, error)
+	// ListMoves pages through the stock ledger.
+	ListMoves(ctx context.Context, q MoveQuery) ([]Move, bool, error)
 }
 
 // EventChanged is the event of a change of an item's on hand or reserved
@@ -361,4 +364,41 @@ func (t Transfer) Changes(from Level) ([]Change, error) {
 		{SKU: t.SKU, Warehouse: t.ToWarehouse, Kind: Transferred, OnHandDelta: t.Quantity,
 			ReservedDelta: decimal.Zero, Reason: t.Reason, Reference: t.Reference()},
 	}, nil
+}
+
+// Move is one row of the stock ledger.
+type Move struct {
+	ID, SKU, Warehouse string
+	Kind               MoveKind
+	OnHandDelta        decimal.Decimal
+	ReservedDelta      decimal.Decimal
+	Reason, Reference  string
+	Actor              string
+	CreateTime         time.Time
+}
+
+// MoveFilterFields may appear in a ListStockMoves filter.
+var MoveFilterFields = []string{"sku", "warehouse", "kind", "reference"}
+
+// MoveQuery is a page of the stock ledger: moves matching Filter (see
+// CheckMoveFilter), after the move with id After, in id (time) order.
+type MoveQuery struct {
+	Filter   []listing.Condition
+	PageSize int
+	After    string
+}
+
+// CheckMoveFilter accepts no filter (the whole ledger) or one that
+// compares sku or reference with "=", so that a page is read from an
+// index on either and costs the same however long the ledger grows.
+func CheckMoveFilter(conds []listing.Condition) error {
+	if len(conds) == 0 {
+		return nil
+	}
+	for _, c := range conds {
+		if (c.Field == "sku" || c.Field == "reference") && c.Op == listing.Eq {
+			return nil
+		}
+	}
+	return errs.Invalid("filter", `must compare sku or reference with "=", e.g. sku = "A-100"`)
 }

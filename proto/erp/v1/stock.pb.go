@@ -585,6 +585,246 @@ func (x *CreateStockTransferRequest) GetRequestId() string {
 	return ""
 }
 
+// StockMove is one row of the stock ledger; rows are never changed or
+// removed, and an item's levels are the sums of its rows.
+type StockMove struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Sku   string                 `protobuf:"bytes,2,opt,name=sku,proto3" json:"sku,omitempty"`
+	// Warehouse code.
+	Warehouse string `protobuf:"bytes,3,opt,name=warehouse,proto3" json:"warehouse,omitempty"`
+	// "receipt", "adjustment", "reservation", "release", "shipment" or
+	// "transfer".
+	Kind string `protobuf:"bytes,4,opt,name=kind,proto3" json:"kind,omitempty"`
+	// Decimal strings: what the move added to on hand and to reserved
+	// (negative for what it took).
+	OnHandDelta   string `protobuf:"bytes,5,opt,name=on_hand_delta,json=onHandDelta,proto3" json:"on_hand_delta,omitempty"`
+	ReservedDelta string `protobuf:"bytes,6,opt,name=reserved_delta,json=reservedDelta,proto3" json:"reserved_delta,omitempty"`
+	// Why, for adjustments and transfers.
+	Reason string `protobuf:"bytes,7,opt,name=reason,proto3" json:"reason,omitempty"`
+	// What caused the move: "salesOrders/<id>", "shipments/<id>",
+	// "stockTransfers/<id>", "purchaseOrders/<id>", ...; empty for none.
+	Reference string `protobuf:"bytes,8,opt,name=reference,proto3" json:"reference,omitempty"`
+	// Who made it: the subject of the caller's token.
+	Actor         string                 `protobuf:"bytes,9,opt,name=actor,proto3" json:"actor,omitempty"`
+	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StockMove) Reset() {
+	*x = StockMove{}
+	mi := &file_erp_v1_stock_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StockMove) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StockMove) ProtoMessage() {}
+
+func (x *StockMove) ProtoReflect() protoreflect.Message {
+	mi := &file_erp_v1_stock_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StockMove.ProtoReflect.Descriptor instead.
+func (*StockMove) Descriptor() ([]byte, []int) {
+	return file_erp_v1_stock_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *StockMove) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *StockMove) GetSku() string {
+	if x != nil {
+		return x.Sku
+	}
+	return ""
+}
+
+func (x *StockMove) GetWarehouse() string {
+	if x != nil {
+		return x.Warehouse
+	}
+	return ""
+}
+
+func (x *StockMove) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *StockMove) GetOnHandDelta() string {
+	if x != nil {
+		return x.OnHandDelta
+	}
+	return ""
+}
+
+func (x *StockMove) GetReservedDelta() string {
+	if x != nil {
+		return x.ReservedDelta
+	}
+	return ""
+}
+
+func (x *StockMove) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *StockMove) GetReference() string {
+	if x != nil {
+		return x.Reference
+	}
+	return ""
+}
+
+func (x *StockMove) GetActor() string {
+	if x != nil {
+		return x.Actor
+	}
+	return ""
+}
+
+func (x *StockMove) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
+type ListStockMovesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Fields: sku, warehouse, kind, reference; see ListStockMoves.
+	Filter        string `protobuf:"bytes,1,opt,name=filter,proto3" json:"filter,omitempty"`
+	PageSize      int32  `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListStockMovesRequest) Reset() {
+	*x = ListStockMovesRequest{}
+	mi := &file_erp_v1_stock_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListStockMovesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListStockMovesRequest) ProtoMessage() {}
+
+func (x *ListStockMovesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_erp_v1_stock_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListStockMovesRequest.ProtoReflect.Descriptor instead.
+func (*ListStockMovesRequest) Descriptor() ([]byte, []int) {
+	return file_erp_v1_stock_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *ListStockMovesRequest) GetFilter() string {
+	if x != nil {
+		return x.Filter
+	}
+	return ""
+}
+
+func (x *ListStockMovesRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListStockMovesRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+type ListStockMovesResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	StockMoves    []*StockMove           `protobuf:"bytes,1,rep,name=stock_moves,json=stockMoves,proto3" json:"stock_moves,omitempty"`
+	NextPageToken string                 `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListStockMovesResponse) Reset() {
+	*x = ListStockMovesResponse{}
+	mi := &file_erp_v1_stock_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListStockMovesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListStockMovesResponse) ProtoMessage() {}
+
+func (x *ListStockMovesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_erp_v1_stock_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListStockMovesResponse.ProtoReflect.Descriptor instead.
+func (*ListStockMovesResponse) Descriptor() ([]byte, []int) {
+	return file_erp_v1_stock_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *ListStockMovesResponse) GetStockMoves() []*StockMove {
+	if x != nil {
+		return x.StockMoves
+	}
+	return nil
+}
+
+func (x *ListStockMovesResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
 var File_erp_v1_stock_proto protoreflect.FileDescriptor
 
 const file_erp_v1_stock_proto_rawDesc = "" +
@@ -634,14 +874,37 @@ const file_erp_v1_stock_proto_rawDesc = "" +
 	"\x1aCreateStockTransferRequest\x12<\n" +
 	"\x0estock_transfer\x18\x01 \x01(\v2\x15.erp.v1.StockTransferR\rstockTransfer\x12\x1d\n" +
 	"\n" +
-	"request_id\x18\x02 \x01(\tR\trequestId2\xe9\x01\n" +
+	"request_id\x18\x02 \x01(\tR\trequestId\"\xb3\x02\n" +
+	"\tStockMove\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x10\n" +
+	"\x03sku\x18\x02 \x01(\tR\x03sku\x12\x1c\n" +
+	"\twarehouse\x18\x03 \x01(\tR\twarehouse\x12\x12\n" +
+	"\x04kind\x18\x04 \x01(\tR\x04kind\x12\"\n" +
+	"\ron_hand_delta\x18\x05 \x01(\tR\vonHandDelta\x12%\n" +
+	"\x0ereserved_delta\x18\x06 \x01(\tR\rreservedDelta\x12\x16\n" +
+	"\x06reason\x18\a \x01(\tR\x06reason\x12\x1c\n" +
+	"\treference\x18\b \x01(\tR\treference\x12\x14\n" +
+	"\x05actor\x18\t \x01(\tR\x05actor\x12;\n" +
+	"\vcreate_time\x18\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"createTime\"k\n" +
+	"\x15ListStockMovesRequest\x12\x16\n" +
+	"\x06filter\x18\x01 \x01(\tR\x06filter\x12\x1b\n" +
+	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\"t\n" +
+	"\x16ListStockMovesResponse\x122\n" +
+	"\vstock_moves\x18\x01 \x03(\v2\x11.erp.v1.StockMoveR\n" +
+	"stockMoves\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xe9\x01\n" +
 	"\x10WarehouseService\x12O\n" +
 	"\x0eListWarehouses\x12\x1d.erp.v1.ListWarehousesRequest\x1a\x1e.erp.v1.ListWarehousesResponse\x12>\n" +
 	"\fGetWarehouse\x12\x1b.erp.v1.GetWarehouseRequest\x1a\x11.erp.v1.Warehouse\x12D\n" +
-	"\x0fCreateWarehouse\x12\x1e.erp.v1.CreateWarehouseRequest\x1a\x11.erp.v1.Warehouse2\xb8\x01\n" +
+	"\x0fCreateWarehouse\x12\x1e.erp.v1.CreateWarehouseRequest\x1a\x11.erp.v1.Warehouse2\x89\x02\n" +
 	"\fStockService\x12V\n" +
 	"\x15CreateStockAdjustment\x12$.erp.v1.CreateStockAdjustmentRequest\x1a\x17.erp.v1.StockAdjustment\x12P\n" +
-	"\x13CreateStockTransfer\x12\".erp.v1.CreateStockTransferRequest\x1a\x15.erp.v1.StockTransferB+Z)github.com/seamhq/seam/proto/erp/v1;erpv1b\x06proto3"
+	"\x13CreateStockTransfer\x12\".erp.v1.CreateStockTransferRequest\x1a\x15.erp.v1.StockTransfer\x12O\n" +
+	"\x0eListStockMoves\x12\x1d.erp.v1.ListStockMovesRequest\x1a\x1e.erp.v1.ListStockMovesResponseB+Z)github.com/seamhq/seam/proto/erp/v1;erpv1b\x06proto3"
 
 var (
 	file_erp_v1_stock_proto_rawDescOnce sync.Once
@@ -655,7 +918,7 @@ func file_erp_v1_stock_proto_rawDescGZIP() []byte {
 	return file_erp_v1_stock_proto_rawDescData
 }
 
-var file_erp_v1_stock_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
+var file_erp_v1_stock_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_erp_v1_stock_proto_goTypes = []any{
 	(*Warehouse)(nil),                    // 0: erp.v1.Warehouse
 	(*ListWarehousesRequest)(nil),        // 1: erp.v1.ListWarehousesRequest
@@ -666,34 +929,41 @@ var file_erp_v1_stock_proto_goTypes = []any{
 	(*CreateStockAdjustmentRequest)(nil), // 6: erp.v1.CreateStockAdjustmentRequest
 	(*StockTransfer)(nil),                // 7: erp.v1.StockTransfer
 	(*CreateStockTransferRequest)(nil),   // 8: erp.v1.CreateStockTransferRequest
-	(*timestamppb.Timestamp)(nil),        // 9: google.protobuf.Timestamp
-	(*Availability)(nil),                 // 10: erp.v1.Availability
+	(*StockMove)(nil),                    // 9: erp.v1.StockMove
+	(*ListStockMovesRequest)(nil),        // 10: erp.v1.ListStockMovesRequest
+	(*ListStockMovesResponse)(nil),       // 11: erp.v1.ListStockMovesResponse
+	(*timestamppb.Timestamp)(nil),        // 12: google.protobuf.Timestamp
+	(*Availability)(nil),                 // 13: erp.v1.Availability
 }
 var file_erp_v1_stock_proto_depIdxs = []int32{
-	9,  // 0: erp.v1.Warehouse.create_time:type_name -> google.protobuf.Timestamp
+	12, // 0: erp.v1.Warehouse.create_time:type_name -> google.protobuf.Timestamp
 	0,  // 1: erp.v1.ListWarehousesResponse.warehouses:type_name -> erp.v1.Warehouse
 	0,  // 2: erp.v1.CreateWarehouseRequest.warehouse:type_name -> erp.v1.Warehouse
-	9,  // 3: erp.v1.StockAdjustment.create_time:type_name -> google.protobuf.Timestamp
-	10, // 4: erp.v1.StockAdjustment.availability:type_name -> erp.v1.Availability
+	12, // 3: erp.v1.StockAdjustment.create_time:type_name -> google.protobuf.Timestamp
+	13, // 4: erp.v1.StockAdjustment.availability:type_name -> erp.v1.Availability
 	5,  // 5: erp.v1.CreateStockAdjustmentRequest.stock_adjustment:type_name -> erp.v1.StockAdjustment
-	9,  // 6: erp.v1.StockTransfer.create_time:type_name -> google.protobuf.Timestamp
-	10, // 7: erp.v1.StockTransfer.availability:type_name -> erp.v1.Availability
+	12, // 6: erp.v1.StockTransfer.create_time:type_name -> google.protobuf.Timestamp
+	13, // 7: erp.v1.StockTransfer.availability:type_name -> erp.v1.Availability
 	7,  // 8: erp.v1.CreateStockTransferRequest.stock_transfer:type_name -> erp.v1.StockTransfer
-	1,  // 9: erp.v1.WarehouseService.ListWarehouses:input_type -> erp.v1.ListWarehousesRequest
-	3,  // 10: erp.v1.WarehouseService.GetWarehouse:input_type -> erp.v1.GetWarehouseRequest
-	4,  // 11: erp.v1.WarehouseService.CreateWarehouse:input_type -> erp.v1.CreateWarehouseRequest
-	6,  // 12: erp.v1.StockService.CreateStockAdjustment:input_type -> erp.v1.CreateStockAdjustmentRequest
-	8,  // 13: erp.v1.StockService.CreateStockTransfer:input_type -> erp.v1.CreateStockTransferRequest
-	2,  // 14: erp.v1.WarehouseService.ListWarehouses:output_type -> erp.v1.ListWarehousesResponse
-	0,  // 15: erp.v1.WarehouseService.GetWarehouse:output_type -> erp.v1.Warehouse
-	0,  // 16: erp.v1.WarehouseService.CreateWarehouse:output_type -> erp.v1.Warehouse
-	5,  // 17: erp.v1.StockService.CreateStockAdjustment:output_type -> erp.v1.StockAdjustment
-	7,  // 18: erp.v1.StockService.CreateStockTransfer:output_type -> erp.v1.StockTransfer
-	14, // [14:19] is the sub-list for method output_type
-	9,  // [9:14] is the sub-list for method input_type
-	9,  // [9:9] is the sub-list for extension type_name
-	9,  // [9:9] is the sub-list for extension extendee
-	0,  // [0:9] is the sub-list for field type_name
+	12, // 9: erp.v1.StockMove.create_time:type_name -> google.protobuf.Timestamp
+	9,  // 10: erp.v1.ListStockMovesResponse.stock_moves:type_name -> erp.v1.StockMove
+	1,  // 11: erp.v1.WarehouseService.ListWarehouses:input_type -> erp.v1.ListWarehousesRequest
+	3,  // 12: erp.v1.WarehouseService.GetWarehouse:input_type -> erp.v1.GetWarehouseRequest
+	4,  // 13: erp.v1.WarehouseService.CreateWarehouse:input_type -> erp.v1.CreateWarehouseRequest
+	6,  // 14: erp.v1.StockService.CreateStockAdjustment:input_type -> erp.v1.CreateStockAdjustmentRequest
+	8,  // 15: erp.v1.StockService.CreateStockTransfer:input_type -> erp.v1.CreateStockTransferRequest
+	10, // 16: erp.v1.StockService.ListStockMoves:input_type -> erp.v1.ListStockMovesRequest
+	2,  // 17: erp.v1.WarehouseService.ListWarehouses:output_type -> erp.v1.ListWarehousesResponse
+	0,  // 18: erp.v1.WarehouseService.GetWarehouse:output_type -> erp.v1.Warehouse
+	0,  // 19: erp.v1.WarehouseService.CreateWarehouse:output_type -> erp.v1.Warehouse
+	5,  // 20: erp.v1.StockService.CreateStockAdjustment:output_type -> erp.v1.StockAdjustment
+	7,  // 21: erp.v1.StockService.CreateStockTransfer:output_type -> erp.v1.StockTransfer
+	11, // 22: erp.v1.StockService.ListStockMoves:output_type -> erp.v1.ListStockMovesResponse
+	17, // [17:23] is the sub-list for method output_type
+	11, // [11:17] is the sub-list for method input_type
+	11, // [11:11] is the sub-list for extension type_name
+	11, // [11:11] is the sub-list for extension extendee
+	0,  // [0:11] is the sub-list for field type_name
 }
 
 func init() { file_erp_v1_stock_proto_init() }
@@ -708,7 +978,7 @@ func file_erp_v1_stock_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_erp_v1_stock_proto_rawDesc), len(file_erp_v1_stock_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   9,
+			NumMessages:   12,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

@@ -203,6 +203,7 @@ var WarehouseService_ServiceDesc = grpc.ServiceDesc{
 const (
 	StockService_CreateStockAdjustment_FullMethodName = "/erp.v1.StockService/CreateStockAdjustment"
 	StockService_CreateStockTransfer_FullMethodName   = "/erp.v1.StockService/CreateStockTransfer"
+	StockService_ListStockMoves_FullMethodName        = "/erp.v1.StockService/ListStockMoves"
 )
 
 // StockServiceClient is the client API for StockService service.
@@ -222,6 +223,12 @@ type StockServiceClient interface {
 	// stock_transfer.quantity. A retry with the same request_id returns the
 	// first transfer.
 	CreateStockTransfer(ctx context.Context, in *CreateStockTransferRequest, opts ...grpc.CallOption) (*StockTransfer, error)
+	// ListStockMoves pages through the stock ledger, oldest first. A filter
+	// must compare sku or reference with "=": one item's moves (its stock
+	// card, narrowed by warehouse or kind if asked), or what one document
+	// moved, e.g. reference = "stockTransfers/<id>" or "salesOrders/<id>".
+	// Without a filter it pages through the whole ledger.
+	ListStockMoves(ctx context.Context, in *ListStockMovesRequest, opts ...grpc.CallOption) (*ListStockMovesResponse, error)
 }
 
 type stockServiceClient struct {
@@ -252,6 +259,16 @@ func (c *stockServiceClient) CreateStockTransfer(ctx context.Context, in *Create
 	return out, nil
 }
 
+func (c *stockServiceClient) ListStockMoves(ctx context.Context, in *ListStockMovesRequest, opts ...grpc.CallOption) (*ListStockMovesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListStockMovesResponse)
+	err := c.cc.Invoke(ctx, StockService_ListStockMoves_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // StockServiceServer is the server API for StockService service.
 // All implementations must embed UnimplementedStockServiceServer
 // for forward compatibility.
@@ -269,6 +286,12 @@ type StockServiceServer interface {
 	// stock_transfer.quantity. A retry with the same request_id returns the
 	// first transfer.
 	CreateStockTransfer(context.Context, *CreateStockTransferRequest) (*StockTransfer, error)
+	// ListStockMoves pages through the stock ledger, oldest first. A filter
+	// must compare sku or reference with "=": one item's moves (its stock
+	// card, narrowed by warehouse or kind if asked), or what one document
+	// moved, e.g. reference = "stockTransfers/<id>" or "salesOrders/<id>".
+	// Without a filter it pages through the whole ledger.
+	ListStockMoves(context.Context, *ListStockMovesRequest) (*ListStockMovesResponse, error)
 	mustEmbedUnimplementedStockServiceServer()
 }
 
@@ -284,6 +307,9 @@ func (UnimplementedStockServiceServer) CreateStockAdjustment(context.Context, *C
 }
 func (UnimplementedStockServiceServer) CreateStockTransfer(context.Context, *CreateStockTransferRequest) (*StockTransfer, error) {
 	return nil, status.Error(codes.Unimplemented, "method CreateStockTransfer not implemented")
+}
+func (UnimplementedStockServiceServer) ListStockMoves(context.Context, *ListStockMovesRequest) (*ListStockMovesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListStockMoves not implemented")
 }
 func (UnimplementedStockServiceServer) mustEmbedUnimplementedStockServiceServer() {}
 func (UnimplementedStockServiceServer) testEmbeddedByValue()                      {}
@@ -342,6 +368,24 @@ func _StockService_CreateStockTransfer_Handler(srv interface{}, ctx context.Cont
 	return interceptor(ctx, in, info, handler)
 }
 
+func _StockService_ListStockMoves_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListStockMovesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(StockServiceServer).ListStockMoves(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: StockService_ListStockMoves_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(StockServiceServer).ListStockMoves(ctx, req.(*ListStockMovesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // StockService_ServiceDesc is the grpc.ServiceDesc for StockService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -356,6 +400,10 @@ var StockService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "CreateStockTransfer",
 			Handler:    _StockService_CreateStockTransfer_Handler,
+		},
+		{
+			MethodName: "ListStockMoves",
+			Handler:    _StockService_ListStockMoves_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
