@@ -445,20 +445,11 @@ var moveFilter = map[string]column{
 // ListMoves implements stock.Store: a keyset page in id order, which the
 // moves' version 7 UUIDs make the order they were written in.
 func (s *Store) ListMoves(ctx context.Context, q stock.MoveQuery) ([]stock.Move, bool, error) {
-	var args []any
-	filter, err := where(q.Filter, moveFilter, &args)
+	sql, args, err := movesSQL(q)
 	if err != nil {
 		return nil, false, err
 	}
-	after := ""
-	if q.After != "" {
-		if _, err := uuid.Parse(q.After); err != nil {
-			return nil, false, errs.Invalid("page_token", "is not a token returned by this list")
-		}
-		after = "id > " + arg(&args, q.After) + "::uuid"
-	}
-	rows, err := s.pool.Query(ctx, `SELECT id::text, sku, warehouse, kind, on_hand_delta, reserved_delta, reason, reference, actor, created_at
-		FROM stock_moves WHERE `+and(filter, after)+` ORDER BY id LIMIT `+arg(&args, q.PageSize+1), args...)
+	rows, err := s.pool.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, false, fmt.Errorf("list stock moves: %w", err)
 	}
@@ -474,4 +465,24 @@ func (s *Store) ListMoves(ctx context.Context, q stock.MoveQuery) ([]stock.Move,
 		return out[:q.PageSize], true, nil
 	}
 	return out, false, nil
+}
+
+// movesSQL is the query of a ListMoves page and its arguments. It orders
+// by the table's id (the uuid, so an index yields the order), not by the
+// output column of the same name (its text).
+func movesSQL(q stock.MoveQuery) (string, []any, error) {
+	var args []any
+	filter, err := where(q.Filter, moveFilter, &args)
+	if err != nil {
+		return "", nil, err
+	}
+	after := ""
+	if q.After != "" {
+		if _, err := uuid.Parse(q.After); err != nil {
+			return "", nil, errs.Invalid("page_token", "is not a token returned by this list")
+		}
+		after = "m.id > " + arg(&args, q.After) + "::uuid"
+	}
+	return `SELECT m.id::text, sku, warehouse, kind, on_hand_delta, reserved_delta, reason, reference, actor, created_at
+		FROM stock_moves m WHERE ` + and(filter, after) + ` ORDER BY m.id LIMIT ` + arg(&args, q.PageSize+1), args, nil
 }
