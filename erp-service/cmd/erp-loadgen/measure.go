@@ -77,6 +77,7 @@ func Measure(ctx context.Context, pool *pgxpool.Pool, skus int, n Samples) (_ []
 	}
 	cctx := metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+tok)
 	items, ledger, reports := erpv1.NewItemServiceClient(conn), erpv1.NewLedgerServiceClient(conn), erpv1.NewReportServiceClient(conn)
+	stockSvc := erpv1.NewStockServiceClient(conn)
 
 	timeCalls := func(k int, call func(i int) error) ([]time.Duration, error) {
 		// Two untimed calls warm the connection and the caches.
@@ -126,6 +127,40 @@ func Measure(ctx context.Context, pool *pgxpool.Pool, skus int, n Samples) (_ []
 		return nil, fmt.Errorf("availability of random SKUs: %w", err)
 	}
 	out = append(out, summarize("GetAvailability, random SKU", d, fmt.Sprintf("uniform over %d SKUs", skus)))
+
+	// The hot SKU's stock card: its first page, and a page 50 pages in
+	// (reached untimed), which a keyset read answers as fast.
+	card := &erpv1.ListStockMovesRequest{Filter: fmt.Sprintf("sku = %q", hotSKU), PageSize: 100}
+	var moves int
+	d, err = timeCalls(n.Availability, func(int) error {
+		resp, err := stockSvc.ListStockMoves(cctx, card)
+		moves = len(resp.GetStockMoves())
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("stock moves of %s: %w", hotSKU, err)
+	}
+	out = append(out, summarize("ListStockMoves, hot SKU, first page", d, fmt.Sprintf("%d moves", moves)))
+	deep := &erpv1.ListStockMovesRequest{Filter: card.Filter, PageSize: card.PageSize}
+	for range 50 {
+		resp, err := stockSvc.ListStockMoves(cctx, deep)
+		if err != nil {
+			return nil, fmt.Errorf("stock moves of %s: %w", hotSKU, err)
+		}
+		if resp.GetNextPageToken() == "" {
+			break
+		}
+		deep.PageToken = resp.GetNextPageToken()
+	}
+	d, err = timeCalls(n.Availability, func(int) error {
+		resp, err := stockSvc.ListStockMoves(cctx, deep)
+		moves = len(resp.GetStockMoves())
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("stock moves of %s, page 51: %w", hotSKU, err)
+	}
+	out = append(out, summarize("ListStockMoves, hot SKU, page 51", d, fmt.Sprintf("%d moves", moves)))
 
 	var rows int
 	d, err = timeCalls(n.Reports, func(int) error {
