@@ -85,29 +85,15 @@ func ValidateNew(p Payment) error {
 	if len(p.Allocations) > MaxAllocations {
 		v.Add("allocations", "at most %d allocations are allowed", MaxAllocations)
 	}
-	seen := map[string]bool{}
+	ok := checkAllocations(&v, p.Allocations, p.Amount.Currency)
 	sum := decimal.Zero
 	for i, a := range p.Allocations {
-		f := func(name string) string { return fmt.Sprintf("allocations[%d].%s", i, name) }
-		switch {
-		case a.InvoiceID == "":
-			v.Add(f("invoice_id"), "is required")
-		case seen[a.InvoiceID]:
-			v.Add(f("invoice_id"), "invoice %s is allocated more than once", a.InvoiceID)
+		if !ok[i] {
+			continue
 		}
-		seen[a.InvoiceID] = true
-		switch {
-		case a.Amount.Currency != p.Amount.Currency:
-			v.Add(f("amount.currency_code"), "must be the payment's currency %s", p.Amount.Currency)
-		case !a.Amount.Amount.IsPositive():
-			v.Add(f("amount.amount"), "must be positive")
-		case a.Amount.TooPrecise():
-			v.Add(f("amount.amount"), "%s allows at most %d decimal places", a.Amount.Currency, money.MinorUnits(a.Amount.Currency))
-		default:
-			sum = sum.Add(a.Amount.Amount)
-			if p.Amount.Amount.IsPositive() && sum.GreaterThan(p.Amount.Amount) {
-				v.Add(f("amount.amount"), "allocations add up to %s, more than the payment's %s", sum, p.Amount.Amount)
-			}
+		sum = sum.Add(a.Amount.Amount)
+		if p.Amount.Amount.IsPositive() && sum.GreaterThan(p.Amount.Amount) {
+			v.Add(fmt.Sprintf("allocations[%d].amount.amount", i), "allocations add up to %s, more than the payment's %s", sum, p.Amount.Amount)
 		}
 	}
 	return v.Err()
@@ -121,38 +107,14 @@ func ValidateNew(p Payment) error {
 // returns the journal entry: Dr Cash / Cr Accounts receivable for the
 // whole amount (credit included).
 func Apply(p *Payment, invoices map[string]*invoicing.Invoice) (ledger.Entry, error) {
-	var v errs.Violations
-	var void []errs.FieldViolation
-	allocated := decimal.Zero
-	for i, a := range p.Allocations {
-		f := fmt.Sprintf("allocations[%d]", i)
-		inv, ok := invoices[a.InvoiceID]
-		switch {
-		case !ok || inv.CustomerID != p.CustomerID:
-			v.Add(f+".invoice_id", "customer %s has no invoice %s", p.CustomerID, a.InvoiceID)
-			continue
-		case !inv.Payable():
-			void = append(void, errs.FieldViolation{Field: f + ".invoice_id", Description: fmt.Sprintf("invoice %s is void", inv.Number)})
-			continue
-		case inv.Currency != p.Amount.Currency:
-			v.Add(f+".amount.currency_code", "invoice %s is in %s, not %s", inv.Number, inv.Currency, p.Amount.Currency)
-			continue
-		}
-		if open := inv.OpenAmount(); a.Amount.Amount.GreaterThan(open.Amount) {
-			v.Add(f+".amount.amount", "%s is more than the %s open on invoice %s", a.Amount.Amount, open.Amount, inv.Number)
-			continue
-		}
-		inv.Paid.Amount = inv.Paid.Amount.Add(a.Amount.Amount)
-		inv.Derive()
-		inv.Revision++
-		allocated = allocated.Add(a.Amount.Amount)
-	}
-	if err := v.Err(); err != nil {
+	_, v, void := checkInvoices(p, p.Allocations, invoices)
+	if err := invoiceError(v, void); err != nil {
 		return ledger.Entry{}, err
 	}
-	if len(void) > 0 {
-		return ledger.Entry{}, &errs.Error{Kind: errs.FailedPrecondition, Violations: void,
-			Message: void[0].Field + ": " + void[0].Description + "; a void invoice cannot be paid"}
+	allocated := decimal.Zero
+	for _, a := range p.Allocations {
+		allocate(a, invoices)
+		allocated = allocated.Add(a.Amount.Amount)
 	}
 	p.Unallocated = money.Money{Currency: p.Amount.Currency, Amount: p.Amount.Amount.Sub(allocated)}
 	p.Status = Posted
