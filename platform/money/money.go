@@ -99,7 +99,10 @@ func Parse(currency, amount string) (Money, error) {
 	if err := v.Err(); err != nil {
 		return Money{}, err
 	}
-	return Money{Currency: cur.Code, Amount: d}, nil
+	// Stored at the currency's scale whatever zeros the text carried
+	// ("3000.0" JPY is 3000, "10.5" EUR is 10.50): exact, as no digit
+	// beyond the minor units is other than zero.
+	return Money{Currency: cur.Code, Amount: d.Round(cur.MinorUnits)}, nil
 }
 
 // FromProto converts a wire amount. A nil message is a violation of the

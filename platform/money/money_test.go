@@ -10,6 +10,24 @@ import (
 	moneyv1 "github.com/seamhq/seam/proto/money/v1"
 )
 
+// Parsed amounts carry the currency's scale, however many trailing zeros
+// the text had.
+func TestParseScale(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ currency, amount, want string }{
+		{"JPY", "3000.0", "3000"},
+		{"JPY", "3000", "3000"},
+		{"EUR", "10.5", "10.5"},
+		{"EUR", "10.500", "10.5"},
+		{"KWD", "1.5", "1.5"},
+	} {
+		m, err := Parse(tc.currency, tc.amount)
+		if err != nil || m.Amount.String() != tc.want || m.Amount.Exponent() != -int32(MinorUnits(tc.currency)) {
+			t.Errorf("Parse(%s, %q) = %s (exponent %d), %v; want %s", tc.currency, tc.amount, m.Amount, m.Amount.Exponent(), err, tc.want)
+		}
+	}
+}
+
 func TestParse(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
