@@ -22,7 +22,7 @@ func TestParseScale(t *testing.T) {
 		{"KWD", "1.5", "1.5"},
 	} {
 		m, err := Parse(tc.currency, tc.amount)
-		if err != nil || m.Amount.String() != tc.want || m.Amount.Exponent() != -int32(MinorUnits(tc.currency)) {
+		if err != nil || m.Amount.String() != tc.want || m.Amount.Exponent() != -MinorUnits(tc.currency) {
 			t.Errorf("Parse(%s, %q) = %s (exponent %d), %v; want %s", tc.currency, tc.amount, m.Amount, m.Amount.Exponent(), err, tc.want)
 		}
 	}
