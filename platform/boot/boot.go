@@ -33,15 +33,17 @@ func (c AuthConfig) Verifier() (*auth.Verifier, error) {
 	return auth.NewVerifier([]byte(c.Secret), []byte(c.PreviousSecret))
 }
 
-// Main runs a binary: it prints the version for --version, otherwise calls
-// run with a context that ends on SIGINT or SIGTERM, and exits 1 when run
-// fails. It is the only place that exits.
+// Main runs a binary: it prints the version for --version, otherwise tunes
+// the Go runtime (TuneRuntime) and calls run with a context that ends on
+// SIGINT or SIGTERM, and exits 1 when run fails. It is the only place that
+// exits.
 func Main(name string, run func(ctx context.Context, args []string, stdout io.Writer) error) {
 	args := os.Args[1:]
 	if len(args) > 0 && (args[0] == "--version" || args[0] == "-version" || args[0] == "version") {
 		fmt.Println(buildinfo.String(name))
 		return
 	}
+	TuneRuntime()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, args, os.Stdout)
 	stop()

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/seamhq/seam/platform/auth"
+	"github.com/seamhq/seam/platform/boot"
 	"github.com/seamhq/seam/platform/cputime"
 	erpv1 "github.com/seamhq/seam/proto/erp/v1"
 	moneyv1 "github.com/seamhq/seam/proto/money/v1"
@@ -32,6 +33,7 @@ func BenchmarkCreateConfirm(b *testing.B) {
 }
 
 func benchCreateConfirm(b *testing.B, calls, clients, customers, skus int) {
+	boot.TuneRuntime() // the server's runtime as the binary sets it
 	e := startB(b)
 	wh, sales := asB(b, auth.Warehouse), asB(b, auth.Sales)
 	customerIDs := make([]string, customers)
