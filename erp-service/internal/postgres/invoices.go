@@ -386,12 +386,8 @@ func (s *Store) VoidInvoice(ctx context.Context, id string, etag int64, reason, 
 	})
 	switch {
 	case errors.Is(err, errReplayed):
-		prev, err := s.previous(ctx, requestID, method)
-		if err != nil {
+		if err := s.replayOf(ctx, requestID, method, id, "invoice"); err != nil {
 			return invoicing.Invoice{}, err
-		}
-		if prev != id {
-			return invoicing.Invoice{}, errs.Invalid("request_id", "was already used for invoice %s", prev)
 		}
 		return s.GetInvoice(ctx, id)
 	case err != nil:

@@ -400,12 +400,8 @@ func (s *Store) ReversePayment(ctx context.Context, id string, etag int64, reaso
 	})
 	switch {
 	case errors.Is(err, errReplayed):
-		prev, err := s.previous(ctx, requestID, method)
-		if err != nil {
+		if err := s.replayOf(ctx, requestID, method, id, "payment"); err != nil {
 			return payment.Payment{}, err
-		}
-		if prev != id {
-			return payment.Payment{}, errs.Invalid("request_id", "was already used for payment %s", prev)
 		}
 		return s.GetPayment(ctx, id)
 	case err != nil:

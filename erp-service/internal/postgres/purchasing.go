@@ -356,12 +356,8 @@ func (s *Store) CreatePurchaseOrder(ctx context.Context, o purchasing.Order, req
 
 // poReplay answers a retried custom method on a purchase order.
 func (s *Store) poReplay(ctx context.Context, requestID, method, id string) (purchasing.Order, error) {
-	prev, err := s.previous(ctx, requestID, method)
-	if err != nil {
+	if err := s.replayOf(ctx, requestID, method, id, "purchase order"); err != nil {
 		return purchasing.Order{}, err
-	}
-	if prev != id {
-		return purchasing.Order{}, errs.Invalid("request_id", "was already used for purchase order %s", prev)
 	}
 	return s.GetPurchaseOrder(ctx, id)
 }

@@ -506,12 +506,8 @@ func (s *Store) transition(ctx context.Context, method, id, requestID string, he
 		return nil
 	})
 	if cl.lost() {
-		prev, err := s.previous(ctx, requestID, method)
-		if err != nil {
+		if err := s.replayOf(ctx, requestID, method, id, "sales order"); err != nil {
 			return sales.Order{}, err
-		}
-		if prev != id {
-			return sales.Order{}, errs.Invalid("request_id", "was already used for sales order %s", prev)
 		}
 		return s.GetOrder(ctx, id)
 	}
@@ -686,12 +682,8 @@ func (s *Store) AmendOrder(ctx context.Context, id string, etag int64, a sales.A
 		return nil
 	})
 	if cl.lost() {
-		prev, err := s.previous(ctx, requestID, method)
-		if err != nil {
+		if err := s.replayOf(ctx, requestID, method, id, "sales order"); err != nil {
 			return sales.Order{}, err
-		}
-		if prev != id {
-			return sales.Order{}, errs.Invalid("request_id", "was already used for sales order %s", prev)
 		}
 		return s.GetOrder(ctx, id)
 	}

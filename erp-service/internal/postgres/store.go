@@ -149,6 +149,20 @@ func (s *Store) previous(ctx context.Context, requestID, method string) (string,
 	return id, nil
 }
 
+// replayOf checks that requestID, which a retried call on resource id
+// repeats, was used by method on that resource and not on another (what
+// names the kind of resource in the error).
+func (s *Store) replayOf(ctx context.Context, requestID, method, id, what string) error {
+	prev, err := s.previous(ctx, requestID, method)
+	if err != nil {
+		return err
+	}
+	if prev != id {
+		return errs.Invalid("request_id", "was already used for %s %s", what, prev)
+	}
+	return nil
+}
+
 // column describes a filterable column.
 type column struct {
 	expr     string
