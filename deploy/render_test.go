@@ -3,6 +3,7 @@ package deploy
 import (
 	"fmt"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -52,12 +53,19 @@ type rendered struct {
 	ScheduledBackup []*cnpgScheduledBackup
 }
 
+// kustomizeMu serialises kustomize builds: kyaml keeps its OpenAPI schema in
+// process-wide state that it initialises lazily without a lock, so two builds
+// in parallel tests race (kubernetes-sigs/kustomize#5805).
+var kustomizeMu sync.Mutex
+
 // render builds the overlay with kustomize and decodes every object into
 // its API type, failing on fields the type does not have.
 func render(t testing.TB, overlay string) *rendered {
 	t.Helper()
 	dir := filepath.Join(repoRoot(t), "deploy", "k8s", "overlays", overlay)
 	k := krusty.MakeKustomizer(krusty.MakeDefaultOptions())
+	kustomizeMu.Lock() // held while the resources are read too
+	defer kustomizeMu.Unlock()
 	m, err := k.Run(filesys.MakeFsOnDisk(), dir)
 	if err != nil {
 		t.Fatalf("kustomize build %s: %v", overlay, err)
