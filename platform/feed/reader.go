@@ -151,8 +151,8 @@ func (r *Reader) Head(ctx context.Context) (Cursor, time.Time, error) {
 // wrapped database error when reading fails; the caller resumes from the
 // cursor of the last event it handled.
 func (r *Reader) Watch(ctx context.Context, after Cursor, send func([]Event) error) error {
-	r.notifier.acquire()
-	defer r.notifier.release()
+	r.notifier.Acquire()
+	defer r.notifier.Release()
 
 	tick := time.NewTicker(r.fallback)
 	defer tick.Stop()
