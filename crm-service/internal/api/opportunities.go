@@ -40,6 +40,12 @@ func (s *opportunityServer) GetOpportunity(ctx context.Context, req *crmv1.GetOp
 	return opportunityToProto(o), nil
 }
 
+func (s *opportunityServer) WatchOpportunity(req *crmv1.WatchOpportunityRequest, stream crmv1.OpportunityService_WatchOpportunityServer) error {
+	return s.svc.Watch(stream.Context(), req.GetId(), func(o pipeline.Opportunity) error {
+		return stream.Send(opportunityToProto(o))
+	})
+}
+
 func (s *opportunityServer) ListOpportunities(ctx context.Context, req *crmv1.ListOpportunitiesRequest) (*crmv1.ListOpportunitiesResponse, error) {
 	p, err := parsePage(req.GetPageSize(), req.GetPageToken(), req.GetFilter(), true, pipeline.FilterFields, stageFilterValue)
 	if err != nil {

@@ -71,6 +71,7 @@ var Policy = auth.Policy{
 	crmv1.OpportunityService_WinOpportunity_FullMethodName:    pipelineWriters,
 	crmv1.OpportunityService_LoseOpportunity_FullMethodName:   pipelineWriters,
 	crmv1.OpportunityService_ReopenOpportunity_FullMethodName: pipelineWriters,
+	crmv1.OpportunityService_WatchOpportunity_FullMethodName:  readers,
 
 	crmv1.ProductService_GetProduct_FullMethodName:   readers,
 	crmv1.ProductService_ListProducts_FullMethodName: readers,

@@ -352,6 +352,9 @@ func TestRESTRoutes(t *testing.T) {
 	if reopened["stage"] != "STAGE_PROPOSAL" || reopened["probability"] != float64(50) {
 		t.Fatalf("reopened: %v", reopened)
 	}
+	// The watch streams; TestWatchOpportunityREST reads it. An unknown id
+	// ends it before the first message.
+	do("GET", "/v1/opportunities/{id}:watch", "/v1/opportunities/01900000-0000-7000-8000-000000000000:watch", sales, nil, 404)
 	hist := do("GET", "/v1/opportunities/{opportunity_id}/history", "/v1/opportunities/"+oid+"/history", token(t, auth.Finance), nil, 200)
 	var steps []string
 	for _, c := range hist["stage_changes"].([]any) {

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/seamhq/seam/crm-service/internal/account"
@@ -31,6 +32,7 @@ import (
 	"github.com/seamhq/seam/platform/config"
 	"github.com/seamhq/seam/platform/feed"
 	"github.com/seamhq/seam/platform/pg"
+	"github.com/seamhq/seam/platform/pgnotify"
 	"github.com/seamhq/seam/platform/server"
 	"github.com/seamhq/seam/platform/telemetry"
 	"github.com/seamhq/seam/proto/openapi"
@@ -147,6 +149,11 @@ func Serve(ctx context.Context, cfg Config, stdout io.Writer, started func(*serv
 	store := postgres.New(pool)
 	accounts := account.NewService(store, api.Payloads{}, time.Now)
 	opportunities := pipeline.NewService(store, api.Payloads{}, time.Now)
+	changes := pgnotify.NewHub(func(ctx context.Context) (*pgx.Conn, error) {
+		return pgx.ConnectConfig(ctx, pool.Config().ConnConfig)
+	}, postgres.OpportunityChanges)
+	defer changes.Close() // before the pool closes
+	opportunities.SetChanges(opportunityChanges{changes})
 	contacts := contact.NewService(store, api.Payloads{}, time.Now)
 	activities := activity.NewService(store, api.Payloads{}, time.Now)
 	a := &api.API{
@@ -207,4 +214,11 @@ func readiness(pool *pgxpool.Pool) func(context.Context) error {
 		}
 		return nil
 	}
+}
+
+// opportunityChanges gives the hub the method set pipeline.Changes names.
+type opportunityChanges struct{ *pgnotify.Hub }
+
+func (c opportunityChanges) Subscribe(id string) pipeline.ChangeSubscription {
+	return c.Hub.Subscribe(id)
 }

@@ -15,9 +15,10 @@ import (
 
 // Service carries out the pipeline use cases.
 type Service struct {
-	store Store
-	enc   Encoder
-	now   func() time.Time
+	store   Store
+	enc     Encoder
+	now     func() time.Time
+	changes Changes // for Watch; nil: watching is not available
 }
 
 // NewService returns a Service; now is the clock (time.Now in production).

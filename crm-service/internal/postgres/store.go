@@ -34,6 +34,11 @@ var (
 	_ pipeline.Store = (*Store)(nil)
 )
 
+// OpportunityChanges is the notification channel on which every committed
+// change of an opportunity is announced as "<id> <version>" (a deletion as
+// "<id>"), by the trigger of migration 0017.
+const OpportunityChanges = "crm_opportunity_changes"
+
 // New returns a Store on pool (made by pg.Connect, so numeric columns scan
 // into decimal.Decimal).
 func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }

@@ -634,6 +634,50 @@ func (x *GetOpportunityRequest) GetId() string {
 	return ""
 }
 
+type WatchOpportunityRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchOpportunityRequest) Reset() {
+	*x = WatchOpportunityRequest{}
+	mi := &file_crm_v1_opportunity_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchOpportunityRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchOpportunityRequest) ProtoMessage() {}
+
+func (x *WatchOpportunityRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_v1_opportunity_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchOpportunityRequest.ProtoReflect.Descriptor instead.
+func (*WatchOpportunityRequest) Descriptor() ([]byte, []int) {
+	return file_crm_v1_opportunity_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *WatchOpportunityRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
 type ListOpportunitiesRequest struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
 	PageSize  int32                  `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
@@ -647,7 +691,7 @@ type ListOpportunitiesRequest struct {
 
 func (x *ListOpportunitiesRequest) Reset() {
 	*x = ListOpportunitiesRequest{}
-	mi := &file_crm_v1_opportunity_proto_msgTypes[5]
+	mi := &file_crm_v1_opportunity_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -659,7 +703,7 @@ func (x *ListOpportunitiesRequest) String() string {
 func (*ListOpportunitiesRequest) ProtoMessage() {}
 
 func (x *ListOpportunitiesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_v1_opportunity_proto_msgTypes[5]
+	mi := &file_crm_v1_opportunity_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -672,7 +716,7 @@ func (x *ListOpportunitiesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListOpportunitiesRequest.ProtoReflect.Descriptor instead.
 func (*ListOpportunitiesRequest) Descriptor() ([]byte, []int) {
-	return file_crm_v1_opportunity_proto_rawDescGZIP(), []int{5}
+	return file_crm_v1_opportunity_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *ListOpportunitiesRequest) GetPageSize() int32 {
@@ -706,7 +750,7 @@ type ListOpportunitiesResponse struct {
 
 func (x *ListOpportunitiesResponse) Reset() {
 	*x = ListOpportunitiesResponse{}
-	mi := &file_crm_v1_opportunity_proto_msgTypes[6]
+	mi := &file_crm_v1_opportunity_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -718,7 +762,7 @@ func (x *ListOpportunitiesResponse) String() string {
 func (*ListOpportunitiesResponse) ProtoMessage() {}
 
 func (x *ListOpportunitiesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_v1_opportunity_proto_msgTypes[6]
+	mi := &file_crm_v1_opportunity_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -731,7 +775,7 @@ func (x *ListOpportunitiesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListOpportunitiesResponse.ProtoReflect.Descriptor instead.
 func (*ListOpportunitiesResponse) Descriptor() ([]byte, []int) {
-	return file_crm_v1_opportunity_proto_rawDescGZIP(), []int{6}
+	return file_crm_v1_opportunity_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ListOpportunitiesResponse) GetOpportunities() []*Opportunity {
@@ -760,7 +804,7 @@ type UpdateOpportunityRequest struct {
 
 func (x *UpdateOpportunityRequest) Reset() {
 	*x = UpdateOpportunityRequest{}
-	mi := &file_crm_v1_opportunity_proto_msgTypes[7]
+	mi := &file_crm_v1_opportunity_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -772,7 +816,7 @@ func (x *UpdateOpportunityRequest) String() string {
 func (*UpdateOpportunityRequest) ProtoMessage() {}
 
 func (x *UpdateOpportunityRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_v1_opportunity_proto_msgTypes[7]
+	mi := &file_crm_v1_opportunity_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -785,7 +829,7 @@ func (x *UpdateOpportunityRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateOpportunityRequest.ProtoReflect.Descriptor instead.
 func (*UpdateOpportunityRequest) Descriptor() ([]byte, []int) {
-	return file_crm_v1_opportunity_proto_rawDescGZIP(), []int{7}
+	return file_crm_v1_opportunity_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *UpdateOpportunityRequest) GetOpportunity() *Opportunity {
@@ -812,7 +856,7 @@ type DeleteOpportunityRequest struct {
 
 func (x *DeleteOpportunityRequest) Reset() {
 	*x = DeleteOpportunityRequest{}
-	mi := &file_crm_v1_opportunity_proto_msgTypes[8]
+	mi := &file_crm_v1_opportunity_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -824,7 +868,7 @@ func (x *DeleteOpportunityRequest) String() string {
 func (*DeleteOpportunityRequest) ProtoMessage() {}
 
 func (x *DeleteOpportunityRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_v1_opportunity_proto_msgTypes[8]
+	mi := &file_crm_v1_opportunity_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -837,7 +881,7 @@ func (x *DeleteOpportunityRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteOpportunityRequest.ProtoReflect.Descriptor instead.
 func (*DeleteOpportunityRequest) Descriptor() ([]byte, []int) {
-	return file_crm_v1_opportunity_proto_rawDescGZIP(), []int{8}
+	return file_crm_v1_opportunity_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *DeleteOpportunityRequest) GetId() string {
@@ -862,7 +906,7 @@ type DeleteOpportunityResponse struct {
 
 func (x *DeleteOpportunityResponse) Reset() {
 	*x = DeleteOpportunityResponse{}
-	mi := &file_crm_v1_opportunity_proto_msgTypes[9]
+	mi := &file_crm_v1_opportunity_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -874,7 +918,7 @@ func (x *DeleteOpportunityResponse) String() string {
 func (*DeleteOpportunityResponse) ProtoMessage() {}
 
 func (x *DeleteOpportunityResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_v1_opportunity_proto_msgTypes[9]
+	mi := &file_crm_v1_opportunity_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -887,7 +931,7 @@ func (x *DeleteOpportunityResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteOpportunityResponse.ProtoReflect.Descriptor instead.
 func (*DeleteOpportunityResponse) Descriptor() ([]byte, []int) {
-	return file_crm_v1_opportunity_proto_rawDescGZIP(), []int{9}
+	return file_crm_v1_opportunity_proto_rawDescGZIP(), []int{10}
 }
 
 type WinOpportunityRequest struct {
@@ -902,7 +946,7 @@ type WinOpportunityRequest struct {
 
 func (x *WinOpportunityRequest) Reset() {
 	*x = WinOpportunityRequest{}
-	mi := &file_crm_v1_opportunity_proto_msgTypes[10]
+	mi := &file_crm_v1_opportunity_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -914,7 +958,7 @@ func (x *WinOpportunityRequest) String() string {
 func (*WinOpportunityRequest) ProtoMessage() {}
 
 func (x *WinOpportunityRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_v1_opportunity_proto_msgTypes[10]
+	mi := &file_crm_v1_opportunity_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -927,7 +971,7 @@ func (x *WinOpportunityRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WinOpportunityRequest.ProtoReflect.Descriptor instead.
 func (*WinOpportunityRequest) Descriptor() ([]byte, []int) {
-	return file_crm_v1_opportunity_proto_rawDescGZIP(), []int{10}
+	return file_crm_v1_opportunity_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *WinOpportunityRequest) GetId() string {
@@ -963,7 +1007,7 @@ type LoseOpportunityRequest struct {
 
 func (x *LoseOpportunityRequest) Reset() {
 	*x = LoseOpportunityRequest{}
-	mi := &file_crm_v1_opportunity_proto_msgTypes[11]
+	mi := &file_crm_v1_opportunity_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -975,7 +1019,7 @@ func (x *LoseOpportunityRequest) String() string {
 func (*LoseOpportunityRequest) ProtoMessage() {}
 
 func (x *LoseOpportunityRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_v1_opportunity_proto_msgTypes[11]
+	mi := &file_crm_v1_opportunity_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -988,7 +1032,7 @@ func (x *LoseOpportunityRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LoseOpportunityRequest.ProtoReflect.Descriptor instead.
 func (*LoseOpportunityRequest) Descriptor() ([]byte, []int) {
-	return file_crm_v1_opportunity_proto_rawDescGZIP(), []int{11}
+	return file_crm_v1_opportunity_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *LoseOpportunityRequest) GetId() string {
@@ -1032,7 +1076,7 @@ type ReopenOpportunityRequest struct {
 
 func (x *ReopenOpportunityRequest) Reset() {
 	*x = ReopenOpportunityRequest{}
-	mi := &file_crm_v1_opportunity_proto_msgTypes[12]
+	mi := &file_crm_v1_opportunity_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1044,7 +1088,7 @@ func (x *ReopenOpportunityRequest) String() string {
 func (*ReopenOpportunityRequest) ProtoMessage() {}
 
 func (x *ReopenOpportunityRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_v1_opportunity_proto_msgTypes[12]
+	mi := &file_crm_v1_opportunity_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1057,7 +1101,7 @@ func (x *ReopenOpportunityRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReopenOpportunityRequest.ProtoReflect.Descriptor instead.
 func (*ReopenOpportunityRequest) Descriptor() ([]byte, []int) {
-	return file_crm_v1_opportunity_proto_rawDescGZIP(), []int{12}
+	return file_crm_v1_opportunity_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ReopenOpportunityRequest) GetId() string {
@@ -1140,6 +1184,8 @@ const file_crm_v1_opportunity_proto_rawDesc = "" +
 	"\n" +
 	"request_id\x18\x02 \x01(\tR\trequestId\"'\n" +
 	"\x15GetOpportunityRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\")\n" +
+	"\x17WatchOpportunityRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"n\n" +
 	"\x18ListOpportunitiesRequest\x12\x1b\n" +
 	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
@@ -1195,7 +1241,7 @@ const file_crm_v1_opportunity_proto_rawDesc = "" +
 	"\x1bFULFILLMENT_STATUS_INVOICED\x10\b\x12\x1b\n" +
 	"\x17FULFILLMENT_STATUS_PAID\x10\t\x12 \n" +
 	"\x1cFULFILLMENT_STATUS_CANCELLED\x10\n" +
-	"2\x80\x05\n" +
+	"2\xcc\x05\n" +
 	"\x12OpportunityService\x12J\n" +
 	"\x11CreateOpportunity\x12 .crm.v1.CreateOpportunityRequest\x1a\x13.crm.v1.Opportunity\x12D\n" +
 	"\x0eGetOpportunity\x12\x1d.crm.v1.GetOpportunityRequest\x1a\x13.crm.v1.Opportunity\x12X\n" +
@@ -1204,7 +1250,8 @@ const file_crm_v1_opportunity_proto_rawDesc = "" +
 	"\x11DeleteOpportunity\x12 .crm.v1.DeleteOpportunityRequest\x1a!.crm.v1.DeleteOpportunityResponse\x12D\n" +
 	"\x0eWinOpportunity\x12\x1d.crm.v1.WinOpportunityRequest\x1a\x13.crm.v1.Opportunity\x12F\n" +
 	"\x0fLoseOpportunity\x12\x1e.crm.v1.LoseOpportunityRequest\x1a\x13.crm.v1.Opportunity\x12J\n" +
-	"\x11ReopenOpportunity\x12 .crm.v1.ReopenOpportunityRequest\x1a\x13.crm.v1.OpportunityB+Z)github.com/seamhq/seam/proto/crm/v1;crmv1b\x06proto3"
+	"\x11ReopenOpportunity\x12 .crm.v1.ReopenOpportunityRequest\x1a\x13.crm.v1.Opportunity\x12J\n" +
+	"\x10WatchOpportunity\x12\x1f.crm.v1.WatchOpportunityRequest\x1a\x13.crm.v1.Opportunity0\x01B+Z)github.com/seamhq/seam/proto/crm/v1;crmv1b\x06proto3"
 
 var (
 	file_crm_v1_opportunity_proto_rawDescOnce sync.Once
@@ -1219,7 +1266,7 @@ func file_crm_v1_opportunity_proto_rawDescGZIP() []byte {
 }
 
 var file_crm_v1_opportunity_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_crm_v1_opportunity_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
+var file_crm_v1_opportunity_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
 var file_crm_v1_opportunity_proto_goTypes = []any{
 	(Stage)(0),                        // 0: crm.v1.Stage
 	(FulfillmentStatus)(0),            // 1: crm.v1.FulfillmentStatus
@@ -1228,55 +1275,58 @@ var file_crm_v1_opportunity_proto_goTypes = []any{
 	(*OrderRef)(nil),                  // 4: crm.v1.OrderRef
 	(*CreateOpportunityRequest)(nil),  // 5: crm.v1.CreateOpportunityRequest
 	(*GetOpportunityRequest)(nil),     // 6: crm.v1.GetOpportunityRequest
-	(*ListOpportunitiesRequest)(nil),  // 7: crm.v1.ListOpportunitiesRequest
-	(*ListOpportunitiesResponse)(nil), // 8: crm.v1.ListOpportunitiesResponse
-	(*UpdateOpportunityRequest)(nil),  // 9: crm.v1.UpdateOpportunityRequest
-	(*DeleteOpportunityRequest)(nil),  // 10: crm.v1.DeleteOpportunityRequest
-	(*DeleteOpportunityResponse)(nil), // 11: crm.v1.DeleteOpportunityResponse
-	(*WinOpportunityRequest)(nil),     // 12: crm.v1.WinOpportunityRequest
-	(*LoseOpportunityRequest)(nil),    // 13: crm.v1.LoseOpportunityRequest
-	(*ReopenOpportunityRequest)(nil),  // 14: crm.v1.ReopenOpportunityRequest
-	(*v1.Money)(nil),                  // 15: money.v1.Money
-	(PaymentStatus)(0),                // 16: crm.v1.PaymentStatus
-	(*timestamppb.Timestamp)(nil),     // 17: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),     // 18: google.protobuf.FieldMask
+	(*WatchOpportunityRequest)(nil),   // 7: crm.v1.WatchOpportunityRequest
+	(*ListOpportunitiesRequest)(nil),  // 8: crm.v1.ListOpportunitiesRequest
+	(*ListOpportunitiesResponse)(nil), // 9: crm.v1.ListOpportunitiesResponse
+	(*UpdateOpportunityRequest)(nil),  // 10: crm.v1.UpdateOpportunityRequest
+	(*DeleteOpportunityRequest)(nil),  // 11: crm.v1.DeleteOpportunityRequest
+	(*DeleteOpportunityResponse)(nil), // 12: crm.v1.DeleteOpportunityResponse
+	(*WinOpportunityRequest)(nil),     // 13: crm.v1.WinOpportunityRequest
+	(*LoseOpportunityRequest)(nil),    // 14: crm.v1.LoseOpportunityRequest
+	(*ReopenOpportunityRequest)(nil),  // 15: crm.v1.ReopenOpportunityRequest
+	(*v1.Money)(nil),                  // 16: money.v1.Money
+	(PaymentStatus)(0),                // 17: crm.v1.PaymentStatus
+	(*timestamppb.Timestamp)(nil),     // 18: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),     // 19: google.protobuf.FieldMask
 }
 var file_crm_v1_opportunity_proto_depIdxs = []int32{
 	0,  // 0: crm.v1.Opportunity.stage:type_name -> crm.v1.Stage
 	3,  // 1: crm.v1.Opportunity.lines:type_name -> crm.v1.OpportunityLine
-	15, // 2: crm.v1.Opportunity.amount:type_name -> money.v1.Money
+	16, // 2: crm.v1.Opportunity.amount:type_name -> money.v1.Money
 	4,  // 3: crm.v1.Opportunity.order:type_name -> crm.v1.OrderRef
-	16, // 4: crm.v1.Opportunity.payment_status:type_name -> crm.v1.PaymentStatus
-	17, // 5: crm.v1.Opportunity.create_time:type_name -> google.protobuf.Timestamp
-	17, // 6: crm.v1.Opportunity.update_time:type_name -> google.protobuf.Timestamp
-	17, // 7: crm.v1.Opportunity.close_time:type_name -> google.protobuf.Timestamp
-	15, // 8: crm.v1.OpportunityLine.unit_price:type_name -> money.v1.Money
-	15, // 9: crm.v1.OpportunityLine.amount:type_name -> money.v1.Money
+	17, // 4: crm.v1.Opportunity.payment_status:type_name -> crm.v1.PaymentStatus
+	18, // 5: crm.v1.Opportunity.create_time:type_name -> google.protobuf.Timestamp
+	18, // 6: crm.v1.Opportunity.update_time:type_name -> google.protobuf.Timestamp
+	18, // 7: crm.v1.Opportunity.close_time:type_name -> google.protobuf.Timestamp
+	16, // 8: crm.v1.OpportunityLine.unit_price:type_name -> money.v1.Money
+	16, // 9: crm.v1.OpportunityLine.amount:type_name -> money.v1.Money
 	1,  // 10: crm.v1.OrderRef.status:type_name -> crm.v1.FulfillmentStatus
-	17, // 11: crm.v1.OrderRef.update_time:type_name -> google.protobuf.Timestamp
+	18, // 11: crm.v1.OrderRef.update_time:type_name -> google.protobuf.Timestamp
 	2,  // 12: crm.v1.CreateOpportunityRequest.opportunity:type_name -> crm.v1.Opportunity
 	2,  // 13: crm.v1.ListOpportunitiesResponse.opportunities:type_name -> crm.v1.Opportunity
 	2,  // 14: crm.v1.UpdateOpportunityRequest.opportunity:type_name -> crm.v1.Opportunity
-	18, // 15: crm.v1.UpdateOpportunityRequest.update_mask:type_name -> google.protobuf.FieldMask
+	19, // 15: crm.v1.UpdateOpportunityRequest.update_mask:type_name -> google.protobuf.FieldMask
 	0,  // 16: crm.v1.ReopenOpportunityRequest.stage:type_name -> crm.v1.Stage
 	5,  // 17: crm.v1.OpportunityService.CreateOpportunity:input_type -> crm.v1.CreateOpportunityRequest
 	6,  // 18: crm.v1.OpportunityService.GetOpportunity:input_type -> crm.v1.GetOpportunityRequest
-	7,  // 19: crm.v1.OpportunityService.ListOpportunities:input_type -> crm.v1.ListOpportunitiesRequest
-	9,  // 20: crm.v1.OpportunityService.UpdateOpportunity:input_type -> crm.v1.UpdateOpportunityRequest
-	10, // 21: crm.v1.OpportunityService.DeleteOpportunity:input_type -> crm.v1.DeleteOpportunityRequest
-	12, // 22: crm.v1.OpportunityService.WinOpportunity:input_type -> crm.v1.WinOpportunityRequest
-	13, // 23: crm.v1.OpportunityService.LoseOpportunity:input_type -> crm.v1.LoseOpportunityRequest
-	14, // 24: crm.v1.OpportunityService.ReopenOpportunity:input_type -> crm.v1.ReopenOpportunityRequest
-	2,  // 25: crm.v1.OpportunityService.CreateOpportunity:output_type -> crm.v1.Opportunity
-	2,  // 26: crm.v1.OpportunityService.GetOpportunity:output_type -> crm.v1.Opportunity
-	8,  // 27: crm.v1.OpportunityService.ListOpportunities:output_type -> crm.v1.ListOpportunitiesResponse
-	2,  // 28: crm.v1.OpportunityService.UpdateOpportunity:output_type -> crm.v1.Opportunity
-	11, // 29: crm.v1.OpportunityService.DeleteOpportunity:output_type -> crm.v1.DeleteOpportunityResponse
-	2,  // 30: crm.v1.OpportunityService.WinOpportunity:output_type -> crm.v1.Opportunity
-	2,  // 31: crm.v1.OpportunityService.LoseOpportunity:output_type -> crm.v1.Opportunity
-	2,  // 32: crm.v1.OpportunityService.ReopenOpportunity:output_type -> crm.v1.Opportunity
-	25, // [25:33] is the sub-list for method output_type
-	17, // [17:25] is the sub-list for method input_type
+	8,  // 19: crm.v1.OpportunityService.ListOpportunities:input_type -> crm.v1.ListOpportunitiesRequest
+	10, // 20: crm.v1.OpportunityService.UpdateOpportunity:input_type -> crm.v1.UpdateOpportunityRequest
+	11, // 21: crm.v1.OpportunityService.DeleteOpportunity:input_type -> crm.v1.DeleteOpportunityRequest
+	13, // 22: crm.v1.OpportunityService.WinOpportunity:input_type -> crm.v1.WinOpportunityRequest
+	14, // 23: crm.v1.OpportunityService.LoseOpportunity:input_type -> crm.v1.LoseOpportunityRequest
+	15, // 24: crm.v1.OpportunityService.ReopenOpportunity:input_type -> crm.v1.ReopenOpportunityRequest
+	7,  // 25: crm.v1.OpportunityService.WatchOpportunity:input_type -> crm.v1.WatchOpportunityRequest
+	2,  // 26: crm.v1.OpportunityService.CreateOpportunity:output_type -> crm.v1.Opportunity
+	2,  // 27: crm.v1.OpportunityService.GetOpportunity:output_type -> crm.v1.Opportunity
+	9,  // 28: crm.v1.OpportunityService.ListOpportunities:output_type -> crm.v1.ListOpportunitiesResponse
+	2,  // 29: crm.v1.OpportunityService.UpdateOpportunity:output_type -> crm.v1.Opportunity
+	12, // 30: crm.v1.OpportunityService.DeleteOpportunity:output_type -> crm.v1.DeleteOpportunityResponse
+	2,  // 31: crm.v1.OpportunityService.WinOpportunity:output_type -> crm.v1.Opportunity
+	2,  // 32: crm.v1.OpportunityService.LoseOpportunity:output_type -> crm.v1.Opportunity
+	2,  // 33: crm.v1.OpportunityService.ReopenOpportunity:output_type -> crm.v1.Opportunity
+	2,  // 34: crm.v1.OpportunityService.WatchOpportunity:output_type -> crm.v1.Opportunity
+	26, // [26:35] is the sub-list for method output_type
+	17, // [17:26] is the sub-list for method input_type
 	17, // [17:17] is the sub-list for extension type_name
 	17, // [17:17] is the sub-list for extension extendee
 	0,  // [0:17] is the sub-list for field type_name
@@ -1294,7 +1344,7 @@ func file_crm_v1_opportunity_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crm_v1_opportunity_proto_rawDesc), len(file_crm_v1_opportunity_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   13,
+			NumMessages:   14,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

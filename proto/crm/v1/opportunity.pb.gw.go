@@ -419,6 +419,35 @@ func local_request_OpportunityService_ReopenOpportunity_0(ctx context.Context, m
 	return msg, metadata, err
 }
 
+func request_OpportunityService_WatchOpportunity_0(ctx context.Context, marshaler runtime.Marshaler, client OpportunityServiceClient, req *http.Request, pathParams map[string]string) (OpportunityService_WatchOpportunityClient, runtime.ServerMetadata, error) {
+	var (
+		protoReq WatchOpportunityRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	val, ok := pathParams["id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "id")
+	}
+	protoReq.Id, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "id", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	stream, err := client.WatchOpportunity(ctx, &protoReq)
+	if err != nil {
+		return nil, metadata, err
+	}
+	header, err := stream.Header()
+	if err != nil {
+		return nil, metadata, err
+	}
+	metadata.HeaderMD = header
+	return stream, metadata, nil
+}
+
 // RegisterOpportunityServiceHandlerServer registers the http handlers for service OpportunityService to "mux".
 // UnaryRPC     :call OpportunityServiceServer directly.
 // StreamingRPC :currently unsupported pending https://github.com/grpc/grpc-go/issues/906.
@@ -584,6 +613,13 @@ func RegisterOpportunityServiceHandlerServer(ctx context.Context, mux *runtime.S
 			return
 		}
 		forward_OpportunityService_ReopenOpportunity_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
+
+	mux.Handle(http.MethodGet, pattern_OpportunityService_WatchOpportunity_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		err := status.Error(codes.Unimplemented, "streaming calls are not yet supported in the in-process transport")
+		_, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+		return
 	})
 
 	return nil
@@ -761,6 +797,23 @@ func RegisterOpportunityServiceHandlerClient(ctx context.Context, mux *runtime.S
 		}
 		forward_OpportunityService_ReopenOpportunity_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodGet, pattern_OpportunityService_WatchOpportunity_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/crm.v1.OpportunityService/WatchOpportunity", runtime.WithHTTPPathPattern("/v1/opportunities/{id}:watch"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_OpportunityService_WatchOpportunity_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_OpportunityService_WatchOpportunity_0(annotatedContext, mux, outboundMarshaler, w, req, func() (proto.Message, error) { return resp.Recv() }, mux.GetForwardResponseOptions()...)
+	})
 	return nil
 }
 
@@ -773,6 +826,7 @@ var (
 	pattern_OpportunityService_WinOpportunity_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "opportunities", "id"}, "win"))
 	pattern_OpportunityService_LoseOpportunity_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "opportunities", "id"}, "lose"))
 	pattern_OpportunityService_ReopenOpportunity_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "opportunities", "id"}, "reopen"))
+	pattern_OpportunityService_WatchOpportunity_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "opportunities", "id"}, "watch"))
 )
 
 var (
@@ -784,4 +838,5 @@ var (
 	forward_OpportunityService_WinOpportunity_0    = runtime.ForwardResponseMessage
 	forward_OpportunityService_LoseOpportunity_0   = runtime.ForwardResponseMessage
 	forward_OpportunityService_ReopenOpportunity_0 = runtime.ForwardResponseMessage
+	forward_OpportunityService_WatchOpportunity_0  = runtime.ForwardResponseStream
 )

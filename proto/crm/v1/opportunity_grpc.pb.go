@@ -27,6 +27,7 @@ const (
 	OpportunityService_WinOpportunity_FullMethodName    = "/crm.v1.OpportunityService/WinOpportunity"
 	OpportunityService_LoseOpportunity_FullMethodName   = "/crm.v1.OpportunityService/LoseOpportunity"
 	OpportunityService_ReopenOpportunity_FullMethodName = "/crm.v1.OpportunityService/ReopenOpportunity"
+	OpportunityService_WatchOpportunity_FullMethodName  = "/crm.v1.OpportunityService/WatchOpportunity"
 )
 
 // OpportunityServiceClient is the client API for OpportunityService service.
@@ -49,6 +50,15 @@ type OpportunityServiceClient interface {
 	LoseOpportunity(ctx context.Context, in *LoseOpportunityRequest, opts ...grpc.CallOption) (*Opportunity, error)
 	// ReopenOpportunity puts a closed deal back into the pipeline.
 	ReopenOpportunity(ctx context.Context, in *ReopenOpportunityRequest, opts ...grpc.CallOption) (*Opportunity, error)
+	// WatchOpportunity sends the opportunity as it is now, then again after
+	// each change (the ERP order number and status arriving after a win,
+	// payment status, edits by others), until the client ends the stream. A
+	// client that reads slower than the opportunity changes gets the newest
+	// version and skips those in between; versions (etag) only increase. The
+	// stream ends with NOT_FOUND when the opportunity is deleted. Over REST
+	// (GET /v1/opportunities/{id}:watch) each version is one line of JSON,
+	// {"result": {...}}.
+	WatchOpportunity(ctx context.Context, in *WatchOpportunityRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[Opportunity], error)
 }
 
 type opportunityServiceClient struct {
@@ -139,6 +149,25 @@ func (c *opportunityServiceClient) ReopenOpportunity(ctx context.Context, in *Re
 	return out, nil
 }
 
+func (c *opportunityServiceClient) WatchOpportunity(ctx context.Context, in *WatchOpportunityRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[Opportunity], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &OpportunityService_ServiceDesc.Streams[0], OpportunityService_WatchOpportunity_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[WatchOpportunityRequest, Opportunity]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type OpportunityService_WatchOpportunityClient = grpc.ServerStreamingClient[Opportunity]
+
 // OpportunityServiceServer is the server API for OpportunityService service.
 // All implementations must embed UnimplementedOpportunityServiceServer
 // for forward compatibility.
@@ -159,6 +188,15 @@ type OpportunityServiceServer interface {
 	LoseOpportunity(context.Context, *LoseOpportunityRequest) (*Opportunity, error)
 	// ReopenOpportunity puts a closed deal back into the pipeline.
 	ReopenOpportunity(context.Context, *ReopenOpportunityRequest) (*Opportunity, error)
+	// WatchOpportunity sends the opportunity as it is now, then again after
+	// each change (the ERP order number and status arriving after a win,
+	// payment status, edits by others), until the client ends the stream. A
+	// client that reads slower than the opportunity changes gets the newest
+	// version and skips those in between; versions (etag) only increase. The
+	// stream ends with NOT_FOUND when the opportunity is deleted. Over REST
+	// (GET /v1/opportunities/{id}:watch) each version is one line of JSON,
+	// {"result": {...}}.
+	WatchOpportunity(*WatchOpportunityRequest, grpc.ServerStreamingServer[Opportunity]) error
 	mustEmbedUnimplementedOpportunityServiceServer()
 }
 
@@ -192,6 +230,9 @@ func (UnimplementedOpportunityServiceServer) LoseOpportunity(context.Context, *L
 }
 func (UnimplementedOpportunityServiceServer) ReopenOpportunity(context.Context, *ReopenOpportunityRequest) (*Opportunity, error) {
 	return nil, status.Error(codes.Unimplemented, "method ReopenOpportunity not implemented")
+}
+func (UnimplementedOpportunityServiceServer) WatchOpportunity(*WatchOpportunityRequest, grpc.ServerStreamingServer[Opportunity]) error {
+	return status.Error(codes.Unimplemented, "method WatchOpportunity not implemented")
 }
 func (UnimplementedOpportunityServiceServer) mustEmbedUnimplementedOpportunityServiceServer() {}
 func (UnimplementedOpportunityServiceServer) testEmbeddedByValue()                            {}
@@ -358,6 +399,17 @@ func _OpportunityService_ReopenOpportunity_Handler(srv interface{}, ctx context.
 	return interceptor(ctx, in, info, handler)
 }
 
+func _OpportunityService_WatchOpportunity_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(WatchOpportunityRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(OpportunityServiceServer).WatchOpportunity(m, &grpc.GenericServerStream[WatchOpportunityRequest, Opportunity]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type OpportunityService_WatchOpportunityServer = grpc.ServerStreamingServer[Opportunity]
+
 // OpportunityService_ServiceDesc is the grpc.ServiceDesc for OpportunityService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -398,6 +450,12 @@ var OpportunityService_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _OpportunityService_ReopenOpportunity_Handler,
 		},
 	},
-	Streams:  []grpc.StreamDesc{},
+	Streams: []grpc.StreamDesc{
+		{
+			StreamName:    "WatchOpportunity",
+			Handler:       _OpportunityService_WatchOpportunity_Handler,
+			ServerStreams: true,
+		},
+	},
 	Metadata: "crm/v1/opportunity.proto",
 }
