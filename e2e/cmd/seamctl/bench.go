@@ -17,6 +17,7 @@ func bench(ctx context.Context, args []string, out io.Writer) error {
 	erpAddr := fs.String("erp", "127.0.0.1:9082", "ERP gRPC address")
 	clients := fs.Int("clients", 1, "concurrent clients")
 	deals := fs.Int("deals", 500, "deals in total")
+	poll := fs.Duration("poll", 0, "poll GetOpportunity from this interval instead of watching the opportunity")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -34,7 +35,7 @@ func bench(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	res, err := loadgen.WonDeals(ctx, crm, account, skus, loadgen.Config{Clients: *clients, Deals: *deals})
+	res, err := loadgen.WonDeals(ctx, crm, account, skus, loadgen.Config{Clients: *clients, Deals: *deals, Poll: *poll})
 	if err != nil {
 		return err
 	}

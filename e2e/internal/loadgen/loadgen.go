@@ -1,6 +1,6 @@
 // Package loadgen drives the won-deal loop through the public gRPC APIs and
-// measures it: each client creates an opportunity, wins it, and waits until
-// the ERP order number is visible on the opportunity in the CRM.
+// measures it: each client creates an opportunity, wins it, and watches it
+// (WatchOpportunity) until the ERP order number is visible in the CRM.
 package loadgen
 
 import (
@@ -27,8 +27,9 @@ type Config struct {
 	Clients int
 	// Deals is the number of deals in total.
 	Deals int
-	// Poll is the first interval at which a client looks for the order
-	// number; it grows to five times that while the client waits.
+	// Poll, when set, makes the clients poll GetOpportunity for the order
+	// number instead of watching: first after Poll, then at intervals
+	// growing to five times that.
 	Poll time.Duration
 }
 
@@ -99,9 +100,6 @@ func WonDeals(ctx context.Context, crm grpc.ClientConnInterface, accountID strin
 	if cfg.Clients <= 0 {
 		cfg.Clients = 1
 	}
-	if cfg.Poll <= 0 {
-		cfg.Poll = 2 * time.Millisecond
-	}
 	opps := crmv1.NewOpportunityServiceClient(crm)
 	var next atomic.Int64
 	var mu sync.Mutex
@@ -158,6 +156,9 @@ func oneDeal(ctx context.Context, opps crmv1.OpportunityServiceClient, accountID
 	if _, err := opps.WinOpportunity(ctx, &crmv1.WinOpportunityRequest{Id: created.GetId()}); err != nil {
 		return 0, fmt.Errorf("win: %w", err)
 	}
+	if poll <= 0 {
+		return watchOrder(ctx, opps, created.GetId(), start)
+	}
 	deadline := start.Add(30 * time.Second)
 	wait := poll
 	for {
@@ -175,5 +176,28 @@ func oneDeal(ctx context.Context, opps crmv1.OpportunityServiceClient, accountID
 		// not become the load.
 		time.Sleep(wait)
 		wait = min(wait*5/4, 5*poll)
+	}
+}
+
+// watchOrder watches the opportunity until its order number shows, and
+// returns the time since start.
+func watchOrder(ctx context.Context, opps crmv1.OpportunityServiceClient, id string, start time.Time) (time.Duration, error) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	stream, err := opps.WatchOpportunity(ctx, &crmv1.WatchOpportunityRequest{Id: id})
+	if err != nil {
+		return 0, fmt.Errorf("watch opportunity: %w", err)
+	}
+	for {
+		got, err := stream.Recv()
+		if err != nil {
+			if status.Code(err) == codes.DeadlineExceeded {
+				return 0, fmt.Errorf("opportunity %s has no order number 30s after :win", id)
+			}
+			return 0, fmt.Errorf("watch opportunity: %w", err)
+		}
+		if got.GetOrder().GetNumber() != "" {
+			return time.Since(start), nil
+		}
 	}
 }
