@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -76,6 +77,18 @@ func TestTreeCountsChildren(t *testing.T) {
 	}
 	if _, err := Tree(1 << 30); err == nil {
 		t.Error("Tree of a missing pid succeeded")
+	}
+	groups, err := Grouped(os.Getpid(), func(cmd string) string {
+		if strings.Contains(cmd, "-test.run=^TestSpinChild$") {
+			return "child"
+		}
+		return "rest"
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if groups["child"] < 300*time.Millisecond || groups["child"]+groups["rest"] < after {
+		t.Errorf("groups %v: want the child's 300 ms or more, and a sum of at least the tree's %v", groups, after)
 	}
 }
 

@@ -205,6 +205,15 @@ func (s *Stack) Token(subject string, roles ...auth.Role) string {
 	return tok
 }
 
+// Database returns the name of the named service's database.
+func (s *Stack) Database(name string) string {
+	db := s.cfg.Databases[name]
+	if u, err := url.Parse(db); err == nil && u.Scheme != "" {
+		return strings.TrimPrefix(u.Path, "/")
+	}
+	return db
+}
+
 // Process returns a service's process.
 func (s *Stack) Process(name string) *Process { return s.procs[name] }
 
