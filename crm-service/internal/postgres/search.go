@@ -35,27 +35,45 @@ func emailRange() string {
 	return `email_key ~>=~ ` + searchLo + ` AND email_key ~<~ ` + searchHi
 }
 
+// sortEmail is the order of the email matches: byte order, as the
+// text_pattern_ops operators (~<~ etc.) of the 0012 email indexes, which
+// yield it; sortEmailText is the same value as a column that sorts so.
+const (
+	sortEmail     = `email_key`
+	sortEmailText = `email_key COLLATE "C"`
+)
+
+// order is how a rank's rows are sorted and compared: by sort, whose
+// operators ge and gt are those of its index, then by id.
+type order struct{ sort, ge, gt string }
+
+var (
+	byName  = order{sortName, ">=", ">"}
+	byEmail = order{sortEmail, "~>=~", "~>~"}
+)
+
 // afterIn is the keyset condition on the rows of table typ that follow
-// after in (sort name, type, id) order; $2 is after's name and $3 its id.
-func afterIn(typ string, after *search.Key) string {
+// after in (sort value, type, id) order; $2 is after's sort value and $3
+// its id.
+func (o order) afterIn(typ string, after *search.Key) string {
 	switch {
 	case after == nil:
 		return ""
 	case typ > after.Type:
-		return ` AND ` + sortName + ` >= $2`
+		return ` AND ` + o.sort + ` ` + o.ge + ` $2`
 	case typ < after.Type:
-		return ` AND ` + sortName + ` > $2`
+		return ` AND ` + o.sort + ` ` + o.gt + ` $2`
 	default:
-		return ` AND ` + sortName + ` >= $2 AND (` + sortName + ` > $2 OR id::text COLLATE "C" > $3)`
+		return ` AND ` + o.sort + ` ` + o.ge + ` $2 AND (` + o.sort + ` ` + o.gt + ` $2 OR id::text COLLATE "C" > $3)`
 	}
 }
 
-func searchColumns(rank, typ string) string {
+func searchColumns(rank, sort, typ string) string {
 	email := "email"
 	if typ == search.Accounts {
 		email = "''::text"
 	}
-	return rank + ` AS rank, ` + sortName + ` AS sort_name, '` + typ + `'::text COLLATE "C" AS type,
+	return rank + ` AS rank, ` + sort + ` AS sort_name, '` + typ + `'::text COLLATE "C" AS type,
 id::text COLLATE "C" AS id, name, ` + email + ` AS email`
 }
 
@@ -81,28 +99,26 @@ func searchNamesSQL(q search.Query, limit int) (sql string, args []any, ok bool)
 		if after.Rank == search.RankEmail {
 			return "", nil, false
 		}
-		args = append(args, after.Name, after.ID)
+		args = append(args, after.Sort, after.ID)
 	}
 	branches := make([]string, len(q.Types))
 	for i, t := range q.Types {
-		branches[i] = `SELECT ` + searchColumns(`CASE WHEN lower(name) = `+searchLo+` THEN 0 ELSE 1 END`, t) + `
-FROM ` + t + ` WHERE ` + nameRange() + afterIn(t, after) + ` ORDER BY ` + sortName + `, ` + t + `.id`
+		branches[i] = `SELECT ` + searchColumns(`CASE WHEN lower(name) = `+searchLo+` THEN 0 ELSE 1 END`, sortName, t) + `
+FROM ` + t + ` WHERE ` + nameRange() + byName.afterIn(t, after) + ` ORDER BY ` + sortName + `, ` + t + `.id`
 	}
 	sql, args = searchPage(branches, args, limit)
 	return sql, args, true
 }
 
 // searchEmailsSQL finds the email matches whose name does not match,
-// after q.After, up to limit. They rank by name, so all of them are read
-// (index-only, from the 0012 email indexes) and sorted; a query that gets
-// here matched few names. The subquery's OFFSET 0 keeps the planner from
-// walking a name index in ranking order and filtering on the email
-// instead, which reads every row when the matches are few.
+// after q.After, up to limit. Each table's are read from its 0012 email
+// index in ranking order (email, then id for the rare equal emails), and
+// no further than a page needs.
 func searchEmailsSQL(q search.Query, limit int) (string, []any) {
 	args := []any{q.Prefix}
 	after := q.After
 	if after != nil && after.Rank == search.RankEmail {
-		args = append(args, after.Name, after.ID)
+		args = append(args, after.Sort, after.ID)
 	} else {
 		after = nil
 	}
@@ -111,15 +127,14 @@ func searchEmailsSQL(q search.Query, limit int) (string, []any) {
 		if t == search.Accounts {
 			continue
 		}
-		branches = append(branches, `SELECT `+searchColumns(`2`, t)+`
-FROM `+t+` WHERE `+emailRange()+` AND NOT (`+nameRange()+`)`+afterIn(t, after))
+		branches = append(branches, `SELECT `+searchColumns(`2`, sortEmailText, t)+`
+FROM `+t+` WHERE `+emailRange()+` AND NOT (`+nameRange()+`)`+byEmail.afterIn(t, after)+`
+ORDER BY `+sortEmail+` USING ~<~, id::text COLLATE "C"`)
 	}
 	if len(branches) == 0 {
 		return "", nil
 	}
-	args = append(args, limit)
-	return `SELECT rank, sort_name, type, id, name, email FROM (` + strings.Join(branches, "\nUNION ALL\n") + `
-OFFSET 0) h ORDER BY rank, sort_name, type, id LIMIT $` + strconv.Itoa(len(args)), args
+	return searchPage(branches, args, limit)
 }
 
 // Search implements search.Store: the name matches first, then, when they
@@ -153,7 +168,7 @@ func (s *Store) searchQuery(ctx context.Context, sql string, args []any) ([]sear
 	}
 	hits, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (search.Hit, error) {
 		var h search.Hit
-		err := row.Scan(&h.Rank, &h.Name, &h.Type, &h.ID, &h.DisplayName, &h.Email)
+		err := row.Scan(&h.Rank, &h.Sort, &h.Type, &h.ID, &h.DisplayName, &h.Email)
 		return h, err
 	})
 	if err != nil {

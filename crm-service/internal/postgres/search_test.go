@@ -28,6 +28,7 @@ INSERT INTO contacts (id, name, email, email_key, version, create_time, update_t
 INSERT INTO leads (id, name, email, email_key, status, version, create_time, update_time) VALUES
   (gen_random_uuid(), 'Acme Lead', 'z@y.example', 'z@y.example', 'new', 1, now(), now()),
   (gen_random_uuid(), 'Zed', 'acme@zed.example', 'acme@zed.example', 'new', 1, now(), now()),
+  (gen_random_uuid(), 'Aaron', 'Acme@zzz.example', 'acme@zzz.example', 'new', 1, now(), now()),
   (gen_random_uuid(), 'Acmé', '', '', 'new', 1, now(), now());
 `)
 	if err != nil {
@@ -43,7 +44,8 @@ type row struct {
 }
 
 // expected computes the ranking of prefix over every seeded row in Go,
-// independently of the SQL.
+// independently of the SQL. The email matches (Ana, Zed and Aaron for
+// "acme") rank by email, which is not their names' order.
 func expected(t *testing.T, f fixture, prefix string, types []string) []search.Key {
 	t.Helper()
 	var all []row
@@ -71,6 +73,7 @@ func expected(t *testing.T, f fixture, prefix string, types []string) []search.K
 				r.rank = search.RankNamePrefix
 			case r.mailHit:
 				r.rank = search.RankEmail
+				r.sort = strings.ToLower(r.email)
 			default:
 				continue
 			}
@@ -83,7 +86,7 @@ func expected(t *testing.T, f fixture, prefix string, types []string) []search.K
 	})
 	keys := make([]search.Key, len(all))
 	for i, r := range all {
-		keys[i] = search.Key{Rank: r.rank, Name: r.sort, Type: r.typ, ID: r.id}
+		keys[i] = search.Key{Rank: r.rank, Sort: r.sort, Type: r.typ, ID: r.id}
 	}
 	return keys
 }
@@ -96,9 +99,9 @@ func TestSearchRanksAndPages(t *testing.T) {
 		query, types string
 		want         int
 	}{
-		{"acme", "", 8},
+		{"acme", "", 9},
 		{"  ACME ", "accounts", 3},
-		{"acme", "contacts,leads", 5},
+		{"acme", "contacts,leads", 6},
 		{"acmé", "", 1},
 		{"bo@", "", 1},
 		{"nothing", "", 0},
@@ -156,7 +159,9 @@ func TestSearchRanksAndPages(t *testing.T) {
 }
 
 // TestSearchUsesIndexes: with enough rows for a sequential scan to cost
-// more, every branch of the search is a range scan of the 0007 indexes.
+// more, every branch of the search is a range scan of the search indexes,
+// read in ranking order (the fillers' emails all match "acme", their names
+// do not).
 func TestSearchUsesIndexes(t *testing.T) {
 	f := newFixture(t)
 	seedSearch(t, f)
@@ -164,9 +169,9 @@ func TestSearchUsesIndexes(t *testing.T) {
 INSERT INTO accounts (id, name, version, create_time, update_time)
   SELECT gen_random_uuid(), 'Filler ' || g, 1, now(), now() FROM generate_series(1, 5000) g;
 INSERT INTO contacts (id, name, email, email_key, version, create_time, update_time)
-  SELECT gen_random_uuid(), 'Person ' || g, 'p' || g || '@x.example', 'p' || g || '@x.example', 1, now(), now() FROM generate_series(1, 5000) g;
+  SELECT gen_random_uuid(), 'Person ' || g, 'acme.p' || g || '@x.example', 'acme.p' || g || '@x.example', 1, now(), now() FROM generate_series(1, 5000) g;
 INSERT INTO leads (id, name, email, email_key, status, version, create_time, update_time)
-  SELECT gen_random_uuid(), 'Prospect ' || g, 'l' || g || '@x.example', 'l' || g || '@x.example', 'new', 1, now(), now() FROM generate_series(1, 5000) g;
+  SELECT gen_random_uuid(), 'Prospect ' || g, 'acme.l' || g || '@x.example', 'acme.l' || g || '@x.example', 'new', 1, now(), now() FROM generate_series(1, 5000) g;
 ANALYZE accounts; ANALYZE contacts; ANALYZE leads;`)
 	if err != nil {
 		t.Fatal(err)
@@ -195,7 +200,7 @@ ANALYZE accounts; ANALYZE contacts; ANALYZE leads;`)
 		return p
 	}
 	zero := "00000000-0000-0000-0000-000000000000"
-	for _, after := range []*search.Key{nil, {Rank: 1, Name: "acme", Type: "accounts", ID: zero}, {Rank: 1, Name: "acme", Type: "contacts", ID: zero}} {
+	for _, after := range []*search.Key{nil, {Rank: 1, Sort: "acme", Type: "accounts", ID: zero}, {Rank: 1, Sort: "acme", Type: "contacts", ID: zero}} {
 		q := search.Query{Prefix: "acme", Types: search.AllTypes, After: after, Limit: 50}
 		sql, args, ok := postgres.SearchNamesSQL(q, 51)
 		if !ok {
@@ -212,12 +217,24 @@ ANALYZE accounts; ANALYZE contacts; ANALYZE leads;`)
 		if n := strings.Count(p, "Sort Key"); n != 1 {
 			t.Errorf("%d sorts, want only the merge of the branches:\n%s", n, p)
 		}
-		sql, args = postgres.SearchEmailsSQL(q, 51)
-		p = explain(sql, args)
+	}
+	// Email matches come in index order too.
+	for _, after := range []*search.Key{nil, {Rank: 2, Sort: "acme.l2", Type: "contacts", ID: zero}, {Rank: 2, Sort: "acme.l2", Type: "leads", ID: zero}} {
+		q := search.Query{Prefix: "acme", Types: search.AllTypes, After: after, Limit: 50}
+		sql, args := postgres.SearchEmailsSQL(q, 51)
+		p := explain(sql, args)
 		for _, idx := range []string{"contacts_search_email_name_idx", "leads_search_email_name_idx"} {
-			if !strings.Contains(p, idx) {
-				t.Errorf("plan does not use %s:\n%s", idx, p)
+			if !strings.Contains(p, "Index Scan using "+idx) && !strings.Contains(p, "Index Only Scan using "+idx) {
+				t.Errorf("plan does not read %s:\n%s", idx, p)
 			}
+		}
+		// Only equal emails are sorted further (by id: an incremental
+		// sort); the one full sort merges the branches' pages.
+		if n := strings.Count(p, "->  Sort  ("); n != 1 {
+			t.Errorf("%d sorts, want only the merge of the branches:\n%s", n, p)
+		}
+		if n := strings.Count(p, "Limit"); n != 3 {
+			t.Errorf("%d limits, want one per table (stopping its scan after a page) and the page's:\n%s", n, p)
 		}
 	}
 }

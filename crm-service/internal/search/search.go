@@ -14,8 +14,8 @@ import (
 	"github.com/seamhq/seam/platform/listing"
 )
 
-// Types a search can cover, in the order results of equal rank and name
-// are listed.
+// Types a search can cover, in the order results of equal rank and sort
+// value are listed.
 const (
 	Accounts = "accounts"
 	Contacts = "contacts"
@@ -49,8 +49,9 @@ type Query struct {
 // Key is the position of a hit in the ranking.
 type Key struct {
 	Rank int
-	// Name is the hit's name folded to lower case.
-	Name string
+	// Sort orders hits within a rank: the name folded to lower case for
+	// name matches, the email folded to lower case for email matches.
+	Sort string
 	Type string
 	ID   string
 }
@@ -158,7 +159,7 @@ func decodeKey(after []string) (Key, bool) {
 	if err != nil || rank < RankExactName || rank > RankEmail || !slices.Contains(AllTypes, after[2]) {
 		return Key{}, false
 	}
-	return Key{Rank: rank, Name: after[1], Type: after[2], ID: after[3]}, true
+	return Key{Rank: rank, Sort: after[1], Type: after[2], ID: after[3]}, true
 }
 
 // Search runs r and returns a page of hits and the next page token (empty
@@ -178,7 +179,7 @@ func (s *Service) Search(ctx context.Context, r Request) ([]Hit, string, error) 
 	hits = hits[:q.Limit]
 	last := hits[len(hits)-1].Key
 	tok := listing.Token{
-		After: []string{strconv.Itoa(last.Rank), last.Name, last.Type, last.ID},
+		After: []string{strconv.Itoa(last.Rank), last.Sort, last.Type, last.ID},
 		Query: listing.QueryDigest("search", q.Prefix, strings.Join(q.Types, ",")),
 	}
 	return hits, tok.Encode(), nil

@@ -31,8 +31,9 @@ const (
 type SearchServiceClient interface {
 	// Search returns the records whose name or email starts with query
 	// (case ignored), ranked: exact name matches first, then name prefix
-	// matches, then email prefix matches; within a rank by name (case
-	// ignored), then type, then id. Keyset-paginated.
+	// matches, then email prefix matches; within the name ranks by name,
+	// within the email rank by email (case ignored, byte order), then type,
+	// then id. Keyset-paginated.
 	Search(ctx context.Context, in *SearchRequest, opts ...grpc.CallOption) (*SearchResponse, error)
 }
 
@@ -63,8 +64,9 @@ func (c *searchServiceClient) Search(ctx context.Context, in *SearchRequest, opt
 type SearchServiceServer interface {
 	// Search returns the records whose name or email starts with query
 	// (case ignored), ranked: exact name matches first, then name prefix
-	// matches, then email prefix matches; within a rank by name (case
-	// ignored), then type, then id. Keyset-paginated.
+	// matches, then email prefix matches; within the name ranks by name,
+	// within the email rank by email (case ignored, byte order), then type,
+	// then id. Keyset-paginated.
 	Search(context.Context, *SearchRequest) (*SearchResponse, error)
 	mustEmbedUnimplementedSearchServiceServer()
 }
