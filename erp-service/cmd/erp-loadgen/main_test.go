@@ -55,8 +55,8 @@ func TestLoadAndMeasureSmall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res) != 8 {
-		t.Fatalf("%d results, want 8", len(res))
+	if len(res) != 12 {
+		t.Fatalf("%d results, want 12", len(res))
 	}
 	for _, r := range res {
 		if r.Calls == 0 || r.P50 <= 0 || r.P99 < r.P50 || r.Max < r.P99 {

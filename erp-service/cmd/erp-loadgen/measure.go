@@ -203,5 +203,30 @@ func Measure(ctx context.Context, pool *pgxpool.Pool, skus int, n Samples) (_ []
 		return nil, fmt.Errorf("aging, every page: %w", err)
 	}
 	out = append(out, summarize("GetArAging, every page (whole report)", d, fmt.Sprintf("%d pages, %d rows", pages, rows)))
+
+	// The sales report over the last 365 days, first page of 1,000 rows
+	// of each grouping.
+	today := time.Now().UTC()
+	year := &erpv1.GetSalesReportRequest{StartDate: today.AddDate(-1, 0, 1).Format(time.DateOnly), EndDate: today.Format(time.DateOnly), PageSize: 1000}
+	for _, g := range []struct {
+		by   erpv1.SalesGrouping
+		name string
+	}{
+		{erpv1.SalesGrouping_SALES_GROUPING_CUSTOMER_ITEM, "per customer and item"},
+		{erpv1.SalesGrouping_SALES_GROUPING_CUSTOMER, "per customer"},
+		{erpv1.SalesGrouping_SALES_GROUPING_ITEM, "per item"},
+		{erpv1.SalesGrouping_SALES_GROUPING_CURRENCY, "per currency"},
+	} {
+		year.GroupBy = g.by
+		d, err = timeCalls(n.Reports, func(int) error {
+			r, err := reports.GetSalesReport(cctx, year)
+			rows = len(r.GetRows())
+			return err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("sales report %s: %w", g.name, err)
+		}
+		out = append(out, summarize("GetSalesReport, 365 days, "+g.name+", first page", d, fmt.Sprintf("%d rows", rows)))
+	}
 	return out, nil
 }

@@ -9,6 +9,7 @@ import (
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	"github.com/seamhq/seam/platform/auth"
+	"github.com/seamhq/seam/platform/listing"
 	erpv1 "github.com/seamhq/seam/proto/erp/v1"
 	moneyv1 "github.com/seamhq/seam/proto/money/v1"
 )
@@ -117,15 +118,32 @@ func TestWholeOrderCreditAndSalesReportGRPC(t *testing.T) {
 	}
 
 	// The sales report: both invoices, one customer, one item.
-	rep, err := erpv1.NewReportServiceClient(e.conn).GetSalesReport(fin, &erpv1.GetSalesReportRequest{StartDate: "2026-04-01", EndDate: "2026-04-30"})
+	reports := erpv1.NewReportServiceClient(e.conn)
+	rep, err := reports.GetSalesReport(fin, &erpv1.GetSalesReportRequest{StartDate: "2026-04-01", EndDate: "2026-04-30"})
 	if err != nil || len(rep.GetRows()) != 1 || rep.GetRows()[0].GetNetAmount().GetAmount() != "50.00" || rep.GetRows()[0].GetQuantity() != "5" ||
-		rep.GetRows()[0].GetInvoiceCount() != 2 || len(rep.GetTotals()) != 1 || rep.GetTotals()[0].GetNetAmount().GetAmount() != "50.00" ||
-		len(rep.GetCustomerTotals()) != 1 || len(rep.GetItemTotals()) != 1 {
+		rep.GetRows()[0].GetInvoiceCount() != 2 || rep.GetGroupBy() != erpv1.SalesGrouping_SALES_GROUPING_CUSTOMER_ITEM ||
+		rep.GetNextPageToken() != "" {
 		t.Errorf("report = %v, %v", rep, err)
 	}
-	_, err = erpv1.NewReportServiceClient(e.conn).GetSalesReport(fin, &erpv1.GetSalesReportRequest{StartDate: "2026-04-31", CurrencyCode: "EURO", CustomerId: "x"})
-	if got := grpcFields(t, err, codes.InvalidArgument); !hasAll(got, "start_date", "end_date", "currency_code") {
+	for _, g := range []erpv1.SalesGrouping{erpv1.SalesGrouping_SALES_GROUPING_CUSTOMER, erpv1.SalesGrouping_SALES_GROUPING_ITEM,
+		erpv1.SalesGrouping_SALES_GROUPING_CURRENCY} {
+		rep, err := reports.GetSalesReport(fin, &erpv1.GetSalesReportRequest{StartDate: "2026-04-01", EndDate: "2026-04-30", GroupBy: g})
+		row := rep.GetRows()
+		if err != nil || len(row) != 1 || row[0].GetNetAmount().GetAmount() != "50.00" || rep.GetGroupBy() != g ||
+			(row[0].GetCustomerId() != "") != (g == erpv1.SalesGrouping_SALES_GROUPING_CUSTOMER) ||
+			(row[0].GetSku() != "") != (g == erpv1.SalesGrouping_SALES_GROUPING_ITEM) {
+			t.Errorf("report by %v = %v, %v", g, rep, err)
+		}
+	}
+	_, err = reports.GetSalesReport(fin, &erpv1.GetSalesReportRequest{StartDate: "2026-04-31", CurrencyCode: "EURO", CustomerId: "x", GroupBy: 9, PageSize: -1})
+	if got := grpcFields(t, err, codes.InvalidArgument); !hasAll(got, "start_date", "end_date", "currency_code", "group_by") {
 		t.Errorf("bad report request: %v", got)
+	}
+	for _, tok := range []string{"x", listing.Token{After: []string{"a"}, Query: "q"}.Encode()} {
+		_, err = reports.GetSalesReport(fin, &erpv1.GetSalesReportRequest{StartDate: "2026-04-01", EndDate: "2026-04-30", PageToken: tok})
+		if got := grpcFields(t, err, codes.InvalidArgument); !hasAll(got, "page_token") {
+			t.Errorf("bad page token %q: %v", tok, got)
+		}
 	}
 	if _, err := erpv1.NewReportServiceClient(e.conn).GetSalesReport(as(t, auth.Warehouse), &erpv1.GetSalesReportRequest{StartDate: "2026-04-01", EndDate: "2026-04-30"}); grpcCode(err) != codes.PermissionDenied {
 		t.Errorf("warehouse reads sales: %v", err)

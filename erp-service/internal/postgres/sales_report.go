@@ -3,6 +3,8 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -13,10 +15,24 @@ import (
 
 var _ reporting.SalesStore = (*Store)(nil)
 
+// salesKeys are the grouping columns of each grouping, in row order.
+var salesKeys = map[reporting.SalesGroup][]string{
+	reporting.ByCustomerAndItem: {"i.customer_id", "l.sku", "i.currency_code"},
+	reporting.ByCustomer:        {"i.customer_id", "i.currency_code"},
+	reporting.ByItem:            {"l.sku", "i.currency_code"},
+	reporting.ByCurrency:        {"i.currency_code"},
+}
+
 // SalesReport implements reporting.SalesStore: one aggregate over the
-// lines of the invoices in range (the issue-date index), grouped four ways
-// at once, never across currencies.
+// lines of the invoices in range (the issue-date index), grouped by the
+// grouping's key, never across currencies. A page after the first sums
+// only the groups after its key: the condition on the key comes before
+// the grouping.
 func (s *Store) SalesReport(ctx context.Context, q reporting.SalesQuery) ([]reporting.SalesRow, error) {
+	keys, ok := salesKeys[q.Group]
+	if !ok {
+		return nil, fmt.Errorf("sales report: unknown grouping %d", q.Group)
+	}
 	args := []any{q.Start, q.End}
 	cond := ""
 	if q.Currency != "" {
@@ -28,29 +44,51 @@ func (s *Store) SalesReport(ctx context.Context, q reporting.SalesQuery) ([]repo
 		}
 		cond += " AND i.customer_id = " + arg(&args, q.CustomerID) + "::uuid"
 	}
-	rows, err := s.pool.Query(ctx, `SELECT grouping(i.customer_id, l.sku),
-			coalesce(i.customer_id::text, ''), coalesce(min(c.name), ''), coalesce(l.sku, ''), i.currency_code,
-			sum(l.quantity), sum(l.net_amount), count(DISTINCT i.id)
-		FROM invoices i
-		JOIN invoice_lines l ON l.invoice_id = i.id
-		JOIN customers c ON c.id = i.customer_id
-		WHERE i.status <> 'VOID' AND i.issue_date BETWEEN $1 AND $2`+cond+`
-		GROUP BY GROUPING SETS ((i.customer_id, l.sku, i.currency_code), (i.customer_id, i.currency_code),
-			(l.sku, i.currency_code), (i.currency_code))
-		ORDER BY 1, 2, 4, 5`, args...)
+	byCustomer := slices.Contains(keys, "i.customer_id")
+	if q.After != nil {
+		var after []string
+		for _, k := range keys {
+			switch k {
+			case "i.customer_id":
+				if _, err := uuid.Parse(q.After.CustomerID); err != nil {
+					return nil, errs.Invalid("page_token", "is not a token returned by this report")
+				}
+				after = append(after, arg(&args, q.After.CustomerID)+"::uuid")
+			case "l.sku":
+				after = append(after, arg(&args, q.After.SKU))
+			default:
+				after = append(after, arg(&args, q.After.Currency))
+			}
+		}
+		cond += " AND (" + strings.Join(keys, ", ") + ") > (" + strings.Join(after, ", ") + ")"
+	}
+	customer, name, join := "''", "''", ""
+	if byCustomer {
+		customer, name, join = "i.customer_id::text", "min(c.name)", "\nJOIN customers c ON c.id = i.customer_id"
+	}
+	sku := "''"
+	if slices.Contains(keys, "l.sku") {
+		sku = "l.sku"
+	}
+	limit := ""
+	if q.Limit > 0 {
+		limit = "\nLIMIT " + arg(&args, q.Limit+1)
+	}
+	group := strings.Join(keys, ", ")
+	rows, err := s.pool.Query(ctx, `SELECT `+customer+`, `+name+`, `+sku+`, i.currency_code,
+	sum(l.quantity), sum(l.net_amount), count(DISTINCT i.id)
+FROM invoices i
+JOIN invoice_lines l ON l.invoice_id = i.id`+join+`
+WHERE i.status <> 'VOID' AND i.issue_date BETWEEN $1 AND $2`+cond+`
+GROUP BY `+group+`
+ORDER BY `+group+limit, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sales report: %w", err)
 	}
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (reporting.SalesRow, error) {
-		var r reporting.SalesRow
-		var g int32
-		if err := row.Scan(&g, &r.CustomerID, &r.CustomerName, &r.SKU, &r.Currency, &r.Quantity, &r.Net, &r.Invoices); err != nil {
-			return r, err
-		}
-		// grouping() sets bit 1 when the customer is rolled up, bit 0 the SKU.
-		r.Group = map[int32]reporting.SalesGroup{0: reporting.ByCustomerAndItem, 1: reporting.ByCustomer,
-			2: reporting.ByItem, 3: reporting.ByCurrency}[g]
-		return r, nil
+		r := reporting.SalesRow{Group: q.Group}
+		err := row.Scan(&r.CustomerID, &r.CustomerName, &r.SKU, &r.Currency, &r.Quantity, &r.Net, &r.Invoices)
+		return r, err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("sales report: %w", err)

@@ -11,11 +11,24 @@ import (
 
 // SalesQuery selects the invoices of a sales report: not void, issued from
 // Start to End (dates, both included), optionally of one currency and one
-// customer.
+// customer; and a page of the rows of one grouping.
 type SalesQuery struct {
 	Start, End time.Time
 	Currency   string
 	CustomerID string
+	// Group is what each row sums.
+	Group SalesGroup
+	// After is the key of the last row of the previous page; nil starts
+	// at the first row.
+	After *SalesKey
+	// Limit is the page size; 0 means every row.
+	Limit int
+}
+
+// SalesKey orders the rows of a grouping: customer id, SKU, currency, each
+// empty where the grouping does not have it.
+type SalesKey struct {
+	CustomerID, SKU, Currency string
 }
 
 // MaxSalesDays bounds a sales report's date range.
@@ -66,9 +79,14 @@ type SalesRow struct {
 	Invoices     int64
 }
 
+// Key is the row's position in its grouping.
+func (r SalesRow) Key() SalesKey {
+	return SalesKey{CustomerID: r.CustomerID, SKU: r.SKU, Currency: r.Currency}
+}
+
 // SalesStore reads what the sales report sums.
 type SalesStore interface {
-	// SalesReport returns every group's rows: by customer id, SKU and
-	// currency within a group.
+	// SalesReport returns the rows of q.Group after q.After in key order:
+	// up to q.Limit+1 of them, the one more telling that more follow.
 	SalesReport(ctx context.Context, q SalesQuery) ([]SalesRow, error)
 }

@@ -22,6 +22,66 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// SalesGrouping is what a row of the sales report sums, in one currency.
+type SalesGrouping int32
+
+const (
+	SalesGrouping_SALES_GROUPING_UNSPECIFIED SalesGrouping = 0
+	// Per customer and item, by customer id, SKU, currency.
+	SalesGrouping_SALES_GROUPING_CUSTOMER_ITEM SalesGrouping = 1
+	// Per customer (sku empty), by customer id, currency.
+	SalesGrouping_SALES_GROUPING_CUSTOMER SalesGrouping = 2
+	// Per item (customer empty), by SKU, currency.
+	SalesGrouping_SALES_GROUPING_ITEM SalesGrouping = 3
+	// Per currency: the totals (customer and sku empty).
+	SalesGrouping_SALES_GROUPING_CURRENCY SalesGrouping = 4
+)
+
+// Enum value maps for SalesGrouping.
+var (
+	SalesGrouping_name = map[int32]string{
+		0: "SALES_GROUPING_UNSPECIFIED",
+		1: "SALES_GROUPING_CUSTOMER_ITEM",
+		2: "SALES_GROUPING_CUSTOMER",
+		3: "SALES_GROUPING_ITEM",
+		4: "SALES_GROUPING_CURRENCY",
+	}
+	SalesGrouping_value = map[string]int32{
+		"SALES_GROUPING_UNSPECIFIED":   0,
+		"SALES_GROUPING_CUSTOMER_ITEM": 1,
+		"SALES_GROUPING_CUSTOMER":      2,
+		"SALES_GROUPING_ITEM":          3,
+		"SALES_GROUPING_CURRENCY":      4,
+	}
+)
+
+func (x SalesGrouping) Enum() *SalesGrouping {
+	p := new(SalesGrouping)
+	*p = x
+	return p
+}
+
+func (x SalesGrouping) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (SalesGrouping) Descriptor() protoreflect.EnumDescriptor {
+	return file_erp_v1_report_proto_enumTypes[0].Descriptor()
+}
+
+func (SalesGrouping) Type() protoreflect.EnumType {
+	return &file_erp_v1_report_proto_enumTypes[0]
+}
+
+func (x SalesGrouping) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use SalesGrouping.Descriptor instead.
+func (SalesGrouping) EnumDescriptor() ([]byte, []int) {
+	return file_erp_v1_report_proto_rawDescGZIP(), []int{0}
+}
+
 type GetArAgingRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// YYYY-MM-DD; defaults to today (UTC).
@@ -448,7 +508,12 @@ type GetSalesReportRequest struct {
 	// Only this currency when set.
 	CurrencyCode string `protobuf:"bytes,3,opt,name=currency_code,json=currencyCode,proto3" json:"currency_code,omitempty"`
 	// Only this customer when set.
-	CustomerId    string `protobuf:"bytes,4,opt,name=customer_id,json=customerId,proto3" json:"customer_id,omitempty"`
+	CustomerId string `protobuf:"bytes,4,opt,name=customer_id,json=customerId,proto3" json:"customer_id,omitempty"`
+	// What a row sums; unspecified is per customer and item.
+	GroupBy SalesGrouping `protobuf:"varint,5,opt,name=group_by,json=groupBy,proto3,enum=erp.v1.SalesGrouping" json:"group_by,omitempty"`
+	// Rows per page: default 50, at most 1000.
+	PageSize      int32  `protobuf:"varint,6,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken     string `protobuf:"bytes,7,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -511,18 +576,36 @@ func (x *GetSalesReportRequest) GetCustomerId() string {
 	return ""
 }
 
+func (x *GetSalesReportRequest) GetGroupBy() SalesGrouping {
+	if x != nil {
+		return x.GroupBy
+	}
+	return SalesGrouping_SALES_GROUPING_UNSPECIFIED
+}
+
+func (x *GetSalesReportRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *GetSalesReportRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
 type SalesReport struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
 	StartDate string                 `protobuf:"bytes,1,opt,name=start_date,json=startDate,proto3" json:"start_date,omitempty"`
 	EndDate   string                 `protobuf:"bytes,2,opt,name=end_date,json=endDate,proto3" json:"end_date,omitempty"`
-	// By customer id, SKU, currency.
-	Rows []*SalesReportRow `protobuf:"bytes,3,rep,name=rows,proto3" json:"rows,omitempty"`
-	// Per customer and currency (sku empty), by customer id, currency.
-	CustomerTotals []*SalesReportRow `protobuf:"bytes,4,rep,name=customer_totals,json=customerTotals,proto3" json:"customer_totals,omitempty"`
-	// Per item and currency (customer empty), by SKU, currency.
-	ItemTotals []*SalesReportRow `protobuf:"bytes,5,rep,name=item_totals,json=itemTotals,proto3" json:"item_totals,omitempty"`
-	// Per currency (customer and sku empty).
-	Totals        []*SalesReportRow `protobuf:"bytes,6,rep,name=totals,proto3" json:"totals,omitempty"`
+	// The grouping asked for (CUSTOMER_ITEM when it was unspecified).
+	GroupBy SalesGrouping `protobuf:"varint,8,opt,name=group_by,json=groupBy,proto3,enum=erp.v1.SalesGrouping" json:"group_by,omitempty"`
+	// One page of the grouping's rows, in its order.
+	Rows          []*SalesReportRow `protobuf:"bytes,3,rep,name=rows,proto3" json:"rows,omitempty"`
+	NextPageToken string            `protobuf:"bytes,7,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -571,6 +654,13 @@ func (x *SalesReport) GetEndDate() string {
 	return ""
 }
 
+func (x *SalesReport) GetGroupBy() SalesGrouping {
+	if x != nil {
+		return x.GroupBy
+	}
+	return SalesGrouping_SALES_GROUPING_UNSPECIFIED
+}
+
 func (x *SalesReport) GetRows() []*SalesReportRow {
 	if x != nil {
 		return x.Rows
@@ -578,25 +668,11 @@ func (x *SalesReport) GetRows() []*SalesReportRow {
 	return nil
 }
 
-func (x *SalesReport) GetCustomerTotals() []*SalesReportRow {
+func (x *SalesReport) GetNextPageToken() string {
 	if x != nil {
-		return x.CustomerTotals
+		return x.NextPageToken
 	}
-	return nil
-}
-
-func (x *SalesReport) GetItemTotals() []*SalesReportRow {
-	if x != nil {
-		return x.ItemTotals
-	}
-	return nil
-}
-
-func (x *SalesReport) GetTotals() []*SalesReportRow {
-	if x != nil {
-		return x.Totals
-	}
-	return nil
+	return ""
 }
 
 type SalesReportRow struct {
@@ -737,23 +813,25 @@ const file_erp_v1_report_proto_rawDesc = "" +
 	"\x03sku\x18\x01 \x01(\tR\x03sku\x12\x17\n" +
 	"\aon_hand\x18\x02 \x01(\tR\x06onHand\x12,\n" +
 	"\tunit_cost\x18\x03 \x01(\v2\x0f.money.v1.MoneyR\bunitCost\x12%\n" +
-	"\x05value\x18\x04 \x01(\v2\x0f.money.v1.MoneyR\x05value\"\x97\x01\n" +
+	"\x05value\x18\x04 \x01(\v2\x0f.money.v1.MoneyR\x05value\"\x85\x02\n" +
 	"\x15GetSalesReportRequest\x12\x1d\n" +
 	"\n" +
 	"start_date\x18\x01 \x01(\tR\tstartDate\x12\x19\n" +
 	"\bend_date\x18\x02 \x01(\tR\aendDate\x12#\n" +
 	"\rcurrency_code\x18\x03 \x01(\tR\fcurrencyCode\x12\x1f\n" +
 	"\vcustomer_id\x18\x04 \x01(\tR\n" +
-	"customerId\"\x9d\x02\n" +
+	"customerId\x120\n" +
+	"\bgroup_by\x18\x05 \x01(\x0e2\x15.erp.v1.SalesGroupingR\agroupBy\x12\x1b\n" +
+	"\tpage_size\x18\x06 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\a \x01(\tR\tpageToken\"\x85\x02\n" +
 	"\vSalesReport\x12\x1d\n" +
 	"\n" +
 	"start_date\x18\x01 \x01(\tR\tstartDate\x12\x19\n" +
-	"\bend_date\x18\x02 \x01(\tR\aendDate\x12*\n" +
-	"\x04rows\x18\x03 \x03(\v2\x16.erp.v1.SalesReportRowR\x04rows\x12?\n" +
-	"\x0fcustomer_totals\x18\x04 \x03(\v2\x16.erp.v1.SalesReportRowR\x0ecustomerTotals\x127\n" +
-	"\vitem_totals\x18\x05 \x03(\v2\x16.erp.v1.SalesReportRowR\n" +
-	"itemTotals\x12.\n" +
-	"\x06totals\x18\x06 \x03(\v2\x16.erp.v1.SalesReportRowR\x06totals\"\xfe\x01\n" +
+	"\bend_date\x18\x02 \x01(\tR\aendDate\x120\n" +
+	"\bgroup_by\x18\b \x01(\x0e2\x15.erp.v1.SalesGroupingR\agroupBy\x12*\n" +
+	"\x04rows\x18\x03 \x03(\v2\x16.erp.v1.SalesReportRowR\x04rows\x12&\n" +
+	"\x0fnext_page_token\x18\a \x01(\tR\rnextPageTokenJ\x04\b\x04\x10\x05J\x04\b\x05\x10\x06J\x04\b\x06\x10\aR\x0fcustomer_totalsR\vitem_totalsR\x06totals\"\xfe\x01\n" +
 	"\x0eSalesReportRow\x12\x1f\n" +
 	"\vcustomer_id\x18\x01 \x01(\tR\n" +
 	"customerId\x12#\n" +
@@ -763,7 +841,13 @@ const file_erp_v1_report_proto_rawDesc = "" +
 	"\bquantity\x18\x05 \x01(\tR\bquantity\x12.\n" +
 	"\n" +
 	"net_amount\x18\x06 \x01(\v2\x0f.money.v1.MoneyR\tnetAmount\x12#\n" +
-	"\rinvoice_count\x18\a \x01(\x03R\finvoiceCount2\xde\x01\n" +
+	"\rinvoice_count\x18\a \x01(\x03R\finvoiceCount*\xa4\x01\n" +
+	"\rSalesGrouping\x12\x1e\n" +
+	"\x1aSALES_GROUPING_UNSPECIFIED\x10\x00\x12 \n" +
+	"\x1cSALES_GROUPING_CUSTOMER_ITEM\x10\x01\x12\x1b\n" +
+	"\x17SALES_GROUPING_CUSTOMER\x10\x02\x12\x17\n" +
+	"\x13SALES_GROUPING_ITEM\x10\x03\x12\x1b\n" +
+	"\x17SALES_GROUPING_CURRENCY\x10\x042\xde\x01\n" +
 	"\rReportService\x128\n" +
 	"\n" +
 	"GetArAging\x12\x19.erp.v1.GetArAgingRequest\x1a\x0f.erp.v1.ArAging\x12M\n" +
@@ -782,46 +866,47 @@ func file_erp_v1_report_proto_rawDescGZIP() []byte {
 	return file_erp_v1_report_proto_rawDescData
 }
 
+var file_erp_v1_report_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
 var file_erp_v1_report_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
 var file_erp_v1_report_proto_goTypes = []any{
-	(*GetArAgingRequest)(nil),        // 0: erp.v1.GetArAgingRequest
-	(*ArAging)(nil),                  // 1: erp.v1.ArAging
-	(*ArAgingRow)(nil),               // 2: erp.v1.ArAgingRow
-	(*GetStockValuationRequest)(nil), // 3: erp.v1.GetStockValuationRequest
-	(*StockValuation)(nil),           // 4: erp.v1.StockValuation
-	(*StockValuationRow)(nil),        // 5: erp.v1.StockValuationRow
-	(*GetSalesReportRequest)(nil),    // 6: erp.v1.GetSalesReportRequest
-	(*SalesReport)(nil),              // 7: erp.v1.SalesReport
-	(*SalesReportRow)(nil),           // 8: erp.v1.SalesReportRow
-	(*v1.Money)(nil),                 // 9: money.v1.Money
+	(SalesGrouping)(0),               // 0: erp.v1.SalesGrouping
+	(*GetArAgingRequest)(nil),        // 1: erp.v1.GetArAgingRequest
+	(*ArAging)(nil),                  // 2: erp.v1.ArAging
+	(*ArAgingRow)(nil),               // 3: erp.v1.ArAgingRow
+	(*GetStockValuationRequest)(nil), // 4: erp.v1.GetStockValuationRequest
+	(*StockValuation)(nil),           // 5: erp.v1.StockValuation
+	(*StockValuationRow)(nil),        // 6: erp.v1.StockValuationRow
+	(*GetSalesReportRequest)(nil),    // 7: erp.v1.GetSalesReportRequest
+	(*SalesReport)(nil),              // 8: erp.v1.SalesReport
+	(*SalesReportRow)(nil),           // 9: erp.v1.SalesReportRow
+	(*v1.Money)(nil),                 // 10: money.v1.Money
 }
 var file_erp_v1_report_proto_depIdxs = []int32{
-	2,  // 0: erp.v1.ArAging.rows:type_name -> erp.v1.ArAgingRow
-	9,  // 1: erp.v1.ArAgingRow.current:type_name -> money.v1.Money
-	9,  // 2: erp.v1.ArAgingRow.days_1_30:type_name -> money.v1.Money
-	9,  // 3: erp.v1.ArAgingRow.days_31_60:type_name -> money.v1.Money
-	9,  // 4: erp.v1.ArAgingRow.days_61_90:type_name -> money.v1.Money
-	9,  // 5: erp.v1.ArAgingRow.days_over_90:type_name -> money.v1.Money
-	9,  // 6: erp.v1.ArAgingRow.total:type_name -> money.v1.Money
-	5,  // 7: erp.v1.StockValuation.rows:type_name -> erp.v1.StockValuationRow
-	9,  // 8: erp.v1.StockValuationRow.unit_cost:type_name -> money.v1.Money
-	9,  // 9: erp.v1.StockValuationRow.value:type_name -> money.v1.Money
-	8,  // 10: erp.v1.SalesReport.rows:type_name -> erp.v1.SalesReportRow
-	8,  // 11: erp.v1.SalesReport.customer_totals:type_name -> erp.v1.SalesReportRow
-	8,  // 12: erp.v1.SalesReport.item_totals:type_name -> erp.v1.SalesReportRow
-	8,  // 13: erp.v1.SalesReport.totals:type_name -> erp.v1.SalesReportRow
-	9,  // 14: erp.v1.SalesReportRow.net_amount:type_name -> money.v1.Money
-	0,  // 15: erp.v1.ReportService.GetArAging:input_type -> erp.v1.GetArAgingRequest
-	3,  // 16: erp.v1.ReportService.GetStockValuation:input_type -> erp.v1.GetStockValuationRequest
-	6,  // 17: erp.v1.ReportService.GetSalesReport:input_type -> erp.v1.GetSalesReportRequest
-	1,  // 18: erp.v1.ReportService.GetArAging:output_type -> erp.v1.ArAging
-	4,  // 19: erp.v1.ReportService.GetStockValuation:output_type -> erp.v1.StockValuation
-	7,  // 20: erp.v1.ReportService.GetSalesReport:output_type -> erp.v1.SalesReport
-	18, // [18:21] is the sub-list for method output_type
-	15, // [15:18] is the sub-list for method input_type
-	15, // [15:15] is the sub-list for extension type_name
-	15, // [15:15] is the sub-list for extension extendee
-	0,  // [0:15] is the sub-list for field type_name
+	3,  // 0: erp.v1.ArAging.rows:type_name -> erp.v1.ArAgingRow
+	10, // 1: erp.v1.ArAgingRow.current:type_name -> money.v1.Money
+	10, // 2: erp.v1.ArAgingRow.days_1_30:type_name -> money.v1.Money
+	10, // 3: erp.v1.ArAgingRow.days_31_60:type_name -> money.v1.Money
+	10, // 4: erp.v1.ArAgingRow.days_61_90:type_name -> money.v1.Money
+	10, // 5: erp.v1.ArAgingRow.days_over_90:type_name -> money.v1.Money
+	10, // 6: erp.v1.ArAgingRow.total:type_name -> money.v1.Money
+	6,  // 7: erp.v1.StockValuation.rows:type_name -> erp.v1.StockValuationRow
+	10, // 8: erp.v1.StockValuationRow.unit_cost:type_name -> money.v1.Money
+	10, // 9: erp.v1.StockValuationRow.value:type_name -> money.v1.Money
+	0,  // 10: erp.v1.GetSalesReportRequest.group_by:type_name -> erp.v1.SalesGrouping
+	0,  // 11: erp.v1.SalesReport.group_by:type_name -> erp.v1.SalesGrouping
+	9,  // 12: erp.v1.SalesReport.rows:type_name -> erp.v1.SalesReportRow
+	10, // 13: erp.v1.SalesReportRow.net_amount:type_name -> money.v1.Money
+	1,  // 14: erp.v1.ReportService.GetArAging:input_type -> erp.v1.GetArAgingRequest
+	4,  // 15: erp.v1.ReportService.GetStockValuation:input_type -> erp.v1.GetStockValuationRequest
+	7,  // 16: erp.v1.ReportService.GetSalesReport:input_type -> erp.v1.GetSalesReportRequest
+	2,  // 17: erp.v1.ReportService.GetArAging:output_type -> erp.v1.ArAging
+	5,  // 18: erp.v1.ReportService.GetStockValuation:output_type -> erp.v1.StockValuation
+	8,  // 19: erp.v1.ReportService.GetSalesReport:output_type -> erp.v1.SalesReport
+	17, // [17:20] is the sub-list for method output_type
+	14, // [14:17] is the sub-list for method input_type
+	14, // [14:14] is the sub-list for extension type_name
+	14, // [14:14] is the sub-list for extension extendee
+	0,  // [0:14] is the sub-list for field type_name
 }
 
 func init() { file_erp_v1_report_proto_init() }
@@ -834,13 +919,14 @@ func file_erp_v1_report_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_erp_v1_report_proto_rawDesc), len(file_erp_v1_report_proto_rawDesc)),
-			NumEnums:      0,
+			NumEnums:      1,
 			NumMessages:   9,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
 		GoTypes:           file_erp_v1_report_proto_goTypes,
 		DependencyIndexes: file_erp_v1_report_proto_depIdxs,
+		EnumInfos:         file_erp_v1_report_proto_enumTypes,
 		MessageInfos:      file_erp_v1_report_proto_msgTypes,
 	}.Build()
 	File_erp_v1_report_proto = out.File

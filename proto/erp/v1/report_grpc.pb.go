@@ -38,7 +38,8 @@ type ReportServiceClient interface {
 	GetStockValuation(ctx context.Context, in *GetStockValuationRequest, opts ...grpc.CallOption) (*StockValuation, error)
 	// GetSalesReport sums, per currency, the net amounts and quantities of
 	// the invoice lines of invoices that are not void, issued in a date
-	// range: per customer and item, per customer, and per item. Amounts in
+	// range: per customer and item, per customer, per item or per currency
+	// alone (group_by), a page at a time in that key's order. Amounts in
 	// different currencies are never added together.
 	GetSalesReport(ctx context.Context, in *GetSalesReportRequest, opts ...grpc.CallOption) (*SalesReport, error)
 }
@@ -95,7 +96,8 @@ type ReportServiceServer interface {
 	GetStockValuation(context.Context, *GetStockValuationRequest) (*StockValuation, error)
 	// GetSalesReport sums, per currency, the net amounts and quantities of
 	// the invoice lines of invoices that are not void, issued in a date
-	// range: per customer and item, per customer, and per item. Amounts in
+	// range: per customer and item, per customer, per item or per currency
+	// alone (group_by), a page at a time in that key's order. Amounts in
 	// different currencies are never added together.
 	GetSalesReport(context.Context, *GetSalesReportRequest) (*SalesReport, error)
 	mustEmbedUnimplementedReportServiceServer()
