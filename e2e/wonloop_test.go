@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -77,6 +78,12 @@ func TestWonDealLoop(t *testing.T) {
 		t.Errorf("opportunity amount = %s, want 12855.00", got)
 	}
 
+	// A frontend watches the opportunity over REST while the deal is won.
+	next := watchREST(t, crm, "/v1/opportunities/"+id+":watch")
+	if first := next(); restclient.Str(first, "id") != id || restclient.Str(first, "stage") != "STAGE_PROSPECTING" {
+		t.Fatalf("first version watched: %v", first)
+	}
+
 	resp, err = crm.Do(ctx, "POST", "/v1/opportunities/"+id+":win", map[string]any{})
 	must(t, resp, err, 200)
 	var number string
@@ -91,6 +98,21 @@ func TestWonDealLoop(t *testing.T) {
 	t.Logf("order %s visible in CRM %s after :win", number, took)
 	if took > 2*time.Second {
 		t.Errorf("order number took %s to show, want within 2s", took)
+	}
+	// The watcher saw the win, then the order number, as they came.
+	var stages []string
+	for {
+		v := next()
+		stages = append(stages, restclient.Str(v, "stage"))
+		if restclient.Str(v, "order", "number") != "" {
+			if got := restclient.Str(v, "order", "number"); got != number {
+				t.Errorf("watched order number %s, GetOpportunity says %s", got, number)
+			}
+			break
+		}
+	}
+	if len(stages) == 0 || stages[0] != "STAGE_CLOSED_WON" {
+		t.Errorf("watched stages %v, want the win first", stages)
 	}
 
 	// The reservation flows back as availability on the catalog and lines.
@@ -210,6 +232,60 @@ func TestAuthAcrossServices(t *testing.T) {
 		}
 		if resp.Status != tc.status {
 			t.Errorf("%s: %s %s = %d %s, want %d", tc.name, tc.method, tc.path, resp.Status, resp.Raw, tc.status)
+		}
+	}
+}
+
+// watchREST opens a REST watch stream at path and returns a function
+// that waits up to 10 s for its next version (one JSON line each,
+// {"result": {...}}), failing the test when none comes.
+func watchREST(t *testing.T, c *restclient.Client, path string) func() map[string]any {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.Base+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+c.Token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		resp.Body.Close()
+		t.Fatalf("watch %s: status %d", path, resp.StatusCode)
+	}
+	versions := make(chan map[string]any, 64)
+	go func() {
+		defer resp.Body.Close()
+		defer close(versions)
+		dec := json.NewDecoder(resp.Body)
+		for {
+			var msg struct {
+				Result map[string]any `json:"result"`
+			}
+			if err := dec.Decode(&msg); err != nil {
+				return
+			}
+			select {
+			case versions <- msg.Result:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return func() map[string]any {
+		t.Helper()
+		select {
+		case v, ok := <-versions:
+			if !ok {
+				t.Fatalf("watch %s: the stream ended", path)
+			}
+			return v
+		case <-time.After(10 * time.Second):
+			t.Fatalf("watch %s: no version within 10 s", path)
+			return nil
 		}
 	}
 }
