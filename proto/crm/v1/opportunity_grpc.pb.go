@@ -55,9 +55,11 @@ type OpportunityServiceClient interface {
 	// payment status, edits by others), until the client ends the stream. A
 	// client that reads slower than the opportunity changes gets the newest
 	// version and skips those in between; versions (etag) only increase. The
-	// stream ends with NOT_FOUND when the opportunity is deleted. Over REST
-	// (GET /v1/opportunities/{id}:watch) each version is one line of JSON,
-	// {"result": {...}}.
+	// stream ends with NOT_FOUND when the opportunity is deleted. A client
+	// whose stream breaks (a proxy's timeout, a redeploy) opens it again:
+	// the first message is the current state, so nothing is missed. Over
+	// REST (GET /v1/opportunities/{id}:watch) each version is one line of
+	// JSON, {"result": {...}}.
 	WatchOpportunity(ctx context.Context, in *WatchOpportunityRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[Opportunity], error)
 }
 
@@ -193,9 +195,11 @@ type OpportunityServiceServer interface {
 	// payment status, edits by others), until the client ends the stream. A
 	// client that reads slower than the opportunity changes gets the newest
 	// version and skips those in between; versions (etag) only increase. The
-	// stream ends with NOT_FOUND when the opportunity is deleted. Over REST
-	// (GET /v1/opportunities/{id}:watch) each version is one line of JSON,
-	// {"result": {...}}.
+	// stream ends with NOT_FOUND when the opportunity is deleted. A client
+	// whose stream breaks (a proxy's timeout, a redeploy) opens it again:
+	// the first message is the current state, so nothing is missed. Over
+	// REST (GET /v1/opportunities/{id}:watch) each version is one line of
+	// JSON, {"result": {...}}.
 	WatchOpportunity(*WatchOpportunityRequest, grpc.ServerStreamingServer[Opportunity]) error
 	mustEmbedUnimplementedOpportunityServiceServer()
 }
