@@ -252,13 +252,12 @@ func watchREST(t *testing.T, c *restclient.Client, path string) func() map[strin
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { resp.Body.Close() })
 	if resp.StatusCode != http.StatusOK {
-		resp.Body.Close()
 		t.Fatalf("watch %s: status %d", path, resp.StatusCode)
 	}
 	versions := make(chan map[string]any, 64)
 	go func() {
-		defer resp.Body.Close()
 		defer close(versions)
 		dec := json.NewDecoder(resp.Body)
 		for {
