@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -187,6 +188,17 @@ func checkReferences(t *testing.T, r *rendered) {
 		}
 	}
 	for _, ing := range r.Ingresses {
+		// The REST watch streams a line per change and may stay quiet for
+		// long: ingress-nginx must neither buffer it nor close it at its
+		// default 60 s.
+		for k, want := range map[string]int{"proxy-read-timeout": 3600, "proxy-send-timeout": 3600} {
+			if got, err := strconv.Atoi(ing.Annotations["nginx.ingress.kubernetes.io/"+k]); err != nil || got < want {
+				t.Errorf("Ingress %s: %s is %q, want at least %d s for watch streams", ing.Name, k, ing.Annotations["nginx.ingress.kubernetes.io/"+k], want)
+			}
+		}
+		if got := ing.Annotations["nginx.ingress.kubernetes.io/proxy-buffering"]; got != "off" {
+			t.Errorf("Ingress %s: proxy-buffering is %q, want off for watch streams", ing.Name, got)
+		}
 		for _, rule := range ing.Spec.Rules {
 			if rule.HTTP == nil {
 				continue

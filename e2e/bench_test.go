@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -96,16 +97,18 @@ func readCPU(b *testing.B, st *stack.Stack) cpuUse {
 		dbs[st.Database(name)] = "PostgreSQL " + name
 	}
 	groups, err := cputime.Grouped(os.Getpid(), func(cmd string) string {
-		if f := strings.Fields(cmd); len(f) >= 3 && f[0] == "postgres:" {
+		f := strings.Fields(cmd)
+		switch {
+		case len(f) >= 3 && f[0] == "postgres:":
 			if g, ok := dbs[f[2]]; ok {
 				return g // a backend: "postgres: user database host(port) state"
 			}
 			return pgOther
+		case len(f) > 0 && (f[0] == "postgres:" || filepath.Base(f[0]) == "postgres"):
+			return pgOther // the postmaster (with the backends it reaped) and its helpers
+		default:
+			return ""
 		}
-		if strings.HasSuffix(strings.Fields(cmd + " x")[0], "/postgres") {
-			return pgOther // the postmaster, with the backends it reaped
-		}
-		return ""
 	})
 	if err != nil {
 		b.Fatal(err)

@@ -24,26 +24,9 @@ const clockTick = 10 * time.Millisecond
 // (such as PostgreSQL backends that have exited). It reads /proc, so it
 // works on Linux only.
 func Tree(pid int) (time.Duration, error) {
-	procs, err := readAll()
-	if err != nil {
-		return 0, err
-	}
-	if _, ok := procs[pid]; !ok {
-		return 0, fmt.Errorf("cputime: no process %d", pid)
-	}
-	children := map[int][]int{}
-	for p, st := range procs {
-		children[st.ppid] = append(children[st.ppid], p)
-	}
 	var total time.Duration
-	queue := []int{pid}
-	for len(queue) > 0 {
-		p := queue[0]
-		queue = queue[1:]
-		total += procs[p].cpu
-		queue = append(queue, children[p]...)
-	}
-	return total, nil
+	err := walk(pid, func(_ int, cpu time.Duration) { total += cpu })
+	return total, err
 }
 
 // Grouped is Tree split by process: the CPU of each process in pid's tree
@@ -52,27 +35,36 @@ func Tree(pid int) (time.Duration, error) {
 // processes' roles there ("postgres: user db 127.0.0.1(5433) idle"), so a
 // benchmark can tell the CPU of each database's backends apart.
 func Grouped(pid int, group func(cmdline string) string) (map[string]time.Duration, error) {
+	out := map[string]time.Duration{}
+	err := walk(pid, func(p int, cpu time.Duration) {
+		cmd, _ := os.ReadFile(filepath.Join("/proc", strconv.Itoa(p), "cmdline")) // "" once exited
+		out[group(strings.TrimSpace(string(bytes.ReplaceAll(cmd, []byte{0}, []byte{' '}))))] += cpu
+	})
+	return out, err
+}
+
+// walk calls visit with the CPU time of pid and of each of its live
+// descendants (each with the children it reaped).
+func walk(pid int, visit func(pid int, cpu time.Duration)) error {
 	procs, err := readAll()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if _, ok := procs[pid]; !ok {
-		return nil, fmt.Errorf("cputime: no process %d", pid)
+		return fmt.Errorf("cputime: no process %d", pid)
 	}
 	children := map[int][]int{}
 	for p, st := range procs {
 		children[st.ppid] = append(children[st.ppid], p)
 	}
-	out := map[string]time.Duration{}
 	queue := []int{pid}
 	for len(queue) > 0 {
 		p := queue[0]
 		queue = queue[1:]
-		cmd, _ := os.ReadFile(filepath.Join("/proc", strconv.Itoa(p), "cmdline")) // "" once exited
-		out[group(strings.TrimSpace(string(bytes.ReplaceAll(cmd, []byte{0}, []byte{' '}))))] += procs[p].cpu
+		visit(p, procs[p].cpu)
 		queue = append(queue, children[p]...)
 	}
-	return out, nil
+	return nil
 }
 
 // Self is Tree of the calling process.

@@ -19,22 +19,23 @@ const (
 )
 
 // Listener holds one LISTEN connection on a channel for all users in the
-// process and calls Notify with the payload of every notification. It
-// listens only while it has users (and Linger after the last one left),
+// process and calls notify with the payload of every notification. It
+// listens only while it has users (and its linger time after the last one
+// left),
 // and reconnects with backoff when the connection fails.
 //
 // Notifications sent while no connection listens are lost; a Listener
-// calls Listening each time it starts to listen, so that users can look
+// calls listening each time it starts to listen, so that users can look
 // for what they may have missed.
 type Listener struct {
 	connect func(context.Context) (*pgx.Conn, error)
 	channel string
-	// Notify is called with each notification's payload; Listening after
+	// notify is called with each notification's payload; listening after
 	// each successful LISTEN. Both run on the listener's goroutine and
 	// must not block.
 	notify    func(payload string)
 	listening func()
-	// Linger is how long the connection stays after the last user left.
+	// linger is how long the connection stays after the last user left.
 	linger time.Duration
 
 	mu     sync.Mutex
@@ -68,7 +69,8 @@ func (l *Listener) Acquire() {
 	}
 }
 
-// Release unregisters a user, stopping the listener Linger after the last.
+// Release unregisters a user, stopping the listener its linger time after
+// the last.
 func (l *Listener) Release() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
