@@ -220,20 +220,7 @@ func (s *Store) ImportContacts(ctx context.Context, emailKeys, accounts []string
 	return pg.InTxBatch(ctx, s.pool, func(b *pgx.Batch) {
 		found = contact.ImportFound{ByEmail: make(map[string]contact.Contact, len(emailKeys)), Accounts: make(map[string]bool, len(accounts))}
 		b.Queue(lockKeysSQL, emailKeys, contactLockPrefix)
-		b.Queue(`SELECT email_key, `+contactCols+` FROM contacts WHERE email_key = ANY($1) ORDER BY id FOR UPDATE`, emailKeys).
-			Query(func(rows pgx.Rows) error {
-				for rows.Next() {
-					var key string
-					c, err := scanContact(prefixRow{rows, &key})
-					if err != nil {
-						return err
-					}
-					if _, seen := found.ByEmail[key]; !seen {
-						found.ByEmail[key] = c
-					}
-				}
-				return rows.Err()
-			})
+		queueByEmail(b, "contacts", contactCols, emailKeys, scanContact, found.ByEmail)
 		queueExisting(b, "accounts", accounts, found.Accounts)
 	}, func(tx pgx.Tx) error {
 		plan, err := fn(found)
@@ -264,6 +251,26 @@ WHERE c.id = r.id`, contactColumns(plan.Update)...)
 		}
 		return appendEvents(ctx, tx, plan.Events, func(e contact.Event) (string, string, []byte) { return e.Type, e.Key, e.Payload })
 	})
+}
+
+// queueByEmail queues locking and reading the rows of table (columns cols,
+// read by scan) whose email key is one of keys, into into: the oldest row
+// per key, as imports match by email.
+func queueByEmail[T any](b *pgx.Batch, table, cols string, keys []string, scan func(pgx.Row) (T, error), into map[string]T) {
+	b.Queue(`SELECT email_key, `+cols+` FROM `+pgx.Identifier{table}.Sanitize()+` WHERE email_key = ANY($1) ORDER BY id FOR UPDATE`, keys).
+		Query(func(rows pgx.Rows) error {
+			for rows.Next() {
+				var key string
+				v, err := scan(prefixRow{rows, &key})
+				if err != nil {
+					return err
+				}
+				if _, seen := into[key]; !seen {
+					into[key] = v
+				}
+			}
+			return rows.Err()
+		})
 }
 
 // queueExisting queues reading which of ids exist in table (locked against
@@ -308,20 +315,7 @@ func (s *Store) ImportLeads(ctx context.Context, emailKeys, campaigns []string, 
 	return pg.InTxBatch(ctx, s.pool, func(b *pgx.Batch) {
 		found = lead.ImportFound{ByEmail: make(map[string]lead.Lead, len(emailKeys)), Campaigns: make(map[string]bool, len(campaigns))}
 		b.Queue(lockKeysSQL, emailKeys, leadLockPrefix)
-		b.Queue(`SELECT email_key, `+leadCols+` FROM leads WHERE email_key = ANY($1) ORDER BY id FOR UPDATE`, emailKeys).
-			Query(func(rows pgx.Rows) error {
-				for rows.Next() {
-					var key string
-					l, err := scanLead(prefixRow{rows, &key})
-					if err != nil {
-						return err
-					}
-					if _, seen := found.ByEmail[key]; !seen {
-						found.ByEmail[key] = l
-					}
-				}
-				return rows.Err()
-			})
+		queueByEmail(b, "leads", leadCols, emailKeys, scanLead, found.ByEmail)
 		queueExisting(b, "campaigns", campaigns, found.Campaigns)
 	}, func(tx pgx.Tx) error {
 		plan, err := fn(found)
