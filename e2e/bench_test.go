@@ -24,6 +24,8 @@ import (
 // of them. Run with -benchtime 1x; the deal count is fixed per
 // sub-benchmark. The clients watch each opportunity for its order number;
 // with SEAM_LOOP_POLL set (a duration such as 2ms) they poll it instead.
+// SEAM_SERVICE_ENV ("GOMAXPROCS=1 GOGC=200") adds variables to every
+// service's environment, for comparing runtime settings.
 func BenchmarkWonDealLoop(b *testing.B) {
 	var poll time.Duration
 	if v := os.Getenv("SEAM_LOOP_POLL"); v != "" {
@@ -32,9 +34,18 @@ func BenchmarkWonDealLoop(b *testing.B) {
 			b.Fatalf("SEAM_LOOP_POLL: %v", err)
 		}
 	}
-	st := startStack(b, map[string]map[string]string{
-		stack.CRM: {"LOG_LEVEL": "warn"}, stack.ERP: {"LOG_LEVEL": "warn"}, stack.Bridge: {"LOG_LEVEL": "warn"},
-	})
+	env := map[string]map[string]string{}
+	for _, name := range stack.Names {
+		env[name] = map[string]string{"LOG_LEVEL": "warn"}
+		for _, kv := range strings.Fields(os.Getenv("SEAM_SERVICE_ENV")) {
+			k, v, ok := strings.Cut(kv, "=")
+			if !ok {
+				b.Fatalf("SEAM_SERVICE_ENV: %q is not NAME=value", kv)
+			}
+			env[name][k] = v
+		}
+	}
+	st := startStack(b, env)
 	ctx := context.Background()
 	dial := func(addr string) *grpc.ClientConn {
 		tok := st.Token("bench", auth.Admin)

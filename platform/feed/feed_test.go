@@ -292,7 +292,7 @@ func TestReadsUsePrimaryKeyIndex(t *testing.T) {
 	for _, q := range []struct{ name, sql, params, xmin string }{
 		{"list", feed.ListSQL, "$1, $2, 500", "pg_snapshot_xmin"},
 		{"list_default", feed.ListDefaultSQL, "$1, $2", "pg_snapshot_xmin"},
-		{"pending", feed.PendingSQL, "$1, $2", ""},
+		{"watch", feed.WatchSQL, "$1, $2", "pg_snapshot_xmin"},
 	} {
 		if _, err := conn.Exec(ctx, "PREPARE "+q.name+" AS "+q.sql); err != nil {
 			t.Fatal(err)
@@ -310,15 +310,16 @@ func TestReadsUsePrimaryKeyIndex(t *testing.T) {
 					t.Fatal(err)
 				}
 				plan := strings.Join(lines, "\n")
-				var cond string
+				// Every index scan (Watch's query has two) is bounded
+				// by the cursor and by xmin.
+				seeks := 0
 				for _, l := range lines {
-					if strings.Contains(l, "Index Cond:") {
-						cond = l
+					if strings.Contains(l, "Index Cond:") &&
+						strings.Contains(l, "ROW(xid, id) > ROW(") && strings.Contains(l, q.xmin) {
+						seeks++
 					}
 				}
-				if !strings.Contains(plan, "outbox_events_pkey") ||
-					!strings.Contains(cond, "ROW(xid, id) > ROW(") ||
-					!strings.Contains(cond, q.xmin) ||
+				if !strings.Contains(plan, "outbox_events_pkey") || seeks != strings.Count(plan, "Index Cond:") ||
 					strings.Contains(plan, "Seq Scan") {
 					t.Errorf("%s, %s, after %+v: the query does not seek the primary key:\n%s", q.name, mode, c, plan)
 				}
@@ -361,16 +362,62 @@ func TestListKeepsGenericPlan(t *testing.T) {
 		if len(events) != 1 {
 			t.Fatalf("List: %d events, want 1", len(events))
 		}
+		if _, _, err := feed.Next(ctx, r, after); err != nil { // as Watch reads
+			t.Fatal(err)
+		}
 		after = events[0].Cursor
 	}
-	var generic, custom int64
-	err := pool.QueryRow(ctx, `SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement = $1`,
-		feed.ListDefaultSQL).Scan(&generic, &custom)
+	for name, sql := range map[string]string{"page query": feed.ListDefaultSQL, "watch query": feed.WatchSQL} {
+		var generic, custom int64
+		err := pool.QueryRow(ctx, `SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement = $1`,
+			sql).Scan(&generic, &custom)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if generic == 0 || custom > 5 {
+			t.Errorf("%s: %d generic and %d custom plans, want the generic plan kept after at most 5 custom ones", name, generic, custom)
+		}
+	}
+}
+
+// Watch's read tells events held back by an older transaction from none
+// at all, in the same round trip as the page.
+func TestNextReportsHeldEvents(t *testing.T) {
+	t.Parallel()
+	pool := newDB(t, 4)
+	ctx := context.Background()
+	r := feed.NewReader(pool)
+	appendCommitted(t, pool, ev("t", "first", `{}`))
+	page := waitFeed(t, r, feed.Cursor{}, 1)
+	after := page[0].Cursor
+
+	older, err := pool.Begin(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if generic == 0 || custom > 5 {
-		t.Errorf("page query: %d generic and %d custom plans, want the generic plan kept after at most 5 custom ones", generic, custom)
+	defer older.Rollback(ctx)
+	if _, err := older.Exec(ctx, "SELECT pg_current_xact_id()"); err != nil {
+		t.Fatal(err)
+	}
+	if events, held, err := feed.Next(ctx, r, after); err != nil || len(events) != 0 || held {
+		t.Fatalf("nothing new: %d events, held %v, err %v; want none, not held", len(events), held, err)
+	}
+	appendCommitted(t, pool, ev("t", "held", `{}`))
+	if events, held, err := feed.Next(ctx, r, after); err != nil || len(events) != 0 || !held {
+		t.Fatalf("behind an open transaction: %d events, held %v, err %v; want none, held", len(events), held, err)
+	}
+	if err := older.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var events []feed.Event
+	held := true
+	for deadline := time.Now().Add(5 * time.Second); len(events) == 0 && time.Now().Before(deadline); {
+		if events, held, err = feed.Next(ctx, r, after); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if keys(events) != "held" || held {
+		t.Fatalf("after the older transaction ended: %q, held %v; want held, not held", keys(events), held)
 	}
 }
 

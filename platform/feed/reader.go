@@ -161,7 +161,7 @@ func (r *Reader) Watch(ctx context.Context, after Cursor, send func([]Event) err
 		// Take the wake-up channel before reading, so that a notification
 		// arriving during the read is not lost.
 		wake := r.notifier.wait()
-		events, err := r.List(ctx, after, DefaultLimit)
+		events, pending, err := r.next(ctx, after)
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
@@ -176,13 +176,6 @@ func (r *Reader) Watch(ctx context.Context, after Cursor, send func([]Event) err
 			if len(events) == DefaultLimit {
 				continue // probably more waiting
 			}
-		}
-		pending, err := r.pending(ctx, after)
-		if err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			return err
 		}
 		var soon <-chan time.Time
 		if pending {
@@ -208,21 +201,55 @@ const (
 	maxPendingWait = 20 * time.Millisecond
 )
 
-// pendingSQL finds the first event after the cursor. The ORDER BY and
-// LIMIT make it a seek on the primary key for any plan: an EXISTS, which
-// drops them, got a generic plan that scanned the whole table from the
-// start (the planner guesses a third of the rows match a row comparison).
-const pendingSQL = `
-SELECT (SELECT 1 FROM outbox_events WHERE (xid, id) > ($1::xid8, $2::bigint) ORDER BY xid, id LIMIT 1) IS NOT NULL`
+// watchSQL is Watch's read: the default page (listDefaultSQL) and, in the
+// same statement and so the same snapshot, the first event after the
+// cursor that has committed but is not readable yet, marked by the first
+// column. Rows of running transactions are invisible here, so only
+// committed ones count; they are announced already, so Watch must look
+// again soon by itself. Everything the page leaves out lies at or above
+// the xmin bound, which the second branch starts from: one round trip
+// answers both "what is new" and "is anything held back". Events
+// committing after the snapshot send their own notification.
+var watchSQL = `
+(SELECT false, xid, id, event_id::text, type, key, payload, trace_context, created_at
+FROM outbox_events
+WHERE (xid, id) > (SELECT $1::xid8, $2::bigint)
+  AND xid < pg_snapshot_xmin(pg_current_snapshot())
+ORDER BY xid, id
+LIMIT ` + strconv.Itoa(DefaultLimit) + `)
+UNION ALL
+(SELECT true, xid, id, '', '', '', '{}'::jsonb, '{}'::jsonb, created_at
+FROM outbox_events
+WHERE (xid, id) > (SELECT $1::xid8, $2::bigint)
+  AND xid >= pg_snapshot_xmin(pg_current_snapshot())
+ORDER BY xid, id
+LIMIT 1)`
 
-// pending reports whether events after the cursor have committed but are
-// not readable yet. Rows of running transactions are invisible here, so
-// only committed ones count; they are announced already.
-func (r *Reader) pending(ctx context.Context, after Cursor) (bool, error) {
-	var ok bool
-	err := r.pool.QueryRow(ctx, pendingSQL, after.XID, after.ID).Scan(&ok)
+// next returns the events after the cursor, as List with the default
+// limit, and whether committed events after them are held back by an
+// older transaction.
+func (r *Reader) next(ctx context.Context, after Cursor) ([]Event, bool, error) {
+	rows, err := r.pool.Query(ctx, watchSQL, after.XID, after.ID)
 	if err != nil {
-		return false, fmt.Errorf("feed: pending after %s: %w", after, err)
+		return nil, false, fmt.Errorf("feed: read after %s: %w", after, err)
 	}
-	return ok, nil
+	defer rows.Close()
+	var events []Event
+	pending := false
+	for rows.Next() {
+		var e Event
+		var held bool
+		if err := rows.Scan(&held, &e.Cursor.XID, &e.Cursor.ID, &e.ID, &e.Type, &e.Key, &e.Payload, &e.TraceContext, &e.CreatedAt); err != nil {
+			return nil, false, fmt.Errorf("feed: read after %s: %w", after, err)
+		}
+		if held {
+			pending = true
+			continue
+		}
+		events = append(events, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, false, fmt.Errorf("feed: read after %s: %w", after, err)
+	}
+	return events, pending, nil
 }
