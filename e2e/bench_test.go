@@ -16,6 +16,7 @@ import (
 	"github.com/seamhq/seam/e2e/internal/stack"
 	"github.com/seamhq/seam/platform/auth"
 	"github.com/seamhq/seam/platform/cputime"
+	"github.com/seamhq/seam/platform/server"
 )
 
 // BenchmarkWonDealLoop measures deals per second and the latency from :win
@@ -49,8 +50,8 @@ func BenchmarkWonDealLoop(b *testing.B) {
 	ctx := context.Background()
 	dial := func(addr string) *grpc.ClientConn {
 		tok := st.Token("bench", auth.Admin)
-		conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()),
-			grpc.WithPerRPCCredentials(auth.TokenCredentials{Token: func() (string, error) { return tok, nil }}))
+		conn, err := grpc.NewClient(addr, append(server.WindowDialOptions(), grpc.WithTransportCredentials(insecure.NewCredentials()),
+			grpc.WithPerRPCCredentials(auth.TokenCredentials{Token: func() (string, error) { return tok, nil }}))...)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -124,7 +124,7 @@ func New(ctx context.Context, cfg Config, svc Service, opts Options) (*Server, e
 	reg.MustRegister(metrics)
 	limiter := newRateLimiter(cfg.RateLimit, cfg.RateBurst)
 
-	s.grpc = grpc.NewServer(
+	s.grpc = grpc.NewServer(append(windowServerOptions(),
 		grpc.StatsHandler(otelgrpc.NewServerHandler()),
 		grpc.ChainUnaryInterceptor(
 			metrics.UnaryServerInterceptor(),
@@ -143,7 +143,7 @@ func New(ctx context.Context, cfg Config, svc Service, opts Options) (*Server, e
 			opts.Verifier.StreamServerInterceptor(svc.Policy),
 			limiter.stream,
 		),
-	)
+	)...)
 	s.health = health.NewServer()
 	healthpb.RegisterHealthServer(s.grpc, s.health)
 	reflection.Register(s.grpc)
@@ -276,9 +276,9 @@ func (d *drainingStream) Context() context.Context { return d.ctx }
 
 // dialOptions are what the gateway uses to call its own gRPC server.
 func gatewayDialOptions() []grpc.DialOption {
-	return []grpc.DialOption{
+	return append(WindowDialOptions(),
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithStatsHandler(otelgrpc.NewClientHandler()),
-		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(64 << 20)),
-	}
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(64<<20)),
+	)
 }

@@ -187,11 +187,11 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 }
 
 func dial(addr string, tokens *auth.TokenSource) (*grpc.ClientConn, error) {
-	conn, err := grpc.NewClient(addr,
+	conn, err := grpc.NewClient(addr, append(server.WindowDialOptions(),
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithPerRPCCredentials(auth.TokenCredentials{Token: tokens.Token}),
 		grpc.WithStatsHandler(otelgrpc.NewClientHandler()),
-	)
+	)...)
 	if err != nil {
 		return nil, fmt.Errorf("dial %s: %w", addr, err)
 	}

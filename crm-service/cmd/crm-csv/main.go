@@ -33,6 +33,7 @@ import (
 
 	"github.com/seamhq/seam/platform/auth"
 	"github.com/seamhq/seam/platform/boot"
+	"github.com/seamhq/seam/platform/server"
 )
 
 func main() {
@@ -84,8 +85,8 @@ func (c *conn) dial(getenv func(string) string) (*grpc.ClientConn, error) {
 		}
 		tokens = auth.NewTokenSource([]byte(secret), "crm-csv", []auth.Role{auth.Admin}, time.Hour).Token
 	}
-	return grpc.NewClient(c.addr,
+	return grpc.NewClient(c.addr, append(server.WindowDialOptions(),
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithPerRPCCredentials(auth.TokenCredentials{Token: tokens}),
-		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(64<<20), grpc.MaxCallSendMsgSize(64<<20)))
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(64<<20), grpc.MaxCallSendMsgSize(64<<20)))...)
 }

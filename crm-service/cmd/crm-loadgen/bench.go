@@ -82,7 +82,7 @@ func serve(ctx context.Context, url string) (c *client, stop func(), err error) 
 		cancel()
 		return nil, nil, fmt.Errorf("start the CRM service: %w", err)
 	}
-	conn, err := grpc.NewClient(srv.GRPCAddr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	conn, err := grpc.NewClient(srv.GRPCAddr(), append(server.WindowDialOptions(), grpc.WithTransportCredentials(insecure.NewCredentials()))...)
 	if err != nil {
 		cancel()
 		if serr := <-done; serr != nil && !errors.Is(serr, context.Canceled) {

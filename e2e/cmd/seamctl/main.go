@@ -25,6 +25,7 @@ import (
 	"github.com/seamhq/seam/e2e/internal/demo"
 	"github.com/seamhq/seam/e2e/internal/stack"
 	"github.com/seamhq/seam/platform/auth"
+	"github.com/seamhq/seam/platform/server"
 )
 
 func main() {
@@ -96,9 +97,9 @@ func token(args []string, out io.Writer) error {
 // token on every call.
 func dialLocal(addr string) (*grpc.ClientConn, error) {
 	tokens := auth.NewTokenSource([]byte(secret()), "seamctl", []auth.Role{auth.Admin}, time.Hour)
-	return grpc.NewClient(addr,
+	return grpc.NewClient(addr, append(server.WindowDialOptions(),
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithPerRPCCredentials(auth.TokenCredentials{Token: tokens.Token}))
+		grpc.WithPerRPCCredentials(auth.TokenCredentials{Token: tokens.Token}))...)
 }
 
 func seed(ctx context.Context, args []string, out io.Writer) error {

@@ -66,7 +66,7 @@ func Measure(ctx context.Context, pool *pgxpool.Pool, skus int, n Samples) (_ []
 			err = fmt.Errorf("server: %w", serr)
 		}
 	}()
-	conn, err := grpc.NewClient(srv.GRPCAddr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	conn, err := grpc.NewClient(srv.GRPCAddr(), append(server.WindowDialOptions(), grpc.WithTransportCredentials(insecure.NewCredentials()))...)
 	if err != nil {
 		return nil, err
 	}
