@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -53,6 +54,96 @@ var ErrRetry = errors.New("pg: run the transaction again")
 // failing; retries run first again too.
 func InTxBatch(ctx context.Context, pool *pgxpool.Pool, first func(*pgx.Batch), fn func(pgx.Tx) error) error {
 	return retry(ctx, func() error { return runBatchTx(ctx, pool, first, fn) })
+}
+
+// InTxBatchCommit is InTxBatch for a transaction whose writes need no
+// reads but those of first: decide builds them from what first read, and
+// they go out in one batch with COMMIT, so the transaction takes two
+// round trips in all. decide may return nil to write nothing (COMMIT then
+// goes alone) or an error to roll back. The batch it returns is used up.
+//
+// The writes commit unless one of their statements fails in the server.
+// Callbacks queued on them (QueuedQuery.Exec, Query, QueryRow) run after
+// the commit and cannot undo it, so a condition that must stop the commit
+// has to be a statement's error (a constraint, say), not a check of its
+// result. Retries are as for InTx, and run first and decide again.
+func InTxBatchCommit(ctx context.Context, pool *pgxpool.Pool, first func(*pgx.Batch), decide func() (*pgx.Batch, error)) error {
+	return retry(ctx, func() error {
+		return onConn(ctx, pool, func(c *pgx.Conn) error {
+			var b pgx.Batch
+			b.Queue("begin")
+			first(&b)
+			if err := c.SendBatch(ctx, &b).Close(); err != nil {
+				return err
+			}
+			w, err := decide()
+			if err != nil {
+				return err
+			}
+			if w == nil {
+				w = &pgx.Batch{}
+			}
+			queueCommit(w)
+			return c.SendBatch(ctx, w).Close()
+		})
+	})
+}
+
+// SendTx runs the statements queue puts in a batch as one transaction in
+// one round trip: BEGIN, the statements, COMMIT. As with InTxBatchCommit,
+// only a statement's error stops the commit. queue runs again for each
+// retry, so it must reset whatever its callbacks fill in.
+func SendTx(ctx context.Context, pool *pgxpool.Pool, queue func(*pgx.Batch)) error {
+	return retry(ctx, func() error {
+		return onConn(ctx, pool, func(c *pgx.Conn) error {
+			var b pgx.Batch
+			b.Queue("begin")
+			queue(&b)
+			queueCommit(&b)
+			return c.SendBatch(ctx, &b).Close()
+		})
+	})
+}
+
+// queueCommit queues COMMIT, which reports a transaction an earlier error
+// aborted as rolled back (as pgx.Tx.Commit does).
+func queueCommit(b *pgx.Batch) {
+	b.Queue("commit").Exec(func(tag pgconn.CommandTag) error {
+		if tag.String() == "ROLLBACK" {
+			return pgx.ErrTxCommitRollback
+		}
+		return nil
+	})
+}
+
+// onConn runs a transaction that sends its own BEGIN and COMMIT on a
+// connection of the pool. When run fails or panics with the transaction
+// still open (a statement failed, so the rest of its batch, COMMIT
+// included, was skipped), it is rolled back; a connection that cannot be
+// rolled back is closed by the pool on release.
+func onConn(ctx context.Context, pool *pgxpool.Pool, run func(*pgx.Conn) error) error {
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("pg: begin: %w", err)
+	}
+	defer conn.Release()
+	c := conn.Conn()
+	rollback := func() {
+		if c.PgConn().TxStatus() != 'I' {
+			_, _ = c.Exec(ctx, "rollback")
+		}
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			rollback()
+			panic(p)
+		}
+	}()
+	if err := run(c); err != nil {
+		rollback()
+		return err
+	}
+	return nil
 }
 
 // retry runs a transaction until it succeeds, fails for a reason a retry

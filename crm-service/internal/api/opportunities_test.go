@@ -155,6 +155,42 @@ func TestCreateOpportunityRetry(t *testing.T) {
 	}
 }
 
+// Concurrent creates with one request_id make one opportunity, which all
+// of them return: the loser's key insertion fails and so does its commit,
+// which the write goes out with.
+func TestCreateOpportunityConcurrentRetries(t *testing.T) {
+	e := newEnv(t)
+	e.seedProducts(product("SKU-1", "Widget", "10.00"))
+	a := e.createAccount("Acme")
+	const n = 8
+	ids := make(chan string, n)
+	errc := make(chan error, n)
+	for range n {
+		go func() {
+			o, err := e.opportunities.CreateOpportunity(e.sales(), &crmv1.CreateOpportunityRequest{RequestId: "create-once",
+				Opportunity: &crmv1.Opportunity{AccountId: a.Id, Name: "Deal", CurrencyCode: "EUR", Lines: []*crmv1.OpportunityLine{line("SKU-1", "2")}}})
+			errc <- err
+			ids <- o.GetId()
+		}()
+	}
+	seen := map[string]bool{}
+	for range n {
+		if err := <-errc; err != nil {
+			t.Fatal(err)
+		}
+		seen[<-ids] = true
+	}
+	if len(seen) != 1 {
+		t.Errorf("calls returned %d different opportunities, want 1", len(seen))
+	}
+	if got := e.rows().opportunities; got != 1 {
+		t.Fatalf("%d opportunities, want 1", got)
+	}
+	if c := e.eventsOfType("opportunity.created"); c != 1 {
+		t.Fatalf("%d opportunity.created events, want 1", c)
+	}
+}
+
 func TestWinLoseReopen(t *testing.T) {
 	e := newEnv(t)
 	e.seedProducts(product("SKU-1", "Widget", "10.00"))

@@ -211,20 +211,19 @@ func (s *Store) ListOpportunities(ctx context.Context, q pipeline.Query) ([]pipe
 	return list, more, nil
 }
 
-// CreateOpportunity implements pipeline.Store. One round trip reads what
-// validation needs (and the request id), one writes the opportunity with
-// its lines, one appends the event.
+// CreateOpportunity implements pipeline.Store. One round trip begins the
+// transaction and reads what validation needs (and the request id), one
+// writes the opportunity with its lines and event and commits.
 func (s *Store) CreateOpportunity(ctx context.Context, m pipeline.Mutation, accountID string, build func(pipeline.Refs) (pipeline.Opportunity, pipeline.Event, error)) (pipeline.Opportunity, error) {
 	if err := checkRequestID(m.RequestID); err != nil {
 		return pipeline.Opportunity{}, err
 	}
 	var out pipeline.Opportunity
 	err := onceMore(func() error {
-		// BEGIN goes with the reads, and the event with the writes: two
-		// round trips and the commit.
 		var refs pipeline.Refs
 		var used *usedKey
-		return pg.InTxBatch(ctx, s.pool, func(b *pgx.Batch) {
+		var o pipeline.Opportunity
+		err := pg.InTxBatchCommit(ctx, s.pool, func(b *pgx.Batch) {
 			refs, used = pipeline.Refs{Products: make(map[string]catalog.Product, len(m.SKUs))}, nil
 			queueActor(ctx, b)
 			if m.RequestID != "" {
@@ -236,37 +235,35 @@ func (s *Store) CreateOpportunity(ctx context.Context, m pipeline.Mutation, acco
 				})
 			}
 			queueProducts(b, m.SKUs, refs.Products)
-		}, func(tx pgx.Tx) error {
+		}, func() (*pgx.Batch, error) {
 			if used != nil {
-				return errReplayOf(used)
+				return nil, errReplayOf(used)
 			}
-			o, ev, err := build(refs)
-			if err != nil {
-				return err
+			var ev pipeline.Event
+			var err error
+			if o, ev, err = build(refs); err != nil {
+				return nil, err
 			}
 			w := &pgx.Batch{}
 			if m.RequestID != "" {
-				recordKey(w, m.RequestID, m.Method, o.ID)
+				recordKeyFirst(w, m.RequestID, m.Method, o.ID)
 			}
 			queueInsertOpportunity(w, o)
 			if err := queueEvent(ctx, w, ev.Type, ev.Key, ev.Payload); err != nil {
-				return err
+				return nil, err
 			}
-			if err := tx.SendBatch(ctx, w).Close(); err != nil {
-				if pg.IsForeignKeyViolation(err, "opportunities_account_id_fkey") {
-					return errs.Invalid("account_id", "account %q not found", o.AccountID)
-				}
-				if pg.IsForeignKeyViolation(err, "opportunities_campaign_id_fkey") {
-					return errs.Invalid("campaign_id", "campaign %q not found", o.CampaignID)
-				}
-				if errors.Is(err, errReplay) {
-					return err
-				}
-				return fmt.Errorf("insert opportunity: %w", err)
-			}
+			return w, nil
+		})
+		switch {
+		case err == nil:
 			out = o
 			return nil
-		})
+		case pg.IsForeignKeyViolation(err, "opportunities_account_id_fkey"):
+			return errs.Invalid("account_id", "account %q not found", o.AccountID)
+		case pg.IsForeignKeyViolation(err, "opportunities_campaign_id_fkey"):
+			return errs.Invalid("campaign_id", "campaign %q not found", o.CampaignID)
+		}
+		return keyRace(err)
 	})
 	var r *replayError
 	if errors.As(err, &r) {
@@ -317,7 +314,7 @@ FROM unnest($2::int[], $3::text[], $4::numeric[], $5::numeric[], $6::numeric[], 
 
 // MutateOpportunity implements pipeline.Store: one round trip begins the
 // transaction, locks and reads the opportunity, its lines, the products
-// asked for and the request id; one writes the change with its event; one
+// asked for and the request id; one writes the change with its event and
 // commits.
 func (s *Store) MutateOpportunity(ctx context.Context, id string, m pipeline.Mutation, fn func(pipeline.Opportunity, map[string]catalog.Product) (pipeline.Change, error)) (pipeline.Opportunity, error) {
 	if err := checkRequestID(m.RequestID); err != nil {
@@ -329,7 +326,8 @@ func (s *Store) MutateOpportunity(ctx context.Context, id string, m pipeline.Mut
 		var found bool
 		var used *usedKey
 		var products map[string]catalog.Product
-		return pg.InTxBatch(ctx, s.pool, func(b *pgx.Batch) {
+		var ch pipeline.Change
+		err := pg.InTxBatchCommit(ctx, s.pool, func(b *pgx.Batch) {
 			cur, found, used = pipeline.Opportunity{}, false, nil
 			products = make(map[string]catalog.Product, len(m.SKUs))
 			queueActor(ctx, b)
@@ -340,28 +338,28 @@ func (s *Store) MutateOpportunity(ctx context.Context, id string, m pipeline.Mut
 				// request id has committed its key by now.
 				lookupKey(b, m.RequestID, &used)
 			}
-		}, func(tx pgx.Tx) error {
+		}, func() (*pgx.Batch, error) {
 			if !found {
-				return errs.NotFoundf("opportunity %q", id)
+				return nil, errs.NotFoundf("opportunity %q", id)
 			}
 			if used != nil {
 				if err := checkKey(used, m.Method, id); err != nil {
-					return err
+					return nil, err
 				}
-				out = cur
-				return nil
+				ch = pipeline.Change{Opportunity: cur, Unchanged: true}
+				return nil, nil
 			}
-			ch, err := fn(cur, products)
-			if err != nil {
-				return err
+			var err error
+			if ch, err = fn(cur, products); err != nil {
+				return nil, err
 			}
 			if ch.Unchanged {
-				out = cur
-				return nil
+				ch.Opportunity = cur
+				return nil, nil
 			}
 			w := &pgx.Batch{}
 			if m.RequestID != "" {
-				recordKey(w, m.RequestID, m.Method, id)
+				recordKeyFirst(w, m.RequestID, m.Method, id)
 			}
 			if ch.Delete {
 				w.Queue(`DELETE FROM opportunities WHERE id = $1`, id)
@@ -374,21 +372,19 @@ func (s *Store) MutateOpportunity(ctx context.Context, id string, m pipeline.Mut
 			}
 			if ch.Event != nil {
 				if err := queueEvent(ctx, w, ch.Event.Type, ch.Event.Key, ch.Event.Payload); err != nil {
-					return err
+					return nil, err
 				}
 			}
-			if err := tx.SendBatch(ctx, w).Close(); err != nil {
-				if errors.Is(err, errReplay) {
-					return err
-				}
-				if pg.IsForeignKeyViolation(err, "opportunities_campaign_id_fkey") {
-					return errs.Invalid("campaign_id", "campaign %q not found", ch.Opportunity.CampaignID)
-				}
-				return fmt.Errorf("write opportunity %s: %w", id, err)
-			}
+			return w, nil
+		})
+		switch {
+		case err == nil:
 			out = ch.Opportunity
 			return nil
-		})
+		case pg.IsForeignKeyViolation(err, "opportunities_campaign_id_fkey"):
+			return errs.Invalid("campaign_id", "campaign %q not found", ch.Opportunity.CampaignID)
+		}
+		return keyRace(err)
 	})
 	if err != nil {
 		return pipeline.Opportunity{}, err
@@ -417,6 +413,8 @@ WHERE id = $1`,
 		o.ID, o.Name, o.Stage, o.Probability, o.Currency, date(o.ExpectedCloseDate), o.Owner, o.Amount.Amount,
 		o.LostReason, o.PaymentStatus, ordID, ordNumber, ordStatus, ordTime, ordVersion,
 		timestamp(o.CloseTime), o.Version, o.UpdateTime, paymentVersion, nullable(o.CampaignID)).Exec(func(ct pgconn.CommandTag) error {
+		// The row is locked since the transaction's first round trip, so
+		// this cannot happen; the check runs after the commit.
 		if ct.RowsAffected() != 1 {
 			return fmt.Errorf("update opportunity %s: %d rows", o.ID, ct.RowsAffected())
 		}

@@ -180,11 +180,11 @@ func (s *Store) SetAvailability(ctx context.Context, ups []catalog.AvailabilityU
 		promise[i] = pgtype.Date{Time: u.PromiseDate, Valid: !u.PromiseDate.IsZero()}
 		asOf[i] = pgtype.Timestamptz{Time: u.AsOf, Valid: !u.AsOf.IsZero()}
 	}
-	// One round trip begins the transaction and runs the statement with a
-	// generic plan (its every step is a key lookup), one commits.
+	// One round trip begins the transaction, runs the statement with a
+	// generic plan (its every step is a key lookup) and commits.
 	var applied int
 	var unknown []string
-	err := pg.InTxBatch(ctx, s.pool, func(b *pgx.Batch) {
+	err := pg.SendTx(ctx, s.pool, func(b *pgx.Batch) {
 		applied, unknown = 0, nil
 		pg.QueueKeyedPlans(b)
 		b.Queue(setAvailabilitySQL, skus, onHand, reserved, available, promise, asOf, versions).Query(func(rows pgx.Rows) error {
@@ -206,6 +206,6 @@ func (s *Store) SetAvailability(ctx context.Context, ups []catalog.AvailabilityU
 			}
 			return nil
 		})
-	}, func(pgx.Tx) error { return nil })
+	})
 	return applied, unknown, err
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/seamhq/seam/crm-service/internal/pipeline"
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/feed"
+	"github.com/seamhq/seam/platform/pg"
 	"github.com/seamhq/seam/platform/telemetry"
 )
 
@@ -124,6 +125,23 @@ func recordKey(b *pgx.Batch, requestID, method, resource string) {
 		}
 		return nil
 	})
+}
+
+// recordKeyFirst queues the insertion of requestID into a batch that
+// commits with it (pg.InTxBatchCommit): a concurrent call that recorded
+// the same request_id first makes the insertion fail, and so the commit;
+// keyRace tells that error apart.
+func recordKeyFirst(b *pgx.Batch, requestID, method, resource string) {
+	b.Queue(`INSERT INTO idempotency_keys (request_id, method, resource_id) VALUES ($1, $2, $3)`, requestID, method, resource)
+}
+
+// keyRace turns the error of a batch with recordKeyFirst into errReplay
+// when another call recorded the request_id first.
+func keyRace(err error) error {
+	if pg.IsUniqueViolation(err, "idempotency_keys_pkey") {
+		return errReplay
+	}
+	return err
 }
 
 // checkKey validates a recorded key against the call that presents it.
