@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -169,6 +170,67 @@ func TestConcurrentCreateConfirmed(t *testing.T) {
 	}
 	if lines != 0 {
 		t.Errorf("%d order lines' reservations disagree with the ledger", lines)
+	}
+}
+
+// Concurrent creates of one order (the same external_ref, some with the
+// same request_id, as the bridge's retries send) make one order, with one
+// created event, and reserve its stock once. The losers' writes go out
+// with a COMMIT that their failed insertion stops. Creates that confirm
+// wait for each other on the stock of their SKUs, so only the ones that
+// do not confirm can race; both kinds run here.
+func TestConcurrentCreateSameOrder(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	cid := e.seed()
+	ctx := as(t, auth.Sales)
+	if _, err := e.stock.CreateStockAdjustment(as(t, auth.Warehouse), &erpv1.CreateStockAdjustmentRequest{
+		StockAdjustment: &erpv1.StockAdjustment{Sku: "W-1", Quantity: "5", Reason: "receipt"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, confirm := range []bool{false, true} {
+		ref := fmt.Sprintf("opp-%v", confirm)
+		const n = 64
+		ids := make(chan string, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				req := &erpv1.CreateSalesOrderRequest{Confirm: confirm, SalesOrder: &erpv1.SalesOrder{
+					ExternalRef: ref, CustomerId: cid, CurrencyCode: "EUR", Lines: []*erpv1.SalesOrderLine{{Sku: "W-1", Quantity: "2"}},
+				}}
+				if i%2 == 0 {
+					req.RequestId = "won-" + ref
+				}
+				o, err := e.orders.CreateSalesOrder(ctx, req)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				ids <- o.GetId()
+			})
+		}
+		wg.Wait()
+		close(ids)
+		seen := map[string]bool{}
+		for id := range ids {
+			seen[id] = true
+		}
+		if len(seen) != 1 {
+			t.Errorf("confirm %v: the creates returned %d orders, want 1", confirm, len(seen))
+		}
+	}
+	var orders, created int
+	var reserved, moves string
+	if err := e.pool.QueryRow(context.Background(), `
+		SELECT (SELECT count(*) FROM sales_orders), (SELECT count(*) FROM outbox_events WHERE type = 'sales_order.created'),
+		       (SELECT reserved::text FROM stock_totals WHERE sku = 'W-1'),
+		       (SELECT coalesce(sum(reserved_delta), 0)::text FROM stock_moves WHERE sku = 'W-1')`).Scan(&orders, &created, &reserved, &moves); err != nil {
+		t.Fatal(err)
+	}
+	if orders != 2 || created != 2 || reserved != "2" || moves != "2" {
+		t.Errorf("%d orders, %d created events, %s reserved, %s in stock moves; want 2 orders, 2 events, 2 reserved",
+			orders, created, reserved, moves)
 	}
 }
 

@@ -168,7 +168,9 @@ func (s *Store) CreateOrder(ctx context.Context, n sales.NewOrder, id, requestID
 	var credit sales.Credit
 	var number *int64
 	var now time.Time
-	err := inTx(ctx, s.pool, func(b *pgx.Batch) {
+	// Two round trips: BEGIN with the locks and reads, then the writes
+	// with COMMIT.
+	err := pg.InTxBatchCommit(ctx, s.pool, func(b *pgx.Batch) {
 		// Read what the order depends on, with BEGIN; to confirm it too,
 		// first lock the stock of its SKUs and, when it has a credit
 		// limit, the customer (in the order a confirm takes them).
@@ -210,12 +212,12 @@ func (s *Store) CreateOrder(ctx context.Context, n sales.NewOrder, id, requestID
 				}
 				return rows.Err()
 			})
-	}, func(tx pgx.Tx) error {
+	}, func() (*pgx.Batch, error) {
 		switch {
 		case existing != "":
-			return errOrderExists{existing}
+			return nil, errOrderExists{existing}
 		case number == nil:
-			return errReplayed // the request_id is taken
+			return nil, errReplayed // the request_id is taken
 		}
 		var v errs.Violations
 		if !customerExists {
@@ -223,10 +225,10 @@ func (s *Store) CreateOrder(ctx context.Context, n sales.NewOrder, id, requestID
 		}
 		o, err := sales.Build(id, n, prices)
 		if merr := v.Merge("", err); merr != nil {
-			return merr
+			return nil, merr
 		}
 		if err := v.Err(); err != nil {
-			return err
+			return nil, err
 		}
 		// To confirm, the draft is kept for the created event and the
 		// order confirmed as ConfirmSalesOrder would.
@@ -238,7 +240,7 @@ func (s *Store) CreateOrder(ctx context.Context, n sales.NewOrder, id, requestID
 			var held bool
 			changes, _, held, err = o.ConfirmWithCredit(0, credit, set.items)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			if held {
 				confirmed = sales.EventCreditHold
@@ -249,17 +251,17 @@ func (s *Store) CreateOrder(ctx context.Context, n sales.NewOrder, id, requestID
 		draft.Number, draft.CreateTime, draft.UpdateTime = o.Number, now, now
 		payload, err := s.enc.SalesOrder(draft)
 		if err != nil {
-			return fmt.Errorf("encode sales order %s: %w", id, err)
+			return nil, fmt.Errorf("encode sales order %s: %w", id, err)
 		}
 		events := []feed.NewEvent{event(ctx, sales.EventCreated, o.ID, payload)}
 
 		// Write the order and its lines in one statement, with the stock
 		// changes of confirming it and the events; a concurrent create with
-		// the same external_ref makes it insert nothing (and the rest is
-		// then rolled back with the transaction).
+		// the same external_ref or request_id makes a statement fail, and
+		// so the commit they go out with.
 		cl := claim{requestID: requestID, method: method, resourceID: id}
 		var w pgx.Batch
-		cl.queue(&w)
+		cl.queueFirst(&w)
 		k := len(o.Lines)
 		numbers, lineSKUs := make([]int32, k), make([]string, k)
 		qty, price, disc, amount := make([]decimal.Decimal, k), make([]decimal.Decimal, k), make([]decimal.Decimal, k), make([]decimal.Decimal, k)
@@ -269,12 +271,10 @@ func (s *Store) CreateOrder(ctx context.Context, n sales.NewOrder, id, requestID
 			qty[i], price[i], disc[i], amount[i] = l.Quantity, l.UnitPrice.Amount, l.Discount, l.Amount.Amount
 			reserved[i], backordered[i] = l.Reserved, l.Backordered
 		}
-		inserted := false
 		w.Queue(`WITH o AS (
 				INSERT INTO sales_orders (id, number, external_ref, customer_id, currency_code, status, total, revision, backordered,
 				  create_time, update_time)
 				VALUES ($1, $17, NULLIF($2, ''), $3, $4, $5, $6, $7, $8, $18, $18)
-				ON CONFLICT (external_ref) DO NOTHING
 				RETURNING id
 			), l AS (
 				INSERT INTO sales_order_lines (order_id, line_number, sku, quantity, unit_price, discount_percent, amount,
@@ -283,44 +283,35 @@ func (s *Store) CreateOrder(ctx context.Context, n sales.NewOrder, id, requestID
 				FROM o, unnest($9::int[], $10::text[], $11::numeric[], $12::numeric[], $13::numeric[], $14::numeric[],
 				  $15::numeric[], $16::numeric[]) AS u(n, sku, q, p, d, a, r, b)
 			)
-			SELECT count(*) FROM o`,
+			SELECT 1`,
 			o.ID, o.ExternalRef, o.CustomerID, o.CurrencyCode, string(o.Status), o.Total.Amount, o.Revision, o.Backordered,
-			numbers, lineSKUs, qty, price, disc, amount, reserved, backordered, o.Number, now).
-			QueryRow(func(row pgx.Row) error {
-				var n int
-				err := row.Scan(&n)
-				inserted = n == 1
-				return err
-			})
+			numbers, lineSKUs, qty, price, disc, amount, reserved, backordered, o.Number, now)
 		if err := queueChanges(&w, set, changes, auth.Actor(ctx)); err != nil {
-			return err
+			return nil, err
 		}
 		if n.Confirm {
 			stockEvents, err := s.stockEvents(ctx, set, changes)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			payload, err := s.enc.SalesOrder(o)
 			if err != nil {
-				return fmt.Errorf("encode sales order %s: %w", id, err)
+				return nil, fmt.Errorf("encode sales order %s: %w", id, err)
 			}
 			events = append(append(events, stockEvents...), event(ctx, confirmed, o.ID, payload))
 		}
 		if err := feed.Queue(&w, events...); err != nil {
-			return err
-		}
-		err = tx.SendBatch(ctx, &w).Close()
-		switch {
-		case cl.lost():
-			return errReplayed
-		case err != nil:
-			return fmt.Errorf("insert sales order %s: %w", id, err)
-		case !inserted:
-			return errOrderExists{}
+			return nil, err
 		}
 		out = o
-		return nil
+		return &w, nil
 	})
+	switch {
+	case claimLost(err):
+		err = errReplayed
+	case pg.IsUniqueViolation(err, "sales_orders_external_ref_key"):
+		err = errOrderExists{} // lost the race for the external_ref
+	}
 	var exists errOrderExists
 	switch {
 	case errors.As(err, &exists):

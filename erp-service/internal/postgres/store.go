@@ -107,6 +107,22 @@ func (c *claim) queue(b *pgx.Batch) {
 		})
 }
 
+// queueFirst adds the claim to a batch that commits with it
+// (pg.InTxBatchCommit): a request_id recorded by another transaction
+// first makes the statement fail, and so the commit; claimLost tells that
+// error apart. Nothing without a request_id.
+func (c *claim) queueFirst(b *pgx.Batch) {
+	if c.requestID == "" {
+		return
+	}
+	b.Queue(`INSERT INTO idempotency_keys (request_id, method, resource_id) VALUES ($1, $2, $3)`,
+		c.requestID, c.method, c.resourceID)
+}
+
+// claimLost reports whether err is a claim of queueFirst that another
+// request made first.
+func claimLost(err error) bool { return pg.IsUniqueViolation(err, "idempotency_keys_pkey") }
+
 // lost reports whether the request_id was already taken, so the batch's
 // writes must be rolled back.
 func (c *claim) lost() bool { return c.requestID != "" && c.ran && !c.won }
