@@ -129,8 +129,11 @@ func (c *consumer[E]) run(ctx context.Context) {
 const (
 	laneCount = 8
 	laneDepth = 256
-	// saveEvery is how often the finished prefix is saved as checkpoint.
-	saveEvery = 20 * time.Millisecond
+	// saveEvery is how often the finished prefix is saved as checkpoint:
+	// each save is a write of a hot row, so under load not more than a
+	// few per second. After a crash the events since the last save are
+	// applied again, which the flows tolerate.
+	saveEvery = 250 * time.Millisecond
 )
 
 // follow streams events from the checkpoint into per-key lanes and saves
