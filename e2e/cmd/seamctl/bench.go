@@ -18,6 +18,7 @@ func bench(ctx context.Context, args []string, out io.Writer) error {
 	clients := fs.Int("clients", 1, "concurrent clients")
 	deals := fs.Int("deals", 500, "deals in total")
 	poll := fs.Duration("poll", 0, "poll GetOpportunity from this interval instead of watching the opportunity")
+	opened := fs.Bool("opened", false, "create the opportunities first and time the loop from :win alone")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -35,7 +36,14 @@ func bench(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	res, err := loadgen.WonDeals(ctx, crm, account, skus, loadgen.Config{Clients: *clients, Deals: *deals, Poll: *poll})
+	cfg := loadgen.Config{Clients: *clients, Deals: *deals, Poll: *poll}
+	if *opened {
+		if cfg.Open, err = loadgen.Open(ctx, crm, account, skus, *deals, *clients); err != nil {
+			return err
+		}
+		time.Sleep(2 * time.Second) // the bridge passes the created events
+	}
+	res, err := loadgen.WonDeals(ctx, crm, account, skus, cfg)
 	if err != nil {
 		return err
 	}

@@ -31,6 +31,10 @@ type Config struct {
 	// number instead of watching: first after Poll, then at intervals
 	// growing to five times that.
 	Poll time.Duration
+	// Open, when set, lists opportunities created beforehand (by Open):
+	// the clients win these instead of creating each deal first, so the
+	// run times the loop from :win alone. Deals is then len(Open).
+	Open []string
 }
 
 // Result of a run.
@@ -97,40 +101,36 @@ func Setup(ctx context.Context, crm, erp grpc.ClientConnInterface, prefix string
 
 // WonDeals runs the loop.
 func WonDeals(ctx context.Context, crm grpc.ClientConnInterface, accountID string, skus []string, cfg Config) (Result, error) {
-	if cfg.Clients <= 0 {
-		cfg.Clients = 1
+	cfg.Clients = max(cfg.Clients, 1)
+	if cfg.Open != nil {
+		cfg.Deals = len(cfg.Open)
 	}
 	opps := crmv1.NewOpportunityServiceClient(crm)
-	var next atomic.Int64
 	var mu sync.Mutex
 	var latencies []time.Duration
-	var firstErr error
-	var wg sync.WaitGroup
 	start := time.Now()
-	for range cfg.Clients {
-		wg.Go(func() {
-			for {
-				n := int(next.Add(1))
-				if n > cfg.Deals {
-					return
-				}
-				d, err := oneDeal(ctx, opps, accountID, skus, n, cfg.Poll)
-				mu.Lock()
-				if err != nil && firstErr == nil {
-					firstErr = err
-				}
-				latencies = append(latencies, d)
-				mu.Unlock()
-				if err != nil {
-					return
-				}
+	err := each(cfg.Clients, cfg.Deals, func(n int) error {
+		var id string
+		if cfg.Open != nil {
+			id = cfg.Open[n-1]
+		} else {
+			var err error
+			if id, err = openDeal(ctx, opps, accountID, skus, n); err != nil {
+				return err
 			}
-		})
-	}
-	wg.Wait()
+		}
+		d, err := winDeal(ctx, opps, id, cfg.Poll)
+		if err != nil {
+			return err
+		}
+		mu.Lock()
+		latencies = append(latencies, d)
+		mu.Unlock()
+		return nil
+	})
 	elapsed := time.Since(start)
-	if firstErr != nil {
-		return Result{}, firstErr
+	if err != nil {
+		return Result{}, err
 	}
 	slices.Sort(latencies)
 	q := func(p float64) time.Duration { return latencies[min(len(latencies)-1, int(p*float64(len(latencies))))] }
@@ -141,7 +141,53 @@ func WonDeals(ctx context.Context, crm grpc.ClientConnInterface, accountID strin
 	}, nil
 }
 
-func oneDeal(ctx context.Context, opps crmv1.OpportunityServiceClient, accountID string, skus []string, n int, poll time.Duration) (time.Duration, error) {
+// Open creates n open opportunities for WonDeals to win, with clients
+// concurrent callers, and returns their ids.
+func Open(ctx context.Context, crm grpc.ClientConnInterface, accountID string, skus []string, n, clients int) ([]string, error) {
+	opps := crmv1.NewOpportunityServiceClient(crm)
+	ids := make([]string, n)
+	err := each(clients, n, func(i int) error {
+		id, err := openDeal(ctx, opps, accountID, skus, i)
+		ids[i-1] = id
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return ids, nil
+}
+
+// each runs do(1..n) on clients concurrent workers and returns the first
+// error; a worker stops at its first error.
+func each(clients, n int, do func(n int) error) error {
+	var next atomic.Int64
+	var mu sync.Mutex
+	var firstErr error
+	var wg sync.WaitGroup
+	for range max(clients, 1) {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1))
+				if i > n {
+					return
+				}
+				if err := do(i); err != nil {
+					mu.Lock()
+					if firstErr == nil {
+						firstErr = err
+					}
+					mu.Unlock()
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return firstErr
+}
+
+// openDeal creates the n-th deal's opportunity.
+func openDeal(ctx context.Context, opps crmv1.OpportunityServiceClient, accountID string, skus []string, n int) (string, error) {
 	opp := &crmv1.Opportunity{AccountId: accountID, Name: fmt.Sprintf("Load deal %d", n), CurrencyCode: "EUR"}
 	// Three lines on items spread over the catalog, as real deals are.
 	for i := range 3 {
@@ -150,19 +196,25 @@ func oneDeal(ctx context.Context, opps crmv1.OpportunityServiceClient, accountID
 	}
 	created, err := opps.CreateOpportunity(ctx, &crmv1.CreateOpportunityRequest{Opportunity: opp})
 	if err != nil {
-		return 0, fmt.Errorf("create opportunity: %w", err)
+		return "", fmt.Errorf("create opportunity: %w", err)
 	}
+	return created.GetId(), nil
+}
+
+// winDeal wins the opportunity and returns the time until its order
+// number shows.
+func winDeal(ctx context.Context, opps crmv1.OpportunityServiceClient, id string, poll time.Duration) (time.Duration, error) {
 	start := time.Now()
-	if _, err := opps.WinOpportunity(ctx, &crmv1.WinOpportunityRequest{Id: created.GetId()}); err != nil {
+	if _, err := opps.WinOpportunity(ctx, &crmv1.WinOpportunityRequest{Id: id}); err != nil {
 		return 0, fmt.Errorf("win: %w", err)
 	}
 	if poll <= 0 {
-		return watchOrder(ctx, opps, created.GetId(), start)
+		return watchOrder(ctx, opps, id, start)
 	}
 	deadline := start.Add(30 * time.Second)
 	wait := poll
 	for {
-		got, err := opps.GetOpportunity(ctx, &crmv1.GetOpportunityRequest{Id: created.GetId()})
+		got, err := opps.GetOpportunity(ctx, &crmv1.GetOpportunityRequest{Id: id})
 		if err != nil {
 			return 0, fmt.Errorf("get opportunity: %w", err)
 		}
@@ -170,7 +222,7 @@ func oneDeal(ctx context.Context, opps crmv1.OpportunityServiceClient, accountID
 			return time.Since(start), nil
 		}
 		if time.Now().After(deadline) {
-			return 0, fmt.Errorf("opportunity %s has no order number 30s after :win", created.GetId())
+			return 0, fmt.Errorf("opportunity %s has no order number 30s after :win", id)
 		}
 		// Look often at first, then back off so that polling itself does
 		// not become the load.
