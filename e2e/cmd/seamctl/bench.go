@@ -36,7 +36,7 @@ func bench(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	cfg := loadgen.Config{Clients: *clients, Deals: *deals, Poll: *poll}
+	cfg := loadgen.Config{Clients: *clients, Deals: *deals, Poll: *poll, ERP: erp}
 	if *opened {
 		if cfg.Open, err = loadgen.Open(ctx, crm, account, skus, *deals, *clients); err != nil {
 			return err

@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/shopspring/decimal"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -35,7 +36,18 @@ type Config struct {
 	// the clients win these instead of creating each deal first, so the
 	// run times the loop from :win alone. Deals is then len(Open).
 	Open []string
+	// ERP, when set, makes every availabilityEvery-th deal also wait, once
+	// its order number shows, until the CRM shows its items' availability
+	// with the deal's reservations: the ERP's level of each item is read
+	// then, and the CRM's product watched until its available quantity is
+	// no higher (nothing is received while the run lasts, so availability
+	// only falls). Result.Both* are the latencies from :win to both.
+	ERP grpc.ClientConnInterface
 }
+
+// availabilityEvery is how often a deal also waits for availability: a
+// sample, so that the extra reads do not become the load.
+const availabilityEvery = 10
 
 // Result of a run.
 type Result struct {
@@ -45,12 +57,21 @@ type Result struct {
 	PerSecond float64
 	// Latency from the :win call to the order number being visible in CRM.
 	P50, P90, P99, Max time.Duration
+	// With Config.ERP, the latency from :win to the order number and the
+	// items' availability visible in CRM, over a sample of Both deals.
+	Both                      int
+	BothP50, BothP99, BothMax time.Duration
 }
 
 func (r Result) String() string {
-	return fmt.Sprintf("%d deals, %d clients: %.1f deals/s; win->order visible p50 %s p90 %s p99 %s max %s",
-		r.Deals, r.Clients, r.PerSecond, r.P50.Round(10*time.Microsecond), r.P90.Round(10*time.Microsecond),
-		r.P99.Round(10*time.Microsecond), r.Max.Round(10*time.Microsecond))
+	round := func(d time.Duration) time.Duration { return d.Round(10 * time.Microsecond) }
+	s := fmt.Sprintf("%d deals, %d clients: %.1f deals/s; win->order visible p50 %s p90 %s p99 %s max %s",
+		r.Deals, r.Clients, r.PerSecond, round(r.P50), round(r.P90), round(r.P99), round(r.Max))
+	if r.Both > 0 {
+		s += fmt.Sprintf("; win->order and availability visible (%d deals) p50 %s p99 %s max %s",
+			r.Both, round(r.BothP50), round(r.BothP99), round(r.BothMax))
+	}
+	return s
 }
 
 // catalogSize is how many stocked items the deals draw their lines from.
@@ -106,8 +127,13 @@ func WonDeals(ctx context.Context, crm grpc.ClientConnInterface, accountID strin
 		cfg.Deals = len(cfg.Open)
 	}
 	opps := crmv1.NewOpportunityServiceClient(crm)
+	products := crmv1.NewProductServiceClient(crm)
+	var items erpv1.ItemServiceClient
+	if cfg.ERP != nil {
+		items = erpv1.NewItemServiceClient(cfg.ERP)
+	}
 	var mu sync.Mutex
-	var latencies []time.Duration
+	var latencies, both []time.Duration
 	start := time.Now()
 	err := each(cfg.Clients, cfg.Deals, func(n int) error {
 		var id string
@@ -119,12 +145,23 @@ func WonDeals(ctx context.Context, crm grpc.ClientConnInterface, accountID strin
 				return err
 			}
 		}
+		won := time.Now()
 		d, err := winDeal(ctx, opps, id, cfg.Poll)
 		if err != nil {
 			return err
 		}
+		var b time.Duration
+		if items != nil && n%availabilityEvery == 0 {
+			if err := availabilityShown(ctx, items, products, dealSKUs(skus, n)); err != nil {
+				return fmt.Errorf("opportunity %s: %w", id, err)
+			}
+			b = time.Since(won)
+		}
 		mu.Lock()
 		latencies = append(latencies, d)
+		if b > 0 {
+			both = append(both, b)
+		}
 		mu.Unlock()
 		return nil
 	})
@@ -132,13 +169,50 @@ func WonDeals(ctx context.Context, crm grpc.ClientConnInterface, accountID strin
 	if err != nil {
 		return Result{}, err
 	}
+	q := func(l []time.Duration, p float64) time.Duration { return l[min(len(l)-1, int(p*float64(len(l))))] }
 	slices.Sort(latencies)
-	q := func(p float64) time.Duration { return latencies[min(len(latencies)-1, int(p*float64(len(latencies))))] }
-	return Result{
+	res := Result{
 		Deals: len(latencies), Clients: cfg.Clients, Elapsed: elapsed,
 		PerSecond: float64(len(latencies)) / elapsed.Seconds(),
-		P50:       q(0.50), P90: q(0.90), P99: q(0.99), Max: latencies[len(latencies)-1],
-	}, nil
+		P50:       q(latencies, 0.50), P90: q(latencies, 0.90), P99: q(latencies, 0.99), Max: latencies[len(latencies)-1],
+	}
+	if len(both) > 0 {
+		slices.Sort(both)
+		res.Both, res.BothP50, res.BothP99, res.BothMax = len(both), q(both, 0.50), q(both, 0.99), both[len(both)-1]
+	}
+	return res, nil
+}
+
+// availabilityShown reads the ERP's availability of skus and waits until
+// the CRM's products show it or less.
+func availabilityShown(ctx context.Context, items erpv1.ItemServiceClient, products crmv1.ProductServiceClient, skus []string) error {
+	erpAvailable := make([]decimal.Decimal, len(skus))
+	for i, sku := range skus {
+		av, err := items.GetAvailability(ctx, &erpv1.GetAvailabilityRequest{Sku: sku})
+		if err != nil {
+			return fmt.Errorf("ERP availability of %s: %w", sku, err)
+		}
+		if erpAvailable[i], err = decimal.NewFromString(av.GetAvailable()); err != nil {
+			return fmt.Errorf("ERP availability of %s: %w", sku, err)
+		}
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for i, sku := range skus {
+		for wait := time.Millisecond; ; wait = min(wait*2, 5*time.Millisecond) {
+			p, err := products.GetProduct(ctx, &crmv1.GetProductRequest{Sku: sku})
+			if err != nil {
+				return fmt.Errorf("CRM product %s: %w", sku, err)
+			}
+			if crm, err := decimal.NewFromString(p.GetAvailableQuantity()); err == nil && crm.LessThanOrEqual(erpAvailable[i]) {
+				break
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("the CRM shows %s of %s available 30s after the ERP showed %s", p.GetAvailableQuantity(), sku, erpAvailable[i])
+			}
+			time.Sleep(wait)
+		}
+	}
+	return nil
 }
 
 // Open creates n open opportunities for WonDeals to win, with clients
@@ -186,12 +260,20 @@ func each(clients, n int, do func(n int) error) error {
 	return firstErr
 }
 
+// dealSKUs are the items of the n-th deal's three lines, spread over the
+// catalog as real deals are.
+func dealSKUs(skus []string, n int) []string {
+	out := make([]string, 3)
+	for i := range out {
+		out[i] = skus[(n*7+i*11)%len(skus)]
+	}
+	return out
+}
+
 // openDeal creates the n-th deal's opportunity.
 func openDeal(ctx context.Context, opps crmv1.OpportunityServiceClient, accountID string, skus []string, n int) (string, error) {
 	opp := &crmv1.Opportunity{AccountId: accountID, Name: fmt.Sprintf("Load deal %d", n), CurrencyCode: "EUR"}
-	// Three lines on items spread over the catalog, as real deals are.
-	for i := range 3 {
-		sku := skus[(n*7+i*11)%len(skus)]
+	for i, sku := range dealSKUs(skus, n) {
 		opp.Lines = append(opp.Lines, &crmv1.OpportunityLine{Sku: sku, Quantity: fmt.Sprint(1 + (n+i)%3)})
 	}
 	created, err := opps.CreateOpportunity(ctx, &crmv1.CreateOpportunityRequest{Opportunity: opp})
