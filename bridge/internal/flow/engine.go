@@ -108,6 +108,11 @@ type Engine struct {
 	written     revisions
 	parking     parking
 	reconcileMu sync.Mutex
+	// customers holds the ERP customer of each CRM account linked or
+	// looked up during this lease term, saving a read of the bridge's
+	// database for every order. syncAccount keeps it current; a new term
+	// starts empty, as another replica may have relinked in between.
+	customers sync.Map
 
 	crmFeed *consumer[*crmv1.Event]
 	erpFeed *consumer[*erpv1.Event]
@@ -202,6 +207,7 @@ func (e *Engine) work(ctx context.Context, lease *postgres.Lease) {
 		return
 	}
 	e.parking.load(keys)
+	e.customers.Clear()
 	var wg sync.WaitGroup
 	wg.Go(func() { e.retryDue(ctx) })
 	wg.Go(func() { e.reconcilePeriodically(ctx) })

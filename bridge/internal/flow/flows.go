@@ -44,8 +44,10 @@ func (e *Engine) syncAccount(ctx context.Context, acc *crmv1.Account, version in
 		return "", fmt.Errorf("sync customer of account %s: %w", acc.GetId(), err)
 	}
 	if err := e.store.LinkCustomer(ctx, acc.GetId(), cust.GetId()); err != nil {
+		e.customers.Delete(acc.GetId())
 		return "", err
 	}
+	e.customers.Store(acc.GetId(), cust.GetId())
 	if acc.GetErpCustomerId() != cust.GetId() {
 		if _, err := e.crm.Sync.LinkAccount(ctx, &crmv1.LinkAccountRequest{
 			AccountId: acc.GetId(), ErpCustomerId: cust.GetId(),
@@ -59,7 +61,13 @@ func (e *Engine) syncAccount(ctx context.Context, acc *crmv1.Account, version in
 // customerOf returns the ERP customer of an account, creating it when the
 // account's own event has not been applied yet.
 func (e *Engine) customerOf(ctx context.Context, accountID string) (string, error) {
+	if id, ok := e.customers.Load(accountID); ok {
+		return id.(string), nil
+	}
 	if id, ok, err := e.store.CustomerFor(ctx, accountID); err != nil || ok {
+		if ok {
+			e.customers.Store(accountID, id)
+		}
 		return id, err
 	}
 	acc, err := e.crm.Accounts.GetAccount(ctx, &crmv1.GetAccountRequest{Id: accountID})
