@@ -195,3 +195,82 @@ func TestSalesReport(t *testing.T) {
 		t.Error("a range ending before it starts is valid")
 	}
 }
+
+// Invoices issued and voided at once, several on one item and day, leave
+// the daily totals equal to the invoices' lines.
+func TestSalesDailyTotalsUnderConcurrency(t *testing.T) {
+	t.Parallel()
+	s, pool := newStore(t)
+	ctx := context.Background()
+	c := customer.Customer{ID: newID(t), Name: "Busy", CurrencyCode: "EUR"}
+	if err := customer.PrepareNew(&c); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateCustomer(ctx, c, ""); err != nil {
+		t.Fatal(err)
+	}
+	for _, sku := range []string{"HOT", "COLD"} {
+		it := catalog.Item{SKU: sku, Name: sku, ListPrice: money.Money{Currency: "EUR", Amount: dec("9.95")}, TaxRate: dec("0.19")}
+		if err := catalog.PrepareNew(&it, nil); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.CreateItem(ctx, it, ""); err != nil {
+			t.Fatal(err)
+		}
+		mustAdjust(t, s, sku, "MAIN", "100000")
+	}
+	const n = 24
+	var orders []string
+	for i := range n {
+		o := mustOrder(t, s, sales.NewOrder{CustomerID: c.ID, CurrencyCode: "EUR",
+			Lines: []sales.NewLine{line("HOT", "2"), line([]string{"HOT", "COLD"}[i%2], "1.5")}})
+		if _, err := s.ConfirmOrder(ctx, o.ID, 0, ""); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.CreateShipment(ctx, shipping.NewShipment{OrderID: o.ID}, newID(t), ""); err != nil {
+			t.Fatal(err)
+		}
+		orders = append(orders, o.ID)
+	}
+	errc := make(chan error, n)
+	for i, id := range orders {
+		go func() {
+			inv, err := s.CreateInvoice(ctx, id, day("2026-03-02"), newID(t), "")
+			if err == nil && i%3 == 0 {
+				_, err = s.VoidInvoice(ctx, inv.ID, 0, "wrong", "")
+			}
+			errc <- err
+		}()
+	}
+	for range n {
+		if err := <-errc; err != nil {
+			t.Fatal(err)
+		}
+	}
+	var differing, slots int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM
+		(SELECT sku, currency_code, day, sum(quantity) AS q, sum(net_amount) AS n, sum(invoices) AS c
+		 FROM sales_daily_items GROUP BY 1, 2, 3 HAVING sum(invoices) <> 0) t
+		FULL JOIN (SELECT l.sku, i.currency_code, i.issue_date AS day, sum(l.quantity) AS q, sum(l.net_amount) AS n,
+		           count(DISTINCT i.id) AS c
+		           FROM invoices i JOIN invoice_lines l ON l.invoice_id = i.id WHERE i.status <> 'VOID' GROUP BY 1, 2, 3) r
+		  USING (sku, currency_code, day)
+		WHERE t.q IS DISTINCT FROM r.q OR t.n IS DISTINCT FROM r.n OR t.c IS DISTINCT FROM r.c`).Scan(&differing); err != nil {
+		t.Fatal(err)
+	}
+	if differing != 0 {
+		t.Errorf("%d daily item totals differ from the invoices", differing)
+	}
+	got, err := s.SalesReport(ctx, reporting.SalesQuery{Group: reporting.ByCurrency, Start: day("2026-03-01"), End: day("2026-03-31")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 16 invoices stand: 16 lines of 2 HOT, 8 of 1.5 HOT, 8 of 1.5 COLD.
+	if len(got) != 1 || got[0].Invoices != 16 || !got[0].Quantity.Equal(dec("56")) {
+		t.Errorf("per currency: %+v, want 16 invoices of 56 units", got)
+	}
+	if err := pool.QueryRow(ctx, `SELECT count(DISTINCT slot) FROM sales_daily_items`).Scan(&slots); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("the totals of one item and day spread over %d slots", slots)
+}
