@@ -27,14 +27,15 @@ var salesKeys = map[reporting.SalesGroup][]string{
 // lines of the invoices in range (the issue-date index), grouped by the
 // grouping's key, never across currencies. A page after the first sums
 // only the groups after its key: the condition on the key comes before
-// the grouping. Per item and per currency, unless for one customer, the
-// daily totals (migration 0014) stand in for the lines.
+// the grouping. Per customer, and per item and per currency unless for
+// one customer, the daily totals (migrations 0014, 0015) stand in for the
+// lines.
 func (s *Store) SalesReport(ctx context.Context, q reporting.SalesQuery) ([]reporting.SalesRow, error) {
 	keys, ok := salesKeys[q.Group]
 	if !ok {
 		return nil, fmt.Errorf("sales report: unknown grouping %d", q.Group)
 	}
-	if q.CustomerID == "" && (q.Group == reporting.ByItem || q.Group == reporting.ByCurrency) {
+	if q.Group == reporting.ByCustomer || (q.CustomerID == "" && (q.Group == reporting.ByItem || q.Group == reporting.ByCurrency)) {
 		return s.salesFromDailyTotals(ctx, q)
 	}
 	args := []any{q.Start, q.End}
@@ -100,36 +101,64 @@ ORDER BY `+group+limit, args...)
 	return out, nil
 }
 
-// salesFromDailyTotals is the report per item or per currency from the
-// daily totals: per item, the rows of an item and currency are adjacent in
+// salesFromDailyTotals is the report per customer, per item or per
+// currency from the daily totals: the rows of a group are adjacent in
 // the primary key, so a page reads the days of its own groups only.
 func (s *Store) salesFromDailyTotals(ctx context.Context, q reporting.SalesQuery) ([]reporting.SalesRow, error) {
-	table, sku, group := "sales_daily_currencies", "''", "currency_code"
-	if q.Group == reporting.ByItem {
-		table, sku, group = "sales_daily_items", "sku", "sku, currency_code"
-	}
 	args := []any{q.Start, q.End}
 	cond := ""
 	if q.Currency != "" {
-		cond += " AND currency_code = " + arg(&args, q.Currency)
+		cond += " AND t.currency_code = " + arg(&args, q.Currency)
+	}
+	customer, sku := "NULL", "''"
+	var table, group string
+	switch q.Group {
+	case reporting.ByCustomer:
+		table, group, customer = "sales_daily_customers", "t.customer_id, t.currency_code", "t.customer_id"
+		if q.CustomerID != "" {
+			if _, err := uuid.Parse(q.CustomerID); err != nil {
+				return nil, errs.Invalid("customer_id", "must be the id (a UUID) of a customer")
+			}
+			cond += " AND t.customer_id = " + arg(&args, q.CustomerID) + "::uuid"
+		}
+	case reporting.ByItem:
+		table, group, sku = "sales_daily_items", "t.sku, t.currency_code", "t.sku"
+	default:
+		table, group = "sales_daily_currencies", "t.currency_code"
 	}
 	if q.After != nil {
-		if q.Group == reporting.ByItem {
-			cond += " AND (sku, currency_code) > (" + arg(&args, q.After.SKU) + ", " + arg(&args, q.After.Currency) + ")"
-		} else {
-			cond += " AND currency_code > " + arg(&args, q.After.Currency)
+		switch q.Group {
+		case reporting.ByCustomer:
+			if _, err := uuid.Parse(q.After.CustomerID); err != nil {
+				return nil, errs.Invalid("page_token", "is not a token returned by this report")
+			}
+			cond += " AND (t.customer_id, t.currency_code) > (" + arg(&args, q.After.CustomerID) + "::uuid, " + arg(&args, q.After.Currency) + ")"
+		case reporting.ByItem:
+			cond += " AND (t.sku, t.currency_code) > (" + arg(&args, q.After.SKU) + ", " + arg(&args, q.After.Currency) + ")"
+		default:
+			cond += " AND t.currency_code > " + arg(&args, q.After.Currency)
 		}
 	}
 	limit := ""
 	if q.Limit > 0 {
 		limit = "\nLIMIT " + arg(&args, q.Limit+1)
 	}
-	rows, err := s.pool.Query(ctx, `SELECT '', '', `+sku+`, currency_code, sum(quantity), sum(net_amount), sum(invoices)::bigint
-FROM `+table+`
-WHERE day BETWEEN $1 AND $2`+cond+`
-GROUP BY `+group+`
-HAVING sum(invoices) > 0
-ORDER BY `+group+limit, args...)
+	page := `SELECT ` + customer + ` AS customer_id, ` + sku + ` AS sku, t.currency_code,
+  sum(t.quantity) AS quantity, sum(t.net_amount) AS net_amount, sum(t.invoices)::bigint AS invoices
+FROM ` + table + ` t
+WHERE t.day BETWEEN $1 AND $2` + cond + `
+GROUP BY ` + group + `
+HAVING sum(t.invoices) > 0
+ORDER BY ` + group + limit
+	sql := `SELECT '', '', g.sku, g.currency_code, g.quantity, g.net_amount, g.invoices FROM (` + page + `) g`
+	if q.Group == reporting.ByCustomer {
+		// The page is summed first; only its customers' names are read.
+		sql = `SELECT g.customer_id::text, c.name, '', g.currency_code, g.quantity, g.net_amount, g.invoices
+FROM (` + page + `) g
+JOIN customers c ON c.id = g.customer_id
+ORDER BY g.customer_id, g.currency_code`
+	}
+	rows, err := s.pool.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sales report: %w", err)
 	}
