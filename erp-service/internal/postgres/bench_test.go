@@ -11,6 +11,7 @@ import (
 	"github.com/seamhq/seam/erp-service/internal/customer"
 	"github.com/seamhq/seam/erp-service/internal/postgres"
 	"github.com/seamhq/seam/erp-service/internal/sales"
+	"github.com/seamhq/seam/erp-service/internal/shipping"
 	"github.com/seamhq/seam/erp-service/internal/stock"
 	"github.com/seamhq/seam/platform/pg"
 	"github.com/seamhq/seam/platform/pgtest"
@@ -69,4 +70,69 @@ func BenchmarkCreateConfirm(b *testing.B) {
 		}
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "orders/s")
+}
+
+// BenchmarkCreateInvoice measures issuing an invoice for a shipped
+// three-line order, one client; "totals=off" drops the triggers that keep
+// the sales report's daily totals, to show what they cost.
+func BenchmarkCreateInvoice(b *testing.B) {
+	for _, totals := range []bool{true, false} {
+		b.Run(fmt.Sprintf("totals=%v", map[bool]string{true: "on", false: "off"}[totals]), func(b *testing.B) {
+			ctx := context.Background()
+			url := pgtest.NewDB(b, "erp", migrate)
+			pool, err := pg.Connect(ctx, pg.Config{URL: url, MaxConns: 8})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer pool.Close()
+			if !totals {
+				if _, err := pool.Exec(ctx, `DROP TRIGGER invoices_sales_totals_issued ON invoices;
+					DROP TRIGGER invoices_sales_totals_voided ON invoices`); err != nil {
+					b.Fatal(err)
+				}
+			}
+			s := postgres.New(pool, api.EventEncoder{})
+			c := customer.Customer{ID: newID(b), Name: "Bench"}
+			_ = customer.PrepareNew(&c)
+			if _, err := s.CreateCustomer(ctx, c, ""); err != nil {
+				b.Fatal(err)
+			}
+			const skus = 100
+			for i := range skus {
+				it := catalog.Item{SKU: fmt.Sprintf("B-%03d", i), Name: "b", ListPrice: eur("9.99")}
+				_ = catalog.PrepareNew(&it, nil)
+				if _, err := s.CreateItem(ctx, it, ""); err != nil {
+					b.Fatal(err)
+				}
+				a := stock.Adjustment{ID: newID(b), SKU: it.SKU, Quantity: dec("100000000"), Reason: "receipt"}
+				_ = stock.PrepareAdjustment(&a)
+				if _, err := s.Adjust(ctx, a, ""); err != nil {
+					b.Fatal(err)
+				}
+			}
+			issue := day("2026-03-02")
+			for i := 0; b.Loop(); i++ {
+				b.StopTimer()
+				o := sales.NewOrder{CustomerID: c.ID, CurrencyCode: "EUR", Lines: []sales.NewLine{
+					line(fmt.Sprintf("B-%03d", i%skus), "1"),
+					line(fmt.Sprintf("B-%03d", (i*7+3)%skus), "2"),
+					line(fmt.Sprintf("B-%03d", (i*13+5)%skus), "3"),
+				}}
+				created, err := s.CreateOrder(ctx, o, newID(b), "")
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := s.ConfirmOrder(ctx, created.ID, 0, ""); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := s.CreateShipment(ctx, shipping.NewShipment{OrderID: created.ID}, newID(b), ""); err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+				if _, err := s.CreateInvoice(ctx, created.ID, issue, newID(b), ""); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }
