@@ -126,7 +126,7 @@ func (s *Store) CreateAccount(ctx context.Context, requestID, method string, a a
 			}
 			queueInsertAccount(w, a)
 			if err := tx.SendBatch(ctx, w).Close(); err != nil {
-				if errors.Is(err, errReplay) {
+				if keyTaken(err) {
 					return err
 				}
 				if pg.IsForeignKeyViolation(err, "accounts_parent_account_id_fkey") {

@@ -93,7 +93,7 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
 				return errReplayOf(used)
 			}
 			if err != nil {
-				if errors.Is(err, errReplay) {
+				if keyTaken(err) {
 					return err
 				}
 				if lerr := linkError(err, a); lerr != nil {

@@ -71,7 +71,7 @@ func (s *Store) CreateCampaign(ctx context.Context, requestID, method string, c 
 				return errReplayOf(used)
 			}
 			if err != nil {
-				if errors.Is(err, errReplay) {
+				if keyTaken(err) {
 					return err
 				}
 				return fmt.Errorf("insert campaign: %w", err)

@@ -85,7 +85,7 @@ SELECT a.payment_status FROM ins JOIN accounts a ON a.id = ins.account_id`,
 				return errReplayOf(used)
 			}
 			if err != nil {
-				if errors.Is(err, errReplay) {
+				if keyTaken(err) {
 					return err
 				}
 				if lerr := caseLinkError(err, c); lerr != nil {

@@ -92,7 +92,7 @@ func (s *Store) CreateContact(ctx context.Context, requestID, method string, c c
 			}
 			queueInsertContact(w, c)
 			if err := tx.SendBatch(ctx, w).Close(); err != nil {
-				if errors.Is(err, errReplay) {
+				if keyTaken(err) {
 					return err
 				}
 				if pg.IsForeignKeyViolation(err, "contacts_account_id_fkey") {

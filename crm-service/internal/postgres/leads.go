@@ -294,7 +294,7 @@ func (s *Store) ConvertLead(ctx context.Context, id, requestID, method string, l
 			}
 			queueUpdateLead(w, c.Lead)
 			if err := tx.SendBatch(ctx, w).Close(); err != nil {
-				if errors.Is(err, errReplay) {
+				if keyTaken(err) {
 					return err
 				}
 				return fmt.Errorf("write conversion of lead %s: %w", id, err)

@@ -246,7 +246,7 @@ func (s *Store) CreateOpportunity(ctx context.Context, m pipeline.Mutation, acco
 			}
 			w := &pgx.Batch{}
 			if m.RequestID != "" {
-				recordKeyFirst(w, m.RequestID, m.Method, o.ID)
+				recordKey(w, m.RequestID, m.Method, o.ID)
 			}
 			queueInsertOpportunity(w, o)
 			if err := queueEvent(ctx, w, ev.Type, ev.Key, ev.Payload); err != nil {
@@ -263,7 +263,7 @@ func (s *Store) CreateOpportunity(ctx context.Context, m pipeline.Mutation, acco
 		case pg.IsForeignKeyViolation(err, "opportunities_campaign_id_fkey"):
 			return errs.Invalid("campaign_id", "campaign %q not found", o.CampaignID)
 		}
-		return keyRace(err)
+		return err
 	})
 	var r *replayError
 	if errors.As(err, &r) {
@@ -359,7 +359,7 @@ func (s *Store) MutateOpportunity(ctx context.Context, id string, m pipeline.Mut
 			}
 			w := &pgx.Batch{}
 			if m.RequestID != "" {
-				recordKeyFirst(w, m.RequestID, m.Method, id)
+				recordKey(w, m.RequestID, m.Method, id)
 			}
 			if ch.Delete {
 				w.Queue(`DELETE FROM opportunities WHERE id = $1`, id)
@@ -384,7 +384,7 @@ func (s *Store) MutateOpportunity(ctx context.Context, id string, m pipeline.Mut
 		case pg.IsForeignKeyViolation(err, "opportunities_campaign_id_fkey"):
 			return errs.Invalid("campaign_id", "campaign %q not found", ch.Opportunity.CampaignID)
 		}
-		return keyRace(err)
+		return err
 	})
 	if err != nil {
 		return pipeline.Opportunity{}, err

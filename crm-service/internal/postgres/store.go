@@ -12,7 +12,6 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/seamhq/seam/crm-service/internal/account"
@@ -76,11 +75,7 @@ func appendEvents[E any](ctx context.Context, tx pgx.Tx, events []E, fields func
 
 // Idempotency keys: a request_id maps to the method that used it and the
 // resource it created or changed, written in the transaction of the change.
-const (
-	keyLookupSQL = `SELECT method, resource_id FROM idempotency_keys WHERE request_id = $1`
-	keyInsertSQL = `INSERT INTO idempotency_keys (request_id, method, resource_id) VALUES ($1, $2, $3)
-ON CONFLICT (request_id) DO NOTHING`
-)
+const keyLookupSQL = `SELECT method, resource_id FROM idempotency_keys WHERE request_id = $1`
 
 // maxRequestID bounds a request_id.
 const maxRequestID = 200
@@ -113,36 +108,18 @@ func lookupKey(b *pgx.Batch, requestID string, into **usedKey) {
 	})
 }
 
-// errReplay reports that a concurrent call recorded the same request_id
-// first; the caller's transaction is rolled back and run again, finding it.
-var errReplay = errors.New("request id recorded concurrently")
-
-// recordKey queues the insertion of requestID into b.
+// recordKey queues the insertion of requestID into b. A concurrent call
+// that recorded the same request_id first makes it fail (keyTaken), and
+// with it the transaction, even one that commits with its last batch
+// (pg.InTxBatchCommit); onceMore then runs the call again, and it finds
+// the key.
 func recordKey(b *pgx.Batch, requestID, method, resource string) {
-	b.Queue(keyInsertSQL, requestID, method, resource).Exec(func(ct pgconn.CommandTag) error {
-		if ct.RowsAffected() == 0 {
-			return errReplay
-		}
-		return nil
-	})
-}
-
-// recordKeyFirst queues the insertion of requestID into a batch that
-// commits with it (pg.InTxBatchCommit): a concurrent call that recorded
-// the same request_id first makes the insertion fail, and so the commit;
-// keyRace tells that error apart.
-func recordKeyFirst(b *pgx.Batch, requestID, method, resource string) {
 	b.Queue(`INSERT INTO idempotency_keys (request_id, method, resource_id) VALUES ($1, $2, $3)`, requestID, method, resource)
 }
 
-// keyRace turns the error of a batch with recordKeyFirst into errReplay
-// when another call recorded the request_id first.
-func keyRace(err error) error {
-	if pg.IsUniqueViolation(err, "idempotency_keys_pkey") {
-		return errReplay
-	}
-	return err
-}
+// keyTaken reports whether err is recordKey's insertion failing because
+// another call recorded the request_id first.
+func keyTaken(err error) bool { return pg.IsUniqueViolation(err, "idempotency_keys_pkey") }
 
 // checkKey validates a recorded key against the call that presents it.
 func checkKey(k *usedKey, method, resource string) error {
@@ -159,10 +136,10 @@ func checkKey(k *usedKey, method, resource string) error {
 // recorded the same request_id.
 func onceMore(f func() error) error {
 	err := f()
-	if errors.Is(err, errReplay) {
+	if keyTaken(err) {
 		err = f()
 	}
-	if errors.Is(err, errReplay) {
+	if keyTaken(err) {
 		return errs.Abortedf("request_id is being used by a concurrent request; retry")
 	}
 	return err
