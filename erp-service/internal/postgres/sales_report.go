@@ -46,7 +46,7 @@ func totalsColumn(key string) string { return "t." + key }
 // SalesReport implements reporting.SalesStore: one aggregate grouped by
 // the grouping's key, never across currencies, in key order. Per customer,
 // and per item and per currency unless for one customer, it sums the daily
-// totals (migrations 0014, 0015), whose rows of a group are adjacent in
+// totals (migration 0014), whose rows of a group are adjacent in
 // their primary key, so a page reads its own groups' days only; otherwise
 // the lines of the invoices in range (the issue-date index, or the
 // customer's invoices). A page after the first sums only the groups after
