@@ -7,11 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
-
 	"github.com/seamhq/seam/e2e/internal/stack"
-	"github.com/seamhq/seam/platform/auth"
 	crmv1 "github.com/seamhq/seam/proto/crm/v1"
 	erpv1 "github.com/seamhq/seam/proto/erp/v1"
 	moneyv1 "github.com/seamhq/seam/proto/money/v1"
@@ -29,17 +25,7 @@ func BenchmarkCatchUp(b *testing.B) {
 		stack.CRM: {"LOG_LEVEL": "warn"}, stack.ERP: {"LOG_LEVEL": "warn"}, stack.Bridge: {"LOG_LEVEL": "warn"},
 	})
 	ctx := context.Background()
-	tok := st.Token("bench", auth.Admin)
-	dial := func(addr string) *grpc.ClientConn {
-		conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()),
-			grpc.WithPerRPCCredentials(auth.TokenCredentials{Token: func() (string, error) { return tok, nil }}))
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { conn.Close() })
-		return conn
-	}
-	erp, crm := dial(st.GRPCAddr(stack.ERP)), dial(st.GRPCAddr(stack.CRM))
+	erp, crm := dialAdmin(b, st, stack.ERP), dialAdmin(b, st, stack.CRM)
 	items, stock := erpv1.NewItemServiceClient(erp), erpv1.NewStockServiceClient(erp)
 
 	for b.Loop() {

@@ -9,14 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
-
 	"github.com/seamhq/seam/e2e/internal/loadgen"
 	"github.com/seamhq/seam/e2e/internal/stack"
-	"github.com/seamhq/seam/platform/auth"
 	"github.com/seamhq/seam/platform/cputime"
-	"github.com/seamhq/seam/platform/server"
 )
 
 // BenchmarkWonDealLoop measures deals per second and the latency from :win
@@ -49,17 +44,7 @@ func BenchmarkWonDealLoop(b *testing.B) {
 	}
 	st := startStack(b, env)
 	ctx := context.Background()
-	dial := func(addr string) *grpc.ClientConn {
-		tok := st.Token("bench", auth.Admin)
-		conn, err := grpc.NewClient(addr, append(server.WindowDialOptions(), grpc.WithTransportCredentials(insecure.NewCredentials()),
-			grpc.WithPerRPCCredentials(auth.TokenCredentials{Token: func() (string, error) { return tok, nil }}))...)
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { conn.Close() })
-		return conn
-	}
-	crm, erp := dial(st.GRPCAddr(stack.CRM)), dial(st.GRPCAddr(stack.ERP))
+	crm, erp := dialAdmin(b, st, stack.CRM), dialAdmin(b, st, stack.ERP)
 	account, skus, err := loadgen.Setup(ctx, crm, erp, "BENCH")
 	if err != nil {
 		b.Fatal(err)

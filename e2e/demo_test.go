@@ -4,12 +4,8 @@ import (
 	"context"
 	"testing"
 
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
-
 	"github.com/seamhq/seam/e2e/internal/demo"
 	"github.com/seamhq/seam/e2e/internal/stack"
-	"github.com/seamhq/seam/platform/auth"
 	crmv1 "github.com/seamhq/seam/proto/crm/v1"
 	erpv1 "github.com/seamhq/seam/proto/erp/v1"
 )
@@ -19,17 +15,7 @@ import (
 func TestDemoDataLoadsTwice(t *testing.T) {
 	st := startStack(t, nil)
 	ctx := context.Background()
-	dial := func(addr string) *grpc.ClientConn {
-		tok := st.Token("demo", auth.Admin)
-		conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()),
-			grpc.WithPerRPCCredentials(auth.TokenCredentials{Token: func() (string, error) { return tok, nil }}))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { conn.Close() })
-		return conn
-	}
-	crm, erp := dial(st.GRPCAddr(stack.CRM)), dial(st.GRPCAddr(stack.ERP))
+	crm, erp := dialAdmin(t, st, stack.CRM), dialAdmin(t, st, stack.ERP)
 	clients := demo.NewClients(crm, erp)
 
 	counts := func() [3]int {

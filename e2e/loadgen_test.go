@@ -4,13 +4,8 @@ import (
 	"context"
 	"testing"
 
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
-
 	"github.com/seamhq/seam/e2e/internal/loadgen"
 	"github.com/seamhq/seam/e2e/internal/stack"
-	"github.com/seamhq/seam/platform/auth"
-	"github.com/seamhq/seam/platform/server"
 )
 
 // The load generator behind BenchmarkWonDealLoop and seamctl bench: every
@@ -20,17 +15,7 @@ import (
 func TestLoadGenerator(t *testing.T) {
 	st := startStack(t, nil)
 	ctx := context.Background()
-	dial := func(addr string) *grpc.ClientConn {
-		tok := st.Token("loadgen", auth.Admin)
-		conn, err := grpc.NewClient(addr, append(server.WindowDialOptions(), grpc.WithTransportCredentials(insecure.NewCredentials()),
-			grpc.WithPerRPCCredentials(auth.TokenCredentials{Token: func() (string, error) { return tok, nil }}))...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { conn.Close() })
-		return conn
-	}
-	crm, erp := dial(st.GRPCAddr(stack.CRM)), dial(st.GRPCAddr(stack.ERP))
+	crm, erp := dialAdmin(t, st, stack.CRM), dialAdmin(t, st, stack.ERP)
 	account, skus, err := loadgen.Setup(ctx, crm, erp, "LOADGEN")
 	if err != nil {
 		t.Fatal(err)

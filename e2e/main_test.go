@@ -10,10 +10,14 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+
 	"github.com/seamhq/seam/e2e/internal/restclient"
 	"github.com/seamhq/seam/e2e/internal/stack"
 	"github.com/seamhq/seam/platform/auth"
 	"github.com/seamhq/seam/platform/pgtest"
+	"github.com/seamhq/seam/platform/server"
 )
 
 func TestMain(m *testing.M) {
@@ -116,4 +120,18 @@ func eventually(t testing.TB, timeout time.Duration, what string, check func() (
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// dialAdmin connects to a service of the stack over gRPC, with an admin
+// token on every call, as the load generators and the demo loader do.
+func dialAdmin(t testing.TB, st *stack.Stack, name string) *grpc.ClientConn {
+	t.Helper()
+	tok := st.Token("e2e", auth.Admin)
+	conn, err := grpc.NewClient(st.GRPCAddr(name), append(server.WindowDialOptions(), grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithPerRPCCredentials(auth.TokenCredentials{Token: func() (string, error) { return tok, nil }}))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn
 }

@@ -4,36 +4,21 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync/atomic"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/seamhq/seam/platform/pg"
+	"github.com/seamhq/seam/platform/pgtest"
 )
-
-// roundTrips counts what a pool sends: batches and single statements.
-type roundTrips struct{ n atomic.Int64 }
-
-func (r *roundTrips) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
-	r.n.Add(1)
-	return ctx
-}
-func (r *roundTrips) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
-func (r *roundTrips) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
-	r.n.Add(1)
-	return ctx
-}
-func (r *roundTrips) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {}
-func (r *roundTrips) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData)     {}
 
 // tracedPool is a one-connection pool on pool's database that counts its
 // round trips.
-func tracedPool(t *testing.T, pool *pgxpool.Pool) (*pgxpool.Pool, *roundTrips) {
+func tracedPool(t *testing.T, pool *pgxpool.Pool) (*pgxpool.Pool, *pgtest.RoundTrips) {
 	t.Helper()
 	cfg := pool.Config().Copy()
-	rt := &roundTrips{}
+	rt := &pgtest.RoundTrips{}
 	cfg.ConnConfig.Tracer = rt
 	cfg.MaxConns = 1
 	p, err := pgxpool.NewWithConfig(context.Background(), cfg)
@@ -65,32 +50,37 @@ func TestInTxBatchCommit(t *testing.T) {
 	ctx := context.Background()
 
 	var n int
-	err := pg.InTxBatchCommit(ctx, pool, func(b *pgx.Batch) {
-		b.Queue(`SELECT count(*) FROM accounts`).QueryRow(func(r pgx.Row) error { return r.Scan(&n) })
-	}, func() (*pgx.Batch, error) {
-		var w pgx.Batch
-		w.Queue(`INSERT INTO accounts (id, name) VALUES ($1, $2)`, n+1, fmt.Sprint("acct", n+1))
-		w.Queue(`INSERT INTO accounts (id, name) VALUES ($1, $2)`, n+2, fmt.Sprint("acct", n+2))
-		return &w, nil
+	var err error
+	trips := rt.Measure(func() {
+		err = pg.InTxBatchCommit(ctx, pool, func(b *pgx.Batch) {
+			b.Queue(`SELECT count(*) FROM accounts`).QueryRow(func(r pgx.Row) error { return r.Scan(&n) })
+		}, func() (*pgx.Batch, error) {
+			var w pgx.Batch
+			w.Queue(`INSERT INTO accounts (id, name) VALUES ($1, $2)`, n+1, fmt.Sprint("acct", n+1))
+			w.Queue(`INSERT INTO accounts (id, name) VALUES ($1, $2)`, n+2, fmt.Sprint("acct", n+2))
+			return &w, nil
+		})
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := rt.n.Load(); got != 2 {
-		t.Errorf("%d round trips, want 2", got)
+	if trips != 2 {
+		t.Errorf("%d round trips, want 2", trips)
 	}
 	if got := names(t, pool); got != "acct1,acct2" {
 		t.Fatalf("accounts %q, want acct1,acct2", got)
 	}
 
 	// Nothing to write: COMMIT alone.
-	rt.n.Store(0)
-	if err := pg.InTxBatchCommit(ctx, pool, func(b *pgx.Batch) { b.Queue(`SELECT 1`) },
-		func() (*pgx.Batch, error) { return nil, nil }); err != nil {
+	trips = rt.Measure(func() {
+		err = pg.InTxBatchCommit(ctx, pool, func(b *pgx.Batch) { b.Queue(`SELECT 1`) },
+			func() (*pgx.Batch, error) { return nil, nil })
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
-	if got := rt.n.Load(); got != 2 {
-		t.Errorf("read only: %d round trips, want 2", got)
+	if trips != 2 {
+		t.Errorf("read only: %d round trips, want 2", trips)
 	}
 }
 
@@ -164,15 +154,18 @@ func TestSendTx(t *testing.T) {
 	pool, rt := tracedPool(t, newDB(t))
 	ctx := context.Background()
 	var n int
-	err := pg.SendTx(ctx, pool, func(b *pgx.Batch) {
-		b.Queue(`INSERT INTO accounts (id, name) VALUES (1, 'one'), (2, 'two')`)
-		b.Queue(`SELECT count(*) FROM accounts`).QueryRow(func(r pgx.Row) error { return r.Scan(&n) })
+	var err error
+	trips := rt.Measure(func() {
+		err = pg.SendTx(ctx, pool, func(b *pgx.Batch) {
+			b.Queue(`INSERT INTO accounts (id, name) VALUES (1, 'one'), (2, 'two')`)
+			b.Queue(`SELECT count(*) FROM accounts`).QueryRow(func(r pgx.Row) error { return r.Scan(&n) })
+		})
 	})
 	if err != nil || n != 2 {
 		t.Fatalf("SendTx = %v, saw %d accounts; want nil, 2", err, n)
 	}
-	if got := rt.n.Load(); got != 1 {
-		t.Errorf("%d round trips, want 1", got)
+	if trips != 1 {
+		t.Errorf("%d round trips, want 1", trips)
 	}
 	err = pg.SendTx(ctx, pool, func(b *pgx.Batch) {
 		b.Queue(`INSERT INTO accounts (id, name) VALUES (3, 'three')`)

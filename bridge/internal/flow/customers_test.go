@@ -10,9 +10,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/seamhq/seam/bridge/internal/postgres"
-	"github.com/seamhq/seam/bridge/migrations"
 	"github.com/seamhq/seam/platform/pg"
-	"github.com/seamhq/seam/platform/pgtest"
 )
 
 // countingStore counts the reads of customer links.
@@ -30,14 +28,7 @@ func (s *countingStore) CustomerFor(ctx context.Context, accountID string) (stri
 // lease term, not for every order.
 func TestCustomerLinksAreCached(t *testing.T) {
 	t.Parallel()
-	url := pgtest.NewDB(t, "bridge", func(ctx context.Context, url string) error {
-		pool, err := pg.Connect(ctx, pg.Config{URL: url})
-		if err != nil {
-			return err
-		}
-		defer pool.Close()
-		return pg.Migrate(ctx, pool, migrations.FS)
-	})
+	url := newBridgeDB(t)
 	ctx := context.Background()
 	pool, err := pg.Connect(ctx, pg.Config{URL: url})
 	if err != nil {

@@ -20,10 +20,10 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 
-// TestStandbyTakesOver runs two engines on one bridge database: exactly one
-// leads, and when it stops the other takes over within seconds.
-func TestStandbyTakesOver(t *testing.T) {
-	url := pgtest.NewDB(t, "bridge", func(ctx context.Context, url string) error {
+// newBridgeDB returns the URL of a fresh, migrated bridge database.
+func newBridgeDB(t *testing.T) string {
+	t.Helper()
+	return pgtest.NewDB(t, "bridge", func(ctx context.Context, url string) error {
 		pool, err := pg.Connect(ctx, pg.Config{URL: url})
 		if err != nil {
 			return err
@@ -31,6 +31,12 @@ func TestStandbyTakesOver(t *testing.T) {
 		defer pool.Close()
 		return pg.Migrate(ctx, pool, migrations.FS)
 	})
+}
+
+// TestStandbyTakesOver runs two engines on one bridge database: exactly one
+// leads, and when it stops the other takes over within seconds.
+func TestStandbyTakesOver(t *testing.T) {
+	url := newBridgeDB(t)
 	// Nothing listens here: the feeds just retry, which is all this test needs.
 	conn, err := grpc.NewClient("127.0.0.1:1", grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {

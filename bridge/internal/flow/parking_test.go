@@ -18,9 +18,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/seamhq/seam/bridge/internal/postgres"
-	"github.com/seamhq/seam/bridge/migrations"
 	"github.com/seamhq/seam/platform/pg"
-	"github.com/seamhq/seam/platform/pgtest"
 	crmv1 "github.com/seamhq/seam/proto/crm/v1"
 	erpv1 "github.com/seamhq/seam/proto/erp/v1"
 )
@@ -189,14 +187,7 @@ func won(id string) *crmv1.Event {
 // every other deal goes through; a retry after the cause is fixed applies
 // the held events in order, and a discard drops one.
 func TestPoisonedKeyParksWithoutStoppingOthers(t *testing.T) {
-	url := pgtest.NewDB(t, "bridge", func(ctx context.Context, url string) error {
-		pool, err := pg.Connect(ctx, pg.Config{URL: url})
-		if err != nil {
-			return err
-		}
-		defer pool.Close()
-		return pg.Migrate(ctx, pool, migrations.FS)
-	})
+	url := newBridgeDB(t)
 	pool, err := pg.Connect(context.Background(), pg.Config{URL: url, MaxConns: 6})
 	if err != nil {
 		t.Fatal(err)

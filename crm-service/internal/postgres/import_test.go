@@ -45,7 +45,7 @@ func TestImportAccountsUpsert(t *testing.T) {
 	}
 	var results []upsert.Result
 	var written bool
-	trips := f.trips.measure(func() {
+	trips := f.trips.Measure(func() {
 		var err error
 		results, written, err = svc.Import(t.Context(), rows, account.MutableFields, upsert.AllOrNothing, false)
 		if err != nil {

@@ -103,7 +103,7 @@ func TestRoundTrips(t *testing.T) {
 		last = f.newOpportunity(t, newID(t), acc, "S1", "S2", "S3").ID
 	}
 	for _, limit := range []int{1, 10, 30} {
-		n := f.trips.measure(func() {
+		n := f.trips.Measure(func() {
 			list, _, err := f.store.ListOpportunities(t.Context(), pipeline.Query{Equal: map[string]string{"account_id": acc}, Limit: limit})
 			if err != nil || len(list) != limit || len(list[limit-1].Lines) != 3 {
 				t.Fatalf("list %d: %v", limit, err)
@@ -113,7 +113,7 @@ func TestRoundTrips(t *testing.T) {
 			t.Errorf("listing %d opportunities took %d round trips, want 2", limit, n)
 		}
 	}
-	if n := f.trips.measure(func() {
+	if n := f.trips.Measure(func() {
 		if _, err := f.store.GetOpportunity(t.Context(), last); err != nil {
 			t.Fatal(err)
 		}
@@ -121,7 +121,7 @@ func TestRoundTrips(t *testing.T) {
 		t.Errorf("get took %d round trips, want 1", n)
 	}
 	// begin, read batch, write batch, outbox append, commit.
-	if n := f.trips.measure(func() {
+	if n := f.trips.Measure(func() {
 		_, err := f.store.MutateOpportunity(t.Context(), last, pipeline.Mutation{RequestID: "w", Method: pipeline.MethodWin}, func(cur pipeline.Opportunity, _ map[string]catalog.Product) (pipeline.Change, error) {
 			cur.Stage, cur.Version = pipeline.StageClosedWon, cur.Version+1
 			return pipeline.Change{Opportunity: cur, Event: &pipeline.Event{Type: pipeline.EventWon, Key: cur.ID, Payload: []byte(`{}`)}}, nil

@@ -18,7 +18,7 @@ func TestAccountOverviewRoundTrips(t *testing.T) {
 		f.newOpportunity(t, newID(t), acc, "S1", "S2")
 	}
 	var ov overview.Overview
-	if n := f.trips.measure(func() {
+	if n := f.trips.Measure(func() {
 		var err error
 		ov, err = f.store.AccountOverview(t.Context(), acc, overview.DefaultLimits)
 		if err != nil {

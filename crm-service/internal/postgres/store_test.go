@@ -3,7 +3,6 @@ package postgres_test
 import (
 	"context"
 	"os"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -34,33 +33,10 @@ func migrateDB(ctx context.Context, url string) error {
 	return pg.Migrate(ctx, pool, migrations.FS)
 }
 
-// roundTrips counts what a connection sends: each query and each batch is
-// one round trip to the server.
-type roundTrips struct{ n atomic.Int64 }
-
-func (r *roundTrips) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
-	r.n.Add(1)
-	return ctx
-}
-func (r *roundTrips) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
-func (r *roundTrips) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
-	r.n.Add(1)
-	return ctx
-}
-func (r *roundTrips) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {}
-func (r *roundTrips) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData)     {}
-
-// measure returns how many round trips f made.
-func (r *roundTrips) measure(f func()) int64 {
-	before := r.n.Load()
-	f()
-	return r.n.Load() - before
-}
-
 type fixture struct {
 	store *postgres.Store
 	pool  *pgxpool.Pool
-	trips *roundTrips
+	trips *pgtest.RoundTrips
 }
 
 // newFixture returns a store on a fresh migrated database. Its pool is
@@ -84,7 +60,7 @@ func openFixture(t testing.TB) fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	trips := &roundTrips{}
+	trips := &pgtest.RoundTrips{}
 	cfg.ConnConfig.Tracer = trips
 	cfg.MaxConns = 4
 	cfg.AfterConnect = func(_ context.Context, conn *pgx.Conn) error {

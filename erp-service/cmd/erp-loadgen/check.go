@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/seamhq/seam/erp-service/internal/postgres"
 )
 
 // invariants are counts of rows breaking a rule of the schema; each must
@@ -35,22 +37,7 @@ var invariants = []struct{ what, query string }{
 	{"invoices whose status does not follow their payments", `SELECT count(*) FROM invoices WHERE status <> 'VOID' AND (
 		(paid_amount >= total) <> (status = 'PAID') OR (status = 'OVERDUE') <> (overdue AND paid_amount < total)
 		OR (status = 'PARTIALLY_PAID' AND paid_amount = 0) OR total <> subtotal + tax_total)`},
-	{"daily sales totals differing from the invoices", `SELECT count(*) FROM
-		(SELECT sku, currency_code, day, sum(quantity) AS q, sum(net_amount) AS n, sum(invoices) AS c
-		 FROM sales_daily_items GROUP BY 1, 2, 3 HAVING sum(invoices) <> 0) t
-		FULL JOIN (SELECT l.sku, i.currency_code, i.issue_date AS day, sum(l.quantity) AS q, sum(l.net_amount) AS n,
-		           count(DISTINCT i.id) AS c
-		           FROM invoices i JOIN invoice_lines l ON l.invoice_id = i.id WHERE i.status <> 'VOID' GROUP BY 1, 2, 3) r
-		  USING (sku, currency_code, day)
-		WHERE t.q IS DISTINCT FROM r.q OR t.n IS DISTINCT FROM r.n OR t.c IS DISTINCT FROM r.c`},
-	{"daily customer sales totals differing from the invoices", `SELECT count(*) FROM
-		(SELECT customer_id, currency_code, day, quantity AS q, net_amount AS n, invoices AS c
-		 FROM sales_daily_customers WHERE invoices <> 0) t
-		FULL JOIN (SELECT i.customer_id, i.currency_code, i.issue_date AS day, sum(l.quantity) AS q, sum(l.net_amount) AS n,
-		           count(DISTINCT i.id) AS c
-		           FROM invoices i JOIN invoice_lines l ON l.invoice_id = i.id WHERE i.status <> 'VOID' GROUP BY 1, 2, 3) r
-		  USING (customer_id, currency_code, day)
-		WHERE t.q IS DISTINCT FROM r.q OR t.n IS DISTINCT FROM r.n OR t.c IS DISTINCT FROM r.c`},
+	{"daily sales totals differing from the invoices", postgres.SalesTotalsDrift},
 	{"invoices whose lines do not sum to them", `SELECT count(*) FROM invoices i
 		JOIN (SELECT invoice_id, sum(net_amount) AS n, sum(tax_amount) AS t FROM invoice_lines GROUP BY 1) l ON l.invoice_id = i.id
 		WHERE l.n <> i.subtotal OR l.t <> i.tax_total`},

@@ -117,11 +117,7 @@ func TestConcurrentCreateConfirmed(t *testing.T) {
 	e := start(t)
 	cid := e.seed()
 	ctx := as(t, auth.Sales)
-	if _, err := e.stock.CreateStockAdjustment(as(t, auth.Warehouse), &erpv1.CreateStockAdjustmentRequest{
-		StockAdjustment: &erpv1.StockAdjustment{Sku: "W-1", Quantity: "5", Reason: "receipt"},
-	}); err != nil {
-		t.Fatal(err)
-	}
+	e.receive("W-1", "5")
 	var wg sync.WaitGroup
 	var reserved, backordered atomic.Int64
 	for range 50 {
@@ -184,11 +180,7 @@ func TestConcurrentCreateSameOrder(t *testing.T) {
 	e := start(t)
 	cid := e.seed()
 	ctx := as(t, auth.Sales)
-	if _, err := e.stock.CreateStockAdjustment(as(t, auth.Warehouse), &erpv1.CreateStockAdjustmentRequest{
-		StockAdjustment: &erpv1.StockAdjustment{Sku: "W-1", Quantity: "5", Reason: "receipt"},
-	}); err != nil {
-		t.Fatal(err)
-	}
+	e.receive("W-1", "5")
 	for _, confirm := range []bool{false, true} {
 		ref := fmt.Sprintf("opp-%v", confirm)
 		const n = 64

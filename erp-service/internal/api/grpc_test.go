@@ -246,11 +246,7 @@ func TestConcurrentConfirmThroughAPI(t *testing.T) {
 	e := start(t)
 	cid := e.seed() // W-1 has 5 on hand
 	ctx := as(t, auth.Sales)
-	if _, err := e.stock.CreateStockAdjustment(as(t, auth.Warehouse), &erpv1.CreateStockAdjustmentRequest{
-		StockAdjustment: &erpv1.StockAdjustment{Sku: "W-1", Quantity: "5", Reason: "receipt"},
-	}); err != nil {
-		t.Fatal(err)
-	}
+	e.receive("W-1", "5")
 	ids := make([]string, 50)
 	for i := range ids {
 		o, err := e.orders.CreateSalesOrder(ctx, &erpv1.CreateSalesOrderRequest{SalesOrder: &erpv1.SalesOrder{

@@ -12,6 +12,16 @@ import (
 	moneyv1 "github.com/seamhq/seam/proto/money/v1"
 )
 
+// receive adds qty of sku to the default warehouse's stock.
+func (e *env) receive(sku, qty string) {
+	e.t.Helper()
+	if _, err := e.stock.CreateStockAdjustment(asB(e.t, auth.Warehouse), &erpv1.CreateStockAdjustmentRequest{
+		StockAdjustment: &erpv1.StockAdjustment{Sku: sku, Quantity: qty, Reason: "receipt"},
+	}); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
 // seed creates a customer and an item with stock, returning the customer id.
 func (e *env) seed() string {
 	e.t.Helper()
@@ -25,12 +35,7 @@ func (e *env) seed() string {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	_, err = e.stock.CreateStockAdjustment(asB(e.t, auth.Warehouse), &erpv1.CreateStockAdjustmentRequest{
-		StockAdjustment: &erpv1.StockAdjustment{Sku: "W-1", Quantity: "5", Reason: "receipt"},
-	})
-	if err != nil {
-		e.t.Fatal(err)
-	}
+	e.receive("W-1", "5")
 	return c.GetId()
 }
 

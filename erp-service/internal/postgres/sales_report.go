@@ -142,3 +142,25 @@ FROM (` + page + `) g`
 	}
 	return out, nil
 }
+
+// SalesTotalsDrift counts the daily sales totals (per item, per customer,
+// per currency) that differ from the lines of the invoices that are not
+// void: zero while the triggers keep them exact. erp-loadgen's checks and
+// the tests run it.
+var SalesTotalsDrift = "SELECT " + strings.Join([]string{
+	totalsDrift("sales_daily_items", "sku, currency_code", "l.sku, i.currency_code"),
+	totalsDrift("sales_daily_customers", "customer_id, currency_code", "i.customer_id, i.currency_code"),
+	totalsDrift("sales_daily_currencies", "currency_code", "i.currency_code"),
+}, " + ")
+
+// totalsDrift counts the days of table whose sums over their slots differ
+// from the invoice lines grouped by lineKeys (named as keys).
+func totalsDrift(table, keys, lineKeys string) string {
+	return fmt.Sprintf(`(SELECT count(*) FROM
+  (SELECT %[2]s, day, sum(quantity) AS q, sum(net_amount) AS n, sum(invoices) AS c
+   FROM %[1]s GROUP BY %[2]s, day HAVING sum(invoices) <> 0) t
+  FULL JOIN (SELECT %[3]s, i.issue_date AS day, sum(l.quantity) AS q, sum(l.net_amount) AS n, count(DISTINCT i.id) AS c
+   FROM invoices i JOIN invoice_lines l ON l.invoice_id = i.id WHERE i.status <> 'VOID' GROUP BY %[3]s, i.issue_date) r
+  USING (%[2]s, day)
+  WHERE t.q IS DISTINCT FROM r.q OR t.n IS DISTINCT FROM r.n OR t.c IS DISTINCT FROM r.c)`, table, keys, lineKeys)
+}
