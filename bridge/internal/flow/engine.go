@@ -201,13 +201,10 @@ func (e *Engine) Run(ctx context.Context) error {
 func (e *Engine) work(ctx context.Context, lease *postgres.Lease) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	keys, err := e.store.ParkedKeys(ctx)
-	if err != nil {
+	if err := e.beginTerm(ctx); err != nil {
 		e.log.Error("load parked keys", "err", err)
 		return
 	}
-	e.parking.load(keys)
-	e.customers.Clear()
 	var wg sync.WaitGroup
 	wg.Go(func() { e.retryDue(ctx) })
 	wg.Go(func() { e.reconcilePeriodically(ctx) })
@@ -232,6 +229,19 @@ func (e *Engine) work(ctx context.Context, lease *postgres.Lease) {
 		}
 	})
 	wg.Wait()
+}
+
+// beginTerm readies the engine for a lease term: the parked keys as the
+// bridge's database has them, and no customer links remembered from an
+// earlier term (another replica may have relinked meanwhile).
+func (e *Engine) beginTerm(ctx context.Context) error {
+	keys, err := e.store.ParkedKeys(ctx)
+	if err != nil {
+		return err
+	}
+	e.parking.load(keys)
+	e.customers.Clear()
+	return nil
 }
 
 func (e *Engine) setLeader(on bool) {
