@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 
@@ -40,9 +39,6 @@ func (s *Store) ApplyCredit(ctx context.Context, id string, etag int64, allocs [
 		b.Queue(`SELECT 1 FROM customers WHERE id = (SELECT customer_id FROM payments WHERE id = $1) FOR UPDATE`, id)
 		cl.queue(b)
 	}, func(tx pgx.Tx) error {
-		if cl.lost() {
-			return errReplayed
-		}
 		p, err := getPayment(ctx, tx, id, true)
 		if err != nil {
 			return err
@@ -77,7 +73,7 @@ func (s *Store) ApplyCredit(ctx context.Context, id string, etag int64, allocs [
 		return feed.Append(ctx, tx, events...)
 	})
 	switch {
-	case errors.Is(err, errReplayed):
+	case claimLost(err):
 		if err := s.replayOf(ctx, requestID, method, id, "payment"); err != nil {
 			return payment.Payment{}, err
 		}

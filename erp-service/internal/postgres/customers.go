@@ -61,13 +61,10 @@ func (s *Store) CreateCustomer(ctx context.Context, c customer.Customer, request
 			c.ID, c.Name, c.CRMAccountID, c.CurrencyCode, creditLimit(c), c.PaymentTermsDays, string(c.InvoicePolicy)).
 			QueryRow(func(row pgx.Row) error { return row.Scan(&c.Version, &c.CreateTime, &c.UpdateTime) })
 	}, func(tx pgx.Tx) error {
-		if cl.lost() {
-			return errReplayed
-		}
 		return s.appendCustomer(ctx, tx, customer.EventCreated, c)
 	})
 	switch {
-	case cl.lost():
+	case claimLost(err):
 		return s.replayCustomer(ctx, requestID, method)
 	case pg.IsUniqueViolation(err, "customers_crm_account_id_key"):
 		return customer.Customer{}, errs.AlreadyExistsf("a customer for CRM account %q already exists", c.CRMAccountID)

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -168,9 +167,6 @@ func (s *Store) CreateInvoice(ctx context.Context, orderID string, issue time.Ti
 				return rows.Err()
 			})
 	}, func(tx pgx.Tx) error {
-		if cl.lost() {
-			return errReplayed
-		}
 		if !lk.found {
 			return errs.Invalid("sales_order_id", "no sales order has id %q", orderID)
 		}
@@ -221,7 +217,7 @@ func (s *Store) CreateInvoice(ctx context.Context, orderID string, issue time.Ti
 		return feed.Append(ctx, tx, events...)
 	})
 	switch {
-	case errors.Is(err, errReplayed):
+	case claimLost(err):
 		prev, err := s.previous(ctx, requestID, method)
 		if err != nil {
 			return invoicing.Invoice{}, err
@@ -337,9 +333,6 @@ func (s *Store) VoidInvoice(ctx context.Context, id string, etag int64, reason, 
 		b.Queue(`SELECT 1 FROM customers WHERE id = (SELECT customer_id FROM invoices WHERE id = $1) FOR UPDATE`, id)
 		cl.queue(b)
 	}, func(tx pgx.Tx) error {
-		if cl.lost() {
-			return errReplayed
-		}
 		// Then the order and the invoice, in that order.
 		var orderID string
 		err := tx.QueryRow(ctx, `SELECT order_id FROM invoices WHERE id = $1`, id).Scan(&orderID)
@@ -385,7 +378,7 @@ func (s *Store) VoidInvoice(ctx context.Context, id string, etag int64, reason, 
 		return feed.Append(ctx, tx, events...)
 	})
 	switch {
-	case errors.Is(err, errReplayed):
+	case claimLost(err):
 		if err := s.replayOf(ctx, requestID, method, id, "invoice"); err != nil {
 			return invoicing.Invoice{}, err
 		}

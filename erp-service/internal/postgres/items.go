@@ -45,13 +45,10 @@ func (s *Store) CreateItem(ctx context.Context, it catalog.Item, requestID strin
 			QueryRow(func(row pgx.Row) error { return row.Scan(&it.Version, &it.CreateTime, &it.UpdateTime) })
 		b.Queue(`INSERT INTO stock_totals (sku) VALUES ($1)`, it.SKU)
 	}, func(tx pgx.Tx) error {
-		if cl.lost() {
-			return errReplayed
-		}
 		return s.appendItem(ctx, tx, catalog.EventCreated, it)
 	})
 	switch {
-	case cl.lost():
+	case claimLost(err):
 		sku, err := s.previous(ctx, requestID, method)
 		if err != nil {
 			return catalog.Item{}, err

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -253,9 +252,6 @@ func (s *Store) CreatePayment(ctx context.Context, p payment.Payment, requestID 
 			})
 		cl.queue(b)
 	}, func(tx pgx.Tx) error {
-		if cl.lost() {
-			return errReplayed
-		}
 		if !customerFound {
 			return errs.Invalid("customer_id", "no customer has id %q", p.CustomerID)
 		}
@@ -298,7 +294,7 @@ func (s *Store) CreatePayment(ctx context.Context, p payment.Payment, requestID 
 		return feed.Append(ctx, tx, events...)
 	})
 	switch {
-	case errors.Is(err, errReplayed):
+	case claimLost(err):
 		prev, err := s.previous(ctx, requestID, method)
 		if err != nil {
 			return payment.Payment{}, err
@@ -357,9 +353,6 @@ func (s *Store) ReversePayment(ctx context.Context, id string, etag int64, reaso
 		b.Queue(`SELECT 1 FROM customers WHERE id = (SELECT customer_id FROM payments WHERE id = $1) FOR UPDATE`, id)
 		cl.queue(b)
 	}, func(tx pgx.Tx) error {
-		if cl.lost() {
-			return errReplayed
-		}
 		p, err := getPayment(ctx, tx, id, true)
 		if err != nil {
 			return err
@@ -399,7 +392,7 @@ func (s *Store) ReversePayment(ctx context.Context, id string, etag int64, reaso
 		return feed.Append(ctx, tx, events...)
 	})
 	switch {
-	case errors.Is(err, errReplayed):
+	case claimLost(err):
 		if err := s.replayOf(ctx, requestID, method, id, "payment"); err != nil {
 			return payment.Payment{}, err
 		}

@@ -53,12 +53,9 @@ func (s *Store) CreateSupplier(ctx context.Context, sup purchasing.Supplier, req
 			RETURNING version, create_time, update_time`, sup.ID, sup.Name, sup.CurrencyCode).
 			QueryRow(func(row pgx.Row) error { return row.Scan(&sup.Version, &sup.CreateTime, &sup.UpdateTime) })
 	}, func(tx pgx.Tx) error {
-		if cl.lost() {
-			return errReplayed
-		}
 		return s.appendSupplier(ctx, tx, purchasing.EventSupplierCreated, sup)
 	})
-	if cl.lost() {
+	if claimLost(err) {
 		id, err := s.previous(ctx, requestID, method)
 		if err != nil {
 			return purchasing.Supplier{}, err
@@ -296,9 +293,6 @@ func (s *Store) CreatePurchaseOrder(ctx context.Context, o purchasing.Order, req
 			return rows.Err()
 		})
 	}, func(tx pgx.Tx) error {
-		if cl.lost() {
-			return errReplayed
-		}
 		var v errs.Violations
 		if supplierCurrency == nil {
 			v.Add("supplier_id", "no supplier has id %q", o.SupplierID)
@@ -341,7 +335,7 @@ func (s *Store) CreatePurchaseOrder(ctx context.Context, o purchasing.Order, req
 		}
 		return s.appendPurchaseOrder(ctx, tx, purchasing.EventCreated, o)
 	})
-	if cl.lost() {
+	if claimLost(err) {
 		id, err := s.previous(ctx, requestID, method)
 		if err != nil {
 			return purchasing.Order{}, err
@@ -375,9 +369,6 @@ func (s *Store) poStatusChange(ctx context.Context, method, id string, etag int6
 		cl = claim{requestID: requestID, method: method, resourceID: id}
 		cl.queue(b)
 	}, func(tx pgx.Tx) error {
-		if cl.lost() {
-			return errReplayed
-		}
 		o, err := getPurchaseOrder(ctx, tx, id, true)
 		if err != nil {
 			return err
@@ -401,7 +392,7 @@ func (s *Store) poStatusChange(ctx context.Context, method, id string, etag int6
 		out = o
 		return s.appendPurchaseOrder(ctx, tx, eventType, o)
 	})
-	if cl.lost() {
+	if claimLost(err) {
 		return s.poReplay(ctx, requestID, method, id)
 	}
 	if err != nil {
@@ -458,9 +449,6 @@ func (s *Store) ReceivePurchaseOrder(ctx context.Context, id, warehouse string, 
 				return rows.Err()
 			})
 	}, func(tx pgx.Tx) error {
-		if cl.lost() {
-			return errReplayed
-		}
 		o, err := getPurchaseOrder(ctx, tx, id, true)
 		if err != nil {
 			return err
@@ -552,7 +540,7 @@ func (s *Store) ReceivePurchaseOrder(ctx context.Context, id, warehouse string, 
 		out = o
 		return s.appendPurchaseOrder(ctx, tx, purchasing.EventReceived, o, events...)
 	})
-	if cl.lost() {
+	if claimLost(err) {
 		return s.poReplay(ctx, requestID, method, id)
 	}
 	if err != nil {

@@ -261,7 +261,7 @@ func (s *Store) CreateOrder(ctx context.Context, n sales.NewOrder, id, requestID
 		// so the commit they go out with.
 		cl := claim{requestID: requestID, method: method, resourceID: id}
 		var w pgx.Batch
-		cl.queueFirst(&w)
+		cl.queue(&w)
 		k := len(o.Lines)
 		numbers, lineSKUs := make([]int32, k), make([]string, k)
 		qty, price, disc, amount := make([]decimal.Decimal, k), make([]decimal.Decimal, k), make([]decimal.Decimal, k), make([]decimal.Decimal, k)
@@ -400,9 +400,6 @@ func queueLockOrderCredit(b *pgx.Batch, lk *orderLock, cl *claim, id string, hel
 
 // check reports what a lock batch found wrong.
 func (lk *orderLock) check(cl *claim, id string) error {
-	if cl.lost() {
-		return errReplayed
-	}
 	if !lk.found {
 		return errs.NotFoundf("sales order %q", id)
 	}
@@ -496,7 +493,7 @@ func (s *Store) transition(ctx context.Context, method, id, requestID string, he
 		out = lk.order
 		return nil
 	})
-	if cl.lost() {
+	if claimLost(err) {
 		if err := s.replayOf(ctx, requestID, method, id, "sales order"); err != nil {
 			return sales.Order{}, err
 		}
@@ -672,7 +669,7 @@ func (s *Store) AmendOrder(ctx context.Context, id string, etag int64, a sales.A
 		out = lk.order
 		return nil
 	})
-	if cl.lost() {
+	if claimLost(err) {
 		if err := s.replayOf(ctx, requestID, method, id, "sales order"); err != nil {
 			return sales.Order{}, err
 		}

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/google/uuid"
@@ -50,9 +49,6 @@ func (s *Store) CreateShipment(ctx context.Context, n shipping.NewShipment, id, 
 				return rows.Err()
 			})
 	}, func(tx pgx.Tx) error {
-		if cl.lost() {
-			return errReplayed
-		}
 		if !lk.found {
 			return errs.Invalid("sales_order_id", "no sales order has id %q", n.OrderID)
 		}
@@ -96,7 +92,7 @@ func (s *Store) CreateShipment(ctx context.Context, n shipping.NewShipment, id, 
 		return nil
 	})
 	switch {
-	case errors.Is(err, errReplayed):
+	case claimLost(err):
 		prev, err := s.previous(ctx, requestID, method)
 		if err != nil {
 			return shipping.Shipment{}, err

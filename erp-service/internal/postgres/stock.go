@@ -330,9 +330,6 @@ func (s *Store) Adjust(ctx context.Context, adj stock.Adjustment, requestID stri
 				return rows.Err()
 			})
 	}, func(tx pgx.Tx) error {
-		if cl.lost() {
-			return errReplayed
-		}
 		var v errs.Violations
 		a, ok := set.items[adj.SKU]
 		if !ok {
@@ -403,7 +400,7 @@ func (s *Store) Adjust(ctx context.Context, adj stock.Adjustment, requestID stri
 		adj.Availability = *a
 		return feed.Append(ctx, tx, events...)
 	})
-	if cl.lost() {
+	if claimLost(err) {
 		id, err := s.previous(ctx, requestID, method)
 		if err != nil {
 			return stock.Adjustment{}, err

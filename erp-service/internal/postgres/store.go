@@ -19,7 +19,6 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/seamhq/seam/erp-service/internal/catalog"
@@ -89,29 +88,15 @@ var errReplayed = errors.New("request_id claimed by a concurrent request")
 // claim records a request_id within a write batch.
 type claim struct {
 	requestID, method, resourceID string
-	ran, won                      bool
 }
 
 // queue adds the claim to b (nothing without a request_id). If another
 // transaction holds the same request_id uncommitted, the statement waits
-// for it.
+// for it; if that one committed, the statement fails, and with it the
+// transaction, even one that commits with its last batch
+// (pg.InTxBatchCommit): claimLost tells that error apart, and the caller
+// answers with what the other request produced.
 func (c *claim) queue(b *pgx.Batch) {
-	if c.requestID == "" {
-		return
-	}
-	b.Queue(`INSERT INTO idempotency_keys (request_id, method, resource_id) VALUES ($1, $2, $3)
-		ON CONFLICT (request_id) DO NOTHING`, c.requestID, c.method, c.resourceID).
-		Exec(func(ct pgconn.CommandTag) error {
-			c.ran, c.won = true, ct.RowsAffected() == 1
-			return nil
-		})
-}
-
-// queueFirst adds the claim to a batch that commits with it
-// (pg.InTxBatchCommit): a request_id recorded by another transaction
-// first makes the statement fail, and so the commit; claimLost tells that
-// error apart. Nothing without a request_id.
-func (c *claim) queueFirst(b *pgx.Batch) {
 	if c.requestID == "" {
 		return
 	}
@@ -119,13 +104,9 @@ func (c *claim) queueFirst(b *pgx.Batch) {
 		c.requestID, c.method, c.resourceID)
 }
 
-// claimLost reports whether err is a claim of queueFirst that another
-// request made first.
+// claimLost reports whether err is a claim's insertion failing because
+// another request recorded the request_id first.
 func claimLost(err error) bool { return pg.IsUniqueViolation(err, "idempotency_keys_pkey") }
-
-// lost reports whether the request_id was already taken, so the batch's
-// writes must be rolled back.
-func (c *claim) lost() bool { return c.requestID != "" && c.ran && !c.won }
 
 // queueLookup adds to b the lookup of an earlier request with requestID; it
 // sets *resourceID when one exists (nothing without a request_id).

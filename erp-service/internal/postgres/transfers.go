@@ -42,9 +42,6 @@ func (s *Store) Transfer(ctx context.Context, t stock.Transfer, requestID string
 				return rows.Err()
 			})
 	}, func(tx pgx.Tx) error {
-		if cl.lost() {
-			return errReplayed
-		}
 		var v errs.Violations
 		a, ok := set.items[t.SKU]
 		if !ok {
@@ -92,7 +89,7 @@ func (s *Store) Transfer(ctx context.Context, t stock.Transfer, requestID string
 		out.Availability = *a
 		return feed.Append(ctx, tx, events...)
 	})
-	if cl.lost() {
+	if claimLost(err) {
 		id, err := s.previous(ctx, requestID, method)
 		if err != nil {
 			return stock.Transfer{}, err
