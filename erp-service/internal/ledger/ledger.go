@@ -105,8 +105,11 @@ func Transfer(kind, reference, currency, debit, credit string, amount decimal.De
 // PurchaseReceipt is the entry of goods received: Dr Inventory at their
 // standard value, Cr Accounts payable at their purchase cost, and the
 // difference on Purchase price variance (a debit when they cost more than
-// standard, a credit when less). Both amounts are rounded by the caller and
-// not negative; ok is false when both are zero.
+// standard, a credit when less), all in one currency. Goods costed in
+// another currency than they were bought in make two such entries, one with
+// a zero purchase cost and one with a zero standard value, each balanced on
+// the variance. Both amounts are rounded by the caller and not negative; ok
+// is false when both are zero.
 func PurchaseReceipt(reference, currency string, standard, purchase decimal.Decimal) (e Entry, ok bool) {
 	if standard.IsZero() && purchase.IsZero() {
 		return Entry{}, false

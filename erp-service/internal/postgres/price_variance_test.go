@@ -100,3 +100,55 @@ func TestPurchaseReceiptEntry(t *testing.T) {
 		}
 	}
 }
+
+// Goods costed in euros and bought in dollars: the supplier is owed
+// dollars, inventory holds euros at standard, and each currency's entry
+// balances on purchase price variance. Both trial balances sum to zero.
+func TestPurchaseInAnotherCurrency(t *testing.T) {
+	t.Parallel()
+	s, pool := newStore(t)
+	ctx := context.Background()
+	mustCostedItem(t, s, "X-1", "30", "10.00")
+	mustCostedItem(t, s, "X-2", "30", "4.00")
+	sup := purchasing.Supplier{ID: newID(t), Name: "Overseas", CurrencyCode: "USD"}
+	if err := purchasing.PrepareSupplier(&sup); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateSupplier(ctx, sup, ""); err != nil {
+		t.Fatal(err)
+	}
+	po, err := s.CreatePurchaseOrder(ctx, purchasing.Order{ID: newID(t), SupplierID: sup.ID, Lines: []purchasing.Line{
+		poLine("X-1", "3", "11.125", "2030-01-01"),
+		poLine("X-2", "4", "4.40", "2030-01-01"),
+	}}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if po.Currency != "USD" {
+		t.Fatalf("order currency = %s, want the supplier's USD", po.Currency)
+	}
+	if _, err := s.OrderPurchaseOrder(ctx, po.ID, 0, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ReceivePurchaseOrder(ctx, po.ID, "", []purchasing.ReceiptLine{
+		{LineNumber: 1, Quantity: dec("2")}, {LineNumber: 2, Quantity: dec("4")},
+	}, ""); err != nil {
+		t.Fatal(err)
+	}
+	eur := checkJournal(t, s, pool)
+	// X-1: 2 x 10.00, X-2: 4 x 4.00 in inventory, their standard value off variance.
+	if got := [3]string{eur[ledger.Inventory], eur[ledger.AccountsPayable], eur[ledger.PurchasePriceVariance]}; got != [3]string{"36", "", "-36"} {
+		t.Errorf("EUR inventory, payables, variance = %q", got)
+	}
+	usd := balances(t, s, "USD")
+	// Owed: 2 x 11.125 = 22.25, 4 x 4.40 = 17.60.
+	if got := [3]string{usd[ledger.Inventory], usd[ledger.AccountsPayable], usd[ledger.PurchasePriceVariance]}; got != [3]string{"", "-39.85", "39.85"} {
+		t.Errorf("USD inventory, payables, variance = %q", got)
+	}
+	var entries int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM journal_entries WHERE reference = $1`,
+		"purchaseOrders/"+po.ID).Scan(&entries); err != nil || entries != 2 {
+		t.Errorf("entries = %d, %v, want one per currency", entries, err)
+	}
+	checkLedger(t, pool)
+}

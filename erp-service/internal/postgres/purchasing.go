@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -463,14 +464,23 @@ func (s *Store) ReceivePurchaseOrder(ctx context.Context, id, warehouse string, 
 		if err := purchasing.Receive(&o, lines); err != nil {
 			return err
 		}
-		// One receipt move per line received. The journal entry puts them in
-		// inventory at the items' standard costs and in payables at the
-		// order's unit costs, per currency, the difference on purchase price
-		// variance. An item costed in another currency than the order's has
-		// no rate to compare at: its payable is its standard value.
+		// One receipt move per line received. The journal puts them in
+		// inventory at the items' standard costs, in the items' currencies,
+		// and in payables at the order's unit costs, in the order's currency:
+		// what is owed the supplier. Each currency's entry balances on
+		// purchase price variance. An item costed in another currency than
+		// the order's has no rate to compare at, so its variance shows in
+		// both currencies (credited its standard value in the item's, debited
+		// its purchase cost in the order's) until finance converts them.
 		var changes []stock.Change
 		standard, purchase := map[string]decimal.Decimal{}, map[string]decimal.Decimal{}
-		var currencies []string
+		currencies := []string{o.Currency}
+		add := func(to map[string]decimal.Decimal, currency string, amount decimal.Decimal) {
+			if !slices.Contains(currencies, currency) {
+				currencies = append(currencies, currency)
+			}
+			to[currency] = to[currency].Add(amount)
+		}
 		for i, l := range o.Lines {
 			q := l.Received.Sub(before[i])
 			if !q.IsPositive() {
@@ -481,17 +491,8 @@ func (s *Store) ReceivePurchaseOrder(ctx context.Context, id, warehouse string, 
 			set.items[l.SKU].Apply(c)
 			changes = append(changes, c)
 			cost := costs[l.SKU]
-			if _, ok := standard[cost.Currency]; !ok {
-				currencies = append(currencies, cost.Currency)
-				standard[cost.Currency], purchase[cost.Currency] = decimal.Zero, decimal.Zero
-			}
-			value := money.Round(q.Mul(cost.Amount), cost.Currency)
-			paid := value
-			if cost.Currency == o.Currency {
-				paid = money.Round(q.Mul(l.UnitCost), o.Currency)
-			}
-			standard[cost.Currency] = standard[cost.Currency].Add(value)
-			purchase[cost.Currency] = purchase[cost.Currency].Add(paid)
+			add(standard, cost.Currency, money.Round(q.Mul(cost.Amount), cost.Currency))
+			add(purchase, o.Currency, money.Round(q.Mul(l.UnitCost), o.Currency))
 		}
 		o.Revision++
 		// Stock that arrives goes to backorders first.

@@ -54,7 +54,15 @@ func checkJournal(t *testing.T, s *postgres.Store, pool *pgxpool.Pool) map[strin
 	if bad != 0 {
 		t.Errorf("%d journal entries do not balance", bad)
 	}
-	rows, err := s.TrialBalance(ctx, "EUR")
+	checkBalances(t, s, pool)
+	return balances(t, s, "EUR")
+}
+
+// balances asserts that the trial balance in currency sums to zero, and
+// returns its balance (debit - credit) per account.
+func balances(t *testing.T, s *postgres.Store, currency string) map[string]string {
+	t.Helper()
+	rows, err := s.TrialBalance(context.Background(), currency)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +71,6 @@ func checkJournal(t *testing.T, s *postgres.Store, pool *pgxpool.Pool) map[strin
 			t.Errorf("trial balance %s: debits %s, credits %s", tot.Currency, tot.Debit, tot.Credit)
 		}
 	}
-	checkBalances(t, s, pool)
 	out := map[string]string{}
 	for _, r := range rows {
 		out[r.Account] = r.Balance().String()
