@@ -30,7 +30,9 @@ type JournalEntry struct {
 	// Read-only (UUID).
 	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	// What posted it: "shipment" (Dr 5000 COGS / Cr 1200 Inventory) or
-	// "receipt" (Dr 1200 Inventory / Cr 2000 Accounts payable).
+	// "receipt" (Dr 1200 Inventory / Cr 2000 Accounts payable, with 5100
+	// Purchase price variance for purchase orders), "invoice", "invoice_void",
+	// "payment" or "payment_reversal".
 	Kind string `protobuf:"bytes,2,opt,name=kind,proto3" json:"kind,omitempty"`
 	// The business document: "shipments/<id>", "stockAdjustments/<id>".
 	Reference    string         `protobuf:"bytes,3,opt,name=reference,proto3" json:"reference,omitempty"`

@@ -262,8 +262,11 @@ type PurchaseOrderServiceClient interface {
 	OrderPurchaseOrder(ctx context.Context, in *OrderPurchaseOrderRequest, opts ...grpc.CallOption) (*PurchaseOrder, error)
 	// ReceivePurchaseOrder books quantities of lines as received: stock
 	// arrives through the stock ledger (kind receipt), valued at the item's
-	// standard cost (Dr Inventory / Cr Accounts payable). Partial receipts
-	// are allowed; more than a line has open is FAILED_PRECONDITION.
+	// standard cost (Dr 1200 Inventory), owed at the order's unit costs in
+	// the order's currency (Cr 2000 Accounts payable), the difference on
+	// 5100 Purchase price variance: one journal entry per currency, each
+	// balanced. Partial receipts are allowed; more than a line has open is
+	// FAILED_PRECONDITION.
 	ReceivePurchaseOrder(ctx context.Context, in *ReceivePurchaseOrderRequest, opts ...grpc.CallOption) (*PurchaseOrder, error)
 	// CancelPurchaseOrder cancels a draft or an ordered purchase order with
 	// nothing received.
@@ -353,8 +356,11 @@ type PurchaseOrderServiceServer interface {
 	OrderPurchaseOrder(context.Context, *OrderPurchaseOrderRequest) (*PurchaseOrder, error)
 	// ReceivePurchaseOrder books quantities of lines as received: stock
 	// arrives through the stock ledger (kind receipt), valued at the item's
-	// standard cost (Dr Inventory / Cr Accounts payable). Partial receipts
-	// are allowed; more than a line has open is FAILED_PRECONDITION.
+	// standard cost (Dr 1200 Inventory), owed at the order's unit costs in
+	// the order's currency (Cr 2000 Accounts payable), the difference on
+	// 5100 Purchase price variance: one journal entry per currency, each
+	// balanced. Partial receipts are allowed; more than a line has open is
+	// FAILED_PRECONDITION.
 	ReceivePurchaseOrder(context.Context, *ReceivePurchaseOrderRequest) (*PurchaseOrder, error)
 	// CancelPurchaseOrder cancels a draft or an ordered purchase order with
 	// nothing received.
