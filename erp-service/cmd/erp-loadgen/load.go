@@ -356,8 +356,13 @@ func (g *generator) pickWarehouse() int {
 	return 1 + g.rng.IntN(len(g.whs)-1)
 }
 
+// move writes a ledger row; one with no reference is a stock adjustment,
+// and names itself.
 func (g *generator) move(t time.Time, it *item, wh int, kind string, onHand, reserved int64, reason, reference string) uuid.UUID {
 	id := newID(g.rng, t)
+	if reference == "" {
+		reference = "stockAdjustments/" + id.String()
+	}
 	g.moves.add(id, it.sku, g.whs[wh], kind, units(onHand), units(reserved), reason, reference, actor, t)
 	l := &it.levels[wh]
 	l.onHand += onHand

@@ -47,6 +47,8 @@ func Policy() auth.Policy {
 		erpv1.WarehouseService_CreateWarehouse_FullMethodName:   {auth.Warehouse},
 		erpv1.StockService_CreateStockAdjustment_FullMethodName: {auth.Warehouse},
 		erpv1.StockService_CreateStockTransfer_FullMethodName:   {auth.Warehouse},
+		erpv1.StockService_GetStockAdjustment_FullMethodName:    readers,
+		erpv1.StockService_GetStockTransfer_FullMethodName:      readers,
 		erpv1.StockService_ListStockMoves_FullMethodName:        readers,
 
 		erpv1.SalesOrderService_CreateSalesOrder_FullMethodName:  orderTakers,

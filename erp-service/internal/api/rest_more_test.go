@@ -44,6 +44,12 @@ func restTransfersCreditSales(t *testing.T, e *env, call func(want int, method, 
 		t.Errorf("transfer = %v, retried = %v", tr, again)
 	}
 
+	// Read back: the transfer as recorded, the item's availability now.
+	if got := call(200, "GET", "/v1/stockTransfers/"+str(tr["id"]), sales, ""); got["from_warehouse"] != "MAIN" ||
+		got["to_warehouse"] != "SOUTH" || got["quantity"] != "2.5" || got["reason"] != "rebalance" || got["create_time"] != tr["create_time"] {
+		t.Errorf("read transfer = %v, created %v", got, tr)
+	}
+
 	// The transfer's two ledger rows, and the item's card, page by page.
 	moves := call(200, "GET", "/v1/stockMoves?filter="+url.QueryEscape(`reference = "stockTransfers/`+fmt.Sprint(tr["id"])+`"`), sales, "")
 	if list, _ := moves["stock_moves"].([]any); len(list) != 2 || list[0].(map[string]any)["on_hand_delta"] != "-2.5" {

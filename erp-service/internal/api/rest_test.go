@@ -49,7 +49,7 @@ func TestRESTRoutes(t *testing.T) {
 	t.Parallel()
 	e := start(t)
 	all := routes(t)
-	if len(all) != 54 {
+	if len(all) != 56 {
 		t.Fatalf("read %d routes from erp_gateway.yaml: %v", len(all), all)
 	}
 	hit := map[string]bool{}
@@ -106,6 +106,13 @@ func TestRESTRoutes(t *testing.T) {
 	adj := call(200, "POST", "/v1/stockAdjustments?request_id=adj-1", wh, `{"sku":"W-1","quantity":"10","reason":"receipt"}`)
 	if adj["warehouse"] != "MAIN" || adj["availability"].(map[string]any)["on_hand"] != "10" {
 		t.Errorf("adjustment = %v", adj)
+	}
+	if got := call(200, "GET", "/v1/stockAdjustments/"+str(adj["id"]), sales, ""); got["sku"] != "W-1" || got["quantity"] != "10" ||
+		got["reason"] != "receipt" || got["create_time"] != adj["create_time"] {
+		t.Errorf("read adjustment = %v, created %v", got, adj)
+	}
+	if r := e.call("GET", "/v1/stockAdjustments/not-an-id", sales, ""); r.status != 404 {
+		t.Errorf("adjustment not-an-id = %d %v", r.status, r.body)
 	}
 
 	// A sales order: create (twice by external_ref), confirm, cancel.

@@ -120,16 +120,38 @@ func (h *Stock) CreateStockTransfer(ctx context.Context, req *erpv1.CreateStockT
 	if err != nil {
 		return nil, prefixFields("stock_transfer", err)
 	}
+	return transferToProto(out), nil
+}
+
+// GetStockAdjustment reads an adjustment back from the ledger.
+func (h *Stock) GetStockAdjustment(ctx context.Context, req *erpv1.GetStockAdjustmentRequest) (*erpv1.StockAdjustment, error) {
+	a, err := h.store.GetAdjustment(ctx, req.GetId())
+	if err != nil {
+		return nil, err
+	}
+	return adjustmentToProto(a), nil
+}
+
+// GetStockTransfer reads a transfer back from the ledger.
+func (h *Stock) GetStockTransfer(ctx context.Context, req *erpv1.GetStockTransferRequest) (*erpv1.StockTransfer, error) {
+	t, err := h.store.GetTransfer(ctx, req.GetId())
+	if err != nil {
+		return nil, err
+	}
+	return transferToProto(t), nil
+}
+
+func transferToProto(t stock.Transfer) *erpv1.StockTransfer {
 	return &erpv1.StockTransfer{
-		Id:            out.ID,
-		Sku:           out.SKU,
-		FromWarehouse: out.FromWarehouse,
-		ToWarehouse:   out.ToWarehouse,
-		Quantity:      decimalString(out.Quantity),
-		Reason:        out.Reason,
-		CreateTime:    ts(out.CreateTime),
-		Availability:  availabilityToProto(out.Availability),
-	}, nil
+		Id:            t.ID,
+		Sku:           t.SKU,
+		FromWarehouse: t.FromWarehouse,
+		ToWarehouse:   t.ToWarehouse,
+		Quantity:      decimalString(t.Quantity),
+		Reason:        t.Reason,
+		CreateTime:    ts(t.CreateTime),
+		Availability:  availabilityToProto(t.Availability),
+	}
 }
 
 // ListStockMoves pages through the stock ledger, oldest first.

@@ -64,8 +64,8 @@ func TestStockMovesGRPC(t *testing.T) {
 
 	// W-1's card, two moves a page.
 	card := list(`sku = "W-1"`, 2)
-	want := fmt.Sprintf("receipt MAIN 5/0 ; transfer MAIN -2/0 stockTransfers/%s; transfer EAST 2/0 stockTransfers/%s; reservation MAIN 0/1 salesOrders/%s; ",
-		tr.GetId(), tr.GetId(), o.GetId())
+	want := fmt.Sprintf("receipt MAIN 5/0 stockAdjustments/%s; transfer MAIN -2/0 stockTransfers/%s; transfer EAST 2/0 stockTransfers/%s; reservation MAIN 0/1 salesOrders/%s; ",
+		card[0].GetId(), tr.GetId(), tr.GetId(), o.GetId())
 	if got := describe(card); got != want {
 		t.Errorf("card of W-1:\n got %s\nwant %s", got, want)
 	}
@@ -111,6 +111,87 @@ func TestStockMovesGRPC(t *testing.T) {
 		_, err := e.stock.ListStockMoves(sales, &erpv1.ListStockMovesRequest{Filter: tc.filter, PageToken: tc.token})
 		if got := grpcFields(t, err, codes.InvalidArgument); len(got) != 1 {
 			t.Errorf("filter %q token %q: fields %v", tc.filter, tc.token, got)
+		}
+	}
+}
+
+// An adjustment and a transfer read back from their ledger rows by id; an
+// id of any other row, or of the other kind, is not one.
+func TestGetAdjustmentAndTransfer(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	e.seed()
+	wh, sales := as(t, auth.Warehouse), as(t, auth.Sales)
+	if _, err := e.warehouses.CreateWarehouse(wh, &erpv1.CreateWarehouseRequest{Warehouse: &erpv1.Warehouse{Code: "EAST", Name: "East"}}); err != nil {
+		t.Fatal(err)
+	}
+	adj, err := e.stock.CreateStockAdjustment(wh, &erpv1.CreateStockAdjustmentRequest{StockAdjustment: &erpv1.StockAdjustment{
+		Sku: "W-1", Quantity: "-1.5", Reason: "damage",
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := e.stock.CreateStockTransfer(wh, &erpv1.CreateStockTransferRequest{StockTransfer: &erpv1.StockTransfer{
+		Sku: "W-1", FromWarehouse: "MAIN", ToWarehouse: "EAST", Quantity: "2", Reason: "rebalance",
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	got, err := e.stock.GetStockAdjustment(sales, &erpv1.GetStockAdjustmentRequest{Id: adj.GetId()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.GetSku() != "W-1" || got.GetWarehouse() != "MAIN" || got.GetQuantity() != "-1.5" || got.GetReason() != "damage" ||
+		!got.GetCreateTime().AsTime().Equal(adj.GetCreateTime().AsTime()) {
+		t.Errorf("adjustment = %v, created %v", got, adj)
+	}
+	// Read now, after the transfer: 5 - 1.5 - 2 on hand in MAIN.
+	main := ""
+	for _, l := range got.GetAvailability().GetWarehouses() {
+		if l.GetWarehouse() == "MAIN" {
+			main = l.GetOnHand()
+		}
+	}
+	if main != "1.5" {
+		t.Errorf("availability read with the adjustment = %v", got.GetAvailability())
+	}
+	gt, err := e.stock.GetStockTransfer(sales, &erpv1.GetStockTransferRequest{Id: tr.GetId()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gt.GetFromWarehouse() != "MAIN" || gt.GetToWarehouse() != "EAST" || gt.GetQuantity() != "2" || gt.GetReason() != "rebalance" {
+		t.Errorf("transfer = %v", gt)
+	}
+	moves, err := e.stock.ListStockMoves(sales, &erpv1.ListStockMovesRequest{Filter: `reference = "stockAdjustments/` + adj.GetId() + `"`})
+	if err != nil || len(moves.GetStockMoves()) != 1 || moves.GetStockMoves()[0].GetId() != adj.GetId() {
+		t.Errorf("moves of the adjustment = %v, %v", moves, err)
+	}
+
+	// The transfer's row into EAST, the seed's receipt and a reservation
+	// are not transfers; the adjustment is not one either, and so on.
+	all, err := e.stock.ListStockMoves(sales, &erpv1.ListStockMovesRequest{Filter: `sku = "W-1"`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range all.GetStockMoves() {
+		if m.GetId() != tr.GetId() {
+			if _, err := e.stock.GetStockTransfer(sales, &erpv1.GetStockTransferRequest{Id: m.GetId()}); grpcCode(err) != codes.NotFound {
+				t.Errorf("GetStockTransfer(%s move %s) = %v", m.GetKind(), m.GetReference(), err)
+			}
+		}
+		if m.GetKind() == "transfer" || m.GetKind() == "reservation" {
+			if _, err := e.stock.GetStockAdjustment(sales, &erpv1.GetStockAdjustmentRequest{Id: m.GetId()}); grpcCode(err) != codes.NotFound {
+				t.Errorf("GetStockAdjustment(%s move %s) = %v", m.GetKind(), m.GetReference(), err)
+			}
+		}
+	}
+	for _, id := range []string{"", "not-a-uuid", "00000000-0000-0000-0000-000000000000"} {
+		if _, err := e.stock.GetStockAdjustment(sales, &erpv1.GetStockAdjustmentRequest{Id: id}); grpcCode(err) != codes.NotFound {
+			t.Errorf("GetStockAdjustment(%q) = %v", id, err)
+		}
+		if _, err := e.stock.GetStockTransfer(sales, &erpv1.GetStockTransferRequest{Id: id}); grpcCode(err) != codes.NotFound {
+			t.Errorf("GetStockTransfer(%q) = %v", id, err)
 		}
 	}
 }

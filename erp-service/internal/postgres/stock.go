@@ -351,7 +351,6 @@ func (s *Store) Adjust(ctx context.Context, adj stock.Adjustment, requestID stri
 			return err
 		}
 		change := adj.Change()
-		change.ID = adj.ID
 		a.Apply(change)
 		changes := []stock.Change{change}
 		// Stock that arrives goes to backorders first.
@@ -373,7 +372,7 @@ func (s *Store) Adjust(ctx context.Context, adj stock.Adjustment, requestID stri
 			// Receipts are valued at the item's standard cost: Dr Inventory,
 			// Cr Accounts payable (the other way round for a negative one).
 			amount := money.Round(adj.Quantity.Mul(cost.Amount), cost.Currency)
-			if e, ok := ledger.Transfer(ledger.KindReceipt, "stockAdjustments/"+adj.ID, cost.Currency,
+			if e, ok := ledger.Transfer(ledger.KindReceipt, adj.Reference(), cost.Currency,
 				ledger.Inventory, ledger.AccountsPayable, amount); ok {
 				if err := queueJournal(&w, []ledger.Entry{e}, actor); err != nil {
 					return err
@@ -405,7 +404,7 @@ func (s *Store) Adjust(ctx context.Context, adj stock.Adjustment, requestID stri
 		if err != nil {
 			return stock.Adjustment{}, err
 		}
-		return s.getAdjustment(ctx, id)
+		return s.GetAdjustment(ctx, id)
 	}
 	if err != nil {
 		return stock.Adjustment{}, err
@@ -413,13 +412,16 @@ func (s *Store) Adjust(ctx context.Context, adj stock.Adjustment, requestID stri
 	return adj, nil
 }
 
-// getAdjustment reads an adjustment back from the ledger, with the item's
-// current availability.
-func (s *Store) getAdjustment(ctx context.Context, id string) (stock.Adjustment, error) {
-	var adj stock.Adjustment
-	err := s.pool.QueryRow(ctx, `SELECT id, sku, warehouse, on_hand_delta, reason, created_at
-		FROM stock_moves WHERE id = $1`, id).
-		Scan(&adj.ID, &adj.SKU, &adj.Warehouse, &adj.Quantity, &adj.Reason, &adj.CreateTime)
+// GetAdjustment implements stock.Store: the adjustment's ledger row has
+// its id and names it.
+func (s *Store) GetAdjustment(ctx context.Context, id string) (stock.Adjustment, error) {
+	adj := stock.Adjustment{ID: id}
+	if _, err := uuid.Parse(id); err != nil {
+		return stock.Adjustment{}, errs.NotFoundf("stock adjustment %q", id)
+	}
+	err := s.pool.QueryRow(ctx, `SELECT sku, warehouse, on_hand_delta, reason, created_at
+		FROM stock_moves WHERE id = $1 AND reference = $2`, id, adj.Reference()).
+		Scan(&adj.SKU, &adj.Warehouse, &adj.Quantity, &adj.Reason, &adj.CreateTime)
 	if pg.IsNoRows(err) {
 		return stock.Adjustment{}, errs.NotFoundf("stock adjustment %q", id)
 	}

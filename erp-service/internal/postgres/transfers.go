@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/seamhq/seam/erp-service/internal/stock"
@@ -94,7 +95,7 @@ func (s *Store) Transfer(ctx context.Context, t stock.Transfer, requestID string
 		if err != nil {
 			return stock.Transfer{}, err
 		}
-		return s.getTransfer(ctx, id)
+		return s.GetTransfer(ctx, id)
 	}
 	if err != nil {
 		return stock.Transfer{}, err
@@ -102,13 +103,16 @@ func (s *Store) Transfer(ctx context.Context, t stock.Transfer, requestID string
 	return out, nil
 }
 
-// getTransfer reads a transfer back from its two ledger rows, with the
-// item's current availability.
-func (s *Store) getTransfer(ctx context.Context, id string) (stock.Transfer, error) {
+// GetTransfer implements stock.Store: the row out of the source has the
+// transfer's id, and both rows name it.
+func (s *Store) GetTransfer(ctx context.Context, id string) (stock.Transfer, error) {
 	t := stock.Transfer{ID: id}
+	if _, err := uuid.Parse(id); err != nil {
+		return stock.Transfer{}, errs.NotFoundf("stock transfer %q", id)
+	}
 	err := s.pool.QueryRow(ctx, `SELECT o.sku, o.warehouse, i.warehouse, i.on_hand_delta, o.reason, o.created_at
 		FROM stock_moves o JOIN stock_moves i ON i.reference = o.reference AND i.on_hand_delta > 0
-		WHERE o.id = $1 AND o.kind = 'transfer'`, id).
+		WHERE o.id = $1 AND o.reference = $2`, id, t.Reference()).
 		Scan(&t.SKU, &t.FromWarehouse, &t.ToWarehouse, &t.Quantity, &t.Reason, &t.CreateTime)
 	if pg.IsNoRows(err) {
 		return stock.Transfer{}, errs.NotFoundf("stock transfer %q", id)

@@ -246,13 +246,17 @@ func PrepareAdjustment(a *Adjustment) error {
 	return v.Err()
 }
 
-// Change is the ledger row of the adjustment.
+// Reference names the adjustment in the ledger.
+func (a Adjustment) Reference() string { return "stockAdjustments/" + a.ID }
+
+// Change is the ledger row of the adjustment; its id is the adjustment's.
 func (a Adjustment) Change() Change {
 	kind := Adjusted
 	if strings.EqualFold(a.Reason, "receipt") {
 		kind = Receipt
 	}
-	return Change{SKU: a.SKU, Warehouse: a.Warehouse, Kind: kind, OnHandDelta: a.Quantity, ReservedDelta: decimal.Zero, Reason: a.Reason}
+	return Change{ID: a.ID, SKU: a.SKU, Warehouse: a.Warehouse, Kind: kind, OnHandDelta: a.Quantity,
+		ReservedDelta: decimal.Zero, Reason: a.Reason, Reference: a.Reference()}
 }
 
 // CheckAdjustment enforces the rule that stock on hand never falls below
@@ -293,6 +297,10 @@ type Store interface {
 	// seen before returns the transfer it recorded, with the current
 	// availability.
 	Transfer(ctx context.Context, t Transfer, requestID string) (Transfer, error)
+	// GetAdjustment and GetTransfer read a recorded adjustment or transfer
+	// back from the ledger, with the item's current availability.
+	GetAdjustment(ctx context.Context, id string) (Adjustment, error)
+	GetTransfer(ctx context.Context, id string) (Transfer, error)
 	// Promise answers the earliest date quantity of the item can be
 	// promised (see Promise).
 	Promise(ctx context.Context, sku string, quantity decimal.Decimal) (Availability, error)

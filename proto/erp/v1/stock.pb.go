@@ -289,7 +289,8 @@ type StockAdjustment struct {
 	// "receipt", "count", "damage", ... Required.
 	Reason     string                 `protobuf:"bytes,5,opt,name=reason,proto3" json:"reason,omitempty"`
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
-	// The item's availability after the adjustment. Read-only.
+	// The item's availability after the adjustment when created, its
+	// availability now when read. Read-only.
 	Availability  *Availability `protobuf:"bytes,7,opt,name=availability,proto3" json:"availability,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -374,6 +375,50 @@ func (x *StockAdjustment) GetAvailability() *Availability {
 	return nil
 }
 
+type GetStockAdjustmentRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetStockAdjustmentRequest) Reset() {
+	*x = GetStockAdjustmentRequest{}
+	mi := &file_erp_v1_stock_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetStockAdjustmentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetStockAdjustmentRequest) ProtoMessage() {}
+
+func (x *GetStockAdjustmentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_erp_v1_stock_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetStockAdjustmentRequest.ProtoReflect.Descriptor instead.
+func (*GetStockAdjustmentRequest) Descriptor() ([]byte, []int) {
+	return file_erp_v1_stock_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *GetStockAdjustmentRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
 type CreateStockAdjustmentRequest struct {
 	state           protoimpl.MessageState `protogen:"open.v1"`
 	StockAdjustment *StockAdjustment       `protobuf:"bytes,1,opt,name=stock_adjustment,json=stockAdjustment,proto3" json:"stock_adjustment,omitempty"`
@@ -384,7 +429,7 @@ type CreateStockAdjustmentRequest struct {
 
 func (x *CreateStockAdjustmentRequest) Reset() {
 	*x = CreateStockAdjustmentRequest{}
-	mi := &file_erp_v1_stock_proto_msgTypes[6]
+	mi := &file_erp_v1_stock_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -396,7 +441,7 @@ func (x *CreateStockAdjustmentRequest) String() string {
 func (*CreateStockAdjustmentRequest) ProtoMessage() {}
 
 func (x *CreateStockAdjustmentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_erp_v1_stock_proto_msgTypes[6]
+	mi := &file_erp_v1_stock_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -409,7 +454,7 @@ func (x *CreateStockAdjustmentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateStockAdjustmentRequest.ProtoReflect.Descriptor instead.
 func (*CreateStockAdjustmentRequest) Descriptor() ([]byte, []int) {
-	return file_erp_v1_stock_proto_rawDescGZIP(), []int{6}
+	return file_erp_v1_stock_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *CreateStockAdjustmentRequest) GetStockAdjustment() *StockAdjustment {
@@ -441,7 +486,8 @@ type StockTransfer struct {
 	// Free text, at most 200 characters.
 	Reason     string                 `protobuf:"bytes,6,opt,name=reason,proto3" json:"reason,omitempty"`
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
-	// The item's availability after the transfer. Read-only.
+	// The item's availability after the transfer when created, its
+	// availability now when read. Read-only.
 	Availability  *Availability `protobuf:"bytes,8,opt,name=availability,proto3" json:"availability,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -449,7 +495,7 @@ type StockTransfer struct {
 
 func (x *StockTransfer) Reset() {
 	*x = StockTransfer{}
-	mi := &file_erp_v1_stock_proto_msgTypes[7]
+	mi := &file_erp_v1_stock_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -461,7 +507,7 @@ func (x *StockTransfer) String() string {
 func (*StockTransfer) ProtoMessage() {}
 
 func (x *StockTransfer) ProtoReflect() protoreflect.Message {
-	mi := &file_erp_v1_stock_proto_msgTypes[7]
+	mi := &file_erp_v1_stock_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -474,7 +520,7 @@ func (x *StockTransfer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StockTransfer.ProtoReflect.Descriptor instead.
 func (*StockTransfer) Descriptor() ([]byte, []int) {
-	return file_erp_v1_stock_proto_rawDescGZIP(), []int{7}
+	return file_erp_v1_stock_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *StockTransfer) GetId() string {
@@ -533,6 +579,50 @@ func (x *StockTransfer) GetAvailability() *Availability {
 	return nil
 }
 
+type GetStockTransferRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetStockTransferRequest) Reset() {
+	*x = GetStockTransferRequest{}
+	mi := &file_erp_v1_stock_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetStockTransferRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetStockTransferRequest) ProtoMessage() {}
+
+func (x *GetStockTransferRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_erp_v1_stock_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetStockTransferRequest.ProtoReflect.Descriptor instead.
+func (*GetStockTransferRequest) Descriptor() ([]byte, []int) {
+	return file_erp_v1_stock_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *GetStockTransferRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
 type CreateStockTransferRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	StockTransfer *StockTransfer         `protobuf:"bytes,1,opt,name=stock_transfer,json=stockTransfer,proto3" json:"stock_transfer,omitempty"`
@@ -543,7 +633,7 @@ type CreateStockTransferRequest struct {
 
 func (x *CreateStockTransferRequest) Reset() {
 	*x = CreateStockTransferRequest{}
-	mi := &file_erp_v1_stock_proto_msgTypes[8]
+	mi := &file_erp_v1_stock_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -555,7 +645,7 @@ func (x *CreateStockTransferRequest) String() string {
 func (*CreateStockTransferRequest) ProtoMessage() {}
 
 func (x *CreateStockTransferRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_erp_v1_stock_proto_msgTypes[8]
+	mi := &file_erp_v1_stock_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -568,7 +658,7 @@ func (x *CreateStockTransferRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateStockTransferRequest.ProtoReflect.Descriptor instead.
 func (*CreateStockTransferRequest) Descriptor() ([]byte, []int) {
-	return file_erp_v1_stock_proto_rawDescGZIP(), []int{8}
+	return file_erp_v1_stock_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *CreateStockTransferRequest) GetStockTransfer() *StockTransfer {
@@ -614,7 +704,7 @@ type StockMove struct {
 
 func (x *StockMove) Reset() {
 	*x = StockMove{}
-	mi := &file_erp_v1_stock_proto_msgTypes[9]
+	mi := &file_erp_v1_stock_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -626,7 +716,7 @@ func (x *StockMove) String() string {
 func (*StockMove) ProtoMessage() {}
 
 func (x *StockMove) ProtoReflect() protoreflect.Message {
-	mi := &file_erp_v1_stock_proto_msgTypes[9]
+	mi := &file_erp_v1_stock_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -639,7 +729,7 @@ func (x *StockMove) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StockMove.ProtoReflect.Descriptor instead.
 func (*StockMove) Descriptor() ([]byte, []int) {
-	return file_erp_v1_stock_proto_rawDescGZIP(), []int{9}
+	return file_erp_v1_stock_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *StockMove) GetId() string {
@@ -724,7 +814,7 @@ type ListStockMovesRequest struct {
 
 func (x *ListStockMovesRequest) Reset() {
 	*x = ListStockMovesRequest{}
-	mi := &file_erp_v1_stock_proto_msgTypes[10]
+	mi := &file_erp_v1_stock_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -736,7 +826,7 @@ func (x *ListStockMovesRequest) String() string {
 func (*ListStockMovesRequest) ProtoMessage() {}
 
 func (x *ListStockMovesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_erp_v1_stock_proto_msgTypes[10]
+	mi := &file_erp_v1_stock_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -749,7 +839,7 @@ func (x *ListStockMovesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListStockMovesRequest.ProtoReflect.Descriptor instead.
 func (*ListStockMovesRequest) Descriptor() ([]byte, []int) {
-	return file_erp_v1_stock_proto_rawDescGZIP(), []int{10}
+	return file_erp_v1_stock_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ListStockMovesRequest) GetFilter() string {
@@ -783,7 +873,7 @@ type ListStockMovesResponse struct {
 
 func (x *ListStockMovesResponse) Reset() {
 	*x = ListStockMovesResponse{}
-	mi := &file_erp_v1_stock_proto_msgTypes[11]
+	mi := &file_erp_v1_stock_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -795,7 +885,7 @@ func (x *ListStockMovesResponse) String() string {
 func (*ListStockMovesResponse) ProtoMessage() {}
 
 func (x *ListStockMovesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_erp_v1_stock_proto_msgTypes[11]
+	mi := &file_erp_v1_stock_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -808,7 +898,7 @@ func (x *ListStockMovesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListStockMovesResponse.ProtoReflect.Descriptor instead.
 func (*ListStockMovesResponse) Descriptor() ([]byte, []int) {
-	return file_erp_v1_stock_proto_rawDescGZIP(), []int{11}
+	return file_erp_v1_stock_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ListStockMovesResponse) GetStockMoves() []*StockMove {
@@ -856,7 +946,9 @@ const file_erp_v1_stock_proto_rawDesc = "" +
 	"\x06reason\x18\x05 \x01(\tR\x06reason\x12;\n" +
 	"\vcreate_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x128\n" +
-	"\favailability\x18\a \x01(\v2\x14.erp.v1.AvailabilityR\favailability\"\x81\x01\n" +
+	"\favailability\x18\a \x01(\v2\x14.erp.v1.AvailabilityR\favailability\"+\n" +
+	"\x19GetStockAdjustmentRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"\x81\x01\n" +
 	"\x1cCreateStockAdjustmentRequest\x12B\n" +
 	"\x10stock_adjustment\x18\x01 \x01(\v2\x17.erp.v1.StockAdjustmentR\x0fstockAdjustment\x12\x1d\n" +
 	"\n" +
@@ -870,7 +962,9 @@ const file_erp_v1_stock_proto_rawDesc = "" +
 	"\x06reason\x18\x06 \x01(\tR\x06reason\x12;\n" +
 	"\vcreate_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x128\n" +
-	"\favailability\x18\b \x01(\v2\x14.erp.v1.AvailabilityR\favailability\"y\n" +
+	"\favailability\x18\b \x01(\v2\x14.erp.v1.AvailabilityR\favailability\")\n" +
+	"\x17GetStockTransferRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"y\n" +
 	"\x1aCreateStockTransferRequest\x12<\n" +
 	"\x0estock_transfer\x18\x01 \x01(\v2\x15.erp.v1.StockTransferR\rstockTransfer\x12\x1d\n" +
 	"\n" +
@@ -900,10 +994,12 @@ const file_erp_v1_stock_proto_rawDesc = "" +
 	"\x10WarehouseService\x12O\n" +
 	"\x0eListWarehouses\x12\x1d.erp.v1.ListWarehousesRequest\x1a\x1e.erp.v1.ListWarehousesResponse\x12>\n" +
 	"\fGetWarehouse\x12\x1b.erp.v1.GetWarehouseRequest\x1a\x11.erp.v1.Warehouse\x12D\n" +
-	"\x0fCreateWarehouse\x12\x1e.erp.v1.CreateWarehouseRequest\x1a\x11.erp.v1.Warehouse2\x89\x02\n" +
+	"\x0fCreateWarehouse\x12\x1e.erp.v1.CreateWarehouseRequest\x1a\x11.erp.v1.Warehouse2\xa7\x03\n" +
 	"\fStockService\x12V\n" +
 	"\x15CreateStockAdjustment\x12$.erp.v1.CreateStockAdjustmentRequest\x1a\x17.erp.v1.StockAdjustment\x12P\n" +
-	"\x13CreateStockTransfer\x12\".erp.v1.CreateStockTransferRequest\x1a\x15.erp.v1.StockTransfer\x12O\n" +
+	"\x13CreateStockTransfer\x12\".erp.v1.CreateStockTransferRequest\x1a\x15.erp.v1.StockTransfer\x12P\n" +
+	"\x12GetStockAdjustment\x12!.erp.v1.GetStockAdjustmentRequest\x1a\x17.erp.v1.StockAdjustment\x12J\n" +
+	"\x10GetStockTransfer\x12\x1f.erp.v1.GetStockTransferRequest\x1a\x15.erp.v1.StockTransfer\x12O\n" +
 	"\x0eListStockMoves\x12\x1d.erp.v1.ListStockMovesRequest\x1a\x1e.erp.v1.ListStockMovesResponseB+Z)github.com/seamhq/seam/proto/erp/v1;erpv1b\x06proto3"
 
 var (
@@ -918,7 +1014,7 @@ func file_erp_v1_stock_proto_rawDescGZIP() []byte {
 	return file_erp_v1_stock_proto_rawDescData
 }
 
-var file_erp_v1_stock_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
+var file_erp_v1_stock_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
 var file_erp_v1_stock_proto_goTypes = []any{
 	(*Warehouse)(nil),                    // 0: erp.v1.Warehouse
 	(*ListWarehousesRequest)(nil),        // 1: erp.v1.ListWarehousesRequest
@@ -926,41 +1022,47 @@ var file_erp_v1_stock_proto_goTypes = []any{
 	(*GetWarehouseRequest)(nil),          // 3: erp.v1.GetWarehouseRequest
 	(*CreateWarehouseRequest)(nil),       // 4: erp.v1.CreateWarehouseRequest
 	(*StockAdjustment)(nil),              // 5: erp.v1.StockAdjustment
-	(*CreateStockAdjustmentRequest)(nil), // 6: erp.v1.CreateStockAdjustmentRequest
-	(*StockTransfer)(nil),                // 7: erp.v1.StockTransfer
-	(*CreateStockTransferRequest)(nil),   // 8: erp.v1.CreateStockTransferRequest
-	(*StockMove)(nil),                    // 9: erp.v1.StockMove
-	(*ListStockMovesRequest)(nil),        // 10: erp.v1.ListStockMovesRequest
-	(*ListStockMovesResponse)(nil),       // 11: erp.v1.ListStockMovesResponse
-	(*timestamppb.Timestamp)(nil),        // 12: google.protobuf.Timestamp
-	(*Availability)(nil),                 // 13: erp.v1.Availability
+	(*GetStockAdjustmentRequest)(nil),    // 6: erp.v1.GetStockAdjustmentRequest
+	(*CreateStockAdjustmentRequest)(nil), // 7: erp.v1.CreateStockAdjustmentRequest
+	(*StockTransfer)(nil),                // 8: erp.v1.StockTransfer
+	(*GetStockTransferRequest)(nil),      // 9: erp.v1.GetStockTransferRequest
+	(*CreateStockTransferRequest)(nil),   // 10: erp.v1.CreateStockTransferRequest
+	(*StockMove)(nil),                    // 11: erp.v1.StockMove
+	(*ListStockMovesRequest)(nil),        // 12: erp.v1.ListStockMovesRequest
+	(*ListStockMovesResponse)(nil),       // 13: erp.v1.ListStockMovesResponse
+	(*timestamppb.Timestamp)(nil),        // 14: google.protobuf.Timestamp
+	(*Availability)(nil),                 // 15: erp.v1.Availability
 }
 var file_erp_v1_stock_proto_depIdxs = []int32{
-	12, // 0: erp.v1.Warehouse.create_time:type_name -> google.protobuf.Timestamp
+	14, // 0: erp.v1.Warehouse.create_time:type_name -> google.protobuf.Timestamp
 	0,  // 1: erp.v1.ListWarehousesResponse.warehouses:type_name -> erp.v1.Warehouse
 	0,  // 2: erp.v1.CreateWarehouseRequest.warehouse:type_name -> erp.v1.Warehouse
-	12, // 3: erp.v1.StockAdjustment.create_time:type_name -> google.protobuf.Timestamp
-	13, // 4: erp.v1.StockAdjustment.availability:type_name -> erp.v1.Availability
+	14, // 3: erp.v1.StockAdjustment.create_time:type_name -> google.protobuf.Timestamp
+	15, // 4: erp.v1.StockAdjustment.availability:type_name -> erp.v1.Availability
 	5,  // 5: erp.v1.CreateStockAdjustmentRequest.stock_adjustment:type_name -> erp.v1.StockAdjustment
-	12, // 6: erp.v1.StockTransfer.create_time:type_name -> google.protobuf.Timestamp
-	13, // 7: erp.v1.StockTransfer.availability:type_name -> erp.v1.Availability
-	7,  // 8: erp.v1.CreateStockTransferRequest.stock_transfer:type_name -> erp.v1.StockTransfer
-	12, // 9: erp.v1.StockMove.create_time:type_name -> google.protobuf.Timestamp
-	9,  // 10: erp.v1.ListStockMovesResponse.stock_moves:type_name -> erp.v1.StockMove
+	14, // 6: erp.v1.StockTransfer.create_time:type_name -> google.protobuf.Timestamp
+	15, // 7: erp.v1.StockTransfer.availability:type_name -> erp.v1.Availability
+	8,  // 8: erp.v1.CreateStockTransferRequest.stock_transfer:type_name -> erp.v1.StockTransfer
+	14, // 9: erp.v1.StockMove.create_time:type_name -> google.protobuf.Timestamp
+	11, // 10: erp.v1.ListStockMovesResponse.stock_moves:type_name -> erp.v1.StockMove
 	1,  // 11: erp.v1.WarehouseService.ListWarehouses:input_type -> erp.v1.ListWarehousesRequest
 	3,  // 12: erp.v1.WarehouseService.GetWarehouse:input_type -> erp.v1.GetWarehouseRequest
 	4,  // 13: erp.v1.WarehouseService.CreateWarehouse:input_type -> erp.v1.CreateWarehouseRequest
-	6,  // 14: erp.v1.StockService.CreateStockAdjustment:input_type -> erp.v1.CreateStockAdjustmentRequest
-	8,  // 15: erp.v1.StockService.CreateStockTransfer:input_type -> erp.v1.CreateStockTransferRequest
-	10, // 16: erp.v1.StockService.ListStockMoves:input_type -> erp.v1.ListStockMovesRequest
-	2,  // 17: erp.v1.WarehouseService.ListWarehouses:output_type -> erp.v1.ListWarehousesResponse
-	0,  // 18: erp.v1.WarehouseService.GetWarehouse:output_type -> erp.v1.Warehouse
-	0,  // 19: erp.v1.WarehouseService.CreateWarehouse:output_type -> erp.v1.Warehouse
-	5,  // 20: erp.v1.StockService.CreateStockAdjustment:output_type -> erp.v1.StockAdjustment
-	7,  // 21: erp.v1.StockService.CreateStockTransfer:output_type -> erp.v1.StockTransfer
-	11, // 22: erp.v1.StockService.ListStockMoves:output_type -> erp.v1.ListStockMovesResponse
-	17, // [17:23] is the sub-list for method output_type
-	11, // [11:17] is the sub-list for method input_type
+	7,  // 14: erp.v1.StockService.CreateStockAdjustment:input_type -> erp.v1.CreateStockAdjustmentRequest
+	10, // 15: erp.v1.StockService.CreateStockTransfer:input_type -> erp.v1.CreateStockTransferRequest
+	6,  // 16: erp.v1.StockService.GetStockAdjustment:input_type -> erp.v1.GetStockAdjustmentRequest
+	9,  // 17: erp.v1.StockService.GetStockTransfer:input_type -> erp.v1.GetStockTransferRequest
+	12, // 18: erp.v1.StockService.ListStockMoves:input_type -> erp.v1.ListStockMovesRequest
+	2,  // 19: erp.v1.WarehouseService.ListWarehouses:output_type -> erp.v1.ListWarehousesResponse
+	0,  // 20: erp.v1.WarehouseService.GetWarehouse:output_type -> erp.v1.Warehouse
+	0,  // 21: erp.v1.WarehouseService.CreateWarehouse:output_type -> erp.v1.Warehouse
+	5,  // 22: erp.v1.StockService.CreateStockAdjustment:output_type -> erp.v1.StockAdjustment
+	8,  // 23: erp.v1.StockService.CreateStockTransfer:output_type -> erp.v1.StockTransfer
+	5,  // 24: erp.v1.StockService.GetStockAdjustment:output_type -> erp.v1.StockAdjustment
+	8,  // 25: erp.v1.StockService.GetStockTransfer:output_type -> erp.v1.StockTransfer
+	13, // 26: erp.v1.StockService.ListStockMoves:output_type -> erp.v1.ListStockMovesResponse
+	19, // [19:27] is the sub-list for method output_type
+	11, // [11:19] is the sub-list for method input_type
 	11, // [11:11] is the sub-list for extension type_name
 	11, // [11:11] is the sub-list for extension extendee
 	0,  // [0:11] is the sub-list for field type_name
@@ -978,7 +1080,7 @@ func file_erp_v1_stock_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_erp_v1_stock_proto_rawDesc), len(file_erp_v1_stock_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   12,
+			NumMessages:   14,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

@@ -203,6 +203,8 @@ var WarehouseService_ServiceDesc = grpc.ServiceDesc{
 const (
 	StockService_CreateStockAdjustment_FullMethodName = "/erp.v1.StockService/CreateStockAdjustment"
 	StockService_CreateStockTransfer_FullMethodName   = "/erp.v1.StockService/CreateStockTransfer"
+	StockService_GetStockAdjustment_FullMethodName    = "/erp.v1.StockService/GetStockAdjustment"
+	StockService_GetStockTransfer_FullMethodName      = "/erp.v1.StockService/GetStockTransfer"
 	StockService_ListStockMoves_FullMethodName        = "/erp.v1.StockService/ListStockMoves"
 )
 
@@ -212,8 +214,9 @@ const (
 //
 // StockService records counted corrections and receipts in the stock ledger.
 type StockServiceClient interface {
-	// CreateStockAdjustment adds (positive) or removes (negative) stock. It
-	// never takes on hand below what is reserved.
+	// CreateStockAdjustment adds (positive) or removes (negative) stock: one
+	// ledger row with the adjustment's id and reference
+	// "stockAdjustments/<id>". It never takes on hand below what is reserved.
 	CreateStockAdjustment(ctx context.Context, in *CreateStockAdjustmentRequest, opts ...grpc.CallOption) (*StockAdjustment, error)
 	// CreateStockTransfer moves a quantity of an item from one warehouse to
 	// another at once: two ledger rows of kind "transfer" (out of the source,
@@ -223,6 +226,12 @@ type StockServiceClient interface {
 	// stock_transfer.quantity. A retry with the same request_id returns the
 	// first transfer.
 	CreateStockTransfer(ctx context.Context, in *CreateStockTransferRequest, opts ...grpc.CallOption) (*StockTransfer, error)
+	// GetStockAdjustment and GetStockTransfer read one back, with the item's
+	// availability now. Its ledger rows are
+	// ListStockMoves(reference = "stockAdjustments/<id>") or
+	// "stockTransfers/<id>".
+	GetStockAdjustment(ctx context.Context, in *GetStockAdjustmentRequest, opts ...grpc.CallOption) (*StockAdjustment, error)
+	GetStockTransfer(ctx context.Context, in *GetStockTransferRequest, opts ...grpc.CallOption) (*StockTransfer, error)
 	// ListStockMoves pages through the stock ledger, oldest first. A filter
 	// must compare sku or reference with "=": one item's moves (its stock
 	// card, narrowed by warehouse or kind if asked), or what one document
@@ -259,6 +268,26 @@ func (c *stockServiceClient) CreateStockTransfer(ctx context.Context, in *Create
 	return out, nil
 }
 
+func (c *stockServiceClient) GetStockAdjustment(ctx context.Context, in *GetStockAdjustmentRequest, opts ...grpc.CallOption) (*StockAdjustment, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(StockAdjustment)
+	err := c.cc.Invoke(ctx, StockService_GetStockAdjustment_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *stockServiceClient) GetStockTransfer(ctx context.Context, in *GetStockTransferRequest, opts ...grpc.CallOption) (*StockTransfer, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(StockTransfer)
+	err := c.cc.Invoke(ctx, StockService_GetStockTransfer_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *stockServiceClient) ListStockMoves(ctx context.Context, in *ListStockMovesRequest, opts ...grpc.CallOption) (*ListStockMovesResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListStockMovesResponse)
@@ -275,8 +304,9 @@ func (c *stockServiceClient) ListStockMoves(ctx context.Context, in *ListStockMo
 //
 // StockService records counted corrections and receipts in the stock ledger.
 type StockServiceServer interface {
-	// CreateStockAdjustment adds (positive) or removes (negative) stock. It
-	// never takes on hand below what is reserved.
+	// CreateStockAdjustment adds (positive) or removes (negative) stock: one
+	// ledger row with the adjustment's id and reference
+	// "stockAdjustments/<id>". It never takes on hand below what is reserved.
 	CreateStockAdjustment(context.Context, *CreateStockAdjustmentRequest) (*StockAdjustment, error)
 	// CreateStockTransfer moves a quantity of an item from one warehouse to
 	// another at once: two ledger rows of kind "transfer" (out of the source,
@@ -286,6 +316,12 @@ type StockServiceServer interface {
 	// stock_transfer.quantity. A retry with the same request_id returns the
 	// first transfer.
 	CreateStockTransfer(context.Context, *CreateStockTransferRequest) (*StockTransfer, error)
+	// GetStockAdjustment and GetStockTransfer read one back, with the item's
+	// availability now. Its ledger rows are
+	// ListStockMoves(reference = "stockAdjustments/<id>") or
+	// "stockTransfers/<id>".
+	GetStockAdjustment(context.Context, *GetStockAdjustmentRequest) (*StockAdjustment, error)
+	GetStockTransfer(context.Context, *GetStockTransferRequest) (*StockTransfer, error)
 	// ListStockMoves pages through the stock ledger, oldest first. A filter
 	// must compare sku or reference with "=": one item's moves (its stock
 	// card, narrowed by warehouse or kind if asked), or what one document
@@ -307,6 +343,12 @@ func (UnimplementedStockServiceServer) CreateStockAdjustment(context.Context, *C
 }
 func (UnimplementedStockServiceServer) CreateStockTransfer(context.Context, *CreateStockTransferRequest) (*StockTransfer, error) {
 	return nil, status.Error(codes.Unimplemented, "method CreateStockTransfer not implemented")
+}
+func (UnimplementedStockServiceServer) GetStockAdjustment(context.Context, *GetStockAdjustmentRequest) (*StockAdjustment, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetStockAdjustment not implemented")
+}
+func (UnimplementedStockServiceServer) GetStockTransfer(context.Context, *GetStockTransferRequest) (*StockTransfer, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetStockTransfer not implemented")
 }
 func (UnimplementedStockServiceServer) ListStockMoves(context.Context, *ListStockMovesRequest) (*ListStockMovesResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListStockMoves not implemented")
@@ -368,6 +410,42 @@ func _StockService_CreateStockTransfer_Handler(srv interface{}, ctx context.Cont
 	return interceptor(ctx, in, info, handler)
 }
 
+func _StockService_GetStockAdjustment_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetStockAdjustmentRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(StockServiceServer).GetStockAdjustment(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: StockService_GetStockAdjustment_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(StockServiceServer).GetStockAdjustment(ctx, req.(*GetStockAdjustmentRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _StockService_GetStockTransfer_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetStockTransferRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(StockServiceServer).GetStockTransfer(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: StockService_GetStockTransfer_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(StockServiceServer).GetStockTransfer(ctx, req.(*GetStockTransferRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _StockService_ListStockMoves_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ListStockMovesRequest)
 	if err := dec(in); err != nil {
@@ -400,6 +478,14 @@ var StockService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "CreateStockTransfer",
 			Handler:    _StockService_CreateStockTransfer_Handler,
+		},
+		{
+			MethodName: "GetStockAdjustment",
+			Handler:    _StockService_GetStockAdjustment_Handler,
+		},
+		{
+			MethodName: "GetStockTransfer",
+			Handler:    _StockService_GetStockTransfer_Handler,
 		},
 		{
 			MethodName: "ListStockMoves",
