@@ -7,6 +7,8 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/seamhq/seam/erp-service/internal/api"
 	"github.com/seamhq/seam/erp-service/internal/postgres"
 	"github.com/seamhq/seam/erp-service/migrations"
@@ -62,17 +64,10 @@ func TestAdjustmentReferencesMigration(t *testing.T) {
 	if err := pg.Migrate(ctx, pool, migrations.FS); err != nil {
 		t.Fatal(err)
 	}
-	rows, err := pool.Query(ctx, `SELECT reference FROM stock_moves ORDER BY id`)
+	rows, _ := pool.Query(ctx, `SELECT reference FROM stock_moves ORDER BY id`)
+	refs, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	if err != nil {
 		t.Fatal(err)
-	}
-	var refs []string
-	for rows.Next() {
-		var r string
-		if err := rows.Scan(&r); err != nil {
-			t.Fatal(err)
-		}
-		refs = append(refs, r)
 	}
 	want := []string{"stockAdjustments/01900000-0000-7000-8000-000000000001",
 		"stockAdjustments/01900000-0000-7000-8000-000000000002", "purchaseOrders/x"}

@@ -110,13 +110,7 @@ func TestPurchaseInAnotherCurrency(t *testing.T) {
 	ctx := context.Background()
 	mustCostedItem(t, s, "X-1", "30", "10.00")
 	mustCostedItem(t, s, "X-2", "30", "4.00")
-	sup := purchasing.Supplier{ID: newID(t), Name: "Overseas", CurrencyCode: "USD"}
-	if err := purchasing.PrepareSupplier(&sup); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.CreateSupplier(ctx, sup, ""); err != nil {
-		t.Fatal(err)
-	}
+	sup := mustSupplierIn(t, s, "Overseas", "USD")
 	po, err := s.CreatePurchaseOrder(ctx, purchasing.Order{ID: newID(t), SupplierID: sup.ID, Lines: []purchasing.Line{
 		poLine("X-1", "3", "11.125", "2030-01-01"),
 		poLine("X-2", "4", "4.40", "2030-01-01"),

@@ -16,7 +16,13 @@ import (
 
 func mustSupplier(t *testing.T, s *postgres.Store, name string) purchasing.Supplier {
 	t.Helper()
-	sup := purchasing.Supplier{ID: newID(t), Name: name}
+	return mustSupplierIn(t, s, name, "")
+}
+
+// mustSupplierIn creates a supplier billing in currency (the default for "").
+func mustSupplierIn(t *testing.T, s *postgres.Store, name, currency string) purchasing.Supplier {
+	t.Helper()
+	sup := purchasing.Supplier{ID: newID(t), Name: name, CurrencyCode: currency}
 	if err := purchasing.PrepareSupplier(&sup); err != nil {
 		t.Fatal(err)
 	}
