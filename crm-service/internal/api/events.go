@@ -82,8 +82,16 @@ func eventToProto(e feed.Event) (*crmv1.Event, error) {
 			return nil, fmt.Errorf("event %s: decode case payload: %w", e.ID, err)
 		}
 		out.Payload, etag = &crmv1.Event_Case{Case: &c}, c.GetEtag()
+	case "campaign":
+		var c crmv1.Campaign
+		if err := readPayload.Unmarshal(e.Payload, &c); err != nil {
+			return nil, fmt.Errorf("event %s: decode campaign payload: %w", e.ID, err)
+		}
+		out.Payload, etag = &crmv1.Event_Campaign{Campaign: &c}, c.GetEtag()
 	default:
-		return nil, fmt.Errorf("event %s: unknown type %q", e.ID, e.Type)
+		// A type this binary does not describe (written by a newer one):
+		// no payload, rather than a feed that stops at it.
+		return out, nil
 	}
 	if etag != "" {
 		v, err := strconv.ParseInt(etag, 10, 64)

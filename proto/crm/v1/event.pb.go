@@ -37,7 +37,10 @@ type Event struct {
 	// "lead.created", "lead.updated", "lead.converted", "lead.deleted",
 	// "activity.created", "activity.updated", "activity.deleted",
 	// "activity.reminder_due" (an open task's reminder time has come),
-	// "case.created", "case.updated", "case.deleted".
+	// "case.created", "case.updated", "case.deleted",
+	// "campaign.created", "campaign.updated", "campaign.deleted".
+	// A consumer should skip types it does not know; a type newer than this
+	// API description arrives with no payload.
 	Type string `protobuf:"bytes,3,opt,name=type,proto3" json:"type,omitempty"`
 	// The resource id the event is about; events of one key are in order.
 	Key        string                 `protobuf:"bytes,4,opt,name=key,proto3" json:"key,omitempty"`
@@ -55,6 +58,7 @@ type Event struct {
 	//	*Event_Lead
 	//	*Event_Activity
 	//	*Event_Case
+	//	*Event_Campaign
 	Payload       isEvent_Payload `protobuf_oneof:"payload"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -200,6 +204,15 @@ func (x *Event) GetCase() *Case {
 	return nil
 }
 
+func (x *Event) GetCampaign() *Campaign {
+	if x != nil {
+		if x, ok := x.Payload.(*Event_Campaign); ok {
+			return x.Campaign
+		}
+	}
+	return nil
+}
+
 type isEvent_Payload interface {
 	isEvent_Payload()
 }
@@ -228,6 +241,10 @@ type Event_Case struct {
 	Case *Case `protobuf:"bytes,15,opt,name=case,proto3,oneof"`
 }
 
+type Event_Campaign struct {
+	Campaign *Campaign `protobuf:"bytes,16,opt,name=campaign,proto3,oneof"`
+}
+
 func (*Event_Account) isEvent_Payload() {}
 
 func (*Event_Opportunity) isEvent_Payload() {}
@@ -239,6 +256,8 @@ func (*Event_Lead) isEvent_Payload() {}
 func (*Event_Activity) isEvent_Payload() {}
 
 func (*Event_Case) isEvent_Payload() {}
+
+func (*Event_Campaign) isEvent_Payload() {}
 
 type ListEventsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -396,7 +415,7 @@ var File_crm_v1_event_proto protoreflect.FileDescriptor
 
 const file_crm_v1_event_proto_rawDesc = "" +
 	"\n" +
-	"\x12crm/v1/event.proto\x12\x06crm.v1\x1a\x14crm/v1/account.proto\x1a\x15crm/v1/activity.proto\x1a\x11crm/v1/case.proto\x1a\x14crm/v1/contact.proto\x1a\x11crm/v1/lead.proto\x1a\x18crm/v1/opportunity.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc9\x04\n" +
+	"\x12crm/v1/event.proto\x12\x06crm.v1\x1a\x14crm/v1/account.proto\x1a\x15crm/v1/activity.proto\x1a\x15crm/v1/campaign.proto\x1a\x11crm/v1/case.proto\x1a\x14crm/v1/contact.proto\x1a\x11crm/v1/lead.proto\x1a\x18crm/v1/opportunity.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf9\x04\n" +
 	"\x05Event\x12\x16\n" +
 	"\x06cursor\x18\x01 \x01(\tR\x06cursor\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\tR\x02id\x12\x12\n" +
@@ -412,7 +431,8 @@ const file_crm_v1_event_proto_rawDesc = "" +
 	"\acontact\x18\f \x01(\v2\x0f.crm.v1.ContactH\x00R\acontact\x12\"\n" +
 	"\x04lead\x18\r \x01(\v2\f.crm.v1.LeadH\x00R\x04lead\x12.\n" +
 	"\bactivity\x18\x0e \x01(\v2\x10.crm.v1.ActivityH\x00R\bactivity\x12\"\n" +
-	"\x04case\x18\x0f \x01(\v2\f.crm.v1.CaseH\x00R\x04case\x1a?\n" +
+	"\x04case\x18\x0f \x01(\v2\f.crm.v1.CaseH\x00R\x04case\x12.\n" +
+	"\bcampaign\x18\x10 \x01(\v2\x10.crm.v1.CampaignH\x00R\bcampaign\x1a?\n" +
 	"\x11TraceContextEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01B\t\n" +
@@ -457,6 +477,7 @@ var file_crm_v1_event_proto_goTypes = []any{
 	(*Lead)(nil),                  // 9: crm.v1.Lead
 	(*Activity)(nil),              // 10: crm.v1.Activity
 	(*Case)(nil),                  // 11: crm.v1.Case
+	(*Campaign)(nil),              // 12: crm.v1.Campaign
 }
 var file_crm_v1_event_proto_depIdxs = []int32{
 	5,  // 0: crm.v1.Event.create_time:type_name -> google.protobuf.Timestamp
@@ -467,16 +488,17 @@ var file_crm_v1_event_proto_depIdxs = []int32{
 	9,  // 5: crm.v1.Event.lead:type_name -> crm.v1.Lead
 	10, // 6: crm.v1.Event.activity:type_name -> crm.v1.Activity
 	11, // 7: crm.v1.Event.case:type_name -> crm.v1.Case
-	0,  // 8: crm.v1.ListEventsResponse.events:type_name -> crm.v1.Event
-	1,  // 9: crm.v1.EventService.ListEvents:input_type -> crm.v1.ListEventsRequest
-	3,  // 10: crm.v1.EventService.WatchEvents:input_type -> crm.v1.WatchEventsRequest
-	2,  // 11: crm.v1.EventService.ListEvents:output_type -> crm.v1.ListEventsResponse
-	0,  // 12: crm.v1.EventService.WatchEvents:output_type -> crm.v1.Event
-	11, // [11:13] is the sub-list for method output_type
-	9,  // [9:11] is the sub-list for method input_type
-	9,  // [9:9] is the sub-list for extension type_name
-	9,  // [9:9] is the sub-list for extension extendee
-	0,  // [0:9] is the sub-list for field type_name
+	12, // 8: crm.v1.Event.campaign:type_name -> crm.v1.Campaign
+	0,  // 9: crm.v1.ListEventsResponse.events:type_name -> crm.v1.Event
+	1,  // 10: crm.v1.EventService.ListEvents:input_type -> crm.v1.ListEventsRequest
+	3,  // 11: crm.v1.EventService.WatchEvents:input_type -> crm.v1.WatchEventsRequest
+	2,  // 12: crm.v1.EventService.ListEvents:output_type -> crm.v1.ListEventsResponse
+	0,  // 13: crm.v1.EventService.WatchEvents:output_type -> crm.v1.Event
+	12, // [12:14] is the sub-list for method output_type
+	10, // [10:12] is the sub-list for method input_type
+	10, // [10:10] is the sub-list for extension type_name
+	10, // [10:10] is the sub-list for extension extendee
+	0,  // [0:10] is the sub-list for field type_name
 }
 
 func init() { file_crm_v1_event_proto_init() }
@@ -486,6 +508,7 @@ func file_crm_v1_event_proto_init() {
 	}
 	file_crm_v1_account_proto_init()
 	file_crm_v1_activity_proto_init()
+	file_crm_v1_campaign_proto_init()
 	file_crm_v1_case_proto_init()
 	file_crm_v1_contact_proto_init()
 	file_crm_v1_lead_proto_init()
@@ -497,6 +520,7 @@ func file_crm_v1_event_proto_init() {
 		(*Event_Lead)(nil),
 		(*Event_Activity)(nil),
 		(*Event_Case)(nil),
+		(*Event_Campaign)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
