@@ -132,6 +132,7 @@ func New(ctx context.Context, cfg Config, svc Service, opts Options) (*Server, e
 			errs.UnaryServerInterceptor(s.log),
 			recoverUnary(s.log),
 			opts.Verifier.UnaryServerInterceptor(svc.Policy),
+			textUnary,
 			limiter.unary,
 		),
 		grpc.ChainStreamInterceptor(
@@ -141,6 +142,7 @@ func New(ctx context.Context, cfg Config, svc Service, opts Options) (*Server, e
 			errs.StreamServerInterceptor(s.log),
 			recoverStream(s.log),
 			opts.Verifier.StreamServerInterceptor(svc.Policy),
+			textStream,
 			limiter.stream,
 		),
 	)...)

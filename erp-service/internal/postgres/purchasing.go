@@ -262,6 +262,9 @@ func (s *Store) appendPurchaseOrder(ctx context.Context, tx pgx.Tx, typ string, 
 // CreatePurchaseOrder implements purchasing.Store.
 func (s *Store) CreatePurchaseOrder(ctx context.Context, o purchasing.Order, requestID string) (purchasing.Order, error) {
 	const method = "CreatePurchaseOrder"
+	if _, err := uuid.Parse(o.SupplierID); err != nil {
+		return purchasing.Order{}, errs.Invalid("supplier_id", "no supplier has id %q", o.SupplierID)
+	}
 	var cl claim
 	var supplierCurrency *string
 	var known []string

@@ -1,0 +1,41 @@
+package api_test
+
+import (
+	"maps"
+	"net/url"
+	"slices"
+	"testing"
+
+	"github.com/seamhq/seam/platform/auth"
+)
+
+// A NUL character, which PostgreSQL's text cannot hold, is bad input
+// naming its field on any route, in bodies, paths and query parameters;
+// so is a reference that cannot be an id. Nothing is written.
+func TestNULCharactersAndBadReferences(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	e.seed()
+	tok := token(t, auth.Warehouse, auth.Sales, auth.Finance)
+	before := e.counts()
+	for _, tc := range []struct {
+		method, path, body string
+		fields             []string
+	}{
+		{"POST", "/v1/items", `{"sku":"N-1","name":"a\u0000b","list_price":{"currency_code":"EUR","amount":"1"}}`, []string{"item.name"}},
+		{"GET", "/v1/items/a%00b", "", []string{"sku"}},
+		{"GET", "/v1/warehouses/a%00b", "", []string{"code"}},
+		{"POST", "/v1/stockAdjustments", `{"sku":"W-1","quantity":"1","reason":"count\u0000"}`, []string{"stock_adjustment.reason"}},
+		{"GET", "/v1/stockMoves?filter=" + url.QueryEscape("reference = \"a\x00b\""), "", []string{"filter"}},
+		{"POST", "/v1/purchaseOrders", `{"supplier_id":"nope","lines":[{"sku":"W-1","quantity":"1","unit_cost":{"currency_code":"EUR","amount":"1"},"expected_date":"2030-01-01"}]}`,
+			[]string{"purchase_order.supplier_id"}},
+	} {
+		r := e.call(tc.method, tc.path, tok, tc.body)
+		if got := restFields(r.body); r.status != 400 || !slices.Equal(got, tc.fields) {
+			t.Errorf("%s %s = %d %v, want 400 naming %v", tc.method, tc.path, r.status, r.body, tc.fields)
+		}
+	}
+	if after := e.counts(); !maps.Equal(after, before) {
+		t.Errorf("rejected requests wrote: %v -> %v", before, after)
+	}
+}
