@@ -104,4 +104,59 @@ func TestWholeLoopToPayment(t *testing.T) {
 		return restclient.Str(opp, "payment_status") == "PAYMENT_STATUS_OPEN" &&
 			restclient.Str(acc, "open_balance", "amount") == "357.00"
 	})
+
+	leftAlone(t, st, crm, warehouse, finance)
+}
+
+// leftAlone checks that what the bridge has no business with passes by
+// without holding anything up: a CRM campaign (whose event once stopped
+// the CRM feed), and a customer and an order typed into the ERP with
+// references of their own, shipped and invoiced.
+func leftAlone(t *testing.T, st *stack.Stack, crm, warehouse, finance *restclient.Client) {
+	t.Helper()
+	ctx := context.Background()
+	sales := rest(st, stack.ERP, auth.Sales)
+	resp, err := rest(st, stack.CRM, auth.Admin).Do(ctx, "POST", "/v1/campaigns", map[string]any{"name": "Spring fair"})
+	must(t, resp, err, 200)
+	resp, err = sales.Do(ctx, "POST", "/v1/customers", map[string]any{"name": "Walk-in", "crm_account_id": "legacy-42"})
+	customerID := restclient.Str(must(t, resp, err, 200).Body, "id")
+	resp, err = sales.Do(ctx, "POST", "/v1/salesOrders", map[string]any{
+		"customer_id": customerID, "external_ref": "PO-4711", "currency_code": "EUR",
+		"lines": []any{map[string]any{"sku": "LOOP-1", "quantity": "1"}},
+	})
+	orderID := restclient.Str(must(t, resp, err, 200).Body, "id")
+	resp, err = sales.Do(ctx, "POST", "/v1/salesOrders/"+orderID+":confirm", map[string]any{})
+	must(t, resp, err, 200)
+	resp, err = warehouse.Do(ctx, "POST", "/v1/shipments", map[string]any{"sales_order_id": orderID})
+	must(t, resp, err, 200)
+	resp, err = finance.Do(ctx, "POST", "/v1/invoices", map[string]any{"sales_order_id": orderID})
+	must(t, resp, err, 200)
+
+	// The CRM feed goes on past the campaign: a new account gets its ERP
+	// customer.
+	resp, err = crm.Do(ctx, "POST", "/v1/accounts", map[string]any{"name": "After the fair"})
+	accountID := restclient.Str(must(t, resp, err, 200).Body, "id")
+	eventually(t, 10*time.Second, "ERP customer of an account created after a campaign", func() (bool, string) {
+		resp, err := crm.Do(ctx, "GET", "/v1/accounts/"+accountID, nil)
+		return err == nil && restclient.Str(resp.Body, "erp_customer_id") != "", string(resp.Raw)
+	})
+	// Both feeds caught up, with nothing held as a failure.
+	bridge := rest(st, stack.Bridge, auth.Admin)
+	eventually(t, 20*time.Second, "bridge caught up", func() (bool, string) {
+		resp, err := bridge.Do(ctx, "GET", "/v1/status", nil)
+		if err != nil || resp.Status != 200 {
+			return false, fmt.Sprint(err)
+		}
+		feeds, _ := resp.Body["feeds"].([]any)
+		for _, f := range feeds {
+			if lag := restclient.Str(f.(map[string]any), "lag_events"); lag != "" && lag != "0" {
+				return false, string(resp.Raw)
+			}
+		}
+		return len(feeds) == 2, string(resp.Raw)
+	})
+	resp, err = bridge.Do(ctx, "GET", "/v1/failures", nil)
+	if n := restclient.Len(must(t, resp, err, 200).Body, "failures"); n != 0 {
+		t.Errorf("%d failures held: %s", n, resp.Raw)
+	}
 }

@@ -140,3 +140,28 @@ func TestOrderRefs(t *testing.T) {
 		t.Errorf("version of the second order %d not above the first's %d", orderVersion(second), orderVersion(first))
 	}
 }
+
+// Orders typed into the ERP keep whatever reference their users gave
+// them; only an opportunity id (and its later orders' "/n") is a deal's.
+func TestDealOf(t *testing.T) {
+	t.Parallel()
+	const opp = "01a205e3-1c2d-75c5-a8f7-245f1f3d1822"
+	for _, tc := range []struct {
+		ref  string
+		want string
+		ok   bool
+	}{
+		{opp, opp, true},
+		{opp + "/3", opp, true},
+		{"", "", false},
+		{"PO-4711", "", false},
+		{"PO-4711/2", "", false},
+		{"{" + opp + "}", "", false},
+		{"urn:uuid:" + opp, "", false},
+	} {
+		got, ok := dealOf(&erpv1.SalesOrder{ExternalRef: tc.ref})
+		if ok != tc.ok || (ok && got != tc.want) {
+			t.Errorf("dealOf(%q) = %q, %v; want %q, %v", tc.ref, got, ok, tc.want, tc.ok)
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/google/uuid"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -99,6 +100,24 @@ func parseOrderRef(ref string) (string, int) {
 		}
 	}
 	return ref, 1
+}
+
+// dealOf returns the opportunity behind an order; ok is false for an order
+// entered in the ERP, with no external_ref or one that names no
+// opportunity (CRM ids are UUIDs).
+func dealOf(o *erpv1.SalesOrder) (opportunityID string, ok bool) {
+	if o.GetExternalRef() == "" {
+		return "", false
+	}
+	id, _ := parseOrderRef(o.GetExternalRef())
+	return id, isCRMID(id)
+}
+
+// isCRMID reports whether id can name a CRM record. A reference the ERP
+// holds that cannot, typed in the ERP, is not the bridge's to write back.
+func isCRMID(id string) bool {
+	_, err := uuid.Parse(id)
+	return err == nil && len(id) == 36
 }
 
 // orderVersion orders write-backs across the orders of one opportunity:
@@ -377,13 +396,12 @@ func (e *Engine) applyERP(ctx context.Context, ev *erpv1.Event) error {
 		"sales_order.shipped", "sales_order.invoiced", "sales_order.paid", "sales_order.amended",
 		"sales_order.credit_hold", "sales_order.released":
 		o := ev.GetSalesOrder()
-		if o.GetExternalRef() == "" {
+		if _, ok := dealOf(o); !ok {
 			return nil // an order entered in the ERP, not from a deal
 		}
 		err := e.writeOrderBack(ctx, o)
-		if status.Code(err) == codes.NotFound || status.Code(err) == codes.InvalidArgument {
-			// The external reference is not a CRM opportunity.
-			return nil
+		if status.Code(err) == codes.NotFound {
+			return nil // no such opportunity (any more)
 		}
 		return err
 	}

@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 
+	"google.golang.org/grpc/codes"
+	grpcstatus "google.golang.org/grpc/status"
+
 	"github.com/seamhq/seam/platform/money"
 	crmv1 "github.com/seamhq/seam/proto/crm/v1"
 	erpv1 "github.com/seamhq/seam/proto/erp/v1"
@@ -25,7 +28,7 @@ func (e *Engine) applyBalance(ctx context.Context, b *erpv1.CustomerBalance, ver
 	if err != nil {
 		return fmt.Errorf("read customer %s: %w", b.GetCustomerId(), err)
 	}
-	if cust.GetCrmAccountId() == "" {
+	if !isCRMID(cust.GetCrmAccountId()) {
 		return nil // a customer entered in the ERP, not from the CRM
 	}
 	if version == 0 {
@@ -38,6 +41,9 @@ func (e *Engine) applyBalance(ctx context.Context, b *erpv1.CustomerBalance, ver
 		OverdueBalance: b.GetOverdueBalance(),
 		SourceVersion:  version,
 	})
+	if grpcstatus.Code(err) == codes.NotFound {
+		return nil // no such account (any more)
+	}
 	if err != nil {
 		return fmt.Errorf("write balance of account %s: %w", cust.GetCrmAccountId(), err)
 	}
@@ -72,10 +78,10 @@ func (e *Engine) applyInvoice(ctx context.Context, inv *erpv1.Invoice) error {
 	if err != nil {
 		return fmt.Errorf("read order %s: %w", inv.GetSalesOrderId(), err)
 	}
-	if order.GetExternalRef() == "" {
-		return nil
+	opportunityID, ok := dealOf(order)
+	if !ok {
+		return nil // an order entered in the ERP, not from a deal
 	}
-	opportunityID, _ := parseOrderRef(order.GetExternalRef())
 	invoices, err := e.orderInvoices(ctx, order)
 	if err != nil {
 		return err
@@ -87,6 +93,9 @@ func (e *Engine) applyInvoice(ctx context.Context, inv *erpv1.Invoice) error {
 	_, err = e.crm.Sync.SetOpportunityPaymentStatus(ctx, &crmv1.SetOpportunityPaymentStatusRequest{
 		OpportunityId: opportunityID, PaymentStatus: status, SourceVersion: version,
 	})
+	if grpcstatus.Code(err) == codes.NotFound {
+		return nil // no such opportunity (any more)
+	}
 	if err != nil {
 		return fmt.Errorf("write payment status of opportunity %s: %w", opportunityID, err)
 	}

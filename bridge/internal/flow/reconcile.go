@@ -145,11 +145,11 @@ func (e *Engine) reconcileOrders(ctx context.Context, r *Report) error {
 			return fmt.Errorf("list ERP orders: %w", err)
 		}
 		for _, o := range resp.GetSalesOrders() {
-			if o.GetExternalRef() == "" || cancelled(o) {
+			id, ok := dealOf(o)
+			if !ok || cancelled(o) {
 				continue
 			}
 			// The active order of an opportunity is its newest not cancelled.
-			id, _ := parseOrderRef(o.GetExternalRef())
 			if prev, ok := orders[id]; !ok || orderVersion(o) > orderVersion(prev) {
 				orders[id] = o
 			}
