@@ -10,6 +10,7 @@ package errs
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -209,4 +210,23 @@ func (v *Violations) Err() error {
 		msg = fmt.Sprintf("%d invalid fields, first %s: %s", len(v.list), v.list[0].Field, v.list[0].Description)
 	}
 	return &Error{Kind: InvalidArgument, Message: msg, Violations: append([]FieldViolation(nil), v.list...)}
+}
+
+// CheckEtag compares the etag a caller sent with the current one of a
+// resource (a version number): "" skips the check, and the quoted form of
+// an HTTP ETag header, weak or not, is the same etag. Anything that is not
+// a version this API hands out is INVALID_ARGUMENT on field "etag";
+// another version is ABORTED (StaleEtag).
+func CheckEtag(sent, current, resource string) error {
+	sent = strings.Trim(strings.TrimPrefix(sent, "W/"), `"`)
+	if sent == "" {
+		return nil
+	}
+	if n, err := strconv.ParseInt(sent, 10, 64); err != nil || n <= 0 {
+		return Invalid("etag", "is not an etag returned by this API")
+	}
+	if sent != current {
+		return StaleEtag(resource)
+	}
+	return nil
 }

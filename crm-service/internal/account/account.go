@@ -330,8 +330,8 @@ func (s *Service) Update(ctx context.Context, id string, in Input, fields []Fiel
 		return Account{}, err
 	}
 	return s.store.UpdateAccount(ctx, id, func(cur Account) (Change, error) {
-		if etag != "" && etag != cur.ETag() {
-			return Change{}, errs.StaleEtag("account " + id)
+		if err := errs.CheckEtag(etag, cur.ETag(), "account "+id); err != nil {
+			return Change{}, err
 		}
 		next := apply(cur, in, fields)
 		if next == cur {
@@ -383,8 +383,8 @@ func (s *Service) Delete(ctx context.Context, id, etag string) error {
 		return err
 	}
 	return s.store.DeleteAccount(ctx, id, func(cur Account, hasOpportunities bool) (Event, error) {
-		if etag != "" && etag != cur.ETag() {
-			return Event{}, errs.StaleEtag("account " + id)
+		if err := errs.CheckEtag(etag, cur.ETag(), "account "+id); err != nil {
+			return Event{}, err
 		}
 		if hasOpportunities {
 			return Event{}, errs.FailedPreconditionf("account %s has opportunities; delete or move them first", id)

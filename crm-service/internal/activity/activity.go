@@ -362,8 +362,8 @@ func (s *Service) Update(ctx context.Context, id string, in Input, fields []Fiel
 		}
 	}
 	return s.store.UpdateActivity(ctx, id, func(cur Activity) (Change, error) {
-		if etag != "" && etag != cur.ETag() {
-			return Change{}, errs.StaleEtag("activity " + id)
+		if err := errs.CheckEtag(etag, cur.ETag(), "activity "+id); err != nil {
+			return Change{}, err
 		}
 		now := s.now()
 		next := cur
@@ -414,8 +414,8 @@ func (s *Service) Delete(ctx context.Context, id, etag string) error {
 		return err
 	}
 	return s.store.DeleteActivity(ctx, id, func(cur Activity) (Event, error) {
-		if etag != "" && etag != cur.ETag() {
-			return Event{}, errs.StaleEtag("activity " + id)
+		if err := errs.CheckEtag(etag, cur.ETag(), "activity "+id); err != nil {
+			return Event{}, err
 		}
 		gone := cur
 		gone.Version++

@@ -150,6 +150,15 @@ func TestRESTRoutes(t *testing.T) {
 		t.Fatalf("patched: %v", patched)
 	}
 	do("PATCH", "/v1/accounts/{account.id}", "/v1/accounts/"+id, sales, map[string]any{"industry": "x", "etag": "1"}, 409)
+	// The ETag header's quoted form is the same etag; what is no etag at
+	// all is bad input naming it.
+	quoted := do("PATCH", "/v1/accounts/{account.id}", "/v1/accounts/"+id, sales, map[string]any{"industry": "tools", "etag": `"2"`}, 200)
+	if quoted["etag"] != "2" { // nothing changed, no new version
+		t.Fatalf("patched with a quoted etag: %v", quoted)
+	}
+	if garbage := do("PATCH", "/v1/accounts/{account.id}", "/v1/accounts/"+id, sales, map[string]any{"industry": "x", "etag": "abc"}, 400); !slices.Equal(restViolations(garbage), []string{"account.etag"}) {
+		t.Fatalf("patched with etag abc: %v", garbage)
+	}
 	// Unknown JSON fields are rejected, not dropped.
 	do("POST", "/v1/accounts", "/v1/accounts", sales, map[string]any{"name": "Acme", "colour": "red"}, 400)
 	bad := do("POST", "/v1/accounts", "/v1/accounts", sales, map[string]any{"website": "x"}, 400)
@@ -206,7 +215,10 @@ func TestRESTRoutes(t *testing.T) {
 	}
 	do("PATCH", "/v1/contacts/{contact.id}", "/v1/contacts/"+cid, sales, map[string]any{"title": "x", "etag": "1"}, 409)
 	do("DELETE", "/v1/contacts/{id}", "/v1/contacts/"+cid+"?etag=1", sales, nil, 409)
-	do("DELETE", "/v1/contacts/{id}", "/v1/contacts/"+cid, sales, nil, 200)
+	if garbage := do("DELETE", "/v1/contacts/{id}", "/v1/contacts/"+cid+"?etag=x", sales, nil, 400); !slices.Equal(restViolations(garbage), []string{"etag"}) {
+		t.Fatalf("deleted with etag x: %v", garbage)
+	}
+	do("DELETE", "/v1/contacts/{id}", "/v1/contacts/"+cid+"?etag="+url.QueryEscape(`"2"`), sales, nil, 200)
 
 	ld := do("POST", "/v1/leads", "/v1/leads", sales, map[string]any{
 		"name": "Cy", "company": "Leadco", "email": "cy@leadco.example", "source": "web", "status": "LEAD_STATUS_WORKING",

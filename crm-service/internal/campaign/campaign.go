@@ -288,8 +288,8 @@ func (s *Service) Update(ctx context.Context, id string, in Input, fields []Fiel
 		return Campaign{}, err
 	}
 	return s.store.UpdateCampaign(ctx, id, func(cur Campaign) (Change, error) {
-		if etag != "" && etag != cur.ETag() {
-			return Change{}, errs.StaleEtag("campaign " + id)
+		if err := errs.CheckEtag(etag, cur.ETag(), "campaign "+id); err != nil {
+			return Change{}, err
 		}
 		next := cur
 		if err := in.apply(&next, fields); err != nil {
@@ -314,8 +314,8 @@ func (s *Service) Delete(ctx context.Context, id, etag string) error {
 		return err
 	}
 	return s.store.DeleteCampaign(ctx, id, func(cur Campaign) (Event, error) {
-		if etag != "" && etag != cur.ETag() {
-			return Event{}, errs.StaleEtag("campaign " + id)
+		if err := errs.CheckEtag(etag, cur.ETag(), "campaign "+id); err != nil {
+			return Event{}, err
 		}
 		gone := cur
 		gone.Version++

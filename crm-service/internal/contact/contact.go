@@ -333,8 +333,8 @@ func (s *Service) Update(ctx context.Context, id string, in Input, fields []Fiel
 		return Contact{}, err
 	}
 	return s.store.UpdateContact(ctx, id, func(cur Contact) (Change, error) {
-		if etag != "" && etag != cur.ETag() {
-			return Change{}, errs.StaleEtag("contact " + id)
+		if err := errs.CheckEtag(etag, cur.ETag(), "contact "+id); err != nil {
+			return Change{}, err
 		}
 		next := apply(cur, in, fields)
 		if next == cur {
@@ -381,8 +381,8 @@ func (s *Service) Delete(ctx context.Context, id, etag string) error {
 		return err
 	}
 	return s.store.DeleteContact(ctx, id, func(cur Contact) (Event, error) {
-		if etag != "" && etag != cur.ETag() {
-			return Event{}, errs.StaleEtag("contact " + id)
+		if err := errs.CheckEtag(etag, cur.ETag(), "contact "+id); err != nil {
+			return Event{}, err
 		}
 		gone := cur
 		gone.Version++

@@ -66,8 +66,8 @@ func (s *Service) Convert(ctx context.Context, id string, in ConvertInput) (Lead
 	// The lookups need the lead; the store reads it locked and the keys are
 	// computed from what it holds, so they are passed as a function of it.
 	return s.store.ConvertLead(ctx, id, in.RequestID, MethodConvert, Lookup{AccountID: in.AccountID}, func(cur Lead, found Found) (Conversion, error) {
-		if in.Etag != "" && in.Etag != cur.ETag() {
-			return Conversion{}, errs.StaleEtag("lead " + id)
+		if err := errs.CheckEtag(in.Etag, cur.ETag(), "lead "+id); err != nil {
+			return Conversion{}, err
 		}
 		switch cur.Status {
 		case StatusConverted:

@@ -355,8 +355,8 @@ func (s *Service) Update(ctx context.Context, id string, in Input, fields []Fiel
 		return Lead{}, err
 	}
 	return s.store.UpdateLead(ctx, id, func(cur Lead) (Change, error) {
-		if etag != "" && etag != cur.ETag() {
-			return Change{}, errs.StaleEtag("lead " + id)
+		if err := errs.CheckEtag(etag, cur.ETag(), "lead "+id); err != nil {
+			return Change{}, err
 		}
 		if cur.Status == StatusConverted {
 			return Change{}, errs.FailedPreconditionf("lead %s is converted and can no longer change", id)
@@ -430,8 +430,8 @@ func (s *Service) Delete(ctx context.Context, id, etag string) error {
 		return err
 	}
 	return s.store.DeleteLead(ctx, id, func(cur Lead) (Event, error) {
-		if etag != "" && etag != cur.ETag() {
-			return Event{}, errs.StaleEtag("lead " + id)
+		if err := errs.CheckEtag(etag, cur.ETag(), "lead "+id); err != nil {
+			return Event{}, err
 		}
 		gone := cur
 		gone.Version++

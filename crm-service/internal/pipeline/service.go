@@ -51,13 +51,6 @@ func (s *Service) event(typ string, o Opportunity) (*Event, error) {
 	return &Event{Type: typ, Key: o.ID, Payload: payload}, nil
 }
 
-func checkETag(cur Opportunity, etag string) error {
-	if etag != "" && etag != cur.ETag() {
-		return errs.StaleEtag("opportunity " + cur.ID)
-	}
-	return nil
-}
-
 // Create validates in against the account and the catalog and creates the
 // opportunity. A retry with the same requestID returns the opportunity the
 // first call created and writes nothing.
@@ -170,7 +163,7 @@ func (s *Service) Update(ctx context.Context, id string, in Input, fields []Fiel
 		m.SKUs = skus(in.Lines)
 	}
 	return s.finish(s.store.MutateOpportunity(ctx, id, m, func(cur Opportunity, products map[string]catalog.Product) (Change, error) {
-		if err := checkETag(cur, etag); err != nil {
+		if err := errs.CheckEtag(etag, cur.ETag(), "opportunity "+cur.ID); err != nil {
 			return Change{}, err
 		}
 		next, err := s.apply(cur, in, fields, products)
@@ -265,7 +258,7 @@ func (s *Service) Delete(ctx context.Context, id, etag string) error {
 		return err
 	}
 	_, err := s.store.MutateOpportunity(ctx, id, Mutation{}, func(cur Opportunity, _ map[string]catalog.Product) (Change, error) {
-		if err := checkETag(cur, etag); err != nil {
+		if err := errs.CheckEtag(etag, cur.ETag(), "opportunity "+cur.ID); err != nil {
 			return Change{}, err
 		}
 		if cur.Stage == StageClosedWon {
@@ -292,7 +285,7 @@ func (s *Service) Win(ctx context.Context, id, requestID, etag string) (Opportun
 	}
 	m := Mutation{RequestID: requestID, Method: MethodWin}
 	return s.finish(s.store.MutateOpportunity(ctx, id, m, func(cur Opportunity, _ map[string]catalog.Product) (Change, error) {
-		if err := checkETag(cur, etag); err != nil {
+		if err := errs.CheckEtag(etag, cur.ETag(), "opportunity "+cur.ID); err != nil {
 			return Change{}, err
 		}
 		switch {
@@ -337,7 +330,7 @@ func (s *Service) Lose(ctx context.Context, id, requestID, etag, reason string) 
 	}
 	m := Mutation{RequestID: requestID, Method: MethodLose}
 	return s.finish(s.store.MutateOpportunity(ctx, id, m, func(cur Opportunity, _ map[string]catalog.Product) (Change, error) {
-		if err := checkETag(cur, etag); err != nil {
+		if err := errs.CheckEtag(etag, cur.ETag(), "opportunity "+cur.ID); err != nil {
 			return Change{}, err
 		}
 		if cur.Stage == StageClosedLost {
@@ -375,7 +368,7 @@ func (s *Service) Reopen(ctx context.Context, id, requestID, etag string, stage 
 	}
 	m := Mutation{RequestID: requestID, Method: MethodReopen}
 	return s.finish(s.store.MutateOpportunity(ctx, id, m, func(cur Opportunity, _ map[string]catalog.Product) (Change, error) {
-		if err := checkETag(cur, etag); err != nil {
+		if err := errs.CheckEtag(etag, cur.ETag(), "opportunity "+cur.ID); err != nil {
 			return Change{}, err
 		}
 		if !cur.Stage.Closed() {

@@ -336,8 +336,8 @@ func (s *Service) Update(ctx context.Context, id string, in Input, fields []Fiel
 		return Case{}, err
 	}
 	return s.store.UpdateCase(ctx, id, func(cur Case) (Change, error) {
-		if etag != "" && etag != cur.ETag() {
-			return Change{}, errs.StaleEtag("case " + id)
+		if err := errs.CheckEtag(etag, cur.ETag(), "case "+id); err != nil {
+			return Change{}, err
 		}
 		if cur.Status == StatusClosed {
 			return Change{}, errs.FailedPreconditionf("case %s is closed", id)
@@ -391,8 +391,8 @@ func (s *Service) Delete(ctx context.Context, id, etag string) error {
 		return err
 	}
 	return s.store.DeleteCase(ctx, id, func(cur Case) (Event, error) {
-		if etag != "" && etag != cur.ETag() {
-			return Event{}, errs.StaleEtag("case " + id)
+		if err := errs.CheckEtag(etag, cur.ETag(), "case "+id); err != nil {
+			return Event{}, err
 		}
 		now := s.now()
 		gone := cur
