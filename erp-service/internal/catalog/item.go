@@ -206,3 +206,12 @@ const (
 	EventCreated = "item.created"
 	EventUpdated = "item.updated"
 )
+
+// Same reports whether o holds the same values as it, whatever their
+// version and times: an update to the same values is no change.
+func (it Item) Same(o Item) bool {
+	return it.SKU == o.SKU && it.Name == o.Name && it.UnitOfMeasure == o.UnitOfMeasure &&
+		it.ListPrice.Currency == o.ListPrice.Currency && it.ListPrice.Amount.Equal(o.ListPrice.Amount) &&
+		it.StandardCost.Currency == o.StandardCost.Currency && it.StandardCost.Amount.Equal(o.StandardCost.Amount) &&
+		it.TaxRate.Equal(o.TaxRate) && it.ReorderPoint.Equal(o.ReorderPoint) && it.ReorderQuantity.Equal(o.ReorderQuantity)
+}

@@ -266,3 +266,12 @@ const (
 	EventCreated = "customer.created"
 	EventUpdated = "customer.updated"
 )
+
+// Same reports whether o holds the same values as c, whatever their
+// version and times: an update to the same values is no change.
+func (c Customer) Same(o Customer) bool {
+	sameLimit := (c.CreditLimit == nil) == (o.CreditLimit == nil) &&
+		(c.CreditLimit == nil || c.CreditLimit.Currency == o.CreditLimit.Currency && c.CreditLimit.Amount.Equal(o.CreditLimit.Amount))
+	return c.ID == o.ID && c.Name == o.Name && c.CRMAccountID == o.CRMAccountID && c.CurrencyCode == o.CurrencyCode &&
+		sameLimit && c.PaymentTermsDays == o.PaymentTermsDays && c.InvoicePolicy == o.InvoicePolicy
+}

@@ -160,6 +160,10 @@ func (s *Store) UpdateCustomer(ctx context.Context, id string, etag int64, chang
 			return err
 		}
 		next.ID, next.CRMAccountID, next.CreateTime = cur.ID, cur.CRMAccountID, cur.CreateTime
+		if next.Same(cur) {
+			out = cur // no change: no new version, no event
+			return nil
+		}
 		next.Version = cur.Version + 1
 		err = tx.QueryRow(ctx, `UPDATE customers SET name = $2, currency_code = $3, credit_limit = $4,
 				payment_terms_days = $5, version = $6, invoice_policy = $7, update_time = now()

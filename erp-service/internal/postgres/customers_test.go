@@ -77,6 +77,13 @@ func TestCustomerCreateGetUpdate(t *testing.T) {
 	if got, _ := s.GetCustomer(ctx, c.ID); got.Version != 2 {
 		t.Errorf("version after stale update = %d, want 2", got.Version)
 	}
+	// The same values again are no change: no version, no event.
+	nEvents := len(allEvents(t, pool))
+	if again, err := s.UpdateCustomer(ctx, c.ID, 2, func(cur customer.Customer) (customer.Customer, error) {
+		return customer.Apply(cur, customer.Customer{Name: "Acme GmbH"}, []string{"name"})
+	}); err != nil || again.Version != 2 || len(allEvents(t, pool)) != nEvents {
+		t.Errorf("unchanged update = %+v, %v (%d events, were %d)", again, err, len(allEvents(t, pool)), nEvents)
+	}
 	if _, err := s.GetCustomer(ctx, newID(t)); !errors.Is(err, errs.ErrNotFound) {
 		t.Errorf("missing customer: %v", err)
 	}

@@ -134,6 +134,10 @@ func (s *Store) UpdateItem(ctx context.Context, sku string, etag int64, change f
 			return err
 		}
 		next.SKU, next.CreateTime = cur.SKU, cur.CreateTime
+		if next.Same(cur) {
+			out = cur // no change: no new version, no event
+			return nil
+		}
 		next.Version = cur.Version + 1
 		err = tx.QueryRow(ctx, `UPDATE items SET name = $2, unit_of_measure = $3, currency_code = $4, list_price = $5,
 				standard_cost = $6, tax_rate = $7, version = $8, reorder_point = $9, reorder_quantity = $10, update_time = now()

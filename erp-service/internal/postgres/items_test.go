@@ -65,6 +65,14 @@ func TestItemCreateGetUpdate(t *testing.T) {
 	if _, err := s.UpdateItem(ctx, "W-1", 1, func(cur catalog.Item) (catalog.Item, error) { return cur, nil }); !errors.Is(err, errs.ErrAborted) {
 		t.Errorf("stale etag: %v", err)
 	}
+	// The same values again (25 is 25.00) are no change: no version, no event.
+	same := eur("25.00")
+	same.Currency = "USD"
+	if again, err := s.UpdateItem(ctx, "W-1", 2, func(cur catalog.Item) (catalog.Item, error) {
+		return catalog.Apply(cur, catalog.Patch{ListPrice: &same}, []string{"list_price"})
+	}); err != nil || again.Version != 2 || !again.UpdateTime.Equal(upd.UpdateTime) {
+		t.Errorf("unchanged update = %+v, %v", again, err)
+	}
 	if _, err := s.UpdateItem(ctx, "nope", 0, func(cur catalog.Item) (catalog.Item, error) { return cur, nil }); !errors.Is(err, errs.ErrNotFound) {
 		t.Errorf("missing item: %v", err)
 	}

@@ -135,6 +135,10 @@ func (s *Store) UpdateSupplier(ctx context.Context, id string, etag int64, chang
 			return err
 		}
 		next.ID, next.CurrencyCode, next.CreateTime = cur.ID, cur.CurrencyCode, cur.CreateTime
+		if next.Name == cur.Name {
+			out = cur // no change: no new version, no event
+			return nil
+		}
 		next.Version = cur.Version + 1
 		if err := tx.QueryRow(ctx, `UPDATE suppliers SET name = $2, version = $3, update_time = now()
 			WHERE id = $1 RETURNING update_time`, id, next.Name, next.Version).Scan(&next.UpdateTime); err != nil {

@@ -84,6 +84,9 @@ func TestSuppliers(t *testing.T) {
 	if err != nil || u.Name != "Parts Ltd" || u.Version != 2 {
 		t.Fatalf("update = %+v %v", u, err)
 	}
+	if again, err := s.UpdateSupplier(ctx, a.ID, 2, rename); err != nil || again.Version != 2 {
+		t.Fatalf("unchanged update = %+v %v", again, err)
+	}
 	if _, err := s.GetSupplier(ctx, newID(t)); !errors.Is(err, errs.ErrNotFound) {
 		t.Errorf("get missing: %v", err)
 	}
