@@ -5,7 +5,7 @@ import (
 	"fmt"
 
 	"github.com/seamhq/seam/crm-service/internal/campaign"
-	"github.com/seamhq/seam/crm-service/internal/catalog"
+	"github.com/seamhq/seam/platform/civil"
 	"github.com/seamhq/seam/platform/money"
 	crmv1 "github.com/seamhq/seam/proto/crm/v1"
 	moneyv1 "github.com/seamhq/seam/proto/money/v1"
@@ -36,7 +36,7 @@ func campaignStatusFromProto(s crmv1.CampaignStatus) campaign.Status {
 func campaignToProto(c campaign.Campaign) *crmv1.Campaign {
 	out := &crmv1.Campaign{
 		Id: c.ID, Name: c.Name, Channel: c.Channel,
-		StartDate: catalog.FormatDate(c.StartDate), EndDate: catalog.FormatDate(c.EndDate),
+		StartDate: civil.FormatDate(c.StartDate), EndDate: civil.FormatDate(c.EndDate),
 		Status: campaignStatuses[c.Status], Etag: c.ETag(),
 		CreateTime: timeToProto(c.CreateTime), UpdateTime: timeToProto(c.UpdateTime),
 	}

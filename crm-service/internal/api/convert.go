@@ -15,6 +15,7 @@ import (
 	"github.com/seamhq/seam/crm-service/internal/lead"
 	"github.com/seamhq/seam/crm-service/internal/pipeline"
 	"github.com/seamhq/seam/crm-service/internal/servicecase"
+	"github.com/seamhq/seam/platform/civil"
 	"github.com/seamhq/seam/platform/money"
 	crmv1 "github.com/seamhq/seam/proto/crm/v1"
 	moneyv1 "github.com/seamhq/seam/proto/money/v1"
@@ -194,7 +195,7 @@ func productToProto(p catalog.Product) *crmv1.Product {
 	}
 	if a := p.Availability; a.Known {
 		out.AvailableQuantity = a.Available.String()
-		out.PromiseDate = catalog.FormatDate(a.PromiseDate)
+		out.PromiseDate = civil.FormatDate(a.PromiseDate)
 		out.AsOf = timeToProto(a.AsOf)
 	}
 	return out
@@ -208,7 +209,7 @@ func opportunityToProto(o pipeline.Opportunity) *crmv1.Opportunity {
 		Stage:             stages[o.Stage],
 		Probability:       o.Probability,
 		CurrencyCode:      o.Currency,
-		ExpectedCloseDate: catalog.FormatDate(o.ExpectedCloseDate),
+		ExpectedCloseDate: civil.FormatDate(o.ExpectedCloseDate),
 		Owner:             o.Owner,
 		CampaignId:        o.CampaignID,
 		Amount:            money.ToProto(o.Amount),
@@ -227,7 +228,7 @@ func opportunityToProto(o pipeline.Opportunity) *crmv1.Opportunity {
 			UnitPrice:       money.ToProto(l.UnitPrice),
 			DiscountPercent: l.DiscountPercent.String(),
 			Amount:          money.ToProto(l.Amount),
-			PromiseDate:     catalog.FormatDate(l.PromiseDate),
+			PromiseDate:     civil.FormatDate(l.PromiseDate),
 			ProductName:     l.ProductName,
 		}
 		if l.Available.Valid {

@@ -13,7 +13,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
 
-	"github.com/seamhq/seam/crm-service/internal/catalog"
+	"github.com/seamhq/seam/platform/civil"
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/money"
 )
@@ -140,7 +140,7 @@ func (in Input) apply(c *Campaign, fields []Field) error {
 			var d time.Time
 			if s != "" {
 				var err error
-				if d, err = catalog.ParseDate(s); err != nil {
+				if d, err = civil.ParseDate(s); err != nil {
 					v.Add(string(f), "%v", err)
 				}
 			}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/seamhq/seam/platform/civil"
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/money"
 )
@@ -231,7 +232,7 @@ func (s *Service) SetAvailability(ctx context.Context, in []AvailabilityInput) (
 			u.Available = decimalField(&v, path+".available", a.Available)
 		}
 		if a.PromiseDate != "" {
-			d, err := ParseDate(a.PromiseDate)
+			d, err := civil.ParseDate(a.PromiseDate)
 			if err != nil {
 				v.Add(path+".promise_date", "%v", err)
 			}
@@ -283,29 +284,4 @@ func newestPerSKU[T any](in []T, key func(T) (string, int64)) []T {
 		}
 	}
 	return out
-}
-
-// DateLayout is the wire form of a date.
-const DateLayout = "2006-01-02"
-
-// ParseDate parses a YYYY-MM-DD date strictly, as midnight UTC, in the
-// years 1900 to 9999 (so no date is mistaken for the zero time, which
-// means "no date").
-func ParseDate(s string) (time.Time, error) {
-	t, err := time.Parse(DateLayout, s)
-	if err != nil || t.Format(DateLayout) != s {
-		return time.Time{}, fmt.Errorf("%q is not a date of the form YYYY-MM-DD", s)
-	}
-	if t.Year() < 1900 {
-		return time.Time{}, fmt.Errorf("%q is before 1900", s)
-	}
-	return t, nil
-}
-
-// FormatDate renders a date as YYYY-MM-DD, or "" for the zero time.
-func FormatDate(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.Format(DateLayout)
 }

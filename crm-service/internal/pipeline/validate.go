@@ -9,6 +9,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/seamhq/seam/crm-service/internal/catalog"
+	"github.com/seamhq/seam/platform/civil"
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/money"
 )
@@ -143,7 +144,7 @@ func parseCloseDate(v *errs.Violations, s string) time.Time {
 	if s == "" {
 		return time.Time{}
 	}
-	t, err := catalog.ParseDate(s)
+	t, err := civil.ParseDate(s)
 	if err != nil {
 		v.Add(string(FieldExpectedCloseDate), "%v", err)
 	}

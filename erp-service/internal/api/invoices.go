@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/seamhq/seam/erp-service/internal/invoicing"
+	"github.com/seamhq/seam/platform/civil"
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/listing"
 	"github.com/seamhq/seam/platform/money"
@@ -18,14 +19,15 @@ type Invoices struct {
 	store invoicing.Store
 }
 
-// parseDate reads an optional YYYY-MM-DD (the zero time when empty).
+// parseDate reads an optional YYYY-MM-DD (the zero time when empty),
+// from 1900 on: no date given is ever read as "none".
 func parseDate(field, s string) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
 	}
-	d, err := time.Parse(invoicing.DateLayout, s)
+	d, err := civil.ParseDate(s)
 	if err != nil {
-		return time.Time{}, errs.Invalid(field, "must be a date YYYY-MM-DD")
+		return time.Time{}, errs.Invalid(field, "must be a date YYYY-MM-DD from 1900-01-01 on: %v", err)
 	}
 	return d, nil
 }
@@ -153,12 +155,7 @@ func parseInvoiceStatus(s string) (invoicing.Status, bool) {
 	return "", false
 }
 
-func date(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.Format(invoicing.DateLayout)
-}
+func date(t time.Time) string { return civil.FormatDate(t) }
 
 func invoiceToProto(i invoicing.Invoice) *erpv1.Invoice {
 	p := &erpv1.Invoice{

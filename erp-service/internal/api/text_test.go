@@ -11,7 +11,8 @@ import (
 
 // A NUL character, which PostgreSQL's text cannot hold, is bad input
 // naming its field on any route, in bodies, paths and query parameters;
-// so is a reference that cannot be an id. Nothing is written.
+// so is a reference that cannot be an id, or a date before 1900. Nothing
+// is written.
 func TestNULCharactersAndBadReferences(t *testing.T) {
 	t.Parallel()
 	e := start(t)
@@ -29,6 +30,8 @@ func TestNULCharactersAndBadReferences(t *testing.T) {
 		{"GET", "/v1/stockMoves?filter=" + url.QueryEscape("reference = \"a\x00b\""), "", []string{"filter"}},
 		{"POST", "/v1/purchaseOrders", `{"supplier_id":"nope","lines":[{"sku":"W-1","quantity":"1","unit_cost":{"currency_code":"EUR","amount":"1"},"expected_date":"2030-01-01"}]}`,
 			[]string{"purchase_order.supplier_id"}},
+		// The zero date reads as "no date"; no date given may be taken for it.
+		{"GET", "/v1/reports/arAging?as_of_date=0001-01-01", "", []string{"as_of_date"}},
 	} {
 		r := e.call(tc.method, tc.path, tok, tc.body)
 		if got := restFields(r.body); r.status != 400 || !slices.Equal(got, tc.fields) {
