@@ -42,8 +42,9 @@ func TestUpsertProductsVersionGuard(t *testing.T) {
 	_, err := e.sync.UpsertProducts(e.bridge(), &crmv1.UpsertProductsRequest{Products: []*crmv1.ProductUpsert{
 		{Sku: "", Name: "x", ListPrice: eur("1.00")},
 		{Sku: "C", ListPrice: eur("1,00"), SourceVersion: -1},
+		{Sku: "bad sku/", Name: "x", ListPrice: eur("1.00")}, // the ERP's rule: it could not be read back by its path
 	}})
-	want := []string{"products[0].sku", "products[1].name", "products[1].source_version", "products[1].list_price.amount"}
+	want := []string{"products[0].sku", "products[1].name", "products[1].source_version", "products[1].list_price.amount", "products[2].sku"}
 	if f := violations(t, err); !slices.Equal(f, want) {
 		t.Fatalf("violations %v, want %v", f, want)
 	}

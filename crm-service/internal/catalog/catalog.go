@@ -15,6 +15,7 @@ import (
 	"github.com/seamhq/seam/platform/civil"
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/money"
+	"github.com/seamhq/seam/platform/sku"
 )
 
 // Product is an ERP item as CRM knows it.
@@ -134,7 +135,6 @@ func NewService(store Store) *Service { return &Service{store: store} }
 // Limits of sync requests and fields.
 const (
 	MaxBatch  = 1000
-	maxSKU    = 100
 	maxName   = 200
 	maxUnitOM = 20
 )
@@ -152,12 +152,11 @@ func (s *Service) List(ctx context.Context, q Query) ([]Product, bool, error) {
 	return s.store.ListProducts(ctx, q)
 }
 
-func checkSKU(v *errs.Violations, field, sku string) {
-	switch {
-	case sku == "":
-		v.Add(field, "is required")
-	case len(sku) > maxSKU:
-		v.Add(field, "must be at most %d characters", maxSKU)
+// checkSKU holds a product's SKU to the ERP's rule, as it mirrors an ERP
+// item: anything else could not be read back by its path.
+func checkSKU(v *errs.Violations, field, s string) {
+	if msg := sku.Violation(s); msg != "" {
+		v.Add(field, "%s", msg)
 	}
 }
 

@@ -4,7 +4,6 @@ package catalog
 
 import (
 	"context"
-	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -14,36 +13,15 @@ import (
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/listing"
 	"github.com/seamhq/seam/platform/money"
+	"github.com/seamhq/seam/platform/sku"
 )
 
 // Limits and defaults of items.
 const (
-	MaxSKULength         = 64
 	MaxNameLength        = 200
 	MaxUnitOfMeasureLen  = 20
 	DefaultUnitOfMeasure = "ea"
 )
-
-var skuPattern = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
-
-// ValidSKU reports whether s is a well-formed SKU: letters, digits, '-',
-// '_' and '.', 1 to 64 characters.
-func ValidSKU(s string) bool {
-	return len(s) > 0 && len(s) <= MaxSKULength && skuPattern.MatchString(s)
-}
-
-// SKUViolation describes why s is not a SKU, or returns "".
-func SKUViolation(s string) string {
-	switch {
-	case s == "":
-		return "is required"
-	case len(s) > MaxSKULength:
-		return "must be at most 64 characters"
-	case !skuPattern.MatchString(s):
-		return "may contain only letters, digits, '-', '_' and '.'"
-	}
-	return ""
-}
 
 // Item is something the company stocks and sells.
 type Item struct {
@@ -85,7 +63,7 @@ func PrepareNew(it *Item, standardCost *money.Money) error {
 		it.StandardCost = *standardCost
 	}
 	var v errs.Violations
-	if msg := SKUViolation(it.SKU); msg != "" {
+	if msg := sku.Violation(it.SKU); msg != "" {
 		v.Add("sku", "%s", msg)
 	}
 	validate(&v, it)

@@ -2,7 +2,6 @@ package catalog
 
 import (
 	"errors"
-	"strings"
 	"testing"
 
 	"github.com/shopspring/decimal"
@@ -10,18 +9,6 @@ import (
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/money"
 )
-
-func TestSKU(t *testing.T) {
-	t.Parallel()
-	for sku, ok := range map[string]bool{
-		"W-1": true, "a.b_c-9": true, strings.Repeat("x", 64): true,
-		"": false, "a b": false, "ä": false, "a/b": false, strings.Repeat("x", 65): false,
-	} {
-		if ValidSKU(sku) != ok || (SKUViolation(sku) == "") != ok {
-			t.Errorf("SKU %q valid = %v, want %v", sku, ValidSKU(sku), ok)
-		}
-	}
-}
 
 func TestPrepareNewAndApply(t *testing.T) {
 	t.Parallel()
