@@ -25,12 +25,13 @@ import (
 var docsUI embed.FS
 
 // JSONMarshaler is the REST encoding of every API: proto field names,
-// enums as names, and unknown fields rejected instead of silently dropped.
+// enums as names, and unknown fields or text after the body rejected
+// instead of silently dropped.
 func JSONMarshaler() runtime.Marshaler {
-	return &runtime.HTTPBodyMarshaler{Marshaler: &runtime.JSONPb{
+	return &runtime.HTTPBodyMarshaler{Marshaler: strictJSON{&runtime.JSONPb{
 		MarshalOptions:   protojson.MarshalOptions{UseProtoNames: true},
 		UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
-	}}
+	}}}
 }
 
 func (s *Server) httpHandler(ctx context.Context, reg *prometheus.Registry) (http.Handler, *grpc.ClientConn, error) {
@@ -41,6 +42,7 @@ func (s *Server) httpHandler(ctx context.Context, reg *prometheus.Registry) (htt
 	gw := runtime.NewServeMux(
 		runtime.WithMarshalerOption(runtime.MIMEWildcard, JSONMarshaler()),
 		runtime.WithForwardResponseOption(setETag),
+		runtime.WithErrorHandler(restErrors),
 		runtime.WithDisablePathLengthFallback(),
 	)
 	for _, register := range s.svc.Gateways {

@@ -36,3 +36,37 @@ func TestNULCharacters(t *testing.T) {
 		t.Errorf("accounts %d -> %d", before, after)
 	}
 }
+
+// What the gateway cannot decode is bad input naming the field too: the
+// parameter, the JSON field as the body spells it, or "body"; and a body
+// is one JSON value, nothing after it. Nothing is written.
+func TestRESTDecodeErrors(t *testing.T) {
+	t.Parallel()
+	e := startEnv(t)
+	tok := token(t, auth.Admin)
+	before := e.count(`SELECT count(*) FROM campaigns`)
+	for _, tc := range []struct {
+		method, path, body string
+		field              string
+	}{
+		{"POST", "/v1/campaigns", `{"name":"tg"} xyz`, "body"},
+		{"POST", "/v1/campaigns", `{"name":"tg1"}{"name":"tg2"}`, "body"},
+		{"POST", "/v1/campaigns", `{"name":"tg"`, "body"},
+		{"POST", "/v1/campaigns", `{"name":123}`, "name"},
+		{"POST", "/v1/campaigns", `{"name":"tg","colour":"red"}`, "colour"},
+		{"POST", "/v1/campaigns", `{"name":"tg","status":"NOT_A_STATUS"}`, "status"},
+		{"GET", "/v1/campaigns?page_size=abc", "", "page_size"},
+	} {
+		status, body := e.call(tc.method, tc.path, tok, tc.body)
+		if got := restViolations(body); status != 400 || !slices.Equal(got, []string{tc.field}) {
+			t.Errorf("%s %s %s = %d %v, want 400 naming %s", tc.method, tc.path, tc.body, status, body, tc.field)
+		}
+	}
+	if after := e.count(`SELECT count(*) FROM campaigns`); after != before {
+		t.Errorf("campaigns %d -> %d", before, after)
+	}
+	// A body that is one value, with white space after it, is fine.
+	if status, body := e.call("POST", "/v1/campaigns", tok, "{\"name\":\"ok\"}\n \n"); status != 200 {
+		t.Errorf("body with trailing white space = %d %v", status, body)
+	}
+}
