@@ -133,6 +133,7 @@ func New(ctx context.Context, cfg Config, svc Service, opts Options) (*Server, e
 			recoverUnary(s.log),
 			opts.Verifier.UnaryServerInterceptor(svc.Policy),
 			textUnary,
+			ifMatchUnary,
 			limiter.unary,
 		),
 		grpc.ChainStreamInterceptor(

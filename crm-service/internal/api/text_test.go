@@ -1,8 +1,11 @@
 package api_test
 
 import (
+	"encoding/json"
+	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/seamhq/seam/platform/auth"
@@ -68,5 +71,55 @@ func TestRESTDecodeErrors(t *testing.T) {
 	// A body that is one value, with white space after it, is fine.
 	if status, body := e.call("POST", "/v1/campaigns", tok, "{\"name\":\"ok\"}\n \n"); status != 200 {
 		t.Errorf("body with trailing white space = %d %v", status, body)
+	}
+}
+
+// The etag read from the ETag header may go back in If-Match: a stale one
+// is refused as in the body, a current one lets the write through, and
+// one that contradicts the body's is bad input.
+func TestIfMatch(t *testing.T) {
+	t.Parallel()
+	e := startEnv(t)
+	tok := token(t, auth.Sales)
+	send := func(method, path, ifMatch, body string) (int, http.Header, map[string]any) {
+		t.Helper()
+		req, err := http.NewRequestWithContext(t.Context(), method, e.base+path, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer "+tok)
+		req.Header.Set("Content-Type", "application/json")
+		if ifMatch != "" {
+			req.Header.Set("If-Match", ifMatch)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		out := map[string]any{}
+		_ = json.NewDecoder(resp.Body).Decode(&out)
+		return resp.StatusCode, resp.Header, out
+	}
+	status, hdr, acc := send("POST", "/v1/accounts", "", `{"name":"Matchco"}`)
+	if status != 200 || hdr.Get("ETag") != `"1"` {
+		t.Fatalf("create = %d %v %v", status, hdr, acc)
+	}
+	id := acc["id"].(string)
+	if status, _, body := send("PATCH", "/v1/accounts/"+id, `"1"`, `{"industry":"tools"}`); status != 200 || body["etag"] != "2" {
+		t.Fatalf("PATCH If-Match current = %d %v", status, body)
+	}
+	if status, _, body := send("PATCH", "/v1/accounts/"+id, `"1"`, `{"industry":"other"}`); status != 409 {
+		t.Errorf("PATCH If-Match stale = %d %v", status, body)
+	}
+	if status, _, body := send("PATCH", "/v1/accounts/"+id, `"2"`, `{"industry":"other","etag":"1"}`); status != 400 ||
+		!slices.Equal(restViolations(body), []string{"account.etag"}) {
+		t.Errorf("PATCH If-Match against the body's etag = %d %v", status, body)
+	}
+	if status, _, body := send("DELETE", "/v1/accounts/"+id, `W/"1"`, ""); status != 409 {
+		t.Errorf("DELETE If-Match stale = %d %v", status, body)
+	}
+	if status, _, body := send("DELETE", "/v1/accounts/"+id, "*", ""); status != 200 {
+		t.Errorf("DELETE If-Match * = %d %v", status, body)
 	}
 }
