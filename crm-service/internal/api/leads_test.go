@@ -189,6 +189,8 @@ func TestConvertLeadCreatesRecords(t *testing.T) {
 	wantCode(t, err, codes.FailedPrecondition)
 	_, err = e.leads.UpdateLead(e.sales(), &crmv1.UpdateLeadRequest{Lead: &crmv1.Lead{Id: l.Id, Name: "x"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"name"}}})
 	wantCode(t, err, codes.FailedPrecondition)
+	_, err = e.leads.DeleteLead(e.sales(), &crmv1.DeleteLeadRequest{Id: l.Id})
+	wantCode(t, err, codes.FailedPrecondition)
 	if now := e.rows(); now != after {
 		t.Fatalf("refused conversions wrote: %+v -> %+v", after, now)
 	}

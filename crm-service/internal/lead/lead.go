@@ -424,7 +424,9 @@ func slicesContains(list []Status, s Status) bool {
 	return false
 }
 
-// Delete removes a lead; a non-empty etag must match.
+// Delete removes a lead; a non-empty etag must match. A converted lead
+// stays: it is the record of where its account, contact and deal came
+// from, and the lead funnel counts it.
 func (s *Service) Delete(ctx context.Context, id, etag string) error {
 	if err := CheckID("id", id); err != nil {
 		return err
@@ -432,6 +434,9 @@ func (s *Service) Delete(ctx context.Context, id, etag string) error {
 	return s.store.DeleteLead(ctx, id, func(cur Lead) (Event, error) {
 		if err := errs.CheckEtag(etag, cur.ETag(), "lead "+id); err != nil {
 			return Event{}, err
+		}
+		if cur.Status == StatusConverted {
+			return Event{}, errs.FailedPreconditionf("lead %s is converted and can no longer change", id)
 		}
 		gone := cur
 		gone.Version++
