@@ -4,8 +4,10 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -134,4 +136,25 @@ func dialAdmin(t testing.TB, st *stack.Stack, name string) *grpc.ClientConn {
 	}
 	t.Cleanup(func() { conn.Close() })
 	return conn
+}
+
+// caughtUp waits until the bridge follows both feeds from a saved cursor
+// with no event left to apply.
+func caughtUp(t *testing.T, st *stack.Stack, when string) {
+	t.Helper()
+	bridge := rest(st, stack.Bridge, auth.Admin)
+	eventually(t, 20*time.Second, strings.TrimSpace("bridge caught up "+when), func() (bool, string) {
+		resp, err := bridge.Do(context.Background(), "GET", "/v1/status", nil)
+		if err != nil || resp.Status != 200 {
+			return false, fmt.Sprint(err)
+		}
+		feeds, _ := resp.Body["feeds"].([]any)
+		for _, f := range feeds {
+			m := f.(map[string]any)
+			if lag := restclient.Str(m, "lag_events"); lag != "" && lag != "0" || restclient.Str(m, "cursor") == "" {
+				return false, string(resp.Raw)
+			}
+		}
+		return len(feeds) == 2, string(resp.Raw)
+	})
 }

@@ -141,21 +141,8 @@ func leftAlone(t *testing.T, st *stack.Stack, crm, warehouse, finance *restclien
 		return err == nil && restclient.Str(resp.Body, "erp_customer_id") != "", string(resp.Raw)
 	})
 	// Both feeds caught up, with nothing held as a failure.
-	bridge := rest(st, stack.Bridge, auth.Admin)
-	eventually(t, 20*time.Second, "bridge caught up", func() (bool, string) {
-		resp, err := bridge.Do(ctx, "GET", "/v1/status", nil)
-		if err != nil || resp.Status != 200 {
-			return false, fmt.Sprint(err)
-		}
-		feeds, _ := resp.Body["feeds"].([]any)
-		for _, f := range feeds {
-			if lag := restclient.Str(f.(map[string]any), "lag_events"); lag != "" && lag != "0" {
-				return false, string(resp.Raw)
-			}
-		}
-		return len(feeds) == 2, string(resp.Raw)
-	})
-	resp, err = bridge.Do(ctx, "GET", "/v1/failures", nil)
+	caughtUp(t, st, "")
+	resp, err = rest(st, stack.Bridge, auth.Admin).Do(ctx, "GET", "/v1/failures", nil)
 	if n := restclient.Len(must(t, resp, err, 200).Body, "failures"); n != 0 {
 		t.Errorf("%d failures held: %s", n, resp.Raw)
 	}

@@ -149,24 +149,7 @@ func TestWonDealLoop(t *testing.T) {
 	if err := st.Process(stack.Bridge).Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	bridge := rest(st, stack.Bridge, auth.Admin)
-	eventually(t, 20*time.Second, "bridge caught up after replay", func() (bool, string) {
-		resp, err := bridge.Do(ctx, "GET", "/v1/status", nil)
-		if err != nil || resp.Status != 200 {
-			return false, fmt.Sprint(err)
-		}
-		feeds, _ := resp.Body["feeds"].([]any)
-		for _, f := range feeds {
-			m := f.(map[string]any)
-			if restclient.Str(m, "lag_events") != "" && restclient.Str(m, "lag_events") != "0" {
-				return false, string(resp.Raw)
-			}
-			if restclient.Str(m, "cursor") == "" {
-				return false, string(resp.Raw)
-			}
-		}
-		return len(feeds) == 2, string(resp.Raw)
-	})
+	caughtUp(t, st, "after replay")
 	if n := countOrders(); n != 1 {
 		t.Fatalf("orders after replay = %d, want 1", n)
 	}
