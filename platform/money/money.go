@@ -52,6 +52,20 @@ func ParseDecimal(s string) (decimal.Decimal, error) {
 	return d, nil
 }
 
+// Fits reports whether d can travel as a decimal string of this API: at
+// most MaxDigits digits, as ParseDecimal accepts. A value computed from
+// accepted inputs (a sum, a product) may not; the service that computes
+// it refuses the write rather than hand the other side what it cannot read.
+func Fits(d decimal.Decimal) bool {
+	digits := 0
+	for _, r := range d.String() {
+		if r >= '0' && r <= '9' {
+			digits++
+		}
+	}
+	return digits <= MaxDigits
+}
+
 // Places returns the number of digits after the point that d needs:
 // trailing zeros do not count, so 1.50 needs one place.
 func Places(d decimal.Decimal) int32 {
@@ -164,7 +178,9 @@ func LineAmount(quantity decimal.Decimal, unitPrice Money, discountPercent decim
 	return Money{Currency: unitPrice.Currency, Amount: Round(net, unitPrice.Currency)}
 }
 
-// Sum adds amounts of one currency; it is an error to mix currencies.
+// Sum adds amounts of one currency; it is an error to mix currencies, and
+// INVALID_ARGUMENT on "lines" when the total has more digits than an
+// amount may have.
 func Sum(currency string, amounts ...Money) (Money, error) {
 	total := decimal.Zero
 	for _, a := range amounts {
@@ -172,6 +188,11 @@ func Sum(currency string, amounts ...Money) (Money, error) {
 			return Money{}, fmt.Errorf("cannot add %s to a %s total", a.Currency, currency)
 		}
 		total = total.Add(a.Amount)
+	}
+	if !Fits(total) {
+		// Each line was within bounds; together they are not: the
+		// document's total could not be passed on or read back.
+		return Money{}, errs.Invalid("lines", "add up to %s %s, more than the %d digits an amount may have", total, currency, MaxDigits)
 	}
 	return Money{Currency: currency, Amount: total}, nil
 }

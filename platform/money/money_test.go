@@ -2,6 +2,7 @@ package money
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/shopspring/decimal"
@@ -160,5 +161,33 @@ func TestTooPrecise(t *testing.T) {
 		if got := m.TooPrecise(); got != tc.want {
 			t.Errorf("%s %s TooPrecise = %v, want %v", tc.amount, tc.cur, got, tc.want)
 		}
+	}
+}
+
+func TestFits(t *testing.T) {
+	t.Parallel()
+	for s, want := range map[string]bool{
+		"0": true, "-12.50": true, strings.Repeat("9", 30): true, "0." + strings.Repeat("1", 29): true,
+		strings.Repeat("9", 31): false, "1" + strings.Repeat("0", 30) + ".5": false, "995.0000000001" + strings.Repeat("1", 20): false,
+	} {
+		if got := Fits(decimal.RequireFromString(s)); got != want {
+			t.Errorf("Fits(%s) = %v, want %v", s, got, want)
+		}
+		if _, err := ParseDecimal(s); (err == nil) != want {
+			t.Errorf("ParseDecimal(%s) = %v, but Fits says %v", s, err, want)
+		}
+	}
+}
+
+func TestSumFits(t *testing.T) {
+	t.Parallel()
+	big := Money{Currency: "EUR", Amount: decimal.RequireFromString(strings.Repeat("9", 28) + ".99")}
+	if _, err := Sum("EUR", big); err != nil {
+		t.Fatalf("one amount of 30 digits: %v", err)
+	}
+	_, err := Sum("EUR", big, big)
+	var e *errs.Error
+	if !errors.As(err, &e) || e.Kind != errs.InvalidArgument || len(e.Violations) != 1 || e.Violations[0].Field != "lines" {
+		t.Errorf("a total of 31 digits: %v", err)
 	}
 }

@@ -3,6 +3,7 @@ package api_test
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -93,6 +94,10 @@ func TestCreateOpportunityBadInput(t *testing.T) {
 		{"closed stage", func(o *crmv1.Opportunity) { o.Stage = crmv1.Stage_STAGE_CLOSED_WON }, []string{"opportunity.stage"}},
 		{"probability", func(o *crmv1.Opportunity) { o.Probability = 101 }, []string{"opportunity.probability"}},
 		{"close date", func(o *crmv1.Opportunity) { o.ExpectedCloseDate = "31.01.2030" }, []string{"opportunity.expected_close_date"}},
+		// Each line is within 30 digits, the amount is not: no order could carry it.
+		{"amount past 30 digits", func(o *crmv1.Opportunity) {
+			o.Lines = []*crmv1.OpportunityLine{line("SKU-1", strings.Repeat("9", 29)), line("SKU-1", "1")}
+		}, []string{"opportunity.lines"}},
 		{"every bad field at once", func(o *crmv1.Opportunity) {
 			o.Name = ""
 			o.Lines = []*crmv1.OpportunityLine{

@@ -11,12 +11,12 @@ import (
 
 // A NUL character, which PostgreSQL's text cannot hold, is bad input
 // naming its field on any route, in bodies, paths and query parameters;
-// so is a reference that cannot be an id, or a date before 1900. Nothing
-// is written.
-func TestNULCharactersAndBadReferences(t *testing.T) {
+// so is a reference that cannot be an id, a date before 1900, or lines
+// whose total has more digits than an amount may. Nothing is written.
+func TestBadInputAcrossRoutes(t *testing.T) {
 	t.Parallel()
 	e := start(t)
-	e.seed()
+	cid := e.seed()
 	tok := token(t, auth.Warehouse, auth.Sales, auth.Finance)
 	before := e.counts()
 	for _, tc := range []struct {
@@ -30,6 +30,9 @@ func TestNULCharactersAndBadReferences(t *testing.T) {
 		{"GET", "/v1/stockMoves?filter=" + url.QueryEscape("reference = \"a\x00b\""), "", []string{"filter"}},
 		{"POST", "/v1/purchaseOrders", `{"supplier_id":"nope","lines":[{"sku":"W-1","quantity":"1","unit_cost":{"currency_code":"EUR","amount":"1"},"expected_date":"2030-01-01"}]}`,
 			[]string{"purchase_order.supplier_id"}},
+		// Lines within 30 digits each whose total is not.
+		{"POST", "/v1/salesOrders", `{"customer_id":"` + cid + `","currency_code":"EUR","lines":[{"sku":"W-1","quantity":"99999999999999999999999999999"},{"sku":"W-1","quantity":"1"}]}`,
+			[]string{"sales_order.lines"}},
 		// The zero date reads as "no date"; no date given may be taken for it.
 		{"GET", "/v1/reports/arAging?as_of_date=0001-01-01", "", []string{"as_of_date"}},
 	} {

@@ -128,6 +128,12 @@ func queueChanges(b *pgx.Batch, set *stockSet, changes []stock.Change, actor str
 	if len(changes) == 0 {
 		return nil
 	}
+	for _, c := range changes {
+		if a := set.items[c.SKU]; a != nil && !(money.Fits(a.OnHand) && money.Fits(a.Reserved)) {
+			return errs.FailedPreconditionf("the stock of %s would be %s on hand, %s reserved: more than the %d digits a quantity may have",
+				c.SKU, a.OnHand, a.Reserved, money.MaxDigits)
+		}
+	}
 	n := len(changes)
 	ids, skus, whs, kinds := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	onHand, reserved := make([]decimal.Decimal, n), make([]decimal.Decimal, n)

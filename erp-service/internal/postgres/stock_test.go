@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/seamhq/seam/erp-service/internal/stock"
@@ -66,6 +67,13 @@ func TestAdjust(t *testing.T) {
 	adj := stock.Adjustment{ID: newID(t), SKU: "W-1", Warehouse: "EAST", Quantity: dec("-3"), Reason: "damage"}
 	if _, err := s.Adjust(ctx, adj, ""); !errors.Is(err, errs.ErrFailedPrecondition) {
 		t.Errorf("adjustment below zero: %v, want FailedPrecondition", err)
+	}
+	// A quantity the API accepts may still make a stock level no API
+	// can carry (30 digits): refused, rather than written and then
+	// impossible to pass on to the CRM.
+	adj = stock.Adjustment{ID: newID(t), SKU: "W-1", Warehouse: "MAIN", Quantity: dec(strings.Repeat("9", 30)), Reason: "count"}
+	if _, err := s.Adjust(ctx, adj, ""); !errors.Is(err, errs.ErrFailedPrecondition) {
+		t.Errorf("adjustment past 30 digits: %v, want FailedPrecondition", err)
 	}
 	// Unknown SKU and warehouse are bad input.
 	adj = stock.Adjustment{ID: newID(t), SKU: "NOPE", Warehouse: "WEST", Quantity: dec("1"), Reason: "count"}
