@@ -52,12 +52,22 @@ func (m *Metrics) observe(feed, typ string, start, eventTime time.Time, err erro
 		return
 	}
 	m.duration.WithLabelValues(feed).Observe(time.Since(start).Seconds())
+	m.count(feed, typ, err)
+	if err == nil {
+		m.lag.WithLabelValues(feed).Set(time.Since(eventTime).Seconds())
+	}
+}
+
+// count counts an attempt to apply an event as applied or failed.
+func (m *Metrics) count(feed, typ string, err error) {
+	if m == nil {
+		return
+	}
 	if err != nil {
 		m.failed.WithLabelValues(feed, typ).Inc()
 		return
 	}
 	m.applied.WithLabelValues(feed, typ).Inc()
-	m.lag.WithLabelValues(feed).Set(time.Since(eventTime).Seconds())
 }
 
 func (m *Metrics) setLeader(on bool) {

@@ -106,6 +106,34 @@ func heldEvent[E event](feed string, ev E, attempts int, err error) postgres.Fai
 
 // applyHeld applies a held event again, once.
 func (e *Engine) applyHeld(ctx context.Context, f postgres.Failure) error {
+	err := e.applyStored(ctx, f)
+	if ctx.Err() == nil {
+		e.countAttempt(f.Feed, f.EventType, err)
+	}
+	return err
+}
+
+// countAttempt counts a retry of a held event like any other attempt:
+// in the feed's status and in the applied and failed metrics.
+func (e *Engine) countAttempt(feed, typ string, err error) {
+	count := func(s *FeedStatus) {
+		if err != nil {
+			s.Failed++
+			s.LastError = err.Error()
+		} else {
+			s.Applied++
+		}
+	}
+	switch {
+	case feed == FeedCRM && e.crmFeed != nil:
+		e.crmFeed.update(count)
+	case feed == FeedERP && e.erpFeed != nil:
+		e.erpFeed.update(count)
+	}
+	e.m.count(feed, typ, err)
+}
+
+func (e *Engine) applyStored(ctx context.Context, f postgres.Failure) error {
 	switch f.Feed {
 	case FeedCRM:
 		var ev crmv1.Event

@@ -252,10 +252,15 @@ func TestPoisonedKeyParksWithoutStoppingOthers(t *testing.T) {
 		t.Fatalf("held states = %s, %s; want failed, waiting", held[0].State, held[1].State)
 	}
 
-	// Still poisoned: a retry reports the failure.
+	// Still poisoned: a retry reports the failure, and counts as a failed
+	// attempt in the feed's status.
+	failedBefore := crmStatus(e).Failed
 	resolved, head, err := e.RetryFailure(context.Background(), held[0].ID)
 	if err != nil || resolved || head == nil || head.Attempts < 2 {
 		t.Fatalf("retry while poisoned = %v, %+v, %v", resolved, head, err)
+	}
+	if got := crmStatus(e).Failed; got <= failedBefore {
+		t.Errorf("failed attempts after a failed retry = %d, were %d", got, failedBefore)
 	}
 	// Fixed: the retry applies both held events and releases the key.
 	erp.setPoison("poison", false)
@@ -285,3 +290,5 @@ func TestPoisonedKeyParksWithoutStoppingOthers(t *testing.T) {
 		t.Fatalf("discarding twice = %v, want ErrNoFailure", err)
 	}
 }
+
+func crmStatus(e *Engine) FeedStatus { return e.crmFeed.snapshot() }
