@@ -110,17 +110,6 @@ func TestFulfillment(t *testing.T) {
 	}
 }
 
-func TestPromiseDate(t *testing.T) {
-	t.Parallel()
-	now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
-	e := &Engine{opts: Options{Now: func() time.Time { return now }}}
-	for avail, want := range map[string]string{"3": "2026-11-22", "0.5": "2026-11-22", "0": "2026-12-01", "0.000": "2026-12-01", "-1": "2026-12-01"} {
-		if got := e.promiseDate(&erpv1.Availability{Available: avail, NextReceiptDate: "2026-12-01"}); got != want {
-			t.Errorf("promiseDate(available %s) = %q, want %q", avail, got, want)
-		}
-	}
-}
-
 func TestOrderRefs(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {

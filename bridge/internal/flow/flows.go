@@ -442,20 +442,9 @@ func (e *Engine) setAvailability(ctx context.Context, a *erpv1.Availability, ver
 	return nil
 }
 
-// promiseDate is the earliest date one more unit can be delivered: today
-// when some is available, else the next receipt, else unknown.
-func (e *Engine) promiseDate(a *erpv1.Availability) string {
-	if avail := a.GetAvailable(); avail != "" && avail != "0" && avail[0] != '-' && !isZero(avail) {
-		return e.opts.Now().Format("2006-01-02")
-	}
-	return a.GetNextReceiptDate()
-}
-
-func isZero(s string) bool {
-	for _, r := range s {
-		if r != '0' && r != '.' {
-			return false
-		}
-	}
-	return true
-}
+// promiseDate is the date more stock arrives (the ERP's next receipt),
+// empty when none is expected. The CRM promises today while some is
+// available, and this date for what is not: a date fixed here as "today"
+// would be yesterday's tomorrow, as the stock level may not change again
+// for days.
+func promiseDate(a *erpv1.Availability) string { return a.GetNextReceiptDate() }

@@ -184,7 +184,7 @@ func (e *Engine) availabilityUpdate(a *erpv1.Availability, version int64) *crmv1
 		OnHand:        a.GetOnHand(),
 		Reserved:      a.GetReserved(),
 		Available:     a.GetAvailable(),
-		PromiseDate:   e.promiseDate(a),
+		PromiseDate:   promiseDate(a),
 		SourceVersion: version,
 		AsOf:          a.GetUpdateTime(),
 	}

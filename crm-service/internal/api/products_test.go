@@ -78,15 +78,31 @@ func TestSetAvailabilityVersionGuard(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.AvailableQuantity != "7" || p.PromiseDate != "2030-06-01" || !p.AsOf.AsTime().Equal(asOf) {
+	// While some is available the promise is today, whatever date came
+	// with the stock level (the date more arrives).
+	today := time.Now().UTC().Format(time.DateOnly)
+	if p.AvailableQuantity != "7" || p.PromiseDate != today || !p.AsOf.AsTime().Equal(asOf) {
 		t.Fatalf("product %v", p)
 	}
 	if _, err := e.products.GetProduct(e.sales(), &crmv1.GetProductRequest{Sku: "GHOST"}); grpcstatus.Code(err) != codes.NotFound {
 		t.Fatalf("unknown SKU was created: %v", err)
 	}
 	r = set(&crmv1.AvailabilityUpdate{Sku: "SKU-1", Available: "2", SourceVersion: 6})
-	if p, _ := e.products.GetProduct(e.sales(), &crmv1.GetProductRequest{Sku: "SKU-1"}); r.Applied != 1 || p.AvailableQuantity != "2" || p.PromiseDate != "" {
+	if p, _ := e.products.GetProduct(e.sales(), &crmv1.GetProductRequest{Sku: "SKU-1"}); r.Applied != 1 || p.AvailableQuantity != "2" || p.PromiseDate != today {
 		t.Fatalf("newer: %v %v", r, p)
+	}
+	if list, err := e.products.ListProducts(e.sales(), &crmv1.ListProductsRequest{}); err != nil || len(list.GetProducts()) != 1 ||
+		list.GetProducts()[0].GetPromiseDate() != today {
+		t.Fatalf("listed: %v %v", list, err)
+	}
+	// Nothing available: the date more arrives, or none.
+	set(&crmv1.AvailabilityUpdate{Sku: "SKU-1", Available: "0", PromiseDate: "2030-06-01", SourceVersion: 7})
+	if p, _ := e.products.GetProduct(e.sales(), &crmv1.GetProductRequest{Sku: "SKU-1"}); p.PromiseDate != "2030-06-01" {
+		t.Fatalf("nothing available, more on 2030-06-01: %v", p)
+	}
+	set(&crmv1.AvailabilityUpdate{Sku: "SKU-1", Available: "0", SourceVersion: 8})
+	if p, _ := e.products.GetProduct(e.sales(), &crmv1.GetProductRequest{Sku: "SKU-1"}); p.PromiseDate != "" {
+		t.Fatalf("nothing available, none coming: %v", p)
 	}
 	_, err = e.sync.SetAvailability(e.bridge(), &crmv1.SetAvailabilityRequest{Updates: []*crmv1.AvailabilityUpdate{
 		{Sku: "SKU-1", Available: "1e3", PromiseDate: "2030-13-01"},

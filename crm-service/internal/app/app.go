@@ -164,7 +164,7 @@ func Serve(ctx context.Context, cfg Config, stdout io.Writer, started func(*serv
 		Cases:         servicecase.NewService(store, api.Payloads{}, time.Now),
 		Overviews:     overview.NewService(store, opportunities),
 		Leads:         lead.NewService(store, api.Payloads{}, accounts, contacts, opportunities, time.Now),
-		Catalog:       catalog.NewService(store),
+		Catalog:       catalog.NewService(store, time.Now),
 		Search:        search.NewService(store),
 		Audit:         audit.NewService(store),
 		Campaigns:     campaign.NewService(store, api.Payloads{}, time.Now),

@@ -37,7 +37,8 @@ type Availability struct {
 	Reserved  decimal.Decimal
 	Available decimal.Decimal
 	// PromiseDate is the earliest date one more unit can be delivered;
-	// zero when unknown.
+	// zero when unknown. Stored is the date the ERP expects more stock;
+	// PromiseOn makes it today while some is available.
 	PromiseDate time.Time
 	AsOf        time.Time
 	// SourceVersion is the ERP stock level version this copy was taken from.
@@ -127,10 +128,25 @@ type Store interface {
 // Service carries out the catalog use cases.
 type Service struct {
 	store Store
+	now   func() time.Time
 }
 
-// NewService returns a Service.
-func NewService(store Store) *Service { return &Service{store: store} }
+// NewService returns a Service; now is the clock (time.Now in production).
+func NewService(store Store, now func() time.Time) *Service { return &Service{store: store, now: now} }
+
+// today is the current date, UTC.
+func (s *Service) today() time.Time {
+	t := s.now().UTC()
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+// PromiseOn fills the promise date as of today: today while some is
+// available, else the date the ERP expects more (stored from the sync).
+func (a *Availability) PromiseOn(today time.Time) {
+	if a.Known && a.Available.IsPositive() {
+		a.PromiseDate = today
+	}
+}
 
 // Limits of sync requests and fields.
 const (
@@ -144,12 +160,19 @@ func (s *Service) Get(ctx context.Context, sku string) (Product, error) {
 	if sku == "" {
 		return Product{}, errs.Invalid("sku", "is required")
 	}
-	return s.store.GetProduct(ctx, sku)
+	p, err := s.store.GetProduct(ctx, sku)
+	p.Availability.PromiseOn(s.today())
+	return p, err
 }
 
 // List returns a page of products and whether more follow.
 func (s *Service) List(ctx context.Context, q Query) ([]Product, bool, error) {
-	return s.store.ListProducts(ctx, q)
+	list, more, err := s.store.ListProducts(ctx, q)
+	today := s.today()
+	for i := range list {
+		list[i].Availability.PromiseOn(today)
+	}
+	return list, more, err
 }
 
 // checkSKU holds a product's SKU to the ERP's rule, as it mirrors an ERP

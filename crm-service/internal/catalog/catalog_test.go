@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"testing"
+	"time"
 )
 
 func TestNewestPerSKU(t *testing.T) {
@@ -35,7 +36,7 @@ func (f *fakeStore) SetAvailability(_ context.Context, ups []AvailabilityUpdate)
 
 func TestServiceCountsStale(t *testing.T) {
 	st := &fakeStore{}
-	s := NewService(st)
+	s := NewService(st, time.Now)
 	res, err := s.Upsert(context.Background(), []UpsertInput{
 		{SKU: "A", Name: "a", ListPrice: &MoneyInput{"EUR", "1.00"}, SourceVersion: 1},
 		{SKU: "A", Name: "a", ListPrice: &MoneyInput{"EUR", "2.00"}, SourceVersion: 2},
