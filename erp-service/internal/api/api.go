@@ -50,7 +50,7 @@ func Service(st Stores, events feed.Source, ready func(context.Context) error) s
 	return server.Service{
 		Name: "erp",
 		Register: func(s *grpc.Server) {
-			erpv1.RegisterCustomerServiceServer(s, &Customers{store: st})
+			erpv1.RegisterCustomerServiceServer(s, &Customers{store: st, balances: st})
 			erpv1.RegisterItemServiceServer(s, &Items{store: st, stock: st})
 			erpv1.RegisterWarehouseServiceServer(s, &Warehouses{store: st})
 			erpv1.RegisterStockServiceServer(s, &Stock{store: st})

@@ -4,15 +4,33 @@ import (
 	"context"
 
 	"github.com/seamhq/seam/erp-service/internal/customer"
+	"github.com/seamhq/seam/erp-service/internal/invoicing"
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/listing"
+	"github.com/seamhq/seam/platform/money"
 	erpv1 "github.com/seamhq/seam/proto/erp/v1"
 )
 
 // Customers serves erp.v1.CustomerService.
 type Customers struct {
 	erpv1.UnimplementedCustomerServiceServer
-	store customer.Store
+	store    customer.Store
+	balances interface {
+		Balance(ctx context.Context, customerID, currency string) (invoicing.Balance, error)
+	}
+}
+
+// GetCustomerBalance returns what a customer owes in a currency.
+func (h *Customers) GetCustomerBalance(ctx context.Context, req *erpv1.GetCustomerBalanceRequest) (*erpv1.CustomerBalance, error) {
+	cur := req.GetCurrencyCode()
+	if _, ok := money.LookupCurrency(cur); cur != "" && !ok {
+		return nil, errs.Invalid("currency_code", "%q is not a supported ISO 4217 currency code", cur)
+	}
+	b, err := h.balances.Balance(ctx, req.GetCustomerId(), cur)
+	if err != nil {
+		return nil, err
+	}
+	return balanceToProto(b), nil
 }
 
 // CreateCustomer creates a customer; a retried request_id returns the first

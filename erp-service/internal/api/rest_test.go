@@ -49,7 +49,7 @@ func TestRESTRoutes(t *testing.T) {
 	t.Parallel()
 	e := start(t)
 	all := routes(t)
-	if len(all) != 56 {
+	if len(all) != 57 {
 		t.Fatalf("read %d routes from erp_gateway.yaml: %v", len(all), all)
 	}
 	hit := map[string]bool{}
@@ -237,6 +237,17 @@ func TestRESTRoutes(t *testing.T) {
 		t.Errorf("payment = %v", pm)
 	}
 	pid := str(pm["id"])
+	amount := func(m map[string]any, field string) string { return str(m[field].(map[string]any)["amount"]) }
+	if b := call(200, "GET", "/v1/customers/"+id+"/balance", sales, ""); amount(b, "open_balance") != "0.00" ||
+		amount(b, "credit") != "2.42" || b["currency_code"] != "EUR" || b["version"] == nil {
+		t.Errorf("balance after the payment = %v", b)
+	}
+	if r := e.call("GET", "/v1/customers/"+id+"/balance?currency_code=XXX", sales, ""); r.status != 400 || fmt.Sprint(restFields(r.body)) != "[currency_code]" {
+		t.Errorf("balance in XXX = %d %v", r.status, r.body)
+	}
+	if r := e.call("GET", "/v1/customers/01900000-0000-7000-8000-000000000000/balance", sales, ""); r.status != 404 {
+		t.Errorf("balance of no customer = %d %v", r.status, r.body)
+	}
 	if got := call(200, "GET", "/v1/invoices/"+invID, sales, ""); got["status"] != "INVOICE_STATUS_PAID" {
 		t.Errorf("paid invoice = %v", got)
 	}
@@ -249,6 +260,9 @@ func TestRESTRoutes(t *testing.T) {
 	}
 	if got := call(200, "GET", "/v1/invoices/"+invID, sales, ""); got["status"] != "INVOICE_STATUS_OPEN" || got["open_amount"].(map[string]any)["amount"] != "47.58" {
 		t.Errorf("reopened invoice = %v", got)
+	}
+	if b := call(200, "GET", "/v1/customers/"+id+"/balance?currency_code=EUR", sales, ""); amount(b, "open_balance") != "47.58" || amount(b, "credit") != "0.00" {
+		t.Errorf("balance after the reversal = %v", b)
 	}
 
 	// Reports: the open 47.58 is due 2026-04-01; 45 days past due on 2026-05-16.

@@ -270,6 +270,9 @@ type Store interface {
 	// invoices due before asOf (a date) OVERDUE; it returns their ids and
 	// whether more remain.
 	MarkOverdue(ctx context.Context, asOf time.Time) ([]string, bool, error)
+	// Balance returns what a customer owes in currency ("" for the
+	// customer's own currency).
+	Balance(ctx context.Context, customerID, currency string) (Balance, error)
 }
 
 // Event types; the key is the invoice id (customer id for balances).

@@ -99,6 +99,35 @@ func queueSaveInvoicing(b *pgx.Batch, o sales.Order) {
 		o.ID, string(o.Status), o.Revision)
 }
 
+// balanceSums is what a customer owes in currency $2 ($1 the customer):
+// open, overdue and unapplied credit.
+const balanceSums = `coalesce(sum(i.total - i.paid_amount) FILTER (WHERE i.status NOT IN ('VOID', 'PAID')), 0),
+	coalesce(sum(i.total - i.paid_amount) FILTER (WHERE i.status = 'OVERDUE'), 0),
+	(SELECT coalesce(sum(unallocated), 0) FROM payments
+	 WHERE customer_id = $1 AND currency_code = $2 AND status = 'POSTED')`
+
+// Balance implements invoicing.Store.
+func (s *Store) Balance(ctx context.Context, customerID, currency string) (invoicing.Balance, error) {
+	c, err := s.GetCustomer(ctx, customerID)
+	if err != nil {
+		return invoicing.Balance{}, err
+	}
+	if currency == "" {
+		currency = c.CurrencyCode
+	}
+	b := invoicing.Balance{CustomerID: customerID, Currency: currency}
+	err = s.pool.QueryRow(ctx, `SELECT c.balance_version, `+balanceSums+`
+		FROM customers c LEFT JOIN invoices i ON i.customer_id = c.id AND i.currency_code = $2
+		WHERE c.id = $1
+		GROUP BY c.balance_version`, customerID, currency).
+		Scan(&b.Version, &b.Open.Amount, &b.Overdue.Amount, &b.Credit.Amount)
+	if err != nil {
+		return invoicing.Balance{}, fmt.Errorf("balance of customer %s: %w", customerID, err)
+	}
+	b.Open.Currency, b.Overdue.Currency, b.Credit.Currency = b.Currency, b.Currency, b.Currency
+	return b, nil
+}
+
 // balanceEvent bumps the customer's balance version and returns the
 // customer.balance_changed event of its balance in currency, read after
 // this transaction's writes.
@@ -108,11 +137,7 @@ func (s *Store) balanceEvent(ctx context.Context, tx pgx.Tx, customerID, currenc
 	err := tx.QueryRow(ctx, `WITH v AS (
 			UPDATE customers SET balance_version = balance_version + 1 WHERE id = $1 RETURNING balance_version
 		)
-		SELECT v.balance_version,
-		       coalesce(sum(i.total - i.paid_amount) FILTER (WHERE i.status NOT IN ('VOID', 'PAID')), 0),
-		       coalesce(sum(i.total - i.paid_amount) FILTER (WHERE i.status = 'OVERDUE'), 0),
-		       (SELECT coalesce(sum(unallocated), 0) FROM payments
-		        WHERE customer_id = $1 AND currency_code = $2 AND status = 'POSTED')
+		SELECT v.balance_version, `+balanceSums+`
 		FROM v LEFT JOIN invoices i ON i.customer_id = $1 AND i.currency_code = $2
 		GROUP BY v.balance_version`, customerID, currency).Scan(&b.Version, &b.Open.Amount, &b.Overdue.Amount, &b.Credit.Amount)
 	if err != nil {

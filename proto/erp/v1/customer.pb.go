@@ -78,6 +78,59 @@ func (InvoicePolicy) EnumDescriptor() ([]byte, []int) {
 	return file_erp_v1_customer_proto_rawDescGZIP(), []int{0}
 }
 
+type GetCustomerBalanceRequest struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	CustomerId string                 `protobuf:"bytes,1,opt,name=customer_id,json=customerId,proto3" json:"customer_id,omitempty"`
+	// ISO 4217; empty for the customer's currency.
+	CurrencyCode  string `protobuf:"bytes,2,opt,name=currency_code,json=currencyCode,proto3" json:"currency_code,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetCustomerBalanceRequest) Reset() {
+	*x = GetCustomerBalanceRequest{}
+	mi := &file_erp_v1_customer_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetCustomerBalanceRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetCustomerBalanceRequest) ProtoMessage() {}
+
+func (x *GetCustomerBalanceRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_erp_v1_customer_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetCustomerBalanceRequest.ProtoReflect.Descriptor instead.
+func (*GetCustomerBalanceRequest) Descriptor() ([]byte, []int) {
+	return file_erp_v1_customer_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *GetCustomerBalanceRequest) GetCustomerId() string {
+	if x != nil {
+		return x.CustomerId
+	}
+	return ""
+}
+
+func (x *GetCustomerBalanceRequest) GetCurrencyCode() string {
+	if x != nil {
+		return x.CurrencyCode
+	}
+	return ""
+}
+
 // Customer is a party the company invoices.
 type Customer struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -105,7 +158,7 @@ type Customer struct {
 
 func (x *Customer) Reset() {
 	*x = Customer{}
-	mi := &file_erp_v1_customer_proto_msgTypes[0]
+	mi := &file_erp_v1_customer_proto_msgTypes[1]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -117,7 +170,7 @@ func (x *Customer) String() string {
 func (*Customer) ProtoMessage() {}
 
 func (x *Customer) ProtoReflect() protoreflect.Message {
-	mi := &file_erp_v1_customer_proto_msgTypes[0]
+	mi := &file_erp_v1_customer_proto_msgTypes[1]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -130,7 +183,7 @@ func (x *Customer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Customer.ProtoReflect.Descriptor instead.
 func (*Customer) Descriptor() ([]byte, []int) {
-	return file_erp_v1_customer_proto_rawDescGZIP(), []int{0}
+	return file_erp_v1_customer_proto_rawDescGZIP(), []int{1}
 }
 
 func (x *Customer) GetId() string {
@@ -213,7 +266,7 @@ type CreateCustomerRequest struct {
 
 func (x *CreateCustomerRequest) Reset() {
 	*x = CreateCustomerRequest{}
-	mi := &file_erp_v1_customer_proto_msgTypes[1]
+	mi := &file_erp_v1_customer_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -225,7 +278,7 @@ func (x *CreateCustomerRequest) String() string {
 func (*CreateCustomerRequest) ProtoMessage() {}
 
 func (x *CreateCustomerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_erp_v1_customer_proto_msgTypes[1]
+	mi := &file_erp_v1_customer_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -238,7 +291,7 @@ func (x *CreateCustomerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateCustomerRequest.ProtoReflect.Descriptor instead.
 func (*CreateCustomerRequest) Descriptor() ([]byte, []int) {
-	return file_erp_v1_customer_proto_rawDescGZIP(), []int{1}
+	return file_erp_v1_customer_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *CreateCustomerRequest) GetCustomer() *Customer {
@@ -264,7 +317,7 @@ type GetCustomerRequest struct {
 
 func (x *GetCustomerRequest) Reset() {
 	*x = GetCustomerRequest{}
-	mi := &file_erp_v1_customer_proto_msgTypes[2]
+	mi := &file_erp_v1_customer_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -276,7 +329,7 @@ func (x *GetCustomerRequest) String() string {
 func (*GetCustomerRequest) ProtoMessage() {}
 
 func (x *GetCustomerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_erp_v1_customer_proto_msgTypes[2]
+	mi := &file_erp_v1_customer_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -289,7 +342,7 @@ func (x *GetCustomerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetCustomerRequest.ProtoReflect.Descriptor instead.
 func (*GetCustomerRequest) Descriptor() ([]byte, []int) {
-	return file_erp_v1_customer_proto_rawDescGZIP(), []int{2}
+	return file_erp_v1_customer_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *GetCustomerRequest) GetId() string {
@@ -311,7 +364,7 @@ type ListCustomersRequest struct {
 
 func (x *ListCustomersRequest) Reset() {
 	*x = ListCustomersRequest{}
-	mi := &file_erp_v1_customer_proto_msgTypes[3]
+	mi := &file_erp_v1_customer_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -323,7 +376,7 @@ func (x *ListCustomersRequest) String() string {
 func (*ListCustomersRequest) ProtoMessage() {}
 
 func (x *ListCustomersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_erp_v1_customer_proto_msgTypes[3]
+	mi := &file_erp_v1_customer_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -336,7 +389,7 @@ func (x *ListCustomersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListCustomersRequest.ProtoReflect.Descriptor instead.
 func (*ListCustomersRequest) Descriptor() ([]byte, []int) {
-	return file_erp_v1_customer_proto_rawDescGZIP(), []int{3}
+	return file_erp_v1_customer_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *ListCustomersRequest) GetPageSize() int32 {
@@ -370,7 +423,7 @@ type ListCustomersResponse struct {
 
 func (x *ListCustomersResponse) Reset() {
 	*x = ListCustomersResponse{}
-	mi := &file_erp_v1_customer_proto_msgTypes[4]
+	mi := &file_erp_v1_customer_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -382,7 +435,7 @@ func (x *ListCustomersResponse) String() string {
 func (*ListCustomersResponse) ProtoMessage() {}
 
 func (x *ListCustomersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_erp_v1_customer_proto_msgTypes[4]
+	mi := &file_erp_v1_customer_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -395,7 +448,7 @@ func (x *ListCustomersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListCustomersResponse.ProtoReflect.Descriptor instead.
 func (*ListCustomersResponse) Descriptor() ([]byte, []int) {
-	return file_erp_v1_customer_proto_rawDescGZIP(), []int{4}
+	return file_erp_v1_customer_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *ListCustomersResponse) GetCustomers() []*Customer {
@@ -424,7 +477,7 @@ type UpdateCustomerRequest struct {
 
 func (x *UpdateCustomerRequest) Reset() {
 	*x = UpdateCustomerRequest{}
-	mi := &file_erp_v1_customer_proto_msgTypes[5]
+	mi := &file_erp_v1_customer_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -436,7 +489,7 @@ func (x *UpdateCustomerRequest) String() string {
 func (*UpdateCustomerRequest) ProtoMessage() {}
 
 func (x *UpdateCustomerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_erp_v1_customer_proto_msgTypes[5]
+	mi := &file_erp_v1_customer_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -449,7 +502,7 @@ func (x *UpdateCustomerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateCustomerRequest.ProtoReflect.Descriptor instead.
 func (*UpdateCustomerRequest) Descriptor() ([]byte, []int) {
-	return file_erp_v1_customer_proto_rawDescGZIP(), []int{5}
+	return file_erp_v1_customer_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *UpdateCustomerRequest) GetCustomer() *Customer {
@@ -480,7 +533,7 @@ type SyncCustomerRequest struct {
 
 func (x *SyncCustomerRequest) Reset() {
 	*x = SyncCustomerRequest{}
-	mi := &file_erp_v1_customer_proto_msgTypes[6]
+	mi := &file_erp_v1_customer_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -492,7 +545,7 @@ func (x *SyncCustomerRequest) String() string {
 func (*SyncCustomerRequest) ProtoMessage() {}
 
 func (x *SyncCustomerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_erp_v1_customer_proto_msgTypes[6]
+	mi := &file_erp_v1_customer_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -505,7 +558,7 @@ func (x *SyncCustomerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SyncCustomerRequest.ProtoReflect.Descriptor instead.
 func (*SyncCustomerRequest) Descriptor() ([]byte, []int) {
-	return file_erp_v1_customer_proto_rawDescGZIP(), []int{6}
+	return file_erp_v1_customer_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *SyncCustomerRequest) GetCrmAccountId() string {
@@ -559,7 +612,7 @@ type CustomerBalance struct {
 
 func (x *CustomerBalance) Reset() {
 	*x = CustomerBalance{}
-	mi := &file_erp_v1_customer_proto_msgTypes[7]
+	mi := &file_erp_v1_customer_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -571,7 +624,7 @@ func (x *CustomerBalance) String() string {
 func (*CustomerBalance) ProtoMessage() {}
 
 func (x *CustomerBalance) ProtoReflect() protoreflect.Message {
-	mi := &file_erp_v1_customer_proto_msgTypes[7]
+	mi := &file_erp_v1_customer_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -584,7 +637,7 @@ func (x *CustomerBalance) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CustomerBalance.ProtoReflect.Descriptor instead.
 func (*CustomerBalance) Descriptor() ([]byte, []int) {
-	return file_erp_v1_customer_proto_rawDescGZIP(), []int{7}
+	return file_erp_v1_customer_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *CustomerBalance) GetCustomerId() string {
@@ -633,7 +686,11 @@ var File_erp_v1_customer_proto protoreflect.FileDescriptor
 
 const file_erp_v1_customer_proto_rawDesc = "" +
 	"\n" +
-	"\x15erp/v1/customer.proto\x12\x06erp.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"\xa7\x03\n" +
+	"\x15erp/v1/customer.proto\x12\x06erp.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"a\n" +
+	"\x19GetCustomerBalanceRequest\x12\x1f\n" +
+	"\vcustomer_id\x18\x01 \x01(\tR\n" +
+	"customerId\x12#\n" +
+	"\rcurrency_code\x18\x02 \x01(\tR\fcurrencyCode\"\xa7\x03\n" +
 	"\bCustomer\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12$\n" +
@@ -682,13 +739,14 @@ const file_erp_v1_customer_proto_rawDesc = "" +
 	"\rInvoicePolicy\x12\x1e\n" +
 	"\x1aINVOICE_POLICY_UNSPECIFIED\x10\x00\x12%\n" +
 	"!INVOICE_POLICY_SHIPPED_QUANTITIES\x10\x01\x12\x1e\n" +
-	"\x1aINVOICE_POLICY_WHOLE_ORDER\x10\x022\xe1\x02\n" +
+	"\x1aINVOICE_POLICY_WHOLE_ORDER\x10\x022\xb3\x03\n" +
 	"\x0fCustomerService\x12A\n" +
 	"\x0eCreateCustomer\x12\x1d.erp.v1.CreateCustomerRequest\x1a\x10.erp.v1.Customer\x12;\n" +
 	"\vGetCustomer\x12\x1a.erp.v1.GetCustomerRequest\x1a\x10.erp.v1.Customer\x12L\n" +
 	"\rListCustomers\x12\x1c.erp.v1.ListCustomersRequest\x1a\x1d.erp.v1.ListCustomersResponse\x12A\n" +
 	"\x0eUpdateCustomer\x12\x1d.erp.v1.UpdateCustomerRequest\x1a\x10.erp.v1.Customer\x12=\n" +
-	"\fSyncCustomer\x12\x1b.erp.v1.SyncCustomerRequest\x1a\x10.erp.v1.CustomerB+Z)github.com/seamhq/seam/proto/erp/v1;erpv1b\x06proto3"
+	"\fSyncCustomer\x12\x1b.erp.v1.SyncCustomerRequest\x1a\x10.erp.v1.Customer\x12P\n" +
+	"\x12GetCustomerBalance\x12!.erp.v1.GetCustomerBalanceRequest\x1a\x17.erp.v1.CustomerBalanceB+Z)github.com/seamhq/seam/proto/erp/v1;erpv1b\x06proto3"
 
 var (
 	file_erp_v1_customer_proto_rawDescOnce sync.Once
@@ -703,45 +761,48 @@ func file_erp_v1_customer_proto_rawDescGZIP() []byte {
 }
 
 var file_erp_v1_customer_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_erp_v1_customer_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_erp_v1_customer_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
 var file_erp_v1_customer_proto_goTypes = []any{
-	(InvoicePolicy)(0),            // 0: erp.v1.InvoicePolicy
-	(*Customer)(nil),              // 1: erp.v1.Customer
-	(*CreateCustomerRequest)(nil), // 2: erp.v1.CreateCustomerRequest
-	(*GetCustomerRequest)(nil),    // 3: erp.v1.GetCustomerRequest
-	(*ListCustomersRequest)(nil),  // 4: erp.v1.ListCustomersRequest
-	(*ListCustomersResponse)(nil), // 5: erp.v1.ListCustomersResponse
-	(*UpdateCustomerRequest)(nil), // 6: erp.v1.UpdateCustomerRequest
-	(*SyncCustomerRequest)(nil),   // 7: erp.v1.SyncCustomerRequest
-	(*CustomerBalance)(nil),       // 8: erp.v1.CustomerBalance
-	(*v1.Money)(nil),              // 9: money.v1.Money
-	(*timestamppb.Timestamp)(nil), // 10: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil), // 11: google.protobuf.FieldMask
+	(InvoicePolicy)(0),                // 0: erp.v1.InvoicePolicy
+	(*GetCustomerBalanceRequest)(nil), // 1: erp.v1.GetCustomerBalanceRequest
+	(*Customer)(nil),                  // 2: erp.v1.Customer
+	(*CreateCustomerRequest)(nil),     // 3: erp.v1.CreateCustomerRequest
+	(*GetCustomerRequest)(nil),        // 4: erp.v1.GetCustomerRequest
+	(*ListCustomersRequest)(nil),      // 5: erp.v1.ListCustomersRequest
+	(*ListCustomersResponse)(nil),     // 6: erp.v1.ListCustomersResponse
+	(*UpdateCustomerRequest)(nil),     // 7: erp.v1.UpdateCustomerRequest
+	(*SyncCustomerRequest)(nil),       // 8: erp.v1.SyncCustomerRequest
+	(*CustomerBalance)(nil),           // 9: erp.v1.CustomerBalance
+	(*v1.Money)(nil),                  // 10: money.v1.Money
+	(*timestamppb.Timestamp)(nil),     // 11: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),     // 12: google.protobuf.FieldMask
 }
 var file_erp_v1_customer_proto_depIdxs = []int32{
-	9,  // 0: erp.v1.Customer.credit_limit:type_name -> money.v1.Money
-	10, // 1: erp.v1.Customer.create_time:type_name -> google.protobuf.Timestamp
-	10, // 2: erp.v1.Customer.update_time:type_name -> google.protobuf.Timestamp
+	10, // 0: erp.v1.Customer.credit_limit:type_name -> money.v1.Money
+	11, // 1: erp.v1.Customer.create_time:type_name -> google.protobuf.Timestamp
+	11, // 2: erp.v1.Customer.update_time:type_name -> google.protobuf.Timestamp
 	0,  // 3: erp.v1.Customer.invoice_policy:type_name -> erp.v1.InvoicePolicy
-	1,  // 4: erp.v1.CreateCustomerRequest.customer:type_name -> erp.v1.Customer
-	1,  // 5: erp.v1.ListCustomersResponse.customers:type_name -> erp.v1.Customer
-	1,  // 6: erp.v1.UpdateCustomerRequest.customer:type_name -> erp.v1.Customer
-	11, // 7: erp.v1.UpdateCustomerRequest.update_mask:type_name -> google.protobuf.FieldMask
-	9,  // 8: erp.v1.CustomerBalance.open_balance:type_name -> money.v1.Money
-	9,  // 9: erp.v1.CustomerBalance.overdue_balance:type_name -> money.v1.Money
-	9,  // 10: erp.v1.CustomerBalance.credit:type_name -> money.v1.Money
-	2,  // 11: erp.v1.CustomerService.CreateCustomer:input_type -> erp.v1.CreateCustomerRequest
-	3,  // 12: erp.v1.CustomerService.GetCustomer:input_type -> erp.v1.GetCustomerRequest
-	4,  // 13: erp.v1.CustomerService.ListCustomers:input_type -> erp.v1.ListCustomersRequest
-	6,  // 14: erp.v1.CustomerService.UpdateCustomer:input_type -> erp.v1.UpdateCustomerRequest
-	7,  // 15: erp.v1.CustomerService.SyncCustomer:input_type -> erp.v1.SyncCustomerRequest
-	1,  // 16: erp.v1.CustomerService.CreateCustomer:output_type -> erp.v1.Customer
-	1,  // 17: erp.v1.CustomerService.GetCustomer:output_type -> erp.v1.Customer
-	5,  // 18: erp.v1.CustomerService.ListCustomers:output_type -> erp.v1.ListCustomersResponse
-	1,  // 19: erp.v1.CustomerService.UpdateCustomer:output_type -> erp.v1.Customer
-	1,  // 20: erp.v1.CustomerService.SyncCustomer:output_type -> erp.v1.Customer
-	16, // [16:21] is the sub-list for method output_type
-	11, // [11:16] is the sub-list for method input_type
+	2,  // 4: erp.v1.CreateCustomerRequest.customer:type_name -> erp.v1.Customer
+	2,  // 5: erp.v1.ListCustomersResponse.customers:type_name -> erp.v1.Customer
+	2,  // 6: erp.v1.UpdateCustomerRequest.customer:type_name -> erp.v1.Customer
+	12, // 7: erp.v1.UpdateCustomerRequest.update_mask:type_name -> google.protobuf.FieldMask
+	10, // 8: erp.v1.CustomerBalance.open_balance:type_name -> money.v1.Money
+	10, // 9: erp.v1.CustomerBalance.overdue_balance:type_name -> money.v1.Money
+	10, // 10: erp.v1.CustomerBalance.credit:type_name -> money.v1.Money
+	3,  // 11: erp.v1.CustomerService.CreateCustomer:input_type -> erp.v1.CreateCustomerRequest
+	4,  // 12: erp.v1.CustomerService.GetCustomer:input_type -> erp.v1.GetCustomerRequest
+	5,  // 13: erp.v1.CustomerService.ListCustomers:input_type -> erp.v1.ListCustomersRequest
+	7,  // 14: erp.v1.CustomerService.UpdateCustomer:input_type -> erp.v1.UpdateCustomerRequest
+	8,  // 15: erp.v1.CustomerService.SyncCustomer:input_type -> erp.v1.SyncCustomerRequest
+	1,  // 16: erp.v1.CustomerService.GetCustomerBalance:input_type -> erp.v1.GetCustomerBalanceRequest
+	2,  // 17: erp.v1.CustomerService.CreateCustomer:output_type -> erp.v1.Customer
+	2,  // 18: erp.v1.CustomerService.GetCustomer:output_type -> erp.v1.Customer
+	6,  // 19: erp.v1.CustomerService.ListCustomers:output_type -> erp.v1.ListCustomersResponse
+	2,  // 20: erp.v1.CustomerService.UpdateCustomer:output_type -> erp.v1.Customer
+	2,  // 21: erp.v1.CustomerService.SyncCustomer:output_type -> erp.v1.Customer
+	9,  // 22: erp.v1.CustomerService.GetCustomerBalance:output_type -> erp.v1.CustomerBalance
+	17, // [17:23] is the sub-list for method output_type
+	11, // [11:17] is the sub-list for method input_type
 	11, // [11:11] is the sub-list for extension type_name
 	11, // [11:11] is the sub-list for extension extendee
 	0,  // [0:11] is the sub-list for field type_name
@@ -758,7 +819,7 @@ func file_erp_v1_customer_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_erp_v1_customer_proto_rawDesc), len(file_erp_v1_customer_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   8,
+			NumMessages:   9,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -19,11 +19,12 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	CustomerService_CreateCustomer_FullMethodName = "/erp.v1.CustomerService/CreateCustomer"
-	CustomerService_GetCustomer_FullMethodName    = "/erp.v1.CustomerService/GetCustomer"
-	CustomerService_ListCustomers_FullMethodName  = "/erp.v1.CustomerService/ListCustomers"
-	CustomerService_UpdateCustomer_FullMethodName = "/erp.v1.CustomerService/UpdateCustomer"
-	CustomerService_SyncCustomer_FullMethodName   = "/erp.v1.CustomerService/SyncCustomer"
+	CustomerService_CreateCustomer_FullMethodName     = "/erp.v1.CustomerService/CreateCustomer"
+	CustomerService_GetCustomer_FullMethodName        = "/erp.v1.CustomerService/GetCustomer"
+	CustomerService_ListCustomers_FullMethodName      = "/erp.v1.CustomerService/ListCustomers"
+	CustomerService_UpdateCustomer_FullMethodName     = "/erp.v1.CustomerService/UpdateCustomer"
+	CustomerService_SyncCustomer_FullMethodName       = "/erp.v1.CustomerService/SyncCustomer"
+	CustomerService_GetCustomerBalance_FullMethodName = "/erp.v1.CustomerService/GetCustomerBalance"
 )
 
 // CustomerServiceClient is the client API for CustomerService service.
@@ -40,6 +41,10 @@ type CustomerServiceClient interface {
 	// keyed by crm_account_id. A write older than source_version already
 	// applied changes nothing.
 	SyncCustomer(ctx context.Context, in *SyncCustomerRequest, opts ...grpc.CallOption) (*Customer, error)
+	// GetCustomerBalance returns what a customer owes in a currency (the
+	// customer's own by default), as its customer.balance_changed events
+	// carry it; version 0 while nothing was ever invoiced to it.
+	GetCustomerBalance(ctx context.Context, in *GetCustomerBalanceRequest, opts ...grpc.CallOption) (*CustomerBalance, error)
 }
 
 type customerServiceClient struct {
@@ -100,6 +105,16 @@ func (c *customerServiceClient) SyncCustomer(ctx context.Context, in *SyncCustom
 	return out, nil
 }
 
+func (c *customerServiceClient) GetCustomerBalance(ctx context.Context, in *GetCustomerBalanceRequest, opts ...grpc.CallOption) (*CustomerBalance, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CustomerBalance)
+	err := c.cc.Invoke(ctx, CustomerService_GetCustomerBalance_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // CustomerServiceServer is the server API for CustomerService service.
 // All implementations must embed UnimplementedCustomerServiceServer
 // for forward compatibility.
@@ -114,6 +129,10 @@ type CustomerServiceServer interface {
 	// keyed by crm_account_id. A write older than source_version already
 	// applied changes nothing.
 	SyncCustomer(context.Context, *SyncCustomerRequest) (*Customer, error)
+	// GetCustomerBalance returns what a customer owes in a currency (the
+	// customer's own by default), as its customer.balance_changed events
+	// carry it; version 0 while nothing was ever invoiced to it.
+	GetCustomerBalance(context.Context, *GetCustomerBalanceRequest) (*CustomerBalance, error)
 	mustEmbedUnimplementedCustomerServiceServer()
 }
 
@@ -138,6 +157,9 @@ func (UnimplementedCustomerServiceServer) UpdateCustomer(context.Context, *Updat
 }
 func (UnimplementedCustomerServiceServer) SyncCustomer(context.Context, *SyncCustomerRequest) (*Customer, error) {
 	return nil, status.Error(codes.Unimplemented, "method SyncCustomer not implemented")
+}
+func (UnimplementedCustomerServiceServer) GetCustomerBalance(context.Context, *GetCustomerBalanceRequest) (*CustomerBalance, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetCustomerBalance not implemented")
 }
 func (UnimplementedCustomerServiceServer) mustEmbedUnimplementedCustomerServiceServer() {}
 func (UnimplementedCustomerServiceServer) testEmbeddedByValue()                         {}
@@ -250,6 +272,24 @@ func _CustomerService_SyncCustomer_Handler(srv interface{}, ctx context.Context,
 	return interceptor(ctx, in, info, handler)
 }
 
+func _CustomerService_GetCustomerBalance_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetCustomerBalanceRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CustomerServiceServer).GetCustomerBalance(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CustomerService_GetCustomerBalance_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CustomerServiceServer).GetCustomerBalance(ctx, req.(*GetCustomerBalanceRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // CustomerService_ServiceDesc is the grpc.ServiceDesc for CustomerService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -276,6 +316,10 @@ var CustomerService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "SyncCustomer",
 			Handler:    _CustomerService_SyncCustomer_Handler,
+		},
+		{
+			MethodName: "GetCustomerBalance",
+			Handler:    _CustomerService_GetCustomerBalance_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
