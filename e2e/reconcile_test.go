@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -113,5 +114,66 @@ func TestReconciliationRepairsALostDelivery(t *testing.T) {
 	resp, err = bridge.Do(ctx, "GET", "/v1/reconciliations/"+reportID, nil)
 	if got := restclient.Str(must(t, resp, err, 200).Body, "id"); got != reportID {
 		t.Errorf("stored report id = %s, want %s", got, reportID)
+	}
+
+	keptCopies(t, st, id, accountID)
+}
+
+// keptCopies overwrites CRM copies with versions the ERP never had, which
+// no sync can correct, and checks that a reconciliation pass reports them
+// as drift it could not repair instead of counting them repaired; the
+// invoiced account's balance is checked too.
+func keptCopies(t *testing.T, st *stack.Stack, oppID, accountID string) {
+	t.Helper()
+	ctx := context.Background()
+	crm := rest(st, stack.CRM, auth.Sales)
+	resp, err := crm.Do(ctx, "GET", "/v1/opportunities/"+oppID, nil)
+	orderID := restclient.Str(must(t, resp, err, 200).Body, "order", "id")
+	resp, err = rest(st, stack.ERP, auth.Warehouse).Do(ctx, "POST", "/v1/shipments", map[string]any{"sales_order_id": orderID})
+	must(t, resp, err, 200)
+	resp, err = rest(st, stack.ERP, auth.Finance).Do(ctx, "POST", "/v1/invoices", map[string]any{"sales_order_id": orderID})
+	must(t, resp, err, 200)
+	eventually(t, 10*time.Second, "the account's open balance", func() (bool, string) {
+		resp, err := crm.Do(ctx, "GET", "/v1/accounts/"+accountID, nil)
+		return err == nil && restclient.Str(resp.Body, "open_balance", "amount") == "20.00", string(resp.Raw)
+	})
+	caughtUp(t, st, "")
+
+	sync := rest(st, stack.CRM, auth.Integration)
+	resp, err = sync.Do(ctx, "POST", "/v1/accounts/"+accountID+":setPaymentStatus", map[string]any{
+		"payment_status": "PAYMENT_STATUS_OVERDUE", "source_version": "1000",
+		"open_balance":    map[string]any{"currency_code": "EUR", "amount": "12345.00"},
+		"overdue_balance": map[string]any{"currency_code": "EUR", "amount": "12345.00"},
+	})
+	must(t, resp, err, 200)
+	resp, err = sync.Do(ctx, "POST", "/v1/products:setAvailability", map[string]any{"updates": []any{map[string]any{
+		"sku": "RECON-1", "on_hand": "999", "reserved": "0", "available": "999", "source_version": "1000",
+	}}})
+	must(t, resp, err, 200)
+
+	resp, err = rest(st, stack.Bridge, auth.Admin).Do(ctx, "POST", "/v1/reconciliations", map[string]any{})
+	report := must(t, resp, err, 200).Body
+	for _, want := range []struct{ check, key string }{
+		{"account_balance_matches_invoices", accountID}, {"availability_matches_stock", "RECON-1"},
+	} {
+		var counts map[string]any
+		checks, _ := report["checks"].([]any)
+		for _, c := range checks {
+			if m := c.(map[string]any); restclient.Str(m, "name") == want.check {
+				counts = m
+			}
+		}
+		if restclient.Str(counts, "checked") == "" || restclient.Str(counts, "drifted") != "1" || restclient.Str(counts, "repaired") != "" {
+			t.Errorf("%s = %v, want 1 drifted, none repaired", want.check, counts)
+		}
+		found := false
+		repairs, _ := report["repairs"].([]any)
+		for _, r := range repairs {
+			m := r.(map[string]any)
+			found = found || restclient.Str(m, "key") == want.key && strings.Contains(restclient.Str(m, "detail"), "the CRM kept its copy")
+		}
+		if !found {
+			t.Errorf("no kept copy of %s reported: %s", want.key, resp.Raw)
+		}
 	}
 }

@@ -5,7 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/seamhq/seam/bridge/internal/postgres"
 	"github.com/seamhq/seam/platform/errs"
@@ -29,6 +33,7 @@ const (
 	CheckAvailability    = "availability_matches_stock"
 	CheckAccountCustomer = "account_has_customer"
 	CheckPaymentStatus   = "payment_status_matches_invoices"
+	CheckAccountBalance  = "account_balance_matches_invoices"
 	reconcilePage        = 1000
 	maxRepairsListed     = 1000
 )
@@ -85,6 +90,28 @@ func (r *Report) drift(check, key, what string, repairErr error) {
 	}
 }
 
+// errKept is the outcome of a repair the CRM took without error but did
+// not apply: its copy claims a newer source version than the ERP has,
+// which no sync wrote. Writing over it could undo a newer delivery racing
+// the pass, so a person decides.
+var errKept = errors.New("the CRM kept its copy, which claims a newer version than the ERP's; correct it at the source")
+
+// verified runs a repair and, when it returned no error, checks that the
+// CRM now agrees (still reports whether it does not).
+func verified(repairErr error, still func() (bool, error)) error {
+	if repairErr != nil {
+		return repairErr
+	}
+	differs, err := still()
+	switch {
+	case err != nil:
+		return err
+	case differs:
+		return errKept
+	}
+	return nil
+}
+
 // ReconcileStore keeps reports.
 type ReconcileStore interface {
 	SaveReconciliation(ctx context.Context, r postgres.Reconciliation) (int64, error)
@@ -103,10 +130,11 @@ func (e *Engine) Reconcile(ctx context.Context, trigger string) (Report, error) 
 	e.reconcileMu.Lock()
 	defer e.reconcileMu.Unlock()
 	r := Report{Trigger: trigger, Start: time.Now().UTC()}
-	for _, name := range []string{CheckWonHasOrder, CheckOrderShown, CheckPaymentStatus, CheckAccountCustomer, CheckItemInCatalog, CheckAvailability} {
+	for _, name := range []string{CheckWonHasOrder, CheckOrderShown, CheckPaymentStatus, CheckAccountCustomer, CheckAccountBalance,
+		CheckItemInCatalog, CheckAvailability} {
 		r.check(name)
 	}
-	err := errors.Join(e.reconcileOrders(ctx, &r), e.reconcileCatalog(ctx, &r))
+	err := errors.Join(e.reconcileOrders(ctx, &r), e.reconcileBalances(ctx, &r), e.reconcileCatalog(ctx, &r))
 	if err != nil {
 		r.Error = err.Error()
 	}
@@ -180,7 +208,10 @@ func (e *Engine) reconcileOrders(ctx context.Context, r *Report) error {
 			if opp.GetOrder().GetNumber() != o.GetNumber() || opp.GetOrder().GetStatus() != fulfillment(o) {
 				what := fmt.Sprintf("opportunity shows order %q %s, ERP has %s %s", opp.GetOrder().GetNumber(),
 					opp.GetOrder().GetStatus(), o.GetNumber(), fulfillment(o))
-				r.drift(CheckOrderShown, opp.GetId(), what, e.forceOrderBack(ctx, o))
+				r.drift(CheckOrderShown, opp.GetId(), what, verified(e.forceOrderBack(ctx, o), func() (bool, error) {
+					now, err := e.crm.Opportunities.GetOpportunity(ctx, &crmv1.GetOpportunityRequest{Id: opp.GetId()})
+					return err == nil && (now.GetOrder().GetNumber() != o.GetNumber() || now.GetOrder().GetStatus() != fulfillment(o)), err
+				}))
 			}
 			if err := e.reconcilePayment(ctx, r, opp, o); err != nil {
 				return err
@@ -221,11 +252,66 @@ func (e *Engine) reconcilePayment(ctx context.Context, r *Report, opp *crmv1.Opp
 	if got == want || version == 0 {
 		return nil
 	}
-	_, err = e.crm.Sync.SetOpportunityPaymentStatus(ctx, &crmv1.SetOpportunityPaymentStatusRequest{
+	now, err := e.crm.Sync.SetOpportunityPaymentStatus(ctx, &crmv1.SetOpportunityPaymentStatusRequest{
 		OpportunityId: opp.GetId(), PaymentStatus: want, SourceVersion: version,
 	})
-	r.drift(CheckPaymentStatus, opp.GetId(), fmt.Sprintf("opportunity shows %s, invoices say %s", got, want), err)
+	r.drift(CheckPaymentStatus, opp.GetId(), fmt.Sprintf("opportunity shows %s, invoices say %s", got, want),
+		verified(err, func() (bool, error) { return now.GetPaymentStatus() != want, nil }))
 	return nil
+}
+
+// reconcileBalances compares every CRM account's payment status and open
+// and overdue balance with its ERP customer's invoices.
+func (e *Engine) reconcileBalances(ctx context.Context, r *Report) error {
+	token := ""
+	for {
+		resp, err := e.erp.Customers.ListCustomers(ctx, &erpv1.ListCustomersRequest{PageSize: reconcilePage, PageToken: token})
+		if err != nil {
+			return fmt.Errorf("list ERP customers: %w", err)
+		}
+		for _, c := range resp.GetCustomers() {
+			if !isCRMID(c.GetCrmAccountId()) {
+				continue
+			}
+			b, err := e.erp.Customers.GetCustomerBalance(ctx, &erpv1.GetCustomerBalanceRequest{CustomerId: c.GetId()})
+			if err != nil {
+				return fmt.Errorf("read balance of customer %s: %w", c.GetId(), err)
+			}
+			acc, err := e.crm.Accounts.GetAccount(ctx, &crmv1.GetAccountRequest{Id: c.GetCrmAccountId()})
+			if status.Code(err) == codes.NotFound {
+				continue // the account is gone; nothing to show it on
+			}
+			if err != nil {
+				return fmt.Errorf("read account %s: %w", c.GetCrmAccountId(), err)
+			}
+			r.check(CheckAccountBalance).Checked++
+			if b.GetVersion() == 0 && acc.GetOpenBalance() == nil {
+				continue // never invoiced, and shown so
+			}
+			if sameBalance(acc, b) {
+				continue
+			}
+			what := fmt.Sprintf("account shows %s, open %s, overdue %s; invoices say %s, open %s, overdue %s",
+				acc.GetPaymentStatus(), acc.GetOpenBalance().GetAmount(), acc.GetOverdueBalance().GetAmount(),
+				accountPaymentStatus(b), b.GetOpenBalance().GetAmount(), b.GetOverdueBalance().GetAmount())
+			now, err := e.crm.Sync.SetAccountPaymentStatus(ctx, &crmv1.SetAccountPaymentStatusRequest{
+				AccountId: acc.GetId(), PaymentStatus: accountPaymentStatus(b),
+				OpenBalance: b.GetOpenBalance(), OverdueBalance: b.GetOverdueBalance(), SourceVersion: b.GetVersion(),
+			})
+			r.drift(CheckAccountBalance, acc.GetId(), what, verified(err, func() (bool, error) { return !sameBalance(now, b), nil }))
+		}
+		if token = resp.GetNextPageToken(); token == "" {
+			return nil
+		}
+	}
+}
+
+// sameBalance reports whether an account shows a customer balance.
+func sameBalance(acc *crmv1.Account, b *erpv1.CustomerBalance) bool {
+	return acc.GetPaymentStatus() == accountPaymentStatus(b) &&
+		acc.GetOpenBalance().GetCurrencyCode() == b.GetOpenBalance().GetCurrencyCode() &&
+		sameQuantity(acc.GetOpenBalance().GetAmount(), b.GetOpenBalance().GetAmount()) &&
+		sameQuantity(acc.GetOverdueBalance().GetAmount(), b.GetOverdueBalance().GetAmount())
 }
 
 // forceOrderBack writes an order back even when this replica believes it
@@ -259,8 +345,13 @@ func (e *Engine) reconcileCatalog(ctx context.Context, r *Report) error {
 		for _, item := range resp.GetItems() {
 			r.check(CheckItemInCatalog).Checked++
 			p, ok := products[item.GetSku()]
-			if !ok || p.GetName() != item.GetName() || p.GetListPrice().GetAmount() != item.GetListPrice().GetAmount() {
-				r.drift(CheckItemInCatalog, item.GetSku(), "ERP item missing or different in the CRM catalog", e.upsertProduct(ctx, item, 0))
+			if !ok || !sameProduct(p, item) {
+				version, _ := strconv.ParseInt(item.GetEtag(), 10, 64)
+				r.drift(CheckItemInCatalog, item.GetSku(), "ERP item missing or different in the CRM catalog",
+					verified(e.upsertProduct(ctx, item, version), func() (bool, error) {
+						now, err := e.crm.Products.GetProduct(ctx, &crmv1.GetProductRequest{Sku: item.GetSku()})
+						return err == nil && !sameProduct(now, item), err
+					}))
 			}
 			a, err := e.erp.Items.GetAvailability(ctx, &erpv1.GetAvailabilityRequest{Sku: item.GetSku()})
 			if err != nil {
@@ -269,7 +360,10 @@ func (e *Engine) reconcileCatalog(ctx context.Context, r *Report) error {
 			r.check(CheckAvailability).Checked++
 			if !ok || !sameQuantity(p.GetAvailableQuantity(), a.GetAvailable()) {
 				what := fmt.Sprintf("CRM shows %q available, ERP has %s", p.GetAvailableQuantity(), a.GetAvailable())
-				r.drift(CheckAvailability, item.GetSku(), what, e.setAvailability(ctx, a, a.GetVersion()))
+				r.drift(CheckAvailability, item.GetSku(), what, verified(e.setAvailability(ctx, a, a.GetVersion()), func() (bool, error) {
+					now, err := e.crm.Products.GetProduct(ctx, &crmv1.GetProductRequest{Sku: item.GetSku()})
+					return err == nil && !sameQuantity(now.GetAvailableQuantity(), a.GetAvailable()), err
+				}))
 			}
 		}
 		if token = resp.GetNextPageToken(); token == "" {
@@ -277,6 +371,13 @@ func (e *Engine) reconcileCatalog(ctx context.Context, r *Report) error {
 		}
 	}
 	return nil
+}
+
+// sameProduct reports whether a CRM product shows an ERP item's name and
+// list price.
+func sameProduct(p *crmv1.Product, item *erpv1.Item) bool {
+	return p.GetName() == item.GetName() && p.GetListPrice().GetCurrencyCode() == item.GetListPrice().GetCurrencyCode() &&
+		sameQuantity(p.GetListPrice().GetAmount(), item.GetListPrice().GetAmount())
 }
 
 // sameQuantity compares decimal strings by value ("5" and "5.000").

@@ -813,11 +813,15 @@ type ReconciliationCheck struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// "won_opportunity_has_order", "order_shown_on_opportunity",
 	// "payment_status_matches_invoices", "account_has_customer",
-	// "item_in_catalog", "availability_matches_stock".
-	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	Checked       int64  `protobuf:"varint,2,opt,name=checked,proto3" json:"checked,omitempty"`
-	Drifted       int64  `protobuf:"varint,3,opt,name=drifted,proto3" json:"drifted,omitempty"`
-	Repaired      int64  `protobuf:"varint,4,opt,name=repaired,proto3" json:"repaired,omitempty"`
+	// "account_balance_matches_invoices", "item_in_catalog",
+	// "availability_matches_stock".
+	Name    string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Checked int64  `protobuf:"varint,2,opt,name=checked,proto3" json:"checked,omitempty"`
+	Drifted int64  `protobuf:"varint,3,opt,name=drifted,proto3" json:"drifted,omitempty"`
+	// Drift the pass repaired and then saw gone. A CRM copy claiming a
+	// version the ERP never reached is kept by the CRM, as a delivery racing
+	// the pass could be: it is listed as drift, not counted as repaired.
+	Repaired      int64 `protobuf:"varint,4,opt,name=repaired,proto3" json:"repaired,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -880,7 +884,7 @@ func (x *ReconciliationCheck) GetRepaired() int64 {
 	return 0
 }
 
-// Repair is one fix the pass made.
+// Repair is one fix the pass made or tried; a failed one says why.
 type Repair struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Check string                 `protobuf:"bytes,1,opt,name=check,proto3" json:"check,omitempty"`
