@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -145,5 +146,14 @@ func leftAlone(t *testing.T, st *stack.Stack, crm, warehouse, finance *restclien
 	resp, err = rest(st, stack.Bridge, auth.Admin).Do(ctx, "GET", "/v1/failures", nil)
 	if n := restclient.Len(must(t, resp, err, 200).Body, "failures"); n != 0 {
 		t.Errorf("%d failures held: %s", n, resp.Raw)
+	}
+
+	// Both services share the database server here, so the CRM's cursors
+	// look like positions in the ERP's feed: each feed refuses the other's.
+	resp, err = rest(st, stack.CRM, auth.Integration).Do(ctx, "GET", "/v1/events?page_size=1000", nil)
+	crmCursor := restclient.Str(must(t, resp, err, 200).Body, "next_cursor")
+	resp, err = rest(st, stack.ERP, auth.Integration).Do(ctx, "GET", "/v1/events?page_size=1&after="+crmCursor, nil)
+	if err != nil || resp.Status != 400 || !strings.Contains(string(resp.Raw), "after") {
+		t.Errorf("the ERP feed after a CRM cursor = %d %s, %v", resp.Status, resp.Raw, err)
 	}
 }

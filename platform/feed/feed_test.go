@@ -171,6 +171,19 @@ func TestAppendAndList(t *testing.T) {
 		t.Errorf("later transaction has xid %d <= %d", got[3].Cursor.XID, got[2].Cursor.XID)
 	}
 
+	// Every event's cursor is a position of the feed; a neighbour of one,
+	// or one past the end, is not.
+	for _, e := range got {
+		if ok, err := r.Has(ctx, e.Cursor); err != nil || !ok {
+			t.Errorf("Has(%v of an event) = %v, %v", e.Cursor, ok, err)
+		}
+	}
+	for _, c := range []feed.Cursor{{XID: got[3].Cursor.XID, ID: got[3].Cursor.ID + 1}, {XID: got[3].Cursor.XID + 1000, ID: 1}} {
+		if ok, err := r.Has(ctx, c); err != nil || ok {
+			t.Errorf("Has(%v of no event) = %v, %v", c, ok, err)
+		}
+	}
+
 	// Paging and resuming from any position gives exactly the rest.
 	for i := range got {
 		rest := listAll(t, r, got[i].Cursor, 1)

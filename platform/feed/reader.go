@@ -117,6 +117,16 @@ func (r *Reader) List(ctx context.Context, after Cursor, limit int) ([]Event, er
 	return events, nil
 }
 
+// Has reports whether an event is at c (a lookup of the primary key).
+func (r *Reader) Has(ctx context.Context, c Cursor) (bool, error) {
+	var ok bool
+	err := r.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM outbox_events WHERE xid = $1::xid8 AND id = $2)`, c.XID, c.ID).Scan(&ok)
+	if err != nil {
+		return false, fmt.Errorf("feed: look up %s: %w", c, err)
+	}
+	return ok, nil
+}
+
 // Head returns the cursor and creation time of the newest readable event, or
 // the zero cursor and time when the feed is empty. A consumer's lag is the
 // distance from its cursor to the head.

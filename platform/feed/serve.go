@@ -10,6 +10,8 @@ import (
 type Source interface {
 	List(ctx context.Context, after Cursor, limit int) ([]Event, error)
 	Watch(ctx context.Context, after Cursor, send func([]Event) error) error
+	// Has reports whether an event of the feed is at c.
+	Has(ctx context.Context, c Cursor) (bool, error)
 }
 
 var _ Source = (*Reader)(nil)
@@ -31,13 +33,34 @@ func ParseAfter(after string) (Cursor, error) {
 	return c, nil
 }
 
+// checkAfter parses the client's cursor and makes sure it is one of this
+// feed: every cursor handed out is an event's position, and events are
+// kept. A well-formed cursor of another feed (the services may share a
+// database server, and so transaction ids), one made up, or one from a
+// database restored to an earlier state would otherwise read as a real
+// position and skip, or replay, events without a word.
+func checkAfter(ctx context.Context, src Source, after string) (Cursor, error) {
+	c, err := ParseAfter(after)
+	if err != nil || c.IsZero() {
+		return c, err
+	}
+	ok, err := src.Has(ctx, c)
+	if err != nil {
+		return Cursor{}, err
+	}
+	if !ok {
+		return Cursor{}, errs.Invalid("after", "is no position in this feed: a cursor of another feed, or of a database restored since")
+	}
+	return c, nil
+}
+
 // ListPage serves a list call of an event API: up to pageSize events after
 // the client's cursor (0 asks for DefaultPageSize, more than MaxPageSize
 // gets MaxPageSize, a negative size is INVALID_ARGUMENT), each converted
 // to the wire type by conv, and the cursor to continue from: the last
 // event's, or the client's own when there is nothing new.
 func ListPage[T any](ctx context.Context, src Source, after string, pageSize int32, conv func(Event) (T, error)) ([]T, string, error) {
-	cur, err := ParseAfter(after)
+	cur, err := checkAfter(ctx, src, after)
 	if err != nil {
 		return nil, "", err
 	}
@@ -71,7 +94,7 @@ func ListPage[T any](ctx context.Context, src Source, after string, pageSize int
 // the client's cursor, converted by conv, then new ones as they commit,
 // until ctx ends (the client went away) or send fails.
 func Stream[T any](ctx context.Context, src Source, after string, conv func(Event) (T, error), send func(T) error) error {
-	cur, err := ParseAfter(after)
+	cur, err := checkAfter(ctx, src, after)
 	if err != nil {
 		return err
 	}

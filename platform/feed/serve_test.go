@@ -24,6 +24,10 @@ func (f *fakeSource) List(_ context.Context, after Cursor, limit int) ([]Event, 
 	return out, nil
 }
 
+func (f *fakeSource) Has(_ context.Context, c Cursor) (bool, error) {
+	return c.XID == 1 && c.ID >= 1 && c.ID <= int64(f.n), nil
+}
+
 func (f *fakeSource) Watch(ctx context.Context, after Cursor, send func([]Event) error) error {
 	events, _ := f.List(ctx, after, f.n)
 	return send(events)
@@ -51,6 +55,15 @@ func TestListPage(t *testing.T) {
 	}
 	if _, _, err := ListPage(ctx, src, "not a cursor", 1, id); !errors.Is(err, errs.ErrInvalidArgument) {
 		t.Errorf("bad cursor: %v", err)
+	}
+	// Well formed, but no event is there: ahead of the feed, or another's.
+	for _, c := range []Cursor{{XID: 1, ID: 4}, {XID: 2, ID: 1}} {
+		if _, _, err := ListPage(ctx, src, c.String(), 1, id); !errors.Is(err, errs.ErrInvalidArgument) {
+			t.Errorf("cursor %v of no event: %v", c, err)
+		}
+		if err := Stream(ctx, src, c.String(), id, func(string) error { return nil }); !errors.Is(err, errs.ErrInvalidArgument) {
+			t.Errorf("stream from cursor %v of no event: %v", c, err)
+		}
 	}
 	boom := errors.New("boom")
 	if _, _, err := ListPage(ctx, src, "", 1, func(Event) (string, error) { return "", boom }); !errors.Is(err, boom) {
