@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/seamhq/seam/erp-service/internal/sales"
 	"github.com/seamhq/seam/erp-service/internal/stock"
 	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/listing"
 	"github.com/seamhq/seam/platform/money"
 	erpv1 "github.com/seamhq/seam/proto/erp/v1"
 	moneyv1 "github.com/seamhq/seam/proto/money/v1"
@@ -369,4 +371,39 @@ func newOrderFromProto(v *errs.Violations, p *erpv1.SalesOrder) sales.NewOrder {
 		n.Lines[i] = nl
 	}
 	return n
+}
+
+// filterValue checks one field's values in a list filter.
+type filterValue func(string) error
+
+// checkFilterValues refuses a filter comparing a field with a value no
+// record can have ("eur" for "EUR", a kind that does not exist): an
+// answer of nothing would read as "there are none".
+func checkFilterValues(conds []listing.Condition, checks map[string]filterValue) error {
+	for _, c := range conds {
+		if check := checks[c.Field]; check != nil {
+			if err := check(c.Value); err != nil {
+				return errs.Invalid("filter", "%s: %v", c.Field, err)
+			}
+		}
+	}
+	return nil
+}
+
+// currencyFilter accepts supported ISO 4217 codes, as stored (upper case).
+func currencyFilter(v string) error {
+	if _, ok := money.LookupCurrency(v); !ok {
+		return fmt.Errorf("%q is not a supported ISO 4217 currency code (upper case)", v)
+	}
+	return nil
+}
+
+// oneOf accepts the given values.
+func oneOf(values ...string) filterValue {
+	return func(v string) error {
+		if !slices.Contains(values, v) {
+			return fmt.Errorf("%q is none of %s", v, strings.Join(values, ", "))
+		}
+		return nil
+	}
 }

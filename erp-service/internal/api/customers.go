@@ -68,6 +68,9 @@ func (h *Customers) ListCustomers(ctx context.Context, req *erpv1.ListCustomersR
 	if err != nil {
 		return nil, err
 	}
+	if err := checkFilterValues(conds, map[string]filterValue{"currency_code": currencyFilter}); err != nil {
+		return nil, err
+	}
 	n, after, err := page(req.GetPageSize(), req.GetPageToken(), req.GetFilter())
 	if err != nil {
 		return nil, err

@@ -25,6 +25,9 @@ func (h *Ledger) ListJournalEntries(ctx context.Context, req *erpv1.ListJournalE
 	if err != nil {
 		return nil, err
 	}
+	if err := checkFilterValues(conds, map[string]filterValue{"kind": oneOf(ledger.Kinds...), "currency_code": currencyFilter}); err != nil {
+		return nil, err
+	}
 	n, after, err := page(req.GetPageSize(), req.GetPageToken(), req.GetFilter())
 	if err != nil {
 		return nil, err

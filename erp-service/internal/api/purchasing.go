@@ -61,6 +61,9 @@ func (h *Suppliers) ListSuppliers(ctx context.Context, req *erpv1.ListSuppliersR
 	if err != nil {
 		return nil, err
 	}
+	if err := checkFilterValues(conds, map[string]filterValue{"currency_code": currencyFilter}); err != nil {
+		return nil, err
+	}
 	n, after, err := page(req.GetPageSize(), req.GetPageToken(), req.GetFilter())
 	if err != nil {
 		return nil, err

@@ -33,6 +33,10 @@ func TestBadInputAcrossRoutes(t *testing.T) {
 		// Lines within 30 digits each whose total is not.
 		{"POST", "/v1/salesOrders", `{"customer_id":"` + cid + `","currency_code":"EUR","lines":[{"sku":"W-1","quantity":"99999999999999999999999999999"},{"sku":"W-1","quantity":"1"}]}`,
 			[]string{"sales_order.lines"}},
+		// Filter values no record can have: an empty answer would mislead.
+		{"GET", "/v1/journalEntries?filter=" + url.QueryEscape(`kind = "bogus"`), "", []string{"filter"}},
+		{"GET", "/v1/customers?filter=" + url.QueryEscape(`currency_code = "eur"`), "", []string{"filter"}},
+		{"GET", "/v1/suppliers?filter=" + url.QueryEscape(`currency_code = "XXX"`), "", []string{"filter"}},
 		// The zero date reads as "no date"; no date given may be taken for it.
 		{"GET", "/v1/reports/arAging?as_of_date=0001-01-01", "", []string{"as_of_date"}},
 	} {

@@ -175,6 +175,9 @@ func Totals(rows []BalanceRow) []Total {
 	return out
 }
 
+// Kinds lists every kind of journal entry.
+var Kinds = []string{KindShipment, KindReceipt, KindInvoice, KindInvoiceVoid, KindPayment, KindPaymentReversal}
+
 // FilterFields may appear in a ListJournalEntries filter.
 var FilterFields = []string{"kind", "reference", "currency_code"}
 
