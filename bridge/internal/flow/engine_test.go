@@ -2,6 +2,7 @@ package flow
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"os"
 	"testing"
@@ -72,6 +73,14 @@ func TestStandbyTakesOver(t *testing.T) {
 			t.Fatal("two leaders")
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+	// Held events are the leader's: a standby refuses to release them
+	// (its release would not reach the leader's parked keys).
+	if _, _, err := standby.RetryFailure(context.Background(), 1); !errors.Is(err, ErrStandby) {
+		t.Errorf("retry on the standby: %v, want ErrStandby", err)
+	}
+	if err := standby.DiscardFailure(context.Background(), 1); !errors.Is(err, ErrStandby) {
+		t.Errorf("discard on the standby: %v, want ErrStandby", err)
 	}
 	stopLeader()
 	<-leaderDone

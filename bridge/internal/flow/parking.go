@@ -226,6 +226,9 @@ func (e *Engine) RetryKey(ctx context.Context, feed, key string) (bool, *postgre
 
 // RetryFailure retries the key of a held event now.
 func (e *Engine) RetryFailure(ctx context.Context, id int64) (bool, *postgres.Failure, error) {
+	if !e.Leader() {
+		return false, nil, ErrStandby
+	}
 	f, ok, err := e.store.Failure(ctx, id)
 	if err != nil {
 		return false, nil, err
@@ -239,6 +242,9 @@ func (e *Engine) RetryFailure(ctx context.Context, id int64) (bool, *postgres.Fa
 // DiscardFailure drops a held event; the events waiting behind it are
 // tried right away.
 func (e *Engine) DiscardFailure(ctx context.Context, id int64) error {
+	if !e.Leader() {
+		return ErrStandby
+	}
 	f, ok, err := e.store.Failure(ctx, id)
 	if err != nil {
 		return err

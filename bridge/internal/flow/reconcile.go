@@ -119,8 +119,10 @@ type ReconcileStore interface {
 	Reconciliation(ctx context.Context, id int64) (postgres.Reconciliation, bool, error)
 }
 
-// ErrStandby is returned when a standby replica is asked to reconcile.
-var ErrStandby = errs.FailedPreconditionf("this bridge replica is a standby; run the reconciliation on the active one")
+// ErrStandby is returned when a standby replica is asked to reconcile, or
+// to retry or discard a held event: the leader holds the parked keys, and
+// only it may release them.
+var ErrStandby = errs.FailedPreconditionf("this bridge replica is a standby; ask the active one (GET /v1/status says which is leading)")
 
 // Reconcile runs one pass and stores its report.
 func (e *Engine) Reconcile(ctx context.Context, trigger string) (Report, error) {

@@ -202,12 +202,19 @@ func (s *Store) ParkedKeys(ctx context.Context) ([]FeedKey, error) {
 	return out, nil
 }
 
-// DueKeys lists keys whose failed event is due for a retry at now.
+// DueKeys lists keys whose failed event is due for a retry at now, and
+// keys holding only waiting events, whose failed head is gone without the
+// key having been released (a crash between the two), which are due at
+// once.
 func (s *Store) DueKeys(ctx context.Context, now time.Time, limit int) ([]FeedKey, error) {
 	rows, err := s.pool.Query(ctx, `
-		SELECT feed, event_key FROM failures
-		WHERE state = 'failed' AND next_retry_at <= $1
-		ORDER BY next_retry_at LIMIT $2`, now, limit)
+		SELECT feed, event_key FROM (
+			SELECT feed, event_key, bool_or(state = 'failed') AS failed,
+			       min(next_retry_at) FILTER (WHERE state = 'failed') AS due
+			FROM failures GROUP BY feed, event_key
+		) k
+		WHERE NOT failed OR due <= $1
+		ORDER BY failed, due LIMIT $2`, now, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list due failures: %w", err)
 	}

@@ -116,6 +116,11 @@ func TestFailures(t *testing.T) {
 	if f, ok, _ := s.Failure(ctx, held[0].ID); ok {
 		t.Fatalf("deleted failure still there: %+v", f)
 	}
+	// Only waiting events left (the failed head gone, the key not
+	// released): due at once, so that the leader applies them.
+	if due, _ := s.DueKeys(ctx, time.Now(), 10); len(due) != 1 || due[0] != (FeedKey{"crm", "o1"}) {
+		t.Fatalf("due keys = %v, want the key holding only a waiting event", due)
+	}
 }
 
 func TestLeaseIsExclusive(t *testing.T) {
