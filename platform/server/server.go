@@ -99,6 +99,9 @@ type Server struct {
 	stopDrain context.CancelFunc
 }
 
+// draining reports whether shutdown has started.
+func (s *Server) draining() bool { return s.drain.Err() != nil }
+
 // New binds the listeners and builds the servers.
 func New(ctx context.Context, cfg Config, svc Service, opts Options) (*Server, error) {
 	if opts.Logger == nil {
@@ -215,21 +218,24 @@ func (s *Server) Run(ctx context.Context) error {
 	case runErr = <-errc:
 	}
 	s.log.Info("shutting down")
+	// Unready first (gRPC health and /readyz), and streams ended; then
+	// REST, whose calls go through the gRPC server and so finish before
+	// it stops; then gRPC.
 	s.health.Shutdown()
 	s.stopDrain()
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.ShutdownTimeout)
 	defer cancel()
 
+	if err := s.http.Shutdown(shutdownCtx); err != nil {
+		s.log.Warn("HTTP shutdown", "err", err)
+		_ = s.http.Close()
+	}
 	stopped := make(chan struct{})
 	go func() { s.grpc.GracefulStop(); close(stopped) }()
 	select {
 	case <-stopped:
 	case <-shutdownCtx.Done():
 		s.grpc.Stop()
-	}
-	if err := s.http.Shutdown(shutdownCtx); err != nil {
-		s.log.Warn("HTTP shutdown", "err", err)
-		_ = s.http.Close()
 	}
 	s.gatewayConn.Close()
 	wg.Wait()

@@ -303,3 +303,60 @@ func TestShutdownEndsStreams(t *testing.T) {
 	}
 	t.Logf("shut down in %s with a stream open", time.Since(start))
 }
+
+// slowAccounts holds GetAccount until release is closed.
+type slowAccounts struct {
+	accounts
+	started, release chan struct{}
+}
+
+func (a slowAccounts) GetAccount(ctx context.Context, req *crmv1.GetAccountRequest) (*crmv1.Account, error) {
+	close(a.started)
+	<-a.release
+	return &crmv1.Account{Id: req.GetId(), Name: "Acme"}, nil
+}
+
+// Shutdown lets a REST call in flight finish through the gRPC server
+// behind it, and takes no new ones: neither a call nor a readiness probe
+// reaches a server whose gRPC side is gone.
+func TestShutdownFinishesRESTCalls(t *testing.T) {
+	t.Parallel()
+	v, _ := auth.NewVerifier(secret)
+	svc := slowAccounts{started: make(chan struct{}), release: make(chan struct{})}
+	ctx, cancel := context.WithCancel(context.Background())
+	s, err := New(ctx, Config{GRPCAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", ShutdownTimeout: time.Minute, MaxBodyBytes: 1 << 20},
+		Service{
+			Name:     "crm",
+			Register: func(s *grpc.Server) { crmv1.RegisterAccountServiceServer(s, svc) },
+			Gateways: []GatewayRegistrar{crmv1.RegisterAccountServiceHandler},
+			Policy:   auth.Policy{"/crm.v1.AccountService/GetAccount": {auth.Sales}},
+			Ready:    func(context.Context) error { return nil },
+		}, Options{Logger: slog.New(slog.DiscardHandler), Verifier: v})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	inFlight := make(chan httpResult, 1)
+	go func() { inFlight <- call(t, s, "GET", "/v1/accounts/a-1", token(t, auth.Sales), "") }()
+	<-svc.started
+
+	cancel()
+	time.Sleep(200 * time.Millisecond) // shutdown under way, the call still held
+	for _, path := range []string{"/readyz", "/v1/accounts/a-2"} {
+		req, _ := http.NewRequest("GET", "http://"+s.HTTPAddr()+path, nil)
+		req.Header.Set("Authorization", "Bearer "+token(t, auth.Sales))
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			t.Errorf("GET %s during shutdown = %d %s, want no connection", path, resp.StatusCode, body)
+		}
+	}
+	close(svc.release)
+	if r := <-inFlight; r.status != 200 || r.body["name"] != "Acme" {
+		t.Errorf("the call in flight = %d %v", r.status, r.body)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+}
