@@ -8,9 +8,11 @@
 package pg
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	pgxdecimal "github.com/jackc/pgx-shopspring-decimal"
 	"github.com/jackc/pgx/v5"
@@ -28,7 +30,16 @@ type Config struct {
 	MaxConns int32
 	// MinConns is kept open even when idle.
 	MinConns int32
+	// ConnectTimeout bounds opening one connection, the server's answer
+	// included, unless the URL sets connect_timeout; 0 means
+	// DefaultConnectTimeout. A server that takes the connection and never
+	// answers would otherwise hold start-up (and any call needing a new
+	// connection) for minutes, saying nothing.
+	ConnectTimeout time.Duration
 }
+
+// DefaultConnectTimeout is Config.ConnectTimeout's default.
+const DefaultConnectTimeout = 10 * time.Second
 
 // Connect opens a pool, registers the shopspring decimal codec on every
 // connection (numeric <-> decimal.Decimal, also in arrays), and pings the
@@ -48,6 +59,9 @@ func Connect(ctx context.Context, cfg Config) (*pgxpool.Pool, error) {
 	}
 	if pcfg.MinConns > pcfg.MaxConns {
 		return nil, fmt.Errorf("pg: MinConns %d exceeds MaxConns %d", pcfg.MinConns, pcfg.MaxConns)
+	}
+	if pcfg.ConnConfig.ConnectTimeout == 0 {
+		pcfg.ConnConfig.ConnectTimeout = cmp.Or(cfg.ConnectTimeout, DefaultConnectTimeout)
 	}
 	pcfg.AfterConnect = func(ctx context.Context, conn *pgx.Conn) error {
 		registerDecimal(conn.TypeMap())

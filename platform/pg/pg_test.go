@@ -2,6 +2,7 @@ package pg_test
 
 import (
 	"context"
+	"net"
 	"os"
 	"strings"
 	"testing"
@@ -128,5 +129,28 @@ func TestConnectErrors(t *testing.T) {
 	_, err = pg.Connect(ctx, pg.Config{URL: pgtest.URL(), MaxConns: 2, MinConns: 3})
 	if err == nil {
 		t.Fatal("Connect with MinConns > MaxConns succeeded")
+	}
+
+	// A server that takes the connection and never answers: bounded by
+	// the connect timeout, not the caller's context.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close() // held open, never answered
+		}
+	}()
+	start := time.Now()
+	_, err = pg.Connect(context.Background(), pg.Config{URL: "postgres://postgres@" + l.Addr().String() + "/none?sslmode=disable",
+		ConnectTimeout: 300 * time.Millisecond})
+	if err == nil || time.Since(start) > 5*time.Second {
+		t.Fatalf("Connect to a silent server = %v after %s", err, time.Since(start))
 	}
 }
