@@ -120,8 +120,8 @@ func checkPodStarts(t *testing.T, r *rendered, svc string, spec *corev1.PodSpec)
 	p := &podEnv{
 		secrets: map[string]string{
 			"DATABASE_URL":         pgtest.CreateDatabase(t, svc),
-			"AUTH_SECRET":          "deploy-test-signing-key",
-			"AUTH_PREVIOUS_SECRET": "deploy-test-previous-key",
+			"AUTH_SECRET":          "deploy-test-signing-key-of-32-bytes",
+			"AUTH_PREVIOUS_SECRET": "deploy-test-previous-key-of-32-bytes",
 		},
 		podName: svc + "-7d9f8c6b5-x2x4q",
 		addrs:   map[string]string{},

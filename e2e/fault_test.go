@@ -51,7 +51,7 @@ func TestFaults(t *testing.T) {
 		Databases: map[string]string{
 			stack.CRM: pgtest.CreateDatabase(t, "crm"), stack.ERP: "erp", stack.Bridge: pgtest.CreateDatabase(t, "bridge"),
 		},
-		Secret: "e2e-secret",
+		Secret: "e2e-secret-for-the-test-stacks-only",
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -68,7 +68,7 @@ func startStack(t testing.TB, env map[string]map[string]string) *stack.Stack {
 			stack.ERP:    pgtest.CreateDatabase(t, "erp"),
 			stack.Bridge: pgtest.CreateDatabase(t, "bridge"),
 		},
-		Secret: "e2e-secret",
+		Secret: "e2e-secret-for-the-test-stacks-only",
 		Env:    env,
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)

@@ -28,6 +28,22 @@ type AuthConfig struct {
 	PreviousSecret string `env:"AUTH_PREVIOUS_SECRET"`
 }
 
+// MinSecretLength is the shortest signing key accepted: HS256 wants at
+// least as many bytes as its hash, 32.
+const MinSecretLength = 32
+
+// Validate implements config.Validator.
+func (c AuthConfig) Validate() error {
+	var errs []error
+	if len(c.Secret) < MinSecretLength {
+		errs = append(errs, fmt.Errorf("AUTH_SECRET: must be at least %d bytes, got %d", MinSecretLength, len(c.Secret)))
+	}
+	if c.PreviousSecret != "" && len(c.PreviousSecret) < MinSecretLength {
+		errs = append(errs, fmt.Errorf("AUTH_PREVIOUS_SECRET: must be at least %d bytes, got %d", MinSecretLength, len(c.PreviousSecret)))
+	}
+	return errors.Join(errs...)
+}
+
 // Verifier builds the token verifier of the configuration.
 func (c AuthConfig) Verifier() (*auth.Verifier, error) {
 	return auth.NewVerifier([]byte(c.Secret), []byte(c.PreviousSecret))

@@ -10,6 +10,7 @@ package config
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"reflect"
 	"slices"
@@ -31,9 +32,120 @@ func LoadFrom(ctx context.Context, target any, env envconfig.Lookuper, defaults 
 		Lookuper: envconfig.MultiLookuper(env, envconfig.MapLookuper(defaults)),
 	})
 	if err != nil {
+		return fmt.Errorf("read configuration: %w", nameVariables(err, target))
+	}
+	if err := check(reflect.ValueOf(target)); err != nil {
 		return fmt.Errorf("read configuration: %w", err)
 	}
 	return nil
+}
+
+// Validator is a configuration struct, or a part of one, that checks its
+// own values once they are read (a field's range, a currency code, ...).
+// Its error names the variables at fault.
+type Validator interface{ Validate() error }
+
+// check applies the rules every configuration follows: a required
+// variable is not empty, a number or duration is not negative. Then it
+// runs the Validate methods of the struct and its parts.
+func check(v reflect.Value) error {
+	for v.Kind() == reflect.Pointer {
+		if v.IsNil() {
+			return nil
+		}
+		v = v.Elem()
+	}
+	if v.Kind() != reflect.Struct {
+		return nil
+	}
+	var errs []error
+	t := v.Type()
+	for i := range t.NumField() {
+		f, fv := t.Field(i), v.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		tag, ok := f.Tag.Lookup("env")
+		if !ok {
+			errs = append(errs, check(fv))
+			continue
+		}
+		name, opts, _ := strings.Cut(tag, ",")
+		name = strings.TrimSpace(name)
+		switch fv.Kind() {
+		case reflect.String:
+			if fv.String() == "" && slices.Contains(strings.Fields(strings.ReplaceAll(opts, ",", " ")), "required") {
+				errs = append(errs, fmt.Errorf("%s: must not be empty", name))
+			}
+		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+			if fv.Int() < 0 {
+				errs = append(errs, fmt.Errorf("%s: must not be negative, got %v", name, fv.Interface()))
+			}
+		case reflect.Float32, reflect.Float64:
+			if fv.Float() < 0 {
+				errs = append(errs, fmt.Errorf("%s: must not be negative, got %v", name, fv.Float()))
+			}
+		case reflect.Struct, reflect.Pointer:
+			errs = append(errs, check(fv))
+		}
+	}
+	if val, ok := v.Interface().(Validator); ok {
+		errs = append(errs, val.Validate())
+	} else if v.CanAddr() {
+		if val, ok := v.Addr().Interface().(Validator); ok {
+			errs = append(errs, val.Validate())
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// nameVariables rewrites envconfig's errors, which name struct fields
+// ("Server: ShutdownTimeout: time: invalid duration"), to name the
+// variable an operator sets ("SHUTDOWN_TIMEOUT: time: invalid duration").
+func nameVariables(err error, target any) error {
+	msg := err.Error()
+	paths := map[string]string{}
+	fieldPaths(reflect.TypeOf(target), "", paths)
+	best := ""
+	for p := range paths {
+		if strings.HasPrefix(msg, p+": ") && len(p) > len(best) {
+			best = p
+		}
+	}
+	if best == "" {
+		return err
+	}
+	return namedError{msg: paths[best] + ": " + strings.TrimPrefix(msg, best+": "), err: err}
+}
+
+// namedError is an envconfig error with the variable's name in its text.
+type namedError struct {
+	msg string
+	err error
+}
+
+func (e namedError) Error() string { return e.msg }
+func (e namedError) Unwrap() error { return e.err }
+
+// fieldPaths maps the field paths envconfig reports ("Server: RateLimit")
+// to variable names.
+func fieldPaths(t reflect.Type, prefix string, out map[string]string) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct {
+		return
+	}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		path := prefix + f.Name
+		if tag, ok := f.Tag.Lookup("env"); ok {
+			name, _, _ := strings.Cut(tag, ",")
+			out[path] = strings.TrimSpace(name)
+			continue
+		}
+		fieldPaths(f.Type, path+": ", out)
+	}
 }
 
 // Var describes one environment variable a configuration reads.

@@ -46,6 +46,21 @@ type Config struct {
 	RateBurst int     `env:"RATE_BURST, default=200"`
 }
 
+// Validate implements config.Validator.
+func (c Config) Validate() error {
+	var errs []error
+	if c.MaxBodyBytes < 1 {
+		errs = append(errs, fmt.Errorf("MAX_BODY_BYTES: must be at least 1, got %d", c.MaxBodyBytes))
+	}
+	if c.RateLimit > 0 && c.RateBurst < 1 {
+		errs = append(errs, fmt.Errorf("RATE_BURST: must be at least 1 when RATE_LIMIT is set, got %d", c.RateBurst))
+	}
+	if c.ShutdownTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("SHUTDOWN_TIMEOUT: must be positive, got %s", c.ShutdownTimeout))
+	}
+	return errors.Join(errs...)
+}
+
 // GatewayRegistrar registers a generated gateway handler that calls the
 // gRPC server over conn (the generated Register*Handler functions).
 type GatewayRegistrar func(ctx context.Context, mux *runtime.ServeMux, conn *grpc.ClientConn) error

@@ -9,6 +9,7 @@ package telemetry
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -28,6 +29,19 @@ type Config struct {
 	LogLevel     string `env:"LOG_LEVEL, default=info"`
 	LogFormat    string `env:"LOG_FORMAT, default=json"`
 	OTLPEndpoint string `env:"OTEL_EXPORTER_OTLP_ENDPOINT"`
+}
+
+// Validate implements config.Validator.
+func (c Config) Validate() error {
+	var errs []error
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		errs = append(errs, fmt.Errorf("LOG_LEVEL: %q is none of debug, info, warn, error", c.LogLevel))
+	}
+	if !strings.EqualFold(c.LogFormat, "json") && !strings.EqualFold(c.LogFormat, "text") {
+		errs = append(errs, fmt.Errorf("LOG_FORMAT: %q is neither json nor text", c.LogFormat))
+	}
+	return errors.Join(errs...)
 }
 
 // NewLogger returns a logger writing to w in the configured format, adding

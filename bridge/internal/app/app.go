@@ -24,6 +24,7 @@ import (
 	"github.com/seamhq/seam/platform/auth"
 	"github.com/seamhq/seam/platform/boot"
 	"github.com/seamhq/seam/platform/config"
+	"github.com/seamhq/seam/platform/money"
 	"github.com/seamhq/seam/platform/pg"
 	"github.com/seamhq/seam/platform/server"
 	"github.com/seamhq/seam/platform/telemetry"
@@ -54,6 +55,14 @@ type Config struct {
 	// sent to the ERP every PIPELINE_DEMAND_INTERVAL (0 turns it off).
 	DemandStage string        `env:"PIPELINE_DEMAND_STAGE, default=STAGE_PROPOSAL"`
 	DemandEvery time.Duration `env:"PIPELINE_DEMAND_INTERVAL, default=1m"`
+}
+
+// Validate implements config.Validator.
+func (c Config) Validate() error {
+	if _, ok := money.LookupCurrency(c.DefaultCurrency); !ok {
+		return fmt.Errorf("DEFAULT_CURRENCY: %q is not a supported ISO 4217 currency code", c.DefaultCurrency)
+	}
+	return nil
 }
 
 // Defaults are the local stack's settings.

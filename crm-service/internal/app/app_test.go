@@ -50,7 +50,7 @@ func TestMigrateCommandAndReadiness(t *testing.T) {
 		t.Fatal("ready without migrations")
 	}
 	t.Setenv("DATABASE_URL", url)
-	t.Setenv("AUTH_SECRET", "s")
+	t.Setenv("AUTH_SECRET", "a-test-signing-key-of-32-bytes-at-least")
 	var out bytes.Buffer
 	if err := Run(t.Context(), []string{"migrate"}, &out); err != nil {
 		t.Fatal(err)
