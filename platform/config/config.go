@@ -104,8 +104,12 @@ func check(v reflect.Value) error {
 // variable an operator sets ("SHUTDOWN_TIMEOUT: time: invalid duration").
 func nameVariables(err error, target any) error {
 	msg := err.Error()
+	var vars []fieldVar
+	collect(reflect.TypeOf(target), "", "", &vars)
 	paths := map[string]string{}
-	fieldPaths(reflect.TypeOf(target), "", paths)
+	for _, v := range vars {
+		paths[v.field] = v.Name
+	}
 	best := ""
 	for p := range paths {
 		if strings.HasPrefix(msg, p+": ") && len(p) > len(best) {
@@ -127,27 +131,6 @@ type namedError struct {
 func (e namedError) Error() string { return e.msg }
 func (e namedError) Unwrap() error { return e.err }
 
-// fieldPaths maps the field paths envconfig reports ("Server: RateLimit")
-// to variable names.
-func fieldPaths(t reflect.Type, prefix string, out map[string]string) {
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	if t.Kind() != reflect.Struct {
-		return
-	}
-	for i := range t.NumField() {
-		f := t.Field(i)
-		path := prefix + f.Name
-		if tag, ok := f.Tag.Lookup("env"); ok {
-			name, _, _ := strings.Cut(tag, ",")
-			out[path] = strings.TrimSpace(name)
-			continue
-		}
-		fieldPaths(f.Type, path+": ", out)
-	}
-}
-
 // Var describes one environment variable a configuration reads.
 type Var struct {
 	Name     string
@@ -155,16 +138,27 @@ type Var struct {
 	Default  string
 }
 
+// fieldVar is a Var with the path of its struct field, as envconfig's
+// errors give it ("Server: RateLimit").
+type fieldVar struct {
+	Var
+	field string
+}
+
 // Vars lists the environment variables read by a configuration struct,
 // following nested structs, sorted by name.
 func Vars(target any) []Var {
-	var out []Var
-	collect(reflect.TypeOf(target), "", &out)
+	var vars []fieldVar
+	collect(reflect.TypeOf(target), "", "", &vars)
+	out := make([]Var, len(vars))
+	for i, v := range vars {
+		out[i] = v.Var
+	}
 	slices.SortFunc(out, func(a, b Var) int { return strings.Compare(a.Name, b.Name) })
 	return out
 }
 
-func collect(t reflect.Type, prefix string, out *[]Var) {
+func collect(t reflect.Type, prefix, fieldPrefix string, out *[]fieldVar) {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
@@ -176,7 +170,7 @@ func collect(t reflect.Type, prefix string, out *[]Var) {
 		tag, ok := f.Tag.Lookup("env")
 		if !ok {
 			if f.Type.Kind() == reflect.Struct || (f.Type.Kind() == reflect.Pointer && f.Type.Elem().Kind() == reflect.Struct) {
-				collect(f.Type, prefix, out)
+				collect(f.Type, prefix, fieldPrefix+f.Name+": ", out)
 			}
 			continue
 		}
@@ -196,10 +190,10 @@ func collect(t reflect.Type, prefix string, out *[]Var) {
 			}
 		}
 		if name == "" {
-			collect(f.Type, nestedPrefix, out)
+			collect(f.Type, nestedPrefix, fieldPrefix+f.Name+": ", out)
 			continue
 		}
 		v.Name = prefix + name
-		*out = append(*out, v)
+		*out = append(*out, fieldVar{Var: v, field: fieldPrefix + f.Name})
 	}
 }
