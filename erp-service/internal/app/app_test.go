@@ -38,7 +38,7 @@ func TestVars(t *testing.T) {
 }
 
 func TestRunRejectsUnknownCommand(t *testing.T) {
-	t.Setenv("AUTH_SECRET", "s")
+	t.Setenv("AUTH_SECRET", "a-test-signing-key-of-32-bytes-at-least")
 	for _, args := range [][]string{{"frobnicate"}, {"serve", "extra"}} {
 		if err := Run(context.Background(), args, io.Discard); err == nil {
 			t.Errorf("Run(%q) succeeded", args)
@@ -89,7 +89,7 @@ func (s *syncBuffer) String() string {
 func TestMigrateAndServe(t *testing.T) {
 	url := pgtest.CreateDatabase(t, "erp_app")
 	t.Setenv("DATABASE_URL", url)
-	t.Setenv("AUTH_SECRET", "test-secret")
+	t.Setenv("AUTH_SECRET", "a-test-signing-key-of-32-bytes-at-least")
 	t.Setenv("GRPC_ADDR", "127.0.0.1:0")
 	t.Setenv("HTTP_ADDR", "127.0.0.1:0")
 	ctx := context.Background()
