@@ -4,11 +4,16 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net"
+	"strings"
+	"syscall"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+
+	"go.opentelemetry.io/otel/trace"
 )
 
 var kindCodes = [...]codes.Code{
@@ -68,8 +73,35 @@ func ToStatus(ctx context.Context, logger *slog.Logger, method string, err error
 	if st, ok := status.FromError(err); ok && st.Code() != codes.Unknown {
 		return st
 	}
+	ref := ""
+	if sc := trace.SpanContextFromContext(ctx); sc.HasTraceID() {
+		ref = " (trace " + sc.TraceID().String() + ")"
+	}
+	if Transient(err) {
+		logger.WarnContext(ctx, "database unavailable", "method", method, "err", err)
+		return status.New(codes.Unavailable, "the database is unavailable for now; retry later"+ref)
+	}
 	logger.ErrorContext(ctx, "internal error", "method", method, "err", err)
-	return status.New(codes.Internal, "internal error")
+	return status.New(codes.Internal, "internal error"+ref)
+}
+
+// Transient reports whether err is the database (or another dependency)
+// being out of reach rather than a fault of the call: refused or broken
+// connections, and PostgreSQL's connection-exception class (08), its
+// shutdown and start-up states (57P01 to 57P03) and too many connections
+// (53300). A caller should retry those, so they are UNAVAILABLE, not
+// INTERNAL.
+func Transient(err error) bool {
+	var op *net.OpError
+	if errors.As(err, &op) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) {
+		return true
+	}
+	var pgErr interface{ SQLState() string }
+	if errors.As(err, &pgErr) {
+		code := pgErr.SQLState()
+		return strings.HasPrefix(code, "08") || code == "57P01" || code == "57P02" || code == "57P03" || code == "53300"
+	}
+	return false
 }
 
 // UnaryServerInterceptor converts handler errors with ToStatus.

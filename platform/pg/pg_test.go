@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/shopspring/decimal"
 
+	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/pg"
 	"github.com/seamhq/seam/platform/pgtest"
 )
@@ -125,6 +126,9 @@ func TestConnectErrors(t *testing.T) {
 	if err == nil {
 		t.Fatal("Connect to a closed port succeeded")
 	}
+	if !errs.Transient(err) {
+		t.Errorf("a closed port is not transient: %v", err)
+	}
 
 	_, err = pg.Connect(ctx, pg.Config{URL: pgtest.URL(), MaxConns: 2, MinConns: 3})
 	if err == nil {
@@ -152,5 +156,33 @@ func TestConnectErrors(t *testing.T) {
 		ConnectTimeout: 300 * time.Millisecond})
 	if err == nil || time.Since(start) > 5*time.Second {
 		t.Fatalf("Connect to a silent server = %v after %s", err, time.Since(start))
+	}
+}
+
+// A backend the server terminates (as on a restart) fails its query with
+// an error callers should retry: UNAVAILABLE, not INTERNAL.
+func TestTerminatedBackendIsTransient(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool, err := pg.Connect(ctx, pg.Config{URL: pgtest.CreateDatabase(t, "transient"), MaxConns: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	var pid int
+	if err := conn.QueryRow(ctx, "SELECT pg_backend_pid()").Scan(&pid); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, "SELECT pg_terminate_backend($1)", pid); err != nil {
+		t.Fatal(err)
+	}
+	_, err = conn.Exec(ctx, "SELECT 1")
+	if err == nil || !errs.Transient(err) {
+		t.Errorf("query on a terminated backend = %v, want a transient error", err)
 	}
 }
