@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/seamhq/seam/bridge/internal/flow"
@@ -44,13 +45,20 @@ func New(engine Engine, verifier *auth.Verifier, instance string, log *slog.Logg
 }
 
 // Routes are the console's HTTP routes, by mux pattern.
+//
+// The forms are protected against cross-site requests twice: the cookie
+// is SameSite=Strict, and a POST a browser marks as coming from another
+// origin (Sec-Fetch-Site, else Origin against Host) is refused, so
+// another site, or another port of the same host, cannot sign an
+// operator in or press a button for them.
 func (c *Console) Routes() map[string]http.Handler {
+	csrf := http.NewCrossOriginProtection()
 	return map[string]http.Handler{
 		"GET /{$}":                            http.HandlerFunc(c.page),
-		"POST /console/login":                 http.HandlerFunc(c.login),
-		"POST /console/logout":                http.HandlerFunc(c.logout),
-		"POST /console/failures/{id}/retry":   c.signedIn(c.retry),
-		"POST /console/failures/{id}/discard": c.signedIn(c.discard),
+		"POST /console/login":                 csrf.Handler(http.HandlerFunc(c.login)),
+		"POST /console/logout":                csrf.Handler(http.HandlerFunc(c.logout)),
+		"POST /console/failures/{id}/retry":   csrf.Handler(c.signedIn(c.retry)),
+		"POST /console/failures/{id}/discard": csrf.Handler(c.signedIn(c.discard)),
 	}
 }
 
@@ -66,22 +74,37 @@ func (c *Console) operator(r *http.Request) (auth.Principal, bool) {
 	return p, true
 }
 
+// signedIn runs next for an operator; anyone else is sent back to the
+// page, which asks them to sign in (again, when their token expired).
 func (c *Console) signedIn(next func(http.ResponseWriter, *http.Request, auth.Principal)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p, ok := c.operator(r)
 		if !ok {
-			http.Error(w, "sign in first", http.StatusUnauthorized)
+			redirect(w, r, "Sign in first: the console's session has ended or its token expired. Nothing was done.")
 			return
 		}
 		next(w, r, p)
 	})
 }
 
+// tokenProblem says why a token cannot sign in to the console, or "".
+func tokenProblem(p auth.Principal, err error) string {
+	switch {
+	case err != nil && strings.Contains(err.Error(), "expired"):
+		return "That token has expired; make a new one."
+	case err != nil:
+		return "That is not a token of this deployment (" + strings.TrimPrefix(err.Error(), "invalid token: ") + ")."
+	case !(p.Has(auth.Admin) || p.Has(auth.Integration)):
+		return "That token is valid, but the console needs the admin or integration role."
+	}
+	return ""
+}
+
 func (c *Console) login(w http.ResponseWriter, r *http.Request) {
-	token := r.PostFormValue("token")
+	token := strings.TrimSpace(r.PostFormValue("token"))
 	p, err := c.verifier.Verify(token)
-	if err != nil || !(p.Has(auth.Admin) || p.Has(auth.Integration)) {
-		redirect(w, r, "That token is not valid for the console (it needs the admin or integration role).")
+	if msg := tokenProblem(p, err); msg != "" {
+		redirect(w, r, msg)
 		return
 	}
 	http.SetCookie(w, &http.Cookie{

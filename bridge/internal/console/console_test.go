@@ -3,7 +3,9 @@ package console
 import (
 	"context"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"strings"
@@ -164,12 +166,42 @@ func TestConsoleNeedsSignIn(t *testing.T) {
 	if strings.Contains(body, "secret-key") || !strings.Contains(body, `name="token"`) {
 		t.Errorf("signed-out page shows data or no sign-in form:\n%s", body)
 	}
-	resp, err = srv.Client().Post(srv.URL+"/console/failures/1/retry", "application/x-www-form-urlencoded", nil)
-	if err != nil {
-		t.Fatal(err)
+	// A signed-out action does nothing and goes back to the sign-in form,
+	// saying why.
+	noRedirect := *srv.Client()
+	noRedirect.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	post := func(path string, form url.Values, header map[string]string) *http.Response {
+		t.Helper()
+		req, _ := http.NewRequest("POST", srv.URL+path, strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		for k, v := range header {
+			req.Header.Set(k, v)
+		}
+		resp, err := noRedirect.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
 	}
-	resp.Body.Close()
-	if resp.StatusCode != 401 || eng.retried != 0 {
-		t.Errorf("signed-out retry = %d with %d retries, want 401 and none", resp.StatusCode, eng.retried)
+	resp = post("/console/failures/1/retry", nil, nil)
+	if resp.StatusCode != http.StatusSeeOther || !strings.Contains(resp.Header.Get("Location"), "Sign+in+first") || eng.retried != 0 {
+		t.Errorf("signed-out retry = %d to %q with %d retries, want a redirect to sign in and none",
+			resp.StatusCode, resp.Header.Get("Location"), eng.retried)
+	}
+	// An expired token is told apart from a wrong one.
+	expired, _ := auth.Sign([]byte("s"), "ops", []auth.Role{auth.Admin}, -time.Hour)
+	if loc := post("/console/login", url.Values{"token": {expired}}, nil).Header.Get("Location"); !strings.Contains(loc, "expired") {
+		t.Errorf("sign-in with an expired token goes to %q", loc)
+	}
+	// Another site (or another port of this host) cannot sign in or press a button.
+	good, _ := auth.Sign([]byte("s"), "ops", []auth.Role{auth.Admin}, time.Hour)
+	for _, h := range []map[string]string{{"Sec-Fetch-Site": "cross-site"}, {"Origin": "http://evil.example"}} {
+		if resp := post("/console/login", url.Values{"token": {good}}, h); resp.StatusCode != http.StatusForbidden || len(resp.Cookies()) != 0 {
+			t.Errorf("cross-origin sign-in (%v) = %d, cookies %v", h, resp.StatusCode, resp.Cookies())
+		}
+	}
+	if resp := post("/console/login", url.Values{"token": {good}}, map[string]string{"Sec-Fetch-Site": "same-origin"}); len(resp.Cookies()) != 1 {
+		t.Errorf("same-origin sign-in = %d, cookies %v", resp.StatusCode, resp.Cookies())
 	}
 }
