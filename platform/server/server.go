@@ -151,6 +151,7 @@ func New(ctx context.Context, cfg Config, svc Service, opts Options) (*Server, e
 			recoverUnary(s.log),
 			opts.Verifier.UnaryServerInterceptor(svc.Policy),
 			textUnary,
+			maskUnary,
 			ifMatchUnary,
 			limiter.unary,
 		),

@@ -56,3 +56,15 @@ func TestCheckText(t *testing.T) {
 		t.Errorf("violations = %s", got)
 	}
 }
+
+func TestSnakePath(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"name": "name", "external_id": "external_id", "externalId": "external_id",
+		"billingAddress.postalCode": "billing_address.postal_code", "list_price.amount": "list_price.amount",
+	} {
+		if got := snakePath(in); got != want {
+			t.Errorf("snakePath(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -123,5 +124,25 @@ func TestIfMatch(t *testing.T) {
 	}
 	if status, _, body := send("DELETE", "/v1/accounts/"+id, "*", ""); status != 200 {
 		t.Errorf("DELETE If-Match * = %d %v", status, body)
+	}
+}
+
+// An update mask in a query parameter may name fields as JSON does or by
+// their proto names.
+func TestUpdateMaskNames(t *testing.T) {
+	t.Parallel()
+	e := startEnv(t)
+	tok := token(t, auth.Sales)
+	status, acc := e.call("POST", "/v1/accounts", tok, `{"name":"Maskco","website":"maskco.example"}`)
+	if status != 200 {
+		t.Fatalf("create = %d %v", status, acc)
+	}
+	id := acc["id"].(string)
+	for i, mask := range []string{"externalId", "external_id"} {
+		ext := fmt.Sprintf("EXT-%d", i)
+		status, got := e.call("PATCH", "/v1/accounts/"+id+"?update_mask="+mask, tok, `{"external_id":"`+ext+`","industry":"ignored"}`)
+		if status != 200 || got["external_id"] != ext || got["industry"] != nil {
+			t.Errorf("PATCH with update_mask=%s = %d %v", mask, status, got)
+		}
 	}
 }
