@@ -19,6 +19,8 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/seamhq/seam/platform/auth"
 )
 
 //go:embed docsui
@@ -95,6 +97,21 @@ func (s *Server) restGuard(next http.Handler) http.Handler {
 		}
 		if r.Header.Get("X-HTTP-Method-Override") != "" {
 			writeJSONError(w, http.StatusBadRequest, 3, "X-HTTP-Method-Override is not supported")
+			return
+		}
+		// Every REST route needs a token: checked here, before the gateway
+		// reads the path and body, so a caller without one learns that
+		// (401) rather than what is wrong with its request. Roles are
+		// checked per method behind the gateway.
+		token, ok := auth.BearerToken(r.Header.Get("Authorization"))
+		if !ok {
+			w.Header().Set("WWW-Authenticate", "Bearer")
+			writeJSONError(w, http.StatusUnauthorized, 16, "missing bearer token: send 'Authorization: Bearer <token>'")
+			return
+		}
+		if _, err := s.verifier.Verify(token); err != nil {
+			w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+			writeJSONError(w, http.StatusUnauthorized, 16, err.Error())
 			return
 		}
 		if r.ContentLength > s.cfg.MaxBodyBytes {

@@ -106,6 +106,7 @@ type Server struct {
 	grpcLis, httpLis net.Listener
 	gatewayConn      *grpc.ClientConn
 	ready            func(context.Context) error
+	verifier         *auth.Verifier
 
 	// drain ends when shutdown starts; streams (event feeds that would
 	// otherwise never end) are cancelled with it so GracefulStop need not
@@ -128,7 +129,7 @@ func New(ctx context.Context, cfg Config, svc Service, opts Options) (*Server, e
 	if opts.Registry == nil {
 		opts.Registry = prometheus.NewRegistry()
 	}
-	s := &Server{cfg: cfg, svc: svc, log: opts.Logger, ready: svc.Ready}
+	s := &Server{cfg: cfg, svc: svc, log: opts.Logger, ready: svc.Ready, verifier: opts.Verifier}
 	s.drain, s.stopDrain = context.WithCancel(context.Background())
 	if s.ready == nil {
 		s.ready = func(context.Context) error { return nil }

@@ -360,3 +360,29 @@ func TestShutdownFinishesRESTCalls(t *testing.T) {
 		t.Fatalf("Run: %v", err)
 	}
 }
+
+// A REST call without a valid token is 401 before anything about the
+// request is looked at: a caller learns to sign in, not what is wrong
+// with its body or path.
+func TestRESTAuthenticatesFirst(t *testing.T) {
+	t.Parallel()
+	s := start(t, Config{})
+	expired, err := auth.Sign(secret, "tester", []auth.Role{auth.Sales}, -time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tok := range []string{"", expired, "not-a-token"} {
+		got := call(t, s, "POST", "/v1/accounts", tok, `{"name": 12, "colour": "red"`)
+		if got.status != 401 || got.header.Get("WWW-Authenticate") == "" || got.body["code"] != float64(16) {
+			t.Errorf("token %.10q: %d %v %v, want 401 with WWW-Authenticate", tok, got.status, got.header, got.body)
+		}
+	}
+	// With a token the same body is bad input, and a role that may not
+	// call the method is 403.
+	if got := call(t, s, "POST", "/v1/accounts", token(t, auth.Sales), `{"name": 12`); got.status != 400 {
+		t.Errorf("bad body with a token = %d %v", got.status, got.body)
+	}
+	if got := call(t, s, "POST", "/v1/accounts", token(t, auth.Finance), `{"name":"x"}`); got.status != 403 {
+		t.Errorf("wrong role = %d %v", got.status, got.body)
+	}
+}
