@@ -7,11 +7,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"os/signal"
+	"slices"
 	"syscall"
 
 	"github.com/seamhq/seam/platform/auth"
@@ -47,6 +49,40 @@ func (c AuthConfig) Validate() error {
 // Verifier builds the token verifier of the configuration.
 func (c AuthConfig) Verifier() (*auth.Verifier, error) {
 	return auth.NewVerifier([]byte(c.Secret), []byte(c.PreviousSecret))
+}
+
+// IsHelp reports whether args ask for help: help, -h, -help or --help.
+func IsHelp(args []string) bool {
+	return len(args) > 0 && slices.Contains([]string{"help", "-h", "-help", "--help"}, args[0])
+}
+
+// ServiceUsage is the help of a service binary.
+func ServiceUsage(name string) string {
+	return fmt.Sprintf(`usage: %[1]s [serve | migrate | env | --version]
+
+  serve      apply pending migrations, then serve gRPC and REST (the default)
+  migrate    apply pending migrations and exit
+  env        print the environment variables %[1]s reads, as JSON
+  --version  print the version and exit
+
+Configuration comes from the environment only; see the README.
+`, name)
+}
+
+// MainCLI is Main for a command-line tool: its errors go to standard
+// error as text for a person, not as a log record, and a -h that its
+// flags answered already exits 0.
+func MainCLI(name string, run func(ctx context.Context, args []string, stdout io.Writer) error) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout)
+	stop()
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp), errors.Is(err, context.Canceled):
+		// Done, help printed, or stopped by a signal as asked.
+	default:
+		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
+		os.Exit(1)
+	}
 }
 
 // Main runs a binary: it prints the version for --version, otherwise tunes

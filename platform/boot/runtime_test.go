@@ -39,3 +39,17 @@ func TestTuneRuntime(t *testing.T) {
 		t.Errorf("with GOMEMLIMIT set: memory limit %d, want it left alone", got)
 	}
 }
+
+func TestIsHelp(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{{"help"}, {"-h"}, {"-help"}, {"--help", "x"}} {
+		if !IsHelp(args) {
+			t.Errorf("IsHelp(%q) = false", args)
+		}
+	}
+	for _, args := range [][]string{nil, {"serve"}, {"env", "-h"}} {
+		if IsHelp(args) {
+			t.Errorf("IsHelp(%q) = true", args)
+		}
+	}
+}

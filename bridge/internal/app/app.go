@@ -81,6 +81,10 @@ func Vars() []config.Var { return config.Vars(&Config{}) }
 // applies the migrations and exits, `bridge env` lists the environment
 // variables it reads.
 func Run(ctx context.Context, args []string, stdout io.Writer) error {
+	if boot.IsHelp(args) {
+		_, err := io.WriteString(stdout, boot.ServiceUsage("bridge"))
+		return err
+	}
 	if len(args) > 0 && args[0] == "env" {
 		return boot.PrintEnv(stdout, &Config{})
 	}

@@ -37,7 +37,7 @@ import (
 )
 
 func main() {
-	boot.Main("crm-csv", func(ctx context.Context, args []string, stdout io.Writer) error {
+	boot.MainCLI("crm-csv", func(ctx context.Context, args []string, stdout io.Writer) error {
 		return run(ctx, args, os.Getenv, stdout, os.Stderr)
 	})
 }
@@ -51,6 +51,10 @@ const usage = `usage:
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		return errors.New(usage)
+	}
+	if boot.IsHelp(args) {
+		_, err := fmt.Fprintln(stdout, usage)
+		return err
 	}
 	switch args[0] {
 	case "import":

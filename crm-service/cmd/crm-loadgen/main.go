@@ -32,7 +32,7 @@ import (
 	"github.com/seamhq/seam/platform/pglocal"
 )
 
-func main() { boot.Main("crm-loadgen", run) }
+func main() { boot.MainCLI("crm-loadgen", run) }
 
 // options are the flags both subcommands share.
 type options struct {

@@ -75,6 +75,10 @@ func Vars() []config.Var { return config.Vars(Config{}) }
 // Run runs the subcommand in args: "serve" (the default), "migrate", or
 // "env" (list the environment variables the service reads, as JSON).
 func Run(ctx context.Context, args []string, stdout io.Writer) error {
+	if boot.IsHelp(args) {
+		_, err := io.WriteString(stdout, boot.ServiceUsage(Name))
+		return err
+	}
 	if len(args) == 1 && args[0] == "env" {
 		return boot.PrintEnv(stdout, &Config{})
 	}

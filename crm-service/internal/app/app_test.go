@@ -113,3 +113,13 @@ func TestServeMigratesAndIsReady(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Help needs no configuration and lists the commands.
+func TestHelp(t *testing.T) {
+	for _, arg := range []string{"help", "-h", "--help"} {
+		var out bytes.Buffer
+		if err := Run(context.Background(), []string{arg}, &out); err != nil || !strings.Contains(out.String(), "usage: crm-service [serve | migrate | env") {
+			t.Errorf("Run(%s) = %v, %q", arg, err, out.String())
+		}
+	}
+}

@@ -13,10 +13,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"google.golang.org/grpc"
@@ -25,22 +23,26 @@ import (
 	"github.com/seamhq/seam/e2e/internal/demo"
 	"github.com/seamhq/seam/e2e/internal/stack"
 	"github.com/seamhq/seam/platform/auth"
+	"github.com/seamhq/seam/platform/boot"
 	"github.com/seamhq/seam/platform/server"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Stdout)
-	stop()
-	if err != nil && !errors.Is(err, context.Canceled) {
-		fmt.Fprintln(os.Stderr, "seamctl:", err)
-		os.Exit(1)
-	}
-}
+func main() { boot.MainCLI("seamctl", run) }
+
+const usage = `usage:
+  seamctl run                 start PostgreSQL, the CRM, the ERP and the bridge with demo data
+  seamctl token [-role R]     print a bearer token for the local stack
+  seamctl seed                load the demo data into a running stack
+  seamctl bench [-clients N]  measure the won-deal loop against a running stack
+("seamctl <command> -h" lists a command's flags.)`
 
 func run(ctx context.Context, args []string, out io.Writer) error {
 	if len(args) == 0 {
-		return errors.New("usage: seamctl run | token [-role admin] | seed | bench [-clients 1] [-deals 500]")
+		return errors.New(usage)
+	}
+	if boot.IsHelp(args) {
+		_, err := fmt.Fprintln(out, usage)
+		return err
 	}
 	switch args[0] {
 	case "run":
@@ -52,7 +54,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	case "bench":
 		return bench(ctx, args[1:], out)
 	}
-	return fmt.Errorf("unknown command %q", args[0])
+	return fmt.Errorf("unknown command %q\n%s", args[0], usage)
 }
 
 func secret() string {

@@ -60,6 +60,10 @@ func Vars() []config.Var { return config.Vars(Config{}) }
 // pending migrations and exit) or "env" (list the environment variables
 // the service reads, as JSON, for the deployment checks).
 func Run(ctx context.Context, args []string, stdout io.Writer) error {
+	if boot.IsHelp(args) {
+		_, err := io.WriteString(stdout, boot.ServiceUsage(Name))
+		return err
+	}
 	cmd := "serve"
 	if len(args) > 0 {
 		cmd = args[0]
