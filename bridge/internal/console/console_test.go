@@ -170,7 +170,12 @@ func TestConsoleNeedsSignIn(t *testing.T) {
 	// saying why.
 	noRedirect := *srv.Client()
 	noRedirect.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	post := func(path string, form url.Values, header map[string]string) *http.Response {
+	type answer struct {
+		status   int
+		location string
+		cookies  []*http.Cookie
+	}
+	post := func(path string, form url.Values, header map[string]string) answer {
 		t.Helper()
 		req, _ := http.NewRequest("POST", srv.URL+path, strings.NewReader(form.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -181,27 +186,25 @@ func TestConsoleNeedsSignIn(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		resp.Body.Close()
-		return resp
+		defer resp.Body.Close()
+		return answer{resp.StatusCode, resp.Header.Get("Location"), resp.Cookies()}
 	}
-	resp = post("/console/failures/1/retry", nil, nil)
-	if resp.StatusCode != http.StatusSeeOther || !strings.Contains(resp.Header.Get("Location"), "Sign+in+first") || eng.retried != 0 {
-		t.Errorf("signed-out retry = %d to %q with %d retries, want a redirect to sign in and none",
-			resp.StatusCode, resp.Header.Get("Location"), eng.retried)
+	if a := post("/console/failures/1/retry", nil, nil); a.status != http.StatusSeeOther || !strings.Contains(a.location, "Sign+in+first") || eng.retried != 0 {
+		t.Errorf("signed-out retry = %d to %q with %d retries, want a redirect to sign in and none", a.status, a.location, eng.retried)
 	}
 	// An expired token is told apart from a wrong one.
 	expired, _ := auth.Sign([]byte("s"), "ops", []auth.Role{auth.Admin}, -time.Hour)
-	if loc := post("/console/login", url.Values{"token": {expired}}, nil).Header.Get("Location"); !strings.Contains(loc, "expired") {
+	if loc := post("/console/login", url.Values{"token": {expired}}, nil).location; !strings.Contains(loc, "expired") {
 		t.Errorf("sign-in with an expired token goes to %q", loc)
 	}
 	// Another site (or another port of this host) cannot sign in or press a button.
 	good, _ := auth.Sign([]byte("s"), "ops", []auth.Role{auth.Admin}, time.Hour)
 	for _, h := range []map[string]string{{"Sec-Fetch-Site": "cross-site"}, {"Origin": "http://evil.example"}} {
-		if resp := post("/console/login", url.Values{"token": {good}}, h); resp.StatusCode != http.StatusForbidden || len(resp.Cookies()) != 0 {
-			t.Errorf("cross-origin sign-in (%v) = %d, cookies %v", h, resp.StatusCode, resp.Cookies())
+		if a := post("/console/login", url.Values{"token": {good}}, h); a.status != http.StatusForbidden || len(a.cookies) != 0 {
+			t.Errorf("cross-origin sign-in (%v) = %d, cookies %v", h, a.status, a.cookies)
 		}
 	}
-	if resp := post("/console/login", url.Values{"token": {good}}, map[string]string{"Sec-Fetch-Site": "same-origin"}); len(resp.Cookies()) != 1 {
-		t.Errorf("same-origin sign-in = %d, cookies %v", resp.StatusCode, resp.Cookies())
+	if a := post("/console/login", url.Values{"token": {good}}, map[string]string{"Sec-Fetch-Site": "same-origin"}); len(a.cookies) != 1 {
+		t.Errorf("same-origin sign-in = %d, cookies %v", a.status, a.cookies)
 	}
 }
