@@ -21,10 +21,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/reflection"
+	"google.golang.org/grpc/status"
 
 	"github.com/seamhq/seam/platform/auth"
 	"github.com/seamhq/seam/platform/errs"
@@ -284,13 +286,18 @@ func (s *Server) watchReadiness(ctx context.Context) {
 
 // drainStreams ends a stream's context when the server starts shutting
 // down; clients of resumable streams (the event feeds) reconnect elsewhere
-// and resume from their cursor.
+// and resume from their cursor. They are told so: UNAVAILABLE, the code
+// clients retry on, rather than the CANCELED of the ended context.
 func (s *Server) drainStreams(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
 	ctx, cancel := context.WithCancel(ss.Context())
 	defer cancel()
 	stop := context.AfterFunc(s.drain, cancel)
 	defer stop()
-	return handler(srv, &drainingStream{ServerStream: ss, ctx: ctx})
+	err := handler(srv, &drainingStream{ServerStream: ss, ctx: ctx})
+	if err != nil && s.draining() && ss.Context().Err() == nil {
+		return status.Error(codes.Unavailable, "the server is shutting down; reconnect and resume from your cursor")
+	}
+	return err
 }
 
 type drainingStream struct {

@@ -288,7 +288,8 @@ func TestShutdownEndsStreams(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	go func() { _, _ = stream.Recv() }()
+	recvErr := make(chan error, 1)
+	go func() { _, err := stream.Recv(); recvErr <- err }()
 	<-ev.started
 
 	start := time.Now()
@@ -302,6 +303,9 @@ func TestShutdownEndsStreams(t *testing.T) {
 		t.Fatal("shutdown waited for the open stream")
 	}
 	t.Logf("shut down in %s with a stream open", time.Since(start))
+	if err := <-recvErr; status.Code(err) != codes.Unavailable {
+		t.Errorf("the stream ended with %v, want UNAVAILABLE (reconnect)", err)
+	}
 }
 
 // slowAccounts holds GetAccount until release is closed.
