@@ -173,9 +173,12 @@ type page struct {
 	Leader   bool
 	Feeds    []flow.FeedStatus
 	Failures []postgres.Failure
-	Error    string
-	Message  string
-	Now      time.Time
+	// After is the id the list starts after (0: the oldest); Next the
+	// one to start the next page after, 0 when this is the last.
+	After, Next int64
+	Error       string
+	Message     string
+	Now         time.Time
 }
 
 func (c *Console) page(w http.ResponseWriter, r *http.Request) {
@@ -189,15 +192,24 @@ func (c *Console) page(w http.ResponseWriter, r *http.Request) {
 		data.SignedIn, data.Subject = true, p.Subject
 		data.Leader = c.engine.Leader()
 		data.Feeds = c.engine.Status(ctx)
-		var err error
-		if data.Failures, err = c.engine.Failures(ctx, 0, 200); err != nil {
+		data.After, _ = strconv.ParseInt(r.URL.Query().Get("after"), 10, 64)
+		held, err := c.engine.Failures(ctx, max(data.After, 0), failuresPerPage+1)
+		if err != nil {
 			data.Error = err.Error()
 		}
+		if len(held) > failuresPerPage {
+			held = held[:failuresPerPage]
+			data.Next = held[len(held)-1].ID
+		}
+		data.Failures = held
 	}
 	if err := tmpl.Execute(w, data); err != nil {
 		c.log.Warn("render console", "err", err)
 	}
 }
+
+// failuresPerPage is how many held events a page of the console lists.
+const failuresPerPage = 200
 
 var tmpl = template.Must(template.New("console").Funcs(template.FuncMap{
 	"ago": func(t time.Time) string {
@@ -264,7 +276,9 @@ code { font-size: 12px; }
 <td>{{if eq .State "failed"}}<form class="inline" method="post" action="/console/failures/{{.ID}}/retry"><button type="submit" class="retry">Retry</button></form>{{end}}
 <form class="inline" method="post" action="/console/failures/{{.ID}}/discard"><button type="submit" class="discard">Discard</button></form></td>
 </tr>{{end}}
-</table>{{else}}<p id="no-failures">None.</p>{{end}}
+</table>
+<p>{{if .After}}<a href="/" id="first-page">first page</a> {{end}}{{if .Next}}<a href="/?after={{.Next}}" id="next-page">next {{len .Failures}}</a>{{end}}</p>
+{{else if .After}}<p id="no-failures">No more. <a href="/" id="first-page">first page</a></p>{{else}}<p id="no-failures">None.</p>{{end}}
 {{end}}
 </body>
 </html>

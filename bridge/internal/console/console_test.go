@@ -2,6 +2,7 @@ package console
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -31,10 +32,16 @@ func (e *engine) Status(context.Context) []flow.FeedStatus {
 	return []flow.FeedStatus{{Name: "crm", Connected: true, Applied: 42}, {Name: "erp", Connected: true, Applied: 7}}
 }
 func (e *engine) Leader() bool { return true }
-func (e *engine) Failures(context.Context, int64, int) ([]postgres.Failure, error) {
+func (e *engine) Failures(_ context.Context, after int64, limit int) ([]postgres.Failure, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return append([]postgres.Failure(nil), e.failures...), nil
+	var out []postgres.Failure
+	for _, f := range e.failures {
+		if f.ID > after && len(out) < limit {
+			out = append(out, f)
+		}
+	}
+	return out, nil
 }
 func (e *engine) RetryFailure(_ context.Context, id int64) (bool, *postgres.Failure, error) {
 	e.mu.Lock()
@@ -206,5 +213,46 @@ func TestConsoleNeedsSignIn(t *testing.T) {
 	}
 	if a := post("/console/login", url.Values{"token": {good}}, map[string]string{"Sec-Fetch-Site": "same-origin"}); len(a.cookies) != 1 {
 		t.Errorf("same-origin sign-in = %d, cookies %v", a.status, a.cookies)
+	}
+}
+
+// More held events than a page lists are paged through, oldest first.
+func TestConsolePagesFailures(t *testing.T) {
+	verifier, _ := auth.NewVerifier([]byte("s"))
+	eng := &engine{}
+	for id := int64(1); id <= 450; id++ {
+		eng.failures = append(eng.failures, postgres.Failure{ID: id, EventKey: fmt.Sprintf("key-%d", id), State: postgres.StateWaiting})
+	}
+	srv := httptest.NewServer(httptestMux(New(eng, verifier, "test", slog.New(slog.DiscardHandler))))
+	defer srv.Close()
+	tok, _ := auth.Sign([]byte("s"), "ops", []auth.Role{auth.Admin}, time.Hour)
+	get := func(path string) string {
+		t.Helper()
+		req, _ := http.NewRequest("GET", srv.URL+path, nil)
+		req.AddCookie(&http.Cookie{Name: cookieName, Value: tok})
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		return readAll(t, resp.Body)
+	}
+	for _, tc := range []struct {
+		path        string
+		first, last int
+		next        string
+	}{
+		{"/", 1, 200, `href="/?after=200"`},
+		{"/?after=200", 201, 400, `href="/?after=400"`},
+		{"/?after=400", 401, 450, ""},
+	} {
+		body := get(tc.path)
+		if !strings.Contains(body, fmt.Sprintf(`id="failure-%d"`, tc.first)) || !strings.Contains(body, fmt.Sprintf(`id="failure-%d"`, tc.last)) ||
+			strings.Contains(body, fmt.Sprintf(`id="failure-%d"`, tc.last+1)) || strings.Contains(body, fmt.Sprintf(`id="failure-%d"`, tc.first-1)) {
+			t.Errorf("%s does not list exactly %d to %d", tc.path, tc.first, tc.last)
+		}
+		if hasNext := strings.Contains(body, `id="next-page"`); hasNext != (tc.next != "") || (hasNext && !strings.Contains(body, tc.next)) {
+			t.Errorf("%s: next-page link wrong (want %q)", tc.path, tc.next)
+		}
 	}
 }
