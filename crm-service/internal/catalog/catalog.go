@@ -8,6 +8,7 @@ package catalog
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -15,7 +16,6 @@ import (
 	"github.com/seamhq/seam/platform/civil"
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/money"
-	"github.com/seamhq/seam/platform/sku"
 )
 
 // Product is an ERP item as CRM knows it.
@@ -151,6 +151,7 @@ func (a *Availability) PromiseOn(today time.Time) {
 // Limits of sync requests and fields.
 const (
 	MaxBatch  = 1000
+	maxSKU    = 100
 	maxName   = 200
 	maxUnitOM = 20
 )
@@ -175,11 +176,17 @@ func (s *Service) List(ctx context.Context, q Query) ([]Product, bool, error) {
 	return list, more, err
 }
 
-// checkSKU holds a product's SKU to the ERP's rule, as it mirrors an ERP
-// item: anything else could not be read back by its path.
+// checkSKU holds a product's SKU to what the CRM can key a product by:
+// the ERP sets the format, and the CRM only needs the SKU to fit its
+// column and to be readable back by its path (/v1/products/{sku}).
 func checkSKU(v *errs.Violations, field, s string) {
-	if msg := sku.Violation(s); msg != "" {
-		v.Add(field, "%s", msg)
+	switch {
+	case s == "":
+		v.Add(field, "is required")
+	case len(s) > maxSKU:
+		v.Add(field, "must be at most %d characters", maxSKU)
+	case strings.ContainsFunc(s, func(r rune) bool { return r <= ' ' || strings.ContainsRune(`/?#%\`, r) }):
+		v.Add(field, "may not contain white space, control characters or any of / ? # %% \\")
 	}
 }
 

@@ -3,8 +3,11 @@ package catalog
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/seamhq/seam/platform/errs"
 )
 
 func TestNewestPerSKU(t *testing.T) {
@@ -49,5 +52,21 @@ func TestServiceCountsStale(t *testing.T) {
 	})
 	if err != nil || res.Applied != 1 || res.Stale != 1 || !slices.Equal(res.Unknown, []string{"X"}) {
 		t.Fatalf("%+v %v", res, err)
+	}
+}
+
+// A product's SKU is the ERP's to shape; the CRM refuses only what it
+// could not key a product by or read back by its path.
+func TestCheckSKU(t *testing.T) {
+	for s, ok := range map[string]bool{
+		"W-1": true, "A.b_c": true, "Ä-1": true, strings.Repeat("x", 100): true,
+		"": false, "a b": false, "a/b": false, "a?b": false, "a#b": false, "a%b": false, `a\b`: false, "a\tb": false,
+		strings.Repeat("x", 101): false,
+	} {
+		var v errs.Violations
+		checkSKU(&v, "sku", s)
+		if (v.Err() == nil) != ok {
+			t.Errorf("checkSKU(%q) = %v, want valid %v", s, v.Err(), ok)
+		}
 	}
 }

@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/seamhq/seam/erp-service/internal/catalog"
 	"github.com/seamhq/seam/erp-service/internal/purchasing"
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/listing"
 	"github.com/seamhq/seam/platform/money"
-	"github.com/seamhq/seam/platform/sku"
 	erpv1 "github.com/seamhq/seam/proto/erp/v1"
 )
 
@@ -164,7 +164,7 @@ func (h *PurchaseOrders) CreatePurchaseOrder(ctx context.Context, req *erpv1.Cre
 		f := fmt.Sprintf("lines[%d].", i)
 		l := purchasing.Line{SKU: pl.GetSku(), Quantity: parseDecimal(&v, f+"quantity", pl.GetQuantity())}
 		if pl.GetSku() != "" {
-			if msg := sku.Violation(pl.GetSku()); msg != "" {
+			if msg := catalog.SKUViolation(pl.GetSku()); msg != "" {
 				v.Add(f+"sku", "%s", msg)
 			}
 		}

@@ -3,10 +3,10 @@ package api
 import (
 	"context"
 
+	"github.com/seamhq/seam/erp-service/internal/catalog"
 	"github.com/seamhq/seam/erp-service/internal/stock"
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/listing"
-	"github.com/seamhq/seam/platform/sku"
 	erpv1 "github.com/seamhq/seam/proto/erp/v1"
 )
 
@@ -75,7 +75,7 @@ func (h *Stock) CreateStockAdjustment(ctx context.Context, req *erpv1.CreateStoc
 		Quantity:  parseDecimal(&v, "quantity", p.GetQuantity()),
 		Reason:    p.GetReason(),
 	}
-	if msg := sku.Violation(a.SKU); msg != "" {
+	if msg := catalog.SKUViolation(a.SKU); msg != "" {
 		v.Add("sku", "%s", msg)
 	}
 	if err := combine("stock_adjustment", v.Err(), stock.PrepareAdjustment(&a)); err != nil {
@@ -105,7 +105,7 @@ func (h *Stock) CreateStockTransfer(ctx context.Context, req *erpv1.CreateStockT
 		Quantity:      parseDecimal(&v, "quantity", p.GetQuantity()),
 		Reason:        p.GetReason(),
 	}
-	if msg := sku.Violation(t.SKU); msg != "" {
+	if msg := catalog.SKUViolation(t.SKU); msg != "" {
 		v.Add("sku", "%s", msg)
 	}
 	if err := combine("stock_transfer", v.Err(), stock.PrepareTransfer(&t)); err != nil {

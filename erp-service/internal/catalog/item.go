@@ -4,6 +4,7 @@ package catalog
 
 import (
 	"context"
+	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -13,7 +14,6 @@ import (
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/listing"
 	"github.com/seamhq/seam/platform/money"
-	"github.com/seamhq/seam/platform/sku"
 )
 
 // Limits and defaults of items.
@@ -22,6 +22,26 @@ const (
 	MaxUnitOfMeasureLen  = 20
 	DefaultUnitOfMeasure = "ea"
 )
+
+// MaxSKULength bounds a SKU.
+const MaxSKULength = 64
+
+var skuPattern = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
+
+// SKUViolation describes why s is not a SKU, or returns "": letters,
+// digits, '-', '_' and '.', 1 to 64 characters. The ERP owns items and
+// so this rule; SKUs travel in URL paths (/v1/items/{sku}).
+func SKUViolation(s string) string {
+	switch {
+	case s == "":
+		return "is required"
+	case len(s) > MaxSKULength:
+		return "must be at most 64 characters"
+	case !skuPattern.MatchString(s):
+		return "may contain only letters, digits, '-', '_' and '.'"
+	}
+	return ""
+}
 
 // Item is something the company stocks and sells.
 type Item struct {
@@ -63,7 +83,7 @@ func PrepareNew(it *Item, standardCost *money.Money) error {
 		it.StandardCost = *standardCost
 	}
 	var v errs.Violations
-	if msg := sku.Violation(it.SKU); msg != "" {
+	if msg := SKUViolation(it.SKU); msg != "" {
 		v.Add("sku", "%s", msg)
 	}
 	validate(&v, it)

@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/shopspring/decimal"
@@ -9,6 +10,18 @@ import (
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/money"
 )
+
+func TestSKU(t *testing.T) {
+	t.Parallel()
+	for s, ok := range map[string]bool{
+		"W-1": true, "a.b_c-9": true, strings.Repeat("x", 64): true,
+		"": false, "a b": false, "ä": false, "a/b": false, "bad sku/": false, strings.Repeat("x", 65): false,
+	} {
+		if got := SKUViolation(s); (got == "") != ok {
+			t.Errorf("SKUViolation(%q) = %q, want valid %v", s, got, ok)
+		}
+	}
+}
 
 func TestPrepareNewAndApply(t *testing.T) {
 	t.Parallel()

@@ -9,8 +9,8 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/seamhq/seam/erp-service/internal/catalog"
 	"github.com/seamhq/seam/platform/errs"
-	"github.com/seamhq/seam/platform/sku"
 )
 
 // Position is an item's stock position, as read for a suggestion.
@@ -58,7 +58,7 @@ func ValidateDemands(ds []Demand) error {
 	seen := map[string]bool{}
 	for i, d := range ds {
 		f := fmt.Sprintf("demands[%d].", i)
-		if msg := sku.Violation(d.SKU); msg != "" {
+		if msg := catalog.SKUViolation(d.SKU); msg != "" {
 			v.Add(f+"sku", "%s", msg)
 		} else if seen[d.SKU] {
 			v.Add(f+"sku", "%s is sent twice", d.SKU)

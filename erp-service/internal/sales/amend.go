@@ -5,10 +5,10 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/seamhq/seam/erp-service/internal/catalog"
 	"github.com/seamhq/seam/erp-service/internal/stock"
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/money"
-	"github.com/seamhq/seam/platform/sku"
 )
 
 // Amendment changes an order: new quantities of existing lines (by line
@@ -64,7 +64,7 @@ func ValidateAmendment(a Amendment) error {
 			seen[l.Number] = true
 			continue
 		}
-		if msg := sku.Violation(l.SKU); msg != "" {
+		if msg := catalog.SKUViolation(l.SKU); msg != "" {
 			v.Add(f("sku"), "%s", msg)
 		}
 		if l.Discount.IsNegative() || l.Discount.GreaterThan(hundred) {

@@ -11,11 +11,11 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/seamhq/seam/erp-service/internal/catalog"
 	"github.com/seamhq/seam/erp-service/internal/stock"
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/listing"
 	"github.com/seamhq/seam/platform/money"
-	"github.com/seamhq/seam/platform/sku"
 )
 
 // Status is where an order is in its life.
@@ -160,7 +160,7 @@ func ValidateNew(n NewOrder) error {
 	}
 	for i, l := range n.Lines {
 		f := func(name string) string { return fmt.Sprintf("lines[%d].%s", i, name) }
-		if msg := sku.Violation(l.SKU); msg != "" {
+		if msg := catalog.SKUViolation(l.SKU); msg != "" {
 			v.Add(f("sku"), "%s", msg)
 		}
 		if !l.Quantity.IsPositive() {
