@@ -1,5 +1,10 @@
 package money
 
+import (
+	"fmt"
+	"strings"
+)
+
 // Currency is an ISO 4217 currency with the number of digits of its minor
 // unit (2 for EUR cents, 0 for JPY, 3 for KWD fils).
 type Currency struct {
@@ -18,6 +23,18 @@ var currencies = map[string]int32{
 	"RSD": 2, "SAR": 2, "SEK": 2, "SGD": 2, "THB": 2, "TND": 3, "TRY": 2,
 	"TWD": 2, "UAH": 2, "UGX": 0, "USD": 2, "VND": 0, "XAF": 0, "XOF": 0,
 	"ZAR": 2,
+}
+
+// CheckCode says why code is no supported currency ("eur": codes are
+// upper case), or returns nil.
+func CheckCode(code string) error {
+	if _, ok := currencies[code]; ok {
+		return nil
+	}
+	if _, ok := currencies[strings.ToUpper(code)]; ok {
+		return fmt.Errorf("%q is not a supported ISO 4217 currency code (codes are upper case: %s)", code, strings.ToUpper(code))
+	}
+	return fmt.Errorf("%q is not a supported ISO 4217 currency code", code)
 }
 
 // LookupCurrency finds a currency by its upper-case ISO 4217 code.

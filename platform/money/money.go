@@ -96,8 +96,8 @@ func MinorUnits(currency string) int32 {
 func Parse(currency, amount string) (Money, error) {
 	var v errs.Violations
 	cur, ok := LookupCurrency(currency)
-	if !ok {
-		v.Add("currency_code", "%q is not a supported ISO 4217 currency code", currency)
+	if err := CheckCode(currency); err != nil {
+		v.Add("currency_code", "%v", err)
 	}
 	var d decimal.Decimal
 	if amount == "" {

@@ -191,3 +191,16 @@ func TestSumFits(t *testing.T) {
 		t.Errorf("a total of 31 digits: %v", err)
 	}
 }
+
+func TestCheckCode(t *testing.T) {
+	t.Parallel()
+	if err := CheckCode("EUR"); err != nil {
+		t.Errorf("EUR: %v", err)
+	}
+	if err := CheckCode("eur"); err == nil || !strings.Contains(err.Error(), "upper case: EUR") {
+		t.Errorf("eur: %v", err)
+	}
+	if err := CheckCode("XXX"); err == nil || strings.Contains(err.Error(), "upper case") {
+		t.Errorf("XXX: %v", err)
+	}
+}

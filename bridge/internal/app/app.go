@@ -59,8 +59,8 @@ type Config struct {
 
 // Validate implements config.Validator.
 func (c Config) Validate() error {
-	if _, ok := money.LookupCurrency(c.DefaultCurrency); !ok {
-		return fmt.Errorf("DEFAULT_CURRENCY: %q is not a supported ISO 4217 currency code", c.DefaultCurrency)
+	if err := money.CheckCode(c.DefaultCurrency); err != nil {
+		return fmt.Errorf("DEFAULT_CURRENCY: %w", err)
 	}
 	return nil
 }

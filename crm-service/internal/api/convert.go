@@ -64,16 +64,13 @@ func stageFromProto(s crmv1.Stage) pipeline.Stage {
 	return pipeline.Stage(fmt.Sprintf("stage(%d)", int32(s)))
 }
 
-// stageFilterValue accepts a stage in a filter as its enum name
+// opportunityFilterValue accepts a stage in a filter as its enum name
 // ("STAGE_PROPOSAL") or its short form ("proposal").
-func stageFilterValue(field, value string) (string, error) {
+func opportunityFilterValue(field, value string) (string, error) {
 	if field == "currency_code" {
 		// As stored, upper case: "eur" would match nothing, and read as
 		// "there are none".
-		if _, ok := money.LookupCurrency(value); !ok {
-			return "", fmt.Errorf("%q is not a supported ISO 4217 currency code (upper case)", value)
-		}
-		return value, nil
+		return value, money.CheckCode(value)
 	}
 	if field != "stage" {
 		return value, nil

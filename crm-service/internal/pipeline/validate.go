@@ -127,8 +127,8 @@ func validCurrency(v *errs.Violations, code string) bool {
 		v.Add(string(FieldCurrency), "is required")
 		return false
 	}
-	if _, ok := money.LookupCurrency(code); !ok {
-		v.Add(string(FieldCurrency), "%q is not a supported ISO 4217 currency code", code)
+	if err := money.CheckCode(code); err != nil {
+		v.Add(string(FieldCurrency), "%v", err)
 		return false
 	}
 	return true

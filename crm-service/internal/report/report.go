@@ -12,6 +12,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/seamhq/seam/crm-service/internal/pipeline"
+	"github.com/seamhq/seam/platform/civil"
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/money"
 )
@@ -110,8 +111,8 @@ func (f Filter) Check() error {
 		}
 	}
 	if f.Currency != "" {
-		if _, ok := money.LookupCurrency(f.Currency); !ok {
-			v.Add(FieldCurrency, "unknown currency %q (an ISO 4217 code such as \"EUR\")", f.Currency)
+		if err := money.CheckCode(f.Currency); err != nil {
+			v.Add(FieldCurrency, "%v", err)
 		}
 	}
 	if f.CampaignID != "" {
@@ -129,13 +130,13 @@ func (r DateRange) check(v *errs.Violations, startField, endField string) {
 	var start, end time.Time
 	var err error
 	if r.Start != "" {
-		if start, err = time.Parse(time.DateOnly, r.Start); err != nil {
-			v.Add(startField, "%q is not a date like 2031-01-31", r.Start)
+		if start, err = civil.ParseDate(r.Start); err != nil {
+			v.Add(startField, "%v", err)
 		}
 	}
 	if r.End != "" {
-		if end, err = time.Parse(time.DateOnly, r.End); err != nil {
-			v.Add(endField, "%q is not a date like 2031-01-31", r.End)
+		if end, err = civil.ParseDate(r.End); err != nil {
+			v.Add(endField, "%v", err)
 		}
 	}
 	if !start.IsZero() && !end.IsZero() && end.Before(start) {

@@ -15,6 +15,7 @@ import (
 	"github.com/seamhq/seam/erp-service/internal/customer"
 	"github.com/seamhq/seam/erp-service/internal/sales"
 	"github.com/seamhq/seam/erp-service/internal/stock"
+	"github.com/seamhq/seam/platform/civil"
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/listing"
 	"github.com/seamhq/seam/platform/money"
@@ -255,13 +256,13 @@ func availabilityToProto(a stock.Availability) *erpv1.Availability {
 		UpdateTime: ts(a.UpdateTime),
 	}
 	if !a.NextReceiptDate.IsZero() {
-		p.NextReceiptDate = a.NextReceiptDate.Format(time.DateOnly)
+		p.NextReceiptDate = civil.FormatDate(a.NextReceiptDate)
 	}
 	if pr := a.Promise; pr != nil {
 		p.Promise = &erpv1.AvailabilityPromise{RequestedQuantity: decimalString(pr.Requested), Reason: pr.Reason,
 			PurchaseOrderNumber: pr.PurchaseOrder}
 		if !pr.Date.IsZero() {
-			p.Promise.PromiseDate = pr.Date.Format(time.DateOnly)
+			p.Promise.PromiseDate = civil.FormatDate(pr.Date)
 		}
 	}
 	for _, l := range a.Warehouses {
@@ -386,14 +387,6 @@ func checkFilterValues(conds []listing.Condition, checks map[string]filterValue)
 				return errs.Invalid("filter", "%s: %v", c.Field, err)
 			}
 		}
-	}
-	return nil
-}
-
-// currencyFilter accepts supported ISO 4217 codes, as stored (upper case).
-func currencyFilter(v string) error {
-	if _, ok := money.LookupCurrency(v); !ok {
-		return fmt.Errorf("%q is not a supported ISO 4217 currency code (upper case)", v)
 	}
 	return nil
 }

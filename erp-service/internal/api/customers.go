@@ -23,8 +23,8 @@ type Customers struct {
 // GetCustomerBalance returns what a customer owes in a currency.
 func (h *Customers) GetCustomerBalance(ctx context.Context, req *erpv1.GetCustomerBalanceRequest) (*erpv1.CustomerBalance, error) {
 	cur := req.GetCurrencyCode()
-	if _, ok := money.LookupCurrency(cur); cur != "" && !ok {
-		return nil, errs.Invalid("currency_code", "%q is not a supported ISO 4217 currency code", cur)
+	if err := money.CheckCode(cur); cur != "" && err != nil {
+		return nil, errs.Invalid("currency_code", "%v", err)
 	}
 	b, err := h.balances.Balance(ctx, req.GetCustomerId(), cur)
 	if err != nil {
@@ -68,7 +68,7 @@ func (h *Customers) ListCustomers(ctx context.Context, req *erpv1.ListCustomersR
 	if err != nil {
 		return nil, err
 	}
-	if err := checkFilterValues(conds, map[string]filterValue{"currency_code": currencyFilter}); err != nil {
+	if err := checkFilterValues(conds, map[string]filterValue{"currency_code": money.CheckCode}); err != nil {
 		return nil, err
 	}
 	n, after, err := page(req.GetPageSize(), req.GetPageToken(), req.GetFilter())

@@ -25,7 +25,7 @@ func (h *Ledger) ListJournalEntries(ctx context.Context, req *erpv1.ListJournalE
 	if err != nil {
 		return nil, err
 	}
-	if err := checkFilterValues(conds, map[string]filterValue{"kind": oneOf(ledger.Kinds...), "currency_code": currencyFilter}); err != nil {
+	if err := checkFilterValues(conds, map[string]filterValue{"kind": oneOf(ledger.Kinds...), "currency_code": money.CheckCode}); err != nil {
 		return nil, err
 	}
 	n, after, err := page(req.GetPageSize(), req.GetPageToken(), req.GetFilter())
@@ -49,8 +49,8 @@ func (h *Ledger) ListJournalEntries(ctx context.Context, req *erpv1.ListJournalE
 // GetTrialBalance sums the journal per account and currency.
 func (h *Ledger) GetTrialBalance(ctx context.Context, req *erpv1.GetTrialBalanceRequest) (*erpv1.TrialBalance, error) {
 	cur := req.GetCurrencyCode()
-	if _, ok := money.LookupCurrency(cur); cur != "" && !ok {
-		return nil, errs.Invalid("currency_code", "%q is not a supported ISO 4217 currency code", cur)
+	if err := money.CheckCode(cur); cur != "" && err != nil {
+		return nil, errs.Invalid("currency_code", "%v", err)
 	}
 	rows, err := h.store.TrialBalance(ctx, cur)
 	if err != nil {

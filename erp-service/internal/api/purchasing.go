@@ -7,6 +7,7 @@ import (
 
 	"github.com/seamhq/seam/erp-service/internal/catalog"
 	"github.com/seamhq/seam/erp-service/internal/purchasing"
+	"github.com/seamhq/seam/platform/civil"
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/listing"
 	"github.com/seamhq/seam/platform/money"
@@ -61,7 +62,7 @@ func (h *Suppliers) ListSuppliers(ctx context.Context, req *erpv1.ListSuppliersR
 	if err != nil {
 		return nil, err
 	}
-	if err := checkFilterValues(conds, map[string]filterValue{"currency_code": currencyFilter}); err != nil {
+	if err := checkFilterValues(conds, map[string]filterValue{"currency_code": money.CheckCode}); err != nil {
 		return nil, err
 	}
 	n, after, err := page(req.GetPageSize(), req.GetPageToken(), req.GetFilter())
@@ -144,7 +145,7 @@ func purchaseOrderToProto(o purchasing.Order) *erpv1.PurchaseOrder {
 		p.Lines = append(p.Lines, &erpv1.PurchaseOrderLine{
 			LineNumber: l.Number, Sku: l.SKU, Quantity: decimalString(l.Quantity),
 			UnitCost:         money.ToProto(money.Money{Currency: o.Currency, Amount: l.UnitCost}),
-			ExpectedDate:     l.ExpectedDate.Format(purchasing.DateLayout),
+			ExpectedDate:     civil.FormatDate(l.ExpectedDate),
 			ReceivedQuantity: decimalString(l.Received),
 			Amount:           money.ToProto(money.Money{Currency: o.Currency, Amount: l.Amount}),
 		})

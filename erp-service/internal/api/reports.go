@@ -30,8 +30,8 @@ func (h *Reports) GetArAging(ctx context.Context, req *erpv1.GetArAgingRequest) 
 		asOf = time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
 	}
 	cur := req.GetCurrencyCode()
-	if _, ok := money.LookupCurrency(cur); cur != "" && !ok {
-		return nil, errs.Invalid("currency_code", "%q is not a supported ISO 4217 currency code", cur)
+	if err := money.CheckCode(cur); cur != "" && err != nil {
+		return nil, errs.Invalid("currency_code", "%v", err)
 	}
 	query := date(asOf) + "|" + cur
 	n, after, err := page(req.GetPageSize(), req.GetPageToken(), query)

@@ -33,8 +33,8 @@ func (h *Reports) GetSalesReport(ctx context.Context, req *erpv1.GetSalesReportR
 	// A date that did not parse is zero here: "is required" joins its
 	// violation and combine keeps the first per field.
 	mustMerge(&v, q.Validate())
-	if _, ok := money.LookupCurrency(q.Currency); q.Currency != "" && !ok {
-		v.Add("currency_code", "%q is not a supported ISO 4217 currency code", q.Currency)
+	if err := money.CheckCode(q.Currency); q.Currency != "" && err != nil {
+		v.Add("currency_code", "%v", err)
 	}
 	group, ok := salesGroups[req.GetGroupBy()]
 	if !ok {

@@ -94,8 +94,8 @@ func PrepareNew(c *Customer) error {
 
 func validate(v *errs.Violations, c *Customer) {
 	validateName(v, "name", c.Name)
-	if _, ok := money.LookupCurrency(c.CurrencyCode); !ok {
-		v.Add("currency_code", "%q is not a supported ISO 4217 currency code", c.CurrencyCode)
+	if err := money.CheckCode(c.CurrencyCode); err != nil {
+		v.Add("currency_code", "%v", err)
 	}
 	if c.CreditLimit != nil {
 		if c.CreditLimit.Amount.IsNegative() {
@@ -187,8 +187,8 @@ func PrepareSync(s *Sync) error {
 	var v errs.Violations
 	validateCRMAccountID(&v, "crm_account_id", s.CRMAccountID)
 	validateName(&v, "name", s.Name)
-	if _, ok := money.LookupCurrency(s.CurrencyCode); !ok {
-		v.Add("currency_code", "%q is not a supported ISO 4217 currency code", s.CurrencyCode)
+	if err := money.CheckCode(s.CurrencyCode); err != nil {
+		v.Add("currency_code", "%v", err)
 	}
 	if s.SourceVersion < 0 {
 		v.Add("source_version", "must not be negative")

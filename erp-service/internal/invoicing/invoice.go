@@ -32,9 +32,6 @@ const (
 // Statuses lists every status.
 var Statuses = []Status{Open, PartiallyPaid, Paid, Overdue, Void}
 
-// DateLayout is how dates travel: YYYY-MM-DD.
-const DateLayout = time.DateOnly
-
 // Line bills a quantity of one order line.
 type Line struct {
 	LineNumber int32 // the order line

@@ -9,6 +9,7 @@ import (
 
 	"github.com/seamhq/seam/erp-service/internal/ledger"
 	"github.com/seamhq/seam/erp-service/internal/sales"
+	"github.com/seamhq/seam/platform/civil"
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/money"
 )
@@ -54,8 +55,8 @@ func TestBuildRoundsPerLine(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
-		if inv.Subtotal.Format() != tc.sub || inv.TaxTotal.Format() != tc.tax || inv.Total.Format() != tc.total || inv.DueDate.Format(DateLayout) != tc.due {
-			t.Errorf("%s: subtotal %s tax %s total %s due %s", tc.name, inv.Subtotal, inv.TaxTotal, inv.Total, inv.DueDate.Format(DateLayout))
+		if inv.Subtotal.Format() != tc.sub || inv.TaxTotal.Format() != tc.tax || inv.Total.Format() != tc.total || inv.DueDate.Format(civil.Layout) != tc.due {
+			t.Errorf("%s: subtotal %s tax %s total %s due %s", tc.name, inv.Subtotal, inv.TaxTotal, inv.Total, inv.DueDate.Format(civil.Layout))
 		}
 		for _, e := range entries {
 			if err := e.Check(); err != nil {

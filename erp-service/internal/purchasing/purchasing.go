@@ -22,8 +22,6 @@ const (
 	DefaultCurrency = "EUR"
 	MaxNameLength   = 200
 	MaxLines        = 500
-	// DateLayout is how expected dates travel: YYYY-MM-DD.
-	DateLayout = time.DateOnly
 )
 
 // Supplier is a party the company buys from.
@@ -52,8 +50,8 @@ func PrepareSupplier(s *Supplier) error {
 	}
 	var v errs.Violations
 	validateName(&v, s.Name)
-	if _, ok := money.LookupCurrency(s.CurrencyCode); !ok {
-		v.Add("currency_code", "%q is not a supported ISO 4217 currency code", s.CurrencyCode)
+	if err := money.CheckCode(s.CurrencyCode); err != nil {
+		v.Add("currency_code", "%v", err)
 	}
 	return v.Err()
 }

@@ -146,7 +146,7 @@ func ValidateNew(n NewOrder) error {
 		if n.CurrencyCode == "" {
 			v.Add("currency_code", "is required")
 		} else {
-			v.Add("currency_code", "%q is not a supported ISO 4217 currency code", n.CurrencyCode)
+			v.Add("currency_code", "%v", money.CheckCode(n.CurrencyCode))
 		}
 	}
 	if utf8.RuneCountInString(n.ExternalRef) > MaxExternalRefLength {
