@@ -218,15 +218,27 @@ func (v *Violations) Err() error {
 // a version this API hands out is INVALID_ARGUMENT on field "etag";
 // another version is ABORTED (StaleEtag).
 func CheckEtag(sent, current, resource string) error {
-	sent = strings.Trim(strings.TrimPrefix(sent, "W/"), `"`)
-	if sent == "" {
-		return nil
+	n, err := ParseEtag("etag", sent)
+	if err != nil || n == 0 {
+		return err
 	}
-	if n, err := strconv.ParseInt(sent, 10, 64); err != nil || n <= 0 {
-		return Invalid("etag", "is not an etag returned by this API")
-	}
-	if sent != current {
+	if strconv.FormatInt(n, 10) != current {
 		return StaleEtag(resource)
 	}
 	return nil
+}
+
+// ParseEtag reads an etag a caller sent, a version number: "" is none (0),
+// and the quoted form of an HTTP ETag header, weak or not, is the same
+// etag. Anything else is INVALID_ARGUMENT on field.
+func ParseEtag(field, etag string) (int64, error) {
+	etag = strings.Trim(strings.TrimPrefix(etag, "W/"), `"`)
+	if etag == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(etag, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, Invalid(field, "is not an etag returned by this API")
+	}
+	return n, nil
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"strconv"
 	"syscall"
 	"testing"
 
@@ -63,4 +64,41 @@ func TestTransient(t *testing.T) {
 	if st.Code() != codes.Unavailable {
 		t.Errorf("status of a database shutting down = %v", st)
 	}
+}
+
+func TestParseEtag(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]int64{"": 0, "3": 3, `"3"`: 3, `W/"12"`: 12} {
+		if got, err := ParseEtag("etag", in); err != nil || got != want {
+			t.Errorf("ParseEtag(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"x", "-1", "0", "1.5", "99999999999999999999"} {
+		if _, err := ParseEtag("etag", in); !errors.Is(err, ErrInvalidArgument) {
+			t.Errorf("ParseEtag(%q) = %v, want InvalidArgument", in, err)
+		}
+	}
+}
+
+func FuzzParseEtag(f *testing.F) {
+	for _, s := range []string{"", "1", `"7"`, `W/"3"`, "-1", "1e3", "\"\""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		n, err := ParseEtag("etag", s)
+		if err != nil {
+			if !errors.Is(err, ErrInvalidArgument) {
+				t.Fatalf("ParseEtag(%q) error %v is not InvalidArgument", s, err)
+			}
+			return
+		}
+		if n < 0 {
+			t.Fatalf("ParseEtag(%q) = %d", s, n)
+		}
+		if n > 0 {
+			if back, err := ParseEtag("etag", strconv.FormatInt(n, 10)); err != nil || back != n {
+				t.Fatalf("etag %d does not round-trip: %d, %v", n, back, err)
+			}
+		}
+	})
 }

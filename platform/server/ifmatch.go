@@ -44,10 +44,18 @@ func applyIfMatch(m protoreflect.Message, ifMatch string) error {
 	}
 	fd := target.Descriptor().Fields().ByName("etag")
 	sent := target.Get(fd).String()
-	switch {
-	case sent == "":
+	if sent == "" {
 		target.Set(fd, protoreflect.ValueOfString(ifMatch))
-	case bareEtag(sent) != bareEtag(ifMatch):
+		return nil
+	}
+	a, errA := errs.ParseEtag(path, sent)
+	b, errB := errs.ParseEtag("If-Match", ifMatch)
+	switch {
+	case errA != nil:
+		return errA
+	case errB != nil:
+		return errB
+	case a != b:
 		return errs.Invalid(path, "is %s, but If-Match says %s", sent, ifMatch)
 	}
 	return nil
@@ -71,5 +79,3 @@ func etagField(m protoreflect.Message) (protoreflect.Message, string) {
 	}
 	return nil, ""
 }
-
-func bareEtag(s string) string { return strings.Trim(strings.TrimPrefix(s, "W/"), `"`) }

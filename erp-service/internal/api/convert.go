@@ -104,21 +104,6 @@ func combine(prefix string, errList ...error) error {
 	return out.Err()
 }
 
-// parseEtag reads an etag sent by a caller: "" is none (0); quotes as in an
-// HTTP ETag header are accepted.
-func parseEtag(field, etag string) (int64, error) {
-	etag = strings.TrimPrefix(etag, "W/")
-	etag = strings.Trim(etag, `"`)
-	if etag == "" {
-		return 0, nil
-	}
-	n, err := strconv.ParseInt(etag, 10, 64)
-	if err != nil || n <= 0 {
-		return 0, errs.Invalid(field, "is not an etag returned by this API")
-	}
-	return n, nil
-}
-
 func etag(version int64) string { return strconv.FormatInt(version, 10) }
 
 // normalizeMask turns update mask paths into the top-level fields they

@@ -101,7 +101,7 @@ func (h *Customers) UpdateCustomer(ctx context.Context, req *erpv1.UpdateCustome
 	if err != nil {
 		return nil, err
 	}
-	tag, err := parseEtag("customer.etag", p.GetEtag())
+	tag, err := errs.ParseEtag("customer.etag", p.GetEtag())
 	if err != nil {
 		return nil, err
 	}

@@ -106,7 +106,7 @@ const MaxVoidReasonLength = 500
 // VoidInvoice voids an unpaid invoice; voiding a void invoice changes
 // nothing.
 func (h *Invoices) VoidInvoice(ctx context.Context, req *erpv1.VoidInvoiceRequest) (*erpv1.Invoice, error) {
-	tag, err := parseEtag("etag", req.GetEtag())
+	tag, err := errs.ParseEtag("etag", req.GetEtag())
 	if err != nil {
 		return nil, err
 	}

@@ -91,7 +91,7 @@ func (h *Items) UpdateItem(ctx context.Context, req *erpv1.UpdateItemRequest) (*
 	if err != nil {
 		return nil, err
 	}
-	tag, err := parseEtag("item.etag", p.GetEtag())
+	tag, err := errs.ParseEtag("item.etag", p.GetEtag())
 	if err != nil {
 		return nil, err
 	}

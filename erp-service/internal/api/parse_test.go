@@ -11,43 +11,6 @@ import (
 	"github.com/seamhq/seam/platform/errs"
 )
 
-func TestParseEtag(t *testing.T) {
-	t.Parallel()
-	for in, want := range map[string]int64{"": 0, "3": 3, `"3"`: 3, `W/"12"`: 12} {
-		if got, err := parseEtag("etag", in); err != nil || got != want {
-			t.Errorf("parseEtag(%q) = %d, %v; want %d", in, got, err, want)
-		}
-	}
-	for _, in := range []string{"x", "-1", "0", "1.5", "99999999999999999999"} {
-		if _, err := parseEtag("etag", in); !errors.Is(err, errs.ErrInvalidArgument) {
-			t.Errorf("parseEtag(%q) = %v, want InvalidArgument", in, err)
-		}
-	}
-}
-
-func FuzzParseEtag(f *testing.F) {
-	for _, s := range []string{"", "1", `"7"`, `W/"3"`, "-1", "1e3", "\"\""} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		n, err := parseEtag("etag", s)
-		if err != nil {
-			if !errors.Is(err, errs.ErrInvalidArgument) {
-				t.Fatalf("parseEtag(%q) error %v is not InvalidArgument", s, err)
-			}
-			return
-		}
-		if n < 0 {
-			t.Fatalf("parseEtag(%q) = %d", s, n)
-		}
-		if n > 0 {
-			if back, err := parseEtag("etag", etag(n)); err != nil || back != n {
-				t.Fatalf("etag %d does not round-trip: %d, %v", n, back, err)
-			}
-		}
-	})
-}
-
 func TestNormalizeMask(t *testing.T) {
 	t.Parallel()
 	got, err := normalizeMask([]string{"credit_limit.amount", "credit_limit.currency_code", "etag", "name"},

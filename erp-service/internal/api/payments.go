@@ -117,7 +117,7 @@ const MaxReverseReasonLength = 500
 // ReversePayment reverses a payment; reversing a reversed one changes
 // nothing.
 func (h *Payments) ReversePayment(ctx context.Context, req *erpv1.ReversePaymentRequest) (*erpv1.Payment, error) {
-	tag, err := parseEtag("etag", req.GetEtag())
+	tag, err := errs.ParseEtag("etag", req.GetEtag())
 	if err != nil {
 		return nil, err
 	}
@@ -135,7 +135,7 @@ func (h *Payments) ReversePayment(ctx context.Context, req *erpv1.ReversePayment
 // open invoices of its customer.
 func (h *Payments) ApplyPaymentCredit(ctx context.Context, req *erpv1.ApplyPaymentCreditRequest) (*erpv1.Payment, error) {
 	var v errs.Violations
-	tag, err := parseEtag("etag", req.GetEtag())
+	tag, err := errs.ParseEtag("etag", req.GetEtag())
 	mustMerge(&v, err)
 	var allocs []payment.Allocation
 	parsed := true

@@ -95,7 +95,7 @@ func (h *Suppliers) UpdateSupplier(ctx context.Context, req *erpv1.UpdateSupplie
 	if err != nil {
 		return nil, err
 	}
-	tag, err := parseEtag("supplier.etag", p.GetEtag())
+	tag, err := errs.ParseEtag("supplier.etag", p.GetEtag())
 	if err != nil {
 		return nil, err
 	}
@@ -247,7 +247,7 @@ func (h *PurchaseOrders) ListPurchaseOrders(ctx context.Context, req *erpv1.List
 
 // OrderPurchaseOrder sends a draft to the supplier.
 func (h *PurchaseOrders) OrderPurchaseOrder(ctx context.Context, req *erpv1.OrderPurchaseOrderRequest) (*erpv1.PurchaseOrder, error) {
-	tag, err := parseEtag("etag", req.GetEtag())
+	tag, err := errs.ParseEtag("etag", req.GetEtag())
 	if err != nil {
 		return nil, err
 	}
@@ -260,7 +260,7 @@ func (h *PurchaseOrders) OrderPurchaseOrder(ctx context.Context, req *erpv1.Orde
 
 // CancelPurchaseOrder cancels a purchase order with nothing received.
 func (h *PurchaseOrders) CancelPurchaseOrder(ctx context.Context, req *erpv1.CancelPurchaseOrderRequest) (*erpv1.PurchaseOrder, error) {
-	tag, err := parseEtag("etag", req.GetEtag())
+	tag, err := errs.ParseEtag("etag", req.GetEtag())
 	if err != nil {
 		return nil, err
 	}

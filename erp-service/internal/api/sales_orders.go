@@ -85,7 +85,7 @@ func (h *SalesOrders) ListSalesOrders(ctx context.Context, req *erpv1.ListSalesO
 // ConfirmSalesOrder reserves stock for the order; confirming a confirmed
 // order changes nothing.
 func (h *SalesOrders) ConfirmSalesOrder(ctx context.Context, req *erpv1.ConfirmSalesOrderRequest) (*erpv1.SalesOrder, error) {
-	tag, err := parseEtag("etag", req.GetEtag())
+	tag, err := errs.ParseEtag("etag", req.GetEtag())
 	if err != nil {
 		return nil, err
 	}
@@ -102,7 +102,7 @@ const MaxCancelReasonLength = 500
 // CancelSalesOrder cancels the order and releases its reservations;
 // cancelling a cancelled order changes nothing.
 func (h *SalesOrders) CancelSalesOrder(ctx context.Context, req *erpv1.CancelSalesOrderRequest) (*erpv1.SalesOrder, error) {
-	tag, err := parseEtag("etag", req.GetEtag())
+	tag, err := errs.ParseEtag("etag", req.GetEtag())
 	if err != nil {
 		return nil, err
 	}
@@ -121,7 +121,7 @@ const MaxReleaseReasonLength = 500
 
 // ReleaseCreditHold releases an order on credit hold and confirms it.
 func (h *SalesOrders) ReleaseCreditHold(ctx context.Context, req *erpv1.ReleaseCreditHoldRequest) (*erpv1.SalesOrder, error) {
-	tag, err := parseEtag("etag", req.GetEtag())
+	tag, err := errs.ParseEtag("etag", req.GetEtag())
 	if err != nil {
 		return nil, err
 	}
@@ -146,7 +146,7 @@ func (h *SalesOrders) ReleaseCreditHold(ctx context.Context, req *erpv1.ReleaseC
 // AmendSalesOrder changes line quantities and adds lines; reservations
 // follow.
 func (h *SalesOrders) AmendSalesOrder(ctx context.Context, req *erpv1.AmendSalesOrderRequest) (*erpv1.SalesOrder, error) {
-	tag, err := parseEtag("etag", req.GetEtag())
+	tag, err := errs.ParseEtag("etag", req.GetEtag())
 	if err != nil {
 		return nil, err
 	}
