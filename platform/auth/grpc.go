@@ -23,15 +23,11 @@ func (v *Verifier) authorize(ctx context.Context, method string, policy Policy) 
 		return ctx, nil
 	}
 	md, _ := metadata.FromIncomingContext(ctx)
-	values := md.Get("authorization")
-	if len(values) == 0 {
-		return nil, errs.Unauthenticatedf("missing bearer token: send 'Authorization: Bearer <token>'")
+	header := ""
+	if values := md.Get("authorization"); len(values) > 0 {
+		header = values[0]
 	}
-	token, ok := BearerToken(values[0])
-	if !ok {
-		return nil, errs.Unauthenticatedf("authorization is not of the form 'Bearer <token>'")
-	}
-	p, err := v.Verify(token)
+	p, err := v.Authenticate(header)
 	if err != nil {
 		return nil, err
 	}
@@ -39,6 +35,19 @@ func (v *Verifier) authorize(ctx context.Context, method string, policy Policy) 
 		return nil, err
 	}
 	return WithPrincipal(ctx, p), nil
+}
+
+// Authenticate checks an Authorization header value ("Bearer <token>"),
+// the same way for gRPC metadata and REST headers.
+func (v *Verifier) Authenticate(header string) (Principal, error) {
+	if header == "" {
+		return Principal{}, errs.Unauthenticatedf("missing bearer token: send 'Authorization: Bearer <token>'")
+	}
+	token, ok := BearerToken(header)
+	if !ok {
+		return Principal{}, errs.Unauthenticatedf("authorization is not of the form 'Bearer <token>'")
+	}
+	return v.Verify(token)
 }
 
 // UnaryServerInterceptor authenticates and authorizes every unary call.

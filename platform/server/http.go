@@ -20,7 +20,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
-	"github.com/seamhq/seam/platform/auth"
+	"github.com/seamhq/seam/platform/errs"
 )
 
 //go:embed docsui
@@ -103,15 +103,9 @@ func (s *Server) restGuard(next http.Handler) http.Handler {
 		// reads the path and body, so a caller without one learns that
 		// (401) rather than what is wrong with its request. Roles are
 		// checked per method behind the gateway.
-		token, ok := auth.BearerToken(r.Header.Get("Authorization"))
-		if !ok {
+		if _, err := s.verifier.Authenticate(r.Header.Get("Authorization")); err != nil {
 			w.Header().Set("WWW-Authenticate", "Bearer")
-			writeJSONError(w, http.StatusUnauthorized, 16, "missing bearer token: send 'Authorization: Bearer <token>'")
-			return
-		}
-		if _, err := s.verifier.Verify(token); err != nil {
-			w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
-			writeJSONError(w, http.StatusUnauthorized, 16, err.Error())
+			writeJSONError(w, http.StatusUnauthorized, 16, errs.ToStatus(r.Context(), s.log, "", err).Message())
 			return
 		}
 		if r.ContentLength > s.cfg.MaxBodyBytes {
