@@ -178,9 +178,12 @@ func LineAmount(quantity decimal.Decimal, unitPrice Money, discountPercent decim
 	return Money{Currency: unitPrice.Currency, Amount: Round(net, unitPrice.Currency)}
 }
 
+// ErrTooManyDigits is wrapped by Sum when a total does not Fit; the
+// caller says which of its fields is at fault.
+var ErrTooManyDigits = fmt.Errorf("more than %d digits, more than an amount may have", MaxDigits)
+
 // Sum adds amounts of one currency; it is an error to mix currencies, and
-// INVALID_ARGUMENT on "lines" when the total has more digits than an
-// amount may have.
+// one wrapping ErrTooManyDigits when the total does not Fit.
 func Sum(currency string, amounts ...Money) (Money, error) {
 	total := decimal.Zero
 	for _, a := range amounts {
@@ -190,9 +193,9 @@ func Sum(currency string, amounts ...Money) (Money, error) {
 		total = total.Add(a.Amount)
 	}
 	if !Fits(total) {
-		// Each line was within bounds; together they are not: the
+		// Each amount was within bounds; together they are not: the
 		// document's total could not be passed on or read back.
-		return Money{}, errs.Invalid("lines", "add up to %s %s, more than the %d digits an amount may have", total, currency, MaxDigits)
+		return Money{}, fmt.Errorf("%w: %s %s", ErrTooManyDigits, total, currency)
 	}
 	return Money{Currency: currency, Amount: total}, nil
 }

@@ -185,9 +185,7 @@ func TestSumFits(t *testing.T) {
 	if _, err := Sum("EUR", big); err != nil {
 		t.Fatalf("one amount of 30 digits: %v", err)
 	}
-	_, err := Sum("EUR", big, big)
-	var e *errs.Error
-	if !errors.As(err, &e) || e.Kind != errs.InvalidArgument || len(e.Violations) != 1 || e.Violations[0].Field != "lines" {
+	if _, err := Sum("EUR", big, big); !errors.Is(err, ErrTooManyDigits) {
 		t.Errorf("a total of 31 digits: %v", err)
 	}
 }

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -253,7 +254,11 @@ func total(currency string, lines []Line) (money.Money, error) {
 	for i, l := range lines {
 		amounts[i] = l.Amount
 	}
-	return money.Sum(currency, amounts...)
+	sum, err := money.Sum(currency, amounts...)
+	if errors.Is(err, money.ErrTooManyDigits) {
+		return money.Money{}, errs.Invalid("lines", "%v", err)
+	}
+	return sum, err
 }
 
 func lookupCurrency(code string) (money.Currency, bool) { return money.LookupCurrency(code) }

@@ -167,6 +167,10 @@ func Build(id string, o *sales.Order, taxRates map[string]decimal.Decimal, issue
 		return Invoice{}, nil, fmt.Errorf("invoice order %s: %w", o.ID, err)
 	}
 	inv.Total = money.Money{Currency: o.CurrencyCode, Amount: inv.Subtotal.Amount.Add(inv.TaxTotal.Amount)}
+	if !money.Fits(inv.Total.Amount) {
+		return Invoice{}, nil, errs.FailedPreconditionf("invoicing sales order %s would make a total of %s, more than %d digits",
+			o.Number, inv.Total.Amount, money.MaxDigits)
+	}
 	inv.Derive()
 	o.Progress()
 	o.Revision++

@@ -119,3 +119,14 @@ func TestVoid(t *testing.T) {
 		t.Error("voiding twice changed something")
 	}
 }
+
+// An order whose total fits may still invoice to one that does not, once
+// tax is added: refused, as nothing could carry it.
+func TestBuildRefusesTotalsPastTheDigits(t *testing.T) {
+	t.Parallel()
+	o := order("EUR", sales.Line{SKU: "A", Quantity: d("1"), Shipped: d("1"), UnitPrice: money.Money{Amount: d("9999999999999999999999999999.99")}, Discount: d("0")})
+	_, _, err := Build("i", o, map[string]decimal.Decimal{"A": d("0.19")}, time.Now(), 30, false)
+	if !errors.Is(err, errs.ErrFailedPrecondition) {
+		t.Errorf("Build = %v, want FailedPrecondition", err)
+	}
+}

@@ -164,7 +164,7 @@ func (o *Order) Amend(etag int64, a Amendment, listPrices map[string]money.Money
 		l.Amount = money.LineAmount(l.Quantity, l.UnitPrice, l.Discount)
 		amounts[i] = l.Amount
 	}
-	total, err := money.Sum(o.CurrencyCode, amounts...)
+	total, err := linesTotal(o.CurrencyCode, amounts)
 	if err != nil {
 		return nil, false, fmt.Errorf("total of order %s: %w", o.ID, err)
 	}

@@ -5,6 +5,7 @@ package sales
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 	"unicode/utf8"
@@ -229,12 +230,22 @@ func Build(id string, n NewOrder, listPrices map[string]money.Money) (Order, err
 	if err := v.Err(); err != nil {
 		return Order{}, err
 	}
-	total, err := money.Sum(o.CurrencyCode, amounts...)
+	total, err := linesTotal(o.CurrencyCode, amounts)
 	if err != nil {
 		return Order{}, fmt.Errorf("total of order %s: %w", id, err)
 	}
 	o.Total = total
 	return o, nil
+}
+
+// linesTotal sums line amounts; a total with more digits than an amount
+// may have is bad input on the lines.
+func linesTotal(currency string, amounts []money.Money) (money.Money, error) {
+	total, err := money.Sum(currency, amounts...)
+	if errors.Is(err, money.ErrTooManyDigits) {
+		return money.Money{}, errs.Invalid("lines", "%v", err)
+	}
+	return total, err
 }
 
 // checkEtag compares an etag sent by a caller (0 when none) with the
