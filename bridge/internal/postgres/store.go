@@ -202,19 +202,12 @@ func (s *Store) ParkedKeys(ctx context.Context) ([]FeedKey, error) {
 	return out, nil
 }
 
-// DueKeys lists keys whose failed event is due for a retry at now, and
-// keys holding only waiting events, whose failed head is gone without the
-// key having been released (a crash between the two), which are due at
-// once.
+// DueKeys lists keys whose failed event is due for a retry at now.
 func (s *Store) DueKeys(ctx context.Context, now time.Time, limit int) ([]FeedKey, error) {
 	rows, err := s.pool.Query(ctx, `
-		SELECT feed, event_key FROM (
-			SELECT feed, event_key, bool_or(state = 'failed') AS failed,
-			       min(next_retry_at) FILTER (WHERE state = 'failed') AS due
-			FROM failures GROUP BY feed, event_key
-		) k
-		WHERE NOT failed OR due <= $1
-		ORDER BY failed, due LIMIT $2`, now, limit)
+		SELECT feed, event_key FROM failures
+		WHERE state = 'failed' AND next_retry_at <= $1
+		ORDER BY next_retry_at LIMIT $2`, now, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list due failures: %w", err)
 	}
@@ -241,8 +234,21 @@ func (s *Store) MarkFailed(ctx context.Context, id int64, errText string, attemp
 }
 
 // DeleteFailure drops a held event (applied or discarded).
+//
+// When the deleted event headed its key (it had failed), the next event
+// waiting behind it becomes the head, failed and due at once, in the same
+// statement: a key never holds only waiting events, which no scheduled
+// retry would pick (the releasing process may stop before it applies
+// them, or be a replica that does not hold the key).
 func (s *Store) DeleteFailure(ctx context.Context, id int64) error {
-	if _, err := s.pool.Exec(ctx, `DELETE FROM failures WHERE id = $1`, id); err != nil {
+	_, err := s.pool.Exec(ctx, `
+		WITH gone AS (DELETE FROM failures WHERE id = $1 RETURNING feed, event_key, state)
+		UPDATE failures f SET state = 'failed', next_retry_at = now(), updated_at = now()
+		FROM gone
+		WHERE gone.state = 'failed' AND f.state = 'waiting'
+		  AND f.id = (SELECT min(x.id) FROM failures x
+		              WHERE x.feed = gone.feed AND x.event_key = gone.event_key AND x.id <> $1)`, id)
+	if err != nil {
 		return fmt.Errorf("delete failure %d: %w", id, err)
 	}
 	return nil

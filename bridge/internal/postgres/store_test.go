@@ -116,10 +116,14 @@ func TestFailures(t *testing.T) {
 	if f, ok, _ := s.Failure(ctx, held[0].ID); ok {
 		t.Fatalf("deleted failure still there: %+v", f)
 	}
-	// Only waiting events left (the failed head gone, the key not
-	// released): due at once, so that the leader applies them.
-	if due, _ := s.DueKeys(ctx, time.Now(), 10); len(due) != 1 || due[0] != (FeedKey{"crm", "o1"}) {
-		t.Fatalf("due keys = %v, want the key holding only a waiting event", due)
+	// The failed head gone, the event waiting behind it heads the key,
+	// failed and due at once, so that the leader applies it whoever
+	// released the key and whatever happens next.
+	if rest, _ := s.KeyFailures(ctx, "crm", "o1"); len(rest) != 1 || rest[0].State != StateFailed {
+		t.Fatalf("after the head went: %+v", rest)
+	}
+	if due, _ := s.DueKeys(ctx, time.Now().Add(time.Second), 10); len(due) != 1 || due[0] != (FeedKey{"crm", "o1"}) {
+		t.Fatalf("due keys = %v, want the key whose waiting event now heads it", due)
 	}
 }
 
