@@ -4,11 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
-	"net"
 	"strconv"
-	"syscall"
 	"testing"
 
 	"google.golang.org/grpc/codes"
@@ -42,27 +39,17 @@ func TestCheckEtag(t *testing.T) {
 	}
 }
 
-type sqlState string
-
-func (s sqlState) Error() string    { return "pg error " + string(s) }
-func (s sqlState) SQLState() string { return string(s) }
-
-func TestTransient(t *testing.T) {
+// An error a dependency's classifier calls unavailable is UNAVAILABLE.
+func TestToStatusUnavailable(t *testing.T) {
 	t.Parallel()
-	for err, want := range map[error]bool{
-		fmt.Errorf("acquire: %w", &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}): true,
-		fmt.Errorf("decode: %w", io.ErrUnexpectedEOF):                                              false, // truncated data is no outage
-		sqlState("57P01"): true, sqlState("08006"): true, sqlState("53300"): true,
-		sqlState("23505"): false, sqlState("22P02"): false,
-		errors.New("boom"): false,
-	} {
-		if got := Transient(err); got != want {
-			t.Errorf("Transient(%v) = %v, want %v", err, got, want)
-		}
+	down := errors.New("connection refused")
+	unavailable := func(err error) bool { return errors.Is(err, down) }
+	log := slog.New(slog.DiscardHandler)
+	if st := ToStatus(context.Background(), log, "/x.Y/Z", fmt.Errorf("query: %w", down), unavailable); st.Code() != codes.Unavailable {
+		t.Errorf("status of an outage = %v", st)
 	}
-	st := ToStatus(context.Background(), slog.New(slog.DiscardHandler), "/x.Y/Z", sqlState("57P01"))
-	if st.Code() != codes.Unavailable {
-		t.Errorf("status of a database shutting down = %v", st)
+	if st := ToStatus(context.Background(), log, "/x.Y/Z", errors.New("boom"), unavailable); st.Code() != codes.Internal {
+		t.Errorf("status of a fault = %v", st)
 	}
 }
 

@@ -4,9 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"net"
-	"strings"
-	"syscall"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
@@ -42,7 +39,12 @@ func (k Kind) Code() codes.Code {
 // errors keep their meaning; a status from a downstream call passes through;
 // everything else becomes a bare INTERNAL, logged here with its detail so
 // no driver or SQL text reaches the caller.
-func ToStatus(ctx context.Context, logger *slog.Logger, method string, err error) *status.Status {
+//
+// unavailable, when given, tells a dependency out of reach (the database
+// down or restarting) from a fault: those are UNAVAILABLE, which a caller
+// should retry, not INTERNAL. The driver's package knows which errors
+// those are (pg.IsUnavailable).
+func ToStatus(ctx context.Context, logger *slog.Logger, method string, err error, unavailable func(error) bool) *status.Status {
 	if err == nil {
 		return nil
 	}
@@ -77,49 +79,30 @@ func ToStatus(ctx context.Context, logger *slog.Logger, method string, err error
 	if sc := trace.SpanContextFromContext(ctx); sc.HasTraceID() {
 		ref = " (trace " + sc.TraceID().String() + ")"
 	}
-	if Transient(err) {
-		logger.WarnContext(ctx, "database unavailable", "method", method, "err", err)
-		return status.New(codes.Unavailable, "the database is unavailable for now; retry later"+ref)
+	if unavailable != nil && unavailable(err) {
+		logger.WarnContext(ctx, "dependency unavailable", "method", method, "err", err)
+		return status.New(codes.Unavailable, "a service this call needs is out of reach for now; retry later"+ref)
 	}
 	logger.ErrorContext(ctx, "internal error", "method", method, "err", err)
 	return status.New(codes.Internal, "internal error"+ref)
 }
 
-// Transient reports whether err is the database (or another dependency)
-// being out of reach rather than a fault of the call: refused or broken
-// connections, and PostgreSQL's connection-exception class (08), its
-// shutdown and start-up states (57P01 to 57P03) and too many connections
-// (53300). A caller should retry those, so they are UNAVAILABLE, not
-// INTERNAL.
-func Transient(err error) bool {
-	var op *net.OpError
-	if errors.As(err, &op) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) {
-		return true
-	}
-	var pgErr interface{ SQLState() string }
-	if errors.As(err, &pgErr) {
-		code := pgErr.SQLState()
-		return strings.HasPrefix(code, "08") || code == "57P01" || code == "57P02" || code == "57P03" || code == "53300"
-	}
-	return false
-}
-
 // UnaryServerInterceptor converts handler errors with ToStatus.
-func UnaryServerInterceptor(logger *slog.Logger) grpc.UnaryServerInterceptor {
+func UnaryServerInterceptor(logger *slog.Logger, unavailable func(error) bool) grpc.UnaryServerInterceptor {
 	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 		resp, err := handler(ctx, req)
 		if err != nil {
-			return nil, ToStatus(ctx, logger, info.FullMethod, err).Err()
+			return nil, ToStatus(ctx, logger, info.FullMethod, err, unavailable).Err()
 		}
 		return resp, nil
 	}
 }
 
 // StreamServerInterceptor converts stream handler errors with ToStatus.
-func StreamServerInterceptor(logger *slog.Logger) grpc.StreamServerInterceptor {
+func StreamServerInterceptor(logger *slog.Logger, unavailable func(error) bool) grpc.StreamServerInterceptor {
 	return func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
 		if err := handler(srv, ss); err != nil {
-			return ToStatus(ss.Context(), logger, info.FullMethod, err).Err()
+			return ToStatus(ss.Context(), logger, info.FullMethod, err, unavailable).Err()
 		}
 		return nil
 	}

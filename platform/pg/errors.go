@@ -2,6 +2,9 @@ package pg
 
 import (
 	"errors"
+	"net"
+	"strings"
+	"syscall"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -47,6 +50,24 @@ func isViolation(err error, code, constraint string) bool {
 		return false
 	}
 	return constraint == "" || pgErr.ConstraintName == constraint
+}
+
+// IsUnavailable reports whether err is the database being out of reach
+// rather than a fault of the call: a refused or broken connection, or
+// PostgreSQL's connection exceptions (class 08), shutdown and start-up
+// states (57P01 to 57P03) and too many connections (53300). A caller may
+// retry those.
+func IsUnavailable(err error) bool {
+	var op *net.OpError
+	if errors.As(err, &op) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) {
+		return true
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		code := pgErr.Code
+		return strings.HasPrefix(code, "08") || code == "57P01" || code == "57P02" || code == "57P03" || code == "53300"
+	}
+	return false
 }
 
 func hasCode(err error, code string) bool {

@@ -2,17 +2,21 @@ package pg_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"io"
 	"net"
 	"os"
 	"strings"
+	"syscall"
 	"testing"
 	"testing/fstest"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/shopspring/decimal"
 
-	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/pg"
 	"github.com/seamhq/seam/platform/pgtest"
 )
@@ -126,7 +130,7 @@ func TestConnectErrors(t *testing.T) {
 	if err == nil {
 		t.Fatal("Connect to a closed port succeeded")
 	}
-	if !errs.Transient(err) {
+	if !pg.IsUnavailable(err) {
 		t.Errorf("a closed port is not transient: %v", err)
 	}
 
@@ -161,7 +165,7 @@ func TestConnectErrors(t *testing.T) {
 
 // A backend the server terminates (as on a restart) fails its query with
 // an error callers should retry: UNAVAILABLE, not INTERNAL.
-func TestTerminatedBackendIsTransient(t *testing.T) {
+func TestTerminatedBackendIsUnavailable(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	pool, err := pg.Connect(ctx, pg.Config{URL: pgtest.CreateDatabase(t, "transient"), MaxConns: 2})
@@ -182,7 +186,22 @@ func TestTerminatedBackendIsTransient(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = conn.Exec(ctx, "SELECT 1")
-	if err == nil || !errs.Transient(err) {
+	if err == nil || !pg.IsUnavailable(err) {
 		t.Errorf("query on a terminated backend = %v, want a transient error", err)
+	}
+}
+
+func TestIsUnavailable(t *testing.T) {
+	t.Parallel()
+	for err, want := range map[error]bool{
+		fmt.Errorf("acquire: %w", &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}): true,
+		&pgconn.PgError{Code: "57P01"}: true, &pgconn.PgError{Code: "08006"}: true, &pgconn.PgError{Code: "53300"}: true,
+		&pgconn.PgError{Code: "23505"}: false, &pgconn.PgError{Code: "22P02"}: false,
+		fmt.Errorf("decode: %w", io.ErrUnexpectedEOF): false, // truncated data is no outage
+		errors.New("boom"):                            false,
+	} {
+		if got := pg.IsUnavailable(err); got != want {
+			t.Errorf("IsUnavailable(%v) = %v, want %v", err, got, want)
+		}
 	}
 }

@@ -105,7 +105,7 @@ func (s *Server) restGuard(next http.Handler) http.Handler {
 		// checked per method behind the gateway.
 		if _, err := s.verifier.Authenticate(r.Header.Get("Authorization")); err != nil {
 			w.Header().Set("WWW-Authenticate", "Bearer")
-			writeJSONError(w, http.StatusUnauthorized, 16, errs.ToStatus(r.Context(), s.log, "", err).Message())
+			writeJSONError(w, http.StatusUnauthorized, 16, errs.ToStatus(r.Context(), s.log, "", err, nil).Message())
 			return
 		}
 		if r.ContentLength > s.cfg.MaxBodyBytes {

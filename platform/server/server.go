@@ -30,6 +30,7 @@ import (
 
 	"github.com/seamhq/seam/platform/auth"
 	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/pg"
 )
 
 // Config is the network part of a service's configuration. The service
@@ -150,7 +151,7 @@ func New(ctx context.Context, cfg Config, svc Service, opts Options) (*Server, e
 		grpc.ChainUnaryInterceptor(
 			metrics.UnaryServerInterceptor(),
 			accessLogUnary(s.log),
-			errs.UnaryServerInterceptor(s.log),
+			errs.UnaryServerInterceptor(s.log, pg.IsUnavailable),
 			recoverUnary(s.log),
 			opts.Verifier.UnaryServerInterceptor(svc.Policy),
 			textUnary,
@@ -162,7 +163,7 @@ func New(ctx context.Context, cfg Config, svc Service, opts Options) (*Server, e
 			s.drainStreams,
 			metrics.StreamServerInterceptor(),
 			accessLogStream(s.log),
-			errs.StreamServerInterceptor(s.log),
+			errs.StreamServerInterceptor(s.log, pg.IsUnavailable),
 			recoverStream(s.log),
 			opts.Verifier.StreamServerInterceptor(svc.Policy),
 			textStream,
