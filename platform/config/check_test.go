@@ -23,6 +23,7 @@ func (p part) Validate() error {
 
 type whole struct {
 	Part    part
+	Other   part          `env:", prefix=OTHER_"`
 	Addr    string        `env:"ADDR, required"`
 	Every   time.Duration `env:"EVERY, default=1s"`
 	Rate    float64       `env:"RATE, default=0"`
@@ -42,6 +43,8 @@ func TestLoadChecks(t *testing.T) {
 		"RATE=-5":              "RATE: must not be negative",
 		"PART_LIMIT=-1":        "PART_LIMIT: must not be negative",
 		"PART_LIMIT=7":         "PART_LIMIT: must not be 7",
+		"OTHER_PART_LIMIT=-2":  "OTHER_PART_LIMIT: must not be negative",
+		"OTHER_PART_LIMIT=x":   "OTHER_PART_LIMIT: ",
 		"NOTHING=":             "",
 		"PART_LIMIT=6 EVERY=0": "",
 	} {

@@ -34,7 +34,7 @@ func LoadFrom(ctx context.Context, target any, env envconfig.Lookuper, defaults 
 	if err != nil {
 		return fmt.Errorf("read configuration: %w", nameVariables(err, target))
 	}
-	if err := check(reflect.ValueOf(target)); err != nil {
+	if err := check(target); err != nil {
 		return fmt.Errorf("read configuration: %w", err)
 	}
 	return nil
@@ -45,10 +45,40 @@ func LoadFrom(ctx context.Context, target any, env envconfig.Lookuper, defaults 
 // Its error names the variables at fault.
 type Validator interface{ Validate() error }
 
-// check applies the rules every configuration follows: a required
-// variable is not empty, a number or duration is not negative. Then it
-// runs the Validate methods of the struct and its parts.
-func check(v reflect.Value) error {
+// check applies the rules every configuration follows to the variables
+// collect finds: a required variable is not empty, a number or duration
+// is not negative. Then it runs the Validate methods of the struct and
+// its parts.
+func check(target any) error {
+	var vars []fieldVar
+	collect(reflect.TypeOf(target), "", "", nil, &vars)
+	root := reflect.ValueOf(target)
+	var errs []error
+	for _, v := range vars {
+		fv, err := root.Elem().FieldByIndexErr(v.index)
+		if err != nil {
+			continue // behind a nil pointer: not set
+		}
+		switch fv.Kind() {
+		case reflect.String:
+			if v.Required && fv.String() == "" {
+				errs = append(errs, fmt.Errorf("%s: must not be empty", v.Name))
+			}
+		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+			if fv.Int() < 0 {
+				errs = append(errs, fmt.Errorf("%s: must not be negative, got %v", v.Name, fv.Interface()))
+			}
+		case reflect.Float32, reflect.Float64:
+			if fv.Float() < 0 {
+				errs = append(errs, fmt.Errorf("%s: must not be negative, got %v", v.Name, fv.Float()))
+			}
+		}
+	}
+	return errors.Join(append(errs, validate(root))...)
+}
+
+// validate runs Validate on v and on every struct inside it.
+func validate(v reflect.Value) error {
 	for v.Kind() == reflect.Pointer {
 		if v.IsNil() {
 			return nil
@@ -59,42 +89,13 @@ func check(v reflect.Value) error {
 		return nil
 	}
 	var errs []error
-	t := v.Type()
-	for i := range t.NumField() {
-		f, fv := t.Field(i), v.Field(i)
-		if !f.IsExported() {
-			continue
-		}
-		tag, ok := f.Tag.Lookup("env")
-		if !ok {
-			errs = append(errs, check(fv))
-			continue
-		}
-		name, opts, _ := strings.Cut(tag, ",")
-		name = strings.TrimSpace(name)
-		switch fv.Kind() {
-		case reflect.String:
-			if fv.String() == "" && slices.Contains(strings.Fields(strings.ReplaceAll(opts, ",", " ")), "required") {
-				errs = append(errs, fmt.Errorf("%s: must not be empty", name))
-			}
-		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-			if fv.Int() < 0 {
-				errs = append(errs, fmt.Errorf("%s: must not be negative, got %v", name, fv.Interface()))
-			}
-		case reflect.Float32, reflect.Float64:
-			if fv.Float() < 0 {
-				errs = append(errs, fmt.Errorf("%s: must not be negative, got %v", name, fv.Float()))
-			}
-		case reflect.Struct, reflect.Pointer:
-			errs = append(errs, check(fv))
+	for i := range v.NumField() {
+		if v.Type().Field(i).IsExported() {
+			errs = append(errs, validate(v.Field(i)))
 		}
 	}
 	if val, ok := v.Interface().(Validator); ok {
 		errs = append(errs, val.Validate())
-	} else if v.CanAddr() {
-		if val, ok := v.Addr().Interface().(Validator); ok {
-			errs = append(errs, val.Validate())
-		}
 	}
 	return errors.Join(errs...)
 }
@@ -105,7 +106,7 @@ func check(v reflect.Value) error {
 func nameVariables(err error, target any) error {
 	msg := err.Error()
 	var vars []fieldVar
-	collect(reflect.TypeOf(target), "", "", &vars)
+	collect(reflect.TypeOf(target), "", "", nil, &vars)
 	paths := map[string]string{}
 	for _, v := range vars {
 		paths[v.field] = v.Name
@@ -139,17 +140,18 @@ type Var struct {
 }
 
 // fieldVar is a Var with the path of its struct field, as envconfig's
-// errors give it ("Server: RateLimit").
+// errors give it ("Server: RateLimit"), and the field's index.
 type fieldVar struct {
 	Var
 	field string
+	index []int
 }
 
 // Vars lists the environment variables read by a configuration struct,
 // following nested structs, sorted by name.
 func Vars(target any) []Var {
 	var vars []fieldVar
-	collect(reflect.TypeOf(target), "", "", &vars)
+	collect(reflect.TypeOf(target), "", "", nil, &vars)
 	out := make([]Var, len(vars))
 	for i, v := range vars {
 		out[i] = v.Var
@@ -158,7 +160,7 @@ func Vars(target any) []Var {
 	return out
 }
 
-func collect(t reflect.Type, prefix, fieldPrefix string, out *[]fieldVar) {
+func collect(t reflect.Type, prefix, fieldPrefix string, index []int, out *[]fieldVar) {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
@@ -170,7 +172,7 @@ func collect(t reflect.Type, prefix, fieldPrefix string, out *[]fieldVar) {
 		tag, ok := f.Tag.Lookup("env")
 		if !ok {
 			if f.Type.Kind() == reflect.Struct || (f.Type.Kind() == reflect.Pointer && f.Type.Elem().Kind() == reflect.Struct) {
-				collect(f.Type, prefix, fieldPrefix+f.Name+": ", out)
+				collect(f.Type, prefix, fieldPrefix+f.Name+": ", append(slices.Clone(index), i), out)
 			}
 			continue
 		}
@@ -190,10 +192,10 @@ func collect(t reflect.Type, prefix, fieldPrefix string, out *[]fieldVar) {
 			}
 		}
 		if name == "" {
-			collect(f.Type, nestedPrefix, fieldPrefix+f.Name+": ", out)
+			collect(f.Type, nestedPrefix, fieldPrefix+f.Name+": ", append(slices.Clone(index), i), out)
 			continue
 		}
 		v.Name = prefix + name
-		*out = append(*out, fieldVar{Var: v, field: fieldPrefix + f.Name})
+		*out = append(*out, fieldVar{Var: v, field: fieldPrefix + f.Name, index: append(slices.Clone(index), i)})
 	}
 }
