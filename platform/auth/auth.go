@@ -174,6 +174,9 @@ func (v *Verifier) remember(token string, p Principal, until, now time.Time) {
 	v.verified[token] = verifiedToken{principal: p, until: until}
 }
 
+// Expired reports whether err says a token has expired.
+func Expired(err error) bool { return errors.Is(err, jwt.ErrTokenExpired) }
+
 func reason(err error) string {
 	switch {
 	case errors.Is(err, jwt.ErrTokenExpired):

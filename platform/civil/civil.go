@@ -24,6 +24,12 @@ func ParseDate(s string) (time.Time, error) {
 	return t, nil
 }
 
+// Today is the date of t, midnight UTC.
+func Today(t time.Time) time.Time {
+	t = t.UTC()
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+}
+
 // FormatDate renders a date as YYYY-MM-DD, or "" for the zero time.
 func FormatDate(t time.Time) string {
 	if t.IsZero() {

@@ -90,10 +90,10 @@ func (c *Console) signedIn(next func(http.ResponseWriter, *http.Request, auth.Pr
 // tokenProblem says why a token cannot sign in to the console, or "".
 func tokenProblem(p auth.Principal, err error) string {
 	switch {
-	case err != nil && strings.Contains(err.Error(), "expired"):
+	case auth.Expired(err):
 		return "That token has expired; make a new one."
 	case err != nil:
-		return "That is not a token of this deployment (" + strings.TrimPrefix(err.Error(), "invalid token: ") + ")."
+		return "That is not a token of this deployment."
 	case !(p.Has(auth.Admin) || p.Has(auth.Integration)):
 		return "That token is valid, but the console needs the admin or integration role."
 	}

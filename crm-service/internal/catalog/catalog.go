@@ -134,12 +134,6 @@ type Service struct {
 // NewService returns a Service; now is the clock (time.Now in production).
 func NewService(store Store, now func() time.Time) *Service { return &Service{store: store, now: now} }
 
-// today is the current date, UTC.
-func (s *Service) today() time.Time {
-	t := s.now().UTC()
-	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
-}
-
 // PromiseOn fills the promise date as of today: today while some is
 // available, else the date the ERP expects more (stored from the sync).
 func (a *Availability) PromiseOn(today time.Time) {
@@ -162,14 +156,14 @@ func (s *Service) Get(ctx context.Context, sku string) (Product, error) {
 		return Product{}, errs.Invalid("sku", "is required")
 	}
 	p, err := s.store.GetProduct(ctx, sku)
-	p.Availability.PromiseOn(s.today())
+	p.Availability.PromiseOn(civil.Today(s.now()))
 	return p, err
 }
 
 // List returns a page of products and whether more follow.
 func (s *Service) List(ctx context.Context, q Query) ([]Product, bool, error) {
 	list, more, err := s.store.ListProducts(ctx, q)
-	today := s.today()
+	today := civil.Today(s.now())
 	for i := range list {
 		list[i].Availability.PromiseOn(today)
 	}

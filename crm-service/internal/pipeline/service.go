@@ -10,6 +10,7 @@ import (
 
 	"github.com/seamhq/seam/crm-service/internal/account"
 	"github.com/seamhq/seam/crm-service/internal/catalog"
+	"github.com/seamhq/seam/platform/civil"
 	"github.com/seamhq/seam/platform/errs"
 )
 
@@ -28,10 +29,7 @@ func NewService(store Store, enc Encoder, now func() time.Time) *Service {
 	return &Service{store: store, enc: enc, now: func() time.Time { return now().UTC().Truncate(time.Microsecond) }}
 }
 
-func (s *Service) today() time.Time {
-	t := s.now().UTC()
-	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
-}
+func (s *Service) today() time.Time { return civil.Today(s.now()) }
 
 // finish fills the derived fields of what the store returned.
 func (s *Service) finish(o Opportunity, err error) (Opportunity, error) {

@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/shopspring/decimal"
 
+	"github.com/seamhq/seam/erp-service/internal/stock"
 	"github.com/seamhq/seam/platform/money"
 )
 
@@ -361,7 +362,7 @@ func (g *generator) pickWarehouse() int {
 func (g *generator) move(t time.Time, it *item, wh int, kind string, onHand, reserved int64, reason, reference string) uuid.UUID {
 	id := newID(g.rng, t)
 	if reference == "" {
-		reference = "stockAdjustments/" + id.String()
+		reference = stock.Adjustment{ID: id.String()}.Reference()
 	}
 	g.moves.add(id, it.sku, g.whs[wh], kind, units(onHand), units(reserved), reason, reference, actor, t)
 	l := &it.levels[wh]

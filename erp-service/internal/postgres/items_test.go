@@ -68,10 +68,11 @@ func TestItemCreateGetUpdate(t *testing.T) {
 	// The same values again (25 is 25.00) are no change: no version, no event.
 	same := eur("25.00")
 	same.Currency = "USD"
+	nEvents := len(allEvents(t, pool))
 	if again, err := s.UpdateItem(ctx, "W-1", 2, func(cur catalog.Item) (catalog.Item, error) {
 		return catalog.Apply(cur, catalog.Patch{ListPrice: &same}, []string{"list_price"})
-	}); err != nil || again.Version != 2 || !again.UpdateTime.Equal(upd.UpdateTime) {
-		t.Errorf("unchanged update = %+v, %v", again, err)
+	}); err != nil || again.Version != 2 || !again.UpdateTime.Equal(upd.UpdateTime) || len(allEvents(t, pool)) != nEvents {
+		t.Errorf("unchanged update = %+v, %v (%d events, were %d)", again, err, len(allEvents(t, pool)), nEvents)
 	}
 	if _, err := s.UpdateItem(ctx, "nope", 0, func(cur catalog.Item) (catalog.Item, error) { return cur, nil }); !errors.Is(err, errs.ErrNotFound) {
 		t.Errorf("missing item: %v", err)

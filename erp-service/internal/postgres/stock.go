@@ -129,9 +129,10 @@ func queueChanges(b *pgx.Batch, set *stockSet, changes []stock.Change, actor str
 		return nil
 	}
 	for _, c := range changes {
-		if a := set.items[c.SKU]; a != nil && !(money.Fits(a.OnHand) && money.Fits(a.Reserved)) {
-			return errs.FailedPreconditionf("the stock of %s would be %s on hand, %s reserved: more than the %d digits a quantity may have",
-				c.SKU, a.OnHand, a.Reserved, money.MaxDigits)
+		if a := set.items[c.SKU]; a != nil {
+			if err := a.CheckFits(); err != nil {
+				return err
+			}
 		}
 	}
 	n := len(changes)

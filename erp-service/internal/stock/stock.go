@@ -16,6 +16,7 @@ import (
 
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/listing"
+	"github.com/seamhq/seam/platform/money"
 )
 
 // DefaultWarehouse is created by the first migration and receives
@@ -257,6 +258,17 @@ func (a Adjustment) Change() Change {
 	}
 	return Change{ID: a.ID, SKU: a.SKU, Warehouse: a.Warehouse, Kind: kind, OnHandDelta: a.Quantity,
 		ReservedDelta: decimal.Zero, Reason: a.Reason, Reference: a.Reference()}
+}
+
+// CheckFits enforces that an item's stock, after a change, can still be
+// passed on: the API carries quantities of at most money.MaxDigits
+// digits, and a level built from accepted changes may have more.
+func (a Availability) CheckFits() error {
+	if money.Fits(a.OnHand) && money.Fits(a.Reserved) {
+		return nil
+	}
+	return errs.FailedPreconditionf("the stock of %s would be %s on hand, %s reserved: more than the %d digits a quantity may have",
+		a.SKU, a.OnHand, a.Reserved, money.MaxDigits)
 }
 
 // CheckAdjustment enforces the rule that stock on hand never falls below
