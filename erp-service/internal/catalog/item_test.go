@@ -52,3 +52,38 @@ func TestPrepareNewAndApply(t *testing.T) {
 		t.Errorf("Apply = %+v, %v", next, err)
 	}
 }
+
+// Same sees every field an update may change: an update that Same took
+// for no change would write nothing and still answer success.
+func TestSameSeesEveryUpdatableField(t *testing.T) {
+	t.Parallel()
+	d := decimal.RequireFromString
+	eur := func(s string) *money.Money { return &money.Money{Currency: "EUR", Amount: d(s)} }
+	base := Item{SKU: "W-1", Name: "Widget", ListPrice: *eur("10"), TaxRate: d("0.19")}
+	if err := PrepareNew(&base, eur("4")); err != nil {
+		t.Fatal(err)
+	}
+	changes := map[string]Patch{
+		"name": {Name: "Other"}, "unit_of_measure": {UnitOfMeasure: "kg"}, "list_price": {ListPrice: eur("11")},
+		"standard_cost": {StandardCost: eur("5")}, "tax_rate": {TaxRate: d("0.07")},
+		"reorder_point": {ReorderPoint: d("3")}, "reorder_quantity": {ReorderQuantity: d("9")},
+	}
+	for _, f := range UpdatableFields {
+		p, ok := changes[f]
+		if !ok {
+			t.Errorf("no change written for updatable field %s", f)
+			continue
+		}
+		next, err := Apply(base, p, []string{f})
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		if next.Same(base) {
+			t.Errorf("changing %s is no change to Same", f)
+		}
+	}
+	same, err := Apply(base, Patch{ListPrice: eur("10.00")}, []string{"list_price"})
+	if err != nil || !same.Same(base) {
+		t.Errorf("10.00 for 10 is a change to Same: %v", err)
+	}
+}

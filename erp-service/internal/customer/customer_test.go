@@ -83,3 +83,42 @@ func TestApplySync(t *testing.T) {
 		t.Errorf("PrepareSync violations = %v", err)
 	}
 }
+
+// Same sees every field an update may change (crm_account_id cannot be
+// changed by one): an update that Same took for no change would write
+// nothing and still answer success.
+func TestSameSeesEveryUpdatableField(t *testing.T) {
+	t.Parallel()
+	limit := func(s string) *money.Money {
+		return &money.Money{Currency: "EUR", Amount: decimal.RequireFromString(s)}
+	}
+	base := Customer{ID: "c", Name: "Acme", CurrencyCode: "EUR", CreditLimit: limit("100"), PaymentTermsDays: 30, InvoicePolicy: ShippedQuantities}
+	changes := map[string]Customer{
+		"name": {Name: "Other"}, "currency_code": {CurrencyCode: "USD"}, "credit_limit": {CreditLimit: limit("200")},
+		"payment_terms_days": {PaymentTermsDays: 14}, "invoice_policy": {InvoicePolicy: WholeOrder},
+	}
+	for _, f := range UpdatableFields {
+		if f == "crm_account_id" {
+			continue
+		}
+		p, ok := changes[f]
+		if !ok {
+			t.Errorf("no change written for updatable field %s", f)
+			continue
+		}
+		from := base
+		if f == "currency_code" {
+			from.CreditLimit = nil // a limit must be in the customer's currency
+		}
+		next, err := Apply(from, p, []string{f})
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		if next.Same(from) {
+			t.Errorf("changing %s is no change to Same", f)
+		}
+	}
+	if next, err := Apply(base, Customer{CreditLimit: limit("100.00")}, []string{"credit_limit"}); err != nil || !next.Same(base) {
+		t.Errorf("100.00 for 100 is a change to Same: %v", err)
+	}
+}

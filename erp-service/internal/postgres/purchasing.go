@@ -135,7 +135,7 @@ func (s *Store) UpdateSupplier(ctx context.Context, id string, etag int64, chang
 			return err
 		}
 		next.ID, next.CurrencyCode, next.CreateTime = cur.ID, cur.CurrencyCode, cur.CreateTime
-		if next.Name == cur.Name {
+		if next.Same(cur) {
 			out = cur // no change: no new version, no event
 			return nil
 		}

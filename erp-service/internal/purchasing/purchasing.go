@@ -35,6 +35,12 @@ type Supplier struct {
 	UpdateTime time.Time
 }
 
+// Same reports whether o holds the same values as s, whatever their
+// version and times: an update to the same values is no change.
+func (s Supplier) Same(o Supplier) bool {
+	return s.ID == o.ID && s.Name == o.Name && s.CurrencyCode == o.CurrencyCode
+}
+
 // SupplierFilterFields may be named by a ListSuppliers filter.
 var SupplierFilterFields = []string{"name", "currency_code"}
 
