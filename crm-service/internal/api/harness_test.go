@@ -287,6 +287,13 @@ func violations(t testing.TB, err error) []string {
 // call makes a REST call and returns the status code and the decoded body.
 func (e *env) call(method, path, tok string, body any) (int, map[string]any) {
 	e.t.Helper()
+	status, _, out := e.callWith(method, path, tok, body, nil)
+	return status, out
+}
+
+// callWith is call with extra request headers, returning the response's.
+func (e *env) callWith(method, path, tok string, body any, header http.Header) (int, http.Header, map[string]any) {
+	e.t.Helper()
 	var rd io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -309,6 +316,9 @@ func (e *env) call(method, path, tok string, body any) (int, map[string]any) {
 	if rd != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	for k, vs := range header {
+		req.Header[k] = vs
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		e.t.Fatal(err)
@@ -321,7 +331,7 @@ func (e *env) call(method, path, tok string, body any) (int, map[string]any) {
 			e.t.Fatalf("%s %s: body %q is not JSON: %v", method, path, raw, err)
 		}
 	}
-	return resp.StatusCode, out
+	return resp.StatusCode, resp.Header, out
 }
 
 // restViolations returns the field paths in a REST error body.

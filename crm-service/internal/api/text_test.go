@@ -1,12 +1,10 @@
 package api_test
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/seamhq/seam/platform/auth"
@@ -86,23 +84,11 @@ func TestIfMatch(t *testing.T) {
 	tok := token(t, auth.Sales)
 	send := func(method, path, ifMatch, body string) (int, http.Header, map[string]any) {
 		t.Helper()
-		req, err := http.NewRequestWithContext(t.Context(), method, e.base+path, strings.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Header.Set("Authorization", "Bearer "+tok)
-		req.Header.Set("Content-Type", "application/json")
+		h := http.Header{}
 		if ifMatch != "" {
-			req.Header.Set("If-Match", ifMatch)
+			h.Set("If-Match", ifMatch)
 		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		out := map[string]any{}
-		_ = json.NewDecoder(resp.Body).Decode(&out)
-		return resp.StatusCode, resp.Header, out
+		return e.callWith(method, path, tok, body, h)
 	}
 	status, hdr, acc := send("POST", "/v1/accounts", "", `{"name":"Matchco"}`)
 	if status != 200 || hdr.Get("ETag") != `"1"` {
