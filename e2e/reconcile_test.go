@@ -81,8 +81,7 @@ func TestReconciliationRepairsALostDelivery(t *testing.T) {
 		t.Fatalf("the skipped deal has order %s before reconciliation; the setup did not lose the delivery", n)
 	}
 
-	resp, err = bridge.Do(ctx, "POST", "/v1/reconciliations", map[string]any{})
-	report := must(t, resp, err, 200).Body
+	report, raw := reconciled(t, bridge)
 	found := false
 	checks, _ := report["checks"].([]any)
 	for _, c := range checks {
@@ -95,7 +94,7 @@ func TestReconciliationRepairsALostDelivery(t *testing.T) {
 		}
 	}
 	if !found {
-		t.Fatalf("report without the won-order check: %s", resp.Raw)
+		t.Fatalf("report without the won-order check: %s", raw)
 	}
 	resp, err = crm.Do(ctx, "GET", "/v1/opportunities/"+id, nil)
 	if n := restclient.Str(must(t, resp, err, 200).Body, "order", "number"); n == "" {
@@ -104,16 +103,13 @@ func TestReconciliationRepairsALostDelivery(t *testing.T) {
 
 	// Converged: the next pass repairs nothing, and the report is kept.
 	eventually(t, 10*time.Second, "a clean pass", func() (bool, string) {
-		resp, err := bridge.Do(ctx, "POST", "/v1/reconciliations", map[string]any{})
-		if err != nil || resp.Status != 200 {
-			return false, string(resp.Raw)
-		}
-		return restclient.Len(resp.Body, "repairs") == 0, string(resp.Raw)
+		report, raw := reconciled(t, bridge)
+		return restclient.Len(report, "repairs") == 0, string(raw)
 	})
 	reportID := restclient.Str(report, "id")
-	resp, err = bridge.Do(ctx, "GET", "/v1/reconciliations/"+reportID, nil)
-	if got := restclient.Str(must(t, resp, err, 200).Body, "id"); got != reportID {
-		t.Errorf("stored report id = %s, want %s", got, reportID)
+	resp, err = bridge.Do(ctx, "GET", "/v1/reconciliations?page_size=10", nil)
+	if got := restclient.Str(must(t, resp, err, 200).Body, "reconciliations", 1, "id"); got != reportID {
+		t.Errorf("second newest report id = %s, want %s: %s", got, reportID, resp.Raw)
 	}
 
 	keptCopies(t, st, id, accountID)
@@ -151,8 +147,7 @@ func keptCopies(t *testing.T, st *stack.Stack, oppID, accountID string) {
 	}}})
 	must(t, resp, err, 200)
 
-	resp, err = rest(st, stack.Bridge, auth.Admin).Do(ctx, "POST", "/v1/reconciliations", map[string]any{})
-	report := must(t, resp, err, 200).Body
+	report, raw := reconciled(t, rest(st, stack.Bridge, auth.Admin))
 	for _, want := range []struct{ check, key string }{
 		{"account_balance_matches_invoices", accountID}, {"availability_matches_stock", "RECON-1"},
 	} {
@@ -173,7 +168,34 @@ func keptCopies(t *testing.T, st *stack.Stack, oppID, accountID string) {
 			found = found || restclient.Str(m, "key") == want.key && strings.Contains(restclient.Str(m, "detail"), "the CRM kept its copy")
 		}
 		if !found {
-			t.Errorf("no kept copy of %s reported: %s", want.key, resp.Raw)
+			t.Errorf("no kept copy of %s reported: %s", want.key, raw)
 		}
 	}
+}
+
+// reconciled starts a reconciliation pass, which answers at once with the
+// pass running, and follows it by id to its report.
+func reconciled(t *testing.T, bridge *restclient.Client) (map[string]any, []byte) {
+	t.Helper()
+	ctx := context.Background()
+	resp, err := bridge.Do(ctx, "POST", "/v1/reconciliations", map[string]any{})
+	started := must(t, resp, err, 200).Body
+	if state := restclient.Str(started, "state"); state != "RECONCILIATION_STATE_RUNNING" || restclient.Str(started, "end_time") != "" {
+		t.Fatalf("started pass in state %s: %s", state, resp.Raw)
+	}
+	id := restclient.Str(started, "id")
+	var report map[string]any
+	var raw []byte
+	eventually(t, 60*time.Second, "reconciliation "+id+" ends", func() (bool, string) {
+		resp, err := bridge.Do(ctx, "GET", "/v1/reconciliations/"+id, nil)
+		if err != nil || resp.Status != 200 {
+			return false, string(resp.Raw)
+		}
+		report, raw = resp.Body, resp.Raw
+		return restclient.Str(report, "state") != "RECONCILIATION_STATE_RUNNING", string(resp.Raw)
+	})
+	if state := restclient.Str(report, "state"); state != "RECONCILIATION_STATE_SUCCEEDED" {
+		t.Fatalf("pass %s ended in state %s: %s", id, state, raw)
+	}
+	return report, raw
 }

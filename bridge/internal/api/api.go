@@ -38,7 +38,7 @@ type Engine interface {
 	Failures(ctx context.Context, afterID int64, limit int) ([]postgres.Failure, error)
 	RetryFailure(ctx context.Context, id int64) (bool, *postgres.Failure, error)
 	DiscardFailure(ctx context.Context, id int64) error
-	Reconcile(ctx context.Context, trigger string) (flow.Report, error)
+	StartReconcile(ctx context.Context, trigger string) (flow.Report, error)
 }
 
 // Reports reads stored reconciliation reports.
@@ -176,7 +176,7 @@ func ToProto(f postgres.Failure) *bridgev1.Failure {
 
 // RunReconciliation implements bridgev1.BridgeServiceServer.
 func (s *Server) RunReconciliation(ctx context.Context, _ *bridgev1.RunReconciliationRequest) (*bridgev1.Reconciliation, error) {
-	r, err := s.engine.Reconcile(ctx, "api")
+	r, err := s.engine.StartReconcile(ctx, "api")
 	if err != nil {
 		return nil, err
 	}
@@ -241,7 +241,17 @@ func (s *Server) ListReconciliations(ctx context.Context, req *bridgev1.ListReco
 
 func reportToProto(r flow.Report) *bridgev1.Reconciliation {
 	out := &bridgev1.Reconciliation{
-		Id: r.ID, Trigger: r.Trigger, StartTime: timestamppb.New(r.Start), EndTime: timestamppb.New(r.End), Error: r.Error,
+		Id: r.ID, Trigger: r.Trigger, StartTime: timestamppb.New(r.Start), Error: r.Error,
+		State: bridgev1.ReconciliationState_RECONCILIATION_STATE_SUCCEEDED,
+	}
+	switch {
+	case r.Running():
+		out.State = bridgev1.ReconciliationState_RECONCILIATION_STATE_RUNNING
+	case r.Error != "":
+		out.State = bridgev1.ReconciliationState_RECONCILIATION_STATE_FAILED
+	}
+	if !r.Running() {
+		out.EndTime = timestamppb.New(r.End)
 	}
 	for _, c := range r.Checks {
 		out.Checks = append(out.Checks, &bridgev1.ReconciliationCheck{

@@ -1,12 +1,14 @@
 // Package console serves the bridge's operator page: feeds and lag, held
-// events with retry and discard buttons. It is server-rendered HTML with no
-// external assets. Operators sign in with a bearer token of the admin or
+// events with retry and discard buttons, this replica's recent activity
+// and the last reconciliation pass, with a button to run one. It is
+// server-rendered HTML with no external assets. Operators sign in with a bearer token of the admin or
 // integration role, kept in an HttpOnly, SameSite=Strict cookie.
 package console
 
 import (
 	"context"
 	"errors"
+	"fmt"
 	"html/template"
 	"log/slog"
 	"net/http"
@@ -27,6 +29,9 @@ type Engine interface {
 	Failures(ctx context.Context, afterID int64, limit int) ([]postgres.Failure, error)
 	RetryFailure(ctx context.Context, id int64) (bool, *postgres.Failure, error)
 	DiscardFailure(ctx context.Context, id int64) error
+	Activity(n int) []flow.Activity
+	LastReconciliation(ctx context.Context) (flow.Report, bool, error)
+	StartReconcile(ctx context.Context, trigger string) (flow.Report, error)
 }
 
 const cookieName = "seam_console"
@@ -59,6 +64,7 @@ func (c *Console) Routes() map[string]http.Handler {
 		"POST /console/logout":                csrf.Handler(http.HandlerFunc(c.logout)),
 		"POST /console/failures/{id}/retry":   csrf.Handler(c.signedIn(c.retry)),
 		"POST /console/failures/{id}/discard": csrf.Handler(c.signedIn(c.discard)),
+		"POST /console/reconcile":             csrf.Handler(c.signedIn(c.reconcile)),
 	}
 }
 
@@ -158,6 +164,17 @@ func (c *Console) discard(w http.ResponseWriter, r *http.Request, p auth.Princip
 	}
 }
 
+func (c *Console) reconcile(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	rep, err := c.engine.StartReconcile(r.Context(), "console")
+	c.log.Info("console reconciliation", "subject", p.Subject, "id", rep.ID, "err", err)
+	if err != nil {
+		redirect(w, r, "Reconciliation could not start: "+err.Error())
+		return
+	}
+	redirect(w, r, fmt.Sprintf("Reconciliation pass %d is running (started %s); refresh to see its report.",
+		rep.ID, rep.Start.Format("15:04:05 UTC")))
+}
+
 func redirect(w http.ResponseWriter, r *http.Request, msg string) {
 	target := "/"
 	if msg != "" {
@@ -176,9 +193,15 @@ type page struct {
 	// After is the id the list starts after (0: the oldest); Next the
 	// one to start the next page after, 0 when this is the last.
 	After, Next int64
-	Error       string
-	Message     string
-	Now         time.Time
+	// Confirm is the held event whose discard awaits confirmation.
+	Confirm        *postgres.Failure
+	Activity       []flow.Activity
+	Reconciliation *flow.Report
+	// RepairsShown is how many of the last pass's repairs are listed.
+	RepairsShown int
+	Error        string
+	Message      string
+	Now          time.Time
 }
 
 func (c *Console) page(w http.ResponseWriter, r *http.Request) {
@@ -202,14 +225,35 @@ func (c *Console) page(w http.ResponseWriter, r *http.Request) {
 			data.Next = held[len(held)-1].ID
 		}
 		data.Failures = held
+		if id, err := strconv.ParseInt(r.URL.Query().Get("discard"), 10, 64); err == nil {
+			if f, err := c.engine.Failures(ctx, id-1, 1); err == nil && len(f) == 1 && f[0].ID == id {
+				data.Confirm = &f[0]
+			} else if err == nil {
+				data.Message = "That held event is gone already."
+			}
+		}
+		data.Activity = c.engine.Activity(activityShown)
+		rep, ok, err := c.engine.LastReconciliation(ctx)
+		switch {
+		case err != nil:
+			data.Error = strings.TrimPrefix(data.Error+"; ", "; ") + "last reconciliation: " + err.Error()
+		case ok:
+			data.Reconciliation = &rep
+			data.RepairsShown = min(len(rep.Repairs), repairsShown)
+		}
 	}
 	if err := tmpl.Execute(w, data); err != nil {
 		c.log.Warn("render console", "err", err)
 	}
 }
 
-// failuresPerPage is how many held events a page of the console lists.
-const failuresPerPage = 200
+// How much the page lists: held events per page, recent activities, and
+// repairs of the last reconciliation (the API has them all).
+const (
+	failuresPerPage = 200
+	activityShown   = 50
+	repairsShown    = 50
+)
 
 var tmpl = template.Must(template.New("console").Funcs(template.FuncMap{
 	"ago": func(t time.Time) string {
@@ -217,6 +261,15 @@ var tmpl = template.Must(template.New("console").Funcs(template.FuncMap{
 			return "never"
 		}
 		return time.Since(t).Round(time.Second).String() + " ago"
+	},
+	"took": func(d time.Duration) string {
+		switch {
+		case d <= 0:
+			return ""
+		case d < time.Second:
+			return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond))
+		}
+		return d.Round(100 * time.Millisecond).String()
 	},
 	"in": func(t time.Time) string {
 		if t.IsZero() {
@@ -239,12 +292,19 @@ table { border-collapse: collapse; margin-bottom: 2rem; }
 th, td { border-bottom: 1px solid #ddd; padding: .4rem .8rem; text-align: left; vertical-align: top; }
 .ok { color: #17803d; } .bad { color: #b42318; } .msg { background: #eef4ff; padding: .5rem 1rem; }
 form.inline { display: inline; }
+.confirm { border: 2px solid #b42318; padding: .5rem 1rem; margin-bottom: 1rem; }
 code { font-size: 12px; }
 </style>
 </head>
 <body>
 <h1>Bridge console</h1>
 {{if .Message}}<p class="msg" id="message">{{.Message}}</p>{{end}}
+{{with .Confirm}}<div class="confirm" id="confirm-discard">
+<p>Discard held event {{.ID}} ({{.EventType}} of <code>{{.EventKey}}</code>) for good? It will never be applied;
+the events of its key that wait behind it are applied next.</p>
+<form class="inline" method="post" action="/console/failures/{{.ID}}/discard"><button type="submit" id="confirm-discard-button">Discard for good</button></form>
+<a href="/" id="cancel-discard">Cancel</a>
+</div>{{end}}
 {{if not .SignedIn}}
 <form method="post" action="/console/login">
 <p>Sign in with a bearer token of the admin or integration role (for the local stack: <code>make token</code>).</p>
@@ -274,11 +334,32 @@ code { font-size: 12px; }
 {{range .Failures}}<tr id="failure-{{.ID}}"><td>{{.ID}}</td><td>{{.Feed}}</td><td>{{.EventType}}</td><td><code>{{.EventKey}}</code></td>
 <td>{{.State}}</td><td class="bad">{{.Error}}</td><td>{{.Attempts}}</td><td>{{in .NextRetryAt}}</td><td>{{ago .CreatedAt}}</td>
 <td>{{if eq .State "failed"}}<form class="inline" method="post" action="/console/failures/{{.ID}}/retry"><button type="submit" class="retry">Retry</button></form>{{end}}
-<form class="inline" method="post" action="/console/failures/{{.ID}}/discard"><button type="submit" class="discard">Discard</button></form></td>
+<form class="inline" method="get" action="/"><input type="hidden" name="discard" value="{{.ID}}"><button type="submit" class="discard">Discard&hellip;</button></form></td>
 </tr>{{end}}
 </table>
 <p>{{if .After}}<a href="/" id="first-page">first page</a> {{end}}{{if .Next}}<a href="/?after={{.Next}}" id="next-page">next {{len .Failures}}</a>{{end}}</p>
 {{else if .After}}<p id="no-failures">No more. <a href="/" id="first-page">first page</a></p>{{else}}<p id="no-failures">None.</p>{{end}}
+<h2>Reconciliation</h2>
+<form method="post" action="/console/reconcile"><button type="submit" id="reconcile">Run a pass now</button>
+(it compares both sides and repairs drift; it also runs periodically)</form>
+{{with .Reconciliation}}<p id="reconciliation">Pass {{.ID}} ({{.Trigger}}), started {{ago .Start}}:
+{{if .Running}}<strong>running</strong>{{else if .Error}}<strong class="bad">did not finish</strong> after {{took (.End.Sub .Start)}}: <span class="bad">{{.Error}}</span>{{else}}<strong class="ok">finished</strong> in {{took (.End.Sub .Start)}}{{end}}</p>
+{{if .Checks}}<table id="checks">
+<tr><th>check</th><th>checked</th><th>drifted</th><th>repaired</th></tr>
+{{range .Checks}}<tr><td>{{.Name}}</td><td>{{.Checked}}</td><td{{if gt .Drifted .Repaired}} class="bad"{{end}}>{{.Drifted}}</td><td>{{.Repaired}}</td></tr>{{end}}
+</table>{{end}}
+{{if .Repairs}}<table id="repairs">
+<tr><th>check</th><th>key</th><th>what</th></tr>
+{{range $i, $r := .Repairs}}{{if lt $i $.RepairsShown}}<tr><td>{{$r.Check}}</td><td><code>{{$r.Key}}</code></td><td>{{$r.Detail}}</td></tr>{{end}}{{end}}
+</table>
+{{if gt (len .Repairs) $.RepairsShown}}<p>The first {{$.RepairsShown}} of {{len .Repairs}}; all of them: <code>GET /v1/reconciliations/{{.ID}}</code>.</p>{{end}}{{end}}
+{{else}}<p id="reconciliation">No pass yet.</p>{{end}}
+<h2>Recent activity</h2>
+{{if .Activity}}<table id="activity">
+<tr><th>when</th><th>feed</th><th>event</th><th>key</th><th>outcome</th><th>took</th></tr>
+{{range .Activity}}<tr><td>{{ago .Time}}</td><td>{{.Feed}}</td><td>{{.Event}}</td><td><code>{{.Key}}</code></td>
+<td{{if .Error}} class="bad"{{end}}>{{.Outcome}}{{if .Error}}: {{.Error}}{{end}}</td><td>{{took .Took}}</td></tr>{{end}}
+</table>{{else}}<p id="activity">Nothing yet on this replica{{if not .Leader}} (a standby applies nothing){{end}}.</p>{{end}}
 {{end}}
 </body>
 </html>

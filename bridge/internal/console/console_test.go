@@ -21,11 +21,32 @@ import (
 	"github.com/seamhq/seam/platform/auth"
 )
 
-// engine is an in-memory stand-in: one held event that a retry resolves.
+// engine is an in-memory stand-in: held events that a retry resolves,
+// and reconciliation passes that start and stay running.
 type engine struct {
-	mu       sync.Mutex
-	failures []postgres.Failure
-	retried  int
+	mu        sync.Mutex
+	failures  []postgres.Failure
+	retried   int
+	discarded int
+	passes    []flow.Report
+	activity  []flow.Activity
+}
+
+func (e *engine) Activity(n int) []flow.Activity { return e.activity[:min(n, len(e.activity))] }
+func (e *engine) LastReconciliation(context.Context) (flow.Report, bool, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if len(e.passes) == 0 {
+		return flow.Report{}, false, nil
+	}
+	return e.passes[len(e.passes)-1], true, nil
+}
+func (e *engine) StartReconcile(_ context.Context, trigger string) (flow.Report, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	r := flow.Report{ID: int64(len(e.passes) + 1), Trigger: trigger, Start: time.Now()}
+	e.passes = append(e.passes, r)
+	return r, nil
 }
 
 func (e *engine) Status(context.Context) []flow.FeedStatus {
@@ -55,9 +76,17 @@ func (e *engine) RetryFailure(_ context.Context, id int64) (bool, *postgres.Fail
 	}
 	return false, nil, flow.ErrNoFailure
 }
-func (e *engine) DiscardFailure(ctx context.Context, id int64) error {
-	_, _, err := e.RetryFailure(ctx, id)
-	return err
+func (e *engine) DiscardFailure(_ context.Context, id int64) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for i, f := range e.failures {
+		if f.ID == id {
+			e.failures = append(e.failures[:i], e.failures[i+1:]...)
+			e.discarded++
+			return nil
+		}
+	}
+	return flow.ErrNoFailure
 }
 
 func chromium(t *testing.T) string {
@@ -75,7 +104,9 @@ func chromium(t *testing.T) string {
 }
 
 // TestConsoleRetryInBrowser drives the console in headless Chromium: sign
-// in with a token, see the held event, press retry, see it gone.
+// in with a token, see the held events, press retry and see one gone,
+// discard the other (which asks first), start a reconciliation pass and
+// see it running, and read the recent activity.
 func TestConsoleRetryInBrowser(t *testing.T) {
 	browser := chromium(t)
 	secret := []byte("console-test-secret")
@@ -83,11 +114,19 @@ func TestConsoleRetryInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng := &engine{failures: []postgres.Failure{{
-		ID: 7, Feed: "crm", EventType: "opportunity.won", EventKey: "opp-123", State: postgres.StateFailed,
-		Error: "sales_order.lines[0].sku: unknown SKU", Attempts: 3, CreatedAt: time.Now().Add(-time.Minute),
-		NextRetryAt: time.Now().Add(time.Minute),
-	}}}
+	eng := &engine{
+		failures: []postgres.Failure{{
+			ID: 7, Feed: "crm", EventType: "opportunity.won", EventKey: "opp-123", State: postgres.StateFailed,
+			Error: "sales_order.lines[0].sku: unknown SKU", Attempts: 3, CreatedAt: time.Now().Add(-time.Minute),
+			NextRetryAt: time.Now().Add(time.Minute),
+		}, {
+			ID: 8, Feed: "erp", EventType: "item.updated", EventKey: "SKU-9", State: postgres.StateFailed,
+			Error: "name: too long", Attempts: 1, CreatedAt: time.Now().Add(-time.Minute),
+		}},
+		activity: []flow.Activity{{
+			Time: time.Now(), Feed: "crm", Event: "opportunity.won", Key: "opp-456", Outcome: flow.OutcomeApplied, Took: 3 * time.Millisecond,
+		}},
+	}
 	c := New(eng, verifier, "test", slog.New(slog.DiscardHandler))
 	mux := httptestMux(c)
 	srv := httptest.NewServer(mux)
@@ -114,47 +153,118 @@ func TestConsoleRetryInBrowser(t *testing.T) {
 	defer cancel()
 	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
 	defer cancelTimeout()
+	text := func(sel string) string {
+		t.Helper()
+		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("text of %s: %v", sel, err)
+		}
+		return s
+	}
+	// shows waits until the element sel holds text: on the page the
+	// action led to, not the page before it. It asks again while the page
+	// navigates, which ends any one evaluation.
+	shows := func(sel, text string) chromedp.Action[chromedp.Void] {
+		return func(ctx context.Context, _ *chromedp.Target) (chromedp.Void, error) {
+			expr := fmt.Sprintf("!!document.querySelector(%q)?.textContent.includes(%q)", sel, text)
+			for {
+				if ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](expr)); err == nil && ok {
+					return chromedp.Void{}, nil
+				}
+				select {
+				case <-ctx.Done():
+					return chromedp.Void{}, fmt.Errorf("%s never showed %q: %w", sel, text, ctx.Err())
+				case <-time.After(50 * time.Millisecond):
+				}
+			}
+		}
+	}
+	do := func(what string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, actions...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
 
-	err = chromedp.Do(ctx,
+	do("sign in",
 		chromedp.Navigate(srv.URL+"/"),
 		chromedp.WaitVisible(chromedp.CSS("#token")),
 		chromedp.SendKeys(chromedp.CSS("#token"), token),
 		chromedp.Click(chromedp.CSS("#signin")),
 		chromedp.WaitVisible(chromedp.CSS("#failures")),
 	)
-	if err != nil {
-		t.Fatal(err)
-	}
-	before, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#failures")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = chromedp.Do(ctx,
-		chromedp.Click(chromedp.CSS("#failure-7 button.retry")),
-		chromedp.WaitVisible(chromedp.CSS("#no-failures")),
-	)
-	if err != nil {
-		t.Fatal(err)
-	}
-	after, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("body")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	message, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#message")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(before, "opp-123") || !strings.Contains(before, "unknown SKU") {
+	if before := text("#failures"); !strings.Contains(before, "opp-123") || !strings.Contains(before, "unknown SKU") {
 		t.Errorf("failures table before retry = %q, want the held event", before)
 	}
-	if strings.Contains(after, "opp-123") {
-		t.Errorf("held event still shown after retry: %q", after)
+	if act := text("#activity"); !strings.Contains(act, "opp-456") || !strings.Contains(act, "applied") {
+		t.Errorf("recent activity = %q, want the applied event", act)
 	}
-	if !strings.Contains(message, "Applied") {
+	if rec := text("#reconciliation"); !strings.Contains(rec, "No pass yet") {
+		t.Errorf("reconciliation before any pass = %q", rec)
+	}
+
+	do("retry", chromedp.Click(chromedp.CSS("#failure-7 button.retry")), shows("#message", "Applied"))
+	if after := text("#failures"); strings.Contains(after, "opp-123") || !strings.Contains(after, "SKU-9") {
+		t.Errorf("held events after the retry = %q, want only SKU-9", after)
+	}
+	if message := text("#message"); !strings.Contains(message, "Applied") {
 		t.Errorf("message after retry = %q", message)
 	}
 	if eng.retried != 1 {
 		t.Errorf("retries = %d, want 1", eng.retried)
+	}
+
+	// Discarding asks first; nothing is discarded until confirmed.
+	do("discard", chromedp.Click(chromedp.CSS("#failure-8 button.discard")), chromedp.WaitVisible(chromedp.CSS("#confirm-discard")))
+	if confirm := text("#confirm-discard"); !strings.Contains(confirm, "SKU-9") || eng.discarded != 0 {
+		t.Errorf("confirmation = %q with %d discarded, want SKU-9 named and none discarded", confirm, eng.discarded)
+	}
+	do("confirm discard", chromedp.Click(chromedp.CSS("#confirm-discard-button")), shows("#message", "Discarded"))
+	if eng.discarded != 1 || !strings.Contains(text("body"), "None.") {
+		t.Errorf("%d discarded, want 1 and no held event left", eng.discarded)
+	}
+
+	do("reconcile", chromedp.Click(chromedp.CSS("#reconcile")), shows("#message", "is running"))
+	if message := text("#message"); !strings.Contains(message, "pass 1 is running") {
+		t.Errorf("message after starting a pass = %q", message)
+	}
+	if rec := text("#reconciliation"); !strings.Contains(rec, "Pass 1 (console)") || !strings.Contains(rec, "running") {
+		t.Errorf("reconciliation after starting a pass = %q", rec)
+	}
+}
+
+// The last pass's report: its checks, its repairs up to a bound, and
+// whether it finished.
+func TestConsoleShowsTheLastReconciliation(t *testing.T) {
+	verifier, _ := auth.NewVerifier([]byte("s"))
+	start := time.Now().Add(-time.Minute)
+	pass := flow.Report{
+		ID: 3, Trigger: "periodic", Start: start, End: start.Add(1500 * time.Millisecond),
+		Checks: []*flow.CheckCount{{Name: flow.CheckWonHasOrder, Checked: 10, Drifted: 2, Repaired: 1}},
+	}
+	for i := range repairsShown + 5 {
+		pass.Repairs = append(pass.Repairs, flow.Repair{Check: flow.CheckWonHasOrder, Key: fmt.Sprintf("opp-%d", i), Detail: "no order: repaired"})
+	}
+	eng := &engine{passes: []flow.Report{pass}}
+	srv := httptest.NewServer(httptestMux(New(eng, verifier, "test", slog.New(slog.DiscardHandler))))
+	defer srv.Close()
+	tok, _ := auth.Sign([]byte("s"), "ops", []auth.Role{auth.Admin}, time.Hour)
+	req, _ := http.NewRequest("GET", srv.URL+"/", nil)
+	req.AddCookie(&http.Cookie{Name: cookieName, Value: tok})
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body := readAll(t, resp.Body)
+	for _, want := range []string{"Pass 3 (periodic)", "finished", "1.5s", flow.CheckWonHasOrder, "<td>10</td>",
+		fmt.Sprintf("opp-%d<", repairsShown-1), fmt.Sprintf("The first %d of %d", repairsShown, repairsShown+5), "GET /v1/reconciliations/3"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+	if strings.Contains(body, fmt.Sprintf("opp-%d<", repairsShown)) {
+		t.Errorf("page lists more than %d repairs", repairsShown)
 	}
 }
 

@@ -59,6 +59,7 @@ type consumer[E event] struct {
 	state    State
 	failures FailureStore
 	park     *parking
+	activity *activityLog
 	log      *slog.Logger
 	m        *Metrics
 	// watch opens the source's event stream after a cursor.
@@ -255,15 +256,19 @@ func (c *consumer[E]) applyWithRetry(ctx context.Context, ev E) error {
 		held, err := c.park.holdIfParked(ctx, c.failures, c.name, ev.GetKey(), func() postgres.Failure { return heldEvent(c.name, ev, 0, nil) })
 		if err == nil && held {
 			c.log.Info("event held behind a parked key", "feed", c.name, "type", ev.GetType(), "key", ev.GetKey())
+			c.activity.add(Activity{Feed: c.name, Event: ev.GetType(), Key: ev.GetKey(), Outcome: OutcomeHeld})
 			return nil
 		}
 		if err == nil {
 			start := time.Now()
 			err = c.apply(ctx, ev)
 			c.m.observe(c.name, ev.GetType(), start, ev.GetCreateTime().AsTime(), err)
+			act := Activity{Feed: c.name, Event: ev.GetType(), Key: ev.GetKey(), Outcome: OutcomeApplied, Took: time.Since(start)}
 			if err == nil {
+				c.activity.add(act)
 				return nil
 			}
+			act.Outcome, act.Error = OutcomeRetrying, err.Error()
 			c.update(func(s *FeedStatus) { s.Failed++; s.LastError = err.Error() })
 			span.RecordError(err)
 			if ctx.Err() != nil {
@@ -272,12 +277,17 @@ func (c *consumer[E]) applyWithRetry(ctx context.Context, ev E) error {
 			if permanent(err) || attempt+1 >= maxLaneAttempts {
 				perr := c.park.park(ctx, c.failures, heldEvent(c.name, ev, attempt+1, err))
 				if perr == nil {
+					act.Outcome = OutcomeParked
+					c.activity.add(act)
 					span.SetStatus(codes.Error, err.Error())
 					c.log.Error("event failed; key parked", "feed", c.name, "type", ev.GetType(), "key", ev.GetKey(),
 						"attempts", attempt+1, "err", err)
 					return nil
 				}
 				err = perr
+			}
+			if ctx.Err() == nil {
+				c.activity.add(act)
 			}
 		}
 		if ctx.Err() != nil {

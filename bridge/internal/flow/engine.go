@@ -105,9 +105,15 @@ type Engine struct {
 	m     *Metrics
 	opts  Options
 
-	written     revisions
-	parking     parking
+	written  revisions
+	parking  parking
+	activity activityLog
+
+	// reconcileMu guards reconciling, the pass running, and the start of
+	// passes, which run in passes.
 	reconcileMu sync.Mutex
+	reconciling *Report
+	passes      sync.WaitGroup
 	// customers holds the ERP customer of each CRM account linked or
 	// looked up during this lease term, saving a read of the bridge's
 	// database for every order. syncAccount keeps it current; a new term
@@ -117,9 +123,14 @@ type Engine struct {
 	crmFeed *consumer[*crmv1.Event]
 	erpFeed *consumer[*erpv1.Event]
 
-	mu     sync.Mutex
-	leader bool
+	mu sync.Mutex
+	// term is set while this replica leads: the lease term's context.
+	term *leaseTerm
 }
+
+// leaseTerm is a time this replica leads; reconciliation passes run in
+// its context.
+type leaseTerm struct{ ctx context.Context }
 
 // New builds an engine.
 func New(crm CRM, erp ERP, store Store, log *slog.Logger, m *Metrics, opts Options) *Engine {
@@ -140,7 +151,7 @@ func New(crm CRM, erp ERP, store Store, log *slog.Logger, m *Metrics, opts Optio
 	}
 	e := &Engine{crm: crm, erp: erp, store: store, log: log, m: m, opts: opts}
 	e.crmFeed = &consumer[*crmv1.Event]{
-		name: FeedCRM, state: store, failures: store, park: &e.parking, log: log, m: m, maxBackoff: opts.MaxBackoff,
+		name: FeedCRM, state: store, failures: store, park: &e.parking, activity: &e.activity, log: log, m: m, maxBackoff: opts.MaxBackoff,
 		watch: func(ctx context.Context, after string) (receiver[*crmv1.Event], error) {
 			return crm.Events.WatchEvents(ctx, &crmv1.WatchEventsRequest{After: after})
 		},
@@ -154,7 +165,7 @@ func New(crm CRM, erp ERP, store Store, log *slog.Logger, m *Metrics, opts Optio
 		},
 	}
 	e.erpFeed = &consumer[*erpv1.Event]{
-		name: FeedERP, state: store, failures: store, park: &e.parking, log: log, m: m, maxBackoff: opts.MaxBackoff,
+		name: FeedERP, state: store, failures: store, park: &e.parking, activity: &e.activity, log: log, m: m, maxBackoff: opts.MaxBackoff,
 		watch: func(ctx context.Context, after string) (receiver[*erpv1.Event], error) {
 			return erp.Events.WatchEvents(ctx, &erpv1.WatchEventsRequest{After: after})
 		},
@@ -186,9 +197,7 @@ func (e *Engine) Run(ctx context.Context) error {
 			continue
 		}
 		e.log.Info("holding the lease; following the feeds")
-		e.setLeader(true)
 		e.work(ctx, lease)
-		e.setLeader(false)
 		lease.Release(context.WithoutCancel(ctx))
 		if ctx.Err() == nil {
 			e.log.Warn("lease lost; standing by")
@@ -202,9 +211,16 @@ func (e *Engine) work(ctx context.Context, lease *postgres.Lease) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	if err := e.beginTerm(ctx); err != nil {
-		e.log.Error("load parked keys", "err", err)
+		e.log.Error("begin lease term", "err", err)
 		return
 	}
+	e.setTerm(&leaseTerm{ctx})
+	defer func() {
+		// No pass starts after the term; those running end with it.
+		e.setTerm(nil)
+		cancel()
+		e.passes.Wait()
+	}()
 	var wg sync.WaitGroup
 	wg.Go(func() { e.retryDue(ctx) })
 	wg.Go(func() { e.reconcilePeriodically(ctx) })
@@ -232,30 +248,42 @@ func (e *Engine) work(ctx context.Context, lease *postgres.Lease) {
 }
 
 // beginTerm readies the engine for a lease term: the parked keys as the
-// bridge's database has them, and no customer links remembered from an
-// earlier term (another replica may have relinked meanwhile).
+// bridge's database has them, no customer links remembered from an
+// earlier term (another replica may have relinked meanwhile), and no
+// reconciliation left marked as running by the replica that led before.
 func (e *Engine) beginTerm(ctx context.Context) error {
 	keys, err := e.store.ParkedKeys(ctx)
 	if err != nil {
-		return err
+		return fmt.Errorf("load parked keys: %w", err)
 	}
 	e.parking.load(keys)
 	e.customers.Clear()
+	n, err := e.store.AbandonReconciliations(ctx, abandoned)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		e.log.Warn("reconciliations left running by an earlier lease term marked as not finished", "count", n)
+	}
 	return nil
 }
 
-func (e *Engine) setLeader(on bool) {
+// setTerm makes this replica the leader for the lease term t, or a
+// standby when t is nil, after which no reconciliation pass starts.
+func (e *Engine) setTerm(t *leaseTerm) {
+	e.reconcileMu.Lock()
+	defer e.reconcileMu.Unlock()
 	e.mu.Lock()
-	e.leader = on
+	e.term = t
 	e.mu.Unlock()
-	e.m.setLeader(on)
+	e.m.setLeader(t != nil)
 }
 
 // Leader reports whether this replica holds the lease.
 func (e *Engine) Leader() bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return e.leader
+	return e.term != nil
 }
 
 // Status reports each feed, with the backlog asked from the sources.

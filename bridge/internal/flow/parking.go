@@ -106,9 +106,15 @@ func heldEvent[E event](feed string, ev E, attempts int, err error) postgres.Fai
 
 // applyHeld applies a held event again, once.
 func (e *Engine) applyHeld(ctx context.Context, f postgres.Failure) error {
+	start := time.Now()
 	err := e.applyStored(ctx, f)
 	if ctx.Err() == nil {
 		e.countAttempt(f.Feed, f.EventType, err)
+		act := Activity{Feed: f.Feed, Event: f.EventType, Key: f.EventKey, Outcome: OutcomeRetried, Took: time.Since(start)}
+		if err != nil {
+			act.Outcome, act.Error = OutcomeStillHeld, err.Error()
+		}
+		e.activity.add(act)
 	}
 	return err
 }
@@ -259,6 +265,7 @@ func (e *Engine) DiscardFailure(ctx context.Context, id int64) error {
 		return err
 	}
 	e.log.Warn("held event discarded", "feed", f.Feed, "key", f.EventKey, "type", f.EventType, "id", id)
+	e.activity.add(Activity{Feed: f.Feed, Event: f.EventType, Key: f.EventKey, Outcome: OutcomeDiscarded})
 	_, _, err = e.RetryKey(ctx, f.Feed, f.EventKey)
 	return err
 }

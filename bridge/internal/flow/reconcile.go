@@ -38,7 +38,8 @@ const (
 	maxRepairsListed     = 1000
 )
 
-// Report is what a reconciliation pass found and did.
+// Report is what a reconciliation pass found and did. A pass that has
+// not ended yet has a zero End.
 type Report struct {
 	ID      int64         `json:"id"`
 	Trigger string        `json:"trigger"`
@@ -48,6 +49,9 @@ type Report struct {
 	Repairs []Repair      `json:"repairs"`
 	Error   string        `json:"error,omitempty"`
 }
+
+// Running reports whether the pass has not ended yet.
+func (r Report) Running() bool { return r.End.IsZero() }
 
 // CheckCount counts one rule.
 type CheckCount struct {
@@ -114,7 +118,9 @@ func verified(repairErr error, still func() (bool, error)) error {
 
 // ReconcileStore keeps reports.
 type ReconcileStore interface {
-	SaveReconciliation(ctx context.Context, r postgres.Reconciliation) (int64, error)
+	StartReconciliation(ctx context.Context, r postgres.Reconciliation) (int64, error)
+	FinishReconciliation(ctx context.Context, r postgres.Reconciliation) error
+	AbandonReconciliations(ctx context.Context, error string) (int64, error)
 	Reconciliations(ctx context.Context, beforeID int64, limit int) ([]postgres.Reconciliation, error)
 	Reconciliation(ctx context.Context, id int64) (postgres.Reconciliation, bool, error)
 }
@@ -124,36 +130,88 @@ type ReconcileStore interface {
 // only it may release them.
 var ErrStandby = errs.FailedPreconditionf("this bridge replica is a standby; ask the active one (GET /v1/status says which is leading)")
 
-// Reconcile runs one pass and stores its report.
-func (e *Engine) Reconcile(ctx context.Context, trigger string) (Report, error) {
-	if !e.Leader() {
-		return Report{}, ErrStandby
-	}
+// abandoned is the error of a pass whose replica stopped before its end.
+const abandoned = "the pass did not finish: the bridge replica running it stopped or lost the lease"
+
+// StartReconcile starts a pass in the background and returns its report
+// as it begins (Running). While a pass runs, another is not started: the
+// running one is returned, so asking twice costs one pass. The pass runs
+// until it ends or this replica's lease term does; its report is stored
+// at the start and the end, readable by id meanwhile.
+func (e *Engine) StartReconcile(ctx context.Context, trigger string) (Report, error) {
 	e.reconcileMu.Lock()
 	defer e.reconcileMu.Unlock()
-	r := Report{Trigger: trigger, Start: time.Now().UTC()}
+	e.mu.Lock()
+	term := e.term
+	e.mu.Unlock()
+	if term == nil {
+		return Report{}, ErrStandby
+	}
+	if e.reconciling != nil {
+		return *e.reconciling, nil
+	}
+	r := Report{Trigger: trigger, Start: e.opts.Now().UTC(), Checks: []*CheckCount{}, Repairs: []Repair{}}
+	raw, err := json.Marshal(r)
+	if err != nil {
+		return Report{}, err
+	}
+	r.ID, err = e.store.StartReconciliation(ctx, postgres.Reconciliation{Trigger: trigger, StartedAt: r.Start, Report: raw})
+	if err != nil {
+		return Report{}, err
+	}
+	begun := r
+	e.reconciling = &begun
+	e.activity.add(Activity{Event: EventReconciliation, Key: strconv.FormatInt(r.ID, 10), Outcome: "started (" + trigger + ")"})
+	e.passes.Go(func() {
+		e.reconcile(term.ctx, &r)
+		e.reconcileMu.Lock()
+		e.reconciling = nil
+		e.reconcileMu.Unlock()
+	})
+	return begun, nil
+}
+
+// reconcile runs the checks of a begun pass and stores its report.
+func (e *Engine) reconcile(ctx context.Context, r *Report) {
 	for _, name := range []string{CheckWonHasOrder, CheckOrderShown, CheckPaymentStatus, CheckAccountCustomer, CheckAccountBalance,
 		CheckItemInCatalog, CheckAvailability} {
 		r.check(name)
 	}
-	err := errors.Join(e.reconcileOrders(ctx, &r), e.reconcileBalances(ctx, &r), e.reconcileCatalog(ctx, &r))
+	err := errors.Join(e.reconcileOrders(ctx, r), e.reconcileBalances(ctx, r), e.reconcileCatalog(ctx, r))
 	if err != nil {
 		r.Error = err.Error()
+		if ctx.Err() != nil {
+			r.Error = abandoned + " (" + r.Error + ")"
+		}
 	}
-	r.End = time.Now().UTC()
-	raw, jerr := json.Marshal(r)
-	if jerr != nil {
-		return r, jerr
+	r.End = e.opts.Now().UTC()
+	if !r.End.After(r.Start) {
+		r.End = r.Start.Add(time.Microsecond)
 	}
-	id, serr := e.store.SaveReconciliation(context.WithoutCancel(ctx), postgres.Reconciliation{
-		Trigger: trigger, StartedAt: r.Start, FinishedAt: r.End, Report: raw,
+	e.activity.add(Activity{
+		Event: EventReconciliation, Key: strconv.FormatInt(r.ID, 10), Outcome: fmt.Sprintf("ended, %d drifts listed", len(r.Repairs)),
+		Error: r.Error, Took: r.End.Sub(r.Start),
 	})
-	if serr != nil {
-		return r, serr
+	raw, err := json.Marshal(r)
+	if err == nil {
+		err = e.store.FinishReconciliation(context.WithoutCancel(ctx), postgres.Reconciliation{
+			ID: r.ID, Trigger: r.Trigger, StartedAt: r.Start, FinishedAt: r.End, Report: raw,
+		})
 	}
-	r.ID = id
-	e.log.Info("reconciliation", "id", id, "trigger", trigger, "took", r.End.Sub(r.Start), "repairs", len(r.Repairs), "err", r.Error)
-	return r, nil
+	if err != nil {
+		e.log.Error("store reconciliation", "id", r.ID, "err", err)
+	}
+	e.log.Info("reconciliation", "id", r.ID, "trigger", r.Trigger, "took", r.End.Sub(r.Start), "repairs", len(r.Repairs), "err", r.Error)
+}
+
+// LastReconciliation returns the newest pass's report, running or not.
+func (e *Engine) LastReconciliation(ctx context.Context) (Report, bool, error) {
+	recs, err := e.store.Reconciliations(ctx, 0, 1)
+	if err != nil || len(recs) == 0 {
+		return Report{}, false, err
+	}
+	r, err := StoredReport(recs[0])
+	return r, err == nil, err
 }
 
 // StoredReport decodes a stored report.
@@ -162,7 +220,7 @@ func StoredReport(rec postgres.Reconciliation) (Report, error) {
 	if err := json.Unmarshal(rec.Report, &r); err != nil {
 		return Report{}, fmt.Errorf("decode reconciliation %d: %w", rec.ID, err)
 	}
-	r.ID = rec.ID
+	r.ID, r.End = rec.ID, rec.FinishedAt
 	return r, nil
 }
 
@@ -401,7 +459,7 @@ func (e *Engine) reconcilePeriodically(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if _, err := e.Reconcile(ctx, "periodic"); err != nil && ctx.Err() == nil {
+			if _, err := e.StartReconcile(ctx, "periodic"); err != nil && ctx.Err() == nil {
 				e.log.Warn("periodic reconciliation", "err", err)
 			}
 		}

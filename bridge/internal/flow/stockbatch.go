@@ -2,6 +2,7 @@ package flow
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
@@ -148,6 +149,9 @@ func (b *stockBatcher) flush(ctx context.Context, batch []*pendingStock) bool {
 			b.e.m.observe(FeedERP, p.ev.GetType(), start, p.ev.GetCreateTime().AsTime(), err)
 		}
 		if err == nil {
+			b.e.activity.add(Activity{
+				Feed: FeedERP, Event: "catalog batch", Key: fmt.Sprintf("%d SKUs", len(batch)), Outcome: OutcomeApplied, Took: time.Since(start),
+			})
 			break
 		}
 		if ctx.Err() != nil {

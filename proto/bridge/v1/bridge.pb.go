@@ -75,6 +75,59 @@ func (FailureState) EnumDescriptor() ([]byte, []int) {
 	return file_bridge_v1_bridge_proto_rawDescGZIP(), []int{0}
 }
 
+// ReconciliationState is where a pass is.
+type ReconciliationState int32
+
+const (
+	ReconciliationState_RECONCILIATION_STATE_UNSPECIFIED ReconciliationState = 0
+	ReconciliationState_RECONCILIATION_STATE_RUNNING     ReconciliationState = 1
+	ReconciliationState_RECONCILIATION_STATE_SUCCEEDED   ReconciliationState = 2
+	ReconciliationState_RECONCILIATION_STATE_FAILED      ReconciliationState = 3
+)
+
+// Enum value maps for ReconciliationState.
+var (
+	ReconciliationState_name = map[int32]string{
+		0: "RECONCILIATION_STATE_UNSPECIFIED",
+		1: "RECONCILIATION_STATE_RUNNING",
+		2: "RECONCILIATION_STATE_SUCCEEDED",
+		3: "RECONCILIATION_STATE_FAILED",
+	}
+	ReconciliationState_value = map[string]int32{
+		"RECONCILIATION_STATE_UNSPECIFIED": 0,
+		"RECONCILIATION_STATE_RUNNING":     1,
+		"RECONCILIATION_STATE_SUCCEEDED":   2,
+		"RECONCILIATION_STATE_FAILED":      3,
+	}
+)
+
+func (x ReconciliationState) Enum() *ReconciliationState {
+	p := new(ReconciliationState)
+	*p = x
+	return p
+}
+
+func (x ReconciliationState) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ReconciliationState) Descriptor() protoreflect.EnumDescriptor {
+	return file_bridge_v1_bridge_proto_enumTypes[1].Descriptor()
+}
+
+func (ReconciliationState) Type() protoreflect.EnumType {
+	return &file_bridge_v1_bridge_proto_enumTypes[1]
+}
+
+func (x ReconciliationState) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ReconciliationState.Descriptor instead.
+func (ReconciliationState) EnumDescriptor() ([]byte, []int) {
+	return file_bridge_v1_bridge_proto_rawDescGZIP(), []int{1}
+}
+
 type GetStatusRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -724,7 +777,10 @@ type Reconciliation struct {
 	// What was repaired.
 	Repairs []*Repair `protobuf:"bytes,6,rep,name=repairs,proto3" json:"repairs,omitempty"`
 	// Set when the pass could not finish.
-	Error         string `protobuf:"bytes,7,opt,name=error,proto3" json:"error,omitempty"`
+	Error string `protobuf:"bytes,7,opt,name=error,proto3" json:"error,omitempty"`
+	// RUNNING until the pass ends (end_time is unset until then); then
+	// SUCCEEDED, or FAILED with the error.
+	State         ReconciliationState `protobuf:"varint,8,opt,name=state,proto3,enum=bridge.v1.ReconciliationState" json:"state,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -806,6 +862,13 @@ func (x *Reconciliation) GetError() string {
 		return x.Error
 	}
 	return ""
+}
+
+func (x *Reconciliation) GetState() ReconciliationState {
+	if x != nil {
+		return x.State
+	}
+	return ReconciliationState_RECONCILIATION_STATE_UNSPECIFIED
 }
 
 // ReconciliationCheck is one rule compared across both sides.
@@ -1186,7 +1249,7 @@ const file_bridge_v1_bridge_proto_rawDesc = "" +
 	"\afailure\x18\x02 \x01(\v2\x12.bridge.v1.FailureR\afailure\"'\n" +
 	"\x15DiscardFailureRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\"\x18\n" +
-	"\x16DiscardFailureResponse\"\xa7\x02\n" +
+	"\x16DiscardFailureResponse\"\xdd\x02\n" +
 	"\x0eReconciliation\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x18\n" +
 	"\atrigger\x18\x02 \x01(\tR\atrigger\x129\n" +
@@ -1195,7 +1258,8 @@ const file_bridge_v1_bridge_proto_rawDesc = "" +
 	"\bend_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\aendTime\x126\n" +
 	"\x06checks\x18\x05 \x03(\v2\x1e.bridge.v1.ReconciliationCheckR\x06checks\x12+\n" +
 	"\arepairs\x18\x06 \x03(\v2\x11.bridge.v1.RepairR\arepairs\x12\x14\n" +
-	"\x05error\x18\a \x01(\tR\x05error\"y\n" +
+	"\x05error\x18\a \x01(\tR\x05error\x124\n" +
+	"\x05state\x18\b \x01(\x0e2\x1e.bridge.v1.ReconciliationStateR\x05state\"y\n" +
 	"\x13ReconciliationCheck\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\achecked\x18\x02 \x01(\x03R\achecked\x12\x18\n" +
@@ -1218,7 +1282,12 @@ const file_bridge_v1_bridge_proto_rawDesc = "" +
 	"\fFailureState\x12\x1d\n" +
 	"\x19FAILURE_STATE_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14FAILURE_STATE_FAILED\x10\x01\x12\x19\n" +
-	"\x15FAILURE_STATE_WAITING\x10\x022\xd5\x04\n" +
+	"\x15FAILURE_STATE_WAITING\x10\x02*\xa2\x01\n" +
+	"\x13ReconciliationState\x12$\n" +
+	" RECONCILIATION_STATE_UNSPECIFIED\x10\x00\x12 \n" +
+	"\x1cRECONCILIATION_STATE_RUNNING\x10\x01\x12\"\n" +
+	"\x1eRECONCILIATION_STATE_SUCCEEDED\x10\x02\x12\x1f\n" +
+	"\x1bRECONCILIATION_STATE_FAILED\x10\x032\xd5\x04\n" +
 	"\rBridgeService\x12;\n" +
 	"\tGetStatus\x12\x1b.bridge.v1.GetStatusRequest\x1a\x11.bridge.v1.Status\x12O\n" +
 	"\fListFailures\x12\x1e.bridge.v1.ListFailuresRequest\x1a\x1f.bridge.v1.ListFailuresResponse\x12O\n" +
@@ -1240,62 +1309,64 @@ func file_bridge_v1_bridge_proto_rawDescGZIP() []byte {
 	return file_bridge_v1_bridge_proto_rawDescData
 }
 
-var file_bridge_v1_bridge_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
+var file_bridge_v1_bridge_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
 var file_bridge_v1_bridge_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
 var file_bridge_v1_bridge_proto_goTypes = []any{
 	(FailureState)(0),                   // 0: bridge.v1.FailureState
-	(*GetStatusRequest)(nil),            // 1: bridge.v1.GetStatusRequest
-	(*Status)(nil),                      // 2: bridge.v1.Status
-	(*FeedStatus)(nil),                  // 3: bridge.v1.FeedStatus
-	(*Failure)(nil),                     // 4: bridge.v1.Failure
-	(*ListFailuresRequest)(nil),         // 5: bridge.v1.ListFailuresRequest
-	(*ListFailuresResponse)(nil),        // 6: bridge.v1.ListFailuresResponse
-	(*RetryFailureRequest)(nil),         // 7: bridge.v1.RetryFailureRequest
-	(*RetryFailureResponse)(nil),        // 8: bridge.v1.RetryFailureResponse
-	(*DiscardFailureRequest)(nil),       // 9: bridge.v1.DiscardFailureRequest
-	(*DiscardFailureResponse)(nil),      // 10: bridge.v1.DiscardFailureResponse
-	(*Reconciliation)(nil),              // 11: bridge.v1.Reconciliation
-	(*ReconciliationCheck)(nil),         // 12: bridge.v1.ReconciliationCheck
-	(*Repair)(nil),                      // 13: bridge.v1.Repair
-	(*RunReconciliationRequest)(nil),    // 14: bridge.v1.RunReconciliationRequest
-	(*GetReconciliationRequest)(nil),    // 15: bridge.v1.GetReconciliationRequest
-	(*ListReconciliationsRequest)(nil),  // 16: bridge.v1.ListReconciliationsRequest
-	(*ListReconciliationsResponse)(nil), // 17: bridge.v1.ListReconciliationsResponse
-	(*timestamppb.Timestamp)(nil),       // 18: google.protobuf.Timestamp
+	(ReconciliationState)(0),            // 1: bridge.v1.ReconciliationState
+	(*GetStatusRequest)(nil),            // 2: bridge.v1.GetStatusRequest
+	(*Status)(nil),                      // 3: bridge.v1.Status
+	(*FeedStatus)(nil),                  // 4: bridge.v1.FeedStatus
+	(*Failure)(nil),                     // 5: bridge.v1.Failure
+	(*ListFailuresRequest)(nil),         // 6: bridge.v1.ListFailuresRequest
+	(*ListFailuresResponse)(nil),        // 7: bridge.v1.ListFailuresResponse
+	(*RetryFailureRequest)(nil),         // 8: bridge.v1.RetryFailureRequest
+	(*RetryFailureResponse)(nil),        // 9: bridge.v1.RetryFailureResponse
+	(*DiscardFailureRequest)(nil),       // 10: bridge.v1.DiscardFailureRequest
+	(*DiscardFailureResponse)(nil),      // 11: bridge.v1.DiscardFailureResponse
+	(*Reconciliation)(nil),              // 12: bridge.v1.Reconciliation
+	(*ReconciliationCheck)(nil),         // 13: bridge.v1.ReconciliationCheck
+	(*Repair)(nil),                      // 14: bridge.v1.Repair
+	(*RunReconciliationRequest)(nil),    // 15: bridge.v1.RunReconciliationRequest
+	(*GetReconciliationRequest)(nil),    // 16: bridge.v1.GetReconciliationRequest
+	(*ListReconciliationsRequest)(nil),  // 17: bridge.v1.ListReconciliationsRequest
+	(*ListReconciliationsResponse)(nil), // 18: bridge.v1.ListReconciliationsResponse
+	(*timestamppb.Timestamp)(nil),       // 19: google.protobuf.Timestamp
 }
 var file_bridge_v1_bridge_proto_depIdxs = []int32{
-	3,  // 0: bridge.v1.Status.feeds:type_name -> bridge.v1.FeedStatus
-	18, // 1: bridge.v1.Status.start_time:type_name -> google.protobuf.Timestamp
-	18, // 2: bridge.v1.FeedStatus.last_event_time:type_name -> google.protobuf.Timestamp
+	4,  // 0: bridge.v1.Status.feeds:type_name -> bridge.v1.FeedStatus
+	19, // 1: bridge.v1.Status.start_time:type_name -> google.protobuf.Timestamp
+	19, // 2: bridge.v1.FeedStatus.last_event_time:type_name -> google.protobuf.Timestamp
 	0,  // 3: bridge.v1.Failure.state:type_name -> bridge.v1.FailureState
-	18, // 4: bridge.v1.Failure.create_time:type_name -> google.protobuf.Timestamp
-	18, // 5: bridge.v1.Failure.next_retry_time:type_name -> google.protobuf.Timestamp
-	4,  // 6: bridge.v1.ListFailuresResponse.failures:type_name -> bridge.v1.Failure
-	4,  // 7: bridge.v1.RetryFailureResponse.failure:type_name -> bridge.v1.Failure
-	18, // 8: bridge.v1.Reconciliation.start_time:type_name -> google.protobuf.Timestamp
-	18, // 9: bridge.v1.Reconciliation.end_time:type_name -> google.protobuf.Timestamp
-	12, // 10: bridge.v1.Reconciliation.checks:type_name -> bridge.v1.ReconciliationCheck
-	13, // 11: bridge.v1.Reconciliation.repairs:type_name -> bridge.v1.Repair
-	11, // 12: bridge.v1.ListReconciliationsResponse.reconciliations:type_name -> bridge.v1.Reconciliation
-	1,  // 13: bridge.v1.BridgeService.GetStatus:input_type -> bridge.v1.GetStatusRequest
-	5,  // 14: bridge.v1.BridgeService.ListFailures:input_type -> bridge.v1.ListFailuresRequest
-	7,  // 15: bridge.v1.BridgeService.RetryFailure:input_type -> bridge.v1.RetryFailureRequest
-	9,  // 16: bridge.v1.BridgeService.DiscardFailure:input_type -> bridge.v1.DiscardFailureRequest
-	14, // 17: bridge.v1.BridgeService.RunReconciliation:input_type -> bridge.v1.RunReconciliationRequest
-	15, // 18: bridge.v1.BridgeService.GetReconciliation:input_type -> bridge.v1.GetReconciliationRequest
-	16, // 19: bridge.v1.BridgeService.ListReconciliations:input_type -> bridge.v1.ListReconciliationsRequest
-	2,  // 20: bridge.v1.BridgeService.GetStatus:output_type -> bridge.v1.Status
-	6,  // 21: bridge.v1.BridgeService.ListFailures:output_type -> bridge.v1.ListFailuresResponse
-	8,  // 22: bridge.v1.BridgeService.RetryFailure:output_type -> bridge.v1.RetryFailureResponse
-	10, // 23: bridge.v1.BridgeService.DiscardFailure:output_type -> bridge.v1.DiscardFailureResponse
-	11, // 24: bridge.v1.BridgeService.RunReconciliation:output_type -> bridge.v1.Reconciliation
-	11, // 25: bridge.v1.BridgeService.GetReconciliation:output_type -> bridge.v1.Reconciliation
-	17, // 26: bridge.v1.BridgeService.ListReconciliations:output_type -> bridge.v1.ListReconciliationsResponse
-	20, // [20:27] is the sub-list for method output_type
-	13, // [13:20] is the sub-list for method input_type
-	13, // [13:13] is the sub-list for extension type_name
-	13, // [13:13] is the sub-list for extension extendee
-	0,  // [0:13] is the sub-list for field type_name
+	19, // 4: bridge.v1.Failure.create_time:type_name -> google.protobuf.Timestamp
+	19, // 5: bridge.v1.Failure.next_retry_time:type_name -> google.protobuf.Timestamp
+	5,  // 6: bridge.v1.ListFailuresResponse.failures:type_name -> bridge.v1.Failure
+	5,  // 7: bridge.v1.RetryFailureResponse.failure:type_name -> bridge.v1.Failure
+	19, // 8: bridge.v1.Reconciliation.start_time:type_name -> google.protobuf.Timestamp
+	19, // 9: bridge.v1.Reconciliation.end_time:type_name -> google.protobuf.Timestamp
+	13, // 10: bridge.v1.Reconciliation.checks:type_name -> bridge.v1.ReconciliationCheck
+	14, // 11: bridge.v1.Reconciliation.repairs:type_name -> bridge.v1.Repair
+	1,  // 12: bridge.v1.Reconciliation.state:type_name -> bridge.v1.ReconciliationState
+	12, // 13: bridge.v1.ListReconciliationsResponse.reconciliations:type_name -> bridge.v1.Reconciliation
+	2,  // 14: bridge.v1.BridgeService.GetStatus:input_type -> bridge.v1.GetStatusRequest
+	6,  // 15: bridge.v1.BridgeService.ListFailures:input_type -> bridge.v1.ListFailuresRequest
+	8,  // 16: bridge.v1.BridgeService.RetryFailure:input_type -> bridge.v1.RetryFailureRequest
+	10, // 17: bridge.v1.BridgeService.DiscardFailure:input_type -> bridge.v1.DiscardFailureRequest
+	15, // 18: bridge.v1.BridgeService.RunReconciliation:input_type -> bridge.v1.RunReconciliationRequest
+	16, // 19: bridge.v1.BridgeService.GetReconciliation:input_type -> bridge.v1.GetReconciliationRequest
+	17, // 20: bridge.v1.BridgeService.ListReconciliations:input_type -> bridge.v1.ListReconciliationsRequest
+	3,  // 21: bridge.v1.BridgeService.GetStatus:output_type -> bridge.v1.Status
+	7,  // 22: bridge.v1.BridgeService.ListFailures:output_type -> bridge.v1.ListFailuresResponse
+	9,  // 23: bridge.v1.BridgeService.RetryFailure:output_type -> bridge.v1.RetryFailureResponse
+	11, // 24: bridge.v1.BridgeService.DiscardFailure:output_type -> bridge.v1.DiscardFailureResponse
+	12, // 25: bridge.v1.BridgeService.RunReconciliation:output_type -> bridge.v1.Reconciliation
+	12, // 26: bridge.v1.BridgeService.GetReconciliation:output_type -> bridge.v1.Reconciliation
+	18, // 27: bridge.v1.BridgeService.ListReconciliations:output_type -> bridge.v1.ListReconciliationsResponse
+	21, // [21:28] is the sub-list for method output_type
+	14, // [14:21] is the sub-list for method input_type
+	14, // [14:14] is the sub-list for extension type_name
+	14, // [14:14] is the sub-list for extension extendee
+	0,  // [0:14] is the sub-list for field type_name
 }
 
 func init() { file_bridge_v1_bridge_proto_init() }
@@ -1308,7 +1379,7 @@ func file_bridge_v1_bridge_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_bridge_v1_bridge_proto_rawDesc), len(file_bridge_v1_bridge_proto_rawDesc)),
-			NumEnums:      1,
+			NumEnums:      2,
 			NumMessages:   17,
 			NumExtensions: 0,
 			NumServices:   1,

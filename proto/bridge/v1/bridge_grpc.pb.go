@@ -45,8 +45,11 @@ type BridgeServiceClient interface {
 	// DiscardFailure drops a failed event for good; the events of its key
 	// that waited behind it are applied next.
 	DiscardFailure(ctx context.Context, in *DiscardFailureRequest, opts ...grpc.CallOption) (*DiscardFailureResponse, error)
-	// RunReconciliation compares both sides through their APIs, repairs the
-	// drift it finds and returns the report. Only the active replica runs it.
+	// RunReconciliation starts a pass that compares both sides through their
+	// APIs and repairs the drift it finds, and returns it as it begins, in
+	// state RUNNING; GetReconciliation follows it to its report. While a
+	// pass runs, that one is returned instead of starting another. Only the
+	// active replica runs passes.
 	RunReconciliation(ctx context.Context, in *RunReconciliationRequest, opts ...grpc.CallOption) (*Reconciliation, error)
 	// GetReconciliation returns the report of an earlier pass.
 	GetReconciliation(ctx context.Context, in *GetReconciliationRequest, opts ...grpc.CallOption) (*Reconciliation, error)
@@ -149,8 +152,11 @@ type BridgeServiceServer interface {
 	// DiscardFailure drops a failed event for good; the events of its key
 	// that waited behind it are applied next.
 	DiscardFailure(context.Context, *DiscardFailureRequest) (*DiscardFailureResponse, error)
-	// RunReconciliation compares both sides through their APIs, repairs the
-	// drift it finds and returns the report. Only the active replica runs it.
+	// RunReconciliation starts a pass that compares both sides through their
+	// APIs and repairs the drift it finds, and returns it as it begins, in
+	// state RUNNING; GetReconciliation follows it to its report. While a
+	// pass runs, that one is returned instead of starting another. Only the
+	// active replica runs passes.
 	RunReconciliation(context.Context, *RunReconciliationRequest) (*Reconciliation, error)
 	// GetReconciliation returns the report of an earlier pass.
 	GetReconciliation(context.Context, *GetReconciliationRequest) (*Reconciliation, error)
