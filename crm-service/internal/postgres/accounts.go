@@ -103,11 +103,15 @@ func (s *Store) CreateAccount(ctx context.Context, requestID, method string, a a
 			b := &pgx.Batch{}
 			var used *usedKey
 			var existing string
-			if requestID != "" {
-				lookupKey(b, requestID, &used)
-			}
+			// The duplicate key's lock first: a concurrent call with the
+			// same request_id that holds it has committed its key when the
+			// lookup after the lock runs, so it is a replay, not a
+			// duplicate.
 			if dedupe {
 				queueDuplicateLookup(b, key, "", &existing)
+			}
+			if requestID != "" {
+				lookupKey(b, requestID, &used)
 			}
 			if b.Len() > 0 {
 				if err := tx.SendBatch(ctx, b).Close(); err != nil {

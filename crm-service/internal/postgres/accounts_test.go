@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/seamhq/seam/crm-service/internal/account"
+	"github.com/seamhq/seam/crm-service/internal/contact"
 	"github.com/seamhq/seam/platform/errs"
 )
 
@@ -21,31 +22,42 @@ func newID(t *testing.T) string {
 	return id.String()
 }
 
-// Concurrent calls with one request id create one account and all return it.
+// Concurrent calls with one request id create one account and all return
+// it, with duplicate detection on or off: a call that waited for the
+// duplicate key's lock is a replay of the call that held it, not a
+// duplicate of its account.
 func TestCreateAccountConcurrentRetries(t *testing.T) {
-	f := newFixture(t)
-	const n = 8
-	ids := make([]string, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Go(func() {
-			id := newID(t)
-			got, err := f.store.CreateAccount(t.Context(), "same-request", account.MethodCreate, newAccount(id, "Acme"), event(account.EventCreated, id), false)
-			if err != nil {
-				t.Errorf("call %d: %v", i, err)
-				return
+	for _, dedupe := range []bool{false, true} {
+		t.Run(fmt.Sprintf("dedupe=%v", dedupe), func(t *testing.T) {
+			f := newFixture(t)
+			const rounds, n = 5, 12
+			for round := range rounds {
+				request := fmt.Sprintf("same-request-%d", round)
+				ids := make([]string, n)
+				var wg sync.WaitGroup
+				for i := range n {
+					wg.Go(func() {
+						id := newID(t)
+						got, err := f.store.CreateAccount(t.Context(), request, account.MethodCreate,
+							newAccount(id, fmt.Sprintf("Acme %d", round)), event(account.EventCreated, id), dedupe)
+						if err != nil {
+							t.Errorf("round %d, call %d: %v", round, i, err)
+							return
+						}
+						ids[i] = got.ID
+					})
+				}
+				wg.Wait()
+				for _, id := range ids {
+					if id != ids[0] {
+						t.Fatalf("round %d: calls returned different accounts: %v", round, ids)
+					}
+				}
 			}
-			ids[i] = got.ID
+			if a, e := f.count(t, `SELECT count(*) FROM accounts`), f.count(t, `SELECT count(*) FROM outbox_events`); a != rounds || e != rounds {
+				t.Fatalf("%d accounts, %d events; want %d and %d", a, e, rounds, rounds)
+			}
 		})
-	}
-	wg.Wait()
-	for _, id := range ids {
-		if id != ids[0] {
-			t.Fatalf("calls returned different accounts: %v", ids)
-		}
-	}
-	if a, e := f.count(t, `SELECT count(*) FROM accounts`), f.count(t, `SELECT count(*) FROM outbox_events`); a != 1 || e != 1 {
-		t.Fatalf("%d accounts, %d events; want 1 and 1", a, e)
 	}
 }
 
@@ -122,5 +134,38 @@ func TestListAccounts(t *testing.T) {
 	}
 	if fmt.Sprint(names) != "[A0 A2 A4 A6]" {
 		t.Fatalf("names %v", names)
+	}
+}
+
+// Concurrent calls with one request id create one contact and all return
+// it, though each checks the email for duplicates.
+func TestCreateContactConcurrentRetries(t *testing.T) {
+	f := newFixture(t)
+	const rounds, n = 5, 12
+	for round := range rounds {
+		request := fmt.Sprintf("same-contact-%d", round)
+		ids := make([]string, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				c := contact.Contact{ID: newID(t), Name: "Ana", Email: fmt.Sprintf("ana-%d@acme.example", round), Version: 1, CreateTime: now, UpdateTime: now}
+				got, err := f.store.CreateContact(t.Context(), request, contact.MethodCreate, c,
+					contact.Event{Type: contact.EventCreated, Key: c.ID, Payload: []byte(`{}`)}, true)
+				if err != nil {
+					t.Errorf("round %d, call %d: %v", round, i, err)
+					return
+				}
+				ids[i] = got.ID
+			})
+		}
+		wg.Wait()
+		for _, id := range ids {
+			if id != ids[0] {
+				t.Fatalf("round %d: calls returned different contacts: %v", round, ids)
+			}
+		}
+	}
+	if n := f.count(t, `SELECT count(*) FROM contacts`); n != rounds {
+		t.Fatalf("%d contacts, want %d", n, rounds)
 	}
 }
