@@ -31,6 +31,7 @@ import (
 	"github.com/seamhq/seam/platform/auth"
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/pg"
+	"github.com/seamhq/seam/platform/requestid"
 )
 
 // Config is the network part of a service's configuration. The service
@@ -157,6 +158,7 @@ func New(ctx context.Context, cfg Config, svc Service, opts Options) (*Server, e
 			textUnary,
 			maskUnary,
 			ifMatchUnary,
+			requestid.UnaryServerInterceptor, // after the steps that normalize the request
 			limiter.unary,
 		),
 		grpc.ChainStreamInterceptor(

@@ -23,10 +23,11 @@ func TestActivityLifecycle(t *testing.T) {
 	e.seedProducts(product("SKU-1", "Widget", "10.00"))
 	o := e.createOpportunity(a.Id, line("SKU-1", "1"))
 
-	call, err := e.activities.CreateActivity(e.as(auth.Service), &crmv1.CreateActivityRequest{RequestId: "a-1", Activity: &crmv1.Activity{
+	req := &crmv1.CreateActivityRequest{RequestId: "a-1", Activity: &crmv1.Activity{
 		Type: crmv1.ActivityType_ACTIVITY_TYPE_CALL, Subject: "Intro call", AccountId: a.Id, ContactId: c.Id, OpportunityId: o.Id,
 		Owner: "alice", DoneTime: ts(time.Now()), Etag: "5",
-	}})
+	}}
+	call, err := e.activities.CreateActivity(e.as(auth.Service), req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,9 +35,13 @@ func TestActivityLifecycle(t *testing.T) {
 		t.Fatalf("call %v", call)
 	}
 	before := e.rows()
-	again, err := e.activities.CreateActivity(e.sales(), &crmv1.CreateActivityRequest{RequestId: "a-1", Activity: &crmv1.Activity{Type: crmv1.ActivityType_ACTIVITY_TYPE_EMAIL, Subject: "x"}})
+	again, err := e.activities.CreateActivity(e.as(auth.Service), req)
 	if err != nil || !proto.Equal(again, call) {
 		t.Fatalf("retry %v %v", again, err)
+	}
+	_, err = e.activities.CreateActivity(e.as(auth.Service), &crmv1.CreateActivityRequest{RequestId: "a-1", Activity: &crmv1.Activity{Type: crmv1.ActivityType_ACTIVITY_TYPE_EMAIL, Subject: "x"}})
+	if f := violations(t, err); !slices.Equal(f, []string{"request_id"}) {
+		t.Errorf("reuse with another body: %v", err)
 	}
 	if after := e.rows(); after != before {
 		t.Fatalf("retry wrote %+v -> %+v", before, after)

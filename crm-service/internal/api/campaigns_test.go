@@ -29,10 +29,11 @@ func (e *env) campaignCount() int { return e.count(`SELECT count(*) FROM campaig
 
 func TestCampaignLifecycle(t *testing.T) {
 	e := newEnv(t)
-	c, err := e.campaigns.CreateCampaign(e.sales(), &crmv1.CreateCampaignRequest{RequestId: "c-1", Campaign: &crmv1.Campaign{
+	req := &crmv1.CreateCampaignRequest{RequestId: "c-1", Campaign: &crmv1.Campaign{
 		Name: "Spring", Channel: "events", Budget: &moneyv1.Money{CurrencyCode: "EUR", Amount: "250.5"},
 		StartDate: "2031-03-01", EndDate: "2031-03-31", Id: "forged", Etag: "9",
-	}})
+	}}
+	c, err := e.campaigns.CreateCampaign(e.sales(), req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,9 +42,13 @@ func TestCampaignLifecycle(t *testing.T) {
 		t.Fatalf("created %v", c)
 	}
 	before, campaigns := e.rows(), e.campaignCount()
-	again, err := e.campaigns.CreateCampaign(e.sales(), &crmv1.CreateCampaignRequest{RequestId: "c-1", Campaign: &crmv1.Campaign{Name: "Other"}})
+	again, err := e.campaigns.CreateCampaign(e.sales(), req)
 	if err != nil || again.Id != c.Id || again.Name != "Spring" {
 		t.Fatalf("retry %v %v", again, err)
+	}
+	_, err = e.campaigns.CreateCampaign(e.sales(), &crmv1.CreateCampaignRequest{RequestId: "c-1", Campaign: &crmv1.Campaign{Name: "Other"}})
+	if f := violations(t, err); !slices.Equal(f, []string{"request_id"}) {
+		t.Errorf("reuse with another body: %v", err)
 	}
 	for _, tc := range []struct {
 		c    *crmv1.Campaign

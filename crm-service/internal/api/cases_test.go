@@ -24,10 +24,11 @@ func TestCaseLifecycle(t *testing.T) {
 	}
 	c := e.createContact(&crmv1.Contact{AccountId: a.Id, Name: "Ana"})
 
-	cs, err := e.cases.CreateCase(e.service(), &crmv1.CreateCaseRequest{RequestId: "case-1", Case: &crmv1.Case{
+	req := &crmv1.CreateCaseRequest{RequestId: "case-1", Case: &crmv1.Case{
 		Subject: "Broken widget", AccountId: a.Id, ContactId: c.Id, Priority: crmv1.CasePriority_CASE_PRIORITY_URGENT,
 		Owner: "sam", Breached: true, SlaDueTime: ts(time.Now()), Etag: "4",
-	}})
+	}}
+	cs, err := e.cases.CreateCase(e.service(), req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,9 +38,13 @@ func TestCaseLifecycle(t *testing.T) {
 		t.Fatalf("created %v (sla %v)", cs, sla)
 	}
 	before := e.rows()
-	again, err := e.cases.CreateCase(e.service(), &crmv1.CreateCaseRequest{RequestId: "case-1", Case: &crmv1.Case{Subject: "x", AccountId: a.Id}})
+	again, err := e.cases.CreateCase(e.service(), req)
 	if err != nil || !proto.Equal(again, cs) {
 		t.Fatalf("retry %v %v", again, err)
+	}
+	_, err = e.cases.CreateCase(e.service(), &crmv1.CreateCaseRequest{RequestId: "case-1", Case: &crmv1.Case{Subject: "x", AccountId: a.Id}})
+	if f := violations(t, err); !slices.Equal(f, []string{"request_id"}) {
+		t.Errorf("reuse with another body: %v", err)
 	}
 	if after := e.rows(); after != before {
 		t.Fatalf("retry wrote %+v -> %+v", before, after)

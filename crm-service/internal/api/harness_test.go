@@ -143,7 +143,12 @@ func startEnv(t testing.TB, options ...func(*app.Config)) *env {
 
 func token(t testing.TB, roles ...auth.Role) string {
 	t.Helper()
-	tok, err := auth.Sign([]byte(secret), "tester", roles, time.Hour)
+	return tokenOf(t, "tester", roles...)
+}
+
+func tokenOf(t testing.TB, subject string, roles ...auth.Role) string {
+	t.Helper()
+	tok, err := auth.Sign([]byte(secret), subject, roles, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,6 +158,11 @@ func token(t testing.TB, roles ...auth.Role) string {
 // as returns a context whose calls carry a token with roles.
 func (e *env) as(roles ...auth.Role) context.Context {
 	return metadata.AppendToOutgoingContext(e.t.Context(), "authorization", "Bearer "+token(e.t, roles...))
+}
+
+// asSubject is as for another caller than the tests' usual one.
+func (e *env) asSubject(subject string, roles ...auth.Role) context.Context {
+	return metadata.AppendToOutgoingContext(e.t.Context(), "authorization", "Bearer "+tokenOf(e.t, subject, roles...))
 }
 
 func (e *env) sales() context.Context   { return e.as(auth.Sales) }

@@ -25,10 +25,11 @@ func (e *env) createLead(l *crmv1.Lead) *crmv1.Lead {
 func TestLeadLifecycle(t *testing.T) {
 	e := newEnv(t)
 	spring := e.createCampaign("Spring").Id // campaign_id must name a campaign
-	l, err := e.leads.CreateLead(e.sales(), &crmv1.CreateLeadRequest{RequestId: "l-1", Lead: &crmv1.Lead{
+	req := &crmv1.CreateLeadRequest{RequestId: "l-1", Lead: &crmv1.Lead{
 		Name: "Ana Lima", Company: "Acme", Email: "ana@acme.example", Source: "web", CampaignId: spring,
 		Owner: "alice", ConvertedAccountId: "forged", Etag: "7",
-	}})
+	}}
+	l, err := e.leads.CreateLead(e.sales(), req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,9 +37,19 @@ func TestLeadLifecycle(t *testing.T) {
 		t.Fatalf("created %v", l)
 	}
 	before := e.rows()
-	again, err := e.leads.CreateLead(e.sales(), &crmv1.CreateLeadRequest{RequestId: "l-1", Lead: &crmv1.Lead{Name: "Other"}})
+	again, err := e.leads.CreateLead(e.sales(), req)
 	if err != nil || !proto.Equal(again, l) {
 		t.Fatalf("retry %v %v", again, err)
+	}
+	// The same request_id with another body, or from another caller, is
+	// not a retry.
+	_, err = e.leads.CreateLead(e.sales(), &crmv1.CreateLeadRequest{RequestId: "l-1", Lead: &crmv1.Lead{Name: "Other"}})
+	if f := violations(t, err); !slices.Equal(f, []string{"request_id"}) {
+		t.Errorf("reuse with another body: %v", err)
+	}
+	_, err = e.leads.CreateLead(e.asSubject("another-partner", auth.Sales), req)
+	if f := violations(t, err); !slices.Equal(f, []string{"request_id"}) {
+		t.Errorf("reuse by another caller: %v", err)
 	}
 	if after := e.rows(); after != before {
 		t.Fatalf("retry wrote: %+v -> %+v", before, after)
@@ -179,9 +190,14 @@ func TestConvertLeadCreatesRecords(t *testing.T) {
 
 	// A retry returns the converted lead; a second conversion is refused;
 	// neither writes anything.
-	again, err := e.leads.ConvertLead(e.sales(), &crmv1.ConvertLeadRequest{Id: l.Id, RequestId: "cv-1"})
+	again, err := e.leads.ConvertLead(e.sales(), &crmv1.ConvertLeadRequest{Id: l.Id, Etag: l.Etag, RequestId: "cv-1",
+		Opportunity: &crmv1.LeadOpportunity{Name: "Acme first order", CurrencyCode: "EUR", ExpectedCloseDate: "2031-01-31"}})
 	if err != nil || !proto.Equal(again, conv) {
 		t.Fatalf("retry %v %v", again, err)
+	}
+	_, err = e.leads.ConvertLead(e.sales(), &crmv1.ConvertLeadRequest{Id: l.Id, RequestId: "cv-1"})
+	if f := violations(t, err); !slices.Equal(f, []string{"request_id"}) {
+		t.Errorf("reuse with another body: %v", err)
 	}
 	_, err = e.leads.ConvertLead(e.sales(), &crmv1.ConvertLeadRequest{Id: l.Id, RequestId: "cv-2"})
 	wantCode(t, err, codes.FailedPrecondition)

@@ -126,7 +126,7 @@ func (s *Store) CreateAccount(ctx context.Context, requestID, method string, a a
 			}
 			w := &pgx.Batch{}
 			if requestID != "" {
-				recordKey(w, requestID, method, a.ID)
+				recordKey(ctx, w, requestID, method, a.ID)
 			}
 			queueInsertAccount(w, a)
 			if err := tx.SendBatch(ctx, w).Close(); err != nil {
@@ -150,7 +150,7 @@ func (s *Store) CreateAccount(ctx context.Context, requestID, method string, a a
 	})
 	var r *replayError
 	if errors.As(err, &r) {
-		if err := checkKey(r.key, method, ""); err != nil {
+		if err := checkKey(ctx, r.key, method, ""); err != nil {
 			return account.Account{}, err
 		}
 		return s.GetAccount(ctx, r.key.resource)

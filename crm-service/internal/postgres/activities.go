@@ -80,7 +80,7 @@ func (s *Store) CreateActivity(ctx context.Context, requestID, method string, a 
 			var used *usedKey
 			if requestID != "" {
 				lookupKey(b, requestID, &used)
-				recordKey(b, requestID, method, a.ID)
+				recordKey(ctx, b, requestID, method, a.ID)
 			}
 			b.Queue(`INSERT INTO activities (id, type, subject, description, account_id, contact_id, opportunity_id, owner,
 activity_time, due_time, reminder_time, done, done_time, version, create_time, update_time)
@@ -110,7 +110,7 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
 	})
 	var r *replayError
 	if errors.As(err, &r) {
-		if err := checkKey(r.key, method, ""); err != nil {
+		if err := checkKey(ctx, r.key, method, ""); err != nil {
 			return activity.Activity{}, err
 		}
 		return s.GetActivity(ctx, r.key.resource)

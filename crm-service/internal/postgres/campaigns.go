@@ -63,7 +63,7 @@ func (s *Store) CreateCampaign(ctx context.Context, requestID, method string, c 
 			var used *usedKey
 			if requestID != "" {
 				lookupKey(b, requestID, &used)
-				recordKey(b, requestID, method, c.ID)
+				recordKey(ctx, b, requestID, method, c.ID)
 			}
 			b.Queue(`INSERT INTO campaigns (`+campaignCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`, campaignArgs(c)...)
 			err := tx.SendBatch(ctx, b).Close()
@@ -85,7 +85,7 @@ func (s *Store) CreateCampaign(ctx context.Context, requestID, method string, c 
 	})
 	var r *replayError
 	if errors.As(err, &r) {
-		if err := checkKey(r.key, method, ""); err != nil {
+		if err := checkKey(ctx, r.key, method, ""); err != nil {
 			return campaign.Campaign{}, err
 		}
 		return s.GetCampaign(ctx, r.key.resource)

@@ -68,7 +68,7 @@ func (s *Store) CreateCase(ctx context.Context, requestID, method string, c serv
 			var used *usedKey
 			if requestID != "" {
 				lookupKey(b, requestID, &used)
-				recordKey(b, requestID, method, c.ID)
+				recordKey(ctx, b, requestID, method, c.ID)
 			}
 			created := c
 			b.Queue(`WITH ins AS (
@@ -102,7 +102,7 @@ SELECT a.payment_status FROM ins JOIN accounts a ON a.id = ins.account_id`,
 	})
 	var r *replayError
 	if errors.As(err, &r) {
-		if err := checkKey(r.key, method, ""); err != nil {
+		if err := checkKey(ctx, r.key, method, ""); err != nil {
 			return servicecase.Case{}, err
 		}
 		return s.GetCase(ctx, r.key.resource)

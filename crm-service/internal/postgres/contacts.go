@@ -92,7 +92,7 @@ func (s *Store) CreateContact(ctx context.Context, requestID, method string, c c
 			}
 			w := &pgx.Batch{}
 			if requestID != "" {
-				recordKey(w, requestID, method, c.ID)
+				recordKey(ctx, w, requestID, method, c.ID)
 			}
 			queueInsertContact(w, c)
 			if err := tx.SendBatch(ctx, w).Close(); err != nil {
@@ -113,7 +113,7 @@ func (s *Store) CreateContact(ctx context.Context, requestID, method string, c c
 	})
 	var r *replayError
 	if errors.As(err, &r) {
-		if err := checkKey(r.key, method, ""); err != nil {
+		if err := checkKey(ctx, r.key, method, ""); err != nil {
 			return contact.Contact{}, err
 		}
 		return s.GetContact(ctx, r.key.resource)

@@ -61,7 +61,7 @@ func (s *Store) CreateLead(ctx context.Context, requestID, method string, l lead
 			var used *usedKey
 			if requestID != "" {
 				lookupKey(b, requestID, &used)
-				recordKey(b, requestID, method, l.ID)
+				recordKey(ctx, b, requestID, method, l.ID)
 			}
 			b.Queue(`INSERT INTO leads (id, name, company, title, email, email_key, phone, website, source, campaign_id,
 status, owner, version, create_time, update_time) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
@@ -86,7 +86,7 @@ status, owner, version, create_time, update_time) VALUES ($1, $2, $3, $4, $5, $6
 	})
 	var r *replayError
 	if errors.As(err, &r) {
-		if err := checkKey(r.key, method, ""); err != nil {
+		if err := checkKey(ctx, r.key, method, ""); err != nil {
 			return lead.Lead{}, err
 		}
 		return s.GetLead(ctx, r.key.resource)
@@ -240,7 +240,7 @@ func (s *Store) ConvertLead(ctx context.Context, id, requestID, method string, l
 				return errs.NotFoundf("lead %q", id)
 			}
 			if used != nil {
-				if err := checkKey(used, method, id); err != nil {
+				if err := checkKey(ctx, used, method, id); err != nil {
 					return err
 				}
 				out = cur
@@ -281,7 +281,7 @@ func (s *Store) ConvertLead(ctx context.Context, id, requestID, method string, l
 			}
 			w := &pgx.Batch{}
 			if requestID != "" {
-				recordKey(w, requestID, method, id)
+				recordKey(ctx, w, requestID, method, id)
 			}
 			if c.Account != nil {
 				queueInsertAccount(w, *c.Account)

@@ -246,7 +246,7 @@ func (s *Store) CreateOpportunity(ctx context.Context, m pipeline.Mutation, acco
 			}
 			w := &pgx.Batch{}
 			if m.RequestID != "" {
-				recordKey(w, m.RequestID, m.Method, o.ID)
+				recordKey(ctx, w, m.RequestID, m.Method, o.ID)
 			}
 			queueInsertOpportunity(w, o)
 			if err := queueEvent(ctx, w, ev.Type, ev.Key, ev.Payload); err != nil {
@@ -267,7 +267,7 @@ func (s *Store) CreateOpportunity(ctx context.Context, m pipeline.Mutation, acco
 	})
 	var r *replayError
 	if errors.As(err, &r) {
-		if err := checkKey(r.key, m.Method, ""); err != nil {
+		if err := checkKey(ctx, r.key, m.Method, ""); err != nil {
 			return pipeline.Opportunity{}, err
 		}
 		return s.GetOpportunity(ctx, r.key.resource)
@@ -343,7 +343,7 @@ func (s *Store) MutateOpportunity(ctx context.Context, id string, m pipeline.Mut
 				return nil, errs.NotFoundf("opportunity %q", id)
 			}
 			if used != nil {
-				if err := checkKey(used, m.Method, id); err != nil {
+				if err := checkKey(ctx, used, m.Method, id); err != nil {
 					return nil, err
 				}
 				ch = pipeline.Change{Opportunity: cur, Unchanged: true}
@@ -359,7 +359,7 @@ func (s *Store) MutateOpportunity(ctx context.Context, id string, m pipeline.Mut
 			}
 			w := &pgx.Batch{}
 			if m.RequestID != "" {
-				recordKey(w, m.RequestID, m.Method, id)
+				recordKey(ctx, w, m.RequestID, m.Method, id)
 			}
 			if ch.Delete {
 				w.Queue(`DELETE FROM opportunities WHERE id = $1`, id)

@@ -20,6 +20,7 @@ import (
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/feed"
 	"github.com/seamhq/seam/platform/pg"
+	"github.com/seamhq/seam/platform/requestid"
 	"github.com/seamhq/seam/platform/telemetry"
 )
 
@@ -73,9 +74,10 @@ func appendEvents[E any](ctx context.Context, tx pgx.Tx, events []E, fields func
 	return feed.Append(ctx, tx, list...)
 }
 
-// Idempotency keys: a request_id maps to the method that used it and the
-// resource it created or changed, written in the transaction of the change.
-const keyLookupSQL = `SELECT method, resource_id FROM idempotency_keys WHERE request_id = $1`
+// Idempotency keys: a request_id maps to the method that used it, the
+// resource it created or changed and the digest of the request
+// (requestid.Digest), written in the transaction of the change.
+const keyLookupSQL = `SELECT method, resource_id, digest FROM idempotency_keys WHERE request_id = $1`
 
 // maxRequestID bounds a request_id.
 const maxRequestID = 200
@@ -90,13 +92,14 @@ func checkRequestID(id string) error {
 // usedKey is a request_id found recorded.
 type usedKey struct {
 	method, resource string
+	digest           []byte
 }
 
 // lookupKey queues the lookup of requestID into b; *into is set when found.
 func lookupKey(b *pgx.Batch, requestID string, into **usedKey) {
 	b.Queue(keyLookupSQL, requestID).QueryRow(func(row pgx.Row) error {
 		var k usedKey
-		err := row.Scan(&k.method, &k.resource)
+		err := row.Scan(&k.method, &k.resource, &k.digest)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil
 		}
@@ -113,21 +116,27 @@ func lookupKey(b *pgx.Batch, requestID string, into **usedKey) {
 // with it the transaction, even one that commits with its last batch
 // (pg.InTxBatchCommit); onceMore then runs the call again, and it finds
 // the key.
-func recordKey(b *pgx.Batch, requestID, method, resource string) {
-	b.Queue(`INSERT INTO idempotency_keys (request_id, method, resource_id) VALUES ($1, $2, $3)`, requestID, method, resource)
+func recordKey(ctx context.Context, b *pgx.Batch, requestID, method, resource string) {
+	b.Queue(`INSERT INTO idempotency_keys (request_id, method, resource_id, digest) VALUES ($1, $2, $3, $4)`,
+		requestID, method, resource, requestid.FromContext(ctx))
 }
 
 // keyTaken reports whether err is recordKey's insertion failing because
 // another call recorded the request_id first.
 func keyTaken(err error) bool { return pg.IsUniqueViolation(err, "idempotency_keys_pkey") }
 
-// checkKey validates a recorded key against the call that presents it.
-func checkKey(k *usedKey, method, resource string) error {
+// checkKey validates a recorded key against the call that presents it
+// (ctx carries its digest): a retry is the same method on the same
+// resource, with the same body, from the same caller.
+func checkKey(ctx context.Context, k *usedKey, method, resource string) error {
 	if k.method != method {
 		return errs.Invalid("request_id", "was already used for %s; use a new request_id for each distinct request", k.method)
 	}
 	if resource != "" && k.resource != resource {
 		return errs.Invalid("request_id", "was already used for %s on another resource", k.method)
+	}
+	if !requestid.Matches(ctx, k.digest) {
+		return errs.Invalid("request_id", "was already used for another %s request (a different body or caller); a retry must repeat the request exactly, and each distinct request needs a new request_id", k.method)
 	}
 	return nil
 }

@@ -2,13 +2,16 @@ package api_test
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	"github.com/seamhq/seam/platform/auth"
@@ -56,10 +59,32 @@ func TestIdempotentRetries(t *testing.T) {
 	if err != nil || o2.GetId() != o1.GetId() {
 		t.Errorf("retried create order = %v, %v", o2, err)
 	}
-	// A request_id reused for another kind of request is bad input.
-	_, err = e.customers.CreateCustomer(ctx, &erpv1.CreateCustomerRequest{Customer: &erpv1.Customer{Name: "x"}, RequestId: "order-1"})
-	if grpcCode(err) != codes.InvalidArgument {
-		t.Errorf("request_id reused: %v", err)
+	// A request_id reused for another kind of request, for another body,
+	// or by another caller is bad input, and writes nothing.
+	before = e.counts()
+	other := proto.Clone(req).(*erpv1.CreateSalesOrderRequest)
+	other.SalesOrder.Lines[0].Quantity = "3"
+	otherCaller, err := auth.Sign(secret, "another-partner", []auth.Role{auth.Integration}, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, call := range map[string]func() error{
+		"another method": func() error {
+			_, err := e.customers.CreateCustomer(ctx, &erpv1.CreateCustomerRequest{Customer: &erpv1.Customer{Name: "x"}, RequestId: "order-1"})
+			return err
+		},
+		"another body": func() error { _, err := e.orders.CreateSalesOrder(ctx, other); return err },
+		"another caller": func() error {
+			_, err := e.orders.CreateSalesOrder(metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+otherCaller), req)
+			return err
+		},
+	} {
+		if err := call(); grpcCode(err) != codes.InvalidArgument || !strings.Contains(err.Error(), "request_id") {
+			t.Errorf("request_id reused for %s: %v", name, err)
+		}
+	}
+	if after := e.counts(); after["sales_orders"] != before["sales_orders"] || after["outbox_events"] != before["outbox_events"] {
+		t.Errorf("reused request_ids wrote rows")
 	}
 
 	// Concurrent creates with one external_ref make one order.

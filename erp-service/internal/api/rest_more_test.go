@@ -39,7 +39,7 @@ func restTransfersCreditSales(t *testing.T, e *env, call func(want int, method, 
 		t.Errorf("rejected transfers wrote: %v -> %v", before, after)
 	}
 	tr := call(200, "POST", "/v1/stockTransfers?request_id=rt-1", wh, `{"sku":"RT-1","from_warehouse":"MAIN","to_warehouse":"SOUTH","quantity":"2.5","reason":"rebalance"}`)
-	again := call(200, "POST", "/v1/stockTransfers?request_id=rt-1", wh, `{"sku":"RT-1","from_warehouse":"MAIN","to_warehouse":"SOUTH","quantity":"2.5"}`)
+	again := call(200, "POST", "/v1/stockTransfers?request_id=rt-1", wh, `{"sku":"RT-1","from_warehouse":"MAIN","to_warehouse":"SOUTH","quantity":"2.5","reason":"rebalance"}`)
 	if tr["id"] == nil || again["id"] != tr["id"] || tr["quantity"] != "2.5" || tr["availability"].(map[string]any)["on_hand"] != "6" {
 		t.Errorf("transfer = %v, retried = %v", tr, again)
 	}

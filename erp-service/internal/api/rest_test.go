@@ -487,7 +487,7 @@ func restCreditHold(t *testing.T, e *env, call func(want int, method, path, tok,
 	if rel["status"] != "SALES_ORDER_STATUS_CONFIRMED" || rel["etag"] != "3" || info["reason"] != "paid in advance" || info["released_by"] == "" || info["release_time"] == nil {
 		t.Errorf("released order = %v", rel)
 	}
-	if again := call(200, "POST", "/v1/salesOrders/"+oid+":releaseCreditHold", finance, `{"reason":"paid in advance","request_id":"rel-1"}`); again["etag"] != "3" {
+	if again := call(200, "POST", "/v1/salesOrders/"+oid+":releaseCreditHold", finance, `{"reason":"paid in advance","etag":"2","request_id":"rel-1"}`); again["etag"] != "3" {
 		t.Errorf("retried release = %v", again)
 	}
 

@@ -12,6 +12,7 @@ import (
 	"github.com/seamhq/seam/erp-service/internal/payment"
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/feed"
+	"github.com/seamhq/seam/platform/requestid"
 )
 
 // ApplyCredit implements payment.Store. Lock order as for payments: the
@@ -35,7 +36,7 @@ func (s *Store) ApplyCredit(ctx context.Context, id string, etag int64, allocs [
 	var out payment.Payment
 	var cl claim
 	err := inTx(ctx, s.pool, func(b *pgx.Batch) {
-		cl = claim{requestID: requestID, method: method, resourceID: id}
+		cl = claim{requestID: requestID, method: method, resourceID: id, digest: requestid.FromContext(ctx)}
 		b.Queue(`SELECT 1 FROM customers WHERE id = (SELECT customer_id FROM payments WHERE id = $1) FOR UPDATE`, id)
 		cl.queue(b)
 	}, func(tx pgx.Tx) error {

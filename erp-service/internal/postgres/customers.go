@@ -13,6 +13,7 @@ import (
 	"github.com/seamhq/seam/platform/feed"
 	"github.com/seamhq/seam/platform/money"
 	"github.com/seamhq/seam/platform/pg"
+	"github.com/seamhq/seam/platform/requestid"
 )
 
 const customerCols = `id, name, coalesce(crm_account_id, ''), currency_code, credit_limit,
@@ -53,7 +54,7 @@ func (s *Store) CreateCustomer(ctx context.Context, c customer.Customer, request
 	const method = "CreateCustomer"
 	var cl claim
 	err := inTx(ctx, s.pool, func(b *pgx.Batch) {
-		cl = claim{requestID: requestID, method: method, resourceID: c.ID}
+		cl = claim{requestID: requestID, method: method, resourceID: c.ID, digest: requestid.FromContext(ctx)}
 		cl.queue(b)
 		b.Queue(`INSERT INTO customers (id, name, crm_account_id, currency_code, credit_limit, payment_terms_days, invoice_policy)
 			VALUES ($1, $2, NULLIF($3, ''), $4, $5, $6, $7)

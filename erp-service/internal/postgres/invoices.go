@@ -17,6 +17,7 @@ import (
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/feed"
 	"github.com/seamhq/seam/platform/pg"
+	"github.com/seamhq/seam/platform/requestid"
 )
 
 // Lock order of the money side: a customer row first (its balance
@@ -165,7 +166,7 @@ func (s *Store) CreateInvoice(ctx context.Context, orderID string, issue time.Ti
 	var rates map[string]decimal.Decimal
 	err := inTx(ctx, s.pool, func(b *pgx.Batch) {
 		lk = &orderLock{}
-		cl = claim{requestID: requestID, method: method, resourceID: id}
+		cl = claim{requestID: requestID, method: method, resourceID: id, digest: requestid.FromContext(ctx)}
 		rates = map[string]decimal.Decimal{}
 		b.Queue(`SELECT payment_terms_days, invoice_policy FROM customers
 			WHERE id = (SELECT customer_id FROM sales_orders WHERE id = $1) FOR UPDATE`, orderID).
@@ -353,7 +354,7 @@ func (s *Store) VoidInvoice(ctx context.Context, id string, etag int64, reason, 
 	var inv invoicing.Invoice
 	err := inTx(ctx, s.pool, func(b *pgx.Batch) {
 		lk = &orderLock{}
-		cl = claim{requestID: requestID, method: method, resourceID: id}
+		cl = claim{requestID: requestID, method: method, resourceID: id, digest: requestid.FromContext(ctx)}
 		issued = nil
 		b.Queue(`SELECT 1 FROM customers WHERE id = (SELECT customer_id FROM invoices WHERE id = $1) FOR UPDATE`, id)
 		cl.queue(b)

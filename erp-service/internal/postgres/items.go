@@ -10,6 +10,7 @@ import (
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/feed"
 	"github.com/seamhq/seam/platform/pg"
+	"github.com/seamhq/seam/platform/requestid"
 )
 
 const itemCols = `sku, name, unit_of_measure, currency_code, list_price, standard_cost, tax_rate,
@@ -34,7 +35,7 @@ func (s *Store) CreateItem(ctx context.Context, it catalog.Item, requestID strin
 	const method = "CreateItem"
 	var cl claim
 	err := inTx(ctx, s.pool, func(b *pgx.Batch) {
-		cl = claim{requestID: requestID, method: method, resourceID: it.SKU}
+		cl = claim{requestID: requestID, method: method, resourceID: it.SKU, digest: requestid.FromContext(ctx)}
 		cl.queue(b)
 		b.Queue(`INSERT INTO items (sku, name, unit_of_measure, currency_code, list_price, standard_cost, tax_rate,
 				reorder_point, reorder_quantity)

@@ -17,6 +17,7 @@ import (
 	"github.com/seamhq/seam/platform/auth"
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/feed"
+	"github.com/seamhq/seam/platform/requestid"
 )
 
 var paymentFilter = map[string]column{
@@ -241,7 +242,7 @@ func (s *Store) CreatePayment(ctx context.Context, p payment.Payment, requestID 
 	var cl claim
 	var customerFound bool
 	err := inTx(ctx, s.pool, func(b *pgx.Batch) {
-		cl = claim{requestID: requestID, method: method, resourceID: p.ID}
+		cl = claim{requestID: requestID, method: method, resourceID: p.ID, digest: requestid.FromContext(ctx)}
 		customerFound = false
 		b.Queue(`SELECT 1 FROM customers WHERE id = $1 FOR UPDATE`, p.CustomerID).
 			Query(func(rows pgx.Rows) error {
@@ -349,7 +350,7 @@ func (s *Store) ReversePayment(ctx context.Context, id string, etag int64, reaso
 	var out payment.Payment
 	var cl claim
 	err := inTx(ctx, s.pool, func(b *pgx.Batch) {
-		cl = claim{requestID: requestID, method: method, resourceID: id}
+		cl = claim{requestID: requestID, method: method, resourceID: id, digest: requestid.FromContext(ctx)}
 		b.Queue(`SELECT 1 FROM customers WHERE id = (SELECT customer_id FROM payments WHERE id = $1) FOR UPDATE`, id)
 		cl.queue(b)
 	}, func(tx pgx.Tx) error {

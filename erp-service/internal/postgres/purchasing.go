@@ -18,6 +18,7 @@ import (
 	"github.com/seamhq/seam/platform/feed"
 	"github.com/seamhq/seam/platform/money"
 	"github.com/seamhq/seam/platform/pg"
+	"github.com/seamhq/seam/platform/requestid"
 )
 
 var _ purchasing.Store = (*Store)(nil)
@@ -48,7 +49,7 @@ func (s *Store) CreateSupplier(ctx context.Context, sup purchasing.Supplier, req
 	const method = "CreateSupplier"
 	var cl claim
 	err := inTx(ctx, s.pool, func(b *pgx.Batch) {
-		cl = claim{requestID: requestID, method: method, resourceID: sup.ID}
+		cl = claim{requestID: requestID, method: method, resourceID: sup.ID, digest: requestid.FromContext(ctx)}
 		cl.queue(b)
 		b.Queue(`INSERT INTO suppliers (id, name, currency_code) VALUES ($1, $2, $3)
 			RETURNING version, create_time, update_time`, sup.ID, sup.Name, sup.CurrencyCode).
@@ -273,7 +274,7 @@ func (s *Store) CreatePurchaseOrder(ctx context.Context, o purchasing.Order, req
 	var supplierCurrency *string
 	var known []string
 	err := inTx(ctx, s.pool, func(b *pgx.Batch) {
-		cl = claim{requestID: requestID, method: method, resourceID: o.ID}
+		cl = claim{requestID: requestID, method: method, resourceID: o.ID, digest: requestid.FromContext(ctx)}
 		supplierCurrency, known = nil, nil
 		cl.queue(b)
 		b.Queue(`SELECT currency_code FROM suppliers WHERE id = $1`, o.SupplierID).Query(func(rows pgx.Rows) error {
@@ -374,7 +375,7 @@ func (s *Store) poStatusChange(ctx context.Context, method, id string, etag int6
 	var out purchasing.Order
 	var cl claim
 	err := inTx(ctx, s.pool, func(b *pgx.Batch) {
-		cl = claim{requestID: requestID, method: method, resourceID: id}
+		cl = claim{requestID: requestID, method: method, resourceID: id, digest: requestid.FromContext(ctx)}
 		cl.queue(b)
 	}, func(tx pgx.Tx) error {
 		o, err := getPurchaseOrder(ctx, tx, id, true)
@@ -435,7 +436,7 @@ func (s *Store) ReceivePurchaseOrder(ctx context.Context, id, warehouse string, 
 	var warehouseExists bool
 	var costs map[string]money.Money
 	err := inTx(ctx, s.pool, func(b *pgx.Batch) {
-		cl = claim{requestID: requestID, method: method, resourceID: id}
+		cl = claim{requestID: requestID, method: method, resourceID: id, digest: requestid.FromContext(ctx)}
 		set = newStockSet()
 		costs = map[string]money.Money{}
 		// SKU locks first, like every stock writer, then the order row.

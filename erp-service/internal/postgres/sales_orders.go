@@ -18,6 +18,7 @@ import (
 	"github.com/seamhq/seam/platform/feed"
 	"github.com/seamhq/seam/platform/money"
 	"github.com/seamhq/seam/platform/pg"
+	"github.com/seamhq/seam/platform/requestid"
 )
 
 // orderCols selects an order and one of its lines, from "o" and "l".
@@ -259,7 +260,7 @@ func (s *Store) CreateOrder(ctx context.Context, n sales.NewOrder, id, requestID
 		// changes of confirming it and the events; a concurrent create with
 		// the same external_ref or request_id makes a statement fail, and
 		// so the commit they go out with.
-		cl := claim{requestID: requestID, method: method, resourceID: id}
+		cl := claim{requestID: requestID, method: method, resourceID: id, digest: requestid.FromContext(ctx)}
 		var w pgx.Batch
 		cl.queue(&w)
 		k := len(o.Lines)
@@ -469,7 +470,7 @@ func (s *Store) transition(ctx context.Context, method, id, requestID string, he
 	withCredit := method == "ConfirmSalesOrder"
 	err := inTx(ctx, s.pool, func(b *pgx.Batch) {
 		lk = &orderLock{stock: newStockSet()}
-		cl = claim{requestID: requestID, method: method, resourceID: id}
+		cl = claim{requestID: requestID, method: method, resourceID: id, digest: requestid.FromContext(ctx)}
 		queueLockOrderCredit(b, lk, &cl, id, heldToo, withCredit)
 	}, func(tx pgx.Tx) error {
 		if err := lk.check(&cl, id); err != nil {
@@ -601,7 +602,7 @@ func (s *Store) AmendOrder(ctx context.Context, id string, etag int64, a sales.A
 	var prices map[string]money.Money
 	err := inTx(ctx, s.pool, func(b *pgx.Batch) {
 		lk = &orderLock{stock: newStockSet()}
-		cl = claim{requestID: requestID, method: method, resourceID: id}
+		cl = claim{requestID: requestID, method: method, resourceID: id, digest: requestid.FromContext(ctx)}
 		prices = map[string]money.Money{}
 		queueLockOrderCredit(b, lk, &cl, id, true, true, newSKUs...)
 		if len(newSKUs) > 0 {

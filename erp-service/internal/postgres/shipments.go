@@ -13,6 +13,7 @@ import (
 	"github.com/seamhq/seam/platform/auth"
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/money"
+	"github.com/seamhq/seam/platform/requestid"
 )
 
 var shipmentFilter = map[string]column{
@@ -32,7 +33,7 @@ func (s *Store) CreateShipment(ctx context.Context, n shipping.NewShipment, id, 
 	var costs map[string]shipping.Cost
 	err := inTx(ctx, s.pool, func(b *pgx.Batch) {
 		lk = &orderLock{stock: newStockSet()}
-		cl = claim{requestID: requestID, method: method, resourceID: id}
+		cl = claim{requestID: requestID, method: method, resourceID: id, digest: requestid.FromContext(ctx)}
 		costs = map[string]shipping.Cost{}
 		queueLockOrder(b, lk, &cl, n.OrderID, true)
 		b.Queue(`SELECT sku, currency_code, standard_cost FROM items

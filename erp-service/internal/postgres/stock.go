@@ -18,6 +18,7 @@ import (
 	"github.com/seamhq/seam/platform/feed"
 	"github.com/seamhq/seam/platform/money"
 	"github.com/seamhq/seam/platform/pg"
+	"github.com/seamhq/seam/platform/requestid"
 )
 
 // stockLockSpace is the first key of the advisory locks on SKUs (the
@@ -320,7 +321,7 @@ func (s *Store) Adjust(ctx context.Context, adj stock.Adjustment, requestID stri
 	var warehouseExists bool
 	var cost money.Money
 	err := inTx(ctx, s.pool, func(b *pgx.Batch) {
-		cl = claim{requestID: requestID, method: method, resourceID: adj.ID}
+		cl = claim{requestID: requestID, method: method, resourceID: adj.ID, digest: requestid.FromContext(ctx)}
 		set = newStockSet()
 		queueLockStock(b, set, "sku = $1", adj.SKU)
 		cl.queue(b)

@@ -35,6 +35,7 @@ import (
 	"github.com/seamhq/seam/platform/feed"
 	"github.com/seamhq/seam/platform/listing"
 	"github.com/seamhq/seam/platform/pg"
+	"github.com/seamhq/seam/platform/requestid"
 	"github.com/seamhq/seam/platform/telemetry"
 )
 
@@ -88,6 +89,8 @@ var errReplayed = errors.New("request_id claimed by a concurrent request")
 // claim records a request_id within a write batch.
 type claim struct {
 	requestID, method, resourceID string
+	// digest is the request's (requestid.FromContext).
+	digest []byte
 }
 
 // queue adds the claim to b (nothing without a request_id). If another
@@ -100,8 +103,8 @@ func (c *claim) queue(b *pgx.Batch) {
 	if c.requestID == "" {
 		return
 	}
-	b.Queue(`INSERT INTO idempotency_keys (request_id, method, resource_id) VALUES ($1, $2, $3)`,
-		c.requestID, c.method, c.resourceID)
+	b.Queue(`INSERT INTO idempotency_keys (request_id, method, resource_id, digest) VALUES ($1, $2, $3, $4)`,
+		c.requestID, c.method, c.resourceID, c.digest)
 }
 
 // claimLost reports whether err is a claim's insertion failing because
@@ -109,15 +112,18 @@ func (c *claim) queue(b *pgx.Batch) {
 func claimLost(err error) bool { return pg.IsUniqueViolation(err, "idempotency_keys_pkey") }
 
 // queueLookup adds to b the lookup of an earlier request with requestID; it
-// sets *resourceID when one exists (nothing without a request_id).
-func queueLookup(b *pgx.Batch, requestID, method string, resourceID *string) {
+// sets *resourceID when one exists (nothing without a request_id). The
+// earlier request must be the one ctx's repeats: the same method, body and
+// caller (requestid.Digest).
+func queueLookup(ctx context.Context, b *pgx.Batch, requestID, method string, resourceID *string) {
 	if requestID == "" {
 		return
 	}
-	b.Queue(`SELECT method, resource_id FROM idempotency_keys WHERE request_id = $1`, requestID).
+	b.Queue(`SELECT method, resource_id, digest FROM idempotency_keys WHERE request_id = $1`, requestID).
 		QueryRow(func(row pgx.Row) error {
 			var m, id string
-			if err := row.Scan(&m, &id); err != nil {
+			var digest []byte
+			if err := row.Scan(&m, &id, &digest); err != nil {
 				if pg.IsNoRows(err) {
 					return nil
 				}
@@ -125,6 +131,9 @@ func queueLookup(b *pgx.Batch, requestID, method string, resourceID *string) {
 			}
 			if m != method {
 				return errs.Invalid("request_id", "was already used for a %s request", m)
+			}
+			if !requestid.Matches(ctx, digest) {
+				return errs.Invalid("request_id", "was already used for another %s request (a different body or caller); a retry must repeat the request exactly, and each distinct request needs a new request_id", m)
 			}
 			*resourceID = id
 			return nil
@@ -136,7 +145,7 @@ func queueLookup(b *pgx.Batch, requestID, method string, resourceID *string) {
 func (s *Store) previous(ctx context.Context, requestID, method string) (string, error) {
 	var b pgx.Batch
 	var id string
-	queueLookup(&b, requestID, method, &id)
+	queueLookup(ctx, &b, requestID, method, &id)
 	if b.Len() == 0 {
 		return "", nil
 	}

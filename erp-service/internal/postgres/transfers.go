@@ -13,6 +13,7 @@ import (
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/feed"
 	"github.com/seamhq/seam/platform/pg"
+	"github.com/seamhq/seam/platform/requestid"
 )
 
 // Transfer implements stock.Store. It locks the SKU like every stock
@@ -26,7 +27,7 @@ func (s *Store) Transfer(ctx context.Context, t stock.Transfer, requestID string
 	var found []string
 	var out stock.Transfer
 	err := inTx(ctx, s.pool, func(b *pgx.Batch) {
-		cl = claim{requestID: requestID, method: method, resourceID: t.ID}
+		cl = claim{requestID: requestID, method: method, resourceID: t.ID, digest: requestid.FromContext(ctx)}
 		set = newStockSet()
 		found = nil
 		queueLockStock(b, set, "sku = $1", t.SKU)

@@ -1,0 +1,79 @@
+// Package requestid tells a retry from a reuse. A request_id on a create
+// or custom method makes a retry return the first result and change
+// nothing (AIP-155). A request_id that comes again with another request,
+// another body or from another caller, is not a retry: answering it with
+// the first result would drop the second write and hand one caller's
+// record to another. A digest of the request, taken when it arrives and
+// stored with its request_id, tells the two apart.
+package requestid
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+
+	"google.golang.org/grpc"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/seamhq/seam/platform/auth"
+)
+
+// field is the name of the request field that carries the request id.
+const field = "request_id"
+
+// Digest identifies a request by its method, its caller and every field
+// but request_id. It is nil for a request without a request_id.
+func Digest(method, caller string, req proto.Message) []byte {
+	m := req.ProtoReflect()
+	fd := m.Descriptor().Fields().ByName(field)
+	if fd == nil || fd.Kind() != protoreflect.StringKind || m.Get(fd).String() == "" {
+		return nil
+	}
+	c := proto.Clone(req)
+	c.ProtoReflect().Clear(fd)
+	body, err := proto.MarshalOptions{Deterministic: true}.Marshal(c)
+	if err != nil {
+		return nil
+	}
+	h := sha256.New()
+	for _, part := range [][]byte{[]byte(method), []byte(caller), body} {
+		h.Write(part)
+		h.Write([]byte{0})
+	}
+	return h.Sum(nil)[:16]
+}
+
+type digestKey struct{}
+
+// NewContext returns ctx carrying the digest of its request.
+func NewContext(ctx context.Context, digest []byte) context.Context {
+	return context.WithValue(ctx, digestKey{}, digest)
+}
+
+// FromContext returns the digest of ctx's request, nil when there is none.
+func FromContext(ctx context.Context) []byte {
+	d, _ := ctx.Value(digestKey{}).([]byte)
+	return d
+}
+
+// Matches reports whether stored, the digest recorded with a request_id,
+// is that of ctx's request. Where either is unknown (a key recorded
+// before digests were, a call from within the service) it matches.
+func Matches(ctx context.Context, stored []byte) bool {
+	d := FromContext(ctx)
+	return len(stored) == 0 || len(d) == 0 || bytes.Equal(stored, d)
+}
+
+// UnaryServerInterceptor puts the digest of each request that carries a
+// request_id into its context. It runs after authentication: the caller
+// is part of the digest.
+func UnaryServerInterceptor(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+	if m, ok := req.(proto.Message); ok {
+		p, _ := auth.PrincipalFrom(ctx)
+		if d := Digest(info.FullMethod, p.Subject, m); d != nil {
+			ctx = NewContext(ctx, d)
+		}
+	}
+	return handler(ctx, req)
+}
