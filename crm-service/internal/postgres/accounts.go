@@ -264,14 +264,7 @@ func (s *Store) ListAccounts(ctx context.Context, q account.Query) ([]account.Ac
 }
 
 func lockAccount(ctx context.Context, tx pgx.Tx, id string) (account.Account, error) {
-	cur, err := scanAccount(tx.QueryRow(ctx, `SELECT `+accountCols+` FROM accounts WHERE id = $1 FOR UPDATE`, id))
-	if pg.IsNoRows(err) {
-		return account.Account{}, errs.NotFoundf("account %q", id)
-	}
-	if err != nil {
-		return account.Account{}, fmt.Errorf("lock account %s: %w", id, err)
-	}
-	return cur, nil
+	return lockRow(ctx, tx, "account", "accounts/"+id, `SELECT `+accountCols+` FROM accounts WHERE id = $1 FOR UPDATE`, id, scanAccount)
 }
 
 // UpdateAccount implements account.Store.
@@ -344,6 +337,7 @@ func (s *Store) DeleteAccount(ctx context.Context, id string, fn func(account.Ac
 		var cur account.Account
 		var found, hasOpportunities bool
 		b := &pgx.Batch{}
+		pg.QueueKeyLock(b, "accounts/"+id)
 		b.Queue(`SELECT `+accountCols+` FROM accounts WHERE id = $1 FOR UPDATE`, id).QueryRow(func(row pgx.Row) error {
 			a, err := scanAccount(row)
 			if pg.IsNoRows(err) {

@@ -167,14 +167,7 @@ func (s *Store) ListActivities(ctx context.Context, q activity.Query) ([]activit
 }
 
 func lockActivity(ctx context.Context, tx pgx.Tx, id string) (activity.Activity, error) {
-	a, err := scanActivity(tx.QueryRow(ctx, `SELECT `+activityCols+` FROM activities WHERE id = $1 FOR UPDATE`, id))
-	if pg.IsNoRows(err) {
-		return activity.Activity{}, errs.NotFoundf("activity %q", id)
-	}
-	if err != nil {
-		return activity.Activity{}, fmt.Errorf("lock activity %s: %w", id, err)
-	}
-	return a, nil
+	return lockRow(ctx, tx, "activity", "activities/"+id, `SELECT `+activityCols+` FROM activities WHERE id = $1 FOR UPDATE`, id, scanActivity)
 }
 
 // UpdateActivity implements activity.Store.

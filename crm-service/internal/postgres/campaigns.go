@@ -129,14 +129,7 @@ func (s *Store) ListCampaigns(ctx context.Context, q campaign.Query) ([]campaign
 }
 
 func lockCampaign(ctx context.Context, tx pgx.Tx, id string) (campaign.Campaign, error) {
-	c, err := scanCampaign(tx.QueryRow(ctx, `SELECT `+campaignCols+` FROM campaigns WHERE id = $1 FOR UPDATE`, id))
-	if pg.IsNoRows(err) {
-		return campaign.Campaign{}, errs.NotFoundf("campaign %q", id)
-	}
-	if err != nil {
-		return campaign.Campaign{}, fmt.Errorf("lock campaign %s: %w", id, err)
-	}
-	return c, nil
+	return lockRow(ctx, tx, "campaign", "campaigns/"+id, `SELECT `+campaignCols+` FROM campaigns WHERE id = $1 FOR UPDATE`, id, scanCampaign)
 }
 
 // UpdateCampaign implements campaign.Store.

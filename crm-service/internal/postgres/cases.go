@@ -156,14 +156,7 @@ func (s *Store) ListCases(ctx context.Context, q servicecase.Query) ([]serviceca
 }
 
 func lockCase(ctx context.Context, tx pgx.Tx, id string) (servicecase.Case, error) {
-	c, err := scanCase(tx.QueryRow(ctx, `SELECT `+caseCols+caseFrom+` WHERE c.id = $1 FOR UPDATE OF c`, id))
-	if pg.IsNoRows(err) {
-		return servicecase.Case{}, errs.NotFoundf("case %q", id)
-	}
-	if err != nil {
-		return servicecase.Case{}, fmt.Errorf("lock case %s: %w", id, err)
-	}
-	return c, nil
+	return lockRow(ctx, tx, "case", "cases/"+id, `SELECT `+caseCols+caseFrom+` WHERE c.id = $1 FOR UPDATE OF c`, id, scanCase)
 }
 
 // UpdateCase implements servicecase.Store.

@@ -157,14 +157,7 @@ func (s *Store) ListContacts(ctx context.Context, q contact.Query) ([]contact.Co
 }
 
 func lockContact(ctx context.Context, tx pgx.Tx, id string) (contact.Contact, error) {
-	c, err := scanContact(tx.QueryRow(ctx, `SELECT `+contactCols+` FROM contacts WHERE id = $1 FOR UPDATE`, id))
-	if pg.IsNoRows(err) {
-		return contact.Contact{}, errs.NotFoundf("contact %q", id)
-	}
-	if err != nil {
-		return contact.Contact{}, fmt.Errorf("lock contact %s: %w", id, err)
-	}
-	return c, nil
+	return lockRow(ctx, tx, "contact", "contacts/"+id, `SELECT `+contactCols+` FROM contacts WHERE id = $1 FOR UPDATE`, id, scanContact)
 }
 
 // UpdateContact implements contact.Store.

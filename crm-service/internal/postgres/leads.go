@@ -130,14 +130,7 @@ func (s *Store) ListLeads(ctx context.Context, q lead.Query) ([]lead.Lead, bool,
 }
 
 func lockLead(ctx context.Context, tx pgx.Tx, id string) (lead.Lead, error) {
-	l, err := scanLead(tx.QueryRow(ctx, `SELECT `+leadCols+` FROM leads WHERE id = $1 FOR UPDATE`, id))
-	if pg.IsNoRows(err) {
-		return lead.Lead{}, errs.NotFoundf("lead %q", id)
-	}
-	if err != nil {
-		return lead.Lead{}, fmt.Errorf("lock lead %s: %w", id, err)
-	}
-	return l, nil
+	return lockRow(ctx, tx, "lead", "leads/"+id, `SELECT `+leadCols+` FROM leads WHERE id = $1 FOR UPDATE`, id, scanLead)
 }
 
 func queueUpdateLead(b *pgx.Batch, l lead.Lead) {
@@ -220,6 +213,7 @@ func (s *Store) ConvertLead(ctx context.Context, id, requestID, method string, l
 			var used *usedKey
 			b := &pgx.Batch{}
 			queueActor(ctx, b)
+			pg.QueueKeyLock(b, "leads/"+id)
 			b.Queue(`SELECT `+leadCols+` FROM leads WHERE id = $1 FOR UPDATE`, id).QueryRow(func(row pgx.Row) error {
 				l, err := scanLead(row)
 				if pg.IsNoRows(err) {

@@ -116,6 +116,7 @@ func attachLines(o *pipeline.Opportunity, lines []pipeline.Line) {
 func queueOne(b *pgx.Batch, id string, lock bool, o *pipeline.Opportunity, found *bool) {
 	sql := `SELECT ` + opportunityCols + ` FROM opportunities WHERE id = $1`
 	if lock {
+		pg.QueueKeyLock(b, "opportunities/"+id)
 		sql += ` FOR UPDATE`
 	}
 	b.Queue(sql, id).QueryRow(func(row pgx.Row) error {

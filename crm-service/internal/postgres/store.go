@@ -141,6 +141,32 @@ func checkKey(ctx context.Context, k *usedKey, method, resource string) error {
 	return nil
 }
 
+// lockRow reads the row of id FOR UPDATE with sql after taking its key
+// lock (key, its resource name: pg.QueueKeyLock, so that the feed serves
+// the record's events in order), in one round trip; what names the
+// record in errors.
+func lockRow[T any](ctx context.Context, tx pgx.Tx, what, key, sql, id string, scan func(pgx.Row) (T, error)) (T, error) {
+	var out T
+	found := false
+	b := &pgx.Batch{}
+	pg.QueueKeyLock(b, key)
+	b.Queue(sql, id).QueryRow(func(row pgx.Row) error {
+		v, err := scan(row)
+		if pg.IsNoRows(err) {
+			return nil
+		}
+		out, found = v, err == nil
+		return err
+	})
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return out, fmt.Errorf("lock %s %s: %w", what, id, err)
+	}
+	if !found {
+		return out, errs.NotFoundf("%s %q", what, id)
+	}
+	return out, nil
+}
+
 // onceMore runs f, and once more when it failed because a concurrent call
 // recorded the same request_id.
 func onceMore(f func() error) error {

@@ -141,6 +141,7 @@ func (s *Store) UpdateCustomer(ctx context.Context, id string, etag int64, chang
 	var out, cur customer.Customer
 	var lockErr error
 	err := inTx(ctx, s.pool, func(b *pgx.Batch) {
+		pg.QueueKeyLock(b, "customers/"+id)
 		b.Queue(`SELECT `+customerCols+` FROM customers WHERE id = $1 FOR UPDATE`, id).
 			QueryRow(func(row pgx.Row) error {
 				cur, lockErr = scanCustomer(row)
@@ -186,6 +187,7 @@ func (s *Store) SyncCustomer(ctx context.Context, in customer.Sync, newID string
 	var lookErr error
 	lookup := `SELECT ` + customerCols + `, source_version FROM customers WHERE crm_account_id = $1 FOR UPDATE`
 	err := inTx(ctx, s.pool, func(b *pgx.Batch) {
+		queueLockCustomers(b, `crm_account_id = $1`, in.CRMAccountID)
 		b.Queue(lookup, in.CRMAccountID).QueryRow(func(row pgx.Row) error {
 			cur, lookErr = scanCustomer(row, &applied)
 			return nil

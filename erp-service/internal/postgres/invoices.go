@@ -168,6 +168,7 @@ func (s *Store) CreateInvoice(ctx context.Context, orderID string, issue time.Ti
 		lk = &orderLock{}
 		cl = claim{requestID: requestID, method: method, resourceID: id, digest: requestid.FromContext(ctx)}
 		rates = map[string]decimal.Decimal{}
+		queueLockCustomers(b, `id = (SELECT customer_id FROM sales_orders WHERE id = $1)`, orderID)
 		b.Queue(`SELECT payment_terms_days, invoice_policy FROM customers
 			WHERE id = (SELECT customer_id FROM sales_orders WHERE id = $1) FOR UPDATE`, orderID).
 			Query(func(rows pgx.Rows) error {
@@ -356,6 +357,7 @@ func (s *Store) VoidInvoice(ctx context.Context, id string, etag int64, reason, 
 		lk = &orderLock{}
 		cl = claim{requestID: requestID, method: method, resourceID: id, digest: requestid.FromContext(ctx)}
 		issued = nil
+		queueLockCustomers(b, `id = (SELECT customer_id FROM invoices WHERE id = $1)`, id)
 		b.Queue(`SELECT 1 FROM customers WHERE id = (SELECT customer_id FROM invoices WHERE id = $1) FOR UPDATE`, id)
 		cl.queue(b)
 	}, func(tx pgx.Tx) error {
@@ -451,6 +453,9 @@ func (s *Store) MarkOverdue(ctx context.Context, asOf time.Time) ([]string, bool
 	err := inTx(ctx, s.pool, func(b *pgx.Batch) {
 		ids, more = nil, false
 		// Customers first (in id order), then their invoices.
+		queueLockCustomers(b, `id IN (SELECT customer_id FROM (SELECT customer_id FROM invoices
+			WHERE status IN ('OPEN', 'PARTIALLY_PAID') AND due_date < $1 ORDER BY due_date, id LIMIT $2) x)`,
+			asOf, invoicing.MaxOverduePerCall)
 		b.Queue(`SELECT 1 FROM customers WHERE id IN (
 				SELECT customer_id FROM (SELECT customer_id FROM invoices
 					WHERE status IN ('OPEN', 'PARTIALLY_PAID') AND due_date < $1 ORDER BY due_date, id LIMIT $2) x)

@@ -115,6 +115,7 @@ func (s *Store) UpdateItem(ctx context.Context, sku string, etag int64, change f
 	var out, cur catalog.Item
 	var lockErr error
 	err := inTx(ctx, s.pool, func(b *pgx.Batch) {
+		queueLockSKU(b, sku)
 		b.Queue(`SELECT `+itemCols+` FROM items WHERE sku = $1 FOR UPDATE`, sku).
 			QueryRow(func(row pgx.Row) error {
 				cur, lockErr = scanItem(row)

@@ -244,6 +244,7 @@ func (s *Store) CreatePayment(ctx context.Context, p payment.Payment, requestID 
 	err := inTx(ctx, s.pool, func(b *pgx.Batch) {
 		cl = claim{requestID: requestID, method: method, resourceID: p.ID, digest: requestid.FromContext(ctx)}
 		customerFound = false
+		queueLockCustomers(b, `id = $1`, p.CustomerID)
 		b.Queue(`SELECT 1 FROM customers WHERE id = $1 FOR UPDATE`, p.CustomerID).
 			Query(func(rows pgx.Rows) error {
 				for rows.Next() {
@@ -351,6 +352,7 @@ func (s *Store) ReversePayment(ctx context.Context, id string, etag int64, reaso
 	var cl claim
 	err := inTx(ctx, s.pool, func(b *pgx.Batch) {
 		cl = claim{requestID: requestID, method: method, resourceID: id, digest: requestid.FromContext(ctx)}
+		queueLockCustomers(b, `id = (SELECT customer_id FROM payments WHERE id = $1)`, id)
 		b.Queue(`SELECT 1 FROM customers WHERE id = (SELECT customer_id FROM payments WHERE id = $1) FOR UPDATE`, id)
 		cl.queue(b)
 	}, func(tx pgx.Tx) error {

@@ -121,6 +121,9 @@ func (s *Store) UpdateSupplier(ctx context.Context, id string, etag int64, chang
 	}
 	var out purchasing.Supplier
 	err := pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		if err := pg.LockKey(ctx, tx, "suppliers/"+id); err != nil {
+			return err
+		}
 		cur, err := scanSupplier(tx.QueryRow(ctx, `SELECT `+supplierCols+` FROM suppliers WHERE id = $1 FOR UPDATE`, id))
 		if pg.IsNoRows(err) {
 			return errs.NotFoundf("supplier %q", id)
@@ -376,6 +379,7 @@ func (s *Store) poStatusChange(ctx context.Context, method, id string, etag int6
 	var cl claim
 	err := inTx(ctx, s.pool, func(b *pgx.Batch) {
 		cl = claim{requestID: requestID, method: method, resourceID: id, digest: requestid.FromContext(ctx)}
+		pg.QueueKeyLock(b, "purchaseOrders/"+id) // before the claim, which gives the transaction its id
 		cl.queue(b)
 	}, func(tx pgx.Tx) error {
 		o, err := getPurchaseOrder(ctx, tx, id, true)
@@ -441,6 +445,7 @@ func (s *Store) ReceivePurchaseOrder(ctx context.Context, id, warehouse string, 
 		costs = map[string]money.Money{}
 		// SKU locks first, like every stock writer, then the order row.
 		queueLockStock(b, set, `sku IN (SELECT sku FROM purchase_order_lines WHERE order_id = $1)`, id)
+		pg.QueueKeyLock(b, "purchaseOrders/"+id)
 		cl.queue(b)
 		b.Queue(`SELECT EXISTS (SELECT 1 FROM warehouses WHERE code = $1)`, warehouse).
 			QueryRow(func(row pgx.Row) error { return row.Scan(&warehouseExists) })

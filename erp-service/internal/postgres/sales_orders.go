@@ -370,6 +370,7 @@ func queueLockOrderCredit(b *pgx.Batch, lk *orderLock, cl *claim, id string, hel
 	if withCredit {
 		queueCredit(b, &lk.credit, id)
 	}
+	pg.QueueKeyLock(b, "salesOrders/"+id)
 	b.Queue(`SELECT `+orderCols+`, now()
 		FROM sales_orders o JOIN sales_order_lines l ON l.order_id = o.id
 		WHERE o.id = $1 ORDER BY l.line_number FOR UPDATE OF o`, id).
@@ -541,6 +542,7 @@ func queueCredit(b *pgx.Batch, c *sales.Credit, id string) {
 // queueCreditOf is queueCredit for the customer that the SQL expression
 // customer names with $1 = arg, leaving out order id.
 func queueCreditOf(b *pgx.Batch, c *sales.Credit, customer string, arg any, id string) {
+	queueLockCustomers(b, `id = `+customer+` AND credit_limit IS NOT NULL`, arg)
 	b.Queue(`SELECT currency_code, credit_limit FROM customers
 		WHERE id = `+customer+` AND credit_limit IS NOT NULL
 		FOR UPDATE`, arg).

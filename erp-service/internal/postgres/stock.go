@@ -83,6 +83,14 @@ func queueLockStock(b *pgx.Batch, set *stockSet, cond string, args ...any) {
 	queueReadStock(b, set, cond, args...)
 }
 
+// queueLockSKU queues, into b, taking the advisory lock of one SKU, the
+// lock stock writers take (queueLockStock), for a writer of the item
+// itself: the feed then serves a SKU's item and stock events in the order
+// of their changes.
+func queueLockSKU(b *pgx.Batch, sku string) {
+	b.Queue(`SELECT pg_advisory_xact_lock(`+stockLockSpace+`, hashtext($1))`, sku)
+}
+
 // queueReadStock queues, into b, reading the stock of the SKUs cond
 // selects into set.
 func queueReadStock(b *pgx.Batch, set *stockSet, cond string, args ...any) {

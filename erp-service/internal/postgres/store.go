@@ -107,6 +107,16 @@ func (c *claim) queue(b *pgx.Batch) {
 		c.requestID, c.method, c.resourceID, c.digest)
 }
 
+// queueLockCustomers queues, into b, taking the key locks of the
+// customers that cond (on customers, with args) selects, in id order
+// (pg.QueueKeyLock: the feed then serves each customer's events in
+// order). Every writer of a customer queues it right before it locks the
+// customer's row.
+func queueLockCustomers(b *pgx.Batch, cond string, args ...any) {
+	b.Queue(`SELECT count(pg_advisory_xact_lock(hashtextextended('customers/' || id::text, 0)))
+		FROM (SELECT id FROM customers WHERE `+cond+` ORDER BY id) c`, args...)
+}
+
 // claimLost reports whether err is a claim's insertion failing because
 // another request recorded the request_id first.
 func claimLost(err error) bool { return pg.IsUniqueViolation(err, "idempotency_keys_pkey") }
