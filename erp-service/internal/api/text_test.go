@@ -5,14 +5,17 @@ import (
 	"net/url"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/seamhq/seam/platform/auth"
+	"github.com/seamhq/seam/platform/civil"
 )
 
 // A NUL character, which PostgreSQL's text cannot hold, is bad input
 // naming its field on any route, in bodies, paths and query parameters;
 // so is a reference that cannot be an id, a date before 1900, or lines
-// whose total has more digits than an amount may. Nothing is written.
+// whose total has more digits than an amount may, or an overdue pass as of
+// a date after today. Nothing is written.
 func TestBadInputAcrossRoutes(t *testing.T) {
 	t.Parallel()
 	e := start(t)
@@ -39,6 +42,8 @@ func TestBadInputAcrossRoutes(t *testing.T) {
 		{"GET", "/v1/suppliers?filter=" + url.QueryEscape(`currency_code = "XXX"`), "", []string{"filter"}},
 		// The zero date reads as "no date"; no date given may be taken for it.
 		{"GET", "/v1/reports/arAging?as_of_date=0001-01-01", "", []string{"as_of_date"}},
+		// Invoices not yet due would be marked overdue for good.
+		{"POST", "/v1/invoices:markOverdue", `{"as_of_date":"` + civil.FormatDate(civil.Today(time.Now()).AddDate(0, 0, 7)) + `"}`, []string{"as_of_date"}},
 	} {
 		r := e.call(tc.method, tc.path, tok, tc.body)
 		if got := restFields(r.body); r.status != 400 || !slices.Equal(got, tc.fields) {

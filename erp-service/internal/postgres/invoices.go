@@ -447,17 +447,31 @@ func (s *Store) entriesOf(ctx context.Context, tx pgx.Tx, reference, kind string
 func (s *Store) MarkOverdue(ctx context.Context, asOf time.Time) ([]string, bool, error) {
 	var ids []string
 	var more bool
+	var now time.Time
+	var asked any // NULL for today
+	if !asOf.IsZero() {
+		asked = asOf
+	}
 	err := inTx(ctx, s.pool, func(b *pgx.Batch) {
 		ids, more = nil, false
-		// Customers first (in id order), then their invoices.
+		b.Queue(`SELECT now()`).QueryRow(func(row pgx.Row) error { return row.Scan(&now) })
+		// Customers first (in id order), then their invoices; none for a
+		// date after today, which is refused below.
+		const today = `(now() AT TIME ZONE 'UTC')::date`
 		b.Queue(`SELECT 1 FROM customers WHERE id IN (
 				SELECT customer_id FROM (SELECT customer_id FROM invoices
-					WHERE status IN ('OPEN', 'PARTIALLY_PAID') AND due_date < $1 ORDER BY due_date, id LIMIT $2) x)
-			ORDER BY id FOR UPDATE`, asOf, invoicing.MaxOverduePerCall)
+					WHERE status IN ('OPEN', 'PARTIALLY_PAID') AND due_date < coalesce($1::date, `+today+`)
+					  AND coalesce($1::date, `+today+`) <= `+today+`
+					ORDER BY due_date, id LIMIT $2) x)
+			ORDER BY id FOR UPDATE`, asked, invoicing.MaxOverduePerCall)
 	}, func(tx pgx.Tx) error {
+		day, err := invoicing.OverdueAsOf(asOf, now)
+		if err != nil {
+			return err
+		}
 		rows, err := tx.Query(ctx, `SELECT id FROM invoices
 			WHERE status IN ('OPEN', 'PARTIALLY_PAID') AND due_date < $1 ORDER BY due_date, id LIMIT $2 FOR UPDATE`,
-			asOf, invoicing.MaxOverduePerCall+1)
+			day, invoicing.MaxOverduePerCall+1)
 		if err != nil {
 			return fmt.Errorf("overdue invoices: %w", err)
 		}

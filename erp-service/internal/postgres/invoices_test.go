@@ -168,3 +168,58 @@ func TestInvoices(t *testing.T) {
 		t.Errorf("re-invoice = %+v, %v", inv3, err)
 	}
 }
+
+// An overdue pass as of a date after today would mark invoices that are
+// not yet due, and nothing takes the mark back: it is refused, and a pass
+// without a date runs as of today.
+func TestMarkOverdueNotAfterToday(t *testing.T) {
+	t.Parallel()
+	s, pool := newStore(t)
+	ctx := context.Background()
+	c := mustCustomer(t, s, "Acme") // 30 days
+	mustTaxedItem(t, s, "W-1", "10", "0")
+	mustAdjust(t, s, "W-1", "MAIN", "10")
+	invoice := func(issue time.Time) invoicing.Invoice {
+		t.Helper()
+		o := mustOrder(t, s, newOrder(c.ID, "", line("W-1", "1")))
+		if _, err := s.ConfirmOrder(ctx, o.ID, 0, ""); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.CreateShipment(ctx, shipping.NewShipment{OrderID: o.ID}, newID(t), ""); err != nil {
+			t.Fatal(err)
+		}
+		inv, err := s.CreateInvoice(ctx, o.ID, issue, newID(t), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return inv
+	}
+	notDue := invoice(time.Time{}) // issued today, due in 30 days
+	today := notDue.IssueDate
+	late := invoice(today.AddDate(0, 0, -40))
+
+	events := count(t, pool, "outbox_events")
+	_, _, err := s.MarkOverdue(ctx, today.AddDate(0, 0, 31))
+	if fmt.Sprint(violations(t, err)) != "[as_of_date]" {
+		t.Errorf("mark overdue after today: %v, want INVALID_ARGUMENT on as_of_date", err)
+	}
+	for _, inv := range []invoicing.Invoice{notDue, late} {
+		if got, _ := s.GetInvoice(ctx, inv.ID); got.Status != invoicing.Open || got.Revision != 1 {
+			t.Errorf("invoice due %s after a refused pass = %s rev %d", got.DueDate.Format(time.DateOnly), got.Status, got.Revision)
+		}
+	}
+	if n := count(t, pool, "outbox_events"); n != events {
+		t.Errorf("a refused pass appended %d events", n-events)
+	}
+
+	ids, more, err := s.MarkOverdue(ctx, time.Time{})
+	if err != nil || more || fmt.Sprint(ids) != "["+late.ID+"]" {
+		t.Errorf("mark overdue as of today = %v %v %v, want [%s]", ids, more, err, late.ID)
+	}
+	if ids, _, err := s.MarkOverdue(ctx, today); err != nil || len(ids) != 0 {
+		t.Errorf("mark overdue as of %s again = %v %v", today.Format(time.DateOnly), ids, err)
+	}
+	if got, _ := s.GetInvoice(ctx, notDue.ID); got.Status != invoicing.Open {
+		t.Errorf("invoice not yet due = %s", got.Status)
+	}
+}
