@@ -234,6 +234,19 @@ func (s *Store) CreateInvoice(ctx context.Context, orderID string, issue time.Ti
 		if err := tx.SendBatch(ctx, &b).Close(); err != nil {
 			return fmt.Errorf("insert invoice %s: %w", id, err)
 		}
+		// The invoice that makes the order INVOICED may be paid already (a
+		// zero total is PAID at once): then the order is PAID, as payments,
+		// shipments and amendments settle it.
+		settled, err := settle(ctx, tx, o)
+		if err != nil {
+			return err
+		}
+		if settled {
+			if _, err := tx.Exec(ctx, `UPDATE sales_orders SET status = $2, revision = $3 WHERE id = $1`,
+				o.ID, string(o.Status), o.Revision); err != nil {
+				return fmt.Errorf("settle order %s: %w", o.ID, err)
+			}
+		}
 		events, err := s.invoiceEvents(ctx, tx, inv, *o, invoicing.EventIssued)
 		if err != nil {
 			return err

@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"testing"
 	"time"
 
 	"github.com/seamhq/seam/erp-service/internal/catalog"
 	"github.com/seamhq/seam/erp-service/internal/invoicing"
 	"github.com/seamhq/seam/erp-service/internal/ledger"
+	"github.com/seamhq/seam/erp-service/internal/payment"
 	"github.com/seamhq/seam/erp-service/internal/postgres"
 	"github.com/seamhq/seam/erp-service/internal/sales"
 	"github.com/seamhq/seam/erp-service/internal/shipping"
@@ -222,4 +224,78 @@ func TestMarkOverdueNotAfterToday(t *testing.T) {
 	if got, _ := s.GetInvoice(ctx, notDue.ID); got.Status != invoicing.Open {
 		t.Errorf("invoice not yet due = %s", got.Status)
 	}
+}
+
+// A zero invoice is PAID at once, and no allocation can be made to it: the
+// invoice that completes an order settles it like a payment would, PAID
+// when every invoice of the order is, INVOICED while one is open.
+func TestZeroInvoiceSettlesOrder(t *testing.T) {
+	t.Parallel()
+	s, pool := newStore(t)
+	ctx := context.Background()
+	c := mustCustomer(t, s, "Acme")
+	mustTaxedItem(t, s, "W-1", "10", "0.19")
+	mustTaxedItem(t, s, "FREE", "0", "0.19")
+	mustAdjust(t, s, "W-1", "MAIN", "10")
+	mustAdjust(t, s, "FREE", "MAIN", "10")
+	shipAndInvoice := func(o sales.Order, lines ...any) invoicing.Invoice {
+		t.Helper()
+		if _, err := s.CreateShipment(ctx, shipping.NewShipment{OrderID: o.ID, Lines: ship(lines...)}, newID(t), ""); err != nil {
+			t.Fatal(err)
+		}
+		inv, err := s.CreateInvoice(ctx, o.ID, time.Time{}, newID(t), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return inv
+	}
+	confirmed := func(lines ...sales.NewLine) sales.Order {
+		t.Helper()
+		o := mustOrder(t, s, newOrder(c.ID, "", lines...))
+		o, err := s.ConfirmOrder(ctx, o.ID, 0, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return o
+	}
+
+	// One zero invoice for the whole order.
+	free := confirmed(line("FREE", "2"))
+	inv := shipAndInvoice(free)
+	if inv.Status != invoicing.Paid || !inv.Total.Amount.IsZero() {
+		t.Fatalf("zero invoice = %s %s", inv.Status, inv.Total)
+	}
+	got, err := s.GetOrder(ctx, free.ID)
+	if err != nil || got.Status != sales.Paid {
+		t.Errorf("order invoiced at zero = %s, %v; want PAID", got.Status, err)
+	}
+	var last map[string]any
+	for _, ev := range allEvents(t, pool) {
+		if ev.Key == free.ID && ev.Type == sales.EventInvoiced {
+			last = payload(t, ev)
+		}
+	}
+	if last["status"] != "SALES_ORDER_STATUS_PAID" || last["revision"] != strconv.FormatInt(got.Revision, 10) {
+		t.Errorf("sales_order.invoiced payload = %v", last)
+	}
+
+	// A paid invoice, then a zero one for the rest: PAID.
+	// An open invoice, then a zero one for the rest: INVOICED.
+	for _, pay := range []bool{true, false} {
+		o := confirmed(line("W-1", "1"), line("FREE", "1"))
+		first := shipAndInvoice(o, 1, "1")
+		if pay {
+			p := payment.Payment{ID: newID(t), CustomerID: c.ID, Amount: first.Total, ReceivedDate: first.IssueDate,
+				Allocations: []payment.Allocation{{InvoiceID: first.ID, Amount: first.Total}}}
+			if _, err := s.CreatePayment(ctx, p, ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+		shipAndInvoice(o, 2, "1")
+		want := map[bool]sales.Status{true: sales.Paid, false: sales.Invoiced}[pay]
+		if got, err := s.GetOrder(ctx, o.ID); err != nil || got.Status != want {
+			t.Errorf("first invoice paid %v, then a zero one: order %s, %v; want %s", pay, got.Status, err, want)
+		}
+	}
+	checkLedger(t, pool)
 }
