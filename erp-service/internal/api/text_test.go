@@ -21,6 +21,7 @@ func TestBadInputAcrossRoutes(t *testing.T) {
 	e := start(t)
 	cid := e.seed()
 	tok := token(t, auth.Warehouse, auth.Sales, auth.Finance)
+	sid := str(e.must(200, "POST", "/v1/suppliers", tok, `{"name":"Parts Inc"}`)["id"])
 	before := e.counts()
 	for _, tc := range []struct {
 		method, path, body string
@@ -36,6 +37,10 @@ func TestBadInputAcrossRoutes(t *testing.T) {
 		// Lines within 30 digits each whose total is not.
 		{"POST", "/v1/salesOrders", `{"customer_id":"` + cid + `","currency_code":"EUR","lines":[{"sku":"W-1","quantity":"99999999999999999999999999999"},{"sku":"W-1","quantity":"1"}]}`,
 			[]string{"sales_order.lines"}},
+		// A line amount past 30 digits, on a purchase order as on a sales order.
+		{"POST", "/v1/purchaseOrders", `{"supplier_id":"` + sid + `","lines":[{"sku":"W-1","quantity":"999999999999999999",
+			"unit_cost":{"currency_code":"EUR","amount":"999999999999999999.99"},"expected_date":"2030-01-01"}]}`,
+			[]string{"purchase_order.lines"}},
 		// Filter values no record can have: an empty answer would mislead.
 		{"GET", "/v1/journalEntries?filter=" + url.QueryEscape(`kind = "bogus"`), "", []string{"filter"}},
 		{"GET", "/v1/customers?filter=" + url.QueryEscape(`currency_code = "eur"`), "", []string{"filter"}},

@@ -323,7 +323,9 @@ func (s *Store) CreatePurchaseOrder(ctx context.Context, o purchasing.Order, req
 		if o.Currency != *supplierCurrency {
 			return errs.Invalid("currency_code", "must be the supplier's currency %s", *supplierCurrency)
 		}
-		purchasing.Price(&o)
+		if err := purchasing.Price(&o); err != nil {
+			return err
+		}
 		o.Status, o.Revision = purchasing.Draft, 1
 		if err := tx.QueryRow(ctx, `INSERT INTO purchase_orders (id, number, supplier_id, currency_code, status, total, revision)
 			VALUES ($1, `+purchaseOrderNumberSQL+`, $2, $3, $4, $5, 1) RETURNING number, create_time, update_time`,
