@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -75,6 +76,17 @@ func mustMerge(v *errs.Violations, err error) {
 	if merr := v.Merge("", err); merr != nil {
 		v.Add("", "%v", merr)
 	}
+}
+
+// canonicalID is the canonical lower-case form of the UUID s names, or s
+// when it names none (the store refuses that, naming the field). Ids that
+// rules compare before the store reads them, such as a payment's invoices
+// (each once), are read with it, so that they compare as UUIDs.
+func canonicalID(s string) string {
+	if u, err := uuid.Parse(s); err == nil {
+		return u.String()
+	}
+	return s
 }
 
 // combine joins the violations of errors, one per field (the first wins,

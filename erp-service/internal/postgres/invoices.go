@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
 
@@ -115,7 +114,7 @@ func (s *Store) Balance(ctx context.Context, customerID, currency string) (invoi
 	if currency == "" {
 		currency = c.CurrencyCode
 	}
-	b := invoicing.Balance{CustomerID: customerID, Currency: currency}
+	b := invoicing.Balance{CustomerID: c.ID, Currency: currency}
 	err = s.pool.QueryRow(ctx, `SELECT c.balance_version, `+balanceSums+`
 		FROM customers c LEFT JOIN invoices i ON i.customer_id = c.id AND i.currency_code = $2
 		WHERE c.id = $1
@@ -153,7 +152,7 @@ func (s *Store) balanceEvent(ctx context.Context, tx pgx.Tx, customerID, currenc
 // CreateInvoice implements invoicing.Store.
 func (s *Store) CreateInvoice(ctx context.Context, orderID string, issue time.Time, id, requestID string) (invoicing.Invoice, error) {
 	const method = "CreateInvoice"
-	if _, err := uuid.Parse(orderID); err != nil {
+	if !canonicalID(&orderID) {
 		return invoicing.Invoice{}, errs.Invalid("sales_order_id", "no sales order has id %q", orderID)
 	}
 	actor := auth.Actor(ctx)
@@ -298,7 +297,7 @@ func (s *Store) GetInvoice(ctx context.Context, id string) (invoicing.Invoice, e
 func getInvoice(ctx context.Context, q interface {
 	Query(context.Context, string, ...any) (pgx.Rows, error)
 }, id string, lock bool) (invoicing.Invoice, error) {
-	if _, err := uuid.Parse(id); err != nil {
+	if !canonicalID(&id) {
 		return invoicing.Invoice{}, errs.NotFoundf("invoice %q", id)
 	}
 	forUpdate := ""
@@ -330,7 +329,7 @@ func (s *Store) ListInvoices(ctx context.Context, q invoicing.ListQuery) ([]invo
 	}
 	after := ""
 	if q.After != "" {
-		if _, err := uuid.Parse(q.After); err != nil {
+		if !canonicalID(&q.After) {
 			return nil, false, errs.Invalid("page_token", "is not a token returned by this list")
 		}
 		after = "id > " + arg(&args, q.After) + "::uuid"
@@ -355,7 +354,7 @@ func (s *Store) ListInvoices(ctx context.Context, q invoicing.ListQuery) ([]invo
 // VoidInvoice implements invoicing.Store.
 func (s *Store) VoidInvoice(ctx context.Context, id string, etag int64, reason, requestID string) (invoicing.Invoice, error) {
 	const method = "VoidInvoice"
-	if _, err := uuid.Parse(id); err != nil {
+	if !canonicalID(&id) {
 		return invoicing.Invoice{}, errs.NotFoundf("invoice %q", id)
 	}
 	actor := auth.Actor(ctx)
