@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -77,31 +78,52 @@ func mustMerge(v *errs.Violations, err error) {
 	}
 }
 
+// canonicalID is the canonical lower-case form of the UUID s names, or s
+// when it names none (the store refuses that, naming the field). Ids that
+// rules compare before the store reads them, such as a payment's invoices
+// (each once), are read with it, so that they compare as UUIDs.
+func canonicalID(s string) string {
+	if u, err := uuid.Parse(s); err == nil {
+		return u.String()
+	}
+	return s
+}
+
 // combine joins the violations of errors, one per field (the first wins,
 // so a field that failed to parse is not also reported by a later rule),
-// placing their fields under prefix (a request field such as "customer").
-// An error that is not about bad input is returned as is.
+// placing their fields under prefix (a request field such as "customer";
+// see under). An error that is not about bad input is returned as is.
 func combine(prefix string, errList ...error) error {
-	var all, out errs.Violations
-	for _, err := range errList {
-		if merr := all.Merge(prefix, err); merr != nil {
-			return merr
-		}
-	}
+	var out errs.Violations
 	seen := map[string]bool{}
-	if err := all.Err(); err != nil {
+	for _, err := range errList {
+		if err == nil {
+			continue
+		}
 		var e *errs.Error
-		if !asError(err, &e) {
+		if !asError(err, &e) || e.Kind != errs.InvalidArgument || len(e.Violations) == 0 {
 			return err
 		}
 		for _, fv := range e.Violations {
-			if !seen[fv.Field] {
-				seen[fv.Field] = true
-				out.Add(fv.Field, "%s", fv.Description)
+			if f := under(prefix, fv.Field); !seen[f] {
+				seen[f] = true
+				out.Add(f, "%s", fv.Description)
 			}
 		}
 	}
 	return out.Err()
+}
+
+// under names field, a field of the resource a request carries in its
+// field prefix ("lines[0].sku" of "sales_order"), in the request. Stores
+// also name request_id, which is a field of every request that has one,
+// beside the resource (its reuse for another request is bad input): it
+// stays as it is.
+func under(prefix, field string) string {
+	if prefix == "" || field == "request_id" {
+		return field
+	}
+	return prefix + "." + field
 }
 
 func etag(version int64) string { return strconv.FormatInt(version, 10) }

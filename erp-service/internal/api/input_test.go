@@ -111,6 +111,11 @@ func TestBadInput(t *testing.T) {
 	if r := e.call("POST", "/v1/stockAdjustments", wh, `{"sku":"W-1","quantity":"-6","reason":"damage"}`); r.status != 400 || r.body["code"] != float64(9) {
 		t.Errorf("adjustment below zero: %d %v", r.status, r.body)
 	}
+	// So is a new cost currency while stock is on hand (5 of W-1).
+	r = e.call("PATCH", "/v1/items/W-1", wh, `{"list_price":{"currency_code":"USD","amount":"12"},"standard_cost":{"currency_code":"USD","amount":"2"}}`)
+	if r.status != 400 || r.body["code"] != float64(9) || fmt.Sprint(restFields(r.body)) != "[item.standard_cost]" {
+		t.Errorf("new cost currency with stock on hand: %d %v", r.status, r.body)
+	}
 
 	if after := e.counts(); fmt.Sprint(after) != fmt.Sprint(before) {
 		t.Errorf("rows changed by rejected requests:\nbefore %v\nafter  %v", before, after)

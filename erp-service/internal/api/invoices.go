@@ -120,15 +120,13 @@ func (h *Invoices) VoidInvoice(ctx context.Context, req *erpv1.VoidInvoiceReques
 	return invoiceToProto(out), nil
 }
 
-// MarkOverdueInvoices marks open invoices past due OVERDUE.
+// MarkOverdueInvoices marks open invoices past due OVERDUE, as of a date
+// that is not after today (today when none is given; the store decides
+// both by the database's clock, which also dates the invoices).
 func (h *Invoices) MarkOverdueInvoices(ctx context.Context, req *erpv1.MarkOverdueInvoicesRequest) (*erpv1.MarkOverdueInvoicesResponse, error) {
 	asOf, err := parseDate("as_of_date", req.GetAsOfDate())
 	if err != nil {
 		return nil, err
-	}
-	if asOf.IsZero() {
-		now := time.Now().UTC()
-		asOf = time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
 	}
 	ids, more, err := h.store.MarkOverdue(ctx, asOf)
 	if err != nil {

@@ -104,6 +104,9 @@ func (h *Items) UpdateItem(ctx context.Context, req *erpv1.UpdateItemRequest) (*
 		next, err := catalog.Apply(cur, patch, paths)
 		return next, combine("item", err)
 	})
+	if errs.KindOf(err) == errs.FailedPrecondition {
+		return nil, prefixFields("item", err) // the store's rules name item fields
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -23,7 +23,7 @@ type Payments struct {
 func (h *Payments) CreatePayment(ctx context.Context, req *erpv1.CreatePaymentRequest) (*erpv1.Payment, error) {
 	pp := req.GetPayment()
 	var v errs.Violations
-	p := payment.Payment{CustomerID: pp.GetCustomerId(), Reference: strings.TrimSpace(pp.GetReference())}
+	p := payment.Payment{CustomerID: canonicalID(pp.GetCustomerId()), Reference: strings.TrimSpace(pp.GetReference())}
 	amountOK := false
 	if pp.GetAmount() == nil {
 		v.Add("amount", "is required")
@@ -31,7 +31,7 @@ func (h *Payments) CreatePayment(ctx context.Context, req *erpv1.CreatePaymentRe
 		p.Amount, amountOK = parseMoney(&v, "amount", pp.GetAmount())
 	}
 	for i, a := range pp.GetAllocations() {
-		al := payment.Allocation{InvoiceID: a.GetInvoiceId()}
+		al := payment.Allocation{InvoiceID: canonicalID(a.GetInvoiceId())}
 		f := "allocations[" + itoa(i) + "].amount"
 		if a.GetAmount() == nil {
 			v.Add(f, "is required")
@@ -140,7 +140,7 @@ func (h *Payments) ApplyPaymentCredit(ctx context.Context, req *erpv1.ApplyPayme
 	var allocs []payment.Allocation
 	parsed := true
 	for i, a := range req.GetAllocations() {
-		al := payment.Allocation{InvoiceID: a.GetInvoiceId()}
+		al := payment.Allocation{InvoiceID: canonicalID(a.GetInvoiceId())}
 		f := "allocations[" + itoa(i) + "].amount"
 		if a.GetAmount() == nil {
 			v.Add(f, "is required")

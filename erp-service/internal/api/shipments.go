@@ -98,8 +98,8 @@ func shipmentToProto(s shipping.Shipment) *erpv1.Shipment {
 }
 
 // prefixFields places the field violations of err (of any kind) under
-// prefix, e.g. a FAILED_PRECONDITION naming "lines[0].quantity" of a
-// shipment becomes "shipment.lines[0].quantity".
+// prefix (see under), e.g. a FAILED_PRECONDITION naming
+// "lines[0].quantity" of a shipment becomes "shipment.lines[0].quantity".
 func prefixFields(prefix string, err error) error {
 	var e *errs.Error
 	if !errors.As(err, &e) || len(e.Violations) == 0 {
@@ -107,7 +107,7 @@ func prefixFields(prefix string, err error) error {
 	}
 	out := &errs.Error{Kind: e.Kind, Message: e.Message, Cause: e.Cause, Violations: make([]errs.FieldViolation, len(e.Violations))}
 	for i, fv := range e.Violations {
-		out.Violations[i] = errs.FieldViolation{Field: prefix + "." + fv.Field, Description: fv.Description}
+		out.Violations[i] = errs.FieldViolation{Field: under(prefix, fv.Field), Description: fv.Description}
 	}
 	if e.Kind != errs.InvalidArgument {
 		out.Message = prefix + "." + e.Message

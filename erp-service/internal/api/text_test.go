@@ -5,19 +5,23 @@ import (
 	"net/url"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/seamhq/seam/platform/auth"
+	"github.com/seamhq/seam/platform/civil"
 )
 
 // A NUL character, which PostgreSQL's text cannot hold, is bad input
 // naming its field on any route, in bodies, paths and query parameters;
 // so is a reference that cannot be an id, a date before 1900, or lines
-// whose total has more digits than an amount may. Nothing is written.
+// whose total has more digits than an amount may, or an overdue pass as of
+// a date after today. Nothing is written.
 func TestBadInputAcrossRoutes(t *testing.T) {
 	t.Parallel()
 	e := start(t)
 	cid := e.seed()
 	tok := token(t, auth.Warehouse, auth.Sales, auth.Finance)
+	sid := str(e.must(200, "POST", "/v1/suppliers", tok, `{"name":"Parts Inc"}`)["id"])
 	before := e.counts()
 	for _, tc := range []struct {
 		method, path, body string
@@ -33,12 +37,18 @@ func TestBadInputAcrossRoutes(t *testing.T) {
 		// Lines within 30 digits each whose total is not.
 		{"POST", "/v1/salesOrders", `{"customer_id":"` + cid + `","currency_code":"EUR","lines":[{"sku":"W-1","quantity":"99999999999999999999999999999"},{"sku":"W-1","quantity":"1"}]}`,
 			[]string{"sales_order.lines"}},
+		// A line amount past 30 digits, on a purchase order as on a sales order.
+		{"POST", "/v1/purchaseOrders", `{"supplier_id":"` + sid + `","lines":[{"sku":"W-1","quantity":"999999999999999999",
+			"unit_cost":{"currency_code":"EUR","amount":"999999999999999999.99"},"expected_date":"2030-01-01"}]}`,
+			[]string{"purchase_order.lines"}},
 		// Filter values no record can have: an empty answer would mislead.
 		{"GET", "/v1/journalEntries?filter=" + url.QueryEscape(`kind = "bogus"`), "", []string{"filter"}},
 		{"GET", "/v1/customers?filter=" + url.QueryEscape(`currency_code = "eur"`), "", []string{"filter"}},
 		{"GET", "/v1/suppliers?filter=" + url.QueryEscape(`currency_code = "XXX"`), "", []string{"filter"}},
 		// The zero date reads as "no date"; no date given may be taken for it.
 		{"GET", "/v1/reports/arAging?as_of_date=0001-01-01", "", []string{"as_of_date"}},
+		// Invoices not yet due would be marked overdue for good.
+		{"POST", "/v1/invoices:markOverdue", `{"as_of_date":"` + civil.FormatDate(civil.Today(time.Now()).AddDate(0, 0, 7)) + `"}`, []string{"as_of_date"}},
 	} {
 		r := e.call(tc.method, tc.path, tok, tc.body)
 		if got := restFields(r.body); r.status != 400 || !slices.Equal(got, tc.fields) {

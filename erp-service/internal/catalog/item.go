@@ -4,6 +4,7 @@ package catalog
 
 import (
 	"context"
+	"fmt"
 	"regexp"
 	"strings"
 	"time"
@@ -178,6 +179,25 @@ func Apply(current Item, p Patch, paths []string) (Item, error) {
 	return next, nil
 }
 
+// CheckCostCurrency refuses changing the currency of an item's standard
+// cost (current to next) while onHand, its stock in all warehouses, is
+// not zero: the stock on hand went into the inventory account at a cost
+// in the old currency, and shipping it would take it out at a cost in the
+// new one, leaving one currency's inventory up and the other's down with
+// nothing on hand. The error is FAILED_PRECONDITION naming standard_cost.
+// A new amount in the same currency is allowed (cost changes are not
+// posted), and so is any change once the stock is zero.
+func CheckCostCurrency(current, next Item, onHand decimal.Decimal) error {
+	from, to := current.StandardCost.Currency, next.StandardCost.Currency
+	if from == to || onHand.IsZero() {
+		return nil
+	}
+	desc := fmt.Sprintf("its currency cannot change from %s to %s while %s of %s is on hand, valued in %s; "+
+		"bring the stock to zero first (ship or adjust it out), then change the currency", from, to, onHand, current.SKU, from)
+	return &errs.Error{Kind: errs.FailedPrecondition, Message: "standard_cost: " + desc,
+		Violations: []errs.FieldViolation{{Field: "standard_cost", Description: desc}}}
+}
+
 // ListQuery selects a page of items.
 type ListQuery struct {
 	Filter   []listing.Condition
@@ -194,8 +214,9 @@ type Store interface {
 	CreateItem(ctx context.Context, it Item, requestID string) (Item, error)
 	GetItem(ctx context.Context, sku string) (Item, error)
 	ListItems(ctx context.Context, q ListQuery) ([]Item, bool, error)
-	// UpdateItem locks the item, checks etag (0 skips the check) and stores
-	// what change returns.
+	// UpdateItem locks the item's stock (as stock writers do) and the item,
+	// checks etag (0 skips the check) and stores what change returns,
+	// unless CheckCostCurrency refuses it given the stock on hand.
 	UpdateItem(ctx context.Context, sku string, etag int64, change func(Item) (Item, error)) (Item, error)
 }
 

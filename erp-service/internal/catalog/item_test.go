@@ -87,3 +87,39 @@ func TestSameSeesEveryUpdatableField(t *testing.T) {
 		t.Errorf("10.00 for 10 is a change to Same: %v", err)
 	}
 }
+
+func TestCheckCostCurrency(t *testing.T) {
+	t.Parallel()
+	d := decimal.RequireFromString
+	eur := Item{SKU: "W-1", ListPrice: money.Money{Currency: "EUR", Amount: d("10")}, StandardCost: money.Money{Currency: "EUR", Amount: d("1")}}
+	cheaper, usd, zeroUSD := eur, eur, eur
+	cheaper.StandardCost.Amount = d("0.5")
+	usd.ListPrice.Currency, usd.StandardCost.Currency = "USD", "USD"
+	zeroUSD.ListPrice.Currency, zeroUSD.StandardCost = "USD", money.Zero("USD")
+	for _, tc := range []struct {
+		name    string
+		next    Item
+		onHand  string
+		refused bool
+	}{
+		{"new amount, stock on hand", cheaper, "10", false},
+		{"new currency, no stock", usd, "0", false},
+		{"new currency, stock on hand", usd, "10", true},
+		{"new currency, a fraction on hand", usd, "0.001", true},
+		// A zero cost following the list price is a new currency too.
+		{"zero cost in a new currency, stock on hand", zeroUSD, "10", true},
+	} {
+		err := CheckCostCurrency(eur, tc.next, d(tc.onHand))
+		if !tc.refused {
+			if err != nil {
+				t.Errorf("%s: %v", tc.name, err)
+			}
+			continue
+		}
+		var e *errs.Error
+		if !errors.As(err, &e) || e.Kind != errs.FailedPrecondition || len(e.Violations) != 1 || e.Violations[0].Field != "standard_cost" ||
+			!strings.Contains(e.Message, "bring the stock to zero first") {
+			t.Errorf("%s: %v, want FAILED_PRECONDITION naming standard_cost", tc.name, err)
+		}
+	}
+}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/seamhq/seam/erp-service/internal/ledger"
 	"github.com/seamhq/seam/erp-service/internal/sales"
+	"github.com/seamhq/seam/platform/civil"
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/listing"
 	"github.com/seamhq/seam/platform/money"
@@ -256,6 +257,24 @@ type ListQuery struct {
 // MaxOverduePerCall bounds the invoices one MarkOverdue call marks.
 const MaxOverduePerCall = 1000
 
+// OverdueAsOf returns the date an overdue pass marks from, given the date
+// asked for (the zero time for today) and the time now: today is
+// civil.Today(now). A date after today is INVALID_ARGUMENT on as_of_date:
+// it would mark invoices that are not yet due, and nothing takes the mark
+// back.
+func OverdueAsOf(asOf, now time.Time) (time.Time, error) {
+	today := civil.Today(now)
+	if asOf.IsZero() {
+		return today, nil
+	}
+	if asOf.After(today) {
+		return time.Time{}, errs.Invalid("as_of_date",
+			"must not be after today (%s): invoices not yet due would be marked overdue, and the mark is never taken back",
+			civil.FormatDate(today))
+	}
+	return asOf, nil
+}
+
 // Store keeps invoices. Every change appends its events (invoice.*,
 // sales_order.invoiced, customer.balance_changed) and journal entries in
 // the same transaction.
@@ -268,8 +287,10 @@ type Store interface {
 	ListInvoices(ctx context.Context, q ListQuery) ([]Invoice, bool, error)
 	VoidInvoice(ctx context.Context, id string, etag int64, reason, requestID string) (Invoice, error)
 	// MarkOverdue marks up to MaxOverduePerCall OPEN and PARTIALLY_PAID
-	// invoices due before asOf (a date) OVERDUE; it returns their ids and
-	// whether more remain.
+	// invoices due before asOf (a date; the zero time means today, by the
+	// database's clock, as for CreateInvoice's issue date) OVERDUE; it
+	// returns their ids and whether more remain. A date after today is
+	// refused (OverdueAsOf).
 	MarkOverdue(ctx context.Context, asOf time.Time) ([]string, bool, error)
 	// Balance returns what a customer owes in currency ("" for the
 	// customer's own currency).

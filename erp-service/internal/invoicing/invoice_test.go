@@ -130,3 +130,33 @@ func TestBuildRefusesTotalsPastTheDigits(t *testing.T) {
 		t.Errorf("Build = %v, want FailedPrecondition", err)
 	}
 }
+
+func TestOverdueAsOfNotAfterToday(t *testing.T) {
+	t.Parallel()
+	// 23:30 in New York on 24 Nov is 04:30 on 25 Nov UTC: today is the 25th.
+	ny := time.FixedZone("EST", -5*3600)
+	now := time.Date(2026, 11, 24, 23, 30, 0, 0, ny)
+	for _, tc := range []struct{ asOf, want string }{
+		{"", "2026-11-25"},
+		{"2026-11-25", "2026-11-25"},
+		{"2026-01-31", "2026-01-31"},
+		{"2026-11-26", ""},
+		{"2030-01-01", ""},
+	} {
+		var asOf time.Time
+		if tc.asOf != "" {
+			asOf, _ = civil.ParseDate(tc.asOf)
+		}
+		got, err := OverdueAsOf(asOf, now)
+		if tc.want == "" {
+			var e *errs.Error
+			if !errors.As(err, &e) || e.Kind != errs.InvalidArgument || len(e.Violations) != 1 || e.Violations[0].Field != "as_of_date" {
+				t.Errorf("as of %s: %v, want INVALID_ARGUMENT on as_of_date", tc.asOf, err)
+			}
+			continue
+		}
+		if err != nil || civil.FormatDate(got) != tc.want {
+			t.Errorf("as of %q = %s, %v; want %s", tc.asOf, civil.FormatDate(got), err, tc.want)
+		}
+	}
+}

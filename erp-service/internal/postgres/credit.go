@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
 
@@ -19,16 +18,17 @@ import (
 // customer, then the payment, then the invoices' orders and the invoices.
 func (s *Store) ApplyCredit(ctx context.Context, id string, etag int64, allocs []payment.Allocation, requestID string) (payment.Payment, error) {
 	const method = "ApplyPaymentCredit"
-	if _, err := uuid.Parse(id); err != nil {
+	if !canonicalID(&id) {
 		return payment.Payment{}, errs.NotFoundf("payment %q", id)
 	}
 	var v errs.Violations
+	allocs = slices.Clone(allocs)
 	ids := make([]string, len(allocs))
-	for i, a := range allocs {
-		if _, err := uuid.Parse(a.InvoiceID); err != nil {
-			v.Add(fmt.Sprintf("allocations[%d].invoice_id", i), "no invoice has id %q", a.InvoiceID)
+	for i := range allocs {
+		if !canonicalID(&allocs[i].InvoiceID) {
+			v.Add(fmt.Sprintf("allocations[%d].invoice_id", i), "no invoice has id %q", allocs[i].InvoiceID)
 		}
-		ids[i] = a.InvoiceID
+		ids[i] = allocs[i].InvoiceID
 	}
 	if err := v.Err(); err != nil {
 		return payment.Payment{}, err

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
 
@@ -93,7 +92,7 @@ func (s *Store) appendCustomer(ctx context.Context, tx pgx.Tx, typ string, c cus
 
 // GetCustomer implements customer.Store.
 func (s *Store) GetCustomer(ctx context.Context, id string) (customer.Customer, error) {
-	if _, err := uuid.Parse(id); err != nil {
+	if !canonicalID(&id) {
 		return customer.Customer{}, errs.NotFoundf("customer %q", id)
 	}
 	c, err := scanCustomer(s.pool.QueryRow(ctx, `SELECT `+customerCols+` FROM customers WHERE id = $1`, id))
@@ -135,7 +134,7 @@ func (s *Store) ListCustomers(ctx context.Context, q customer.ListQuery) ([]cust
 
 // UpdateCustomer implements customer.Store.
 func (s *Store) UpdateCustomer(ctx context.Context, id string, etag int64, change func(customer.Customer) (customer.Customer, error)) (customer.Customer, error) {
-	if _, err := uuid.Parse(id); err != nil {
+	if !canonicalID(&id) {
 		return customer.Customer{}, errs.NotFoundf("customer %q", id)
 	}
 	var out, cur customer.Customer

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
 
@@ -116,7 +115,7 @@ func (s *Store) Balance(ctx context.Context, customerID, currency string) (invoi
 	if currency == "" {
 		currency = c.CurrencyCode
 	}
-	b := invoicing.Balance{CustomerID: customerID, Currency: currency}
+	b := invoicing.Balance{CustomerID: c.ID, Currency: currency}
 	err = s.pool.QueryRow(ctx, `SELECT c.balance_version, `+balanceSums+`
 		FROM customers c LEFT JOIN invoices i ON i.customer_id = c.id AND i.currency_code = $2
 		WHERE c.id = $1
@@ -154,7 +153,7 @@ func (s *Store) balanceEvent(ctx context.Context, tx pgx.Tx, customerID, currenc
 // CreateInvoice implements invoicing.Store.
 func (s *Store) CreateInvoice(ctx context.Context, orderID string, issue time.Time, id, requestID string) (invoicing.Invoice, error) {
 	const method = "CreateInvoice"
-	if _, err := uuid.Parse(orderID); err != nil {
+	if !canonicalID(&orderID) {
 		return invoicing.Invoice{}, errs.Invalid("sales_order_id", "no sales order has id %q", orderID)
 	}
 	actor := auth.Actor(ctx)
@@ -236,6 +235,19 @@ func (s *Store) CreateInvoice(ctx context.Context, orderID string, issue time.Ti
 		if err := tx.SendBatch(ctx, &b).Close(); err != nil {
 			return fmt.Errorf("insert invoice %s: %w", id, err)
 		}
+		// The invoice that makes the order INVOICED may be paid already (a
+		// zero total is PAID at once): then the order is PAID, as payments,
+		// shipments and amendments settle it.
+		settled, err := settle(ctx, tx, o)
+		if err != nil {
+			return err
+		}
+		if settled {
+			if _, err := tx.Exec(ctx, `UPDATE sales_orders SET status = $2, revision = $3 WHERE id = $1`,
+				o.ID, string(o.Status), o.Revision); err != nil {
+				return fmt.Errorf("settle order %s: %w", o.ID, err)
+			}
+		}
 		events, err := s.invoiceEvents(ctx, tx, inv, *o, invoicing.EventIssued)
 		if err != nil {
 			return err
@@ -287,7 +299,7 @@ func (s *Store) GetInvoice(ctx context.Context, id string) (invoicing.Invoice, e
 func getInvoice(ctx context.Context, q interface {
 	Query(context.Context, string, ...any) (pgx.Rows, error)
 }, id string, lock bool) (invoicing.Invoice, error) {
-	if _, err := uuid.Parse(id); err != nil {
+	if !canonicalID(&id) {
 		return invoicing.Invoice{}, errs.NotFoundf("invoice %q", id)
 	}
 	forUpdate := ""
@@ -319,7 +331,7 @@ func (s *Store) ListInvoices(ctx context.Context, q invoicing.ListQuery) ([]invo
 	}
 	after := ""
 	if q.After != "" {
-		if _, err := uuid.Parse(q.After); err != nil {
+		if !canonicalID(&q.After) {
 			return nil, false, errs.Invalid("page_token", "is not a token returned by this list")
 		}
 		after = "id > " + arg(&args, q.After) + "::uuid"
@@ -344,7 +356,7 @@ func (s *Store) ListInvoices(ctx context.Context, q invoicing.ListQuery) ([]invo
 // VoidInvoice implements invoicing.Store.
 func (s *Store) VoidInvoice(ctx context.Context, id string, etag int64, reason, requestID string) (invoicing.Invoice, error) {
 	const method = "VoidInvoice"
-	if _, err := uuid.Parse(id); err != nil {
+	if !canonicalID(&id) {
 		return invoicing.Invoice{}, errs.NotFoundf("invoice %q", id)
 	}
 	actor := auth.Actor(ctx)
@@ -450,20 +462,31 @@ func (s *Store) entriesOf(ctx context.Context, tx pgx.Tx, reference, kind string
 func (s *Store) MarkOverdue(ctx context.Context, asOf time.Time) ([]string, bool, error) {
 	var ids []string
 	var more bool
+	var now time.Time
+	var asked any // NULL for today
+	if !asOf.IsZero() {
+		asked = asOf
+	}
 	err := inTx(ctx, s.pool, func(b *pgx.Batch) {
 		ids, more = nil, false
-		// Customers first (in id order), then their invoices.
-		queueLockCustomers(b, `id IN (SELECT customer_id FROM (SELECT customer_id FROM invoices
-			WHERE status IN ('OPEN', 'PARTIALLY_PAID') AND due_date < $1 ORDER BY due_date, id LIMIT $2) x)`,
-			asOf, invoicing.MaxOverduePerCall)
-		b.Queue(`SELECT 1 FROM customers WHERE id IN (
-				SELECT customer_id FROM (SELECT customer_id FROM invoices
-					WHERE status IN ('OPEN', 'PARTIALLY_PAID') AND due_date < $1 ORDER BY due_date, id LIMIT $2) x)
-			ORDER BY id FOR UPDATE`, asOf, invoicing.MaxOverduePerCall)
+		b.Queue(`SELECT now()`).QueryRow(func(row pgx.Row) error { return row.Scan(&now) })
+		// Customers first (in id order), then their invoices; none for a
+		// date after today, which is refused below.
+		const today = `(now() AT TIME ZONE 'UTC')::date`
+		const overdueCustomers = `id IN (SELECT customer_id FROM (SELECT customer_id FROM invoices
+			WHERE status IN ('OPEN', 'PARTIALLY_PAID') AND due_date < coalesce($1::date, ` + today + `)
+			  AND coalesce($1::date, ` + today + `) <= ` + today + `
+			ORDER BY due_date, id LIMIT $2) x)`
+		queueLockCustomers(b, overdueCustomers, asked, invoicing.MaxOverduePerCall)
+		b.Queue(`SELECT 1 FROM customers WHERE `+overdueCustomers+` ORDER BY id FOR UPDATE`, asked, invoicing.MaxOverduePerCall)
 	}, func(tx pgx.Tx) error {
+		day, err := invoicing.OverdueAsOf(asOf, now)
+		if err != nil {
+			return err
+		}
 		rows, err := tx.Query(ctx, `SELECT id FROM invoices
 			WHERE status IN ('OPEN', 'PARTIALLY_PAID') AND due_date < $1 ORDER BY due_date, id LIMIT $2 FOR UPDATE`,
-			asOf, invoicing.MaxOverduePerCall+1)
+			day, invoicing.MaxOverduePerCall+1)
 		if err != nil {
 			return fmt.Errorf("overdue invoices: %w", err)
 		}

@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"testing"
 	"time"
 
 	"github.com/seamhq/seam/erp-service/internal/catalog"
 	"github.com/seamhq/seam/erp-service/internal/invoicing"
 	"github.com/seamhq/seam/erp-service/internal/ledger"
+	"github.com/seamhq/seam/erp-service/internal/payment"
 	"github.com/seamhq/seam/erp-service/internal/postgres"
 	"github.com/seamhq/seam/erp-service/internal/sales"
 	"github.com/seamhq/seam/erp-service/internal/shipping"
@@ -167,4 +169,133 @@ func TestInvoices(t *testing.T) {
 	if err != nil || inv3.Total.String() != "47.58 EUR" {
 		t.Errorf("re-invoice = %+v, %v", inv3, err)
 	}
+}
+
+// An overdue pass as of a date after today would mark invoices that are
+// not yet due, and nothing takes the mark back: it is refused, and a pass
+// without a date runs as of today.
+func TestMarkOverdueNotAfterToday(t *testing.T) {
+	t.Parallel()
+	s, pool := newStore(t)
+	ctx := context.Background()
+	c := mustCustomer(t, s, "Acme") // 30 days
+	mustTaxedItem(t, s, "W-1", "10", "0")
+	mustAdjust(t, s, "W-1", "MAIN", "10")
+	invoice := func(issue time.Time) invoicing.Invoice {
+		t.Helper()
+		o := mustOrder(t, s, newOrder(c.ID, "", line("W-1", "1")))
+		if _, err := s.ConfirmOrder(ctx, o.ID, 0, ""); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.CreateShipment(ctx, shipping.NewShipment{OrderID: o.ID}, newID(t), ""); err != nil {
+			t.Fatal(err)
+		}
+		inv, err := s.CreateInvoice(ctx, o.ID, issue, newID(t), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return inv
+	}
+	notDue := invoice(time.Time{}) // issued today, due in 30 days
+	today := notDue.IssueDate
+	late := invoice(today.AddDate(0, 0, -40))
+
+	events := count(t, pool, "outbox_events")
+	_, _, err := s.MarkOverdue(ctx, today.AddDate(0, 0, 31))
+	if fmt.Sprint(violations(t, err)) != "[as_of_date]" {
+		t.Errorf("mark overdue after today: %v, want INVALID_ARGUMENT on as_of_date", err)
+	}
+	for _, inv := range []invoicing.Invoice{notDue, late} {
+		if got, _ := s.GetInvoice(ctx, inv.ID); got.Status != invoicing.Open || got.Revision != 1 {
+			t.Errorf("invoice due %s after a refused pass = %s rev %d", got.DueDate.Format(time.DateOnly), got.Status, got.Revision)
+		}
+	}
+	if n := count(t, pool, "outbox_events"); n != events {
+		t.Errorf("a refused pass appended %d events", n-events)
+	}
+
+	ids, more, err := s.MarkOverdue(ctx, time.Time{})
+	if err != nil || more || fmt.Sprint(ids) != "["+late.ID+"]" {
+		t.Errorf("mark overdue as of today = %v %v %v, want [%s]", ids, more, err, late.ID)
+	}
+	if ids, _, err := s.MarkOverdue(ctx, today); err != nil || len(ids) != 0 {
+		t.Errorf("mark overdue as of %s again = %v %v", today.Format(time.DateOnly), ids, err)
+	}
+	if got, _ := s.GetInvoice(ctx, notDue.ID); got.Status != invoicing.Open {
+		t.Errorf("invoice not yet due = %s", got.Status)
+	}
+}
+
+// A zero invoice is PAID at once, and no allocation can be made to it: the
+// invoice that completes an order settles it like a payment would, PAID
+// when every invoice of the order is, INVOICED while one is open.
+func TestZeroInvoiceSettlesOrder(t *testing.T) {
+	t.Parallel()
+	s, pool := newStore(t)
+	ctx := context.Background()
+	c := mustCustomer(t, s, "Acme")
+	mustTaxedItem(t, s, "W-1", "10", "0.19")
+	mustTaxedItem(t, s, "FREE", "0", "0.19")
+	mustAdjust(t, s, "W-1", "MAIN", "10")
+	mustAdjust(t, s, "FREE", "MAIN", "10")
+	shipAndInvoice := func(o sales.Order, lines ...any) invoicing.Invoice {
+		t.Helper()
+		if _, err := s.CreateShipment(ctx, shipping.NewShipment{OrderID: o.ID, Lines: ship(lines...)}, newID(t), ""); err != nil {
+			t.Fatal(err)
+		}
+		inv, err := s.CreateInvoice(ctx, o.ID, time.Time{}, newID(t), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return inv
+	}
+	confirmed := func(lines ...sales.NewLine) sales.Order {
+		t.Helper()
+		o := mustOrder(t, s, newOrder(c.ID, "", lines...))
+		o, err := s.ConfirmOrder(ctx, o.ID, 0, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return o
+	}
+
+	// One zero invoice for the whole order.
+	free := confirmed(line("FREE", "2"))
+	inv := shipAndInvoice(free)
+	if inv.Status != invoicing.Paid || !inv.Total.Amount.IsZero() {
+		t.Fatalf("zero invoice = %s %s", inv.Status, inv.Total)
+	}
+	got, err := s.GetOrder(ctx, free.ID)
+	if err != nil || got.Status != sales.Paid {
+		t.Errorf("order invoiced at zero = %s, %v; want PAID", got.Status, err)
+	}
+	var last map[string]any
+	for _, ev := range allEvents(t, pool) {
+		if ev.Key == free.ID && ev.Type == sales.EventInvoiced {
+			last = payload(t, ev)
+		}
+	}
+	if last["status"] != "SALES_ORDER_STATUS_PAID" || last["revision"] != strconv.FormatInt(got.Revision, 10) {
+		t.Errorf("sales_order.invoiced payload = %v", last)
+	}
+
+	// A paid invoice, then a zero one for the rest: PAID.
+	// An open invoice, then a zero one for the rest: INVOICED.
+	for _, pay := range []bool{true, false} {
+		o := confirmed(line("W-1", "1"), line("FREE", "1"))
+		first := shipAndInvoice(o, 1, "1")
+		if pay {
+			p := payment.Payment{ID: newID(t), CustomerID: c.ID, Amount: first.Total, ReceivedDate: first.IssueDate,
+				Allocations: []payment.Allocation{{InvoiceID: first.ID, Amount: first.Total}}}
+			if _, err := s.CreatePayment(ctx, p, ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+		shipAndInvoice(o, 2, "1")
+		want := map[bool]sales.Status{true: sales.Paid, false: sales.Invoiced}[pay]
+		if got, err := s.GetOrder(ctx, o.ID); err != nil || got.Status != want {
+			t.Errorf("first invoice paid %v, then a zero one: order %s, %v; want %s", pay, got.Status, err, want)
+		}
+	}
+	checkLedger(t, pool)
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/shopspring/decimal"
 
 	"github.com/seamhq/seam/erp-service/internal/catalog"
 	"github.com/seamhq/seam/platform/errs"
@@ -114,8 +115,16 @@ func (s *Store) ListItems(ctx context.Context, q catalog.ListQuery) ([]catalog.I
 func (s *Store) UpdateItem(ctx context.Context, sku string, etag int64, change func(catalog.Item) (catalog.Item, error)) (catalog.Item, error) {
 	var out, cur catalog.Item
 	var lockErr error
+	var set *stockSet
 	err := inTx(ctx, s.pool, func(b *pgx.Batch) {
+		// The SKU's stock lock first, as every stock writer takes it: a
+		// receipt or shipment values stock at the cost it reads under that
+		// lock, so the stock on hand read here stays what it is until the
+		// new cost has committed.
+		// (queueLockSKU takes it also for an item with no stock row yet.)
 		queueLockSKU(b, sku)
+		set = newStockSet()
+		queueLockStock(b, set, "sku = $1", sku)
 		b.Queue(`SELECT `+itemCols+` FROM items WHERE sku = $1 FOR UPDATE`, sku).
 			QueryRow(func(row pgx.Row) error {
 				cur, lockErr = scanItem(row)
@@ -136,6 +145,13 @@ func (s *Store) UpdateItem(ctx context.Context, sku string, etag int64, change f
 			return err
 		}
 		next.SKU, next.CreateTime = cur.SKU, cur.CreateTime
+		onHand := decimal.Zero
+		if a := set.items[sku]; a != nil {
+			onHand = a.OnHand
+		}
+		if err := catalog.CheckCostCurrency(cur, next, onHand); err != nil {
+			return err
+		}
 		if next.Same(cur) {
 			out = cur // no change: no new version, no event
 			return nil

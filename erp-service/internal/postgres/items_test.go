@@ -3,9 +3,11 @@ package postgres_test
 import (
 	"context"
 	"errors"
+	"maps"
 	"testing"
 
 	"github.com/seamhq/seam/erp-service/internal/catalog"
+	"github.com/seamhq/seam/erp-service/internal/stock"
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/listing"
 )
@@ -102,5 +104,59 @@ func TestItemList(t *testing.T) {
 	list, _, err := s.ListItems(ctx, catalog.ListQuery{Filter: conds, PageSize: 10})
 	if err != nil || len(list) != 2 || list[0].SKU != "C" || list[1].SKU != "E" {
 		t.Fatalf("filtered = %v, %v", list, err)
+	}
+}
+
+// Stock on hand was received at a cost in the item's currency: a new
+// currency would ship it out of the inventory account in another one,
+// leaving both wrong with nothing on hand. So the currency holds while any
+// warehouse has stock; a new amount in the same currency does not.
+func TestItemCostCurrencyHoldsWhileStockOnHand(t *testing.T) {
+	t.Parallel()
+	s, pool := newStore(t)
+	ctx := context.Background()
+	mustCostedItem(t, s, "W-1", "5", "1")
+	if _, err := s.CreateWarehouse(ctx, stock.Warehouse{Code: "EAST", Name: "East"}); err != nil {
+		t.Fatal(err)
+	}
+	mustAdjust(t, s, "W-1", "EAST", "10") // Dr 1200 10.00 EUR
+	price, cost := eur("6"), eur("1")
+	price.Currency, cost.Currency = "USD", "USD"
+	toUSD := func(cur catalog.Item) (catalog.Item, error) {
+		return catalog.Apply(cur, catalog.Patch{ListPrice: &price, StandardCost: &cost}, []string{"list_price", "standard_cost"})
+	}
+
+	before, events := rowCounts(t, pool), len(allEvents(t, pool))
+	_, err := s.UpdateItem(ctx, "W-1", 0, toUSD)
+	var e *errs.Error
+	if !errors.As(err, &e) || e.Kind != errs.FailedPrecondition || len(e.Violations) != 1 || e.Violations[0].Field != "standard_cost" {
+		t.Fatalf("new currency with 10 on hand: %v, want FAILED_PRECONDITION naming standard_cost", err)
+	}
+	if got, _ := s.GetItem(ctx, "W-1"); got.Version != 1 || got.StandardCost.String() != "1.00 EUR" {
+		t.Errorf("item after a refused update = %+v", got)
+	}
+	if after := rowCounts(t, pool); !maps.Equal(after, before) || len(allEvents(t, pool)) != events {
+		t.Errorf("a refused update wrote: %v -> %v", before, after)
+	}
+
+	// A new amount in the same currency is allowed, stock or not.
+	half := eur("0.5")
+	upd, err := s.UpdateItem(ctx, "W-1", 1, func(cur catalog.Item) (catalog.Item, error) {
+		return catalog.Apply(cur, catalog.Patch{StandardCost: &half}, []string{"standard_cost"})
+	})
+	if err != nil || upd.StandardCost.String() != "0.50 EUR" {
+		t.Errorf("new cost in EUR = %+v, %v", upd, err)
+	}
+
+	// With the stock down to zero, the currency may change.
+	out := stock.Adjustment{ID: newID(t), SKU: "W-1", Warehouse: "EAST", Quantity: dec("-10"), Reason: "count"}
+	if err := stock.PrepareAdjustment(&out); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Adjust(ctx, out, ""); err != nil {
+		t.Fatal(err)
+	}
+	if upd, err := s.UpdateItem(ctx, "W-1", 2, toUSD); err != nil || upd.StandardCost.String() != "1.00 USD" || upd.Version != 3 {
+		t.Errorf("new currency with nothing on hand = %+v, %v", upd, err)
 	}
 }

@@ -117,7 +117,7 @@ func (s *Store) ListEntries(ctx context.Context, q ledger.ListQuery) ([]ledger.E
 	}
 	after := ""
 	if q.After != "" {
-		if _, err := uuid.Parse(q.After); err != nil {
+		if !canonicalID(&q.After) {
 			return nil, false, errs.Invalid("page_token", "is not a token returned by this list")
 		}
 		after = "id > " + arg(&args, q.After) + "::uuid"

@@ -6,7 +6,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
 
@@ -65,7 +64,7 @@ func scanPayments(rows pgx.Rows) ([]payment.Payment, error) {
 func getPayment(ctx context.Context, q interface {
 	Query(context.Context, string, ...any) (pgx.Rows, error)
 }, id string, lock bool) (payment.Payment, error) {
-	if _, err := uuid.Parse(id); err != nil {
+	if !canonicalID(&id) {
 		return payment.Payment{}, errs.NotFoundf("payment %q", id)
 	}
 	forUpdate := ""
@@ -102,7 +101,7 @@ func (s *Store) ListPayments(ctx context.Context, q payment.ListQuery) ([]paymen
 	}
 	after := ""
 	if q.After != "" {
-		if _, err := uuid.Parse(q.After); err != nil {
+		if !canonicalID(&q.After) {
 			return nil, false, errs.Invalid("page_token", "is not a token returned by this list")
 		}
 		after = "id > " + arg(&args, q.After) + "::uuid"
@@ -224,15 +223,16 @@ func (s *Store) saveInvoicePayments(ctx context.Context, tx pgx.Tx, invoices map
 func (s *Store) CreatePayment(ctx context.Context, p payment.Payment, requestID string) (payment.Payment, error) {
 	const method = "CreatePayment"
 	var v errs.Violations
-	if _, err := uuid.Parse(p.CustomerID); err != nil {
+	if !canonicalID(&p.CustomerID) {
 		v.Add("customer_id", "no customer has id %q", p.CustomerID)
 	}
+	p.Allocations = slices.Clone(p.Allocations)
 	ids := make([]string, len(p.Allocations))
-	for i, a := range p.Allocations {
-		if _, err := uuid.Parse(a.InvoiceID); err != nil {
-			v.Add(fmt.Sprintf("allocations[%d].invoice_id", i), "no invoice has id %q", a.InvoiceID)
+	for i := range p.Allocations {
+		if !canonicalID(&p.Allocations[i].InvoiceID) {
+			v.Add(fmt.Sprintf("allocations[%d].invoice_id", i), "no invoice has id %q", p.Allocations[i].InvoiceID)
 		}
-		ids[i] = a.InvoiceID
+		ids[i] = p.Allocations[i].InvoiceID
 	}
 	if err := v.Err(); err != nil {
 		return payment.Payment{}, err
@@ -344,7 +344,7 @@ func (s *Store) paymentEvents(ctx context.Context, tx pgx.Tx, p payment.Payment,
 // ReversePayment implements payment.Store.
 func (s *Store) ReversePayment(ctx context.Context, id string, etag int64, reason, requestID string) (payment.Payment, error) {
 	const method = "ReversePayment"
-	if _, err := uuid.Parse(id); err != nil {
+	if !canonicalID(&id) {
 		return payment.Payment{}, errs.NotFoundf("payment %q", id)
 	}
 	actor := auth.Actor(ctx)

@@ -6,7 +6,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
 
@@ -72,7 +71,7 @@ func (s *Store) CreateSupplier(ctx context.Context, sup purchasing.Supplier, req
 
 // GetSupplier implements purchasing.Store.
 func (s *Store) GetSupplier(ctx context.Context, id string) (purchasing.Supplier, error) {
-	if _, err := uuid.Parse(id); err != nil {
+	if !canonicalID(&id) {
 		return purchasing.Supplier{}, errs.NotFoundf("supplier %q", id)
 	}
 	sup, err := scanSupplier(s.pool.QueryRow(ctx, `SELECT `+supplierCols+` FROM suppliers WHERE id = $1`, id))
@@ -94,7 +93,7 @@ func (s *Store) ListSuppliers(ctx context.Context, q purchasing.ListQuery) ([]pu
 	}
 	after := ""
 	if q.After != "" {
-		if _, err := uuid.Parse(q.After); err != nil {
+		if !canonicalID(&q.After) {
 			return nil, false, errs.Invalid("page_token", "is not a token returned by this list")
 		}
 		after = "id > " + arg(&args, q.After) + "::uuid"
@@ -116,7 +115,7 @@ func (s *Store) ListSuppliers(ctx context.Context, q purchasing.ListQuery) ([]pu
 
 // UpdateSupplier implements purchasing.Store.
 func (s *Store) UpdateSupplier(ctx context.Context, id string, etag int64, change func(purchasing.Supplier) (purchasing.Supplier, error)) (purchasing.Supplier, error) {
-	if _, err := uuid.Parse(id); err != nil {
+	if !canonicalID(&id) {
 		return purchasing.Supplier{}, errs.NotFoundf("supplier %q", id)
 	}
 	var out purchasing.Supplier
@@ -200,7 +199,7 @@ type querier interface {
 }
 
 func getPurchaseOrder(ctx context.Context, q querier, id string, lock bool) (purchasing.Order, error) {
-	if _, err := uuid.Parse(id); err != nil {
+	if !canonicalID(&id) {
 		return purchasing.Order{}, errs.NotFoundf("purchase order %q", id)
 	}
 	sql := `SELECT ` + purchaseOrderCols + `
@@ -237,7 +236,7 @@ func (s *Store) ListPurchaseOrders(ctx context.Context, q purchasing.ListQuery) 
 	}
 	after := ""
 	if q.After != "" {
-		if _, err := uuid.Parse(q.After); err != nil {
+		if !canonicalID(&q.After) {
 			return nil, false, errs.Invalid("page_token", "is not a token returned by this list")
 		}
 		after = "id > " + arg(&args, q.After) + "::uuid"
@@ -270,7 +269,7 @@ func (s *Store) appendPurchaseOrder(ctx context.Context, tx pgx.Tx, typ string, 
 // CreatePurchaseOrder implements purchasing.Store.
 func (s *Store) CreatePurchaseOrder(ctx context.Context, o purchasing.Order, requestID string) (purchasing.Order, error) {
 	const method = "CreatePurchaseOrder"
-	if _, err := uuid.Parse(o.SupplierID); err != nil {
+	if !canonicalID(&o.SupplierID) {
 		return purchasing.Order{}, errs.Invalid("supplier_id", "no supplier has id %q", o.SupplierID)
 	}
 	var cl claim
@@ -327,7 +326,9 @@ func (s *Store) CreatePurchaseOrder(ctx context.Context, o purchasing.Order, req
 		if o.Currency != *supplierCurrency {
 			return errs.Invalid("currency_code", "must be the supplier's currency %s", *supplierCurrency)
 		}
-		purchasing.Price(&o)
+		if err := purchasing.Price(&o); err != nil {
+			return err
+		}
 		o.Status, o.Revision = purchasing.Draft, 1
 		if err := tx.QueryRow(ctx, `INSERT INTO purchase_orders (id, number, supplier_id, currency_code, status, total, revision)
 			VALUES ($1, `+purchaseOrderNumberSQL+`, $2, $3, $4, $5, 1) RETURNING number, create_time, update_time`,
@@ -372,7 +373,7 @@ func (s *Store) poReplay(ctx context.Context, requestID, method, id string) (pur
 // its event (without stock: ordering or cancelling moves only incoming).
 func (s *Store) poStatusChange(ctx context.Context, method, id string, etag int64, requestID string,
 	change func(*purchasing.Order) (bool, error), eventType string) (purchasing.Order, error) {
-	if _, err := uuid.Parse(id); err != nil {
+	if !canonicalID(&id) {
 		return purchasing.Order{}, errs.NotFoundf("purchase order %q", id)
 	}
 	var out purchasing.Order
@@ -427,7 +428,7 @@ func (s *Store) CancelPurchaseOrder(ctx context.Context, id string, etag int64, 
 // ReceivePurchaseOrder implements purchasing.Store.
 func (s *Store) ReceivePurchaseOrder(ctx context.Context, id, warehouse string, lines []purchasing.ReceiptLine, requestID string) (purchasing.Order, error) {
 	const method = "ReceivePurchaseOrder"
-	if _, err := uuid.Parse(id); err != nil {
+	if !canonicalID(&id) {
 		return purchasing.Order{}, errs.NotFoundf("purchase order %q", id)
 	}
 	if warehouse == "" {

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
 
@@ -87,7 +86,7 @@ func scanOrders(rows pgx.Rows, extra ...any) ([]sales.Order, error) {
 func getOrder(ctx context.Context, q interface {
 	Query(context.Context, string, ...any) (pgx.Rows, error)
 }, id string) (sales.Order, error) {
-	if _, err := uuid.Parse(id); err != nil {
+	if !canonicalID(&id) {
 		return sales.Order{}, errs.NotFoundf("sales order %q", id)
 	}
 	rows, err := q.Query(ctx, `SELECT `+orderCols+`
@@ -120,7 +119,7 @@ func (s *Store) ListOrders(ctx context.Context, q sales.ListQuery) ([]sales.Orde
 	}
 	after := ""
 	if q.After != "" {
-		if _, err := uuid.Parse(q.After); err != nil {
+		if !canonicalID(&q.After) {
 			return nil, false, errs.Invalid("page_token", "is not a token returned by this list")
 		}
 		after = "id > " + arg(&args, q.After) + "::uuid"
@@ -152,7 +151,7 @@ func (e errOrderExists) Error() string { return "sales order " + e.id + " has th
 // CreateOrder implements sales.Store.
 func (s *Store) CreateOrder(ctx context.Context, n sales.NewOrder, id, requestID string) (sales.Order, error) {
 	const method = "CreateSalesOrder"
-	if _, err := uuid.Parse(n.CustomerID); err != nil {
+	if !canonicalID(&n.CustomerID) {
 		return sales.Order{}, errs.Invalid("customer_id", "must be the id (a UUID) of a customer")
 	}
 	var skus []string
@@ -462,7 +461,7 @@ func (s *Store) saveTransition(ctx context.Context, tx pgx.Tx, lk *orderLock, ch
 // transition runs a locked read-modify-write of an order.
 func (s *Store) transition(ctx context.Context, method, id, requestID string, heldToo bool,
 	apply func(lk *orderLock) ([]stock.Change, bool, error), eventType string) (sales.Order, error) {
-	if _, err := uuid.Parse(id); err != nil {
+	if !canonicalID(&id) {
 		return sales.Order{}, errs.NotFoundf("sales order %q", id)
 	}
 	var out sales.Order
@@ -594,7 +593,7 @@ func (s *Store) CancelOrder(ctx context.Context, id string, etag int64, reason, 
 // AmendOrder implements sales.Store.
 func (s *Store) AmendOrder(ctx context.Context, id string, etag int64, a sales.Amendment, requestID string) (sales.Order, error) {
 	const method = "AmendSalesOrder"
-	if _, err := uuid.Parse(id); err != nil {
+	if !canonicalID(&id) {
 		return sales.Order{}, errs.NotFoundf("sales order %q", id)
 	}
 	newSKUs := a.NewSKUs()

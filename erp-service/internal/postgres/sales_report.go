@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/seamhq/seam/erp-service/internal/reporting"
@@ -68,7 +67,7 @@ func (s *Store) SalesReport(ctx context.Context, q reporting.SalesQuery) ([]repo
 		cond += " AND " + col("currency_code") + " = " + arg(&args, q.Currency)
 	}
 	if q.CustomerID != "" {
-		if _, err := uuid.Parse(q.CustomerID); err != nil {
+		if !canonicalID(&q.CustomerID) {
 			return nil, errs.Invalid("customer_id", "must be the id (a UUID) of a customer")
 		}
 		cond += " AND " + col("customer_id") + " = " + arg(&args, q.CustomerID) + "::uuid"
@@ -82,7 +81,7 @@ func (s *Store) SalesReport(ctx context.Context, q reporting.SalesQuery) ([]repo
 		for _, k := range keys {
 			switch k {
 			case "customer_id":
-				if _, err := uuid.Parse(q.After.CustomerID); err != nil {
+				if !canonicalID(&q.After.CustomerID) {
 					return nil, errs.Invalid("page_token", "is not a token returned by this report")
 				}
 				after = append(after, arg(&args, q.After.CustomerID)+"::uuid")

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
 
@@ -23,7 +22,7 @@ var shipmentFilter = map[string]column{
 // CreateShipment implements shipping.Store.
 func (s *Store) CreateShipment(ctx context.Context, n shipping.NewShipment, id, requestID string) (shipping.Shipment, error) {
 	const method = "CreateShipment"
-	if _, err := uuid.Parse(n.OrderID); err != nil {
+	if !canonicalID(&n.OrderID) {
 		return shipping.Shipment{}, errs.Invalid("sales_order_id", "no sales order has id %q", n.OrderID)
 	}
 	actor := auth.Actor(ctx)
@@ -131,7 +130,7 @@ func scanShipments(rows pgx.Rows) ([]shipping.Shipment, error) {
 
 // GetShipment implements shipping.Store.
 func (s *Store) GetShipment(ctx context.Context, id string) (shipping.Shipment, error) {
-	if _, err := uuid.Parse(id); err != nil {
+	if !canonicalID(&id) {
 		return shipping.Shipment{}, errs.NotFoundf("shipment %q", id)
 	}
 	rows, err := s.pool.Query(ctx, `SELECT `+shipmentCols+`
@@ -160,7 +159,7 @@ func (s *Store) ListShipments(ctx context.Context, q shipping.ListQuery) ([]ship
 	}
 	after := ""
 	if q.After != "" {
-		if _, err := uuid.Parse(q.After); err != nil {
+		if !canonicalID(&q.After) {
 			return nil, false, errs.Invalid("page_token", "is not a token returned by this list")
 		}
 		after = "id > " + arg(&args, q.After) + "::uuid"

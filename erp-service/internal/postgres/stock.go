@@ -431,10 +431,10 @@ func (s *Store) Adjust(ctx context.Context, adj stock.Adjustment, requestID stri
 // GetAdjustment implements stock.Store: the adjustment's ledger row has
 // its id and names it.
 func (s *Store) GetAdjustment(ctx context.Context, id string) (stock.Adjustment, error) {
-	adj := stock.Adjustment{ID: id}
-	if _, err := uuid.Parse(id); err != nil {
+	if !canonicalID(&id) {
 		return stock.Adjustment{}, errs.NotFoundf("stock adjustment %q", id)
 	}
+	adj := stock.Adjustment{ID: id}
 	err := s.pool.QueryRow(ctx, `SELECT sku, warehouse, on_hand_delta, reason, created_at
 		FROM stock_moves WHERE id = $1 AND reference = $2`, id, adj.Reference()).
 		Scan(&adj.SKU, &adj.Warehouse, &adj.Quantity, &adj.Reason, &adj.CreateTime)
@@ -493,7 +493,7 @@ func movesSQL(q stock.MoveQuery) (string, []any, error) {
 	}
 	after := ""
 	if q.After != "" {
-		if _, err := uuid.Parse(q.After); err != nil {
+		if !canonicalID(&q.After) {
 			return "", nil, errs.Invalid("page_token", "is not a token returned by this list")
 		}
 		after = "m.id > " + arg(&args, q.After) + "::uuid"

@@ -179,6 +179,21 @@ func (s *Store) replayOf(ctx context.Context, requestID, method, id, what string
 	return nil
 }
 
+// canonicalID rewrites *id, an id a caller sent, to the canonical
+// lower-case form of the UUID it names and reports whether it names one.
+// uuid.Parse also takes upper case, braces, no hyphens and the urn: form;
+// PostgreSQL hands ids out in the canonical form, so an id compared as a
+// string (an invoice's customer, the resource a request_id was used for,
+// an event key) compares as the UUID it is only in that form.
+func canonicalID(id *string) bool {
+	u, err := uuid.Parse(*id)
+	if err != nil {
+		return false
+	}
+	*id = u.String()
+	return true
+}
+
 // column describes a filterable column.
 type column struct {
 	expr     string
@@ -210,7 +225,7 @@ func where(conds []listing.Condition, cols map[string]column, args *[]any) (stri
 			continue
 		}
 		if col.uuid {
-			if _, err := uuid.Parse(c.Value); err != nil {
+			if !canonicalID(&c.Value) {
 				return "", errs.Invalid("filter", "%s must be a UUID, got %q", c.Field, c.Value)
 			}
 		}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/seamhq/seam/erp-service/internal/stock"
@@ -107,10 +106,10 @@ func (s *Store) Transfer(ctx context.Context, t stock.Transfer, requestID string
 // GetTransfer implements stock.Store: the row out of the source has the
 // transfer's id, and both rows name it.
 func (s *Store) GetTransfer(ctx context.Context, id string) (stock.Transfer, error) {
-	t := stock.Transfer{ID: id}
-	if _, err := uuid.Parse(id); err != nil {
+	if !canonicalID(&id) {
 		return stock.Transfer{}, errs.NotFoundf("stock transfer %q", id)
 	}
+	t := stock.Transfer{ID: id}
 	err := s.pool.QueryRow(ctx, `SELECT o.sku, o.warehouse, i.warehouse, i.on_hand_delta, o.reason, o.created_at
 		FROM stock_moves o JOIN stock_moves i ON i.reference = o.reference AND i.on_hand_delta > 0
 		WHERE o.id = $1 AND o.reference = $2`, id, t.Reference()).

@@ -5,6 +5,7 @@ package purchasing
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -160,16 +161,27 @@ func ValidateLines(lines []Line) error {
 }
 
 // Price numbers the lines and computes their amounts (quantity x unit
-// cost, rounded to the currency) and the total.
-func Price(o *Order) {
-	o.Total = decimal.Zero
+// cost, rounded to the currency) and the total (money.Sum). A total, or a
+// line amount, with more digits than an amount may have is
+// INVALID_ARGUMENT on "lines", as for sales orders.
+func Price(o *Order) error {
+	amounts := make([]money.Money, len(o.Lines))
 	for i := range o.Lines {
 		l := &o.Lines[i]
 		l.Number = int32(i + 1)
 		l.Received = decimal.Zero
-		l.Amount = money.LineAmount(l.Quantity, money.Money{Currency: o.Currency, Amount: l.UnitCost}, decimal.Zero).Amount
-		o.Total = o.Total.Add(l.Amount)
+		amounts[i] = money.LineAmount(l.Quantity, money.Money{Currency: o.Currency, Amount: l.UnitCost}, decimal.Zero)
+		l.Amount = amounts[i].Amount
 	}
+	total, err := money.Sum(o.Currency, amounts...)
+	if errors.Is(err, money.ErrTooManyDigits) {
+		return errs.Invalid("lines", "%v", err)
+	}
+	if err != nil {
+		return fmt.Errorf("total of purchase order %s: %w", o.ID, err)
+	}
+	o.Total = total.Amount
+	return nil
 }
 
 // ReceiptLine is a quantity of a line received.

@@ -55,9 +55,31 @@ func TestValidateLinesAndPrice(t *testing.T) {
 	if err := ValidateLines(o.Lines); err != nil {
 		t.Fatal(err)
 	}
-	Price(&o)
+	if err := Price(&o); err != nil {
+		t.Fatal(err)
+	}
 	if o.Lines[0].Amount.String() != "2" || o.Lines[1].Number != 2 || o.Total.String() != "12" {
 		t.Errorf("priced = %+v", o) // 1.5 JPY rounds half away from zero to 2
+	}
+}
+
+// Amounts past the digits an amount may have are refused, as on sales
+// orders: a line's own amount, or a total of lines that each fit.
+func TestPriceRefusesAmountsPastTheDigits(t *testing.T) {
+	t.Parallel()
+	for name, lines := range map[string][]Line{
+		"a line":  {{SKU: "A", Quantity: d("999999999999999999"), UnitCost: d("999999999999999999.99")}},
+		"a total": {{SKU: "A", Quantity: d("1"), UnitCost: d("9999999999999999999999999999.99")}, {SKU: "B", Quantity: d("1"), UnitCost: d("0.03")}},
+	} {
+		o := Order{Currency: "EUR", Lines: lines}
+		err := Price(&o)
+		if got := fields(t, err); !errors.Is(err, errs.ErrInvalidArgument) || len(got) != 1 || got[0] != "lines" {
+			t.Errorf("%s: %v, want INVALID_ARGUMENT on lines", name, err)
+		}
+	}
+	o := Order{Currency: "EUR", Lines: []Line{{SKU: "A", Quantity: d("1"), UnitCost: d("9999999999999999999999999999.99")}}}
+	if err := Price(&o); err != nil || o.Total.String() != "9999999999999999999999999999.99" {
+		t.Errorf("30 digits: %s, %v", o.Total, err)
 	}
 }
 

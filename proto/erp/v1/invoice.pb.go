@@ -692,7 +692,8 @@ func (x *VoidInvoiceRequest) GetReason() string {
 type MarkOverdueInvoicesRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// YYYY-MM-DD; defaults to today (UTC). Invoices due before it are
-	// overdue.
+	// overdue. A date after today is INVALID_ARGUMENT: the mark is never
+	// taken back.
 	AsOfDate      string `protobuf:"bytes,1,opt,name=as_of_date,json=asOfDate,proto3" json:"as_of_date,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

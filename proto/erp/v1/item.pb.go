@@ -36,7 +36,9 @@ type Item struct {
 	UnitOfMeasure string `protobuf:"bytes,3,opt,name=unit_of_measure,json=unitOfMeasure,proto3" json:"unit_of_measure,omitempty"`
 	// Required.
 	ListPrice *v1.Money `protobuf:"bytes,4,opt,name=list_price,json=listPrice,proto3" json:"list_price,omitempty"`
-	// Same currency as list_price; defaults to zero.
+	// Same currency as list_price; defaults to zero. Its currency cannot
+	// change while any warehouse has the item on hand (FAILED_PRECONDITION):
+	// bring the stock to zero first.
 	StandardCost *v1.Money `protobuf:"bytes,5,opt,name=standard_cost,json=standardCost,proto3" json:"standard_cost,omitempty"`
 	// Decimal fraction, "0.19" for 19 %. Default "0".
 	TaxRate    string                 `protobuf:"bytes,6,opt,name=tax_rate,json=taxRate,proto3" json:"tax_rate,omitempty"`

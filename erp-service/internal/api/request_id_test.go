@@ -1,0 +1,54 @@
+package api_test
+
+import (
+	"fmt"
+	"maps"
+	"testing"
+
+	"github.com/seamhq/seam/platform/auth"
+)
+
+// A request_id already used by another request is bad input naming
+// request_id, a field of the request beside the resource it carries, on
+// every create and custom method; nothing is written.
+func TestRequestIDReusedNamesRequestID(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	cid := e.seed()
+	tok := token(t, auth.Admin)
+	e.must(200, "POST", "/v1/warehouses", tok, `{"code":"EAST","name":"East"}`)
+	sid := str(e.must(200, "POST", "/v1/suppliers", tok, `{"name":"Parts Inc"}`)["id"])
+	order := fmt.Sprintf(`{"customer_id":%q,"currency_code":"EUR","lines":[{"sku":"W-1","quantity":"1"}]}`, cid)
+	oid := str(e.must(200, "POST", "/v1/salesOrders?request_id=taken", tok, order)["id"])
+	other := str(e.must(200, "POST", "/v1/salesOrders", tok, order)["id"])
+	po := str(e.must(200, "POST", "/v1/purchaseOrders", tok, `{"supplier_id":"`+sid+`","lines":[{"sku":"W-1","quantity":"1",
+		"unit_cost":{"currency_code":"EUR","amount":"1"},"expected_date":"2030-01-01"}]}`)["id"])
+	e.must(200, "POST", "/v1/salesOrders/"+oid+":confirm", tok, `{}`)
+	e.must(200, "POST", "/v1/shipments", tok, `{"sales_order_id":"`+oid+`"}`)
+	e.must(200, "POST", "/v1/customers?request_id=cust-taken", tok, `{"name":"Globex"}`)
+
+	before := e.counts()
+	for _, tc := range []struct{ path, body string }{
+		{"/v1/customers?request_id=taken", `{"name":"Initech"}`},
+		{"/v1/salesOrders?request_id=cust-taken", order},
+		{"/v1/items?request_id=taken", `{"sku":"N-1","name":"New","list_price":{"currency_code":"EUR","amount":"1"}}`},
+		{"/v1/suppliers?request_id=taken", `{"name":"Other Parts"}`},
+		{"/v1/purchaseOrders?request_id=taken", `{"supplier_id":"` + sid + `","lines":[{"sku":"W-1","quantity":"1",
+			"unit_cost":{"currency_code":"EUR","amount":"1"},"expected_date":"2030-01-01"}]}`},
+		{"/v1/stockAdjustments?request_id=taken", `{"sku":"W-1","quantity":"1","reason":"count"}`},
+		{"/v1/stockTransfers?request_id=taken", `{"sku":"W-1","from_warehouse":"MAIN","to_warehouse":"EAST","quantity":"1"}`},
+		{"/v1/shipments?request_id=taken", `{"sales_order_id":"` + other + `"}`},
+		{"/v1/invoices?request_id=taken", `{"sales_order_id":"` + oid + `"}`},
+		{"/v1/payments?request_id=taken", `{"customer_id":"` + cid + `","amount":{"currency_code":"EUR","amount":"1"}}`},
+		{"/v1/salesOrders/" + other + ":confirm", `{"request_id":"taken"}`},
+		{"/v1/purchaseOrders/" + po + ":order", `{"request_id":"taken"}`},
+	} {
+		r := e.call("POST", tc.path, tok, tc.body)
+		if f := restFields(r.body); r.status != 400 || fmt.Sprint(f) != "[request_id]" {
+			t.Errorf("POST %s = %d %v, want 400 naming [request_id]", tc.path, r.status, r.body)
+		}
+	}
+	if after := e.counts(); !maps.Equal(after, before) {
+		t.Errorf("refused requests wrote: %v -> %v", before, after)
+	}
+}
