@@ -222,6 +222,12 @@ func (s *Service) apply(cur Opportunity, in Input, fields []Field, products map[
 	if slices.Contains(fields, FieldProbability) && in.Probability != nil {
 		validProbability(&v, *in.Probability)
 		next.Probability = *in.Probability
+		// A closed deal's probability is its stage's (won 100, lost 0),
+		// as :win and :lose set it; only a write that leaves it as it is
+		// (or puts the stage's back) goes through.
+		if cur.Stage.Closed() && next.Probability != cur.Probability && next.Probability != DefaultProbability(cur.Stage) && rule == nil {
+			rule = errs.FailedPreconditionf("opportunity %s is %s and its probability is fixed at %d; use :reopen to change it", cur.ID, cur.Stage, DefaultProbability(cur.Stage))
+		}
 	} else if next.Stage != cur.Stage {
 		next.Probability = DefaultProbability(next.Stage)
 	}

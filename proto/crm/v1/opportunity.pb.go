@@ -175,7 +175,9 @@ type Opportunity struct {
 	// Defaults to STAGE_PROSPECTING. Closed stages are reached through
 	// WinOpportunity and LoseOpportunity, not by update.
 	Stage Stage `protobuf:"varint,4,opt,name=stage,proto3,enum=crm.v1.Stage" json:"stage,omitempty"`
-	// Percent 0..100; defaults from the stage.
+	// Percent 0..100; defaults from the stage. A closed deal's is its
+	// stage's (won 100, lost 0): an update changing it is
+	// FAILED_PRECONDITION.
 	Probability int32 `protobuf:"varint,5,opt,name=probability,proto3" json:"probability,omitempty"`
 	// ISO 4217 code of every price on the opportunity. Required.
 	CurrencyCode string `protobuf:"bytes,6,opt,name=currency_code,json=currencyCode,proto3" json:"currency_code,omitempty"`
