@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -81,6 +82,7 @@ func (s *Service) build(in Input, refs Refs) (Opportunity, error) {
 	} else if !refs.AccountExists {
 		v.Add("account_id", "account %q not found", in.AccountID)
 	}
+	in.Name = strings.TrimSpace(in.Name)
 	validName(&v, in.Name)
 	validOwner(&v, in.Owner)
 	validCampaign(&v, in.CampaignID)
@@ -190,8 +192,8 @@ func (s *Service) apply(cur Opportunity, in Input, fields []Field, products map[
 	for _, f := range fields {
 		switch f {
 		case FieldName:
-			validName(&v, in.Name)
-			next.Name = in.Name
+			next.Name = strings.TrimSpace(in.Name)
+			validName(&v, next.Name)
 		case FieldOwner:
 			validOwner(&v, in.Owner)
 			next.Owner = in.Owner
