@@ -306,7 +306,8 @@ type ListCampaignsRequest struct {
 	// Default 50, at most 1000.
 	PageSize  int32  `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	PageToken string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
-	// AIP-160 subset: `status = "CAMPAIGN_STATUS_ACTIVE"`.
+	// AIP-160 subset: `status = "CAMPAIGN_STATUS_ACTIVE"` (or the short form,
+	// "ACTIVE" or "active").
 	Filter        string `protobuf:"bytes,3,opt,name=filter,proto3" json:"filter,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
