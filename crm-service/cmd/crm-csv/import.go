@@ -10,11 +10,15 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/seamhq/seam/crm-service/internal/upsert"
@@ -85,6 +89,33 @@ type tally struct {
 	problems                                   []problem
 	// unwritten counts rows of batches the CRM did not write.
 	unwritten int
+	// sent are the batches a writing pass sent, with what became of them,
+	// in the order they were answered.
+	sent []sentBatch
+}
+
+// sentBatch is a batch a writing pass sent, and what became of it.
+type sentBatch struct {
+	lines []int
+	// written: the CRM committed the batch (outcomes says what became of
+	// each row); unsure: the call broke off or its answer was not
+	// understood, so the batch may or may not be committed; neither: the
+	// CRM rejected the call and wrote nothing of it.
+	written, unsure bool
+	outcomes        []crmv1.ImportOutcome
+}
+
+// rejected reports whether a failed import call certainly wrote nothing:
+// the CRM writes a batch in one transaction and answers these codes only
+// when it did not commit it. Any other failure (the connection lost, a
+// deadline, an internal error) leaves the batch's fate unknown.
+func rejected(err error) bool {
+	switch status.Code(err) {
+	case codes.InvalidArgument, codes.FailedPrecondition, codes.AlreadyExists, codes.NotFound, codes.PermissionDenied,
+		codes.Unauthenticated, codes.ResourceExhausted, codes.Aborted, codes.OutOfRange, codes.Unimplemented:
+		return true
+	}
+	return false
 }
 
 // run imports the file: in all-or-nothing mode it first checks every row
@@ -103,6 +134,11 @@ func (im *importer) run(ctx context.Context, mode crmv1.ImportMode, stdout io.Wr
 	}
 	t, err := im.pass(ctx, mode, false)
 	if err != nil {
+		report(stdout, t)
+		if n := reportImported(stdout, t, "before the import stopped"); n > 0 {
+			return fmt.Errorf("%w; %d rows were imported before the import stopped and stay imported (listed above): "+
+				"each batch of -batch rows is written in a transaction of its own", err, n)
+		}
 		return err
 	}
 	report(stdout, t)
@@ -111,9 +147,75 @@ func (im *importer) run(ctx context.Context, mode crmv1.ImportMode, stdout io.Wr
 		im.kind.name, t.rows, t.created, t.updated, t.unchanged, t.invalid, elapsed.Round(time.Millisecond),
 		float64(t.rows)/elapsed.Seconds())
 	if t.unwritten > 0 {
+		reportImported(stdout, t, "from the other batches")
 		return fmt.Errorf("%s: %d rows were not imported: their batches had rows the CRM found bad meanwhile", im.file, t.unwritten)
 	}
 	return nil
+}
+
+// reportImported lists the lines of the rows a writing pass that fell
+// short imported (created, updated or found unchanged), and those whose
+// batch may or may not have been written, so that the file can be fixed
+// and run again (a row imported already then changes nothing). It
+// returns how many rows are certainly imported.
+func reportImported(w io.Writer, t tally, when string) int {
+	var imported, unsure []int
+	var created, updated, unchanged int
+	for _, b := range t.sent {
+		switch {
+		case b.unsure:
+			unsure = append(unsure, b.lines...)
+		case b.written:
+			for i, o := range b.outcomes {
+				switch o {
+				case crmv1.ImportOutcome_IMPORT_OUTCOME_CREATED:
+					created++
+				case crmv1.ImportOutcome_IMPORT_OUTCOME_UPDATED:
+					updated++
+				case crmv1.ImportOutcome_IMPORT_OUTCOME_UNCHANGED:
+					unchanged++
+				default:
+					continue
+				}
+				imported = append(imported, b.lines[i])
+			}
+		}
+	}
+	if len(imported) == 0 && len(unsure) == 0 {
+		return 0
+	}
+	if len(imported) > 0 {
+		fmt.Fprintf(w, "imported %s (%d rows: %d created, %d updated, %d unchanged): %s\n",
+			when, len(imported), created, updated, unchanged, lineRanges(imported))
+	}
+	if len(unsure) > 0 {
+		fmt.Fprintf(w, "maybe imported (the call broke off; check these records): %s\n", lineRanges(unsure))
+	}
+	fmt.Fprintln(w, "every other line was not imported; fix the file and run it again: rows imported already match their records and stay unchanged")
+	return len(imported)
+}
+
+// lineRanges writes line numbers as "line 2", "lines 2 to 4, 7".
+func lineRanges(lines []int) string {
+	lines = slices.Clone(lines)
+	slices.Sort(lines)
+	var parts []string
+	for i := 0; i < len(lines); {
+		j := i
+		for j+1 < len(lines) && lines[j+1] == lines[j]+1 {
+			j++
+		}
+		if j == i {
+			parts = append(parts, strconv.Itoa(lines[i]))
+		} else {
+			parts = append(parts, fmt.Sprintf("%d to %d", lines[i], lines[j]))
+		}
+		i = j + 1
+	}
+	if len(lines) == 1 {
+		return "line " + parts[0]
+	}
+	return "lines " + strings.Join(parts, ", ")
 }
 
 func report(w io.Writer, t tally) {
@@ -142,8 +244,10 @@ func (im *importer) pass(ctx context.Context, mode crmv1.ImportMode, validateOnl
 	}
 	bar := im.bar(info.Size(), validateOnly)
 
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	// A failed call stops the reading, so no batch is sent after it, but
+	// not the calls in flight: what became of them is part of the report.
+	readCtx, stopReading := context.WithCancel(ctx)
+	defer stopReading()
 	type job struct {
 		msgs  []proto.Message
 		lines []int
@@ -155,18 +259,32 @@ func (im *importer) pass(ctx context.Context, mode crmv1.ImportMode, validateOnl
 	for range max(im.parallel, 1) {
 		wg.Go(func() {
 			for j := range jobs {
+				mu.Lock()
+				failed := sendErr != nil
+				mu.Unlock()
+				if failed {
+					continue // taken after a failure: not sent
+				}
 				resp, err := im.kind.send(ctx, im.conn, batch{rows: j.msgs, mask: rr.mask, mode: mode, validateOnly: validateOnly})
+				sent := sentBatch{lines: j.lines, written: err == nil && resp.GetWritten(), unsure: err != nil && !rejected(err)}
 				if err == nil && len(resp.GetResults()) != len(j.msgs) {
 					err = fmt.Errorf("the CRM answered %d results for %d rows", len(resp.GetResults()), len(j.msgs))
+					sent.unsure = sent.written
 				}
 				mu.Lock()
 				if err != nil {
 					if sendErr == nil {
-						sendErr = fmt.Errorf("%s, lines %d to %d: %w", im.file, j.lines[0], j.lines[len(j.lines)-1], err)
+						sendErr = fmt.Errorf("%s, %s: %w", im.file, lineRanges(j.lines), err)
 					}
-					cancel()
+					stopReading()
 				} else {
 					t.add(resp, j.lines, validateOnly)
+					for _, r := range resp.GetResults() {
+						sent.outcomes = append(sent.outcomes, r.GetOutcome())
+					}
+				}
+				if !validateOnly {
+					t.sent = append(t.sent, sent)
 				}
 				mu.Unlock()
 			}
@@ -178,8 +296,8 @@ func (im *importer) pass(ctx context.Context, mode crmv1.ImportMode, validateOnl
 		send := func() error {
 			select {
 			case jobs <- cur:
-			case <-ctx.Done():
-				return ctx.Err()
+			case <-readCtx.Done():
+				return readCtx.Err()
 			}
 			cur = job{}
 			if bar != nil {

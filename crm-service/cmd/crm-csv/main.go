@@ -13,6 +13,8 @@
 // rows equal to their record change nothing. Every bad row is reported
 // with its line and column; in all-or-nothing mode (the default) nothing
 // is written when any row is bad, in skip-bad-rows mode the good rows are.
+// Each batch is written in a transaction of its own: when a write fails
+// after earlier batches were written, the tool lists the lines imported.
 //
 // Every command takes -addr (CRM_GRPC_ADDR, default 127.0.0.1:9081) and
 // -token (CRM_TOKEN; without one, a token is signed with AUTH_SECRET, as

@@ -5,6 +5,7 @@ package account
 import (
 	"context"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -126,10 +127,10 @@ func (in Input) validate(fields []Field) error {
 	for _, f := range fields {
 		switch f {
 		case FieldName:
-			switch {
-			case in.Name == "":
+			switch name := strings.TrimSpace(in.Name); {
+			case name == "":
 				v.Add(string(f), "is required")
-			case len([]rune(in.Name)) > maxName:
+			case len([]rune(name)) > maxName:
 				v.Add(string(f), "must be at most %d characters", maxName)
 			}
 		case FieldWebsite:
@@ -290,7 +291,7 @@ func (s *Service) New(in Input) (Account, Event, error) {
 	}
 	now := s.now().UTC()
 	a := Account{
-		ID: id.String(), Name: in.Name, Website: in.Website, Industry: in.Industry, Owner: in.Owner,
+		ID: id.String(), Name: strings.TrimSpace(in.Name), Website: in.Website, Industry: in.Industry, Owner: in.Owner,
 		ParentID: in.ParentID, Billing: in.Billing, Shipping: in.Shipping, ExternalID: in.ExternalID,
 		PaymentStatus: PaymentUnspecified, Version: 1, CreateTime: now, UpdateTime: now,
 	}
@@ -356,7 +357,7 @@ func apply(cur Account, in Input, fields []Field) Account {
 	for _, f := range fields {
 		switch f {
 		case FieldName:
-			next.Name = in.Name
+			next.Name = strings.TrimSpace(in.Name)
 		case FieldWebsite:
 			next.Website = in.Website
 		case FieldIndustry:

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -233,14 +234,36 @@ type Change struct {
 	Unchanged bool
 }
 
+// LinkAccounts are the accounts an activity's opportunity and contact
+// belong to, as a write's transaction read them: "" when there is no such
+// link or record (the write then fails on the link), and for a contact
+// at no account.
+type LinkAccounts struct {
+	Opportunity string
+	Contact     string
+}
+
+// Links reads, in the transaction of a write, the accounts of an
+// opportunity and a contact ("" for none), locking both against deletion
+// and the contact against moving to another account until the write
+// commits.
+type Links func(opportunityID, contactID string) (LinkAccounts, error)
+
 // Store is the persistence activities need. Links to an account, contact
 // or opportunity that does not exist are violations of account_id,
 // contact_id or opportunity_id.
 type Store interface {
-	CreateActivity(ctx context.Context, requestID, method string, a Activity, ev Event) (Activity, error)
+	// CreateActivity reads the accounts of opportunityID and contactID
+	// (as Links does), passes them to build and inserts the activity
+	// build returns with its event, in one transaction. If requestID was
+	// used before for method, nothing is written and the activity it
+	// created is returned.
+	CreateActivity(ctx context.Context, requestID, method, opportunityID, contactID string, build func(LinkAccounts) (Activity, Event, error)) (Activity, error)
 	GetActivity(ctx context.Context, id string) (Activity, error)
 	ListActivities(ctx context.Context, q Query) ([]Activity, bool, error)
-	UpdateActivity(ctx context.Context, id string, fn func(cur Activity) (Change, error)) (Activity, error)
+	// UpdateActivity locks the activity, passes it to fn with the Links
+	// of the transaction and applies the change fn returns.
+	UpdateActivity(ctx context.Context, id string, fn func(cur Activity, links Links) (Change, error)) (Activity, error)
 	DeleteActivity(ctx context.Context, id string, fn func(cur Activity) (Event, error)) error
 	// RemindDue takes up to limit open tasks whose reminder time is at or
 	// before now and whose reminder has not been recorded, and in one
@@ -286,7 +309,8 @@ func (s *Service) event(typ string, a Activity) (Event, error) {
 	return Event{Type: typ, Key: a.ID, Payload: payload}, nil
 }
 
-// Create logs an activity or creates a task.
+// Create logs an activity or creates a task. One linked to an opportunity
+// and to no account is linked to the opportunity's account.
 func (s *Service) Create(ctx context.Context, in Input, requestID string) (Activity, error) {
 	now := s.now()
 	a := Activity{Type: in.Type, Version: 1, CreateTime: now, UpdateTime: now}
@@ -309,11 +333,50 @@ func (s *Service) Create(ctx context.Context, in Input, requestID string) (Activ
 		return Activity{}, err
 	}
 	a.ID = id.String()
-	ev, err := s.event(EventCreated, a)
-	if err != nil {
-		return Activity{}, err
+	return s.store.CreateActivity(ctx, requestID, MethodCreate, a.OpportunityID, a.ContactID, func(acc LinkAccounts) (Activity, Event, error) {
+		linked := a
+		if err := link(&linked, acc, func(Field) bool { return true }); err != nil {
+			return Activity{}, Event{}, err
+		}
+		ev, err := s.event(EventCreated, linked)
+		if err != nil {
+			return Activity{}, Event{}, err
+		}
+		return linked, ev, nil
+	})
+}
+
+// link derives and checks a's account from the accounts of its links: an
+// activity with an opportunity and no account takes the opportunity's
+// account; an account other than the opportunity's, or a contact at
+// another account than the activity's, is a violation. It names the field
+// the request wrote (written): account_id for an account and opportunity
+// that disagree, contact_id for a contact at another account, else the
+// other link the request changed.
+func link(a *Activity, acc LinkAccounts, written func(Field) bool) error {
+	pick := func(fields ...Field) string {
+		for _, f := range fields {
+			if written(f) {
+				return string(f)
+			}
+		}
+		return string(fields[len(fields)-1])
 	}
-	return s.store.CreateActivity(ctx, requestID, MethodCreate, a, ev)
+	if acc.Opportunity != "" {
+		switch {
+		case a.AccountID == "":
+			a.AccountID = acc.Opportunity
+		case a.AccountID != acc.Opportunity:
+			return errs.Invalid(pick(FieldAccountID, FieldOpportunityID),
+				"account %s is not the account of opportunity %s (%s); leave account_id empty to take the opportunity's",
+				a.AccountID, a.OpportunityID, acc.Opportunity)
+		}
+	}
+	if acc.Contact != "" && a.AccountID != "" && acc.Contact != a.AccountID {
+		return errs.Invalid(pick(FieldContactID, FieldAccountID, FieldOpportunityID),
+			"contact %s is at account %s, not at the activity's account %s", a.ContactID, acc.Contact, a.AccountID)
+	}
+	return nil
 }
 
 // Get returns one activity.
@@ -361,7 +424,7 @@ func (s *Service) Update(ctx context.Context, id string, in Input, fields []Fiel
 			return Activity{}, err
 		}
 	}
-	return s.store.UpdateActivity(ctx, id, func(cur Activity) (Change, error) {
+	return s.store.UpdateActivity(ctx, id, func(cur Activity, links Links) (Change, error) {
 		if err := errs.CheckEtag(etag, cur.ETag(), "activity "+id); err != nil {
 			return Change{}, err
 		}
@@ -369,6 +432,17 @@ func (s *Service) Update(ctx context.Context, id string, in Input, fields []Fiel
 		next := cur
 		if err := apply(&next, in, fields, now); err != nil {
 			return Change{}, err
+		}
+		// Links are checked when they change: a contact that moved to
+		// another account since does not block other edits.
+		if next.AccountID != cur.AccountID || next.ContactID != cur.ContactID || next.OpportunityID != cur.OpportunityID {
+			acc, err := links(next.OpportunityID, next.ContactID)
+			if err != nil {
+				return Change{}, err
+			}
+			if err := link(&next, acc, func(f Field) bool { return slices.Contains(fields, f) }); err != nil {
+				return Change{}, err
+			}
 		}
 		if same(next, cur) {
 			return Change{Unchanged: true}, nil

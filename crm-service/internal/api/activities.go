@@ -2,8 +2,6 @@ package api
 
 import (
 	"context"
-	"fmt"
-	"strings"
 	"time"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -40,13 +38,7 @@ func activityFilterValue(field, value string) (string, error) {
 	if field != "type" {
 		return value, nil
 	}
-	if v, ok := crmv1.ActivityType_value[value]; ok && v != 0 {
-		return string(activityTypeFromProto(crmv1.ActivityType(v))), nil
-	}
-	if t := activity.Type(strings.ToLower(value)); t.Valid() {
-		return string(t), nil
-	}
-	return "", fmt.Errorf("unknown activity type %q", value)
+	return enumFilterValue("activity type", value, activityTypes)
 }
 
 func activityToProto(a activity.Activity) *crmv1.Activity {

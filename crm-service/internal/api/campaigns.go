@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/seamhq/seam/crm-service/internal/campaign"
 	"github.com/seamhq/seam/platform/civil"
@@ -59,14 +58,13 @@ func (Payloads) EncodeCampaign(c campaign.Campaign) ([]byte, error) {
 	return payloadJSON.Marshal(campaignToProto(c))
 }
 
+// campaignFilterValue accepts a status as "CAMPAIGN_STATUS_ACTIVE" or
+// "active".
 func campaignFilterValue(field, value string) (string, error) {
-	if field == "status" {
-		if v, ok := crmv1.CampaignStatus_value[value]; ok && v != 0 {
-			return string(campaignStatusFromProto(crmv1.CampaignStatus(v))), nil
-		}
-		return "", fmt.Errorf("unknown status %q", value)
+	if field != "status" {
+		return value, nil
 	}
-	return value, nil
+	return enumFilterValue("status", value, campaignStatuses)
 }
 
 func (s *campaignServer) CreateCampaign(ctx context.Context, req *crmv1.CreateCampaignRequest) (*crmv1.Campaign, error) {

@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/seamhq/seam/crm-service/internal/servicecase"
@@ -59,21 +58,9 @@ func caseStatusFromProto(s crmv1.CaseStatus) servicecase.Status {
 func caseFilterValue(field, value string) (string, error) {
 	switch field {
 	case "priority":
-		if v, ok := crmv1.CasePriority_value[value]; ok && v != 0 {
-			return string(casePriorityFromProto(crmv1.CasePriority(v))), nil
-		}
-		if p := servicecase.Priority(strings.ToLower(value)); p.Valid() {
-			return string(p), nil
-		}
-		return "", fmt.Errorf("unknown priority %q", value)
+		return enumFilterValue("priority", value, casePriorities)
 	case "status":
-		if v, ok := crmv1.CaseStatus_value[value]; ok && v != 0 {
-			return string(caseStatusFromProto(crmv1.CaseStatus(v))), nil
-		}
-		if s := servicecase.Status(strings.ToLower(value)); s.Valid() {
-			return string(s), nil
-		}
-		return "", fmt.Errorf("unknown status %q", value)
+		return enumFilterValue("status", value, caseStatuses)
 	}
 	return value, nil
 }

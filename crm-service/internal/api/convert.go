@@ -2,7 +2,6 @@ package api
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
 	"google.golang.org/protobuf/encoding/protojson"
@@ -75,13 +74,7 @@ func opportunityFilterValue(field, value string) (string, error) {
 	if field != "stage" {
 		return value, nil
 	}
-	if v, ok := crmv1.Stage_value[value]; ok && v != 0 {
-		return string(stageFromProto(crmv1.Stage(v))), nil
-	}
-	if s := pipeline.Stage(strings.ToLower(value)); s.Valid() {
-		return string(s), nil
-	}
-	return "", fmt.Errorf("unknown stage %q", value)
+	return enumFilterValue("stage", value, stages)
 }
 
 // paymentStatusFromProto maps a wire payment status to the domain;

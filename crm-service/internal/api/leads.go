@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/seamhq/seam/crm-service/internal/lead"
 	crmv1 "github.com/seamhq/seam/proto/crm/v1"
@@ -37,13 +36,7 @@ func leadStatusFilterValue(field, value string) (string, error) {
 	if field != "status" {
 		return value, nil
 	}
-	if v, ok := crmv1.LeadStatus_value[value]; ok && v != 0 {
-		return string(leadStatusFromProto(crmv1.LeadStatus(v))), nil
-	}
-	if s := lead.Status(strings.ToLower(value)); s.Valid() {
-		return string(s), nil
-	}
-	return "", fmt.Errorf("unknown lead status %q", value)
+	return enumFilterValue("lead status", value, leadStatuses)
 }
 
 func leadToProto(l lead.Lead) *crmv1.Lead {

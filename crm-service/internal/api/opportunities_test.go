@@ -395,6 +395,85 @@ func TestUpdateOpportunityRules(t *testing.T) {
 	}
 }
 
+// A closed deal's probability is its stage's: won 100, lost 0. Changing
+// it is refused like a stage change; leaving it as it is is not.
+func TestClosedDealProbabilityIsFixed(t *testing.T) {
+	e := newEnv(t)
+	e.seedProducts(product("SKU-1", "Widget", "10.00"))
+	a := e.createAccount("Acme")
+	mask := func(paths ...string) *fieldmaskpb.FieldMask { return &fieldmaskpb.FieldMask{Paths: paths} }
+	setProbability := func(id string, p int32) (*crmv1.Opportunity, error) {
+		return e.opportunities.UpdateOpportunity(e.sales(), &crmv1.UpdateOpportunityRequest{
+			Opportunity: &crmv1.Opportunity{Id: id, Probability: p}, UpdateMask: mask("probability"),
+		})
+	}
+
+	won, err := e.opportunities.WinOpportunity(e.sales(), &crmv1.WinOpportunityRequest{Id: e.createOpportunity(a.Id, line("SKU-1", "2")).Id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lost, err := e.opportunities.LoseOpportunity(e.sales(), &crmv1.LoseOpportunityRequest{Id: e.createOpportunity(a.Id, line("SKU-1", "3")).Id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := e.rows()
+	for _, tc := range []struct {
+		o *crmv1.Opportunity
+		p int32
+	}{{won, 5}, {won, 0}, {won, 99}, {lost, 80}, {lost, 100}} {
+		_, err := setProbability(tc.o.Id, tc.p)
+		wantCode(t, err, codes.FailedPrecondition)
+	}
+	// Over REST, as a frontend sends it: the gateway masks the body's fields.
+	st, body := e.call("PATCH", "/v1/opportunities/"+won.Id, token(t, auth.Sales), map[string]any{"probability": 5})
+	if st != 400 || body["code"] != float64(codes.FailedPrecondition) {
+		t.Fatalf("REST PATCH probability of a won deal: %d %v", st, body)
+	}
+	if after := e.rows(); after != before {
+		t.Fatalf("refused probability changes wrote: %+v -> %+v", before, after)
+	}
+	// An out-of-range value is still bad input first.
+	_, err = setProbability(won.Id, 101)
+	if f := violations(t, err); !slices.Equal(f, []string{"opportunity.probability"}) {
+		t.Fatalf("violations %v", f)
+	}
+
+	// The current value, and a mask without probability, still go through.
+	same, err := setProbability(won.Id, 100)
+	if err != nil || same.Etag != won.Etag || same.Probability != 100 {
+		t.Fatalf("won deal, same probability: %v %v", same, err)
+	}
+	same, err = setProbability(lost.Id, 0)
+	if err != nil || same.Etag != lost.Etag || same.Probability != 0 {
+		t.Fatalf("lost deal, same probability: %v %v", same, err)
+	}
+	renamed, err := e.opportunities.UpdateOpportunity(e.sales(), &crmv1.UpdateOpportunityRequest{
+		Opportunity: &crmv1.Opportunity{Id: won.Id, Name: "Renamed", Probability: 5}, UpdateMask: mask("name"),
+	})
+	if err != nil || renamed.Name != "Renamed" || renamed.Probability != 100 {
+		t.Fatalf("rename won deal: %v %v", renamed, err)
+	}
+	st, body = e.call("PATCH", "/v1/opportunities/"+lost.Id, token(t, auth.Sales), map[string]any{"name": "Gone", "probability": 0})
+	if st != 200 || body["name"] != "Gone" || body["probability"] != nil && body["probability"] != float64(0) {
+		t.Fatalf("REST PATCH of a lost deal keeping its probability: %d %v", st, body)
+	}
+
+	// The pipeline report weighs won deals at 100 %.
+	rep, err := e.reports.GetPipelineReport(e.sales(), &crmv1.GetPipelineReportRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var weighted []string
+	for _, s := range rep.GetStages() {
+		if s.GetStage() == crmv1.Stage_STAGE_CLOSED_WON {
+			weighted = append(weighted, s.GetWeightedAmount().GetAmount())
+		}
+	}
+	if !slices.Equal(weighted, []string{"20.00"}) {
+		t.Fatalf("won weighted amounts %v, want [20.00]", weighted)
+	}
+}
+
 func TestLinesJoinTheCatalog(t *testing.T) {
 	e := newEnv(t)
 	e.seedProducts(product("SKU-1", "Widget", "10.00"), product("SKU-2", "Gadget", "1.00"))

@@ -2,10 +2,12 @@ package api
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/google/uuid"
+	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	"github.com/seamhq/seam/platform/errs"
@@ -129,6 +131,28 @@ func parsePage(size int32, token, filter string, uuidKey bool, fields []string, 
 		}
 	}
 	return p, v.Err()
+}
+
+// enumFilterValue reads the value of a filter on an enum field, given as
+// its enum name ("LEAD_STATUS_NEW") or as its short form in any case
+// ("new", "NEW"), and returns the stored form. values maps the stored
+// forms to the wire enum (an UNSPECIFIED entry is never a match); what
+// names the field in the error.
+func enumFilterValue[D ~string, P protoreflect.Enum](what, value string, values map[D]P) (string, error) {
+	short := strings.ToLower(value)
+	names := make([]string, 0, len(values))
+	for d, p := range values {
+		if p.Number() == 0 {
+			continue
+		}
+		name := string(p.Descriptor().Values().ByNumber(p.Number()).Name())
+		if name == value || string(d) == short {
+			return string(d), nil
+		}
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return "", fmt.Errorf("unknown %s %q (one of %s, or the same without the prefix)", what, value, strings.Join(names, ", "))
 }
 
 // nextToken returns the token of the page after the one ending at key, or

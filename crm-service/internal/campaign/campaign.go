@@ -105,13 +105,14 @@ func (in Input) apply(c *Campaign, fields []Field) error {
 	for _, f := range fields {
 		switch f {
 		case FieldName:
+			name := strings.TrimSpace(in.Name)
 			switch {
-			case strings.TrimSpace(in.Name) == "":
+			case name == "":
 				v.Add(string(f), "is required")
-			case len([]rune(in.Name)) > maxText:
+			case len([]rune(name)) > maxText:
 				v.Add(string(f), "must be at most %d characters", maxText)
 			}
-			c.Name = in.Name
+			c.Name = name
 		case FieldChannel:
 			if len([]rune(in.Channel)) > maxText {
 				v.Add(string(f), "must be at most %d characters", maxText)

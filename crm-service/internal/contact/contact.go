@@ -145,10 +145,10 @@ func (in Input) validate(fields []Field) error {
 				}
 			}
 		case FieldName:
-			switch {
-			case strings.TrimSpace(in.Name) == "":
+			switch name := strings.TrimSpace(in.Name); {
+			case name == "":
 				v.Add(string(f), "is required")
-			case len([]rune(in.Name)) > maxName:
+			case len([]rune(name)) > maxName:
 				v.Add(string(f), "must be at most %d characters", maxName)
 			}
 		case FieldEmail:
@@ -285,7 +285,7 @@ func (s *Service) New(in Input) (Contact, Event, error) {
 	}
 	now := s.now()
 	c := Contact{
-		ID: id.String(), AccountID: in.AccountID, Name: in.Name, Email: strings.TrimSpace(in.Email), Phone: in.Phone,
+		ID: id.String(), AccountID: in.AccountID, Name: strings.TrimSpace(in.Name), Email: strings.TrimSpace(in.Email), Phone: in.Phone,
 		Title: in.Title, Role: in.Role, Owner: in.Owner, Version: 1, CreateTime: now, UpdateTime: now,
 	}
 	ev, err := s.event(EventCreated, c)
@@ -359,7 +359,7 @@ func apply(cur Contact, in Input, fields []Field) Contact {
 		case FieldAccountID:
 			next.AccountID = in.AccountID
 		case FieldName:
-			next.Name = in.Name
+			next.Name = strings.TrimSpace(in.Name)
 		case FieldEmail:
 			next.Email = strings.TrimSpace(in.Email)
 		case FieldPhone:

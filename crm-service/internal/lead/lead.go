@@ -128,10 +128,11 @@ func (in Input) validate(fields []Field) error {
 	for _, f := range fields {
 		switch f {
 		case FieldName:
-			if strings.TrimSpace(in.Name) == "" {
+			name := strings.TrimSpace(in.Name)
+			if name == "" {
 				v.Add(string(f), "is required")
 			}
-			text(f, in.Name, maxText)
+			text(f, name, maxText)
 		case FieldCompany:
 			text(f, in.Company, maxText)
 		case FieldTitle:
@@ -314,7 +315,7 @@ func (s *Service) newLead(in Input) (Lead, Event, error) {
 	}
 	now := s.now()
 	l := Lead{
-		ID: id.String(), Name: in.Name, Company: in.Company, Title: in.Title, Email: strings.TrimSpace(in.Email),
+		ID: id.String(), Name: strings.TrimSpace(in.Name), Company: in.Company, Title: in.Title, Email: strings.TrimSpace(in.Email),
 		Phone: in.Phone, Website: in.Website, Source: in.Source, CampaignID: in.CampaignID, Status: status,
 		Owner: in.Owner, Version: 1, CreateTime: now, UpdateTime: now,
 	}
@@ -385,7 +386,7 @@ func apply(cur Lead, in Input, fields []Field) (Lead, error) {
 	for _, f := range fields {
 		switch f {
 		case FieldName:
-			n.Name = in.Name
+			n.Name = strings.TrimSpace(in.Name)
 		case FieldCompany:
 			n.Company = in.Company
 		case FieldTitle:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -81,6 +82,7 @@ func (s *Service) build(in Input, refs Refs) (Opportunity, error) {
 	} else if !refs.AccountExists {
 		v.Add("account_id", "account %q not found", in.AccountID)
 	}
+	in.Name = strings.TrimSpace(in.Name)
 	validName(&v, in.Name)
 	validOwner(&v, in.Owner)
 	validCampaign(&v, in.CampaignID)
@@ -190,8 +192,8 @@ func (s *Service) apply(cur Opportunity, in Input, fields []Field, products map[
 	for _, f := range fields {
 		switch f {
 		case FieldName:
-			validName(&v, in.Name)
-			next.Name = in.Name
+			next.Name = strings.TrimSpace(in.Name)
+			validName(&v, next.Name)
 		case FieldOwner:
 			validOwner(&v, in.Owner)
 			next.Owner = in.Owner
@@ -222,6 +224,12 @@ func (s *Service) apply(cur Opportunity, in Input, fields []Field, products map[
 	if slices.Contains(fields, FieldProbability) && in.Probability != nil {
 		validProbability(&v, *in.Probability)
 		next.Probability = *in.Probability
+		// A closed deal's probability is its stage's (won 100, lost 0),
+		// as :win and :lose set it; only a write that leaves it as it is
+		// (or puts the stage's back) goes through.
+		if cur.Stage.Closed() && next.Probability != cur.Probability && next.Probability != DefaultProbability(cur.Stage) && rule == nil {
+			rule = errs.FailedPreconditionf("opportunity %s is %s and its probability is fixed at %d; use :reopen to change it", cur.ID, cur.Stage, DefaultProbability(cur.Stage))
+		}
 	} else if next.Stage != cur.Stage {
 		next.Probability = DefaultProbability(next.Stage)
 	}

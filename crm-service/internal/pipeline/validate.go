@@ -97,6 +97,7 @@ func CheckID(field, id string) error {
 	return nil
 }
 
+// validName checks a name as stored: trimmed of white space.
 func validName(v *errs.Violations, name string) {
 	switch {
 	case name == "":

@@ -68,45 +68,93 @@ func linkError(err error, a activity.Activity) error {
 	return nil
 }
 
-// CreateActivity implements activity.Store.
-func (s *Store) CreateActivity(ctx context.Context, requestID, method string, a activity.Activity, ev activity.Event) (activity.Activity, error) {
+// Reading the account of a linked record locks it FOR KEY SHARE: it
+// cannot be deleted before the write commits, nor move to another account
+// (contacts change only after a FOR UPDATE lock; an opportunity's account
+// never changes).
+const (
+	opportunityAccountSQL = `SELECT account_id::text FROM opportunities WHERE id = $1 FOR KEY SHARE`
+	contactAccountSQL     = `SELECT account_id::text FROM contacts WHERE id = $1 FOR KEY SHARE`
+)
+
+// queueAccountOf queues the reading of the account of one record with
+// sql (opportunityAccountSQL, contactAccountSQL) into *into: "" when id
+// is "", names no record, or a record at no account.
+func queueAccountOf(b *pgx.Batch, sql, id string, into *string) {
+	*into = ""
+	if id == "" {
+		return
+	}
+	b.Queue(sql, id).QueryRow(func(row pgx.Row) error {
+		var acc *string
+		err := row.Scan(&acc)
+		if pg.IsNoRows(err) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("read the account of %s: %w", id, err)
+		}
+		if acc != nil {
+			*into = *acc
+		}
+		return nil
+	})
+}
+
+// CreateActivity implements activity.Store: one round trip begins the
+// transaction and reads the request id and the accounts of the links, one
+// writes the activity and its event and commits.
+func (s *Store) CreateActivity(ctx context.Context, requestID, method, opportunityID, contactID string, build func(activity.LinkAccounts) (activity.Activity, activity.Event, error)) (activity.Activity, error) {
 	if err := checkRequestID(requestID); err != nil {
 		return activity.Activity{}, err
 	}
 	var out activity.Activity
 	err := onceMore(func() error {
-		return pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
-			b := &pgx.Batch{}
-			var used *usedKey
+		var used *usedKey
+		var acc activity.LinkAccounts
+		var a activity.Activity
+		err := pg.InTxBatchCommit(ctx, s.pool, func(b *pgx.Batch) {
+			used = nil
 			if requestID != "" {
 				lookupKey(b, requestID, &used)
-				recordKey(ctx, b, requestID, method, a.ID)
 			}
-			b.Queue(`INSERT INTO activities (id, type, subject, description, account_id, contact_id, opportunity_id, owner,
+			queueAccountOf(b, opportunityAccountSQL, opportunityID, &acc.Opportunity)
+			queueAccountOf(b, contactAccountSQL, contactID, &acc.Contact)
+		}, func() (*pgx.Batch, error) {
+			if used != nil {
+				return nil, errReplayOf(used)
+			}
+			var ev activity.Event
+			var err error
+			if a, ev, err = build(acc); err != nil {
+				return nil, err
+			}
+			w := &pgx.Batch{}
+			if requestID != "" {
+				recordKey(ctx, w, requestID, method, a.ID)
+			}
+			w.Queue(`INSERT INTO activities (id, type, subject, description, account_id, contact_id, opportunity_id, owner,
 activity_time, due_time, reminder_time, done, done_time, version, create_time, update_time)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
 				a.ID, a.Type, a.Subject, a.Description, nullable(a.AccountID), nullable(a.ContactID), nullable(a.OpportunityID),
 				a.Owner, timestamp(a.ActivityTime), timestamp(a.DueTime), timestamp(a.ReminderTime), a.Done, timestamp(a.DoneTime),
 				a.Version, a.CreateTime, a.UpdateTime)
-			err := tx.SendBatch(ctx, b).Close()
-			if used != nil {
-				return errReplayOf(used)
+			if err := queueEvent(ctx, w, ev.Type, ev.Key, ev.Payload); err != nil {
+				return nil, err
 			}
-			if err != nil {
-				if keyTaken(err) {
-					return err
-				}
-				if lerr := linkError(err, a); lerr != nil {
-					return lerr
-				}
-				return fmt.Errorf("insert activity: %w", err)
-			}
-			if err := appendEvent(ctx, tx, ev.Type, ev.Key, ev.Payload); err != nil {
-				return err
-			}
+			return w, nil
+		})
+		if err == nil {
 			out = a
 			return nil
-		})
+		}
+		if keyTaken(err) {
+			return err
+		}
+		if lerr := linkError(err, a); lerr != nil {
+			return lerr
+		}
+		return err
 	})
 	var r *replayError
 	if errors.As(err, &r) {
@@ -171,14 +219,24 @@ func lockActivity(ctx context.Context, tx pgx.Tx, id string) (activity.Activity,
 }
 
 // UpdateActivity implements activity.Store.
-func (s *Store) UpdateActivity(ctx context.Context, id string, fn func(activity.Activity) (activity.Change, error)) (activity.Activity, error) {
+func (s *Store) UpdateActivity(ctx context.Context, id string, fn func(activity.Activity, activity.Links) (activity.Change, error)) (activity.Activity, error) {
 	var out activity.Activity
 	err := pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		cur, err := lockActivity(ctx, tx, id)
 		if err != nil {
 			return err
 		}
-		ch, err := fn(cur)
+		links := func(opportunityID, contactID string) (activity.LinkAccounts, error) {
+			var acc activity.LinkAccounts
+			b := &pgx.Batch{}
+			queueAccountOf(b, opportunityAccountSQL, opportunityID, &acc.Opportunity)
+			queueAccountOf(b, contactAccountSQL, contactID, &acc.Contact)
+			if b.Len() == 0 {
+				return acc, nil
+			}
+			return acc, tx.SendBatch(ctx, b).Close()
+		}
+		ch, err := fn(cur, links)
 		if err != nil {
 			return err
 		}

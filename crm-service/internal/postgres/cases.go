@@ -55,23 +55,39 @@ func caseLinkError(err error, c servicecase.Case) error {
 	return nil
 }
 
-// CreateCase implements servicecase.Store. The insert returns the
-// account's payment status in the same statement.
-func (s *Store) CreateCase(ctx context.Context, requestID, method string, c servicecase.Case, ev servicecase.Event) (servicecase.Case, error) {
+// CreateCase implements servicecase.Store: one round trip begins the
+// transaction and reads the request id and the contact's account, one
+// writes the case (returning the account's payment status in the same
+// statement) and its event and commits.
+func (s *Store) CreateCase(ctx context.Context, requestID, method string, c servicecase.Case, ev servicecase.Event, check func(string) error) (servicecase.Case, error) {
 	if err := checkRequestID(requestID); err != nil {
 		return servicecase.Case{}, err
 	}
 	var out servicecase.Case
 	err := onceMore(func() error {
-		return pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
-			b := &pgx.Batch{}
-			var used *usedKey
+		var used *usedKey
+		var contactAccount string
+		created := c
+		err := pg.InTxBatchCommit(ctx, s.pool, func(b *pgx.Batch) {
+			used = nil
 			if requestID != "" {
 				lookupKey(b, requestID, &used)
-				recordKey(ctx, b, requestID, method, c.ID)
 			}
-			created := c
-			b.Queue(`WITH ins AS (
+			queueAccountOf(b, contactAccountSQL, c.ContactID, &contactAccount)
+		}, func() (*pgx.Batch, error) {
+			if used != nil {
+				return nil, errReplayOf(used)
+			}
+			if c.ContactID != "" {
+				if err := check(contactAccount); err != nil {
+					return nil, err
+				}
+			}
+			w := &pgx.Batch{}
+			if requestID != "" {
+				recordKey(ctx, w, requestID, method, c.ID)
+			}
+			w.Queue(`WITH ins AS (
   INSERT INTO cases (id, subject, description, account_id, contact_id, priority, status, owner, sla_due_time,
     resolve_time, version, create_time, update_time)
   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
@@ -80,25 +96,22 @@ SELECT a.payment_status FROM ins JOIN accounts a ON a.id = ins.account_id`,
 				c.ID, c.Subject, c.Description, c.AccountID, nullable(c.ContactID), c.Priority, c.Status, c.Owner,
 				c.SLADueTime, timestamp(c.ResolveTime), c.Version, c.CreateTime, c.UpdateTime).
 				QueryRow(func(row pgx.Row) error { return row.Scan(&created.AccountPaymentStatus) })
-			err := tx.SendBatch(ctx, b).Close()
-			if used != nil {
-				return errReplayOf(used)
+			if err := queueEvent(ctx, w, ev.Type, ev.Key, ev.Payload); err != nil {
+				return nil, err
 			}
-			if err != nil {
-				if keyTaken(err) {
-					return err
-				}
-				if lerr := caseLinkError(err, c); lerr != nil {
-					return lerr
-				}
-				return fmt.Errorf("insert case: %w", err)
-			}
-			if err := appendEvent(ctx, tx, ev.Type, ev.Key, ev.Payload); err != nil {
-				return err
-			}
+			return w, nil
+		})
+		if err == nil {
 			out = created
 			return nil
-		})
+		}
+		if keyTaken(err) {
+			return err
+		}
+		if lerr := caseLinkError(err, c); lerr != nil {
+			return lerr
+		}
+		return err
 	})
 	var r *replayError
 	if errors.As(err, &r) {
@@ -160,7 +173,7 @@ func lockCase(ctx context.Context, tx pgx.Tx, id string) (servicecase.Case, erro
 }
 
 // UpdateCase implements servicecase.Store.
-func (s *Store) UpdateCase(ctx context.Context, id string, fn func(servicecase.Case) (servicecase.Change, error)) (servicecase.Case, error) {
+func (s *Store) UpdateCase(ctx context.Context, id string, fn func(servicecase.Case, servicecase.ContactAccount) (servicecase.Change, error)) (servicecase.Case, error) {
 	var out servicecase.Case
 	err := pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		if err := setActor(ctx, tx); err != nil {
@@ -170,7 +183,16 @@ func (s *Store) UpdateCase(ctx context.Context, id string, fn func(servicecase.C
 		if err != nil {
 			return err
 		}
-		ch, err := fn(cur)
+		contactAccount := func(contactID string) (string, error) {
+			var acc string
+			b := &pgx.Batch{}
+			queueAccountOf(b, contactAccountSQL, contactID, &acc)
+			if b.Len() == 0 {
+				return acc, nil
+			}
+			return acc, tx.SendBatch(ctx, b).Close()
+		}
+		ch, err := fn(cur, contactAccount)
 		if err != nil {
 			return err
 		}

@@ -63,3 +63,47 @@ VALUES ($1, $2, $3, 1, now(), now())`, newID(t), c.name, c.website); err != nil 
 		t.Fatalf("%d rows", n)
 	}
 }
+
+// Migration 0019 gives an activity linked to an opportunity and to no
+// account the opportunity's account (with a new version), as the service
+// does on every write since; others stay as they are.
+func TestActivityAccountBackfill(t *testing.T) {
+	f := newFixture(t)
+	raw, err := fs.ReadFile(migrations.FS, "0019_activity_account_from_opportunity.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	acc, other, opp := newID(t), newID(t), newID(t)
+	for _, id := range []string{acc, other} {
+		if _, err := f.pool.Exec(ctx, `INSERT INTO accounts (id, name, version, create_time, update_time) VALUES ($1, $2, 1, now(), now())`, id, "Account "+id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := f.pool.Exec(ctx, `INSERT INTO opportunities (id, account_id, name, stage, probability, currency_code, amount, version, create_time, update_time)
+VALUES ($1, $2, 'Deal', 'prospecting', 10, 'EUR', 0, 1, now(), now())`, opp, acc); err != nil {
+		t.Fatal(err)
+	}
+	insert := func(accountID, opportunityID *string) string {
+		t.Helper()
+		id := newID(t)
+		if _, err := f.pool.Exec(ctx, `INSERT INTO activities (id, type, subject, account_id, opportunity_id, activity_time, version, create_time, update_time)
+VALUES ($1, 'call', 'x', $2, $3, now(), 3, now(), now())`, id, accountID, opportunityID); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	orphan, linked, alone := insert(nil, &opp), insert(&other, &opp), insert(nil, nil)
+	if _, err := f.pool.Exec(ctx, string(raw)); err != nil {
+		t.Fatalf("migration: %v", err)
+	}
+	for id, want := range map[string]string{orphan: acc + " 4", linked: other + " 3", alone: " 3"} {
+		var got string
+		if err := f.pool.QueryRow(ctx, `SELECT coalesce(account_id::text, '') || ' ' || version FROM activities WHERE id = $1`, id).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Errorf("activity %s: account and version %q, want %q", id, got, want)
+		}
+	}
+}

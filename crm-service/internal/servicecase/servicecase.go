@@ -202,14 +202,27 @@ type Change struct {
 	Unchanged bool
 }
 
+// ContactAccount reads, in the transaction of a write, the account of a
+// contact: "" when the contact does not exist (the write then fails on
+// it) or is at no account. The contact is locked against deletion and
+// against moving to another account until the write commits.
+type ContactAccount func(contactID string) (string, error)
+
 // Store is the persistence cases need. Cases come back with the account's
 // payment status joined. An account or contact that does not exist is a
 // violation of account_id or contact_id.
 type Store interface {
-	CreateCase(ctx context.Context, requestID, method string, c Case, ev Event) (Case, error)
+	// CreateCase inserts c and records ev in one transaction, unless check
+	// fails on the account of c's contact (read as ContactAccount does;
+	// check is not called without a contact). If requestID was used
+	// before for method, nothing is written and the case it created is
+	// returned.
+	CreateCase(ctx context.Context, requestID, method string, c Case, ev Event, check func(contactAccount string) error) (Case, error)
 	GetCase(ctx context.Context, id string) (Case, error)
 	ListCases(ctx context.Context, q Query) ([]Case, bool, error)
-	UpdateCase(ctx context.Context, id string, fn func(cur Case) (Change, error)) (Case, error)
+	// UpdateCase locks the case, passes it to fn with the ContactAccount
+	// of the transaction and applies the change fn returns.
+	UpdateCase(ctx context.Context, id string, fn func(cur Case, contactAccount ContactAccount) (Change, error)) (Case, error)
 	DeleteCase(ctx context.Context, id string, fn func(cur Case) (Event, error)) error
 }
 
@@ -287,7 +300,19 @@ func (s *Service) Create(ctx context.Context, in Input, requestID string) (Case,
 	if err != nil {
 		return Case{}, err
 	}
-	return s.store.CreateCase(ctx, requestID, MethodCreate, c, ev)
+	return s.store.CreateCase(ctx, requestID, MethodCreate, c, ev, func(contactAccount string) error {
+		return checkContact(c, contactAccount)
+	})
+}
+
+// checkContact refuses a contact at another account than the case's (one
+// at no account may report a case of any account).
+func checkContact(c Case, contactAccount string) error {
+	if contactAccount != "" && contactAccount != c.AccountID {
+		return errs.Invalid(string(FieldContactID), "contact %s is at account %s, not at the case's account %s",
+			c.ContactID, contactAccount, c.AccountID)
+	}
+	return nil
 }
 
 // Get returns one case.
@@ -335,7 +360,7 @@ func (s *Service) Update(ctx context.Context, id string, in Input, fields []Fiel
 	if err := in.validate(fields); err != nil {
 		return Case{}, err
 	}
-	return s.store.UpdateCase(ctx, id, func(cur Case) (Change, error) {
+	return s.store.UpdateCase(ctx, id, func(cur Case, contactAccount ContactAccount) (Change, error) {
 		if err := errs.CheckEtag(etag, cur.ETag(), "case "+id); err != nil {
 			return Change{}, err
 		}
@@ -363,6 +388,15 @@ func (s *Service) Update(ctx context.Context, id string, in Input, fields []Fiel
 				if in.Status != StatusUnspecified {
 					n.Status = in.Status
 				}
+			}
+		}
+		if n.ContactID != cur.ContactID && n.ContactID != "" {
+			acc, err := contactAccount(n.ContactID)
+			if err != nil {
+				return Change{}, err
+			}
+			if err := checkContact(n, acc); err != nil {
+				return Change{}, err
 			}
 		}
 		switch {

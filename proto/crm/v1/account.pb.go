@@ -92,7 +92,8 @@ type Account struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Assigned by the service (UUID). Read-only.
 	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	// Required, at most 200 characters.
+	// Required, at most 200 characters; stored without leading and trailing
+	// white space.
 	Name string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
 	// Optional, e.g. "example.com" or "https://example.com".
 	Website  string `protobuf:"bytes,3,opt,name=website,proto3" json:"website,omitempty"`

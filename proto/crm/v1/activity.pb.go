@@ -92,7 +92,9 @@ type Activity struct {
 	// At most 10000 characters.
 	Description string `protobuf:"bytes,4,opt,name=description,proto3" json:"description,omitempty"`
 	// Optional links (UUIDs); each must exist. Deleting the linked record
-	// clears the link.
+	// clears the link. With an opportunity and no account, the account is
+	// the opportunity's. The links must agree: an account other than the
+	// opportunity's, or a contact at another account, is INVALID_ARGUMENT.
 	AccountId     string `protobuf:"bytes,5,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
 	ContactId     string `protobuf:"bytes,6,opt,name=contact_id,json=contactId,proto3" json:"contact_id,omitempty"`
 	OpportunityId string `protobuf:"bytes,7,opt,name=opportunity_id,json=opportunityId,proto3" json:"opportunity_id,omitempty"`

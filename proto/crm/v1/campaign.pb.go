@@ -84,7 +84,8 @@ type Campaign struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Assigned by the service (UUID). Read-only.
 	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	// Required, at most 200 characters.
+	// Required, at most 200 characters; stored without leading and trailing
+	// white space.
 	Name string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
 	// Optional, e.g. "email", "events", "paid search"; at most 200 characters.
 	Channel string `protobuf:"bytes,3,opt,name=channel,proto3" json:"channel,omitempty"`
@@ -305,7 +306,8 @@ type ListCampaignsRequest struct {
 	// Default 50, at most 1000.
 	PageSize  int32  `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	PageToken string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
-	// AIP-160 subset: `status = "CAMPAIGN_STATUS_ACTIVE"`.
+	// AIP-160 subset: `status = "CAMPAIGN_STATUS_ACTIVE"` (or the short form,
+	// "ACTIVE" or "active").
 	Filter        string `protobuf:"bytes,3,opt,name=filter,proto3" json:"filter,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

@@ -151,8 +151,9 @@ type Case struct {
 	Description string `protobuf:"bytes,3,opt,name=description,proto3" json:"description,omitempty"`
 	// Required: the customer's account (UUID).
 	AccountId string `protobuf:"bytes,4,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
-	// Optional: who reported it (UUID of a contact); deleting the contact
-	// clears it.
+	// Optional: who reported it (UUID of a contact at the case's account or
+	// at none; a contact at another account is INVALID_ARGUMENT); deleting
+	// the contact clears it.
 	ContactId string `protobuf:"bytes,5,opt,name=contact_id,json=contactId,proto3" json:"contact_id,omitempty"`
 	// Defaults to CASE_PRIORITY_NORMAL.
 	Priority CasePriority `protobuf:"varint,6,opt,name=priority,proto3,enum=crm.v1.CasePriority" json:"priority,omitempty"`

@@ -30,7 +30,8 @@ type Contact struct {
 	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	// Optional: the account the person works at (UUID).
 	AccountId string `protobuf:"bytes,2,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
-	// Required, at most 200 characters.
+	// Required, at most 200 characters; stored without leading and trailing
+	// white space.
 	Name string `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
 	// Optional; a plain address like "ana@example.com".
 	Email string `protobuf:"bytes,4,opt,name=email,proto3" json:"email,omitempty"`

@@ -90,7 +90,8 @@ type Lead struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Read-only (UUID).
 	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	// The person's name. Required, at most 200 characters.
+	// The person's name. Required, at most 200 characters; stored without
+	// leading and trailing white space.
 	Name string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
 	// The company; needed to convert unless an account is named then.
 	Company string `protobuf:"bytes,3,opt,name=company,proto3" json:"company,omitempty"`
@@ -718,7 +719,8 @@ func (x *ConvertLeadRequest) GetOpportunity() *LeadOpportunity {
 // LeadOpportunity is the deal to open when converting a lead.
 type LeadOpportunity struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Required, at most 200 characters.
+	// Required, at most 200 characters; stored without leading and trailing
+	// white space.
 	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	// Required ISO 4217 code.
 	CurrencyCode string `protobuf:"bytes,2,opt,name=currency_code,json=currencyCode,proto3" json:"currency_code,omitempty"`

@@ -170,12 +170,15 @@ type Opportunity struct {
 	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	// Required on create.
 	AccountId string `protobuf:"bytes,2,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
-	// Required, at most 200 characters.
+	// Required, at most 200 characters; stored without leading and trailing
+	// white space.
 	Name string `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
 	// Defaults to STAGE_PROSPECTING. Closed stages are reached through
 	// WinOpportunity and LoseOpportunity, not by update.
 	Stage Stage `protobuf:"varint,4,opt,name=stage,proto3,enum=crm.v1.Stage" json:"stage,omitempty"`
-	// Percent 0..100; defaults from the stage.
+	// Percent 0..100; defaults from the stage. A closed deal's is its
+	// stage's (won 100, lost 0): an update changing it is
+	// FAILED_PRECONDITION.
 	Probability int32 `protobuf:"varint,5,opt,name=probability,proto3" json:"probability,omitempty"`
 	// ISO 4217 code of every price on the opportunity. Required.
 	CurrencyCode string `protobuf:"bytes,6,opt,name=currency_code,json=currencyCode,proto3" json:"currency_code,omitempty"`
