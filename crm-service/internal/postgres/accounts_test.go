@@ -30,35 +30,47 @@ func TestCreateAccountConcurrentRetries(t *testing.T) {
 	for _, dedupe := range []bool{false, true} {
 		t.Run(fmt.Sprintf("dedupe=%v", dedupe), func(t *testing.T) {
 			f := newFixture(t)
-			const rounds, n = 5, 12
-			for round := range rounds {
-				request := fmt.Sprintf("same-request-%d", round)
-				ids := make([]string, n)
-				var wg sync.WaitGroup
-				for i := range n {
-					wg.Go(func() {
-						id := newID(t)
-						got, err := f.store.CreateAccount(t.Context(), request, account.MethodCreate,
-							newAccount(id, fmt.Sprintf("Acme %d", round)), event(account.EventCreated, id), dedupe)
-						if err != nil {
-							t.Errorf("round %d, call %d: %v", round, i, err)
-							return
-						}
-						ids[i] = got.ID
-					})
-				}
-				wg.Wait()
-				for _, id := range ids {
-					if id != ids[0] {
-						t.Fatalf("round %d: calls returned different accounts: %v", round, ids)
-					}
-				}
-			}
+			rounds := concurrentRetries(t, func(round int, request string) (string, error) {
+				id := newID(t)
+				got, err := f.store.CreateAccount(t.Context(), request, account.MethodCreate,
+					newAccount(id, fmt.Sprintf("Acme %d", round)), event(account.EventCreated, id), dedupe)
+				return got.ID, err
+			})
 			if a, e := f.count(t, `SELECT count(*) FROM accounts`), f.count(t, `SELECT count(*) FROM outbox_events`); a != rounds || e != rounds {
 				t.Fatalf("%d accounts, %d events; want %d and %d", a, e, rounds, rounds)
 			}
 		})
 	}
+}
+
+// concurrentRetries runs rounds of concurrent calls of create, each
+// round's calls with one request id, and fails unless each round's calls
+// all return one id. It returns the number of rounds.
+func concurrentRetries(t *testing.T, create func(round int, request string) (string, error)) int {
+	t.Helper()
+	const rounds, n = 5, 12
+	for round := range rounds {
+		request := fmt.Sprintf("same-request-%d", round)
+		ids := make([]string, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				id, err := create(round, request)
+				if err != nil {
+					t.Errorf("round %d, call %d: %v", round, i, err)
+					return
+				}
+				ids[i] = id
+			})
+		}
+		wg.Wait()
+		for _, id := range ids {
+			if id != ids[0] {
+				t.Fatalf("round %d: calls returned different records: %v", round, ids)
+			}
+		}
+	}
+	return rounds
 }
 
 // A write whose event cannot be recorded is rolled back whole: the event
@@ -141,30 +153,12 @@ func TestListAccounts(t *testing.T) {
 // it, though each checks the email for duplicates.
 func TestCreateContactConcurrentRetries(t *testing.T) {
 	f := newFixture(t)
-	const rounds, n = 5, 12
-	for round := range rounds {
-		request := fmt.Sprintf("same-contact-%d", round)
-		ids := make([]string, n)
-		var wg sync.WaitGroup
-		for i := range n {
-			wg.Go(func() {
-				c := contact.Contact{ID: newID(t), Name: "Ana", Email: fmt.Sprintf("ana-%d@acme.example", round), Version: 1, CreateTime: now, UpdateTime: now}
-				got, err := f.store.CreateContact(t.Context(), request, contact.MethodCreate, c,
-					contact.Event{Type: contact.EventCreated, Key: c.ID, Payload: []byte(`{}`)}, true)
-				if err != nil {
-					t.Errorf("round %d, call %d: %v", round, i, err)
-					return
-				}
-				ids[i] = got.ID
-			})
-		}
-		wg.Wait()
-		for _, id := range ids {
-			if id != ids[0] {
-				t.Fatalf("round %d: calls returned different contacts: %v", round, ids)
-			}
-		}
-	}
+	rounds := concurrentRetries(t, func(round int, request string) (string, error) {
+		c := contact.Contact{ID: newID(t), Name: "Ana", Email: fmt.Sprintf("ana-%d@acme.example", round), Version: 1, CreateTime: now, UpdateTime: now}
+		got, err := f.store.CreateContact(t.Context(), request, contact.MethodCreate, c,
+			contact.Event{Type: contact.EventCreated, Key: c.ID, Payload: []byte(`{}`)}, true)
+		return got.ID, err
+	})
 	if n := f.count(t, `SELECT count(*) FROM contacts`); n != rounds {
 		t.Fatalf("%d contacts, want %d", n, rounds)
 	}
