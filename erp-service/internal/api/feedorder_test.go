@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/grpc/codes"
+
 	"github.com/seamhq/seam/platform/auth"
 	erpv1 "github.com/seamhq/seam/proto/erp/v1"
 	moneyv1 "github.com/seamhq/seam/proto/money/v1"
@@ -28,6 +30,17 @@ func TestFeedOrdersEachRecordsEvents(t *testing.T) {
 	if _, err := e.items.CreateItem(wh, &erpv1.CreateItemRequest{Item: &erpv1.Item{
 		Sku: "ORD-1", Name: "Widget", ListPrice: &moneyv1.Money{CurrencyCode: "EUR", Amount: "10.00"},
 	}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.stock.CreateStockAdjustment(wh, &erpv1.CreateStockAdjustmentRequest{
+		StockAdjustment: &erpv1.StockAdjustment{Sku: "ORD-1", Quantity: "1000", Reason: "receipt"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	order, err := e.orders.CreateSalesOrder(as(t, auth.Integration), &erpv1.CreateSalesOrderRequest{Confirm: true, SalesOrder: &erpv1.SalesOrder{
+		CustomerId: c.Id, CurrencyCode: "EUR", Lines: []*erpv1.SalesOrderLine{{Sku: "ORD-1", Quantity: "500"}},
+	}})
+	if err != nil {
 		t.Fatal(err)
 	}
 	suppliers := erpv1.NewSupplierServiceClient(e.conn)
@@ -61,6 +74,21 @@ func TestFeedOrdersEachRecordsEvents(t *testing.T) {
 				t.Errorf("adjust stock: %v", err)
 			}
 		})
+		// An order shipped and invoiced at once: shipments lock its SKUs,
+		// invoices its customer, both the order.
+		wg.Go(func() {
+			if _, err := e.shipments.CreateShipment(wh, &erpv1.CreateShipmentRequest{Shipment: &erpv1.Shipment{
+				SalesOrderId: order.Id, Lines: []*erpv1.ShipmentLine{{LineNumber: 1, Quantity: "1"}},
+			}}); err != nil {
+				t.Errorf("ship: %v", err)
+			}
+		})
+		wg.Go(func() {
+			_, err := e.invoices.CreateInvoice(fin, &erpv1.CreateInvoiceRequest{Invoice: &erpv1.Invoice{SalesOrderId: order.Id}})
+			if err != nil && grpcCode(err) != codes.FailedPrecondition { // nothing new shipped to invoice
+				t.Errorf("invoice: %v", err)
+			}
+		})
 		wg.Go(func() {
 			if _, err := suppliers.UpdateSupplier(wh, &erpv1.UpdateSupplierRequest{
 				Supplier: &erpv1.Supplier{Id: s.Id, Name: fmt.Sprint("Parts ", i)}, UpdateMask: mask("name"),
@@ -71,8 +99,8 @@ func TestFeedOrdersEachRecordsEvents(t *testing.T) {
 	}
 	wg.Wait()
 
-	// Versions per key and kind of event (an item and its stock count
-	// apart), in feed order.
+	// Versions per key and counter, in feed order: an item and its stock
+	// count apart, and so do a customer and its balance.
 	total := e.counts()["outbox_events"]
 	var evs []*erpv1.Event
 	for deadline := time.Now().Add(10 * time.Second); len(evs) < total && time.Now().Before(deadline); {
@@ -93,13 +121,21 @@ func TestFeedOrdersEachRecordsEvents(t *testing.T) {
 	versions := map[string][]int64{}
 	for _, ev := range evs {
 		kind, _, _ := strings.Cut(ev.GetType(), ".")
+		if ev.GetType() == "customer.balance_changed" {
+			kind = ev.GetType()
+		}
 		k := ev.GetKey() + " " + kind
 		versions[k] = append(versions[k], ev.GetVersion())
 	}
-	for _, k := range []string{c.Id + " customer", "ORD-1 item", "ORD-1 stock", s.Id + " supplier"} {
+	// The least each counter moved: every update, adjustment or shipment
+	// applies; invoices only while something new has shipped.
+	for k, least := range map[string]int{
+		c.Id + " customer": rounds * writers, c.Id + " customer.balance_changed": 2, "ORD-1 item": rounds * writers,
+		"ORD-1 stock": rounds * writers, s.Id + " supplier": rounds * writers, order.Id + " sales_order": rounds * writers,
+	} {
 		vs := versions[k]
-		if len(vs) < rounds*writers {
-			t.Errorf("%s: %d events, want at least %d", k, len(vs), rounds*writers)
+		if len(vs) < least {
+			t.Errorf("%s: %d events, want at least %d", k, len(vs), least)
 		}
 		for i := 1; i < len(vs); i++ {
 			if vs[i] <= vs[i-1] {

@@ -38,6 +38,7 @@ func (s *Store) ApplyCredit(ctx context.Context, id string, etag int64, allocs [
 	err := inTx(ctx, s.pool, func(b *pgx.Batch) {
 		cl = claim{requestID: requestID, method: method, resourceID: id, digest: requestid.FromContext(ctx)}
 		queueLockCustomers(b, `id = (SELECT customer_id FROM payments WHERE id = $1)`, id)
+		queueLockOrdersOf(b, `id = ANY($1::uuid[])`, ids)
 		b.Queue(`SELECT 1 FROM customers WHERE id = (SELECT customer_id FROM payments WHERE id = $1) FOR UPDATE`, id)
 		cl.queue(b)
 	}, func(tx pgx.Tx) error {

@@ -167,7 +167,10 @@ func (s *Store) CreateInvoice(ctx context.Context, orderID string, issue time.Ti
 		lk = &orderLock{}
 		cl = claim{requestID: requestID, method: method, resourceID: id, digest: requestid.FromContext(ctx)}
 		rates = map[string]decimal.Decimal{}
+		// The key locks, the customer's then the order's, before any row
+		// lock gives the transaction its id.
 		queueLockCustomers(b, `id = (SELECT customer_id FROM sales_orders WHERE id = $1)`, orderID)
+		pg.QueueKeyLock(b, "salesOrders/"+orderID)
 		b.Queue(`SELECT payment_terms_days, invoice_policy FROM customers
 			WHERE id = (SELECT customer_id FROM sales_orders WHERE id = $1) FOR UPDATE`, orderID).
 			Query(func(rows pgx.Rows) error {
@@ -370,6 +373,7 @@ func (s *Store) VoidInvoice(ctx context.Context, id string, etag int64, reason, 
 		cl = claim{requestID: requestID, method: method, resourceID: id, digest: requestid.FromContext(ctx)}
 		issued = nil
 		queueLockCustomers(b, `id = (SELECT customer_id FROM invoices WHERE id = $1)`, id)
+		queueLockOrdersOf(b, `id = $1`, id)
 		b.Queue(`SELECT 1 FROM customers WHERE id = (SELECT customer_id FROM invoices WHERE id = $1) FOR UPDATE`, id)
 		cl.queue(b)
 	}, func(tx pgx.Tx) error {

@@ -245,6 +245,7 @@ func (s *Store) CreatePayment(ctx context.Context, p payment.Payment, requestID 
 		cl = claim{requestID: requestID, method: method, resourceID: p.ID, digest: requestid.FromContext(ctx)}
 		customerFound = false
 		queueLockCustomers(b, `id = $1`, p.CustomerID)
+		queueLockOrdersOf(b, `id = ANY($1::uuid[])`, ids)
 		b.Queue(`SELECT 1 FROM customers WHERE id = $1 FOR UPDATE`, p.CustomerID).
 			Query(func(rows pgx.Rows) error {
 				for rows.Next() {
@@ -353,6 +354,7 @@ func (s *Store) ReversePayment(ctx context.Context, id string, etag int64, reaso
 	err := inTx(ctx, s.pool, func(b *pgx.Batch) {
 		cl = claim{requestID: requestID, method: method, resourceID: id, digest: requestid.FromContext(ctx)}
 		queueLockCustomers(b, `id = (SELECT customer_id FROM payments WHERE id = $1)`, id)
+		queueLockOrdersOf(b, `id IN (SELECT invoice_id FROM payment_allocations WHERE payment_id = $1)`, id)
 		b.Queue(`SELECT 1 FROM customers WHERE id = (SELECT customer_id FROM payments WHERE id = $1) FOR UPDATE`, id)
 		cl.queue(b)
 	}, func(tx pgx.Tx) error {

@@ -117,6 +117,16 @@ func queueLockCustomers(b *pgx.Batch, cond string, args ...any) {
 		FROM (SELECT id FROM customers WHERE `+cond+` ORDER BY id) c`, args...)
 }
 
+// queueLockOrdersOf queues, into b, taking the key locks of the sales
+// orders of the invoices that cond (on invoices, with args) selects, in id
+// order. Money writers, which change the orders their invoices belong to,
+// queue it after their customer's key lock and before any row lock, as an
+// invoice's own order lock is taken (customer, then order).
+func queueLockOrdersOf(b *pgx.Batch, cond string, args ...any) {
+	b.Queue(`SELECT count(pg_advisory_xact_lock(hashtextextended('salesOrders/' || o, 0)))
+		FROM (SELECT DISTINCT order_id::text AS o FROM invoices WHERE `+cond+` ORDER BY 1) x`, args...)
+}
+
 // claimLost reports whether err is a claim's insertion failing because
 // another request recorded the request_id first.
 func claimLost(err error) bool { return pg.IsUniqueViolation(err, "idempotency_keys_pkey") }
