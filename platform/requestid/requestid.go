@@ -11,6 +11,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"strings"
 
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/proto"
@@ -19,11 +20,17 @@ import (
 	"github.com/seamhq/seam/platform/auth"
 )
 
-// field is the name of the request field that carries the request id.
-const field = "request_id"
+// field is the name of the request field that carries the request id;
+// etagField that of the etag, which a caller may send in the body or as
+// an If-Match header, quoted or not.
+const (
+	field     = "request_id"
+	etagField = "etag"
+)
 
 // Digest identifies a request by its method, its caller and every field
-// but request_id. It is nil for a request without a request_id.
+// but request_id. It is nil for a request without a request_id. An etag
+// counts by the version it names: "1", `"1"` and `W/"1"` are one etag.
 func Digest(method, caller string, req proto.Message) []byte {
 	m := req.ProtoReflect()
 	fd := m.Descriptor().Fields().ByName(field)
@@ -32,6 +39,10 @@ func Digest(method, caller string, req proto.Message) []byte {
 	}
 	c := proto.Clone(req)
 	c.ProtoReflect().Clear(fd)
+	if ed := m.Descriptor().Fields().ByName(etagField); ed != nil && ed.Kind() == protoreflect.StringKind {
+		etag := c.ProtoReflect().Get(ed).String()
+		c.ProtoReflect().Set(ed, protoreflect.ValueOfString(strings.Trim(strings.TrimPrefix(strings.TrimSpace(etag), "W/"), `"`)))
+	}
 	body, err := proto.MarshalOptions{Deterministic: true}.Marshal(c)
 	if err != nil {
 		return nil

@@ -39,6 +39,23 @@ func TestDigest(t *testing.T) {
 	}
 }
 
+// An etag counts by its version, however it was written: in the body,
+// or from an If-Match header with its quotes.
+func TestDigestReadsEtags(t *testing.T) {
+	const method = "/crm.v1.OpportunityService/WinOpportunity"
+	win := func(etag string) []byte {
+		return Digest(method, "ana", &crmv1.WinOpportunityRequest{Id: "o1", RequestId: "r1", Etag: etag})
+	}
+	for _, etag := range []string{`"1"`, `W/"1"`, ` "1" `} {
+		if !bytes.Equal(win("1"), win(etag)) {
+			t.Errorf("etag %q digests unlike 1", etag)
+		}
+	}
+	if bytes.Equal(win("1"), win("2")) || bytes.Equal(win("1"), win("")) {
+		t.Error("another etag digests the same")
+	}
+}
+
 func TestMatches(t *testing.T) {
 	ctx := NewContext(context.Background(), []byte{1, 2})
 	for _, tc := range []struct {

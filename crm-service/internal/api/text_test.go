@@ -111,6 +111,20 @@ func TestIfMatch(t *testing.T) {
 	if status, _, body := send("DELETE", "/v1/accounts/"+id, "*", ""); status != 200 {
 		t.Errorf("DELETE If-Match * = %d %v", status, body)
 	}
+
+	// A retry is the same request whichever way its etag travels.
+	o := e.createOpportunity(e.createAccount("Retryco").Id)
+	lose := "/v1/opportunities/" + o.Id + ":lose"
+	if status, _, body := send("POST", lose, `"1"`, `{"request_id":"lose-1"}`); status != 200 || body["stage"] != "STAGE_CLOSED_LOST" {
+		t.Fatalf("lose with If-Match = %d %v", status, body)
+	}
+	for _, retry := range []struct{ ifMatch, body string }{
+		{`"1"`, `{"request_id":"lose-1"}`}, {"", `{"request_id":"lose-1","etag":"1"}`}, {`W/"1"`, `{"request_id":"lose-1"}`},
+	} {
+		if status, _, body := send("POST", lose, retry.ifMatch, retry.body); status != 200 || body["id"] != o.Id {
+			t.Errorf("retry with If-Match %q and body %s = %d %v", retry.ifMatch, retry.body, status, body)
+		}
+	}
 }
 
 // An update mask in a query parameter may name fields as JSON does or by
