@@ -37,7 +37,7 @@ func JSONMarshaler() runtime.Marshaler {
 }
 
 func (s *Server) httpHandler(ctx context.Context, reg *prometheus.Registry) (http.Handler, *grpc.ClientConn, error) {
-	conn, err := grpc.NewClient(s.loopback(), gatewayDialOptions()...)
+	conn, err := grpc.NewClient(s.loopback(), gatewayDialOptions(s.log)...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("dial own gRPC server: %w", err)
 	}
@@ -46,6 +46,7 @@ func (s *Server) httpHandler(ctx context.Context, reg *prometheus.Registry) (htt
 		runtime.WithForwardResponseOption(setETag),
 		runtime.WithErrorHandler(restErrors),
 		runtime.WithDisablePathLengthFallback(),
+		runtime.WithMiddlewares(routeMiddleware),
 	)
 	for _, register := range s.svc.Gateways {
 		if err := register(ctx, gw, conn); err != nil {

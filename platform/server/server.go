@@ -310,11 +310,14 @@ type drainingStream struct {
 
 func (d *drainingStream) Context() context.Context { return d.ctx }
 
-// dialOptions are what the gateway uses to call its own gRPC server.
-func gatewayDialOptions() []grpc.DialOption {
+// gatewayDialOptions are what the gateway uses to call its own gRPC
+// server.
+func gatewayDialOptions(log *slog.Logger) []grpc.DialOption {
 	return append(WindowDialOptions(),
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithStatsHandler(otelgrpc.NewClientHandler()),
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(64<<20)),
+		grpc.WithChainUnaryInterceptor(checkQueryUnary(log)),
+		grpc.WithChainStreamInterceptor(checkQueryStream(log)),
 	)
 }

@@ -43,6 +43,19 @@ func (accounts) CreateAccount(_ context.Context, req *crmv1.CreateAccountRequest
 	return &crmv1.Account{Id: "a1", Name: req.GetAccount().GetName(), Etag: "1"}, nil
 }
 
+func (accounts) ListAccounts(context.Context, *crmv1.ListAccountsRequest) (*crmv1.ListAccountsResponse, error) {
+	return &crmv1.ListAccountsResponse{}, nil
+}
+
+// leads is a stand-in for a route whose body is the whole request.
+type leads struct {
+	crmv1.UnimplementedLeadServiceServer
+}
+
+func (leads) ConvertLead(_ context.Context, req *crmv1.ConvertLeadRequest) (*crmv1.Lead, error) {
+	return &crmv1.Lead{Id: req.GetId()}, nil
+}
+
 func (accounts) GetAccount(_ context.Context, req *crmv1.GetAccountRequest) (*crmv1.Account, error) {
 	switch req.GetId() {
 	case "panic":
@@ -67,13 +80,18 @@ func start(t *testing.T, cfg Config) *Server {
 	cfg.GRPCAddr, cfg.HTTPAddr, cfg.ShutdownTimeout = "127.0.0.1:0", "127.0.0.1:0", 5*time.Second
 	ctx, cancel := context.WithCancel(context.Background())
 	svc := Service{
-		Name:     "crm",
-		Register: func(s *grpc.Server) { crmv1.RegisterAccountServiceServer(s, accounts{}) },
-		Gateways: []GatewayRegistrar{crmv1.RegisterAccountServiceHandler},
+		Name: "crm",
+		Register: func(s *grpc.Server) {
+			crmv1.RegisterAccountServiceServer(s, accounts{})
+			crmv1.RegisterLeadServiceServer(s, leads{})
+		},
+		Gateways: []GatewayRegistrar{crmv1.RegisterAccountServiceHandler, crmv1.RegisterLeadServiceHandler},
 		OpenAPI:  openapi.CRM,
 		Policy: auth.Policy{
 			"/crm.v1.AccountService/CreateAccount": {auth.Sales},
 			"/crm.v1.AccountService/GetAccount":    {auth.Sales},
+			"/crm.v1.AccountService/ListAccounts":  {auth.Sales},
+			"/crm.v1.LeadService/ConvertLead":      {auth.Sales},
 		},
 	}
 	s, err := New(ctx, cfg, svc, Options{Logger: slog.New(slog.DiscardHandler), Verifier: v})
