@@ -45,6 +45,7 @@ func (s *Server) httpHandler(ctx context.Context, reg *prometheus.Registry) (htt
 		runtime.WithMarshalerOption(runtime.MIMEWildcard, JSONMarshaler()),
 		runtime.WithForwardResponseOption(setETag),
 		runtime.WithErrorHandler(restErrors),
+		runtime.WithRoutingErrorHandler(routingErrors),
 		runtime.WithDisablePathLengthFallback(),
 		runtime.WithMiddlewares(routeMiddleware),
 	)

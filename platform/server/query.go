@@ -33,9 +33,14 @@ func restCallFrom(ctx context.Context) *restCall {
 	return c
 }
 
-// routeMiddleware runs in front of every gateway route.
+// routeMiddleware runs in front of every gateway route. A probe (see
+// allowedMethods) only learns that the route matched.
 func routeMiddleware(next runtime.HandlerFunc) runtime.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request, pathParams map[string]string) {
+		if p := probeFrom(r.Context()); p != nil {
+			p.matched = true
+			return
+		}
 		c := &restCall{pathParams: pathParams}
 		c.req = r.WithContext(context.WithValue(r.Context(), restCallKey{}, c))
 		next(w, c.req, pathParams)
