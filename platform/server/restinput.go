@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"math"
 	"net/http"
 	"regexp"
+	"strconv"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
@@ -54,7 +56,8 @@ func decodeViolation(msg string) *errdetails.BadRequest_FieldViolation {
 }
 
 // restErrors adds that field to the gateway's own INVALID_ARGUMENT errors
-// (those without details; the services' errors always carry them).
+// (those without details; the services' errors always carry them), and
+// turns an error's RetryInfo into a Retry-After header.
 func restErrors(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
 	if st, ok := status.FromError(err); ok && st.Code() == codes.InvalidArgument && len(st.Details()) == 0 {
 		if withField, derr := st.WithDetails(&errdetails.BadRequest{
@@ -63,5 +66,20 @@ func restErrors(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshaler,
 			err = withField.Err()
 		}
 	}
+	if secs, ok := retryAfter(status.Convert(err)); ok {
+		w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
+	}
 	runtime.DefaultHTTPErrorHandler(ctx, mux, m, w, r, err)
+}
+
+// retryAfter is the delay of a status's RetryInfo in whole seconds,
+// rounded up and at least 1, as HTTP's Retry-After takes it.
+func retryAfter(st *status.Status) (int64, bool) {
+	for _, d := range st.Details() {
+		if ri, ok := d.(*errdetails.RetryInfo); ok && ri.GetRetryDelay() != nil {
+			delay := ri.GetRetryDelay().AsDuration()
+			return max(1, int64(math.Ceil(delay.Seconds()))), true
+		}
+	}
+	return 0, false
 }

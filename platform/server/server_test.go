@@ -17,6 +17,7 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/seamhq/seam/platform/auth"
 	"github.com/seamhq/seam/platform/errs"
@@ -258,11 +259,32 @@ func TestRateLimit(t *testing.T) {
 	s := start(t, Config{RateLimit: 1, RateBurst: 2})
 	sales := token(t, auth.Sales)
 	var statuses []int
+	var last httpResult
 	for range 4 {
-		statuses = append(statuses, call(t, s, "GET", "/v1/accounts/x", sales, "").status)
+		last = call(t, s, "GET", "/v1/accounts/x", sales, "")
+		statuses = append(statuses, last.status)
 	}
 	if statuses[0] != 404 || statuses[3] != 429 {
 		t.Errorf("statuses = %v, want 404 first and 429 once the burst is spent", statuses)
+	}
+	// The wait, in RetryInfo, is also HTTP's Retry-After (whole seconds).
+	if got := last.header.Get("Retry-After"); got != "1" {
+		t.Errorf("Retry-After = %q, want 1", got)
+	}
+}
+
+func TestRetryAfter(t *testing.T) {
+	t.Parallel()
+	for delay, want := range map[time.Duration]int64{
+		time.Millisecond: 1, 0: 1, time.Second: 1, 1001 * time.Millisecond: 2, 90 * time.Second: 90,
+	} {
+		st, _ := status.New(codes.ResourceExhausted, "slow down").WithDetails(&errdetails.RetryInfo{RetryDelay: durationpb.New(delay)})
+		if got, ok := retryAfter(st); !ok || got != want {
+			t.Errorf("retryAfter(%s) = %d, %v, want %d", delay, got, ok, want)
+		}
+	}
+	if _, ok := retryAfter(status.New(codes.Unavailable, "no details")); ok {
+		t.Error("retryAfter without RetryInfo reported a delay")
 	}
 }
 
