@@ -16,6 +16,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -98,7 +100,7 @@ func (s *Server) restGuard(next http.Handler) http.Handler {
 			}
 		}
 		if r.Header.Get("X-HTTP-Method-Override") != "" {
-			writeJSONError(w, http.StatusBadRequest, 3, "X-HTTP-Method-Override is not supported")
+			writeStatus(w, http.StatusBadRequest, status.New(codes.InvalidArgument, "X-HTTP-Method-Override is not supported"))
 			return
 		}
 		// Every REST route needs a token: checked here, before the gateway
@@ -107,11 +109,11 @@ func (s *Server) restGuard(next http.Handler) http.Handler {
 		// checked per method behind the gateway.
 		if _, err := s.verifier.Authenticate(r.Header.Get("Authorization")); err != nil {
 			w.Header().Set("WWW-Authenticate", "Bearer")
-			writeJSONError(w, http.StatusUnauthorized, 16, errs.ToStatus(r.Context(), s.log, "", err, nil).Message())
+			writeStatus(w, http.StatusUnauthorized, errs.ToStatus(r.Context(), s.log, "", err, nil))
 			return
 		}
 		if r.ContentLength > s.cfg.MaxBodyBytes {
-			writeJSONError(w, http.StatusRequestEntityTooLarge, 3, fmt.Sprintf("request body larger than %d bytes", s.cfg.MaxBodyBytes))
+			writeStatus(w, http.StatusRequestEntityTooLarge, status.Newf(codes.InvalidArgument, "request body larger than %d bytes", s.cfg.MaxBodyBytes))
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
@@ -119,10 +121,18 @@ func (s *Server) restGuard(next http.Handler) http.Handler {
 	})
 }
 
-func writeJSONError(w http.ResponseWriter, status, code int, msg string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	fmt.Fprintf(w, `{"code":%d,"message":%q,"details":[]}`, code, msg)
+// writeStatus answers with an error as the gateway answers its own: the
+// google.rpc.Status in the REST encoding, so every error a caller gets
+// has one shape (details left out when there are none).
+func writeStatus(w http.ResponseWriter, httpStatus int, st *status.Status) {
+	m := JSONMarshaler()
+	body, err := m.Marshal(st.Proto())
+	if err != nil {
+		httpStatus, body = http.StatusInternalServerError, []byte(`{"code":13,"message":"failed to encode an error"}`)
+	}
+	w.Header().Set("Content-Type", m.ContentType(st.Proto()))
+	w.WriteHeader(httpStatus)
+	w.Write(body)
 }
 
 // setETag copies a response message's etag field into the ETag header.
