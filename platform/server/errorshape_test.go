@@ -24,8 +24,8 @@ func TestRESTErrorShape(t *testing.T) {
 		details                       bool
 	}{
 		{"no token", "GET", "/v1/accounts/x", "", "", nil, 401, false},
-		{"method override", "POST", "/v1/accounts", sales, `{}`, map[string]string{"X-HTTP-Method-Override": "DELETE"}, 400, false},
-		{"body too large", "POST", "/v1/accounts", sales, `{"name":"` + strings.Repeat("a", 100) + `"}`, nil, 413, false},
+		{"method override", "POST", "/v1/accounts", sales, `{}`, map[string]string{"X-HTTP-Method-Override": "DELETE"}, 400, true},
+		{"body too large", "POST", "/v1/accounts", sales, `{"name":"` + strings.Repeat("a", 100) + `"}`, nil, 413, true},
 		{"not found", "GET", "/v1/accounts/x", sales, "", nil, 404, false},
 		{"wrong method", "PUT", "/v1/accounts", sales, "", nil, 405, false},
 		{"unknown route", "GET", "/v1/nothing", sales, "", nil, 404, false},

@@ -3,9 +3,12 @@ package server
 import (
 	"context"
 	"embed"
+	"errors"
 	"fmt"
 	"html/template"
+	"io"
 	"io/fs"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
@@ -16,7 +19,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
@@ -100,7 +102,7 @@ func (s *Server) restGuard(next http.Handler) http.Handler {
 			}
 		}
 		if r.Header.Get("X-HTTP-Method-Override") != "" {
-			writeStatus(w, http.StatusBadRequest, status.New(codes.InvalidArgument, "X-HTTP-Method-Override is not supported"))
+			writeStatus(w, http.StatusBadRequest, invalid("X-HTTP-Method-Override", "is not supported: send the request with the method it means"))
 			return
 		}
 		// Every REST route needs a token: checked here, before the gateway
@@ -113,12 +115,57 @@ func (s *Server) restGuard(next http.Handler) http.Handler {
 			return
 		}
 		if r.ContentLength > s.cfg.MaxBodyBytes {
-			writeStatus(w, http.StatusRequestEntityTooLarge, status.Newf(codes.InvalidArgument, "request body larger than %d bytes", s.cfg.MaxBodyBytes))
+			writeStatus(w, http.StatusRequestEntityTooLarge, bodyTooLarge(s.cfg.MaxBodyBytes))
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
+		// A body without a length (chunked) is cut at the cap as it is
+		// read; restErrors answers the error that causes like the one
+		// above.
+		body := &cappedBody{ReadCloser: http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes), limit: s.cfg.MaxBodyBytes}
+		r = r.WithContext(context.WithValue(r.Context(), cappedBodyKey{}, body))
+		r.Body = body
 		next.ServeHTTP(w, r)
 	})
+}
+
+// invalid is the status of one bad field of a REST request, as the
+// services report theirs.
+func invalid(field, format string, args ...any) *status.Status {
+	return errs.ToStatus(context.Background(), slog.Default(), "", errs.Invalid(field, format, args...), nil)
+}
+
+// bodyTooLarge is the answer to a request body over the cap, with a
+// Content-Length that says so or without one: 413, INVALID_ARGUMENT on
+// field "body".
+func bodyTooLarge(limit int64) *status.Status {
+	return invalid("body", "is larger than the limit of %d bytes", limit)
+}
+
+// cappedBody is a request body read through http.MaxBytesReader that
+// remembers whether the cap cut it.
+type cappedBody struct {
+	io.ReadCloser
+	limit    int64
+	exceeded bool
+}
+
+type cappedBodyKey struct{}
+
+func (b *cappedBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if tooLarge := (*http.MaxBytesError)(nil); errors.As(err, &tooLarge) {
+		b.exceeded = true
+	}
+	return n, err
+}
+
+// overCap reports the cap of a request whose body was cut by it.
+func overCap(r *http.Request) (int64, bool) {
+	b, ok := r.Context().Value(cappedBodyKey{}).(*cappedBody)
+	if !ok || !b.exceeded {
+		return 0, false
+	}
+	return b.limit, true
 }
 
 // writeStatus answers with an error as the gateway answers its own: the

@@ -56,9 +56,18 @@ func decodeViolation(msg string) *errdetails.BadRequest_FieldViolation {
 }
 
 // restErrors adds that field to the gateway's own INVALID_ARGUMENT errors
-// (those without details; the services' errors always carry them), and
-// turns an error's RetryInfo into a Retry-After header.
+// (those without details; the services' errors always carry them),
+// answers a body the cap cut as 413, and turns an error's RetryInfo into
+// a Retry-After header.
 func restErrors(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
+	if limit, over := overCap(r); over {
+		// Whatever the gateway made of a body cut at the cap (an
+		// unexpected end of its JSON), the answer is the cap's.
+		runtime.DefaultHTTPErrorHandler(ctx, mux, m, w, r, &runtime.HTTPStatusError{
+			HTTPStatus: http.StatusRequestEntityTooLarge, Err: bodyTooLarge(limit).Err(),
+		})
+		return
+	}
 	if st, ok := status.FromError(err); ok && st.Code() == codes.InvalidArgument && len(st.Details()) == 0 {
 		if withField, derr := st.WithDetails(&errdetails.BadRequest{
 			FieldViolations: []*errdetails.BadRequest_FieldViolation{decodeViolation(st.Message())},

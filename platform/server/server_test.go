@@ -140,9 +140,13 @@ func call(t *testing.T, s *Server, method, path, tok, body string) httpResult {
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
-	res := httpResult{status: resp.StatusCode, header: resp.Header}
-	_ = json.Unmarshal(raw, &res.body)
-	return res
+	return httpResult{status: resp.StatusCode, header: resp.Header, body: decodeBody(raw)}
+}
+
+func decodeBody(raw []byte) map[string]any {
+	var body map[string]any
+	_ = json.Unmarshal(raw, &body)
+	return body
 }
 
 func TestREST(t *testing.T) {
