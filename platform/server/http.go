@@ -48,7 +48,7 @@ func (s *Server) httpHandler(ctx context.Context, reg *prometheus.Registry) (htt
 	gw := runtime.NewServeMux(
 		runtime.WithMarshalerOption(runtime.MIMEWildcard, JSONMarshaler()),
 		runtime.WithForwardResponseOption(setETag),
-		runtime.WithErrorHandler(restErrors),
+		runtime.WithErrorHandler(s.restErrors),
 		runtime.WithRoutingErrorHandler(routingErrors),
 		runtime.WithDisablePathLengthFallback(),
 		runtime.WithMiddlewares(routeMiddleware),

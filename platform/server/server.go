@@ -107,6 +107,10 @@ type Server struct {
 	health *health.Server
 	http   *http.Server
 
+	// bodies says which request field each REST route's body fills
+	// (routeBodies).
+	bodies map[string]string
+
 	grpcLis, httpLis net.Listener
 	gatewayConn      *grpc.ClientConn
 	ready            func(context.Context) error
@@ -133,7 +137,11 @@ func New(ctx context.Context, cfg Config, svc Service, opts Options) (*Server, e
 	if opts.Registry == nil {
 		opts.Registry = prometheus.NewRegistry()
 	}
-	s := &Server{cfg: cfg, svc: svc, log: opts.Logger, ready: svc.Ready, verifier: opts.Verifier}
+	bodies, err := routeBodies(svc.OpenAPI)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, svc: svc, log: opts.Logger, ready: svc.Ready, verifier: opts.Verifier, bodies: bodies}
 	s.drain, s.stopDrain = context.WithCancel(context.Background())
 	if s.ready == nil {
 		s.ready = func(context.Context) error { return nil }
@@ -180,7 +188,6 @@ func New(ctx context.Context, cfg Config, svc Service, opts Options) (*Server, e
 	}
 	metrics.InitializeMetrics(s.grpc)
 
-	var err error
 	if s.grpcLis, err = net.Listen("tcp", cfg.GRPCAddr); err != nil {
 		return nil, fmt.Errorf("listen for gRPC on %s: %w", cfg.GRPCAddr, err)
 	}

@@ -86,7 +86,8 @@ func start(t *testing.T, cfg Config) *Server {
 			crmv1.RegisterAccountServiceServer(s, accounts{})
 			crmv1.RegisterLeadServiceServer(s, leads{})
 		},
-		Gateways: []GatewayRegistrar{crmv1.RegisterAccountServiceHandler, crmv1.RegisterLeadServiceHandler},
+		// Opportunities are not served: their routes decode bodies only.
+		Gateways: []GatewayRegistrar{crmv1.RegisterAccountServiceHandler, crmv1.RegisterLeadServiceHandler, crmv1.RegisterOpportunityServiceHandler},
 		OpenAPI:  openapi.CRM,
 		Policy: auth.Policy{
 			"/crm.v1.AccountService/CreateAccount": {auth.Sales},

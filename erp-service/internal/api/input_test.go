@@ -101,6 +101,10 @@ func TestBadInput(t *testing.T) {
 	if r := e.call("POST", "/v1/customers", token(t, auth.Sales), `{"name":"x","colour":"y"}`); r.status != 400 {
 		t.Errorf("unknown field: %d %v", r.status, r.body)
 	}
+	// A value the body cannot hold is named by its path in the request.
+	if r := e.call("POST", "/v1/salesOrders", token(t, auth.Sales), `{"customer_id":"C-1","currency_code":"EUR","lines":[{"sku":"W-1","quantity":1}]}`); r.status != 400 || fmt.Sprint(restFields(r.body)) != "[sales_order.lines[0].quantity]" {
+		t.Errorf("number for a quantity: %d %v", r.status, r.body)
+	}
 	if r := e.call("GET", "/v1/customers?filter="+"nope%3D1", token(t, auth.Sales), ""); r.status != 400 || fmt.Sprint(restFields(r.body)) != "[filter]" {
 		t.Errorf("bad filter: %d %v", r.status, r.body)
 	}
