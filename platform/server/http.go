@@ -52,6 +52,7 @@ func (s *Server) httpHandler(ctx context.Context, reg *prometheus.Registry) (htt
 		runtime.WithRoutingErrorHandler(routingErrors),
 		runtime.WithDisablePathLengthFallback(),
 		runtime.WithMiddlewares(routeMiddleware),
+		runtime.SetQueryParameterParser(&queryParser{}),
 	)
 	for _, register := range s.svc.Gateways {
 		if err := register(ctx, gw, conn); err != nil {

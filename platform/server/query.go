@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -10,7 +11,9 @@ import (
 	"strings"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"github.com/grpc-ecosystem/grpc-gateway/v2/utilities"
 	"google.golang.org/grpc"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
 
@@ -155,30 +158,73 @@ var mapKey = regexp.MustCompile(`^(.*)\[(.*)\]$`)
 // every segment but the last a singular message field. It returns the
 // proto path.
 func queryFieldPath(in protoreflect.MessageDescriptor, key string) (string, bool) {
+	path, _, ok := queryField(in, key)
+	return path, ok
+}
+
+// queryField is queryFieldPath with the field the path ends at.
+func queryField(in protoreflect.MessageDescriptor, key string) (string, protoreflect.FieldDescriptor, bool) {
 	if m := mapKey.FindStringSubmatch(key); m != nil {
 		key = m[1]
 	}
 	segs := strings.Split(key, ".")
 	names := make([]string, 0, len(segs))
 	md := in
+	var fd protoreflect.FieldDescriptor
 	for i, seg := range segs {
 		if md == nil {
-			return "", false
+			return "", nil, false
 		}
-		fd := md.Fields().ByName(protoreflect.Name(seg))
+		fd = md.Fields().ByName(protoreflect.Name(seg))
 		if fd == nil {
 			fd = md.Fields().ByJSONName(seg)
 		}
 		if fd == nil {
-			return "", false
+			return "", nil, false
 		}
 		names = append(names, string(fd.Name()))
 		if i < len(segs)-1 {
 			if fd.Message() == nil || fd.IsList() || fd.IsMap() {
-				return "", false
+				return "", nil, false
 			}
 			md = fd.Message()
 		}
 	}
-	return strings.Join(names, "."), true
+	return strings.Join(names, "."), fd, true
+}
+
+// queryParser is the gateway's query parser, except that an update mask
+// sent empty (?update_mask=, or nothing but commas) counts as not sent:
+// the gateway has filled the mask from the body's fields, and that mask
+// stays, as it does when the parameter is absent. (The gateway keeps one
+// query parser for the process; every server here sets this one.)
+type queryParser struct{ runtime.DefaultQueryParser }
+
+func (p *queryParser) Parse(msg proto.Message, values url.Values, filter *utilities.DoubleArray) error {
+	in := msg.ProtoReflect().Descriptor()
+	var kept url.Values
+	for key, vals := range values {
+		_, fd, ok := queryField(in, key)
+		if !ok || fd.Message() == nil || fd.Message().FullName() != "google.protobuf.FieldMask" || !blankMask(vals) {
+			continue
+		}
+		if kept == nil {
+			kept = maps.Clone(values)
+		}
+		delete(kept, key)
+	}
+	if kept != nil {
+		values = kept
+	}
+	return p.DefaultQueryParser.Parse(msg, values, filter)
+}
+
+// blankMask reports whether a mask parameter's values name no path.
+func blankMask(vals []string) bool {
+	for _, v := range vals {
+		if strings.Trim(v, ", ") != "" {
+			return false
+		}
+	}
+	return true
 }

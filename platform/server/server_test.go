@@ -44,6 +44,11 @@ func (accounts) CreateAccount(_ context.Context, req *crmv1.CreateAccountRequest
 	return &crmv1.Account{Id: "a1", Name: req.GetAccount().GetName(), Etag: "1"}, nil
 }
 
+// UpdateAccount answers with the mask it was given, in industry.
+func (accounts) UpdateAccount(_ context.Context, req *crmv1.UpdateAccountRequest) (*crmv1.Account, error) {
+	return &crmv1.Account{Id: req.GetAccount().GetId(), Industry: strings.Join(req.GetUpdateMask().GetPaths(), ",")}, nil
+}
+
 func (accounts) ListAccounts(context.Context, *crmv1.ListAccountsRequest) (*crmv1.ListAccountsResponse, error) {
 	return &crmv1.ListAccountsResponse{}, nil
 }
@@ -93,6 +98,7 @@ func start(t *testing.T, cfg Config) *Server {
 			"/crm.v1.AccountService/CreateAccount": {auth.Sales},
 			"/crm.v1.AccountService/GetAccount":    {auth.Sales},
 			"/crm.v1.AccountService/ListAccounts":  {auth.Sales},
+			"/crm.v1.AccountService/UpdateAccount": {auth.Sales},
 			"/crm.v1.LeadService/ConvertLead":      {auth.Sales},
 		},
 	}

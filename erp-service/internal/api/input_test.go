@@ -213,3 +213,23 @@ func TestStaleEtag(t *testing.T) {
 		t.Errorf("ETag header = %q", r.header.Get("ETag"))
 	}
 }
+
+// An empty update_mask is as if absent (the body's fields); "*" replaces
+// every updatable field, so what the body leaves out takes its empty or
+// default value.
+func TestUpdateMaskForms(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	e.seed()
+	wh := token(t, auth.Warehouse)
+	if r := e.call("PATCH", "/v1/items/W-1?update_mask=", wh, `{"tax_rate":"0.2","reorder_point":"3"}`); r.status != 200 || r.body["tax_rate"] != "0.2" || r.body["name"] != "Widget" {
+		t.Errorf("empty mask: %d %v", r.status, r.body)
+	}
+	r := e.call("PATCH", "/v1/items/W-1?update_mask=*", wh, `{"name":"Widget 2","list_price":{"currency_code":"EUR","amount":"11.00"}}`)
+	if r.status != 200 || r.body["name"] != "Widget 2" || r.body["tax_rate"] != "0" || r.body["reorder_point"] != "0" {
+		t.Errorf("mask *: %d %v", r.status, r.body)
+	}
+	if r := e.call("PATCH", "/v1/items/W-1?update_mask=*,name", wh, `{"name":"Widget 3"}`); r.status != 400 || fmt.Sprint(restFields(r.body)) != "[update_mask]" {
+		t.Errorf("mask *,name: %d %v", r.status, r.body)
+	}
+}
