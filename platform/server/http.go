@@ -3,9 +3,12 @@ package server
 import (
 	"context"
 	"embed"
+	"errors"
 	"fmt"
 	"html/template"
+	"io"
 	"io/fs"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
@@ -16,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -37,15 +41,18 @@ func JSONMarshaler() runtime.Marshaler {
 }
 
 func (s *Server) httpHandler(ctx context.Context, reg *prometheus.Registry) (http.Handler, *grpc.ClientConn, error) {
-	conn, err := grpc.NewClient(s.loopback(), gatewayDialOptions()...)
+	conn, err := grpc.NewClient(s.loopback(), gatewayDialOptions(s.log)...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("dial own gRPC server: %w", err)
 	}
 	gw := runtime.NewServeMux(
 		runtime.WithMarshalerOption(runtime.MIMEWildcard, JSONMarshaler()),
 		runtime.WithForwardResponseOption(setETag),
-		runtime.WithErrorHandler(restErrors),
+		runtime.WithErrorHandler(s.restErrors),
+		runtime.WithRoutingErrorHandler(routingErrors),
 		runtime.WithDisablePathLengthFallback(),
+		runtime.WithMiddlewares(routeMiddleware),
+		runtime.SetQueryParameterParser(&queryParser{}),
 	)
 	for _, register := range s.svc.Gateways {
 		if err := register(ctx, gw, conn); err != nil {
@@ -96,7 +103,7 @@ func (s *Server) restGuard(next http.Handler) http.Handler {
 			}
 		}
 		if r.Header.Get("X-HTTP-Method-Override") != "" {
-			writeJSONError(w, http.StatusBadRequest, 3, "X-HTTP-Method-Override is not supported")
+			writeStatus(w, http.StatusBadRequest, invalid("X-HTTP-Method-Override", "is not supported: send the request with the method it means"))
 			return
 		}
 		// Every REST route needs a token: checked here, before the gateway
@@ -105,22 +112,75 @@ func (s *Server) restGuard(next http.Handler) http.Handler {
 		// checked per method behind the gateway.
 		if _, err := s.verifier.Authenticate(r.Header.Get("Authorization")); err != nil {
 			w.Header().Set("WWW-Authenticate", "Bearer")
-			writeJSONError(w, http.StatusUnauthorized, 16, errs.ToStatus(r.Context(), s.log, "", err, nil).Message())
+			writeStatus(w, http.StatusUnauthorized, errs.ToStatus(r.Context(), s.log, "", err, nil))
 			return
 		}
 		if r.ContentLength > s.cfg.MaxBodyBytes {
-			writeJSONError(w, http.StatusRequestEntityTooLarge, 3, fmt.Sprintf("request body larger than %d bytes", s.cfg.MaxBodyBytes))
+			writeStatus(w, http.StatusRequestEntityTooLarge, bodyTooLarge(s.cfg.MaxBodyBytes))
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
+		// A body without a length (chunked) is cut at the cap as it is
+		// read; restErrors answers the error that causes like the one
+		// above.
+		body := &cappedBody{ReadCloser: http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes), limit: s.cfg.MaxBodyBytes}
+		r = r.WithContext(context.WithValue(r.Context(), cappedBodyKey{}, body))
+		r.Body = body
 		next.ServeHTTP(w, r)
 	})
 }
 
-func writeJSONError(w http.ResponseWriter, status, code int, msg string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	fmt.Fprintf(w, `{"code":%d,"message":%q,"details":[]}`, code, msg)
+// invalid is the status of one bad field of a REST request, as the
+// services report theirs.
+func invalid(field, format string, args ...any) *status.Status {
+	return errs.ToStatus(context.Background(), slog.Default(), "", errs.Invalid(field, format, args...), nil)
+}
+
+// bodyTooLarge is the answer to a request body over the cap, with a
+// Content-Length that says so or without one: 413, INVALID_ARGUMENT on
+// field "body".
+func bodyTooLarge(limit int64) *status.Status {
+	return invalid("body", "is larger than the limit of %d bytes", limit)
+}
+
+// cappedBody is a request body read through http.MaxBytesReader that
+// remembers whether the cap cut it.
+type cappedBody struct {
+	io.ReadCloser
+	limit    int64
+	exceeded bool
+}
+
+type cappedBodyKey struct{}
+
+func (b *cappedBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if tooLarge := (*http.MaxBytesError)(nil); errors.As(err, &tooLarge) {
+		b.exceeded = true
+	}
+	return n, err
+}
+
+// overCap reports the cap of a request whose body was cut by it.
+func overCap(r *http.Request) (int64, bool) {
+	b, ok := r.Context().Value(cappedBodyKey{}).(*cappedBody)
+	if !ok || !b.exceeded {
+		return 0, false
+	}
+	return b.limit, true
+}
+
+// writeStatus answers with an error as the gateway answers its own: the
+// google.rpc.Status in the REST encoding, so every error a caller gets
+// has one shape (details left out when there are none).
+func writeStatus(w http.ResponseWriter, httpStatus int, st *status.Status) {
+	m := JSONMarshaler()
+	body, err := m.Marshal(st.Proto())
+	if err != nil {
+		httpStatus, body = http.StatusInternalServerError, []byte(`{"code":13,"message":"failed to encode an error"}`)
+	}
+	w.Header().Set("Content-Type", m.ContentType(st.Proto()))
+	w.WriteHeader(httpStatus)
+	w.Write(body)
 }
 
 // setETag copies a response message's etag field into the ETag header.

@@ -5,14 +5,19 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"regexp"
+	"strconv"
+	"strings"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
 // strictJSON decodes a REST body as exactly one JSON value: text after it
@@ -29,39 +34,125 @@ func (m strictJSON) NewDecoder(r io.Reader) runtime.Decoder {
 		if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 			return errors.New("the body must be one JSON value, with nothing after it")
 		}
-		return m.Marshaler.NewDecoder(bytes.NewReader(raw)).Decode(v)
+		if err := m.Marshaler.NewDecoder(bytes.NewReader(raw)).Decode(v); err != nil {
+			return locateDecodeError(raw, err)
+		}
+		return nil
 	})
 }
 
 // The gateway turns a body or parameter it cannot decode into a bare
 // INVALID_ARGUMENT message. These read the field back out of it.
 var (
-	paramField = regexp.MustCompile(`^parsing field "([^"]+)"|parameter: ([A-Za-z0-9_.]+),`)
+	paramField = regexp.MustCompile(`^(?:parsing (?:field|list|map key|map value)|duplicate field|too many values for field) "([^"]+)"|parameter: ([A-Za-z0-9_.]+),`)
 	bodyField  = regexp.MustCompile(`(?:unknown field|for \w+ field) "?([A-Za-z0-9_]+)"?`)
 )
 
 // decodeViolation names the field of a decoding error, as every other
-// INVALID_ARGUMENT does: the query or path parameter, the JSON field as
-// the body spells it, or "body" when the JSON itself is malformed.
-func decodeViolation(msg string) *errdetails.BadRequest_FieldViolation {
-	field := "body"
-	if m := paramField.FindStringSubmatch(msg); m != nil {
-		field = m[1] + m[2]
-	} else if m := bodyField.FindStringSubmatch(msg); m != nil {
-		field = m[1]
+// INVALID_ARGUMENT does: the query or path parameter; the field of the
+// body by its path there (inBody), as the REST decoder reports it; or
+// "body" when the JSON itself is malformed.
+func decodeViolation(msg string) (fv *errdetails.BadRequest_FieldViolation, inBody bool) {
+	if m := bodyFieldError.FindStringSubmatch(msg); m != nil {
+		return &errdetails.BadRequest_FieldViolation{Field: m[1], Description: m[2]}, true
 	}
-	return &errdetails.BadRequest_FieldViolation{Field: field, Description: msg}
+	if m := paramField.FindStringSubmatch(msg); m != nil {
+		return &errdetails.BadRequest_FieldViolation{Field: m[1] + m[2], Description: msg}, false
+	}
+	if m := bodyField.FindStringSubmatch(msg); m != nil {
+		return &errdetails.BadRequest_FieldViolation{Field: m[1], Description: msg}, true
+	}
+	return &errdetails.BadRequest_FieldViolation{Field: "body", Description: msg}, false
 }
 
 // restErrors adds that field to the gateway's own INVALID_ARGUMENT errors
-// (those without details; the services' errors always carry them).
-func restErrors(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
+// (those without details; the services' errors always carry them),
+// answers a body the cap cut as 413, and turns an error's RetryInfo into
+// a Retry-After header.
+func (s *Server) restErrors(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
+	if limit, over := overCap(r); over {
+		// Whatever the gateway made of a body cut at the cap (an
+		// unexpected end of its JSON), the answer is the cap's.
+		runtime.DefaultHTTPErrorHandler(ctx, mux, m, w, r, &runtime.HTTPStatusError{
+			HTTPStatus: http.StatusRequestEntityTooLarge, Err: bodyTooLarge(limit).Err(),
+		})
+		return
+	}
 	if st, ok := status.FromError(err); ok && st.Code() == codes.InvalidArgument && len(st.Details()) == 0 {
-		if withField, derr := st.WithDetails(&errdetails.BadRequest{
-			FieldViolations: []*errdetails.BadRequest_FieldViolation{decodeViolation(st.Message())},
+		fv, inBody := decodeViolation(st.Message())
+		if inBody {
+			// Named in the request, as the services name fields:
+			// sales_order.lines[0].quantity for a body that fills
+			// sales_order.
+			err = invalid(s.bodyPrefix(ctx, r)+fv.GetField(), "%s", fv.GetDescription()).Err()
+		} else if withField, derr := st.WithDetails(&errdetails.BadRequest{
+			FieldViolations: []*errdetails.BadRequest_FieldViolation{fv},
 		}); derr == nil {
 			err = withField.Err()
 		}
 	}
+	if secs, ok := retryAfter(status.Convert(err)); ok {
+		w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
+	}
 	runtime.DefaultHTTPErrorHandler(ctx, mux, m, w, r, err)
+}
+
+// bodyPrefix is the request field a route's body fills, as a path prefix
+// ("sales_order."), or "" when the body is the whole request or the
+// route is not known.
+func (s *Server) bodyPrefix(ctx context.Context, r *http.Request) string {
+	pattern, _ := runtime.HTTPPathPattern(ctx)
+	method, _ := runtime.RPCMethod(ctx)
+	name, in := s.bodies[r.Method+" "+pattern], inputOf(method)
+	if name == "" || in == nil {
+		return ""
+	}
+	fd := in.Fields().ByName(protoreflect.Name(name))
+	if fd == nil || fd.Message() == nil || fd.IsList() || fd.IsMap() {
+		return "" // "body", the name of a whole-request body
+	}
+	return name + "."
+}
+
+// routeBodies maps "METHOD /path/{template}" of each REST route to the
+// name its body has in the service's OpenAPI document: the request
+// field the body fills, or "body" for the whole request.
+// protoc-gen-openapiv2 writes the document from the HTTP rules the
+// gateway is generated from, and it is the one place at run time that
+// still says which field a body is.
+func routeBodies(doc []byte) (map[string]string, error) {
+	var d struct {
+		Paths map[string]map[string]struct {
+			Parameters []struct{ Name, In string }
+		}
+	}
+	if len(doc) == 0 {
+		return nil, nil
+	}
+	if err := json.Unmarshal(doc, &d); err != nil {
+		return nil, fmt.Errorf("read the OpenAPI document: %w", err)
+	}
+	bodies := map[string]string{}
+	for path, ops := range d.Paths {
+		for method, op := range ops {
+			for _, p := range op.Parameters {
+				if p.In == "body" {
+					bodies[strings.ToUpper(method)+" "+path] = p.Name
+				}
+			}
+		}
+	}
+	return bodies, nil
+}
+
+// retryAfter is the delay of a status's RetryInfo in whole seconds,
+// rounded up and at least 1, as HTTP's Retry-After takes it.
+func retryAfter(st *status.Status) (int64, bool) {
+	for _, d := range st.Details() {
+		if ri, ok := d.(*errdetails.RetryInfo); ok && ri.GetRetryDelay() != nil {
+			delay := ri.GetRetryDelay().AsDuration()
+			return max(1, int64(math.Ceil(delay.Seconds()))), true
+		}
+	}
+	return 0, false
 }

@@ -107,6 +107,10 @@ type Server struct {
 	health *health.Server
 	http   *http.Server
 
+	// bodies says which request field each REST route's body fills
+	// (routeBodies).
+	bodies map[string]string
+
 	grpcLis, httpLis net.Listener
 	gatewayConn      *grpc.ClientConn
 	ready            func(context.Context) error
@@ -133,7 +137,11 @@ func New(ctx context.Context, cfg Config, svc Service, opts Options) (*Server, e
 	if opts.Registry == nil {
 		opts.Registry = prometheus.NewRegistry()
 	}
-	s := &Server{cfg: cfg, svc: svc, log: opts.Logger, ready: svc.Ready, verifier: opts.Verifier}
+	bodies, err := routeBodies(svc.OpenAPI)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, svc: svc, log: opts.Logger, ready: svc.Ready, verifier: opts.Verifier, bodies: bodies}
 	s.drain, s.stopDrain = context.WithCancel(context.Background())
 	if s.ready == nil {
 		s.ready = func(context.Context) error { return nil }
@@ -180,7 +188,6 @@ func New(ctx context.Context, cfg Config, svc Service, opts Options) (*Server, e
 	}
 	metrics.InitializeMetrics(s.grpc)
 
-	var err error
 	if s.grpcLis, err = net.Listen("tcp", cfg.GRPCAddr); err != nil {
 		return nil, fmt.Errorf("listen for gRPC on %s: %w", cfg.GRPCAddr, err)
 	}
@@ -310,11 +317,14 @@ type drainingStream struct {
 
 func (d *drainingStream) Context() context.Context { return d.ctx }
 
-// dialOptions are what the gateway uses to call its own gRPC server.
-func gatewayDialOptions() []grpc.DialOption {
+// gatewayDialOptions are what the gateway uses to call its own gRPC
+// server.
+func gatewayDialOptions(log *slog.Logger) []grpc.DialOption {
 	return append(WindowDialOptions(),
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithStatsHandler(otelgrpc.NewClientHandler()),
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(64<<20)),
+		grpc.WithChainUnaryInterceptor(checkQueryUnary(log)),
+		grpc.WithChainStreamInterceptor(checkQueryStream(log)),
 	)
 }

@@ -17,6 +17,7 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/seamhq/seam/platform/auth"
 	"github.com/seamhq/seam/platform/errs"
@@ -43,6 +44,24 @@ func (accounts) CreateAccount(_ context.Context, req *crmv1.CreateAccountRequest
 	return &crmv1.Account{Id: "a1", Name: req.GetAccount().GetName(), Etag: "1"}, nil
 }
 
+// UpdateAccount answers with the mask it was given, in industry.
+func (accounts) UpdateAccount(_ context.Context, req *crmv1.UpdateAccountRequest) (*crmv1.Account, error) {
+	return &crmv1.Account{Id: req.GetAccount().GetId(), Industry: strings.Join(req.GetUpdateMask().GetPaths(), ",")}, nil
+}
+
+func (accounts) ListAccounts(context.Context, *crmv1.ListAccountsRequest) (*crmv1.ListAccountsResponse, error) {
+	return &crmv1.ListAccountsResponse{}, nil
+}
+
+// leads is a stand-in for a route whose body is the whole request.
+type leads struct {
+	crmv1.UnimplementedLeadServiceServer
+}
+
+func (leads) ConvertLead(_ context.Context, req *crmv1.ConvertLeadRequest) (*crmv1.Lead, error) {
+	return &crmv1.Lead{Id: req.GetId()}, nil
+}
+
 func (accounts) GetAccount(_ context.Context, req *crmv1.GetAccountRequest) (*crmv1.Account, error) {
 	switch req.GetId() {
 	case "panic":
@@ -67,13 +86,20 @@ func start(t *testing.T, cfg Config) *Server {
 	cfg.GRPCAddr, cfg.HTTPAddr, cfg.ShutdownTimeout = "127.0.0.1:0", "127.0.0.1:0", 5*time.Second
 	ctx, cancel := context.WithCancel(context.Background())
 	svc := Service{
-		Name:     "crm",
-		Register: func(s *grpc.Server) { crmv1.RegisterAccountServiceServer(s, accounts{}) },
-		Gateways: []GatewayRegistrar{crmv1.RegisterAccountServiceHandler},
+		Name: "crm",
+		Register: func(s *grpc.Server) {
+			crmv1.RegisterAccountServiceServer(s, accounts{})
+			crmv1.RegisterLeadServiceServer(s, leads{})
+		},
+		// Opportunities are not served: their routes decode bodies only.
+		Gateways: []GatewayRegistrar{crmv1.RegisterAccountServiceHandler, crmv1.RegisterLeadServiceHandler, crmv1.RegisterOpportunityServiceHandler},
 		OpenAPI:  openapi.CRM,
 		Policy: auth.Policy{
 			"/crm.v1.AccountService/CreateAccount": {auth.Sales},
 			"/crm.v1.AccountService/GetAccount":    {auth.Sales},
+			"/crm.v1.AccountService/ListAccounts":  {auth.Sales},
+			"/crm.v1.AccountService/UpdateAccount": {auth.Sales},
+			"/crm.v1.LeadService/ConvertLead":      {auth.Sales},
 		},
 	}
 	s, err := New(ctx, cfg, svc, Options{Logger: slog.New(slog.DiscardHandler), Verifier: v})
@@ -121,9 +147,13 @@ func call(t *testing.T, s *Server, method, path, tok, body string) httpResult {
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
-	res := httpResult{status: resp.StatusCode, header: resp.Header}
-	_ = json.Unmarshal(raw, &res.body)
-	return res
+	return httpResult{status: resp.StatusCode, header: resp.Header, body: decodeBody(raw)}
+}
+
+func decodeBody(raw []byte) map[string]any {
+	var body map[string]any
+	_ = json.Unmarshal(raw, &body)
+	return body
 }
 
 func TestREST(t *testing.T) {
@@ -240,11 +270,32 @@ func TestRateLimit(t *testing.T) {
 	s := start(t, Config{RateLimit: 1, RateBurst: 2})
 	sales := token(t, auth.Sales)
 	var statuses []int
+	var last httpResult
 	for range 4 {
-		statuses = append(statuses, call(t, s, "GET", "/v1/accounts/x", sales, "").status)
+		last = call(t, s, "GET", "/v1/accounts/x", sales, "")
+		statuses = append(statuses, last.status)
 	}
 	if statuses[0] != 404 || statuses[3] != 429 {
 		t.Errorf("statuses = %v, want 404 first and 429 once the burst is spent", statuses)
+	}
+	// The wait, in RetryInfo, is also HTTP's Retry-After (whole seconds).
+	if got := last.header.Get("Retry-After"); got != "1" {
+		t.Errorf("Retry-After = %q, want 1", got)
+	}
+}
+
+func TestRetryAfter(t *testing.T) {
+	t.Parallel()
+	for delay, want := range map[time.Duration]int64{
+		time.Millisecond: 1, 0: 1, time.Second: 1, 1001 * time.Millisecond: 2, 90 * time.Second: 90,
+	} {
+		st, _ := status.New(codes.ResourceExhausted, "slow down").WithDetails(&errdetails.RetryInfo{RetryDelay: durationpb.New(delay)})
+		if got, ok := retryAfter(st); !ok || got != want {
+			t.Errorf("retryAfter(%s) = %d, %v, want %d", delay, got, ok, want)
+		}
+	}
+	if _, ok := retryAfter(status.New(codes.Unavailable, "no details")); ok {
+		t.Error("retryAfter without RetryInfo reported a delay")
 	}
 }
 

@@ -496,3 +496,25 @@ func gatewayRoutes(t *testing.T) []string {
 }
 
 func codesOf(err error) codes.Code { return status.Code(err) }
+
+// An empty update_mask is as if absent (the body's fields); "*" replaces
+// every updatable field, so what the body leaves out is cleared; "*" with
+// other paths is bad input.
+func TestRESTUpdateMaskForms(t *testing.T) {
+	e := newEnv(t)
+	sales := token(t, auth.Sales)
+	st, created := e.call("POST", "/v1/accounts", sales, map[string]any{"name": "Mask Works", "owner": "alice", "industry": "tools"})
+	if st != 200 {
+		t.Fatalf("create: %d %v", st, created)
+	}
+	path := "/v1/accounts/" + created["id"].(string)
+	if st, got := e.call("PATCH", path+"?update_mask=", sales, map[string]any{"industry": "machinery"}); st != 200 || got["industry"] != "machinery" || got["owner"] != "alice" {
+		t.Errorf("empty mask: %d %v", st, got)
+	}
+	if st, got := e.call("PATCH", path+"?update_mask=*", sales, map[string]any{"name": "Mask Works", "industry": "tools"}); st != 200 || got["industry"] != "tools" || got["owner"] != nil {
+		t.Errorf("mask *: %d %v", st, got)
+	}
+	if st, got := e.call("PATCH", path+"?update_mask=*,name", sales, map[string]any{"name": "Mask Works"}); st != 400 || !slices.Equal(restViolations(got), []string{"update_mask"}) {
+		t.Errorf("mask *,name: %d %v", st, got)
+	}
+}

@@ -42,8 +42,9 @@ func TestBadInputAcrossRoutes(t *testing.T) {
 }
 
 // What the gateway cannot decode is bad input naming the field too: the
-// parameter, the JSON field as the body spells it, or "body"; and a body
-// is one JSON value, nothing after it. Nothing is written.
+// parameter, the field by its path in the request (the body fills
+// campaign) as the body spells it, or "body"; and a body is one JSON
+// value, nothing after it. Nothing is written.
 func TestRESTDecodeErrors(t *testing.T) {
 	t.Parallel()
 	e := startEnv(t)
@@ -56,9 +57,11 @@ func TestRESTDecodeErrors(t *testing.T) {
 		{"POST", "/v1/campaigns", `{"name":"tg"} xyz`, "body"},
 		{"POST", "/v1/campaigns", `{"name":"tg1"}{"name":"tg2"}`, "body"},
 		{"POST", "/v1/campaigns", `{"name":"tg"`, "body"},
-		{"POST", "/v1/campaigns", `{"name":123}`, "name"},
-		{"POST", "/v1/campaigns", `{"name":"tg","colour":"red"}`, "colour"},
-		{"POST", "/v1/campaigns", `{"name":"tg","status":"NOT_A_STATUS"}`, "status"},
+		{"POST", "/v1/campaigns", `{"name":123}`, "campaign.name"},
+		{"POST", "/v1/campaigns", `{"name":"tg","colour":"red"}`, "campaign.colour"},
+		{"POST", "/v1/campaigns", `{"name":"tg","status":"NOT_A_STATUS"}`, "campaign.status"},
+		{"POST", "/v1/accounts", `{"name":"tg","billing_address":{"foo":"x"}}`, "account.billing_address.foo"},
+		{"GET", "/v1/campaigns?page_size=1&pageSize=2", "", "page_size"},
 		{"GET", "/v1/campaigns?page_size=abc", "", "page_size"},
 	} {
 		status, body := e.call(tc.method, tc.path, tok, tc.body)

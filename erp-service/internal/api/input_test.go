@@ -101,6 +101,10 @@ func TestBadInput(t *testing.T) {
 	if r := e.call("POST", "/v1/customers", token(t, auth.Sales), `{"name":"x","colour":"y"}`); r.status != 400 {
 		t.Errorf("unknown field: %d %v", r.status, r.body)
 	}
+	// A value the body cannot hold is named by its path in the request.
+	if r := e.call("POST", "/v1/salesOrders", token(t, auth.Sales), `{"customer_id":"C-1","currency_code":"EUR","lines":[{"sku":"W-1","quantity":1}]}`); r.status != 400 || fmt.Sprint(restFields(r.body)) != "[sales_order.lines[0].quantity]" {
+		t.Errorf("number for a quantity: %d %v", r.status, r.body)
+	}
 	if r := e.call("GET", "/v1/customers?filter="+"nope%3D1", token(t, auth.Sales), ""); r.status != 400 || fmt.Sprint(restFields(r.body)) != "[filter]" {
 		t.Errorf("bad filter: %d %v", r.status, r.body)
 	}
@@ -207,5 +211,25 @@ func TestStaleEtag(t *testing.T) {
 	// The ETag header carries the etag.
 	if r := e.call("GET", "/v1/customers/"+cid, fin, ""); r.header.Get("ETag") != `"2"` {
 		t.Errorf("ETag header = %q", r.header.Get("ETag"))
+	}
+}
+
+// An empty update_mask is as if absent (the body's fields); "*" replaces
+// every updatable field, so what the body leaves out takes its empty or
+// default value.
+func TestUpdateMaskForms(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	e.seed()
+	wh := token(t, auth.Warehouse)
+	if r := e.call("PATCH", "/v1/items/W-1?update_mask=", wh, `{"tax_rate":"0.2","reorder_point":"3"}`); r.status != 200 || r.body["tax_rate"] != "0.2" || r.body["name"] != "Widget" {
+		t.Errorf("empty mask: %d %v", r.status, r.body)
+	}
+	r := e.call("PATCH", "/v1/items/W-1?update_mask=*", wh, `{"name":"Widget 2","list_price":{"currency_code":"EUR","amount":"11.00"}}`)
+	if r.status != 200 || r.body["name"] != "Widget 2" || r.body["tax_rate"] != "0" || r.body["reorder_point"] != "0" {
+		t.Errorf("mask *: %d %v", r.status, r.body)
+	}
+	if r := e.call("PATCH", "/v1/items/W-1?update_mask=*,name", wh, `{"name":"Widget 3"}`); r.status != 400 || fmt.Sprint(restFields(r.body)) != "[update_mask]" {
+		t.Errorf("mask *,name: %d %v", r.status, r.body)
 	}
 }

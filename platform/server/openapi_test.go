@@ -1,0 +1,83 @@
+package server
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/seamhq/seam/platform/auth"
+	"github.com/seamhq/seam/proto/openapi"
+)
+
+// openAPIDoc is the part of a Swagger 2.0 document the docs page needs
+// to offer sign-in.
+type openAPIDoc struct {
+	Info struct {
+		Title, Version string
+	}
+	SecurityDefinitions map[string]struct {
+		Type, Name, In string
+	}
+	Security []map[string][]string
+}
+
+// Each document names its API and version and asks for the bearer token
+// on every operation, so the docs page has an Authorize button whose
+// token "Try it out" sends.
+func TestOpenAPIDocuments(t *testing.T) {
+	t.Parallel()
+	for name, raw := range map[string][]byte{"crm": openapi.CRM, "erp": openapi.ERP, "bridge": openapi.Bridge} {
+		var doc openAPIDoc
+		if err := json.Unmarshal(raw, &doc); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if !strings.HasPrefix(doc.Info.Title, "Seam ") || doc.Info.Version != "v1" {
+			t.Errorf("%s: info %+v, want a Seam title and version v1 (see proto/%s/v1/%s_openapi.yaml: it must name the package's first file)",
+				name, doc.Info, name, name)
+		}
+		checkBearer(t, name, doc)
+	}
+}
+
+func checkBearer(t *testing.T, name string, doc openAPIDoc) {
+	t.Helper()
+	def, ok := doc.SecurityDefinitions["bearer"]
+	if !ok || def.Type != "apiKey" || def.In != "header" || def.Name != "Authorization" {
+		t.Errorf("%s: securityDefinitions %+v, want bearer: an apiKey in the Authorization header", name, doc.SecurityDefinitions)
+	}
+	if len(doc.Security) != 1 || doc.Security[0]["bearer"] == nil {
+		t.Errorf("%s: security %v, want [bearer] for every operation", name, doc.Security)
+	}
+}
+
+// The docs page's document is served without a token and offers one;
+// a call made with what its Authorize dialog sends gets through.
+func TestDocsSignIn(t *testing.T) {
+	t.Parallel()
+	s := start(t, Config{})
+	resp, err := http.Get("http://" + s.HTTPAddr() + "/openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var doc openAPIDoc
+	if err := json.Unmarshal(raw, &doc); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("GET /openapi.json = %d %v", resp.StatusCode, err)
+	}
+	checkBearer(t, "served", doc)
+	// Swagger UI sends the value entered for an apiKey as the header.
+	def := doc.SecurityDefinitions["bearer"]
+	req, _ := http.NewRequest("GET", "http://"+s.HTTPAddr()+"/v1/accounts/x", nil)
+	req.Header.Set(def.Name, "Bearer "+token(t, auth.Sales))
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 404 {
+		t.Errorf("GET /v1/accounts/x with the docs' header = %d, want 404 (signed in, no such account)", resp.StatusCode)
+	}
+}
