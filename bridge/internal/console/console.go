@@ -175,12 +175,35 @@ func (c *Console) reconcile(w http.ResponseWriter, r *http.Request, p auth.Princ
 		rep.ID, rep.Start.Format("15:04:05 UTC")))
 }
 
+// redirect sends the browser back to the page, which shows msg once. The
+// message travels in a short-lived cookie of this origin, not in the URL,
+// so no link from elsewhere can put words in the console's mouth.
 func redirect(w http.ResponseWriter, r *http.Request, msg string) {
-	target := "/"
 	if msg != "" {
-		target += "?msg=" + url.QueryEscape(msg)
+		http.SetCookie(w, &http.Cookie{
+			Name: messageCookie, Value: url.QueryEscape(msg), Path: "/", MaxAge: 60, HttpOnly: true,
+			SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil,
+		})
 	}
-	http.Redirect(w, r, target, http.StatusSeeOther)
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+// messageCookie carries the outcome of an action to the page it
+// redirects to.
+const messageCookie = "seam_console_message"
+
+// takeMessage returns the message redirect left, and clears it.
+func takeMessage(w http.ResponseWriter, r *http.Request) string {
+	ck, err := r.Cookie(messageCookie)
+	if err != nil {
+		return ""
+	}
+	http.SetCookie(w, &http.Cookie{Name: messageCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	msg, err := url.QueryUnescape(ck.Value)
+	if err != nil {
+		return ""
+	}
+	return msg
 }
 
 type page struct {
@@ -205,7 +228,7 @@ type page struct {
 }
 
 func (c *Console) page(w http.ResponseWriter, r *http.Request) {
-	data := page{Instance: c.instance, Now: time.Now().UTC(), Message: r.URL.Query().Get("msg")}
+	data := page{Instance: c.instance, Now: time.Now().UTC(), Message: takeMessage(w, r)}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Content-Security-Policy", "default-src 'self'; style-src 'unsafe-inline'; form-action 'self'")
 	w.Header().Set("X-Frame-Options", "DENY")

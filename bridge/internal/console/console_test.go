@@ -288,9 +288,9 @@ func TestConsoleNeedsSignIn(t *testing.T) {
 	noRedirect := *srv.Client()
 	noRedirect.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	type answer struct {
-		status   int
-		location string
-		cookies  []*http.Cookie
+		status            int
+		location, message string
+		cookies           []*http.Cookie
 	}
 	post := func(path string, form url.Values, header map[string]string) answer {
 		t.Helper()
@@ -304,15 +304,33 @@ func TestConsoleNeedsSignIn(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer resp.Body.Close()
-		return answer{resp.StatusCode, resp.Header.Get("Location"), resp.Cookies()}
+		a := answer{status: resp.StatusCode, location: resp.Header.Get("Location")}
+		for _, ck := range resp.Cookies() {
+			if ck.Name == messageCookie {
+				a.message, _ = url.QueryUnescape(ck.Value)
+			} else {
+				a.cookies = append(a.cookies, ck)
+			}
+		}
+		return a
 	}
-	if a := post("/console/failures/1/retry", nil, nil); a.status != http.StatusSeeOther || !strings.Contains(a.location, "Sign+in+first") || eng.retried != 0 {
-		t.Errorf("signed-out retry = %d to %q with %d retries, want a redirect to sign in and none", a.status, a.location, eng.retried)
+	if a := post("/console/failures/1/retry", nil, nil); a.status != http.StatusSeeOther || a.location != "/" || !strings.Contains(a.message, "Sign in first") || eng.retried != 0 {
+		t.Errorf("signed-out retry = %d to %q saying %q with %d retries, want a redirect to sign in and none", a.status, a.location, a.message, eng.retried)
 	}
 	// An expired token is told apart from a wrong one.
 	expired, _ := auth.Sign([]byte("s"), "ops", []auth.Role{auth.Admin}, -time.Hour)
-	if loc := post("/console/login", url.Values{"token": {expired}}, nil).location; !strings.Contains(loc, "expired") {
-		t.Errorf("sign-in with an expired token goes to %q", loc)
+	if msg := post("/console/login", url.Values{"token": {expired}}, nil).message; !strings.Contains(msg, "expired") {
+		t.Errorf("sign-in with an expired token says %q", msg)
+	}
+	// The page shows only messages its own actions left, not text from a
+	// link.
+	resp, err = srv.Client().Get(srv.URL + "/?msg=Paste+your+token+at+evil.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if body := readAll(t, resp.Body); strings.Contains(body, "evil.example") {
+		t.Errorf("the page shows a message from its URL")
 	}
 	// Another site (or another port of this host) cannot sign in or press a button.
 	good, _ := auth.Sign([]byte("s"), "ops", []auth.Role{auth.Admin}, time.Hour)
