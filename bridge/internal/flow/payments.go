@@ -69,24 +69,26 @@ func accountPaymentStatus(b *erpv1.CustomerBalance) crmv1.PaymentStatus {
 }
 
 // applyInvoice recomputes the payment status of the opportunity behind an
-// invoice's order from all of that order's invoices.
+// invoice's order.
 func (e *Engine) applyInvoice(ctx context.Context, inv *erpv1.Invoice) error {
 	if inv == nil {
 		return &permanentError{"invoice event without an invoice"}
 	}
-	order, err := e.erp.SalesOrders.GetSalesOrder(ctx, &erpv1.GetSalesOrderRequest{Id: inv.GetSalesOrderId()})
+	return e.writePaymentStatus(ctx, inv.GetSalesOrderId())
+}
+
+// writePaymentStatus recomputes the payment status of the opportunity
+// behind an order from the order and all of its invoices.
+func (e *Engine) writePaymentStatus(ctx context.Context, orderID string) error {
+	order, invoices, err := e.orderWithInvoices(ctx, orderID)
 	if err != nil {
-		return fmt.Errorf("read order %s: %w", inv.GetSalesOrderId(), err)
+		return err
 	}
 	opportunityID, ok := dealOf(order)
 	if !ok {
 		return nil // an order entered in the ERP, not from a deal
 	}
-	invoices, err := e.orderInvoices(ctx, order)
-	if err != nil {
-		return err
-	}
-	status, version := orderPaymentStatus(invoices)
+	status, version := orderPaymentStatus(order, invoices)
 	if version == 0 {
 		return nil
 	}
@@ -100,6 +102,37 @@ func (e *Engine) applyInvoice(ctx context.Context, inv *erpv1.Invoice) error {
 		return fmt.Errorf("write payment status of opportunity %s: %w", opportunityID, err)
 	}
 	return nil
+}
+
+// maxOrderReads bounds how often orderWithInvoices reads an order that
+// keeps changing while its invoices are listed.
+const maxOrderReads = 5
+
+// orderWithInvoices reads an order and every invoice of it as they were at
+// one moment: the order is read before and after the invoices, and again
+// while it changed in between. (The invoices of a page are read in one
+// statement.) A status computed from an order older than its invoices
+// could carry their newer version and stick.
+func (e *Engine) orderWithInvoices(ctx context.Context, orderID string) (*erpv1.SalesOrder, []*erpv1.Invoice, error) {
+	order, err := e.erp.SalesOrders.GetSalesOrder(ctx, &erpv1.GetSalesOrderRequest{Id: orderID})
+	if err != nil {
+		return nil, nil, fmt.Errorf("read order %s: %w", orderID, err)
+	}
+	for range maxOrderReads {
+		invoices, err := e.orderInvoices(ctx, order)
+		if err != nil {
+			return nil, nil, err
+		}
+		after, err := e.erp.SalesOrders.GetSalesOrder(ctx, &erpv1.GetSalesOrderRequest{Id: orderID})
+		if err != nil {
+			return nil, nil, fmt.Errorf("read order %s: %w", orderID, err)
+		}
+		if after.GetRevision() == order.GetRevision() {
+			return after, invoices, nil
+		}
+		order = after
+	}
+	return nil, nil, fmt.Errorf("order %s kept changing while its invoices were read", order.GetNumber())
 }
 
 // orderInvoices lists every invoice of an order.
@@ -120,11 +153,20 @@ func (e *Engine) orderInvoices(ctx context.Context, order *erpv1.SalesOrder) ([]
 	}
 }
 
-// orderPaymentStatus sums up the invoices of an order, and gives a version
-// that grows with every change of any of them (the newest update time, in
-// microseconds).
-func orderPaymentStatus(invoices []*erpv1.Invoice) (crmv1.PaymentStatus, int64) {
-	var version int64
+// orderPaymentStatus sums up an order and its invoices: not invoiced while
+// no invoice is live (not void), overdue while one is overdue, paid when
+// the order is invoiced in full and every live invoice is paid (the ERP
+// order is PAID then, or, for a whole-order customer invoiced before
+// shipping, becomes PAID with its last shipment), partially paid while
+// something but not everything is paid (all invoices paid while part of
+// the order is not invoiced yet included), open otherwise. The version
+// grows with every change of the order or any of its invoices (the newest
+// update time, in microseconds); it is 0 for an order without invoices.
+func orderPaymentStatus(order *erpv1.SalesOrder, invoices []*erpv1.Invoice) (crmv1.PaymentStatus, int64) {
+	if len(invoices) == 0 {
+		return crmv1.PaymentStatus_PAYMENT_STATUS_NOT_INVOICED, 0
+	}
+	version := order.GetUpdateTime().AsTime().UnixMicro()
 	var live, paid, partly, overdue int
 	for _, inv := range invoices {
 		if t := inv.GetUpdateTime().AsTime().UnixMicro(); t > version {
@@ -147,11 +189,43 @@ func orderPaymentStatus(invoices []*erpv1.Invoice) (crmv1.PaymentStatus, int64) 
 		return crmv1.PaymentStatus_PAYMENT_STATUS_NOT_INVOICED, version
 	case overdue > 0:
 		return crmv1.PaymentStatus_PAYMENT_STATUS_OVERDUE, version
-	case paid == live:
+	case paid == live && invoicedInFull(order):
 		return crmv1.PaymentStatus_PAYMENT_STATUS_PAID, version
 	case paid > 0 || partly > 0:
 		return crmv1.PaymentStatus_PAYMENT_STATUS_PARTIALLY_PAID, version
 	default:
 		return crmv1.PaymentStatus_PAYMENT_STATUS_OPEN, version
 	}
+}
+
+// invoicedInFull reports whether every line of an order is invoiced in
+// full (a PAID order is).
+func invoicedInFull(o *erpv1.SalesOrder) bool {
+	if o.GetStatus() == erpv1.SalesOrderStatus_SALES_ORDER_STATUS_PAID {
+		return true
+	}
+	if len(o.GetLines()) == 0 {
+		return false
+	}
+	for _, l := range o.GetLines() {
+		ordered, err := money.ParseDecimal(l.GetQuantity())
+		if err != nil {
+			return false
+		}
+		invoiced, err := money.ParseDecimal(l.GetInvoicedQuantity())
+		if err != nil || invoiced.LessThan(ordered) {
+			return false
+		}
+	}
+	return true
+}
+
+// invoicedAny reports whether some of an order is invoiced.
+func invoicedAny(o *erpv1.SalesOrder) bool {
+	for _, l := range o.GetLines() {
+		if d, err := money.ParseDecimal(l.GetInvoicedQuantity()); err == nil && d.IsPositive() {
+			return true
+		}
+	}
+	return false
 }

@@ -297,14 +297,15 @@ func (e *Engine) reconcileOrders(ctx context.Context, r *Report) error {
 }
 
 // reconcilePayment compares an opportunity's payment status with its
-// order's invoices.
-func (e *Engine) reconcilePayment(ctx context.Context, r *Report, opp *crmv1.Opportunity, o *erpv1.SalesOrder) error {
-	invoices, err := e.orderInvoices(ctx, o)
+// order and the order's invoices, read afresh: the order listed at the
+// start of the pass may be older than its invoices are now.
+func (e *Engine) reconcilePayment(ctx context.Context, r *Report, opp *crmv1.Opportunity, listed *erpv1.SalesOrder) error {
+	o, invoices, err := e.orderWithInvoices(ctx, listed.GetId())
 	if err != nil {
 		return err
 	}
 	r.check(CheckPaymentStatus).Checked++
-	want, version := orderPaymentStatus(invoices)
+	want, version := orderPaymentStatus(o, invoices)
 	got := opp.GetPaymentStatus()
 	if got == crmv1.PaymentStatus_PAYMENT_STATUS_UNSPECIFIED {
 		got = crmv1.PaymentStatus_PAYMENT_STATUS_NOT_INVOICED
@@ -315,7 +316,7 @@ func (e *Engine) reconcilePayment(ctx context.Context, r *Report, opp *crmv1.Opp
 	now, err := e.crm.Sync.SetOpportunityPaymentStatus(ctx, &crmv1.SetOpportunityPaymentStatusRequest{
 		OpportunityId: opp.GetId(), PaymentStatus: want, SourceVersion: version,
 	})
-	r.drift(CheckPaymentStatus, opp.GetId(), fmt.Sprintf("opportunity shows %s, invoices say %s", got, want),
+	r.drift(CheckPaymentStatus, opp.GetId(), fmt.Sprintf("opportunity shows %s, the order and its invoices say %s", got, want),
 		verified(err, func() (bool, error) { return now.GetPaymentStatus() != want, nil }))
 	return nil
 }
