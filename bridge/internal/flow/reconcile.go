@@ -419,11 +419,12 @@ func (e *Engine) reconcileCatalog(ctx context.Context, r *Report) error {
 				return fmt.Errorf("read availability of %s: %w", item.GetSku(), err)
 			}
 			r.check(CheckAvailability).Checked++
-			if !ok || !sameQuantity(p.GetAvailableQuantity(), a.GetAvailable()) {
-				what := fmt.Sprintf("CRM shows %q available, ERP has %s", p.GetAvailableQuantity(), a.GetAvailable())
+			if !ok || !sameAvailability(p, a) {
+				what := fmt.Sprintf("CRM shows %q available, promised %q; ERP has %s, next receipt %q",
+					p.GetAvailableQuantity(), p.GetPromiseDate(), a.GetAvailable(), a.GetNextReceiptDate())
 				r.drift(CheckAvailability, item.GetSku(), what, verified(e.setAvailability(ctx, a, a.GetVersion()), func() (bool, error) {
 					now, err := e.crm.Products.GetProduct(ctx, &crmv1.GetProductRequest{Sku: item.GetSku()})
-					return err == nil && !sameQuantity(now.GetAvailableQuantity(), a.GetAvailable()), err
+					return err == nil && !sameAvailability(now, a), err
 				}))
 			}
 		}
@@ -439,6 +440,19 @@ func (e *Engine) reconcileCatalog(ctx context.Context, r *Report) error {
 func sameProduct(p *crmv1.Product, item *erpv1.Item) bool {
 	return p.GetName() == item.GetName() && p.GetListPrice().GetCurrencyCode() == item.GetListPrice().GetCurrencyCode() &&
 		sameQuantity(p.GetListPrice().GetAmount(), item.GetListPrice().GetAmount())
+}
+
+// sameAvailability reports whether a CRM product shows an ERP item's
+// available quantity and, while none is available, its next receipt as
+// the promise date (while some is, the CRM promises today).
+func sameAvailability(p *crmv1.Product, a *erpv1.Availability) bool {
+	if !sameQuantity(p.GetAvailableQuantity(), a.GetAvailable()) {
+		return false
+	}
+	if available, err := money.ParseDecimal(a.GetAvailable()); err == nil && available.IsPositive() {
+		return true
+	}
+	return p.GetPromiseDate() == promiseDate(a)
 }
 
 // sameQuantity compares decimal strings by value ("5" and "5.000").
