@@ -19,7 +19,10 @@ import (
 // customer balance changes, so events of different invoices may apply in
 // any order; the write-back's source version keeps the newest state.
 
-// applyBalance copies a customer's receivables to its CRM account.
+// applyBalance copies a customer's receivables in one currency to its CRM
+// account, with the event's version for that currency: the CRM keeps
+// every currency's balance and derives the account's status from all of
+// them.
 func (e *Engine) applyBalance(ctx context.Context, b *erpv1.CustomerBalance, version int64) error {
 	if b == nil {
 		return &permanentError{"balance event without a balance"}
@@ -35,11 +38,8 @@ func (e *Engine) applyBalance(ctx context.Context, b *erpv1.CustomerBalance, ver
 		version = b.GetVersion()
 	}
 	_, err = e.crm.Sync.SetAccountPaymentStatus(ctx, &crmv1.SetAccountPaymentStatusRequest{
-		AccountId:      cust.GetCrmAccountId(),
-		PaymentStatus:  accountPaymentStatus(b),
-		OpenBalance:    b.GetOpenBalance(),
-		OverdueBalance: b.GetOverdueBalance(),
-		SourceVersion:  version,
+		AccountId: cust.GetCrmAccountId(),
+		Balances:  []*crmv1.AccountBalanceUpdate{balanceUpdate(b, version)},
 	})
 	if grpcstatus.Code(err) == codes.NotFound {
 		return nil // no such account (any more)
@@ -50,9 +50,19 @@ func (e *Engine) applyBalance(ctx context.Context, b *erpv1.CustomerBalance, ver
 	return nil
 }
 
-// accountPaymentStatus sums a balance up: overdue when anything is past
-// due, open while anything is owed, paid otherwise (a balance exists only
-// once something was invoiced).
+// balanceUpdate is the CRM form of a customer's balance in one currency.
+func balanceUpdate(b *erpv1.CustomerBalance, version int64) *crmv1.AccountBalanceUpdate {
+	return &crmv1.AccountBalanceUpdate{
+		CurrencyCode:   b.GetCurrencyCode(),
+		OpenBalance:    b.GetOpenBalance(),
+		OverdueBalance: b.GetOverdueBalance(),
+		SourceVersion:  version,
+	}
+}
+
+// accountPaymentStatus sums a balance in one currency up: overdue when
+// anything is past due, open while anything is owed, paid otherwise (a
+// balance exists only once something was invoiced or paid).
 func accountPaymentStatus(b *erpv1.CustomerBalance) crmv1.PaymentStatus {
 	positive := func(m interface{ GetAmount() string }) bool {
 		d, err := money.ParseDecimal(m.GetAmount())
@@ -66,6 +76,21 @@ func accountPaymentStatus(b *erpv1.CustomerBalance) crmv1.PaymentStatus {
 	default:
 		return crmv1.PaymentStatus_PAYMENT_STATUS_PAID
 	}
+}
+
+// customerPaymentStatus sums up a customer's balances in every currency:
+// the worst of them (overdue, then open, then paid); unspecified for none.
+func customerPaymentStatus(bs []*erpv1.CustomerBalance) crmv1.PaymentStatus {
+	worst := crmv1.PaymentStatus_PAYMENT_STATUS_UNSPECIFIED
+	for _, b := range bs {
+		switch s := accountPaymentStatus(b); {
+		case s == crmv1.PaymentStatus_PAYMENT_STATUS_OVERDUE:
+			return s
+		case s == crmv1.PaymentStatus_PAYMENT_STATUS_OPEN, worst == crmv1.PaymentStatus_PAYMENT_STATUS_UNSPECIFIED:
+			worst = s
+		}
+	}
+	return worst
 }
 
 // applyInvoice recomputes the payment status of the opportunity behind an

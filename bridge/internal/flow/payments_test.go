@@ -102,3 +102,56 @@ func TestAccountPaymentStatus(t *testing.T) {
 		}
 	}
 }
+
+func TestCustomerPaymentStatus(t *testing.T) {
+	t.Parallel()
+	bal := func(currency, open, overdue string) *erpv1.CustomerBalance {
+		return &erpv1.CustomerBalance{CurrencyCode: currency,
+			OpenBalance:    &moneyv1.Money{CurrencyCode: currency, Amount: open},
+			OverdueBalance: &moneyv1.Money{CurrencyCode: currency, Amount: overdue}}
+	}
+	tests := []struct {
+		name string
+		bs   []*erpv1.CustomerBalance
+		want crmv1.PaymentStatus
+	}{
+		{"none", nil, crmv1.PaymentStatus_PAYMENT_STATUS_UNSPECIFIED},
+		{"all paid", []*erpv1.CustomerBalance{bal("EUR", "0.00", "0.00"), bal("USD", "0.00", "0.00")}, crmv1.PaymentStatus_PAYMENT_STATUS_PAID},
+		{"one open", []*erpv1.CustomerBalance{bal("EUR", "0.00", "0.00"), bal("USD", "5.00", "0.00")}, crmv1.PaymentStatus_PAYMENT_STATUS_OPEN},
+		// The case the account once lost: EUR overdue, USD paid last.
+		{"overdue in one, paid in another", []*erpv1.CustomerBalance{bal("EUR", "22.48", "22.48"), bal("USD", "0.00", "0.00")},
+			crmv1.PaymentStatus_PAYMENT_STATUS_OVERDUE},
+		{"overdue last", []*erpv1.CustomerBalance{bal("EUR", "3.00", "0.00"), bal("USD", "1.00", "1.00")}, crmv1.PaymentStatus_PAYMENT_STATUS_OVERDUE},
+	}
+	for _, tt := range tests {
+		if got := customerPaymentStatus(tt.bs); got != tt.want {
+			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestDifferentBalances(t *testing.T) {
+	t.Parallel()
+	eur := func(a string) *moneyv1.Money { return &moneyv1.Money{CurrencyCode: "EUR", Amount: a} }
+	usd := func(a string) *moneyv1.Money { return &moneyv1.Money{CurrencyCode: "USD", Amount: a} }
+	acc := &crmv1.Account{
+		PaymentStatus: crmv1.PaymentStatus_PAYMENT_STATUS_PAID, OpenBalance: usd("0.00"), OverdueBalance: usd("0.00"),
+		Balances: []*crmv1.AccountBalance{{CurrencyCode: "USD", OpenBalance: usd("0.00"), OverdueBalance: usd("0.00")}},
+	}
+	erp := []*erpv1.CustomerBalance{
+		{CurrencyCode: "EUR", OpenBalance: eur("22.48"), OverdueBalance: eur("22.48"), Version: 7},
+		{CurrencyCode: "USD", OpenBalance: usd("0"), OverdueBalance: usd("0.000"), Version: 7},
+	}
+	got := differentBalances(acc, erp)
+	if len(got) != 1 || got[0].GetCurrencyCode() != "EUR" {
+		t.Errorf("different = %v, want the EUR balance the account lacks", got)
+	}
+	acc.Balances = append(acc.Balances, &crmv1.AccountBalance{CurrencyCode: "EUR", OpenBalance: eur("22.48"), OverdueBalance: eur("0.00")})
+	if got := differentBalances(acc, erp); len(got) != 1 || got[0].GetCurrencyCode() != "EUR" {
+		t.Errorf("different = %v, want the EUR balance with other amounts", got)
+	}
+	acc.Balances[1].OverdueBalance = eur("22.480")
+	if got := differentBalances(acc, erp); len(got) != 0 {
+		t.Errorf("different = %v, want none", got)
+	}
+}

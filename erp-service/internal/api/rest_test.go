@@ -50,7 +50,7 @@ func TestRESTRoutes(t *testing.T) {
 	t.Parallel()
 	e := start(t)
 	all := routes(t)
-	if len(all) != 57 {
+	if len(all) != 58 {
 		t.Fatalf("read %d routes from erp_gateway.yaml: %v", len(all), all)
 	}
 	hit := map[string]bool{}
@@ -262,8 +262,15 @@ func TestRESTRoutes(t *testing.T) {
 	if got := call(200, "GET", "/v1/invoices/"+invID, sales, ""); got["status"] != "INVOICE_STATUS_OPEN" || got["open_amount"].(map[string]any)["amount"] != "47.58" {
 		t.Errorf("reopened invoice = %v", got)
 	}
-	if b := call(200, "GET", "/v1/customers/"+id+"/balance?currency_code=EUR", sales, ""); amount(b, "open_balance") != "47.58" || amount(b, "credit") != "0.00" {
+	b := call(200, "GET", "/v1/customers/"+id+"/balance?currency_code=EUR", sales, "")
+	if amount(b, "open_balance") != "47.58" || amount(b, "credit") != "0.00" {
 		t.Errorf("balance after the reversal = %v", b)
+	}
+	if l, _ := call(200, "GET", "/v1/customers/"+id+"/balances", sales, "")["balances"].([]any); len(l) != 1 || fmt.Sprint(l[0]) != fmt.Sprint(b) {
+		t.Errorf("balances after the reversal = %v, want [%v]", l, b)
+	}
+	if r := e.call("GET", "/v1/customers/01900000-0000-7000-8000-000000000000/balances", sales, ""); r.status != 404 {
+		t.Errorf("balances of no customer = %d %v", r.status, r.body)
 	}
 
 	// Reports: the open 47.58 is due 2026-04-01; 45 days past due on 2026-05-16.
