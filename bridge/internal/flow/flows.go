@@ -403,7 +403,16 @@ func (e *Engine) applyERP(ctx context.Context, ev *erpv1.Event) error {
 		if status.Code(err) == codes.NotFound {
 			return nil // no such opportunity (any more)
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		// An amendment may order more than the invoices cover (a paid deal
+		// is then partly paid) or bring the order down to what they cover;
+		// no invoice event follows.
+		if ev.GetType() == "sales_order.amended" && invoicedAny(o) {
+			return e.writePaymentStatus(ctx, o.GetId())
+		}
+		return nil
 	}
 	return nil
 }

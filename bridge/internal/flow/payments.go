@@ -19,7 +19,10 @@ import (
 // customer balance changes, so events of different invoices may apply in
 // any order; the write-back's source version keeps the newest state.
 
-// applyBalance copies a customer's receivables to its CRM account.
+// applyBalance copies a customer's receivables in one currency to its CRM
+// account, with the event's version for that currency: the CRM keeps
+// every currency's balance and derives the account's status from all of
+// them.
 func (e *Engine) applyBalance(ctx context.Context, b *erpv1.CustomerBalance, version int64) error {
 	if b == nil {
 		return &permanentError{"balance event without a balance"}
@@ -35,11 +38,8 @@ func (e *Engine) applyBalance(ctx context.Context, b *erpv1.CustomerBalance, ver
 		version = b.GetVersion()
 	}
 	_, err = e.crm.Sync.SetAccountPaymentStatus(ctx, &crmv1.SetAccountPaymentStatusRequest{
-		AccountId:      cust.GetCrmAccountId(),
-		PaymentStatus:  accountPaymentStatus(b),
-		OpenBalance:    b.GetOpenBalance(),
-		OverdueBalance: b.GetOverdueBalance(),
-		SourceVersion:  version,
+		AccountId: cust.GetCrmAccountId(),
+		Balances:  []*crmv1.AccountBalanceUpdate{balanceUpdate(b, version)},
 	})
 	if grpcstatus.Code(err) == codes.NotFound {
 		return nil // no such account (any more)
@@ -50,9 +50,19 @@ func (e *Engine) applyBalance(ctx context.Context, b *erpv1.CustomerBalance, ver
 	return nil
 }
 
-// accountPaymentStatus sums a balance up: overdue when anything is past
-// due, open while anything is owed, paid otherwise (a balance exists only
-// once something was invoiced).
+// balanceUpdate is the CRM form of a customer's balance in one currency.
+func balanceUpdate(b *erpv1.CustomerBalance, version int64) *crmv1.AccountBalanceUpdate {
+	return &crmv1.AccountBalanceUpdate{
+		CurrencyCode:   b.GetCurrencyCode(),
+		OpenBalance:    b.GetOpenBalance(),
+		OverdueBalance: b.GetOverdueBalance(),
+		SourceVersion:  version,
+	}
+}
+
+// accountPaymentStatus sums a balance in one currency up: overdue when
+// anything is past due, open while anything is owed, paid otherwise (a
+// balance exists only once something was invoiced or paid).
 func accountPaymentStatus(b *erpv1.CustomerBalance) crmv1.PaymentStatus {
 	positive := func(m interface{ GetAmount() string }) bool {
 		d, err := money.ParseDecimal(m.GetAmount())
@@ -68,25 +78,42 @@ func accountPaymentStatus(b *erpv1.CustomerBalance) crmv1.PaymentStatus {
 	}
 }
 
+// customerPaymentStatus sums up a customer's balances in every currency:
+// the worst of them (overdue, then open, then paid); unspecified for none.
+func customerPaymentStatus(bs []*erpv1.CustomerBalance) crmv1.PaymentStatus {
+	worst := crmv1.PaymentStatus_PAYMENT_STATUS_UNSPECIFIED
+	for _, b := range bs {
+		switch s := accountPaymentStatus(b); {
+		case s == crmv1.PaymentStatus_PAYMENT_STATUS_OVERDUE:
+			return s
+		case s == crmv1.PaymentStatus_PAYMENT_STATUS_OPEN, worst == crmv1.PaymentStatus_PAYMENT_STATUS_UNSPECIFIED:
+			worst = s
+		}
+	}
+	return worst
+}
+
 // applyInvoice recomputes the payment status of the opportunity behind an
-// invoice's order from all of that order's invoices.
+// invoice's order.
 func (e *Engine) applyInvoice(ctx context.Context, inv *erpv1.Invoice) error {
 	if inv == nil {
 		return &permanentError{"invoice event without an invoice"}
 	}
-	order, err := e.erp.SalesOrders.GetSalesOrder(ctx, &erpv1.GetSalesOrderRequest{Id: inv.GetSalesOrderId()})
+	return e.writePaymentStatus(ctx, inv.GetSalesOrderId())
+}
+
+// writePaymentStatus recomputes the payment status of the opportunity
+// behind an order from the order and all of its invoices.
+func (e *Engine) writePaymentStatus(ctx context.Context, orderID string) error {
+	order, invoices, err := e.orderWithInvoices(ctx, orderID)
 	if err != nil {
-		return fmt.Errorf("read order %s: %w", inv.GetSalesOrderId(), err)
+		return err
 	}
 	opportunityID, ok := dealOf(order)
 	if !ok {
 		return nil // an order entered in the ERP, not from a deal
 	}
-	invoices, err := e.orderInvoices(ctx, order)
-	if err != nil {
-		return err
-	}
-	status, version := orderPaymentStatus(invoices)
+	status, version := orderPaymentStatus(order, invoices)
 	if version == 0 {
 		return nil
 	}
@@ -100,6 +127,37 @@ func (e *Engine) applyInvoice(ctx context.Context, inv *erpv1.Invoice) error {
 		return fmt.Errorf("write payment status of opportunity %s: %w", opportunityID, err)
 	}
 	return nil
+}
+
+// maxOrderReads bounds how often orderWithInvoices reads an order that
+// keeps changing while its invoices are listed.
+const maxOrderReads = 5
+
+// orderWithInvoices reads an order and every invoice of it as they were at
+// one moment: the order is read before and after the invoices, and again
+// while it changed in between. (The invoices of a page are read in one
+// statement.) A status computed from an order older than its invoices
+// could carry their newer version and stick.
+func (e *Engine) orderWithInvoices(ctx context.Context, orderID string) (*erpv1.SalesOrder, []*erpv1.Invoice, error) {
+	order, err := e.erp.SalesOrders.GetSalesOrder(ctx, &erpv1.GetSalesOrderRequest{Id: orderID})
+	if err != nil {
+		return nil, nil, fmt.Errorf("read order %s: %w", orderID, err)
+	}
+	for range maxOrderReads {
+		invoices, err := e.orderInvoices(ctx, order)
+		if err != nil {
+			return nil, nil, err
+		}
+		after, err := e.erp.SalesOrders.GetSalesOrder(ctx, &erpv1.GetSalesOrderRequest{Id: orderID})
+		if err != nil {
+			return nil, nil, fmt.Errorf("read order %s: %w", orderID, err)
+		}
+		if after.GetRevision() == order.GetRevision() {
+			return after, invoices, nil
+		}
+		order = after
+	}
+	return nil, nil, fmt.Errorf("order %s kept changing while its invoices were read", order.GetNumber())
 }
 
 // orderInvoices lists every invoice of an order.
@@ -120,11 +178,20 @@ func (e *Engine) orderInvoices(ctx context.Context, order *erpv1.SalesOrder) ([]
 	}
 }
 
-// orderPaymentStatus sums up the invoices of an order, and gives a version
-// that grows with every change of any of them (the newest update time, in
-// microseconds).
-func orderPaymentStatus(invoices []*erpv1.Invoice) (crmv1.PaymentStatus, int64) {
-	var version int64
+// orderPaymentStatus sums up an order and its invoices: not invoiced while
+// no invoice is live (not void), overdue while one is overdue, paid when
+// the order is invoiced in full and every live invoice is paid (the ERP
+// order is PAID then, or, for a whole-order customer invoiced before
+// shipping, becomes PAID with its last shipment), partially paid while
+// something but not everything is paid (all invoices paid while part of
+// the order is not invoiced yet included), open otherwise. The version
+// grows with every change of the order or any of its invoices (the newest
+// update time, in microseconds); it is 0 for an order without invoices.
+func orderPaymentStatus(order *erpv1.SalesOrder, invoices []*erpv1.Invoice) (crmv1.PaymentStatus, int64) {
+	if len(invoices) == 0 {
+		return crmv1.PaymentStatus_PAYMENT_STATUS_NOT_INVOICED, 0
+	}
+	version := order.GetUpdateTime().AsTime().UnixMicro()
 	var live, paid, partly, overdue int
 	for _, inv := range invoices {
 		if t := inv.GetUpdateTime().AsTime().UnixMicro(); t > version {
@@ -147,11 +214,43 @@ func orderPaymentStatus(invoices []*erpv1.Invoice) (crmv1.PaymentStatus, int64) 
 		return crmv1.PaymentStatus_PAYMENT_STATUS_NOT_INVOICED, version
 	case overdue > 0:
 		return crmv1.PaymentStatus_PAYMENT_STATUS_OVERDUE, version
-	case paid == live:
+	case paid == live && invoicedInFull(order):
 		return crmv1.PaymentStatus_PAYMENT_STATUS_PAID, version
 	case paid > 0 || partly > 0:
 		return crmv1.PaymentStatus_PAYMENT_STATUS_PARTIALLY_PAID, version
 	default:
 		return crmv1.PaymentStatus_PAYMENT_STATUS_OPEN, version
 	}
+}
+
+// invoicedInFull reports whether every line of an order is invoiced in
+// full (a PAID order is).
+func invoicedInFull(o *erpv1.SalesOrder) bool {
+	if o.GetStatus() == erpv1.SalesOrderStatus_SALES_ORDER_STATUS_PAID {
+		return true
+	}
+	if len(o.GetLines()) == 0 {
+		return false
+	}
+	for _, l := range o.GetLines() {
+		ordered, err := money.ParseDecimal(l.GetQuantity())
+		if err != nil {
+			return false
+		}
+		invoiced, err := money.ParseDecimal(l.GetInvoicedQuantity())
+		if err != nil || invoiced.LessThan(ordered) {
+			return false
+		}
+	}
+	return true
+}
+
+// invoicedAny reports whether some of an order is invoiced.
+func invoicedAny(o *erpv1.SalesOrder) bool {
+	for _, l := range o.GetLines() {
+		if d, err := money.ParseDecimal(l.GetInvoicedQuantity()); err == nil && d.IsPositive() {
+			return true
+		}
+	}
+	return false
 }

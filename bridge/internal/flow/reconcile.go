@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"google.golang.org/grpc/codes"
@@ -99,6 +101,11 @@ func (r *Report) drift(check, key, what string, repairErr error) {
 // which no sync wrote. Writing over it could undo a newer delivery racing
 // the pass, so a person decides.
 var errKept = errors.New("the CRM kept its copy, which claims a newer version than the ERP's; correct it at the source")
+
+// errStatusWithoutBalance is the outcome for an account whose payment
+// status disagrees with balances that agree: no balance of the ERP's is
+// newer than the CRM's, so no write can correct it.
+var errStatusWithoutBalance = errors.New("the account's payment status does not follow from its balances, and the ERP has no newer balance to write")
 
 // verified runs a repair and, when it returned no error, checks that the
 // CRM now agrees (still reports whether it does not).
@@ -297,14 +304,15 @@ func (e *Engine) reconcileOrders(ctx context.Context, r *Report) error {
 }
 
 // reconcilePayment compares an opportunity's payment status with its
-// order's invoices.
-func (e *Engine) reconcilePayment(ctx context.Context, r *Report, opp *crmv1.Opportunity, o *erpv1.SalesOrder) error {
-	invoices, err := e.orderInvoices(ctx, o)
+// order and the order's invoices, read afresh: the order listed at the
+// start of the pass may be older than its invoices are now.
+func (e *Engine) reconcilePayment(ctx context.Context, r *Report, opp *crmv1.Opportunity, listed *erpv1.SalesOrder) error {
+	o, invoices, err := e.orderWithInvoices(ctx, listed.GetId())
 	if err != nil {
 		return err
 	}
 	r.check(CheckPaymentStatus).Checked++
-	want, version := orderPaymentStatus(invoices)
+	want, version := orderPaymentStatus(o, invoices)
 	got := opp.GetPaymentStatus()
 	if got == crmv1.PaymentStatus_PAYMENT_STATUS_UNSPECIFIED {
 		got = crmv1.PaymentStatus_PAYMENT_STATUS_NOT_INVOICED
@@ -315,13 +323,14 @@ func (e *Engine) reconcilePayment(ctx context.Context, r *Report, opp *crmv1.Opp
 	now, err := e.crm.Sync.SetOpportunityPaymentStatus(ctx, &crmv1.SetOpportunityPaymentStatusRequest{
 		OpportunityId: opp.GetId(), PaymentStatus: want, SourceVersion: version,
 	})
-	r.drift(CheckPaymentStatus, opp.GetId(), fmt.Sprintf("opportunity shows %s, invoices say %s", got, want),
+	r.drift(CheckPaymentStatus, opp.GetId(), fmt.Sprintf("opportunity shows %s, the order and its invoices say %s", got, want),
 		verified(err, func() (bool, error) { return now.GetPaymentStatus() != want, nil }))
 	return nil
 }
 
-// reconcileBalances compares every CRM account's payment status and open
-// and overdue balance with its ERP customer's invoices.
+// reconcileBalances compares every CRM account's balances, in every
+// currency, and its payment status with its ERP customer's, and writes
+// the balances of the currencies that differ, each with the ERP's version.
 func (e *Engine) reconcileBalances(ctx context.Context, r *Report) error {
 	token := ""
 	for {
@@ -333,32 +342,9 @@ func (e *Engine) reconcileBalances(ctx context.Context, r *Report) error {
 			if !isCRMID(c.GetCrmAccountId()) {
 				continue
 			}
-			b, err := e.erp.Customers.GetCustomerBalance(ctx, &erpv1.GetCustomerBalanceRequest{CustomerId: c.GetId()})
-			if err != nil {
-				return fmt.Errorf("read balance of customer %s: %w", c.GetId(), err)
+			if err := e.reconcileBalance(ctx, r, c); err != nil {
+				return err
 			}
-			acc, err := e.crm.Accounts.GetAccount(ctx, &crmv1.GetAccountRequest{Id: c.GetCrmAccountId()})
-			if status.Code(err) == codes.NotFound {
-				continue // the account is gone; nothing to show it on
-			}
-			if err != nil {
-				return fmt.Errorf("read account %s: %w", c.GetCrmAccountId(), err)
-			}
-			r.check(CheckAccountBalance).Checked++
-			if b.GetVersion() == 0 && acc.GetOpenBalance() == nil {
-				continue // never invoiced, and shown so
-			}
-			if sameBalance(acc, b) {
-				continue
-			}
-			what := fmt.Sprintf("account shows %s, open %s, overdue %s; invoices say %s, open %s, overdue %s",
-				acc.GetPaymentStatus(), acc.GetOpenBalance().GetAmount(), acc.GetOverdueBalance().GetAmount(),
-				accountPaymentStatus(b), b.GetOpenBalance().GetAmount(), b.GetOverdueBalance().GetAmount())
-			now, err := e.crm.Sync.SetAccountPaymentStatus(ctx, &crmv1.SetAccountPaymentStatusRequest{
-				AccountId: acc.GetId(), PaymentStatus: accountPaymentStatus(b),
-				OpenBalance: b.GetOpenBalance(), OverdueBalance: b.GetOverdueBalance(), SourceVersion: b.GetVersion(),
-			})
-			r.drift(CheckAccountBalance, acc.GetId(), what, verified(err, func() (bool, error) { return !sameBalance(now, b), nil }))
 		}
 		if token = resp.GetNextPageToken(); token == "" {
 			return nil
@@ -366,12 +352,99 @@ func (e *Engine) reconcileBalances(ctx context.Context, r *Report) error {
 	}
 }
 
-// sameBalance reports whether an account shows a customer balance.
-func sameBalance(acc *crmv1.Account, b *erpv1.CustomerBalance) bool {
-	return acc.GetPaymentStatus() == accountPaymentStatus(b) &&
-		acc.GetOpenBalance().GetCurrencyCode() == b.GetOpenBalance().GetCurrencyCode() &&
-		sameQuantity(acc.GetOpenBalance().GetAmount(), b.GetOpenBalance().GetAmount()) &&
-		sameQuantity(acc.GetOverdueBalance().GetAmount(), b.GetOverdueBalance().GetAmount())
+// reconcileBalance compares one customer's balances with its account's.
+func (e *Engine) reconcileBalance(ctx context.Context, r *Report, c *erpv1.Customer) error {
+	list, err := e.erp.Customers.ListCustomerBalances(ctx, &erpv1.ListCustomerBalancesRequest{CustomerId: c.GetId()})
+	if err != nil {
+		return fmt.Errorf("read balances of customer %s: %w", c.GetId(), err)
+	}
+	acc, err := e.crm.Accounts.GetAccount(ctx, &crmv1.GetAccountRequest{Id: c.GetCrmAccountId()})
+	if status.Code(err) == codes.NotFound {
+		return nil // the account is gone; nothing to show it on
+	}
+	if err != nil {
+		return fmt.Errorf("read account %s: %w", c.GetCrmAccountId(), err)
+	}
+	r.check(CheckAccountBalance).Checked++
+	erp := list.GetBalances()
+	// A currency the account shows and the ERP does not list (no sync
+	// writes one) is compared with what the ERP has in it: nothing.
+	for _, shown := range acc.GetBalances() {
+		if !slices.ContainsFunc(erp, func(b *erpv1.CustomerBalance) bool { return b.GetCurrencyCode() == shown.GetCurrencyCode() }) {
+			b, err := e.erp.Customers.GetCustomerBalance(ctx, &erpv1.GetCustomerBalanceRequest{
+				CustomerId: c.GetId(), CurrencyCode: shown.GetCurrencyCode(),
+			})
+			if err != nil {
+				return fmt.Errorf("read balance of customer %s in %s: %w", c.GetId(), shown.GetCurrencyCode(), err)
+			}
+			erp = append(erp, b)
+		}
+	}
+	differ := differentBalances(acc, erp)
+	if len(differ) == 0 && acc.GetPaymentStatus() == customerPaymentStatus(erp) {
+		return nil // the same in every currency (or never invoiced, and shown so)
+	}
+	req := &crmv1.SetAccountPaymentStatusRequest{AccountId: acc.GetId()}
+	for _, b := range differ {
+		req.Balances = append(req.Balances, balanceUpdate(b, b.GetVersion()))
+	}
+	what := fmt.Sprintf("account shows %s; the ERP has %s", shownBalances(acc), erpBalances(erp))
+	if len(req.GetBalances()) == 0 {
+		// Every currency agrees but the status does not (one written
+		// without balances): only a newer balance makes the CRM derive it
+		// again, and the ERP has none.
+		r.drift(CheckAccountBalance, acc.GetId(), what, errStatusWithoutBalance)
+		return nil
+	}
+	now, err := e.crm.Sync.SetAccountPaymentStatus(ctx, req)
+	r.drift(CheckAccountBalance, acc.GetId(), what, verified(err, func() (bool, error) {
+		return len(differentBalances(now, erp)) > 0 || now.GetPaymentStatus() != customerPaymentStatus(erp), nil
+	}))
+	return nil
+}
+
+// differentBalances returns the ERP balances an account does not show as
+// they are (a currency missing, or other amounts).
+func differentBalances(acc *crmv1.Account, erp []*erpv1.CustomerBalance) []*erpv1.CustomerBalance {
+	var out []*erpv1.CustomerBalance
+	for _, b := range erp {
+		i := slices.IndexFunc(acc.GetBalances(), func(s *crmv1.AccountBalance) bool { return s.GetCurrencyCode() == b.GetCurrencyCode() })
+		if i < 0 {
+			out = append(out, b)
+			continue
+		}
+		shown := acc.GetBalances()[i]
+		if !sameQuantity(shown.GetOpenBalance().GetAmount(), b.GetOpenBalance().GetAmount()) ||
+			!sameQuantity(shown.GetOverdueBalance().GetAmount(), b.GetOverdueBalance().GetAmount()) {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// shownBalances and erpBalances describe balances for a report:
+// "OVERDUE: EUR open 22.48 overdue 22.48, USD open 0.00 overdue 0.00".
+func shownBalances(acc *crmv1.Account) string {
+	var parts []string
+	for _, b := range acc.GetBalances() {
+		parts = append(parts, fmt.Sprintf("%s open %s overdue %s", b.GetCurrencyCode(), b.GetOpenBalance().GetAmount(), b.GetOverdueBalance().GetAmount()))
+	}
+	return describeBalances(acc.GetPaymentStatus(), parts)
+}
+
+func erpBalances(bs []*erpv1.CustomerBalance) string {
+	var parts []string
+	for _, b := range bs {
+		parts = append(parts, fmt.Sprintf("%s open %s overdue %s", b.GetCurrencyCode(), b.GetOpenBalance().GetAmount(), b.GetOverdueBalance().GetAmount()))
+	}
+	return describeBalances(customerPaymentStatus(bs), parts)
+}
+
+func describeBalances(s crmv1.PaymentStatus, parts []string) string {
+	if len(parts) == 0 {
+		parts = []string{"no balance"}
+	}
+	return strings.TrimPrefix(s.String(), "PAYMENT_STATUS_") + ": " + strings.Join(parts, ", ")
 }
 
 // forceOrderBack writes an order back even when this replica believes it
@@ -418,11 +491,12 @@ func (e *Engine) reconcileCatalog(ctx context.Context, r *Report) error {
 				return fmt.Errorf("read availability of %s: %w", item.GetSku(), err)
 			}
 			r.check(CheckAvailability).Checked++
-			if !ok || !sameQuantity(p.GetAvailableQuantity(), a.GetAvailable()) {
-				what := fmt.Sprintf("CRM shows %q available, ERP has %s", p.GetAvailableQuantity(), a.GetAvailable())
+			if !ok || !sameAvailability(p, a) {
+				what := fmt.Sprintf("CRM shows %q available, promised %q; ERP has %s, next receipt %q",
+					p.GetAvailableQuantity(), p.GetPromiseDate(), a.GetAvailable(), a.GetNextReceiptDate())
 				r.drift(CheckAvailability, item.GetSku(), what, verified(e.setAvailability(ctx, a, a.GetVersion()), func() (bool, error) {
 					now, err := e.crm.Products.GetProduct(ctx, &crmv1.GetProductRequest{Sku: item.GetSku()})
-					return err == nil && !sameQuantity(now.GetAvailableQuantity(), a.GetAvailable()), err
+					return err == nil && !sameAvailability(now, a), err
 				}))
 			}
 		}
@@ -438,6 +512,19 @@ func (e *Engine) reconcileCatalog(ctx context.Context, r *Report) error {
 func sameProduct(p *crmv1.Product, item *erpv1.Item) bool {
 	return p.GetName() == item.GetName() && p.GetListPrice().GetCurrencyCode() == item.GetListPrice().GetCurrencyCode() &&
 		sameQuantity(p.GetListPrice().GetAmount(), item.GetListPrice().GetAmount())
+}
+
+// sameAvailability reports whether a CRM product shows an ERP item's
+// available quantity and, while none is available, its next receipt as
+// the promise date (while some is, the CRM promises today).
+func sameAvailability(p *crmv1.Product, a *erpv1.Availability) bool {
+	if !sameQuantity(p.GetAvailableQuantity(), a.GetAvailable()) {
+		return false
+	}
+	if available, err := money.ParseDecimal(a.GetAvailable()); err == nil && available.IsPositive() {
+		return true
+	}
+	return p.GetPromiseDate() == promiseDate(a)
 }
 
 // sameQuantity compares decimal strings by value ("5" and "5.000").

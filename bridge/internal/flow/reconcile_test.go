@@ -14,6 +14,8 @@ import (
 
 	"github.com/seamhq/seam/bridge/internal/postgres"
 	"github.com/seamhq/seam/platform/pg"
+	crmv1 "github.com/seamhq/seam/proto/crm/v1"
+	erpv1 "github.com/seamhq/seam/proto/erp/v1"
 )
 
 // TestReconciliationRunsInTheBackground: a pass is started and returned
@@ -104,5 +106,30 @@ func TestReconciliationRunsInTheBackground(t *testing.T) {
 	acts := e.Activity(10)
 	if len(acts) < 2 || acts[0].Event != EventReconciliation || acts[0].Error == "" {
 		t.Errorf("activity = %+v, want the pass's start and failed end", acts)
+	}
+}
+
+func TestSameAvailability(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name                string
+		shown, promised     string
+		available, nextDate string
+		want                bool
+	}{
+		{"same, in stock", "5", "2026-01-02", "5.000", "", true},
+		{"other quantity", "4", "", "5", "", false},
+		{"none available, same receipt", "0", "2030-01-10", "0", "2030-01-10", true},
+		{"none available, receipt not shown", "0", "", "0", "2030-01-10", false},
+		{"none available, receipt gone", "0", "2030-01-10", "0", "", false},
+		{"none available, another receipt", "0", "2030-01-10", "0", "2030-02-01", false},
+		{"none available, nothing incoming", "0", "", "0", "", true},
+	}
+	for _, tt := range tests {
+		p := &crmv1.Product{AvailableQuantity: tt.shown, PromiseDate: tt.promised}
+		a := &erpv1.Availability{Available: tt.available, NextReceiptDate: tt.nextDate}
+		if got := sameAvailability(p, a); got != tt.want {
+			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
+		}
 	}
 }

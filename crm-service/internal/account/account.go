@@ -62,12 +62,17 @@ type Account struct {
 	// came from), or ""; unique among accounts.
 	ExternalID string
 	// Read-only: set by the bridge through the sync API.
-	ERPCustomerID  string
+	ERPCustomerID string
+	// Balances are what the account owes per currency, worst first
+	// (SortBalances). PaymentStatus, OpenBalance and OverdueBalance show
+	// the first of them: the status over all currencies and the amounts of
+	// the currency that decides it.
+	Balances       []Balance
 	PaymentStatus  PaymentStatus
 	OpenBalance    *money.Money // nil when the ERP has reported nothing
 	OverdueBalance *money.Money
-	// PaymentVersion is the source version of the payment facts (0: none
-	// reported yet); older or equal reports are ignored.
+	// PaymentVersion is the newest source version of the balances (0: none
+	// reported yet); each balance keeps its own.
 	PaymentVersion int64
 	// Version increases with every write; the etag is its decimal form.
 	Version    int64
@@ -97,7 +102,7 @@ const (
 var MutableFields = []Field{FieldName, FieldWebsite, FieldIndustry, FieldOwner, FieldParent, FieldBilling, FieldShipping, FieldExternal}
 
 // ReadOnlyFields are fields of the resource a client can never write.
-var ReadOnlyFields = []string{"id", "erp_customer_id", "payment_status", "open_balance", "overdue_balance", "etag", "create_time", "update_time"}
+var ReadOnlyFields = []string{"id", "erp_customer_id", "payment_status", "open_balance", "overdue_balance", "balances", "etag", "create_time", "update_time"}
 
 // Input is what a client sends to create or update an account. Read-only
 // fields are not part of it: the API ignores them in request bodies.
@@ -335,7 +340,7 @@ func (s *Service) Update(ctx context.Context, id string, in Input, fields []Fiel
 			return Change{}, err
 		}
 		next := apply(cur, in, fields)
-		if next == cur {
+		if clientWritten(next) == clientWritten(cur) {
 			return Change{Unchanged: true}, nil
 		}
 		if next.ParentID == id {
@@ -352,6 +357,13 @@ func (s *Service) Update(ctx context.Context, id string, in Input, fields []Fiel
 }
 
 // apply returns cur with the given fields taken from in.
+// clientWritten is the part of an account clients write: apply changes nothing
+// else, so two accounts with the same written part are the same.
+func clientWritten(a Account) Input {
+	return Input{Name: a.Name, Website: a.Website, Industry: a.Industry, Owner: a.Owner, ParentID: a.ParentID,
+		Billing: a.Billing, Shipping: a.Shipping, ExternalID: a.ExternalID}
+}
+
 func apply(cur Account, in Input, fields []Field) Account {
 	next := cur
 	for _, f := range fields {

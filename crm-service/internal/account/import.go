@@ -145,7 +145,7 @@ func (s *Service) Import(ctx context.Context, rows []Input, fields []Field, mode
 			}
 			next := apply(cur, in, rowFields)
 			switch {
-			case next == cur:
+			case clientWritten(next) == clientWritten(cur):
 				results[i] = upsert.Result{Outcome: upsert.Unchanged, ID: cur.ID}
 				continue
 			case next.ParentID == cur.ID:

@@ -1,7 +1,12 @@
 package account
 
 import (
+	"cmp"
 	"context"
+	"fmt"
+	"slices"
+
+	"github.com/shopspring/decimal"
 
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/money"
@@ -13,12 +18,86 @@ type Amount struct {
 	Amount   string
 }
 
-// PaymentInput is what the bridge reports about an account's invoices.
+// Balance is what an account owes in one currency, as the ERP reported
+// it.
+type Balance struct {
+	Currency string
+	// Open is the open amount of the customer's unpaid invoices, Overdue
+	// the part of it past due.
+	Open    decimal.Decimal
+	Overdue decimal.Decimal
+	// SourceVersion is the version of the ERP facts the balance was taken
+	// from; older or equal reports of the currency are ignored.
+	SourceVersion int64
+}
+
+// Status is the payment status of one currency: overdue while some money
+// is past due, open while some is owed, paid otherwise.
+func (b Balance) Status() PaymentStatus {
+	switch {
+	case b.Overdue.IsPositive():
+		return PaymentOverdue
+	case b.Open.IsPositive():
+		return PaymentOpen
+	default:
+		return PaymentPaid
+	}
+}
+
+// severity orders statuses worst first.
+func severity(s PaymentStatus) int {
+	switch s {
+	case PaymentOverdue:
+		return 0
+	case PaymentOpen:
+		return 1
+	}
+	return 2
+}
+
+// SortBalances orders balances worst first (money past due, then money
+// owed, then settled), by currency code among equals: the first one
+// decides the account's payment status and is the one its open and
+// overdue balance show.
+func SortBalances(bs []Balance) {
+	slices.SortFunc(bs, func(a, b Balance) int {
+		return cmp.Or(cmp.Compare(severity(a.Status()), severity(b.Status())), cmp.Compare(a.Currency, b.Currency))
+	})
+}
+
+// summarize sets what an account shows of its balances (sorted): the
+// status and amounts of the worst currency, or nothing for none.
+func (a *Account) summarize() {
+	if len(a.Balances) == 0 {
+		return
+	}
+	first := a.Balances[0]
+	a.PaymentStatus = first.Status()
+	a.OpenBalance = &money.Money{Currency: first.Currency, Amount: first.Open}
+	a.OverdueBalance = &money.Money{Currency: first.Currency, Amount: first.Overdue}
+	a.PaymentVersion = 0
+	for _, b := range a.Balances {
+		a.PaymentVersion = max(a.PaymentVersion, b.SourceVersion)
+	}
+}
+
+// BalanceInput is what the bridge reports an account owes in one
+// currency.
+type BalanceInput struct {
+	Currency      string
+	Open, Overdue *Amount
+	SourceVersion int64
+}
+
+// PaymentInput is what the bridge reports about an account's invoices:
+// the balances of some currencies.
 type PaymentInput struct {
-	Status         PaymentStatus
-	OpenBalance    *Amount // nil: unknown
-	OverdueBalance *Amount // nil: unknown
-	SourceVersion  int64
+	Balances []BalanceInput
+	// Single says the request had the single-currency form (open_balance,
+	// overdue_balance and source_version beside the account id, one
+	// balance): violations name those fields, the currency is
+	// open_balance's and overdue_balance defaults to zero.
+	Single bool
 }
 
 func parseAmount(v *errs.Violations, field string, a *Amount) *money.Money {
@@ -40,11 +119,70 @@ func ValidatePaymentStatus(v *errs.Violations, field string, s PaymentStatus) {
 	}
 }
 
-// SetPaymentStatus records the payment status and balances of an account
-// (a write of the bridge) when in.SourceVersion is newer than the version
-// stored; otherwise it returns the account unchanged. The three facts are
-// replaced as a whole. A newer report that changes nothing only records
-// its version and keeps the etag; a change bumps the etag. No event is
+// balances checks the reported balances, naming bad fields.
+func (in PaymentInput) balances(v *errs.Violations) []Balance {
+	if len(in.Balances) == 0 {
+		v.Add("balances", "is required: the balance of at least one currency")
+		return nil
+	}
+	out := make([]Balance, 0, len(in.Balances))
+	seen := map[string]bool{}
+	for i, b := range in.Balances {
+		path := fmt.Sprintf("balances[%d].", i)
+		if in.Single {
+			path = ""
+			if b.Open == nil {
+				v.Add("open_balance", "is required (or balances)")
+				continue
+			}
+			b.Currency = b.Open.Currency
+			if b.Overdue == nil {
+				b.Overdue = &Amount{Currency: b.Currency, Amount: "0"}
+			}
+		}
+		currencyOK := true
+		if err := money.CheckCode(b.Currency); err != nil {
+			currencyOK = false
+			if !in.Single {
+				v.Add(path+"currency_code", "%v", err)
+			}
+		} else if seen[b.Currency] {
+			v.Add(path+"currency_code", "%s is listed twice", b.Currency)
+		}
+		seen[b.Currency] = true
+		bal := Balance{Currency: b.Currency, SourceVersion: b.SourceVersion}
+		for _, f := range []struct {
+			name string
+			in   *Amount
+			out  *decimal.Decimal
+		}{{"open_balance", b.Open, &bal.Open}, {"overdue_balance", b.Overdue, &bal.Overdue}} {
+			if f.in == nil {
+				v.Add(path+f.name, "is required")
+				continue
+			}
+			m := parseAmount(v, path+f.name, f.in)
+			if m == nil {
+				continue
+			}
+			if currencyOK && m.Currency != b.Currency {
+				v.Add(path+f.name+".currency_code", "must be the balance's currency %s", b.Currency)
+			}
+			*f.out = m.Amount
+		}
+		if b.SourceVersion <= 0 {
+			v.Add(path+"source_version", "must be positive")
+		}
+		out = append(out, bal)
+	}
+	return out
+}
+
+// SetPaymentStatus records the balances the bridge reports for an account.
+// Each currency's balance applies only when its source version is newer
+// than the one stored for that currency; currencies not reported keep
+// theirs. The account's payment status and the balance it shows follow
+// from all currencies (SortBalances). A report that changes no amount only
+// records its versions and keeps the etag; a change bumps it. No event is
 // recorded, so the bridge does not hear back its own write.
 func (s *Service) SetPaymentStatus(ctx context.Context, id string, in PaymentInput) (Account, error) {
 	var v errs.Violations
@@ -53,33 +191,38 @@ func (s *Service) SetPaymentStatus(ctx context.Context, id string, in PaymentInp
 			return Account{}, merr
 		}
 	}
-	ValidatePaymentStatus(&v, "payment_status", in.Status)
-	open := parseAmount(&v, "open_balance", in.OpenBalance)
-	overdue := parseAmount(&v, "overdue_balance", in.OverdueBalance)
-	if open != nil && overdue != nil && open.Currency != overdue.Currency {
-		v.Add("overdue_balance.currency_code", "must equal open_balance.currency_code (%s)", open.Currency)
-	}
-	if in.SourceVersion <= 0 {
-		v.Add("source_version", "must be positive")
-	}
+	reported := in.balances(&v)
 	if err := v.Err(); err != nil {
 		return Account{}, err
 	}
 	return s.store.UpdateAccount(ctx, id, func(cur Account) (Change, error) {
-		if cur.PaymentVersion >= in.SourceVersion {
+		next := cur
+		next.Balances = slices.Clone(cur.Balances)
+		recorded, changed := false, false
+		for _, b := range reported {
+			i := slices.IndexFunc(next.Balances, func(have Balance) bool { return have.Currency == b.Currency })
+			switch {
+			case i < 0:
+				next.Balances = append(next.Balances, b)
+				changed = true
+			case next.Balances[i].SourceVersion >= b.SourceVersion:
+				continue // stale
+			default:
+				have := next.Balances[i]
+				changed = changed || !have.Open.Equal(b.Open) || !have.Overdue.Equal(b.Overdue)
+				next.Balances[i] = b
+			}
+			recorded = true
+		}
+		if !recorded {
 			return Change{Unchanged: true}, nil
 		}
-		next := cur
-		next.PaymentStatus = in.Status
-		next.OpenBalance, next.OverdueBalance = open, overdue
-		next.PaymentVersion = in.SourceVersion
-		if next.PaymentStatus != cur.PaymentStatus || !sameMoney(open, cur.OpenBalance) || !sameMoney(overdue, cur.OverdueBalance) {
+		SortBalances(next.Balances)
+		next.summarize()
+		if changed || next.PaymentStatus != cur.PaymentStatus || !sameMoney(next.OpenBalance, cur.OpenBalance) ||
+			!sameMoney(next.OverdueBalance, cur.OverdueBalance) {
 			next.Version++
 			next.UpdateTime = s.now().UTC()
-		} else {
-			// Same facts: keep the pointers so the store sees no change
-			// but the version it must remember.
-			next.OpenBalance, next.OverdueBalance = cur.OpenBalance, cur.OverdueBalance
 		}
 		return Change{Account: next}, nil
 	})

@@ -18,7 +18,7 @@ func TestCaseLifecycle(t *testing.T) {
 	e := newEnv(t)
 	a := e.createAccount("Acme")
 	if _, err := e.sync.SetAccountPaymentStatus(e.bridge(), &crmv1.SetAccountPaymentStatusRequest{
-		AccountId: a.Id, PaymentStatus: crmv1.PaymentStatus_PAYMENT_STATUS_OVERDUE, SourceVersion: 1,
+		AccountId: a.Id, OpenBalance: eur("10"), OverdueBalance: eur("10"), SourceVersion: 1,
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +57,7 @@ func TestCaseLifecycle(t *testing.T) {
 	// Priority moves the SLA from the creation time; the account's payment
 	// status is read live.
 	if _, err := e.sync.SetAccountPaymentStatus(e.bridge(), &crmv1.SetAccountPaymentStatusRequest{
-		AccountId: a.Id, PaymentStatus: crmv1.PaymentStatus_PAYMENT_STATUS_PAID, SourceVersion: 2,
+		AccountId: a.Id, OpenBalance: eur("0"), OverdueBalance: eur("0"), SourceVersion: 2,
 	}); err != nil {
 		t.Fatal(err)
 	}

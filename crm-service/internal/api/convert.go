@@ -144,7 +144,21 @@ func accountToProto(a account.Account) *crmv1.Account {
 		BillingAddress:  addressToProto(a.Billing),
 		ShippingAddress: addressToProto(a.Shipping),
 		ExternalId:      a.ExternalID,
+		Balances:        balancesToProto(a.Balances),
 	}
+}
+
+func balancesToProto(bs []account.Balance) []*crmv1.AccountBalance {
+	var out []*crmv1.AccountBalance
+	for _, b := range bs {
+		out = append(out, &crmv1.AccountBalance{
+			CurrencyCode:   b.Currency,
+			OpenBalance:    money.ToProto(money.Money{Currency: b.Currency, Amount: b.Open}),
+			OverdueBalance: money.ToProto(money.Money{Currency: b.Currency, Amount: b.Overdue}),
+			PaymentStatus:  paymentStatuses[b.Status()],
+		})
+	}
+	return out
 }
 
 // accountInput takes the client-writable fields; read-only ones are ignored.

@@ -6,6 +6,7 @@ import (
 	"github.com/seamhq/seam/crm-service/internal/account"
 	"github.com/seamhq/seam/crm-service/internal/catalog"
 	"github.com/seamhq/seam/crm-service/internal/pipeline"
+	"github.com/seamhq/seam/platform/errs"
 	crmv1 "github.com/seamhq/seam/proto/crm/v1"
 )
 
@@ -83,12 +84,28 @@ func (s *syncServer) LinkAccount(ctx context.Context, req *crmv1.LinkAccountRequ
 }
 
 func (s *syncServer) SetAccountPaymentStatus(ctx context.Context, req *crmv1.SetAccountPaymentStatusRequest) (*crmv1.Account, error) {
-	a, err := s.accounts.SetPaymentStatus(ctx, req.GetAccountId(), account.PaymentInput{
-		Status:         paymentStatusFromProto(req.GetPaymentStatus()),
-		OpenBalance:    amountInput(req.GetOpenBalance()),
-		OverdueBalance: amountInput(req.GetOverdueBalance()),
-		SourceVersion:  req.GetSourceVersion(),
-	})
+	var in account.PaymentInput
+	for _, b := range req.GetBalances() {
+		in.Balances = append(in.Balances, account.BalanceInput{
+			Currency: b.GetCurrencyCode(), Open: amountInput(b.GetOpenBalance()), Overdue: amountInput(b.GetOverdueBalance()),
+			SourceVersion: b.GetSourceVersion(),
+		})
+	}
+	switch {
+	case len(in.Balances) > 0 && (req.GetOpenBalance() != nil || req.GetOverdueBalance() != nil):
+		field := "open_balance"
+		if req.GetOpenBalance() == nil {
+			field = "overdue_balance"
+		}
+		return nil, errs.Invalid(field, "is the single-currency form; send the currency's balance in balances instead")
+	case len(in.Balances) == 0 && (req.GetOpenBalance() != nil || req.GetOverdueBalance() != nil || req.GetSourceVersion() != 0):
+		// The single-currency form of callers from before balances.
+		in.Single = true
+		in.Balances = []account.BalanceInput{{
+			Open: amountInput(req.GetOpenBalance()), Overdue: amountInput(req.GetOverdueBalance()), SourceVersion: req.GetSourceVersion(),
+		}}
+	}
+	a, err := s.accounts.SetPaymentStatus(ctx, req.GetAccountId(), in)
 	if err != nil {
 		return nil, err
 	}

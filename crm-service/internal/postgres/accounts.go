@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
@@ -16,7 +18,28 @@ import (
 
 const accountCols = `id, name, website, industry, owner, erp_customer_id, payment_status,
 balance_currency, open_balance, overdue_balance, payment_version, version, create_time, update_time,
-parent_account_id, billing_address, shipping_address, coalesce(external_id, '')`
+parent_account_id, billing_address, shipping_address, coalesce(external_id, ''),
+(SELECT jsonb_agg(jsonb_build_array(b.currency_code, b.open_balance::text, b.overdue_balance::text, b.source_version::text))
+ FROM account_balances b WHERE b.account_id = accounts.id)`
+
+// balanceJSON is a row of account_balances as accountCols reads it, as
+// text: currency, open and overdue balance and source version.
+type balanceJSON [4]string
+
+func balancesIn(rows []balanceJSON) ([]account.Balance, error) {
+	out := make([]account.Balance, 0, len(rows))
+	for _, r := range rows {
+		open, errOpen := decimal.NewFromString(r[1])
+		overdue, errOverdue := decimal.NewFromString(r[2])
+		version, errVersion := strconv.ParseInt(r[3], 10, 64)
+		if err := errors.Join(errOpen, errOverdue, errVersion); err != nil {
+			return nil, fmt.Errorf("account balance %v: %w", r, err)
+		}
+		out = append(out, account.Balance{Currency: r[0], Open: open, Overdue: overdue, SourceVersion: version})
+	}
+	account.SortBalances(out)
+	return out, nil
+}
 
 // accountFilterCols maps filter fields to columns; each has an index
 // (column, id) so a filtered page is an index range scan.
@@ -64,10 +87,14 @@ func scanAccount(row pgx.Row) (account.Account, error) {
 	var paymentVersion *int64
 	var parent *string
 	var billing, shipping *addressJSON
+	var bals []balanceJSON
 	err := row.Scan(&a.ID, &a.Name, &a.Website, &a.Industry, &a.Owner, &a.ERPCustomerID, &a.PaymentStatus,
 		&currency, &open, &overdue, &paymentVersion, &a.Version, &a.CreateTime, &a.UpdateTime,
-		&parent, &billing, &shipping, &a.ExternalID)
+		&parent, &billing, &shipping, &a.ExternalID, &bals)
 	if err != nil {
+		return account.Account{}, err
+	}
+	if a.Balances, err = balancesIn(bals); err != nil {
 		return account.Account{}, err
 	}
 	if parent != nil {
@@ -223,6 +250,34 @@ func balances(a account.Account) (currency *string, open, overdue decimal.NullDe
 	return currency, open, overdue, version
 }
 
+// saveBalances writes the balances of account id that differ from those
+// read (a currency's balance is never removed).
+func saveBalances(ctx context.Context, tx pgx.Tx, id string, before, after []account.Balance) error {
+	var currencies []string
+	var open, overdue []decimal.Decimal
+	var versions []int64
+	for _, b := range after {
+		i := slices.IndexFunc(before, func(o account.Balance) bool { return o.Currency == b.Currency })
+		if i >= 0 && before[i].SourceVersion == b.SourceVersion && before[i].Open.Equal(b.Open) && before[i].Overdue.Equal(b.Overdue) {
+			continue
+		}
+		currencies, open, overdue = append(currencies, b.Currency), append(open, b.Open), append(overdue, b.Overdue)
+		versions = append(versions, b.SourceVersion)
+	}
+	if len(currencies) == 0 {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO account_balances (account_id, currency_code, open_balance, overdue_balance, source_version)
+SELECT $1, c, o, d, v FROM unnest($2::text[], $3::numeric[], $4::numeric[], $5::bigint[]) AS u(c, o, d, v)
+ON CONFLICT (account_id, currency_code) DO UPDATE
+SET open_balance = EXCLUDED.open_balance, overdue_balance = EXCLUDED.overdue_balance, source_version = EXCLUDED.source_version`,
+		id, currencies, open, overdue, versions)
+	if err != nil {
+		return fmt.Errorf("save balances of account %s: %w", id, err)
+	}
+	return nil
+}
+
 // replayError carries a request_id found recorded out of a transaction
 // that must roll back.
 type replayError struct{ key *usedKey }
@@ -314,6 +369,9 @@ billing_address = $15, shipping_address = $16, name_key = $17, website_domain = 
 		}
 		if err != nil {
 			return fmt.Errorf("update account %s: %w", id, err)
+		}
+		if err := saveBalances(ctx, tx, id, cur.Balances, a.Balances); err != nil {
+			return err
 		}
 		if ch.Event != nil {
 			if err := appendEvent(ctx, tx, ch.Event.Type, ch.Event.Key, ch.Event.Payload); err != nil {

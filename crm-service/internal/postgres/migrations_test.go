@@ -1,6 +1,7 @@
 package postgres_test
 
 import (
+	"fmt"
 	"io/fs"
 	"strings"
 	"testing"
@@ -107,3 +108,54 @@ VALUES ($1, 'call', 'x', $2, $3, now(), 3, now(), now())`, id, accountID, opport
 		}
 	}
 }
+
+// Migration 0020 makes the one balance an account showed before (its
+// currency, amounts and payment version) the first of its per-currency
+// balances; accounts without a reported balance get none.
+func TestAccountBalancesBackfill(t *testing.T) {
+	f := newFixture(t)
+	raw, err := fs.ReadFile(migrations.FS, "0020_account_balances.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sql := string(raw)
+	start := strings.Index(sql, "INSERT INTO account_balances")
+	if start < 0 {
+		t.Fatal("no backfill INSERT in 0020_account_balances.sql")
+	}
+	backfill := sql[start : start+strings.Index(sql[start:], ";")]
+	ctx := t.Context()
+	reported, overdueUnknown, statusOnly, none := newID(t), newID(t), newID(t), newID(t)
+	for _, row := range []struct {
+		id, status, currency string
+		open, overdue        *string
+		version              *int64
+	}{
+		{reported, "overdue", "EUR", ptr("22.48"), ptr("10.00"), ptr(int64(7))},
+		{overdueUnknown, "open", "USD", ptr("5"), nil, ptr(int64(3))},
+		{statusOnly, "paid", "", nil, nil, ptr(int64(2))},
+		{none, "unspecified", "", nil, nil, nil},
+	} {
+		if _, err := f.pool.Exec(ctx, `INSERT INTO accounts (id, name, payment_status, balance_currency, open_balance, overdue_balance,
+payment_version, version, create_time, update_time) VALUES ($1, $2, $3, nullif($4, ''), $5::numeric, $6::numeric, $7, 1, now(), now())`,
+			row.id, "Account "+row.id, row.status, row.currency, row.open, row.overdue, row.version); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := f.pool.Exec(ctx, backfill); err != nil {
+		t.Fatalf("backfill: %v", err)
+	}
+	for id, want := range map[string]string{
+		reported: "[{EUR 22.48 10 7}]", overdueUnknown: "[{USD 5 0 3}]", statusOnly: "[]", none: "[]",
+	} {
+		a, err := f.store.GetAccount(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := fmt.Sprint(a.Balances); got != want {
+			t.Errorf("account %s: balances %s, want %s", id, got, want)
+		}
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -17,7 +17,21 @@ type Customers struct {
 	store    customer.Store
 	balances interface {
 		Balance(ctx context.Context, customerID, currency string) (invoicing.Balance, error)
+		Balances(ctx context.Context, customerID string) ([]invoicing.Balance, error)
 	}
+}
+
+// ListCustomerBalances returns what a customer owes in every currency.
+func (h *Customers) ListCustomerBalances(ctx context.Context, req *erpv1.ListCustomerBalancesRequest) (*erpv1.ListCustomerBalancesResponse, error) {
+	bs, err := h.balances.Balances(ctx, req.GetCustomerId())
+	if err != nil {
+		return nil, err
+	}
+	out := &erpv1.ListCustomerBalancesResponse{}
+	for _, b := range bs {
+		out.Balances = append(out.Balances, balanceToProto(b))
+	}
+	return out, nil
 }
 
 // GetCustomerBalance returns what a customer owes in a currency.

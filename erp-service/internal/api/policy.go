@@ -34,8 +34,9 @@ func Policy() auth.Policy {
 		// Credit limits and payment terms are finance's business.
 		erpv1.CustomerService_UpdateCustomer_FullMethodName: {auth.Finance},
 		// Only the bridge mirrors CRM accounts.
-		erpv1.CustomerService_SyncCustomer_FullMethodName:       {auth.Integration},
-		erpv1.CustomerService_GetCustomerBalance_FullMethodName: readers,
+		erpv1.CustomerService_SyncCustomer_FullMethodName:         {auth.Integration},
+		erpv1.CustomerService_GetCustomerBalance_FullMethodName:   readers,
+		erpv1.CustomerService_ListCustomerBalances_FullMethodName: readers,
 
 		erpv1.ItemService_CreateItem_FullMethodName:      itemKeepers,
 		erpv1.ItemService_GetItem_FullMethodName:         readers,

@@ -295,6 +295,9 @@ type Store interface {
 	// Balance returns what a customer owes in currency ("" for the
 	// customer's own currency).
 	Balance(ctx context.Context, customerID, currency string) (Balance, error)
+	// Balances returns what a customer owes in every currency it has
+	// invoices or payments in, by currency code, read at one moment.
+	Balances(ctx context.Context, customerID string) ([]Balance, error)
 }
 
 // Event types; the key is the invoice id (customer id for balances).

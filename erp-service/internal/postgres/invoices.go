@@ -128,6 +128,42 @@ func (s *Store) Balance(ctx context.Context, customerID, currency string) (invoi
 	return b, nil
 }
 
+// Balances implements invoicing.Store. One statement reads every
+// currency, so all carry the balance version of one moment.
+func (s *Store) Balances(ctx context.Context, customerID string) ([]invoicing.Balance, error) {
+	c, err := s.GetCustomer(ctx, customerID)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.pool.Query(ctx, `WITH cur AS (
+			SELECT currency_code FROM invoices WHERE customer_id = $1
+			UNION SELECT currency_code FROM payments WHERE customer_id = $1
+		)
+		SELECT c.balance_version, cur.currency_code,
+			coalesce((SELECT sum(i.total - i.paid_amount) FROM invoices i
+				WHERE i.customer_id = $1 AND i.currency_code = cur.currency_code AND i.status NOT IN ('VOID', 'PAID')), 0),
+			coalesce((SELECT sum(i.total - i.paid_amount) FROM invoices i
+				WHERE i.customer_id = $1 AND i.currency_code = cur.currency_code AND i.status = 'OVERDUE'), 0),
+			coalesce((SELECT sum(p.unallocated) FROM payments p
+				WHERE p.customer_id = $1 AND p.currency_code = cur.currency_code AND p.status = 'POSTED'), 0)
+		FROM customers c CROSS JOIN cur
+		WHERE c.id = $1
+		ORDER BY cur.currency_code`, c.ID)
+	if err != nil {
+		return nil, fmt.Errorf("balances of customer %s: %w", c.ID, err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (invoicing.Balance, error) {
+		b := invoicing.Balance{CustomerID: c.ID}
+		err := row.Scan(&b.Version, &b.Currency, &b.Open.Amount, &b.Overdue.Amount, &b.Credit.Amount)
+		b.Open.Currency, b.Overdue.Currency, b.Credit.Currency = b.Currency, b.Currency, b.Currency
+		return b, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("balances of customer %s: %w", c.ID, err)
+	}
+	return out, nil
+}
+
 // balanceEvent bumps the customer's balance version and returns the
 // customer.balance_changed event of its balance in currency, read after
 // this transaction's writes.

@@ -17,6 +17,7 @@ import (
 	"github.com/seamhq/seam/erp-service/internal/shipping"
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/listing"
+	"github.com/seamhq/seam/platform/money"
 )
 
 func mustTaxedItem(t *testing.T, s *postgres.Store, sku, price, tax string) {
@@ -298,4 +299,72 @@ func TestZeroInvoiceSettlesOrder(t *testing.T) {
 		}
 	}
 	checkLedger(t, pool)
+}
+
+// Balances lists every currency a customer has invoices or payments in,
+// each as Balance reads it and all with the balance version of one moment.
+func TestCustomerBalancesPerCurrency(t *testing.T) {
+	t.Parallel()
+	s, _ := newStore(t)
+	ctx := context.Background()
+	c := mustCustomer(t, s, "Acme")
+	mustTaxedItem(t, s, "CB-1", "10", "0")
+	mustAdjust(t, s, "CB-1", "MAIN", "10")
+	if bs, err := s.Balances(ctx, c.ID); err != nil || len(bs) != 0 {
+		t.Fatalf("balances before any invoice = %+v, %v", bs, err)
+	}
+	if _, err := s.Balances(ctx, newID(t)); !errors.Is(err, errs.ErrNotFound) {
+		t.Errorf("balances of no customer: %v", err)
+	}
+	invoiced := func(currency string, issue time.Time) invoicing.Invoice {
+		t.Helper()
+		price := money.Money{Currency: currency, Amount: dec("4.50")}
+		n := newOrder(c.ID, "", sales.NewLine{SKU: "CB-1", Quantity: dec("2"), UnitPrice: &price, Discount: dec("0")})
+		n.CurrencyCode = currency
+		o := mustOrder(t, s, n)
+		if _, err := s.ConfirmOrder(ctx, o.ID, 0, ""); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.CreateShipment(ctx, shipping.NewShipment{OrderID: o.ID}, newID(t), ""); err != nil {
+			t.Fatal(err)
+		}
+		inv, err := s.CreateInvoice(ctx, o.ID, issue, newID(t), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return inv
+	}
+	invoiced("USD", day("2026-01-10"))
+	if _, _, err := s.MarkOverdue(ctx, day("2026-03-01")); err != nil {
+		t.Fatal(err)
+	}
+	eurInvoice := invoiced("EUR", time.Time{})
+	// A JPY payment with nothing to pay: credit only.
+	yen := payment.Payment{ID: newID(t), CustomerID: c.ID, Amount: money.Money{Currency: "JPY", Amount: dec("500")}, ReceivedDate: day("2026-02-01")}
+	if _, err := s.CreatePayment(ctx, yen, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreatePayment(ctx, pay(t, c.ID, "5", eurInvoice.ID, "5"), ""); err != nil {
+		t.Fatal(err)
+	}
+
+	bs, err := s.Balances(ctx, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, b := range bs {
+		one, err := s.Balance(ctx, c.ID, b.Currency)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(one) != fmt.Sprint(b) {
+			t.Errorf("%s: Balances says %+v, Balance %+v", b.Currency, b, one)
+		}
+		got = append(got, fmt.Sprintf("%s open %s overdue %s credit %s", b.Currency, b.Open.Format(), b.Overdue.Format(), b.Credit.Format()))
+	}
+	want := []string{"EUR open 4.00 overdue 0.00 credit 0.00", "JPY open 0 overdue 0 credit 500", "USD open 9.00 overdue 9.00 credit 0.00"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("balances = %v, want %v", got, want)
+	}
 }

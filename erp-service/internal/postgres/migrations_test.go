@@ -83,3 +83,50 @@ func TestAdjustmentReferencesMigration(t *testing.T) {
 		t.Error("stock_moves took an update after the migration")
 	}
 }
+
+// Items with stock incoming on purchase orders placed before ordering
+// changed availability versions get a new version from migration 0017, so
+// that copies taken before can be replaced; no other item changes.
+func TestIncomingVersionsMigration(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool, err := pg.Connect(ctx, pg.Config{URL: pgtest.CreateDatabase(t, "erp_0017"), MaxConns: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	if err := pg.Migrate(ctx, pool, migrationsUpTo(t, "0016_request_digest.sql")); err != nil {
+		t.Fatal(err)
+	}
+	s := postgres.New(pool, api.EventEncoder{})
+	for _, sku := range []string{"M-IN", "M-DONE", "M-DRAFT", "M-NONE"} {
+		mustCostedItem(t, s, sku, "10", "4.00")
+	}
+	sup := mustSupplier(t, s, "Old Supply")
+	open := newOrderIDFor(t, s, sup.ID, "M-IN")
+	done := newOrderIDFor(t, s, sup.ID, "M-DONE")
+	newOrderIDFor(t, s, sup.ID, "M-DRAFT")
+	// Orders placed (and one received) as the binaries before wrote them:
+	// no new availability version.
+	for _, q := range []string{
+		`UPDATE purchase_orders SET status = 'ORDERED' WHERE id = '` + open + `'`,
+		`UPDATE purchase_order_lines SET open = true WHERE order_id = '` + open + `'`,
+		`UPDATE purchase_orders SET status = 'RECEIVED' WHERE id = '` + done + `'`,
+		`UPDATE purchase_order_lines SET received_quantity = quantity WHERE order_id = '` + done + `'`,
+	} {
+		if _, err := pool.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := pg.Migrate(ctx, pool, migrations.FS); err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := pool.Query(ctx, `SELECT sku || ' ' || version FROM stock_totals ORDER BY sku`)
+	got, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "[M-DONE 0 M-DRAFT 0 M-IN 1 M-NONE 0]"; fmt.Sprint(got) != want {
+		t.Errorf("versions = %v, want %s", got, want)
+	}
+}

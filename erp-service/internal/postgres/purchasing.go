@@ -370,7 +370,11 @@ func (s *Store) poReplay(ctx context.Context, requestID, method, id string) (pur
 }
 
 // poStatusChange locks an order, applies change and saves the status with
-// its event (without stock: ordering or cancelling moves only incoming).
+// its event. Ordering or cancelling moves no stock, but what is incoming:
+// when the order becomes incoming stock or stops being it, each of its
+// SKUs gets a new availability version and a stock.changed event with its
+// incoming quantity and next receipt date, so the SKUs' locks are taken
+// first, as every stock writer does.
 func (s *Store) poStatusChange(ctx context.Context, method, id string, etag int64, requestID string,
 	change func(*purchasing.Order) (bool, error), eventType string) (purchasing.Order, error) {
 	if !canonicalID(&id) {
@@ -378,8 +382,12 @@ func (s *Store) poStatusChange(ctx context.Context, method, id string, etag int6
 	}
 	var out purchasing.Order
 	var cl claim
+	var set *stockSet
 	err := inTx(ctx, s.pool, func(b *pgx.Batch) {
 		cl = claim{requestID: requestID, method: method, resourceID: id, digest: requestid.FromContext(ctx)}
+		set = newStockSet()
+		// The lines never change, so the SKUs locked are the order's.
+		queueLockStock(b, set, `sku IN (SELECT sku FROM purchase_order_lines WHERE order_id = $1)`, id)
 		pg.QueueKeyLock(b, "purchaseOrders/"+id) // before the claim, which gives the transaction its id
 		cl.queue(b)
 	}, func(tx pgx.Tx) error {
@@ -388,6 +396,7 @@ func (s *Store) poStatusChange(ctx context.Context, method, id string, etag int6
 			return err
 		}
 		out = o
+		wasIncoming := o.Status.Open()
 		changed, err := change(&o)
 		if err != nil || !changed {
 			return err
@@ -403,8 +412,18 @@ func (s *Store) poStatusChange(ctx context.Context, method, id string, etag int6
 		if _, err := tx.Exec(ctx, `UPDATE purchase_order_lines SET open = $2 WHERE order_id = $1`, id, o.Status.Open()); err != nil {
 			return fmt.Errorf("save purchase order %s lines: %w", id, err)
 		}
+		var stockEvents []feed.NewEvent
+		if o.Status.Open() != wasIncoming {
+			skus := make([]string, len(o.Lines))
+			for i, l := range o.Lines {
+				skus[i] = l.SKU
+			}
+			if stockEvents, err = s.incomingEvents(ctx, tx, set, skus); err != nil {
+				return err
+			}
+		}
 		out = o
-		return s.appendPurchaseOrder(ctx, tx, eventType, o)
+		return s.appendPurchaseOrder(ctx, tx, eventType, o, stockEvents...)
 	})
 	if claimLost(err) {
 		return s.poReplay(ctx, requestID, method, id)
@@ -542,6 +561,11 @@ func (s *Store) ReceivePurchaseOrder(ctx context.Context, id, warehouse string, 
 			QueryRow(func(row pgx.Row) error { return row.Scan(&o.UpdateTime) })
 		if err := tx.SendBatch(ctx, &w).Close(); err != nil {
 			return fmt.Errorf("receive purchase order %s: %w", id, err)
+		}
+		// The stock.changed events carry what is still incoming after
+		// this receipt.
+		if err := readIncoming(ctx, tx, set, receivedSKUs(changes)); err != nil {
+			return err
 		}
 		events, err := s.stockEvents(ctx, set, changes)
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -186,7 +187,7 @@ func TestPurchaseOrderLifecycle(t *testing.T) {
 		t.Errorf("request_id reused for another order: %v", err)
 	}
 	a, _ = s.Availability(ctx, "P-1")
-	if a.OnHand.String() != "6.5" || a.Incoming.String() != "7.5" || a.NextReceiptDate.Format(time.DateOnly) != "2030-03-01" || a.Version != 1 {
+	if a.OnHand.String() != "6.5" || a.Incoming.String() != "7.5" || a.NextReceiptDate.Format(time.DateOnly) != "2030-03-01" || a.Version != 2 {
 		t.Errorf("P-1 after receipt: %+v", a)
 	}
 	// Inventory valued at standard cost: 6.5 x 8.005 = 52.0325 -> 52.03;
@@ -225,8 +226,8 @@ func TestPurchaseOrderLifecycle(t *testing.T) {
 			types = append(types, e.Type)
 		}
 	}
-	want := "[purchase_order.created purchase_order.ordered stock.changed purchase_order.received purchase_order.created " +
-		"stock.changed stock.changed purchase_order.received]"
+	want := "[purchase_order.created stock.changed stock.changed purchase_order.ordered stock.changed purchase_order.received " +
+		"purchase_order.created stock.changed stock.changed purchase_order.received]"
 	if fmt.Sprint(types) != want {
 		t.Errorf("events = %v\nwant %v", types, want)
 	}
@@ -276,4 +277,82 @@ func newOrderIDFor(t *testing.T, s *postgres.Store, supplierID, sku string) stri
 		t.Fatal(err)
 	}
 	return out.ID
+}
+
+// TestPurchaseOrdersChangeAvailability: ordering, cancelling and receiving
+// a purchase order change what is incoming of its SKUs, and each such
+// change is a new availability version with a stock.changed event that
+// carries the incoming quantity and the next receipt date after it, in
+// version order per SKU. A draft cancelled was never incoming: no event.
+func TestPurchaseOrdersChangeAvailability(t *testing.T) {
+	t.Parallel()
+	s, pool := newStore(t)
+	ctx := context.Background()
+	mustCostedItem(t, s, "IN-1", "20", "8")
+	mustCostedItem(t, s, "IN-2", "5", "1")
+	sup := mustSupplier(t, s, "Parts")
+	create := func(lines ...purchasing.Line) string {
+		t.Helper()
+		o, err := s.CreatePurchaseOrder(ctx, purchasing.Order{ID: newID(t), SupplierID: sup.ID, Lines: lines}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return o.ID
+	}
+	later := create(poLine("IN-1", "10", "7", "2030-05-01"))
+	sooner := create(poLine("IN-1", "5", "7", "2030-04-01"), poLine("IN-2", "1", "1", "2030-04-02"))
+	draft := create(poLine("IN-1", "1", "7", "2030-01-01"))
+	type seen struct{ version, incoming, next, onHand string }
+	var want []string
+	step := func(what string, do func() error, expect map[string]seen) {
+		t.Helper()
+		if err := do(); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		for _, sku := range []string{"IN-1", "IN-2"} {
+			e, ok := expect[sku]
+			if !ok {
+				continue
+			}
+			want = append(want, fmt.Sprintf("%s v%s incoming %s next %q on hand %s", sku, e.version, e.incoming, e.next, e.onHand))
+			a, err := s.Availability(ctx, sku)
+			next := ""
+			if !a.NextReceiptDate.IsZero() {
+				next = a.NextReceiptDate.Format(time.DateOnly)
+			}
+			if err != nil || fmt.Sprint(a.Version) != e.version || a.Incoming.String() != e.incoming || next != e.next || a.OnHand.String() != e.onHand {
+				t.Errorf("%s: %s = %+v, %v; want %+v", what, sku, a, err, e)
+			}
+		}
+	}
+	step("order the later one", func() error { _, err := s.OrderPurchaseOrder(ctx, later, 0, ""); return err },
+		map[string]seen{"IN-1": {"1", "10", "2030-05-01", "0"}})
+	step("order the sooner one", func() error { _, err := s.OrderPurchaseOrder(ctx, sooner, 0, ""); return err },
+		map[string]seen{"IN-1": {"2", "15", "2030-04-01", "0"}, "IN-2": {"1", "1", "2030-04-02", "0"}})
+	step("order it again", func() error { _, err := s.OrderPurchaseOrder(ctx, sooner, 0, ""); return err }, nil)
+	step("cancel a draft", func() error { _, err := s.CancelPurchaseOrder(ctx, draft, 0, ""); return err }, nil)
+	step("cancel the sooner one", func() error { _, err := s.CancelPurchaseOrder(ctx, sooner, 0, ""); return err },
+		map[string]seen{"IN-1": {"3", "10", "2030-05-01", "0"}, "IN-2": {"2", "0", "", "0"}})
+	step("receive part of the later one", func() error {
+		_, err := s.ReceivePurchaseOrder(ctx, later, "", []purchasing.ReceiptLine{{LineNumber: 1, Quantity: dec("4")}}, "")
+		return err
+	}, map[string]seen{"IN-1": {"4", "6", "2030-05-01", "4"}})
+	step("receive the rest", func() error {
+		_, err := s.ReceivePurchaseOrder(ctx, later, "", []purchasing.ReceiptLine{{LineNumber: 1, Quantity: dec("6")}}, "")
+		return err
+	}, map[string]seen{"IN-1": {"5", "0", "", "10"}})
+
+	var got []string
+	for _, e := range allEvents(t, pool) {
+		if e.Type != "stock.changed" {
+			continue
+		}
+		p := payload(t, e)
+		next, _ := p["next_receipt_date"].(string)
+		got = append(got, fmt.Sprintf("%s v%v incoming %v next %q on hand %v", e.Key, p["version"], p["incoming"], next, p["on_hand"]))
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("stock.changed events:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	checkLedger(t, pool)
 }

@@ -98,8 +98,7 @@ func queueReadStock(b *pgx.Batch, set *stockSet, cond string, args ...any) {
 			coalesce(p.incoming, 0), p.next_date
 		FROM (SELECT * FROM stock_totals WHERE `+cond+`) t
 		LEFT JOIN stock_levels l ON l.sku = t.sku
-		LEFT JOIN LATERAL (SELECT sum(pl.quantity - pl.received_quantity) AS incoming, min(pl.expected_date) AS next_date
-			FROM purchase_order_lines pl WHERE pl.sku = t.sku AND pl.open AND pl.received_quantity < pl.quantity) p ON true`, args...).
+		`+incomingJoin, args...).
 		Query(func(rows pgx.Rows) error {
 			for rows.Next() {
 				var a stock.Availability
@@ -128,6 +127,62 @@ func queueReadStock(b *pgx.Batch, set *stockSet, cond string, args ...any) {
 			}
 			return rows.Err()
 		})
+}
+
+// incomingJoin joins, to rows with a t.sku, what is incoming of the SKU
+// (p.incoming, NULL for nothing) and the earliest date it is expected
+// (p.next_date): the open quantities of lines of ORDERED and
+// PARTIALLY_RECEIVED purchase orders.
+const incomingJoin = `LEFT JOIN LATERAL (SELECT sum(pl.quantity - pl.received_quantity) AS incoming, min(pl.expected_date) AS next_date
+			FROM purchase_order_lines pl WHERE pl.sku = t.sku AND pl.open AND pl.received_quantity < pl.quantity) p ON true`
+
+// readIncoming reads again what is incoming of skus (read into set
+// before), as this transaction's writes left it.
+func readIncoming(ctx context.Context, tx pgx.Tx, set *stockSet, skus []string) error {
+	rows, err := tx.Query(ctx, `SELECT t.sku, coalesce(p.incoming, 0), p.next_date
+		FROM unnest($1::text[]) AS t(sku) `+incomingJoin, skus)
+	if err != nil {
+		return fmt.Errorf("read incoming stock: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var sku string
+		var incoming decimal.Decimal
+		var next *time.Time
+		if err := rows.Scan(&sku, &incoming, &next); err != nil {
+			return fmt.Errorf("read incoming stock: %w", err)
+		}
+		a := set.items[sku]
+		if a == nil {
+			continue
+		}
+		a.Incoming, a.NextReceiptDate = incoming, time.Time{}
+		if next != nil {
+			a.NextReceiptDate = next.UTC()
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read incoming stock: %w", err)
+	}
+	return nil
+}
+
+// incomingEvents records a change of what is incoming of skus (a purchase
+// order placed or cancelled), whose locks the transaction holds
+// (queueLockStock into set): it reads their incoming stock as the
+// transaction's writes left it, gives each SKU a new availability version
+// and returns their stock.changed events, in SKU order.
+func (s *Store) incomingEvents(ctx context.Context, tx pgx.Tx, set *stockSet, skus []string) ([]feed.NewEvent, error) {
+	skus = slices.Clone(skus)
+	slices.Sort(skus)
+	skus = slices.Compact(skus)
+	if err := readIncoming(ctx, tx, set, skus); err != nil {
+		return nil, err
+	}
+	if _, err := tx.Exec(ctx, `UPDATE stock_totals SET version = version + 1, update_time = now() WHERE sku = ANY($1)`, skus); err != nil {
+		return nil, fmt.Errorf("new availability versions: %w", err)
+	}
+	return s.stockEventsOf(ctx, set, skus)
 }
 
 // queueChanges queues the writes of changes (already applied to set's
@@ -244,6 +299,12 @@ func (s *Store) stockEvents(ctx context.Context, set *stockSet, changes []stock.
 		}
 	}
 	slices.Sort(skus)
+	return s.stockEventsOf(ctx, set, skus)
+}
+
+// stockEventsOf bumps the version of the items skus (sorted, distinct)
+// name in set and returns their stock.changed events.
+func (s *Store) stockEventsOf(ctx context.Context, set *stockSet, skus []string) ([]feed.NewEvent, error) {
 	events := make([]feed.NewEvent, 0, len(skus))
 	for _, sku := range skus {
 		a := set.items[sku]

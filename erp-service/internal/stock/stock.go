@@ -78,11 +78,13 @@ type Availability struct {
 	Warehouses []Level
 	// Incoming is the open quantity of ordered (not yet received)
 	// purchase order lines; NextReceiptDate the earliest expected date of
-	// such a line (zero when nothing is incoming). They are not part of
-	// the version: ordering stock does not change on hand or reserved.
+	// such a line (zero when nothing is incoming). Their changes count as
+	// versions too: ordering or cancelling a purchase order is a new
+	// version of its SKUs' availability.
 	Incoming        decimal.Decimal
 	NextReceiptDate time.Time
-	// Version increments with every change of the item's stock.
+	// Version increments with every change of the item's stock, on hand,
+	// reserved or incoming.
 	Version    int64
 	UpdateTime time.Time
 	// Promise is set when a requested quantity was asked about.

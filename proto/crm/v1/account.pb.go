@@ -102,11 +102,16 @@ type Account struct {
 	Owner string `protobuf:"bytes,5,opt,name=owner,proto3" json:"owner,omitempty"`
 	// The ERP customer this account is linked to. Read-only, set by the bridge.
 	ErpCustomerId string `protobuf:"bytes,6,opt,name=erp_customer_id,json=erpCustomerId,proto3" json:"erp_customer_id,omitempty"`
-	// Read-only, from the ERP.
+	// Read-only, from the ERP: over every currency the account owes in,
+	// OVERDUE when some money in any of them is past due, else OPEN when some
+	// is owed, else PAID. Unset until the ERP reported a balance.
 	PaymentStatus PaymentStatus `protobuf:"varint,7,opt,name=payment_status,json=paymentStatus,proto3,enum=crm.v1.PaymentStatus" json:"payment_status,omitempty"`
-	// Read-only, from the ERP.
+	// Read-only, from the ERP: the open balance of the currency that decides
+	// payment_status, the first of balances (one with money past due, else
+	// one with money owed, else any; the first by currency code among
+	// equals).
 	OpenBalance *v1.Money `protobuf:"bytes,8,opt,name=open_balance,json=openBalance,proto3" json:"open_balance,omitempty"`
-	// Read-only, from the ERP.
+	// Read-only, from the ERP: the overdue balance of that currency.
 	OverdueBalance *v1.Money `protobuf:"bytes,9,opt,name=overdue_balance,json=overdueBalance,proto3" json:"overdue_balance,omitempty"`
 	// Changes on every write; send it back on update to detect conflicts.
 	Etag       string                 `protobuf:"bytes,10,opt,name=etag,proto3" json:"etag,omitempty"`
@@ -121,7 +126,11 @@ type Account struct {
 	// Optional: the account's id in another system, such as the one an
 	// import came from; at most 200 characters, unique among accounts
 	// (ALREADY_EXISTS otherwise). Imports match accounts by it first.
-	ExternalId    string `protobuf:"bytes,16,opt,name=external_id,json=externalId,proto3" json:"external_id,omitempty"`
+	ExternalId string `protobuf:"bytes,16,opt,name=external_id,json=externalId,proto3" json:"external_id,omitempty"`
+	// Read-only, from the ERP: what the account owes in each currency it was
+	// invoiced or paid in, the worst first (money past due, then money owed,
+	// then settled; by currency code among equals).
+	Balances      []*AccountBalance `protobuf:"bytes,17,rep,name=balances,proto3" json:"balances,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -268,6 +277,88 @@ func (x *Account) GetExternalId() string {
 	return ""
 }
 
+func (x *Account) GetBalances() []*AccountBalance {
+	if x != nil {
+		return x.Balances
+	}
+	return nil
+}
+
+// AccountBalance is what an account owes in one currency, copied from the
+// ERP by the bridge.
+type AccountBalance struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// ISO 4217.
+	CurrencyCode string `protobuf:"bytes,1,opt,name=currency_code,json=currencyCode,proto3" json:"currency_code,omitempty"`
+	// Open amounts of the customer's unpaid invoices in the currency.
+	OpenBalance *v1.Money `protobuf:"bytes,2,opt,name=open_balance,json=openBalance,proto3" json:"open_balance,omitempty"`
+	// The part of open_balance on invoices past due.
+	OverdueBalance *v1.Money `protobuf:"bytes,3,opt,name=overdue_balance,json=overdueBalance,proto3" json:"overdue_balance,omitempty"`
+	// OVERDUE when overdue_balance is positive, else OPEN when open_balance
+	// is, else PAID.
+	PaymentStatus PaymentStatus `protobuf:"varint,4,opt,name=payment_status,json=paymentStatus,proto3,enum=crm.v1.PaymentStatus" json:"payment_status,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AccountBalance) Reset() {
+	*x = AccountBalance{}
+	mi := &file_crm_v1_account_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AccountBalance) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AccountBalance) ProtoMessage() {}
+
+func (x *AccountBalance) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_v1_account_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AccountBalance.ProtoReflect.Descriptor instead.
+func (*AccountBalance) Descriptor() ([]byte, []int) {
+	return file_crm_v1_account_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *AccountBalance) GetCurrencyCode() string {
+	if x != nil {
+		return x.CurrencyCode
+	}
+	return ""
+}
+
+func (x *AccountBalance) GetOpenBalance() *v1.Money {
+	if x != nil {
+		return x.OpenBalance
+	}
+	return nil
+}
+
+func (x *AccountBalance) GetOverdueBalance() *v1.Money {
+	if x != nil {
+		return x.OverdueBalance
+	}
+	return nil
+}
+
+func (x *AccountBalance) GetPaymentStatus() PaymentStatus {
+	if x != nil {
+		return x.PaymentStatus
+	}
+	return PaymentStatus_PAYMENT_STATUS_UNSPECIFIED
+}
+
 // PostalAddress is where to send invoices or goods.
 type PostalAddress struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -285,7 +376,7 @@ type PostalAddress struct {
 
 func (x *PostalAddress) Reset() {
 	*x = PostalAddress{}
-	mi := &file_crm_v1_account_proto_msgTypes[1]
+	mi := &file_crm_v1_account_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -297,7 +388,7 @@ func (x *PostalAddress) String() string {
 func (*PostalAddress) ProtoMessage() {}
 
 func (x *PostalAddress) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_v1_account_proto_msgTypes[1]
+	mi := &file_crm_v1_account_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -310,7 +401,7 @@ func (x *PostalAddress) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PostalAddress.ProtoReflect.Descriptor instead.
 func (*PostalAddress) Descriptor() ([]byte, []int) {
-	return file_crm_v1_account_proto_rawDescGZIP(), []int{1}
+	return file_crm_v1_account_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *PostalAddress) GetStreet() string {
@@ -362,7 +453,7 @@ type CreateAccountRequest struct {
 
 func (x *CreateAccountRequest) Reset() {
 	*x = CreateAccountRequest{}
-	mi := &file_crm_v1_account_proto_msgTypes[2]
+	mi := &file_crm_v1_account_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -374,7 +465,7 @@ func (x *CreateAccountRequest) String() string {
 func (*CreateAccountRequest) ProtoMessage() {}
 
 func (x *CreateAccountRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_v1_account_proto_msgTypes[2]
+	mi := &file_crm_v1_account_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -387,7 +478,7 @@ func (x *CreateAccountRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateAccountRequest.ProtoReflect.Descriptor instead.
 func (*CreateAccountRequest) Descriptor() ([]byte, []int) {
-	return file_crm_v1_account_proto_rawDescGZIP(), []int{2}
+	return file_crm_v1_account_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *CreateAccountRequest) GetAccount() *Account {
@@ -420,7 +511,7 @@ type GetAccountRequest struct {
 
 func (x *GetAccountRequest) Reset() {
 	*x = GetAccountRequest{}
-	mi := &file_crm_v1_account_proto_msgTypes[3]
+	mi := &file_crm_v1_account_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -432,7 +523,7 @@ func (x *GetAccountRequest) String() string {
 func (*GetAccountRequest) ProtoMessage() {}
 
 func (x *GetAccountRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_v1_account_proto_msgTypes[3]
+	mi := &file_crm_v1_account_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -445,7 +536,7 @@ func (x *GetAccountRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAccountRequest.ProtoReflect.Descriptor instead.
 func (*GetAccountRequest) Descriptor() ([]byte, []int) {
-	return file_crm_v1_account_proto_rawDescGZIP(), []int{3}
+	return file_crm_v1_account_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *GetAccountRequest) GetId() string {
@@ -469,7 +560,7 @@ type ListAccountsRequest struct {
 
 func (x *ListAccountsRequest) Reset() {
 	*x = ListAccountsRequest{}
-	mi := &file_crm_v1_account_proto_msgTypes[4]
+	mi := &file_crm_v1_account_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -481,7 +572,7 @@ func (x *ListAccountsRequest) String() string {
 func (*ListAccountsRequest) ProtoMessage() {}
 
 func (x *ListAccountsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_v1_account_proto_msgTypes[4]
+	mi := &file_crm_v1_account_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -494,7 +585,7 @@ func (x *ListAccountsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAccountsRequest.ProtoReflect.Descriptor instead.
 func (*ListAccountsRequest) Descriptor() ([]byte, []int) {
-	return file_crm_v1_account_proto_rawDescGZIP(), []int{4}
+	return file_crm_v1_account_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *ListAccountsRequest) GetPageSize() int32 {
@@ -528,7 +619,7 @@ type ListAccountsResponse struct {
 
 func (x *ListAccountsResponse) Reset() {
 	*x = ListAccountsResponse{}
-	mi := &file_crm_v1_account_proto_msgTypes[5]
+	mi := &file_crm_v1_account_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -540,7 +631,7 @@ func (x *ListAccountsResponse) String() string {
 func (*ListAccountsResponse) ProtoMessage() {}
 
 func (x *ListAccountsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_v1_account_proto_msgTypes[5]
+	mi := &file_crm_v1_account_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -553,7 +644,7 @@ func (x *ListAccountsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAccountsResponse.ProtoReflect.Descriptor instead.
 func (*ListAccountsResponse) Descriptor() ([]byte, []int) {
-	return file_crm_v1_account_proto_rawDescGZIP(), []int{5}
+	return file_crm_v1_account_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *ListAccountsResponse) GetAccounts() []*Account {
@@ -584,7 +675,7 @@ type UpdateAccountRequest struct {
 
 func (x *UpdateAccountRequest) Reset() {
 	*x = UpdateAccountRequest{}
-	mi := &file_crm_v1_account_proto_msgTypes[6]
+	mi := &file_crm_v1_account_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -596,7 +687,7 @@ func (x *UpdateAccountRequest) String() string {
 func (*UpdateAccountRequest) ProtoMessage() {}
 
 func (x *UpdateAccountRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_v1_account_proto_msgTypes[6]
+	mi := &file_crm_v1_account_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -609,7 +700,7 @@ func (x *UpdateAccountRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateAccountRequest.ProtoReflect.Descriptor instead.
 func (*UpdateAccountRequest) Descriptor() ([]byte, []int) {
-	return file_crm_v1_account_proto_rawDescGZIP(), []int{6}
+	return file_crm_v1_account_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *UpdateAccountRequest) GetAccount() *Account {
@@ -644,7 +735,7 @@ type DeleteAccountRequest struct {
 
 func (x *DeleteAccountRequest) Reset() {
 	*x = DeleteAccountRequest{}
-	mi := &file_crm_v1_account_proto_msgTypes[7]
+	mi := &file_crm_v1_account_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -656,7 +747,7 @@ func (x *DeleteAccountRequest) String() string {
 func (*DeleteAccountRequest) ProtoMessage() {}
 
 func (x *DeleteAccountRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_v1_account_proto_msgTypes[7]
+	mi := &file_crm_v1_account_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -669,7 +760,7 @@ func (x *DeleteAccountRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteAccountRequest.ProtoReflect.Descriptor instead.
 func (*DeleteAccountRequest) Descriptor() ([]byte, []int) {
-	return file_crm_v1_account_proto_rawDescGZIP(), []int{7}
+	return file_crm_v1_account_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *DeleteAccountRequest) GetId() string {
@@ -694,7 +785,7 @@ type DeleteAccountResponse struct {
 
 func (x *DeleteAccountResponse) Reset() {
 	*x = DeleteAccountResponse{}
-	mi := &file_crm_v1_account_proto_msgTypes[8]
+	mi := &file_crm_v1_account_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -706,7 +797,7 @@ func (x *DeleteAccountResponse) String() string {
 func (*DeleteAccountResponse) ProtoMessage() {}
 
 func (x *DeleteAccountResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_v1_account_proto_msgTypes[8]
+	mi := &file_crm_v1_account_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -719,14 +810,14 @@ func (x *DeleteAccountResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteAccountResponse.ProtoReflect.Descriptor instead.
 func (*DeleteAccountResponse) Descriptor() ([]byte, []int) {
-	return file_crm_v1_account_proto_rawDescGZIP(), []int{8}
+	return file_crm_v1_account_proto_rawDescGZIP(), []int{9}
 }
 
 var File_crm_v1_account_proto protoreflect.FileDescriptor
 
 const file_crm_v1_account_proto_rawDesc = "" +
 	"\n" +
-	"\x14crm/v1/account.proto\x12\x06crm.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"\xaa\x05\n" +
+	"\x14crm/v1/account.proto\x12\x06crm.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"\xde\x05\n" +
 	"\aAccount\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x18\n" +
@@ -747,7 +838,13 @@ const file_crm_v1_account_proto_rawDesc = "" +
 	"\x0fbilling_address\x18\x0e \x01(\v2\x15.crm.v1.PostalAddressR\x0ebillingAddress\x12@\n" +
 	"\x10shipping_address\x18\x0f \x01(\v2\x15.crm.v1.PostalAddressR\x0fshippingAddress\x12\x1f\n" +
 	"\vexternal_id\x18\x10 \x01(\tR\n" +
-	"externalId\"\x97\x01\n" +
+	"externalId\x122\n" +
+	"\bbalances\x18\x11 \x03(\v2\x16.crm.v1.AccountBalanceR\bbalances\"\xe1\x01\n" +
+	"\x0eAccountBalance\x12#\n" +
+	"\rcurrency_code\x18\x01 \x01(\tR\fcurrencyCode\x122\n" +
+	"\fopen_balance\x18\x02 \x01(\v2\x0f.money.v1.MoneyR\vopenBalance\x128\n" +
+	"\x0foverdue_balance\x18\x03 \x01(\v2\x0f.money.v1.MoneyR\x0eoverdueBalance\x12<\n" +
+	"\x0epayment_status\x18\x04 \x01(\x0e2\x15.crm.v1.PaymentStatusR\rpaymentStatus\"\x97\x01\n" +
 	"\rPostalAddress\x12\x16\n" +
 	"\x06street\x18\x01 \x01(\tR\x06street\x12\x1f\n" +
 	"\vpostal_code\x18\x02 \x01(\tR\n" +
@@ -807,49 +904,54 @@ func file_crm_v1_account_proto_rawDescGZIP() []byte {
 }
 
 var file_crm_v1_account_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_crm_v1_account_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
+var file_crm_v1_account_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
 var file_crm_v1_account_proto_goTypes = []any{
 	(PaymentStatus)(0),            // 0: crm.v1.PaymentStatus
 	(*Account)(nil),               // 1: crm.v1.Account
-	(*PostalAddress)(nil),         // 2: crm.v1.PostalAddress
-	(*CreateAccountRequest)(nil),  // 3: crm.v1.CreateAccountRequest
-	(*GetAccountRequest)(nil),     // 4: crm.v1.GetAccountRequest
-	(*ListAccountsRequest)(nil),   // 5: crm.v1.ListAccountsRequest
-	(*ListAccountsResponse)(nil),  // 6: crm.v1.ListAccountsResponse
-	(*UpdateAccountRequest)(nil),  // 7: crm.v1.UpdateAccountRequest
-	(*DeleteAccountRequest)(nil),  // 8: crm.v1.DeleteAccountRequest
-	(*DeleteAccountResponse)(nil), // 9: crm.v1.DeleteAccountResponse
-	(*v1.Money)(nil),              // 10: money.v1.Money
-	(*timestamppb.Timestamp)(nil), // 11: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil), // 12: google.protobuf.FieldMask
+	(*AccountBalance)(nil),        // 2: crm.v1.AccountBalance
+	(*PostalAddress)(nil),         // 3: crm.v1.PostalAddress
+	(*CreateAccountRequest)(nil),  // 4: crm.v1.CreateAccountRequest
+	(*GetAccountRequest)(nil),     // 5: crm.v1.GetAccountRequest
+	(*ListAccountsRequest)(nil),   // 6: crm.v1.ListAccountsRequest
+	(*ListAccountsResponse)(nil),  // 7: crm.v1.ListAccountsResponse
+	(*UpdateAccountRequest)(nil),  // 8: crm.v1.UpdateAccountRequest
+	(*DeleteAccountRequest)(nil),  // 9: crm.v1.DeleteAccountRequest
+	(*DeleteAccountResponse)(nil), // 10: crm.v1.DeleteAccountResponse
+	(*v1.Money)(nil),              // 11: money.v1.Money
+	(*timestamppb.Timestamp)(nil), // 12: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil), // 13: google.protobuf.FieldMask
 }
 var file_crm_v1_account_proto_depIdxs = []int32{
 	0,  // 0: crm.v1.Account.payment_status:type_name -> crm.v1.PaymentStatus
-	10, // 1: crm.v1.Account.open_balance:type_name -> money.v1.Money
-	10, // 2: crm.v1.Account.overdue_balance:type_name -> money.v1.Money
-	11, // 3: crm.v1.Account.create_time:type_name -> google.protobuf.Timestamp
-	11, // 4: crm.v1.Account.update_time:type_name -> google.protobuf.Timestamp
-	2,  // 5: crm.v1.Account.billing_address:type_name -> crm.v1.PostalAddress
-	2,  // 6: crm.v1.Account.shipping_address:type_name -> crm.v1.PostalAddress
-	1,  // 7: crm.v1.CreateAccountRequest.account:type_name -> crm.v1.Account
-	1,  // 8: crm.v1.ListAccountsResponse.accounts:type_name -> crm.v1.Account
-	1,  // 9: crm.v1.UpdateAccountRequest.account:type_name -> crm.v1.Account
-	12, // 10: crm.v1.UpdateAccountRequest.update_mask:type_name -> google.protobuf.FieldMask
-	3,  // 11: crm.v1.AccountService.CreateAccount:input_type -> crm.v1.CreateAccountRequest
-	4,  // 12: crm.v1.AccountService.GetAccount:input_type -> crm.v1.GetAccountRequest
-	5,  // 13: crm.v1.AccountService.ListAccounts:input_type -> crm.v1.ListAccountsRequest
-	7,  // 14: crm.v1.AccountService.UpdateAccount:input_type -> crm.v1.UpdateAccountRequest
-	8,  // 15: crm.v1.AccountService.DeleteAccount:input_type -> crm.v1.DeleteAccountRequest
-	1,  // 16: crm.v1.AccountService.CreateAccount:output_type -> crm.v1.Account
-	1,  // 17: crm.v1.AccountService.GetAccount:output_type -> crm.v1.Account
-	6,  // 18: crm.v1.AccountService.ListAccounts:output_type -> crm.v1.ListAccountsResponse
-	1,  // 19: crm.v1.AccountService.UpdateAccount:output_type -> crm.v1.Account
-	9,  // 20: crm.v1.AccountService.DeleteAccount:output_type -> crm.v1.DeleteAccountResponse
-	16, // [16:21] is the sub-list for method output_type
-	11, // [11:16] is the sub-list for method input_type
-	11, // [11:11] is the sub-list for extension type_name
-	11, // [11:11] is the sub-list for extension extendee
-	0,  // [0:11] is the sub-list for field type_name
+	11, // 1: crm.v1.Account.open_balance:type_name -> money.v1.Money
+	11, // 2: crm.v1.Account.overdue_balance:type_name -> money.v1.Money
+	12, // 3: crm.v1.Account.create_time:type_name -> google.protobuf.Timestamp
+	12, // 4: crm.v1.Account.update_time:type_name -> google.protobuf.Timestamp
+	3,  // 5: crm.v1.Account.billing_address:type_name -> crm.v1.PostalAddress
+	3,  // 6: crm.v1.Account.shipping_address:type_name -> crm.v1.PostalAddress
+	2,  // 7: crm.v1.Account.balances:type_name -> crm.v1.AccountBalance
+	11, // 8: crm.v1.AccountBalance.open_balance:type_name -> money.v1.Money
+	11, // 9: crm.v1.AccountBalance.overdue_balance:type_name -> money.v1.Money
+	0,  // 10: crm.v1.AccountBalance.payment_status:type_name -> crm.v1.PaymentStatus
+	1,  // 11: crm.v1.CreateAccountRequest.account:type_name -> crm.v1.Account
+	1,  // 12: crm.v1.ListAccountsResponse.accounts:type_name -> crm.v1.Account
+	1,  // 13: crm.v1.UpdateAccountRequest.account:type_name -> crm.v1.Account
+	13, // 14: crm.v1.UpdateAccountRequest.update_mask:type_name -> google.protobuf.FieldMask
+	4,  // 15: crm.v1.AccountService.CreateAccount:input_type -> crm.v1.CreateAccountRequest
+	5,  // 16: crm.v1.AccountService.GetAccount:input_type -> crm.v1.GetAccountRequest
+	6,  // 17: crm.v1.AccountService.ListAccounts:input_type -> crm.v1.ListAccountsRequest
+	8,  // 18: crm.v1.AccountService.UpdateAccount:input_type -> crm.v1.UpdateAccountRequest
+	9,  // 19: crm.v1.AccountService.DeleteAccount:input_type -> crm.v1.DeleteAccountRequest
+	1,  // 20: crm.v1.AccountService.CreateAccount:output_type -> crm.v1.Account
+	1,  // 21: crm.v1.AccountService.GetAccount:output_type -> crm.v1.Account
+	7,  // 22: crm.v1.AccountService.ListAccounts:output_type -> crm.v1.ListAccountsResponse
+	1,  // 23: crm.v1.AccountService.UpdateAccount:output_type -> crm.v1.Account
+	10, // 24: crm.v1.AccountService.DeleteAccount:output_type -> crm.v1.DeleteAccountResponse
+	20, // [20:25] is the sub-list for method output_type
+	15, // [15:20] is the sub-list for method input_type
+	15, // [15:15] is the sub-list for extension type_name
+	15, // [15:15] is the sub-list for extension extendee
+	0,  // [0:15] is the sub-list for field type_name
 }
 
 func init() { file_crm_v1_account_proto_init() }
@@ -863,7 +965,7 @@ func file_crm_v1_account_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crm_v1_account_proto_rawDesc), len(file_crm_v1_account_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   9,
+			NumMessages:   10,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

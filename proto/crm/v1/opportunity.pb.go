@@ -190,7 +190,11 @@ type Opportunity struct {
 	Amount *v1.Money `protobuf:"bytes,10,opt,name=amount,proto3" json:"amount,omitempty"`
 	// The ERP sales order of a won deal. Read-only, set by the bridge.
 	Order *OrderRef `protobuf:"bytes,11,opt,name=order,proto3" json:"order,omitempty"`
-	// Read-only, set by the bridge.
+	// Read-only, set by the bridge from the ERP order and its invoices:
+	// NOT_INVOICED until an invoice is issued, OVERDUE while one is past due,
+	// PAID once the order is invoiced in full and every invoice is paid,
+	// PARTIALLY_PAID while some but not all of it is paid (also when every
+	// invoice is paid but part of the order is not invoiced yet), else OPEN.
 	PaymentStatus PaymentStatus `protobuf:"varint,12,opt,name=payment_status,json=paymentStatus,proto3,enum=crm.v1.PaymentStatus" json:"payment_status,omitempty"`
 	// Why the deal was lost.
 	LostReason string                 `protobuf:"bytes,13,opt,name=lost_reason,json=lostReason,proto3" json:"lost_reason,omitempty"`

@@ -73,7 +73,7 @@ func (x *GetAccountOverviewRequest) GetId() string {
 // the rest.
 type AccountOverview struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// With payment_status, open_balance and overdue_balance.
+	// With payment_status, open_balance, overdue_balance and balances.
 	Account *Account `protobuf:"bytes,1,opt,name=account,proto3" json:"account,omitempty"`
 	// The first 100 contacts, in creation order.
 	Contacts []*Contact `protobuf:"bytes,2,rep,name=contacts,proto3" json:"contacts,omitempty"`

@@ -544,15 +544,18 @@ func (x *LinkAccountRequest) GetErpCustomerId() string {
 type SetAccountPaymentStatusRequest struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
 	AccountId string                 `protobuf:"bytes,1,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
-	// Required (not UNSPECIFIED).
+	// Ignored: the CRM derives the account's payment status from its
+	// balances in every currency.
 	PaymentStatus PaymentStatus `protobuf:"varint,2,opt,name=payment_status,json=paymentStatus,proto3,enum=crm.v1.PaymentStatus" json:"payment_status,omitempty"`
-	// Optional; when both balances are given they share one currency. A
-	// balance left out is stored as unknown.
+	// The single-currency form, read when balances is empty: the balance of
+	// open_balance's currency (required; overdue_balance, in the same
+	// currency, defaults to zero) with source_version. Not allowed together
+	// with balances.
 	OpenBalance    *v1.Money `protobuf:"bytes,3,opt,name=open_balance,json=openBalance,proto3" json:"open_balance,omitempty"`
 	OverdueBalance *v1.Money `protobuf:"bytes,4,opt,name=overdue_balance,json=overdueBalance,proto3" json:"overdue_balance,omitempty"`
-	// Required, positive: the version of the ERP facts this copy was taken
-	// from (e.g. the customer's receivables revision).
-	SourceVersion int64 `protobuf:"varint,5,opt,name=source_version,json=sourceVersion,proto3" json:"source_version,omitempty"`
+	SourceVersion  int64     `protobuf:"varint,5,opt,name=source_version,json=sourceVersion,proto3" json:"source_version,omitempty"`
+	// The balances of one or more currencies, each currency at most once.
+	Balances      []*AccountBalanceUpdate `protobuf:"bytes,6,rep,name=balances,proto3" json:"balances,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -622,6 +625,88 @@ func (x *SetAccountPaymentStatusRequest) GetSourceVersion() int64 {
 	return 0
 }
 
+func (x *SetAccountPaymentStatusRequest) GetBalances() []*AccountBalanceUpdate {
+	if x != nil {
+		return x.Balances
+	}
+	return nil
+}
+
+// AccountBalanceUpdate is what an account owes in one currency, as the
+// ERP reports it.
+type AccountBalanceUpdate struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Required, ISO 4217.
+	CurrencyCode string `protobuf:"bytes,1,opt,name=currency_code,json=currencyCode,proto3" json:"currency_code,omitempty"`
+	// Required, in currency_code.
+	OpenBalance *v1.Money `protobuf:"bytes,2,opt,name=open_balance,json=openBalance,proto3" json:"open_balance,omitempty"`
+	// Required, in currency_code: the part of open_balance past due.
+	OverdueBalance *v1.Money `protobuf:"bytes,3,opt,name=overdue_balance,json=overdueBalance,proto3" json:"overdue_balance,omitempty"`
+	// Required, positive: the version of the ERP facts this copy was taken
+	// from (the customer's balance version).
+	SourceVersion int64 `protobuf:"varint,4,opt,name=source_version,json=sourceVersion,proto3" json:"source_version,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AccountBalanceUpdate) Reset() {
+	*x = AccountBalanceUpdate{}
+	mi := &file_crm_v1_sync_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AccountBalanceUpdate) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AccountBalanceUpdate) ProtoMessage() {}
+
+func (x *AccountBalanceUpdate) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_v1_sync_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AccountBalanceUpdate.ProtoReflect.Descriptor instead.
+func (*AccountBalanceUpdate) Descriptor() ([]byte, []int) {
+	return file_crm_v1_sync_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *AccountBalanceUpdate) GetCurrencyCode() string {
+	if x != nil {
+		return x.CurrencyCode
+	}
+	return ""
+}
+
+func (x *AccountBalanceUpdate) GetOpenBalance() *v1.Money {
+	if x != nil {
+		return x.OpenBalance
+	}
+	return nil
+}
+
+func (x *AccountBalanceUpdate) GetOverdueBalance() *v1.Money {
+	if x != nil {
+		return x.OverdueBalance
+	}
+	return nil
+}
+
+func (x *AccountBalanceUpdate) GetSourceVersion() int64 {
+	if x != nil {
+		return x.SourceVersion
+	}
+	return 0
+}
+
 type SetOpportunityPaymentStatusRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	OpportunityId string                 `protobuf:"bytes,1,opt,name=opportunity_id,json=opportunityId,proto3" json:"opportunity_id,omitempty"`
@@ -636,7 +721,7 @@ type SetOpportunityPaymentStatusRequest struct {
 
 func (x *SetOpportunityPaymentStatusRequest) Reset() {
 	*x = SetOpportunityPaymentStatusRequest{}
-	mi := &file_crm_v1_sync_proto_msgTypes[9]
+	mi := &file_crm_v1_sync_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -648,7 +733,7 @@ func (x *SetOpportunityPaymentStatusRequest) String() string {
 func (*SetOpportunityPaymentStatusRequest) ProtoMessage() {}
 
 func (x *SetOpportunityPaymentStatusRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_v1_sync_proto_msgTypes[9]
+	mi := &file_crm_v1_sync_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -661,7 +746,7 @@ func (x *SetOpportunityPaymentStatusRequest) ProtoReflect() protoreflect.Message
 
 // Deprecated: Use SetOpportunityPaymentStatusRequest.ProtoReflect.Descriptor instead.
 func (*SetOpportunityPaymentStatusRequest) Descriptor() ([]byte, []int) {
-	return file_crm_v1_sync_proto_rawDescGZIP(), []int{9}
+	return file_crm_v1_sync_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *SetOpportunityPaymentStatusRequest) GetOpportunityId() string {
@@ -726,14 +811,20 @@ const file_crm_v1_sync_proto_rawDesc = "" +
 	"\x12LinkAccountRequest\x12\x1d\n" +
 	"\n" +
 	"account_id\x18\x01 \x01(\tR\taccountId\x12&\n" +
-	"\x0ferp_customer_id\x18\x02 \x01(\tR\rerpCustomerId\"\x92\x02\n" +
+	"\x0ferp_customer_id\x18\x02 \x01(\tR\rerpCustomerId\"\xcc\x02\n" +
 	"\x1eSetAccountPaymentStatusRequest\x12\x1d\n" +
 	"\n" +
 	"account_id\x18\x01 \x01(\tR\taccountId\x12<\n" +
 	"\x0epayment_status\x18\x02 \x01(\x0e2\x15.crm.v1.PaymentStatusR\rpaymentStatus\x122\n" +
 	"\fopen_balance\x18\x03 \x01(\v2\x0f.money.v1.MoneyR\vopenBalance\x128\n" +
 	"\x0foverdue_balance\x18\x04 \x01(\v2\x0f.money.v1.MoneyR\x0eoverdueBalance\x12%\n" +
-	"\x0esource_version\x18\x05 \x01(\x03R\rsourceVersion\"\xb0\x01\n" +
+	"\x0esource_version\x18\x05 \x01(\x03R\rsourceVersion\x128\n" +
+	"\bbalances\x18\x06 \x03(\v2\x1c.crm.v1.AccountBalanceUpdateR\bbalances\"\xd0\x01\n" +
+	"\x14AccountBalanceUpdate\x12#\n" +
+	"\rcurrency_code\x18\x01 \x01(\tR\fcurrencyCode\x122\n" +
+	"\fopen_balance\x18\x02 \x01(\v2\x0f.money.v1.MoneyR\vopenBalance\x128\n" +
+	"\x0foverdue_balance\x18\x03 \x01(\v2\x0f.money.v1.MoneyR\x0eoverdueBalance\x12%\n" +
+	"\x0esource_version\x18\x04 \x01(\x03R\rsourceVersion\"\xb0\x01\n" +
 	"\"SetOpportunityPaymentStatusRequest\x12%\n" +
 	"\x0eopportunity_id\x18\x01 \x01(\tR\ropportunityId\x12<\n" +
 	"\x0epayment_status\x18\x02 \x01(\x0e2\x15.crm.v1.PaymentStatusR\rpaymentStatus\x12%\n" +
@@ -758,7 +849,7 @@ func file_crm_v1_sync_proto_rawDescGZIP() []byte {
 	return file_crm_v1_sync_proto_rawDescData
 }
 
-var file_crm_v1_sync_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
+var file_crm_v1_sync_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_crm_v1_sync_proto_goTypes = []any{
 	(*ProductUpsert)(nil),                      // 0: crm.v1.ProductUpsert
 	(*UpsertProductsRequest)(nil),              // 1: crm.v1.UpsertProductsRequest
@@ -769,43 +860,47 @@ var file_crm_v1_sync_proto_goTypes = []any{
 	(*SetOpportunityOrderRequest)(nil),         // 6: crm.v1.SetOpportunityOrderRequest
 	(*LinkAccountRequest)(nil),                 // 7: crm.v1.LinkAccountRequest
 	(*SetAccountPaymentStatusRequest)(nil),     // 8: crm.v1.SetAccountPaymentStatusRequest
-	(*SetOpportunityPaymentStatusRequest)(nil), // 9: crm.v1.SetOpportunityPaymentStatusRequest
-	(*v1.Money)(nil),                           // 10: money.v1.Money
-	(*timestamppb.Timestamp)(nil),              // 11: google.protobuf.Timestamp
-	(FulfillmentStatus)(0),                     // 12: crm.v1.FulfillmentStatus
-	(*OpportunityLine)(nil),                    // 13: crm.v1.OpportunityLine
-	(PaymentStatus)(0),                         // 14: crm.v1.PaymentStatus
-	(*Opportunity)(nil),                        // 15: crm.v1.Opportunity
-	(*Account)(nil),                            // 16: crm.v1.Account
+	(*AccountBalanceUpdate)(nil),               // 9: crm.v1.AccountBalanceUpdate
+	(*SetOpportunityPaymentStatusRequest)(nil), // 10: crm.v1.SetOpportunityPaymentStatusRequest
+	(*v1.Money)(nil),                           // 11: money.v1.Money
+	(*timestamppb.Timestamp)(nil),              // 12: google.protobuf.Timestamp
+	(FulfillmentStatus)(0),                     // 13: crm.v1.FulfillmentStatus
+	(*OpportunityLine)(nil),                    // 14: crm.v1.OpportunityLine
+	(PaymentStatus)(0),                         // 15: crm.v1.PaymentStatus
+	(*Opportunity)(nil),                        // 16: crm.v1.Opportunity
+	(*Account)(nil),                            // 17: crm.v1.Account
 }
 var file_crm_v1_sync_proto_depIdxs = []int32{
-	10, // 0: crm.v1.ProductUpsert.list_price:type_name -> money.v1.Money
+	11, // 0: crm.v1.ProductUpsert.list_price:type_name -> money.v1.Money
 	0,  // 1: crm.v1.UpsertProductsRequest.products:type_name -> crm.v1.ProductUpsert
-	11, // 2: crm.v1.AvailabilityUpdate.as_of:type_name -> google.protobuf.Timestamp
+	12, // 2: crm.v1.AvailabilityUpdate.as_of:type_name -> google.protobuf.Timestamp
 	3,  // 3: crm.v1.SetAvailabilityRequest.updates:type_name -> crm.v1.AvailabilityUpdate
-	12, // 4: crm.v1.SetOpportunityOrderRequest.status:type_name -> crm.v1.FulfillmentStatus
-	13, // 5: crm.v1.SetOpportunityOrderRequest.lines:type_name -> crm.v1.OpportunityLine
-	14, // 6: crm.v1.SetAccountPaymentStatusRequest.payment_status:type_name -> crm.v1.PaymentStatus
-	10, // 7: crm.v1.SetAccountPaymentStatusRequest.open_balance:type_name -> money.v1.Money
-	10, // 8: crm.v1.SetAccountPaymentStatusRequest.overdue_balance:type_name -> money.v1.Money
-	14, // 9: crm.v1.SetOpportunityPaymentStatusRequest.payment_status:type_name -> crm.v1.PaymentStatus
-	1,  // 10: crm.v1.SyncService.UpsertProducts:input_type -> crm.v1.UpsertProductsRequest
-	4,  // 11: crm.v1.SyncService.SetAvailability:input_type -> crm.v1.SetAvailabilityRequest
-	6,  // 12: crm.v1.SyncService.SetOpportunityOrder:input_type -> crm.v1.SetOpportunityOrderRequest
-	7,  // 13: crm.v1.SyncService.LinkAccount:input_type -> crm.v1.LinkAccountRequest
-	8,  // 14: crm.v1.SyncService.SetAccountPaymentStatus:input_type -> crm.v1.SetAccountPaymentStatusRequest
-	9,  // 15: crm.v1.SyncService.SetOpportunityPaymentStatus:input_type -> crm.v1.SetOpportunityPaymentStatusRequest
-	2,  // 16: crm.v1.SyncService.UpsertProducts:output_type -> crm.v1.UpsertProductsResponse
-	5,  // 17: crm.v1.SyncService.SetAvailability:output_type -> crm.v1.SetAvailabilityResponse
-	15, // 18: crm.v1.SyncService.SetOpportunityOrder:output_type -> crm.v1.Opportunity
-	16, // 19: crm.v1.SyncService.LinkAccount:output_type -> crm.v1.Account
-	16, // 20: crm.v1.SyncService.SetAccountPaymentStatus:output_type -> crm.v1.Account
-	15, // 21: crm.v1.SyncService.SetOpportunityPaymentStatus:output_type -> crm.v1.Opportunity
-	16, // [16:22] is the sub-list for method output_type
-	10, // [10:16] is the sub-list for method input_type
-	10, // [10:10] is the sub-list for extension type_name
-	10, // [10:10] is the sub-list for extension extendee
-	0,  // [0:10] is the sub-list for field type_name
+	13, // 4: crm.v1.SetOpportunityOrderRequest.status:type_name -> crm.v1.FulfillmentStatus
+	14, // 5: crm.v1.SetOpportunityOrderRequest.lines:type_name -> crm.v1.OpportunityLine
+	15, // 6: crm.v1.SetAccountPaymentStatusRequest.payment_status:type_name -> crm.v1.PaymentStatus
+	11, // 7: crm.v1.SetAccountPaymentStatusRequest.open_balance:type_name -> money.v1.Money
+	11, // 8: crm.v1.SetAccountPaymentStatusRequest.overdue_balance:type_name -> money.v1.Money
+	9,  // 9: crm.v1.SetAccountPaymentStatusRequest.balances:type_name -> crm.v1.AccountBalanceUpdate
+	11, // 10: crm.v1.AccountBalanceUpdate.open_balance:type_name -> money.v1.Money
+	11, // 11: crm.v1.AccountBalanceUpdate.overdue_balance:type_name -> money.v1.Money
+	15, // 12: crm.v1.SetOpportunityPaymentStatusRequest.payment_status:type_name -> crm.v1.PaymentStatus
+	1,  // 13: crm.v1.SyncService.UpsertProducts:input_type -> crm.v1.UpsertProductsRequest
+	4,  // 14: crm.v1.SyncService.SetAvailability:input_type -> crm.v1.SetAvailabilityRequest
+	6,  // 15: crm.v1.SyncService.SetOpportunityOrder:input_type -> crm.v1.SetOpportunityOrderRequest
+	7,  // 16: crm.v1.SyncService.LinkAccount:input_type -> crm.v1.LinkAccountRequest
+	8,  // 17: crm.v1.SyncService.SetAccountPaymentStatus:input_type -> crm.v1.SetAccountPaymentStatusRequest
+	10, // 18: crm.v1.SyncService.SetOpportunityPaymentStatus:input_type -> crm.v1.SetOpportunityPaymentStatusRequest
+	2,  // 19: crm.v1.SyncService.UpsertProducts:output_type -> crm.v1.UpsertProductsResponse
+	5,  // 20: crm.v1.SyncService.SetAvailability:output_type -> crm.v1.SetAvailabilityResponse
+	16, // 21: crm.v1.SyncService.SetOpportunityOrder:output_type -> crm.v1.Opportunity
+	17, // 22: crm.v1.SyncService.LinkAccount:output_type -> crm.v1.Account
+	17, // 23: crm.v1.SyncService.SetAccountPaymentStatus:output_type -> crm.v1.Account
+	16, // 24: crm.v1.SyncService.SetOpportunityPaymentStatus:output_type -> crm.v1.Opportunity
+	19, // [19:25] is the sub-list for method output_type
+	13, // [13:19] is the sub-list for method input_type
+	13, // [13:13] is the sub-list for extension type_name
+	13, // [13:13] is the sub-list for extension extendee
+	0,  // [0:13] is the sub-list for field type_name
 }
 
 func init() { file_crm_v1_sync_proto_init() }
@@ -821,7 +916,7 @@ func file_crm_v1_sync_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crm_v1_sync_proto_rawDesc), len(file_crm_v1_sync_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   10,
+			NumMessages:   11,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

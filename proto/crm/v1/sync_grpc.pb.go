@@ -44,9 +44,12 @@ type SyncServiceClient interface {
 	// LinkAccount records the ERP customer of an account.
 	LinkAccount(ctx context.Context, in *LinkAccountRequest, opts ...grpc.CallOption) (*Account, error)
 	// SetAccountPaymentStatus records what finance knows about an account:
-	// its payment status and open and overdue balances, replaced as a whole.
-	// Applied only when source_version is higher than the one stored; an
-	// equal or older version returns the account unchanged.
+	// its open and overdue balance per currency. Each currency's balance is
+	// applied only when its source_version is higher than the one stored for
+	// that currency (others count as stale and change nothing); currencies
+	// not sent keep theirs. The account's payment_status, open_balance and
+	// overdue_balance are derived from all of them. A report of facts the
+	// account shows already records its version and keeps the etag.
 	SetAccountPaymentStatus(ctx context.Context, in *SetAccountPaymentStatusRequest, opts ...grpc.CallOption) (*Account, error)
 	// SetOpportunityPaymentStatus records the payment status of a deal's
 	// invoices. Applied only when source_version is higher than the one
@@ -139,9 +142,12 @@ type SyncServiceServer interface {
 	// LinkAccount records the ERP customer of an account.
 	LinkAccount(context.Context, *LinkAccountRequest) (*Account, error)
 	// SetAccountPaymentStatus records what finance knows about an account:
-	// its payment status and open and overdue balances, replaced as a whole.
-	// Applied only when source_version is higher than the one stored; an
-	// equal or older version returns the account unchanged.
+	// its open and overdue balance per currency. Each currency's balance is
+	// applied only when its source_version is higher than the one stored for
+	// that currency (others count as stale and change nothing); currencies
+	// not sent keep theirs. The account's payment_status, open_balance and
+	// overdue_balance are derived from all of them. A report of facts the
+	// account shows already records its version and keeps the etag.
 	SetAccountPaymentStatus(context.Context, *SetAccountPaymentStatusRequest) (*Account, error)
 	// SetOpportunityPaymentStatus records the payment status of a deal's
 	// invoices. Applied only when source_version is higher than the one

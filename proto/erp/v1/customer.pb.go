@@ -131,6 +131,94 @@ func (x *GetCustomerBalanceRequest) GetCurrencyCode() string {
 	return ""
 }
 
+type ListCustomerBalancesRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	CustomerId    string                 `protobuf:"bytes,1,opt,name=customer_id,json=customerId,proto3" json:"customer_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListCustomerBalancesRequest) Reset() {
+	*x = ListCustomerBalancesRequest{}
+	mi := &file_erp_v1_customer_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListCustomerBalancesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListCustomerBalancesRequest) ProtoMessage() {}
+
+func (x *ListCustomerBalancesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_erp_v1_customer_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListCustomerBalancesRequest.ProtoReflect.Descriptor instead.
+func (*ListCustomerBalancesRequest) Descriptor() ([]byte, []int) {
+	return file_erp_v1_customer_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *ListCustomerBalancesRequest) GetCustomerId() string {
+	if x != nil {
+		return x.CustomerId
+	}
+	return ""
+}
+
+type ListCustomerBalancesResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Balances      []*CustomerBalance     `protobuf:"bytes,1,rep,name=balances,proto3" json:"balances,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListCustomerBalancesResponse) Reset() {
+	*x = ListCustomerBalancesResponse{}
+	mi := &file_erp_v1_customer_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListCustomerBalancesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListCustomerBalancesResponse) ProtoMessage() {}
+
+func (x *ListCustomerBalancesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_erp_v1_customer_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListCustomerBalancesResponse.ProtoReflect.Descriptor instead.
+func (*ListCustomerBalancesResponse) Descriptor() ([]byte, []int) {
+	return file_erp_v1_customer_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *ListCustomerBalancesResponse) GetBalances() []*CustomerBalance {
+	if x != nil {
+		return x.Balances
+	}
+	return nil
+}
+
 // Customer is a party the company invoices.
 type Customer struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -158,7 +246,7 @@ type Customer struct {
 
 func (x *Customer) Reset() {
 	*x = Customer{}
-	mi := &file_erp_v1_customer_proto_msgTypes[1]
+	mi := &file_erp_v1_customer_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -170,7 +258,7 @@ func (x *Customer) String() string {
 func (*Customer) ProtoMessage() {}
 
 func (x *Customer) ProtoReflect() protoreflect.Message {
-	mi := &file_erp_v1_customer_proto_msgTypes[1]
+	mi := &file_erp_v1_customer_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -183,7 +271,7 @@ func (x *Customer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Customer.ProtoReflect.Descriptor instead.
 func (*Customer) Descriptor() ([]byte, []int) {
-	return file_erp_v1_customer_proto_rawDescGZIP(), []int{1}
+	return file_erp_v1_customer_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Customer) GetId() string {
@@ -266,7 +354,7 @@ type CreateCustomerRequest struct {
 
 func (x *CreateCustomerRequest) Reset() {
 	*x = CreateCustomerRequest{}
-	mi := &file_erp_v1_customer_proto_msgTypes[2]
+	mi := &file_erp_v1_customer_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -278,7 +366,7 @@ func (x *CreateCustomerRequest) String() string {
 func (*CreateCustomerRequest) ProtoMessage() {}
 
 func (x *CreateCustomerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_erp_v1_customer_proto_msgTypes[2]
+	mi := &file_erp_v1_customer_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -291,7 +379,7 @@ func (x *CreateCustomerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateCustomerRequest.ProtoReflect.Descriptor instead.
 func (*CreateCustomerRequest) Descriptor() ([]byte, []int) {
-	return file_erp_v1_customer_proto_rawDescGZIP(), []int{2}
+	return file_erp_v1_customer_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *CreateCustomerRequest) GetCustomer() *Customer {
@@ -317,7 +405,7 @@ type GetCustomerRequest struct {
 
 func (x *GetCustomerRequest) Reset() {
 	*x = GetCustomerRequest{}
-	mi := &file_erp_v1_customer_proto_msgTypes[3]
+	mi := &file_erp_v1_customer_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -329,7 +417,7 @@ func (x *GetCustomerRequest) String() string {
 func (*GetCustomerRequest) ProtoMessage() {}
 
 func (x *GetCustomerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_erp_v1_customer_proto_msgTypes[3]
+	mi := &file_erp_v1_customer_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -342,7 +430,7 @@ func (x *GetCustomerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetCustomerRequest.ProtoReflect.Descriptor instead.
 func (*GetCustomerRequest) Descriptor() ([]byte, []int) {
-	return file_erp_v1_customer_proto_rawDescGZIP(), []int{3}
+	return file_erp_v1_customer_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *GetCustomerRequest) GetId() string {
@@ -364,7 +452,7 @@ type ListCustomersRequest struct {
 
 func (x *ListCustomersRequest) Reset() {
 	*x = ListCustomersRequest{}
-	mi := &file_erp_v1_customer_proto_msgTypes[4]
+	mi := &file_erp_v1_customer_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -376,7 +464,7 @@ func (x *ListCustomersRequest) String() string {
 func (*ListCustomersRequest) ProtoMessage() {}
 
 func (x *ListCustomersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_erp_v1_customer_proto_msgTypes[4]
+	mi := &file_erp_v1_customer_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -389,7 +477,7 @@ func (x *ListCustomersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListCustomersRequest.ProtoReflect.Descriptor instead.
 func (*ListCustomersRequest) Descriptor() ([]byte, []int) {
-	return file_erp_v1_customer_proto_rawDescGZIP(), []int{4}
+	return file_erp_v1_customer_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *ListCustomersRequest) GetPageSize() int32 {
@@ -423,7 +511,7 @@ type ListCustomersResponse struct {
 
 func (x *ListCustomersResponse) Reset() {
 	*x = ListCustomersResponse{}
-	mi := &file_erp_v1_customer_proto_msgTypes[5]
+	mi := &file_erp_v1_customer_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -435,7 +523,7 @@ func (x *ListCustomersResponse) String() string {
 func (*ListCustomersResponse) ProtoMessage() {}
 
 func (x *ListCustomersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_erp_v1_customer_proto_msgTypes[5]
+	mi := &file_erp_v1_customer_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -448,7 +536,7 @@ func (x *ListCustomersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListCustomersResponse.ProtoReflect.Descriptor instead.
 func (*ListCustomersResponse) Descriptor() ([]byte, []int) {
-	return file_erp_v1_customer_proto_rawDescGZIP(), []int{5}
+	return file_erp_v1_customer_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ListCustomersResponse) GetCustomers() []*Customer {
@@ -477,7 +565,7 @@ type UpdateCustomerRequest struct {
 
 func (x *UpdateCustomerRequest) Reset() {
 	*x = UpdateCustomerRequest{}
-	mi := &file_erp_v1_customer_proto_msgTypes[6]
+	mi := &file_erp_v1_customer_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -489,7 +577,7 @@ func (x *UpdateCustomerRequest) String() string {
 func (*UpdateCustomerRequest) ProtoMessage() {}
 
 func (x *UpdateCustomerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_erp_v1_customer_proto_msgTypes[6]
+	mi := &file_erp_v1_customer_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -502,7 +590,7 @@ func (x *UpdateCustomerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateCustomerRequest.ProtoReflect.Descriptor instead.
 func (*UpdateCustomerRequest) Descriptor() ([]byte, []int) {
-	return file_erp_v1_customer_proto_rawDescGZIP(), []int{6}
+	return file_erp_v1_customer_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *UpdateCustomerRequest) GetCustomer() *Customer {
@@ -533,7 +621,7 @@ type SyncCustomerRequest struct {
 
 func (x *SyncCustomerRequest) Reset() {
 	*x = SyncCustomerRequest{}
-	mi := &file_erp_v1_customer_proto_msgTypes[7]
+	mi := &file_erp_v1_customer_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -545,7 +633,7 @@ func (x *SyncCustomerRequest) String() string {
 func (*SyncCustomerRequest) ProtoMessage() {}
 
 func (x *SyncCustomerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_erp_v1_customer_proto_msgTypes[7]
+	mi := &file_erp_v1_customer_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -558,7 +646,7 @@ func (x *SyncCustomerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SyncCustomerRequest.ProtoReflect.Descriptor instead.
 func (*SyncCustomerRequest) Descriptor() ([]byte, []int) {
-	return file_erp_v1_customer_proto_rawDescGZIP(), []int{7}
+	return file_erp_v1_customer_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *SyncCustomerRequest) GetCrmAccountId() string {
@@ -612,7 +700,7 @@ type CustomerBalance struct {
 
 func (x *CustomerBalance) Reset() {
 	*x = CustomerBalance{}
-	mi := &file_erp_v1_customer_proto_msgTypes[8]
+	mi := &file_erp_v1_customer_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -624,7 +712,7 @@ func (x *CustomerBalance) String() string {
 func (*CustomerBalance) ProtoMessage() {}
 
 func (x *CustomerBalance) ProtoReflect() protoreflect.Message {
-	mi := &file_erp_v1_customer_proto_msgTypes[8]
+	mi := &file_erp_v1_customer_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -637,7 +725,7 @@ func (x *CustomerBalance) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CustomerBalance.ProtoReflect.Descriptor instead.
 func (*CustomerBalance) Descriptor() ([]byte, []int) {
-	return file_erp_v1_customer_proto_rawDescGZIP(), []int{8}
+	return file_erp_v1_customer_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *CustomerBalance) GetCustomerId() string {
@@ -690,7 +778,12 @@ const file_erp_v1_customer_proto_rawDesc = "" +
 	"\x19GetCustomerBalanceRequest\x12\x1f\n" +
 	"\vcustomer_id\x18\x01 \x01(\tR\n" +
 	"customerId\x12#\n" +
-	"\rcurrency_code\x18\x02 \x01(\tR\fcurrencyCode\"\xa7\x03\n" +
+	"\rcurrency_code\x18\x02 \x01(\tR\fcurrencyCode\">\n" +
+	"\x1bListCustomerBalancesRequest\x12\x1f\n" +
+	"\vcustomer_id\x18\x01 \x01(\tR\n" +
+	"customerId\"S\n" +
+	"\x1cListCustomerBalancesResponse\x123\n" +
+	"\bbalances\x18\x01 \x03(\v2\x17.erp.v1.CustomerBalanceR\bbalances\"\xa7\x03\n" +
 	"\bCustomer\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12$\n" +
@@ -739,14 +832,15 @@ const file_erp_v1_customer_proto_rawDesc = "" +
 	"\rInvoicePolicy\x12\x1e\n" +
 	"\x1aINVOICE_POLICY_UNSPECIFIED\x10\x00\x12%\n" +
 	"!INVOICE_POLICY_SHIPPED_QUANTITIES\x10\x01\x12\x1e\n" +
-	"\x1aINVOICE_POLICY_WHOLE_ORDER\x10\x022\xb3\x03\n" +
+	"\x1aINVOICE_POLICY_WHOLE_ORDER\x10\x022\x96\x04\n" +
 	"\x0fCustomerService\x12A\n" +
 	"\x0eCreateCustomer\x12\x1d.erp.v1.CreateCustomerRequest\x1a\x10.erp.v1.Customer\x12;\n" +
 	"\vGetCustomer\x12\x1a.erp.v1.GetCustomerRequest\x1a\x10.erp.v1.Customer\x12L\n" +
 	"\rListCustomers\x12\x1c.erp.v1.ListCustomersRequest\x1a\x1d.erp.v1.ListCustomersResponse\x12A\n" +
 	"\x0eUpdateCustomer\x12\x1d.erp.v1.UpdateCustomerRequest\x1a\x10.erp.v1.Customer\x12=\n" +
 	"\fSyncCustomer\x12\x1b.erp.v1.SyncCustomerRequest\x1a\x10.erp.v1.Customer\x12P\n" +
-	"\x12GetCustomerBalance\x12!.erp.v1.GetCustomerBalanceRequest\x1a\x17.erp.v1.CustomerBalanceB+Z)github.com/seamhq/seam/proto/erp/v1;erpv1b\x06proto3"
+	"\x12GetCustomerBalance\x12!.erp.v1.GetCustomerBalanceRequest\x1a\x17.erp.v1.CustomerBalance\x12a\n" +
+	"\x14ListCustomerBalances\x12#.erp.v1.ListCustomerBalancesRequest\x1a$.erp.v1.ListCustomerBalancesResponseB+Z)github.com/seamhq/seam/proto/erp/v1;erpv1b\x06proto3"
 
 var (
 	file_erp_v1_customer_proto_rawDescOnce sync.Once
@@ -761,51 +855,56 @@ func file_erp_v1_customer_proto_rawDescGZIP() []byte {
 }
 
 var file_erp_v1_customer_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_erp_v1_customer_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
+var file_erp_v1_customer_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_erp_v1_customer_proto_goTypes = []any{
-	(InvoicePolicy)(0),                // 0: erp.v1.InvoicePolicy
-	(*GetCustomerBalanceRequest)(nil), // 1: erp.v1.GetCustomerBalanceRequest
-	(*Customer)(nil),                  // 2: erp.v1.Customer
-	(*CreateCustomerRequest)(nil),     // 3: erp.v1.CreateCustomerRequest
-	(*GetCustomerRequest)(nil),        // 4: erp.v1.GetCustomerRequest
-	(*ListCustomersRequest)(nil),      // 5: erp.v1.ListCustomersRequest
-	(*ListCustomersResponse)(nil),     // 6: erp.v1.ListCustomersResponse
-	(*UpdateCustomerRequest)(nil),     // 7: erp.v1.UpdateCustomerRequest
-	(*SyncCustomerRequest)(nil),       // 8: erp.v1.SyncCustomerRequest
-	(*CustomerBalance)(nil),           // 9: erp.v1.CustomerBalance
-	(*v1.Money)(nil),                  // 10: money.v1.Money
-	(*timestamppb.Timestamp)(nil),     // 11: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),     // 12: google.protobuf.FieldMask
+	(InvoicePolicy)(0),                   // 0: erp.v1.InvoicePolicy
+	(*GetCustomerBalanceRequest)(nil),    // 1: erp.v1.GetCustomerBalanceRequest
+	(*ListCustomerBalancesRequest)(nil),  // 2: erp.v1.ListCustomerBalancesRequest
+	(*ListCustomerBalancesResponse)(nil), // 3: erp.v1.ListCustomerBalancesResponse
+	(*Customer)(nil),                     // 4: erp.v1.Customer
+	(*CreateCustomerRequest)(nil),        // 5: erp.v1.CreateCustomerRequest
+	(*GetCustomerRequest)(nil),           // 6: erp.v1.GetCustomerRequest
+	(*ListCustomersRequest)(nil),         // 7: erp.v1.ListCustomersRequest
+	(*ListCustomersResponse)(nil),        // 8: erp.v1.ListCustomersResponse
+	(*UpdateCustomerRequest)(nil),        // 9: erp.v1.UpdateCustomerRequest
+	(*SyncCustomerRequest)(nil),          // 10: erp.v1.SyncCustomerRequest
+	(*CustomerBalance)(nil),              // 11: erp.v1.CustomerBalance
+	(*v1.Money)(nil),                     // 12: money.v1.Money
+	(*timestamppb.Timestamp)(nil),        // 13: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),        // 14: google.protobuf.FieldMask
 }
 var file_erp_v1_customer_proto_depIdxs = []int32{
-	10, // 0: erp.v1.Customer.credit_limit:type_name -> money.v1.Money
-	11, // 1: erp.v1.Customer.create_time:type_name -> google.protobuf.Timestamp
-	11, // 2: erp.v1.Customer.update_time:type_name -> google.protobuf.Timestamp
-	0,  // 3: erp.v1.Customer.invoice_policy:type_name -> erp.v1.InvoicePolicy
-	2,  // 4: erp.v1.CreateCustomerRequest.customer:type_name -> erp.v1.Customer
-	2,  // 5: erp.v1.ListCustomersResponse.customers:type_name -> erp.v1.Customer
-	2,  // 6: erp.v1.UpdateCustomerRequest.customer:type_name -> erp.v1.Customer
-	12, // 7: erp.v1.UpdateCustomerRequest.update_mask:type_name -> google.protobuf.FieldMask
-	10, // 8: erp.v1.CustomerBalance.open_balance:type_name -> money.v1.Money
-	10, // 9: erp.v1.CustomerBalance.overdue_balance:type_name -> money.v1.Money
-	10, // 10: erp.v1.CustomerBalance.credit:type_name -> money.v1.Money
-	3,  // 11: erp.v1.CustomerService.CreateCustomer:input_type -> erp.v1.CreateCustomerRequest
-	4,  // 12: erp.v1.CustomerService.GetCustomer:input_type -> erp.v1.GetCustomerRequest
-	5,  // 13: erp.v1.CustomerService.ListCustomers:input_type -> erp.v1.ListCustomersRequest
-	7,  // 14: erp.v1.CustomerService.UpdateCustomer:input_type -> erp.v1.UpdateCustomerRequest
-	8,  // 15: erp.v1.CustomerService.SyncCustomer:input_type -> erp.v1.SyncCustomerRequest
-	1,  // 16: erp.v1.CustomerService.GetCustomerBalance:input_type -> erp.v1.GetCustomerBalanceRequest
-	2,  // 17: erp.v1.CustomerService.CreateCustomer:output_type -> erp.v1.Customer
-	2,  // 18: erp.v1.CustomerService.GetCustomer:output_type -> erp.v1.Customer
-	6,  // 19: erp.v1.CustomerService.ListCustomers:output_type -> erp.v1.ListCustomersResponse
-	2,  // 20: erp.v1.CustomerService.UpdateCustomer:output_type -> erp.v1.Customer
-	2,  // 21: erp.v1.CustomerService.SyncCustomer:output_type -> erp.v1.Customer
-	9,  // 22: erp.v1.CustomerService.GetCustomerBalance:output_type -> erp.v1.CustomerBalance
-	17, // [17:23] is the sub-list for method output_type
-	11, // [11:17] is the sub-list for method input_type
-	11, // [11:11] is the sub-list for extension type_name
-	11, // [11:11] is the sub-list for extension extendee
-	0,  // [0:11] is the sub-list for field type_name
+	11, // 0: erp.v1.ListCustomerBalancesResponse.balances:type_name -> erp.v1.CustomerBalance
+	12, // 1: erp.v1.Customer.credit_limit:type_name -> money.v1.Money
+	13, // 2: erp.v1.Customer.create_time:type_name -> google.protobuf.Timestamp
+	13, // 3: erp.v1.Customer.update_time:type_name -> google.protobuf.Timestamp
+	0,  // 4: erp.v1.Customer.invoice_policy:type_name -> erp.v1.InvoicePolicy
+	4,  // 5: erp.v1.CreateCustomerRequest.customer:type_name -> erp.v1.Customer
+	4,  // 6: erp.v1.ListCustomersResponse.customers:type_name -> erp.v1.Customer
+	4,  // 7: erp.v1.UpdateCustomerRequest.customer:type_name -> erp.v1.Customer
+	14, // 8: erp.v1.UpdateCustomerRequest.update_mask:type_name -> google.protobuf.FieldMask
+	12, // 9: erp.v1.CustomerBalance.open_balance:type_name -> money.v1.Money
+	12, // 10: erp.v1.CustomerBalance.overdue_balance:type_name -> money.v1.Money
+	12, // 11: erp.v1.CustomerBalance.credit:type_name -> money.v1.Money
+	5,  // 12: erp.v1.CustomerService.CreateCustomer:input_type -> erp.v1.CreateCustomerRequest
+	6,  // 13: erp.v1.CustomerService.GetCustomer:input_type -> erp.v1.GetCustomerRequest
+	7,  // 14: erp.v1.CustomerService.ListCustomers:input_type -> erp.v1.ListCustomersRequest
+	9,  // 15: erp.v1.CustomerService.UpdateCustomer:input_type -> erp.v1.UpdateCustomerRequest
+	10, // 16: erp.v1.CustomerService.SyncCustomer:input_type -> erp.v1.SyncCustomerRequest
+	1,  // 17: erp.v1.CustomerService.GetCustomerBalance:input_type -> erp.v1.GetCustomerBalanceRequest
+	2,  // 18: erp.v1.CustomerService.ListCustomerBalances:input_type -> erp.v1.ListCustomerBalancesRequest
+	4,  // 19: erp.v1.CustomerService.CreateCustomer:output_type -> erp.v1.Customer
+	4,  // 20: erp.v1.CustomerService.GetCustomer:output_type -> erp.v1.Customer
+	8,  // 21: erp.v1.CustomerService.ListCustomers:output_type -> erp.v1.ListCustomersResponse
+	4,  // 22: erp.v1.CustomerService.UpdateCustomer:output_type -> erp.v1.Customer
+	4,  // 23: erp.v1.CustomerService.SyncCustomer:output_type -> erp.v1.Customer
+	11, // 24: erp.v1.CustomerService.GetCustomerBalance:output_type -> erp.v1.CustomerBalance
+	3,  // 25: erp.v1.CustomerService.ListCustomerBalances:output_type -> erp.v1.ListCustomerBalancesResponse
+	19, // [19:26] is the sub-list for method output_type
+	12, // [12:19] is the sub-list for method input_type
+	12, // [12:12] is the sub-list for extension type_name
+	12, // [12:12] is the sub-list for extension extendee
+	0,  // [0:12] is the sub-list for field type_name
 }
 
 func init() { file_erp_v1_customer_proto_init() }
@@ -819,7 +918,7 @@ func file_erp_v1_customer_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_erp_v1_customer_proto_rawDesc), len(file_erp_v1_customer_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   9,
+			NumMessages:   11,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -19,12 +19,13 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	CustomerService_CreateCustomer_FullMethodName     = "/erp.v1.CustomerService/CreateCustomer"
-	CustomerService_GetCustomer_FullMethodName        = "/erp.v1.CustomerService/GetCustomer"
-	CustomerService_ListCustomers_FullMethodName      = "/erp.v1.CustomerService/ListCustomers"
-	CustomerService_UpdateCustomer_FullMethodName     = "/erp.v1.CustomerService/UpdateCustomer"
-	CustomerService_SyncCustomer_FullMethodName       = "/erp.v1.CustomerService/SyncCustomer"
-	CustomerService_GetCustomerBalance_FullMethodName = "/erp.v1.CustomerService/GetCustomerBalance"
+	CustomerService_CreateCustomer_FullMethodName       = "/erp.v1.CustomerService/CreateCustomer"
+	CustomerService_GetCustomer_FullMethodName          = "/erp.v1.CustomerService/GetCustomer"
+	CustomerService_ListCustomers_FullMethodName        = "/erp.v1.CustomerService/ListCustomers"
+	CustomerService_UpdateCustomer_FullMethodName       = "/erp.v1.CustomerService/UpdateCustomer"
+	CustomerService_SyncCustomer_FullMethodName         = "/erp.v1.CustomerService/SyncCustomer"
+	CustomerService_GetCustomerBalance_FullMethodName   = "/erp.v1.CustomerService/GetCustomerBalance"
+	CustomerService_ListCustomerBalances_FullMethodName = "/erp.v1.CustomerService/ListCustomerBalances"
 )
 
 // CustomerServiceClient is the client API for CustomerService service.
@@ -45,6 +46,12 @@ type CustomerServiceClient interface {
 	// customer's own by default), as its customer.balance_changed events
 	// carry it; version 0 while nothing was ever invoiced to it.
 	GetCustomerBalance(ctx context.Context, in *GetCustomerBalanceRequest, opts ...grpc.CallOption) (*CustomerBalance, error)
+	// ListCustomerBalances returns what a customer owes in every currency
+	// it has invoices or payments in, by currency code, read at one moment
+	// (every balance carries the customer's balance version of then); none
+	// while nothing was ever invoiced or paid. Not paged: one entry per
+	// currency.
+	ListCustomerBalances(ctx context.Context, in *ListCustomerBalancesRequest, opts ...grpc.CallOption) (*ListCustomerBalancesResponse, error)
 }
 
 type customerServiceClient struct {
@@ -115,6 +122,16 @@ func (c *customerServiceClient) GetCustomerBalance(ctx context.Context, in *GetC
 	return out, nil
 }
 
+func (c *customerServiceClient) ListCustomerBalances(ctx context.Context, in *ListCustomerBalancesRequest, opts ...grpc.CallOption) (*ListCustomerBalancesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListCustomerBalancesResponse)
+	err := c.cc.Invoke(ctx, CustomerService_ListCustomerBalances_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // CustomerServiceServer is the server API for CustomerService service.
 // All implementations must embed UnimplementedCustomerServiceServer
 // for forward compatibility.
@@ -133,6 +150,12 @@ type CustomerServiceServer interface {
 	// customer's own by default), as its customer.balance_changed events
 	// carry it; version 0 while nothing was ever invoiced to it.
 	GetCustomerBalance(context.Context, *GetCustomerBalanceRequest) (*CustomerBalance, error)
+	// ListCustomerBalances returns what a customer owes in every currency
+	// it has invoices or payments in, by currency code, read at one moment
+	// (every balance carries the customer's balance version of then); none
+	// while nothing was ever invoiced or paid. Not paged: one entry per
+	// currency.
+	ListCustomerBalances(context.Context, *ListCustomerBalancesRequest) (*ListCustomerBalancesResponse, error)
 	mustEmbedUnimplementedCustomerServiceServer()
 }
 
@@ -160,6 +183,9 @@ func (UnimplementedCustomerServiceServer) SyncCustomer(context.Context, *SyncCus
 }
 func (UnimplementedCustomerServiceServer) GetCustomerBalance(context.Context, *GetCustomerBalanceRequest) (*CustomerBalance, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetCustomerBalance not implemented")
+}
+func (UnimplementedCustomerServiceServer) ListCustomerBalances(context.Context, *ListCustomerBalancesRequest) (*ListCustomerBalancesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListCustomerBalances not implemented")
 }
 func (UnimplementedCustomerServiceServer) mustEmbedUnimplementedCustomerServiceServer() {}
 func (UnimplementedCustomerServiceServer) testEmbeddedByValue()                         {}
@@ -290,6 +316,24 @@ func _CustomerService_GetCustomerBalance_Handler(srv interface{}, ctx context.Co
 	return interceptor(ctx, in, info, handler)
 }
 
+func _CustomerService_ListCustomerBalances_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListCustomerBalancesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CustomerServiceServer).ListCustomerBalances(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CustomerService_ListCustomerBalances_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CustomerServiceServer).ListCustomerBalances(ctx, req.(*ListCustomerBalancesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // CustomerService_ServiceDesc is the grpc.ServiceDesc for CustomerService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -320,6 +364,10 @@ var CustomerService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetCustomerBalance",
 			Handler:    _CustomerService_GetCustomerBalance_Handler,
+		},
+		{
+			MethodName: "ListCustomerBalances",
+			Handler:    _CustomerService_ListCustomerBalances_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
