@@ -147,9 +147,29 @@ func keptCopies(t *testing.T, st *stack.Stack, oppID, accountID string) {
 	}}})
 	must(t, resp, err, 200)
 
+	// An account whose customer was never invoiced, shown a balance that
+	// came from elsewhere: no ERP version can replace it.
+	resp, err = crm.Do(ctx, "POST", "/v1/accounts", map[string]any{"name": "Never Invoiced GmbH"})
+	fresh := restclient.Str(must(t, resp, err, 200).Body, "id")
+	eventually(t, 10*time.Second, "the new account's customer", func() (bool, string) {
+		resp, err := crm.Do(ctx, "GET", "/v1/accounts/"+fresh, nil)
+		return err == nil && restclient.Str(resp.Body, "erp_customer_id") != "", string(resp.Raw)
+	})
+	resp, err = sync.Do(ctx, "POST", "/v1/accounts/"+fresh+":setPaymentStatus", map[string]any{
+		"payment_status": "PAYMENT_STATUS_OPEN", "source_version": "1030",
+		"open_balance":    map[string]any{"currency_code": "EUR", "amount": "30.00"},
+		"overdue_balance": map[string]any{"currency_code": "EUR", "amount": "0"},
+	})
+	must(t, resp, err, 200)
+
 	report, raw := reconciled(t, rest(st, stack.Bridge, auth.Admin))
-	for _, want := range []struct{ check, key string }{
-		{"account_balance_matches_invoices", accountID}, {"availability_matches_stock", "RECON-1"},
+	for _, want := range []struct {
+		check, key, detail string
+		drifted            string
+	}{
+		{"account_balance_matches_invoices", accountID, "the CRM kept its copy", "2"},
+		{"account_balance_matches_invoices", fresh, "never reported a balance", "2"},
+		{"availability_matches_stock", "RECON-1", "the CRM kept its copy", "1"},
 	} {
 		var counts map[string]any
 		checks, _ := report["checks"].([]any)
@@ -158,17 +178,17 @@ func keptCopies(t *testing.T, st *stack.Stack, oppID, accountID string) {
 				counts = m
 			}
 		}
-		if restclient.Str(counts, "checked") == "" || restclient.Str(counts, "drifted") != "1" || restclient.Str(counts, "repaired") != "" {
-			t.Errorf("%s = %v, want 1 drifted, none repaired", want.check, counts)
+		if restclient.Str(counts, "checked") == "" || restclient.Str(counts, "drifted") != want.drifted || restclient.Str(counts, "repaired") != "" {
+			t.Errorf("%s = %v, want %s drifted, none repaired", want.check, counts, want.drifted)
 		}
 		found := false
 		repairs, _ := report["repairs"].([]any)
 		for _, r := range repairs {
 			m := r.(map[string]any)
-			found = found || restclient.Str(m, "key") == want.key && strings.Contains(restclient.Str(m, "detail"), "the CRM kept its copy")
+			found = found || restclient.Str(m, "key") == want.key && strings.Contains(restclient.Str(m, "detail"), want.detail)
 		}
 		if !found {
-			t.Errorf("no kept copy of %s reported: %s", want.key, raw)
+			t.Errorf("no %q reported for %s: %s", want.detail, want.key, raw)
 		}
 	}
 }

@@ -107,6 +107,11 @@ var errKept = errors.New("the CRM kept its copy, which claims a newer version th
 // newer than the CRM's, so no write can correct it.
 var errStatusWithoutBalance = errors.New("the account's payment status does not follow from its balances, and the ERP has no newer balance to write")
 
+// errBalanceNeverReported is the outcome for an account that shows a
+// balance in a currency of which the ERP never reported one: no version
+// of the ERP's can replace a copy that came from elsewhere.
+var errBalanceNeverReported = errors.New("the ERP never reported a balance for this customer in that currency, so no version of its can correct the CRM's copy; correct it at the source")
+
 // verified runs a repair and, when it returned no error, checks that the
 // CRM now agrees (still reports whether it does not).
 func verified(repairErr error, still func() (bool, error)) error {
@@ -385,10 +390,21 @@ func (e *Engine) reconcileBalance(ctx context.Context, r *Report, c *erpv1.Custo
 		return nil // the same in every currency (or never invoiced, and shown so)
 	}
 	req := &crmv1.SetAccountPaymentStatusRequest{AccountId: acc.GetId()}
+	unversioned := false
 	for _, b := range differ {
+		if b.GetVersion() <= 0 {
+			unversioned = true
+			continue
+		}
 		req.Balances = append(req.Balances, balanceUpdate(b, b.GetVersion()))
 	}
 	what := fmt.Sprintf("account shows %s; the ERP has %s", shownBalances(acc), erpBalances(erp))
+	if unversioned {
+		r.drift(CheckAccountBalance, acc.GetId(), what, errBalanceNeverReported)
+		if len(req.GetBalances()) == 0 {
+			return nil
+		}
+	}
 	if len(req.GetBalances()) == 0 {
 		// Every currency agrees but the status does not (one written
 		// without balances): only a newer balance makes the CRM derive it
