@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/ids"
 	"github.com/seamhq/seam/platform/money"
 )
 
@@ -48,11 +49,8 @@ func ValidatePaymentStatus(v *errs.Violations, field string, s PaymentStatus) {
 // recorded, so the bridge does not hear back its own write.
 func (s *Service) SetPaymentStatus(ctx context.Context, id string, in PaymentInput) (Account, error) {
 	var v errs.Violations
-	if err := CheckID("account_id", id); err != nil {
-		if merr := v.Merge("", err); merr != nil {
-			return Account{}, merr
-		}
-	}
+	id, err := ids.UUID("account_id", id)
+	_ = v.Merge("", err)
 	ValidatePaymentStatus(&v, "payment_status", in.Status)
 	open := parseAmount(&v, "open_balance", in.OpenBalance)
 	overdue := parseAmount(&v, "overdue_balance", in.OverdueBalance)
