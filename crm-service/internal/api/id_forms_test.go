@@ -186,3 +186,131 @@ func TestUpperCaseIDs(t *testing.T) {
 		t.Errorf("activities of the opportunity in upper case: %d %v", status, body)
 	}
 }
+
+// An id in a path is read by the same rule: any spelling but the
+// 36-character form is INVALID_ARGUMENT naming the path's field (id, or
+// account.id and the like for an update, account_id and opportunity_id
+// for the sync API), also when it spells a record that exists; a
+// well-formed id that names nothing is NOT_FOUND.
+func TestOddIDFormsInPaths(t *testing.T) {
+	e := newEnv(t)
+	tok := token(t, auth.Admin)
+	acc := e.createAccount("Acme").GetId()
+	opp := e.createOpportunity(acc).GetId()
+	con := e.mustCall(tok, "POST", "/v1/contacts", map[string]any{"name": "Ana", "email": "ana@acme.example", "account_id": acc})
+	act := e.mustCall(tok, "POST", "/v1/activities", map[string]any{"type": "ACTIVITY_TYPE_CALL", "subject": "Hello", "account_id": acc})
+	cas := e.mustCall(tok, "POST", "/v1/cases", map[string]any{"subject": "Broken", "account_id": acc})
+	camp := e.mustCall(tok, "POST", "/v1/campaigns", map[string]any{"name": "Spring"})
+	lead := e.mustCall(tok, "POST", "/v1/leads", map[string]any{"name": "Bo", "email": "bo@initech.example", "company": "Initech"})
+	before := e.rows()
+
+	seg := url.PathEscape
+	type call struct {
+		method, path string
+		body         map[string]any
+		field        string
+	}
+	cases := []struct {
+		name  string
+		id    string
+		build func(id string) call
+	}{
+		{"GetAccount", acc, func(id string) call { return call{"GET", "/v1/accounts/" + seg(id), nil, "id"} }},
+		{"UpdateAccount", acc, func(id string) call {
+			return call{"PATCH", "/v1/accounts/" + seg(id), map[string]any{"industry": "tools"}, "account.id"}
+		}},
+		{"DeleteAccount", acc, func(id string) call { return call{"DELETE", "/v1/accounts/" + seg(id), nil, "id"} }},
+		{"GetAccountOverview", acc, func(id string) call { return call{"GET", "/v1/accounts/" + seg(id) + ":overview", nil, "id"} }},
+		{"LinkAccount", acc, func(id string) call {
+			return call{"POST", "/v1/accounts/" + seg(id) + ":linkCustomer", map[string]any{"erp_customer_id": "c-1"}, "account_id"}
+		}},
+		{"SetAccountPaymentStatus", acc, func(id string) call {
+			return call{"POST", "/v1/accounts/" + seg(id) + ":setPaymentStatus",
+				map[string]any{"payment_status": "PAYMENT_STATUS_OPEN", "source_version": 1}, "account_id"}
+		}},
+		{"GetContact", con, func(id string) call { return call{"GET", "/v1/contacts/" + seg(id), nil, "id"} }},
+		{"UpdateContact", con, func(id string) call {
+			return call{"PATCH", "/v1/contacts/" + seg(id), map[string]any{"title": "CEO"}, "contact.id"}
+		}},
+		{"DeleteContact", con, func(id string) call { return call{"DELETE", "/v1/contacts/" + seg(id), nil, "id"} }},
+		{"GetLead", lead, func(id string) call { return call{"GET", "/v1/leads/" + seg(id), nil, "id"} }},
+		{"UpdateLead", lead, func(id string) call {
+			return call{"PATCH", "/v1/leads/" + seg(id), map[string]any{"title": "CTO"}, "lead.id"}
+		}},
+		{"DeleteLead", lead, func(id string) call { return call{"DELETE", "/v1/leads/" + seg(id), nil, "id"} }},
+		{"ConvertLead", lead, func(id string) call { return call{"POST", "/v1/leads/" + seg(id) + ":convert", map[string]any{}, "id"} }},
+		{"GetActivity", act, func(id string) call { return call{"GET", "/v1/activities/" + seg(id), nil, "id"} }},
+		{"UpdateActivity", act, func(id string) call {
+			return call{"PATCH", "/v1/activities/" + seg(id), map[string]any{"subject": "Bye"}, "activity.id"}
+		}},
+		{"DeleteActivity", act, func(id string) call { return call{"DELETE", "/v1/activities/" + seg(id), nil, "id"} }},
+		{"GetCase", cas, func(id string) call { return call{"GET", "/v1/cases/" + seg(id), nil, "id"} }},
+		{"UpdateCase", cas, func(id string) call {
+			return call{"PATCH", "/v1/cases/" + seg(id), map[string]any{"subject": "Fixed"}, "case.id"}
+		}},
+		{"DeleteCase", cas, func(id string) call { return call{"DELETE", "/v1/cases/" + seg(id), nil, "id"} }},
+		{"GetOpportunity", opp, func(id string) call { return call{"GET", "/v1/opportunities/" + seg(id), nil, "id"} }},
+		{"UpdateOpportunity", opp, func(id string) call {
+			return call{"PATCH", "/v1/opportunities/" + seg(id), map[string]any{"name": "Big deal"}, "opportunity.id"}
+		}},
+		{"DeleteOpportunity", opp, func(id string) call { return call{"DELETE", "/v1/opportunities/" + seg(id), nil, "id"} }},
+		{"WinOpportunity", opp, func(id string) call {
+			return call{"POST", "/v1/opportunities/" + seg(id) + ":win", map[string]any{}, "id"}
+		}},
+		{"LoseOpportunity", opp, func(id string) call {
+			return call{"POST", "/v1/opportunities/" + seg(id) + ":lose", map[string]any{}, "id"}
+		}},
+		{"ReopenOpportunity", opp, func(id string) call {
+			return call{"POST", "/v1/opportunities/" + seg(id) + ":reopen", map[string]any{}, "id"}
+		}},
+		{"SetOpportunityOrder", opp, func(id string) call {
+			return call{"POST", "/v1/opportunities/" + seg(id) + ":setOrder",
+				map[string]any{"order_id": "o-1", "order_number": "SO-1", "status": "FULFILLMENT_STATUS_PENDING", "source_version": 1}, "opportunity_id"}
+		}},
+		{"SetOpportunityPaymentStatus", opp, func(id string) call {
+			return call{"POST", "/v1/opportunities/" + seg(id) + ":setPaymentStatus",
+				map[string]any{"payment_status": "PAYMENT_STATUS_OPEN", "source_version": 1}, "opportunity_id"}
+		}},
+		{"ListStageChanges", opp, func(id string) call {
+			return call{"GET", "/v1/opportunities/" + seg(id) + "/history", nil, "opportunity_id"}
+		}},
+		{"GetCampaign", camp, func(id string) call { return call{"GET", "/v1/campaigns/" + seg(id), nil, "id"} }},
+		{"UpdateCampaign", camp, func(id string) call {
+			return call{"PATCH", "/v1/campaigns/" + seg(id), map[string]any{"channel": "email"}, "campaign.id"}
+		}},
+		{"DeleteCampaign", camp, func(id string) call { return call{"DELETE", "/v1/campaigns/" + seg(id), nil, "id"} }},
+		{"GetCampaignStats", camp, func(id string) call { return call{"GET", "/v1/campaigns/" + seg(id) + ":stats", nil, "id"} }},
+	}
+	for _, tc := range cases {
+		for _, form := range idstest.OddForms(tc.id) {
+			c := tc.build(form)
+			status, body := e.call(c.method, c.path, tok, c.body)
+			if f := restViolations(body); status != 400 || fmt.Sprint(f) != "["+c.field+"]" {
+				t.Errorf("%s with %q: %d %v, want 400 naming %s", tc.name, form, status, body, c.field)
+			}
+		}
+	}
+	for _, form := range idstest.OddForms(opp) {
+		stream, err := e.opportunities.WatchOpportunity(e.sales(), &crmv1.WatchOpportunityRequest{Id: form})
+		if err == nil {
+			_, err = stream.Recv()
+		}
+		if f := violations(t, err); fmt.Sprint(f) != "[id]" {
+			t.Errorf("WatchOpportunity with %q names %v", form, f)
+		}
+	}
+	if after := e.rows(); after != before {
+		t.Errorf("refused calls wrote: %+v -> %+v", before, after)
+	}
+
+	const none = "01900000-0000-7000-8000-000000000001"
+	for _, tc := range cases {
+		if tc.name == "ListStageChanges" {
+			continue // a list, kept after the opportunity is deleted: empty
+		}
+		c := tc.build(none)
+		if status, body := e.call(c.method, c.path, tok, c.body); status != 404 {
+			t.Errorf("%s of nothing: %d %v, want 404", tc.name, status, body)
+		}
+	}
+}

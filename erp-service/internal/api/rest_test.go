@@ -111,8 +111,11 @@ func TestRESTRoutes(t *testing.T) {
 		got["reason"] != "receipt" || got["create_time"] != adj["create_time"] {
 		t.Errorf("read adjustment = %v, created %v", got, adj)
 	}
-	if r := e.call("GET", "/v1/stockAdjustments/not-an-id", sales, ""); r.status != 404 {
+	if r := e.call("GET", "/v1/stockAdjustments/not-an-id", sales, ""); r.status != 400 || fmt.Sprint(restFields(r.body)) != "[id]" {
 		t.Errorf("adjustment not-an-id = %d %v", r.status, r.body)
+	}
+	if r := e.call("GET", "/v1/stockAdjustments/01900000-0000-7000-8000-000000000001", sales, ""); r.status != 404 {
+		t.Errorf("adjustment of nothing = %d %v", r.status, r.body)
 	}
 
 	// A sales order: create (twice by external_ref), confirm, cancel.

@@ -6,6 +6,7 @@ import (
 	"github.com/seamhq/seam/erp-service/internal/catalog"
 	"github.com/seamhq/seam/erp-service/internal/stock"
 	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/ids"
 	"github.com/seamhq/seam/platform/listing"
 	erpv1 "github.com/seamhq/seam/proto/erp/v1"
 )
@@ -125,7 +126,11 @@ func (h *Stock) CreateStockTransfer(ctx context.Context, req *erpv1.CreateStockT
 
 // GetStockAdjustment reads an adjustment back from the ledger.
 func (h *Stock) GetStockAdjustment(ctx context.Context, req *erpv1.GetStockAdjustmentRequest) (*erpv1.StockAdjustment, error) {
-	a, err := h.store.GetAdjustment(ctx, req.GetId())
+	id, err := ids.UUID("id", req.GetId())
+	if err != nil {
+		return nil, err
+	}
+	a, err := h.store.GetAdjustment(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -134,7 +139,11 @@ func (h *Stock) GetStockAdjustment(ctx context.Context, req *erpv1.GetStockAdjus
 
 // GetStockTransfer reads a transfer back from the ledger.
 func (h *Stock) GetStockTransfer(ctx context.Context, req *erpv1.GetStockTransferRequest) (*erpv1.StockTransfer, error) {
-	t, err := h.store.GetTransfer(ctx, req.GetId())
+	id, err := ids.UUID("id", req.GetId())
+	if err != nil {
+		return nil, err
+	}
+	t, err := h.store.GetTransfer(ctx, id)
 	if err != nil {
 		return nil, err
 	}
