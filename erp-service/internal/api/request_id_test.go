@@ -3,9 +3,16 @@ package api_test
 import (
 	"fmt"
 	"maps"
+	"strings"
 	"testing"
 
+	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
+	"google.golang.org/protobuf/types/dynamicpb"
+
 	"github.com/seamhq/seam/platform/auth"
+	"github.com/seamhq/seam/platform/requestid"
 )
 
 // A request_id already used by another request is bad input naming
@@ -50,5 +57,57 @@ func TestRequestIDReusedNamesRequestID(t *testing.T) {
 	}
 	if after := e.counts(); !maps.Equal(after, before) {
 		t.Errorf("refused requests wrote: %v -> %v", before, after)
+	}
+}
+
+// A request_id is at most requestid.MaxLen bytes, in every method that
+// takes one (the rule the CRM follows too): a longer one is bad input
+// naming request_id, refused before anything is read or written.
+func TestRequestIDLength(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	ctx := as(t, auth.Admin)
+	long := strings.Repeat("r", requestid.MaxLen+1)
+	methods := 0
+	protoregistry.GlobalFiles.RangeFilesByPackage("erp.v1", func(f protoreflect.FileDescriptor) bool {
+		for i := range f.Services().Len() {
+			svc := f.Services().Get(i)
+			for j := range svc.Methods().Len() {
+				m := svc.Methods().Get(j)
+				fd := m.Input().Fields().ByName("request_id")
+				if fd == nil || m.IsStreamingServer() {
+					continue
+				}
+				methods++
+				req := dynamicpb.NewMessage(m.Input())
+				req.Set(fd, protoreflect.ValueOfString(long))
+				name := "/" + string(svc.FullName()) + "/" + string(m.Name())
+				err := e.conn.Invoke(ctx, name, req, dynamicpb.NewMessage(m.Output()))
+				if f := grpcFields(t, err, codes.InvalidArgument); fmt.Sprint(f) != "[request_id]" {
+					t.Errorf("%s with a request_id of %d bytes names %v", name, len(long), f)
+				}
+			}
+		}
+		return true
+	})
+	if methods < 20 {
+		t.Errorf("only %d methods take a request_id", methods)
+	}
+	if n := e.counts()["idempotency_keys"]; n != 0 {
+		t.Errorf("%d keys recorded", n)
+	}
+
+	// A good request with too long a request_id is refused all the same.
+	tok := token(t, auth.Admin)
+	if r := e.call("POST", "/v1/customers?request_id="+strings.Repeat("r", 5000), tok, `{"name":"Acme"}`); r.status != 400 ||
+		fmt.Sprint(restFields(r.body)) != "[request_id]" {
+		t.Errorf("create with a request_id of 5000 bytes = %d %v", r.status, r.body)
+	}
+
+	// The longest one works, and a retry with it returns the first result.
+	max := strings.Repeat("r", requestid.MaxLen)
+	first := e.must(200, "POST", "/v1/customers?request_id="+max, tok, `{"name":"Acme"}`)
+	if again := e.must(200, "POST", "/v1/customers?request_id="+max, tok, `{"name":"Acme"}`); again["id"] != first["id"] {
+		t.Errorf("retry = %v, first %v", again, first)
 	}
 }
