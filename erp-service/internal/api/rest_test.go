@@ -216,6 +216,14 @@ func TestRESTRoutes(t *testing.T) {
 	if od := call(200, "POST", "/v1/invoices:markOverdue", finance, `{"as_of_date":"2026-04-01"}`); fmt.Sprint(od["invoice_ids"]) != "["+invID+"]" {
 		t.Errorf("mark overdue = %v", od)
 	}
+	// It takes no request_id: marking again, a retry say, changes nothing.
+	marked := e.counts()
+	if od := call(200, "POST", "/v1/invoices:markOverdue", finance, `{"as_of_date":"2026-04-01"}`); od["invoice_ids"] != nil || od["more"] == true {
+		t.Errorf("mark overdue again = %v", od)
+	}
+	if after := e.counts(); fmt.Sprint(after) != fmt.Sprint(marked) {
+		t.Errorf("marking again wrote: %v -> %v", marked, after)
+	}
 	if r := e.call("POST", "/v1/invoices/"+invID+":void", finance, `{"etag":"1"}`); r.status != 409 {
 		t.Errorf("void with a stale etag = %d", r.status)
 	}

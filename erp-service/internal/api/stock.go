@@ -46,13 +46,14 @@ func (h *Warehouses) GetWarehouse(ctx context.Context, req *erpv1.GetWarehouseRe
 	return warehouseToProto(w), nil
 }
 
-// CreateWarehouse adds a warehouse.
+// CreateWarehouse adds a warehouse; a retried request_id returns the first
+// result.
 func (h *Warehouses) CreateWarehouse(ctx context.Context, req *erpv1.CreateWarehouseRequest) (*erpv1.Warehouse, error) {
 	w := stock.Warehouse{Code: req.GetWarehouse().GetCode(), Name: req.GetWarehouse().GetName()}
 	if err := combine("warehouse", stock.PrepareWarehouse(&w)); err != nil {
 		return nil, err
 	}
-	out, err := h.store.CreateWarehouse(ctx, w)
+	out, err := h.store.CreateWarehouse(ctx, w, req.GetRequestId())
 	if err != nil {
 		return nil, err
 	}
