@@ -16,7 +16,13 @@ type Source interface {
 
 var _ Source = (*Reader)(nil)
 
-// Page sizes of an event API's list call.
+// Page sizes of an event API's list call. A feed is read through from a
+// cursor, not browsed, so its default page is larger than a resource
+// list's (listing.DefaultPageSize); the services document both values in
+// their ListEventsRequest and READMEs. The bridge does not depend on the
+// default: it follows each feed with Watch, whose batches are
+// DefaultLimit long, and asks ListEvents for MaxPageSize to size a
+// backlog.
 const (
 	DefaultPageSize = 100
 	MaxPageSize     = 1000

@@ -18,6 +18,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/seamhq/seam/platform/auth"
+	"github.com/seamhq/seam/platform/errs"
 )
 
 // field is the name of the request field that carries the request id;
@@ -28,18 +29,41 @@ const (
 	etagField = "etag"
 )
 
+// MaxLen bounds a request_id, in bytes: it is a key the services store
+// and look up with every retry.
+const MaxLen = 200
+
+// Check refuses a request_id longer than MaxLen: INVALID_ARGUMENT naming
+// request_id.
+func Check(id string) error {
+	if len(id) > MaxLen {
+		return errs.Invalid(field, "must be at most %d bytes", MaxLen)
+	}
+	return nil
+}
+
+// requestID returns the request_id field of req and its value; fd is nil
+// when req has no such field.
+func requestID(req proto.Message) (fd protoreflect.FieldDescriptor, id string) {
+	m := req.ProtoReflect()
+	fd = m.Descriptor().Fields().ByName(field)
+	if fd == nil || fd.Kind() != protoreflect.StringKind {
+		return nil, ""
+	}
+	return fd, m.Get(fd).String()
+}
+
 // Digest identifies a request by its method, its caller and every field
 // but request_id. It is nil for a request without a request_id. An etag
 // counts by the version it names: "1", `"1"` and `W/"1"` are one etag.
 func Digest(method, caller string, req proto.Message) []byte {
-	m := req.ProtoReflect()
-	fd := m.Descriptor().Fields().ByName(field)
-	if fd == nil || fd.Kind() != protoreflect.StringKind || m.Get(fd).String() == "" {
+	fd, id := requestID(req)
+	if id == "" {
 		return nil
 	}
 	c := proto.Clone(req)
 	c.ProtoReflect().Clear(fd)
-	if ed := m.Descriptor().Fields().ByName(etagField); ed != nil && ed.Kind() == protoreflect.StringKind {
+	if ed := req.ProtoReflect().Descriptor().Fields().ByName(etagField); ed != nil && ed.Kind() == protoreflect.StringKind {
 		etag := c.ProtoReflect().Get(ed).String()
 		c.ProtoReflect().Set(ed, protoreflect.ValueOfString(strings.Trim(strings.TrimPrefix(strings.TrimSpace(etag), "W/"), `"`)))
 	}
@@ -76,11 +100,18 @@ func Matches(ctx context.Context, stored []byte) bool {
 	return len(stored) == 0 || len(d) == 0 || bytes.Equal(stored, d)
 }
 
-// UnaryServerInterceptor puts the digest of each request that carries a
-// request_id into its context. It runs after authentication: the caller
-// is part of the digest.
+// UnaryServerInterceptor refuses a request whose request_id is longer
+// than MaxLen (Check), in every service and method that takes one, and
+// puts the digest of each request that carries a request_id into its
+// context. It runs after authentication: the caller is part of the
+// digest.
 func UnaryServerInterceptor(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 	if m, ok := req.(proto.Message); ok {
+		if _, id := requestID(m); id != "" {
+			if err := Check(id); err != nil {
+				return nil, err
+			}
+		}
 		p, _ := auth.PrincipalFrom(ctx)
 		if d := Digest(info.FullMethod, p.Subject, m); d != nil {
 			ctx = NewContext(ctx, d)

@@ -3,11 +3,14 @@ package requestid
 import (
 	"bytes"
 	"context"
+	"errors"
+	"strings"
 	"testing"
 
 	"google.golang.org/grpc"
 
 	"github.com/seamhq/seam/platform/auth"
+	"github.com/seamhq/seam/platform/errs"
 	crmv1 "github.com/seamhq/seam/proto/crm/v1"
 )
 
@@ -85,5 +88,19 @@ func TestInterceptorDigestsWithTheCaller(t *testing.T) {
 	})
 	if err != nil || !bytes.Equal(got, Digest(info.FullMethod, "ana", req)) {
 		t.Errorf("handler saw digest %x (err %v)", got, err)
+	}
+}
+
+func TestInterceptorRefusesLongRequestIDs(t *testing.T) {
+	info := &grpc.UnaryServerInfo{FullMethod: "/crm.v1.AccountService/CreateAccount"}
+	for id, ok := range map[string]bool{"": true, "r1": true, strings.Repeat("r", MaxLen): true, strings.Repeat("r", MaxLen+1): false} {
+		called := false
+		_, err := UnaryServerInterceptor(context.Background(), &crmv1.CreateAccountRequest{RequestId: id}, info,
+			func(context.Context, any) (any, error) { called = true; return nil, nil })
+		var e *errs.Error
+		refused := errors.As(err, &e) && e.Kind == errs.InvalidArgument && len(e.Violations) == 1 && e.Violations[0].Field == "request_id"
+		if called != ok || refused == ok {
+			t.Errorf("request_id of %d bytes: handler called %v, error %v", len(id), called, err)
+		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/seamhq/seam/bridge/internal/postgres"
 	"github.com/seamhq/seam/platform/auth"
 	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/ids"
 	"github.com/seamhq/seam/platform/listing"
 	bridgev1 "github.com/seamhq/seam/proto/bridge/v1"
 )
@@ -125,6 +126,9 @@ func (s *Server) ListFailures(ctx context.Context, req *bridgev1.ListFailuresReq
 
 // RetryFailure implements bridgev1.BridgeServiceServer.
 func (s *Server) RetryFailure(ctx context.Context, req *bridgev1.RetryFailureRequest) (*bridgev1.RetryFailureResponse, error) {
+	if err := ids.Positive("id", req.GetId()); err != nil {
+		return nil, err
+	}
 	resolved, head, err := s.engine.RetryFailure(ctx, req.GetId())
 	if errors.Is(err, flow.ErrNoFailure) {
 		return nil, errs.NotFoundf("failure %d", req.GetId())
@@ -141,6 +145,9 @@ func (s *Server) RetryFailure(ctx context.Context, req *bridgev1.RetryFailureReq
 
 // DiscardFailure implements bridgev1.BridgeServiceServer.
 func (s *Server) DiscardFailure(ctx context.Context, req *bridgev1.DiscardFailureRequest) (*bridgev1.DiscardFailureResponse, error) {
+	if err := ids.Positive("id", req.GetId()); err != nil {
+		return nil, err
+	}
 	err := s.engine.DiscardFailure(ctx, req.GetId())
 	if errors.Is(err, flow.ErrNoFailure) {
 		return nil, errs.NotFoundf("failure %d", req.GetId())
@@ -185,6 +192,9 @@ func (s *Server) RunReconciliation(ctx context.Context, _ *bridgev1.RunReconcili
 
 // GetReconciliation implements bridgev1.BridgeServiceServer.
 func (s *Server) GetReconciliation(ctx context.Context, req *bridgev1.GetReconciliationRequest) (*bridgev1.Reconciliation, error) {
+	if err := ids.Positive("id", req.GetId()); err != nil {
+		return nil, err
+	}
 	rec, ok, err := s.reports.Reconciliation(ctx, req.GetId())
 	if err != nil {
 		return nil, err

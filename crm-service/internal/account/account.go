@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/ids"
 	"github.com/seamhq/seam/platform/money"
 )
 
@@ -127,7 +128,7 @@ const (
 
 // validate checks the named fields of in, with violation paths relative to
 // the account.
-func (in Input) validate(fields []Field) error {
+func (in *Input) validate(fields []Field) error {
 	var v errs.Violations
 	for _, f := range fields {
 		switch f {
@@ -151,11 +152,7 @@ func (in Input) validate(fields []Field) error {
 				v.Add(string(f), "must be at most %d characters", maxText)
 			}
 		case FieldParent:
-			if in.ParentID != "" {
-				if u, err := uuid.Parse(in.ParentID); err != nil || u.String() != in.ParentID { // the canonical form only
-					v.Add(string(f), "%q is not a valid account id", in.ParentID)
-				}
-			}
+			ids.Normalize(&v, string(f), &in.ParentID)
 		case FieldBilling:
 			in.Billing.validate(&v, string(f))
 		case FieldShipping:
@@ -253,17 +250,6 @@ func NewService(store Store, enc Encoder, now func() time.Time) *Service {
 	return &Service{store: store, enc: enc, now: func() time.Time { return now().UTC().Truncate(time.Microsecond) }}
 }
 
-// CheckID validates an account id given in field.
-func CheckID(field, id string) error {
-	if id == "" {
-		return errs.Invalid(field, "is required")
-	}
-	if _, err := uuid.Parse(id); err != nil {
-		return errs.Invalid(field, "%q is not a valid account id", id)
-	}
-	return nil
-}
-
 func (s *Service) event(typ string, a Account) (Event, error) {
 	payload, err := s.enc.EncodeAccount(a)
 	if err != nil {
@@ -309,7 +295,8 @@ func (s *Service) New(in Input) (Account, Event, error) {
 
 // Get returns one account.
 func (s *Service) Get(ctx context.Context, id string) (Account, error) {
-	if err := CheckID("id", id); err != nil {
+	id, err := ids.UUID("id", id)
+	if err != nil {
 		return Account{}, err
 	}
 	return s.store.GetAccount(ctx, id)
@@ -317,8 +304,12 @@ func (s *Service) Get(ctx context.Context, id string) (Account, error) {
 
 // List returns a page of accounts and whether more follow.
 func (s *Service) List(ctx context.Context, q Query) ([]Account, bool, error) {
-	if id, ok := q.Equal["parent_account_id"]; ok && CheckID("parent_account_id", id) != nil {
-		return nil, false, errs.Invalid("filter", "parent_account_id %q is not a valid account id", id)
+	if id, ok := q.Equal["parent_account_id"]; ok {
+		c, valid := ids.Canonical(id)
+		if !valid {
+			return nil, false, errs.Invalid("filter", "parent_account_id "+ids.NotUUID)
+		}
+		q.Equal["parent_account_id"] = c
 	}
 	return s.store.ListAccounts(ctx, q)
 }
@@ -329,7 +320,8 @@ func (s *Service) List(ctx context.Context, q Query) ([]Account, bool, error) {
 // name or website that gives the account the DuplicateKey of another
 // account is an ALREADY_EXISTS *DuplicateError.
 func (s *Service) Update(ctx context.Context, id string, in Input, fields []Field, etag string, force bool) (Account, error) {
-	if err := CheckID("id", id); err != nil {
+	id, err := ids.UUID("id", id)
+	if err != nil {
 		return Account{}, err
 	}
 	if err := in.validate(fields); err != nil {
@@ -392,7 +384,8 @@ func apply(cur Account, in Input, fields []Field) Account {
 // Delete removes an account that no opportunity refers to. A non-empty
 // etag must match the current one.
 func (s *Service) Delete(ctx context.Context, id, etag string) error {
-	if err := CheckID("id", id); err != nil {
+	id, err := ids.UUID("id", id)
+	if err != nil {
 		return err
 	}
 	return s.store.DeleteAccount(ctx, id, func(cur Account, hasOpportunities bool) (Event, error) {
@@ -415,11 +408,8 @@ func (s *Service) Delete(ctx context.Context, id, etag string) error {
 // writes nothing.
 func (s *Service) LinkCustomer(ctx context.Context, id, erpCustomerID string) (Account, error) {
 	var v errs.Violations
-	if err := CheckID("account_id", id); err != nil {
-		if merr := v.Merge("", err); merr != nil {
-			return Account{}, merr
-		}
-	}
+	id, err := ids.UUID("account_id", id)
+	_ = v.Merge("", err)
 	switch {
 	case erpCustomerID == "":
 		v.Add("erp_customer_id", "is required")

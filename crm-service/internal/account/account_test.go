@@ -83,18 +83,26 @@ func TestUpdateRules(t *testing.T) {
 	}
 }
 
-// Ids written in another form than the canonical lower-case one (which the
-// store compares) are bad input, not a "not found" later.
+// A parent id is a UUID in its 36-character form, in either case, and is
+// kept in the canonical lower-case form (which the store compares); any
+// other form is bad input, not a "not found" later.
 func TestParentIDMustBeCanonical(t *testing.T) {
+	const canonical = "0190f6b8-0000-7000-8000-00000000abcd"
 	for id, ok := range map[string]bool{
-		"0190f6b8-0000-7000-8000-00000000abcd":          true,
-		"0190F6B8-0000-7000-8000-00000000ABCD":          false,
-		"{0190f6b8-0000-7000-8000-00000000abcd}":        false,
-		"urn:uuid:0190f6b8-0000-7000-8000-00000000abcd": false,
+		canonical:                                 true,
+		"0190F6B8-0000-7000-8000-00000000ABCD":    true,
+		"{" + canonical + "}":                     false,
+		"urn:uuid:" + canonical:                   false,
+		"0190f6b800007000800000000000abcd":        false,
+		"0190-f6b8-0000-7000-8000-0000-0000-abcd": false,
 	} {
-		err := Input{Name: "A", ParentID: id}.validate([]Field{FieldName, FieldParent})
+		in := Input{Name: "A", ParentID: id}
+		err := in.validate([]Field{FieldName, FieldParent})
 		if (err == nil) != ok {
 			t.Errorf("parent %q: %v", id, err)
+		}
+		if ok && in.ParentID != canonical {
+			t.Errorf("parent %q is kept as %q", id, in.ParentID)
 		}
 	}
 }

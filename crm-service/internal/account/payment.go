@@ -9,6 +9,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/ids"
 	"github.com/seamhq/seam/platform/money"
 )
 
@@ -186,11 +187,8 @@ func (in PaymentInput) balances(v *errs.Violations) []Balance {
 // recorded, so the bridge does not hear back its own write.
 func (s *Service) SetPaymentStatus(ctx context.Context, id string, in PaymentInput) (Account, error) {
 	var v errs.Violations
-	if err := CheckID("account_id", id); err != nil {
-		if merr := v.Merge("", err); merr != nil {
-			return Account{}, merr
-		}
-	}
+	id, err := ids.UUID("account_id", id)
+	_ = v.Merge("", err)
 	reported := in.balances(&v)
 	if err := v.Err(); err != nil {
 		return Account{}, err

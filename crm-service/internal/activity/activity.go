@@ -16,6 +16,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/ids"
 )
 
 // Type says what an activity is; the values are the stored form.
@@ -121,15 +122,6 @@ const (
 	maxDescription = 10000
 )
 
-func checkUUID(v *errs.Violations, f Field, id string) {
-	if id == "" {
-		return
-	}
-	if _, err := uuid.Parse(id); err != nil {
-		v.Add(string(f), "%q is not a valid id", id)
-	}
-}
-
 // apply validates the named fields of in and writes them onto a, then
 // checks the rules that tie fields together against a's type and creation
 // time. Violations name the fields.
@@ -151,13 +143,13 @@ func apply(a *Activity, in Input, fields []Field, now time.Time) error {
 			}
 			a.Description = in.Description
 		case FieldAccountID:
-			checkUUID(&v, f, in.AccountID)
+			ids.Normalize(&v, string(f), &in.AccountID)
 			a.AccountID = in.AccountID
 		case FieldContactID:
-			checkUUID(&v, f, in.ContactID)
+			ids.Normalize(&v, string(f), &in.ContactID)
 			a.ContactID = in.ContactID
 		case FieldOpportunityID:
-			checkUUID(&v, f, in.OpportunityID)
+			ids.Normalize(&v, string(f), &in.OpportunityID)
 			a.OpportunityID = in.OpportunityID
 		case FieldOwner:
 			if len([]rune(in.Owner)) > maxText {
@@ -290,17 +282,6 @@ func NewService(store Store, enc Encoder, now func() time.Time) *Service {
 	return &Service{store: store, enc: enc, now: func() time.Time { return now().UTC().Truncate(time.Microsecond) }}
 }
 
-// CheckID validates an activity id given in field.
-func CheckID(field, id string) error {
-	if id == "" {
-		return errs.Invalid(field, "is required")
-	}
-	if _, err := uuid.Parse(id); err != nil {
-		return errs.Invalid(field, "%q is not a valid activity id", id)
-	}
-	return nil
-}
-
 func (s *Service) event(typ string, a Activity) (Event, error) {
 	payload, err := s.enc.EncodeActivity(a)
 	if err != nil {
@@ -381,7 +362,8 @@ func link(a *Activity, acc LinkAccounts, written func(Field) bool) error {
 
 // Get returns one activity.
 func (s *Service) Get(ctx context.Context, id string) (Activity, error) {
-	if err := CheckID("id", id); err != nil {
+	id, err := ids.UUID("id", id)
+	if err != nil {
 		return Activity{}, err
 	}
 	return s.store.GetActivity(ctx, id)
@@ -392,9 +374,11 @@ func (s *Service) List(ctx context.Context, q Query) ([]Activity, bool, error) {
 	var v errs.Violations
 	for _, f := range []string{"account_id", "contact_id", "opportunity_id"} {
 		if id, ok := q.Equal[f]; ok {
-			if _, err := uuid.Parse(id); err != nil {
-				v.Add("filter", "%s %q is not a valid id", f, id)
+			c, valid := ids.Canonical(id)
+			if !valid {
+				v.Add("filter", "%s %s", f, ids.NotUUID)
 			}
+			q.Equal[f] = c
 		}
 	}
 	if t, ok := q.Equal["type"]; ok && !Type(t).Valid() {
@@ -412,7 +396,8 @@ func (s *Service) List(ctx context.Context, q Query) ([]Activity, bool, error) {
 // Update changes the given fields; a non-empty etag must match. An update
 // that changes nothing writes nothing.
 func (s *Service) Update(ctx context.Context, id string, in Input, fields []Field, etag string) (Activity, error) {
-	if err := CheckID("id", id); err != nil {
+	id, err := ids.UUID("id", id)
+	if err != nil {
 		return Activity{}, err
 	}
 	// Field values are checked before the read, so bad input costs no lock.
@@ -484,7 +469,8 @@ func onlyCrossFieldErrors(err error) bool {
 
 // Delete removes an activity; a non-empty etag must match.
 func (s *Service) Delete(ctx context.Context, id, etag string) error {
-	if err := CheckID("id", id); err != nil {
+	id, err := ids.UUID("id", id)
+	if err != nil {
 		return err
 	}
 	return s.store.DeleteActivity(ctx, id, func(cur Activity) (Event, error) {

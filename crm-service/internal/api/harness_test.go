@@ -39,8 +39,9 @@ const secret = "test-secret-for-crm-api-tests"
 // env is a running CRM server on a fresh database, with clients.
 type env struct {
 	t    testing.TB
-	db   *pgxpool.Pool // direct access, to count rows
-	base string        // REST base URL
+	db   *pgxpool.Pool    // direct access, to count rows
+	base string           // REST base URL
+	conn *grpc.ClientConn // for calls without a typed client
 
 	accounts      crmv1.AccountServiceClient
 	contacts      crmv1.ContactServiceClient
@@ -122,7 +123,7 @@ func startEnv(t testing.TB, options ...func(*app.Config)) *env {
 	}
 	t.Cleanup(db.Close)
 	return &env{
-		t: t, db: db, base: "http://" + srv.HTTPAddr(),
+		t: t, db: db, base: "http://" + srv.HTTPAddr(), conn: conn,
 		accounts:      crmv1.NewAccountServiceClient(conn),
 		contacts:      crmv1.NewContactServiceClient(conn),
 		leads:         crmv1.NewLeadServiceClient(conn),

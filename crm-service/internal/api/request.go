@@ -6,11 +6,11 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/google/uuid"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/ids"
 	"github.com/seamhq/seam/platform/listing"
 )
 
@@ -126,7 +126,7 @@ func parsePage(size int32, token, filter string, uuidKey bool, fields []string, 
 	}
 	if tok != nil {
 		p.after = tok.After[0]
-		if _, err := uuid.Parse(p.after); uuidKey && err != nil {
+		if _, ok := ids.Canonical(p.after); uuidKey && !ok {
 			v.Add("page_token", "is not a token returned by this list")
 		}
 	}

@@ -10,10 +10,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/seamhq/seam/crm-service/internal/pipeline"
 	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/ids"
 	"github.com/seamhq/seam/platform/listing"
 )
 
@@ -80,11 +79,11 @@ func ParseResource(field, s string) (string, error) {
 	if !ok || !valid {
 		return "", errs.Invalid(field, "resource %q must be accounts/{id}, opportunities/{id} or cases/{id}", s)
 	}
-	u, err := uuid.Parse(id)
-	if err != nil || u.String() != id {
-		return "", errs.Invalid(field, "resource %q has an invalid id", s)
+	id, ok = ids.Canonical(id)
+	if !ok {
+		return "", errs.Invalid(field, "resource %q has an invalid id: it %s", s, ids.NotUUID)
 	}
-	return s, nil
+	return coll + "/" + id, nil
 }
 
 // List returns a page of entries and the next page token. filter is the
@@ -131,11 +130,9 @@ func (s *Service) List(ctx context.Context, filter string, pageSize int32, pageT
 // first, and the next page token.
 func (s *Service) StageHistory(ctx context.Context, opportunityID string, pageSize int32, pageToken string) ([]StageChange, string, error) {
 	var v errs.Violations
+	opportunityID, err := ids.UUID("opportunity_id", opportunityID)
+	_ = v.Merge("", err)
 	q := StageQuery{OpportunityID: opportunityID}
-	if u, err := uuid.Parse(opportunityID); err != nil || u.String() != opportunityID {
-		v.Add("opportunity_id", "%q is not a valid opportunity id", opportunityID)
-	}
-	var err error
 	if q.Limit, err = listing.PageSize(pageSize); err != nil {
 		_ = v.Merge("", err)
 	}

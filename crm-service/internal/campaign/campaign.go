@@ -15,6 +15,7 @@ import (
 
 	"github.com/seamhq/seam/platform/civil"
 	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/ids"
 	"github.com/seamhq/seam/platform/money"
 )
 
@@ -225,17 +226,6 @@ func NewService(store Store, enc Encoder, now func() time.Time) *Service {
 	return &Service{store: store, enc: enc, now: func() time.Time { return now().UTC().Truncate(time.Microsecond) }}
 }
 
-// CheckID validates a campaign id given in field.
-func CheckID(field, id string) error {
-	if id == "" {
-		return errs.Invalid(field, "is required")
-	}
-	if _, err := uuid.Parse(id); err != nil {
-		return errs.Invalid(field, "%q is not a valid campaign id", id)
-	}
-	return nil
-}
-
 func (s *Service) event(typ string, c Campaign) (Event, error) {
 	payload, err := s.enc.EncodeCampaign(c)
 	if err != nil {
@@ -268,7 +258,8 @@ func (s *Service) Create(ctx context.Context, in Input, requestID string) (Campa
 
 // Get returns one campaign.
 func (s *Service) Get(ctx context.Context, id string) (Campaign, error) {
-	if err := CheckID("id", id); err != nil {
+	id, err := ids.UUID("id", id)
+	if err != nil {
 		return Campaign{}, err
 	}
 	return s.store.GetCampaign(ctx, id)
@@ -281,7 +272,8 @@ func (s *Service) List(ctx context.Context, q Query) ([]Campaign, bool, error) {
 
 // Update changes the given fields; a non-empty etag must match.
 func (s *Service) Update(ctx context.Context, id string, in Input, fields []Field, etag string) (Campaign, error) {
-	if err := CheckID("id", id); err != nil {
+	id, err := ids.UUID("id", id)
+	if err != nil {
 		return Campaign{}, err
 	}
 	var probe Campaign
@@ -311,7 +303,8 @@ func (s *Service) Update(ctx context.Context, id string, in Input, fields []Fiel
 
 // Delete removes a campaign; a non-empty etag must match.
 func (s *Service) Delete(ctx context.Context, id, etag string) error {
-	if err := CheckID("id", id); err != nil {
+	id, err := ids.UUID("id", id)
+	if err != nil {
 		return err
 	}
 	return s.store.DeleteCampaign(ctx, id, func(cur Campaign) (Event, error) {
@@ -327,7 +320,8 @@ func (s *Service) Delete(ctx context.Context, id, etag string) error {
 
 // Stats returns the statistics of a campaign.
 func (s *Service) Stats(ctx context.Context, id string) (Stats, error) {
-	if err := CheckID("id", id); err != nil {
+	id, err := ids.UUID("id", id)
+	if err != nil {
 		return Stats{}, err
 	}
 	c, st, err := s.store.CampaignStats(ctx, id)

@@ -14,8 +14,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/seamhq/seam/crm-service/internal/account"
 	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/ids"
 )
 
 // Event types of contacts.
@@ -129,7 +129,7 @@ func validPhone(s string) bool {
 	return digits > 0
 }
 
-func (in Input) validate(fields []Field) error {
+func (in *Input) validate(fields []Field) error {
 	var v errs.Violations
 	text := func(f Field, s string) {
 		if len([]rune(s)) > maxText {
@@ -139,11 +139,7 @@ func (in Input) validate(fields []Field) error {
 	for _, f := range fields {
 		switch f {
 		case FieldAccountID:
-			if in.AccountID != "" {
-				if u, err := uuid.Parse(in.AccountID); err != nil || u.String() != in.AccountID { // the canonical form only
-					v.Add(string(f), "%q is not a valid account id", in.AccountID)
-				}
-			}
+			ids.Normalize(&v, string(f), &in.AccountID)
 		case FieldName:
 			switch name := strings.TrimSpace(in.Name); {
 			case name == "":
@@ -254,17 +250,6 @@ func NewService(store Store, enc Encoder, now func() time.Time) *Service {
 	return &Service{store: store, enc: enc, now: func() time.Time { return now().UTC().Truncate(time.Microsecond) }}
 }
 
-// CheckID validates a contact id given in field.
-func CheckID(field, id string) error {
-	if id == "" {
-		return errs.Invalid(field, "is required")
-	}
-	if _, err := uuid.Parse(id); err != nil {
-		return errs.Invalid(field, "%q is not a valid contact id", id)
-	}
-	return nil
-}
-
 func (s *Service) event(typ string, c Contact) (Event, error) {
 	payload, err := s.enc.EncodeContact(c)
 	if err != nil {
@@ -305,7 +290,8 @@ func (s *Service) Create(ctx context.Context, in Input, requestID string, force 
 
 // Get returns one contact.
 func (s *Service) Get(ctx context.Context, id string) (Contact, error) {
-	if err := CheckID("id", id); err != nil {
+	id, err := ids.UUID("id", id)
+	if err != nil {
 		return Contact{}, err
 	}
 	return s.store.GetContact(ctx, id)
@@ -313,8 +299,12 @@ func (s *Service) Get(ctx context.Context, id string) (Contact, error) {
 
 // List returns a page of contacts and whether more follow.
 func (s *Service) List(ctx context.Context, q Query) ([]Contact, bool, error) {
-	if id, ok := q.Equal["account_id"]; ok && account.CheckID("account_id", id) != nil {
-		return nil, false, errs.Invalid("filter", "account_id %q is not a valid account id", id)
+	if id, ok := q.Equal["account_id"]; ok {
+		c, valid := ids.Canonical(id)
+		if !valid {
+			return nil, false, errs.Invalid("filter", "account_id "+ids.NotUUID)
+		}
+		q.Equal["account_id"] = c
 	}
 	if e, ok := q.Equal["email"]; ok {
 		q.Equal["email"] = EmailKey(e)
@@ -326,7 +316,8 @@ func (s *Service) List(ctx context.Context, q Query) ([]Contact, bool, error) {
 // that changes nothing writes nothing. Unless force is set, a new email
 // that another contact has is an ALREADY_EXISTS *DuplicateError.
 func (s *Service) Update(ctx context.Context, id string, in Input, fields []Field, etag string, force bool) (Contact, error) {
-	if err := CheckID("id", id); err != nil {
+	id, err := ids.UUID("id", id)
+	if err != nil {
 		return Contact{}, err
 	}
 	if err := in.validate(fields); err != nil {
@@ -377,7 +368,8 @@ func apply(cur Contact, in Input, fields []Field) Contact {
 
 // Delete removes a contact; a non-empty etag must match.
 func (s *Service) Delete(ctx context.Context, id, etag string) error {
-	if err := CheckID("id", id); err != nil {
+	id, err := ids.UUID("id", id)
+	if err != nil {
 		return err
 	}
 	return s.store.DeleteContact(ctx, id, func(cur Contact) (Event, error) {

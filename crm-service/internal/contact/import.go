@@ -42,7 +42,9 @@ func (s *Service) Import(ctx context.Context, rows []Input, fields []Field, mode
 	keys := make([]string, len(rows))
 	first := make(map[string]int, len(rows))
 	var emails, accounts []string
-	for i, in := range rows {
+	rows = slices.Clone(rows) // validate writes ids in their canonical form
+	for i := range rows {
+		in := &rows[i]
 		if err := in.validate(fields); err != nil {
 			if checked[i], err = upsert.InvalidResult(err); err != nil {
 				return nil, false, err

@@ -8,6 +8,7 @@ import (
 	"github.com/seamhq/seam/crm-service/internal/contact"
 	"github.com/seamhq/seam/crm-service/internal/pipeline"
 	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/ids"
 )
 
 // ConvertInput is a conversion request.
@@ -44,14 +45,9 @@ func (o *OpportunityInput) pipeline(l Lead) pipeline.Input {
 // with the same request id returns the lead as it is.
 func (s *Service) Convert(ctx context.Context, id string, in ConvertInput) (Lead, error) {
 	var v errs.Violations
-	if err := CheckID("id", id); err != nil {
-		_ = v.Merge("", err)
-	}
-	if in.AccountID != "" {
-		if err := account.CheckID("account_id", in.AccountID); err != nil {
-			_ = v.Merge("", err)
-		}
-	}
+	id, err := ids.UUID("id", id)
+	_ = v.Merge("", err)
+	ids.Normalize(&v, "account_id", &in.AccountID)
 	if o := in.Opportunity; o != nil {
 		// Owner is checked against the lead later; only its length here.
 		if err := s.opportunities.CheckDraft(pipeline.Input{Name: o.Name, Currency: o.Currency, ExpectedCloseDate: o.ExpectedCloseDate, Owner: o.Owner}); err != nil {

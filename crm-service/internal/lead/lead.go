@@ -16,6 +16,7 @@ import (
 	"github.com/seamhq/seam/crm-service/internal/contact"
 	"github.com/seamhq/seam/crm-service/internal/pipeline"
 	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/ids"
 )
 
 // Status is where a lead is in qualification; the values are the stored form.
@@ -271,17 +272,6 @@ func NewService(store Store, enc Encoder, accounts *account.Service, contacts *c
 	}
 }
 
-// CheckID validates a lead id given in field.
-func CheckID(field, id string) error {
-	if id == "" {
-		return errs.Invalid(field, "is required")
-	}
-	if _, err := uuid.Parse(id); err != nil {
-		return errs.Invalid(field, "%q is not a valid lead id", id)
-	}
-	return nil
-}
-
 func (s *Service) event(typ string, l Lead) (Event, error) {
 	payload, err := s.enc.EncodeLead(l)
 	if err != nil {
@@ -328,7 +318,8 @@ func (s *Service) newLead(in Input) (Lead, Event, error) {
 
 // Get returns one lead.
 func (s *Service) Get(ctx context.Context, id string) (Lead, error) {
-	if err := CheckID("id", id); err != nil {
+	id, err := ids.UUID("id", id)
+	if err != nil {
 		return Lead{}, err
 	}
 	return s.store.GetLead(ctx, id)
@@ -349,7 +340,8 @@ func (s *Service) List(ctx context.Context, q Query) ([]Lead, bool, error) {
 // Update changes the given fields. A converted lead cannot change; status
 // moves follow the transitions of the proto's LeadStatus.
 func (s *Service) Update(ctx context.Context, id string, in Input, fields []Field, etag string) (Lead, error) {
-	if err := CheckID("id", id); err != nil {
+	id, err := ids.UUID("id", id)
+	if err != nil {
 		return Lead{}, err
 	}
 	if err := in.validate(fields); err != nil {
@@ -429,7 +421,8 @@ func slicesContains(list []Status, s Status) bool {
 // stays: it is the record of where its account, contact and deal came
 // from, and the lead funnel counts it.
 func (s *Service) Delete(ctx context.Context, id, etag string) error {
-	if err := CheckID("id", id); err != nil {
+	id, err := ids.UUID("id", id)
+	if err != nil {
 		return err
 	}
 	return s.store.DeleteLead(ctx, id, func(cur Lead) (Event, error) {

@@ -11,6 +11,7 @@ import (
 	"github.com/seamhq/seam/crm-service/internal/contact"
 	"github.com/seamhq/seam/crm-service/internal/pipeline"
 	"github.com/seamhq/seam/crm-service/internal/servicecase"
+	"github.com/seamhq/seam/platform/ids"
 )
 
 // Overview is an account and what surrounds it.
@@ -52,7 +53,8 @@ func NewService(store Store, opportunities *pipeline.Service) *Service {
 
 // Get returns the overview of an account.
 func (s *Service) Get(ctx context.Context, id string) (Overview, error) {
-	if err := account.CheckID("id", id); err != nil {
+	id, err := ids.UUID("id", id)
+	if err != nil {
 		return Overview{}, err
 	}
 	ov, err := s.store.AccountOverview(ctx, id, DefaultLimits)

@@ -13,6 +13,7 @@ import (
 	"github.com/seamhq/seam/crm-service/internal/catalog"
 	"github.com/seamhq/seam/platform/civil"
 	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/ids"
 )
 
 // Service carries out the pipeline use cases.
@@ -55,9 +56,9 @@ func (s *Service) event(typ string, o Opportunity) (*Event, error) {
 // first call created and writes nothing.
 func (s *Service) Create(ctx context.Context, in Input, requestID string) (Opportunity, error) {
 	// An id that cannot exist is not looked up; build reports it.
-	lookupAccount := in.AccountID
-	if account.CheckID("account_id", in.AccountID) != nil {
-		lookupAccount = ""
+	lookupAccount, err := ids.UUID("account_id", in.AccountID)
+	if err == nil {
+		in.AccountID = lookupAccount
 	}
 	m := Mutation{RequestID: requestID, Method: MethodCreate, SKUs: skus(in.Lines)}
 	return s.finish(s.store.CreateOpportunity(ctx, m, lookupAccount, func(refs Refs) (Opportunity, Event, error) {
@@ -75,17 +76,15 @@ func (s *Service) Create(ctx context.Context, in Input, requestID string) (Oppor
 
 func (s *Service) build(in Input, refs Refs) (Opportunity, error) {
 	var v errs.Violations
-	if err := account.CheckID("account_id", in.AccountID); err != nil {
-		if merr := v.Merge("", err); merr != nil {
-			return Opportunity{}, merr
-		}
+	if _, err := ids.UUID("account_id", in.AccountID); err != nil {
+		_ = v.Merge("", err)
 	} else if !refs.AccountExists {
 		v.Add("account_id", "account %q not found", in.AccountID)
 	}
 	in.Name = strings.TrimSpace(in.Name)
 	validName(&v, in.Name)
 	validOwner(&v, in.Owner)
-	validCampaign(&v, in.CampaignID)
+	ids.Normalize(&v, string(FieldCampaignID), &in.CampaignID)
 	stage := in.Stage
 	switch {
 	case stage == StageUnspecified:
@@ -124,7 +123,8 @@ func (s *Service) build(in Input, refs Refs) (Opportunity, error) {
 
 // Get returns one opportunity.
 func (s *Service) Get(ctx context.Context, id string) (Opportunity, error) {
-	if err := CheckID("id", id); err != nil {
+	id, err := ids.UUID("id", id)
+	if err != nil {
 		return Opportunity{}, err
 	}
 	return s.finish(s.store.GetOpportunity(ctx, id))
@@ -132,8 +132,12 @@ func (s *Service) Get(ctx context.Context, id string) (Opportunity, error) {
 
 // List returns a page of opportunities and whether more follow.
 func (s *Service) List(ctx context.Context, q Query) ([]Opportunity, bool, error) {
-	if id, ok := q.Equal["account_id"]; ok && account.CheckID("account_id", id) != nil {
-		return nil, false, errs.Invalid("filter", "account_id %q is not a valid account id", id)
+	if id, ok := q.Equal["account_id"]; ok {
+		c, valid := ids.Canonical(id)
+		if !valid {
+			return nil, false, errs.Invalid("filter", "account_id "+ids.NotUUID)
+		}
+		q.Equal["account_id"] = c
 	}
 	if st, ok := q.Equal["stage"]; ok && !Stage(st).Valid() {
 		return nil, false, errs.Invalid("filter", "unknown stage %q", st)
@@ -155,7 +159,8 @@ func (s *Service) List(ctx context.Context, q Query) ([]Opportunity, bool, error
 // a closed one only through Reopen, and the lines of a won opportunity are
 // locked. An update that changes nothing writes nothing.
 func (s *Service) Update(ctx context.Context, id string, in Input, fields []Field, etag string) (Opportunity, error) {
-	if err := CheckID("id", id); err != nil {
+	id, err := ids.UUID("id", id)
+	if err != nil {
 		return Opportunity{}, err
 	}
 	var m Mutation
@@ -198,7 +203,7 @@ func (s *Service) apply(cur Opportunity, in Input, fields []Field, products map[
 			validOwner(&v, in.Owner)
 			next.Owner = in.Owner
 		case FieldCampaignID:
-			validCampaign(&v, in.CampaignID)
+			ids.Normalize(&v, string(FieldCampaignID), &in.CampaignID)
 			next.CampaignID = in.CampaignID
 		case FieldExpectedCloseDate:
 			next.ExpectedCloseDate = parseCloseDate(&v, in.ExpectedCloseDate)
@@ -260,10 +265,11 @@ func (s *Service) apply(cur Opportunity, in Input, fields []Field, products map[
 // Delete removes an opportunity and its lines. A won opportunity has an
 // ERP order behind it and cannot be deleted; lose it first.
 func (s *Service) Delete(ctx context.Context, id, etag string) error {
-	if err := CheckID("id", id); err != nil {
+	id, err := ids.UUID("id", id)
+	if err != nil {
 		return err
 	}
-	_, err := s.store.MutateOpportunity(ctx, id, Mutation{}, func(cur Opportunity, _ map[string]catalog.Product) (Change, error) {
+	_, err = s.store.MutateOpportunity(ctx, id, Mutation{}, func(cur Opportunity, _ map[string]catalog.Product) (Change, error) {
 		if err := errs.CheckEtag(etag, cur.ETag(), "opportunity "+cur.ID); err != nil {
 			return Change{}, err
 		}
@@ -286,7 +292,8 @@ func (s *Service) Delete(ctx context.Context, id, etag string) error {
 // order pending. It needs at least one line; a lost deal must be reopened
 // first. Winning a won deal returns it unchanged and writes nothing.
 func (s *Service) Win(ctx context.Context, id, requestID, etag string) (Opportunity, error) {
-	if err := CheckID("id", id); err != nil {
+	id, err := ids.UUID("id", id)
+	if err != nil {
 		return Opportunity{}, err
 	}
 	m := Mutation{RequestID: requestID, Method: MethodWin}
@@ -328,7 +335,8 @@ func (s *Service) Win(ctx context.Context, id, requestID, etag string) (Opportun
 // Lose closes the deal as lost, from an open stage or from won (the bridge
 // then cancels the ERP order). Losing a lost deal returns it unchanged.
 func (s *Service) Lose(ctx context.Context, id, requestID, etag, reason string) (Opportunity, error) {
-	if err := CheckID("id", id); err != nil {
+	id, err := ids.UUID("id", id)
+	if err != nil {
 		return Opportunity{}, err
 	}
 	if len([]rune(reason)) > maxLostReason {
@@ -361,7 +369,8 @@ func (s *Service) Lose(ctx context.Context, id, requestID, etag, reason string) 
 // Reopen puts a closed deal back into the pipeline at stage (negotiation
 // when unspecified), with that stage's default probability.
 func (s *Service) Reopen(ctx context.Context, id, requestID, etag string, stage Stage) (Opportunity, error) {
-	if err := CheckID("id", id); err != nil {
+	id, err := ids.UUID("id", id)
+	if err != nil {
 		return Opportunity{}, err
 	}
 	switch {
@@ -403,11 +412,8 @@ func (s *Service) Reopen(ctx context.Context, id, requestID, etag string, stage 
 // news for every reader of the feed (the bridge ignores it).
 func (s *Service) SetOrder(ctx context.Context, id string, in OrderInput) (Opportunity, error) {
 	var v errs.Violations
-	if err := CheckID("opportunity_id", id); err != nil {
-		if merr := v.Merge("", err); merr != nil {
-			return Opportunity{}, merr
-		}
-	}
+	id, err := ids.UUID("opportunity_id", id)
+	_ = v.Merge("", err)
 	if !slices.Contains(FulfillmentStatuses, in.Status) {
 		v.Add("status", "is required (a FulfillmentStatus other than UNSPECIFIED)")
 	}
@@ -469,11 +475,8 @@ func (s *Service) SetOrder(ctx context.Context, id string, in OrderInput) (Oppor
 // recorded.
 func (s *Service) SetPaymentStatus(ctx context.Context, id string, status account.PaymentStatus, sourceVersion int64) (Opportunity, error) {
 	var v errs.Violations
-	if err := CheckID("opportunity_id", id); err != nil {
-		if merr := v.Merge("", err); merr != nil {
-			return Opportunity{}, merr
-		}
-	}
+	id, err := ids.UUID("opportunity_id", id)
+	_ = v.Merge("", err)
 	account.ValidatePaymentStatus(&v, "payment_status", status)
 	if sourceVersion <= 0 {
 		v.Add("source_version", "must be positive")

@@ -6,7 +6,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
 
 	"github.com/seamhq/seam/crm-service/internal/catalog"
@@ -86,17 +85,6 @@ const (
 
 var hundred = decimal.NewFromInt(100)
 
-// CheckID validates an opportunity id given in field.
-func CheckID(field, id string) error {
-	if id == "" {
-		return errs.Invalid(field, "is required")
-	}
-	if _, err := uuid.Parse(id); err != nil {
-		return errs.Invalid(field, "%q is not a valid opportunity id", id)
-	}
-	return nil
-}
-
 // validName checks a name as stored: trimmed of white space.
 func validName(v *errs.Violations, name string) {
 	switch {
@@ -104,17 +92,6 @@ func validName(v *errs.Violations, name string) {
 		v.Add(string(FieldName), "is required")
 	case len([]rune(name)) > maxName:
 		v.Add(string(FieldName), "must be at most %d characters", maxName)
-	}
-}
-
-// validCampaign checks the form of a campaign id; the store checks that
-// the campaign exists.
-func validCampaign(v *errs.Violations, id string) {
-	if id == "" {
-		return
-	}
-	if u, err := uuid.Parse(id); err != nil || u.String() != id {
-		v.Add(string(FieldCampaignID), "%q is not a valid campaign id", id)
 	}
 }
 

@@ -4,9 +4,8 @@ import (
 	"context"
 	"errors"
 
-	"github.com/google/uuid"
-
 	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/ids"
 )
 
 // Changes announces committed changes of opportunities: every change
@@ -35,13 +34,13 @@ func (s *Service) SetChanges(c Changes) { s.changes = c }
 // again. It subscribes before the first read, so no change after that
 // read is missed. When the opportunity is deleted Watch returns NOT_FOUND.
 func (s *Service) Watch(ctx context.Context, id string, send func(Opportunity) error) error {
-	if err := CheckID("id", id); err != nil {
+	id, err := ids.UUID("id", id) // in the form the announcements use
+	if err != nil {
 		return err
 	}
 	if s.changes == nil {
 		return errs.New(errs.Unavailable, "watching opportunities is not available")
 	}
-	id = uuid.MustParse(id).String() // the form the announcements use
 	sub := s.changes.Subscribe(id)
 	defer sub.Close()
 	sent := int64(-1)

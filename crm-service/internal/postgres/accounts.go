@@ -120,9 +120,6 @@ func scanAccount(row pgx.Row) (account.Account, error) {
 // account holding it; one records the key and inserts; one appends the
 // event.
 func (s *Store) CreateAccount(ctx context.Context, requestID, method string, a account.Account, ev account.Event, dedupe bool) (account.Account, error) {
-	if err := checkRequestID(requestID); err != nil {
-		return account.Account{}, err
-	}
 	key := account.KeyOf(a.Name, a.Website)
 	var out account.Account
 	err := onceMore(func() error {

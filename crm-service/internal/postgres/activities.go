@@ -105,9 +105,6 @@ func queueAccountOf(b *pgx.Batch, sql, id string, into *string) {
 // transaction and reads the request id and the accounts of the links, one
 // writes the activity and its event and commits.
 func (s *Store) CreateActivity(ctx context.Context, requestID, method, opportunityID, contactID string, build func(activity.LinkAccounts) (activity.Activity, activity.Event, error)) (activity.Activity, error) {
-	if err := checkRequestID(requestID); err != nil {
-		return activity.Activity{}, err
-	}
 	var out activity.Activity
 	err := onceMore(func() error {
 		var used *usedKey

@@ -53,9 +53,6 @@ func campaignArgs(c campaign.Campaign) []any {
 
 // CreateCampaign implements campaign.Store.
 func (s *Store) CreateCampaign(ctx context.Context, requestID, method string, c campaign.Campaign, ev campaign.Event) (campaign.Campaign, error) {
-	if err := checkRequestID(requestID); err != nil {
-		return campaign.Campaign{}, err
-	}
 	var out campaign.Campaign
 	err := onceMore(func() error {
 		return pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {

@@ -60,9 +60,6 @@ func caseLinkError(err error, c servicecase.Case) error {
 // writes the case (returning the account's payment status in the same
 // statement) and its event and commits.
 func (s *Store) CreateCase(ctx context.Context, requestID, method string, c servicecase.Case, ev servicecase.Event, check func(string) error) (servicecase.Case, error) {
-	if err := checkRequestID(requestID); err != nil {
-		return servicecase.Case{}, err
-	}
 	var out servicecase.Case
 	err := onceMore(func() error {
 		var used *usedKey

@@ -58,9 +58,6 @@ create_time, update_time) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 
 // CreateContact implements contact.Store: one round trip for the request
 // id and the duplicate check, one to write, one for the event.
 func (s *Store) CreateContact(ctx context.Context, requestID, method string, c contact.Contact, ev contact.Event, dedupe bool) (contact.Contact, error) {
-	if err := checkRequestID(requestID); err != nil {
-		return contact.Contact{}, err
-	}
 	key := contact.EmailKey(c.Email)
 	dedupe = dedupe && key != ""
 	var out contact.Contact

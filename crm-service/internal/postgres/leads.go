@@ -51,9 +51,6 @@ func scanLead(row pgx.Row) (lead.Lead, error) {
 // the insert in one round trip (a replay rolls the insert back), the event
 // in another.
 func (s *Store) CreateLead(ctx context.Context, requestID, method string, l lead.Lead, ev lead.Event) (lead.Lead, error) {
-	if err := checkRequestID(requestID); err != nil {
-		return lead.Lead{}, err
-	}
 	var out lead.Lead
 	err := onceMore(func() error {
 		return pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
@@ -202,9 +199,6 @@ func (s *Store) DeleteLead(ctx context.Context, id string, fn func(lead.Lead) (l
 // up the request id; take the duplicate-key locks and look up the account
 // and contact; write everything; append the events.
 func (s *Store) ConvertLead(ctx context.Context, id, requestID, method string, lookup lead.Lookup, fn func(lead.Lead, lead.Found) (lead.Conversion, error)) (lead.Lead, error) {
-	if err := checkRequestID(requestID); err != nil {
-		return lead.Lead{}, err
-	}
 	var out lead.Lead
 	err := onceMore(func() error {
 		return pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {

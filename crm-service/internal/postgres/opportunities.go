@@ -216,9 +216,6 @@ func (s *Store) ListOpportunities(ctx context.Context, q pipeline.Query) ([]pipe
 // transaction and reads what validation needs (and the request id), one
 // writes the opportunity with its lines and event and commits.
 func (s *Store) CreateOpportunity(ctx context.Context, m pipeline.Mutation, accountID string, build func(pipeline.Refs) (pipeline.Opportunity, pipeline.Event, error)) (pipeline.Opportunity, error) {
-	if err := checkRequestID(m.RequestID); err != nil {
-		return pipeline.Opportunity{}, err
-	}
 	var out pipeline.Opportunity
 	err := onceMore(func() error {
 		var refs pipeline.Refs
@@ -318,9 +315,6 @@ FROM unnest($2::int[], $3::text[], $4::numeric[], $5::numeric[], $6::numeric[], 
 // asked for and the request id; one writes the change with its event and
 // commits.
 func (s *Store) MutateOpportunity(ctx context.Context, id string, m pipeline.Mutation, fn func(pipeline.Opportunity, map[string]catalog.Product) (pipeline.Change, error)) (pipeline.Opportunity, error) {
-	if err := checkRequestID(m.RequestID); err != nil {
-		return pipeline.Opportunity{}, err
-	}
 	var out pipeline.Opportunity
 	err := onceMore(func() error {
 		var cur pipeline.Opportunity

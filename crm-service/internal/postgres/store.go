@@ -79,16 +79,6 @@ func appendEvents[E any](ctx context.Context, tx pgx.Tx, events []E, fields func
 // (requestid.Digest), written in the transaction of the change.
 const keyLookupSQL = `SELECT method, resource_id, digest FROM idempotency_keys WHERE request_id = $1`
 
-// maxRequestID bounds a request_id.
-const maxRequestID = 200
-
-func checkRequestID(id string) error {
-	if len(id) > maxRequestID {
-		return errs.Invalid("request_id", "must be at most %d characters", maxRequestID)
-	}
-	return nil
-}
-
 // usedKey is a request_id found recorded.
 type usedKey struct {
 	method, resource string

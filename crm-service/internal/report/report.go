@@ -8,12 +8,12 @@ import (
 	"context"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
 
 	"github.com/seamhq/seam/crm-service/internal/pipeline"
 	"github.com/seamhq/seam/platform/civil"
 	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/ids"
 	"github.com/seamhq/seam/platform/money"
 )
 
@@ -102,8 +102,9 @@ const (
 
 const maxText = 200
 
-// Check validates f, naming every bad field.
-func (f Filter) Check() error {
+// Check validates f, naming every bad field, and writes its campaign id in
+// the canonical form.
+func (f *Filter) Check() error {
 	var v errs.Violations
 	for _, t := range []struct{ field, value string }{{FieldOwner, f.Owner}, {FieldSource, f.Source}} {
 		if len([]rune(t.value)) > maxText {
@@ -115,11 +116,7 @@ func (f Filter) Check() error {
 			v.Add(FieldCurrency, "%v", err)
 		}
 	}
-	if f.CampaignID != "" {
-		if id, err := uuid.Parse(f.CampaignID); err != nil || id.String() != f.CampaignID {
-			v.Add(FieldCampaignID, "%q is not a valid campaign id", f.CampaignID)
-		}
-	}
+	ids.Normalize(&v, FieldCampaignID, &f.CampaignID)
 	f.ExpectedClose.check(&v, FieldExpectedCloseStart, FieldExpectedCloseEnd)
 	f.Closed.check(&v, FieldCloseStart, FieldCloseEnd)
 	f.LeadCreated.check(&v, FieldLeadCreateStart, FieldLeadCreateEnd)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/seamhq/seam/crm-service/internal/account"
 	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/ids"
 )
 
 // Priority of a case; the values are the stored form.
@@ -138,7 +139,7 @@ const (
 	maxDescription = 10000
 )
 
-func (in Input) validate(fields []Field) error {
+func (in *Input) validate(fields []Field) error {
 	var v errs.Violations
 	for _, f := range fields {
 		switch f {
@@ -154,11 +155,7 @@ func (in Input) validate(fields []Field) error {
 				v.Add(string(f), "must be at most %d characters", maxDescription)
 			}
 		case FieldContactID:
-			if in.ContactID != "" {
-				if _, err := uuid.Parse(in.ContactID); err != nil {
-					v.Add(string(f), "%q is not a valid contact id", in.ContactID)
-				}
-			}
+			ids.Normalize(&v, string(f), &in.ContactID)
 		case FieldPriority:
 			if in.Priority != PriorityUnspecified && !in.Priority.Valid() {
 				v.Add(string(f), "unknown priority %q", in.Priority)
@@ -246,17 +243,6 @@ func NewService(store Store, enc Encoder, now func() time.Time) *Service {
 // Now is the service's clock, for the breach flag of what it returns.
 func (s *Service) Now() time.Time { return s.now() }
 
-// CheckID validates a case id given in field.
-func CheckID(field, id string) error {
-	if id == "" {
-		return errs.Invalid(field, "is required")
-	}
-	if _, err := uuid.Parse(id); err != nil {
-		return errs.Invalid(field, "%q is not a valid case id", id)
-	}
-	return nil
-}
-
 func (s *Service) event(typ string, c Case, now time.Time) (Event, error) {
 	payload, err := s.enc.EncodeCase(c, now)
 	if err != nil {
@@ -268,9 +254,9 @@ func (s *Service) event(typ string, c Case, now time.Time) (Event, error) {
 // Create opens a case with its SLA due time from the priority.
 func (s *Service) Create(ctx context.Context, in Input, requestID string) (Case, error) {
 	var v errs.Violations
-	if err := account.CheckID("account_id", in.AccountID); err != nil {
-		_ = v.Merge("", err)
-	}
+	accountID, err := ids.UUID("account_id", in.AccountID)
+	_ = v.Merge("", err)
+	in.AccountID = accountID
 	if err := v.Merge("", in.validate(MutableFields)); err != nil {
 		return Case{}, err
 	}
@@ -317,7 +303,8 @@ func checkContact(c Case, contactAccount string) error {
 
 // Get returns one case.
 func (s *Service) Get(ctx context.Context, id string) (Case, error) {
-	if err := CheckID("id", id); err != nil {
+	id, err := ids.UUID("id", id)
+	if err != nil {
 		return Case{}, err
 	}
 	return s.store.GetCase(ctx, id)
@@ -326,8 +313,12 @@ func (s *Service) Get(ctx context.Context, id string) (Case, error) {
 // List returns a page of cases and whether more follow.
 func (s *Service) List(ctx context.Context, q Query) ([]Case, bool, error) {
 	var v errs.Violations
-	if id, ok := q.Equal["account_id"]; ok && account.CheckID("account_id", id) != nil {
-		v.Add("filter", "account_id %q is not a valid account id", id)
+	if id, ok := q.Equal["account_id"]; ok {
+		c, valid := ids.Canonical(id)
+		if !valid {
+			v.Add("filter", "account_id "+ids.NotUUID)
+		}
+		q.Equal["account_id"] = c
 	}
 	if p, ok := q.Equal["priority"]; ok && !Priority(p).Valid() {
 		v.Add("filter", "unknown priority %q", p)
@@ -354,7 +345,8 @@ func (s *Service) List(ctx context.Context, q Query) ([]Case, bool, error) {
 // Update changes the given fields. A closed case cannot change; a priority
 // change moves the SLA due time (from the creation time).
 func (s *Service) Update(ctx context.Context, id string, in Input, fields []Field, etag string) (Case, error) {
-	if err := CheckID("id", id); err != nil {
+	id, err := ids.UUID("id", id)
+	if err != nil {
 		return Case{}, err
 	}
 	if err := in.validate(fields); err != nil {
@@ -421,7 +413,8 @@ func (s *Service) Update(ctx context.Context, id string, in Input, fields []Fiel
 
 // Delete removes a case; a non-empty etag must match.
 func (s *Service) Delete(ctx context.Context, id, etag string) error {
-	if err := CheckID("id", id); err != nil {
+	id, err := ids.UUID("id", id)
+	if err != nil {
 		return err
 	}
 	return s.store.DeleteCase(ctx, id, func(cur Case) (Event, error) {

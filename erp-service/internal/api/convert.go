@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -18,6 +17,7 @@ import (
 	"github.com/seamhq/seam/erp-service/internal/stock"
 	"github.com/seamhq/seam/platform/civil"
 	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/ids"
 	"github.com/seamhq/seam/platform/listing"
 	"github.com/seamhq/seam/platform/money"
 	erpv1 "github.com/seamhq/seam/proto/erp/v1"
@@ -83,8 +83,8 @@ func mustMerge(v *errs.Violations, err error) {
 // rules compare before the store reads them, such as a payment's invoices
 // (each once), are read with it, so that they compare as UUIDs.
 func canonicalID(s string) string {
-	if u, err := uuid.Parse(s); err == nil {
-		return u.String()
+	if c, ok := ids.Canonical(s); ok {
+		return c
 	}
 	return s
 }

@@ -99,8 +99,11 @@ func TestWholeOrderCreditAndSalesReportGRPC(t *testing.T) {
 			t.Errorf("ApplyPaymentCredit(%v): fields %s, want %s", tc.req, got, tc.want)
 		}
 	}
-	if _, err := apply(fin, &erpv1.ApplyPaymentCreditRequest{Id: "nope", Allocations: []*erpv1.PaymentAllocation{{InvoiceId: invoices[1].GetId(), Amount: eurMoney("1")}}}); grpcCode(err) != codes.NotFound {
+	if _, err := apply(fin, &erpv1.ApplyPaymentCreditRequest{Id: "01900000-0000-7000-8000-000000000001", Allocations: []*erpv1.PaymentAllocation{{InvoiceId: invoices[1].GetId(), Amount: eurMoney("1")}}}); grpcCode(err) != codes.NotFound {
 		t.Errorf("unknown payment: %v", err)
+	}
+	if _, err := apply(fin, &erpv1.ApplyPaymentCreditRequest{Id: "nope", Allocations: []*erpv1.PaymentAllocation{{InvoiceId: invoices[1].GetId(), Amount: eurMoney("1")}}}); fmt.Sprint(grpcFields(t, err, codes.InvalidArgument)) != "[id]" {
+		t.Errorf("malformed payment id: %v", err)
 	}
 	if after := e.counts(); fmt.Sprint(after) != fmt.Sprint(before) {
 		t.Errorf("refused applications wrote: %v -> %v", before, after)

@@ -6,6 +6,7 @@ import (
 	"github.com/seamhq/seam/erp-service/internal/customer"
 	"github.com/seamhq/seam/erp-service/internal/invoicing"
 	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/ids"
 	"github.com/seamhq/seam/platform/listing"
 	"github.com/seamhq/seam/platform/money"
 	erpv1 "github.com/seamhq/seam/proto/erp/v1"
@@ -36,11 +37,15 @@ func (h *Customers) ListCustomerBalances(ctx context.Context, req *erpv1.ListCus
 
 // GetCustomerBalance returns what a customer owes in a currency.
 func (h *Customers) GetCustomerBalance(ctx context.Context, req *erpv1.GetCustomerBalanceRequest) (*erpv1.CustomerBalance, error) {
+	id, err := ids.UUID("customer_id", req.GetCustomerId())
+	if err != nil {
+		return nil, err
+	}
 	cur := req.GetCurrencyCode()
 	if err := money.CheckCode(cur); cur != "" && err != nil {
 		return nil, errs.Invalid("currency_code", "%v", err)
 	}
-	b, err := h.balances.Balance(ctx, req.GetCustomerId(), cur)
+	b, err := h.balances.Balance(ctx, id, cur)
 	if err != nil {
 		return nil, err
 	}
@@ -69,7 +74,11 @@ func (h *Customers) CreateCustomer(ctx context.Context, req *erpv1.CreateCustome
 
 // GetCustomer returns a customer by id.
 func (h *Customers) GetCustomer(ctx context.Context, req *erpv1.GetCustomerRequest) (*erpv1.Customer, error) {
-	c, err := h.store.GetCustomer(ctx, req.GetId())
+	id, err := ids.UUID("id", req.GetId())
+	if err != nil {
+		return nil, err
+	}
+	c, err := h.store.GetCustomer(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -108,8 +117,9 @@ var outputOnlyCustomerFields = []string{"id", "etag", "create_time", "update_tim
 // UpdateCustomer changes the fields named by the update mask.
 func (h *Customers) UpdateCustomer(ctx context.Context, req *erpv1.UpdateCustomerRequest) (*erpv1.Customer, error) {
 	p := req.GetCustomer()
-	if p.GetId() == "" {
-		return nil, errs.Invalid("customer.id", "is required")
+	id, err := ids.UUID("customer.id", p.GetId())
+	if err != nil {
+		return nil, err
 	}
 	paths, err := normalizeMask(req.GetUpdateMask().GetPaths(), customer.UpdatableFields, outputOnlyCustomerFields)
 	if err != nil {
@@ -124,7 +134,7 @@ func (h *Customers) UpdateCustomer(ctx context.Context, req *erpv1.UpdateCustome
 	if err := combine("customer", v.Err()); err != nil {
 		return nil, err
 	}
-	out, err := h.store.UpdateCustomer(ctx, p.GetId(), tag, func(cur customer.Customer) (customer.Customer, error) {
+	out, err := h.store.UpdateCustomer(ctx, id, tag, func(cur customer.Customer) (customer.Customer, error) {
 		next, err := customer.Apply(cur, patch, paths)
 		return next, combine("customer", err)
 	})

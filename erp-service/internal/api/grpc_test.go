@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -177,8 +178,11 @@ func TestUpdateMask(t *testing.T) {
 	if _, err := e.items.GetItem(ctx, &erpv1.GetItemRequest{Sku: "NOPE"}); grpcCode(err) != codes.NotFound {
 		t.Errorf("missing item: %v", err)
 	}
-	if _, err := e.orders.GetSalesOrder(ctx, &erpv1.GetSalesOrderRequest{Id: "x"}); grpcCode(err) != codes.NotFound {
+	if _, err := e.orders.GetSalesOrder(ctx, &erpv1.GetSalesOrderRequest{Id: "01900000-0000-7000-8000-000000000001"}); grpcCode(err) != codes.NotFound {
 		t.Errorf("missing order: %v", err)
+	}
+	if _, err := e.orders.GetSalesOrder(ctx, &erpv1.GetSalesOrderRequest{Id: "x"}); fmt.Sprint(grpcFields(t, err, codes.InvalidArgument)) != "[id]" {
+		t.Errorf("malformed order id: %v", err)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"github.com/seamhq/seam/erp-service/internal/invoicing"
 	"github.com/seamhq/seam/platform/civil"
 	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/ids"
 	"github.com/seamhq/seam/platform/listing"
 	"github.com/seamhq/seam/platform/money"
 	erpv1 "github.com/seamhq/seam/proto/erp/v1"
@@ -59,7 +60,11 @@ func (h *Invoices) CreateInvoice(ctx context.Context, req *erpv1.CreateInvoiceRe
 
 // GetInvoice returns an invoice by id.
 func (h *Invoices) GetInvoice(ctx context.Context, req *erpv1.GetInvoiceRequest) (*erpv1.Invoice, error) {
-	out, err := h.store.GetInvoice(ctx, req.GetId())
+	id, err := ids.UUID("id", req.GetId())
+	if err != nil {
+		return nil, err
+	}
+	out, err := h.store.GetInvoice(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -106,6 +111,10 @@ const MaxVoidReasonLength = 500
 // VoidInvoice voids an unpaid invoice; voiding a void invoice changes
 // nothing.
 func (h *Invoices) VoidInvoice(ctx context.Context, req *erpv1.VoidInvoiceRequest) (*erpv1.Invoice, error) {
+	id, err := ids.UUID("id", req.GetId())
+	if err != nil {
+		return nil, err
+	}
 	tag, err := errs.ParseEtag("etag", req.GetEtag())
 	if err != nil {
 		return nil, err
@@ -113,7 +122,7 @@ func (h *Invoices) VoidInvoice(ctx context.Context, req *erpv1.VoidInvoiceReques
 	if len(req.GetReason()) > MaxVoidReasonLength {
 		return nil, errs.Invalid("reason", "must be at most %d bytes", MaxVoidReasonLength)
 	}
-	out, err := h.store.VoidInvoice(ctx, req.GetId(), tag, req.GetReason(), req.GetRequestId())
+	out, err := h.store.VoidInvoice(ctx, id, tag, req.GetReason(), req.GetRequestId())
 	if err != nil {
 		return nil, err
 	}

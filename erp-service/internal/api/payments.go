@@ -8,6 +8,7 @@ import (
 
 	"github.com/seamhq/seam/erp-service/internal/payment"
 	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/ids"
 	"github.com/seamhq/seam/platform/listing"
 	"github.com/seamhq/seam/platform/money"
 	erpv1 "github.com/seamhq/seam/proto/erp/v1"
@@ -70,7 +71,11 @@ func (h *Payments) CreatePayment(ctx context.Context, req *erpv1.CreatePaymentRe
 
 // GetPayment returns a payment by id.
 func (h *Payments) GetPayment(ctx context.Context, req *erpv1.GetPaymentRequest) (*erpv1.Payment, error) {
-	out, err := h.store.GetPayment(ctx, req.GetId())
+	id, err := ids.UUID("id", req.GetId())
+	if err != nil {
+		return nil, err
+	}
+	out, err := h.store.GetPayment(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -117,6 +122,10 @@ const MaxReverseReasonLength = 500
 // ReversePayment reverses a payment; reversing a reversed one changes
 // nothing.
 func (h *Payments) ReversePayment(ctx context.Context, req *erpv1.ReversePaymentRequest) (*erpv1.Payment, error) {
+	id, err := ids.UUID("id", req.GetId())
+	if err != nil {
+		return nil, err
+	}
 	tag, err := errs.ParseEtag("etag", req.GetEtag())
 	if err != nil {
 		return nil, err
@@ -124,7 +133,7 @@ func (h *Payments) ReversePayment(ctx context.Context, req *erpv1.ReversePayment
 	if len(req.GetReason()) > MaxReverseReasonLength {
 		return nil, errs.Invalid("reason", "must be at most %d bytes", MaxReverseReasonLength)
 	}
-	out, err := h.store.ReversePayment(ctx, req.GetId(), tag, req.GetReason(), req.GetRequestId())
+	out, err := h.store.ReversePayment(ctx, id, tag, req.GetReason(), req.GetRequestId())
 	if err != nil {
 		return nil, err
 	}
@@ -134,6 +143,10 @@ func (h *Payments) ReversePayment(ctx context.Context, req *erpv1.ReversePayment
 // ApplyPaymentCredit allocates a posted payment's unallocated amount to
 // open invoices of its customer.
 func (h *Payments) ApplyPaymentCredit(ctx context.Context, req *erpv1.ApplyPaymentCreditRequest) (*erpv1.Payment, error) {
+	id, err := ids.UUID("id", req.GetId())
+	if err != nil {
+		return nil, err
+	}
 	var v errs.Violations
 	tag, err := errs.ParseEtag("etag", req.GetEtag())
 	mustMerge(&v, err)
@@ -159,7 +172,7 @@ func (h *Payments) ApplyPaymentCredit(ctx context.Context, req *erpv1.ApplyPayme
 	if err := combine("", v.Err(), rules); err != nil {
 		return nil, err
 	}
-	out, err := h.store.ApplyCredit(ctx, req.GetId(), tag, allocs, req.GetRequestId())
+	out, err := h.store.ApplyCredit(ctx, id, tag, allocs, req.GetRequestId())
 	if err != nil {
 		return nil, err
 	}

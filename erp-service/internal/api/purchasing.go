@@ -9,6 +9,7 @@ import (
 	"github.com/seamhq/seam/erp-service/internal/purchasing"
 	"github.com/seamhq/seam/platform/civil"
 	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/ids"
 	"github.com/seamhq/seam/platform/listing"
 	"github.com/seamhq/seam/platform/money"
 	erpv1 "github.com/seamhq/seam/proto/erp/v1"
@@ -49,7 +50,11 @@ func (h *Suppliers) CreateSupplier(ctx context.Context, req *erpv1.CreateSupplie
 
 // GetSupplier returns a supplier by id.
 func (h *Suppliers) GetSupplier(ctx context.Context, req *erpv1.GetSupplierRequest) (*erpv1.Supplier, error) {
-	s, err := h.store.GetSupplier(ctx, req.GetId())
+	id, err := ids.UUID("id", req.GetId())
+	if err != nil {
+		return nil, err
+	}
+	s, err := h.store.GetSupplier(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -88,8 +93,9 @@ var outputOnlySupplierFields = []string{"id", "etag", "create_time", "update_tim
 // UpdateSupplier changes the fields named by the update mask.
 func (h *Suppliers) UpdateSupplier(ctx context.Context, req *erpv1.UpdateSupplierRequest) (*erpv1.Supplier, error) {
 	p := req.GetSupplier()
-	if p.GetId() == "" {
-		return nil, errs.Invalid("supplier.id", "is required")
+	id, err := ids.UUID("supplier.id", p.GetId())
+	if err != nil {
+		return nil, err
 	}
 	paths, err := normalizeMask(req.GetUpdateMask().GetPaths(), purchasing.SupplierUpdatableFields, outputOnlySupplierFields)
 	if err != nil {
@@ -100,7 +106,7 @@ func (h *Suppliers) UpdateSupplier(ctx context.Context, req *erpv1.UpdateSupplie
 		return nil, err
 	}
 	patch := purchasing.Supplier{Name: p.GetName()}
-	out, err := h.store.UpdateSupplier(ctx, p.GetId(), tag, func(cur purchasing.Supplier) (purchasing.Supplier, error) {
+	out, err := h.store.UpdateSupplier(ctx, id, tag, func(cur purchasing.Supplier) (purchasing.Supplier, error) {
 		next, err := purchasing.ApplySupplier(cur, patch, paths)
 		return next, combine("supplier", err)
 	})
@@ -204,7 +210,11 @@ func (h *PurchaseOrders) CreatePurchaseOrder(ctx context.Context, req *erpv1.Cre
 
 // GetPurchaseOrder returns a purchase order by id.
 func (h *PurchaseOrders) GetPurchaseOrder(ctx context.Context, req *erpv1.GetPurchaseOrderRequest) (*erpv1.PurchaseOrder, error) {
-	o, err := h.store.GetPurchaseOrder(ctx, req.GetId())
+	id, err := ids.UUID("id", req.GetId())
+	if err != nil {
+		return nil, err
+	}
+	o, err := h.store.GetPurchaseOrder(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -247,11 +257,15 @@ func (h *PurchaseOrders) ListPurchaseOrders(ctx context.Context, req *erpv1.List
 
 // OrderPurchaseOrder sends a draft to the supplier.
 func (h *PurchaseOrders) OrderPurchaseOrder(ctx context.Context, req *erpv1.OrderPurchaseOrderRequest) (*erpv1.PurchaseOrder, error) {
+	id, err := ids.UUID("id", req.GetId())
+	if err != nil {
+		return nil, err
+	}
 	tag, err := errs.ParseEtag("etag", req.GetEtag())
 	if err != nil {
 		return nil, err
 	}
-	o, err := h.store.OrderPurchaseOrder(ctx, req.GetId(), tag, req.GetRequestId())
+	o, err := h.store.OrderPurchaseOrder(ctx, id, tag, req.GetRequestId())
 	if err != nil {
 		return nil, err
 	}
@@ -260,11 +274,15 @@ func (h *PurchaseOrders) OrderPurchaseOrder(ctx context.Context, req *erpv1.Orde
 
 // CancelPurchaseOrder cancels a purchase order with nothing received.
 func (h *PurchaseOrders) CancelPurchaseOrder(ctx context.Context, req *erpv1.CancelPurchaseOrderRequest) (*erpv1.PurchaseOrder, error) {
+	id, err := ids.UUID("id", req.GetId())
+	if err != nil {
+		return nil, err
+	}
 	tag, err := errs.ParseEtag("etag", req.GetEtag())
 	if err != nil {
 		return nil, err
 	}
-	o, err := h.store.CancelPurchaseOrder(ctx, req.GetId(), tag, req.GetRequestId())
+	o, err := h.store.CancelPurchaseOrder(ctx, id, tag, req.GetRequestId())
 	if err != nil {
 		return nil, err
 	}
@@ -273,6 +291,10 @@ func (h *PurchaseOrders) CancelPurchaseOrder(ctx context.Context, req *erpv1.Can
 
 // ReceivePurchaseOrder books received quantities of lines into stock.
 func (h *PurchaseOrders) ReceivePurchaseOrder(ctx context.Context, req *erpv1.ReceivePurchaseOrderRequest) (*erpv1.PurchaseOrder, error) {
+	id, err := ids.UUID("id", req.GetId())
+	if err != nil {
+		return nil, err
+	}
 	var v errs.Violations
 	lines := make([]purchasing.ReceiptLine, len(req.GetLines()))
 	for i, l := range req.GetLines() {
@@ -282,7 +304,7 @@ func (h *PurchaseOrders) ReceivePurchaseOrder(ctx context.Context, req *erpv1.Re
 	if err := combine("", v.Err(), purchasing.ValidateReceipt(lines)); err != nil {
 		return nil, err
 	}
-	o, err := h.store.ReceivePurchaseOrder(ctx, req.GetId(), req.GetWarehouse(), lines, req.GetRequestId())
+	o, err := h.store.ReceivePurchaseOrder(ctx, id, req.GetWarehouse(), lines, req.GetRequestId())
 	if err != nil {
 		return nil, err
 	}

@@ -4,10 +4,9 @@ import (
 	"context"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/seamhq/seam/erp-service/internal/reporting"
 	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/ids"
 	"github.com/seamhq/seam/platform/money"
 	erpv1 "github.com/seamhq/seam/proto/erp/v1"
 )
@@ -38,7 +37,7 @@ func (h *Reports) GetArAging(ctx context.Context, req *erpv1.GetArAgingRequest) 
 	if err != nil {
 		return nil, err
 	}
-	if _, perr := uuid.Parse(after); after != "" && perr != nil {
+	if _, ok := ids.Canonical(after); after != "" && !ok {
 		return nil, errs.Invalid("page_token", "is not a token returned by this report")
 	}
 	opens, more, err := h.store.OpenAmounts(ctx, asOf, cur, n, after)

@@ -112,8 +112,11 @@ func TestRESTRoutes(t *testing.T) {
 		got["reason"] != "receipt" || got["create_time"] != adj["create_time"] {
 		t.Errorf("read adjustment = %v, created %v", got, adj)
 	}
-	if r := e.call("GET", "/v1/stockAdjustments/not-an-id", sales, ""); r.status != 404 {
+	if r := e.call("GET", "/v1/stockAdjustments/not-an-id", sales, ""); r.status != 400 || fmt.Sprint(restFields(r.body)) != "[id]" {
 		t.Errorf("adjustment not-an-id = %d %v", r.status, r.body)
+	}
+	if r := e.call("GET", "/v1/stockAdjustments/01900000-0000-7000-8000-000000000001", sales, ""); r.status != 404 {
+		t.Errorf("adjustment of nothing = %d %v", r.status, r.body)
 	}
 
 	// A sales order: create (twice by external_ref), confirm, cancel.
@@ -213,6 +216,14 @@ func TestRESTRoutes(t *testing.T) {
 	}
 	if od := call(200, "POST", "/v1/invoices:markOverdue", finance, `{"as_of_date":"2026-04-01"}`); fmt.Sprint(od["invoice_ids"]) != "["+invID+"]" {
 		t.Errorf("mark overdue = %v", od)
+	}
+	// It takes no request_id: marking again, a retry say, changes nothing.
+	marked := e.counts()
+	if od := call(200, "POST", "/v1/invoices:markOverdue", finance, `{"as_of_date":"2026-04-01"}`); od["invoice_ids"] != nil || od["more"] == true {
+		t.Errorf("mark overdue again = %v", od)
+	}
+	if after := e.counts(); fmt.Sprint(after) != fmt.Sprint(marked) {
+		t.Errorf("marking again wrote: %v -> %v", marked, after)
 	}
 	if r := e.call("POST", "/v1/invoices/"+invID+":void", finance, `{"etag":"1"}`); r.status != 409 {
 		t.Errorf("void with a stale etag = %d", r.status)

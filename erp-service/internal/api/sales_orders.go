@@ -7,6 +7,7 @@ import (
 
 	"github.com/seamhq/seam/erp-service/internal/sales"
 	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/ids"
 	"github.com/seamhq/seam/platform/listing"
 	erpv1 "github.com/seamhq/seam/proto/erp/v1"
 )
@@ -41,7 +42,11 @@ func (h *SalesOrders) CreateSalesOrder(ctx context.Context, req *erpv1.CreateSal
 
 // GetSalesOrder returns an order by id.
 func (h *SalesOrders) GetSalesOrder(ctx context.Context, req *erpv1.GetSalesOrderRequest) (*erpv1.SalesOrder, error) {
-	o, err := h.store.GetOrder(ctx, req.GetId())
+	id, err := ids.UUID("id", req.GetId())
+	if err != nil {
+		return nil, err
+	}
+	o, err := h.store.GetOrder(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -85,11 +90,15 @@ func (h *SalesOrders) ListSalesOrders(ctx context.Context, req *erpv1.ListSalesO
 // ConfirmSalesOrder reserves stock for the order; confirming a confirmed
 // order changes nothing.
 func (h *SalesOrders) ConfirmSalesOrder(ctx context.Context, req *erpv1.ConfirmSalesOrderRequest) (*erpv1.SalesOrder, error) {
+	id, err := ids.UUID("id", req.GetId())
+	if err != nil {
+		return nil, err
+	}
 	tag, err := errs.ParseEtag("etag", req.GetEtag())
 	if err != nil {
 		return nil, err
 	}
-	o, err := h.store.ConfirmOrder(ctx, req.GetId(), tag, req.GetRequestId())
+	o, err := h.store.ConfirmOrder(ctx, id, tag, req.GetRequestId())
 	if err != nil {
 		return nil, err
 	}
@@ -102,6 +111,10 @@ const MaxCancelReasonLength = 500
 // CancelSalesOrder cancels the order and releases its reservations;
 // cancelling a cancelled order changes nothing.
 func (h *SalesOrders) CancelSalesOrder(ctx context.Context, req *erpv1.CancelSalesOrderRequest) (*erpv1.SalesOrder, error) {
+	id, err := ids.UUID("id", req.GetId())
+	if err != nil {
+		return nil, err
+	}
 	tag, err := errs.ParseEtag("etag", req.GetEtag())
 	if err != nil {
 		return nil, err
@@ -109,7 +122,7 @@ func (h *SalesOrders) CancelSalesOrder(ctx context.Context, req *erpv1.CancelSal
 	if len(req.GetReason()) > MaxCancelReasonLength {
 		return nil, errs.Invalid("reason", "must be at most %d bytes", MaxCancelReasonLength)
 	}
-	o, err := h.store.CancelOrder(ctx, req.GetId(), tag, req.GetReason(), req.GetRequestId())
+	o, err := h.store.CancelOrder(ctx, id, tag, req.GetReason(), req.GetRequestId())
 	if err != nil {
 		return nil, err
 	}
@@ -121,6 +134,10 @@ const MaxReleaseReasonLength = 500
 
 // ReleaseCreditHold releases an order on credit hold and confirms it.
 func (h *SalesOrders) ReleaseCreditHold(ctx context.Context, req *erpv1.ReleaseCreditHoldRequest) (*erpv1.SalesOrder, error) {
+	id, err := ids.UUID("id", req.GetId())
+	if err != nil {
+		return nil, err
+	}
 	tag, err := errs.ParseEtag("etag", req.GetEtag())
 	if err != nil {
 		return nil, err
@@ -136,7 +153,7 @@ func (h *SalesOrders) ReleaseCreditHold(ctx context.Context, req *erpv1.ReleaseC
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	o, err := h.store.ReleaseCreditHold(ctx, req.GetId(), tag, reason, req.GetRequestId())
+	o, err := h.store.ReleaseCreditHold(ctx, id, tag, reason, req.GetRequestId())
 	if err != nil {
 		return nil, err
 	}
@@ -146,6 +163,10 @@ func (h *SalesOrders) ReleaseCreditHold(ctx context.Context, req *erpv1.ReleaseC
 // AmendSalesOrder changes line quantities and adds lines; reservations
 // follow.
 func (h *SalesOrders) AmendSalesOrder(ctx context.Context, req *erpv1.AmendSalesOrderRequest) (*erpv1.SalesOrder, error) {
+	id, err := ids.UUID("id", req.GetId())
+	if err != nil {
+		return nil, err
+	}
 	tag, err := errs.ParseEtag("etag", req.GetEtag())
 	if err != nil {
 		return nil, err
@@ -167,7 +188,7 @@ func (h *SalesOrders) AmendSalesOrder(ctx context.Context, req *erpv1.AmendSales
 	if err := combine("", v.Err(), sales.ValidateAmendment(a)); err != nil {
 		return nil, err
 	}
-	o, err := h.store.AmendOrder(ctx, req.GetId(), tag, a, req.GetRequestId())
+	o, err := h.store.AmendOrder(ctx, id, tag, a, req.GetRequestId())
 	if err != nil {
 		return nil, err
 	}

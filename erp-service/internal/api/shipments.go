@@ -7,6 +7,7 @@ import (
 
 	"github.com/seamhq/seam/erp-service/internal/shipping"
 	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/ids"
 	"github.com/seamhq/seam/platform/listing"
 	"github.com/seamhq/seam/platform/money"
 	erpv1 "github.com/seamhq/seam/proto/erp/v1"
@@ -46,7 +47,11 @@ func (h *Shipments) CreateShipment(ctx context.Context, req *erpv1.CreateShipmen
 
 // GetShipment returns a shipment by id.
 func (h *Shipments) GetShipment(ctx context.Context, req *erpv1.GetShipmentRequest) (*erpv1.Shipment, error) {
-	out, err := h.store.GetShipment(ctx, req.GetId())
+	id, err := ids.UUID("id", req.GetId())
+	if err != nil {
+		return nil, err
+	}
+	out, err := h.store.GetShipment(ctx, id)
 	if err != nil {
 		return nil, err
 	}

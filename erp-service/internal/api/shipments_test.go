@@ -86,8 +86,11 @@ func TestShipmentsGRPC(t *testing.T) {
 	if grpcCode(err) != codes.FailedPrecondition {
 		t.Errorf("shipping again: %v", err)
 	}
-	if _, err := e.shipments.GetShipment(as(t, auth.Service), &erpv1.GetShipmentRequest{Id: "x"}); grpcCode(err) != codes.NotFound {
+	if _, err := e.shipments.GetShipment(as(t, auth.Service), &erpv1.GetShipmentRequest{Id: "01900000-0000-7000-8000-000000000001"}); grpcCode(err) != codes.NotFound {
 		t.Errorf("get unknown: %v", err)
+	}
+	if _, err := e.shipments.GetShipment(as(t, auth.Service), &erpv1.GetShipmentRequest{Id: "x"}); fmt.Sprint(grpcFields(t, err, codes.InvalidArgument)) != "[id]" {
+		t.Errorf("get malformed: %v", err)
 	}
 	list, err := e.shipments.ListShipments(as(t, auth.Sales), &erpv1.ListShipmentsRequest{Filter: `sales_order_id = "x"`})
 	if grpcCode(err) != codes.InvalidArgument {

@@ -6,6 +6,7 @@ import (
 	"github.com/seamhq/seam/erp-service/internal/catalog"
 	"github.com/seamhq/seam/erp-service/internal/stock"
 	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/ids"
 	"github.com/seamhq/seam/platform/listing"
 	erpv1 "github.com/seamhq/seam/proto/erp/v1"
 )
@@ -45,13 +46,14 @@ func (h *Warehouses) GetWarehouse(ctx context.Context, req *erpv1.GetWarehouseRe
 	return warehouseToProto(w), nil
 }
 
-// CreateWarehouse adds a warehouse.
+// CreateWarehouse adds a warehouse; a retried request_id returns the first
+// result.
 func (h *Warehouses) CreateWarehouse(ctx context.Context, req *erpv1.CreateWarehouseRequest) (*erpv1.Warehouse, error) {
 	w := stock.Warehouse{Code: req.GetWarehouse().GetCode(), Name: req.GetWarehouse().GetName()}
 	if err := combine("warehouse", stock.PrepareWarehouse(&w)); err != nil {
 		return nil, err
 	}
-	out, err := h.store.CreateWarehouse(ctx, w)
+	out, err := h.store.CreateWarehouse(ctx, w, req.GetRequestId())
 	if err != nil {
 		return nil, err
 	}
@@ -125,7 +127,11 @@ func (h *Stock) CreateStockTransfer(ctx context.Context, req *erpv1.CreateStockT
 
 // GetStockAdjustment reads an adjustment back from the ledger.
 func (h *Stock) GetStockAdjustment(ctx context.Context, req *erpv1.GetStockAdjustmentRequest) (*erpv1.StockAdjustment, error) {
-	a, err := h.store.GetAdjustment(ctx, req.GetId())
+	id, err := ids.UUID("id", req.GetId())
+	if err != nil {
+		return nil, err
+	}
+	a, err := h.store.GetAdjustment(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -134,7 +140,11 @@ func (h *Stock) GetStockAdjustment(ctx context.Context, req *erpv1.GetStockAdjus
 
 // GetStockTransfer reads a transfer back from the ledger.
 func (h *Stock) GetStockTransfer(ctx context.Context, req *erpv1.GetStockTransferRequest) (*erpv1.StockTransfer, error) {
-	t, err := h.store.GetTransfer(ctx, req.GetId())
+	id, err := ids.UUID("id", req.GetId())
+	if err != nil {
+		return nil, err
+	}
+	t, err := h.store.GetTransfer(ctx, id)
 	if err != nil {
 		return nil, err
 	}

@@ -186,12 +186,20 @@ func TestGetAdjustmentAndTransfer(t *testing.T) {
 			}
 		}
 	}
-	for _, id := range []string{"", "not-a-uuid", "00000000-0000-0000-0000-000000000000"} {
-		if _, err := e.stock.GetStockAdjustment(sales, &erpv1.GetStockAdjustmentRequest{Id: id}); grpcCode(err) != codes.NotFound {
-			t.Errorf("GetStockAdjustment(%q) = %v", id, err)
+	if _, err := e.stock.GetStockAdjustment(sales, &erpv1.GetStockAdjustmentRequest{Id: "00000000-0000-0000-0000-000000000000"}); grpcCode(err) != codes.NotFound {
+		t.Errorf("GetStockAdjustment(nil UUID) = %v", err)
+	}
+	if _, err := e.stock.GetStockTransfer(sales, &erpv1.GetStockTransferRequest{Id: "00000000-0000-0000-0000-000000000000"}); grpcCode(err) != codes.NotFound {
+		t.Errorf("GetStockTransfer(nil UUID) = %v", err)
+	}
+	for _, id := range []string{"", "not-a-uuid"} {
+		_, err := e.stock.GetStockAdjustment(sales, &erpv1.GetStockAdjustmentRequest{Id: id})
+		if f := grpcFields(t, err, codes.InvalidArgument); fmt.Sprint(f) != "[id]" {
+			t.Errorf("GetStockAdjustment(%q) names %v", id, f)
 		}
-		if _, err := e.stock.GetStockTransfer(sales, &erpv1.GetStockTransferRequest{Id: id}); grpcCode(err) != codes.NotFound {
-			t.Errorf("GetStockTransfer(%q) = %v", id, err)
+		_, err = e.stock.GetStockTransfer(sales, &erpv1.GetStockTransferRequest{Id: id})
+		if f := grpcFields(t, err, codes.InvalidArgument); fmt.Sprint(f) != "[id]" {
+			t.Errorf("GetStockTransfer(%q) names %v", id, f)
 		}
 	}
 }

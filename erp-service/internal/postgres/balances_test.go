@@ -60,7 +60,7 @@ func TestAccountBalancesFollowJournal(t *testing.T) {
 	t.Parallel()
 	s, pool := newStore(t)
 	ctx := context.Background()
-	if _, err := s.CreateWarehouse(ctx, stock.Warehouse{Code: "B", Name: "B"}); err != nil {
+	if _, err := s.CreateWarehouse(ctx, stock.Warehouse{Code: "B", Name: "B"}, ""); err != nil {
 		t.Fatal(err)
 	}
 	// One item per poster, so that the postings (which take only their

@@ -101,7 +101,7 @@ func TestInvariantsUnderConcurrency(t *testing.T) {
 			w.skus[cur] = append(w.skus[cur], sku)
 		}
 	}
-	if _, err := s.CreateWarehouse(ctx, stock.Warehouse{Code: "EAST", Name: "East"}); err != nil {
+	if _, err := s.CreateWarehouse(ctx, stock.Warehouse{Code: "EAST", Name: "East"}, ""); err != nil {
 		t.Fatal(err)
 	}
 	currencies := []string{"EUR", "JPY", "KWD"}

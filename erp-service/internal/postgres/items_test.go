@@ -116,7 +116,7 @@ func TestItemCostCurrencyHoldsWhileStockOnHand(t *testing.T) {
 	s, pool := newStore(t)
 	ctx := context.Background()
 	mustCostedItem(t, s, "W-1", "5", "1")
-	if _, err := s.CreateWarehouse(ctx, stock.Warehouse{Code: "EAST", Name: "East"}); err != nil {
+	if _, err := s.CreateWarehouse(ctx, stock.Warehouse{Code: "EAST", Name: "East"}, ""); err != nil {
 		t.Fatal(err)
 	}
 	mustAdjust(t, s, "W-1", "EAST", "10") // Dr 1200 10.00 EUR

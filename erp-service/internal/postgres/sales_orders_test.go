@@ -189,7 +189,7 @@ func TestConfirmAndCancel(t *testing.T) {
 	c := mustCustomer(t, s, "Acme")
 	mustItem(t, s, "W-1", "10")
 	mustItem(t, s, "W-2", "5")
-	if _, err := s.CreateWarehouse(ctx, stock.Warehouse{Code: "EAST", Name: "East"}); err != nil {
+	if _, err := s.CreateWarehouse(ctx, stock.Warehouse{Code: "EAST", Name: "East"}, ""); err != nil {
 		t.Fatal(err)
 	}
 	mustAdjust(t, s, "W-1", "MAIN", "10")

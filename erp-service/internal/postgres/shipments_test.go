@@ -85,7 +85,7 @@ func TestShipments(t *testing.T) {
 	c := mustCustomer(t, s, "Acme")
 	mustCostedItem(t, s, "W-1", "20", "7.333")
 	mustCostedItem(t, s, "W-2", "5", "1.25")
-	if _, err := s.CreateWarehouse(ctx, stock.Warehouse{Code: "EAST", Name: "East"}); err != nil {
+	if _, err := s.CreateWarehouse(ctx, stock.Warehouse{Code: "EAST", Name: "East"}, ""); err != nil {
 		t.Fatal(err)
 	}
 	mustAdjust(t, s, "W-1", "MAIN", "3")

@@ -319,14 +319,26 @@ func (s *Store) stockEventsOf(ctx context.Context, set *stockSet, skus []string)
 	return events, nil
 }
 
-// CreateWarehouse implements stock.Store.
-func (s *Store) CreateWarehouse(ctx context.Context, w stock.Warehouse) (stock.Warehouse, error) {
-	err := s.pool.QueryRow(ctx, `INSERT INTO warehouses (code, name) VALUES ($1, $2) RETURNING create_time`,
-		w.Code, w.Name).Scan(&w.CreateTime)
-	if pg.IsUniqueViolation(err, "warehouses_pkey") {
+// CreateWarehouse implements stock.Store: the request_id is claimed in
+// the warehouse's transaction, with the code as its resource.
+func (s *Store) CreateWarehouse(ctx context.Context, w stock.Warehouse, requestID string) (stock.Warehouse, error) {
+	const method = "CreateWarehouse"
+	err := pg.SendTx(ctx, s.pool, func(b *pgx.Batch) {
+		cl := claim{requestID: requestID, method: method, resourceID: w.Code, digest: requestid.FromContext(ctx)}
+		cl.queue(b)
+		b.Queue(`INSERT INTO warehouses (code, name) VALUES ($1, $2) RETURNING create_time`, w.Code, w.Name).
+			QueryRow(func(row pgx.Row) error { return row.Scan(&w.CreateTime) })
+	})
+	switch {
+	case claimLost(err):
+		code, err := s.previous(ctx, requestID, method)
+		if err != nil {
+			return stock.Warehouse{}, err
+		}
+		return s.GetWarehouse(ctx, code)
+	case pg.IsUniqueViolation(err, "warehouses_pkey"):
 		return stock.Warehouse{}, errs.AlreadyExistsf("warehouse %q already exists", w.Code)
-	}
-	if err != nil {
+	case err != nil:
 		return stock.Warehouse{}, fmt.Errorf("insert warehouse %s: %w", w.Code, err)
 	}
 	return w, nil

@@ -19,10 +19,10 @@ func TestWarehouses(t *testing.T) {
 		t.Fatalf("default warehouse = %+v, %v", main, err)
 	}
 	w := stock.Warehouse{Code: "EAST", Name: "East"}
-	if _, err := s.CreateWarehouse(ctx, w); err != nil {
+	if _, err := s.CreateWarehouse(ctx, w, ""); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.CreateWarehouse(ctx, w); !errors.Is(err, errs.ErrAlreadyExists) {
+	if _, err := s.CreateWarehouse(ctx, w, ""); !errors.Is(err, errs.ErrAlreadyExists) {
 		t.Errorf("duplicate warehouse: %v", err)
 	}
 	list, more, err := s.ListWarehouses(ctx, stock.ListQuery{PageSize: 1})
@@ -43,7 +43,7 @@ func TestAdjust(t *testing.T) {
 	s, pool := newStore(t)
 	ctx := context.Background()
 	mustItem(t, s, "W-1", "10")
-	if _, err := s.CreateWarehouse(ctx, stock.Warehouse{Code: "EAST", Name: "East"}); err != nil {
+	if _, err := s.CreateWarehouse(ctx, stock.Warehouse{Code: "EAST", Name: "East"}, ""); err != nil {
 		t.Fatal(err)
 	}
 

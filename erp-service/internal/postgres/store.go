@@ -17,7 +17,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -33,6 +32,7 @@ import (
 	"github.com/seamhq/seam/erp-service/internal/stock"
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/feed"
+	"github.com/seamhq/seam/platform/ids"
 	"github.com/seamhq/seam/platform/listing"
 	"github.com/seamhq/seam/platform/pg"
 	"github.com/seamhq/seam/platform/requestid"
@@ -190,18 +190,18 @@ func (s *Store) replayOf(ctx context.Context, requestID, method, id, what string
 }
 
 // canonicalID rewrites *id, an id a caller sent, to the canonical
-// lower-case form of the UUID it names and reports whether it names one.
-// uuid.Parse also takes upper case, braces, no hyphens and the urn: form;
-// PostgreSQL hands ids out in the canonical form, so an id compared as a
-// string (an invoice's customer, the resource a request_id was used for,
-// an event key) compares as the UUID it is only in that form.
+// lower-case form of the UUID it names and reports whether it is a UUID
+// in its 36-character form, in either case (ids.Canonical; any other form
+// is refused). PostgreSQL hands ids out in the canonical form, so an id
+// compared as a string (an invoice's customer, the resource a request_id
+// was used for, an event key) compares as the UUID it is only in that
+// form.
 func canonicalID(id *string) bool {
-	u, err := uuid.Parse(*id)
-	if err != nil {
-		return false
+	c, ok := ids.Canonical(*id)
+	if ok {
+		*id = c
 	}
-	*id = u.String()
-	return true
+	return ok
 }
 
 // column describes a filterable column.

@@ -39,7 +39,7 @@ func TestTransfer(t *testing.T) {
 	s, pool := newStore(t)
 	ctx := context.Background()
 	mustItem(t, s, "T-1", "10")
-	if _, err := s.CreateWarehouse(ctx, stock.Warehouse{Code: "EAST", Name: "East"}); err != nil {
+	if _, err := s.CreateWarehouse(ctx, stock.Warehouse{Code: "EAST", Name: "East"}, ""); err != nil {
 		t.Fatal(err)
 	}
 	mustAdjust(t, s, "T-1", "MAIN", "10")
@@ -135,7 +135,7 @@ func TestTransfersRaceConfirms(t *testing.T) {
 	ctx := context.Background()
 	mustItem(t, s, "T-1", "10")
 	for _, wh := range []string{"EAST", "WEST"} {
-		if _, err := s.CreateWarehouse(ctx, stock.Warehouse{Code: wh, Name: wh}); err != nil {
+		if _, err := s.CreateWarehouse(ctx, stock.Warehouse{Code: wh, Name: wh}, ""); err != nil {
 			t.Fatal(err)
 		}
 	}

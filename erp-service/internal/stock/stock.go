@@ -297,7 +297,9 @@ type ListQuery struct {
 // Store keeps warehouses and stock. Stock changes append stock.changed in
 // the same transaction.
 type Store interface {
-	CreateWarehouse(ctx context.Context, w Warehouse) (Warehouse, error)
+	// CreateWarehouse adds w; a retry with requestID returns the warehouse
+	// the first call created.
+	CreateWarehouse(ctx context.Context, w Warehouse, requestID string) (Warehouse, error)
 	GetWarehouse(ctx context.Context, code string) (Warehouse, error)
 	ListWarehouses(ctx context.Context, q ListQuery) ([]Warehouse, bool, error)
 	// Availability returns the stock of an item.

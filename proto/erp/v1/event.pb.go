@@ -288,9 +288,14 @@ func (*Event_Supplier) isEvent_Payload() {}
 func (*Event_PurchaseOrder) isEvent_Payload() {}
 
 type ListEventsRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	After         string                 `protobuf:"bytes,1,opt,name=after,proto3" json:"after,omitempty"`
-	PageSize      int32                  `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Cursor of the last event seen; empty starts at the beginning.
+	After string `protobuf:"bytes,1,opt,name=after,proto3" json:"after,omitempty"`
+	// Events per page: default 100, at most 1000 (more is read as 1000; a
+	// negative size is INVALID_ARGUMENT). A feed is read through from a
+	// cursor, not browsed, so its default page is larger than the 50 of
+	// the resource lists.
+	PageSize      int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }

@@ -30,7 +30,10 @@ const (
 // EventService serves ERP's change feed: every committed change once, in a
 // stable order, resumable from a cursor.
 type EventServiceClient interface {
+	// ListEvents returns the next page of events after a cursor.
 	ListEvents(ctx context.Context, in *ListEventsRequest, opts ...grpc.CallOption) (*ListEventsResponse, error)
+	// WatchEvents streams events after a cursor and keeps the stream open,
+	// sending new events as their transactions commit.
 	WatchEvents(ctx context.Context, in *WatchEventsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[Event], error)
 }
 
@@ -78,7 +81,10 @@ type EventService_WatchEventsClient = grpc.ServerStreamingClient[Event]
 // EventService serves ERP's change feed: every committed change once, in a
 // stable order, resumable from a cursor.
 type EventServiceServer interface {
+	// ListEvents returns the next page of events after a cursor.
 	ListEvents(context.Context, *ListEventsRequest) (*ListEventsResponse, error)
+	// WatchEvents streams events after a cursor and keeps the stream open,
+	// sending new events as their transactions commit.
 	WatchEvents(*WatchEventsRequest, grpc.ServerStreamingServer[Event]) error
 	mustEmbedUnimplementedEventServiceServer()
 }

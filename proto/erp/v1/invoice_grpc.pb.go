@@ -48,7 +48,11 @@ type InvoiceServiceClient interface {
 	VoidInvoice(ctx context.Context, in *VoidInvoiceRequest, opts ...grpc.CallOption) (*Invoice, error)
 	// MarkOverdueInvoices marks OPEN and PARTIALLY_PAID invoices whose due
 	// date is before as_of_date OVERDUE (at most 1000 per call; call again
-	// while more is true). For operators and cron.
+	// while more is true). For operators and cron. It takes no request_id:
+	// it is idempotent as it is. A marked invoice is no longer open, so
+	// calling again (a retry, say) marks only invoices that have come due
+	// since and changes nothing the first call changed; invoice_ids lists
+	// what that call marked.
 	MarkOverdueInvoices(ctx context.Context, in *MarkOverdueInvoicesRequest, opts ...grpc.CallOption) (*MarkOverdueInvoicesResponse, error)
 }
 
@@ -132,7 +136,11 @@ type InvoiceServiceServer interface {
 	VoidInvoice(context.Context, *VoidInvoiceRequest) (*Invoice, error)
 	// MarkOverdueInvoices marks OPEN and PARTIALLY_PAID invoices whose due
 	// date is before as_of_date OVERDUE (at most 1000 per call; call again
-	// while more is true). For operators and cron.
+	// while more is true). For operators and cron. It takes no request_id:
+	// it is idempotent as it is. A marked invoice is no longer open, so
+	// calling again (a retry, say) marks only invoices that have come due
+	// since and changes nothing the first call changed; invoice_ids lists
+	// what that call marked.
 	MarkOverdueInvoices(context.Context, *MarkOverdueInvoicesRequest) (*MarkOverdueInvoicesResponse, error)
 	mustEmbedUnimplementedInvoiceServiceServer()
 }

@@ -232,8 +232,10 @@ func (x *GetWarehouseRequest) GetCode() string {
 }
 
 type CreateWarehouseRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Warehouse     *Warehouse             `protobuf:"bytes,1,opt,name=warehouse,proto3" json:"warehouse,omitempty"`
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Warehouse *Warehouse             `protobuf:"bytes,1,opt,name=warehouse,proto3" json:"warehouse,omitempty"`
+	// Makes a retry return the first result (REST: ?request_id=).
+	RequestId     string `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -273,6 +275,13 @@ func (x *CreateWarehouseRequest) GetWarehouse() *Warehouse {
 		return x.Warehouse
 	}
 	return nil
+}
+
+func (x *CreateWarehouseRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
 }
 
 // StockAdjustment is one counted correction or receipt.
@@ -935,9 +944,11 @@ const file_erp_v1_stock_proto_rawDesc = "" +
 	"warehouses\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\")\n" +
 	"\x13GetWarehouseRequest\x12\x12\n" +
-	"\x04code\x18\x01 \x01(\tR\x04code\"I\n" +
+	"\x04code\x18\x01 \x01(\tR\x04code\"h\n" +
 	"\x16CreateWarehouseRequest\x12/\n" +
-	"\twarehouse\x18\x01 \x01(\v2\x11.erp.v1.WarehouseR\twarehouse\"\xfc\x01\n" +
+	"\twarehouse\x18\x01 \x01(\v2\x11.erp.v1.WarehouseR\twarehouse\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x02 \x01(\tR\trequestId\"\xfc\x01\n" +
 	"\x0fStockAdjustment\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x10\n" +
 	"\x03sku\x18\x02 \x01(\tR\x03sku\x12\x1c\n" +

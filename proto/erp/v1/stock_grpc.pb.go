@@ -32,6 +32,9 @@ const (
 type WarehouseServiceClient interface {
 	ListWarehouses(ctx context.Context, in *ListWarehousesRequest, opts ...grpc.CallOption) (*ListWarehousesResponse, error)
 	GetWarehouse(ctx context.Context, in *GetWarehouseRequest, opts ...grpc.CallOption) (*Warehouse, error)
+	// CreateWarehouse adds a warehouse; a code already taken is
+	// ALREADY_EXISTS. A retry with the same request_id returns the
+	// warehouse the first call created.
 	CreateWarehouse(ctx context.Context, in *CreateWarehouseRequest, opts ...grpc.CallOption) (*Warehouse, error)
 }
 
@@ -81,6 +84,9 @@ func (c *warehouseServiceClient) CreateWarehouse(ctx context.Context, in *Create
 type WarehouseServiceServer interface {
 	ListWarehouses(context.Context, *ListWarehousesRequest) (*ListWarehousesResponse, error)
 	GetWarehouse(context.Context, *GetWarehouseRequest) (*Warehouse, error)
+	// CreateWarehouse adds a warehouse; a code already taken is
+	// ALREADY_EXISTS. A retry with the same request_id returns the
+	// warehouse the first call created.
 	CreateWarehouse(context.Context, *CreateWarehouseRequest) (*Warehouse, error)
 	mustEmbedUnimplementedWarehouseServiceServer()
 }
