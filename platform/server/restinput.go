@@ -48,6 +48,24 @@ var (
 	bodyField  = regexp.MustCompile(`(?:unknown field|for \w+ field) "?([A-Za-z0-9_]+)"?`)
 )
 
+// numberError is how Go's strconv reports a parameter that is not a
+// number of the field's kind.
+var numberError = regexp.MustCompile(`strconv\.Parse(Int|Uint|Float|Bool): parsing "((?:[^"\\]|\\.)*)": (invalid syntax|value out of range)`)
+
+// plainNumberError says in words what strconv said of a parameter
+// (`must be an integer, got "abc"`); other messages stay as they are.
+func plainNumberError(msg string) string {
+	m := numberError.FindStringSubmatch(msg)
+	if m == nil {
+		return msg
+	}
+	want := map[string]string{"Int": "an integer", "Uint": "a whole number, 0 or more", "Float": "a number", "Bool": "true or false"}[m[1]]
+	if m[3] == "value out of range" {
+		return fmt.Sprintf("is out of range: %s", m[2])
+	}
+	return fmt.Sprintf("must be %s, got %q", want, m[2])
+}
+
 // decodeViolation names the field of a decoding error, as every other
 // INVALID_ARGUMENT does: the query or path parameter; the field of the
 // body by its path there (inBody), as the REST decoder reports it; or
@@ -57,7 +75,7 @@ func decodeViolation(msg string) (fv *errdetails.BadRequest_FieldViolation, inBo
 		return &errdetails.BadRequest_FieldViolation{Field: m[1], Description: m[2]}, true
 	}
 	if m := paramField.FindStringSubmatch(msg); m != nil {
-		return &errdetails.BadRequest_FieldViolation{Field: m[1] + m[2], Description: msg}, false
+		return &errdetails.BadRequest_FieldViolation{Field: m[1] + m[2], Description: plainNumberError(msg)}, false
 	}
 	if m := bodyField.FindStringSubmatch(msg); m != nil {
 		return &errdetails.BadRequest_FieldViolation{Field: m[1], Description: msg}, true

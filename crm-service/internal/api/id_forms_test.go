@@ -226,7 +226,11 @@ func TestOddIDFormsInPaths(t *testing.T) {
 		}},
 		{"SetAccountPaymentStatus", acc, func(id string) call {
 			return call{"POST", "/v1/accounts/" + seg(id) + ":setPaymentStatus",
-				map[string]any{"payment_status": "PAYMENT_STATUS_OPEN", "source_version": 1}, "account_id"}
+				map[string]any{"balances": []any{map[string]any{
+					"currency_code": "EUR", "source_version": "1",
+					"open_balance":    map[string]any{"currency_code": "EUR", "amount": "1.00"},
+					"overdue_balance": map[string]any{"currency_code": "EUR", "amount": "0"},
+				}}}, "account_id"}
 		}},
 		{"GetContact", con, func(id string) call { return call{"GET", "/v1/contacts/" + seg(id), nil, "id"} }},
 		{"UpdateContact", con, func(id string) call {
