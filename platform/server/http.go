@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
@@ -40,6 +41,9 @@ func JSONMarshaler() runtime.Marshaler {
 	}}}
 }
 
+// setQueryParser installs queryParser as the gateway's query parser, once.
+var setQueryParser sync.Once
+
 func (s *Server) httpHandler(ctx context.Context, reg *prometheus.Registry) (http.Handler, *grpc.ClientConn, error) {
 	conn, err := grpc.NewClient(s.loopback(), gatewayDialOptions(s.log)...)
 	if err != nil {
@@ -52,8 +56,11 @@ func (s *Server) httpHandler(ctx context.Context, reg *prometheus.Registry) (htt
 		runtime.WithRoutingErrorHandler(routingErrors),
 		runtime.WithDisablePathLengthFallback(),
 		runtime.WithMiddlewares(routeMiddleware),
-		runtime.SetQueryParameterParser(&queryParser{}),
 	)
+	// The gateway keeps its query parser in a package variable, which the
+	// option sets: set it once per process, so that servers started side
+	// by side (tests) do not write it while others read it.
+	setQueryParser.Do(func() { runtime.SetQueryParameterParser(&queryParser{})(gw) })
 	for _, register := range s.svc.Gateways {
 		if err := register(ctx, gw, conn); err != nil {
 			conn.Close()
