@@ -16,7 +16,10 @@ import (
 // on the row took their ids in arrival order and committed in another.
 func TestFeedOrdersEachRecordsEvents(t *testing.T) {
 	e := newEnv(t)
-	a := e.createAccount("Acme")
+	a, err := e.accounts.CreateAccount(e.sales(), &crmv1.CreateAccountRequest{Account: &crmv1.Account{Name: "Acme", Website: "acme.example"}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	e.seedProducts(product("SKU-1", "Widget", "10.00"))
 	o := e.createOpportunity(a.Id, line("SKU-1", "1"))
 	c := e.createContact(&crmv1.Contact{AccountId: a.Id, Name: "Ana"})
@@ -31,6 +34,15 @@ func TestFeedOrdersEachRecordsEvents(t *testing.T) {
 			})
 			if err != nil {
 				t.Errorf("update account: %v", err)
+			}
+		})
+		// Imports match the account by its website and update it too.
+		wg.Go(func() {
+			_, err := e.imports.ImportAccounts(e.sales(), &crmv1.ImportAccountsRequest{Accounts: []*crmv1.Account{
+				{Name: "Acme", Website: "acme.example", Industry: fmt.Sprint("imported ", i)},
+			}})
+			if err != nil {
+				t.Errorf("import account: %v", err)
 			}
 		})
 		wg.Go(func() {
@@ -52,13 +64,13 @@ func TestFeedOrdersEachRecordsEvents(t *testing.T) {
 	}
 	wg.Wait()
 	versions := map[string][]int64{}
-	for _, ev := range e.feed(3 * rounds * writers) {
+	for _, ev := range e.feed(4 * rounds * writers) {
 		versions[ev.Key] = append(versions[ev.Key], ev.Version)
 	}
 	for _, key := range []string{a.Id, o.Id, c.Id} {
 		vs := versions[key]
 		if len(vs) < rounds*writers+1 {
-			t.Errorf("%s: %d events, want at least %d", key, len(vs), rounds*writers+1)
+			t.Errorf("%s: %d events, want at least %d", key, len(vs), rounds*writers+1) // imports that change nothing add none
 		}
 		for i := 1; i < len(vs); i++ {
 			if vs[i] <= vs[i-1] {

@@ -29,6 +29,15 @@ import (
 const lockKeysSQL = `SELECT count(pg_advisory_xact_lock(hashtextextended($2 || k, 0)))
 FROM (SELECT DISTINCT k FROM unnest($1::text[]) AS k ORDER BY k) AS keys`
 
+// queueLockRecords queues taking the key locks (pg.QueueKeyLock, by
+// resource name) of the rows of table that cond selects, in id order,
+// before the import locks their rows: the feed then serves each record's
+// events in order, also when an import and an update write it at once.
+func queueLockRecords(b *pgx.Batch, table, cond string, args ...any) {
+	b.Queue(`SELECT count(pg_advisory_xact_lock(hashtextextended('`+table+`/' || id::text, 0)))
+		FROM (SELECT id FROM `+pgx.Identifier{table}.Sanitize()+` WHERE `+cond+` ORDER BY id) r`, args...)
+}
+
 // prefixRow scans a row whose first column goes to first and the others
 // to the destinations the caller gives.
 type prefixRow struct {
@@ -61,6 +70,7 @@ func (s *Store) ImportAccounts(ctx context.Context, domains, externalIDs, parent
 		// cycle.
 		b.Queue(lockKeysSQL, domains, "crm.import.account:")
 		b.Queue(lockKeysSQL, externalIDs, "crm.import.account-external:")
+		queueLockRecords(b, "accounts", `external_id = ANY($1) OR (website_domain = ANY($2) AND website_domain <> '')`, externalIDs, domains)
 		b.Queue(`SELECT `+accountCols+` FROM accounts WHERE external_id = ANY($1) FOR UPDATE`, externalIDs).
 			Query(func(rows pgx.Rows) error {
 				for rows.Next() {
@@ -257,6 +267,7 @@ WHERE c.id = r.id`, contactColumns(plan.Update)...)
 // read by scan) whose email key is one of keys, into into: the oldest row
 // per key, as imports match by email.
 func queueByEmail[T any](b *pgx.Batch, table, cols string, keys []string, scan func(pgx.Row) (T, error), into map[string]T) {
+	queueLockRecords(b, table, `email_key = ANY($1)`, keys)
 	b.Queue(`SELECT email_key, `+cols+` FROM `+pgx.Identifier{table}.Sanitize()+` WHERE email_key = ANY($1) ORDER BY id FOR UPDATE`, keys).
 		Query(func(rows pgx.Rows) error {
 			for rows.Next() {
