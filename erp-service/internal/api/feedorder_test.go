@@ -145,3 +145,85 @@ func TestFeedOrdersEachRecordsEvents(t *testing.T) {
 		}
 	}
 }
+
+// Stock that arrives for a backordered order changes that order, while
+// shipments and invoices change it too: a receipt takes the keys of the
+// orders it may fill before its transaction has an id, so the order's
+// events stay in version order.
+func TestFeedOrdersBackorderFills(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	fin, wh := as(t, auth.Finance), as(t, auth.Warehouse)
+	c, err := e.customers.CreateCustomer(fin, &erpv1.CreateCustomerRequest{Customer: &erpv1.Customer{Name: "Acme", CurrencyCode: "EUR"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sku := range []string{"BO-A", "BO-B"} {
+		if _, err := e.items.CreateItem(wh, &erpv1.CreateItemRequest{Item: &erpv1.Item{
+			Sku: sku, Name: sku, ListPrice: &moneyv1.Money{CurrencyCode: "EUR", Amount: "10.00"},
+		}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := e.stock.CreateStockAdjustment(wh, &erpv1.CreateStockAdjustmentRequest{
+		StockAdjustment: &erpv1.StockAdjustment{Sku: "BO-A", Quantity: "1000", Reason: "receipt"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// BO-A in stock, BO-B backordered.
+	order, err := e.orders.CreateSalesOrder(as(t, auth.Integration), &erpv1.CreateSalesOrderRequest{Confirm: true, SalesOrder: &erpv1.SalesOrder{
+		CustomerId: c.Id, CurrencyCode: "EUR", Lines: []*erpv1.SalesOrderLine{{Sku: "BO-A", Quantity: "500"}, {Sku: "BO-B", Quantity: "500"}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const writers = 48
+	var wg sync.WaitGroup
+	for range writers {
+		wg.Go(func() {
+			if _, err := e.stock.CreateStockAdjustment(wh, &erpv1.CreateStockAdjustmentRequest{
+				StockAdjustment: &erpv1.StockAdjustment{Sku: "BO-B", Quantity: "1", Reason: "receipt"},
+			}); err != nil {
+				t.Errorf("receipt: %v", err)
+			}
+		})
+		wg.Go(func() {
+			if _, err := e.shipments.CreateShipment(wh, &erpv1.CreateShipmentRequest{Shipment: &erpv1.Shipment{
+				SalesOrderId: order.Id, Lines: []*erpv1.ShipmentLine{{LineNumber: 1, Quantity: "1"}},
+			}}); err != nil {
+				t.Errorf("ship: %v", err)
+			}
+		})
+		wg.Go(func() {
+			_, err := e.invoices.CreateInvoice(fin, &erpv1.CreateInvoiceRequest{Invoice: &erpv1.Invoice{SalesOrderId: order.Id}})
+			if err != nil && grpcCode(err) != codes.FailedPrecondition {
+				t.Errorf("invoice: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	var vs []int64
+	for after := ""; ; {
+		resp, err := e.events.ListEvents(as(t, auth.Integration), &erpv1.ListEventsRequest{After: after, PageSize: 1000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(resp.GetEvents()) == 0 {
+			break
+		}
+		for _, ev := range resp.GetEvents() {
+			if ev.GetKey() == order.Id {
+				vs = append(vs, ev.GetVersion())
+			}
+		}
+		after = resp.GetNextCursor()
+	}
+	if len(vs) < 2*writers {
+		t.Errorf("order: %d events, want at least %d", len(vs), 2*writers)
+	}
+	for i := 1; i < len(vs); i++ {
+		if vs[i] <= vs[i-1] {
+			t.Fatalf("the feed serves the order's versions %v, out of order", vs)
+		}
+	}
+}

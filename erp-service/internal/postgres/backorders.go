@@ -20,6 +20,20 @@ type filled struct {
 	orders  []sales.Order
 }
 
+// queueLockBackordered queues, into b, taking the key locks of the orders
+// waiting for stock of the SKUs that skuCond (on a sku column, with args)
+// selects, in id order: stock that arrives fills them. It goes right
+// after the SKU locks, which keep that set of orders as it is, and before
+// anything gives the transaction its id, so that those orders' events
+// stay in version order against money writers, which take order keys
+// without SKU locks.
+func queueLockBackordered(b *pgx.Batch, skuCond string, args ...any) {
+	b.Queue(`SELECT count(pg_advisory_xact_lock(hashtextextended('salesOrders/' || o, 0)))
+		FROM (SELECT DISTINCT l.order_id::text AS o FROM sales_order_lines l JOIN sales_orders so ON so.id = l.order_id
+			WHERE l.`+skuCond+` AND l.backordered_quantity > 0 AND so.status IN ('CONFIRMED', 'PARTIALLY_SHIPPED')
+			ORDER BY 1) x`, args...)
+}
+
 // fillBackorders reserves, for stock that just arrived (already applied to
 // set, whose SKUs' advisory locks the transaction holds), the backordered
 // quantities of confirmed and partially shipped orders for skus, oldest

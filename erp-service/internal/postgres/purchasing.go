@@ -463,8 +463,10 @@ func (s *Store) ReceivePurchaseOrder(ctx context.Context, id, warehouse string, 
 		cl = claim{requestID: requestID, method: method, resourceID: id, digest: requestid.FromContext(ctx)}
 		set = newStockSet()
 		costs = map[string]money.Money{}
-		// SKU locks first, like every stock writer, then the order row.
+		// SKU locks first, like every stock writer, then the keys of the
+		// sales orders the receipt may fill and of this order, then its row.
 		queueLockStock(b, set, `sku IN (SELECT sku FROM purchase_order_lines WHERE order_id = $1)`, id)
+		queueLockBackordered(b, `sku IN (SELECT sku FROM purchase_order_lines WHERE order_id = $1)`, id)
 		pg.QueueKeyLock(b, "purchaseOrders/"+id)
 		cl.queue(b)
 		b.Queue(`SELECT EXISTS (SELECT 1 FROM warehouses WHERE code = $1)`, warehouse).

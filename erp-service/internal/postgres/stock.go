@@ -405,6 +405,7 @@ func (s *Store) Adjust(ctx context.Context, adj stock.Adjustment, requestID stri
 		cl = claim{requestID: requestID, method: method, resourceID: adj.ID, digest: requestid.FromContext(ctx)}
 		set = newStockSet()
 		queueLockStock(b, set, "sku = $1", adj.SKU)
+		queueLockBackordered(b, "sku = $1", adj.SKU)
 		cl.queue(b)
 		b.Queue(`SELECT EXISTS (SELECT 1 FROM warehouses WHERE code = $1)`, adj.Warehouse).
 			QueryRow(func(row pgx.Row) error { return row.Scan(&warehouseExists) })
