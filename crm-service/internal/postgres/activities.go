@@ -292,10 +292,26 @@ func (s *Store) RemindDue(ctx context.Context, now time.Time, limit int, fn func
 	n := 0
 	err := pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		n = 0
-		rows, err := tx.Query(ctx, `SELECT `+activityCols+` FROM activities
-			WHERE NOT done AND reminder_time IS NOT NULL AND reminded_for IS DISTINCT FROM reminder_time
+		// The activities' key locks first, as every writer of an activity
+		// takes them before its transaction has an id (pg.QueueKeyLock);
+		// one another writer holds is skipped this time, like a locked row.
+		rows, err := tx.Query(ctx, `SELECT id FROM (
+				SELECT id FROM activities
+				WHERE NOT done AND reminder_time IS NOT NULL AND reminded_for IS DISTINCT FROM reminder_time
+				  AND reminder_time <= $1
+				ORDER BY reminder_time LIMIT $2) due
+			WHERE pg_try_advisory_xact_lock(hashtextextended('activities/' || id::text, 0))`, now, limit)
+		if err != nil {
+			return fmt.Errorf("find due reminders: %w", err)
+		}
+		keyed, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil || len(keyed) == 0 {
+			return err
+		}
+		rows, err = tx.Query(ctx, `SELECT `+activityCols+` FROM activities
+			WHERE id = ANY($3::uuid[]) AND NOT done AND reminder_time IS NOT NULL AND reminded_for IS DISTINCT FROM reminder_time
 			  AND reminder_time <= $1
-			ORDER BY reminder_time LIMIT $2 FOR UPDATE SKIP LOCKED`, now, limit)
+			ORDER BY reminder_time LIMIT $2 FOR UPDATE SKIP LOCKED`, now, limit, keyed)
 		if err != nil {
 			return fmt.Errorf("find due reminders: %w", err)
 		}
