@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/seamhq/seam/e2e/internal/restclient"
 	"github.com/seamhq/seam/e2e/internal/stack"
 	"github.com/seamhq/seam/platform/auth"
@@ -140,34 +138,7 @@ func TestReconciliationRepairsAPromiseDate(t *testing.T) {
 	id := restclient.Str(must(t, resp, err, 200).Body, "id")
 	resp, err = warehouse.Do(ctx, "POST", "/v1/purchaseOrders/"+id+":order", map[string]any{})
 	must(t, resp, err, 200)
-	var head string
-	erpFeed := rest(st, stack.ERP, auth.Integration)
-	eventually(t, 10*time.Second, "the order's events in the ERP feed", func() (bool, string) {
-		resp, err := erpFeed.Do(ctx, "GET", "/v1/events?page_size=1000", nil)
-		if err != nil || resp.Status != 200 {
-			return false, string(resp.Raw)
-		}
-		head = restclient.Str(resp.Body, "next_cursor")
-		n := restclient.Len(resp.Body, "events")
-		return n > 0 && restclient.Str(resp.Body, "events", n-1, "type") == "purchase_order.ordered", string(resp.Raw)
-	})
-	conn, err := pgx.Connect(ctx, bridgeDatabase(st))
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = conn.Exec(ctx, `INSERT INTO checkpoints (feed, cursor) VALUES ('erp', $1)
-		ON CONFLICT (feed) DO UPDATE SET cursor = EXCLUDED.cursor`, head)
-	conn.Close(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := st.Process(stack.Bridge).Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	eventually(t, 10*time.Second, "bridge leading", func() (bool, string) {
-		resp, err := bridge.Do(ctx, "GET", "/v1/status", nil)
-		return err == nil && restclient.Str(resp.Body, "leader") == "true", string(resp.Raw)
-	})
+	skipDeliveries(t, st, stack.ERP, "purchase_order.ordered")
 	time.Sleep(500 * time.Millisecond)
 	resp, err = crm.Do(ctx, "GET", "/v1/products/REPROMISE-1", nil)
 	if d := restclient.Str(must(t, resp, err, 200).Body, "promise_date"); d != "" {

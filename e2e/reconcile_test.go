@@ -22,7 +22,6 @@ func TestReconciliationRepairsALostDelivery(t *testing.T) {
 	ctx := context.Background()
 	warehouse := rest(st, stack.ERP, auth.Warehouse)
 	crm := rest(st, stack.CRM, auth.Sales)
-	crmFeed := rest(st, stack.CRM, auth.Integration)
 	bridge := rest(st, stack.Bridge, auth.Admin)
 
 	resp, err := warehouse.Do(ctx, "POST", "/v1/items", map[string]any{
@@ -48,33 +47,7 @@ func TestReconciliationRepairsALostDelivery(t *testing.T) {
 	st.Process(stack.Bridge).Stop(10 * time.Second)
 	resp, err = crm.Do(ctx, "POST", "/v1/opportunities/"+id+":win", map[string]any{})
 	must(t, resp, err, 200)
-	var head string
-	eventually(t, 10*time.Second, "the won event in the CRM feed", func() (bool, string) {
-		resp, err := crmFeed.Do(ctx, "GET", "/v1/events?page_size=1000", nil)
-		if err != nil || resp.Status != 200 {
-			return false, string(resp.Raw)
-		}
-		head = restclient.Str(resp.Body, "next_cursor")
-		n := restclient.Len(resp.Body, "events")
-		return n > 0 && restclient.Str(resp.Body, "events", n-1, "type") == "opportunity.won", string(resp.Raw)
-	})
-	conn, err := pgx.Connect(ctx, bridgeDatabase(st))
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = conn.Exec(ctx, `INSERT INTO checkpoints (feed, cursor) VALUES ('crm', $1)
-		ON CONFLICT (feed) DO UPDATE SET cursor = EXCLUDED.cursor`, head)
-	conn.Close(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := st.Process(stack.Bridge).Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	eventually(t, 10*time.Second, "bridge leading", func() (bool, string) {
-		resp, err := bridge.Do(ctx, "GET", "/v1/status", nil)
-		return err == nil && restclient.Str(resp.Body, "leader") == "true", string(resp.Raw)
-	})
+	skipDeliveries(t, st, stack.CRM, "opportunity.won")
 	time.Sleep(500 * time.Millisecond)
 	resp, err = crm.Do(ctx, "GET", "/v1/opportunities/"+id, nil)
 	if n := restclient.Str(must(t, resp, err, 200).Body, "order", "number"); n != "" {
@@ -218,4 +191,42 @@ func reconciled(t *testing.T, bridge *restclient.Client) (map[string]any, []byte
 		t.Fatalf("pass %s ended in state %s: %s", id, state, raw)
 	}
 	return report, raw
+}
+
+// skipDeliveries loses the deliveries of the bridge, which is stopped:
+// once the last event of service's feed is of type last, it moves the
+// bridge's checkpoint of that feed past every event, then starts the
+// bridge and waits for it to lead.
+func skipDeliveries(t *testing.T, st *stack.Stack, service, last string) {
+	t.Helper()
+	ctx := context.Background()
+	feed := rest(st, service, auth.Integration)
+	var head string
+	eventually(t, 10*time.Second, "a "+last+" event last in the feed", func() (bool, string) {
+		resp, err := feed.Do(ctx, "GET", "/v1/events?page_size=1000", nil)
+		if err != nil || resp.Status != 200 {
+			return false, string(resp.Raw)
+		}
+		head = restclient.Str(resp.Body, "next_cursor")
+		n := restclient.Len(resp.Body, "events")
+		return n > 0 && restclient.Str(resp.Body, "events", n-1, "type") == last, string(resp.Raw)
+	})
+	conn, err := pgx.Connect(ctx, bridgeDatabase(st))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = conn.Exec(ctx, `INSERT INTO checkpoints (feed, cursor) VALUES ($1, $2)
+		ON CONFLICT (feed) DO UPDATE SET cursor = EXCLUDED.cursor`, map[string]string{stack.CRM: "crm", stack.ERP: "erp"}[service], head)
+	conn.Close(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Process(stack.Bridge).Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	bridge := rest(st, stack.Bridge, auth.Admin)
+	eventually(t, 10*time.Second, "bridge leading", func() (bool, string) {
+		resp, err := bridge.Do(ctx, "GET", "/v1/status", nil)
+		return err == nil && restclient.Str(resp.Body, "leader") == "true", string(resp.Raw)
+	})
 }

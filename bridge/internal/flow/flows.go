@@ -7,10 +7,10 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/google/uuid"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/seamhq/seam/platform/ids"
 	crmv1 "github.com/seamhq/seam/proto/crm/v1"
 	erpv1 "github.com/seamhq/seam/proto/erp/v1"
 )
@@ -116,8 +116,8 @@ func dealOf(o *erpv1.SalesOrder) (opportunityID string, ok bool) {
 // isCRMID reports whether id can name a CRM record. A reference the ERP
 // holds that cannot, typed in the ERP, is not the bridge's to write back.
 func isCRMID(id string) bool {
-	_, err := uuid.Parse(id)
-	return err == nil && len(id) == 36
+	_, ok := ids.Canonical(id)
+	return ok
 }
 
 // orderVersion orders write-backs across the orders of one opportunity:

@@ -101,23 +101,7 @@ func TestFeedOrdersEachRecordsEvents(t *testing.T) {
 
 	// Versions per key and counter, in feed order: an item and its stock
 	// count apart, and so do a customer and its balance.
-	total := e.counts()["outbox_events"]
-	var evs []*erpv1.Event
-	for deadline := time.Now().Add(10 * time.Second); len(evs) < total && time.Now().Before(deadline); {
-		evs = nil
-		after := ""
-		for {
-			resp, err := e.events.ListEvents(as(t, auth.Integration), &erpv1.ListEventsRequest{After: after, PageSize: 1000})
-			if err != nil {
-				t.Fatal(err)
-			}
-			evs = append(evs, resp.GetEvents()...)
-			if len(resp.GetEvents()) == 0 {
-				break
-			}
-			after = resp.GetNextCursor()
-		}
-	}
+	evs := e.feed(t)
 	versions := map[string][]int64{}
 	for _, ev := range evs {
 		kind, _, _ := strings.Cut(ev.GetType(), ".")
@@ -203,20 +187,10 @@ func TestFeedOrdersBackorderFills(t *testing.T) {
 	}
 	wg.Wait()
 	var vs []int64
-	for after := ""; ; {
-		resp, err := e.events.ListEvents(as(t, auth.Integration), &erpv1.ListEventsRequest{After: after, PageSize: 1000})
-		if err != nil {
-			t.Fatal(err)
+	for _, ev := range e.feed(t) {
+		if ev.GetKey() == order.Id {
+			vs = append(vs, ev.GetVersion())
 		}
-		if len(resp.GetEvents()) == 0 {
-			break
-		}
-		for _, ev := range resp.GetEvents() {
-			if ev.GetKey() == order.Id {
-				vs = append(vs, ev.GetVersion())
-			}
-		}
-		after = resp.GetNextCursor()
 	}
 	if len(vs) < 2*writers {
 		t.Errorf("order: %d events, want at least %d", len(vs), 2*writers)
@@ -226,4 +200,30 @@ func TestFeedOrdersBackorderFills(t *testing.T) {
 			t.Fatalf("the feed serves the order's versions %v, out of order", vs)
 		}
 	}
+}
+
+// feed reads the whole feed, waiting until it serves every event written.
+func (e *env) feed(t *testing.T) []*erpv1.Event {
+	t.Helper()
+	total := e.counts()["outbox_events"]
+	var evs []*erpv1.Event
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		evs = nil
+		for after := ""; ; {
+			resp, err := e.events.ListEvents(as(t, auth.Integration), &erpv1.ListEventsRequest{After: after, PageSize: 1000})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(resp.GetEvents()) == 0 {
+				break
+			}
+			evs = append(evs, resp.GetEvents()...)
+			after = resp.GetNextCursor()
+		}
+		if len(evs) >= total {
+			return evs
+		}
+	}
+	t.Fatalf("the feed serves %d events, want %d", len(evs), total)
+	return nil
 }
