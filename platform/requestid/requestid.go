@@ -11,6 +11,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"strconv"
 	"strings"
 
 	"google.golang.org/grpc"
@@ -64,8 +65,11 @@ func Digest(method, caller string, req proto.Message) []byte {
 	c := proto.Clone(req)
 	c.ProtoReflect().Clear(fd)
 	if ed := req.ProtoReflect().Descriptor().Fields().ByName(etagField); ed != nil && ed.Kind() == protoreflect.StringKind {
-		etag := c.ProtoReflect().Get(ed).String()
-		c.ProtoReflect().Set(ed, protoreflect.ValueOfString(strings.Trim(strings.TrimPrefix(strings.TrimSpace(etag), "W/"), `"`)))
+		// The version the etag names, as the services read it; one they
+		// would refuse stays as written.
+		if n, err := errs.ParseEtag(etagField, strings.TrimSpace(c.ProtoReflect().Get(ed).String())); err == nil {
+			c.ProtoReflect().Set(ed, protoreflect.ValueOfString(strconv.FormatInt(n, 10)))
+		}
 	}
 	body, err := proto.MarshalOptions{Deterministic: true}.Marshal(c)
 	if err != nil {
