@@ -499,8 +499,13 @@ func (s *Store) entriesOf(ctx context.Context, tx pgx.Tx, reference, kind string
 }
 
 // MarkOverdue implements invoicing.Store.
+//
+// The invoices it marks are one fixed set, picked by the statement that
+// takes their customers' key locks: a payment settling one of them while
+// the pass waits for a lock only leaves it out, and can never move the
+// batch onto a customer whose key the pass does not hold.
 func (s *Store) MarkOverdue(ctx context.Context, asOf time.Time) ([]string, bool, error) {
-	var ids []string
+	var ids, picked []string
 	var more bool
 	var now time.Time
 	var asked any // NULL for today
@@ -508,33 +513,50 @@ func (s *Store) MarkOverdue(ctx context.Context, asOf time.Time) ([]string, bool
 		asked = asOf
 	}
 	err := inTx(ctx, s.pool, func(b *pgx.Batch) {
-		ids, more = nil, false
+		ids, picked, more = nil, nil, false
 		b.Queue(`SELECT now()`).QueryRow(func(row pgx.Row) error { return row.Scan(&now) })
-		// Customers first (in id order), then their invoices; none for a
-		// date after today, which is refused below.
+		// The first MaxOverduePerCall invoices due before the day (none
+		// for a day after today, which is refused below), one more to
+		// tell whether there are more, and their customers' keys in id
+		// order, in one statement and so from one snapshot.
 		const today = `(now() AT TIME ZONE 'UTC')::date`
-		const overdueCustomers = `id IN (SELECT customer_id FROM (SELECT customer_id FROM invoices
-			WHERE status IN ('OPEN', 'PARTIALLY_PAID') AND due_date < coalesce($1::date, ` + today + `)
-			  AND coalesce($1::date, ` + today + `) <= ` + today + `
-			ORDER BY due_date, id LIMIT $2) x)`
-		queueLockCustomers(b, overdueCustomers, asked, invoicing.MaxOverduePerCall)
-		b.Queue(`SELECT 1 FROM customers WHERE `+overdueCustomers+` ORDER BY id FOR UPDATE`, asked, invoicing.MaxOverduePerCall)
+		b.Queue(`WITH picked AS MATERIALIZED (
+				SELECT id, customer_id, row_number() OVER (ORDER BY due_date, id) AS n FROM invoices
+				WHERE status IN ('OPEN', 'PARTIALLY_PAID') AND due_date < coalesce($1::date, `+today+`)
+				  AND coalesce($1::date, `+today+`) <= `+today+`
+				ORDER BY due_date, id LIMIT $2 + 1)
+			SELECT (SELECT count(pg_advisory_xact_lock(hashtextextended('customers/' || c::text, 0)))
+					FROM (SELECT DISTINCT customer_id AS c FROM picked WHERE n <= $2 ORDER BY 1) x),
+				coalesce((SELECT array_agg(id::text ORDER BY n) FROM picked), '{}')`,
+			asked, invoicing.MaxOverduePerCall).QueryRow(func(row pgx.Row) error {
+			var locked int64
+			return row.Scan(&locked, &picked)
+		})
 	}, func(tx pgx.Tx) error {
 		day, err := invoicing.OverdueAsOf(asOf, now)
 		if err != nil {
 			return err
 		}
+		if len(picked) > invoicing.MaxOverduePerCall {
+			picked, more = picked[:invoicing.MaxOverduePerCall], true
+		}
+		if len(picked) == 0 {
+			return nil
+		}
+		if _, err := tx.Exec(ctx, `SELECT 1 FROM customers
+			WHERE id IN (SELECT customer_id FROM invoices WHERE id = ANY($1::uuid[])) ORDER BY id FOR UPDATE`, picked); err != nil {
+			return fmt.Errorf("lock customers of overdue invoices: %w", err)
+		}
+		// Those still unpaid once locked: a payment may have settled one
+		// meanwhile.
 		rows, err := tx.Query(ctx, `SELECT id FROM invoices
-			WHERE status IN ('OPEN', 'PARTIALLY_PAID') AND due_date < $1 ORDER BY due_date, id LIMIT $2 FOR UPDATE`,
-			day, invoicing.MaxOverduePerCall+1)
+			WHERE id = ANY($1::uuid[]) AND status IN ('OPEN', 'PARTIALLY_PAID') AND due_date < $2
+			ORDER BY due_date, id FOR UPDATE`, picked, day)
 		if err != nil {
 			return fmt.Errorf("overdue invoices: %w", err)
 		}
 		if ids, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
 			return fmt.Errorf("overdue invoices: %w", err)
-		}
-		if len(ids) > invoicing.MaxOverduePerCall {
-			ids, more = ids[:invoicing.MaxOverduePerCall], true
 		}
 		if len(ids) == 0 {
 			return nil

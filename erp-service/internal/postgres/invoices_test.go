@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/seamhq/seam/erp-service/internal/catalog"
+	"github.com/seamhq/seam/erp-service/internal/customer"
 	"github.com/seamhq/seam/erp-service/internal/invoicing"
 	"github.com/seamhq/seam/erp-service/internal/ledger"
 	"github.com/seamhq/seam/erp-service/internal/payment"
@@ -224,6 +225,73 @@ func TestMarkOverdueNotAfterToday(t *testing.T) {
 	}
 	if got, _ := s.GetInvoice(ctx, notDue.ID); got.Status != invoicing.Open {
 		t.Errorf("invoice not yet due = %s", got.Status)
+	}
+}
+
+// An overdue pass marks the invoices it picked when it took their
+// customers' keys, less those settled while it waited for a key: an
+// invoice paid meanwhile stays PAID, and the other customer's invoice is
+// marked.
+func TestMarkOverdueLeavesOutInvoicesPaidMeanwhile(t *testing.T) {
+	t.Parallel()
+	s, pool := newStore(t)
+	ctx := context.Background()
+	mustTaxedItem(t, s, "W-1", "10", "0")
+	mustAdjust(t, s, "W-1", "MAIN", "10")
+	invoice := func(c customer.Customer, issue time.Time) invoicing.Invoice {
+		t.Helper()
+		o := mustOrder(t, s, newOrder(c.ID, "", line("W-1", "1")))
+		if _, err := s.ConfirmOrder(ctx, o.ID, 0, ""); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.CreateShipment(ctx, shipping.NewShipment{OrderID: o.ID}, newID(t), ""); err != nil {
+			t.Fatal(err)
+		}
+		inv, err := s.CreateInvoice(ctx, o.ID, issue, newID(t), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return inv
+	}
+	a, c := mustCustomer(t, s, "Acme"), mustCustomer(t, s, "Corex")
+	today := time.Now().UTC().Truncate(24 * time.Hour)
+	paid := invoice(a, today.AddDate(0, 0, -50))
+	late := invoice(c, today.AddDate(0, 0, -40))
+
+	// A payment of Acme's holds its key while the pass starts.
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('customers/' || $1, 0))`, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	type result struct {
+		ids []string
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		ids, _, err := s.MarkOverdue(ctx, time.Time{})
+		done <- result{ids, err}
+	}()
+	waiting(t, pool, "advisory", "%WITH picked%", 1)
+	if _, err := tx.Exec(ctx, `UPDATE invoices SET status = 'PAID', revision = revision + 1 WHERE id = $1`, paid.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	r := <-done
+	if r.err != nil || fmt.Sprint(r.ids) != "["+late.ID+"]" {
+		t.Fatalf("mark overdue = %v %v, want [%s]", r.ids, r.err, late.ID)
+	}
+	if got, _ := s.GetInvoice(ctx, paid.ID); got.Status != invoicing.Paid {
+		t.Errorf("invoice paid while the pass waited = %s", got.Status)
+	}
+	if got, _ := s.GetInvoice(ctx, late.ID); got.Status != invoicing.Overdue {
+		t.Errorf("other customer's late invoice = %s", got.Status)
 	}
 }
 
