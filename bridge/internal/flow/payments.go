@@ -184,19 +184,15 @@ func (e *Engine) orderInvoices(ctx context.Context, order *erpv1.SalesOrder) ([]
 // order is PAID then, or, for a whole-order customer invoiced before
 // shipping, becomes PAID with its last shipment), partially paid while
 // something but not everything is paid (all invoices paid while part of
-// the order is not invoiced yet included), open otherwise. The version
-// grows with every change of the order or any of its invoices (the newest
-// update time, in microseconds); it is 0 for an order without invoices.
+// the order is not invoiced yet included), open otherwise. The version is
+// 0 for an order without invoices; see paymentVersion otherwise.
 func orderPaymentStatus(order *erpv1.SalesOrder, invoices []*erpv1.Invoice) (crmv1.PaymentStatus, int64) {
 	if len(invoices) == 0 {
 		return crmv1.PaymentStatus_PAYMENT_STATUS_NOT_INVOICED, 0
 	}
-	version := order.GetUpdateTime().AsTime().UnixMicro()
+	version := paymentVersion(order, invoices)
 	var live, paid, partly, overdue int
 	for _, inv := range invoices {
-		if t := inv.GetUpdateTime().AsTime().UnixMicro(); t > version {
-			version = t
-		}
 		switch inv.GetStatus() {
 		case erpv1.InvoiceStatus_INVOICE_STATUS_VOID:
 			continue
@@ -221,6 +217,27 @@ func orderPaymentStatus(order *erpv1.SalesOrder, invoices []*erpv1.Invoice) (crm
 	default:
 		return crmv1.PaymentStatus_PAYMENT_STATUS_OPEN, version
 	}
+}
+
+// paymentVersionBase lifts payment versions above the update times, in
+// microseconds, that earlier releases sent as versions, so the first
+// status written after an upgrade supersedes them.
+const paymentVersionBase = 1 << 60
+
+// paymentVersion is the source version of an order's payment status: the
+// order's revision plus its invoices', above paymentVersionBase. Every
+// change of the order or of one of its invoices raises one of those
+// revisions, and none ever falls or goes away (an invoice is voided, not
+// deleted), so the sum grows with each change in the order the changes
+// commit. Update times would not: a transaction takes its time when it
+// begins, so a change that begins earlier but commits later would carry an
+// older time than the state it follows, and its status would be ignored.
+func paymentVersion(order *erpv1.SalesOrder, invoices []*erpv1.Invoice) int64 {
+	v := paymentVersionBase + order.GetRevision()
+	for _, inv := range invoices {
+		v += inv.GetRevision()
+	}
+	return v
 }
 
 // invoicedInFull reports whether every line of an order is invoiced in

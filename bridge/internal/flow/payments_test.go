@@ -13,12 +13,11 @@ import (
 
 func TestOrderPaymentStatus(t *testing.T) {
 	t.Parallel()
-	at := func(s int) *timestamppb.Timestamp { return timestamppb.New(time.Unix(int64(s), 0)) }
-	inv := func(st erpv1.InvoiceStatus, s int) *erpv1.Invoice {
-		return &erpv1.Invoice{Status: st, UpdateTime: at(s)}
+	inv := func(st erpv1.InvoiceStatus, revision int64) *erpv1.Invoice {
+		return &erpv1.Invoice{Status: st, Revision: revision}
 	}
-	order := func(st erpv1.SalesOrderStatus, s int, invoiced ...string) *erpv1.SalesOrder {
-		o := &erpv1.SalesOrder{Status: st, UpdateTime: at(s)}
+	order := func(st erpv1.SalesOrderStatus, revision int64, invoiced ...string) *erpv1.SalesOrder {
+		o := &erpv1.SalesOrder{Status: st, Revision: revision}
 		for _, q := range invoiced {
 			o.Lines = append(o.Lines, &erpv1.SalesOrderLine{Quantity: "3", InvoicedQuantity: q})
 		}
@@ -51,22 +50,22 @@ func TestOrderPaymentStatus(t *testing.T) {
 		want     crmv1.PaymentStatus
 		version  int
 	}{
-		{"only void", order(orderShipped, 1, "0"), []*erpv1.Invoice{inv(void, 2)}, notInvoiced, 2},
-		{"open", order(orderInvoiced, 1, "3"), []*erpv1.Invoice{inv(open, 1)}, statusOpen, 1},
-		{"open, part of the order invoiced", order(orderPartly, 1, "1", "0"), []*erpv1.Invoice{inv(open, 2)}, statusOpen, 2},
-		{"one of two paid", order(orderInvoiced, 1, "3", "3"), []*erpv1.Invoice{inv(paid, 1), inv(open, 2)}, statusPart, 2},
-		{"partly paid", order(orderInvoiced, 1, "3"), []*erpv1.Invoice{inv(partly, 1)}, statusPart, 1},
-		{"all paid, one void", order(orderPaid, 3, "3", "3"), []*erpv1.Invoice{inv(paid, 1), inv(void, 2), inv(paid, 3)}, statusPaid, 3},
-		{"overdue wins", order(orderInvoiced, 1, "3", "3"), []*erpv1.Invoice{inv(paid, 1), inv(overdue, 2)}, statusLate, 2},
-		{"overdue, part of the order invoiced", order(orderPartly, 1, "1", "0"), []*erpv1.Invoice{inv(overdue, 2)}, statusLate, 2},
+		{"only void", order(orderShipped, 1, "0"), []*erpv1.Invoice{inv(void, 2)}, notInvoiced, 3},
+		{"open", order(orderInvoiced, 1, "3"), []*erpv1.Invoice{inv(open, 1)}, statusOpen, 2},
+		{"open, part of the order invoiced", order(orderPartly, 1, "1", "0"), []*erpv1.Invoice{inv(open, 2)}, statusOpen, 3},
+		{"one of two paid", order(orderInvoiced, 1, "3", "3"), []*erpv1.Invoice{inv(paid, 1), inv(open, 2)}, statusPart, 4},
+		{"partly paid", order(orderInvoiced, 1, "3"), []*erpv1.Invoice{inv(partly, 1)}, statusPart, 2},
+		{"all paid, one void", order(orderPaid, 3, "3", "3"), []*erpv1.Invoice{inv(paid, 1), inv(void, 2), inv(paid, 3)}, statusPaid, 9},
+		{"overdue wins", order(orderInvoiced, 1, "3", "3"), []*erpv1.Invoice{inv(paid, 1), inv(overdue, 2)}, statusLate, 4},
+		{"overdue, part of the order invoiced", order(orderPartly, 1, "1", "0"), []*erpv1.Invoice{inv(overdue, 2)}, statusLate, 3},
 		// The invoice of a partial shipment is paid; the rest of the order
 		// is not invoiced yet.
-		{"every invoice paid, part of the order invoiced", order(orderPartly, 1, "3", "1"), []*erpv1.Invoice{inv(paid, 2)}, statusPart, 2},
-		{"every invoice paid, order amended since", order(orderBooked, 5, "3", "0"), []*erpv1.Invoice{inv(paid, 2)}, statusPart, 5},
+		{"every invoice paid, part of the order invoiced", order(orderPartly, 1, "3", "1"), []*erpv1.Invoice{inv(paid, 2)}, statusPart, 3},
+		{"every invoice paid, order amended since", order(orderBooked, 5, "3", "0"), []*erpv1.Invoice{inv(paid, 2)}, statusPart, 7},
 		// A whole-order customer paid before anything shipped: the ERP
 		// order turns PAID with its last shipment.
-		{"whole order invoiced and paid before shipping", order(orderBooked, 1, "3", "3"), []*erpv1.Invoice{inv(paid, 2)}, statusPaid, 2},
-		{"order paid", order(orderPaid, 4), []*erpv1.Invoice{inv(paid, 2)}, statusPaid, 4},
+		{"whole order invoiced and paid before shipping", order(orderBooked, 1, "3", "3"), []*erpv1.Invoice{inv(paid, 2)}, statusPaid, 3},
+		{"order paid", order(orderPaid, 4), []*erpv1.Invoice{inv(paid, 2)}, statusPaid, 6},
 		{"no invoice", order(orderBooked, 1, "0"), nil, notInvoiced, 0},
 	}
 	for _, tt := range tests {
@@ -74,13 +73,41 @@ func TestOrderPaymentStatus(t *testing.T) {
 		if got != tt.want {
 			t.Errorf("%s: status %v, want %v", tt.name, got, tt.want)
 		}
-		want := time.Unix(int64(tt.version), 0).UnixMicro()
+		want := paymentVersionBase + int64(tt.version)
 		if tt.version == 0 {
 			want = 0
 		}
 		if version != want {
-			t.Errorf("%s: version %d, want the newest update time %d", tt.name, version, want)
+			t.Errorf("%s: version %d, want the base plus the revisions' sum %d", tt.name, version-paymentVersionBase, tt.version)
 		}
+	}
+}
+
+// The second invoice's payment began before the first's and committed
+// after it, so it carries the older update time: the version must still
+// grow with it, or the CRM would keep showing the order partly paid. And
+// it must exceed the update times (in microseconds) that versions once
+// were, so that a status written after an upgrade is not ignored.
+func TestPaymentVersionGrowsWithEveryCommit(t *testing.T) {
+	t.Parallel()
+	at := func(s int64) *timestamppb.Timestamp { return timestamppb.New(time.Unix(1_800_000_000+s, 0)) }
+	order := &erpv1.SalesOrder{Status: erpv1.SalesOrderStatus_SALES_ORDER_STATUS_INVOICED, Revision: 4, UpdateTime: at(10),
+		Lines: []*erpv1.SalesOrderLine{{Quantity: "2", InvoicedQuantity: "2"}}}
+	paid := erpv1.InvoiceStatus_INVOICE_STATUS_PAID
+	first := []*erpv1.Invoice{{Status: paid, Revision: 2, UpdateTime: at(20)},
+		{Status: erpv1.InvoiceStatus_INVOICE_STATUS_OPEN, Revision: 1, UpdateTime: at(5)}}
+	then := []*erpv1.Invoice{first[0], {Status: paid, Revision: 2, UpdateTime: at(15)}}
+
+	s1, v1 := orderPaymentStatus(order, first)
+	s2, v2 := orderPaymentStatus(order, then)
+	if s1 != crmv1.PaymentStatus_PAYMENT_STATUS_PARTIALLY_PAID || s2 != crmv1.PaymentStatus_PAYMENT_STATUS_PAID {
+		t.Fatalf("statuses %v then %v", s1, s2)
+	}
+	if v2 <= v1 {
+		t.Errorf("version %d after the second payment, %d before: the CRM would ignore it", v2, v1)
+	}
+	if old := at(1_000_000_000).AsTime().UnixMicro(); v1 <= old {
+		t.Errorf("version %d is not above an update time in microseconds (%d)", v1, old)
 	}
 }
 
