@@ -155,7 +155,7 @@ func New(ctx context.Context, cfg Config, svc Service, opts Options) (*Server, e
 	reg.MustRegister(metrics)
 	limiter := newRateLimiter(cfg.RateLimit, cfg.RateBurst)
 
-	s.grpc = grpc.NewServer(append(windowServerOptions(),
+	s.grpc = grpc.NewServer(append(append(windowServerOptions(), KeepaliveServerOptions()...),
 		grpc.StatsHandler(otelgrpc.NewServerHandler()),
 		grpc.ChainUnaryInterceptor(
 			metrics.UnaryServerInterceptor(),

@@ -12,9 +12,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/seamhq/seam/bridge/internal/api"
 	"github.com/seamhq/seam/bridge/internal/console"
@@ -197,16 +195,4 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 		return engineErr
 	}
 	return nil
-}
-
-func dial(addr string, tokens *auth.TokenSource) (*grpc.ClientConn, error) {
-	conn, err := grpc.NewClient(addr, append(server.WindowDialOptions(),
-		grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithPerRPCCredentials(auth.TokenCredentials{Token: tokens.Token}),
-		grpc.WithStatsHandler(otelgrpc.NewClientHandler()),
-	)...)
-	if err != nil {
-		return nil, fmt.Errorf("dial %s: %w", addr, err)
-	}
-	return conn, nil
 }

@@ -91,6 +91,9 @@ type FeedStatus struct {
 	Coalesced  int64
 	LagEvents  int
 	LagSeconds float64
+	// BacklogKnown says LagEvents and LagSeconds were read from the
+	// source; they are 0 and unknown when it did not answer.
+	BacklogKnown bool
 }
 
 func (c *consumer[E]) snapshot() FeedStatus {

@@ -198,7 +198,9 @@ func (e *Engine) Run(ctx context.Context) error {
 		}
 		e.log.Info("holding the lease; following the feeds")
 		e.work(ctx, lease)
-		lease.Release(context.WithoutCancel(ctx))
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.opts.LeaseRetry)
+		lease.Release(rctx)
+		cancel()
 		if ctx.Err() == nil {
 			e.log.Warn("lease lost; standing by")
 		}
@@ -237,7 +239,12 @@ func (e *Engine) work(ctx context.Context, lease *postgres.Lease) {
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				if err := lease.Check(ctx); err != nil && ctx.Err() == nil {
+				// A check that does not answer within the retry period
+				// counts as lost: a standby may hold the lease by then.
+				cctx, ccancel := context.WithTimeout(ctx, e.opts.LeaseRetry)
+				err := lease.Check(cctx)
+				ccancel()
+				if err != nil && ctx.Err() == nil {
 					e.log.Error("lease check failed", "err", err)
 					return
 				}
@@ -286,6 +293,11 @@ func (e *Engine) Leader() bool {
 	return e.term != nil
 }
 
+// backlogTimeout bounds the reads of a source's backlog: a source that
+// does not answer leaves its backlog unknown (and says why in the feed's
+// last error) rather than holding up the status.
+const backlogTimeout = 3 * time.Second
+
 // Status reports each feed, with the backlog asked from the sources.
 func (e *Engine) Status(ctx context.Context) []FeedStatus {
 	out := []FeedStatus{e.crmFeed.snapshot(), e.erpFeed.snapshot()}
@@ -303,14 +315,16 @@ func (e *Engine) Status(ctx context.Context) []FeedStatus {
 			out[i].Cursor = c
 			cursor = c
 		}
-		n, oldest, err := backlogs[i](ctx, cursor)
+		bctx, cancel := context.WithTimeout(ctx, backlogTimeout)
+		n, oldest, err := backlogs[i](bctx, cursor)
+		cancel()
 		if err != nil {
 			if out[i].LastError == "" {
 				out[i].LastError = fmt.Sprintf("read backlog: %v", err)
 			}
 			continue
 		}
-		out[i].LagEvents = n
+		out[i].LagEvents, out[i].BacklogKnown = n, true
 		if n > 0 {
 			out[i].LagSeconds = e.opts.Now().Sub(oldest).Seconds()
 		}
@@ -328,7 +342,7 @@ func (e *Engine) measureBacklog(ctx context.Context) {
 			return
 		case <-t.C:
 			for _, f := range e.Status(ctx) {
-				e.m.setBacklog(f.Name, f.LagEvents, f.LagSeconds)
+				e.m.setFeed(f)
 			}
 		}
 	}

@@ -14,6 +14,7 @@ type Metrics struct {
 	lag      *prometheus.GaugeVec
 	backlog  *prometheus.GaugeVec
 	age      *prometheus.GaugeVec
+	conn     *prometheus.GaugeVec
 	leader   prometheus.Gauge
 }
 
@@ -39,11 +40,14 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		age: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "bridge_feed_backlog_seconds", Help: "Age of the oldest event not yet applied; 0 when caught up.",
 		}, []string{"feed"}),
+		conn: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "bridge_feed_connected", Help: "1 while the leader's stream of the feed is open, refreshed every few seconds; 0 on standbys.",
+		}, []string{"feed"}),
 		leader: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "bridge_leader", Help: "1 while this replica holds the lease and works.",
 		}),
 	}
-	reg.MustRegister(m.applied, m.failed, m.duration, m.lag, m.backlog, m.age, m.leader)
+	reg.MustRegister(m.applied, m.failed, m.duration, m.lag, m.backlog, m.age, m.conn, m.leader)
 	return m
 }
 
@@ -70,21 +74,37 @@ func (m *Metrics) count(feed, typ string, err error) {
 	m.applied.WithLabelValues(feed, typ).Inc()
 }
 
+// setLeader marks this replica leader or standby. A standby's feed
+// gauges read 0: it does no work, and the values of its last term would
+// otherwise linger beside the new leader's.
 func (m *Metrics) setLeader(on bool) {
 	if m == nil {
 		return
 	}
 	if on {
 		m.leader.Set(1)
-	} else {
-		m.leader.Set(0)
+		return
+	}
+	m.leader.Set(0)
+	for _, feed := range []string{FeedCRM, FeedERP} {
+		m.setFeed(FeedStatus{Name: feed, BacklogKnown: true})
 	}
 }
 
-func (m *Metrics) setBacklog(feed string, events int, seconds float64) {
+// setFeed sets a feed's backlog and connection gauges from its status. A
+// backlog that could not be read keeps its last value; the connection
+// gauge tells why.
+func (m *Metrics) setFeed(f FeedStatus) {
 	if m == nil {
 		return
 	}
-	m.backlog.WithLabelValues(feed).Set(float64(events))
-	m.age.WithLabelValues(feed).Set(seconds)
+	if f.BacklogKnown {
+		m.backlog.WithLabelValues(f.Name).Set(float64(f.LagEvents))
+		m.age.WithLabelValues(f.Name).Set(f.LagSeconds)
+	}
+	conn := 0.0
+	if f.Connected {
+		conn = 1
+	}
+	m.conn.WithLabelValues(f.Name).Set(conn)
 }

@@ -1,0 +1,53 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+
+	"github.com/seamhq/seam/platform/auth"
+	"github.com/seamhq/seam/platform/server"
+)
+
+// callTimeout bounds each call to the CRM and the ERP that has no
+// deadline of its own: a service that takes a call and never answers
+// fails it, and the event behind it is retried, instead of holding its
+// lane (and every key queued in it) for good. Every command the bridge
+// sends is idempotent, so a call that timed out after it took effect is
+// harmless to repeat.
+const callTimeout = 30 * time.Second
+
+// dial opens the bridge's connection to a service: fixed flow-control
+// windows, keepalive pings (a frozen or vanished service breaks the feed
+// stream within seconds, and the bridge reconnects), its own token on
+// every call, traces, and callTimeout.
+func dial(addr string, tokens *auth.TokenSource) (*grpc.ClientConn, error) {
+	opts := append(server.WindowDialOptions(), server.KeepaliveDialOptions()...)
+	conn, err := grpc.NewClient(addr, append(opts,
+		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithPerRPCCredentials(auth.TokenCredentials{Token: tokens.Token}),
+		grpc.WithStatsHandler(otelgrpc.NewClientHandler()),
+		grpc.WithChainUnaryInterceptor(boundCalls(callTimeout)),
+	)...)
+	if err != nil {
+		return nil, fmt.Errorf("dial %s: %w", addr, err)
+	}
+	return conn, nil
+}
+
+// boundCalls gives each unary call without a deadline one of d.
+func boundCalls(d time.Duration) grpc.UnaryClientInterceptor {
+	return func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn,
+		invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+		if _, ok := ctx.Deadline(); !ok {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, d)
+			defer cancel()
+		}
+		return invoker(ctx, method, req, reply, cc, opts...)
+	}
+}
