@@ -22,6 +22,7 @@ import (
 type DemandStore interface {
 	SentDemand(ctx context.Context) (map[string]decimal.Decimal, error)
 	RecordDemand(ctx context.Context, demand map[string]decimal.Decimal) error
+	NextDemandVersion(ctx context.Context, now int64) (int64, error)
 }
 
 var hundred = decimal.NewFromInt(100)
@@ -92,7 +93,11 @@ func (e *Engine) SendDemand(ctx context.Context) (int, error) {
 	if len(changed) == 0 {
 		return 0, nil
 	}
-	req := &erpv1.SetPipelineDemandRequest{SourceVersion: e.opts.Now().UnixMicro()}
+	version, err := e.store.NextDemandVersion(ctx, e.opts.Now().UnixMicro())
+	if err != nil {
+		return 0, err
+	}
+	req := &erpv1.SetPipelineDemandRequest{SourceVersion: version}
 	for sku, q := range changed {
 		req.Demands = append(req.Demands, &erpv1.PipelineDemand{Sku: sku, Quantity: q.String()})
 	}

@@ -46,3 +46,19 @@ func (s *Store) RecordDemand(ctx context.Context, demand map[string]decimal.Deci
 	}
 	return nil
 }
+
+// NextDemandVersion returns the source version for the next pipeline
+// demand sent: now (the caller's clock, in microseconds) or, when that is
+// not later than the last version handed out by any replica, that plus
+// one. A replica whose clock is behind the previous leader's still sends
+// a newer version, which the ERP does not ignore.
+func (s *Store) NextDemandVersion(ctx context.Context, now int64) (int64, error) {
+	var v int64
+	err := s.pool.QueryRow(ctx, `INSERT INTO demand_version (version) VALUES ($1)
+		ON CONFLICT (id) DO UPDATE SET version = greatest(demand_version.version + 1, excluded.version)
+		RETURNING version`, now).Scan(&v)
+	if err != nil {
+		return 0, fmt.Errorf("next demand version: %w", err)
+	}
+	return v, nil
+}

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"testing"
 	"time"
@@ -148,4 +149,23 @@ func TestLeaseIsExclusive(t *testing.T) {
 		t.Fatalf("lease after release = %v, %v", second, err)
 	}
 	second.Release(ctx)
+}
+
+// Demand versions grow whatever the clocks of the replicas that send say:
+// a replica whose clock is behind the last version still gets a later one.
+func TestNextDemandVersion(t *testing.T) {
+	t.Parallel()
+	s := New(newTestPool(t))
+	ctx := context.Background()
+	var got []int64
+	for _, now := range []int64{1000, 2000, 1500, 2000, 5000} {
+		v, err := s.NextDemandVersion(ctx, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, v)
+	}
+	if fmt.Sprint(got) != "[1000 2000 2001 2002 5000]" {
+		t.Errorf("versions for clocks 1000 2000 1500 2000 5000 = %v, want [1000 2000 2001 2002 5000]", got)
+	}
 }
