@@ -194,13 +194,17 @@ func runStack(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	printURLs(out, st, cfg.LogDir)
-	<-ctx.Done()
+	procs := make([]*stack.Process, 0, len(stack.Names))
+	for _, name := range stack.Names {
+		procs = append(procs, st.Process(name))
+	}
+	stack.Supervise(ctx, out, procs...)
 	return nil
 }
 
 func printURLs(out io.Writer, st *stack.Stack, logDir string) {
 	fmt.Fprintf(out, `
-The stack is up. Ctrl-C stops everything.
+The stack is up. A service that exits is started again. Ctrl-C stops everything.
 
   CRM     REST http://%[1]s/v1/   docs http://%[1]s/docs   gRPC %[2]s
   ERP     REST http://%[3]s/v1/   docs http://%[3]s/docs   gRPC %[4]s
