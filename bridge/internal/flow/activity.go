@@ -33,6 +33,8 @@ const (
 	OutcomeRetried   = "held event applied"
 	OutcomeStillHeld = "held event failed again"
 	OutcomeDiscarded = "held event discarded"
+	// OutcomeSuperseded: a later held event of the key made it moot.
+	OutcomeSuperseded = "held event skipped, superseded"
 
 	// EventReconciliation is the Event of a reconciliation pass.
 	EventReconciliation = "reconciliation"

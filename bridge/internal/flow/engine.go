@@ -23,6 +23,7 @@ const (
 // CRM is what the bridge calls on the CRM.
 type CRM struct {
 	Accounts      crmv1.AccountServiceClient
+	Activities    crmv1.ActivityServiceClient
 	Opportunities crmv1.OpportunityServiceClient
 	Products      crmv1.ProductServiceClient
 	Sync          crmv1.SyncServiceClient
@@ -43,6 +44,7 @@ type ERP struct {
 func NewCRM(conn grpc.ClientConnInterface) CRM {
 	return CRM{
 		Accounts:      crmv1.NewAccountServiceClient(conn),
+		Activities:    crmv1.NewActivityServiceClient(conn),
 		Opportunities: crmv1.NewOpportunityServiceClient(conn),
 		Products:      crmv1.NewProductServiceClient(conn),
 		Sync:          crmv1.NewSyncServiceClient(conn),

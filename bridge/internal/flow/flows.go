@@ -212,9 +212,8 @@ func (e *Engine) activeOrder(ctx context.Context, opportunityID string) (*erpv1.
 }
 
 // withdrawOrder cancels the order of a won deal that was lost or reopened.
-// An order that has started shipping is not cancelled: the event is held
-// as a failure for a person to decide (return the goods, or keep the order
-// and discard the event).
+// An order that has started shipping is not cancelled: that is for a
+// person to decide (see needDecision).
 func (e *Engine) withdrawOrder(ctx context.Context, opp *crmv1.Opportunity) error {
 	if opp == nil {
 		return &permanentError{"opportunity event without an opportunity"}
@@ -228,8 +227,7 @@ func (e *Engine) withdrawOrder(ctx context.Context, opp *crmv1.Opportunity) erro
 		erpv1.SalesOrderStatus_SALES_ORDER_STATUS_CONFIRMED,
 		erpv1.SalesOrderStatus_SALES_ORDER_STATUS_ON_CREDIT_HOLD:
 	default:
-		return &permanentError{fmt.Sprintf("order %s of opportunity %s is %s and cannot be cancelled automatically; a person must decide",
-			o.GetNumber(), opp.GetId(), strings.ToLower(strings.TrimPrefix(o.GetStatus().String(), "SALES_ORDER_STATUS_")))}
+		return e.needDecision(ctx, opp, o)
 	}
 	done, err := e.erp.SalesOrders.CancelSalesOrder(ctx, &erpv1.CancelSalesOrderRequest{
 		Id: o.GetId(), RequestId: "withdraw-" + o.GetId(), Reason: "opportunity " + strings.TrimPrefix(opp.GetStage().String(), "STAGE_"),
@@ -238,6 +236,59 @@ func (e *Engine) withdrawOrder(ctx context.Context, opp *crmv1.Opportunity) erro
 		return fmt.Errorf("cancel order %s: %w", o.GetNumber(), err)
 	}
 	return e.writeOrderBack(ctx, done)
+}
+
+// needDecision handles a lost or reopened deal whose order has started
+// shipping. A deal won again by now keeps its order, and there is nothing
+// to decide. Otherwise the deal's owner gets a task in the CRM, on the
+// opportunity, saying what happened and what the choices are (take the
+// goods back and cancel the order in the ERP, or keep the order and win
+// the deal again), and the event is held as a failure: its retries notice
+// when either choice was made, and an operator may discard it. The task
+// is created once per order and version of the deal.
+func (e *Engine) needDecision(ctx context.Context, opp *crmv1.Opportunity, o *erpv1.SalesOrder) error {
+	now, err := e.crm.Opportunities.GetOpportunity(ctx, &crmv1.GetOpportunityRequest{Id: opp.GetId()})
+	switch {
+	case err == nil && now.GetStage() == crmv1.Stage_STAGE_CLOSED_WON:
+		return nil
+	case status.Code(err) == codes.NotFound:
+		now = opp // deleted: the order still needs a decision
+	case err != nil:
+		return fmt.Errorf("read opportunity %s: %w", opp.GetId(), err)
+	}
+	state := strings.ToLower(strings.TrimPrefix(o.GetStatus().String(), "SALES_ORDER_STATUS_"))
+	stage := "lost"
+	if opp.GetStage() != crmv1.Stage_STAGE_CLOSED_LOST {
+		stage = "reopened"
+	}
+	task := &crmv1.Activity{
+		Type:    crmv1.ActivityType_ACTIVITY_TYPE_TASK,
+		Subject: fmt.Sprintf("Decide on order %s: %s, but the deal was %s", o.GetNumber(), state, stage),
+		Description: fmt.Sprintf("The deal %q was %s after its ERP order %s had started shipping (the order is %s), "+
+			"so the order was not cancelled. Either take the goods back and cancel the order in the ERP, "+
+			"or keep the order and win the deal again. Until then the integration holds the change; "+
+			"an operator can also discard it in the bridge console.", now.GetName(), stage, o.GetNumber(), state),
+		OpportunityId: opp.GetId(),
+		Owner:         now.GetOwner(),
+	}
+	if status.Code(err) == codes.NotFound {
+		task.OpportunityId, task.AccountId = "", opp.GetAccountId()
+	}
+	_, terr := e.crm.Activities.CreateActivity(ctx, &crmv1.CreateActivityRequest{
+		Activity: task, RequestId: fmt.Sprintf("decide-%s-%s", o.GetId(), opp.GetEtag()),
+	})
+	raised := "; a task was raised in the CRM"
+	if now.GetOwner() != "" {
+		raised += " for " + now.GetOwner()
+	}
+	if terr != nil {
+		if status.Code(terr) != codes.NotFound {
+			return fmt.Errorf("raise a task for order %s of opportunity %s: %w", o.GetNumber(), opp.GetId(), terr)
+		}
+		raised = "" // the account is gone too
+	}
+	return &permanentError{fmt.Sprintf("order %s of opportunity %s is %s and cannot be cancelled automatically; a person must decide%s",
+		o.GetNumber(), opp.GetId(), state, raised)}
 }
 
 // writeOrderBack shows an order's number, status and lines on its

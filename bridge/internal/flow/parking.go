@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -42,6 +44,7 @@ type FailureStore interface {
 	ParkedKeys(ctx context.Context) ([]postgres.FeedKey, error)
 	DueKeys(ctx context.Context, now time.Time, limit int) ([]postgres.FeedKey, error)
 	MarkFailed(ctx context.Context, id int64, errText string, attempts int, next time.Time) error
+	RetryNow(ctx context.Context, feed, key string) error
 	DeleteFailure(ctx context.Context, id int64) error
 }
 
@@ -75,7 +78,74 @@ func (p *parking) holdIfParked(ctx context.Context, store FailureStore, feed, ke
 	f := held()
 	f.State = postgres.StateWaiting
 	f.Error = "waiting behind an earlier failed event of the same key"
-	return true, store.RecordFailure(ctx, f)
+	if err := store.RecordFailure(ctx, f); err != nil {
+		return true, err
+	}
+	if eventFamily(f.Feed, f.EventType) != "" {
+		// It may make the failed events before it moot (the fix a
+		// person made at the source): try the key at once rather than
+		// at its backed-off time.
+		return true, store.RetryNow(ctx, feed, key)
+	}
+	return true, nil
+}
+
+// eventFamily names the events of one key whose flows set the other side
+// from the whole state the event carries, or from the source's state as
+// it is when applied: of two events of a family, the later one applied
+// alone leaves the other side as applying both would (see supersedes).
+// Events outside any family ("") are never skipped.
+func eventFamily(feed, typ string) string {
+	switch feed {
+	case FeedCRM:
+		switch typ {
+		case "account.created", "account.updated":
+			return "account"
+		case "opportunity.won", "opportunity.lost", "opportunity.reopened":
+			return "deal"
+		}
+	case FeedERP:
+		switch {
+		case typ == "item.created", typ == "item.updated":
+			return "item"
+		case typ == "stock.changed":
+			return "stock"
+		case strings.HasPrefix(typ, "invoice."):
+			return "invoice"
+		case strings.HasPrefix(typ, "sales_order."):
+			return "order"
+		}
+	}
+	return ""
+}
+
+// supersedes reports whether a held event makes an earlier held event of
+// its key moot, so that a retry skips the earlier one: a deal won with a
+// SKU the ERP refuses, then reopened, corrected and won again, gets its
+// order from the corrected lines, without the stale win failing ahead of
+// them for good.
+//
+// Within the deal family, a loss or a reopening supersedes any earlier
+// event (it withdraws whatever order the deal has, placed or not), and a
+// win only an earlier win: an earlier loss must still cancel the order
+// it withdraws, or the new win would keep that order and its old lines.
+// An amendment's event also rewrites the payment status, so only another
+// amendment supersedes it.
+func supersedes(later, earlier postgres.Failure) bool {
+	if later.Feed != earlier.Feed || later.EventKey != earlier.EventKey {
+		return false
+	}
+	family := eventFamily(later.Feed, later.EventType)
+	if family == "" || family != eventFamily(earlier.Feed, earlier.EventType) {
+		return false
+	}
+	switch {
+	case family == "deal":
+		return later.EventType != "opportunity.won" || earlier.EventType == "opportunity.won"
+	case earlier.EventType == "sales_order.amended":
+		return later.EventType == "sales_order.amended"
+	}
+	return true
 }
 
 // park records a failed event and parks its key.
@@ -207,7 +277,15 @@ func (e *Engine) RetryKey(ctx context.Context, feed, key string) (bool, *postgre
 			}
 			continue
 		}
-		for _, f := range held {
+		for i, f := range held {
+			if slices.ContainsFunc(held[i+1:], func(later postgres.Failure) bool { return supersedes(later, f) }) {
+				if err := e.store.DeleteFailure(ctx, f.ID); err != nil {
+					return false, nil, err
+				}
+				e.log.Info("held event skipped: a later event of its key supersedes it", "feed", feed, "key", key, "type", f.EventType)
+				e.activity.add(Activity{Feed: f.Feed, Event: f.EventType, Key: f.EventKey, Outcome: OutcomeSuperseded})
+				continue
+			}
 			if err := e.applyHeld(ctx, f); err != nil {
 				if ctx.Err() != nil {
 					return false, nil, ctx.Err()

@@ -241,8 +241,12 @@ func TestPoisonedKeyParksWithoutStoppingOthers(t *testing.T) {
 		t.Fatal("the poisoned deal has an order")
 	}
 
-	// A later event of the parked key waits behind the failure.
-	crm.publish(won("poison"))
+	// A later event of the parked key waits behind the failure (one that
+	// does not supersede it: a later win would, and the retry would skip
+	// the earlier one).
+	update := won("poison")
+	update.Type, update.Version = "opportunity.updated", 3
+	crm.publish(update)
 	var held []postgres.Failure
 	waitFor(t, 5*time.Second, "the poisoned key's events held", func() bool {
 		held, err = store.KeyFailures(context.Background(), FeedCRM, "poison")
@@ -292,3 +296,34 @@ func TestPoisonedKeyParksWithoutStoppingOthers(t *testing.T) {
 }
 
 func crmStatus(e *Engine) FeedStatus { return e.crmFeed.snapshot() }
+
+func TestSupersedes(t *testing.T) {
+	t.Parallel()
+	ev := func(feed, typ string) postgres.Failure { return postgres.Failure{Feed: feed, EventType: typ, EventKey: "k"} }
+	tests := []struct {
+		later, earlier postgres.Failure
+		want           bool
+	}{
+		{ev(FeedCRM, "opportunity.reopened"), ev(FeedCRM, "opportunity.won"), true},
+		{ev(FeedCRM, "opportunity.lost"), ev(FeedCRM, "opportunity.reopened"), true},
+		{ev(FeedCRM, "opportunity.won"), ev(FeedCRM, "opportunity.won"), true},
+		// The loss must still cancel its order before the new win.
+		{ev(FeedCRM, "opportunity.won"), ev(FeedCRM, "opportunity.lost"), false},
+		{ev(FeedCRM, "opportunity.updated"), ev(FeedCRM, "opportunity.won"), false},
+		{ev(FeedCRM, "account.updated"), ev(FeedCRM, "account.created"), true},
+		{ev(FeedERP, "stock.changed"), ev(FeedERP, "stock.changed"), true},
+		{ev(FeedERP, "sales_order.shipped"), ev(FeedERP, "sales_order.confirmed"), true},
+		// An amendment also rewrites the payment status.
+		{ev(FeedERP, "sales_order.shipped"), ev(FeedERP, "sales_order.amended"), false},
+		{ev(FeedERP, "invoice.updated"), ev(FeedERP, "invoice.issued"), true},
+		{ev(FeedERP, "customer.balance_changed"), ev(FeedERP, "customer.balance_changed"), false},
+		{ev(FeedERP, "stock.changed"), ev(FeedCRM, "stock.changed"), false},
+		{postgres.Failure{Feed: FeedERP, EventType: "stock.changed", EventKey: "other"}, ev(FeedERP, "stock.changed"), false},
+	}
+	for _, tt := range tests {
+		if got := supersedes(tt.later, tt.earlier); got != tt.want {
+			t.Errorf("%s %s after %s %s: supersedes = %v, want %v", tt.later.Feed, tt.later.EventType,
+				tt.earlier.Feed, tt.earlier.EventType, got, tt.want)
+		}
+	}
+}

@@ -233,6 +233,16 @@ func (s *Store) MarkFailed(ctx context.Context, id int64, errText string, attemp
 	return nil
 }
 
+// RetryNow makes the failed event heading a key due at once.
+func (s *Store) RetryNow(ctx context.Context, feed, key string) error {
+	_, err := s.pool.Exec(ctx, `UPDATE failures SET next_retry_at = now()
+		WHERE feed = $1 AND event_key = $2 AND state = 'failed' AND next_retry_at > now()`, feed, key)
+	if err != nil {
+		return fmt.Errorf("retry %s key %s now: %w", feed, key, err)
+	}
+	return nil
+}
+
 // DeleteFailure drops a held event (applied or discarded).
 //
 // When the deleted event headed its key (it had failed), the next event

@@ -49,7 +49,8 @@ var Policy = auth.Policy{
 	crmv1.LeadService_DeleteLead_FullMethodName:  leadWriters,
 	crmv1.LeadService_ConvertLead_FullMethodName: leadWriters,
 
-	crmv1.ActivityService_CreateActivity_FullMethodName: activityWriters,
+	// The bridge raises tasks for decisions only a person can make.
+	crmv1.ActivityService_CreateActivity_FullMethodName: append(activityWriters, auth.Integration),
 	crmv1.ActivityService_GetActivity_FullMethodName:    readers,
 	crmv1.ActivityService_ListActivities_FullMethodName: readers,
 	crmv1.ActivityService_UpdateActivity_FullMethodName: activityWriters,
