@@ -36,7 +36,8 @@ type row struct {
 }
 
 // column is a column of an import file; path is nil for a read-only
-// column, which is read and ignored.
+// column, which is read and ignored (but for a read-only key, the id of an
+// account, which is sent).
 type column struct {
 	name string
 	path []protoreflect.FieldDescriptor
@@ -89,11 +90,14 @@ func newRowReader(k *kind, r io.Reader) (*rowReader, error) {
 		}
 		path := field(md, name)
 		top, _, _ := strings.Cut(name, ".")
+		isKey := slices.ContainsFunc(k.keys, func(key key) bool { return key.column == name })
 		switch {
 		case path == nil:
 			unknown = append(unknown, name)
 		case slices.Contains(k.readOnly, top):
-			path = nil
+			if !isKey {
+				path = nil
+			} // a read-only key (an account's id) is sent, outside the mask
 		case !slices.Contains(k.mutable, top):
 			unknown = append(unknown, name)
 		case !slices.Contains(rr.mask, top):

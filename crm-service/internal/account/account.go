@@ -106,8 +106,11 @@ var MutableFields = []Field{FieldName, FieldWebsite, FieldIndustry, FieldOwner, 
 var ReadOnlyFields = []string{"id", "erp_customer_id", "payment_status", "open_balance", "overdue_balance", "balances", "etag", "create_time", "update_time"}
 
 // Input is what a client sends to create or update an account. Read-only
-// fields are not part of it: the API ignores them in request bodies.
+// fields are not part of it: the API ignores them in request bodies, but
+// for the id of an import row.
 type Input struct {
+	// ID is the account an import row updates, or "" (imports only).
+	ID         string
 	Name       string
 	Website    string
 	Industry   string
@@ -130,6 +133,7 @@ const (
 // the account.
 func (in *Input) validate(fields []Field) error {
 	var v errs.Violations
+	ids.Normalize(&v, fieldID, &in.ID)
 	for _, f := range fields {
 		switch f {
 		case FieldName:
@@ -222,13 +226,14 @@ type Store interface {
 	// referring to it are FAILED_PRECONDITION.
 	DeleteAccount(ctx context.Context, id string, fn func(cur Account, hasOpportunities bool) (Event, error)) error
 	// ImportAccounts runs one import transaction: it locks the domains and
-	// external ids against concurrent imports, reads the oldest account
-	// holding each domain and the account holding each external id (locked
-	// for update) and which of parents exist (locked against deletion),
-	// passes them to fn and writes the plan fn returns
-	// (nothing when it returns nil). A parent change that would make an
-	// account its own ancestor is a violation of parent_account_id.
-	ImportAccounts(ctx context.Context, domains, externalIDs, parents []string, fn func(ImportFound) (*ImportPlan, error)) error
+	// external ids against concurrent imports, reads the accounts of the
+	// ids, every account holding each domain (oldest first) and the account
+	// holding each external id (all locked for update) and which of
+	// parents exist (locked against deletion), passes them to fn and
+	// writes the plan fn returns (nothing when it returns nil). A parent
+	// change that would make an account its own ancestor is a violation of
+	// parent_account_id.
+	ImportAccounts(ctx context.Context, keys ImportKeys, fn func(ImportFound) (*ImportPlan, error)) error
 }
 
 // Encoder renders an account as an event payload (the API's JSON form).
