@@ -195,6 +195,10 @@ type Found struct {
 	AccountID string
 	// ContactID is the oldest contact with the lead's email, or "".
 	ContactID string
+	// CampaignID is the lead's campaign_id when it names a campaign (kept
+	// from being deleted until the transaction ends), else "" (none, or
+	// free text of a lead older than campaigns).
+	CampaignID string
 }
 
 // Lookup says what a conversion's transaction looks for.
@@ -235,7 +239,8 @@ type Store interface {
 	UpdateLead(ctx context.Context, id string, fn func(cur Lead) (Change, error)) (Lead, error)
 	DeleteLead(ctx context.Context, id string, fn func(cur Lead) (Event, error)) error
 	// ConvertLead locks the lead, looks up the account (lookup.AccountID,
-	// else by Keys of the lead) and the contact (by Keys), under the
+	// else by Keys of the lead), the contact (by Keys) and the lead's
+	// campaign, under the
 	// duplicate-key locks account and contact creation take, calls fn and
 	// writes the Conversion, all in one transaction; requestID is recorded
 	// for method. If requestID was recorded before for method and this
