@@ -39,7 +39,7 @@ func outcomes(results []upsert.Result) string {
 
 func TestImportAccountsUpsert(t *testing.T) {
 	f := newFixture(t)
-	svc := account.NewService(f.store, payloads{}, clock)
+	svc := account.NewService(f.store, payloads{}, nil, clock)
 	rows := []account.Input{
 		{Name: "Acme", Website: "https://www.acme.example", Owner: "ana", Billing: account.Address{City: "Berlin", CountryCode: "DE"}},
 		{Name: "Globex", Website: "globex.example", Owner: "bo"},
@@ -97,7 +97,7 @@ func TestImportAccountsUpsert(t *testing.T) {
 // a bad row.
 func TestImportAccountsByExternalID(t *testing.T) {
 	f := newFixture(t)
-	svc := account.NewService(f.store, payloads{}, clock)
+	svc := account.NewService(f.store, payloads{}, nil, clock)
 	rows := []account.Input{
 		{Name: "No Site GmbH", ExternalID: "SAP-1"},
 		{Name: "Acme", Website: "acme.example", ExternalID: "SAP-2"},
@@ -169,7 +169,7 @@ func TestImportAccountsByExternalID(t *testing.T) {
 // names the account to update.
 func TestImportAccountsAmbiguousDomain(t *testing.T) {
 	f := newFixture(t)
-	svc := account.NewService(f.store, payloads{}, clock)
+	svc := account.NewService(f.store, payloads{}, nil, clock)
 	billing := account.Address{City: "Berlin", CountryCode: "DE"}
 	parent, err := svc.Create(t.Context(), account.Input{Name: "Beta Group", Website: "beta.example", Billing: billing}, "", false)
 	if err != nil {
@@ -269,7 +269,7 @@ func TestImportAccountsAmbiguousDomain(t *testing.T) {
 
 func TestImportAccountsBadRows(t *testing.T) {
 	f := newFixture(t)
-	svc := account.NewService(f.store, payloads{}, clock)
+	svc := account.NewService(f.store, payloads{}, nil, clock)
 	missing := newID(t)
 	rows := []account.Input{
 		{Name: "Good", Website: "good.example"},
@@ -358,7 +358,7 @@ func TestImportAccountsBadRows(t *testing.T) {
 
 func TestImportContactsAndLeadsUpsert(t *testing.T) {
 	f := newFixture(t)
-	contacts := contact.NewService(f.store, payloads{}, clock)
+	contacts := contact.NewService(f.store, payloads{}, nil, nil, clock)
 	rows := []contact.Input{{Name: "Ana", Email: "ana@example.com"}, {Name: "Bo", Email: "Bo@Example.com", Phone: "+1 555"}}
 	for i, want := range []string{"1 1 ", "3 3 "} {
 		results, written, err := contacts.Import(t.Context(), rows, contact.MutableFields, upsert.AllOrNothing, false)
