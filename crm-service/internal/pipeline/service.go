@@ -209,6 +209,11 @@ func (s *Service) apply(cur Opportunity, in Input, fields []Field, products map[
 		case FieldCampaignID:
 			ids.Normalize(&v, string(FieldCampaignID), &in.CampaignID)
 			next.CampaignID = in.CampaignID
+		case FieldAccountID:
+			if named, _ := ids.Canonical(in.AccountID); named != cur.AccountID {
+				v.Add("update_mask", "names account_id, which is set at creation and cannot change (opportunity %s is at account %s); "+
+					"leave it out, or create the deal at the other account", cur.ID, cur.AccountID)
+			}
 		case FieldExpectedCloseDate:
 			next.ExpectedCloseDate = parseCloseDate(&v, in.ExpectedCloseDate)
 		case FieldCurrency:
