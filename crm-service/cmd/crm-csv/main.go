@@ -3,7 +3,7 @@
 // API only:
 //
 //	crm-csv import [-mode all-or-nothing|skip-bad-rows] [-batch 2000] accounts|contacts|leads FILE
-//	crm-csv export [-filter 'owner = "ana"'] [-o FILE] accounts|contacts|leads|opportunities|activities|cases|campaigns|products
+//	crm-csv export [-filter 'owner = "ana"'] [-o FILE] [-bom] accounts|contacts|leads|opportunities|activities|cases|campaigns|products
 //
 // The first line of an import file names its columns: the resource's proto
 // field names, with nested fields as "billing_address.city". Read-only
@@ -48,7 +48,7 @@ func main() {
 
 const usage = `usage:
   crm-csv import [-mode all-or-nothing|skip-bad-rows] [-batch N] accounts|contacts|leads FILE
-  crm-csv export [-filter EXPR] [-o FILE] accounts|contacts|leads|opportunities|activities|cases|campaigns|products`
+  crm-csv export [-filter EXPR] [-o FILE] [-bom] accounts|contacts|leads|opportunities|activities|cases|campaigns|products`
 
 // run runs the command in args; getenv reads the environment, progress
 // goes to stderr.

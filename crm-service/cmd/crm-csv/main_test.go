@@ -362,6 +362,32 @@ func TestLineRanges(t *testing.T) {
 	}
 }
 
+// An export with -bom starts with a byte order mark and imports again; so
+// does a file with one before a quoted header.
+func TestByteOrderMark(t *testing.T) {
+	t.Parallel()
+	c := startCRM(t)
+	path := c.file("bom.csv", "\ufeff\"name\",\"website\",\"owner\"\n\"Ärzte AG\",\"aerzte.example\",\"ana\"\n")
+	out, err := c.run("import", "accounts", path)
+	if err != nil {
+		t.Fatalf("import of a file with a byte order mark: %v\n%s", err, out)
+	}
+	wantContains(t, out, "accounts: 1 rows: 1 created")
+	exported := filepath.Join(c.dir, "export.csv")
+	if out, err := c.run("export", "-bom", "-o", exported, "accounts"); err != nil {
+		t.Fatalf("export: %v\n%s", err, out)
+	}
+	raw, err := os.ReadFile(exported)
+	if err != nil || !strings.HasPrefix(string(raw), "\ufeffid,name,") {
+		t.Fatalf("export -bom: %v\n%q", err, raw)
+	}
+	out, err = c.run("import", "accounts", exported)
+	if err != nil {
+		t.Fatalf("import of the export: %v\n%s", err, out)
+	}
+	wantContains(t, out, "accounts: 1 rows: 0 created, 0 updated, 1 unchanged")
+}
+
 func TestImportHeaderErrors(t *testing.T) {
 	t.Parallel()
 	c := startCRM(t)
