@@ -119,7 +119,9 @@ type Input struct {
 
 const maxText = 200
 
-func (in Input) validate(fields []Field) error {
+// validate checks the named fields of in, with violation paths relative
+// to the lead, and writes a campaign id in its canonical form.
+func (in *Input) validate(fields []Field) error {
 	var v errs.Violations
 	text := func(f Field, s string, limit int) {
 		if len([]rune(s)) > limit {
@@ -151,6 +153,13 @@ func (in Input) validate(fields []Field) error {
 		case FieldSource:
 			text(f, in.Source, maxText)
 		case FieldCampaignID:
+			// A campaign's id in either case names the campaign, as every
+			// id does (platform/ids); it is stored in lower case. Other
+			// text is left to the check of the campaign (free text of
+			// older leads stays as it is).
+			if c, ok := ids.Canonical(in.CampaignID); ok {
+				in.CampaignID = c
+			}
 			text(f, in.CampaignID, maxText)
 		case FieldOwner:
 			text(f, in.Owner, maxText)
