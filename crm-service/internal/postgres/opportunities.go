@@ -425,10 +425,15 @@ func queueUpdate(b *pgx.Batch, o pipeline.Opportunity) {
 		paymentVersion = &o.PaymentVersion
 	}
 	if o.Order != nil {
+		// A won deal's order is pending without an id, number or ERP
+		// revision until the bridge reports it: those stay NULL, as
+		// before the win, so the win changes no column it leaves alone.
 		status := string(o.Order.Status)
-		ordID, ordNumber, ordStatus = &o.Order.ID, &o.Order.Number, &status
+		ordID, ordNumber, ordStatus = nullable(o.Order.ID), nullable(o.Order.Number), &status
 		ordTime = timestamp(o.Order.UpdateTime)
-		ordVersion = &o.Order.SourceVersion
+		if o.Order.SourceVersion > 0 {
+			ordVersion = &o.Order.SourceVersion
+		}
 	}
 	b.Queue(`UPDATE opportunities SET name = $2, stage = $3, probability = $4, currency_code = $5,
 expected_close_date = $6, owner = $7, amount = $8, lost_reason = $9, payment_status = $10,
