@@ -22,11 +22,12 @@ func runExport(ctx context.Context, args []string, getenv func(string) string, s
 	c.flags(fs, getenv)
 	filter := fs.String("filter", "", `the list's filter, e.g. 'owner = "ana"' (see the List request's filter fields)`)
 	out := fs.String("o", "-", "output file; - for standard output")
+	bom := fs.Bool("bom", false, "start with a UTF-8 byte order mark, which some spreadsheet programs need to read UTF-8 (import skips it)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
-		return errors.New("usage: crm-csv export [-filter EXPR] [-o FILE] " + exportable())
+		return errors.New("usage: crm-csv export [-filter EXPR] [-o FILE] [-bom] " + exportable())
 	}
 	k := kindNamed(fs.Arg(0), false)
 	if k == nil {
@@ -52,6 +53,11 @@ func runExport(ctx context.Context, args []string, getenv func(string) string, s
 		w = f
 	}
 	bw := bufio.NewWriterSize(w, 1<<16)
+	if *bom {
+		if _, err := bw.WriteString(byteOrderMark); err != nil {
+			return err
+		}
+	}
 	n, err := export(ctx, k, *filter, func(ctx context.Context, token string) (page, error) {
 		msgs, next, err := k.list(ctx, cc, *filter, token, exportPage)
 		return page{msgs: msgs, next: next}, err

@@ -49,6 +49,9 @@ type kind struct {
 	list func(ctx context.Context, conn grpc.ClientConnInterface, filter, token string, size int32) ([]proto.Message, string, error)
 }
 
+// idKey is the form in which the service compares ids: either case.
+func idKey(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
 func names[F ~string](fields []F) []string {
 	out := make([]string, len(fields))
 	for i, f := range fields {
@@ -78,7 +81,7 @@ func mask(b batch) *fieldmaskpb.FieldMask { return &fieldmaskpb.FieldMask{Paths:
 var kinds = []*kind{
 	{
 		name: "accounts", empty: &crmv1.Account{},
-		keys:     []key{{"external_id", strings.TrimSpace}, {"website", account.Domain}},
+		keys:     []key{{"id", idKey}, {"external_id", strings.TrimSpace}, {"website", account.Domain}},
 		required: []string{"name"},
 		mutable:  names(account.MutableFields), readOnly: account.ReadOnlyFields,
 		send: func(ctx context.Context, conn grpc.ClientConnInterface, b batch) (*crmv1.ImportResponse, error) {

@@ -3,13 +3,15 @@
 // API only:
 //
 //	crm-csv import [-mode all-or-nothing|skip-bad-rows] [-batch 2000] accounts|contacts|leads FILE
-//	crm-csv export [-filter 'owner = "ana"'] [-o FILE] accounts|contacts|leads|opportunities|activities|cases|campaigns|products
+//	crm-csv export [-filter 'owner = "ana"'] [-o FILE] [-bom] accounts|contacts|leads|opportunities|activities|cases|campaigns|products
 //
 // The first line of an import file names its columns: the resource's proto
 // field names, with nested fields as "billing_address.city". Read-only
-// columns (id, etag, ...) are ignored, so an exported file imports again.
-// Rows are matched to records by the external_id, else the website domain
-// (accounts), or the email (contacts, leads): new ones are created, known ones updated, and
+// columns (etag, ...) are ignored, so an exported file imports again; so
+// is id, but for accounts, where it names the record a row updates. Rows
+// are matched to records by the id, else the external_id, else the website
+// domain (accounts; a domain several accounts share matches none), or the
+// email (contacts, leads): new ones are created, known ones updated, and
 // rows equal to their record change nothing. Every bad row is reported
 // with its line and column; in all-or-nothing mode (the default) nothing
 // is written when any row is bad, in skip-bad-rows mode the good rows are.
@@ -46,7 +48,7 @@ func main() {
 
 const usage = `usage:
   crm-csv import [-mode all-or-nothing|skip-bad-rows] [-batch N] accounts|contacts|leads FILE
-  crm-csv export [-filter EXPR] [-o FILE] accounts|contacts|leads|opportunities|activities|cases|campaigns|products`
+  crm-csv export [-filter EXPR] [-o FILE] [-bom] accounts|contacts|leads|opportunities|activities|cases|campaigns|products`
 
 // run runs the command in args; getenv reads the environment, progress
 // goes to stderr.

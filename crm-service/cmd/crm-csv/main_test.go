@@ -197,6 +197,54 @@ func TestImportAccountsByExternalID(t *testing.T) {
 	wantContains(t, out, `"SAP-7" matches the external_id of line 2`)
 }
 
+// Two accounts on one website domain: a row without an id matching both
+// is a bad row naming them, and an export edited and imported again
+// updates exactly the records it came from, by their ids.
+func TestImportAccountsSharingADomain(t *testing.T) {
+	t.Parallel()
+	c := startCRM(t)
+	if out, err := c.run("import", "accounts", c.file("a.csv", "name,website,billing_address.city,billing_address.country_code\nZeta Holding,zeta.example,Bern,CH\n")); err != nil {
+		t.Fatalf("first account: %v\n%s", err, out)
+	}
+	if _, err := c.db.Exec(context.Background(), `INSERT INTO accounts (id, name, website, name_key, website_domain, version, create_time, update_time)
+		VALUES ('01900000-0000-7000-8000-0000000000b2', 'Zeta Services', 'https://zeta.example/services', 'zeta services', 'zeta.example', 1, now(), now())`); err != nil {
+		t.Fatal(err)
+	}
+	out, err := c.run("import", "accounts", c.file("b.csv", "name,website\nZeta Services AG,zeta.example\n"))
+	if err == nil {
+		t.Fatalf("the ambiguous row imported:\n%s", out)
+	}
+	wantContains(t, out, `line 2, column website: matches 2 accounts by the domain "zeta.example"`, "give the row the id of the account it means")
+	if n := c.count(`SELECT count(*) FROM accounts WHERE name = 'Zeta Holding' AND billing_address->>'city' = 'Bern'`); n != 1 {
+		t.Fatal("the first account changed")
+	}
+
+	exported := filepath.Join(c.dir, "export.csv")
+	if out, err := c.run("export", "-o", exported, "accounts"); err != nil {
+		t.Fatalf("export: %v\n%s", err, out)
+	}
+	raw, err := os.ReadFile(exported)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := strings.Replace(string(raw), "Zeta Services,", "Zeta Services AG,", 1)
+	out, err = c.run("import", "accounts", c.file("edited.csv", edited))
+	if err != nil {
+		t.Fatalf("import of the edited export: %v\n%s", err, out)
+	}
+	wantContains(t, out, "accounts: 2 rows: 0 created, 1 updated, 1 unchanged, 0 bad")
+	if n := c.count(`SELECT count(*) FROM accounts WHERE id = '01900000-0000-7000-8000-0000000000b2' AND name = 'Zeta Services AG'`) +
+		c.count(`SELECT count(*) FROM accounts WHERE name = 'Zeta Holding' AND billing_address->>'city' = 'Bern' AND version = 1`); n != 2 {
+		t.Fatal("the edited export did not update exactly its records")
+	}
+	// An id the CRM does not know is a bad row.
+	out, err = c.run("import", "accounts", c.file("gone.csv", "id,name\n01900000-0000-7000-8000-0000000000ff,Gone\n"))
+	if err == nil {
+		t.Fatalf("an unknown id imported:\n%s", out)
+	}
+	wantContains(t, out, `line 2, column id: account "01900000-0000-7000-8000-0000000000ff" not found`)
+}
+
 const contactsCSV = `name,email,phone,title
 Ana Ruiz,ana@example.com,+49 30 1234,CEO
 Bo Chen,not-an-email,,CTO
@@ -314,12 +362,38 @@ func TestLineRanges(t *testing.T) {
 	}
 }
 
+// An export with -bom starts with a byte order mark and imports again; so
+// does a file with one before a quoted header.
+func TestByteOrderMark(t *testing.T) {
+	t.Parallel()
+	c := startCRM(t)
+	path := c.file("bom.csv", "\ufeff\"name\",\"website\",\"owner\"\n\"Ärzte AG\",\"aerzte.example\",\"ana\"\n")
+	out, err := c.run("import", "accounts", path)
+	if err != nil {
+		t.Fatalf("import of a file with a byte order mark: %v\n%s", err, out)
+	}
+	wantContains(t, out, "accounts: 1 rows: 1 created")
+	exported := filepath.Join(c.dir, "export.csv")
+	if out, err := c.run("export", "-bom", "-o", exported, "accounts"); err != nil {
+		t.Fatalf("export: %v\n%s", err, out)
+	}
+	raw, err := os.ReadFile(exported)
+	if err != nil || !strings.HasPrefix(string(raw), "\ufeffid,name,") {
+		t.Fatalf("export -bom: %v\n%q", err, raw)
+	}
+	out, err = c.run("import", "accounts", exported)
+	if err != nil {
+		t.Fatalf("import of the export: %v\n%s", err, out)
+	}
+	wantContains(t, out, "accounts: 1 rows: 0 created, 0 updated, 1 unchanged")
+}
+
 func TestImportHeaderErrors(t *testing.T) {
 	t.Parallel()
 	c := startCRM(t)
 	for _, tc := range []struct{ kind, content, want string }{
 		{"accounts", "name,website,colour\nA,a.example,red\n", "unknown columns colour"},
-		{"accounts", "name,industry\nA,x\n", "missing required columns external_id or website"},
+		{"accounts", "name,industry\nA,x\n", "missing required columns id or external_id or website"},
 		{"leads", "name,email,email\n", "repeated columns email"},
 		{"contacts", "", "the file is empty"},
 		{"opportunities", "name\n", `cannot import "opportunities"`},

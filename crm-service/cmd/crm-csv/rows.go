@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -36,7 +37,8 @@ type row struct {
 }
 
 // column is a column of an import file; path is nil for a read-only
-// column, which is read and ignored.
+// column, which is read and ignored (but for a read-only key, the id of an
+// account, which is sent).
 type column struct {
 	name string
 	path []protoreflect.FieldDescriptor
@@ -54,7 +56,12 @@ type rowReader struct {
 	keys  []keyColumn
 	seen  map[string]int
 	width int
+	// skipped counts the bytes of a byte order mark before the header.
+	skipped int64
 }
+
+// byteOrderMark is U+FEFF in UTF-8.
+const byteOrderMark = "\ufeff"
 
 // keyColumn is a key column of the file: the key, and where it is.
 type keyColumn struct {
@@ -65,7 +72,14 @@ type keyColumn struct {
 // newRowReader reads the header. Unknown, repeated and missing required
 // columns are an error naming them all.
 func newRowReader(k *kind, r io.Reader) (*rowReader, error) {
-	c := csv.NewReader(r)
+	// A file may start with a byte order mark (spreadsheet programs write
+	// one): it is no part of the first column's name, which may be quoted.
+	br := bufio.NewReader(r)
+	skipped := 0
+	if head, err := br.Peek(len(byteOrderMark)); err == nil && string(head) == byteOrderMark {
+		skipped, _ = br.Discard(len(byteOrderMark))
+	}
+	c := csv.NewReader(br)
 	c.FieldsPerRecord = -1 // checked per row, as a problem of the row
 	c.ReuseRecord = true
 	header, err := c.Read()
@@ -75,13 +89,10 @@ func newRowReader(k *kind, r io.Reader) (*rowReader, error) {
 	if err != nil {
 		return nil, fmt.Errorf("header: %w", err)
 	}
-	rr := &rowReader{kind: k, csv: c, seen: map[string]int{}, width: len(header)}
+	rr := &rowReader{kind: k, csv: c, seen: map[string]int{}, width: len(header), skipped: int64(skipped)}
 	md := k.empty.ProtoReflect().Descriptor()
 	var unknown, repeated []string
 	for i, name := range header {
-		if i == 0 {
-			name = strings.TrimPrefix(name, "\ufeff") // a byte order mark
-		}
 		name = strings.TrimSpace(name)
 		if slices.ContainsFunc(rr.cols, func(c column) bool { return c.name == name }) {
 			repeated = append(repeated, name)
@@ -89,11 +100,14 @@ func newRowReader(k *kind, r io.Reader) (*rowReader, error) {
 		}
 		path := field(md, name)
 		top, _, _ := strings.Cut(name, ".")
+		isKey := slices.ContainsFunc(k.keys, func(key key) bool { return key.column == name })
 		switch {
 		case path == nil:
 			unknown = append(unknown, name)
 		case slices.Contains(k.readOnly, top):
-			path = nil
+			if !isKey {
+				path = nil
+			} // a read-only key (an account's id) is sent, outside the mask
 		case !slices.Contains(k.mutable, top):
 			unknown = append(unknown, name)
 		case !slices.Contains(rr.mask, top):
@@ -206,4 +220,4 @@ func (rr *rowReader) next() (row, error) {
 }
 
 // offset is how far into the file the reader has read.
-func (rr *rowReader) offset() int64 { return rr.csv.InputOffset() }
+func (rr *rowReader) offset() int64 { return rr.skipped + rr.csv.InputOffset() }

@@ -149,3 +149,25 @@ func FuzzRowReader(f *testing.F) {
 		}
 	})
 }
+
+// A byte order mark before the header is skipped, also before a quoted
+// first column (as spreadsheet programs write it), and the reader's offset
+// still counts it.
+func TestRowReaderSkipsByteOrderMark(t *testing.T) {
+	for _, content := range []string{
+		"\ufeffname,website\nAcme,acme.example\n",
+		"\ufeff\"name\",\"website\"\n\"Acme\",\"acme.example\"\n",
+	} {
+		rows, err := readAll(t, "accounts", content)
+		if err != nil || len(rows) != 1 || rows[0].msg == nil || rows[0].msg.(*crmv1.Account).GetName() != "Acme" {
+			t.Errorf("%q: %v %v", content, rows, err)
+		}
+		rr, err := newRowReader(kindNamed("accounts", true), strings.NewReader(content))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := rr.next(); err != nil || rr.offset() != int64(len(content)) {
+			t.Errorf("%q: offset %d after the last row, want %d (%v)", content, rr.offset(), len(content), err)
+		}
+	}
+}

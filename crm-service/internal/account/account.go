@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/seamhq/seam/crm-service/internal/activity"
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/ids"
 	"github.com/seamhq/seam/platform/money"
@@ -106,8 +107,11 @@ var MutableFields = []Field{FieldName, FieldWebsite, FieldIndustry, FieldOwner, 
 var ReadOnlyFields = []string{"id", "erp_customer_id", "payment_status", "open_balance", "overdue_balance", "balances", "etag", "create_time", "update_time"}
 
 // Input is what a client sends to create or update an account. Read-only
-// fields are not part of it: the API ignores them in request bodies.
+// fields are not part of it: the API ignores them in request bodies, but
+// for the id of an import row.
 type Input struct {
+	// ID is the account an import row updates, or "" (imports only).
+	ID         string
 	Name       string
 	Website    string
 	Industry   string
@@ -130,6 +134,7 @@ const (
 // the account.
 func (in *Input) validate(fields []Field) error {
 	var v errs.Violations
+	ids.Normalize(&v, fieldID, &in.ID)
 	for _, f := range fields {
 		switch f {
 		case FieldName:
@@ -217,18 +222,29 @@ type Store interface {
 	// and must not make the account its own ancestor (violations of
 	// parent_account_id).
 	UpdateAccount(ctx context.Context, id string, fn func(cur Account) (Change, error)) (Account, error)
-	// DeleteAccount locks the account and deletes it unless fn fails; fn
-	// learns whether opportunities refer to it. Contacts or child accounts
-	// referring to it are FAILED_PRECONDITION.
-	DeleteAccount(ctx context.Context, id string, fn func(cur Account, hasOpportunities bool) (Event, error)) error
+	// DeleteAccount locks the account, then the activities that name it,
+	// and deletes it unless fn fails; fn learns whether opportunities refer
+	// to it and gets the activities, and returns the Deletion to write.
+	// Contacts, cases or child accounts referring to it are
+	// FAILED_PRECONDITION.
+	DeleteAccount(ctx context.Context, id string, fn func(cur Account, hasOpportunities bool, activities []activity.Activity) (Deletion, error)) error
 	// ImportAccounts runs one import transaction: it locks the domains and
-	// external ids against concurrent imports, reads the oldest account
-	// holding each domain and the account holding each external id (locked
-	// for update) and which of parents exist (locked against deletion),
-	// passes them to fn and writes the plan fn returns
-	// (nothing when it returns nil). A parent change that would make an
-	// account its own ancestor is a violation of parent_account_id.
-	ImportAccounts(ctx context.Context, domains, externalIDs, parents []string, fn func(ImportFound) (*ImportPlan, error)) error
+	// external ids against concurrent imports, reads the accounts of the
+	// ids, every account holding each domain (oldest first) and the account
+	// holding each external id (all locked for update) and which of
+	// parents exist (locked against deletion), passes them to fn and
+	// writes the plan fn returns (nothing when it returns nil). A parent
+	// change that would make an account its own ancestor is a violation of
+	// parent_account_id.
+	ImportAccounts(ctx context.Context, keys ImportKeys, fn func(ImportFound) (*ImportPlan, error)) error
+}
+
+// Deletion is what deleting an account writes: the activities that named
+// it, without it, each at its next version with its updated event
+// (recorded first), and the account's deleted event.
+type Deletion struct {
+	Activities activity.Unlinked
+	Event      Event
 }
 
 // Encoder renders an account as an event payload (the API's JSON form).
@@ -238,16 +254,19 @@ type Encoder interface {
 
 // Service carries out the account use cases.
 type Service struct {
-	store Store
-	enc   Encoder
-	now   func() time.Time
+	store      Store
+	enc        Encoder
+	activities *activity.Service
+	now        func() time.Time
 }
 
-// NewService returns a Service; now is the clock (time.Now in production).
-func NewService(store Store, enc Encoder, now func() time.Time) *Service {
+// NewService returns a Service; a deletion clears the account from the
+// activities that name it through their service; now is the clock
+// (time.Now in production).
+func NewService(store Store, enc Encoder, activities *activity.Service, now func() time.Time) *Service {
 	// Timestamps are kept at the database's microsecond precision, so
 	// what a write returns equals what a later read returns.
-	return &Service{store: store, enc: enc, now: func() time.Time { return now().UTC().Truncate(time.Microsecond) }}
+	return &Service{store: store, enc: enc, activities: activities, now: func() time.Time { return now().UTC().Truncate(time.Microsecond) }}
 }
 
 func (s *Service) event(typ string, a Account) (Event, error) {
@@ -382,23 +401,33 @@ func apply(cur Account, in Input, fields []Field) Account {
 }
 
 // Delete removes an account that no opportunity refers to. A non-empty
-// etag must match the current one.
+// etag must match the current one. The activities that name it lose it,
+// each as an update of its own.
 func (s *Service) Delete(ctx context.Context, id, etag string) error {
 	id, err := ids.UUID("id", id)
 	if err != nil {
 		return err
 	}
-	return s.store.DeleteAccount(ctx, id, func(cur Account, hasOpportunities bool) (Event, error) {
+	return s.store.DeleteAccount(ctx, id, func(cur Account, hasOpportunities bool, activities []activity.Activity) (Deletion, error) {
 		if err := errs.CheckEtag(etag, cur.ETag(), "account "+id); err != nil {
-			return Event{}, err
+			return Deletion{}, err
 		}
 		if hasOpportunities {
-			return Event{}, errs.FailedPreconditionf("account %s has opportunities; delete or move them first", id)
+			return Deletion{}, errs.FailedPreconditionf("account %s has opportunities; delete or move them first", id)
+		}
+		var d Deletion
+		var err error
+		// Activities lose the account as an update of their own.
+		if d.Activities, err = s.activities.UnlinkAll(activities, activity.FieldAccountID); err != nil {
+			return Deletion{}, err
 		}
 		gone := cur
 		gone.Version++
 		gone.UpdateTime = s.now().UTC()
-		return s.event(EventDeleted, gone)
+		if d.Event, err = s.event(EventDeleted, gone); err != nil {
+			return Deletion{}, err
+		}
+		return d, nil
 	})
 }
 

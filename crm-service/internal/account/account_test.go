@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/seamhq/seam/crm-service/internal/activity"
 	"github.com/seamhq/seam/platform/errs"
 )
 
@@ -32,10 +33,10 @@ func (m *memStore) UpdateAccount(_ context.Context, _ string, fn func(Account) (
 	return m.a, nil
 }
 
-func (m *memStore) DeleteAccount(_ context.Context, _ string, fn func(Account, bool) (Event, error)) error {
-	ev, err := fn(m.a, m.hasOpp)
+func (m *memStore) DeleteAccount(_ context.Context, _ string, fn func(Account, bool, []activity.Activity) (Deletion, error)) error {
+	d, err := fn(m.a, m.hasOpp, nil)
 	if err == nil {
-		m.events = append(m.events, ev)
+		m.events = append(m.events, d.Event)
 	}
 	return err
 }
@@ -47,7 +48,7 @@ func (jsonName) EncodeAccount(a Account) ([]byte, error) { return []byte(`"` + a
 const id = "01900000-0000-7000-8000-000000000001"
 
 func newService(st *memStore) *Service {
-	return NewService(st, jsonName{}, func() time.Time { return time.Date(2030, 1, 1, 0, 0, 0, 123456789, time.UTC) })
+	return NewService(st, jsonName{}, nil, func() time.Time { return time.Date(2030, 1, 1, 0, 0, 0, 123456789, time.UTC) })
 }
 
 func TestUpdateRules(t *testing.T) {

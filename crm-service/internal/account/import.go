@@ -10,12 +10,25 @@ import (
 	"github.com/seamhq/seam/platform/errs"
 )
 
+// ImportKeys are what an import's transaction looks up: the accounts of
+// the ids rows give, the accounts holding the external ids and website
+// domains rows give, and the parents rows name.
+type ImportKeys struct {
+	IDs         []string
+	Domains     []string
+	ExternalIDs []string
+	Parents     []string
+}
+
 // ImportFound is what an import's transaction found for its keys.
 type ImportFound struct {
+	// ByID maps the ids asked about to their accounts.
+	ByID map[string]Account
 	// ByExternalID maps an external id to the account holding it.
 	ByExternalID map[string]Account
-	// ByDomain maps a website domain to the oldest account holding it.
-	ByDomain map[string]Account
+	// ByDomain maps a website domain to every account holding it, oldest
+	// first.
+	ByDomain map[string][]Account
 	// Parents holds the parent account ids asked about that exist.
 	Parents map[string]bool
 }
@@ -32,12 +45,33 @@ type ImportPlan struct {
 	DryRun bool
 }
 
-// Import creates or updates one batch of accounts, matched by their
-// external_id when the row gives one (and the fields include it), else
-// (or when no account has that id yet) by the domain of their website,
-// unless the domain's account carries another external id: a row that
-// matches no account creates one, a row that matches updates the given
-// fields of it (of the oldest such account, for a domain), an empty
+// importKey is how a row of an import finds its account.
+type importKey struct {
+	// field is the row's key field, named in its violations.
+	field string
+	// kind is 'i' (an id), 'x' (an external id) or 'd' (a website domain).
+	kind  byte
+	value string
+}
+
+func (k importKey) String() string { return string(k.kind) + ":" + k.value }
+
+// fieldID is the id of an import row: read-only in every other request,
+// it is the key of the row in an import.
+const fieldID = "id"
+
+// maxListed bounds the accounts an ambiguous row's violation names.
+const maxListed = 3
+
+// Import creates or updates one batch of accounts. A row that gives its
+// id updates that account (an id that names none is a bad row). Other
+// rows are matched by their external_id when the row gives one (and the
+// fields include it), else (or when no account has that id yet) by the
+// domain of their website, leaving out accounts that carry another
+// external id: a row that matches no account creates one, a row that
+// matches one updates the given fields of it, and a row whose domain
+// matches several accounts is bad (it must not guess which one it
+// means: its id, or an external id, tells them apart). An empty
 // external_id never clears one, two rows matching one account are bad,
 // and a row that would change nothing writes nothing.
 // It returns a result per row and whether the batch was written (see
@@ -47,15 +81,14 @@ func (s *Service) Import(ctx context.Context, rows []Input, fields []Field, mode
 		return nil, false, err
 	}
 	byExternal, byDomain := slices.Contains(fields, FieldExternal), slices.Contains(fields, FieldWebsite)
-	if !byExternal && !byDomain {
-		return nil, false, errs.Invalid("update_mask", "must include external_id or website: imports match accounts by external_id, else by website domain")
+	if !byExternal && !byDomain && !slices.ContainsFunc(rows, func(in Input) bool { return in.ID != "" }) {
+		return nil, false, errs.Invalid("update_mask", "must include external_id or website unless the rows give their ids: imports match accounts by id, else by external_id, else by website domain")
 	}
 	setsParent := slices.Contains(fields, FieldParent)
 	checked := make([]upsert.Result, len(rows))
-	// A row's key is "x:" and its external id, or "d:" and its domain.
-	keys := make([]string, len(rows))
+	keys := make([]importKey, len(rows))
 	first := make(map[string]int, len(rows))
-	var domains, externalIDs, parents []string
+	var keysFound ImportKeys
 	rows = slices.Clone(rows) // validate writes ids in their canonical form
 	for i := range rows {
 		in := &rows[i]
@@ -65,37 +98,58 @@ func (s *Service) Import(ctx context.Context, rows []Input, fields []Field, mode
 			}
 			continue
 		}
-		field, what, value := FieldWebsite, "domain", Domain(in.Website)
+		domain := Domain(in.Website)
 		switch {
+		case in.ID != "":
+			keys[i] = importKey{fieldID, 'i', in.ID}
 		case byExternal && in.ExternalID != "":
-			field, what, value = FieldExternal, "external_id", in.ExternalID
-			keys[i] = "x:" + value
-		case byDomain && value != "":
-			keys[i] = "d:" + value
+			keys[i] = importKey{string(FieldExternal), 'x', in.ExternalID}
+		case byDomain && domain != "":
+			keys[i] = importKey{string(FieldWebsite), 'd', domain}
+		case !byExternal && !byDomain:
+			checked[i] = upsert.Invalidf(fieldID, "is required when the update_mask names neither external_id nor website: imports match accounts by id, else by external_id, else by website domain")
+			continue
 		default:
-			checked[i] = upsert.Invalidf(string(FieldWebsite), "is required without an external_id: imports match accounts by external_id, else by website domain")
+			checked[i] = upsert.Invalidf(string(FieldWebsite), "is required without an id or external_id: imports match accounts by id, else by external_id, else by website domain")
 			continue
 		}
-		if j, dup := first[keys[i]]; dup {
-			checked[i] = upsert.Invalidf(string(field), fmt.Sprintf("has the %s %q of row %d of this batch", what, value, j))
+		k := keys[i]
+		if j, dup := first[k.String()]; dup {
+			checked[i] = upsert.Invalidf(k.field, fmt.Sprintf("has the %s %q of row %d of this batch", keyName(k), k.value, j))
 			continue
 		}
-		first[keys[i]] = i
-		if field == FieldExternal {
-			externalIDs = append(externalIDs, value)
+		// An id row setting an external id gives it to its account: no
+		// other row may claim it.
+		ext := importKey{string(FieldExternal), 'x', in.ExternalID}
+		if k.kind == 'i' && byExternal && in.ExternalID != "" {
+			if j, dup := first[ext.String()]; dup {
+				checked[i] = upsert.Invalidf(string(FieldExternal), fmt.Sprintf("has the external_id %q of row %d of this batch", ext.value, j))
+				continue
+			}
+			first[ext.String()] = i
+		}
+		first[k.String()] = i
+		switch k.kind {
+		case 'i':
+			keysFound.IDs = append(keysFound.IDs, k.value)
+			if byExternal && in.ExternalID != "" {
+				keysFound.ExternalIDs = append(keysFound.ExternalIDs, in.ExternalID)
+			}
+		case 'x':
+			keysFound.ExternalIDs = append(keysFound.ExternalIDs, k.value)
 		}
 		// A row with an external id no account has yet falls back to its
 		// domain (an account made in the CRM, now given its id).
-		if d := Domain(in.Website); byDomain && d != "" {
-			domains = append(domains, d)
+		if k.kind != 'i' && byDomain && domain != "" {
+			keysFound.Domains = append(keysFound.Domains, domain)
 		}
 		if setsParent && in.ParentID != "" {
-			parents = append(parents, in.ParentID)
+			keysFound.Parents = append(keysFound.Parents, in.ParentID)
 		}
 	}
 	var results []upsert.Result
 	var written bool
-	err := s.store.ImportAccounts(ctx, domains, externalIDs, parents, func(found ImportFound) (*ImportPlan, error) {
+	err := s.store.ImportAccounts(ctx, keysFound, func(found ImportFound) (*ImportPlan, error) {
 		// A retried transaction decides again from the checked rows.
 		results = slices.Clone(checked)
 		plan := &ImportPlan{}
@@ -108,20 +162,14 @@ func (s *Service) Import(ctx context.Context, rows []Input, fields []Field, mode
 				results[i] = upsert.Invalidf(string(FieldParent), fmt.Sprintf("account %q not found", in.ParentID))
 				continue
 			}
-			var cur Account
-			var ok bool
-			if id, isExternal := strings.CutPrefix(keys[i], "x:"); isExternal {
-				cur, ok = found.ByExternalID[id]
-			}
-			if !ok && byDomain {
-				cur, ok = found.ByDomain[Domain(in.Website)]
-				if ok && cur.ExternalID != "" && in.ExternalID != "" && cur.ExternalID != in.ExternalID {
-					ok = false // the domain's account is another system's record: a new one
-				}
+			cur, ok, bad := match(keys[i], in, found, byExternal, byDomain)
+			if bad != nil {
+				results[i] = *bad
+				continue
 			}
 			if ok {
 				if j, twice := matched[cur.ID]; twice {
-					results[i] = upsert.Invalidf(string(FieldWebsite), fmt.Sprintf("matches the same account as row %d of this batch", j))
+					results[i] = upsert.Invalidf(keys[i].field, fmt.Sprintf("matches the same account as row %d of this batch", j))
 					continue
 				}
 				matched[cur.ID] = i
@@ -178,4 +226,67 @@ func (s *Service) Import(ctx context.Context, rows []Input, fields []Field, mode
 		return nil, false, err
 	}
 	return results, written, nil
+}
+
+// keyName names the kind of a row's key in a violation.
+func keyName(k importKey) string {
+	switch k.kind {
+	case 'i':
+		return "id"
+	case 'x':
+		return "external_id"
+	}
+	return "domain"
+}
+
+// match finds the account a checked row with key k updates: ok is false
+// when the row creates one, bad is set when the row is invalid.
+func match(k importKey, in Input, found ImportFound, byExternal, byDomain bool) (cur Account, ok bool, bad *upsert.Result) {
+	invalid := func(field, format string, args ...any) (Account, bool, *upsert.Result) {
+		r := upsert.Invalidf(field, fmt.Sprintf(format, args...))
+		return Account{}, false, &r
+	}
+	switch k.kind {
+	case 'i':
+		if cur, ok = found.ByID[k.value]; !ok {
+			return invalid(fieldID, "account %q not found: an id updates the account it names; leave it empty to match by external_id or website", k.value)
+		}
+		if holder, held := found.ByExternalID[in.ExternalID]; byExternal && held && holder.ID != cur.ID {
+			return invalid(string(FieldExternal), "%q is the external_id of account %s", in.ExternalID, holder.ID)
+		}
+		return cur, true, nil
+	case 'x':
+		if cur, ok = found.ByExternalID[k.value]; ok {
+			return cur, true, nil
+		}
+	}
+	domain := Domain(in.Website)
+	if !byDomain || domain == "" {
+		return Account{}, false, nil
+	}
+	var candidates []Account
+	for _, a := range found.ByDomain[domain] {
+		// An account with another external id is another system's record:
+		// a row with an external id no account has is not it.
+		if byExternal && in.ExternalID != "" && a.ExternalID != "" && a.ExternalID != in.ExternalID {
+			continue
+		}
+		candidates = append(candidates, a)
+	}
+	switch len(candidates) {
+	case 0:
+		return Account{}, false, nil
+	case 1:
+		return candidates[0], true, nil
+	}
+	listed := make([]string, 0, maxListed)
+	for _, a := range candidates[:min(len(candidates), maxListed)] {
+		listed = append(listed, a.ID)
+	}
+	more := ""
+	if n := len(candidates) - len(listed); n > 0 {
+		more = fmt.Sprintf(" and %d more", n)
+	}
+	return invalid(string(FieldWebsite), "matches %d accounts by the domain %q (%s%s): give the row the id of the account it means (or that account's external_id)",
+		len(candidates), domain, strings.Join(listed, ", "), more)
 }

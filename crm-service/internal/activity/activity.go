@@ -484,6 +484,52 @@ func (s *Service) Delete(ctx context.Context, id, etag string) error {
 	})
 }
 
+// Unlink returns a without its link in field (FieldAccountID,
+// FieldContactID or FieldOpportunityID), whose record is being deleted, as
+// an update of its own: at the next version and update time, with its
+// updated event. The deletion's transaction writes it.
+func (s *Service) Unlink(a Activity, field Field) (Activity, Event, error) {
+	switch field {
+	case FieldAccountID:
+		a.AccountID = ""
+	case FieldContactID:
+		a.ContactID = ""
+	case FieldOpportunityID:
+		a.OpportunityID = ""
+	default:
+		return Activity{}, Event{}, fmt.Errorf("unlink activity %s: %s is no link", a.ID, field)
+	}
+	a.Version++
+	a.UpdateTime = s.now()
+	ev, err := s.event(EventUpdated, a)
+	if err != nil {
+		return Activity{}, Event{}, err
+	}
+	return a, ev, nil
+}
+
+// Unlinked is what deleting a record an activity names writes to the
+// activities: each without its link, at its next version, with its
+// updated event (see Unlink).
+type Unlinked struct {
+	Activities []Activity
+	Events     []Event
+}
+
+// UnlinkAll unlinks each of list from the record of field (see Unlink).
+func (s *Service) UnlinkAll(list []Activity, field Field) (Unlinked, error) {
+	var u Unlinked
+	for _, a := range list {
+		next, ev, err := s.Unlink(a, field)
+		if err != nil {
+			return Unlinked{}, err
+		}
+		u.Activities = append(u.Activities, next)
+		u.Events = append(u.Events, ev)
+	}
+	return u, nil
+}
+
 // reminderBatch is how many reminders one transaction records.
 const reminderBatch = 500
 

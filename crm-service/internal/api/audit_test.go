@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"google.golang.org/grpc/codes"
@@ -143,4 +144,54 @@ func TestAuditTrail(t *testing.T) {
 	wantCode(t, err, codes.PermissionDenied)
 	_, err = e.audit.ListStageChanges(e.as(auth.Warehouse), &crmv1.ListStageChangesRequest{OpportunityId: o.Id})
 	wantCode(t, err, codes.PermissionDenied)
+}
+
+// A win, the bridge's order and payment reports and a newer report with
+// the same facts leave entries only for what changed and users see: no
+// order id or number that stays empty, no ERP revisions.
+func TestAuditTrailShowsOnlyVisibleChanges(t *testing.T) {
+	e := newEnv(t)
+	e.seedProducts(product("SKU-1", "Widget", "10.00"))
+	a := e.createAccount("Acme")
+	o := e.createOpportunity(a.Id, line("SKU-1", "1"))
+	res := "opportunities/" + o.Id
+	fields := func() []string {
+		t.Helper()
+		var out []string
+		for _, entry := range e.auditTrail(res, 0) {
+			field, _, _ := strings.Cut(entry, ":")
+			out = append(out, field)
+		}
+		return out
+	}
+	won, err := e.opportunities.WinOpportunity(e.sales(), &crmv1.WinOpportunityRequest{Id: o.Id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := fields(), []string{"close_time", "order_status", "order_update_time", "probability", "stage"}; !slices.Equal(got, want) {
+		t.Fatalf("trail of the win %v, want %v:\n%v", got, want, e.auditTrail(res, 0))
+	}
+	if won.Order.GetId() != "" || won.Order.GetNumber() != "" || won.Order.GetStatus() != crmv1.FulfillmentStatus_FULFILLMENT_STATUS_PENDING {
+		t.Fatalf("won order %v", won.Order)
+	}
+	n := len(fields())
+	if _, err := e.sync.SetOpportunityOrder(e.bridge(), &crmv1.SetOpportunityOrderRequest{
+		OpportunityId: o.Id, OrderId: "ord-1", OrderNumber: "SO-1", Status: crmv1.FulfillmentStatus_FULFILLMENT_STATUS_CONFIRMED, SourceVersion: 2,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := fields()[n:], []string{"order_id", "order_number", "order_status", "order_update_time"}; !slices.Equal(got, want) {
+		t.Fatalf("trail of the order %v, want %v", got, want)
+	}
+	n = len(fields())
+	for _, v := range []int64{3, 4} {
+		if _, err := e.sync.SetOpportunityPaymentStatus(e.bridge(), &crmv1.SetOpportunityPaymentStatusRequest{
+			OpportunityId: o.Id, PaymentStatus: crmv1.PaymentStatus_PAYMENT_STATUS_OPEN, SourceVersion: v,
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, want := fields()[n:], []string{"payment_status"}; !slices.Equal(got, want) {
+		t.Fatalf("trail of two payment reports with one status %v, want %v", got, want)
+	}
 }

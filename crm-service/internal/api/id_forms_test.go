@@ -185,6 +185,30 @@ func TestUpperCaseIDs(t *testing.T) {
 	if list, _ := body["activities"].([]any); status != 200 || len(list) != 1 {
 		t.Errorf("activities of the opportunity in upper case: %d %v", status, body)
 	}
+	// A lead's campaign_id too, in creates, updates and imports.
+	camp := e.mustCall(tok, "POST", "/v1/campaigns", map[string]any{"name": "Spring"})
+	status, body = e.call("POST", "/v1/leads", tok, map[string]any{"name": "Cy", "email": "cy@acme.example", "campaign_id": up(camp)})
+	if status != 200 || body["campaign_id"] != camp {
+		t.Fatalf("lead with an upper-case campaign: %d %v", status, body)
+	}
+	lead := body["id"].(string)
+	if _, err := e.db.Exec(e.sales(), `UPDATE leads SET campaign_id = '' WHERE id = $1`, lead); err != nil {
+		t.Fatal(err)
+	}
+	status, body = e.call("PATCH", "/v1/leads/"+lead, tok, map[string]any{"campaign_id": up(camp)})
+	if status != 200 || body["campaign_id"] != camp {
+		t.Errorf("lead update to an upper-case campaign: %d %v", status, body)
+	}
+	resp, err := e.imports.ImportLeads(e.sales(), &crmv1.ImportLeadsRequest{
+		Leads:      []*crmv1.Lead{{Name: "Di", Email: "di@acme.example", CampaignId: up(camp)}},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"name", "email", "campaign_id"}},
+	})
+	if err != nil || summary(resp) != "written=true 1/0/0/0" {
+		t.Fatalf("lead import with an upper-case campaign: %s %v", summary(resp), err)
+	}
+	if n := e.count(`SELECT count(*) FROM leads WHERE campaign_id = $1`, camp); n != 2 {
+		t.Errorf("%d leads name the campaign in lower case, want 2", n)
+	}
 }
 
 // An id in a path is read by the same rule: any spelling but the

@@ -92,6 +92,7 @@ func (s *importServer) ImportAccounts(ctx context.Context, req *crmv1.ImportAcco
 	rows := make([]account.Input, len(req.GetAccounts()))
 	for i, a := range req.GetAccounts() {
 		rows[i] = accountInput(a)
+		rows[i].ID = a.GetId() // the key of the row, read-only elsewhere
 	}
 	results, written, err := s.accounts.Import(ctx, rows, fields, mode, req.GetValidateOnly())
 	if err != nil {

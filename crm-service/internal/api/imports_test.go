@@ -3,10 +3,13 @@ package api_test
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/seamhq/seam/platform/auth"
 	crmv1 "github.com/seamhq/seam/proto/crm/v1"
@@ -25,7 +28,7 @@ func summary(r *crmv1.ImportResponse) string {
 func TestImportAccountsAPI(t *testing.T) {
 	e := newEnv(t)
 	rows := []*crmv1.Account{
-		{Name: "Acme", Website: "acme.example", Owner: "ana", Etag: "99", Id: "ignored"},
+		{Name: "Acme", Website: "acme.example", Owner: "ana", Etag: "99", CreateTime: timestamppb.Now()},
 		{Name: "Globex", Website: "https://globex.example", BillingAddress: &crmv1.PostalAddress{City: "Oslo", CountryCode: "no"}},
 		{Name: "Initech", Website: "initech.example"},
 	}
@@ -107,6 +110,58 @@ func TestImportAccountsAPI(t *testing.T) {
 	})
 	if st != 200 || body["created"] != float64(1) || body["invalid"] != float64(1) {
 		t.Errorf("contacts over REST: %d %v", st, body)
+	}
+}
+
+// Two accounts on one domain (a duplicate made with force): a row
+// matching both by its website is INVALID naming website and writes
+// nothing; a row giving its id updates that account, over gRPC and REST.
+func TestImportAccountsAmbiguousAPI(t *testing.T) {
+	e := newEnv(t)
+	first, err := e.accounts.CreateAccount(e.sales(), &crmv1.CreateAccountRequest{Account: &crmv1.Account{
+		Name: "Zeta Holding", Website: "zeta.example", BillingAddress: &crmv1.PostalAddress{City: "Bern", CountryCode: "CH"},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := e.accounts.CreateAccount(e.sales(), &crmv1.CreateAccountRequest{Account: &crmv1.Account{Name: "Zeta Holding", Website: "zeta.example"}, Force: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := e.imports.ImportAccounts(e.sales(), &crmv1.ImportAccountsRequest{
+		Accounts: []*crmv1.Account{{Name: "Zeta Services", Website: "https://zeta.example"}},
+		Mode:     crmv1.ImportMode_IMPORT_MODE_SKIP_INVALID,
+	})
+	if err != nil || summary(resp) != "written=true 0/0/0/1 [0 website]" ||
+		!strings.Contains(resp.Results[0].Violations[0].Description, "matches 2 accounts") {
+		t.Fatalf("ambiguous row: %s %v %v", summary(resp), resp.GetResults(), err)
+	}
+	got, err := e.accounts.GetAccount(e.sales(), &crmv1.GetAccountRequest{Id: first.Id})
+	if err != nil || got.Name != "Zeta Holding" || got.BillingAddress.GetCity() != "Bern" || got.Etag != "1" {
+		t.Fatalf("the first account changed: %v %v", got, err)
+	}
+
+	// An exported row (every field, its id) updates the account it came
+	// from.
+	row := proto.Clone(second).(*crmv1.Account)
+	row.Name = "Zeta Services"
+	resp, err = e.imports.ImportAccounts(e.sales(), &crmv1.ImportAccountsRequest{Accounts: []*crmv1.Account{row}})
+	if err != nil || summary(resp) != "written=true 0/1/0/0" || resp.Results[0].Id != second.Id {
+		t.Fatalf("by id: %s %v", summary(resp), err)
+	}
+	st, body := e.call("POST", "/v1/accounts:import", token(t, auth.Sales), map[string]any{
+		"accounts": []any{map[string]any{"id": first.Id, "industry": "Finance"}}, "update_mask": "industry",
+	})
+	if st != 200 || body["updated"] != float64(1) {
+		t.Fatalf("by id over REST: %d %v", st, body)
+	}
+	got, _ = e.accounts.GetAccount(e.sales(), &crmv1.GetAccountRequest{Id: first.Id})
+	if got.Name != "Zeta Holding" || got.Industry != "Finance" || got.Etag != "2" {
+		t.Fatalf("first after its id row: %v", got)
+	}
+	got, _ = e.accounts.GetAccount(e.sales(), &crmv1.GetAccountRequest{Id: second.Id})
+	if got.Name != "Zeta Services" || got.Industry != "" || got.Etag != "2" {
+		t.Fatalf("second after its id row: %v", got)
 	}
 }
 

@@ -326,3 +326,62 @@ func TestConvertLeadConcurrently(t *testing.T) {
 		t.Fatalf("%d lead.converted events", n)
 	}
 }
+
+// A lead from a campaign converts into an opportunity of that campaign, so
+// the campaign's stats, the funnel and the pipeline report's campaign
+// filter count the won deal alike. Free text an older lead holds instead
+// of a campaign's id is not copied.
+func TestConvertLeadKeepsCampaign(t *testing.T) {
+	e := newEnv(t)
+	e.seedProducts(product("SKU-1", "Widget", "10.00"))
+	c := e.createCampaign("Spring")
+	l := e.createLead(&crmv1.Lead{Name: "Ana", Company: "Acme", Email: "ana@acme.example", Source: "web", CampaignId: c.Id})
+	conv, err := e.leads.ConvertLead(e.sales(), &crmv1.ConvertLeadRequest{Id: l.Id,
+		Opportunity: &crmv1.LeadOpportunity{Name: "Acme first order", CurrencyCode: "EUR"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := e.opportunities.GetOpportunity(e.sales(), &crmv1.GetOpportunityRequest{Id: conv.ConvertedOpportunityId})
+	if err != nil || o.CampaignId != c.Id {
+		t.Fatalf("opportunity %v %v, want campaign %s", o, err, c.Id)
+	}
+	evs := e.feed(6)
+	if created := evs[len(evs)-2]; created.Type != "opportunity.created" || created.GetOpportunity().GetCampaignId() != c.Id {
+		t.Fatalf("created event %v", created)
+	}
+	o, err = e.opportunities.UpdateOpportunity(e.sales(), &crmv1.UpdateOpportunityRequest{
+		Opportunity: &crmv1.Opportunity{Id: o.Id, Lines: []*crmv1.OpportunityLine{line("SKU-1", "2")}},
+		UpdateMask:  &fieldmaskpb.FieldMask{Paths: []string{"lines"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.opportunities.WinOpportunity(e.sales(), &crmv1.WinOpportunityRequest{Id: o.Id}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := e.campaigns.GetCampaignStats(e.sales(), &crmv1.GetCampaignStatsRequest{Id: c.Id})
+	if err != nil || st.Leads != 1 || st.ConvertedLeads != 1 || st.WonOpportunities != 1 {
+		t.Fatalf("stats %v %v", st, err)
+	}
+	r, err := e.reports.GetPipelineReport(e.sales(), &crmv1.GetPipelineReportRequest{CampaignId: c.Id})
+	if err != nil || len(r.Stages) != 1 || r.Stages[0].Stage != crmv1.Stage_STAGE_CLOSED_WON || r.Stages[0].Count != 1 ||
+		len(r.Funnel) != 1 || r.Funnel[0].WonOpportunities != 1 {
+		t.Fatalf("report for the campaign: %v %v", r, err)
+	}
+
+	// An older lead's free text is not a campaign: the deal has none.
+	old := e.createLead(&crmv1.Lead{Name: "Bo", Company: "Bo Ltd", Email: "bo@bo.example"})
+	if _, err := e.db.Exec(e.sales(), `ALTER TABLE leads DISABLE TRIGGER USER;
+		UPDATE leads SET campaign_id = 'fair 2019' WHERE id = '`+old.Id+`';
+		ALTER TABLE leads ENABLE TRIGGER USER`); err != nil {
+		t.Fatal(err)
+	}
+	conv, err = e.leads.ConvertLead(e.sales(), &crmv1.ConvertLeadRequest{Id: old.Id,
+		Opportunity: &crmv1.LeadOpportunity{Name: "Bo deal", CurrencyCode: "EUR"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o, err := e.opportunities.GetOpportunity(e.sales(), &crmv1.GetOpportunityRequest{Id: conv.ConvertedOpportunityId}); err != nil || o.CampaignId != "" {
+		t.Fatalf("opportunity of a free-text campaign: %v %v", o, err)
+	}
+}

@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"net/http"
 	"slices"
 	"testing"
 
@@ -148,4 +149,107 @@ func TestActivityAndCaseLinksAgree(t *testing.T) {
 	if err != nil || up.ContactId != nowhere.Id {
 		t.Fatalf("case update to a contact at no account: %v %v", up, err)
 	}
+}
+
+// Deleting a contact, an opportunity or an account clears it from the
+// tasks, activities and cases that name it as an update of each: a new
+// version (a stale If-Match no longer passes), update time and updated
+// event (before the deletion's), and an audit entry for a case.
+func TestDeletingALinkedRecordUpdatesTheRecordsNamingIt(t *testing.T) {
+	e := newEnv(t)
+	a := e.createAccount("Peak")
+	opp := e.createOpportunity(a.Id)
+	c := e.createContact(&crmv1.Contact{AccountId: a.Id, Name: "Pia", Email: "pia@peak.example"})
+	task, err := e.activities.CreateActivity(e.sales(), &crmv1.CreateActivityRequest{Activity: &crmv1.Activity{
+		Type: crmv1.ActivityType_ACTIVITY_TYPE_TASK, Subject: "Follow up", ContactId: c.Id, OpportunityId: opp.Id,
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	call, err := e.activities.CreateActivity(e.sales(), &crmv1.CreateActivityRequest{Activity: &crmv1.Activity{
+		Type: crmv1.ActivityType_ACTIVITY_TYPE_CALL, Subject: "Call", AccountId: a.Id,
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs, err := e.cases.CreateCase(e.service(), &crmv1.CreateCaseRequest{Case: &crmv1.Case{AccountId: a.Id, ContactId: c.Id, Subject: "Broken"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stale := func(path, etag string) {
+		t.Helper()
+		st, _, body := e.callWith("PATCH", path+"?update_mask=subject", token(t, auth.Admin), map[string]any{"subject": "Stale"},
+			http.Header{"If-Match": []string{`"` + etag + `"`}})
+		if st != 409 {
+			t.Errorf("PATCH %s with the etag before the unlink: %d %v, want 409", path, st, body)
+		}
+	}
+	// lastEvents returns the types of the newest n events and the feed.
+	lastEvents := func(n int) ([]string, []*crmv1.Event) {
+		t.Helper()
+		evs := e.feed(e.rows().events)
+		evs = evs[len(evs)-n:]
+		var types []string
+		for _, ev := range evs {
+			types = append(types, ev.Type)
+		}
+		return types, evs
+	}
+
+	if _, err := e.contacts.DeleteContact(e.sales(), &crmv1.DeleteContactRequest{Id: c.Id}); err != nil {
+		t.Fatal(err)
+	}
+	gotTask, err := e.activities.GetActivity(e.sales(), &crmv1.GetActivityRequest{Id: task.Id})
+	if err != nil || gotTask.ContactId != "" || gotTask.OpportunityId != opp.Id || gotTask.Etag != "2" ||
+		!gotTask.UpdateTime.AsTime().After(task.UpdateTime.AsTime()) {
+		t.Fatalf("task after its contact's deletion: %v %v", gotTask, err)
+	}
+	gotCase, err := e.cases.GetCase(e.service(), &crmv1.GetCaseRequest{Id: cs.Id})
+	if err != nil || gotCase.ContactId != "" || gotCase.Etag != "2" || !gotCase.UpdateTime.AsTime().After(cs.UpdateTime.AsTime()) {
+		t.Fatalf("case after its contact's deletion: %v %v", gotCase, err)
+	}
+	types, evs := lastEvents(3)
+	if want := []string{"activity.updated", "case.updated", "contact.deleted"}; !slices.Equal(types, want) ||
+		evs[0].Version != 2 || evs[0].GetActivity().GetContactId() != "" || evs[1].Version != 2 || evs[1].GetCase().GetContactId() != "" {
+		t.Fatalf("events of the contact's deletion: %v", evs)
+	}
+	if n := e.count(`SELECT count(*) FROM audit_entries WHERE resource = $1 AND field = 'contact_id' AND old_value = $2 AND new_value IS NULL`,
+		"cases/"+cs.Id, c.Id); n != 1 {
+		t.Errorf("%d audit entries of the case's contact, want 1", n)
+	}
+	stale("/v1/activities/"+task.Id, task.Etag)
+	stale("/v1/cases/"+cs.Id, cs.Etag)
+
+	if _, err := e.opportunities.DeleteOpportunity(e.sales(), &crmv1.DeleteOpportunityRequest{Id: opp.Id}); err != nil {
+		t.Fatal(err)
+	}
+	gotTask, err = e.activities.GetActivity(e.sales(), &crmv1.GetActivityRequest{Id: task.Id})
+	if err != nil || gotTask.OpportunityId != "" || gotTask.AccountId != a.Id || gotTask.Etag != "3" {
+		t.Fatalf("task after its opportunity's deletion: %v %v", gotTask, err)
+	}
+	types, evs = lastEvents(2)
+	if want := []string{"activity.updated", "opportunity.deleted"}; !slices.Equal(types, want) || evs[0].Version != 3 ||
+		evs[0].GetActivity().GetOpportunityId() != "" {
+		t.Fatalf("events of the opportunity's deletion: %v", evs)
+	}
+	stale("/v1/activities/"+task.Id, "2")
+
+	// The case goes first: an account with cases cannot be deleted.
+	if _, err := e.cases.DeleteCase(e.service(), &crmv1.DeleteCaseRequest{Id: cs.Id}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.accounts.DeleteAccount(e.sales(), &crmv1.DeleteAccountRequest{Id: a.Id}); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{task.Id, call.Id} {
+		got, err := e.activities.GetActivity(e.sales(), &crmv1.GetActivityRequest{Id: id})
+		if err != nil || got.AccountId != "" {
+			t.Fatalf("activity after its account's deletion: %v %v", got, err)
+		}
+	}
+	types, _ = lastEvents(3)
+	if want := []string{"activity.updated", "activity.updated", "account.deleted"}; !slices.Equal(types, want) {
+		t.Fatalf("events of the account's deletion: %v", types)
+	}
+	stale("/v1/activities/"+call.Id, call.Etag)
 }

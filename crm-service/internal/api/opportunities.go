@@ -74,6 +74,11 @@ func (s *opportunityServer) UpdateOpportunity(ctx context.Context, req *crmv1.Up
 	for i, n := range names {
 		fields[i] = pipeline.Field(n)
 	}
+	// account_id is read-only, but naming it to change it must not pass
+	// as a success that changed nothing: the service refuses that.
+	if slices.Contains(req.GetUpdateMask().GetPaths(), string(pipeline.FieldAccountID)) {
+		fields = append(fields, pipeline.FieldAccountID)
+	}
 	o := req.GetOpportunity()
 	// Probability is set when the mask names it; without a mask, when it
 	// is not 0 (proto3 cannot tell an unset 0).

@@ -643,3 +643,43 @@ func TestConcurrentWinsEmitOneEvent(t *testing.T) {
 		t.Fatalf("%d opportunity.won events, want 1", w)
 	}
 }
+
+// account_id is fixed at creation: an update naming it with another
+// account is INVALID_ARGUMENT on update_mask and writes nothing, rather
+// than a success that changed nothing; naming it with the current value
+// (a client sending back what it read) is fine.
+func TestUpdateOpportunityAccountIsFixed(t *testing.T) {
+	e := newEnv(t)
+	a, b := e.createAccount("Acme"), e.createAccount("Beta")
+	o := e.createOpportunity(a.Id)
+	_, err := e.opportunities.UpdateOpportunity(e.sales(), &crmv1.UpdateOpportunityRequest{
+		Opportunity: &crmv1.Opportunity{Id: o.Id, AccountId: b.Id, Name: "Moved"},
+		UpdateMask:  &fieldmaskpb.FieldMask{Paths: []string{"account_id", "name"}},
+	})
+	if v := violations(t, err); !slices.Equal(v, []string{"update_mask"}) {
+		t.Fatalf("moving the deal: %v", err)
+	}
+	tok := token(t, auth.Sales)
+	for _, body := range []map[string]any{{"account_id": b.Id}, {}} {
+		st, resp := e.call("PATCH", "/v1/opportunities/"+o.Id+"?update_mask=account_id", tok, body)
+		if st != 400 || !slices.Equal(restViolations(resp), []string{"update_mask"}) {
+			t.Errorf("REST update_mask=account_id with %v: %d %v", body, st, resp)
+		}
+	}
+	got, err := e.opportunities.GetOpportunity(e.sales(), &crmv1.GetOpportunityRequest{Id: o.Id})
+	if err != nil || got.AccountId != a.Id || got.Name != o.Name || got.Etag != o.Etag {
+		t.Fatalf("refused updates wrote: %v %v", got, err)
+	}
+	// The current account, in either case, goes through.
+	up, err := e.opportunities.UpdateOpportunity(e.sales(), &crmv1.UpdateOpportunityRequest{
+		Opportunity: &crmv1.Opportunity{Id: o.Id, AccountId: strings.ToUpper(a.Id), Name: "Renamed"},
+		UpdateMask:  &fieldmaskpb.FieldMask{Paths: []string{"account_id", "name"}},
+	})
+	if err != nil || up.Name != "Renamed" || up.AccountId != a.Id {
+		t.Fatalf("naming the current account: %v %v", up, err)
+	}
+	st, resp := e.call("PATCH", "/v1/opportunities/"+o.Id, tok, map[string]any{"account_id": a.Id, "name": "Again", "etag": up.Etag})
+	if st != 200 || resp["name"] != "Again" {
+		t.Fatalf("REST PATCH sending back the account: %d %v", st, resp)
+	}
+}

@@ -89,4 +89,18 @@ func TestSearch(t *testing.T) {
 	if st, _ := e.call("GET", "/v1/search?query=acme", token(t, auth.Integration), nil); st != 403 {
 		t.Fatalf("REST integration: %d, want 403", st)
 	}
+
+	// Upper-case letters beyond A-Z fold as A-Z do, in names and query.
+	zeta := e.createAccount("Zeta ÖLWERK")
+	arzt := e.createContact(&crmv1.Contact{Name: "Ärzteverbund Süd", Email: "info@aerzte.example"})
+	elo := e.createLead(&crmv1.Lead{Name: "ÉLODIE Ärger", Email: "elodie@x.example"})
+	for query, id := range map[string]string{
+		"Zeta ÖLWERK": zeta.Id, "zeta ö": zeta.Id, "ZETA ölw": zeta.Id, "Ärz": arzt.Id, "ärzteverbund s": arzt.Id, "élodie ä": elo.Id,
+	} {
+		st, body := e.call("GET", "/v1/search?query="+url.QueryEscape(query), token(t, auth.Sales), nil)
+		results, _ := body["results"].([]any)
+		if st != 200 || len(results) != 1 || results[0].(map[string]any)["id"] != id {
+			t.Errorf("REST search %q: %d %v, want %s", query, st, body, id)
+		}
+	}
 }

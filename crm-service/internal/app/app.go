@@ -151,21 +151,24 @@ func Serve(ctx context.Context, cfg Config, stdout io.Writer, started func(*serv
 	}
 
 	store := postgres.New(pool)
-	accounts := account.NewService(store, api.Payloads{}, time.Now)
-	opportunities := pipeline.NewService(store, api.Payloads{}, time.Now)
+	// Deleting an account, contact or opportunity clears it from the
+	// activities (and cases) that name it through their services.
+	activities := activity.NewService(store, api.Payloads{}, time.Now)
+	cases := servicecase.NewService(store, api.Payloads{}, time.Now)
+	accounts := account.NewService(store, api.Payloads{}, activities, time.Now)
+	opportunities := pipeline.NewService(store, api.Payloads{}, activities, time.Now)
 	changes := pgnotify.NewHub(func(ctx context.Context) (*pgx.Conn, error) {
 		return pgx.ConnectConfig(ctx, pool.Config().ConnConfig)
 	}, postgres.OpportunityChanges)
 	defer changes.Close() // before the pool closes
 	opportunities.SetChanges(opportunityChanges{changes})
-	contacts := contact.NewService(store, api.Payloads{}, time.Now)
-	activities := activity.NewService(store, api.Payloads{}, time.Now)
+	contacts := contact.NewService(store, api.Payloads{}, activities, cases, time.Now)
 	a := &api.API{
 		Accounts:      accounts,
 		Opportunities: opportunities,
 		Contacts:      contacts,
 		Activities:    activities,
-		Cases:         servicecase.NewService(store, api.Payloads{}, time.Now),
+		Cases:         cases,
 		Overviews:     overview.NewService(store, opportunities),
 		Leads:         lead.NewService(store, api.Payloads{}, accounts, contacts, opportunities, time.Now),
 		Catalog:       catalog.NewService(store, time.Now),

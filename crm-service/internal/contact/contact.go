@@ -14,6 +14,8 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/seamhq/seam/crm-service/internal/activity"
+	"github.com/seamhq/seam/crm-service/internal/servicecase"
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/ids"
 )
@@ -222,15 +224,33 @@ type Store interface {
 	// UpdateContact locks the contact, passes it to fn and applies the
 	// change, in one transaction.
 	UpdateContact(ctx context.Context, id string, fn func(cur Contact) (Change, error)) (Contact, error)
-	// DeleteContact locks the contact and deletes it with the event fn
-	// returns, unless fn fails.
-	DeleteContact(ctx context.Context, id string, fn func(cur Contact) (Event, error)) error
+	// DeleteContact locks the contact, then the activities and cases that
+	// name it, and passes them to fn; unless fn fails, it writes the
+	// Deletion fn returns (the linked records without the contact, their
+	// events, the contact deleted and its event), in one transaction.
+	DeleteContact(ctx context.Context, id string, fn func(cur Contact, linked Linked) (Deletion, error)) error
 	// ImportContacts runs one import transaction: it takes the locks
 	// creation takes on the email keys, reads the oldest contact with each
 	// key (locked for update) and which of accounts exist (locked against
 	// deletion), passes them to fn and writes the plan fn returns (nothing
 	// when it returns nil).
 	ImportContacts(ctx context.Context, emailKeys, accounts []string, fn func(ImportFound) (*ImportPlan, error)) error
+}
+
+// Linked are the records that name a contact.
+type Linked struct {
+	Activities []activity.Activity
+	Cases      []servicecase.Case
+}
+
+// Deletion is what deleting a contact writes: the records that named it,
+// without it, each at its next version with its updated event (recorded
+// first), and the contact's deleted event.
+type Deletion struct {
+	Activities activity.Unlinked
+	Cases      []servicecase.Case
+	CaseEvents []servicecase.Event
+	Event      Event
 }
 
 // Encoder renders a contact as an event payload (the API's JSON form).
@@ -240,14 +260,21 @@ type Encoder interface {
 
 // Service carries out the contact use cases.
 type Service struct {
-	store Store
-	enc   Encoder
-	now   func() time.Time
+	store      Store
+	enc        Encoder
+	activities *activity.Service
+	cases      *servicecase.Service
+	now        func() time.Time
 }
 
-// NewService returns a Service; now is the clock.
-func NewService(store Store, enc Encoder, now func() time.Time) *Service {
-	return &Service{store: store, enc: enc, now: func() time.Time { return now().UTC().Truncate(time.Microsecond) }}
+// NewService returns a Service; a deletion clears the contact from the
+// activities and cases that name it through their services; now is the
+// clock.
+func NewService(store Store, enc Encoder, activities *activity.Service, cases *servicecase.Service, now func() time.Time) *Service {
+	return &Service{
+		store: store, enc: enc, activities: activities, cases: cases,
+		now: func() time.Time { return now().UTC().Truncate(time.Microsecond) },
+	}
 }
 
 func (s *Service) event(typ string, c Contact) (Event, error) {
@@ -366,19 +393,34 @@ func apply(cur Contact, in Input, fields []Field) Contact {
 	return next
 }
 
-// Delete removes a contact; a non-empty etag must match.
+// Delete removes a contact; a non-empty etag must match. The activities
+// and cases that name it lose it, each as an update of its own.
 func (s *Service) Delete(ctx context.Context, id, etag string) error {
 	id, err := ids.UUID("id", id)
 	if err != nil {
 		return err
 	}
-	return s.store.DeleteContact(ctx, id, func(cur Contact) (Event, error) {
+	return s.store.DeleteContact(ctx, id, func(cur Contact, linked Linked) (Deletion, error) {
 		if err := errs.CheckEtag(etag, cur.ETag(), "contact "+id); err != nil {
-			return Event{}, err
+			return Deletion{}, err
+		}
+		// Tasks and cases lose the contact as an update of their own: a
+		// new version (a stale etag no longer passes), update time and
+		// event.
+		var d Deletion
+		var err error
+		if d.Activities, err = s.activities.UnlinkAll(linked.Activities, activity.FieldContactID); err != nil {
+			return Deletion{}, err
+		}
+		if d.Cases, d.CaseEvents, err = s.cases.UnlinkContact(linked.Cases); err != nil {
+			return Deletion{}, err
 		}
 		gone := cur
 		gone.Version++
 		gone.UpdateTime = s.now()
-		return s.event(EventDeleted, gone)
+		if d.Event, err = s.event(EventDeleted, gone); err != nil {
+			return Deletion{}, err
+		}
+		return d, nil
 	})
 }

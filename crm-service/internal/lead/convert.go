@@ -39,7 +39,8 @@ func (o *OpportunityInput) pipeline(l Lead) pipeline.Input {
 
 // Convert turns the lead into an account (reused by AccountID, or by the
 // company name and website domain, else created), a contact (reused by
-// email, else created at that account) and optionally an opportunity, and
+// email, else created at that account) and optionally an opportunity (of
+// the lead's campaign, when it names one), and
 // marks the lead converted, all in one transaction. A converted or
 // disqualified lead is FAILED_PRECONDITION with nothing written; a retry
 // with the same request id returns the lead as it is.
@@ -95,7 +96,10 @@ func (s *Service) Convert(ctx context.Context, id string, in ConvertInput) (Lead
 		}
 		l := cur
 		if in.Opportunity != nil {
-			o, ev, err := s.opportunities.NewDraft(in.Opportunity.pipeline(cur), accountID)
+			draft := in.Opportunity.pipeline(cur)
+			// The deal comes from the lead's campaign, as the lead did.
+			draft.CampaignID = found.CampaignID
+			o, ev, err := s.opportunities.NewDraft(draft, accountID)
 			if err != nil {
 				var ov errs.Violations
 				if merr := ov.Merge("opportunity", err); merr != nil {

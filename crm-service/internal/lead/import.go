@@ -47,7 +47,9 @@ func (s *Service) Import(ctx context.Context, rows []Input, fields []Field, mode
 	keys := make([]string, len(rows))
 	first := make(map[string]int, len(rows))
 	var emails, campaigns []string
-	for i, in := range rows {
+	rows = slices.Clone(rows) // validate writes campaign ids in their canonical form
+	for i := range rows {
+		in := &rows[i]
 		vfields := fields
 		if in.Status == StatusConverted {
 			// Allowed for a lead that is converted already (an exported

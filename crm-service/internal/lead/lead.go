@@ -119,7 +119,9 @@ type Input struct {
 
 const maxText = 200
 
-func (in Input) validate(fields []Field) error {
+// validate checks the named fields of in, with violation paths relative
+// to the lead, and writes a campaign id in its canonical form.
+func (in *Input) validate(fields []Field) error {
 	var v errs.Violations
 	text := func(f Field, s string, limit int) {
 		if len([]rune(s)) > limit {
@@ -151,6 +153,13 @@ func (in Input) validate(fields []Field) error {
 		case FieldSource:
 			text(f, in.Source, maxText)
 		case FieldCampaignID:
+			// A campaign's id in either case names the campaign, as every
+			// id does (platform/ids); it is stored in lower case. Other
+			// text is left to the check of the campaign (free text of
+			// older leads stays as it is).
+			if c, ok := ids.Canonical(in.CampaignID); ok {
+				in.CampaignID = c
+			}
 			text(f, in.CampaignID, maxText)
 		case FieldOwner:
 			text(f, in.Owner, maxText)
@@ -195,6 +204,10 @@ type Found struct {
 	AccountID string
 	// ContactID is the oldest contact with the lead's email, or "".
 	ContactID string
+	// CampaignID is the lead's campaign_id when it names a campaign (kept
+	// from being deleted until the transaction ends), else "" (none, or
+	// free text of a lead older than campaigns).
+	CampaignID string
 }
 
 // Lookup says what a conversion's transaction looks for.
@@ -235,7 +248,8 @@ type Store interface {
 	UpdateLead(ctx context.Context, id string, fn func(cur Lead) (Change, error)) (Lead, error)
 	DeleteLead(ctx context.Context, id string, fn func(cur Lead) (Event, error)) error
 	// ConvertLead locks the lead, looks up the account (lookup.AccountID,
-	// else by Keys of the lead) and the contact (by Keys), under the
+	// else by Keys of the lead), the contact (by Keys) and the lead's
+	// campaign, under the
 	// duplicate-key locks account and contact creation take, calls fn and
 	// writes the Conversion, all in one transaction; requestID is recorded
 	// for method. If requestID was recorded before for method and this

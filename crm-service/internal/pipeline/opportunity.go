@@ -11,6 +11,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/seamhq/seam/crm-service/internal/account"
+	"github.com/seamhq/seam/crm-service/internal/activity"
 	"github.com/seamhq/seam/crm-service/internal/catalog"
 	"github.com/seamhq/seam/platform/money"
 )
@@ -239,14 +240,12 @@ type Mutation struct {
 
 // Change is what a read-modify-write decided.
 type Change struct {
-	// Opportunity is the new state; ignored when Unchanged or Delete.
+	// Opportunity is the new state; ignored when Unchanged.
 	Opportunity Opportunity
 	// LinesChanged says the lines must be rewritten.
 	LinesChanged bool
 	// Event is recorded with the change; nil records none.
 	Event *Event
-	// Delete removes the opportunity and its lines.
-	Delete bool
 	// Unchanged means nothing is written (not even the request id).
 	Unchanged bool
 }
@@ -271,6 +270,20 @@ type Store interface {
 	// the same method and opportunity, fn is not called and the current
 	// state is returned.
 	MutateOpportunity(ctx context.Context, id string, m Mutation, fn func(cur Opportunity, products map[string]catalog.Product) (Change, error)) (Opportunity, error)
+	// DeleteOpportunity locks the opportunity, then the activities that
+	// name it, and passes them to fn; unless fn fails, it writes the
+	// Deletion fn returns (the activities without the opportunity, their
+	// events, the opportunity and its lines deleted and its event), in one
+	// transaction.
+	DeleteOpportunity(ctx context.Context, id string, fn func(cur Opportunity, activities []activity.Activity) (Deletion, error)) error
+}
+
+// Deletion is what deleting an opportunity writes: the activities that
+// named it, without it, each at its next version with its updated event
+// (recorded first), and the opportunity's deleted event.
+type Deletion struct {
+	Activities activity.Unlinked
+	Event      Event
 }
 
 // Encoder renders an opportunity as an event payload (the API's JSON form).

@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/seamhq/seam/crm-service/internal/account"
+	"github.com/seamhq/seam/crm-service/internal/activity"
 	"github.com/seamhq/seam/crm-service/internal/catalog"
 	"github.com/seamhq/seam/platform/civil"
 	"github.com/seamhq/seam/platform/errs"
@@ -18,17 +19,20 @@ import (
 
 // Service carries out the pipeline use cases.
 type Service struct {
-	store   Store
-	enc     Encoder
-	now     func() time.Time
-	changes Changes // for Watch; nil: watching is not available
+	store      Store
+	enc        Encoder
+	activities *activity.Service
+	now        func() time.Time
+	changes    Changes // for Watch; nil: watching is not available
 }
 
-// NewService returns a Service; now is the clock (time.Now in production).
-func NewService(store Store, enc Encoder, now func() time.Time) *Service {
+// NewService returns a Service; a deletion clears the opportunity from
+// the activities that name it through their service; now is the clock
+// (time.Now in production).
+func NewService(store Store, enc Encoder, activities *activity.Service, now func() time.Time) *Service {
 	// Timestamps are kept at the database's microsecond precision, so
 	// what a write returns equals what a later read returns.
-	return &Service{store: store, enc: enc, now: func() time.Time { return now().UTC().Truncate(time.Microsecond) }}
+	return &Service{store: store, enc: enc, activities: activities, now: func() time.Time { return now().UTC().Truncate(time.Microsecond) }}
 }
 
 func (s *Service) today() time.Time { return civil.Today(s.now()) }
@@ -205,6 +209,11 @@ func (s *Service) apply(cur Opportunity, in Input, fields []Field, products map[
 		case FieldCampaignID:
 			ids.Normalize(&v, string(FieldCampaignID), &in.CampaignID)
 			next.CampaignID = in.CampaignID
+		case FieldAccountID:
+			if named, _ := ids.Canonical(in.AccountID); named != cur.AccountID {
+				v.Add("update_mask", "names account_id, which is set at creation and cannot change (opportunity %s is at account %s); "+
+					"leave it out, or create the deal at the other account", cur.ID, cur.AccountID)
+			}
 		case FieldExpectedCloseDate:
 			next.ExpectedCloseDate = parseCloseDate(&v, in.ExpectedCloseDate)
 		case FieldCurrency:
@@ -263,29 +272,36 @@ func (s *Service) apply(cur Opportunity, in Input, fields []Field, products map[
 }
 
 // Delete removes an opportunity and its lines. A won opportunity has an
-// ERP order behind it and cannot be deleted; lose it first.
+// ERP order behind it and cannot be deleted; lose it first. The
+// activities that name it lose it, each as an update of its own.
 func (s *Service) Delete(ctx context.Context, id, etag string) error {
 	id, err := ids.UUID("id", id)
 	if err != nil {
 		return err
 	}
-	_, err = s.store.MutateOpportunity(ctx, id, Mutation{}, func(cur Opportunity, _ map[string]catalog.Product) (Change, error) {
+	return s.store.DeleteOpportunity(ctx, id, func(cur Opportunity, activities []activity.Activity) (Deletion, error) {
 		if err := errs.CheckEtag(etag, cur.ETag(), "opportunity "+cur.ID); err != nil {
-			return Change{}, err
+			return Deletion{}, err
 		}
 		if cur.Stage == StageClosedWon {
-			return Change{}, errs.FailedPreconditionf("opportunity %s is won and has an ERP order; lose it before deleting it", id)
+			return Deletion{}, errs.FailedPreconditionf("opportunity %s is won and has an ERP order; lose it before deleting it", id)
+		}
+		var d Deletion
+		var err error
+		// Activities lose the opportunity as an update of their own.
+		if d.Activities, err = s.activities.UnlinkAll(activities, activity.FieldOpportunityID); err != nil {
+			return Deletion{}, err
 		}
 		gone := cur
 		gone.Version++
 		gone.UpdateTime = s.now().UTC()
 		ev, err := s.event(EventDeleted, gone)
 		if err != nil {
-			return Change{}, err
+			return Deletion{}, err
 		}
-		return Change{Delete: true, Event: ev}, nil
+		d.Event = *ev
+		return d, nil
 	})
-	return err
 }
 
 // Win closes the deal as won: probability 100, close time now and an ERP

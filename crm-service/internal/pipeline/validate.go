@@ -27,6 +27,11 @@ const (
 	FieldCampaignID        Field = "campaign_id"
 	FieldLines             Field = "lines"
 	FieldCurrency          Field = "currency_code"
+	// FieldAccountID is set at creation and never changes: an update that
+	// names it must leave it as it is (it is read-only, but a client may
+	// send back what it read), and one that would change it is refused
+	// with a violation of update_mask.
+	FieldAccountID Field = "account_id"
 )
 
 // MutableFields are the fields an update without a mask changes.

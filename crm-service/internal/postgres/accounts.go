@@ -11,6 +11,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/seamhq/seam/crm-service/internal/account"
+	"github.com/seamhq/seam/crm-service/internal/activity"
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/money"
 	"github.com/seamhq/seam/platform/pg"
@@ -387,10 +388,11 @@ billing_address = $15, shipping_address = $16, name_key = $17, website_domain = 
 // DeleteAccount implements account.Store. The lock on the account keeps
 // opportunities from being added to it until the delete commits; the
 // foreign key is the last line of defence.
-func (s *Store) DeleteAccount(ctx context.Context, id string, fn func(account.Account, bool) (account.Event, error)) error {
+func (s *Store) DeleteAccount(ctx context.Context, id string, fn func(account.Account, bool, []activity.Activity) (account.Deletion, error)) error {
 	return pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		var cur account.Account
 		var found, hasOpportunities bool
+		var activities []activity.Activity
 		b := &pgx.Batch{}
 		pg.QueueKeyLock(b, "accounts/"+id)
 		b.Queue(`SELECT `+accountCols+` FROM accounts WHERE id = $1 FOR UPDATE`, id).QueryRow(func(row pgx.Row) error {
@@ -404,15 +406,25 @@ func (s *Store) DeleteAccount(ctx context.Context, id string, fn func(account.Ac
 		b.Queue(`SELECT EXISTS (SELECT 1 FROM opportunities WHERE account_id = $1)`, id).QueryRow(func(row pgx.Row) error {
 			return row.Scan(&hasOpportunities)
 		})
+		queueLinkedActivities(b, "account_id", id, &activities)
 		if err := tx.SendBatch(ctx, b).Close(); err != nil {
 			return fmt.Errorf("lock account %s: %w", id, err)
 		}
 		if !found {
 			return errs.NotFoundf("account %q", id)
 		}
-		ev, err := fn(cur, hasOpportunities)
+		d, err := fn(cur, hasOpportunities, activities)
 		if err != nil {
 			return err
+		}
+		w := &pgx.Batch{}
+		if err := queueWriteLinks(ctx, w, d.Activities); err != nil {
+			return err
+		}
+		if w.Len() > 0 {
+			if err := tx.SendBatch(ctx, w).Close(); err != nil {
+				return fmt.Errorf("unlink activities of account %s: %w", id, err)
+			}
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM accounts WHERE id = $1`, id); err != nil {
 			switch {
@@ -427,7 +439,7 @@ func (s *Store) DeleteAccount(ctx context.Context, id string, fn func(account.Ac
 			}
 			return fmt.Errorf("delete account %s: %w", id, err)
 		}
-		return appendEvent(ctx, tx, ev.Type, ev.Key, ev.Payload)
+		return appendEvent(ctx, tx, d.Event.Type, d.Event.Key, d.Event.Payload)
 	})
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/seamhq/seam/crm-service/internal/account"
+	"github.com/seamhq/seam/crm-service/internal/activity"
 	"github.com/seamhq/seam/crm-service/internal/contact"
 	"github.com/seamhq/seam/platform/errs"
 )
@@ -102,7 +103,9 @@ func TestAccountChangeAndEventShareATransaction(t *testing.T) {
 func TestDeleteAccount(t *testing.T) {
 	f := newFixture(t)
 	id := newID(t)
-	err := f.store.DeleteAccount(t.Context(), id, func(account.Account, bool) (account.Event, error) { return account.Event{}, nil })
+	err := f.store.DeleteAccount(t.Context(), id, func(account.Account, bool, []activity.Activity) (account.Deletion, error) {
+		return account.Deletion{}, nil
+	})
 	if !errors.Is(err, errs.ErrNotFound) {
 		t.Fatalf("delete missing: %v", err)
 	}
@@ -110,9 +113,9 @@ func TestDeleteAccount(t *testing.T) {
 	f.seedProducts(t, "S1")
 	f.newOpportunity(t, newID(t), id, "S1")
 	var sawOpportunities bool
-	err = f.store.DeleteAccount(t.Context(), id, func(_ account.Account, has bool) (account.Event, error) {
+	err = f.store.DeleteAccount(t.Context(), id, func(_ account.Account, has bool, _ []activity.Activity) (account.Deletion, error) {
 		sawOpportunities = has
-		return event(account.EventDeleted, id), nil
+		return account.Deletion{Event: event(account.EventDeleted, id)}, nil
 	})
 	// fn allowed it, so the foreign key refuses: the last line of defence.
 	if !sawOpportunities || !errors.Is(err, errs.ErrFailedPrecondition) {

@@ -343,3 +343,48 @@ func (s *Store) RemindDue(ctx context.Context, now time.Time, limit int, fn func
 	})
 	return n, err
 }
+
+// queueLinkedActivities queues locking the activities whose link column
+// col (account_id, contact_id, opportunity_id) names id, their key locks
+// in id order and then their rows, and reading them into out. The caller
+// has locked the record they name FOR UPDATE before, so no write links
+// another activity to it meanwhile (writes lock what they link FOR KEY
+// SHARE).
+func queueLinkedActivities(b *pgx.Batch, col, id string, out *[]activity.Activity) {
+	queueLockRecords(b, "activities", col+` = $1`, id)
+	b.Queue(`SELECT `+activityCols+` FROM activities WHERE `+col+` = $1 ORDER BY id FOR UPDATE`, id).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			a, err := scanActivity(rows)
+			if err != nil {
+				return fmt.Errorf("read activities of %s %s: %w", col, id, err)
+			}
+			*out = append(*out, a)
+		}
+		return rows.Err()
+	})
+}
+
+// queueWriteLinks queues writing the links, version and update time of
+// activities that lost a link (activity.Unlinked), with their events.
+func queueWriteLinks(ctx context.Context, b *pgx.Batch, u activity.Unlinked) error {
+	if len(u.Activities) == 0 {
+		return nil
+	}
+	n := len(u.Activities)
+	ids, accounts, contacts, opps := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	versions, times := make([]int64, n), make([]time.Time, n)
+	for i, a := range u.Activities {
+		ids[i], accounts[i], contacts[i], opps[i], versions[i], times[i] = a.ID, a.AccountID, a.ContactID, a.OpportunityID, a.Version, a.UpdateTime
+	}
+	b.Queue(`UPDATE activities a SET account_id = nullif(r.account, '')::uuid, contact_id = nullif(r.contact, '')::uuid,
+  opportunity_id = nullif(r.opportunity, '')::uuid, version = r.version, update_time = r.time
+FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::timestamptz[])
+  AS r(id, account, contact, opportunity, version, time)
+WHERE a.id = r.id`, ids, accounts, contacts, opps, versions, times)
+	for _, ev := range u.Events {
+		if err := queueEvent(ctx, b, ev.Type, ev.Key, ev.Payload); err != nil {
+			return err
+		}
+	}
+	return nil
+}

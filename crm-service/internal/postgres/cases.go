@@ -239,3 +239,43 @@ func (s *Store) DeleteCase(ctx context.Context, id string, fn func(servicecase.C
 		return appendEvent(ctx, tx, ev.Type, ev.Key, ev.Payload)
 	})
 }
+
+// queueLinkedCases queues locking the cases of a contact, their key locks
+// in id order and then their rows, and reading them into out. The caller
+// has locked the contact FOR UPDATE before, so no write links another
+// case to it meanwhile.
+func queueLinkedCases(b *pgx.Batch, contactID string, out *[]servicecase.Case) {
+	queueLockRecords(b, "cases", `contact_id = $1`, contactID)
+	b.Queue(`SELECT `+caseCols+caseFrom+` WHERE c.contact_id = $1 ORDER BY c.id FOR UPDATE OF c`, contactID).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			c, err := scanCase(rows)
+			if err != nil {
+				return fmt.Errorf("read cases of contact %s: %w", contactID, err)
+			}
+			*out = append(*out, c)
+		}
+		return rows.Err()
+	})
+}
+
+// queueWriteCaseContacts queues writing the contact, version and update
+// time of cases, with their events.
+func queueWriteCaseContacts(ctx context.Context, b *pgx.Batch, list []servicecase.Case, events []servicecase.Event) error {
+	if len(list) == 0 {
+		return nil
+	}
+	n := len(list)
+	ids, contacts, versions, times := make([]string, n), make([]string, n), make([]int64, n), make([]time.Time, n)
+	for i, c := range list {
+		ids[i], contacts[i], versions[i], times[i] = c.ID, c.ContactID, c.Version, c.UpdateTime
+	}
+	b.Queue(`UPDATE cases c SET contact_id = nullif(r.contact, '')::uuid, version = r.version, update_time = r.time
+FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::timestamptz[]) AS r(id, contact, version, time)
+WHERE c.id = r.id`, ids, contacts, versions, times)
+	for _, ev := range events {
+		if err := queueEvent(ctx, b, ev.Type, ev.Key, ev.Payload); err != nil {
+			return err
+		}
+	}
+	return nil
+}

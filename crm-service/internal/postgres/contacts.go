@@ -210,19 +210,48 @@ title = $7, role = $8, owner = $9, version = $10, update_time = $11 WHERE id = $
 }
 
 // DeleteContact implements contact.Store.
-func (s *Store) DeleteContact(ctx context.Context, id string, fn func(contact.Contact) (contact.Event, error)) error {
+func (s *Store) DeleteContact(ctx context.Context, id string, fn func(contact.Contact, contact.Linked) (contact.Deletion, error)) error {
 	return pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
-		cur, err := lockContact(ctx, tx, id)
+		var cur contact.Contact
+		var found bool
+		var linked contact.Linked
+		b := &pgx.Batch{}
+		queueActor(ctx, b) // the cases' audit entries name the caller
+		pg.QueueKeyLock(b, "contacts/"+id)
+		b.Queue(`SELECT `+contactCols+` FROM contacts WHERE id = $1 FOR UPDATE`, id).QueryRow(func(row pgx.Row) error {
+			c, err := scanContact(row)
+			if pg.IsNoRows(err) {
+				return nil
+			}
+			cur, found = c, err == nil
+			return err
+		})
+		queueLinkedActivities(b, "contact_id", id, &linked.Activities)
+		queueLinkedCases(b, id, &linked.Cases)
+		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+			return fmt.Errorf("lock contact %s: %w", id, err)
+		}
+		if !found {
+			return errs.NotFoundf("contact %q", id)
+		}
+		d, err := fn(cur, linked)
 		if err != nil {
 			return err
 		}
-		ev, err := fn(cur)
-		if err != nil {
+		w := &pgx.Batch{}
+		if err := queueWriteLinks(ctx, w, d.Activities); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `DELETE FROM contacts WHERE id = $1`, id); err != nil {
+		if err := queueWriteCaseContacts(ctx, w, d.Cases, d.CaseEvents); err != nil {
+			return err
+		}
+		w.Queue(`DELETE FROM contacts WHERE id = $1`, id)
+		if err := queueEvent(ctx, w, d.Event.Type, d.Event.Key, d.Event.Payload); err != nil {
+			return err
+		}
+		if err := tx.SendBatch(ctx, w).Close(); err != nil {
 			return fmt.Errorf("delete contact %s: %w", id, err)
 		}
-		return appendEvent(ctx, tx, ev.Type, ev.Key, ev.Payload)
+		return nil
 	})
 }

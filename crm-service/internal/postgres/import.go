@@ -55,12 +55,13 @@ func sortedKeys(keys []string) []string {
 }
 
 // ImportAccounts implements account.Store.
-func (s *Store) ImportAccounts(ctx context.Context, domains, externalIDs, parents []string, fn func(account.ImportFound) (*account.ImportPlan, error)) error {
-	domains, externalIDs, parents = sortedKeys(domains), sortedKeys(externalIDs), sortedKeys(parents)
+func (s *Store) ImportAccounts(ctx context.Context, keys account.ImportKeys, fn func(account.ImportFound) (*account.ImportPlan, error)) error {
+	accountIDs, domains, externalIDs, parents := sortedKeys(keys.IDs), sortedKeys(keys.Domains), sortedKeys(keys.ExternalIDs), sortedKeys(keys.Parents)
 	var found account.ImportFound
 	err := pg.InTxBatch(ctx, s.pool, func(b *pgx.Batch) {
 		found = account.ImportFound{
-			ByDomain:     make(map[string]account.Account, len(domains)),
+			ByID:         make(map[string]account.Account, len(accountIDs)),
+			ByDomain:     make(map[string][]account.Account, len(domains)),
 			ByExternalID: make(map[string]account.Account, len(externalIDs)),
 			Parents:      make(map[string]bool, len(parents)),
 		}
@@ -70,7 +71,21 @@ func (s *Store) ImportAccounts(ctx context.Context, domains, externalIDs, parent
 		// cycle.
 		b.Queue(lockKeysSQL, domains, "crm.import.account:")
 		b.Queue(lockKeysSQL, externalIDs, "crm.import.account-external:")
-		queueLockRecords(b, "accounts", `external_id = ANY($1) OR (website_domain = ANY($2) AND website_domain <> '')`, externalIDs, domains)
+		queueLockRecords(b, "accounts", `external_id = ANY($1) OR (website_domain = ANY($2) AND website_domain <> '') OR id = ANY($3::uuid[])`,
+			externalIDs, domains, accountIDs)
+		if len(accountIDs) > 0 {
+			b.Queue(`SELECT `+accountCols+` FROM accounts WHERE id = ANY($1::uuid[]) FOR UPDATE`, accountIDs).
+				Query(func(rows pgx.Rows) error {
+					for rows.Next() {
+						a, err := scanAccount(rows)
+						if err != nil {
+							return err
+						}
+						found.ByID[a.ID] = a
+					}
+					return rows.Err()
+				})
+		}
 		b.Queue(`SELECT `+accountCols+` FROM accounts WHERE external_id = ANY($1) FOR UPDATE`, externalIDs).
 			Query(func(rows pgx.Rows) error {
 				for rows.Next() {
@@ -90,9 +105,7 @@ func (s *Store) ImportAccounts(ctx context.Context, domains, externalIDs, parent
 					if err != nil {
 						return err
 					}
-					if _, seen := found.ByDomain[domain]; !seen {
-						found.ByDomain[domain] = a
-					}
+					found.ByDomain[domain] = append(found.ByDomain[domain], a)
 				}
 				return rows.Err()
 			})
@@ -102,11 +115,16 @@ func (s *Store) ImportAccounts(ctx context.Context, domains, externalIDs, parent
 		if err != nil || plan == nil {
 			return err
 		}
-		oldParent := make(map[string]string, len(found.ByDomain)+len(found.ByExternalID))
-		for _, a := range found.ByDomain {
-			oldParent[a.ID] = a.ParentID
+		oldParent := make(map[string]string, len(found.ByID)+len(found.ByDomain)+len(found.ByExternalID))
+		for _, list := range found.ByDomain {
+			for _, a := range list {
+				oldParent[a.ID] = a.ParentID
+			}
 		}
 		for _, a := range found.ByExternalID {
+			oldParent[a.ID] = a.ParentID
+		}
+		for _, a := range found.ByID {
 			oldParent[a.ID] = a.ParentID
 		}
 		var reparented []string

@@ -15,7 +15,7 @@ import (
 //	go test -run '^$' -bench ImportAccountsStore ./internal/postgres
 func BenchmarkImportAccountsStore(b *testing.B) {
 	f := newFixtureB(b)
-	svc := account.NewService(f.store, payloads{}, time.Now)
+	svc := account.NewService(f.store, payloads{}, nil, time.Now)
 	const size = 2000
 	n := 0
 	for b.Loop() {

@@ -13,6 +13,7 @@ import (
 	"github.com/seamhq/seam/crm-service/internal/lead"
 	"github.com/seamhq/seam/crm-service/internal/upsert"
 	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/ids"
 )
 
 // payloads renders event payloads as JSON of the domain types.
@@ -38,7 +39,7 @@ func outcomes(results []upsert.Result) string {
 
 func TestImportAccountsUpsert(t *testing.T) {
 	f := newFixture(t)
-	svc := account.NewService(f.store, payloads{}, clock)
+	svc := account.NewService(f.store, payloads{}, nil, clock)
 	rows := []account.Input{
 		{Name: "Acme", Website: "https://www.acme.example", Owner: "ana", Billing: account.Address{City: "Berlin", CountryCode: "DE"}},
 		{Name: "Globex", Website: "globex.example", Owner: "bo"},
@@ -96,7 +97,7 @@ func TestImportAccountsUpsert(t *testing.T) {
 // a bad row.
 func TestImportAccountsByExternalID(t *testing.T) {
 	f := newFixture(t)
-	svc := account.NewService(f.store, payloads{}, clock)
+	svc := account.NewService(f.store, payloads{}, nil, clock)
 	rows := []account.Input{
 		{Name: "No Site GmbH", ExternalID: "SAP-1"},
 		{Name: "Acme", Website: "acme.example", ExternalID: "SAP-2"},
@@ -162,9 +163,113 @@ func TestImportAccountsByExternalID(t *testing.T) {
 	}
 }
 
+// Accounts sharing a website domain (subsidiaries, a duplicate made with
+// force) are never guessed between: a row matching several by its domain
+// is bad and writes nothing; its id, or an external id one of them has,
+// names the account to update.
+func TestImportAccountsAmbiguousDomain(t *testing.T) {
+	f := newFixture(t)
+	svc := account.NewService(f.store, payloads{}, nil, clock)
+	billing := account.Address{City: "Berlin", CountryCode: "DE"}
+	parent, err := svc.Create(t.Context(), account.Input{Name: "Beta Group", Website: "beta.example", Billing: billing}, "", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub, err := svc.Create(t.Context(), account.Input{Name: "Beta Services", Website: "https://www.beta.example/services"}, "", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	versions := f.count(t, `SELECT sum(version) FROM accounts`)
+
+	results, written, err := svc.Import(t.Context(), []account.Input{{Name: "Beta Services Ltd", Website: "beta.example"}},
+		[]account.Field{account.FieldName, account.FieldWebsite, account.FieldBilling}, upsert.SkipInvalid, false)
+	want := `4[{website matches 2 accounts by the domain "beta.example" (` + parent.ID + `, ` + sub.ID +
+		`): give the row the id of the account it means (or that account's external_id)}] `
+	if err != nil || outcomes(results) != want {
+		t.Fatalf("ambiguous domain:\n got %s %v %v\nwant %s", outcomes(results), written, err, want)
+	}
+	if n := f.count(t, `SELECT sum(version) FROM accounts`); n != versions {
+		t.Fatalf("the ambiguous row wrote: versions %d, was %d", n, versions)
+	}
+	if a, err := f.store.GetAccount(t.Context(), parent.ID); err != nil || a.Name != "Beta Group" || a.Billing != billing {
+		t.Fatalf("the first account changed: %+v %v", a, err)
+	}
+
+	// The id names the account: exactly that one is updated, whatever its
+	// domain, also when the fields hold no other key.
+	results, _, err = svc.Import(t.Context(), []account.Input{{ID: strings.ToUpper(sub.ID), Name: "Beta Services Ltd", Website: "beta.example"}},
+		[]account.Field{account.FieldName, account.FieldWebsite, account.FieldBilling}, upsert.AllOrNothing, false)
+	if err != nil || outcomes(results) != "2 " || results[0].ID != sub.ID {
+		t.Fatalf("by id: %s %v", outcomes(results), err)
+	}
+	if a, err := f.store.GetAccount(t.Context(), sub.ID); err != nil || a.Name != "Beta Services Ltd" || a.Version != 2 {
+		t.Fatalf("the second account: %+v %v", a, err)
+	}
+	if a, err := f.store.GetAccount(t.Context(), parent.ID); err != nil || a.Name != "Beta Group" || a.Version != 1 {
+		t.Fatalf("the first account changed: %+v %v", a, err)
+	}
+	results, _, err = svc.Import(t.Context(), []account.Input{{ID: parent.ID, Industry: "Holding"}},
+		[]account.Field{account.FieldIndustry}, upsert.AllOrNothing, false)
+	if err != nil || outcomes(results) != "2 " || results[0].ID != parent.ID {
+		t.Fatalf("by id without a key field: %s %v", outcomes(results), err)
+	}
+
+	// An id row may give its account an external id, which then tells the
+	// two apart; one held by another account is bad.
+	results, _, err = svc.Import(t.Context(), []account.Input{{ID: sub.ID, Name: "Beta Services Ltd", ExternalID: "SAP-20"}},
+		[]account.Field{account.FieldName, account.FieldExternal}, upsert.AllOrNothing, false)
+	if err != nil || outcomes(results) != "2 " {
+		t.Fatalf("id row setting an external id: %s %v", outcomes(results), err)
+	}
+	results, _, err = svc.Import(t.Context(), []account.Input{{ID: parent.ID, Name: "Beta Group", ExternalID: "SAP-20"}},
+		[]account.Field{account.FieldName, account.FieldExternal}, upsert.AllOrNothing, false)
+	if err != nil || outcomes(results) != `4[{external_id "SAP-20" is the external_id of account `+sub.ID+`}] ` {
+		t.Fatalf("id row taking another account's external id: %s %v", outcomes(results), err)
+	}
+	results, _, err = svc.Import(t.Context(), []account.Input{{Name: "Beta Services GmbH", Website: "beta.example", ExternalID: "SAP-20"}},
+		account.MutableFields, upsert.AllOrNothing, false)
+	if err != nil || outcomes(results) != "2 " || results[0].ID != sub.ID {
+		t.Fatalf("by external id: %s %v", outcomes(results), err)
+	}
+	// A new external id on the shared domain leaves out the account with
+	// another one: only the first is left, and updated.
+	results, _, err = svc.Import(t.Context(), []account.Input{{Name: "Beta Group", Website: "beta.example", ExternalID: "SAP-10"}},
+		account.MutableFields, upsert.AllOrNothing, false)
+	if err != nil || outcomes(results) != "2 " || results[0].ID != parent.ID {
+		t.Fatalf("new external id on a shared domain: %s %v", outcomes(results), err)
+	}
+
+	// Ids that name nothing, or are no ids, are bad rows; so are two rows
+	// of one id, and an id row and a domain row reaching one account.
+	missing := newID(t)
+	results, _, err = svc.Import(t.Context(), []account.Input{
+		{ID: missing, Name: "Gone"}, {ID: "beta", Name: "Beta"}, {ID: sub.ID, Name: "A"}, {ID: sub.ID, Name: "B"},
+	}, []account.Field{account.FieldName}, upsert.SkipInvalid, false)
+	want = `4[{id account "` + missing + `" not found: an id updates the account it names; leave it empty to match by external_id or website}] ` +
+		`4[{id ` + ids.NotUUID + `}] 2 4[{id has the id "` + sub.ID + `" of row 2 of this batch}] `
+	if err != nil || outcomes(results) != want {
+		t.Fatalf("bad ids:\n got %s %v\nwant %s", outcomes(results), err, want)
+	}
+	other, err := svc.Create(t.Context(), account.Input{Name: "Gamma", Website: "gamma.example"}, "", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	results, _, err = svc.Import(t.Context(), []account.Input{{ID: other.ID, Name: "Gamma", Website: "gamma.example"}, {Name: "Gamma AG", Website: "gamma.example"}},
+		account.MutableFields, upsert.SkipInvalid, false)
+	if err != nil || outcomes(results) != "3 4[{website matches the same account as row 0 of this batch}] " {
+		t.Fatalf("id and domain rows of one account: %s %v", outcomes(results), err)
+	}
+	// Without a key field in the mask, a row without an id has no key.
+	results, _, err = svc.Import(t.Context(), []account.Input{{ID: other.ID, Name: "Gamma"}, {Name: "Delta"}},
+		[]account.Field{account.FieldName}, upsert.SkipInvalid, false)
+	if err != nil || !strings.HasPrefix(outcomes(results), "3 4[{id is required when the update_mask names neither external_id nor website") {
+		t.Fatalf("a row without an id and no key field: %s %v", outcomes(results), err)
+	}
+}
+
 func TestImportAccountsBadRows(t *testing.T) {
 	f := newFixture(t)
-	svc := account.NewService(f.store, payloads{}, clock)
+	svc := account.NewService(f.store, payloads{}, nil, clock)
 	missing := newID(t)
 	rows := []account.Input{
 		{Name: "Good", Website: "good.example"},
@@ -173,7 +278,7 @@ func TestImportAccountsBadRows(t *testing.T) {
 		{Name: "", Website: "nameless.example"},
 		{Name: "Good again", Website: "http://GOOD.example/x"},
 	}
-	want := `1 4[{website is required without an external_id: imports match accounts by external_id, else by website domain}] ` +
+	want := `1 4[{website is required without an id or external_id: imports match accounts by id, else by external_id, else by website domain}] ` +
 		`4[{parent_account_id account "` + missing + `" not found}] 4[{name is required}] ` +
 		`4[{website has the domain "good.example" of row 0 of this batch}] `
 
@@ -253,7 +358,7 @@ func TestImportAccountsBadRows(t *testing.T) {
 
 func TestImportContactsAndLeadsUpsert(t *testing.T) {
 	f := newFixture(t)
-	contacts := contact.NewService(f.store, payloads{}, clock)
+	contacts := contact.NewService(f.store, payloads{}, nil, nil, clock)
 	rows := []contact.Input{{Name: "Ana", Email: "ana@example.com"}, {Name: "Bo", Email: "Bo@Example.com", Phone: "+1 555"}}
 	for i, want := range []string{"1 1 ", "3 3 "} {
 		results, written, err := contacts.Import(t.Context(), rows, contact.MutableFields, upsert.AllOrNothing, false)

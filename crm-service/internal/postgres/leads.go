@@ -11,6 +11,7 @@ import (
 	"github.com/seamhq/seam/crm-service/internal/contact"
 	"github.com/seamhq/seam/crm-service/internal/lead"
 	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/ids"
 	"github.com/seamhq/seam/platform/pg"
 )
 
@@ -252,6 +253,15 @@ func (s *Store) ConvertLead(ctx context.Context, id, requestID, method string, l
 			}
 			if emailKey != "" {
 				queueContactDuplicateLookup(b, emailKey, "", &f.ContactID)
+			}
+			if campaign, ok := ids.Canonical(cur.CampaignID); ok {
+				b.Queue(`SELECT id::text FROM campaigns WHERE id = $1 FOR KEY SHARE`, campaign).QueryRow(func(row pgx.Row) error {
+					err := row.Scan(&f.CampaignID)
+					if pg.IsNoRows(err) {
+						return nil // free text of an older lead
+					}
+					return err
+				})
 			}
 			if b.Len() > 0 {
 				if err := tx.SendBatch(ctx, b).Close(); err != nil {

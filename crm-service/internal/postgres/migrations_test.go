@@ -159,3 +159,50 @@ payment_version, version, create_time, update_time) VALUES ($1, $2, $3, nullif($
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// Migration 0022 turns the empty text and 0 a win stored for a pending
+// order's id, number and revision into NULL without audit entries, and
+// leaves reported orders as they are.
+func TestPendingOrderBackfill(t *testing.T) {
+	f := newFixture(t)
+	raw, err := fs.ReadFile(migrations.FS, "0022_audit_user_visible_changes.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sql := string(raw)
+	start := strings.Index(sql, "ALTER TABLE opportunities DISABLE TRIGGER")
+	end := strings.Index(sql, "ENABLE TRIGGER opportunities_audit;")
+	if start < 0 || end < 0 {
+		t.Fatal("no backfill in 0022_audit_user_visible_changes.sql")
+	}
+	backfill := sql[start : end+len("ENABLE TRIGGER opportunities_audit;")]
+	ctx := t.Context()
+	acc, pending, reported := newID(t), newID(t), newID(t)
+	f.seedAccount(t, acc)
+	f.seedProducts(t, "S1")
+	f.newOpportunity(t, pending, acc, "S1")
+	f.newOpportunity(t, reported, acc, "S1")
+	for id, set := range map[string]string{
+		pending:  `order_status = 'pending', order_id = '', order_number = '', order_version = 0`,
+		reported: `order_status = 'confirmed', order_id = 'ord-1', order_number = 'SO-1', order_version = 4`,
+	} {
+		if _, err := f.pool.Exec(ctx, `UPDATE opportunities SET `+set+` WHERE id = $1`, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	entries := f.count(t, `SELECT count(*) FROM audit_entries`)
+	if _, err := f.pool.Exec(ctx, backfill); err != nil {
+		t.Fatalf("backfill: %v", err)
+	}
+	if n := f.count(t, `SELECT count(*) FROM opportunities WHERE id = $1 AND order_id IS NULL AND order_number IS NULL
+		AND order_version IS NULL AND order_status = 'pending'`, pending); n != 1 {
+		t.Error("the pending order keeps its empty values")
+	}
+	if n := f.count(t, `SELECT count(*) FROM opportunities WHERE id = $1 AND order_id = 'ord-1' AND order_number = 'SO-1'
+		AND order_version = 4`, reported); n != 1 {
+		t.Error("the reported order changed")
+	}
+	if n := f.count(t, `SELECT count(*) FROM audit_entries`); n != entries {
+		t.Errorf("the backfill wrote %d audit entries", n-entries)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/shopspring/decimal"
 
+	"github.com/seamhq/seam/crm-service/internal/activity"
 	"github.com/seamhq/seam/crm-service/internal/catalog"
 	"github.com/seamhq/seam/crm-service/internal/pipeline"
 	"github.com/seamhq/seam/platform/errs"
@@ -356,14 +357,10 @@ func (s *Store) MutateOpportunity(ctx context.Context, id string, m pipeline.Mut
 			if m.RequestID != "" {
 				recordKey(ctx, w, m.RequestID, m.Method, id)
 			}
-			if ch.Delete {
-				w.Queue(`DELETE FROM opportunities WHERE id = $1`, id)
-			} else {
-				queueUpdate(w, ch.Opportunity)
-				if ch.LinesChanged {
-					w.Queue(`DELETE FROM opportunity_lines WHERE opportunity_id = $1`, id)
-					queueInsertLines(w, id, ch.Opportunity.Lines)
-				}
+			queueUpdate(w, ch.Opportunity)
+			if ch.LinesChanged {
+				w.Queue(`DELETE FROM opportunity_lines WHERE opportunity_id = $1`, id)
+				queueInsertLines(w, id, ch.Opportunity.Lines)
 			}
 			if ch.Event != nil {
 				if err := queueEvent(ctx, w, ch.Event.Type, ch.Event.Key, ch.Event.Payload); err != nil {
@@ -387,6 +384,39 @@ func (s *Store) MutateOpportunity(ctx context.Context, id string, m pipeline.Mut
 	return out, nil
 }
 
+// DeleteOpportunity implements pipeline.Store: one round trip begins the
+// transaction, locks and reads the opportunity and the activities that
+// name it; one writes the activities, deletes the opportunity (its lines
+// go with it), records the events and commits.
+func (s *Store) DeleteOpportunity(ctx context.Context, id string, fn func(pipeline.Opportunity, []activity.Activity) (pipeline.Deletion, error)) error {
+	var cur pipeline.Opportunity
+	var found bool
+	var activities []activity.Activity
+	return pg.InTxBatchCommit(ctx, s.pool, func(b *pgx.Batch) {
+		cur, found, activities = pipeline.Opportunity{}, false, nil
+		queueActor(ctx, b)
+		queueOne(b, id, true, &cur, &found)
+		queueLinkedActivities(b, "opportunity_id", id, &activities)
+	}, func() (*pgx.Batch, error) {
+		if !found {
+			return nil, errs.NotFoundf("opportunity %q", id)
+		}
+		d, err := fn(cur, activities)
+		if err != nil {
+			return nil, err
+		}
+		w := &pgx.Batch{}
+		if err := queueWriteLinks(ctx, w, d.Activities); err != nil {
+			return nil, err
+		}
+		w.Queue(`DELETE FROM opportunities WHERE id = $1`, id)
+		if err := queueEvent(ctx, w, d.Event.Type, d.Event.Key, d.Event.Payload); err != nil {
+			return nil, err
+		}
+		return w, nil
+	})
+}
+
 func queueUpdate(b *pgx.Batch, o pipeline.Opportunity) {
 	var ordID, ordNumber, ordStatus *string
 	var ordTime pgtype.Timestamptz
@@ -395,10 +425,15 @@ func queueUpdate(b *pgx.Batch, o pipeline.Opportunity) {
 		paymentVersion = &o.PaymentVersion
 	}
 	if o.Order != nil {
+		// A won deal's order is pending without an id, number or ERP
+		// revision until the bridge reports it: those stay NULL, as
+		// before the win, so the win changes no column it leaves alone.
 		status := string(o.Order.Status)
-		ordID, ordNumber, ordStatus = &o.Order.ID, &o.Order.Number, &status
+		ordID, ordNumber, ordStatus = nullable(o.Order.ID), nullable(o.Order.Number), &status
 		ordTime = timestamp(o.Order.UpdateTime)
-		ordVersion = &o.Order.SourceVersion
+		if o.Order.SourceVersion > 0 {
+			ordVersion = &o.Order.SourceVersion
+		}
 	}
 	b.Queue(`UPDATE opportunities SET name = $2, stage = $3, probability = $4, currency_code = $5,
 expected_close_date = $6, owner = $7, amount = $8, lost_reason = $9, payment_status = $10,

@@ -13,26 +13,34 @@ import (
 
 var _ search.Store = (*Store)(nil)
 
-// $1 is the query. Names are ranked by their lower-cased text in byte
-// order (COLLATE "C"), whatever the database's collation; the upper bound
-// of a prefix range appends the largest code point, which sorts after
-// every character a name or email can continue with.
+// Names are folded to lower case by ICU's root locale (collation
+// "und-x-icu"), names and query alike, so every letter folds, Ä and É as
+// A does, whatever the database's ctype (lower() under ctype C folds only
+// A-Z). They are ranked by the folded text in byte order (COLLATE "C");
+// the upper bound of a prefix range appends the largest code point, which
+// sorts after every character a name or email can continue with. Emails
+// are matched on their stored key, folded by Go (contact.EmailKey), with
+// the query folded the same way (search.Query.Prefix).
 const (
-	searchLo = `lower($1::text)`
-	searchHi = `(lower($1::text) || chr(1114111))`
-	// sortName is the order within a rank. The indexes of migration 0012
+	// sortName is the order within a rank. The indexes of migration 0021
 	// hold it with the id, so the name matches of a table are read in
 	// ranking order and no further than a page needs.
-	sortName = `lower(name) COLLATE "C"`
+	sortName = `(lower(name COLLATE "und-x-icu") COLLATE "C")`
 )
 
-func nameRange() string {
-	return sortName + ` >= ` + searchLo + ` AND ` + sortName + ` < ` + searchHi
+// foldName is the query given in parameter p folded as sortName folds the
+// names.
+func foldName(p string) string { return `(lower(` + p + `::text COLLATE "und-x-icu") COLLATE "C")` }
+
+// nameRange selects the names that start with the query in parameter p.
+func nameRange(p string) string {
+	return sortName + ` >= ` + foldName(p) + ` AND ` + sortName + ` < (` + foldName(p) + ` || chr(1114111))`
 }
 
-// emailRange uses the text_pattern_ops operators of the 0007 indexes.
+// emailRange selects the email keys that start with the folded query in
+// $1, with the text_pattern_ops operators of the 0012 indexes.
 func emailRange() string {
-	return `email_key ~>=~ ` + searchLo + ` AND email_key ~<~ ` + searchHi
+	return `email_key ~>=~ $1::text AND email_key ~<~ ($1::text || chr(1114111))`
 }
 
 // sortEmail is the order of the email matches: byte order, as the
@@ -93,7 +101,7 @@ ORDER BY rank, sort_name, type, id LIMIT ` + n, args
 // exact match sorts first among a prefix's matches, (rank, sort name)
 // order is sort name order. ok is false when q.After is past them.
 func searchNamesSQL(q search.Query, limit int) (sql string, args []any, ok bool) {
-	args = []any{q.Prefix}
+	args = []any{q.Text}
 	after := q.After
 	if after != nil {
 		if after.Rank == search.RankEmail {
@@ -103,8 +111,8 @@ func searchNamesSQL(q search.Query, limit int) (sql string, args []any, ok bool)
 	}
 	branches := make([]string, len(q.Types))
 	for i, t := range q.Types {
-		branches[i] = `SELECT ` + searchColumns(`CASE WHEN lower(name) = `+searchLo+` THEN 0 ELSE 1 END`, sortName, t) + `
-FROM ` + t + ` WHERE ` + nameRange() + byName.afterIn(t, after) + ` ORDER BY ` + sortName + `, ` + t + `.id`
+		branches[i] = `SELECT ` + searchColumns(`CASE WHEN `+sortName+` = `+foldName("$1")+` THEN 0 ELSE 1 END`, sortName, t) + `
+FROM ` + t + ` WHERE ` + nameRange("$1") + byName.afterIn(t, after) + ` ORDER BY ` + sortName + `, ` + t + `.id`
 	}
 	sql, args = searchPage(branches, args, limit)
 	return sql, args, true
@@ -122,13 +130,16 @@ func searchEmailsSQL(q search.Query, limit int) (string, []any) {
 	} else {
 		after = nil
 	}
+	// The names that match, and rank by name, are left out here.
+	args = append(args, q.Text)
+	text := `$` + strconv.Itoa(len(args))
 	var branches []string
 	for _, t := range q.Types {
 		if t == search.Accounts {
 			continue
 		}
 		branches = append(branches, `SELECT `+searchColumns(`2`, sortEmailText, t)+`
-FROM `+t+` WHERE `+emailRange()+` AND NOT (`+nameRange()+`)`+byEmail.afterIn(t, after)+`
+FROM `+t+` WHERE `+emailRange()+` AND NOT (`+nameRange(text)+`)`+byEmail.afterIn(t, after)+`
 ORDER BY `+sortEmail+` USING ~<~, id::text COLLATE "C"`)
 	}
 	if len(branches) == 0 {

@@ -19,17 +19,21 @@ INSERT INTO accounts (id, name, version, create_time, update_time) VALUES
   (gen_random_uuid(), 'Acme', 1, now(), now()),
   (gen_random_uuid(), 'Acme Tools', 1, now(), now()),
   (gen_random_uuid(), 'ACMEO', 1, now(), now()),
-  (gen_random_uuid(), 'Beta Acme', 1, now(), now());
+  (gen_random_uuid(), 'Beta Acme', 1, now(), now()),
+  (gen_random_uuid(), 'Zeta ÖLWERK', 1, now(), now()),
+  (gen_random_uuid(), 'Ärzteverbund', 1, now(), now());
 INSERT INTO contacts (id, name, email, email_key, version, create_time, update_time) VALUES
   (gen_random_uuid(), 'acme', '', '', 1, now(), now()),
   (gen_random_uuid(), 'Ana', 'ACME.buyer@x.example', 'acme.buyer@x.example', 1, now(), now()),
   (gen_random_uuid(), 'Acmeline', 'acmeline@x.example', 'acmeline@x.example', 1, now(), now()),
-  (gen_random_uuid(), 'Bo', 'bo@acme.example', 'bo@acme.example', 1, now(), now());
+  (gen_random_uuid(), 'Bo', 'bo@acme.example', 'bo@acme.example', 1, now(), now()),
+  (gen_random_uuid(), 'ÉLODIE Ärger', 'elodie@x.example', 'elodie@x.example', 1, now(), now());
 INSERT INTO leads (id, name, email, email_key, status, version, create_time, update_time) VALUES
   (gen_random_uuid(), 'Acme Lead', 'z@y.example', 'z@y.example', 'new', 1, now(), now()),
   (gen_random_uuid(), 'Zed', 'acme@zed.example', 'acme@zed.example', 'new', 1, now(), now()),
   (gen_random_uuid(), 'Aaron', 'Acme@zzz.example', 'acme@zzz.example', 'new', 1, now(), now()),
-  (gen_random_uuid(), 'Acmé', '', '', 'new', 1, now(), now());
+  (gen_random_uuid(), 'Acmé', '', '', 'new', 1, now(), now()),
+  (gen_random_uuid(), 'ΣΟΦΙΑ Öko', 'sofia@x.example', 'sofia@x.example', 'new', 1, now(), now());
 `)
 	if err != nil {
 		t.Fatal(err)
@@ -104,6 +108,13 @@ func TestSearchRanksAndPages(t *testing.T) {
 		{"acme", "contacts,leads", 6},
 		{"acmé", "", 1},
 		{"bo@", "", 1},
+		// Upper-case letters beyond A-Z fold like A-Z, in names and query.
+		{"Zeta ÖLWERK", "", 1},
+		{"zeta ö", "accounts", 1},
+		{"Ärz", "", 1},
+		{"äRZTE", "", 1},
+		{"élodie ä", "contacts", 1},
+		{"σοφ", "", 1},
 		{"nothing", "", 0},
 	} {
 		q, err := search.Parse(search.Request{Query: tc.query, Types: tc.types})
@@ -201,7 +212,7 @@ ANALYZE accounts; ANALYZE contacts; ANALYZE leads;`)
 	}
 	zero := "00000000-0000-0000-0000-000000000000"
 	for _, after := range []*search.Key{nil, {Rank: 1, Sort: "acme", Type: "accounts", ID: zero}, {Rank: 1, Sort: "acme", Type: "contacts", ID: zero}} {
-		q := search.Query{Prefix: "acme", Types: search.AllTypes, After: after, Limit: 50}
+		q := search.Query{Text: "Acme", Prefix: "acme", Types: search.AllTypes, After: after, Limit: 50}
 		sql, args, ok := postgres.SearchNamesSQL(q, 51)
 		if !ok {
 			t.Fatal("no name query")
@@ -209,7 +220,7 @@ ANALYZE accounts; ANALYZE contacts; ANALYZE leads;`)
 		// Name matches come in index order: each table's branch stops
 		// after a page, nothing sorts a whole table's matches.
 		p := explain(sql, args)
-		for _, idx := range []string{"accounts_search_sort_idx", "contacts_search_sort_idx", "leads_search_sort_idx"} {
+		for _, idx := range []string{"accounts_search_fold_idx", "contacts_search_fold_idx", "leads_search_fold_idx"} {
 			if !strings.Contains(p, "Index Scan using "+idx) {
 				t.Errorf("plan does not read %s in order:\n%s", idx, p)
 			}
@@ -220,7 +231,7 @@ ANALYZE accounts; ANALYZE contacts; ANALYZE leads;`)
 	}
 	// Email matches come in index order too.
 	for _, after := range []*search.Key{nil, {Rank: 2, Sort: "acme.l2", Type: "contacts", ID: zero}, {Rank: 2, Sort: "acme.l2", Type: "leads", ID: zero}} {
-		q := search.Query{Prefix: "acme", Types: search.AllTypes, After: after, Limit: 50}
+		q := search.Query{Text: "Acme", Prefix: "acme", Types: search.AllTypes, After: after, Limit: 50}
 		sql, args := postgres.SearchEmailsSQL(q, 51)
 		p := explain(sql, args)
 		for _, idx := range []string{"contacts_search_email_name_idx", "leads_search_email_name_idx"} {

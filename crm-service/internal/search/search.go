@@ -37,7 +37,12 @@ const (
 
 // Query is a validated search request.
 type Query struct {
-	// Prefix is the query folded to lower case.
+	// Text is the query as sent, trimmed. Names match it folded to lower
+	// case by the store, the way the store folds the names, so both sides
+	// fold every letter alike whatever the database's own collation.
+	Text string
+	// Prefix is the query folded to lower case (by Go), the way email keys
+	// are stored.
 	Prefix string
 	// Types to search, a non-empty subset of AllTypes in that order.
 	Types []string
@@ -105,7 +110,7 @@ func Parse(r Request) (Query, error) {
 	case utf8.RuneCountInString(text) > MaxQuery:
 		v.Add("query", "must be at most %d characters", MaxQuery)
 	}
-	q.Prefix = strings.ToLower(text)
+	q.Text, q.Prefix = text, strings.ToLower(text)
 	var err error
 	if q.Types, err = parseTypes(r.Types); err != nil {
 		v.Add("types", "%v", err)

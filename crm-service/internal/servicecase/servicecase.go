@@ -411,6 +411,26 @@ func (s *Service) Update(ctx context.Context, id string, in Input, fields []Fiel
 	})
 }
 
+// UnlinkContact returns the cases of list without their contact, which is
+// being deleted, each as an update of its own: at the next version and
+// update time, with its updated event. The deletion's transaction writes
+// them.
+func (s *Service) UnlinkContact(list []Case) ([]Case, []Event, error) {
+	now := s.now()
+	out, events := make([]Case, 0, len(list)), make([]Event, 0, len(list))
+	for _, c := range list {
+		c.ContactID = ""
+		c.Version++
+		c.UpdateTime = now
+		ev, err := s.event(EventUpdated, c, now)
+		if err != nil {
+			return nil, nil, err
+		}
+		out, events = append(out, c), append(events, ev)
+	}
+	return out, events, nil
+}
+
 // Delete removes a case; a non-empty etag must match.
 func (s *Service) Delete(ctx context.Context, id, etag string) error {
 	id, err := ids.UUID("id", id)

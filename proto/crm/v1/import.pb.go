@@ -134,10 +134,12 @@ func (ImportOutcome) EnumDescriptor() ([]byte, []int) {
 
 type ImportAccountsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The rows. Read-only fields are ignored.
+	// The rows. Read-only fields are ignored, but for id: a row with an id
+	// updates that account.
 	Accounts []*Account `protobuf:"bytes,1,rep,name=accounts,proto3" json:"accounts,omitempty"`
 	// Fields a row sets, as in UpdateAccount: name, website, industry,
-	// owner, parent_account_id, billing_address, shipping_address. Empty
+	// owner, parent_account_id, billing_address, shipping_address,
+	// external_id. Empty
 	// means all of them. Fields left out keep their value on update.
 	UpdateMask *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
 	Mode       ImportMode             `protobuf:"varint,3,opt,name=mode,proto3,enum=crm.v1.ImportMode" json:"mode,omitempty"`

@@ -29,17 +29,20 @@ const (
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
 // ImportService loads batches of accounts, contacts and leads, matching
-// each row to an existing record by a natural key: the website domain for
-// accounts, the email (ignoring case) for contacts and leads. A row whose
-// key is new is created, a row whose key exists updates that record (the
-// oldest one when several share the key), and a row that would change
-// nothing writes nothing: no new version, no event, no audit entry. So
+// each row to an existing record by a key: for accounts the row's id, else
+// its external_id, else its website domain; the email (ignoring case) for
+// contacts and leads. A row whose key is new is created, a row whose key
+// exists updates that record (for contacts and leads the oldest one when
+// several share the key; an account row whose domain several accounts
+// share is invalid), and a row that would change nothing writes nothing:
+// no new version, no event, no audit entry. So
 // importing the same rows twice changes nothing the second time, and a
 // retried import needs no request_id. Each batch is one transaction; at
 // most 5000 rows per batch.
 type ImportServiceClient interface {
-	// ImportAccounts imports accounts; website is required (its domain is
-	// the key) and name is required for a new account.
+	// ImportAccounts imports accounts; a row without an id needs an
+	// external_id or a website (its domain is the key), and name is
+	// required for a new account. An id names the account to update.
 	ImportAccounts(ctx context.Context, in *ImportAccountsRequest, opts ...grpc.CallOption) (*ImportResponse, error)
 	// ImportContacts imports contacts; email is required and name is
 	// required for a new contact.
@@ -92,17 +95,20 @@ func (c *importServiceClient) ImportLeads(ctx context.Context, in *ImportLeadsRe
 // for forward compatibility.
 //
 // ImportService loads batches of accounts, contacts and leads, matching
-// each row to an existing record by a natural key: the website domain for
-// accounts, the email (ignoring case) for contacts and leads. A row whose
-// key is new is created, a row whose key exists updates that record (the
-// oldest one when several share the key), and a row that would change
-// nothing writes nothing: no new version, no event, no audit entry. So
+// each row to an existing record by a key: for accounts the row's id, else
+// its external_id, else its website domain; the email (ignoring case) for
+// contacts and leads. A row whose key is new is created, a row whose key
+// exists updates that record (for contacts and leads the oldest one when
+// several share the key; an account row whose domain several accounts
+// share is invalid), and a row that would change nothing writes nothing:
+// no new version, no event, no audit entry. So
 // importing the same rows twice changes nothing the second time, and a
 // retried import needs no request_id. Each batch is one transaction; at
 // most 5000 rows per batch.
 type ImportServiceServer interface {
-	// ImportAccounts imports accounts; website is required (its domain is
-	// the key) and name is required for a new account.
+	// ImportAccounts imports accounts; a row without an id needs an
+	// external_id or a website (its domain is the key), and name is
+	// required for a new account. An id names the account to update.
 	ImportAccounts(context.Context, *ImportAccountsRequest) (*ImportResponse, error)
 	// ImportContacts imports contacts; email is required and name is
 	// required for a new contact.

@@ -644,8 +644,9 @@ type ConvertLeadRequest struct {
 	// lead's company and website.
 	AccountId string `protobuf:"bytes,4,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
 	// Optional: also create this opportunity for the account (without
-	// lines; add them afterwards). account_id is filled by the conversion;
-	// owner defaults to the lead's owner.
+	// lines; add them afterwards). account_id is filled by the conversion,
+	// campaign_id is the lead's (when it names a campaign); owner defaults
+	// to the lead's owner.
 	Opportunity   *LeadOpportunity `protobuf:"bytes,5,opt,name=opportunity,proto3" json:"opportunity,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

@@ -803,7 +803,9 @@ type UpdateOpportunityRequest struct {
 	state       protoimpl.MessageState `protogen:"open.v1"`
 	Opportunity *Opportunity           `protobuf:"bytes,1,opt,name=opportunity,proto3" json:"opportunity,omitempty"`
 	// Fields: name, stage, probability, expected_close_date, owner, lines,
-	// currency_code, campaign_id. Empty means all of them.
+	// currency_code, campaign_id. Empty means all of them. account_id is
+	// fixed at creation: named with another account it is INVALID_ARGUMENT,
+	// with the current one it is ignored.
 	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
