@@ -271,9 +271,13 @@ func (s *Server) Run(ctx context.Context) error {
 	return runErr
 }
 
+// watchReadiness runs the readiness check every 2 s and sets the gRPC
+// health status (the readiness probe) from it. It logs each change: why
+// the service turned unready, and when it is ready again.
 func (s *Server) watchReadiness(ctx context.Context) {
 	t := time.NewTicker(2 * time.Second)
 	defer t.Stop()
+	last := "starting"
 	for {
 		checkCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
 		err := s.ready(checkCtx)
@@ -284,6 +288,14 @@ func (s *Server) watchReadiness(ctx context.Context) {
 		}
 		if ctx.Err() != nil {
 			return
+		}
+		switch {
+		case err != nil && err.Error() != last:
+			last = err.Error()
+			s.log.Warn("not ready", "reason", last)
+		case err == nil && last != "":
+			last = ""
+			s.log.Info("ready")
 		}
 		s.health.SetServingStatus("", st)
 		select {

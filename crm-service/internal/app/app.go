@@ -202,21 +202,15 @@ func Serve(ctx context.Context, cfg Config, stdout io.Writer, started func(*serv
 	return srv.Run(ctx)
 }
 
-// readiness: the database answers and its schema is the one this binary
-// migrates to.
+// readiness: the database answers and its schema works with this binary:
+// the one it migrates to, or a newer one no breaking migration changed
+// (pg.CheckSchema).
 func readiness(pool *pgxpool.Pool) func(context.Context) error {
 	return func(ctx context.Context) error {
 		if err := pool.Ping(ctx); err != nil {
 			return errors.New("database unreachable")
 		}
-		current, latest, err := pg.MigrationStatus(ctx, pool, migrations.FS)
-		if err != nil {
-			return errors.New("cannot read the migration status")
-		}
-		if current != latest {
-			return fmt.Errorf("database schema at version %d, want %d", current, latest)
-		}
-		return nil
+		return pg.CheckSchema(ctx, pool, migrations.FS)
 	}
 }
 
