@@ -591,6 +591,22 @@ func checkServiceEnvironment(t *testing.T, r *rendered, svc string) {
 	}
 }
 
+// TestTunableVariablesListed: the variables deploy/README.md tells an
+// operator to set in a container's env (the Go runtime's memory settings,
+// the trace sampler) are ones each binary lists, so the environment check
+// accepts them.
+func TestTunableVariablesListed(t *testing.T) {
+	t.Parallel()
+	for _, svc := range services {
+		vars := binaryEnv(t, svc)
+		for _, name := range []string{"GOGC", "GOMEMLIMIT", "OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG"} {
+			if !slices.ContainsFunc(vars, func(v envVar) bool { return v.Name == name }) {
+				t.Errorf("%s env does not list %s", svc, name)
+			}
+		}
+	}
+}
+
 // checkSecretsDocumented: the operator creates the Secrets the manifests
 // reference, so each one is described in deploy/README.md.
 func checkSecretsDocumented(t *testing.T, r *rendered) {

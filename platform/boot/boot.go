@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"slices"
 	"syscall"
 
@@ -113,7 +114,8 @@ func Observability(ctx context.Context, name string, cfg telemetry.Config, stdou
 	if err != nil {
 		return nil, nil, fmt.Errorf("set up tracing: %w", err)
 	}
-	logger.Info("starting", "version", buildinfo.Version, "commit", buildinfo.Revision())
+	logger.Info("starting", "version", buildinfo.Version, "commit", buildinfo.Revision(),
+		"gomemlimit", debug.SetMemoryLimit(-1)) // a negative limit only reads it
 	return logger, func() {
 		if err := shutdown(context.WithoutCancel(ctx)); err != nil {
 			logger.Warn("flush traces", "err", err)
@@ -122,9 +124,23 @@ func Observability(ctx context.Context, name string, cfg telemetry.Config, stdou
 }
 
 // PrintEnv writes the environment variables a configuration reads, as the
-// JSON array `<binary> env` prints for deployment checks.
-func PrintEnv(w io.Writer, target any) error {
+// JSON array `<binary> env` prints for deployment checks. A variable
+// without a default in its tag shows what an unset value means: the
+// binary's default from defaults (its local stack's), or the Go runtime's
+// (RuntimeDefaults).
+func PrintEnv(w io.Writer, target any, defaults map[string]string) error {
+	vars := config.Vars(target)
+	for i, v := range vars {
+		if v.Default != "" || v.Required {
+			continue
+		}
+		if d, ok := defaults[v.Name]; ok {
+			vars[i].Default = d
+		} else if d, ok := RuntimeDefaults[v.Name]; ok {
+			vars[i].Default = d
+		}
+	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	return enc.Encode(config.Vars(target))
+	return enc.Encode(vars)
 }

@@ -38,6 +38,7 @@ type Config struct {
 	Server    server.Config
 	Telemetry telemetry.Config
 	Auth      boot.AuthConfig
+	Runtime   boot.RuntimeConfig
 	Database  struct {
 		URL      string `env:"DATABASE_URL, required"`
 		MaxConns int32  `env:"DATABASE_MAX_CONNS, default=4"`
@@ -86,7 +87,7 @@ func Run(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	if len(args) > 0 && args[0] == "env" {
-		return boot.PrintEnv(stdout, &Config{})
+		return boot.PrintEnv(stdout, &Config{}, nil)
 	}
 	var cfg Config
 	if err := config.Load(ctx, &cfg, Defaults); err != nil {

@@ -47,6 +47,7 @@ type Config struct {
 	Server    server.Config
 	Telemetry telemetry.Config
 	Auth      boot.AuthConfig
+	Runtime   boot.RuntimeConfig
 	Database  Database
 	// How long a request_id is remembered for idempotent retries; 0 keeps
 	// them forever.
@@ -80,7 +81,7 @@ func Run(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	if len(args) == 1 && args[0] == "env" {
-		return boot.PrintEnv(stdout, &Config{})
+		return boot.PrintEnv(stdout, &Config{}, nil)
 	}
 	cmd := "serve"
 	if len(args) > 0 {

@@ -39,6 +39,7 @@ type Config struct {
 	Server    server.Config
 	Telemetry telemetry.Config
 	Auth      boot.AuthConfig
+	Runtime   boot.RuntimeConfig
 	Database  Database
 	// How long a request_id is remembered for idempotent retries; 0 keeps
 	// them forever.
@@ -72,7 +73,7 @@ func Run(ctx context.Context, args []string, stdout io.Writer) error {
 		return fmt.Errorf("unexpected arguments after %q: %v", cmd, args[1:])
 	}
 	if cmd == "env" {
-		return boot.PrintEnv(stdout, &Config{})
+		return boot.PrintEnv(stdout, &Config{}, nil)
 	}
 	var cfg Config
 	if err := config.Load(ctx, &cfg, Defaults); err != nil {
