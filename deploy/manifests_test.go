@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -37,6 +38,7 @@ func TestManifests(t *testing.T) {
 			t.Run("environment", func(t *testing.T) { checkEnvironment(t, r) })
 			t.Run("secrets-documented", func(t *testing.T) { checkSecretsDocumented(t, r) })
 			t.Run("networkpolicies", func(t *testing.T) { checkNetworkPolicies(t, r) })
+			t.Run("connections", func(t *testing.T) { checkConnectionBudget(t, r) })
 			switch overlay {
 			case "dev":
 				t.Run("dev-shape", func(t *testing.T) { checkDevShape(t, r) })
@@ -808,4 +810,139 @@ func checkProdShape(t *testing.T, r *rendered) {
 func hostPort(s string) (host, port string, ok bool) {
 	host, port, err := net.SplitHostPort(s)
 	return host, port, err == nil
+}
+
+// Connections each service's pod opens to its database beside its pool
+// (DATABASE_MAX_CONNS): the CRM's LISTEN connections of platform/feed's
+// Reader and of the opportunity watch hub (crm-service/internal/app), the
+// ERP's Reader; the bridge opens none.
+var outsidePool = map[string]int{"crm-service": 2, "erp-service": 1, "bridge": 0}
+
+// Connections a migrate init container holds while it runs: pg.Migrate's
+// own and one of its pool for the status.
+const migrateConns = 2
+
+// Connections kept free for people and tools: psql sessions, the
+// operator's and the metrics exporter's, backups.
+const adminConns = 10
+
+// checkConnectionBudget: at the most pods a service may run (the
+// autoscaler's maximum, or the replicas, plus the rollout's surge), the
+// connections they may open fit in their database's max_connections,
+// less the superuser's reserved slots and adminConns (deploy/README.md,
+// "Scale").
+func checkConnectionBudget(t *testing.T, r *rendered) {
+	for _, svc := range services {
+		d := r.Deployments[svc]
+		if d == nil {
+			t.Errorf("no Deployment %s", svc)
+			continue
+		}
+		replicas := int32(1)
+		if d.Spec.Replicas != nil {
+			replicas = *d.Spec.Replicas
+		}
+		if hpa := r.HPAs[svc]; hpa != nil {
+			replicas = hpa.Spec.MaxReplicas
+		}
+		surge := 0
+		if ru := d.Spec.Strategy.RollingUpdate; ru != nil && ru.MaxSurge != nil {
+			n, err := intstr.GetScaledValueFromIntOrPercent(ru.MaxSurge, int(replicas), true)
+			if err != nil {
+				t.Errorf("Deployment %s: maxSurge %s: %v", svc, ru.MaxSurge.String(), err)
+			}
+			surge = n
+		} else {
+			surge = (int(replicas) + 3) / 4 // Kubernetes' default, 25 %
+		}
+		pool := poolSize(t, r, svc, d)
+		perPod := pool + outsidePool[svc]
+		need := (int(replicas)+surge)*perPod + surge*migrateConns
+
+		db := strings.TrimSuffix(svc, "-service") + "-db"
+		max, reserved, ok := dbConnections(t, r, db)
+		if !ok {
+			t.Errorf("%s: no database %s in the render", svc, db)
+			continue
+		}
+		if avail := max - reserved - adminConns; need > avail {
+			t.Errorf("%s: up to %d pods (%d replicas + %d surge) x %d connections (%d pool + %d outside it) + %d migrating = %d,"+
+				" more than %s's max_connections %d less %d reserved and %d for administration (%d)",
+				svc, int(replicas)+surge, replicas, surge, perPod, pool, outsidePool[svc], surge*migrateConns, need, db, max, reserved, adminConns, avail)
+		}
+	}
+}
+
+// poolSize is the service's DATABASE_MAX_CONNS: the container's value, or
+// the binary's default.
+func poolSize(t *testing.T, r *rendered, svc string, d *appsv1.Deployment) int {
+	t.Helper()
+	for i := range d.Spec.Template.Spec.Containers {
+		c := &d.Spec.Template.Spec.Containers[i]
+		if c.Name != svc {
+			continue
+		}
+		if src, ok := containerEnv(t, r, "Deployment "+svc, c)["DATABASE_MAX_CONNS"]; ok {
+			if src.kind != "configmap" {
+				t.Errorf("Deployment %s: DATABASE_MAX_CONNS from %s, want the ConfigMap", svc, src.kind)
+				return 0
+			}
+			n, err := strconv.Atoi(r.ConfigMaps[src.ref].Data[src.key])
+			if err != nil {
+				t.Errorf("Deployment %s: DATABASE_MAX_CONNS: %v", svc, err)
+			}
+			return n
+		}
+	}
+	for _, v := range binaryEnv(t, svc) {
+		if v.Name == "DATABASE_MAX_CONNS" {
+			n, err := strconv.Atoi(v.Default)
+			if err != nil {
+				t.Errorf("%s env: DATABASE_MAX_CONNS default %q: %v", svc, v.Default, err)
+			}
+			return n
+		}
+	}
+	t.Errorf("%s reads no DATABASE_MAX_CONNS", svc)
+	return 0
+}
+
+// dbConnections returns a database's max_connections and the slots kept for
+// superusers (superuser_reserved_connections plus reserved_connections), as
+// its CloudNativePG parameters or its StatefulSet's "-c name=value"
+// arguments set them, else PostgreSQL's defaults (100, 3 and 0).
+func dbConnections(t *testing.T, r *rendered, db string) (max, reserved int, ok bool) {
+	t.Helper()
+	params := map[string]string{}
+	switch {
+	case r.Clusters[db] != nil:
+		if pg := r.Clusters[db].Spec.PostgreSQL; pg != nil {
+			params = pg.Parameters
+		}
+	case r.StatefulSets[db] != nil:
+		for _, c := range r.StatefulSets[db].Spec.Template.Spec.Containers {
+			args := append(slices.Clone(c.Command), c.Args...)
+			for i, a := range args {
+				if a == "-c" && i+1 < len(args) {
+					if k, v, found := strings.Cut(args[i+1], "="); found {
+						params[k] = v
+					}
+				}
+			}
+		}
+	default:
+		return 0, 0, false
+	}
+	get := func(name string, def int) int {
+		v, set := params[name]
+		if !set {
+			return def
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			t.Errorf("%s: %s %q: %v", db, name, v, err)
+		}
+		return n
+	}
+	return get("max_connections", 100), get("superuser_reserved_connections", 3) + get("reserved_connections", 0), true
 }
