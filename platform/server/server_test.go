@@ -76,6 +76,12 @@ var secret = []byte("test-secret")
 
 func start(t *testing.T, cfg Config) *Server {
 	t.Helper()
+	return startLogged(t, cfg, slog.New(slog.DiscardHandler))
+}
+
+// startLogged is start with the server's log going to logger.
+func startLogged(t *testing.T, cfg Config, logger *slog.Logger) *Server {
+	t.Helper()
 	v, err := auth.NewVerifier(secret)
 	if err != nil {
 		t.Fatal(err)
@@ -102,7 +108,7 @@ func start(t *testing.T, cfg Config) *Server {
 			"/crm.v1.LeadService/ConvertLead":      {auth.Sales},
 		},
 	}
-	s, err := New(ctx, cfg, svc, Options{Logger: slog.New(slog.DiscardHandler), Verifier: v})
+	s, err := New(ctx, cfg, svc, Options{Logger: logger, Verifier: v})
 	if err != nil {
 		t.Fatal(err)
 	}

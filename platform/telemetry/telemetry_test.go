@@ -7,6 +7,7 @@ import (
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 )
 
 func TestSamplerConfig(t *testing.T) {
@@ -47,8 +48,7 @@ func TestSamplerConfig(t *testing.T) {
 // The tracer provider samples as configured: with a ratio of 0 no trace a
 // service starts is recorded, though it still has a trace id for logs.
 func TestSetupTracingSamples(t *testing.T) {
-	prev := otel.GetTracerProvider()
-	t.Cleanup(func() { otel.SetTracerProvider(prev) })
+	t.Cleanup(func() { otel.SetTracerProvider(noop.NewTracerProvider()) })
 	for _, tc := range []struct {
 		sampler, arg string
 		sampled      bool

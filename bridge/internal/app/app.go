@@ -152,6 +152,7 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 		return fmt.Errorf("PIPELINE_DEMAND_STAGE %q is not an open stage (STAGE_PROSPECTING ... STAGE_NEGOTIATION)", cfg.DemandStage)
 	}
 	reg := prometheus.NewRegistry()
+	reg.MustRegister(pg.NewPoolCollector(pool))
 	engine := flow.New(flow.NewCRM(crmConn), flow.NewERP(erpConn), store, logger, flow.NewMetrics(reg),
 		flow.Options{DefaultCurrency: cfg.DefaultCurrency, ReconcileEvery: cfg.ReconcileEvery,
 			DemandStage: crmv1.Stage(stage), DemandEvery: cfg.DemandEvery})

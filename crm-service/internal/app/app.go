@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/seamhq/seam/crm-service/internal/account"
 	"github.com/seamhq/seam/crm-service/internal/activity"
@@ -183,7 +184,7 @@ func Serve(ctx context.Context, cfg Config, stdout io.Writer, started func(*serv
 		OpenAPI:  openapi.CRM,
 		Policy:   api.Policy,
 		Ready:    readiness(pool),
-	}, server.Options{Logger: logger, Verifier: verifier})
+	}, server.Options{Logger: logger, Verifier: verifier, Registry: registry(pool)})
 	if err != nil {
 		return err
 	}
@@ -201,6 +202,14 @@ func Serve(ctx context.Context, cfg Config, stdout io.Writer, started func(*serv
 		}, logger)
 	})
 	return srv.Run(ctx)
+}
+
+// registry is the service's metrics registry, with its pool's statistics;
+// the server adds its own.
+func registry(pool *pgxpool.Pool) *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(pg.NewPoolCollector(pool))
+	return reg
 }
 
 // readiness: the database answers and its schema works with this binary:

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/seamhq/seam/erp-service/internal/api"
 	"github.com/seamhq/seam/erp-service/internal/postgres"
@@ -152,7 +153,9 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 func NewServer(ctx context.Context, cfg server.Config, pool *pgxpool.Pool, logger *slog.Logger, verifier *auth.Verifier) (*server.Server, error) {
 	store := postgres.New(pool, api.EventEncoder{})
 	svc := api.Service(store, feed.NewReader(pool), Ready(pool))
-	return server.New(ctx, cfg, svc, server.Options{Logger: logger, Verifier: verifier})
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(pg.NewPoolCollector(pool))
+	return server.New(ctx, cfg, svc, server.Options{Logger: logger, Verifier: verifier, Registry: reg})
 }
 
 // Ready reports whether the service can take traffic: the database answers
