@@ -59,11 +59,11 @@ func IsHelp(args []string) bool {
 
 // ServiceUsage is the help of a service binary.
 func ServiceUsage(name string) string {
-	return fmt.Sprintf(`usage: %[1]s [serve | migrate | env | --version]
+	return fmt.Sprintf(`usage: %[1]s [serve | migrate | env [serve | migrate] | --version]
 
   serve      apply pending migrations, then serve gRPC and REST (the default)
   migrate    apply pending migrations and exit
-  env        print the environment variables %[1]s reads, as JSON
+  env        print the environment variables %[1]s serve (or migrate) reads, as JSON
   --version  print the version and exit
 
 Configuration comes from the environment only; see the README.

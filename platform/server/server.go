@@ -29,6 +29,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/seamhq/seam/platform/auth"
+	"github.com/seamhq/seam/platform/config"
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/pg"
 	"github.com/seamhq/seam/platform/requestid"
@@ -62,6 +63,7 @@ func (c Config) Validate() error {
 	if c.ShutdownTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("SHUTDOWN_TIMEOUT: must be positive, got %s", c.ShutdownTimeout))
 	}
+	errs = append(errs, config.CheckAddr("GRPC_ADDR", c.GRPCAddr, true), config.CheckAddr("HTTP_ADDR", c.HTTPAddr, true))
 	return errors.Join(errs...)
 }
 
