@@ -116,9 +116,10 @@ func binaryEnv(t testing.TB, name, subcommand string) []envVar {
 	if v, ok := envLists.Load(key); ok {
 		return v.([]envVar)
 	}
+	bin := binary(t, name) // built before the timeout starts: a cold build takes long
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, binary(t, name), "env", subcommand)
+	cmd := exec.CommandContext(ctx, bin, "env", subcommand)
 	cmd.Env = []string{} // the list must not depend on the environment
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
