@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -257,21 +258,47 @@ func (s *Server) Run(ctx context.Context) error {
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.ShutdownTimeout)
 	defer cancel()
 
+	var cut []string
 	if err := s.http.Shutdown(shutdownCtx); err != nil {
-		s.log.Warn("HTTP shutdown", "err", err)
 		_ = s.http.Close()
+		cut = append(cut, "REST")
 	}
 	stopped := make(chan struct{})
 	go func() { s.grpc.GracefulStop(); close(stopped) }()
 	select {
 	case <-stopped:
 	case <-shutdownCtx.Done():
-		s.grpc.Stop()
+		cut = append(cut, "gRPC")
+		// Stop cancels the calls in flight; it returns once their
+		// handlers have, which one that ignores its context never does.
+		forced := make(chan struct{})
+		go func() { s.grpc.Stop(); close(forced) }()
+		select {
+		case <-forced:
+		case <-time.After(forceStopWait):
+			s.log.Warn("gRPC handlers still running after their calls were cancelled")
+		}
 	}
 	s.gatewayConn.Close()
 	wg.Wait()
+	if len(cut) > 0 {
+		// The orchestrator sees an unclean stop: calls in flight were
+		// reset, not answered.
+		err := fmt.Errorf("%w: %s calls still in flight after %s were cut",
+			ErrShutdownTimeout, strings.Join(cut, " and "), s.cfg.ShutdownTimeout)
+		s.log.Error("shutdown timed out", "err", err)
+		return errors.Join(runErr, err)
+	}
 	return runErr
 }
+
+// forceStopWait is how long Run waits, once SHUTDOWN_TIMEOUT has passed,
+// for the handlers of the calls it cancelled to return.
+const forceStopWait = time.Second
+
+// ErrShutdownTimeout is Run's error when calls were still in flight at
+// SHUTDOWN_TIMEOUT and were cut: the process should exit non-zero.
+var ErrShutdownTimeout = errors.New("shutdown timed out")
 
 // watchReadiness runs the readiness check every 2 s and sets the gRPC
 // health status (the readiness probe) from it. It logs each change: why
