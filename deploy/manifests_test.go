@@ -39,6 +39,9 @@ func TestManifests(t *testing.T) {
 			t.Run("secrets-documented", func(t *testing.T) { checkSecretsDocumented(t, r) })
 			t.Run("networkpolicies", func(t *testing.T) { checkNetworkPolicies(t, r) })
 			t.Run("connections", func(t *testing.T) { checkConnectionBudget(t, r) })
+			t.Run("version-label", func(t *testing.T) { checkVersionLabel(t, r) })
+			t.Run("bridge-spread", func(t *testing.T) { checkBridgeSpread(t, r) })
+			t.Run("dns", func(t *testing.T) { checkDNSEgress(t, r) })
 			switch overlay {
 			case "dev":
 				t.Run("dev-shape", func(t *testing.T) { checkDevShape(t, r) })
@@ -967,4 +970,102 @@ func dbConnections(t *testing.T, r *rendered, db string) (max, reserved int, ok 
 		return n
 	}
 	return get("max_connections", 100), get("superuser_reserved_connections", 3) + get("reserved_connections", 0), true
+}
+
+// checkVersionLabel: each service's Deployment and its pods carry
+// app.kubernetes.io/version, the tag of the image they run.
+func checkVersionLabel(t *testing.T, r *rendered) {
+	const key = "app.kubernetes.io/version"
+	for _, svc := range services {
+		d := r.Deployments[svc]
+		if d == nil {
+			t.Errorf("no Deployment %s", svc)
+			continue
+		}
+		for _, c := range d.Spec.Template.Spec.Containers {
+			_, tag, _ := imageTag(c.Image)
+			if got := d.Labels[key]; got != tag {
+				t.Errorf("Deployment %s: label %s=%q, want its image's tag %q", svc, key, got, tag)
+			}
+			if got := d.Spec.Template.Labels[key]; got != tag {
+				t.Errorf("Deployment %s pod template: label %s=%q, want its image's tag %q", svc, key, got, tag)
+			}
+		}
+		if _, ok := d.Spec.Selector.MatchLabels[key]; ok {
+			t.Errorf("Deployment %s: the version is in the selector, which cannot change", svc)
+		}
+	}
+}
+
+// checkBridgeSpread: the bridge's replicas prefer different nodes (a
+// preferred anti-affinity on the host name against its own pods), so one
+// node's loss leaves a standby; required rules would keep a replica
+// pending on a one-node cluster.
+func checkBridgeSpread(t *testing.T, r *rendered) {
+	d := r.Deployments["bridge"]
+	if d == nil {
+		t.Fatal("no Deployment bridge")
+	}
+	spec := d.Spec.Template.Spec
+	var preferred bool
+	if a := spec.Affinity; a != nil && a.PodAntiAffinity != nil {
+		if len(a.PodAntiAffinity.RequiredDuringSchedulingIgnoredDuringExecution) > 0 {
+			t.Error("Deployment bridge: required pod anti-affinity: a replica stays pending where nodes are few")
+		}
+		for _, w := range a.PodAntiAffinity.PreferredDuringSchedulingIgnoredDuringExecution {
+			term := w.PodAffinityTerm
+			sel, err := metav1.LabelSelectorAsSelector(term.LabelSelector)
+			if err == nil && term.TopologyKey == "kubernetes.io/hostname" && sel.Matches(labels.Set(d.Spec.Template.Labels)) && w.Weight >= 50 {
+				preferred = true
+			}
+		}
+	}
+	if !preferred {
+		t.Error("Deployment bridge: no preferred pod anti-affinity on kubernetes.io/hostname against its own pods")
+	}
+	for _, c := range spec.TopologySpreadConstraints {
+		if c.WhenUnsatisfiable == corev1.DoNotSchedule {
+			t.Errorf("Deployment bridge: spread over %s is DoNotSchedule", c.TopologyKey)
+		}
+	}
+}
+
+// checkDNSEgress: every pod may send DNS queries (UDP and TCP 53) to any
+// destination, so name resolution works through NodeLocal DNSCache too,
+// whose node-local address no pod selector matches.
+func checkDNSEgress(t *testing.T, r *rendered) {
+	for _, np := range r.NetworkPolicies {
+		if len(np.Spec.PodSelector.MatchLabels) > 0 || len(np.Spec.PodSelector.MatchExpressions) > 0 {
+			continue
+		}
+		for _, rule := range np.Spec.Egress {
+			if len(rule.To) > 0 {
+				continue
+			}
+			var udp, tcp bool
+			for _, p := range rule.Ports {
+				if p.Port == nil || p.Port.IntValue() != 53 {
+					continue
+				}
+				switch proto := cmp.Or(ptrValue(p.Protocol), corev1.ProtocolTCP); proto {
+				case corev1.ProtocolUDP:
+					udp = true
+				case corev1.ProtocolTCP:
+					tcp = true
+				}
+			}
+			if udp && tcp {
+				return
+			}
+		}
+	}
+	t.Error("no NetworkPolicy lets every pod send DNS queries (UDP and TCP 53) to any destination")
+}
+
+func ptrValue[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
 }
