@@ -105,40 +105,43 @@ type envVar struct {
 	Default  string
 }
 
-var envLists sync.Map // service name -> []envVar
+var envLists sync.Map // "service subcommand" -> []envVar
 
-// binaryEnv returns the environment variables the named binary reads, as it
-// lists them itself with its `env` subcommand.
-func binaryEnv(t testing.TB, name string) []envVar {
+// binaryEnv returns the environment variables the named binary's
+// subcommand (serve or migrate) reads, as it lists them itself with
+// `env <subcommand>`.
+func binaryEnv(t testing.TB, name, subcommand string) []envVar {
 	t.Helper()
-	if v, ok := envLists.Load(name); ok {
+	key := name + " " + subcommand
+	if v, ok := envLists.Load(key); ok {
 		return v.([]envVar)
 	}
+	bin := binary(t, name) // built before the timeout starts: a cold build takes long
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, binary(t, name), "env")
+	cmd := exec.CommandContext(ctx, bin, "env", subcommand)
 	cmd.Env = []string{} // the list must not depend on the environment
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("%s env: %v\n%s", name, err, stderr.Bytes())
+		t.Fatalf("%s env %s: %v\n%s", name, subcommand, err, stderr.Bytes())
 	}
 	dec := json.NewDecoder(bytes.NewReader(out))
 	dec.DisallowUnknownFields()
 	var vars []envVar
 	if err := dec.Decode(&vars); err != nil {
-		t.Fatalf("%s env: not a JSON array of {Name, Required, Default}: %v\n%s", name, err, out)
+		t.Fatalf("%s env %s: not a JSON array of {Name, Required, Default}: %v\n%s", name, subcommand, err, out)
 	}
 	if len(vars) == 0 {
-		t.Fatalf("%s env: empty list", name)
+		t.Fatalf("%s env %s: empty list", name, subcommand)
 	}
 	for _, v := range vars {
 		if v.Name == "" {
-			t.Fatalf("%s env: an entry without a name: %s", name, out)
+			t.Fatalf("%s env %s: an entry without a name: %s", name, subcommand, out)
 		}
 	}
-	envLists.Store(name, vars)
+	envLists.Store(key, vars)
 	return vars
 }
 

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -37,6 +38,10 @@ func TestManifests(t *testing.T) {
 			t.Run("environment", func(t *testing.T) { checkEnvironment(t, r) })
 			t.Run("secrets-documented", func(t *testing.T) { checkSecretsDocumented(t, r) })
 			t.Run("networkpolicies", func(t *testing.T) { checkNetworkPolicies(t, r) })
+			t.Run("connections", func(t *testing.T) { checkConnectionBudget(t, r) })
+			t.Run("version-label", func(t *testing.T) { checkVersionLabel(t, r) })
+			t.Run("bridge-spread", func(t *testing.T) { checkBridgeSpread(t, r) })
+			t.Run("dns", func(t *testing.T) { checkDNSEgress(t, r) })
 			switch overlay {
 			case "dev":
 				t.Run("dev-shape", func(t *testing.T) { checkDevShape(t, r) })
@@ -465,6 +470,7 @@ type envSource struct {
 	optional bool   // an optional Secret or ConfigMap key
 	ref      string // ConfigMap or Secret name
 	key      string
+	envFrom  bool // all keys of a ConfigMap, through envFrom
 }
 
 // containerEnv resolves the variables a container gets: envFrom ConfigMaps
@@ -485,7 +491,7 @@ func containerEnv(t *testing.T, r *rendered, where string, c *corev1.Container) 
 				continue
 			}
 			for k := range cm.Data {
-				env[k] = envSource{kind: "configmap", ref: cm.Name, key: k}
+				env[k] = envSource{kind: "configmap", ref: cm.Name, key: k, envFrom: true}
 			}
 		case ef.SecretRef != nil:
 			t.Errorf("%s: envFrom Secret %s: name each variable with secretKeyRef instead", where, ef.SecretRef.Name)
@@ -520,9 +526,10 @@ func containerEnv(t *testing.T, r *rendered, where string, c *corev1.Container) 
 	return env
 }
 
-// checkEnvironment: each service container (and its migrate init container)
-// gets every variable its binary requires, from the ConfigMap or a Secret,
-// and no variable the binary does not read.
+// checkEnvironment: each service container gets every variable its binary
+// requires, from the ConfigMap or a Secret, and no variable the binary does
+// not read; its migrate init container the same for `<binary> migrate`,
+// which reads no signing key.
 func checkEnvironment(t *testing.T, r *rendered) {
 	for _, svc := range services {
 		t.Run(svc, func(t *testing.T) { checkServiceEnvironment(t, r, svc) })
@@ -534,16 +541,23 @@ func checkEnvironment(t *testing.T, r *rendered) {
 // on 127.0.0.1, the local ports).
 var deploymentSet = []string{"DATABASE_URL", "AUTH_SECRET", "GRPC_ADDR", "HTTP_ADDR", "CRM_GRPC_ADDR", "ERP_GRPC_ADDR"}
 
-func checkServiceEnvironment(t *testing.T, r *rendered, svc string) {
+// subcommand is the binary's subcommand a container runs: its first
+// argument, serve when it has none.
+func subcommand(c *corev1.Container) string {
+	if len(c.Args) > 0 {
+		return c.Args[0]
+	}
+	return "serve"
+}
 
+func checkServiceEnvironment(t *testing.T, r *rendered, svc string) {
 	d := r.Deployments[svc]
 	if d == nil {
 		t.Fatalf("no Deployment %s", svc)
 	}
-	vars := binaryEnv(t, svc)
-	known := map[string]envVar{}
-	for _, v := range vars {
-		known[v.Name] = v
+	serveVars := map[string]bool{}
+	for _, v := range binaryEnv(t, svc, "serve") {
+		serveVars[v.Name] = true
 	}
 	for _, c := range allContainers(&d.Spec.Template.Spec) {
 		where := fmt.Sprintf("Deployment %s container %s", svc, c.Name)
@@ -551,11 +565,24 @@ func checkServiceEnvironment(t *testing.T, r *rendered, svc string) {
 			t.Errorf("%s: runs %s, not the %s binary", where, c.Image, svc)
 			continue
 		}
+		sub := subcommand(c)
+		vars := binaryEnv(t, svc, sub)
+		known := map[string]envVar{}
+		for _, v := range vars {
+			known[v.Name] = v
+		}
 		env := containerEnv(t, r, where, c)
 		for _, name := range sortedKeys(env) {
-			if _, ok := known[name]; !ok {
-				t.Errorf("%s: sets %s, which %s does not read", where, name, svc)
+			if _, ok := known[name]; ok {
+				continue
 			}
+			// The migrate init container shares the service's ConfigMap,
+			// whose other keys it leaves alone; nothing else it does not
+			// read, and no Secret, is given to it.
+			if src := env[name]; src.envFrom && serveVars[name] {
+				continue
+			}
+			t.Errorf("%s: sets %s, which `%s %s` does not read", where, name, svc, sub)
 		}
 		for _, v := range vars {
 			if !v.Required && !slices.Contains(deploymentSet, v.Name) {
@@ -564,7 +591,7 @@ func checkServiceEnvironment(t *testing.T, r *rendered, svc string) {
 			src, ok := env[v.Name]
 			switch {
 			case !ok:
-				t.Errorf("%s: %s is read by %s but not set (required: %v)", where, v.Name, svc, v.Required)
+				t.Errorf("%s: %s is read by `%s %s` but not set (required: %v)", where, v.Name, svc, sub, v.Required)
 			case src.kind != "configmap" && src.kind != "secret":
 				t.Errorf("%s: %s comes from %s, want the ConfigMap or a Secret", where, v.Name, src.kind)
 			case src.optional:
@@ -576,7 +603,7 @@ func checkServiceEnvironment(t *testing.T, r *rendered, svc string) {
 				t.Errorf("%s: %s must come from a Secret, not %s", where, name, src.kind)
 			}
 		}
-		if svc == "bridge" {
+		if svc == "bridge" && sub == "serve" {
 			if src := env["BRIDGE_INSTANCE"]; src.kind != "field" || src.key != "metadata.name" {
 				t.Errorf("%s: BRIDGE_INSTANCE must be the pod name (fieldRef metadata.name), got %+v", where, src)
 			}
@@ -586,6 +613,22 @@ func checkServiceEnvironment(t *testing.T, r *rendered, svc string) {
 			db := strings.TrimSuffix(svc, "-service") + "-db"
 			if src.ref != db+"-app" || (r.StatefulSets[db] == nil && r.Clusters[db] == nil) {
 				t.Errorf("%s: DATABASE_URL from Secret %s, want %s-app of the overlay's database %s", where, src.ref, db, db)
+			}
+		}
+	}
+}
+
+// TestTunableVariablesListed: the variables deploy/README.md tells an
+// operator to set in a container's env (the Go runtime's memory settings,
+// the trace sampler) are ones each binary lists, so the environment check
+// accepts them.
+func TestTunableVariablesListed(t *testing.T) {
+	t.Parallel()
+	for _, svc := range services {
+		vars := binaryEnv(t, svc, "serve")
+		for _, name := range []string{"GOGC", "GOMEMLIMIT", "OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG"} {
+			if !slices.ContainsFunc(vars, func(v envVar) bool { return v.Name == name }) {
+				t.Errorf("%s env does not list %s", svc, name)
 			}
 		}
 	}
@@ -792,4 +835,237 @@ func checkProdShape(t *testing.T, r *rendered) {
 func hostPort(s string) (host, port string, ok bool) {
 	host, port, err := net.SplitHostPort(s)
 	return host, port, err == nil
+}
+
+// Connections each service's pod opens to its database beside its pool
+// (DATABASE_MAX_CONNS): the CRM's LISTEN connections of platform/feed's
+// Reader and of the opportunity watch hub (crm-service/internal/app), the
+// ERP's Reader; the bridge opens none.
+var outsidePool = map[string]int{"crm-service": 2, "erp-service": 1, "bridge": 0}
+
+// Connections a migrate init container holds while it runs: pg.Migrate's
+// own and one of its pool for the status.
+const migrateConns = 2
+
+// Connections kept free for people and tools: psql sessions, the
+// operator's and the metrics exporter's, backups.
+const adminConns = 10
+
+// checkConnectionBudget: at the most pods a service may run (the
+// autoscaler's maximum, or the replicas, plus the rollout's surge), the
+// connections they may open fit in their database's max_connections,
+// less the superuser's reserved slots and adminConns (deploy/README.md,
+// "Scale").
+func checkConnectionBudget(t *testing.T, r *rendered) {
+	for _, svc := range services {
+		d := r.Deployments[svc]
+		if d == nil {
+			t.Errorf("no Deployment %s", svc)
+			continue
+		}
+		replicas := int32(1)
+		if d.Spec.Replicas != nil {
+			replicas = *d.Spec.Replicas
+		}
+		if hpa := r.HPAs[svc]; hpa != nil {
+			replicas = hpa.Spec.MaxReplicas
+		}
+		surge := 0
+		if ru := d.Spec.Strategy.RollingUpdate; ru != nil && ru.MaxSurge != nil {
+			n, err := intstr.GetScaledValueFromIntOrPercent(ru.MaxSurge, int(replicas), true)
+			if err != nil {
+				t.Errorf("Deployment %s: maxSurge %s: %v", svc, ru.MaxSurge.String(), err)
+			}
+			surge = n
+		} else {
+			surge = (int(replicas) + 3) / 4 // Kubernetes' default, 25 %
+		}
+		pool := poolSize(t, r, svc, d)
+		perPod := pool + outsidePool[svc]
+		need := (int(replicas)+surge)*perPod + surge*migrateConns
+
+		db := strings.TrimSuffix(svc, "-service") + "-db"
+		max, reserved, ok := dbConnections(t, r, db)
+		if !ok {
+			t.Errorf("%s: no database %s in the render", svc, db)
+			continue
+		}
+		if avail := max - reserved - adminConns; need > avail {
+			t.Errorf("%s: up to %d pods (%d replicas + %d surge) x %d connections (%d pool + %d outside it) + %d migrating = %d,"+
+				" more than %s's max_connections %d less %d reserved and %d for administration (%d)",
+				svc, int(replicas)+surge, replicas, surge, perPod, pool, outsidePool[svc], surge*migrateConns, need, db, max, reserved, adminConns, avail)
+		}
+	}
+}
+
+// poolSize is the service's DATABASE_MAX_CONNS: the container's value, or
+// the binary's default.
+func poolSize(t *testing.T, r *rendered, svc string, d *appsv1.Deployment) int {
+	t.Helper()
+	for i := range d.Spec.Template.Spec.Containers {
+		c := &d.Spec.Template.Spec.Containers[i]
+		if c.Name != svc {
+			continue
+		}
+		if src, ok := containerEnv(t, r, "Deployment "+svc, c)["DATABASE_MAX_CONNS"]; ok {
+			if src.kind != "configmap" {
+				t.Errorf("Deployment %s: DATABASE_MAX_CONNS from %s, want the ConfigMap", svc, src.kind)
+				return 0
+			}
+			n, err := strconv.Atoi(r.ConfigMaps[src.ref].Data[src.key])
+			if err != nil {
+				t.Errorf("Deployment %s: DATABASE_MAX_CONNS: %v", svc, err)
+			}
+			return n
+		}
+	}
+	for _, v := range binaryEnv(t, svc, "serve") {
+		if v.Name == "DATABASE_MAX_CONNS" {
+			n, err := strconv.Atoi(v.Default)
+			if err != nil {
+				t.Errorf("%s env: DATABASE_MAX_CONNS default %q: %v", svc, v.Default, err)
+			}
+			return n
+		}
+	}
+	t.Errorf("%s reads no DATABASE_MAX_CONNS", svc)
+	return 0
+}
+
+// dbConnections returns a database's max_connections and the slots kept for
+// superusers (superuser_reserved_connections plus reserved_connections), as
+// its CloudNativePG parameters or its StatefulSet's "-c name=value"
+// arguments set them, else PostgreSQL's defaults (100, 3 and 0).
+func dbConnections(t *testing.T, r *rendered, db string) (max, reserved int, ok bool) {
+	t.Helper()
+	params := map[string]string{}
+	switch {
+	case r.Clusters[db] != nil:
+		if pg := r.Clusters[db].Spec.PostgreSQL; pg != nil {
+			params = pg.Parameters
+		}
+	case r.StatefulSets[db] != nil:
+		for _, c := range r.StatefulSets[db].Spec.Template.Spec.Containers {
+			args := append(slices.Clone(c.Command), c.Args...)
+			for i, a := range args {
+				if a == "-c" && i+1 < len(args) {
+					if k, v, found := strings.Cut(args[i+1], "="); found {
+						params[k] = v
+					}
+				}
+			}
+		}
+	default:
+		return 0, 0, false
+	}
+	get := func(name string, def int) int {
+		v, set := params[name]
+		if !set {
+			return def
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			t.Errorf("%s: %s %q: %v", db, name, v, err)
+		}
+		return n
+	}
+	return get("max_connections", 100), get("superuser_reserved_connections", 3) + get("reserved_connections", 0), true
+}
+
+// checkVersionLabel: each service's Deployment and its pods carry
+// app.kubernetes.io/version, the tag of the image they run.
+func checkVersionLabel(t *testing.T, r *rendered) {
+	const key = "app.kubernetes.io/version"
+	for _, svc := range services {
+		d := r.Deployments[svc]
+		if d == nil {
+			t.Errorf("no Deployment %s", svc)
+			continue
+		}
+		for _, c := range d.Spec.Template.Spec.Containers {
+			_, tag, _ := imageTag(c.Image)
+			if got := d.Labels[key]; got != tag {
+				t.Errorf("Deployment %s: label %s=%q, want its image's tag %q", svc, key, got, tag)
+			}
+			if got := d.Spec.Template.Labels[key]; got != tag {
+				t.Errorf("Deployment %s pod template: label %s=%q, want its image's tag %q", svc, key, got, tag)
+			}
+		}
+		if _, ok := d.Spec.Selector.MatchLabels[key]; ok {
+			t.Errorf("Deployment %s: the version is in the selector, which cannot change", svc)
+		}
+	}
+}
+
+// checkBridgeSpread: the bridge's replicas prefer different nodes (a
+// preferred anti-affinity on the host name against its own pods), so one
+// node's loss leaves a standby; required rules would keep a replica
+// pending on a one-node cluster.
+func checkBridgeSpread(t *testing.T, r *rendered) {
+	d := r.Deployments["bridge"]
+	if d == nil {
+		t.Fatal("no Deployment bridge")
+	}
+	spec := d.Spec.Template.Spec
+	var preferred bool
+	if a := spec.Affinity; a != nil && a.PodAntiAffinity != nil {
+		if len(a.PodAntiAffinity.RequiredDuringSchedulingIgnoredDuringExecution) > 0 {
+			t.Error("Deployment bridge: required pod anti-affinity: a replica stays pending where nodes are few")
+		}
+		for _, w := range a.PodAntiAffinity.PreferredDuringSchedulingIgnoredDuringExecution {
+			term := w.PodAffinityTerm
+			sel, err := metav1.LabelSelectorAsSelector(term.LabelSelector)
+			if err == nil && term.TopologyKey == "kubernetes.io/hostname" && sel.Matches(labels.Set(d.Spec.Template.Labels)) && w.Weight >= 50 {
+				preferred = true
+			}
+		}
+	}
+	if !preferred {
+		t.Error("Deployment bridge: no preferred pod anti-affinity on kubernetes.io/hostname against its own pods")
+	}
+	for _, c := range spec.TopologySpreadConstraints {
+		if c.WhenUnsatisfiable == corev1.DoNotSchedule {
+			t.Errorf("Deployment bridge: spread over %s is DoNotSchedule", c.TopologyKey)
+		}
+	}
+}
+
+// checkDNSEgress: every pod may send DNS queries (UDP and TCP 53) to any
+// destination, so name resolution works through NodeLocal DNSCache too,
+// whose node-local address no pod selector matches.
+func checkDNSEgress(t *testing.T, r *rendered) {
+	for _, np := range r.NetworkPolicies {
+		if len(np.Spec.PodSelector.MatchLabels) > 0 || len(np.Spec.PodSelector.MatchExpressions) > 0 {
+			continue
+		}
+		for _, rule := range np.Spec.Egress {
+			if len(rule.To) > 0 {
+				continue
+			}
+			var udp, tcp bool
+			for _, p := range rule.Ports {
+				if p.Port == nil || p.Port.IntValue() != 53 {
+					continue
+				}
+				switch proto := cmp.Or(ptrValue(p.Protocol), corev1.ProtocolTCP); proto {
+				case corev1.ProtocolUDP:
+					udp = true
+				case corev1.ProtocolTCP:
+					tcp = true
+				}
+			}
+			if udp && tcp {
+				return
+			}
+		}
+	}
+	t.Error("no NetworkPolicy lets every pod send DNS queries (UDP and TCP 53) to any destination")
+}
+
+func ptrValue[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
 }

@@ -16,7 +16,7 @@ import (
 // proposal stage adds its probability-weighted quantity to the ERP's
 // reorder suggestion for the SKU, and losing it takes the demand away.
 func TestPipelineDemandReachesReorderSuggestions(t *testing.T) {
-	st := startStack(t, map[string]map[string]string{stack.Bridge: {"PIPELINE_DEMAND_INTERVAL": "200ms"}})
+	st := startStack(t, map[string]map[string]string{stack.Bridge: {"PIPELINE_DEMAND_INTERVAL": "1s"}})
 	ctx := context.Background()
 	warehouse := rest(st, stack.ERP, auth.Warehouse)
 	crm := rest(st, stack.CRM, auth.Sales)

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"slices"
 	"syscall"
 
@@ -58,11 +59,11 @@ func IsHelp(args []string) bool {
 
 // ServiceUsage is the help of a service binary.
 func ServiceUsage(name string) string {
-	return fmt.Sprintf(`usage: %[1]s [serve | migrate | env | --version]
+	return fmt.Sprintf(`usage: %[1]s [serve | migrate | env [serve | migrate] | --version]
 
   serve      apply pending migrations, then serve gRPC and REST (the default)
   migrate    apply pending migrations and exit
-  env        print the environment variables %[1]s reads, as JSON
+  env        print the environment variables %[1]s serve (or migrate) reads, as JSON
   --version  print the version and exit
 
 Configuration comes from the environment only; see the README.
@@ -113,7 +114,8 @@ func Observability(ctx context.Context, name string, cfg telemetry.Config, stdou
 	if err != nil {
 		return nil, nil, fmt.Errorf("set up tracing: %w", err)
 	}
-	logger.Info("starting", "version", buildinfo.Version, "commit", buildinfo.Revision())
+	logger.Info("starting", "version", buildinfo.Version, "commit", buildinfo.Revision(),
+		"gomemlimit", debug.SetMemoryLimit(-1)) // a negative limit only reads it
 	return logger, func() {
 		if err := shutdown(context.WithoutCancel(ctx)); err != nil {
 			logger.Warn("flush traces", "err", err)
@@ -122,9 +124,23 @@ func Observability(ctx context.Context, name string, cfg telemetry.Config, stdou
 }
 
 // PrintEnv writes the environment variables a configuration reads, as the
-// JSON array `<binary> env` prints for deployment checks.
-func PrintEnv(w io.Writer, target any) error {
+// JSON array `<binary> env` prints for deployment checks. A variable
+// without a default in its tag shows what an unset value means: the
+// binary's default from defaults (its local stack's), or the Go runtime's
+// (RuntimeDefaults).
+func PrintEnv(w io.Writer, target any, defaults map[string]string) error {
+	vars := config.Vars(target)
+	for i, v := range vars {
+		if v.Default != "" || v.Required {
+			continue
+		}
+		if d, ok := defaults[v.Name]; ok {
+			vars[i].Default = d
+		} else if d, ok := RuntimeDefaults[v.Name]; ok {
+			vars[i].Default = d
+		}
+	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	return enc.Encode(config.Vars(target))
+	return enc.Encode(vars)
 }

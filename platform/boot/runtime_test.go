@@ -4,6 +4,7 @@ import (
 	"os"
 	"runtime/debug"
 	"testing"
+	"testing/fstest"
 )
 
 // TuneRuntime sets the service defaults, and leaves what the environment
@@ -24,8 +25,8 @@ func TestTuneRuntime(t *testing.T) {
 	if got := debug.SetGCPercent(100); got != DefaultGCPercent {
 		t.Errorf("GC percent %d, want %d", got, DefaultGCPercent)
 	}
-	if got := debug.SetMemoryLimit(1 << 40); got != DefaultMemoryLimit {
-		t.Errorf("memory limit %d, want %d", got, DefaultMemoryLimit)
+	if got, want := debug.SetMemoryLimit(1<<40), defaultMemoryLimit(os.DirFS("/")); got != want {
+		t.Errorf("memory limit %d, want %d", got, want)
 	}
 
 	t.Setenv("GOGC", "150")
@@ -37,6 +38,49 @@ func TestTuneRuntime(t *testing.T) {
 	}
 	if got := debug.SetMemoryLimit(-1); got != 1<<40 {
 		t.Errorf("with GOMEMLIMIT set: memory limit %d, want it left alone", got)
+	}
+}
+
+// The default memory limit follows the container's: a share of its
+// cgroup's limit, cgroup v2 or v1, and 100 MiB where there is none.
+func TestDefaultMemoryLimit(t *testing.T) {
+	t.Parallel()
+	const mi = 1 << 20
+	file := func(s string) *fstest.MapFile { return &fstest.MapFile{Data: []byte(s)} }
+	for _, tc := range []struct {
+		name string
+		fs   fstest.MapFS
+		want int64
+	}{
+		{"no cgroup", fstest.MapFS{}, DefaultMemoryLimit},
+		{"v2 in its own namespace", fstest.MapFS{
+			"proc/self/cgroup":         file("0::/\n"),
+			"sys/fs/cgroup/memory.max": file("402653184\n"), // 384Mi
+		}, 384 * mi / 100 * MemoryLimitPercent},
+		{"v2 at the path /proc names", fstest.MapFS{
+			"proc/self/cgroup":                          file("0::/kubepods/pod1/c1\n"),
+			"sys/fs/cgroup/kubepods/pod1/c1/memory.max": file("536870912\n"),
+			"sys/fs/cgroup/memory.max":                  file("max\n"),
+		}, 512 * mi / 100 * MemoryLimitPercent},
+		{"v2 without a limit", fstest.MapFS{
+			"proc/self/cgroup":         file("0::/\n"),
+			"sys/fs/cgroup/memory.max": file("max\n"),
+		}, DefaultMemoryLimit},
+		{"v1", fstest.MapFS{
+			"proc/self/cgroup": file("5:cpuset:/\n4:memory:/kubepods/pod1/c1\n0::/\n"),
+			"sys/fs/cgroup/memory/kubepods/pod1/c1/memory.limit_in_bytes": file("134217728\n"),
+		}, 128 * mi / 100 * MemoryLimitPercent},
+		{"v1 without a limit", fstest.MapFS{
+			"proc/self/cgroup":                           file("4:memory:/\n"),
+			"sys/fs/cgroup/memory/memory.limit_in_bytes": file("9223372036854771712\n"),
+		}, DefaultMemoryLimit},
+		{"unreadable", fstest.MapFS{
+			"sys/fs/cgroup/memory.max": file("lots\n"),
+		}, DefaultMemoryLimit},
+	} {
+		if got := defaultMemoryLimit(tc.fs); got != tc.want {
+			t.Errorf("%s: %d, want %d", tc.name, got, tc.want)
+		}
 	}
 }
 

@@ -41,6 +41,8 @@ func TestLoadChecks(t *testing.T) {
 		"ADDR=":                "ADDR: must not be empty",
 		"EVERY=-1s":            "EVERY: must not be negative",
 		"RATE=-5":              "RATE: must not be negative",
+		"RATE=NaN":             "RATE: must be a finite number",
+		"RATE=+Inf":            "RATE: must be a finite number",
 		"PART_LIMIT=-1":        "PART_LIMIT: must not be negative",
 		"PART_LIMIT=7":         "PART_LIMIT: must not be 7",
 		"OTHER_PART_LIMIT=-2":  "OTHER_PART_LIMIT: must not be negative",
@@ -62,6 +64,41 @@ func TestLoadChecks(t *testing.T) {
 			t.Errorf("%s: %v, want an error saying %q", env, err, want)
 		case err != nil && strings.Contains(err.Error(), "Part: "):
 			t.Errorf("%s: %v names a struct field", env, err)
+		}
+	}
+}
+
+func TestCheckAddr(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		addr   string
+		listen bool
+		ok     bool
+	}{
+		{":9081", true, true},
+		{"127.0.0.1:0", true, true},
+		{"[::1]:8080", true, true},
+		{"crm-service:9081", false, true},
+		{"crm-service.seam.svc.cluster.local:9081", false, true},
+		{"[fd00::1]:9081", false, true},
+		{":::: ", false, false},
+		{":::: ", true, false},
+		{":9081", false, false},         // where to dial?
+		{"crm-service:0", false, false}, // no port
+		{"crm-service:", false, false},
+		{"crm-service:99999", false, false},
+		{"crm-service:http", false, false},
+		{"crm service:9081", false, false},
+		{"crm-service", false, false},
+		{"a:b:9081", false, false},
+		{"dns:///crm-service:9081", false, false},
+	} {
+		err := CheckAddr("X_ADDR", tc.addr, tc.listen)
+		if (err == nil) != tc.ok {
+			t.Errorf("CheckAddr(%q, listen %v) = %v, want ok %v", tc.addr, tc.listen, err, tc.ok)
+		}
+		if err != nil && !strings.HasPrefix(err.Error(), "X_ADDR: ") {
+			t.Errorf("CheckAddr(%q): %v does not name the variable", tc.addr, err)
 		}
 	}
 }

@@ -12,9 +12,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
+	"net"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/sethvargo/go-envconfig"
 )
@@ -36,6 +40,28 @@ func LoadFrom(ctx context.Context, target any, env envconfig.Lookuper, defaults 
 	}
 	if err := check(target); err != nil {
 		return fmt.Errorf("read configuration: %w", err)
+	}
+	return nil
+}
+
+// CheckAddr checks a host:port address: a listen address (listen, where
+// the host may be left out to listen on every interface and port 0 picks a
+// free port) or one to dial (a host and a port from 1 to 65535). Its error
+// names the variable.
+func CheckAddr(name, addr string, listen bool) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("%s: %q is not host:port", name, addr)
+	}
+	n, err := strconv.ParseUint(port, 10, 16)
+	switch {
+	case err != nil || (n == 0 && !listen):
+		return fmt.Errorf("%s: %q has no valid port", name, addr)
+	case host == "" && !listen:
+		return fmt.Errorf("%s: %q has no host", name, addr)
+	case strings.ContainsFunc(host, func(r rune) bool { return unicode.IsSpace(r) || r == '/' }),
+		strings.Contains(host, ":") && net.ParseIP(host) == nil:
+		return fmt.Errorf("%s: %q has no valid host", name, addr)
 	}
 	return nil
 }
@@ -69,8 +95,11 @@ func check(target any) error {
 				errs = append(errs, fmt.Errorf("%s: must not be negative, got %v", v.Name, fv.Interface()))
 			}
 		case reflect.Float32, reflect.Float64:
-			if fv.Float() < 0 {
-				errs = append(errs, fmt.Errorf("%s: must not be negative, got %v", v.Name, fv.Float()))
+			switch f := fv.Float(); {
+			case math.IsNaN(f) || math.IsInf(f, 0):
+				errs = append(errs, fmt.Errorf("%s: must be a finite number, got %v", v.Name, f))
+			case f < 0:
+				errs = append(errs, fmt.Errorf("%s: must not be negative, got %v", v.Name, f))
 			}
 		}
 	}

@@ -2,12 +2,16 @@ package pg_test
 
 import (
 	"context"
+	"errors"
+	"maps"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"testing/fstest"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/seamhq/seam/platform/pg"
@@ -77,10 +81,14 @@ DROP TABLE widgets;
 		t.Fatalf("status = (%d, %d), want (3, 3)", cur, latest)
 	}
 
-	// An older binary meets the newer schema.
+	// An older binary meets the newer schema, which is compatible with it:
+	// nothing to do.
 	old := fstest.MapFS{"0001_init.sql": fsys["0001_init.sql"], "0002_seed.sql": fsys["0002_seed.sql"]}
-	if err := pg.Migrate(ctx, pool, old); err == nil {
-		t.Error("Migrate with fewer migrations than applied succeeded")
+	if err := pg.Migrate(ctx, pool, old); err != nil {
+		t.Errorf("Migrate with fewer migrations than applied, all compatible: %v", err)
+	}
+	if cur, _ := status(t, pool, fsys); cur != 3 {
+		t.Errorf("version after an older binary's Migrate = %d, want 3", cur)
 	}
 }
 
@@ -210,5 +218,237 @@ func TestMigrateConcurrent(t *testing.T) {
 	}
 	if held != 0 {
 		t.Errorf("%d advisory locks still held after all migrators returned", held)
+	}
+}
+
+// history reads the oldest compatible migration recorded for each applied
+// version.
+func history(t *testing.T, pool *pgxpool.Pool) map[int]int {
+	t.Helper()
+	rows, err := pool.Query(context.Background(), "SELECT version, oldest_compatible FROM "+pg.HistoryTable)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[int]int{}
+	for rows.Next() {
+		var v, o int
+		if err := rows.Scan(&v, &o); err != nil {
+			t.Fatal(err)
+		}
+		out[v] = o
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// The rollout of a release with a migration: the first new pod migrates
+// while the old pods still serve. They stay ready on a schema that is
+// compatible with them and turn unready, saying why, only once a breaking
+// migration has run.
+func TestCheckSchemaOlderBinary(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := connect(t, pgtest.CreateDatabase(t, "migrate_compat"))
+
+	v1 := fstest.MapFS{
+		"0001_init.sql": {Data: []byte(`CREATE TABLE widgets (id int PRIMARY KEY, label text);`)},
+		"0002_seed.sql": {Data: []byte(`INSERT INTO widgets VALUES (1, 'one');`)},
+	}
+	if err := pg.Migrate(ctx, pool, v1); err != nil {
+		t.Fatal(err)
+	}
+	if err := pg.CheckSchema(ctx, pool, v1); err != nil {
+		t.Fatalf("CheckSchema at the binary's own version: %v", err)
+	}
+
+	// Release 2 expands: a new column, which release 1 does not know.
+	v2 := maps.Clone(v1)
+	v2["0003_expand.sql"] = &fstest.MapFile{Data: []byte(`ALTER TABLE widgets ADD COLUMN name text;`)}
+	if err := pg.CheckSchema(ctx, pool, v2); err == nil {
+		t.Error("CheckSchema of a binary with a pending migration: ready")
+	}
+	if err := pg.Migrate(ctx, pool, v2); err != nil {
+		t.Fatal(err)
+	}
+	if err := pg.CheckSchema(ctx, pool, v1); err != nil {
+		t.Errorf("release 1 on release 2's compatible schema: %v, want ready", err)
+	}
+	if err := pg.Migrate(ctx, pool, v1); err != nil {
+		t.Errorf("release 1's migrate on release 2's compatible schema: %v", err)
+	}
+
+	// Release 3 contracts: it drops the column release 1 reads, and says
+	// that only binaries carrying 0003 still work.
+	v3 := maps.Clone(v2)
+	v3["0004_contract.sql"] = &fstest.MapFile{Data: []byte(`-- label moved to name in 0003
+---- seam: oldest-compatible 3 ----
+ALTER TABLE widgets DROP COLUMN label;`)}
+	if err := pg.Migrate(ctx, pool, v3); err != nil {
+		t.Fatal(err)
+	}
+	err := pg.CheckSchema(ctx, pool, v1)
+	var se *pg.SchemaError
+	if !errors.As(err, &se) {
+		t.Fatalf("release 1 on a schema a breaking migration changed: %v, want a *SchemaError", err)
+	}
+	if se.Current != 4 || se.Latest != 2 || se.Oldest != 3 || se.Name != "0004_contract.sql" {
+		t.Errorf("SchemaError = %+v", *se)
+	}
+	if !strings.Contains(err.Error(), "breaking migration") || !strings.Contains(err.Error(), "0004_contract.sql") {
+		t.Errorf("error %q does not explain itself", err)
+	}
+	if err := pg.CheckSchema(ctx, pool, v2); err != nil {
+		t.Errorf("release 2 on release 3's schema, compatible from 3: %v, want ready", err)
+	}
+	if err := pg.Migrate(ctx, pool, v1); !errors.As(err, &se) {
+		t.Errorf("release 1's migrate on a broken schema: %v, want a *SchemaError", err)
+	}
+
+	// Release 4 breaks everything before it.
+	v4 := maps.Clone(v3)
+	v4["0005_break.sql"] = &fstest.MapFile{Data: []byte("---- seam: breaking ----\nALTER TABLE widgets RENAME COLUMN name TO title;")}
+	if err := pg.Migrate(ctx, pool, v4); err != nil {
+		t.Fatal(err)
+	}
+	if err := pg.CheckSchema(ctx, pool, v3); !errors.As(err, &se) || se.Oldest != 5 {
+		t.Errorf("release 3 on a schema broken by 0005: %v", err)
+	}
+	if err := pg.CheckSchema(ctx, pool, v4); err != nil {
+		t.Errorf("release 4 on its own schema: %v", err)
+	}
+	if diff := cmp.Diff(map[int]int{1: 1, 2: 1, 3: 1, 4: 3, 5: 5}, history(t, pool)); diff != "" {
+		t.Errorf("history (-want +got):\n%s", diff)
+	}
+}
+
+// A database migrated before the history was kept gets rows for what was
+// applied; a schema newer than the binary without a history row counts as
+// incompatible.
+func TestMigrateHistoryBackfill(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := connect(t, pgtest.CreateDatabase(t, "migrate_backfill"))
+	if _, err := pool.Exec(ctx, `CREATE TABLE widgets (id int); CREATE TABLE schema_version (version int4 NOT NULL); INSERT INTO schema_version VALUES (2)`); err != nil {
+		t.Fatal(err)
+	}
+	old := fstest.MapFS{"0001_init.sql": {Data: []byte(`CREATE TABLE widgets (id int);`)}}
+	if err := pg.CheckSchema(ctx, pool, old); err == nil {
+		t.Error("CheckSchema on a newer schema without history: ready")
+	}
+	fsys := fstest.MapFS{
+		"0001_init.sql":  old["0001_init.sql"],
+		"0002_more.sql":  {Data: []byte("---- seam: breaking ----\nALTER TABLE widgets ADD COLUMN a int;")},
+		"0003_again.sql": {Data: []byte(`ALTER TABLE widgets ADD COLUMN b int;`)},
+	}
+	if err := pg.Migrate(ctx, pool, fsys); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[int]int{1: 1, 2: 2, 3: 2}, history(t, pool)); diff != "" {
+		t.Errorf("history (-want +got):\n%s", diff)
+	}
+}
+
+// A migration that waits for a lock longer than the lock timeout fails,
+// rolled back, with an error that says so, instead of queueing every
+// query of the table behind it.
+func TestMigrateLockTimeout(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := connect(t, pgtest.CreateDatabase(t, "migrate_lock"))
+	fsys := fstest.MapFS{"0001_init.sql": {Data: []byte(`CREATE TABLE widgets (id int);`)}}
+	if err := pg.Migrate(ctx, pool, fsys); err != nil {
+		t.Fatal(err)
+	}
+
+	// A long transaction holds a lock on the table that conflicts with
+	// both migrations (one a VACUUM or another index build would hold).
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, "LOCK TABLE widgets IN SHARE UPDATE EXCLUSIVE MODE"); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, f := range []string{
+		`ALTER TABLE widgets ADD COLUMN name text;`,
+		"---- tern: disable-tx ----\nCREATE INDEX CONCURRENTLY widgets_id ON widgets (id);",
+	} {
+		next := maps.Clone(fsys)
+		next["0002_next.sql"] = &fstest.MapFile{Data: []byte(f)}
+		start := time.Now()
+		err = pg.MigrateWith(ctx, pool, next, pg.MigrateOptions{LockTimeout: 200 * time.Millisecond})
+		if err == nil {
+			t.Fatalf("%q: Migrate behind a held lock succeeded", f)
+		}
+		if !strings.Contains(err.Error(), "0002_next.sql waited more than 200ms for a lock") {
+			t.Errorf("%q: error %q does not say it waited for a lock", f, err)
+		}
+		if d := time.Since(start); d > 3*time.Second {
+			t.Errorf("%q: Migrate took %s to give up", f, d)
+		}
+		if cur, _ := status(t, pool, next); cur != 1 {
+			t.Errorf("%q: version %d after the failed migration, want 1", f, cur)
+		}
+		// The lock timeout applies to the migration only.
+		var lt string
+		if err := pool.QueryRow(ctx, "SHOW lock_timeout").Scan(&lt); err != nil || lt != "0" {
+			t.Errorf("pool's lock_timeout = %q, %v; want 0", lt, err)
+		}
+	}
+	tx.Rollback(ctx)
+	next := maps.Clone(fsys)
+	next["0002_next.sql"] = &fstest.MapFile{Data: []byte("---- tern: disable-tx ----\nCREATE INDEX CONCURRENTLY widgets_id ON widgets (id);")}
+	if err := pg.MigrateWith(ctx, pool, next, pg.MigrateOptions{LockTimeout: 200 * time.Millisecond}); err != nil {
+		t.Fatalf("Migrate once the lock is free: %v", err)
+	}
+	if diff := cmp.Diff(map[int]int{1: 1, 2: 1}, history(t, pool)); diff != "" {
+		t.Errorf("history (-want +got):\n%s", diff)
+	}
+}
+
+// Migrators waiting for each other on the advisory lock are not bound by
+// the lock timeout: a migration may run much longer than it.
+func TestMigrateWaitsForOtherMigrator(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	u := pgtest.CreateDatabase(t, "migrate_wait")
+	fsys := fstest.MapFS{"0001_slow.sql": {Data: []byte(`SELECT pg_sleep(0.6); CREATE TABLE runs (id int);`)}}
+	var wg sync.WaitGroup
+	errs := make([]error, 3)
+	for i := range errs {
+		p := connect(t, u)
+		wg.Go(func() { errs[i] = pg.MigrateWith(ctx, p, fsys, pg.MigrateOptions{LockTimeout: 100 * time.Millisecond}) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("migrator %d: %v", i, err)
+		}
+	}
+}
+
+func TestMigrateDirectives(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := connect(t, pgtest.CreateDatabase(t, "migrate_directives"))
+	for _, body := range []string{
+		"---- seam: brakeing ----\nSELECT 1;",
+		"---- seam: oldest-compatible 3 ----\nSELECT 1;",
+		"---- seam: oldest-compatible 0 ----\nSELECT 1;",
+	} {
+		fsys := fstest.MapFS{
+			"0001_init.sql": {Data: []byte(`SELECT 1;`)},
+			"0002_bad.sql":  {Data: []byte(body)},
+		}
+		if err := pg.Migrate(ctx, pool, fsys); err == nil || !strings.Contains(err.Error(), "0002_bad.sql") {
+			t.Errorf("%q: Migrate = %v, want an error naming the file", body, err)
+		}
+	}
+	if cur, _ := status(t, pool, fstest.MapFS{"0001_init.sql": {Data: []byte(`SELECT 1;`)}}); cur != 0 {
+		t.Errorf("version %d after refused migrations, want 0", cur)
 	}
 }

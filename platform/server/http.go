@@ -18,7 +18,6 @@ import (
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -82,10 +81,7 @@ func (s *Server) httpHandler(ctx context.Context, reg *prometheus.Registry) (htt
 	mux.HandleFunc("GET /docs", s.docs)
 	ui, _ := fs.Sub(docsUI, "docsui")
 	mux.Handle("GET /docs/ui/", http.StripPrefix("/docs/ui/", http.FileServerFS(ui)))
-	api := otelhttp.NewHandler(s.restGuard(gw), "rest", otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string {
-		return r.Method + " " + r.URL.Path
-	}))
-	mux.Handle("/v1/", api)
+	mux.Handle("/v1/", s.observeREST(reg, gw, s.restGuard(gw)))
 	for pattern, h := range s.svc.Routes {
 		mux.Handle(pattern, h)
 	}

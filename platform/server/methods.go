@@ -36,10 +36,13 @@ func routingErrors(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshal
 	})
 }
 
-// probe marks a request that allowedMethods routes through the mux to see
-// whether a route takes it; routeMiddleware records the match and the
-// route is not called.
-type probe struct{ matched bool }
+// probe marks a request that allowedMethods or routeOf routes through the
+// mux to see whether a route takes it; routeMiddleware records the match
+// and the route's pattern, and the route is not called.
+type probe struct {
+	matched bool
+	route   string
+}
 
 type probeKey struct{}
 

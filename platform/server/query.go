@@ -42,8 +42,10 @@ func routeMiddleware(next runtime.HandlerFunc) runtime.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request, pathParams map[string]string) {
 		if p := probeFrom(r.Context()); p != nil {
 			p.matched = true
+			recordRoute(r.Context(), p)
 			return
 		}
+		recordRoute(r.Context(), nil)
 		c := &restCall{pathParams: pathParams}
 		c.req = r.WithContext(context.WithValue(r.Context(), restCallKey{}, c))
 		next(w, c.req, pathParams)
@@ -64,6 +66,7 @@ func checkQueryUnary(log *slog.Logger) grpc.UnaryClientInterceptor {
 		if err := checkQuery(ctx, log, method); err != nil {
 			return err
 		}
+		markCalled(ctx)
 		return invoker(ctx, method, req, reply, cc, opts...)
 	}
 }
@@ -73,6 +76,7 @@ func checkQueryStream(log *slog.Logger) grpc.StreamClientInterceptor {
 		if err := checkQuery(ctx, log, method); err != nil {
 			return nil, err
 		}
+		markCalled(ctx)
 		return streamer(ctx, desc, cc, method, opts...)
 	}
 }

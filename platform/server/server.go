@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -29,6 +30,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/seamhq/seam/platform/auth"
+	"github.com/seamhq/seam/platform/config"
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/pg"
 	"github.com/seamhq/seam/platform/requestid"
@@ -62,6 +64,7 @@ func (c Config) Validate() error {
 	if c.ShutdownTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("SHUTDOWN_TIMEOUT: must be positive, got %s", c.ShutdownTimeout))
 	}
+	errs = append(errs, config.CheckAddr("GRPC_ADDR", c.GRPCAddr, true), config.CheckAddr("HTTP_ADDR", c.HTTPAddr, true))
 	return errors.Join(errs...)
 }
 
@@ -255,25 +258,55 @@ func (s *Server) Run(ctx context.Context) error {
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.ShutdownTimeout)
 	defer cancel()
 
+	var cut []string
 	if err := s.http.Shutdown(shutdownCtx); err != nil {
-		s.log.Warn("HTTP shutdown", "err", err)
 		_ = s.http.Close()
+		cut = append(cut, "REST")
 	}
 	stopped := make(chan struct{})
 	go func() { s.grpc.GracefulStop(); close(stopped) }()
 	select {
 	case <-stopped:
 	case <-shutdownCtx.Done():
-		s.grpc.Stop()
+		cut = append(cut, "gRPC")
+		// Stop cancels the calls in flight; it returns once their
+		// handlers have, which one that ignores its context never does.
+		forced := make(chan struct{})
+		go func() { s.grpc.Stop(); close(forced) }()
+		select {
+		case <-forced:
+		case <-time.After(forceStopWait):
+			s.log.Warn("gRPC handlers still running after their calls were cancelled")
+		}
 	}
 	s.gatewayConn.Close()
 	wg.Wait()
+	if len(cut) > 0 {
+		// The orchestrator sees an unclean stop: calls in flight were
+		// reset, not answered.
+		err := fmt.Errorf("%w: %s calls still in flight after %s were cut",
+			ErrShutdownTimeout, strings.Join(cut, " and "), s.cfg.ShutdownTimeout)
+		s.log.Error("shutdown timed out", "err", err)
+		return errors.Join(runErr, err)
+	}
 	return runErr
 }
 
+// forceStopWait is how long Run waits, once SHUTDOWN_TIMEOUT has passed,
+// for the handlers of the calls it cancelled to return.
+const forceStopWait = time.Second
+
+// ErrShutdownTimeout is Run's error when calls were still in flight at
+// SHUTDOWN_TIMEOUT and were cut: the process should exit non-zero.
+var ErrShutdownTimeout = errors.New("shutdown timed out")
+
+// watchReadiness runs the readiness check every 2 s and sets the gRPC
+// health status (the readiness probe) from it. It logs each change: why
+// the service turned unready, and when it is ready again.
 func (s *Server) watchReadiness(ctx context.Context) {
 	t := time.NewTicker(2 * time.Second)
 	defer t.Stop()
+	last := "starting"
 	for {
 		checkCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
 		err := s.ready(checkCtx)
@@ -284,6 +317,14 @@ func (s *Server) watchReadiness(ctx context.Context) {
 		}
 		if ctx.Err() != nil {
 			return
+		}
+		switch {
+		case err != nil && err.Error() != last:
+			last = err.Error()
+			s.log.Warn("not ready", "reason", last)
+		case err == nil && last != "":
+			last = ""
+			s.log.Info("ready")
 		}
 		s.health.SetServingStatus("", st)
 		select {

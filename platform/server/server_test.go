@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -76,6 +77,12 @@ var secret = []byte("test-secret")
 
 func start(t *testing.T, cfg Config) *Server {
 	t.Helper()
+	return startLogged(t, cfg, slog.New(slog.DiscardHandler))
+}
+
+// startLogged is start with the server's log going to logger.
+func startLogged(t *testing.T, cfg Config, logger *slog.Logger) *Server {
+	t.Helper()
 	v, err := auth.NewVerifier(secret)
 	if err != nil {
 		t.Fatal(err)
@@ -102,7 +109,7 @@ func start(t *testing.T, cfg Config) *Server {
 			"/crm.v1.LeadService/ConvertLead":      {auth.Sales},
 		},
 	}
-	s, err := New(ctx, cfg, svc, Options{Logger: slog.New(slog.DiscardHandler), Verifier: v})
+	s, err := New(ctx, cfg, svc, Options{Logger: logger, Verifier: v})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -440,4 +447,54 @@ func TestRESTAuthenticatesFirst(t *testing.T) {
 	if got := call(t, s, "POST", "/v1/accounts", token(t, auth.Finance), `{"name":"x"}`); got.status != 403 {
 		t.Errorf("wrong role = %d %v", got.status, got.body)
 	}
+}
+
+// A call still in flight at SHUTDOWN_TIMEOUT is cut, and Run says so, in
+// its error and the log, so that the process exits non-zero: the
+// orchestrator sees an unclean stop.
+func TestShutdownTimeoutIsAnError(t *testing.T) {
+	t.Parallel()
+	v, err := auth.NewVerifier(secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := slowAccounts{started: make(chan struct{}), release: make(chan struct{})}
+	defer close(svc.release)
+	var logs syncBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	s, err := New(ctx, Config{GRPCAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", ShutdownTimeout: 300 * time.Millisecond, MaxBodyBytes: 1 << 20},
+		Service{
+			Name:     "crm",
+			Register: func(s *grpc.Server) { crmv1.RegisterAccountServiceServer(s, svc) },
+			Gateways: []GatewayRegistrar{crmv1.RegisterAccountServiceHandler},
+			Policy:   auth.Policy{"/crm.v1.AccountService/GetAccount": {auth.Sales}},
+		}, Options{Logger: slog.New(slog.NewTextHandler(&logs, nil)), Verifier: v})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	inFlight := make(chan struct{})
+	go func() {
+		defer close(inFlight)
+		req, _ := http.NewRequest("GET", "http://"+s.HTTPAddr()+"/v1/accounts/a-1", nil)
+		req.Header.Set("Authorization", "Bearer "+token(t, auth.Sales))
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	<-svc.started
+	cancel()
+	select {
+	case err = <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return after its shutdown timeout")
+	}
+	if !errors.Is(err, ErrShutdownTimeout) {
+		t.Errorf("Run = %v, want ErrShutdownTimeout", err)
+	}
+	if !strings.Contains(logs.String(), `msg="shutdown timed out"`) {
+		t.Errorf("no log line for the cut calls:\n%s", logs.String())
+	}
+	<-inFlight
 }

@@ -2,8 +2,10 @@
 // through log/slog carrying the trace and span of the request they belong
 // to, and OpenTelemetry traces exported over OTLP when
 // OTEL_EXPORTER_OTLP_ENDPOINT is set (the standard OpenTelemetry variables
-// configure the exporter). Without an endpoint spans are still created and
-// propagated, so trace ids in logs and events stay meaningful.
+// configure the exporter), sampled as OTEL_TRACES_SAMPLER and
+// OTEL_TRACES_SAMPLER_ARG say. Without an endpoint, and for traces left
+// out by the sampler, spans are still created and propagated, so trace ids
+// in logs and events stay meaningful.
 package telemetry
 
 import (
@@ -13,6 +15,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strconv"
 	"strings"
 
 	"go.opentelemetry.io/otel"
@@ -29,6 +32,12 @@ type Config struct {
 	LogLevel     string `env:"LOG_LEVEL, default=info"`
 	LogFormat    string `env:"LOG_FORMAT, default=json"`
 	OTLPEndpoint string `env:"OTEL_EXPORTER_OTLP_ENDPOINT"`
+	// Which traces are recorded, as OpenTelemetry's standard variables say:
+	// always_on, always_off, traceidratio, or parentbased_ and one of those
+	// (a trace started by a caller keeps the caller's decision); the
+	// argument is the ratio of traceidratio, 1 when empty.
+	TracesSampler    string `env:"OTEL_TRACES_SAMPLER, default=parentbased_always_on"`
+	TracesSamplerArg string `env:"OTEL_TRACES_SAMPLER_ARG"`
 }
 
 // Validate implements config.Validator.
@@ -41,7 +50,52 @@ func (c Config) Validate() error {
 	if !strings.EqualFold(c.LogFormat, "json") && !strings.EqualFold(c.LogFormat, "text") {
 		errs = append(errs, fmt.Errorf("LOG_FORMAT: %q is neither json nor text", c.LogFormat))
 	}
+	if _, err := c.Sampler(); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
+}
+
+// Sampler is the trace sampler the configuration names.
+func (c Config) Sampler() (sdktrace.Sampler, error) {
+	name := strings.ToLower(strings.TrimSpace(c.TracesSampler))
+	if name == "" {
+		name = "parentbased_always_on" // OpenTelemetry's default
+	}
+	ratio := func() (float64, error) {
+		arg := strings.TrimSpace(c.TracesSamplerArg)
+		if arg == "" {
+			return 1, nil
+		}
+		r, err := strconv.ParseFloat(arg, 64)
+		if err != nil || !(r >= 0 && r <= 1) { // NaN fails both
+			return 0, fmt.Errorf("OTEL_TRACES_SAMPLER_ARG: %q is not a ratio between 0 and 1", c.TracesSamplerArg)
+		}
+		return r, nil
+	}
+	parent, root := false, name
+	if r, ok := strings.CutPrefix(name, "parentbased_"); ok {
+		parent, root = true, r
+	}
+	var s sdktrace.Sampler
+	switch root {
+	case "always_on":
+		s = sdktrace.AlwaysSample()
+	case "always_off":
+		s = sdktrace.NeverSample()
+	case "traceidratio":
+		r, err := ratio()
+		if err != nil {
+			return nil, err
+		}
+		s = sdktrace.TraceIDRatioBased(r)
+	default:
+		return nil, fmt.Errorf("OTEL_TRACES_SAMPLER: %q is none of always_on, always_off, traceidratio, parentbased_always_on, parentbased_always_off, parentbased_traceidratio", c.TracesSampler)
+	}
+	if parent {
+		s = sdktrace.ParentBased(s)
+	}
+	return s, nil
 }
 
 // NewLogger returns a logger writing to w in the configured format, adding
@@ -91,7 +145,11 @@ func SetupTracing(ctx context.Context, cfg Config, service, version string) (fun
 	if err != nil && !errors.Is(err, resource.ErrSchemaURLConflict) {
 		return nil, err
 	}
-	opts := []sdktrace.TracerProviderOption{sdktrace.WithResource(res)}
+	sampler, err := cfg.Sampler()
+	if err != nil {
+		return nil, err
+	}
+	opts := []sdktrace.TracerProviderOption{sdktrace.WithResource(res), sdktrace.WithSampler(sampler)}
 	if cfg.OTLPEndpoint != "" {
 		exp, err := otlptracegrpc.New(ctx)
 		if err != nil {

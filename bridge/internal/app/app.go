@@ -36,13 +36,11 @@ type Config struct {
 	Server    server.Config
 	Telemetry telemetry.Config
 	Auth      boot.AuthConfig
-	Database  struct {
-		URL      string `env:"DATABASE_URL, required"`
-		MaxConns int32  `env:"DATABASE_MAX_CONNS, default=4"`
-	}
-	// gRPC addresses of the services the bridge joins.
-	CRMAddr string `env:"CRM_GRPC_ADDR, required"`
-	ERPAddr string `env:"ERP_GRPC_ADDR, required"`
+	Runtime   boot.RuntimeConfig
+	Database  Database
+	// gRPC addresses (host:port) of the services the bridge joins.
+	CRMAddr string `env:"CRM_GRPC_ADDR"`
+	ERPAddr string `env:"ERP_GRPC_ADDR"`
 	// Currency of ERP customers created from CRM accounts.
 	DefaultCurrency string `env:"DEFAULT_CURRENCY, default=EUR"`
 	// Name of this replica in status and logs; the host name when empty.
@@ -55,12 +53,48 @@ type Config struct {
 	DemandEvery time.Duration `env:"PIPELINE_DEMAND_INTERVAL, default=1m"`
 }
 
+// Database says how to reach the bridge's own database.
+type Database struct {
+	URL      string `env:"DATABASE_URL"`
+	MaxConns int32  `env:"DATABASE_MAX_CONNS, default=4"`
+}
+
+// The shortest intervals of the periodic passes (other than 0, off): each
+// pass reads both sides, so a shorter one only loads them.
+const (
+	MinReconcileInterval = time.Minute
+	MinDemandInterval    = time.Second
+)
+
 // Validate implements config.Validator.
 func (c Config) Validate() error {
-	if err := money.CheckCode(c.DefaultCurrency); err != nil {
-		return fmt.Errorf("DEFAULT_CURRENCY: %w", err)
+	var errs []error
+	if c.Database.URL == "" {
+		errs = append(errs, errors.New("DATABASE_URL: must not be empty"))
 	}
-	return nil
+	errs = append(errs, config.CheckAddr("CRM_GRPC_ADDR", c.CRMAddr, false), config.CheckAddr("ERP_GRPC_ADDR", c.ERPAddr, false))
+	if err := money.CheckCode(c.DefaultCurrency); err != nil {
+		errs = append(errs, fmt.Errorf("DEFAULT_CURRENCY: %w", err))
+	}
+	if c.ReconcileEvery != 0 && c.ReconcileEvery < MinReconcileInterval {
+		errs = append(errs, fmt.Errorf("RECONCILE_INTERVAL: must be 0 (off) or at least %s, got %s", MinReconcileInterval, c.ReconcileEvery))
+	}
+	if c.DemandEvery != 0 && c.DemandEvery < MinDemandInterval {
+		errs = append(errs, fmt.Errorf("PIPELINE_DEMAND_INTERVAL: must be 0 (off) or at least %s, got %s", MinDemandInterval, c.DemandEvery))
+	}
+	if _, err := demandStage(c.DemandStage); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// demandStage reads PIPELINE_DEMAND_STAGE: an open stage.
+func demandStage(name string) (crmv1.Stage, error) {
+	stage, ok := crmv1.Stage_value[name]
+	if !ok || stage == 0 || stage >= int32(crmv1.Stage_STAGE_CLOSED_WON) {
+		return 0, fmt.Errorf("PIPELINE_DEMAND_STAGE: %q is not an open stage (STAGE_PROSPECTING ... STAGE_NEGOTIATION)", name)
+	}
+	return crmv1.Stage(stage), nil
 }
 
 // Defaults are the local stack's settings.
@@ -76,34 +110,41 @@ var Defaults = map[string]string{
 func Vars() []config.Var { return config.Vars(&Config{}) }
 
 // Run is the bridge's main: `bridge [serve]` runs it, `bridge migrate`
-// applies the migrations and exits, `bridge env` lists the environment
-// variables it reads.
+// applies the migrations and exits, `bridge env [serve|migrate]` lists the
+// environment variables the subcommand reads. The whole configuration a
+// subcommand reads is checked before it does anything.
 func Run(ctx context.Context, args []string, stdout io.Writer) error {
 	if boot.IsHelp(args) {
 		_, err := io.WriteString(stdout, boot.ServiceUsage("bridge"))
-		return err
-	}
-	if len(args) > 0 && args[0] == "env" {
-		return boot.PrintEnv(stdout, &Config{})
-	}
-	var cfg Config
-	if err := config.Load(ctx, &cfg, Defaults); err != nil {
 		return err
 	}
 	cmd := "serve"
 	if len(args) > 0 {
 		cmd = args[0]
 	}
-	switch cmd {
-	case "serve":
-		return serve(ctx, cfg, stdout)
-	case "migrate":
-		pool, err := pg.Connect(ctx, pg.Config{URL: cfg.Database.URL, MaxConns: 2})
+	if cmd == "env" {
+		target, err := boot.EnvTarget(args[1:], &Config{})
 		if err != nil {
 			return err
 		}
-		defer pool.Close()
-		return pg.Migrate(ctx, pool, migrations.FS)
+		return boot.PrintEnv(stdout, target, Defaults)
+	}
+	if len(args) > 1 {
+		return fmt.Errorf("unexpected arguments after %q: %v", cmd, args[1:])
+	}
+	switch cmd {
+	case "serve":
+		var cfg Config
+		if err := config.Load(ctx, &cfg, Defaults); err != nil {
+			return err
+		}
+		return serve(ctx, cfg, stdout)
+	case "migrate":
+		var cfg boot.MigrateConfig
+		if err := config.Load(ctx, &cfg, Defaults); err != nil {
+			return err
+		}
+		return boot.Migrate(ctx, "bridge", cfg, migrations.FS, stdout)
 	}
 	return fmt.Errorf("unknown command %q (want serve, migrate or env)", cmd)
 }
@@ -144,14 +185,15 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 	}
 	defer erpConn.Close()
 
-	stage, ok := crmv1.Stage_value[cfg.DemandStage]
-	if !ok || stage == 0 || stage >= int32(crmv1.Stage_STAGE_CLOSED_WON) {
-		return fmt.Errorf("PIPELINE_DEMAND_STAGE %q is not an open stage (STAGE_PROSPECTING ... STAGE_NEGOTIATION)", cfg.DemandStage)
+	stage, err := demandStage(cfg.DemandStage) // checked by Validate already
+	if err != nil {
+		return err
 	}
 	reg := prometheus.NewRegistry()
+	reg.MustRegister(pg.NewPoolCollector(pool))
 	engine := flow.New(flow.NewCRM(crmConn), flow.NewERP(erpConn), store, logger, flow.NewMetrics(reg),
 		flow.Options{DefaultCurrency: cfg.DefaultCurrency, ReconcileEvery: cfg.ReconcileEvery,
-			DemandStage: crmv1.Stage(stage), DemandEvery: cfg.DemandEvery})
+			DemandStage: stage, DemandEvery: cfg.DemandEvery})
 
 	srv, err := server.New(ctx, cfg.Server, server.Service{
 		Name: "bridge",
@@ -161,16 +203,9 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 		Gateways: []server.GatewayRegistrar{bridgev1.RegisterBridgeServiceHandler},
 		OpenAPI:  openapi.Bridge,
 		Policy:   api.Policy,
-		Ready: func(ctx context.Context) error {
-			cur, latest, err := pg.MigrationStatus(ctx, pool, migrations.FS)
-			if err != nil {
-				return err
-			}
-			if cur != latest {
-				return fmt.Errorf("migrations at %d of %d", cur, latest)
-			}
-			return nil
-		},
+		// The schema works with this binary: the one it migrates to, or a
+		// newer one no breaking migration changed.
+		Ready:  func(ctx context.Context) error { return pg.CheckSchema(ctx, pool, migrations.FS) },
 		Routes: console.New(engine, verifier, cfg.Instance, logger).Routes(),
 	}, server.Options{Logger: logger, Verifier: verifier, Registry: reg})
 	if err != nil {

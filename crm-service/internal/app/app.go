@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/seamhq/seam/crm-service/internal/account"
 	"github.com/seamhq/seam/crm-service/internal/activity"
@@ -47,6 +48,7 @@ type Config struct {
 	Server    server.Config
 	Telemetry telemetry.Config
 	Auth      boot.AuthConfig
+	Runtime   boot.RuntimeConfig
 	Database  Database
 	// How long a request_id is remembered for idempotent retries; 0 keeps
 	// them forever.
@@ -72,60 +74,57 @@ var Defaults = map[string]string{
 // Vars lists the environment variables the service reads.
 func Vars() []config.Var { return config.Vars(Config{}) }
 
+// Validate implements config.Validator.
+func (d Database) Validate() error {
+	if d.URL == "" {
+		return errors.New("DATABASE_URL: must not be empty")
+	}
+	return nil
+}
+
 // Run runs the subcommand in args: "serve" (the default), "migrate", or
-// "env" (list the environment variables the service reads, as JSON).
+// "env [serve|migrate]" (list the environment variables the subcommand
+// reads, as JSON). The whole configuration a subcommand reads is checked
+// before it does anything.
 func Run(ctx context.Context, args []string, stdout io.Writer) error {
 	if boot.IsHelp(args) {
 		_, err := io.WriteString(stdout, boot.ServiceUsage(Name))
 		return err
 	}
-	if len(args) == 1 && args[0] == "env" {
-		return boot.PrintEnv(stdout, &Config{})
-	}
 	cmd := "serve"
 	if len(args) > 0 {
 		cmd = args[0]
 	}
+	if cmd == "env" {
+		target, err := boot.EnvTarget(args[1:], &Config{})
+		if err != nil {
+			return err
+		}
+		return boot.PrintEnv(stdout, target, Defaults)
+	}
 	if len(args) > 1 {
 		return fmt.Errorf("unexpected arguments after %q: %v", cmd, args[1:])
 	}
-	var cfg Config
-	if err := config.Load(ctx, &cfg, Defaults); err != nil {
-		return err
-	}
 	switch cmd {
 	case "serve":
+		var cfg Config
+		if err := config.Load(ctx, &cfg, Defaults); err != nil {
+			return err
+		}
 		return Serve(ctx, cfg, stdout, nil)
 	case "migrate":
-		return migrate(ctx, cfg, stdout)
+		var cfg boot.MigrateConfig
+		if err := config.Load(ctx, &cfg, Defaults); err != nil {
+			return err
+		}
+		return boot.Migrate(ctx, Name, cfg, migrations.FS, stdout)
 	default:
 		return fmt.Errorf("unknown command %q (want serve, migrate or env)", cmd)
 	}
 }
 
 func connect(ctx context.Context, db Database) (*pgxpool.Pool, error) {
-	if db.URL == "" {
-		return nil, errors.New("DATABASE_URL is empty")
-	}
 	return pg.Connect(ctx, pg.Config{URL: db.URL, MaxConns: db.MaxConns})
-}
-
-func migrate(ctx context.Context, cfg Config, stdout io.Writer) error {
-	logger := telemetry.NewLogger(stdout, cfg.Telemetry, Name)
-	pool, err := connect(ctx, cfg.Database)
-	if err != nil {
-		return err
-	}
-	defer pool.Close()
-	if err := pg.Migrate(ctx, pool, migrations.FS); err != nil {
-		return err
-	}
-	current, _, err := pg.MigrationStatus(ctx, pool, migrations.FS)
-	if err != nil {
-		return err
-	}
-	logger.Info("migrated", "version", current)
-	return nil
 }
 
 // Serve runs the service until ctx ends: it connects to the database,
@@ -185,7 +184,7 @@ func Serve(ctx context.Context, cfg Config, stdout io.Writer, started func(*serv
 		OpenAPI:  openapi.CRM,
 		Policy:   api.Policy,
 		Ready:    readiness(pool),
-	}, server.Options{Logger: logger, Verifier: verifier})
+	}, server.Options{Logger: logger, Verifier: verifier, Registry: registry(pool)})
 	if err != nil {
 		return err
 	}
@@ -205,21 +204,23 @@ func Serve(ctx context.Context, cfg Config, stdout io.Writer, started func(*serv
 	return srv.Run(ctx)
 }
 
-// readiness: the database answers and its schema is the one this binary
-// migrates to.
+// registry is the service's metrics registry, with its pool's statistics;
+// the server adds its own.
+func registry(pool *pgxpool.Pool) *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(pg.NewPoolCollector(pool))
+	return reg
+}
+
+// readiness: the database answers and its schema works with this binary:
+// the one it migrates to, or a newer one no breaking migration changed
+// (pg.CheckSchema).
 func readiness(pool *pgxpool.Pool) func(context.Context) error {
 	return func(ctx context.Context) error {
 		if err := pool.Ping(ctx); err != nil {
 			return errors.New("database unreachable")
 		}
-		current, latest, err := pg.MigrationStatus(ctx, pool, migrations.FS)
-		if err != nil {
-			return errors.New("cannot read the migration status")
-		}
-		if current != latest {
-			return fmt.Errorf("database schema at version %d, want %d", current, latest)
-		}
-		return nil
+		return pg.CheckSchema(ctx, pool, migrations.FS)
 	}
 }
 

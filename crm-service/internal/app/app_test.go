@@ -70,11 +70,21 @@ func TestMigrateCommandAndReadiness(t *testing.T) {
 	}
 }
 
+// serve needs the signing key, and says so before it does anything else;
+// migrate needs the database only.
 func TestRunNeedsAuthSecret(t *testing.T) {
 	t.Setenv("AUTH_SECRET", "")
 	os.Unsetenv("AUTH_SECRET")
-	if err := Run(t.Context(), []string{"migrate"}, io.Discard); err == nil || !strings.Contains(err.Error(), "AUTH_SECRET") {
-		t.Fatalf("got %v", err)
+	t.Setenv("DATABASE_URL", "postgres://crm@127.0.0.1:1/crm?sslmode=disable&connect_timeout=1")
+	if err := Run(t.Context(), []string{"serve"}, io.Discard); err == nil || !strings.Contains(err.Error(), "AUTH_SECRET") {
+		t.Fatalf("serve without AUTH_SECRET: %v", err)
+	}
+	t.Setenv("DATABASE_URL", pgtest.CreateDatabase(t, "crm_migrate_nokey"))
+	if err := Run(t.Context(), []string{"migrate"}, io.Discard); err != nil {
+		t.Fatalf("migrate without AUTH_SECRET: %v", err)
+	}
+	if err := Run(t.Context(), []string{"serve", "extra"}, io.Discard); err == nil {
+		t.Fatal("serve with an extra argument accepted")
 	}
 }
 

@@ -5,6 +5,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/seamhq/seam/erp-service/internal/api"
 	"github.com/seamhq/seam/erp-service/internal/postgres"
@@ -39,6 +41,7 @@ type Config struct {
 	Server    server.Config
 	Telemetry telemetry.Config
 	Auth      boot.AuthConfig
+	Runtime   boot.RuntimeConfig
 	Database  Database
 	// How long a request_id is remembered for idempotent retries; 0 keeps
 	// them forever.
@@ -55,10 +58,20 @@ var Defaults = map[string]string{
 // Vars lists the environment variables the service reads.
 func Vars() []config.Var { return config.Vars(Config{}) }
 
+// Validate implements config.Validator.
+func (d Database) Validate() error {
+	if d.URL == "" {
+		return errors.New("DATABASE_URL: must not be empty")
+	}
+	return nil
+}
+
 // Run runs the subcommand in args: "serve" (the default: apply pending
 // migrations, then serve gRPC and REST until ctx ends), "migrate" (apply
-// pending migrations and exit) or "env" (list the environment variables
-// the service reads, as JSON, for the deployment checks).
+// pending migrations and exit) or "env [serve|migrate]" (list the
+// environment variables the subcommand reads, as JSON, for the deployment
+// checks). The whole configuration a subcommand reads is checked before
+// it does anything.
 func Run(ctx context.Context, args []string, stdout io.Writer) error {
 	if boot.IsHelp(args) {
 		_, err := io.WriteString(stdout, boot.ServiceUsage(Name))
@@ -68,21 +81,29 @@ func Run(ctx context.Context, args []string, stdout io.Writer) error {
 	if len(args) > 0 {
 		cmd = args[0]
 	}
+	if cmd == "env" {
+		target, err := boot.EnvTarget(args[1:], &Config{})
+		if err != nil {
+			return err
+		}
+		return boot.PrintEnv(stdout, target, Defaults)
+	}
 	if len(args) > 1 {
 		return fmt.Errorf("unexpected arguments after %q: %v", cmd, args[1:])
 	}
-	if cmd == "env" {
-		return boot.PrintEnv(stdout, &Config{})
-	}
-	var cfg Config
-	if err := config.Load(ctx, &cfg, Defaults); err != nil {
-		return err
-	}
 	switch cmd {
 	case "serve":
+		var cfg Config
+		if err := config.Load(ctx, &cfg, Defaults); err != nil {
+			return err
+		}
 		return serve(ctx, cfg, stdout)
 	case "migrate":
-		return migrate(ctx, cfg, stdout)
+		var cfg boot.MigrateConfig
+		if err := config.Load(ctx, &cfg, Defaults); err != nil {
+			return err
+		}
+		return boot.Migrate(ctx, Name, cfg, migrations.FS, stdout)
 	default:
 		return fmt.Errorf("unknown command %q (want serve, migrate or env)", cmd)
 	}
@@ -90,24 +111,6 @@ func Run(ctx context.Context, args []string, stdout io.Writer) error {
 
 func connect(ctx context.Context, cfg Config) (*pgxpool.Pool, error) {
 	return pg.Connect(ctx, pg.Config{URL: cfg.Database.URL, MaxConns: cfg.Database.MaxConns})
-}
-
-func migrate(ctx context.Context, cfg Config, stdout io.Writer) error {
-	logger := telemetry.NewLogger(stdout, cfg.Telemetry, Name)
-	pool, err := connect(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer pool.Close()
-	if err := pg.Migrate(ctx, pool, migrations.FS); err != nil {
-		return err
-	}
-	cur, _, err := pg.MigrationStatus(ctx, pool, migrations.FS)
-	if err != nil {
-		return err
-	}
-	logger.Info("migrations applied", "version", cur)
-	return nil
 }
 
 func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
@@ -151,19 +154,18 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 func NewServer(ctx context.Context, cfg server.Config, pool *pgxpool.Pool, logger *slog.Logger, verifier *auth.Verifier) (*server.Server, error) {
 	store := postgres.New(pool, api.EventEncoder{})
 	svc := api.Service(store, feed.NewReader(pool), Ready(pool))
-	return server.New(ctx, cfg, svc, server.Options{Logger: logger, Verifier: verifier})
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(pg.NewPoolCollector(pool))
+	return server.New(ctx, cfg, svc, server.Options{Logger: logger, Verifier: verifier, Registry: reg})
 }
 
 // Ready reports whether the service can take traffic: the database answers
-// and its schema is at this binary's newest migration.
+// and its schema works with this binary: the one it migrates to, or a newer
+// one no breaking migration changed (pg.CheckSchema).
 func Ready(pool *pgxpool.Pool) func(context.Context) error {
 	return func(ctx context.Context) error {
-		cur, latest, err := pg.MigrationStatus(ctx, pool, migrations.FS)
-		if err != nil {
+		if err := pg.CheckSchema(ctx, pool, migrations.FS); err != nil {
 			return fmt.Errorf("database: %w", err)
-		}
-		if cur != latest {
-			return fmt.Errorf("database schema at version %d, want %d", cur, latest)
 		}
 		return nil
 	}

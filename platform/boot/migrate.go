@@ -1,0 +1,66 @@
+package boot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+
+	"github.com/seamhq/seam/platform/pg"
+	"github.com/seamhq/seam/platform/telemetry"
+)
+
+// MigrateConfig is what `<binary> migrate` reads: it logs and reaches the
+// database, and needs nothing else (no signing key, no addresses).
+type MigrateConfig struct {
+	Telemetry   telemetry.Config
+	Runtime     RuntimeConfig
+	DatabaseURL string `env:"DATABASE_URL"`
+}
+
+// Validate implements config.Validator.
+func (c MigrateConfig) Validate() error {
+	if c.DatabaseURL == "" {
+		return errors.New("DATABASE_URL: must not be empty")
+	}
+	return nil
+}
+
+// Migrate is `<binary> migrate`: it applies the migrations in fsys to the
+// configured database and logs the schema version it leaves.
+func Migrate(ctx context.Context, name string, cfg MigrateConfig, fsys fs.FS, stdout io.Writer) error {
+	logger := telemetry.NewLogger(stdout, cfg.Telemetry, name)
+	// pg.Migrate works on one connection of its own, and one more reads
+	// the status.
+	pool, err := pg.Connect(ctx, pg.Config{URL: cfg.DatabaseURL, MaxConns: 2})
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	if err := pg.Migrate(ctx, pool, fsys); err != nil {
+		return err
+	}
+	current, latest, err := pg.MigrationStatus(ctx, pool, fsys)
+	if err != nil {
+		return err
+	}
+	if current > latest {
+		logger.Info("migrated: the schema is newer than this binary and compatible with it", "version", current, "binary_version", latest)
+		return nil
+	}
+	logger.Info("migrated", "version", current)
+	return nil
+}
+
+// EnvTarget picks the configuration `<binary> env [serve|migrate]` lists:
+// serve's (also with no subcommand) or migrate's.
+func EnvTarget(args []string, serve any) (any, error) {
+	switch {
+	case len(args) == 0 || len(args) == 1 && args[0] == "serve":
+		return serve, nil
+	case len(args) == 1 && args[0] == "migrate":
+		return &MigrateConfig{}, nil
+	}
+	return nil, fmt.Errorf("env: unexpected arguments %v (want nothing, serve or migrate)", args)
+}

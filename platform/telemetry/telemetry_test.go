@@ -1,0 +1,84 @@
+package telemetry
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
+)
+
+func TestSamplerConfig(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		sampler, arg string
+		want         string // the sampler's description, or the error's start
+	}{
+		{"", "", "ParentBased{root:AlwaysOnSampler"},
+		{"parentbased_always_on", "", "ParentBased{root:AlwaysOnSampler"},
+		{"always_off", "", "AlwaysOffSampler"},
+		{"traceidratio", "0.25", "TraceIDRatioBased{0.25}"},
+		{"traceidratio", "", "TraceIDRatioBased{1}"},
+		{"PARENTBASED_TRACEIDRATIO", "0.1", "ParentBased{root:TraceIDRatioBased{0.1}"},
+		{"always_on", "whatever", "AlwaysOnSampler"}, // the argument is only read by ratio samplers
+		{"traceidratio", "1.5", "OTEL_TRACES_SAMPLER_ARG:"},
+		{"traceidratio", "NaN", "OTEL_TRACES_SAMPLER_ARG:"},
+		{"parentbased_traceidratio", "ten percent", "OTEL_TRACES_SAMPLER_ARG:"},
+		{"jaeger_remote", "", "OTEL_TRACES_SAMPLER:"},
+	} {
+		cfg := Config{LogLevel: "info", LogFormat: "json", TracesSampler: tc.sampler, TracesSamplerArg: tc.arg}
+		s, err := cfg.Sampler()
+		got := ""
+		if err != nil {
+			got = err.Error()
+			if verr := cfg.Validate(); verr == nil || !strings.Contains(verr.Error(), got) {
+				t.Errorf("%q %q: Validate = %v, want %v", tc.sampler, tc.arg, verr, err)
+			}
+		} else {
+			got = s.Description()
+		}
+		if !strings.HasPrefix(got, tc.want) {
+			t.Errorf("%q %q: %q, want %q...", tc.sampler, tc.arg, got, tc.want)
+		}
+	}
+}
+
+// The tracer provider samples as configured: with a ratio of 0 no trace a
+// service starts is recorded, though it still has a trace id for logs.
+func TestSetupTracingSamples(t *testing.T) {
+	t.Cleanup(func() { otel.SetTracerProvider(noop.NewTracerProvider()) })
+	for _, tc := range []struct {
+		sampler, arg string
+		sampled      bool
+	}{
+		{"parentbased_always_on", "", true},
+		{"parentbased_traceidratio", "0", false},
+		{"always_off", "", false},
+	} {
+		ctx := context.Background()
+		shutdown, err := SetupTracing(ctx, Config{TracesSampler: tc.sampler, TracesSamplerArg: tc.arg}, "test", "v0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, span := otel.Tracer("test").Start(ctx, "op")
+		sc := span.SpanContext()
+		span.End()
+		if sc.IsSampled() != tc.sampled || !sc.TraceID().IsValid() {
+			t.Errorf("%s %q: sampled %v (trace id valid %v), want %v", tc.sampler, tc.arg, sc.IsSampled(), sc.TraceID().IsValid(), tc.sampled)
+		}
+		// A caller's sampled trace stays sampled under parentbased_.
+		if strings.HasPrefix(tc.sampler, "parentbased_") {
+			parent := trace.NewSpanContext(trace.SpanContextConfig{TraceID: trace.TraceID{1}, SpanID: trace.SpanID{1}, TraceFlags: trace.FlagsSampled, Remote: true})
+			_, child := otel.Tracer("test").Start(trace.ContextWithRemoteSpanContext(ctx, parent), "op")
+			if !child.SpanContext().IsSampled() {
+				t.Errorf("%s: a sampled caller's trace was dropped", tc.sampler)
+			}
+			child.End()
+		}
+		if err := shutdown(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
