@@ -502,7 +502,7 @@ func (s *Store) ReceivePurchaseOrder(ctx context.Context, id, warehouse string, 
 		// One receipt move per line received. The journal puts them in
 		// inventory at the items' standard costs, in the items' currencies,
 		// and in payables at the order's unit costs, in the order's currency:
-		// what is owed the supplier. Each currency's entry balances on
+		// what is owed the supplier, rounded cumulatively per line. Each currency's entry balances on
 		// purchase price variance. An item costed in another currency than
 		// the order's has no rate to compare at, so its variance shows in
 		// both currencies (credited its standard value in the item's, debited
@@ -527,7 +527,7 @@ func (s *Store) ReceivePurchaseOrder(ctx context.Context, id, warehouse string, 
 			changes = append(changes, c)
 			cost := costs[l.SKU]
 			add(standard, cost.Currency, money.Round(q.Mul(cost.Amount), cost.Currency))
-			add(purchase, o.Currency, money.Round(q.Mul(l.UnitCost), o.Currency))
+			add(purchase, o.Currency, purchasing.PayableChange(l, before[i], o.Currency))
 		}
 		o.Revision++
 		// Stock that arrives goes to backorders first.

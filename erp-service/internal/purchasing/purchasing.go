@@ -251,6 +251,15 @@ func Receive(o *Order, lines []ReceiptLine) error {
 	return nil
 }
 
+// PayableChange is what receiving line l, which had received before,
+// adds to what the supplier is owed, rounded cumulatively:
+// round(received x unit cost) - round(before x unit cost), in currency.
+// However a line is received, its receipts add up to its amount: 1 at
+// 0.25 received as 0.5 twice owes 0.13 and 0.12, not 0.13 twice.
+func PayableChange(l Line, before decimal.Decimal, currency string) decimal.Decimal {
+	return money.Round(l.Received.Mul(l.UnitCost), currency).Sub(money.Round(before.Mul(l.UnitCost), currency))
+}
+
 // PlaceOrder moves a draft to ORDERED; an ordered order is left as is (changed
 // false).
 func PlaceOrder(o *Order) (changed bool, err error) {
