@@ -191,5 +191,5 @@ func TestPurchaseReceiptsOweTheLineAmount(t *testing.T) {
 	if got := balances(t, s, "EUR")[ledger.AccountsPayable]; got != "-5.26" {
 		t.Errorf("payables once received in full = %s, want the order's -5.26", got)
 	}
-	checkJournal(t, s, pool)
+	checkInventoryValuation(t, s, pool)
 }
