@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/seamhq/seam/erp-service/internal/payment"
+	"github.com/seamhq/seam/platform/civil"
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/ids"
 	"github.com/seamhq/seam/platform/listing"
@@ -45,6 +46,10 @@ func (h *Payments) CreatePayment(ctx context.Context, req *erpv1.CreatePaymentRe
 	}
 	received, err := parseDate("received_date", pp.GetReceivedDate())
 	mustMerge(&v, err)
+	now := time.Now()
+	if !received.IsZero() {
+		mustMerge(&v, payment.CheckReceivedDate(received, now))
+	}
 	var rules error
 	if amountOK && v.Len() == 0 {
 		rules = payment.ValidateNew(p)
@@ -53,8 +58,7 @@ func (h *Payments) CreatePayment(ctx context.Context, req *erpv1.CreatePaymentRe
 		return nil, err
 	}
 	if received.IsZero() {
-		now := time.Now().UTC()
-		received = time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+		received = civil.Today(now)
 	}
 	p.ReceivedDate = received
 	id, err := newID()

@@ -153,6 +153,10 @@ func Build(id string, o *sales.Order, billed map[int32]Billed, taxRates map[stri
 		IssueDate: issue, DueDate: issue.AddDate(0, 0, termsDays), Revision: 1,
 		Paid: money.Zero(o.CurrencyCode),
 	}
+	if inv.DueDate.After(lastDate) {
+		return Invoice{}, nil, errs.Invalid("issue_date", "%s with %d days of payment terms is due after %s, the last date there is",
+			civil.FormatDate(issue), termsDays, civil.FormatDate(lastDate))
+	}
 	switch {
 	case o.Status == sales.PartiallyShipped, o.Status == sales.Shipped:
 	case wholeOrder && o.Status == sales.Confirmed:
@@ -284,6 +288,26 @@ type ListQuery struct {
 	PageSize int
 	After    string
 }
+
+// MaxIssueDaysAhead bounds how far after today an invoice may be dated:
+// a year and a day, enough to prepare the invoices of a billing date
+// ahead, and so that every due date (at most customer.MaxPaymentTermsDays
+// later) stays a date of the API (up to 9999-12-31).
+const MaxIssueDaysAhead = 366
+
+// CheckIssueDate refuses an issue date more than MaxIssueDaysAhead days
+// after today (civil.Today(now)): INVALID_ARGUMENT on issue_date.
+func CheckIssueDate(issue, now time.Time) error {
+	latest := civil.Today(now).AddDate(0, 0, MaxIssueDaysAhead)
+	if issue.After(latest) {
+		return errs.Invalid("issue_date", "must be at most %d days after today (%s)", MaxIssueDaysAhead, civil.FormatDate(latest))
+	}
+	return nil
+}
+
+// lastDate is the last date the API carries (civil.ParseDate reads years
+// up to 9999).
+var lastDate = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
 
 // MaxOverduePerCall bounds the invoices one MarkOverdue call marks.
 const MaxOverduePerCall = 1000

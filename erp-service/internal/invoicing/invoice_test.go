@@ -199,3 +199,22 @@ func TestBuildRoundsCumulatively(t *testing.T) {
 		}
 	}
 }
+
+// An issue date whose due date would be past 9999-12-31 is refused,
+// naming issue_date; so is one more than a year and a day ahead.
+func TestIssueDateBounds(t *testing.T) {
+	t.Parallel()
+	o := order("EUR", sales.Line{SKU: "A", Quantity: d("1"), Shipped: d("1"), UnitPrice: money.Money{Amount: d("1")}, Discount: d("0")})
+	_, _, err := Build("i", o, nil, map[string]decimal.Decimal{"A": d("0")}, time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC), 3650, false)
+	var e *errs.Error
+	if !errors.As(err, &e) || e.Kind != errs.InvalidArgument || len(e.Violations) != 1 || e.Violations[0].Field != "issue_date" {
+		t.Errorf("due after 9999-12-31: %v", err)
+	}
+	now := time.Date(2026, 11, 23, 22, 0, 0, 0, time.UTC)
+	for issue, ok := range map[string]bool{"2026-11-23": true, "2027-11-24": true, "2027-11-25": false, "9999-12-31": false} {
+		day, _ := civil.ParseDate(issue)
+		if err := CheckIssueDate(day, now); (err == nil) != ok {
+			t.Errorf("CheckIssueDate(%s) = %v", issue, err)
+		}
+	}
+}

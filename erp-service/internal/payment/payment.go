@@ -14,6 +14,7 @@ import (
 	"github.com/seamhq/seam/erp-service/internal/invoicing"
 	"github.com/seamhq/seam/erp-service/internal/ledger"
 	"github.com/seamhq/seam/erp-service/internal/sales"
+	"github.com/seamhq/seam/platform/civil"
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/listing"
 	"github.com/seamhq/seam/platform/money"
@@ -36,6 +37,22 @@ const (
 	MaxAllocations     = 500
 	MaxReferenceLength = 200
 )
+
+// MaxReceivedDaysAhead bounds how far after today (UTC) a payment may
+// say it was received: money arrives by today, and a day more leaves
+// room for callers whose today, east of UTC, is tomorrow in UTC.
+const MaxReceivedDaysAhead = 1
+
+// CheckReceivedDate refuses a received date more than MaxReceivedDaysAhead
+// days after today (civil.Today(now)): INVALID_ARGUMENT on received_date.
+func CheckReceivedDate(received, now time.Time) error {
+	latest := civil.Today(now).AddDate(0, 0, MaxReceivedDaysAhead)
+	if received.After(latest) {
+		return errs.Invalid("received_date", "must not be after %s: a payment is received by today (UTC, a day of grace for time zones ahead of it)",
+			civil.FormatDate(latest))
+	}
+	return nil
+}
 
 // Allocation is the part of a payment applied to one invoice.
 type Allocation struct {

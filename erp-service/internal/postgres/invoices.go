@@ -264,6 +264,9 @@ func (s *Store) CreateInvoice(ctx context.Context, orderID string, issue time.Ti
 			day = lk.now.UTC()
 		}
 		day = time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, time.UTC)
+		if err := invoicing.CheckIssueDate(day, lk.now); err != nil {
+			return err
+		}
 		o := &lk.order
 		inv, entries, err := invoicing.Build(id, o, billed, rates, day, terms, customer.InvoicePolicy(policy) == customer.WholeOrder)
 		if err != nil {
