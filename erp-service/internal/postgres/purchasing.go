@@ -423,6 +423,9 @@ func (s *Store) poStatusChange(ctx context.Context, method, id string, etag int6
 			}
 		}
 		out = o
+		if o.Status == purchasing.Closed {
+			eventType = purchasing.EventClosed // a cancel of what was not received
+		}
 		return s.appendPurchaseOrder(ctx, tx, eventType, o, stockEvents...)
 	})
 	if claimLost(err) {
