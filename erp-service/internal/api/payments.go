@@ -201,7 +201,8 @@ func paymentToProto(p payment.Payment) *erpv1.Payment {
 		Allocations:       make([]*erpv1.PaymentAllocation, len(p.Allocations)),
 	}
 	for i, a := range p.Allocations {
-		out.Allocations[i] = &erpv1.PaymentAllocation{InvoiceId: a.InvoiceID, Amount: money.ToProto(a.Amount)}
+		out.Allocations[i] = &erpv1.PaymentAllocation{InvoiceId: a.InvoiceID, Amount: money.ToProto(a.Amount),
+			Reversed: p.Status == payment.Reversed}
 	}
 	return out
 }

@@ -67,7 +67,8 @@ type Payment struct {
 	CustomerID  string
 	Amount      money.Money
 	Allocations []Allocation
-	// Unallocated is Amount minus the allocations: the customer's credit.
+	// Unallocated is Amount minus the allocations: the customer's credit;
+	// zero once the payment is reversed.
 	Unallocated   money.Money
 	Status        Status
 	ReceivedDate  time.Time // a date, UTC midnight
@@ -142,7 +143,10 @@ func Apply(p *Payment, invoices map[string]*invoicing.Invoice) (ledger.Entry, er
 
 // Reverse reverses p: its allocations come off the invoices (which reopen
 // and re-derive their statuses), and the entries it posted are reversed.
-// Reversing a reversed payment changes nothing.
+// The payment keeps its allocations, as a record of what it had paid
+// (Payment.Reversed says they no longer count), and has nothing
+// unallocated: none of it is the customer's credit any more. Reversing a
+// reversed payment changes nothing.
 func Reverse(p *Payment, etag int64, reason string, invoices map[string]*invoicing.Invoice, posted []ledger.Entry) ([]ledger.Entry, bool, error) {
 	if p.Status == Reversed {
 		return nil, false, nil
@@ -161,6 +165,7 @@ func Reverse(p *Payment, etag int64, reason string, invoices map[string]*invoici
 	}
 	p.Status = Reversed
 	p.ReverseReason = reason
+	p.Unallocated = money.Zero(p.Amount.Currency)
 	p.Revision++
 	var out []ledger.Entry
 	for _, e := range posted {
