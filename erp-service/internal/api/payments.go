@@ -21,6 +21,19 @@ type Payments struct {
 	store payment.Store
 }
 
+// allocationInvoiceID reads the invoice id of an allocation, in its
+// canonical form. One that is no UUID is a violation of field, as every
+// id field of the API answers; "" is left to the allocation rules (is
+// required).
+func allocationInvoiceID(v *errs.Violations, field, s string) string {
+	id, err := ids.OptionalUUID(field, s)
+	if err != nil {
+		mustMerge(v, err)
+		return s
+	}
+	return id
+}
+
 // CreatePayment records a payment and its allocations.
 func (h *Payments) CreatePayment(ctx context.Context, req *erpv1.CreatePaymentRequest) (*erpv1.Payment, error) {
 	pp := req.GetPayment()
@@ -33,7 +46,7 @@ func (h *Payments) CreatePayment(ctx context.Context, req *erpv1.CreatePaymentRe
 		p.Amount, amountOK = parseMoney(&v, "amount", pp.GetAmount())
 	}
 	for i, a := range pp.GetAllocations() {
-		al := payment.Allocation{InvoiceID: canonicalID(a.GetInvoiceId())}
+		al := payment.Allocation{InvoiceID: allocationInvoiceID(&v, "allocations["+itoa(i)+"].invoice_id", a.GetInvoiceId())}
 		f := "allocations[" + itoa(i) + "].amount"
 		if a.GetAmount() == nil {
 			v.Add(f, "is required")
@@ -157,7 +170,7 @@ func (h *Payments) ApplyPaymentCredit(ctx context.Context, req *erpv1.ApplyPayme
 	var allocs []payment.Allocation
 	parsed := true
 	for i, a := range req.GetAllocations() {
-		al := payment.Allocation{InvoiceID: canonicalID(a.GetInvoiceId())}
+		al := payment.Allocation{InvoiceID: allocationInvoiceID(&v, "allocations["+itoa(i)+"].invoice_id", a.GetInvoiceId())}
 		f := "allocations[" + itoa(i) + "].amount"
 		if a.GetAmount() == nil {
 			v.Add(f, "is required")

@@ -82,6 +82,11 @@ type Payment struct {
 // JournalReference names the payment in the journal.
 func (p Payment) JournalReference() string { return "payments/" + p.ID }
 
+// amount is d in the payment's currency.
+func (p Payment) amount(d decimal.Decimal) money.Money {
+	return money.Money{Currency: p.Amount.Currency, Amount: d}
+}
+
 // ValidateNew checks what can be checked of a new payment without looking
 // anything up: a positive amount, positive allocations in its currency,
 // each invoice once, and allocations that add up to at most the amount.
@@ -111,7 +116,7 @@ func ValidateNew(p Payment) error {
 		}
 		sum = sum.Add(a.Amount.Amount)
 		if p.Amount.Amount.IsPositive() && sum.GreaterThan(p.Amount.Amount) {
-			v.Add(fmt.Sprintf("allocations[%d].amount.amount", i), "allocations add up to %s, more than the payment's %s", sum, p.Amount.Amount)
+			v.Add(fmt.Sprintf("allocations[%d].amount.amount", i), "allocations add up to %s, more than the payment's %s", p.amount(sum).Format(), p.Amount.Format())
 		}
 	}
 	return v.Err()
