@@ -297,6 +297,9 @@ func TestRESTRoutes(t *testing.T) {
 	if rows, _ := sv["rows"].([]any); len(rows) != 1 || rows[0].(map[string]any)["value"].(map[string]any)["amount"] != "64.00" {
 		t.Errorf("stock valuation = %v", sv) // 8 on hand x 8.00
 	}
+	if tot, _ := sv["totals"].([]any); len(tot) != 1 || fmt.Sprint(tot[0]) != "map[amount:64.00 currency_code:EUR]" {
+		t.Errorf("stock valuation totals = %v", sv["totals"])
+	}
 
 	// The feed, paged. An event becomes readable once every older
 	// transaction on the server has ended, so wait for the feed to catch up

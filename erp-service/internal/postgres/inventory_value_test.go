@@ -20,7 +20,8 @@ import (
 
 // checkInventoryValuation asserts that the inventory account holds, in
 // every currency, the stock valuation report's value of the items costed
-// in it, and that every journal entry balances.
+// in it, that the report's totals are that value, and that every journal
+// entry balances.
 func checkInventoryValuation(t *testing.T, s *postgres.Store, pool *pgxpool.Pool) {
 	t.Helper()
 	ctx := context.Background()
@@ -40,6 +41,14 @@ func checkInventoryValuation(t *testing.T, s *postgres.Store, pool *pgxpool.Pool
 			break
 		}
 	}
+	totals, err := s.ValuationTotals(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	total := map[string]decimal.Decimal{}
+	for _, m := range totals {
+		total[m.Currency] = m.Amount
+	}
 	tb, err := s.TrialBalance(ctx, "")
 	if err != nil {
 		t.Fatal(err)
@@ -53,6 +62,9 @@ func checkInventoryValuation(t *testing.T, s *postgres.Store, pool *pgxpool.Pool
 	for _, cur := range []string{"EUR", "JPY", "KWD", "USD"} {
 		if !account[cur].Equal(valuation[cur]) {
 			t.Errorf("%s inventory account %s, stock valuation %s", cur, account[cur], valuation[cur])
+		}
+		if !total[cur].Equal(valuation[cur]) {
+			t.Errorf("%s stock valuation total %s, its rows add up to %s", cur, total[cur], valuation[cur])
 		}
 	}
 	checkJournal(t, s, pool)
