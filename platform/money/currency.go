@@ -2,6 +2,7 @@ package money
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -23,6 +24,16 @@ var currencies = map[string]int32{
 	"RSD": 2, "SAR": 2, "SEK": 2, "SGD": 2, "THB": 2, "TND": 3, "TRY": 2,
 	"TWD": 2, "UAH": 2, "UGX": 0, "USD": 2, "VND": 0, "XAF": 0, "XOF": 0,
 	"ZAR": 2,
+}
+
+// Codes lists the supported currency codes, sorted.
+func Codes() []string {
+	out := make([]string, 0, len(currencies))
+	for c := range currencies {
+		out = append(out, c)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // CheckCode says why code is no supported currency ("eur": codes are

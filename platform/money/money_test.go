@@ -2,6 +2,7 @@ package money
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -200,5 +201,18 @@ func TestCheckCode(t *testing.T) {
 	}
 	if err := CheckCode("XXX"); err == nil || strings.Contains(err.Error(), "upper case") {
 		t.Errorf("XXX: %v", err)
+	}
+}
+
+func TestCodes(t *testing.T) {
+	t.Parallel()
+	codes := Codes()
+	if !slices.IsSorted(codes) || !slices.Contains(codes, "EUR") || !slices.Contains(codes, "JPY") {
+		t.Errorf("Codes() = %v", codes)
+	}
+	for _, c := range codes {
+		if err := CheckCode(c); err != nil {
+			t.Errorf("%s: %v", c, err)
+		}
 	}
 }

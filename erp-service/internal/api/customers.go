@@ -138,6 +138,9 @@ func (h *Customers) UpdateCustomer(ctx context.Context, req *erpv1.UpdateCustome
 		next, err := customer.Apply(cur, patch, paths)
 		return next, combine("customer", err)
 	})
+	if errs.KindOf(err) == errs.FailedPrecondition {
+		return nil, prefixFields("customer", err) // the store's rules name customer fields
+	}
 	if err != nil {
 		return nil, err
 	}

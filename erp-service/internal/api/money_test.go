@@ -121,6 +121,15 @@ func TestInvoicesAndPaymentsGRPC(t *testing.T) {
 		if err != nil || got.GetStatus() != erpv1.PaymentStatus_PAYMENT_STATUS_REVERSED || got.GetRevision() != 2 {
 			t.Errorf("reverse = %v, %v", got, err)
 		}
+		// A reversed payment keeps its allocations, marked reversed, and
+		// has no credit left.
+		if al := got.GetAllocations(); len(al) != 1 || !al[0].GetReversed() || al[0].GetAmount().GetAmount() != "30.00" ||
+			got.GetUnallocatedAmount().GetAmount() != "0.00" {
+			t.Errorf("reversed payment = %v", got)
+		}
+	}
+	if pm.GetAllocations()[0].GetReversed() {
+		t.Errorf("a posted payment's allocation is marked reversed: %v", pm)
 	}
 	if _, err := e.payments.GetPayment(as(t, auth.Warehouse), &erpv1.GetPaymentRequest{Id: pm.GetId()}); grpcCode(err) != codes.PermissionDenied {
 		t.Errorf("warehouse reads payments: %v", err)
@@ -154,7 +163,7 @@ func TestInvoicesAndPaymentsGRPC(t *testing.T) {
 	}
 	want := "[sales_order.shipped v3 SALES_ORDER_STATUS_SHIPPED invoice.issued v1 30.00 sales_order.invoiced v4 SALES_ORDER_STATUS_INVOICED " +
 		"customer.balance_changed v1 30.00/0.00/0.00 payment.received v1 10.00 sales_order.updated v5 SALES_ORDER_STATUS_PAID " +
-		"customer.balance_changed v2 0.00/0.00/10.00 payment.reversed v2 10.00 sales_order.updated v6 SALES_ORDER_STATUS_INVOICED " +
+		"customer.balance_changed v2 0.00/0.00/10.00 payment.reversed v2 0.00 sales_order.updated v6 SALES_ORDER_STATUS_INVOICED " +
 		"customer.balance_changed v3 30.00/0.00/0.00]"
 	if fmt.Sprint(got) != want {
 		t.Errorf("events = %v\nwant %s", got, want)

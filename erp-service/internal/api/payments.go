@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/seamhq/seam/erp-service/internal/payment"
+	"github.com/seamhq/seam/platform/civil"
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/ids"
 	"github.com/seamhq/seam/platform/listing"
@@ -18,6 +19,19 @@ import (
 type Payments struct {
 	erpv1.UnimplementedPaymentServiceServer
 	store payment.Store
+}
+
+// allocationInvoiceID reads the invoice id of an allocation, in its
+// canonical form. One that is no UUID is a violation of field, as every
+// id field of the API answers; "" is left to the allocation rules (is
+// required).
+func allocationInvoiceID(v *errs.Violations, field, s string) string {
+	id, err := ids.OptionalUUID(field, s)
+	if err != nil {
+		mustMerge(v, err)
+		return s
+	}
+	return id
 }
 
 // CreatePayment records a payment and its allocations.
@@ -32,7 +46,7 @@ func (h *Payments) CreatePayment(ctx context.Context, req *erpv1.CreatePaymentRe
 		p.Amount, amountOK = parseMoney(&v, "amount", pp.GetAmount())
 	}
 	for i, a := range pp.GetAllocations() {
-		al := payment.Allocation{InvoiceID: canonicalID(a.GetInvoiceId())}
+		al := payment.Allocation{InvoiceID: allocationInvoiceID(&v, "allocations["+itoa(i)+"].invoice_id", a.GetInvoiceId())}
 		f := "allocations[" + itoa(i) + "].amount"
 		if a.GetAmount() == nil {
 			v.Add(f, "is required")
@@ -45,6 +59,10 @@ func (h *Payments) CreatePayment(ctx context.Context, req *erpv1.CreatePaymentRe
 	}
 	received, err := parseDate("received_date", pp.GetReceivedDate())
 	mustMerge(&v, err)
+	now := time.Now()
+	if !received.IsZero() {
+		mustMerge(&v, payment.CheckReceivedDate(received, now))
+	}
 	var rules error
 	if amountOK && v.Len() == 0 {
 		rules = payment.ValidateNew(p)
@@ -53,8 +71,7 @@ func (h *Payments) CreatePayment(ctx context.Context, req *erpv1.CreatePaymentRe
 		return nil, err
 	}
 	if received.IsZero() {
-		now := time.Now().UTC()
-		received = time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+		received = civil.Today(now)
 	}
 	p.ReceivedDate = received
 	id, err := newID()
@@ -153,7 +170,7 @@ func (h *Payments) ApplyPaymentCredit(ctx context.Context, req *erpv1.ApplyPayme
 	var allocs []payment.Allocation
 	parsed := true
 	for i, a := range req.GetAllocations() {
-		al := payment.Allocation{InvoiceID: canonicalID(a.GetInvoiceId())}
+		al := payment.Allocation{InvoiceID: allocationInvoiceID(&v, "allocations["+itoa(i)+"].invoice_id", a.GetInvoiceId())}
 		f := "allocations[" + itoa(i) + "].amount"
 		if a.GetAmount() == nil {
 			v.Add(f, "is required")
@@ -197,7 +214,8 @@ func paymentToProto(p payment.Payment) *erpv1.Payment {
 		Allocations:       make([]*erpv1.PaymentAllocation, len(p.Allocations)),
 	}
 	for i, a := range p.Allocations {
-		out.Allocations[i] = &erpv1.PaymentAllocation{InvoiceId: a.InvoiceID, Amount: money.ToProto(a.Amount)}
+		out.Allocations[i] = &erpv1.PaymentAllocation{InvoiceId: a.InvoiceID, Amount: money.ToProto(a.Amount),
+			Reversed: p.Status == payment.Reversed}
 	}
 	return out
 }

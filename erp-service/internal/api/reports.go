@@ -86,5 +86,14 @@ func (h *Reports) GetStockValuation(ctx context.Context, req *erpv1.GetStockValu
 	if len(rows) > 0 {
 		out.NextPageToken = nextToken(more, rows[len(rows)-1].SKU, "")
 	}
+	if req.GetPageToken() == "" {
+		totals, err := h.store.ValuationTotals(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range totals {
+			out.Totals = append(out.Totals, money.ToProto(m))
+		}
+	}
 	return out, nil
 }

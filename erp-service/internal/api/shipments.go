@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/seamhq/seam/erp-service/internal/shipping"
 	"github.com/seamhq/seam/platform/errs"
@@ -105,6 +106,9 @@ func shipmentToProto(s shipping.Shipment) *erpv1.Shipment {
 // prefixFields places the field violations of err (of any kind) under
 // prefix (see under), e.g. a FAILED_PRECONDITION naming
 // "lines[0].quantity" of a shipment becomes "shipment.lines[0].quantity".
+// A message that names a violation's field, at its start or after a
+// "<what>: " ("sales order SO-1: lines[0].quantity: ..."), names it the
+// same way; the rest of the message stays as it was.
 func prefixFields(prefix string, err error) error {
 	var e *errs.Error
 	if !errors.As(err, &e) || len(e.Violations) == 0 {
@@ -115,7 +119,16 @@ func prefixFields(prefix string, err error) error {
 		out.Violations[i] = errs.FieldViolation{Field: under(prefix, fv.Field), Description: fv.Description}
 	}
 	if e.Kind != errs.InvalidArgument {
-		out.Message = prefix + "." + e.Message
+		out.Message = prefixMessage(e.Message, e.Violations[0].Field, under(prefix, e.Violations[0].Field))
 	}
 	return out
+}
+
+// prefixMessage renames field in msg where msg names it: at its start, or
+// after ": ", followed by ": ".
+func prefixMessage(msg, field, full string) string {
+	if rest, ok := strings.CutPrefix(msg, field+": "); ok {
+		return full + ": " + rest
+	}
+	return strings.Replace(msg, ": "+field+": ", ": "+full+": ", 1)
 }

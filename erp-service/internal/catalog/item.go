@@ -185,8 +185,9 @@ func Apply(current Item, p Patch, paths []string) (Item, error) {
 // in the old currency, and shipping it would take it out at a cost in the
 // new one, leaving one currency's inventory up and the other's down with
 // nothing on hand. The error is FAILED_PRECONDITION naming standard_cost.
-// A new amount in the same currency is allowed (cost changes are not
-// posted), and so is any change once the stock is zero.
+// A new amount in the same currency is allowed (the store posts it as a
+// revaluation of the stock on hand), and so is any change once the stock
+// is zero.
 func CheckCostCurrency(current, next Item, onHand decimal.Decimal) error {
 	from, to := current.StandardCost.Currency, next.StandardCost.Currency
 	if from == to || onHand.IsZero() {

@@ -5,6 +5,7 @@ package customer
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -166,6 +167,24 @@ func Apply(current, patch Customer, paths []string) (Customer, error) {
 	return next, nil
 }
 
+// CheckCurrencyChange refuses changing a customer's currency (current to
+// next) once it has documents (sales orders, invoices or payments): its
+// credit limit is checked, and its balance read by default, in its
+// currency, so the exposure and the balance of what it already ordered,
+// owes and paid in the old one would drop out of sight. The error is
+// FAILED_PRECONDITION naming currency_code. A customer without documents
+// may change it.
+func CheckCurrencyChange(current, next Customer, hasDocuments bool) error {
+	if current.CurrencyCode == next.CurrencyCode || !hasDocuments {
+		return nil
+	}
+	desc := fmt.Sprintf("cannot change from %s to %s: the customer has sales orders, invoices or payments, "+
+		"and its credit limit and balance are kept in its currency; create a customer for the new currency instead",
+		current.CurrencyCode, next.CurrencyCode)
+	return &errs.Error{Kind: errs.FailedPrecondition, Message: "currency_code: " + desc,
+		Violations: []errs.FieldViolation{{Field: "currency_code", Description: desc}}}
+}
+
 // Sync is a copy of a CRM account to apply to its customer.
 type Sync struct {
 	CRMAccountID string
@@ -254,7 +273,8 @@ type Store interface {
 	// more follow.
 	ListCustomers(ctx context.Context, q ListQuery) ([]Customer, bool, error)
 	// UpdateCustomer locks the customer, checks etag (0 skips the check),
-	// and stores what change returns.
+	// and stores what change returns; a new currency of a customer with
+	// documents is refused (CheckCurrencyChange).
 	UpdateCustomer(ctx context.Context, id string, etag int64, change func(Customer) (Customer, error)) (Customer, error)
 	// SyncCustomer upserts the customer mirroring s.CRMAccountID (see
 	// ApplySync); newID is used if it has to be created.

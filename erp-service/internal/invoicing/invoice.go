@@ -42,9 +42,12 @@ type Line struct {
 	Discount   decimal.Decimal
 	// TaxRate is a fraction: 0.19 for 19 %.
 	TaxRate decimal.Decimal
-	// Net is money.LineAmount(Quantity, UnitPrice, Discount).
+	// Net is this invoice's share of the order line, rounded cumulatively:
+	// money.LineAmount of everything invoiced of the line so far (this
+	// invoice included) minus what earlier invoices of the line billed.
 	Net money.Money
-	// Tax is Net x TaxRate rounded to the currency's minor unit.
+	// Tax is rounded cumulatively too: the line's tax base so far (each
+	// invoice's net x its rate) rounded, minus the tax billed before.
 	Tax money.Money
 }
 
@@ -110,20 +113,49 @@ func (i *Invoice) Derive() {
 // Payable reports whether payments may be allocated to the invoice.
 func (i Invoice) Payable() bool { return i.Status != Void }
 
+// Billed is what the invoices of an order line that are not void billed
+// so far: their nets, their taxes and their tax base (the sum of each
+// invoice's net x its tax rate, unrounded).
+type Billed struct {
+	Net, Tax, TaxBase decimal.Decimal
+}
+
+// share is the cumulative rounding rule: the part of a running total
+// (rounded in currency) not billed yet. It is never negative: an earlier
+// invoice rounded on its own (before the rule) may have billed a little
+// more than its share, which later invoices then bill less of, down to 0.
+func share(cumulative, billed decimal.Decimal, currency string) decimal.Decimal {
+	d := money.Round(cumulative, currency).Sub(billed)
+	if d.IsNegative() {
+		return decimal.Zero
+	}
+	return d
+}
+
 // Build bills every shipped but not invoiced quantity of order o (with
 // wholeOrder, every ordered but not invoiced quantity, from confirmation
-// on): one line per order line with some, tax at taxRates (per SKU),
-// rounded per line. It records the quantities on o's lines, moves o to
+// on): one line per order line with some, tax at taxRates (per SKU).
+// Amounts are rounded cumulatively per order line, given what earlier
+// invoices billed of each line (billed, by line number): a line's net is
+// money.LineAmount of all invoiced so far minus the nets billed before,
+// its tax the rounded tax base so far minus the taxes billed before, so
+// the invoices of a line add up to the order line's amount however it is
+// split (three invoices of a 20.00 line bill 6.67, 6.66 and 6.67). It
+// records the quantities on o's lines, moves o to
 // INVOICED when every line is shipped and invoiced in full (an order
 // invoiced before it shipped keeps its shipping status), and returns the
 // invoice's journal entry
 // (Dr Accounts receivable total / Cr Revenue subtotal, Cr Tax payable tax;
 // none for a zero invoice). Number, times and revision are the store's.
-func Build(id string, o *sales.Order, taxRates map[string]decimal.Decimal, issue time.Time, termsDays int, wholeOrder bool) (Invoice, []ledger.Entry, error) {
+func Build(id string, o *sales.Order, billed map[int32]Billed, taxRates map[string]decimal.Decimal, issue time.Time, termsDays int, wholeOrder bool) (Invoice, []ledger.Entry, error) {
 	inv := Invoice{
 		ID: id, OrderID: o.ID, OrderNumber: o.Number, CustomerID: o.CustomerID, Currency: o.CurrencyCode,
 		IssueDate: issue, DueDate: issue.AddDate(0, 0, termsDays), Revision: 1,
 		Paid: money.Zero(o.CurrencyCode),
+	}
+	if inv.DueDate.After(lastDate) {
+		return Invoice{}, nil, errs.Invalid("issue_date", "%s with %d days of payment terms is due after %s, the last date there is",
+			civil.FormatDate(issue), termsDays, civil.FormatDate(lastDate))
 	}
 	switch {
 	case o.Status == sales.PartiallyShipped, o.Status == sales.Shipped:
@@ -147,8 +179,11 @@ func Build(id string, o *sales.Order, taxRates map[string]decimal.Decimal, issue
 		if !ok {
 			return Invoice{}, nil, fmt.Errorf("invoice order %s: no tax rate for %s", o.ID, l.SKU)
 		}
-		net := money.LineAmount(qty, l.UnitPrice, l.Discount)
-		tax := money.Money{Currency: o.CurrencyCode, Amount: money.Round(net.Amount.Mul(rate), o.CurrencyCode)}
+		before := billed[l.Number]
+		cur := o.CurrencyCode
+		upTo := money.LineAmount(l.Invoiced.Add(qty), l.UnitPrice, l.Discount)
+		net := money.Money{Currency: cur, Amount: share(upTo.Amount, before.Net, cur)}
+		tax := money.Money{Currency: cur, Amount: share(before.TaxBase.Add(net.Amount.Mul(rate)), before.Tax, cur)}
 		inv.Lines = append(inv.Lines, Line{LineNumber: l.Number, SKU: l.SKU, Quantity: qty, UnitPrice: l.UnitPrice,
 			Discount: l.Discount, TaxRate: rate, Net: net, Tax: tax})
 		nets, taxes = append(nets, net), append(taxes, tax)
@@ -253,6 +288,26 @@ type ListQuery struct {
 	PageSize int
 	After    string
 }
+
+// MaxIssueDaysAhead bounds how far after today an invoice may be dated:
+// a year and a day, enough to prepare the invoices of a billing date
+// ahead, and so that every due date (at most customer.MaxPaymentTermsDays
+// later) stays a date of the API (up to 9999-12-31).
+const MaxIssueDaysAhead = 366
+
+// CheckIssueDate refuses an issue date more than MaxIssueDaysAhead days
+// after today (civil.Today(now)): INVALID_ARGUMENT on issue_date.
+func CheckIssueDate(issue, now time.Time) error {
+	latest := civil.Today(now).AddDate(0, 0, MaxIssueDaysAhead)
+	if issue.After(latest) {
+		return errs.Invalid("issue_date", "must be at most %d days after today (%s)", MaxIssueDaysAhead, civil.FormatDate(latest))
+	}
+	return nil
+}
+
+// lastDate is the last date the API carries (civil.ParseDate reads years
+// up to 9999).
+var lastDate = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
 
 // MaxOverduePerCall bounds the invoices one MarkOverdue call marks.
 const MaxOverduePerCall = 1000

@@ -51,7 +51,7 @@ func TestBuildRoundsPerLine(t *testing.T) {
 			sales.Line{SKU: "A", Quantity: d("123456789012345678"), Shipped: d("123456789012345678"), UnitPrice: money.Money{Amount: d("0.01")}, Discount: d("0")}),
 			map[string]decimal.Decimal{"A": d("0.19")}, "1234567890123456.78", "234567899123456.79", "1469135789246913.57", "2027-01-19"},
 	} {
-		inv, entries, err := Build("i", tc.o, tc.rates, issue, 30, false)
+		inv, entries, err := Build("i", tc.o, nil, tc.rates, issue, 30, false)
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
@@ -100,7 +100,7 @@ func TestDerive(t *testing.T) {
 func TestVoid(t *testing.T) {
 	t.Parallel()
 	o := order("EUR", sales.Line{SKU: "A", Quantity: d("2"), Shipped: d("2"), UnitPrice: money.Money{Amount: d("10")}, Discount: d("0")})
-	inv, entries, err := Build("i", o, map[string]decimal.Decimal{"A": d("0.1")}, time.Now(), 0, false)
+	inv, entries, err := Build("i", o, nil, map[string]decimal.Decimal{"A": d("0.1")}, time.Now(), 0, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +125,7 @@ func TestVoid(t *testing.T) {
 func TestBuildRefusesTotalsPastTheDigits(t *testing.T) {
 	t.Parallel()
 	o := order("EUR", sales.Line{SKU: "A", Quantity: d("1"), Shipped: d("1"), UnitPrice: money.Money{Amount: d("9999999999999999999999999999.99")}, Discount: d("0")})
-	_, _, err := Build("i", o, map[string]decimal.Decimal{"A": d("0.19")}, time.Now(), 30, false)
+	_, _, err := Build("i", o, nil, map[string]decimal.Decimal{"A": d("0.19")}, time.Now(), 30, false)
 	if !errors.Is(err, errs.ErrFailedPrecondition) {
 		t.Errorf("Build = %v, want FailedPrecondition", err)
 	}
@@ -157,6 +157,64 @@ func TestOverdueAsOfNotAfterToday(t *testing.T) {
 		}
 		if err != nil || civil.FormatDate(got) != tc.want {
 			t.Errorf("as of %q = %s, %v; want %s", tc.asOf, civil.FormatDate(got), err, tc.want)
+		}
+	}
+}
+
+// Partial invoices of a line round cumulatively: however the line is
+// split, its invoices add up to the order line's amount, tax included.
+func TestBuildRoundsCumulatively(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, price, discount, rate string
+		splits                      []string
+		nets                        []string
+		lineAmount, tax             string
+	}{
+		{"thirds of 20.00", "10.00", "33.33", "0.19", []string{"1", "1", "1"}, []string{"6.67", "6.66", "6.67"}, "20.00", "3.80"},
+		{"0.05 at 50 %", "0.05", "50", "0", []string{"1", "1", "1"}, []string{"0.03", "0.02", "0.03"}, "0.08", "0.00"},
+		{"uneven parts", "0.35", "0", "0.07", []string{"0.5", "1.25", "1.25"}, []string{"0.18", "0.43", "0.44"}, "1.05", "0.07"},
+	} {
+		o := order("EUR", sales.Line{SKU: "A", Quantity: d("3"), UnitPrice: money.Money{Amount: d(tc.price)}, Discount: d(tc.discount)})
+		billed := map[int32]Billed{}
+		var net, tax decimal.Decimal
+		for k, q := range tc.splits {
+			o.Status = sales.PartiallyShipped
+			o.Lines[0].Shipped = o.Lines[0].Shipped.Add(d(q))
+			inv, _, err := Build("i", o, billed, map[string]decimal.Decimal{"A": d(tc.rate)}, time.Now(), 30, false)
+			if err != nil {
+				t.Fatalf("%s: invoice %d: %v", tc.name, k, err)
+			}
+			l := inv.Lines[0]
+			if l.Net.Format() != tc.nets[k] {
+				t.Errorf("%s: invoice %d net %s, want %s", tc.name, k, l.Net, tc.nets[k])
+			}
+			b := billed[1]
+			billed[1] = Billed{Net: b.Net.Add(l.Net.Amount), Tax: b.Tax.Add(l.Tax.Amount), TaxBase: b.TaxBase.Add(l.Net.Amount.Mul(l.TaxRate))}
+			net, tax = net.Add(l.Net.Amount), tax.Add(l.Tax.Amount)
+		}
+		want := money.LineAmount(d("3"), money.Money{Currency: "EUR", Amount: d(tc.price)}, d(tc.discount))
+		if want.Format() != tc.lineAmount || !net.Equal(want.Amount) || tax.StringFixed(2) != tc.tax || o.Status != sales.Invoiced {
+			t.Errorf("%s: invoiced net %s tax %s (order line %s, status %s), want %s and %s", tc.name, net, tax, want, o.Status, tc.lineAmount, tc.tax)
+		}
+	}
+}
+
+// An issue date whose due date would be past 9999-12-31 is refused,
+// naming issue_date; so is one more than a year and a day ahead.
+func TestIssueDateBounds(t *testing.T) {
+	t.Parallel()
+	o := order("EUR", sales.Line{SKU: "A", Quantity: d("1"), Shipped: d("1"), UnitPrice: money.Money{Amount: d("1")}, Discount: d("0")})
+	_, _, err := Build("i", o, nil, map[string]decimal.Decimal{"A": d("0")}, time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC), 3650, false)
+	var e *errs.Error
+	if !errors.As(err, &e) || e.Kind != errs.InvalidArgument || len(e.Violations) != 1 || e.Violations[0].Field != "issue_date" {
+		t.Errorf("due after 9999-12-31: %v", err)
+	}
+	now := time.Date(2026, 11, 23, 22, 0, 0, 0, time.UTC)
+	for issue, ok := range map[string]bool{"2026-11-23": true, "2027-11-24": true, "2027-11-25": false, "9999-12-31": false} {
+		day, _ := civil.ParseDate(issue)
+		if err := CheckIssueDate(day, now); (err == nil) != ok {
+			t.Errorf("CheckIssueDate(%s) = %v", issue, err)
 		}
 	}
 }

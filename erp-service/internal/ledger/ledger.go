@@ -11,6 +11,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/seamhq/seam/platform/listing"
+	"github.com/seamhq/seam/platform/money"
 )
 
 // Account codes of the chart of accounts (seeded by migration).
@@ -25,6 +26,10 @@ const (
 	// PurchasePriceVariance takes the difference between what goods cost
 	// on their purchase order and their standard cost.
 	PurchasePriceVariance = "5100"
+	// InventoryAdjustments takes stock counted or lost (shrinkage) and
+	// revaluations at a new standard cost: the other side of inventory
+	// moves that are neither bought, sold nor received.
+	InventoryAdjustments = "5200"
 )
 
 // Kinds of journal entries: what posted them.
@@ -34,6 +39,14 @@ const (
 	// the purchase order's cost for purchase order receipts, the difference
 	// on Purchase price variance).
 	KindReceipt = "receipt"
+	// KindAdjustment: a stock adjustment that is no receipt (a count,
+	// shrinkage): Dr Inventory / Cr Inventory adjustments at standard cost,
+	// the other way round for a negative one.
+	KindAdjustment = "adjustment"
+	// KindRevaluation: a new standard cost of stock on hand, Dr Inventory /
+	// Cr Inventory adjustments by the rise in its value (the other way
+	// round for a fall).
+	KindRevaluation = "revaluation"
 	// KindInvoice: Dr Accounts receivable / Cr Revenue, Cr Tax payable.
 	KindInvoice = "invoice"
 	// KindInvoiceVoid reverses an invoice's entry.
@@ -130,6 +143,17 @@ func PurchaseReceipt(reference, currency string, standard, purchase decimal.Deci
 	return e, true
 }
 
+// StockValueChange is what a change of an item's stock on hand (over all
+// warehouses) from before to after moves on the inventory account, at
+// unit cost: round(after x cost) - round(before x cost), in the cost's
+// currency. Posting every move so, the inventory account's postings of an
+// item add up to round(on hand x cost), the stock valuation, however
+// fractional the moves were (ten receipts of 0.1 at 0.05 post 0.01 once,
+// not 0.01 ten times).
+func StockValueChange(before, after decimal.Decimal, cost money.Money) decimal.Decimal {
+	return money.Round(after.Mul(cost.Amount), cost.Currency).Sub(money.Round(before.Mul(cost.Amount), cost.Currency))
+}
+
 // Reverse is the entry undoing e: the same lines with the sides swapped.
 func (e Entry) Reverse(kind, reference string) Entry {
 	out := Entry{Kind: kind, Reference: reference, Currency: e.Currency, ReversesID: e.ID, Lines: make([]Line, len(e.Lines))}
@@ -176,7 +200,7 @@ func Totals(rows []BalanceRow) []Total {
 }
 
 // Kinds lists every kind of journal entry.
-var Kinds = []string{KindShipment, KindReceipt, KindInvoice, KindInvoiceVoid, KindPayment, KindPaymentReversal}
+var Kinds = []string{KindShipment, KindReceipt, KindAdjustment, KindRevaluation, KindInvoice, KindInvoiceVoid, KindPayment, KindPaymentReversal}
 
 // FilterFields may appear in a ListJournalEntries filter.
 var FilterFields = []string{"kind", "reference", "currency_code"}

@@ -60,7 +60,7 @@ func checkInvoices(p *Payment, allocs []Allocation, invoices map[string]*invoici
 		case inv.Currency != p.Amount.Currency:
 			v.Add(f+".amount.currency_code", "invoice %s is in %s, not %s", inv.Number, inv.Currency, p.Amount.Currency)
 		case a.Amount.Amount.GreaterThan(inv.OpenAmount().Amount):
-			v.Add(f+".amount.amount", "%s is more than the %s open on invoice %s", a.Amount.Amount, inv.OpenAmount().Amount, inv.Number)
+			v.Add(f+".amount.amount", "%s is more than the %s open on invoice %s", a.Amount.Format(), inv.OpenAmount().Format(), inv.Number)
 		default:
 			ok[i] = true
 		}

@@ -49,7 +49,8 @@ func ApplyCredit(p *Payment, etag int64, allocs []Allocation, invoices map[strin
 		}
 		sum = sum.Add(a.Amount.Amount)
 		if sum.GreaterThan(p.Unallocated.Amount) {
-			v.Add(fmt.Sprintf("allocations[%d].amount.amount", i), "allocations add up to %s, more than the %s of credit left on payment %s", sum, p.Unallocated.Amount, p.Number)
+			v.Add(fmt.Sprintf("allocations[%d].amount.amount", i), "allocations add up to %s, more than the %s of credit left on payment %s",
+				p.amount(sum).Format(), p.Unallocated.Format(), p.Number)
 		}
 	}
 	if err := invoiceError(v, void); err != nil {

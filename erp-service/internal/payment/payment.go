@@ -14,6 +14,7 @@ import (
 	"github.com/seamhq/seam/erp-service/internal/invoicing"
 	"github.com/seamhq/seam/erp-service/internal/ledger"
 	"github.com/seamhq/seam/erp-service/internal/sales"
+	"github.com/seamhq/seam/platform/civil"
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/listing"
 	"github.com/seamhq/seam/platform/money"
@@ -37,6 +38,22 @@ const (
 	MaxReferenceLength = 200
 )
 
+// MaxReceivedDaysAhead bounds how far after today (UTC) a payment may
+// say it was received: money arrives by today, and a day more leaves
+// room for callers whose today, east of UTC, is tomorrow in UTC.
+const MaxReceivedDaysAhead = 1
+
+// CheckReceivedDate refuses a received date more than MaxReceivedDaysAhead
+// days after today (civil.Today(now)): INVALID_ARGUMENT on received_date.
+func CheckReceivedDate(received, now time.Time) error {
+	latest := civil.Today(now).AddDate(0, 0, MaxReceivedDaysAhead)
+	if received.After(latest) {
+		return errs.Invalid("received_date", "must not be after %s: a payment is received by today (UTC, a day of grace for time zones ahead of it)",
+			civil.FormatDate(latest))
+	}
+	return nil
+}
+
 // Allocation is the part of a payment applied to one invoice.
 type Allocation struct {
 	InvoiceID string
@@ -50,7 +67,8 @@ type Payment struct {
 	CustomerID  string
 	Amount      money.Money
 	Allocations []Allocation
-	// Unallocated is Amount minus the allocations: the customer's credit.
+	// Unallocated is Amount minus the allocations: the customer's credit;
+	// zero once the payment is reversed.
 	Unallocated   money.Money
 	Status        Status
 	ReceivedDate  time.Time // a date, UTC midnight
@@ -63,6 +81,11 @@ type Payment struct {
 
 // JournalReference names the payment in the journal.
 func (p Payment) JournalReference() string { return "payments/" + p.ID }
+
+// amount is d in the payment's currency.
+func (p Payment) amount(d decimal.Decimal) money.Money {
+	return money.Money{Currency: p.Amount.Currency, Amount: d}
+}
 
 // ValidateNew checks what can be checked of a new payment without looking
 // anything up: a positive amount, positive allocations in its currency,
@@ -93,7 +116,7 @@ func ValidateNew(p Payment) error {
 		}
 		sum = sum.Add(a.Amount.Amount)
 		if p.Amount.Amount.IsPositive() && sum.GreaterThan(p.Amount.Amount) {
-			v.Add(fmt.Sprintf("allocations[%d].amount.amount", i), "allocations add up to %s, more than the payment's %s", sum, p.Amount.Amount)
+			v.Add(fmt.Sprintf("allocations[%d].amount.amount", i), "allocations add up to %s, more than the payment's %s", p.amount(sum).Format(), p.Amount.Format())
 		}
 	}
 	return v.Err()
@@ -125,7 +148,10 @@ func Apply(p *Payment, invoices map[string]*invoicing.Invoice) (ledger.Entry, er
 
 // Reverse reverses p: its allocations come off the invoices (which reopen
 // and re-derive their statuses), and the entries it posted are reversed.
-// Reversing a reversed payment changes nothing.
+// The payment keeps its allocations, as a record of what it had paid
+// (Payment.Reversed says they no longer count), and has nothing
+// unallocated: none of it is the customer's credit any more. Reversing a
+// reversed payment changes nothing.
 func Reverse(p *Payment, etag int64, reason string, invoices map[string]*invoicing.Invoice, posted []ledger.Entry) ([]ledger.Entry, bool, error) {
 	if p.Status == Reversed {
 		return nil, false, nil
@@ -144,6 +170,7 @@ func Reverse(p *Payment, etag int64, reason string, invoices map[string]*invoici
 	}
 	p.Status = Reversed
 	p.ReverseReason = reason
+	p.Unallocated = money.Zero(p.Amount.Currency)
 	p.Revision++
 	var out []ledger.Entry
 	for _, e := range posted {

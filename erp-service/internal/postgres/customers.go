@@ -165,6 +165,19 @@ func (s *Store) UpdateCustomer(ctx context.Context, id string, etag int64, chang
 			out = cur // no change: no new version, no event
 			return nil
 		}
+		if next.CurrencyCode != cur.CurrencyCode {
+			// The row lock conflicts with the key share lock a new order,
+			// invoice or payment takes on it, so none can appear unseen.
+			var has bool
+			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM sales_orders WHERE customer_id = $1)
+				OR EXISTS (SELECT 1 FROM invoices WHERE customer_id = $1)
+				OR EXISTS (SELECT 1 FROM payments WHERE customer_id = $1)`, id).Scan(&has); err != nil {
+				return fmt.Errorf("documents of customer %s: %w", id, err)
+			}
+			if err := customer.CheckCurrencyChange(cur, next, has); err != nil {
+				return err
+			}
+		}
 		next.Version = cur.Version + 1
 		err = tx.QueryRow(ctx, `UPDATE customers SET name = $2, currency_code = $3, credit_limit = $4,
 				payment_terms_days = $5, version = $6, invoice_policy = $7, update_time = now()

@@ -84,6 +84,27 @@ func queueReadOrder(b *pgx.Batch, lk *orderLock, id string, lock bool) {
 		})
 }
 
+// queueReadBilled queues reading what the order's invoices that are not
+// void billed of each of its lines into billed, after the order is locked
+// (no invoice of it changes then).
+func queueReadBilled(b *pgx.Batch, orderID string, billed map[int32]invoicing.Billed) {
+	b.Queue(`SELECT l.line_number, sum(l.net_amount), sum(l.tax_amount), sum(l.net_amount * l.tax_rate)
+		FROM invoices i JOIN invoice_lines l ON l.invoice_id = i.id
+		WHERE i.order_id = $1 AND i.status <> 'VOID'
+		GROUP BY l.line_number`, orderID).
+		Query(func(rows pgx.Rows) error {
+			for rows.Next() {
+				var n int32
+				var x invoicing.Billed
+				if err := rows.Scan(&n, &x.Net, &x.Tax, &x.TaxBase); err != nil {
+					return err
+				}
+				billed[n] = x
+			}
+			return rows.Err()
+		})
+}
+
 // queueSaveInvoicing queues writing what invoicing changed on an order:
 // its lines' invoiced quantities, status and revision.
 func queueSaveInvoicing(b *pgx.Batch, o sales.Order) {
@@ -199,10 +220,12 @@ func (s *Store) CreateInvoice(ctx context.Context, orderID string, issue time.Ti
 	var terms int
 	var policy string
 	var rates map[string]decimal.Decimal
+	var billed map[int32]invoicing.Billed
 	err := inTx(ctx, s.pool, func(b *pgx.Batch) {
 		lk = &orderLock{}
 		cl = claim{requestID: requestID, method: method, resourceID: id, digest: requestid.FromContext(ctx)}
 		rates = map[string]decimal.Decimal{}
+		billed = map[int32]invoicing.Billed{}
 		// The key locks, the customer's then the order's, before any row
 		// lock gives the transaction its id.
 		queueLockCustomers(b, `id = (SELECT customer_id FROM sales_orders WHERE id = $1)`, orderID)
@@ -219,6 +242,7 @@ func (s *Store) CreateInvoice(ctx context.Context, orderID string, issue time.Ti
 			})
 		queueReadOrder(b, lk, orderID, true)
 		cl.queue(b)
+		queueReadBilled(b, orderID, billed)
 		b.Queue(`SELECT sku, tax_rate FROM items WHERE sku IN (SELECT sku FROM sales_order_lines WHERE order_id = $1)`, orderID).
 			Query(func(rows pgx.Rows) error {
 				for rows.Next() {
@@ -240,8 +264,11 @@ func (s *Store) CreateInvoice(ctx context.Context, orderID string, issue time.Ti
 			day = lk.now.UTC()
 		}
 		day = time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, time.UTC)
+		if err := invoicing.CheckIssueDate(day, lk.now); err != nil {
+			return err
+		}
 		o := &lk.order
-		inv, entries, err := invoicing.Build(id, o, rates, day, terms, customer.InvoicePolicy(policy) == customer.WholeOrder)
+		inv, entries, err := invoicing.Build(id, o, billed, rates, day, terms, customer.InvoicePolicy(policy) == customer.WholeOrder)
 		if err != nil {
 			return err
 		}

@@ -8,6 +8,8 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/seamhq/seam/erp-service/internal/catalog"
+	"github.com/seamhq/seam/erp-service/internal/ledger"
+	"github.com/seamhq/seam/platform/auth"
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/feed"
 	"github.com/seamhq/seam/platform/pg"
@@ -111,6 +113,19 @@ func (s *Store) ListItems(ctx context.Context, q catalog.ListQuery) ([]catalog.I
 	return out, false, nil
 }
 
+// revaluation is the journal entry of item cur becoming next with onHand
+// in stock: what the new standard cost changes of its stock's value,
+// Dr Inventory / Cr Inventory adjustments (the other way round for a
+// fall); ok is false when it changes nothing.
+func revaluation(cur, next catalog.Item, onHand decimal.Decimal) (ledger.Entry, bool) {
+	if next.StandardCost.Currency != cur.StandardCost.Currency || next.StandardCost.Amount.Equal(cur.StandardCost.Amount) {
+		return ledger.Entry{}, false
+	}
+	value := ledger.StockValueChange(decimal.Zero, onHand, next.StandardCost).Sub(ledger.StockValueChange(decimal.Zero, onHand, cur.StandardCost))
+	return ledger.Transfer(ledger.KindRevaluation, "items/"+cur.SKU, cur.StandardCost.Currency,
+		ledger.Inventory, ledger.InventoryAdjustments, value)
+}
+
 // UpdateItem implements catalog.Store.
 func (s *Store) UpdateItem(ctx context.Context, sku string, etag int64, change func(catalog.Item) (catalog.Item, error)) (catalog.Item, error) {
 	var out, cur catalog.Item
@@ -164,6 +179,18 @@ func (s *Store) UpdateItem(ctx context.Context, sku string, etag int64, change f
 			next.TaxRate, next.Version, next.ReorderPoint, next.ReorderQuantity).Scan(&next.UpdateTime)
 		if err != nil {
 			return fmt.Errorf("update item %s: %w", sku, err)
+		}
+		// A new standard cost revalues the stock on hand, so the inventory
+		// account stays the stock valuation (the currency cannot change
+		// while there is stock, CheckCostCurrency).
+		if e, ok := revaluation(cur, next, onHand); ok {
+			var b pgx.Batch
+			if err := queueJournal(&b, []ledger.Entry{e}, auth.Actor(ctx)); err != nil {
+				return err
+			}
+			if err := tx.SendBatch(ctx, &b).Close(); err != nil {
+				return fmt.Errorf("revalue item %s: %w", sku, err)
+			}
 		}
 		out = next
 		return s.appendItem(ctx, tx, catalog.EventUpdated, next)

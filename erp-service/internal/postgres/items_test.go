@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/seamhq/seam/erp-service/internal/catalog"
+	"github.com/seamhq/seam/erp-service/internal/ledger"
 	"github.com/seamhq/seam/erp-service/internal/stock"
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/listing"
@@ -147,6 +148,10 @@ func TestItemCostCurrencyHoldsWhileStockOnHand(t *testing.T) {
 	if err != nil || upd.StandardCost.String() != "0.50 EUR" {
 		t.Errorf("new cost in EUR = %+v, %v", upd, err)
 	}
+	// It revalues the 10 on hand: Dr 5200 / Cr 1200 5.00.
+	if tb := checkJournal(t, s, pool); tb[ledger.Inventory] != "5" || tb[ledger.InventoryAdjustments] != "5" {
+		t.Errorf("trial balance after the new cost = %v", tb)
+	}
 
 	// With the stock down to zero, the currency may change.
 	out := stock.Adjustment{ID: newID(t), SKU: "W-1", Warehouse: "EAST", Quantity: dec("-10"), Reason: "count"}
@@ -159,4 +164,5 @@ func TestItemCostCurrencyHoldsWhileStockOnHand(t *testing.T) {
 	if upd, err := s.UpdateItem(ctx, "W-1", 2, toUSD); err != nil || upd.StandardCost.String() != "1.00 USD" || upd.Version != 3 {
 		t.Errorf("new currency with nothing on hand = %+v, %v", upd, err)
 	}
+	checkInventoryValuation(t, s, pool)
 }

@@ -130,3 +130,40 @@ func TestIncomingVersionsMigration(t *testing.T) {
 		t.Errorf("versions = %v, want %s", got, want)
 	}
 }
+
+// Payments reversed before a reversal cleared their unallocated amount
+// get it cleared by migration 0020; posted payments keep theirs.
+func TestReversedPaymentsMigration(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool, err := pg.Connect(ctx, pg.Config{URL: pgtest.CreateDatabase(t, "erp_0020"), MaxConns: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	if err := pg.Migrate(ctx, pool, migrationsUpTo(t, "0019_purchase_order_closed.sql")); err != nil {
+		t.Fatal(err)
+	}
+	s := postgres.New(pool, api.EventEncoder{})
+	c := mustCustomer(t, s, "Old Payer")
+	kept, err := s.CreatePayment(ctx, pay(t, c.ID, "30"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	reversed, err := s.CreatePayment(ctx, pay(t, c.ID, "40"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Reversed as the binaries before wrote it: its credit left in place.
+	if _, err := pool.Exec(ctx, `UPDATE payments SET status = 'REVERSED', revision = 2 WHERE id = $1`, reversed.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := pg.Migrate(ctx, pool, migrations.FS); err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range map[string]string{kept.ID: "30.00 EUR", reversed.ID: "0.00 EUR"} {
+		if p, err := s.GetPayment(ctx, id); err != nil || p.Unallocated.String() != want {
+			t.Errorf("payment %s unallocated = %s, %v; want %s", id, p.Unallocated, err, want)
+		}
+	}
+}

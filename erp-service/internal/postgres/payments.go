@@ -380,8 +380,8 @@ func (s *Store) ReversePayment(ctx context.Context, id string, etag int64, reaso
 			return err
 		}
 		var b pgx.Batch
-		b.Queue(`UPDATE payments SET status = $2, reverse_reason = $3, revision = $4, update_time = now() WHERE id = $1
-			RETURNING update_time`, p.ID, string(p.Status), p.ReverseReason, p.Revision).
+		b.Queue(`UPDATE payments SET status = $2, reverse_reason = $3, revision = $4, unallocated = $5, update_time = now() WHERE id = $1
+			RETURNING update_time`, p.ID, string(p.Status), p.ReverseReason, p.Revision, p.Unallocated.Amount).
 			QueryRow(func(row pgx.Row) error { return row.Scan(&p.UpdateTime) })
 		if err := queueJournal(&b, entries, actor); err != nil {
 			return err

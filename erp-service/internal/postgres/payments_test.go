@@ -153,6 +153,10 @@ func TestPayments(t *testing.T) {
 	if err != nil || r.Status != payment.Reversed || r.Revision != 2 {
 		t.Fatalf("reverse = %+v, %v", r, err)
 	}
+	// Its 5.00 of credit is gone with it; its allocations stay on record.
+	if got, _ := s.GetPayment(ctx, p3.ID); !got.Unallocated.Amount.IsZero() || got.Unallocated.Currency != "EUR" || len(got.Allocations) != 2 {
+		t.Errorf("reversed payment = %+v", got)
+	}
 	if again, err := s.ReversePayment(ctx, p3.ID, 1, "", "rev-1"); err != nil || again.Revision != 2 {
 		t.Errorf("retried reverse = %+v, %v", again, err)
 	}

@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/seamhq/seam/erp-service/internal/ledger"
@@ -145,4 +146,50 @@ func TestPurchaseInAnotherCurrency(t *testing.T) {
 		t.Errorf("entries = %d, %v, want one per currency", entries, err)
 	}
 	checkLedger(t, pool)
+}
+
+// Receipts of parts of a line owe the supplier the line's amount in all:
+// each receipt owes round(received so far x unit cost) less what earlier
+// receipts of the line owed, not its own quantity's amount rounded.
+func TestPurchaseReceiptsOweTheLineAmount(t *testing.T) {
+	t.Parallel()
+	s, pool := newStore(t)
+	ctx := context.Background()
+	mustCostedItem(t, s, "R-1", "30", "0.25")
+	mustCostedItem(t, s, "R-2", "30", "1.10")
+	sup := mustSupplier(t, s, "Parts")
+	po, err := s.CreatePurchaseOrder(ctx, purchasing.Order{ID: newID(t), SupplierID: sup.ID, Lines: []purchasing.Line{
+		poLine("R-1", "1", "0.25", "2030-01-01"),
+		poLine("R-2", "4.5", "1.113", "2030-01-01"),
+	}}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if po.Total.String() != "5.26" { // 0.25 + 5.0085 rounded
+		t.Fatalf("order total = %s", po.Total)
+	}
+	if _, err := s.OrderPurchaseOrder(ctx, po.ID, 0, ""); err != nil {
+		t.Fatal(err)
+	}
+	var owed []string
+	for range 3 {
+		if _, err := s.ReceivePurchaseOrder(ctx, po.ID, "", []purchasing.ReceiptLine{
+			{LineNumber: 1, Quantity: dec("0.25")}, {LineNumber: 2, Quantity: dec("1.5")},
+		}, ""); err != nil {
+			t.Fatal(err)
+		}
+		owed = append(owed, balances(t, s, "EUR")[ledger.AccountsPayable])
+	}
+	// 0.0625 -> 0.06, 0.125 -> 0.13, 0.1875 -> 0.19; R-2: 1.6695 ->
+	// 1.67, 3.339 -> 3.34, 5.0085 -> 5.01.
+	if want := "[-1.73 -3.47 -5.2]"; fmt.Sprint(owed) != want {
+		t.Errorf("payables after each receipt = %v, want %s", owed, want)
+	}
+	if _, err := s.ReceivePurchaseOrder(ctx, po.ID, "", []purchasing.ReceiptLine{{LineNumber: 1, Quantity: dec("0.25")}}, ""); err != nil {
+		t.Fatal(err)
+	}
+	if got := balances(t, s, "EUR")[ledger.AccountsPayable]; got != "-5.26" {
+		t.Errorf("payables once received in full = %s, want the order's -5.26", got)
+	}
+	checkInventoryValuation(t, s, pool)
 }

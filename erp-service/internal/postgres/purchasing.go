@@ -423,6 +423,9 @@ func (s *Store) poStatusChange(ctx context.Context, method, id string, etag int6
 			}
 		}
 		out = o
+		if o.Status == purchasing.Closed {
+			eventType = purchasing.EventClosed // a cancel of what was not received
+		}
 		return s.appendPurchaseOrder(ctx, tx, eventType, o, stockEvents...)
 	})
 	if claimLost(err) {
@@ -500,9 +503,10 @@ func (s *Store) ReceivePurchaseOrder(ctx context.Context, id, warehouse string, 
 			return err
 		}
 		// One receipt move per line received. The journal puts them in
-		// inventory at the items' standard costs, in the items' currencies,
-		// and in payables at the order's unit costs, in the order's currency:
-		// what is owed the supplier. Each currency's entry balances on
+		// inventory at the items' standard costs, in the items' currencies
+		// (by what they add to the stock's value), and in payables at the
+		// order's unit costs, in the order's currency: what is owed the
+		// supplier, rounded cumulatively per line. Each currency's entry balances on
 		// purchase price variance. An item costed in another currency than
 		// the order's has no rate to compare at, so its variance shows in
 		// both currencies (credited its standard value in the item's, debited
@@ -523,11 +527,13 @@ func (s *Store) ReceivePurchaseOrder(ctx context.Context, id, warehouse string, 
 			}
 			c := stock.Change{SKU: l.SKU, Warehouse: warehouse, Kind: stock.Receipt, OnHandDelta: q,
 				ReservedDelta: decimal.Zero, Reason: "receipt", Reference: "purchaseOrders/" + id}
-			set.items[l.SKU].Apply(c)
+			a := set.items[l.SKU]
+			onHandBefore := a.OnHand
+			a.Apply(c)
 			changes = append(changes, c)
 			cost := costs[l.SKU]
-			add(standard, cost.Currency, money.Round(q.Mul(cost.Amount), cost.Currency))
-			add(purchase, o.Currency, money.Round(q.Mul(l.UnitCost), o.Currency))
+			add(standard, cost.Currency, ledger.StockValueChange(onHandBefore, a.OnHand, cost))
+			add(purchase, o.Currency, purchasing.PayableChange(l, before[i], o.Currency))
 		}
 		o.Revision++
 		// Stock that arrives goes to backorders first.

@@ -203,13 +203,13 @@ func TestPurchaseOrderLifecycle(t *testing.T) {
 	}
 	checkLedger(t, pool)
 
-	// Cancelling after a receipt is refused; the rest arrives.
-	if _, err := s.CancelPurchaseOrder(ctx, po.ID, 0, ""); !errors.Is(err, errs.ErrFailedPrecondition) {
-		t.Errorf("cancel after receipt: %v", err)
-	}
+	// The rest arrives; a received order has nothing left to cancel.
 	done, err := s.ReceivePurchaseOrder(ctx, po.ID, "", []purchasing.ReceiptLine{{LineNumber: 1, Quantity: dec("7.5")}, {LineNumber: 2, Quantity: dec("3")}}, "")
 	if err != nil || done.Status != purchasing.Received {
 		t.Fatalf("final receipt = %+v %v", done, err)
+	}
+	if _, err := s.CancelPurchaseOrder(ctx, po.ID, 0, ""); !errors.Is(err, errs.ErrFailedPrecondition) {
+		t.Errorf("cancel after the last receipt: %v", err)
 	}
 	a, _ = s.Availability(ctx, "P-1")
 	if !a.Incoming.IsZero() || !a.NextReceiptDate.IsZero() {
@@ -302,6 +302,7 @@ func TestPurchaseOrdersChangeAvailability(t *testing.T) {
 	later := create(poLine("IN-1", "10", "7", "2030-05-01"))
 	sooner := create(poLine("IN-1", "5", "7", "2030-04-01"), poLine("IN-2", "1", "1", "2030-04-02"))
 	draft := create(poLine("IN-1", "1", "7", "2030-01-01"))
+	short := create(poLine("IN-2", "3", "1", "2030-06-01"), poLine("IN-2", "1", "1", "2030-07-01"))
 	type seen struct{ version, incoming, next, onHand string }
 	var want []string
 	step := func(what string, do func() error, expect map[string]seen) {
@@ -341,6 +342,25 @@ func TestPurchaseOrdersChangeAvailability(t *testing.T) {
 		_, err := s.ReceivePurchaseOrder(ctx, later, "", []purchasing.ReceiptLine{{LineNumber: 1, Quantity: dec("6")}}, "")
 		return err
 	}, map[string]seen{"IN-1": {"5", "0", "", "10"}})
+	// Closing a partially received order short: what arrived stays, the
+	// rest is no longer incoming, as when an ordered one is cancelled.
+	step("order another", func() error { _, err := s.OrderPurchaseOrder(ctx, short, 0, ""); return err },
+		map[string]seen{"IN-2": {"3", "4", "2030-06-01", "0"}})
+	step("receive part of it", func() error {
+		_, err := s.ReceivePurchaseOrder(ctx, short, "", []purchasing.ReceiptLine{{LineNumber: 1, Quantity: dec("1")}}, "")
+		return err
+	}, map[string]seen{"IN-2": {"4", "3", "2030-06-01", "1"}})
+	step("close it short", func() error {
+		o, err := s.CancelPurchaseOrder(ctx, short, 0, "")
+		if err == nil && (o.Status != purchasing.Closed || o.Lines[0].Received.String() != "1") {
+			err = fmt.Errorf("closed order = %+v", o)
+		}
+		return err
+	}, map[string]seen{"IN-2": {"5", "0", "", "1"}})
+	step("close it again", func() error { _, err := s.CancelPurchaseOrder(ctx, short, 0, ""); return err }, nil)
+	if _, err := s.ReceivePurchaseOrder(ctx, short, "", []purchasing.ReceiptLine{{LineNumber: 1, Quantity: dec("1")}}, ""); !errors.Is(err, errs.ErrFailedPrecondition) {
+		t.Errorf("receiving a closed order: %v", err)
+	}
 
 	var got []string
 	for _, e := range allEvents(t, pool) {
@@ -353,6 +373,16 @@ func TestPurchaseOrdersChangeAvailability(t *testing.T) {
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("stock.changed events:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	var closed []string
+	for _, e := range allEvents(t, pool) {
+		if e.Key == short && strings.HasPrefix(e.Type, "purchase_order.") {
+			closed = append(closed, fmt.Sprintf("%s %v", e.Type, payload(t, e)["status"]))
+		}
+	}
+	if want := "[purchase_order.created PURCHASE_ORDER_STATUS_DRAFT purchase_order.ordered PURCHASE_ORDER_STATUS_ORDERED " +
+		"purchase_order.received PURCHASE_ORDER_STATUS_PARTIALLY_RECEIVED purchase_order.closed PURCHASE_ORDER_STATUS_CLOSED]"; fmt.Sprint(closed) != want {
+		t.Errorf("events of the closed order = %v\nwant %s", closed, want)
 	}
 	checkLedger(t, pool)
 }

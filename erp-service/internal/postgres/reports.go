@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/seamhq/seam/erp-service/internal/reporting"
+	"github.com/seamhq/seam/platform/money"
 )
 
 // agingBucketSQL is reporting.BucketOf of invoice i's due date seen on $1:
@@ -55,6 +56,34 @@ func (s *Store) OpenAmounts(ctx context.Context, asOf time.Time, currency string
 		}
 	}
 	return out[:cut], cut < len(out), nil
+}
+
+// ValuationTotals implements reporting.Store: one aggregate, each item's
+// value rounded as ValuationRow.Value rounds it (numeric round is half away
+// from zero, as money.Round).
+func (s *Store) ValuationTotals(ctx context.Context) ([]money.Money, error) {
+	codes := money.Codes()
+	units := make([]int32, len(codes))
+	for i, c := range codes {
+		units[i] = money.MinorUnits(c)
+	}
+	rows, err := s.pool.Query(ctx, `SELECT i.currency_code, sum(round(t.on_hand * i.standard_cost, c.units))
+		FROM stock_totals t JOIN items i ON i.sku = t.sku
+		JOIN unnest($1::text[], $2::int[]) AS c(code, units) ON c.code = i.currency_code
+		WHERE t.on_hand <> 0
+		GROUP BY i.currency_code ORDER BY i.currency_code`, codes, units)
+	if err != nil {
+		return nil, fmt.Errorf("stock valuation totals: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (money.Money, error) {
+		var m money.Money
+		err := row.Scan(&m.Currency, &m.Amount)
+		return m, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("stock valuation totals: %w", err)
+	}
+	return out, nil
 }
 
 // Valuation implements reporting.Store.

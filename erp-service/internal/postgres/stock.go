@@ -441,7 +441,9 @@ func (s *Store) Adjust(ctx context.Context, adj stock.Adjustment, requestID stri
 			return err
 		}
 		change := adj.Change()
+		onHandBefore := a.OnHand
 		a.Apply(change)
+		value := ledger.StockValueChange(onHandBefore, a.OnHand, cost)
 		changes := []stock.Change{change}
 		// Stock that arrives goes to backorders first.
 		var f filled
@@ -458,15 +460,18 @@ func (s *Store) Adjust(ctx context.Context, adj stock.Adjustment, requestID stri
 			return err
 		}
 		queueFilled(&w, f)
+		// Adjustments are valued at the item's standard cost, by what they
+		// change the item's stock value (ledger.StockValueChange): a
+		// receipt Dr Inventory / Cr Accounts payable, any other (a count,
+		// shrinkage) Dr Inventory / Cr Inventory adjustments; the other way
+		// round for a negative one.
+		kind, other := ledger.KindAdjustment, ledger.InventoryAdjustments
 		if change.Kind == stock.Receipt {
-			// Receipts are valued at the item's standard cost: Dr Inventory,
-			// Cr Accounts payable (the other way round for a negative one).
-			amount := money.Round(adj.Quantity.Mul(cost.Amount), cost.Currency)
-			if e, ok := ledger.Transfer(ledger.KindReceipt, adj.Reference(), cost.Currency,
-				ledger.Inventory, ledger.AccountsPayable, amount); ok {
-				if err := queueJournal(&w, []ledger.Entry{e}, actor); err != nil {
-					return err
-				}
+			kind, other = ledger.KindReceipt, ledger.AccountsPayable
+		}
+		if e, ok := ledger.Transfer(kind, adj.Reference(), cost.Currency, ledger.Inventory, other, value); ok {
+			if err := queueJournal(&w, []ledger.Entry{e}, actor); err != nil {
+				return err
 			}
 		}
 		err := tx.SendBatch(ctx, &w).Close()

@@ -92,10 +92,12 @@ const (
 	PartiallyReceived Status = "PARTIALLY_RECEIVED"
 	Received          Status = "RECEIVED"
 	Cancelled         Status = "CANCELLED"
+	// Closed: received in part, the rest cancelled (closed short).
+	Closed Status = "CLOSED"
 )
 
 // Statuses lists every status.
-var Statuses = []Status{Draft, Ordered, PartiallyReceived, Received, Cancelled}
+var Statuses = []Status{Draft, Ordered, PartiallyReceived, Received, Cancelled, Closed}
 
 // Open reports whether lines of an order in status s are incoming stock.
 func (s Status) Open() bool { return s == Ordered || s == PartiallyReceived }
@@ -251,6 +253,15 @@ func Receive(o *Order, lines []ReceiptLine) error {
 	return nil
 }
 
+// PayableChange is what receiving line l, which had received before,
+// adds to what the supplier is owed, rounded cumulatively:
+// round(received x unit cost) - round(before x unit cost), in currency.
+// However a line is received, its receipts add up to its amount: 1 at
+// 0.25 received as 0.5 twice owes 0.13 and 0.12, not 0.13 twice.
+func PayableChange(l Line, before decimal.Decimal, currency string) decimal.Decimal {
+	return money.Round(l.Received.Mul(l.UnitCost), currency).Sub(money.Round(before.Mul(l.UnitCost), currency))
+}
+
 // PlaceOrder moves a draft to ORDERED; an ordered order is left as is (changed
 // false).
 func PlaceOrder(o *Order) (changed bool, err error) {
@@ -264,17 +275,23 @@ func PlaceOrder(o *Order) (changed bool, err error) {
 	return false, errs.FailedPreconditionf("purchase order %s is %s; only a draft can be ordered", o.Number, o.Status)
 }
 
-// Cancel cancels a draft or an ordered order with nothing received; a
-// cancelled one is left as is (changed false).
+// Cancel cancels what is not received of an order: a draft or an ordered
+// order with nothing received becomes CANCELLED, a partially received one
+// CLOSED (what arrived stays, the rest is no longer expected). A
+// cancelled or closed one is left as is (changed false); a received one
+// has nothing left to cancel.
 func Cancel(o *Order) (changed bool, err error) {
 	switch o.Status {
-	case Cancelled:
+	case Cancelled, Closed:
 		return false, nil
 	case Draft, Ordered:
 		o.Status = Cancelled
 		return true, nil
+	case PartiallyReceived:
+		o.Status = Closed
+		return true, nil
 	}
-	return false, errs.FailedPreconditionf("purchase order %s is %s; only a draft or an ordered one with nothing received can be cancelled", o.Number, o.Status)
+	return false, errs.FailedPreconditionf("purchase order %s is %s; it has nothing left to cancel", o.Number, o.Status)
 }
 
 // ListQuery selects a page of suppliers or purchase orders.
@@ -298,7 +315,8 @@ type Store interface {
 	GetPurchaseOrder(ctx context.Context, id string) (Order, error)
 	ListPurchaseOrders(ctx context.Context, q ListQuery) ([]Order, bool, error)
 	// OrderPurchaseOrder and CancelPurchaseOrder change the status (etag 0:
-	// any revision).
+	// any revision); cancelling a partially received order closes it
+	// (EventClosed).
 	OrderPurchaseOrder(ctx context.Context, id string, etag int64, requestID string) (Order, error)
 	CancelPurchaseOrder(ctx context.Context, id string, etag int64, requestID string) (Order, error)
 	// ReceivePurchaseOrder receives lines into warehouse: stock moves of
@@ -314,4 +332,5 @@ const (
 	EventOrdered         = "purchase_order.ordered"
 	EventReceived        = "purchase_order.received"
 	EventCancelled       = "purchase_order.cancelled"
+	EventClosed          = "purchase_order.closed"
 )

@@ -133,8 +133,19 @@ func TestTransitions(t *testing.T) {
 	if _, err := PlaceOrder(&o); !errors.Is(err, errs.ErrFailedPrecondition) {
 		t.Errorf("order cancelled: %v", err)
 	}
+	// Cancelling a partially received order closes it short.
 	p := Order{Status: PartiallyReceived}
-	if _, err := Cancel(&p); !errors.Is(err, errs.ErrFailedPrecondition) {
-		t.Errorf("cancel partially received: %v", err)
+	if ch, err := Cancel(&p); !ch || err != nil || p.Status != Closed || p.Status.Open() {
+		t.Errorf("cancel partially received: %v %v %s", ch, err, p.Status)
+	}
+	if ch, err := Cancel(&p); ch || err != nil || p.Status != Closed {
+		t.Errorf("cancel closed: %v %v %s", ch, err, p.Status)
+	}
+	if err := Receive(&p, []ReceiptLine{{1, d("1")}}); !errors.Is(err, errs.ErrFailedPrecondition) {
+		t.Errorf("receive closed: %v", err)
+	}
+	r := Order{Status: Received}
+	if _, err := Cancel(&r); !errors.Is(err, errs.ErrFailedPrecondition) {
+		t.Errorf("cancel received: %v", err)
 	}
 }

@@ -109,4 +109,7 @@ type Store interface {
 	OpenAmounts(ctx context.Context, asOf time.Time, currency string, pageSize int, after string) (opens []Open, more bool, err error)
 	// Valuation returns items with stock on hand, by SKU, after after.
 	Valuation(ctx context.Context, pageSize int, after string) ([]ValuationRow, bool, error)
+	// ValuationTotals returns the value of all stock on hand per currency,
+	// by currency code: the sums of ValuationRow.Value over every item.
+	ValuationTotals(ctx context.Context) ([]money.Money, error)
 }

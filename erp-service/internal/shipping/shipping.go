@@ -27,8 +27,11 @@ type Line struct {
 	SKU        string
 	Warehouse  string
 	Quantity   decimal.Decimal
-	// Cost is Quantity x the item's standard cost, rounded to the cost
-	// currency's minor unit.
+	// Cost is what Quantity takes off the item's stock value at standard
+	// cost: the value rounded (to the cost currency's minor unit) before
+	// minus the value rounded after (ledger.StockValueChange), so the costs
+	// of an item's shipments and the inventory account follow the stock
+	// valuation exactly; about Quantity x the standard cost.
 	Cost money.Money
 }
 
@@ -95,7 +98,8 @@ type Cost = money.Money
 // default warehouse first, then by code), updates avail, and moves the
 // line's reserved quantity to shipped. The order becomes SHIPPED when
 // every line has shipped in full, else PARTIALLY_SHIPPED. costs holds the
-// standard cost of every SKU on the order. It returns the stock moves and
+// standard cost of every SKU on the order, at which each shipment line is
+// costed by what it takes off the item's stock value. It returns the stock moves and
 // the journal entries (cost of goods sold, one per cost currency).
 //
 // Shipping more than a line has reserved is FAILED_PRECONDITION naming
@@ -188,9 +192,10 @@ func Ship(s *Shipment, n NewShipment, o *sales.Order, held []sales.Held,
 			rest = rest.Sub(take)
 			c := stock.Change{SKU: l.SKU, Warehouse: h.Warehouse, Kind: stock.Shipped,
 				OnHandDelta: take.Neg(), ReservedDelta: take.Neg(), Reference: o.Reference(), Reason: s.Reference()}
+			onHandBefore := a.OnHand
 			a.Apply(c)
 			changes = append(changes, c)
-			amount := money.Round(take.Mul(cost.Amount), cost.Currency)
+			amount := ledger.StockValueChange(onHandBefore, a.OnHand, cost).Neg()
 			s.Lines = append(s.Lines, Line{LineNumber: l.Number, SKU: l.SKU, Warehouse: h.Warehouse, Quantity: take,
 				Cost: money.Money{Currency: cost.Currency, Amount: amount}})
 			if _, ok := costTotals[cost.Currency]; !ok {

@@ -29,12 +29,16 @@ type JournalEntry struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Read-only (UUID).
 	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	// What posted it: "shipment" (Dr 5000 COGS / Cr 1200 Inventory) or
+	// What posted it: "shipment" (Dr 5000 COGS / Cr 1200 Inventory),
 	// "receipt" (Dr 1200 Inventory / Cr 2000 Accounts payable, with 5100
-	// Purchase price variance for purchase orders), "invoice", "invoice_void",
-	// "payment" or "payment_reversal".
+	// Purchase price variance for purchase orders), "adjustment" (a stock
+	// count or shrinkage: Dr 1200 Inventory / Cr 5200 Inventory adjustments,
+	// or the reverse), "revaluation" (a new standard cost of stock on hand,
+	// 1200 against 5200), "invoice", "invoice_void", "payment" or
+	// "payment_reversal".
 	Kind string `protobuf:"bytes,2,opt,name=kind,proto3" json:"kind,omitempty"`
-	// The business document: "shipments/<id>", "stockAdjustments/<id>".
+	// The business document: "shipments/<id>", "stockAdjustments/<id>",
+	// "items/<sku>" (a revaluation).
 	Reference    string         `protobuf:"bytes,3,opt,name=reference,proto3" json:"reference,omitempty"`
 	CurrencyCode string         `protobuf:"bytes,4,opt,name=currency_code,json=currencyCode,proto3" json:"currency_code,omitempty"`
 	Lines        []*JournalLine `protobuf:"bytes,5,rep,name=lines,proto3" json:"lines,omitempty"`

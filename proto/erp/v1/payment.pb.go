@@ -84,7 +84,8 @@ type Payment struct {
 	Amount *v1.Money `protobuf:"bytes,4,opt,name=amount,proto3" json:"amount,omitempty"`
 	// The invoices paid, in the payment's currency.
 	Allocations []*PaymentAllocation `protobuf:"bytes,5,rep,name=allocations,proto3" json:"allocations,omitempty"`
-	// Read-only: amount minus the allocations, kept as customer credit.
+	// Read-only: amount minus the allocations, kept as customer credit; zero
+	// once the payment is reversed (none of it is credit any more).
 	UnallocatedAmount *v1.Money `protobuf:"bytes,6,opt,name=unallocated_amount,json=unallocatedAmount,proto3" json:"unallocated_amount,omitempty"`
 	// Read-only.
 	Status PaymentStatus `protobuf:"varint,7,opt,name=status,proto3,enum=erp.v1.PaymentStatus" json:"status,omitempty"`
@@ -236,7 +237,11 @@ type PaymentAllocation struct {
 	// Required: an invoice of the payment's customer, in its currency.
 	InvoiceId string `protobuf:"bytes,1,opt,name=invoice_id,json=invoiceId,proto3" json:"invoice_id,omitempty"`
 	// Required, positive, at most the invoice's open amount.
-	Amount        *v1.Money `protobuf:"bytes,2,opt,name=amount,proto3" json:"amount,omitempty"`
+	Amount *v1.Money `protobuf:"bytes,2,opt,name=amount,proto3" json:"amount,omitempty"`
+	// Read-only: true once the payment is reversed. The allocation stays as
+	// a record of what the payment had paid, but no longer counts: the
+	// amount was taken off the invoice again.
+	Reversed      bool `protobuf:"varint,3,opt,name=reversed,proto3" json:"reversed,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -283,6 +288,13 @@ func (x *PaymentAllocation) GetAmount() *v1.Money {
 		return x.Amount
 	}
 	return nil
+}
+
+func (x *PaymentAllocation) GetReversed() bool {
+	if x != nil {
+		return x.Reversed
+	}
+	return false
 }
 
 type CreatePaymentRequest struct {
@@ -655,11 +667,12 @@ const file_erp_v1_payment_proto_rawDesc = "" +
 	"\vcreate_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x12;\n" +
 	"\vupdate_time\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"updateTime\"[\n" +
+	"updateTime\"w\n" +
 	"\x11PaymentAllocation\x12\x1d\n" +
 	"\n" +
 	"invoice_id\x18\x01 \x01(\tR\tinvoiceId\x12'\n" +
-	"\x06amount\x18\x02 \x01(\v2\x0f.money.v1.MoneyR\x06amount\"`\n" +
+	"\x06amount\x18\x02 \x01(\v2\x0f.money.v1.MoneyR\x06amount\x12\x1a\n" +
+	"\breversed\x18\x03 \x01(\bR\breversed\"`\n" +
 	"\x14CreatePaymentRequest\x12)\n" +
 	"\apayment\x18\x01 \x01(\v2\x0f.erp.v1.PaymentR\apayment\x12\x1d\n" +
 	"\n" +

@@ -46,7 +46,9 @@ type PaymentServiceClient interface {
 	ListPayments(ctx context.Context, in *ListPaymentsRequest, opts ...grpc.CallOption) (*ListPaymentsResponse, error)
 	// ReversePayment undoes a payment (a bounced transfer, a mistake): its
 	// allocations are taken off the invoices, which reopen, and its journal
-	// entry is reversed. Reversing a reversed payment changes nothing.
+	// entry is reversed. The payment keeps its allocations, each marked
+	// reversed, and has nothing unallocated. Reversing a reversed payment
+	// changes nothing.
 	ReversePayment(ctx context.Context, in *ReversePaymentRequest, opts ...grpc.CallOption) (*Payment, error)
 	// ApplyPaymentCredit allocates some of a posted payment's unallocated
 	// amount (the customer's credit) to open invoices of the customer, in
@@ -135,7 +137,9 @@ type PaymentServiceServer interface {
 	ListPayments(context.Context, *ListPaymentsRequest) (*ListPaymentsResponse, error)
 	// ReversePayment undoes a payment (a bounced transfer, a mistake): its
 	// allocations are taken off the invoices, which reopen, and its journal
-	// entry is reversed. Reversing a reversed payment changes nothing.
+	// entry is reversed. The payment keeps its allocations, each marked
+	// reversed, and has nothing unallocated. Reversing a reversed payment
+	// changes nothing.
 	ReversePayment(context.Context, *ReversePaymentRequest) (*Payment, error)
 	// ApplyPaymentCredit allocates some of a posted payment's unallocated
 	// amount (the customer's credit) to open invoices of the customer, in

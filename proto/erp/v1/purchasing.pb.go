@@ -33,6 +33,9 @@ const (
 	PurchaseOrderStatus_PURCHASE_ORDER_STATUS_PARTIALLY_RECEIVED PurchaseOrderStatus = 3
 	PurchaseOrderStatus_PURCHASE_ORDER_STATUS_RECEIVED           PurchaseOrderStatus = 4
 	PurchaseOrderStatus_PURCHASE_ORDER_STATUS_CANCELLED          PurchaseOrderStatus = 5
+	// Received in part, the rest cancelled (closed short): no longer
+	// incoming.
+	PurchaseOrderStatus_PURCHASE_ORDER_STATUS_CLOSED PurchaseOrderStatus = 6
 )
 
 // Enum value maps for PurchaseOrderStatus.
@@ -44,6 +47,7 @@ var (
 		3: "PURCHASE_ORDER_STATUS_PARTIALLY_RECEIVED",
 		4: "PURCHASE_ORDER_STATUS_RECEIVED",
 		5: "PURCHASE_ORDER_STATUS_CANCELLED",
+		6: "PURCHASE_ORDER_STATUS_CLOSED",
 	}
 	PurchaseOrderStatus_value = map[string]int32{
 		"PURCHASE_ORDER_STATUS_UNSPECIFIED":        0,
@@ -52,6 +56,7 @@ var (
 		"PURCHASE_ORDER_STATUS_PARTIALLY_RECEIVED": 3,
 		"PURCHASE_ORDER_STATUS_RECEIVED":           4,
 		"PURCHASE_ORDER_STATUS_CANCELLED":          5,
+		"PURCHASE_ORDER_STATUS_CLOSED":             6,
 	}
 )
 
@@ -1198,14 +1203,15 @@ const file_erp_v1_purchasing_proto_rawDesc = "" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04etag\x18\x02 \x01(\tR\x04etag\x12\x1d\n" +
 	"\n" +
-	"request_id\x18\x03 \x01(\tR\trequestId*\xf7\x01\n" +
+	"request_id\x18\x03 \x01(\tR\trequestId*\x99\x02\n" +
 	"\x13PurchaseOrderStatus\x12%\n" +
 	"!PURCHASE_ORDER_STATUS_UNSPECIFIED\x10\x00\x12\x1f\n" +
 	"\x1bPURCHASE_ORDER_STATUS_DRAFT\x10\x01\x12!\n" +
 	"\x1dPURCHASE_ORDER_STATUS_ORDERED\x10\x02\x12,\n" +
 	"(PURCHASE_ORDER_STATUS_PARTIALLY_RECEIVED\x10\x03\x12\"\n" +
 	"\x1ePURCHASE_ORDER_STATUS_RECEIVED\x10\x04\x12#\n" +
-	"\x1fPURCHASE_ORDER_STATUS_CANCELLED\x10\x052\xa2\x02\n" +
+	"\x1fPURCHASE_ORDER_STATUS_CANCELLED\x10\x05\x12 \n" +
+	"\x1cPURCHASE_ORDER_STATUS_CLOSED\x10\x062\xa2\x02\n" +
 	"\x0fSupplierService\x12A\n" +
 	"\x0eCreateSupplier\x12\x1d.erp.v1.CreateSupplierRequest\x1a\x10.erp.v1.Supplier\x12;\n" +
 	"\vGetSupplier\x12\x1a.erp.v1.GetSupplierRequest\x1a\x10.erp.v1.Supplier\x12L\n" +

@@ -268,8 +268,11 @@ type PurchaseOrderServiceClient interface {
 	// balanced. Partial receipts are allowed; more than a line has open is
 	// FAILED_PRECONDITION.
 	ReceivePurchaseOrder(ctx context.Context, in *ReceivePurchaseOrderRequest, opts ...grpc.CallOption) (*PurchaseOrder, error)
-	// CancelPurchaseOrder cancels a draft or an ordered purchase order with
-	// nothing received.
+	// CancelPurchaseOrder cancels what is not received of a purchase order:
+	// a draft or an ordered one becomes CANCELLED, a partially received one
+	// CLOSED (what arrived stays; the rest is no longer incoming, event
+	// purchase_order.closed). Cancelling a cancelled or closed one returns
+	// it unchanged; a received one is FAILED_PRECONDITION.
 	CancelPurchaseOrder(ctx context.Context, in *CancelPurchaseOrderRequest, opts ...grpc.CallOption) (*PurchaseOrder, error)
 }
 
@@ -362,8 +365,11 @@ type PurchaseOrderServiceServer interface {
 	// balanced. Partial receipts are allowed; more than a line has open is
 	// FAILED_PRECONDITION.
 	ReceivePurchaseOrder(context.Context, *ReceivePurchaseOrderRequest) (*PurchaseOrder, error)
-	// CancelPurchaseOrder cancels a draft or an ordered purchase order with
-	// nothing received.
+	// CancelPurchaseOrder cancels what is not received of a purchase order:
+	// a draft or an ordered one becomes CANCELLED, a partially received one
+	// CLOSED (what arrived stays; the rest is no longer incoming, event
+	// purchase_order.closed). Cancelling a cancelled or closed one returns
+	// it unchanged; a received one is FAILED_PRECONDITION.
 	CancelPurchaseOrder(context.Context, *CancelPurchaseOrderRequest) (*PurchaseOrder, error)
 	mustEmbedUnimplementedPurchaseOrderServiceServer()
 }

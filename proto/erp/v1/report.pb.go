@@ -381,6 +381,11 @@ type StockValuation struct {
 	// One row per item with stock on hand, by SKU.
 	Rows          []*StockValuationRow `protobuf:"bytes,1,rep,name=rows,proto3" json:"rows,omitempty"`
 	NextPageToken string               `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	// The value of all stock on hand per currency, by currency code: the
+	// sum of every row's value over all pages (what 1200 Inventory holds in
+	// that currency). On the first page only (the request without a
+	// page_token): it is one aggregate over every item.
+	Totals        []*v1.Money `protobuf:"bytes,3,rep,name=totals,proto3" json:"totals,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -427,6 +432,13 @@ func (x *StockValuation) GetNextPageToken() string {
 		return x.NextPageToken
 	}
 	return ""
+}
+
+func (x *StockValuation) GetTotals() []*v1.Money {
+	if x != nil {
+		return x.Totals
+	}
+	return nil
 }
 
 type StockValuationRow struct {
@@ -805,10 +817,11 @@ const file_erp_v1_report_proto_rawDesc = "" +
 	"\x18GetStockValuationRequest\x12\x1b\n" +
 	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
-	"page_token\x18\x02 \x01(\tR\tpageToken\"g\n" +
+	"page_token\x18\x02 \x01(\tR\tpageToken\"\x90\x01\n" +
 	"\x0eStockValuation\x12-\n" +
 	"\x04rows\x18\x01 \x03(\v2\x19.erp.v1.StockValuationRowR\x04rows\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x93\x01\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12'\n" +
+	"\x06totals\x18\x03 \x03(\v2\x0f.money.v1.MoneyR\x06totals\"\x93\x01\n" +
 	"\x11StockValuationRow\x12\x10\n" +
 	"\x03sku\x18\x01 \x01(\tR\x03sku\x12\x17\n" +
 	"\aon_hand\x18\x02 \x01(\tR\x06onHand\x12,\n" +
@@ -890,23 +903,24 @@ var file_erp_v1_report_proto_depIdxs = []int32{
 	10, // 5: erp.v1.ArAgingRow.days_over_90:type_name -> money.v1.Money
 	10, // 6: erp.v1.ArAgingRow.total:type_name -> money.v1.Money
 	6,  // 7: erp.v1.StockValuation.rows:type_name -> erp.v1.StockValuationRow
-	10, // 8: erp.v1.StockValuationRow.unit_cost:type_name -> money.v1.Money
-	10, // 9: erp.v1.StockValuationRow.value:type_name -> money.v1.Money
-	0,  // 10: erp.v1.GetSalesReportRequest.group_by:type_name -> erp.v1.SalesGrouping
-	0,  // 11: erp.v1.SalesReport.group_by:type_name -> erp.v1.SalesGrouping
-	9,  // 12: erp.v1.SalesReport.rows:type_name -> erp.v1.SalesReportRow
-	10, // 13: erp.v1.SalesReportRow.net_amount:type_name -> money.v1.Money
-	1,  // 14: erp.v1.ReportService.GetArAging:input_type -> erp.v1.GetArAgingRequest
-	4,  // 15: erp.v1.ReportService.GetStockValuation:input_type -> erp.v1.GetStockValuationRequest
-	7,  // 16: erp.v1.ReportService.GetSalesReport:input_type -> erp.v1.GetSalesReportRequest
-	2,  // 17: erp.v1.ReportService.GetArAging:output_type -> erp.v1.ArAging
-	5,  // 18: erp.v1.ReportService.GetStockValuation:output_type -> erp.v1.StockValuation
-	8,  // 19: erp.v1.ReportService.GetSalesReport:output_type -> erp.v1.SalesReport
-	17, // [17:20] is the sub-list for method output_type
-	14, // [14:17] is the sub-list for method input_type
-	14, // [14:14] is the sub-list for extension type_name
-	14, // [14:14] is the sub-list for extension extendee
-	0,  // [0:14] is the sub-list for field type_name
+	10, // 8: erp.v1.StockValuation.totals:type_name -> money.v1.Money
+	10, // 9: erp.v1.StockValuationRow.unit_cost:type_name -> money.v1.Money
+	10, // 10: erp.v1.StockValuationRow.value:type_name -> money.v1.Money
+	0,  // 11: erp.v1.GetSalesReportRequest.group_by:type_name -> erp.v1.SalesGrouping
+	0,  // 12: erp.v1.SalesReport.group_by:type_name -> erp.v1.SalesGrouping
+	9,  // 13: erp.v1.SalesReport.rows:type_name -> erp.v1.SalesReportRow
+	10, // 14: erp.v1.SalesReportRow.net_amount:type_name -> money.v1.Money
+	1,  // 15: erp.v1.ReportService.GetArAging:input_type -> erp.v1.GetArAgingRequest
+	4,  // 16: erp.v1.ReportService.GetStockValuation:input_type -> erp.v1.GetStockValuationRequest
+	7,  // 17: erp.v1.ReportService.GetSalesReport:input_type -> erp.v1.GetSalesReportRequest
+	2,  // 18: erp.v1.ReportService.GetArAging:output_type -> erp.v1.ArAging
+	5,  // 19: erp.v1.ReportService.GetStockValuation:output_type -> erp.v1.StockValuation
+	8,  // 20: erp.v1.ReportService.GetSalesReport:output_type -> erp.v1.SalesReport
+	18, // [18:21] is the sub-list for method output_type
+	15, // [15:18] is the sub-list for method input_type
+	15, // [15:15] is the sub-list for extension type_name
+	15, // [15:15] is the sub-list for extension extendee
+	0,  // [0:15] is the sub-list for field type_name
 }
 
 func init() { file_erp_v1_report_proto_init() }
