@@ -299,7 +299,9 @@ func crmStatus(e *Engine) FeedStatus { return e.crmFeed.snapshot() }
 
 func TestSupersedes(t *testing.T) {
 	t.Parallel()
-	ev := func(feed, typ string) postgres.Failure { return postgres.Failure{Feed: feed, EventType: typ, EventKey: "k"} }
+	ev := func(feed, typ string) postgres.Failure {
+		return postgres.Failure{Feed: feed, EventType: typ, EventKey: "k"}
+	}
 	tests := []struct {
 		later, earlier postgres.Failure
 		want           bool
