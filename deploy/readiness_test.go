@@ -152,8 +152,7 @@ func checkPodStarts(t *testing.T, r *rendered, svc string, spec *corev1.PodSpec)
 
 	// The listen addresses are fixed in the manifests; map each declared
 	// container port to a free local port so the probes can be tried.
-	ports := map[int32]int{}  // container port -> local port
-	local := map[string]int{} // GRPC_ADDR, HTTP_ADDR -> local port
+	declared := map[string]int{} // GRPC_ADDR, HTTP_ADDR -> container port
 	for _, name := range []string{"GRPC_ADDR", "HTTP_ADDR"} {
 		_, port, ok := hostPort(env[name])
 		n, err := strconv.Atoi(port)
@@ -163,13 +162,26 @@ func checkPodStarts(t *testing.T, r *rendered, svc string, spec *corev1.PodSpec)
 		if !podDeclaresPort(main.Ports, intstr.FromInt(n), corev1.ProtocolTCP) {
 			t.Errorf("%s=%q: the container declares no port %d", name, env[name], n)
 		}
-		local[name] = freePort(t)
-		ports[int32(n)] = local[name]
-		env[name] = "127.0.0.1:" + strconv.Itoa(local[name])
+		declared[name] = n
 	}
-
-	proc := startContainer(t, bin, main, env, p.podName)
-	waitReady(t, proc, fmt.Sprintf("http://127.0.0.1:%d/readyz", local["HTTP_ADDR"]))
+	var ports map[int32]int  // container port -> local port
+	var local map[string]int // GRPC_ADDR, HTTP_ADDR -> local port
+	var proc *process
+	// A free port may be taken by a test running in parallel before the
+	// service binds it: then the service exits at once, and is started
+	// again on other ports.
+	for attempt := 1; ; attempt++ {
+		ports, local = map[int32]int{}, map[string]int{}
+		for name, n := range declared {
+			local[name] = freePort(t)
+			ports[int32(n)] = local[name]
+			env[name] = "127.0.0.1:" + strconv.Itoa(local[name])
+		}
+		proc = startContainer(t, bin, main, env, p.podName)
+		if waitReady(t, proc, fmt.Sprintf("http://127.0.0.1:%d/readyz", local["HTTP_ADDR"]), attempt < 3) {
+			break
+		}
+	}
 
 	// Each probe as the kubelet would run it.
 	probes := map[string]*corev1.Probe{"readiness": main.ReadinessProbe, "liveness": main.LivenessProbe, "startup": main.StartupProbe}
@@ -206,6 +218,9 @@ type process struct {
 	out    bytes.Buffer
 	exited chan struct{}
 	err    error
+	// portTaken: it exited at start because a port was taken meanwhile,
+	// and was started again on others.
+	portTaken bool
 }
 
 func (p *process) Write(b []byte) (int, error) {
@@ -249,7 +264,7 @@ func startContainer(t *testing.T, bin string, c *corev1.Container, env map[strin
 				return
 			}
 		}
-		if p.err != nil {
+		if p.err != nil && !p.portTaken {
 			t.Errorf("%s exited with %v after SIGTERM\n%s", c.Name, p.err, p.output())
 		}
 	})
@@ -257,7 +272,9 @@ func startContainer(t *testing.T, bin string, c *corev1.Container, env map[strin
 }
 
 // waitReady polls url until it answers 200, the process exits or 45 s pass.
-func waitReady(t *testing.T, p *process, url string) {
+// With mayRetry, a process that exited because its port was taken is
+// reported as false instead of failing the test.
+func waitReady(t *testing.T, p *process, url string, mayRetry bool) bool {
 	t.Helper()
 	client := &http.Client{Timeout: 2 * time.Second}
 	deadline := time.Now().Add(45 * time.Second)
@@ -268,7 +285,7 @@ func waitReady(t *testing.T, p *process, url string) {
 			body, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return
+				return true
 			}
 			last = fmt.Sprintf("%d %s", resp.StatusCode, bytes.TrimSpace(body))
 		} else {
@@ -276,6 +293,10 @@ func waitReady(t *testing.T, p *process, url string) {
 		}
 		select {
 		case <-p.exited:
+			if mayRetry && strings.Contains(p.output(), "address already in use") {
+				p.portTaken = true
+				return false
+			}
 			t.Fatalf("exited before it was ready: %v\n%s", p.err, p.output())
 		case <-time.After(100 * time.Millisecond):
 		}
