@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -26,6 +27,14 @@ import (
 // from the CRM catalog, availability that differs from stock, an account
 // with orders but no customer link. Every repair is one of the flows'
 // idempotent commands.
+//
+// A pass reads each side in bulk, page by page, and may take minutes, in
+// which records go on changing and their changes are delivered. So a
+// record that differs in what the pass read is read again, both sides
+// afresh (the copy after its source, so that a copy is never newer than
+// the source it is compared with unless it claims what the source never
+// said), and only what still differs is drift. What agrees when read again
+// is counted as changed during the pass.
 
 // Check names.
 const (
@@ -61,6 +70,10 @@ type CheckCount struct {
 	Checked  int64  `json:"checked"`
 	Drifted  int64  `json:"drifted"`
 	Repaired int64  `json:"repaired"`
+	// Changed counts records that differed as the pass first read them
+	// and agreed when read again: they changed during the pass. They are
+	// not drift.
+	Changed int64 `json:"changed,omitempty"`
 }
 
 // Repair is one fix, or a failed attempt at one.
@@ -96,6 +109,9 @@ func (r *Report) drift(check, key, what string, repairErr error) {
 	}
 }
 
+// changed counts a record that agreed when read again.
+func (r *Report) changed(check string) { r.check(check).Changed++ }
+
 // errKept is the outcome of a repair the CRM took without error but did
 // not apply: its copy claims a newer source version than the ERP has,
 // which no sync wrote. Writing over it could undo a newer delivery racing
@@ -113,7 +129,8 @@ var errStatusWithoutBalance = errors.New("the account's payment status does not 
 var errBalanceNeverReported = errors.New("the ERP never reported a balance for this customer in that currency, so no version of its can correct the CRM's copy; correct it at the source")
 
 // verified runs a repair and, when it returned no error, checks that the
-// CRM now agrees (still reports whether it does not).
+// CRM now agrees (still reports whether it does not, reading the ERP again
+// when it needs to: a newer change may have been delivered meanwhile).
 func verified(repairErr error, still func() (bool, error)) error {
 	if repairErr != nil {
 		return repairErr
@@ -236,8 +253,12 @@ func StoredReport(rec postgres.Reconciliation) (Report, error) {
 	return r, nil
 }
 
+// reconcileOrders compares every won opportunity with its active ERP
+// order, and checks that the accounts of won opportunities are linked to
+// a customer.
 func (e *Engine) reconcileOrders(ctx context.Context, r *Report) error {
 	orders := map[string]*erpv1.SalesOrder{}
+	accounts := map[string]bool{}
 	token := ""
 	for {
 		resp, err := e.erp.SalesOrders.ListSalesOrders(ctx, &erpv1.ListSalesOrdersRequest{PageSize: reconcilePage, PageToken: token})
@@ -259,7 +280,6 @@ func (e *Engine) reconcileOrders(ctx context.Context, r *Report) error {
 		}
 	}
 
-	accountsWithOrders := map[string]bool{}
 	token = ""
 	for {
 		resp, err := e.crm.Opportunities.ListOpportunities(ctx, &crmv1.ListOpportunitiesRequest{
@@ -269,23 +289,8 @@ func (e *Engine) reconcileOrders(ctx context.Context, r *Report) error {
 			return fmt.Errorf("list won opportunities: %w", err)
 		}
 		for _, opp := range resp.GetOpportunities() {
-			accountsWithOrders[opp.GetAccountId()] = true
-			r.check(CheckWonHasOrder).Checked++
-			o, ok := orders[opp.GetId()]
-			if !ok {
-				r.drift(CheckWonHasOrder, opp.GetId(), "won opportunity without an ERP order", e.placeOrder(ctx, opp))
-				continue
-			}
-			r.check(CheckOrderShown).Checked++
-			if opp.GetOrder().GetNumber() != o.GetNumber() || opp.GetOrder().GetStatus() != fulfillment(o) {
-				what := fmt.Sprintf("opportunity shows order %q %s, ERP has %s %s", opp.GetOrder().GetNumber(),
-					opp.GetOrder().GetStatus(), o.GetNumber(), fulfillment(o))
-				r.drift(CheckOrderShown, opp.GetId(), what, verified(e.forceOrderBack(ctx, o), func() (bool, error) {
-					now, err := e.crm.Opportunities.GetOpportunity(ctx, &crmv1.GetOpportunityRequest{Id: opp.GetId()})
-					return err == nil && (now.GetOrder().GetNumber() != o.GetNumber() || now.GetOrder().GetStatus() != fulfillment(o)), err
-				}))
-			}
-			if err := e.reconcilePayment(ctx, r, opp, o); err != nil {
+			accounts[opp.GetAccountId()] = true
+			if err := e.reconcileDeal(ctx, r, opp, orders[opp.GetId()]); err != nil {
 				return err
 			}
 		}
@@ -294,7 +299,7 @@ func (e *Engine) reconcileOrders(ctx context.Context, r *Report) error {
 		}
 	}
 
-	for accountID := range accountsWithOrders {
+	for _, accountID := range slices.Sorted(maps.Keys(accounts)) {
 		r.check(CheckAccountCustomer).Checked++
 		acc, err := e.crm.Accounts.GetAccount(ctx, &crmv1.GetAccountRequest{Id: accountID})
 		if err != nil {
@@ -308,6 +313,77 @@ func (e *Engine) reconcileOrders(ctx context.Context, r *Report) error {
 	return nil
 }
 
+// reconcileDeal compares a won opportunity with its active order, both as
+// the pass listed them (o is nil when no order was listed), and what
+// differs once more with both read afresh.
+func (e *Engine) reconcileDeal(ctx context.Context, r *Report, opp *crmv1.Opportunity, o *erpv1.SalesOrder) error {
+	r.check(CheckWonHasOrder).Checked++
+	if o == nil {
+		now, active, err := e.dealNow(ctx, opp.GetId())
+		if err != nil {
+			return err
+		}
+		switch {
+		case !isWon(now):
+			r.changed(CheckWonHasOrder) // lost, reopened or deleted since it was listed
+			return nil
+		case active == nil:
+			r.drift(CheckWonHasOrder, opp.GetId(), "won opportunity without an ERP order", e.placeOrder(ctx, now))
+			return nil
+		}
+		r.changed(CheckWonHasOrder) // its order was placed after the orders were listed
+		opp, o = now, active
+	}
+
+	r.check(CheckOrderShown).Checked++
+	if !showsOrder(opp, o) {
+		now, active, err := e.dealNow(ctx, opp.GetId())
+		if err != nil {
+			return err
+		}
+		if !isWon(now) || active == nil {
+			r.changed(CheckOrderShown) // no longer a won deal with an order
+			return nil
+		}
+		opp, o = now, active
+		if showsOrder(opp, o) {
+			r.changed(CheckOrderShown)
+		} else {
+			what := fmt.Sprintf("opportunity shows order %q %s, ERP has %s %s", opp.GetOrder().GetNumber(),
+				opp.GetOrder().GetStatus(), o.GetNumber(), fulfillment(o))
+			r.drift(CheckOrderShown, opp.GetId(), what, verified(e.forceOrderBack(ctx, o), func() (bool, error) {
+				now, active, err := e.dealNow(ctx, opp.GetId())
+				return err == nil && isWon(now) && active != nil && !showsOrder(now, active), err
+			}))
+		}
+	}
+	return e.reconcilePayment(ctx, r, opp, o)
+}
+
+// dealNow reads an opportunity (nil when it is gone) and then its active
+// order (nil when it has none).
+func (e *Engine) dealNow(ctx context.Context, opportunityID string) (*crmv1.Opportunity, *erpv1.SalesOrder, error) {
+	opp, err := e.crm.Opportunities.GetOpportunity(ctx, &crmv1.GetOpportunityRequest{Id: opportunityID})
+	if status.Code(err) == codes.NotFound {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("read opportunity %s: %w", opportunityID, err)
+	}
+	o, err := e.activeOrder(ctx, opportunityID)
+	return opp, o, err
+}
+
+func isWon(opp *crmv1.Opportunity) bool {
+	return opp != nil && opp.GetStage() == crmv1.Stage_STAGE_CLOSED_WON
+}
+
+// showsOrder reports whether an opportunity shows an order's number and
+// status.
+func showsOrder(opp *crmv1.Opportunity, o *erpv1.SalesOrder) bool {
+	return opp.GetOrder().GetNumber() == o.GetNumber() && opp.GetOrder().GetStatus() == fulfillment(o)
+}
+
 // reconcilePayment compares an opportunity's payment status with its
 // order and the order's invoices, read afresh: the order listed at the
 // start of the pass may be older than its invoices are now.
@@ -318,24 +394,63 @@ func (e *Engine) reconcilePayment(ctx context.Context, r *Report, opp *crmv1.Opp
 	}
 	r.check(CheckPaymentStatus).Checked++
 	want, version := orderPaymentStatus(o, invoices)
-	got := opp.GetPaymentStatus()
-	if got == crmv1.PaymentStatus_PAYMENT_STATUS_UNSPECIFIED {
-		got = crmv1.PaymentStatus_PAYMENT_STATUS_NOT_INVOICED
-	}
-	if got == want || version == 0 {
+	if version == 0 || shownPayment(opp) == want {
 		return nil
 	}
+	// The opportunity may have been listed minutes ago.
+	opp, want, version, err = e.paymentNow(ctx, opp.GetId(), listed.GetId())
+	if err != nil {
+		return err
+	}
+	if opp == nil || version == 0 || shownPayment(opp) == want {
+		r.changed(CheckPaymentStatus)
+		return nil
+	}
+	got := shownPayment(opp)
 	now, err := e.crm.Sync.SetOpportunityPaymentStatus(ctx, &crmv1.SetOpportunityPaymentStatusRequest{
 		OpportunityId: opp.GetId(), PaymentStatus: want, SourceVersion: version,
 	})
 	r.drift(CheckPaymentStatus, opp.GetId(), fmt.Sprintf("opportunity shows %s, the order and its invoices say %s", got, want),
-		verified(err, func() (bool, error) { return now.GetPaymentStatus() != want, nil }))
+		verified(err, func() (bool, error) {
+			if shownPayment(now) == want {
+				return false, nil
+			}
+			opp, want, _, err := e.paymentNow(ctx, opp.GetId(), listed.GetId())
+			return err == nil && opp != nil && shownPayment(opp) != want, err
+		}))
 	return nil
 }
 
-// reconcileBalances compares every CRM account's balances, in every
-// currency, and its payment status with its ERP customer's, and writes
-// the balances of the currencies that differ, each with the ERP's version.
+// paymentNow reads an opportunity (nil when it is gone) and then the
+// payment status and its version that its order and the order's invoices
+// give.
+func (e *Engine) paymentNow(ctx context.Context, opportunityID, orderID string) (*crmv1.Opportunity, crmv1.PaymentStatus, int64, error) {
+	opp, err := e.crm.Opportunities.GetOpportunity(ctx, &crmv1.GetOpportunityRequest{Id: opportunityID})
+	if status.Code(err) == codes.NotFound {
+		return nil, 0, 0, nil
+	}
+	if err != nil {
+		return nil, 0, 0, fmt.Errorf("read opportunity %s: %w", opportunityID, err)
+	}
+	o, invoices, err := e.orderWithInvoices(ctx, orderID)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	want, version := orderPaymentStatus(o, invoices)
+	return opp, want, version, nil
+}
+
+// shownPayment is the payment status an opportunity shows; one never
+// written is not invoiced.
+func shownPayment(opp *crmv1.Opportunity) crmv1.PaymentStatus {
+	if s := opp.GetPaymentStatus(); s != crmv1.PaymentStatus_PAYMENT_STATUS_UNSPECIFIED {
+		return s
+	}
+	return crmv1.PaymentStatus_PAYMENT_STATUS_NOT_INVOICED
+}
+
+// reconcileBalances compares every CRM account's balances with its ERP
+// customer's.
 func (e *Engine) reconcileBalances(ctx context.Context, r *Report) error {
 	token := ""
 	for {
@@ -347,7 +462,14 @@ func (e *Engine) reconcileBalances(ctx context.Context, r *Report) error {
 			if !isCRMID(c.GetCrmAccountId()) {
 				continue
 			}
-			if err := e.reconcileBalance(ctx, r, c); err != nil {
+			acc, err := e.crm.Accounts.GetAccount(ctx, &crmv1.GetAccountRequest{Id: c.GetCrmAccountId()})
+			if status.Code(err) == codes.NotFound {
+				continue // the account is gone; nothing to show it on
+			}
+			if err != nil {
+				return fmt.Errorf("read account %s: %w", c.GetCrmAccountId(), err)
+			}
+			if err := e.reconcileBalance(ctx, r, c, acc); err != nil {
 				return err
 			}
 		}
@@ -357,41 +479,36 @@ func (e *Engine) reconcileBalances(ctx context.Context, r *Report) error {
 	}
 }
 
-// reconcileBalance compares one customer's balances with its account's.
-func (e *Engine) reconcileBalance(ctx context.Context, r *Report, c *erpv1.Customer) error {
-	list, err := e.erp.Customers.ListCustomerBalances(ctx, &erpv1.ListCustomerBalancesRequest{CustomerId: c.GetId()})
+// reconcileBalance compares an account's balances, in every currency, and
+// its payment status with its ERP customer's, and writes the balances of
+// the currencies that differ, each with the ERP's version.
+func (e *Engine) reconcileBalance(ctx context.Context, r *Report, c *erpv1.Customer, acc *crmv1.Account) error {
+	r.check(CheckAccountBalance).Checked++
+	erp, err := e.balancesOf(ctx, c, acc)
 	if err != nil {
-		return fmt.Errorf("read balances of customer %s: %w", c.GetId(), err)
+		return err
 	}
-	acc, err := e.crm.Accounts.GetAccount(ctx, &crmv1.GetAccountRequest{Id: c.GetCrmAccountId()})
+	if sameBalances(acc, erp) {
+		return nil // the same in every currency (or never invoiced, and shown so)
+	}
+	acc, err = e.crm.Accounts.GetAccount(ctx, &crmv1.GetAccountRequest{Id: acc.GetId()})
 	if status.Code(err) == codes.NotFound {
-		return nil // the account is gone; nothing to show it on
+		r.changed(CheckAccountBalance)
+		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("read account %s: %w", c.GetCrmAccountId(), err)
 	}
-	r.check(CheckAccountBalance).Checked++
-	erp := list.GetBalances()
-	// A currency the account shows and the ERP does not list (no sync
-	// writes one) is compared with what the ERP has in it: nothing.
-	for _, shown := range acc.GetBalances() {
-		if !slices.ContainsFunc(erp, func(b *erpv1.CustomerBalance) bool { return b.GetCurrencyCode() == shown.GetCurrencyCode() }) {
-			b, err := e.erp.Customers.GetCustomerBalance(ctx, &erpv1.GetCustomerBalanceRequest{
-				CustomerId: c.GetId(), CurrencyCode: shown.GetCurrencyCode(),
-			})
-			if err != nil {
-				return fmt.Errorf("read balance of customer %s in %s: %w", c.GetId(), shown.GetCurrencyCode(), err)
-			}
-			erp = append(erp, b)
-		}
+	if erp, err = e.balancesOf(ctx, c, acc); err != nil {
+		return err
 	}
-	differ := differentBalances(acc, erp)
-	if len(differ) == 0 && acc.GetPaymentStatus() == customerPaymentStatus(erp) {
-		return nil // the same in every currency (or never invoiced, and shown so)
+	if sameBalances(acc, erp) {
+		r.changed(CheckAccountBalance)
+		return nil
 	}
 	req := &crmv1.SetAccountPaymentStatusRequest{AccountId: acc.GetId()}
 	unversioned := false
-	for _, b := range differ {
+	for _, b := range differentBalances(acc, erp) {
 		if b.GetVersion() <= 0 {
 			unversioned = true
 			continue
@@ -414,9 +531,42 @@ func (e *Engine) reconcileBalance(ctx context.Context, r *Report, c *erpv1.Custo
 	}
 	now, err := e.crm.Sync.SetAccountPaymentStatus(ctx, req)
 	r.drift(CheckAccountBalance, acc.GetId(), what, verified(err, func() (bool, error) {
-		return len(differentBalances(now, erp)) > 0 || now.GetPaymentStatus() != customerPaymentStatus(erp), nil
+		if sameBalances(now, erp) {
+			return false, nil
+		}
+		erp, err := e.balancesOf(ctx, c, now)
+		return err == nil && !sameBalances(now, erp), err
 	}))
 	return nil
+}
+
+// balancesOf reads a customer's balances: those the ERP lists, and those
+// of the currencies an account shows and the ERP does not list (no sync
+// writes one), which are compared with what the ERP has in them: nothing.
+func (e *Engine) balancesOf(ctx context.Context, c *erpv1.Customer, acc *crmv1.Account) ([]*erpv1.CustomerBalance, error) {
+	list, err := e.erp.Customers.ListCustomerBalances(ctx, &erpv1.ListCustomerBalancesRequest{CustomerId: c.GetId()})
+	if err != nil {
+		return nil, fmt.Errorf("read balances of customer %s: %w", c.GetId(), err)
+	}
+	erp := list.GetBalances()
+	for _, shown := range acc.GetBalances() {
+		if !slices.ContainsFunc(erp, func(b *erpv1.CustomerBalance) bool { return b.GetCurrencyCode() == shown.GetCurrencyCode() }) {
+			b, err := e.erp.Customers.GetCustomerBalance(ctx, &erpv1.GetCustomerBalanceRequest{
+				CustomerId: c.GetId(), CurrencyCode: shown.GetCurrencyCode(),
+			})
+			if err != nil {
+				return nil, fmt.Errorf("read balance of customer %s in %s: %w", c.GetId(), shown.GetCurrencyCode(), err)
+			}
+			erp = append(erp, b)
+		}
+	}
+	return erp, nil
+}
+
+// sameBalances reports whether an account shows a customer's balances in
+// every currency, and the payment status they give.
+func sameBalances(acc *crmv1.Account, erp []*erpv1.CustomerBalance) bool {
+	return len(differentBalances(acc, erp)) == 0 && acc.GetPaymentStatus() == customerPaymentStatus(erp)
 }
 
 // differentBalances returns the ERP balances an account does not show as
@@ -470,6 +620,8 @@ func (e *Engine) forceOrderBack(ctx context.Context, o *erpv1.SalesOrder) error 
 	return e.writeOrderBack(ctx, o)
 }
 
+// reconcileCatalog compares every ERP item with its CRM product: its name,
+// price and availability.
 func (e *Engine) reconcileCatalog(ctx context.Context, r *Report) error {
 	products := map[string]*crmv1.Product{}
 	token := ""
@@ -492,28 +644,9 @@ func (e *Engine) reconcileCatalog(ctx context.Context, r *Report) error {
 			return fmt.Errorf("list ERP items: %w", err)
 		}
 		for _, item := range resp.GetItems() {
-			r.check(CheckItemInCatalog).Checked++
 			p, ok := products[item.GetSku()]
-			if !ok || !sameProduct(p, item) {
-				version, _ := strconv.ParseInt(item.GetEtag(), 10, 64)
-				r.drift(CheckItemInCatalog, item.GetSku(), "ERP item missing or different in the CRM catalog",
-					verified(e.upsertProduct(ctx, item, version), func() (bool, error) {
-						now, err := e.crm.Products.GetProduct(ctx, &crmv1.GetProductRequest{Sku: item.GetSku()})
-						return err == nil && !sameProduct(now, item), err
-					}))
-			}
-			a, err := e.erp.Items.GetAvailability(ctx, &erpv1.GetAvailabilityRequest{Sku: item.GetSku()})
-			if err != nil {
-				return fmt.Errorf("read availability of %s: %w", item.GetSku(), err)
-			}
-			r.check(CheckAvailability).Checked++
-			if !ok || !sameAvailability(p, a) {
-				what := fmt.Sprintf("CRM shows %q available, promised %q; ERP has %s, next receipt %q",
-					p.GetAvailableQuantity(), p.GetPromiseDate(), a.GetAvailable(), a.GetNextReceiptDate())
-				r.drift(CheckAvailability, item.GetSku(), what, verified(e.setAvailability(ctx, a, a.GetVersion()), func() (bool, error) {
-					now, err := e.crm.Products.GetProduct(ctx, &crmv1.GetProductRequest{Sku: item.GetSku()})
-					return err == nil && !sameAvailability(now, a), err
-				}))
+			if err := e.reconcileItem(ctx, r, item, p, ok); err != nil {
+				return err
 			}
 		}
 		if token = resp.GetNextPageToken(); token == "" {
@@ -521,6 +654,91 @@ func (e *Engine) reconcileCatalog(ctx context.Context, r *Report) error {
 		}
 	}
 	return nil
+}
+
+// reconcileItem compares an ERP item with its CRM product (ok is false
+// when none was listed), both as listed, and what differs once more with
+// both read afresh.
+func (e *Engine) reconcileItem(ctx context.Context, r *Report, item *erpv1.Item, p *crmv1.Product, ok bool) error {
+	sku := item.GetSku()
+	r.check(CheckItemInCatalog).Checked++
+	if !ok || !sameProduct(p, item) {
+		now, item, err := e.productNow(ctx, sku)
+		switch {
+		case err != nil:
+			return err
+		case item == nil || now != nil && sameProduct(now, item):
+			r.changed(CheckItemInCatalog)
+		default:
+			version, _ := strconv.ParseInt(item.GetEtag(), 10, 64)
+			r.drift(CheckItemInCatalog, sku, "ERP item missing or different in the CRM catalog",
+				verified(e.upsertProduct(ctx, item, version), func() (bool, error) {
+					now, item, err := e.productNow(ctx, sku)
+					return err == nil && item != nil && (now == nil || !sameProduct(now, item)), err
+				}))
+		}
+	}
+
+	a, err := e.erp.Items.GetAvailability(ctx, &erpv1.GetAvailabilityRequest{Sku: sku})
+	if err != nil {
+		return fmt.Errorf("read availability of %s: %w", sku, err)
+	}
+	r.check(CheckAvailability).Checked++
+	if ok && sameAvailability(p, a) {
+		return nil
+	}
+	p, a, err = e.availabilityNow(ctx, sku)
+	if err != nil {
+		return err
+	}
+	if p != nil && sameAvailability(p, a) {
+		r.changed(CheckAvailability)
+		return nil
+	}
+	what := fmt.Sprintf("CRM shows %q available, promised %q; ERP has %s, next receipt %q",
+		p.GetAvailableQuantity(), p.GetPromiseDate(), a.GetAvailable(), a.GetNextReceiptDate())
+	r.drift(CheckAvailability, sku, what, verified(e.setAvailability(ctx, a, a.GetVersion()), func() (bool, error) {
+		now, a, err := e.availabilityNow(ctx, sku)
+		return err == nil && (now == nil || !sameAvailability(now, a)), err
+	}))
+	return nil
+}
+
+// productNow reads a CRM product and then its ERP item, each nil when
+// there is none.
+func (e *Engine) productNow(ctx context.Context, sku string) (*crmv1.Product, *erpv1.Item, error) {
+	p, err := e.crm.Products.GetProduct(ctx, &crmv1.GetProductRequest{Sku: sku})
+	if status.Code(err) == codes.NotFound {
+		p, err = nil, nil
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("read product %s: %w", sku, err)
+	}
+	item, err := e.erp.Items.GetItem(ctx, &erpv1.GetItemRequest{Sku: sku})
+	if status.Code(err) == codes.NotFound {
+		return p, nil, nil
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("read item %s: %w", sku, err)
+	}
+	return p, item, nil
+}
+
+// availabilityNow reads a CRM product (nil when there is none) and then
+// its ERP item's availability.
+func (e *Engine) availabilityNow(ctx context.Context, sku string) (*crmv1.Product, *erpv1.Availability, error) {
+	p, err := e.crm.Products.GetProduct(ctx, &crmv1.GetProductRequest{Sku: sku})
+	if status.Code(err) == codes.NotFound {
+		p, err = nil, nil
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("read product %s: %w", sku, err)
+	}
+	a, err := e.erp.Items.GetAvailability(ctx, &erpv1.GetAvailabilityRequest{Sku: sku})
+	if err != nil {
+		return nil, nil, fmt.Errorf("read availability of %s: %w", sku, err)
+	}
+	return p, a, nil
 }
 
 // sameProduct reports whether a CRM product shows an ERP item's name and
