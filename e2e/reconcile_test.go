@@ -86,6 +86,37 @@ func TestReconciliationRepairsALostDelivery(t *testing.T) {
 	}
 
 	keptCopies(t, st, id, accountID)
+	renamedCustomer(t, st, accountID)
+}
+
+// renamedCustomer renames an account's customer in the ERP, which no flow
+// carries back, and checks that a pass gives it its account's name again:
+// the CRM owns it.
+func renamedCustomer(t *testing.T, st *stack.Stack, accountID string) {
+	t.Helper()
+	ctx := context.Background()
+	resp, err := rest(st, stack.CRM, auth.Sales).Do(ctx, "GET", "/v1/accounts/"+accountID, nil)
+	acc := must(t, resp, err, 200).Body
+	customerID := restclient.Str(acc, "erp_customer_id")
+	finance := rest(st, stack.ERP, auth.Finance)
+	resp, err = finance.Do(ctx, "PATCH", "/v1/customers/"+customerID, map[string]any{"name": "Renamed in the ERP"})
+	must(t, resp, err, 200)
+
+	report, raw := reconciled(t, rest(st, stack.Bridge, auth.Admin))
+	found := false
+	repairs, _ := report["repairs"].([]any)
+	for _, r := range repairs {
+		m := r.(map[string]any)
+		found = found || restclient.Str(m, "check") == "account_has_customer" && restclient.Str(m, "key") == accountID &&
+			strings.HasSuffix(restclient.Str(m, "detail"), ": repaired")
+	}
+	if !found {
+		t.Errorf("no repair of the renamed customer listed: %s", raw)
+	}
+	resp, err = finance.Do(ctx, "GET", "/v1/customers/"+customerID, nil)
+	if got, want := restclient.Str(must(t, resp, err, 200).Body, "name"), restclient.Str(acc, "name"); got != want {
+		t.Errorf("customer named %q after the pass, want its account's name %q", got, want)
+	}
 }
 
 // keptCopies overwrites CRM copies with versions the ERP never had, which

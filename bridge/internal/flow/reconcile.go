@@ -25,8 +25,8 @@ import (
 // drift that lost or failed deliveries could leave: a won opportunity with
 // no ERP order, an order not shown on its opportunity, an item missing
 // from the CRM catalog, availability that differs from stock, an account
-// with orders but no customer link. Every repair is one of the flows'
-// idempotent commands.
+// with orders but no customer link, a customer whose name is not its
+// account's. Every repair is one of the flows' idempotent commands.
 //
 // A pass reads each side in bulk, page by page, and may take minutes, in
 // which records go on changing and their changes are delivered. So a
@@ -128,10 +128,21 @@ var errStatusWithoutBalance = errors.New("the account's payment status does not 
 // of the ERP's can replace a copy that came from elsewhere.
 var errBalanceNeverReported = errors.New("the ERP never reported a balance for this customer in that currency, so no version of its can correct the CRM's copy; correct it at the source")
 
+// errCustomerKept is the outcome of a customer's name the ERP did not
+// take from its account: the customer claims to mirror a newer version of
+// the account than the CRM has.
+var errCustomerKept = errors.New("the ERP kept its customer's name, which claims a newer account version than the CRM's; correct it at the source")
+
 // verified runs a repair and, when it returned no error, checks that the
 // CRM now agrees (still reports whether it does not, reading the ERP again
 // when it needs to: a newer change may have been delivered meanwhile).
 func verified(repairErr error, still func() (bool, error)) error {
+	return verifiedOr(errKept, repairErr, still)
+}
+
+// verifiedOr is verified with kept as the outcome of a repair the copy
+// took without error but did not apply.
+func verifiedOr(kept, repairErr error, still func() (bool, error)) error {
 	if repairErr != nil {
 		return repairErr
 	}
@@ -140,7 +151,7 @@ func verified(repairErr error, still func() (bool, error)) error {
 	case err != nil:
 		return err
 	case differs:
-		return errKept
+		return kept
 	}
 	return nil
 }
@@ -206,7 +217,8 @@ func (e *Engine) reconcile(ctx context.Context, r *Report) {
 		CheckItemInCatalog, CheckAvailability} {
 		r.check(name)
 	}
-	err := errors.Join(e.reconcileOrders(ctx, r), e.reconcileBalances(ctx, r), e.reconcileCatalog(ctx, r))
+	accounts, errOrders := e.reconcileOrders(ctx, r)
+	err := errors.Join(errOrders, e.reconcileCustomers(ctx, r, accounts), e.reconcileCatalog(ctx, r))
 	if err != nil {
 		r.Error = err.Error()
 		if ctx.Err() != nil {
@@ -254,16 +266,15 @@ func StoredReport(rec postgres.Reconciliation) (Report, error) {
 }
 
 // reconcileOrders compares every won opportunity with its active ERP
-// order, and checks that the accounts of won opportunities are linked to
-// a customer.
-func (e *Engine) reconcileOrders(ctx context.Context, r *Report) error {
+// order, and returns the accounts of the won opportunities.
+func (e *Engine) reconcileOrders(ctx context.Context, r *Report) (map[string]bool, error) {
 	orders := map[string]*erpv1.SalesOrder{}
 	accounts := map[string]bool{}
 	token := ""
 	for {
 		resp, err := e.erp.SalesOrders.ListSalesOrders(ctx, &erpv1.ListSalesOrdersRequest{PageSize: reconcilePage, PageToken: token})
 		if err != nil {
-			return fmt.Errorf("list ERP orders: %w", err)
+			return accounts, fmt.Errorf("list ERP orders: %w", err)
 		}
 		for _, o := range resp.GetSalesOrders() {
 			id, ok := dealOf(o)
@@ -286,31 +297,18 @@ func (e *Engine) reconcileOrders(ctx context.Context, r *Report) error {
 			PageSize: reconcilePage, PageToken: token, Filter: "stage = STAGE_CLOSED_WON",
 		})
 		if err != nil {
-			return fmt.Errorf("list won opportunities: %w", err)
+			return accounts, fmt.Errorf("list won opportunities: %w", err)
 		}
 		for _, opp := range resp.GetOpportunities() {
 			accounts[opp.GetAccountId()] = true
 			if err := e.reconcileDeal(ctx, r, opp, orders[opp.GetId()]); err != nil {
-				return err
+				return accounts, err
 			}
 		}
 		if token = resp.GetNextPageToken(); token == "" {
-			break
+			return accounts, nil
 		}
 	}
-
-	for _, accountID := range slices.Sorted(maps.Keys(accounts)) {
-		r.check(CheckAccountCustomer).Checked++
-		acc, err := e.crm.Accounts.GetAccount(ctx, &crmv1.GetAccountRequest{Id: accountID})
-		if err != nil {
-			return fmt.Errorf("read account %s: %w", accountID, err)
-		}
-		if acc.GetErpCustomerId() == "" {
-			_, err := e.syncAccount(ctx, acc, 0)
-			r.drift(CheckAccountCustomer, accountID, "account with orders but no ERP customer link", err)
-		}
-	}
-	return nil
 }
 
 // reconcileDeal compares a won opportunity with its active order, both as
@@ -449,9 +447,11 @@ func shownPayment(opp *crmv1.Opportunity) crmv1.PaymentStatus {
 	return crmv1.PaymentStatus_PAYMENT_STATUS_NOT_INVOICED
 }
 
-// reconcileBalances compares every CRM account's balances with its ERP
-// customer's.
-func (e *Engine) reconcileBalances(ctx context.Context, r *Report) error {
+// reconcileCustomers compares every ERP customer that mirrors a CRM
+// account with it: its name, and its balances in every currency. Then it
+// checks that the accounts of won deals not met that way are linked to a
+// customer.
+func (e *Engine) reconcileCustomers(ctx context.Context, r *Report, accounts map[string]bool) error {
 	token := ""
 	for {
 		resp, err := e.erp.Customers.ListCustomers(ctx, &erpv1.ListCustomersRequest{PageSize: reconcilePage, PageToken: token})
@@ -464,19 +464,87 @@ func (e *Engine) reconcileBalances(ctx context.Context, r *Report) error {
 			}
 			acc, err := e.crm.Accounts.GetAccount(ctx, &crmv1.GetAccountRequest{Id: c.GetCrmAccountId()})
 			if status.Code(err) == codes.NotFound {
-				continue // the account is gone; nothing to show it on
+				continue // the account is gone; nothing to compare with
 			}
 			if err != nil {
 				return fmt.Errorf("read account %s: %w", c.GetCrmAccountId(), err)
+			}
+			if acc.GetErpCustomerId() != "" {
+				delete(accounts, acc.GetId())
+			}
+			if err := e.reconcileCustomerName(ctx, r, c, acc); err != nil {
+				return err
 			}
 			if err := e.reconcileBalance(ctx, r, c, acc); err != nil {
 				return err
 			}
 		}
 		if token = resp.GetNextPageToken(); token == "" {
-			return nil
+			break
 		}
 	}
+
+	for _, accountID := range slices.Sorted(maps.Keys(accounts)) {
+		r.check(CheckAccountCustomer).Checked++
+		acc, err := e.crm.Accounts.GetAccount(ctx, &crmv1.GetAccountRequest{Id: accountID})
+		if status.Code(err) == codes.NotFound {
+			r.changed(CheckAccountCustomer) // deleted during the pass
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("read account %s: %w", accountID, err)
+		}
+		if acc.GetErpCustomerId() == "" {
+			_, err := e.syncAccount(ctx, acc, 0)
+			r.drift(CheckAccountCustomer, accountID, "account with orders but no ERP customer link", err)
+		}
+	}
+	return nil
+}
+
+// reconcileCustomerName compares a customer's name with its account's:
+// the CRM owns it, and a customer renamed in the ERP gets its account's
+// name back.
+func (e *Engine) reconcileCustomerName(ctx context.Context, r *Report, c *erpv1.Customer, acc *crmv1.Account) error {
+	r.check(CheckAccountCustomer).Checked++
+	if c.GetName() == acc.GetName() {
+		return nil
+	}
+	acc, c, err := e.customerNow(ctx, acc.GetId(), c.GetId())
+	if err != nil {
+		return err
+	}
+	if acc == nil || c == nil || c.GetName() == acc.GetName() {
+		r.changed(CheckAccountCustomer)
+		return nil
+	}
+	what := fmt.Sprintf("ERP customer %s is named %q, its account %q", c.GetId(), c.GetName(), acc.GetName())
+	version, _ := strconv.ParseInt(acc.GetEtag(), 10, 64)
+	_, err = e.syncAccount(ctx, acc, version)
+	r.drift(CheckAccountCustomer, acc.GetId(), what, verifiedOr(errCustomerKept, err, func() (bool, error) {
+		acc, c, err := e.customerNow(ctx, acc.GetId(), c.GetId())
+		return err == nil && acc != nil && c != nil && c.GetName() != acc.GetName(), err
+	}))
+	return nil
+}
+
+// customerNow reads an account and then a customer, each nil when gone.
+func (e *Engine) customerNow(ctx context.Context, accountID, customerID string) (*crmv1.Account, *erpv1.Customer, error) {
+	acc, err := e.crm.Accounts.GetAccount(ctx, &crmv1.GetAccountRequest{Id: accountID})
+	if status.Code(err) == codes.NotFound {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("read account %s: %w", accountID, err)
+	}
+	c, err := e.erp.Customers.GetCustomer(ctx, &erpv1.GetCustomerRequest{Id: customerID})
+	if status.Code(err) == codes.NotFound {
+		return acc, nil, nil
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("read customer %s: %w", customerID, err)
+	}
+	return acc, c, nil
 }
 
 // reconcileBalance compares an account's balances, in every currency, and

@@ -250,3 +250,59 @@ func TestReconciliationRereadsWhatChangedDuringThePass(t *testing.T) {
 		t.Errorf("%d orders, %d product writes; want the 3 there were, and none", len(s.orders), s.productWrites)
 	}
 }
+
+// Drift that is still there when read again is repaired: an order not
+// shown, a won deal without an order, and a customer renamed in the ERP
+// (the CRM owns the name: the customer gets its account's back).
+func TestReconciliationRepairsWhatStillDiffers(t *testing.T) {
+	t.Parallel()
+	s := newSides()
+	s.addAccount(accountA, "Acme", 1)
+	s.addAccount(accountB, "Beta GmbH", 4)
+	s.customers["cust-2"].Name = "Beta (renamed in the ERP)"
+	o := s.addDeal(dealA, accountA, erpv1.SalesOrderStatus_SALES_ORDER_STATUS_CONFIRMED)
+	o.Status, o.Revision = erpv1.SalesOrderStatus_SALES_ORDER_STATUS_SHIPPED, 2 // its shipment never delivered
+	s.addDeal(dealD, accountB, erpv1.SalesOrderStatus_SALES_ORDER_STATUS_UNSPECIFIED)
+
+	e := s.engine(newStore(t))
+	r := reconciled(t, e)
+	want := map[string]string{
+		CheckWonHasOrder:     "2/1/1/0",
+		CheckOrderShown:      "1/1/1/0",
+		CheckPaymentStatus:   "1/0/0/0",
+		CheckAccountCustomer: "2/1/1/0",
+		CheckAccountBalance:  "2/0/0/0",
+		CheckItemInCatalog:   "0/0/0/0",
+		CheckAvailability:    "0/0/0/0",
+	}
+	if got := counts(r); !maps.Equal(got, want) {
+		t.Errorf("checked/drifted/repaired/changed:\n got %v\nwant %v", got, want)
+	}
+	details := map[string]string{}
+	for _, rep := range r.Repairs {
+		details[rep.Check+" "+rep.Key] = rep.Detail
+	}
+	for key, want := range map[string]string{
+		CheckOrderShown + " " + dealA:         "repaired",
+		CheckWonHasOrder + " " + dealD:        "repaired",
+		CheckAccountCustomer + " " + accountB: `named "Beta (renamed in the ERP)", its account "Beta GmbH": repaired`,
+	} {
+		if !strings.Contains(details[key], want) {
+			t.Errorf("%s: %q, want it to say %q", key, details[key], want)
+		}
+	}
+	if got := s.customers["cust-2"].GetName(); got != "Beta GmbH" {
+		t.Errorf("customer named %q after the pass, want its account's name", got)
+	}
+	if r := reconciled(t, e); len(r.Repairs) != 0 {
+		t.Errorf("second pass lists %+v, want nothing", r.Repairs)
+	}
+
+	// A customer that claims a newer account version than the CRM has
+	// keeps its name: the pass says so instead of counting it repaired.
+	s.change(func() { s.customers["cust-1"].Name, s.mirrored["cust-1"] = "Acme (synced from elsewhere)", 99 })
+	r = reconciled(t, e)
+	if len(r.Repairs) != 1 || !strings.Contains(r.Repairs[0].Detail, "the ERP kept its customer's name") {
+		t.Errorf("repairs = %+v, want the customer's name reported as kept by the ERP", r.Repairs)
+	}
+}
