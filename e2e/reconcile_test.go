@@ -87,6 +87,32 @@ func TestReconciliationRepairsALostDelivery(t *testing.T) {
 
 	keptCopies(t, st, id, accountID)
 	renamedCustomer(t, st, accountID)
+	productWithoutItem(t, st)
+}
+
+// productWithoutItem gives the CRM a product no ERP item has and checks
+// that a pass lists it for a person and leaves it be.
+func productWithoutItem(t *testing.T, st *stack.Stack) {
+	t.Helper()
+	ctx := context.Background()
+	resp, err := rest(st, stack.CRM, auth.Integration).Do(ctx, "POST", "/v1/products:upsert", map[string]any{"products": []any{map[string]any{
+		"sku": "NO-ITEM", "name": "Not an ERP item", "list_price": map[string]any{"currency_code": "EUR", "amount": "1.00"}, "source_version": "1",
+	}}})
+	must(t, resp, err, 200)
+
+	report, raw := reconciled(t, rest(st, stack.Bridge, auth.Admin))
+	found := false
+	repairs, _ := report["repairs"].([]any)
+	for _, r := range repairs {
+		m := r.(map[string]any)
+		found = found || restclient.Str(m, "check") == "item_in_catalog" && restclient.Str(m, "key") == "NO-ITEM" &&
+			strings.Contains(restclient.Str(m, "detail"), "without an ERP item: left for a person")
+	}
+	if !found {
+		t.Errorf("the product without an item is not listed for a person: %s", raw)
+	}
+	resp, err = rest(st, stack.CRM, auth.Sales).Do(ctx, "GET", "/v1/products/NO-ITEM", nil)
+	must(t, resp, err, 200)
 }
 
 // renamedCustomer renames an account's customer in the ERP, which no flow

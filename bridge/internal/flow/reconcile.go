@@ -112,6 +112,14 @@ func (r *Report) drift(check, key, what string, repairErr error) {
 // changed counts a record that agreed when read again.
 func (r *Report) changed(check string) { r.check(check).Changed++ }
 
+// unrepaired records drift the pass leaves to a person, and why.
+func (r *Report) unrepaired(check, key, what, why string) {
+	r.check(check).Drifted++
+	if len(r.Repairs) < maxRepairsListed {
+		r.Repairs = append(r.Repairs, Repair{Check: check, Key: key, Detail: what + ": left for a person: " + why})
+	}
+}
+
 // errKept is the outcome of a repair the CRM took without error but did
 // not apply: its copy claims a newer source version than the ERP has,
 // which no sync wrote. Writing over it could undo a newer delivery racing
@@ -132,6 +140,11 @@ var errBalanceNeverReported = errors.New("the ERP never reported a balance for t
 // take from its account: the customer claims to mirror a newer version of
 // the account than the CRM has.
 var errCustomerKept = errors.New("the ERP kept its customer's name, which claims a newer account version than the CRM's; correct it at the source")
+
+// withoutItem is why a CRM product no ERP item has is left for a person:
+// the ERP owns items, but the CRM has no call that removes a product.
+const withoutItem = "the ERP, which owns items, has none with this SKU, and the bridge has no way to remove a CRM product; " +
+	"create the item in the ERP, or take the product out of the CRM catalog"
 
 // verified runs a repair and, when it returned no error, checks that the
 // CRM now agrees (still reports whether it does not, reading the ERP again
@@ -688,8 +701,8 @@ func (e *Engine) forceOrderBack(ctx context.Context, o *erpv1.SalesOrder) error 
 	return e.writeOrderBack(ctx, o)
 }
 
-// reconcileCatalog compares every ERP item with its CRM product: its name,
-// price and availability.
+// reconcileCatalog compares every ERP item with its CRM product, its name,
+// price and availability, and every CRM product with its ERP item.
 func (e *Engine) reconcileCatalog(ctx context.Context, r *Report) error {
 	products := map[string]*crmv1.Product{}
 	token := ""
@@ -713,6 +726,7 @@ func (e *Engine) reconcileCatalog(ctx context.Context, r *Report) error {
 		}
 		for _, item := range resp.GetItems() {
 			p, ok := products[item.GetSku()]
+			delete(products, item.GetSku())
 			if err := e.reconcileItem(ctx, r, item, p, ok); err != nil {
 				return err
 			}
@@ -720,6 +734,19 @@ func (e *Engine) reconcileCatalog(ctx context.Context, r *Report) error {
 		if token = resp.GetNextPageToken(); token == "" {
 			break
 		}
+	}
+	// What is left are products no listed item has.
+	for _, sku := range slices.Sorted(maps.Keys(products)) {
+		r.check(CheckItemInCatalog).Checked++
+		p, item, err := e.productNow(ctx, sku)
+		if err != nil {
+			return err
+		}
+		if p == nil || item != nil {
+			r.changed(CheckItemInCatalog) // removed, or its item created, since
+			continue
+		}
+		r.unrepaired(CheckItemInCatalog, sku, fmt.Sprintf("CRM product %q without an ERP item", p.GetName()), withoutItem)
 	}
 	return nil
 }

@@ -306,3 +306,32 @@ func TestReconciliationRepairsWhatStillDiffers(t *testing.T) {
 		t.Errorf("repairs = %+v, want the customer's name reported as kept by the ERP", r.Repairs)
 	}
 }
+
+// A CRM product no ERP item has is drift the bridge cannot repair: the
+// ERP owns items, and the CRM has no call that removes a product. It is
+// left for a person, and listed again by every pass until one acts.
+func TestReconciliationReportsProductsWithoutItems(t *testing.T) {
+	t.Parallel()
+	s := newSides()
+	s.addItem("BOLT", "Bolt", "5")
+	s.products["ORPHAN"] = &crmv1.Product{Sku: "ORPHAN", Name: "Orphan"}
+	s.products["LATE"] = &crmv1.Product{Sku: "LATE", Name: "Late"}
+	// LATE's item is created while the pass runs, after the items were
+	// listed: it is no drift.
+	s.after["ListItems"] = func(s *sides) {
+		s.change(func() { s.items["LATE"] = &erpv1.Item{Sku: "LATE", Name: "Late"} })
+	}
+
+	e := s.engine(newStore(t))
+	r := reconciled(t, e)
+	if got := counts(r)[CheckItemInCatalog]; got != "3/1/0/1" {
+		t.Errorf("%s checked/drifted/repaired/changed = %s, want 3/1/0/1", CheckItemInCatalog, got)
+	}
+	if len(r.Repairs) != 1 || r.Repairs[0].Key != "ORPHAN" ||
+		!strings.Contains(r.Repairs[0].Detail, `CRM product "Orphan" without an ERP item: left for a person: `) {
+		t.Errorf("repairs = %+v, want the product without an item left for a person", r.Repairs)
+	}
+	if _, ok := s.products["ORPHAN"]; !ok || s.productWrites != 0 {
+		t.Errorf("the pass wrote products (%d writes, ORPHAN kept: %v)", s.productWrites, ok)
+	}
+}
