@@ -146,9 +146,9 @@ func renamedCustomer(t *testing.T, st *stack.Stack, accountID string) {
 }
 
 // keptCopies overwrites CRM copies with versions the ERP never had, which
-// no sync can correct, and checks that a reconciliation pass reports them
-// as drift it could not repair instead of counting them repaired; the
-// invoiced account's balance is checked too.
+// no versioned sync can correct, and checks that a reconciliation pass
+// resets the payment status and the balance to the ERP's, and reports the
+// others as drift it could not repair instead of counting them repaired.
 func keptCopies(t *testing.T, st *stack.Stack, oppID, accountID string) {
 	t.Helper()
 	ctx := context.Background()
@@ -170,6 +170,10 @@ func keptCopies(t *testing.T, st *stack.Stack, oppID, accountID string) {
 		"payment_status": "PAYMENT_STATUS_OVERDUE", "source_version": "1000",
 		"open_balance":    map[string]any{"currency_code": "EUR", "amount": "12345.00"},
 		"overdue_balance": map[string]any{"currency_code": "EUR", "amount": "12345.00"},
+	})
+	must(t, resp, err, 200)
+	resp, err = sync.Do(ctx, "POST", "/v1/opportunities/"+oppID+":setPaymentStatus", map[string]any{
+		"payment_status": "PAYMENT_STATUS_PAID", "source_version": "9000000000000000000",
 	})
 	must(t, resp, err, 200)
 	resp, err = sync.Do(ctx, "POST", "/v1/products:setAvailability", map[string]any{"updates": []any{map[string]any{
@@ -195,11 +199,12 @@ func keptCopies(t *testing.T, st *stack.Stack, oppID, accountID string) {
 	report, raw := reconciled(t, rest(st, stack.Bridge, auth.Admin))
 	for _, want := range []struct {
 		check, key, detail string
-		drifted            string
+		drifted, repaired  string
 	}{
-		{"account_balance_matches_invoices", accountID, "the CRM kept its copy", "2"},
-		{"account_balance_matches_invoices", fresh, "never reported a balance", "2"},
-		{"availability_matches_stock", "RECON-1", "the CRM kept its copy", "1"},
+		{"account_balance_matches_invoices", accountID, ": repaired", "2", "1"},
+		{"account_balance_matches_invoices", fresh, "never reported a balance", "2", "1"},
+		{"payment_status_matches_invoices", oppID, ": repaired", "1", "1"},
+		{"availability_matches_stock", "RECON-1", "the CRM kept its copy", "1", ""},
 	} {
 		var counts map[string]any
 		checks, _ := report["checks"].([]any)
@@ -208,8 +213,8 @@ func keptCopies(t *testing.T, st *stack.Stack, oppID, accountID string) {
 				counts = m
 			}
 		}
-		if restclient.Str(counts, "checked") == "" || restclient.Str(counts, "drifted") != want.drifted || restclient.Str(counts, "repaired") != "" {
-			t.Errorf("%s = %v, want %s drifted, none repaired", want.check, counts, want.drifted)
+		if restclient.Str(counts, "checked") == "" || restclient.Str(counts, "drifted") != want.drifted || restclient.Str(counts, "repaired") != want.repaired {
+			t.Errorf("%s = %v, want %s drifted, %q repaired", want.check, counts, want.drifted, want.repaired)
 		}
 		found := false
 		repairs, _ := report["repairs"].([]any)
@@ -220,6 +225,14 @@ func keptCopies(t *testing.T, st *stack.Stack, oppID, accountID string) {
 		if !found {
 			t.Errorf("no %q reported for %s: %s", want.detail, want.key, raw)
 		}
+	}
+	resp, err = crm.Do(ctx, "GET", "/v1/accounts/"+accountID, nil)
+	if got := restclient.Str(must(t, resp, err, 200).Body, "open_balance", "amount"); got != "20.00" {
+		t.Errorf("account's open balance %s after the pass, want the ERP's 20.00: %s", got, resp.Raw)
+	}
+	resp, err = crm.Do(ctx, "GET", "/v1/opportunities/"+oppID, nil)
+	if got := restclient.Str(must(t, resp, err, 200).Body, "payment_status"); got != "PAYMENT_STATUS_OPEN" {
+		t.Errorf("opportunity's payment status %s after the pass, want the ERP's OPEN: %s", got, resp.Raw)
 	}
 }
 

@@ -10,6 +10,8 @@ import (
 
 	"github.com/seamhq/seam/bridge/internal/postgres"
 	"github.com/seamhq/seam/platform/errs"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 )
 
 // Reconciliation compares both sides through their APIs and repairs the
@@ -113,9 +115,27 @@ func (r *Report) unrepaired(check, key, what, why string) {
 
 // errKept is the outcome of a repair the CRM took without error but did
 // not apply: its copy claims a newer source version than the ERP has,
-// which no sync wrote. Writing over it could undo a newer delivery racing
-// the pass, so a person decides.
+// which no sync of the ERP's facts wrote. A payment status and balances
+// are reset then, on the condition that nothing wrote them since they were
+// read; other copies (an order, a product, availability) have no such
+// condition, and writing over them could undo a newer delivery racing the
+// pass, so a person decides.
 var errKept = errors.New("the CRM kept its copy, which claims a newer version than the ERP's; correct it at the source")
+
+// errResetRaced is the outcome of a reset of a CRM copy that was written
+// between the pass's read and its reset.
+var errResetRaced = errors.New("the CRM's copy was written while the pass corrected it; the next pass compares it again")
+
+// resetError is the outcome of a reset write.
+func resetError(err error) error {
+	if status.Code(err) == codes.Aborted {
+		return errResetRaced
+	}
+	if err != nil {
+		return fmt.Errorf("reset the CRM's copy: %w", err)
+	}
+	return nil
+}
 
 // verified runs a repair and, when it returned no error, checks that the
 // CRM now agrees (still reports whether it does not, reading the ERP again

@@ -17,9 +17,9 @@ import (
 )
 
 // errStatusWithoutBalance is the outcome for an account whose payment
-// status disagrees with balances that agree: no balance of the ERP's is
-// newer than the CRM's, so no write can correct it.
-var errStatusWithoutBalance = errors.New("the account's payment status does not follow from its balances, and the ERP has no newer balance to write")
+// status disagrees with balances that agree when the ERP has no balance
+// to write again, which would make the CRM derive the status anew.
+var errStatusWithoutBalance = errors.New("the account's payment status does not follow from its balances, and the ERP has no balance to write again")
 
 // errBalanceNeverReported is the outcome for an account that shows a
 // balance in a currency of which the ERP never reported one: no version
@@ -174,22 +174,66 @@ func (e *Engine) reconcileBalance(ctx context.Context, r *Report, c *erpv1.Custo
 			return nil
 		}
 	}
-	if len(req.GetBalances()) == 0 {
-		// Every currency agrees but the status does not (one written
-		// without balances): only a newer balance makes the CRM derive it
-		// again, and the ERP has none.
-		r.drift(CheckAccountBalance, acc.GetId(), what, errStatusWithoutBalance)
+	// settled reports whether an account shows the ERP's balances: those
+	// the ERP has versions of, when it never reported another that the
+	// account shows (that one is reported above).
+	settled := func(acc *crmv1.Account, erp []*erpv1.CustomerBalance) bool {
+		if unversioned {
+			return !slices.ContainsFunc(differentBalances(acc, erp), func(b *erpv1.CustomerBalance) bool { return b.GetVersion() > 0 })
+		}
+		return sameBalances(acc, erp)
+	}
+	// Every currency may agree but the status not (one written without
+	// balances): only writing the balances again, as a reset, makes the
+	// CRM derive it again.
+	err = errKept
+	if len(req.GetBalances()) > 0 {
+		now, werr := e.crm.Sync.SetAccountPaymentStatus(ctx, req)
+		err = verified(werr, func() (bool, error) {
+			if settled(now, erp) {
+				return false, nil
+			}
+			erp, err := e.balancesOf(ctx, c, now)
+			return err == nil && !settled(now, erp), err
+		})
+	}
+	if errors.Is(err, errKept) {
+		err = e.resetBalances(ctx, c, acc.GetId(), settled)
+	}
+	r.drift(CheckAccountBalance, acc.GetId(), what, err)
+	return nil
+}
+
+// resetBalances corrects balances the CRM kept because they claim
+// versions ahead of the ERP's, which no sync of the ERP's facts wrote:
+// read afresh, the account first, every balance the ERP has a version of
+// replaces the account's, version and all, provided nothing wrote the
+// account since it was read (a delivery racing the pass is never undone).
+func (e *Engine) resetBalances(ctx context.Context, c *erpv1.Customer, accountID string,
+	settled func(*crmv1.Account, []*erpv1.CustomerBalance) bool,
+) error {
+	acc, err := e.crm.Accounts.GetAccount(ctx, &crmv1.GetAccountRequest{Id: accountID})
+	if status.Code(err) == codes.NotFound {
 		return nil
 	}
-	now, err := e.crm.Sync.SetAccountPaymentStatus(ctx, req)
-	r.drift(CheckAccountBalance, acc.GetId(), what, verified(err, func() (bool, error) {
-		if sameBalances(now, erp) {
-			return false, nil
+	if err != nil {
+		return fmt.Errorf("read account %s: %w", accountID, err)
+	}
+	erp, err := e.balancesOf(ctx, c, acc)
+	if err != nil || settled(acc, erp) {
+		return err
+	}
+	req := &crmv1.SetAccountPaymentStatusRequest{AccountId: accountID, ResetEtag: acc.GetEtag()}
+	for _, b := range erp {
+		if b.GetVersion() > 0 {
+			req.Balances = append(req.Balances, balanceUpdate(b, b.GetVersion()))
 		}
-		erp, err := e.balancesOf(ctx, c, now)
-		return err == nil && !sameBalances(now, erp), err
-	}))
-	return nil
+	}
+	if len(req.GetBalances()) == 0 {
+		return errStatusWithoutBalance
+	}
+	now, err := e.crm.Sync.SetAccountPaymentStatus(ctx, req)
+	return verified(resetError(err), func() (bool, error) { return !settled(now, erp), nil })
 }
 
 // balancesOf reads a customer's balances: those the ERP lists, and those

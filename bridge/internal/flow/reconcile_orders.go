@@ -2,6 +2,7 @@ package flow
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"google.golang.org/grpc/codes"
@@ -161,15 +162,34 @@ func (e *Engine) reconcilePayment(ctx context.Context, r *Report, opp *crmv1.Opp
 	now, err := e.crm.Sync.SetOpportunityPaymentStatus(ctx, &crmv1.SetOpportunityPaymentStatusRequest{
 		OpportunityId: opp.GetId(), PaymentStatus: want, SourceVersion: version,
 	})
-	r.drift(CheckPaymentStatus, opp.GetId(), fmt.Sprintf("opportunity shows %s, the order and its invoices say %s", got, want),
-		verified(err, func() (bool, error) {
-			if shownPayment(now) == want {
-				return false, nil
-			}
-			opp, want, _, err := e.paymentNow(ctx, opp.GetId(), listed.GetId())
-			return err == nil && opp != nil && shownPayment(opp) != want, err
-		}))
+	err = verified(err, func() (bool, error) {
+		if shownPayment(now) == want {
+			return false, nil
+		}
+		opp, want, _, err := e.paymentNow(ctx, opp.GetId(), listed.GetId())
+		return err == nil && opp != nil && shownPayment(opp) != want, err
+	})
+	if errors.Is(err, errKept) {
+		err = e.resetPayment(ctx, opp.GetId(), listed.GetId())
+	}
+	r.drift(CheckPaymentStatus, opp.GetId(), fmt.Sprintf("opportunity shows %s, the order and its invoices say %s", got, want), err)
 	return nil
+}
+
+// resetPayment corrects a payment status the CRM kept because it claims a
+// version ahead of the ERP's, which no sync of the ERP's facts wrote:
+// read afresh, the opportunity first, its status and version are replaced
+// with the ERP's, provided nothing wrote the opportunity since it was
+// read (a delivery racing the pass is never undone).
+func (e *Engine) resetPayment(ctx context.Context, opportunityID, orderID string) error {
+	opp, want, version, err := e.paymentNow(ctx, opportunityID, orderID)
+	if err != nil || opp == nil || version == 0 || shownPayment(opp) == want {
+		return err
+	}
+	now, err := e.crm.Sync.SetOpportunityPaymentStatus(ctx, &crmv1.SetOpportunityPaymentStatusRequest{
+		OpportunityId: opportunityID, PaymentStatus: want, SourceVersion: version, ResetEtag: opp.GetEtag(),
+	})
+	return verified(resetError(err), func() (bool, error) { return shownPayment(now) != want, nil })
 }
 
 // paymentNow reads an opportunity (nil when it is gone) and then the

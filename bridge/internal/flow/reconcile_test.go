@@ -335,3 +335,27 @@ func TestReconciliationReportsProductsWithoutItems(t *testing.T) {
 		t.Errorf("the pass wrote products (%d writes, ORPHAN kept: %v)", s.productWrites, ok)
 	}
 }
+
+// A payment status written with a version ahead of anything the ERP
+// reached makes the CRM ignore the repair's write as stale; the pass then
+// resets it, on the condition that the opportunity was not written since
+// it was read, and later writes apply again.
+func TestReconciliationResetsAPaymentStatusAheadOfTheERP(t *testing.T) {
+	t.Parallel()
+	s := newSides()
+	s.addAccount(accountA, "Acme", 1)
+	o := s.addDeal(dealA, accountA, erpv1.SalesOrderStatus_SALES_ORDER_STATUS_INVOICED)
+	s.invoices[o.GetId()] = []*erpv1.Invoice{{Id: "inv-1", SalesOrderId: o.GetId(), Status: erpv1.InvoiceStatus_INVOICE_STATUS_OPEN, Revision: 1}}
+	s.showPayment(o)
+	// An integration caller's write with an inflated version.
+	s.opps[dealA].PaymentStatus, s.paymentShown[dealA] = crmv1.PaymentStatus_PAYMENT_STATUS_PAID, 9e18
+
+	r := reconciled(t, s.engine(newStore(t)))
+	if got := counts(r)[CheckPaymentStatus]; got != "1/1/1/0" {
+		t.Errorf("%s checked/drifted/repaired/changed = %s, want 1/1/1/0 (%+v)", CheckPaymentStatus, got, r.Repairs)
+	}
+	_, version := orderPaymentStatus(o, s.invoices[o.GetId()])
+	if got := s.opps[dealA].GetPaymentStatus(); got != crmv1.PaymentStatus_PAYMENT_STATUS_OPEN || s.paymentShown[dealA] != version {
+		t.Errorf("opportunity shows %v at version %d, want OPEN at the ERP's %d", got, s.paymentShown[dealA], version)
+	}
+}

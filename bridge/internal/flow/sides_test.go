@@ -90,6 +90,12 @@ func (s *sides) change(f func()) {
 	f()
 }
 
+// bump gives an opportunity its next etag.
+func bump(o *crmv1.Opportunity) {
+	n, _ := strconv.Atoi(o.GetEtag())
+	o.Etag = strconv.Itoa(n + 1)
+}
+
 func notFound(what string) error { return status.Error(codes.NotFound, what+" not found") }
 
 // filterValue returns the quoted value of a "field = \"value\"" filter.
@@ -168,6 +174,7 @@ func (c *crmSide) SetOpportunityOrder(_ context.Context, req *crmv1.SetOpportuni
 		if req.GetSourceVersion() > c.orderShown[o.GetId()] {
 			c.orderShown[o.GetId()] = req.GetSourceVersion()
 			o.Order = &crmv1.OrderRef{Id: req.GetOrderId(), Number: req.GetOrderNumber(), Status: req.GetStatus()}
+			bump(o)
 		}
 		return o, nil
 	})
@@ -179,9 +186,15 @@ func (c *crmSide) SetOpportunityPaymentStatus(_ context.Context, req *crmv1.SetO
 		if !ok {
 			return nil, notFound("opportunity")
 		}
-		if req.GetSourceVersion() > c.paymentShown[o.GetId()] {
+		switch reset := req.GetResetEtag(); {
+		case reset != "" && reset != o.GetEtag():
+			return nil, status.Error(codes.Aborted, "opportunity changed")
+		case reset != "" || req.GetSourceVersion() > c.paymentShown[o.GetId()]:
 			c.paymentShown[o.GetId()] = req.GetSourceVersion()
-			o.PaymentStatus = req.GetPaymentStatus()
+			if o.PaymentStatus != req.GetPaymentStatus() {
+				o.PaymentStatus = req.GetPaymentStatus()
+				bump(o)
+			}
 		}
 		return o, nil
 	})
@@ -377,7 +390,7 @@ func (s *sides) addAccount(id, name string, version int64) {
 // addDeal adds a won opportunity and, unless st is unspecified, its order
 // in status st, shown on the opportunity; it returns the order.
 func (s *sides) addDeal(id, accountID string, st erpv1.SalesOrderStatus) *erpv1.SalesOrder {
-	s.opps[id] = &crmv1.Opportunity{Id: id, AccountId: accountID, Stage: crmv1.Stage_STAGE_CLOSED_WON, CurrencyCode: "EUR"}
+	s.opps[id] = &crmv1.Opportunity{Id: id, AccountId: accountID, Stage: crmv1.Stage_STAGE_CLOSED_WON, CurrencyCode: "EUR", Etag: "1"}
 	if st == erpv1.SalesOrderStatus_SALES_ORDER_STATUS_UNSPECIFIED {
 		return nil
 	}
