@@ -86,12 +86,69 @@ func TestReconciliationRepairsALostDelivery(t *testing.T) {
 	}
 
 	keptCopies(t, st, id, accountID)
+	renamedCustomer(t, st, accountID)
+	productWithoutItem(t, st)
+}
+
+// productWithoutItem gives the CRM a product no ERP item has and checks
+// that a pass lists it for a person and leaves it be.
+func productWithoutItem(t *testing.T, st *stack.Stack) {
+	t.Helper()
+	ctx := context.Background()
+	resp, err := rest(st, stack.CRM, auth.Integration).Do(ctx, "POST", "/v1/products:upsert", map[string]any{"products": []any{map[string]any{
+		"sku": "NO-ITEM", "name": "Not an ERP item", "list_price": map[string]any{"currency_code": "EUR", "amount": "1.00"}, "source_version": "1",
+	}}})
+	must(t, resp, err, 200)
+
+	report, raw := reconciled(t, rest(st, stack.Bridge, auth.Admin))
+	found := false
+	repairs, _ := report["repairs"].([]any)
+	for _, r := range repairs {
+		m := r.(map[string]any)
+		found = found || restclient.Str(m, "check") == "item_in_catalog" && restclient.Str(m, "key") == "NO-ITEM" &&
+			strings.Contains(restclient.Str(m, "detail"), "without an ERP item: left for a person")
+	}
+	if !found {
+		t.Errorf("the product without an item is not listed for a person: %s", raw)
+	}
+	resp, err = rest(st, stack.CRM, auth.Sales).Do(ctx, "GET", "/v1/products/NO-ITEM", nil)
+	must(t, resp, err, 200)
+}
+
+// renamedCustomer renames an account's customer in the ERP, which no flow
+// carries back, and checks that a pass gives it its account's name again:
+// the CRM owns it.
+func renamedCustomer(t *testing.T, st *stack.Stack, accountID string) {
+	t.Helper()
+	ctx := context.Background()
+	resp, err := rest(st, stack.CRM, auth.Sales).Do(ctx, "GET", "/v1/accounts/"+accountID, nil)
+	acc := must(t, resp, err, 200).Body
+	customerID := restclient.Str(acc, "erp_customer_id")
+	finance := rest(st, stack.ERP, auth.Finance)
+	resp, err = finance.Do(ctx, "PATCH", "/v1/customers/"+customerID, map[string]any{"name": "Renamed in the ERP"})
+	must(t, resp, err, 200)
+
+	report, raw := reconciled(t, rest(st, stack.Bridge, auth.Admin))
+	found := false
+	repairs, _ := report["repairs"].([]any)
+	for _, r := range repairs {
+		m := r.(map[string]any)
+		found = found || restclient.Str(m, "check") == "account_has_customer" && restclient.Str(m, "key") == accountID &&
+			strings.HasSuffix(restclient.Str(m, "detail"), ": repaired")
+	}
+	if !found {
+		t.Errorf("no repair of the renamed customer listed: %s", raw)
+	}
+	resp, err = finance.Do(ctx, "GET", "/v1/customers/"+customerID, nil)
+	if got, want := restclient.Str(must(t, resp, err, 200).Body, "name"), restclient.Str(acc, "name"); got != want {
+		t.Errorf("customer named %q after the pass, want its account's name %q", got, want)
+	}
 }
 
 // keptCopies overwrites CRM copies with versions the ERP never had, which
-// no sync can correct, and checks that a reconciliation pass reports them
-// as drift it could not repair instead of counting them repaired; the
-// invoiced account's balance is checked too.
+// no versioned sync can correct, and checks that a reconciliation pass
+// resets the payment status and the balance to the ERP's, and reports the
+// others as drift it could not repair instead of counting them repaired.
 func keptCopies(t *testing.T, st *stack.Stack, oppID, accountID string) {
 	t.Helper()
 	ctx := context.Background()
@@ -113,6 +170,10 @@ func keptCopies(t *testing.T, st *stack.Stack, oppID, accountID string) {
 		"payment_status": "PAYMENT_STATUS_OVERDUE", "source_version": "1000",
 		"open_balance":    map[string]any{"currency_code": "EUR", "amount": "12345.00"},
 		"overdue_balance": map[string]any{"currency_code": "EUR", "amount": "12345.00"},
+	})
+	must(t, resp, err, 200)
+	resp, err = sync.Do(ctx, "POST", "/v1/opportunities/"+oppID+":setPaymentStatus", map[string]any{
+		"payment_status": "PAYMENT_STATUS_PAID", "source_version": "9000000000000000000",
 	})
 	must(t, resp, err, 200)
 	resp, err = sync.Do(ctx, "POST", "/v1/products:setAvailability", map[string]any{"updates": []any{map[string]any{
@@ -138,11 +199,12 @@ func keptCopies(t *testing.T, st *stack.Stack, oppID, accountID string) {
 	report, raw := reconciled(t, rest(st, stack.Bridge, auth.Admin))
 	for _, want := range []struct {
 		check, key, detail string
-		drifted            string
+		drifted, repaired  string
 	}{
-		{"account_balance_matches_invoices", accountID, "the CRM kept its copy", "2"},
-		{"account_balance_matches_invoices", fresh, "never reported a balance", "2"},
-		{"availability_matches_stock", "RECON-1", "the CRM kept its copy", "1"},
+		{"account_balance_matches_invoices", accountID, ": repaired", "2", "1"},
+		{"account_balance_matches_invoices", fresh, "never reported a balance", "2", "1"},
+		{"payment_status_matches_invoices", oppID, ": repaired", "1", "1"},
+		{"availability_matches_stock", "RECON-1", "the CRM kept its copy", "1", ""},
 	} {
 		var counts map[string]any
 		checks, _ := report["checks"].([]any)
@@ -151,8 +213,8 @@ func keptCopies(t *testing.T, st *stack.Stack, oppID, accountID string) {
 				counts = m
 			}
 		}
-		if restclient.Str(counts, "checked") == "" || restclient.Str(counts, "drifted") != want.drifted || restclient.Str(counts, "repaired") != "" {
-			t.Errorf("%s = %v, want %s drifted, none repaired", want.check, counts, want.drifted)
+		if restclient.Str(counts, "checked") == "" || restclient.Str(counts, "drifted") != want.drifted || restclient.Str(counts, "repaired") != want.repaired {
+			t.Errorf("%s = %v, want %s drifted, %q repaired", want.check, counts, want.drifted, want.repaired)
 		}
 		found := false
 		repairs, _ := report["repairs"].([]any)
@@ -163,6 +225,14 @@ func keptCopies(t *testing.T, st *stack.Stack, oppID, accountID string) {
 		if !found {
 			t.Errorf("no %q reported for %s: %s", want.detail, want.key, raw)
 		}
+	}
+	resp, err = crm.Do(ctx, "GET", "/v1/accounts/"+accountID, nil)
+	if got := restclient.Str(must(t, resp, err, 200).Body, "open_balance", "amount"); got != "20.00" {
+		t.Errorf("account's open balance %s after the pass, want the ERP's 20.00: %s", got, resp.Raw)
+	}
+	resp, err = crm.Do(ctx, "GET", "/v1/opportunities/"+oppID, nil)
+	if got := restclient.Str(must(t, resp, err, 200).Body, "payment_status"); got != "PAYMENT_STATUS_OPEN" {
+		t.Errorf("opportunity's payment status %s after the pass, want the ERP's OPEN: %s", got, resp.Raw)
 	}
 }
 

@@ -265,7 +265,7 @@ func reportToProto(r flow.Report) *bridgev1.Reconciliation {
 	}
 	for _, c := range r.Checks {
 		out.Checks = append(out.Checks, &bridgev1.ReconciliationCheck{
-			Name: c.Name, Checked: c.Checked, Drifted: c.Drifted, Repaired: c.Repaired,
+			Name: c.Name, Checked: c.Checked, Drifted: c.Drifted, Repaired: c.Repaired, Changed: c.Changed,
 		})
 	}
 	for _, rep := range r.Repairs {

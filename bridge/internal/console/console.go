@@ -368,8 +368,8 @@ the events of its key that wait behind it are applied next.</p>
 {{with .Reconciliation}}<p id="reconciliation">Pass {{.ID}} ({{.Trigger}}), started {{ago .Start}}:
 {{if .Running}}<strong>running</strong>{{else if .Error}}<strong class="bad">did not finish</strong> after {{took (.End.Sub .Start)}}: <span class="bad">{{.Error}}</span>{{else}}<strong class="ok">finished</strong> in {{took (.End.Sub .Start)}}{{end}}</p>
 {{if .Checks}}<table id="checks">
-<tr><th>check</th><th>checked</th><th>drifted</th><th>repaired</th></tr>
-{{range .Checks}}<tr><td>{{.Name}}</td><td>{{.Checked}}</td><td{{if gt .Drifted .Repaired}} class="bad"{{end}}>{{.Drifted}}</td><td>{{.Repaired}}</td></tr>{{end}}
+<tr><th>check</th><th>checked</th><th>drifted</th><th>repaired</th><th>changed during the pass</th></tr>
+{{range .Checks}}<tr><td>{{.Name}}</td><td>{{.Checked}}</td><td{{if gt .Drifted .Repaired}} class="bad"{{end}}>{{.Drifted}}</td><td>{{.Repaired}}</td><td>{{.Changed}}</td></tr>{{end}}
 </table>{{end}}
 {{if .Repairs}}<table id="repairs">
 <tr><th>check</th><th>key</th><th>what</th></tr>

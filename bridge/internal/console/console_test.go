@@ -240,7 +240,7 @@ func TestConsoleShowsTheLastReconciliation(t *testing.T) {
 	start := time.Now().Add(-time.Minute)
 	pass := flow.Report{
 		ID: 3, Trigger: "periodic", Start: start, End: start.Add(1500 * time.Millisecond),
-		Checks: []*flow.CheckCount{{Name: flow.CheckWonHasOrder, Checked: 10, Drifted: 2, Repaired: 1}},
+		Checks: []*flow.CheckCount{{Name: flow.CheckWonHasOrder, Checked: 10, Drifted: 2, Repaired: 1, Changed: 7}},
 	}
 	for i := range repairsShown + 5 {
 		pass.Repairs = append(pass.Repairs, flow.Repair{Check: flow.CheckWonHasOrder, Key: fmt.Sprintf("opp-%d", i), Detail: "no order: repaired"})
@@ -257,7 +257,7 @@ func TestConsoleShowsTheLastReconciliation(t *testing.T) {
 	}
 	defer resp.Body.Close()
 	body := readAll(t, resp.Body)
-	for _, want := range []string{"Pass 3 (periodic)", "finished", "1.5s", flow.CheckWonHasOrder, "<td>10</td>",
+	for _, want := range []string{"Pass 3 (periodic)", "finished", "1.5s", flow.CheckWonHasOrder, "<td>10</td>", "changed during the pass", "<td>7</td>",
 		fmt.Sprintf("opp-%d<", repairsShown-1), fmt.Sprintf("The first %d of %d", repairsShown, repairsShown+5), "GET /v1/reconciliations/3"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("page lacks %q", want)

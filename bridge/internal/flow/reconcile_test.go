@@ -3,7 +3,9 @@ package flow
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"strings"
 	"testing"
@@ -131,5 +133,229 @@ func TestSameAvailability(t *testing.T) {
 		if got := sameAvailability(p, a); got != tt.want {
 			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
 		}
+	}
+}
+
+// Ids of CRM records (UUIDs, as the CRM's are).
+const (
+	accountA = "01a205e3-1c2d-75c5-a8f7-00000000000a"
+	accountB = "01a205e3-1c2d-75c5-a8f7-00000000000b"
+	dealA    = "01a205e3-1c2d-75c5-a8f7-0000000000d1"
+	dealB    = "01a205e3-1c2d-75c5-a8f7-0000000000d2"
+	dealC    = "01a205e3-1c2d-75c5-a8f7-0000000000d3"
+	dealD    = "01a205e3-1c2d-75c5-a8f7-0000000000d4"
+)
+
+// reconciled runs a pass of e to its end and returns its report.
+func reconciled(t *testing.T, e *Engine) Report {
+	t.Helper()
+	ctx := context.Background()
+	r := Report{Trigger: "test", Start: time.Now()}
+	id, err := e.store.StartReconciliation(ctx, postgres.Reconciliation{Trigger: r.Trigger, StartedAt: r.Start, Report: []byte(`{}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.ID = id
+	e.reconcile(ctx, &r)
+	if r.Error != "" {
+		t.Fatalf("pass failed: %s", r.Error)
+	}
+	return r
+}
+
+func newStore(t *testing.T) *postgres.Store {
+	t.Helper()
+	pool, err := pg.Connect(context.Background(), pg.Config{URL: newBridgeDB(t), MaxConns: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	return postgres.New(pool)
+}
+
+// counts returns the counts of a report's checks by name, as
+// "checked/drifted/repaired/changed".
+func counts(r Report) map[string]string {
+	out := map[string]string{}
+	for _, c := range r.Checks {
+		out[c.Name] = fmt.Sprintf("%d/%d/%d/%d", c.Checked, c.Drifted, c.Repaired, c.Changed)
+	}
+	return out
+}
+
+// Records that change while a pass runs, after it read them in bulk and
+// before it compares them, are read again and found to agree: no drift is
+// reported, and nothing is written, for any of them.
+func TestReconciliationRereadsWhatChangedDuringThePass(t *testing.T) {
+	t.Parallel()
+	s := newSides()
+	s.addAccount(accountA, "Acme", 1)
+	shipped := s.addDeal(dealA, accountA, erpv1.SalesOrderStatus_SALES_ORDER_STATUS_CONFIRMED)
+	s.addDeal(dealB, accountA, erpv1.SalesOrderStatus_SALES_ORDER_STATUS_UNSPECIFIED)
+	paid := s.addDeal(dealC, accountA, erpv1.SalesOrderStatus_SALES_ORDER_STATUS_INVOICED)
+	s.invoices[paid.GetId()] = []*erpv1.Invoice{{Id: "inv-1", SalesOrderId: paid.GetId(), Status: erpv1.InvoiceStatus_INVOICE_STATUS_OPEN, Revision: 1}}
+	s.showPayment(paid)
+	s.addItem("BOLT", "Bolt", "5")
+
+	// Right after the orders are listed, deal A's order ships and deal B
+	// gets its order, and both are delivered to the CRM.
+	s.after["ListSalesOrders"] = func(s *sides) {
+		s.change(func() {
+			o := s.orders[shipped.GetId()]
+			o.Status, o.Revision = erpv1.SalesOrderStatus_SALES_ORDER_STATUS_SHIPPED, 2
+			s.showOrder(o)
+			placed := &erpv1.SalesOrder{Id: "ord-b", Number: "SO-B", ExternalRef: dealB, Status: erpv1.SalesOrderStatus_SALES_ORDER_STATUS_CONFIRMED, Revision: 1}
+			s.orders[placed.GetId()] = placed
+			s.showOrder(placed)
+		})
+	}
+	// Right after the won deals are listed, deal C's invoice is paid.
+	s.after["ListOpportunities"] = func(s *sides) {
+		s.change(func() {
+			o := s.orders[paid.GetId()]
+			o.Status, o.Revision = erpv1.SalesOrderStatus_SALES_ORDER_STATUS_PAID, 2
+			s.invoices[o.GetId()][0].Status, s.invoices[o.GetId()][0].Revision = erpv1.InvoiceStatus_INVOICE_STATUS_PAID, 2
+			s.showOrder(o)
+			s.showPayment(o)
+		})
+	}
+	// Right after the products are listed, the item is renamed and its
+	// stock falls.
+	s.after["ListProducts"] = func(s *sides) {
+		s.change(func() {
+			s.items["BOLT"].Name, s.items["BOLT"].Etag = "Bolt M8", "2"
+			s.products["BOLT"].Name, s.productShown["BOLT"] = "Bolt M8", 2
+			s.stock["BOLT"].Available, s.stock["BOLT"].Version = "3", 2
+			s.products["BOLT"].AvailableQuantity, s.stockShown["BOLT"] = "3", 2
+		})
+	}
+
+	r := reconciled(t, s.engine(newStore(t)))
+	if len(r.Repairs) != 0 {
+		t.Errorf("repairs listed for records that agree: %+v", r.Repairs)
+	}
+	want := map[string]string{
+		CheckWonHasOrder:     "3/0/0/1",
+		CheckOrderShown:      "3/0/0/1",
+		CheckPaymentStatus:   "3/0/0/1",
+		CheckAccountCustomer: "1/0/0/0",
+		CheckAccountBalance:  "1/0/0/0",
+		CheckItemInCatalog:   "1/0/0/1",
+		CheckAvailability:    "1/0/0/1",
+	}
+	if got := counts(r); !maps.Equal(got, want) {
+		t.Errorf("checked/drifted/repaired/changed:\n got %v\nwant %v", got, want)
+	}
+	if len(s.orders) != 3 || s.productWrites != 0 {
+		t.Errorf("%d orders, %d product writes; want the 3 there were, and none", len(s.orders), s.productWrites)
+	}
+}
+
+// Drift that is still there when read again is repaired: an order not
+// shown, a won deal without an order, and a customer renamed in the ERP
+// (the CRM owns the name: the customer gets its account's back).
+func TestReconciliationRepairsWhatStillDiffers(t *testing.T) {
+	t.Parallel()
+	s := newSides()
+	s.addAccount(accountA, "Acme", 1)
+	s.addAccount(accountB, "Beta GmbH", 4)
+	s.customers["cust-2"].Name = "Beta (renamed in the ERP)"
+	o := s.addDeal(dealA, accountA, erpv1.SalesOrderStatus_SALES_ORDER_STATUS_CONFIRMED)
+	o.Status, o.Revision = erpv1.SalesOrderStatus_SALES_ORDER_STATUS_SHIPPED, 2 // its shipment never delivered
+	s.addDeal(dealD, accountB, erpv1.SalesOrderStatus_SALES_ORDER_STATUS_UNSPECIFIED)
+
+	e := s.engine(newStore(t))
+	r := reconciled(t, e)
+	want := map[string]string{
+		CheckWonHasOrder:     "2/1/1/0",
+		CheckOrderShown:      "1/1/1/0",
+		CheckPaymentStatus:   "1/0/0/0",
+		CheckAccountCustomer: "2/1/1/0",
+		CheckAccountBalance:  "2/0/0/0",
+		CheckItemInCatalog:   "0/0/0/0",
+		CheckAvailability:    "0/0/0/0",
+	}
+	if got := counts(r); !maps.Equal(got, want) {
+		t.Errorf("checked/drifted/repaired/changed:\n got %v\nwant %v", got, want)
+	}
+	details := map[string]string{}
+	for _, rep := range r.Repairs {
+		details[rep.Check+" "+rep.Key] = rep.Detail
+	}
+	for key, want := range map[string]string{
+		CheckOrderShown + " " + dealA:         "repaired",
+		CheckWonHasOrder + " " + dealD:        "repaired",
+		CheckAccountCustomer + " " + accountB: `named "Beta (renamed in the ERP)", its account "Beta GmbH": repaired`,
+	} {
+		if !strings.Contains(details[key], want) {
+			t.Errorf("%s: %q, want it to say %q", key, details[key], want)
+		}
+	}
+	if got := s.customers["cust-2"].GetName(); got != "Beta GmbH" {
+		t.Errorf("customer named %q after the pass, want its account's name", got)
+	}
+	if r := reconciled(t, e); len(r.Repairs) != 0 {
+		t.Errorf("second pass lists %+v, want nothing", r.Repairs)
+	}
+
+	// A customer that claims a newer account version than the CRM has
+	// keeps its name: the pass says so instead of counting it repaired.
+	s.change(func() { s.customers["cust-1"].Name, s.mirrored["cust-1"] = "Acme (synced from elsewhere)", 99 })
+	r = reconciled(t, e)
+	if len(r.Repairs) != 1 || !strings.Contains(r.Repairs[0].Detail, "the ERP kept its customer's name") {
+		t.Errorf("repairs = %+v, want the customer's name reported as kept by the ERP", r.Repairs)
+	}
+}
+
+// A CRM product no ERP item has is drift the bridge cannot repair: the
+// ERP owns items, and the CRM has no call that removes a product. It is
+// left for a person, and listed again by every pass until one acts.
+func TestReconciliationReportsProductsWithoutItems(t *testing.T) {
+	t.Parallel()
+	s := newSides()
+	s.addItem("BOLT", "Bolt", "5")
+	s.products["ORPHAN"] = &crmv1.Product{Sku: "ORPHAN", Name: "Orphan"}
+	s.products["LATE"] = &crmv1.Product{Sku: "LATE", Name: "Late"}
+	// LATE's item is created while the pass runs, after the items were
+	// listed: it is no drift.
+	s.after["ListItems"] = func(s *sides) {
+		s.change(func() { s.items["LATE"] = &erpv1.Item{Sku: "LATE", Name: "Late"} })
+	}
+
+	e := s.engine(newStore(t))
+	r := reconciled(t, e)
+	if got := counts(r)[CheckItemInCatalog]; got != "3/1/0/1" {
+		t.Errorf("%s checked/drifted/repaired/changed = %s, want 3/1/0/1", CheckItemInCatalog, got)
+	}
+	if len(r.Repairs) != 1 || r.Repairs[0].Key != "ORPHAN" ||
+		!strings.Contains(r.Repairs[0].Detail, `CRM product "Orphan" without an ERP item: left for a person: `) {
+		t.Errorf("repairs = %+v, want the product without an item left for a person", r.Repairs)
+	}
+	if _, ok := s.products["ORPHAN"]; !ok || s.productWrites != 0 {
+		t.Errorf("the pass wrote products (%d writes, ORPHAN kept: %v)", s.productWrites, ok)
+	}
+}
+
+// A payment status written with a version ahead of anything the ERP
+// reached makes the CRM ignore the repair's write as stale; the pass then
+// resets it, on the condition that the opportunity was not written since
+// it was read, and later writes apply again.
+func TestReconciliationResetsAPaymentStatusAheadOfTheERP(t *testing.T) {
+	t.Parallel()
+	s := newSides()
+	s.addAccount(accountA, "Acme", 1)
+	o := s.addDeal(dealA, accountA, erpv1.SalesOrderStatus_SALES_ORDER_STATUS_INVOICED)
+	s.invoices[o.GetId()] = []*erpv1.Invoice{{Id: "inv-1", SalesOrderId: o.GetId(), Status: erpv1.InvoiceStatus_INVOICE_STATUS_OPEN, Revision: 1}}
+	s.showPayment(o)
+	// An integration caller's write with an inflated version.
+	s.opps[dealA].PaymentStatus, s.paymentShown[dealA] = crmv1.PaymentStatus_PAYMENT_STATUS_PAID, 9e18
+
+	r := reconciled(t, s.engine(newStore(t)))
+	if got := counts(r)[CheckPaymentStatus]; got != "1/1/1/0" {
+		t.Errorf("%s checked/drifted/repaired/changed = %s, want 1/1/1/0 (%+v)", CheckPaymentStatus, got, r.Repairs)
+	}
+	_, version := orderPaymentStatus(o, s.invoices[o.GetId()])
+	if got := s.opps[dealA].GetPaymentStatus(); got != crmv1.PaymentStatus_PAYMENT_STATUS_OPEN || s.paymentShown[dealA] != version {
+		t.Errorf("opportunity shows %v at version %d, want OPEN at the ERP's %d", got, s.paymentShown[dealA], version)
 	}
 }

@@ -99,6 +99,10 @@ type PaymentInput struct {
 	// balance): violations name those fields, the currency is
 	// open_balance's and overdue_balance defaults to zero.
 	Single bool
+	// ResetEtag, when set, makes the balances replace their currencies'
+	// whatever version is stored, provided the account still has this etag
+	// (the reconciliation's correction of a copy ahead of its source).
+	ResetEtag string
 }
 
 func parseAmount(v *errs.Violations, field string, a *Amount) *money.Money {
@@ -184,16 +188,26 @@ func (in PaymentInput) balances(v *errs.Violations) []Balance {
 // theirs. The account's payment status and the balance it shows follow
 // from all currencies (SortBalances). A report that changes no amount only
 // records its versions and keeps the etag; a change bumps it. No event is
-// recorded, so the bridge does not hear back its own write.
+// recorded, so the bridge does not hear back its own write. With
+// in.ResetEtag, each reported balance replaces its currency's, version and
+// all, as long as the account's etag is that one.
 func (s *Service) SetPaymentStatus(ctx context.Context, id string, in PaymentInput) (Account, error) {
 	var v errs.Violations
 	id, err := ids.UUID("account_id", id)
 	_ = v.Merge("", err)
 	reported := in.balances(&v)
+	reset, err := errs.ParseEtag("reset_etag", in.ResetEtag)
+	_ = v.Merge("", err)
+	if reset != 0 && in.Single {
+		v.Add("reset_etag", "needs balances, not the single-currency form")
+	}
 	if err := v.Err(); err != nil {
 		return Account{}, err
 	}
 	return s.store.UpdateAccount(ctx, id, func(cur Account) (Change, error) {
+		if err := errs.CheckEtag(in.ResetEtag, cur.ETag(), "account "+id); err != nil {
+			return Change{}, err
+		}
 		next := cur
 		next.Balances = slices.Clone(cur.Balances)
 		recorded, changed := false, false
@@ -203,7 +217,7 @@ func (s *Service) SetPaymentStatus(ctx context.Context, id string, in PaymentInp
 			case i < 0:
 				next.Balances = append(next.Balances, b)
 				changed = true
-			case next.Balances[i].SourceVersion >= b.SourceVersion:
+			case reset == 0 && next.Balances[i].SourceVersion >= b.SourceVersion:
 				continue // stale
 			default:
 				have := next.Balances[i]

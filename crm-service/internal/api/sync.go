@@ -105,6 +105,7 @@ func (s *syncServer) SetAccountPaymentStatus(ctx context.Context, req *crmv1.Set
 			Open: amountInput(req.GetOpenBalance()), Overdue: amountInput(req.GetOverdueBalance()), SourceVersion: req.GetSourceVersion(),
 		}}
 	}
+	in.ResetEtag = req.GetResetEtag()
 	a, err := s.accounts.SetPaymentStatus(ctx, req.GetAccountId(), in)
 	if err != nil {
 		return nil, err
@@ -113,7 +114,8 @@ func (s *syncServer) SetAccountPaymentStatus(ctx context.Context, req *crmv1.Set
 }
 
 func (s *syncServer) SetOpportunityPaymentStatus(ctx context.Context, req *crmv1.SetOpportunityPaymentStatusRequest) (*crmv1.Opportunity, error) {
-	o, err := s.opportunities.SetPaymentStatus(ctx, req.GetOpportunityId(), paymentStatusFromProto(req.GetPaymentStatus()), req.GetSourceVersion())
+	o, err := s.opportunities.SetPaymentStatus(ctx, req.GetOpportunityId(), paymentStatusFromProto(req.GetPaymentStatus()),
+		req.GetSourceVersion(), req.GetResetEtag())
 	if err != nil {
 		return nil, err
 	}

@@ -488,8 +488,11 @@ func (s *Service) SetOrder(ctx context.Context, id string, in OrderInput) (Oppor
 // write of the bridge) when sourceVersion is newer than the version stored;
 // otherwise it returns the opportunity unchanged. A newer report with the
 // same status only records its version and keeps the etag. No event is
-// recorded.
-func (s *Service) SetPaymentStatus(ctx context.Context, id string, status account.PaymentStatus, sourceVersion int64) (Opportunity, error) {
+// recorded. A non-empty resetEtag makes the status and sourceVersion
+// replace the stored ones whatever version is stored, as long as the
+// opportunity's etag is that one (the reconciliation's correction of a
+// copy ahead of its source).
+func (s *Service) SetPaymentStatus(ctx context.Context, id string, status account.PaymentStatus, sourceVersion int64, resetEtag string) (Opportunity, error) {
 	var v errs.Violations
 	id, err := ids.UUID("opportunity_id", id)
 	_ = v.Merge("", err)
@@ -497,11 +500,16 @@ func (s *Service) SetPaymentStatus(ctx context.Context, id string, status accoun
 	if sourceVersion <= 0 {
 		v.Add("source_version", "must be positive")
 	}
+	reset, err := errs.ParseEtag("reset_etag", resetEtag)
+	_ = v.Merge("", err)
 	if err := v.Err(); err != nil {
 		return Opportunity{}, err
 	}
 	return s.finish(s.store.MutateOpportunity(ctx, id, Mutation{}, func(cur Opportunity, _ map[string]catalog.Product) (Change, error) {
-		if cur.PaymentVersion >= sourceVersion {
+		if err := errs.CheckEtag(resetEtag, cur.ETag(), "opportunity "+cur.ID); err != nil {
+			return Change{}, err
+		}
+		if reset == 0 && cur.PaymentVersion >= sourceVersion || cur.PaymentVersion == sourceVersion && cur.PaymentStatus == status {
 			return Change{Unchanged: true}, nil
 		}
 		next := cur

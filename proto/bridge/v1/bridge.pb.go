@@ -884,7 +884,11 @@ type ReconciliationCheck struct {
 	// Drift the pass repaired and then saw gone. A CRM copy claiming a
 	// version the ERP never reached is kept by the CRM, as a delivery racing
 	// the pass could be: it is listed as drift, not counted as repaired.
-	Repaired      int64 `protobuf:"varint,4,opt,name=repaired,proto3" json:"repaired,omitempty"`
+	Repaired int64 `protobuf:"varint,4,opt,name=repaired,proto3" json:"repaired,omitempty"`
+	// Records that differed as the pass first read them, in bulk, and
+	// agreed when both sides were read again: they changed during the pass.
+	// They are not drift, and not listed.
+	Changed       int64 `protobuf:"varint,5,opt,name=changed,proto3" json:"changed,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -943,6 +947,13 @@ func (x *ReconciliationCheck) GetDrifted() int64 {
 func (x *ReconciliationCheck) GetRepaired() int64 {
 	if x != nil {
 		return x.Repaired
+	}
+	return 0
+}
+
+func (x *ReconciliationCheck) GetChanged() int64 {
+	if x != nil {
+		return x.Changed
 	}
 	return 0
 }
@@ -1259,12 +1270,13 @@ const file_bridge_v1_bridge_proto_rawDesc = "" +
 	"\x06checks\x18\x05 \x03(\v2\x1e.bridge.v1.ReconciliationCheckR\x06checks\x12+\n" +
 	"\arepairs\x18\x06 \x03(\v2\x11.bridge.v1.RepairR\arepairs\x12\x14\n" +
 	"\x05error\x18\a \x01(\tR\x05error\x124\n" +
-	"\x05state\x18\b \x01(\x0e2\x1e.bridge.v1.ReconciliationStateR\x05state\"y\n" +
+	"\x05state\x18\b \x01(\x0e2\x1e.bridge.v1.ReconciliationStateR\x05state\"\x93\x01\n" +
 	"\x13ReconciliationCheck\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\achecked\x18\x02 \x01(\x03R\achecked\x12\x18\n" +
 	"\adrifted\x18\x03 \x01(\x03R\adrifted\x12\x1a\n" +
-	"\brepaired\x18\x04 \x01(\x03R\brepaired\"H\n" +
+	"\brepaired\x18\x04 \x01(\x03R\brepaired\x12\x18\n" +
+	"\achanged\x18\x05 \x01(\x03R\achanged\"H\n" +
 	"\x06Repair\x12\x14\n" +
 	"\x05check\x18\x01 \x01(\tR\x05check\x12\x10\n" +
 	"\x03key\x18\x02 \x01(\tR\x03key\x12\x16\n" +

@@ -555,7 +555,14 @@ type SetAccountPaymentStatusRequest struct {
 	OverdueBalance *v1.Money `protobuf:"bytes,4,opt,name=overdue_balance,json=overdueBalance,proto3" json:"overdue_balance,omitempty"`
 	SourceVersion  int64     `protobuf:"varint,5,opt,name=source_version,json=sourceVersion,proto3" json:"source_version,omitempty"`
 	// The balances of one or more currencies, each currency at most once.
-	Balances      []*AccountBalanceUpdate `protobuf:"bytes,6,rep,name=balances,proto3" json:"balances,omitempty"`
+	Balances []*AccountBalanceUpdate `protobuf:"bytes,6,rep,name=balances,proto3" json:"balances,omitempty"`
+	// For the bridge's reconciliation only: when set, the balances sent
+	// replace those of their currencies, with their source versions, even
+	// where a newer version is stored, provided the account's etag still is
+	// this one (ABORTED otherwise, as something wrote the account since the
+	// caller read it). It corrects a copy whose version is ahead of anything
+	// the ERP reached, which no versioned write can. Needs balances.
+	ResetEtag     string `protobuf:"bytes,7,opt,name=reset_etag,json=resetEtag,proto3" json:"reset_etag,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -630,6 +637,13 @@ func (x *SetAccountPaymentStatusRequest) GetBalances() []*AccountBalanceUpdate {
 		return x.Balances
 	}
 	return nil
+}
+
+func (x *SetAccountPaymentStatusRequest) GetResetEtag() string {
+	if x != nil {
+		return x.ResetEtag
+	}
+	return ""
 }
 
 // AccountBalanceUpdate is what an account owes in one currency, as the
@@ -715,6 +729,13 @@ type SetOpportunityPaymentStatusRequest struct {
 	// Required, positive: the version of the ERP facts this copy was taken
 	// from.
 	SourceVersion int64 `protobuf:"varint,3,opt,name=source_version,json=sourceVersion,proto3" json:"source_version,omitempty"`
+	// For the bridge's reconciliation only: when set, payment_status and
+	// source_version replace the stored ones even where a newer version is
+	// stored, provided the opportunity's etag still is this one (ABORTED
+	// otherwise, as something wrote the opportunity since the caller read
+	// it). It corrects a copy whose version is ahead of anything the ERP
+	// reached, which no versioned write can.
+	ResetEtag     string `protobuf:"bytes,4,opt,name=reset_etag,json=resetEtag,proto3" json:"reset_etag,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -770,6 +791,13 @@ func (x *SetOpportunityPaymentStatusRequest) GetSourceVersion() int64 {
 	return 0
 }
 
+func (x *SetOpportunityPaymentStatusRequest) GetResetEtag() string {
+	if x != nil {
+		return x.ResetEtag
+	}
+	return ""
+}
+
 var File_crm_v1_sync_proto protoreflect.FileDescriptor
 
 const file_crm_v1_sync_proto_rawDesc = "" +
@@ -811,7 +839,7 @@ const file_crm_v1_sync_proto_rawDesc = "" +
 	"\x12LinkAccountRequest\x12\x1d\n" +
 	"\n" +
 	"account_id\x18\x01 \x01(\tR\taccountId\x12&\n" +
-	"\x0ferp_customer_id\x18\x02 \x01(\tR\rerpCustomerId\"\xcc\x02\n" +
+	"\x0ferp_customer_id\x18\x02 \x01(\tR\rerpCustomerId\"\xeb\x02\n" +
 	"\x1eSetAccountPaymentStatusRequest\x12\x1d\n" +
 	"\n" +
 	"account_id\x18\x01 \x01(\tR\taccountId\x12<\n" +
@@ -819,16 +847,20 @@ const file_crm_v1_sync_proto_rawDesc = "" +
 	"\fopen_balance\x18\x03 \x01(\v2\x0f.money.v1.MoneyR\vopenBalance\x128\n" +
 	"\x0foverdue_balance\x18\x04 \x01(\v2\x0f.money.v1.MoneyR\x0eoverdueBalance\x12%\n" +
 	"\x0esource_version\x18\x05 \x01(\x03R\rsourceVersion\x128\n" +
-	"\bbalances\x18\x06 \x03(\v2\x1c.crm.v1.AccountBalanceUpdateR\bbalances\"\xd0\x01\n" +
+	"\bbalances\x18\x06 \x03(\v2\x1c.crm.v1.AccountBalanceUpdateR\bbalances\x12\x1d\n" +
+	"\n" +
+	"reset_etag\x18\a \x01(\tR\tresetEtag\"\xd0\x01\n" +
 	"\x14AccountBalanceUpdate\x12#\n" +
 	"\rcurrency_code\x18\x01 \x01(\tR\fcurrencyCode\x122\n" +
 	"\fopen_balance\x18\x02 \x01(\v2\x0f.money.v1.MoneyR\vopenBalance\x128\n" +
 	"\x0foverdue_balance\x18\x03 \x01(\v2\x0f.money.v1.MoneyR\x0eoverdueBalance\x12%\n" +
-	"\x0esource_version\x18\x04 \x01(\x03R\rsourceVersion\"\xb0\x01\n" +
+	"\x0esource_version\x18\x04 \x01(\x03R\rsourceVersion\"\xcf\x01\n" +
 	"\"SetOpportunityPaymentStatusRequest\x12%\n" +
 	"\x0eopportunity_id\x18\x01 \x01(\tR\ropportunityId\x12<\n" +
 	"\x0epayment_status\x18\x02 \x01(\x0e2\x15.crm.v1.PaymentStatusR\rpaymentStatus\x12%\n" +
-	"\x0esource_version\x18\x03 \x01(\x03R\rsourceVersion2\xf2\x03\n" +
+	"\x0esource_version\x18\x03 \x01(\x03R\rsourceVersion\x12\x1d\n" +
+	"\n" +
+	"reset_etag\x18\x04 \x01(\tR\tresetEtag2\xf2\x03\n" +
 	"\vSyncService\x12O\n" +
 	"\x0eUpsertProducts\x12\x1d.crm.v1.UpsertProductsRequest\x1a\x1e.crm.v1.UpsertProductsResponse\x12R\n" +
 	"\x0fSetAvailability\x12\x1e.crm.v1.SetAvailabilityRequest\x1a\x1f.crm.v1.SetAvailabilityResponse\x12N\n" +

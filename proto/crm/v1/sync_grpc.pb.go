@@ -49,11 +49,15 @@ type SyncServiceClient interface {
 	// that currency (others count as stale and change nothing); currencies
 	// not sent keep theirs. The account's payment_status, open_balance and
 	// overdue_balance are derived from all of them. A report of facts the
-	// account shows already records its version and keeps the etag.
+	// account shows already records its version and keeps the etag. With
+	// reset_etag, the balances sent replace their currencies' whatever
+	// version is stored.
 	SetAccountPaymentStatus(ctx context.Context, in *SetAccountPaymentStatusRequest, opts ...grpc.CallOption) (*Account, error)
 	// SetOpportunityPaymentStatus records the payment status of a deal's
 	// invoices. Applied only when source_version is higher than the one
 	// stored; an equal or older version returns the opportunity unchanged.
+	// With reset_etag, the status and its version replace the stored ones
+	// whatever version is stored.
 	SetOpportunityPaymentStatus(ctx context.Context, in *SetOpportunityPaymentStatusRequest, opts ...grpc.CallOption) (*Opportunity, error)
 }
 
@@ -147,11 +151,15 @@ type SyncServiceServer interface {
 	// that currency (others count as stale and change nothing); currencies
 	// not sent keep theirs. The account's payment_status, open_balance and
 	// overdue_balance are derived from all of them. A report of facts the
-	// account shows already records its version and keeps the etag.
+	// account shows already records its version and keeps the etag. With
+	// reset_etag, the balances sent replace their currencies' whatever
+	// version is stored.
 	SetAccountPaymentStatus(context.Context, *SetAccountPaymentStatusRequest) (*Account, error)
 	// SetOpportunityPaymentStatus records the payment status of a deal's
 	// invoices. Applied only when source_version is higher than the one
 	// stored; an equal or older version returns the opportunity unchanged.
+	// With reset_etag, the status and its version replace the stored ones
+	// whatever version is stored.
 	SetOpportunityPaymentStatus(context.Context, *SetOpportunityPaymentStatusRequest) (*Opportunity, error)
 	mustEmbedUnimplementedSyncServiceServer()
 }

@@ -1,0 +1,183 @@
+package flow
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/seamhq/seam/platform/money"
+	crmv1 "github.com/seamhq/seam/proto/crm/v1"
+	erpv1 "github.com/seamhq/seam/proto/erp/v1"
+)
+
+// withoutItem is why a CRM product no ERP item has is left for a person:
+// the ERP owns items, but the CRM has no call that removes a product.
+const withoutItem = "the ERP, which owns items, has none with this SKU, and the bridge has no way to remove a CRM product; " +
+	"create the item in the ERP, or take the product out of the CRM catalog"
+
+// reconcileCatalog compares every ERP item with its CRM product, its name,
+// price and availability, and every CRM product with its ERP item.
+func (e *Engine) reconcileCatalog(ctx context.Context, r *Report) error {
+	products := map[string]*crmv1.Product{}
+	token := ""
+	for {
+		resp, err := e.crm.Products.ListProducts(ctx, &crmv1.ListProductsRequest{PageSize: reconcilePage, PageToken: token})
+		if err != nil {
+			return fmt.Errorf("list CRM products: %w", err)
+		}
+		for _, p := range resp.GetProducts() {
+			products[p.GetSku()] = p
+		}
+		if token = resp.GetNextPageToken(); token == "" {
+			break
+		}
+	}
+	token = ""
+	for {
+		resp, err := e.erp.Items.ListItems(ctx, &erpv1.ListItemsRequest{PageSize: reconcilePage, PageToken: token})
+		if err != nil {
+			return fmt.Errorf("list ERP items: %w", err)
+		}
+		for _, item := range resp.GetItems() {
+			p, ok := products[item.GetSku()]
+			delete(products, item.GetSku())
+			if err := e.reconcileItem(ctx, r, item, p, ok); err != nil {
+				return err
+			}
+		}
+		if token = resp.GetNextPageToken(); token == "" {
+			break
+		}
+	}
+	// What is left are products no listed item has.
+	for _, sku := range slices.Sorted(maps.Keys(products)) {
+		r.check(CheckItemInCatalog).Checked++
+		p, item, err := e.productNow(ctx, sku)
+		if err != nil {
+			return err
+		}
+		if p == nil || item != nil {
+			r.changed(CheckItemInCatalog) // removed, or its item created, since
+			continue
+		}
+		r.unrepaired(CheckItemInCatalog, sku, fmt.Sprintf("CRM product %q without an ERP item", p.GetName()), withoutItem)
+	}
+	return nil
+}
+
+// reconcileItem compares an ERP item with its CRM product (ok is false
+// when none was listed), both as listed, and what differs once more with
+// both read afresh.
+func (e *Engine) reconcileItem(ctx context.Context, r *Report, item *erpv1.Item, p *crmv1.Product, ok bool) error {
+	sku := item.GetSku()
+	r.check(CheckItemInCatalog).Checked++
+	if !ok || !sameProduct(p, item) {
+		now, item, err := e.productNow(ctx, sku)
+		switch {
+		case err != nil:
+			return err
+		case item == nil || now != nil && sameProduct(now, item):
+			r.changed(CheckItemInCatalog)
+		default:
+			version, _ := strconv.ParseInt(item.GetEtag(), 10, 64)
+			r.drift(CheckItemInCatalog, sku, "ERP item missing or different in the CRM catalog",
+				verified(e.upsertProduct(ctx, item, version), func() (bool, error) {
+					now, item, err := e.productNow(ctx, sku)
+					return err == nil && item != nil && (now == nil || !sameProduct(now, item)), err
+				}))
+		}
+	}
+
+	a, err := e.erp.Items.GetAvailability(ctx, &erpv1.GetAvailabilityRequest{Sku: sku})
+	if err != nil {
+		return fmt.Errorf("read availability of %s: %w", sku, err)
+	}
+	r.check(CheckAvailability).Checked++
+	if ok && sameAvailability(p, a) {
+		return nil
+	}
+	p, a, err = e.availabilityNow(ctx, sku)
+	if err != nil {
+		return err
+	}
+	if p != nil && sameAvailability(p, a) {
+		r.changed(CheckAvailability)
+		return nil
+	}
+	what := fmt.Sprintf("CRM shows %q available, promised %q; ERP has %s, next receipt %q",
+		p.GetAvailableQuantity(), p.GetPromiseDate(), a.GetAvailable(), a.GetNextReceiptDate())
+	r.drift(CheckAvailability, sku, what, verified(e.setAvailability(ctx, a, a.GetVersion()), func() (bool, error) {
+		now, a, err := e.availabilityNow(ctx, sku)
+		return err == nil && (now == nil || !sameAvailability(now, a)), err
+	}))
+	return nil
+}
+
+// productNow reads a CRM product and then its ERP item, each nil when
+// there is none.
+func (e *Engine) productNow(ctx context.Context, sku string) (*crmv1.Product, *erpv1.Item, error) {
+	p, err := e.crm.Products.GetProduct(ctx, &crmv1.GetProductRequest{Sku: sku})
+	if status.Code(err) == codes.NotFound {
+		p, err = nil, nil
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("read product %s: %w", sku, err)
+	}
+	item, err := e.erp.Items.GetItem(ctx, &erpv1.GetItemRequest{Sku: sku})
+	if status.Code(err) == codes.NotFound {
+		return p, nil, nil
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("read item %s: %w", sku, err)
+	}
+	return p, item, nil
+}
+
+// availabilityNow reads a CRM product (nil when there is none) and then
+// its ERP item's availability.
+func (e *Engine) availabilityNow(ctx context.Context, sku string) (*crmv1.Product, *erpv1.Availability, error) {
+	p, err := e.crm.Products.GetProduct(ctx, &crmv1.GetProductRequest{Sku: sku})
+	if status.Code(err) == codes.NotFound {
+		p, err = nil, nil
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("read product %s: %w", sku, err)
+	}
+	a, err := e.erp.Items.GetAvailability(ctx, &erpv1.GetAvailabilityRequest{Sku: sku})
+	if err != nil {
+		return nil, nil, fmt.Errorf("read availability of %s: %w", sku, err)
+	}
+	return p, a, nil
+}
+
+// sameProduct reports whether a CRM product shows an ERP item's name and
+// list price.
+func sameProduct(p *crmv1.Product, item *erpv1.Item) bool {
+	return p.GetName() == item.GetName() && p.GetListPrice().GetCurrencyCode() == item.GetListPrice().GetCurrencyCode() &&
+		sameQuantity(p.GetListPrice().GetAmount(), item.GetListPrice().GetAmount())
+}
+
+// sameAvailability reports whether a CRM product shows an ERP item's
+// available quantity and, while none is available, its next receipt as
+// the promise date (while some is, the CRM promises today).
+func sameAvailability(p *crmv1.Product, a *erpv1.Availability) bool {
+	if !sameQuantity(p.GetAvailableQuantity(), a.GetAvailable()) {
+		return false
+	}
+	if available, err := money.ParseDecimal(a.GetAvailable()); err == nil && available.IsPositive() {
+		return true
+	}
+	return p.GetPromiseDate() == promiseDate(a)
+}
+
+// sameQuantity compares decimal strings by value ("5" and "5.000").
+func sameQuantity(a, b string) bool {
+	x, errA := money.ParseDecimal(a)
+	y, errB := money.ParseDecimal(b)
+	return errA == nil && errB == nil && x.Equal(y)
+}

@@ -1,0 +1,427 @@
+package flow
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+
+	crmv1 "github.com/seamhq/seam/proto/crm/v1"
+	erpv1 "github.com/seamhq/seam/proto/erp/v1"
+	moneyv1 "github.com/seamhq/seam/proto/money/v1"
+)
+
+// sides holds a small CRM and ERP in memory and answers the calls a
+// reconciliation pass makes, with the CRM's rule that a sync older than
+// what it holds changes nothing. Every answer is a copy. A function in
+// after runs once, when the call it is named for has answered, as if
+// something changed on either side right after the pass read it.
+type sides struct {
+	mu    sync.Mutex
+	after map[string]func(*sides)
+
+	// CRM.
+	accounts      map[string]*crmv1.Account
+	opps          map[string]*crmv1.Opportunity
+	orderShown    map[string]int64 // opportunity -> version of the order it shows
+	paymentShown  map[string]int64 // opportunity -> version of its payment status
+	products      map[string]*crmv1.Product
+	productShown  map[string]int64 // sku -> version of the item it shows
+	stockShown    map[string]int64 // sku -> version of the availability it shows
+	productWrites int
+
+	// ERP.
+	customers map[string]*erpv1.Customer
+	mirrored  map[string]int64 // customer -> account version it mirrors
+	orders    map[string]*erpv1.SalesOrder
+	invoices  map[string][]*erpv1.Invoice // by order id
+	items     map[string]*erpv1.Item
+	stock     map[string]*erpv1.Availability
+}
+
+func newSides() *sides {
+	return &sides{
+		after:    map[string]func(*sides){},
+		accounts: map[string]*crmv1.Account{}, opps: map[string]*crmv1.Opportunity{},
+		orderShown: map[string]int64{}, paymentShown: map[string]int64{},
+		products: map[string]*crmv1.Product{}, productShown: map[string]int64{}, stockShown: map[string]int64{},
+		customers: map[string]*erpv1.Customer{}, mirrored: map[string]int64{},
+		orders: map[string]*erpv1.SalesOrder{}, invoices: map[string][]*erpv1.Invoice{},
+		items: map[string]*erpv1.Item{}, stock: map[string]*erpv1.Availability{},
+	}
+}
+
+// engine returns an engine that calls these sides.
+func (s *sides) engine(store Store) *Engine {
+	c, e := &crmSide{sides: s}, &erpSide{sides: s}
+	return New(CRM{Accounts: c, Opportunities: c, Products: c, Sync: c},
+		ERP{Customers: e, Items: e, SalesOrders: e, Invoices: e}, store, slog.New(slog.DiscardHandler), nil, Options{})
+}
+
+// answer returns a copy of m, read under the lock, and then runs the hook
+// of call, if any.
+func answer[M proto.Message](s *sides, call string, read func() (M, error)) (M, error) {
+	s.mu.Lock()
+	m, err := read()
+	if err == nil {
+		m = proto.Clone(m).(M)
+	}
+	hook := s.after[call]
+	delete(s.after, call)
+	s.mu.Unlock()
+	if hook != nil {
+		hook(s)
+	}
+	return m, err
+}
+
+func (s *sides) change(f func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f()
+}
+
+// bump gives an opportunity its next etag.
+func bump(o *crmv1.Opportunity) {
+	n, _ := strconv.Atoi(o.GetEtag())
+	o.Etag = strconv.Itoa(n + 1)
+}
+
+func notFound(what string) error { return status.Error(codes.NotFound, what+" not found") }
+
+// filterValue returns the quoted value of a "field = \"value\"" filter.
+func filterValue(filter, field string) (string, bool) {
+	v, ok := strings.CutPrefix(filter, field+" = ")
+	if !ok {
+		return "", false
+	}
+	u, err := strconv.Unquote(v)
+	return u, err == nil
+}
+
+type crmSide struct {
+	*sides
+	crmv1.AccountServiceClient
+	crmv1.OpportunityServiceClient
+	crmv1.ProductServiceClient
+	crmv1.SyncServiceClient
+}
+
+func (c *crmSide) GetAccount(_ context.Context, req *crmv1.GetAccountRequest, _ ...grpc.CallOption) (*crmv1.Account, error) {
+	return answer(c.sides, "GetAccount", func() (*crmv1.Account, error) {
+		if a, ok := c.accounts[req.GetId()]; ok {
+			return a, nil
+		}
+		return nil, notFound("account")
+	})
+}
+
+func (c *crmSide) ListOpportunities(_ context.Context, req *crmv1.ListOpportunitiesRequest, _ ...grpc.CallOption) (*crmv1.ListOpportunitiesResponse, error) {
+	return answer(c.sides, "ListOpportunities", func() (*crmv1.ListOpportunitiesResponse, error) {
+		out := &crmv1.ListOpportunitiesResponse{}
+		for _, id := range slices.Sorted(maps.Keys(c.opps)) {
+			if o := c.opps[id]; o.GetStage() == crmv1.Stage_STAGE_CLOSED_WON {
+				out.Opportunities = append(out.Opportunities, o)
+			}
+		}
+		return out, nil
+	})
+}
+
+func (c *crmSide) GetOpportunity(_ context.Context, req *crmv1.GetOpportunityRequest, _ ...grpc.CallOption) (*crmv1.Opportunity, error) {
+	return answer(c.sides, "GetOpportunity", func() (*crmv1.Opportunity, error) {
+		if o, ok := c.opps[req.GetId()]; ok {
+			return o, nil
+		}
+		return nil, notFound("opportunity")
+	})
+}
+
+func (c *crmSide) ListProducts(_ context.Context, req *crmv1.ListProductsRequest, _ ...grpc.CallOption) (*crmv1.ListProductsResponse, error) {
+	return answer(c.sides, "ListProducts", func() (*crmv1.ListProductsResponse, error) {
+		out := &crmv1.ListProductsResponse{}
+		for _, sku := range slices.Sorted(maps.Keys(c.products)) {
+			out.Products = append(out.Products, c.products[sku])
+		}
+		return out, nil
+	})
+}
+
+func (c *crmSide) GetProduct(_ context.Context, req *crmv1.GetProductRequest, _ ...grpc.CallOption) (*crmv1.Product, error) {
+	return answer(c.sides, "GetProduct", func() (*crmv1.Product, error) {
+		if p, ok := c.products[req.GetSku()]; ok {
+			return p, nil
+		}
+		return nil, notFound("product")
+	})
+}
+
+func (c *crmSide) SetOpportunityOrder(_ context.Context, req *crmv1.SetOpportunityOrderRequest, _ ...grpc.CallOption) (*crmv1.Opportunity, error) {
+	return answer(c.sides, "SetOpportunityOrder", func() (*crmv1.Opportunity, error) {
+		o, ok := c.opps[req.GetOpportunityId()]
+		if !ok {
+			return nil, notFound("opportunity")
+		}
+		if req.GetSourceVersion() > c.orderShown[o.GetId()] {
+			c.orderShown[o.GetId()] = req.GetSourceVersion()
+			o.Order = &crmv1.OrderRef{Id: req.GetOrderId(), Number: req.GetOrderNumber(), Status: req.GetStatus()}
+			bump(o)
+		}
+		return o, nil
+	})
+}
+
+func (c *crmSide) SetOpportunityPaymentStatus(_ context.Context, req *crmv1.SetOpportunityPaymentStatusRequest, _ ...grpc.CallOption) (*crmv1.Opportunity, error) {
+	return answer(c.sides, "SetOpportunityPaymentStatus", func() (*crmv1.Opportunity, error) {
+		o, ok := c.opps[req.GetOpportunityId()]
+		if !ok {
+			return nil, notFound("opportunity")
+		}
+		switch reset := req.GetResetEtag(); {
+		case reset != "" && reset != o.GetEtag():
+			return nil, status.Error(codes.Aborted, "opportunity changed")
+		case reset != "" || req.GetSourceVersion() > c.paymentShown[o.GetId()]:
+			c.paymentShown[o.GetId()] = req.GetSourceVersion()
+			if o.PaymentStatus != req.GetPaymentStatus() {
+				o.PaymentStatus = req.GetPaymentStatus()
+				bump(o)
+			}
+		}
+		return o, nil
+	})
+}
+
+func (c *crmSide) LinkAccount(_ context.Context, req *crmv1.LinkAccountRequest, _ ...grpc.CallOption) (*crmv1.Account, error) {
+	return answer(c.sides, "LinkAccount", func() (*crmv1.Account, error) {
+		a, ok := c.accounts[req.GetAccountId()]
+		if !ok {
+			return nil, notFound("account")
+		}
+		a.ErpCustomerId = req.GetErpCustomerId()
+		return a, nil
+	})
+}
+
+func (c *crmSide) UpsertProducts(_ context.Context, req *crmv1.UpsertProductsRequest, _ ...grpc.CallOption) (*crmv1.UpsertProductsResponse, error) {
+	return answer(c.sides, "UpsertProducts", func() (*crmv1.UpsertProductsResponse, error) {
+		out := &crmv1.UpsertProductsResponse{}
+		for _, u := range req.GetProducts() {
+			p, ok := c.products[u.GetSku()]
+			if ok && u.GetSourceVersion() <= c.productShown[u.GetSku()] {
+				out.Stale++
+				continue
+			}
+			if !ok {
+				p = &crmv1.Product{Sku: u.GetSku()}
+				c.products[u.GetSku()] = p
+			}
+			p.Name, p.ListPrice, p.UnitOfMeasure = u.GetName(), u.GetListPrice(), u.GetUnitOfMeasure()
+			c.productShown[u.GetSku()] = u.GetSourceVersion()
+			c.productWrites++
+			out.Applied++
+		}
+		return out, nil
+	})
+}
+
+func (c *crmSide) SetAvailability(_ context.Context, req *crmv1.SetAvailabilityRequest, _ ...grpc.CallOption) (*crmv1.SetAvailabilityResponse, error) {
+	return answer(c.sides, "SetAvailability", func() (*crmv1.SetAvailabilityResponse, error) {
+		out := &crmv1.SetAvailabilityResponse{}
+		for _, u := range req.GetUpdates() {
+			p, ok := c.products[u.GetSku()]
+			switch {
+			case !ok:
+				out.UnknownSkus = append(out.UnknownSkus, u.GetSku())
+			case u.GetSourceVersion() <= c.stockShown[u.GetSku()]:
+				out.Stale++
+			default:
+				p.AvailableQuantity, p.PromiseDate = u.GetAvailable(), u.GetPromiseDate()
+				c.stockShown[u.GetSku()] = u.GetSourceVersion()
+				out.Applied++
+			}
+		}
+		return out, nil
+	})
+}
+
+type erpSide struct {
+	*sides
+	erpv1.CustomerServiceClient
+	erpv1.ItemServiceClient
+	erpv1.SalesOrderServiceClient
+	erpv1.InvoiceServiceClient
+}
+
+func (e *erpSide) ListCustomers(_ context.Context, req *erpv1.ListCustomersRequest, _ ...grpc.CallOption) (*erpv1.ListCustomersResponse, error) {
+	return answer(e.sides, "ListCustomers", func() (*erpv1.ListCustomersResponse, error) {
+		out := &erpv1.ListCustomersResponse{}
+		for _, id := range slices.Sorted(maps.Keys(e.customers)) {
+			out.Customers = append(out.Customers, e.customers[id])
+		}
+		return out, nil
+	})
+}
+
+func (e *erpSide) GetCustomer(_ context.Context, req *erpv1.GetCustomerRequest, _ ...grpc.CallOption) (*erpv1.Customer, error) {
+	return answer(e.sides, "GetCustomer", func() (*erpv1.Customer, error) {
+		if c, ok := e.customers[req.GetId()]; ok {
+			return c, nil
+		}
+		return nil, notFound("customer")
+	})
+}
+
+// SyncCustomer takes the account's name unless the customer mirrors a
+// newer version of it.
+func (e *erpSide) SyncCustomer(_ context.Context, req *erpv1.SyncCustomerRequest, _ ...grpc.CallOption) (*erpv1.Customer, error) {
+	return answer(e.sides, "SyncCustomer", func() (*erpv1.Customer, error) {
+		for _, c := range e.customers {
+			if c.GetCrmAccountId() == req.GetCrmAccountId() {
+				if req.GetSourceVersion() >= e.mirrored[c.GetId()] {
+					c.Name, e.mirrored[c.GetId()] = req.GetName(), req.GetSourceVersion()
+				}
+				return c, nil
+			}
+		}
+		c := &erpv1.Customer{Id: fmt.Sprintf("cust-%d", len(e.customers)+1), Name: req.GetName(), CrmAccountId: req.GetCrmAccountId()}
+		e.customers[c.GetId()], e.mirrored[c.GetId()] = c, req.GetSourceVersion()
+		return c, nil
+	})
+}
+
+func (e *erpSide) ListCustomerBalances(_ context.Context, req *erpv1.ListCustomerBalancesRequest, _ ...grpc.CallOption) (*erpv1.ListCustomerBalancesResponse, error) {
+	return answer(e.sides, "ListCustomerBalances", func() (*erpv1.ListCustomerBalancesResponse, error) {
+		return &erpv1.ListCustomerBalancesResponse{}, nil
+	})
+}
+
+func (e *erpSide) ListSalesOrders(_ context.Context, req *erpv1.ListSalesOrdersRequest, _ ...grpc.CallOption) (*erpv1.ListSalesOrdersResponse, error) {
+	return answer(e.sides, "ListSalesOrders", func() (*erpv1.ListSalesOrdersResponse, error) {
+		ref, byRef := filterValue(req.GetFilter(), "external_ref")
+		out := &erpv1.ListSalesOrdersResponse{}
+		for _, id := range slices.Sorted(maps.Keys(e.orders)) {
+			if o := e.orders[id]; !byRef || o.GetExternalRef() == ref {
+				out.SalesOrders = append(out.SalesOrders, o)
+			}
+		}
+		return out, nil
+	})
+}
+
+func (e *erpSide) GetSalesOrder(_ context.Context, req *erpv1.GetSalesOrderRequest, _ ...grpc.CallOption) (*erpv1.SalesOrder, error) {
+	return answer(e.sides, "GetSalesOrder", func() (*erpv1.SalesOrder, error) {
+		if o, ok := e.orders[req.GetId()]; ok {
+			return o, nil
+		}
+		return nil, notFound("order")
+	})
+}
+
+// CreateSalesOrder returns the order of the external_ref if there is one.
+func (e *erpSide) CreateSalesOrder(_ context.Context, req *erpv1.CreateSalesOrderRequest, _ ...grpc.CallOption) (*erpv1.SalesOrder, error) {
+	return answer(e.sides, "CreateSalesOrder", func() (*erpv1.SalesOrder, error) {
+		for _, o := range e.orders {
+			if o.GetExternalRef() == req.GetSalesOrder().GetExternalRef() {
+				return o, nil
+			}
+		}
+		n := len(e.orders) + 1
+		o := &erpv1.SalesOrder{
+			Id: fmt.Sprintf("ord-%d", n), Number: fmt.Sprintf("SO-%d", n), ExternalRef: req.GetSalesOrder().GetExternalRef(),
+			CustomerId: req.GetSalesOrder().GetCustomerId(), Status: erpv1.SalesOrderStatus_SALES_ORDER_STATUS_CONFIRMED, Revision: 1,
+		}
+		e.orders[o.GetId()] = o
+		return o, nil
+	})
+}
+
+func (e *erpSide) ListInvoices(_ context.Context, req *erpv1.ListInvoicesRequest, _ ...grpc.CallOption) (*erpv1.ListInvoicesResponse, error) {
+	return answer(e.sides, "ListInvoices", func() (*erpv1.ListInvoicesResponse, error) {
+		id, _ := filterValue(req.GetFilter(), "sales_order_id")
+		return &erpv1.ListInvoicesResponse{Invoices: e.invoices[id]}, nil
+	})
+}
+
+func (e *erpSide) ListItems(_ context.Context, req *erpv1.ListItemsRequest, _ ...grpc.CallOption) (*erpv1.ListItemsResponse, error) {
+	return answer(e.sides, "ListItems", func() (*erpv1.ListItemsResponse, error) {
+		out := &erpv1.ListItemsResponse{}
+		for _, sku := range slices.Sorted(maps.Keys(e.items)) {
+			out.Items = append(out.Items, e.items[sku])
+		}
+		return out, nil
+	})
+}
+
+func (e *erpSide) GetItem(_ context.Context, req *erpv1.GetItemRequest, _ ...grpc.CallOption) (*erpv1.Item, error) {
+	return answer(e.sides, "GetItem", func() (*erpv1.Item, error) {
+		if i, ok := e.items[req.GetSku()]; ok {
+			return i, nil
+		}
+		return nil, notFound("item")
+	})
+}
+
+func (e *erpSide) GetAvailability(_ context.Context, req *erpv1.GetAvailabilityRequest, _ ...grpc.CallOption) (*erpv1.Availability, error) {
+	return answer(e.sides, "GetAvailability", func() (*erpv1.Availability, error) {
+		if a, ok := e.stock[req.GetSku()]; ok {
+			return a, nil
+		}
+		return nil, notFound("item")
+	})
+}
+
+// addAccount adds an account and the customer that mirrors it, linked.
+func (s *sides) addAccount(id, name string, version int64) {
+	cust := fmt.Sprintf("cust-%d", len(s.customers)+1)
+	s.accounts[id] = &crmv1.Account{Id: id, Name: name, Etag: strconv.FormatInt(version, 10), ErpCustomerId: cust}
+	s.customers[cust] = &erpv1.Customer{Id: cust, Name: name, CrmAccountId: id}
+	s.mirrored[cust] = version
+}
+
+// addDeal adds a won opportunity and, unless st is unspecified, its order
+// in status st, shown on the opportunity; it returns the order.
+func (s *sides) addDeal(id, accountID string, st erpv1.SalesOrderStatus) *erpv1.SalesOrder {
+	s.opps[id] = &crmv1.Opportunity{Id: id, AccountId: accountID, Stage: crmv1.Stage_STAGE_CLOSED_WON, CurrencyCode: "EUR", Etag: "1"}
+	if st == erpv1.SalesOrderStatus_SALES_ORDER_STATUS_UNSPECIFIED {
+		return nil
+	}
+	n := len(s.orders) + 1
+	o := &erpv1.SalesOrder{Id: fmt.Sprintf("ord-%d", n), Number: fmt.Sprintf("SO-%d", n), ExternalRef: id, Status: st, Revision: 1}
+	s.orders[o.GetId()] = o
+	s.showOrder(o)
+	return o
+}
+
+// showOrder delivers an order's state to its opportunity.
+func (s *sides) showOrder(o *erpv1.SalesOrder) {
+	opp := s.opps[o.GetExternalRef()]
+	opp.Order = &crmv1.OrderRef{Id: o.GetId(), Number: o.GetNumber(), Status: fulfillment(o)}
+	s.orderShown[opp.GetId()] = orderVersion(o)
+}
+
+// showPayment delivers the payment status of an order's invoices to its
+// opportunity.
+func (s *sides) showPayment(o *erpv1.SalesOrder) {
+	st, version := orderPaymentStatus(o, s.invoices[o.GetId()])
+	s.opps[o.GetExternalRef()].PaymentStatus = st
+	s.paymentShown[o.GetExternalRef()] = version
+}
+
+// addItem adds an item with available units of stock, and its product
+// showing both.
+func (s *sides) addItem(sku, name, available string) {
+	price := &moneyv1.Money{CurrencyCode: "EUR", Amount: "1.00"}
+	s.items[sku] = &erpv1.Item{Sku: sku, Name: name, ListPrice: price, Etag: "1"}
+	s.stock[sku] = &erpv1.Availability{Sku: sku, Available: available, Version: 1}
+	s.products[sku] = &crmv1.Product{Sku: sku, Name: name, ListPrice: price, AvailableQuantity: available}
+	s.productShown[sku], s.stockShown[sku] = 1, 1
+}
