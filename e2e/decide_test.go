@@ -35,27 +35,16 @@ func heldFor(t *testing.T, st *stack.Stack, key string) []string {
 func TestCorrectedDealGetsItsOrder(t *testing.T) {
 	st := startStack(t, nil)
 	ctx := context.Background()
-	warehouse := rest(st, stack.ERP, auth.Warehouse)
 	crm := rest(st, stack.CRM, auth.Sales)
-
-	resp, err := warehouse.Do(ctx, "POST", "/v1/items", map[string]any{
+	accountID := itemForSale(t, st, map[string]any{
 		"sku": "REAL-1", "name": "Real item", "list_price": map[string]any{"currency_code": "EUR", "amount": "5.00"},
-	})
-	must(t, resp, err, 200)
-	resp, err = warehouse.Do(ctx, "POST", "/v1/stockAdjustments", map[string]any{"sku": "REAL-1", "quantity": "10", "reason": "receipt"})
-	must(t, resp, err, 200)
+	}, "10", "Careful GmbH")
 	// A catalog entry the ERP has no item for.
-	resp, err = rest(st, stack.CRM, auth.Integration).Do(ctx, "POST", "/v1/products:upsert", map[string]any{
+	resp, err := rest(st, stack.CRM, auth.Integration).Do(ctx, "POST", "/v1/products:upsert", map[string]any{
 		"products": []any{map[string]any{"sku": "GHOST-1", "name": "Ghost", "source_version": "1",
 			"list_price": map[string]any{"currency_code": "EUR", "amount": "5.00"}}},
 	})
 	must(t, resp, err, 200)
-	resp, err = crm.Do(ctx, "POST", "/v1/accounts", map[string]any{"name": "Careful GmbH"})
-	accountID := restclient.Str(must(t, resp, err, 200).Body, "id")
-	eventually(t, 10*time.Second, "product in CRM", func() (bool, string) {
-		resp, err := crm.Do(ctx, "GET", "/v1/products/REAL-1", nil)
-		return err == nil && resp.Status == 200, string(resp.Raw)
-	})
 	resp, err = crm.Do(ctx, "POST", "/v1/opportunities", map[string]any{
 		"account_id": accountID, "name": "Typo", "currency_code": "EUR",
 		"lines": []any{map[string]any{"sku": "GHOST-1", "quantity": "2"}},
@@ -89,7 +78,7 @@ func TestCorrectedDealGetsItsOrder(t *testing.T) {
 		return len(held) == 0, fmt.Sprint(held)
 	})
 	resp, err = rest(st, stack.ERP, auth.Sales).Do(ctx, "GET", "/v1/salesOrders?filter="+
-		fmt.Sprintf("external_ref%%20%%3D%%20%%22%s%%2F2%%22", id), nil)
+		urlQuery(fmt.Sprintf("external_ref = %q", id+"/2")), nil)
 	if n := restclient.Len(must(t, resp, err, 200).Body, "sales_orders"); n != 0 {
 		t.Errorf("a second order was placed (%d): the first was made from the stale win and cancelled", n)
 	}
@@ -103,20 +92,10 @@ func TestLostShippedDealRaisesTask(t *testing.T) {
 	ctx := context.Background()
 	warehouse := rest(st, stack.ERP, auth.Warehouse)
 	crm := rest(st, stack.CRM, auth.Sales)
-
-	resp, err := warehouse.Do(ctx, "POST", "/v1/items", map[string]any{
+	accountID := itemForSale(t, st, map[string]any{
 		"sku": "SHIP-1", "name": "Item", "list_price": map[string]any{"currency_code": "EUR", "amount": "5.00"},
-	})
-	must(t, resp, err, 200)
-	resp, err = warehouse.Do(ctx, "POST", "/v1/stockAdjustments", map[string]any{"sku": "SHIP-1", "quantity": "10", "reason": "receipt"})
-	must(t, resp, err, 200)
-	resp, err = crm.Do(ctx, "POST", "/v1/accounts", map[string]any{"name": "Shipped Too Soon AG"})
-	accountID := restclient.Str(must(t, resp, err, 200).Body, "id")
-	eventually(t, 10*time.Second, "product in CRM", func() (bool, string) {
-		resp, err := crm.Do(ctx, "GET", "/v1/products/SHIP-1", nil)
-		return err == nil && resp.Status == 200, string(resp.Raw)
-	})
-	resp, err = crm.Do(ctx, "POST", "/v1/opportunities", map[string]any{
+	}, "10", "Shipped Too Soon AG")
+	resp, err := crm.Do(ctx, "POST", "/v1/opportunities", map[string]any{
 		"account_id": accountID, "name": "Shipped deal", "currency_code": "EUR", "owner": "ana",
 		"lines": []any{map[string]any{"sku": "SHIP-1", "quantity": "3"}},
 	})
@@ -138,7 +117,7 @@ func TestLostShippedDealRaisesTask(t *testing.T) {
 	resp, err = crm.Do(ctx, "POST", "/v1/opportunities/"+id+":lose", map[string]any{"lost_reason": "changed their mind"})
 	must(t, resp, err, 200)
 
-	filter := fmt.Sprintf("opportunity_id%%20%%3D%%20%%22%s%%22", id)
+	filter := urlQuery(fmt.Sprintf("opportunity_id = %q", id))
 	eventually(t, 15*time.Second, "a task for the owner", func() (bool, string) {
 		resp, err := crm.Do(ctx, "GET", "/v1/activities?filter="+filter, nil)
 		if err != nil {

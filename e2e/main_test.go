@@ -158,3 +158,28 @@ func caughtUp(t *testing.T, st *stack.Stack, when string) {
 		return len(feeds) == 2, string(resp.Raw)
 	})
 }
+
+// itemForSale sets up what most deals start from: an ERP item (the body
+// of POST /v1/items) with stock of quantity in its main warehouse ("" for
+// none), a CRM account named account, and the item shown as a product in
+// the CRM. It returns the account's id.
+func itemForSale(t *testing.T, st *stack.Stack, item map[string]any, quantity, account string) string {
+	t.Helper()
+	ctx := context.Background()
+	warehouse := rest(st, stack.ERP, auth.Warehouse)
+	crm := rest(st, stack.CRM, auth.Sales)
+	sku, _ := item["sku"].(string)
+	resp, err := warehouse.Do(ctx, "POST", "/v1/items", item)
+	must(t, resp, err, 200)
+	if quantity != "" {
+		resp, err = warehouse.Do(ctx, "POST", "/v1/stockAdjustments", map[string]any{"sku": sku, "quantity": quantity, "reason": "receipt"})
+		must(t, resp, err, 200)
+	}
+	resp, err = crm.Do(ctx, "POST", "/v1/accounts", map[string]any{"name": account})
+	accountID := restclient.Str(must(t, resp, err, 200).Body, "id")
+	eventually(t, 10*time.Second, "product "+sku+" in CRM", func() (bool, string) {
+		resp, err := crm.Do(ctx, "GET", "/v1/products/"+sku, nil)
+		return err == nil && resp.Status == 200, string(resp.Raw)
+	})
+	return accountID
+}

@@ -23,20 +23,11 @@ func TestWholeLoopToPayment(t *testing.T) {
 	finance := rest(st, stack.ERP, auth.Finance)
 	crm := rest(st, stack.CRM, auth.Sales)
 
-	resp, err := warehouse.Do(ctx, "POST", "/v1/items", map[string]any{
+	accountID := itemForSale(t, st, map[string]any{
 		"sku": "LOOP-1", "name": "Loop item", "tax_rate": "0.19",
 		"list_price": map[string]any{"currency_code": "EUR", "amount": "100.00"},
-	})
-	must(t, resp, err, 200)
-	resp, err = warehouse.Do(ctx, "POST", "/v1/stockAdjustments", map[string]any{"sku": "LOOP-1", "quantity": "10", "reason": "receipt"})
-	must(t, resp, err, 200)
-	resp, err = crm.Do(ctx, "POST", "/v1/accounts", map[string]any{"name": "Closing Loop Ltd"})
-	accountID := restclient.Str(must(t, resp, err, 200).Body, "id")
-	eventually(t, 10*time.Second, "product in CRM", func() (bool, string) {
-		resp, err := crm.Do(ctx, "GET", "/v1/products/LOOP-1", nil)
-		return err == nil && resp.Status == 200, string(resp.Raw)
-	})
-	resp, err = crm.Do(ctx, "POST", "/v1/opportunities", map[string]any{
+	}, "10", "Closing Loop Ltd")
+	resp, err := crm.Do(ctx, "POST", "/v1/opportunities", map[string]any{
 		"account_id": accountID, "name": "Full loop", "currency_code": "EUR",
 		"lines": []any{map[string]any{"sku": "LOOP-1", "quantity": "3"}},
 	})

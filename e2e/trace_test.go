@@ -25,19 +25,11 @@ func TestOneTraceFromWinToOrder(t *testing.T) {
 	debug := map[string]string{"LOG_LEVEL": "debug"}
 	st := startStack(t, map[string]map[string]string{stack.CRM: debug, stack.ERP: debug, stack.Bridge: debug})
 	ctx := context.Background()
-	warehouse := rest(st, stack.ERP, auth.Warehouse)
 	crm := rest(st, stack.CRM, auth.Sales)
-	resp, err := warehouse.Do(ctx, "POST", "/v1/items", map[string]any{
+	accountID := itemForSale(t, st, map[string]any{
 		"sku": "TRACE-1", "name": "Traced", "list_price": map[string]any{"currency_code": "EUR", "amount": "1.00"},
-	})
-	must(t, resp, err, 200)
-	resp, err = crm.Do(ctx, "POST", "/v1/accounts", map[string]any{"name": "Traced Ltd"})
-	accountID := restclient.Str(must(t, resp, err, 200).Body, "id")
-	eventually(t, 10*time.Second, "product in CRM", func() (bool, string) {
-		resp, err := crm.Do(ctx, "GET", "/v1/products/TRACE-1", nil)
-		return err == nil && resp.Status == 200, string(resp.Raw)
-	})
-	resp, err = crm.Do(ctx, "POST", "/v1/opportunities", map[string]any{
+	}, "", "Traced Ltd")
+	resp, err := crm.Do(ctx, "POST", "/v1/opportunities", map[string]any{
 		"account_id": accountID, "name": "Traced deal", "currency_code": "EUR",
 		"lines": []any{map[string]any{"sku": "TRACE-1", "quantity": "1"}},
 	})

@@ -16,22 +16,11 @@ import (
 func TestLostDealCancelsItsOrder(t *testing.T) {
 	st := startStack(t, nil)
 	ctx := context.Background()
-	warehouse := rest(st, stack.ERP, auth.Warehouse)
 	crm := rest(st, stack.CRM, auth.Sales)
-
-	resp, err := warehouse.Do(ctx, "POST", "/v1/items", map[string]any{
+	accountID := itemForSale(t, st, map[string]any{
 		"sku": "LOST-1", "name": "Item", "list_price": map[string]any{"currency_code": "EUR", "amount": "5.00"},
-	})
-	must(t, resp, err, 200)
-	resp, err = warehouse.Do(ctx, "POST", "/v1/stockAdjustments", map[string]any{"sku": "LOST-1", "quantity": "10", "reason": "receipt"})
-	must(t, resp, err, 200)
-	resp, err = crm.Do(ctx, "POST", "/v1/accounts", map[string]any{"name": "Fickle AG"})
-	accountID := restclient.Str(must(t, resp, err, 200).Body, "id")
-	eventually(t, 10*time.Second, "product in CRM", func() (bool, string) {
-		resp, err := crm.Do(ctx, "GET", "/v1/products/LOST-1", nil)
-		return err == nil && resp.Status == 200, string(resp.Raw)
-	})
-	resp, err = crm.Do(ctx, "POST", "/v1/opportunities", map[string]any{
+	}, "10", "Fickle AG")
+	resp, err := crm.Do(ctx, "POST", "/v1/opportunities", map[string]any{
 		"account_id": accountID, "name": "Maybe", "currency_code": "EUR",
 		"lines": []any{map[string]any{"sku": "LOST-1", "quantity": "6"}},
 	})
