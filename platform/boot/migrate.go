@@ -64,3 +64,31 @@ func EnvTarget(args []string, serve any) (any, error) {
 	}
 	return nil, fmt.Errorf("env: unexpected arguments %v (want nothing, serve or migrate)", args)
 }
+
+// Command reads a service binary's command line, args without the program
+// name. Help and "env [serve | migrate]" it answers itself, on stdout,
+// and returns ""; otherwise it returns the subcommand to run ("serve" when
+// there is none), refusing arguments after it. serve is the service's
+// configuration, whose variables "env" lists; defaults are its local
+// settings.
+func Command(args []string, service string, serve any, defaults map[string]string, stdout io.Writer) (string, error) {
+	if IsHelp(args) {
+		_, err := io.WriteString(stdout, ServiceUsage(service))
+		return "", err
+	}
+	cmd := "serve"
+	if len(args) > 0 {
+		cmd = args[0]
+	}
+	if cmd == "env" {
+		target, err := EnvTarget(args[1:], serve)
+		if err != nil {
+			return "", err
+		}
+		return "", PrintEnv(stdout, target, defaults)
+	}
+	if len(args) > 1 {
+		return "", fmt.Errorf("unexpected arguments after %q: %v", cmd, args[1:])
+	}
+	return cmd, nil
+}

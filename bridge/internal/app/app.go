@@ -114,23 +114,9 @@ func Vars() []config.Var { return config.Vars(&Config{}) }
 // environment variables the subcommand reads. The whole configuration a
 // subcommand reads is checked before it does anything.
 func Run(ctx context.Context, args []string, stdout io.Writer) error {
-	if boot.IsHelp(args) {
-		_, err := io.WriteString(stdout, boot.ServiceUsage("bridge"))
+	cmd, err := boot.Command(args, "bridge", &Config{}, Defaults, stdout)
+	if err != nil || cmd == "" {
 		return err
-	}
-	cmd := "serve"
-	if len(args) > 0 {
-		cmd = args[0]
-	}
-	if cmd == "env" {
-		target, err := boot.EnvTarget(args[1:], &Config{})
-		if err != nil {
-			return err
-		}
-		return boot.PrintEnv(stdout, target, Defaults)
-	}
-	if len(args) > 1 {
-		return fmt.Errorf("unexpected arguments after %q: %v", cmd, args[1:])
 	}
 	switch cmd {
 	case "serve":
