@@ -22,14 +22,15 @@ var _ search.Store = (*Store)(nil)
 // are matched on their stored key, folded by Go (contact.EmailKey), with
 // the query folded the same way (search.Query.Prefix).
 const (
-	// sortName is the order within a rank. The indexes of migration 0021
-	// hold it with the id, so the name matches of a table are read in
-	// ranking order and no further than a page needs.
-	sortName = `(lower(name COLLATE "und-x-icu") COLLATE "C")`
+	// sortName is the order within a rank: the folded name, a column
+	// stored by every write (migration 0023). Its index holds it with the
+	// id, so the name matches of a table are read in ranking order and no
+	// further than a page needs.
+	sortName = `name_fold`
 )
 
-// foldName is the query given in parameter p folded as sortName folds the
-// names.
+// foldName is the query given in parameter p folded as the name_fold
+// columns fold the names.
 func foldName(p string) string { return `(lower(` + p + `::text COLLATE "und-x-icu") COLLATE "C")` }
 
 // nameRange selects the names that start with the query in parameter p.

@@ -220,7 +220,7 @@ ANALYZE accounts; ANALYZE contacts; ANALYZE leads;`)
 		// Name matches come in index order: each table's branch stops
 		// after a page, nothing sorts a whole table's matches.
 		p := explain(sql, args)
-		for _, idx := range []string{"accounts_search_fold_idx", "contacts_search_fold_idx", "leads_search_fold_idx"} {
+		for _, idx := range []string{"accounts_search_name_fold_idx", "contacts_search_name_fold_idx", "leads_search_name_fold_idx"} {
 			if !strings.Contains(p, "Index Scan using "+idx) {
 				t.Errorf("plan does not read %s in order:\n%s", idx, p)
 			}
