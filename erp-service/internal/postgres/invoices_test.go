@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/seamhq/seam/erp-service/internal/catalog"
-	"github.com/seamhq/seam/erp-service/internal/customer"
 	"github.com/seamhq/seam/erp-service/internal/invoicing"
 	"github.com/seamhq/seam/erp-service/internal/ledger"
 	"github.com/seamhq/seam/erp-service/internal/payment"
@@ -237,6 +236,25 @@ func TestPartialInvoicesAddUpToTheOrder(t *testing.T) {
 	}
 }
 
+// shippedInvoice orders one of sku for the customer, confirms and ships
+// it, and invoices it as of issue (zero for today).
+func shippedInvoice(t *testing.T, s *postgres.Store, customerID, sku string, issue time.Time) invoicing.Invoice {
+	t.Helper()
+	ctx := context.Background()
+	o := mustOrder(t, s, newOrder(customerID, "", line(sku, "1")))
+	if _, err := s.ConfirmOrder(ctx, o.ID, 0, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateShipment(ctx, shipping.NewShipment{OrderID: o.ID}, newID(t), ""); err != nil {
+		t.Fatal(err)
+	}
+	inv, err := s.CreateInvoice(ctx, o.ID, issue, newID(t), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return inv
+}
+
 // An overdue pass as of a date after today would mark invoices that are
 // not yet due, and nothing takes the mark back: it is refused, and a pass
 // without a date runs as of today.
@@ -247,24 +265,9 @@ func TestMarkOverdueNotAfterToday(t *testing.T) {
 	c := mustCustomer(t, s, "Acme") // 30 days
 	mustTaxedItem(t, s, "W-1", "10", "0")
 	mustAdjust(t, s, "W-1", "MAIN", "10")
-	invoice := func(issue time.Time) invoicing.Invoice {
-		t.Helper()
-		o := mustOrder(t, s, newOrder(c.ID, "", line("W-1", "1")))
-		if _, err := s.ConfirmOrder(ctx, o.ID, 0, ""); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := s.CreateShipment(ctx, shipping.NewShipment{OrderID: o.ID}, newID(t), ""); err != nil {
-			t.Fatal(err)
-		}
-		inv, err := s.CreateInvoice(ctx, o.ID, issue, newID(t), "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		return inv
-	}
-	notDue := invoice(time.Time{}) // issued today, due in 30 days
+	notDue := shippedInvoice(t, s, c.ID, "W-1", time.Time{}) // issued today, due in 30 days
 	today := notDue.IssueDate
-	late := invoice(today.AddDate(0, 0, -40))
+	late := shippedInvoice(t, s, c.ID, "W-1", today.AddDate(0, 0, -40))
 
 	events := count(t, pool, "outbox_events")
 	_, _, err := s.MarkOverdue(ctx, today.AddDate(0, 0, 31))
@@ -302,25 +305,10 @@ func TestMarkOverdueLeavesOutInvoicesPaidMeanwhile(t *testing.T) {
 	ctx := context.Background()
 	mustTaxedItem(t, s, "W-1", "10", "0")
 	mustAdjust(t, s, "W-1", "MAIN", "10")
-	invoice := func(c customer.Customer, issue time.Time) invoicing.Invoice {
-		t.Helper()
-		o := mustOrder(t, s, newOrder(c.ID, "", line("W-1", "1")))
-		if _, err := s.ConfirmOrder(ctx, o.ID, 0, ""); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := s.CreateShipment(ctx, shipping.NewShipment{OrderID: o.ID}, newID(t), ""); err != nil {
-			t.Fatal(err)
-		}
-		inv, err := s.CreateInvoice(ctx, o.ID, issue, newID(t), "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		return inv
-	}
 	a, c := mustCustomer(t, s, "Acme"), mustCustomer(t, s, "Corex")
 	today := time.Now().UTC().Truncate(24 * time.Hour)
-	paid := invoice(a, today.AddDate(0, 0, -50))
-	late := invoice(c, today.AddDate(0, 0, -40))
+	paid := shippedInvoice(t, s, a.ID, "W-1", today.AddDate(0, 0, -50))
+	late := shippedInvoice(t, s, c.ID, "W-1", today.AddDate(0, 0, -40))
 
 	// A payment of Acme's holds its key while the pass starts.
 	tx, err := pool.Begin(ctx)
