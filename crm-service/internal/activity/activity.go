@@ -84,6 +84,10 @@ type Field string
 
 // The fields a client may write; the type is set on create only.
 const (
+	// FieldType is set at creation and never changes: an update that
+	// names it must leave it as it is, and one that would change it is
+	// refused on update_mask.
+	FieldType          Field = "type"
 	FieldSubject       Field = "subject"
 	FieldDescription   Field = "description"
 	FieldAccountID     Field = "account_id"
@@ -412,6 +416,11 @@ func (s *Service) Update(ctx context.Context, id string, in Input, fields []Fiel
 	return s.store.UpdateActivity(ctx, id, func(cur Activity, links Links) (Change, error) {
 		if err := errs.CheckEtag(etag, cur.ETag(), "activity "+id); err != nil {
 			return Change{}, err
+		}
+		if slices.Contains(fields, FieldType) && in.Type != cur.Type {
+			return Change{}, errs.Invalid("update_mask",
+				"names type, which is set at creation and cannot change (activity %s is a %s); leave it out, or create a new activity",
+				cur.ID, strings.ToLower(string(cur.Type)))
 		}
 		now := s.now()
 		next := cur

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -141,6 +142,11 @@ func (s *activityServer) UpdateActivity(ctx context.Context, req *crmv1.UpdateAc
 	fields := make([]activity.Field, len(names))
 	for i, n := range names {
 		fields[i] = activity.Field(n)
+	}
+	// type is read-only, but naming it to change it must not pass as a
+	// success that changed nothing: the service refuses that.
+	if slices.Contains(req.GetUpdateMask().GetPaths(), string(activity.FieldType)) {
+		fields = append(fields, activity.FieldType)
 	}
 	a := req.GetActivity()
 	in, err := activityInput(a)

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/seamhq/seam/crm-service/internal/servicecase"
@@ -130,6 +131,11 @@ func (s *caseServer) UpdateCase(ctx context.Context, req *crmv1.UpdateCaseReques
 	fields := make([]servicecase.Field, len(names))
 	for i, n := range names {
 		fields[i] = servicecase.Field(n)
+	}
+	// account_id is read-only, but naming it to change it must not pass
+	// as a success that changed nothing: the service refuses that.
+	if slices.Contains(req.GetUpdateMask().GetPaths(), string(servicecase.FieldAccountID)) {
+		fields = append(fields, servicecase.FieldAccountID)
 	}
 	c := req.GetCase()
 	out, err := s.svc.Update(ctx, c.GetId(), caseInput(c), fields, c.GetEtag())

@@ -188,3 +188,55 @@ func TestCreateCaseBadInput(t *testing.T) {
 		t.Fatalf("rejected creates wrote %+v -> %+v", before, after)
 	}
 }
+
+// A case's account and an activity's type are set at creation: naming them
+// in an update mask to change them is refused on update_mask and writes
+// nothing, rather than answering a success that changed nothing; naming
+// them with their current values goes through.
+func TestUpdateNamingFixedFields(t *testing.T) {
+	e := newEnv(t)
+	a, b := e.createAccount("Acme"), e.createAccount("Beta")
+	cs, err := e.cases.CreateCase(e.service(), &crmv1.CreateCaseRequest{Case: &crmv1.Case{Subject: "Broken", AccountId: a.Id}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.cases.UpdateCase(e.service(), &crmv1.UpdateCaseRequest{
+		Case:       &crmv1.Case{Id: cs.Id, AccountId: b.Id, Subject: "Moved"},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"account_id", "subject"}},
+	})
+	if v := violations(t, err); !slices.Equal(v, []string{"update_mask"}) {
+		t.Errorf("moving the case: %v", err)
+	}
+	up, err := e.cases.UpdateCase(e.service(), &crmv1.UpdateCaseRequest{
+		Case:       &crmv1.Case{Id: cs.Id, AccountId: strings.ToUpper(a.Id), Subject: "Renamed"},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"account_id", "subject"}},
+	})
+	if err != nil || up.Subject != "Renamed" || up.AccountId != a.Id {
+		t.Errorf("naming the case's own account: %v %v", up, err)
+	}
+
+	task, err := e.activities.CreateActivity(e.sales(), &crmv1.CreateActivityRequest{Activity: &crmv1.Activity{
+		Type: crmv1.ActivityType_ACTIVITY_TYPE_TASK, Subject: "Call back", AccountId: a.Id,
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.activities.UpdateActivity(e.sales(), &crmv1.UpdateActivityRequest{
+		Activity:   &crmv1.Activity{Id: task.Id, Type: crmv1.ActivityType_ACTIVITY_TYPE_CALL, Subject: "Called"},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"type", "subject"}},
+	})
+	if v := violations(t, err); !slices.Equal(v, []string{"update_mask"}) {
+		t.Errorf("turning a task into a call: %v", err)
+	}
+	got, err := e.activities.GetActivity(e.sales(), &crmv1.GetActivityRequest{Id: task.Id})
+	if err != nil || got.Subject != "Call back" || got.Etag != task.Etag {
+		t.Errorf("refused update wrote: %v %v", got, err)
+	}
+	same, err := e.activities.UpdateActivity(e.sales(), &crmv1.UpdateActivityRequest{
+		Activity:   &crmv1.Activity{Id: task.Id, Type: crmv1.ActivityType_ACTIVITY_TYPE_TASK, Subject: "Called"},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"type", "subject"}},
+	})
+	if err != nil || same.Subject != "Called" {
+		t.Errorf("naming the activity's own type: %v %v", same, err)
+	}
+}

@@ -115,6 +115,10 @@ const (
 	FieldPriority    Field = "priority"
 	FieldStatus      Field = "status"
 	FieldOwner       Field = "owner"
+	// FieldAccountID is set at creation and never changes: an update that
+	// names it must leave it as it is (a client may send back what it
+	// read), and one that would change it is refused on update_mask.
+	FieldAccountID Field = "account_id"
 )
 
 // MutableFields are the fields Update changes when no mask is given.
@@ -363,6 +367,12 @@ func (s *Service) Update(ctx context.Context, id string, in Input, fields []Fiel
 		n := cur
 		for _, f := range fields {
 			switch f {
+			case FieldAccountID:
+				if named, _ := ids.Canonical(in.AccountID); named != cur.AccountID {
+					return Change{}, errs.Invalid("update_mask",
+						"names account_id, which is set at creation and cannot change (case %s is at account %s); "+
+							"leave it out, or open the case at the other account", cur.ID, cur.AccountID)
+				}
 			case FieldSubject:
 				n.Subject = in.Subject
 			case FieldDescription:

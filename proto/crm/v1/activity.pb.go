@@ -85,7 +85,9 @@ type Activity struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Read-only (UUID).
 	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	// Required on create; cannot change afterwards (ignored in updates).
+	// Required on create; cannot change afterwards: an update whose mask
+	// names it with another type is INVALID_ARGUMENT on update_mask (without
+	// a mask, or with the current type, it is ignored).
 	Type ActivityType `protobuf:"varint,2,opt,name=type,proto3,enum=crm.v1.ActivityType" json:"type,omitempty"`
 	// Required, at most 200 characters.
 	Subject string `protobuf:"bytes,3,opt,name=subject,proto3" json:"subject,omitempty"`

@@ -149,7 +149,10 @@ type Case struct {
 	Subject string `protobuf:"bytes,2,opt,name=subject,proto3" json:"subject,omitempty"`
 	// At most 10000 characters.
 	Description string `protobuf:"bytes,3,opt,name=description,proto3" json:"description,omitempty"`
-	// Required: the customer's account (UUID).
+	// Required: the customer's account (UUID). It cannot change: an update
+	// whose mask names it with another account is INVALID_ARGUMENT on
+	// update_mask (without a mask, or with the current account, it is
+	// ignored).
 	AccountId string `protobuf:"bytes,4,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
 	// Optional: who reported it (UUID of a contact at the case's account or
 	// at none; a contact at another account is INVALID_ARGUMENT); deleting
