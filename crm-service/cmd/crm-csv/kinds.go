@@ -96,7 +96,7 @@ var kinds = []*kind{
 	},
 	{
 		name: "contacts", empty: &crmv1.Contact{},
-		keys: []key{{"email", contact.EmailKey}}, required: []string{"name", "email"},
+		keys: []key{{"id", idKey}, {"email", contact.EmailKey}}, required: []string{"name", "email"},
 		mutable: names(contact.MutableFields), readOnly: contact.ReadOnlyFields,
 		send: func(ctx context.Context, conn grpc.ClientConnInterface, b batch) (*crmv1.ImportResponse, error) {
 			return crmv1.NewImportServiceClient(conn).ImportContacts(ctx, &crmv1.ImportContactsRequest{
@@ -110,7 +110,7 @@ var kinds = []*kind{
 	},
 	{
 		name: "leads", empty: &crmv1.Lead{},
-		keys: []key{{"email", contact.EmailKey}}, required: []string{"name", "email"},
+		keys: []key{{"id", idKey}, {"email", contact.EmailKey}}, required: []string{"name", "email"},
 		mutable: names(lead.MutableFields), readOnly: lead.ReadOnlyFields,
 		send: func(ctx context.Context, conn grpc.ClientConnInterface, b batch) (*crmv1.ImportResponse, error) {
 			return crmv1.NewImportServiceClient(conn).ImportLeads(ctx, &crmv1.ImportLeadsRequest{

@@ -245,6 +245,53 @@ func TestImportAccountsSharingADomain(t *testing.T) {
 	wantContains(t, out, `line 2, column id: account "01900000-0000-7000-8000-0000000000ff" not found`)
 }
 
+// Two contacts with one email: a row without an id matching both is a
+// bad row naming them, and an export edited and imported again updates
+// exactly the records it came from, by their ids.
+func TestImportContactsSharingAnEmail(t *testing.T) {
+	t.Parallel()
+	c := startCRM(t)
+	if out, err := c.run("import", "contacts", c.file("a.csv", "name,email,title\nAna Ruiz,ana@example.com,CEO\n")); err != nil {
+		t.Fatalf("first contact: %v\n%s", err, out)
+	}
+	if _, err := c.db.Exec(context.Background(), `INSERT INTO contacts (id, name, email, email_key, version, create_time, update_time)
+		VALUES ('01900000-0000-7000-8000-0000000000c2', 'Ana Assistant', 'Ana@Example.com', 'ana@example.com', 1, now(), now())`); err != nil {
+		t.Fatal(err)
+	}
+	out, err := c.run("import", "contacts", c.file("b.csv", "name,email,title\nAna Ruiz,ana@example.com,CFO\n"))
+	if err == nil {
+		t.Fatalf("the ambiguous row imported:\n%s", out)
+	}
+	wantContains(t, out, `line 2, column email: matches 2 contacts by email`, "give the row the id of the one it means")
+	if n := c.count(`SELECT count(*) FROM contacts WHERE title = 'CEO'`); n != 1 {
+		t.Fatal("the first contact changed")
+	}
+
+	exported := filepath.Join(c.dir, "export.csv")
+	if out, err := c.run("export", "-o", exported, "contacts"); err != nil {
+		t.Fatalf("export: %v\n%s", err, out)
+	}
+	raw, err := os.ReadFile(exported)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := strings.Replace(string(raw), "Ana Assistant,", "Ana Ruiz Assistant,", 1)
+	out, err = c.run("import", "contacts", c.file("edited.csv", edited))
+	if err != nil {
+		t.Fatalf("import of the edited export: %v\n%s", err, out)
+	}
+	wantContains(t, out, "contacts: 2 rows: 0 created, 1 updated, 1 unchanged, 0 bad")
+	if n := c.count(`SELECT count(*) FROM contacts WHERE id = '01900000-0000-7000-8000-0000000000c2' AND name = 'Ana Ruiz Assistant'`) +
+		c.count(`SELECT count(*) FROM contacts WHERE name = 'Ana Ruiz' AND title = 'CEO' AND version = 1`); n != 2 {
+		t.Fatal("the edited export did not update exactly its records")
+	}
+	out, err = c.run("import", "leads", c.file("gone.csv", "id,name,email\n01900000-0000-7000-8000-0000000000ff,Gone,gone@example.com\n"))
+	if err == nil {
+		t.Fatalf("an unknown id imported:\n%s", out)
+	}
+	wantContains(t, out, `line 2, column id: lead "01900000-0000-7000-8000-0000000000ff" not found`)
+}
+
 const contactsCSV = `name,email,phone,title
 Ana Ruiz,ana@example.com,+49 30 1234,CEO
 Bo Chen,not-an-email,,CTO

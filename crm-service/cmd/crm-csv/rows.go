@@ -37,8 +37,8 @@ type row struct {
 }
 
 // column is a column of an import file; path is nil for a read-only
-// column, which is read and ignored (but for a read-only key, the id of an
-// account, which is sent).
+// column, which is read and ignored (but for a read-only key, the id of a
+// record, which is sent).
 type column struct {
 	name string
 	path []protoreflect.FieldDescriptor
@@ -107,7 +107,7 @@ func newRowReader(k *kind, r io.Reader) (*rowReader, error) {
 		case slices.Contains(k.readOnly, top):
 			if !isKey {
 				path = nil
-			} // a read-only key (an account's id) is sent, outside the mask
+			} // a read-only key (a record's id) is sent, outside the mask
 		case !slices.Contains(k.mutable, top):
 			unknown = append(unknown, name)
 		case !slices.Contains(rr.mask, top):

@@ -109,6 +109,7 @@ func (s *importServer) ImportContacts(ctx context.Context, req *crmv1.ImportCont
 	rows := make([]contact.Input, len(req.GetContacts()))
 	for i, c := range req.GetContacts() {
 		rows[i] = contactInput(c)
+		rows[i].ID = c.GetId() // the key of the row, read-only elsewhere
 	}
 	results, written, err := s.contacts.Import(ctx, rows, fields, mode, req.GetValidateOnly())
 	if err != nil {
@@ -125,6 +126,7 @@ func (s *importServer) ImportLeads(ctx context.Context, req *crmv1.ImportLeadsRe
 	rows := make([]lead.Input, len(req.GetLeads()))
 	for i, l := range req.GetLeads() {
 		rows[i] = leadInput(l)
+		rows[i].ID = l.GetId() // the key of the row, read-only elsewhere
 	}
 	results, written, err := s.leads.Import(ctx, rows, fields, mode, req.GetValidateOnly())
 	if err != nil {

@@ -165,6 +165,84 @@ func TestImportAccountsAmbiguousAPI(t *testing.T) {
 	}
 }
 
+// Two contacts with one email (a duplicate made with force): a row
+// matching both by its email is INVALID naming email and writes nothing;
+// a row giving its id updates that contact, over gRPC and REST.
+func TestImportContactsAmbiguousAPI(t *testing.T) {
+	e := newEnv(t)
+	first := e.createContact(&crmv1.Contact{Name: "Ana Ruiz", Email: "ana@example.com", Title: "CEO"})
+	second, err := e.contacts.CreateContact(e.sales(), &crmv1.CreateContactRequest{Contact: &crmv1.Contact{Name: "Ana Ruiz", Email: "ANA@example.com"}, Force: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := e.imports.ImportContacts(e.sales(), &crmv1.ImportContactsRequest{
+		Contacts: []*crmv1.Contact{{Name: "Ana Ruiz", Email: "ana@example.com", Title: "CFO"}},
+		Mode:     crmv1.ImportMode_IMPORT_MODE_SKIP_INVALID,
+	})
+	if err != nil || summary(resp) != "written=true 0/0/0/1 [0 email]" ||
+		!strings.Contains(resp.Results[0].Violations[0].Description, "matches 2 contacts") ||
+		!strings.Contains(resp.Results[0].Violations[0].Description, second.Id) {
+		t.Fatalf("ambiguous row: %s %v %v", summary(resp), resp.GetResults(), err)
+	}
+	got, err := e.contacts.GetContact(e.sales(), &crmv1.GetContactRequest{Id: first.Id})
+	if err != nil || got.Title != "CEO" || got.Etag != "1" {
+		t.Fatalf("the first contact changed: %v %v", got, err)
+	}
+
+	// An exported row (every field, its id) updates the contact it came
+	// from.
+	row := proto.Clone(second).(*crmv1.Contact)
+	row.Title = "Assistant"
+	resp, err = e.imports.ImportContacts(e.sales(), &crmv1.ImportContactsRequest{Contacts: []*crmv1.Contact{row}})
+	if err != nil || summary(resp) != "written=true 0/1/0/0" || resp.Results[0].Id != second.Id {
+		t.Fatalf("by id: %s %v", summary(resp), err)
+	}
+	st, body := e.call("POST", "/v1/contacts:import", token(t, auth.Sales), map[string]any{
+		"contacts": []any{map[string]any{"id": first.Id, "phone": "+49 30 1234"}}, "update_mask": "phone",
+	})
+	if st != 200 || body["updated"] != float64(1) {
+		t.Fatalf("by id over REST: %d %v", st, body)
+	}
+	got, _ = e.contacts.GetContact(e.sales(), &crmv1.GetContactRequest{Id: first.Id})
+	if got.Title != "CEO" || got.Phone != "+49 30 1234" || got.Etag != "2" {
+		t.Fatalf("first after its id row: %v", got)
+	}
+	got, _ = e.contacts.GetContact(e.sales(), &crmv1.GetContactRequest{Id: second.Id})
+	if got.Title != "Assistant" || got.Phone != "" || got.Etag != "2" {
+		t.Fatalf("second after its id row: %v", got)
+	}
+}
+
+// Two leads with one email: a row matching both is INVALID on email; a
+// row giving its id updates that lead.
+func TestImportLeadsAmbiguousAPI(t *testing.T) {
+	e := newEnv(t)
+	first := e.createLead(&crmv1.Lead{Name: "Cy", Company: "Acme", Email: "cy@example.com"})
+	second := e.createLead(&crmv1.Lead{Name: "Cy", Company: "Globex", Email: "Cy@Example.com"})
+	resp, err := e.imports.ImportLeads(e.sales(), &crmv1.ImportLeadsRequest{
+		Leads: []*crmv1.Lead{{Name: "Cy", Company: "Initech", Email: "cy@example.com"}},
+		Mode:  crmv1.ImportMode_IMPORT_MODE_SKIP_INVALID,
+	})
+	if err != nil || summary(resp) != "written=true 0/0/0/1 [0 email]" ||
+		!strings.Contains(resp.Results[0].Violations[0].Description, "matches 2 leads") {
+		t.Fatalf("ambiguous row: %s %v %v", summary(resp), resp.GetResults(), err)
+	}
+	resp, err = e.imports.ImportLeads(e.sales(), &crmv1.ImportLeadsRequest{
+		Leads: []*crmv1.Lead{{Id: second.Id, Company: "Globex Ltd"}}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"company"}},
+	})
+	if err != nil || summary(resp) != "written=true 0/1/0/0" || resp.Results[0].Id != second.Id {
+		t.Fatalf("by id: %s %v", summary(resp), err)
+	}
+	got, _ := e.leads.GetLead(e.sales(), &crmv1.GetLeadRequest{Id: first.Id})
+	if got.Company != "Acme" || got.Etag != "1" {
+		t.Fatalf("the first lead changed: %v", got)
+	}
+	got, _ = e.leads.GetLead(e.sales(), &crmv1.GetLeadRequest{Id: second.Id})
+	if got.Company != "Globex Ltd" || got.Etag != "2" {
+		t.Fatalf("second after its id row: %v", got)
+	}
+}
+
 func TestImportLeadsAPI(t *testing.T) {
 	e := newEnv(t)
 	c := e.createCampaign("Spring")

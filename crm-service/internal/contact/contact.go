@@ -77,8 +77,11 @@ var ReadOnlyFields = []string{"id", "etag", "create_time", "update_time"}
 // without case).
 var FilterFields = []string{"account_id", "email", "owner"}
 
-// Input is what a client sends to create or update a contact.
+// Input is what a client sends to create or update a contact. Read-only
+// fields are not part of it, but for the id of an import row.
 type Input struct {
+	// ID is the contact an import row updates, or "" (imports only).
+	ID        string
 	AccountID string
 	Name      string
 	Email     string
@@ -133,6 +136,7 @@ func validPhone(s string) bool {
 
 func (in *Input) validate(fields []Field) error {
 	var v errs.Violations
+	ids.Normalize(&v, fieldID, &in.ID)
 	text := func(f Field, s string) {
 		if len([]rune(s)) > maxText {
 			v.Add(string(f), "must be at most %d characters", maxText)
@@ -230,11 +234,12 @@ type Store interface {
 	// events, the contact deleted and its event), in one transaction.
 	DeleteContact(ctx context.Context, id string, fn func(cur Contact, linked Linked) (Deletion, error)) error
 	// ImportContacts runs one import transaction: it takes the locks
-	// creation takes on the email keys, reads the oldest contact with each
-	// key (locked for update) and which of accounts exist (locked against
-	// deletion), passes them to fn and writes the plan fn returns (nothing
-	// when it returns nil).
-	ImportContacts(ctx context.Context, emailKeys, accounts []string, fn func(ImportFound) (*ImportPlan, error)) error
+	// creation takes on the email keys, reads the contacts of the ids and
+	// every contact with each email key, oldest first (all locked for
+	// update) and which of the accounts exist (locked against deletion),
+	// passes them to fn and writes the plan fn returns (nothing when it
+	// returns nil).
+	ImportContacts(ctx context.Context, keys ImportKeys, fn func(ImportFound) (*ImportPlan, error)) error
 }
 
 // Linked are the records that name a contact.

@@ -4,15 +4,27 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/seamhq/seam/crm-service/internal/upsert"
 	"github.com/seamhq/seam/platform/errs"
 )
 
+// ImportKeys are what an import's transaction looks up: the contacts of
+// the ids rows give, the contacts holding the email keys other rows give,
+// and the accounts rows name.
+type ImportKeys struct {
+	IDs       []string
+	EmailKeys []string
+	Accounts  []string
+}
+
 // ImportFound is what an import's transaction found for its keys.
 type ImportFound struct {
-	// ByEmail maps an EmailKey to the oldest contact with it.
-	ByEmail map[string]Contact
+	// ByID maps the ids asked about to their contacts.
+	ByID map[string]Contact
+	// ByEmail maps an EmailKey to every contact with it, oldest first.
+	ByEmail map[string][]Contact
 	// Accounts holds the account ids asked about that exist.
 	Accounts map[string]bool
 }
@@ -25,23 +37,36 @@ type ImportPlan struct {
 	Events []Event
 }
 
-// Import creates or updates one batch of contacts, matched by email
-// (EmailKey): a row whose email no contact has creates a contact, a row
-// whose email a contact has updates the given fields of the oldest such
-// contact, and a row that would change nothing writes nothing. It returns
-// a result per row and whether the batch was written (see upsert.Write).
+// fieldID is the id of an import row: read-only in every other request,
+// it is the key of the row in an import.
+const fieldID = "id"
+
+// maxListed bounds the contacts an ambiguous row's violation names.
+const maxListed = 3
+
+// Import creates or updates one batch of contacts. A row that gives its
+// id updates that contact (an id that names none is a bad row). Other
+// rows are matched by email (EmailKey): a row whose email no contact has
+// creates a contact, a row whose email one contact has updates the given
+// fields of it, and a row whose email several contacts have is bad (it
+// must not guess which one it means: its id tells them apart). Two rows
+// matching one contact are bad, and a row that would change nothing
+// writes nothing. It returns a result per row and whether the batch was
+// written (see upsert.Write).
 func (s *Service) Import(ctx context.Context, rows []Input, fields []Field, mode upsert.Mode, validateOnly bool) ([]upsert.Result, bool, error) {
 	if err := upsert.CheckBatch("contacts", len(rows)); err != nil {
 		return nil, false, err
 	}
-	if !slices.Contains(fields, FieldEmail) {
-		return nil, false, errs.Invalid("update_mask", "must include email: imports match contacts by email")
+	byEmail := slices.Contains(fields, FieldEmail)
+	if !byEmail && !slices.ContainsFunc(rows, func(in Input) bool { return in.ID != "" }) {
+		return nil, false, errs.Invalid("update_mask", "must include email unless the rows give their ids: imports match contacts by id, else by email")
 	}
 	setsAccount := slices.Contains(fields, FieldAccountID)
 	checked := make([]upsert.Result, len(rows))
+	// A row's key is "i:" and its id, or "e:" and its email key.
 	keys := make([]string, len(rows))
 	first := make(map[string]int, len(rows))
-	var emails, accounts []string
+	var keysFound ImportKeys
 	rows = slices.Clone(rows) // validate writes ids in their canonical form
 	for i := range rows {
 		in := &rows[i]
@@ -51,27 +76,44 @@ func (s *Service) Import(ctx context.Context, rows []Input, fields []Field, mode
 			}
 			continue
 		}
-		keys[i] = EmailKey(in.Email)
-		if keys[i] == "" {
-			checked[i] = upsert.Invalidf(string(FieldEmail), "is required: imports match contacts by email")
+		email := EmailKey(in.Email)
+		switch {
+		case in.ID != "":
+			keys[i] = "i:" + in.ID
+		case !byEmail:
+			checked[i] = upsert.Invalidf(fieldID, "is required when the update_mask does not name email: imports match contacts by id, else by email")
 			continue
+		case email == "":
+			checked[i] = upsert.Invalidf(string(FieldEmail), "is required without an id: imports match contacts by id, else by email")
+			continue
+		default:
+			keys[i] = "e:" + email
 		}
 		if j, dup := first[keys[i]]; dup {
-			checked[i] = upsert.Invalidf(string(FieldEmail), fmt.Sprintf("is also the email of row %d of this batch", j))
+			if in.ID != "" {
+				checked[i] = upsert.Invalidf(fieldID, fmt.Sprintf("has the id %q of row %d of this batch", in.ID, j))
+			} else {
+				checked[i] = upsert.Invalidf(string(FieldEmail), fmt.Sprintf("is also the email of row %d of this batch", j))
+			}
 			continue
 		}
 		first[keys[i]] = i
-		emails = append(emails, keys[i])
+		if in.ID != "" {
+			keysFound.IDs = append(keysFound.IDs, in.ID)
+		} else {
+			keysFound.EmailKeys = append(keysFound.EmailKeys, email)
+		}
 		if setsAccount && in.AccountID != "" {
-			accounts = append(accounts, in.AccountID)
+			keysFound.Accounts = append(keysFound.Accounts, in.AccountID)
 		}
 	}
 	var results []upsert.Result
 	var written bool
-	err := s.store.ImportContacts(ctx, emails, accounts, func(found ImportFound) (*ImportPlan, error) {
+	err := s.store.ImportContacts(ctx, keysFound, func(found ImportFound) (*ImportPlan, error) {
 		// A retried transaction decides again from the checked rows.
 		results = slices.Clone(checked)
 		plan := &ImportPlan{}
+		matched := make(map[string]int, len(rows))
 		for i, in := range rows {
 			if results[i].Outcome == upsert.Invalid {
 				continue
@@ -80,7 +122,22 @@ func (s *Service) Import(ctx context.Context, rows []Input, fields []Field, mode
 				results[i] = upsert.Invalidf(string(FieldAccountID), fmt.Sprintf("account %q not found", in.AccountID))
 				continue
 			}
-			cur, ok := found.ByEmail[keys[i]]
+			cur, ok, bad := match(keys[i], found)
+			if bad != nil {
+				results[i] = *bad
+				continue
+			}
+			if ok {
+				if j, twice := matched[cur.ID]; twice {
+					field := string(FieldEmail)
+					if in.ID != "" {
+						field = fieldID
+					}
+					results[i] = upsert.Invalidf(field, fmt.Sprintf("matches the same contact as row %d of this batch", j))
+					continue
+				}
+				matched[cur.ID] = i
+			}
 			if !ok {
 				c, ev, err := s.New(in)
 				if err != nil {
@@ -119,4 +176,39 @@ func (s *Service) Import(ctx context.Context, rows []Input, fields []Field, mode
 		return nil, false, err
 	}
 	return results, written, nil
+}
+
+// match finds the contact a checked row with key k updates: ok is false
+// when the row creates one, bad is set when the row is invalid.
+func match(k string, found ImportFound) (cur Contact, ok bool, bad *upsert.Result) {
+	if id, isID := strings.CutPrefix(k, "i:"); isID {
+		if cur, ok = found.ByID[id]; !ok {
+			r := upsert.Invalidf(fieldID, fmt.Sprintf("contact %q not found: an id updates the contact it names; leave it empty to match by email", id))
+			return Contact{}, false, &r
+		}
+		return cur, true, nil
+	}
+	candidates := found.ByEmail[strings.TrimPrefix(k, "e:")]
+	switch len(candidates) {
+	case 0:
+		return Contact{}, false, nil
+	case 1:
+		return candidates[0], true, nil
+	}
+	listed := make([]string, 0, maxListed)
+	for _, c := range candidates[:min(len(candidates), maxListed)] {
+		listed = append(listed, c.ID)
+	}
+	r := upsert.Invalidf(string(FieldEmail), Ambiguous("contacts", len(candidates), listed))
+	return Contact{}, false, &r
+}
+
+// Ambiguous describes an import row whose email n records of kind
+// (contacts, leads) have, listed naming some of them.
+func Ambiguous(kind string, n int, listed []string) string {
+	more := ""
+	if m := n - len(listed); m > 0 {
+		more = fmt.Sprintf(" and %d more", m)
+	}
+	return fmt.Sprintf("matches %d %s by email (%s%s): give the row the id of the one it means", n, kind, strings.Join(listed, ", "), more)
 }

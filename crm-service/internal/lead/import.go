@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/google/uuid"
 
@@ -12,11 +13,22 @@ import (
 	"github.com/seamhq/seam/platform/errs"
 )
 
+// ImportKeys are what an import's transaction looks up: the leads of the
+// ids rows give, the leads holding the email keys other rows give, and
+// the campaigns rows name.
+type ImportKeys struct {
+	IDs       []string
+	EmailKeys []string
+	Campaigns []string
+}
+
 // ImportFound is what an import's transaction found for its keys.
 type ImportFound struct {
-	// ByEmail maps an email key (contact.EmailKey) to the oldest lead
-	// with it.
-	ByEmail map[string]Lead
+	// ByID maps the ids asked about to their leads.
+	ByID map[string]Lead
+	// ByEmail maps an email key (contact.EmailKey) to every lead with it,
+	// oldest first.
+	ByEmail map[string][]Lead
 	// Campaigns holds the campaign ids asked about that exist.
 	Campaigns map[string]bool
 }
@@ -29,24 +41,37 @@ type ImportPlan struct {
 	Events []Event
 }
 
-// Import creates or updates one batch of leads, matched by email (without
-// case): a row whose email no lead has creates a lead, a row whose email a
-// lead has updates the given fields of the oldest such lead (not when it
-// is converted; status moves follow the usual transitions), and a row that
-// would change nothing writes nothing. It returns a result per row and
-// whether the batch was written (see upsert.Write).
+// fieldID is the id of an import row: read-only in every other request,
+// it is the key of the row in an import.
+const fieldID = "id"
+
+// maxListed bounds the leads an ambiguous row's violation names.
+const maxListed = 3
+
+// Import creates or updates one batch of leads. A row that gives its id
+// updates that lead (an id that names none is a bad row). Other rows are
+// matched by email (without case): a row whose email no lead has creates
+// a lead, a row whose email one lead has updates the given fields of it
+// (not when it is converted; status moves follow the usual transitions),
+// and a row whose email several leads have is bad (it must not guess
+// which one it means: its id tells them apart). Two rows matching one
+// lead are bad, and a row that would change nothing writes nothing. It
+// returns a result per row and whether the batch was written (see
+// upsert.Write).
 func (s *Service) Import(ctx context.Context, rows []Input, fields []Field, mode upsert.Mode, validateOnly bool) ([]upsert.Result, bool, error) {
 	if err := upsert.CheckBatch("leads", len(rows)); err != nil {
 		return nil, false, err
 	}
-	if !slices.Contains(fields, FieldEmail) {
-		return nil, false, errs.Invalid("update_mask", "must include email: imports match leads by email")
+	byEmail := slices.Contains(fields, FieldEmail)
+	if !byEmail && !slices.ContainsFunc(rows, func(in Input) bool { return in.ID != "" }) {
+		return nil, false, errs.Invalid("update_mask", "must include email unless the rows give their ids: imports match leads by id, else by email")
 	}
 	setsCampaign := slices.Contains(fields, FieldCampaignID)
 	checked := make([]upsert.Result, len(rows))
+	// A row's key is "i:" and its id, or "e:" and its email key.
 	keys := make([]string, len(rows))
 	first := make(map[string]int, len(rows))
-	var emails, campaigns []string
+	var keysFound ImportKeys
 	rows = slices.Clone(rows) // validate writes campaign ids in their canonical form
 	for i := range rows {
 		in := &rows[i]
@@ -62,13 +87,25 @@ func (s *Service) Import(ctx context.Context, rows []Input, fields []Field, mode
 			}
 			continue
 		}
-		keys[i] = contact.EmailKey(in.Email)
-		if keys[i] == "" {
-			checked[i] = upsert.Invalidf(string(FieldEmail), "is required: imports match leads by email")
+		email := contact.EmailKey(in.Email)
+		switch {
+		case in.ID != "":
+			keys[i] = "i:" + in.ID
+		case !byEmail:
+			checked[i] = upsert.Invalidf(fieldID, "is required when the update_mask does not name email: imports match leads by id, else by email")
 			continue
+		case email == "":
+			checked[i] = upsert.Invalidf(string(FieldEmail), "is required without an id: imports match leads by id, else by email")
+			continue
+		default:
+			keys[i] = "e:" + email
 		}
 		if j, dup := first[keys[i]]; dup {
-			checked[i] = upsert.Invalidf(string(FieldEmail), fmt.Sprintf("is also the email of row %d of this batch", j))
+			if in.ID != "" {
+				checked[i] = upsert.Invalidf(fieldID, fmt.Sprintf("has the id %q of row %d of this batch", in.ID, j))
+			} else {
+				checked[i] = upsert.Invalidf(string(FieldEmail), fmt.Sprintf("is also the email of row %d of this batch", j))
+			}
 			continue
 		}
 		if setsCampaign && in.CampaignID != "" {
@@ -76,17 +113,22 @@ func (s *Service) Import(ctx context.Context, rows []Input, fields []Field, mode
 				checked[i] = upsert.Invalidf(string(FieldCampaignID), fmt.Sprintf("%q is not a valid campaign id", in.CampaignID))
 				continue
 			}
-			campaigns = append(campaigns, in.CampaignID)
+			keysFound.Campaigns = append(keysFound.Campaigns, in.CampaignID)
 		}
 		first[keys[i]] = i
-		emails = append(emails, keys[i])
+		if in.ID != "" {
+			keysFound.IDs = append(keysFound.IDs, in.ID)
+		} else {
+			keysFound.EmailKeys = append(keysFound.EmailKeys, email)
+		}
 	}
 	var results []upsert.Result
 	var written bool
-	err := s.store.ImportLeads(ctx, emails, campaigns, func(found ImportFound) (*ImportPlan, error) {
+	err := s.store.ImportLeads(ctx, keysFound, func(found ImportFound) (*ImportPlan, error) {
 		// A retried transaction decides again from the checked rows.
 		results = slices.Clone(checked)
 		plan := &ImportPlan{}
+		matched := make(map[string]int, len(rows))
 		for i, in := range rows {
 			if results[i].Outcome == upsert.Invalid {
 				continue
@@ -95,7 +137,22 @@ func (s *Service) Import(ctx context.Context, rows []Input, fields []Field, mode
 				results[i] = upsert.Invalidf(string(FieldCampaignID), fmt.Sprintf("campaign %q not found", in.CampaignID))
 				continue
 			}
-			cur, ok := found.ByEmail[keys[i]]
+			cur, ok, bad := match(keys[i], found)
+			if bad != nil {
+				results[i] = *bad
+				continue
+			}
+			if ok {
+				if j, twice := matched[cur.ID]; twice {
+					field := string(FieldEmail)
+					if in.ID != "" {
+						field = fieldID
+					}
+					results[i] = upsert.Invalidf(field, fmt.Sprintf("matches the same lead as row %d of this batch", j))
+					continue
+				}
+				matched[cur.ID] = i
+			}
 			if in.Status == StatusConverted {
 				if !ok || cur.Status != StatusConverted {
 					results[i] = upsert.Invalidf(string(FieldStatus), "LEAD_STATUS_CONVERTED is set by ConvertLead only")
@@ -150,4 +207,29 @@ func (s *Service) Import(ctx context.Context, rows []Input, fields []Field, mode
 		return nil, false, err
 	}
 	return results, written, nil
+}
+
+// match finds the lead a checked row with key k updates: ok is false when
+// the row creates one, bad is set when the row is invalid.
+func match(k string, found ImportFound) (cur Lead, ok bool, bad *upsert.Result) {
+	if id, isID := strings.CutPrefix(k, "i:"); isID {
+		if cur, ok = found.ByID[id]; !ok {
+			r := upsert.Invalidf(fieldID, fmt.Sprintf("lead %q not found: an id updates the lead it names; leave it empty to match by email", id))
+			return Lead{}, false, &r
+		}
+		return cur, true, nil
+	}
+	candidates := found.ByEmail[strings.TrimPrefix(k, "e:")]
+	switch len(candidates) {
+	case 0:
+		return Lead{}, false, nil
+	case 1:
+		return candidates[0], true, nil
+	}
+	listed := make([]string, 0, maxListed)
+	for _, l := range candidates[:min(len(candidates), maxListed)] {
+		listed = append(listed, l.ID)
+	}
+	r := upsert.Invalidf(string(FieldEmail), contact.Ambiguous("leads", len(candidates), listed))
+	return Lead{}, false, &r
 }

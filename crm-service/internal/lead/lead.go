@@ -113,6 +113,8 @@ var FilterFields = []string{"status", "owner", "email", "source", "campaign_id"}
 
 // Input is what a client sends to create or update a lead.
 type Input struct {
+	// ID is the lead an import row updates, or "" (imports only).
+	ID                                                                     string
 	Name, Company, Title, Email, Phone, Website, Source, CampaignID, Owner string
 	Status                                                                 Status
 }
@@ -123,6 +125,7 @@ const maxText = 200
 // to the lead, and writes a campaign id in its canonical form.
 func (in *Input) validate(fields []Field) error {
 	var v errs.Violations
+	ids.Normalize(&v, fieldID, &in.ID)
 	text := func(f Field, s string, limit int) {
 		if len([]rune(s)) > limit {
 			v.Add(string(f), "must be at most %d characters", limit)
@@ -256,10 +259,11 @@ type Store interface {
 	// lead, fn is not called and the lead is returned as it is.
 	ConvertLead(ctx context.Context, id, requestID, method string, lookup Lookup, fn func(cur Lead, found Found) (Conversion, error)) (Lead, error)
 	// ImportLeads runs one import transaction: it locks the email keys
-	// against concurrent imports, reads the oldest lead with each key
-	// (locked for update) and which of campaigns exist, passes them to fn
-	// and writes the plan fn returns (nothing when it returns nil).
-	ImportLeads(ctx context.Context, emailKeys, campaigns []string, fn func(ImportFound) (*ImportPlan, error)) error
+	// against concurrent imports, reads the leads of the ids and every lead
+	// with each email key, oldest first (all locked for update) and which
+	// of the campaigns exist, passes them to fn and writes the plan fn
+	// returns (nothing when it returns nil).
+	ImportLeads(ctx context.Context, keys ImportKeys, fn func(ImportFound) (*ImportPlan, error)) error
 }
 
 // Encoder renders a lead as an event payload.

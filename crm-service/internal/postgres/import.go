@@ -242,13 +242,17 @@ func addressText(a account.Address) (string, error) {
 }
 
 // ImportContacts implements contact.Store.
-func (s *Store) ImportContacts(ctx context.Context, emailKeys, accounts []string, fn func(contact.ImportFound) (*contact.ImportPlan, error)) error {
-	emailKeys, accounts = sortedKeys(emailKeys), sortedKeys(accounts)
+func (s *Store) ImportContacts(ctx context.Context, keys contact.ImportKeys, fn func(contact.ImportFound) (*contact.ImportPlan, error)) error {
+	contactIDs, emailKeys, accounts := sortedKeys(keys.IDs), sortedKeys(keys.EmailKeys), sortedKeys(keys.Accounts)
 	var found contact.ImportFound
 	return pg.InTxBatch(ctx, s.pool, func(b *pgx.Batch) {
-		found = contact.ImportFound{ByEmail: make(map[string]contact.Contact, len(emailKeys)), Accounts: make(map[string]bool, len(accounts))}
+		found = contact.ImportFound{
+			ByID:     make(map[string]contact.Contact, len(contactIDs)),
+			ByEmail:  make(map[string][]contact.Contact, len(emailKeys)),
+			Accounts: make(map[string]bool, len(accounts)),
+		}
 		b.Queue(lockKeysSQL, emailKeys, contactLockPrefix)
-		queueByEmail(b, "contacts", contactCols, emailKeys, scanContact, found.ByEmail)
+		queueByKey(b, "contacts", contactCols, contactIDs, emailKeys, scanContact, func(c contact.Contact) string { return c.ID }, found.ByID, found.ByEmail)
 		queueExisting(b, "accounts", accounts, found.Accounts)
 	}, func(tx pgx.Tx) error {
 		plan, err := fn(found)
@@ -281,12 +285,27 @@ WHERE c.id = r.id`, contactColumns(plan.Update)...)
 	})
 }
 
-// queueByEmail queues locking and reading the rows of table (columns cols,
-// read by scan) whose email key is one of keys, into into: the oldest row
-// per key, as imports match by email.
-func queueByEmail[T any](b *pgx.Batch, table, cols string, keys []string, scan func(pgx.Row) (T, error), into map[string]T) {
-	queueLockRecords(b, table, `email_key = ANY($1)`, keys)
-	b.Queue(`SELECT email_key, `+cols+` FROM `+pgx.Identifier{table}.Sanitize()+` WHERE email_key = ANY($1) ORDER BY id FOR UPDATE`, keys).
+// queueByKey queues locking and reading the rows of table (columns cols,
+// read by scan) whose id is one of ids, into byID (by their id), and
+// those whose email key is one of emailKeys, into byEmail: every row per
+// key, oldest first, as an import must see when several share an email.
+func queueByKey[T any](b *pgx.Batch, table, cols string, ids, emailKeys []string, scan func(pgx.Row) (T, error), id func(T) string,
+	byID map[string]T, byEmail map[string][]T) {
+	queueLockRecords(b, table, `email_key = ANY($1) OR id = ANY($2::uuid[])`, emailKeys, ids)
+	if len(ids) > 0 {
+		b.Queue(`SELECT `+cols+` FROM `+pgx.Identifier{table}.Sanitize()+` WHERE id = ANY($1::uuid[]) FOR UPDATE`, ids).
+			Query(func(rows pgx.Rows) error {
+				for rows.Next() {
+					v, err := scan(rows)
+					if err != nil {
+						return err
+					}
+					byID[id(v)] = v
+				}
+				return rows.Err()
+			})
+	}
+	b.Queue(`SELECT email_key, `+cols+` FROM `+pgx.Identifier{table}.Sanitize()+` WHERE email_key = ANY($1) ORDER BY id FOR UPDATE`, emailKeys).
 		Query(func(rows pgx.Rows) error {
 			for rows.Next() {
 				var key string
@@ -294,9 +313,7 @@ func queueByEmail[T any](b *pgx.Batch, table, cols string, keys []string, scan f
 				if err != nil {
 					return err
 				}
-				if _, seen := into[key]; !seen {
-					into[key] = v
-				}
+				byEmail[key] = append(byEmail[key], v)
 			}
 			return rows.Err()
 		})
@@ -338,13 +355,17 @@ func contactColumns(list []contact.Contact) []any {
 const leadLockPrefix = "crm.import.lead:"
 
 // ImportLeads implements lead.Store.
-func (s *Store) ImportLeads(ctx context.Context, emailKeys, campaigns []string, fn func(lead.ImportFound) (*lead.ImportPlan, error)) error {
-	emailKeys, campaigns = sortedKeys(emailKeys), sortedKeys(campaigns)
+func (s *Store) ImportLeads(ctx context.Context, keys lead.ImportKeys, fn func(lead.ImportFound) (*lead.ImportPlan, error)) error {
+	leadIDs, emailKeys, campaigns := sortedKeys(keys.IDs), sortedKeys(keys.EmailKeys), sortedKeys(keys.Campaigns)
 	var found lead.ImportFound
 	return pg.InTxBatch(ctx, s.pool, func(b *pgx.Batch) {
-		found = lead.ImportFound{ByEmail: make(map[string]lead.Lead, len(emailKeys)), Campaigns: make(map[string]bool, len(campaigns))}
+		found = lead.ImportFound{
+			ByID:      make(map[string]lead.Lead, len(leadIDs)),
+			ByEmail:   make(map[string][]lead.Lead, len(emailKeys)),
+			Campaigns: make(map[string]bool, len(campaigns)),
+		}
 		b.Queue(lockKeysSQL, emailKeys, leadLockPrefix)
-		queueByEmail(b, "leads", leadCols, emailKeys, scanLead, found.ByEmail)
+		queueByKey(b, "leads", leadCols, leadIDs, emailKeys, scanLead, func(l lead.Lead) string { return l.ID }, found.ByID, found.ByEmail)
 		queueExisting(b, "campaigns", campaigns, found.Campaigns)
 	}, func(tx pgx.Tx) error {
 		plan, err := fn(found)

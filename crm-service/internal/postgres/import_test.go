@@ -356,6 +356,119 @@ func TestImportAccountsBadRows(t *testing.T) {
 	}
 }
 
+// Contacts sharing an email (a duplicate made with force) are never
+// guessed between: a row matching several by its email is bad and writes
+// nothing; its id names the contact to update.
+func TestImportContactsAmbiguousEmail(t *testing.T) {
+	f := newFixture(t)
+	svc := contact.NewService(f.store, payloads{}, nil, nil, clock)
+	first, err := svc.Create(t.Context(), contact.Input{Name: "Ana Ruiz", Email: "ana@example.com", Title: "CEO"}, "", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := svc.Create(t.Context(), contact.Input{Name: "Ana Ruiz (assistant)", Email: "Ana@Example.com"}, "", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	versions := f.count(t, `SELECT sum(version) FROM contacts`)
+
+	results, written, err := svc.Import(t.Context(), []contact.Input{{Name: "Ana Ruiz", Email: "ana@example.com", Title: "CFO"}},
+		contact.MutableFields, upsert.SkipInvalid, false)
+	want := `4[{email matches 2 contacts by email (` + first.ID + `, ` + second.ID + `): give the row the id of the one it means}] `
+	if err != nil || outcomes(results) != want {
+		t.Fatalf("ambiguous email:\n got %s %v %v\nwant %s", outcomes(results), written, err, want)
+	}
+	if n := f.count(t, `SELECT sum(version) FROM contacts`); n != versions {
+		t.Fatalf("the ambiguous row wrote: versions %d, was %d", n, versions)
+	}
+
+	// The id names the contact: exactly that one is updated, also when
+	// the fields do not hold the email.
+	results, _, err = svc.Import(t.Context(), []contact.Input{{ID: strings.ToUpper(second.ID), Name: "Bo Assistant", Email: "ana@example.com"}},
+		contact.MutableFields, upsert.AllOrNothing, false)
+	if err != nil || outcomes(results) != "2 " || results[0].ID != second.ID {
+		t.Fatalf("by id: %s %v", outcomes(results), err)
+	}
+	if c, err := f.store.GetContact(t.Context(), second.ID); err != nil || c.Name != "Bo Assistant" || c.Version != 2 {
+		t.Fatalf("the second contact: %+v %v", c, err)
+	}
+	if c, err := f.store.GetContact(t.Context(), first.ID); err != nil || c.Name != "Ana Ruiz" || c.Title != "CEO" || c.Version != 1 {
+		t.Fatalf("the first contact changed: %+v %v", c, err)
+	}
+	results, _, err = svc.Import(t.Context(), []contact.Input{{ID: first.ID, Title: "CFO"}},
+		[]contact.Field{contact.FieldTitle}, upsert.AllOrNothing, false)
+	if err != nil || outcomes(results) != "2 " || results[0].ID != first.ID {
+		t.Fatalf("by id without the email: %s %v", outcomes(results), err)
+	}
+
+	// Ids that name nothing, or are no ids, are bad rows; so are two rows
+	// of one id, an id row and an email row reaching one contact, and a
+	// row with neither id nor email in the mask.
+	missing := newID(t)
+	results, _, err = svc.Import(t.Context(), []contact.Input{
+		{ID: missing, Name: "Gone"}, {ID: "ana", Name: "Ana"}, {ID: first.ID, Name: "A"}, {ID: first.ID, Name: "B"}, {Name: "Cy"},
+	}, []contact.Field{contact.FieldName}, upsert.SkipInvalid, false)
+	want = `4[{id contact "` + missing + `" not found: an id updates the contact it names; leave it empty to match by email}] ` +
+		`4[{id ` + ids.NotUUID + `}] 2 4[{id has the id "` + first.ID + `" of row 2 of this batch}] ` +
+		`4[{id is required when the update_mask does not name email: imports match contacts by id, else by email}] `
+	if err != nil || outcomes(results) != want {
+		t.Fatalf("bad ids:\n got %s %v\nwant %s", outcomes(results), err, want)
+	}
+	other, err := svc.Create(t.Context(), contact.Input{Name: "Cy", Email: "cy@example.com"}, "", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	results, _, err = svc.Import(t.Context(), []contact.Input{{ID: other.ID, Name: "Cy", Email: "cy@example.com"}, {Name: "Cy Young", Email: "cy@example.com"}},
+		contact.MutableFields, upsert.SkipInvalid, false)
+	if err != nil || outcomes(results) != "3 4[{email matches the same contact as row 0 of this batch}] " {
+		t.Fatalf("id and email rows of one contact: %s %v", outcomes(results), err)
+	}
+}
+
+// Leads sharing an email are never guessed between either: a row
+// matching several by its email is bad; its id names the lead.
+func TestImportLeadsAmbiguousEmail(t *testing.T) {
+	f := newFixture(t)
+	contacts := contact.NewService(f.store, payloads{}, nil, nil, clock)
+	svc := lead.NewService(f.store, payloads{}, nil, contacts, nil, clock)
+	first, err := svc.Create(t.Context(), lead.Input{Name: "Cy", Company: "Acme", Email: "cy@example.com"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := svc.Create(t.Context(), lead.Input{Name: "Cy", Company: "Globex", Email: "CY@example.com"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	versions := f.count(t, `SELECT sum(version) FROM leads`)
+
+	results, written, err := svc.Import(t.Context(), []lead.Input{{Name: "Cy", Company: "Initech", Email: "cy@example.com"}},
+		lead.MutableFields, upsert.SkipInvalid, false)
+	want := `4[{email matches 2 leads by email (` + first.ID + `, ` + second.ID + `): give the row the id of the one it means}] `
+	if err != nil || outcomes(results) != want {
+		t.Fatalf("ambiguous email:\n got %s %v %v\nwant %s", outcomes(results), written, err, want)
+	}
+	if n := f.count(t, `SELECT sum(version) FROM leads`); n != versions {
+		t.Fatalf("the ambiguous row wrote: versions %d, was %d", n, versions)
+	}
+
+	results, _, err = svc.Import(t.Context(), []lead.Input{{ID: second.ID, Name: "Cy", Company: "Globex Ltd", Email: "cy@example.com"}},
+		lead.MutableFields, upsert.AllOrNothing, false)
+	if err != nil || outcomes(results) != "2 " || results[0].ID != second.ID {
+		t.Fatalf("by id: %s %v", outcomes(results), err)
+	}
+	if n := f.count(t, `SELECT count(*) FROM leads WHERE id = '`+second.ID+`' AND company = 'Globex Ltd' AND version = 2`) +
+		f.count(t, `SELECT count(*) FROM leads WHERE id = '`+first.ID+`' AND company = 'Acme' AND version = 1`); n != 2 {
+		t.Fatal("the id row did not update exactly its lead")
+	}
+	missing := newID(t)
+	results, _, err = svc.Import(t.Context(), []lead.Input{{ID: missing, Company: "Gone"}, {ID: first.ID, Company: "Acme AG"}},
+		[]lead.Field{lead.FieldCompany}, upsert.SkipInvalid, false)
+	want = `4[{id lead "` + missing + `" not found: an id updates the lead it names; leave it empty to match by email}] 2 `
+	if err != nil || outcomes(results) != want {
+		t.Fatalf("ids:\n got %s %v\nwant %s", outcomes(results), err, want)
+	}
+}
+
 func TestImportContactsAndLeadsUpsert(t *testing.T) {
 	f := newFixture(t)
 	contacts := contact.NewService(f.store, payloads{}, nil, nil, clock)

@@ -208,8 +208,10 @@ func (x *ImportAccountsRequest) GetValidateOnly() bool {
 }
 
 type ImportContactsRequest struct {
-	state    protoimpl.MessageState `protogen:"open.v1"`
-	Contacts []*Contact             `protobuf:"bytes,1,rep,name=contacts,proto3" json:"contacts,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The rows. Read-only fields are ignored, but for id: a row with an id
+	// updates that contact.
+	Contacts []*Contact `protobuf:"bytes,1,rep,name=contacts,proto3" json:"contacts,omitempty"`
 	// Fields a row sets: account_id, name, email, phone, title, role, owner.
 	// Empty means all of them.
 	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
@@ -279,7 +281,9 @@ func (x *ImportContactsRequest) GetValidateOnly() bool {
 
 type ImportLeadsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	Leads []*Lead                `protobuf:"bytes,1,rep,name=leads,proto3" json:"leads,omitempty"`
+	// The rows. Read-only fields are ignored, but for id: a row with an id
+	// updates that lead.
+	Leads []*Lead `protobuf:"bytes,1,rep,name=leads,proto3" json:"leads,omitempty"`
 	// Fields a row sets: name, company, title, email, phone, website,
 	// source, campaign_id, status, owner. Empty means all of them.
 	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`

@@ -29,12 +29,12 @@ const (
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
 // ImportService loads batches of accounts, contacts and leads, matching
-// each row to an existing record by a key: for accounts the row's id, else
+// each row to an existing record by a key: the row's id, else for accounts
 // its external_id, else its website domain; the email (ignoring case) for
 // contacts and leads. A row whose key is new is created, a row whose key
-// exists updates that record (for contacts and leads the oldest one when
-// several share the key; an account row whose domain several accounts
-// share is invalid), and a row that would change nothing writes nothing:
+// exists updates that record (a row whose domain or email several records
+// share is invalid: it never guesses, its id tells them apart), and a
+// row that would change nothing writes nothing:
 // no new version, no event, no audit entry. So
 // importing the same rows twice changes nothing the second time, and a
 // retried import needs no request_id. Each batch is one transaction; at
@@ -44,11 +44,13 @@ type ImportServiceClient interface {
 	// external_id or a website (its domain is the key), and name is
 	// required for a new account. An id names the account to update.
 	ImportAccounts(ctx context.Context, in *ImportAccountsRequest, opts ...grpc.CallOption) (*ImportResponse, error)
-	// ImportContacts imports contacts; email is required and name is
-	// required for a new contact.
+	// ImportContacts imports contacts; a row without an id needs an email,
+	// and name is required for a new contact. An id names the contact to
+	// update.
 	ImportContacts(ctx context.Context, in *ImportContactsRequest, opts ...grpc.CallOption) (*ImportResponse, error)
-	// ImportLeads imports leads; email is required and name is required for
-	// a new lead. A converted lead cannot change.
+	// ImportLeads imports leads; a row without an id needs an email, and name
+	// is required for a new lead. An id names the lead to update. A converted
+	// lead cannot change.
 	ImportLeads(ctx context.Context, in *ImportLeadsRequest, opts ...grpc.CallOption) (*ImportResponse, error)
 }
 
@@ -95,12 +97,12 @@ func (c *importServiceClient) ImportLeads(ctx context.Context, in *ImportLeadsRe
 // for forward compatibility.
 //
 // ImportService loads batches of accounts, contacts and leads, matching
-// each row to an existing record by a key: for accounts the row's id, else
+// each row to an existing record by a key: the row's id, else for accounts
 // its external_id, else its website domain; the email (ignoring case) for
 // contacts and leads. A row whose key is new is created, a row whose key
-// exists updates that record (for contacts and leads the oldest one when
-// several share the key; an account row whose domain several accounts
-// share is invalid), and a row that would change nothing writes nothing:
+// exists updates that record (a row whose domain or email several records
+// share is invalid: it never guesses, its id tells them apart), and a
+// row that would change nothing writes nothing:
 // no new version, no event, no audit entry. So
 // importing the same rows twice changes nothing the second time, and a
 // retried import needs no request_id. Each batch is one transaction; at
@@ -110,11 +112,13 @@ type ImportServiceServer interface {
 	// external_id or a website (its domain is the key), and name is
 	// required for a new account. An id names the account to update.
 	ImportAccounts(context.Context, *ImportAccountsRequest) (*ImportResponse, error)
-	// ImportContacts imports contacts; email is required and name is
-	// required for a new contact.
+	// ImportContacts imports contacts; a row without an id needs an email,
+	// and name is required for a new contact. An id names the contact to
+	// update.
 	ImportContacts(context.Context, *ImportContactsRequest) (*ImportResponse, error)
-	// ImportLeads imports leads; email is required and name is required for
-	// a new lead. A converted lead cannot change.
+	// ImportLeads imports leads; a row without an id needs an email, and name
+	// is required for a new lead. An id names the lead to update. A converted
+	// lead cannot change.
 	ImportLeads(context.Context, *ImportLeadsRequest) (*ImportResponse, error)
 	mustEmbedUnimplementedImportServiceServer()
 }
