@@ -240,3 +240,34 @@ func TestUpdateNamingFixedFields(t *testing.T) {
 		t.Errorf("naming the activity's own type: %v %v", same, err)
 	}
 }
+
+// Waiting on the customer stops the SLA clock: the case shows when the
+// wait began, and once it ends the due time has moved on by the wait.
+func TestCaseSLAPausesWhileWaiting(t *testing.T) {
+	e := newEnv(t)
+	a := e.createAccount("Acme")
+	cs, err := e.cases.CreateCase(e.service(), &crmv1.CreateCaseRequest{Case: &crmv1.Case{Subject: "Broken", AccountId: a.Id}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	status := func(s crmv1.CaseStatus) *crmv1.Case {
+		t.Helper()
+		c, err := e.cases.UpdateCase(e.service(), &crmv1.UpdateCaseRequest{
+			Case: &crmv1.Case{Id: cs.Id, Status: s}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"status"}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	waiting := status(crmv1.CaseStatus_CASE_STATUS_WAITING_ON_CUSTOMER)
+	if waiting.SlaPausedTime == nil || !waiting.SlaDueTime.AsTime().Equal(cs.SlaDueTime.AsTime()) {
+		t.Fatalf("waiting: paused %v, due %v (was %v)", waiting.SlaPausedTime, waiting.SlaDueTime.AsTime(), cs.SlaDueTime.AsTime())
+	}
+	time.Sleep(20 * time.Millisecond)
+	back := status(crmv1.CaseStatus_CASE_STATUS_IN_PROGRESS)
+	wait := back.UpdateTime.AsTime().Sub(waiting.SlaPausedTime.AsTime())
+	if back.SlaPausedTime != nil || !back.SlaDueTime.AsTime().Equal(cs.SlaDueTime.AsTime().Add(wait)) || wait < 20*time.Millisecond {
+		t.Errorf("after a wait of %v: paused %v, due %v (was %v)", wait, back.SlaPausedTime, back.SlaDueTime.AsTime(), cs.SlaDueTime.AsTime())
+	}
+}

@@ -17,7 +17,7 @@ var _ servicecase.Store = (*Store)(nil)
 
 // Cases are read joined to their account for its payment status.
 const caseCols = `c.id, c.subject, c.description, c.account_id, c.contact_id, c.priority, c.status, c.owner,
-c.sla_due_time, c.resolve_time, a.payment_status, c.version, c.create_time, c.update_time`
+c.sla_due_time, c.sla_paused_at, c.sla_paused_for, c.resolve_time, a.payment_status, c.version, c.create_time, c.update_time`
 
 const caseFrom = ` FROM cases c JOIN accounts a ON a.id = c.account_id`
 
@@ -29,11 +29,14 @@ var caseFilterCols = map[string]string{
 func scanCase(row pgx.Row) (servicecase.Case, error) {
 	var c servicecase.Case
 	var contactID *string
-	var resolved *time.Time
+	var resolved, paused *time.Time
 	err := row.Scan(&c.ID, &c.Subject, &c.Description, &c.AccountID, &contactID, &c.Priority, &c.Status, &c.Owner,
-		&c.SLADueTime, &resolved, &c.AccountPaymentStatus, &c.Version, &c.CreateTime, &c.UpdateTime)
+		&c.SLADueTime, &paused, &c.SLAPausedFor, &resolved, &c.AccountPaymentStatus, &c.Version, &c.CreateTime, &c.UpdateTime)
 	if err != nil {
 		return servicecase.Case{}, err
+	}
+	if paused != nil {
+		c.SLAPausedAt = *paused
 	}
 	if contactID != nil {
 		c.ContactID = *contactID
@@ -86,12 +89,12 @@ func (s *Store) CreateCase(ctx context.Context, requestID, method string, c serv
 			}
 			w.Queue(`WITH ins AS (
   INSERT INTO cases (id, subject, description, account_id, contact_id, priority, status, owner, sla_due_time,
-    resolve_time, version, create_time, update_time)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+    resolve_time, version, create_time, update_time, sla_paused_at)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
   RETURNING account_id)
 SELECT a.payment_status FROM ins JOIN accounts a ON a.id = ins.account_id`,
 				c.ID, c.Subject, c.Description, c.AccountID, nullable(c.ContactID), c.Priority, c.Status, c.Owner,
-				c.SLADueTime, timestamp(c.ResolveTime), c.Version, c.CreateTime, c.UpdateTime).
+				c.SLADueTime, timestamp(c.ResolveTime), c.Version, c.CreateTime, c.UpdateTime, timestamp(c.SLAPausedAt)).
 				QueryRow(func(row pgx.Row) error { return row.Scan(&created.AccountPaymentStatus) })
 			if err := queueEvent(ctx, w, ev.Type, ev.Key, ev.Payload); err != nil {
 				return nil, err
@@ -141,9 +144,9 @@ func (s *Store) ListCases(ctx context.Context, q servicecase.Query) ([]serviceca
 	var extraArgs []any
 	if q.Breached != nil {
 		if *q.Breached {
-			extra = append(extra, `c.status NOT IN ('resolved', 'closed') AND c.sla_due_time < $?`)
+			extra = append(extra, `c.status NOT IN ('resolved', 'closed') AND c.sla_due_time < coalesce(c.sla_paused_at, $?)`)
 		} else {
-			extra = append(extra, `(c.status IN ('resolved', 'closed') OR c.sla_due_time >= $?)`)
+			extra = append(extra, `(c.status IN ('resolved', 'closed') OR c.sla_due_time >= coalesce(c.sla_paused_at, $?))`)
 		}
 		extraArgs = append(extraArgs, q.BreachedAt)
 	}
@@ -199,9 +202,10 @@ func (s *Store) UpdateCase(ctx context.Context, id string, fn func(servicecase.C
 		}
 		c := ch.Case
 		_, err = tx.Exec(ctx, `UPDATE cases SET subject = $2, description = $3, contact_id = $4, priority = $5, status = $6,
-owner = $7, sla_due_time = $8, resolve_time = $9, version = $10, update_time = $11 WHERE id = $1`,
+owner = $7, sla_due_time = $8, resolve_time = $9, version = $10, update_time = $11,
+sla_paused_at = $12, sla_paused_for = $13 WHERE id = $1`,
 			id, c.Subject, c.Description, nullable(c.ContactID), c.Priority, c.Status, c.Owner, c.SLADueTime,
-			timestamp(c.ResolveTime), c.Version, c.UpdateTime)
+			timestamp(c.ResolveTime), c.Version, c.UpdateTime, timestamp(c.SLAPausedAt), c.SLAPausedFor)
 		if lerr := caseLinkError(err, c); lerr != nil {
 			return lerr
 		}

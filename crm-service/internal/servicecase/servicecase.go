@@ -89,7 +89,12 @@ type Case struct {
 	Status      Status
 	Owner       string
 	SLADueTime  time.Time
-	ResolveTime time.Time // zero while open
+	// SLAPausedAt is when the case began waiting on the customer, zero
+	// while it does not: the SLA clock stops meanwhile. SLAPausedFor is
+	// the length of its earlier waits, by which the due time has moved.
+	SLAPausedAt  time.Time
+	SLAPausedFor time.Duration
+	ResolveTime  time.Time // zero while open
 	// AccountPaymentStatus is joined from the account on every read.
 	AccountPaymentStatus account.PaymentStatus
 	Version              int64
@@ -101,8 +106,30 @@ type Case struct {
 func (c Case) ETag() string { return strconv.FormatInt(c.Version, 10) }
 
 // Breached reports whether the case is past its SLA at now and neither
-// resolved nor closed.
-func (c Case) Breached(now time.Time) bool { return !c.Status.Done() && now.After(c.SLADueTime) }
+// resolved nor closed. The clock stops while the case waits on the
+// customer: a waiting case is breached if it was when the wait began.
+func (c Case) Breached(now time.Time) bool {
+	if !c.SLAPausedAt.IsZero() {
+		now = c.SLAPausedAt
+	}
+	return !c.Status.Done() && now.After(c.SLADueTime)
+}
+
+// pauseSLA stops or restarts the SLA clock as a case enters or leaves
+// waiting on the customer at now: leaving moves the due time on by the
+// wait.
+func (c *Case) pauseSLA(was Status, now time.Time) {
+	waiting := c.Status == StatusWaitingOnCustomer
+	switch {
+	case waiting && was != StatusWaitingOnCustomer:
+		c.SLAPausedAt = now
+	case !waiting && !c.SLAPausedAt.IsZero():
+		wait := now.Sub(c.SLAPausedAt)
+		c.SLAPausedFor += wait
+		c.SLADueTime = c.SLADueTime.Add(wait)
+		c.SLAPausedAt = time.Time{}
+	}
+}
 
 // Field names a client-writable field (its proto name).
 type Field string
@@ -125,7 +152,7 @@ const (
 var MutableFields = []Field{FieldSubject, FieldDescription, FieldContactID, FieldPriority, FieldStatus, FieldOwner}
 
 // ReadOnlyFields are fields an update ignores.
-var ReadOnlyFields = []string{"id", "account_id", "sla_due_time", "breached", "account_payment_status", "resolve_time",
+var ReadOnlyFields = []string{"id", "account_id", "sla_due_time", "sla_paused_time", "breached", "account_payment_status", "resolve_time",
 	"etag", "create_time", "update_time"}
 
 // FilterFields are the fields ListCases filters on (by equality).
@@ -286,6 +313,7 @@ func (s *Service) Create(ctx context.Context, in Input, requestID string) (Case,
 		c.ResolveTime = now
 	}
 	c.SLADueTime = now.Add(SLA(c.Priority))
+	c.pauseSLA(StatusUnspecified, now)
 	ev, err := s.event(EventCreated, c, now)
 	if err != nil {
 		return Case{}, err
@@ -384,7 +412,7 @@ func (s *Service) Update(ctx context.Context, id string, in Input, fields []Fiel
 			case FieldPriority:
 				if in.Priority != PriorityUnspecified {
 					n.Priority = in.Priority
-					n.SLADueTime = n.CreateTime.Add(SLA(n.Priority))
+					n.SLADueTime = n.CreateTime.Add(SLA(n.Priority) + n.SLAPausedFor)
 				}
 			case FieldStatus:
 				if in.Status != StatusUnspecified {
@@ -401,6 +429,7 @@ func (s *Service) Update(ctx context.Context, id string, in Input, fields []Fiel
 				return Change{}, err
 			}
 		}
+		n.pauseSLA(cur.Status, now)
 		switch {
 		case n.Status.Done() && !cur.Status.Done():
 			n.ResolveTime = now

@@ -30,3 +30,41 @@ func TestSLAAndBreach(t *testing.T) {
 		}
 	}
 }
+
+// The SLA clock stops while a case waits on the customer: the wait moves
+// the due time on when it ends, a priority change counts the earlier
+// waits, and a waiting case is breached only if it was when the wait
+// began.
+func TestSLAPausesWhileWaitingOnCustomer(t *testing.T) {
+	created := time.Date(2030, 1, 1, 8, 0, 0, 0, time.UTC)
+	c := Case{Status: StatusNew, Priority: PriorityNormal, CreateTime: created, SLADueTime: created.Add(24 * time.Hour)}
+	at := func(h int) time.Time { return created.Add(time.Duration(h) * time.Hour) }
+	move := func(s Status, now time.Time) {
+		was := c.Status
+		c.Status = s
+		c.pauseSLA(was, now)
+	}
+	move(StatusWaitingOnCustomer, at(20))
+	if !c.SLAPausedAt.Equal(at(20)) || !c.SLADueTime.Equal(at(24)) {
+		t.Fatalf("waiting: paused at %v, due %v", c.SLAPausedAt, c.SLADueTime)
+	}
+	if c.Breached(at(30)) {
+		t.Error("breached at 30 h while waiting since 20 h, due at 24 h")
+	}
+	move(StatusWaitingOnCustomer, at(25)) // still waiting: nothing moves
+	move(StatusInProgress, at(30))
+	if !c.SLAPausedAt.IsZero() || !c.SLADueTime.Equal(at(34)) || c.SLAPausedFor != 10*time.Hour {
+		t.Fatalf("after a 10 h wait: paused at %v, due %v, paused for %v", c.SLAPausedAt, c.SLADueTime, c.SLAPausedFor)
+	}
+	if c.Breached(at(33)) || !c.Breached(at(35)) {
+		t.Error("breach not at the moved due time")
+	}
+	move(StatusWaitingOnCustomer, at(40)) // waits after its due time: stays breached
+	if !c.Breached(at(41)) {
+		t.Error("a case that waits after its due time is no longer breached")
+	}
+	move(StatusResolved, at(50))
+	if !c.SLAPausedAt.IsZero() || c.SLAPausedFor != 20*time.Hour {
+		t.Errorf("resolved from waiting: paused at %v, paused for %v", c.SLAPausedAt, c.SLAPausedFor)
+	}
+}

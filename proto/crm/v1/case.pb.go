@@ -163,19 +163,26 @@ type Case struct {
 	// Defaults to CASE_STATUS_NEW.
 	Status CaseStatus `protobuf:"varint,7,opt,name=status,proto3,enum=crm.v1.CaseStatus" json:"status,omitempty"`
 	Owner  string     `protobuf:"bytes,8,opt,name=owner,proto3" json:"owner,omitempty"`
-	// create_time plus the priority's SLA. Read-only.
+	// create_time plus the priority's SLA, plus the time the case spent
+	// waiting on the customer: the SLA clock stops while the status is
+	// WAITING_ON_CUSTOMER, and the due time moves on by the wait when it
+	// ends. Read-only.
 	SlaDueTime *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=sla_due_time,json=slaDueTime,proto3" json:"sla_due_time,omitempty"`
-	// Read-only: now is past sla_due_time and the case is neither resolved
-	// nor closed.
+	// Read-only: now (or, while the case waits on the customer, the start of
+	// the wait) is past sla_due_time and the case is neither resolved nor
+	// closed.
 	Breached bool `protobuf:"varint,10,opt,name=breached,proto3" json:"breached,omitempty"`
 	// Read-only: the account's payment status as CRM knows it now.
 	AccountPaymentStatus PaymentStatus `protobuf:"varint,11,opt,name=account_payment_status,json=accountPaymentStatus,proto3,enum=crm.v1.PaymentStatus" json:"account_payment_status,omitempty"`
 	// When the case was last resolved or closed. Read-only.
 	ResolveTime *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=resolve_time,json=resolveTime,proto3" json:"resolve_time,omitempty"`
 	// Changes on every write; send it back on update to detect conflicts.
-	Etag          string                 `protobuf:"bytes,13,opt,name=etag,proto3" json:"etag,omitempty"`
-	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
-	UpdateTime    *timestamppb.Timestamp `protobuf:"bytes,15,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	Etag       string                 `protobuf:"bytes,13,opt,name=etag,proto3" json:"etag,omitempty"`
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,15,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	// Read-only: while the case waits on the customer, when the wait began
+	// (the SLA clock is stopped); unset otherwise.
+	SlaPausedTime *timestamppb.Timestamp `protobuf:"bytes,16,opt,name=sla_paused_time,json=slaPausedTime,proto3" json:"sla_paused_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -311,6 +318,13 @@ func (x *Case) GetCreateTime() *timestamppb.Timestamp {
 func (x *Case) GetUpdateTime() *timestamppb.Timestamp {
 	if x != nil {
 		return x.UpdateTime
+	}
+	return nil
+}
+
+func (x *Case) GetSlaPausedTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.SlaPausedTime
 	}
 	return nil
 }
@@ -675,7 +689,7 @@ var File_crm_v1_case_proto protoreflect.FileDescriptor
 
 const file_crm_v1_case_proto_rawDesc = "" +
 	"\n" +
-	"\x11crm/v1/case.proto\x12\x06crm.v1\x1a\x14crm/v1/account.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf8\x04\n" +
+	"\x11crm/v1/case.proto\x12\x06crm.v1\x1a\x14crm/v1/account.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xbc\x05\n" +
 	"\x04Case\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x18\n" +
 	"\asubject\x18\x02 \x01(\tR\asubject\x12 \n" +
@@ -697,7 +711,8 @@ const file_crm_v1_case_proto_rawDesc = "" +
 	"\vcreate_time\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x12;\n" +
 	"\vupdate_time\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"updateTime\"T\n" +
+	"updateTime\x12B\n" +
+	"\x0fsla_paused_time\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampR\rslaPausedTime\"T\n" +
 	"\x11CreateCaseRequest\x12 \n" +
 	"\x04case\x18\x01 \x01(\v2\f.crm.v1.CaseR\x04case\x12\x1d\n" +
 	"\n" +
@@ -781,25 +796,26 @@ var file_crm_v1_case_proto_depIdxs = []int32{
 	10, // 4: crm.v1.Case.resolve_time:type_name -> google.protobuf.Timestamp
 	10, // 5: crm.v1.Case.create_time:type_name -> google.protobuf.Timestamp
 	10, // 6: crm.v1.Case.update_time:type_name -> google.protobuf.Timestamp
-	2,  // 7: crm.v1.CreateCaseRequest.case:type_name -> crm.v1.Case
-	2,  // 8: crm.v1.ListCasesResponse.cases:type_name -> crm.v1.Case
-	2,  // 9: crm.v1.UpdateCaseRequest.case:type_name -> crm.v1.Case
-	12, // 10: crm.v1.UpdateCaseRequest.update_mask:type_name -> google.protobuf.FieldMask
-	3,  // 11: crm.v1.CaseService.CreateCase:input_type -> crm.v1.CreateCaseRequest
-	4,  // 12: crm.v1.CaseService.GetCase:input_type -> crm.v1.GetCaseRequest
-	5,  // 13: crm.v1.CaseService.ListCases:input_type -> crm.v1.ListCasesRequest
-	7,  // 14: crm.v1.CaseService.UpdateCase:input_type -> crm.v1.UpdateCaseRequest
-	8,  // 15: crm.v1.CaseService.DeleteCase:input_type -> crm.v1.DeleteCaseRequest
-	2,  // 16: crm.v1.CaseService.CreateCase:output_type -> crm.v1.Case
-	2,  // 17: crm.v1.CaseService.GetCase:output_type -> crm.v1.Case
-	6,  // 18: crm.v1.CaseService.ListCases:output_type -> crm.v1.ListCasesResponse
-	2,  // 19: crm.v1.CaseService.UpdateCase:output_type -> crm.v1.Case
-	9,  // 20: crm.v1.CaseService.DeleteCase:output_type -> crm.v1.DeleteCaseResponse
-	16, // [16:21] is the sub-list for method output_type
-	11, // [11:16] is the sub-list for method input_type
-	11, // [11:11] is the sub-list for extension type_name
-	11, // [11:11] is the sub-list for extension extendee
-	0,  // [0:11] is the sub-list for field type_name
+	10, // 7: crm.v1.Case.sla_paused_time:type_name -> google.protobuf.Timestamp
+	2,  // 8: crm.v1.CreateCaseRequest.case:type_name -> crm.v1.Case
+	2,  // 9: crm.v1.ListCasesResponse.cases:type_name -> crm.v1.Case
+	2,  // 10: crm.v1.UpdateCaseRequest.case:type_name -> crm.v1.Case
+	12, // 11: crm.v1.UpdateCaseRequest.update_mask:type_name -> google.protobuf.FieldMask
+	3,  // 12: crm.v1.CaseService.CreateCase:input_type -> crm.v1.CreateCaseRequest
+	4,  // 13: crm.v1.CaseService.GetCase:input_type -> crm.v1.GetCaseRequest
+	5,  // 14: crm.v1.CaseService.ListCases:input_type -> crm.v1.ListCasesRequest
+	7,  // 15: crm.v1.CaseService.UpdateCase:input_type -> crm.v1.UpdateCaseRequest
+	8,  // 16: crm.v1.CaseService.DeleteCase:input_type -> crm.v1.DeleteCaseRequest
+	2,  // 17: crm.v1.CaseService.CreateCase:output_type -> crm.v1.Case
+	2,  // 18: crm.v1.CaseService.GetCase:output_type -> crm.v1.Case
+	6,  // 19: crm.v1.CaseService.ListCases:output_type -> crm.v1.ListCasesResponse
+	2,  // 20: crm.v1.CaseService.UpdateCase:output_type -> crm.v1.Case
+	9,  // 21: crm.v1.CaseService.DeleteCase:output_type -> crm.v1.DeleteCaseResponse
+	17, // [17:22] is the sub-list for method output_type
+	12, // [12:17] is the sub-list for method input_type
+	12, // [12:12] is the sub-list for extension type_name
+	12, // [12:12] is the sub-list for extension extendee
+	0,  // [0:12] is the sub-list for field type_name
 }
 
 func init() { file_crm_v1_case_proto_init() }
