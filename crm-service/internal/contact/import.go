@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/seamhq/seam/crm-service/internal/upsert"
 	"github.com/seamhq/seam/platform/errs"
@@ -40,9 +39,6 @@ type ImportPlan struct {
 // fieldID is the id of an import row: read-only in every other request,
 // it is the key of the row in an import.
 const fieldID = "id"
-
-// maxListed bounds the contacts an ambiguous row's violation names.
-const maxListed = 3
 
 // Import creates or updates one batch of contacts. A row that gives its
 // id updates that contact (an id that names none is a bad row). Other
@@ -178,37 +174,8 @@ func (s *Service) Import(ctx context.Context, rows []Input, fields []Field, mode
 	return results, written, nil
 }
 
-// match finds the contact a checked row with key k updates: ok is false
-// when the row creates one, bad is set when the row is invalid.
-func match(k string, found ImportFound) (cur Contact, ok bool, bad *upsert.Result) {
-	if id, isID := strings.CutPrefix(k, "i:"); isID {
-		if cur, ok = found.ByID[id]; !ok {
-			r := upsert.Invalidf(fieldID, fmt.Sprintf("contact %q not found: an id updates the contact it names; leave it empty to match by email", id))
-			return Contact{}, false, &r
-		}
-		return cur, true, nil
-	}
-	candidates := found.ByEmail[strings.TrimPrefix(k, "e:")]
-	switch len(candidates) {
-	case 0:
-		return Contact{}, false, nil
-	case 1:
-		return candidates[0], true, nil
-	}
-	listed := make([]string, 0, maxListed)
-	for _, c := range candidates[:min(len(candidates), maxListed)] {
-		listed = append(listed, c.ID)
-	}
-	r := upsert.Invalidf(string(FieldEmail), Ambiguous("contacts", len(candidates), listed))
-	return Contact{}, false, &r
-}
-
-// Ambiguous describes an import row whose email n records of kind
-// (contacts, leads) have, listed naming some of them.
-func Ambiguous(kind string, n int, listed []string) string {
-	more := ""
-	if m := n - len(listed); m > 0 {
-		more = fmt.Sprintf(" and %d more", m)
-	}
-	return fmt.Sprintf("matches %d %s by email (%s%s): give the row the id of the one it means", n, kind, strings.Join(listed, ", "), more)
+// match finds the contact a checked row with key k updates (see
+// upsert.MatchByIDOrEmail).
+func match(k string, found ImportFound) (Contact, bool, *upsert.Result) {
+	return upsert.MatchByIDOrEmail(k, "contact", found.ByID, found.ByEmail, func(c Contact) string { return c.ID })
 }

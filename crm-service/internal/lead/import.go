@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/google/uuid"
 
@@ -44,9 +43,6 @@ type ImportPlan struct {
 // fieldID is the id of an import row: read-only in every other request,
 // it is the key of the row in an import.
 const fieldID = "id"
-
-// maxListed bounds the leads an ambiguous row's violation names.
-const maxListed = 3
 
 // Import creates or updates one batch of leads. A row that gives its id
 // updates that lead (an id that names none is a bad row). Other rows are
@@ -209,27 +205,8 @@ func (s *Service) Import(ctx context.Context, rows []Input, fields []Field, mode
 	return results, written, nil
 }
 
-// match finds the lead a checked row with key k updates: ok is false when
-// the row creates one, bad is set when the row is invalid.
-func match(k string, found ImportFound) (cur Lead, ok bool, bad *upsert.Result) {
-	if id, isID := strings.CutPrefix(k, "i:"); isID {
-		if cur, ok = found.ByID[id]; !ok {
-			r := upsert.Invalidf(fieldID, fmt.Sprintf("lead %q not found: an id updates the lead it names; leave it empty to match by email", id))
-			return Lead{}, false, &r
-		}
-		return cur, true, nil
-	}
-	candidates := found.ByEmail[strings.TrimPrefix(k, "e:")]
-	switch len(candidates) {
-	case 0:
-		return Lead{}, false, nil
-	case 1:
-		return candidates[0], true, nil
-	}
-	listed := make([]string, 0, maxListed)
-	for _, l := range candidates[:min(len(candidates), maxListed)] {
-		listed = append(listed, l.ID)
-	}
-	r := upsert.Invalidf(string(FieldEmail), contact.Ambiguous("leads", len(candidates), listed))
-	return Lead{}, false, &r
+// match finds the lead a checked row with key k updates (see
+// upsert.MatchByIDOrEmail).
+func match(k string, found ImportFound) (Lead, bool, *upsert.Result) {
+	return upsert.MatchByIDOrEmail(k, "lead", found.ByID, found.ByEmail, func(l Lead) string { return l.ID })
 }

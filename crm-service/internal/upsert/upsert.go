@@ -5,6 +5,8 @@ package upsert
 
 import (
 	"errors"
+	"fmt"
+	"strings"
 
 	"github.com/seamhq/seam/platform/errs"
 )
@@ -98,4 +100,42 @@ func Forget(results []Result) {
 			results[i].ID = ""
 		}
 	}
+}
+
+// MaxListed bounds the records an ambiguous row's violation names.
+const MaxListed = 3
+
+// MatchByIDOrEmail finds the record that an import row of contacts or
+// leads updates, by the row's key k: "i:" and an id names one record,
+// "e:" and an email key matches by email. ok is false when the row
+// creates a record; bad is set when the row is invalid: an id that names
+// no record (on "id"), or an email several records share (on "email",
+// naming up to MaxListed of them). byEmail lists each key's records
+// oldest first; kind names one record ("contact"), id gives its id.
+func MatchByIDOrEmail[T any](k, kind string, byID map[string]T, byEmail map[string][]T, id func(T) string) (cur T, ok bool, bad *Result) {
+	if want, isID := strings.CutPrefix(k, "i:"); isID {
+		if cur, ok = byID[want]; !ok {
+			r := Invalidf("id", fmt.Sprintf("%s %q not found: an id updates the %s it names; leave it empty to match by email", kind, want, kind))
+			return cur, false, &r
+		}
+		return cur, true, nil
+	}
+	candidates := byEmail[strings.TrimPrefix(k, "e:")]
+	switch len(candidates) {
+	case 0:
+		return cur, false, nil
+	case 1:
+		return candidates[0], true, nil
+	}
+	listed := make([]string, 0, MaxListed)
+	for _, c := range candidates[:min(len(candidates), MaxListed)] {
+		listed = append(listed, id(c))
+	}
+	more := ""
+	if m := len(candidates) - len(listed); m > 0 {
+		more = fmt.Sprintf(" and %d more", m)
+	}
+	r := Invalidf("email", fmt.Sprintf("matches %d %ss by email (%s%s): give the row the id of the one it means",
+		len(candidates), kind, strings.Join(listed, ", "), more))
+	return cur, false, &r
 }
