@@ -240,8 +240,15 @@ func TestPartialInvoicesAddUpToTheOrder(t *testing.T) {
 // it, and invoices it as of issue (zero for today).
 func shippedInvoice(t *testing.T, s *postgres.Store, customerID, sku string, issue time.Time) invoicing.Invoice {
 	t.Helper()
+	return invoiceShipped(t, s, newOrder(customerID, "", line(sku, "1")), issue)
+}
+
+// invoiceShipped creates the order n, confirms and ships it, and invoices
+// it as of issue (zero for today).
+func invoiceShipped(t *testing.T, s *postgres.Store, n sales.NewOrder, issue time.Time) invoicing.Invoice {
+	t.Helper()
 	ctx := context.Background()
-	o := mustOrder(t, s, newOrder(customerID, "", line(sku, "1")))
+	o := mustOrder(t, s, n)
 	if _, err := s.ConfirmOrder(ctx, o.ID, 0, ""); err != nil {
 		t.Fatal(err)
 	}
@@ -441,18 +448,7 @@ func TestCustomerBalancesPerCurrency(t *testing.T) {
 		price := money.Money{Currency: currency, Amount: dec("4.50")}
 		n := newOrder(c.ID, "", sales.NewLine{SKU: "CB-1", Quantity: dec("2"), UnitPrice: &price, Discount: dec("0")})
 		n.CurrencyCode = currency
-		o := mustOrder(t, s, n)
-		if _, err := s.ConfirmOrder(ctx, o.ID, 0, ""); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := s.CreateShipment(ctx, shipping.NewShipment{OrderID: o.ID}, newID(t), ""); err != nil {
-			t.Fatal(err)
-		}
-		inv, err := s.CreateInvoice(ctx, o.ID, issue, newID(t), "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		return inv
+		return invoiceShipped(t, s, n, issue)
 	}
 	invoiced("USD", day("2026-01-10"))
 	if _, _, err := s.MarkOverdue(ctx, day("2026-03-01")); err != nil {
