@@ -329,3 +329,46 @@ func TestSupersedes(t *testing.T) {
 		}
 	}
 }
+
+// An event that may supersede a parked key's failure makes the key due at
+// once, so a fix made at the source is tried without waiting out the
+// failure's backoff; one outside any family leaves the retry time alone.
+func TestHeldEventMakesKeyDue(t *testing.T) {
+	t.Parallel()
+	pool, err := pg.Connect(context.Background(), pg.Config{URL: newBridgeDB(t), MaxConns: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	store := postgres.New(pool)
+	ctx := context.Background()
+	later := time.Now().Add(time.Hour)
+	var p parking
+	for _, key := range []string{"fixed", "edited"} {
+		head := postgres.Failure{Feed: FeedCRM, Cursor: "c-" + key, EventID: "won-" + key, EventType: "opportunity.won",
+			EventKey: key, Event: []byte{1}, Error: "refused", Attempts: 1, State: postgres.StateFailed, NextRetryAt: later}
+		if err := store.RecordFailure(ctx, head); err != nil {
+			t.Fatal(err)
+		}
+	}
+	keys, err := store.ParkedKeys(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.load(keys)
+	hold := func(key, typ string) {
+		t.Helper()
+		held, err := p.holdIfParked(ctx, store, FeedCRM, key, func() postgres.Failure {
+			return postgres.Failure{Feed: FeedCRM, Cursor: "c2-" + key, EventID: typ + "-" + key, EventType: typ, EventKey: key, Event: []byte{2}}
+		})
+		if err != nil || !held {
+			t.Fatalf("hold %s of %s: %v %v", typ, key, held, err)
+		}
+	}
+	hold("fixed", "opportunity.reopened")
+	hold("edited", "opportunity.updated")
+	due, err := store.DueKeys(ctx, time.Now().Add(time.Second), 10)
+	if err != nil || len(due) != 1 || due[0] != (postgres.FeedKey{Feed: FeedCRM, Key: "fixed"}) {
+		t.Errorf("due keys = %v, %v; want only the key a reopening was held behind", due, err)
+	}
+}
