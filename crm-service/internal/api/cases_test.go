@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"testing"
@@ -269,5 +270,31 @@ func TestCaseSLAPausesWhileWaiting(t *testing.T) {
 	wait := back.UpdateTime.AsTime().Sub(waiting.SlaPausedTime.AsTime())
 	if back.SlaPausedTime != nil || !back.SlaDueTime.AsTime().Equal(cs.SlaDueTime.AsTime().Add(wait)) || wait < 20*time.Millisecond {
 		t.Errorf("after a wait of %v: paused %v, due %v (was %v)", wait, back.SlaPausedTime, back.SlaDueTime.AsTime(), cs.SlaDueTime.AsTime())
+	}
+
+	// A waiting case is breached if it was when its wait began, in the
+	// case and in the breached filter alike.
+	status(crmv1.CaseStatus_CASE_STATUS_WAITING_ON_CUSTOMER)
+	breached := func(pausedAgo time.Duration) (bool, int) {
+		t.Helper()
+		if _, err := e.db.Exec(context.Background(), `UPDATE cases SET sla_due_time = now() - interval '1 hour',
+			sla_paused_at = now() - $2::interval WHERE id = $1`, cs.Id, pausedAgo.String()); err != nil {
+			t.Fatal(err)
+		}
+		got, err := e.cases.GetCase(e.service(), &crmv1.GetCaseRequest{Id: cs.Id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		list, err := e.cases.ListCases(e.service(), &crmv1.ListCasesRequest{Filter: "breached = true"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got.Breached, len(list.Cases)
+	}
+	if b, n := breached(2 * time.Hour); b || n != 0 {
+		t.Errorf("waiting since before its due time: breached %v, %d listed as breached", b, n)
+	}
+	if b, n := breached(time.Minute); !b || n != 1 {
+		t.Errorf("waiting since after its due time: breached %v, %d listed as breached", b, n)
 	}
 }
