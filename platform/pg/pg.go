@@ -16,6 +16,8 @@ import (
 
 	pgxdecimal "github.com/jackc/pgx-shopspring-decimal"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -37,6 +39,14 @@ type Config struct {
 	// connection) for minutes, saying nothing.
 	ConnectTimeout time.Duration
 }
+
+// After its context ends, a pooled connection's query has
+// cancelRequestDelay to finish on its own before the server is asked to
+// cancel it, and cancelDeadline in all before the connection is given up.
+const (
+	cancelRequestDelay = 50 * time.Millisecond
+	cancelDeadline     = 5 * time.Second
+)
 
 // DefaultConnectTimeout is Config.ConnectTimeout's default.
 const DefaultConnectTimeout = 10 * time.Second
@@ -62,6 +72,21 @@ func Connect(ctx context.Context, cfg Config) (*pgxpool.Pool, error) {
 	}
 	if pcfg.ConnConfig.ConnectTimeout == 0 {
 		pcfg.ConnConfig.ConnectTimeout = cmp.Or(cfg.ConnectTimeout, DefaultConnectTimeout)
+	}
+	// A caller that goes away mid-query (a client cancelling its call, a
+	// watch ending) cancels the query on the server and keeps the
+	// connection, instead of breaking it: pgx's default closes it, and its
+	// replacement costs a new backend, which warms its caches and plans
+	// again. Only pooled connections: a LISTEN connection built from
+	// pool.Config().ConnConfig keeps the default, so that a wait for
+	// notifications ends as soon as its context does.
+	pcfg.BeforeConnect = func(_ context.Context, cc *pgx.ConnConfig) error {
+		cc.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
+			return &pgconn.CancelRequestContextWatcherHandler{
+				Conn: c, CancelRequestDelay: cancelRequestDelay, DeadlineDelay: cancelDeadline,
+			}
+		}
+		return nil
 	}
 	pcfg.AfterConnect = func(ctx context.Context, conn *pgx.Conn) error {
 		registerDecimal(conn.TypeMap())

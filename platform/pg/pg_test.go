@@ -13,6 +13,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/shopspring/decimal"
@@ -202,6 +203,90 @@ func TestIsUnavailable(t *testing.T) {
 	} {
 		if got := pg.IsUnavailable(err); got != want {
 			t.Errorf("IsUnavailable(%v) = %v, want %v", err, got, want)
+		}
+	}
+}
+
+// A query whose caller goes away is cancelled on the server, and the
+// pooled connection stays open for the next caller, whether the query ends
+// on its own first or runs on until the server cancels it.
+func TestCancelledQueryKeepsConnection(t *testing.T) {
+	t.Parallel()
+	pool := newDB(t)
+	ctx := context.Background()
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	var pid int
+	if err := conn.QueryRow(ctx, "SELECT pg_backend_pid()").Scan(&pid); err != nil {
+		t.Fatal(err)
+	}
+	for _, sleep := range []string{"0.02", "30"} {
+		cctx, cancel := context.WithTimeout(ctx, 5*time.Millisecond)
+		start := time.Now()
+		_, err := conn.Exec(cctx, "SELECT pg_sleep("+sleep+")")
+		cancel()
+		if took := time.Since(start); took > 3*time.Second {
+			t.Errorf("pg_sleep(%s) cancelled after 5ms returned after %s", sleep, took)
+		}
+		if conn.Conn().IsClosed() {
+			t.Fatalf("pg_sleep(%s) cancelled after 5ms (err %v) closed the connection", sleep, err)
+		}
+		var again int
+		if err := conn.QueryRow(ctx, "SELECT pg_backend_pid()").Scan(&again); err != nil || again != pid {
+			t.Fatalf("after pg_sleep(%s) was cancelled: backend %d, %v; want %d", sleep, again, err, pid)
+		}
+	}
+}
+
+// A transaction whose caller goes away before it ends is rolled back on
+// the same connection, which the pool keeps.
+func TestCancelledTransactionKeepsConnection(t *testing.T) {
+	t.Parallel()
+	pool := newDB(t)
+	ctx := context.Background()
+	backend := func() int {
+		var pid int
+		if err := pool.QueryRow(ctx, "SELECT pg_backend_pid()").Scan(&pid); err != nil {
+			t.Fatal(err)
+		}
+		return pid
+	}
+	pool.Reset() // one connection from here on: the one backend reports
+	first := backend()
+	if n := pool.Stat().TotalConns(); n != 1 {
+		t.Fatalf("%d connections, want 1", n)
+	}
+	cancelled := func() (context.Context, context.CancelFunc) { return context.WithCancel(ctx) }
+	runs := map[string]func(context.Context, context.CancelFunc) error{
+		"InTx": func(ctx context.Context, cancel context.CancelFunc) error {
+			return pg.InTx(ctx, pool, func(tx pgx.Tx) error {
+				if _, err := tx.Exec(ctx, "SELECT 1"); err != nil {
+					return err
+				}
+				cancel()
+				return ctx.Err()
+			})
+		},
+		"InTxBatchCommit": func(ctx context.Context, cancel context.CancelFunc) error {
+			return pg.InTxBatchCommit(ctx, pool, func(b *pgx.Batch) { b.Queue("SELECT 1") }, func() (*pgx.Batch, error) {
+				cancel()
+				return nil, ctx.Err()
+			})
+		},
+	}
+	for name, run := range runs {
+		ctx, cancel := cancelled()
+		if err := run(ctx, cancel); !errors.Is(err, context.Canceled) {
+			t.Errorf("%s: %v, want context.Canceled", name, err)
+		}
+		if n := pool.Stat().TotalConns(); n != 1 {
+			t.Fatalf("%s: %d connections after the cancelled transaction, want 1", name, n)
+		}
+		if pid := backend(); pid != first {
+			t.Errorf("%s: backend %d after the cancelled transaction, want %d (the connection was replaced)", name, pid, first)
 		}
 	}
 }

@@ -128,22 +128,42 @@ func onConn(ctx context.Context, pool *pgxpool.Pool, run func(*pgx.Conn) error) 
 	}
 	defer conn.Release()
 	c := conn.Conn()
-	rollback := func() {
+	abort := func() {
 		if c.PgConn().TxStatus() != 'I' {
+			ctx, cancel := rollbackContext(ctx)
+			defer cancel()
 			_, _ = c.Exec(ctx, "rollback")
 		}
 	}
 	defer func() {
 		if p := recover(); p != nil {
-			rollback()
+			abort()
 			panic(p)
 		}
 	}()
 	if err := run(c); err != nil {
-		rollback()
+		abort()
 		return err
 	}
 	return nil
+}
+
+// rollbackTimeout bounds a rollback. A rollback runs even when the
+// caller's context has ended (a client that went away, a deadline passed),
+// which is when most happen: skipping it would leave the transaction open,
+// and the pool would close the connection on release.
+const rollbackTimeout = 5 * time.Second
+
+func rollbackContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), rollbackTimeout)
+}
+
+// rollback rolls tx back; one that fails closes its connection, which ends
+// the transaction on the server just as well.
+func rollback(ctx context.Context, tx pgx.Tx) {
+	ctx, cancel := rollbackContext(ctx)
+	defer cancel()
+	_ = tx.Rollback(ctx)
 }
 
 // retry runs a transaction until it succeeds, fails for a reason a retry
@@ -178,16 +198,16 @@ func runBatchTx(ctx context.Context, pool *pgxpool.Pool, first func(*pgx.Batch),
 	}
 	defer func() {
 		if p := recover(); p != nil {
-			_ = tx.Rollback(ctx)
+			rollback(ctx, tx)
 			panic(p)
 		}
 	}()
 	if err := br.Close(); err != nil {
-		_ = tx.Rollback(ctx)
+		rollback(ctx, tx)
 		return err
 	}
 	if err := fn(tx); err != nil {
-		_ = tx.Rollback(ctx)
+		rollback(ctx, tx)
 		return err
 	}
 	if err := tx.Commit(ctx); err != nil {
@@ -203,14 +223,12 @@ func runTx(ctx context.Context, pool *pgxpool.Pool, opts pgx.TxOptions, fn func(
 	}
 	defer func() {
 		if p := recover(); p != nil {
-			// A failed rollback closes the connection, which ends the
-			// transaction on the server just as well.
-			_ = tx.Rollback(ctx)
+			rollback(ctx, tx)
 			panic(p)
 		}
 	}()
 	if err := fn(tx); err != nil {
-		_ = tx.Rollback(ctx)
+		rollback(ctx, tx)
 		return err
 	}
 	if err := tx.Commit(ctx); err != nil {
