@@ -2,6 +2,7 @@ package feed_test
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -336,6 +337,49 @@ func TestReadsUsePrimaryKeyIndex(t *testing.T) {
 					strings.Contains(plan, "Seq Scan") {
 					t.Errorf("%s, %s, after %+v: the query does not seek the primary key:\n%s", q.name, mode, c, plan)
 				}
+			}
+		}
+	}
+}
+
+// The reader's page queries seek the primary key index on a feed of a
+// few thousand events of a kilobyte and a half each, as an opportunity
+// with its lines makes: there a scan of the whole table and a sort look
+// cheaper to PostgreSQL's default costs than an index scan for a page of
+// up to 500 events.
+func TestReadsOfWideEventsUsePrimaryKeyIndex(t *testing.T) {
+	t.Parallel()
+	pool := newDB(t, 2)
+	ctx := context.Background()
+	random := make([]byte, 750)
+	for i := range 21 {
+		events := make([]feed.NewEvent, 100)
+		for j := range events {
+			_, _ = rand.Read(random) // incompressible, as varied JSON nearly is
+			events[j] = ev("t", fmt.Sprint(i, "-", j), fmt.Sprintf(`{"pad": "%x"}`, random))
+		}
+		appendCommitted(t, pool, events...)
+	}
+	if _, err := pool.Exec(ctx, "ANALYZE outbox_events"); err != nil {
+		t.Fatal(err)
+	}
+	r := feed.NewReader(pool)
+	head := waitFeed(t, r, feed.Cursor{}, 2100)[2097].Cursor
+	for name, q := range map[string]struct {
+		sql  string
+		args []any
+	}{
+		"list":         {feed.ListSQL, []any{head.XID, head.ID, 500}},
+		"list_default": {feed.ListDefaultSQL, []any{head.XID, head.ID}},
+		"watch":        {feed.WatchSQL, []any{head.XID, head.ID}},
+	} {
+		for range 7 { // past the custom plans PostgreSQL tries first
+			plan, err := feed.Explain(ctx, r, q.sql, q.args...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(plan, "Seq Scan") || !strings.Contains(plan, "outbox_events_pkey") {
+				t.Fatalf("%s scans the table:\n%s", name, plan)
 			}
 		}
 	}

@@ -9,6 +9,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/seamhq/seam/platform/pg"
 )
 
 const (
@@ -69,12 +71,12 @@ func NewReader(pool *pgxpool.Pool) *Reader {
 // key index (xid, id), which also yields the order, so a page costs
 // O(limit) however long the table grows.
 //
-// PostgreSQL plans a statement anew on every call for as long as a plan
-// for the values at hand looks cheaper than the generic plan it would keep.
-// So the cursor is compared through a sub-select, which hides its value
-// from the estimate, and the default page, which Watch reads, has its limit
-// written in (listDefaultSQL): both plans then cost the same, and after a
-// few calls the generic one is kept.
+// The reader runs these with generic plans (see read). The cursor is
+// compared through a sub-select, which hides its value from the estimate,
+// and the default page, which Watch reads, has its limit written in
+// (listDefaultSQL), so that a plan for the values at hand would cost the
+// same as the generic plan: a caller of the SQL that lets PostgreSQL choose
+// gets the generic plan kept after a few calls.
 const listSQLFormat = `
 SELECT xid, id, event_id::text, type, key, payload, trace_context, created_at
 FROM outbox_events
@@ -96,20 +98,19 @@ func (r *Reader) List(ctx context.Context, after Cursor, limit int) ([]Event, er
 		limit = DefaultLimit
 	}
 	limit = min(limit, MaxLimit)
-	var rows pgx.Rows
-	var err error
+	sql, args := listSQL, []any{after.XID, after.ID, limit}
 	if limit == DefaultLimit {
-		rows, err = r.pool.Query(ctx, listDefaultSQL, after.XID, after.ID)
-	} else {
-		rows, err = r.pool.Query(ctx, listSQL, after.XID, after.ID, limit)
+		sql, args = listDefaultSQL, args[:2]
 	}
-	if err != nil {
-		return nil, fmt.Errorf("feed: list after %s: %w", after, err)
-	}
-	events, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Event, error) {
-		var e Event
-		err := row.Scan(&e.Cursor.XID, &e.Cursor.ID, &e.ID, &e.Type, &e.Key, &e.Payload, &e.TraceContext, &e.CreatedAt)
-		return e, err
+	var events []Event
+	err := r.read(ctx, sql, args, func(rows pgx.Rows) error {
+		var err error
+		events, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (Event, error) {
+			var e Event
+			err := row.Scan(&e.Cursor.XID, &e.Cursor.ID, &e.ID, &e.Type, &e.Key, &e.Payload, &e.TraceContext, &e.CreatedAt)
+			return e, err
+		})
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("feed: list after %s: %w", after, err)
@@ -239,27 +240,39 @@ LIMIT 1)`
 // limit, and whether committed events after them are held back by an
 // older transaction.
 func (r *Reader) next(ctx context.Context, after Cursor) ([]Event, bool, error) {
-	rows, err := r.pool.Query(ctx, watchSQL, after.XID, after.ID)
+	var events []Event
+	pending := false
+	err := r.read(ctx, watchSQL, []any{after.XID, after.ID}, func(rows pgx.Rows) error {
+		for rows.Next() {
+			var e Event
+			var held bool
+			if err := rows.Scan(&held, &e.Cursor.XID, &e.Cursor.ID, &e.ID, &e.Type, &e.Key, &e.Payload, &e.TraceContext, &e.CreatedAt); err != nil {
+				return err
+			}
+			if held {
+				pending = true
+				continue
+			}
+			events = append(events, e)
+		}
+		return rows.Err()
+	})
 	if err != nil {
 		return nil, false, fmt.Errorf("feed: read after %s: %w", after, err)
 	}
-	defer rows.Close()
-	var events []Event
-	pending := false
-	for rows.Next() {
-		var e Event
-		var held bool
-		if err := rows.Scan(&held, &e.Cursor.XID, &e.Cursor.ID, &e.ID, &e.Type, &e.Key, &e.Payload, &e.TraceContext, &e.CreatedAt); err != nil {
-			return nil, false, fmt.Errorf("feed: read after %s: %w", after, err)
-		}
-		if held {
-			pending = true
-			continue
-		}
-		events = append(events, e)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, false, fmt.Errorf("feed: read after %s: %w", after, err)
-	}
 	return events, pending, nil
+}
+
+// read runs a page query (listSQL, listDefaultSQL, watchSQL) with args
+// and hands its rows to scan, in the same round trip as the setting that
+// makes it seek the primary key index: generic plans at SSD page costs
+// (pg.QueueKeyedPlans). At the default page cost, a feed of a few
+// thousand events of a kilobyte or two (an opportunity with its lines)
+// reads the whole table and sorts it for every page, since the bounds'
+// selectivity is unknown to the planner and a page may hold 500 events.
+func (r *Reader) read(ctx context.Context, sql string, args []any, scan func(pgx.Rows) error) error {
+	var b pgx.Batch
+	pg.QueueKeyedPlans(&b)
+	b.Queue(sql, args...).Query(scan)
+	return r.pool.SendBatch(ctx, &b).Close()
 }

@@ -7,8 +7,9 @@ import "github.com/jackc/pgx/v5"
 const keyedPlansSQL = `SELECT set_config('plan_cache_mode', 'force_generic_plan', true),
 	set_config('random_page_cost', '1.1', true)`
 
-// QueueKeyedPlans queues, into b (which must begin a transaction, or run
-// in one), the setting that makes the transaction's later statements run
+// QueueKeyedPlans queues, into b (which must begin a transaction, run in
+// one, or be sent outside one: a batch is then one implicit transaction),
+// the setting that makes the transaction's later statements run
 // with generic plans at SSD page costs. It is for hot-path transactions
 // whose every statement reads or writes a handful of rows by key, so the
 // same index probes are best whatever the values.
