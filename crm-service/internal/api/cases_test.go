@@ -272,6 +272,16 @@ func TestCaseSLAPausesWhileWaiting(t *testing.T) {
 		t.Errorf("after a wait of %v: paused %v, due %v (was %v)", wait, back.SlaPausedTime, back.SlaDueTime.AsTime(), cs.SlaDueTime.AsTime())
 	}
 
+	// Resolving stops the clock too: a reopened case has its due time
+	// moved on by the time it stood resolved.
+	resolved := status(crmv1.CaseStatus_CASE_STATUS_RESOLVED)
+	time.Sleep(20 * time.Millisecond)
+	reopened := status(crmv1.CaseStatus_CASE_STATUS_IN_PROGRESS)
+	stood := reopened.UpdateTime.AsTime().Sub(resolved.ResolveTime.AsTime())
+	if !reopened.SlaDueTime.AsTime().Equal(back.SlaDueTime.AsTime().Add(stood)) || stood < 20*time.Millisecond {
+		t.Errorf("reopened after %v resolved: due %v (was %v)", stood, reopened.SlaDueTime.AsTime(), back.SlaDueTime.AsTime())
+	}
+
 	// A waiting case is breached if it was when its wait began, in the
 	// case and in the breached filter alike.
 	status(crmv1.CaseStatus_CASE_STATUS_WAITING_ON_CUSTOMER)

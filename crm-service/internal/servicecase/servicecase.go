@@ -117,18 +117,28 @@ func (c Case) Breached(now time.Time) bool {
 
 // pauseSLA stops or restarts the SLA clock as a case enters or leaves
 // waiting on the customer at now: leaving moves the due time on by the
-// wait.
-func (c *Case) pauseSLA(was Status, now time.Time) {
+// wait. A resolved case that is reopened (was is done, c is not) resumes
+// its clock where resolving stopped it: the due time moves on by the time
+// since resolveTime, the case's last resolution.
+func (c *Case) pauseSLA(was Status, resolveTime, now time.Time) {
+	if was.Done() && !c.Status.Done() && !resolveTime.IsZero() {
+		c.moveSLA(now.Sub(resolveTime))
+	}
 	waiting := c.Status == StatusWaitingOnCustomer
 	switch {
 	case waiting && was != StatusWaitingOnCustomer:
 		c.SLAPausedAt = now
 	case !waiting && !c.SLAPausedAt.IsZero():
-		wait := now.Sub(c.SLAPausedAt)
-		c.SLAPausedFor += wait
-		c.SLADueTime = c.SLADueTime.Add(wait)
+		c.moveSLA(now.Sub(c.SLAPausedAt))
 		c.SLAPausedAt = time.Time{}
 	}
+}
+
+// moveSLA moves the due time on by a stretch of time the clock stood
+// still.
+func (c *Case) moveSLA(stopped time.Duration) {
+	c.SLAPausedFor += stopped
+	c.SLADueTime = c.SLADueTime.Add(stopped)
 }
 
 // Field names a client-writable field (its proto name).
@@ -313,7 +323,7 @@ func (s *Service) Create(ctx context.Context, in Input, requestID string) (Case,
 		c.ResolveTime = now
 	}
 	c.SLADueTime = now.Add(SLA(c.Priority))
-	c.pauseSLA(StatusUnspecified, now)
+	c.pauseSLA(StatusUnspecified, time.Time{}, now)
 	ev, err := s.event(EventCreated, c, now)
 	if err != nil {
 		return Case{}, err
@@ -429,7 +439,7 @@ func (s *Service) Update(ctx context.Context, id string, in Input, fields []Fiel
 				return Change{}, err
 			}
 		}
-		n.pauseSLA(cur.Status, now)
+		n.pauseSLA(cur.Status, cur.ResolveTime, now)
 		switch {
 		case n.Status.Done() && !cur.Status.Done():
 			n.ResolveTime = now

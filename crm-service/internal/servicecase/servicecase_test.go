@@ -42,7 +42,10 @@ func TestSLAPausesWhileWaitingOnCustomer(t *testing.T) {
 	move := func(s Status, now time.Time) {
 		was := c.Status
 		c.Status = s
-		c.pauseSLA(was, now)
+		c.pauseSLA(was, c.ResolveTime, now)
+		if s.Done() {
+			c.ResolveTime = now
+		}
 	}
 	move(StatusWaitingOnCustomer, at(20))
 	if !c.SLAPausedAt.Equal(at(20)) || !c.SLADueTime.Equal(at(24)) {
@@ -64,7 +67,19 @@ func TestSLAPausesWhileWaitingOnCustomer(t *testing.T) {
 		t.Error("a case that waits after its due time is no longer breached")
 	}
 	move(StatusResolved, at(50))
-	if !c.SLAPausedAt.IsZero() || c.SLAPausedFor != 20*time.Hour {
-		t.Errorf("resolved from waiting: paused at %v, paused for %v", c.SLAPausedAt, c.SLAPausedFor)
+	if !c.SLAPausedAt.IsZero() || c.SLAPausedFor != 20*time.Hour || !c.SLADueTime.Equal(at(44)) {
+		t.Errorf("resolved from waiting: paused at %v, paused for %v, due %v", c.SLAPausedAt, c.SLAPausedFor, c.SLADueTime)
+	}
+	// Reopened, the case resumes its clock where resolving stopped it: 6 h
+	// overdue when resolved, 6 h overdue when reopened.
+	move(StatusInProgress, at(60))
+	if !c.SLADueTime.Equal(at(54)) || c.SLAPausedFor != 30*time.Hour || !c.Breached(at(60)) {
+		t.Errorf("reopened after 10 h resolved: due %v, paused for %v", c.SLADueTime, c.SLAPausedFor)
+	}
+	// Reopened into a wait: the resolved time counts, and the wait begins.
+	move(StatusResolved, at(61))
+	move(StatusWaitingOnCustomer, at(63))
+	if !c.SLADueTime.Equal(at(56)) || !c.SLAPausedAt.Equal(at(63)) {
+		t.Errorf("reopened into a wait: due %v, paused at %v", c.SLADueTime, c.SLAPausedAt)
 	}
 }

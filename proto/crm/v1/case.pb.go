@@ -164,9 +164,10 @@ type Case struct {
 	Status CaseStatus `protobuf:"varint,7,opt,name=status,proto3,enum=crm.v1.CaseStatus" json:"status,omitempty"`
 	Owner  string     `protobuf:"bytes,8,opt,name=owner,proto3" json:"owner,omitempty"`
 	// create_time plus the priority's SLA, plus the time the case spent
-	// waiting on the customer: the SLA clock stops while the status is
-	// WAITING_ON_CUSTOMER, and the due time moves on by the wait when it
-	// ends. Read-only.
+	// waiting on the customer or resolved: the SLA clock stops while the
+	// status is WAITING_ON_CUSTOMER or RESOLVED, and the due time moves on
+	// by the stop when it ends (a reopened case resumes where it was
+	// resolved). Read-only.
 	SlaDueTime *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=sla_due_time,json=slaDueTime,proto3" json:"sla_due_time,omitempty"`
 	// Read-only: now (or, while the case waits on the customer, the start of
 	// the wait) is past sla_due_time and the case is neither resolved nor
