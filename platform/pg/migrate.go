@@ -179,6 +179,9 @@ func MigrateWith(ctx context.Context, pool *pgxpool.Pool, fsys fs.FS, opts Migra
 	if err != nil {
 		return fmt.Errorf("pg: migrate: read version: %w", err)
 	}
+	if err := checkOwner(ctx, conn, files, int(current)); err != nil {
+		return fmt.Errorf("pg: migrate: %w", err)
+	}
 	if int(current) > latest {
 		return checkNewer(ctx, conn, int(current), latest)
 	}
@@ -222,6 +225,12 @@ type queryRower interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
+// querier is a pool or a connection.
+type querier interface {
+	queryRower
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
 // historyOf reads the oldest compatible migration of the schema at version.
 // A schema without a row for it (migrated before the history was kept)
 // counts as compatible with no older binary: oldest is version.
@@ -234,6 +243,50 @@ func historyOf(ctx context.Context, q queryRower, version int) (oldest int, name
 		return 0, "", fmt.Errorf("read %s: %w", HistoryTable, err)
 	}
 	return oldest, name, nil
+}
+
+// checkOwner makes sure the migrations applied to the database (up to
+// version current) are this binary's: the history's name of every one
+// this binary also has must be its file's name. A database of another
+// service (a DATABASE_URL pointing at the wrong database) fails here,
+// before anything is applied to it or served from it. Migrations applied
+// before the history was kept have no names to compare.
+func checkOwner(ctx context.Context, q querier, files []migrationFile, current int) error {
+	rows, err := q.Query(ctx, "SELECT version, name FROM "+HistoryTable+" WHERE version <= $1 ORDER BY version",
+		min(current, len(files)))
+	if err != nil {
+		if hasCode(err, "42P01") { // no history yet
+			return nil
+		}
+		return fmt.Errorf("read %s: %w", HistoryTable, err)
+	}
+	applied, err := pgx.CollectRows(rows, pgx.RowToStructByPos[struct {
+		Version int
+		Name    string
+	}])
+	if err != nil {
+		return fmt.Errorf("read %s: %w", HistoryTable, err)
+	}
+	for _, a := range applied {
+		if want := files[a.Version-1].name; a.Name != want {
+			return &ForeignSchemaError{Version: a.Version, Applied: a.Name, Want: want}
+		}
+	}
+	return nil
+}
+
+// ForeignSchemaError says that a database's schema was built by other
+// migrations than the binary's: another service's database, most likely.
+type ForeignSchemaError struct {
+	Version int
+	// Applied is the name of the migration the database ran as Version,
+	// Want the binary's.
+	Applied, Want string
+}
+
+func (e *ForeignSchemaError) Error() string {
+	return fmt.Sprintf("the database ran %s as migration %d, where this service has %s: "+
+		"it is another service's database (check DATABASE_URL)", e.Applied, e.Version, e.Want)
 }
 
 func backfillHistory(ctx context.Context, conn *pgx.Conn, applied []migrationFile) error {
@@ -333,6 +386,13 @@ func CheckSchema(ctx context.Context, pool *pgxpool.Pool, fsys fs.FS) error {
 	current, latest, err := MigrationStatus(ctx, pool, fsys)
 	if err != nil {
 		return err
+	}
+	files, err := readMigrations(fsys)
+	if err != nil {
+		return fmt.Errorf("pg: check schema: %w", err)
+	}
+	if err := checkOwner(ctx, pool, files, current); err != nil {
+		return fmt.Errorf("pg: check schema: %w", err)
 	}
 	switch {
 	case current == latest:

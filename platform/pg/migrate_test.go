@@ -452,3 +452,44 @@ func TestMigrateDirectives(t *testing.T) {
 		t.Errorf("version %d after refused migrations, want 0", cur)
 	}
 }
+
+// A service pointed at another service's database refuses to migrate it
+// or serve from it, whatever the two schemas' versions.
+func TestMigrateRefusesAnotherServicesDatabase(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := connect(t, pgtest.CreateDatabase(t, "migrate_foreign"))
+	erp := fstest.MapFS{
+		"0001_init.sql":  {Data: []byte(`CREATE TABLE items (sku text PRIMARY KEY);`)},
+		"0002_stock.sql": {Data: []byte(`CREATE TABLE stock (sku text);`)},
+	}
+	if err := pg.Migrate(ctx, pool, erp); err != nil {
+		t.Fatal(err)
+	}
+	crm := fstest.MapFS{
+		"0001_init.sql":     {Data: []byte(`CREATE TABLE accounts (id int);`)},
+		"0002_contacts.sql": {Data: []byte(`CREATE TABLE contacts (id int);`)},
+		"0003_leads.sql":    {Data: []byte(`CREATE TABLE leads (id int);`)},
+	}
+	for name, check := range map[string]func() error{
+		"Migrate":     func() error { return pg.Migrate(ctx, pool, crm) },
+		"CheckSchema": func() error { return pg.CheckSchema(ctx, pool, crm) },
+	} {
+		err := check()
+		var fe *pg.ForeignSchemaError
+		if !errors.As(err, &fe) || fe.Version != 2 || fe.Applied != "0002_stock.sql" || fe.Want != "0002_contacts.sql" {
+			t.Errorf("%s on another service's database: %v, want a *ForeignSchemaError at 2", name, err)
+		}
+	}
+	var n int
+	if err := pool.QueryRow(ctx, "SELECT count(*) FROM pg_tables WHERE tablename IN ('accounts', 'contacts', 'leads')").Scan(&n); err != nil || n != 0 {
+		t.Errorf("%d of the other service's tables created (%v)", n, err)
+	}
+	// The database's own service still migrates and serves.
+	if err := pg.Migrate(ctx, pool, erp); err != nil {
+		t.Errorf("Migrate of the database's own service: %v", err)
+	}
+	if err := pg.CheckSchema(ctx, pool, erp); err != nil {
+		t.Errorf("CheckSchema of the database's own service: %v", err)
+	}
+}
