@@ -42,10 +42,12 @@ type Config struct {
 
 // After its context ends, a pooled connection's query has
 // cancelRequestDelay to finish on its own before the server is asked to
-// cancel it, and cancelDeadline in all before the connection is given up.
+// cancel it, and cancelDeadline in all before the connection is given up:
+// the longest a caller waits past its context, when the server does not
+// answer at all.
 const (
 	cancelRequestDelay = 50 * time.Millisecond
-	cancelDeadline     = 5 * time.Second
+	cancelDeadline     = time.Second
 )
 
 // DefaultConnectTimeout is Config.ConnectTimeout's default.
