@@ -173,16 +173,8 @@ func TestTerminatedBackendIsUnavailable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer pool.Close()
-	conn, err := pool.Acquire(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Release()
-	var pid int
-	if err := conn.QueryRow(ctx, "SELECT pg_backend_pid()").Scan(&pid); err != nil {
-		t.Fatal(err)
-	}
+	t.Cleanup(pool.Close) // after the connection acquire releases
+	conn, pid := acquire(t, pool)
 	if _, err := pool.Exec(ctx, "SELECT pg_terminate_backend($1)", pid); err != nil {
 		t.Fatal(err)
 	}
@@ -190,6 +182,23 @@ func TestTerminatedBackendIsUnavailable(t *testing.T) {
 	if err == nil || !pg.IsUnavailable(err) {
 		t.Errorf("query on a terminated backend = %v, want a transient error", err)
 	}
+}
+
+// acquire takes a connection of pool for the rest of the test, and tells
+// its backend's process id.
+func acquire(t *testing.T, pool *pgxpool.Pool) (*pgxpool.Conn, int) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(conn.Release)
+	var pid int
+	if err := conn.QueryRow(ctx, "SELECT pg_backend_pid()").Scan(&pid); err != nil {
+		t.Fatal(err)
+	}
+	return conn, pid
 }
 
 func TestIsUnavailable(t *testing.T) {
@@ -214,15 +223,7 @@ func TestCancelledQueryKeepsConnection(t *testing.T) {
 	t.Parallel()
 	pool := newDB(t)
 	ctx := context.Background()
-	conn, err := pool.Acquire(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Release()
-	var pid int
-	if err := conn.QueryRow(ctx, "SELECT pg_backend_pid()").Scan(&pid); err != nil {
-		t.Fatal(err)
-	}
+	conn, pid := acquire(t, pool)
 	for _, sleep := range []string{"0.02", "30"} {
 		cctx, cancel := context.WithTimeout(ctx, 5*time.Millisecond)
 		start := time.Now()
