@@ -31,7 +31,8 @@ func must(t *testing.T, resp restclient.Response, err error, want int) restclien
 // the ERP appear in the CRM catalog, a won opportunity becomes a confirmed
 // ERP order whose number and the lines' availability show in the CRM, and
 // neither winning again nor replaying the bridge from the start creates a
-// second order.
+// second order. The won deal's lines show what its order reserved, and
+// then shipped.
 func TestWonDealLoop(t *testing.T) {
 	st := startStack(t, nil)
 	ctx := context.Background()
@@ -115,7 +116,25 @@ func TestWonDealLoop(t *testing.T) {
 		t.Errorf("watched stages %v, want the win first", stages)
 	}
 
-	// The reservation flows back as availability on the catalog and lines.
+	// The reservation flows back as availability on the catalog and lines,
+	// and as what the deal's own order holds for each of its lines.
+	fulfilment := func(what string, want ...[3]string) {
+		t.Helper()
+		eventually(t, 10*time.Second, what, func() (bool, string) {
+			resp, err := crm.Do(ctx, "GET", "/v1/opportunities/"+id, nil)
+			if err != nil {
+				return false, err.Error()
+			}
+			for i, w := range want {
+				if restclient.Str(resp.Body, "lines", i, "reserved_quantity") != w[0] ||
+					restclient.Str(resp.Body, "lines", i, "backordered_quantity") != w[1] ||
+					restclient.Str(resp.Body, "lines", i, "shipped_quantity") != w[2] {
+					return false, string(resp.Raw)
+				}
+			}
+			return true, ""
+		})
+	}
 	eventually(t, 10*time.Second, "availability after the reservation", func() (bool, string) {
 		resp, err := crm.Do(ctx, "GET", "/v1/opportunities/"+id, nil)
 		if err != nil {
@@ -124,6 +143,9 @@ func TestWonDealLoop(t *testing.T) {
 		return restclient.Str(resp.Body, "lines", 0, "available_quantity") == "15" &&
 			restclient.Str(resp.Body, "order", "status") == "FULFILLMENT_STATUS_CONFIRMED", string(resp.Raw)
 	})
+	// All of each line is reserved for the deal, whatever the catalog has
+	// left for others.
+	fulfilment("the order's reservation on the won deal's lines", [3]string{"10", "0", "0"}, [3]string{"20", "0", "0"})
 
 	countOrders := func() int {
 		resp, err := erpSales.Do(ctx, "GET", "/v1/salesOrders?page_size=1000", nil)
@@ -157,6 +179,19 @@ func TestWonDealLoop(t *testing.T) {
 	if got := restclient.Str(must(t, resp, err, 200).Body, "order", "number"); got != number {
 		t.Errorf("order number after replay = %s, want %s", got, number)
 	}
+	fulfilment("the reservation after replay", [3]string{"10", "0", "0"}, [3]string{"20", "0", "0"})
+
+	// Shipments move what the order holds to what it shipped: four pumps
+	// first, then the rest.
+	orderID := restclient.Str(orders, "sales_orders", 0, "id")
+	resp, err = warehouse.Do(ctx, "POST", "/v1/shipments", map[string]any{
+		"sales_order_id": orderID, "lines": []any{map[string]any{"line_number": 1, "quantity": "4"}},
+	})
+	must(t, resp, err, 200)
+	fulfilment("a partial shipment on the won deal's lines", [3]string{"6", "0", "4"}, [3]string{"20", "0", "0"})
+	resp, err = warehouse.Do(ctx, "POST", "/v1/shipments", map[string]any{"sales_order_id": orderID})
+	must(t, resp, err, 200)
+	fulfilment("the whole order shipped, on the won deal's lines", [3]string{"0", "0", "10"}, [3]string{"0", "0", "20"})
 }
 
 func urlQuery(s string) string {

@@ -292,7 +292,8 @@ func (e *Engine) needDecision(ctx context.Context, opp *crmv1.Opportunity, o *er
 }
 
 // writeOrderBack shows an order's number, status and lines on its
-// opportunity. A version this replica wrote already, or is writing, is not
+// opportunity, with what the order reserved, backordered and shipped of
+// each line. A version this replica wrote already, or is writing, is not
 // sent again (CRM would ignore it anyway): the order's own events usually
 // arrive from the ERP while the write of the flow that placed it is still
 // on its way.
@@ -312,11 +313,15 @@ func (e *Engine) writeOrderBack(ctx context.Context, o *erpv1.SalesOrder) error 
 	}
 	// The lines of a live order go along: an order amended in ERP changes
 	// the won deal's lines and amount (the CRM changes nothing when they
-	// are the deal's own). A cancelled order's lines say nothing.
+	// are the deal's own), and their fulfilment, which changes with every
+	// reservation and shipment, is what the deal's lines show of the
+	// order (no change of the deal). A cancelled order's lines say
+	// nothing, and the deal's lines show no fulfilment then.
 	if !cancelled(o) {
 		for _, l := range o.GetLines() {
 			req.Lines = append(req.Lines, &crmv1.OpportunityLine{
 				Sku: l.GetSku(), Quantity: l.GetQuantity(), UnitPrice: l.GetUnitPrice(), DiscountPercent: l.GetDiscountPercent(),
+				ReservedQuantity: l.GetReservedQuantity(), BackorderedQuantity: l.GetBackorderedQuantity(), ShippedQuantity: l.GetShippedQuantity(),
 			})
 		}
 	}

@@ -38,6 +38,7 @@ type sides struct {
 	productShown  map[string]int64 // sku -> version of the item it shows
 	stockShown    map[string]int64 // sku -> version of the availability it shows
 	productWrites int
+	orderWrites   []*crmv1.SetOpportunityOrderRequest // every one, as sent
 
 	// ERP.
 	customers map[string]*erpv1.Customer
@@ -167,6 +168,7 @@ func (c *crmSide) GetProduct(_ context.Context, req *crmv1.GetProductRequest, _ 
 
 func (c *crmSide) SetOpportunityOrder(_ context.Context, req *crmv1.SetOpportunityOrderRequest, _ ...grpc.CallOption) (*crmv1.Opportunity, error) {
 	return answer(c.sides, "SetOpportunityOrder", func() (*crmv1.Opportunity, error) {
+		c.orderWrites = append(c.orderWrites, proto.Clone(req).(*crmv1.SetOpportunityOrderRequest))
 		o, ok := c.opps[req.GetOpportunityId()]
 		if !ok {
 			return nil, notFound("opportunity")
@@ -326,7 +328,8 @@ func (e *erpSide) GetSalesOrder(_ context.Context, req *erpv1.GetSalesOrderReque
 	})
 }
 
-// CreateSalesOrder returns the order of the external_ref if there is one.
+// CreateSalesOrder returns the order of the external_ref if there is one;
+// a new one is confirmed with every line reserved in full.
 func (e *erpSide) CreateSalesOrder(_ context.Context, req *erpv1.CreateSalesOrderRequest, _ ...grpc.CallOption) (*erpv1.SalesOrder, error) {
 	return answer(e.sides, "CreateSalesOrder", func() (*erpv1.SalesOrder, error) {
 		for _, o := range e.orders {
@@ -338,6 +341,11 @@ func (e *erpSide) CreateSalesOrder(_ context.Context, req *erpv1.CreateSalesOrde
 		o := &erpv1.SalesOrder{
 			Id: fmt.Sprintf("ord-%d", n), Number: fmt.Sprintf("SO-%d", n), ExternalRef: req.GetSalesOrder().GetExternalRef(),
 			CustomerId: req.GetSalesOrder().GetCustomerId(), Status: erpv1.SalesOrderStatus_SALES_ORDER_STATUS_CONFIRMED, Revision: 1,
+		}
+		for i, l := range req.GetSalesOrder().GetLines() {
+			l = proto.Clone(l).(*erpv1.SalesOrderLine)
+			l.LineNumber, l.ReservedQuantity, l.BackorderedQuantity, l.ShippedQuantity = int32(i+1), l.GetQuantity(), "0", "0"
+			o.Lines = append(o.Lines, l)
 		}
 		e.orders[o.GetId()] = o
 		return o, nil

@@ -246,6 +246,9 @@ func opportunityToProto(o pipeline.Opportunity) *crmv1.Opportunity {
 		if l.Available.Valid {
 			pl.AvailableQuantity = l.Available.Decimal.String()
 		}
+		if f := l.Fulfilment; f != nil {
+			pl.ReservedQuantity, pl.BackorderedQuantity, pl.ShippedQuantity = f.Reserved.String(), f.Backordered.String(), f.Shipped.String()
+		}
 		out.Lines[i] = pl
 	}
 	if ord := o.Order; ord != nil {
@@ -279,7 +282,9 @@ func opportunityInput(o *crmv1.Opportunity, probabilityGiven bool) pipeline.Inpu
 	return in
 }
 
-// lineInputs reads what a client writes of opportunity lines.
+// lineInputs reads what a client writes of opportunity lines, and the
+// fulfilment of an ERP order's lines, which only the bridge's
+// SetOpportunityOrder reads.
 func lineInputs(lines []*crmv1.OpportunityLine) []pipeline.LineInput {
 	out := make([]pipeline.LineInput, len(lines))
 	for i, l := range lines {
@@ -288,6 +293,9 @@ func lineInputs(lines []*crmv1.OpportunityLine) []pipeline.LineInput {
 			Quantity:        l.GetQuantity(),
 			UnitPrice:       moneyInput(l.GetUnitPrice()),
 			DiscountPercent: l.GetDiscountPercent(),
+			Reserved:        l.GetReservedQuantity(),
+			Backordered:     l.GetBackorderedQuantity(),
+			Shipped:         l.GetShippedQuantity(),
 		}
 	}
 	return out

@@ -5,6 +5,7 @@ package pipeline
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"time"
 
@@ -145,6 +146,68 @@ type Line struct {
 	// quantity covers the line, else the product's promise date (zero when
 	// unknown).
 	PromiseDate time.Time
+
+	// Fulfilment is what the won deal's ERP order did with the line, as
+	// the bridge last reported it; nil while the deal is not won, has no
+	// order yet, or the line is not on its order. It is no part of the
+	// line's content: sameLine ignores it.
+	Fulfilment *Fulfilment
+}
+
+// Fulfilment is how far an ERP order line has got, copied from the order.
+type Fulfilment struct {
+	// Reserved is held in stock for the line and not shipped yet.
+	Reserved decimal.Decimal
+	// Backordered is confirmed but waits for stock.
+	Backordered decimal.Decimal
+	Shipped     decimal.Decimal
+}
+
+func sameFulfilment(a, b *Fulfilment) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Reserved.Equal(b.Reserved) && a.Backordered.Equal(b.Backordered) && a.Shipped.Equal(b.Shipped)
+}
+
+// orderLine is the fulfilment of one line of an ERP order; f is nil when
+// the order reported none for it.
+type orderLine struct {
+	sku string
+	f   *Fulfilment
+}
+
+// fulfil returns lines showing the fulfilment of the order's lines (none
+// for a nil order), and whether any line shows something else than
+// before. The n-th line of a SKU takes the n-th order line of that SKU;
+// an order placed from the deal, or amended in the ERP and taken over by
+// the deal, has the deal's lines in the deal's order, so each line meets
+// its own order line. lines is left as it is.
+func fulfil(lines []Line, order []orderLine) ([]Line, bool) {
+	out := slices.Clone(lines)
+	seen := map[string]int{}
+	changed := false
+	for i := range out {
+		l := &out[i]
+		var f *Fulfilment
+		n := seen[l.SKU]
+		seen[l.SKU] = n + 1
+		for _, ol := range order {
+			if ol.sku != l.SKU {
+				continue
+			}
+			if n == 0 {
+				f = ol.f
+				break
+			}
+			n--
+		}
+		if !sameFulfilment(l.Fulfilment, f) {
+			changed = true
+		}
+		l.Fulfilment = f
+	}
+	return out, changed
 }
 
 // Order points at the ERP sales order of a won opportunity.
@@ -244,6 +307,9 @@ type Change struct {
 	Opportunity Opportunity
 	// LinesChanged says the lines must be rewritten.
 	LinesChanged bool
+	// FulfilmentChanged says the lines' Fulfilment must be written (when
+	// the lines are not rewritten anyway).
+	FulfilmentChanged bool
 	// Event is recorded with the change; nil records none.
 	Event *Event
 	// Unchanged means nothing is written (not even the request id).

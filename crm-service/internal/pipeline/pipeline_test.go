@@ -120,3 +120,50 @@ func FuzzBuildLines(f *testing.F) {
 		}
 	})
 }
+
+// A deal's n-th line of a SKU shows the order's n-th line of that SKU;
+// lines the order lacks show none, and no order clears them all.
+func TestFulfil(t *testing.T) {
+	var v errs.Violations
+	order := orderLines(&v, []LineInput{
+		{SKU: "B", Reserved: "2"},
+		{SKU: "A", Reserved: "3", Backordered: "1"},
+		{SKU: "A", Reserved: "5", Shipped: "2.5"},
+		{SKU: "C"}, // reports none
+	})
+	if err := v.Err(); err != nil {
+		t.Fatal(err)
+	}
+	lines := []Line{{SKU: "A"}, {SKU: "A"}, {SKU: "B"}, {SKU: "C"}, {SKU: "A"}, {SKU: "D"}}
+	got, changed := fulfil(lines, order)
+	show := func(ls []Line) []string {
+		var out []string
+		for _, l := range ls {
+			s := l.SKU + ":-"
+			if f := l.Fulfilment; f != nil {
+				s = l.SKU + ":" + f.Reserved.String() + "/" + f.Backordered.String() + "/" + f.Shipped.String()
+			}
+			out = append(out, s)
+		}
+		return out
+	}
+	want := []string{"A:3/1/0", "A:5/0/2.5", "B:2/0/0", "C:-", "A:-", "D:-"}
+	if !changed || !slices.Equal(show(got), want) {
+		t.Fatalf("fulfil: %v (changed %v), want %v", show(got), changed, want)
+	}
+	if lines[0].Fulfilment != nil {
+		t.Fatal("fulfil changed its input")
+	}
+	if again, changed := fulfil(got, order); changed || !slices.Equal(show(again), want) {
+		t.Fatalf("the same fulfilment again: %v, changed %v", show(again), changed)
+	}
+	if cleared, changed := fulfil(got, nil); !changed || !slices.Equal(show(cleared), []string{"A:-", "A:-", "B:-", "C:-", "A:-", "D:-"}) {
+		t.Fatalf("cleared: %v, changed %v", show(cleared), changed)
+	}
+
+	v = errs.Violations{}
+	orderLines(&v, []LineInput{{SKU: "A", Reserved: "x"}, {SKU: "A", Backordered: "-1", Shipped: "1"}})
+	if got, want := fields(v.Err()), []string{"lines[0].reserved_quantity", "lines[1].backordered_quantity"}; !slices.Equal(got, want) {
+		t.Fatalf("violations %v, want %v", got, want)
+	}
+}

@@ -349,7 +349,8 @@ func (s *Service) Win(ctx context.Context, id, requestID, etag string) (Opportun
 }
 
 // Lose closes the deal as lost, from an open stage or from won (the bridge
-// then cancels the ERP order). Losing a lost deal returns it unchanged.
+// then cancels the ERP order, and the lines no longer show its
+// fulfilment). Losing a lost deal returns it unchanged.
 func (s *Service) Lose(ctx context.Context, id, requestID, etag, reason string) (Opportunity, error) {
 	id, err := ids.UUID("id", id)
 	if err != nil {
@@ -374,16 +375,19 @@ func (s *Service) Lose(ctx context.Context, id, requestID, etag, reason string) 
 		next.LostReason = reason
 		next.Version++
 		next.UpdateTime = now
+		var changed bool
+		next.Lines, changed = fulfil(cur.Lines, nil)
 		ev, err := s.event(EventLost, next)
 		if err != nil {
 			return Change{}, err
 		}
-		return Change{Opportunity: next, Event: ev}, nil
+		return Change{Opportunity: next, FulfilmentChanged: changed, Event: ev}, nil
 	}))
 }
 
 // Reopen puts a closed deal back into the pipeline at stage (negotiation
-// when unspecified), with that stage's default probability.
+// when unspecified), with that stage's default probability; its lines no
+// longer show the fulfilment of a won deal's order.
 func (s *Service) Reopen(ctx context.Context, id, requestID, etag string, stage Stage) (Opportunity, error) {
 	id, err := ids.UUID("id", id)
 	if err != nil {
@@ -412,11 +416,13 @@ func (s *Service) Reopen(ctx context.Context, id, requestID, etag string, stage 
 		next.LostReason = ""
 		next.Version++
 		next.UpdateTime = s.now().UTC()
+		var changed bool
+		next.Lines, changed = fulfil(cur.Lines, nil)
 		ev, err := s.event(EventReopened, next)
 		if err != nil {
 			return Change{}, err
 		}
-		return Change{Opportunity: next, Event: ev}, nil
+		return Change{Opportunity: next, FulfilmentChanged: changed, Event: ev}, nil
 	}))
 }
 
@@ -425,7 +431,9 @@ func (s *Service) Reopen(ctx context.Context, id, requestID, etag string, stage 
 // returns the opportunity unchanged. It bumps the version but records no
 // event, so the bridge does not hear back its own write, unless the
 // order's lines (in.Lines) change a won deal's lines and amount: that is
-// news for every reader of the feed (the bridge ignores it).
+// news for every reader of the feed (the bridge ignores it). A won deal's
+// lines also show the fulfilment of the order's lines (see fulfil), which
+// is no news: it changes as stock is reserved and shipped.
 func (s *Service) SetOrder(ctx context.Context, id string, in OrderInput) (Opportunity, error) {
 	var v errs.Violations
 	id, err := ids.UUID("opportunity_id", id)
@@ -442,6 +450,7 @@ func (s *Service) SetOrder(ctx context.Context, id string, in OrderInput) (Oppor
 	if len(in.Number) > maxText {
 		v.Add("order_number", "must be at most %d characters", maxText)
 	}
+	order := orderLines(&v, in.Lines)
 	if err := v.Err(); err != nil {
 		return Opportunity{}, err
 	}
@@ -460,7 +469,7 @@ func (s *Service) SetOrder(ctx context.Context, id string, in OrderInput) (Oppor
 		next.UpdateTime = now
 		// A won deal's lines follow its order (amended in ERP); the lines
 		// are locked against people, not against the order.
-		if len(in.Lines) == 0 || cur.Stage != StageClosedWon {
+		if cur.Stage != StageClosedWon {
 			return Change{Opportunity: next}, nil
 		}
 		// Lines the CRM cannot take (a SKU not in its catalog yet, a price
@@ -468,14 +477,17 @@ func (s *Service) SetOrder(ctx context.Context, id string, in OrderInput) (Oppor
 		// order itself is recorded all the same.
 		var v errs.Violations
 		lines := buildLines(&v, cur.Currency, true, in.Lines, products)
-		if v.Len() > 0 || sameLines(cur.Lines, lines) {
-			return Change{Opportunity: next}, nil
+		if len(in.Lines) == 0 || v.Len() > 0 || sameLines(cur.Lines, lines) {
+			var changed bool
+			next.Lines, changed = fulfil(cur.Lines, order)
+			return Change{Opportunity: next, FulfilmentChanged: changed}, nil
 		}
 		amount, err := total(cur.Currency, lines)
 		if err != nil {
 			return Change{}, err
 		}
-		next.Lines, next.Amount = lines, amount
+		next.Lines, _ = fulfil(lines, order)
+		next.Amount = amount
 		ev, err := s.event(EventUpdated, next)
 		if err != nil {
 			return Change{}, err

@@ -66,6 +66,46 @@ type LineInput struct {
 	// UnitPrice nil means the product's list price.
 	UnitPrice       *catalog.MoneyInput
 	DiscountPercent string
+	// The fulfilment of an ERP order's line, read by SetOrder only (they
+	// are read-only on an opportunity): decimal strings, "" for zero.
+	Reserved, Backordered, Shipped string
+}
+
+// orderLines reads the fulfilment of an order's lines, naming bad fields
+// "lines[i].<field>". A line with none of the three reports none.
+func orderLines(v *errs.Violations, in []LineInput) []orderLine {
+	out := make([]orderLine, len(in))
+	for i, li := range in {
+		out[i].sku = li.SKU
+		if li.Reserved == "" && li.Backordered == "" && li.Shipped == "" {
+			continue
+		}
+		var f Fulfilment
+		for _, q := range []struct {
+			field string
+			in    string
+			out   *decimal.Decimal
+		}{
+			{"reserved_quantity", li.Reserved, &f.Reserved},
+			{"backordered_quantity", li.Backordered, &f.Backordered},
+			{"shipped_quantity", li.Shipped, &f.Shipped},
+		} {
+			if q.in == "" {
+				continue
+			}
+			d, err := money.ParseDecimal(q.in)
+			switch {
+			case err != nil:
+				v.Add(fmt.Sprintf("lines[%d].%s", i, q.field), "%v", err)
+			case d.IsNegative():
+				v.Add(fmt.Sprintf("lines[%d].%s", i, q.field), "must not be negative, got %q", q.in)
+			default:
+				*q.out = d
+			}
+		}
+		out[i].f = &f
+	}
+	return out
 }
 
 // OrderInput is the ERP order the bridge records on an opportunity.
@@ -75,7 +115,8 @@ type OrderInput struct {
 	Status        FulfillmentStatus
 	SourceVersion int64
 	// Lines, when any, are the order's lines, which a won opportunity
-	// takes over (its amount follows).
+	// takes over (its amount follows), with their fulfilment, which its
+	// lines show.
 	Lines []LineInput
 }
 

@@ -30,7 +30,8 @@ var opportunityFilterCols = map[string]string{
 // Lines are read joined to their products, so the product name and
 // availability on a line are always the catalog's current ones.
 const lineCols = `l.opportunity_id, l.sku, l.quantity, l.unit_price, l.discount_percent, l.amount,
-p.name, p.available, p.availability_version IS NOT NULL, p.promise_date`
+p.name, p.available, p.availability_version IS NOT NULL, p.promise_date,
+l.reserved_quantity, l.backordered_quantity, l.shipped_quantity`
 
 const linesOfOneSQL = `SELECT ` + lineCols + `
 FROM opportunity_lines l JOIN products p ON p.sku = l.sku
@@ -92,14 +93,19 @@ func scanLine(row pgx.Row) (string, pipeline.Line, error) {
 	var available decimal.NullDecimal
 	var known bool
 	var promise *time.Time
+	var reserved, backordered, shipped decimal.NullDecimal
 	err := row.Scan(&oppID, &l.SKU, &l.Quantity, &l.UnitPrice.Amount, &l.DiscountPercent, &l.Amount.Amount,
-		&l.ProductName, &available, &known, &promise)
+		&l.ProductName, &available, &known, &promise, &reserved, &backordered, &shipped)
 	if err != nil {
 		return "", pipeline.Line{}, err
 	}
 	l.Available = decimal.NullDecimal{Decimal: available.Decimal, Valid: known}
 	if promise != nil {
 		l.ProductPromiseDate = dateUTC(*promise)
+	}
+	// The three are NULL together (a constraint of migration 0025).
+	if reserved.Valid {
+		l.Fulfilment = &pipeline.Fulfilment{Reserved: reserved.Decimal, Backordered: backordered.Decimal, Shipped: shipped.Decimal}
 	}
 	return oppID, l, nil
 }
@@ -299,16 +305,55 @@ func queueInsertLines(b *pgx.Batch, oppID string, lines []pipeline.Line) {
 		return
 	}
 	n := len(lines)
-	pos, skus := make([]int32, n), make([]string, n)
+	skus := make([]string, n)
 	qty, price, disc, amount := make([]decimal.Decimal, n), make([]decimal.Decimal, n), make([]decimal.Decimal, n), make([]decimal.Decimal, n)
 	for i, l := range lines {
-		pos[i], skus[i] = int32(i), l.SKU
+		skus[i] = l.SKU
 		qty[i], price[i], disc[i], amount[i] = l.Quantity, l.UnitPrice.Amount, l.DiscountPercent, l.Amount.Amount
 	}
-	b.Queue(`INSERT INTO opportunity_lines (opportunity_id, position, sku, quantity, unit_price, discount_percent, amount)
-SELECT $1, u.pos, u.sku, u.qty, u.price, u.disc, u.amount
-FROM unnest($2::int[], $3::text[], $4::numeric[], $5::numeric[], $6::numeric[], $7::numeric[]) AS u(pos, sku, qty, price, disc, amount)`,
-		oppID, pos, skus, qty, price, disc, amount)
+	f := fulfilmentColumns(lines)
+	b.Queue(`INSERT INTO opportunity_lines (opportunity_id, position, sku, quantity, unit_price, discount_percent, amount,
+reserved_quantity, backordered_quantity, shipped_quantity)
+SELECT $1, u.pos, u.sku, u.qty, u.price, u.disc, u.amount, u.reserved, u.backordered, u.shipped
+FROM unnest($2::int[], $3::text[], $4::numeric[], $5::numeric[], $6::numeric[], $7::numeric[], $8::numeric[], $9::numeric[], $10::numeric[])
+  AS u(pos, sku, qty, price, disc, amount, reserved, backordered, shipped)`,
+		oppID, f.pos, skus, qty, price, disc, amount, f.reserved, f.backordered, f.shipped)
+}
+
+// queueSetFulfilment queues one statement writing the fulfilment of every
+// line, which keep their content.
+func queueSetFulfilment(b *pgx.Batch, oppID string, lines []pipeline.Line) {
+	if len(lines) == 0 {
+		return
+	}
+	f := fulfilmentColumns(lines)
+	b.Queue(`UPDATE opportunity_lines l
+SET reserved_quantity = u.reserved, backordered_quantity = u.backordered, shipped_quantity = u.shipped
+FROM unnest($2::int[], $3::numeric[], $4::numeric[], $5::numeric[]) AS u(pos, reserved, backordered, shipped)
+WHERE l.opportunity_id = $1 AND l.position = u.pos`,
+		oppID, f.pos, f.reserved, f.backordered, f.shipped)
+}
+
+// lineFulfilment holds the positions and fulfilment of lines as columns,
+// NULL for a line without.
+type lineFulfilment struct {
+	pos                            []int32
+	reserved, backordered, shipped []decimal.NullDecimal
+}
+
+func fulfilmentColumns(lines []pipeline.Line) lineFulfilment {
+	n := len(lines)
+	c := lineFulfilment{pos: make([]int32, n), reserved: make([]decimal.NullDecimal, n),
+		backordered: make([]decimal.NullDecimal, n), shipped: make([]decimal.NullDecimal, n)}
+	for i, l := range lines {
+		c.pos[i] = int32(i)
+		if f := l.Fulfilment; f != nil {
+			c.reserved[i] = decimal.NullDecimal{Decimal: f.Reserved, Valid: true}
+			c.backordered[i] = decimal.NullDecimal{Decimal: f.Backordered, Valid: true}
+			c.shipped[i] = decimal.NullDecimal{Decimal: f.Shipped, Valid: true}
+		}
+	}
+	return c
 }
 
 // MutateOpportunity implements pipeline.Store: one round trip begins the
@@ -358,9 +403,12 @@ func (s *Store) MutateOpportunity(ctx context.Context, id string, m pipeline.Mut
 				recordKey(ctx, w, m.RequestID, m.Method, id)
 			}
 			queueUpdate(w, ch.Opportunity)
-			if ch.LinesChanged {
+			switch {
+			case ch.LinesChanged:
 				w.Queue(`DELETE FROM opportunity_lines WHERE opportunity_id = $1`, id)
 				queueInsertLines(w, id, ch.Opportunity.Lines)
+			case ch.FulfilmentChanged:
+				queueSetFulfilment(w, id, ch.Opportunity.Lines)
 			}
 			if ch.Event != nil {
 				if err := queueEvent(ctx, w, ch.Event.Type, ch.Event.Key, ch.Event.Payload); err != nil {

@@ -379,15 +379,36 @@ type OpportunityLine struct {
 	// quantity * unit_price * (1 - discount/100), rounded to the currency's
 	// minor unit. Read-only.
 	Amount *v1.Money `protobuf:"bytes,5,opt,name=amount,proto3" json:"amount,omitempty"`
-	// What the ERP can deliver now for this SKU. Read-only.
+	// What the ERP can still deliver of this SKU to anyone (the catalog's
+	// availability, after what other orders hold). Read-only. It is what an
+	// open deal can count on; a won deal's own stock is in
+	// reserved_quantity below.
 	AvailableQuantity string `protobuf:"bytes,6,opt,name=available_quantity,json=availableQuantity,proto3" json:"available_quantity,omitempty"`
 	// Earliest date the line's quantity can be delivered (YYYY-MM-DD), empty
-	// when unknown. Read-only.
+	// when unknown. Read-only. Like available_quantity, it is the catalog's
+	// promise for a new order.
 	PromiseDate string `protobuf:"bytes,7,opt,name=promise_date,json=promiseDate,proto3" json:"promise_date,omitempty"`
 	// Read-only, from the catalog.
-	ProductName   string `protobuf:"bytes,8,opt,name=product_name,json=productName,proto3" json:"product_name,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	ProductName string `protobuf:"bytes,8,opt,name=product_name,json=productName,proto3" json:"product_name,omitempty"`
+	// The fulfilment of a won deal's line by the deal's own ERP order, copied
+	// from the order line by the bridge whenever the order changes. For a
+	// won deal a frontend shows these instead of available_quantity and
+	// promise_date, which describe the catalog's stock for others. Decimal
+	// strings, read-only; all three are empty while the deal is not won, has
+	// no order yet, or when the line is not on its order (the deal's n-th
+	// line of a SKU is the order's n-th line of that SKU). Losing or
+	// reopening the deal clears them.
+	//
+	// What the order holds in stock for the line: reserved for it, not
+	// shipped yet.
+	ReservedQuantity string `protobuf:"bytes,9,opt,name=reserved_quantity,json=reservedQuantity,proto3" json:"reserved_quantity,omitempty"`
+	// What the order still waits for: confirmed but not reserved, as the
+	// stock is short (it is reserved as stock arrives).
+	BackorderedQuantity string `protobuf:"bytes,10,opt,name=backordered_quantity,json=backorderedQuantity,proto3" json:"backordered_quantity,omitempty"`
+	// What has shipped to the customer.
+	ShippedQuantity string `protobuf:"bytes,11,opt,name=shipped_quantity,json=shippedQuantity,proto3" json:"shipped_quantity,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *OpportunityLine) Reset() {
@@ -472,6 +493,27 @@ func (x *OpportunityLine) GetPromiseDate() string {
 func (x *OpportunityLine) GetProductName() string {
 	if x != nil {
 		return x.ProductName
+	}
+	return ""
+}
+
+func (x *OpportunityLine) GetReservedQuantity() string {
+	if x != nil {
+		return x.ReservedQuantity
+	}
+	return ""
+}
+
+func (x *OpportunityLine) GetBackorderedQuantity() string {
+	if x != nil {
+		return x.BackorderedQuantity
+	}
+	return ""
+}
+
+func (x *OpportunityLine) GetShippedQuantity() string {
+	if x != nil {
+		return x.ShippedQuantity
 	}
 	return ""
 }
@@ -1171,7 +1213,7 @@ const file_crm_v1_opportunity_proto_rawDesc = "" +
 	"\n" +
 	"close_time\x18\x11 \x01(\v2\x1a.google.protobuf.TimestampR\tcloseTime\x12\x1f\n" +
 	"\vcampaign_id\x18\x12 \x01(\tR\n" +
-	"campaignId\"\xb8\x02\n" +
+	"campaignId\"\xc3\x03\n" +
 	"\x0fOpportunityLine\x12\x10\n" +
 	"\x03sku\x18\x01 \x01(\tR\x03sku\x12\x1a\n" +
 	"\bquantity\x18\x02 \x01(\tR\bquantity\x12.\n" +
@@ -1181,7 +1223,11 @@ const file_crm_v1_opportunity_proto_rawDesc = "" +
 	"\x06amount\x18\x05 \x01(\v2\x0f.money.v1.MoneyR\x06amount\x12-\n" +
 	"\x12available_quantity\x18\x06 \x01(\tR\x11availableQuantity\x12!\n" +
 	"\fpromise_date\x18\a \x01(\tR\vpromiseDate\x12!\n" +
-	"\fproduct_name\x18\b \x01(\tR\vproductName\"\xa2\x01\n" +
+	"\fproduct_name\x18\b \x01(\tR\vproductName\x12+\n" +
+	"\x11reserved_quantity\x18\t \x01(\tR\x10reservedQuantity\x121\n" +
+	"\x14backordered_quantity\x18\n" +
+	" \x01(\tR\x13backorderedQuantity\x12)\n" +
+	"\x10shipped_quantity\x18\v \x01(\tR\x0fshippedQuantity\"\xa2\x01\n" +
 	"\bOrderRef\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x16\n" +
 	"\x06number\x18\x02 \x01(\tR\x06number\x121\n" +

@@ -407,11 +407,23 @@ type SetOpportunityOrderRequest struct {
 	Status        FulfillmentStatus      `protobuf:"varint,4,opt,name=status,proto3,enum=crm.v1.FulfillmentStatus" json:"status,omitempty"`
 	// Revision of the ERP order this copy was taken from.
 	SourceVersion int64 `protobuf:"varint,5,opt,name=source_version,json=sourceVersion,proto3" json:"source_version,omitempty"`
-	// The order's lines (sku, quantity, unit_price and discount_percent are
-	// read). When given, they replace the lines of a won opportunity and its
-	// amount follows, as when the order was amended in ERP; an opportunity
-	// that is not won, or an empty list, keeps its lines. A change of lines
-	// records an opportunity.updated event.
+	// The order's lines. sku, quantity, unit_price and discount_percent are
+	// read as the lines: when given, they replace the lines of a won
+	// opportunity and its amount follows, as when the order was amended in
+	// ERP; an opportunity that is not won, or an empty list, keeps its
+	// lines. A change of lines records an opportunity.updated event.
+	//
+	// reserved_quantity, backordered_quantity and shipped_quantity (decimal
+	// strings, not negative; an empty one is zero, a line with all three
+	// empty reports none) are read as the order's fulfilment: a won
+	// opportunity's lines show them, the n-th line of a SKU taking the n-th
+	// order line of that SKU, whether or not the lines change. They replace
+	// what the lines showed, so a line not on the order, or every line when
+	// the list is empty (a cancelled order), shows none. They are facts of
+	// the order, not of the deal: a change of fulfilment alone changes
+	// neither the lines nor the amount, and records no event (the etag and
+	// WatchOpportunity still see it). An opportunity that is not won keeps
+	// what its lines show (none).
 	Lines         []*OpportunityLine `protobuf:"bytes,6,rep,name=lines,proto3" json:"lines,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
