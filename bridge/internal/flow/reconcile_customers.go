@@ -197,10 +197,8 @@ func (e *Engine) reconcileBalance(ctx context.Context, r *Report, c *erpv1.Custo
 			return err == nil && !settled(now, erp), err
 		})
 	}
-	if errors.Is(err, errKept) {
-		err = e.resetBalances(ctx, c, acc.GetId(), settled)
-	}
-	r.drift(CheckAccountBalance, acc.GetId(), what, err)
+	r.driftOrReset(CheckAccountBalance, acc.GetId(), what, err,
+		func() (bool, error) { return e.resetBalances(ctx, c, acc.GetId(), settled) })
 	return nil
 }
 
@@ -209,19 +207,20 @@ func (e *Engine) reconcileBalance(ctx context.Context, r *Report, c *erpv1.Custo
 // read afresh, the account first, every balance the ERP has a version of
 // replaces the account's, version and all, provided nothing wrote the
 // account since it was read (a delivery racing the pass is never undone).
+// It reports whether it sent the reset.
 func (e *Engine) resetBalances(ctx context.Context, c *erpv1.Customer, accountID string,
 	settled func(*crmv1.Account, []*erpv1.CustomerBalance) bool,
-) error {
+) (bool, error) {
 	acc, err := e.crm.Accounts.GetAccount(ctx, &crmv1.GetAccountRequest{Id: accountID})
 	if status.Code(err) == codes.NotFound {
-		return nil
+		return false, nil
 	}
 	if err != nil {
-		return fmt.Errorf("read account %s: %w", accountID, err)
+		return false, fmt.Errorf("read account %s: %w", accountID, err)
 	}
 	erp, err := e.balancesOf(ctx, c, acc)
 	if err != nil || settled(acc, erp) {
-		return err
+		return false, err
 	}
 	req := &crmv1.SetAccountPaymentStatusRequest{AccountId: accountID, ResetEtag: acc.GetEtag()}
 	for _, b := range erp {
@@ -230,10 +229,10 @@ func (e *Engine) resetBalances(ctx context.Context, c *erpv1.Customer, accountID
 		}
 	}
 	if len(req.GetBalances()) == 0 {
-		return errStatusWithoutBalance
+		return false, errStatusWithoutBalance
 	}
 	now, err := e.crm.Sync.SetAccountPaymentStatus(ctx, req)
-	return verified(resetError(err), func() (bool, error) { return !settled(now, erp), nil })
+	return true, verified(resetError(err), func() (bool, error) { return !settled(now, erp), nil })
 }
 
 // balancesOf reads a customer's balances: those the ERP lists, and those
