@@ -459,3 +459,45 @@ func TestReconciliationResetOfAProductWrittenMeanwhileIsRefused(t *testing.T) {
 		t.Errorf("BOLT shows %q, want what was written during the pass kept", got)
 	}
 }
+
+// An account's link to its ERP customer carries no version, so no sync is
+// ever ignored as stale; but after the ERP's database was restored from a
+// backup, an account may link a customer the ERP does not have (any
+// more). The pass links an account to the customer that mirrors it, and
+// gives an account with orders whose customer is gone a customer again.
+func TestReconciliationRelinksAccountsToTheirCustomers(t *testing.T) {
+	t.Parallel()
+	s := newSides()
+	s.addAccount(accountA, "Acme", 1)
+	s.addAccount(accountB, "Beta GmbH", 1)
+	s.addDeal(dealA, accountB, erpv1.SalesOrderStatus_SALES_ORDER_STATUS_CONFIRMED)
+	s.accounts[accountA].ErpCustomerId = "cust-lost"
+	delete(s.customers, s.accounts[accountB].GetErpCustomerId())
+
+	e := s.engine(newStore(t))
+	r := reconciled(t, e)
+	if got := counts(r)[CheckAccountCustomer]; got != "2/2/2/0" {
+		t.Errorf("%s checked/drifted/repaired/changed = %s, want 2/2/2/0 (%+v)", CheckAccountCustomer, got, r.Repairs)
+	}
+	details := map[string]string{}
+	for _, rep := range r.Repairs {
+		details[rep.Check+" "+rep.Key] = rep.Detail
+	}
+	for key, want := range map[string]string{
+		CheckAccountCustomer + " " + accountA: `the account links ERP customer "cust-lost", the ERP's customer of the account is cust-1: repaired`,
+		CheckAccountCustomer + " " + accountB: `account with orders links ERP customer "cust-2", which the ERP does not have for it: repaired`,
+	} {
+		if details[key] != want {
+			t.Errorf("%s: %q, want %q", key, details[key], want)
+		}
+	}
+	for _, id := range []string{accountA, accountB} {
+		link := s.accounts[id].GetErpCustomerId()
+		if c, ok := s.customers[link]; !ok || c.GetCrmAccountId() != id {
+			t.Errorf("account %s links customer %q after the pass, want the ERP's customer of the account", id, link)
+		}
+	}
+	if r := reconciled(t, e); len(r.Repairs) != 0 {
+		t.Errorf("second pass lists %+v, want nothing", r.Repairs)
+	}
+}
