@@ -9,6 +9,16 @@ import (
 	crmv1 "github.com/seamhq/seam/proto/crm/v1"
 )
 
+// product reads a product as sales sees it.
+func (e *env) product(sku string) *crmv1.Product {
+	e.t.Helper()
+	p, err := e.products.GetProduct(e.sales(), &crmv1.GetProductRequest{Sku: sku})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return p
+}
+
 // A product copy written with a version ahead of anything the ERP reached
 // ignores every later write as stale; a reset with the product's etag
 // replaces it, version and all, and later writes apply again. A reset with
@@ -22,26 +32,18 @@ func TestUpsertProductsReset(t *testing.T) {
 	up := func(ps ...*crmv1.ProductUpsert) (*crmv1.UpsertProductsResponse, error) {
 		return e.sync.UpsertProducts(e.bridge(), &crmv1.UpsertProductsRequest{Products: ps})
 	}
-	get := func(sku string) *crmv1.Product {
-		t.Helper()
-		p, err := e.products.GetProduct(e.sales(), &crmv1.GetProductRequest{Sku: sku})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	seeded := get("SKU-1")
+	seeded := e.product("SKU-1")
 	if r, err := up(entry("SKU-1", "Inflated", 9e18, "")); err != nil || r.Applied != 1 {
 		t.Fatalf("inflated write: %v %v", r, err)
 	}
-	inflated := get("SKU-1")
+	inflated := e.product("SKU-1")
 	if inflated.Etag == "" || inflated.Etag == seeded.Etag {
 		t.Fatalf("etag %q after a write that applied, %q before; want a new one", inflated.Etag, seeded.Etag)
 	}
 	if r, err := up(entry("SKU-1", "Widget", 5, "")); err != nil || r.Stale != 1 {
 		t.Fatalf("versioned write after the inflated one: %v %v, want it stale", r, err)
 	}
-	if p := get("SKU-1"); p.Name != "Inflated" || p.Etag != inflated.Etag {
+	if p := e.product("SKU-1"); p.Name != "Inflated" || p.Etag != inflated.Etag {
 		t.Fatalf("after a stale write: %q etag %s, want the inflated copy with its etag %s", p.Name, p.Etag, inflated.Etag)
 	}
 
@@ -60,21 +62,21 @@ func TestUpsertProductsReset(t *testing.T) {
 	if f := violations(t, err); !slices.Equal(f, []string{"products[0].reset_etag"}) {
 		t.Errorf("violations %v, want products[0].reset_etag (a reset beside another entry of its SKU)", f)
 	}
-	if p := get("SKU-1"); p.Name != "Inflated" || p.Etag != inflated.Etag {
+	if p := e.product("SKU-1"); p.Name != "Inflated" || p.Etag != inflated.Etag {
 		t.Fatalf("after refused resets: %q etag %s, want the inflated copy unchanged", p.Name, p.Etag)
 	}
 
 	if r, err := up(entry("SKU-1", "Widget", 5, inflated.Etag), entry("SKU-2", "Gadget", 1, "")); err != nil || r.Applied != 2 {
 		t.Fatalf("reset: %v %v, want both entries applied", r, err)
 	}
-	reset := get("SKU-1")
+	reset := e.product("SKU-1")
 	if reset.Name != "Widget" || reset.Etag == inflated.Etag {
 		t.Fatalf("reset: %q etag %s; want Widget with a new etag", reset.Name, reset.Etag)
 	}
 	if v := e.count(`SELECT source_version FROM products WHERE sku = 'SKU-1'`); v != 5 {
 		t.Errorf("source_version %d after the reset, want 5", v)
 	}
-	if r, err := up(entry("SKU-1", "Widget v6", 6, "")); err != nil || r.Applied != 1 || get("SKU-1").Name != "Widget v6" {
+	if r, err := up(entry("SKU-1", "Widget v6", 6, "")); err != nil || r.Applied != 1 || e.product("SKU-1").Name != "Widget v6" {
 		t.Errorf("versioned write after the reset: %v %v, want it applied", r, err)
 	}
 }
@@ -89,32 +91,24 @@ func TestSetAvailabilityReset(t *testing.T) {
 	set := func(us ...*crmv1.AvailabilityUpdate) (*crmv1.SetAvailabilityResponse, error) {
 		return e.sync.SetAvailability(e.bridge(), &crmv1.SetAvailabilityRequest{Updates: us})
 	}
-	get := func(sku string) *crmv1.Product {
-		t.Helper()
-		p, err := e.products.GetProduct(e.sales(), &crmv1.GetProductRequest{Sku: sku})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	seeded := get("SKU-1")
+	seeded := e.product("SKU-1")
 	if r, err := set(update("SKU-1", "999", 1000, "")); err != nil || r.Applied != 1 {
 		t.Fatalf("inflated write: %v %v", r, err)
 	}
-	inflated := get("SKU-1")
+	inflated := e.product("SKU-1")
 	if inflated.Etag == seeded.Etag {
 		t.Fatalf("etag %s after an availability write that applied, want a new one", inflated.Etag)
 	}
 	if r, err := set(update("SKU-1", "7", 5, "")); err != nil || r.Stale != 1 {
 		t.Fatalf("versioned write after the inflated one: %v %v, want it stale", r, err)
 	}
-	if p := get("SKU-1"); p.AvailableQuantity != "999" || p.Etag != inflated.Etag {
+	if p := e.product("SKU-1"); p.AvailableQuantity != "999" || p.Etag != inflated.Etag {
 		t.Fatalf("after a stale write: %s available, etag %s; want the inflated copy with its etag %s", p.AvailableQuantity, p.Etag, inflated.Etag)
 	}
 
 	_, err := set(update("SKU-1", "7", 5, seeded.Etag), update("SKU-2", "3", 1, ""))
 	wantCode(t, err, codes.Aborted)
-	if p := get("SKU-2"); p.AvailableQuantity != "" {
+	if p := e.product("SKU-2"); p.AvailableQuantity != "" {
 		t.Errorf("SKU-2 shows %q available after an aborted request, want nothing written", p.AvailableQuantity)
 	}
 	_, err = set(update("GHOST", "1", 5, "1"))
@@ -132,14 +126,14 @@ func TestSetAvailabilityReset(t *testing.T) {
 	if err != nil || r.Applied != 2 || !slices.Equal(r.UnknownSkus, []string{"GHOST"}) {
 		t.Fatalf("reset: %v %v, want two applied and GHOST unknown", r, err)
 	}
-	reset := get("SKU-1")
+	reset := e.product("SKU-1")
 	if reset.AvailableQuantity != "7" || reset.Etag == inflated.Etag {
 		t.Fatalf("reset: %s available, etag %s; want 7 with a new etag", reset.AvailableQuantity, reset.Etag)
 	}
 	if v := e.count(`SELECT availability_version FROM products WHERE sku = 'SKU-1'`); v != 5 {
 		t.Errorf("availability_version %d after the reset, want 5", v)
 	}
-	if r, err := set(update("SKU-1", "6", 6, "")); err != nil || r.Applied != 1 || get("SKU-1").AvailableQuantity != "6" {
+	if r, err := set(update("SKU-1", "6", 6, "")); err != nil || r.Applied != 1 || e.product("SKU-1").AvailableQuantity != "6" {
 		t.Errorf("versioned write after the reset: %v %v, want it applied", r, err)
 	}
 }
