@@ -147,8 +147,9 @@ func renamedCustomer(t *testing.T, st *stack.Stack, accountID string) {
 
 // keptCopies overwrites CRM copies with versions the ERP never had, which
 // no versioned sync can correct, and checks that a reconciliation pass
-// resets the payment status and the balance to the ERP's, and reports the
-// others as drift it could not repair instead of counting them repaired.
+// resets the payment status, the balance and the availability to the
+// ERP's, and reports a balance no ERP version can replace as drift it
+// could not repair instead of counting it repaired.
 func keptCopies(t *testing.T, st *stack.Stack, oppID, accountID string) {
 	t.Helper()
 	ctx := context.Background()
@@ -204,7 +205,7 @@ func keptCopies(t *testing.T, st *stack.Stack, oppID, accountID string) {
 		{"account_balance_matches_invoices", accountID, ": repaired", "2", "1"},
 		{"account_balance_matches_invoices", fresh, "never reported a balance", "2", "1"},
 		{"payment_status_matches_invoices", oppID, ": repaired", "1", "1"},
-		{"availability_matches_stock", "RECON-1", "the CRM kept its copy", "1", ""},
+		{"availability_matches_stock", "RECON-1", "reset to the ERP's): repaired", "1", "1"},
 	} {
 		var counts map[string]any
 		checks, _ := report["checks"].([]any)
@@ -233,6 +234,12 @@ func keptCopies(t *testing.T, st *stack.Stack, oppID, accountID string) {
 	resp, err = crm.Do(ctx, "GET", "/v1/opportunities/"+oppID, nil)
 	if got := restclient.Str(must(t, resp, err, 200).Body, "payment_status"); got != "PAYMENT_STATUS_OPEN" {
 		t.Errorf("opportunity's payment status %s after the pass, want the ERP's OPEN: %s", got, resp.Raw)
+	}
+	resp, err = crm.Do(ctx, "GET", "/v1/products/RECON-1", nil)
+	shown := restclient.Str(must(t, resp, err, 200).Body, "available_quantity")
+	resp, err = rest(st, stack.ERP, auth.Warehouse).Do(ctx, "GET", "/v1/items/RECON-1/availability", nil)
+	if erp := restclient.Str(must(t, resp, err, 200).Body, "available"); shown != erp {
+		t.Errorf("product shows %s available after the pass, want the ERP's %s", shown, erp)
 	}
 }
 

@@ -102,6 +102,21 @@ func (r *Report) drift(check, key, what string, repairErr error) {
 	}
 }
 
+// driftOrReset records a difference and the outcome of its versioned
+// repair, unless the CRM kept its copy (errKept): then the outcome of
+// reset, which replaces the copy on the condition that nothing wrote it
+// since it was read and reports whether it sent that write.
+func (r *Report) driftOrReset(check, key, what string, repairErr error, reset func() (bool, error)) {
+	if errors.Is(repairErr, errKept) {
+		sent, err := reset()
+		if sent {
+			what += resetNote
+		}
+		repairErr = err
+	}
+	r.drift(check, key, what, repairErr)
+}
+
 // changed counts a record that agreed when read again.
 func (r *Report) changed(check string) { r.check(check).Changed++ }
 
@@ -115,12 +130,18 @@ func (r *Report) unrepaired(check, key, what, why string) {
 
 // errKept is the outcome of a repair the CRM took without error but did
 // not apply: its copy claims a newer source version than the ERP has,
-// which no sync of the ERP's facts wrote. A payment status and balances
-// are reset then, on the condition that nothing wrote them since they were
-// read; other copies (an order, a product, availability) have no such
-// condition, and writing over them could undo a newer delivery racing the
-// pass, so a person decides.
+// which no sync of the ERP's facts wrote (the ERP's database restored from
+// a backup, or an integration caller's inflated version). A payment
+// status, balances, a product's item fields and its availability are
+// reset then, on the condition that nothing wrote them since they were
+// read; an order shown on an opportunity has no such condition, and
+// writing over it could undo a newer delivery racing the pass, so a person
+// decides. So does a person when a reset cannot settle the copy.
 var errKept = errors.New("the CRM kept its copy, which claims a newer version than the ERP's; correct it at the source")
+
+// resetNote is what a report adds to drift that a reset corrects, or
+// tried to.
+const resetNote = " (the CRM's copy claimed a version ahead of the ERP's; reset to the ERP's)"
 
 // errResetRaced is the outcome of a reset of a CRM copy that was written
 // between the pass's read and its reset.

@@ -84,12 +84,9 @@ func (e *Engine) reconcileItem(ctx context.Context, r *Report, item *erpv1.Item,
 		case item == nil || now != nil && sameProduct(now, item):
 			r.changed(CheckItemInCatalog)
 		default:
-			version, _ := strconv.ParseInt(item.GetEtag(), 10, 64)
-			r.drift(CheckItemInCatalog, sku, "ERP item missing or different in the CRM catalog",
-				verified(e.upsertProduct(ctx, item, version), func() (bool, error) {
-					now, item, err := e.productNow(ctx, sku)
-					return err == nil && item != nil && (now == nil || !sameProduct(now, item)), err
-				}))
+			err := verified(e.upsertProduct(ctx, item, itemVersion(item)), func() (bool, error) { return e.productDiffers(ctx, sku) })
+			r.driftOrReset(CheckItemInCatalog, sku, "ERP item missing or different in the CRM catalog", err,
+				func() (bool, error) { return e.resetProduct(ctx, sku) })
 		}
 	}
 
@@ -111,11 +108,65 @@ func (e *Engine) reconcileItem(ctx context.Context, r *Report, item *erpv1.Item,
 	}
 	what := fmt.Sprintf("CRM shows %q available, promised %q; ERP has %s, next receipt %q",
 		p.GetAvailableQuantity(), p.GetPromiseDate(), a.GetAvailable(), a.GetNextReceiptDate())
-	r.drift(CheckAvailability, sku, what, verified(e.setAvailability(ctx, a, a.GetVersion()), func() (bool, error) {
-		now, a, err := e.availabilityNow(ctx, sku)
-		return err == nil && (now == nil || !sameAvailability(now, a)), err
-	}))
+	err = verified(e.setAvailability(ctx, a, a.GetVersion()), func() (bool, error) { return e.availabilityDiffers(ctx, sku) })
+	r.driftOrReset(CheckAvailability, sku, what, err, func() (bool, error) { return e.resetAvailability(ctx, sku) })
 	return nil
+}
+
+// itemVersion is the version of an ERP item: its etag.
+func itemVersion(item *erpv1.Item) int64 {
+	version, _ := strconv.ParseInt(item.GetEtag(), 10, 64)
+	return version
+}
+
+// resetProduct corrects a product whose item fields the CRM kept because
+// they claim a version ahead of the ERP item's, which no sync of the ERP's
+// facts wrote: read afresh, the product first, its fields and version are
+// replaced with the item's, provided nothing wrote the product since it
+// was read (a delivery racing the pass is never undone). It reports
+// whether it sent the reset.
+func (e *Engine) resetProduct(ctx context.Context, sku string) (bool, error) {
+	p, item, err := e.productNow(ctx, sku)
+	switch {
+	case err != nil || p == nil || item == nil || sameProduct(p, item):
+		return false, err
+	case p.GetEtag() == "":
+		return false, errKept // a CRM without product etags takes no reset
+	}
+	up := productUpsert(item, itemVersion(item))
+	up.ResetEtag = p.GetEtag()
+	_, err = e.crm.Sync.UpsertProducts(ctx, &crmv1.UpsertProductsRequest{Products: []*crmv1.ProductUpsert{up}})
+	return true, verified(resetError(err), func() (bool, error) { return e.productDiffers(ctx, sku) })
+}
+
+// resetAvailability corrects a product's availability as resetProduct
+// does its item fields, with the ERP's stock level.
+func (e *Engine) resetAvailability(ctx context.Context, sku string) (bool, error) {
+	p, a, err := e.availabilityNow(ctx, sku)
+	switch {
+	case err != nil || p == nil || sameAvailability(p, a):
+		return false, err
+	case p.GetEtag() == "":
+		return false, errKept
+	}
+	u := e.availabilityUpdate(a, a.GetVersion())
+	u.ResetEtag = p.GetEtag()
+	_, err = e.crm.Sync.SetAvailability(ctx, &crmv1.SetAvailabilityRequest{Updates: []*crmv1.AvailabilityUpdate{u}})
+	return true, verified(resetError(err), func() (bool, error) { return e.availabilityDiffers(ctx, sku) })
+}
+
+// productDiffers reads a product and its item afresh and reports whether
+// the item has a product that does not show it.
+func (e *Engine) productDiffers(ctx context.Context, sku string) (bool, error) {
+	p, item, err := e.productNow(ctx, sku)
+	return err == nil && item != nil && (p == nil || !sameProduct(p, item)), err
+}
+
+// availabilityDiffers reads a product and its item's availability afresh
+// and reports whether the product does not show it.
+func (e *Engine) availabilityDiffers(ctx context.Context, sku string) (bool, error) {
+	p, a, err := e.availabilityNow(ctx, sku)
+	return err == nil && (p == nil || !sameAvailability(p, a)), err
 }
 
 // productNow reads a CRM product and then its ERP item, each nil when

@@ -32,9 +32,9 @@ var errBalanceNeverReported = errors.New("the ERP never reported a balance for t
 var errCustomerKept = errors.New("the ERP kept its customer's name, which claims a newer account version than the CRM's; correct it at the source")
 
 // reconcileCustomers compares every ERP customer that mirrors a CRM
-// account with it: its name, and its balances in every currency. Then it
-// checks that the accounts of won deals not met that way are linked to a
-// customer.
+// account with it: its name, the account's link to it, and its balances
+// in every currency. Then it checks that the accounts of won deals not met
+// that way have a customer, and are linked to it.
 func (e *Engine) reconcileCustomers(ctx context.Context, r *Report, accounts map[string]bool) error {
 	token := ""
 	for {
@@ -53,10 +53,8 @@ func (e *Engine) reconcileCustomers(ctx context.Context, r *Report, accounts map
 			if err != nil {
 				return fmt.Errorf("read account %s: %w", c.GetCrmAccountId(), err)
 			}
-			if acc.GetErpCustomerId() != "" {
-				delete(accounts, acc.GetId())
-			}
-			if err := e.reconcileCustomerName(ctx, r, c, acc); err != nil {
+			delete(accounts, acc.GetId())
+			if err := e.reconcileCustomer(ctx, r, c, acc); err != nil {
 				return err
 			}
 			if err := e.reconcileBalance(ctx, r, c, acc); err != nil {
@@ -78,38 +76,64 @@ func (e *Engine) reconcileCustomers(ctx context.Context, r *Report, accounts map
 		if err != nil {
 			return fmt.Errorf("read account %s: %w", accountID, err)
 		}
-		if acc.GetErpCustomerId() == "" {
-			_, err := e.syncAccount(ctx, acc, 0)
-			r.drift(CheckAccountCustomer, accountID, "account with orders but no ERP customer link", err)
+		what := "account with orders but no ERP customer link"
+		if link := acc.GetErpCustomerId(); link != "" {
+			// Linked to a customer the ERP did not list for it: one
+			// created during the pass, or one the ERP does not have (its
+			// database restored from a backup older than the customer).
+			c, err := e.erp.Customers.GetCustomer(ctx, &erpv1.GetCustomerRequest{Id: link})
+			if err != nil && status.Code(err) != codes.NotFound {
+				return fmt.Errorf("read customer %s: %w", link, err)
+			}
+			if err == nil && c.GetCrmAccountId() == accountID {
+				r.changed(CheckAccountCustomer)
+				continue
+			}
+			what = fmt.Sprintf("account with orders links ERP customer %q, which the ERP does not have for it", link)
 		}
+		_, err = e.syncAccount(ctx, acc, 0)
+		r.drift(CheckAccountCustomer, accountID, what, err)
 	}
 	return nil
 }
 
-// reconcileCustomerName compares a customer's name with its account's:
-// the CRM owns it, and a customer renamed in the ERP gets its account's
-// name back.
-func (e *Engine) reconcileCustomerName(ctx context.Context, r *Report, c *erpv1.Customer, acc *crmv1.Account) error {
+// reconcileCustomer compares a customer with its account: its name, which
+// the CRM owns (a customer renamed in the ERP gets its account's name
+// back), and the account's link to it (an account linked to another
+// customer, or to none, is linked to it again).
+func (e *Engine) reconcileCustomer(ctx context.Context, r *Report, c *erpv1.Customer, acc *crmv1.Account) error {
 	r.check(CheckAccountCustomer).Checked++
-	if c.GetName() == acc.GetName() {
+	if mirrors(c, acc) {
 		return nil
 	}
 	acc, c, err := e.customerNow(ctx, acc.GetId(), c.GetId())
 	if err != nil {
 		return err
 	}
-	if acc == nil || c == nil || c.GetName() == acc.GetName() {
+	if acc == nil || c == nil || mirrors(c, acc) {
 		r.changed(CheckAccountCustomer)
 		return nil
 	}
-	what := fmt.Sprintf("ERP customer %s is named %q, its account %q", c.GetId(), c.GetName(), acc.GetName())
+	var what []string
+	if c.GetName() != acc.GetName() {
+		what = append(what, fmt.Sprintf("ERP customer %s is named %q, its account %q", c.GetId(), c.GetName(), acc.GetName()))
+	}
+	if acc.GetErpCustomerId() != c.GetId() {
+		what = append(what, fmt.Sprintf("the account links ERP customer %q, the ERP's customer of the account is %s", acc.GetErpCustomerId(), c.GetId()))
+	}
 	version, _ := strconv.ParseInt(acc.GetEtag(), 10, 64)
 	_, err = e.syncAccount(ctx, acc, version)
-	r.drift(CheckAccountCustomer, acc.GetId(), what, verifiedOr(errCustomerKept, err, func() (bool, error) {
+	r.drift(CheckAccountCustomer, acc.GetId(), strings.Join(what, "; "), verifiedOr(errCustomerKept, err, func() (bool, error) {
 		acc, c, err := e.customerNow(ctx, acc.GetId(), c.GetId())
-		return err == nil && acc != nil && c != nil && c.GetName() != acc.GetName(), err
+		return err == nil && acc != nil && c != nil && !mirrors(c, acc), err
 	}))
 	return nil
+}
+
+// mirrors reports whether a customer has its account's name and the
+// account links to it.
+func mirrors(c *erpv1.Customer, acc *crmv1.Account) bool {
+	return c.GetName() == acc.GetName() && acc.GetErpCustomerId() == c.GetId()
 }
 
 // customerNow reads an account and then a customer, each nil when gone.
@@ -197,10 +221,8 @@ func (e *Engine) reconcileBalance(ctx context.Context, r *Report, c *erpv1.Custo
 			return err == nil && !settled(now, erp), err
 		})
 	}
-	if errors.Is(err, errKept) {
-		err = e.resetBalances(ctx, c, acc.GetId(), settled)
-	}
-	r.drift(CheckAccountBalance, acc.GetId(), what, err)
+	r.driftOrReset(CheckAccountBalance, acc.GetId(), what, err,
+		func() (bool, error) { return e.resetBalances(ctx, c, acc.GetId(), settled) })
 	return nil
 }
 
@@ -209,19 +231,20 @@ func (e *Engine) reconcileBalance(ctx context.Context, r *Report, c *erpv1.Custo
 // read afresh, the account first, every balance the ERP has a version of
 // replaces the account's, version and all, provided nothing wrote the
 // account since it was read (a delivery racing the pass is never undone).
+// It reports whether it sent the reset.
 func (e *Engine) resetBalances(ctx context.Context, c *erpv1.Customer, accountID string,
 	settled func(*crmv1.Account, []*erpv1.CustomerBalance) bool,
-) error {
+) (bool, error) {
 	acc, err := e.crm.Accounts.GetAccount(ctx, &crmv1.GetAccountRequest{Id: accountID})
 	if status.Code(err) == codes.NotFound {
-		return nil
+		return false, nil
 	}
 	if err != nil {
-		return fmt.Errorf("read account %s: %w", accountID, err)
+		return false, fmt.Errorf("read account %s: %w", accountID, err)
 	}
 	erp, err := e.balancesOf(ctx, c, acc)
 	if err != nil || settled(acc, erp) {
-		return err
+		return false, err
 	}
 	req := &crmv1.SetAccountPaymentStatusRequest{AccountId: accountID, ResetEtag: acc.GetEtag()}
 	for _, b := range erp {
@@ -230,10 +253,10 @@ func (e *Engine) resetBalances(ctx context.Context, c *erpv1.Customer, accountID
 		}
 	}
 	if len(req.GetBalances()) == 0 {
-		return errStatusWithoutBalance
+		return false, errStatusWithoutBalance
 	}
 	now, err := e.crm.Sync.SetAccountPaymentStatus(ctx, req)
-	return verified(resetError(err), func() (bool, error) { return !settled(now, erp), nil })
+	return true, verified(resetError(err), func() (bool, error) { return !settled(now, erp), nil })
 }
 
 // balancesOf reads a customer's balances: those the ERP lists, and those

@@ -2,7 +2,6 @@ package flow
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"google.golang.org/grpc/codes"
@@ -169,10 +168,8 @@ func (e *Engine) reconcilePayment(ctx context.Context, r *Report, opp *crmv1.Opp
 		opp, want, _, err := e.paymentNow(ctx, opp.GetId(), listed.GetId())
 		return err == nil && opp != nil && shownPayment(opp) != want, err
 	})
-	if errors.Is(err, errKept) {
-		err = e.resetPayment(ctx, opp.GetId(), listed.GetId())
-	}
-	r.drift(CheckPaymentStatus, opp.GetId(), fmt.Sprintf("opportunity shows %s, the order and its invoices say %s", got, want), err)
+	r.driftOrReset(CheckPaymentStatus, opp.GetId(), fmt.Sprintf("opportunity shows %s, the order and its invoices say %s", got, want), err,
+		func() (bool, error) { return e.resetPayment(ctx, opp.GetId(), listed.GetId()) })
 	return nil
 }
 
@@ -180,16 +177,17 @@ func (e *Engine) reconcilePayment(ctx context.Context, r *Report, opp *crmv1.Opp
 // version ahead of the ERP's, which no sync of the ERP's facts wrote:
 // read afresh, the opportunity first, its status and version are replaced
 // with the ERP's, provided nothing wrote the opportunity since it was
-// read (a delivery racing the pass is never undone).
-func (e *Engine) resetPayment(ctx context.Context, opportunityID, orderID string) error {
+// read (a delivery racing the pass is never undone). It reports whether
+// it sent the reset.
+func (e *Engine) resetPayment(ctx context.Context, opportunityID, orderID string) (bool, error) {
 	opp, want, version, err := e.paymentNow(ctx, opportunityID, orderID)
 	if err != nil || opp == nil || version == 0 || shownPayment(opp) == want {
-		return err
+		return false, err
 	}
 	now, err := e.crm.Sync.SetOpportunityPaymentStatus(ctx, &crmv1.SetOpportunityPaymentStatusRequest{
 		OpportunityId: opportunityID, PaymentStatus: want, SourceVersion: version, ResetEtag: opp.GetEtag(),
 	})
-	return verified(resetError(err), func() (bool, error) { return shownPayment(now) != want, nil })
+	return true, verified(resetError(err), func() (bool, error) { return shownPayment(now) != want, nil })
 }
 
 // paymentNow reads an opportunity (nil when it is gone) and then the

@@ -359,3 +359,145 @@ func TestReconciliationResetsAPaymentStatusAheadOfTheERP(t *testing.T) {
 		t.Errorf("opportunity shows %v at version %d, want OPEN at the ERP's %d", got, s.paymentShown[dealA], version)
 	}
 }
+
+// A product whose item fields, or whose availability, were written with a
+// version ahead of anything the ERP reached makes the CRM ignore the
+// repair's write as stale; the pass then resets the copy to the ERP's, on
+// the condition that the product was not written since it was read, and
+// says so. A CRM whose products have no etag takes no reset: its copy is
+// left for a person.
+func TestReconciliationResetsAProductAheadOfTheERP(t *testing.T) {
+	t.Parallel()
+	s := newSides()
+	s.addItem("BOLT", "Bolt", "5")
+	s.addItem("NUT", "Nut", "8")
+	s.addItem("OLD", "Old", "2")
+	// An integration caller's writes with inflated versions.
+	s.products["BOLT"].Name, s.productShown["BOLT"] = "Bolt (from elsewhere)", 9e18
+	s.products["NUT"].AvailableQuantity, s.stockShown["NUT"] = "999", 1000
+	s.products["OLD"].Name, s.productShown["OLD"], s.products["OLD"].Etag = "Old (from elsewhere)", 9e18, ""
+
+	e := s.engine(newStore(t))
+	r := reconciled(t, e)
+	want := map[string]string{
+		CheckItemInCatalog: "3/2/1/0",
+		CheckAvailability:  "3/1/1/0",
+	}
+	for check, w := range want {
+		if got := counts(r)[check]; got != w {
+			t.Errorf("%s checked/drifted/repaired/changed = %s, want %s (%+v)", check, got, w, r.Repairs)
+		}
+	}
+	details := map[string]string{}
+	for _, rep := range r.Repairs {
+		details[rep.Check+" "+rep.Key] = rep.Detail
+	}
+	for key, want := range map[string]string{
+		CheckItemInCatalog + " BOLT": resetNote + ": repaired",
+		CheckAvailability + " NUT":   `CRM shows "999" available, promised ""; ERP has 8, next receipt ""` + resetNote + ": repaired",
+		CheckItemInCatalog + " OLD":  "different in the CRM catalog: repair failed: the CRM kept its copy",
+	} {
+		if !strings.Contains(details[key], want) {
+			t.Errorf("%s: %q, want it to say %q", key, details[key], want)
+		}
+	}
+	if p := s.products["BOLT"]; p.GetName() != "Bolt" || s.productShown["BOLT"] != 1 {
+		t.Errorf("BOLT shows %q at version %d, want the item's name at its version 1", p.GetName(), s.productShown["BOLT"])
+	}
+	if p := s.products["NUT"]; p.GetAvailableQuantity() != "8" || s.stockShown["NUT"] != 1 {
+		t.Errorf("NUT shows %s available at version %d, want the ERP's 8 at its version 1", p.GetAvailableQuantity(), s.stockShown["NUT"])
+	}
+	if got := s.products["OLD"].GetName(); got != "Old (from elsewhere)" {
+		t.Errorf("OLD, whose CRM has no product etags, shows %q; want its copy kept", got)
+	}
+
+	// Reset, the copies take the ERP's next versions again.
+	s.change(func() { s.items["BOLT"].Name, s.items["BOLT"].Etag = "Bolt M8", "2" })
+	if err := e.upsertProduct(context.Background(), s.items["BOLT"], 2); err != nil || s.products["BOLT"].GetName() != "Bolt M8" {
+		t.Errorf("the item's next version after the reset: %v, product named %q; want it applied", err, s.products["BOLT"].GetName())
+	}
+	s.change(func() { delete(s.products, "OLD"); delete(s.items, "OLD") })
+	if r := reconciled(t, e); len(r.Repairs) != 0 {
+		t.Errorf("second pass lists %+v, want nothing", r.Repairs)
+	}
+}
+
+// A product written between the pass's read and its reset keeps what was
+// written: the reset is refused (the etag the pass read is stale), and the
+// report says the next pass compares it again.
+func TestReconciliationResetOfAProductWrittenMeanwhileIsRefused(t *testing.T) {
+	t.Parallel()
+	s := newSides()
+	s.addItem("BOLT", "Bolt", "5")
+	s.products["BOLT"].Name, s.productShown["BOLT"] = "Bolt (from elsewhere)", 9e18
+	// The reset reads the product and then the item (GetItem, after the
+	// versioned repair's and its check's); right then, the product is
+	// written again.
+	s.after["UpsertProducts"] = func(s *sides) {
+		s.change(func() {
+			s.after["GetItem"] = func(s *sides) {
+				s.change(func() {
+					s.after["GetItem"] = func(s *sides) {
+						s.change(func() {
+							p := s.products["BOLT"]
+							p.Name, p.Etag, s.productShown["BOLT"] = "Bolt (written again)", nextEtag(p.GetEtag()), 9e18+1
+						})
+					}
+				})
+			}
+		})
+	}
+
+	r := reconciled(t, s.engine(newStore(t)))
+	if got := counts(r)[CheckItemInCatalog]; got != "1/1/0/0" {
+		t.Errorf("%s checked/drifted/repaired/changed = %s, want 1/1/0/0 (%+v)", CheckItemInCatalog, got, r.Repairs)
+	}
+	if len(r.Repairs) != 1 || !strings.HasSuffix(r.Repairs[0].Detail, resetNote+": repair failed: "+errResetRaced.Error()) {
+		t.Errorf("repairs = %+v, want the reset reported as refused", r.Repairs)
+	}
+	if got := s.products["BOLT"].GetName(); got != "Bolt (written again)" {
+		t.Errorf("BOLT shows %q, want what was written during the pass kept", got)
+	}
+}
+
+// An account's link to its ERP customer carries no version, so no sync is
+// ever ignored as stale; but after the ERP's database was restored from a
+// backup, an account may link a customer the ERP does not have (any
+// more). The pass links an account to the customer that mirrors it, and
+// gives an account with orders whose customer is gone a customer again.
+func TestReconciliationRelinksAccountsToTheirCustomers(t *testing.T) {
+	t.Parallel()
+	s := newSides()
+	s.addAccount(accountA, "Acme", 1)
+	s.addAccount(accountB, "Beta GmbH", 1)
+	s.addDeal(dealA, accountB, erpv1.SalesOrderStatus_SALES_ORDER_STATUS_CONFIRMED)
+	s.accounts[accountA].ErpCustomerId = "cust-lost"
+	delete(s.customers, s.accounts[accountB].GetErpCustomerId())
+
+	e := s.engine(newStore(t))
+	r := reconciled(t, e)
+	if got := counts(r)[CheckAccountCustomer]; got != "2/2/2/0" {
+		t.Errorf("%s checked/drifted/repaired/changed = %s, want 2/2/2/0 (%+v)", CheckAccountCustomer, got, r.Repairs)
+	}
+	details := map[string]string{}
+	for _, rep := range r.Repairs {
+		details[rep.Check+" "+rep.Key] = rep.Detail
+	}
+	for key, want := range map[string]string{
+		CheckAccountCustomer + " " + accountA: `the account links ERP customer "cust-lost", the ERP's customer of the account is cust-1: repaired`,
+		CheckAccountCustomer + " " + accountB: `account with orders links ERP customer "cust-2", which the ERP does not have for it: repaired`,
+	} {
+		if details[key] != want {
+			t.Errorf("%s: %q, want %q", key, details[key], want)
+		}
+	}
+	for _, id := range []string{accountA, accountB} {
+		link := s.accounts[id].GetErpCustomerId()
+		if c, ok := s.customers[link]; !ok || c.GetCrmAccountId() != id {
+			t.Errorf("account %s links customer %q after the pass, want the ERP's customer of the account", id, link)
+		}
+	}
+	if r := reconciled(t, e); len(r.Repairs) != 0 {
+		t.Errorf("second pass lists %+v, want nothing", r.Repairs)
+	}
+}

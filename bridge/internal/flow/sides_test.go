@@ -92,9 +92,25 @@ func (s *sides) change(f func()) {
 }
 
 // bump gives an opportunity its next etag.
-func bump(o *crmv1.Opportunity) {
-	n, _ := strconv.Atoi(o.GetEtag())
-	o.Etag = strconv.Itoa(n + 1)
+func bump(o *crmv1.Opportunity) { o.Etag = nextEtag(o.GetEtag()) }
+
+func nextEtag(etag string) string {
+	n, _ := strconv.Atoi(etag)
+	return strconv.Itoa(n + 1)
+}
+
+// resetRaces returns ABORTED when a reset of the request names a product
+// whose etag is another: the CRM then applies none of the request.
+func (c *crmSide) resetRaces(resets map[string]string) error {
+	for sku, etag := range resets {
+		if etag == "" {
+			continue
+		}
+		if p, ok := c.products[sku]; !ok || p.GetEtag() != etag {
+			return status.Error(codes.Aborted, "product changed")
+		}
+	}
+	return nil
 }
 
 func notFound(what string) error { return status.Error(codes.NotFound, what+" not found") }
@@ -215,10 +231,17 @@ func (c *crmSide) LinkAccount(_ context.Context, req *crmv1.LinkAccountRequest, 
 
 func (c *crmSide) UpsertProducts(_ context.Context, req *crmv1.UpsertProductsRequest, _ ...grpc.CallOption) (*crmv1.UpsertProductsResponse, error) {
 	return answer(c.sides, "UpsertProducts", func() (*crmv1.UpsertProductsResponse, error) {
+		resets := map[string]string{}
+		for _, u := range req.GetProducts() {
+			resets[u.GetSku()] = u.GetResetEtag()
+		}
+		if err := c.resetRaces(resets); err != nil {
+			return nil, err
+		}
 		out := &crmv1.UpsertProductsResponse{}
 		for _, u := range req.GetProducts() {
 			p, ok := c.products[u.GetSku()]
-			if ok && u.GetSourceVersion() <= c.productShown[u.GetSku()] {
+			if ok && u.GetResetEtag() == "" && u.GetSourceVersion() <= c.productShown[u.GetSku()] {
 				out.Stale++
 				continue
 			}
@@ -226,7 +249,7 @@ func (c *crmSide) UpsertProducts(_ context.Context, req *crmv1.UpsertProductsReq
 				p = &crmv1.Product{Sku: u.GetSku()}
 				c.products[u.GetSku()] = p
 			}
-			p.Name, p.ListPrice, p.UnitOfMeasure = u.GetName(), u.GetListPrice(), u.GetUnitOfMeasure()
+			p.Name, p.ListPrice, p.UnitOfMeasure, p.Etag = u.GetName(), u.GetListPrice(), u.GetUnitOfMeasure(), nextEtag(p.GetEtag())
 			c.productShown[u.GetSku()] = u.GetSourceVersion()
 			c.productWrites++
 			out.Applied++
@@ -237,16 +260,23 @@ func (c *crmSide) UpsertProducts(_ context.Context, req *crmv1.UpsertProductsReq
 
 func (c *crmSide) SetAvailability(_ context.Context, req *crmv1.SetAvailabilityRequest, _ ...grpc.CallOption) (*crmv1.SetAvailabilityResponse, error) {
 	return answer(c.sides, "SetAvailability", func() (*crmv1.SetAvailabilityResponse, error) {
+		resets := map[string]string{}
+		for _, u := range req.GetUpdates() {
+			resets[u.GetSku()] = u.GetResetEtag()
+		}
+		if err := c.resetRaces(resets); err != nil {
+			return nil, err
+		}
 		out := &crmv1.SetAvailabilityResponse{}
 		for _, u := range req.GetUpdates() {
 			p, ok := c.products[u.GetSku()]
 			switch {
 			case !ok:
 				out.UnknownSkus = append(out.UnknownSkus, u.GetSku())
-			case u.GetSourceVersion() <= c.stockShown[u.GetSku()]:
+			case u.GetResetEtag() == "" && u.GetSourceVersion() <= c.stockShown[u.GetSku()]:
 				out.Stale++
 			default:
-				p.AvailableQuantity, p.PromiseDate = u.GetAvailable(), u.GetPromiseDate()
+				p.AvailableQuantity, p.PromiseDate, p.Etag = u.GetAvailable(), u.GetPromiseDate(), nextEtag(p.GetEtag())
 				c.stockShown[u.GetSku()] = u.GetSourceVersion()
 				out.Applied++
 			}
@@ -430,6 +460,6 @@ func (s *sides) addItem(sku, name, available string) {
 	price := &moneyv1.Money{CurrencyCode: "EUR", Amount: "1.00"}
 	s.items[sku] = &erpv1.Item{Sku: sku, Name: name, ListPrice: price, Etag: "1"}
 	s.stock[sku] = &erpv1.Availability{Sku: sku, Available: available, Version: 1}
-	s.products[sku] = &crmv1.Product{Sku: sku, Name: name, ListPrice: price, AvailableQuantity: available}
+	s.products[sku] = &crmv1.Product{Sku: sku, Name: name, ListPrice: price, AvailableQuantity: available, Etag: "1"}
 	s.productShown[sku], s.stockShown[sku] = 1, 1
 }

@@ -204,6 +204,7 @@ func productToProto(p catalog.Product) *crmv1.Product {
 		Name:          p.Name,
 		ListPrice:     money.ToProto(p.ListPrice),
 		UnitOfMeasure: p.UnitOfMeasure,
+		Etag:          p.ETag(),
 	}
 	if a := p.Availability; a.Known {
 		out.AvailableQuantity = a.Available.String()

@@ -30,6 +30,7 @@ func (s *syncServer) UpsertProducts(ctx context.Context, req *crmv1.UpsertProduc
 			ListPrice:     moneyInput(p.GetListPrice()),
 			UnitOfMeasure: p.GetUnitOfMeasure(),
 			SourceVersion: p.GetSourceVersion(),
+			ResetEtag:     p.GetResetEtag(),
 		}
 	}
 	res, err := s.catalog.Upsert(ctx, in)
@@ -49,6 +50,7 @@ func (s *syncServer) SetAvailability(ctx context.Context, req *crmv1.SetAvailabi
 			Available:     u.GetAvailable(),
 			PromiseDate:   u.GetPromiseDate(),
 			SourceVersion: u.GetSourceVersion(),
+			ResetEtag:     u.GetResetEtag(),
 		}
 		if u.GetAsOf() != nil {
 			in[i].AsOf = u.GetAsOf().AsTime()

@@ -8,6 +8,7 @@ package catalog
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -27,7 +28,13 @@ type Product struct {
 	// SourceVersion is the ERP item version this copy was taken from.
 	SourceVersion int64
 	Availability  Availability
+	// Version goes up with every write that applies, to the item's fields
+	// or to the availability.
+	Version int64
 }
+
+// ETag is the product's etag: its version.
+func (p Product) ETag() string { return strconv.FormatInt(p.Version, 10) }
 
 // Availability is the ERP's stock picture of a product.
 type Availability struct {
@@ -69,6 +76,10 @@ type UpsertInput struct {
 	ListPrice     *MoneyInput
 	UnitOfMeasure string
 	SourceVersion int64
+	// ResetEtag, when set, makes the entry replace the stored one whatever
+	// version is stored, provided the product still has this etag (the
+	// reconciliation's correction of a copy ahead of its source).
+	ResetEtag string
 }
 
 // Upsert is a validated catalog entry.
@@ -78,6 +89,9 @@ type Upsert struct {
 	ListPrice     money.Money
 	UnitOfMeasure string
 	SourceVersion int64
+	// Reset is the version the product must have for the entry to replace
+	// it whatever version is stored; 0 for a versioned write.
+	Reset int64
 }
 
 // AvailabilityInput is one SKU's availability the bridge sends, as written.
@@ -89,6 +103,8 @@ type AvailabilityInput struct {
 	PromiseDate   string
 	SourceVersion int64
 	AsOf          time.Time
+	// ResetEtag, as in UpsertInput.
+	ResetEtag string
 }
 
 // AvailabilityUpdate is a validated availability report.
@@ -100,6 +116,8 @@ type AvailabilityUpdate struct {
 	PromiseDate   time.Time
 	AsOf          time.Time
 	SourceVersion int64
+	// Reset, as in Upsert.
+	Reset int64
 }
 
 // SyncResult counts what a sync write did.
@@ -118,10 +136,14 @@ type Store interface {
 	ListProducts(ctx context.Context, q Query) ([]Product, bool, error)
 	// UpsertProducts creates or updates products whose stored source
 	// version is lower than the given one; it returns how many it wrote.
+	// An entry with Reset replaces its product whatever version is stored
+	// if the product's version is Reset, and fails the whole call
+	// otherwise (errs.StaleEtag, or not found).
 	UpsertProducts(ctx context.Context, ups []Upsert) (applied int, err error)
 	// SetAvailability records availability of known products whose stored
 	// availability version is lower than the given one; it returns how many
-	// it wrote and which SKUs are unknown.
+	// it wrote and which SKUs are unknown. An update with Reset is applied
+	// or fails the call as in UpsertProducts.
 	SetAvailability(ctx context.Context, ups []AvailabilityUpdate) (applied int, unknown []string, err error)
 }
 
@@ -221,8 +243,10 @@ func (s *Service) Upsert(ctx context.Context, in []UpsertInput) (SyncResult, err
 		} else {
 			price = m
 		}
-		ups = append(ups, Upsert{SKU: p.SKU, Name: p.Name, ListPrice: price, UnitOfMeasure: p.UnitOfMeasure, SourceVersion: p.SourceVersion})
+		reset := resetField(&v, path+".reset_etag", p.ResetEtag)
+		ups = append(ups, Upsert{SKU: p.SKU, Name: p.Name, ListPrice: price, UnitOfMeasure: p.UnitOfMeasure, SourceVersion: p.SourceVersion, Reset: reset})
 	}
+	checkResetsAlone(&v, "products", ups, func(u Upsert) (string, bool) { return u.SKU, u.Reset != 0 })
 	if err := v.Err(); err != nil {
 		return SyncResult{}, err
 	}
@@ -264,8 +288,10 @@ func (s *Service) SetAvailability(ctx context.Context, in []AvailabilityInput) (
 		if a.SourceVersion < 0 {
 			v.Add(path+".source_version", "must not be negative")
 		}
+		u.Reset = resetField(&v, path+".reset_etag", a.ResetEtag)
 		ups = append(ups, u)
 	}
+	checkResetsAlone(&v, "updates", ups, func(u AvailabilityUpdate) (string, bool) { return u.SKU, u.Reset != 0 })
 	if err := v.Err(); err != nil {
 		return SyncResult{}, err
 	}
@@ -275,6 +301,29 @@ func (s *Service) SetAvailability(ctx context.Context, in []AvailabilityInput) (
 		return SyncResult{}, err
 	}
 	return SyncResult{Applied: applied, Stale: len(in) - applied - len(unknown), Unknown: unknown}, nil
+}
+
+// resetField parses an optional reset etag (0 when there is none).
+func resetField(v *errs.Violations, field, etag string) int64 {
+	n, err := errs.ParseEtag(field, etag)
+	_ = v.Merge("", err)
+	return n
+}
+
+// checkResetsAlone holds a reset to being its SKU's only entry of a
+// request: which of several entries of a SKU applies goes by version,
+// which a reset does not heed.
+func checkResetsAlone[T any](v *errs.Violations, list string, in []T, key func(T) (sku string, reset bool)) {
+	count := make(map[string]int, len(in))
+	for _, x := range in {
+		sku, _ := key(x)
+		count[sku]++
+	}
+	for i, x := range in {
+		if sku, reset := key(x); reset && count[sku] > 1 {
+			v.Add(fmt.Sprintf("%s[%d].reset_etag", list, i), "a reset must be the only entry of its SKU in the request")
+		}
+	}
 }
 
 // decimalField parses an optional decimal quantity ("" is zero).

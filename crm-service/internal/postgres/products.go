@@ -17,7 +17,7 @@ import (
 )
 
 const productCols = `sku, name, currency_code, list_price, unit_of_measure, source_version,
-on_hand, reserved, available, promise_date, as_of, availability_version`
+on_hand, reserved, available, promise_date, as_of, availability_version, version`
 
 var productFilterCols = map[string]string{"sku": "sku", "name": "name"}
 
@@ -27,7 +27,7 @@ func scanProduct(row pgx.Row) (catalog.Product, error) {
 	var promise, asOf *time.Time
 	var availVersion *int64
 	err := row.Scan(&p.SKU, &p.Name, &p.ListPrice.Currency, &p.ListPrice.Amount, &p.UnitOfMeasure, &p.SourceVersion,
-		&onHand, &reserved, &available, &promise, &asOf, &availVersion)
+		&onHand, &reserved, &available, &promise, &asOf, &availVersion, &p.Version)
 	if err != nil {
 		return catalog.Product{}, err
 	}
@@ -112,8 +112,16 @@ FROM unnest($1::text[], $2::text[], $3::text[], $4::numeric[], $5::text[], $6::b
      AS u(sku, name, currency_code, list_price, uom, v)
 ON CONFLICT (sku) DO UPDATE SET
   name = EXCLUDED.name, currency_code = EXCLUDED.currency_code, list_price = EXCLUDED.list_price,
-  unit_of_measure = EXCLUDED.unit_of_measure, source_version = EXCLUDED.source_version, update_time = now()
+  unit_of_measure = EXCLUDED.unit_of_measure, source_version = EXCLUDED.source_version,
+  version = products.version + 1, update_time = now()
 WHERE products.source_version < EXCLUDED.source_version`
+
+// resetProductSQL replaces a product's item fields and their version
+// whatever version is stored, if the product still has version $7.
+const resetProductSQL = `
+UPDATE products SET name = $2, currency_code = $3, list_price = $4, unit_of_measure = $5, source_version = $6,
+  version = version + 1, update_time = now()
+WHERE sku = $1 AND version = $7`
 
 // UpsertProducts implements catalog.Store. Entries are written in SKU order
 // so that concurrent batches lock rows in one order and cannot deadlock.
@@ -123,6 +131,7 @@ func (s *Store) UpsertProducts(ctx context.Context, ups []catalog.Upsert) (int, 
 	}
 	ups = slices.Clone(ups)
 	slices.SortFunc(ups, func(a, b catalog.Upsert) int { return cmp.Compare(a.SKU, b.SKU) })
+	resets, ups := splitResets(ups, func(u catalog.Upsert) bool { return u.Reset != 0 })
 	n := len(ups)
 	skus, names, currencies, uoms := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	prices, versions := make([]decimal.Decimal, n), make([]int64, n)
@@ -132,14 +141,61 @@ func (s *Store) UpsertProducts(ctx context.Context, ups []catalog.Upsert) (int, 
 	}
 	var applied int
 	err := pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		applied = 0
+		for _, u := range resets {
+			err := resetProduct(ctx, tx, u.SKU, resetProductSQL,
+				u.SKU, u.Name, u.ListPrice.Currency, u.ListPrice.Amount, u.UnitOfMeasure, u.SourceVersion, u.Reset)
+			if err != nil {
+				return err
+			}
+			applied++
+		}
+		if n == 0 {
+			return nil
+		}
 		ct, err := tx.Exec(ctx, upsertProductsSQL, skus, names, currencies, prices, uoms, versions)
 		if err != nil {
 			return fmt.Errorf("upsert %d products: %w", n, err)
 		}
-		applied = int(ct.RowsAffected())
+		applied += int(ct.RowsAffected())
 		return nil
 	})
 	return applied, err
+}
+
+// splitResets parts sync entries into resets and versioned writes, each
+// in the order given.
+func splitResets[T any](in []T, isReset func(T) bool) (resets, versioned []T) {
+	versioned = in[:0:0]
+	for _, x := range in {
+		if isReset(x) {
+			resets = append(resets, x)
+		} else {
+			versioned = append(versioned, x)
+		}
+	}
+	return resets, versioned
+}
+
+// resetProduct runs a reset statement of one product, which writes it
+// only if the product has the version the caller read; when it does not,
+// or there is no such product, the caller's transaction fails.
+func resetProduct(ctx context.Context, tx pgx.Tx, sku, sql string, args ...any) error {
+	ct, err := tx.Exec(ctx, sql, args...)
+	if err != nil {
+		return fmt.Errorf("reset product %s: %w", sku, err)
+	}
+	if ct.RowsAffected() == 1 {
+		return nil
+	}
+	var exists bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM products WHERE sku = $1)`, sku).Scan(&exists); err != nil {
+		return fmt.Errorf("reset product %s: %w", sku, err)
+	}
+	if !exists {
+		return errs.NotFoundf("product %q", sku)
+	}
+	return errs.StaleEtag("product " + sku)
 }
 
 // setAvailabilitySQL applies each report to a known product unless the
@@ -153,7 +209,8 @@ WITH u AS (
     AS u(sku, on_hand, reserved, available, promise_date, as_of, v)
 ), upd AS (
   UPDATE products p SET on_hand = u.on_hand, reserved = u.reserved, available = u.available,
-    promise_date = u.promise_date, as_of = COALESCE(u.as_of, now()), availability_version = u.v, update_time = now()
+    promise_date = u.promise_date, as_of = COALESCE(u.as_of, now()), availability_version = u.v,
+    version = p.version + 1, update_time = now()
   FROM u
   WHERE p.sku = u.sku AND (p.availability_version IS NULL OR p.availability_version < u.v)
   RETURNING p.sku
@@ -163,6 +220,13 @@ SELECT u.sku,
        EXISTS (SELECT 1 FROM upd WHERE upd.sku = u.sku)
 FROM u`
 
+// resetAvailabilitySQL replaces a product's availability and its version
+// whatever version is stored, if the product still has version $8.
+const resetAvailabilitySQL = `
+UPDATE products SET on_hand = $2, reserved = $3, available = $4, promise_date = $5, as_of = COALESCE($6, now()),
+  availability_version = $7, version = version + 1, update_time = now()
+WHERE sku = $1 AND version = $8`
+
 // SetAvailability implements catalog.Store.
 func (s *Store) SetAvailability(ctx context.Context, ups []catalog.AvailabilityUpdate) (int, []string, error) {
 	if len(ups) == 0 {
@@ -170,6 +234,7 @@ func (s *Store) SetAvailability(ctx context.Context, ups []catalog.AvailabilityU
 	}
 	ups = slices.Clone(ups)
 	slices.SortFunc(ups, func(a, b catalog.AvailabilityUpdate) int { return cmp.Compare(a.SKU, b.SKU) })
+	resets, ups := splitResets(ups, func(u catalog.AvailabilityUpdate) bool { return u.Reset != 0 })
 	n := len(ups)
 	skus := make([]string, n)
 	onHand, reserved, available := make([]decimal.Decimal, n), make([]decimal.Decimal, n), make([]decimal.Decimal, n)
@@ -177,35 +242,71 @@ func (s *Store) SetAvailability(ctx context.Context, ups []catalog.AvailabilityU
 	versions := make([]int64, n)
 	for i, u := range ups {
 		skus[i], onHand[i], reserved[i], available[i], versions[i] = u.SKU, u.OnHand, u.Reserved, u.Available, u.SourceVersion
-		promise[i] = pgtype.Date{Time: u.PromiseDate, Valid: !u.PromiseDate.IsZero()}
-		asOf[i] = pgtype.Timestamptz{Time: u.AsOf, Valid: !u.AsOf.IsZero()}
+		promise[i], asOf[i] = dateArg(u.PromiseDate), timeArg(u.AsOf)
+	}
+	args := []any{skus, onHand, reserved, available, promise, asOf, versions}
+	var res availabilityResult
+	if len(resets) > 0 {
+		err := pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+			res = availabilityResult{}
+			for _, u := range resets {
+				err := resetProduct(ctx, tx, u.SKU, resetAvailabilitySQL, u.SKU, u.OnHand, u.Reserved, u.Available,
+					dateArg(u.PromiseDate), timeArg(u.AsOf), u.SourceVersion, u.Reset)
+				if err != nil {
+					return err
+				}
+				res.applied++
+			}
+			if n == 0 {
+				return nil
+			}
+			rows, err := tx.Query(ctx, setAvailabilitySQL, args...)
+			if err != nil {
+				return fmt.Errorf("set availability of %d products: %w", n, err)
+			}
+			defer rows.Close()
+			return res.read(rows)
+		})
+		return res.applied, res.unknown, err
 	}
 	// One round trip begins the transaction, runs the statement with a
 	// generic plan (its every step is a key lookup) and commits.
-	var applied int
-	var unknown []string
 	err := pg.SendTx(ctx, s.pool, func(b *pgx.Batch) {
-		applied, unknown = 0, nil
+		res = availabilityResult{}
 		pg.QueueKeyedPlans(b)
-		b.Queue(setAvailabilitySQL, skus, onHand, reserved, available, promise, asOf, versions).Query(func(rows pgx.Rows) error {
-			for rows.Next() {
-				var sku string
-				var known, done bool
-				if err := rows.Scan(&sku, &known, &done); err != nil {
-					return fmt.Errorf("set availability: %w", err)
-				}
-				switch {
-				case !known:
-					unknown = append(unknown, sku)
-				case done:
-					applied++
-				}
-			}
-			if err := rows.Err(); err != nil {
-				return fmt.Errorf("set availability of %d products: %w", n, err)
-			}
-			return nil
-		})
+		b.Queue(setAvailabilitySQL, args...).Query(res.read)
 	})
-	return applied, unknown, err
+	return res.applied, res.unknown, err
 }
+
+// availabilityResult is what setAvailabilitySQL did.
+type availabilityResult struct {
+	applied int
+	unknown []string
+}
+
+// read adds up the rows of setAvailabilitySQL.
+func (r *availabilityResult) read(rows pgx.Rows) error {
+	for rows.Next() {
+		var sku string
+		var known, done bool
+		if err := rows.Scan(&sku, &known, &done); err != nil {
+			return fmt.Errorf("set availability: %w", err)
+		}
+		switch {
+		case !known:
+			r.unknown = append(r.unknown, sku)
+		case done:
+			r.applied++
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("set availability: %w", err)
+	}
+	return nil
+}
+
+// dateArg and timeArg pass a zero time as NULL.
+func dateArg(t time.Time) pgtype.Date { return pgtype.Date{Time: t, Valid: !t.IsZero()} }
+
+func timeArg(t time.Time) pgtype.Timestamptz { return pgtype.Timestamptz{Time: t, Valid: !t.IsZero()} }

@@ -37,6 +37,10 @@ type Product struct {
 	// When the ERP reported the availability.
 	AsOf          *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=as_of,json=asOf,proto3" json:"as_of,omitempty"`
 	UnitOfMeasure string                 `protobuf:"bytes,7,opt,name=unit_of_measure,json=unitOfMeasure,proto3" json:"unit_of_measure,omitempty"`
+	// Changes with every write of the bridge that applies, to the item's
+	// fields or to the availability (writes it ignores as stale keep it).
+	// The bridge's reconciliation sends it back as reset_etag.
+	Etag          string `protobuf:"bytes,8,opt,name=etag,proto3" json:"etag,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -116,6 +120,13 @@ func (x *Product) GetAsOf() *timestamppb.Timestamp {
 func (x *Product) GetUnitOfMeasure() string {
 	if x != nil {
 		return x.UnitOfMeasure
+	}
+	return ""
+}
+
+func (x *Product) GetEtag() string {
+	if x != nil {
+		return x.Etag
 	}
 	return ""
 }
@@ -281,7 +292,7 @@ var File_crm_v1_product_proto protoreflect.FileDescriptor
 
 const file_crm_v1_product_proto_rawDesc = "" +
 	"\n" +
-	"\x14crm/v1/product.proto\x12\x06crm.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"\x8a\x02\n" +
+	"\x14crm/v1/product.proto\x12\x06crm.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"\x9e\x02\n" +
 	"\aProduct\x12\x10\n" +
 	"\x03sku\x18\x01 \x01(\tR\x03sku\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12.\n" +
@@ -290,7 +301,8 @@ const file_crm_v1_product_proto_rawDesc = "" +
 	"\x12available_quantity\x18\x04 \x01(\tR\x11availableQuantity\x12!\n" +
 	"\fpromise_date\x18\x05 \x01(\tR\vpromiseDate\x12/\n" +
 	"\x05as_of\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\x04asOf\x12&\n" +
-	"\x0funit_of_measure\x18\a \x01(\tR\runitOfMeasure\"%\n" +
+	"\x0funit_of_measure\x18\a \x01(\tR\runitOfMeasure\x12\x12\n" +
+	"\x04etag\x18\b \x01(\tR\x04etag\"%\n" +
 	"\x11GetProductRequest\x12\x10\n" +
 	"\x03sku\x18\x01 \x01(\tR\x03sku\"i\n" +
 	"\x13ListProductsRequest\x12\x1b\n" +

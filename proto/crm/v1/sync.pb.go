@@ -31,6 +31,15 @@ type ProductUpsert struct {
 	UnitOfMeasure string                 `protobuf:"bytes,4,opt,name=unit_of_measure,json=unitOfMeasure,proto3" json:"unit_of_measure,omitempty"`
 	// Version of the ERP item this copy was taken from.
 	SourceVersion int64 `protobuf:"varint,5,opt,name=source_version,json=sourceVersion,proto3" json:"source_version,omitempty"`
+	// For the bridge's reconciliation only: when set, name, list_price,
+	// unit_of_measure and source_version replace the stored ones even where
+	// a newer version is stored, provided the product's etag still is this
+	// one (ABORTED otherwise, as something wrote the product since the
+	// caller read it; NOT_FOUND when there is no such product). It corrects
+	// a copy whose version is ahead of anything the ERP reached, which no
+	// versioned write can. A reset must be its SKU's only entry in the
+	// request.
+	ResetEtag     string `protobuf:"bytes,6,opt,name=reset_etag,json=resetEtag,proto3" json:"reset_etag,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -98,6 +107,13 @@ func (x *ProductUpsert) GetSourceVersion() int64 {
 		return x.SourceVersion
 	}
 	return 0
+}
+
+func (x *ProductUpsert) GetResetEtag() string {
+	if x != nil {
+		return x.ResetEtag
+	}
+	return ""
 }
 
 type UpsertProductsRequest struct {
@@ -211,6 +227,14 @@ type AvailabilityUpdate struct {
 	// Version of the ERP stock level this copy was taken from.
 	SourceVersion int64                  `protobuf:"varint,6,opt,name=source_version,json=sourceVersion,proto3" json:"source_version,omitempty"`
 	AsOf          *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=as_of,json=asOf,proto3" json:"as_of,omitempty"`
+	// For the bridge's reconciliation only: when set, the availability and
+	// its source_version replace the stored ones even where a newer version
+	// is stored, provided the product's etag still is this one (ABORTED
+	// otherwise, as something wrote the product since the caller read it;
+	// NOT_FOUND when there is no such product). It corrects a copy whose
+	// version is ahead of anything the ERP reached, which no versioned write
+	// can. A reset must be its SKU's only update in the request.
+	ResetEtag     string `protobuf:"bytes,8,opt,name=reset_etag,json=resetEtag,proto3" json:"reset_etag,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -292,6 +316,13 @@ func (x *AvailabilityUpdate) GetAsOf() *timestamppb.Timestamp {
 		return x.AsOf
 	}
 	return nil
+}
+
+func (x *AvailabilityUpdate) GetResetEtag() string {
+	if x != nil {
+		return x.ResetEtag
+	}
+	return ""
 }
 
 type SetAvailabilityRequest struct {
@@ -814,19 +845,21 @@ var File_crm_v1_sync_proto protoreflect.FileDescriptor
 
 const file_crm_v1_sync_proto_rawDesc = "" +
 	"\n" +
-	"\x11crm/v1/sync.proto\x12\x06crm.v1\x1a\x14crm/v1/account.proto\x1a\x18crm/v1/opportunity.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"\xb4\x01\n" +
+	"\x11crm/v1/sync.proto\x12\x06crm.v1\x1a\x14crm/v1/account.proto\x1a\x18crm/v1/opportunity.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"\xd3\x01\n" +
 	"\rProductUpsert\x12\x10\n" +
 	"\x03sku\x18\x01 \x01(\tR\x03sku\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12.\n" +
 	"\n" +
 	"list_price\x18\x03 \x01(\v2\x0f.money.v1.MoneyR\tlistPrice\x12&\n" +
 	"\x0funit_of_measure\x18\x04 \x01(\tR\runitOfMeasure\x12%\n" +
-	"\x0esource_version\x18\x05 \x01(\x03R\rsourceVersion\"J\n" +
+	"\x0esource_version\x18\x05 \x01(\x03R\rsourceVersion\x12\x1d\n" +
+	"\n" +
+	"reset_etag\x18\x06 \x01(\tR\tresetEtag\"J\n" +
 	"\x15UpsertProductsRequest\x121\n" +
 	"\bproducts\x18\x01 \x03(\v2\x15.crm.v1.ProductUpsertR\bproducts\"H\n" +
 	"\x16UpsertProductsResponse\x12\x18\n" +
 	"\aapplied\x18\x01 \x01(\x05R\aapplied\x12\x14\n" +
-	"\x05stale\x18\x02 \x01(\x05R\x05stale\"\xf4\x01\n" +
+	"\x05stale\x18\x02 \x01(\x05R\x05stale\"\x93\x02\n" +
 	"\x12AvailabilityUpdate\x12\x10\n" +
 	"\x03sku\x18\x01 \x01(\tR\x03sku\x12\x17\n" +
 	"\aon_hand\x18\x02 \x01(\tR\x06onHand\x12\x1a\n" +
@@ -834,7 +867,9 @@ const file_crm_v1_sync_proto_rawDesc = "" +
 	"\tavailable\x18\x04 \x01(\tR\tavailable\x12!\n" +
 	"\fpromise_date\x18\x05 \x01(\tR\vpromiseDate\x12%\n" +
 	"\x0esource_version\x18\x06 \x01(\x03R\rsourceVersion\x12/\n" +
-	"\x05as_of\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\x04asOf\"N\n" +
+	"\x05as_of\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\x04asOf\x12\x1d\n" +
+	"\n" +
+	"reset_etag\x18\b \x01(\tR\tresetEtag\"N\n" +
 	"\x16SetAvailabilityRequest\x124\n" +
 	"\aupdates\x18\x01 \x03(\v2\x1a.crm.v1.AvailabilityUpdateR\aupdates\"l\n" +
 	"\x17SetAvailabilityResponse\x12\x18\n" +

@@ -35,9 +35,17 @@ const (
 // carries the version of its source; a write older than what CRM holds is
 // ignored, so repeated and out-of-order delivery end in the same state.
 type SyncServiceClient interface {
-	// UpsertProducts creates or updates catalog entries from ERP items.
+	// UpsertProducts creates or updates catalog entries from ERP items. An
+	// entry applies only when its source_version is higher than the one
+	// stored; with reset_etag, it replaces the stored one whatever version
+	// is stored. A request with a reset whose product's etag is another is
+	// ABORTED and changes nothing.
 	UpsertProducts(ctx context.Context, in *UpsertProductsRequest, opts ...grpc.CallOption) (*UpsertProductsResponse, error)
-	// SetAvailability records stock availability per SKU.
+	// SetAvailability records stock availability per SKU. An update applies
+	// only when its source_version is higher than the one stored; with
+	// reset_etag, it replaces the stored one whatever version is stored. A
+	// request with a reset whose product's etag is another is ABORTED and
+	// changes nothing.
 	SetAvailability(ctx context.Context, in *SetAvailabilityRequest, opts ...grpc.CallOption) (*SetAvailabilityResponse, error)
 	// SetOpportunityOrder records the ERP order of a won opportunity.
 	SetOpportunityOrder(ctx context.Context, in *SetOpportunityOrderRequest, opts ...grpc.CallOption) (*Opportunity, error)
@@ -137,9 +145,17 @@ func (c *syncServiceClient) SetOpportunityPaymentStatus(ctx context.Context, in 
 // carries the version of its source; a write older than what CRM holds is
 // ignored, so repeated and out-of-order delivery end in the same state.
 type SyncServiceServer interface {
-	// UpsertProducts creates or updates catalog entries from ERP items.
+	// UpsertProducts creates or updates catalog entries from ERP items. An
+	// entry applies only when its source_version is higher than the one
+	// stored; with reset_etag, it replaces the stored one whatever version
+	// is stored. A request with a reset whose product's etag is another is
+	// ABORTED and changes nothing.
 	UpsertProducts(context.Context, *UpsertProductsRequest) (*UpsertProductsResponse, error)
-	// SetAvailability records stock availability per SKU.
+	// SetAvailability records stock availability per SKU. An update applies
+	// only when its source_version is higher than the one stored; with
+	// reset_etag, it replaces the stored one whatever version is stored. A
+	// request with a reset whose product's etag is another is ABORTED and
+	// changes nothing.
 	SetAvailability(context.Context, *SetAvailabilityRequest) (*SetAvailabilityResponse, error)
 	// SetOpportunityOrder records the ERP order of a won opportunity.
 	SetOpportunityOrder(context.Context, *SetOpportunityOrderRequest) (*Opportunity, error)
