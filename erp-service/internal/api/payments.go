@@ -196,6 +196,47 @@ func (h *Payments) ApplyPaymentCredit(ctx context.Context, req *erpv1.ApplyPayme
 	return paymentToProto(out), nil
 }
 
+// RefundPaymentCredit pays some of a posted payment's unallocated amount
+// back to its customer.
+func (h *Payments) RefundPaymentCredit(ctx context.Context, req *erpv1.RefundPaymentCreditRequest) (*erpv1.Payment, error) {
+	id, err := ids.UUID("id", req.GetId())
+	if err != nil {
+		return nil, err
+	}
+	var v errs.Violations
+	tag, err := errs.ParseEtag("etag", req.GetEtag())
+	mustMerge(&v, err)
+	r := payment.Refund{Reference: strings.TrimSpace(req.GetReference())}
+	amountOK := false
+	if req.GetAmount() == nil {
+		v.Add("amount", "is required")
+	} else {
+		r.Amount, amountOK = parseMoney(&v, "amount", req.GetAmount())
+	}
+	refunded, err := parseDate("refund_date", req.GetRefundDate())
+	mustMerge(&v, err)
+	now := time.Now()
+	if !refunded.IsZero() {
+		mustMerge(&v, payment.CheckRefundDate(refunded, now))
+	}
+	var rules error
+	if amountOK {
+		rules = payment.ValidateRefund(r)
+	}
+	if err := combine("", v.Err(), rules); err != nil {
+		return nil, err
+	}
+	if refunded.IsZero() {
+		refunded = civil.Today(now)
+	}
+	r.Date = refunded
+	out, err := h.store.RefundCredit(ctx, id, tag, r, req.GetRequestId())
+	if err != nil {
+		return nil, err
+	}
+	return paymentToProto(out), nil
+}
+
 func paymentToProto(p payment.Payment) *erpv1.Payment {
 	out := &erpv1.Payment{
 		Id:                p.ID,
@@ -216,6 +257,13 @@ func paymentToProto(p payment.Payment) *erpv1.Payment {
 	for i, a := range p.Allocations {
 		out.Allocations[i] = &erpv1.PaymentAllocation{InvoiceId: a.InvoiceID, Amount: money.ToProto(a.Amount),
 			Reversed: p.Status == payment.Reversed}
+	}
+	if len(p.Refunds) > 0 {
+		out.Refunds = make([]*erpv1.PaymentRefund, len(p.Refunds))
+		for i, r := range p.Refunds {
+			out.Refunds[i] = &erpv1.PaymentRefund{Amount: money.ToProto(r.Amount), RefundDate: date(r.Date), Reference: r.Reference,
+				CreateTime: ts(r.CreateTime)}
+		}
 	}
 	return out
 }
