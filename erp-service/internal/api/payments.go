@@ -34,6 +34,20 @@ func allocationInvoiceID(v *errs.Violations, field, s string) string {
 	return id
 }
 
+// moneyDate reads the date in field on which money moved, s: today (UTC)
+// when s is empty, else s as check (bounds) admits it. What is wrong goes
+// to v.
+func moneyDate(v *errs.Violations, field, s string, check func(d, now time.Time) error) time.Time {
+	d, err := parseDate(field, s)
+	mustMerge(v, err)
+	now := time.Now()
+	if d.IsZero() {
+		return civil.Today(now)
+	}
+	mustMerge(v, check(d, now))
+	return d
+}
+
 // CreatePayment records a payment and its allocations.
 func (h *Payments) CreatePayment(ctx context.Context, req *erpv1.CreatePaymentRequest) (*erpv1.Payment, error) {
 	pp := req.GetPayment()
@@ -57,12 +71,7 @@ func (h *Payments) CreatePayment(ctx context.Context, req *erpv1.CreatePaymentRe
 		}
 		p.Allocations = append(p.Allocations, al)
 	}
-	received, err := parseDate("received_date", pp.GetReceivedDate())
-	mustMerge(&v, err)
-	now := time.Now()
-	if !received.IsZero() {
-		mustMerge(&v, payment.CheckReceivedDate(received, now))
-	}
+	p.ReceivedDate = moneyDate(&v, "received_date", pp.GetReceivedDate(), payment.CheckReceivedDate)
 	var rules error
 	if amountOK && v.Len() == 0 {
 		rules = payment.ValidateNew(p)
@@ -70,10 +79,6 @@ func (h *Payments) CreatePayment(ctx context.Context, req *erpv1.CreatePaymentRe
 	if err := combine("payment", v.Err(), rules); err != nil {
 		return nil, err
 	}
-	if received.IsZero() {
-		received = civil.Today(now)
-	}
-	p.ReceivedDate = received
 	id, err := newID()
 	if err != nil {
 		return nil, err
@@ -213,12 +218,7 @@ func (h *Payments) RefundPaymentCredit(ctx context.Context, req *erpv1.RefundPay
 	} else {
 		r.Amount, amountOK = parseMoney(&v, "amount", req.GetAmount())
 	}
-	refunded, err := parseDate("refund_date", req.GetRefundDate())
-	mustMerge(&v, err)
-	now := time.Now()
-	if !refunded.IsZero() {
-		mustMerge(&v, payment.CheckRefundDate(refunded, now))
-	}
+	r.Date = moneyDate(&v, "refund_date", req.GetRefundDate(), payment.CheckRefundDate)
 	var rules error
 	if amountOK {
 		rules = payment.ValidateRefund(r)
@@ -226,10 +226,6 @@ func (h *Payments) RefundPaymentCredit(ctx context.Context, req *erpv1.RefundPay
 	if err := combine("", v.Err(), rules); err != nil {
 		return nil, err
 	}
-	if refunded.IsZero() {
-		refunded = civil.Today(now)
-	}
-	r.Date = refunded
 	out, err := h.store.RefundCredit(ctx, id, tag, r, req.GetRequestId())
 	if err != nil {
 		return nil, err

@@ -121,7 +121,8 @@ func TestRefundPaymentCreditGRPC(t *testing.T) {
 	for range 2 {
 		got, err := refund(first)
 		if err != nil || got.GetUnallocatedAmount().GetAmount() != "10.00" || got.GetEtag() != "2" || got.GetRevision() != 2 ||
-			len(got.GetRefunds()) != 1 || len(got.GetAllocations()) != 1 || got.GetStatus() != erpv1.PaymentStatus_PAYMENT_STATUS_POSTED {
+			len(got.GetRefunds()) != 1 || len(got.GetAllocations()) != 1 || got.GetStatus() != erpv1.PaymentStatus_PAYMENT_STATUS_POSTED ||
+			got.GetUpdateTime().AsTime().Before(got.GetCreateTime().AsTime()) {
 			t.Fatalf("refunded = %v, %v", got, err)
 		}
 		r := got.GetRefunds()[0]
@@ -258,8 +259,11 @@ func TestRefundPaymentCreditGRPC(t *testing.T) {
 	for _, ev := range all {
 		switch {
 		case ev.GetType() == "payment.refunded" && ev.GetVersion() == 2:
-			evs = append(evs, fmt.Sprintf("%s v%d %s %d", ev.GetType(), ev.GetVersion(), ev.GetPayment().GetUnallocatedAmount().GetAmount(),
-				len(ev.GetPayment().GetRefunds())))
+			pm := ev.GetPayment()
+			evs = append(evs, fmt.Sprintf("%s v%d %s %d", ev.GetType(), ev.GetVersion(), pm.GetUnallocatedAmount().GetAmount(), len(pm.GetRefunds())))
+			if pm.GetUpdateTime().AsTime().Before(pm.GetCreateTime().AsTime()) || pm.GetRefunds()[0].GetCreateTime().AsTime().Before(pm.GetCreateTime().AsTime()) {
+				t.Errorf("refunded payment in the feed = %v", pm)
+			}
 		case ev.GetType() == "customer.balance_changed" && len(evs) == 1:
 			evs = append(evs, ev.GetType()+" "+ev.GetCustomerBalance().GetCredit().GetAmount())
 		}

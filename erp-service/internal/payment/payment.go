@@ -112,15 +112,7 @@ func ValidateNew(p Payment) error {
 	if p.CustomerID == "" {
 		v.Add("customer_id", "is required")
 	}
-	switch {
-	case !p.Amount.Amount.IsPositive():
-		v.Add("amount.amount", "must be positive")
-	case p.Amount.TooPrecise():
-		v.Add("amount.amount", "%s allows at most %d decimal places", p.Amount.Currency, money.MinorUnits(p.Amount.Currency))
-	}
-	if utf8.RuneCountInString(p.Reference) > MaxReferenceLength {
-		v.Add("reference", "must be at most %d characters", MaxReferenceLength)
-	}
+	checkAmountReference(&v, p.Amount, p.Reference)
 	if len(p.Allocations) > MaxAllocations {
 		v.Add("allocations", "at most %d allocations are allowed", MaxAllocations)
 	}
@@ -136,6 +128,21 @@ func ValidateNew(p Payment) error {
 		}
 	}
 	return v.Err()
+}
+
+// checkAmountReference adds to v what is wrong with the amount of money
+// moving (positive, in the minor units of its currency) and with its
+// reference (at most MaxReferenceLength characters).
+func checkAmountReference(v *errs.Violations, amount money.Money, reference string) {
+	switch {
+	case !amount.Amount.IsPositive():
+		v.Add("amount.amount", "must be positive")
+	case amount.TooPrecise():
+		v.Add("amount.amount", "%s allows at most %d decimal places", amount.Currency, money.MinorUnits(amount.Currency))
+	}
+	if utf8.RuneCountInString(reference) > MaxReferenceLength {
+		v.Add("reference", "must be at most %d characters", MaxReferenceLength)
+	}
 }
 
 // Apply allocates new payment p to invoices (every invoice p allocates to,

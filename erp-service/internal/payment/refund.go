@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/seamhq/seam/erp-service/internal/ledger"
 	"github.com/seamhq/seam/platform/civil"
@@ -27,15 +26,7 @@ type Refund struct {
 // fields of the request ("amount.amount").
 func ValidateRefund(r Refund) error {
 	var v errs.Violations
-	switch {
-	case !r.Amount.Amount.IsPositive():
-		v.Add("amount.amount", "must be positive")
-	case r.Amount.TooPrecise():
-		v.Add("amount.amount", "%s allows at most %d decimal places", r.Amount.Currency, money.MinorUnits(r.Amount.Currency))
-	}
-	if utf8.RuneCountInString(r.Reference) > MaxReferenceLength {
-		v.Add("reference", "must be at most %d characters", MaxReferenceLength)
-	}
+	checkAmountReference(&v, r.Amount, r.Reference)
 	return v.Err()
 }
 

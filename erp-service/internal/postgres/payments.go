@@ -361,6 +361,39 @@ func (s *Store) paymentEvents(ctx context.Context, tx pgx.Tx, p payment.Payment,
 	return append(events, bal), nil
 }
 
+// writePaymentChange sends b, the writes of a change of payment p (which
+// may fill in p, its update time say), and appends the change's events
+// (typ for the payment; paymentEvents) with the invoices it moved. op
+// names the change in errors.
+func (s *Store) writePaymentChange(ctx context.Context, tx pgx.Tx, b *pgx.Batch, p *payment.Payment, typ string,
+	invoices map[string]*invoicing.Invoice, op string) error {
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("%s of payment %s: %w", op, p.ID, err)
+	}
+	events, err := s.paymentEvents(ctx, tx, *p, typ, invoices)
+	if err != nil {
+		return err
+	}
+	return feed.Append(ctx, tx, events...)
+}
+
+// paymentChanged answers a change of payment id by method whose
+// transaction ended with err: out when it committed, the payment as it is
+// now when the change lost its requestID to an earlier request of the
+// same change (a retry), else err.
+func (s *Store) paymentChanged(ctx context.Context, out payment.Payment, err error, method, id, requestID string) (payment.Payment, error) {
+	switch {
+	case claimLost(err):
+		if err := s.replayOf(ctx, requestID, method, id, "payment"); err != nil {
+			return payment.Payment{}, err
+		}
+		return s.GetPayment(ctx, id)
+	case err != nil:
+		return payment.Payment{}, err
+	}
+	return out, nil
+}
+
 // ReversePayment implements payment.Store.
 func (s *Store) ReversePayment(ctx context.Context, id string, etag int64, reason, requestID string) (payment.Payment, error) {
 	const method = "ReversePayment"
@@ -405,26 +438,11 @@ func (s *Store) ReversePayment(ctx context.Context, id string, etag int64, reaso
 		if err := queueJournal(&b, entries, actor); err != nil {
 			return err
 		}
-		if err := tx.SendBatch(ctx, &b).Close(); err != nil {
-			return fmt.Errorf("reverse payment %s: %w", id, err)
-		}
-		events, err := s.paymentEvents(ctx, tx, p, payment.EventReversed, invoices)
-		if err != nil {
-			return err
-		}
+		err = s.writePaymentChange(ctx, tx, &b, &p, payment.EventReversed, invoices, "reversal")
 		out = p
-		return feed.Append(ctx, tx, events...)
+		return err
 	})
-	switch {
-	case claimLost(err):
-		if err := s.replayOf(ctx, requestID, method, id, "payment"); err != nil {
-			return payment.Payment{}, err
-		}
-		return s.GetPayment(ctx, id)
-	case err != nil:
-		return payment.Payment{}, err
-	}
-	return out, nil
+	return s.paymentChanged(ctx, out, err, method, id, requestID)
 }
 
 // settle sets an invoiced or paid order's status from its invoices

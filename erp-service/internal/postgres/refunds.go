@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/jackc/pgx/v5"
 
@@ -10,7 +9,6 @@ import (
 	"github.com/seamhq/seam/erp-service/internal/payment"
 	"github.com/seamhq/seam/platform/auth"
 	"github.com/seamhq/seam/platform/errs"
-	"github.com/seamhq/seam/platform/feed"
 	"github.com/seamhq/seam/platform/requestid"
 )
 
@@ -50,24 +48,9 @@ func (s *Store) RefundCredit(ctx context.Context, id string, etag int64, r payme
 		if err := queueJournal(&b, []ledger.Entry{entry}, actor); err != nil {
 			return err
 		}
-		if err := tx.SendBatch(ctx, &b).Close(); err != nil {
-			return fmt.Errorf("refund credit of payment %s: %w", id, err)
-		}
-		events, err := s.paymentEvents(ctx, tx, p, payment.EventRefunded, nil)
-		if err != nil {
-			return err
-		}
+		err = s.writePaymentChange(ctx, tx, &b, &p, payment.EventRefunded, nil, "refund")
 		out = p
-		return feed.Append(ctx, tx, events...)
+		return err
 	})
-	switch {
-	case claimLost(err):
-		if err := s.replayOf(ctx, requestID, method, id, "payment"); err != nil {
-			return payment.Payment{}, err
-		}
-		return s.GetPayment(ctx, id)
-	case err != nil:
-		return payment.Payment{}, err
-	}
-	return out, nil
+	return s.paymentChanged(ctx, out, err, method, id, requestID)
 }
