@@ -69,6 +69,9 @@ func TestOddIDForms(t *testing.T) {
 		{"ApplyPaymentCredit", pid, func(id string) call {
 			return call{"POST", "/v1/payments/" + seg(id) + ":applyCredit", `{"allocations":[{"invoice_id":"` + iid + `","amount":` + eur("1") + `}]}`, "id"}
 		}},
+		{"RefundPaymentCredit", pid, func(id string) call {
+			return call{"POST", "/v1/payments/" + seg(id) + ":refundCredit", `{"amount":` + eur("1") + `}`, "id"}
+		}},
 		{"GetSupplier", supID, func(id string) call { return call{"GET", "/v1/suppliers/" + seg(id), "", "id"} }},
 		{"UpdateSupplier", supID, func(id string) call {
 			return call{"PATCH", "/v1/suppliers/" + seg(id), `{"name":"Parts 2"}`, "supplier.id"}
@@ -143,7 +146,7 @@ func TestOddIDForms(t *testing.T) {
 
 	// A well-formed id that names nothing is NOT_FOUND.
 	const none = "01900000-0000-7000-8000-000000000001"
-	for _, tc := range cases[:22] {
+	for _, tc := range cases[:23] {
 		c := tc.build(none)
 		if r := e.call(c.method, c.path, tok, c.body); r.status != 404 {
 			t.Errorf("%s of nothing: %d %v, want 404", tc.name, r.status, r.body)

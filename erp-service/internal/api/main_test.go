@@ -222,7 +222,7 @@ func (e *env) counts() map[string]int {
 	for _, tbl := range []string{"customers", "items", "stock_totals", "stock_levels", "stock_moves",
 		"sales_orders", "sales_order_lines", "idempotency_keys", "outbox_events", "warehouses",
 		"shipments", "shipment_lines", "journal_entries", "journal_lines", "invoices", "invoice_lines",
-		"payments", "payment_allocations"} {
+		"payments", "payment_allocations", "payment_refunds"} {
 		var n int
 		if err := e.pool.QueryRow(context.Background(), "SELECT count(*) FROM "+tbl).Scan(&n); err != nil {
 			e.t.Fatal(err)

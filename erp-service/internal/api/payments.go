@@ -34,6 +34,20 @@ func allocationInvoiceID(v *errs.Violations, field, s string) string {
 	return id
 }
 
+// moneyDate reads the date in field on which money moved, s: today (UTC)
+// when s is empty, else s as check (bounds) admits it. What is wrong goes
+// to v.
+func moneyDate(v *errs.Violations, field, s string, check func(d, now time.Time) error) time.Time {
+	d, err := parseDate(field, s)
+	mustMerge(v, err)
+	now := time.Now()
+	if d.IsZero() {
+		return civil.Today(now)
+	}
+	mustMerge(v, check(d, now))
+	return d
+}
+
 // CreatePayment records a payment and its allocations.
 func (h *Payments) CreatePayment(ctx context.Context, req *erpv1.CreatePaymentRequest) (*erpv1.Payment, error) {
 	pp := req.GetPayment()
@@ -57,12 +71,7 @@ func (h *Payments) CreatePayment(ctx context.Context, req *erpv1.CreatePaymentRe
 		}
 		p.Allocations = append(p.Allocations, al)
 	}
-	received, err := parseDate("received_date", pp.GetReceivedDate())
-	mustMerge(&v, err)
-	now := time.Now()
-	if !received.IsZero() {
-		mustMerge(&v, payment.CheckReceivedDate(received, now))
-	}
+	p.ReceivedDate = moneyDate(&v, "received_date", pp.GetReceivedDate(), payment.CheckReceivedDate)
 	var rules error
 	if amountOK && v.Len() == 0 {
 		rules = payment.ValidateNew(p)
@@ -70,10 +79,6 @@ func (h *Payments) CreatePayment(ctx context.Context, req *erpv1.CreatePaymentRe
 	if err := combine("payment", v.Err(), rules); err != nil {
 		return nil, err
 	}
-	if received.IsZero() {
-		received = civil.Today(now)
-	}
-	p.ReceivedDate = received
 	id, err := newID()
 	if err != nil {
 		return nil, err
@@ -196,6 +201,38 @@ func (h *Payments) ApplyPaymentCredit(ctx context.Context, req *erpv1.ApplyPayme
 	return paymentToProto(out), nil
 }
 
+// RefundPaymentCredit pays some of a posted payment's unallocated amount
+// back to its customer.
+func (h *Payments) RefundPaymentCredit(ctx context.Context, req *erpv1.RefundPaymentCreditRequest) (*erpv1.Payment, error) {
+	id, err := ids.UUID("id", req.GetId())
+	if err != nil {
+		return nil, err
+	}
+	var v errs.Violations
+	tag, err := errs.ParseEtag("etag", req.GetEtag())
+	mustMerge(&v, err)
+	r := payment.Refund{Reference: strings.TrimSpace(req.GetReference())}
+	amountOK := false
+	if req.GetAmount() == nil {
+		v.Add("amount", "is required")
+	} else {
+		r.Amount, amountOK = parseMoney(&v, "amount", req.GetAmount())
+	}
+	r.Date = moneyDate(&v, "refund_date", req.GetRefundDate(), payment.CheckRefundDate)
+	var rules error
+	if amountOK {
+		rules = payment.ValidateRefund(r)
+	}
+	if err := combine("", v.Err(), rules); err != nil {
+		return nil, err
+	}
+	out, err := h.store.RefundCredit(ctx, id, tag, r, req.GetRequestId())
+	if err != nil {
+		return nil, err
+	}
+	return paymentToProto(out), nil
+}
+
 func paymentToProto(p payment.Payment) *erpv1.Payment {
 	out := &erpv1.Payment{
 		Id:                p.ID,
@@ -216,6 +253,13 @@ func paymentToProto(p payment.Payment) *erpv1.Payment {
 	for i, a := range p.Allocations {
 		out.Allocations[i] = &erpv1.PaymentAllocation{InvoiceId: a.InvoiceID, Amount: money.ToProto(a.Amount),
 			Reversed: p.Status == payment.Reversed}
+	}
+	if len(p.Refunds) > 0 {
+		out.Refunds = make([]*erpv1.PaymentRefund, len(p.Refunds))
+		for i, r := range p.Refunds {
+			out.Refunds[i] = &erpv1.PaymentRefund{Amount: money.ToProto(r.Amount), RefundDate: date(r.Date), Reference: r.Reference,
+				CreateTime: ts(r.CreateTime)}
+		}
 	}
 	return out
 }

@@ -77,8 +77,9 @@ func Policy() auth.Policy {
 		erpv1.PaymentService_GetPayment_FullMethodName:     moneyReaders,
 		erpv1.PaymentService_ListPayments_FullMethodName:   moneyReaders,
 		erpv1.PaymentService_ReversePayment_FullMethodName: {auth.Finance},
-		// Applying credit moves receivables: finance's.
-		erpv1.PaymentService_ApplyPaymentCredit_FullMethodName: {auth.Finance},
+		// Applying and refunding credit move receivables: finance's.
+		erpv1.PaymentService_ApplyPaymentCredit_FullMethodName:  {auth.Finance},
+		erpv1.PaymentService_RefundPaymentCredit_FullMethodName: {auth.Finance},
 
 		erpv1.LedgerService_ListJournalEntries_FullMethodName: ledgerReaders,
 		erpv1.LedgerService_GetTrialBalance_FullMethodName:    ledgerReaders,

@@ -135,6 +135,13 @@ func restTransfersCreditSales(t *testing.T, e *env, call func(want int, method, 
 	if got := call(200, "GET", "/v1/invoices/"+invIDs[1], finance, ""); got["status"] != "INVOICE_STATUS_PAID" {
 		t.Errorf("invoice paid from credit = %v", got["status"])
 	}
+	// A prepayment paid back in full.
+	pre := call(200, "POST", "/v1/payments", finance, `{"customer_id":"`+cid+`","amount":{"currency_code":"EUR","amount":"12.5"}}`)
+	refunded := call(200, "POST", "/v1/payments/"+str(pre["id"])+":refundCredit", finance,
+		`{"amount":{"currency_code":"EUR","amount":"12.50"},"reference":"SEPA-9","request_id":"rf-routes"}`)
+	if refunds, _ := refunded["refunds"].([]any); refunded["unallocated_amount"].(map[string]any)["amount"] != "0.00" || len(refunds) != 1 {
+		t.Errorf("refunded prepayment = %v", refunded)
+	}
 
 	// The sales report of June: the two whole invoices.
 	rep := call(200, "GET", "/v1/reports/sales?start_date=2026-06-01&end_date=2026-06-30&customer_id="+cid, sales, "")

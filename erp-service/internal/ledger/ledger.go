@@ -55,6 +55,9 @@ const (
 	KindPayment = "payment"
 	// KindPaymentReversal reverses a payment's entry.
 	KindPaymentReversal = "payment_reversal"
+	// KindPaymentRefund: a payment's credit paid back, Dr Accounts
+	// receivable / Cr Cash.
+	KindPaymentRefund = "payment_refund"
 )
 
 // Line debits or credits one account; exactly one of Debit and Credit is
@@ -200,7 +203,7 @@ func Totals(rows []BalanceRow) []Total {
 }
 
 // Kinds lists every kind of journal entry.
-var Kinds = []string{KindShipment, KindReceipt, KindAdjustment, KindRevaluation, KindInvoice, KindInvoiceVoid, KindPayment, KindPaymentReversal}
+var Kinds = []string{KindShipment, KindReceipt, KindAdjustment, KindRevaluation, KindInvoice, KindInvoiceVoid, KindPayment, KindPaymentReversal, KindPaymentRefund}
 
 // FilterFields may appear in a ListJournalEntries filter.
 var FilterFields = []string{"kind", "reference", "currency_code"}

@@ -46,10 +46,24 @@ const MaxReceivedDaysAhead = 1
 // CheckReceivedDate refuses a received date more than MaxReceivedDaysAhead
 // days after today (civil.Today(now)): INVALID_ARGUMENT on received_date.
 func CheckReceivedDate(received, now time.Time) error {
+	return checkMoneyDate("received_date", "a payment is received", received, now)
+}
+
+// CheckRefundDate refuses a refund date more than MaxReceivedDaysAhead
+// days after today (civil.Today(now)), as CheckReceivedDate:
+// INVALID_ARGUMENT on refund_date.
+func CheckRefundDate(refunded, now time.Time) error {
+	return checkMoneyDate("refund_date", "a refund is paid out", refunded, now)
+}
+
+// checkMoneyDate refuses d, the date in field on which money moved, when
+// it is more than MaxReceivedDaysAhead days after today; what names the
+// move in the message.
+func checkMoneyDate(field, what string, d, now time.Time) error {
 	latest := civil.Today(now).AddDate(0, 0, MaxReceivedDaysAhead)
-	if received.After(latest) {
-		return errs.Invalid("received_date", "must not be after %s: a payment is received by today (UTC, a day of grace for time zones ahead of it)",
-			civil.FormatDate(latest))
+	if d.After(latest) {
+		return errs.Invalid(field, "must not be after %s: %s by today (UTC, a day of grace for time zones ahead of it)",
+			civil.FormatDate(latest), what)
 	}
 	return nil
 }
@@ -67,8 +81,10 @@ type Payment struct {
 	CustomerID  string
 	Amount      money.Money
 	Allocations []Allocation
-	// Unallocated is Amount minus the allocations: the customer's credit;
-	// zero once the payment is reversed.
+	// Refunds are the credit paid back to the customer, oldest first.
+	Refunds []Refund
+	// Unallocated is Amount minus the allocations and the refunds: the
+	// customer's credit; zero once the payment is reversed.
 	Unallocated   money.Money
 	Status        Status
 	ReceivedDate  time.Time // a date, UTC midnight
@@ -96,15 +112,7 @@ func ValidateNew(p Payment) error {
 	if p.CustomerID == "" {
 		v.Add("customer_id", "is required")
 	}
-	switch {
-	case !p.Amount.Amount.IsPositive():
-		v.Add("amount.amount", "must be positive")
-	case p.Amount.TooPrecise():
-		v.Add("amount.amount", "%s allows at most %d decimal places", p.Amount.Currency, money.MinorUnits(p.Amount.Currency))
-	}
-	if utf8.RuneCountInString(p.Reference) > MaxReferenceLength {
-		v.Add("reference", "must be at most %d characters", MaxReferenceLength)
-	}
+	checkAmountReference(&v, p.Amount, p.Reference)
 	if len(p.Allocations) > MaxAllocations {
 		v.Add("allocations", "at most %d allocations are allowed", MaxAllocations)
 	}
@@ -120,6 +128,21 @@ func ValidateNew(p Payment) error {
 		}
 	}
 	return v.Err()
+}
+
+// checkAmountReference adds to v what is wrong with the amount of money
+// moving (positive, in the minor units of its currency) and with its
+// reference (at most MaxReferenceLength characters).
+func checkAmountReference(v *errs.Violations, amount money.Money, reference string) {
+	switch {
+	case !amount.Amount.IsPositive():
+		v.Add("amount.amount", "must be positive")
+	case amount.TooPrecise():
+		v.Add("amount.amount", "%s allows at most %d decimal places", amount.Currency, money.MinorUnits(amount.Currency))
+	}
+	if utf8.RuneCountInString(reference) > MaxReferenceLength {
+		v.Add("reference", "must be at most %d characters", MaxReferenceLength)
+	}
 }
 
 // Apply allocates new payment p to invoices (every invoice p allocates to,
@@ -151,13 +174,19 @@ func Apply(p *Payment, invoices map[string]*invoicing.Invoice) (ledger.Entry, er
 // The payment keeps its allocations, as a record of what it had paid
 // (Payment.Reversed says they no longer count), and has nothing
 // unallocated: none of it is the customer's credit any more. Reversing a
-// reversed payment changes nothing.
+// reversed payment changes nothing. A payment with refunds is not
+// reversed (FAILED_PRECONDITION): the refunded money cannot be taken
+// back, and reversing the rest alone would leave in receivables what the
+// refunds took out.
 func Reverse(p *Payment, etag int64, reason string, invoices map[string]*invoicing.Invoice, posted []ledger.Entry) ([]ledger.Entry, bool, error) {
 	if p.Status == Reversed {
 		return nil, false, nil
 	}
 	if etag != 0 && etag != p.Revision {
 		return nil, false, errs.StaleEtag("payment " + p.ID)
+	}
+	if len(p.Refunds) > 0 {
+		return nil, false, refundsError(p)
 	}
 	for _, a := range p.Allocations {
 		inv, ok := invoices[a.InvoiceID]
@@ -225,6 +254,10 @@ type Store interface {
 	// invoices allocated to, applies ApplyCredit (allocs validated) and
 	// writes it all. A requestID seen before returns the payment.
 	ApplyCredit(ctx context.Context, id string, etag int64, allocs []Allocation, requestID string) (Payment, error)
+	// RefundCredit locks the customer and the payment, applies
+	// RefundCredit (r validated and dated) and writes it all with the
+	// journal entry. A requestID seen before returns the payment.
+	RefundCredit(ctx context.Context, id string, etag int64, r Refund, requestID string) (Payment, error)
 }
 
 // Event types; the key is the payment id.

@@ -10,7 +10,6 @@ import (
 
 	"github.com/seamhq/seam/erp-service/internal/payment"
 	"github.com/seamhq/seam/platform/errs"
-	"github.com/seamhq/seam/platform/feed"
 	"github.com/seamhq/seam/platform/requestid"
 )
 
@@ -64,25 +63,10 @@ func (s *Store) ApplyCredit(ctx context.Context, id string, etag int64, allocs [
 		b.Queue(`UPDATE payments SET unallocated = $2, revision = $3, update_time = now() WHERE id = $1
 			RETURNING update_time`, p.ID, p.Unallocated.Amount, p.Revision).
 			QueryRow(func(row pgx.Row) error { return row.Scan(&p.UpdateTime) })
-		if err := tx.SendBatch(ctx, &b).Close(); err != nil {
-			return fmt.Errorf("apply credit of payment %s: %w", id, err)
-		}
 		slices.SortFunc(p.Allocations, func(a, b payment.Allocation) int { return compareUUID(a.InvoiceID, b.InvoiceID) })
-		events, err := s.paymentEvents(ctx, tx, p, payment.EventCreditApplied, invoices)
-		if err != nil {
-			return err
-		}
+		err = s.writePaymentChange(ctx, tx, &b, &p, payment.EventCreditApplied, invoices, "credit application")
 		out = p
-		return feed.Append(ctx, tx, events...)
+		return err
 	})
-	switch {
-	case claimLost(err):
-		if err := s.replayOf(ctx, requestID, method, id, "payment"); err != nil {
-			return payment.Payment{}, err
-		}
-		return s.GetPayment(ctx, id)
-	case err != nil:
-		return payment.Payment{}, err
-	}
-	return out, nil
+	return s.paymentChanged(ctx, out, err, method, id, requestID)
 }

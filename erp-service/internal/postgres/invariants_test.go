@@ -383,6 +383,33 @@ func TestInvariantsUnderConcurrency(t *testing.T) {
 			_, err := s.ApplyCredit(ctx, p.ID, 0, allocs, "")
 			return err
 		},
+		"refund": func(r *rand.Rand) error {
+			// Part or all of a payment's credit paid back (over it, or of
+			// a reversed payment: refused).
+			w.mu.Lock()
+			id := w.pick(r, w.payments)
+			w.mu.Unlock()
+			if id == "" {
+				return nil
+			}
+			p, err := s.GetPayment(ctx, id)
+			if err != nil {
+				return err
+			}
+			amount := p.Unallocated.Amount
+			switch r.IntN(4) {
+			case 0:
+				amount = amount.Add(dec("1")) // over the credit: refused
+			case 1, 2:
+				amount = money.Round(amount.Div(dec("3")), p.Amount.Currency)
+			}
+			rf := payment.Refund{Amount: money.Money{Currency: p.Amount.Currency, Amount: amount}, Date: p.ReceivedDate, Reference: "random"}
+			if err := payment.ValidateRefund(rf); err != nil {
+				return err
+			}
+			_, err = s.RefundCredit(ctx, p.ID, 0, rf, "")
+			return err
+		},
 		"void": func(r *rand.Rand) error {
 			w.mu.Lock()
 			id := w.pick(r, w.invoices)
@@ -402,7 +429,7 @@ func TestInvariantsUnderConcurrency(t *testing.T) {
 		},
 	}
 	names := []string{"receipt", "purchase", "receive", "receive", "release", "release", "amend", "amend", "order", "order", "confirm", "confirm", "cancel", "ship", "ship", "ship",
-		"invoice", "invoice", "pay", "pay", "reverse", "void", "overdue", "transfer", "invoice", "prepay", "credit", "credit", "credit", "count"}
+		"invoice", "invoice", "pay", "pay", "reverse", "void", "overdue", "transfer", "invoice", "prepay", "credit", "credit", "credit", "count", "refund", "refund"}
 
 	const workers, perWorker = 8, 60
 	var wg sync.WaitGroup
@@ -564,9 +591,20 @@ func TestInvariantsUnderConcurrency(t *testing.T) {
 			WHERE o.invoiced_quantity <> coalesce(y.q, 0)`,
 		"invoices whose status does not follow their payments": `SELECT count(*) FROM invoices WHERE status <> 'VOID' AND (
 			(paid_amount >= total) <> (status = 'PAID') OR (status = 'OVERDUE' AND NOT overdue) OR (status = 'PARTIALLY_PAID' AND paid_amount = 0))`,
-		"payments whose unallocated amount is not amount minus allocations (0 once reversed)": `SELECT count(*) FROM payments p
+		"payments whose unallocated amount is not amount minus allocations and refunds (0 once reversed)": `SELECT count(*) FROM payments p
 			LEFT JOIN (SELECT payment_id, sum(amount) AS a FROM payment_allocations GROUP BY 1) a ON a.payment_id = p.id
-			WHERE p.unallocated <> CASE p.status WHEN 'REVERSED' THEN 0 ELSE p.amount - coalesce(a.a, 0) END`,
+			LEFT JOIN (SELECT payment_id, sum(amount) AS r FROM payment_refunds GROUP BY 1) r ON r.payment_id = p.id
+			WHERE p.unallocated <> CASE p.status WHEN 'REVERSED' THEN 0 ELSE p.amount - coalesce(a.a, 0) - coalesce(r.r, 0) END`,
+		"reversed payments with refunds": `SELECT count(*) FROM payments p
+			WHERE p.status = 'REVERSED' AND EXISTS (SELECT 1 FROM payment_refunds r WHERE r.payment_id = p.id)`,
+		"payments whose refunds differ from their refund entries (Dr 1100 / Cr 1000)": `SELECT count(*) FROM payments p
+			LEFT JOIN (SELECT payment_id, sum(amount) AS r FROM payment_refunds GROUP BY 1) r ON r.payment_id = p.id
+			LEFT JOIN (SELECT e.reference, sum(l.debit) FILTER (WHERE l.account_code = '1100') AS ar,
+			                  sum(l.credit) FILTER (WHERE l.account_code = '1000') AS cash, bool_and(e.currency_code = p2.currency_code) AS cur
+			           FROM journal_entries e JOIN journal_lines l ON l.entry_id = e.id
+			           JOIN payments p2 ON 'payments/' || p2.id::text = e.reference
+			           WHERE e.kind = 'payment_refund' GROUP BY 1) j ON j.reference = 'payments/' || p.id::text
+			WHERE coalesce(r.r, 0) <> coalesce(j.ar, 0) OR coalesce(r.r, 0) <> coalesce(j.cash, 0) OR NOT coalesce(j.cur, true)`,
 		"amounts with more decimals than their currency": `SELECT count(*) FROM invoices
 			WHERE scale(total) > CASE currency_code WHEN 'JPY' THEN 0 WHEN 'KWD' THEN 3 ELSE 2 END
 			   OR scale(paid_amount) > CASE currency_code WHEN 'JPY' THEN 0 WHEN 'KWD' THEN 3 ELSE 2 END`,
@@ -610,6 +648,14 @@ func TestInvariantsUnderConcurrency(t *testing.T) {
 	t.Logf("credit holds: %d, released: %d", holds, releases)
 	recount()
 	t.Logf("credit applications: %d, transfer rows: %d", applied, transfers)
+	var refunds int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM payment_refunds`).Scan(&refunds); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("refunds: %d", refunds)
+	if refunds == 0 {
+		t.Error("no refund; the test exercises too little")
+	}
 	if (applied == 0 && openInvoice) || transfers == 0 {
 		t.Error("no credit applied or no transfer; the test exercises too little")
 	}

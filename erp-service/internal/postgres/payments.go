@@ -16,6 +16,7 @@ import (
 	"github.com/seamhq/seam/platform/auth"
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/feed"
+	"github.com/seamhq/seam/platform/money"
 	"github.com/seamhq/seam/platform/requestid"
 )
 
@@ -27,11 +28,22 @@ var paymentFilter = map[string]column{
 const paymentNumberSQL = `(SELECT 'PAY-' || CASE WHEN n < 1000000 THEN lpad(n::text, 6, '0') ELSE n::text END
 	FROM nextval('payment_number_seq') AS n)`
 
-// paymentCols selects a payment and one of its allocations (NULL when it
-// has none) from "p" and "a".
+// paymentCols selects a payment, one of its allocations (NULL when it
+// has none) and its refunds from "p", "a" and "r" (paymentFrom).
 const paymentCols = `p.id, p.number, p.customer_id, p.currency_code, p.amount, p.unallocated, p.status,
 	p.received_date, p.reference, p.reverse_reason, p.revision, p.create_time, p.update_time,
-	a.invoice_id::text, a.amount`
+	a.invoice_id::text, a.amount, r.amounts, r.dates, r.refs, r.times`
+
+// paymentFrom joins the payments "p" (a table or a subquery) to their
+// allocations "a" and their refunds "r" (arrays, oldest first; NULL when
+// there are none), so that one statement, one snapshot, reads them.
+func paymentFrom(p string) string {
+	return p + ` LEFT JOIN payment_allocations a ON a.payment_id = p.id
+		CROSS JOIN LATERAL (SELECT array_agg(x.amount ORDER BY x.refund_number) AS amounts,
+			array_agg(x.refund_date ORDER BY x.refund_number) AS dates, array_agg(x.reference ORDER BY x.refund_number) AS refs,
+			array_agg(x.create_time ORDER BY x.refund_number) AS times
+			FROM payment_refunds x WHERE x.payment_id = p.id) r`
+}
 
 func scanPayments(rows pgx.Rows) ([]payment.Payment, error) {
 	defer rows.Close()
@@ -41,14 +53,22 @@ func scanPayments(rows pgx.Rows) ([]payment.Payment, error) {
 		var status string
 		var inv *string
 		var amount decimal.NullDecimal
+		var refunded []decimal.Decimal
+		var dates, times []time.Time
+		var refs []string
 		if err := rows.Scan(&p.ID, &p.Number, &p.CustomerID, &p.Amount.Currency, &p.Amount.Amount, &p.Unallocated.Amount, &status,
-			&p.ReceivedDate, &p.Reference, &p.ReverseReason, &p.Revision, &p.CreateTime, &p.UpdateTime, &inv, &amount); err != nil {
+			&p.ReceivedDate, &p.Reference, &p.ReverseReason, &p.Revision, &p.CreateTime, &p.UpdateTime, &inv, &amount,
+			&refunded, &dates, &refs, &times); err != nil {
 			return nil, err
 		}
 		n := len(out)
 		if n == 0 || out[n-1].ID != p.ID {
 			p.Status = payment.Status(status)
 			p.Unallocated.Currency = p.Amount.Currency
+			for i := range refunded {
+				p.Refunds = append(p.Refunds, payment.Refund{Amount: money.Money{Currency: p.Amount.Currency, Amount: refunded[i]},
+					Date: dates[i], Reference: refs[i], CreateTime: times[i]})
+			}
 			out = append(out, p)
 			n++
 		}
@@ -72,7 +92,7 @@ func getPayment(ctx context.Context, q interface {
 		forUpdate = " FOR UPDATE OF p"
 	}
 	rows, err := q.Query(ctx, `SELECT `+paymentCols+`
-		FROM payments p LEFT JOIN payment_allocations a ON a.payment_id = p.id
+		FROM `+paymentFrom("payments p")+`
 		WHERE p.id = $1 ORDER BY a.invoice_id`+forUpdate, id)
 	if err != nil {
 		return payment.Payment{}, fmt.Errorf("get payment %s: %w", id, err)
@@ -107,8 +127,7 @@ func (s *Store) ListPayments(ctx context.Context, q payment.ListQuery) ([]paymen
 		after = "id > " + arg(&args, q.After) + "::uuid"
 	}
 	rows, err := s.pool.Query(ctx, `SELECT `+paymentCols+`
-		FROM (SELECT * FROM payments WHERE `+and(filter, after)+` ORDER BY id LIMIT `+arg(&args, q.PageSize+1)+`) p
-		LEFT JOIN payment_allocations a ON a.payment_id = p.id
+		FROM `+paymentFrom(`(SELECT * FROM payments WHERE `+and(filter, after)+` ORDER BY id LIMIT `+arg(&args, q.PageSize+1)+`) p`)+`
 		ORDER BY p.id, a.invoice_id`, args...)
 	if err != nil {
 		return nil, false, fmt.Errorf("list payments: %w", err)
@@ -342,6 +361,39 @@ func (s *Store) paymentEvents(ctx context.Context, tx pgx.Tx, p payment.Payment,
 	return append(events, bal), nil
 }
 
+// writePaymentChange sends b, the writes of a change of payment p (which
+// may fill in p, its update time say), and appends the change's events
+// (typ for the payment; paymentEvents) with the invoices it moved. op
+// names the change in errors.
+func (s *Store) writePaymentChange(ctx context.Context, tx pgx.Tx, b *pgx.Batch, p *payment.Payment, typ string,
+	invoices map[string]*invoicing.Invoice, op string) error {
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("%s of payment %s: %w", op, p.ID, err)
+	}
+	events, err := s.paymentEvents(ctx, tx, *p, typ, invoices)
+	if err != nil {
+		return err
+	}
+	return feed.Append(ctx, tx, events...)
+}
+
+// paymentChanged answers a change of payment id by method whose
+// transaction ended with err: out when it committed, the payment as it is
+// now when the change lost its requestID to an earlier request of the
+// same change (a retry), else err.
+func (s *Store) paymentChanged(ctx context.Context, out payment.Payment, err error, method, id, requestID string) (payment.Payment, error) {
+	switch {
+	case claimLost(err):
+		if err := s.replayOf(ctx, requestID, method, id, "payment"); err != nil {
+			return payment.Payment{}, err
+		}
+		return s.GetPayment(ctx, id)
+	case err != nil:
+		return payment.Payment{}, err
+	}
+	return out, nil
+}
+
 // ReversePayment implements payment.Store.
 func (s *Store) ReversePayment(ctx context.Context, id string, etag int64, reason, requestID string) (payment.Payment, error) {
 	const method = "ReversePayment"
@@ -386,26 +438,11 @@ func (s *Store) ReversePayment(ctx context.Context, id string, etag int64, reaso
 		if err := queueJournal(&b, entries, actor); err != nil {
 			return err
 		}
-		if err := tx.SendBatch(ctx, &b).Close(); err != nil {
-			return fmt.Errorf("reverse payment %s: %w", id, err)
-		}
-		events, err := s.paymentEvents(ctx, tx, p, payment.EventReversed, invoices)
-		if err != nil {
-			return err
-		}
+		err = s.writePaymentChange(ctx, tx, &b, &p, payment.EventReversed, invoices, "reversal")
 		out = p
-		return feed.Append(ctx, tx, events...)
+		return err
 	})
-	switch {
-	case claimLost(err):
-		if err := s.replayOf(ctx, requestID, method, id, "payment"); err != nil {
-			return payment.Payment{}, err
-		}
-		return s.GetPayment(ctx, id)
-	case err != nil:
-		return payment.Payment{}, err
-	}
-	return out, nil
+	return s.paymentChanged(ctx, out, err, method, id, requestID)
 }
 
 // settle sets an invoiced or paid order's status from its invoices

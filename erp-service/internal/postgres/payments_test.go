@@ -199,4 +199,52 @@ func TestPayments(t *testing.T) {
 	if err != nil || len(list) != 2 || !more {
 		t.Errorf("payments page = %v %v %v", list, more, err)
 	}
+
+	// A prepayment of 20.00, 7.50 of it paid back: Dr 1100 / Cr 1000, so
+	// Cash 79.42 + 20 - 7.50 = 91.92 and AR 51.61 - 20 + 7.50 = 39.11;
+	// the credit left is 12.50.
+	pre, err := s.CreatePayment(ctx, pay(t, c.ID, "20"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	refund := payment.Refund{Amount: eur("7.50"), Date: day("2026-02-03"), Reference: "TRX-1"}
+	if _, err := s.RefundCredit(ctx, pre.ID, 9, refund, ""); !errors.Is(err, errs.ErrAborted) {
+		t.Errorf("refund with a stale etag: %v", err)
+	}
+	rf, err := s.RefundCredit(ctx, pre.ID, 1, refund, "refund-1")
+	if err != nil || rf.Unallocated.String() != "12.50 EUR" || rf.Revision != 2 || len(rf.Refunds) != 1 || rf.Refunds[0].CreateTime.IsZero() {
+		t.Fatalf("refund = %+v, %v", rf, err)
+	}
+	if again, err := s.RefundCredit(ctx, pre.ID, 1, refund, "refund-1"); err != nil || again.Revision != 2 || len(again.Refunds) != 1 {
+		t.Errorf("retried refund = %+v, %v", again, err)
+	}
+	if got, _ := s.GetPayment(ctx, pre.ID); len(got.Refunds) != 1 || got.Refunds[0].Amount.String() != "7.50 EUR" ||
+		!got.Refunds[0].Date.Equal(day("2026-02-03")) || got.Refunds[0].Reference != "TRX-1" {
+		t.Errorf("refunded payment = %+v", got)
+	}
+	if _, err := s.RefundCredit(ctx, pre.ID, 0, payment.Refund{Amount: eur("12.51"), Date: day("2026-02-03")}, ""); !errors.Is(err, errs.ErrInvalidArgument) {
+		t.Errorf("refund over the credit: %v", err)
+	}
+	if _, err := s.RefundCredit(ctx, p3.ID, 0, payment.Refund{Amount: eur("1"), Date: day("2026-02-03")}, ""); !errors.Is(err, errs.ErrFailedPrecondition) {
+		t.Errorf("refund of a reversed payment: %v", err)
+	}
+	tb = checkJournal(t, s, pool)
+	if tb[ledger.Cash] != "91.92" || tb[ledger.AccountsReceivable] != "39.11" {
+		t.Errorf("trial balance after the refund = %v", tb)
+	}
+	bal, err := s.Balance(ctx, c.ID, "EUR")
+	if err != nil || bal.Credit.String() != "12.50 EUR" {
+		t.Errorf("balance after the refund = %+v, %v", bal, err)
+	}
+	// Never reversed, also not by a binary that knows nothing of refunds.
+	if _, err := s.ReversePayment(ctx, pre.ID, 0, "bounced", ""); !errors.Is(err, errs.ErrFailedPrecondition) {
+		t.Errorf("reversing a refunded payment: %v", err)
+	}
+	if _, err := pool.Exec(ctx, `UPDATE payments SET status = 'REVERSED', unallocated = 0 WHERE id = $1`, pre.ID); err == nil {
+		t.Error("the database let a refunded payment be reversed")
+	}
+	if _, err := pool.Exec(ctx, `DELETE FROM payment_refunds WHERE payment_id = $1`, pre.ID); err == nil {
+		t.Error("the database let a refund be deleted")
+	}
+	checkPaid(t, pool)
 }

@@ -34,11 +34,13 @@ type JournalEntry struct {
 	// Purchase price variance for purchase orders), "adjustment" (a stock
 	// count or shrinkage: Dr 1200 Inventory / Cr 5200 Inventory adjustments,
 	// or the reverse), "revaluation" (a new standard cost of stock on hand,
-	// 1200 against 5200), "invoice", "invoice_void", "payment" or
-	// "payment_reversal".
+	// 1200 against 5200), "invoice", "invoice_void", "payment",
+	// "payment_reversal" or "payment_refund" (a payment's credit paid back:
+	// Dr 1100 Accounts receivable / Cr 1000 Cash).
 	Kind string `protobuf:"bytes,2,opt,name=kind,proto3" json:"kind,omitempty"`
 	// The business document: "shipments/<id>", "stockAdjustments/<id>",
-	// "items/<sku>" (a revaluation).
+	// "items/<sku>" (a revaluation), "payments/<id>" (a payment, its
+	// reversal and its refunds).
 	Reference    string         `protobuf:"bytes,3,opt,name=reference,proto3" json:"reference,omitempty"`
 	CurrencyCode string         `protobuf:"bytes,4,opt,name=currency_code,json=currencyCode,proto3" json:"currency_code,omitempty"`
 	Lines        []*JournalLine `protobuf:"bytes,5,rep,name=lines,proto3" json:"lines,omitempty"`

@@ -84,8 +84,9 @@ type Payment struct {
 	Amount *v1.Money `protobuf:"bytes,4,opt,name=amount,proto3" json:"amount,omitempty"`
 	// The invoices paid, in the payment's currency.
 	Allocations []*PaymentAllocation `protobuf:"bytes,5,rep,name=allocations,proto3" json:"allocations,omitempty"`
-	// Read-only: amount minus the allocations, kept as customer credit; zero
-	// once the payment is reversed (none of it is credit any more).
+	// Read-only: amount minus the allocations and the refunds, kept as
+	// customer credit; zero once the payment is reversed (none of it is
+	// credit any more).
 	UnallocatedAmount *v1.Money `protobuf:"bytes,6,opt,name=unallocated_amount,json=unallocatedAmount,proto3" json:"unallocated_amount,omitempty"`
 	// Read-only.
 	Status PaymentStatus `protobuf:"varint,7,opt,name=status,proto3,enum=erp.v1.PaymentStatus" json:"status,omitempty"`
@@ -96,10 +97,13 @@ type Payment struct {
 	// Read-only.
 	ReverseReason string `protobuf:"bytes,10,opt,name=reverse_reason,json=reverseReason,proto3" json:"reverse_reason,omitempty"`
 	// Read-only; increments with every change.
-	Revision      int64                  `protobuf:"varint,11,opt,name=revision,proto3" json:"revision,omitempty"`
-	Etag          string                 `protobuf:"bytes,12,opt,name=etag,proto3" json:"etag,omitempty"`
-	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
-	UpdateTime    *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	Revision   int64                  `protobuf:"varint,11,opt,name=revision,proto3" json:"revision,omitempty"`
+	Etag       string                 `protobuf:"bytes,12,opt,name=etag,proto3" json:"etag,omitempty"`
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	// Read-only: the credit paid back to the customer
+	// (RefundPaymentCredit), oldest first.
+	Refunds       []*PaymentRefund `protobuf:"bytes,15,rep,name=refunds,proto3" json:"refunds,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -232,6 +236,86 @@ func (x *Payment) GetUpdateTime() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Payment) GetRefunds() []*PaymentRefund {
+	if x != nil {
+		return x.Refunds
+	}
+	return nil
+}
+
+// PaymentRefund is part of a payment's credit paid back to the customer.
+// Read-only; a refund is final.
+type PaymentRefund struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Positive, in the payment's currency.
+	Amount *v1.Money `protobuf:"bytes,1,opt,name=amount,proto3" json:"amount,omitempty"`
+	// YYYY-MM-DD: when the money was paid out.
+	RefundDate string `protobuf:"bytes,2,opt,name=refund_date,json=refundDate,proto3" json:"refund_date,omitempty"`
+	// The payee's reference (the outgoing transfer's id, a cheque number).
+	Reference     string                 `protobuf:"bytes,3,opt,name=reference,proto3" json:"reference,omitempty"`
+	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PaymentRefund) Reset() {
+	*x = PaymentRefund{}
+	mi := &file_erp_v1_payment_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PaymentRefund) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PaymentRefund) ProtoMessage() {}
+
+func (x *PaymentRefund) ProtoReflect() protoreflect.Message {
+	mi := &file_erp_v1_payment_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PaymentRefund.ProtoReflect.Descriptor instead.
+func (*PaymentRefund) Descriptor() ([]byte, []int) {
+	return file_erp_v1_payment_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *PaymentRefund) GetAmount() *v1.Money {
+	if x != nil {
+		return x.Amount
+	}
+	return nil
+}
+
+func (x *PaymentRefund) GetRefundDate() string {
+	if x != nil {
+		return x.RefundDate
+	}
+	return ""
+}
+
+func (x *PaymentRefund) GetReference() string {
+	if x != nil {
+		return x.Reference
+	}
+	return ""
+}
+
+func (x *PaymentRefund) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
 type PaymentAllocation struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Required: an invoice of the payment's customer, in its currency.
@@ -248,7 +332,7 @@ type PaymentAllocation struct {
 
 func (x *PaymentAllocation) Reset() {
 	*x = PaymentAllocation{}
-	mi := &file_erp_v1_payment_proto_msgTypes[1]
+	mi := &file_erp_v1_payment_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -260,7 +344,7 @@ func (x *PaymentAllocation) String() string {
 func (*PaymentAllocation) ProtoMessage() {}
 
 func (x *PaymentAllocation) ProtoReflect() protoreflect.Message {
-	mi := &file_erp_v1_payment_proto_msgTypes[1]
+	mi := &file_erp_v1_payment_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -273,7 +357,7 @@ func (x *PaymentAllocation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PaymentAllocation.ProtoReflect.Descriptor instead.
 func (*PaymentAllocation) Descriptor() ([]byte, []int) {
-	return file_erp_v1_payment_proto_rawDescGZIP(), []int{1}
+	return file_erp_v1_payment_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *PaymentAllocation) GetInvoiceId() string {
@@ -307,7 +391,7 @@ type CreatePaymentRequest struct {
 
 func (x *CreatePaymentRequest) Reset() {
 	*x = CreatePaymentRequest{}
-	mi := &file_erp_v1_payment_proto_msgTypes[2]
+	mi := &file_erp_v1_payment_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -319,7 +403,7 @@ func (x *CreatePaymentRequest) String() string {
 func (*CreatePaymentRequest) ProtoMessage() {}
 
 func (x *CreatePaymentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_erp_v1_payment_proto_msgTypes[2]
+	mi := &file_erp_v1_payment_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -332,7 +416,7 @@ func (x *CreatePaymentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreatePaymentRequest.ProtoReflect.Descriptor instead.
 func (*CreatePaymentRequest) Descriptor() ([]byte, []int) {
-	return file_erp_v1_payment_proto_rawDescGZIP(), []int{2}
+	return file_erp_v1_payment_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *CreatePaymentRequest) GetPayment() *Payment {
@@ -358,7 +442,7 @@ type GetPaymentRequest struct {
 
 func (x *GetPaymentRequest) Reset() {
 	*x = GetPaymentRequest{}
-	mi := &file_erp_v1_payment_proto_msgTypes[3]
+	mi := &file_erp_v1_payment_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -370,7 +454,7 @@ func (x *GetPaymentRequest) String() string {
 func (*GetPaymentRequest) ProtoMessage() {}
 
 func (x *GetPaymentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_erp_v1_payment_proto_msgTypes[3]
+	mi := &file_erp_v1_payment_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -383,7 +467,7 @@ func (x *GetPaymentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPaymentRequest.ProtoReflect.Descriptor instead.
 func (*GetPaymentRequest) Descriptor() ([]byte, []int) {
-	return file_erp_v1_payment_proto_rawDescGZIP(), []int{3}
+	return file_erp_v1_payment_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *GetPaymentRequest) GetId() string {
@@ -405,7 +489,7 @@ type ListPaymentsRequest struct {
 
 func (x *ListPaymentsRequest) Reset() {
 	*x = ListPaymentsRequest{}
-	mi := &file_erp_v1_payment_proto_msgTypes[4]
+	mi := &file_erp_v1_payment_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -417,7 +501,7 @@ func (x *ListPaymentsRequest) String() string {
 func (*ListPaymentsRequest) ProtoMessage() {}
 
 func (x *ListPaymentsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_erp_v1_payment_proto_msgTypes[4]
+	mi := &file_erp_v1_payment_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -430,7 +514,7 @@ func (x *ListPaymentsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPaymentsRequest.ProtoReflect.Descriptor instead.
 func (*ListPaymentsRequest) Descriptor() ([]byte, []int) {
-	return file_erp_v1_payment_proto_rawDescGZIP(), []int{4}
+	return file_erp_v1_payment_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *ListPaymentsRequest) GetPageSize() int32 {
@@ -464,7 +548,7 @@ type ListPaymentsResponse struct {
 
 func (x *ListPaymentsResponse) Reset() {
 	*x = ListPaymentsResponse{}
-	mi := &file_erp_v1_payment_proto_msgTypes[5]
+	mi := &file_erp_v1_payment_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -476,7 +560,7 @@ func (x *ListPaymentsResponse) String() string {
 func (*ListPaymentsResponse) ProtoMessage() {}
 
 func (x *ListPaymentsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_erp_v1_payment_proto_msgTypes[5]
+	mi := &file_erp_v1_payment_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -489,7 +573,7 @@ func (x *ListPaymentsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPaymentsResponse.ProtoReflect.Descriptor instead.
 func (*ListPaymentsResponse) Descriptor() ([]byte, []int) {
-	return file_erp_v1_payment_proto_rawDescGZIP(), []int{5}
+	return file_erp_v1_payment_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *ListPaymentsResponse) GetPayments() []*Payment {
@@ -518,7 +602,7 @@ type ReversePaymentRequest struct {
 
 func (x *ReversePaymentRequest) Reset() {
 	*x = ReversePaymentRequest{}
-	mi := &file_erp_v1_payment_proto_msgTypes[6]
+	mi := &file_erp_v1_payment_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -530,7 +614,7 @@ func (x *ReversePaymentRequest) String() string {
 func (*ReversePaymentRequest) ProtoMessage() {}
 
 func (x *ReversePaymentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_erp_v1_payment_proto_msgTypes[6]
+	mi := &file_erp_v1_payment_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -543,7 +627,7 @@ func (x *ReversePaymentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReversePaymentRequest.ProtoReflect.Descriptor instead.
 func (*ReversePaymentRequest) Descriptor() ([]byte, []int) {
-	return file_erp_v1_payment_proto_rawDescGZIP(), []int{6}
+	return file_erp_v1_payment_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ReversePaymentRequest) GetId() string {
@@ -588,7 +672,7 @@ type ApplyPaymentCreditRequest struct {
 
 func (x *ApplyPaymentCreditRequest) Reset() {
 	*x = ApplyPaymentCreditRequest{}
-	mi := &file_erp_v1_payment_proto_msgTypes[7]
+	mi := &file_erp_v1_payment_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -600,7 +684,7 @@ func (x *ApplyPaymentCreditRequest) String() string {
 func (*ApplyPaymentCreditRequest) ProtoMessage() {}
 
 func (x *ApplyPaymentCreditRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_erp_v1_payment_proto_msgTypes[7]
+	mi := &file_erp_v1_payment_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -613,7 +697,7 @@ func (x *ApplyPaymentCreditRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApplyPaymentCreditRequest.ProtoReflect.Descriptor instead.
 func (*ApplyPaymentCreditRequest) Descriptor() ([]byte, []int) {
-	return file_erp_v1_payment_proto_rawDescGZIP(), []int{7}
+	return file_erp_v1_payment_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ApplyPaymentCreditRequest) GetId() string {
@@ -644,11 +728,100 @@ func (x *ApplyPaymentCreditRequest) GetRequestId() string {
 	return ""
 }
 
+type RefundPaymentCreditRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Required: positive, in the payment's currency, at most its
+	// unallocated amount.
+	Amount *v1.Money `protobuf:"bytes,2,opt,name=amount,proto3" json:"amount,omitempty"`
+	// YYYY-MM-DD; defaults to today (UTC). Not before the payment's
+	// received_date, at most a day after today (UTC), as a received_date.
+	RefundDate string `protobuf:"bytes,3,opt,name=refund_date,json=refundDate,proto3" json:"refund_date,omitempty"`
+	// The payee's reference, free text, at most 200 characters.
+	Reference     string `protobuf:"bytes,4,opt,name=reference,proto3" json:"reference,omitempty"`
+	Etag          string `protobuf:"bytes,5,opt,name=etag,proto3" json:"etag,omitempty"`
+	RequestId     string `protobuf:"bytes,6,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RefundPaymentCreditRequest) Reset() {
+	*x = RefundPaymentCreditRequest{}
+	mi := &file_erp_v1_payment_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RefundPaymentCreditRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RefundPaymentCreditRequest) ProtoMessage() {}
+
+func (x *RefundPaymentCreditRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_erp_v1_payment_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RefundPaymentCreditRequest.ProtoReflect.Descriptor instead.
+func (*RefundPaymentCreditRequest) Descriptor() ([]byte, []int) {
+	return file_erp_v1_payment_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *RefundPaymentCreditRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *RefundPaymentCreditRequest) GetAmount() *v1.Money {
+	if x != nil {
+		return x.Amount
+	}
+	return nil
+}
+
+func (x *RefundPaymentCreditRequest) GetRefundDate() string {
+	if x != nil {
+		return x.RefundDate
+	}
+	return ""
+}
+
+func (x *RefundPaymentCreditRequest) GetReference() string {
+	if x != nil {
+		return x.Reference
+	}
+	return ""
+}
+
+func (x *RefundPaymentCreditRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+func (x *RefundPaymentCreditRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
 var File_erp_v1_payment_proto protoreflect.FileDescriptor
 
 const file_erp_v1_payment_proto_rawDesc = "" +
 	"\n" +
-	"\x14erp/v1/payment.proto\x12\x06erp.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"\xbb\x04\n" +
+	"\x14erp/v1/payment.proto\x12\x06erp.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"\xec\x04\n" +
 	"\aPayment\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x16\n" +
 	"\x06number\x18\x02 \x01(\tR\x06number\x12\x1f\n" +
@@ -667,7 +840,15 @@ const file_erp_v1_payment_proto_rawDesc = "" +
 	"\vcreate_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x12;\n" +
 	"\vupdate_time\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"updateTime\"w\n" +
+	"updateTime\x12/\n" +
+	"\arefunds\x18\x0f \x03(\v2\x15.erp.v1.PaymentRefundR\arefunds\"\xb4\x01\n" +
+	"\rPaymentRefund\x12'\n" +
+	"\x06amount\x18\x01 \x01(\v2\x0f.money.v1.MoneyR\x06amount\x12\x1f\n" +
+	"\vrefund_date\x18\x02 \x01(\tR\n" +
+	"refundDate\x12\x1c\n" +
+	"\treference\x18\x03 \x01(\tR\treference\x12;\n" +
+	"\vcreate_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"createTime\"w\n" +
 	"\x11PaymentAllocation\x12\x1d\n" +
 	"\n" +
 	"invoice_id\x18\x01 \x01(\tR\tinvoiceId\x12'\n" +
@@ -698,18 +879,28 @@ const file_erp_v1_payment_proto_rawDesc = "" +
 	"\vallocations\x18\x02 \x03(\v2\x19.erp.v1.PaymentAllocationR\vallocations\x12\x12\n" +
 	"\x04etag\x18\x03 \x01(\tR\x04etag\x12\x1d\n" +
 	"\n" +
-	"request_id\x18\x04 \x01(\tR\trequestId*g\n" +
+	"request_id\x18\x04 \x01(\tR\trequestId\"\xc7\x01\n" +
+	"\x1aRefundPaymentCreditRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12'\n" +
+	"\x06amount\x18\x02 \x01(\v2\x0f.money.v1.MoneyR\x06amount\x12\x1f\n" +
+	"\vrefund_date\x18\x03 \x01(\tR\n" +
+	"refundDate\x12\x1c\n" +
+	"\treference\x18\x04 \x01(\tR\treference\x12\x12\n" +
+	"\x04etag\x18\x05 \x01(\tR\x04etag\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x06 \x01(\tR\trequestId*g\n" +
 	"\rPaymentStatus\x12\x1e\n" +
 	"\x1aPAYMENT_STATUS_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15PAYMENT_STATUS_POSTED\x10\x01\x12\x1b\n" +
-	"\x17PAYMENT_STATUS_REVERSED\x10\x022\xe1\x02\n" +
+	"\x17PAYMENT_STATUS_REVERSED\x10\x022\xad\x03\n" +
 	"\x0ePaymentService\x12>\n" +
 	"\rCreatePayment\x12\x1c.erp.v1.CreatePaymentRequest\x1a\x0f.erp.v1.Payment\x128\n" +
 	"\n" +
 	"GetPayment\x12\x19.erp.v1.GetPaymentRequest\x1a\x0f.erp.v1.Payment\x12I\n" +
 	"\fListPayments\x12\x1b.erp.v1.ListPaymentsRequest\x1a\x1c.erp.v1.ListPaymentsResponse\x12@\n" +
 	"\x0eReversePayment\x12\x1d.erp.v1.ReversePaymentRequest\x1a\x0f.erp.v1.Payment\x12H\n" +
-	"\x12ApplyPaymentCredit\x12!.erp.v1.ApplyPaymentCreditRequest\x1a\x0f.erp.v1.PaymentB+Z)github.com/seamhq/seam/proto/erp/v1;erpv1b\x06proto3"
+	"\x12ApplyPaymentCredit\x12!.erp.v1.ApplyPaymentCreditRequest\x1a\x0f.erp.v1.Payment\x12J\n" +
+	"\x13RefundPaymentCredit\x12\".erp.v1.RefundPaymentCreditRequest\x1a\x0f.erp.v1.PaymentB+Z)github.com/seamhq/seam/proto/erp/v1;erpv1b\x06proto3"
 
 var (
 	file_erp_v1_payment_proto_rawDescOnce sync.Once
@@ -724,46 +915,54 @@ func file_erp_v1_payment_proto_rawDescGZIP() []byte {
 }
 
 var file_erp_v1_payment_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_erp_v1_payment_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_erp_v1_payment_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
 var file_erp_v1_payment_proto_goTypes = []any{
-	(PaymentStatus)(0),                // 0: erp.v1.PaymentStatus
-	(*Payment)(nil),                   // 1: erp.v1.Payment
-	(*PaymentAllocation)(nil),         // 2: erp.v1.PaymentAllocation
-	(*CreatePaymentRequest)(nil),      // 3: erp.v1.CreatePaymentRequest
-	(*GetPaymentRequest)(nil),         // 4: erp.v1.GetPaymentRequest
-	(*ListPaymentsRequest)(nil),       // 5: erp.v1.ListPaymentsRequest
-	(*ListPaymentsResponse)(nil),      // 6: erp.v1.ListPaymentsResponse
-	(*ReversePaymentRequest)(nil),     // 7: erp.v1.ReversePaymentRequest
-	(*ApplyPaymentCreditRequest)(nil), // 8: erp.v1.ApplyPaymentCreditRequest
-	(*v1.Money)(nil),                  // 9: money.v1.Money
-	(*timestamppb.Timestamp)(nil),     // 10: google.protobuf.Timestamp
+	(PaymentStatus)(0),                 // 0: erp.v1.PaymentStatus
+	(*Payment)(nil),                    // 1: erp.v1.Payment
+	(*PaymentRefund)(nil),              // 2: erp.v1.PaymentRefund
+	(*PaymentAllocation)(nil),          // 3: erp.v1.PaymentAllocation
+	(*CreatePaymentRequest)(nil),       // 4: erp.v1.CreatePaymentRequest
+	(*GetPaymentRequest)(nil),          // 5: erp.v1.GetPaymentRequest
+	(*ListPaymentsRequest)(nil),        // 6: erp.v1.ListPaymentsRequest
+	(*ListPaymentsResponse)(nil),       // 7: erp.v1.ListPaymentsResponse
+	(*ReversePaymentRequest)(nil),      // 8: erp.v1.ReversePaymentRequest
+	(*ApplyPaymentCreditRequest)(nil),  // 9: erp.v1.ApplyPaymentCreditRequest
+	(*RefundPaymentCreditRequest)(nil), // 10: erp.v1.RefundPaymentCreditRequest
+	(*v1.Money)(nil),                   // 11: money.v1.Money
+	(*timestamppb.Timestamp)(nil),      // 12: google.protobuf.Timestamp
 }
 var file_erp_v1_payment_proto_depIdxs = []int32{
-	9,  // 0: erp.v1.Payment.amount:type_name -> money.v1.Money
-	2,  // 1: erp.v1.Payment.allocations:type_name -> erp.v1.PaymentAllocation
-	9,  // 2: erp.v1.Payment.unallocated_amount:type_name -> money.v1.Money
+	11, // 0: erp.v1.Payment.amount:type_name -> money.v1.Money
+	3,  // 1: erp.v1.Payment.allocations:type_name -> erp.v1.PaymentAllocation
+	11, // 2: erp.v1.Payment.unallocated_amount:type_name -> money.v1.Money
 	0,  // 3: erp.v1.Payment.status:type_name -> erp.v1.PaymentStatus
-	10, // 4: erp.v1.Payment.create_time:type_name -> google.protobuf.Timestamp
-	10, // 5: erp.v1.Payment.update_time:type_name -> google.protobuf.Timestamp
-	9,  // 6: erp.v1.PaymentAllocation.amount:type_name -> money.v1.Money
-	1,  // 7: erp.v1.CreatePaymentRequest.payment:type_name -> erp.v1.Payment
-	1,  // 8: erp.v1.ListPaymentsResponse.payments:type_name -> erp.v1.Payment
-	2,  // 9: erp.v1.ApplyPaymentCreditRequest.allocations:type_name -> erp.v1.PaymentAllocation
-	3,  // 10: erp.v1.PaymentService.CreatePayment:input_type -> erp.v1.CreatePaymentRequest
-	4,  // 11: erp.v1.PaymentService.GetPayment:input_type -> erp.v1.GetPaymentRequest
-	5,  // 12: erp.v1.PaymentService.ListPayments:input_type -> erp.v1.ListPaymentsRequest
-	7,  // 13: erp.v1.PaymentService.ReversePayment:input_type -> erp.v1.ReversePaymentRequest
-	8,  // 14: erp.v1.PaymentService.ApplyPaymentCredit:input_type -> erp.v1.ApplyPaymentCreditRequest
-	1,  // 15: erp.v1.PaymentService.CreatePayment:output_type -> erp.v1.Payment
-	1,  // 16: erp.v1.PaymentService.GetPayment:output_type -> erp.v1.Payment
-	6,  // 17: erp.v1.PaymentService.ListPayments:output_type -> erp.v1.ListPaymentsResponse
-	1,  // 18: erp.v1.PaymentService.ReversePayment:output_type -> erp.v1.Payment
-	1,  // 19: erp.v1.PaymentService.ApplyPaymentCredit:output_type -> erp.v1.Payment
-	15, // [15:20] is the sub-list for method output_type
-	10, // [10:15] is the sub-list for method input_type
-	10, // [10:10] is the sub-list for extension type_name
-	10, // [10:10] is the sub-list for extension extendee
-	0,  // [0:10] is the sub-list for field type_name
+	12, // 4: erp.v1.Payment.create_time:type_name -> google.protobuf.Timestamp
+	12, // 5: erp.v1.Payment.update_time:type_name -> google.protobuf.Timestamp
+	2,  // 6: erp.v1.Payment.refunds:type_name -> erp.v1.PaymentRefund
+	11, // 7: erp.v1.PaymentRefund.amount:type_name -> money.v1.Money
+	12, // 8: erp.v1.PaymentRefund.create_time:type_name -> google.protobuf.Timestamp
+	11, // 9: erp.v1.PaymentAllocation.amount:type_name -> money.v1.Money
+	1,  // 10: erp.v1.CreatePaymentRequest.payment:type_name -> erp.v1.Payment
+	1,  // 11: erp.v1.ListPaymentsResponse.payments:type_name -> erp.v1.Payment
+	3,  // 12: erp.v1.ApplyPaymentCreditRequest.allocations:type_name -> erp.v1.PaymentAllocation
+	11, // 13: erp.v1.RefundPaymentCreditRequest.amount:type_name -> money.v1.Money
+	4,  // 14: erp.v1.PaymentService.CreatePayment:input_type -> erp.v1.CreatePaymentRequest
+	5,  // 15: erp.v1.PaymentService.GetPayment:input_type -> erp.v1.GetPaymentRequest
+	6,  // 16: erp.v1.PaymentService.ListPayments:input_type -> erp.v1.ListPaymentsRequest
+	8,  // 17: erp.v1.PaymentService.ReversePayment:input_type -> erp.v1.ReversePaymentRequest
+	9,  // 18: erp.v1.PaymentService.ApplyPaymentCredit:input_type -> erp.v1.ApplyPaymentCreditRequest
+	10, // 19: erp.v1.PaymentService.RefundPaymentCredit:input_type -> erp.v1.RefundPaymentCreditRequest
+	1,  // 20: erp.v1.PaymentService.CreatePayment:output_type -> erp.v1.Payment
+	1,  // 21: erp.v1.PaymentService.GetPayment:output_type -> erp.v1.Payment
+	7,  // 22: erp.v1.PaymentService.ListPayments:output_type -> erp.v1.ListPaymentsResponse
+	1,  // 23: erp.v1.PaymentService.ReversePayment:output_type -> erp.v1.Payment
+	1,  // 24: erp.v1.PaymentService.ApplyPaymentCredit:output_type -> erp.v1.Payment
+	1,  // 25: erp.v1.PaymentService.RefundPaymentCredit:output_type -> erp.v1.Payment
+	20, // [20:26] is the sub-list for method output_type
+	14, // [14:20] is the sub-list for method input_type
+	14, // [14:14] is the sub-list for extension type_name
+	14, // [14:14] is the sub-list for extension extendee
+	0,  // [0:14] is the sub-list for field type_name
 }
 
 func init() { file_erp_v1_payment_proto_init() }
@@ -777,7 +976,7 @@ func file_erp_v1_payment_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_erp_v1_payment_proto_rawDesc), len(file_erp_v1_payment_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   8,
+			NumMessages:   10,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -19,11 +19,12 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	PaymentService_CreatePayment_FullMethodName      = "/erp.v1.PaymentService/CreatePayment"
-	PaymentService_GetPayment_FullMethodName         = "/erp.v1.PaymentService/GetPayment"
-	PaymentService_ListPayments_FullMethodName       = "/erp.v1.PaymentService/ListPayments"
-	PaymentService_ReversePayment_FullMethodName     = "/erp.v1.PaymentService/ReversePayment"
-	PaymentService_ApplyPaymentCredit_FullMethodName = "/erp.v1.PaymentService/ApplyPaymentCredit"
+	PaymentService_CreatePayment_FullMethodName       = "/erp.v1.PaymentService/CreatePayment"
+	PaymentService_GetPayment_FullMethodName          = "/erp.v1.PaymentService/GetPayment"
+	PaymentService_ListPayments_FullMethodName        = "/erp.v1.PaymentService/ListPayments"
+	PaymentService_ReversePayment_FullMethodName      = "/erp.v1.PaymentService/ReversePayment"
+	PaymentService_ApplyPaymentCredit_FullMethodName  = "/erp.v1.PaymentService/ApplyPaymentCredit"
+	PaymentService_RefundPaymentCredit_FullMethodName = "/erp.v1.PaymentService/RefundPaymentCredit"
 )
 
 // PaymentServiceClient is the client API for PaymentService service.
@@ -49,6 +50,17 @@ type PaymentServiceClient interface {
 	// entry is reversed. The payment keeps its allocations, each marked
 	// reversed, and has nothing unallocated. Reversing a reversed payment
 	// changes nothing.
+	//
+	// A payment with refunds is not reversed: FAILED_PRECONDITION, naming
+	// its refunds. The refunded money has left and no reversal brings it
+	// back, so a refund cannot be reversed first; and reversing the payment
+	// alone would take its whole amount out of Cash again while the
+	// refunds already took their part, leaving 1100 Accounts receivable
+	// with a debit that no invoice explains. Such a payment stays posted and
+	// finance corrects forward: what the customer owes because of it (the
+	// amount of a transfer that bounced after part of it was refunded) is
+	// invoiced to them anew, and what they pay back arrives as a new
+	// payment.
 	ReversePayment(ctx context.Context, in *ReversePaymentRequest, opts ...grpc.CallOption) (*Payment, error)
 	// ApplyPaymentCredit allocates some of a posted payment's unallocated
 	// amount (the customer's credit) to open invoices of the customer, in
@@ -57,6 +69,18 @@ type PaymentServiceClient interface {
 	// receivable. Reversing the payment later takes these allocations off
 	// too. A retry with the same request_id returns the payment.
 	ApplyPaymentCredit(ctx context.Context, in *ApplyPaymentCreditRequest, opts ...grpc.CallOption) (*Payment, error)
+	// RefundPaymentCredit pays some or all of a posted payment's unallocated
+	// amount (the customer's credit) back to the customer: the payment
+	// records the refund in refunds, its unallocated amount and the
+	// customer's credit fall by the amount, and its revision increments.
+	// Posts Dr 1100 Accounts receivable / Cr 1000 Cash for the amount, in
+	// the payment's currency. An amount over the unallocated amount, or in
+	// another currency, is INVALID_ARGUMENT naming amount; a refund dated
+	// before the payment was received or after today is INVALID_ARGUMENT
+	// naming refund_date; refunding a reversed payment is
+	// FAILED_PRECONDITION. A retry with the same request_id returns the
+	// payment and refunds nothing more.
+	RefundPaymentCredit(ctx context.Context, in *RefundPaymentCreditRequest, opts ...grpc.CallOption) (*Payment, error)
 }
 
 type paymentServiceClient struct {
@@ -117,6 +141,16 @@ func (c *paymentServiceClient) ApplyPaymentCredit(ctx context.Context, in *Apply
 	return out, nil
 }
 
+func (c *paymentServiceClient) RefundPaymentCredit(ctx context.Context, in *RefundPaymentCreditRequest, opts ...grpc.CallOption) (*Payment, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Payment)
+	err := c.cc.Invoke(ctx, PaymentService_RefundPaymentCredit_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // PaymentServiceServer is the server API for PaymentService service.
 // All implementations must embed UnimplementedPaymentServiceServer
 // for forward compatibility.
@@ -140,6 +174,17 @@ type PaymentServiceServer interface {
 	// entry is reversed. The payment keeps its allocations, each marked
 	// reversed, and has nothing unallocated. Reversing a reversed payment
 	// changes nothing.
+	//
+	// A payment with refunds is not reversed: FAILED_PRECONDITION, naming
+	// its refunds. The refunded money has left and no reversal brings it
+	// back, so a refund cannot be reversed first; and reversing the payment
+	// alone would take its whole amount out of Cash again while the
+	// refunds already took their part, leaving 1100 Accounts receivable
+	// with a debit that no invoice explains. Such a payment stays posted and
+	// finance corrects forward: what the customer owes because of it (the
+	// amount of a transfer that bounced after part of it was refunded) is
+	// invoiced to them anew, and what they pay back arrives as a new
+	// payment.
 	ReversePayment(context.Context, *ReversePaymentRequest) (*Payment, error)
 	// ApplyPaymentCredit allocates some of a posted payment's unallocated
 	// amount (the customer's credit) to open invoices of the customer, in
@@ -148,6 +193,18 @@ type PaymentServiceServer interface {
 	// receivable. Reversing the payment later takes these allocations off
 	// too. A retry with the same request_id returns the payment.
 	ApplyPaymentCredit(context.Context, *ApplyPaymentCreditRequest) (*Payment, error)
+	// RefundPaymentCredit pays some or all of a posted payment's unallocated
+	// amount (the customer's credit) back to the customer: the payment
+	// records the refund in refunds, its unallocated amount and the
+	// customer's credit fall by the amount, and its revision increments.
+	// Posts Dr 1100 Accounts receivable / Cr 1000 Cash for the amount, in
+	// the payment's currency. An amount over the unallocated amount, or in
+	// another currency, is INVALID_ARGUMENT naming amount; a refund dated
+	// before the payment was received or after today is INVALID_ARGUMENT
+	// naming refund_date; refunding a reversed payment is
+	// FAILED_PRECONDITION. A retry with the same request_id returns the
+	// payment and refunds nothing more.
+	RefundPaymentCredit(context.Context, *RefundPaymentCreditRequest) (*Payment, error)
 	mustEmbedUnimplementedPaymentServiceServer()
 }
 
@@ -172,6 +229,9 @@ func (UnimplementedPaymentServiceServer) ReversePayment(context.Context, *Revers
 }
 func (UnimplementedPaymentServiceServer) ApplyPaymentCredit(context.Context, *ApplyPaymentCreditRequest) (*Payment, error) {
 	return nil, status.Error(codes.Unimplemented, "method ApplyPaymentCredit not implemented")
+}
+func (UnimplementedPaymentServiceServer) RefundPaymentCredit(context.Context, *RefundPaymentCreditRequest) (*Payment, error) {
+	return nil, status.Error(codes.Unimplemented, "method RefundPaymentCredit not implemented")
 }
 func (UnimplementedPaymentServiceServer) mustEmbedUnimplementedPaymentServiceServer() {}
 func (UnimplementedPaymentServiceServer) testEmbeddedByValue()                        {}
@@ -284,6 +344,24 @@ func _PaymentService_ApplyPaymentCredit_Handler(srv interface{}, ctx context.Con
 	return interceptor(ctx, in, info, handler)
 }
 
+func _PaymentService_RefundPaymentCredit_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RefundPaymentCreditRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PaymentServiceServer).RefundPaymentCredit(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: PaymentService_RefundPaymentCredit_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PaymentServiceServer).RefundPaymentCredit(ctx, req.(*RefundPaymentCreditRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // PaymentService_ServiceDesc is the grpc.ServiceDesc for PaymentService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -310,6 +388,10 @@ var PaymentService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ApplyPaymentCredit",
 			Handler:    _PaymentService_ApplyPaymentCredit_Handler,
+		},
+		{
+			MethodName: "RefundPaymentCredit",
+			Handler:    _PaymentService_RefundPaymentCredit_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
