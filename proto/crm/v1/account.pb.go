@@ -127,9 +127,10 @@ type Account struct {
 	// import came from; at most 200 characters, unique among accounts
 	// (ALREADY_EXISTS otherwise). Imports match accounts by it first.
 	ExternalId string `protobuf:"bytes,16,opt,name=external_id,json=externalId,proto3" json:"external_id,omitempty"`
-	// Read-only, from the ERP: what the account owes in each currency it was
-	// invoiced or paid in, the worst first (money past due, then money owed,
-	// then settled; by currency code among equals).
+	// Read-only, from the ERP: what the account owes, and the credit it has,
+	// in each currency it was invoiced or paid in, the worst first (money
+	// past due, then money owed, then settled; by currency code among
+	// equals).
 	Balances      []*AccountBalance `protobuf:"bytes,17,rep,name=balances,proto3" json:"balances,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -284,8 +285,8 @@ func (x *Account) GetBalances() []*AccountBalance {
 	return nil
 }
 
-// AccountBalance is what an account owes in one currency, copied from the
-// ERP by the bridge.
+// AccountBalance is what an account owes, and the credit it has, in one
+// currency, copied from the ERP by the bridge.
 type AccountBalance struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// ISO 4217.
@@ -295,8 +296,17 @@ type AccountBalance struct {
 	// The part of open_balance on invoices past due.
 	OverdueBalance *v1.Money `protobuf:"bytes,3,opt,name=overdue_balance,json=overdueBalance,proto3" json:"overdue_balance,omitempty"`
 	// OVERDUE when overdue_balance is positive, else OPEN when open_balance
-	// is, else PAID.
+	// is, else PAID. Credit plays no part: an account with credit and
+	// nothing open is PAID.
 	PaymentStatus PaymentStatus `protobuf:"varint,4,opt,name=payment_status,json=paymentStatus,proto3,enum=crm.v1.PaymentStatus" json:"payment_status,omitempty"`
+	// The customer's credit in the currency: payments the ERP received but
+	// has not applied to any invoice (an over-payment, or a payment ahead of
+	// its invoice), zero when there is none. The ERP can apply it to an
+	// invoice or refund it; until then it does not reduce open_balance.
+	// Frontends show it beside the open balance when positive ("credit
+	// 50.00 EUR"), not netted against it. A currency in which the customer
+	// has credit but owes nothing is listed too (PAID, open_balance zero).
+	Credit        *v1.Money `protobuf:"bytes,5,opt,name=credit,proto3" json:"credit,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -357,6 +367,13 @@ func (x *AccountBalance) GetPaymentStatus() PaymentStatus {
 		return x.PaymentStatus
 	}
 	return PaymentStatus_PAYMENT_STATUS_UNSPECIFIED
+}
+
+func (x *AccountBalance) GetCredit() *v1.Money {
+	if x != nil {
+		return x.Credit
+	}
+	return nil
 }
 
 // PostalAddress is where to send invoices or goods.
@@ -839,12 +856,13 @@ const file_crm_v1_account_proto_rawDesc = "" +
 	"\x10shipping_address\x18\x0f \x01(\v2\x15.crm.v1.PostalAddressR\x0fshippingAddress\x12\x1f\n" +
 	"\vexternal_id\x18\x10 \x01(\tR\n" +
 	"externalId\x122\n" +
-	"\bbalances\x18\x11 \x03(\v2\x16.crm.v1.AccountBalanceR\bbalances\"\xe1\x01\n" +
+	"\bbalances\x18\x11 \x03(\v2\x16.crm.v1.AccountBalanceR\bbalances\"\x8a\x02\n" +
 	"\x0eAccountBalance\x12#\n" +
 	"\rcurrency_code\x18\x01 \x01(\tR\fcurrencyCode\x122\n" +
 	"\fopen_balance\x18\x02 \x01(\v2\x0f.money.v1.MoneyR\vopenBalance\x128\n" +
 	"\x0foverdue_balance\x18\x03 \x01(\v2\x0f.money.v1.MoneyR\x0eoverdueBalance\x12<\n" +
-	"\x0epayment_status\x18\x04 \x01(\x0e2\x15.crm.v1.PaymentStatusR\rpaymentStatus\"\x97\x01\n" +
+	"\x0epayment_status\x18\x04 \x01(\x0e2\x15.crm.v1.PaymentStatusR\rpaymentStatus\x12'\n" +
+	"\x06credit\x18\x05 \x01(\v2\x0f.money.v1.MoneyR\x06credit\"\x97\x01\n" +
 	"\rPostalAddress\x12\x16\n" +
 	"\x06street\x18\x01 \x01(\tR\x06street\x12\x1f\n" +
 	"\vpostal_code\x18\x02 \x01(\tR\n" +
@@ -933,25 +951,26 @@ var file_crm_v1_account_proto_depIdxs = []int32{
 	11, // 8: crm.v1.AccountBalance.open_balance:type_name -> money.v1.Money
 	11, // 9: crm.v1.AccountBalance.overdue_balance:type_name -> money.v1.Money
 	0,  // 10: crm.v1.AccountBalance.payment_status:type_name -> crm.v1.PaymentStatus
-	1,  // 11: crm.v1.CreateAccountRequest.account:type_name -> crm.v1.Account
-	1,  // 12: crm.v1.ListAccountsResponse.accounts:type_name -> crm.v1.Account
-	1,  // 13: crm.v1.UpdateAccountRequest.account:type_name -> crm.v1.Account
-	13, // 14: crm.v1.UpdateAccountRequest.update_mask:type_name -> google.protobuf.FieldMask
-	4,  // 15: crm.v1.AccountService.CreateAccount:input_type -> crm.v1.CreateAccountRequest
-	5,  // 16: crm.v1.AccountService.GetAccount:input_type -> crm.v1.GetAccountRequest
-	6,  // 17: crm.v1.AccountService.ListAccounts:input_type -> crm.v1.ListAccountsRequest
-	8,  // 18: crm.v1.AccountService.UpdateAccount:input_type -> crm.v1.UpdateAccountRequest
-	9,  // 19: crm.v1.AccountService.DeleteAccount:input_type -> crm.v1.DeleteAccountRequest
-	1,  // 20: crm.v1.AccountService.CreateAccount:output_type -> crm.v1.Account
-	1,  // 21: crm.v1.AccountService.GetAccount:output_type -> crm.v1.Account
-	7,  // 22: crm.v1.AccountService.ListAccounts:output_type -> crm.v1.ListAccountsResponse
-	1,  // 23: crm.v1.AccountService.UpdateAccount:output_type -> crm.v1.Account
-	10, // 24: crm.v1.AccountService.DeleteAccount:output_type -> crm.v1.DeleteAccountResponse
-	20, // [20:25] is the sub-list for method output_type
-	15, // [15:20] is the sub-list for method input_type
-	15, // [15:15] is the sub-list for extension type_name
-	15, // [15:15] is the sub-list for extension extendee
-	0,  // [0:15] is the sub-list for field type_name
+	11, // 11: crm.v1.AccountBalance.credit:type_name -> money.v1.Money
+	1,  // 12: crm.v1.CreateAccountRequest.account:type_name -> crm.v1.Account
+	1,  // 13: crm.v1.ListAccountsResponse.accounts:type_name -> crm.v1.Account
+	1,  // 14: crm.v1.UpdateAccountRequest.account:type_name -> crm.v1.Account
+	13, // 15: crm.v1.UpdateAccountRequest.update_mask:type_name -> google.protobuf.FieldMask
+	4,  // 16: crm.v1.AccountService.CreateAccount:input_type -> crm.v1.CreateAccountRequest
+	5,  // 17: crm.v1.AccountService.GetAccount:input_type -> crm.v1.GetAccountRequest
+	6,  // 18: crm.v1.AccountService.ListAccounts:input_type -> crm.v1.ListAccountsRequest
+	8,  // 19: crm.v1.AccountService.UpdateAccount:input_type -> crm.v1.UpdateAccountRequest
+	9,  // 20: crm.v1.AccountService.DeleteAccount:input_type -> crm.v1.DeleteAccountRequest
+	1,  // 21: crm.v1.AccountService.CreateAccount:output_type -> crm.v1.Account
+	1,  // 22: crm.v1.AccountService.GetAccount:output_type -> crm.v1.Account
+	7,  // 23: crm.v1.AccountService.ListAccounts:output_type -> crm.v1.ListAccountsResponse
+	1,  // 24: crm.v1.AccountService.UpdateAccount:output_type -> crm.v1.Account
+	10, // 25: crm.v1.AccountService.DeleteAccount:output_type -> crm.v1.DeleteAccountResponse
+	21, // [21:26] is the sub-list for method output_type
+	16, // [16:21] is the sub-list for method input_type
+	16, // [16:16] is the sub-list for extension type_name
+	16, // [16:16] is the sub-list for extension extendee
+	0,  // [0:16] is the sub-list for field type_name
 }
 
 func init() { file_crm_v1_account_proto_init() }

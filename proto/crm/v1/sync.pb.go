@@ -592,8 +592,8 @@ type SetAccountPaymentStatusRequest struct {
 	PaymentStatus PaymentStatus `protobuf:"varint,2,opt,name=payment_status,json=paymentStatus,proto3,enum=crm.v1.PaymentStatus" json:"payment_status,omitempty"`
 	// The single-currency form, read when balances is empty: the balance of
 	// open_balance's currency (required; overdue_balance, in the same
-	// currency, defaults to zero) with source_version. Not allowed together
-	// with balances.
+	// currency, defaults to zero; the credit is zero) with source_version.
+	// Not allowed together with balances.
 	OpenBalance    *v1.Money `protobuf:"bytes,3,opt,name=open_balance,json=openBalance,proto3" json:"open_balance,omitempty"`
 	OverdueBalance *v1.Money `protobuf:"bytes,4,opt,name=overdue_balance,json=overdueBalance,proto3" json:"overdue_balance,omitempty"`
 	SourceVersion  int64     `protobuf:"varint,5,opt,name=source_version,json=sourceVersion,proto3" json:"source_version,omitempty"`
@@ -702,6 +702,12 @@ type AccountBalanceUpdate struct {
 	// Required, positive: the version of the ERP facts this copy was taken
 	// from (the customer's balance version).
 	SourceVersion int64 `protobuf:"varint,4,opt,name=source_version,json=sourceVersion,proto3" json:"source_version,omitempty"`
+	// Optional, in currency_code, not negative: the customer's unallocated
+	// payments in the currency (CustomerBalance.credit in the ERP). Absent
+	// means no credit (zero), as callers from before this field send it; it
+	// is versioned with the amounts above, so a newer report without it
+	// clears a credit an older one recorded.
+	Credit        *v1.Money `protobuf:"bytes,5,opt,name=credit,proto3" json:"credit,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -762,6 +768,13 @@ func (x *AccountBalanceUpdate) GetSourceVersion() int64 {
 		return x.SourceVersion
 	}
 	return 0
+}
+
+func (x *AccountBalanceUpdate) GetCredit() *v1.Money {
+	if x != nil {
+		return x.Credit
+	}
+	return nil
 }
 
 type SetOpportunityPaymentStatusRequest struct {
@@ -896,12 +909,13 @@ const file_crm_v1_sync_proto_rawDesc = "" +
 	"\x0esource_version\x18\x05 \x01(\x03R\rsourceVersion\x128\n" +
 	"\bbalances\x18\x06 \x03(\v2\x1c.crm.v1.AccountBalanceUpdateR\bbalances\x12\x1d\n" +
 	"\n" +
-	"reset_etag\x18\a \x01(\tR\tresetEtag\"\xd0\x01\n" +
+	"reset_etag\x18\a \x01(\tR\tresetEtag\"\xf9\x01\n" +
 	"\x14AccountBalanceUpdate\x12#\n" +
 	"\rcurrency_code\x18\x01 \x01(\tR\fcurrencyCode\x122\n" +
 	"\fopen_balance\x18\x02 \x01(\v2\x0f.money.v1.MoneyR\vopenBalance\x128\n" +
 	"\x0foverdue_balance\x18\x03 \x01(\v2\x0f.money.v1.MoneyR\x0eoverdueBalance\x12%\n" +
-	"\x0esource_version\x18\x04 \x01(\x03R\rsourceVersion\"\xcf\x01\n" +
+	"\x0esource_version\x18\x04 \x01(\x03R\rsourceVersion\x12'\n" +
+	"\x06credit\x18\x05 \x01(\v2\x0f.money.v1.MoneyR\x06credit\"\xcf\x01\n" +
 	"\"SetOpportunityPaymentStatusRequest\x12%\n" +
 	"\x0eopportunity_id\x18\x01 \x01(\tR\ropportunityId\x12<\n" +
 	"\x0epayment_status\x18\x02 \x01(\x0e2\x15.crm.v1.PaymentStatusR\rpaymentStatus\x12%\n" +
@@ -962,24 +976,25 @@ var file_crm_v1_sync_proto_depIdxs = []int32{
 	9,  // 9: crm.v1.SetAccountPaymentStatusRequest.balances:type_name -> crm.v1.AccountBalanceUpdate
 	11, // 10: crm.v1.AccountBalanceUpdate.open_balance:type_name -> money.v1.Money
 	11, // 11: crm.v1.AccountBalanceUpdate.overdue_balance:type_name -> money.v1.Money
-	15, // 12: crm.v1.SetOpportunityPaymentStatusRequest.payment_status:type_name -> crm.v1.PaymentStatus
-	1,  // 13: crm.v1.SyncService.UpsertProducts:input_type -> crm.v1.UpsertProductsRequest
-	4,  // 14: crm.v1.SyncService.SetAvailability:input_type -> crm.v1.SetAvailabilityRequest
-	6,  // 15: crm.v1.SyncService.SetOpportunityOrder:input_type -> crm.v1.SetOpportunityOrderRequest
-	7,  // 16: crm.v1.SyncService.LinkAccount:input_type -> crm.v1.LinkAccountRequest
-	8,  // 17: crm.v1.SyncService.SetAccountPaymentStatus:input_type -> crm.v1.SetAccountPaymentStatusRequest
-	10, // 18: crm.v1.SyncService.SetOpportunityPaymentStatus:input_type -> crm.v1.SetOpportunityPaymentStatusRequest
-	2,  // 19: crm.v1.SyncService.UpsertProducts:output_type -> crm.v1.UpsertProductsResponse
-	5,  // 20: crm.v1.SyncService.SetAvailability:output_type -> crm.v1.SetAvailabilityResponse
-	16, // 21: crm.v1.SyncService.SetOpportunityOrder:output_type -> crm.v1.Opportunity
-	17, // 22: crm.v1.SyncService.LinkAccount:output_type -> crm.v1.Account
-	17, // 23: crm.v1.SyncService.SetAccountPaymentStatus:output_type -> crm.v1.Account
-	16, // 24: crm.v1.SyncService.SetOpportunityPaymentStatus:output_type -> crm.v1.Opportunity
-	19, // [19:25] is the sub-list for method output_type
-	13, // [13:19] is the sub-list for method input_type
-	13, // [13:13] is the sub-list for extension type_name
-	13, // [13:13] is the sub-list for extension extendee
-	0,  // [0:13] is the sub-list for field type_name
+	11, // 12: crm.v1.AccountBalanceUpdate.credit:type_name -> money.v1.Money
+	15, // 13: crm.v1.SetOpportunityPaymentStatusRequest.payment_status:type_name -> crm.v1.PaymentStatus
+	1,  // 14: crm.v1.SyncService.UpsertProducts:input_type -> crm.v1.UpsertProductsRequest
+	4,  // 15: crm.v1.SyncService.SetAvailability:input_type -> crm.v1.SetAvailabilityRequest
+	6,  // 16: crm.v1.SyncService.SetOpportunityOrder:input_type -> crm.v1.SetOpportunityOrderRequest
+	7,  // 17: crm.v1.SyncService.LinkAccount:input_type -> crm.v1.LinkAccountRequest
+	8,  // 18: crm.v1.SyncService.SetAccountPaymentStatus:input_type -> crm.v1.SetAccountPaymentStatusRequest
+	10, // 19: crm.v1.SyncService.SetOpportunityPaymentStatus:input_type -> crm.v1.SetOpportunityPaymentStatusRequest
+	2,  // 20: crm.v1.SyncService.UpsertProducts:output_type -> crm.v1.UpsertProductsResponse
+	5,  // 21: crm.v1.SyncService.SetAvailability:output_type -> crm.v1.SetAvailabilityResponse
+	16, // 22: crm.v1.SyncService.SetOpportunityOrder:output_type -> crm.v1.Opportunity
+	17, // 23: crm.v1.SyncService.LinkAccount:output_type -> crm.v1.Account
+	17, // 24: crm.v1.SyncService.SetAccountPaymentStatus:output_type -> crm.v1.Account
+	16, // 25: crm.v1.SyncService.SetOpportunityPaymentStatus:output_type -> crm.v1.Opportunity
+	20, // [20:26] is the sub-list for method output_type
+	14, // [14:20] is the sub-list for method input_type
+	14, // [14:14] is the sub-list for extension type_name
+	14, // [14:14] is the sub-list for extension extendee
+	0,  // [0:14] is the sub-list for field type_name
 }
 
 func init() { file_crm_v1_sync_proto_init() }

@@ -52,11 +52,12 @@ type SyncServiceClient interface {
 	// LinkAccount records the ERP customer of an account.
 	LinkAccount(ctx context.Context, in *LinkAccountRequest, opts ...grpc.CallOption) (*Account, error)
 	// SetAccountPaymentStatus records what finance knows about an account:
-	// its open and overdue balance per currency. Each currency's balance is
-	// applied only when its source_version is higher than the one stored for
-	// that currency (others count as stale and change nothing); currencies
-	// not sent keep theirs. The account's payment_status, open_balance and
-	// overdue_balance are derived from all of them. A report of facts the
+	// its open and overdue balance and its credit per currency. Each
+	// currency's balance, credit included, is applied only when its
+	// source_version is higher than the one stored for that currency (others
+	// count as stale and change nothing); currencies not sent keep theirs.
+	// The account's payment_status, open_balance and overdue_balance are
+	// derived from all of them (credit plays no part). A report of facts the
 	// account shows already records its version and keeps the etag. With
 	// reset_etag, the balances sent replace their currencies' whatever
 	// version is stored.
@@ -162,11 +163,12 @@ type SyncServiceServer interface {
 	// LinkAccount records the ERP customer of an account.
 	LinkAccount(context.Context, *LinkAccountRequest) (*Account, error)
 	// SetAccountPaymentStatus records what finance knows about an account:
-	// its open and overdue balance per currency. Each currency's balance is
-	// applied only when its source_version is higher than the one stored for
-	// that currency (others count as stale and change nothing); currencies
-	// not sent keep theirs. The account's payment_status, open_balance and
-	// overdue_balance are derived from all of them. A report of facts the
+	// its open and overdue balance and its credit per currency. Each
+	// currency's balance, credit included, is applied only when its
+	// source_version is higher than the one stored for that currency (others
+	// count as stale and change nothing); currencies not sent keep theirs.
+	// The account's payment_status, open_balance and overdue_balance are
+	// derived from all of them (credit plays no part). A report of facts the
 	// account shows already records its version and keeps the etag. With
 	// reset_etag, the balances sent replace their currencies' whatever
 	// version is stored.
