@@ -19,21 +19,24 @@ type Amount struct {
 	Amount   string
 }
 
-// Balance is what an account owes in one currency, as the ERP reported
-// it.
+// Balance is what an account owes, and the credit it has, in one
+// currency, as the ERP reported it.
 type Balance struct {
 	Currency string
 	// Open is the open amount of the customer's unpaid invoices, Overdue
 	// the part of it past due.
 	Open    decimal.Decimal
 	Overdue decimal.Decimal
+	// Credit is the customer's payments not applied to any invoice. It
+	// does not reduce Open and plays no part in Status.
+	Credit decimal.Decimal
 	// SourceVersion is the version of the ERP facts the balance was taken
 	// from; older or equal reports of the currency are ignored.
 	SourceVersion int64
 }
 
 // Status is the payment status of one currency: overdue while some money
-// is past due, open while some is owed, paid otherwise.
+// is past due, open while some is owed, paid otherwise (credit or not).
 func (b Balance) Status() PaymentStatus {
 	switch {
 	case b.Overdue.IsPositive():
@@ -83,11 +86,11 @@ func (a *Account) summarize() {
 }
 
 // BalanceInput is what the bridge reports an account owes in one
-// currency.
+// currency. A nil Credit is zero (callers from before credit).
 type BalanceInput struct {
-	Currency      string
-	Open, Overdue *Amount
-	SourceVersion int64
+	Currency              string
+	Open, Overdue, Credit *Amount
+	SourceVersion         int64
 }
 
 // PaymentInput is what the bridge reports about an account's invoices:
@@ -160,9 +163,11 @@ func (in PaymentInput) balances(v *errs.Violations) []Balance {
 			name string
 			in   *Amount
 			out  *decimal.Decimal
-		}{{"open_balance", b.Open, &bal.Open}, {"overdue_balance", b.Overdue, &bal.Overdue}} {
+		}{{"open_balance", b.Open, &bal.Open}, {"overdue_balance", b.Overdue, &bal.Overdue}, {"credit", b.Credit, &bal.Credit}} {
 			if f.in == nil {
-				v.Add(path+f.name, "is required")
+				if f.name != "credit" { // none is zero
+					v.Add(path+f.name, "is required")
+				}
 				continue
 			}
 			m := parseAmount(v, path+f.name, f.in)
@@ -171,6 +176,9 @@ func (in PaymentInput) balances(v *errs.Violations) []Balance {
 			}
 			if currencyOK && m.Currency != b.Currency {
 				v.Add(path+f.name+".currency_code", "must be the balance's currency %s", b.Currency)
+			}
+			if f.name == "credit" && m.Amount.IsNegative() {
+				v.Add(path+f.name+".amount", "must not be negative")
 			}
 			*f.out = m.Amount
 		}
@@ -221,7 +229,7 @@ func (s *Service) SetPaymentStatus(ctx context.Context, id string, in PaymentInp
 				continue // stale
 			default:
 				have := next.Balances[i]
-				changed = changed || !have.Open.Equal(b.Open) || !have.Overdue.Equal(b.Overdue)
+				changed = changed || !have.SameAmounts(b)
 				next.Balances[i] = b
 			}
 			recorded = true
@@ -238,6 +246,12 @@ func (s *Service) SetPaymentStatus(ctx context.Context, id string, in PaymentInp
 		}
 		return Change{Account: next}, nil
 	})
+}
+
+// SameAmounts reports whether two balances of a currency show the same
+// amounts, whatever their versions.
+func (b Balance) SameAmounts(o Balance) bool {
+	return b.Open.Equal(o.Open) && b.Overdue.Equal(o.Overdue) && b.Credit.Equal(o.Credit)
 }
 
 func sameMoney(a, b *money.Money) bool {

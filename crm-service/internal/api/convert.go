@@ -156,6 +156,7 @@ func balancesToProto(bs []account.Balance) []*crmv1.AccountBalance {
 			OpenBalance:    money.ToProto(money.Money{Currency: b.Currency, Amount: b.Open}),
 			OverdueBalance: money.ToProto(money.Money{Currency: b.Currency, Amount: b.Overdue}),
 			PaymentStatus:  paymentStatuses[b.Status()],
+			Credit:         money.ToProto(money.Money{Currency: b.Currency, Amount: b.Credit}),
 		})
 	}
 	return out

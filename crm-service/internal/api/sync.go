@@ -90,7 +90,7 @@ func (s *syncServer) SetAccountPaymentStatus(ctx context.Context, req *crmv1.Set
 	for _, b := range req.GetBalances() {
 		in.Balances = append(in.Balances, account.BalanceInput{
 			Currency: b.GetCurrencyCode(), Open: amountInput(b.GetOpenBalance()), Overdue: amountInput(b.GetOverdueBalance()),
-			SourceVersion: b.GetSourceVersion(),
+			Credit: amountInput(b.GetCredit()), SourceVersion: b.GetSourceVersion(),
 		})
 	}
 	switch {

@@ -20,12 +20,12 @@ import (
 const accountCols = `id, name, website, industry, owner, erp_customer_id, payment_status,
 balance_currency, open_balance, overdue_balance, payment_version, version, create_time, update_time,
 parent_account_id, billing_address, shipping_address, coalesce(external_id, ''),
-(SELECT jsonb_agg(jsonb_build_array(b.currency_code, b.open_balance::text, b.overdue_balance::text, b.source_version::text))
+(SELECT jsonb_agg(jsonb_build_array(b.currency_code, b.open_balance::text, b.overdue_balance::text, b.source_version::text, b.credit::text))
  FROM account_balances b WHERE b.account_id = accounts.id)`
 
 // balanceJSON is a row of account_balances as accountCols reads it, as
-// text: currency, open and overdue balance and source version.
-type balanceJSON [4]string
+// text: currency, open and overdue balance, source version and credit.
+type balanceJSON [5]string
 
 func balancesIn(rows []balanceJSON) ([]account.Balance, error) {
 	out := make([]account.Balance, 0, len(rows))
@@ -33,10 +33,11 @@ func balancesIn(rows []balanceJSON) ([]account.Balance, error) {
 		open, errOpen := decimal.NewFromString(r[1])
 		overdue, errOverdue := decimal.NewFromString(r[2])
 		version, errVersion := strconv.ParseInt(r[3], 10, 64)
-		if err := errors.Join(errOpen, errOverdue, errVersion); err != nil {
+		credit, errCredit := decimal.NewFromString(r[4])
+		if err := errors.Join(errOpen, errOverdue, errVersion, errCredit); err != nil {
 			return nil, fmt.Errorf("account balance %v: %w", r, err)
 		}
-		out = append(out, account.Balance{Currency: r[0], Open: open, Overdue: overdue, SourceVersion: version})
+		out = append(out, account.Balance{Currency: r[0], Open: open, Overdue: overdue, Credit: credit, SourceVersion: version})
 	}
 	account.SortBalances(out)
 	return out, nil
@@ -252,24 +253,25 @@ func balances(a account.Account) (currency *string, open, overdue decimal.NullDe
 // read (a currency's balance is never removed).
 func saveBalances(ctx context.Context, tx pgx.Tx, id string, before, after []account.Balance) error {
 	var currencies []string
-	var open, overdue []decimal.Decimal
+	var open, overdue, credit []decimal.Decimal
 	var versions []int64
 	for _, b := range after {
 		i := slices.IndexFunc(before, func(o account.Balance) bool { return o.Currency == b.Currency })
-		if i >= 0 && before[i].SourceVersion == b.SourceVersion && before[i].Open.Equal(b.Open) && before[i].Overdue.Equal(b.Overdue) {
+		if i >= 0 && before[i].SourceVersion == b.SourceVersion && before[i].SameAmounts(b) {
 			continue
 		}
 		currencies, open, overdue = append(currencies, b.Currency), append(open, b.Open), append(overdue, b.Overdue)
-		versions = append(versions, b.SourceVersion)
+		credit, versions = append(credit, b.Credit), append(versions, b.SourceVersion)
 	}
 	if len(currencies) == 0 {
 		return nil
 	}
-	_, err := tx.Exec(ctx, `INSERT INTO account_balances (account_id, currency_code, open_balance, overdue_balance, source_version)
-SELECT $1, c, o, d, v FROM unnest($2::text[], $3::numeric[], $4::numeric[], $5::bigint[]) AS u(c, o, d, v)
+	_, err := tx.Exec(ctx, `INSERT INTO account_balances (account_id, currency_code, open_balance, overdue_balance, source_version, credit)
+SELECT $1, c, o, d, v, cr FROM unnest($2::text[], $3::numeric[], $4::numeric[], $5::bigint[], $6::numeric[]) AS u(c, o, d, v, cr)
 ON CONFLICT (account_id, currency_code) DO UPDATE
-SET open_balance = EXCLUDED.open_balance, overdue_balance = EXCLUDED.overdue_balance, source_version = EXCLUDED.source_version`,
-		id, currencies, open, overdue, versions)
+SET open_balance = EXCLUDED.open_balance, overdue_balance = EXCLUDED.overdue_balance, source_version = EXCLUDED.source_version,
+credit = EXCLUDED.credit`,
+		id, currencies, open, overdue, versions, credit)
 	if err != nil {
 		return fmt.Errorf("save balances of account %s: %w", id, err)
 	}
