@@ -19,10 +19,10 @@ import (
 // customer balance changes, so events of different invoices may apply in
 // any order; the write-back's source version keeps the newest state.
 
-// applyBalance copies a customer's receivables in one currency to its CRM
-// account, with the event's version for that currency: the CRM keeps
-// every currency's balance and derives the account's status from all of
-// them.
+// applyBalance copies a customer's receivables and credit in one
+// currency to its CRM account, with the event's version for that currency:
+// the CRM keeps every currency's balance and derives the account's status
+// from all of them (credit plays no part).
 func (e *Engine) applyBalance(ctx context.Context, b *erpv1.CustomerBalance, version int64) error {
 	if b == nil {
 		return &permanentError{"balance event without a balance"}
@@ -50,12 +50,14 @@ func (e *Engine) applyBalance(ctx context.Context, b *erpv1.CustomerBalance, ver
 	return nil
 }
 
-// balanceUpdate is the CRM form of a customer's balance in one currency.
+// balanceUpdate is the CRM form of a customer's balance in one currency,
+// with its credit (the customer's payments not applied to an invoice).
 func balanceUpdate(b *erpv1.CustomerBalance, version int64) *crmv1.AccountBalanceUpdate {
 	return &crmv1.AccountBalanceUpdate{
 		CurrencyCode:   b.GetCurrencyCode(),
 		OpenBalance:    b.GetOpenBalance(),
 		OverdueBalance: b.GetOverdueBalance(),
+		Credit:         b.GetCredit(),
 		SourceVersion:  version,
 	}
 }

@@ -14,6 +14,7 @@ import (
 
 	crmv1 "github.com/seamhq/seam/proto/crm/v1"
 	erpv1 "github.com/seamhq/seam/proto/erp/v1"
+	moneyv1 "github.com/seamhq/seam/proto/money/v1"
 )
 
 // errStatusWithoutBalance is the outcome for an account whose payment
@@ -289,7 +290,7 @@ func sameBalances(acc *crmv1.Account, erp []*erpv1.CustomerBalance) bool {
 }
 
 // differentBalances returns the ERP balances an account does not show as
-// they are (a currency missing, or other amounts).
+// they are (a currency missing, or other amounts or credit).
 func differentBalances(acc *crmv1.Account, erp []*erpv1.CustomerBalance) []*erpv1.CustomerBalance {
 	var out []*erpv1.CustomerBalance
 	for _, b := range erp {
@@ -300,7 +301,8 @@ func differentBalances(acc *crmv1.Account, erp []*erpv1.CustomerBalance) []*erpv
 		}
 		shown := acc.GetBalances()[i]
 		if !sameQuantity(shown.GetOpenBalance().GetAmount(), b.GetOpenBalance().GetAmount()) ||
-			!sameQuantity(shown.GetOverdueBalance().GetAmount(), b.GetOverdueBalance().GetAmount()) {
+			!sameQuantity(shown.GetOverdueBalance().GetAmount(), b.GetOverdueBalance().GetAmount()) ||
+			!sameQuantity(creditAmount(shown.GetCredit()), creditAmount(b.GetCredit())) {
 			out = append(out, b)
 		}
 	}
@@ -308,11 +310,12 @@ func differentBalances(acc *crmv1.Account, erp []*erpv1.CustomerBalance) []*erpv
 }
 
 // shownBalances and erpBalances describe balances for a report:
-// "OVERDUE: EUR open 22.48 overdue 22.48, USD open 0.00 overdue 0.00".
+// "OVERDUE: EUR open 22.48 overdue 22.48, USD open 0.00 overdue 0.00
+// credit 5.00" (a credit only when there is one).
 func shownBalances(acc *crmv1.Account) string {
 	var parts []string
 	for _, b := range acc.GetBalances() {
-		parts = append(parts, fmt.Sprintf("%s open %s overdue %s", b.GetCurrencyCode(), b.GetOpenBalance().GetAmount(), b.GetOverdueBalance().GetAmount()))
+		parts = append(parts, describeBalance(b.GetCurrencyCode(), b.GetOpenBalance(), b.GetOverdueBalance(), b.GetCredit()))
 	}
 	return describeBalances(acc.GetPaymentStatus(), parts)
 }
@@ -320,9 +323,26 @@ func shownBalances(acc *crmv1.Account) string {
 func erpBalances(bs []*erpv1.CustomerBalance) string {
 	var parts []string
 	for _, b := range bs {
-		parts = append(parts, fmt.Sprintf("%s open %s overdue %s", b.GetCurrencyCode(), b.GetOpenBalance().GetAmount(), b.GetOverdueBalance().GetAmount()))
+		parts = append(parts, describeBalance(b.GetCurrencyCode(), b.GetOpenBalance(), b.GetOverdueBalance(), b.GetCredit()))
 	}
 	return describeBalances(customerPaymentStatus(bs), parts)
+}
+
+func describeBalance(currency string, open, overdue, credit *moneyv1.Money) string {
+	out := fmt.Sprintf("%s open %s overdue %s", currency, open.GetAmount(), overdue.GetAmount())
+	if !sameQuantity(creditAmount(credit), "0") {
+		out += " credit " + credit.GetAmount()
+	}
+	return out
+}
+
+// creditAmount is a credit's amount, zero when there is none (a CRM or an
+// ERP from before credit leaves it out).
+func creditAmount(m *moneyv1.Money) string {
+	if m.GetAmount() == "" {
+		return "0"
+	}
+	return m.GetAmount()
 }
 
 func describeBalances(s crmv1.PaymentStatus, parts []string) string {

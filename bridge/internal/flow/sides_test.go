@@ -39,6 +39,7 @@ type sides struct {
 	stockShown    map[string]int64 // sku -> version of the availability it shows
 	productWrites int
 	orderWrites   []*crmv1.SetOpportunityOrderRequest // every one, as sent
+	balanceShown  map[string]int64                    // account + " " + currency -> version of the balance it shows
 
 	// ERP.
 	customers map[string]*erpv1.Customer
@@ -47,6 +48,7 @@ type sides struct {
 	invoices  map[string][]*erpv1.Invoice // by order id
 	items     map[string]*erpv1.Item
 	stock     map[string]*erpv1.Availability
+	balances  map[string][]*erpv1.CustomerBalance // by customer id
 }
 
 func newSides() *sides {
@@ -332,7 +334,7 @@ func (e *erpSide) SyncCustomer(_ context.Context, req *erpv1.SyncCustomerRequest
 
 func (e *erpSide) ListCustomerBalances(_ context.Context, req *erpv1.ListCustomerBalancesRequest, _ ...grpc.CallOption) (*erpv1.ListCustomerBalancesResponse, error) {
 	return answer(e.sides, "ListCustomerBalances", func() (*erpv1.ListCustomerBalancesResponse, error) {
-		return &erpv1.ListCustomerBalancesResponse{}, nil
+		return &erpv1.ListCustomerBalancesResponse{Balances: e.balances[req.GetCustomerId()]}, nil
 	})
 }
 
