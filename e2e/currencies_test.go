@@ -13,9 +13,11 @@ import (
 
 // TestAccountBalancesInEveryCurrency: a customer with an overdue EUR
 // invoice stays OVERDUE in the CRM, showing the EUR amounts, while a USD
-// invoice is issued and paid; the account lists both currencies' balances
-// as the ERP has them, a reconciliation pass finds nothing to repair, and
-// the account is PAID only once the EUR invoice is paid too.
+// invoice is issued and over-paid; the account lists both currencies'
+// balances as the ERP has them, the USD over-payment as credit beside a
+// PAID balance, a reconciliation pass finds nothing to repair, a refund of
+// part of the credit lowers it, and the account is PAID only once the EUR
+// invoice is paid too.
 func TestAccountBalancesInEveryCurrency(t *testing.T) {
 	st := startStack(t, nil)
 	ctx := context.Background()
@@ -66,17 +68,24 @@ func TestAccountBalancesInEveryCurrency(t *testing.T) {
 		resp, err = finance.Do(ctx, "POST", "/v1/invoices", body)
 		return must(t, resp, err, 200).Body
 	}
-	pay := func(inv map[string]any) {
+	// pay pays an invoice in full with a payment of amount (the total when
+	// empty: more leaves the rest unallocated, the customer's credit); it
+	// returns the payment.
+	pay := func(inv map[string]any, amount string) map[string]any {
 		t.Helper()
 		m := inv["total"]
+		paid := m
+		if amount != "" {
+			paid = map[string]any{"currency_code": restclient.Str(inv, "total", "currency_code"), "amount": amount}
+		}
 		resp, err := finance.Do(ctx, "POST", "/v1/payments", map[string]any{
-			"customer_id": restclient.Str(inv, "customer_id"), "amount": m,
+			"customer_id": restclient.Str(inv, "customer_id"), "amount": paid,
 			"allocations": []any{map[string]any{"invoice_id": restclient.Str(inv, "id"), "amount": m}},
 		})
-		must(t, resp, err, 200)
+		return must(t, resp, err, 200).Body
 	}
 	// shows waits until the account shows status, the headline balances
-	// and, per currency, "CUR open overdue STATUS".
+	// and, per currency, "CUR open overdue STATUS credit".
 	shows := func(what, status, headline string, balances ...string) {
 		t.Helper()
 		eventually(t, 10*time.Second, what, func() (bool, string) {
@@ -89,9 +98,9 @@ func TestAccountBalancesInEveryCurrency(t *testing.T) {
 				restclient.Str(b, "open_balance", "amount"), restclient.Str(b, "overdue_balance", "amount"))
 			var per []string
 			for i := range restclient.Len(b, "balances") {
-				per = append(per, fmt.Sprintf("%s %s %s %s", restclient.Str(b, "balances", i, "currency_code"),
+				per = append(per, fmt.Sprintf("%s %s %s %s %s", restclient.Str(b, "balances", i, "currency_code"),
 					restclient.Str(b, "balances", i, "open_balance", "amount"), restclient.Str(b, "balances", i, "overdue_balance", "amount"),
-					restclient.Str(b, "balances", i, "payment_status")))
+					restclient.Str(b, "balances", i, "payment_status"), restclient.Str(b, "balances", i, "credit", "amount")))
 			}
 			return restclient.Str(b, "payment_status") == status && got == headline && fmt.Sprint(per) == fmt.Sprint(balances), string(resp.Raw)
 		})
@@ -102,15 +111,16 @@ func TestAccountBalancesInEveryCurrency(t *testing.T) {
 	customerID := restclient.Str(eur, "customer_id")
 	resp, err = finance.Do(ctx, "POST", "/v1/invoices:markOverdue", map[string]any{})
 	must(t, resp, err, 200)
-	shows("EUR overdue", "PAYMENT_STATUS_OVERDUE", "EUR 22.48 22.48", "EUR 22.48 22.48 PAYMENT_STATUS_OVERDUE")
+	shows("EUR overdue", "PAYMENT_STATUS_OVERDUE", "EUR 22.48 22.48", "EUR 22.48 22.48 PAYMENT_STATUS_OVERDUE 0.00")
 
-	// USD: issued today, open, then paid. The EUR money stays overdue.
+	// USD: issued today, open, then paid with 50.00 for 19.50: the rest is
+	// credit, and USD is PAID. The EUR money stays overdue.
 	usd := invoiced("USD", "9.75", "")
 	shows("USD invoiced", "PAYMENT_STATUS_OVERDUE", "EUR 22.48 22.48",
-		"EUR 22.48 22.48 PAYMENT_STATUS_OVERDUE", "USD 19.50 0.00 PAYMENT_STATUS_OPEN")
-	pay(usd)
-	shows("USD paid", "PAYMENT_STATUS_OVERDUE", "EUR 22.48 22.48",
-		"EUR 22.48 22.48 PAYMENT_STATUS_OVERDUE", "USD 0.00 0.00 PAYMENT_STATUS_PAID")
+		"EUR 22.48 22.48 PAYMENT_STATUS_OVERDUE 0.00", "USD 19.50 0.00 PAYMENT_STATUS_OPEN 0.00")
+	overpaid := pay(usd, "50.00")
+	shows("USD over-paid", "PAYMENT_STATUS_OVERDUE", "EUR 22.48 22.48",
+		"EUR 22.48 22.48 PAYMENT_STATUS_OVERDUE 0.00", "USD 0.00 0.00 PAYMENT_STATUS_PAID 30.50")
 	resp, err = finance.Do(ctx, "GET", "/v1/customers/"+customerID+"/balance", nil)
 	if b := must(t, resp, err, 200).Body; restclient.Str(b, "overdue_balance", "amount") != "22.48" {
 		t.Fatalf("ERP balance: %s", resp.Raw)
@@ -131,7 +141,15 @@ func TestAccountBalancesInEveryCurrency(t *testing.T) {
 		t.Errorf("after reconciliation the account is %s: %s", got, resp.Raw)
 	}
 
-	pay(eur)
+	// Part of the credit is refunded: the account shows what is left.
+	resp, err = finance.Do(ctx, "POST", "/v1/payments/"+restclient.Str(overpaid, "id")+":refundCredit", map[string]any{
+		"amount": map[string]any{"currency_code": "USD", "amount": "10.50"}, "etag": restclient.Str(overpaid, "etag"),
+	})
+	must(t, resp, err, 200)
+	shows("USD credit refunded in part", "PAYMENT_STATUS_OVERDUE", "EUR 22.48 22.48",
+		"EUR 22.48 22.48 PAYMENT_STATUS_OVERDUE 0.00", "USD 0.00 0.00 PAYMENT_STATUS_PAID 20.00")
+
+	pay(eur, "")
 	shows("everything paid", "PAYMENT_STATUS_PAID", "EUR 0.00 0.00",
-		"EUR 0.00 0.00 PAYMENT_STATUS_PAID", "USD 0.00 0.00 PAYMENT_STATUS_PAID")
+		"EUR 0.00 0.00 PAYMENT_STATUS_PAID 0.00", "USD 0.00 0.00 PAYMENT_STATUS_PAID 20.00")
 }
