@@ -147,8 +147,8 @@ func renamedCustomer(t *testing.T, st *stack.Stack, accountID string) {
 
 // keptCopies overwrites CRM copies with versions the ERP never had, which
 // no versioned sync can correct, and checks that a reconciliation pass
-// resets the payment status, the balance and the availability to the
-// ERP's, and reports a balance no ERP version can replace as drift it
+// resets the order shown on the deal (with its lines' fulfilment), the
+// payment status, the balance and the availability to the ERP's, and reports a balance no ERP version can replace as drift it
 // could not repair instead of counting it repaired.
 func keptCopies(t *testing.T, st *stack.Stack, oppID, accountID string) {
 	t.Helper()
@@ -171,6 +171,13 @@ func keptCopies(t *testing.T, st *stack.Stack, oppID, accountID string) {
 		"payment_status": "PAYMENT_STATUS_OVERDUE", "source_version": "1000",
 		"open_balance":    map[string]any{"currency_code": "EUR", "amount": "12345.00"},
 		"overdue_balance": map[string]any{"currency_code": "EUR", "amount": "12345.00"},
+	})
+	must(t, resp, err, 200)
+	resp, err = crm.Do(ctx, "GET", "/v1/opportunities/"+oppID, nil)
+	order := must(t, resp, err, 200).Body
+	resp, err = sync.Do(ctx, "POST", "/v1/opportunities/"+oppID+":setOrder", map[string]any{
+		"order_id": orderID, "order_number": "SO-FROM-ELSEWHERE", "status": "FULFILLMENT_STATUS_CANCELLED",
+		"source_version": "9000000000000000000",
 	})
 	must(t, resp, err, 200)
 	resp, err = sync.Do(ctx, "POST", "/v1/opportunities/"+oppID+":setPaymentStatus", map[string]any{
@@ -204,6 +211,7 @@ func keptCopies(t *testing.T, st *stack.Stack, oppID, accountID string) {
 	}{
 		{"account_balance_matches_invoices", accountID, ": repaired", "2", "1"},
 		{"account_balance_matches_invoices", fresh, "never reported a balance", "2", "1"},
+		{"order_shown_on_opportunity", oppID, "reset to the ERP's): repaired", "1", "1"},
 		{"payment_status_matches_invoices", oppID, ": repaired", "1", "1"},
 		{"availability_matches_stock", "RECON-1", "reset to the ERP's): repaired", "1", "1"},
 	} {
@@ -232,8 +240,14 @@ func keptCopies(t *testing.T, st *stack.Stack, oppID, accountID string) {
 		t.Errorf("account's open balance %s after the pass, want the ERP's 20.00: %s", got, resp.Raw)
 	}
 	resp, err = crm.Do(ctx, "GET", "/v1/opportunities/"+oppID, nil)
-	if got := restclient.Str(must(t, resp, err, 200).Body, "payment_status"); got != "PAYMENT_STATUS_OPEN" {
+	opp := must(t, resp, err, 200).Body
+	if got := restclient.Str(opp, "payment_status"); got != "PAYMENT_STATUS_OPEN" {
 		t.Errorf("opportunity's payment status %s after the pass, want the ERP's OPEN: %s", got, resp.Raw)
+	}
+	for _, field := range [][]any{{"order", "number"}, {"order", "status"}, {"lines", 0, "shipped_quantity"}} {
+		if got, want := restclient.Str(opp, field...), restclient.Str(order, field...); got != want {
+			t.Errorf("opportunity's %v is %q after the pass, want the ERP's %q: %s", field, got, want, resp.Raw)
+		}
 	}
 	resp, err = crm.Do(ctx, "GET", "/v1/products/RECON-1", nil)
 	shown := restclient.Str(must(t, resp, err, 200).Body, "available_quantity")

@@ -293,23 +293,34 @@ func (e *Engine) needDecision(ctx context.Context, opp *crmv1.Opportunity, o *er
 
 // writeOrderBack shows an order's number, status and lines on its
 // opportunity, with what the order reserved, backordered and shipped of
-// each line. A version this replica wrote already, or is writing, is not
-// sent again (CRM would ignore it anyway): the order's own events usually
-// arrive from the ERP while the write of the flow that placed it is still
-// on its way.
+// each line (see orderBack). A version this replica wrote already, or is
+// writing, is not sent again (CRM would ignore it anyway): the order's own
+// events usually arrive from the ERP while the write of the flow that
+// placed it is still on its way.
 func (e *Engine) writeOrderBack(ctx context.Context, o *erpv1.SalesOrder) error {
-	version := orderVersion(o)
-	done, err := e.written.claim(ctx, o.GetId(), version)
+	done, err := e.written.claim(ctx, o.GetId(), orderVersion(o))
 	if err != nil || done == nil {
 		return err
 	}
+	req := orderBack(o)
+	_, err = e.crm.Sync.SetOpportunityOrder(ctx, req)
+	done(err == nil)
+	if err != nil {
+		return fmt.Errorf("write order %s back to opportunity %s: %w", o.GetNumber(), req.GetOpportunityId(), err)
+	}
+	return nil
+}
+
+// orderBack is the write that shows an order on its opportunity, as the
+// flows and the reconciliation send it.
+func orderBack(o *erpv1.SalesOrder) *crmv1.SetOpportunityOrderRequest {
 	opportunityID, _ := parseOrderRef(o.GetExternalRef())
 	req := &crmv1.SetOpportunityOrderRequest{
 		OpportunityId: opportunityID,
 		OrderId:       o.GetId(),
 		OrderNumber:   o.GetNumber(),
 		Status:        fulfillment(o),
-		SourceVersion: version,
+		SourceVersion: orderVersion(o),
 	}
 	// The lines of a live order go along: an order amended in ERP changes
 	// the won deal's lines and amount (the CRM changes nothing when they
@@ -325,12 +336,7 @@ func (e *Engine) writeOrderBack(ctx context.Context, o *erpv1.SalesOrder) error 
 			})
 		}
 	}
-	_, err = e.crm.Sync.SetOpportunityOrder(ctx, req)
-	done(err == nil)
-	if err != nil {
-		return fmt.Errorf("write order %s back to opportunity %s: %w", o.GetNumber(), opportunityID, err)
-	}
-	return nil
+	return req
 }
 
 // revisions remembers the newest version written per order, bounded in

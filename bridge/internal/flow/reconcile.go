@@ -8,15 +8,17 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/seamhq/seam/bridge/internal/postgres"
-	"github.com/seamhq/seam/platform/errs"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+
+	"github.com/seamhq/seam/bridge/internal/postgres"
+	"github.com/seamhq/seam/platform/errs"
 )
 
 // Reconciliation compares both sides through their APIs and repairs the
 // drift that lost or failed deliveries could leave: a won opportunity with
-// no ERP order, an order not shown on its opportunity, an item missing
+// no ERP order, an order not shown on its opportunity, lines that do not
+// show what their order reserved, backordered and shipped, an item missing
 // from the CRM catalog, availability that differs from stock, an account
 // with orders but no customer link, a customer whose name is not its
 // account's. Every repair is one of the flows' idempotent commands.
@@ -33,6 +35,7 @@ import (
 const (
 	CheckWonHasOrder     = "won_opportunity_has_order"
 	CheckOrderShown      = "order_shown_on_opportunity"
+	CheckLineFulfilment  = "line_fulfilment_matches_order"
 	CheckItemInCatalog   = "item_in_catalog"
 	CheckAvailability    = "availability_matches_stock"
 	CheckAccountCustomer = "account_has_customer"
@@ -107,10 +110,16 @@ func (r *Report) drift(check, key, what string, repairErr error) {
 // reset, which replaces the copy on the condition that nothing wrote it
 // since it was read and reports whether it sent that write.
 func (r *Report) driftOrReset(check, key, what string, repairErr error, reset func() (bool, error)) {
+	r.driftOrResetNoted(check, key, what, resetNote, repairErr, reset)
+}
+
+// driftOrResetNoted is driftOrReset with note as what the report adds to
+// drift that a reset corrects, or tried to.
+func (r *Report) driftOrResetNoted(check, key, what, note string, repairErr error, reset func() (bool, error)) {
 	if errors.Is(repairErr, errKept) {
 		sent, err := reset()
 		if sent {
-			what += resetNote
+			what += note
 		}
 		repairErr = err
 	}
@@ -132,11 +141,11 @@ func (r *Report) unrepaired(check, key, what, why string) {
 // not apply: its copy claims a newer source version than the ERP has,
 // which no sync of the ERP's facts wrote (the ERP's database restored from
 // a backup, or an integration caller's inflated version). A payment
-// status, balances, a product's item fields and its availability are
-// reset then, on the condition that nothing wrote them since they were
-// read; an order shown on an opportunity has no such condition, and
-// writing over it could undo a newer delivery racing the pass, so a person
-// decides. So does a person when a reset cannot settle the copy.
+// status, balances, a product's item fields and its availability, and the
+// order shown on an opportunity are reset then, on the condition that
+// nothing wrote them since they were read: a reset never undoes a newer
+// delivery racing the pass. A person decides when a reset cannot settle
+// the copy.
 var errKept = errors.New("the CRM kept its copy, which claims a newer version than the ERP's; correct it at the source")
 
 // resetNote is what a report adds to drift that a reset corrects, or
@@ -238,8 +247,8 @@ func (e *Engine) StartReconcile(ctx context.Context, trigger string) (Report, er
 
 // reconcile runs the checks of a begun pass and stores its report.
 func (e *Engine) reconcile(ctx context.Context, r *Report) {
-	for _, name := range []string{CheckWonHasOrder, CheckOrderShown, CheckPaymentStatus, CheckAccountCustomer, CheckAccountBalance,
-		CheckItemInCatalog, CheckAvailability} {
+	for _, name := range []string{CheckWonHasOrder, CheckOrderShown, CheckLineFulfilment, CheckPaymentStatus,
+		CheckAccountCustomer, CheckAccountBalance, CheckItemInCatalog, CheckAvailability} {
 		r.check(name)
 	}
 	accounts, errOrders := e.reconcileOrders(ctx, r)

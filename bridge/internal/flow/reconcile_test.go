@@ -13,6 +13,7 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/seamhq/seam/bridge/internal/postgres"
 	"github.com/seamhq/seam/platform/pg"
@@ -237,6 +238,7 @@ func TestReconciliationRereadsWhatChangedDuringThePass(t *testing.T) {
 	want := map[string]string{
 		CheckWonHasOrder:     "3/0/0/1",
 		CheckOrderShown:      "3/0/0/1",
+		CheckLineFulfilment:  "3/0/0/0",
 		CheckPaymentStatus:   "3/0/0/1",
 		CheckAccountCustomer: "1/0/0/0",
 		CheckAccountBalance:  "1/0/0/0",
@@ -269,6 +271,7 @@ func TestReconciliationRepairsWhatStillDiffers(t *testing.T) {
 	want := map[string]string{
 		CheckWonHasOrder:     "2/1/1/0",
 		CheckOrderShown:      "1/1/1/0",
+		CheckLineFulfilment:  "1/0/0/0",
 		CheckPaymentStatus:   "1/0/0/0",
 		CheckAccountCustomer: "2/1/1/0",
 		CheckAccountBalance:  "2/0/0/0",
@@ -500,4 +503,188 @@ func TestReconciliationRelinksAccountsToTheirCustomers(t *testing.T) {
 	if r := reconciled(t, e); len(r.Repairs) != 0 {
 		t.Errorf("second pass lists %+v, want nothing", r.Repairs)
 	}
+}
+
+// repairDetails returns the details of a report's repairs by check and
+// key.
+func repairDetails(r Report) map[string]string {
+	details := map[string]string{}
+	for _, rep := range r.Repairs {
+		details[rep.Check+" "+rep.Key] = rep.Detail
+	}
+	return details
+}
+
+// An order shown with a revision ahead of anything the ERP reached (the
+// ERP's database restored from a backup) makes the CRM ignore the repair's
+// write-back as stale; the pass then resets it to the ERP's order, on the
+// condition that the opportunity was not written since it was read, and
+// says so. Later write-backs apply again, and the next pass is clean.
+func TestReconciliationResetsAnOrderAheadOfTheERP(t *testing.T) {
+	t.Parallel()
+	s := newSides()
+	s.addAccount(accountA, "Acme", 1)
+	o := s.addDeal(dealA, accountA, erpv1.SalesOrderStatus_SALES_ORDER_STATUS_CONFIRMED)
+	s.addLines(o, "BOLT 8/0/0", "NUT 1/1/0")
+	// Before the restore, the order had shipped in part and been written
+	// back at a revision the restored ERP never reached.
+	s.opps[dealA].Order.Status = crmv1.FulfillmentStatus_FULFILLMENT_STATUS_PARTIALLY_SHIPPED
+	s.opps[dealA].Lines[0].ReservedQuantity, s.opps[dealA].Lines[0].ShippedQuantity = "3", "5"
+	s.orderShown[dealA] = orderVersion(o) + 6
+
+	e := s.engine(newStore(t))
+	r := reconciled(t, e)
+	want := map[string]string{CheckOrderShown: "1/1/1/0", CheckLineFulfilment: "1/0/0/0"}
+	for check, w := range want {
+		if got := counts(r)[check]; got != w {
+			t.Errorf("%s checked/drifted/repaired/changed = %s, want %s (%+v)", check, got, w, r.Repairs)
+		}
+	}
+	if got, w := repairDetails(r)[CheckOrderShown+" "+dealA], `opportunity shows order "SO-1" FULFILLMENT_STATUS_PARTIALLY_SHIPPED, `+
+		`ERP has SO-1 FULFILLMENT_STATUS_CONFIRMED`+orderResetNote+": repaired"; got != w {
+		t.Errorf("repair detail %q, want %q", got, w)
+	}
+	opp := s.opps[dealA]
+	if opp.GetOrder().GetStatus() != crmv1.FulfillmentStatus_FULFILLMENT_STATUS_CONFIRMED || s.orderShown[dealA] != orderVersion(o) ||
+		!showsFulfilment(opp, o) {
+		t.Errorf("opportunity shows %v at revision %d, lines %v; want the ERP's order at its revision %d", opp.GetOrder().GetStatus(),
+			s.orderShown[dealA], opp.GetLines(), orderVersion(o))
+	}
+	// The reset is the live flow's write-back, with the etag it read.
+	reset := s.orderWrites[len(s.orderWrites)-1]
+	sent := orderBack(o)
+	sent.ResetEtag = reset.GetResetEtag()
+	if reset.GetResetEtag() == "" || !proto.Equal(reset, sent) {
+		t.Errorf("reset sent %v, want the order's write-back %v with an etag", reset, sent)
+	}
+
+	if r := reconciled(t, e); len(r.Repairs) != 0 {
+		t.Errorf("second pass lists %+v, want nothing", r.Repairs)
+	}
+	s.change(func() { o.Status, o.Revision = erpv1.SalesOrderStatus_SALES_ORDER_STATUS_SHIPPED, 2 })
+	if err := e.writeOrderBack(context.Background(), o); err != nil ||
+		opp.GetOrder().GetStatus() != crmv1.FulfillmentStatus_FULFILLMENT_STATUS_SHIPPED {
+		t.Errorf("the order's next revision after the reset: %v, shown %v; want it applied", err, opp.GetOrder().GetStatus())
+	}
+}
+
+// An opportunity written between the pass's read and its reset of the
+// order keeps what was written: the reset is refused (the etag the pass
+// read is stale), the report says the next pass compares it again, and
+// the next pass does.
+func TestReconciliationResetOfAnOrderWrittenMeanwhileIsRefused(t *testing.T) {
+	t.Parallel()
+	s := newSides()
+	s.addAccount(accountA, "Acme", 1)
+	o := s.addDeal(dealA, accountA, erpv1.SalesOrderStatus_SALES_ORDER_STATUS_CONFIRMED)
+	s.opps[dealA].Order.Number, s.orderShown[dealA] = "SO-OLD", 9e18
+	// After the versioned write-back, the pass reads the opportunity to
+	// check it, and again for the reset; right then, it is written again.
+	s.after["SetOpportunityOrder"] = func(s *sides) {
+		s.change(func() {
+			s.after["GetOpportunity"] = func(s *sides) {
+				s.change(func() {
+					s.after["GetOpportunity"] = func(s *sides) {
+						s.change(func() {
+							opp := s.opps[dealA]
+							opp.Order.Number, s.orderShown[dealA] = "SO-WRITTEN-AGAIN", 9e18+1
+							bump(opp)
+						})
+					}
+				})
+			}
+		})
+	}
+
+	e := s.engine(newStore(t))
+	r := reconciled(t, e)
+	if got := counts(r)[CheckOrderShown]; got != "1/1/0/0" {
+		t.Errorf("%s checked/drifted/repaired/changed = %s, want 1/1/0/0 (%+v)", CheckOrderShown, got, r.Repairs)
+	}
+	if len(r.Repairs) != 1 || !strings.HasSuffix(r.Repairs[0].Detail, orderResetNote+": repair failed: "+errResetRaced.Error()) {
+		t.Errorf("repairs = %+v, want the reset reported as refused", r.Repairs)
+	}
+	if got := s.opps[dealA].GetOrder().GetNumber(); got != "SO-WRITTEN-AGAIN" {
+		t.Errorf("opportunity shows order %q, want what was written during the pass kept", got)
+	}
+
+	r = reconciled(t, e)
+	if got := counts(r)[CheckOrderShown]; got != "1/1/1/0" {
+		t.Errorf("next pass: %s checked/drifted/repaired/changed = %s, want 1/1/1/0 (%+v)", CheckOrderShown, got, r.Repairs)
+	}
+	if got := s.opps[dealA].GetOrder().GetNumber(); got != o.GetNumber() || s.orderShown[dealA] != orderVersion(o) {
+		t.Errorf("after the next pass, opportunity shows order %q at revision %d, want %s at %d", got, s.orderShown[dealA],
+			o.GetNumber(), orderVersion(o))
+	}
+	if r := reconciled(t, e); len(r.Repairs) != 0 {
+		t.Errorf("third pass lists %+v, want nothing", r.Repairs)
+	}
+}
+
+// A won deal's lines that do not show what its order reserved,
+// backordered and shipped are repaired: lines of a deal won before they
+// showed fulfilment show none at the order's revision, which no
+// write-back of that revision changes, so the pass resets them; wrong
+// ones at the same revision too; wrong ones at an older revision take the
+// write-back. A second pass is clean.
+func TestReconciliationRepairsLineFulfilment(t *testing.T) {
+	t.Parallel()
+	s := newSides()
+	s.addAccount(accountA, "Acme", 1)
+	confirmed := erpv1.SalesOrderStatus_SALES_ORDER_STATUS_CONFIRMED
+	missing := s.addDeal(dealA, accountA, confirmed)
+	s.addLines(missing, "BOLT 8/0/0", "NUT 1/1/0", "BOLT 2/0/0")
+	wrong := s.addDeal(dealB, accountA, confirmed)
+	s.addLines(wrong, "BOLT 3/0/5")
+	right := s.addDeal(dealC, accountA, confirmed)
+	s.addLines(right, "BOLT 8.000/0/0")
+	older := s.addDeal(dealD, accountA, confirmed)
+	s.addLines(older, "NUT 0/0/4")
+	s.change(func() {
+		for _, l := range s.opps[dealA].GetLines() {
+			l.ReservedQuantity, l.BackorderedQuantity, l.ShippedQuantity = "", "", ""
+		}
+		s.opps[dealB].Lines[0].ReservedQuantity, s.opps[dealB].Lines[0].ShippedQuantity = "8", "0"
+		s.opps[dealC].Lines[0].ReservedQuantity = "8" // the same quantity
+		s.opps[dealD].Lines[0].ReservedQuantity, s.opps[dealD].Lines[0].ShippedQuantity = "4", "0"
+		s.orderShown[dealD]--
+	})
+
+	e := s.engine(newStore(t))
+	r := reconciled(t, e)
+	want := map[string]string{CheckOrderShown: "4/0/0/0", CheckLineFulfilment: "4/3/3/0"}
+	for check, w := range want {
+		if got := counts(r)[check]; got != w {
+			t.Errorf("%s checked/drifted/repaired/changed = %s, want %s (%+v)", check, got, w, r.Repairs)
+		}
+	}
+	details := repairDetails(r)
+	for key, w := range map[string]string{
+		dealA: "opportunity's lines do not show what order SO-1 reserved/backordered/shipped: line 1 (BOLT) shows none, the order 8/0/0; " +
+			"line 2 (NUT) shows none, the order 1/1/0; line 3 (BOLT) shows none, the order 2/0/0" + orderResetNote + ": repaired",
+		dealB: "opportunity's lines do not show what order SO-2 reserved/backordered/shipped: line 1 (BOLT) shows 8/0/0, the order 3/0/5" +
+			orderResetNote + ": repaired",
+		dealD: "opportunity's lines do not show what order SO-4 reserved/backordered/shipped: line 1 (NUT) shows 4/0/0, the order 0/0/4: repaired",
+	} {
+		if got := details[CheckLineFulfilment+" "+key]; got != w {
+			t.Errorf("%s: %q, want %q", key, got, w)
+		}
+	}
+	for id, o := range map[string]*erpv1.SalesOrder{dealA: missing, dealB: wrong, dealD: older} {
+		if opp := s.opps[id]; !showsFulfilment(opp, o) || s.orderShown[id] != orderVersion(o) {
+			t.Errorf("%s: lines %v at revision %d after the pass, want the order's at %d", id, opp.GetLines(), s.orderShown[id], orderVersion(o))
+		}
+	}
+	if got := shownLine(s.opps[dealA].GetLines()[2]); got != "BOLT 2/0/0" {
+		t.Errorf("the second BOLT line shows %q, want the second BOLT order line's", got)
+	}
+
+	writes := len(s.orderWrites)
+	if r := reconciled(t, e); len(r.Repairs) != 0 || len(s.orderWrites) != writes {
+		t.Errorf("second pass lists %+v and sends %d writes, want nothing", r.Repairs, len(s.orderWrites)-writes)
+	}
+}
+
+func shownLine(l *crmv1.OpportunityLine) string {
+	return l.GetSku() + " " + lineFulfilment(l).String()
 }

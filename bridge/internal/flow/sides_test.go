@@ -191,9 +191,13 @@ func (c *crmSide) SetOpportunityOrder(_ context.Context, req *crmv1.SetOpportuni
 		if !ok {
 			return nil, notFound("opportunity")
 		}
-		if req.GetSourceVersion() > c.orderShown[o.GetId()] {
+		switch reset := req.GetResetEtag(); {
+		case reset != "" && reset != o.GetEtag():
+			return nil, status.Error(codes.Aborted, "opportunity changed")
+		case reset != "" || req.GetSourceVersion() > c.orderShown[o.GetId()]:
 			c.orderShown[o.GetId()] = req.GetSourceVersion()
 			o.Order = &crmv1.OrderRef{Id: req.GetOrderId(), Number: req.GetOrderNumber(), Status: req.GetStatus()}
+			fulfil(o, req.GetLines())
 			bump(o)
 		}
 		return o, nil
@@ -441,11 +445,38 @@ func (s *sides) addDeal(id, accountID string, st erpv1.SalesOrderStatus) *erpv1.
 	return o
 }
 
-// showOrder delivers an order's state to its opportunity.
+// showOrder delivers an order's state to its opportunity, with what its
+// lines reserved, backordered and shipped.
 func (s *sides) showOrder(o *erpv1.SalesOrder) {
 	opp := s.opps[o.GetExternalRef()]
 	opp.Order = &crmv1.OrderRef{Id: o.GetId(), Number: o.GetNumber(), Status: fulfillment(o)}
+	fulfil(opp, orderBack(o).GetLines())
 	s.orderShown[opp.GetId()] = orderVersion(o)
+}
+
+// fulfil shows on a won opportunity's lines what its order's lines
+// reserved, backordered and shipped, as the CRM does: the n-th line of a
+// SKU takes the n-th order line of that SKU, a line not on the order none.
+func fulfil(opp *crmv1.Opportunity, order []*crmv1.OpportunityLine) {
+	for i, f := range fulfilmentOf(opp.GetLines(), order) {
+		l := opp.GetLines()[i]
+		l.ReservedQuantity, l.BackorderedQuantity, l.ShippedQuantity = f[0], f[1], f[2]
+	}
+}
+
+// addLines gives a won deal lines and its order the same lines, with
+// their fulfilment as "reserved/backordered/shipped" (the deal's lines
+// show it).
+func (s *sides) addLines(o *erpv1.SalesOrder, lines ...string) {
+	opp := s.opps[o.GetExternalRef()]
+	for i, l := range lines {
+		sku, f, _ := strings.Cut(l, " ")
+		q := strings.Split(f, "/")
+		opp.Lines = append(opp.Lines, &crmv1.OpportunityLine{Sku: sku, Quantity: "1"})
+		o.Lines = append(o.Lines, &erpv1.SalesOrderLine{LineNumber: int32(i + 1), Sku: sku, Quantity: "1",
+			ReservedQuantity: q[0], BackorderedQuantity: q[1], ShippedQuantity: q[2]})
+	}
+	s.showOrder(o)
 }
 
 // showPayment delivers the payment status of an order's invoices to its

@@ -70,6 +70,7 @@ func (s *syncServer) SetOpportunityOrder(ctx context.Context, req *crmv1.SetOppo
 		Status:        fulfillmentFromProto(req.GetStatus()),
 		SourceVersion: req.GetSourceVersion(),
 		Lines:         lineInputs(req.GetLines()),
+		ResetEtag:     req.GetResetEtag(),
 	})
 	if err != nil {
 		return nil, err

@@ -433,7 +433,11 @@ func (s *Service) Reopen(ctx context.Context, id, requestID, etag string, stage 
 // order's lines (in.Lines) change a won deal's lines and amount: that is
 // news for every reader of the feed (the bridge ignores it). A won deal's
 // lines also show the fulfilment of the order's lines (see fulfil), which
-// is no news: it changes as stock is reserved and shipped.
+// is no news: it changes as stock is reserved and shipped. A non-empty
+// in.ResetEtag makes the order replace the stored one whatever revision is
+// stored, as long as the opportunity's etag is that one (the
+// reconciliation's correction of a copy ahead of its source, or of lines
+// that show less than the revision's order).
 func (s *Service) SetOrder(ctx context.Context, id string, in OrderInput) (Opportunity, error) {
 	var v errs.Violations
 	id, err := ids.UUID("opportunity_id", id)
@@ -451,6 +455,8 @@ func (s *Service) SetOrder(ctx context.Context, id string, in OrderInput) (Oppor
 		v.Add("order_number", "must be at most %d characters", maxText)
 	}
 	order := orderLines(&v, in.Lines)
+	reset, err := errs.ParseEtag("reset_etag", in.ResetEtag)
+	_ = v.Merge("", err)
 	if err := v.Err(); err != nil {
 		return Opportunity{}, err
 	}
@@ -459,7 +465,10 @@ func (s *Service) SetOrder(ctx context.Context, id string, in OrderInput) (Oppor
 		m.SKUs = skus(in.Lines)
 	}
 	return s.finish(s.store.MutateOpportunity(ctx, id, m, func(cur Opportunity, products map[string]catalog.Product) (Change, error) {
-		if cur.Order != nil && cur.Order.SourceVersion >= in.SourceVersion {
+		if err := errs.CheckEtag(in.ResetEtag, cur.ETag(), "opportunity "+cur.ID); err != nil {
+			return Change{}, err
+		}
+		if reset == 0 && cur.Order != nil && cur.Order.SourceVersion >= in.SourceVersion {
 			return Change{Unchanged: true}, nil
 		}
 		now := s.now().UTC()

@@ -118,6 +118,9 @@ type OrderInput struct {
 	// takes over (its amount follows), with their fulfilment, which its
 	// lines show.
 	Lines []LineInput
+	// ResetEtag, when set, makes the order replace the stored one whatever
+	// revision is stored, provided the opportunity's etag is this one.
+	ResetEtag string
 }
 
 // Limits of the text fields and lines.

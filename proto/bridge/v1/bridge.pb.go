@@ -875,15 +875,17 @@ func (x *Reconciliation) GetState() ReconciliationState {
 type ReconciliationCheck struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// "won_opportunity_has_order", "order_shown_on_opportunity",
-	// "payment_status_matches_invoices", "account_has_customer",
-	// "account_balance_matches_invoices", "item_in_catalog",
-	// "availability_matches_stock".
+	// "line_fulfilment_matches_order", "payment_status_matches_invoices",
+	// "account_has_customer", "account_balance_matches_invoices",
+	// "item_in_catalog", "availability_matches_stock".
 	Name    string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	Checked int64  `protobuf:"varint,2,opt,name=checked,proto3" json:"checked,omitempty"`
 	Drifted int64  `protobuf:"varint,3,opt,name=drifted,proto3" json:"drifted,omitempty"`
 	// Drift the pass repaired and then saw gone. A CRM copy claiming a
-	// version the ERP never reached is kept by the CRM, as a delivery racing
-	// the pass could be: it is listed as drift, not counted as repaired.
+	// version the ERP never reached is kept by the CRM's versioned writes
+	// and reset to the ERP's, provided nothing wrote it since the pass read
+	// it; one written meanwhile is listed as drift, not counted as repaired,
+	// and compared again by the next pass.
 	Repaired int64 `protobuf:"varint,4,opt,name=repaired,proto3" json:"repaired,omitempty"`
 	// Records that differed as the pass first read them, in bulk, and
 	// agreed when both sides were read again: they changed during the pass.

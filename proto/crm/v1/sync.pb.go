@@ -455,7 +455,16 @@ type SetOpportunityOrderRequest struct {
 	// neither the lines nor the amount, and records no event (the etag and
 	// WatchOpportunity still see it). An opportunity that is not won keeps
 	// what its lines show (none).
-	Lines         []*OpportunityLine `protobuf:"bytes,6,rep,name=lines,proto3" json:"lines,omitempty"`
+	Lines []*OpportunityLine `protobuf:"bytes,6,rep,name=lines,proto3" json:"lines,omitempty"`
+	// For the bridge's reconciliation only: when set, the order (id, number,
+	// status, source_version) and its lines replace the stored ones even
+	// where a newer or equal version is stored, provided the opportunity's
+	// etag still is this one (ABORTED otherwise, as something wrote the
+	// opportunity since the caller read it). It corrects a copy whose
+	// version is ahead of anything the ERP reached, or one that shows less
+	// than its version's order (lines without the fulfilment of a deal won
+	// before the CRM recorded it), which no versioned write can.
+	ResetEtag     string `protobuf:"bytes,7,opt,name=reset_etag,json=resetEtag,proto3" json:"reset_etag,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -530,6 +539,13 @@ func (x *SetOpportunityOrderRequest) GetLines() []*OpportunityLine {
 		return x.Lines
 	}
 	return nil
+}
+
+func (x *SetOpportunityOrderRequest) GetResetEtag() string {
+	if x != nil {
+		return x.ResetEtag
+	}
+	return ""
 }
 
 type LinkAccountRequest struct {
@@ -888,14 +904,16 @@ const file_crm_v1_sync_proto_rawDesc = "" +
 	"\x17SetAvailabilityResponse\x12\x18\n" +
 	"\aapplied\x18\x01 \x01(\x05R\aapplied\x12\x14\n" +
 	"\x05stale\x18\x02 \x01(\x05R\x05stale\x12!\n" +
-	"\funknown_skus\x18\x03 \x03(\tR\vunknownSkus\"\x8a\x02\n" +
+	"\funknown_skus\x18\x03 \x03(\tR\vunknownSkus\"\xa9\x02\n" +
 	"\x1aSetOpportunityOrderRequest\x12%\n" +
 	"\x0eopportunity_id\x18\x01 \x01(\tR\ropportunityId\x12\x19\n" +
 	"\border_id\x18\x02 \x01(\tR\aorderId\x12!\n" +
 	"\forder_number\x18\x03 \x01(\tR\vorderNumber\x121\n" +
 	"\x06status\x18\x04 \x01(\x0e2\x19.crm.v1.FulfillmentStatusR\x06status\x12%\n" +
 	"\x0esource_version\x18\x05 \x01(\x03R\rsourceVersion\x12-\n" +
-	"\x05lines\x18\x06 \x03(\v2\x17.crm.v1.OpportunityLineR\x05lines\"[\n" +
+	"\x05lines\x18\x06 \x03(\v2\x17.crm.v1.OpportunityLineR\x05lines\x12\x1d\n" +
+	"\n" +
+	"reset_etag\x18\a \x01(\tR\tresetEtag\"[\n" +
 	"\x12LinkAccountRequest\x12\x1d\n" +
 	"\n" +
 	"account_id\x18\x01 \x01(\tR\taccountId\x12&\n" +

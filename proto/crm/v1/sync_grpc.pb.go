@@ -47,7 +47,11 @@ type SyncServiceClient interface {
 	// request with a reset whose product's etag is another is ABORTED and
 	// changes nothing.
 	SetAvailability(ctx context.Context, in *SetAvailabilityRequest, opts ...grpc.CallOption) (*SetAvailabilityResponse, error)
-	// SetOpportunityOrder records the ERP order of a won opportunity.
+	// SetOpportunityOrder records the ERP order of a won opportunity. It
+	// applies only when its source_version is higher than the one stored;
+	// an equal or older version returns the opportunity unchanged. With
+	// reset_etag, the order and its lines' fulfilment replace the stored
+	// ones whatever version is stored.
 	SetOpportunityOrder(ctx context.Context, in *SetOpportunityOrderRequest, opts ...grpc.CallOption) (*Opportunity, error)
 	// LinkAccount records the ERP customer of an account.
 	LinkAccount(ctx context.Context, in *LinkAccountRequest, opts ...grpc.CallOption) (*Account, error)
@@ -158,7 +162,11 @@ type SyncServiceServer interface {
 	// request with a reset whose product's etag is another is ABORTED and
 	// changes nothing.
 	SetAvailability(context.Context, *SetAvailabilityRequest) (*SetAvailabilityResponse, error)
-	// SetOpportunityOrder records the ERP order of a won opportunity.
+	// SetOpportunityOrder records the ERP order of a won opportunity. It
+	// applies only when its source_version is higher than the one stored;
+	// an equal or older version returns the opportunity unchanged. With
+	// reset_etag, the order and its lines' fulfilment replace the stored
+	// ones whatever version is stored.
 	SetOpportunityOrder(context.Context, *SetOpportunityOrderRequest) (*Opportunity, error)
 	// LinkAccount records the ERP customer of an account.
 	LinkAccount(context.Context, *LinkAccountRequest) (*Account, error)
