@@ -281,10 +281,7 @@ func TestReconciliationRepairsWhatStillDiffers(t *testing.T) {
 	if got := counts(r); !maps.Equal(got, want) {
 		t.Errorf("checked/drifted/repaired/changed:\n got %v\nwant %v", got, want)
 	}
-	details := map[string]string{}
-	for _, rep := range r.Repairs {
-		details[rep.Check+" "+rep.Key] = rep.Detail
-	}
+	details := repairDetails(r)
 	for key, want := range map[string]string{
 		CheckOrderShown + " " + dealA:         "repaired",
 		CheckWonHasOrder + " " + dealD:        "repaired",
@@ -391,10 +388,7 @@ func TestReconciliationResetsAProductAheadOfTheERP(t *testing.T) {
 			t.Errorf("%s checked/drifted/repaired/changed = %s, want %s (%+v)", check, got, w, r.Repairs)
 		}
 	}
-	details := map[string]string{}
-	for _, rep := range r.Repairs {
-		details[rep.Check+" "+rep.Key] = rep.Detail
-	}
+	details := repairDetails(r)
 	for key, want := range map[string]string{
 		CheckItemInCatalog + " BOLT": resetNote + ": repaired",
 		CheckAvailability + " NUT":   `CRM shows "999" available, promised ""; ERP has 8, next receipt ""` + resetNote + ": repaired",
@@ -482,10 +476,7 @@ func TestReconciliationRelinksAccountsToTheirCustomers(t *testing.T) {
 	if got := counts(r)[CheckAccountCustomer]; got != "2/2/2/0" {
 		t.Errorf("%s checked/drifted/repaired/changed = %s, want 2/2/2/0 (%+v)", CheckAccountCustomer, got, r.Repairs)
 	}
-	details := map[string]string{}
-	for _, rep := range r.Repairs {
-		details[rep.Check+" "+rep.Key] = rep.Detail
-	}
+	details := repairDetails(r)
 	for key, want := range map[string]string{
 		CheckAccountCustomer + " " + accountA: `the account links ERP customer "cust-lost", the ERP's customer of the account is cust-1: repaired`,
 		CheckAccountCustomer + " " + accountB: `account with orders links ERP customer "cust-2", which the ERP does not have for it: repaired`,
