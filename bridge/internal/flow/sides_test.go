@@ -137,10 +137,7 @@ type crmSide struct {
 
 func (c *crmSide) GetAccount(_ context.Context, req *crmv1.GetAccountRequest, _ ...grpc.CallOption) (*crmv1.Account, error) {
 	return answer(c.sides, "GetAccount", func() (*crmv1.Account, error) {
-		if a, ok := c.accounts[req.GetId()]; ok {
-			return a, nil
-		}
-		return nil, notFound("account")
+		return lookup(c.accounts, req.GetId(), "account")
 	})
 }
 
@@ -158,29 +155,19 @@ func (c *crmSide) ListOpportunities(_ context.Context, req *crmv1.ListOpportunit
 
 func (c *crmSide) GetOpportunity(_ context.Context, req *crmv1.GetOpportunityRequest, _ ...grpc.CallOption) (*crmv1.Opportunity, error) {
 	return answer(c.sides, "GetOpportunity", func() (*crmv1.Opportunity, error) {
-		if o, ok := c.opps[req.GetId()]; ok {
-			return o, nil
-		}
-		return nil, notFound("opportunity")
+		return lookup(c.opps, req.GetId(), "opportunity")
 	})
 }
 
 func (c *crmSide) ListProducts(_ context.Context, req *crmv1.ListProductsRequest, _ ...grpc.CallOption) (*crmv1.ListProductsResponse, error) {
 	return answer(c.sides, "ListProducts", func() (*crmv1.ListProductsResponse, error) {
-		out := &crmv1.ListProductsResponse{}
-		for _, sku := range slices.Sorted(maps.Keys(c.products)) {
-			out.Products = append(out.Products, c.products[sku])
-		}
-		return out, nil
+		return &crmv1.ListProductsResponse{Products: sortedValues(c.products)}, nil
 	})
 }
 
 func (c *crmSide) GetProduct(_ context.Context, req *crmv1.GetProductRequest, _ ...grpc.CallOption) (*crmv1.Product, error) {
 	return answer(c.sides, "GetProduct", func() (*crmv1.Product, error) {
-		if p, ok := c.products[req.GetSku()]; ok {
-			return p, nil
-		}
-		return nil, notFound("product")
+		return lookup(c.products, req.GetSku(), "product")
 	})
 }
 
@@ -301,20 +288,13 @@ type erpSide struct {
 
 func (e *erpSide) ListCustomers(_ context.Context, req *erpv1.ListCustomersRequest, _ ...grpc.CallOption) (*erpv1.ListCustomersResponse, error) {
 	return answer(e.sides, "ListCustomers", func() (*erpv1.ListCustomersResponse, error) {
-		out := &erpv1.ListCustomersResponse{}
-		for _, id := range slices.Sorted(maps.Keys(e.customers)) {
-			out.Customers = append(out.Customers, e.customers[id])
-		}
-		return out, nil
+		return &erpv1.ListCustomersResponse{Customers: sortedValues(e.customers)}, nil
 	})
 }
 
 func (e *erpSide) GetCustomer(_ context.Context, req *erpv1.GetCustomerRequest, _ ...grpc.CallOption) (*erpv1.Customer, error) {
 	return answer(e.sides, "GetCustomer", func() (*erpv1.Customer, error) {
-		if c, ok := e.customers[req.GetId()]; ok {
-			return c, nil
-		}
-		return nil, notFound("customer")
+		return lookup(e.customers, req.GetId(), "customer")
 	})
 }
 
@@ -357,10 +337,7 @@ func (e *erpSide) ListSalesOrders(_ context.Context, req *erpv1.ListSalesOrdersR
 
 func (e *erpSide) GetSalesOrder(_ context.Context, req *erpv1.GetSalesOrderRequest, _ ...grpc.CallOption) (*erpv1.SalesOrder, error) {
 	return answer(e.sides, "GetSalesOrder", func() (*erpv1.SalesOrder, error) {
-		if o, ok := e.orders[req.GetId()]; ok {
-			return o, nil
-		}
-		return nil, notFound("order")
+		return lookup(e.orders, req.GetId(), "order")
 	})
 }
 
@@ -397,29 +374,19 @@ func (e *erpSide) ListInvoices(_ context.Context, req *erpv1.ListInvoicesRequest
 
 func (e *erpSide) ListItems(_ context.Context, req *erpv1.ListItemsRequest, _ ...grpc.CallOption) (*erpv1.ListItemsResponse, error) {
 	return answer(e.sides, "ListItems", func() (*erpv1.ListItemsResponse, error) {
-		out := &erpv1.ListItemsResponse{}
-		for _, sku := range slices.Sorted(maps.Keys(e.items)) {
-			out.Items = append(out.Items, e.items[sku])
-		}
-		return out, nil
+		return &erpv1.ListItemsResponse{Items: sortedValues(e.items)}, nil
 	})
 }
 
 func (e *erpSide) GetItem(_ context.Context, req *erpv1.GetItemRequest, _ ...grpc.CallOption) (*erpv1.Item, error) {
 	return answer(e.sides, "GetItem", func() (*erpv1.Item, error) {
-		if i, ok := e.items[req.GetSku()]; ok {
-			return i, nil
-		}
-		return nil, notFound("item")
+		return lookup(e.items, req.GetSku(), "item")
 	})
 }
 
 func (e *erpSide) GetAvailability(_ context.Context, req *erpv1.GetAvailabilityRequest, _ ...grpc.CallOption) (*erpv1.Availability, error) {
 	return answer(e.sides, "GetAvailability", func() (*erpv1.Availability, error) {
-		if a, ok := e.stock[req.GetSku()]; ok {
-			return a, nil
-		}
-		return nil, notFound("item")
+		return lookup(e.stock, req.GetSku(), "item")
 	})
 }
 
@@ -495,4 +462,22 @@ func (s *sides) addItem(sku, name, available string) {
 	s.stock[sku] = &erpv1.Availability{Sku: sku, Available: available, Version: 1}
 	s.products[sku] = &crmv1.Product{Sku: sku, Name: name, ListPrice: price, AvailableQuantity: available, Etag: "1"}
 	s.productShown[sku], s.stockShown[sku] = 1, 1
+}
+
+// lookup is a fake Get: the value at key, or NOT_FOUND for a what.
+func lookup[V any](m map[string]V, key, what string) (V, error) {
+	if v, ok := m[key]; ok {
+		return v, nil
+	}
+	var none V
+	return none, notFound(what)
+}
+
+// sortedValues is a fake List: the values in key order.
+func sortedValues[V any](m map[string]V) []V {
+	out := make([]V, 0, len(m))
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		out = append(out, m[k])
+	}
+	return out
 }
