@@ -109,7 +109,7 @@ func (s *Service) Import(ctx context.Context, rows []Input, fields []Field, mode
 		// A retried transaction decides again from the checked rows.
 		results = slices.Clone(checked)
 		plan := &ImportPlan{}
-		matched := make(map[string]int, len(rows))
+		matched := make(upsert.Claims, len(rows))
 		for i, in := range rows {
 			if results[i].Outcome == upsert.Invalid {
 				continue
@@ -124,15 +124,14 @@ func (s *Service) Import(ctx context.Context, rows []Input, fields []Field, mode
 				continue
 			}
 			if ok {
-				if j, twice := matched[cur.ID]; twice {
-					field := string(FieldEmail)
-					if in.ID != "" {
-						field = fieldID
-					}
-					results[i] = upsert.Invalidf(field, fmt.Sprintf("matches the same contact as row %d of this batch", j))
+				field := string(FieldEmail)
+				if in.ID != "" {
+					field = fieldID
+				}
+				if bad, claimed := matched.Claim(cur.ID, i, field, "contact"); !claimed {
+					results[i] = bad
 					continue
 				}
-				matched[cur.ID] = i
 			}
 			if !ok {
 				c, ev, err := s.New(in)

@@ -139,3 +139,18 @@ func MatchByIDOrEmail[T any](k, kind string, byID map[string]T, byEmail map[stri
 		len(candidates), kind, strings.Join(listed, ", "), more))
 	return cur, false, &r
 }
+
+// Claims records which row of a batch matched each existing record, so
+// that a second row matching the same record is refused rather than
+// applied over the first.
+type Claims map[string]int
+
+// Claim gives record id to row, or returns the INVALID result for it
+// (on field, about a record of kind) when an earlier row has it.
+func (c Claims) Claim(id string, row int, field, kind string) (Result, bool) {
+	if j, twice := c[id]; twice {
+		return Invalidf(field, fmt.Sprintf("matches the same %s as row %d of this batch", kind, j)), false
+	}
+	c[id] = row
+	return Result{}, true
+}
