@@ -36,8 +36,10 @@ type API struct {
 	Search        *search.Service
 	Audit         *audit.Service
 	Campaigns     *campaign.Service
-	Reports       *report.Service
-	Events        feed.Source
+	// CampaignMembers are served by CampaignService too.
+	CampaignMembers *campaign.Members
+	Reports         *report.Service
+	Events          feed.Source
 }
 
 // Register adds every CRM gRPC service to s.
@@ -54,7 +56,7 @@ func (a *API) Register(s *grpc.Server) {
 	crmv1.RegisterEventServiceServer(s, &eventServer{src: a.Events})
 	crmv1.RegisterSearchServiceServer(s, &searchServer{svc: a.Search})
 	crmv1.RegisterAuditServiceServer(s, &auditServer{svc: a.Audit})
-	crmv1.RegisterCampaignServiceServer(s, &campaignServer{svc: a.Campaigns})
+	crmv1.RegisterCampaignServiceServer(s, &campaignServer{svc: a.Campaigns, members: a.CampaignMembers})
 	crmv1.RegisterReportServiceServer(s, &reportServer{svc: a.Reports})
 	crmv1.RegisterImportServiceServer(s, &importServer{accounts: a.Accounts, contacts: a.Contacts, leads: a.Leads})
 }

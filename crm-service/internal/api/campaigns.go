@@ -12,7 +12,8 @@ import (
 
 type campaignServer struct {
 	crmv1.UnimplementedCampaignServiceServer
-	svc *campaign.Service
+	svc     *campaign.Service
+	members *campaign.Members
 }
 
 var campaignStatuses = map[campaign.Status]crmv1.CampaignStatus{
@@ -38,6 +39,7 @@ func campaignToProto(c campaign.Campaign) *crmv1.Campaign {
 		StartDate: civil.FormatDate(c.StartDate), EndDate: civil.FormatDate(c.EndDate),
 		Status: campaignStatuses[c.Status], Etag: c.ETag(),
 		CreateTime: timeToProto(c.CreateTime), UpdateTime: timeToProto(c.UpdateTime),
+		MemberCount: c.Members, RespondedMemberCount: c.RespondedMembers,
 	}
 	if c.Budget != nil {
 		out.Budget = money.ToProto(*c.Budget)

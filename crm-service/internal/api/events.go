@@ -88,6 +88,12 @@ func eventToProto(e feed.Event) (*crmv1.Event, error) {
 			return nil, fmt.Errorf("event %s: decode campaign payload: %w", e.ID, err)
 		}
 		out.Payload, etag = &crmv1.Event_Campaign{Campaign: &c}, c.GetEtag()
+	case "campaign_member":
+		var m crmv1.CampaignMember
+		if err := readPayload.Unmarshal(e.Payload, &m); err != nil {
+			return nil, fmt.Errorf("event %s: decode campaign member payload: %w", e.ID, err)
+		}
+		out.Payload, etag = &crmv1.Event_CampaignMember{CampaignMember: &m}, m.GetEtag()
 	default:
 		// A type this binary does not describe (written by a newer one):
 		// no payload, rather than a feed that stops at it.

@@ -98,6 +98,11 @@ var Policy = auth.Policy{
 	crmv1.CampaignService_UpdateCampaign_FullMethodName:   campaignWriters,
 	crmv1.CampaignService_DeleteCampaign_FullMethodName:   campaignWriters,
 	crmv1.CampaignService_GetCampaignStats_FullMethodName: searchers,
+	// Members are part of managing a campaign; reading them is reading it.
+	crmv1.CampaignService_CreateCampaignMember_FullMethodName: campaignWriters,
+	crmv1.CampaignService_ListCampaignMembers_FullMethodName:  readers,
+	crmv1.CampaignService_UpdateCampaignMember_FullMethodName: campaignWriters,
+	crmv1.CampaignService_DeleteCampaignMember_FullMethodName: campaignWriters,
 
 	crmv1.ReportService_GetPipelineReport_FullMethodName: searchers,
 

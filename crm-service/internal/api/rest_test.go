@@ -447,6 +447,14 @@ func TestRESTRoutes(t *testing.T) {
 	do("DELETE", "/v1/campaigns/{id}", "/v1/campaigns/"+cpid, sales, nil, 400) // a lead names it
 	unused := do("POST", "/v1/campaigns", "/v1/campaigns", sales, map[string]any{"name": "Unused"}, 200)
 	do("DELETE", "/v1/campaigns/{id}", "/v1/campaigns/"+unused["id"].(string), sales, nil, 200)
+	memberLead := do("POST", "/v1/leads", "/v1/leads", sales, map[string]any{"name": "Member"}, 200)["id"].(string)
+	members := "/v1/campaigns/" + cpid + "/members"
+	mb := do("POST", "/v1/campaigns/{campaign_id}/members", members, sales, map[string]any{"lead_id": memberLead}, 200)
+	do("POST", "/v1/campaigns/{campaign_id}/members", members, token(t, auth.Service), map[string]any{"lead_id": memberLead}, 403)
+	do("GET", "/v1/campaigns/{campaign_id}/members", members+"?filter="+url.QueryEscape(`status = SENT`), bridge, nil, 200)
+	do("PATCH", "/v1/campaigns/{campaign_member.campaign_id}/members/{campaign_member.id}", members+"/"+mb["id"].(string), sales,
+		map[string]any{"status": "CAMPAIGN_MEMBER_STATUS_RESPONDED", "etag": "1"}, 200)
+	do("DELETE", "/v1/campaigns/{campaign_id}/members/{id}", members+"/"+mb["id"].(string), sales, nil, 200)
 
 	rep := do("GET", "/v1/reports/pipeline", "/v1/reports/pipeline", token(t, auth.Finance), nil, 200)
 	if len(rep["funnel"].([]any)) == 0 {

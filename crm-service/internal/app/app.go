@@ -147,21 +147,23 @@ func Serve(ctx context.Context, cfg Config, stdout io.Writer, started func(*serv
 	}, postgres.OpportunityChanges)
 	defer changes.Close() // before the pool closes
 	opportunities.SetChanges(opportunityChanges{changes})
-	contacts := contact.NewService(store, api.Payloads{}, activities, cases, time.Now)
+	members := campaign.NewMembers(store, api.Payloads{}, time.Now)
+	contacts := contact.NewService(store, api.Payloads{}, activities, cases, members, time.Now)
 	a := &api.API{
-		Accounts:      accounts,
-		Opportunities: opportunities,
-		Contacts:      contacts,
-		Activities:    activities,
-		Cases:         cases,
-		Overviews:     overview.NewService(store, opportunities),
-		Leads:         lead.NewService(store, api.Payloads{}, accounts, contacts, opportunities, time.Now),
-		Catalog:       catalog.NewService(store, time.Now),
-		Search:        search.NewService(store),
-		Audit:         audit.NewService(store),
-		Campaigns:     campaign.NewService(store, api.Payloads{}, time.Now),
-		Reports:       report.NewService(store),
-		Events:        feed.NewReader(pool),
+		Accounts:        accounts,
+		Opportunities:   opportunities,
+		Contacts:        contacts,
+		Activities:      activities,
+		Cases:           cases,
+		Overviews:       overview.NewService(store, opportunities),
+		Leads:           lead.NewService(store, api.Payloads{}, accounts, contacts, opportunities, members, time.Now),
+		Catalog:         catalog.NewService(store, time.Now),
+		Search:          search.NewService(store),
+		Audit:           audit.NewService(store),
+		Campaigns:       campaign.NewService(store, api.Payloads{}, time.Now),
+		CampaignMembers: members,
+		Reports:         report.NewService(store),
+		Events:          feed.NewReader(pool),
 	}
 	srv, err := server.New(ctx, cfg.Server, server.Service{
 		Name:     "crm",

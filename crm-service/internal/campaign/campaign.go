@@ -54,6 +54,10 @@ type Campaign struct {
 	Version    int64
 	CreateTime time.Time
 	UpdateTime time.Time
+	// Members and RespondedMembers count the campaign's members (all, and
+	// those RESPONDED); read-only, kept by the store with every
+	// membership change, which is no change of the campaign (no version).
+	Members, RespondedMembers int64
 }
 
 // ETag is the campaign's current etag.
@@ -83,7 +87,7 @@ const (
 var MutableFields = []Field{FieldName, FieldChannel, FieldBudget, FieldStartDate, FieldEndDate, FieldStatus}
 
 // ReadOnlyFields are fields of the resource a client can never write.
-var ReadOnlyFields = []string{"id", "etag", "create_time", "update_time"}
+var ReadOnlyFields = []string{"id", "etag", "create_time", "update_time", "member_count", "responded_member_count"}
 
 // FilterFields are the fields ListCampaigns filters on.
 var FilterFields = []string{"status"}
@@ -201,8 +205,8 @@ type Store interface {
 	ListCampaigns(ctx context.Context, q Query) ([]Campaign, bool, error)
 	UpdateCampaign(ctx context.Context, id string, fn func(cur Campaign) (Change, error)) (Campaign, error)
 	// DeleteCampaign locks the campaign and deletes it with the event fn
-	// returns; a campaign named by a lead or opportunity is
-	// FAILED_PRECONDITION.
+	// returns; a campaign named by a lead or opportunity, or with members,
+	// is FAILED_PRECONDITION.
 	DeleteCampaign(ctx context.Context, id string, fn func(cur Campaign) (Event, error)) error
 	// CampaignStats reads the campaign and its counts (Stats without
 	// CostPerWonDeal) in one snapshot; NOT_FOUND when it does not exist.
@@ -301,7 +305,8 @@ func (s *Service) Update(ctx context.Context, id string, in Input, fields []Fiel
 	})
 }
 
-// Delete removes a campaign; a non-empty etag must match.
+// Delete removes a campaign; a non-empty etag must match. A campaign with
+// members is FAILED_PRECONDITION (the store checks under its lock).
 func (s *Service) Delete(ctx context.Context, id, etag string) error {
 	id, err := ids.UUID("id", id)
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/seamhq/seam/crm-service/internal/activity"
+	"github.com/seamhq/seam/crm-service/internal/campaign"
 	"github.com/seamhq/seam/crm-service/internal/servicecase"
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/ids"
@@ -228,10 +229,11 @@ type Store interface {
 	// UpdateContact locks the contact, passes it to fn and applies the
 	// change, in one transaction.
 	UpdateContact(ctx context.Context, id string, fn func(cur Contact) (Change, error)) (Contact, error)
-	// DeleteContact locks the contact, then the activities and cases that
-	// name it, and passes them to fn; unless fn fails, it writes the
-	// Deletion fn returns (the linked records without the contact, their
-	// events, the contact deleted and its event), in one transaction.
+	// DeleteContact locks the contact, then the activities, cases and
+	// campaign memberships that name it, and passes them to fn; unless fn
+	// fails, it writes the Deletion fn returns (the linked records without
+	// the contact, the memberships deleted, their events, the contact
+	// deleted and its event), in one transaction.
 	DeleteContact(ctx context.Context, id string, fn func(cur Contact, linked Linked) (Deletion, error)) error
 	// ImportContacts runs one import transaction: it takes the locks
 	// creation takes on the email keys, reads the contacts of the ids and
@@ -246,6 +248,8 @@ type Store interface {
 type Linked struct {
 	Activities []activity.Activity
 	Cases      []servicecase.Case
+	// CampaignMembers are the contact's memberships of campaigns.
+	CampaignMembers []campaign.Member
 }
 
 // Deletion is what deleting a contact writes: the records that named it,
@@ -255,7 +259,10 @@ type Deletion struct {
 	Activities activity.Unlinked
 	Cases      []servicecase.Case
 	CaseEvents []servicecase.Event
-	Event      Event
+	// MemberEvents are the deleted events of the contact's campaign
+	// memberships, which go with it.
+	MemberEvents []campaign.Event
+	Event        Event
 }
 
 // Encoder renders a contact as an event payload (the API's JSON form).
@@ -269,15 +276,16 @@ type Service struct {
 	enc        Encoder
 	activities *activity.Service
 	cases      *servicecase.Service
+	members    *campaign.Members
 	now        func() time.Time
 }
 
 // NewService returns a Service; a deletion clears the contact from the
-// activities and cases that name it through their services; now is the
-// clock.
-func NewService(store Store, enc Encoder, activities *activity.Service, cases *servicecase.Service, now func() time.Time) *Service {
+// activities and cases that name it and removes its campaign memberships,
+// through their services; now is the clock.
+func NewService(store Store, enc Encoder, activities *activity.Service, cases *servicecase.Service, members *campaign.Members, now func() time.Time) *Service {
 	return &Service{
-		store: store, enc: enc, activities: activities, cases: cases,
+		store: store, enc: enc, activities: activities, cases: cases, members: members,
 		now: func() time.Time { return now().UTC().Truncate(time.Microsecond) },
 	}
 }
@@ -399,7 +407,8 @@ func apply(cur Contact, in Input, fields []Field) Contact {
 }
 
 // Delete removes a contact; a non-empty etag must match. The activities
-// and cases that name it lose it, each as an update of its own.
+// and cases that name it lose it, each as an update of its own; its
+// campaign memberships are deleted, each with its event.
 func (s *Service) Delete(ctx context.Context, id, etag string) error {
 	id, err := ids.UUID("id", id)
 	if err != nil {
@@ -419,6 +428,11 @@ func (s *Service) Delete(ctx context.Context, id, etag string) error {
 		}
 		if d.Cases, d.CaseEvents, err = s.cases.UnlinkContact(linked.Cases); err != nil {
 			return Deletion{}, err
+		}
+		if len(linked.CampaignMembers) > 0 {
+			if d.MemberEvents, err = s.members.Deleted(linked.CampaignMembers); err != nil {
+				return Deletion{}, err
+			}
 		}
 		gone := cur
 		gone.Version++

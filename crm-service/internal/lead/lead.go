@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/seamhq/seam/crm-service/internal/account"
+	"github.com/seamhq/seam/crm-service/internal/campaign"
 	"github.com/seamhq/seam/crm-service/internal/contact"
 	"github.com/seamhq/seam/crm-service/internal/pipeline"
 	"github.com/seamhq/seam/platform/errs"
@@ -249,7 +250,11 @@ type Store interface {
 	GetLead(ctx context.Context, id string) (Lead, error)
 	ListLeads(ctx context.Context, q Query) ([]Lead, bool, error)
 	UpdateLead(ctx context.Context, id string, fn func(cur Lead) (Change, error)) (Lead, error)
-	DeleteLead(ctx context.Context, id string, fn func(cur Lead) (Event, error)) error
+	// DeleteLead locks the lead and its campaign memberships and passes
+	// them to fn; unless fn fails, it deletes the memberships and the lead
+	// with the events fn returns (the memberships' first), in one
+	// transaction.
+	DeleteLead(ctx context.Context, id string, fn func(cur Lead, members []campaign.Member) (Deletion, error)) error
 	// ConvertLead locks the lead, looks up the account (lookup.AccountID,
 	// else by Keys of the lead), the contact (by Keys) and the lead's
 	// campaign, under the
@@ -278,14 +283,18 @@ type Service struct {
 	accounts      *account.Service
 	contacts      *contact.Service
 	opportunities *pipeline.Service
+	members       *campaign.Members
 	now           func() time.Time
 }
 
 // NewService returns a Service; conversion builds its records with the
-// account, contact and pipeline services.
-func NewService(store Store, enc Encoder, accounts *account.Service, contacts *contact.Service, opportunities *pipeline.Service, now func() time.Time) *Service {
+// account, contact and pipeline services; a deletion removes the lead's
+// campaign memberships through members.
+func NewService(store Store, enc Encoder, accounts *account.Service, contacts *contact.Service, opportunities *pipeline.Service,
+	members *campaign.Members, now func() time.Time,
+) *Service {
 	return &Service{
-		store: store, enc: enc, accounts: accounts, contacts: contacts, opportunities: opportunities,
+		store: store, enc: enc, accounts: accounts, contacts: contacts, opportunities: opportunities, members: members,
 		now: func() time.Time { return now().UTC().Truncate(time.Microsecond) },
 	}
 }
@@ -435,7 +444,15 @@ func slicesContains(list []Status, s Status) bool {
 	return false
 }
 
-// Delete removes a lead; a non-empty etag must match. A converted lead
+// Deletion is what deleting a lead writes: its campaign memberships
+// deleted, with their events, and the lead's deleted event.
+type Deletion struct {
+	MemberEvents []campaign.Event
+	Event        Event
+}
+
+// Delete removes a lead, and its campaign memberships; a non-empty etag
+// must match. A converted lead
 // stays: it is the record of where its account, contact and deal came
 // from, and the lead funnel counts it.
 func (s *Service) Delete(ctx context.Context, id, etag string) error {
@@ -443,16 +460,24 @@ func (s *Service) Delete(ctx context.Context, id, etag string) error {
 	if err != nil {
 		return err
 	}
-	return s.store.DeleteLead(ctx, id, func(cur Lead) (Event, error) {
+	return s.store.DeleteLead(ctx, id, func(cur Lead, members []campaign.Member) (Deletion, error) {
 		if err := errs.CheckEtag(etag, cur.ETag(), "lead "+id); err != nil {
-			return Event{}, err
+			return Deletion{}, err
 		}
 		if cur.Status == StatusConverted {
-			return Event{}, errs.FailedPreconditionf("lead %s is converted and can no longer change", id)
+			return Deletion{}, errs.FailedPreconditionf("lead %s is converted and can no longer change", id)
+		}
+		var d Deletion
+		var err error
+		if len(members) > 0 {
+			if d.MemberEvents, err = s.members.Deleted(members); err != nil {
+				return Deletion{}, err
+			}
 		}
 		gone := cur
 		gone.Version++
 		gone.UpdateTime = s.now()
-		return s.event(EventDeleted, gone)
+		d.Event, err = s.event(EventDeleted, gone)
+		return d, err
 	})
 }

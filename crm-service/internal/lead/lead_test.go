@@ -43,7 +43,7 @@ func TestStatusTransitions(t *testing.T) {
 	for _, from := range append(all, StatusConverted) {
 		for _, to := range all {
 			st := &memStore{l: Lead{ID: id, Name: "A", Status: from, Version: 1}}
-			s := NewService(st, names{}, nil, nil, nil, time.Now)
+			s := NewService(st, names{}, nil, nil, nil, nil, time.Now)
 			_, err := s.Update(context.Background(), id, Input{Status: to}, []Field{FieldStatus}, "")
 			switch {
 			case from == to && from != StatusConverted:

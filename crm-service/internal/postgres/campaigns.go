@@ -17,7 +17,12 @@ import (
 
 var _ campaign.Store = (*Store)(nil)
 
-const campaignCols = `id, name, channel, budget_currency, budget, start_date, end_date, status, version, create_time, update_time`
+// campaignWriteCols are the columns a campaign write sets; campaignCols
+// adds the member counters the trigger of migration 0028 keeps.
+const (
+	campaignWriteCols = `id, name, channel, budget_currency, budget, start_date, end_date, status, version, create_time, update_time`
+	campaignCols      = campaignWriteCols + `, member_count, responded_count`
+)
 
 var campaignFilterCols = map[string]string{"status": "status"}
 
@@ -26,7 +31,8 @@ func scanCampaign(row pgx.Row) (campaign.Campaign, error) {
 	var cur *string
 	var budget *decimal.Decimal
 	var start, end *time.Time
-	err := row.Scan(&c.ID, &c.Name, &c.Channel, &cur, &budget, &start, &end, &c.Status, &c.Version, &c.CreateTime, &c.UpdateTime)
+	err := row.Scan(&c.ID, &c.Name, &c.Channel, &cur, &budget, &start, &end, &c.Status, &c.Version, &c.CreateTime, &c.UpdateTime,
+		&c.Members, &c.RespondedMembers)
 	if err != nil {
 		return campaign.Campaign{}, err
 	}
@@ -62,7 +68,7 @@ func (s *Store) CreateCampaign(ctx context.Context, requestID, method string, c 
 				lookupKey(b, requestID, &used)
 				recordKey(ctx, b, requestID, method, c.ID)
 			}
-			b.Queue(`INSERT INTO campaigns (`+campaignCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`, campaignArgs(c)...)
+			b.Queue(`INSERT INTO campaigns (`+campaignWriteCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`, campaignArgs(c)...)
 			err := tx.SendBatch(ctx, b).Close()
 			if used != nil {
 				return errReplayOf(used)
@@ -183,6 +189,9 @@ OR EXISTS (SELECT 1 FROM opportunities WHERE campaign_id = $1::uuid)`, id).Scan(
 		if used {
 			return errs.FailedPreconditionf("campaign %s is the source of leads or opportunities", id)
 		}
+		if cur.Members > 0 {
+			return errs.FailedPreconditionf("campaign %s has members; remove them first", id)
+		}
 		if _, err := tx.Exec(ctx, `DELETE FROM campaigns WHERE id = $1`, id); err != nil {
 			return fmt.Errorf("delete campaign %s: %w", id, err)
 		}
@@ -212,7 +221,7 @@ FROM campaigns WHERE id = $1`, id)
 	var budget *decimal.Decimal
 	var start, end *time.Time
 	err := row.Scan(&c.ID, &c.Name, &c.Channel, &cur, &budget, &start, &end, &c.Status, &c.Version, &c.CreateTime, &c.UpdateTime,
-		&st.Leads, &st.ConvertedLeads, &currencies, &counts, &sums)
+		&c.Members, &c.RespondedMembers, &st.Leads, &st.ConvertedLeads, &currencies, &counts, &sums)
 	if pg.IsNoRows(err) {
 		return campaign.Campaign{}, campaign.Stats{}, errs.NotFoundf("campaign %q", id)
 	}

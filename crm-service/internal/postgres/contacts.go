@@ -228,6 +228,7 @@ func (s *Store) DeleteContact(ctx context.Context, id string, fn func(contact.Co
 		})
 		queueLinkedActivities(b, "contact_id", id, &linked.Activities)
 		queueLinkedCases(b, id, &linked.Cases)
+		queueLinkedMembers(b, "contact_id", id, &linked.CampaignMembers)
 		if err := tx.SendBatch(ctx, b).Close(); err != nil {
 			return fmt.Errorf("lock contact %s: %w", id, err)
 		}
@@ -243,6 +244,9 @@ func (s *Store) DeleteContact(ctx context.Context, id string, fn func(contact.Co
 			return err
 		}
 		if err := queueWriteCaseContacts(ctx, w, d.Cases, d.CaseEvents); err != nil {
+			return err
+		}
+		if err := queueDeleteMembers(ctx, w, "contact_id", id, d.MemberEvents); err != nil {
 			return err
 		}
 		w.Queue(`DELETE FROM contacts WHERE id = $1`, id)

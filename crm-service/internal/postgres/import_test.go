@@ -361,7 +361,7 @@ func TestImportAccountsBadRows(t *testing.T) {
 // nothing; its id names the contact to update.
 func TestImportContactsAmbiguousEmail(t *testing.T) {
 	f := newFixture(t)
-	svc := contact.NewService(f.store, payloads{}, nil, nil, clock)
+	svc := contact.NewService(f.store, payloads{}, nil, nil, nil, clock)
 	first, err := svc.Create(t.Context(), contact.Input{Name: "Ana Ruiz", Email: "ana@example.com", Title: "CEO"}, "", false)
 	if err != nil {
 		t.Fatal(err)
@@ -429,8 +429,8 @@ func TestImportContactsAmbiguousEmail(t *testing.T) {
 // matching several by its email is bad; its id names the lead.
 func TestImportLeadsAmbiguousEmail(t *testing.T) {
 	f := newFixture(t)
-	contacts := contact.NewService(f.store, payloads{}, nil, nil, clock)
-	svc := lead.NewService(f.store, payloads{}, nil, contacts, nil, clock)
+	contacts := contact.NewService(f.store, payloads{}, nil, nil, nil, clock)
+	svc := lead.NewService(f.store, payloads{}, nil, contacts, nil, nil, clock)
 	first, err := svc.Create(t.Context(), lead.Input{Name: "Cy", Company: "Acme", Email: "cy@example.com"}, "")
 	if err != nil {
 		t.Fatal(err)
@@ -471,7 +471,7 @@ func TestImportLeadsAmbiguousEmail(t *testing.T) {
 
 func TestImportContactsAndLeadsUpsert(t *testing.T) {
 	f := newFixture(t)
-	contacts := contact.NewService(f.store, payloads{}, nil, nil, clock)
+	contacts := contact.NewService(f.store, payloads{}, nil, nil, nil, clock)
 	rows := []contact.Input{{Name: "Ana", Email: "ana@example.com"}, {Name: "Bo", Email: "Bo@Example.com", Phone: "+1 555"}}
 	for i, want := range []string{"1 1 ", "3 3 "} {
 		results, written, err := contacts.Import(t.Context(), rows, contact.MutableFields, upsert.AllOrNothing, false)
@@ -488,7 +488,7 @@ func TestImportContactsAndLeadsUpsert(t *testing.T) {
 		t.Fatal("contact not updated")
 	}
 
-	leads := lead.NewService(f.store, payloads{}, nil, contacts, nil, clock)
+	leads := lead.NewService(f.store, payloads{}, nil, contacts, nil, nil, clock)
 	lrows := []lead.Input{{Name: "Cy", Email: "cy@example.com", Status: lead.StatusWorking}, {Name: "Dee", Email: "dee@example.com"}}
 	for i, want := range []string{"1 1 ", "3 3 "} {
 		results, written, err := leads.Import(t.Context(), lrows, lead.MutableFields, upsert.AllOrNothing, false)

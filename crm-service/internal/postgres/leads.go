@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/seamhq/seam/crm-service/internal/campaign"
 	"github.com/seamhq/seam/crm-service/internal/contact"
 	"github.com/seamhq/seam/crm-service/internal/lead"
 	"github.com/seamhq/seam/platform/errs"
@@ -179,20 +180,34 @@ func (s *Store) UpdateLead(ctx context.Context, id string, fn func(lead.Lead) (l
 }
 
 // DeleteLead implements lead.Store.
-func (s *Store) DeleteLead(ctx context.Context, id string, fn func(lead.Lead) (lead.Event, error)) error {
+func (s *Store) DeleteLead(ctx context.Context, id string, fn func(lead.Lead, []campaign.Member) (lead.Deletion, error)) error {
 	return pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		cur, err := lockLead(ctx, tx, id)
 		if err != nil {
 			return err
 		}
-		ev, err := fn(cur)
+		var members []campaign.Member
+		b := &pgx.Batch{}
+		queueLinkedMembers(b, "lead_id", id, &members)
+		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+			return fmt.Errorf("lock campaign members of lead %s: %w", id, err)
+		}
+		d, err := fn(cur, members)
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `DELETE FROM leads WHERE id = $1`, id); err != nil {
+		w := &pgx.Batch{}
+		if err := queueDeleteMembers(ctx, w, "lead_id", id, d.MemberEvents); err != nil {
+			return err
+		}
+		w.Queue(`DELETE FROM leads WHERE id = $1`, id)
+		if err := queueEvent(ctx, w, d.Event.Type, d.Event.Key, d.Event.Payload); err != nil {
+			return err
+		}
+		if err := tx.SendBatch(ctx, w).Close(); err != nil {
 			return fmt.Errorf("delete lead %s: %w", id, err)
 		}
-		return appendEvent(ctx, tx, ev.Type, ev.Key, ev.Payload)
+		return nil
 	})
 }
 

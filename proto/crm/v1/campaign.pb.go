@@ -79,6 +79,58 @@ func (CampaignStatus) EnumDescriptor() ([]byte, []int) {
 	return file_crm_v1_campaign_proto_rawDescGZIP(), []int{0}
 }
 
+// CampaignMemberStatus is how far a member got with the campaign.
+type CampaignMemberStatus int32
+
+const (
+	CampaignMemberStatus_CAMPAIGN_MEMBER_STATUS_UNSPECIFIED CampaignMemberStatus = 0
+	// The campaign reached the member (sent, invited); the default.
+	CampaignMemberStatus_CAMPAIGN_MEMBER_STATUS_SENT CampaignMemberStatus = 1
+	// The member responded (replied, registered, clicked through).
+	CampaignMemberStatus_CAMPAIGN_MEMBER_STATUS_RESPONDED CampaignMemberStatus = 2
+)
+
+// Enum value maps for CampaignMemberStatus.
+var (
+	CampaignMemberStatus_name = map[int32]string{
+		0: "CAMPAIGN_MEMBER_STATUS_UNSPECIFIED",
+		1: "CAMPAIGN_MEMBER_STATUS_SENT",
+		2: "CAMPAIGN_MEMBER_STATUS_RESPONDED",
+	}
+	CampaignMemberStatus_value = map[string]int32{
+		"CAMPAIGN_MEMBER_STATUS_UNSPECIFIED": 0,
+		"CAMPAIGN_MEMBER_STATUS_SENT":        1,
+		"CAMPAIGN_MEMBER_STATUS_RESPONDED":   2,
+	}
+)
+
+func (x CampaignMemberStatus) Enum() *CampaignMemberStatus {
+	p := new(CampaignMemberStatus)
+	*p = x
+	return p
+}
+
+func (x CampaignMemberStatus) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (CampaignMemberStatus) Descriptor() protoreflect.EnumDescriptor {
+	return file_crm_v1_campaign_proto_enumTypes[1].Descriptor()
+}
+
+func (CampaignMemberStatus) Type() protoreflect.EnumType {
+	return &file_crm_v1_campaign_proto_enumTypes[1]
+}
+
+func (x CampaignMemberStatus) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use CampaignMemberStatus.Descriptor instead.
+func (CampaignMemberStatus) EnumDescriptor() ([]byte, []int) {
+	return file_crm_v1_campaign_proto_rawDescGZIP(), []int{1}
+}
+
 // Campaign is a marketing campaign.
 type Campaign struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -97,11 +149,16 @@ type Campaign struct {
 	// Default PLANNED.
 	Status CampaignStatus `protobuf:"varint,7,opt,name=status,proto3,enum=crm.v1.CampaignStatus" json:"status,omitempty"`
 	// Changes on every write; send it back on update to detect conflicts.
-	Etag          string                 `protobuf:"bytes,8,opt,name=etag,proto3" json:"etag,omitempty"`
-	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
-	UpdateTime    *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Etag       string                 `protobuf:"bytes,8,opt,name=etag,proto3" json:"etag,omitempty"`
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	// Members of the campaign, and those of them that responded. Read-only;
+	// kept in the transaction of every membership change, which does not
+	// change the campaign's etag.
+	MemberCount          int64 `protobuf:"varint,11,opt,name=member_count,json=memberCount,proto3" json:"member_count,omitempty"`
+	RespondedMemberCount int64 `protobuf:"varint,12,opt,name=responded_member_count,json=respondedMemberCount,proto3" json:"responded_member_count,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
 }
 
 func (x *Campaign) Reset() {
@@ -202,6 +259,20 @@ func (x *Campaign) GetUpdateTime() *timestamppb.Timestamp {
 		return x.UpdateTime
 	}
 	return nil
+}
+
+func (x *Campaign) GetMemberCount() int64 {
+	if x != nil {
+		return x.MemberCount
+	}
+	return 0
+}
+
+func (x *Campaign) GetRespondedMemberCount() int64 {
+	if x != nil {
+		return x.RespondedMemberCount
+	}
+	return 0
 }
 
 type CreateCampaignRequest struct {
@@ -693,11 +764,464 @@ func (x *CampaignStats) GetCostPerWonDeal() *v1.Money {
 	return nil
 }
 
+// CampaignMember is a contact or a lead a campaign reached:
+// campaigns/{campaign_id}/members/{id}.
+type CampaignMember struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Assigned by the service (UUID). Read-only.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// The campaign; taken from the request path. Read-only.
+	CampaignId string `protobuf:"bytes,2,opt,name=campaign_id,json=campaignId,proto3" json:"campaign_id,omitempty"`
+	// Exactly one of contact_id and lead_id; set on create only.
+	ContactId string `protobuf:"bytes,3,opt,name=contact_id,json=contactId,proto3" json:"contact_id,omitempty"`
+	LeadId    string `protobuf:"bytes,4,opt,name=lead_id,json=leadId,proto3" json:"lead_id,omitempty"`
+	// Default SENT.
+	Status CampaignMemberStatus `protobuf:"varint,5,opt,name=status,proto3,enum=crm.v1.CampaignMemberStatus" json:"status,omitempty"`
+	// When the member became RESPONDED; cleared when it goes back to SENT.
+	// Read-only.
+	RespondTime *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=respond_time,json=respondTime,proto3" json:"respond_time,omitempty"`
+	// Changes on every write; send it back on update to detect conflicts.
+	Etag          string                 `protobuf:"bytes,7,opt,name=etag,proto3" json:"etag,omitempty"`
+	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	UpdateTime    *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CampaignMember) Reset() {
+	*x = CampaignMember{}
+	mi := &file_crm_v1_campaign_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CampaignMember) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CampaignMember) ProtoMessage() {}
+
+func (x *CampaignMember) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_v1_campaign_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CampaignMember.ProtoReflect.Descriptor instead.
+func (*CampaignMember) Descriptor() ([]byte, []int) {
+	return file_crm_v1_campaign_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *CampaignMember) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *CampaignMember) GetCampaignId() string {
+	if x != nil {
+		return x.CampaignId
+	}
+	return ""
+}
+
+func (x *CampaignMember) GetContactId() string {
+	if x != nil {
+		return x.ContactId
+	}
+	return ""
+}
+
+func (x *CampaignMember) GetLeadId() string {
+	if x != nil {
+		return x.LeadId
+	}
+	return ""
+}
+
+func (x *CampaignMember) GetStatus() CampaignMemberStatus {
+	if x != nil {
+		return x.Status
+	}
+	return CampaignMemberStatus_CAMPAIGN_MEMBER_STATUS_UNSPECIFIED
+}
+
+func (x *CampaignMember) GetRespondTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RespondTime
+	}
+	return nil
+}
+
+func (x *CampaignMember) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+func (x *CampaignMember) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
+func (x *CampaignMember) GetUpdateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdateTime
+	}
+	return nil
+}
+
+type CreateCampaignMemberRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The campaign to add the member to.
+	CampaignId     string          `protobuf:"bytes,1,opt,name=campaign_id,json=campaignId,proto3" json:"campaign_id,omitempty"`
+	CampaignMember *CampaignMember `protobuf:"bytes,2,opt,name=campaign_member,json=campaignMember,proto3" json:"campaign_member,omitempty"`
+	// Optional idempotency key (UUID recommended).
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateCampaignMemberRequest) Reset() {
+	*x = CreateCampaignMemberRequest{}
+	mi := &file_crm_v1_campaign_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateCampaignMemberRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateCampaignMemberRequest) ProtoMessage() {}
+
+func (x *CreateCampaignMemberRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_v1_campaign_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateCampaignMemberRequest.ProtoReflect.Descriptor instead.
+func (*CreateCampaignMemberRequest) Descriptor() ([]byte, []int) {
+	return file_crm_v1_campaign_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *CreateCampaignMemberRequest) GetCampaignId() string {
+	if x != nil {
+		return x.CampaignId
+	}
+	return ""
+}
+
+func (x *CreateCampaignMemberRequest) GetCampaignMember() *CampaignMember {
+	if x != nil {
+		return x.CampaignMember
+	}
+	return nil
+}
+
+func (x *CreateCampaignMemberRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+type ListCampaignMembersRequest struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	CampaignId string                 `protobuf:"bytes,1,opt,name=campaign_id,json=campaignId,proto3" json:"campaign_id,omitempty"`
+	// Default 50, at most 1000.
+	PageSize  int32  `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// AIP-160 subset: `status = "CAMPAIGN_MEMBER_STATUS_RESPONDED"` (or
+	// "RESPONDED" or "responded"), `contact_id = "..."`, `lead_id = "..."`.
+	Filter        string `protobuf:"bytes,4,opt,name=filter,proto3" json:"filter,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListCampaignMembersRequest) Reset() {
+	*x = ListCampaignMembersRequest{}
+	mi := &file_crm_v1_campaign_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListCampaignMembersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListCampaignMembersRequest) ProtoMessage() {}
+
+func (x *ListCampaignMembersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_v1_campaign_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListCampaignMembersRequest.ProtoReflect.Descriptor instead.
+func (*ListCampaignMembersRequest) Descriptor() ([]byte, []int) {
+	return file_crm_v1_campaign_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *ListCampaignMembersRequest) GetCampaignId() string {
+	if x != nil {
+		return x.CampaignId
+	}
+	return ""
+}
+
+func (x *ListCampaignMembersRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListCampaignMembersRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+func (x *ListCampaignMembersRequest) GetFilter() string {
+	if x != nil {
+		return x.Filter
+	}
+	return ""
+}
+
+type ListCampaignMembersResponse struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	CampaignMembers []*CampaignMember      `protobuf:"bytes,1,rep,name=campaign_members,json=campaignMembers,proto3" json:"campaign_members,omitempty"`
+	NextPageToken   string                 `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *ListCampaignMembersResponse) Reset() {
+	*x = ListCampaignMembersResponse{}
+	mi := &file_crm_v1_campaign_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListCampaignMembersResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListCampaignMembersResponse) ProtoMessage() {}
+
+func (x *ListCampaignMembersResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_v1_campaign_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListCampaignMembersResponse.ProtoReflect.Descriptor instead.
+func (*ListCampaignMembersResponse) Descriptor() ([]byte, []int) {
+	return file_crm_v1_campaign_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *ListCampaignMembersResponse) GetCampaignMembers() []*CampaignMember {
+	if x != nil {
+		return x.CampaignMembers
+	}
+	return nil
+}
+
+func (x *ListCampaignMembersResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+type UpdateCampaignMemberRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// campaign_member.campaign_id and campaign_member.id name the member.
+	CampaignMember *CampaignMember `protobuf:"bytes,1,opt,name=campaign_member,json=campaignMember,proto3" json:"campaign_member,omitempty"`
+	// Fields: status. Empty means all of them.
+	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateCampaignMemberRequest) Reset() {
+	*x = UpdateCampaignMemberRequest{}
+	mi := &file_crm_v1_campaign_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateCampaignMemberRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateCampaignMemberRequest) ProtoMessage() {}
+
+func (x *UpdateCampaignMemberRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_v1_campaign_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateCampaignMemberRequest.ProtoReflect.Descriptor instead.
+func (*UpdateCampaignMemberRequest) Descriptor() ([]byte, []int) {
+	return file_crm_v1_campaign_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *UpdateCampaignMemberRequest) GetCampaignMember() *CampaignMember {
+	if x != nil {
+		return x.CampaignMember
+	}
+	return nil
+}
+
+func (x *UpdateCampaignMemberRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.UpdateMask
+	}
+	return nil
+}
+
+type DeleteCampaignMemberRequest struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	CampaignId string                 `protobuf:"bytes,1,opt,name=campaign_id,json=campaignId,proto3" json:"campaign_id,omitempty"`
+	Id         string                 `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
+	// Optional; when set it must match the current etag.
+	Etag          string `protobuf:"bytes,3,opt,name=etag,proto3" json:"etag,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteCampaignMemberRequest) Reset() {
+	*x = DeleteCampaignMemberRequest{}
+	mi := &file_crm_v1_campaign_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteCampaignMemberRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteCampaignMemberRequest) ProtoMessage() {}
+
+func (x *DeleteCampaignMemberRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_v1_campaign_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteCampaignMemberRequest.ProtoReflect.Descriptor instead.
+func (*DeleteCampaignMemberRequest) Descriptor() ([]byte, []int) {
+	return file_crm_v1_campaign_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *DeleteCampaignMemberRequest) GetCampaignId() string {
+	if x != nil {
+		return x.CampaignId
+	}
+	return ""
+}
+
+func (x *DeleteCampaignMemberRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *DeleteCampaignMemberRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+type DeleteCampaignMemberResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteCampaignMemberResponse) Reset() {
+	*x = DeleteCampaignMemberResponse{}
+	mi := &file_crm_v1_campaign_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteCampaignMemberResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteCampaignMemberResponse) ProtoMessage() {}
+
+func (x *DeleteCampaignMemberResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_v1_campaign_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteCampaignMemberResponse.ProtoReflect.Descriptor instead.
+func (*DeleteCampaignMemberResponse) Descriptor() ([]byte, []int) {
+	return file_crm_v1_campaign_proto_rawDescGZIP(), []int{16}
+}
+
 var File_crm_v1_campaign_proto protoreflect.FileDescriptor
 
 const file_crm_v1_campaign_proto_rawDesc = "" +
 	"\n" +
-	"\x15crm/v1/campaign.proto\x12\x06crm.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"\xe9\x02\n" +
+	"\x15crm/v1/campaign.proto\x12\x06crm.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"\xc2\x03\n" +
 	"\bCampaign\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x18\n" +
@@ -712,7 +1236,9 @@ const file_crm_v1_campaign_proto_rawDesc = "" +
 	"createTime\x12;\n" +
 	"\vupdate_time\x18\n" +
 	" \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"updateTime\"d\n" +
+	"updateTime\x12!\n" +
+	"\fmember_count\x18\v \x01(\x03R\vmemberCount\x124\n" +
+	"\x16responded_member_count\x18\f \x01(\x03R\x14respondedMemberCount\"d\n" +
 	"\x15CreateCampaignRequest\x12,\n" +
 	"\bcampaign\x18\x01 \x01(\v2\x10.crm.v1.CampaignR\bcampaign\x12\x1d\n" +
 	"\n" +
@@ -745,20 +1271,68 @@ const file_crm_v1_campaign_proto_rawDesc = "" +
 	"\x11won_opportunities\x18\x04 \x01(\x03R\x10wonOpportunities\x120\n" +
 	"\vwon_amounts\x18\x05 \x03(\v2\x0f.money.v1.MoneyR\n" +
 	"wonAmounts\x12:\n" +
-	"\x11cost_per_won_deal\x18\x06 \x01(\v2\x0f.money.v1.MoneyR\x0ecostPerWonDeal*\xa8\x01\n" +
+	"\x11cost_per_won_deal\x18\x06 \x01(\v2\x0f.money.v1.MoneyR\x0ecostPerWonDeal\"\xfc\x02\n" +
+	"\x0eCampaignMember\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1f\n" +
+	"\vcampaign_id\x18\x02 \x01(\tR\n" +
+	"campaignId\x12\x1d\n" +
+	"\n" +
+	"contact_id\x18\x03 \x01(\tR\tcontactId\x12\x17\n" +
+	"\alead_id\x18\x04 \x01(\tR\x06leadId\x124\n" +
+	"\x06status\x18\x05 \x01(\x0e2\x1c.crm.v1.CampaignMemberStatusR\x06status\x12=\n" +
+	"\frespond_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\vrespondTime\x12\x12\n" +
+	"\x04etag\x18\a \x01(\tR\x04etag\x12;\n" +
+	"\vcreate_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"createTime\x12;\n" +
+	"\vupdate_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"updateTime\"\x9e\x01\n" +
+	"\x1bCreateCampaignMemberRequest\x12\x1f\n" +
+	"\vcampaign_id\x18\x01 \x01(\tR\n" +
+	"campaignId\x12?\n" +
+	"\x0fcampaign_member\x18\x02 \x01(\v2\x16.crm.v1.CampaignMemberR\x0ecampaignMember\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tR\trequestId\"\x91\x01\n" +
+	"\x1aListCampaignMembersRequest\x12\x1f\n" +
+	"\vcampaign_id\x18\x01 \x01(\tR\n" +
+	"campaignId\x12\x1b\n" +
+	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\x12\x16\n" +
+	"\x06filter\x18\x04 \x01(\tR\x06filter\"\x88\x01\n" +
+	"\x1bListCampaignMembersResponse\x12A\n" +
+	"\x10campaign_members\x18\x01 \x03(\v2\x16.crm.v1.CampaignMemberR\x0fcampaignMembers\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x9b\x01\n" +
+	"\x1bUpdateCampaignMemberRequest\x12?\n" +
+	"\x0fcampaign_member\x18\x01 \x01(\v2\x16.crm.v1.CampaignMemberR\x0ecampaignMember\x12;\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
+	"updateMask\"b\n" +
+	"\x1bDeleteCampaignMemberRequest\x12\x1f\n" +
+	"\vcampaign_id\x18\x01 \x01(\tR\n" +
+	"campaignId\x12\x0e\n" +
+	"\x02id\x18\x02 \x01(\tR\x02id\x12\x12\n" +
+	"\x04etag\x18\x03 \x01(\tR\x04etag\"\x1e\n" +
+	"\x1cDeleteCampaignMemberResponse*\xa8\x01\n" +
 	"\x0eCampaignStatus\x12\x1f\n" +
 	"\x1bCAMPAIGN_STATUS_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17CAMPAIGN_STATUS_PLANNED\x10\x01\x12\x1a\n" +
 	"\x16CAMPAIGN_STATUS_ACTIVE\x10\x02\x12\x1d\n" +
 	"\x19CAMPAIGN_STATUS_COMPLETED\x10\x03\x12\x1d\n" +
-	"\x19CAMPAIGN_STATUS_CANCELLED\x10\x042\xbf\x03\n" +
+	"\x19CAMPAIGN_STATUS_CANCELLED\x10\x04*\x85\x01\n" +
+	"\x14CampaignMemberStatus\x12&\n" +
+	"\"CAMPAIGN_MEMBER_STATUS_UNSPECIFIED\x10\x00\x12\x1f\n" +
+	"\x1bCAMPAIGN_MEMBER_STATUS_SENT\x10\x01\x12$\n" +
+	" CAMPAIGN_MEMBER_STATUS_RESPONDED\x10\x022\xac\x06\n" +
 	"\x0fCampaignService\x12A\n" +
 	"\x0eCreateCampaign\x12\x1d.crm.v1.CreateCampaignRequest\x1a\x10.crm.v1.Campaign\x12;\n" +
 	"\vGetCampaign\x12\x1a.crm.v1.GetCampaignRequest\x1a\x10.crm.v1.Campaign\x12L\n" +
 	"\rListCampaigns\x12\x1c.crm.v1.ListCampaignsRequest\x1a\x1d.crm.v1.ListCampaignsResponse\x12A\n" +
 	"\x0eUpdateCampaign\x12\x1d.crm.v1.UpdateCampaignRequest\x1a\x10.crm.v1.Campaign\x12O\n" +
 	"\x0eDeleteCampaign\x12\x1d.crm.v1.DeleteCampaignRequest\x1a\x1e.crm.v1.DeleteCampaignResponse\x12J\n" +
-	"\x10GetCampaignStats\x12\x1f.crm.v1.GetCampaignStatsRequest\x1a\x15.crm.v1.CampaignStatsB+Z)github.com/seamhq/seam/proto/crm/v1;crmv1b\x06proto3"
+	"\x10GetCampaignStats\x12\x1f.crm.v1.GetCampaignStatsRequest\x1a\x15.crm.v1.CampaignStats\x12S\n" +
+	"\x14CreateCampaignMember\x12#.crm.v1.CreateCampaignMemberRequest\x1a\x16.crm.v1.CampaignMember\x12^\n" +
+	"\x13ListCampaignMembers\x12\".crm.v1.ListCampaignMembersRequest\x1a#.crm.v1.ListCampaignMembersResponse\x12S\n" +
+	"\x14UpdateCampaignMember\x12#.crm.v1.UpdateCampaignMemberRequest\x1a\x16.crm.v1.CampaignMember\x12a\n" +
+	"\x14DeleteCampaignMember\x12#.crm.v1.DeleteCampaignMemberRequest\x1a$.crm.v1.DeleteCampaignMemberResponseB+Z)github.com/seamhq/seam/proto/crm/v1;crmv1b\x06proto3"
 
 var (
 	file_crm_v1_campaign_proto_rawDescOnce sync.Once
@@ -772,52 +1346,76 @@ func file_crm_v1_campaign_proto_rawDescGZIP() []byte {
 	return file_crm_v1_campaign_proto_rawDescData
 }
 
-var file_crm_v1_campaign_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_crm_v1_campaign_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
+var file_crm_v1_campaign_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_crm_v1_campaign_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
 var file_crm_v1_campaign_proto_goTypes = []any{
-	(CampaignStatus)(0),             // 0: crm.v1.CampaignStatus
-	(*Campaign)(nil),                // 1: crm.v1.Campaign
-	(*CreateCampaignRequest)(nil),   // 2: crm.v1.CreateCampaignRequest
-	(*GetCampaignRequest)(nil),      // 3: crm.v1.GetCampaignRequest
-	(*ListCampaignsRequest)(nil),    // 4: crm.v1.ListCampaignsRequest
-	(*ListCampaignsResponse)(nil),   // 5: crm.v1.ListCampaignsResponse
-	(*UpdateCampaignRequest)(nil),   // 6: crm.v1.UpdateCampaignRequest
-	(*DeleteCampaignRequest)(nil),   // 7: crm.v1.DeleteCampaignRequest
-	(*DeleteCampaignResponse)(nil),  // 8: crm.v1.DeleteCampaignResponse
-	(*GetCampaignStatsRequest)(nil), // 9: crm.v1.GetCampaignStatsRequest
-	(*CampaignStats)(nil),           // 10: crm.v1.CampaignStats
-	(*v1.Money)(nil),                // 11: money.v1.Money
-	(*timestamppb.Timestamp)(nil),   // 12: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),   // 13: google.protobuf.FieldMask
+	(CampaignStatus)(0),                  // 0: crm.v1.CampaignStatus
+	(CampaignMemberStatus)(0),            // 1: crm.v1.CampaignMemberStatus
+	(*Campaign)(nil),                     // 2: crm.v1.Campaign
+	(*CreateCampaignRequest)(nil),        // 3: crm.v1.CreateCampaignRequest
+	(*GetCampaignRequest)(nil),           // 4: crm.v1.GetCampaignRequest
+	(*ListCampaignsRequest)(nil),         // 5: crm.v1.ListCampaignsRequest
+	(*ListCampaignsResponse)(nil),        // 6: crm.v1.ListCampaignsResponse
+	(*UpdateCampaignRequest)(nil),        // 7: crm.v1.UpdateCampaignRequest
+	(*DeleteCampaignRequest)(nil),        // 8: crm.v1.DeleteCampaignRequest
+	(*DeleteCampaignResponse)(nil),       // 9: crm.v1.DeleteCampaignResponse
+	(*GetCampaignStatsRequest)(nil),      // 10: crm.v1.GetCampaignStatsRequest
+	(*CampaignStats)(nil),                // 11: crm.v1.CampaignStats
+	(*CampaignMember)(nil),               // 12: crm.v1.CampaignMember
+	(*CreateCampaignMemberRequest)(nil),  // 13: crm.v1.CreateCampaignMemberRequest
+	(*ListCampaignMembersRequest)(nil),   // 14: crm.v1.ListCampaignMembersRequest
+	(*ListCampaignMembersResponse)(nil),  // 15: crm.v1.ListCampaignMembersResponse
+	(*UpdateCampaignMemberRequest)(nil),  // 16: crm.v1.UpdateCampaignMemberRequest
+	(*DeleteCampaignMemberRequest)(nil),  // 17: crm.v1.DeleteCampaignMemberRequest
+	(*DeleteCampaignMemberResponse)(nil), // 18: crm.v1.DeleteCampaignMemberResponse
+	(*v1.Money)(nil),                     // 19: money.v1.Money
+	(*timestamppb.Timestamp)(nil),        // 20: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),        // 21: google.protobuf.FieldMask
 }
 var file_crm_v1_campaign_proto_depIdxs = []int32{
-	11, // 0: crm.v1.Campaign.budget:type_name -> money.v1.Money
+	19, // 0: crm.v1.Campaign.budget:type_name -> money.v1.Money
 	0,  // 1: crm.v1.Campaign.status:type_name -> crm.v1.CampaignStatus
-	12, // 2: crm.v1.Campaign.create_time:type_name -> google.protobuf.Timestamp
-	12, // 3: crm.v1.Campaign.update_time:type_name -> google.protobuf.Timestamp
-	1,  // 4: crm.v1.CreateCampaignRequest.campaign:type_name -> crm.v1.Campaign
-	1,  // 5: crm.v1.ListCampaignsResponse.campaigns:type_name -> crm.v1.Campaign
-	1,  // 6: crm.v1.UpdateCampaignRequest.campaign:type_name -> crm.v1.Campaign
-	13, // 7: crm.v1.UpdateCampaignRequest.update_mask:type_name -> google.protobuf.FieldMask
-	11, // 8: crm.v1.CampaignStats.won_amounts:type_name -> money.v1.Money
-	11, // 9: crm.v1.CampaignStats.cost_per_won_deal:type_name -> money.v1.Money
-	2,  // 10: crm.v1.CampaignService.CreateCampaign:input_type -> crm.v1.CreateCampaignRequest
-	3,  // 11: crm.v1.CampaignService.GetCampaign:input_type -> crm.v1.GetCampaignRequest
-	4,  // 12: crm.v1.CampaignService.ListCampaigns:input_type -> crm.v1.ListCampaignsRequest
-	6,  // 13: crm.v1.CampaignService.UpdateCampaign:input_type -> crm.v1.UpdateCampaignRequest
-	7,  // 14: crm.v1.CampaignService.DeleteCampaign:input_type -> crm.v1.DeleteCampaignRequest
-	9,  // 15: crm.v1.CampaignService.GetCampaignStats:input_type -> crm.v1.GetCampaignStatsRequest
-	1,  // 16: crm.v1.CampaignService.CreateCampaign:output_type -> crm.v1.Campaign
-	1,  // 17: crm.v1.CampaignService.GetCampaign:output_type -> crm.v1.Campaign
-	5,  // 18: crm.v1.CampaignService.ListCampaigns:output_type -> crm.v1.ListCampaignsResponse
-	1,  // 19: crm.v1.CampaignService.UpdateCampaign:output_type -> crm.v1.Campaign
-	8,  // 20: crm.v1.CampaignService.DeleteCampaign:output_type -> crm.v1.DeleteCampaignResponse
-	10, // 21: crm.v1.CampaignService.GetCampaignStats:output_type -> crm.v1.CampaignStats
-	16, // [16:22] is the sub-list for method output_type
-	10, // [10:16] is the sub-list for method input_type
-	10, // [10:10] is the sub-list for extension type_name
-	10, // [10:10] is the sub-list for extension extendee
-	0,  // [0:10] is the sub-list for field type_name
+	20, // 2: crm.v1.Campaign.create_time:type_name -> google.protobuf.Timestamp
+	20, // 3: crm.v1.Campaign.update_time:type_name -> google.protobuf.Timestamp
+	2,  // 4: crm.v1.CreateCampaignRequest.campaign:type_name -> crm.v1.Campaign
+	2,  // 5: crm.v1.ListCampaignsResponse.campaigns:type_name -> crm.v1.Campaign
+	2,  // 6: crm.v1.UpdateCampaignRequest.campaign:type_name -> crm.v1.Campaign
+	21, // 7: crm.v1.UpdateCampaignRequest.update_mask:type_name -> google.protobuf.FieldMask
+	19, // 8: crm.v1.CampaignStats.won_amounts:type_name -> money.v1.Money
+	19, // 9: crm.v1.CampaignStats.cost_per_won_deal:type_name -> money.v1.Money
+	1,  // 10: crm.v1.CampaignMember.status:type_name -> crm.v1.CampaignMemberStatus
+	20, // 11: crm.v1.CampaignMember.respond_time:type_name -> google.protobuf.Timestamp
+	20, // 12: crm.v1.CampaignMember.create_time:type_name -> google.protobuf.Timestamp
+	20, // 13: crm.v1.CampaignMember.update_time:type_name -> google.protobuf.Timestamp
+	12, // 14: crm.v1.CreateCampaignMemberRequest.campaign_member:type_name -> crm.v1.CampaignMember
+	12, // 15: crm.v1.ListCampaignMembersResponse.campaign_members:type_name -> crm.v1.CampaignMember
+	12, // 16: crm.v1.UpdateCampaignMemberRequest.campaign_member:type_name -> crm.v1.CampaignMember
+	21, // 17: crm.v1.UpdateCampaignMemberRequest.update_mask:type_name -> google.protobuf.FieldMask
+	3,  // 18: crm.v1.CampaignService.CreateCampaign:input_type -> crm.v1.CreateCampaignRequest
+	4,  // 19: crm.v1.CampaignService.GetCampaign:input_type -> crm.v1.GetCampaignRequest
+	5,  // 20: crm.v1.CampaignService.ListCampaigns:input_type -> crm.v1.ListCampaignsRequest
+	7,  // 21: crm.v1.CampaignService.UpdateCampaign:input_type -> crm.v1.UpdateCampaignRequest
+	8,  // 22: crm.v1.CampaignService.DeleteCampaign:input_type -> crm.v1.DeleteCampaignRequest
+	10, // 23: crm.v1.CampaignService.GetCampaignStats:input_type -> crm.v1.GetCampaignStatsRequest
+	13, // 24: crm.v1.CampaignService.CreateCampaignMember:input_type -> crm.v1.CreateCampaignMemberRequest
+	14, // 25: crm.v1.CampaignService.ListCampaignMembers:input_type -> crm.v1.ListCampaignMembersRequest
+	16, // 26: crm.v1.CampaignService.UpdateCampaignMember:input_type -> crm.v1.UpdateCampaignMemberRequest
+	17, // 27: crm.v1.CampaignService.DeleteCampaignMember:input_type -> crm.v1.DeleteCampaignMemberRequest
+	2,  // 28: crm.v1.CampaignService.CreateCampaign:output_type -> crm.v1.Campaign
+	2,  // 29: crm.v1.CampaignService.GetCampaign:output_type -> crm.v1.Campaign
+	6,  // 30: crm.v1.CampaignService.ListCampaigns:output_type -> crm.v1.ListCampaignsResponse
+	2,  // 31: crm.v1.CampaignService.UpdateCampaign:output_type -> crm.v1.Campaign
+	9,  // 32: crm.v1.CampaignService.DeleteCampaign:output_type -> crm.v1.DeleteCampaignResponse
+	11, // 33: crm.v1.CampaignService.GetCampaignStats:output_type -> crm.v1.CampaignStats
+	12, // 34: crm.v1.CampaignService.CreateCampaignMember:output_type -> crm.v1.CampaignMember
+	15, // 35: crm.v1.CampaignService.ListCampaignMembers:output_type -> crm.v1.ListCampaignMembersResponse
+	12, // 36: crm.v1.CampaignService.UpdateCampaignMember:output_type -> crm.v1.CampaignMember
+	18, // 37: crm.v1.CampaignService.DeleteCampaignMember:output_type -> crm.v1.DeleteCampaignMemberResponse
+	28, // [28:38] is the sub-list for method output_type
+	18, // [18:28] is the sub-list for method input_type
+	18, // [18:18] is the sub-list for extension type_name
+	18, // [18:18] is the sub-list for extension extendee
+	0,  // [0:18] is the sub-list for field type_name
 }
 
 func init() { file_crm_v1_campaign_proto_init() }
@@ -830,8 +1428,8 @@ func file_crm_v1_campaign_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crm_v1_campaign_proto_rawDesc), len(file_crm_v1_campaign_proto_rawDesc)),
-			NumEnums:      1,
-			NumMessages:   10,
+			NumEnums:      2,
+			NumMessages:   17,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

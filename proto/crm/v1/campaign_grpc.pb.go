@@ -19,12 +19,16 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	CampaignService_CreateCampaign_FullMethodName   = "/crm.v1.CampaignService/CreateCampaign"
-	CampaignService_GetCampaign_FullMethodName      = "/crm.v1.CampaignService/GetCampaign"
-	CampaignService_ListCampaigns_FullMethodName    = "/crm.v1.CampaignService/ListCampaigns"
-	CampaignService_UpdateCampaign_FullMethodName   = "/crm.v1.CampaignService/UpdateCampaign"
-	CampaignService_DeleteCampaign_FullMethodName   = "/crm.v1.CampaignService/DeleteCampaign"
-	CampaignService_GetCampaignStats_FullMethodName = "/crm.v1.CampaignService/GetCampaignStats"
+	CampaignService_CreateCampaign_FullMethodName       = "/crm.v1.CampaignService/CreateCampaign"
+	CampaignService_GetCampaign_FullMethodName          = "/crm.v1.CampaignService/GetCampaign"
+	CampaignService_ListCampaigns_FullMethodName        = "/crm.v1.CampaignService/ListCampaigns"
+	CampaignService_UpdateCampaign_FullMethodName       = "/crm.v1.CampaignService/UpdateCampaign"
+	CampaignService_DeleteCampaign_FullMethodName       = "/crm.v1.CampaignService/DeleteCampaign"
+	CampaignService_GetCampaignStats_FullMethodName     = "/crm.v1.CampaignService/GetCampaignStats"
+	CampaignService_CreateCampaignMember_FullMethodName = "/crm.v1.CampaignService/CreateCampaignMember"
+	CampaignService_ListCampaignMembers_FullMethodName  = "/crm.v1.CampaignService/ListCampaignMembers"
+	CampaignService_UpdateCampaignMember_FullMethodName = "/crm.v1.CampaignService/UpdateCampaignMember"
+	CampaignService_DeleteCampaignMember_FullMethodName = "/crm.v1.CampaignService/DeleteCampaignMember"
 )
 
 // CampaignServiceClient is the client API for CampaignService service.
@@ -48,6 +52,19 @@ type CampaignServiceClient interface {
 	DeleteCampaign(ctx context.Context, in *DeleteCampaignRequest, opts ...grpc.CallOption) (*DeleteCampaignResponse, error)
 	// GetCampaignStats counts the campaign's leads and won deals.
 	GetCampaignStats(ctx context.Context, in *GetCampaignStatsRequest, opts ...grpc.CallOption) (*CampaignStats, error)
+	// CreateCampaignMember adds a contact or a lead (exactly one) to a
+	// campaign, status SENT unless given. A contact or lead is a member of a
+	// campaign once: adding it again is ALREADY_EXISTS. A retry with the
+	// same request_id returns the first result and adds nothing.
+	CreateCampaignMember(ctx context.Context, in *CreateCampaignMemberRequest, opts ...grpc.CallOption) (*CampaignMember, error)
+	// ListCampaignMembers pages through a campaign's members in the order
+	// they were added.
+	ListCampaignMembers(ctx context.Context, in *ListCampaignMembersRequest, opts ...grpc.CallOption) (*ListCampaignMembersResponse, error)
+	// UpdateCampaignMember changes a member's status (update_mask "status").
+	// A stale etag fails with ABORTED.
+	UpdateCampaignMember(ctx context.Context, in *UpdateCampaignMemberRequest, opts ...grpc.CallOption) (*CampaignMember, error)
+	// DeleteCampaignMember removes a member from its campaign.
+	DeleteCampaignMember(ctx context.Context, in *DeleteCampaignMemberRequest, opts ...grpc.CallOption) (*DeleteCampaignMemberResponse, error)
 }
 
 type campaignServiceClient struct {
@@ -118,6 +135,46 @@ func (c *campaignServiceClient) GetCampaignStats(ctx context.Context, in *GetCam
 	return out, nil
 }
 
+func (c *campaignServiceClient) CreateCampaignMember(ctx context.Context, in *CreateCampaignMemberRequest, opts ...grpc.CallOption) (*CampaignMember, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CampaignMember)
+	err := c.cc.Invoke(ctx, CampaignService_CreateCampaignMember_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *campaignServiceClient) ListCampaignMembers(ctx context.Context, in *ListCampaignMembersRequest, opts ...grpc.CallOption) (*ListCampaignMembersResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListCampaignMembersResponse)
+	err := c.cc.Invoke(ctx, CampaignService_ListCampaignMembers_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *campaignServiceClient) UpdateCampaignMember(ctx context.Context, in *UpdateCampaignMemberRequest, opts ...grpc.CallOption) (*CampaignMember, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CampaignMember)
+	err := c.cc.Invoke(ctx, CampaignService_UpdateCampaignMember_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *campaignServiceClient) DeleteCampaignMember(ctx context.Context, in *DeleteCampaignMemberRequest, opts ...grpc.CallOption) (*DeleteCampaignMemberResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteCampaignMemberResponse)
+	err := c.cc.Invoke(ctx, CampaignService_DeleteCampaignMember_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // CampaignServiceServer is the server API for CampaignService service.
 // All implementations must embed UnimplementedCampaignServiceServer
 // for forward compatibility.
@@ -139,6 +196,19 @@ type CampaignServiceServer interface {
 	DeleteCampaign(context.Context, *DeleteCampaignRequest) (*DeleteCampaignResponse, error)
 	// GetCampaignStats counts the campaign's leads and won deals.
 	GetCampaignStats(context.Context, *GetCampaignStatsRequest) (*CampaignStats, error)
+	// CreateCampaignMember adds a contact or a lead (exactly one) to a
+	// campaign, status SENT unless given. A contact or lead is a member of a
+	// campaign once: adding it again is ALREADY_EXISTS. A retry with the
+	// same request_id returns the first result and adds nothing.
+	CreateCampaignMember(context.Context, *CreateCampaignMemberRequest) (*CampaignMember, error)
+	// ListCampaignMembers pages through a campaign's members in the order
+	// they were added.
+	ListCampaignMembers(context.Context, *ListCampaignMembersRequest) (*ListCampaignMembersResponse, error)
+	// UpdateCampaignMember changes a member's status (update_mask "status").
+	// A stale etag fails with ABORTED.
+	UpdateCampaignMember(context.Context, *UpdateCampaignMemberRequest) (*CampaignMember, error)
+	// DeleteCampaignMember removes a member from its campaign.
+	DeleteCampaignMember(context.Context, *DeleteCampaignMemberRequest) (*DeleteCampaignMemberResponse, error)
 	mustEmbedUnimplementedCampaignServiceServer()
 }
 
@@ -166,6 +236,18 @@ func (UnimplementedCampaignServiceServer) DeleteCampaign(context.Context, *Delet
 }
 func (UnimplementedCampaignServiceServer) GetCampaignStats(context.Context, *GetCampaignStatsRequest) (*CampaignStats, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetCampaignStats not implemented")
+}
+func (UnimplementedCampaignServiceServer) CreateCampaignMember(context.Context, *CreateCampaignMemberRequest) (*CampaignMember, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateCampaignMember not implemented")
+}
+func (UnimplementedCampaignServiceServer) ListCampaignMembers(context.Context, *ListCampaignMembersRequest) (*ListCampaignMembersResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListCampaignMembers not implemented")
+}
+func (UnimplementedCampaignServiceServer) UpdateCampaignMember(context.Context, *UpdateCampaignMemberRequest) (*CampaignMember, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateCampaignMember not implemented")
+}
+func (UnimplementedCampaignServiceServer) DeleteCampaignMember(context.Context, *DeleteCampaignMemberRequest) (*DeleteCampaignMemberResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteCampaignMember not implemented")
 }
 func (UnimplementedCampaignServiceServer) mustEmbedUnimplementedCampaignServiceServer() {}
 func (UnimplementedCampaignServiceServer) testEmbeddedByValue()                         {}
@@ -296,6 +378,78 @@ func _CampaignService_GetCampaignStats_Handler(srv interface{}, ctx context.Cont
 	return interceptor(ctx, in, info, handler)
 }
 
+func _CampaignService_CreateCampaignMember_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateCampaignMemberRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CampaignServiceServer).CreateCampaignMember(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CampaignService_CreateCampaignMember_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CampaignServiceServer).CreateCampaignMember(ctx, req.(*CreateCampaignMemberRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CampaignService_ListCampaignMembers_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListCampaignMembersRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CampaignServiceServer).ListCampaignMembers(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CampaignService_ListCampaignMembers_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CampaignServiceServer).ListCampaignMembers(ctx, req.(*ListCampaignMembersRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CampaignService_UpdateCampaignMember_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateCampaignMemberRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CampaignServiceServer).UpdateCampaignMember(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CampaignService_UpdateCampaignMember_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CampaignServiceServer).UpdateCampaignMember(ctx, req.(*UpdateCampaignMemberRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CampaignService_DeleteCampaignMember_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteCampaignMemberRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CampaignServiceServer).DeleteCampaignMember(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CampaignService_DeleteCampaignMember_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CampaignServiceServer).DeleteCampaignMember(ctx, req.(*DeleteCampaignMemberRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // CampaignService_ServiceDesc is the grpc.ServiceDesc for CampaignService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -326,6 +480,22 @@ var CampaignService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetCampaignStats",
 			Handler:    _CampaignService_GetCampaignStats_Handler,
+		},
+		{
+			MethodName: "CreateCampaignMember",
+			Handler:    _CampaignService_CreateCampaignMember_Handler,
+		},
+		{
+			MethodName: "ListCampaignMembers",
+			Handler:    _CampaignService_ListCampaignMembers_Handler,
+		},
+		{
+			MethodName: "UpdateCampaignMember",
+			Handler:    _CampaignService_UpdateCampaignMember_Handler,
+		},
+		{
+			MethodName: "DeleteCampaignMember",
+			Handler:    _CampaignService_DeleteCampaignMember_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -38,7 +38,9 @@ type Event struct {
 	// "activity.created", "activity.updated", "activity.deleted",
 	// "activity.reminder_due" (an open task's reminder time has come),
 	// "case.created", "case.updated", "case.deleted",
-	// "campaign.created", "campaign.updated", "campaign.deleted".
+	// "campaign.created", "campaign.updated", "campaign.deleted",
+	// "campaign_member.created", "campaign_member.updated",
+	// "campaign_member.deleted" (also when its contact or lead is deleted).
 	// A consumer should skip types it does not know; a type newer than this
 	// API description arrives with no payload.
 	Type string `protobuf:"bytes,3,opt,name=type,proto3" json:"type,omitempty"`
@@ -59,6 +61,7 @@ type Event struct {
 	//	*Event_Activity
 	//	*Event_Case
 	//	*Event_Campaign
+	//	*Event_CampaignMember
 	Payload       isEvent_Payload `protobuf_oneof:"payload"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -213,6 +216,15 @@ func (x *Event) GetCampaign() *Campaign {
 	return nil
 }
 
+func (x *Event) GetCampaignMember() *CampaignMember {
+	if x != nil {
+		if x, ok := x.Payload.(*Event_CampaignMember); ok {
+			return x.CampaignMember
+		}
+	}
+	return nil
+}
+
 type isEvent_Payload interface {
 	isEvent_Payload()
 }
@@ -245,6 +257,10 @@ type Event_Campaign struct {
 	Campaign *Campaign `protobuf:"bytes,16,opt,name=campaign,proto3,oneof"`
 }
 
+type Event_CampaignMember struct {
+	CampaignMember *CampaignMember `protobuf:"bytes,17,opt,name=campaign_member,json=campaignMember,proto3,oneof"`
+}
+
 func (*Event_Account) isEvent_Payload() {}
 
 func (*Event_Opportunity) isEvent_Payload() {}
@@ -258,6 +274,8 @@ func (*Event_Activity) isEvent_Payload() {}
 func (*Event_Case) isEvent_Payload() {}
 
 func (*Event_Campaign) isEvent_Payload() {}
+
+func (*Event_CampaignMember) isEvent_Payload() {}
 
 type ListEventsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -418,7 +436,7 @@ var File_crm_v1_event_proto protoreflect.FileDescriptor
 
 const file_crm_v1_event_proto_rawDesc = "" +
 	"\n" +
-	"\x12crm/v1/event.proto\x12\x06crm.v1\x1a\x14crm/v1/account.proto\x1a\x15crm/v1/activity.proto\x1a\x15crm/v1/campaign.proto\x1a\x11crm/v1/case.proto\x1a\x14crm/v1/contact.proto\x1a\x11crm/v1/lead.proto\x1a\x18crm/v1/opportunity.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf9\x04\n" +
+	"\x12crm/v1/event.proto\x12\x06crm.v1\x1a\x14crm/v1/account.proto\x1a\x15crm/v1/activity.proto\x1a\x15crm/v1/campaign.proto\x1a\x11crm/v1/case.proto\x1a\x14crm/v1/contact.proto\x1a\x11crm/v1/lead.proto\x1a\x18crm/v1/opportunity.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xbc\x05\n" +
 	"\x05Event\x12\x16\n" +
 	"\x06cursor\x18\x01 \x01(\tR\x06cursor\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\tR\x02id\x12\x12\n" +
@@ -435,7 +453,8 @@ const file_crm_v1_event_proto_rawDesc = "" +
 	"\x04lead\x18\r \x01(\v2\f.crm.v1.LeadH\x00R\x04lead\x12.\n" +
 	"\bactivity\x18\x0e \x01(\v2\x10.crm.v1.ActivityH\x00R\bactivity\x12\"\n" +
 	"\x04case\x18\x0f \x01(\v2\f.crm.v1.CaseH\x00R\x04case\x12.\n" +
-	"\bcampaign\x18\x10 \x01(\v2\x10.crm.v1.CampaignH\x00R\bcampaign\x1a?\n" +
+	"\bcampaign\x18\x10 \x01(\v2\x10.crm.v1.CampaignH\x00R\bcampaign\x12A\n" +
+	"\x0fcampaign_member\x18\x11 \x01(\v2\x16.crm.v1.CampaignMemberH\x00R\x0ecampaignMember\x1a?\n" +
 	"\x11TraceContextEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01B\t\n" +
@@ -481,6 +500,7 @@ var file_crm_v1_event_proto_goTypes = []any{
 	(*Activity)(nil),              // 10: crm.v1.Activity
 	(*Case)(nil),                  // 11: crm.v1.Case
 	(*Campaign)(nil),              // 12: crm.v1.Campaign
+	(*CampaignMember)(nil),        // 13: crm.v1.CampaignMember
 }
 var file_crm_v1_event_proto_depIdxs = []int32{
 	5,  // 0: crm.v1.Event.create_time:type_name -> google.protobuf.Timestamp
@@ -492,16 +512,17 @@ var file_crm_v1_event_proto_depIdxs = []int32{
 	10, // 6: crm.v1.Event.activity:type_name -> crm.v1.Activity
 	11, // 7: crm.v1.Event.case:type_name -> crm.v1.Case
 	12, // 8: crm.v1.Event.campaign:type_name -> crm.v1.Campaign
-	0,  // 9: crm.v1.ListEventsResponse.events:type_name -> crm.v1.Event
-	1,  // 10: crm.v1.EventService.ListEvents:input_type -> crm.v1.ListEventsRequest
-	3,  // 11: crm.v1.EventService.WatchEvents:input_type -> crm.v1.WatchEventsRequest
-	2,  // 12: crm.v1.EventService.ListEvents:output_type -> crm.v1.ListEventsResponse
-	0,  // 13: crm.v1.EventService.WatchEvents:output_type -> crm.v1.Event
-	12, // [12:14] is the sub-list for method output_type
-	10, // [10:12] is the sub-list for method input_type
-	10, // [10:10] is the sub-list for extension type_name
-	10, // [10:10] is the sub-list for extension extendee
-	0,  // [0:10] is the sub-list for field type_name
+	13, // 9: crm.v1.Event.campaign_member:type_name -> crm.v1.CampaignMember
+	0,  // 10: crm.v1.ListEventsResponse.events:type_name -> crm.v1.Event
+	1,  // 11: crm.v1.EventService.ListEvents:input_type -> crm.v1.ListEventsRequest
+	3,  // 12: crm.v1.EventService.WatchEvents:input_type -> crm.v1.WatchEventsRequest
+	2,  // 13: crm.v1.EventService.ListEvents:output_type -> crm.v1.ListEventsResponse
+	0,  // 14: crm.v1.EventService.WatchEvents:output_type -> crm.v1.Event
+	13, // [13:15] is the sub-list for method output_type
+	11, // [11:13] is the sub-list for method input_type
+	11, // [11:11] is the sub-list for extension type_name
+	11, // [11:11] is the sub-list for extension extendee
+	0,  // [0:11] is the sub-list for field type_name
 }
 
 func init() { file_crm_v1_event_proto_init() }
@@ -524,6 +545,7 @@ func file_crm_v1_event_proto_init() {
 		(*Event_Activity)(nil),
 		(*Event_Case)(nil),
 		(*Event_Campaign)(nil),
+		(*Event_CampaignMember)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{

@@ -1,0 +1,239 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/seamhq/seam/crm-service/internal/campaign"
+	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/pg"
+)
+
+var _ campaign.MemberStore = (*Store)(nil)
+
+const memberCols = `id, campaign_id, coalesce(contact_id::text, ''), coalesce(lead_id::text, ''), status, respond_time, version, create_time, update_time`
+
+var memberFilterCols = map[string]string{"status": "status", "contact_id": "contact_id::text", "lead_id": "lead_id::text"}
+
+func scanMember(row pgx.Row) (campaign.Member, error) {
+	var m campaign.Member
+	var responded *time.Time
+	if err := row.Scan(&m.ID, &m.CampaignID, &m.ContactID, &m.LeadID, &m.Status, &responded, &m.Version, &m.CreateTime, &m.UpdateTime); err != nil {
+		return campaign.Member{}, err
+	}
+	if responded != nil {
+		m.RespondTime = *responded
+	}
+	return m, nil
+}
+
+func optionalTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+// memberError translates the constraint violations of inserting m.
+func memberError(m campaign.Member, err error) error {
+	switch {
+	case pg.IsForeignKeyViolation(err, "campaign_members_campaign_id_fkey"):
+		return errs.NotFoundf("campaign %q", m.CampaignID)
+	case pg.IsForeignKeyViolation(err, "campaign_members_contact_id_fkey"):
+		return errs.NotFoundf("contact %q", m.ContactID)
+	case pg.IsForeignKeyViolation(err, "campaign_members_lead_id_fkey"):
+		return errs.NotFoundf("lead %q", m.LeadID)
+	case pg.IsUniqueViolation(err, "campaign_members_contact_key"):
+		return errs.AlreadyExistsf("contact %s is already a member of campaign %s", m.ContactID, m.CampaignID)
+	case pg.IsUniqueViolation(err, "campaign_members_lead_key"):
+		return errs.AlreadyExistsf("lead %s is already a member of campaign %s", m.LeadID, m.CampaignID)
+	}
+	return fmt.Errorf("insert campaign member: %w", err)
+}
+
+// CreateCampaignMember implements campaign.MemberStore. The insert's
+// foreign keys lock the campaign and the contact or lead against deletion
+// (FOR KEY SHARE); the counts trigger updates the campaign's counters.
+func (s *Store) CreateCampaignMember(ctx context.Context, requestID, method string, m campaign.Member, ev campaign.Event) (campaign.Member, error) {
+	err := onceMore(func() error {
+		return pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+			b := &pgx.Batch{}
+			var used *usedKey
+			if requestID != "" {
+				lookupKey(b, requestID, &used)
+				recordKey(ctx, b, requestID, method, m.ID)
+			}
+			b.Queue(`INSERT INTO campaign_members (id, campaign_id, contact_id, lead_id, status, respond_time, version, create_time, update_time)
+VALUES ($1, $2, nullif($3, '')::uuid, nullif($4, '')::uuid, $5, $6, $7, $8, $9)`,
+				m.ID, m.CampaignID, m.ContactID, m.LeadID, m.Status, optionalTime(m.RespondTime), m.Version, m.CreateTime, m.UpdateTime)
+			if err := queueEvent(ctx, b, ev.Type, ev.Key, ev.Payload); err != nil {
+				return err
+			}
+			err := tx.SendBatch(ctx, b).Close()
+			if used != nil {
+				return errReplayOf(used)
+			}
+			if err != nil {
+				if keyTaken(err) {
+					return err
+				}
+				return memberError(m, err)
+			}
+			return nil
+		})
+	})
+	var r *replayError
+	if errors.As(err, &r) {
+		if err := checkKey(ctx, r.key, method, ""); err != nil {
+			return campaign.Member{}, err
+		}
+		return s.getCampaignMember(ctx, r.key.resource)
+	}
+	if err != nil {
+		return campaign.Member{}, err
+	}
+	return m, nil
+}
+
+func (s *Store) getCampaignMember(ctx context.Context, id string) (campaign.Member, error) {
+	m, err := scanMember(s.pool.QueryRow(ctx, `SELECT `+memberCols+` FROM campaign_members WHERE id = $1`, id))
+	if pg.IsNoRows(err) {
+		return campaign.Member{}, errs.NotFoundf("campaign member %q", id)
+	}
+	if err != nil {
+		return campaign.Member{}, fmt.Errorf("get campaign member %s: %w", id, err)
+	}
+	return m, nil
+}
+
+// ListCampaignMembers implements campaign.MemberStore. A page is a range
+// scan of campaign_members_campaign_idx (or _status_idx with a status).
+func (s *Store) ListCampaignMembers(ctx context.Context, q campaign.MemberQuery) ([]campaign.Member, bool, error) {
+	sql, args, err := listQueryWhere(`SELECT `+memberCols+` FROM campaign_members`, "id", memberFilterCols, q.Equal,
+		[]string{"campaign_id = $?"}, []any{q.CampaignID}, q.After, q.Limit)
+	if err != nil {
+		return nil, false, err
+	}
+	rows, err := s.pool.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, false, fmt.Errorf("list campaign members: %w", err)
+	}
+	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (campaign.Member, error) { return scanMember(row) })
+	if err != nil {
+		return nil, false, fmt.Errorf("list campaign members: %w", err)
+	}
+	if len(list) == 0 {
+		// Nothing: tell an empty campaign from none.
+		if _, err := s.GetCampaign(ctx, q.CampaignID); err != nil {
+			return nil, false, err
+		}
+	}
+	if len(list) > q.Limit {
+		return list[:q.Limit], true, nil
+	}
+	return list, false, nil
+}
+
+func lockMember(ctx context.Context, tx pgx.Tx, campaignID, id string) (campaign.Member, error) {
+	m, err := lockRow(ctx, tx, "campaign member", "campaign_members/"+id,
+		`SELECT `+memberCols+` FROM campaign_members WHERE id = $1 FOR UPDATE`, id, scanMember)
+	if err == nil && m.CampaignID != campaignID {
+		return campaign.Member{}, errs.NotFoundf("campaign member %q", id)
+	}
+	return m, err
+}
+
+// UpdateCampaignMember implements campaign.MemberStore.
+func (s *Store) UpdateCampaignMember(ctx context.Context, campaignID, id string, fn func(campaign.Member) (campaign.MemberChange, error)) (campaign.Member, error) {
+	var out campaign.Member
+	err := pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		cur, err := lockMember(ctx, tx, campaignID, id)
+		if err != nil {
+			return err
+		}
+		ch, err := fn(cur)
+		if err != nil {
+			return err
+		}
+		if ch.Unchanged {
+			out = cur
+			return nil
+		}
+		m := ch.Member
+		b := &pgx.Batch{}
+		b.Queue(`UPDATE campaign_members SET status = $2, respond_time = $3, version = $4, update_time = $5 WHERE id = $1`,
+			id, m.Status, optionalTime(m.RespondTime), m.Version, m.UpdateTime)
+		if ch.Event != nil {
+			if err := queueEvent(ctx, b, ch.Event.Type, ch.Event.Key, ch.Event.Payload); err != nil {
+				return err
+			}
+		}
+		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+			return fmt.Errorf("update campaign member %s: %w", id, err)
+		}
+		out = m
+		return nil
+	})
+	if err != nil {
+		return campaign.Member{}, err
+	}
+	return out, nil
+}
+
+// DeleteCampaignMember implements campaign.MemberStore.
+func (s *Store) DeleteCampaignMember(ctx context.Context, campaignID, id string, fn func(campaign.Member) (campaign.Event, error)) error {
+	return pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		cur, err := lockMember(ctx, tx, campaignID, id)
+		if err != nil {
+			return err
+		}
+		ev, err := fn(cur)
+		if err != nil {
+			return err
+		}
+		b := &pgx.Batch{}
+		b.Queue(`DELETE FROM campaign_members WHERE id = $1`, id)
+		if err := queueEvent(ctx, b, ev.Type, ev.Key, ev.Payload); err != nil {
+			return err
+		}
+		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+			return fmt.Errorf("delete campaign member %s: %w", id, err)
+		}
+		return nil
+	})
+}
+
+// queueLinkedMembers queues taking the key locks and reading (FOR UPDATE,
+// in id order) of the memberships whose col (contact_id or lead_id) is id.
+func queueLinkedMembers(b *pgx.Batch, col, id string, out *[]campaign.Member) {
+	queueLockRecords(b, "campaign_members", col+` = $1`, id)
+	b.Queue(`SELECT `+memberCols+` FROM campaign_members WHERE `+col+` = $1 ORDER BY id FOR UPDATE`, id).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			m, err := scanMember(rows)
+			if err != nil {
+				return fmt.Errorf("read campaign members of %s %s: %w", col, id, err)
+			}
+			*out = append(*out, m)
+		}
+		return rows.Err()
+	})
+}
+
+// queueDeleteMembers queues deleting the memberships queueLinkedMembers
+// read, with their events (recorded before the deletion's own).
+func queueDeleteMembers(ctx context.Context, b *pgx.Batch, col, id string, events []campaign.Event) error {
+	if len(events) == 0 {
+		return nil
+	}
+	b.Queue(`DELETE FROM campaign_members WHERE `+col+` = $1`, id)
+	for _, ev := range events {
+		if err := queueEvent(ctx, b, ev.Type, ev.Key, ev.Payload); err != nil {
+			return err
+		}
+	}
+	return nil
+}
