@@ -15,8 +15,10 @@ import (
 // date in the CRM; ordering a purchase order for it makes the CRM product
 // and an open opportunity's line promise the order's expected date,
 // cancelling it takes the date away again, and a second order promises
-// its own date until its receipt makes the stock available today. No
-// other stock change of the item is needed for any of it.
+// its own date until its receipt makes the stock available today. A line
+// of 150 is promised only the date the orders together cover it (and no
+// date while they do not). No other stock change of the item is needed
+// for any of it.
 func TestOrderedStockPromisesADate(t *testing.T) {
 	st := startStack(t, nil)
 	ctx := context.Background()
@@ -37,13 +39,14 @@ func TestOrderedStockPromisesADate(t *testing.T) {
 	})
 	resp, err = crm.Do(ctx, "POST", "/v1/opportunities", map[string]any{
 		"account_id": accountID, "name": "Needs inbound stock", "currency_code": "EUR",
-		"lines": []any{map[string]any{"sku": "INBOUND-1", "quantity": "5"}},
+		"lines": []any{map[string]any{"sku": "INBOUND-1", "quantity": "5"}, map[string]any{"sku": "INBOUND-1", "quantity": "150"}},
 	})
 	oppID := restclient.Str(must(t, resp, err, 200).Body, "id")
 
-	// promises waits until the product and the opportunity's line show
-	// the date (empty for none) and the available quantity.
-	promises := func(what, date, available string) {
+	// promises waits until the product and the opportunity's line of 5
+	// show the date (empty for none) and the available quantity, and the
+	// line of 150 shows large.
+	promises := func(what, date, available, large string) {
 		t.Helper()
 		eventually(t, 10*time.Second, what, func() (bool, string) {
 			p, err := crm.Do(ctx, "GET", "/v1/products/INBOUND-1", nil)
@@ -55,7 +58,8 @@ func TestOrderedStockPromisesADate(t *testing.T) {
 				return false, fmt.Sprint(err)
 			}
 			return restclient.Str(p.Body, "promise_date") == date && restclient.Str(p.Body, "available_quantity") == available &&
-				restclient.Str(o.Body, "lines", 0, "promise_date") == date, string(p.Raw) + "\n" + string(o.Raw)
+				restclient.Str(o.Body, "lines", 0, "promise_date") == date &&
+				restclient.Str(o.Body, "lines", 1, "promise_date") == large, string(p.Raw) + "\n" + string(o.Raw)
 		})
 	}
 	order := func(date string) string {
@@ -80,19 +84,23 @@ func TestOrderedStockPromisesADate(t *testing.T) {
 	if b := must(t, resp, err, 200).Body; restclient.Str(b, "incoming") != "100" || restclient.Str(b, "next_receipt_date") != first {
 		t.Fatalf("ERP availability after ordering: %s", resp.Raw)
 	}
-	promises("the ordered date promised", first, "0")
+	promises("the ordered date promised", first, "0", "")
 
 	resp, err = warehouse.Do(ctx, "POST", "/v1/purchaseOrders/"+id+":cancel", map[string]any{})
 	must(t, resp, err, 200)
-	promises("no date once the order is cancelled", "", "0")
+	promises("no date once the order is cancelled", "", "0", "")
 
 	id = order(second)
-	promises("the second order's date promised", second, "0")
+	promises("the second order's date promised", second, "0", "")
+	// Another 100 before it: 5 are promised on the earlier date, 150 only
+	// once both have arrived.
+	order(first)
+	promises("the earlier order's date promised", first, "0", second)
 	resp, err = warehouse.Do(ctx, "POST", "/v1/purchaseOrders/"+id+":receive", map[string]any{
 		"lines": []any{map[string]any{"line_number": 1, "quantity": "100"}},
 	})
 	must(t, resp, err, 200)
-	promises("received stock promised today", time.Now().UTC().Format(time.DateOnly), "100")
+	promises("received stock promised today", time.Now().UTC().Format(time.DateOnly), "100", first)
 	caughtUp(t, st, "")
 }
 

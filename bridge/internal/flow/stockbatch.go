@@ -183,7 +183,7 @@ func (e *Engine) availabilityUpdate(a *erpv1.Availability, version int64) *crmv1
 	if version == 0 {
 		version = a.GetVersion()
 	}
-	return &crmv1.AvailabilityUpdate{
+	u := &crmv1.AvailabilityUpdate{
 		Sku:           a.GetSku(),
 		OnHand:        a.GetOnHand(),
 		Reserved:      a.GetReserved(),
@@ -192,6 +192,12 @@ func (e *Engine) availabilityUpdate(a *erpv1.Availability, version int64) *crmv1
 		SourceVersion: version,
 		AsOf:          a.GetUpdateTime(),
 	}
+	// The schedule goes as the ERP computed it; the CRM promises each
+	// opportunity line's quantity from it.
+	for _, q := range a.GetPromiseSchedule() {
+		u.PromiseSchedule = append(u.PromiseSchedule, &crmv1.PromisableQuantity{Date: q.GetDate(), Quantity: q.GetQuantity()})
+	}
+	return u
 }
 
 // writeAvailability sends availability updates; SKUs the CRM does not know

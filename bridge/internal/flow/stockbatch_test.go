@@ -88,3 +88,88 @@ func TestStockBatcherCoalescesAndBatches(t *testing.T) {
 	}
 	t.Logf("%d stock events written in %d calls", seq, stub.calls)
 }
+
+// scheduleStub keeps, per SKU, the schedule of the newest update written.
+type scheduleStub struct {
+	crmv1.SyncServiceClient
+	mu       sync.Mutex
+	version  map[string]int64
+	schedule map[string]string
+}
+
+func (s *scheduleStub) SetAvailability(_ context.Context, req *crmv1.SetAvailabilityRequest, _ ...grpc.CallOption) (*crmv1.SetAvailabilityResponse, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := &crmv1.SetAvailabilityResponse{}
+	for _, u := range req.GetUpdates() {
+		if u.GetSourceVersion() <= s.version[u.GetSku()] {
+			out.Stale++
+			continue
+		}
+		var steps []string
+		for _, q := range u.GetPromiseSchedule() {
+			steps = append(steps, q.GetDate()+"="+q.GetQuantity())
+		}
+		s.version[u.GetSku()], s.schedule[u.GetSku()] = u.GetSourceVersion(), fmt.Sprint(steps)
+		out.Applied++
+	}
+	return out, nil
+}
+
+// The ERP's promise schedule travels with each availability update, in
+// batches and one at a time; an older level arriving late changes nothing.
+func TestAvailabilityCarriesPromiseSchedule(t *testing.T) {
+	t.Parallel()
+	stub := &scheduleStub{version: map[string]int64{}, schedule: map[string]string{}}
+	e := &Engine{crm: CRM{Sync: stub}, log: slog.New(slog.DiscardHandler), opts: Options{Now: time.Now}}
+	e.parking.load(nil)
+	level := func(sku string, v int64, steps ...string) *erpv1.Availability {
+		a := &erpv1.Availability{Sku: sku, Available: steps[1], NextReceiptDate: "2030-12-01", Version: v}
+		for i := 0; i < len(steps); i += 2 {
+			a.PromiseSchedule = append(a.PromiseSchedule, &erpv1.PromisableQuantity{Date: steps[i], Quantity: steps[i+1]})
+		}
+		return a
+	}
+	newer := level("S-1", 2, "", "10", "2030-12-01", "30", "2030-12-15", "60")
+	older := level("S-1", 1, "", "0", "2030-12-15", "30")
+	const want = "[=10 2030-12-01=30 2030-12-15=60]"
+
+	// One at a time: the newer level, then the older one, which is stale.
+	ctx := context.Background()
+	for _, a := range []*erpv1.Availability{newer, older} {
+		if err := e.setAvailability(ctx, a, a.GetVersion()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := stub.schedule["S-1"]; got != want {
+		t.Errorf("one at a time: CRM schedule = %s, want %s", got, want)
+	}
+
+	// In a batch: the newest of a SKU's events goes, whatever their order.
+	var mu sync.Mutex
+	finished := 0
+	b := e.newStockBatcher(func(uint64, bool) {
+		mu.Lock()
+		finished++
+		mu.Unlock()
+	}, func(context.Context, *erpv1.Event) error { return nil })
+	bctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go b.run(bctx)
+	for i, a := range []*erpv1.Availability{level("S-2", 2, "", "10", "2030-12-01", "30", "2030-12-15", "60"), level("S-2", 1, "", "0")} {
+		ev := &erpv1.Event{Type: "stock.changed", Key: a.GetSku(), Version: a.GetVersion(), Payload: &erpv1.Event_StockLevel{StockLevel: a}}
+		if !b.offer(ev, uint64(i)) {
+			t.Fatal("offer refused a stock event")
+		}
+	}
+	waitFor(t, 10*time.Second, "both events finished", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return finished == 2
+	})
+	stub.mu.Lock()
+	defer stub.mu.Unlock()
+	if got := stub.schedule["S-2"]; got != want {
+		t.Errorf("batched: CRM schedule = %s, want %s", got, want)
+	}
+}

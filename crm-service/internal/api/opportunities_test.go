@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -681,5 +682,83 @@ func TestUpdateOpportunityAccountIsFixed(t *testing.T) {
 	st, resp := e.call("PATCH", "/v1/opportunities/"+o.Id, tok, map[string]any{"account_id": a.Id, "name": "Again", "etag": up.Etag})
 	if st != 200 || resp["name"] != "Again" {
 		t.Fatalf("REST PATCH sending back the account: %d %v", st, resp)
+	}
+}
+
+// Each line is promised its whole quantity by the ERP's promise schedule:
+// 10 available, 20 more on 2031-12-01 and 30 more on 2031-12-15 promise
+// lines of 5, 25, 50 and 70 today, 2031-12-01, 2031-12-15 and never.
+func TestLinesPromisedBySchedule(t *testing.T) {
+	e := newEnv(t)
+	e.seedProducts(product("SKU-1", "Widget", "10.00"))
+	a := e.createAccount("Acme")
+	o := e.createOpportunity(a.Id, line("SKU-1", "5"), line("SKU-1", "25"), line("SKU-1", "50"), line("SKU-1", "70"))
+	today := time.Now().UTC().Format("2006-01-02")
+	schedule := func(steps ...string) []*crmv1.PromisableQuantity {
+		var out []*crmv1.PromisableQuantity
+		for i := 0; i < len(steps); i += 2 {
+			out = append(out, &crmv1.PromisableQuantity{Date: steps[i], Quantity: steps[i+1]})
+		}
+		return out
+	}
+	set := func(u *crmv1.AvailabilityUpdate) *crmv1.SetAvailabilityResponse {
+		t.Helper()
+		u.Sku = "SKU-1"
+		resp, err := e.sync.SetAvailability(e.bridge(), &crmv1.SetAvailabilityRequest{Updates: []*crmv1.AvailabilityUpdate{u}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	}
+	check := func(when string, want ...string) {
+		t.Helper()
+		got, err := e.opportunities.GetOpportunity(e.sales(), &crmv1.GetOpportunityRequest{Id: o.Id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var dates []string
+		for _, l := range got.GetLines() {
+			dates = append(dates, l.GetPromiseDate())
+		}
+		if !slices.Equal(dates, want) {
+			t.Errorf("%s: line promise dates %q, want %q", when, dates, want)
+		}
+	}
+
+	set(&crmv1.AvailabilityUpdate{OnHand: "10", Available: "10", PromiseDate: "2031-12-01", SourceVersion: 2,
+		PromiseSchedule: schedule("", "10", "2031-12-01", "30", "2031-12-15", "60")})
+	check("scheduled", today, "2031-12-01", "2031-12-15", "")
+
+	// An older level (a backorder ate the first receipt) is stale: ignored.
+	older := schedule("", "0", "2031-12-15", "30")
+	if resp := set(&crmv1.AvailabilityUpdate{Available: "0", PromiseDate: "2031-12-01", SourceVersion: 1, PromiseSchedule: older}); resp.GetStale() != 1 {
+		t.Fatalf("older level: %v", resp)
+	}
+	check("after a stale update", today, "2031-12-01", "2031-12-15", "")
+
+	// A receipt already due counts as today.
+	set(&crmv1.AvailabilityUpdate{OnHand: "10", Available: "10", PromiseDate: "2020-01-01", SourceVersion: 3,
+		PromiseSchedule: schedule("", "10", "2020-01-01", "30", "2031-12-15", "60")})
+	check("late receipt", today, today, "2031-12-15", "")
+
+	// The reconciliation's reset replaces the schedule with the level.
+	p, err := e.products.GetProduct(e.sales(), &crmv1.GetProductRequest{Sku: "SKU-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	set(&crmv1.AvailabilityUpdate{Available: "0", PromiseDate: "2031-12-01", SourceVersion: 1, PromiseSchedule: older, ResetEtag: p.GetEtag()})
+	check("reset", "2031-12-15", "2031-12-15", "", "")
+
+	// A bridge that sends no schedule keeps the older rule: today when
+	// available covers the line, else the product's promise date.
+	set(&crmv1.AvailabilityUpdate{OnHand: "10", Available: "10", PromiseDate: "2031-12-01", SourceVersion: 4})
+	check("no schedule", today, "2031-12-01", "2031-12-01", "2031-12-01")
+
+	// A schedule out of order is refused.
+	_, err = e.sync.SetAvailability(e.bridge(), &crmv1.SetAvailabilityRequest{Updates: []*crmv1.AvailabilityUpdate{{
+		Sku: "SKU-1", Available: "1", SourceVersion: 5, PromiseSchedule: schedule("", "1", "2031-12-15", "5", "2031-12-01", "9"),
+	}}})
+	if status.Code(err) != codes.InvalidArgument {
+		t.Errorf("schedule out of order: %v", err)
 	}
 }

@@ -52,6 +52,9 @@ func (s *syncServer) SetAvailability(ctx context.Context, req *crmv1.SetAvailabi
 			SourceVersion: u.GetSourceVersion(),
 			ResetEtag:     u.GetResetEtag(),
 		}
+		for _, q := range u.GetPromiseSchedule() {
+			in[i].Schedule = append(in[i].Schedule, catalog.PromisableInput{Date: q.GetDate(), Quantity: q.GetQuantity()})
+		}
 		if u.GetAsOf() != nil {
 			in[i].AsOf = u.GetAsOf().AsTime()
 		}

@@ -47,9 +47,50 @@ type Availability struct {
 	// zero when unknown. Stored is the date the ERP expects more stock;
 	// PromiseOn makes it today while some is available.
 	PromiseDate time.Time
-	AsOf        time.Time
+	// Schedule is the ERP's promise schedule, by which opportunity lines
+	// are promised.
+	Schedule Schedule
+	AsOf     time.Time
 	// SourceVersion is the ERP stock level version this copy was taken from.
 	SourceVersion int64
+}
+
+// Schedule is the ERP's promise schedule of a product beyond what is
+// available now: the quantity promisable by each expected receipt date,
+// cumulative and increasing. Known is false while the bridge sent none (a
+// bridge from before schedules).
+type Schedule struct {
+	Known bool
+	Steps []Promisable
+}
+
+// Promisable is a step of a Schedule.
+type Promisable struct {
+	Date     time.Time
+	Quantity decimal.Decimal
+}
+
+// PromiseDate is the earliest date quantity can be delivered: today when
+// available covers it, else the date of the first step that covers it (a
+// date already past being today: the receipt is late), else zero. Without
+// a known schedule it is the older rule: today when available covers it,
+// else promise (the product's promise date).
+func (s Schedule) PromiseDate(available decimal.NullDecimal, promise time.Time, quantity decimal.Decimal, today time.Time) time.Time {
+	switch {
+	case available.Valid && available.Decimal.GreaterThanOrEqual(quantity):
+		return today
+	case !s.Known:
+		return promise
+	}
+	for _, st := range s.Steps {
+		if st.Quantity.GreaterThanOrEqual(quantity) {
+			if st.Date.Before(today) {
+				return today
+			}
+			return st.Date
+		}
+	}
+	return time.Time{}
 }
 
 // FilterFields are the fields ListProducts filters on (by equality).
@@ -96,15 +137,24 @@ type Upsert struct {
 
 // AvailabilityInput is one SKU's availability the bridge sends, as written.
 type AvailabilityInput struct {
-	SKU           string
-	OnHand        string
-	Reserved      string
-	Available     string
-	PromiseDate   string
+	SKU         string
+	OnHand      string
+	Reserved    string
+	Available   string
+	PromiseDate string
+	// Schedule is the ERP's promise schedule as sent: the first step may
+	// have no date (what is available now, which Available says).
+	Schedule      []PromisableInput
 	SourceVersion int64
 	AsOf          time.Time
 	// ResetEtag, as in UpsertInput.
 	ResetEtag string
+}
+
+// PromisableInput is a step of a promise schedule as sent.
+type PromisableInput struct {
+	Date     string
+	Quantity string
 }
 
 // AvailabilityUpdate is a validated availability report.
@@ -114,6 +164,7 @@ type AvailabilityUpdate struct {
 	Reserved      decimal.Decimal
 	Available     decimal.Decimal
 	PromiseDate   time.Time
+	Schedule      Schedule
 	AsOf          time.Time
 	SourceVersion int64
 	// Reset, as in Upsert.
@@ -285,6 +336,7 @@ func (s *Service) SetAvailability(ctx context.Context, in []AvailabilityInput) (
 			}
 			u.PromiseDate = d
 		}
+		u.Schedule = scheduleField(&v, path+".promise_schedule", a.Schedule)
 		if a.SourceVersion < 0 {
 			v.Add(path+".source_version", "must not be negative")
 		}
@@ -336,6 +388,36 @@ func decimalField(v *errs.Violations, field, s string) decimal.Decimal {
 		v.Add(field, "%v", err)
 	}
 	return d
+}
+
+// scheduleField validates a promise schedule: dates YYYY-MM-DD (the first
+// step's may be empty: what is available now, which is not kept),
+// increasing, quantities decimals. An empty one is unknown.
+func scheduleField(v *errs.Violations, field string, in []PromisableInput) Schedule {
+	s := Schedule{Known: len(in) > 0}
+	for i, p := range in {
+		path := fmt.Sprintf("%s[%d]", field, i)
+		q := decimalField(v, path+".quantity", p.Quantity)
+		if p.Quantity == "" {
+			v.Add(path+".quantity", "is required")
+		}
+		if p.Date == "" {
+			if i > 0 {
+				v.Add(path+".date", "is required after the first step")
+			}
+			continue
+		}
+		d, err := civil.ParseDate(p.Date)
+		if err != nil {
+			v.Add(path+".date", "%v", err)
+			continue
+		}
+		if n := len(s.Steps); n > 0 && !d.After(s.Steps[n-1].Date) {
+			v.Add(path+".date", "must be after the previous step's")
+		}
+		s.Steps = append(s.Steps, Promisable{Date: d, Quantity: q})
+	}
+	return s
 }
 
 // newestPerSKU keeps, for each SKU, the entry with the highest version (the

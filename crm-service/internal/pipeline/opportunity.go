@@ -141,10 +141,11 @@ type Line struct {
 	ProductName        string
 	Available          decimal.NullDecimal // invalid while the ERP reported nothing
 	ProductPromiseDate time.Time
+	ProductSchedule    catalog.Schedule
 
-	// PromiseDate is derived when read: today if the product's available
-	// quantity covers the line, else the product's promise date (zero when
-	// unknown).
+	// PromiseDate is derived when read, by the product's schedule
+	// (catalog.Schedule.PromiseDate): the earliest date the line's quantity
+	// can be delivered, zero when none is known.
 	PromiseDate time.Time
 
 	// Fulfilment is what the won deal's ERP order did with the line, as
@@ -225,17 +226,14 @@ func (l *Line) joinProduct(p catalog.Product) {
 	l.ProductName = p.Name
 	l.Available = decimal.NullDecimal{Decimal: p.Availability.Available, Valid: p.Availability.Known}
 	l.ProductPromiseDate = p.Availability.PromiseDate
+	l.ProductSchedule = p.Availability.Schedule
 }
 
 // derive fills the fields computed at read time.
 func derive(o *Opportunity, today time.Time) {
 	for i := range o.Lines {
 		l := &o.Lines[i]
-		if l.Available.Valid && l.Available.Decimal.GreaterThanOrEqual(l.Quantity) {
-			l.PromiseDate = today
-		} else {
-			l.PromiseDate = l.ProductPromiseDate
-		}
+		l.PromiseDate = l.ProductSchedule.PromiseDate(l.Available, l.ProductPromiseDate, l.Quantity, today)
 	}
 }
 

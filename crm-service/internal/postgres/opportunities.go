@@ -30,7 +30,7 @@ var opportunityFilterCols = map[string]string{
 // Lines are read joined to their products, so the product name and
 // availability on a line are always the catalog's current ones.
 const lineCols = `l.opportunity_id, l.sku, l.quantity, l.unit_price, l.discount_percent, l.amount,
-p.name, p.available, p.availability_version IS NOT NULL, p.promise_date,
+p.name, p.available, p.availability_version IS NOT NULL, p.promise_date, p.promise_schedule,
 l.reserved_quantity, l.backordered_quantity, l.shipped_quantity`
 
 const linesOfOneSQL = `SELECT ` + lineCols + `
@@ -93,10 +93,14 @@ func scanLine(row pgx.Row) (string, pipeline.Line, error) {
 	var available decimal.NullDecimal
 	var known bool
 	var promise *time.Time
+	var schedule []byte
 	var reserved, backordered, shipped decimal.NullDecimal
 	err := row.Scan(&oppID, &l.SKU, &l.Quantity, &l.UnitPrice.Amount, &l.DiscountPercent, &l.Amount.Amount,
-		&l.ProductName, &available, &known, &promise, &reserved, &backordered, &shipped)
+		&l.ProductName, &available, &known, &promise, &schedule, &reserved, &backordered, &shipped)
 	if err != nil {
+		return "", pipeline.Line{}, err
+	}
+	if l.ProductSchedule, err = scanSchedule(schedule); err != nil {
 		return "", pipeline.Line{}, err
 	}
 	l.Available = decimal.NullDecimal{Decimal: available.Decimal, Valid: known}

@@ -3,6 +3,7 @@ package postgres
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
@@ -12,12 +13,13 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/seamhq/seam/crm-service/internal/catalog"
+	"github.com/seamhq/seam/platform/civil"
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/pg"
 )
 
 const productCols = `sku, name, currency_code, list_price, unit_of_measure, source_version,
-on_hand, reserved, available, promise_date, as_of, availability_version, version`
+on_hand, reserved, available, promise_date, as_of, availability_version, version, promise_schedule`
 
 var productFilterCols = map[string]string{"sku": "sku", "name": "name"}
 
@@ -26,9 +28,13 @@ func scanProduct(row pgx.Row) (catalog.Product, error) {
 	var onHand, reserved, available decimal.NullDecimal
 	var promise, asOf *time.Time
 	var availVersion *int64
+	var schedule []byte
 	err := row.Scan(&p.SKU, &p.Name, &p.ListPrice.Currency, &p.ListPrice.Amount, &p.UnitOfMeasure, &p.SourceVersion,
-		&onHand, &reserved, &available, &promise, &asOf, &availVersion, &p.Version)
+		&onHand, &reserved, &available, &promise, &asOf, &availVersion, &p.Version, &schedule)
 	if err != nil {
+		return catalog.Product{}, err
+	}
+	if p.Availability.Schedule, err = scanSchedule(schedule); err != nil {
 		return catalog.Product{}, err
 	}
 	if availVersion != nil {
@@ -205,11 +211,12 @@ func resetProduct(ctx context.Context, tx pgx.Tx, sku, sql string, args ...any) 
 // what it should see: a product is known whether or not it was updated.
 const setAvailabilitySQL = `
 WITH u AS (
-  SELECT * FROM unnest($1::text[], $2::numeric[], $3::numeric[], $4::numeric[], $5::date[], $6::timestamptz[], $7::bigint[])
-    AS u(sku, on_hand, reserved, available, promise_date, as_of, v)
+  SELECT * FROM unnest($1::text[], $2::numeric[], $3::numeric[], $4::numeric[], $5::date[], $6::timestamptz[], $7::bigint[],
+      $8::jsonb[])
+    AS u(sku, on_hand, reserved, available, promise_date, as_of, v, schedule)
 ), upd AS (
   UPDATE products p SET on_hand = u.on_hand, reserved = u.reserved, available = u.available,
-    promise_date = u.promise_date, as_of = COALESCE(u.as_of, now()), availability_version = u.v,
+    promise_date = u.promise_date, promise_schedule = u.schedule, as_of = COALESCE(u.as_of, now()), availability_version = u.v,
     version = p.version + 1, update_time = now()
   FROM u
   WHERE p.sku = u.sku AND (p.availability_version IS NULL OR p.availability_version < u.v)
@@ -224,7 +231,7 @@ FROM u`
 // whatever version is stored, if the product still has version $8.
 const resetAvailabilitySQL = `
 UPDATE products SET on_hand = $2, reserved = $3, available = $4, promise_date = $5, as_of = COALESCE($6, now()),
-  availability_version = $7, version = version + 1, update_time = now()
+  availability_version = $7, promise_schedule = $9, version = version + 1, update_time = now()
 WHERE sku = $1 AND version = $8`
 
 // SetAvailability implements catalog.Store.
@@ -240,18 +247,19 @@ func (s *Store) SetAvailability(ctx context.Context, ups []catalog.AvailabilityU
 	onHand, reserved, available := make([]decimal.Decimal, n), make([]decimal.Decimal, n), make([]decimal.Decimal, n)
 	promise, asOf := make([]pgtype.Date, n), make([]pgtype.Timestamptz, n)
 	versions := make([]int64, n)
+	schedules := make([][]byte, n)
 	for i, u := range ups {
 		skus[i], onHand[i], reserved[i], available[i], versions[i] = u.SKU, u.OnHand, u.Reserved, u.Available, u.SourceVersion
-		promise[i], asOf[i] = dateArg(u.PromiseDate), timeArg(u.AsOf)
+		promise[i], asOf[i], schedules[i] = dateArg(u.PromiseDate), timeArg(u.AsOf), scheduleArg(u.Schedule)
 	}
-	args := []any{skus, onHand, reserved, available, promise, asOf, versions}
+	args := []any{skus, onHand, reserved, available, promise, asOf, versions, schedules}
 	var res availabilityResult
 	if len(resets) > 0 {
 		err := pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 			res = availabilityResult{}
 			for _, u := range resets {
 				err := resetProduct(ctx, tx, u.SKU, resetAvailabilitySQL, u.SKU, u.OnHand, u.Reserved, u.Available,
-					dateArg(u.PromiseDate), timeArg(u.AsOf), u.SourceVersion, u.Reset)
+					dateArg(u.PromiseDate), timeArg(u.AsOf), u.SourceVersion, u.Reset, scheduleArg(u.Schedule))
 				if err != nil {
 					return err
 				}
@@ -307,6 +315,44 @@ func (r *availabilityResult) read(rows pgx.Rows) error {
 }
 
 // dateArg and timeArg pass a zero time as NULL.
+// scheduleArg is the promise_schedule column of a schedule: a JSON array
+// of ["YYYY-MM-DD", "quantity"] steps, NULL when the schedule is unknown.
+func scheduleArg(s catalog.Schedule) []byte {
+	if !s.Known {
+		return nil
+	}
+	steps := make([][2]string, len(s.Steps))
+	for i, st := range s.Steps {
+		steps[i] = [2]string{civil.FormatDate(st.Date), st.Quantity.String()}
+	}
+	b, _ := json.Marshal(steps) // strings only: cannot fail
+	return b
+}
+
+// scanSchedule reads a promise_schedule column (see scheduleArg).
+func scanSchedule(b []byte) (catalog.Schedule, error) {
+	if b == nil {
+		return catalog.Schedule{}, nil
+	}
+	var steps [][2]string
+	if err := json.Unmarshal(b, &steps); err != nil {
+		return catalog.Schedule{}, fmt.Errorf("promise schedule: %w", err)
+	}
+	s := catalog.Schedule{Known: true, Steps: make([]catalog.Promisable, len(steps))}
+	for i, st := range steps {
+		d, err := civil.ParseDate(st[0])
+		if err != nil {
+			return catalog.Schedule{}, fmt.Errorf("promise schedule: %w", err)
+		}
+		q, err := decimal.NewFromString(st[1])
+		if err != nil {
+			return catalog.Schedule{}, fmt.Errorf("promise schedule: %w", err)
+		}
+		s.Steps[i] = catalog.Promisable{Date: d, Quantity: q}
+	}
+	return s, nil
+}
+
 func dateArg(t time.Time) pgtype.Date { return pgtype.Date{Time: t, Valid: !t.IsZero()} }
 
 func timeArg(t time.Time) pgtype.Timestamptz { return pgtype.Timestamptz{Time: t, Valid: !t.IsZero()} }

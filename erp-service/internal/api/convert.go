@@ -272,6 +272,13 @@ func availabilityToProto(a stock.Availability) *erpv1.Availability {
 			p.Promise.PromiseDate = civil.FormatDate(pr.Date)
 		}
 	}
+	for _, e := range a.Schedule() {
+		q := &erpv1.PromisableQuantity{Quantity: decimalString(e.Quantity)}
+		if !e.Date.IsZero() {
+			q.Date = civil.FormatDate(e.Date)
+		}
+		p.PromiseSchedule = append(p.PromiseSchedule, q)
+	}
 	for _, l := range a.Warehouses {
 		p.Warehouses = append(p.Warehouses, &erpv1.WarehouseAvailability{
 			Warehouse: l.Warehouse,

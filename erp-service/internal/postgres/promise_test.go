@@ -2,11 +2,13 @@ package postgres_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/seamhq/seam/erp-service/internal/purchasing"
 	"github.com/seamhq/seam/erp-service/internal/stock"
+	"github.com/seamhq/seam/platform/feed"
 )
 
 // The earliest date a requested quantity can be promised, with several
@@ -140,4 +142,105 @@ func TestPromise(t *testing.T) {
 	if _, err := s.Promise(ctx, "NOPE", dec("1")); err == nil {
 		t.Error("promise of an unknown SKU")
 	}
+}
+
+// The promise schedule of an availability (what GetAvailability and the
+// stock.changed events carry) answers, for every quantity, what Promise
+// answers: 10 available, 20 incoming on 2030-12-01 (two lines, one entry)
+// and 30 on 2030-12-15; then a backorder of 20 eats the first receipt.
+func TestPromiseSchedule(t *testing.T) {
+	t.Parallel()
+	s, pool := newStore(t)
+	ctx := context.Background()
+	mustItem(t, s, "S-1", "10")
+	mustAdjust(t, s, "S-1", "MAIN", "10")
+	c := mustCustomer(t, s, "Acme")
+	sup := mustSupplier(t, s, "Parts")
+	for _, lines := range [][]purchasing.Line{
+		{poLine("S-1", "12", "1", "2030-12-01"), poLine("S-1", "8", "1", "2030-12-01")},
+		{poLine("S-1", "30", "1", "2030-12-15")},
+	} {
+		o, err := s.CreatePurchaseOrder(ctx, purchasing.Order{ID: newID(t), SupplierID: sup.ID, Lines: lines}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.OrderPurchaseOrder(ctx, o.ID, 0, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	today := time.Now().UTC().Format(time.DateOnly)
+	// check compares the schedule Availability reads and the last
+	// stock.changed event carries with want, and each quantity's promise
+	// by the schedule with Promise's.
+	check := func(when, want string) {
+		t.Helper()
+		a, err := s.Availability(ctx, "S-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, e := range a.Schedule() {
+			d := ""
+			if !e.Date.IsZero() {
+				d = e.Date.Format(time.DateOnly)
+			}
+			got = append(got, d+"="+e.Quantity.String())
+		}
+		if fmt.Sprint(got) != want {
+			t.Errorf("%s: schedule = %v, want %s", when, got, want)
+		}
+		var last feed.Event
+		for _, e := range allEvents(t, pool) {
+			if e.Type == stock.EventChanged && e.Key == "S-1" {
+				last = e
+			}
+		}
+		var sent []string
+		for _, e := range payload(t, last)["promise_schedule"].([]any) {
+			m := e.(map[string]any)
+			d, _ := m["date"].(string)
+			sent = append(sent, d+"="+m["quantity"].(string))
+		}
+		if fmt.Sprint(sent) != want {
+			t.Errorf("%s: stock.changed schedule = %v, want %s", when, sent, want)
+		}
+		for _, q := range []string{"5", "10", "25", "30", "31", "50", "60", "61", "70"} {
+			byPromise := ""
+			p, err := s.Promise(ctx, "S-1", dec(q))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !p.Promise.Date.IsZero() {
+				byPromise = p.Promise.Date.Format(time.DateOnly)
+			}
+			bySchedule := ""
+			for _, e := range a.Schedule() {
+				if e.Quantity.GreaterThanOrEqual(dec(q)) {
+					bySchedule = today
+					if !e.Date.IsZero() {
+						bySchedule = e.Date.Format(time.DateOnly)
+					}
+					break
+				}
+			}
+			if bySchedule != byPromise {
+				t.Errorf("%s: %s promised %q by the schedule, %q by Promise", when, q, bySchedule, byPromise)
+			}
+		}
+	}
+	check("ordered", "[=10 2030-12-01=30 2030-12-15=60]")
+
+	// An order of 30 reserves the 10 and backorders 20, which the receipt
+	// of 2030-12-01 fills first: nothing more until 2030-12-15.
+	o := mustOrder(t, s, newOrder(c.ID, "", line("S-1", "30")))
+	if _, err := s.ConfirmOrder(ctx, o.ID, 0, ""); err != nil {
+		t.Fatal(err)
+	}
+	check("backordered", "[=0 2030-12-15=30]")
+
+	// Cancelling it gives back the stock and drops the backorder.
+	if _, err := s.CancelOrder(ctx, o.ID, 0, "changed mind", ""); err != nil {
+		t.Fatal(err)
+	}
+	check("cancelled", "[=10 2030-12-01=30 2030-12-15=60]")
 }

@@ -95,23 +95,22 @@ func queueLockSKU(b *pgx.Batch, sku string) {
 // selects into set.
 func queueReadStock(b *pgx.Batch, set *stockSet, cond string, args ...any) {
 	b.Queue(`SELECT t.sku, t.on_hand, t.reserved, t.version, t.update_time, now(), l.warehouse, l.on_hand, l.reserved,
-			coalesce(p.incoming, 0), p.next_date
+			coalesce(p.incoming, 0), p.next_date, p.dates, p.quantities, bo.backordered
 		FROM (SELECT * FROM stock_totals WHERE `+cond+`) t
 		LEFT JOIN stock_levels l ON l.sku = t.sku
-		`+incomingJoin, args...).
+		`+incomingJoin+`
+		`+backorderedJoin, args...).
 		Query(func(rows pgx.Rows) error {
 			for rows.Next() {
 				var a stock.Availability
 				var wh *string
 				var onHand, reserved decimal.NullDecimal
-				var next *time.Time
+				var in incomingRow
 				if err := rows.Scan(&a.SKU, &a.OnHand, &a.Reserved, &a.Version, &a.UpdateTime, &set.now, &wh, &onHand, &reserved,
-					&a.Incoming, &next); err != nil {
+					&in.incoming, &in.next, &in.dates, &in.quantities, &a.Backordered); err != nil {
 					return err
 				}
-				if next != nil {
-					a.NextReceiptDate = next.UTC()
-				}
+				in.apply(&a)
 				cur, ok := set.items[a.SKU]
 				if !ok {
 					cur = &a
@@ -130,16 +129,46 @@ func queueReadStock(b *pgx.Batch, set *stockSet, cond string, args ...any) {
 }
 
 // incomingJoin joins, to rows with a t.sku, what is incoming of the SKU
-// (p.incoming, NULL for nothing) and the earliest date it is expected
-// (p.next_date): the open quantities of lines of ORDERED and
+// (p.incoming, NULL for nothing), the earliest date it is expected
+// (p.next_date) and the open quantity per expected date (p.dates and
+// p.quantities, by date): the open quantities of lines of ORDERED and
 // PARTIALLY_RECEIVED purchase orders.
-const incomingJoin = `LEFT JOIN LATERAL (SELECT sum(pl.quantity - pl.received_quantity) AS incoming, min(pl.expected_date) AS next_date
-			FROM purchase_order_lines pl WHERE pl.sku = t.sku AND pl.open AND pl.received_quantity < pl.quantity) p ON true`
+const incomingJoin = `LEFT JOIN LATERAL (SELECT sum(d.quantity) AS incoming, min(d.expected_date) AS next_date,
+			array_agg(d.expected_date ORDER BY d.expected_date) AS dates, array_agg(d.quantity ORDER BY d.expected_date) AS quantities
+			FROM (SELECT pl.expected_date, sum(pl.quantity - pl.received_quantity) AS quantity
+				FROM purchase_order_lines pl WHERE pl.sku = t.sku AND pl.open AND pl.received_quantity < pl.quantity
+				GROUP BY pl.expected_date) d) p ON true`
+
+// backorderedJoin joins, to rows with a t.sku, the backordered quantity
+// of the SKU's confirmed and partially shipped orders (bo.backordered),
+// through the partial index on backordered lines by SKU.
+const backorderedJoin = `CROSS JOIN LATERAL (SELECT coalesce(sum(bl.backordered_quantity), 0) AS backordered
+			FROM sales_order_lines bl JOIN sales_orders bso ON bso.id = bl.order_id
+			WHERE bl.sku = t.sku AND bl.backordered_quantity > 0 AND bso.status IN ('CONFIRMED', 'PARTIALLY_SHIPPED')) bo`
+
+// incomingRow is what incomingJoin reads.
+type incomingRow struct {
+	incoming   decimal.Decimal
+	next       *time.Time
+	dates      []time.Time
+	quantities []decimal.Decimal
+}
+
+// apply sets a's incoming stock to what was read.
+func (in incomingRow) apply(a *stock.Availability) {
+	a.Incoming, a.NextReceiptDate, a.Receipts = in.incoming, time.Time{}, nil
+	if in.next != nil {
+		a.NextReceiptDate = in.next.UTC()
+	}
+	for i, d := range in.dates {
+		a.Receipts = append(a.Receipts, stock.IncomingReceipt{Date: d.UTC(), Quantity: in.quantities[i]})
+	}
+}
 
 // readIncoming reads again what is incoming of skus (read into set
 // before), as this transaction's writes left it.
 func readIncoming(ctx context.Context, tx pgx.Tx, set *stockSet, skus []string) error {
-	rows, err := tx.Query(ctx, `SELECT t.sku, coalesce(p.incoming, 0), p.next_date
+	rows, err := tx.Query(ctx, `SELECT t.sku, coalesce(p.incoming, 0), p.next_date, p.dates, p.quantities
 		FROM unnest($1::text[]) AS t(sku) `+incomingJoin, skus)
 	if err != nil {
 		return fmt.Errorf("read incoming stock: %w", err)
@@ -147,18 +176,12 @@ func readIncoming(ctx context.Context, tx pgx.Tx, set *stockSet, skus []string) 
 	defer rows.Close()
 	for rows.Next() {
 		var sku string
-		var incoming decimal.Decimal
-		var next *time.Time
-		if err := rows.Scan(&sku, &incoming, &next); err != nil {
+		var in incomingRow
+		if err := rows.Scan(&sku, &in.incoming, &in.next, &in.dates, &in.quantities); err != nil {
 			return fmt.Errorf("read incoming stock: %w", err)
 		}
-		a := set.items[sku]
-		if a == nil {
-			continue
-		}
-		a.Incoming, a.NextReceiptDate = incoming, time.Time{}
-		if next != nil {
-			a.NextReceiptDate = next.UTC()
+		if a := set.items[sku]; a != nil {
+			in.apply(a)
 		}
 	}
 	if err := rows.Err(); err != nil {

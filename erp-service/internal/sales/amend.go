@@ -226,7 +226,7 @@ func (o *Order) Amend(etag int64, a Amendment, listPrices map[string]money.Money
 	for i := range o.Lines {
 		l := &o.Lines[i]
 		want := l.Quantity.Sub(l.Shipped).Sub(l.Reserved)
-		l.Backordered = decimal.Zero
+		backordered := decimal.Zero
 		if want.IsPositive() {
 			a, ok := avail[l.SKU]
 			if !ok {
@@ -235,8 +235,9 @@ func (o *Order) Amend(etag int64, a Amendment, listPrices map[string]money.Money
 			cs, got := a.Reserve(want, o.Reference())
 			changes = append(changes, cs...)
 			l.Reserved = l.Reserved.Add(got)
-			l.Backordered = want.Sub(got)
+			backordered = want.Sub(got)
 		}
+		l.setBackordered(backordered, avail)
 		if l.Backordered.IsPositive() {
 			o.Backordered = true
 		}
@@ -275,7 +276,7 @@ func (o *Order) releaseAll(held []Held, avail map[string]*stock.Availability) ([
 	}
 	for i := range o.Lines {
 		o.Lines[i].Reserved = decimal.Zero
-		o.Lines[i].Backordered = decimal.Zero
+		o.Lines[i].setBackordered(decimal.Zero, avail)
 	}
 	o.Backordered = false
 	return changes, nil

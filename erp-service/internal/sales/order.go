@@ -365,7 +365,7 @@ func (o *Order) reserve(avail map[string]*stock.Availability) (changes []stock.C
 			changes = append(changes, cs...)
 		}
 		l.Reserved = l.Reserved.Add(got)
-		l.Backordered = want.Sub(got)
+		l.setBackordered(want.Sub(got), avail)
 		if l.Backordered.IsPositive() {
 			o.Backordered = true
 		}
@@ -396,7 +396,7 @@ func (o *Order) FillBackorders(skus []string, avail map[string]*stock.Availabili
 		}
 		changes = append(changes, cs...)
 		l.Reserved = l.Reserved.Add(got)
-		l.Backordered = l.Backordered.Sub(got)
+		l.setBackordered(l.Backordered.Sub(got), avail)
 	}
 	if len(changes) == 0 {
 		return nil, false
@@ -409,6 +409,15 @@ func (o *Order) FillBackorders(skus []string, avail map[string]*stock.Availabili
 	}
 	o.Revision++
 	return changes, true
+}
+
+// setBackordered sets the line's backordered quantity and keeps what
+// avail says is backordered of its SKU in step.
+func (l *Line) setBackordered(q decimal.Decimal, avail map[string]*stock.Availability) {
+	if a := avail[l.SKU]; a != nil {
+		a.Backorder(q.Sub(l.Backordered))
+	}
+	l.Backordered = q
 }
 
 func containsSKU(skus []string, sku string) bool {
@@ -464,7 +473,7 @@ func (o *Order) Cancel(etag int64, reason string, held []Held, avail map[string]
 	}
 	for i := range o.Lines {
 		o.Lines[i].Reserved = decimal.Zero
-		o.Lines[i].Backordered = decimal.Zero
+		o.Lines[i].setBackordered(decimal.Zero, avail)
 	}
 	o.Backordered = false
 	o.Status = Cancelled

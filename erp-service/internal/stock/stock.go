@@ -83,6 +83,11 @@ type Availability struct {
 	// version of its SKUs' availability.
 	Incoming        decimal.Decimal
 	NextReceiptDate time.Time
+	// Receipts is what is incoming per expected date (one entry per date,
+	// by date, PurchaseOrder empty); Backordered the backordered quantity
+	// of confirmed and partially shipped orders. Both feed Schedule.
+	Receipts    []IncomingReceipt
+	Backordered decimal.Decimal
 	// Version increments with every change of the item's stock, on hand,
 	// reserved or incoming.
 	Version    int64
@@ -144,6 +149,37 @@ func PromiseFor(a Availability, requested, backordered decimal.Decimal, receipts
 
 // Available is on hand minus reserved.
 func (a Availability) Available() decimal.Decimal { return a.OnHand.Sub(a.Reserved) }
+
+// Promisable is a step of a promise schedule: the quantity that can be
+// promised by Date, cumulative (Date zero: now).
+type Promisable struct {
+	Date     time.Time
+	Quantity decimal.Decimal
+}
+
+// Schedule is what PromiseFor would answer for every quantity at once:
+// first what is available now (undated), then, for each expected date of
+// a's receipts, available - backordered + everything incoming by that
+// date, listed only when it exceeds every earlier entry. A quantity is
+// promised on the date of the first entry that covers it (a date in the
+// past counting as today), and not at all when none does.
+func (a Availability) Schedule() []Promisable {
+	avail := a.Available()
+	out := []Promisable{{Quantity: avail}}
+	best, supply := avail, avail.Sub(a.Backordered)
+	for _, r := range a.Receipts {
+		supply = supply.Add(r.Quantity)
+		if supply.GreaterThan(best) {
+			out = append(out, Promisable{Date: r.Date, Quantity: supply})
+			best = supply
+		}
+	}
+	return out
+}
+
+// Backorder adds delta (negative when filled or cancelled) to what is
+// backordered of the item.
+func (a *Availability) Backorder(delta decimal.Decimal) { a.Backordered = a.Backordered.Add(delta) }
 
 // Change is one change of a stock level, as recorded in the ledger.
 type Change struct {

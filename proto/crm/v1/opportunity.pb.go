@@ -384,9 +384,15 @@ type OpportunityLine struct {
 	// open deal can count on; a won deal's own stock is in
 	// reserved_quantity below.
 	AvailableQuantity string `protobuf:"bytes,6,opt,name=available_quantity,json=availableQuantity,proto3" json:"available_quantity,omitempty"`
-	// Earliest date the line's quantity can be delivered (YYYY-MM-DD), empty
-	// when unknown. Read-only. Like available_quantity, it is the catalog's
-	// promise for a new order.
+	// Earliest date the line's whole quantity can be delivered (YYYY-MM-DD):
+	// today when what is available covers it, else the expected date of the
+	// ERP purchase order receipt at which available + incoming - every
+	// backorder covers it (the ERP's promise for that quantity). Empty when
+	// no stock or open purchase order covers the quantity, or before the ERP
+	// reported availability: a frontend then shows the line as not
+	// promisable ("no date: not enough stock or purchase orders"), never a
+	// date. Read-only. Like available_quantity, it is the catalog's promise
+	// for a new order.
 	PromiseDate string `protobuf:"bytes,7,opt,name=promise_date,json=promiseDate,proto3" json:"promise_date,omitempty"`
 	// Read-only, from the catalog.
 	ProductName string `protobuf:"bytes,8,opt,name=product_name,json=productName,proto3" json:"product_name,omitempty"`

@@ -221,8 +221,8 @@ type AvailabilityUpdate struct {
 	Reserved  string `protobuf:"bytes,3,opt,name=reserved,proto3" json:"reserved,omitempty"`
 	Available string `protobuf:"bytes,4,opt,name=available,proto3" json:"available,omitempty"`
 	// When more stock is expected (the ERP's next receipt, YYYY-MM-DD),
-	// empty when none is. The CRM promises today while some is available,
-	// this date for what is not.
+	// empty when none is: the product's promise date (today while some is
+	// available, this date for what is not).
 	PromiseDate string `protobuf:"bytes,5,opt,name=promise_date,json=promiseDate,proto3" json:"promise_date,omitempty"`
 	// Version of the ERP stock level this copy was taken from.
 	SourceVersion int64                  `protobuf:"varint,6,opt,name=source_version,json=sourceVersion,proto3" json:"source_version,omitempty"`
@@ -234,9 +234,19 @@ type AvailabilityUpdate struct {
 	// NOT_FOUND when there is no such product). It corrects a copy whose
 	// version is ahead of anything the ERP reached, which no versioned write
 	// can. A reset must be its SKU's only update in the request.
-	ResetEtag     string `protobuf:"bytes,8,opt,name=reset_etag,json=resetEtag,proto3" json:"reset_etag,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	ResetEtag string `protobuf:"bytes,8,opt,name=reset_etag,json=resetEtag,proto3" json:"reset_etag,omitempty"`
+	// The ERP's promise schedule (erp.v1 Availability.promise_schedule):
+	// the quantity promisable by each date, cumulative and increasing; the
+	// first entry, without a date, is what is available now. The CRM keeps it
+	// with the availability (replaced with it, under the same
+	// source_version) and promises each opportunity line on the date of the
+	// first entry whose quantity covers the line's quantity (today for the
+	// undated entry or a date already past), no date when none does. Left
+	// empty (a bridge from before the schedule), lines keep the older rule:
+	// today when available covers the line, else promise_date.
+	PromiseSchedule []*PromisableQuantity `protobuf:"bytes,9,rep,name=promise_schedule,json=promiseSchedule,proto3" json:"promise_schedule,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *AvailabilityUpdate) Reset() {
@@ -325,6 +335,68 @@ func (x *AvailabilityUpdate) GetResetEtag() string {
 	return ""
 }
 
+func (x *AvailabilityUpdate) GetPromiseSchedule() []*PromisableQuantity {
+	if x != nil {
+		return x.PromiseSchedule
+	}
+	return nil
+}
+
+// PromisableQuantity is one step of AvailabilityUpdate.promise_schedule.
+type PromisableQuantity struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// YYYY-MM-DD; empty for what is available now (first entry only).
+	Date string `protobuf:"bytes,1,opt,name=date,proto3" json:"date,omitempty"`
+	// Decimal string: the quantity promisable by date, cumulative.
+	Quantity      string `protobuf:"bytes,2,opt,name=quantity,proto3" json:"quantity,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PromisableQuantity) Reset() {
+	*x = PromisableQuantity{}
+	mi := &file_crm_v1_sync_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PromisableQuantity) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PromisableQuantity) ProtoMessage() {}
+
+func (x *PromisableQuantity) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_v1_sync_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PromisableQuantity.ProtoReflect.Descriptor instead.
+func (*PromisableQuantity) Descriptor() ([]byte, []int) {
+	return file_crm_v1_sync_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *PromisableQuantity) GetDate() string {
+	if x != nil {
+		return x.Date
+	}
+	return ""
+}
+
+func (x *PromisableQuantity) GetQuantity() string {
+	if x != nil {
+		return x.Quantity
+	}
+	return ""
+}
+
 type SetAvailabilityRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Updates       []*AvailabilityUpdate  `protobuf:"bytes,1,rep,name=updates,proto3" json:"updates,omitempty"`
@@ -334,7 +406,7 @@ type SetAvailabilityRequest struct {
 
 func (x *SetAvailabilityRequest) Reset() {
 	*x = SetAvailabilityRequest{}
-	mi := &file_crm_v1_sync_proto_msgTypes[4]
+	mi := &file_crm_v1_sync_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -346,7 +418,7 @@ func (x *SetAvailabilityRequest) String() string {
 func (*SetAvailabilityRequest) ProtoMessage() {}
 
 func (x *SetAvailabilityRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_v1_sync_proto_msgTypes[4]
+	mi := &file_crm_v1_sync_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -359,7 +431,7 @@ func (x *SetAvailabilityRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetAvailabilityRequest.ProtoReflect.Descriptor instead.
 func (*SetAvailabilityRequest) Descriptor() ([]byte, []int) {
-	return file_crm_v1_sync_proto_rawDescGZIP(), []int{4}
+	return file_crm_v1_sync_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *SetAvailabilityRequest) GetUpdates() []*AvailabilityUpdate {
@@ -381,7 +453,7 @@ type SetAvailabilityResponse struct {
 
 func (x *SetAvailabilityResponse) Reset() {
 	*x = SetAvailabilityResponse{}
-	mi := &file_crm_v1_sync_proto_msgTypes[5]
+	mi := &file_crm_v1_sync_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -393,7 +465,7 @@ func (x *SetAvailabilityResponse) String() string {
 func (*SetAvailabilityResponse) ProtoMessage() {}
 
 func (x *SetAvailabilityResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_v1_sync_proto_msgTypes[5]
+	mi := &file_crm_v1_sync_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -406,7 +478,7 @@ func (x *SetAvailabilityResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetAvailabilityResponse.ProtoReflect.Descriptor instead.
 func (*SetAvailabilityResponse) Descriptor() ([]byte, []int) {
-	return file_crm_v1_sync_proto_rawDescGZIP(), []int{5}
+	return file_crm_v1_sync_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *SetAvailabilityResponse) GetApplied() int32 {
@@ -471,7 +543,7 @@ type SetOpportunityOrderRequest struct {
 
 func (x *SetOpportunityOrderRequest) Reset() {
 	*x = SetOpportunityOrderRequest{}
-	mi := &file_crm_v1_sync_proto_msgTypes[6]
+	mi := &file_crm_v1_sync_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -483,7 +555,7 @@ func (x *SetOpportunityOrderRequest) String() string {
 func (*SetOpportunityOrderRequest) ProtoMessage() {}
 
 func (x *SetOpportunityOrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_v1_sync_proto_msgTypes[6]
+	mi := &file_crm_v1_sync_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -496,7 +568,7 @@ func (x *SetOpportunityOrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetOpportunityOrderRequest.ProtoReflect.Descriptor instead.
 func (*SetOpportunityOrderRequest) Descriptor() ([]byte, []int) {
-	return file_crm_v1_sync_proto_rawDescGZIP(), []int{6}
+	return file_crm_v1_sync_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *SetOpportunityOrderRequest) GetOpportunityId() string {
@@ -558,7 +630,7 @@ type LinkAccountRequest struct {
 
 func (x *LinkAccountRequest) Reset() {
 	*x = LinkAccountRequest{}
-	mi := &file_crm_v1_sync_proto_msgTypes[7]
+	mi := &file_crm_v1_sync_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -570,7 +642,7 @@ func (x *LinkAccountRequest) String() string {
 func (*LinkAccountRequest) ProtoMessage() {}
 
 func (x *LinkAccountRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_v1_sync_proto_msgTypes[7]
+	mi := &file_crm_v1_sync_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -583,7 +655,7 @@ func (x *LinkAccountRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LinkAccountRequest.ProtoReflect.Descriptor instead.
 func (*LinkAccountRequest) Descriptor() ([]byte, []int) {
-	return file_crm_v1_sync_proto_rawDescGZIP(), []int{7}
+	return file_crm_v1_sync_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *LinkAccountRequest) GetAccountId() string {
@@ -628,7 +700,7 @@ type SetAccountPaymentStatusRequest struct {
 
 func (x *SetAccountPaymentStatusRequest) Reset() {
 	*x = SetAccountPaymentStatusRequest{}
-	mi := &file_crm_v1_sync_proto_msgTypes[8]
+	mi := &file_crm_v1_sync_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -640,7 +712,7 @@ func (x *SetAccountPaymentStatusRequest) String() string {
 func (*SetAccountPaymentStatusRequest) ProtoMessage() {}
 
 func (x *SetAccountPaymentStatusRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_v1_sync_proto_msgTypes[8]
+	mi := &file_crm_v1_sync_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -653,7 +725,7 @@ func (x *SetAccountPaymentStatusRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetAccountPaymentStatusRequest.ProtoReflect.Descriptor instead.
 func (*SetAccountPaymentStatusRequest) Descriptor() ([]byte, []int) {
-	return file_crm_v1_sync_proto_rawDescGZIP(), []int{8}
+	return file_crm_v1_sync_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *SetAccountPaymentStatusRequest) GetAccountId() string {
@@ -730,7 +802,7 @@ type AccountBalanceUpdate struct {
 
 func (x *AccountBalanceUpdate) Reset() {
 	*x = AccountBalanceUpdate{}
-	mi := &file_crm_v1_sync_proto_msgTypes[9]
+	mi := &file_crm_v1_sync_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -742,7 +814,7 @@ func (x *AccountBalanceUpdate) String() string {
 func (*AccountBalanceUpdate) ProtoMessage() {}
 
 func (x *AccountBalanceUpdate) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_v1_sync_proto_msgTypes[9]
+	mi := &file_crm_v1_sync_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -755,7 +827,7 @@ func (x *AccountBalanceUpdate) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AccountBalanceUpdate.ProtoReflect.Descriptor instead.
 func (*AccountBalanceUpdate) Descriptor() ([]byte, []int) {
-	return file_crm_v1_sync_proto_rawDescGZIP(), []int{9}
+	return file_crm_v1_sync_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *AccountBalanceUpdate) GetCurrencyCode() string {
@@ -814,7 +886,7 @@ type SetOpportunityPaymentStatusRequest struct {
 
 func (x *SetOpportunityPaymentStatusRequest) Reset() {
 	*x = SetOpportunityPaymentStatusRequest{}
-	mi := &file_crm_v1_sync_proto_msgTypes[10]
+	mi := &file_crm_v1_sync_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -826,7 +898,7 @@ func (x *SetOpportunityPaymentStatusRequest) String() string {
 func (*SetOpportunityPaymentStatusRequest) ProtoMessage() {}
 
 func (x *SetOpportunityPaymentStatusRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_v1_sync_proto_msgTypes[10]
+	mi := &file_crm_v1_sync_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -839,7 +911,7 @@ func (x *SetOpportunityPaymentStatusRequest) ProtoReflect() protoreflect.Message
 
 // Deprecated: Use SetOpportunityPaymentStatusRequest.ProtoReflect.Descriptor instead.
 func (*SetOpportunityPaymentStatusRequest) Descriptor() ([]byte, []int) {
-	return file_crm_v1_sync_proto_rawDescGZIP(), []int{10}
+	return file_crm_v1_sync_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *SetOpportunityPaymentStatusRequest) GetOpportunityId() string {
@@ -888,7 +960,7 @@ const file_crm_v1_sync_proto_rawDesc = "" +
 	"\bproducts\x18\x01 \x03(\v2\x15.crm.v1.ProductUpsertR\bproducts\"H\n" +
 	"\x16UpsertProductsResponse\x12\x18\n" +
 	"\aapplied\x18\x01 \x01(\x05R\aapplied\x12\x14\n" +
-	"\x05stale\x18\x02 \x01(\x05R\x05stale\"\x93\x02\n" +
+	"\x05stale\x18\x02 \x01(\x05R\x05stale\"\xda\x02\n" +
 	"\x12AvailabilityUpdate\x12\x10\n" +
 	"\x03sku\x18\x01 \x01(\tR\x03sku\x12\x17\n" +
 	"\aon_hand\x18\x02 \x01(\tR\x06onHand\x12\x1a\n" +
@@ -898,7 +970,11 @@ const file_crm_v1_sync_proto_rawDesc = "" +
 	"\x0esource_version\x18\x06 \x01(\x03R\rsourceVersion\x12/\n" +
 	"\x05as_of\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\x04asOf\x12\x1d\n" +
 	"\n" +
-	"reset_etag\x18\b \x01(\tR\tresetEtag\"N\n" +
+	"reset_etag\x18\b \x01(\tR\tresetEtag\x12E\n" +
+	"\x10promise_schedule\x18\t \x03(\v2\x1a.crm.v1.PromisableQuantityR\x0fpromiseSchedule\"D\n" +
+	"\x12PromisableQuantity\x12\x12\n" +
+	"\x04date\x18\x01 \x01(\tR\x04date\x12\x1a\n" +
+	"\bquantity\x18\x02 \x01(\tR\bquantity\"N\n" +
 	"\x16SetAvailabilityRequest\x124\n" +
 	"\aupdates\x18\x01 \x03(\v2\x1a.crm.v1.AvailabilityUpdateR\aupdates\"l\n" +
 	"\x17SetAvailabilityResponse\x12\x18\n" +
@@ -960,59 +1036,61 @@ func file_crm_v1_sync_proto_rawDescGZIP() []byte {
 	return file_crm_v1_sync_proto_rawDescData
 }
 
-var file_crm_v1_sync_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
+var file_crm_v1_sync_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_crm_v1_sync_proto_goTypes = []any{
 	(*ProductUpsert)(nil),                      // 0: crm.v1.ProductUpsert
 	(*UpsertProductsRequest)(nil),              // 1: crm.v1.UpsertProductsRequest
 	(*UpsertProductsResponse)(nil),             // 2: crm.v1.UpsertProductsResponse
 	(*AvailabilityUpdate)(nil),                 // 3: crm.v1.AvailabilityUpdate
-	(*SetAvailabilityRequest)(nil),             // 4: crm.v1.SetAvailabilityRequest
-	(*SetAvailabilityResponse)(nil),            // 5: crm.v1.SetAvailabilityResponse
-	(*SetOpportunityOrderRequest)(nil),         // 6: crm.v1.SetOpportunityOrderRequest
-	(*LinkAccountRequest)(nil),                 // 7: crm.v1.LinkAccountRequest
-	(*SetAccountPaymentStatusRequest)(nil),     // 8: crm.v1.SetAccountPaymentStatusRequest
-	(*AccountBalanceUpdate)(nil),               // 9: crm.v1.AccountBalanceUpdate
-	(*SetOpportunityPaymentStatusRequest)(nil), // 10: crm.v1.SetOpportunityPaymentStatusRequest
-	(*v1.Money)(nil),                           // 11: money.v1.Money
-	(*timestamppb.Timestamp)(nil),              // 12: google.protobuf.Timestamp
-	(FulfillmentStatus)(0),                     // 13: crm.v1.FulfillmentStatus
-	(*OpportunityLine)(nil),                    // 14: crm.v1.OpportunityLine
-	(PaymentStatus)(0),                         // 15: crm.v1.PaymentStatus
-	(*Opportunity)(nil),                        // 16: crm.v1.Opportunity
-	(*Account)(nil),                            // 17: crm.v1.Account
+	(*PromisableQuantity)(nil),                 // 4: crm.v1.PromisableQuantity
+	(*SetAvailabilityRequest)(nil),             // 5: crm.v1.SetAvailabilityRequest
+	(*SetAvailabilityResponse)(nil),            // 6: crm.v1.SetAvailabilityResponse
+	(*SetOpportunityOrderRequest)(nil),         // 7: crm.v1.SetOpportunityOrderRequest
+	(*LinkAccountRequest)(nil),                 // 8: crm.v1.LinkAccountRequest
+	(*SetAccountPaymentStatusRequest)(nil),     // 9: crm.v1.SetAccountPaymentStatusRequest
+	(*AccountBalanceUpdate)(nil),               // 10: crm.v1.AccountBalanceUpdate
+	(*SetOpportunityPaymentStatusRequest)(nil), // 11: crm.v1.SetOpportunityPaymentStatusRequest
+	(*v1.Money)(nil),                           // 12: money.v1.Money
+	(*timestamppb.Timestamp)(nil),              // 13: google.protobuf.Timestamp
+	(FulfillmentStatus)(0),                     // 14: crm.v1.FulfillmentStatus
+	(*OpportunityLine)(nil),                    // 15: crm.v1.OpportunityLine
+	(PaymentStatus)(0),                         // 16: crm.v1.PaymentStatus
+	(*Opportunity)(nil),                        // 17: crm.v1.Opportunity
+	(*Account)(nil),                            // 18: crm.v1.Account
 }
 var file_crm_v1_sync_proto_depIdxs = []int32{
-	11, // 0: crm.v1.ProductUpsert.list_price:type_name -> money.v1.Money
+	12, // 0: crm.v1.ProductUpsert.list_price:type_name -> money.v1.Money
 	0,  // 1: crm.v1.UpsertProductsRequest.products:type_name -> crm.v1.ProductUpsert
-	12, // 2: crm.v1.AvailabilityUpdate.as_of:type_name -> google.protobuf.Timestamp
-	3,  // 3: crm.v1.SetAvailabilityRequest.updates:type_name -> crm.v1.AvailabilityUpdate
-	13, // 4: crm.v1.SetOpportunityOrderRequest.status:type_name -> crm.v1.FulfillmentStatus
-	14, // 5: crm.v1.SetOpportunityOrderRequest.lines:type_name -> crm.v1.OpportunityLine
-	15, // 6: crm.v1.SetAccountPaymentStatusRequest.payment_status:type_name -> crm.v1.PaymentStatus
-	11, // 7: crm.v1.SetAccountPaymentStatusRequest.open_balance:type_name -> money.v1.Money
-	11, // 8: crm.v1.SetAccountPaymentStatusRequest.overdue_balance:type_name -> money.v1.Money
-	9,  // 9: crm.v1.SetAccountPaymentStatusRequest.balances:type_name -> crm.v1.AccountBalanceUpdate
-	11, // 10: crm.v1.AccountBalanceUpdate.open_balance:type_name -> money.v1.Money
-	11, // 11: crm.v1.AccountBalanceUpdate.overdue_balance:type_name -> money.v1.Money
-	11, // 12: crm.v1.AccountBalanceUpdate.credit:type_name -> money.v1.Money
-	15, // 13: crm.v1.SetOpportunityPaymentStatusRequest.payment_status:type_name -> crm.v1.PaymentStatus
-	1,  // 14: crm.v1.SyncService.UpsertProducts:input_type -> crm.v1.UpsertProductsRequest
-	4,  // 15: crm.v1.SyncService.SetAvailability:input_type -> crm.v1.SetAvailabilityRequest
-	6,  // 16: crm.v1.SyncService.SetOpportunityOrder:input_type -> crm.v1.SetOpportunityOrderRequest
-	7,  // 17: crm.v1.SyncService.LinkAccount:input_type -> crm.v1.LinkAccountRequest
-	8,  // 18: crm.v1.SyncService.SetAccountPaymentStatus:input_type -> crm.v1.SetAccountPaymentStatusRequest
-	10, // 19: crm.v1.SyncService.SetOpportunityPaymentStatus:input_type -> crm.v1.SetOpportunityPaymentStatusRequest
-	2,  // 20: crm.v1.SyncService.UpsertProducts:output_type -> crm.v1.UpsertProductsResponse
-	5,  // 21: crm.v1.SyncService.SetAvailability:output_type -> crm.v1.SetAvailabilityResponse
-	16, // 22: crm.v1.SyncService.SetOpportunityOrder:output_type -> crm.v1.Opportunity
-	17, // 23: crm.v1.SyncService.LinkAccount:output_type -> crm.v1.Account
-	17, // 24: crm.v1.SyncService.SetAccountPaymentStatus:output_type -> crm.v1.Account
-	16, // 25: crm.v1.SyncService.SetOpportunityPaymentStatus:output_type -> crm.v1.Opportunity
-	20, // [20:26] is the sub-list for method output_type
-	14, // [14:20] is the sub-list for method input_type
-	14, // [14:14] is the sub-list for extension type_name
-	14, // [14:14] is the sub-list for extension extendee
-	0,  // [0:14] is the sub-list for field type_name
+	13, // 2: crm.v1.AvailabilityUpdate.as_of:type_name -> google.protobuf.Timestamp
+	4,  // 3: crm.v1.AvailabilityUpdate.promise_schedule:type_name -> crm.v1.PromisableQuantity
+	3,  // 4: crm.v1.SetAvailabilityRequest.updates:type_name -> crm.v1.AvailabilityUpdate
+	14, // 5: crm.v1.SetOpportunityOrderRequest.status:type_name -> crm.v1.FulfillmentStatus
+	15, // 6: crm.v1.SetOpportunityOrderRequest.lines:type_name -> crm.v1.OpportunityLine
+	16, // 7: crm.v1.SetAccountPaymentStatusRequest.payment_status:type_name -> crm.v1.PaymentStatus
+	12, // 8: crm.v1.SetAccountPaymentStatusRequest.open_balance:type_name -> money.v1.Money
+	12, // 9: crm.v1.SetAccountPaymentStatusRequest.overdue_balance:type_name -> money.v1.Money
+	10, // 10: crm.v1.SetAccountPaymentStatusRequest.balances:type_name -> crm.v1.AccountBalanceUpdate
+	12, // 11: crm.v1.AccountBalanceUpdate.open_balance:type_name -> money.v1.Money
+	12, // 12: crm.v1.AccountBalanceUpdate.overdue_balance:type_name -> money.v1.Money
+	12, // 13: crm.v1.AccountBalanceUpdate.credit:type_name -> money.v1.Money
+	16, // 14: crm.v1.SetOpportunityPaymentStatusRequest.payment_status:type_name -> crm.v1.PaymentStatus
+	1,  // 15: crm.v1.SyncService.UpsertProducts:input_type -> crm.v1.UpsertProductsRequest
+	5,  // 16: crm.v1.SyncService.SetAvailability:input_type -> crm.v1.SetAvailabilityRequest
+	7,  // 17: crm.v1.SyncService.SetOpportunityOrder:input_type -> crm.v1.SetOpportunityOrderRequest
+	8,  // 18: crm.v1.SyncService.LinkAccount:input_type -> crm.v1.LinkAccountRequest
+	9,  // 19: crm.v1.SyncService.SetAccountPaymentStatus:input_type -> crm.v1.SetAccountPaymentStatusRequest
+	11, // 20: crm.v1.SyncService.SetOpportunityPaymentStatus:input_type -> crm.v1.SetOpportunityPaymentStatusRequest
+	2,  // 21: crm.v1.SyncService.UpsertProducts:output_type -> crm.v1.UpsertProductsResponse
+	6,  // 22: crm.v1.SyncService.SetAvailability:output_type -> crm.v1.SetAvailabilityResponse
+	17, // 23: crm.v1.SyncService.SetOpportunityOrder:output_type -> crm.v1.Opportunity
+	18, // 24: crm.v1.SyncService.LinkAccount:output_type -> crm.v1.Account
+	18, // 25: crm.v1.SyncService.SetAccountPaymentStatus:output_type -> crm.v1.Account
+	17, // 26: crm.v1.SyncService.SetOpportunityPaymentStatus:output_type -> crm.v1.Opportunity
+	21, // [21:27] is the sub-list for method output_type
+	15, // [15:21] is the sub-list for method input_type
+	15, // [15:15] is the sub-list for extension type_name
+	15, // [15:15] is the sub-list for extension extendee
+	0,  // [0:15] is the sub-list for field type_name
 }
 
 func init() { file_crm_v1_sync_proto_init() }
@@ -1028,7 +1106,7 @@ func file_crm_v1_sync_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crm_v1_sync_proto_rawDesc), len(file_crm_v1_sync_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   11,
+			NumMessages:   12,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

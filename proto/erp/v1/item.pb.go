@@ -499,9 +499,20 @@ type Availability struct {
 	Version    int64                  `protobuf:"varint,8,opt,name=version,proto3" json:"version,omitempty"`
 	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
 	// Set only when GetAvailability was asked about a requested_quantity.
-	Promise       *AvailabilityPromise `protobuf:"bytes,10,opt,name=promise,proto3" json:"promise,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Promise *AvailabilityPromise `protobuf:"bytes,10,opt,name=promise,proto3" json:"promise,omitempty"`
+	// What can be promised by when: the quantity promisable by each date,
+	// cumulative, by the rule of AvailabilityPromise. The first entry has no
+	// date and is what is available now; each further one is the expected
+	// date of open purchase order lines and available - backordered (every
+	// backorder comes first) + everything incoming by that date. Only dates
+	// that raise the quantity above every earlier entry are listed, one entry
+	// per date, so quantities strictly increase: a quantity q can be promised
+	// on the date of the first entry whose quantity covers it (today for the
+	// first entry, and for a date already past, as a late receipt counts as
+	// arriving today), and not at all when none does.
+	PromiseSchedule []*PromisableQuantity `protobuf:"bytes,11,rep,name=promise_schedule,json=promiseSchedule,proto3" json:"promise_schedule,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *Availability) Reset() {
@@ -604,6 +615,68 @@ func (x *Availability) GetPromise() *AvailabilityPromise {
 	return nil
 }
 
+func (x *Availability) GetPromiseSchedule() []*PromisableQuantity {
+	if x != nil {
+		return x.PromiseSchedule
+	}
+	return nil
+}
+
+// PromisableQuantity is one step of Availability.promise_schedule.
+type PromisableQuantity struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// YYYY-MM-DD; empty for what is available now.
+	Date string `protobuf:"bytes,1,opt,name=date,proto3" json:"date,omitempty"`
+	// Decimal string: the quantity promisable by date, cumulative.
+	Quantity      string `protobuf:"bytes,2,opt,name=quantity,proto3" json:"quantity,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PromisableQuantity) Reset() {
+	*x = PromisableQuantity{}
+	mi := &file_erp_v1_item_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PromisableQuantity) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PromisableQuantity) ProtoMessage() {}
+
+func (x *PromisableQuantity) ProtoReflect() protoreflect.Message {
+	mi := &file_erp_v1_item_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PromisableQuantity.ProtoReflect.Descriptor instead.
+func (*PromisableQuantity) Descriptor() ([]byte, []int) {
+	return file_erp_v1_item_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *PromisableQuantity) GetDate() string {
+	if x != nil {
+		return x.Date
+	}
+	return ""
+}
+
+func (x *PromisableQuantity) GetQuantity() string {
+	if x != nil {
+		return x.Quantity
+	}
+	return ""
+}
+
 // AvailabilityPromise is the earliest date a requested quantity can be
 // promised: today when available covers it, else the expected date of the
 // open purchase order line at which available + incoming (open purchase
@@ -625,7 +698,7 @@ type AvailabilityPromise struct {
 
 func (x *AvailabilityPromise) Reset() {
 	*x = AvailabilityPromise{}
-	mi := &file_erp_v1_item_proto_msgTypes[8]
+	mi := &file_erp_v1_item_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -637,7 +710,7 @@ func (x *AvailabilityPromise) String() string {
 func (*AvailabilityPromise) ProtoMessage() {}
 
 func (x *AvailabilityPromise) ProtoReflect() protoreflect.Message {
-	mi := &file_erp_v1_item_proto_msgTypes[8]
+	mi := &file_erp_v1_item_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -650,7 +723,7 @@ func (x *AvailabilityPromise) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AvailabilityPromise.ProtoReflect.Descriptor instead.
 func (*AvailabilityPromise) Descriptor() ([]byte, []int) {
-	return file_erp_v1_item_proto_rawDescGZIP(), []int{8}
+	return file_erp_v1_item_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *AvailabilityPromise) GetRequestedQuantity() string {
@@ -693,7 +766,7 @@ type WarehouseAvailability struct {
 
 func (x *WarehouseAvailability) Reset() {
 	*x = WarehouseAvailability{}
-	mi := &file_erp_v1_item_proto_msgTypes[9]
+	mi := &file_erp_v1_item_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -705,7 +778,7 @@ func (x *WarehouseAvailability) String() string {
 func (*WarehouseAvailability) ProtoMessage() {}
 
 func (x *WarehouseAvailability) ProtoReflect() protoreflect.Message {
-	mi := &file_erp_v1_item_proto_msgTypes[9]
+	mi := &file_erp_v1_item_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -718,7 +791,7 @@ func (x *WarehouseAvailability) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WarehouseAvailability.ProtoReflect.Descriptor instead.
 func (*WarehouseAvailability) Descriptor() ([]byte, []int) {
-	return file_erp_v1_item_proto_rawDescGZIP(), []int{9}
+	return file_erp_v1_item_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *WarehouseAvailability) GetWarehouse() string {
@@ -790,7 +863,7 @@ const file_erp_v1_item_proto_rawDesc = "" +
 	"updateMask\"Y\n" +
 	"\x16GetAvailabilityRequest\x12\x10\n" +
 	"\x03sku\x18\x01 \x01(\tR\x03sku\x12-\n" +
-	"\x12requested_quantity\x18\x02 \x01(\tR\x11requestedQuantity\"\x88\x03\n" +
+	"\x12requested_quantity\x18\x02 \x01(\tR\x11requestedQuantity\"\xcf\x03\n" +
 	"\fAvailability\x12\x10\n" +
 	"\x03sku\x18\x01 \x01(\tR\x03sku\x12\x17\n" +
 	"\aon_hand\x18\x02 \x01(\tR\x06onHand\x12\x1a\n" +
@@ -805,7 +878,11 @@ const file_erp_v1_item_proto_rawDesc = "" +
 	"\vupdate_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"updateTime\x125\n" +
 	"\apromise\x18\n" +
-	" \x01(\v2\x1b.erp.v1.AvailabilityPromiseR\apromise\"\xb3\x01\n" +
+	" \x01(\v2\x1b.erp.v1.AvailabilityPromiseR\apromise\x12E\n" +
+	"\x10promise_schedule\x18\v \x03(\v2\x1a.erp.v1.PromisableQuantityR\x0fpromiseSchedule\"D\n" +
+	"\x12PromisableQuantity\x12\x12\n" +
+	"\x04date\x18\x01 \x01(\tR\x04date\x12\x1a\n" +
+	"\bquantity\x18\x02 \x01(\tR\bquantity\"\xb3\x01\n" +
 	"\x13AvailabilityPromise\x12-\n" +
 	"\x12requested_quantity\x18\x01 \x01(\tR\x11requestedQuantity\x12!\n" +
 	"\fpromise_date\x18\x02 \x01(\tR\vpromiseDate\x12\x16\n" +
@@ -837,7 +914,7 @@ func file_erp_v1_item_proto_rawDescGZIP() []byte {
 	return file_erp_v1_item_proto_rawDescData
 }
 
-var file_erp_v1_item_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
+var file_erp_v1_item_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_erp_v1_item_proto_goTypes = []any{
 	(*Item)(nil),                   // 0: erp.v1.Item
 	(*CreateItemRequest)(nil),      // 1: erp.v1.CreateItemRequest
@@ -847,39 +924,41 @@ var file_erp_v1_item_proto_goTypes = []any{
 	(*UpdateItemRequest)(nil),      // 5: erp.v1.UpdateItemRequest
 	(*GetAvailabilityRequest)(nil), // 6: erp.v1.GetAvailabilityRequest
 	(*Availability)(nil),           // 7: erp.v1.Availability
-	(*AvailabilityPromise)(nil),    // 8: erp.v1.AvailabilityPromise
-	(*WarehouseAvailability)(nil),  // 9: erp.v1.WarehouseAvailability
-	(*v1.Money)(nil),               // 10: money.v1.Money
-	(*timestamppb.Timestamp)(nil),  // 11: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),  // 12: google.protobuf.FieldMask
+	(*PromisableQuantity)(nil),     // 8: erp.v1.PromisableQuantity
+	(*AvailabilityPromise)(nil),    // 9: erp.v1.AvailabilityPromise
+	(*WarehouseAvailability)(nil),  // 10: erp.v1.WarehouseAvailability
+	(*v1.Money)(nil),               // 11: money.v1.Money
+	(*timestamppb.Timestamp)(nil),  // 12: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),  // 13: google.protobuf.FieldMask
 }
 var file_erp_v1_item_proto_depIdxs = []int32{
-	10, // 0: erp.v1.Item.list_price:type_name -> money.v1.Money
-	10, // 1: erp.v1.Item.standard_cost:type_name -> money.v1.Money
-	11, // 2: erp.v1.Item.create_time:type_name -> google.protobuf.Timestamp
-	11, // 3: erp.v1.Item.update_time:type_name -> google.protobuf.Timestamp
+	11, // 0: erp.v1.Item.list_price:type_name -> money.v1.Money
+	11, // 1: erp.v1.Item.standard_cost:type_name -> money.v1.Money
+	12, // 2: erp.v1.Item.create_time:type_name -> google.protobuf.Timestamp
+	12, // 3: erp.v1.Item.update_time:type_name -> google.protobuf.Timestamp
 	0,  // 4: erp.v1.CreateItemRequest.item:type_name -> erp.v1.Item
 	0,  // 5: erp.v1.ListItemsResponse.items:type_name -> erp.v1.Item
 	0,  // 6: erp.v1.UpdateItemRequest.item:type_name -> erp.v1.Item
-	12, // 7: erp.v1.UpdateItemRequest.update_mask:type_name -> google.protobuf.FieldMask
-	9,  // 8: erp.v1.Availability.warehouses:type_name -> erp.v1.WarehouseAvailability
-	11, // 9: erp.v1.Availability.update_time:type_name -> google.protobuf.Timestamp
-	8,  // 10: erp.v1.Availability.promise:type_name -> erp.v1.AvailabilityPromise
-	1,  // 11: erp.v1.ItemService.CreateItem:input_type -> erp.v1.CreateItemRequest
-	2,  // 12: erp.v1.ItemService.GetItem:input_type -> erp.v1.GetItemRequest
-	3,  // 13: erp.v1.ItemService.ListItems:input_type -> erp.v1.ListItemsRequest
-	5,  // 14: erp.v1.ItemService.UpdateItem:input_type -> erp.v1.UpdateItemRequest
-	6,  // 15: erp.v1.ItemService.GetAvailability:input_type -> erp.v1.GetAvailabilityRequest
-	0,  // 16: erp.v1.ItemService.CreateItem:output_type -> erp.v1.Item
-	0,  // 17: erp.v1.ItemService.GetItem:output_type -> erp.v1.Item
-	4,  // 18: erp.v1.ItemService.ListItems:output_type -> erp.v1.ListItemsResponse
-	0,  // 19: erp.v1.ItemService.UpdateItem:output_type -> erp.v1.Item
-	7,  // 20: erp.v1.ItemService.GetAvailability:output_type -> erp.v1.Availability
-	16, // [16:21] is the sub-list for method output_type
-	11, // [11:16] is the sub-list for method input_type
-	11, // [11:11] is the sub-list for extension type_name
-	11, // [11:11] is the sub-list for extension extendee
-	0,  // [0:11] is the sub-list for field type_name
+	13, // 7: erp.v1.UpdateItemRequest.update_mask:type_name -> google.protobuf.FieldMask
+	10, // 8: erp.v1.Availability.warehouses:type_name -> erp.v1.WarehouseAvailability
+	12, // 9: erp.v1.Availability.update_time:type_name -> google.protobuf.Timestamp
+	9,  // 10: erp.v1.Availability.promise:type_name -> erp.v1.AvailabilityPromise
+	8,  // 11: erp.v1.Availability.promise_schedule:type_name -> erp.v1.PromisableQuantity
+	1,  // 12: erp.v1.ItemService.CreateItem:input_type -> erp.v1.CreateItemRequest
+	2,  // 13: erp.v1.ItemService.GetItem:input_type -> erp.v1.GetItemRequest
+	3,  // 14: erp.v1.ItemService.ListItems:input_type -> erp.v1.ListItemsRequest
+	5,  // 15: erp.v1.ItemService.UpdateItem:input_type -> erp.v1.UpdateItemRequest
+	6,  // 16: erp.v1.ItemService.GetAvailability:input_type -> erp.v1.GetAvailabilityRequest
+	0,  // 17: erp.v1.ItemService.CreateItem:output_type -> erp.v1.Item
+	0,  // 18: erp.v1.ItemService.GetItem:output_type -> erp.v1.Item
+	4,  // 19: erp.v1.ItemService.ListItems:output_type -> erp.v1.ListItemsResponse
+	0,  // 20: erp.v1.ItemService.UpdateItem:output_type -> erp.v1.Item
+	7,  // 21: erp.v1.ItemService.GetAvailability:output_type -> erp.v1.Availability
+	17, // [17:22] is the sub-list for method output_type
+	12, // [12:17] is the sub-list for method input_type
+	12, // [12:12] is the sub-list for extension type_name
+	12, // [12:12] is the sub-list for extension extendee
+	0,  // [0:12] is the sub-list for field type_name
 }
 
 func init() { file_erp_v1_item_proto_init() }
@@ -893,7 +972,7 @@ func file_erp_v1_item_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_erp_v1_item_proto_rawDesc), len(file_erp_v1_item_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   10,
+			NumMessages:   11,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
