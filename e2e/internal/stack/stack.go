@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -23,6 +22,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/seamhq/seam/platform/auth"
+	"github.com/seamhq/seam/platform/freeport"
 )
 
 // The three services.
@@ -268,7 +268,7 @@ func (p *Process) Start(ctx context.Context) error {
 	for {
 		select {
 		case <-done:
-			return fmt.Errorf("%s exited during start-up; see %s", p.Name, p.LogPath)
+			return fmt.Errorf("%s exited during start-up; see %s, which ends:\n%s", p.Name, p.LogPath, logTail(p.LogPath, 20))
 		case <-ctx.Done():
 			p.Kill()
 			return ctx.Err()
@@ -286,6 +286,17 @@ func (p *Process) Start(ctx context.Context) error {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// logTail returns the last n lines of the log at path, for an error that
+// outlives the test's temporary directory.
+func logTail(path string, n int) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err.Error()
+	}
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }
 
 // Stop sends SIGTERM and waits, killing the process after timeout.
@@ -380,15 +391,8 @@ func ensureDatabase(ctx context.Context, adminURL, name string) (string, error) 
 	return u.String(), nil
 }
 
-// FreePort asks the kernel for an unused TCP port.
-func FreePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
+// FreePort returns a TCP port that is unused now (see freeport.Get).
+func FreePort() (int, error) { return freeport.Get() }
 
 // Pid is the process id of the running process, 0 when not started.
 func (p *Process) Pid() int {
