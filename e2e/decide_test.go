@@ -148,8 +148,24 @@ func TestLostShippedDealRaisesTask(t *testing.T) {
 		held := heldFor(t, st, id)
 		return len(held) == 0, fmt.Sprint(held)
 	})
-	resp, err = crm.Do(ctx, "GET", "/v1/opportunities/"+id, nil)
-	if got := restclient.Str(must(t, resp, err, 200).Body, "order", "number"); got != number {
-		t.Errorf("order of the deal won again = %q, want the shipped %s", got, number)
-	}
+	// The deal shows the shipped order again, at once with its status and,
+	// once the bridge wrote it back, with what its line shipped; the task
+	// is done.
+	eventually(t, 10*time.Second, "the shipped order shown again", func() (bool, string) {
+		resp, err := crm.Do(ctx, "GET", "/v1/opportunities/"+id, nil)
+		if err != nil {
+			return false, err.Error()
+		}
+		return restclient.Str(resp.Body, "order", "number") == number &&
+			restclient.Str(resp.Body, "order", "status") == "FULFILLMENT_STATUS_SHIPPED" &&
+			restclient.Str(resp.Body, "lines", 0, "shipped_quantity") == "3", string(resp.Raw)
+	})
+	eventually(t, 10*time.Second, "the task done", func() (bool, string) {
+		resp, err := crm.Do(ctx, "GET", "/v1/activities?filter="+filter, nil)
+		if err != nil {
+			return false, err.Error()
+		}
+		return restclient.Len(resp.Body, "activities") == 1 && restclient.Str(resp.Body, "activities", 0, "done") == "true" &&
+			strings.Contains(restclient.Str(resp.Body, "activities", 0, "description"), "won again"), string(resp.Raw)
+	})
 }

@@ -9,6 +9,7 @@ import (
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	"github.com/seamhq/seam/platform/ids"
 	crmv1 "github.com/seamhq/seam/proto/crm/v1"
@@ -219,9 +220,21 @@ func (e *Engine) withdrawOrder(ctx context.Context, opp *crmv1.Opportunity) erro
 		return &permanentError{"opportunity event without an opportunity"}
 	}
 	o, err := e.activeOrder(ctx, opp.GetId())
-	if err != nil || o == nil {
-		return err // never won, or cancelled already
+	if err != nil {
+		return err
 	}
+	if o == nil {
+		// Never won, or cancelled already: by a person, maybe, deciding
+		// on an order that had started shipping.
+		if n := opp.GetOrder().GetNumber(); n != "" {
+			return e.settleDecision(ctx, opp.GetId(), n, "the order was cancelled")
+		}
+		return nil
+	}
+	// The deal's lines no longer show the order's fulfilment (see
+	// rewonOrder in the CRM): if the deal is won again to keep the order,
+	// its current revision must be written back again.
+	e.written.forget(o.GetId())
 	switch o.GetStatus() {
 	case erpv1.SalesOrderStatus_SALES_ORDER_STATUS_DRAFT,
 		erpv1.SalesOrderStatus_SALES_ORDER_STATUS_CONFIRMED,
@@ -250,7 +263,7 @@ func (e *Engine) needDecision(ctx context.Context, opp *crmv1.Opportunity, o *er
 	now, err := e.crm.Opportunities.GetOpportunity(ctx, &crmv1.GetOpportunityRequest{Id: opp.GetId()})
 	switch {
 	case err == nil && now.GetStage() == crmv1.Stage_STAGE_CLOSED_WON:
-		return nil
+		return e.settleDecision(ctx, opp.GetId(), o.GetNumber(), "the deal was won again and keeps the order")
 	case status.Code(err) == codes.NotFound:
 		now = opp // deleted: the order still needs a decision
 	case err != nil:
@@ -263,7 +276,7 @@ func (e *Engine) needDecision(ctx context.Context, opp *crmv1.Opportunity, o *er
 	}
 	task := &crmv1.Activity{
 		Type:    crmv1.ActivityType_ACTIVITY_TYPE_TASK,
-		Subject: fmt.Sprintf("Decide on order %s: %s, but the deal was %s", o.GetNumber(), state, stage),
+		Subject: fmt.Sprintf("%s %s, but the deal was %s", decisionSubject(o.GetNumber()), state, stage),
 		Description: fmt.Sprintf("The deal %q was %s after its ERP order %s had started shipping (the order is %s), "+
 			"so the order was not cancelled. Either take the goods back and cancel the order in the ERP, "+
 			"or keep the order and win the deal again. Until then the integration holds the change; "+
@@ -289,6 +302,37 @@ func (e *Engine) needDecision(ctx context.Context, opp *crmv1.Opportunity, o *er
 	}
 	return &permanentError{fmt.Sprintf("order %s of opportunity %s is %s and cannot be cancelled automatically; a person must decide%s",
 		o.GetNumber(), opp.GetId(), state, raised)}
+}
+
+// decisionSubject starts the subject of the task needDecision raises.
+func decisionSubject(number string) string { return "Decide on order " + number + ":" }
+
+// settleDecision marks done the open tasks needDecision raised on an
+// opportunity for order number, saying how the decision was made.
+func (e *Engine) settleDecision(ctx context.Context, opportunityID, number, how string) error {
+	resp, err := e.crm.Activities.ListActivities(ctx, &crmv1.ListActivitiesRequest{
+		PageSize: 100,
+		Filter:   fmt.Sprintf("opportunity_id = %q AND type = \"task\" AND done = false", opportunityID),
+	})
+	if err != nil {
+		return fmt.Errorf("find the tasks on opportunity %s: %w", opportunityID, err)
+	}
+	for _, t := range resp.GetActivities() {
+		if !strings.HasPrefix(t.GetSubject(), decisionSubject(number)) {
+			continue
+		}
+		_, err := e.crm.Activities.UpdateActivity(ctx, &crmv1.UpdateActivityRequest{
+			Activity: &crmv1.Activity{
+				Id: t.GetId(), Etag: t.GetEtag(), Done: true,
+				Description: t.GetDescription() + "\n\nSettled: " + how + ".",
+			},
+			UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"done", "description"}},
+		})
+		if err != nil && status.Code(err) != codes.NotFound {
+			return fmt.Errorf("mark task %s done: %w", t.GetId(), err)
+		}
+	}
+	return nil
 }
 
 // writeOrderBack shows an order's number, status and lines on its

@@ -174,8 +174,10 @@ func TestSetOpportunityOrderFulfilment(t *testing.T) {
 	}
 }
 
-// Reopening a won deal clears what its lines showed of the order, and
-// winning it again shows nothing until the new order is written back.
+// Reopening a won deal clears what its lines showed of the order. Won
+// again, the deal shows its live order's status, and the bridge's write of
+// the order's current revision (ignored before as no newer) shows the
+// lines' fulfilment again; an older revision does not.
 func TestReopenClearsFulfilment(t *testing.T) {
 	e := newEnv(t)
 	e.seedProducts(product("SKU-1", "Widget", "10.00"))
@@ -203,6 +205,26 @@ func TestReopenClearsFulfilment(t *testing.T) {
 	}
 	if s := shownFulfilment(again); !slices.Equal(s, []string{"SKU-1 -"}) {
 		t.Fatalf("won again: %q", s)
+	}
+	if got := again.GetOrder(); got.GetStatus() != crmv1.FulfillmentStatus_FULFILLMENT_STATUS_CONFIRMED || got.GetNumber() != "SO-1001" {
+		t.Fatalf("won again: order %v, want SO-1001 still confirmed", got)
+	}
+	writeBack := func(version int64) *crmv1.Opportunity {
+		t.Helper()
+		got, err := e.sync.SetOpportunityOrder(e.bridge(), &crmv1.SetOpportunityOrderRequest{
+			OpportunityId: o.Id, OrderId: "so-1", OrderNumber: "SO-1001", SourceVersion: version,
+			Status: crmv1.FulfillmentStatus_FULFILLMENT_STATUS_CONFIRMED, Lines: []*crmv1.OpportunityLine{orderLine("SKU-1", "8", "10.00", "8", "0", "0")},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	if s := shownFulfilment(writeBack(1)); !slices.Equal(s, []string{"SKU-1 -"}) {
+		t.Fatalf("won again, an older revision written back: %q", s)
+	}
+	if s := shownFulfilment(writeBack(2)); !slices.Equal(s, []string{"SKU-1 8/0/0"}) {
+		t.Fatalf("won again, the current revision written back: %q", s)
 	}
 	// The reopened event says so too.
 	var seen bool

@@ -53,7 +53,7 @@ var Policy = auth.Policy{
 	crmv1.ActivityService_CreateActivity_FullMethodName: append(activityWriters, auth.Integration),
 	crmv1.ActivityService_GetActivity_FullMethodName:    readers,
 	crmv1.ActivityService_ListActivities_FullMethodName: readers,
-	crmv1.ActivityService_UpdateActivity_FullMethodName: activityWriters,
+	crmv1.ActivityService_UpdateActivity_FullMethodName: append(activityWriters, auth.Integration),
 	crmv1.ActivityService_DeleteActivity_FullMethodName: activityWriters,
 
 	crmv1.CaseService_CreateCase_FullMethodName: caseWriters,

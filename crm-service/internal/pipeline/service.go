@@ -331,13 +331,7 @@ func (s *Service) Win(ctx context.Context, id, requestID, etag string) (Opportun
 		next.Probability = DefaultProbability(StageClosedWon)
 		next.CloseTime = now
 		next.LostReason = ""
-		order := Order{Status: FulfillmentPending, UpdateTime: now}
-		if cur.Order != nil {
-			// Won again after a reopen: the ERP order keeps its identity
-			// (the bridge keys it by opportunity) and its revision guard.
-			order.ID, order.Number, order.SourceVersion = cur.Order.ID, cur.Order.Number, cur.Order.SourceVersion
-		}
-		next.Order = &order
+		next.Order = rewonOrder(cur.Order, now)
 		next.Version++
 		next.UpdateTime = now
 		ev, err := s.event(EventWon, next)
@@ -346,6 +340,29 @@ func (s *Service) Win(ctx context.Context, id, requestID, etag string) (Opportun
 		}
 		return Change{Opportunity: next, Event: ev}, nil
 	}))
+}
+
+// rewonOrder is the order a deal shows when it is won: pending, until the
+// bridge writes back the ERP order it places. A deal won again after a
+// reopen or a loss had an order already, which keeps its identity (the
+// bridge keys orders by opportunity) and its revision guard: a cancelled
+// one is followed by a new order, whose revisions are all newer. One that
+// is still live (it had started shipping, so it was not cancelled, and
+// the deal is won again to keep it) is the deal's order again: it keeps
+// its status, and its guard moves back one revision, so that the bridge's
+// write of the order's current revision applies again and the lines show
+// the fulfilment that losing or reopening the deal cleared.
+func rewonOrder(prev *Order, now time.Time) *Order {
+	order := &Order{Status: FulfillmentPending, UpdateTime: now}
+	if prev == nil {
+		return order
+	}
+	order.ID, order.Number, order.SourceVersion = prev.ID, prev.Number, prev.SourceVersion
+	if prev.ID != "" && prev.Status != FulfillmentCancelled && prev.Status != FulfillmentPending {
+		order.Status = prev.Status
+		order.SourceVersion = max(0, prev.SourceVersion-1)
+	}
+	return order
 }
 
 // Lose closes the deal as lost, from an open stage or from won (the bridge

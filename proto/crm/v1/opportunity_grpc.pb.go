@@ -45,6 +45,10 @@ type OpportunityServiceClient interface {
 	DeleteOpportunity(ctx context.Context, in *DeleteOpportunityRequest, opts ...grpc.CallOption) (*DeleteOpportunityResponse, error)
 	// WinOpportunity closes the deal as won. The bridge then creates and
 	// confirms the ERP sales order. Winning a won opportunity changes nothing.
+	// A deal won again after a loss or reopen whose order was cancelled
+	// shows PENDING until its new order is placed; one whose order had
+	// started shipping (and so was kept) shows that order again, with its
+	// status, and its lines' fulfilment once the bridge writes it back.
 	WinOpportunity(ctx context.Context, in *WinOpportunityRequest, opts ...grpc.CallOption) (*Opportunity, error)
 	// LoseOpportunity closes the deal as lost.
 	LoseOpportunity(ctx context.Context, in *LoseOpportunityRequest, opts ...grpc.CallOption) (*Opportunity, error)
@@ -185,6 +189,10 @@ type OpportunityServiceServer interface {
 	DeleteOpportunity(context.Context, *DeleteOpportunityRequest) (*DeleteOpportunityResponse, error)
 	// WinOpportunity closes the deal as won. The bridge then creates and
 	// confirms the ERP sales order. Winning a won opportunity changes nothing.
+	// A deal won again after a loss or reopen whose order was cancelled
+	// shows PENDING until its new order is placed; one whose order had
+	// started shipping (and so was kept) shows that order again, with its
+	// status, and its lines' fulfilment once the bridge writes it back.
 	WinOpportunity(context.Context, *WinOpportunityRequest) (*Opportunity, error)
 	// LoseOpportunity closes the deal as lost.
 	LoseOpportunity(context.Context, *LoseOpportunityRequest) (*Opportunity, error)
