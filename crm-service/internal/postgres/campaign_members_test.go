@@ -122,8 +122,8 @@ func TestConvertLeadMovesCampaignMembers(t *testing.T) {
 	l := newLead(t, f, "Acme", "ana@acme.example")
 	t1, t2 := now.Add(time.Hour), now.Add(2*time.Hour)
 
-	moved := f.addMember(t, spring.ID, "", l.ID, t1)       // the contact is not in spring
-	leadAutumn := f.addMember(t, autumn.ID, "", l.ID, t1)  // responded; the contact's did not
+	moved := f.addMember(t, spring.ID, "", l.ID, t1)      // the contact is not in spring
+	leadAutumn := f.addMember(t, autumn.ID, "", l.ID, t1) // responded; the contact's did not
 	anaAutumn := f.addMember(t, autumn.ID, ana.ID, "", time.Time{})
 	leadWinter := f.addMember(t, winter.ID, "", l.ID, time.Time{}) // the contact's responded
 	anaWinter := f.addMember(t, winter.ID, ana.ID, "", t2)
