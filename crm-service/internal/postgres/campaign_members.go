@@ -267,3 +267,14 @@ func queueDeleteMembers(ctx context.Context, b *pgx.Batch, col, id string, event
 	}
 	return nil
 }
+
+// queueDeleteWithMembers queues deleting the record id of table whose
+// memberships col names: the memberships with their events
+// (queueDeleteMembers), then the record with its event.
+func queueDeleteWithMembers(ctx context.Context, b *pgx.Batch, table, col, id string, memberEvents []campaign.Event, typ, key string, payload []byte) error {
+	if err := queueDeleteMembers(ctx, b, col, id, memberEvents); err != nil {
+		return err
+	}
+	b.Queue(`DELETE FROM `+table+` WHERE id = $1`, id)
+	return queueEvent(ctx, b, typ, key, payload)
+}

@@ -197,11 +197,7 @@ OR EXISTS (SELECT 1 FROM opportunities WHERE campaign_id = $1::uuid)`, id).Query
 			return errs.FailedPreconditionf("campaign %s is the source of leads or opportunities", id)
 		}
 		w := &pgx.Batch{}
-		if err := queueDeleteMembers(ctx, w, "campaign_id", id, d.MemberEvents); err != nil {
-			return err
-		}
-		w.Queue(`DELETE FROM campaigns WHERE id = $1`, id)
-		if err := queueEvent(ctx, w, d.Event.Type, d.Event.Key, d.Event.Payload); err != nil {
+		if err := queueDeleteWithMembers(ctx, w, "campaigns", "campaign_id", id, d.MemberEvents, d.Event.Type, d.Event.Key, d.Event.Payload); err != nil {
 			return err
 		}
 		if err := tx.SendBatch(ctx, w).Close(); err != nil {

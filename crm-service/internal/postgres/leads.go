@@ -197,11 +197,7 @@ func (s *Store) DeleteLead(ctx context.Context, id string, fn func(lead.Lead, []
 			return err
 		}
 		w := &pgx.Batch{}
-		if err := queueDeleteMembers(ctx, w, "lead_id", id, d.MemberEvents); err != nil {
-			return err
-		}
-		w.Queue(`DELETE FROM leads WHERE id = $1`, id)
-		if err := queueEvent(ctx, w, d.Event.Type, d.Event.Key, d.Event.Payload); err != nil {
+		if err := queueDeleteWithMembers(ctx, w, "leads", "lead_id", id, d.MemberEvents, d.Event.Type, d.Event.Key, d.Event.Payload); err != nil {
 			return err
 		}
 		if err := tx.SendBatch(ctx, w).Close(); err != nil {
