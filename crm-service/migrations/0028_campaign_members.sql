@@ -2,7 +2,8 @@
 -- one) and whether they responded.
 CREATE TABLE campaign_members (
   id           uuid        PRIMARY KEY,
-  -- Not cascading: a campaign with members cannot be deleted.
+  -- Not cascading: deleting a campaign deletes its members first, each
+  -- with its event (the service does it; an older binary refuses instead).
   campaign_id  uuid        NOT NULL CONSTRAINT campaign_members_campaign_id_fkey REFERENCES campaigns (id),
   -- Deleting a contact or lead removes its memberships: the service does
   -- it (with an event per membership) before the delete; the cascade only

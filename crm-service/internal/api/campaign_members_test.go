@@ -106,10 +106,6 @@ func TestCampaignMemberLifecycle(t *testing.T) {
 	})
 	wantCode(t, err, codes.NotFound)
 
-	// A campaign with members cannot be deleted.
-	_, err = e.campaigns.DeleteCampaign(e.sales(), &crmv1.DeleteCampaignRequest{Id: camp.Id})
-	wantCode(t, err, codes.FailedPrecondition)
-
 	// Remove: stale etag refused, then gone, counts follow.
 	_, err = e.campaigns.DeleteCampaignMember(e.sales(), &crmv1.DeleteCampaignMemberRequest{CampaignId: camp.Id, Id: lm.Id, Etag: "7"})
 	wantCode(t, err, codes.Aborted)
@@ -155,19 +151,29 @@ func TestCampaignMemberValidation(t *testing.T) {
 			t.Errorf("%v: violations %v, want %v", tc.m, got, tc.want)
 		}
 	}
+	// The campaign of the path names the resource: NOT_FOUND. A contact or
+	// lead of the body that names nothing is bad input naming its field,
+	// as every unknown id in a request body.
 	unknown := uuid.NewString()
+	_, err := e.campaigns.CreateCampaignMember(e.sales(), &crmv1.CreateCampaignMemberRequest{CampaignId: unknown,
+		CampaignMember: &crmv1.CampaignMember{ContactId: ana.Id}})
+	wantCode(t, err, codes.NotFound)
+	_, err = e.campaigns.CreateCampaignMember(e.sales(), &crmv1.CreateCampaignMemberRequest{CampaignId: unknown,
+		CampaignMember: &crmv1.CampaignMember{ContactId: uuid.NewString()}})
+	wantCode(t, err, codes.NotFound)
 	for _, tc := range []struct {
-		campaign string
-		m        *crmv1.CampaignMember
+		m    *crmv1.CampaignMember
+		want string
 	}{
-		{unknown, &crmv1.CampaignMember{ContactId: ana.Id}},
-		{camp.Id, &crmv1.CampaignMember{ContactId: unknown}},
-		{camp.Id, &crmv1.CampaignMember{LeadId: unknown}},
+		{&crmv1.CampaignMember{ContactId: unknown}, "campaign_member.contact_id"},
+		{&crmv1.CampaignMember{LeadId: unknown}, "campaign_member.lead_id"},
 	} {
-		_, err := e.campaigns.CreateCampaignMember(e.sales(), &crmv1.CreateCampaignMemberRequest{CampaignId: tc.campaign, CampaignMember: tc.m})
-		wantCode(t, err, codes.NotFound)
+		_, err := e.campaigns.CreateCampaignMember(e.sales(), &crmv1.CreateCampaignMemberRequest{CampaignId: camp.Id, CampaignMember: tc.m})
+		if got := violations(t, err); !slices.Equal(got, []string{tc.want}) {
+			t.Errorf("%v: violations %v, want %s", tc.m, got, tc.want)
+		}
 	}
-	_, err := e.campaigns.ListCampaignMembers(e.sales(), &crmv1.ListCampaignMembersRequest{CampaignId: unknown})
+	_, err = e.campaigns.ListCampaignMembers(e.sales(), &crmv1.ListCampaignMembersRequest{CampaignId: unknown})
 	wantCode(t, err, codes.NotFound)
 	_, err = e.campaigns.ListCampaignMembers(e.sales(), &crmv1.ListCampaignMembersRequest{CampaignId: camp.Id, Filter: `status = "maybe"`})
 	if got := violations(t, err); !slices.Equal(got, []string{"filter"}) {
@@ -395,6 +401,14 @@ func TestCampaignMemberREST(t *testing.T) {
 	if got := restViolations(body); status != http.StatusBadRequest || !slices.Equal(got, []string{"campaign_member.contact_id"}) {
 		t.Errorf("empty POST %d %v", status, body)
 	}
+	status, body = e.call(http.MethodPost, path, tok, map[string]any{"lead_id": uuid.NewString()})
+	if got := restViolations(body); status != http.StatusBadRequest || !slices.Equal(got, []string{"campaign_member.lead_id"}) {
+		t.Errorf("POST of an unknown lead %d %v", status, body)
+	}
+	status, body = e.call(http.MethodPost, "/v1/campaigns/"+uuid.NewString()+"/members", tok, map[string]any{"lead_id": lead.Id})
+	if status != http.StatusNotFound {
+		t.Errorf("POST to an unknown campaign %d %v", status, body)
+	}
 	status, body = e.call(http.MethodPatch, path+"/"+id, tok, map[string]any{"status": "CAMPAIGN_MEMBER_STATUS_RESPONDED", "etag": "1"})
 	if status != http.StatusOK || body["etag"] != "2" || body["respond_time"] == nil {
 		t.Fatalf("PATCH %d %v", status, body)
@@ -415,5 +429,152 @@ func TestCampaignMemberREST(t *testing.T) {
 	status, body = e.call(http.MethodDelete, path+"/"+id, tok, nil)
 	if status != http.StatusOK {
 		t.Fatalf("DELETE %d %v", status, body)
+	}
+}
+
+// Members are part of their campaign: deleting it deletes them, in its
+// transaction, each with its deleted event before the campaign's; their
+// contacts and leads stay. A campaign a lead names still cannot be deleted.
+func TestDeletingCampaignDeletesMembers(t *testing.T) {
+	e := newEnv(t)
+	spring, autumn := e.createCampaign("Spring"), e.createCampaign("Autumn")
+	ana := e.createContact(&crmv1.Contact{Name: "Ana", Email: "ana@example.com"})
+	bo := e.createLead(&crmv1.Lead{Name: "Bo", Email: "bo@example.com"})
+	m1 := e.addMember(spring.Id, &crmv1.CampaignMember{ContactId: ana.Id, Status: crmv1.CampaignMemberStatus_CAMPAIGN_MEMBER_STATUS_RESPONDED})
+	m2 := e.addMember(spring.Id, &crmv1.CampaignMember{LeadId: bo.Id})
+	kept := e.addMember(autumn.Id, &crmv1.CampaignMember{ContactId: ana.Id})
+
+	before := e.rows()
+	_, err := e.campaigns.DeleteCampaign(e.sales(), &crmv1.DeleteCampaignRequest{Id: spring.Id, Etag: "7"})
+	wantCode(t, err, codes.Aborted)
+	if e.rows() != before || e.count(`SELECT count(*) FROM campaign_members`) != 3 {
+		t.Fatal("a refused deletion wrote something")
+	}
+	if _, err := e.campaigns.DeleteCampaign(e.sales(), &crmv1.DeleteCampaignRequest{Id: spring.Id, Etag: spring.Etag}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.campaigns.GetCampaign(e.sales(), &crmv1.GetCampaignRequest{Id: spring.Id})
+	wantCode(t, err, codes.NotFound)
+	if got := e.count(`SELECT count(*) FROM campaign_members WHERE id = ANY($1::uuid[])`, []string{m1.Id, m2.Id}); got != 0 {
+		t.Fatalf("%d members of the deleted campaign left", got)
+	}
+	if after := e.rows(); after.contacts != before.contacts || after.leads != before.leads {
+		t.Errorf("the deletion removed contacts or leads: %+v -> %+v", before, after)
+	}
+	if n, r := e.memberCounts(autumn.Id); n != 1 || r != 0 {
+		t.Errorf("autumn counts %d %d, want 1 0", n, r)
+	}
+	if list, err := e.campaigns.ListCampaignMembers(e.sales(), &crmv1.ListCampaignMembersRequest{CampaignId: autumn.Id}); err != nil ||
+		len(list.CampaignMembers) != 1 || list.CampaignMembers[0].Id != kept.Id {
+		t.Errorf("autumn members %v %v", list, err)
+	}
+	var order []string
+	for _, ev := range e.feed(before.events + 3) {
+		switch ev.Type {
+		case "campaign_member.deleted":
+			if ev.Version != 2 {
+				t.Errorf("%s version %d, want 2", ev.Key, ev.Version)
+			}
+			order = append(order, ev.Key)
+		case "campaign.deleted":
+			if c := ev.GetCampaign(); c.GetMemberCount() != 0 || c.GetRespondedMemberCount() != 0 {
+				t.Errorf("deleted campaign's last state %v, want no members", c)
+			}
+			order = append(order, ev.Key)
+		}
+	}
+	if !slices.Equal(order, []string{m1.Id, m2.Id, spring.Id}) {
+		t.Errorf("deleted events %v, want members %s %s then campaign %s", order, m1.Id, m2.Id, spring.Id)
+	}
+
+	// A campaign a lead came from stays, members and all.
+	e.createLead(&crmv1.Lead{Name: "Cy", CampaignId: autumn.Id})
+	_, err = e.campaigns.DeleteCampaign(e.sales(), &crmv1.DeleteCampaignRequest{Id: autumn.Id})
+	wantCode(t, err, codes.FailedPrecondition)
+	if n, _ := e.memberCounts(autumn.Id); n != 1 {
+		t.Errorf("autumn members after the refused deletion %d, want 1", n)
+	}
+}
+
+// Converting a lead hands its memberships to the contact: moved where the
+// contact is not a member (same id, status and times), dropped for the
+// contact's own where it is, which then shows the lead's response.
+func TestConvertLeadCarriesCampaignMemberships(t *testing.T) {
+	e := newEnv(t)
+	spring, autumn := e.createCampaign("Spring"), e.createCampaign("Autumn")
+	acme := e.createAccount("Acme")
+	ana := e.createContact(&crmv1.Contact{AccountId: acme.Id, Name: "Ana", Email: "ana@acme.example"})
+	anaAutumn := e.addMember(autumn.Id, &crmv1.CampaignMember{ContactId: ana.Id})
+	l := e.createLead(&crmv1.Lead{Name: "Ana Lima", Company: "Acme", Email: "Ana@acme.example"})
+	responded := crmv1.CampaignMemberStatus_CAMPAIGN_MEMBER_STATUS_RESPONDED
+	leadSpring := e.addMember(spring.Id, &crmv1.CampaignMember{LeadId: l.Id, Status: responded})
+	leadAutumn := e.addMember(autumn.Id, &crmv1.CampaignMember{LeadId: l.Id, Status: responded})
+	bo := e.createLead(&crmv1.Lead{Name: "Bo", Company: "Bco", Email: "bo@bco.example"})
+	boSpring := e.addMember(spring.Id, &crmv1.CampaignMember{LeadId: bo.Id})
+	events := e.count(`SELECT count(*) FROM outbox_events`)
+
+	conv, err := e.leads.ConvertLead(e.sales(), &crmv1.ConvertLeadRequest{Id: l.Id})
+	if err != nil || conv.ConvertedContactId != ana.Id || conv.ConvertedAccountId != acme.Id {
+		t.Fatalf("convert %v %v, want account %s contact %s", conv, err, acme.Id, ana.Id)
+	}
+	member := func(campaignID, filter string) []*crmv1.CampaignMember {
+		t.Helper()
+		resp, err := e.campaigns.ListCampaignMembers(e.sales(), &crmv1.ListCampaignMembersRequest{CampaignId: campaignID, Filter: filter})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.CampaignMembers
+	}
+	if got := member(spring.Id, `lead_id = "`+l.Id+`"`); len(got) != 0 {
+		t.Errorf("the converted lead is still a member: %v", got)
+	}
+	got := member(spring.Id, `contact_id = "`+ana.Id+`"`)
+	if len(got) != 1 || got[0].Id != leadSpring.Id || got[0].LeadId != "" || got[0].Status != responded || got[0].Etag != "2" ||
+		!got[0].RespondTime.AsTime().Equal(leadSpring.RespondTime.AsTime()) || !got[0].CreateTime.AsTime().Equal(leadSpring.CreateTime.AsTime()) {
+		t.Errorf("spring membership of the contact %v, want the lead's %v moved", got, leadSpring)
+	}
+	got = member(autumn.Id, "")
+	if len(got) != 1 || got[0].Id != anaAutumn.Id || got[0].Status != responded || got[0].Etag != "2" ||
+		!got[0].RespondTime.AsTime().Equal(leadAutumn.RespondTime.AsTime()) {
+		t.Errorf("autumn members %v, want the contact's %s responded at the lead's time", got, anaAutumn.Id)
+	}
+	if n, r := e.memberCounts(spring.Id); n != 2 || r != 1 {
+		t.Errorf("spring counts %d %d, want 2 1", n, r)
+	}
+	if n, r := e.memberCounts(autumn.Id); n != 1 || r != 1 {
+		t.Errorf("autumn counts %d %d, want 1 1", n, r)
+	}
+	var order []string
+	for _, ev := range e.feed(events + 4)[events:] {
+		order = append(order, ev.Type+" "+ev.Key)
+	}
+	want := []string{"campaign_member.updated " + leadSpring.Id, "campaign_member.deleted " + leadAutumn.Id,
+		"campaign_member.updated " + anaAutumn.Id, "lead.converted " + l.Id}
+	if !slices.Equal(order, want) {
+		t.Errorf("events %v, want %v", order, want)
+	}
+
+	// Into a new contact: the membership moves after the contact is created.
+	conv, err = e.leads.ConvertLead(e.sales(), &crmv1.ConvertLeadRequest{Id: bo.Id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = member(spring.Id, `contact_id = "`+conv.ConvertedContactId+`"`)
+	if len(got) != 1 || got[0].Id != boSpring.Id || got[0].Status != crmv1.CampaignMemberStatus_CAMPAIGN_MEMBER_STATUS_SENT {
+		t.Errorf("spring membership of the new contact %v, want %s", got, boSpring.Id)
+	}
+	order = nil
+	for _, ev := range e.feed(events + 8)[events+4:] {
+		order = append(order, ev.Type)
+	}
+	if !slices.Equal(order, []string{"account.created", "contact.created", "campaign_member.updated", "lead.converted"}) {
+		t.Errorf("events of the conversion into a new contact %v", order)
+	}
+	if n, r := e.memberCounts(spring.Id); n != 2 || r != 1 {
+		t.Errorf("spring counts after the second conversion %d %d, want 2 1", n, r)
+	}
+	st, err := e.campaigns.GetCampaignStats(e.sales(), &crmv1.GetCampaignStatsRequest{Id: spring.Id})
+	if err != nil || st.Members != 2 || st.RespondedMembers != 1 || st.ResponseRate != "0.5000" {
+		t.Errorf("spring stats %v %v, want 2 members, 1 responded, rate 0.5000", st, err)
 	}
 }

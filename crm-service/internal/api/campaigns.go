@@ -155,6 +155,7 @@ func (s *campaignServer) GetCampaignStats(ctx context.Context, req *crmv1.GetCam
 	out := &crmv1.CampaignStats{
 		CampaignId: req.GetId(), Leads: st.Leads, ConvertedLeads: st.ConvertedLeads, WonOpportunities: st.WonOpportunities,
 		WonAmounts: make([]*moneyv1.Money, len(st.WonAmounts)),
+		Members:    st.Members, RespondedMembers: st.RespondedMembers, ResponseRate: st.ResponseRate.StringFixed(4),
 	}
 	for i, m := range st.WonAmounts {
 		out.WonAmounts[i] = money.ToProto(m)

@@ -214,9 +214,24 @@ func TestCampaignStats(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// Three members reached, one responded; a member of another campaign
+	// does not count.
+	for i, name := range []string{"Dee", "Eve", "Fay"} {
+		m := &crmv1.CampaignMember{ContactId: e.createContact(&crmv1.Contact{Name: name, Email: name + "@example.com"}).Id}
+		if i == 0 {
+			m.Status = crmv1.CampaignMemberStatus_CAMPAIGN_MEMBER_STATUS_RESPONDED
+		}
+		e.addMember(c.Id, m)
+	}
+	e.addMember(e.createCampaign("Other").Id, &crmv1.CampaignMember{ContactId: e.createContact(&crmv1.Contact{Name: "Gus"}).Id,
+		Status: crmv1.CampaignMemberStatus_CAMPAIGN_MEMBER_STATUS_RESPONDED})
+
 	st, err := e.campaigns.GetCampaignStats(e.as(auth.Finance), &crmv1.GetCampaignStatsRequest{Id: c.Id})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if st.Members != 3 || st.RespondedMembers != 1 || st.ResponseRate != "0.3333" {
+		t.Errorf("member stats %d %d %q, want 3 1 0.3333", st.Members, st.RespondedMembers, st.ResponseRate)
 	}
 	var currencies []string
 	for cur := range wonSums {
@@ -238,7 +253,8 @@ func TestCampaignStats(t *testing.T) {
 	}
 
 	st, err = e.campaigns.GetCampaignStats(e.sales(), &crmv1.GetCampaignStatsRequest{Id: e.createCampaign("Empty").Id})
-	if err != nil || st.Leads != 0 || st.WonOpportunities != 0 || len(st.WonAmounts) != 0 || st.CostPerWonDeal != nil {
+	if err != nil || st.Leads != 0 || st.WonOpportunities != 0 || len(st.WonAmounts) != 0 || st.CostPerWonDeal != nil ||
+		st.Members != 0 || st.RespondedMembers != 0 || st.ResponseRate != "0.0000" {
 		t.Fatalf("empty stats %v %v", st, err)
 	}
 	_, err = e.campaigns.GetCampaignStats(e.sales(), &crmv1.GetCampaignStatsRequest{Id: "0190a5d6-1c2b-7d3e-8f40-123456789abc"})

@@ -160,7 +160,7 @@ func Serve(ctx context.Context, cfg Config, stdout io.Writer, started func(*serv
 		Catalog:         catalog.NewService(store, time.Now),
 		Search:          search.NewService(store),
 		Audit:           audit.NewService(store),
-		Campaigns:       campaign.NewService(store, api.Payloads{}, time.Now),
+		Campaigns:       campaign.NewService(store, api.Payloads{}, members, time.Now),
 		CampaignMembers: members,
 		Reports:         report.NewService(store),
 		Events:          feed.NewReader(pool),

@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
 
+	"github.com/seamhq/seam/crm-service/internal/report"
 	"github.com/seamhq/seam/platform/civil"
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/ids"
@@ -196,6 +197,11 @@ type Stats struct {
 	WonAmounts []money.Money
 	// CostPerWonDeal is nil without a budget or a won deal.
 	CostPerWonDeal *money.Money
+	// Members counts the members (every contact or lead the campaign
+	// reached), RespondedMembers those that responded; ResponseRate is
+	// RespondedMembers / Members to 4 decimals (0 without members).
+	Members, RespondedMembers int64
+	ResponseRate              decimal.Decimal
 }
 
 // Store is the persistence campaigns need.
@@ -204,13 +210,23 @@ type Store interface {
 	GetCampaign(ctx context.Context, id string) (Campaign, error)
 	ListCampaigns(ctx context.Context, q Query) ([]Campaign, bool, error)
 	UpdateCampaign(ctx context.Context, id string, fn func(cur Campaign) (Change, error)) (Campaign, error)
-	// DeleteCampaign locks the campaign and deletes it with the event fn
-	// returns; a campaign named by a lead or opportunity, or with members,
-	// is FAILED_PRECONDITION.
-	DeleteCampaign(ctx context.Context, id string, fn func(cur Campaign) (Event, error)) error
-	// CampaignStats reads the campaign and its counts (Stats without
-	// CostPerWonDeal) in one snapshot; NOT_FOUND when it does not exist.
+	// DeleteCampaign locks the campaign and its members and passes them to
+	// fn; unless fn fails, it deletes the members and the campaign with the
+	// events fn returns (the members' first), in one transaction. A
+	// campaign named by a lead or opportunity is FAILED_PRECONDITION.
+	DeleteCampaign(ctx context.Context, id string, fn func(cur Campaign, members []Member) (Deletion, error)) error
+	// CampaignStats reads the campaign (with its member counts) and the
+	// counts of its leads and won deals (Stats without CostPerWonDeal and
+	// the member figures) in one snapshot; NOT_FOUND when it does not
+	// exist.
 	CampaignStats(ctx context.Context, id string) (Campaign, Stats, error)
+}
+
+// Deletion is what deleting a campaign writes: its members deleted, with
+// their events, and the campaign's deleted event.
+type Deletion struct {
+	MemberEvents []Event
+	Event        Event
 }
 
 // Encoder renders a campaign as an event payload.
@@ -220,14 +236,16 @@ type Encoder interface {
 
 // Service carries out the campaign use cases.
 type Service struct {
-	store Store
-	enc   Encoder
-	now   func() time.Time
+	store   Store
+	enc     Encoder
+	members *Members
+	now     func() time.Time
 }
 
-// NewService returns a Service; now is the clock.
-func NewService(store Store, enc Encoder, now func() time.Time) *Service {
-	return &Service{store: store, enc: enc, now: func() time.Time { return now().UTC().Truncate(time.Microsecond) }}
+// NewService returns a Service; a deletion removes the campaign's members
+// through members; now is the clock.
+func NewService(store Store, enc Encoder, members *Members, now func() time.Time) *Service {
+	return &Service{store: store, enc: enc, members: members, now: func() time.Time { return now().UTC().Truncate(time.Microsecond) }}
 }
 
 func (s *Service) event(typ string, c Campaign) (Event, error) {
@@ -305,21 +323,31 @@ func (s *Service) Update(ctx context.Context, id string, in Input, fields []Fiel
 	})
 }
 
-// Delete removes a campaign; a non-empty etag must match. A campaign with
-// members is FAILED_PRECONDITION (the store checks under its lock).
+// Delete removes a campaign and its members (they are part of it); a
+// non-empty etag must match. A campaign a lead or opportunity names stays
+// (FAILED_PRECONDITION, checked by the store under its lock): it is where
+// they came from.
 func (s *Service) Delete(ctx context.Context, id, etag string) error {
 	id, err := ids.UUID("id", id)
 	if err != nil {
 		return err
 	}
-	return s.store.DeleteCampaign(ctx, id, func(cur Campaign) (Event, error) {
+	return s.store.DeleteCampaign(ctx, id, func(cur Campaign, members []Member) (Deletion, error) {
 		if err := errs.CheckEtag(etag, cur.ETag(), "campaign "+id); err != nil {
-			return Event{}, err
+			return Deletion{}, err
 		}
+		var d Deletion
+		var err error
+		if d.MemberEvents, err = s.members.Deleted(members); err != nil {
+			return Deletion{}, err
+		}
+		// Its members go first: the campaign's last state has none.
 		gone := cur
+		gone.Members, gone.RespondedMembers = 0, 0
 		gone.Version++
 		gone.UpdateTime = s.now()
-		return s.event(EventDeleted, gone)
+		d.Event, err = s.event(EventDeleted, gone)
+		return d, err
 	})
 }
 
@@ -335,6 +363,8 @@ func (s *Service) Stats(ctx context.Context, id string) (Stats, error) {
 	}
 	slices.SortFunc(st.WonAmounts, func(a, b money.Money) int { return strings.Compare(a.Currency, b.Currency) })
 	st.CostPerWonDeal = CostPerWonDeal(c.Budget, st.WonOpportunities)
+	st.Members, st.RespondedMembers = c.Members, c.RespondedMembers
+	st.ResponseRate = report.Rate(c.RespondedMembers, c.Members)
 	return st, nil
 }
 

@@ -87,8 +87,9 @@ type MemberChange struct {
 type MemberStore interface {
 	// CreateCampaignMember inserts m with ev (and requestID for method) in
 	// one transaction; a requestID used before for method returns the
-	// member it created. An unknown campaign, contact or lead is
-	// NOT_FOUND; a contact or lead already a member is ALREADY_EXISTS.
+	// member it created. An unknown campaign is NOT_FOUND, an unknown
+	// contact or lead INVALID_ARGUMENT naming contact_id or lead_id; a
+	// contact or lead already a member is ALREADY_EXISTS.
 	CreateCampaignMember(ctx context.Context, requestID, method string, m Member, ev Event) (Member, error)
 	// ListCampaignMembers pages through a campaign's members; NOT_FOUND
 	// when the campaign does not exist.
@@ -254,8 +255,8 @@ func (s *Members) deleted(cur Member) (Event, error) {
 	return s.event(MemberEventDeleted, gone)
 }
 
-// Deleted returns the deleted events of the memberships of a contact or
-// lead being deleted (each at its next version), in the order given.
+// Deleted returns the deleted events of the memberships of a contact, lead
+// or campaign being deleted (each at its next version), in the order given.
 func (s *Members) Deleted(members []Member) ([]Event, error) {
 	events := make([]Event, 0, len(members))
 	for _, m := range members {
@@ -266,4 +267,77 @@ func (s *Members) Deleted(members []Member) ([]Event, error) {
 		events = append(events, ev)
 	}
 	return events, nil
+}
+
+// Transfer is what a lead's conversion writes of the campaign memberships:
+// the lead's memberships are the contact's from then on.
+type Transfer struct {
+	// Dropped are the lead's memberships in campaigns the contact is a
+	// member of already: they are deleted.
+	Dropped []Member
+	// Written are the memberships written as they now are: the lead's
+	// moved to the contact (same id, status and times), and the contact's
+	// that took the response of a dropped one.
+	Written []Member
+	// Events are the changes' events, in the order to record them.
+	Events []Event
+}
+
+// Transfer moves a converted lead's memberships (leadMembers) to its
+// contact: each keeps its id, status, create and respond time, and names
+// the contact instead of the lead. Where the contact is a member of the
+// campaign already (contactMembers, the contact's memberships; others are
+// ignored), the contact's membership stays and the lead's is deleted; the
+// contact's becomes RESPONDED, at the lead's respond time, when only the
+// lead's had responded.
+func (s *Members) Transfer(leadMembers, contactMembers []Member, contactID string) (Transfer, error) {
+	var t Transfer
+	if len(leadMembers) == 0 {
+		return t, nil
+	}
+	existing := make(map[string]Member, len(contactMembers))
+	for _, m := range contactMembers {
+		if m.ContactID == contactID {
+			existing[m.CampaignID] = m
+		}
+	}
+	now := s.now()
+	for _, lm := range leadMembers {
+		cm, ok := existing[lm.CampaignID]
+		if !ok {
+			moved := lm
+			moved.ContactID, moved.LeadID = contactID, ""
+			moved.Version++
+			moved.UpdateTime = now
+			if err := t.write(s, MemberEventUpdated, moved); err != nil {
+				return Transfer{}, err
+			}
+			continue
+		}
+		ev, err := s.deleted(lm)
+		if err != nil {
+			return Transfer{}, err
+		}
+		t.Dropped = append(t.Dropped, lm)
+		t.Events = append(t.Events, ev)
+		if lm.Status == MemberStatusResponded && cm.Status != MemberStatusResponded {
+			cm.Status, cm.RespondTime = MemberStatusResponded, lm.RespondTime
+			cm.Version++
+			cm.UpdateTime = now
+			if err := t.write(s, MemberEventUpdated, cm); err != nil {
+				return Transfer{}, err
+			}
+		}
+	}
+	return t, nil
+}
+
+func (t *Transfer) write(s *Members, typ string, m Member) error {
+	ev, err := s.event(typ, m)
+	if err != nil {
+		return err
+	}
+	t.Written = append(t.Written, m)
+	t.Events = append(t.Events, ev)
+	return nil
 }

@@ -40,8 +40,9 @@ func (o *OpportunityInput) pipeline(l Lead) pipeline.Input {
 // Convert turns the lead into an account (reused by AccountID, or by the
 // company name and website domain, else created), a contact (reused by
 // email, else created at that account) and optionally an opportunity (of
-// the lead's campaign, when it names one), and
-// marks the lead converted, all in one transaction. A converted or
+// the lead's campaign, when it names one), moves the lead's campaign
+// memberships to the contact (campaign.Members.Transfer), and marks the
+// lead converted, all in one transaction. A converted or
 // disqualified lead is FAILED_PRECONDITION with nothing written; a retry
 // with the same request id returns the lead as it is.
 func (s *Service) Convert(ctx context.Context, id string, in ConvertInput) (Lead, error) {
@@ -94,6 +95,12 @@ func (s *Service) Convert(ctx context.Context, id string, in ConvertInput) (Lead
 			}
 			c.Contact, c.ContactEvent, contactID = &p, ev, p.ID
 		}
+		// The campaigns that reached the lead reached the contact.
+		members, err := s.members.Transfer(found.LeadMembers, found.ContactMembers, contactID)
+		if err != nil {
+			return Conversion{}, err
+		}
+		c.Members = members
 		l := cur
 		if in.Opportunity != nil {
 			draft := in.Opportunity.pipeline(cur)

@@ -212,6 +212,10 @@ type Found struct {
 	// from being deleted until the transaction ends), else "" (none, or
 	// free text of a lead older than campaigns).
 	CampaignID string
+	// LeadMembers are the lead's campaign memberships, and ContactMembers
+	// those of the contact found (ContactID) in the same campaigns (none
+	// when no contact was found), all locked, in id order.
+	LeadMembers, ContactMembers []campaign.Member
 }
 
 // Lookup says what a conversion's transaction looks for.
@@ -231,8 +235,9 @@ func Keys(l Lead) (accountKey account.DuplicateKey, ok bool, emailKey string) {
 }
 
 // Conversion is what a conversion writes, in this order: the new account,
-// the new contact, the new opportunity (each with its created event), then
-// the lead with its converted event.
+// the new contact, the new opportunity (each with its created event), the
+// lead's campaign memberships moved to the contact (with their events),
+// then the lead with its converted event.
 type Conversion struct {
 	Account          *account.Account
 	AccountEvent     account.Event
@@ -240,6 +245,7 @@ type Conversion struct {
 	ContactEvent     contact.Event
 	Opportunity      *pipeline.Opportunity
 	OpportunityEvent pipeline.Event
+	Members          campaign.Transfer
 	Lead             Lead
 	LeadEvent        Event
 }
@@ -256,8 +262,9 @@ type Store interface {
 	// transaction.
 	DeleteLead(ctx context.Context, id string, fn func(cur Lead, members []campaign.Member) (Deletion, error)) error
 	// ConvertLead locks the lead, looks up the account (lookup.AccountID,
-	// else by Keys of the lead), the contact (by Keys) and the lead's
-	// campaign, under the
+	// else by Keys of the lead), the contact (by Keys), the lead's
+	// campaign and the campaign memberships of the lead and of the contact
+	// found, under the
 	// duplicate-key locks account and contact creation take, calls fn and
 	// writes the Conversion, all in one transaction; requestID is recorded
 	// for method. If requestID was recorded before for method and this

@@ -38,15 +38,17 @@ func optionalTime(t time.Time) *time.Time {
 	return &t
 }
 
-// memberError translates the constraint violations of inserting m.
+// memberError translates the constraint violations of inserting m: an
+// unknown campaign (the path's) is NOT_FOUND, an unknown contact or lead
+// (the body's) a violation of its field, as every unknown id in a body.
 func memberError(m campaign.Member, err error) error {
 	switch {
 	case pg.IsForeignKeyViolation(err, "campaign_members_campaign_id_fkey"):
 		return errs.NotFoundf("campaign %q", m.CampaignID)
 	case pg.IsForeignKeyViolation(err, "campaign_members_contact_id_fkey"):
-		return errs.NotFoundf("contact %q", m.ContactID)
+		return errs.Invalid("contact_id", "contact %q not found", m.ContactID)
 	case pg.IsForeignKeyViolation(err, "campaign_members_lead_id_fkey"):
-		return errs.NotFoundf("lead %q", m.LeadID)
+		return errs.Invalid("lead_id", "lead %q not found", m.LeadID)
 	case pg.IsUniqueViolation(err, "campaign_members_contact_key"):
 		return errs.AlreadyExistsf("contact %s is already a member of campaign %s", m.ContactID, m.CampaignID)
 	case pg.IsUniqueViolation(err, "campaign_members_lead_key"):
@@ -165,8 +167,7 @@ func (s *Store) UpdateCampaignMember(ctx context.Context, campaignID, id string,
 		}
 		m := ch.Member
 		b := &pgx.Batch{}
-		b.Queue(`UPDATE campaign_members SET status = $2, respond_time = $3, version = $4, update_time = $5 WHERE id = $1`,
-			id, m.Status, optionalTime(m.RespondTime), m.Version, m.UpdateTime)
+		queueWriteMember(b, m)
 		if ch.Event != nil {
 			if err := queueEvent(ctx, b, ch.Event.Type, ch.Event.Key, ch.Event.Payload); err != nil {
 				return err
@@ -210,17 +211,46 @@ func (s *Store) DeleteCampaignMember(ctx context.Context, campaignID, id string,
 // queueLinkedMembers queues taking the key locks and reading (FOR UPDATE,
 // in id order) of the memberships whose col (contact_id or lead_id) is id.
 func queueLinkedMembers(b *pgx.Batch, col, id string, out *[]campaign.Member) {
-	queueLockRecords(b, "campaign_members", col+` = $1`, id)
-	b.Queue(`SELECT `+memberCols+` FROM campaign_members WHERE `+col+` = $1 ORDER BY id FOR UPDATE`, id).Query(func(rows pgx.Rows) error {
+	queueLockMembers(b, col+` = $1`, out, id)
+}
+
+// queueLockMembers queues taking the key locks and reading (FOR UPDATE, in
+// id order) of the memberships cond (SQL over args) selects.
+func queueLockMembers(b *pgx.Batch, cond string, out *[]campaign.Member, args ...any) {
+	queueLockRecords(b, "campaign_members", cond, args...)
+	b.Queue(`SELECT `+memberCols+` FROM campaign_members WHERE `+cond+` ORDER BY id FOR UPDATE`, args...).Query(func(rows pgx.Rows) error {
 		for rows.Next() {
 			m, err := scanMember(rows)
 			if err != nil {
-				return fmt.Errorf("read campaign members of %s %s: %w", col, id, err)
+				return fmt.Errorf("read campaign members (%s): %w", cond, err)
 			}
 			*out = append(*out, m)
 		}
 		return rows.Err()
 	})
+}
+
+// queueWriteMember queues writing m as it is (its campaign stays).
+func queueWriteMember(b *pgx.Batch, m campaign.Member) {
+	b.Queue(`UPDATE campaign_members SET contact_id = nullif($2, '')::uuid, lead_id = nullif($3, '')::uuid, status = $4,
+respond_time = $5, version = $6, update_time = $7 WHERE id = $1`,
+		m.ID, m.ContactID, m.LeadID, m.Status, optionalTime(m.RespondTime), m.Version, m.UpdateTime)
+}
+
+// queueTransfer queues the writes of a lead's conversion to its
+// memberships: the dropped ones deleted, then the others written. The
+// events are the caller's.
+func queueTransfer(b *pgx.Batch, t campaign.Transfer) {
+	if len(t.Dropped) > 0 {
+		dropped := make([]string, len(t.Dropped))
+		for i, m := range t.Dropped {
+			dropped[i] = m.ID
+		}
+		b.Queue(`DELETE FROM campaign_members WHERE id = ANY($1::uuid[])`, dropped)
+	}
+	for _, m := range t.Written {
+		queueWriteMember(b, m)
+	}
 }
 
 // queueDeleteMembers queues deleting the memberships queueLinkedMembers
@@ -236,4 +266,15 @@ func queueDeleteMembers(ctx context.Context, b *pgx.Batch, col, id string, event
 		}
 	}
 	return nil
+}
+
+// queueDeleteWithMembers queues deleting the record id of table whose
+// memberships col names: the memberships with their events
+// (queueDeleteMembers), then the record with its event.
+func queueDeleteWithMembers(ctx context.Context, b *pgx.Batch, table, col, id string, memberEvents []campaign.Event, typ, key string, payload []byte) error {
+	if err := queueDeleteMembers(ctx, b, col, id, memberEvents); err != nil {
+		return err
+	}
+	b.Queue(`DELETE FROM `+table+` WHERE id = $1`, id)
+	return queueEvent(ctx, b, typ, key, payload)
 }

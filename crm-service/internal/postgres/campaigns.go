@@ -170,32 +170,40 @@ start_date = $6, end_date = $7, status = $8, version = $9, create_time = $10, up
 	return out, nil
 }
 
-// DeleteCampaign implements campaign.Store.
-func (s *Store) DeleteCampaign(ctx context.Context, id string, fn func(campaign.Campaign) (campaign.Event, error)) error {
+// DeleteCampaign implements campaign.Store. The campaign's lock comes
+// first: it keeps members from being added (their foreign key's share
+// lock waits for it) until the transaction ends, so the members read are
+// all it has.
+func (s *Store) DeleteCampaign(ctx context.Context, id string, fn func(campaign.Campaign, []campaign.Member) (campaign.Deletion, error)) error {
 	return pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		cur, err := lockCampaign(ctx, tx, id)
 		if err != nil {
 			return err
 		}
-		ev, err := fn(cur)
+		var used bool
+		var members []campaign.Member
+		b := &pgx.Batch{}
+		b.Queue(`SELECT EXISTS (SELECT 1 FROM leads WHERE campaign_id = $1::text)
+OR EXISTS (SELECT 1 FROM opportunities WHERE campaign_id = $1::uuid)`, id).QueryRow(func(row pgx.Row) error { return row.Scan(&used) })
+		queueLinkedMembers(b, "campaign_id", id, &members)
+		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+			return fmt.Errorf("lock campaign %s's leads, opportunities and members: %w", id, err)
+		}
+		d, err := fn(cur, members)
 		if err != nil {
 			return err
-		}
-		var used bool
-		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM leads WHERE campaign_id = $1::text)
-OR EXISTS (SELECT 1 FROM opportunities WHERE campaign_id = $1::uuid)`, id).Scan(&used); err != nil {
-			return fmt.Errorf("campaign %s in use: %w", id, err)
 		}
 		if used {
 			return errs.FailedPreconditionf("campaign %s is the source of leads or opportunities", id)
 		}
-		if cur.Members > 0 {
-			return errs.FailedPreconditionf("campaign %s has members; remove them first", id)
+		w := &pgx.Batch{}
+		if err := queueDeleteWithMembers(ctx, w, "campaigns", "campaign_id", id, d.MemberEvents, d.Event.Type, d.Event.Key, d.Event.Payload); err != nil {
+			return err
 		}
-		if _, err := tx.Exec(ctx, `DELETE FROM campaigns WHERE id = $1`, id); err != nil {
+		if err := tx.SendBatch(ctx, w).Close(); err != nil {
 			return fmt.Errorf("delete campaign %s: %w", id, err)
 		}
-		return appendEvent(ctx, tx, ev.Type, ev.Key, ev.Payload)
+		return nil
 	})
 }
 

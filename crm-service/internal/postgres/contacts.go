@@ -246,11 +246,7 @@ func (s *Store) DeleteContact(ctx context.Context, id string, fn func(contact.Co
 		if err := queueWriteCaseContacts(ctx, w, d.Cases, d.CaseEvents); err != nil {
 			return err
 		}
-		if err := queueDeleteMembers(ctx, w, "contact_id", id, d.MemberEvents); err != nil {
-			return err
-		}
-		w.Queue(`DELETE FROM contacts WHERE id = $1`, id)
-		if err := queueEvent(ctx, w, d.Event.Type, d.Event.Key, d.Event.Payload); err != nil {
+		if err := queueDeleteWithMembers(ctx, w, "contacts", "contact_id", id, d.MemberEvents, d.Event.Type, d.Event.Key, d.Event.Payload); err != nil {
 			return err
 		}
 		if err := tx.SendBatch(ctx, w).Close(); err != nil {

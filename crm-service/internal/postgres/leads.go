@@ -197,11 +197,7 @@ func (s *Store) DeleteLead(ctx context.Context, id string, fn func(lead.Lead, []
 			return err
 		}
 		w := &pgx.Batch{}
-		if err := queueDeleteMembers(ctx, w, "lead_id", id, d.MemberEvents); err != nil {
-			return err
-		}
-		w.Queue(`DELETE FROM leads WHERE id = $1`, id)
-		if err := queueEvent(ctx, w, d.Event.Type, d.Event.Key, d.Event.Payload); err != nil {
+		if err := queueDeleteWithMembers(ctx, w, "leads", "lead_id", id, d.MemberEvents, d.Event.Type, d.Event.Key, d.Event.Payload); err != nil {
 			return err
 		}
 		if err := tx.SendBatch(ctx, w).Close(); err != nil {
@@ -211,9 +207,11 @@ func (s *Store) DeleteLead(ctx context.Context, id string, fn func(lead.Lead, []
 	})
 }
 
-// ConvertLead implements lead.Store. Round trips: lock the lead and look
-// up the request id; take the duplicate-key locks and look up the account
-// and contact; write everything; append the events.
+// ConvertLead implements lead.Store. Round trips: lock the lead and its
+// campaign memberships and look up the request id; take the duplicate-key
+// locks and look up the account and contact; when the lead has
+// memberships and a contact was found, lock the contact's in the same
+// campaigns; write everything; append the events.
 func (s *Store) ConvertLead(ctx context.Context, id, requestID, method string, lookup lead.Lookup, fn func(lead.Lead, lead.Found) (lead.Conversion, error)) (lead.Lead, error) {
 	var out lead.Lead
 	err := onceMore(func() error {
@@ -232,6 +230,8 @@ func (s *Store) ConvertLead(ctx context.Context, id, requestID, method string, l
 				cur, found = l, err == nil
 				return err
 			})
+			var leadMembers []campaign.Member
+			queueLinkedMembers(b, "lead_id", id, &leadMembers)
 			if requestID != "" {
 				// After the lock, so a concurrent call with the same
 				// request id has committed its key by now.
@@ -251,7 +251,7 @@ func (s *Store) ConvertLead(ctx context.Context, id, requestID, method string, l
 				return nil
 			}
 
-			var f lead.Found
+			f := lead.Found{LeadMembers: leadMembers}
 			accountKey, hasCompany, emailKey := lead.Keys(cur)
 			b = &pgx.Batch{}
 			switch {
@@ -288,6 +288,10 @@ func (s *Store) ConvertLead(ctx context.Context, id, requestID, method string, l
 				}
 			}
 
+			if err := lockContactMembers(ctx, tx, &f); err != nil {
+				return err
+			}
+
 			c, err := fn(cur, f)
 			if err != nil {
 				return err
@@ -305,10 +309,16 @@ func (s *Store) ConvertLead(ctx context.Context, id, requestID, method string, l
 			if c.Opportunity != nil {
 				queueInsertOpportunity(w, *c.Opportunity)
 			}
+			queueTransfer(w, c.Members)
 			queueUpdateLead(w, c.Lead)
 			if err := tx.SendBatch(ctx, w).Close(); err != nil {
 				if keyTaken(err) {
 					return err
+				}
+				if pg.IsUniqueViolation(err, "campaign_members_contact_key") {
+					// The contact joined one of the lead's campaigns after
+					// its memberships were read: decide again.
+					return fmt.Errorf("convert lead %s: %w", id, pg.ErrRetry)
 				}
 				return fmt.Errorf("write conversion of lead %s: %w", id, err)
 			}
@@ -327,6 +337,11 @@ func (s *Store) ConvertLead(ctx context.Context, id, requestID, method string, l
 					return err
 				}
 			}
+			if err := appendEvents(ctx, tx, c.Members.Events, func(e campaign.Event) (string, string, []byte) {
+				return e.Type, e.Key, e.Payload
+			}); err != nil {
+				return err
+			}
 			if err := appendEvent(ctx, tx, c.LeadEvent.Type, c.LeadEvent.Key, c.LeadEvent.Payload); err != nil {
 				return err
 			}
@@ -338,4 +353,22 @@ func (s *Store) ConvertLead(ctx context.Context, id, requestID, method string, l
 		return lead.Lead{}, err
 	}
 	return out, nil
+}
+
+// lockContactMembers reads, locked, the memberships of the contact f found
+// in the campaigns of the lead's memberships (none without either).
+func lockContactMembers(ctx context.Context, tx pgx.Tx, f *lead.Found) error {
+	if f.ContactID == "" || len(f.LeadMembers) == 0 {
+		return nil
+	}
+	campaigns := make([]string, len(f.LeadMembers))
+	for i, m := range f.LeadMembers {
+		campaigns[i] = m.CampaignID
+	}
+	b := &pgx.Batch{}
+	queueLockMembers(b, `contact_id = $1 AND campaign_id = ANY($2::uuid[])`, &f.ContactMembers, f.ContactID, campaigns)
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("lock campaign members of contact %s: %w", f.ContactID, err)
+	}
+	return nil
 }

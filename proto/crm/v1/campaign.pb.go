@@ -688,8 +688,17 @@ type CampaignStats struct {
 	// budget / won_opportunities, rounded to the budget currency's minor
 	// unit; unset without a budget or won deal.
 	CostPerWonDeal *v1.Money `protobuf:"bytes,6,opt,name=cost_per_won_deal,json=costPerWonDeal,proto3" json:"cost_per_won_deal,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// Members of the campaign: the contacts and leads it reached (was sent
+	// to), whatever their status now; the campaign's member_count.
+	Members int64 `protobuf:"varint,7,opt,name=members,proto3" json:"members,omitempty"`
+	// Members that responded (status RESPONDED); the campaign's
+	// responded_member_count.
+	RespondedMembers int64 `protobuf:"varint,8,opt,name=responded_members,json=respondedMembers,proto3" json:"responded_members,omitempty"`
+	// responded_members / members, 4 decimals, e.g. "0.2500"; "0.0000"
+	// without members.
+	ResponseRate  string `protobuf:"bytes,9,opt,name=response_rate,json=responseRate,proto3" json:"response_rate,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *CampaignStats) Reset() {
@@ -764,6 +773,27 @@ func (x *CampaignStats) GetCostPerWonDeal() *v1.Money {
 	return nil
 }
 
+func (x *CampaignStats) GetMembers() int64 {
+	if x != nil {
+		return x.Members
+	}
+	return 0
+}
+
+func (x *CampaignStats) GetRespondedMembers() int64 {
+	if x != nil {
+		return x.RespondedMembers
+	}
+	return 0
+}
+
+func (x *CampaignStats) GetResponseRate() string {
+	if x != nil {
+		return x.ResponseRate
+	}
+	return ""
+}
+
 // CampaignMember is a contact or a lead a campaign reached:
 // campaigns/{campaign_id}/members/{id}.
 type CampaignMember struct {
@@ -772,7 +802,11 @@ type CampaignMember struct {
 	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	// The campaign; taken from the request path. Read-only.
 	CampaignId string `protobuf:"bytes,2,opt,name=campaign_id,json=campaignId,proto3" json:"campaign_id,omitempty"`
-	// Exactly one of contact_id and lead_id; set on create only.
+	// Exactly one of contact_id and lead_id; set on create only. Converting
+	// a lead moves its memberships to the contact the conversion creates or
+	// matches (same id, status and times); where that contact is a member
+	// of the campaign already, the contact's membership stays (RESPONDED if
+	// either had responded) and the lead's is deleted.
 	ContactId string `protobuf:"bytes,3,opt,name=contact_id,json=contactId,proto3" json:"contact_id,omitempty"`
 	LeadId    string `protobuf:"bytes,4,opt,name=lead_id,json=leadId,proto3" json:"lead_id,omitempty"`
 	// Default SENT.
@@ -1262,7 +1296,7 @@ const file_crm_v1_campaign_proto_rawDesc = "" +
 	"\x04etag\x18\x02 \x01(\tR\x04etag\"\x18\n" +
 	"\x16DeleteCampaignResponse\")\n" +
 	"\x17GetCampaignStatsRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\"\x8a\x02\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"\xf6\x02\n" +
 	"\rCampaignStats\x12\x1f\n" +
 	"\vcampaign_id\x18\x01 \x01(\tR\n" +
 	"campaignId\x12\x14\n" +
@@ -1271,7 +1305,10 @@ const file_crm_v1_campaign_proto_rawDesc = "" +
 	"\x11won_opportunities\x18\x04 \x01(\x03R\x10wonOpportunities\x120\n" +
 	"\vwon_amounts\x18\x05 \x03(\v2\x0f.money.v1.MoneyR\n" +
 	"wonAmounts\x12:\n" +
-	"\x11cost_per_won_deal\x18\x06 \x01(\v2\x0f.money.v1.MoneyR\x0ecostPerWonDeal\"\xfc\x02\n" +
+	"\x11cost_per_won_deal\x18\x06 \x01(\v2\x0f.money.v1.MoneyR\x0ecostPerWonDeal\x12\x18\n" +
+	"\amembers\x18\a \x01(\x03R\amembers\x12+\n" +
+	"\x11responded_members\x18\b \x01(\x03R\x10respondedMembers\x12#\n" +
+	"\rresponse_rate\x18\t \x01(\tR\fresponseRate\"\xfc\x02\n" +
 	"\x0eCampaignMember\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1f\n" +
 	"\vcampaign_id\x18\x02 \x01(\tR\n" +

@@ -48,13 +48,19 @@ type CampaignServiceClient interface {
 	// fails with ABORTED.
 	UpdateCampaign(ctx context.Context, in *UpdateCampaignRequest, opts ...grpc.CallOption) (*Campaign, error)
 	// DeleteCampaign removes a campaign no lead or opportunity names
-	// (FAILED_PRECONDITION otherwise).
+	// (FAILED_PRECONDITION otherwise) together with its members: they are
+	// part of the campaign, so their memberships are deleted in the same
+	// transaction, each with its campaign_member.deleted event before the
+	// campaign.deleted event. The contacts and leads themselves stay.
 	DeleteCampaign(ctx context.Context, in *DeleteCampaignRequest, opts ...grpc.CallOption) (*DeleteCampaignResponse, error)
-	// GetCampaignStats counts the campaign's leads and won deals.
+	// GetCampaignStats counts the campaign's leads, won deals, members and
+	// responses.
 	GetCampaignStats(ctx context.Context, in *GetCampaignStatsRequest, opts ...grpc.CallOption) (*CampaignStats, error)
 	// CreateCampaignMember adds a contact or a lead (exactly one) to a
 	// campaign, status SENT unless given. A contact or lead is a member of a
-	// campaign once: adding it again is ALREADY_EXISTS. A retry with the
+	// campaign once: adding it again is ALREADY_EXISTS. An unknown campaign
+	// is NOT_FOUND; an unknown contact or lead is INVALID_ARGUMENT naming
+	// campaign_member.contact_id or campaign_member.lead_id. A retry with the
 	// same request_id returns the first result and adds nothing.
 	CreateCampaignMember(ctx context.Context, in *CreateCampaignMemberRequest, opts ...grpc.CallOption) (*CampaignMember, error)
 	// ListCampaignMembers pages through a campaign's members in the order
@@ -192,13 +198,19 @@ type CampaignServiceServer interface {
 	// fails with ABORTED.
 	UpdateCampaign(context.Context, *UpdateCampaignRequest) (*Campaign, error)
 	// DeleteCampaign removes a campaign no lead or opportunity names
-	// (FAILED_PRECONDITION otherwise).
+	// (FAILED_PRECONDITION otherwise) together with its members: they are
+	// part of the campaign, so their memberships are deleted in the same
+	// transaction, each with its campaign_member.deleted event before the
+	// campaign.deleted event. The contacts and leads themselves stay.
 	DeleteCampaign(context.Context, *DeleteCampaignRequest) (*DeleteCampaignResponse, error)
-	// GetCampaignStats counts the campaign's leads and won deals.
+	// GetCampaignStats counts the campaign's leads, won deals, members and
+	// responses.
 	GetCampaignStats(context.Context, *GetCampaignStatsRequest) (*CampaignStats, error)
 	// CreateCampaignMember adds a contact or a lead (exactly one) to a
 	// campaign, status SENT unless given. A contact or lead is a member of a
-	// campaign once: adding it again is ALREADY_EXISTS. A retry with the
+	// campaign once: adding it again is ALREADY_EXISTS. An unknown campaign
+	// is NOT_FOUND; an unknown contact or lead is INVALID_ARGUMENT naming
+	// campaign_member.contact_id or campaign_member.lead_id. A retry with the
 	// same request_id returns the first result and adds nothing.
 	CreateCampaignMember(context.Context, *CreateCampaignMemberRequest) (*CampaignMember, error)
 	// ListCampaignMembers pages through a campaign's members in the order

@@ -49,8 +49,12 @@ type LeadServiceClient interface {
 	// ConvertLead turns a lead into customer records in one transaction: it
 	// reuses the account with the lead's company name and website domain (or
 	// the account_id given) or creates one, reuses the contact with the
-	// lead's email or creates one, optionally creates an opportunity, and
-	// records what it became on the lead (status CONVERTED). Converting a
+	// lead's email or creates one, optionally creates an opportunity, moves
+	// the lead's campaign memberships to the contact (keeping their status
+	// and times; where the contact is a member of the campaign already, the
+	// contact's membership stays, RESPONDED if either had responded, and the
+	// lead's is deleted), and records what it became on the lead (status
+	// CONVERTED). Converting a
 	// converted or disqualified lead is FAILED_PRECONDITION and writes
 	// nothing; a retry with the same request_id returns the converted lead.
 	ConvertLead(ctx context.Context, in *ConvertLeadRequest, opts ...grpc.CallOption) (*Lead, error)
@@ -146,8 +150,12 @@ type LeadServiceServer interface {
 	// ConvertLead turns a lead into customer records in one transaction: it
 	// reuses the account with the lead's company name and website domain (or
 	// the account_id given) or creates one, reuses the contact with the
-	// lead's email or creates one, optionally creates an opportunity, and
-	// records what it became on the lead (status CONVERTED). Converting a
+	// lead's email or creates one, optionally creates an opportunity, moves
+	// the lead's campaign memberships to the contact (keeping their status
+	// and times; where the contact is a member of the campaign already, the
+	// contact's membership stays, RESPONDED if either had responded, and the
+	// lead's is deleted), and records what it became on the lead (status
+	// CONVERTED). Converting a
 	// converted or disqualified lead is FAILED_PRECONDITION and writes
 	// nothing; a retry with the same request_id returns the converted lead.
 	ConvertLead(context.Context, *ConvertLeadRequest) (*Lead, error)
