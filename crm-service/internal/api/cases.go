@@ -70,7 +70,7 @@ func caseToProto(c servicecase.Case, now time.Time) *crmv1.Case {
 	return &crmv1.Case{
 		Id: c.ID, Subject: c.Subject, Description: c.Description, AccountId: c.AccountID, ContactId: c.ContactID,
 		Priority: casePriorities[c.Priority], Status: caseStatuses[c.Status], Owner: c.Owner,
-		SlaDueTime: timeToProto(c.SLADueTime), Breached: c.Breached(now), SlaPausedTime: timeToProto(c.SLAPausedAt),
+		SlaDueTime: timeToProto(c.SLADueTime), Breached: c.Breached(now), SlaPausedTime: timeToProto(c.SLAPausedSince()),
 		AccountPaymentStatus: paymentStatuses[c.AccountPaymentStatus], ResolveTime: timeToProto(c.ResolveTime),
 		Etag: c.ETag(), CreateTime: timeToProto(c.CreateTime), UpdateTime: timeToProto(c.UpdateTime),
 	}

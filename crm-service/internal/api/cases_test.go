@@ -272,14 +272,22 @@ func TestCaseSLAPausesWhileWaiting(t *testing.T) {
 		t.Errorf("after a wait of %v: paused %v, due %v (was %v)", wait, back.SlaPausedTime, back.SlaDueTime.AsTime(), cs.SlaDueTime.AsTime())
 	}
 
-	// Resolving stops the clock too: a reopened case has its due time
+	// Resolving stops the clock too: the case shows since when (its
+	// resolution, also on a read), and a reopened case has its due time
 	// moved on by the time it stood resolved.
 	resolved := status(crmv1.CaseStatus_CASE_STATUS_RESOLVED)
+	if resolved.SlaPausedTime == nil || !resolved.SlaPausedTime.AsTime().Equal(resolved.ResolveTime.AsTime()) {
+		t.Errorf("resolved at %v: paused %v", resolved.ResolveTime.AsTime(), resolved.SlaPausedTime)
+	}
+	if got, err := e.cases.GetCase(e.service(), &crmv1.GetCaseRequest{Id: cs.Id}); err != nil ||
+		got.SlaPausedTime == nil || !got.SlaPausedTime.AsTime().Equal(resolved.ResolveTime.AsTime()) {
+		t.Errorf("resolved case read: paused %v (%v)", got.GetSlaPausedTime(), err)
+	}
 	time.Sleep(20 * time.Millisecond)
 	reopened := status(crmv1.CaseStatus_CASE_STATUS_IN_PROGRESS)
 	stood := reopened.UpdateTime.AsTime().Sub(resolved.ResolveTime.AsTime())
-	if !reopened.SlaDueTime.AsTime().Equal(back.SlaDueTime.AsTime().Add(stood)) || stood < 20*time.Millisecond {
-		t.Errorf("reopened after %v resolved: due %v (was %v)", stood, reopened.SlaDueTime.AsTime(), back.SlaDueTime.AsTime())
+	if reopened.SlaPausedTime != nil || !reopened.SlaDueTime.AsTime().Equal(back.SlaDueTime.AsTime().Add(stood)) || stood < 20*time.Millisecond {
+		t.Errorf("reopened after %v resolved: paused %v, due %v (was %v)", stood, reopened.SlaPausedTime, reopened.SlaDueTime.AsTime(), back.SlaDueTime.AsTime())
 	}
 
 	// A waiting case is breached if it was when its wait began, in the

@@ -115,6 +115,18 @@ func (c Case) Breached(now time.Time) bool {
 	return !c.Status.Done() && now.After(c.SLADueTime)
 }
 
+// SLAPausedSince is when the case's SLA clock stopped, while it stands
+// still until the case moves on: for a case waiting on the customer, when
+// the wait began; for a resolved case, when it was resolved (reopening
+// resumes the clock, see pauseSLA). It is zero otherwise: a closed case's
+// clock is stopped for good.
+func (c Case) SLAPausedSince() time.Time {
+	if c.Status == StatusResolved {
+		return c.ResolveTime
+	}
+	return c.SLAPausedAt
+}
+
 // pauseSLA stops or restarts the SLA clock as a case enters or leaves
 // waiting on the customer at now: leaving moves the due time on by the
 // wait. A resolved case that is reopened (was is done, c is not) resumes

@@ -66,20 +66,34 @@ func TestSLAPausesWhileWaitingOnCustomer(t *testing.T) {
 	if !c.Breached(at(41)) {
 		t.Error("a case that waits after its due time is no longer breached")
 	}
+	if !c.SLAPausedSince().Equal(at(40)) {
+		t.Errorf("waiting since 40 h: paused since %v", c.SLAPausedSince())
+	}
+	// Resolving ends the wait (the due time moves on by it) and pauses the
+	// clock from the resolution.
 	move(StatusResolved, at(50))
 	if !c.SLAPausedAt.IsZero() || c.SLAPausedFor != 20*time.Hour || !c.SLADueTime.Equal(at(44)) {
 		t.Errorf("resolved from waiting: paused at %v, paused for %v, due %v", c.SLAPausedAt, c.SLAPausedFor, c.SLADueTime)
 	}
+	if !c.SLAPausedSince().Equal(at(50)) {
+		t.Errorf("resolved at 50 h: paused since %v", c.SLAPausedSince())
+	}
 	// Reopened, the case resumes its clock where resolving stopped it: 6 h
 	// overdue when resolved, 6 h overdue when reopened.
 	move(StatusInProgress, at(60))
-	if !c.SLADueTime.Equal(at(54)) || c.SLAPausedFor != 30*time.Hour || !c.Breached(at(60)) {
-		t.Errorf("reopened after 10 h resolved: due %v, paused for %v", c.SLADueTime, c.SLAPausedFor)
+	if !c.SLADueTime.Equal(at(54)) || c.SLAPausedFor != 30*time.Hour || !c.Breached(at(60)) || !c.SLAPausedSince().IsZero() {
+		t.Errorf("reopened after 10 h resolved: due %v, paused for %v, paused since %v", c.SLADueTime, c.SLAPausedFor, c.SLAPausedSince())
 	}
 	// Reopened into a wait: the resolved time counts, and the wait begins.
 	move(StatusResolved, at(61))
 	move(StatusWaitingOnCustomer, at(63))
-	if !c.SLADueTime.Equal(at(56)) || !c.SLAPausedAt.Equal(at(63)) {
+	if !c.SLADueTime.Equal(at(56)) || !c.SLAPausedAt.Equal(at(63)) || !c.SLAPausedSince().Equal(at(63)) {
 		t.Errorf("reopened into a wait: due %v, paused at %v", c.SLADueTime, c.SLAPausedAt)
+	}
+	// A closed case's clock is stopped for good, not paused.
+	move(StatusResolved, at(64))
+	move(StatusClosed, at(70))
+	if !c.SLAPausedSince().IsZero() {
+		t.Errorf("closed: paused since %v", c.SLAPausedSince())
 	}
 }

@@ -79,10 +79,14 @@ func refundsError(p *Payment) error {
 		}
 		list = append(list, r.Amount.String()+" on "+civil.FormatDate(r.Date))
 	}
+	refunds := fmt.Sprintf("%d refunds", len(p.Refunds))
+	if len(p.Refunds) == 1 {
+		refunds = "1 refund"
+	}
 	return &errs.Error{Kind: errs.FailedPrecondition,
-		Message: fmt.Sprintf("payment %s has refunds (%s); the refunded money has left and cannot be taken back, so the payment cannot be reversed: "+
-			"correct it forward, invoicing what the customer owes because of it", p.Number, strings.Join(list, ", ")),
-		Violations: []errs.FieldViolation{{Field: "id", Description: fmt.Sprintf("payment %s has %d refunds", p.Number, len(p.Refunds))}}}
+		Message: fmt.Sprintf("payment %s has %s (%s); the refunded money has left and cannot be taken back, so the payment cannot be reversed: "+
+			"correct it forward, invoicing what the customer owes because of it", p.Number, refunds, strings.Join(list, ", ")),
+		Violations: []errs.FieldViolation{{Field: "id", Description: fmt.Sprintf("payment %s has %s", p.Number, refunds)}}}
 }
 
 // EventRefunded follows refunding a payment's credit; the key is the

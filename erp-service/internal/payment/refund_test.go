@@ -65,9 +65,30 @@ func TestRefundCredit(t *testing.T) {
 		t.Errorf("refund entry = %+v", e)
 	}
 	_, changed, err := Reverse(p, 0, "bounced", nil, nil)
-	if changed || !errors.Is(err, errs.ErrFailedPrecondition) || !strings.Contains(err.Error(), "20.00 EUR on 2026-02-01") || p.Status != Posted {
+	if changed || !errors.Is(err, errs.ErrFailedPrecondition) || !strings.Contains(err.Error(), "has 1 refund (20.00 EUR on 2026-02-01)") || p.Status != Posted {
 		t.Errorf("reversing a refunded payment: %v, changed %v", err, changed)
 	}
+	if got := refundsViolation(t, err); got != "payment PAY-000001 has 1 refund" {
+		t.Errorf("violation of one refund = %q", got)
+	}
+	p.Refunds = append(p.Refunds, Refund{Amount: m("EUR", "1"), Date: date("2026-02-02")})
+	_, _, err = Reverse(p, 0, "bounced", nil, nil)
+	if !strings.Contains(err.Error(), "has 2 refunds (20.00 EUR on 2026-02-01, 1.00 EUR on 2026-02-02)") {
+		t.Errorf("reversing a payment refunded twice: %v", err)
+	}
+	if got := refundsViolation(t, err); got != "payment PAY-000001 has 2 refunds" {
+		t.Errorf("violation of two refunds = %q", got)
+	}
+}
+
+// refundsViolation is the description of the id violation of err.
+func refundsViolation(t *testing.T, err error) string {
+	t.Helper()
+	var e *errs.Error
+	if !errors.As(err, &e) || len(e.Violations) != 1 || e.Violations[0].Field != "id" {
+		t.Fatalf("not one id violation: %v", err)
+	}
+	return e.Violations[0].Description
 }
 
 func TestValidateRefund(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"github.com/seamhq/seam/erp-service/internal/purchasing"
 	"github.com/seamhq/seam/erp-service/internal/sales"
 	"github.com/seamhq/seam/erp-service/internal/shipping"
+	"github.com/seamhq/seam/erp-service/internal/stock"
 )
 
 // Stock that arrives fills backorders, oldest order first, in the receipt's
@@ -112,4 +113,73 @@ func TestBackordersFilledOnArrival(t *testing.T) {
 		  AND l.reserved_quantity + l.backordered_quantity + l.shipped_quantity <> l.quantity`).Scan(&bad); err != nil || bad != 0 {
 		t.Errorf("%d lines whose reserved + backordered + shipped is not their quantity (%v)", bad, err)
 	}
+}
+
+// A backorder placed or released where no stock moves (nothing on hand)
+// moves the promise schedule only while stock is incoming: then the SKU
+// gets a new availability version with its stock.changed event, by a
+// confirm, a create that confirms and a cancel alike; else nothing is
+// emitted and the version stays.
+func TestBackorderScheduleEvents(t *testing.T) {
+	t.Parallel()
+	s, pool := newStore(t)
+	ctx := context.Background()
+	mustItem(t, s, "IN-1", "10")
+	mustItem(t, s, "NONE-1", "10")
+	c := mustCustomer(t, s, "Acme")
+	// 5 of IN-1 incoming on 2030-01-01.
+	if _, err := s.OrderPurchaseOrder(ctx, newOrderIDFor(t, s, mustSupplier(t, s, "Parts").ID, "IN-1"), 0, ""); err != nil {
+		t.Fatal(err)
+	}
+	// check compares the stock.changed events since mark, as
+	// "sku@version schedule", with want, and each SKU's version with what
+	// Availability reads.
+	check := func(when string, mark int, want string, versions map[string]int64) {
+		t.Helper()
+		var got []string
+		for _, e := range allEvents(t, pool)[mark:] {
+			if e.Type != stock.EventChanged {
+				continue
+			}
+			p := payload(t, e)
+			got = append(got, fmt.Sprintf("%s@%s %v", e.Key, p["version"], sentSchedule(p)))
+		}
+		if fmt.Sprint(got) != want {
+			t.Errorf("%s: stock.changed = %v, want %s", when, got, want)
+		}
+		for sku, v := range versions {
+			if a, err := s.Availability(ctx, sku); err != nil || a.Version != v {
+				t.Errorf("%s: %s version = %d (%v), want %d", when, sku, a.Version, err, v)
+			}
+		}
+	}
+
+	mark := count(t, pool, "outbox_events")
+	o := mustOrder(t, s, newOrder(c.ID, "", line("IN-1", "4"), line("NONE-1", "2")))
+	o, err := s.ConfirmOrder(ctx, o.ID, 0, "")
+	if err != nil || !o.Backordered {
+		t.Fatalf("confirm = %+v %v", o, err)
+	}
+	check("confirm", mark, "[IN-1@2 [=0 2030-01-01=1]]", map[string]int64{"IN-1": 2, "NONE-1": 0})
+
+	mark = count(t, pool, "outbox_events")
+	n := newOrder(c.ID, "", line("IN-1", "1"))
+	n.Confirm = true
+	mustOrder(t, s, n)
+	// The receipt's step is gone: it covers no more than is available now.
+	check("create confirmed", mark, "[IN-1@3 [=0]]", map[string]int64{"IN-1": 3})
+
+	mark = count(t, pool, "outbox_events")
+	if _, err := s.CancelOrder(ctx, o.ID, 0, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	check("cancel", mark, "[IN-1@4 [=0 2030-01-01=4]]", map[string]int64{"IN-1": 4, "NONE-1": 0})
+
+	// Nothing incoming: a backorder leaves the schedule as it was.
+	mark = count(t, pool, "outbox_events")
+	n = newOrder(c.ID, "", line("NONE-1", "3"))
+	n.Confirm = true
+	mustOrder(t, s, n)
+	check("backorder of NONE-1", mark, "[]", map[string]int64{"NONE-1": 0})
+	checkLedger(t, pool)
 }

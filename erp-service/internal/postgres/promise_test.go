@@ -144,6 +144,18 @@ func TestPromise(t *testing.T) {
 	}
 }
 
+// sentSchedule is the promise_schedule of a stock.changed payload p, a
+// "date=quantity" string per step (no date for what is available now).
+func sentSchedule(p map[string]any) []string {
+	var out []string
+	for _, e := range p["promise_schedule"].([]any) {
+		m := e.(map[string]any)
+		d, _ := m["date"].(string)
+		out = append(out, d+"="+m["quantity"].(string))
+	}
+	return out
+}
+
 // The promise schedule of an availability (what GetAvailability and the
 // stock.changed events carry) answers, for every quantity, what Promise
 // answers: 10 available, 20 incoming on 2030-12-01 (two lines, one entry)
@@ -195,13 +207,7 @@ func TestPromiseSchedule(t *testing.T) {
 				last = e
 			}
 		}
-		var sent []string
-		for _, e := range payload(t, last)["promise_schedule"].([]any) {
-			m := e.(map[string]any)
-			d, _ := m["date"].(string)
-			sent = append(sent, d+"="+m["quantity"].(string))
-		}
-		if fmt.Sprint(sent) != want {
+		if sent := sentSchedule(payload(t, last)); fmt.Sprint(sent) != want {
 			t.Errorf("%s: stock.changed schedule = %v, want %s", when, sent, want)
 		}
 		for _, q := range []string{"5", "10", "25", "30", "31", "50", "60", "61", "70"} {

@@ -40,10 +40,35 @@ type stockSet struct {
 	// may hold SKUs that are not locked: callers whose SKUs come from rows
 	// that may change (an order's lines) compare against locked.
 	locked map[string]bool
+	// schedules holds each item's promise schedule as read, to tell the
+	// items whose schedule a transaction moves without moving their stock.
+	schedules map[string][]stock.Promisable
 }
 
 func newStockSet() *stockSet {
-	return &stockSet{items: map[string]*stock.Availability{}, levels: map[levelKey]bool{}, locked: map[string]bool{}}
+	return &stockSet{items: map[string]*stock.Availability{}, levels: map[levelKey]bool{}, locked: map[string]bool{},
+		schedules: map[string][]stock.Promisable{}}
+}
+
+// changedSKUs lists, sorted and once each, the SKUs whose availability a
+// transaction makes a new version of: those changes (already applied to
+// set) move, and those whose promise schedule moved without a change of
+// their stock (a backorder placed, or released by a cancel, while stock is
+// incoming, so on hand and reserved stay put).
+func (set *stockSet) changedSKUs(changes []stock.Change) []string {
+	var skus []string
+	for _, c := range changes {
+		if !slices.Contains(skus, c.SKU) {
+			skus = append(skus, c.SKU)
+		}
+	}
+	for sku, a := range set.items {
+		if !slices.Contains(skus, sku) && !stock.SameSchedule(set.schedules[sku], a.Schedule()) {
+			skus = append(skus, sku)
+		}
+	}
+	slices.Sort(skus)
+	return skus
 }
 
 // queueLockStock queues, into b, locking the stock of the SKUs that cond
@@ -115,6 +140,7 @@ func queueReadStock(b *pgx.Batch, set *stockSet, cond string, args ...any) {
 				if !ok {
 					cur = &a
 					set.items[a.SKU] = cur
+					set.schedules[a.SKU] = a.Schedule()
 				}
 				if wh != nil {
 					cur.Warehouses = append(cur.Warehouses, stock.Level{Warehouse: *wh, OnHand: onHand.Decimal, Reserved: reserved.Decimal})
@@ -210,9 +236,11 @@ func (s *Store) incomingEvents(ctx context.Context, tx pgx.Tx, set *stockSet, sk
 
 // queueChanges queues the writes of changes (already applied to set's
 // availabilities): the ledger rows, the stock levels and the per-item
-// totals, each kind with one statement.
+// totals, each kind with one statement. Every SKU of set.changedSKUs gets
+// a new version, a SKU whose promise schedule alone moved too.
 func queueChanges(b *pgx.Batch, set *stockSet, changes []stock.Change, actor string) error {
-	if len(changes) == 0 {
+	changed := set.changedSKUs(changes)
+	if len(changed) == 0 {
 		return nil
 	}
 	for _, c := range changes {
@@ -257,6 +285,12 @@ func queueChanges(b *pgx.Batch, set *stockSet, changes []stock.Change, actor str
 		}
 		totals[c.SKU].onHand = totals[c.SKU].onHand.Add(c.OnHandDelta)
 		totals[c.SKU].reserved = totals[c.SKU].reserved.Add(c.ReservedDelta)
+	}
+	for _, sku := range changed {
+		if totals[sku] == nil {
+			totals[sku] = &delta{decimal.Zero, decimal.Zero}
+			totalOrder = append(totalOrder, sku)
+		}
 	}
 
 	// Levels: new ones are inserted, existing ones updated. (Row lock order
@@ -304,6 +338,9 @@ func queueChanges(b *pgx.Batch, set *stockSet, changes []stock.Change, actor str
 		FROM unnest($1::text[], $2::numeric[], $3::numeric[]) AS d(sku, on_hand, reserved)
 		WHERE t.sku = d.sku`, totalOrder, tOnHand, tReserved)
 
+	if n == 0 {
+		return nil
+	}
 	b.Queue(`INSERT INTO stock_moves (id, sku, warehouse, kind, on_hand_delta, reserved_delta, reason, reference, actor)
 		SELECT id::uuid, sku, warehouse, kind, on_hand_delta, reserved_delta, reason, reference, actor
 		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::numeric[], $6::numeric[], $7::text[], $8::text[], $9::text[])
@@ -312,17 +349,12 @@ func queueChanges(b *pgx.Batch, set *stockSet, changes []stock.Change, actor str
 	return nil
 }
 
-// stockEvents bumps the version of every item changes touch and returns
-// their stock.changed events, in SKU order.
+// stockEvents bumps the version of every item of set.changedSKUs (the
+// items changes touch and those whose promise schedule moved, as
+// queueChanges wrote them) and returns their stock.changed events, in SKU
+// order.
 func (s *Store) stockEvents(ctx context.Context, set *stockSet, changes []stock.Change) ([]feed.NewEvent, error) {
-	var skus []string
-	for _, c := range changes {
-		if !slices.Contains(skus, c.SKU) {
-			skus = append(skus, c.SKU)
-		}
-	}
-	slices.Sort(skus)
-	return s.stockEventsOf(ctx, set, skus)
+	return s.stockEventsOf(ctx, set, set.changedSKUs(changes))
 }
 
 // stockEventsOf bumps the version of the items skus (sorted, distinct)

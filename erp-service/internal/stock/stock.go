@@ -89,7 +89,8 @@ type Availability struct {
 	Receipts    []IncomingReceipt
 	Backordered decimal.Decimal
 	// Version increments with every change of the item's stock, on hand,
-	// reserved or incoming.
+	// reserved or incoming, and with every change of its Schedule (a
+	// backorder placed or released while stock is incoming).
 	Version    int64
 	UpdateTime time.Time
 	// Promise is set when a requested quantity was asked about.
@@ -175,6 +176,14 @@ func (a Availability) Schedule() []Promisable {
 		}
 	}
 	return out
+}
+
+// SameSchedule reports whether two promise schedules promise the same
+// quantities by the same dates.
+func SameSchedule(x, y []Promisable) bool {
+	return slices.EqualFunc(x, y, func(a, b Promisable) bool {
+		return a.Date.Equal(b.Date) && a.Quantity.Equal(b.Quantity)
+	})
 }
 
 // Backorder adds delta (negative when filled or cancelled) to what is

@@ -181,8 +181,11 @@ type Case struct {
 	Etag       string                 `protobuf:"bytes,13,opt,name=etag,proto3" json:"etag,omitempty"`
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,15,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
-	// Read-only: while the case waits on the customer, when the wait began
-	// (the SLA clock is stopped); unset otherwise.
+	// Read-only: when the SLA clock stopped, while it stands still: for a
+	// case waiting on the customer, when the wait began; for a resolved
+	// case, when it was resolved (reopening resumes the clock, moving
+	// sla_due_time on by the pause). Unset otherwise (a closed case's clock
+	// is stopped for good).
 	SlaPausedTime *timestamppb.Timestamp `protobuf:"bytes,16,opt,name=sla_paused_time,json=slaPausedTime,proto3" json:"sla_paused_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

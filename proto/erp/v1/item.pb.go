@@ -495,7 +495,9 @@ type Availability struct {
 	NextReceiptDate string                   `protobuf:"bytes,6,opt,name=next_receipt_date,json=nextReceiptDate,proto3" json:"next_receipt_date,omitempty"`
 	Warehouses      []*WarehouseAvailability `protobuf:"bytes,7,rep,name=warehouses,proto3" json:"warehouses,omitempty"`
 	// Increments with every change of the item's stock: on hand, reserved
-	// or incoming (a purchase order ordered, cancelled or received).
+	// or incoming (a purchase order ordered, cancelled or received), and
+	// with every change of promise_schedule (a backorder placed, or
+	// released by a cancel, while stock is incoming).
 	Version    int64                  `protobuf:"varint,8,opt,name=version,proto3" json:"version,omitempty"`
 	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
 	// Set only when GetAvailability was asked about a requested_quantity.
