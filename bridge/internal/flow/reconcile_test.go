@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"maps"
 	"net"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -678,4 +679,60 @@ func TestReconciliationRepairsLineFulfilment(t *testing.T) {
 
 func shownLine(l *crmv1.OpportunityLine) string {
 	return l.GetSku() + " " + lineFulfilment(l).String()
+}
+
+// A report lists at most listedPerCheck repairs of each check, and apart
+// from them as much drift that is still there, first: a pass that repairs
+// the lines of more deals than a report ever listed in all still lists
+// the deal whose repair failed and another check's drift left for a
+// person, and counts per check what it leaves out.
+func TestReconciliationListsDriftOfEveryCheck(t *testing.T) {
+	t.Parallel()
+	s := newSides()
+	s.addAccount(accountA, "Acme", 1)
+	const repaired = 1001 // more than the 1000 entries a report once listed in all
+	for i := range repaired + 1 {
+		id := fmt.Sprintf("01a205e3-1c2d-75c5-a8f7-%012d", i)
+		s.addLines(s.addDeal(id, accountA, erpv1.SalesOrderStatus_SALES_ORDER_STATUS_CONFIRMED), "BOLT 1/0/0")
+		s.opps[id].Lines[0].ReservedQuantity = "" // won before lines showed fulfilment
+	}
+	// The last deal's CRM copy takes no reset (it has no etag): its repair
+	// fails, after every other deal's worked.
+	failed := fmt.Sprintf("01a205e3-1c2d-75c5-a8f7-%012d", repaired)
+	s.opps[failed].Etag = ""
+	s.products["ORPHAN"] = &crmv1.Product{Sku: "ORPHAN", Name: "Orphan"}
+
+	r := reconciled(t, s.engine(newStore(t)))
+	want := map[string]string{
+		CheckLineFulfilment: fmt.Sprintf("%d/%d/%d/0", repaired+1, repaired+1, repaired),
+		CheckItemInCatalog:  "1/1/0/0",
+	}
+	for check, w := range want {
+		if got := counts(r)[check]; got != w {
+			t.Errorf("%s checked/drifted/repaired/changed = %s, want %s", check, got, w)
+		}
+	}
+	byCheck := map[string][]Repair{}
+	for _, rep := range r.Repairs {
+		byCheck[rep.Check] = append(byCheck[rep.Check], rep)
+	}
+	for _, c := range r.Checks {
+		if listed := int64(len(byCheck[c.Name])); listed+c.Unlisted != c.Drifted {
+			t.Errorf("%s lists %d and leaves out %d of %d drifts, want each listed or counted", c.Name, listed, c.Unlisted, c.Drifted)
+		}
+	}
+	lines := byCheck[CheckLineFulfilment]
+	if len(lines) != listedPerCheck+1 || lines[0].Key != failed || !lines[0].Unresolved ||
+		!strings.Contains(lines[0].Detail, "repair failed") || lines[1].Unresolved {
+		t.Errorf("%s lists %d entries, first %+v; want %d, the failed repair first", CheckLineFulfilment, len(lines), lines[0], listedPerCheck+1)
+	}
+	if got := r.check(CheckLineFulfilment).Unlisted; got != repaired-listedPerCheck {
+		t.Errorf("%s leaves out %d, want %d", CheckLineFulfilment, got, repaired-listedPerCheck)
+	}
+	if orphans := byCheck[CheckItemInCatalog]; len(orphans) != 1 || orphans[0].Key != "ORPHAN" || !orphans[0].Unresolved {
+		t.Errorf("%s lists %+v, want the product without an item, unresolved", CheckItemInCatalog, orphans)
+	}
+	if i := slices.IndexFunc(r.Repairs, func(rep Repair) bool { return rep.Check == CheckItemInCatalog }); i < len(r.Repairs)-1 {
+		t.Errorf("%s is listed at %d of %d, want the checks in their order", CheckItemInCatalog, i, len(r.Repairs))
+	}
 }
