@@ -21,9 +21,10 @@ import (
 // drift that lost or failed deliveries could leave: a won opportunity with
 // no ERP order, an order not shown on its opportunity, lines that do not
 // show what their order reserved, backordered and shipped, an item missing
-// from the CRM catalog, availability that differs from stock, an account
-// with orders but no customer link, a customer whose name is not its
-// account's. Every repair is one of the flows' idempotent commands.
+// from the CRM catalog, availability (with its promise schedule) that
+// differs from stock, an account with orders but no customer link, a
+// customer whose name is not its account's. Every repair is one of the
+// flows' idempotent commands.
 //
 // A pass reads each side in bulk, page by page, and may take minutes, in
 // which records go on changing and their changes are delivered. So a
