@@ -138,8 +138,8 @@ func grpcFields(err error) (codes.Code, []string) {
 
 // Ids the bridge numbers are positive integers: zero or a negative one,
 // over gRPC or in a REST path, is INVALID_ARGUMENT naming id, as a path
-// that is no number at all is; a positive id that names nothing is
-// NOT_FOUND.
+// that is no number at all, or one out of range, is, with a message that
+// says so in words; a positive id that names nothing is NOT_FOUND.
 func TestIDs(t *testing.T) {
 	t.Parallel()
 	client, base := start(t)
@@ -179,10 +179,15 @@ func TestIDs(t *testing.T) {
 		{"POST", "/v1/failures/%s:retry"},
 		{"POST", "/v1/failures/%s:discard"},
 	} {
-		for id, want := range map[string]int{"0": 400, "-1": 400, "abc": 400, "1.5": 400, "99": 404} {
+		for id, want := range map[string]int{"0": 400, "-1": 400, "abc": 400, "1.5": 400, "99999999999999999999": 400, "99": 404} {
 			code, body := rest(t, base, tok, tc.method, fmt.Sprintf(tc.path, id))
 			if code != want || (want == 400 && fmt.Sprint(restFields(body)) != "[id]") {
 				t.Errorf("%s %s = %d %v, want %d", tc.method, fmt.Sprintf(tc.path, id), code, body, want)
+			}
+			// The message says what is wrong with id in words, not in
+			// the decoder's.
+			if msg, _ := body["message"].(string); want == 400 && (!strings.HasPrefix(msg, "invalid id: ") || strings.Contains(msg, "strconv")) {
+				t.Errorf("%s %s says %q, want it to name id in words", tc.method, fmt.Sprintf(tc.path, id), msg)
 			}
 		}
 	}
