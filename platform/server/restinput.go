@@ -83,10 +83,10 @@ func decodeViolation(msg string) (fv *errdetails.BadRequest_FieldViolation, inBo
 	return &errdetails.BadRequest_FieldViolation{Field: "body", Description: msg}, false
 }
 
-// restErrors adds that field to the gateway's own INVALID_ARGUMENT errors
-// (those without details; the services' errors always carry them),
-// answers a body the cap cut as 413, and turns an error's RetryInfo into
-// a Retry-After header.
+// restErrors gives the gateway's own INVALID_ARGUMENT errors (those
+// without details; the services' errors always carry them) that field
+// and a message in the services' words, answers a body the cap cut as
+// 413, and turns an error's RetryInfo into a Retry-After header.
 func (s *Server) restErrors(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
 	if limit, over := overCap(r); over {
 		// Whatever the gateway made of a body cut at the cap (an
@@ -98,16 +98,17 @@ func (s *Server) restErrors(ctx context.Context, mux *runtime.ServeMux, m runtim
 	}
 	if st, ok := status.FromError(err); ok && st.Code() == codes.InvalidArgument && len(st.Details()) == 0 {
 		fv, inBody := decodeViolation(st.Message())
+		field := fv.GetField()
 		if inBody {
 			// Named in the request, as the services name fields:
 			// sales_order.lines[0].quantity for a body that fills
 			// sales_order.
-			err = invalid(s.bodyPrefix(ctx, r)+fv.GetField(), "%s", fv.GetDescription()).Err()
-		} else if withField, derr := st.WithDetails(&errdetails.BadRequest{
-			FieldViolations: []*errdetails.BadRequest_FieldViolation{fv},
-		}); derr == nil {
-			err = withField.Err()
+			field = s.bodyPrefix(ctx, r) + field
 		}
+		// The message says it in the same words as the violation, never
+		// in the decoder's (`invalid id: must be an integer, got "abc"`,
+		// not strconv's text).
+		err = invalid(field, "%s", fv.GetDescription()).Err()
 	}
 	if secs, ok := retryAfter(status.Convert(err)); ok {
 		w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))

@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/seamhq/seam/platform/auth"
@@ -85,12 +86,18 @@ func TestRESTDecodeErrorFields(t *testing.T) {
 		{"POST", "/v1/leads/l1:convert", `{"foo":1}`, "foo"},
 		{"GET", "/v1/accounts?page_size=1&pageSize=2", "", "page_size"},
 		{"GET", "/v1/accounts?page_size=1&page_size=2", "", "page_size"},
+		{"GET", "/v1/accounts?page_size=abc", "", "page_size"},
 		{"POST", "/v1/accounts", `{"name":`, "body"},
 		{"POST", "/v1/accounts", `[1]`, "body"},
 	} {
 		got := call(t, s, tt.method, tt.path, sales, tt.body)
 		if got.status != 400 || !slices.Equal(violations(got.body), []string{tt.field}) {
 			t.Errorf("%s %s %s = %d %v, want 400 naming %s", tt.method, tt.path, tt.body, got.status, got.body, tt.field)
+		}
+		// The message names the field as the services' messages do, in
+		// the violation's words rather than the decoder's.
+		if msg, _ := got.body["message"].(string); !strings.HasPrefix(msg, "invalid "+tt.field+": ") || strings.Contains(msg, "strconv") {
+			t.Errorf("%s %s %s says %q, want it to name %s", tt.method, tt.path, tt.body, msg, tt.field)
 		}
 	}
 }

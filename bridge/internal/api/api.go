@@ -265,11 +265,11 @@ func reportToProto(r flow.Report) *bridgev1.Reconciliation {
 	}
 	for _, c := range r.Checks {
 		out.Checks = append(out.Checks, &bridgev1.ReconciliationCheck{
-			Name: c.Name, Checked: c.Checked, Drifted: c.Drifted, Repaired: c.Repaired, Changed: c.Changed,
+			Name: c.Name, Checked: c.Checked, Drifted: c.Drifted, Repaired: c.Repaired, Changed: c.Changed, Unlisted: c.Unlisted,
 		})
 	}
 	for _, rep := range r.Repairs {
-		out.Repairs = append(out.Repairs, &bridgev1.Repair{Check: rep.Check, Key: rep.Key, Detail: rep.Detail})
+		out.Repairs = append(out.Repairs, &bridgev1.Repair{Check: rep.Check, Key: rep.Key, Detail: rep.Detail, Unresolved: rep.Unresolved})
 	}
 	return out
 }

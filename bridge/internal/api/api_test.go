@@ -56,11 +56,22 @@ func (engine) Reconciliations(context.Context, int64, int) ([]postgres.Reconcili
 	return nil, nil
 }
 func (engine) Reconciliation(_ context.Context, id int64) (postgres.Reconciliation, bool, error) {
-	if id != 3 {
+	report, ok := storedReports[id]
+	if !ok {
 		return postgres.Reconciliation{}, false, nil
 	}
 	now := time.Now()
-	return postgres.Reconciliation{ID: 3, Trigger: "api", StartedAt: now, FinishedAt: now, Report: json.RawMessage(`{}`)}, true, nil
+	return postgres.Reconciliation{ID: id, Trigger: "api", StartedAt: now, FinishedAt: now, Report: json.RawMessage(report)}, true, nil
+}
+
+// storedReports are the reports of passes 2 and 3 as stored: pass 2's by a
+// bridge from before reports counted what they leave out, pass 3's by one
+// since.
+var storedReports = map[int64]string{
+	2: `{"trigger":"api","checks":[{"name":"item_in_catalog","checked":4,"drifted":1,"repaired":1}],
+		"repairs":[{"check":"item_in_catalog","key":"BOLT","detail":"ERP item missing: repaired"}]}`,
+	3: `{"trigger":"api","checks":[{"name":"item_in_catalog","checked":300,"drifted":250,"repaired":249,"unlisted":149}],
+		"repairs":[{"check":"item_in_catalog","key":"ORPHAN","detail":"left for a person: why","unresolved":true}]}`,
 }
 
 // start serves the bridge API over an in-memory engine, as the bridge
@@ -127,8 +138,8 @@ func grpcFields(err error) (codes.Code, []string) {
 
 // Ids the bridge numbers are positive integers: zero or a negative one,
 // over gRPC or in a REST path, is INVALID_ARGUMENT naming id, as a path
-// that is no number at all is; a positive id that names nothing is
-// NOT_FOUND.
+// that is no number at all, or one out of range, is, with a message that
+// says so in words; a positive id that names nothing is NOT_FOUND.
 func TestIDs(t *testing.T) {
 	t.Parallel()
 	client, base := start(t)
@@ -168,10 +179,15 @@ func TestIDs(t *testing.T) {
 		{"POST", "/v1/failures/%s:retry"},
 		{"POST", "/v1/failures/%s:discard"},
 	} {
-		for id, want := range map[string]int{"0": 400, "-1": 400, "abc": 400, "1.5": 400, "99": 404} {
+		for id, want := range map[string]int{"0": 400, "-1": 400, "abc": 400, "1.5": 400, "99999999999999999999": 400, "99": 404} {
 			code, body := rest(t, base, tok, tc.method, fmt.Sprintf(tc.path, id))
 			if code != want || (want == 400 && fmt.Sprint(restFields(body)) != "[id]") {
 				t.Errorf("%s %s = %d %v, want %d", tc.method, fmt.Sprintf(tc.path, id), code, body, want)
+			}
+			// The message says what is wrong with id in words, not in
+			// the decoder's.
+			if msg, _ := body["message"].(string); want == 400 && (!strings.HasPrefix(msg, "invalid id: ") || strings.Contains(msg, "strconv")) {
+				t.Errorf("%s %s says %q, want it to name id in words", tc.method, fmt.Sprintf(tc.path, id), msg)
 			}
 		}
 	}
@@ -214,4 +230,26 @@ func restFields(body map[string]any) []string {
 		}
 	}
 	return out
+}
+
+// A report says per check how much drift it leaves out and which listed
+// drift is unresolved; one stored before reports said so reads as leaving
+// nothing out.
+func TestReconciliationReports(t *testing.T) {
+	t.Parallel()
+	client, _ := start(t)
+	ctx := metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+token(t))
+	for id, want := range map[int64]struct {
+		unlisted   int64
+		unresolved bool
+	}{2: {0, false}, 3: {149, true}} {
+		r, err := client.GetReconciliation(ctx, &bridgev1.GetReconciliationRequest{Id: id})
+		if err != nil {
+			t.Fatalf("GetReconciliation(%d): %v", id, err)
+		}
+		if len(r.GetChecks()) != 1 || r.GetChecks()[0].GetUnlisted() != want.unlisted ||
+			len(r.GetRepairs()) != 1 || r.GetRepairs()[0].GetUnresolved() != want.unresolved {
+			t.Errorf("pass %d = %v, want %d unlisted and a repair unresolved: %v", id, r, want.unlisted, want.unresolved)
+		}
+	}
 }

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -220,11 +221,11 @@ type page struct {
 	Confirm        *postgres.Failure
 	Activity       []flow.Activity
 	Reconciliation *flow.Report
-	// RepairsShown is how many of the last pass's repairs are listed.
-	RepairsShown int
-	Error        string
-	Message      string
-	Now          time.Time
+	// Repairs are the last pass's repairs the page lists, by check.
+	Repairs []checkRepairs
+	Error   string
+	Message string
+	Now     time.Time
 }
 
 func (c *Console) page(w http.ResponseWriter, r *http.Request) {
@@ -262,7 +263,7 @@ func (c *Console) page(w http.ResponseWriter, r *http.Request) {
 			data.Error = strings.TrimPrefix(data.Error+"; ", "; ") + "last reconciliation: " + err.Error()
 		case ok:
 			data.Reconciliation = &rep
-			data.RepairsShown = min(len(rep.Repairs), repairsShown)
+			data.Repairs = repairsByCheck(rep)
 		}
 	}
 	if err := tmpl.Execute(w, data); err != nil {
@@ -271,12 +272,53 @@ func (c *Console) page(w http.ResponseWriter, r *http.Request) {
 }
 
 // How much the page lists: held events per page, recent activities, and
-// repairs of the last reconciliation (the API has them all).
+// repairs of each check of the last reconciliation (the API has every
+// one the report lists).
 const (
 	failuresPerPage = 200
 	activityShown   = 50
-	repairsShown    = 50
+	repairsShown    = 20
 )
+
+// checkRepairs is what the page lists of one check's repairs: the first
+// repairsShown the report lists (its unresolved drift first), and how
+// many more there are, More in all and Listed of them in the report.
+type checkRepairs struct {
+	Check        string
+	Shown        []flow.Repair
+	More, Listed int64
+}
+
+// repairsByCheck groups a report's listed repairs by check, in the order
+// of its checks, and counts what the page and the report leave out.
+func repairsByCheck(r flow.Report) []checkRepairs {
+	var out []checkRepairs
+	at := map[string]int{}
+	group := func(check string) *checkRepairs {
+		i, ok := at[check]
+		if !ok {
+			i = len(out)
+			at[check] = i
+			out = append(out, checkRepairs{Check: check})
+		}
+		return &out[i]
+	}
+	for _, c := range r.Checks {
+		if c.Unlisted > 0 {
+			group(c.Name).More = c.Unlisted
+		}
+	}
+	for _, rep := range r.Repairs {
+		g := group(rep.Check)
+		if len(g.Shown) < repairsShown {
+			g.Shown = append(g.Shown, rep)
+		} else {
+			g.More++
+			g.Listed++
+		}
+	}
+	return slices.DeleteFunc(out, func(g checkRepairs) bool { return len(g.Shown) == 0 && g.More == 0 })
+}
 
 var tmpl = template.Must(template.New("console").Funcs(template.FuncMap{
 	"ago": func(t time.Time) string {
@@ -371,11 +413,11 @@ the events of its key that wait behind it are applied next.</p>
 <tr><th>check</th><th>checked</th><th>drifted</th><th>repaired</th><th>changed during the pass</th></tr>
 {{range .Checks}}<tr><td>{{.Name}}</td><td>{{.Checked}}</td><td{{if gt .Drifted .Repaired}} class="bad"{{end}}>{{.Drifted}}</td><td>{{.Repaired}}</td><td>{{.Changed}}</td></tr>{{end}}
 </table>{{end}}
-{{if .Repairs}}<table id="repairs">
+{{if $.Repairs}}{{$id := .ID}}<table id="repairs">
 <tr><th>check</th><th>key</th><th>what</th></tr>
-{{range $i, $r := .Repairs}}{{if lt $i $.RepairsShown}}<tr><td>{{$r.Check}}</td><td><code>{{$r.Key}}</code></td><td>{{$r.Detail}}</td></tr>{{end}}{{end}}
-</table>
-{{if gt (len .Repairs) $.RepairsShown}}<p>The first {{$.RepairsShown}} of {{len .Repairs}}; all of them: <code>GET /v1/reconciliations/{{.ID}}</code>.</p>{{end}}{{end}}
+{{range $.Repairs}}{{range .Shown}}<tr><td>{{.Check}}</td><td><code>{{.Key}}</code></td><td{{if .Unresolved}} class="bad"{{end}}>{{.Detail}}</td></tr>
+{{end}}{{if .More}}<tr class="more" id="more-{{.Check}}"><td>{{.Check}}</td><td></td><td>and {{.More}} more{{if .Listed}} ({{.Listed}} of them listed by <code>GET /v1/reconciliations/{{$id}}</code>){{end}}</td></tr>
+{{end}}{{end}}</table>{{end}}
 {{else}}<p id="reconciliation">No pass yet.</p>{{end}}
 <h2>Recent activity</h2>
 {{if .Activity}}<table id="activity">

@@ -233,18 +233,23 @@ func TestConsoleRetryInBrowser(t *testing.T) {
 	}
 }
 
-// The last pass's report: its checks, its repairs up to a bound, and
-// whether it finished.
+// The last pass's report: its checks, its repairs up to a bound per check
+// (so that one check's many repairs hide no other check's drift), how
+// many more each check has, and whether it finished.
 func TestConsoleShowsTheLastReconciliation(t *testing.T) {
 	verifier, _ := auth.NewVerifier([]byte("s"))
 	start := time.Now().Add(-time.Minute)
 	pass := flow.Report{
 		ID: 3, Trigger: "periodic", Start: start, End: start.Add(1500 * time.Millisecond),
-		Checks: []*flow.CheckCount{{Name: flow.CheckWonHasOrder, Checked: 10, Drifted: 2, Repaired: 1, Changed: 7}},
+		Checks: []*flow.CheckCount{
+			{Name: flow.CheckWonHasOrder, Checked: 100, Drifted: repairsShown + 45, Repaired: repairsShown + 45, Changed: 7, Unlisted: 40},
+			{Name: flow.CheckItemInCatalog, Checked: 10, Drifted: 1},
+		},
 	}
 	for i := range repairsShown + 5 {
 		pass.Repairs = append(pass.Repairs, flow.Repair{Check: flow.CheckWonHasOrder, Key: fmt.Sprintf("opp-%d", i), Detail: "no order: repaired"})
 	}
+	pass.Repairs = append(pass.Repairs, flow.Repair{Check: flow.CheckItemInCatalog, Key: "ORPHAN", Detail: "left for a person: no item", Unresolved: true})
 	eng := &engine{passes: []flow.Report{pass}}
 	srv := httptest.NewServer(httptestMux(New(eng, verifier, "test", slog.New(slog.DiscardHandler))))
 	defer srv.Close()
@@ -257,14 +262,19 @@ func TestConsoleShowsTheLastReconciliation(t *testing.T) {
 	}
 	defer resp.Body.Close()
 	body := readAll(t, resp.Body)
-	for _, want := range []string{"Pass 3 (periodic)", "finished", "1.5s", flow.CheckWonHasOrder, "<td>10</td>", "changed during the pass", "<td>7</td>",
-		fmt.Sprintf("opp-%d<", repairsShown-1), fmt.Sprintf("The first %d of %d", repairsShown, repairsShown+5), "GET /v1/reconciliations/3"} {
+	for _, want := range []string{"Pass 3 (periodic)", "finished", "1.5s", flow.CheckWonHasOrder, "<td>100</td>", "changed during the pass", "<td>7</td>",
+		fmt.Sprintf("opp-%d<", repairsShown-1),
+		`id="more-` + flow.CheckWonHasOrder + `"`, "and 45 more (5 of them listed by <code>GET /v1/reconciliations/3</code>)",
+		`<code>ORPHAN</code></td><td class="bad">left for a person: no item`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("page lacks %q", want)
 		}
 	}
 	if strings.Contains(body, fmt.Sprintf("opp-%d<", repairsShown)) {
-		t.Errorf("page lists more than %d repairs", repairsShown)
+		t.Errorf("page lists more than %d repairs of a check", repairsShown)
+	}
+	if strings.Contains(body, `id="more-`+flow.CheckItemInCatalog+`"`) {
+		t.Errorf("page says there is more of a check it lists in full")
 	}
 }
 

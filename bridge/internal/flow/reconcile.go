@@ -1,10 +1,12 @@
 package flow
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -19,9 +21,10 @@ import (
 // drift that lost or failed deliveries could leave: a won opportunity with
 // no ERP order, an order not shown on its opportunity, lines that do not
 // show what their order reserved, backordered and shipped, an item missing
-// from the CRM catalog, availability that differs from stock, an account
-// with orders but no customer link, a customer whose name is not its
-// account's. Every repair is one of the flows' idempotent commands.
+// from the CRM catalog, availability (with its promise schedule) that
+// differs from stock, an account with orders but no customer link, a
+// customer whose name is not its account's. Every repair is one of the
+// flows' idempotent commands.
 //
 // A pass reads each side in bulk, page by page, and may take minutes, in
 // which records go on changing and their changes are delivered. So a
@@ -42,8 +45,15 @@ const (
 	CheckPaymentStatus   = "payment_status_matches_invoices"
 	CheckAccountBalance  = "account_balance_matches_invoices"
 	reconcilePage        = 1000
-	maxRepairsListed     = 1000
 )
+
+// listedPerCheck bounds what a report lists of each check: at most this
+// many repairs that worked, and apart from them as many entries of drift
+// that is still there (a failed repair, or drift left for a person), so
+// that neither a flood of one check's repairs hides another check's
+// drift nor repairs that worked hide those that did not. A check counts
+// what it does not list in Unlisted.
+const listedPerCheck = 100
 
 // Report is what a reconciliation pass found and did. A pass that has
 // not ended yet has a zero End.
@@ -70,13 +80,26 @@ type CheckCount struct {
 	// and agreed when read again: they changed during the pass. They are
 	// not drift.
 	Changed int64 `json:"changed,omitempty"`
+	// Unlisted counts drift the report does not list, beyond
+	// listedPerCheck: every drift is listed or counted here (reports of
+	// passes from before the bound per check have none).
+	Unlisted int64 `json:"unlisted,omitempty"`
+
+	// listed counts the check's entries in Repairs: repairs that worked,
+	// and unresolved drift.
+	listed, listedUnresolved int
 }
 
-// Repair is one fix, or a failed attempt at one.
+// Repair is one fix, or a failed attempt at one, or drift left for a
+// person.
 type Repair struct {
 	Check  string `json:"check"`
 	Key    string `json:"key"`
 	Detail string `json:"detail"`
+	// Unresolved is drift that is still there: the repair failed, or the
+	// pass left it for a person. A report lists a check's unresolved drift
+	// before its repairs.
+	Unresolved bool `json:"unresolved,omitempty"`
 }
 
 func (r *Report) check(name string) *CheckCount {
@@ -94,15 +117,47 @@ func (r *Report) check(name string) *CheckCount {
 func (r *Report) drift(check, key, what string, repairErr error) {
 	c := r.check(check)
 	c.Drifted++
-	detail := what + ": repaired"
 	if repairErr != nil {
-		detail = what + ": repair failed: " + repairErr.Error()
-	} else {
-		c.Repaired++
+		r.list(c, Repair{Check: check, Key: key, Detail: what + ": repair failed: " + repairErr.Error(), Unresolved: true})
+		return
 	}
-	if len(r.Repairs) < maxRepairsListed {
-		r.Repairs = append(r.Repairs, Repair{Check: check, Key: key, Detail: detail})
+	c.Repaired++
+	r.list(c, Repair{Check: check, Key: key, Detail: what + ": repaired"})
+}
+
+// list lists an entry of check c, or counts it as unlisted when c lists
+// listedPerCheck of its kind already.
+func (r *Report) list(c *CheckCount, rep Repair) {
+	n := &c.listed
+	if rep.Unresolved {
+		n = &c.listedUnresolved
 	}
+	if *n >= listedPerCheck {
+		c.Unlisted++
+		return
+	}
+	*n++
+	r.Repairs = append(r.Repairs, rep)
+}
+
+// sortRepairs orders the listed entries by check, in the order of Checks,
+// and each check's unresolved drift before its repairs, keeping the order
+// of the pass within each.
+func (r *Report) sortRepairs() {
+	rank := make(map[string]int, len(r.Checks))
+	for i, c := range r.Checks {
+		rank[c.Name] = 2 * i
+	}
+	slices.SortStableFunc(r.Repairs, func(a, b Repair) int {
+		return cmp.Compare(repairRank(rank, a), repairRank(rank, b))
+	})
+}
+
+func repairRank(checks map[string]int, rep Repair) int {
+	if rep.Unresolved {
+		return checks[rep.Check]
+	}
+	return checks[rep.Check] + 1
 }
 
 // driftOrReset records a difference and the outcome of its versioned
@@ -131,10 +186,9 @@ func (r *Report) changed(check string) { r.check(check).Changed++ }
 
 // unrepaired records drift the pass leaves to a person, and why.
 func (r *Report) unrepaired(check, key, what, why string) {
-	r.check(check).Drifted++
-	if len(r.Repairs) < maxRepairsListed {
-		r.Repairs = append(r.Repairs, Repair{Check: check, Key: key, Detail: what + ": left for a person: " + why})
-	}
+	c := r.check(check)
+	c.Drifted++
+	r.list(c, Repair{Check: check, Key: key, Detail: what + ": left for a person: " + why, Unresolved: true})
 }
 
 // errKept is the outcome of a repair the CRM took without error but did
@@ -259,6 +313,7 @@ func (e *Engine) reconcile(ctx context.Context, r *Report) {
 			r.Error = abandoned + " (" + r.Error + ")"
 		}
 	}
+	r.sortRepairs()
 	r.End = e.opts.Now().UTC()
 	if !r.End.After(r.Start) {
 		r.End = r.Start.Add(time.Microsecond)

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"strings"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -21,7 +22,8 @@ const withoutItem = "the ERP, which owns items, has none with this SKU, and the 
 	"create the item in the ERP, or take the product out of the CRM catalog"
 
 // reconcileCatalog compares every ERP item with its CRM product, its name,
-// price and availability, and every CRM product with its ERP item.
+// price and availability (with the promise schedule), and every CRM
+// product with its ERP item.
 func (e *Engine) reconcileCatalog(ctx context.Context, r *Report) error {
 	products := map[string]*crmv1.Product{}
 	token := ""
@@ -108,10 +110,25 @@ func (e *Engine) reconcileItem(ctx context.Context, r *Report, item *erpv1.Item,
 	}
 	what := fmt.Sprintf("CRM shows %q available, promised %q; ERP has %s, next receipt %q",
 		p.GetAvailableQuantity(), p.GetPromiseDate(), a.GetAvailable(), a.GetNextReceiptDate())
+	note := resetNote
+	if !sameSchedule(p.GetPromiseSchedule(), a.GetPromiseSchedule()) {
+		what += fmt.Sprintf("; CRM promises by the schedule %s, ERP's is %s", scheduleText(p.GetPromiseSchedule()),
+			scheduleText(a.GetPromiseSchedule()))
+		if p != nil && sameStockLevel(p, a) {
+			// Only the schedule differs, under a version the CRM has: a
+			// bridge from before schedules sent it none, or the ERP's
+			// schedule changed under the same version.
+			note = scheduleResetNote
+		}
+	}
 	err = verified(e.setAvailability(ctx, a, a.GetVersion()), func() (bool, error) { return e.availabilityDiffers(ctx, sku) })
-	r.driftOrReset(CheckAvailability, sku, what, err, func() (bool, error) { return e.resetAvailability(ctx, sku) })
+	r.driftOrResetNoted(CheckAvailability, sku, what, note, err, func() (bool, error) { return e.resetAvailability(ctx, sku) })
 	return nil
 }
+
+// scheduleResetNote is what a report adds to drift of a promise schedule
+// alone that a reset corrects, or tried to.
+const scheduleResetNote = " (the CRM kept its copy, whose version is not older than the ERP's; reset to the ERP's)"
 
 // itemVersion is the version of an ERP item: its etag.
 func itemVersion(item *erpv1.Item) int64 {
@@ -214,9 +231,15 @@ func sameProduct(p *crmv1.Product, item *erpv1.Item) bool {
 }
 
 // sameAvailability reports whether a CRM product shows an ERP item's
+// stock level (sameStockLevel) and promise schedule.
+func sameAvailability(p *crmv1.Product, a *erpv1.Availability) bool {
+	return sameStockLevel(p, a) && sameSchedule(p.GetPromiseSchedule(), a.GetPromiseSchedule())
+}
+
+// sameStockLevel reports whether a CRM product shows an ERP item's
 // available quantity and, while none is available, its next receipt as
 // the promise date (while some is, the CRM promises today).
-func sameAvailability(p *crmv1.Product, a *erpv1.Availability) bool {
+func sameStockLevel(p *crmv1.Product, a *erpv1.Availability) bool {
 	if !sameQuantity(p.GetAvailableQuantity(), a.GetAvailable()) {
 		return false
 	}
@@ -231,4 +254,35 @@ func sameQuantity(a, b string) bool {
 	x, errA := money.ParseDecimal(a)
 	y, errB := money.ParseDecimal(b)
 	return errA == nil && errB == nil && x.Equal(y)
+}
+
+// promisable is a step of a promise schedule, the CRM's or the ERP's.
+type promisable interface {
+	GetDate() string
+	GetQuantity() string
+}
+
+// sameSchedule reports whether a CRM product's promise schedule is an
+// ERP item's: the same dates with the same quantities, compared by value.
+func sameSchedule[C, E promisable](crm []C, erp []E) bool {
+	return slices.EqualFunc(crm, erp, func(c C, e E) bool {
+		return c.GetDate() == e.GetDate() && sameQuantity(c.GetQuantity(), e.GetQuantity())
+	})
+}
+
+// scheduleText is a promise schedule as a report says it: "[now 5,
+// 2030-01-10 12]", "none" when it is empty.
+func scheduleText[P promisable](steps []P) string {
+	if len(steps) == 0 {
+		return "none"
+	}
+	parts := make([]string, len(steps))
+	for i, st := range steps {
+		date := st.GetDate()
+		if date == "" {
+			date = "now"
+		}
+		parts[i] = date + " " + st.GetQuantity()
+	}
+	return "[" + strings.Join(parts, ", ") + "]"
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"maps"
 	"net"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -135,6 +136,50 @@ func TestSameAvailability(t *testing.T) {
 			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
 		}
 	}
+}
+
+func TestSameSchedule(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		crm, erp []string
+		want     bool
+	}{
+		{"same", []string{"", "5", "2030-01-10", "12"}, []string{"", "5.000", "2030-01-10", "12"}, true},
+		{"both none", nil, nil, true},
+		{"CRM has none", nil, []string{"", "5"}, false},
+		{"other quantity", []string{"", "5", "2030-01-10", "12"}, []string{"", "5", "2030-01-10", "20"}, false},
+		{"other date", []string{"", "5", "2030-01-10", "12"}, []string{"", "5", "2030-02-01", "12"}, false},
+		{"a step more", []string{"", "5"}, []string{"", "5", "2030-01-10", "12"}, false},
+	}
+	for _, tt := range tests {
+		if got := sameSchedule(crmSchedule(tt.crm...), erpSchedule(tt.erp...)); got != tt.want {
+			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
+		}
+		p := &crmv1.Product{AvailableQuantity: "5", PromiseSchedule: crmSchedule(tt.crm...)}
+		a := &erpv1.Availability{Available: "5", PromiseSchedule: erpSchedule(tt.erp...)}
+		if got := sameAvailability(p, a); got != tt.want {
+			t.Errorf("%s: same availability %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+// crmSchedule and erpSchedule make promise schedules of date, quantity
+// pairs.
+func crmSchedule(steps ...string) []*crmv1.PromisableQuantity {
+	var out []*crmv1.PromisableQuantity
+	for i := 0; i+1 < len(steps); i += 2 {
+		out = append(out, &crmv1.PromisableQuantity{Date: steps[i], Quantity: steps[i+1]})
+	}
+	return out
+}
+
+func erpSchedule(steps ...string) []*erpv1.PromisableQuantity {
+	var out []*erpv1.PromisableQuantity
+	for i := 0; i+1 < len(steps); i += 2 {
+		out = append(out, &erpv1.PromisableQuantity{Date: steps[i], Quantity: steps[i+1]})
+	}
+	return out
 }
 
 // Ids of CRM records (UUIDs, as the CRM's are).
@@ -678,4 +723,109 @@ func TestReconciliationRepairsLineFulfilment(t *testing.T) {
 
 func shownLine(l *crmv1.OpportunityLine) string {
 	return l.GetSku() + " " + lineFulfilment(l).String()
+}
+
+// A report lists at most listedPerCheck repairs of each check, and apart
+// from them as much drift that is still there, first: a pass that repairs
+// the lines of more deals than a report ever listed in all still lists
+// the deal whose repair failed and another check's drift left for a
+// person, and counts per check what it leaves out.
+func TestReconciliationListsDriftOfEveryCheck(t *testing.T) {
+	t.Parallel()
+	s := newSides()
+	s.addAccount(accountA, "Acme", 1)
+	const repaired = 1001 // more than the 1000 entries a report once listed in all
+	for i := range repaired + 1 {
+		id := fmt.Sprintf("01a205e3-1c2d-75c5-a8f7-%012d", i)
+		s.addLines(s.addDeal(id, accountA, erpv1.SalesOrderStatus_SALES_ORDER_STATUS_CONFIRMED), "BOLT 1/0/0")
+		s.opps[id].Lines[0].ReservedQuantity = "" // won before lines showed fulfilment
+	}
+	// The last deal's CRM copy takes no reset (it has no etag): its repair
+	// fails, after every other deal's worked.
+	failed := fmt.Sprintf("01a205e3-1c2d-75c5-a8f7-%012d", repaired)
+	s.opps[failed].Etag = ""
+	s.products["ORPHAN"] = &crmv1.Product{Sku: "ORPHAN", Name: "Orphan"}
+
+	r := reconciled(t, s.engine(newStore(t)))
+	want := map[string]string{
+		CheckLineFulfilment: fmt.Sprintf("%d/%d/%d/0", repaired+1, repaired+1, repaired),
+		CheckItemInCatalog:  "1/1/0/0",
+	}
+	for check, w := range want {
+		if got := counts(r)[check]; got != w {
+			t.Errorf("%s checked/drifted/repaired/changed = %s, want %s", check, got, w)
+		}
+	}
+	byCheck := map[string][]Repair{}
+	for _, rep := range r.Repairs {
+		byCheck[rep.Check] = append(byCheck[rep.Check], rep)
+	}
+	for _, c := range r.Checks {
+		if listed := int64(len(byCheck[c.Name])); listed+c.Unlisted != c.Drifted {
+			t.Errorf("%s lists %d and leaves out %d of %d drifts, want each listed or counted", c.Name, listed, c.Unlisted, c.Drifted)
+		}
+	}
+	lines := byCheck[CheckLineFulfilment]
+	if len(lines) != listedPerCheck+1 || lines[0].Key != failed || !lines[0].Unresolved ||
+		!strings.Contains(lines[0].Detail, "repair failed") || lines[1].Unresolved {
+		t.Errorf("%s lists %d entries, first %+v; want %d, the failed repair first", CheckLineFulfilment, len(lines), lines[0], listedPerCheck+1)
+	}
+	if got := r.check(CheckLineFulfilment).Unlisted; got != repaired-listedPerCheck {
+		t.Errorf("%s leaves out %d, want %d", CheckLineFulfilment, got, repaired-listedPerCheck)
+	}
+	if orphans := byCheck[CheckItemInCatalog]; len(orphans) != 1 || orphans[0].Key != "ORPHAN" || !orphans[0].Unresolved {
+		t.Errorf("%s lists %+v, want the product without an item, unresolved", CheckItemInCatalog, orphans)
+	}
+	if i := slices.IndexFunc(r.Repairs, func(rep Repair) bool { return rep.Check == CheckItemInCatalog }); i < len(r.Repairs)-1 {
+		t.Errorf("%s is listed at %d of %d, want the checks in their order", CheckItemInCatalog, i, len(r.Repairs))
+	}
+}
+
+// A product's promise schedule that differs from its item's in the ERP
+// is repaired with the availability: one taken from an older stock level
+// by the versioned write, one the CRM keeps under the ERP's version (sent
+// by a bridge from before schedules, which sent none) by a reset, which
+// the report says. A schedule that differs only in how its quantities
+// are written is no drift. A second pass is clean.
+func TestReconciliationRepairsPromiseSchedules(t *testing.T) {
+	t.Parallel()
+	s := newSides()
+	erp := erpSchedule("", "5", "2031-12-01", "30", "2031-12-15", "60")
+	for _, sku := range []string{"GEAR", "BOLT", "NUT"} {
+		s.addItem(sku, sku, "5")
+		s.stock[sku].PromiseSchedule = erp
+		s.products[sku].PromiseSchedule = crmSchedule("", "5", "2031-12-01", "30.000", "2031-12-15", "60")
+	}
+	// GEAR shows a schedule from an older stock level (a purchase order
+	// grew since, and its event was lost).
+	s.stock["GEAR"].Version = 2
+	s.products["GEAR"].PromiseSchedule = crmSchedule("", "5", "2031-12-01", "20")
+	// BOLT shows none at the ERP's version.
+	s.products["BOLT"].PromiseSchedule = nil
+
+	e := s.engine(newStore(t))
+	r := reconciled(t, e)
+	if got := counts(r)[CheckAvailability]; got != "3/2/2/0" {
+		t.Errorf("%s checked/drifted/repaired/changed = %s, want 3/2/2/0 (%+v)", CheckAvailability, got, r.Repairs)
+	}
+	details := repairDetails(r)
+	for key, want := range map[string]string{
+		"GEAR": `CRM shows "5" available, promised ""; ERP has 5, next receipt ""; ` +
+			"CRM promises by the schedule [now 5, 2031-12-01 20], ERP's is [now 5, 2031-12-01 30, 2031-12-15 60]: repaired",
+		"BOLT": `CRM shows "5" available, promised ""; ERP has 5, next receipt ""; ` +
+			"CRM promises by the schedule none, ERP's is [now 5, 2031-12-01 30, 2031-12-15 60]" + scheduleResetNote + ": repaired",
+	} {
+		if got := details[CheckAvailability+" "+key]; got != want {
+			t.Errorf("%s: %q, want %q", key, got, want)
+		}
+	}
+	for _, sku := range []string{"GEAR", "BOLT"} {
+		if got := s.products[sku].GetPromiseSchedule(); !sameSchedule(got, erp) || s.stockShown[sku] != s.stock[sku].GetVersion() {
+			t.Errorf("%s shows the schedule %s at version %d, want the ERP's at %d", sku, scheduleText(got), s.stockShown[sku],
+				s.stock[sku].GetVersion())
+		}
+	}
+	if r := reconciled(t, e); len(r.Repairs) != 0 {
+		t.Errorf("second pass lists %+v, want nothing", r.Repairs)
+	}
 }

@@ -270,12 +270,29 @@ func (c *crmSide) SetAvailability(_ context.Context, req *crmv1.SetAvailabilityR
 				out.Stale++
 			default:
 				p.AvailableQuantity, p.PromiseDate, p.Etag = u.GetAvailable(), u.GetPromiseDate(), nextEtag(p.GetEtag())
+				p.PromiseSchedule = shownSchedule(u)
 				c.stockShown[u.GetSku()] = u.GetSourceVersion()
 				out.Applied++
 			}
 		}
 		return out, nil
 	})
+}
+
+// shownSchedule is the promise schedule a product shows after an update,
+// as the CRM shows it: none when the update sent none, else what is
+// available now and the update's dated steps.
+func shownSchedule(u *crmv1.AvailabilityUpdate) []*crmv1.PromisableQuantity {
+	if len(u.GetPromiseSchedule()) == 0 {
+		return nil
+	}
+	out := []*crmv1.PromisableQuantity{{Quantity: u.GetAvailable()}}
+	for _, q := range u.GetPromiseSchedule() {
+		if q.GetDate() != "" {
+			out = append(out, &crmv1.PromisableQuantity{Date: q.GetDate(), Quantity: q.GetQuantity()})
+		}
+	}
+	return out
 }
 
 type erpSide struct {

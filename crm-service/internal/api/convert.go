@@ -211,6 +211,15 @@ func productToProto(p catalog.Product) *crmv1.Product {
 		out.AvailableQuantity = a.Available.String()
 		out.PromiseDate = civil.FormatDate(a.PromiseDate)
 		out.AsOf = timeToProto(a.AsOf)
+		if a.Schedule.Known {
+			// What is available now, which the schedule as stored leaves
+			// out, then its steps.
+			out.PromiseSchedule = []*crmv1.PromisableQuantity{{Quantity: out.AvailableQuantity}}
+			for _, st := range a.Schedule.Steps {
+				out.PromiseSchedule = append(out.PromiseSchedule,
+					&crmv1.PromisableQuantity{Date: civil.FormatDate(st.Date), Quantity: st.Quantity.String()})
+			}
+		}
 	}
 	return out
 }

@@ -725,9 +725,26 @@ func TestLinesPromisedBySchedule(t *testing.T) {
 		}
 	}
 
+	// The product shows the schedule as sent, what is available now first.
+	shown := func(when string, want ...string) {
+		t.Helper()
+		p, err := e.products.GetProduct(e.sales(), &crmv1.GetProductRequest{Sku: "SKU-1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, q := range p.GetPromiseSchedule() {
+			got = append(got, q.GetDate(), q.GetQuantity())
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: product's promise schedule %q, want %q", when, got, want)
+		}
+	}
+
 	set(&crmv1.AvailabilityUpdate{OnHand: "10", Available: "10", PromiseDate: "2031-12-01", SourceVersion: 2,
 		PromiseSchedule: schedule("", "10", "2031-12-01", "30", "2031-12-15", "60")})
 	check("scheduled", today, "2031-12-01", "2031-12-15", "")
+	shown("scheduled", "", "10", "2031-12-01", "30", "2031-12-15", "60")
 
 	// An older level (a backorder ate the first receipt) is stale: ignored.
 	older := schedule("", "0", "2031-12-15", "30")
@@ -753,6 +770,7 @@ func TestLinesPromisedBySchedule(t *testing.T) {
 	// available covers the line, else the product's promise date.
 	set(&crmv1.AvailabilityUpdate{OnHand: "10", Available: "10", PromiseDate: "2031-12-01", SourceVersion: 4})
 	check("no schedule", today, "2031-12-01", "2031-12-01", "2031-12-01")
+	shown("no schedule")
 
 	// A schedule out of order is refused.
 	_, err = e.sync.SetAvailability(e.bridge(), &crmv1.SetAvailabilityRequest{Updates: []*crmv1.AvailabilityUpdate{{

@@ -774,7 +774,11 @@ type Reconciliation struct {
 	EndTime   *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=end_time,json=endTime,proto3" json:"end_time,omitempty"`
 	// What was compared, one entry per rule.
 	Checks []*ReconciliationCheck `protobuf:"bytes,5,rep,name=checks,proto3" json:"checks,omitempty"`
-	// What was repaired.
+	// What was repaired, or tried, and drift left for a person, by check
+	// (in the order of checks), each check's unresolved drift first. A
+	// report lists at most 100 repairs of each check and, apart from them,
+	// at most 100 entries of its unresolved drift; the check's unlisted
+	// counts the rest.
 	Repairs []*Repair `protobuf:"bytes,6,rep,name=repairs,proto3" json:"repairs,omitempty"`
 	// Set when the pass could not finish.
 	Error string `protobuf:"bytes,7,opt,name=error,proto3" json:"error,omitempty"`
@@ -890,7 +894,12 @@ type ReconciliationCheck struct {
 	// Records that differed as the pass first read them, in bulk, and
 	// agreed when both sides were read again: they changed during the pass.
 	// They are not drift, and not listed.
-	Changed       int64 `protobuf:"varint,5,opt,name=changed,proto3" json:"changed,omitempty"`
+	Changed int64 `protobuf:"varint,5,opt,name=changed,proto3" json:"changed,omitempty"`
+	// Drift of this check that repairs does not list, beyond the bound per
+	// check: every drift is listed or counted here. Reports of passes from
+	// before the bound per check have 0 (they listed at most 1000 entries
+	// in all and did not count the rest).
+	Unlisted      int64 `protobuf:"varint,6,opt,name=unlisted,proto3" json:"unlisted,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -960,13 +969,24 @@ func (x *ReconciliationCheck) GetChanged() int64 {
 	return 0
 }
 
-// Repair is one fix the pass made or tried; a failed one says why.
+func (x *ReconciliationCheck) GetUnlisted() int64 {
+	if x != nil {
+		return x.Unlisted
+	}
+	return 0
+}
+
+// Repair is one fix the pass made or tried (a failed one says why), or
+// drift the pass left for a person (it says why).
 type Repair struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Check string                 `protobuf:"bytes,1,opt,name=check,proto3" json:"check,omitempty"`
 	// The opportunity, SKU or account repaired.
-	Key           string `protobuf:"bytes,2,opt,name=key,proto3" json:"key,omitempty"`
-	Detail        string `protobuf:"bytes,3,opt,name=detail,proto3" json:"detail,omitempty"`
+	Key    string `protobuf:"bytes,2,opt,name=key,proto3" json:"key,omitempty"`
+	Detail string `protobuf:"bytes,3,opt,name=detail,proto3" json:"detail,omitempty"`
+	// The drift is still there: the repair failed, or the pass left it for
+	// a person.
+	Unresolved    bool `protobuf:"varint,4,opt,name=unresolved,proto3" json:"unresolved,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1020,6 +1040,13 @@ func (x *Repair) GetDetail() string {
 		return x.Detail
 	}
 	return ""
+}
+
+func (x *Repair) GetUnresolved() bool {
+	if x != nil {
+		return x.Unresolved
+	}
+	return false
 }
 
 type RunReconciliationRequest struct {
@@ -1272,17 +1299,21 @@ const file_bridge_v1_bridge_proto_rawDesc = "" +
 	"\x06checks\x18\x05 \x03(\v2\x1e.bridge.v1.ReconciliationCheckR\x06checks\x12+\n" +
 	"\arepairs\x18\x06 \x03(\v2\x11.bridge.v1.RepairR\arepairs\x12\x14\n" +
 	"\x05error\x18\a \x01(\tR\x05error\x124\n" +
-	"\x05state\x18\b \x01(\x0e2\x1e.bridge.v1.ReconciliationStateR\x05state\"\x93\x01\n" +
+	"\x05state\x18\b \x01(\x0e2\x1e.bridge.v1.ReconciliationStateR\x05state\"\xaf\x01\n" +
 	"\x13ReconciliationCheck\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\achecked\x18\x02 \x01(\x03R\achecked\x12\x18\n" +
 	"\adrifted\x18\x03 \x01(\x03R\adrifted\x12\x1a\n" +
 	"\brepaired\x18\x04 \x01(\x03R\brepaired\x12\x18\n" +
-	"\achanged\x18\x05 \x01(\x03R\achanged\"H\n" +
+	"\achanged\x18\x05 \x01(\x03R\achanged\x12\x1a\n" +
+	"\bunlisted\x18\x06 \x01(\x03R\bunlisted\"h\n" +
 	"\x06Repair\x12\x14\n" +
 	"\x05check\x18\x01 \x01(\tR\x05check\x12\x10\n" +
 	"\x03key\x18\x02 \x01(\tR\x03key\x12\x16\n" +
-	"\x06detail\x18\x03 \x01(\tR\x06detail\"\x1a\n" +
+	"\x06detail\x18\x03 \x01(\tR\x06detail\x12\x1e\n" +
+	"\n" +
+	"unresolved\x18\x04 \x01(\bR\n" +
+	"unresolved\"\x1a\n" +
 	"\x18RunReconciliationRequest\"*\n" +
 	"\x18GetReconciliationRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\"X\n" +

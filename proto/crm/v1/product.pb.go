@@ -40,9 +40,17 @@ type Product struct {
 	// Changes with every write of the bridge that applies, to the item's
 	// fields or to the availability (writes it ignores as stale keep it).
 	// The bridge's reconciliation sends it back as reset_etag.
-	Etag          string `protobuf:"bytes,8,opt,name=etag,proto3" json:"etag,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Etag string `protobuf:"bytes,8,opt,name=etag,proto3" json:"etag,omitempty"`
+	// The ERP's promise schedule as the bridge last sent it with the
+	// availability (AvailabilityUpdate.promise_schedule), by which
+	// opportunity lines are promised: first what is available now (no
+	// date, available_quantity), then the quantity promisable by each
+	// receipt date, cumulative and increasing. Empty while the bridge sent
+	// none (lines are then promised by promise_date). The bridge's
+	// reconciliation compares it with the ERP's.
+	PromiseSchedule []*PromisableQuantity `protobuf:"bytes,9,rep,name=promise_schedule,json=promiseSchedule,proto3" json:"promise_schedule,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *Product) Reset() {
@@ -131,6 +139,69 @@ func (x *Product) GetEtag() string {
 	return ""
 }
 
+func (x *Product) GetPromiseSchedule() []*PromisableQuantity {
+	if x != nil {
+		return x.PromiseSchedule
+	}
+	return nil
+}
+
+// PromisableQuantity is one step of a promise schedule
+// (Product.promise_schedule, AvailabilityUpdate.promise_schedule).
+type PromisableQuantity struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// YYYY-MM-DD; empty for what is available now (first entry only).
+	Date string `protobuf:"bytes,1,opt,name=date,proto3" json:"date,omitempty"`
+	// Decimal string: the quantity promisable by date, cumulative.
+	Quantity      string `protobuf:"bytes,2,opt,name=quantity,proto3" json:"quantity,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PromisableQuantity) Reset() {
+	*x = PromisableQuantity{}
+	mi := &file_crm_v1_product_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PromisableQuantity) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PromisableQuantity) ProtoMessage() {}
+
+func (x *PromisableQuantity) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_v1_product_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PromisableQuantity.ProtoReflect.Descriptor instead.
+func (*PromisableQuantity) Descriptor() ([]byte, []int) {
+	return file_crm_v1_product_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *PromisableQuantity) GetDate() string {
+	if x != nil {
+		return x.Date
+	}
+	return ""
+}
+
+func (x *PromisableQuantity) GetQuantity() string {
+	if x != nil {
+		return x.Quantity
+	}
+	return ""
+}
+
 type GetProductRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Sku           string                 `protobuf:"bytes,1,opt,name=sku,proto3" json:"sku,omitempty"`
@@ -140,7 +211,7 @@ type GetProductRequest struct {
 
 func (x *GetProductRequest) Reset() {
 	*x = GetProductRequest{}
-	mi := &file_crm_v1_product_proto_msgTypes[1]
+	mi := &file_crm_v1_product_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -152,7 +223,7 @@ func (x *GetProductRequest) String() string {
 func (*GetProductRequest) ProtoMessage() {}
 
 func (x *GetProductRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_v1_product_proto_msgTypes[1]
+	mi := &file_crm_v1_product_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -165,7 +236,7 @@ func (x *GetProductRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetProductRequest.ProtoReflect.Descriptor instead.
 func (*GetProductRequest) Descriptor() ([]byte, []int) {
-	return file_crm_v1_product_proto_rawDescGZIP(), []int{1}
+	return file_crm_v1_product_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *GetProductRequest) GetSku() string {
@@ -187,7 +258,7 @@ type ListProductsRequest struct {
 
 func (x *ListProductsRequest) Reset() {
 	*x = ListProductsRequest{}
-	mi := &file_crm_v1_product_proto_msgTypes[2]
+	mi := &file_crm_v1_product_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -199,7 +270,7 @@ func (x *ListProductsRequest) String() string {
 func (*ListProductsRequest) ProtoMessage() {}
 
 func (x *ListProductsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_v1_product_proto_msgTypes[2]
+	mi := &file_crm_v1_product_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -212,7 +283,7 @@ func (x *ListProductsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListProductsRequest.ProtoReflect.Descriptor instead.
 func (*ListProductsRequest) Descriptor() ([]byte, []int) {
-	return file_crm_v1_product_proto_rawDescGZIP(), []int{2}
+	return file_crm_v1_product_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *ListProductsRequest) GetPageSize() int32 {
@@ -246,7 +317,7 @@ type ListProductsResponse struct {
 
 func (x *ListProductsResponse) Reset() {
 	*x = ListProductsResponse{}
-	mi := &file_crm_v1_product_proto_msgTypes[3]
+	mi := &file_crm_v1_product_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -258,7 +329,7 @@ func (x *ListProductsResponse) String() string {
 func (*ListProductsResponse) ProtoMessage() {}
 
 func (x *ListProductsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_v1_product_proto_msgTypes[3]
+	mi := &file_crm_v1_product_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -271,7 +342,7 @@ func (x *ListProductsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListProductsResponse.ProtoReflect.Descriptor instead.
 func (*ListProductsResponse) Descriptor() ([]byte, []int) {
-	return file_crm_v1_product_proto_rawDescGZIP(), []int{3}
+	return file_crm_v1_product_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *ListProductsResponse) GetProducts() []*Product {
@@ -292,7 +363,7 @@ var File_crm_v1_product_proto protoreflect.FileDescriptor
 
 const file_crm_v1_product_proto_rawDesc = "" +
 	"\n" +
-	"\x14crm/v1/product.proto\x12\x06crm.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"\x9e\x02\n" +
+	"\x14crm/v1/product.proto\x12\x06crm.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"\xe5\x02\n" +
 	"\aProduct\x12\x10\n" +
 	"\x03sku\x18\x01 \x01(\tR\x03sku\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12.\n" +
@@ -302,7 +373,11 @@ const file_crm_v1_product_proto_rawDesc = "" +
 	"\fpromise_date\x18\x05 \x01(\tR\vpromiseDate\x12/\n" +
 	"\x05as_of\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\x04asOf\x12&\n" +
 	"\x0funit_of_measure\x18\a \x01(\tR\runitOfMeasure\x12\x12\n" +
-	"\x04etag\x18\b \x01(\tR\x04etag\"%\n" +
+	"\x04etag\x18\b \x01(\tR\x04etag\x12E\n" +
+	"\x10promise_schedule\x18\t \x03(\v2\x1a.crm.v1.PromisableQuantityR\x0fpromiseSchedule\"D\n" +
+	"\x12PromisableQuantity\x12\x12\n" +
+	"\x04date\x18\x01 \x01(\tR\x04date\x12\x1a\n" +
+	"\bquantity\x18\x02 \x01(\tR\bquantity\"%\n" +
 	"\x11GetProductRequest\x12\x10\n" +
 	"\x03sku\x18\x01 \x01(\tR\x03sku\"i\n" +
 	"\x13ListProductsRequest\x12\x1b\n" +
@@ -330,28 +405,30 @@ func file_crm_v1_product_proto_rawDescGZIP() []byte {
 	return file_crm_v1_product_proto_rawDescData
 }
 
-var file_crm_v1_product_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_crm_v1_product_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
 var file_crm_v1_product_proto_goTypes = []any{
 	(*Product)(nil),               // 0: crm.v1.Product
-	(*GetProductRequest)(nil),     // 1: crm.v1.GetProductRequest
-	(*ListProductsRequest)(nil),   // 2: crm.v1.ListProductsRequest
-	(*ListProductsResponse)(nil),  // 3: crm.v1.ListProductsResponse
-	(*v1.Money)(nil),              // 4: money.v1.Money
-	(*timestamppb.Timestamp)(nil), // 5: google.protobuf.Timestamp
+	(*PromisableQuantity)(nil),    // 1: crm.v1.PromisableQuantity
+	(*GetProductRequest)(nil),     // 2: crm.v1.GetProductRequest
+	(*ListProductsRequest)(nil),   // 3: crm.v1.ListProductsRequest
+	(*ListProductsResponse)(nil),  // 4: crm.v1.ListProductsResponse
+	(*v1.Money)(nil),              // 5: money.v1.Money
+	(*timestamppb.Timestamp)(nil), // 6: google.protobuf.Timestamp
 }
 var file_crm_v1_product_proto_depIdxs = []int32{
-	4, // 0: crm.v1.Product.list_price:type_name -> money.v1.Money
-	5, // 1: crm.v1.Product.as_of:type_name -> google.protobuf.Timestamp
-	0, // 2: crm.v1.ListProductsResponse.products:type_name -> crm.v1.Product
-	1, // 3: crm.v1.ProductService.GetProduct:input_type -> crm.v1.GetProductRequest
-	2, // 4: crm.v1.ProductService.ListProducts:input_type -> crm.v1.ListProductsRequest
-	0, // 5: crm.v1.ProductService.GetProduct:output_type -> crm.v1.Product
-	3, // 6: crm.v1.ProductService.ListProducts:output_type -> crm.v1.ListProductsResponse
-	5, // [5:7] is the sub-list for method output_type
-	3, // [3:5] is the sub-list for method input_type
-	3, // [3:3] is the sub-list for extension type_name
-	3, // [3:3] is the sub-list for extension extendee
-	0, // [0:3] is the sub-list for field type_name
+	5, // 0: crm.v1.Product.list_price:type_name -> money.v1.Money
+	6, // 1: crm.v1.Product.as_of:type_name -> google.protobuf.Timestamp
+	1, // 2: crm.v1.Product.promise_schedule:type_name -> crm.v1.PromisableQuantity
+	0, // 3: crm.v1.ListProductsResponse.products:type_name -> crm.v1.Product
+	2, // 4: crm.v1.ProductService.GetProduct:input_type -> crm.v1.GetProductRequest
+	3, // 5: crm.v1.ProductService.ListProducts:input_type -> crm.v1.ListProductsRequest
+	0, // 6: crm.v1.ProductService.GetProduct:output_type -> crm.v1.Product
+	4, // 7: crm.v1.ProductService.ListProducts:output_type -> crm.v1.ListProductsResponse
+	6, // [6:8] is the sub-list for method output_type
+	4, // [4:6] is the sub-list for method input_type
+	4, // [4:4] is the sub-list for extension type_name
+	4, // [4:4] is the sub-list for extension extendee
+	0, // [0:4] is the sub-list for field type_name
 }
 
 func init() { file_crm_v1_product_proto_init() }
@@ -365,7 +442,7 @@ func file_crm_v1_product_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crm_v1_product_proto_rawDesc), len(file_crm_v1_product_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   4,
+			NumMessages:   5,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

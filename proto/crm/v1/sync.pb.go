@@ -342,61 +342,6 @@ func (x *AvailabilityUpdate) GetPromiseSchedule() []*PromisableQuantity {
 	return nil
 }
 
-// PromisableQuantity is one step of AvailabilityUpdate.promise_schedule.
-type PromisableQuantity struct {
-	state protoimpl.MessageState `protogen:"open.v1"`
-	// YYYY-MM-DD; empty for what is available now (first entry only).
-	Date string `protobuf:"bytes,1,opt,name=date,proto3" json:"date,omitempty"`
-	// Decimal string: the quantity promisable by date, cumulative.
-	Quantity      string `protobuf:"bytes,2,opt,name=quantity,proto3" json:"quantity,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *PromisableQuantity) Reset() {
-	*x = PromisableQuantity{}
-	mi := &file_crm_v1_sync_proto_msgTypes[4]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *PromisableQuantity) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*PromisableQuantity) ProtoMessage() {}
-
-func (x *PromisableQuantity) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_v1_sync_proto_msgTypes[4]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use PromisableQuantity.ProtoReflect.Descriptor instead.
-func (*PromisableQuantity) Descriptor() ([]byte, []int) {
-	return file_crm_v1_sync_proto_rawDescGZIP(), []int{4}
-}
-
-func (x *PromisableQuantity) GetDate() string {
-	if x != nil {
-		return x.Date
-	}
-	return ""
-}
-
-func (x *PromisableQuantity) GetQuantity() string {
-	if x != nil {
-		return x.Quantity
-	}
-	return ""
-}
-
 type SetAvailabilityRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Updates       []*AvailabilityUpdate  `protobuf:"bytes,1,rep,name=updates,proto3" json:"updates,omitempty"`
@@ -406,7 +351,7 @@ type SetAvailabilityRequest struct {
 
 func (x *SetAvailabilityRequest) Reset() {
 	*x = SetAvailabilityRequest{}
-	mi := &file_crm_v1_sync_proto_msgTypes[5]
+	mi := &file_crm_v1_sync_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -418,7 +363,7 @@ func (x *SetAvailabilityRequest) String() string {
 func (*SetAvailabilityRequest) ProtoMessage() {}
 
 func (x *SetAvailabilityRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_v1_sync_proto_msgTypes[5]
+	mi := &file_crm_v1_sync_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -431,7 +376,7 @@ func (x *SetAvailabilityRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetAvailabilityRequest.ProtoReflect.Descriptor instead.
 func (*SetAvailabilityRequest) Descriptor() ([]byte, []int) {
-	return file_crm_v1_sync_proto_rawDescGZIP(), []int{5}
+	return file_crm_v1_sync_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *SetAvailabilityRequest) GetUpdates() []*AvailabilityUpdate {
@@ -453,7 +398,7 @@ type SetAvailabilityResponse struct {
 
 func (x *SetAvailabilityResponse) Reset() {
 	*x = SetAvailabilityResponse{}
-	mi := &file_crm_v1_sync_proto_msgTypes[6]
+	mi := &file_crm_v1_sync_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -465,7 +410,7 @@ func (x *SetAvailabilityResponse) String() string {
 func (*SetAvailabilityResponse) ProtoMessage() {}
 
 func (x *SetAvailabilityResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_v1_sync_proto_msgTypes[6]
+	mi := &file_crm_v1_sync_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -478,7 +423,7 @@ func (x *SetAvailabilityResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetAvailabilityResponse.ProtoReflect.Descriptor instead.
 func (*SetAvailabilityResponse) Descriptor() ([]byte, []int) {
-	return file_crm_v1_sync_proto_rawDescGZIP(), []int{6}
+	return file_crm_v1_sync_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *SetAvailabilityResponse) GetApplied() int32 {
@@ -543,7 +488,7 @@ type SetOpportunityOrderRequest struct {
 
 func (x *SetOpportunityOrderRequest) Reset() {
 	*x = SetOpportunityOrderRequest{}
-	mi := &file_crm_v1_sync_proto_msgTypes[7]
+	mi := &file_crm_v1_sync_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -555,7 +500,7 @@ func (x *SetOpportunityOrderRequest) String() string {
 func (*SetOpportunityOrderRequest) ProtoMessage() {}
 
 func (x *SetOpportunityOrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_v1_sync_proto_msgTypes[7]
+	mi := &file_crm_v1_sync_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -568,7 +513,7 @@ func (x *SetOpportunityOrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetOpportunityOrderRequest.ProtoReflect.Descriptor instead.
 func (*SetOpportunityOrderRequest) Descriptor() ([]byte, []int) {
-	return file_crm_v1_sync_proto_rawDescGZIP(), []int{7}
+	return file_crm_v1_sync_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *SetOpportunityOrderRequest) GetOpportunityId() string {
@@ -630,7 +575,7 @@ type LinkAccountRequest struct {
 
 func (x *LinkAccountRequest) Reset() {
 	*x = LinkAccountRequest{}
-	mi := &file_crm_v1_sync_proto_msgTypes[8]
+	mi := &file_crm_v1_sync_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -642,7 +587,7 @@ func (x *LinkAccountRequest) String() string {
 func (*LinkAccountRequest) ProtoMessage() {}
 
 func (x *LinkAccountRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_v1_sync_proto_msgTypes[8]
+	mi := &file_crm_v1_sync_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -655,7 +600,7 @@ func (x *LinkAccountRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LinkAccountRequest.ProtoReflect.Descriptor instead.
 func (*LinkAccountRequest) Descriptor() ([]byte, []int) {
-	return file_crm_v1_sync_proto_rawDescGZIP(), []int{8}
+	return file_crm_v1_sync_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *LinkAccountRequest) GetAccountId() string {
@@ -700,7 +645,7 @@ type SetAccountPaymentStatusRequest struct {
 
 func (x *SetAccountPaymentStatusRequest) Reset() {
 	*x = SetAccountPaymentStatusRequest{}
-	mi := &file_crm_v1_sync_proto_msgTypes[9]
+	mi := &file_crm_v1_sync_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -712,7 +657,7 @@ func (x *SetAccountPaymentStatusRequest) String() string {
 func (*SetAccountPaymentStatusRequest) ProtoMessage() {}
 
 func (x *SetAccountPaymentStatusRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_v1_sync_proto_msgTypes[9]
+	mi := &file_crm_v1_sync_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -725,7 +670,7 @@ func (x *SetAccountPaymentStatusRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetAccountPaymentStatusRequest.ProtoReflect.Descriptor instead.
 func (*SetAccountPaymentStatusRequest) Descriptor() ([]byte, []int) {
-	return file_crm_v1_sync_proto_rawDescGZIP(), []int{9}
+	return file_crm_v1_sync_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *SetAccountPaymentStatusRequest) GetAccountId() string {
@@ -802,7 +747,7 @@ type AccountBalanceUpdate struct {
 
 func (x *AccountBalanceUpdate) Reset() {
 	*x = AccountBalanceUpdate{}
-	mi := &file_crm_v1_sync_proto_msgTypes[10]
+	mi := &file_crm_v1_sync_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -814,7 +759,7 @@ func (x *AccountBalanceUpdate) String() string {
 func (*AccountBalanceUpdate) ProtoMessage() {}
 
 func (x *AccountBalanceUpdate) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_v1_sync_proto_msgTypes[10]
+	mi := &file_crm_v1_sync_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -827,7 +772,7 @@ func (x *AccountBalanceUpdate) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AccountBalanceUpdate.ProtoReflect.Descriptor instead.
 func (*AccountBalanceUpdate) Descriptor() ([]byte, []int) {
-	return file_crm_v1_sync_proto_rawDescGZIP(), []int{10}
+	return file_crm_v1_sync_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *AccountBalanceUpdate) GetCurrencyCode() string {
@@ -886,7 +831,7 @@ type SetOpportunityPaymentStatusRequest struct {
 
 func (x *SetOpportunityPaymentStatusRequest) Reset() {
 	*x = SetOpportunityPaymentStatusRequest{}
-	mi := &file_crm_v1_sync_proto_msgTypes[11]
+	mi := &file_crm_v1_sync_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -898,7 +843,7 @@ func (x *SetOpportunityPaymentStatusRequest) String() string {
 func (*SetOpportunityPaymentStatusRequest) ProtoMessage() {}
 
 func (x *SetOpportunityPaymentStatusRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_v1_sync_proto_msgTypes[11]
+	mi := &file_crm_v1_sync_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -911,7 +856,7 @@ func (x *SetOpportunityPaymentStatusRequest) ProtoReflect() protoreflect.Message
 
 // Deprecated: Use SetOpportunityPaymentStatusRequest.ProtoReflect.Descriptor instead.
 func (*SetOpportunityPaymentStatusRequest) Descriptor() ([]byte, []int) {
-	return file_crm_v1_sync_proto_rawDescGZIP(), []int{11}
+	return file_crm_v1_sync_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *SetOpportunityPaymentStatusRequest) GetOpportunityId() string {
@@ -946,7 +891,7 @@ var File_crm_v1_sync_proto protoreflect.FileDescriptor
 
 const file_crm_v1_sync_proto_rawDesc = "" +
 	"\n" +
-	"\x11crm/v1/sync.proto\x12\x06crm.v1\x1a\x14crm/v1/account.proto\x1a\x18crm/v1/opportunity.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"\xd3\x01\n" +
+	"\x11crm/v1/sync.proto\x12\x06crm.v1\x1a\x14crm/v1/account.proto\x1a\x18crm/v1/opportunity.proto\x1a\x14crm/v1/product.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"\xd3\x01\n" +
 	"\rProductUpsert\x12\x10\n" +
 	"\x03sku\x18\x01 \x01(\tR\x03sku\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12.\n" +
@@ -971,10 +916,7 @@ const file_crm_v1_sync_proto_rawDesc = "" +
 	"\x05as_of\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\x04asOf\x12\x1d\n" +
 	"\n" +
 	"reset_etag\x18\b \x01(\tR\tresetEtag\x12E\n" +
-	"\x10promise_schedule\x18\t \x03(\v2\x1a.crm.v1.PromisableQuantityR\x0fpromiseSchedule\"D\n" +
-	"\x12PromisableQuantity\x12\x12\n" +
-	"\x04date\x18\x01 \x01(\tR\x04date\x12\x1a\n" +
-	"\bquantity\x18\x02 \x01(\tR\bquantity\"N\n" +
+	"\x10promise_schedule\x18\t \x03(\v2\x1a.crm.v1.PromisableQuantityR\x0fpromiseSchedule\"N\n" +
 	"\x16SetAvailabilityRequest\x124\n" +
 	"\aupdates\x18\x01 \x03(\v2\x1a.crm.v1.AvailabilityUpdateR\aupdates\"l\n" +
 	"\x17SetAvailabilityResponse\x12\x18\n" +
@@ -1036,22 +978,22 @@ func file_crm_v1_sync_proto_rawDescGZIP() []byte {
 	return file_crm_v1_sync_proto_rawDescData
 }
 
-var file_crm_v1_sync_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
+var file_crm_v1_sync_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_crm_v1_sync_proto_goTypes = []any{
 	(*ProductUpsert)(nil),                      // 0: crm.v1.ProductUpsert
 	(*UpsertProductsRequest)(nil),              // 1: crm.v1.UpsertProductsRequest
 	(*UpsertProductsResponse)(nil),             // 2: crm.v1.UpsertProductsResponse
 	(*AvailabilityUpdate)(nil),                 // 3: crm.v1.AvailabilityUpdate
-	(*PromisableQuantity)(nil),                 // 4: crm.v1.PromisableQuantity
-	(*SetAvailabilityRequest)(nil),             // 5: crm.v1.SetAvailabilityRequest
-	(*SetAvailabilityResponse)(nil),            // 6: crm.v1.SetAvailabilityResponse
-	(*SetOpportunityOrderRequest)(nil),         // 7: crm.v1.SetOpportunityOrderRequest
-	(*LinkAccountRequest)(nil),                 // 8: crm.v1.LinkAccountRequest
-	(*SetAccountPaymentStatusRequest)(nil),     // 9: crm.v1.SetAccountPaymentStatusRequest
-	(*AccountBalanceUpdate)(nil),               // 10: crm.v1.AccountBalanceUpdate
-	(*SetOpportunityPaymentStatusRequest)(nil), // 11: crm.v1.SetOpportunityPaymentStatusRequest
-	(*v1.Money)(nil),                           // 12: money.v1.Money
-	(*timestamppb.Timestamp)(nil),              // 13: google.protobuf.Timestamp
+	(*SetAvailabilityRequest)(nil),             // 4: crm.v1.SetAvailabilityRequest
+	(*SetAvailabilityResponse)(nil),            // 5: crm.v1.SetAvailabilityResponse
+	(*SetOpportunityOrderRequest)(nil),         // 6: crm.v1.SetOpportunityOrderRequest
+	(*LinkAccountRequest)(nil),                 // 7: crm.v1.LinkAccountRequest
+	(*SetAccountPaymentStatusRequest)(nil),     // 8: crm.v1.SetAccountPaymentStatusRequest
+	(*AccountBalanceUpdate)(nil),               // 9: crm.v1.AccountBalanceUpdate
+	(*SetOpportunityPaymentStatusRequest)(nil), // 10: crm.v1.SetOpportunityPaymentStatusRequest
+	(*v1.Money)(nil),                           // 11: money.v1.Money
+	(*timestamppb.Timestamp)(nil),              // 12: google.protobuf.Timestamp
+	(*PromisableQuantity)(nil),                 // 13: crm.v1.PromisableQuantity
 	(FulfillmentStatus)(0),                     // 14: crm.v1.FulfillmentStatus
 	(*OpportunityLine)(nil),                    // 15: crm.v1.OpportunityLine
 	(PaymentStatus)(0),                         // 16: crm.v1.PaymentStatus
@@ -1059,29 +1001,29 @@ var file_crm_v1_sync_proto_goTypes = []any{
 	(*Account)(nil),                            // 18: crm.v1.Account
 }
 var file_crm_v1_sync_proto_depIdxs = []int32{
-	12, // 0: crm.v1.ProductUpsert.list_price:type_name -> money.v1.Money
+	11, // 0: crm.v1.ProductUpsert.list_price:type_name -> money.v1.Money
 	0,  // 1: crm.v1.UpsertProductsRequest.products:type_name -> crm.v1.ProductUpsert
-	13, // 2: crm.v1.AvailabilityUpdate.as_of:type_name -> google.protobuf.Timestamp
-	4,  // 3: crm.v1.AvailabilityUpdate.promise_schedule:type_name -> crm.v1.PromisableQuantity
+	12, // 2: crm.v1.AvailabilityUpdate.as_of:type_name -> google.protobuf.Timestamp
+	13, // 3: crm.v1.AvailabilityUpdate.promise_schedule:type_name -> crm.v1.PromisableQuantity
 	3,  // 4: crm.v1.SetAvailabilityRequest.updates:type_name -> crm.v1.AvailabilityUpdate
 	14, // 5: crm.v1.SetOpportunityOrderRequest.status:type_name -> crm.v1.FulfillmentStatus
 	15, // 6: crm.v1.SetOpportunityOrderRequest.lines:type_name -> crm.v1.OpportunityLine
 	16, // 7: crm.v1.SetAccountPaymentStatusRequest.payment_status:type_name -> crm.v1.PaymentStatus
-	12, // 8: crm.v1.SetAccountPaymentStatusRequest.open_balance:type_name -> money.v1.Money
-	12, // 9: crm.v1.SetAccountPaymentStatusRequest.overdue_balance:type_name -> money.v1.Money
-	10, // 10: crm.v1.SetAccountPaymentStatusRequest.balances:type_name -> crm.v1.AccountBalanceUpdate
-	12, // 11: crm.v1.AccountBalanceUpdate.open_balance:type_name -> money.v1.Money
-	12, // 12: crm.v1.AccountBalanceUpdate.overdue_balance:type_name -> money.v1.Money
-	12, // 13: crm.v1.AccountBalanceUpdate.credit:type_name -> money.v1.Money
+	11, // 8: crm.v1.SetAccountPaymentStatusRequest.open_balance:type_name -> money.v1.Money
+	11, // 9: crm.v1.SetAccountPaymentStatusRequest.overdue_balance:type_name -> money.v1.Money
+	9,  // 10: crm.v1.SetAccountPaymentStatusRequest.balances:type_name -> crm.v1.AccountBalanceUpdate
+	11, // 11: crm.v1.AccountBalanceUpdate.open_balance:type_name -> money.v1.Money
+	11, // 12: crm.v1.AccountBalanceUpdate.overdue_balance:type_name -> money.v1.Money
+	11, // 13: crm.v1.AccountBalanceUpdate.credit:type_name -> money.v1.Money
 	16, // 14: crm.v1.SetOpportunityPaymentStatusRequest.payment_status:type_name -> crm.v1.PaymentStatus
 	1,  // 15: crm.v1.SyncService.UpsertProducts:input_type -> crm.v1.UpsertProductsRequest
-	5,  // 16: crm.v1.SyncService.SetAvailability:input_type -> crm.v1.SetAvailabilityRequest
-	7,  // 17: crm.v1.SyncService.SetOpportunityOrder:input_type -> crm.v1.SetOpportunityOrderRequest
-	8,  // 18: crm.v1.SyncService.LinkAccount:input_type -> crm.v1.LinkAccountRequest
-	9,  // 19: crm.v1.SyncService.SetAccountPaymentStatus:input_type -> crm.v1.SetAccountPaymentStatusRequest
-	11, // 20: crm.v1.SyncService.SetOpportunityPaymentStatus:input_type -> crm.v1.SetOpportunityPaymentStatusRequest
+	4,  // 16: crm.v1.SyncService.SetAvailability:input_type -> crm.v1.SetAvailabilityRequest
+	6,  // 17: crm.v1.SyncService.SetOpportunityOrder:input_type -> crm.v1.SetOpportunityOrderRequest
+	7,  // 18: crm.v1.SyncService.LinkAccount:input_type -> crm.v1.LinkAccountRequest
+	8,  // 19: crm.v1.SyncService.SetAccountPaymentStatus:input_type -> crm.v1.SetAccountPaymentStatusRequest
+	10, // 20: crm.v1.SyncService.SetOpportunityPaymentStatus:input_type -> crm.v1.SetOpportunityPaymentStatusRequest
 	2,  // 21: crm.v1.SyncService.UpsertProducts:output_type -> crm.v1.UpsertProductsResponse
-	6,  // 22: crm.v1.SyncService.SetAvailability:output_type -> crm.v1.SetAvailabilityResponse
+	5,  // 22: crm.v1.SyncService.SetAvailability:output_type -> crm.v1.SetAvailabilityResponse
 	17, // 23: crm.v1.SyncService.SetOpportunityOrder:output_type -> crm.v1.Opportunity
 	18, // 24: crm.v1.SyncService.LinkAccount:output_type -> crm.v1.Account
 	18, // 25: crm.v1.SyncService.SetAccountPaymentStatus:output_type -> crm.v1.Account
@@ -1100,13 +1042,14 @@ func file_crm_v1_sync_proto_init() {
 	}
 	file_crm_v1_account_proto_init()
 	file_crm_v1_opportunity_proto_init()
+	file_crm_v1_product_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crm_v1_sync_proto_rawDesc), len(file_crm_v1_sync_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   12,
+			NumMessages:   11,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
