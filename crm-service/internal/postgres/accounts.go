@@ -174,17 +174,7 @@ func (s *Store) CreateAccount(ctx context.Context, requestID, method string, a a
 			return nil
 		})
 	})
-	var r *replayError
-	if errors.As(err, &r) {
-		if err := checkKey(ctx, r.key, method, ""); err != nil {
-			return account.Account{}, err
-		}
-		return s.GetAccount(ctx, r.key.resource)
-	}
-	if err != nil {
-		return account.Account{}, err
-	}
-	return out, nil
+	return created(ctx, err, out, method, s.GetAccount)
 }
 
 func queueInsertAccount(b *pgx.Batch, a account.Account) {
@@ -285,6 +275,25 @@ type replayError struct{ key *usedKey }
 func (e *replayError) Error() string { return "request id already used" }
 
 func errReplayOf(k *usedKey) error { return &replayError{key: k} }
+
+// created ends a create: out when the transaction's err is nil; when the
+// request_id had been used (a replayError), the record that first use made,
+// read by get, provided the key was used by the same method; otherwise err.
+func created[T any](ctx context.Context, err error, out T, method string, get func(context.Context, string) (T, error)) (T, error) {
+	var r *replayError
+	if errors.As(err, &r) {
+		if err := checkKey(ctx, r.key, method, ""); err != nil {
+			var zero T
+			return zero, err
+		}
+		return get(ctx, r.key.resource)
+	}
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return out, nil
+}
 
 // GetAccount implements account.Store.
 func (s *Store) GetAccount(ctx context.Context, id string) (account.Account, error) {

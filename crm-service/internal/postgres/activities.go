@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -153,17 +152,7 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
 		}
 		return err
 	})
-	var r *replayError
-	if errors.As(err, &r) {
-		if err := checkKey(ctx, r.key, method, ""); err != nil {
-			return activity.Activity{}, err
-		}
-		return s.GetActivity(ctx, r.key.resource)
-	}
-	if err != nil {
-		return activity.Activity{}, err
-	}
-	return out, nil
+	return created(ctx, err, out, method, s.GetActivity)
 }
 
 // GetActivity implements activity.Store.

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -88,17 +87,7 @@ VALUES ($1, $2, nullif($3, '')::uuid, nullif($4, '')::uuid, $5, $6, $7, $8, $9)`
 			return nil
 		})
 	})
-	var r *replayError
-	if errors.As(err, &r) {
-		if err := checkKey(ctx, r.key, method, ""); err != nil {
-			return campaign.Member{}, err
-		}
-		return s.getCampaignMember(ctx, r.key.resource)
-	}
-	if err != nil {
-		return campaign.Member{}, err
-	}
-	return m, nil
+	return created(ctx, err, m, method, s.getCampaignMember)
 }
 
 func (s *Store) getCampaignMember(ctx context.Context, id string) (campaign.Member, error) {

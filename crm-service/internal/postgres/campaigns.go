@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -86,17 +85,7 @@ func (s *Store) CreateCampaign(ctx context.Context, requestID, method string, c 
 			return nil
 		})
 	})
-	var r *replayError
-	if errors.As(err, &r) {
-		if err := checkKey(ctx, r.key, method, ""); err != nil {
-			return campaign.Campaign{}, err
-		}
-		return s.GetCampaign(ctx, r.key.resource)
-	}
-	if err != nil {
-		return campaign.Campaign{}, err
-	}
-	return out, nil
+	return created(ctx, err, out, method, s.GetCampaign)
 }
 
 // GetCampaign implements campaign.Store.

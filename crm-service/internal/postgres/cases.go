@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -113,17 +112,7 @@ SELECT a.payment_status FROM ins JOIN accounts a ON a.id = ins.account_id`,
 		}
 		return err
 	})
-	var r *replayError
-	if errors.As(err, &r) {
-		if err := checkKey(ctx, r.key, method, ""); err != nil {
-			return servicecase.Case{}, err
-		}
-		return s.GetCase(ctx, r.key.resource)
-	}
-	if err != nil {
-		return servicecase.Case{}, err
-	}
-	return out, nil
+	return created(ctx, err, out, method, s.GetCase)
 }
 
 // GetCase implements servicecase.Store.

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -108,17 +107,7 @@ func (s *Store) CreateContact(ctx context.Context, requestID, method string, c c
 			return nil
 		})
 	})
-	var r *replayError
-	if errors.As(err, &r) {
-		if err := checkKey(ctx, r.key, method, ""); err != nil {
-			return contact.Contact{}, err
-		}
-		return s.GetContact(ctx, r.key.resource)
-	}
-	if err != nil {
-		return contact.Contact{}, err
-	}
-	return out, nil
+	return created(ctx, err, out, method, s.GetContact)
 }
 
 // GetContact implements contact.Store.

@@ -83,17 +83,7 @@ status, owner, version, create_time, update_time) VALUES ($1, $2, $3, $4, $5, $6
 			return nil
 		})
 	})
-	var r *replayError
-	if errors.As(err, &r) {
-		if err := checkKey(ctx, r.key, method, ""); err != nil {
-			return lead.Lead{}, err
-		}
-		return s.GetLead(ctx, r.key.resource)
-	}
-	if err != nil {
-		return lead.Lead{}, err
-	}
-	return out, nil
+	return created(ctx, err, out, method, s.GetLead)
 }
 
 // GetLead implements lead.Store.

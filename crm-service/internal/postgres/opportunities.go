@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -274,17 +273,7 @@ func (s *Store) CreateOpportunity(ctx context.Context, m pipeline.Mutation, acco
 		}
 		return err
 	})
-	var r *replayError
-	if errors.As(err, &r) {
-		if err := checkKey(ctx, r.key, m.Method, ""); err != nil {
-			return pipeline.Opportunity{}, err
-		}
-		return s.GetOpportunity(ctx, r.key.resource)
-	}
-	if err != nil {
-		return pipeline.Opportunity{}, err
-	}
-	return out, nil
+	return created(ctx, err, out, m.Method, s.GetOpportunity)
 }
 
 func date(t time.Time) pgtype.Date { return pgtype.Date{Time: t, Valid: !t.IsZero()} }
