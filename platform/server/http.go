@@ -24,6 +24,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
+	"github.com/seamhq/seam/platform/auth"
 	"github.com/seamhq/seam/platform/errs"
 )
 
@@ -54,8 +55,9 @@ func (s *Server) httpHandler(ctx context.Context, reg *prometheus.Registry) (htt
 		runtime.WithErrorHandler(s.restErrors),
 		runtime.WithRoutingErrorHandler(routingErrors),
 		runtime.WithDisablePathLengthFallback(),
-		runtime.WithMiddlewares(routeMiddleware),
+		runtime.WithMiddlewares(s.routeMiddleware),
 	)
+	s.gateway = gw
 	// The gateway keeps its query parser in a package variable, which the
 	// option sets: set it once per process, so that servers started side
 	// by side (tests) do not write it while others read it.
@@ -111,13 +113,16 @@ func (s *Server) restGuard(next http.Handler) http.Handler {
 		}
 		// Every REST route needs a token: checked here, before the gateway
 		// reads the path and body, so a caller without one learns that
-		// (401) rather than what is wrong with its request. Roles are
-		// checked per method behind the gateway.
-		if _, err := s.verifier.Authenticate(r.Header.Get("Authorization")); err != nil {
+		// (401) rather than what is wrong with its request. Its roles are
+		// checked once the gateway has matched a route, against the
+		// route's method (authorizeRoute), and again behind the gateway.
+		p, err := s.verifier.Authenticate(r.Header.Get("Authorization"))
+		if err != nil {
 			w.Header().Set("WWW-Authenticate", "Bearer")
 			writeStatus(w, http.StatusUnauthorized, errs.ToStatus(r.Context(), s.log, "", err, nil))
 			return
 		}
+		r = r.WithContext(auth.WithPrincipal(r.Context(), p))
 		if r.ContentLength > s.cfg.MaxBodyBytes {
 			writeStatus(w, http.StatusRequestEntityTooLarge, bodyTooLarge(s.cfg.MaxBodyBytes))
 			return

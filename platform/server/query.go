@@ -37,8 +37,10 @@ func restCallFrom(ctx context.Context) *restCall {
 }
 
 // routeMiddleware runs in front of every gateway route. A probe (see
-// allowedMethods) only learns that the route matched.
-func routeMiddleware(next runtime.HandlerFunc) runtime.HandlerFunc {
+// allowedMethods) only learns that the route matched. A call whose
+// caller may not call the route's method is refused here (403), before
+// the route decodes its path, query or body (authorizeRoute).
+func (s *Server) routeMiddleware(next runtime.HandlerFunc) runtime.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request, pathParams map[string]string) {
 		if p := probeFrom(r.Context()); p != nil {
 			p.matched = true
@@ -46,6 +48,9 @@ func routeMiddleware(next runtime.HandlerFunc) runtime.HandlerFunc {
 			return
 		}
 		recordRoute(r.Context(), nil)
+		if !s.authorizeRoute(w, r) {
+			return
+		}
 		c := &restCall{pathParams: pathParams}
 		c.req = r.WithContext(context.WithValue(r.Context(), restCallKey{}, c))
 		next(w, c.req, pathParams)

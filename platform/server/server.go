@@ -113,6 +113,10 @@ type Server struct {
 	// bodies says which request field each REST route's body fills
 	// (routeBodies).
 	bodies map[string]string
+	// rpcs says which gRPC method each REST route calls (routeRPCs).
+	rpcs map[string]string
+	// gateway is the REST gateway's mux.
+	gateway *runtime.ServeMux
 
 	grpcLis, httpLis net.Listener
 	gatewayConn      *grpc.ClientConn
@@ -190,6 +194,9 @@ func New(ctx context.Context, cfg Config, svc Service, opts Options) (*Server, e
 		svc.Register(s.grpc)
 	}
 	metrics.InitializeMetrics(s.grpc)
+	if s.rpcs, err = routeRPCs(svc.OpenAPI, s.grpc.GetServiceInfo()); err != nil {
+		return nil, err
+	}
 
 	if s.grpcLis, err = net.Listen("tcp", cfg.GRPCAddr); err != nil {
 		return nil, fmt.Errorf("listen for gRPC on %s: %w", cfg.GRPCAddr, err)

@@ -107,6 +107,9 @@ func startLogged(t *testing.T, cfg Config, logger *slog.Logger) *Server {
 			"/crm.v1.AccountService/ListAccounts":  {auth.Sales},
 			"/crm.v1.AccountService/UpdateAccount": {auth.Sales},
 			"/crm.v1.LeadService/ConvertLead":      {auth.Sales},
+			// Not served, but routed: a caller the policy allows
+			// reaches the body's decoding.
+			"/crm.v1.OpportunityService/CreateOpportunity": {auth.Sales},
 		},
 	}
 	s, err := New(ctx, cfg, svc, Options{Logger: logger, Verifier: v})
