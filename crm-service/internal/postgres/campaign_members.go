@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/seamhq/seam/crm-service/internal/campaign"
+	"github.com/seamhq/seam/crm-service/internal/lead"
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/pg"
 )
@@ -58,7 +59,8 @@ func memberError(m campaign.Member, err error) error {
 
 // CreateCampaignMember implements campaign.MemberStore. The insert's
 // foreign keys lock the campaign and the contact or lead against deletion
-// (FOR KEY SHARE); the counts trigger updates the campaign's counters.
+// (FOR KEY SHARE); a lead is locked against conversion before
+// (queueMemberLead); the counts trigger updates the campaign's counters.
 func (s *Store) CreateCampaignMember(ctx context.Context, requestID, method string, m campaign.Member, ev campaign.Event) (campaign.Member, error) {
 	err := onceMore(func() error {
 		return pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
@@ -67,6 +69,9 @@ func (s *Store) CreateCampaignMember(ctx context.Context, requestID, method stri
 			if requestID != "" {
 				lookupKey(b, requestID, &used)
 				recordKey(ctx, b, requestID, method, m.ID)
+			}
+			if m.LeadID != "" {
+				queueMemberLead(b, m)
 			}
 			b.Queue(`INSERT INTO campaign_members (id, campaign_id, contact_id, lead_id, status, respond_time, version, create_time, update_time)
 VALUES ($1, $2, nullif($3, '')::uuid, nullif($4, '')::uuid, $5, $6, $7, $8, $9)`,
@@ -79,7 +84,7 @@ VALUES ($1, $2, nullif($3, '')::uuid, nullif($4, '')::uuid, $5, $6, $7, $8, $9)`
 				return errReplayOf(used)
 			}
 			if err != nil {
-				if keyTaken(err) {
+				if keyTaken(err) || errs.KindOf(err) == errs.FailedPrecondition {
 					return err
 				}
 				return memberError(m, err)
@@ -88,6 +93,32 @@ VALUES ($1, $2, nullif($3, '')::uuid, nullif($4, '')::uuid, $5, $6, $7, $8, $9)`
 		})
 	})
 	return created(ctx, err, m, method, s.getCampaignMember)
+}
+
+// queueMemberLead queues locking the lead m adds FOR SHARE and refusing it
+// when converted. A conversion locks the lead FOR UPDATE and moves the
+// lead's memberships to its contact, so the lock waits for a conversion
+// under way (and then reads the converted lead) or holds one off until
+// the membership is committed, when the conversion moves it with the
+// others: no membership is left on a converted lead. An unknown lead
+// reads nothing; the insert's foreign key reports it.
+func queueMemberLead(b *pgx.Batch, m campaign.Member) {
+	b.Queue(`SELECT status, coalesce(converted_contact_id::text, '') FROM leads WHERE id = $1 FOR SHARE`, m.LeadID).QueryRow(func(row pgx.Row) error {
+		var status lead.Status
+		var contactID string
+		err := row.Scan(&status, &contactID)
+		switch {
+		case pg.IsNoRows(err):
+			return nil
+		case err != nil:
+			return fmt.Errorf("lock lead %s: %w", m.LeadID, err)
+		case status != lead.StatusConverted:
+			return nil
+		case contactID != "":
+			return errs.FailedPreconditionf("lead %s was converted to contact %s: add the contact to campaign %s instead", m.LeadID, contactID, m.CampaignID)
+		}
+		return errs.FailedPreconditionf("lead %s was converted: add its contact to campaign %s instead", m.LeadID, m.CampaignID)
+	})
 }
 
 func (s *Store) getCampaignMember(ctx context.Context, id string) (campaign.Member, error) {

@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/seamhq/seam/crm-service/internal/campaign"
 	"github.com/seamhq/seam/crm-service/internal/contact"
 	"github.com/seamhq/seam/crm-service/internal/lead"
+	"github.com/seamhq/seam/platform/errs"
 )
 
 // memberPayloads encodes a member event as its id and version.
@@ -72,6 +74,15 @@ OR responded_count <> (SELECT count(*) FROM campaign_members WHERE campaign_id =
 // run of the transaction; it returns what the last run found.
 func (f fixture) convertWithMembers(t *testing.T, l lead.Lead, clock time.Time, before func(lead.Found)) lead.Found {
 	t.Helper()
+	seen, err := f.convertLead(t, l, clock, before)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return seen
+}
+
+// convertLead is convertWithMembers returning its error, for goroutines.
+func (f fixture) convertLead(t *testing.T, l lead.Lead, clock time.Time, before func(lead.Found)) (lead.Found, error) {
 	members := campaign.NewMembers(f.store, memberPayloads{}, func() time.Time { return clock })
 	var seen lead.Found
 	_, err := f.store.ConvertLead(t.Context(), l.ID, "", lead.MethodConvert, lead.Lookup{}, func(cur lead.Lead, found lead.Found) (lead.Conversion, error) {
@@ -94,10 +105,7 @@ func (f fixture) convertWithMembers(t *testing.T, l lead.Lead, clock time.Time, 
 		c.Lead, c.LeadEvent = next, lead.Event{Type: lead.EventConverted, Key: l.ID, Payload: []byte(`{}`)}
 		return c, nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return seen
+	return seen, err
 }
 
 func memberIDs(list []campaign.Member) []string {
@@ -268,4 +276,43 @@ func TestConvertLeadToNewContactMovesCampaignMembers(t *testing.T) {
 func sortedIDs(ids ...string) []string {
 	slices.Sort(ids)
 	return ids
+}
+
+// Adding a lead to a campaign while the lead is being converted waits for
+// the conversion and is then refused, naming the contact: no membership
+// is left on the converted lead, where the conversion would not have
+// moved it.
+func TestAddingLeadDuringItsConversionIsRefused(t *testing.T) {
+	f := newFixture(t)
+	spring := f.newCampaign(t, "Spring")
+	l := newLead(t, f, "Newco", "bo@newco.example")
+	added := make(chan error, 1)
+	f.convertWithMembers(t, l, now.Add(time.Hour), func(lead.Found) {
+		go func() {
+			m := campaign.Member{ID: newID(t), CampaignID: spring.ID, LeadID: l.ID, Status: campaign.MemberStatusSent, Version: 1, CreateTime: now, UpdateTime: now}
+			_, err := f.store.CreateCampaignMember(t.Context(), "", campaign.MethodCreateMember, m,
+				campaign.Event{Type: campaign.MemberEventCreated, Key: m.ID, Payload: []byte(`{}`)})
+			added <- err
+		}()
+		// The add waits for the conversion's lock of the lead.
+		deadline := time.Now().Add(10 * time.Second)
+		for f.count(t, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`) == 0 {
+			if time.Now().After(deadline) {
+				t.Fatal("the add did not wait for the conversion")
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	})
+	converted, err := f.store.GetLead(t.Context(), l.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = <-added
+	if errs.KindOf(err) != errs.FailedPrecondition || !strings.Contains(err.Error(), converted.ConvertedContactID) {
+		t.Fatalf("add during the conversion: %v, want FAILED_PRECONDITION naming contact %s", err, converted.ConvertedContactID)
+	}
+	if n := f.count(t, `SELECT count(*) FROM campaign_members`); n != 0 {
+		t.Errorf("%d memberships, want none", n)
+	}
+	f.checkMemberCounts(t)
 }
