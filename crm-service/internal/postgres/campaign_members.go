@@ -160,13 +160,43 @@ func (s *Store) ListCampaignMembers(ctx context.Context, q campaign.MemberQuery)
 	return list, false, nil
 }
 
+// Lock order of memberships. A membership's write locks its campaign's
+// row last (the counts trigger of migration 0028), while a campaign's
+// deletion locks the campaign's key and row first and its memberships'
+// keys and rows after. So that the two never wait on each other in a
+// cycle, every writer of existing memberships first takes the shared key
+// lock of their campaigns (campaignShareLockSQL: a transaction advisory
+// lock on the key pg.QueueKeyLock takes exclusively, in campaign id
+// order), before the memberships' own key locks. Shared, it lets writers
+// of one campaign's memberships run together, and waits for (and holds
+// off) a deletion or update of the campaign; like every key lock, it
+// writes nothing, so it costs no transaction id (see platform/pg).
+const campaignShareLockSQL = `SELECT pg_advisory_xact_lock_shared(hashtextextended('campaigns/' || $1::text, 0))`
+
+// lockMember takes the shared key lock of the campaign (see
+// campaignShareLockSQL), the member's key lock and its row FOR UPDATE, in
+// one round trip.
 func lockMember(ctx context.Context, tx pgx.Tx, campaignID, id string) (campaign.Member, error) {
-	m, err := lockRow(ctx, tx, "campaign member", "campaign_members/"+id,
-		`SELECT `+memberCols+` FROM campaign_members WHERE id = $1 FOR UPDATE`, id, scanMember)
-	if err == nil && m.CampaignID != campaignID {
+	var m campaign.Member
+	found := false
+	b := &pgx.Batch{}
+	b.Queue(campaignShareLockSQL, campaignID)
+	pg.QueueKeyLock(b, "campaign_members/"+id)
+	b.Queue(`SELECT `+memberCols+` FROM campaign_members WHERE id = $1 FOR UPDATE`, id).QueryRow(func(row pgx.Row) error {
+		v, err := scanMember(row)
+		if pg.IsNoRows(err) {
+			return nil
+		}
+		m, found = v, err == nil
+		return err
+	})
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return campaign.Member{}, fmt.Errorf("lock campaign member %s: %w", id, err)
+	}
+	if !found || m.CampaignID != campaignID {
 		return campaign.Member{}, errs.NotFoundf("campaign member %q", id)
 	}
-	return m, err
+	return m, nil
 }
 
 // UpdateCampaignMember implements campaign.MemberStore.
@@ -235,8 +265,15 @@ func queueLinkedMembers(b *pgx.Batch, col, id string, out *[]campaign.Member) {
 }
 
 // queueLockMembers queues taking the key locks and reading (FOR UPDATE, in
-// id order) of the memberships cond (SQL over args) selects.
+// id order) of the memberships cond (SQL over args) selects, after the
+// shared key locks of their campaigns (campaignShareLockSQL; a no-op for a
+// campaign's deletion, which holds its campaign's exclusively). The caller
+// holds what keeps new memberships matching cond out (the lock of their
+// contact, lead or campaign), or restricts cond to campaigns it holds the
+// shared locks of already.
 func queueLockMembers(b *pgx.Batch, cond string, out *[]campaign.Member, args ...any) {
+	b.Queue(`SELECT count(pg_advisory_xact_lock_shared(hashtextextended('campaigns/' || campaign_id::text, 0)))
+FROM (SELECT DISTINCT campaign_id FROM campaign_members WHERE `+cond+` ORDER BY campaign_id) r`, args...)
 	queueLockRecords(b, "campaign_members", cond, args...)
 	b.Queue(`SELECT `+memberCols+` FROM campaign_members WHERE `+cond+` ORDER BY id FOR UPDATE`, args...).Query(func(rows pgx.Rows) error {
 		for rows.Next() {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -276,6 +277,91 @@ func TestConvertLeadToNewContactMovesCampaignMembers(t *testing.T) {
 func sortedIDs(ids ...string) []string {
 	slices.Sort(ids)
 	return ids
+}
+
+// campaignPayloads encodes a campaign event as its id and version.
+type campaignPayloads struct{}
+
+func (campaignPayloads) EncodeCampaign(c campaign.Campaign) ([]byte, error) {
+	return fmt.Appendf(nil, `{"id":%q,"etag":"%d"}`, c.ID, c.Version), nil
+}
+
+// A campaign deleted while its members are being updated and removed,
+// and a lead of its members converted, takes its locks in the order they
+// do (the campaign's key, then the members'), so none waits on another in
+// a cycle: every call ends done or NOT_FOUND, and PostgreSQL detects no
+// deadlock (pg.InTx would run a deadlocked transaction again out of
+// sight; the tracer counts them).
+func TestDeleteCampaignWithConcurrentMemberWrites(t *testing.T) {
+	f := newFixture(t)
+	clock := func() time.Time { return now }
+	members := campaign.NewMembers(f.store, memberPayloads{}, clock)
+	campaigns := campaign.NewService(f.store, campaignPayloads{}, members, clock)
+	const rounds, size, writers = 25, 6, 3
+	contacts := make([]string, size)
+	for i := range contacts {
+		contacts[i] = f.newContact(t, fmt.Sprintf("c%d@example.com", i)).ID
+	}
+	expected := func(err error) bool { return err == nil || errs.KindOf(err) == errs.NotFound }
+	for round := range rounds {
+		c := f.newCampaign(t, fmt.Sprintf("Round %d", round))
+		ms := make([]campaign.Member, size)
+		for i, id := range contacts {
+			ms[i] = f.addMember(t, c.ID, id, "", time.Time{})
+		}
+		l := newLead(t, f, fmt.Sprintf("Lead %d", round), fmt.Sprintf("lead%d@example.com", round))
+		f.addMember(t, c.ID, "", l.ID, time.Time{})
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			if _, err := f.convertLead(t, l, now, nil); err != nil {
+				t.Errorf("round %d: convert lead: %v", round, err)
+			}
+		})
+		started := make(chan struct{}, writers)
+		for w := range writers {
+			wg.Go(func() {
+				for n := 0; ; n++ {
+					m := ms[(n+w*size/writers)%size]
+					st := campaign.MemberStatusResponded
+					if (n/size+w)%2 == 1 {
+						st = campaign.MemberStatusSent
+					}
+					var err error
+					if w == 0 && n == size {
+						err = members.Delete(t.Context(), c.ID, m.ID, "")
+					} else {
+						_, err = members.Update(t.Context(), c.ID, m.ID, campaign.MemberInput{Status: st}, "")
+					}
+					if n == 0 {
+						started <- struct{}{}
+					}
+					if !expected(err) {
+						t.Errorf("round %d: member write: %v", round, err)
+						return
+					}
+					if err != nil && n >= size {
+						return // the campaign is gone
+					}
+				}
+			})
+		}
+		wg.Go(func() {
+			<-started
+			if err := campaigns.Delete(t.Context(), c.ID, ""); err != nil {
+				t.Errorf("round %d: delete campaign: %v", round, err)
+			}
+		})
+		wg.Wait()
+		if t.Failed() || f.tracer.deadlocks.Load() > 0 {
+			break
+		}
+		if n := f.count(t, `SELECT count(*) FROM campaign_members WHERE campaign_id = $1`, c.ID); n != 0 {
+			t.Fatalf("round %d: %d members of the deleted campaign left", round, n)
+		}
+	}
+	if n := f.tracer.deadlocks.Load(); n != 0 {
+		t.Errorf("%d deadlocks between the campaign's deletion and its members' writes", n)
+	}
 }
 
 // Adding a lead to a campaign while the lead is being converted waits for
