@@ -4,11 +4,13 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
 	"github.com/google/uuid"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	"github.com/seamhq/seam/platform/auth"
@@ -577,4 +579,41 @@ func TestConvertLeadCarriesCampaignMemberships(t *testing.T) {
 	if err != nil || st.Members != 2 || st.RespondedMembers != 1 || st.ResponseRate != "0.5000" {
 		t.Errorf("spring stats %v %v, want 2 members, 1 responded, rate 0.5000", st, err)
 	}
+}
+
+// A converted lead's memberships are its contact's: adding the lead to a
+// campaign is refused, naming the contact to add instead, and writes
+// nothing; a retry of an add accepted before the conversion still
+// answers with that membership, now the contact's.
+func TestAddingConvertedLeadIsRefused(t *testing.T) {
+	e := newEnv(t)
+	spring, autumn := e.createCampaign("Spring"), e.createCampaign("Autumn")
+	l := e.createLead(&crmv1.Lead{Name: "Bo", Company: "Bco", Email: "bo@bco.example"})
+	req := &crmv1.CreateCampaignMemberRequest{CampaignId: spring.Id, RequestId: "add-bo", CampaignMember: &crmv1.CampaignMember{LeadId: l.Id}}
+	m, err := e.campaigns.CreateCampaignMember(e.sales(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conv, err := e.leads.ConvertLead(e.sales(), &crmv1.ConvertLeadRequest{Id: l.Id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := e.rows()
+	_, err = e.campaigns.CreateCampaignMember(e.sales(), &crmv1.CreateCampaignMemberRequest{CampaignId: autumn.Id,
+		CampaignMember: &crmv1.CampaignMember{LeadId: l.Id}})
+	wantCode(t, err, codes.FailedPrecondition)
+	if msg := status.Convert(err).Message(); !strings.Contains(msg, conv.ConvertedContactId) || !strings.Contains(msg, "contact") {
+		t.Errorf("message %q does not name contact %s to add instead", msg, conv.ConvertedContactId)
+	}
+	again, err := e.campaigns.CreateCampaignMember(e.sales(), req)
+	if err != nil || again.Id != m.Id || again.LeadId != "" || again.ContactId != conv.ConvertedContactId {
+		t.Fatalf("retry of the add before the conversion: %v %v, want %s of contact %s", again, err, m.Id, conv.ConvertedContactId)
+	}
+	if e.rows() != before || e.count(`SELECT count(*) FROM campaign_members WHERE lead_id IS NOT NULL`) != 0 {
+		t.Fatal("a refused add or a retry wrote something")
+	}
+	if n, _ := e.memberCounts(autumn.Id); n != 0 {
+		t.Errorf("autumn members %d, want 0", n)
+	}
+	e.addMember(autumn.Id, &crmv1.CampaignMember{ContactId: conv.ConvertedContactId})
 }

@@ -89,7 +89,9 @@ type MemberStore interface {
 	// one transaction; a requestID used before for method returns the
 	// member it created. An unknown campaign is NOT_FOUND, an unknown
 	// contact or lead INVALID_ARGUMENT naming contact_id or lead_id; a
-	// contact or lead already a member is ALREADY_EXISTS.
+	// contact or lead already a member is ALREADY_EXISTS; a converted lead
+	// is FAILED_PRECONDITION (its contact is the member to add), also when
+	// the conversion commits while m is being added.
 	CreateCampaignMember(ctx context.Context, requestID, method string, m Member, ev Event) (Member, error)
 	// ListCampaignMembers pages through a campaign's members; NOT_FOUND
 	// when the campaign does not exist.

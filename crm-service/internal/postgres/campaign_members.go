@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/seamhq/seam/crm-service/internal/campaign"
+	"github.com/seamhq/seam/crm-service/internal/lead"
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/pg"
 )
@@ -58,7 +59,8 @@ func memberError(m campaign.Member, err error) error {
 
 // CreateCampaignMember implements campaign.MemberStore. The insert's
 // foreign keys lock the campaign and the contact or lead against deletion
-// (FOR KEY SHARE); the counts trigger updates the campaign's counters.
+// (FOR KEY SHARE); a lead is locked against conversion before
+// (queueMemberLead); the counts trigger updates the campaign's counters.
 func (s *Store) CreateCampaignMember(ctx context.Context, requestID, method string, m campaign.Member, ev campaign.Event) (campaign.Member, error) {
 	err := onceMore(func() error {
 		return pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
@@ -67,6 +69,9 @@ func (s *Store) CreateCampaignMember(ctx context.Context, requestID, method stri
 			if requestID != "" {
 				lookupKey(b, requestID, &used)
 				recordKey(ctx, b, requestID, method, m.ID)
+			}
+			if m.LeadID != "" {
+				queueMemberLead(b, m)
 			}
 			b.Queue(`INSERT INTO campaign_members (id, campaign_id, contact_id, lead_id, status, respond_time, version, create_time, update_time)
 VALUES ($1, $2, nullif($3, '')::uuid, nullif($4, '')::uuid, $5, $6, $7, $8, $9)`,
@@ -79,7 +84,7 @@ VALUES ($1, $2, nullif($3, '')::uuid, nullif($4, '')::uuid, $5, $6, $7, $8, $9)`
 				return errReplayOf(used)
 			}
 			if err != nil {
-				if keyTaken(err) {
+				if keyTaken(err) || errs.KindOf(err) == errs.FailedPrecondition {
 					return err
 				}
 				return memberError(m, err)
@@ -88,6 +93,32 @@ VALUES ($1, $2, nullif($3, '')::uuid, nullif($4, '')::uuid, $5, $6, $7, $8, $9)`
 		})
 	})
 	return created(ctx, err, m, method, s.getCampaignMember)
+}
+
+// queueMemberLead queues locking the lead m adds FOR SHARE and refusing it
+// when converted. A conversion locks the lead FOR UPDATE and moves the
+// lead's memberships to its contact, so the lock waits for a conversion
+// under way (and then reads the converted lead) or holds one off until
+// the membership is committed, when the conversion moves it with the
+// others: no membership is left on a converted lead. An unknown lead
+// reads nothing; the insert's foreign key reports it.
+func queueMemberLead(b *pgx.Batch, m campaign.Member) {
+	b.Queue(`SELECT status, coalesce(converted_contact_id::text, '') FROM leads WHERE id = $1 FOR SHARE`, m.LeadID).QueryRow(func(row pgx.Row) error {
+		var status lead.Status
+		var contactID string
+		err := row.Scan(&status, &contactID)
+		switch {
+		case pg.IsNoRows(err):
+			return nil
+		case err != nil:
+			return fmt.Errorf("lock lead %s: %w", m.LeadID, err)
+		case status != lead.StatusConverted:
+			return nil
+		case contactID != "":
+			return errs.FailedPreconditionf("lead %s was converted to contact %s: add the contact to campaign %s instead", m.LeadID, contactID, m.CampaignID)
+		}
+		return errs.FailedPreconditionf("lead %s was converted: add its contact to campaign %s instead", m.LeadID, m.CampaignID)
+	})
 }
 
 func (s *Store) getCampaignMember(ctx context.Context, id string) (campaign.Member, error) {
@@ -129,13 +160,43 @@ func (s *Store) ListCampaignMembers(ctx context.Context, q campaign.MemberQuery)
 	return list, false, nil
 }
 
+// Lock order of memberships. A membership's write locks its campaign's
+// row last (the counts trigger of migration 0028), while a campaign's
+// deletion locks the campaign's key and row first and its memberships'
+// keys and rows after. So that the two never wait on each other in a
+// cycle, every writer of existing memberships first takes the shared key
+// lock of their campaigns (campaignShareLockSQL: a transaction advisory
+// lock on the key pg.QueueKeyLock takes exclusively, in campaign id
+// order), before the memberships' own key locks. Shared, it lets writers
+// of one campaign's memberships run together, and waits for (and holds
+// off) a deletion or update of the campaign; like every key lock, it
+// writes nothing, so it costs no transaction id (see platform/pg).
+const campaignShareLockSQL = `SELECT pg_advisory_xact_lock_shared(hashtextextended('campaigns/' || $1::text, 0))`
+
+// lockMember takes the shared key lock of the campaign (see
+// campaignShareLockSQL), the member's key lock and its row FOR UPDATE, in
+// one round trip.
 func lockMember(ctx context.Context, tx pgx.Tx, campaignID, id string) (campaign.Member, error) {
-	m, err := lockRow(ctx, tx, "campaign member", "campaign_members/"+id,
-		`SELECT `+memberCols+` FROM campaign_members WHERE id = $1 FOR UPDATE`, id, scanMember)
-	if err == nil && m.CampaignID != campaignID {
+	var m campaign.Member
+	found := false
+	b := &pgx.Batch{}
+	b.Queue(campaignShareLockSQL, campaignID)
+	pg.QueueKeyLock(b, "campaign_members/"+id)
+	b.Queue(`SELECT `+memberCols+` FROM campaign_members WHERE id = $1 FOR UPDATE`, id).QueryRow(func(row pgx.Row) error {
+		v, err := scanMember(row)
+		if pg.IsNoRows(err) {
+			return nil
+		}
+		m, found = v, err == nil
+		return err
+	})
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return campaign.Member{}, fmt.Errorf("lock campaign member %s: %w", id, err)
+	}
+	if !found || m.CampaignID != campaignID {
 		return campaign.Member{}, errs.NotFoundf("campaign member %q", id)
 	}
-	return m, err
+	return m, nil
 }
 
 // UpdateCampaignMember implements campaign.MemberStore.
@@ -204,8 +265,15 @@ func queueLinkedMembers(b *pgx.Batch, col, id string, out *[]campaign.Member) {
 }
 
 // queueLockMembers queues taking the key locks and reading (FOR UPDATE, in
-// id order) of the memberships cond (SQL over args) selects.
+// id order) of the memberships cond (SQL over args) selects, after the
+// shared key locks of their campaigns (campaignShareLockSQL; a no-op for a
+// campaign's deletion, which holds its campaign's exclusively). The caller
+// holds what keeps new memberships matching cond out (the lock of their
+// contact, lead or campaign), or restricts cond to campaigns it holds the
+// shared locks of already.
 func queueLockMembers(b *pgx.Batch, cond string, out *[]campaign.Member, args ...any) {
+	b.Queue(`SELECT count(pg_advisory_xact_lock_shared(hashtextextended('campaigns/' || campaign_id::text, 0)))
+FROM (SELECT DISTINCT campaign_id FROM campaign_members WHERE `+cond+` ORDER BY campaign_id) r`, args...)
 	queueLockRecords(b, "campaign_members", cond, args...)
 	b.Queue(`SELECT `+memberCols+` FROM campaign_members WHERE `+cond+` ORDER BY id FOR UPDATE`, args...).Query(func(rows pgx.Rows) error {
 		for rows.Next() {

@@ -3,6 +3,8 @@ package postgres_test
 import (
 	"fmt"
 	"slices"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -11,6 +13,7 @@ import (
 	"github.com/seamhq/seam/crm-service/internal/campaign"
 	"github.com/seamhq/seam/crm-service/internal/contact"
 	"github.com/seamhq/seam/crm-service/internal/lead"
+	"github.com/seamhq/seam/platform/errs"
 )
 
 // memberPayloads encodes a member event as its id and version.
@@ -72,6 +75,15 @@ OR responded_count <> (SELECT count(*) FROM campaign_members WHERE campaign_id =
 // run of the transaction; it returns what the last run found.
 func (f fixture) convertWithMembers(t *testing.T, l lead.Lead, clock time.Time, before func(lead.Found)) lead.Found {
 	t.Helper()
+	seen, err := f.convertLead(t, l, clock, before)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return seen
+}
+
+// convertLead is convertWithMembers returning its error, for goroutines.
+func (f fixture) convertLead(t *testing.T, l lead.Lead, clock time.Time, before func(lead.Found)) (lead.Found, error) {
 	members := campaign.NewMembers(f.store, memberPayloads{}, func() time.Time { return clock })
 	var seen lead.Found
 	_, err := f.store.ConvertLead(t.Context(), l.ID, "", lead.MethodConvert, lead.Lookup{}, func(cur lead.Lead, found lead.Found) (lead.Conversion, error) {
@@ -94,10 +106,7 @@ func (f fixture) convertWithMembers(t *testing.T, l lead.Lead, clock time.Time, 
 		c.Lead, c.LeadEvent = next, lead.Event{Type: lead.EventConverted, Key: l.ID, Payload: []byte(`{}`)}
 		return c, nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return seen
+	return seen, err
 }
 
 func memberIDs(list []campaign.Member) []string {
@@ -268,4 +277,128 @@ func TestConvertLeadToNewContactMovesCampaignMembers(t *testing.T) {
 func sortedIDs(ids ...string) []string {
 	slices.Sort(ids)
 	return ids
+}
+
+// campaignPayloads encodes a campaign event as its id and version.
+type campaignPayloads struct{}
+
+func (campaignPayloads) EncodeCampaign(c campaign.Campaign) ([]byte, error) {
+	return fmt.Appendf(nil, `{"id":%q,"etag":"%d"}`, c.ID, c.Version), nil
+}
+
+// A campaign deleted while its members are being updated and removed,
+// and a lead of its members converted, takes its locks in the order they
+// do (the campaign's key, then the members'), so none waits on another in
+// a cycle: every call ends done or NOT_FOUND, and PostgreSQL detects no
+// deadlock (pg.InTx would run a deadlocked transaction again out of
+// sight; the tracer counts them).
+func TestDeleteCampaignWithConcurrentMemberWrites(t *testing.T) {
+	f := newFixture(t)
+	clock := func() time.Time { return now }
+	members := campaign.NewMembers(f.store, memberPayloads{}, clock)
+	campaigns := campaign.NewService(f.store, campaignPayloads{}, members, clock)
+	const rounds, size, writers = 25, 6, 3
+	contacts := make([]string, size)
+	for i := range contacts {
+		contacts[i] = f.newContact(t, fmt.Sprintf("c%d@example.com", i)).ID
+	}
+	expected := func(err error) bool { return err == nil || errs.KindOf(err) == errs.NotFound }
+	for round := range rounds {
+		c := f.newCampaign(t, fmt.Sprintf("Round %d", round))
+		ms := make([]campaign.Member, size)
+		for i, id := range contacts {
+			ms[i] = f.addMember(t, c.ID, id, "", time.Time{})
+		}
+		l := newLead(t, f, fmt.Sprintf("Lead %d", round), fmt.Sprintf("lead%d@example.com", round))
+		f.addMember(t, c.ID, "", l.ID, time.Time{})
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			if _, err := f.convertLead(t, l, now, nil); err != nil {
+				t.Errorf("round %d: convert lead: %v", round, err)
+			}
+		})
+		started := make(chan struct{}, writers)
+		for w := range writers {
+			wg.Go(func() {
+				for n := 0; ; n++ {
+					m := ms[(n+w*size/writers)%size]
+					st := campaign.MemberStatusResponded
+					if (n/size+w)%2 == 1 {
+						st = campaign.MemberStatusSent
+					}
+					var err error
+					if w == 0 && n == size {
+						err = members.Delete(t.Context(), c.ID, m.ID, "")
+					} else {
+						_, err = members.Update(t.Context(), c.ID, m.ID, campaign.MemberInput{Status: st}, "")
+					}
+					if n == 0 {
+						started <- struct{}{}
+					}
+					if !expected(err) {
+						t.Errorf("round %d: member write: %v", round, err)
+						return
+					}
+					if err != nil && n >= size {
+						return // the campaign is gone
+					}
+				}
+			})
+		}
+		wg.Go(func() {
+			<-started
+			if err := campaigns.Delete(t.Context(), c.ID, ""); err != nil {
+				t.Errorf("round %d: delete campaign: %v", round, err)
+			}
+		})
+		wg.Wait()
+		if t.Failed() || f.tracer.deadlocks.Load() > 0 {
+			break
+		}
+		if n := f.count(t, `SELECT count(*) FROM campaign_members WHERE campaign_id = $1`, c.ID); n != 0 {
+			t.Fatalf("round %d: %d members of the deleted campaign left", round, n)
+		}
+	}
+	if n := f.tracer.deadlocks.Load(); n != 0 {
+		t.Errorf("%d deadlocks between the campaign's deletion and its members' writes", n)
+	}
+}
+
+// Adding a lead to a campaign while the lead is being converted waits for
+// the conversion and is then refused, naming the contact: no membership
+// is left on the converted lead, where the conversion would not have
+// moved it.
+func TestAddingLeadDuringItsConversionIsRefused(t *testing.T) {
+	f := newFixture(t)
+	spring := f.newCampaign(t, "Spring")
+	l := newLead(t, f, "Newco", "bo@newco.example")
+	added := make(chan error, 1)
+	f.convertWithMembers(t, l, now.Add(time.Hour), func(lead.Found) {
+		go func() {
+			m := campaign.Member{ID: newID(t), CampaignID: spring.ID, LeadID: l.ID, Status: campaign.MemberStatusSent, Version: 1, CreateTime: now, UpdateTime: now}
+			_, err := f.store.CreateCampaignMember(t.Context(), "", campaign.MethodCreateMember, m,
+				campaign.Event{Type: campaign.MemberEventCreated, Key: m.ID, Payload: []byte(`{}`)})
+			added <- err
+		}()
+		// The add waits for the conversion's lock of the lead.
+		deadline := time.Now().Add(10 * time.Second)
+		for f.count(t, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`) == 0 {
+			if time.Now().After(deadline) {
+				t.Fatal("the add did not wait for the conversion")
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	})
+	converted, err := f.store.GetLead(t.Context(), l.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = <-added
+	if errs.KindOf(err) != errs.FailedPrecondition || !strings.Contains(err.Error(), converted.ConvertedContactID) {
+		t.Fatalf("add during the conversion: %v, want FAILED_PRECONDITION naming contact %s", err, converted.ConvertedContactID)
+	}
+	if n := f.count(t, `SELECT count(*) FROM campaign_members`); n != 0 {
+		t.Errorf("%d memberships, want none", n)
+	}
+	f.checkMemberCounts(t)
 }

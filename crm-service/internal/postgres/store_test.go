@@ -2,12 +2,15 @@ package postgres_test
 
 import (
 	"context"
+	"errors"
 	"os"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	pgxdecimal "github.com/jackc/pgx-shopspring-decimal"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/shopspring/decimal"
@@ -34,9 +37,39 @@ func migrateDB(ctx context.Context, url string) error {
 }
 
 type fixture struct {
-	store *postgres.Store
-	pool  *pgxpool.Pool
-	trips *pgtest.RoundTrips
+	store  *postgres.Store
+	pool   *pgxpool.Pool
+	trips  *pgtest.RoundTrips
+	tracer *tracer
+}
+
+// tracer counts round trips (pgtest.RoundTrips) and the statements that
+// failed with deadlock_detected: pg.InTx runs such a transaction again,
+// so a deadlock never reaches the caller, and tests count them here.
+type tracer struct {
+	*pgtest.RoundTrips
+	deadlocks atomic.Int64
+}
+
+func (tr *tracer) see(err error) {
+	if pgErr, ok := errors.AsType[*pgconn.PgError](err); ok && pgErr.Code == "40P01" {
+		tr.deadlocks.Add(1)
+	}
+}
+
+// TraceQueryEnd implements pgx.QueryTracer.
+func (tr *tracer) TraceQueryEnd(_ context.Context, _ *pgx.Conn, d pgx.TraceQueryEndData) {
+	tr.see(d.Err)
+}
+
+// TraceBatchQuery implements pgx.BatchTracer.
+func (tr *tracer) TraceBatchQuery(_ context.Context, _ *pgx.Conn, d pgx.TraceBatchQueryData) {
+	tr.see(d.Err)
+}
+
+// TraceBatchEnd implements pgx.BatchTracer.
+func (tr *tracer) TraceBatchEnd(_ context.Context, _ *pgx.Conn, d pgx.TraceBatchEndData) {
+	tr.see(d.Err)
 }
 
 // newFixture returns a store on a fresh migrated database. Its pool is
@@ -61,7 +94,8 @@ func openFixture(t testing.TB) fixture {
 		t.Fatal(err)
 	}
 	trips := &pgtest.RoundTrips{}
-	cfg.ConnConfig.Tracer = trips
+	tr := &tracer{RoundTrips: trips}
+	cfg.ConnConfig.Tracer = tr
 	cfg.MaxConns = 4
 	cfg.AfterConnect = func(_ context.Context, conn *pgx.Conn) error {
 		m := conn.TypeMap()
@@ -75,7 +109,7 @@ func openFixture(t testing.TB) fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(pool.Close)
-	return fixture{store: postgres.New(pool), pool: pool, trips: trips}
+	return fixture{store: postgres.New(pool), pool: pool, trips: trips, tracer: tr}
 }
 
 func (f fixture) count(t *testing.T, sql string, args ...any) int {
