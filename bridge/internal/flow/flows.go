@@ -7,11 +7,13 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/shopspring/decimal"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	"github.com/seamhq/seam/platform/ids"
+	"github.com/seamhq/seam/platform/money"
 	crmv1 "github.com/seamhq/seam/proto/crm/v1"
 	erpv1 "github.com/seamhq/seam/proto/erp/v1"
 )
@@ -557,9 +559,41 @@ func (e *Engine) setAvailability(ctx context.Context, a *erpv1.Availability, ver
 	return nil
 }
 
-// promiseDate is the date more stock arrives (the ERP's next receipt),
-// empty when none is expected. The CRM promises today while some is
-// available, and this date for what is not: a date fixed here as "today"
-// would be yesterday's tomorrow, as the stock level may not change again
-// for days.
-func promiseDate(a *erpv1.Availability) string { return a.GetNextReceiptDate() }
+// promiseDate is the earliest date one more unit than is available now
+// can be promised: by the ERP's promise schedule, the date of its first
+// dated entry whose quantity exceeds what is available now (the undated
+// first entry, zero without one), empty when none does (what is incoming
+// is promised to backorders already). Without a schedule (an ERP from
+// before schedules), or with a malformed one (a quantity that does not
+// parse, an undated entry after the first), it is the ERP's next receipt,
+// empty when none is expected.
+//
+// The date goes to the CRM whatever is available: the CRM promises today
+// while some is, and this date for what is not. A date fixed here as
+// "today" would be yesterday's tomorrow, as the stock level may not
+// change again for days.
+func promiseDate(a *erpv1.Availability) string {
+	schedule := a.GetPromiseSchedule()
+	if len(schedule) == 0 {
+		return a.GetNextReceiptDate()
+	}
+	// Every entry parses, or the schedule is not used at all.
+	quantities := make([]decimal.Decimal, len(schedule))
+	for i, step := range schedule {
+		q, err := money.ParseDecimal(step.GetQuantity())
+		if err != nil || i > 0 && step.GetDate() == "" {
+			return a.GetNextReceiptDate()
+		}
+		quantities[i] = q
+	}
+	now := decimal.Zero
+	if schedule[0].GetDate() == "" {
+		now = quantities[0]
+	}
+	for i, step := range schedule {
+		if step.GetDate() != "" && quantities[i].GreaterThan(now) {
+			return step.GetDate()
+		}
+	}
+	return ""
+}

@@ -108,27 +108,28 @@ func (e *Engine) reconcileItem(ctx context.Context, r *Report, item *erpv1.Item,
 		r.changed(CheckAvailability)
 		return nil
 	}
-	what := fmt.Sprintf("CRM shows %q available, promised %q; ERP has %s, next receipt %q",
-		p.GetAvailableQuantity(), p.GetPromiseDate(), a.GetAvailable(), a.GetNextReceiptDate())
+	what := fmt.Sprintf("CRM shows %q available, promised %q; ERP has %s, promised %q",
+		p.GetAvailableQuantity(), p.GetPromiseDate(), a.GetAvailable(), promiseDate(a))
 	note := resetNote
 	if !sameSchedule(p.GetPromiseSchedule(), a.GetPromiseSchedule()) {
 		what += fmt.Sprintf("; CRM promises by the schedule %s, ERP's is %s", scheduleText(p.GetPromiseSchedule()),
 			scheduleText(a.GetPromiseSchedule()))
-		if p != nil && sameStockLevel(p, a) {
-			// Only the schedule differs, under a version the CRM has: a
-			// bridge from before schedules sent it none, or the ERP's
-			// schedule changed under the same version.
-			note = scheduleResetNote
-		}
+	}
+	if p != nil && sameQuantity(p.GetAvailableQuantity(), a.GetAvailable()) {
+		// Only the schedule or the promise date differs, which a CRM
+		// keeps under a version it has: a bridge from before schedules
+		// sent it no schedule, or a promise date by the next receipt
+		// alone; or the ERP's schedule changed under the same version.
+		note = keptResetNote
 	}
 	err = verified(e.setAvailability(ctx, a, a.GetVersion()), func() (bool, error) { return e.availabilityDiffers(ctx, sku) })
 	r.driftOrResetNoted(CheckAvailability, sku, what, note, err, func() (bool, error) { return e.resetAvailability(ctx, sku) })
 	return nil
 }
 
-// scheduleResetNote is what a report adds to drift of a promise schedule
-// alone that a reset corrects, or tried to.
-const scheduleResetNote = " (the CRM kept its copy, whose version is not older than the ERP's; reset to the ERP's)"
+// keptResetNote is what a report adds to drift of a promise schedule or
+// promise date alone that a reset corrects, or tried to.
+const keptResetNote = " (the CRM kept its copy, whose version is not older than the ERP's; reset to the ERP's)"
 
 // itemVersion is the version of an ERP item: its etag.
 func itemVersion(item *erpv1.Item) int64 {
@@ -237,8 +238,9 @@ func sameAvailability(p *crmv1.Product, a *erpv1.Availability) bool {
 }
 
 // sameStockLevel reports whether a CRM product shows an ERP item's
-// available quantity and, while none is available, its next receipt as
-// the promise date (while some is, the CRM promises today).
+// available quantity and, while none is available, the promise date the
+// bridge sends for it (promiseDate; while some is, the CRM promises
+// today).
 func sameStockLevel(p *crmv1.Product, a *erpv1.Availability) bool {
 	if !sameQuantity(p.GetAvailableQuantity(), a.GetAvailable()) {
 		return false

@@ -436,7 +436,7 @@ func TestReconciliationResetsAProductAheadOfTheERP(t *testing.T) {
 	details := repairDetails(r)
 	for key, want := range map[string]string{
 		CheckItemInCatalog + " BOLT": resetNote + ": repaired",
-		CheckAvailability + " NUT":   `CRM shows "999" available, promised ""; ERP has 8, next receipt ""` + resetNote + ": repaired",
+		CheckAvailability + " NUT":   `CRM shows "999" available, promised ""; ERP has 8, promised ""` + resetNote + ": repaired",
 		CheckItemInCatalog + " OLD":  "different in the CRM catalog: repair failed: the CRM kept its copy",
 	} {
 		if !strings.Contains(details[key], want) {
@@ -810,10 +810,10 @@ func TestReconciliationRepairsPromiseSchedules(t *testing.T) {
 	}
 	details := repairDetails(r)
 	for key, want := range map[string]string{
-		"GEAR": `CRM shows "5" available, promised ""; ERP has 5, next receipt ""; ` +
+		"GEAR": `CRM shows "5" available, promised ""; ERP has 5, promised "2031-12-01"; ` +
 			"CRM promises by the schedule [now 5, 2031-12-01 20], ERP's is [now 5, 2031-12-01 30, 2031-12-15 60]: repaired",
-		"BOLT": `CRM shows "5" available, promised ""; ERP has 5, next receipt ""; ` +
-			"CRM promises by the schedule none, ERP's is [now 5, 2031-12-01 30, 2031-12-15 60]" + scheduleResetNote + ": repaired",
+		"BOLT": `CRM shows "5" available, promised ""; ERP has 5, promised "2031-12-01"; ` +
+			"CRM promises by the schedule none, ERP's is [now 5, 2031-12-01 30, 2031-12-15 60]" + keptResetNote + ": repaired",
 	} {
 		if got := details[CheckAvailability+" "+key]; got != want {
 			t.Errorf("%s: %q, want %q", key, got, want)
@@ -823,6 +823,56 @@ func TestReconciliationRepairsPromiseSchedules(t *testing.T) {
 		if got := s.products[sku].GetPromiseSchedule(); !sameSchedule(got, erp) || s.stockShown[sku] != s.stock[sku].GetVersion() {
 			t.Errorf("%s shows the schedule %s at version %d, want the ERP's at %d", sku, scheduleText(got), s.stockShown[sku],
 				s.stock[sku].GetVersion())
+		}
+	}
+	if r := reconciled(t, e); len(r.Repairs) != 0 {
+		t.Errorf("second pass lists %+v, want nothing", r.Repairs)
+	}
+}
+
+// A product without stock whose promise date is the ERP's next receipt,
+// though that receipt is promised to backorders already (as a bridge
+// that promised by the next receipt alone wrote it), drifts: it is reset
+// to the date the ERP's promise schedule first promises more, or to none
+// when nothing incoming is left. One that shows that date already does
+// not drift, and a second pass is clean.
+func TestReconciliationRepairsBackorderedPromiseDates(t *testing.T) {
+	t.Parallel()
+	s := newSides()
+	for sku, schedule := range map[string][]string{
+		// 20 arrive on 2031-12-01 for 20 backordered; 10 more on the 15th.
+		"LATE": {"", "0", "2031-12-15", "10"},
+		// Everything incoming is backordered.
+		"GONE": {"", "0"},
+		"FINE": {"", "0", "2031-12-15", "10"},
+	} {
+		s.addItem(sku, sku, "0")
+		s.stock[sku].NextReceiptDate = "2031-12-01"
+		s.stock[sku].PromiseSchedule = erpSchedule(schedule...)
+		s.products[sku].PromiseSchedule = crmSchedule(schedule...)
+		s.products[sku].PromiseDate = "2031-12-01"
+	}
+	s.products["FINE"].PromiseDate = "2031-12-15"
+
+	e := s.engine(newStore(t))
+	r := reconciled(t, e)
+	if got := counts(r)[CheckAvailability]; got != "3/2/2/0" {
+		t.Errorf("%s checked/drifted/repaired/changed = %s, want 3/2/2/0 (%+v)", CheckAvailability, got, r.Repairs)
+	}
+	details := repairDetails(r)
+	for sku, want := range map[string]string{"LATE": "2031-12-15", "GONE": "", "FINE": "2031-12-15"} {
+		if got := s.products[sku].GetPromiseDate(); got != want {
+			t.Errorf("%s promises %q, want %q", sku, got, want)
+		}
+		detail, drifted := details[CheckAvailability+" "+sku]
+		if sku == "FINE" {
+			if drifted {
+				t.Errorf("%s drifted: %q", sku, detail)
+			}
+			continue
+		}
+		if w := `CRM shows "0" available, promised "2031-12-01"; ERP has 0, promised "` + want + `"` + keptResetNote + ": repaired"; detail != w {
+			t.Errorf("%s: %q, want %q", sku, detail, w)
 		}
 	}
 	if r := reconciled(t, e); len(r.Repairs) != 0 {

@@ -89,12 +89,14 @@ func TestStockBatcherCoalescesAndBatches(t *testing.T) {
 	t.Logf("%d stock events written in %d calls", seq, stub.calls)
 }
 
-// scheduleStub keeps, per SKU, the schedule of the newest update written.
+// scheduleStub keeps, per SKU, the schedule and promise date of the
+// newest update written.
 type scheduleStub struct {
 	crmv1.SyncServiceClient
 	mu       sync.Mutex
 	version  map[string]int64
 	schedule map[string]string
+	promise  map[string]string
 }
 
 func (s *scheduleStub) SetAvailability(_ context.Context, req *crmv1.SetAvailabilityRequest, _ ...grpc.CallOption) (*crmv1.SetAvailabilityResponse, error) {
@@ -111,6 +113,7 @@ func (s *scheduleStub) SetAvailability(_ context.Context, req *crmv1.SetAvailabi
 			steps = append(steps, q.GetDate()+"="+q.GetQuantity())
 		}
 		s.version[u.GetSku()], s.schedule[u.GetSku()] = u.GetSourceVersion(), fmt.Sprint(steps)
+		s.promise[u.GetSku()] = u.GetPromiseDate()
 		out.Applied++
 	}
 	return out, nil
@@ -118,9 +121,11 @@ func (s *scheduleStub) SetAvailability(_ context.Context, req *crmv1.SetAvailabi
 
 // The ERP's promise schedule travels with each availability update, in
 // batches and one at a time; an older level arriving late changes nothing.
+// The promise date sent is the schedule's: past a receipt that backorders
+// take whole.
 func TestAvailabilityCarriesPromiseSchedule(t *testing.T) {
 	t.Parallel()
-	stub := &scheduleStub{version: map[string]int64{}, schedule: map[string]string{}}
+	stub := &scheduleStub{version: map[string]int64{}, schedule: map[string]string{}, promise: map[string]string{}}
 	e := &Engine{crm: CRM{Sync: stub}, log: slog.New(slog.DiscardHandler), opts: Options{Now: time.Now}}
 	e.parking.load(nil)
 	level := func(sku string, v int64, steps ...string) *erpv1.Availability {
@@ -144,6 +149,9 @@ func TestAvailabilityCarriesPromiseSchedule(t *testing.T) {
 	if got := stub.schedule["S-1"]; got != want {
 		t.Errorf("one at a time: CRM schedule = %s, want %s", got, want)
 	}
+	if got := stub.promise["S-1"]; got != "2030-12-01" {
+		t.Errorf("one at a time: CRM promise date = %q, want 2030-12-01", got)
+	}
 
 	// In a batch: the newest of a SKU's events goes, whatever their order.
 	var mu sync.Mutex
@@ -156,20 +164,27 @@ func TestAvailabilityCarriesPromiseSchedule(t *testing.T) {
 	bctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go b.run(bctx)
-	for i, a := range []*erpv1.Availability{level("S-2", 2, "", "10", "2030-12-01", "30", "2030-12-15", "60"), level("S-2", 1, "", "0")} {
+	// S-3's receipt of 2030-12-01 goes to backorders whole: one more unit
+	// is promised on the 15th.
+	levels := []*erpv1.Availability{level("S-2", 2, "", "10", "2030-12-01", "30", "2030-12-15", "60"), level("S-2", 1, "", "0"),
+		level("S-3", 1, "", "0", "2030-12-15", "30")}
+	for i, a := range levels {
 		ev := &erpv1.Event{Type: "stock.changed", Key: a.GetSku(), Version: a.GetVersion(), Payload: &erpv1.Event_StockLevel{StockLevel: a}}
 		if !b.offer(ev, uint64(i)) {
 			t.Fatal("offer refused a stock event")
 		}
 	}
-	waitFor(t, 10*time.Second, "both events finished", func() bool {
+	waitFor(t, 10*time.Second, "every event finished", func() bool {
 		mu.Lock()
 		defer mu.Unlock()
-		return finished == 2
+		return finished == len(levels)
 	})
 	stub.mu.Lock()
 	defer stub.mu.Unlock()
 	if got := stub.schedule["S-2"]; got != want {
 		t.Errorf("batched: CRM schedule = %s, want %s", got, want)
+	}
+	if got := stub.promise["S-3"]; got != "2030-12-15" {
+		t.Errorf("batched: CRM promise date past a backordered receipt = %q, want 2030-12-15", got)
 	}
 }

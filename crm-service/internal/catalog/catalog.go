@@ -44,7 +44,8 @@ type Availability struct {
 	Reserved  decimal.Decimal
 	Available decimal.Decimal
 	// PromiseDate is the earliest date one more unit can be delivered;
-	// zero when unknown. Stored is the date the ERP expects more stock;
+	// zero when unknown. Stored is the date the bridge sent, when one more
+	// unit than is available can be promised (AvailabilityUpdate.promise_date);
 	// PromiseOn makes it today while some is available.
 	PromiseDate time.Time
 	// Schedule is the ERP's promise schedule, by which opportunity lines

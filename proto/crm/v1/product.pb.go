@@ -31,8 +31,12 @@ type Product struct {
 	ListPrice *v1.Money              `protobuf:"bytes,3,opt,name=list_price,json=listPrice,proto3" json:"list_price,omitempty"`
 	// What the ERP can deliver now (on hand minus reserved), decimal string.
 	AvailableQuantity string `protobuf:"bytes,4,opt,name=available_quantity,json=availableQuantity,proto3" json:"available_quantity,omitempty"`
-	// Earliest date one more unit can be delivered (YYYY-MM-DD); empty when
-	// unknown.
+	// Earliest date one more unit can be delivered (YYYY-MM-DD): today while
+	// some is available, else the first date the ERP's promise schedule
+	// promises more than is available now (incoming stock that backorders
+	// take whole promises nothing; the ERP's next receipt when the bridge
+	// sent no schedule). Empty when unknown, or when nothing incoming is
+	// left after backorders.
 	PromiseDate string `protobuf:"bytes,5,opt,name=promise_date,json=promiseDate,proto3" json:"promise_date,omitempty"`
 	// When the ERP reported the availability.
 	AsOf          *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=as_of,json=asOf,proto3" json:"as_of,omitempty"`

@@ -220,9 +220,13 @@ type AvailabilityUpdate struct {
 	OnHand    string `protobuf:"bytes,2,opt,name=on_hand,json=onHand,proto3" json:"on_hand,omitempty"`
 	Reserved  string `protobuf:"bytes,3,opt,name=reserved,proto3" json:"reserved,omitempty"`
 	Available string `protobuf:"bytes,4,opt,name=available,proto3" json:"available,omitempty"`
-	// When more stock is expected (the ERP's next receipt, YYYY-MM-DD),
-	// empty when none is: the product's promise date (today while some is
-	// available, this date for what is not).
+	// When one more unit than is available can be promised (YYYY-MM-DD):
+	// the date of the first dated entry of promise_schedule whose quantity
+	// exceeds what is available now, empty when none does (what is incoming
+	// is backordered already); without a schedule, the ERP's next receipt,
+	// empty when none is expected. It is sent whatever is available and is
+	// the product's promise date (today while some is available, this date
+	// for what is not).
 	PromiseDate string `protobuf:"bytes,5,opt,name=promise_date,json=promiseDate,proto3" json:"promise_date,omitempty"`
 	// Version of the ERP stock level this copy was taken from.
 	SourceVersion int64                  `protobuf:"varint,6,opt,name=source_version,json=sourceVersion,proto3" json:"source_version,omitempty"`
