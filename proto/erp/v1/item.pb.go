@@ -490,8 +490,10 @@ type Availability struct {
 	Available string `protobuf:"bytes,4,opt,name=available,proto3" json:"available,omitempty"`
 	// On open purchase orders.
 	Incoming string `protobuf:"bytes,5,opt,name=incoming,proto3" json:"incoming,omitempty"`
-	// Earliest date more than what is available now can be delivered
-	// (YYYY-MM-DD); empty when nothing is incoming.
+	// Earliest expected receipt date of the open purchase orders
+	// (YYYY-MM-DD); empty when nothing is incoming. Backorders may already
+	// have taken that receipt: promise_schedule says when more than what is
+	// available now can be promised.
 	NextReceiptDate string                   `protobuf:"bytes,6,opt,name=next_receipt_date,json=nextReceiptDate,proto3" json:"next_receipt_date,omitempty"`
 	Warehouses      []*WarehouseAvailability `protobuf:"bytes,7,rep,name=warehouses,proto3" json:"warehouses,omitempty"`
 	// Increments with every change of the item's stock: on hand, reserved
