@@ -132,6 +132,18 @@ func (o *Order) Amend(etag int64, a Amendment, listPrices map[string]money.Money
 			continue
 		}
 		l := &o.Lines[al.Number-1]
+		// Only an existing line's quantity is amended: a different SKU,
+		// price or discount sent with it is refused, never dropped
+		// silently (the same values, echoed back, are fine).
+		if al.SKU != "" && al.SKU != l.SKU {
+			bad.Add(fmt.Sprintf("lines[%d].sku", i), "line %d is %s; only its quantity can be amended (add a new line with line_number 0)", l.Number, l.SKU)
+		}
+		if p := al.UnitPrice; p != nil && (p.Currency != l.UnitPrice.Currency || !p.Amount.Equal(l.UnitPrice.Amount)) {
+			bad.Add(fmt.Sprintf("lines[%d].unit_price", i), "line %d is priced at %s; only its quantity can be amended", l.Number, l.UnitPrice)
+		}
+		if !al.Discount.IsZero() && !al.Discount.Equal(l.Discount) {
+			bad.Add(fmt.Sprintf("lines[%d].discount_percent", i), "line %d has a discount of %s %%; only its quantity can be amended", l.Number, l.Discount)
+		}
 		if al.Quantity.LessThan(l.Shipped) {
 			shippedViolations = append(shippedViolations, errs.FieldViolation{
 				Field:       fmt.Sprintf("lines[%d].quantity", i),
