@@ -176,8 +176,9 @@ func (h *SalesOrders) AmendSalesOrder(ctx context.Context, req *erpv1.AmendSales
 	for i, pl := range req.GetLines() {
 		f := fmt.Sprintf("lines[%d].", i)
 		l := sales.AmendLine{Number: pl.GetLineNumber(), SKU: pl.GetSku(),
-			Quantity: parseDecimal(&v, f+"quantity", pl.GetQuantity()),
-			Discount: parseOptionalDecimal(&v, f+"discount_percent", pl.GetDiscountPercent())}
+			Quantity:    parseDecimal(&v, f+"quantity", pl.GetQuantity()),
+			Discount:    parseOptionalDecimal(&v, f+"discount_percent", pl.GetDiscountPercent()),
+			DiscountSet: pl.GetDiscountPercent() != ""}
 		if pl.GetUnitPrice() != nil {
 			if m, ok := parseMoney(&v, f+"unit_price", pl.GetUnitPrice()); ok {
 				l.UnitPrice = &m

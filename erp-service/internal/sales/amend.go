@@ -18,13 +18,15 @@ type Amendment struct {
 }
 
 // AmendLine is a new quantity of line Number, or, with Number 0, a new
-// line (SKU, Quantity, optional UnitPrice, Discount).
+// line (SKU, Quantity, optional UnitPrice, Discount). DiscountSet says
+// the caller sent a discount (an existing line's must then be the same).
 type AmendLine struct {
-	Number    int32
-	SKU       string
-	Quantity  decimal.Decimal
-	UnitPrice *money.Money
-	Discount  decimal.Decimal
+	Number      int32
+	SKU         string
+	Quantity    decimal.Decimal
+	UnitPrice   *money.Money
+	Discount    decimal.Decimal
+	DiscountSet bool
 }
 
 // NewSKUs lists the SKUs of the new lines.
@@ -141,7 +143,7 @@ func (o *Order) Amend(etag int64, a Amendment, listPrices map[string]money.Money
 		if p := al.UnitPrice; p != nil && (p.Currency != l.UnitPrice.Currency || !p.Amount.Equal(l.UnitPrice.Amount)) {
 			bad.Add(fmt.Sprintf("lines[%d].unit_price", i), "line %d is priced at %s; only its quantity can be amended", l.Number, l.UnitPrice)
 		}
-		if !al.Discount.IsZero() && !al.Discount.Equal(l.Discount) {
+		if (al.DiscountSet || !al.Discount.IsZero()) && !al.Discount.Equal(l.Discount) {
 			bad.Add(fmt.Sprintf("lines[%d].discount_percent", i), "line %d has a discount of %s %%; only its quantity can be amended", l.Number, l.Discount)
 		}
 		if al.Quantity.LessThan(l.Shipped) {

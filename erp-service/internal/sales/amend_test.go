@@ -56,6 +56,18 @@ func TestAmend(t *testing.T) {
 			t.Errorf("%+v: %v, want a violation of %s", tc.line, err, tc.field)
 		}
 	}
+	// A discount sent as "0" for a discounted line is a change too (not
+	// sending one leaves it).
+	disc := Order{ID: "x", Status: Draft, CurrencyCode: "EUR", Revision: 1, Lines: []Line{{Number: 1, SKU: "A", Quantity: d("1"),
+		UnitPrice: eur("10"), Discount: d("15"), Reserved: d("0"), Backordered: d("0"), Shipped: d("0"), Invoiced: d("0")}}}
+	if _, _, err := disc.Amend(0, Amendment{Lines: []AmendLine{{Number: 1, Quantity: d("2"), Discount: d("0"), DiscountSet: true}}},
+		nil, nil, avail, noLimit); !errors.As(err, &e) || len(e.Violations) != 1 || e.Violations[0].Field != "lines[0].discount_percent" {
+		t.Errorf("discount sent as 0: %v", err)
+	}
+	if _, _, err := disc.Amend(0, Amendment{Lines: []AmendLine{{Number: 1, Quantity: d("2")}}}, nil, nil, avail, noLimit); err != nil ||
+		!disc.Lines[0].Discount.Equal(d("15")) || !disc.Total.Amount.Equal(d("17")) {
+		t.Errorf("quantity only: %v %+v", err, disc)
+	}
 	if _, _, err := o.Amend(1, Amendment{Lines: []AmendLine{{Number: 1, Quantity: d("3")}}}, nil, held, avail, noLimit); !errors.Is(err, errs.ErrAborted) {
 		t.Errorf("stale: %v", err)
 	}
