@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 	"google.golang.org/grpc"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/seamhq/seam/erp-service/internal/catalog"
 	"github.com/seamhq/seam/erp-service/internal/customer"
@@ -97,14 +98,28 @@ func newID() (string, error) {
 	return id.String(), nil
 }
 
-// page reads the paging fields of a list request. filter is part of the
-// token's query digest, so a token only continues the list it came from.
-func page(size int32, token, filter string) (n int, after string, err error) {
-	n, err = listing.PageSize(size)
+// listRequest is the request of a list method.
+type listRequest interface {
+	proto.Message
+	GetPageSize() int32
+	GetPageToken() string
+}
+
+// listQuery is the query digest of a list's page tokens: the list (its
+// request's message name) and its filter, so that a token only continues
+// the list it came from, never another list keyed the same way (an
+// invoices token on the payments list would skip payments silently).
+func listQuery(req proto.Message, filter string) string {
+	return listing.QueryDigest(string(req.ProtoReflect().Descriptor().FullName()), filter)
+}
+
+// page reads the paging fields of a list request.
+func page(req listRequest, filter string) (n int, after string, err error) {
+	n, err = listing.PageSize(req.GetPageSize())
 	if err != nil {
 		return 0, "", err
 	}
-	t, err := listing.DecodeToken(token, listing.QueryDigest(filter))
+	t, err := listing.DecodeToken(req.GetPageToken(), listQuery(req, filter))
 	if err != nil {
 		return 0, "", err
 	}
@@ -114,10 +129,11 @@ func page(size int32, token, filter string) (n int, after string, err error) {
 	return n, after, nil
 }
 
-// nextToken is the token of the page after the one ending with last.
-func nextToken(more bool, last, filter string) string {
+// nextToken is the token of the page of req's list after the one ending
+// with last.
+func nextToken(req proto.Message, more bool, last, filter string) string {
 	if !more {
 		return ""
 	}
-	return listing.Token{After: []string{last}, Query: listing.QueryDigest(filter)}.Encode()
+	return listing.Token{After: []string{last}, Query: listQuery(req, filter)}.Encode()
 }

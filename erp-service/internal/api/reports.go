@@ -33,7 +33,7 @@ func (h *Reports) GetArAging(ctx context.Context, req *erpv1.GetArAgingRequest) 
 		return nil, errs.Invalid("currency_code", "%v", err)
 	}
 	query := date(asOf) + "|" + cur
-	n, after, err := page(req.GetPageSize(), req.GetPageToken(), query)
+	n, after, err := page(req, query)
 	if err != nil {
 		return nil, err
 	}
@@ -59,14 +59,14 @@ func (h *Reports) GetArAging(ctx context.Context, req *erpv1.GetArAgingRequest) 
 		})
 	}
 	if len(opens) > 0 {
-		out.NextPageToken = nextToken(more, opens[len(opens)-1].CustomerID, query)
+		out.NextPageToken = nextToken(req, more, opens[len(opens)-1].CustomerID, query)
 	}
 	return out, nil
 }
 
 // GetStockValuation values stock on hand at standard cost.
 func (h *Reports) GetStockValuation(ctx context.Context, req *erpv1.GetStockValuationRequest) (*erpv1.StockValuation, error) {
-	n, after, err := page(req.GetPageSize(), req.GetPageToken(), "")
+	n, after, err := page(req, "")
 	if err != nil {
 		return nil, err
 	}
@@ -84,7 +84,7 @@ func (h *Reports) GetStockValuation(ctx context.Context, req *erpv1.GetStockValu
 		})
 	}
 	if len(rows) > 0 {
-		out.NextPageToken = nextToken(more, rows[len(rows)-1].SKU, "")
+		out.NextPageToken = nextToken(req, more, rows[len(rows)-1].SKU, "")
 	}
 	if req.GetPageToken() == "" {
 		totals, err := h.store.ValuationTotals(ctx)

@@ -69,7 +69,7 @@ func (h *SalesOrders) ListSalesOrders(ctx context.Context, req *erpv1.ListSalesO
 		}
 		conds[i].Value = string(st)
 	}
-	n, after, err := page(req.GetPageSize(), req.GetPageToken(), req.GetFilter())
+	n, after, err := page(req, req.GetFilter())
 	if err != nil {
 		return nil, err
 	}
@@ -82,7 +82,7 @@ func (h *SalesOrders) ListSalesOrders(ctx context.Context, req *erpv1.ListSalesO
 		resp.SalesOrders[i] = orderToProto(o)
 	}
 	if len(list) > 0 {
-		resp.NextPageToken = nextToken(more, list[len(list)-1].ID, req.GetFilter())
+		resp.NextPageToken = nextToken(req, more, list[len(list)-1].ID, req.GetFilter())
 	}
 	return resp, nil
 }
@@ -176,8 +176,9 @@ func (h *SalesOrders) AmendSalesOrder(ctx context.Context, req *erpv1.AmendSales
 	for i, pl := range req.GetLines() {
 		f := fmt.Sprintf("lines[%d].", i)
 		l := sales.AmendLine{Number: pl.GetLineNumber(), SKU: pl.GetSku(),
-			Quantity: parseDecimal(&v, f+"quantity", pl.GetQuantity()),
-			Discount: parseOptionalDecimal(&v, f+"discount_percent", pl.GetDiscountPercent())}
+			Quantity:    parseDecimal(&v, f+"quantity", pl.GetQuantity()),
+			Discount:    parseOptionalDecimal(&v, f+"discount_percent", pl.GetDiscountPercent()),
+			DiscountSet: pl.GetDiscountPercent() != ""}
 		if pl.GetUnitPrice() != nil {
 			if m, ok := parseMoney(&v, f+"unit_price", pl.GetUnitPrice()); ok {
 				l.UnitPrice = &m

@@ -18,13 +18,15 @@ type Amendment struct {
 }
 
 // AmendLine is a new quantity of line Number, or, with Number 0, a new
-// line (SKU, Quantity, optional UnitPrice, Discount).
+// line (SKU, Quantity, optional UnitPrice, Discount). DiscountSet says
+// the caller sent a discount (an existing line's must then be the same).
 type AmendLine struct {
-	Number    int32
-	SKU       string
-	Quantity  decimal.Decimal
-	UnitPrice *money.Money
-	Discount  decimal.Decimal
+	Number      int32
+	SKU         string
+	Quantity    decimal.Decimal
+	UnitPrice   *money.Money
+	Discount    decimal.Decimal
+	DiscountSet bool
 }
 
 // NewSKUs lists the SKUs of the new lines.
@@ -132,6 +134,18 @@ func (o *Order) Amend(etag int64, a Amendment, listPrices map[string]money.Money
 			continue
 		}
 		l := &o.Lines[al.Number-1]
+		// Only an existing line's quantity is amended: a different SKU,
+		// price or discount sent with it is refused, never dropped
+		// silently (the same values, echoed back, are fine).
+		if al.SKU != "" && al.SKU != l.SKU {
+			bad.Add(fmt.Sprintf("lines[%d].sku", i), "line %d is %s; only its quantity can be amended (add a new line with line_number 0)", l.Number, l.SKU)
+		}
+		if p := al.UnitPrice; p != nil && (p.Currency != l.UnitPrice.Currency || !p.Amount.Equal(l.UnitPrice.Amount)) {
+			bad.Add(fmt.Sprintf("lines[%d].unit_price", i), "line %d is priced at %s; only its quantity can be amended", l.Number, l.UnitPrice)
+		}
+		if (al.DiscountSet || !al.Discount.IsZero()) && !al.Discount.Equal(l.Discount) {
+			bad.Add(fmt.Sprintf("lines[%d].discount_percent", i), "line %d has a discount of %s %%; only its quantity can be amended", l.Number, l.Discount)
+		}
 		if al.Quantity.LessThan(l.Shipped) {
 			shippedViolations = append(shippedViolations, errs.FieldViolation{
 				Field:       fmt.Sprintf("lines[%d].quantity", i),

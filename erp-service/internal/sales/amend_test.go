@@ -31,6 +31,43 @@ func TestAmend(t *testing.T) {
 	if !errors.As(err, &e) || e.Kind != errs.FailedPrecondition || e.Violations[0].Field != "lines[0].quantity" {
 		t.Fatalf("below shipped: %v", err)
 	}
+	// An existing line takes a new quantity only: another SKU, price or
+	// discount is refused with the field, not dropped; echoed values pass.
+	other := o
+	other.Lines = append([]Line(nil), o.Lines...)
+	ten := eur("10")
+	_, _, err = other.Amend(0, Amendment{Lines: []AmendLine{{Number: 1, SKU: "A", Quantity: d("6"), UnitPrice: &ten}}}, nil, held, avail, noLimit)
+	if err != nil || !other.Lines[0].Quantity.Equal(d("6")) {
+		t.Fatalf("echoed line values: %v %+v", err, other.Lines)
+	}
+	nine := eur("9")
+	for _, tc := range []struct {
+		line  AmendLine
+		field string
+	}{
+		{AmendLine{Number: 1, SKU: "B", Quantity: d("5")}, "lines[0].sku"},
+		{AmendLine{Number: 1, Quantity: d("5"), UnitPrice: &nine}, "lines[0].unit_price"},
+		{AmendLine{Number: 1, Quantity: d("5"), Discount: d("50")}, "lines[0].discount_percent"},
+	} {
+		other := o
+		other.Lines = append([]Line(nil), o.Lines...)
+		_, _, err := other.Amend(0, Amendment{Lines: []AmendLine{tc.line}}, nil, held, avail, noLimit)
+		if !errors.As(err, &e) || e.Kind != errs.InvalidArgument || len(e.Violations) != 1 || e.Violations[0].Field != tc.field {
+			t.Errorf("%+v: %v, want a violation of %s", tc.line, err, tc.field)
+		}
+	}
+	// A discount sent as "0" for a discounted line is a change too (not
+	// sending one leaves it).
+	disc := Order{ID: "x", Status: Draft, CurrencyCode: "EUR", Revision: 1, Lines: []Line{{Number: 1, SKU: "A", Quantity: d("1"),
+		UnitPrice: eur("10"), Discount: d("15"), Reserved: d("0"), Backordered: d("0"), Shipped: d("0"), Invoiced: d("0")}}}
+	if _, _, err := disc.Amend(0, Amendment{Lines: []AmendLine{{Number: 1, Quantity: d("2"), Discount: d("0"), DiscountSet: true}}},
+		nil, nil, avail, noLimit); !errors.As(err, &e) || len(e.Violations) != 1 || e.Violations[0].Field != "lines[0].discount_percent" {
+		t.Errorf("discount sent as 0: %v", err)
+	}
+	if _, _, err := disc.Amend(0, Amendment{Lines: []AmendLine{{Number: 1, Quantity: d("2")}}}, nil, nil, avail, noLimit); err != nil ||
+		!disc.Lines[0].Discount.Equal(d("15")) || !disc.Total.Amount.Equal(d("17")) {
+		t.Errorf("quantity only: %v %+v", err, disc)
+	}
 	if _, _, err := o.Amend(1, Amendment{Lines: []AmendLine{{Number: 1, Quantity: d("3")}}}, nil, held, avail, noLimit); !errors.Is(err, errs.ErrAborted) {
 		t.Errorf("stale: %v", err)
 	}
