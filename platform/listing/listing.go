@@ -9,6 +9,9 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+
 	"github.com/seamhq/seam/platform/errs"
 )
 
@@ -50,6 +53,28 @@ func QueryDigest(parts ...string) string {
 		fmt.Fprintf(h, "%d:%s;", len(p), p)
 	}
 	return base64.RawURLEncoding.EncodeToString(h.Sum(nil)[:9])
+}
+
+// RequestDigest is the QueryDigest of a list request: its message type and
+// every field but page_size and page_token (the filter, the order, the
+// parent the list is under), so that a token continues only the list and
+// the query it came from. A token of another list keyed the same way
+// would otherwise be taken, and skip that list's rows up to its key.
+func RequestDigest(req proto.Message) string {
+	c := proto.Clone(req).ProtoReflect()
+	fields := c.Descriptor().Fields()
+	for _, name := range []protoreflect.Name{"page_size", "page_token"} {
+		if fd := fields.ByName(name); fd != nil {
+			c.Clear(fd)
+		}
+	}
+	body, err := proto.MarshalOptions{Deterministic: true}.Marshal(c.Interface())
+	if err != nil {
+		// Not reached for the generated messages of list requests; the
+		// type alone still binds the token to its list.
+		body = nil
+	}
+	return QueryDigest(string(c.Descriptor().FullName()), string(body))
 }
 
 // Encode renders a token as an opaque string.

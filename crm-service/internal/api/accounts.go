@@ -37,7 +37,7 @@ func (s *accountServer) GetAccount(ctx context.Context, req *crmv1.GetAccountReq
 }
 
 func (s *accountServer) ListAccounts(ctx context.Context, req *crmv1.ListAccountsRequest) (*crmv1.ListAccountsResponse, error) {
-	p, err := parsePage(req.GetPageSize(), req.GetPageToken(), req.GetFilter(), true, account.FilterFields, nil)
+	p, err := parsePage(req, true, account.FilterFields, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -167,6 +167,12 @@ func TestListAccountsFilterAndPages(t *testing.T) {
 	if f := violations(t, err); !slices.Equal(f, []string{"page_token"}) {
 		t.Fatalf("violations %v", f)
 	}
+	// Nor is it taken by another list keyed the same way (by UUID), where
+	// it would skip that list's rows up to the account's id.
+	_, err = e.contacts.ListContacts(e.sales(), &crmv1.ListContactsRequest{PageToken: resp.NextPageToken, Filter: `owner = "alice"`})
+	if f := violations(t, err); !slices.Equal(f, []string{"page_token"}) {
+		t.Fatalf("accounts token on contacts: violations %v", f)
+	}
 	for _, bad := range []string{`colour = "red"`, `owner > "a"`, `owner = "a" AND owner = "b"`, `owner = `} {
 		_, err := e.accounts.ListAccounts(e.sales(), &crmv1.ListAccountsRequest{Filter: bad})
 		if f := violations(t, err); !slices.Equal(f, []string{"filter"}) {

@@ -104,7 +104,7 @@ func (s *activityServer) GetActivity(ctx context.Context, req *crmv1.GetActivity
 }
 
 func (s *activityServer) ListActivities(ctx context.Context, req *crmv1.ListActivitiesRequest) (*crmv1.ListActivitiesResponse, error) {
-	p, err := parsePage(req.GetPageSize(), req.GetPageToken(), req.GetFilter(), true, activity.FilterFields, activityFilterValue, activity.RangeFields...)
+	p, err := parsePage(req, true, activity.FilterFields, activityFilterValue, activity.RangeFields...)
 	if err != nil {
 		return nil, err
 	}

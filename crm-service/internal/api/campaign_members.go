@@ -68,7 +68,7 @@ func (s *campaignServer) CreateCampaignMember(ctx context.Context, req *crmv1.Cr
 }
 
 func (s *campaignServer) ListCampaignMembers(ctx context.Context, req *crmv1.ListCampaignMembersRequest) (*crmv1.ListCampaignMembersResponse, error) {
-	p, err := parsePage(req.GetPageSize(), req.GetPageToken(), req.GetFilter(), true, campaign.MemberFilterFields, memberFilterValue)
+	p, err := parsePage(req, true, campaign.MemberFilterFields, memberFilterValue)
 	if err != nil {
 		return nil, err
 	}

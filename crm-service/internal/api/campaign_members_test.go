@@ -243,6 +243,15 @@ func TestCampaignMemberPagesAndFilter(t *testing.T) {
 	if got := list(""); !slices.Equal(got, want) {
 		t.Errorf("all pages %v, want %v", got, want)
 	}
+	// A token continues its own campaign's list only.
+	first, err := e.campaigns.ListCampaignMembers(e.sales(), &crmv1.ListCampaignMembersRequest{CampaignId: camp.Id, PageSize: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.campaigns.ListCampaignMembers(e.sales(), &crmv1.ListCampaignMembersRequest{CampaignId: noise.Id, PageToken: first.NextPageToken})
+	if f := violations(t, err); !slices.Equal(f, []string{"page_token"}) {
+		t.Fatalf("another campaign's token: violations %v", f)
+	}
 	responded := []string{want[0], want[3], want[6]}
 	for _, f := range []string{`status = "CAMPAIGN_MEMBER_STATUS_RESPONDED"`, `status = RESPONDED`, `status = "responded"`} {
 		if got := list(f); !slices.Equal(got, responded) {

@@ -86,7 +86,7 @@ func (s *campaignServer) GetCampaign(ctx context.Context, req *crmv1.GetCampaign
 }
 
 func (s *campaignServer) ListCampaigns(ctx context.Context, req *crmv1.ListCampaignsRequest) (*crmv1.ListCampaignsResponse, error) {
-	p, err := parsePage(req.GetPageSize(), req.GetPageToken(), req.GetFilter(), true, campaign.FilterFields, campaignFilterValue)
+	p, err := parsePage(req, true, campaign.FilterFields, campaignFilterValue)
 	if err != nil {
 		return nil, err
 	}

@@ -100,7 +100,7 @@ func (s *caseServer) GetCase(ctx context.Context, req *crmv1.GetCaseRequest) (*c
 }
 
 func (s *caseServer) ListCases(ctx context.Context, req *crmv1.ListCasesRequest) (*crmv1.ListCasesResponse, error) {
-	p, err := parsePage(req.GetPageSize(), req.GetPageToken(), req.GetFilter(), true, servicecase.FilterFields, caseFilterValue)
+	p, err := parsePage(req, true, servicecase.FilterFields, caseFilterValue)
 	if err != nil {
 		return nil, err
 	}

@@ -37,7 +37,7 @@ func (s *contactServer) GetContact(ctx context.Context, req *crmv1.GetContactReq
 }
 
 func (s *contactServer) ListContacts(ctx context.Context, req *crmv1.ListContactsRequest) (*crmv1.ListContactsResponse, error) {
-	p, err := parsePage(req.GetPageSize(), req.GetPageToken(), req.GetFilter(), true, contact.FilterFields, nil)
+	p, err := parsePage(req, true, contact.FilterFields, nil)
 	if err != nil {
 		return nil, err
 	}

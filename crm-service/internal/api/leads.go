@@ -74,7 +74,7 @@ func (s *leadServer) GetLead(ctx context.Context, req *crmv1.GetLeadRequest) (*c
 }
 
 func (s *leadServer) ListLeads(ctx context.Context, req *crmv1.ListLeadsRequest) (*crmv1.ListLeadsResponse, error) {
-	p, err := parsePage(req.GetPageSize(), req.GetPageToken(), req.GetFilter(), true, lead.FilterFields, leadStatusFilterValue)
+	p, err := parsePage(req, true, lead.FilterFields, leadStatusFilterValue)
 	if err != nil {
 		return nil, err
 	}

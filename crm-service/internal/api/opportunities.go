@@ -47,7 +47,7 @@ func (s *opportunityServer) WatchOpportunity(req *crmv1.WatchOpportunityRequest,
 }
 
 func (s *opportunityServer) ListOpportunities(ctx context.Context, req *crmv1.ListOpportunitiesRequest) (*crmv1.ListOpportunitiesResponse, error) {
-	p, err := parsePage(req.GetPageSize(), req.GetPageToken(), req.GetFilter(), true, pipeline.FilterFields, opportunityFilterValue)
+	p, err := parsePage(req, true, pipeline.FilterFields, opportunityFilterValue)
 	if err != nil {
 		return nil, err
 	}

@@ -21,7 +21,7 @@ func (s *productServer) GetProduct(ctx context.Context, req *crmv1.GetProductReq
 }
 
 func (s *productServer) ListProducts(ctx context.Context, req *crmv1.ListProductsRequest) (*crmv1.ListProductsResponse, error) {
-	p, err := parsePage(req.GetPageSize(), req.GetPageToken(), req.GetFilter(), false, catalog.FilterFields, nil)
+	p, err := parsePage(req, false, catalog.FilterFields, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 
+	"google.golang.org/protobuf/proto"
+
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
@@ -76,14 +78,25 @@ type page struct {
 	digest string
 }
 
+// listRequest is the request of a list method.
+type listRequest interface {
+	proto.Message
+	GetPageSize() int32
+	GetPageToken() string
+	GetFilter() string
+}
+
 // parsePage validates page_size, filter (equality on fields only) and
-// page_token. uuidKey says the keyset key is a UUID. convert, when not nil,
-// rewrites a filter value (e.g. an enum name to its stored form).
-// rangeFields may also be compared with < and <= (collected in ranges).
-func parsePage(size int32, token, filter string, uuidKey bool, fields []string, convert func(field, value string) (string, error), rangeFields ...string) (page, error) {
+// page_token, which must come from the same list with the same query
+// (listing.RequestDigest). uuidKey says the keyset key is a UUID.
+// convert, when not nil, rewrites a filter value (e.g. an enum name to
+// its stored form). rangeFields may also be compared with < and <=
+// (collected in ranges).
+func parsePage(req listRequest, uuidKey bool, fields []string, convert func(field, value string) (string, error), rangeFields ...string) (page, error) {
 	var p page
 	var v errs.Violations
-	limit, err := listing.PageSize(size)
+	filter, token := req.GetFilter(), req.GetPageToken()
+	limit, err := listing.PageSize(req.GetPageSize())
 	if merr := v.Merge("", err); merr != nil {
 		return p, merr
 	}
@@ -119,7 +132,7 @@ func parsePage(size int32, token, filter string, uuidKey bool, fields []string, 
 		}
 		p.equal[c.Field] = value
 	}
-	p.digest = listing.QueryDigest(filter)
+	p.digest = listing.RequestDigest(req)
 	tok, err := listing.DecodeToken(token, p.digest)
 	if merr := v.Merge("", err); merr != nil {
 		return p, merr
