@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"fmt"
 	"regexp"
 	"testing"
 	"time"
@@ -54,6 +55,71 @@ func checkPaths(t *testing.T, what, msg, field, desc string) {
 		if p != field {
 			t.Errorf("%s: description %q of %s names %s", what, desc, field, p)
 		}
+	}
+}
+
+// A purchase order's currency that is not its supplier's is a violation
+// of the field the caller sent it in: the order's currency_code when
+// given, else the lines' unit_cost.currency_code; lines that disagree
+// name the first line that differs from the order's currency.
+func TestPurchaseOrderCurrencyFieldREST(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	e.seed() // W-1
+	wh := token(t, auth.Warehouse)
+	sid := str(e.must(200, "POST", "/v1/suppliers", wh, `{"name":"Kuwait Parts","currency_code":"KWD"}`)["id"])
+	line := func(currency, amount string) string {
+		return fmt.Sprintf(`{"sku":"W-1","quantity":"1","unit_cost":{"currency_code":%q,"amount":%q},"expected_date":"2030-01-15"}`, currency, amount)
+	}
+	create := func(currency string, lines ...string) response {
+		body := `{"supplier_id":"` + sid + `"`
+		if currency != "" {
+			body += `,"currency_code":"` + currency + `"`
+		}
+		body += `,"lines":[`
+		for i, l := range lines {
+			if i > 0 {
+				body += ","
+			}
+			body += l
+		}
+		return e.call("POST", "/v1/purchaseOrders", wh, body+`]}`)
+	}
+
+	for _, c := range []struct {
+		what, currency string
+		lines          []string
+		field          string
+	}{
+		{"no currency_code, a line in EUR", "", []string{line("EUR", "7.50")},
+			"purchase_order.lines[0].unit_cost.currency_code"},
+		{"currency_code EUR, a line in EUR", "EUR", []string{line("EUR", "7.50")},
+			"purchase_order.currency_code"},
+		{"currency_code KWD, a line in EUR", "KWD", []string{line("EUR", "7.50")},
+			"purchase_order.lines[0].unit_cost.currency_code"},
+		{"no currency_code, lines in KWD and EUR", "", []string{line("KWD", "7.500"), line("EUR", "7.50")},
+			"purchase_order.lines[1].unit_cost.currency_code"},
+		{"no currency_code, lines in EUR and USD", "", []string{line("EUR", "7.50"), line("USD", "7.50")},
+			"purchase_order.lines[1].unit_cost.currency_code"},
+	} {
+		msg, field, desc := restViolation(t, create(c.currency, c.lines...), 400)
+		if field != c.field {
+			t.Errorf("%s: violation of %s, want %s (%q)", c.what, field, c.field, msg)
+		}
+		checkPaths(t, c.what, msg, field, desc)
+	}
+
+	// Every line in another currency than the supplier's is named.
+	r := create("", line("EUR", "7.50"), line("EUR", "1"))
+	if got := fmt.Sprint(restFields(r.body)); r.status != 400 ||
+		got != "[purchase_order.lines[0].unit_cost.currency_code purchase_order.lines[1].unit_cost.currency_code]" {
+		t.Errorf("two lines in EUR = %d %v", r.status, r.body)
+	}
+
+	// Lines in the supplier's currency need no currency_code.
+	po := e.must(200, "POST", "/v1/purchaseOrders", wh, `{"supplier_id":"`+sid+`","lines":[`+line("KWD", "7.500")+`]}`)
+	if po["currency_code"] != "KWD" || po["total"].(map[string]any)["amount"] != "7.500" {
+		t.Errorf("purchase order in KWD = %v", po)
 	}
 }
 
