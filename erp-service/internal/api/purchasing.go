@@ -167,6 +167,10 @@ func (h *PurchaseOrders) CreatePurchaseOrder(ctx context.Context, req *erpv1.Cre
 	if o.SupplierID == "" {
 		v.Add("supplier_id", "is required")
 	}
+	// The lines are in one currency: the order's when given, else the
+	// first line's. The store checks it against the supplier's
+	// (purchasing.SettleCurrency), naming the field it came from.
+	currency := o.Currency
 	for i, pl := range p.GetLines() {
 		f := fmt.Sprintf("lines[%d].", i)
 		l := purchasing.Line{SKU: pl.GetSku(), Quantity: parseDecimal(&v, f+"quantity", pl.GetQuantity())}
@@ -178,12 +182,15 @@ func (h *PurchaseOrders) CreatePurchaseOrder(ctx context.Context, req *erpv1.Cre
 		if pl.GetUnitCost() == nil {
 			v.Add(f+"unit_cost", "is required")
 		} else if c, ok := parseMoney(&v, f+"unit_cost", pl.GetUnitCost()); ok {
-			l.UnitCost = c.Amount
-			if o.Currency == "" {
-				o.Currency = c.Currency
-			}
-			if c.Currency != o.Currency {
-				v.Add(f+"unit_cost.currency_code", "must be the order's currency %s", o.Currency)
+			l.UnitCost, l.Currency = c.Amount, c.Currency
+			switch {
+			case currency == "":
+				currency = c.Currency
+			case c.Currency == currency:
+			case o.Currency != "":
+				v.Add(f+"unit_cost.currency_code", "must be the order's currency %s", currency)
+			default:
+				v.Add(f+"unit_cost.currency_code", "must be %s, as the lines before it", currency)
 			}
 		}
 		if pl.GetExpectedDate() != "" {

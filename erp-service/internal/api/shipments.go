@@ -108,17 +108,26 @@ func shipmentToProto(s shipping.Shipment) *erpv1.Shipment {
 // "lines[0].quantity" of a shipment becomes "shipment.lines[0].quantity".
 // A message that names a violation's field, at its start or after a
 // "<what>: " ("sales order SO-1: lines[0].quantity: ..."), names it the
-// same way; the rest of the message stays as it was.
+// same way; the rest of the message stays as it was. The message of an
+// INVALID_ARGUMENT is made from its violations (errs.Violations): it is
+// made again from the renamed ones ("invalid shipment.lines[0].sku: ...").
 func prefixFields(prefix string, err error) error {
 	var e *errs.Error
 	if !errors.As(err, &e) || len(e.Violations) == 0 {
 		return err
 	}
 	out := &errs.Error{Kind: e.Kind, Message: e.Message, Cause: e.Cause, Violations: make([]errs.FieldViolation, len(e.Violations))}
+	var v errs.Violations
 	for i, fv := range e.Violations {
 		out.Violations[i] = errs.FieldViolation{Field: under(prefix, fv.Field), Description: fv.Description}
+		v.Add(out.Violations[i].Field, "%s", fv.Description)
 	}
-	if e.Kind != errs.InvalidArgument {
+	if e.Kind == errs.InvalidArgument {
+		var made *errs.Error
+		if errors.As(v.Err(), &made) {
+			out.Message = made.Message
+		}
+	} else {
 		out.Message = prefixMessage(e.Message, e.Violations[0].Field, under(prefix, e.Violations[0].Field))
 	}
 	return out

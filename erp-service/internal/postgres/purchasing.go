@@ -320,11 +320,8 @@ func (s *Store) CreatePurchaseOrder(ctx context.Context, o purchasing.Order, req
 		if err := v.Err(); err != nil {
 			return err
 		}
-		if o.Currency == "" {
-			o.Currency = *supplierCurrency
-		}
-		if o.Currency != *supplierCurrency {
-			return errs.Invalid("currency_code", "must be the supplier's currency %s", *supplierCurrency)
+		if err := purchasing.SettleCurrency(&o, *supplierCurrency); err != nil {
+			return err
 		}
 		if err := purchasing.Price(&o); err != nil {
 			return err

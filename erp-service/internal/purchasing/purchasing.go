@@ -104,10 +104,13 @@ func (s Status) Open() bool { return s == Ordered || s == PartiallyReceived }
 
 // Line is a line of a purchase order.
 type Line struct {
-	Number       int32
-	SKU          string
-	Quantity     decimal.Decimal
-	UnitCost     decimal.Decimal
+	Number   int32
+	SKU      string
+	Quantity decimal.Decimal
+	UnitCost decimal.Decimal
+	// Currency is the currency UnitCost was given in, for a new order
+	// (see SettleCurrency); "" is the order's currency.
+	Currency     string
 	ExpectedDate time.Time // a date, UTC midnight
 	Received     decimal.Decimal
 	Amount       decimal.Decimal
@@ -160,6 +163,31 @@ func ValidateLines(lines []Line) error {
 		}
 	}
 	return v.Err()
+}
+
+// SettleCurrency checks the currency of new order o against its
+// supplier's, supplier: an order given no currency takes the supplier's.
+// A currency that is not the supplier's is INVALID_ARGUMENT on the field
+// the caller sent it in: the order's "currency_code" when given, else
+// "lines[i].unit_cost.currency_code" of every line in another currency.
+func SettleCurrency(o *Order, supplier string) error {
+	if o.Currency != "" {
+		if o.Currency != supplier {
+			return errs.Invalid("currency_code", "must be the supplier's currency %s", supplier)
+		}
+		return nil
+	}
+	var v errs.Violations
+	for i, l := range o.Lines {
+		if l.Currency != "" && l.Currency != supplier {
+			v.Add(fmt.Sprintf("lines[%d].unit_cost.currency_code", i), "must be the supplier's currency %s", supplier)
+		}
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	o.Currency = supplier
+	return nil
 }
 
 // Price numbers the lines and computes their amounts (quantity x unit

@@ -149,3 +149,21 @@ func TestTransitions(t *testing.T) {
 		t.Errorf("cancel received: %v", err)
 	}
 }
+
+// A currency that is not the supplier's is a violation of the field it
+// came from: the order's currency_code when given, else the lines'.
+func TestSettleCurrency(t *testing.T) {
+	o := Order{Lines: []Line{{Currency: "KWD"}, {}}}
+	if err := SettleCurrency(&o, "KWD"); err != nil || o.Currency != "KWD" {
+		t.Fatalf("settled = %+v, %v", o, err)
+	}
+	given := Order{Currency: "EUR", Lines: []Line{{Currency: "EUR"}}}
+	if got := fields(t, SettleCurrency(&given, "KWD")); len(got) != 1 || got[0] != "currency_code" {
+		t.Errorf("given EUR: %v", got)
+	}
+	fromLines := Order{Lines: []Line{{Currency: "EUR"}, {Currency: "KWD"}, {Currency: "EUR"}}}
+	if got := fields(t, SettleCurrency(&fromLines, "KWD")); len(got) != 2 ||
+		got[0] != "lines[0].unit_cost.currency_code" || got[1] != "lines[2].unit_cost.currency_code" || fromLines.Currency != "" {
+		t.Errorf("lines in EUR: %v, currency %q", got, fromLines.Currency)
+	}
+}
