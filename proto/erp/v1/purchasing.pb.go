@@ -446,7 +446,9 @@ type PurchaseOrder struct {
 	Number string `protobuf:"bytes,2,opt,name=number,proto3" json:"number,omitempty"`
 	// Required.
 	SupplierId string `protobuf:"bytes,3,opt,name=supplier_id,json=supplierId,proto3" json:"supplier_id,omitempty"`
-	// Read-only: the supplier's currency.
+	// The supplier's currency. Optional on create: when sent it must be the
+	// supplier's (INVALID_ARGUMENT on currency_code otherwise), and every
+	// line's unit_cost must be in it.
 	CurrencyCode string `protobuf:"bytes,4,opt,name=currency_code,json=currencyCode,proto3" json:"currency_code,omitempty"`
 	// Read-only.
 	Status PurchaseOrderStatus `protobuf:"varint,5,opt,name=status,proto3,enum=erp.v1.PurchaseOrderStatus" json:"status,omitempty"`
