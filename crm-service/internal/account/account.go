@@ -61,7 +61,8 @@ type Account struct {
 	Billing  Address
 	Shipping Address
 	// ExternalID is the account's id in another system (where an import
-	// came from), or ""; unique among accounts.
+	// came from), or ""; unique among accounts, stored without leading and
+	// trailing white space.
 	ExternalID string
 	// Read-only: set by the bridge through the sync API.
 	ERPCustomerID string
@@ -163,6 +164,10 @@ func (in *Input) validate(fields []Field) error {
 		case FieldShipping:
 			in.Shipping.validate(&v, string(f))
 		case FieldExternal:
+			// Kept without surrounding white space, as names are: " A-1 "
+			// is the key "A-1", and blank is no external id (not a key "  "
+			// that one account could hold).
+			in.ExternalID = strings.TrimSpace(in.ExternalID)
 			if len([]rune(in.ExternalID)) > maxExtID {
 				v.Add(string(f), "must be at most %d characters", maxExtID)
 			}

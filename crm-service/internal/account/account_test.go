@@ -107,3 +107,40 @@ func TestParentIDMustBeCanonical(t *testing.T) {
 		}
 	}
 }
+
+// An external id is a key: it is kept trimmed, so " EXT-1 " is the key of
+// the account holding "EXT-1", and a blank one is no key at all.
+func TestExternalIDIsTrimmed(t *testing.T) {
+	for raw, want := range map[string]string{
+		"EXT-1":    "EXT-1",
+		" EXT-1\t": "EXT-1",
+		"   ":      "",
+		"\n":       "",
+		"A B":      "A B",
+		"":         "",
+	} {
+		in := Input{Name: "A", ExternalID: raw}
+		if err := in.validate([]Field{FieldName, FieldExternal}); err != nil {
+			t.Fatalf("external id %q: %v", raw, err)
+		}
+		if in.ExternalID != want {
+			t.Errorf("external id %q is kept as %q, want %q", raw, in.ExternalID, want)
+		}
+	}
+	st := &memStore{a: Account{ID: id, Name: "Acme", ExternalID: "EXT-1", Version: 3}}
+	s := newService(st)
+	a, err := s.Update(context.Background(), id, Input{ExternalID: " EXT-1 "}, []Field{FieldExternal}, "3", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Version != 3 || len(st.events) != 0 {
+		t.Errorf("the same external id padded wrote version %d, %d events; want no write", a.Version, len(st.events))
+	}
+	created, _, err := s.New(Input{Name: "B", ExternalID: "  "})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if created.ExternalID != "" {
+		t.Errorf("a blank external id is kept as %q", created.ExternalID)
+	}
+}

@@ -10,8 +10,9 @@ import (
 	"github.com/seamhq/seam/platform/auth"
 )
 
-// A NUL character, which PostgreSQL's text cannot hold, is bad input
-// naming its field on any route, in bodies, paths and query parameters;
+// A NUL character, which PostgreSQL's text cannot hold, or bytes that are
+// no UTF-8, are bad input naming the field on any route, in bodies, paths
+// and query parameters;
 // so is a filter value no record can have. Nothing is written.
 func TestBadInputAcrossRoutes(t *testing.T) {
 	t.Parallel()
@@ -28,6 +29,15 @@ func TestBadInputAcrossRoutes(t *testing.T) {
 		{"GET", "/v1/products/a%00b", "", []string{"sku"}},
 		{"GET", "/v1/accounts?filter=" + url.QueryEscape("owner = \"a\x00b\""), "", []string{"filter"}},
 		{"GET", "/v1/reports/pipeline?owner=a%00b", "", []string{"owner"}},
+		// Bytes that are no UTF-8, in a path or a query parameter, which
+		// the gateway copies into the request unchecked (a JSON body's
+		// strings are checked as it is decoded).
+		{"GET", "/v1/accounts/%FF", "", []string{"id"}},
+		{"POST", "/v1/opportunities/%FF:win", `{}`, []string{"id"}},
+		{"GET", "/v1/opportunities/%FF:watch", "", []string{"id"}},
+		{"GET", "/v1/accounts?filter=" + url.QueryEscape("name = \"\xff\""), "", []string{"filter"}},
+		{"GET", "/v1/search?query=%FF", "", []string{"query"}},
+		{"POST", "/v1/accounts?request_id=r%FF", `{"name":"ok"}`, []string{"request_id"}},
 		// A currency as no record stores it: an empty answer would mislead.
 		{"GET", "/v1/opportunities?filter=" + url.QueryEscape(`currency_code = "eur"`), "", []string{"filter"}},
 	} {
