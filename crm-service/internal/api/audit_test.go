@@ -119,11 +119,18 @@ func TestAuditTrail(t *testing.T) {
 		hist.StageChanges[0].ToStage != crmv1.Stage_STAGE_PROSPECTING {
 		t.Fatalf("converted opportunity history: %v %v", hist, err)
 	}
-	// An unknown opportunity has no history (it is kept after deletes).
-	hist, err = e.audit.ListStageChanges(e.sales(), &crmv1.ListStageChangesRequest{OpportunityId: a.Id})
-	if err != nil || len(hist.StageChanges) != 0 {
-		t.Fatalf("unknown opportunity: %v %v", hist, err)
+	// A deleted opportunity keeps its history; an id no opportunity ever
+	// had is NOT_FOUND, not an empty history.
+	gone := e.createOpportunity(a.Id)
+	if _, err := e.opportunities.DeleteOpportunity(e.sales(), &crmv1.DeleteOpportunityRequest{Id: gone.Id}); err != nil {
+		t.Fatal(err)
 	}
+	hist, err = e.audit.ListStageChanges(e.sales(), &crmv1.ListStageChangesRequest{OpportunityId: gone.Id})
+	if err != nil || len(hist.StageChanges) != 1 {
+		t.Fatalf("deleted opportunity: %v %v", hist, err)
+	}
+	_, err = e.audit.ListStageChanges(e.sales(), &crmv1.ListStageChangesRequest{OpportunityId: a.Id})
+	wantCode(t, err, codes.NotFound)
 
 	// Bad input names the field; other roles are refused.
 	for _, f := range []string{`resource = "leads/` + a.Id + `"`, `resource = "accounts/nope"`, `owner = "x"`, `resource >`, `resource != "accounts/` + a.Id + `"`} {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/seamhq/seam/crm-service/internal/audit"
 	"github.com/seamhq/seam/platform/auth"
+	"github.com/seamhq/seam/platform/errs"
 )
 
 var _ audit.Store = (*Store)(nil)
@@ -72,6 +73,18 @@ WHERE opportunity_id = $1 AND id > $2 ORDER BY id LIMIT $3`, q.OpportunityID, q.
 	})
 	if err != nil {
 		return nil, false, fmt.Errorf("list stage changes: %w", err)
+	}
+	if len(list) == 0 && q.After == 0 {
+		// Every opportunity has its first stage from its create on, and
+		// keeps its history when deleted: an empty first page means an
+		// id no opportunity ever had, unless one still exists without.
+		var exists bool
+		if err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM opportunities WHERE id = $1)`, q.OpportunityID).Scan(&exists); err != nil {
+			return nil, false, fmt.Errorf("list stage changes: %w", err)
+		}
+		if !exists {
+			return nil, false, errs.NotFoundf("opportunity %q", q.OpportunityID)
+		}
 	}
 	if len(list) > q.Limit {
 		return list[:q.Limit], true, nil

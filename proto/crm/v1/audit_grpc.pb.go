@@ -34,7 +34,8 @@ type AuditServiceClient interface {
 	// ListAuditEntries pages through field changes, oldest first.
 	ListAuditEntries(ctx context.Context, in *ListAuditEntriesRequest, opts ...grpc.CallOption) (*ListAuditEntriesResponse, error)
 	// ListStageChanges pages through an opportunity's stage history, oldest
-	// first: the stage it was created in, then every change.
+	// first: the stage it was created in, then every change. Kept after
+	// the opportunity is deleted; NOT_FOUND for an id no opportunity had.
 	ListStageChanges(ctx context.Context, in *ListStageChangesRequest, opts ...grpc.CallOption) (*ListStageChangesResponse, error)
 }
 
@@ -77,7 +78,8 @@ type AuditServiceServer interface {
 	// ListAuditEntries pages through field changes, oldest first.
 	ListAuditEntries(context.Context, *ListAuditEntriesRequest) (*ListAuditEntriesResponse, error)
 	// ListStageChanges pages through an opportunity's stage history, oldest
-	// first: the stage it was created in, then every change.
+	// first: the stage it was created in, then every change. Kept after
+	// the opportunity is deleted; NOT_FOUND for an id no opportunity had.
 	ListStageChanges(context.Context, *ListStageChangesRequest) (*ListStageChangesResponse, error)
 	mustEmbedUnimplementedAuditServiceServer()
 }
