@@ -418,7 +418,7 @@ func (s *Service) Delete(ctx context.Context, id, etag string) error {
 			return Deletion{}, err
 		}
 		if hasOpportunities {
-			return Deletion{}, errs.FailedPreconditionf("account %s has opportunities; delete or move them first", id)
+			return Deletion{}, errs.FailedPreconditionf("account %s has opportunities; delete them first (an opportunity cannot move to another account)", id)
 		}
 		var d Deletion
 		var err error

@@ -446,7 +446,7 @@ func (s *Store) DeleteAccount(ctx context.Context, id string, fn func(account.Ac
 			case pg.IsForeignKeyViolation(err, "accounts_parent_account_id_fkey"):
 				return errs.FailedPreconditionf("account %s has child accounts; delete or move them first", id)
 			case pg.IsForeignKeyViolation(err, ""):
-				return errs.FailedPreconditionf("account %s has opportunities; delete or move them first", id)
+				return errs.FailedPreconditionf("account %s has opportunities; delete them first (an opportunity cannot move to another account)", id)
 			}
 			return fmt.Errorf("delete account %s: %w", id, err)
 		}
