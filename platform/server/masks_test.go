@@ -16,28 +16,39 @@ import (
 	crmv1 "github.com/seamhq/seam/proto/crm/v1"
 )
 
-// The mask an update gets: "*" is every updatable field (the empty mask
+// The mask an update gets: "*" is every updatable field (no mask, which
 // the services read so), an empty parameter is as if it were absent (the
-// body's fields), and "*" beside other paths is bad input.
+// body's fields), a body without fields is a present mask of no field,
+// and "*" beside other paths is bad input.
 func TestRESTUpdateMask(t *testing.T) {
 	t.Parallel()
 	s := start(t, Config{})
 	sales := token(t, auth.Sales)
-	body := `{"name":"Acme","website":"acme.example"}`
 	for _, tt := range []struct {
 		query  string
+		body   string
 		status int
 		mask   string
 	}{
-		{"", 200, "name,website"},
-		{"?update_mask=", 200, "name,website"},
-		{"?updateMask=", 200, "name,website"},
-		{"?update_mask=,", 200, "name,website"},
-		{"?update_mask=*", 200, ""},
-		{"?update_mask=website", 200, "website"},
-		{"?updateMask=billingAddress.city,,website", 200, "billing_address.city,website"},
-		{"?update_mask=*,name", 400, ""},
+		{"", "", 200, "name,website"},
+		{"?update_mask=", "", 200, "name,website"},
+		{"?updateMask=", "", 200, "name,website"},
+		{"?update_mask=,", "", 200, "name,website"},
+		{"?update_mask=*", "", 200, "*"},
+		{"?update_mask=website", "", 200, "website"},
+		{"?updateMask=billingAddress.city,,website", "", 200, "billing_address.city,website"},
+		{"?update_mask=*,name", "", 400, ""},
+		// A body without fields names no field, with or without an
+		// empty parameter; "*" still asks for every field.
+		{"", "{}", 200, ""},
+		{"", " ", 200, ""},
+		{"?update_mask=", "{}", 200, ""},
+		{"?update_mask=*", "{}", 200, "*"},
 	} {
+		body := tt.body
+		if body == "" {
+			body = `{"name":"Acme","website":"acme.example"}`
+		}
 		got := call(t, s, "PATCH", "/v1/accounts/a1"+tt.query, sales, body)
 		mask, _ := got.body["industry"].(string)
 		if got.status != tt.status || (tt.status == 200 && mask != tt.mask) {
@@ -48,7 +59,8 @@ func TestRESTUpdateMask(t *testing.T) {
 		}
 	}
 
-	// Over gRPC, a mask of empty paths is empty and "*" is too.
+	// Over gRPC, no mask, an empty one, one of empty paths and "*" are
+	// all every field, as they always were.
 	conn, err := grpc.NewClient(s.GRPCAddr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		t.Fatal(err)
@@ -57,16 +69,18 @@ func TestRESTUpdateMask(t *testing.T) {
 	ctx := metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+sales)
 	client := crmv1.NewAccountServiceClient(conn)
 	for _, tt := range []struct {
-		paths []string
-		want  string
+		mask *fieldmaskpb.FieldMask
+		want string
 	}{
-		{[]string{""}, ""},
-		{[]string{"*"}, ""},
-		{[]string{"billingAddress", " ", "name"}, "billing_address,name"},
+		{nil, "*"},
+		{&fieldmaskpb.FieldMask{}, "*"},
+		{&fieldmaskpb.FieldMask{Paths: []string{""}}, "*"},
+		{&fieldmaskpb.FieldMask{Paths: []string{"*"}}, "*"},
+		{&fieldmaskpb.FieldMask{Paths: []string{"billingAddress", " ", "name"}}, "billing_address,name"},
 	} {
-		got, err := client.UpdateAccount(ctx, &crmv1.UpdateAccountRequest{Account: &crmv1.Account{Id: "a1"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: tt.paths}})
+		got, err := client.UpdateAccount(ctx, &crmv1.UpdateAccountRequest{Account: &crmv1.Account{Id: "a1"}, UpdateMask: tt.mask})
 		if err != nil || got.GetIndustry() != tt.want {
-			t.Errorf("gRPC mask %q = %v, %v, want %q", tt.paths, got, err, tt.want)
+			t.Errorf("gRPC mask %v = %v, %v, want %q", tt.mask, got, err, tt.want)
 		}
 	}
 	_, err = client.UpdateAccount(ctx, &crmv1.UpdateAccountRequest{Account: &crmv1.Account{Id: "a1"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"*", "name"}}})

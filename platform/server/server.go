@@ -372,7 +372,7 @@ func gatewayDialOptions(log *slog.Logger) []grpc.DialOption {
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithStatsHandler(otelgrpc.NewClientHandler()),
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(64<<20)),
-		grpc.WithChainUnaryInterceptor(checkQueryUnary(log), checkTextUnary(log)),
+		grpc.WithChainUnaryInterceptor(checkQueryUnary(log), checkTextUnary(log), restMarkUnary),
 		grpc.WithChainStreamInterceptor(checkQueryStream(log), checkTextStream(log)),
 	)
 }

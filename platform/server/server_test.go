@@ -45,9 +45,14 @@ func (accounts) CreateAccount(_ context.Context, req *crmv1.CreateAccountRequest
 	return &crmv1.Account{Id: "a1", Name: req.GetAccount().GetName(), Etag: "1"}, nil
 }
 
-// UpdateAccount answers with the mask it was given, in industry.
+// UpdateAccount answers with the mask it was given, in industry: its
+// paths, or "*" when there is none (every field).
 func (accounts) UpdateAccount(_ context.Context, req *crmv1.UpdateAccountRequest) (*crmv1.Account, error) {
-	return &crmv1.Account{Id: req.GetAccount().GetId(), Industry: strings.Join(req.GetUpdateMask().GetPaths(), ",")}, nil
+	mask := "*"
+	if req.GetUpdateMask() != nil {
+		mask = strings.Join(req.GetUpdateMask().GetPaths(), ",")
+	}
+	return &crmv1.Account{Id: req.GetAccount().GetId(), Industry: mask}, nil
 }
 
 func (accounts) ListAccounts(context.Context, *crmv1.ListAccountsRequest) (*crmv1.ListAccountsResponse, error) {

@@ -43,6 +43,9 @@ func importFields[F ~string](mask *fieldmaskpb.FieldMask, mutable []F, readOnly 
 	for i, f := range mutable {
 		names[i] = string(f)
 	}
+	if len(mask.GetPaths()) == 0 {
+		mask = nil // an import's empty mask is every mutable field, from REST too
+	}
 	var v errs.Violations
 	resolved, err := maskFields(mask, names, readOnly)
 	if merr := v.Merge("", err); merr != nil {

@@ -39,13 +39,20 @@ func under(prefix string, err error) error {
 	return v.Err()
 }
 
-// maskFields resolves an update mask into the mutable fields it names. An
-// empty mask means every mutable field. Read-only fields are ignored (the
+// maskFields resolves an update mask into the mutable fields it names. No
+// mask means every mutable field (a full replacement); a mask present
+// with no path names none, so the update changes nothing and answers the
+// current resource (its etag still checked). The server's interceptor
+// leaves only a REST PATCH whose body has no fields so: an empty mask
+// over gRPC, and "*", arrive as no mask. Read-only fields are ignored (the
 // REST gateway fills the mask from every field present in the body, and a
 // client may send back a resource it read); unknown fields are an error.
 func maskFields(mask *fieldmaskpb.FieldMask, mutable, readOnly []string) ([]string, error) {
-	if len(mask.GetPaths()) == 0 {
+	if mask == nil {
 		return slices.Clone(mutable), nil
+	}
+	if len(mask.GetPaths()) == 0 {
+		return nil, nil
 	}
 	var out []string
 	var v errs.Violations

@@ -2,8 +2,10 @@ package api_test
 
 import (
 	"fmt"
+	"net/http"
 	"net/url"
 	"os"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -12,6 +14,7 @@ import (
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	"github.com/seamhq/seam/platform/auth"
 	crmv1 "github.com/seamhq/seam/proto/crm/v1"
@@ -524,5 +527,98 @@ func TestRESTUpdateMaskForms(t *testing.T) {
 	}
 	if st, got := e.call("PATCH", path+"?update_mask=*,name", sales, map[string]any{"name": "Mask Works"}); st != 400 || !slices.Equal(restViolations(got), []string{"update_mask"}) {
 		t.Errorf("mask *,name: %d %v", st, got)
+	}
+}
+
+// A PATCH whose body has no fields names no field (the mask is the
+// body's fields): every update answers the current record unchanged, with
+// no new version and no event, and a stale etag is still refused. A field
+// in the body is still written, "*" still replaces every field, and over
+// gRPC an update without a mask is still a full replacement.
+func TestRESTEmptyPatch(t *testing.T) {
+	e := newEnv(t)
+	sales, service := token(t, auth.Sales), token(t, auth.Service)
+	a := e.createAccount("Empty Patch")
+	o := e.createOpportunity(a.Id)
+	c := e.createContact(&crmv1.Contact{Name: "Ana", AccountId: a.Id})
+	l, err := e.leads.CreateLead(e.sales(), &crmv1.CreateLeadRequest{Lead: &crmv1.Lead{Name: "Bo"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	act, err := e.activities.CreateActivity(e.sales(), &crmv1.CreateActivityRequest{Activity: &crmv1.Activity{
+		Type: crmv1.ActivityType_ACTIVITY_TYPE_TASK, Subject: "Call back", AccountId: a.Id,
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs, err := e.cases.CreateCase(e.service(), &crmv1.CreateCaseRequest{Case: &crmv1.Case{Subject: "Broken", AccountId: a.Id}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp := e.createCampaign("Spring")
+	m := e.addMember(cp.Id, &crmv1.CampaignMember{ContactId: c.Id})
+
+	for _, r := range []struct{ path, tok string }{
+		{"/v1/accounts/" + a.Id, sales},
+		{"/v1/opportunities/" + o.Id, sales},
+		{"/v1/contacts/" + c.Id, sales},
+		{"/v1/leads/" + l.Id, sales},
+		{"/v1/activities/" + act.Id, sales},
+		{"/v1/cases/" + cs.Id, service},
+		{"/v1/campaigns/" + cp.Id, sales},
+		{"/v1/campaigns/" + cp.Id + "/members/" + m.Id, sales},
+	} {
+		var want map[string]any
+		if strings.Contains(r.path, "/members/") { // read in its list: no GET route
+			_, list := e.call("GET", "/v1/campaigns/"+cp.Id+"/members", r.tok, nil)
+			want = list["campaign_members"].([]any)[0].(map[string]any)
+		} else {
+			_, want = e.call("GET", r.path, r.tok, nil)
+		}
+		before := e.rows()
+		for _, body := range []any{"{}", nil, "{}"} {
+			st, got := e.call("PATCH", r.path, r.tok, body)
+			if st != 200 || !reflect.DeepEqual(got, want) {
+				t.Errorf("PATCH %s %v: %d %v, want 200 %v", r.path, body, st, got, want)
+			}
+		}
+		st, hdr, got := e.callWith("PATCH", r.path, r.tok, "{}", http.Header{"If-Match": {`"` + want["etag"].(string) + `"`}})
+		if st != 200 || hdr.Get("ETag") != `"`+want["etag"].(string)+`"` {
+			t.Errorf("PATCH %s {} with its etag: %d %v", r.path, st, got)
+		}
+		if st, _, got := e.callWith("PATCH", r.path, r.tok, "{}", http.Header{"If-Match": {`"99"`}}); st != 409 {
+			t.Errorf("PATCH %s {} with a stale etag: %d %v, want 409", r.path, st, got)
+		}
+		if after := e.rows(); after != before {
+			t.Errorf("PATCH %s {} wrote: %+v, was %+v", r.path, after, before)
+		}
+	}
+
+	// A field is still written.
+	st, got := e.call("PATCH", "/v1/opportunities/"+o.Id, sales, map[string]any{"name": "Bigger Deal"})
+	if st != 200 || got["name"] != "Bigger Deal" || got["currency_code"] != "EUR" || got["etag"] == o.Etag {
+		t.Errorf("PATCH name: %d %v", st, got)
+	}
+	st, got = e.call("PATCH", "/v1/accounts/"+a.Id, sales, map[string]any{"industry": "tools"})
+	if st != 200 || got["industry"] != "tools" || got["owner"] != "alice" || got["etag"] == a.Etag {
+		t.Errorf("PATCH industry: %d %v", st, got)
+	}
+	// "*" with an empty body still replaces every field: the name is
+	// required.
+	if st, got := e.call("PATCH", "/v1/opportunities/"+o.Id+"?update_mask=*", sales, "{}"); st != 400 ||
+		!slices.Contains(restViolations(got), "opportunity.name") {
+		t.Errorf("PATCH {} with mask *: %d %v", st, got)
+	}
+
+	// Over gRPC, no mask and an empty mask are every field, as before.
+	for _, mask := range []*fieldmaskpb.FieldMask{nil, {}} {
+		_, err = e.opportunities.UpdateOpportunity(e.sales(), &crmv1.UpdateOpportunityRequest{Opportunity: &crmv1.Opportunity{Id: o.Id}, UpdateMask: mask})
+		if f := violations(t, err); !slices.Contains(f, "opportunity.name") {
+			t.Errorf("gRPC update of nothing, mask %v: %v, want name required", mask, f)
+		}
+	}
+	up, err := e.accounts.UpdateAccount(e.sales(), &crmv1.UpdateAccountRequest{Account: &crmv1.Account{Id: a.Id, Name: "Empty Patch"}})
+	if err != nil || up.GetOwner() != "" || up.GetIndustry() != "" {
+		t.Errorf("gRPC update without a mask = %v, %v, want owner and industry cleared", up, err)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/seamhq/seam/erp-service/internal/catalog"
@@ -130,11 +131,18 @@ func etag(version int64) string { return strconv.FormatInt(version, 10) }
 
 // normalizeMask turns update mask paths into the top-level fields they
 // touch ("list_price.amount" is "list_price"), drops output-only fields,
-// and rejects fields that cannot be updated. An empty mask means every
-// updatable field.
-func normalizeMask(paths, updatable, outputOnly []string) ([]string, error) {
-	if len(paths) == 0 {
+// and rejects fields that cannot be updated. No mask means every
+// updatable field; a mask present with no path names none, so the update
+// changes nothing and answers the current resource (its etag still
+// checked). The server's interceptor leaves only a REST PATCH whose body
+// has no fields so: an empty mask over gRPC, and "*", arrive as no mask.
+func normalizeMask(mask *fieldmaskpb.FieldMask, updatable, outputOnly []string) ([]string, error) {
+	if mask == nil {
 		return updatable, nil
+	}
+	paths := mask.GetPaths()
+	if len(paths) == 0 {
+		return nil, nil
 	}
 	var out []string
 	for _, p := range paths {

@@ -121,7 +121,7 @@ func (h *Customers) UpdateCustomer(ctx context.Context, req *erpv1.UpdateCustome
 	if err != nil {
 		return nil, err
 	}
-	paths, err := normalizeMask(req.GetUpdateMask().GetPaths(), customer.UpdatableFields, outputOnlyCustomerFields)
+	paths, err := normalizeMask(req.GetUpdateMask(), customer.UpdatableFields, outputOnlyCustomerFields)
 	if err != nil {
 		return nil, err
 	}

@@ -2,10 +2,15 @@ package api_test
 
 import (
 	"fmt"
+	"maps"
+	"net/http"
+	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
 	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	"github.com/seamhq/seam/platform/auth"
 	erpv1 "github.com/seamhq/seam/proto/erp/v1"
@@ -231,5 +236,58 @@ func TestUpdateMaskForms(t *testing.T) {
 	}
 	if r := e.call("PATCH", "/v1/items/W-1?update_mask=*,name", wh, `{"name":"Widget 3"}`); r.status != 400 || fmt.Sprint(restFields(r.body)) != "[update_mask]" {
 		t.Errorf("mask *,name: %d %v", r.status, r.body)
+	}
+}
+
+// A PATCH whose body has no fields names no field (the mask is the
+// body's fields): it answers the current record unchanged, with no new
+// version and no event, and a stale etag is still refused. A field is
+// still written, "*" still replaces every field, and over gRPC an update
+// without a mask is still a full replacement.
+func TestEmptyPatch(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	cid := e.seed()
+	tok := token(t, auth.Warehouse, auth.Finance, auth.Sales)
+	sid := str(e.must(200, "POST", "/v1/suppliers", tok, `{"name":"Parts Inc"}`)["id"])
+	for _, path := range []string{"/v1/customers/" + cid, "/v1/items/W-1", "/v1/suppliers/" + sid} {
+		want := e.must(200, "GET", path, tok, "")
+		before := e.counts()
+		for _, body := range []string{"{}", ""} {
+			if r := e.call("PATCH", path, tok, body); r.status != 200 || !reflect.DeepEqual(r.body, want) {
+				t.Errorf("PATCH %s %q = %d %v, want 200 %v", path, body, r.status, r.body, want)
+			}
+		}
+		for ifMatch, status := range map[string]int{`"` + str(want["etag"]) + `"`: 200, `"99"`: 409} {
+			req, _ := http.NewRequest("PATCH", e.base+path, strings.NewReader("{}"))
+			req.Header.Set("Authorization", "Bearer "+tok)
+			req.Header.Set("If-Match", ifMatch)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != status {
+				t.Errorf("PATCH %s {} with If-Match %s = %d, want %d", path, ifMatch, resp.StatusCode, status)
+			}
+		}
+		if after := e.counts(); !maps.Equal(after, before) {
+			t.Errorf("PATCH %s {} wrote: %v, was %v", path, after, before)
+		}
+		if got := e.must(200, "GET", path, tok, ""); got["etag"] != want["etag"] {
+			t.Errorf("PATCH %s {}: etag %v, was %v", path, got["etag"], want["etag"])
+		}
+	}
+	if got := e.must(200, "PATCH", "/v1/customers/"+cid, tok, `{"name":"Acme 2"}`); got["name"] != "Acme 2" || got["etag"] != "2" {
+		t.Errorf("PATCH name: %v", got)
+	}
+	if r := e.call("PATCH", "/v1/suppliers/"+sid+"?update_mask=*", tok, "{}"); r.status != 400 || !slices.Contains(restFields(r.body), "supplier.name") {
+		t.Errorf("PATCH {} with mask *: %d %v", r.status, r.body)
+	}
+	for _, mask := range []*fieldmaskpb.FieldMask{nil, {}} {
+		_, err := e.customers.UpdateCustomer(as(t, auth.Finance), &erpv1.UpdateCustomerRequest{Customer: &erpv1.Customer{Id: cid}, UpdateMask: mask})
+		if f := grpcFields(t, err, codes.InvalidArgument); !slices.Contains(f, "customer.name") {
+			t.Errorf("gRPC update of nothing, mask %v: %v, want name required", mask, f)
+		}
 	}
 }

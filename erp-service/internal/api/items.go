@@ -87,7 +87,7 @@ func (h *Items) UpdateItem(ctx context.Context, req *erpv1.UpdateItemRequest) (*
 	if p.GetSku() == "" {
 		return nil, errs.Invalid("item.sku", "is required")
 	}
-	paths, err := normalizeMask(req.GetUpdateMask().GetPaths(), catalog.UpdatableFields, outputOnlyItemFields)
+	paths, err := normalizeMask(req.GetUpdateMask(), catalog.UpdatableFields, outputOnlyItemFields)
 	if err != nil {
 		return nil, err
 	}

@@ -7,21 +7,26 @@ import (
 	"strings"
 	"testing"
 
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+
 	"github.com/seamhq/seam/erp-service/internal/customer"
 	"github.com/seamhq/seam/platform/errs"
 )
 
 func TestNormalizeMask(t *testing.T) {
 	t.Parallel()
-	got, err := normalizeMask([]string{"credit_limit.amount", "credit_limit.currency_code", "etag", "name"},
+	got, err := normalizeMask(&fieldmaskpb.FieldMask{Paths: []string{"credit_limit.amount", "credit_limit.currency_code", "etag", "name"}},
 		customer.UpdatableFields, outputOnlyCustomerFields)
 	if err != nil || fmt.Sprint(got) != "[credit_limit name]" {
 		t.Errorf("normalizeMask = %v, %v", got, err)
 	}
 	if got, _ := normalizeMask(nil, customer.UpdatableFields, nil); len(got) != len(customer.UpdatableFields) {
-		t.Errorf("empty mask = %v", got)
+		t.Errorf("no mask = %v", got)
 	}
-	if _, err := normalizeMask([]string{"id.x", "bogus"}, customer.UpdatableFields, outputOnlyCustomerFields); !errors.Is(err, errs.ErrInvalidArgument) {
+	if got, err := normalizeMask(&fieldmaskpb.FieldMask{}, customer.UpdatableFields, nil); err != nil || len(got) != 0 {
+		t.Errorf("empty mask = %v, %v, want no field", got, err)
+	}
+	if _, err := normalizeMask(&fieldmaskpb.FieldMask{Paths: []string{"id.x", "bogus"}}, customer.UpdatableFields, outputOnlyCustomerFields); !errors.Is(err, errs.ErrInvalidArgument) {
 		t.Errorf("bogus path: %v", err)
 	}
 }
@@ -32,7 +37,7 @@ func FuzzNormalizeMask(f *testing.F) {
 	f.Add(",,")
 	f.Fuzz(func(t *testing.T, joined string) {
 		paths := strings.Split(joined, ",")
-		got, err := normalizeMask(paths, customer.UpdatableFields, outputOnlyCustomerFields)
+		got, err := normalizeMask(&fieldmaskpb.FieldMask{Paths: paths}, customer.UpdatableFields, outputOnlyCustomerFields)
 		if err != nil {
 			return
 		}

@@ -97,7 +97,7 @@ func (h *Suppliers) UpdateSupplier(ctx context.Context, req *erpv1.UpdateSupplie
 	if err != nil {
 		return nil, err
 	}
-	paths, err := normalizeMask(req.GetUpdateMask().GetPaths(), purchasing.SupplierUpdatableFields, outputOnlySupplierFields)
+	paths, err := normalizeMask(req.GetUpdateMask(), purchasing.SupplierUpdatableFields, outputOnlySupplierFields)
 	if err != nil {
 		return nil, err
 	}
