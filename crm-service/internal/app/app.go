@@ -149,6 +149,10 @@ func Serve(ctx context.Context, cfg Config, stdout io.Writer, started func(*serv
 	opportunities.SetChanges(opportunityChanges{changes})
 	members := campaign.NewMembers(store, api.Payloads{}, time.Now)
 	contacts := contact.NewService(store, api.Payloads{}, activities, cases, members, time.Now)
+	// Deleting one also clears it from the leads converted into it, through
+	// the lead service: that builds on those services, so the store calls it.
+	leads := lead.NewService(store, api.Payloads{}, accounts, contacts, opportunities, members, time.Now)
+	store.SetLeadUnlinker(leads)
 	a := &api.API{
 		Accounts:        accounts,
 		Opportunities:   opportunities,
@@ -156,7 +160,7 @@ func Serve(ctx context.Context, cfg Config, stdout io.Writer, started func(*serv
 		Activities:      activities,
 		Cases:           cases,
 		Overviews:       overview.NewService(store, opportunities),
-		Leads:           lead.NewService(store, api.Payloads{}, accounts, contacts, opportunities, members, time.Now),
+		Leads:           leads,
 		Catalog:         catalog.NewService(store, time.Now),
 		Search:          search.NewService(store),
 		Audit:           audit.NewService(store),

@@ -451,6 +451,63 @@ func slicesContains(list []Status, s Status) bool {
 	return false
 }
 
+// Link names what a converted lead became: the field naming its
+// account, contact or opportunity (the proto and column name).
+type Link string
+
+// The links of a converted lead.
+const (
+	LinkAccount     Link = "converted_account_id"
+	LinkContact     Link = "converted_contact_id"
+	LinkOpportunity Link = "converted_opportunity_id"
+)
+
+// Unlink returns l without link, whose record is being deleted, as an
+// update of its own: at the next version and update time, with its
+// updated event. The lead stays converted. The deletion's transaction
+// writes it.
+func (s *Service) Unlink(l Lead, link Link) (Lead, Event, error) {
+	switch link {
+	case LinkAccount:
+		l.ConvertedAccountID = ""
+	case LinkContact:
+		l.ConvertedContactID = ""
+	case LinkOpportunity:
+		l.ConvertedOpportunityID = ""
+	default:
+		return Lead{}, Event{}, fmt.Errorf("unlink lead %s: %s is no link", l.ID, link)
+	}
+	l.Version++
+	l.UpdateTime = s.now()
+	ev, err := s.event(EventUpdated, l)
+	if err != nil {
+		return Lead{}, Event{}, err
+	}
+	return l, ev, nil
+}
+
+// Unlinked is what deleting an account, contact or opportunity writes to
+// the leads converted into it: each without its link, at its next
+// version, with its updated event (see Unlink).
+type Unlinked struct {
+	Leads  []Lead
+	Events []Event
+}
+
+// UnlinkAll unlinks each of list from the record of link (see Unlink).
+func (s *Service) UnlinkAll(list []Lead, link Link) (Unlinked, error) {
+	var u Unlinked
+	for _, l := range list {
+		next, ev, err := s.Unlink(l, link)
+		if err != nil {
+			return Unlinked{}, err
+		}
+		u.Leads = append(u.Leads, next)
+		u.Events = append(u.Events, ev)
+	}
+	return u, nil
+}
+
 // Deletion is what deleting a lead writes: its campaign memberships
 // deleted, with their events, and the lead's deleted event.
 type Deletion struct {

@@ -62,3 +62,35 @@ func TestStatusTransitions(t *testing.T) {
 		}
 	}
 }
+
+// Unlink clears one link of a converted lead, as an update: next version,
+// the clock's time, an updated event; the lead stays converted. A field
+// that is no link is refused.
+func TestUnlink(t *testing.T) {
+	at := time.Date(2031, 2, 3, 4, 5, 6, 0, time.UTC)
+	s := NewService(nil, names{}, nil, nil, nil, nil, func() time.Time { return at })
+	l := Lead{ID: "l1", Name: "Ana", Status: StatusConverted, ConvertedAccountID: "a", ConvertedContactID: "c",
+		ConvertedOpportunityID: "o", Version: 2}
+	for link, want := range map[Link]Lead{
+		LinkAccount:     {ConvertedContactID: "c", ConvertedOpportunityID: "o"},
+		LinkContact:     {ConvertedAccountID: "a", ConvertedOpportunityID: "o"},
+		LinkOpportunity: {ConvertedAccountID: "a", ConvertedContactID: "c"},
+	} {
+		u, err := s.UnlinkAll([]Lead{l}, link)
+		if err != nil || len(u.Leads) != 1 || len(u.Events) != 1 {
+			t.Fatalf("%s: %+v %v", link, u, err)
+		}
+		got, ev := u.Leads[0], u.Events[0]
+		if got.ConvertedAccountID != want.ConvertedAccountID || got.ConvertedContactID != want.ConvertedContactID ||
+			got.ConvertedOpportunityID != want.ConvertedOpportunityID || got.Status != StatusConverted ||
+			got.Version != 3 || !got.UpdateTime.Equal(at) {
+			t.Errorf("%s: %+v", link, got)
+		}
+		if ev.Type != EventUpdated || ev.Key != "l1" || string(ev.Payload) != `"Ana"` {
+			t.Errorf("%s: event %+v", link, ev)
+		}
+	}
+	if _, _, err := s.Unlink(l, Link("name")); err == nil {
+		t.Error("unlinking a field that is no link succeeded")
+	}
+}

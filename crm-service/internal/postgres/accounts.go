@@ -12,6 +12,7 @@ import (
 
 	"github.com/seamhq/seam/crm-service/internal/account"
 	"github.com/seamhq/seam/crm-service/internal/activity"
+	"github.com/seamhq/seam/crm-service/internal/lead"
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/money"
 	"github.com/seamhq/seam/platform/pg"
@@ -398,7 +399,8 @@ billing_address = $15, shipping_address = $16, name_key = $17, website_domain = 
 
 // DeleteAccount implements account.Store. The lock on the account keeps
 // opportunities from being added to it until the delete commits; the
-// foreign key is the last line of defence.
+// foreign key is the last line of defence. The leads converted into the
+// account lose it, each as an update of its own (SetLeadUnlinker).
 func (s *Store) DeleteAccount(ctx context.Context, id string, fn func(account.Account, bool, []activity.Activity) (account.Deletion, error)) error {
 	return pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		var cur account.Account
@@ -418,6 +420,8 @@ func (s *Store) DeleteAccount(ctx context.Context, id string, fn func(account.Ac
 			return row.Scan(&hasOpportunities)
 		})
 		queueLinkedActivities(b, "account_id", id, &activities)
+		var leads []lead.Lead
+		queueLinkedLeads(b, lead.LinkAccount, id, &leads)
 		if err := tx.SendBatch(ctx, b).Close(); err != nil {
 			return fmt.Errorf("lock account %s: %w", id, err)
 		}
@@ -432,9 +436,12 @@ func (s *Store) DeleteAccount(ctx context.Context, id string, fn func(account.Ac
 		if err := queueWriteLinks(ctx, w, d.Activities); err != nil {
 			return err
 		}
+		if err := s.queueUnlinkLeads(ctx, w, leads, lead.LinkAccount); err != nil {
+			return err
+		}
 		if w.Len() > 0 {
 			if err := tx.SendBatch(ctx, w).Close(); err != nil {
-				return fmt.Errorf("unlink activities of account %s: %w", id, err)
+				return fmt.Errorf("unlink activities and leads of account %s: %w", id, err)
 			}
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM accounts WHERE id = $1`, id); err != nil {

@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/seamhq/seam/crm-service/internal/contact"
+	"github.com/seamhq/seam/crm-service/internal/lead"
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/pg"
 )
@@ -198,7 +199,8 @@ title = $7, role = $8, owner = $9, version = $10, update_time = $11 WHERE id = $
 	return out, nil
 }
 
-// DeleteContact implements contact.Store.
+// DeleteContact implements contact.Store. The leads converted into the
+// contact lose it too, each as an update of its own (SetLeadUnlinker).
 func (s *Store) DeleteContact(ctx context.Context, id string, fn func(contact.Contact, contact.Linked) (contact.Deletion, error)) error {
 	return pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		var cur contact.Contact
@@ -218,6 +220,8 @@ func (s *Store) DeleteContact(ctx context.Context, id string, fn func(contact.Co
 		queueLinkedActivities(b, "contact_id", id, &linked.Activities)
 		queueLinkedCases(b, id, &linked.Cases)
 		queueLinkedMembers(b, "contact_id", id, &linked.CampaignMembers)
+		var leads []lead.Lead
+		queueLinkedLeads(b, lead.LinkContact, id, &leads)
 		if err := tx.SendBatch(ctx, b).Close(); err != nil {
 			return fmt.Errorf("lock contact %s: %w", id, err)
 		}
@@ -233,6 +237,9 @@ func (s *Store) DeleteContact(ctx context.Context, id string, fn func(contact.Co
 			return err
 		}
 		if err := queueWriteCaseContacts(ctx, w, d.Cases, d.CaseEvents); err != nil {
+			return err
+		}
+		if err := s.queueUnlinkLeads(ctx, w, leads, lead.LinkContact); err != nil {
 			return err
 		}
 		if err := queueDeleteWithMembers(ctx, w, "contacts", "contact_id", id, d.MemberEvents, d.Event.Type, d.Event.Key, d.Event.Payload); err != nil {

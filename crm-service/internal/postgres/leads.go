@@ -362,3 +362,58 @@ func lockContactMembers(ctx context.Context, tx pgx.Tx, f *lead.Found) error {
 	}
 	return nil
 }
+
+// queueLinkedLeads queues locking the leads converted into the record id
+// names in link (lead.LinkAccount, ...), their key locks in id order and
+// then their rows, and reading them into out. The caller has locked the
+// record FOR UPDATE before, so no conversion links another lead to it
+// meanwhile (conversion locks what it links FOR KEY SHARE).
+func queueLinkedLeads(b *pgx.Batch, link lead.Link, id string, out *[]lead.Lead) {
+	col := pgx.Identifier{string(link)}.Sanitize()
+	queueLockRecords(b, "leads", col+` = $1`, id)
+	b.Queue(`SELECT `+leadCols+` FROM leads WHERE `+col+` = $1 ORDER BY id FOR UPDATE`, id).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			l, err := scanLead(rows)
+			if err != nil {
+				return fmt.Errorf("read leads of %s %s: %w", link, id, err)
+			}
+			*out = append(*out, l)
+		}
+		return rows.Err()
+	})
+}
+
+// queueUnlinkLeads queues writing the leads queueLinkedLeads read without
+// link, at their next version and update time, with their updated events
+// (the store's LeadUnlinker decides them).
+func (s *Store) queueUnlinkLeads(ctx context.Context, b *pgx.Batch, list []lead.Lead, link lead.Link) error {
+	if len(list) == 0 {
+		return nil
+	}
+	if s.leads == nil {
+		return fmt.Errorf("unlink %d converted leads from %s: the store has no LeadUnlinker", len(list), link)
+	}
+	u, err := s.leads.UnlinkAll(list, link)
+	if err != nil {
+		return err
+	}
+	n := len(u.Leads)
+	ids, accounts, contacts, opps := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	versions, times := make([]int64, n), make([]time.Time, n)
+	for i, l := range u.Leads {
+		ids[i], accounts[i], contacts[i], opps[i] = l.ID, l.ConvertedAccountID, l.ConvertedContactID, l.ConvertedOpportunityID
+		versions[i], times[i] = l.Version, l.UpdateTime
+	}
+	b.Queue(`UPDATE leads l SET converted_account_id = nullif(r.account, '')::uuid,
+  converted_contact_id = nullif(r.contact, '')::uuid, converted_opportunity_id = nullif(r.opportunity, '')::uuid,
+  version = r.version, update_time = r.time
+FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::timestamptz[])
+  AS r(id, account, contact, opportunity, version, time)
+WHERE l.id = r.id`, ids, accounts, contacts, opps, versions, times)
+	for _, ev := range u.Events {
+		if err := queueEvent(ctx, b, ev.Type, ev.Key, ev.Payload); err != nil {
+			return err
+		}
+	}
+	return nil
+}

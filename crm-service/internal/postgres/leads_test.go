@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/seamhq/seam/crm-service/internal/account"
+	"github.com/seamhq/seam/crm-service/internal/activity"
 	"github.com/seamhq/seam/crm-service/internal/contact"
 	"github.com/seamhq/seam/crm-service/internal/lead"
 	"github.com/seamhq/seam/crm-service/internal/pipeline"
@@ -91,5 +92,63 @@ func TestConvertLeadFinds(t *testing.T) {
 	}
 	if seen.AccountID != first.ID || seen.ContactID != c.ID {
 		t.Fatalf("found %+v, want account %s contact %s", seen, first.ID, c.ID)
+	}
+}
+
+// unlinker is a postgres.LeadUnlinker clearing the link at the next
+// version, with an event naming the link.
+type unlinker struct{}
+
+func (unlinker) UnlinkAll(list []lead.Lead, link lead.Link) (lead.Unlinked, error) {
+	var u lead.Unlinked
+	for _, l := range list {
+		if link == lead.LinkOpportunity {
+			l.ConvertedOpportunityID = ""
+		}
+		l.Version++
+		u.Leads = append(u.Leads, l)
+		u.Events = append(u.Events, lead.Event{Type: lead.EventUpdated, Key: l.ID, Payload: []byte(`"` + string(link) + `"`)})
+	}
+	return u, nil
+}
+
+// Deleting an opportunity a lead was converted into writes the lead the
+// store's LeadUnlinker returns, with its event, in the deletion's
+// transaction; a store without one refuses the deletion rather than
+// leave the foreign key to clear the link unseen.
+func TestDeleteOpportunityUnlinksLeads(t *testing.T) {
+	f := newFixture(t)
+	acc := newID(t)
+	f.seedAccount(t, acc)
+	o := f.newOpportunity(t, newID(t), acc)
+	l := newLead(t, f, "Acme", "ana@acme.example")
+	if _, err := f.pool.Exec(t.Context(), `UPDATE leads SET status = 'converted', converted_opportunity_id = $2, version = 2 WHERE id = $1`, l.ID, o.ID); err != nil {
+		t.Fatal(err)
+	}
+	del := func() error {
+		return f.store.DeleteOpportunity(t.Context(), o.ID, func(pipeline.Opportunity, []activity.Activity) (pipeline.Deletion, error) {
+			return pipeline.Deletion{Event: pipeline.Event{Type: pipeline.EventDeleted, Key: o.ID, Payload: []byte(`{}`)}}, nil
+		})
+	}
+	events := f.count(t, `SELECT count(*) FROM outbox_events`)
+	if err := del(); err == nil {
+		t.Fatal("deletion without a LeadUnlinker succeeded")
+	}
+	if n := f.count(t, `SELECT count(*) FROM leads WHERE id = $1 AND converted_opportunity_id IS NOT NULL AND version = 2`, l.ID); n != 1 {
+		t.Fatal("the refused deletion changed the lead")
+	}
+	f.store.SetLeadUnlinker(unlinker{})
+	if err := del(); err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.store.GetLead(t.Context(), l.ID)
+	if err != nil || got.ConvertedOpportunityID != "" || got.Version != 3 || got.Status != lead.StatusConverted {
+		t.Fatalf("lead after the deletion: %+v %v", got, err)
+	}
+	if n := f.count(t, `SELECT count(*) FROM outbox_events`); n != events+2 {
+		t.Fatalf("%d events, want %d", n, events+2)
+	}
+	if n := f.count(t, `SELECT count(*) FROM outbox_events WHERE type = 'lead.updated' AND key = $1`, l.ID); n != 1 {
+		t.Fatalf("%d lead.updated events of the lead, want 1", n)
 	}
 }

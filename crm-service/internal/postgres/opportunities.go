@@ -12,6 +12,7 @@ import (
 
 	"github.com/seamhq/seam/crm-service/internal/activity"
 	"github.com/seamhq/seam/crm-service/internal/catalog"
+	"github.com/seamhq/seam/crm-service/internal/lead"
 	"github.com/seamhq/seam/crm-service/internal/pipeline"
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/pg"
@@ -426,18 +427,21 @@ func (s *Store) MutateOpportunity(ctx context.Context, id string, m pipeline.Mut
 }
 
 // DeleteOpportunity implements pipeline.Store: one round trip begins the
-// transaction, locks and reads the opportunity and the activities that
-// name it; one writes the activities, deletes the opportunity (its lines
-// go with it), records the events and commits.
+// transaction, locks and reads the opportunity, the activities that name
+// it and the leads converted into it; one writes the activities and the
+// leads, deletes the opportunity (its lines go with it), records the
+// events and commits.
 func (s *Store) DeleteOpportunity(ctx context.Context, id string, fn func(pipeline.Opportunity, []activity.Activity) (pipeline.Deletion, error)) error {
 	var cur pipeline.Opportunity
 	var found bool
 	var activities []activity.Activity
+	var leads []lead.Lead
 	return pg.InTxBatchCommit(ctx, s.pool, func(b *pgx.Batch) {
-		cur, found, activities = pipeline.Opportunity{}, false, nil
+		cur, found, activities, leads = pipeline.Opportunity{}, false, nil, nil
 		queueActor(ctx, b)
 		queueOne(b, id, true, &cur, &found)
 		queueLinkedActivities(b, "opportunity_id", id, &activities)
+		queueLinkedLeads(b, lead.LinkOpportunity, id, &leads)
 	}, func() (*pgx.Batch, error) {
 		if !found {
 			return nil, errs.NotFoundf("opportunity %q", id)
@@ -448,6 +452,9 @@ func (s *Store) DeleteOpportunity(ctx context.Context, id string, fn func(pipeli
 		}
 		w := &pgx.Batch{}
 		if err := queueWriteLinks(ctx, w, d.Activities); err != nil {
+			return nil, err
+		}
+		if err := s.queueUnlinkLeads(ctx, w, leads, lead.LinkOpportunity); err != nil {
 			return nil, err
 		}
 		w.Queue(`DELETE FROM opportunities WHERE id = $1`, id)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/seamhq/seam/crm-service/internal/account"
 	"github.com/seamhq/seam/crm-service/internal/catalog"
+	"github.com/seamhq/seam/crm-service/internal/lead"
 	"github.com/seamhq/seam/crm-service/internal/pipeline"
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/feed"
@@ -27,6 +28,9 @@ import (
 // Store implements the storage interfaces of the CRM domains.
 type Store struct {
 	pool *pgxpool.Pool
+	// leads clears a deleted account, contact or opportunity from the
+	// leads converted into it (SetLeadUnlinker).
+	leads LeadUnlinker
 }
 
 var (
@@ -43,6 +47,19 @@ const OpportunityChanges = "crm_opportunity_changes"
 // New returns a Store on pool (made by pg.Connect, so numeric columns scan
 // into decimal.Decimal).
 func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+
+// LeadUnlinker writes a record that is being deleted out of the leads
+// converted into it, each as an update of its own (lead.Service).
+type LeadUnlinker interface {
+	UnlinkAll(list []lead.Lead, link lead.Link) (lead.Unlinked, error)
+}
+
+// SetLeadUnlinker sets how deleting an account, contact or opportunity
+// updates the leads converted into it, before the store is used. Leads
+// name their records through the lead domain, which builds on the
+// account, contact and pipeline domains, so their deletions cannot reach
+// it themselves. Without it, such a deletion fails.
+func (s *Store) SetLeadUnlinker(u LeadUnlinker) { s.leads = u }
 
 // appendEvent records an event in the outbox in tx, with the trace context
 // of the request.
