@@ -20,19 +20,7 @@ func restViolation(t *testing.T, r response, want int) (msg, field, desc string)
 	if r.status != want {
 		t.Fatalf("status = %d %v, want %d", r.status, r.body, want)
 	}
-	var fvs []map[string]any
-	details, _ := r.body["details"].([]any)
-	for _, d := range details {
-		m, _ := d.(map[string]any)
-		vs, _ := m["field_violations"].([]any)
-		if vs == nil {
-			vs, _ = m["fieldViolations"].([]any)
-		}
-		for _, v := range vs {
-			fv, _ := v.(map[string]any)
-			fvs = append(fvs, fv)
-		}
-	}
+	fvs := restViolations(r.body)
 	if len(fvs) != 1 {
 		t.Fatalf("violations of %v = %v, want one", r.body, fvs)
 	}

@@ -170,9 +170,10 @@ func (e *env) must(want int, method, path, tok, body string) map[string]any {
 	return r.body
 }
 
-// restFields lists the fields named by a REST error's BadRequest detail.
-func restFields(body map[string]any) []string {
-	var out []string
+// restViolations lists the field violations of a REST error's
+// BadRequest detail.
+func restViolations(body map[string]any) []map[string]any {
+	var out []map[string]any
 	details, _ := body["details"].([]any)
 	for _, d := range details {
 		m, _ := d.(map[string]any)
@@ -182,8 +183,17 @@ func restFields(body map[string]any) []string {
 		}
 		for _, v := range vs {
 			fv, _ := v.(map[string]any)
-			out = append(out, fv["field"].(string))
+			out = append(out, fv)
 		}
+	}
+	return out
+}
+
+// restFields lists the fields named by a REST error's BadRequest detail.
+func restFields(body map[string]any) []string {
+	var out []string
+	for _, fv := range restViolations(body) {
+		out = append(out, fv["field"].(string))
 	}
 	return out
 }
