@@ -77,6 +77,36 @@ func Places(d decimal.Decimal) int32 {
 	return max(0, -d.Exponent())
 }
 
+// QuantityScale is the most decimal places a quantity may have (trailing
+// zeros do not count, so "5.0000000" is 5). A finer quantity would price
+// to nothing on a line and cannot be counted in a warehouse.
+const QuantityScale = 6
+
+// MaxQuantity is the largest quantity the platform accepts, inclusive; a
+// negative quantity (a stock adjustment that takes stock out) is bounded by
+// its negation. Larger ones are typing mistakes that would reserve or move
+// every unit there is.
+const MaxQuantity = 1_000_000_000_000
+
+var maxQuantity = decimal.NewFromInt(MaxQuantity)
+
+// CheckQuantity checks the scale and the bound of a quantity: at most
+// QuantityScale decimal places and at most MaxQuantity in absolute value.
+// Whether it must be positive or non-zero is the caller's to check; the
+// error carries no field name, the caller adds its own.
+func CheckQuantity(q decimal.Decimal) error {
+	if Places(q) > QuantityScale {
+		return fmt.Errorf("%s has more than %d decimal places", q, QuantityScale)
+	}
+	if q.GreaterThan(maxQuantity) {
+		return fmt.Errorf("must be at most %d, got %s", MaxQuantity, q)
+	}
+	if q.LessThan(maxQuantity.Neg()) {
+		return fmt.Errorf("must be at least %d, got %s", -MaxQuantity, q)
+	}
+	return nil
+}
+
 // TooPrecise reports whether m has more decimal places than its currency's
 // minor unit (trailing zeros do not count; an unknown currency allows
 // none).

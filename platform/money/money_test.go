@@ -216,3 +216,36 @@ func TestCodes(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckQuantity(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		q    string
+		want string // a part of the error, "" when accepted
+	}{
+		{"1", ""},
+		{"0.000001", ""},
+		{"5.0000000", ""},
+		{"5.000000000", ""},
+		{"2.5000000000", ""},
+		{"1000000000000", ""},
+		{"1000000000000.000000", ""},
+		{"-1000000000000", ""},
+		{"-0.5", ""},
+		{"0", ""},
+		{"0.0000001", "has more than 6 decimal places"},
+		{"0.0000000000001", "has more than 6 decimal places"},
+		{"-1.1234567", "has more than 6 decimal places"},
+		{"1000000000000.000001", "must be at most 1000000000000"},
+		{"99999999999999999999999", "must be at most 1000000000000"},
+		{"-1000000000001", "must be at least -1000000000000"},
+	} {
+		err := CheckQuantity(decimal.RequireFromString(tc.q))
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("CheckQuantity(%s) = %v, want nil", tc.q, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("CheckQuantity(%s) = %v, want %q", tc.q, err, tc.want)
+		}
+	}
+}

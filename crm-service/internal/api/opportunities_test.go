@@ -84,6 +84,10 @@ func TestCreateOpportunityBadInput(t *testing.T) {
 		{"negative quantity", func(o *crmv1.Opportunity) { o.Lines[0].Quantity = "-1" }, []string{"opportunity.lines[0].quantity"}},
 		{"zero quantity", func(o *crmv1.Opportunity) { o.Lines[0].Quantity = "0" }, []string{"opportunity.lines[0].quantity"}},
 		{"quantity with exponent", func(o *crmv1.Opportunity) { o.Lines[0].Quantity = "1e2" }, []string{"opportunity.lines[0].quantity"}},
+		{"quantity with 7 decimal places", func(o *crmv1.Opportunity) { o.Lines[0].Quantity = "1.0000001" }, []string{"opportunity.lines[0].quantity"}},
+		{"quantity rounding to nothing", func(o *crmv1.Opportunity) { o.Lines[0].Quantity = "0.0000000000001" }, []string{"opportunity.lines[0].quantity"}},
+		{"quantity above 10^12", func(o *crmv1.Opportunity) { o.Lines[0].Quantity = "1000000000000.000001" }, []string{"opportunity.lines[0].quantity"}},
+		{"absurd quantity", func(o *crmv1.Opportunity) { o.Lines[0].Quantity = "99999999999999999999999" }, []string{"opportunity.lines[0].quantity"}},
 		{"price in another currency", func(o *crmv1.Opportunity) {
 			o.Lines[0].UnitPrice = &moneyv1.Money{CurrencyCode: "USD", Amount: "1.00"}
 		}, []string{"opportunity.lines[0].unit_price.currency_code"}},
@@ -97,7 +101,8 @@ func TestCreateOpportunityBadInput(t *testing.T) {
 		{"close date", func(o *crmv1.Opportunity) { o.ExpectedCloseDate = "31.01.2030" }, []string{"opportunity.expected_close_date"}},
 		// Each line is within 30 digits, the amount is not: no order could carry it.
 		{"amount past 30 digits", func(o *crmv1.Opportunity) {
-			o.Lines = []*crmv1.OpportunityLine{line("SKU-1", strings.Repeat("9", 29)), line("SKU-1", "1")}
+			big := &crmv1.OpportunityLine{Sku: "SKU-1", Quantity: "1", UnitPrice: eur(strings.Repeat("9", 28) + ".99")}
+			o.Lines = []*crmv1.OpportunityLine{big, big}
 		}, []string{"opportunity.lines"}},
 		{"every bad field at once", func(o *crmv1.Opportunity) {
 			o.Name = ""

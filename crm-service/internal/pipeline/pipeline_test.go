@@ -167,3 +167,20 @@ func TestFulfil(t *testing.T) {
 		t.Fatalf("violations %v, want %v", got, want)
 	}
 }
+
+// A line's quantity has at most six decimal places (trailing zeros do not
+// count) and is at most 10^12.
+func TestBuildLinesQuantityBounds(t *testing.T) {
+	var v errs.Violations
+	buildLines(&v, "EUR", true, []LineInput{
+		{SKU: "EUR-1", Quantity: "0.0000001"},
+		{SKU: "EUR-1", Quantity: "1000000000001"},
+		{SKU: "EUR-1", Quantity: "2.500000000"},
+		{SKU: "EUR-1", Quantity: "1000000000000"},
+		{SKU: "EUR-1", Quantity: "0.000001"},
+	}, products)
+	want := []string{"lines[0].quantity", "lines[1].quantity"}
+	if got := fields(v.Err()); !slices.Equal(got, want) {
+		t.Fatalf("violations %v, want %v", got, want)
+	}
+}

@@ -219,6 +219,8 @@ func buildLines(v *errs.Violations, currency string, currencyOK bool, in []LineI
 			v.Add(path+".quantity", "%v", err)
 		} else if !q.IsPositive() {
 			v.Add(path+".quantity", "must be positive, got %q", li.Quantity)
+		} else if err := money.CheckQuantity(q); err != nil {
+			v.Add(path+".quantity", "%v", err)
 		} else {
 			l.Quantity = q
 		}

@@ -120,8 +120,12 @@ func (h *Items) GetAvailability(ctx context.Context, req *erpv1.GetAvailabilityR
 	if q := req.GetRequestedQuantity(); q != "" {
 		var v errs.Violations
 		d := parseDecimal(&v, "requested_quantity", q)
-		if v.Err() == nil && !d.IsPositive() {
-			v.Add("requested_quantity", "must be positive")
+		if v.Err() == nil {
+			if !d.IsPositive() {
+				v.Add("requested_quantity", "must be positive")
+			} else if err := money.CheckQuantity(d); err != nil {
+				v.Add("requested_quantity", "%v", err)
+			}
 		}
 		if err := v.Err(); err != nil {
 			return nil, err

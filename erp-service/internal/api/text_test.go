@@ -35,11 +35,11 @@ func TestBadInputAcrossRoutes(t *testing.T) {
 		{"POST", "/v1/purchaseOrders", `{"supplier_id":"nope","lines":[{"sku":"W-1","quantity":"1","unit_cost":{"currency_code":"EUR","amount":"1"},"expected_date":"2030-01-01"}]}`,
 			[]string{"purchase_order.supplier_id"}},
 		// Lines within 30 digits each whose total is not.
-		{"POST", "/v1/salesOrders", `{"customer_id":"` + cid + `","currency_code":"EUR","lines":[{"sku":"W-1","quantity":"99999999999999999999999999999"},{"sku":"W-1","quantity":"1"}]}`,
+		{"POST", "/v1/salesOrders", `{"customer_id":"` + cid + `","currency_code":"EUR","lines":[{"sku":"W-1","quantity":"1","unit_price":{"currency_code":"EUR","amount":"9999999999999999999999999999.99"}},{"sku":"W-1","quantity":"1","unit_price":{"currency_code":"EUR","amount":"9999999999999999999999999999.99"}}]}`,
 			[]string{"sales_order.lines"}},
 		// A line amount past 30 digits, on a purchase order as on a sales order.
-		{"POST", "/v1/purchaseOrders", `{"supplier_id":"` + sid + `","lines":[{"sku":"W-1","quantity":"999999999999999999",
-			"unit_cost":{"currency_code":"EUR","amount":"999999999999999999.99"},"expected_date":"2030-01-01"}]}`,
+		{"POST", "/v1/purchaseOrders", `{"supplier_id":"` + sid + `","lines":[{"sku":"W-1","quantity":"1000000000000",
+			"unit_cost":{"currency_code":"EUR","amount":"9999999999999999999999.99"},"expected_date":"2030-01-01"}]}`,
 			[]string{"purchase_order.lines"}},
 		// Filter values no record can have: an empty answer would mislead.
 		{"GET", "/v1/journalEntries?filter=" + url.QueryEscape(`kind = "bogus"`), "", []string{"filter"}},

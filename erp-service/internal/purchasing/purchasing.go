@@ -154,6 +154,8 @@ func ValidateLines(lines []Line) error {
 		}
 		if !l.Quantity.IsPositive() {
 			v.Add(f+"quantity", "must be positive")
+		} else if err := money.CheckQuantity(l.Quantity); err != nil {
+			v.Add(f+"quantity", "%v", err)
 		}
 		if l.UnitCost.IsNegative() {
 			v.Add(f+"unit_cost.amount", "must not be negative")
@@ -235,6 +237,8 @@ func ValidateReceipt(lines []ReceiptLine) error {
 		seen[r.LineNumber] = true
 		if !r.Quantity.IsPositive() {
 			v.Add(f+"quantity", "must be positive")
+		} else if err := money.CheckQuantity(r.Quantity); err != nil {
+			v.Add(f+"quantity", "%v", err)
 		}
 	}
 	return v.Err()

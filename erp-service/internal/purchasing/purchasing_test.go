@@ -167,3 +167,20 @@ func TestSettleCurrency(t *testing.T) {
 		t.Errorf("lines in EUR: %v, currency %q", got, fromLines.Currency)
 	}
 }
+
+// Ordered and received quantities have at most six decimal places and are
+// at most 10^12.
+func TestQuantityBounds(t *testing.T) {
+	lines := []Line{
+		{SKU: "A", Quantity: d("0.0000001"), ExpectedDate: time.Now()},
+		{SKU: "A", Quantity: d("1000000000001"), ExpectedDate: time.Now()},
+		{SKU: "A", Quantity: d("1000000000000.000000"), ExpectedDate: time.Now()},
+	}
+	if got := fields(t, ValidateLines(lines)); len(got) != 2 || got[0] != "lines[0].quantity" || got[1] != "lines[1].quantity" {
+		t.Errorf("order lines: %v", got)
+	}
+	receipt := []ReceiptLine{{1, d("1.1234567")}, {2, d("99999999999999999999999")}, {3, d("0.000001")}}
+	if got := fields(t, ValidateReceipt(receipt)); len(got) != 2 || got[0] != "lines[0].quantity" || got[1] != "lines[1].quantity" {
+		t.Errorf("receipt lines: %v", got)
+	}
+}

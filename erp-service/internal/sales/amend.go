@@ -55,6 +55,8 @@ func ValidateAmendment(a Amendment) error {
 		f := func(name string) string { return fmt.Sprintf("lines[%d].%s", i, name) }
 		if !l.Quantity.IsPositive() {
 			v.Add(f("quantity"), "must be positive")
+		} else if err := money.CheckQuantity(l.Quantity); err != nil {
+			v.Add(f("quantity"), "%v", err)
 		}
 		if l.Number < 0 {
 			v.Add(f("line_number"), "must be an existing line's number, or 0 for a new line")

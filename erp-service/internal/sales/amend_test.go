@@ -113,3 +113,11 @@ func TestAmend(t *testing.T) {
 		t.Errorf("invoiced: %v", err)
 	}
 }
+
+// An amended quantity has at most six decimal places and is at most 10^12.
+func TestValidateAmendmentQuantityBounds(t *testing.T) {
+	err := ValidateAmendment(Amendment{Lines: []AmendLine{{Number: 1, Quantity: d("0.0000001")}, {Number: 2, Quantity: d("1000000000001")}, {Number: 3, Quantity: d("2.000000000")}}})
+	if got, want := fields(t, err), "[lines[0].quantity lines[1].quantity]"; got != want {
+		t.Errorf("violations = %s, want %s", got, want)
+	}
+}

@@ -166,6 +166,8 @@ func ValidateNew(n NewOrder) error {
 		}
 		if !l.Quantity.IsPositive() {
 			v.Add(f("quantity"), "must be positive")
+		} else if err := money.CheckQuantity(l.Quantity); err != nil {
+			v.Add(f("quantity"), "%v", err)
 		}
 		if l.Discount.IsNegative() || l.Discount.GreaterThan(hundred) {
 			v.Add(f("discount_percent"), "must be between 0 and 100")

@@ -84,6 +84,8 @@ func ValidateNew(n NewShipment) error {
 		seen[l.LineNumber] = true
 		if !l.Quantity.IsPositive() {
 			v.Add(fmt.Sprintf("lines[%d].quantity", i), "must be positive")
+		} else if err := money.CheckQuantity(l.Quantity); err != nil {
+			v.Add(fmt.Sprintf("lines[%d].quantity", i), "%v", err)
 		}
 	}
 	return v.Err()

@@ -113,3 +113,14 @@ func TestShip(t *testing.T) {
 		t.Errorf("ship all: %v, %s, entries %+v, lines %+v", err, o.Status, entries, s.Lines)
 	}
 }
+
+// A shipped quantity has at most six decimal places and is at most 10^12.
+func TestValidateNewQuantityBounds(t *testing.T) {
+	t.Parallel()
+	err := ValidateNew(NewShipment{OrderID: "x", Lines: []Request{
+		{LineNumber: 1, Quantity: d("0.0000001")}, {LineNumber: 2, Quantity: d("1000000000001")}, {LineNumber: 3, Quantity: d("1.500000000")},
+	}})
+	if got, want := fmt.Sprint(fields(err)), "[lines[0].quantity lines[1].quantity]"; got != want {
+		t.Errorf("violations = %s, want %s", got, want)
+	}
+}

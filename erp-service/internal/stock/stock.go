@@ -284,6 +284,8 @@ func PrepareAdjustment(a *Adjustment) error {
 	var v errs.Violations
 	if a.Quantity.IsZero() {
 		v.Add("quantity", "must not be zero")
+	} else if err := money.CheckQuantity(a.Quantity); err != nil {
+		v.Add("quantity", "%v", err)
 	}
 	switch {
 	case a.Reason == "":
@@ -409,6 +411,8 @@ func PrepareTransfer(t *Transfer) error {
 	}
 	if !t.Quantity.IsPositive() {
 		v.Add("quantity", "must be positive")
+	} else if err := money.CheckQuantity(t.Quantity); err != nil {
+		v.Add("quantity", "%v", err)
 	}
 	if utf8.RuneCountInString(t.Reason) > MaxReasonLength {
 		v.Add("reason", "must be at most %d characters", MaxReasonLength)

@@ -76,3 +76,22 @@ func TestAdjustmentRules(t *testing.T) {
 		}
 	}
 }
+
+// An adjusted or transferred quantity has at most six decimal places and
+// is at most 10^12 either way.
+func TestQuantityBounds(t *testing.T) {
+	t.Parallel()
+	for q, ok := range map[string]bool{"0.000001": true, "-1000000000000": true, "5.000000000": true,
+		"0.0000001": false, "1000000000001": false, "-1000000000001": false, "-0.0000001": false} {
+		a := Adjustment{SKU: "X", Quantity: d(q), Reason: "count"}
+		if err := PrepareAdjustment(&a); (err == nil) != ok {
+			t.Errorf("adjust %s: %v", q, err)
+		}
+		if d(q).IsPositive() {
+			tr := Transfer{SKU: "X", FromWarehouse: "A", ToWarehouse: "B", Quantity: d(q)}
+			if err := PrepareTransfer(&tr); (err == nil) != ok {
+				t.Errorf("transfer %s: %v", q, err)
+			}
+		}
+	}
+}
