@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Kind classifies an error by what the caller should do about it.
@@ -174,7 +175,25 @@ type Violations struct {
 
 // Add records a violation of field.
 func (v *Violations) Add(field, format string, args ...any) {
-	v.list = append(v.list, FieldViolation{Field: field, Description: fmt.Sprintf(format, args...)})
+	v.list = append(v.list, FieldViolation{Field: field, Description: clip(fmt.Sprintf(format, args...))})
+}
+
+// MaxDescription bounds a violation's description in bytes. Descriptions
+// quote the value they refuse; a value of 100,000 characters is not
+// echoed back whole (nor, over gRPC, put in a header).
+const MaxDescription = 512
+
+// clip cuts s to MaxDescription bytes at a character boundary, marking
+// the cut with "…".
+func clip(s string) string {
+	if len(s) <= MaxDescription {
+		return s
+	}
+	cut := MaxDescription - len("…")
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }
 
 // Merge records the violations carried by err under prefix, or returns err

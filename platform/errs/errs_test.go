@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"google.golang.org/grpc/codes"
 )
@@ -88,4 +90,27 @@ func FuzzParseEtag(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestLongDescriptionsAreClipped(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("é", 100_000)
+	var v Violations
+	v.Add("lines[0].sku", "unknown SKU %q", long)
+	v.Add("name", "is required")
+	err := v.Err()
+	var e *Error
+	if !errors.As(err, &e) || len(e.Violations) != 2 {
+		t.Fatalf("got %v", err)
+	}
+	d := e.Violations[0].Description
+	if len(d) > MaxDescription || !strings.HasPrefix(d, `unknown SKU "éé`) || !strings.HasSuffix(d, "…") || !utf8.ValidString(d) {
+		t.Fatalf("description of %d bytes: %.40q…%q", len(d), d, d[max(0, len(d)-10):])
+	}
+	if e.Violations[1].Description != "is required" {
+		t.Fatalf("short description changed: %q", e.Violations[1].Description)
+	}
+	if len(e.Message) > MaxDescription+100 {
+		t.Fatalf("message of %d bytes", len(e.Message))
+	}
 }
