@@ -177,7 +177,7 @@ func (in *Input) validate(fields []Field) error {
 }
 
 // FilterFields are the fields ListAccounts filters on (by equality).
-var FilterFields = []string{"name", "owner", "industry", "erp_customer_id", "parent_account_id"}
+var FilterFields = []string{"name", "owner", "industry", "erp_customer_id", "parent_account_id", "external_id"}
 
 // Query selects a page of accounts in id (creation) order.
 type Query struct {

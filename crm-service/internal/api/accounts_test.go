@@ -208,3 +208,24 @@ func TestLinkAccount(t *testing.T) {
 		t.Fatalf("violations %v", f)
 	}
 }
+
+func TestListAccountsByExternalID(t *testing.T) {
+	e := newEnv(t)
+	want, err := e.accounts.CreateAccount(e.sales(), &crmv1.CreateAccountRequest{Account: &crmv1.Account{Name: "Acme", ExternalId: "EXT-1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range []*crmv1.Account{{Name: "Beta", ExternalId: "EXT-2"}, {Name: "Gamma"}} {
+		if _, err := e.accounts.CreateAccount(e.sales(), &crmv1.CreateAccountRequest{Account: a}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	resp, err := e.accounts.ListAccounts(e.sales(), &crmv1.ListAccountsRequest{Filter: `external_id = "EXT-1"`})
+	if err != nil || len(resp.Accounts) != 1 || resp.Accounts[0].Id != want.Id {
+		t.Fatalf("by external_id: %v %v", resp, err)
+	}
+	resp, err = e.accounts.ListAccounts(e.sales(), &crmv1.ListAccountsRequest{Filter: `external_id = "EXT-9"`})
+	if err != nil || len(resp.Accounts) != 0 {
+		t.Fatalf("unknown external_id: %v %v", resp, err)
+	}
+}

@@ -45,10 +45,11 @@ func balancesIn(rows []balanceJSON) ([]account.Balance, error) {
 }
 
 // accountFilterCols maps filter fields to columns; each has an index
-// (column, id) so a filtered page is an index range scan.
+// (column, id) so a filtered page is an index range scan, or, for
+// external_id, a unique one.
 var accountFilterCols = map[string]string{
 	"name": "name", "owner": "owner", "industry": "industry", "erp_customer_id": "erp_customer_id",
-	"parent_account_id": "parent_account_id",
+	"parent_account_id": "parent_account_id", "external_id": "external_id",
 }
 
 // addressJSON is the stored form of an address (jsonb; NULL when none).
