@@ -105,21 +105,22 @@ type listRequest interface {
 	GetPageToken() string
 }
 
-// listQuery is the query digest of a list's page tokens: the list (its
-// request's message name) and its filter, so that a token only continues
-// the list it came from, never another list keyed the same way (an
-// invoices token on the payments list would skip payments silently).
-func listQuery(req proto.Message, filter string) string {
-	return listing.QueryDigest(string(req.ProtoReflect().Descriptor().FullName()), filter)
+// listQuery is the query digest of a list's page tokens: the whole
+// request but its paging fields (listing.RequestDigest: the list, its
+// filter and parameters), and bound, what else the list was read by (a
+// report's as-of date when the request left it to today), so that a
+// token only continues the list and the query it came from.
+func listQuery(req proto.Message, bound []string) string {
+	return listing.QueryDigest(append([]string{listing.RequestDigest(req)}, bound...)...)
 }
 
 // page reads the paging fields of a list request.
-func page(req listRequest, filter string) (n int, after string, err error) {
+func page(req listRequest, bound ...string) (n int, after string, err error) {
 	n, err = listing.PageSize(req.GetPageSize())
 	if err != nil {
 		return 0, "", err
 	}
-	t, err := listing.DecodeToken(req.GetPageToken(), listQuery(req, filter))
+	t, err := listing.DecodeToken(req.GetPageToken(), listQuery(req, bound))
 	if err != nil {
 		return 0, "", err
 	}
@@ -131,9 +132,9 @@ func page(req listRequest, filter string) (n int, after string, err error) {
 
 // nextToken is the token of the page of req's list after the one ending
 // with last.
-func nextToken(req proto.Message, more bool, last, filter string) string {
+func nextToken(req proto.Message, more bool, last string, bound ...string) string {
 	if !more {
 		return ""
 	}
-	return listing.Token{After: []string{last}, Query: listQuery(req, filter)}.Encode()
+	return listing.Token{After: []string{last}, Query: listQuery(req, bound)}.Encode()
 }

@@ -94,7 +94,7 @@ func (h *Customers) ListCustomers(ctx context.Context, req *erpv1.ListCustomersR
 	if err := checkFilterValues(conds, map[string]filterValue{"currency_code": money.CheckCode}); err != nil {
 		return nil, err
 	}
-	n, after, err := page(req, req.GetFilter())
+	n, after, err := page(req)
 	if err != nil {
 		return nil, err
 	}
@@ -107,7 +107,7 @@ func (h *Customers) ListCustomers(ctx context.Context, req *erpv1.ListCustomersR
 		resp.Customers[i] = customerToProto(c)
 	}
 	if len(list) > 0 {
-		resp.NextPageToken = nextToken(req, more, list[len(list)-1].ID, req.GetFilter())
+		resp.NextPageToken = nextToken(req, more, list[len(list)-1].ID)
 	}
 	return resp, nil
 }

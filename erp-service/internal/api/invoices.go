@@ -87,7 +87,7 @@ func (h *Invoices) ListInvoices(ctx context.Context, req *erpv1.ListInvoicesRequ
 		}
 		conds[i].Value = string(st)
 	}
-	n, after, err := page(req, req.GetFilter())
+	n, after, err := page(req)
 	if err != nil {
 		return nil, err
 	}
@@ -100,7 +100,7 @@ func (h *Invoices) ListInvoices(ctx context.Context, req *erpv1.ListInvoicesRequ
 		resp.Invoices[i] = invoiceToProto(inv)
 	}
 	if len(list) > 0 {
-		resp.NextPageToken = nextToken(req, more, list[len(list)-1].ID, req.GetFilter())
+		resp.NextPageToken = nextToken(req, more, list[len(list)-1].ID)
 	}
 	return resp, nil
 }

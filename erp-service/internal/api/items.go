@@ -61,7 +61,7 @@ func (h *Items) ListItems(ctx context.Context, req *erpv1.ListItemsRequest) (*er
 	if err != nil {
 		return nil, err
 	}
-	n, after, err := page(req, req.GetFilter())
+	n, after, err := page(req)
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +74,7 @@ func (h *Items) ListItems(ctx context.Context, req *erpv1.ListItemsRequest) (*er
 		resp.Items[i] = itemToProto(it)
 	}
 	if len(list) > 0 {
-		resp.NextPageToken = nextToken(req, more, list[len(list)-1].SKU, req.GetFilter())
+		resp.NextPageToken = nextToken(req, more, list[len(list)-1].SKU)
 	}
 	return resp, nil
 }

@@ -28,7 +28,7 @@ func (h *Ledger) ListJournalEntries(ctx context.Context, req *erpv1.ListJournalE
 	if err := checkFilterValues(conds, map[string]filterValue{"kind": oneOf(ledger.Kinds...), "currency_code": money.CheckCode}); err != nil {
 		return nil, err
 	}
-	n, after, err := page(req, req.GetFilter())
+	n, after, err := page(req)
 	if err != nil {
 		return nil, err
 	}
@@ -41,7 +41,7 @@ func (h *Ledger) ListJournalEntries(ctx context.Context, req *erpv1.ListJournalE
 		resp.JournalEntries[i] = entryToProto(e)
 	}
 	if len(list) > 0 {
-		resp.NextPageToken = nextToken(req, more, list[len(list)-1].ID, req.GetFilter())
+		resp.NextPageToken = nextToken(req, more, list[len(list)-1].ID)
 	}
 	return resp, nil
 }

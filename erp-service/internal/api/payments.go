@@ -120,7 +120,7 @@ func (h *Payments) ListPayments(ctx context.Context, req *erpv1.ListPaymentsRequ
 		}
 		conds[i].Value = short
 	}
-	n, after, err := page(req, req.GetFilter())
+	n, after, err := page(req)
 	if err != nil {
 		return nil, err
 	}
@@ -133,7 +133,7 @@ func (h *Payments) ListPayments(ctx context.Context, req *erpv1.ListPaymentsRequ
 		resp.Payments[i] = paymentToProto(p)
 	}
 	if len(list) > 0 {
-		resp.NextPageToken = nextToken(req, more, list[len(list)-1].ID, req.GetFilter())
+		resp.NextPageToken = nextToken(req, more, list[len(list)-1].ID)
 	}
 	return resp, nil
 }

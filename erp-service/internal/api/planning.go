@@ -17,7 +17,7 @@ type Planning struct {
 
 // ListReorderSuggestions pages, by SKU, through the items to reorder.
 func (h *Planning) ListReorderSuggestions(ctx context.Context, req *erpv1.ListReorderSuggestionsRequest) (*erpv1.ListReorderSuggestionsResponse, error) {
-	n, after, err := page(req, "")
+	n, after, err := page(req)
 	if err != nil {
 		return nil, err
 	}
@@ -35,7 +35,7 @@ func (h *Planning) ListReorderSuggestions(ctx context.Context, req *erpv1.ListRe
 		}
 	}
 	if len(list) > 0 {
-		resp.NextPageToken = nextToken(req, more, list[len(list)-1].SKU, "")
+		resp.NextPageToken = nextToken(req, more, list[len(list)-1].SKU)
 	}
 	return resp, nil
 }

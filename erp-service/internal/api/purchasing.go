@@ -70,7 +70,7 @@ func (h *Suppliers) ListSuppliers(ctx context.Context, req *erpv1.ListSuppliersR
 	if err := checkFilterValues(conds, map[string]filterValue{"currency_code": money.CheckCode}); err != nil {
 		return nil, err
 	}
-	n, after, err := page(req, req.GetFilter())
+	n, after, err := page(req)
 	if err != nil {
 		return nil, err
 	}
@@ -83,7 +83,7 @@ func (h *Suppliers) ListSuppliers(ctx context.Context, req *erpv1.ListSuppliersR
 		resp.Suppliers[i] = supplierToProto(s)
 	}
 	if len(list) > 0 {
-		resp.NextPageToken = nextToken(req, more, list[len(list)-1].ID, req.GetFilter())
+		resp.NextPageToken = nextToken(req, more, list[len(list)-1].ID)
 	}
 	return resp, nil
 }
@@ -244,7 +244,7 @@ func (h *PurchaseOrders) ListPurchaseOrders(ctx context.Context, req *erpv1.List
 		}
 		conds[i].Value = string(st)
 	}
-	n, after, err := page(req, req.GetFilter())
+	n, after, err := page(req)
 	if err != nil {
 		return nil, err
 	}
@@ -257,7 +257,7 @@ func (h *PurchaseOrders) ListPurchaseOrders(ctx context.Context, req *erpv1.List
 		resp.PurchaseOrders[i] = purchaseOrderToProto(o)
 	}
 	if len(list) > 0 {
-		resp.NextPageToken = nextToken(req, more, list[len(list)-1].ID, req.GetFilter())
+		resp.NextPageToken = nextToken(req, more, list[len(list)-1].ID)
 	}
 	return resp, nil
 }

@@ -32,8 +32,10 @@ func (h *Reports) GetArAging(ctx context.Context, req *erpv1.GetArAgingRequest) 
 	if err := money.CheckCode(cur); cur != "" && err != nil {
 		return nil, errs.Invalid("currency_code", "%v", err)
 	}
-	query := date(asOf) + "|" + cur
-	n, after, err := page(req, query)
+	// A token is bound to the date the first page was read at, also when
+	// the request left it to today.
+	asOfDay := date(asOf)
+	n, after, err := page(req, asOfDay)
 	if err != nil {
 		return nil, err
 	}
@@ -59,14 +61,14 @@ func (h *Reports) GetArAging(ctx context.Context, req *erpv1.GetArAgingRequest) 
 		})
 	}
 	if len(opens) > 0 {
-		out.NextPageToken = nextToken(req, more, opens[len(opens)-1].CustomerID, query)
+		out.NextPageToken = nextToken(req, more, opens[len(opens)-1].CustomerID, asOfDay)
 	}
 	return out, nil
 }
 
 // GetStockValuation values stock on hand at standard cost.
 func (h *Reports) GetStockValuation(ctx context.Context, req *erpv1.GetStockValuationRequest) (*erpv1.StockValuation, error) {
-	n, after, err := page(req, "")
+	n, after, err := page(req)
 	if err != nil {
 		return nil, err
 	}
@@ -84,7 +86,7 @@ func (h *Reports) GetStockValuation(ctx context.Context, req *erpv1.GetStockValu
 		})
 	}
 	if len(rows) > 0 {
-		out.NextPageToken = nextToken(req, more, rows[len(rows)-1].SKU, "")
+		out.NextPageToken = nextToken(req, more, rows[len(rows)-1].SKU)
 	}
 	if req.GetPageToken() == "" {
 		totals, err := h.store.ValuationTotals(ctx)

@@ -69,7 +69,7 @@ func (h *SalesOrders) ListSalesOrders(ctx context.Context, req *erpv1.ListSalesO
 		}
 		conds[i].Value = string(st)
 	}
-	n, after, err := page(req, req.GetFilter())
+	n, after, err := page(req)
 	if err != nil {
 		return nil, err
 	}
@@ -82,7 +82,7 @@ func (h *SalesOrders) ListSalesOrders(ctx context.Context, req *erpv1.ListSalesO
 		resp.SalesOrders[i] = orderToProto(o)
 	}
 	if len(list) > 0 {
-		resp.NextPageToken = nextToken(req, more, list[len(list)-1].ID, req.GetFilter())
+		resp.NextPageToken = nextToken(req, more, list[len(list)-1].ID)
 	}
 	return resp, nil
 }

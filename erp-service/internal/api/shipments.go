@@ -65,7 +65,7 @@ func (h *Shipments) ListShipments(ctx context.Context, req *erpv1.ListShipmentsR
 	if err != nil {
 		return nil, err
 	}
-	n, after, err := page(req, req.GetFilter())
+	n, after, err := page(req)
 	if err != nil {
 		return nil, err
 	}
@@ -78,7 +78,7 @@ func (h *Shipments) ListShipments(ctx context.Context, req *erpv1.ListShipmentsR
 		resp.Shipments[i] = shipmentToProto(s)
 	}
 	if len(list) > 0 {
-		resp.NextPageToken = nextToken(req, more, list[len(list)-1].ID, req.GetFilter())
+		resp.NextPageToken = nextToken(req, more, list[len(list)-1].ID)
 	}
 	return resp, nil
 }

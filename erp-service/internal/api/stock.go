@@ -19,7 +19,7 @@ type Warehouses struct {
 
 // ListWarehouses pages through warehouses by code.
 func (h *Warehouses) ListWarehouses(ctx context.Context, req *erpv1.ListWarehousesRequest) (*erpv1.ListWarehousesResponse, error) {
-	n, after, err := page(req, "")
+	n, after, err := page(req)
 	if err != nil {
 		return nil, err
 	}
@@ -32,7 +32,7 @@ func (h *Warehouses) ListWarehouses(ctx context.Context, req *erpv1.ListWarehous
 		resp.Warehouses[i] = warehouseToProto(w)
 	}
 	if len(list) > 0 {
-		resp.NextPageToken = nextToken(req, more, list[len(list)-1].Code, "")
+		resp.NextPageToken = nextToken(req, more, list[len(list)-1].Code)
 	}
 	return resp, nil
 }
@@ -173,7 +173,7 @@ func (h *Stock) ListStockMoves(ctx context.Context, req *erpv1.ListStockMovesReq
 	if err := stock.CheckMoveFilter(conds); err != nil {
 		return nil, err
 	}
-	n, after, err := page(req, req.GetFilter())
+	n, after, err := page(req)
 	if err != nil {
 		return nil, err
 	}
@@ -190,7 +190,7 @@ func (h *Stock) ListStockMoves(ctx context.Context, req *erpv1.ListStockMovesReq
 		}
 	}
 	if len(list) > 0 {
-		resp.NextPageToken = nextToken(req, more, list[len(list)-1].ID, req.GetFilter())
+		resp.NextPageToken = nextToken(req, more, list[len(list)-1].ID)
 	}
 	return resp, nil
 }
