@@ -340,17 +340,7 @@ func (s *Store) RemindDue(ctx context.Context, now time.Time, limit int, fn func
 // another activity to it meanwhile (writes lock what they link FOR KEY
 // SHARE).
 func queueLinkedActivities(b *pgx.Batch, col, id string, out *[]activity.Activity) {
-	queueLockRecords(b, "activities", col+` = $1`, id)
-	b.Queue(`SELECT `+activityCols+` FROM activities WHERE `+col+` = $1 ORDER BY id FOR UPDATE`, id).Query(func(rows pgx.Rows) error {
-		for rows.Next() {
-			a, err := scanActivity(rows)
-			if err != nil {
-				return fmt.Errorf("read activities of %s %s: %w", col, id, err)
-			}
-			*out = append(*out, a)
-		}
-		return rows.Err()
-	})
+	queueLockRows(b, "activities", activityCols, scanActivity, out, col+` = $1`, id)
 }
 
 // queueWriteLinks queues writing the links, version and update time of

@@ -274,17 +274,7 @@ func queueLinkedMembers(b *pgx.Batch, col, id string, out *[]campaign.Member) {
 func queueLockMembers(b *pgx.Batch, cond string, out *[]campaign.Member, args ...any) {
 	b.Queue(`SELECT count(pg_advisory_xact_lock_shared(hashtextextended('campaigns/' || campaign_id::text, 0)))
 FROM (SELECT DISTINCT campaign_id FROM campaign_members WHERE `+cond+` ORDER BY campaign_id) r`, args...)
-	queueLockRecords(b, "campaign_members", cond, args...)
-	b.Queue(`SELECT `+memberCols+` FROM campaign_members WHERE `+cond+` ORDER BY id FOR UPDATE`, args...).Query(func(rows pgx.Rows) error {
-		for rows.Next() {
-			m, err := scanMember(rows)
-			if err != nil {
-				return fmt.Errorf("read campaign members (%s): %w", cond, err)
-			}
-			*out = append(*out, m)
-		}
-		return rows.Err()
-	})
+	queueLockRows(b, "campaign_members", memberCols, scanMember, out, cond, args...)
 }
 
 // queueWriteMember queues writing m as it is (its campaign stays).

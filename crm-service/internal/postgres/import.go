@@ -38,6 +38,23 @@ func queueLockRecords(b *pgx.Batch, table, cond string, args ...any) {
 		FROM (SELECT id FROM `+pgx.Identifier{table}.Sanitize()+` WHERE `+cond+` ORDER BY id) r`, args...)
 }
 
+// queueLockRows queues the key locks of the rows of table that cond (SQL
+// over args) selects, in id order (queueLockRecords), then reading them,
+// locked FOR UPDATE in the same order, by cols and scan into out.
+func queueLockRows[T any](b *pgx.Batch, table, cols string, scan func(pgx.Row) (T, error), out *[]T, cond string, args ...any) {
+	queueLockRecords(b, table, cond, args...)
+	b.Queue(`SELECT `+cols+` FROM `+pgx.Identifier{table}.Sanitize()+` WHERE `+cond+` ORDER BY id FOR UPDATE`, args...).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			v, err := scan(rows)
+			if err != nil {
+				return fmt.Errorf("read %s (%s): %w", table, cond, err)
+			}
+			*out = append(*out, v)
+		}
+		return rows.Err()
+	})
+}
+
 // prefixRow scans a row whose first column goes to first and the others
 // to the destinations the caller gives.
 type prefixRow struct {

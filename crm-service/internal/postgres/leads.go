@@ -369,18 +369,7 @@ func lockContactMembers(ctx context.Context, tx pgx.Tx, f *lead.Found) error {
 // record FOR UPDATE before, so no conversion links another lead to it
 // meanwhile (conversion locks what it links FOR KEY SHARE).
 func queueLinkedLeads(b *pgx.Batch, link lead.Link, id string, out *[]lead.Lead) {
-	col := pgx.Identifier{string(link)}.Sanitize()
-	queueLockRecords(b, "leads", col+` = $1`, id)
-	b.Queue(`SELECT `+leadCols+` FROM leads WHERE `+col+` = $1 ORDER BY id FOR UPDATE`, id).Query(func(rows pgx.Rows) error {
-		for rows.Next() {
-			l, err := scanLead(rows)
-			if err != nil {
-				return fmt.Errorf("read leads of %s %s: %w", link, id, err)
-			}
-			*out = append(*out, l)
-		}
-		return rows.Err()
-	})
+	queueLockRows(b, "leads", leadCols, scanLead, out, pgx.Identifier{string(link)}.Sanitize()+` = $1`, id)
 }
 
 // queueUnlinkLeads queues writing the leads queueLinkedLeads read without
