@@ -6,6 +6,7 @@ import (
 	"google.golang.org/grpc/codes"
 
 	"github.com/seamhq/seam/platform/auth"
+	"github.com/seamhq/seam/platform/listing"
 	erpv1 "github.com/seamhq/seam/proto/erp/v1"
 )
 
@@ -39,5 +40,33 @@ func TestPageTokenBelongsToItsList(t *testing.T) {
 	_, err = e.ledger.ListJournalEntries(fin, &erpv1.ListJournalEntriesRequest{PageToken: tok})
 	if got := grpcFields(t, err, codes.InvalidArgument); !hasAll(got, "page_token") {
 		t.Errorf("journal entries with a customers token: %v", got)
+	}
+}
+
+// A report's token continues the report it came from: the same as-of date
+// and currency. One made for another date or currency is refused.
+func TestReportTokenBelongsToItsQuery(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	e.seed()
+	fin := as(t, auth.Finance)
+	reports := erpv1.NewReportServiceClient(e.conn)
+	req := &erpv1.GetArAgingRequest{AsOfDate: "2026-05-16"}
+	tok := listing.Token{
+		After: []string{"01900000-0000-7000-8000-000000000000"},
+		Query: listing.QueryDigest(listing.RequestDigest(req), req.AsOfDate),
+	}.Encode()
+	if _, err := reports.GetArAging(fin, &erpv1.GetArAgingRequest{AsOfDate: "2026-05-16", PageToken: tok}); err != nil {
+		t.Fatalf("its own report's token: %v", err)
+	}
+	for _, other := range []*erpv1.GetArAgingRequest{
+		{AsOfDate: "2026-05-17", PageToken: tok},
+		{AsOfDate: "2026-05-16", CurrencyCode: "EUR", PageToken: tok},
+		{PageToken: tok},
+	} {
+		_, err := reports.GetArAging(fin, other)
+		if got := grpcFields(t, err, codes.InvalidArgument); !hasAll(got, "page_token") {
+			t.Errorf("%v: %v", other, got)
+		}
 	}
 }
