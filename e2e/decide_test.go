@@ -86,7 +86,8 @@ func TestCorrectedDealGetsItsOrder(t *testing.T) {
 
 // A deal lost after its order shipped cannot have the order cancelled:
 // the owner gets a task on the opportunity, the event stays held, and
-// winning the deal again settles it without an operator.
+// winning the deal again settles it without an operator, though the owner
+// retitled the task.
 func TestLostShippedDealRaisesTask(t *testing.T) {
 	st := startStack(t, nil)
 	ctx := context.Background()
@@ -135,9 +136,14 @@ func TestLostShippedDealRaisesTask(t *testing.T) {
 	// Retries raise no second task.
 	time.Sleep(2 * time.Second)
 	resp, err = crm.Do(ctx, "GET", "/v1/activities?filter="+filter, nil)
-	if n := restclient.Len(must(t, resp, err, 200).Body, "activities"); n != 1 {
+	body := must(t, resp, err, 200).Body
+	if n := restclient.Len(body, "activities"); n != 1 {
 		t.Errorf("%d tasks after retries, want 1", n)
 	}
+	// The owner retitles the task: the bridge still knows it as its own.
+	resp, err = crm.Do(ctx, "PATCH", "/v1/activities/"+restclient.Str(body, "activities", 0, "id")+"?update_mask=subject",
+		map[string]any{"subject": "Call them about the shipped goods"})
+	must(t, resp, err, 200)
 
 	// Keep the order: win the deal again.
 	resp, err = crm.Do(ctx, "POST", "/v1/opportunities/"+id+":reopen", map[string]any{"stage": "STAGE_NEGOTIATION"})
@@ -166,6 +172,7 @@ func TestLostShippedDealRaisesTask(t *testing.T) {
 			return false, err.Error()
 		}
 		return restclient.Len(resp.Body, "activities") == 1 && restclient.Str(resp.Body, "activities", 0, "done") == "true" &&
+			restclient.Str(resp.Body, "activities", 0, "subject") == "Call them about the shipped goods" &&
 			strings.Contains(restclient.Str(resp.Body, "activities", 0, "description"), "won again"), string(resp.Raw)
 	})
 }

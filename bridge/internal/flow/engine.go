@@ -73,6 +73,9 @@ type Store interface {
 	CustomerFor(ctx context.Context, accountID string) (string, bool, error)
 	LinkCustomer(ctx context.Context, accountID, customerID string) error
 	LinkOrder(ctx context.Context, opportunityID, orderID, number string) error
+	DecisionTask(ctx context.Context, opportunityID, orderID string) (string, bool, error)
+	RecordDecisionTask(ctx context.Context, opportunityID, orderID, number, taskID string) error
+	ForgetDecisionTask(ctx context.Context, opportunityID, orderID, taskID string) error
 	TryAcquireLease(ctx context.Context) (*postgres.Lease, error)
 }
 

@@ -229,7 +229,7 @@ func (e *Engine) withdrawOrder(ctx context.Context, opp *crmv1.Opportunity) erro
 		// Never won, or cancelled already: by a person, maybe, deciding
 		// on an order that had started shipping.
 		if n := opp.GetOrder().GetNumber(); n != "" {
-			return e.settleDecision(ctx, opp.GetId(), n, "the order was cancelled")
+			return e.settleDecision(ctx, opp.GetId(), opp.GetOrder().GetId(), n, "the order was cancelled")
 		}
 		return nil
 	}
@@ -259,13 +259,21 @@ func (e *Engine) withdrawOrder(ctx context.Context, opp *crmv1.Opportunity) erro
 // opportunity, saying what happened and what the choices are (take the
 // goods back and cancel the order in the ERP, or keep the order and win
 // the deal again), and the event is held as a failure: its retries notice
-// when either choice was made, and an operator may discard it. The task
-// is created once per order and version of the deal.
+// when either choice was made, and an operator may discard it.
+//
+// The task is raised once per order: its id is recorded in the bridge's
+// database in the step that creates it, and while it is open, retries and
+// later versions of the deal find it by that id (see openDecisionTask),
+// whatever a person made of its subject, and raise no other. The create is
+// keyed by the order and the version of the deal (its request_id), so a
+// retry after a crash between creating the task and recording it gets the
+// same task back from the CRM and records it then. A task closed or
+// deleted without a decision is raised again at the deal's next version.
 func (e *Engine) needDecision(ctx context.Context, opp *crmv1.Opportunity, o *erpv1.SalesOrder) error {
 	now, err := e.crm.Opportunities.GetOpportunity(ctx, &crmv1.GetOpportunityRequest{Id: opp.GetId()})
 	switch {
 	case err == nil && now.GetStage() == crmv1.Stage_STAGE_CLOSED_WON:
-		return e.settleDecision(ctx, opp.GetId(), o.GetNumber(), "the deal was won again and keeps the order")
+		return e.settleDecision(ctx, opp.GetId(), o.GetId(), o.GetNumber(), "the deal was won again and keeps the order")
 	case status.Code(err) == codes.NotFound:
 		now = opp // deleted: the order still needs a decision
 	case err != nil:
@@ -276,31 +284,45 @@ func (e *Engine) needDecision(ctx context.Context, opp *crmv1.Opportunity, o *er
 	if opp.GetStage() != crmv1.Stage_STAGE_CLOSED_LOST {
 		stage = "reopened"
 	}
-	task := &crmv1.Activity{
-		Type:    crmv1.ActivityType_ACTIVITY_TYPE_TASK,
-		Subject: fmt.Sprintf("%s %s, but the deal was %s", decisionSubject(o.GetNumber()), state, stage),
-		Description: fmt.Sprintf("The deal %q was %s after its ERP order %s had started shipping (the order is %s), "+
-			"so the order was not cancelled. Either take the goods back and cancel the order in the ERP, "+
-			"or keep the order and win the deal again. Until then the integration holds the change; "+
-			"an operator can also discard it in the bridge console.", now.GetName(), stage, o.GetNumber(), state),
-		OpportunityId: opp.GetId(),
-		Owner:         now.GetOwner(),
+	open, ferr := e.openDecisionTask(ctx, opp.GetId(), o.GetId(), o.GetNumber())
+	if ferr != nil {
+		return ferr
 	}
-	if status.Code(err) == codes.NotFound {
-		task.OpportunityId, task.AccountId = "", opp.GetAccountId()
-	}
-	_, terr := e.crm.Activities.CreateActivity(ctx, &crmv1.CreateActivityRequest{
-		Activity: task, RequestId: fmt.Sprintf("decide-%s-%s", o.GetId(), opp.GetEtag()),
-	})
-	raised := "; a task was raised in the CRM"
-	if now.GetOwner() != "" {
-		raised += " for " + now.GetOwner()
-	}
-	if terr != nil {
-		if status.Code(terr) != codes.NotFound {
-			return fmt.Errorf("raise a task for order %s of opportunity %s: %w", o.GetNumber(), opp.GetId(), terr)
+	if open == nil {
+		task := &crmv1.Activity{
+			Type:    crmv1.ActivityType_ACTIVITY_TYPE_TASK,
+			Subject: fmt.Sprintf("%s %s, but the deal was %s", decisionSubject(o.GetNumber()), state, stage),
+			Description: fmt.Sprintf("The deal %q was %s after its ERP order %s had started shipping (the order is %s), "+
+				"so the order was not cancelled. Either take the goods back and cancel the order in the ERP, "+
+				"or keep the order and win the deal again. Until then the integration holds the change; "+
+				"an operator can also discard it in the bridge console.", now.GetName(), stage, o.GetNumber(), state),
+			OpportunityId: opp.GetId(),
+			Owner:         now.GetOwner(),
 		}
-		raised = "" // the account is gone too
+		if status.Code(err) == codes.NotFound {
+			task.OpportunityId, task.AccountId = "", opp.GetAccountId()
+		}
+		created, terr := e.crm.Activities.CreateActivity(ctx, &crmv1.CreateActivityRequest{
+			Activity: task, RequestId: fmt.Sprintf("decide-%s-%s", o.GetId(), opp.GetEtag()),
+		})
+		switch {
+		case status.Code(terr) == codes.NotFound:
+			// The account is gone too.
+		case terr != nil:
+			return fmt.Errorf("raise a task for order %s of opportunity %s: %w", o.GetNumber(), opp.GetId(), terr)
+		default:
+			if err := e.store.RecordDecisionTask(ctx, opp.GetId(), o.GetId(), o.GetNumber(), created.GetId()); err != nil {
+				return err
+			}
+			open = created
+		}
+	}
+	raised := ""
+	if open != nil {
+		raised = "; a task was raised in the CRM"
+		if open.GetOwner() != "" {
+			raised += " for " + open.GetOwner()
+		}
 	}
 	return &permanentError{fmt.Sprintf("order %s of opportunity %s is %s and cannot be cancelled automatically; a person must decide%s",
 		o.GetNumber(), opp.GetId(), state, raised)}
@@ -309,20 +331,96 @@ func (e *Engine) needDecision(ctx context.Context, opp *crmv1.Opportunity, o *er
 // decisionSubject starts the subject of the task needDecision raises.
 func decisionSubject(number string) string { return "Decide on order " + number + ":" }
 
-// settleDecision marks done the open tasks needDecision raised on an
-// opportunity for order number, saying how the decision was made.
-func (e *Engine) settleDecision(ctx context.Context, opportunityID, number, how string) error {
+// openDecisionTask returns the open task raised for a person to decide on
+// order orderID (number) of an opportunity, or nil. That is the task
+// recorded for the order, read by its id whatever its subject says now;
+// failing that (no task recorded, as for one raised before tasks were
+// recorded, or the recorded one closed or deleted), the first open task on
+// the opportunity whose subject starts with decisionSubject, which is
+// recorded then.
+func (e *Engine) openDecisionTask(ctx context.Context, opportunityID, orderID, number string) (*crmv1.Activity, error) {
+	_, t, err := e.recordedDecisionTask(ctx, opportunityID, orderID)
+	if err != nil || t != nil {
+		return t, err
+	}
+	found, err := e.decisionTasksBySubject(ctx, opportunityID, number)
+	if err != nil || len(found) == 0 {
+		return nil, err
+	}
+	if err := e.store.RecordDecisionTask(ctx, opportunityID, orderID, number, found[0].GetId()); err != nil {
+		return nil, err
+	}
+	return found[0], nil
+}
+
+// recordedDecisionTask returns the id of the task recorded for a person to
+// decide on order orderID of an opportunity ("" for none), and the task
+// unless it is done or deleted.
+func (e *Engine) recordedDecisionTask(ctx context.Context, opportunityID, orderID string) (string, *crmv1.Activity, error) {
+	if orderID == "" {
+		return "", nil, nil
+	}
+	id, ok, err := e.store.DecisionTask(ctx, opportunityID, orderID)
+	if err != nil || !ok {
+		return "", nil, err
+	}
+	t, err := e.crm.Activities.GetActivity(ctx, &crmv1.GetActivityRequest{Id: id})
+	switch {
+	case status.Code(err) == codes.NotFound:
+		return id, nil, nil
+	case err != nil:
+		return id, nil, fmt.Errorf("read task %s: %w", id, err)
+	case t.GetDone():
+		return id, nil, nil
+	}
+	return id, t, nil
+}
+
+// decisionTasksBySubject returns the open tasks on an opportunity whose
+// subject starts with decisionSubject(number): how the tasks raised before
+// their ids were recorded are found.
+func (e *Engine) decisionTasksBySubject(ctx context.Context, opportunityID, number string) ([]*crmv1.Activity, error) {
 	resp, err := e.crm.Activities.ListActivities(ctx, &crmv1.ListActivitiesRequest{
 		PageSize: 100,
 		Filter:   fmt.Sprintf("opportunity_id = %q AND type = \"task\" AND done = false", opportunityID),
 	})
 	if err != nil {
-		return fmt.Errorf("find the tasks on opportunity %s: %w", opportunityID, err)
+		return nil, fmt.Errorf("find the tasks on opportunity %s: %w", opportunityID, err)
 	}
+	var out []*crmv1.Activity
 	for _, t := range resp.GetActivities() {
-		if !strings.HasPrefix(t.GetSubject(), decisionSubject(number)) {
-			continue
+		if strings.HasPrefix(t.GetSubject(), decisionSubject(number)) {
+			out = append(out, t)
 		}
+	}
+	return out, nil
+}
+
+// settleDecision marks done the open tasks raised for a person to decide
+// on order orderID (number) of an opportunity, saying how the decision was
+// made: the task recorded for the order, whatever its subject says now,
+// and any open task on the opportunity whose subject starts with
+// decisionSubject (those raised before tasks were recorded). The record
+// goes once they are done.
+func (e *Engine) settleDecision(ctx context.Context, opportunityID, orderID, number, how string) error {
+	var tasks []*crmv1.Activity
+	id, recorded, err := e.recordedDecisionTask(ctx, opportunityID, orderID)
+	if err != nil {
+		return err
+	}
+	if recorded != nil {
+		tasks = append(tasks, recorded)
+	}
+	found, err := e.decisionTasksBySubject(ctx, opportunityID, number)
+	if err != nil {
+		return err
+	}
+	for _, t := range found {
+		if t.GetId() != id {
+			tasks = append(tasks, t)
+		}
+	}
+	for _, t := range tasks {
 		_, err := e.crm.Activities.UpdateActivity(ctx, &crmv1.UpdateActivityRequest{
 			Activity: &crmv1.Activity{
 				Id: t.GetId(), Etag: t.GetEtag(), Done: true,
@@ -333,6 +431,9 @@ func (e *Engine) settleDecision(ctx context.Context, opportunityID, number, how 
 		if err != nil && status.Code(err) != codes.NotFound {
 			return fmt.Errorf("mark task %s done: %w", t.GetId(), err)
 		}
+	}
+	if id != "" {
+		return e.store.ForgetDecisionTask(ctx, opportunityID, orderID, id)
 	}
 	return nil
 }

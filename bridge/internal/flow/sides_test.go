@@ -40,6 +40,8 @@ type sides struct {
 	productWrites int
 	orderWrites   []*crmv1.SetOpportunityOrderRequest // every one, as sent
 	balanceShown  map[string]int64                    // account + " " + currency -> version of the balance it shows
+	activities    []*crmv1.Activity                   // in creation order
+	activityKeys  map[string]activityKey              // request_id -> the create that first used it
 
 	// ERP.
 	customers map[string]*erpv1.Customer
@@ -57,7 +59,7 @@ func newSides() *sides {
 		accounts: map[string]*crmv1.Account{}, opps: map[string]*crmv1.Opportunity{},
 		orderShown: map[string]int64{}, paymentShown: map[string]int64{},
 		products: map[string]*crmv1.Product{}, productShown: map[string]int64{}, stockShown: map[string]int64{},
-		customers: map[string]*erpv1.Customer{}, mirrored: map[string]int64{},
+		activityKeys: map[string]activityKey{}, customers: map[string]*erpv1.Customer{}, mirrored: map[string]int64{},
 		orders: map[string]*erpv1.SalesOrder{}, invoices: map[string][]*erpv1.Invoice{},
 		items: map[string]*erpv1.Item{}, stock: map[string]*erpv1.Availability{},
 	}
@@ -66,7 +68,7 @@ func newSides() *sides {
 // engine returns an engine that calls these sides.
 func (s *sides) engine(store Store) *Engine {
 	c, e := &crmSide{sides: s}, &erpSide{sides: s}
-	return New(CRM{Accounts: c, Opportunities: c, Products: c, Sync: c},
+	return New(CRM{Accounts: c, Activities: c, Opportunities: c, Products: c, Sync: c},
 		ERP{Customers: e, Items: e, SalesOrders: e, Invoices: e}, store, slog.New(slog.DiscardHandler), nil, Options{})
 }
 
@@ -130,6 +132,7 @@ func filterValue(filter, field string) (string, bool) {
 type crmSide struct {
 	*sides
 	crmv1.AccountServiceClient
+	crmv1.ActivityServiceClient
 	crmv1.OpportunityServiceClient
 	crmv1.ProductServiceClient
 	crmv1.SyncServiceClient

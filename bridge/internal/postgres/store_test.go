@@ -169,3 +169,43 @@ func TestNextDemandVersion(t *testing.T) {
 		t.Errorf("versions for clocks 1000 2000 1500 2000 5000 = %v, want [1000 2000 2001 2002 5000]", got)
 	}
 }
+
+func TestDecisionTasks(t *testing.T) {
+	t.Parallel()
+	s := New(newTestPool(t))
+	ctx := context.Background()
+	if _, ok, err := s.DecisionTask(ctx, "opp", "order"); err != nil || ok {
+		t.Fatalf("task before recording: %v, %v", ok, err)
+	}
+	for range 2 { // recording is idempotent
+		if err := s.RecordDecisionTask(ctx, "opp", "order", "SO-1", "task-1"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.RecordDecisionTask(ctx, "opp", "order-2", "SO-2", "task-9"); err != nil {
+		t.Fatal(err)
+	}
+	if id, ok, err := s.DecisionTask(ctx, "opp", "order"); err != nil || !ok || id != "task-1" {
+		t.Fatalf("DecisionTask = %q, %v, %v", id, ok, err)
+	}
+	// A later task of the order replaces the first; forgetting the first
+	// then keeps it.
+	if err := s.RecordDecisionTask(ctx, "opp", "order", "SO-1", "task-2"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ForgetDecisionTask(ctx, "opp", "order", "task-1"); err != nil {
+		t.Fatal(err)
+	}
+	if id, _, _ := s.DecisionTask(ctx, "opp", "order"); id != "task-2" {
+		t.Fatalf("DecisionTask = %q, want task-2", id)
+	}
+	if err := s.ForgetDecisionTask(ctx, "opp", "order", "task-2"); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, _ := s.DecisionTask(ctx, "opp", "order"); ok {
+		t.Fatal("task still recorded after it was forgotten")
+	}
+	if id, _, _ := s.DecisionTask(ctx, "opp", "order-2"); id != "task-9" {
+		t.Fatalf("the other order's task = %q, want task-9", id)
+	}
+}
