@@ -39,7 +39,9 @@ func (o *OpportunityInput) pipeline(l Lead) pipeline.Input {
 
 // Convert turns the lead into an account (reused by AccountID, or by the
 // company name and website domain, else created), a contact (reused by
-// email, else created at that account) and optionally an opportunity (of
+// email, else created at that account; with AccountID only a contact at
+// that account is reused, so the lead's contact is always at the account
+// it was converted into) and optionally an opportunity (of
 // the lead's campaign, when it names one), moves the lead's campaign
 // memberships to the contact (campaign.Members.Transfer), and marks the
 // lead converted, all in one transaction. A converted or

@@ -641,7 +641,9 @@ type ConvertLeadRequest struct {
 	// Optional idempotency key.
 	RequestId string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	// Optional: attach to this account instead of looking one up by the
-	// lead's company and website.
+	// lead's company and website. A contact with the lead's email is then
+	// reused only when it is at this account; one at another account is left
+	// alone and a new contact is created here.
 	AccountId string `protobuf:"bytes,4,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
 	// Optional: also create this opportunity for the account (without
 	// lines; add them afterwards). account_id is filled by the conversion,
