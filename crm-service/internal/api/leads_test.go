@@ -160,7 +160,7 @@ func TestConvertLeadCreatesRecords(t *testing.T) {
 		t.Fatalf("converted %v", conv)
 	}
 	acc, err := e.accounts.GetAccount(e.sales(), &crmv1.GetAccountRequest{Id: conv.ConvertedAccountId})
-	if err != nil || acc.Name != "Acme" || acc.Website != "acme.example" || acc.Owner != "alice" {
+	if err != nil || acc.Name != "Acme" || acc.Website != "https://acme.example" || acc.Owner != "alice" {
 		t.Fatalf("account %v %v", acc, err)
 	}
 	c, err := e.contacts.GetContact(e.sales(), &crmv1.GetContactRequest{Id: conv.ConvertedContactId})

@@ -99,7 +99,11 @@ type Lead struct {
 	// Optional; a plain address like "ana@example.com".
 	Email string `protobuf:"bytes,5,opt,name=email,proto3" json:"email,omitempty"`
 	Phone string `protobuf:"bytes,6,opt,name=phone,proto3" json:"phone,omitempty"`
-	// The company's website; with company it identifies the account.
+	// The company's website, free text; with company it identifies the
+	// account. Converted into a new account it becomes the account's
+	// website (with "https://" before a bare host); a lead whose website
+	// cannot be one fails ConvertLead with FAILED_PRECONDITION unless
+	// account_id is given.
 	Website string `protobuf:"bytes,7,opt,name=website,proto3" json:"website,omitempty"`
 	// Where the lead came from, e.g. "web", "trade show".
 	Source string `protobuf:"bytes,8,opt,name=source,proto3" json:"source,omitempty"`
