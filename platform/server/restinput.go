@@ -17,11 +17,14 @@ import (
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
 // strictJSON decodes a REST body as exactly one JSON value: text after it
-// ({"name":"a"} xyz, or a second object) is bad input, not ignored.
+// ({"name":"a"} xyz, or a second object) is bad input, not ignored. The
+// request's update masks may name fields in snake_case, as a query
+// parameter's do (camelMaskPaths).
 type strictJSON struct{ runtime.Marshaler }
 
 func (m strictJSON) NewDecoder(r io.Reader) runtime.Decoder {
@@ -33,6 +36,9 @@ func (m strictJSON) NewDecoder(r io.Reader) runtime.Decoder {
 		}
 		if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 			return errors.New("the body must be one JSON value, with nothing after it")
+		}
+		if pm, ok := v.(proto.Message); ok {
+			raw = camelMaskPaths(raw, pm.ProtoReflect().Descriptor())
 		}
 		if err := m.Marshaler.NewDecoder(bytes.NewReader(raw)).Decode(v); err != nil {
 			return locateDecodeError(raw, err)
@@ -72,7 +78,7 @@ func plainNumberError(msg string) string {
 // "body" when the JSON itself is malformed.
 func decodeViolation(msg string) (fv *errdetails.BadRequest_FieldViolation, inBody bool) {
 	if m := bodyFieldError.FindStringSubmatch(msg); m != nil {
-		return &errdetails.BadRequest_FieldViolation{Field: m[1], Description: m[2]}, true
+		return &errdetails.BadRequest_FieldViolation{Field: m[1], Description: plainMaskError(m[2])}, true
 	}
 	if m := paramField.FindStringSubmatch(msg); m != nil {
 		return &errdetails.BadRequest_FieldViolation{Field: m[1] + m[2], Description: plainNumberError(msg)}, false

@@ -349,6 +349,23 @@ func TestImportRowsTheCRMRejects(t *testing.T) {
 	}
 }
 
+// A website that is no http or https URL is a bad row naming the column;
+// a bare host is a website with https:// before it.
+func TestImportAccountsBadWebsite(t *testing.T) {
+	t.Parallel()
+	c := startCRM(t)
+	path := c.file("web.csv", "name,website\nAcme,acme.example\nHooli,ftp://hooli.example\nGlobex,www.globex .example\n")
+	out, err := c.run("import", "-mode", "skip-bad-rows", "accounts", path)
+	if err != nil {
+		t.Fatalf("import: %v\n%s", err, out)
+	}
+	wantContains(t, out, "accounts: 3 rows: 1 created, 0 updated, 0 unchanged, 2 bad",
+		`line 3, column website: must be an http or https URL with a host`, `line 4, column website: must not contain white space`)
+	if n := c.count(`SELECT count(*) FROM accounts WHERE website = 'https://acme.example'`); n != 1 {
+		t.Errorf("%d accounts at https://acme.example, want 1", n)
+	}
+}
+
 // A write that fails after earlier batches were written (here a parent
 // cycle between two rows, which the check pass cannot see, as it checks
 // each batch alone) leaves those batches written: the tool says which
@@ -366,7 +383,7 @@ func TestImportFailureListsTheRowsWritten(t *testing.T) {
 		}
 		return id
 	}
-	alpha, beta := id("alpha.example"), id("beta.example")
+	alpha, beta := id("https://alpha.example"), id("https://beta.example")
 	cycle := fmt.Sprintf("name,website,parent_account_id\nAlpha,alpha.example,%s\nGamma,gamma.example,%s\nBeta,beta.example,%s\n", beta, beta, alpha)
 	path := c.file("cycle.csv", cycle)
 	out, err := c.run("import", "-batch", "1", "-parallel", "1", "accounts", path)

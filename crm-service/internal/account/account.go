@@ -4,9 +4,13 @@ package account
 
 import (
 	"context"
+	"fmt"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/google/uuid"
 
@@ -135,6 +139,16 @@ const (
 // the account.
 func (in *Input) validate(fields []Field) error {
 	var v errs.Violations
+	_ = v.Merge("", in.validateExceptWebsiteForm(fields))
+	_ = v.Merge("", in.websiteFormError(fields, nil))
+	return v.Err()
+}
+
+// validateExceptWebsiteForm is validate without websiteFormError: an
+// update checks the website's form only when it changes the website
+// (websiteFormError with the stored one).
+func (in *Input) validateExceptWebsiteForm(fields []Field) error {
+	var v errs.Violations
 	ids.Normalize(&v, fieldID, &in.ID)
 	for _, f := range fields {
 		switch f {
@@ -146,6 +160,9 @@ func (in *Input) validate(fields []Field) error {
 				v.Add(string(f), "must be at most %d characters", maxName)
 			}
 		case FieldWebsite:
+			// Kept without surrounding white space, as names are, and with
+			// https:// before a bare host ("acme.example").
+			in.Website = CanonicalWebsite(in.Website)
 			if len(in.Website) > maxURL {
 				v.Add(string(f), "must be at most %d characters", maxURL)
 			}
@@ -174,6 +191,66 @@ func (in *Input) validate(fields []Field) error {
 		}
 	}
 	return v.Err()
+}
+
+// websiteFormError is the violation of in's website (made canonical by
+// validateExceptWebsiteForm) when fields name it and it is not of the
+// form WebsiteProblem accepts, unless it equals *stored: a website stored
+// before the rule stays as it is until it is changed.
+func (in *Input) websiteFormError(fields []Field, stored *string) error {
+	if !slices.Contains(fields, FieldWebsite) || (stored != nil && in.Website == *stored) {
+		return nil
+	}
+	if problem := WebsiteProblem(in.Website); problem != "" {
+		return errs.Invalid(string(FieldWebsite), "%s", problem)
+	}
+	return nil
+}
+
+// WebsiteProblem says what is wrong with a website as stored ("" when
+// nothing is): it is empty (no website) or an absolute http or https URL
+// with a host, without white space or a user name, e.g.
+// "https://www.example.com".
+func WebsiteProblem(w string) string {
+	if w == "" {
+		return ""
+	}
+	if strings.ContainsFunc(w, unicode.IsSpace) {
+		return "must not contain white space (write a space in a URL as %20)"
+	}
+	u, err := url.Parse(w)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Opaque != "" || u.Hostname() == "" {
+		return fmt.Sprintf("must be an http or https URL with a host, e.g. %q or %q, not %q", "https://www.example.com", "example.com", w)
+	}
+	if u.User != nil {
+		return "must not contain a user name or password"
+	}
+	return ""
+}
+
+// CanonicalWebsite is the stored form of a website as written: without
+// surrounding white space, and with "https://" before a host and path
+// written without a scheme ("acme.example/about" ->
+// "https://acme.example/about") when that makes a URL WebsiteProblem
+// accepts. Anything else is returned trimmed, for WebsiteProblem to refuse.
+func CanonicalWebsite(w string) string {
+	w = strings.TrimSpace(w)
+	if w == "" {
+		return ""
+	}
+	if u, err := url.Parse(w); err == nil && u.Scheme == "" && u.Host == "" {
+		if withScheme := "https://" + w; WebsiteProblem(withScheme) == "" {
+			return withScheme
+		}
+	}
+	return w
+}
+
+// WebsiteFrom turns free website text (a lead's) into an account's
+// website: CanonicalWebsite(w), ok false when an account cannot take it.
+func WebsiteFrom(w string) (website string, ok bool) {
+	w = CanonicalWebsite(w)
+	return w, len(w) <= maxURL && WebsiteProblem(w) == ""
 }
 
 // FilterFields are the fields ListAccounts filters on (by equality).
@@ -348,12 +425,24 @@ func (s *Service) Update(ctx context.Context, id string, in Input, fields []Fiel
 	if err != nil {
 		return Account{}, err
 	}
-	if err := in.validate(fields); err != nil {
-		return Account{}, err
+	// The website's form is checked against the stored one below, unless
+	// other fields are bad anyway: a website the account already has is
+	// kept as it is (stored before the rule, it may have another form).
+	formErr := in.websiteFormError(fields, nil)
+	if err := in.validateExceptWebsiteForm(fields); err != nil {
+		var v errs.Violations
+		_ = v.Merge("", err)
+		_ = v.Merge("", formErr)
+		return Account{}, v.Err()
 	}
 	return s.store.UpdateAccount(ctx, id, func(cur Account) (Change, error) {
 		if err := errs.CheckEtag(etag, cur.ETag(), "account "+id); err != nil {
 			return Change{}, err
+		}
+		if formErr != nil {
+			if err := in.websiteFormError(fields, &cur.Website); err != nil {
+				return Change{}, err
+			}
 		}
 		next := apply(cur, in, fields)
 		if clientWritten(next) == clientWritten(cur) {

@@ -92,8 +92,13 @@ func (s *Service) Import(ctx context.Context, rows []Input, fields []Field, mode
 	rows = slices.Clone(rows) // validate writes ids in their canonical form
 	for i := range rows {
 		in := &rows[i]
-		if err := in.validate(fields); err != nil {
-			if checked[i], err = upsert.InvalidResult(err); err != nil {
+		// A row's website is checked for its form when the row creates an
+		// account or changes the website of one (see Update).
+		if err := in.validateExceptWebsiteForm(fields); err != nil {
+			var v errs.Violations
+			_ = v.Merge("", err)
+			_ = v.Merge("", in.websiteFormError(fields, nil))
+			if checked[i], err = upsert.InvalidResult(v.Err()); err != nil {
 				return nil, false, err
 			}
 			continue
@@ -192,6 +197,12 @@ func (s *Service) Import(ctx context.Context, rows []Input, fields []Field, mode
 				// An empty external_id never clears one: files (and clients)
 				// without the column's value keep it.
 				rowFields = slices.DeleteFunc(slices.Clone(fields), func(f Field) bool { return f == FieldExternal })
+			}
+			if err := in.websiteFormError(rowFields, &cur.Website); err != nil {
+				if results[i], err = upsert.InvalidResult(err); err != nil {
+					return nil, err
+				}
+				continue
 			}
 			next := apply(cur, in, rowFields)
 			switch {

@@ -29,7 +29,7 @@ func TestAccountLifecycle(t *testing.T) {
 		t.Fatalf("read-only fields were taken from the client: %v", a)
 	}
 	got, err := e.accounts.GetAccount(ctx, &crmv1.GetAccountRequest{Id: a.Id})
-	if err != nil || got.Name != "Acme" || got.Website != "acme.example" || !got.CreateTime.AsTime().Equal(a.CreateTime.AsTime()) {
+	if err != nil || got.Name != "Acme" || got.Website != "https://acme.example" || !got.CreateTime.AsTime().Equal(a.CreateTime.AsTime()) {
 		t.Fatalf("get: %v, %v", got, err)
 	}
 

@@ -113,6 +113,48 @@ func TestImportAccountsAPI(t *testing.T) {
 	}
 }
 
+// A JSON body's update_mask names fields in snake_case or lowerCamelCase
+// alike; a path that is neither is a violation of update_mask saying how
+// paths are written, and an unknown field one listing the fields.
+func TestImportMaskPathsOverREST(t *testing.T) {
+	e := newEnv(t)
+	sales := token(t, auth.Sales)
+	acc, err := e.accounts.CreateAccount(e.sales(), &crmv1.CreateAccountRequest{Account: &crmv1.Account{Name: "Acme", Website: "https://acme.example", Owner: "ana"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, mask := range []string{"external_id,website,industry", "externalId, industry", "billing_address,industry,external_id,website"} {
+		industry := fmt.Sprint("tools ", i)
+		st, body := e.call("POST", "/v1/accounts:import", sales, map[string]any{
+			"accounts":    []any{map[string]any{"website": "https://acme.example", "external_id": "SAP-1", "industry": industry, "owner": "ignored"}},
+			"update_mask": mask,
+		})
+		if st != 200 || body["updated"] != float64(1) {
+			t.Fatalf("mask %q: %d %v", mask, st, body)
+		}
+		got, _ := e.accounts.GetAccount(e.sales(), &crmv1.GetAccountRequest{Id: acc.Id})
+		if got.GetExternalId() != "SAP-1" || got.GetIndustry() != industry || got.GetOwner() != "ana" {
+			t.Fatalf("mask %q: account %v", mask, got)
+		}
+	}
+	for _, tt := range []struct{ mask, want string }{
+		{"external-id", `"external-id" is not a field path: write field names as the API names them, in snake_case or lowerCamelCase`},
+		{"colour_code", `unknown field "colour_code" (updatable: name, website,`},
+	} {
+		st, body := e.call("POST", "/v1/accounts:import", sales, map[string]any{"accounts": []any{}, "update_mask": tt.mask})
+		desc := ""
+		if d, _ := body["details"].([]any); len(d) == 1 {
+			fvs, _ := d[0].(map[string]any)["field_violations"].([]any)
+			if len(fvs) == 1 {
+				desc, _ = fvs[0].(map[string]any)["description"].(string)
+			}
+		}
+		if st != 400 || !slices.Equal(restViolations(body), []string{"update_mask"}) || !strings.Contains(desc, tt.want) {
+			t.Errorf("mask %q: %d %v, want a violation of update_mask saying %q", tt.mask, st, body, tt.want)
+		}
+	}
+}
+
 // Two accounts on one domain (a duplicate made with force): a row
 // matching both by its website is INVALID naming website and writes
 // nothing; a row giving its id updates that account, over gRPC and REST.

@@ -160,7 +160,7 @@ func TestConvertLeadCreatesRecords(t *testing.T) {
 		t.Fatalf("converted %v", conv)
 	}
 	acc, err := e.accounts.GetAccount(e.sales(), &crmv1.GetAccountRequest{Id: conv.ConvertedAccountId})
-	if err != nil || acc.Name != "Acme" || acc.Website != "acme.example" || acc.Owner != "alice" {
+	if err != nil || acc.Name != "Acme" || acc.Website != "https://acme.example" || acc.Owner != "alice" {
 		t.Fatalf("account %v %v", acc, err)
 	}
 	c, err := e.contacts.GetContact(e.sales(), &crmv1.GetContactRequest{Id: conv.ConvertedContactId})
@@ -241,6 +241,57 @@ func TestConvertLeadReusesRecords(t *testing.T) {
 	}
 	if c2, _ := e.contacts.GetContact(e.sales(), &crmv1.GetContactRequest{Id: conv2.ConvertedContactId}); c2.GetAccountId() != other.Id {
 		t.Fatalf("new contact %v not at the chosen account", c2)
+	}
+}
+
+// Converted into a chosen account, a lead ends with a contact at that
+// account: a contact with its email at another account is not linked, a
+// new one is created at the chosen account, and that one is reused by the
+// next conversion into it. Without a chosen account the oldest contact
+// with the email is reused, wherever it is.
+func TestConvertLeadIntoChosenAccountKeepsContactThere(t *testing.T) {
+	e := newEnv(t)
+	alpha, beta := e.createAccount("Alpha"), e.createAccount("Beta")
+	atAlpha := e.createContact(&crmv1.Contact{AccountId: alpha.Id, Name: "Ana", Email: "ana@shared.example"})
+	contactAt := func(l *crmv1.Lead) *crmv1.Contact {
+		t.Helper()
+		c, err := e.contacts.GetContact(e.sales(), &crmv1.GetContactRequest{Id: l.ConvertedContactId})
+		if err != nil {
+			t.Fatalf("contact of %v: %v", l, err)
+		}
+		return c
+	}
+
+	l1 := e.createLead(&crmv1.Lead{Name: "Ana Lima", Company: "Alpha", Email: "ANA@shared.example", Title: "CFO"})
+	before := e.rows()
+	conv1, err := e.leads.ConvertLead(e.sales(), &crmv1.ConvertLeadRequest{Id: l1.Id, AccountId: beta.Id})
+	if err != nil || conv1.ConvertedAccountId != beta.Id {
+		t.Fatalf("convert into beta: %v %v", conv1, err)
+	}
+	c1 := contactAt(conv1)
+	if c1.Id == atAlpha.Id || c1.AccountId != beta.Id || c1.Email != "ANA@shared.example" || c1.Title != "CFO" {
+		t.Fatalf("contact %v, want a new one at %s", c1, beta.Id)
+	}
+	if after := e.rows(); after.contacts != before.contacts+1 {
+		t.Fatalf("contacts %d -> %d, want one new", before.contacts, after.contacts)
+	}
+	if c, _ := e.contacts.GetContact(e.sales(), &crmv1.GetContactRequest{Id: atAlpha.Id}); c.GetAccountId() != alpha.Id || c.GetEtag() != atAlpha.Etag {
+		t.Fatalf("contact at alpha changed: %v", c)
+	}
+
+	// The chosen account's own contact is reused, though Alpha's is older.
+	l2 := e.createLead(&crmv1.Lead{Name: "Ana L.", Email: "ana@shared.example"})
+	conv2, err := e.leads.ConvertLead(e.sales(), &crmv1.ConvertLeadRequest{Id: l2.Id, AccountId: beta.Id})
+	if err != nil || conv2.ConvertedContactId != c1.Id {
+		t.Fatalf("second conversion into beta: %v %v, want contact %s", conv2, err, c1.Id)
+	}
+
+	// Without a chosen account: the account by company, the oldest contact
+	// by email.
+	l3 := e.createLead(&crmv1.Lead{Name: "Ana", Company: "Beta", Email: "ana@shared.example"})
+	conv3, err := e.leads.ConvertLead(e.sales(), &crmv1.ConvertLeadRequest{Id: l3.Id})
+	if err != nil || conv3.ConvertedAccountId != beta.Id || conv3.ConvertedContactId != atAlpha.Id {
+		t.Fatalf("conversion by lookup: %v %v, want account %s contact %s", conv3, err, beta.Id, atAlpha.Id)
 	}
 }
 

@@ -38,8 +38,11 @@ func (o *OpportunityInput) pipeline(l Lead) pipeline.Input {
 }
 
 // Convert turns the lead into an account (reused by AccountID, or by the
-// company name and website domain, else created), a contact (reused by
-// email, else created at that account) and optionally an opportunity (of
+// company name and website domain, else created, with the lead's website
+// as account.WebsiteFrom makes it), a contact (reused by
+// email, else created at that account; with AccountID only a contact at
+// that account is reused, so the lead's contact is always at the account
+// it was converted into) and optionally an opportunity (of
 // the lead's campaign, when it names one), moves the lead's campaign
 // memberships to the contact (campaign.Members.Transfer), and marks the
 // lead converted, all in one transaction. A converted or
@@ -79,7 +82,13 @@ func (s *Service) Convert(ctx context.Context, id string, in ConvertInput) (Lead
 			if strings.TrimSpace(cur.Company) == "" {
 				return Conversion{}, errs.FailedPreconditionf("lead %s has no company; set its company or pass account_id", id)
 			}
-			a, ev, err := s.accounts.New(account.Input{Name: cur.Company, Website: cur.Website, Owner: cur.Owner})
+			// A lead's website is free text; the account's is an http or
+			// https URL.
+			website, ok := account.WebsiteFrom(cur.Website)
+			if !ok {
+				return Conversion{}, errs.FailedPreconditionf("lead %s has the website %q, which is no http or https URL an account can take; correct the lead's website or pass account_id", id, cur.Website)
+			}
+			a, ev, err := s.accounts.New(account.Input{Name: cur.Company, Website: website, Owner: cur.Owner})
 			if err != nil {
 				return Conversion{}, errs.FailedPreconditionf("lead %s cannot become an account: %v", id, err)
 			}

@@ -206,7 +206,8 @@ type Found struct {
 	// AccountID is the account given and found, or the oldest account
 	// holding the lead's DuplicateKey; "" when none.
 	AccountID string
-	// ContactID is the oldest contact with the lead's email, or "".
+	// ContactID is the oldest contact with the lead's email (at the
+	// account given, when Lookup.AccountID is set), or "".
 	ContactID string
 	// CampaignID is the lead's campaign_id when it names a campaign (kept
 	// from being deleted until the transaction ends), else "" (none, or
@@ -220,8 +221,9 @@ type Found struct {
 
 // Lookup says what a conversion's transaction looks for.
 type Lookup struct {
-	// AccountID, when set, must exist (else a violation of account_id);
-	// otherwise the account with the lead's account key is looked up.
+	// AccountID, when set, must exist (else a violation of account_id)
+	// and only a contact at it is looked up; otherwise the account with
+	// the lead's account key, and any contact, are looked up.
 	AccountID string
 }
 
@@ -262,7 +264,8 @@ type Store interface {
 	// transaction.
 	DeleteLead(ctx context.Context, id string, fn func(cur Lead, members []campaign.Member) (Deletion, error)) error
 	// ConvertLead locks the lead, looks up the account (lookup.AccountID,
-	// else by Keys of the lead), the contact (by Keys), the lead's
+	// else by Keys of the lead), the contact (by Keys; at
+	// lookup.AccountID when set, locked so that it stays there), the lead's
 	// campaign and the campaign memberships of the lead and of the contact
 	// found, under the
 	// duplicate-key locks account and contact creation take, calls fn and

@@ -39,13 +39,28 @@ const contactLockPrefix = "crm.contact:"
 // it into *existing.
 func queueContactDuplicateLookup(b *pgx.Batch, emailKey, self string, existing *string) {
 	b.Queue(`SELECT pg_advisory_xact_lock(hashtextextended($2 || $1, 0))`, emailKey, contactLockPrefix)
-	b.Queue(`SELECT id FROM contacts WHERE email_key = $1 AND id::text <> $2 ORDER BY id LIMIT 1`, emailKey, self).QueryRow(func(row pgx.Row) error {
-		err := row.Scan(existing)
+	b.Queue(`SELECT id FROM contacts WHERE email_key = $1 AND id::text <> $2 ORDER BY id LIMIT 1`, emailKey, self).QueryRow(scanFoundID(existing))
+}
+
+// queueContactLookupAt queues the transaction lock on the email key that
+// queueContactDuplicateLookup takes and the reading of the oldest contact
+// at accountID with it into *existing, locked FOR SHARE so that it stays
+// at that account until the transaction ends.
+func queueContactLookupAt(b *pgx.Batch, emailKey, accountID string, existing *string) {
+	b.Queue(`SELECT pg_advisory_xact_lock(hashtextextended($2 || $1, 0))`, emailKey, contactLockPrefix)
+	b.Queue(`SELECT id FROM contacts WHERE email_key = $1 AND account_id = $2 ORDER BY id LIMIT 1 FOR SHARE`, emailKey, accountID).
+		QueryRow(scanFoundID(existing))
+}
+
+// scanFoundID scans a row's id into *id, leaving it "" without a row.
+func scanFoundID(id *string) func(pgx.Row) error {
+	return func(row pgx.Row) error {
+		err := row.Scan(id)
 		if pg.IsNoRows(err) {
 			return nil
 		}
 		return err
-	})
+	}
 }
 
 func queueInsertContact(b *pgx.Batch, c contact.Contact) {

@@ -256,7 +256,12 @@ func (s *Store) ConvertLead(ctx context.Context, id, requestID, method string, l
 			case hasCompany:
 				queueDuplicateLookup(b, accountKey, "", &f.AccountID)
 			}
-			if emailKey != "" {
+			switch {
+			case emailKey == "":
+			case lookup.AccountID != "":
+				// Only a contact at the chosen account is reused.
+				queueContactLookupAt(b, emailKey, lookup.AccountID, &f.ContactID)
+			default:
 				queueContactDuplicateLookup(b, emailKey, "", &f.ContactID)
 			}
 			if campaign, ok := ids.Canonical(cur.CampaignID); ok {

@@ -95,7 +95,12 @@ type Account struct {
 	// Required, at most 200 characters; stored without leading and trailing
 	// white space.
 	Name string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
-	// Optional, e.g. "example.com" or "https://example.com".
+	// Optional: an http or https URL with a host, at most 2048 characters,
+	// e.g. "https://example.com"; a host written without a scheme
+	// ("example.com/de") is stored with "https://" before it, and
+	// surrounding white space is dropped. Anything else (white space inside,
+	// another scheme, a user name) is INVALID_ARGUMENT. A website stored
+	// before this rule is kept as it is until an update changes it.
 	Website  string `protobuf:"bytes,3,opt,name=website,proto3" json:"website,omitempty"`
 	Industry string `protobuf:"bytes,4,opt,name=industry,proto3" json:"industry,omitempty"`
 	// The user who owns the account.

@@ -99,7 +99,11 @@ type Lead struct {
 	// Optional; a plain address like "ana@example.com".
 	Email string `protobuf:"bytes,5,opt,name=email,proto3" json:"email,omitempty"`
 	Phone string `protobuf:"bytes,6,opt,name=phone,proto3" json:"phone,omitempty"`
-	// The company's website; with company it identifies the account.
+	// The company's website, free text; with company it identifies the
+	// account. Converted into a new account it becomes the account's
+	// website (with "https://" before a bare host); a lead whose website
+	// cannot be one fails ConvertLead with FAILED_PRECONDITION unless
+	// account_id is given.
 	Website string `protobuf:"bytes,7,opt,name=website,proto3" json:"website,omitempty"`
 	// Where the lead came from, e.g. "web", "trade show".
 	Source string `protobuf:"bytes,8,opt,name=source,proto3" json:"source,omitempty"`
@@ -641,7 +645,9 @@ type ConvertLeadRequest struct {
 	// Optional idempotency key.
 	RequestId string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	// Optional: attach to this account instead of looking one up by the
-	// lead's company and website.
+	// lead's company and website. A contact with the lead's email is then
+	// reused only when it is at this account; one at another account is left
+	// alone and a new contact is created here.
 	AccountId string `protobuf:"bytes,4,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
 	// Optional: also create this opportunity for the account (without
 	// lines; add them afterwards). account_id is filled by the conversion,

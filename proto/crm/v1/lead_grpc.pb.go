@@ -48,8 +48,10 @@ type LeadServiceClient interface {
 	DeleteLead(ctx context.Context, in *DeleteLeadRequest, opts ...grpc.CallOption) (*DeleteLeadResponse, error)
 	// ConvertLead turns a lead into customer records in one transaction: it
 	// reuses the account with the lead's company name and website domain (or
-	// the account_id given) or creates one, reuses the contact with the
-	// lead's email or creates one, optionally creates an opportunity, moves
+	// the account_id given) or creates one, reuses the oldest contact with
+	// the lead's email (with account_id: the oldest at that account, so the
+	// lead's contact is always at the account it was converted into) or
+	// creates one at the account, optionally creates an opportunity, moves
 	// the lead's campaign memberships to the contact (keeping their status
 	// and times; where the contact is a member of the campaign already, the
 	// contact's membership stays, RESPONDED if either had responded, and the
@@ -149,8 +151,10 @@ type LeadServiceServer interface {
 	DeleteLead(context.Context, *DeleteLeadRequest) (*DeleteLeadResponse, error)
 	// ConvertLead turns a lead into customer records in one transaction: it
 	// reuses the account with the lead's company name and website domain (or
-	// the account_id given) or creates one, reuses the contact with the
-	// lead's email or creates one, optionally creates an opportunity, moves
+	// the account_id given) or creates one, reuses the oldest contact with
+	// the lead's email (with account_id: the oldest at that account, so the
+	// lead's contact is always at the account it was converted into) or
+	// creates one at the account, optionally creates an opportunity, moves
 	// the lead's campaign memberships to the contact (keeping their status
 	// and times; where the contact is a member of the campaign already, the
 	// contact's membership stays, RESPONDED if either had responded, and the
