@@ -1,6 +1,9 @@
 package server
 
 import (
+	"encoding/json"
+	"reflect"
+	"strings"
 	"testing"
 
 	"google.golang.org/protobuf/encoding/protojson"
@@ -46,4 +49,59 @@ func TestCamelMaskPaths(t *testing.T) {
 	if got := string(camelMaskPaths([]byte(`{"update_mask":"a_b"}`), (&crmv1.Account{}).ProtoReflect().Descriptor())); got != `{"update_mask":"a_b"}` {
 		t.Errorf("account body rewritten: %s", got)
 	}
+}
+
+// Whatever the (valid JSON) body, camelMaskPaths returns it unchanged or as JSON that
+// differs from it only in the mask's paths, each meaning what it meant.
+func FuzzCamelMaskPaths(f *testing.F) {
+	for _, s := range []string{
+		`{"update_mask":"external_id,billing_address.city"}`,
+		`{"accounts":[{"name":"update_mask"}], "updateMask" : " name , external_id "}`,
+		`{"update_mask":"days_1_30,name"}`, `{"update_mask":{"paths":["x_y"]}}`,
+		`{"update_mask":"a\u005fb"}`, `{"update_mask":"a_b","update_mask":"c_d"}`, `[`, `{"update_mask":`,
+	} {
+		f.Add(s)
+	}
+	md := (&crmv1.ImportAccountsRequest{}).ProtoReflect().Descriptor()
+	f.Fuzz(func(t *testing.T, body string) {
+		if !json.Valid([]byte(body)) {
+			return // strictJSON refuses it before
+		}
+		out := camelMaskPaths([]byte(body), md)
+		if string(out) == body {
+			return
+		}
+		var in, got map[string]any
+		if err := json.Unmarshal([]byte(body), &in); err != nil {
+			t.Fatalf("rewrote a body that is no JSON object: %q", body)
+		}
+		if err := json.Unmarshal(out, &got); err != nil {
+			t.Fatalf("%q became %q, which is no JSON: %v", body, out, err)
+		}
+		if len(in) != len(got) {
+			t.Fatalf("%q became %q", body, out)
+		}
+		for k, v := range in {
+			if k != "update_mask" && k != "updateMask" {
+				if !reflect.DeepEqual(v, got[k]) {
+					t.Fatalf("%q became %q: %s changed", body, out, k)
+				}
+				continue
+			}
+			before, _ := v.(string)
+			after, ok := got[k].(string)
+			if !ok {
+				t.Fatalf("%q became %q: %s is no string", body, out, k)
+			}
+			was, now := strings.Split(before, ","), strings.Split(after, ",")
+			if len(was) != len(now) {
+				t.Fatalf("%q became %q: paths added or lost", body, out)
+			}
+			for i := range was {
+				if snakePath(now[i]) != strings.TrimSpace(was[i]) && now[i] != strings.TrimSpace(was[i]) {
+					t.Fatalf("%q became %q: path %q means something else", body, out, was[i])
+				}
+			}
+		}
+	})
 }
