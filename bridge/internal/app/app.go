@@ -181,7 +181,7 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 
 	srv, err := server.New(ctx, cfg.Server, server.Service{
 		Name: "bridge",
-		Register: func(s *grpc.Server) {
+		Register: func(s grpc.ServiceRegistrar) {
 			bridgev1.RegisterBridgeServiceServer(s, api.New(engine, store, cfg.Instance, time.Now()))
 		},
 		Gateways: []server.GatewayRegistrar{bridgev1.RegisterBridgeServiceHandler},
