@@ -42,6 +42,8 @@ func TestManifests(t *testing.T) {
 			t.Run("version-label", func(t *testing.T) { checkVersionLabel(t, r) })
 			t.Run("bridge-spread", func(t *testing.T) { checkBridgeSpread(t, r) })
 			t.Run("dns", func(t *testing.T) { checkDNSEgress(t, r) })
+			t.Run("shutdown", func(t *testing.T) { checkShutdown(t, r) })
+			t.Run("scrape", func(t *testing.T) { checkScrape(t, r) })
 			switch overlay {
 			case "dev":
 				t.Run("dev-shape", func(t *testing.T) { checkDevShape(t, r) })

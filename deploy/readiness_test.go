@@ -43,7 +43,7 @@ func TestReadiness(t *testing.T) {
 				if d == nil {
 					t.Fatalf("no Deployment %s", svc)
 				}
-				checkPodStarts(t, r, svc, &d.Spec.Template.Spec)
+				checkPodStarts(t, r, svc, &d.Spec.Template)
 			})
 		}
 	}
@@ -115,7 +115,8 @@ func (p *podEnv) resolve(t *testing.T, r *rendered, c *corev1.Container) map[str
 	return env
 }
 
-func checkPodStarts(t *testing.T, r *rendered, svc string, spec *corev1.PodSpec) {
+func checkPodStarts(t *testing.T, r *rendered, svc string, tmpl *corev1.PodTemplateSpec) {
+	spec := &tmpl.Spec
 	bin := binary(t, svc)
 	p := &podEnv{
 		secrets: map[string]string{
@@ -191,6 +192,21 @@ func checkPodStarts(t *testing.T, r *rendered, svc string, spec *corev1.PodSpec)
 		}
 		if err := runProbe(pr, main.Ports, ports); err != nil {
 			t.Errorf("%s probe: %v\n%s", kind, err, proc.output())
+		}
+	}
+
+	// A scrape where the pod's annotations point Prometheus.
+	if port, err := strconv.Atoi(tmpl.Annotations["prometheus.io/port"]); err == nil {
+		url := fmt.Sprintf("http://127.0.0.1:%d%s", ports[int32(port)], tmpl.Annotations["prometheus.io/path"])
+		resp, err := http.Get(url)
+		if err != nil {
+			t.Errorf("scrape %s: %v", url, err)
+		} else {
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "\ngo_goroutines ") {
+				t.Errorf("scrape as annotated (port %d, path %s): %d, not metrics", port, tmpl.Annotations["prometheus.io/path"], resp.StatusCode)
+			}
 		}
 	}
 }

@@ -20,11 +20,30 @@ type MigrateConfig struct {
 }
 
 // Validate implements config.Validator.
-func (c MigrateConfig) Validate() error {
-	if c.DatabaseURL == "" {
+func (c MigrateConfig) Validate() error { return CheckDatabaseURL(c.DatabaseURL) }
+
+// CheckDatabaseURL checks DATABASE_URL: set, and a connection string the
+// driver can read, so that a mistyped one stops the binary with the
+// variable's name before it connects.
+func CheckDatabaseURL(url string) error {
+	if url == "" {
 		return errors.New("DATABASE_URL: must not be empty")
 	}
+	if err := pg.CheckURL(url); err != nil {
+		return fmt.Errorf("DATABASE_URL: %w", err)
+	}
 	return nil
+}
+
+// CheckMaxConns checks DATABASE_MAX_CONNS, the pool's cap: at least 1. At
+// 0 the pool would take pgxpool's default, the node's CPU count or 4,
+// whichever is more: more connections than a deployment's budget counts
+// on a large node.
+func CheckMaxConns(n int32) error {
+	if n == 0 {
+		return errors.New("DATABASE_MAX_CONNS: must be at least 1, got 0")
+	}
+	return nil // a negative value is refused by config.Load already
 }
 
 // Migrate is `<binary> migrate`: it applies the migrations in fsys to the

@@ -3,6 +3,7 @@ package boot
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"io/fs"
 	"os"
 	"path"
@@ -37,6 +38,19 @@ type RuntimeConfig struct {
 	MemoryLimit string `env:"GOMEMLIMIT"`
 }
 
+// Validate implements config.Validator. The runtime itself takes a GOGC
+// it cannot read as 100, Go's default, silently; a service refuses it.
+// (A malformed GOMEMLIMIT stops the runtime before the service starts.)
+func (c RuntimeConfig) Validate() error {
+	if c.GCPercent == "" || c.GCPercent == "off" {
+		return nil
+	}
+	if _, err := strconv.ParseInt(c.GCPercent, 10, 32); err != nil {
+		return fmt.Errorf("GOGC: %q is neither a percentage nor off", c.GCPercent)
+	}
+	return nil
+}
+
 // RuntimeDefaults describe what an unset GOGC and GOMEMLIMIT mean, for the
 // listing of `<binary> env`.
 var RuntimeDefaults = map[string]string{
@@ -45,14 +59,15 @@ var RuntimeDefaults = map[string]string{
 }
 
 // TuneRuntime applies DefaultGCPercent and the default memory limit where
-// the environment does not set GOGC or GOMEMLIMIT. Main calls it; a test or
+// the environment does not set GOGC or GOMEMLIMIT, or sets it empty (which
+// the runtime reads as Go's defaults: GOGC=100 and no memory limit at all). Main calls it; a test or
 // benchmark that runs a service's server in its own process calls it to
 // run it as the binary would.
 func TuneRuntime() {
-	if _, set := os.LookupEnv("GOGC"); !set {
+	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(DefaultGCPercent)
 	}
-	if _, set := os.LookupEnv("GOMEMLIMIT"); !set {
+	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(defaultMemoryLimit(os.DirFS("/")))
 	}
 }

@@ -1,8 +1,10 @@
 package boot
 
 import (
+	"math"
 	"os"
 	"runtime/debug"
+	"strings"
 	"testing"
 	"testing/fstest"
 )
@@ -27,6 +29,21 @@ func TestTuneRuntime(t *testing.T) {
 	}
 	if got, want := debug.SetMemoryLimit(1<<40), defaultMemoryLimit(os.DirFS("/")); got != want {
 		t.Errorf("memory limit %d, want %d", got, want)
+	}
+
+	// Set but empty, as an optional Secret key or a blank ConfigMap
+	// value leaves it: the runtime reads Go's defaults (GOGC=100, no
+	// memory limit), so the service's apply.
+	t.Setenv("GOGC", "")
+	t.Setenv("GOMEMLIMIT", "")
+	debug.SetGCPercent(100)
+	debug.SetMemoryLimit(math.MaxInt64)
+	TuneRuntime()
+	if got := debug.SetGCPercent(100); got != DefaultGCPercent {
+		t.Errorf("with GOGC empty: GC percent %d, want %d", got, DefaultGCPercent)
+	}
+	if got, want := debug.SetMemoryLimit(1<<40), defaultMemoryLimit(os.DirFS("/")); got != want {
+		t.Errorf("with GOMEMLIMIT empty: memory limit %d, want %d", got, want)
 	}
 
 	t.Setenv("GOGC", "150")
@@ -80,6 +97,23 @@ func TestDefaultMemoryLimit(t *testing.T) {
 	} {
 		if got := defaultMemoryLimit(tc.fs); got != tc.want {
 			t.Errorf("%s: %d, want %d", tc.name, got, tc.want)
+		}
+	}
+}
+
+// A GOGC the runtime cannot read (it would run with 100, saying nothing)
+// stops the service at start, naming the variable.
+func TestRuntimeConfigValidate(t *testing.T) {
+	t.Parallel()
+	for _, ok := range []string{"", "off", "400", "100", "-1"} {
+		if err := (RuntimeConfig{GCPercent: ok}).Validate(); err != nil {
+			t.Errorf("GOGC=%q: %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"abc", "400%", "1e3", " 400", "99999999999"} {
+		err := (RuntimeConfig{GCPercent: bad}).Validate()
+		if err == nil || !strings.HasPrefix(err.Error(), "GOGC: ") {
+			t.Errorf("GOGC=%q: %v, want an error naming GOGC", bad, err)
 		}
 	}
 }

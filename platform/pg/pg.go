@@ -53,6 +53,20 @@ const (
 // DefaultConnectTimeout is Config.ConnectTimeout's default.
 const DefaultConnectTimeout = 10 * time.Second
 
+// ErrInvalidURL is the error of a connection string the driver cannot
+// read. It never quotes the string, whose password the driver's own error
+// may show.
+var ErrInvalidURL = errors.New("is not a postgres:// URL or key=value connection string the driver can read (any certificate files it names must be readable)")
+
+// CheckURL checks that Connect can read a connection string, without
+// connecting: a configuration calls it to refuse a bad one at start-up.
+func CheckURL(url string) error {
+	if _, err := pgxpool.ParseConfig(url); err != nil {
+		return ErrInvalidURL
+	}
+	return nil
+}
+
 // Connect opens a pool, registers the shopspring decimal codec on every
 // connection (numeric <-> decimal.Decimal, also in arrays), and pings the
 // server before returning so a bad URL or an unreachable server fails at
@@ -60,8 +74,7 @@ const DefaultConnectTimeout = 10 * time.Second
 func Connect(ctx context.Context, cfg Config) (*pgxpool.Pool, error) {
 	pcfg, err := pgxpool.ParseConfig(cfg.URL)
 	if err != nil {
-		// The parse error may quote the URL, password included.
-		return nil, errors.New("pg: invalid database URL")
+		return nil, fmt.Errorf("pg: database URL %w", ErrInvalidURL)
 	}
 	if cfg.MaxConns > 0 {
 		pcfg.MaxConns = cfg.MaxConns

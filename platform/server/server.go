@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -76,8 +75,9 @@ type GatewayRegistrar func(ctx context.Context, mux *runtime.ServeMux, conn *grp
 type Service struct {
 	// Name appears in logs, metrics and the docs page.
 	Name string
-	// Register adds the gRPC service implementations.
-	Register func(*grpc.Server)
+	// Register adds the gRPC service implementations. It is called once;
+	// what it registers serves both gRPC callers and the REST gateway.
+	Register func(grpc.ServiceRegistrar)
 	// Gateways register the REST routes.
 	Gateways []GatewayRegistrar
 	// OpenAPI is the service's OpenAPI document, served at /openapi.json.
@@ -103,12 +103,16 @@ type Options struct {
 // Server is a started-but-not-serving service: its listeners are bound, so
 // their addresses are known (tests use port 0) before Run.
 type Server struct {
-	cfg    Config
-	svc    Service
-	log    *slog.Logger
-	grpc   *grpc.Server
-	health *health.Server
-	http   *http.Server
+	cfg Config
+	svc Service
+	log *slog.Logger
+	// grpc serves gRPC callers on GRPC_ADDR; gatewayGRPC serves the same
+	// services to the REST gateway only, on a loopback port, so that
+	// shutdown can turn gRPC callers away at once (GOAWAY) while REST
+	// calls in flight still go through.
+	grpc, gatewayGRPC *grpc.Server
+	health            *health.Server
+	http              *http.Server
 
 	// bodies says which request field each REST route's body fills
 	// (routeBodies).
@@ -118,10 +122,10 @@ type Server struct {
 	// gateway is the REST gateway's mux.
 	gateway *runtime.ServeMux
 
-	grpcLis, httpLis net.Listener
-	gatewayConn      *grpc.ClientConn
-	ready            func(context.Context) error
-	verifier         *auth.Verifier
+	grpcLis, httpLis, gatewayLis net.Listener
+	gatewayConn                  *grpc.ClientConn
+	ready                        func(context.Context) error
+	verifier                     *auth.Verifier
 
 	// drain ends when shutdown starts; streams (event feeds that would
 	// otherwise never end) are cancelled with it so GracefulStop need not
@@ -162,7 +166,7 @@ func New(ctx context.Context, cfg Config, svc Service, opts Options) (*Server, e
 	reg.MustRegister(metrics)
 	limiter := newRateLimiter(cfg.RateLimit, cfg.RateBurst)
 
-	s.grpc = grpc.NewServer(append(append(windowServerOptions(), KeepaliveServerOptions()...),
+	grpcOpts := append(append(windowServerOptions(), KeepaliveServerOptions()...),
 		grpc.StatsHandler(otelgrpc.NewServerHandler()),
 		grpc.ChainUnaryInterceptor(
 			metrics.UnaryServerInterceptor(),
@@ -186,12 +190,13 @@ func New(ctx context.Context, cfg Config, svc Service, opts Options) (*Server, e
 			textStream,
 			limiter.stream,
 		),
-	)...)
+	)
+	s.grpc, s.gatewayGRPC = grpc.NewServer(grpcOpts...), grpc.NewServer(grpcOpts...)
 	s.health = health.NewServer()
 	healthpb.RegisterHealthServer(s.grpc, s.health)
 	reflection.Register(s.grpc)
 	if svc.Register != nil {
-		svc.Register(s.grpc)
+		svc.Register(bothServers{s.grpc, s.gatewayGRPC})
 	}
 	metrics.InitializeMetrics(s.grpc)
 	if s.rpcs, err = routeRPCs(svc.OpenAPI, s.grpc.GetServiceInfo()); err != nil {
@@ -205,11 +210,17 @@ func New(ctx context.Context, cfg Config, svc Service, opts Options) (*Server, e
 		s.grpcLis.Close()
 		return nil, fmt.Errorf("listen for HTTP on %s: %w", cfg.HTTPAddr, err)
 	}
+	if s.gatewayLis, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+		s.grpcLis.Close()
+		s.httpLis.Close()
+		return nil, fmt.Errorf("listen for the gateway's gRPC on a loopback port: %w", err)
+	}
 
 	handler, conn, err := s.httpHandler(ctx, reg)
 	if err != nil {
 		s.grpcLis.Close()
 		s.httpLis.Close()
+		s.gatewayLis.Close()
 		return nil, err
 	}
 	s.gatewayConn = conn
@@ -227,19 +238,26 @@ func (s *Server) GRPCAddr() string { return s.grpcLis.Addr().String() }
 // HTTPAddr is the bound HTTP address.
 func (s *Server) HTTPAddr() string { return s.httpLis.Addr().String() }
 
-// loopback returns an address of the gRPC listener that the gateway in the
-// same process can dial.
-func (s *Server) loopback() string {
-	port := s.grpcLis.Addr().(*net.TCPAddr).Port
-	return net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+// loopback returns the address of the gateway's own gRPC server.
+func (s *Server) loopback() string { return s.gatewayLis.Addr().String() }
+
+// bothServers registers each service on both gRPC servers: one
+// implementation serves gRPC callers and the gateway.
+type bothServers [2]*grpc.Server
+
+func (b bothServers) RegisterService(desc *grpc.ServiceDesc, impl any) {
+	b[0].RegisterService(desc, impl)
+	b[1].RegisterService(desc, impl)
 }
 
-// Run serves until ctx ends, then shuts down in reverse order of start:
-// health turns NOT_SERVING, the gRPC server stops gracefully (streams are
-// cut at the deadline), then the HTTP server drains.
+// Run serves until ctx ends, then shuts down: health turns NOT_SERVING and
+// streams end; gRPC callers are told to go elsewhere (GOAWAY) and new
+// connections refused, while the calls in flight, gRPC and REST, finish
+// within SHUTDOWN_TIMEOUT.
 func (s *Server) Run(ctx context.Context) error {
-	errc := make(chan error, 2)
+	errc := make(chan error, 3)
 	go func() { errc <- s.grpc.Serve(s.grpcLis) }()
+	go func() { errc <- s.gatewayGRPC.Serve(s.gatewayLis) }()
 	go func() {
 		if err := s.http.Serve(s.httpLis); !errors.Is(err, http.ErrServerClosed) {
 			errc <- err
@@ -257,29 +275,42 @@ func (s *Server) Run(ctx context.Context) error {
 	case runErr = <-errc:
 	}
 	s.log.Info("shutting down")
-	// Unready first (gRPC health and /readyz), and streams ended; then
-	// REST, whose calls go through the gRPC server and so finish before
-	// it stops; then gRPC.
+	// Unready first (gRPC health and /readyz), and streams ended. gRPC
+	// callers stop at once: no new connections, and a GOAWAY on each open
+	// one, so that clients holding a connection (the bridge) send their
+	// next calls to another pod rather than into this one's drain. REST
+	// stops taking connections too; its calls in flight go through the
+	// gateway's own gRPC server, which stops once they have finished.
 	s.health.Shutdown()
 	s.stopDrain()
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.ShutdownTimeout)
 	defer cancel()
 
+	grpcStopped := make(chan struct{})
+	go func() { s.grpc.GracefulStop(); close(grpcStopped) }()
 	var cut []string
 	if err := s.http.Shutdown(shutdownCtx); err != nil {
 		_ = s.http.Close()
 		cut = append(cut, "REST")
 	}
-	stopped := make(chan struct{})
-	go func() { s.grpc.GracefulStop(); close(stopped) }()
-	select {
-	case <-stopped:
-	case <-shutdownCtx.Done():
-		cut = append(cut, "gRPC")
+	gatewayStopped := make(chan struct{})
+	go func() { s.gatewayGRPC.GracefulStop(); close(gatewayStopped) }()
+	for _, srv := range []struct {
+		grpc    *grpc.Server
+		stopped chan struct{}
+	}{{s.grpc, grpcStopped}, {s.gatewayGRPC, gatewayStopped}} {
+		select {
+		case <-srv.stopped:
+			continue
+		case <-shutdownCtx.Done():
+		}
+		if srv.grpc == s.grpc {
+			cut = append(cut, "gRPC")
+		}
 		// Stop cancels the calls in flight; it returns once their
 		// handlers have, which one that ignores its context never does.
 		forced := make(chan struct{})
-		go func() { s.grpc.Stop(); close(forced) }()
+		go func() { srv.grpc.Stop(); close(forced) }()
 		select {
 		case <-forced:
 		case <-time.After(forceStopWait):

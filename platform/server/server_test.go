@@ -99,7 +99,7 @@ func startLogged(t *testing.T, cfg Config, logger *slog.Logger) *Server {
 	ctx, cancel := context.WithCancel(context.Background())
 	svc := Service{
 		Name: "crm",
-		Register: func(s *grpc.Server) {
+		Register: func(s grpc.ServiceRegistrar) {
 			crmv1.RegisterAccountServiceServer(s, accounts{})
 			crmv1.RegisterLeadServiceServer(s, leads{})
 		},
@@ -335,7 +335,7 @@ func TestShutdownEndsStreams(t *testing.T) {
 	s, err := New(ctx, Config{GRPCAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", ShutdownTimeout: time.Minute, MaxBodyBytes: 1 << 20},
 		Service{
 			Name:     "crm",
-			Register: func(s *grpc.Server) { crmv1.RegisterEventServiceServer(s, ev) },
+			Register: func(s grpc.ServiceRegistrar) { crmv1.RegisterEventServiceServer(s, ev) },
 			Policy:   auth.Policy{"/crm.v1.EventService/WatchEvents": {auth.Integration}},
 		}, Options{Logger: slog.New(slog.DiscardHandler), Verifier: v})
 	if err != nil {
@@ -397,7 +397,7 @@ func TestShutdownFinishesRESTCalls(t *testing.T) {
 	s, err := New(ctx, Config{GRPCAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", ShutdownTimeout: time.Minute, MaxBodyBytes: 1 << 20},
 		Service{
 			Name:     "crm",
-			Register: func(s *grpc.Server) { crmv1.RegisterAccountServiceServer(s, svc) },
+			Register: func(s grpc.ServiceRegistrar) { crmv1.RegisterAccountServiceServer(s, svc) },
 			Gateways: []GatewayRegistrar{crmv1.RegisterAccountServiceHandler},
 			Policy:   auth.Policy{"/crm.v1.AccountService/GetAccount": {auth.Sales}},
 			Ready:    func(context.Context) error { return nil },
@@ -473,7 +473,7 @@ func TestShutdownTimeoutIsAnError(t *testing.T) {
 	s, err := New(ctx, Config{GRPCAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", ShutdownTimeout: 300 * time.Millisecond, MaxBodyBytes: 1 << 20},
 		Service{
 			Name:     "crm",
-			Register: func(s *grpc.Server) { crmv1.RegisterAccountServiceServer(s, svc) },
+			Register: func(s grpc.ServiceRegistrar) { crmv1.RegisterAccountServiceServer(s, svc) },
 			Gateways: []GatewayRegistrar{crmv1.RegisterAccountServiceHandler},
 			Policy:   auth.Policy{"/crm.v1.AccountService/GetAccount": {auth.Sales}},
 		}, Options{Logger: slog.New(slog.NewTextHandler(&logs, nil)), Verifier: v})
@@ -505,4 +505,88 @@ func TestShutdownTimeoutIsAnError(t *testing.T) {
 		t.Errorf("no log line for the cut calls:\n%s", logs.String())
 	}
 	<-inFlight
+}
+
+// heldAccounts holds GetAccount until release is closed, telling started
+// of each call it holds.
+type heldAccounts struct {
+	accounts
+	started, release chan struct{}
+}
+
+func (a heldAccounts) GetAccount(ctx context.Context, req *crmv1.GetAccountRequest) (*crmv1.Account, error) {
+	a.started <- struct{}{}
+	<-a.release
+	return &crmv1.Account{Id: req.GetId(), Name: "Acme"}, nil
+}
+
+// Shutdown turns gRPC callers away at once, also while REST calls in
+// flight still drain: no new connection, and no new call on a connection
+// opened before, which is told to go elsewhere (GOAWAY). The calls in
+// flight, gRPC and REST, finish.
+func TestShutdownTurnsGRPCCallersAway(t *testing.T) {
+	t.Parallel()
+	v, _ := auth.NewVerifier(secret)
+	svc := heldAccounts{started: make(chan struct{}, 2), release: make(chan struct{})}
+	ctx, cancel := context.WithCancel(context.Background())
+	s, err := New(ctx, Config{GRPCAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", ShutdownTimeout: time.Minute, MaxBodyBytes: 1 << 20},
+		Service{
+			Name:     "crm",
+			Register: func(s grpc.ServiceRegistrar) { crmv1.RegisterAccountServiceServer(s, svc) },
+			Gateways: []GatewayRegistrar{crmv1.RegisterAccountServiceHandler},
+			Policy: auth.Policy{
+				"/crm.v1.AccountService/GetAccount":   {auth.Sales},
+				"/crm.v1.AccountService/ListAccounts": {auth.Sales},
+			},
+		}, Options{Logger: slog.New(slog.DiscardHandler), Verifier: v})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+
+	callCtx := metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+token(t, auth.Sales))
+	dial := func() crmv1.AccountServiceClient {
+		conn, err := grpc.NewClient(s.GRPCAddr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { conn.Close() })
+		return crmv1.NewAccountServiceClient(conn)
+	}
+	open := dial()
+	if _, err := open.ListAccounts(callCtx, &crmv1.ListAccountsRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	restDone := make(chan httpResult, 1)
+	go func() { restDone <- call(t, s, "GET", "/v1/accounts/a-1", token(t, auth.Sales), "") }()
+	grpcDone := make(chan error, 1)
+	go func() {
+		_, err := open.GetAccount(callCtx, &crmv1.GetAccountRequest{Id: "a-2"})
+		grpcDone <- err
+	}()
+	<-svc.started
+	<-svc.started
+
+	cancel()
+	time.Sleep(300 * time.Millisecond) // shutdown under way, both calls held
+	for name, client := range map[string]crmv1.AccountServiceClient{"a connection opened before": open, "a new connection": dial()} {
+		c, stop := context.WithTimeout(callCtx, 5*time.Second)
+		_, err := client.ListAccounts(c, &crmv1.ListAccountsRequest{})
+		stop()
+		if status.Code(err) != codes.Unavailable {
+			t.Errorf("a gRPC call on %s during shutdown: %v, want UNAVAILABLE", name, err)
+		}
+	}
+
+	close(svc.release)
+	if r := <-restDone; r.status != 200 || r.body["name"] != "Acme" {
+		t.Errorf("the REST call in flight = %d %v", r.status, r.body)
+	}
+	if err := <-grpcDone; err != nil {
+		t.Errorf("the gRPC call in flight: %v", err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("Run: %v", err)
+	}
 }

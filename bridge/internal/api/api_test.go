@@ -87,7 +87,7 @@ func start(t *testing.T) (bridgev1.BridgeServiceClient, string) {
 		GRPCAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", ShutdownTimeout: 2 * time.Second, MaxBodyBytes: 1 << 20,
 	}, server.Service{
 		Name: "bridge",
-		Register: func(s *grpc.Server) {
+		Register: func(s grpc.ServiceRegistrar) {
 			bridgev1.RegisterBridgeServiceServer(s, api.New(engine{}, engine{}, "test", time.Now()))
 		},
 		Gateways: []server.GatewayRegistrar{bridgev1.RegisterBridgeServiceHandler},

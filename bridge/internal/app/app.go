@@ -69,9 +69,7 @@ const (
 // Validate implements config.Validator.
 func (c Config) Validate() error {
 	var errs []error
-	if c.Database.URL == "" {
-		errs = append(errs, errors.New("DATABASE_URL: must not be empty"))
-	}
+	errs = append(errs, boot.CheckDatabaseURL(c.Database.URL), boot.CheckMaxConns(c.Database.MaxConns))
 	errs = append(errs, config.CheckAddr("CRM_GRPC_ADDR", c.CRMAddr, false), config.CheckAddr("ERP_GRPC_ADDR", c.ERPAddr, false))
 	if err := money.CheckCode(c.DefaultCurrency); err != nil {
 		errs = append(errs, fmt.Errorf("DEFAULT_CURRENCY: %w", err))
@@ -183,7 +181,7 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 
 	srv, err := server.New(ctx, cfg.Server, server.Service{
 		Name: "bridge",
-		Register: func(s *grpc.Server) {
+		Register: func(s grpc.ServiceRegistrar) {
 			bridgev1.RegisterBridgeServiceServer(s, api.New(engine, store, cfg.Instance, time.Now()))
 		},
 		Gateways: []server.GatewayRegistrar{bridgev1.RegisterBridgeServiceHandler},

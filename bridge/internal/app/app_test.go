@@ -35,6 +35,9 @@ func TestServeChecksConfigurationFirst(t *testing.T) {
 		{"RATE_LIMIT", "NaN", "RATE_LIMIT: must be a finite number"},
 		{"GRPC_ADDR", "localhost", "GRPC_ADDR: "},
 		{"DATABASE_URL", "", "DATABASE_URL: must not be empty"},
+		{"DATABASE_URL", "postgres://bridge:hunter2@bridge-db:five/app", "DATABASE_URL: is not a postgres:// URL"},
+		{"DATABASE_MAX_CONNS", "0", "DATABASE_MAX_CONNS: must be at least 1"},
+		{"GOGC", "lots", "GOGC: "},
 		{"OTEL_TRACES_SAMPLER", "sometimes", "OTEL_TRACES_SAMPLER: "},
 	} {
 		t.Run(tc.name+"="+tc.value, func(t *testing.T) {
@@ -44,6 +47,9 @@ func TestServeChecksConfigurationFirst(t *testing.T) {
 			err := Run(ctx, []string{"serve"}, &bytes.Buffer{})
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("Run = %v, want an error saying %q", err, tc.want)
+			}
+			if strings.Contains(err.Error(), "hunter2") {
+				t.Errorf("the error shows the database password: %v", err)
 			}
 			if strings.Contains(err.Error(), "127.0.0.1:1") {
 				t.Errorf("Run reached the database before refusing its configuration: %v", err)

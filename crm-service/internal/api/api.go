@@ -43,7 +43,7 @@ type API struct {
 }
 
 // Register adds every CRM gRPC service to s.
-func (a *API) Register(s *grpc.Server) {
+func (a *API) Register(s grpc.ServiceRegistrar) {
 	crmv1.RegisterAccountServiceServer(s, &accountServer{svc: a.Accounts})
 	crmv1.RegisterContactServiceServer(s, &contactServer{svc: a.Contacts})
 	crmv1.RegisterLeadServiceServer(s, &leadServer{svc: a.Leads})

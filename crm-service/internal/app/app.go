@@ -76,10 +76,7 @@ func Vars() []config.Var { return config.Vars(Config{}) }
 
 // Validate implements config.Validator.
 func (d Database) Validate() error {
-	if d.URL == "" {
-		return errors.New("DATABASE_URL: must not be empty")
-	}
-	return nil
+	return errors.Join(boot.CheckDatabaseURL(d.URL), boot.CheckMaxConns(d.MaxConns))
 }
 
 // Run runs the subcommand in args: "serve" (the default), "migrate", or

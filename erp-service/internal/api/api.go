@@ -50,7 +50,7 @@ type Stores interface {
 func Service(st Stores, events feed.Source, ready func(context.Context) error) server.Service {
 	return server.Service{
 		Name: "erp",
-		Register: func(s *grpc.Server) {
+		Register: func(s grpc.ServiceRegistrar) {
 			erpv1.RegisterCustomerServiceServer(s, &Customers{store: st, balances: st})
 			erpv1.RegisterItemServiceServer(s, &Items{store: st, stock: st})
 			erpv1.RegisterWarehouseServiceServer(s, &Warehouses{store: st})

@@ -145,3 +145,23 @@ func TestMigrateAndServe(t *testing.T) {
 		t.Errorf("migration status = %d/%d, %v", cur, latest, err)
 	}
 }
+
+// A bad DATABASE_URL or DATABASE_MAX_CONNS stops serve and migrate before
+// they connect, with an error naming the variable and never the password.
+func TestRunChecksDatabaseSettings(t *testing.T) {
+	t.Setenv("AUTH_SECRET", "a-test-signing-key-of-32-bytes-at-least")
+	const reachable = "postgres://erp@127.0.0.1:1/erp?sslmode=disable&connect_timeout=1"
+	for _, tc := range []struct{ cmd, url, conns, want string }{
+		{"serve", "postgres://erp:hunter2@erp-db:five/app", "8", "DATABASE_URL: is not a postgres:// URL"},
+		{"migrate", "postgres://erp:hunter2@erp-db:five/app", "8", "DATABASE_URL: is not a postgres:// URL"},
+		{"serve", reachable, "0", "DATABASE_MAX_CONNS: must be at least 1"},
+		{"serve", reachable, "abc", "DATABASE_MAX_CONNS: "},
+	} {
+		t.Setenv("DATABASE_URL", tc.url)
+		t.Setenv("DATABASE_MAX_CONNS", tc.conns)
+		err := Run(t.Context(), []string{tc.cmd}, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "hunter2") || strings.Contains(err.Error(), "127.0.0.1:1") {
+			t.Errorf("%s with DATABASE_URL=%s DATABASE_MAX_CONNS=%s: %v, want an error saying %q before connecting", tc.cmd, tc.url, tc.conns, err, tc.want)
+		}
+	}
+}
