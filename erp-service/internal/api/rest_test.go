@@ -559,6 +559,16 @@ func restPlanning(t *testing.T, e *env, call func(want int, method, path, tok, b
 		!hasAll(restFields(r.body), "demands[0].quantity") {
 		t.Errorf("negative demand = %d %v", r.status, r.body)
 	}
+	// Reorder settings and demands follow the quantity rule (at most 10^12
+	// and 6 decimal places).
+	if r := e.call("PATCH", "/v1/items/RP-1", wh, `{"reorder_point":"1000000000001","reorder_quantity":"0.0000001"}`); r.status != 400 ||
+		!hasAll(restFields(r.body), "item.reorder_point", "item.reorder_quantity") {
+		t.Errorf("reorder settings beyond the quantity rule = %d %v", r.status, r.body)
+	}
+	if r := e.call("POST", "/v1/pipelineDemand:set", integ, `{"demands":[{"sku":"RP-1","quantity":"1000000000000.5"},{"sku":"RP-1","quantity":"0.0000001"}],"source_version":"1"}`); r.status != 400 ||
+		!hasAll(restFields(r.body), "demands[0].quantity", "demands[1].quantity") {
+		t.Errorf("demand beyond the quantity rule = %d %v", r.status, r.body)
+	}
 	if set := call(200, "POST", "/v1/pipelineDemand:set", integ, `{"demands":[{"sku":"RP-1","quantity":"20"}],"source_version":"3"}`); set["applied"] != float64(1) {
 		t.Errorf("set = %v", set)
 	}

@@ -113,11 +113,17 @@ func validate(v *errs.Violations, it *Item) {
 	if it.TaxRate.IsNegative() || it.TaxRate.GreaterThan(decimal.NewFromInt(1)) {
 		v.Add("tax_rate", "must be a fraction between 0 and 1 (\"0.19\" for 19 %%)")
 	}
-	if it.ReorderPoint.IsNegative() {
-		v.Add("reorder_point", "must not be negative")
-	}
-	if it.ReorderQuantity.IsNegative() {
-		v.Add("reorder_quantity", "must not be negative")
+	checkReorder(v, "reorder_point", it.ReorderPoint)
+	checkReorder(v, "reorder_quantity", it.ReorderQuantity)
+}
+
+// checkReorder holds a reorder point or quantity to the quantity rule
+// (money.CheckQuantity), not negative.
+func checkReorder(v *errs.Violations, field string, q decimal.Decimal) {
+	if q.IsNegative() {
+		v.Add(field, "must not be negative")
+	} else if err := money.CheckQuantity(q); err != nil {
+		v.Add(field, "%v", err)
 	}
 }
 
