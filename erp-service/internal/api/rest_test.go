@@ -182,6 +182,11 @@ func TestRESTRoutes(t *testing.T) {
 	if es, _ := je["journal_entries"].([]any); len(es) != 1 || es[0].(map[string]any)["reference"] != "shipments/"+str(sh["id"]) {
 		t.Errorf("journal entries = %v", je)
 	}
+	// The shipment's id in upper case names the same entry.
+	byRef := call(200, "GET", "/v1/journalEntries?filter="+url.QueryEscape(`reference = "shipments/`+strings.ToUpper(str(sh["id"]))+`"`), finance, "")
+	if es, _ := byRef["journal_entries"].([]any); len(es) != 1 {
+		t.Errorf("journal entries of the shipment named in upper case = %v", byRef)
+	}
 	if r := e.call("GET", "/v1/journalEntries", sales, ""); r.status != 403 {
 		t.Errorf("journal entries by sales = %d", r.status)
 	}
