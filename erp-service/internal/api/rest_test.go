@@ -388,6 +388,15 @@ func restPurchasing(t *testing.T, e *env, call func(want int, method, path, tok,
 	if u := call(200, "PATCH", "/v1/suppliers/"+sid, wh, `{"name":"Parts Ltd","etag":"1"}`); u["name"] != "Parts Ltd" || u["etag"] != "2" {
 		t.Errorf("updated supplier = %v", u)
 	}
+	// The currency is fixed on create: another one is refused, not
+	// ignored; the supplier's own, echoed back, passes.
+	if r := e.call("PATCH", "/v1/suppliers/"+sid, wh, `{"name":"Parts GmbH","currency_code":"USD"}`); r.status != 400 ||
+		!hasAll(restFields(r.body), "supplier.currency_code") {
+		t.Errorf("supplier currency change = %d %v", r.status, r.body)
+	}
+	if u := call(200, "PATCH", "/v1/suppliers/"+sid, wh, `{"name":"Parts Ltd","currency_code":"EUR"}`); u["currency_code"] != "EUR" || u["etag"] != "2" {
+		t.Errorf("supplier with its own currency echoed = %v", u)
+	}
 
 	if r := e.call("POST", "/v1/purchaseOrders", wh, `{"supplier_id":"`+sid+`","lines":[{"sku":"W-1","quantity":"-1","unit_cost":{"currency_code":"EUR","amount":"1"}}]}`); r.status != 400 ||
 		!hasAll(restFields(r.body), "purchase_order.lines[0].quantity", "purchase_order.lines[0].expected_date") {
