@@ -68,6 +68,16 @@ func (e *Engine) pipelineDemand(ctx context.Context) (map[string]decimal.Decimal
 	return demand, nil
 }
 
+var maxDemand = decimal.NewFromInt(money.MaxQuantity)
+
+// demandQuantity is a SKU's weighted sum as the ERP takes it: rounded to
+// money.QuantityScale places (a line quantity of 6 places times a
+// probability of 2 has up to 8), and at most money.MaxQuantity, so that one
+// SKU's huge pipeline cannot get the whole snapshot refused.
+func demandQuantity(q decimal.Decimal) decimal.Decimal {
+	return decimal.Min(q.Round(money.QuantityScale), maxDemand)
+}
+
 // SendDemand computes the pipeline demand and sends what changed.
 func (e *Engine) SendDemand(ctx context.Context) (int, error) {
 	demand, err := e.pipelineDemand(ctx)
@@ -80,7 +90,7 @@ func (e *Engine) SendDemand(ctx context.Context) (int, error) {
 	}
 	changed := map[string]decimal.Decimal{}
 	for sku, q := range demand {
-		q = q.Round(6)
+		q = demandQuantity(q)
 		if old, ok := sent[sku]; !ok || !old.Equal(q) {
 			changed[sku] = q
 		}

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/seamhq/seam/erp-service/internal/catalog"
@@ -106,7 +107,17 @@ func (h *Suppliers) UpdateSupplier(ctx context.Context, req *erpv1.UpdateSupplie
 		return nil, err
 	}
 	patch := purchasing.Supplier{Name: p.GetName()}
+	// The currency is fixed on create; an update naming it (or a full
+	// replacement) passes only with none or the supplier's own (a record
+	// read and sent back), rather than answering success for a change not
+	// made.
+	mp := req.GetUpdateMask().GetPaths()
+	namesCurrency := req.GetUpdateMask() == nil || slices.Contains(mp, "currency_code") || slices.Contains(mp, "*")
 	out, err := h.store.UpdateSupplier(ctx, id, tag, func(cur purchasing.Supplier) (purchasing.Supplier, error) {
+		if c := p.GetCurrencyCode(); namesCurrency && c != "" && c != cur.CurrencyCode {
+			return purchasing.Supplier{}, errs.Invalid("supplier.currency_code",
+				"is fixed on create: the supplier's currency is %s (create another supplier to buy in %s)", cur.CurrencyCode, c)
+		}
 		next, err := purchasing.ApplySupplier(cur, patch, paths)
 		return next, combine("supplier", err)
 	})

@@ -182,6 +182,11 @@ func TestRESTRoutes(t *testing.T) {
 	if es, _ := je["journal_entries"].([]any); len(es) != 1 || es[0].(map[string]any)["reference"] != "shipments/"+str(sh["id"]) {
 		t.Errorf("journal entries = %v", je)
 	}
+	// The shipment's id in upper case names the same entry.
+	byRef := call(200, "GET", "/v1/journalEntries?filter="+url.QueryEscape(`reference = "shipments/`+strings.ToUpper(str(sh["id"]))+`"`), finance, "")
+	if es, _ := byRef["journal_entries"].([]any); len(es) != 1 {
+		t.Errorf("journal entries of the shipment named in upper case = %v", byRef)
+	}
 	if r := e.call("GET", "/v1/journalEntries", sales, ""); r.status != 403 {
 		t.Errorf("journal entries by sales = %d", r.status)
 	}
@@ -383,6 +388,15 @@ func restPurchasing(t *testing.T, e *env, call func(want int, method, path, tok,
 	if u := call(200, "PATCH", "/v1/suppliers/"+sid, wh, `{"name":"Parts Ltd","etag":"1"}`); u["name"] != "Parts Ltd" || u["etag"] != "2" {
 		t.Errorf("updated supplier = %v", u)
 	}
+	// The currency is fixed on create: another one is refused, not
+	// ignored; the supplier's own, echoed back, passes.
+	if r := e.call("PATCH", "/v1/suppliers/"+sid, wh, `{"name":"Parts GmbH","currency_code":"USD"}`); r.status != 400 ||
+		!hasAll(restFields(r.body), "supplier.currency_code") {
+		t.Errorf("supplier currency change = %d %v", r.status, r.body)
+	}
+	if u := call(200, "PATCH", "/v1/suppliers/"+sid, wh, `{"name":"Parts Ltd","currency_code":"EUR"}`); u["currency_code"] != "EUR" || u["etag"] != "2" {
+		t.Errorf("supplier with its own currency echoed = %v", u)
+	}
 
 	if r := e.call("POST", "/v1/purchaseOrders", wh, `{"supplier_id":"`+sid+`","lines":[{"sku":"W-1","quantity":"-1","unit_cost":{"currency_code":"EUR","amount":"1"}}]}`); r.status != 400 ||
 		!hasAll(restFields(r.body), "purchase_order.lines[0].quantity", "purchase_order.lines[0].expected_date") {
@@ -558,6 +572,16 @@ func restPlanning(t *testing.T, e *env, call func(want int, method, path, tok, b
 	if r := e.call("POST", "/v1/pipelineDemand:set", integ, `{"demands":[{"sku":"RP-1","quantity":"-1"}],"source_version":"1"}`); r.status != 400 ||
 		!hasAll(restFields(r.body), "demands[0].quantity") {
 		t.Errorf("negative demand = %d %v", r.status, r.body)
+	}
+	// Reorder settings and demands follow the quantity rule (at most 10^12
+	// and 6 decimal places).
+	if r := e.call("PATCH", "/v1/items/RP-1", wh, `{"reorder_point":"1000000000001","reorder_quantity":"0.0000001"}`); r.status != 400 ||
+		!hasAll(restFields(r.body), "item.reorder_point", "item.reorder_quantity") {
+		t.Errorf("reorder settings beyond the quantity rule = %d %v", r.status, r.body)
+	}
+	if r := e.call("POST", "/v1/pipelineDemand:set", integ, `{"demands":[{"sku":"RP-1","quantity":"1000000000000.5"},{"sku":"RP-1","quantity":"0.0000001"}],"source_version":"1"}`); r.status != 400 ||
+		!hasAll(restFields(r.body), "demands[0].quantity", "demands[1].quantity") {
+		t.Errorf("demand beyond the quantity rule = %d %v", r.status, r.body)
 	}
 	if set := call(200, "POST", "/v1/pipelineDemand:set", integ, `{"demands":[{"sku":"RP-1","quantity":"20"}],"source_version":"3"}`); set["applied"] != float64(1) {
 		t.Errorf("set = %v", set)

@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/shopspring/decimal"
@@ -97,6 +98,10 @@ func TestStockMovesGRPC(t *testing.T) {
 	}
 	if got := list(`reference = "stockTransfers/`+tr.GetId()+`"`, 0); len(got) != 2 || got[0].GetReason() != "rebalance" {
 		t.Errorf("moves of the transfer: %s", describe(got))
+	}
+	// An id in upper case is read as its UUID in a reference too.
+	if got := list(`reference = "stockTransfers/`+strings.ToUpper(tr.GetId())+`"`, 0); len(got) != 2 {
+		t.Errorf("moves of the transfer named in upper case: %s", describe(got))
 	}
 	if all := list("", 3); len(all) != e.counts()["stock_moves"] {
 		t.Errorf("the whole ledger: %d moves, the table has %d", len(all), e.counts()["stock_moves"])

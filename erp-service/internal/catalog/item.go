@@ -113,11 +113,17 @@ func validate(v *errs.Violations, it *Item) {
 	if it.TaxRate.IsNegative() || it.TaxRate.GreaterThan(decimal.NewFromInt(1)) {
 		v.Add("tax_rate", "must be a fraction between 0 and 1 (\"0.19\" for 19 %%)")
 	}
-	if it.ReorderPoint.IsNegative() {
-		v.Add("reorder_point", "must not be negative")
-	}
-	if it.ReorderQuantity.IsNegative() {
-		v.Add("reorder_quantity", "must not be negative")
+	checkReorder(v, "reorder_point", it.ReorderPoint)
+	checkReorder(v, "reorder_quantity", it.ReorderQuantity)
+}
+
+// checkReorder holds a reorder point or quantity to the quantity rule
+// (money.CheckQuantity), not negative.
+func checkReorder(v *errs.Violations, field string, q decimal.Decimal) {
+	if q.IsNegative() {
+		v.Add(field, "must not be negative")
+	} else if err := money.CheckQuantity(q); err != nil {
+		v.Add(field, "%v", err)
 	}
 }
 
@@ -197,6 +203,52 @@ func CheckCostCurrency(current, next Item, onHand decimal.Decimal) error {
 		"bring the stock to zero first (ship or adjust it out), then change the currency", from, to, onHand, current.SKU, from)
 	return &errs.Error{Kind: errs.FailedPrecondition, Message: "standard_cost: " + desc,
 		Violations: []errs.FieldViolation{{Field: "standard_cost", Description: desc}}}
+}
+
+// UnitChanged reports whether next measures the item in another unit than
+// current (a change of letter case alone, "EA" for "ea", is a relabel).
+func UnitChanged(current, next Item) bool {
+	return !strings.EqualFold(current.UnitOfMeasure, next.UnitOfMeasure)
+}
+
+// UnitUse is what of an item is counted in its unit of measure: the stock
+// on hand, and how many lines of purchase orders (draft, ordered or
+// partially received) and sales orders (draft, confirmed, on credit hold
+// or partially shipped) still have something open.
+type UnitUse struct {
+	OnHand            decimal.Decimal
+	OpenPurchaseLines int
+	OpenSalesLines    int
+}
+
+// CheckUnitOfMeasure refuses changing an item's unit of measure (current
+// to next) while anything is counted in the old one: the stock on hand
+// and the open order lines would silently be read in the new unit (20 kg
+// on hand becoming 20 g). The error is FAILED_PRECONDITION naming
+// unit_of_measure. A change of letter case only is allowed, and so is
+// any change once the stock is zero and no order is open.
+func CheckUnitOfMeasure(current, next Item, use UnitUse) error {
+	if !UnitChanged(current, next) {
+		return nil
+	}
+	var what []string
+	if !use.OnHand.IsZero() {
+		what = append(what, fmt.Sprintf("%s on hand", use.OnHand))
+	}
+	if use.OpenPurchaseLines > 0 {
+		what = append(what, fmt.Sprintf("%d open purchase order line(s)", use.OpenPurchaseLines))
+	}
+	if use.OpenSalesLines > 0 {
+		what = append(what, fmt.Sprintf("%d open sales order line(s)", use.OpenSalesLines))
+	}
+	if len(what) == 0 {
+		return nil
+	}
+	desc := fmt.Sprintf("cannot change from %q to %q while %s has %s counted in %q; "+
+		"bring the stock to zero and complete or cancel the orders first",
+		current.UnitOfMeasure, next.UnitOfMeasure, current.SKU, strings.Join(what, " and "), current.UnitOfMeasure)
+	return &errs.Error{Kind: errs.FailedPrecondition, Message: "unit_of_measure: " + desc,
+		Violations: []errs.FieldViolation{{Field: "unit_of_measure", Description: desc}}}
 }
 
 // ListQuery selects a page of items.

@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -121,5 +122,37 @@ func TestCheckCostCurrency(t *testing.T) {
 			!strings.Contains(e.Message, "bring the stock to zero first") {
 			t.Errorf("%s: %v, want FAILED_PRECONDITION naming standard_cost", tc.name, err)
 		}
+	}
+}
+
+// Reorder point and quantity follow the quantity rule on create and update:
+// at most 10^12 and 6 decimal places, each refused on its own field.
+func TestReorderSettingsQuantityRule(t *testing.T) {
+	t.Parallel()
+	d := decimal.RequireFromString
+	it := Item{SKU: "W-1", Name: "Widget", ListPrice: money.Money{Currency: "EUR", Amount: d("10")},
+		ReorderPoint: d("1000000000000"), ReorderQuantity: d("0.123456")}
+	if err := PrepareNew(&it, nil); err != nil {
+		t.Fatalf("settings within the rule: %v", err)
+	}
+	fields := func(err error) []string {
+		var e *errs.Error
+		if !errors.As(err, &e) || !errors.Is(err, errs.ErrInvalidArgument) {
+			t.Fatalf("want INVALID_ARGUMENT, got %v", err)
+		}
+		var out []string
+		for _, fv := range e.Violations {
+			out = append(out, fv.Field)
+		}
+		return out
+	}
+	bad := it
+	bad.ReorderPoint, bad.ReorderQuantity = d("1000000000000.5"), d("0.0000001")
+	if got := fields(PrepareNew(&bad, nil)); !slices.Equal(got, []string{"reorder_point", "reorder_quantity"}) {
+		t.Errorf("create: fields %v", got)
+	}
+	_, err := Apply(it, Patch{ReorderPoint: d("0.0000001"), ReorderQuantity: d("2000000000000")}, []string{"reorder_point", "reorder_quantity"})
+	if got := fields(err); !slices.Equal(got, []string{"reorder_point", "reorder_quantity"}) {
+		t.Errorf("update: fields %v", got)
 	}
 }

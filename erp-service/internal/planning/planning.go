@@ -11,6 +11,7 @@ import (
 
 	"github.com/seamhq/seam/erp-service/internal/catalog"
 	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/money"
 )
 
 // Position is an item's stock position, as read for a suggestion.
@@ -66,6 +67,8 @@ func ValidateDemands(ds []Demand) error {
 		seen[d.SKU] = true
 		if d.Quantity.IsNegative() {
 			v.Add(f+"quantity", "must not be negative")
+		} else if err := money.CheckQuantity(d.Quantity); err != nil {
+			v.Add(f+"quantity", "%v", err)
 		}
 	}
 	return v.Err()

@@ -167,6 +167,23 @@ func (s *Store) UpdateItem(ctx context.Context, sku string, etag int64, change f
 		if err := catalog.CheckCostCurrency(cur, next, onHand); err != nil {
 			return err
 		}
+		if catalog.UnitChanged(cur, next) {
+			// Read under the SKU's stock lock, which every writer that
+			// reserves, ships or receives it takes too (a draft order
+			// created meanwhile is not held off).
+			use := catalog.UnitUse{OnHand: onHand}
+			if err := tx.QueryRow(ctx, `SELECT
+					(SELECT count(*) FROM purchase_order_lines l JOIN purchase_orders o ON o.id = l.order_id
+					 WHERE l.sku = $1 AND l.received_quantity < l.quantity AND o.status IN ('DRAFT', 'ORDERED', 'PARTIALLY_RECEIVED')),
+					(SELECT count(*) FROM sales_order_lines l JOIN sales_orders o ON o.id = l.order_id
+					 WHERE l.sku = $1 AND l.shipped_quantity < l.quantity AND o.status IN ('DRAFT', 'CONFIRMED', 'ON_CREDIT_HOLD', 'PARTIALLY_SHIPPED'))`,
+				sku).Scan(&use.OpenPurchaseLines, &use.OpenSalesLines); err != nil {
+				return fmt.Errorf("read open orders of %s: %w", sku, err)
+			}
+			if err := catalog.CheckUnitOfMeasure(cur, next, use); err != nil {
+				return err
+			}
+		}
 		if next.Same(cur) {
 			out = cur // no change: no new version, no event
 			return nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"maps"
+	"strings"
 	"testing"
 
 	"github.com/seamhq/seam/erp-service/internal/catalog"
@@ -165,4 +166,68 @@ func TestItemCostCurrencyHoldsWhileStockOnHand(t *testing.T) {
 		t.Errorf("new currency with nothing on hand = %+v, %v", upd, err)
 	}
 	checkInventoryValuation(t, s, pool)
+}
+
+// Stock on hand and open orders are counted in the item's unit of measure:
+// a new unit would read them in it (20 kg becoming 20 g). So the unit holds
+// while there is stock or an open purchase or sales order line; a change of
+// letter case alone is a relabel and passes.
+func TestItemUnitHoldsWhileCounted(t *testing.T) {
+	t.Parallel()
+	s, pool := newStore(t)
+	ctx := context.Background()
+	mustCostedItem(t, s, "U-1", "5", "1")
+	unit := func(u string) func(catalog.Item) (catalog.Item, error) {
+		return func(cur catalog.Item) (catalog.Item, error) {
+			return catalog.Apply(cur, catalog.Patch{UnitOfMeasure: u}, []string{"unit_of_measure"})
+		}
+	}
+	refused := func(what string) {
+		t.Helper()
+		before, events := rowCounts(t, pool), len(allEvents(t, pool))
+		_, err := s.UpdateItem(ctx, "U-1", 0, unit("kg"))
+		var e *errs.Error
+		if !errors.As(err, &e) || e.Kind != errs.FailedPrecondition || len(e.Violations) != 1 || e.Violations[0].Field != "unit_of_measure" ||
+			!strings.Contains(e.Message, what) {
+			t.Fatalf("new unit with %s: %v, want FAILED_PRECONDITION naming unit_of_measure", what, err)
+		}
+		if got, _ := s.GetItem(ctx, "U-1"); got.UnitOfMeasure != "ea" {
+			t.Errorf("item after a refused update = %+v", got)
+		}
+		if after := rowCounts(t, pool); !maps.Equal(after, before) || len(allEvents(t, pool)) != events {
+			t.Errorf("a refused update wrote: %v -> %v", before, after)
+		}
+	}
+
+	mustAdjust(t, s, "U-1", "MAIN", "20")
+	refused("20 on hand")
+	// Letter case alone is no new unit.
+	if got, err := s.UpdateItem(ctx, "U-1", 0, unit("EA")); err != nil || got.UnitOfMeasure != "EA" {
+		t.Fatalf("relabel to EA = %+v, %v", got, err)
+	}
+	if _, err := s.UpdateItem(ctx, "U-1", 0, unit("ea")); err != nil {
+		t.Fatal(err)
+	}
+	mustAdjust(t, s, "U-1", "MAIN", "-20")
+
+	// An open purchase order line, a draft one too.
+	sup := mustSupplier(t, s, "Parts")
+	po := newOrderIDFor(t, s, sup.ID, "U-1")
+	refused("1 open purchase order line(s)")
+	if _, err := s.CancelPurchaseOrder(ctx, po, 0, ""); err != nil {
+		t.Fatal(err)
+	}
+
+	// An open sales order line.
+	c := mustCustomer(t, s, "Buyer")
+	so := mustOrder(t, s, newOrder(c.ID, "", line("U-1", "3")))
+	refused("1 open sales order line(s)")
+	if _, err := s.CancelOrder(ctx, so.ID, 0, "", ""); err != nil {
+		t.Fatal(err)
+	}
+
+	// Nothing counted in "ea" any more: the unit may change.
+	if got, err := s.UpdateItem(ctx, "U-1", 0, unit("kg")); err != nil || got.UnitOfMeasure != "kg" {
+		t.Errorf("new unit with nothing counted = %+v, %v", got, err)
+	}
 }

@@ -17,7 +17,7 @@ import (
 
 var journalFilter = map[string]column{
 	"kind":          {expr: "kind"},
-	"reference":     {expr: "reference"},
+	"reference":     {expr: "reference", reference: true},
 	"currency_code": {expr: "currency_code"},
 }
 

@@ -588,7 +588,7 @@ var moveFilter = map[string]column{
 	"sku":       {expr: "sku"},
 	"warehouse": {expr: "warehouse"},
 	"kind":      {expr: "kind"},
-	"reference": {expr: "reference"},
+	"reference": {expr: "reference", reference: true},
 }
 
 // ListMoves implements stock.Store: a keyset page in id order, which the

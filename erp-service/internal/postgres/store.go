@@ -209,6 +209,23 @@ type column struct {
 	expr     string
 	nullable bool // stored as NULL when empty
 	uuid     bool
+	// reference values name a record, "<collection>/<id>": an id in upper
+	// or mixed case is read as its UUID, as everywhere else.
+	reference bool
+}
+
+// canonicalReference rewrites the id of a reference ("salesOrders/<id>")
+// to its canonical form when it is a UUID in either case. Items are
+// referred to by SKU, which is left as it is (SKUs are case-sensitive).
+func canonicalReference(ref string) string {
+	collection, id, ok := strings.Cut(ref, "/")
+	if !ok || collection == "items" {
+		return ref
+	}
+	if c, ok := ids.Canonical(id); ok {
+		return collection + "/" + c
+	}
+	return ref
 }
 
 // where renders filter conditions as SQL terms joined by AND, adding their
@@ -233,6 +250,9 @@ func where(conds []listing.Condition, cols map[string]column, args *[]any) (stri
 				terms = append(terms, col.expr+" IS NOT NULL")
 			}
 			continue
+		}
+		if col.reference {
+			c.Value = canonicalReference(c.Value)
 		}
 		if col.uuid {
 			if !canonicalID(&c.Value) {
