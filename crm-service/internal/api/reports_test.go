@@ -457,3 +457,60 @@ func TestPipelineReportTimeZone(t *testing.T) {
 		t.Errorf("REST, bad zone: %d %v", st, body)
 	}
 }
+
+// An owner typed with surrounding white space is the same owner: stored
+// trimmed on opportunities and leads (create, update, REST), so the
+// report neither splits a rep's win rate into two rows nor leaves the
+// padded deals out of the rep's filter.
+func TestReportOwnersTrimmed(t *testing.T) {
+	e := newEnv(t)
+	e.seedProducts(product("SKU-1", "Widget", "10.00"))
+	a := e.createAccount("Acme")
+	var deals []string
+	for _, owner := range []string{"ana", " ana ", "bo"} {
+		o, err := e.opportunities.CreateOpportunity(e.sales(), &crmv1.CreateOpportunityRequest{Opportunity: &crmv1.Opportunity{
+			AccountId: a.Id, Name: "Deal", CurrencyCode: "EUR", Owner: owner, Lines: []*crmv1.OpportunityLine{line("SKU-1", "1")},
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.Owner != strings.TrimSpace(owner) {
+			t.Errorf("created with owner %q: stored %q", owner, o.Owner)
+		}
+		deals = append(deals, o.Id)
+	}
+	o, err := e.opportunities.UpdateOpportunity(e.sales(), &crmv1.UpdateOpportunityRequest{
+		Opportunity: &crmv1.Opportunity{Id: deals[2], Owner: "\tana\n"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"owner"}},
+	})
+	if err != nil || o.Owner != "ana" {
+		t.Fatalf("owner updated to \"\\tana\\n\": %q %v", o.GetOwner(), err)
+	}
+	st, body := e.call("PATCH", "/v1/opportunities/"+deals[0]+"?update_mask=owner", token(t, auth.Sales), map[string]any{"owner": " ana"})
+	if st != 200 || body["owner"] != "ana" || body["etag"] != "1" {
+		t.Errorf("REST: owner \" ana\" of an \"ana\" deal: %d %v, want it unchanged", st, body)
+	}
+	for i, id := range deals {
+		if i%2 == 0 {
+			_, err = e.opportunities.WinOpportunity(e.sales(), &crmv1.WinOpportunityRequest{Id: id})
+		} else {
+			_, err = e.opportunities.LoseOpportunity(e.sales(), &crmv1.LoseOpportunityRequest{Id: id})
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	ld := e.createLead(&crmv1.Lead{Name: "Lea", Company: "Co", Source: "web", Owner: "  ana"})
+	if ld.Owner != "ana" {
+		t.Errorf("lead created with owner \"  ana\": stored %q", ld.Owner)
+	}
+	month := time.Now().UTC().Format("2006-01")
+	for _, f := range []*crmv1.GetPipelineReportRequest{{}, {Owner: "ana"}, {Owner: " ana "}} {
+		got := gotReport(e, f)
+		if want := []string{"ana " + month + " 2 1 0.6667 0.00"}; !slices.Equal(got[2], want) {
+			t.Errorf("%v: owners %q, want %q", f, got[2], want)
+		}
+		if want := []string{"web  1 0 0.0000 0"}; !slices.Equal(got[3], want) {
+			t.Errorf("%v: funnel %q, want %q", f, got[3], want)
+		}
+	}
+}

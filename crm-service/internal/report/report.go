@@ -118,10 +118,12 @@ const (
 
 const maxText = 200
 
-// Check validates f, naming every bad field, and writes its campaign id in
-// the canonical form.
+// Check validates f, naming every bad field, and writes its owner without
+// surrounding white space and its campaign id in the canonical form.
 func (f *Filter) Check() error {
 	var v errs.Violations
+	// Owners are stored trimmed; so is the one asked for.
+	f.Owner = strings.TrimSpace(f.Owner)
 	for _, t := range []struct{ field, value string }{{FieldOwner, f.Owner}, {FieldSource, f.Source}} {
 		if len([]rune(t.value)) > maxText {
 			v.Add(t.field, "must be at most %d characters", maxText)
