@@ -4,6 +4,11 @@
 package main
 
 import (
+	// The pipeline report's time_zone names IANA zones; the binary
+	// carries their data for hosts and images without a zoneinfo
+	// directory.
+	_ "time/tzdata"
+
 	"github.com/seamhq/seam/crm-service/internal/app"
 	"github.com/seamhq/seam/platform/boot"
 )

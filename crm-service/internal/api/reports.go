@@ -19,6 +19,7 @@ func (s *reportServer) GetPipelineReport(ctx context.Context, req *crmv1.GetPipe
 		ExpectedClose: report.DateRange{Start: req.GetExpectedCloseStartDate(), End: req.GetExpectedCloseEndDate()},
 		Closed:        report.DateRange{Start: req.GetCloseStartDate(), End: req.GetCloseEndDate()},
 		LeadCreated:   report.DateRange{Start: req.GetLeadCreateStartDate(), End: req.GetLeadCreateEndDate()},
+		TimeZone:      req.GetTimeZone(),
 	})
 	if err != nil {
 		return nil, err

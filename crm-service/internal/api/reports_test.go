@@ -160,6 +160,12 @@ func expectedReport(e *env, f *crmv1.GetPipelineReportRequest) reportLines {
 	}
 	byOwner := map[string]ownerAcc{}
 	stageOf := map[string]crmv1.Stage{}
+	zone := time.UTC
+	if f.TimeZone != "" {
+		if zone, err = time.LoadLocation(f.TimeZone); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for _, o := range opps.Opportunities {
 		stageOf[o.Id] = o.Stage
 		if f.Owner != "" && o.Owner != f.Owner || f.CurrencyCode != "" && o.CurrencyCode != f.CurrencyCode ||
@@ -173,10 +179,10 @@ func expectedReport(e *env, f *crmv1.GetPipelineReportRequest) reportLines {
 		}
 		switch o.Stage {
 		case crmv1.Stage_STAGE_CLOSED_WON, crmv1.Stage_STAGE_CLOSED_LOST:
-			if !inRange(o.CloseTime.AsTime().UTC().Format(time.DateOnly), f.CloseStartDate, f.CloseEndDate) {
+			if !inRange(o.CloseTime.AsTime().In(zone).Format(time.DateOnly), f.CloseStartDate, f.CloseEndDate) {
 				continue
 			}
-			ok := o.Owner + "\x00" + o.CloseTime.AsTime().UTC().Format("2006-01")
+			ok := o.Owner + "\x00" + o.CloseTime.AsTime().In(zone).Format("2006-01")
 			a := byOwner[ok]
 			if o.Stage == crmv1.Stage_STAGE_CLOSED_WON {
 				a.won++
@@ -222,7 +228,7 @@ func expectedReport(e *env, f *crmv1.GetPipelineReportRequest) reportLines {
 	for _, l := range leads.Leads {
 		if f.Owner != "" && l.Owner != f.Owner || f.CampaignId != "" && l.CampaignId != f.CampaignId ||
 			f.Source != "" && l.Source != f.Source ||
-			!inRange(l.CreateTime.AsTime().UTC().Format(time.DateOnly), f.LeadCreateStartDate, f.LeadCreateEndDate) {
+			!inRange(l.CreateTime.AsTime().In(zone).Format(time.DateOnly), f.LeadCreateStartDate, f.LeadCreateEndDate) {
 			continue
 		}
 		k := l.Source + "\x00" + l.CampaignId
@@ -370,6 +376,141 @@ func mapsKeys[V any](m map[string]V) func(func(string) bool) {
 			if !yield(k) {
 				return
 			}
+		}
+	}
+}
+
+// A deal won at 23:30 on New Year's Eve in New York is 04:30 UTC on New
+// Year's Day: a manager there counts it in December, in the quarter and
+// year that ended, which the report's time_zone does; UTC stays the
+// default.
+func TestPipelineReportTimeZone(t *testing.T) {
+	e := newEnv(t)
+	seedReport(t, e)
+	eve, err := e.opportunities.ListOpportunities(e.sales(), &crmv1.ListOpportunitiesRequest{Filter: `stage = "CLOSED_WON" AND owner = "bo"`})
+	if err != nil || len(eve.Opportunities) != 1 {
+		t.Fatalf("bo's won deal: %v %v", eve, err)
+	}
+	if _, err := e.db.Exec(t.Context(), `UPDATE opportunities SET close_time = '2030-12-31 23:30:00-05' WHERE id = $1`, eve.Opportunities[0].Id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.db.Exec(t.Context(), `UPDATE leads SET create_time = '2030-12-31 23:30:00-05' WHERE name = 'Lead 0'`); err != nil {
+		t.Fatal(err)
+	}
+	ny := "America/New_York"
+	for _, f := range []*crmv1.GetPipelineReportRequest{
+		{},
+		{TimeZone: "UTC"},
+		{TimeZone: ny},
+		{TimeZone: "Asia/Tokyo"},
+		{TimeZone: ny, CloseStartDate: "2030-10-01", CloseEndDate: "2030-12-31"},
+		{TimeZone: ny, LeadCreateStartDate: "2030-10-01", LeadCreateEndDate: "2030-12-31"},
+		{TimeZone: ny, Owner: "bo"},
+	} {
+		want, got := expectedReport(e, f), gotReport(e, f)
+		for i := range sections {
+			if !slices.Equal(got[i], want[i]) {
+				t.Errorf("%v: %s:\n got %q\nwant %q", f, sections[i], got[i], want[i])
+			}
+		}
+	}
+	owners := func(f *crmv1.GetPipelineReportRequest) []string {
+		var out []string
+		for _, line := range gotReport(e, f)[2] {
+			if strings.HasPrefix(line, "bo 2030-") || strings.HasPrefix(line, "bo 2031-") {
+				out = append(out, strings.Fields(line)[1])
+			}
+		}
+		return out
+	}
+	if got := owners(&crmv1.GetPipelineReportRequest{TimeZone: ny}); !slices.Equal(got, []string{"2030-12"}) {
+		t.Errorf("New York: bo's won deal closes in %v, want 2030-12", got)
+	}
+	if got := owners(&crmv1.GetPipelineReportRequest{}); !slices.Equal(got, []string{"2031-01"}) {
+		t.Errorf("UTC: bo's won deal closes in %v, want 2031-01", got)
+	}
+	q4 := &crmv1.GetPipelineReportRequest{TimeZone: ny, CloseStartDate: "2030-10-01", CloseEndDate: "2030-12-31"}
+	if got := owners(q4); !slices.Equal(got, []string{"2030-12"}) {
+		t.Errorf("New York's fourth quarter: bo's deals close in %v, want 2030-12", got)
+	}
+	q4.TimeZone = ""
+	if got := owners(q4); len(got) != 0 {
+		t.Errorf("UTC's fourth quarter: bo's deals close in %v, want none", got)
+	}
+	leads := gotReport(e, &crmv1.GetPipelineReportRequest{TimeZone: ny, LeadCreateStartDate: "2030-12-31", LeadCreateEndDate: "2030-12-31"})[3]
+	if len(leads) != 1 || !strings.HasPrefix(leads[0], "web ") || strings.Fields(leads[0])[2] != "1" {
+		t.Errorf("leads created on 2030-12-31 in New York: %q, want Lead 0", leads)
+	}
+
+	for _, zone := range []string{"Mars/Olympus", "Local", "america/new york", "../etc/passwd", strings.Repeat("x", 201)} {
+		_, err := e.reports.GetPipelineReport(e.as(auth.Finance), &crmv1.GetPipelineReportRequest{TimeZone: zone})
+		if got := violations(t, err); !slices.Equal(got, []string{"time_zone"}) {
+			t.Errorf("time_zone %q: violations %v, want [time_zone]", zone, got)
+		}
+	}
+	st, body := e.call("GET", "/v1/reports/pipeline?time_zone=America%2FNew_York&owner=bo&close_end_date=2030-12-31", token(t, auth.Sales), nil)
+	if st != 200 || !strings.Contains(fmt.Sprint(body), "2030-12") {
+		t.Errorf("REST: %d %v", st, body)
+	}
+	st, body = e.call("GET", "/v1/reports/pipeline?time_zone=CET%2B1", token(t, auth.Finance), nil)
+	if st != 400 || !slices.Equal(restViolations(body), []string{"time_zone"}) {
+		t.Errorf("REST, bad zone: %d %v", st, body)
+	}
+}
+
+// An owner typed with surrounding white space is the same owner: stored
+// trimmed on opportunities and leads (create, update, REST), so the
+// report neither splits a rep's win rate into two rows nor leaves the
+// padded deals out of the rep's filter.
+func TestReportOwnersTrimmed(t *testing.T) {
+	e := newEnv(t)
+	e.seedProducts(product("SKU-1", "Widget", "10.00"))
+	a := e.createAccount("Acme")
+	var deals []string
+	for _, owner := range []string{"ana", " ana ", "bo"} {
+		o, err := e.opportunities.CreateOpportunity(e.sales(), &crmv1.CreateOpportunityRequest{Opportunity: &crmv1.Opportunity{
+			AccountId: a.Id, Name: "Deal", CurrencyCode: "EUR", Owner: owner, Lines: []*crmv1.OpportunityLine{line("SKU-1", "1")},
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.Owner != strings.TrimSpace(owner) {
+			t.Errorf("created with owner %q: stored %q", owner, o.Owner)
+		}
+		deals = append(deals, o.Id)
+	}
+	o, err := e.opportunities.UpdateOpportunity(e.sales(), &crmv1.UpdateOpportunityRequest{
+		Opportunity: &crmv1.Opportunity{Id: deals[2], Owner: "\tana\n"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"owner"}},
+	})
+	if err != nil || o.Owner != "ana" {
+		t.Fatalf("owner updated to \"\\tana\\n\": %q %v", o.GetOwner(), err)
+	}
+	st, body := e.call("PATCH", "/v1/opportunities/"+deals[0]+"?update_mask=owner", token(t, auth.Sales), map[string]any{"owner": " ana"})
+	if st != 200 || body["owner"] != "ana" || body["etag"] != "1" {
+		t.Errorf("REST: owner \" ana\" of an \"ana\" deal: %d %v, want it unchanged", st, body)
+	}
+	for i, id := range deals {
+		if i%2 == 0 {
+			_, err = e.opportunities.WinOpportunity(e.sales(), &crmv1.WinOpportunityRequest{Id: id})
+		} else {
+			_, err = e.opportunities.LoseOpportunity(e.sales(), &crmv1.LoseOpportunityRequest{Id: id})
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	ld := e.createLead(&crmv1.Lead{Name: "Lea", Company: "Co", Source: "web", Owner: "  ana"})
+	if ld.Owner != "ana" {
+		t.Errorf("lead created with owner \"  ana\": stored %q", ld.Owner)
+	}
+	month := time.Now().UTC().Format("2006-01")
+	for _, f := range []*crmv1.GetPipelineReportRequest{{}, {Owner: "ana"}, {Owner: " ana "}} {
+		got := gotReport(e, f)
+		if want := []string{"ana " + month + " 2 1 0.6667 0.00"}; !slices.Equal(got[2], want) {
+			t.Errorf("%v: owners %q, want %q", f, got[2], want)
+		}
+		if want := []string{"web  1 0 0.0000 0"}; !slices.Equal(got[3], want) {
+			t.Errorf("%v: funnel %q, want %q", f, got[3], want)
 		}
 	}
 }

@@ -166,6 +166,9 @@ func (in *Input) validate(fields []Field) error {
 			}
 			text(f, in.CampaignID, maxText)
 		case FieldOwner:
+			// Stored without surrounding white space, so "ana " is the
+			// same owner as "ana" in the reports and their filters.
+			in.Owner = strings.TrimSpace(in.Owner)
 			text(f, in.Owner, maxText)
 		case FieldStatus:
 			switch {

@@ -87,6 +87,7 @@ func (s *Service) build(in Input, refs Refs) (Opportunity, error) {
 	}
 	in.Name = strings.TrimSpace(in.Name)
 	validName(&v, in.Name)
+	in.Owner = strings.TrimSpace(in.Owner)
 	validOwner(&v, in.Owner)
 	ids.Normalize(&v, string(FieldCampaignID), &in.CampaignID)
 	stage := in.Stage
@@ -204,8 +205,10 @@ func (s *Service) apply(cur Opportunity, in Input, fields []Field, products map[
 			next.Name = strings.TrimSpace(in.Name)
 			validName(&v, next.Name)
 		case FieldOwner:
-			validOwner(&v, in.Owner)
-			next.Owner = in.Owner
+			// Stored without surrounding white space, so "ana " is the
+			// same owner as "ana" in the reports and their filters.
+			next.Owner = strings.TrimSpace(in.Owner)
+			validOwner(&v, next.Owner)
 		case FieldCampaignID:
 			ids.Normalize(&v, string(FieldCampaignID), &in.CampaignID)
 			next.CampaignID = in.CampaignID

@@ -2,11 +2,14 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/seamhq/seam/crm-service/internal/report"
+	"github.com/seamhq/seam/platform/errs"
 )
 
 var _ report.Store = (*Store)(nil)
@@ -34,7 +37,8 @@ GROUP BY stage, currency_code ORDER BY ` + stageOrderSQL + `, currency_code`
 FROM opportunities WHERE stage NOT IN ('closed_won', 'closed_lost') AND ` + opportunityFilterSQL + expectedCloseSQL + `
 GROUP BY month, currency_code ORDER BY month, currency_code`
 
-	closedAtSQL = `coalesce(close_time, update_time) AT TIME ZONE 'UTC'`
+	// $6: the time zone whose dates and months the close times fall in.
+	closedAtSQL = `coalesce(close_time, update_time) AT TIME ZONE $6`
 
 	// $4 and $5: the range of close dates.
 	reportOwnersSQL = `SELECT owner, to_char(` + closedAtSQL + `, 'YYYY-MM') AS month,
@@ -46,13 +50,13 @@ FROM opportunities WHERE stage IN ('closed_won', 'closed_lost') AND ` + opportun
 GROUP BY owner, month ORDER BY owner COLLATE "C", month`
 
 	// $1 owner, $2 campaign id, $3 source, $4 and $5 the range of
-	// creation dates.
+	// creation dates in the time zone $6.
 	reportFunnelSQL = `SELECT l.source, l.campaign_id, count(*), count(*) FILTER (WHERE l.status = 'converted'),
   count(o.id) FILTER (WHERE o.stage = 'closed_won')
 FROM leads l LEFT JOIN opportunities o ON o.id = l.converted_opportunity_id
 WHERE ($1 = '' OR l.owner = $1) AND ($2 = '' OR l.campaign_id = $2) AND ($3 = '' OR l.source = $3)
-  AND ($4 = '' OR (l.create_time AT TIME ZONE 'UTC')::date >= nullif($4, '')::date)
-  AND ($5 = '' OR (l.create_time AT TIME ZONE 'UTC')::date <= nullif($5, '')::date)
+  AND ($4 = '' OR (l.create_time AT TIME ZONE $6)::date >= nullif($4, '')::date)
+  AND ($5 = '' OR (l.create_time AT TIME ZONE $6)::date <= nullif($5, '')::date)
 GROUP BY l.source, l.campaign_id ORDER BY l.source COLLATE "C", l.campaign_id COLLATE "C"`
 )
 
@@ -86,7 +90,7 @@ func (s *Store) PipelineAggregates(ctx context.Context, f report.Filter) (report
 		})
 		return err
 	})
-	b.Queue(reportOwnersSQL, f.Owner, f.Currency, f.CampaignID, f.Closed.Start, f.Closed.End).Query(func(rows pgx.Rows) error {
+	b.Queue(reportOwnersSQL, f.Owner, f.Currency, f.CampaignID, f.Closed.Start, f.Closed.End, f.Zone()).Query(func(rows pgx.Rows) error {
 		var err error
 		raw.Owners, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (report.OwnerRow, error) {
 			var r report.OwnerRow
@@ -95,7 +99,7 @@ func (s *Store) PipelineAggregates(ctx context.Context, f report.Filter) (report
 		})
 		return err
 	})
-	b.Queue(reportFunnelSQL, f.Owner, f.CampaignID, f.Source, f.LeadCreated.Start, f.LeadCreated.End).Query(func(rows pgx.Rows) error {
+	b.Queue(reportFunnelSQL, f.Owner, f.CampaignID, f.Source, f.LeadCreated.Start, f.LeadCreated.End, f.Zone()).Query(func(rows pgx.Rows) error {
 		var err error
 		raw.Funnel, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (report.FunnelRow, error) {
 			var r report.FunnelRow
@@ -105,6 +109,10 @@ func (s *Store) PipelineAggregates(ctx context.Context, f report.Filter) (report
 		return err
 	})
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		// A zone Go knows but this server's time zone database does not.
+		if pgErr, ok := errors.AsType[*pgconn.PgError](err); ok && pgErr.Code == "22023" && f.TimeZone != "" {
+			return report.Raw{}, errs.Invalid(report.FieldTimeZone, "unknown time zone %q: the database does not know it", f.TimeZone)
+		}
 		return report.Raw{}, fmt.Errorf("report: %w", err)
 	}
 	return raw, tx.Commit(ctx)

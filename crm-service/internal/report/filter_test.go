@@ -1,6 +1,7 @@
 package report
 
 import (
+	"cmp"
 	"errors"
 	"slices"
 	"testing"
@@ -36,6 +37,37 @@ func TestFilterCheck(t *testing.T) {
 		}
 		if !slices.Equal(got, tc.want) {
 			t.Errorf("%+v: violations %v, want %v", tc.f, got, tc.want)
+		}
+	}
+}
+
+func TestFilterCheckTimeZone(t *testing.T) {
+	for _, tc := range []struct {
+		zone, want string // want: the zone after Check, or "!" for INVALID_ARGUMENT on time_zone
+	}{
+		{"", ""},
+		{"UTC", ""},
+		{"Etc/UTC", ""},
+		{"America/New_York", "America/New_York"},
+		{"Asia/Kolkata", "Asia/Kolkata"},
+		{"Local", "!"},
+		{"Mars/Olympus", "!"},
+		{"America/New York", "!"},
+		{"../../etc/passwd", "!"},
+		{"+05:00", "!"},
+	} {
+		f := Filter{TimeZone: tc.zone}
+		err := f.Check()
+		var e *errs.Error
+		switch {
+		case tc.want == "!":
+			if !errors.As(err, &e) || len(e.Violations) != 1 || e.Violations[0].Field != FieldTimeZone {
+				t.Errorf("%q: %v, want a violation of %s", tc.zone, err, FieldTimeZone)
+			}
+		case err != nil:
+			t.Errorf("%q: %v", tc.zone, err)
+		case f.TimeZone != tc.want || f.Zone() != cmp.Or(tc.want, "UTC"):
+			t.Errorf("%q: checked as %q (zone %q), want %q", tc.zone, f.TimeZone, f.Zone(), tc.want)
 		}
 	}
 }

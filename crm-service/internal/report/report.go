@@ -6,6 +6,7 @@ package report
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -79,11 +80,25 @@ type Filter struct {
 	Source string
 	// ExpectedClose narrows the opportunities of the stages and forecast.
 	ExpectedClose DateRange
-	// Closed narrows the closed deals per owner by the UTC date of close.
+	// Closed narrows the closed deals per owner by the date of close in
+	// TimeZone.
 	Closed DateRange
-	// LeadCreated narrows the leads of the funnel by the UTC date of
-	// creation.
+	// LeadCreated narrows the leads of the funnel by the date of creation
+	// in TimeZone.
 	LeadCreated DateRange
+	// TimeZone is the IANA zone in which close and lead creation times
+	// fall into dates and months (the owners' months, Closed and
+	// LeadCreated); empty is UTC, and Check writes a name of UTC as empty.
+	TimeZone string
+}
+
+// Zone is the zone the store groups and filters times in: TimeZone, or
+// UTC.
+func (f Filter) Zone() string {
+	if f.TimeZone == "" {
+		return "UTC"
+	}
+	return f.TimeZone
 }
 
 // Field names of the filter, as the request names them.
@@ -98,14 +113,17 @@ const (
 	FieldCloseEnd           = "close_end_date"
 	FieldLeadCreateStart    = "lead_create_start_date"
 	FieldLeadCreateEnd      = "lead_create_end_date"
+	FieldTimeZone           = "time_zone"
 )
 
 const maxText = 200
 
-// Check validates f, naming every bad field, and writes its campaign id in
-// the canonical form.
+// Check validates f, naming every bad field, and writes its owner without
+// surrounding white space and its campaign id in the canonical form.
 func (f *Filter) Check() error {
 	var v errs.Violations
+	// Owners are stored trimmed; so is the one asked for.
+	f.Owner = strings.TrimSpace(f.Owner)
 	for _, t := range []struct{ field, value string }{{FieldOwner, f.Owner}, {FieldSource, f.Source}} {
 		if len([]rune(t.value)) > maxText {
 			v.Add(t.field, "must be at most %d characters", maxText)
@@ -120,7 +138,26 @@ func (f *Filter) Check() error {
 	f.ExpectedClose.check(&v, FieldExpectedCloseStart, FieldExpectedCloseEnd)
 	f.Closed.check(&v, FieldCloseStart, FieldCloseEnd)
 	f.LeadCreated.check(&v, FieldLeadCreateStart, FieldLeadCreateEnd)
+	f.checkZone(&v)
 	return v.Err()
+}
+
+// checkZone validates TimeZone: an IANA zone name the time zone database
+// knows ("Local", the server's own zone, is not one a caller can mean).
+// Names of UTC become empty, so such a filter is no filter.
+func (f *Filter) checkZone(v *errs.Violations) {
+	if f.TimeZone == "" {
+		return
+	}
+	loc, err := time.LoadLocation(f.TimeZone)
+	switch {
+	case len(f.TimeZone) > maxText:
+		v.Add(FieldTimeZone, "must be at most %d characters", maxText)
+	case err != nil || f.TimeZone == "Local" || strings.ContainsAny(f.TimeZone, " \t\n"):
+		v.Add(FieldTimeZone, "unknown time zone %q: give an IANA name such as \"Europe/Berlin\" or \"America/New_York\"", f.TimeZone)
+	case loc == time.UTC || f.TimeZone == "Etc/UTC":
+		f.TimeZone = ""
+	}
 }
 
 func (r DateRange) check(v *errs.Violations, startField, endField string) {

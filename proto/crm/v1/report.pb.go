@@ -42,16 +42,23 @@ type GetPipelineReportRequest struct {
 	// when either end is set.
 	ExpectedCloseStartDate string `protobuf:"bytes,5,opt,name=expected_close_start_date,json=expectedCloseStartDate,proto3" json:"expected_close_start_date,omitempty"`
 	ExpectedCloseEndDate   string `protobuf:"bytes,6,opt,name=expected_close_end_date,json=expectedCloseEndDate,proto3" json:"expected_close_end_date,omitempty"`
-	// Only deals closed within this range, by the UTC date of close_time
-	// (owners: win rate and sales cycle per period).
+	// Only deals closed within this range, by the date of close_time in
+	// time_zone (owners: win rate and sales cycle per period).
 	CloseStartDate string `protobuf:"bytes,7,opt,name=close_start_date,json=closeStartDate,proto3" json:"close_start_date,omitempty"`
 	CloseEndDate   string `protobuf:"bytes,8,opt,name=close_end_date,json=closeEndDate,proto3" json:"close_end_date,omitempty"`
-	// Only leads created within this range, by the UTC date of create_time
-	// (the funnel).
+	// Only leads created within this range, by the date of create_time in
+	// time_zone (the funnel).
 	LeadCreateStartDate string `protobuf:"bytes,9,opt,name=lead_create_start_date,json=leadCreateStartDate,proto3" json:"lead_create_start_date,omitempty"`
 	LeadCreateEndDate   string `protobuf:"bytes,10,opt,name=lead_create_end_date,json=leadCreateEndDate,proto3" json:"lead_create_end_date,omitempty"`
-	unknownFields       protoimpl.UnknownFields
-	sizeCache           protoimpl.SizeCache
+	// The IANA time zone (e.g. "America/New_York") in which close times and
+	// lead creation times fall into dates and months: the owners' months,
+	// close_start_date/close_end_date and lead_create_start_date/
+	// lead_create_end_date. Empty is UTC. A deal won at 23:30 on 31 December
+	// in New York closes in December with "America/New_York", in January in
+	// UTC. An unknown zone is INVALID_ARGUMENT.
+	TimeZone      string `protobuf:"bytes,11,opt,name=time_zone,json=timeZone,proto3" json:"time_zone,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *GetPipelineReportRequest) Reset() {
@@ -150,6 +157,13 @@ func (x *GetPipelineReportRequest) GetLeadCreateStartDate() string {
 func (x *GetPipelineReportRequest) GetLeadCreateEndDate() string {
 	if x != nil {
 		return x.LeadCreateEndDate
+	}
+	return ""
+}
+
+func (x *GetPipelineReportRequest) GetTimeZone() string {
+	if x != nil {
+		return x.TimeZone
 	}
 	return ""
 }
@@ -371,7 +385,7 @@ func (x *ForecastMonth) GetWeightedAmount() *v1.Money {
 type OwnerPeriod struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Owner string                 `protobuf:"bytes,1,opt,name=owner,proto3" json:"owner,omitempty"`
-	// YYYY-MM (UTC) of close_time.
+	// YYYY-MM of close_time in the request's time_zone (UTC by default).
 	Month string `protobuf:"bytes,2,opt,name=month,proto3" json:"month,omitempty"`
 	Won   int64  `protobuf:"varint,3,opt,name=won,proto3" json:"won,omitempty"`
 	Lost  int64  `protobuf:"varint,4,opt,name=lost,proto3" json:"lost,omitempty"`
@@ -546,7 +560,7 @@ var File_crm_v1_report_proto protoreflect.FileDescriptor
 
 const file_crm_v1_report_proto_rawDesc = "" +
 	"\n" +
-	"\x13crm/v1/report.proto\x12\x06crm.v1\x1a\x18crm/v1/opportunity.proto\x1a\x14money/v1/money.proto\"\xb6\x03\n" +
+	"\x13crm/v1/report.proto\x12\x06crm.v1\x1a\x18crm/v1/opportunity.proto\x1a\x14money/v1/money.proto\"\xd3\x03\n" +
 	"\x18GetPipelineReportRequest\x12\x14\n" +
 	"\x05owner\x18\x01 \x01(\tR\x05owner\x12#\n" +
 	"\rcurrency_code\x18\x02 \x01(\tR\fcurrencyCode\x12\x1f\n" +
@@ -559,7 +573,8 @@ const file_crm_v1_report_proto_rawDesc = "" +
 	"\x0eclose_end_date\x18\b \x01(\tR\fcloseEndDate\x123\n" +
 	"\x16lead_create_start_date\x18\t \x01(\tR\x13leadCreateStartDate\x12/\n" +
 	"\x14lead_create_end_date\x18\n" +
-	" \x01(\tR\x11leadCreateEndDate\"\xcf\x01\n" +
+	" \x01(\tR\x11leadCreateEndDate\x12\x1b\n" +
+	"\ttime_zone\x18\v \x01(\tR\btimeZone\"\xcf\x01\n" +
 	"\x0ePipelineReport\x122\n" +
 	"\x06stages\x18\x01 \x03(\v2\x1a.crm.v1.PipelineStageTotalR\x06stages\x121\n" +
 	"\bforecast\x18\x02 \x03(\v2\x15.crm.v1.ForecastMonthR\bforecast\x12+\n" +
