@@ -7,6 +7,7 @@ import (
 
 	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/backoff"
 	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/seamhq/seam/platform/auth"
@@ -21,14 +22,31 @@ import (
 // harmless to repeat.
 const callTimeout = 30 * time.Second
 
+// reconnect is how the bridge retries a service it lost: grpc-go's
+// default backoff grows to two minutes between attempts, so after a long
+// outage the bridge would find a service that is back only minutes later.
+// One attempt a second at most is nothing for the two services it
+// follows, and it is back within a second of them.
+var reconnect = grpc.ConnectParams{
+	Backoff: backoff.Config{
+		BaseDelay:  100 * time.Millisecond,
+		Multiplier: 1.6,
+		Jitter:     0.2,
+		MaxDelay:   time.Second,
+	},
+	MinConnectTimeout: 5 * time.Second,
+}
+
 // dial opens the bridge's connection to a service: fixed flow-control
 // windows, keepalive pings (a frozen or vanished service breaks the feed
-// stream within seconds, and the bridge reconnects), its own token on
+// stream within seconds, and the bridge reconnects, at least once a
+// second while the service is away), its own token on
 // every call, traces, and callTimeout.
 func dial(addr string, tokens *auth.TokenSource) (*grpc.ClientConn, error) {
 	opts := append(server.WindowDialOptions(), server.KeepaliveDialOptions()...)
 	conn, err := grpc.NewClient(addr, append(opts,
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithConnectParams(reconnect),
 		grpc.WithPerRPCCredentials(auth.TokenCredentials{Token: tokens.Token}),
 		grpc.WithStatsHandler(otelgrpc.NewClientHandler()),
 		grpc.WithChainUnaryInterceptor(boundCalls(callTimeout)),

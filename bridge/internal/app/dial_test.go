@@ -17,6 +17,7 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/emptypb"
 
+	"github.com/seamhq/seam/platform/auth"
 	"github.com/seamhq/seam/platform/server"
 )
 
@@ -168,5 +169,41 @@ func TestKeepaliveBreaksStreamOfFrozenPeer(t *testing.T) {
 		t.Logf("stream broken %v after the peer froze", time.Since(start).Round(time.Second))
 	case <-time.After(limit):
 		t.Fatalf("stream still waiting %v after the peer froze", limit)
+	}
+}
+
+// While a service is away, the bridge tries it again at least once a
+// second (reconnect), so it finds the service within a second of its
+// return. grpc-go's default attempts would be 1, 2.6, 5.2, 9.3 and 15.8 s
+// (each ±20 %) after the first: at most two between 6 and 12 s.
+func TestRetriesAwayServiceEverySecond(t *testing.T) {
+	t.Parallel()
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lis.Close()
+	var attempts atomic.Int64
+	go func() {
+		for {
+			c, err := lis.Accept()
+			if err != nil {
+				return
+			}
+			attempts.Add(1)
+			c.Close() // a service that is not there yet
+		}
+	}()
+	conn, err := dial(lis.Addr().String(), auth.NewTokenSource([]byte("secret"), "bridge", []auth.Role{auth.Integration}, time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.Connect()
+	time.Sleep(6 * time.Second)
+	before := attempts.Load()
+	time.Sleep(6 * time.Second)
+	if n := attempts.Load() - before; n < 4 {
+		t.Errorf("%d attempts to reach the service between 6 and 12 s after it went away, want one a second at least", n)
 	}
 }
