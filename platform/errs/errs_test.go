@@ -1,6 +1,7 @@
 package errs
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"google.golang.org/grpc/codes"
@@ -52,6 +54,29 @@ func TestToStatusUnavailable(t *testing.T) {
 	}
 	if st := ToStatus(context.Background(), log, "/x.Y/Z", errors.New("boom"), unavailable); st.Code() != codes.Internal {
 		t.Errorf("status of a fault = %v", st)
+	}
+}
+
+// A handler error that comes of the caller's deadline or cancellation
+// (a statement the driver cancelled) is DEADLINE_EXCEEDED or CANCELLED,
+// not an INTERNAL fault logged as an error.
+func TestToStatusCallerGone(t *testing.T) {
+	t.Parallel()
+	var logged bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&logged, &slog.HandlerOptions{Level: slog.LevelError}))
+	cancelled := errors.New("canceling statement due to user request (SQLSTATE 57014)")
+	past, cancel := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
+	defer cancel()
+	if st := ToStatus(past, log, "/x.Y/Z", cancelled, nil); st.Code() != codes.DeadlineExceeded {
+		t.Errorf("status after the deadline = %v", st)
+	}
+	gone, cancel := context.WithCancel(context.Background())
+	cancel()
+	if st := ToStatus(gone, log, "/x.Y/Z", cancelled, nil); st.Code() != codes.Canceled {
+		t.Errorf("status after cancellation = %v", st)
+	}
+	if logged.Len() > 0 {
+		t.Errorf("logged as errors: %s", logged.String())
 	}
 }
 

@@ -75,6 +75,16 @@ func ToStatus(ctx context.Context, logger *slog.Logger, method string, err error
 	if st, ok := status.FromError(err); ok && st.Code() != codes.Unknown {
 		return st
 	}
+	// The caller's deadline passed, or it went away, while the handler
+	// worked: the driver reports the statement it cancelled as an error
+	// of its own (PostgreSQL's "canceling statement due to user
+	// request"). That is the caller's deadline, not a fault to log as one.
+	switch {
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return status.New(codes.DeadlineExceeded, "deadline exceeded")
+	case errors.Is(ctx.Err(), context.Canceled):
+		return status.New(codes.Canceled, "request canceled")
+	}
 	ref := ""
 	if sc := trace.SpanContextFromContext(ctx); sc.HasTraceID() {
 		ref = " (trace " + sc.TraceID().String() + ")"

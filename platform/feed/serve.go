@@ -3,7 +3,10 @@ package feed
 import (
 	"context"
 
+	"google.golang.org/protobuf/proto"
+
 	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/listing"
 )
 
 // Source is what a service's event API serves: a *Reader.
@@ -64,7 +67,11 @@ func checkAfter(ctx context.Context, src Source, after string) (Cursor, error) {
 // the client's cursor (0 asks for DefaultPageSize, more than MaxPageSize
 // gets MaxPageSize, a negative size is INVALID_ARGUMENT), each converted
 // to the wire type by conv, and the cursor to continue from: the last
-// event's, or the client's own when there is nothing new.
+// event's, or the client's own when there is nothing new. A page of
+// protobuf messages ends early rather than encode to more than
+// listing.MaxPageBytes (large payloads would otherwise make a page no
+// gRPC client with default limits can receive); its cursor is that of its
+// last event, so the next page starts with the first one left out.
 func ListPage[T any](ctx context.Context, src Source, after string, pageSize int32, conv func(Event) (T, error)) ([]T, string, error) {
 	cur, err := checkAfter(ctx, src, after)
 	if err != nil {
@@ -83,15 +90,25 @@ func ListPage[T any](ctx context.Context, src Source, after string, pageSize int
 	if err != nil {
 		return nil, "", err
 	}
-	out := make([]T, len(events))
-	for i, e := range events {
-		if out[i], err = conv(e); err != nil {
+	out := make([]T, 0, len(events))
+	bytes := 0
+	for _, e := range events {
+		v, err := conv(e)
+		if err != nil {
 			return nil, "", err
 		}
+		if m, ok := any(v).(proto.Message); ok {
+			// The message, its field tag and its length prefix.
+			bytes += proto.Size(m) + 6
+			if bytes > listing.MaxPageBytes && len(out) > 0 {
+				break
+			}
+		}
+		out = append(out, v)
 	}
 	next := cur.String()
-	if len(events) > 0 {
-		next = events[len(events)-1].Cursor.String()
+	if len(out) > 0 {
+		next = events[len(out)-1].Cursor.String()
 	}
 	return out, next, nil
 }

@@ -4,9 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/wrapperspb"
+
 	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/listing"
 )
 
 // fakeSource serves n events with ids 1..n from memory.
@@ -68,6 +73,47 @@ func TestListPage(t *testing.T) {
 	boom := errors.New("boom")
 	if _, _, err := ListPage(ctx, src, "", 1, func(Event) (string, error) { return "", boom }); !errors.Is(err, boom) {
 		t.Errorf("conversion error: %v", err)
+	}
+}
+
+// A page of large events ends before it grows past listing.MaxPageBytes,
+// which a gRPC client with default limits could not receive, and its
+// cursor resumes with the first event left out: every event comes once.
+func TestListPageBytes(t *testing.T) {
+	ctx := context.Background()
+	src := &fakeSource{n: 10}
+	big := func(e Event) (*wrapperspb.StringValue, error) {
+		return wrapperspb.String(e.ID + strings.Repeat("x", listing.MaxPageBytes/4)), nil
+	}
+	var seen []string
+	after := ""
+	for range 10 {
+		got, next, err := ListPage(ctx, src, after, 1000, big)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) == 0 {
+			break
+		}
+		size := 0
+		for _, m := range got {
+			size += proto.Size(m)
+			seen = append(seen, strings.TrimRight(m.GetValue(), "x"))
+		}
+		if size > listing.MaxPageBytes {
+			t.Fatalf("page of %d events encodes to %d bytes, more than %d", len(got), size, listing.MaxPageBytes)
+		}
+		after = next
+	}
+	if fmt.Sprint(seen) != "[1 2 3 4 5 6 7 8 9 10]" {
+		t.Fatalf("events read = %v, want each of 1..10 once", seen)
+	}
+	// One event larger than a page still makes a page: the feed advances.
+	huge := func(e Event) (*wrapperspb.StringValue, error) {
+		return wrapperspb.String(strings.Repeat("x", listing.MaxPageBytes+1)), nil
+	}
+	if got, _, err := ListPage(ctx, src, "", 1000, huge); err != nil || len(got) != 1 {
+		t.Fatalf("page of events larger than a page = %d events, %v; want 1", len(got), err)
 	}
 }
 

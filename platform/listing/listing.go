@@ -21,6 +21,29 @@ const (
 	MaxPageSize     = 1000
 )
 
+// MaxPageBytes bounds the encoded size of the items of one page of a list
+// or an event feed. A page whose items would grow past it ends early,
+// with fewer items than page_size asked for (AIP-158 allows a short page)
+// and a token or cursor that continues after its last item, so that a
+// page of large resources (an opportunity or an order of hundreds of
+// lines) stays below the 4 MiB a gRPC client accepts by default instead
+// of failing there with RESOURCE_EXHAUSTED, for every page size.
+const MaxPageBytes = 3 << 20
+
+// Fit returns how many of items, from the first, make a page of at most
+// MaxPageBytes: at least one, so that a list always advances.
+func Fit[T proto.Message](items []T) int {
+	total := 0
+	for i, it := range items {
+		// The item, its field tag and its length prefix.
+		total += proto.Size(it) + 6
+		if total > MaxPageBytes && i > 0 {
+			return i
+		}
+	}
+	return len(items)
+}
+
 // PageSize validates a requested page size: 0 means the default, values
 // above the maximum are lowered to it, negative values are an error.
 func PageSize(requested int32) (int, error) {

@@ -2,9 +2,11 @@ package listing
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/seamhq/seam/platform/errs"
 )
@@ -114,4 +116,23 @@ func FuzzDecodeToken(f *testing.F) {
 			t.Fatalf("DecodeToken(%q) returned an empty position", s)
 		}
 	})
+}
+
+// Fit keeps a page's items under MaxPageBytes, but always at least one.
+func TestFit(t *testing.T) {
+	item := func(n int) *wrapperspb.StringValue { return wrapperspb.String(strings.Repeat("x", n)) }
+	quarter := MaxPageBytes / 4
+	for _, tt := range []struct {
+		items []*wrapperspb.StringValue
+		want  int
+	}{
+		{nil, 0},
+		{[]*wrapperspb.StringValue{item(1), item(1)}, 2},
+		{[]*wrapperspb.StringValue{item(quarter), item(quarter), item(quarter), item(quarter), item(quarter)}, 3},
+		{[]*wrapperspb.StringValue{item(MaxPageBytes + 1), item(1)}, 1},
+	} {
+		if got := Fit(tt.items); got != tt.want {
+			t.Errorf("Fit of %d items = %d, want %d", len(tt.items), got, tt.want)
+		}
+	}
 }

@@ -364,7 +364,12 @@ func (s *Server) watchReadiness(ctx context.Context) {
 			last = ""
 			s.log.Info("ready")
 		}
+		// The server as a whole, and each of its services by name, as
+		// clients that check one service (grpc.health.v1, "service") ask.
 		s.health.SetServingStatus("", st)
+		for name := range s.grpc.GetServiceInfo() {
+			s.health.SetServingStatus(name, st)
+		}
 		select {
 		case <-ctx.Done():
 			return

@@ -258,6 +258,15 @@ func TestGRPC(t *testing.T) {
 	if err != nil || hc.GetStatus() != healthpb.HealthCheckResponse_SERVING {
 		t.Fatalf("health = %v, %v", hc, err)
 	}
+	// So is each service by its name; a name the server does not serve
+	// is NOT_FOUND.
+	hc, err = healthpb.NewHealthClient(conn).Check(ctx, &healthpb.HealthCheckRequest{Service: "crm.v1.AccountService"})
+	if err != nil || hc.GetStatus() != healthpb.HealthCheckResponse_SERVING {
+		t.Errorf("health of crm.v1.AccountService = %v, %v", hc, err)
+	}
+	if _, err := healthpb.NewHealthClient(conn).Check(ctx, &healthpb.HealthCheckRequest{Service: "crm.v1.NoSuchService"}); status.Code(err) != codes.NotFound {
+		t.Errorf("health of an unknown service: %v, want NOT_FOUND", err)
+	}
 
 	client := crmv1.NewAccountServiceClient(conn)
 	if _, err := client.GetAccount(ctx, &crmv1.GetAccountRequest{Id: "x"}); status.Code(err) != codes.Unauthenticated {

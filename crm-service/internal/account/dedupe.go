@@ -61,3 +61,23 @@ func (e *DuplicateError) Error() string {
 // Unwrap makes the error an ALREADY_EXISTS for errs and for callers that
 // do not know this type.
 func (e *DuplicateError) Unwrap() error { return errs.AlreadyExistsf("%s", e.Error()) }
+
+// ExternalIDError is an external_id another account has: ALREADY_EXISTS,
+// naming that account when it is known.
+type ExternalIDError struct {
+	ExternalID string
+	// ExistingID is the account that has the external_id; "" when unknown
+	// (it was deleted since).
+	ExistingID string
+}
+
+func (e *ExternalIDError) Error() string {
+	if e.ExistingID == "" {
+		return fmt.Sprintf("another account has external_id %q", e.ExternalID)
+	}
+	return fmt.Sprintf("account %s already has external_id %q", e.ExistingID, e.ExternalID)
+}
+
+// Unwrap makes the error an ALREADY_EXISTS for errs and for callers that
+// do not know this type.
+func (e *ExternalIDError) Unwrap() error { return errs.AlreadyExistsf("%s", e.Error()) }

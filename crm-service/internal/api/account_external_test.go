@@ -1,16 +1,21 @@
 package api_test
 
 import (
+	"strings"
 	"testing"
 
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	crmv1 "github.com/seamhq/seam/proto/crm/v1"
 )
 
 // An account's external_id is stored and shown, and unique: a create or
-// an update that takes another account's id is ALREADY_EXISTS and writes
+// an update that takes another account's id is ALREADY_EXISTS naming that
+// account (a google.rpc.ResourceInfo, as for a duplicate name, so a
+// system syncing by its own ids learns which account has it) and writes
 // nothing.
 func TestAccountExternalID(t *testing.T) {
 	e := newEnv(t)
@@ -21,6 +26,7 @@ func TestAccountExternalID(t *testing.T) {
 	before := e.rows()
 	_, err = e.accounts.CreateAccount(e.sales(), &crmv1.CreateAccountRequest{Account: &crmv1.Account{Name: "Other", ExternalId: "SAP-1"}})
 	wantCode(t, err, codes.AlreadyExists)
+	wantHolder(t, err, a.GetId())
 	if after := e.rows(); after != before {
 		t.Fatalf("a rejected create wrote rows: %v -> %v", before, after)
 	}
@@ -31,6 +37,7 @@ func TestAccountExternalID(t *testing.T) {
 	b.ExternalId = "SAP-1"
 	_, err = e.accounts.UpdateAccount(e.sales(), &crmv1.UpdateAccountRequest{Account: b, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"external_id"}}})
 	wantCode(t, err, codes.AlreadyExists)
+	wantHolder(t, err, a.GetId())
 	b.ExternalId = "SAP-2"
 	got, err := e.accounts.UpdateAccount(e.sales(), &crmv1.UpdateAccountRequest{Account: b, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"external_id"}}})
 	if err != nil || got.GetExternalId() != "SAP-2" {
@@ -40,4 +47,20 @@ func TestAccountExternalID(t *testing.T) {
 	if err != nil || read.GetExternalId() != "SAP-2" {
 		t.Fatalf("read back = %v, %v", read, err)
 	}
+}
+
+// wantHolder fails unless err names the account id in its message and in
+// a ResourceInfo detail.
+func wantHolder(t *testing.T, err error, id string) {
+	t.Helper()
+	st := status.Convert(err)
+	if !strings.Contains(st.Message(), id) {
+		t.Errorf("message %q does not name account %s", st.Message(), id)
+	}
+	for _, d := range st.Details() {
+		if ri, ok := d.(*errdetails.ResourceInfo); ok && ri.GetResourceName() == "accounts/"+id {
+			return
+		}
+	}
+	t.Errorf("details %v name no accounts/%s", st.Details(), id)
 }

@@ -18,9 +18,12 @@ import (
 func duplicate(err error) error {
 	var da *account.DuplicateError
 	var dc *contact.DuplicateError
+	var dx *account.ExternalIDError
 	switch {
 	case errors.As(err, &da):
 		return alreadyExists(da.Error(), "crm.v1.Account", "accounts/"+da.ExistingID)
+	case errors.As(err, &dx) && dx.ExistingID != "":
+		return alreadyExists(dx.Error(), "crm.v1.Account", "accounts/"+dx.ExistingID)
 	case errors.As(err, &dc):
 		return alreadyExists(dc.Error(), "crm.v1.Contact", "contacts/"+dc.ExistingID)
 	}

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/seamhq/seam/crm-service/internal/pipeline"
+	"github.com/seamhq/seam/platform/listing"
 	crmv1 "github.com/seamhq/seam/proto/crm/v1"
 )
 
@@ -58,6 +59,10 @@ func (s *opportunityServer) ListOpportunities(ctx context.Context, req *crmv1.Li
 	resp := &crmv1.ListOpportunitiesResponse{Opportunities: make([]*crmv1.Opportunity, len(list))}
 	for i, o := range list {
 		resp.Opportunities[i] = opportunityToProto(o)
+	}
+	// Opportunities of many lines end a page early (listing.Fit).
+	if n := listing.Fit(resp.Opportunities); n < len(list) {
+		resp.Opportunities, list, more = resp.Opportunities[:n], list[:n], true
 	}
 	if more {
 		resp.NextPageToken = p.nextToken(more, list[len(list)-1].ID)

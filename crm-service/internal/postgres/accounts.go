@@ -176,7 +176,7 @@ func (s *Store) CreateAccount(ctx context.Context, requestID, method string, a a
 			return nil
 		})
 	})
-	return created(ctx, err, out, method, s.GetAccount)
+	return created(ctx, s.withHolder(ctx, err), out, method, s.GetAccount)
 }
 
 func queueInsertAccount(b *pgx.Batch, a account.Account) {
@@ -222,9 +222,25 @@ func checkAccountDuplicate(ctx context.Context, tx pgx.Tx, a account.Account) er
 	return nil
 }
 
-// externalIDTaken is the error for an external_id another account has.
+// externalIDTaken is the error for an external_id another account has;
+// withHolder names that account once the transaction has ended.
 func externalIDTaken(id string) error {
-	return errs.AlreadyExistsf("another account has external_id %q", id)
+	return &account.ExternalIDError{ExternalID: id}
+}
+
+// withHolder fills in the account that has the external_id of an
+// *account.ExternalIDError (read after the failed transaction, as the
+// holder may have committed concurrently); other errors pass unchanged.
+func (s *Store) withHolder(ctx context.Context, err error) error {
+	var taken *account.ExternalIDError
+	if !errors.As(err, &taken) || taken.ExistingID != "" {
+		return err
+	}
+	var id string
+	if qerr := s.pool.QueryRow(ctx, `SELECT id FROM accounts WHERE external_id = $1`, taken.ExternalID).Scan(&id); qerr == nil {
+		return &account.ExternalIDError{ExternalID: taken.ExternalID, ExistingID: id}
+	}
+	return err
 }
 
 // balances returns the stored form of an account's payment facts.
@@ -393,7 +409,7 @@ billing_address = $15, shipping_address = $16, name_key = $17, website_domain = 
 		return nil
 	})
 	if err != nil {
-		return account.Account{}, err
+		return account.Account{}, s.withHolder(ctx, err)
 	}
 	return out, nil
 }

@@ -114,6 +114,22 @@ func TestIdempotentRetries(t *testing.T) {
 	if err != nil || len(list.GetSalesOrders()) != 1 {
 		t.Errorf("orders with the external_ref = %v, %v", list, err)
 	}
+	// The same external_ref from another customer (two customers' purchase
+	// order numbers can be equal) is no retry: it is refused rather than
+	// answered with the first customer's order, and writes nothing.
+	c3, err := e.customers.CreateCustomer(ctx, &erpv1.CreateCustomerRequest{Customer: &erpv1.Customer{Name: "Another"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before = e.counts()
+	theirs := proto.Clone(ref).(*erpv1.CreateSalesOrderRequest)
+	theirs.SalesOrder.CustomerId = c3.GetId()
+	if got, err := e.orders.CreateSalesOrder(ctx, theirs); grpcCode(err) != codes.AlreadyExists || !strings.Contains(err.Error(), "external_ref") {
+		t.Errorf("create with another customer's external_ref = %v, %v; want ALREADY_EXISTS", got, err)
+	}
+	if after := e.counts(); after["sales_orders"] != before["sales_orders"] || after["outbox_events"] != before["outbox_events"] {
+		t.Errorf("a create with another customer's external_ref wrote rows")
+	}
 
 	// Confirm twice with one request_id, then again without: one
 	// reservation.

@@ -99,6 +99,10 @@ func (h *Invoices) ListInvoices(ctx context.Context, req *erpv1.ListInvoicesRequ
 	for i, inv := range list {
 		resp.Invoices[i] = invoiceToProto(inv)
 	}
+	// Invoices of many lines end a page early (listing.Fit).
+	if n := listing.Fit(resp.Invoices); n < len(list) {
+		resp.Invoices, list, more = resp.Invoices[:n], list[:n], true
+	}
 	if len(list) > 0 {
 		resp.NextPageToken = nextToken(req, more, list[len(list)-1].ID)
 	}

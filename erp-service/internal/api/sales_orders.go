@@ -81,6 +81,10 @@ func (h *SalesOrders) ListSalesOrders(ctx context.Context, req *erpv1.ListSalesO
 	for i, o := range list {
 		resp.SalesOrders[i] = orderToProto(o)
 	}
+	// Orders of many lines end a page early (listing.Fit).
+	if n := listing.Fit(resp.SalesOrders); n < len(list) {
+		resp.SalesOrders, list, more = resp.SalesOrders[:n], list[:n], true
+	}
 	if len(list) > 0 {
 		resp.NextPageToken = nextToken(req, more, list[len(list)-1].ID)
 	}

@@ -322,7 +322,17 @@ func (s *Store) CreateOrder(ctx context.Context, n sales.NewOrder, id, requestID
 				return sales.Order{}, fmt.Errorf("find sales order by external_ref %q: %w", n.ExternalRef, err)
 			}
 		}
-		return s.GetOrder(ctx, exists.id)
+		o, err := s.GetOrder(ctx, exists.id)
+		if err != nil {
+			return sales.Order{}, err
+		}
+		// The same reference from another customer is another order, not
+		// a retry: answering with this one would drop it and hand one
+		// customer's order to the caller of another.
+		if o.CustomerID != n.CustomerID {
+			return sales.Order{}, errs.AlreadyExistsf("external_ref %q is another customer's order; an order's external_ref is unique across customers", n.ExternalRef)
+		}
+		return o, nil
 	case errors.Is(err, errReplayed):
 		prev, err := s.previous(ctx, requestID, method)
 		if err != nil {

@@ -130,7 +130,8 @@ type Account struct {
 	ShippingAddress *PostalAddress `protobuf:"bytes,15,opt,name=shipping_address,json=shippingAddress,proto3" json:"shipping_address,omitempty"`
 	// Optional: the account's id in another system, such as the one an
 	// import came from; at most 200 characters, unique among accounts
-	// (ALREADY_EXISTS otherwise). Imports match accounts by it first.
+	// (ALREADY_EXISTS otherwise, naming the account that has it in a
+	// google.rpc.ResourceInfo detail). Imports match accounts by it first.
 	ExternalId string `protobuf:"bytes,16,opt,name=external_id,json=externalId,proto3" json:"external_id,omitempty"`
 	// Read-only, from the ERP: what the account owes, and the credit it has,
 	// in each currency it was invoiced or paid in, the worst first (money
@@ -687,7 +688,8 @@ type UpdateAccountRequest struct {
 	state   protoimpl.MessageState `protogen:"open.v1"`
 	Account *Account               `protobuf:"bytes,1,opt,name=account,proto3" json:"account,omitempty"`
 	// Fields to change: name, website, industry, owner, parent_account_id,
-	// billing_address, shipping_address. Empty means all of them.
+	// billing_address, shipping_address, external_id. Empty means all of
+	// them.
 	UpdateMask *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
 	// Update even when another account has the same name and website domain.
 	Force         bool `protobuf:"varint,3,opt,name=force,proto3" json:"force,omitempty"`

@@ -96,8 +96,8 @@ type SalesOrder struct {
 	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	// Read-only, e.g. "SO-000042".
 	Number string `protobuf:"bytes,2,opt,name=number,proto3" json:"number,omitempty"`
-	// The caller's reference, unique across orders (the CRM opportunity id for
-	// orders from won deals).
+	// The caller's reference, unique across orders of every customer (the
+	// CRM opportunity id for orders from won deals).
 	ExternalRef string `protobuf:"bytes,3,opt,name=external_ref,json=externalRef,proto3" json:"external_ref,omitempty"`
 	// Required.
 	CustomerId string `protobuf:"bytes,4,opt,name=customer_id,json=customerId,proto3" json:"customer_id,omitempty"`

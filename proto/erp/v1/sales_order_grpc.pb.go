@@ -35,7 +35,8 @@ const (
 // SalesOrderService takes and confirms customer orders.
 type SalesOrderServiceClient interface {
 	// CreateSalesOrder creates a draft order. An order with the same
-	// external_ref (or request_id) already there is returned unchanged.
+	// external_ref (or request_id) already there is returned unchanged; an
+	// external_ref another customer's order has is ALREADY_EXISTS.
 	CreateSalesOrder(ctx context.Context, in *CreateSalesOrderRequest, opts ...grpc.CallOption) (*SalesOrder, error)
 	GetSalesOrder(ctx context.Context, in *GetSalesOrderRequest, opts ...grpc.CallOption) (*SalesOrder, error)
 	ListSalesOrders(ctx context.Context, in *ListSalesOrdersRequest, opts ...grpc.CallOption) (*ListSalesOrdersResponse, error)
@@ -146,7 +147,8 @@ func (c *salesOrderServiceClient) AmendSalesOrder(ctx context.Context, in *Amend
 // SalesOrderService takes and confirms customer orders.
 type SalesOrderServiceServer interface {
 	// CreateSalesOrder creates a draft order. An order with the same
-	// external_ref (or request_id) already there is returned unchanged.
+	// external_ref (or request_id) already there is returned unchanged; an
+	// external_ref another customer's order has is ALREADY_EXISTS.
 	CreateSalesOrder(context.Context, *CreateSalesOrderRequest) (*SalesOrder, error)
 	GetSalesOrder(context.Context, *GetSalesOrderRequest) (*SalesOrder, error)
 	ListSalesOrders(context.Context, *ListSalesOrdersRequest) (*ListSalesOrdersResponse, error)
