@@ -2,14 +2,18 @@ package api_test
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/seamhq/seam/erp-service/internal/catalog"
+	"github.com/seamhq/seam/erp-service/internal/sales"
 	"github.com/seamhq/seam/platform/auth"
 	"github.com/seamhq/seam/platform/listing"
 	erpv1 "github.com/seamhq/seam/proto/erp/v1"
+	moneyv1 "github.com/seamhq/seam/proto/money/v1"
 )
 
 // Orders and invoices of hundreds of lines at the largest page size would
@@ -22,9 +26,17 @@ func TestLargeOrderPagesFitDefaultClients(t *testing.T) {
 	e := start(t)
 	e.seed()
 	ctx := as(t, auth.Integration)
-	lines := make([]*erpv1.SalesOrderLine, 500)
+	// The longest SKU makes each line, so each order and invoice, as
+	// large as it gets: fewer of them fill the pages.
+	sku := "W-" + strings.Repeat("9", catalog.MaxSKULength-2)
+	if _, err := e.items.CreateItem(as(t, auth.Warehouse), &erpv1.CreateItemRequest{Item: &erpv1.Item{
+		Sku: sku, Name: "Long widget", ListPrice: &moneyv1.Money{CurrencyCode: "EUR", Amount: "10.00"},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	lines := make([]*erpv1.SalesOrderLine, sales.MaxLines)
 	for i := range lines {
-		lines[i] = &erpv1.SalesOrderLine{Sku: "W-1", Quantity: fmt.Sprint(i + 1)}
+		lines[i] = &erpv1.SalesOrderLine{Sku: sku, Quantity: fmt.Sprint(i + 1)}
 	}
 	// Invoiced as a whole on confirm, with nothing shipped.
 	c, err := e.customers.CreateCustomer(ctx, &erpv1.CreateCustomerRequest{Customer: &erpv1.Customer{
