@@ -24,6 +24,9 @@ const unmatchedRoute = "unmatched"
 type restObservation struct {
 	route  string
 	called bool
+	// span is the request's server span, for the trace id of a refusal's
+	// log line (the span lives in the context inside the traced handler).
+	span trace.SpanContext
 }
 
 type restObservationKey struct{}
@@ -80,6 +83,7 @@ func (s *Server) observeREST(reg prometheus.Registerer, gw *runtime.ServeMux, ne
 	routed := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		next.ServeHTTP(w, r)
 		o := restObservationFrom(r.Context())
+		o.span = trace.SpanContextFromContext(r.Context())
 		if o.route == "" {
 			// Refused before the gateway routed it: ask the gateway
 			// which route it would have taken.
@@ -103,9 +107,10 @@ func (s *Server) observeREST(reg prometheus.Registerer, gw *runtime.ServeMux, ne
 		m.requests.WithLabelValues(method, o.route, strconv.Itoa(code)).Inc()
 		m.duration.WithLabelValues(method, o.route).Observe(elapsed.Seconds())
 		if !o.called && code >= 400 {
-			s.log.LogAttrs(r.Context(), slog.LevelInfo, "rest request refused",
+			// As the gRPC access log: the trace's ids, and ms.
+			s.log.LogAttrs(trace.ContextWithSpanContext(r.Context(), o.span), slog.LevelInfo, "rest request refused",
 				slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("route", o.route),
-				slog.Int("status", code), slog.Duration("duration", elapsed))
+				slog.Int("status", code), slog.Float64("ms", float64(elapsed.Microseconds())/1000))
 		}
 	})
 }

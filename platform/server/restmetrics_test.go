@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/seamhq/seam/platform/auth"
+	"github.com/seamhq/seam/platform/telemetry"
 )
 
 func scrape(t *testing.T, s *Server) string {
@@ -101,11 +102,21 @@ func TestRESTSpanNames(t *testing.T) {
 	otel.SetTracerProvider(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec)))
 	t.Cleanup(func() { otel.SetTracerProvider(noop.NewTracerProvider()) })
 
-	s := start(t, Config{})
+	var logs syncBuffer
+	s := startLogged(t, Config{}, telemetry.NewLogger(&logs, telemetry.Config{LogFormat: "text"}, "crm"))
 	sales := token(t, auth.Sales)
 	call(t, s, "GET", "/v1/accounts/a-1", sales, "")
 	call(t, s, "GET", "/v1/accounts/a-2", "", "")
 	call(t, s, "GET", "/v1/nothing/here", sales, "")
+	// A refusal's log line carries its trace, as an access log line does.
+	for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+		if strings.Contains(line, "rest request refused") && (!strings.Contains(line, " trace_id=") || !strings.Contains(line, " ms=")) {
+			t.Errorf("refusal logged without its trace id or ms: %s", line)
+		}
+	}
+	if !strings.Contains(logs.String(), "rest request refused") {
+		t.Errorf("no refusal logged:\n%s", logs.String())
+	}
 	var names []string
 	for _, sp := range rec.Ended() {
 		if sp.SpanKind().String() == "server" && !strings.HasPrefix(sp.Name(), "crm.v1.") {
