@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/seamhq/seam/platform/pg"
@@ -176,5 +177,40 @@ func TestSendTx(t *testing.T) {
 	}
 	if got := names(t, pool); got != "one,two" {
 		t.Fatalf("accounts %q, want one,two", got)
+	}
+}
+
+// SendTxOptions begins its transaction with the options, in the same
+// round trip as the statements and COMMIT.
+func TestSendTxOptions(t *testing.T) {
+	t.Parallel()
+	pool, rt := tracedPool(t, newDB(t))
+	ctx := context.Background()
+	var iso, readOnly string
+	var err error
+	trips := rt.Measure(func() {
+		err = pg.SendTxOptions(ctx, pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(b *pgx.Batch) {
+			b.Queue(`SELECT current_setting('transaction_isolation'), current_setting('transaction_read_only')`).
+				QueryRow(func(r pgx.Row) error { return r.Scan(&iso, &readOnly) })
+		})
+	})
+	if err != nil || iso != "repeatable read" || readOnly != "on" {
+		t.Fatalf("SendTxOptions = %v in %q, read only %q; want nil in repeatable read, read only on", err, iso, readOnly)
+	}
+	if trips != 1 {
+		t.Errorf("%d round trips, want 1", trips)
+	}
+	err = pg.SendTxOptions(ctx, pool, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(b *pgx.Batch) {
+		b.Queue(`INSERT INTO accounts (id, name) VALUES (1, 'one')`)
+	})
+	if pgErr, ok := errors.AsType[*pgconn.PgError](err); !ok || pgErr.Code != "25006" {
+		t.Fatalf("a write in a read-only SendTxOptions = %v, want read_only_sql_transaction", err)
+	}
+	if got := names(t, pool); got != "" {
+		t.Fatalf("accounts %q, want none", got)
+	}
+	// The connection is usable again: the failed transaction was rolled back.
+	if err := pg.SendTx(ctx, pool, func(b *pgx.Batch) { b.Queue(`INSERT INTO accounts (id, name) VALUES (1, 'one')`) }); err != nil {
+		t.Fatal(err)
 	}
 }

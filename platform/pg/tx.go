@@ -94,10 +94,18 @@ func InTxBatchCommit(ctx context.Context, pool *pgxpool.Pool, first func(*pgx.Ba
 // only a statement's error stops the commit. queue runs again for each
 // retry, so it must reset whatever its callbacks fill in.
 func SendTx(ctx context.Context, pool *pgxpool.Pool, queue func(*pgx.Batch)) error {
+	return SendTxOptions(ctx, pool, pgx.TxOptions{}, queue)
+}
+
+// SendTxOptions is SendTx with a transaction begun with opts. With
+// IsoLevel RepeatableRead and AccessMode ReadOnly it reads several
+// statements' worth of rows in one round trip from one snapshot, taken by
+// the first statement: what commits meanwhile shows in none of them.
+func SendTxOptions(ctx context.Context, pool *pgxpool.Pool, opts pgx.TxOptions, queue func(*pgx.Batch)) error {
 	return retry(ctx, func() error {
 		return onConn(ctx, pool, func(c *pgx.Conn) error {
 			var b pgx.Batch
-			b.Queue("begin")
+			b.BeginTx(opts)
 			queue(&b)
 			queueCommit(&b)
 			return c.SendBatch(ctx, &b).Close()

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
@@ -80,19 +81,13 @@ type page struct {
 }
 
 // export writes the header and every row the list returns, page by page,
-// and returns the number of rows.
+// and returns the number of records.
 func export(ctx context.Context, k *kind, filter string, list func(context.Context, string) (page, error), w io.Writer) (int, error) {
-	md := k.empty.ProtoReflect().Descriptor()
-	names := columns(md)
-	paths := make([][]protoreflect.FieldDescriptor, len(names))
-	for i, n := range names {
-		paths[i] = field(md, n)
-	}
+	header, rows := layout(k)
 	cw := csv.NewWriter(w)
-	if err := cw.Write(names); err != nil {
+	if err := cw.Write(header); err != nil {
 		return 0, err
 	}
-	rec := make([]string, len(names))
 	n := 0
 	token := ""
 	for {
@@ -101,12 +96,10 @@ func export(ctx context.Context, k *kind, filter string, list func(context.Conte
 			return n, fmt.Errorf("list %s (filter %q): %w", k.name, filter, err)
 		}
 		for _, m := range p.msgs {
-			pm := m.ProtoReflect()
-			for i, path := range paths {
-				rec[i] = get(pm, path)
-			}
-			if err := cw.Write(rec); err != nil {
-				return n, err
+			for _, rec := range rows(m) {
+				if err := cw.Write(rec); err != nil {
+					return n, err
+				}
 			}
 			n++
 		}
@@ -119,4 +112,39 @@ func export(ctx context.Context, k *kind, filter string, list func(context.Conte
 		}
 		token = p.next
 	}
+}
+
+// layout returns the header of an export of k and the rows it writes for
+// a record: by default one, of the message's columns (exportHeader).
+func layout(k *kind) ([]string, func(proto.Message) [][]string) {
+	if k.header != nil {
+		return k.header, k.rows
+	}
+	md := k.empty.ProtoReflect().Descriptor()
+	names := columns(md)
+	paths := make([][]protoreflect.FieldDescriptor, len(names))
+	for i, n := range names {
+		paths[i] = field(md, n)
+	}
+	rec := make([]string, len(names)+len(k.lists))
+	return exportHeader(k), func(m proto.Message) [][]string {
+		pm := m.ProtoReflect()
+		for i, path := range paths {
+			rec[i] = get(pm, path)
+		}
+		for i, l := range k.lists {
+			rec[len(paths)+i] = l.text(m)
+		}
+		return [][]string{rec}
+	}
+}
+
+// exportHeader is the header of an export of k's messages: their columns,
+// then the text columns of their lists.
+func exportHeader(k *kind) []string {
+	out := columns(k.empty.ProtoReflect().Descriptor())
+	for _, l := range k.lists {
+		out = append(out, l.name)
+	}
+	return out
 }

@@ -47,6 +47,21 @@ type kind struct {
 	send func(ctx context.Context, conn grpc.ClientConnInterface, b batch) (*crmv1.ImportResponse, error)
 	// list reads a page.
 	list func(ctx context.Context, conn grpc.ClientConnInterface, filter, token string, size int32) ([]proto.Message, string, error)
+	// lists are repeated fields an export writes as one column of text
+	// each, after the other columns. They are read-only: an import reads
+	// and ignores them.
+	lists []listColumn
+	// header and rows, when set, are what an export writes instead of the
+	// message's columns: a header of its own and any number of rows per
+	// record.
+	header []string
+	rows   func(proto.Message) [][]string
+}
+
+// listColumn is a repeated field exported as one column of text.
+type listColumn struct {
+	name string
+	text func(proto.Message) string
 }
 
 // idKey is the form in which the service compares ids: either case.
@@ -78,21 +93,30 @@ func typed[M proto.Message](rows []proto.Message) []M {
 
 func mask(b batch) *fieldmaskpb.FieldMask { return &fieldmaskpb.FieldMask{Paths: b.mask} }
 
+func listAccounts(ctx context.Context, conn grpc.ClientConnInterface, filter, token string, size int32) ([]proto.Message, string, error) {
+	resp, err := crmv1.NewAccountServiceClient(conn).ListAccounts(ctx, &crmv1.ListAccountsRequest{Filter: filter, PageToken: token, PageSize: size})
+	return protos(resp.GetAccounts()), resp.GetNextPageToken(), err
+}
+
 var kinds = []*kind{
 	{
 		name: "accounts", empty: &crmv1.Account{},
 		keys:     []key{{"id", idKey}, {"external_id", strings.TrimSpace}, {"website", account.Domain}},
 		required: []string{"name"},
 		mutable:  names(account.MutableFields), readOnly: account.ReadOnlyFields,
+		lists: []listColumn{{"balances", balancesText}},
 		send: func(ctx context.Context, conn grpc.ClientConnInterface, b batch) (*crmv1.ImportResponse, error) {
 			return crmv1.NewImportServiceClient(conn).ImportAccounts(ctx, &crmv1.ImportAccountsRequest{
 				Accounts: typed[*crmv1.Account](b.rows), UpdateMask: mask(b), Mode: b.mode, ValidateOnly: b.validateOnly,
 			})
 		},
-		list: func(ctx context.Context, conn grpc.ClientConnInterface, filter, token string, size int32) ([]proto.Message, string, error) {
-			resp, err := crmv1.NewAccountServiceClient(conn).ListAccounts(ctx, &crmv1.ListAccountsRequest{Filter: filter, PageToken: token, PageSize: size})
-			return protos(resp.GetAccounts()), resp.GetNextPageToken(), err
-		},
+		list: listAccounts,
+	},
+	{
+		// One row per account and currency, export only.
+		name: "account-balances", empty: &crmv1.Account{},
+		header: balanceHeader, rows: balanceRows,
+		list: listAccounts,
 	},
 	{
 		name: "contacts", empty: &crmv1.Contact{},

@@ -3,7 +3,7 @@
 // API only:
 //
 //	crm-csv import [-mode all-or-nothing|skip-bad-rows] [-batch 2000] accounts|contacts|leads FILE
-//	crm-csv export [-filter 'owner = "ana"'] [-o FILE] [-bom] accounts|contacts|leads|opportunities|activities|cases|campaigns|products
+//	crm-csv export [-filter 'owner = "ana"'] [-o FILE] [-bom] accounts|account-balances|contacts|leads|opportunities|activities|cases|campaigns|products
 //
 // The first line of an import file names its columns: the resource's proto
 // field names, with nested fields as "billing_address.city". Read-only
@@ -18,6 +18,14 @@
 // is written when any row is bad, in skip-bad-rows mode the good rows are.
 // Each batch is written in a transaction of its own: when a write fails
 // after earlier batches were written, the tool lists the lines imported.
+//
+// An accounts export has the balances of one currency in open_balance and
+// overdue_balance (the one that decides payment_status), and those of
+// every currency, with the credit, in the text column balances ("EUR open
+// 120.00 overdue 20.00 credit 0.00; USD ..."), which an import ignores.
+// account-balances exports one row per account and currency, amounts as
+// plain numbers, for a spreadsheet to sum by currency; it cannot be
+// imported.
 //
 // Every command takes -addr (CRM_GRPC_ADDR, default 127.0.0.1:9081) and
 // -token (CRM_TOKEN; without one, a token is signed with AUTH_SECRET, as
@@ -49,7 +57,7 @@ func main() {
 
 const usage = `usage:
   crm-csv import [-mode all-or-nothing|skip-bad-rows] [-batch N] accounts|contacts|leads FILE
-  crm-csv export [-filter EXPR] [-o FILE] [-bom] accounts|contacts|leads|opportunities|activities|cases|campaigns|products`
+  crm-csv export [-filter EXPR] [-o FILE] [-bom] accounts|account-balances|contacts|leads|opportunities|activities|cases|campaigns|products`
 
 // run runs the command in args; getenv reads the environment, progress
 // goes to stderr.

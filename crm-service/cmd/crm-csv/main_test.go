@@ -3,16 +3,20 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/shopspring/decimal"
 
 	"github.com/seamhq/seam/crm-service/internal/app"
 	"github.com/seamhq/seam/crm-service/migrations"
@@ -22,6 +26,8 @@ import (
 	"github.com/seamhq/seam/platform/pgtest"
 	"github.com/seamhq/seam/platform/server"
 	"github.com/seamhq/seam/platform/telemetry"
+	crmv1 "github.com/seamhq/seam/proto/crm/v1"
+	moneyv1 "github.com/seamhq/seam/proto/money/v1"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
@@ -546,11 +552,126 @@ func TestExportImportRoundTrip(t *testing.T) {
 			t.Errorf("export %s: %v\n%s", kind, err, out)
 		}
 	}
-	if _, err := c.run("export", "invoices"); err == nil || !strings.Contains(err.Error(), "accounts|contacts") {
+	if _, err := c.run("export", "invoices"); err == nil || !strings.Contains(err.Error(), "accounts|account-balances|contacts") {
 		t.Errorf("unknown kind: %v", err)
 	}
 	_, err = c.run("export", "-filter", `colour = "red"`, "accounts")
 	if err == nil || !strings.Contains(err.Error(), "InvalidArgument") {
 		t.Errorf("bad filter: %v", err)
 	}
+}
+
+// An accounts export carries every currency's balances and credit, not
+// only those of the currency that decides the payment status, and still
+// imports as unchanged; account-balances has a row per account and
+// currency whose amounts sum per currency to what the accounts owe.
+func TestExportAccountBalances(t *testing.T) {
+	t.Parallel()
+	c := startCRM(t)
+	if out, err := c.run("import", "accounts", c.file("a.csv", accountsCSV)); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	var acme, globex string
+	if err := c.db.QueryRow(context.Background(), `SELECT
+		(SELECT id::text FROM accounts WHERE name = 'Acme'), (SELECT id::text FROM accounts WHERE name = 'Globex')`).Scan(&acme, &globex); err != nil {
+		t.Fatal(err)
+	}
+	// The balances as the bridge reports them from the ERP.
+	tok, err := auth.Sign([]byte(secret), "bridge", []auth.Role{auth.Integration}, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cc, err := (&conn{addr: c.addr, token: tok}).dial(func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cc.Close()
+	money := func(cur, amount string) *moneyv1.Money { return &moneyv1.Money{CurrencyCode: cur, Amount: amount} }
+	balance := func(cur, open, overdue, credit string) *crmv1.AccountBalanceUpdate {
+		return &crmv1.AccountBalanceUpdate{CurrencyCode: cur, OpenBalance: money(cur, open), OverdueBalance: money(cur, overdue),
+			Credit: money(cur, credit), SourceVersion: 1}
+	}
+	sync := crmv1.NewSyncServiceClient(cc)
+	for id, bs := range map[string][]*crmv1.AccountBalanceUpdate{
+		acme:   {balance("EUR", "120", "20", "0"), balance("USD", "300", "0", "0"), balance("GBP", "0", "0", "50")},
+		globex: {balance("EUR", "80", "0", "10")},
+	} {
+		if _, err := sync.SetAccountPaymentStatus(context.Background(), &crmv1.SetAccountPaymentStatusRequest{AccountId: id, Balances: bs}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	exported := filepath.Join(c.dir, "accounts.csv")
+	if out, err := c.run("export", "-o", exported, "accounts"); err != nil {
+		t.Fatalf("export: %v\n%s", err, out)
+	}
+	recs := readCSV(t, exported)
+	col := slices.Index(recs[0], "balances")
+	if col < 0 {
+		t.Fatalf("accounts export has no balances column: %q", recs[0])
+	}
+	got := map[string]string{}
+	for _, r := range recs[1:] {
+		got[r[slices.Index(recs[0], "name")]] = r[col]
+	}
+	want := map[string]string{
+		"Acme":          "EUR open 120.00 overdue 20.00 credit 0.00; USD open 300.00 overdue 0.00 credit 0.00; GBP open 0.00 overdue 0.00 credit 50.00",
+		"Globex":        "EUR open 80.00 overdue 0.00 credit 10.00",
+		"Initech, Inc.": "",
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("balances column %q, want %q", got, want)
+	}
+	out, err := c.run("import", "accounts", exported)
+	if err != nil {
+		t.Fatalf("import of the export: %v\n%s", err, out)
+	}
+	wantContains(t, out, "accounts: 3 rows: 0 created, 0 updated, 3 unchanged")
+
+	// One row per account and currency, summed per currency.
+	perCurrency := filepath.Join(c.dir, "balances.csv")
+	if out, err := c.run("export", "-o", perCurrency, "account-balances"); err != nil {
+		t.Fatalf("export: %v\n%s", err, out)
+	}
+	recs = readCSV(t, perCurrency)
+	if strings.Join(recs[0], ",") != "account_id,account_name,external_id,erp_customer_id,currency_code,payment_status,open_balance,overdue_balance,credit" {
+		t.Fatalf("account-balances header %q", recs[0])
+	}
+	sums := map[string]decimal.Decimal{}
+	for _, r := range recs[1:] {
+		for i, what := range []string{"open", "overdue", "credit"} {
+			sums[r[4]+" "+what] = sums[r[4]+" "+what].Add(decimal.RequireFromString(r[6+i]))
+		}
+	}
+	if len(recs) != 5 {
+		t.Errorf("account-balances has %d rows, want 4:\n%q", len(recs)-1, recs)
+	}
+	for k, v := range map[string]string{
+		"EUR open": "200", "EUR overdue": "20", "EUR credit": "10", "USD open": "300", "GBP credit": "50", "GBP open": "0",
+	} {
+		if !sums[k].Equal(decimal.RequireFromString(v)) {
+			t.Errorf("%s sums to %s, want %s", k, sums[k], v)
+		}
+	}
+	if recs[1][0] != acme && recs[1][0] != globex {
+		t.Errorf("row of account %q", recs[1][0])
+	}
+	if _, err := c.run("import", "account-balances", perCurrency); err == nil || !strings.Contains(err.Error(), "cannot import") {
+		t.Errorf("import of account-balances: %v, want refused", err)
+	}
+}
+
+// readCSV reads a whole CSV file.
+func readCSV(t *testing.T, path string) [][]string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil || len(recs) == 0 {
+		t.Fatalf("%s: %v, %d records", path, err, len(recs))
+	}
+	return recs
 }

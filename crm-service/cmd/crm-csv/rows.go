@@ -102,6 +102,8 @@ func newRowReader(k *kind, r io.Reader) (*rowReader, error) {
 		top, _, _ := strings.Cut(name, ".")
 		isKey := slices.ContainsFunc(k.keys, func(key key) bool { return key.column == name })
 		switch {
+		case slices.ContainsFunc(k.lists, func(l listColumn) bool { return l.name == name }):
+			// the text of a read-only list (an account's balances): ignored
 		case path == nil:
 			unknown = append(unknown, name)
 		case slices.Contains(k.readOnly, top):
@@ -157,7 +159,7 @@ func newRowReader(k *kind, r io.Reader) (*rowReader, error) {
 // importColumns lists the columns an import of k reads.
 func importColumns(k *kind) []string {
 	var out []string
-	for _, c := range columns(k.empty.ProtoReflect().Descriptor()) {
+	for _, c := range exportHeader(k) {
 		top, _, _ := strings.Cut(c, ".")
 		if slices.Contains(k.mutable, top) || slices.Contains(k.readOnly, top) {
 			out = append(out, c)
