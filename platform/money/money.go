@@ -124,6 +124,33 @@ func MinorUnits(currency string) int32 {
 // and that the amount has no more decimals than the currency's minor unit.
 // Errors name the "currency_code" or "amount" field.
 func Parse(currency, amount string) (Money, error) {
+	return parse(currency, amount, false)
+}
+
+// UnitCostScale is the most decimal places a unit cost may have, in every
+// currency (no ISO 4217 currency has more than 3 minor units). A unit
+// cost is a price per unit that is never paid as such: a purchase order
+// line's unit cost or an item's standard cost. Cheap parts bought in bulk
+// are quoted below the minor unit (a screw at 0.0125 EUR, 12.50 per
+// thousand), so their costs need more places than money that moves.
+// Six, the scale of quantities (QuantityScale), is one fixed number for
+// every currency, finer than any supplier's price list needs, and keeps
+// quantity x unit cost within 12 places before it is rounded. What is
+// paid, posted or owed is never a unit cost: a line's amount is quantity x
+// unit cost rounded once to the currency's minor unit (Round), so every
+// amount that moves keeps the currency's minor unit.
+const UnitCostScale = 6
+
+// ParseUnitCost parses a unit cost as Parse parses an amount, but allows
+// up to UnitCostScale decimal places instead of the currency's minor
+// units. The value is kept exactly, at the currency's
+// scale or its own if finer ("7" EUR is 7.00, "0.012500" is 0.0125).
+// Errors name the "currency_code" or "amount" field.
+func ParseUnitCost(currency, amount string) (Money, error) {
+	return parse(currency, amount, true)
+}
+
+func parse(currency, amount string, unitCost bool) (Money, error) {
 	var v errs.Violations
 	cur, ok := LookupCurrency(currency)
 	if err := CheckCode(currency); err != nil {
@@ -136,7 +163,11 @@ func Parse(currency, amount string) (Money, error) {
 		v.Add("amount", "%v", err)
 	} else {
 		d = parsed
-		if ok && (Money{Currency: cur.Code, Amount: d}).TooPrecise() {
+		switch {
+		case !ok:
+		case unitCost && Places(d) > UnitCostScale:
+			v.Add("amount", "%s unit costs allow at most %d decimal places, got %q", cur.Code, UnitCostScale, amount)
+		case !unitCost && (Money{Currency: cur.Code, Amount: d}).TooPrecise():
 			v.Add("amount", "%s allows at most %d decimal places, got %q", cur.Code, cur.MinorUnits, amount)
 		}
 	}
@@ -145,18 +176,29 @@ func Parse(currency, amount string) (Money, error) {
 	}
 	// Stored at the currency's scale whatever zeros the text carried
 	// ("3000.0" JPY is 3000, "10.5" EUR is 10.50): exact, as no digit
-	// beyond the minor units is other than zero.
-	return Money{Currency: cur.Code, Amount: d.Round(cur.MinorUnits)}, nil
+	// beyond the minor units is other than zero. A finer unit cost keeps
+	// the places it needs.
+	return Money{Currency: cur.Code, Amount: d.Round(max(cur.MinorUnits, Places(d)))}, nil
 }
 
 // FromProto converts a wire amount. A nil message is a violation of the
 // field it came from; field is the path of the message in the request
 // ("opportunity.lines[0].unit_price"), used to name bad sub-fields.
 func FromProto(field string, m *moneyv1.Money) (Money, error) {
+	return fromProto(field, m, Parse)
+}
+
+// UnitCostFromProto converts a wire unit cost (ParseUnitCost), naming
+// bad sub-fields of field as FromProto does.
+func UnitCostFromProto(field string, m *moneyv1.Money) (Money, error) {
+	return fromProto(field, m, ParseUnitCost)
+}
+
+func fromProto(field string, m *moneyv1.Money, parse func(currency, amount string) (Money, error)) (Money, error) {
 	if m == nil {
 		return Money{}, errs.Invalid(field, "is required")
 	}
-	out, err := Parse(m.GetCurrencyCode(), m.GetAmount())
+	out, err := parse(m.GetCurrencyCode(), m.GetAmount())
 	if err != nil {
 		var v errs.Violations
 		if merr := v.Merge(field, err); merr != nil {
@@ -180,6 +222,23 @@ func (m Money) Format() string {
 		return m.Amount.String()
 	}
 	return m.Amount.StringFixed(cur.MinorUnits)
+}
+
+// UnitCostToProto converts a unit cost to the wire form with the
+// currency's minor units, or the places it needs if finer ("12.50 EUR",
+// "0.0125 EUR", "3 JPY", "0.5 JPY").
+func UnitCostToProto(m Money) *moneyv1.Money {
+	return &moneyv1.Money{CurrencyCode: m.Currency, Amount: m.FormatUnitCost()}
+}
+
+// FormatUnitCost renders a unit cost with the currency's minor units, or
+// with the places it needs if it is finer; it never rounds.
+func (m Money) FormatUnitCost() string {
+	cur, ok := LookupCurrency(m.Currency)
+	if !ok {
+		return m.Amount.String()
+	}
+	return m.Amount.StringFixed(max(cur.MinorUnits, Places(m.Amount)))
 }
 
 func (m Money) String() string { return m.Format() + " " + m.Currency }

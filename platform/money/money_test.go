@@ -249,3 +249,76 @@ func TestCheckQuantity(t *testing.T) {
 		}
 	}
 }
+
+// Unit costs may be finer than the currency's minor unit, up to
+// UnitCostScale places, and come back as given: never rounded, at least
+// at the currency's scale.
+func TestParseUnitCost(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		currency, amount string
+		want             string // FormatUnitCost of the result, "" for an error
+	}{
+		{"EUR", "0.0125", "0.0125"},
+		{"EUR", "0.012500", "0.0125"},
+		{"EUR", "0.3333", "0.3333"},
+		{"EUR", "7", "7.00"},
+		{"EUR", "7.5", "7.50"},
+		{"EUR", "0.000001", "0.000001"},
+		{"EUR", "1.2345670", "1.234567"}, // a trailing zero is no seventh place
+		{"JPY", "0.5", "0.5"},
+		{"JPY", "3000.0", "3000"},
+		{"KWD", "1.5", "1.500"},
+		{"KWD", "0.123456", "0.123456"},
+		{"EUR", "0.0000001", ""},
+		{"KWD", "0.1234567", ""},
+		{"JPY", "1.0000001", ""},
+		{"EUR", "1e-3", ""},
+	} {
+		got, err := ParseUnitCost(tc.currency, tc.amount)
+		if tc.want == "" {
+			var e *errs.Error
+			if !errors.As(err, &e) || e.Kind != errs.InvalidArgument || e.Violations[0].Field != "amount" {
+				t.Errorf("ParseUnitCost(%s, %q) = %v, %v; want a violation of amount", tc.currency, tc.amount, got, err)
+			}
+			continue
+		}
+		if err != nil || got.FormatUnitCost() != tc.want || UnitCostToProto(got).GetAmount() != tc.want {
+			t.Errorf("ParseUnitCost(%s, %q) = %s, %v; want %s", tc.currency, tc.amount, got.FormatUnitCost(), err, tc.want)
+		}
+	}
+	// The error says how many places a unit cost may have.
+	_, err := UnitCostFromProto("lines[0].unit_cost", &moneyv1.Money{CurrencyCode: "EUR", Amount: "0.0000001"})
+	var e *errs.Error
+	if !errors.As(err, &e) || e.Violations[0].Field != "lines[0].unit_cost.amount" ||
+		!strings.Contains(e.Violations[0].Description, "at most 6 decimal places") {
+		t.Fatalf("UnitCostFromProto error = %v, want a violation of lines[0].unit_cost.amount", err)
+	}
+	if _, err := UnitCostFromProto("standard_cost", nil); !errors.As(err, &e) || e.Violations[0].Field != "standard_cost" {
+		t.Fatalf("UnitCostFromProto(nil) error = %v, want violation of standard_cost", err)
+	}
+	// Amounts that move keep the minor unit.
+	if _, err := Parse("EUR", "0.0125"); err == nil {
+		t.Error(`Parse("EUR", "0.0125") accepted a unit cost's places for an amount`)
+	}
+}
+
+// A line is quantity x unit cost rounded once, half away from zero, to
+// the currency's minor unit: not per unit.
+func TestLineAmountOfFineUnitCosts(t *testing.T) {
+	t.Parallel()
+	d := decimal.RequireFromString
+	for _, tc := range []struct{ qty, cost, currency, want string }{
+		{"10000", "0.0125", "EUR", "125"},
+		{"3", "0.3333", "EUR", "1"},   // 0.9999
+		{"1", "0.005", "EUR", "0.01"}, // half away from zero
+		{"1", "0.004999", "EUR", "0"},
+		{"3", "0.5", "JPY", "2"}, // 1.5
+		{"1", "0.0005", "KWD", "0.001"},
+	} {
+		got := LineAmount(d(tc.qty), Money{Currency: tc.currency, Amount: d(tc.cost)}, decimal.Zero)
+		if !got.Amount.Equal(d(tc.want)) {
+			t.Errorf("%s x %s %s = %s, want %s", tc.qty, tc.cost, tc.currency, got.Amount, tc.want)
+		}
+	}
+}

@@ -50,6 +50,18 @@ func parseMoney(v *errs.Violations, field string, m *moneyv1.Money) (out money.M
 	return out, true
 }
 
+// parseUnitCost parses a unit cost (a purchase order line's, an item's
+// standard cost): finer than the currency's minor unit, up to
+// money.UnitCostScale places.
+func parseUnitCost(v *errs.Violations, field string, m *moneyv1.Money) (out money.Money, ok bool) {
+	out, err := money.UnitCostFromProto(field, m)
+	if err != nil {
+		mustMerge(v, err)
+		return money.Money{}, false
+	}
+	return out, true
+}
+
 // parseDecimal parses a required decimal string.
 func parseDecimal(v *errs.Violations, field, s string) decimal.Decimal {
 	if s == "" {
@@ -222,7 +234,7 @@ func itemToProto(it catalog.Item) *erpv1.Item {
 		Name:            it.Name,
 		UnitOfMeasure:   it.UnitOfMeasure,
 		ListPrice:       money.ToProto(it.ListPrice),
-		StandardCost:    money.ToProto(it.StandardCost),
+		StandardCost:    money.UnitCostToProto(it.StandardCost),
 		TaxRate:         decimalString(it.TaxRate),
 		ReorderPoint:    decimalString(it.ReorderPoint),
 		ReorderQuantity: decimalString(it.ReorderQuantity),
@@ -242,7 +254,7 @@ func itemPatchFromProto(v *errs.Violations, p *erpv1.Item, paths []string) catal
 		}
 	}
 	if contains(paths, "standard_cost") && p.GetStandardCost() != nil {
-		if m, ok := parseMoney(v, "standard_cost", p.GetStandardCost()); ok {
+		if m, ok := parseUnitCost(v, "standard_cost", p.GetStandardCost()); ok {
 			out.StandardCost = &m
 		}
 	}

@@ -29,7 +29,7 @@ func (h *Items) CreateItem(ctx context.Context, req *erpv1.CreateItemRequest) (*
 	}
 	var cost *money.Money
 	if p.GetStandardCost() != nil {
-		if m, ok := parseMoney(&v, "standard_cost", p.GetStandardCost()); ok {
+		if m, ok := parseUnitCost(&v, "standard_cost", p.GetStandardCost()); ok {
 			cost = &m
 		}
 	}

@@ -161,7 +161,7 @@ func purchaseOrderToProto(o purchasing.Order) *erpv1.PurchaseOrder {
 	for _, l := range o.Lines {
 		p.Lines = append(p.Lines, &erpv1.PurchaseOrderLine{
 			LineNumber: l.Number, Sku: l.SKU, Quantity: decimalString(l.Quantity),
-			UnitCost:         money.ToProto(money.Money{Currency: o.Currency, Amount: l.UnitCost}),
+			UnitCost:         money.UnitCostToProto(money.Money{Currency: o.Currency, Amount: l.UnitCost}),
 			ExpectedDate:     civil.FormatDate(l.ExpectedDate),
 			ReceivedQuantity: decimalString(l.Received),
 			Amount:           money.ToProto(money.Money{Currency: o.Currency, Amount: l.Amount}),
@@ -192,7 +192,7 @@ func (h *PurchaseOrders) CreatePurchaseOrder(ctx context.Context, req *erpv1.Cre
 		}
 		if pl.GetUnitCost() == nil {
 			v.Add(f+"unit_cost", "is required")
-		} else if c, ok := parseMoney(&v, f+"unit_cost", pl.GetUnitCost()); ok {
+		} else if c, ok := parseUnitCost(&v, f+"unit_cost", pl.GetUnitCost()); ok {
 			l.UnitCost, l.Currency = c.Amount, c.Currency
 			switch {
 			case currency == "":

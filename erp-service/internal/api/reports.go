@@ -81,7 +81,7 @@ func (h *Reports) GetStockValuation(ctx context.Context, req *erpv1.GetStockValu
 		out.Rows = append(out.Rows, &erpv1.StockValuationRow{
 			Sku:      r.SKU,
 			OnHand:   decimalString(r.OnHand),
-			UnitCost: money.ToProto(r.UnitCost),
+			UnitCost: money.UnitCostToProto(r.UnitCost),
 			Value:    money.ToProto(r.Value()),
 		})
 	}

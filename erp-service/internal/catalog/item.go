@@ -106,6 +106,8 @@ func validate(v *errs.Violations, it *Item) {
 	}
 	if it.StandardCost.Amount.IsNegative() {
 		v.Add("standard_cost.amount", "must not be negative")
+	} else if money.Places(it.StandardCost.Amount) > money.UnitCostScale {
+		v.Add("standard_cost.amount", "%s has more than %d decimal places", it.StandardCost.Amount, money.UnitCostScale)
 	}
 	if it.StandardCost.Currency != it.ListPrice.Currency {
 		v.Add("standard_cost.currency_code", "must be the list price's currency %s", it.ListPrice.Currency)

@@ -156,3 +156,22 @@ func TestReorderSettingsQuantityRule(t *testing.T) {
 		t.Errorf("update: fields %v", got)
 	}
 }
+
+// A standard cost is a unit cost: up to 6 decimal places, finer than the
+// currency's minor unit; a list price keeps the minor unit.
+func TestStandardCostPlaces(t *testing.T) {
+	t.Parallel()
+	d := decimal.RequireFromString
+	for cost, ok := range map[string]bool{"0.0125": true, "0.000001": true, "2.50": true, "0.0000001": false} {
+		it := Item{SKU: "S-1", Name: "Screw", ListPrice: money.Money{Currency: "EUR", Amount: d("0.05")}}
+		c := money.Money{Currency: "EUR", Amount: d(cost)}
+		err := PrepareNew(&it, &c)
+		var e *errs.Error
+		switch {
+		case ok && err != nil:
+			t.Errorf("standard cost %s: %v", cost, err)
+		case !ok && (!errors.As(err, &e) || len(e.Violations) != 1 || e.Violations[0].Field != "standard_cost.amount"):
+			t.Errorf("standard cost %s: %v, want a violation of standard_cost.amount", cost, err)
+		}
+	}
+}

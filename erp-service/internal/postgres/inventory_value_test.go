@@ -164,7 +164,7 @@ func TestInventoryAccountIsTheValuation(t *testing.T) {
 	adjust("F-2", "EAST", "-0.3", "count")
 	adjust("F-1", "MAIN", "0.3", "found")
 	adjust("F-3", "MAIN", "-0.7", "shrinkage")
-	adjust("F-3", "MAIN", "-0.1", "receipt") // a receipt taken back
+	adjust("F-3", "MAIN", "-0.1", "correction") // a receipt taken back
 	checkInventoryValuation(t, s, pool)
 }
 

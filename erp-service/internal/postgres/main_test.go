@@ -111,7 +111,11 @@ func mustItem(t *testing.T, s *postgres.Store, sku, price string) catalog.Item {
 
 func mustAdjust(t *testing.T, s *postgres.Store, sku, warehouse, qty string) stock.Adjustment {
 	t.Helper()
-	a := stock.Adjustment{ID: newID(t), SKU: sku, Warehouse: warehouse, Quantity: dec(qty), Reason: "receipt"}
+	reason := "receipt"
+	if dec(qty).IsNegative() {
+		reason = "correction" // a receipt is positive
+	}
+	a := stock.Adjustment{ID: newID(t), SKU: sku, Warehouse: warehouse, Quantity: dec(qty), Reason: reason}
 	if err := stock.PrepareAdjustment(&a); err != nil {
 		t.Fatal(err)
 	}

@@ -517,9 +517,9 @@ func (s *Store) Adjust(ctx context.Context, adj stock.Adjustment, requestID stri
 		queueFilled(&w, f)
 		// Adjustments are valued at the item's standard cost, by what they
 		// change the item's stock value (ledger.StockValueChange): a
-		// receipt Dr Inventory / Cr Accounts payable, any other (a count,
-		// shrinkage) Dr Inventory / Cr Inventory adjustments; the other way
-		// round for a negative one.
+		// receipt (always positive) Dr Inventory / Cr Accounts payable,
+		// any other (a count, shrinkage, a correction) Dr Inventory / Cr
+		// Inventory adjustments, the other way round for a negative one.
 		kind, other := ledger.KindAdjustment, ledger.InventoryAdjustments
 		if change.Kind == stock.Receipt {
 			kind, other = ledger.KindReceipt, ledger.AccountsPayable

@@ -159,6 +159,8 @@ func ValidateLines(lines []Line) error {
 		}
 		if l.UnitCost.IsNegative() {
 			v.Add(f+"unit_cost.amount", "must not be negative")
+		} else if money.Places(l.UnitCost) > money.UnitCostScale {
+			v.Add(f+"unit_cost.amount", "%s has more than %d decimal places", l.UnitCost, money.UnitCostScale)
 		}
 		if l.ExpectedDate.IsZero() {
 			v.Add(f+"expected_date", "is required (YYYY-MM-DD)")

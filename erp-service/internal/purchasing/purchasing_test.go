@@ -2,6 +2,7 @@ package purchasing
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -182,5 +183,50 @@ func TestQuantityBounds(t *testing.T) {
 	receipt := []ReceiptLine{{1, d("1.1234567")}, {2, d("99999999999999999999999")}, {3, d("0.000001")}}
 	if got := fields(t, ValidateReceipt(receipt)); len(got) != 2 || got[0] != "lines[0].quantity" || got[1] != "lines[1].quantity" {
 		t.Errorf("receipt lines: %v", got)
+	}
+}
+
+// Unit costs may have up to 6 places; a line's amount is quantity x unit
+// cost rounded once (half away from zero), the total the sum of lines.
+func TestFineUnitCosts(t *testing.T) {
+	t.Parallel()
+	date := time.Date(2030, 1, 15, 0, 0, 0, 0, time.UTC)
+	o := Order{Currency: "EUR", Lines: []Line{
+		{SKU: "SCREW", Quantity: d("10000"), UnitCost: d("0.0125"), ExpectedDate: date},
+		{SKU: "NUT", Quantity: d("3"), UnitCost: d("0.3333"), ExpectedDate: date},
+		{SKU: "BOLT", Quantity: d("2"), UnitCost: d("7.50"), ExpectedDate: date},
+		{SKU: "PIN", Quantity: d("1"), UnitCost: d("0.000001"), ExpectedDate: date},
+	}}
+	if err := ValidateLines(o.Lines); err != nil {
+		t.Fatal(err)
+	}
+	if err := Price(&o); err != nil {
+		t.Fatal(err)
+	}
+	var amounts []string
+	for _, l := range o.Lines {
+		amounts = append(amounts, l.Amount.StringFixed(2))
+	}
+	if got := fmt.Sprint(amounts); got != "[125.00 1.00 15.00 0.00]" || o.Total.StringFixed(2) != "141.00" {
+		t.Errorf("amounts = %s, total %s; want [125.00 1.00 15.00 0.00], 141.00", got, o.Total)
+	}
+
+	// Receipts owe the line's amount in all, each rounded cumulatively.
+	l := o.Lines[0]
+	var owed []string
+	before := d("0")
+	for _, q := range []string{"3333", "3333", "3334"} {
+		l.Received = before.Add(d(q))
+		owed = append(owed, PayableChange(l, before, "EUR").StringFixed(2))
+		before = l.Received
+	}
+	if got := fmt.Sprint(owed); got != "[41.66 41.67 41.67]" {
+		t.Errorf("payables of 3333, 3333 and 3334 screws = %s, want [41.66 41.67 41.67] (125.00 in all)", got)
+	}
+
+	// Seven places are more than a unit cost may have.
+	bad := []Line{{SKU: "A", Quantity: d("1"), UnitCost: d("0.0000001"), ExpectedDate: date}}
+	if got := fields(t, ValidateLines(bad)); fmt.Sprint(got) != "[lines[0].unit_cost.amount]" {
+		t.Errorf("unit cost of 7 places: %v", got)
 	}
 }

@@ -286,6 +286,11 @@ func PrepareAdjustment(a *Adjustment) error {
 		v.Add("quantity", "must not be zero")
 	} else if err := money.CheckQuantity(a.Quantity); err != nil {
 		v.Add("quantity", "%v", err)
+	} else if a.IsReceipt() && a.Quantity.IsNegative() {
+		// A receipt is stock arriving, posted against payables; stock
+		// taken out (a receipt entered in error, goods sent back) is a
+		// negative adjustment with another reason, a correction.
+		v.Add("quantity", "must be positive for reason %q (stock arriving); take stock out with another reason, such as \"correction\"", a.Reason)
 	}
 	switch {
 	case a.Reason == "":
@@ -299,10 +304,20 @@ func PrepareAdjustment(a *Adjustment) error {
 // Reference names the adjustment in the ledger.
 func (a Adjustment) Reference() string { return "stockAdjustments/" + a.ID }
 
+// IsReceipt reports whether the adjustment is a receipt: reason "receipt",
+// in any letter case. A receipt is stock arriving (positive, see
+// PrepareAdjustment), recorded as kind receipt and posted against
+// accounts payable; every other reason is a counted correction of either
+// sign, posted against inventory adjustments.
+func (a Adjustment) IsReceipt() bool { return strings.EqualFold(a.Reason, ReceiptReason) }
+
+// ReceiptReason is the adjustment reason of stock arriving.
+const ReceiptReason = "receipt"
+
 // Change is the ledger row of the adjustment; its id is the adjustment's.
 func (a Adjustment) Change() Change {
 	kind := Adjusted
-	if strings.EqualFold(a.Reason, "receipt") {
+	if a.IsReceipt() {
 		kind = Receipt
 	}
 	return Change{ID: a.ID, SKU: a.SKU, Warehouse: a.Warehouse, Kind: kind, OnHandDelta: a.Quantity,

@@ -3,6 +3,7 @@ package stock
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/shopspring/decimal"
@@ -92,6 +93,31 @@ func TestQuantityBounds(t *testing.T) {
 			if err := PrepareTransfer(&tr); (err == nil) != ok {
 				t.Errorf("transfer %s: %v", q, err)
 			}
+		}
+	}
+}
+
+// A receipt is stock arriving: a negative one is refused, naming the
+// quantity and the reason, whatever the letter case; every other reason
+// is a count or correction of either sign.
+func TestReceiptsArePositive(t *testing.T) {
+	t.Parallel()
+	for _, reason := range []string{"receipt", " Receipt ", "RECEIPT"} {
+		a := Adjustment{SKU: "X", Quantity: d("-1"), Reason: reason}
+		err := PrepareAdjustment(&a)
+		var e *errs.Error
+		if !errors.As(err, &e) || e.Kind != errs.InvalidArgument || len(e.Violations) != 1 || e.Violations[0].Field != "quantity" ||
+			!strings.Contains(e.Violations[0].Description, `reason "`+strings.TrimSpace(reason)+`"`) {
+			t.Errorf("receipt of -1 with reason %q: %v, want INVALID_ARGUMENT on quantity naming the reason", reason, err)
+		}
+	}
+	for _, tc := range []struct{ qty, reason string }{
+		{"1", "receipt"}, {"-1", "correction"}, {"1", "correction"}, {"-1", "count"}, {"1", "count"},
+		{"-1", "damage"}, {"-1", "receipts"}, {"-1", "return to vendor"},
+	} {
+		a := Adjustment{SKU: "X", Quantity: d(tc.qty), Reason: tc.reason}
+		if err := PrepareAdjustment(&a); err != nil {
+			t.Errorf("%s with reason %q: %v", tc.qty, tc.reason, err)
 		}
 	}
 }

@@ -36,9 +36,12 @@ type Item struct {
 	UnitOfMeasure string `protobuf:"bytes,3,opt,name=unit_of_measure,json=unitOfMeasure,proto3" json:"unit_of_measure,omitempty"`
 	// Required.
 	ListPrice *v1.Money `protobuf:"bytes,4,opt,name=list_price,json=listPrice,proto3" json:"list_price,omitempty"`
-	// Same currency as list_price; defaults to zero. Its currency cannot
-	// change while any warehouse has the item on hand (FAILED_PRECONDITION):
-	// bring the stock to zero first.
+	// Same currency as list_price; defaults to zero. A unit cost: up to 6
+	// decimal places, finer than the currency's minor unit ("0.0125" EUR;
+	// more is INVALID_ARGUMENT on standard_cost.amount). Stock is valued at
+	// on hand x standard cost, rounded once per item to the minor unit.
+	// Its currency cannot change while any warehouse has the item on hand
+	// (FAILED_PRECONDITION): bring the stock to zero first.
 	StandardCost *v1.Money `protobuf:"bytes,5,opt,name=standard_cost,json=standardCost,proto3" json:"standard_cost,omitempty"`
 	// Decimal fraction, "0.19" for 19 %. Default "0".
 	TaxRate    string                 `protobuf:"bytes,6,opt,name=tax_rate,json=taxRate,proto3" json:"tax_rate,omitempty"`

@@ -454,7 +454,7 @@ type PurchaseOrder struct {
 	Status PurchaseOrderStatus `protobuf:"varint,5,opt,name=status,proto3,enum=erp.v1.PurchaseOrderStatus" json:"status,omitempty"`
 	// At least one line.
 	Lines []*PurchaseOrderLine `protobuf:"bytes,6,rep,name=lines,proto3" json:"lines,omitempty"`
-	// Read-only: sum of the line amounts.
+	// Read-only: sum of the line amounts (each already rounded).
 	Total *v1.Money `protobuf:"bytes,7,opt,name=total,proto3" json:"total,omitempty"`
 	// Revision; increments with every change.
 	Etag          string                 `protobuf:"bytes,8,opt,name=etag,proto3" json:"etag,omitempty"`
@@ -572,13 +572,18 @@ type PurchaseOrderLine struct {
 	Sku string `protobuf:"bytes,2,opt,name=sku,proto3" json:"sku,omitempty"`
 	// Positive decimal string.
 	Quantity string `protobuf:"bytes,3,opt,name=quantity,proto3" json:"quantity,omitempty"`
-	// Required, in the order's currency, not negative.
+	// Required, in the order's currency, not negative. A unit cost: up to 6
+	// decimal places, finer than the currency's minor unit (a screw at
+	// "0.0125" EUR); more is INVALID_ARGUMENT on lines[i].unit_cost.amount.
 	UnitCost *v1.Money `protobuf:"bytes,4,opt,name=unit_cost,json=unitCost,proto3" json:"unit_cost,omitempty"`
 	// Expected delivery date (YYYY-MM-DD). Required.
 	ExpectedDate string `protobuf:"bytes,5,opt,name=expected_date,json=expectedDate,proto3" json:"expected_date,omitempty"`
 	// Read-only.
 	ReceivedQuantity string `protobuf:"bytes,6,opt,name=received_quantity,json=receivedQuantity,proto3" json:"received_quantity,omitempty"`
-	// Read-only: quantity x unit cost, rounded.
+	// Read-only: quantity x unit cost, rounded once for the line (not per
+	// unit), half away from zero, to the currency's minor unit: 10000 at
+	// 0.0125 is 125.00, 3 at 0.3333 is 1.00. Receipts owe the supplier this
+	// amount in all, each rounded cumulatively.
 	Amount        *v1.Money `protobuf:"bytes,7,opt,name=amount,proto3" json:"amount,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

@@ -446,7 +446,8 @@ type StockValuationRow struct {
 	Sku   string                 `protobuf:"bytes,1,opt,name=sku,proto3" json:"sku,omitempty"`
 	// Decimal string.
 	OnHand string `protobuf:"bytes,2,opt,name=on_hand,json=onHand,proto3" json:"on_hand,omitempty"`
-	// The item's standard cost per unit.
+	// The item's standard cost per unit, as precise as it is (up to 6
+	// decimal places).
 	UnitCost *v1.Money `protobuf:"bytes,3,opt,name=unit_cost,json=unitCost,proto3" json:"unit_cost,omitempty"`
 	// on_hand x unit_cost, rounded to the currency's minor unit.
 	Value         *v1.Money `protobuf:"bytes,4,opt,name=value,proto3" json:"value,omitempty"`

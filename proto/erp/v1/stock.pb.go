@@ -293,9 +293,15 @@ type StockAdjustment struct {
 	Sku string `protobuf:"bytes,2,opt,name=sku,proto3" json:"sku,omitempty"`
 	// Warehouse code; defaults to the default warehouse.
 	Warehouse string `protobuf:"bytes,3,opt,name=warehouse,proto3" json:"warehouse,omitempty"`
-	// Non-zero decimal string; positive adds stock.
+	// Non-zero decimal string; positive adds stock. Positive for reason
+	// "receipt" (INVALID_ARGUMENT on quantity otherwise).
 	Quantity string `protobuf:"bytes,4,opt,name=quantity,proto3" json:"quantity,omitempty"`
-	// "receipt", "count", "damage", ... Required.
+	// Required, at most 200 characters. "receipt" (any letter case) is stock
+	// arriving: kind receipt, posted against 2000 Accounts payable, and
+	// must be positive. Any other ("count", "correction", "damage", ...) is
+	// a counted correction of either sign, kind adjustment, posted against
+	// 5200 Inventory adjustments: take stock out, a receipt entered in error
+	// or goods sent back to the supplier included, with one of those.
 	Reason     string                 `protobuf:"bytes,5,opt,name=reason,proto3" json:"reason,omitempty"`
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	// The item's availability after the adjustment when created, its

@@ -23,7 +23,10 @@ const (
 
 // Money is an exact amount in one currency. The amount is a decimal string
 // ("1234.50", "-3", "0.125"), never a floating point number, and carries at
-// most as many decimals as the currency has minor units.
+// most as many decimals as the currency has minor units. A field documented
+// as a unit cost (a price per unit that is never paid as such) may have up
+// to 6 decimals in any currency ("0.0125" EUR), and is answered with the
+// currency's minor units or the places it needs.
 type Money struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// ISO 4217 code, upper case: "EUR", "USD", "JPY", "KWD".
