@@ -234,7 +234,7 @@ func TestCloseOwnerBackfill(t *testing.T) {
 		writes []string
 		want   string
 	}{
-		"reassigned after the win": {[]string{`owner = 'ana'`, `stage = 'closed_won'`, `owner = 'bo'`, `owner = 'cy'`}, "ana"},
+		"reassigned after the win":  {[]string{`owner = 'ana'`, `stage = 'closed_won'`, `owner = 'bo'`, `owner = 'cy'`}, "ana"},
 		"reassigned before the win": {[]string{`owner = 'ana'`, `owner = 'bo'`, `stage = 'closed_won'`, `owner = 'cy'`}, "bo"},
 		"lost after the win":        {[]string{`owner = 'ana'`, `stage = 'closed_won'`, `owner = 'bo'`, `stage = 'closed_lost'`, `owner = 'cy'`}, "bo"},
 		"closed in the write":       {[]string{`owner = 'ana'`, `owner = 'bo', stage = 'closed_lost'`, `owner = 'cy'`}, "bo"},
