@@ -175,7 +175,7 @@ func TestAuditTrailShowsOnlyVisibleChanges(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := fields(), []string{"close_time", "order_status", "order_update_time", "probability", "stage"}; !slices.Equal(got, want) {
+	if got, want := fields(), []string{"close_owner", "close_time", "order_status", "order_update_time", "probability", "stage"}; !slices.Equal(got, want) {
 		t.Fatalf("trail of the win %v, want %v:\n%v", got, want, e.auditTrail(res, 0))
 	}
 	if won.Order.GetId() != "" || won.Order.GetNumber() != "" || won.Order.GetStatus() != crmv1.FulfillmentStatus_FULFILLMENT_STATUS_PENDING {

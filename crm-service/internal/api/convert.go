@@ -242,6 +242,7 @@ func opportunityToProto(o pipeline.Opportunity) *crmv1.Opportunity {
 		CreateTime:        timeToProto(o.CreateTime),
 		UpdateTime:        timeToProto(o.UpdateTime),
 		CloseTime:         timeToProto(o.CloseTime),
+		CloseOwner:        o.CloseOwner,
 	}
 	out.Lines = make([]*crmv1.OpportunityLine, len(o.Lines))
 	for i, l := range o.Lines {

@@ -40,6 +40,12 @@ func (s *reportServer) GetPipelineReport(ctx context.Context, req *crmv1.GetPipe
 		if o.AverageCycleDays != nil {
 			row.AverageSalesCycleDays = o.AverageCycleDays.StringFixed(2)
 		}
+		for _, m := range o.WonAmounts {
+			row.WonAmounts = append(row.WonAmounts, money.ToProto(m))
+		}
+		for _, m := range o.LostAmounts {
+			row.LostAmounts = append(row.LostAmounts, money.ToProto(m))
+		}
 		out.Owners = append(out.Owners, row)
 	}
 	for _, f := range p.Funnel {

@@ -157,6 +157,9 @@ func expectedReport(e *env, f *crmv1.GetPipelineReportRequest) reportLines {
 	type ownerAcc struct {
 		won, lost int
 		cycle     decimal.Decimal
+		// Per currency: amounts of the won and the lost deals, and
+		// whether there are any.
+		wonSum, lostSum map[string]decimal.Decimal
 	}
 	byOwner := map[string]ownerAcc{}
 	stageOf := map[string]crmv1.Stage{}
@@ -168,28 +171,40 @@ func expectedReport(e *env, f *crmv1.GetPipelineReportRequest) reportLines {
 	}
 	for _, o := range opps.Opportunities {
 		stageOf[o.Id] = o.Stage
-		if f.Owner != "" && o.Owner != f.Owner || f.CurrencyCode != "" && o.CurrencyCode != f.CurrencyCode ||
-			f.CampaignId != "" && o.CampaignId != f.CampaignId {
+		if f.CurrencyCode != "" && o.CurrencyCode != f.CurrencyCode || f.CampaignId != "" && o.CampaignId != f.CampaignId {
 			continue
 		}
-		expected := inRange(o.ExpectedCloseDate, f.ExpectedCloseStartDate, f.ExpectedCloseEndDate)
+		// Closed deals count for the owner who closed them in owners, for
+		// their current owner in the stages.
+		owner := o.Owner
+		if o.Stage == crmv1.Stage_STAGE_CLOSED_WON || o.Stage == crmv1.Stage_STAGE_CLOSED_LOST {
+			owner = o.CloseOwner
+		}
+		expected := inRange(o.ExpectedCloseDate, f.ExpectedCloseStartDate, f.ExpectedCloseEndDate) && (f.Owner == "" || o.Owner == f.Owner)
 		if expected {
 			k := fmt.Sprintf("%d\x00%s", slices.Index(stageOrder, o.Stage), o.CurrencyCode)
 			byStage[k] = byStage[k].add(o)
 		}
 		switch o.Stage {
 		case crmv1.Stage_STAGE_CLOSED_WON, crmv1.Stage_STAGE_CLOSED_LOST:
-			if !inRange(o.CloseTime.AsTime().In(zone).Format(time.DateOnly), f.CloseStartDate, f.CloseEndDate) {
+			if !inRange(o.CloseTime.AsTime().In(zone).Format(time.DateOnly), f.CloseStartDate, f.CloseEndDate) ||
+				f.Owner != "" && owner != f.Owner {
 				continue
 			}
-			ok := o.Owner + "\x00" + o.CloseTime.AsTime().In(zone).Format("2006-01")
+			ok := owner + "\x00" + o.CloseTime.AsTime().In(zone).Format("2006-01")
 			a := byOwner[ok]
+			if a.wonSum == nil {
+				a.wonSum, a.lostSum = map[string]decimal.Decimal{}, map[string]decimal.Decimal{}
+			}
+			amt := decimal.RequireFromString(o.Amount.Amount)
 			if o.Stage == crmv1.Stage_STAGE_CLOSED_WON {
 				a.won++
 				us := o.CloseTime.AsTime().Sub(o.CreateTime.AsTime()).Microseconds()
 				a.cycle = a.cycle.Add(decimal.New(us, -6))
+				a.wonSum[o.CurrencyCode] = a.wonSum[o.CurrencyCode].Add(amt)
 			} else {
 				a.lost++
+				a.lostSum[o.CurrencyCode] = a.lostSum[o.CurrencyCode].Add(amt)
 			}
 			byOwner[ok] = a
 		default:
@@ -221,7 +236,15 @@ func expectedReport(e *env, f *crmv1.GetPipelineReportRequest) reportLines {
 		if a.won > 0 {
 			avg = a.cycle.DivRound(decimal.NewFromInt(int64(86400*a.won)), 2).StringFixed(2)
 		}
-		want[2] = append(want[2], fmt.Sprintf("%s %d %d %s %s", strings.Replace(k, "\x00", " ", 1), a.won, a.lost, rate(a.won, a.won+a.lost), avg))
+		sums := func(m map[string]decimal.Decimal) string {
+			var out []string
+			for _, cur := range slices.Sorted(mapsKeys(m)) {
+				out = append(out, money.Money{Currency: cur, Amount: m[cur]}.String())
+			}
+			return strings.Join(out, ", ")
+		}
+		want[2] = append(want[2], fmt.Sprintf("%s %d %d %s %s won[%s] lost[%s]", strings.Replace(k, "\x00", " ", 1), a.won, a.lost,
+			rate(a.won, a.won+a.lost), avg, sums(a.wonSum), sums(a.lostSum)))
 	}
 	type funnelAcc struct{ leads, converted, won int }
 	byFunnel := map[string]funnelAcc{}
@@ -263,8 +286,16 @@ func gotReport(e *env, f *crmv1.GetPipelineReportRequest) reportLines {
 	for _, f := range rep.Forecast {
 		got[1] = append(got[1], fmt.Sprintf("%s %d %s %s", f.Month, f.Count, m(f.Amount), m(f.WeightedAmount)))
 	}
+	sums := func(ms []*moneyv1.Money) string {
+		var out []string
+		for _, x := range ms {
+			out = append(out, m(x))
+		}
+		return strings.Join(out, ", ")
+	}
 	for _, o := range rep.Owners {
-		got[2] = append(got[2], fmt.Sprintf("%s %s %d %d %s %s", o.Owner, o.Month, o.Won, o.Lost, o.WinRate, o.AverageSalesCycleDays))
+		got[2] = append(got[2], fmt.Sprintf("%s %s %d %d %s %s won[%s] lost[%s]", o.Owner, o.Month, o.Won, o.Lost, o.WinRate,
+			o.AverageSalesCycleDays, sums(o.WonAmounts), sums(o.LostAmounts)))
 	}
 	for _, f := range rep.Funnel {
 		got[3] = append(got[3], fmt.Sprintf("%s %s %d %d %s %d", f.Source, f.CampaignId, f.Leads, f.ConvertedLeads, f.ConversionRate, f.WonOpportunities))
@@ -437,6 +468,16 @@ func TestPipelineReportTimeZone(t *testing.T) {
 	if got := owners(q4); len(got) != 0 {
 		t.Errorf("UTC's fourth quarter: bo's deals close in %v, want none", got)
 	}
+	// What bo won in New York's fourth quarter, in EUR: the amount of the
+	// deal won on New Year's Eve there, in no other quarter or zone.
+	wonQ4 := &crmv1.GetPipelineReportRequest{TimeZone: ny, CloseStartDate: "2030-10-01", CloseEndDate: "2030-12-31", CurrencyCode: "EUR", Owner: "bo"}
+	if got, want := gotReport(e, wonQ4)[2], []string{"bo 2030-12 1 0 1.0000 " + strings.Fields(expectedReport(e, wonQ4)[2][0])[5] + " won[46.62 EUR] lost[]"}; !slices.Equal(got, want) {
+		t.Errorf("bo's fourth quarter in New York, EUR: %q, want %q", got, want)
+	}
+	wonQ4.TimeZone = ""
+	if got := gotReport(e, wonQ4)[2]; len(got) != 0 {
+		t.Errorf("bo's fourth quarter in UTC, EUR: %q, want none", got)
+	}
 	leads := gotReport(e, &crmv1.GetPipelineReportRequest{TimeZone: ny, LeadCreateStartDate: "2030-12-31", LeadCreateEndDate: "2030-12-31"})[3]
 	if len(leads) != 1 || !strings.HasPrefix(leads[0], "web ") || strings.Fields(leads[0])[2] != "1" {
 		t.Errorf("leads created on 2030-12-31 in New York: %q, want Lead 0", leads)
@@ -506,11 +547,98 @@ func TestReportOwnersTrimmed(t *testing.T) {
 	month := time.Now().UTC().Format("2006-01")
 	for _, f := range []*crmv1.GetPipelineReportRequest{{}, {Owner: "ana"}, {Owner: " ana "}} {
 		got := gotReport(e, f)
-		if want := []string{"ana " + month + " 2 1 0.6667 0.00"}; !slices.Equal(got[2], want) {
+		if want := []string{"ana " + month + " 2 1 0.6667 0.00 won[20.00 EUR] lost[10.00 EUR]"}; !slices.Equal(got[2], want) {
 			t.Errorf("%v: owners %q, want %q", f, got[2], want)
 		}
 		if want := []string{"web  1 0 0.0000 0"}; !slices.Equal(got[3], want) {
 			t.Errorf("%v: funnel %q, want %q", f, got[3], want)
 		}
+	}
+}
+
+// A closed deal counts for the owner who won or lost it, whoever owns it
+// now: reassigning ana's closed deals to zed moves none of her wins,
+// losses or amounts, in the maintained totals or the filtered report,
+// while the stages follow the current owner. A deal reopened and closed
+// again counts for the owner who closed it then.
+func TestReportOwnerAtClose(t *testing.T) {
+	e := newEnv(t)
+	seedReport(t, e)
+	closed, err := e.opportunities.ListOpportunities(e.sales(), &crmv1.ListOpportunitiesRequest{Filter: `owner = "ana"`, PageSize: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// ana's closed deals (three of the deals, two from converted leads)
+	// in one month: amounts per currency in one row.
+	if _, err := e.db.Exec(t.Context(), `UPDATE opportunities SET close_time = '2030-11-15 12:00:00Z'
+WHERE owner = 'ana' AND stage IN ('closed_won', 'closed_lost')`); err != nil {
+		t.Fatal(err)
+	}
+	anaRow := "ana 2030-11 4 1 0.8000 "
+	owners := func(f *crmv1.GetPipelineReportRequest) []string { return gotReport(e, f)[2] }
+	before := owners(&crmv1.GetPipelineReportRequest{})
+	i := slices.IndexFunc(before, func(l string) bool { return strings.HasPrefix(l, anaRow) })
+	if i < 0 || !strings.HasSuffix(before[i], " won[90.00 EUR, 1000.00 USD] lost[5.00 EUR]") {
+		t.Fatalf("ana's deals before the reassignment: %q, want %q... won[90.00 EUR, 1000.00 USD] lost[5.00 EUR]", before, anaRow)
+	}
+	var moved []string
+	for _, o := range closed.Opportunities {
+		if o.Stage != crmv1.Stage_STAGE_CLOSED_WON && o.Stage != crmv1.Stage_STAGE_CLOSED_LOST {
+			continue
+		}
+		if o.CloseOwner != "ana" {
+			t.Errorf("deal %s closed by ana: close_owner %q", o.Id, o.CloseOwner)
+		}
+		got, err := e.opportunities.UpdateOpportunity(e.sales(), &crmv1.UpdateOpportunityRequest{
+			Opportunity: &crmv1.Opportunity{Id: o.Id, Owner: "zed"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"owner"}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Owner != "zed" || got.CloseOwner != "ana" {
+			t.Errorf("reassigned closed deal: owner %q, close_owner %q, want zed and ana", got.Owner, got.CloseOwner)
+		}
+		moved = append(moved, o.Id)
+	}
+	if len(moved) != 5 {
+		t.Fatalf("ana closed %d deals, want 5", len(moved))
+	}
+	if after := owners(&crmv1.GetPipelineReportRequest{}); !slices.Equal(after, before) {
+		t.Errorf("owners after reassigning closed deals:\n got %q\nwant %q", after, before)
+	}
+	for _, f := range []*crmv1.GetPipelineReportRequest{
+		{}, {Owner: "ana"}, {Owner: "zed"}, {Owner: "ana", CloseStartDate: "2030-11-01", CloseEndDate: "2030-11-30"},
+		{CurrencyCode: "EUR", TimeZone: "Europe/Berlin"},
+	} {
+		want, got := expectedReport(e, f), gotReport(e, f)
+		for i := range sections {
+			if !slices.Equal(got[i], want[i]) {
+				t.Errorf("%v: %s:\n got %q\nwant %q", f, sections[i], got[i], want[i])
+			}
+		}
+	}
+	if got := owners(&crmv1.GetPipelineReportRequest{Owner: "zed"}); len(got) != 0 {
+		t.Errorf("zed closed no deal, owners %q", got)
+	}
+	if got := gotReport(e, &crmv1.GetPipelineReportRequest{Owner: "zed"})[0]; len(got) != 3 {
+		t.Errorf("zed's stages (won and lost deals now his): %q", got)
+	}
+
+	// Reopened and lost again, now by zed.
+	ro, err := e.opportunities.ReopenOpportunity(e.sales(), &crmv1.ReopenOpportunityRequest{Id: moved[0]})
+	if err != nil || ro.CloseOwner != "" {
+		t.Fatalf("reopened: close_owner %q, %v", ro.GetCloseOwner(), err)
+	}
+	lo, err := e.opportunities.LoseOpportunity(e.sales(), &crmv1.LoseOpportunityRequest{Id: moved[0]})
+	if err != nil || lo.CloseOwner != "zed" {
+		t.Fatalf("lost again: close_owner %q, %v", lo.GetCloseOwner(), err)
+	}
+	stored, err := e.opportunities.GetOpportunity(e.sales(), &crmv1.GetOpportunityRequest{Id: moved[0]})
+	if err != nil || stored.CloseOwner != "zed" {
+		t.Fatalf("stored close_owner %q, %v", stored.GetCloseOwner(), err)
+	}
+	want, got := expectedReport(e, &crmv1.GetPipelineReportRequest{}), gotReport(e, &crmv1.GetPipelineReportRequest{})
+	if !slices.Equal(got[2], want[2]) || !slices.ContainsFunc(got[2], func(l string) bool { return strings.HasPrefix(l, "zed ") }) {
+		t.Errorf("owners after zed lost a deal:\n got %q\nwant %q", got[2], want[2])
 	}
 }

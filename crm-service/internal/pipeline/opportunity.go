@@ -123,6 +123,11 @@ type Opportunity struct {
 	CreateTime time.Time
 	UpdateTime time.Time
 	CloseTime  time.Time // zero while open
+	// CloseOwner is the owner when the deal last entered a closed stage
+	// (won, or lost), "" while open; it stays when a closed deal changes
+	// owner. Read-only: the database maintains it (migration 0030), and
+	// Win, Lose and Reopen set it as the database does, for their answers.
+	CloseOwner string
 }
 
 // ETag is the opportunity's current etag.

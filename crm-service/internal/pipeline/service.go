@@ -333,6 +333,7 @@ func (s *Service) Win(ctx context.Context, id, requestID, etag string) (Opportun
 		next.Stage = StageClosedWon
 		next.Probability = DefaultProbability(StageClosedWon)
 		next.CloseTime = now
+		next.CloseOwner = cur.Owner
 		next.LostReason = ""
 		next.Order = rewonOrder(cur.Order, now)
 		next.Version++
@@ -392,6 +393,7 @@ func (s *Service) Lose(ctx context.Context, id, requestID, etag, reason string) 
 		next.Stage = StageClosedLost
 		next.Probability = DefaultProbability(StageClosedLost)
 		next.CloseTime = now
+		next.CloseOwner = cur.Owner
 		next.LostReason = reason
 		next.Version++
 		next.UpdateTime = now
@@ -433,6 +435,7 @@ func (s *Service) Reopen(ctx context.Context, id, requestID, etag string, stage 
 		next.Stage = stage
 		next.Probability = DefaultProbability(stage)
 		next.CloseTime = time.Time{}
+		next.CloseOwner = ""
 		next.LostReason = ""
 		next.Version++
 		next.UpdateTime = s.now().UTC()

@@ -40,7 +40,7 @@ var MutableFields = []Field{FieldName, FieldStage, FieldProbability, FieldExpect
 // ReadOnlyFields are fields of the resource a client never writes; they are
 // ignored in request bodies and update masks. account_id is fixed at
 // creation.
-var ReadOnlyFields = []string{"id", "account_id", "amount", "order", "payment_status", "lost_reason", "etag", "create_time", "update_time", "close_time"}
+var ReadOnlyFields = []string{"id", "account_id", "amount", "order", "payment_status", "lost_reason", "etag", "create_time", "update_time", "close_time", "close_owner"}
 
 // Input is what a client sends to create or update an opportunity, as
 // written, so that validation can name every bad field at once.

@@ -69,7 +69,10 @@ func (s *Store) BulkLoad(ctx context.Context, spec BulkSpec, progress func(table
 		return fmt.Errorf("bulk load: %w", err)
 	}
 	defer func() { _ = tx.Rollback(ctx) }()
+	// The close owner's trigger (a BEFORE trigger, which would make COPY
+	// insert row by row) is off too: the rows carry their close owner.
 	if _, err := tx.Exec(ctx, `ALTER TABLE opportunities DISABLE TRIGGER opportunities_pipeline_totals;
+ALTER TABLE opportunities DISABLE TRIGGER opportunities_close_owner_insert;
 ALTER TABLE leads DISABLE TRIGGER leads_funnel_totals`); err != nil {
 		return fmt.Errorf("bulk load: %w", err)
 	}
@@ -129,16 +132,18 @@ ALTER TABLE leads DISABLE TRIGGER leads_funnel_totals`); err != nil {
 	}
 	n, err = tx.CopyFrom(ctx, pgx.Identifier{"opportunities"},
 		[]string{"id", "account_id", "name", "stage", "probability", "currency_code", "expected_close_date", "owner",
-			"amount", "lost_reason", "close_time", "version", "create_time", "update_time"},
+			"amount", "lost_reason", "close_time", "version", "create_time", "update_time", "close_owner"},
 		pgx.CopyFromSlice(spec.Opportunities, func(i int) ([]any, error) {
 			o := genOpportunity(spec, i, now, prices)
 			updated := o.created
+			var closeOwner *string
 			if o.stage.Closed() {
 				updated = o.closeTime
+				closeOwner = &o.owner
 			}
 			return []any{opps[i], accounts[o.account], fmt.Sprintf("Deal %d", i+1), string(o.stage), o.probability,
 				o.currency, date(o.expectedClose), o.owner, o.amount, o.lostReason, timestamp(o.closeTime), int64(1),
-				o.created, updated}, nil
+				o.created, updated, closeOwner}, nil
 		}))
 	if err != nil {
 		return fmt.Errorf("copy opportunities: %w", err)
@@ -200,6 +205,7 @@ ALTER TABLE leads DISABLE TRIGGER leads_funnel_totals`); err != nil {
 	}
 	report("opportunity_lines", n)
 	if _, err := tx.Exec(ctx, `ALTER TABLE opportunities ENABLE TRIGGER opportunities_pipeline_totals;
+ALTER TABLE opportunities ENABLE TRIGGER opportunities_close_owner_insert;
 ALTER TABLE leads ENABLE TRIGGER leads_funnel_totals;
 SELECT crm_refresh_report_totals()`); err != nil {
 		return fmt.Errorf("bulk load: report totals: %w", err)

@@ -207,3 +207,77 @@ func TestPendingOrderBackfill(t *testing.T) {
 		t.Errorf("the backfill wrote %d audit entries", n-entries)
 	}
 }
+
+// Migration 0030 gives each closed deal the owner it had when it closed,
+// read from the audit trail: the owner before the first owner change
+// after the last stage change, else (no change since) the current owner;
+// open deals get none. The rewrite is not audited.
+func TestCloseOwnerBackfill(t *testing.T) {
+	f := newFixture(t)
+	raw, err := fs.ReadFile(migrations.FS, "0030_close_owner_and_period_amounts.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sql := string(raw)
+	const last = "ENABLE TRIGGER opportunities_pipeline_totals;"
+	start := strings.Index(sql, "ALTER TABLE opportunities DISABLE TRIGGER opportunities_audit;")
+	end := strings.Index(sql, last)
+	if start < 0 || end < 0 {
+		t.Fatal("no backfill in 0030_close_owner_and_period_amounts.sql")
+	}
+	backfill := sql[start : end+len(last)]
+	ctx := t.Context()
+	acc := newID(t)
+	f.seedAccount(t, acc)
+	// Each deal's writes, one statement (so one audit step) each.
+	deals := map[string]struct {
+		writes []string
+		want   string
+	}{
+		"reassigned after the win":  {[]string{`owner = 'ana'`, `stage = 'closed_won'`, `owner = 'bo'`, `owner = 'cy'`}, "ana"},
+		"reassigned before the win": {[]string{`owner = 'ana'`, `owner = 'bo'`, `stage = 'closed_won'`, `owner = 'cy'`}, "bo"},
+		"lost after the win":        {[]string{`owner = 'ana'`, `stage = 'closed_won'`, `owner = 'bo'`, `stage = 'closed_lost'`, `owner = 'cy'`}, "bo"},
+		"closed in the write":       {[]string{`owner = 'ana'`, `owner = 'bo', stage = 'closed_lost'`, `owner = 'cy'`}, "bo"},
+		"never reassigned":          {[]string{`owner = 'ana'`, `stage = 'closed_won'`}, "ana"},
+		"reopened":                  {[]string{`owner = 'ana'`, `stage = 'closed_won'`, `stage = 'proposal'`, `owner = 'bo'`}, ""},
+		// Closed before the trail began: every owner change came after.
+		"closed before the trail": {[]string{`owner = 'dee', stage = 'closed_won'`, `DELETE`, `owner = 'eve'`, `owner = 'fay'`}, "dee"},
+	}
+	ids := map[string]string{}
+	for name, d := range deals {
+		id := newID(t)
+		ids[name] = id
+		f.newOpportunity(t, id, acc)
+		for _, w := range d.writes {
+			stmt := `UPDATE opportunities SET ` + w + ` WHERE id = $1`
+			if w == "DELETE" {
+				stmt = `DELETE FROM audit_entries WHERE resource = 'opportunities/' || $1`
+			}
+			if _, err := f.pool.Exec(ctx, stmt, id); err != nil {
+				t.Fatalf("%s: %s: %v", name, w, err)
+			}
+		}
+	}
+	// As before the migration: no close owner anywhere.
+	if _, err := f.pool.Exec(ctx, `ALTER TABLE opportunities DISABLE TRIGGER USER;
+UPDATE opportunities SET close_owner = NULL;
+ALTER TABLE opportunities ENABLE TRIGGER USER`); err != nil {
+		t.Fatal(err)
+	}
+	entries := f.count(t, `SELECT count(*) FROM audit_entries`)
+	if _, err := f.pool.Exec(ctx, backfill); err != nil {
+		t.Fatalf("backfill: %v", err)
+	}
+	for name, d := range deals {
+		var got string
+		if err := f.pool.QueryRow(ctx, `SELECT coalesce(close_owner, '') FROM opportunities WHERE id = $1`, ids[name]).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if got != d.want {
+			t.Errorf("%s: close owner %q, want %q", name, got, d.want)
+		}
+	}
+	if n := f.count(t, `SELECT count(*) FROM audit_entries`); n != entries {
+		t.Errorf("the backfill wrote %d audit entries", n-entries)
+	}
+}

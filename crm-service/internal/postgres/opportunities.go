@@ -20,7 +20,7 @@ import (
 
 const opportunityCols = `id, account_id, name, stage, probability, currency_code, expected_close_date, owner,
 amount, lost_reason, payment_status, order_id, order_number, order_status, order_update_time, order_version,
-close_time, payment_version, version, create_time, update_time, campaign_id`
+close_time, payment_version, version, create_time, update_time, campaign_id, close_owner`
 
 // Each filter column has an index (column, id).
 var opportunityFilterCols = map[string]string{
@@ -46,12 +46,15 @@ func scanOpportunity(row pgx.Row) (pipeline.Opportunity, error) {
 	var closeDate, orderTime, closeTime *time.Time
 	var orderID, orderNumber, orderStatus *string
 	var orderVersion, paymentVersion *int64
-	var campaignID *string
+	var campaignID, closeOwner *string
 	err := row.Scan(&o.ID, &o.AccountID, &o.Name, &o.Stage, &o.Probability, &o.Currency, &closeDate, &o.Owner,
 		&o.Amount.Amount, &o.LostReason, &o.PaymentStatus, &orderID, &orderNumber, &orderStatus, &orderTime, &orderVersion,
-		&closeTime, &paymentVersion, &o.Version, &o.CreateTime, &o.UpdateTime, &campaignID)
+		&closeTime, &paymentVersion, &o.Version, &o.CreateTime, &o.UpdateTime, &campaignID, &closeOwner)
 	if err != nil {
 		return pipeline.Opportunity{}, err
+	}
+	if closeOwner != nil {
+		o.CloseOwner = *closeOwner
 	}
 	if campaignID != nil {
 		o.CampaignID = *campaignID

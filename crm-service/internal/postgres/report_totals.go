@@ -10,7 +10,8 @@ import (
 )
 
 // The unfiltered pipeline report reads the totals the triggers of
-// migration 0012 maintain, summed over their slots (migration 0016), in
+// migration 0012 maintain (owners by owner at close and currency since
+// 0030), summed over their slots (migration 0016), in
 // the order of the raw aggregation.
 const (
 	totalsStagesSQL = `SELECT stage, currency_code, sum(count), sum(amount), sum(amount_times_probability)
@@ -20,8 +21,10 @@ ORDER BY ` + stageOrderSQL + `, currency_code`
 	totalsMonthsSQL = `SELECT month, currency_code, sum(count), sum(amount), sum(amount_times_probability)
 FROM pipeline_month_totals GROUP BY month, currency_code HAVING sum(count) > 0 ORDER BY month, currency_code`
 
-	totalsOwnersSQL = `SELECT owner, month, sum(won), sum(lost), sum(won_cycle_seconds)
-FROM pipeline_owner_totals GROUP BY owner, month HAVING sum(won) + sum(lost) > 0 ORDER BY owner COLLATE "C", month`
+	// By owner at close (migration 0030), month and currency.
+	totalsOwnersSQL = `SELECT owner, month, currency_code, sum(won), sum(lost), sum(won_cycle_seconds), sum(won_amount), sum(lost_amount)
+FROM pipeline_owner_totals GROUP BY owner, month, currency_code HAVING sum(won) + sum(lost) > 0
+ORDER BY owner COLLATE "C", month, currency_code COLLATE "C"`
 
 	totalsFunnelSQL = `SELECT source, campaign_id, leads, converted, won
 FROM lead_funnel_totals WHERE leads > 0 ORDER BY source COLLATE "C", campaign_id COLLATE "C"`
@@ -58,7 +61,7 @@ func (s *Store) pipelineTotals(ctx context.Context) (report.Raw, error) {
 		var err error
 		raw.Owners, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (report.OwnerRow, error) {
 			var r report.OwnerRow
-			err := row.Scan(&r.Owner, &r.Month, &r.Won, &r.Lost, &r.WonCycleSeconds)
+			err := row.Scan(&r.Owner, &r.Month, &r.Currency, &r.Won, &r.Lost, &r.WonCycleSeconds, &r.WonAmount, &r.LostAmount)
 			return r, err
 		})
 		return err

@@ -20,11 +20,14 @@ FROM opportunities GROUP BY stage, currency_code`
   trim_scale(sum(amount)) || '|' || trim_scale(sum(amount * probability))
 FROM opportunities WHERE stage NOT IN ('closed_won', 'closed_lost')
 GROUP BY coalesce(to_char(expected_close_date, 'YYYY-MM'), ''), currency_code`
-	rawOwnersSQL = `SELECT owner || '|' || to_char(coalesce(close_time, update_time) AT TIME ZONE 'UTC', 'YYYY-MM') || '|' ||
+	rawOwnersSQL = `SELECT close_owner || '|' || to_char(coalesce(close_time, update_time) AT TIME ZONE 'UTC', 'YYYY-MM') || '|' ||
+  currency_code || '|' ||
   count(*) FILTER (WHERE stage = 'closed_won') || '|' || count(*) FILTER (WHERE stage = 'closed_lost') || '|' ||
-  trim_scale(coalesce(sum(extract(epoch FROM coalesce(close_time, update_time) - create_time)) FILTER (WHERE stage = 'closed_won'), 0))
+  trim_scale(coalesce(sum(extract(epoch FROM coalesce(close_time, update_time) - create_time)) FILTER (WHERE stage = 'closed_won'), 0)) || '|' ||
+  trim_scale(coalesce(sum(amount) FILTER (WHERE stage = 'closed_won'), 0)) || '|' ||
+  trim_scale(coalesce(sum(amount) FILTER (WHERE stage = 'closed_lost'), 0))
 FROM opportunities WHERE stage IN ('closed_won', 'closed_lost')
-GROUP BY owner, to_char(coalesce(close_time, update_time) AT TIME ZONE 'UTC', 'YYYY-MM')`
+GROUP BY close_owner, to_char(coalesce(close_time, update_time) AT TIME ZONE 'UTC', 'YYYY-MM'), currency_code`
 	rawFunnelSQL = `SELECT l.source || '|' || l.campaign_id || '|' || count(*) || '|' || count(*) FILTER (WHERE l.status = 'converted') || '|' ||
   count(*) FILTER (WHERE EXISTS (SELECT 1 FROM opportunities o WHERE o.id = l.converted_opportunity_id AND o.stage = 'closed_won'))
 FROM leads l GROUP BY l.source, l.campaign_id`
@@ -44,6 +47,11 @@ UPDATE opportunities SET close_time = NULL WHERE stage NOT IN ('closed_won', 'cl
 UPDATE opportunities SET update_time = update_time + interval '40 days' WHERE random() < 0.3;
 UPDATE opportunities SET amount = amount + 1.25, currency_code = 'JPY' WHERE random() < 0.1;
 UPDATE opportunities SET owner = 'rep99', expected_close_date = CASE WHEN random() < 0.5 THEN expected_close_date + 45 END WHERE random() < 0.1;
+UPDATE opportunities SET owner = 'rep98' WHERE stage IN ('closed_won', 'closed_lost') AND random() < 0.2;
+UPDATE opportunities SET stage = CASE stage WHEN 'closed_won' THEN 'closed_lost' ELSE 'closed_won' END
+  WHERE stage IN ('closed_won', 'closed_lost') AND owner = 'rep98' AND random() < 0.3;
+UPDATE opportunities SET close_owner = 'rep97' WHERE stage IN ('closed_won', 'closed_lost') AND random() < 0.05;
+UPDATE opportunities SET close_owner = NULL WHERE random() < 0.05;
 UPDATE opportunities SET create_time = create_time - interval '3 days' WHERE random() < 0.1;
 UPDATE opportunities SET name = name || ' (renamed)', payment_status = 'paid' WHERE random() < 0.2;
 INSERT INTO opportunities (id, account_id, name, stage, probability, currency_code, expected_close_date, owner, amount,
@@ -87,7 +95,8 @@ func TestPipelineTotalsMatchRaw(t *testing.T) {
 			months = append(months, fmt.Sprintf("%s|%s|%d|%s|%s", r.Month, r.Currency, r.Count, r.Amount, r.AmountTimesProbability))
 		}
 		for _, r := range got.Owners {
-			owners = append(owners, fmt.Sprintf("%s|%s|%d|%d|%s", r.Owner, r.Month, r.Won, r.Lost, r.WonCycleSeconds))
+			owners = append(owners, fmt.Sprintf("%s|%s|%s|%d|%d|%s|%s|%s", r.Owner, r.Month, r.Currency, r.Won, r.Lost, r.WonCycleSeconds,
+				r.WonAmount, r.LostAmount))
 		}
 		for _, r := range got.Funnel {
 			funnel = append(funnel, fmt.Sprintf("%s|%s|%d|%d|%d", r.Source, r.CampaignID, r.Leads, r.Converted, r.WonOpportunities))
@@ -124,6 +133,14 @@ func TestPipelineTotalsMatchRaw(t *testing.T) {
 		t.Fatalf("the totals use %d slot(s); the test wants writes in several", n)
 	}
 	check("after writes")
+	// Every closed deal has its close owner (the trigger sets one where a
+	// write cleared it), no open deal has one.
+	if n := f.count(t, `SELECT count(*) FROM opportunities WHERE (stage IN ('closed_won', 'closed_lost')) <> (close_owner IS NOT NULL)`); n != 0 {
+		t.Errorf("%d opportunities with a close owner that does not fit their stage", n)
+	}
+	if n := f.count(t, `SELECT count(*) FROM opportunities WHERE close_owner <> owner`); n == 0 {
+		t.Error("no deal closed by another owner than its current one; the writes test nothing")
+	}
 }
 
 func queryStrings(t *testing.T, f fixture, sql string) []string {

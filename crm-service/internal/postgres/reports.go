@@ -40,14 +40,19 @@ GROUP BY month, currency_code ORDER BY month, currency_code`
 	// $6: the time zone whose dates and months the close times fall in.
 	closedAtSQL = `coalesce(close_time, update_time) AT TIME ZONE $6`
 
-	// $4 and $5: the range of close dates.
-	reportOwnersSQL = `SELECT owner, to_char(` + closedAtSQL + `, 'YYYY-MM') AS month,
+	// Closed deals count for the owner who closed them (close_owner, kept
+	// by a trigger of migration 0030), whoever owns them now. $1 owner,
+	// $2 currency, $3 campaign id, $4 and $5 the range of close dates.
+	reportOwnersSQL = `SELECT close_owner, to_char(` + closedAtSQL + `, 'YYYY-MM') AS month, currency_code,
   count(*) FILTER (WHERE stage = 'closed_won'), count(*) FILTER (WHERE stage = 'closed_lost'),
-  coalesce(sum(extract(epoch FROM coalesce(close_time, update_time) - create_time)) FILTER (WHERE stage = 'closed_won'), 0)
-FROM opportunities WHERE stage IN ('closed_won', 'closed_lost') AND ` + opportunityFilterSQL + `
+  coalesce(sum(extract(epoch FROM coalesce(close_time, update_time) - create_time)) FILTER (WHERE stage = 'closed_won'), 0),
+  coalesce(sum(amount) FILTER (WHERE stage = 'closed_won'), 0), coalesce(sum(amount) FILTER (WHERE stage = 'closed_lost'), 0)
+FROM opportunities WHERE stage IN ('closed_won', 'closed_lost') AND close_owner IS NOT NULL
+  AND ($1 = '' OR close_owner = $1) AND ($2 = '' OR currency_code = $2)
+  AND ($3 = '' OR campaign_id = nullif($3, '')::uuid)
   AND ($4 = '' OR (` + closedAtSQL + `)::date >= nullif($4, '')::date)
   AND ($5 = '' OR (` + closedAtSQL + `)::date <= nullif($5, '')::date)
-GROUP BY owner, month ORDER BY owner COLLATE "C", month`
+GROUP BY close_owner, month, currency_code ORDER BY close_owner COLLATE "C", month, currency_code COLLATE "C"`
 
 	// $1 owner, $2 campaign id, $3 source, $4 and $5 the range of
 	// creation dates in the time zone $6.
@@ -94,7 +99,7 @@ func (s *Store) PipelineAggregates(ctx context.Context, f report.Filter) (report
 		var err error
 		raw.Owners, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (report.OwnerRow, error) {
 			var r report.OwnerRow
-			err := row.Scan(&r.Owner, &r.Month, &r.Won, &r.Lost, &r.WonCycleSeconds)
+			err := row.Scan(&r.Owner, &r.Month, &r.Currency, &r.Won, &r.Lost, &r.WonCycleSeconds, &r.WonAmount, &r.LostAmount)
 			return r, err
 		})
 		return err

@@ -39,12 +39,16 @@ type MonthRow struct {
 	Sums
 }
 
-// OwnerRow counts the closed deals of an owner in a month.
+// OwnerRow is the closed deals of an owner (the owner at close) in a
+// month in one currency: counts, and sums of amounts.
 type OwnerRow struct {
-	Owner, Month string
-	Won, Lost    int64
+	Owner, Month, Currency string
+	Won, Lost              int64
 	// WonCycleSeconds is the sum over won deals of close - create time.
 	WonCycleSeconds decimal.Decimal
+	// WonAmount and LostAmount are the sums of the amounts of the won and
+	// the lost deals.
+	WonAmount, LostAmount decimal.Decimal
 }
 
 // FunnelRow counts leads of a source and campaign.
@@ -54,7 +58,8 @@ type FunnelRow struct {
 	WonOpportunities   int64
 }
 
-// Raw is everything the store aggregates, in report order.
+// Raw is everything the store aggregates, in report order (owners by
+// owner, month and currency).
 type Raw struct {
 	Stages []StageRow
 	Months []MonthRow
@@ -81,7 +86,7 @@ type Filter struct {
 	// ExpectedClose narrows the opportunities of the stages and forecast.
 	ExpectedClose DateRange
 	// Closed narrows the closed deals per owner by the date of close in
-	// TimeZone.
+	// TimeZone. Owner narrows them by the owner at close.
 	Closed DateRange
 	// LeadCreated narrows the leads of the funnel by the date of creation
 	// in TimeZone.
@@ -202,13 +207,17 @@ type Month struct {
 	Total
 }
 
-// Owner is an owner's results in a month.
+// Owner is an owner's results in a month: the deals the owner closed.
 type Owner struct {
 	Owner, Month string
 	Won, Lost    int64
 	WinRate      decimal.Decimal
 	// AverageCycleDays is nil without a won deal.
 	AverageCycleDays *decimal.Decimal
+	// WonAmounts and LostAmounts are the sums of the amounts of the won
+	// and the lost deals, one per currency that has such a deal, in
+	// currency order.
+	WonAmounts, LostAmounts []money.Money
 }
 
 // Funnel is a source and campaign's conversion.
@@ -242,6 +251,46 @@ func TotalOf(s Sums) Total {
 	}
 }
 
+// Owners merges the rows of each owner and month (consecutive in rows)
+// over their currencies: counts, win rate and sales cycle of all of them,
+// amounts per currency.
+func Owners(rows []OwnerRow) []Owner {
+	var out []Owner
+	var cycle decimal.Decimal
+	day := decimal.NewFromInt(86400)
+	finish := func() {
+		o := &out[len(out)-1]
+		o.WinRate = Rate(o.Won, o.Won+o.Lost)
+		if o.Won > 0 {
+			avg := cycle.DivRound(day.Mul(decimal.NewFromInt(o.Won)), 2)
+			o.AverageCycleDays = &avg
+		}
+	}
+	for _, r := range rows {
+		if n := len(out); n == 0 || out[n-1].Owner != r.Owner || out[n-1].Month != r.Month {
+			if n > 0 {
+				finish()
+			}
+			out = append(out, Owner{Owner: r.Owner, Month: r.Month})
+			cycle = decimal.Zero
+		}
+		o := &out[len(out)-1]
+		o.Won += r.Won
+		o.Lost += r.Lost
+		cycle = cycle.Add(r.WonCycleSeconds)
+		if r.Won > 0 {
+			o.WonAmounts = append(o.WonAmounts, money.Money{Currency: r.Currency, Amount: r.WonAmount})
+		}
+		if r.Lost > 0 {
+			o.LostAmounts = append(o.LostAmounts, money.Money{Currency: r.Currency, Amount: r.LostAmount})
+		}
+	}
+	if len(out) > 0 {
+		finish()
+	}
+	return out
+}
+
 // Rate is part / whole to 4 decimals (0 when whole is 0).
 func Rate(part, whole int64) decimal.Decimal {
 	if whole == 0 {
@@ -266,15 +315,7 @@ func (s *Service) Pipeline(ctx context.Context, f Filter) (Pipeline, error) {
 	for _, r := range raw.Months {
 		out.Months = append(out.Months, Month{Month: r.Month, Total: TotalOf(r.Sums)})
 	}
-	day := decimal.NewFromInt(86400)
-	for _, r := range raw.Owners {
-		o := Owner{Owner: r.Owner, Month: r.Month, Won: r.Won, Lost: r.Lost, WinRate: Rate(r.Won, r.Won+r.Lost)}
-		if r.Won > 0 {
-			avg := r.WonCycleSeconds.DivRound(day.Mul(decimal.NewFromInt(r.Won)), 2)
-			o.AverageCycleDays = &avg
-		}
-		out.Owners = append(out.Owners, o)
-	}
+	out.Owners = Owners(raw.Owners)
 	for _, r := range raw.Funnel {
 		out.Funnel = append(out.Funnel, Funnel{FunnelRow: r, ConversionRate: Rate(r.Converted, r.Leads)})
 	}

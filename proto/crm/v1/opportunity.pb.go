@@ -204,7 +204,11 @@ type Opportunity struct {
 	CloseTime  *timestamppb.Timestamp `protobuf:"bytes,17,opt,name=close_time,json=closeTime,proto3" json:"close_time,omitempty"`
 	// Optional: the campaign the deal came from (UUID of an existing
 	// campaign).
-	CampaignId    string `protobuf:"bytes,18,opt,name=campaign_id,json=campaignId,proto3" json:"campaign_id,omitempty"`
+	CampaignId string `protobuf:"bytes,18,opt,name=campaign_id,json=campaignId,proto3" json:"campaign_id,omitempty"`
+	// Read-only: the owner when the deal last entered a closed stage (won
+	// or lost); "" while open. It stays when a closed deal is reassigned,
+	// so the report's win rates count the deal for the owner who closed it.
+	CloseOwner    string `protobuf:"bytes,19,opt,name=close_owner,json=closeOwner,proto3" json:"close_owner,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -361,6 +365,13 @@ func (x *Opportunity) GetCloseTime() *timestamppb.Timestamp {
 func (x *Opportunity) GetCampaignId() string {
 	if x != nil {
 		return x.CampaignId
+	}
+	return ""
+}
+
+func (x *Opportunity) GetCloseOwner() string {
+	if x != nil {
+		return x.CloseOwner
 	}
 	return ""
 }
@@ -1193,7 +1204,7 @@ var File_crm_v1_opportunity_proto protoreflect.FileDescriptor
 
 const file_crm_v1_opportunity_proto_rawDesc = "" +
 	"\n" +
-	"\x18crm/v1/opportunity.proto\x12\x06crm.v1\x1a\x14crm/v1/account.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"\xcb\x05\n" +
+	"\x18crm/v1/opportunity.proto\x12\x06crm.v1\x1a\x14crm/v1/account.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"\xec\x05\n" +
 	"\vOpportunity\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1d\n" +
 	"\n" +
@@ -1219,7 +1230,9 @@ const file_crm_v1_opportunity_proto_rawDesc = "" +
 	"\n" +
 	"close_time\x18\x11 \x01(\v2\x1a.google.protobuf.TimestampR\tcloseTime\x12\x1f\n" +
 	"\vcampaign_id\x18\x12 \x01(\tR\n" +
-	"campaignId\"\xc3\x03\n" +
+	"campaignId\x12\x1f\n" +
+	"\vclose_owner\x18\x13 \x01(\tR\n" +
+	"closeOwner\"\xc3\x03\n" +
 	"\x0fOpportunityLine\x12\x10\n" +
 	"\x03sku\x18\x01 \x01(\tR\x03sku\x12\x1a\n" +
 	"\bquantity\x18\x02 \x01(\tR\bquantity\x12.\n" +

@@ -27,7 +27,11 @@ const (
 // and either end may be left open.
 type GetPipelineReportRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Only opportunities and leads of this owner (every section).
+	// Only opportunities and leads of this owner (every section): the
+	// current owner of opportunities in stages and forecast and of leads in
+	// the funnel, and the owner who closed the deal (Opportunity.close_owner)
+	// in owners, so a deal reassigned after it closed stays with the owner
+	// who won or lost it.
 	Owner string `protobuf:"bytes,1,opt,name=owner,proto3" json:"owner,omitempty"`
 	// Only opportunities in this ISO 4217 currency (stages, forecast,
 	// owners; leads have no currency, so the funnel is not narrowed).
@@ -43,7 +47,11 @@ type GetPipelineReportRequest struct {
 	ExpectedCloseStartDate string `protobuf:"bytes,5,opt,name=expected_close_start_date,json=expectedCloseStartDate,proto3" json:"expected_close_start_date,omitempty"`
 	ExpectedCloseEndDate   string `protobuf:"bytes,6,opt,name=expected_close_end_date,json=expectedCloseEndDate,proto3" json:"expected_close_end_date,omitempty"`
 	// Only deals closed within this range, by the date of close_time in
-	// time_zone (owners: win rate and sales cycle per period).
+	// time_zone (owners: counts, win rate, sales cycle and won and lost
+	// amounts per period). With time_zone, "what did we win in the fourth
+	// quarter in New York" is close_start_date 2030-10-01, close_end_date
+	// 2030-12-31, time_zone America/New_York: the won_amounts of the owner
+	// rows, per currency.
 	CloseStartDate string `protobuf:"bytes,7,opt,name=close_start_date,json=closeStartDate,proto3" json:"close_start_date,omitempty"`
 	CloseEndDate   string `protobuf:"bytes,8,opt,name=close_end_date,json=closeEndDate,proto3" json:"close_end_date,omitempty"`
 	// Only leads created within this range, by the date of create_time in
@@ -176,7 +184,8 @@ type PipelineReport struct {
 	// Open opportunities by expected close month, per currency; month ""
 	// holds those without an expected close date (listed first).
 	Forecast []*ForecastMonth `protobuf:"bytes,2,rep,name=forecast,proto3" json:"forecast,omitempty"`
-	// Closed opportunities per owner and month of closing.
+	// Closed opportunities per owner who closed them and month of closing;
+	// ordered by owner (byte order), then month.
 	Owners []*OwnerPeriod `protobuf:"bytes,3,rep,name=owners,proto3" json:"owners,omitempty"`
 	// Leads per source and campaign.
 	Funnel        []*FunnelRow `protobuf:"bytes,4,rep,name=funnel,proto3" json:"funnel,omitempty"`
@@ -384,7 +393,9 @@ func (x *ForecastMonth) GetWeightedAmount() *v1.Money {
 
 type OwnerPeriod struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	Owner string                 `protobuf:"bytes,1,opt,name=owner,proto3" json:"owner,omitempty"`
+	// The owner when the deal was closed (Opportunity.close_owner), not its
+	// current one.
+	Owner string `protobuf:"bytes,1,opt,name=owner,proto3" json:"owner,omitempty"`
 	// YYYY-MM of close_time in the request's time_zone (UTC by default).
 	Month string `protobuf:"bytes,2,opt,name=month,proto3" json:"month,omitempty"`
 	Won   int64  `protobuf:"varint,3,opt,name=won,proto3" json:"won,omitempty"`
@@ -394,8 +405,14 @@ type OwnerPeriod struct {
 	// Mean days from creation to close of the won deals, 2 decimals; ""
 	// without a won deal.
 	AverageSalesCycleDays string `protobuf:"bytes,6,opt,name=average_sales_cycle_days,json=averageSalesCycleDays,proto3" json:"average_sales_cycle_days,omitempty"`
-	unknownFields         protoimpl.UnknownFields
-	sizeCache             protoimpl.SizeCache
+	// Sum of the amounts of the won deals, one entry per currency of a won
+	// deal, ordered by currency code (currencies are never summed
+	// together); empty without a won deal.
+	WonAmounts []*v1.Money `protobuf:"bytes,7,rep,name=won_amounts,json=wonAmounts,proto3" json:"won_amounts,omitempty"`
+	// Sum of the amounts of the lost deals, as won_amounts.
+	LostAmounts   []*v1.Money `protobuf:"bytes,8,rep,name=lost_amounts,json=lostAmounts,proto3" json:"lost_amounts,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *OwnerPeriod) Reset() {
@@ -468,6 +485,20 @@ func (x *OwnerPeriod) GetAverageSalesCycleDays() string {
 		return x.AverageSalesCycleDays
 	}
 	return ""
+}
+
+func (x *OwnerPeriod) GetWonAmounts() []*v1.Money {
+	if x != nil {
+		return x.WonAmounts
+	}
+	return nil
+}
+
+func (x *OwnerPeriod) GetLostAmounts() []*v1.Money {
+	if x != nil {
+		return x.LostAmounts
+	}
+	return nil
 }
 
 type FunnelRow struct {
@@ -589,14 +620,17 @@ const file_crm_v1_report_proto_rawDesc = "" +
 	"\x05month\x18\x01 \x01(\tR\x05month\x12\x14\n" +
 	"\x05count\x18\x02 \x01(\x03R\x05count\x12'\n" +
 	"\x06amount\x18\x03 \x01(\v2\x0f.money.v1.MoneyR\x06amount\x128\n" +
-	"\x0fweighted_amount\x18\x04 \x01(\v2\x0f.money.v1.MoneyR\x0eweightedAmount\"\xb3\x01\n" +
+	"\x0fweighted_amount\x18\x04 \x01(\v2\x0f.money.v1.MoneyR\x0eweightedAmount\"\x99\x02\n" +
 	"\vOwnerPeriod\x12\x14\n" +
 	"\x05owner\x18\x01 \x01(\tR\x05owner\x12\x14\n" +
 	"\x05month\x18\x02 \x01(\tR\x05month\x12\x10\n" +
 	"\x03won\x18\x03 \x01(\x03R\x03won\x12\x12\n" +
 	"\x04lost\x18\x04 \x01(\x03R\x04lost\x12\x19\n" +
 	"\bwin_rate\x18\x05 \x01(\tR\awinRate\x127\n" +
-	"\x18average_sales_cycle_days\x18\x06 \x01(\tR\x15averageSalesCycleDays\"\xd9\x01\n" +
+	"\x18average_sales_cycle_days\x18\x06 \x01(\tR\x15averageSalesCycleDays\x120\n" +
+	"\vwon_amounts\x18\a \x03(\v2\x0f.money.v1.MoneyR\n" +
+	"wonAmounts\x122\n" +
+	"\flost_amounts\x18\b \x03(\v2\x0f.money.v1.MoneyR\vlostAmounts\"\xd9\x01\n" +
 	"\tFunnelRow\x12\x16\n" +
 	"\x06source\x18\x01 \x01(\tR\x06source\x12\x1f\n" +
 	"\vcampaign_id\x18\x02 \x01(\tR\n" +
@@ -641,13 +675,15 @@ var file_crm_v1_report_proto_depIdxs = []int32{
 	7,  // 6: crm.v1.PipelineStageTotal.weighted_amount:type_name -> money.v1.Money
 	7,  // 7: crm.v1.ForecastMonth.amount:type_name -> money.v1.Money
 	7,  // 8: crm.v1.ForecastMonth.weighted_amount:type_name -> money.v1.Money
-	0,  // 9: crm.v1.ReportService.GetPipelineReport:input_type -> crm.v1.GetPipelineReportRequest
-	1,  // 10: crm.v1.ReportService.GetPipelineReport:output_type -> crm.v1.PipelineReport
-	10, // [10:11] is the sub-list for method output_type
-	9,  // [9:10] is the sub-list for method input_type
-	9,  // [9:9] is the sub-list for extension type_name
-	9,  // [9:9] is the sub-list for extension extendee
-	0,  // [0:9] is the sub-list for field type_name
+	7,  // 9: crm.v1.OwnerPeriod.won_amounts:type_name -> money.v1.Money
+	7,  // 10: crm.v1.OwnerPeriod.lost_amounts:type_name -> money.v1.Money
+	0,  // 11: crm.v1.ReportService.GetPipelineReport:input_type -> crm.v1.GetPipelineReportRequest
+	1,  // 12: crm.v1.ReportService.GetPipelineReport:output_type -> crm.v1.PipelineReport
+	12, // [12:13] is the sub-list for method output_type
+	11, // [11:12] is the sub-list for method input_type
+	11, // [11:11] is the sub-list for extension type_name
+	11, // [11:11] is the sub-list for extension extendee
+	0,  // [0:11] is the sub-list for field type_name
 }
 
 func init() { file_crm_v1_report_proto_init() }

@@ -31,8 +31,9 @@ const (
 // different currencies are never summed together.
 type ReportServiceClient interface {
 	// GetPipelineReport returns the pipeline by stage, the forecast by
-	// expected close month, win rates and sales cycles per owner and close
-	// month, and the lead conversion funnel by source and campaign. The
+	// expected close month, win rates, sales cycles and won and lost
+	// amounts per owner and close month, and the lead conversion funnel by
+	// source and campaign. The
 	// request's filters narrow the sections they apply to; a bad filter
 	// fails with INVALID_ARGUMENT naming the field.
 	GetPipelineReport(ctx context.Context, in *GetPipelineReportRequest, opts ...grpc.CallOption) (*PipelineReport, error)
@@ -65,8 +66,9 @@ func (c *reportServiceClient) GetPipelineReport(ctx context.Context, in *GetPipe
 // different currencies are never summed together.
 type ReportServiceServer interface {
 	// GetPipelineReport returns the pipeline by stage, the forecast by
-	// expected close month, win rates and sales cycles per owner and close
-	// month, and the lead conversion funnel by source and campaign. The
+	// expected close month, win rates, sales cycles and won and lost
+	// amounts per owner and close month, and the lead conversion funnel by
+	// source and campaign. The
 	// request's filters narrow the sections they apply to; a bad filter
 	// fails with INVALID_ARGUMENT naming the field.
 	GetPipelineReport(context.Context, *GetPipelineReportRequest) (*PipelineReport, error)
