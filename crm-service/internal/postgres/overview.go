@@ -31,11 +31,12 @@ func collect[T any](b *pgx.Batch, sql string, scan func(pgx.Row) (T, error), out
 	})
 }
 
-// overviewTx is the transaction an overview is read in: one snapshot for
-// all its statements, so a deal won meanwhile is in the open opportunities
-// or in the orders, never in both or neither, and a deal's lines are the
-// ones of its amount.
-var overviewTx = pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}
+// snapshotTx is the transaction a read of several statements runs in
+// (pg.SendTxOptions), one snapshot for all of them: in an overview, a deal
+// won meanwhile is in the open opportunities or in the orders, never in
+// both or neither, and a deal's lines are the ones of its amount; in the
+// pipeline report, every section counts the same deals.
+var snapshotTx = pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}
 
 // overviewLine is an opportunity line and the opportunity it is of.
 type overviewLine struct {
@@ -53,7 +54,7 @@ func (s *Store) AccountOverview(ctx context.Context, id string, l overview.Limit
 	var ov overview.Overview
 	var found bool
 	var lines []overviewLine
-	err := pg.SendTxOptions(ctx, s.pool, overviewTx, func(b *pgx.Batch) {
+	err := pg.SendTxOptions(ctx, s.pool, snapshotTx, func(b *pgx.Batch) {
 		ov, found, lines = overview.Overview{}, false, nil
 		queueOverview(b, id, l, &ov, &found, &lines)
 	})

@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/seamhq/seam/crm-service/internal/report"
+	"github.com/seamhq/seam/platform/pg"
 )
 
 // The unfiltered pipeline report reads the totals the triggers of
@@ -33,50 +34,49 @@ FROM lead_funnel_totals WHERE leads > 0 ORDER BY source COLLATE "C", campaign_id
 // pipelineTotals is PipelineAggregates without a filter, from the totals.
 func (s *Store) pipelineTotals(ctx context.Context) (report.Raw, error) {
 	var raw report.Raw
-	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	// One snapshot for every section, in one round trip (BEGIN and
+	// COMMIT travel with the queries).
+	err := pg.SendTxOptions(ctx, s.pool, snapshotTx, func(b *pgx.Batch) {
+		raw = report.Raw{}
+		b.Queue(totalsStagesSQL).Query(func(rows pgx.Rows) error {
+			var err error
+			raw.Stages, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (report.StageRow, error) {
+				var r report.StageRow
+				err := row.Scan(&r.Stage, &r.Currency, &r.Count, &r.Amount, &r.AmountTimesProbability)
+				return r, err
+			})
+			return err
+		})
+		b.Queue(totalsMonthsSQL).Query(func(rows pgx.Rows) error {
+			var err error
+			raw.Months, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (report.MonthRow, error) {
+				var r report.MonthRow
+				err := row.Scan(&r.Month, &r.Currency, &r.Count, &r.Amount, &r.AmountTimesProbability)
+				return r, err
+			})
+			return err
+		})
+		b.Queue(totalsOwnersSQL).Query(func(rows pgx.Rows) error {
+			var err error
+			raw.Owners, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (report.OwnerRow, error) {
+				var r report.OwnerRow
+				err := row.Scan(&r.Owner, &r.Month, &r.Currency, &r.Won, &r.Lost, &r.WonCycleSeconds, &r.WonAmount, &r.LostAmount)
+				return r, err
+			})
+			return err
+		})
+		b.Queue(totalsFunnelSQL).Query(func(rows pgx.Rows) error {
+			var err error
+			raw.Funnel, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (report.FunnelRow, error) {
+				var r report.FunnelRow
+				err := row.Scan(&r.Source, &r.CampaignID, &r.Leads, &r.Converted, &r.WonOpportunities)
+				return r, err
+			})
+			return err
+		})
+	})
 	if err != nil {
-		return raw, fmt.Errorf("report: %w", err)
-	}
-	defer func() { _ = tx.Rollback(ctx) }()
-	b := &pgx.Batch{}
-	b.Queue(totalsStagesSQL).Query(func(rows pgx.Rows) error {
-		var err error
-		raw.Stages, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (report.StageRow, error) {
-			var r report.StageRow
-			err := row.Scan(&r.Stage, &r.Currency, &r.Count, &r.Amount, &r.AmountTimesProbability)
-			return r, err
-		})
-		return err
-	})
-	b.Queue(totalsMonthsSQL).Query(func(rows pgx.Rows) error {
-		var err error
-		raw.Months, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (report.MonthRow, error) {
-			var r report.MonthRow
-			err := row.Scan(&r.Month, &r.Currency, &r.Count, &r.Amount, &r.AmountTimesProbability)
-			return r, err
-		})
-		return err
-	})
-	b.Queue(totalsOwnersSQL).Query(func(rows pgx.Rows) error {
-		var err error
-		raw.Owners, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (report.OwnerRow, error) {
-			var r report.OwnerRow
-			err := row.Scan(&r.Owner, &r.Month, &r.Currency, &r.Won, &r.Lost, &r.WonCycleSeconds, &r.WonAmount, &r.LostAmount)
-			return r, err
-		})
-		return err
-	})
-	b.Queue(totalsFunnelSQL).Query(func(rows pgx.Rows) error {
-		var err error
-		raw.Funnel, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (report.FunnelRow, error) {
-			var r report.FunnelRow
-			err := row.Scan(&r.Source, &r.CampaignID, &r.Leads, &r.Converted, &r.WonOpportunities)
-			return r, err
-		})
-		return err
-	})
-	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return report.Raw{}, fmt.Errorf("report: %w", err)
 	}
-	return raw, tx.Commit(ctx)
+	return raw, nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/seamhq/seam/crm-service/internal/report"
 	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/pg"
 )
 
 var _ report.Store = (*Store)(nil)
@@ -71,54 +72,53 @@ func (s *Store) PipelineAggregates(ctx context.Context, f report.Filter) (report
 		return s.pipelineTotals(ctx) // maintained totals, no scan
 	}
 	var raw report.Raw
-	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	// One snapshot for every section, in one round trip (BEGIN and
+	// COMMIT travel with the queries).
+	err := pg.SendTxOptions(ctx, s.pool, snapshotTx, func(b *pgx.Batch) {
+		raw = report.Raw{}
+		b.Queue(reportStagesSQL, f.Owner, f.Currency, f.CampaignID, f.ExpectedClose.Start, f.ExpectedClose.End).Query(func(rows pgx.Rows) error {
+			var err error
+			raw.Stages, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (report.StageRow, error) {
+				var r report.StageRow
+				err := row.Scan(&r.Stage, &r.Currency, &r.Count, &r.Amount, &r.AmountTimesProbability)
+				return r, err
+			})
+			return err
+		})
+		b.Queue(reportMonthsSQL, f.Owner, f.Currency, f.CampaignID, f.ExpectedClose.Start, f.ExpectedClose.End).Query(func(rows pgx.Rows) error {
+			var err error
+			raw.Months, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (report.MonthRow, error) {
+				var r report.MonthRow
+				err := row.Scan(&r.Month, &r.Currency, &r.Count, &r.Amount, &r.AmountTimesProbability)
+				return r, err
+			})
+			return err
+		})
+		b.Queue(reportOwnersSQL, f.Owner, f.Currency, f.CampaignID, f.Closed.Start, f.Closed.End, f.Zone()).Query(func(rows pgx.Rows) error {
+			var err error
+			raw.Owners, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (report.OwnerRow, error) {
+				var r report.OwnerRow
+				err := row.Scan(&r.Owner, &r.Month, &r.Currency, &r.Won, &r.Lost, &r.WonCycleSeconds, &r.WonAmount, &r.LostAmount)
+				return r, err
+			})
+			return err
+		})
+		b.Queue(reportFunnelSQL, f.Owner, f.CampaignID, f.Source, f.LeadCreated.Start, f.LeadCreated.End, f.Zone()).Query(func(rows pgx.Rows) error {
+			var err error
+			raw.Funnel, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (report.FunnelRow, error) {
+				var r report.FunnelRow
+				err := row.Scan(&r.Source, &r.CampaignID, &r.Leads, &r.Converted, &r.WonOpportunities)
+				return r, err
+			})
+			return err
+		})
+	})
 	if err != nil {
-		return raw, fmt.Errorf("report: %w", err)
-	}
-	defer func() { _ = tx.Rollback(ctx) }()
-	b := &pgx.Batch{}
-	b.Queue(reportStagesSQL, f.Owner, f.Currency, f.CampaignID, f.ExpectedClose.Start, f.ExpectedClose.End).Query(func(rows pgx.Rows) error {
-		var err error
-		raw.Stages, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (report.StageRow, error) {
-			var r report.StageRow
-			err := row.Scan(&r.Stage, &r.Currency, &r.Count, &r.Amount, &r.AmountTimesProbability)
-			return r, err
-		})
-		return err
-	})
-	b.Queue(reportMonthsSQL, f.Owner, f.Currency, f.CampaignID, f.ExpectedClose.Start, f.ExpectedClose.End).Query(func(rows pgx.Rows) error {
-		var err error
-		raw.Months, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (report.MonthRow, error) {
-			var r report.MonthRow
-			err := row.Scan(&r.Month, &r.Currency, &r.Count, &r.Amount, &r.AmountTimesProbability)
-			return r, err
-		})
-		return err
-	})
-	b.Queue(reportOwnersSQL, f.Owner, f.Currency, f.CampaignID, f.Closed.Start, f.Closed.End, f.Zone()).Query(func(rows pgx.Rows) error {
-		var err error
-		raw.Owners, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (report.OwnerRow, error) {
-			var r report.OwnerRow
-			err := row.Scan(&r.Owner, &r.Month, &r.Currency, &r.Won, &r.Lost, &r.WonCycleSeconds, &r.WonAmount, &r.LostAmount)
-			return r, err
-		})
-		return err
-	})
-	b.Queue(reportFunnelSQL, f.Owner, f.CampaignID, f.Source, f.LeadCreated.Start, f.LeadCreated.End, f.Zone()).Query(func(rows pgx.Rows) error {
-		var err error
-		raw.Funnel, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (report.FunnelRow, error) {
-			var r report.FunnelRow
-			err := row.Scan(&r.Source, &r.CampaignID, &r.Leads, &r.Converted, &r.WonOpportunities)
-			return r, err
-		})
-		return err
-	})
-	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		// A zone Go knows but this server's time zone database does not.
 		if pgErr, ok := errors.AsType[*pgconn.PgError](err); ok && pgErr.Code == "22023" && f.TimeZone != "" {
 			return report.Raw{}, errs.Invalid(report.FieldTimeZone, "unknown time zone %q: the database does not know it", f.TimeZone)
 		}
 		return report.Raw{}, fmt.Errorf("report: %w", err)
 	}
-	return raw, tx.Commit(ctx)
+	return raw, nil
 }
