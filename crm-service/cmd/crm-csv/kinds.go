@@ -120,8 +120,9 @@ var kinds = []*kind{
 	},
 	{
 		name: "contacts", empty: &crmv1.Contact{},
-		keys: []key{{"id", idKey}, {"email", contact.EmailKey}}, required: []string{"name", "email"},
-		mutable: names(contact.MutableFields), readOnly: contact.ReadOnlyFields,
+		keys:     []key{{"id", idKey}, {"external_id", strings.TrimSpace}, {"email", contact.EmailKey}},
+		required: []string{"name"},
+		mutable:  names(contact.MutableFields), readOnly: contact.ReadOnlyFields,
 		send: func(ctx context.Context, conn grpc.ClientConnInterface, b batch) (*crmv1.ImportResponse, error) {
 			return crmv1.NewImportServiceClient(conn).ImportContacts(ctx, &crmv1.ImportContactsRequest{
 				Contacts: typed[*crmv1.Contact](b.rows), UpdateMask: mask(b), Mode: b.mode, ValidateOnly: b.validateOnly,

@@ -9,10 +9,11 @@
 // field names, with nested fields as "billing_address.city". Read-only
 // columns (etag, ...) are ignored, so an exported file imports again; but
 // for id, which names the record a row updates (accounts, contacts,
-// leads). Rows are matched to records by the id, else the external_id,
-// else the website domain (accounts; a domain several accounts share
-// matches none), or the email (contacts, leads; an email several records
-// share matches none): new ones are created, known ones updated, and
+// leads). Rows are matched to records by the id, else the external_id
+// (accounts, contacts), else the website domain (accounts; a domain
+// several accounts share matches none) or the email (contacts, leads; an
+// email several records share matches none): new ones are created, known
+// ones updated, and
 // rows equal to their record change nothing. Every bad row is reported
 // with its line and column; in all-or-nothing mode (the default) nothing
 // is written when any row is bad, in skip-bad-rows mode the good rows are.

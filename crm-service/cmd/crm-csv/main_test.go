@@ -251,6 +251,51 @@ func TestImportAccountsSharingADomain(t *testing.T) {
 	wantContains(t, out, `line 2, column id: account "01900000-0000-7000-8000-0000000000ff" not found`)
 }
 
+// Contacts with a partner's id import by it, with or without an email,
+// a row whose email changed in the partner's system updates its contact,
+// an export carries the column, and a repeated id in the file is a bad
+// row.
+func TestImportContactsByExternalID(t *testing.T) {
+	t.Parallel()
+	c := startCRM(t)
+	path := c.file("ext.csv", "external_id,name,email\nP-1,No Mail,\nP-2,Ana Ruiz,ana@example.com\n,Bo Chen,bo@example.com\n")
+	out, err := c.run("import", "contacts", path)
+	if err != nil {
+		t.Fatalf("first import: %v\n%s", err, out)
+	}
+	wantContains(t, out, "contacts: 3 rows: 3 created, 0 updated, 0 unchanged, 0 bad")
+	out, err = c.run("import", "contacts", path)
+	if err != nil {
+		t.Fatalf("second import: %v\n%s", err, out)
+	}
+	wantContains(t, out, "contacts: 3 rows: 0 created, 0 updated, 3 unchanged, 0 bad")
+	out, err = c.run("import", "contacts", c.file("moved.csv", "external_id,name,email\n P-2 ,Ana Ruiz,ana.ruiz@example.org\n"))
+	if err != nil {
+		t.Fatalf("changed email: %v\n%s", err, out)
+	}
+	wantContains(t, out, "contacts: 1 rows: 0 created, 1 updated, 0 unchanged, 0 bad")
+	if n := c.count(`SELECT count(*) FROM contacts WHERE external_id = 'P-2' AND email = 'ana.ruiz@example.org'`) +
+		c.count(`SELECT count(*) FROM contacts`); n != 4 {
+		t.Errorf("the changed email did not update the contact of P-2 (or made another)")
+	}
+	exported := filepath.Join(c.dir, "export.csv")
+	if out, err := c.run("export", "-o", exported, "-filter", `external_id = "P-1"`, "contacts"); err != nil {
+		t.Fatalf("export: %v\n%s", err, out)
+	}
+	raw, err := os.ReadFile(exported)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lines := strings.Split(strings.TrimSpace(string(raw)), "\n"); len(lines) != 2 || !strings.Contains(lines[0], "external_id") || !strings.Contains(lines[1], "P-1") {
+		t.Errorf("export filtered by external_id:\n%s", raw)
+	}
+	out, err = c.run("import", "-mode", "skip-bad-rows", "contacts", c.file("dup.csv", "external_id,name\nP-7,A\nP-7,B\n"))
+	if err != nil {
+		t.Fatalf("repeated id: %v\n%s", err, out)
+	}
+	wantContains(t, out, `"P-7" matches the external_id of line 2`)
+}
+
 // Two contacts with one email: a row without an id matching both is a
 // bad row naming them, and an export edited and imported again updates
 // exactly the records it came from, by their ids.
@@ -465,6 +510,7 @@ func TestImportHeaderErrors(t *testing.T) {
 		{"accounts", "name,website,colour\nA,a.example,red\n", "unknown columns colour"},
 		{"accounts", "name,industry\nA,x\n", "missing required columns id or external_id or website"},
 		{"leads", "name,email,email\n", "repeated columns email"},
+		{"contacts", "name,title\nA,CEO\n", "missing required columns id or external_id or email"},
 		{"contacts", "", "the file is empty"},
 		{"opportunities", "name\n", `cannot import "opportunities"`},
 	} {

@@ -188,6 +188,7 @@ func contactToProto(c contact.Contact) *crmv1.Contact {
 	return &crmv1.Contact{
 		Id: c.ID, AccountId: c.AccountID, Name: c.Name, Email: c.Email, Phone: c.Phone, Title: c.Title, Role: c.Role,
 		Owner: c.Owner, Etag: c.ETag(), CreateTime: timeToProto(c.CreateTime), UpdateTime: timeToProto(c.UpdateTime),
+		ExternalId: c.ExternalID,
 	}
 }
 
@@ -195,7 +196,7 @@ func contactToProto(c contact.Contact) *crmv1.Contact {
 func contactInput(c *crmv1.Contact) contact.Input {
 	return contact.Input{
 		AccountID: c.GetAccountId(), Name: c.GetName(), Email: c.GetEmail(), Phone: c.GetPhone(),
-		Title: c.GetTitle(), Role: c.GetRole(), Owner: c.GetOwner(),
+		Title: c.GetTitle(), Role: c.GetRole(), Owner: c.GetOwner(), ExternalID: c.GetExternalId(),
 	}
 }
 

@@ -19,6 +19,7 @@ func duplicate(err error) error {
 	var da *account.DuplicateError
 	var dc *contact.DuplicateError
 	var dx *account.ExternalIDError
+	var dcx *contact.ExternalIDError
 	switch {
 	case errors.As(err, &da):
 		return alreadyExists(da.Error(), "crm.v1.Account", "accounts/"+da.ExistingID)
@@ -26,6 +27,8 @@ func duplicate(err error) error {
 		return alreadyExists(dx.Error(), "crm.v1.Account", "accounts/"+dx.ExistingID)
 	case errors.As(err, &dc):
 		return alreadyExists(dc.Error(), "crm.v1.Contact", "contacts/"+dc.ExistingID)
+	case errors.As(err, &dcx) && dcx.ExistingID != "":
+		return alreadyExists(dcx.Error(), "crm.v1.Contact", "contacts/"+dcx.ExistingID)
 	}
 	return err
 }

@@ -41,6 +41,9 @@ type Contact struct {
 	Title     string
 	Role      string
 	Owner     string
+	// ExternalID is the contact's id in another system (a partner's key
+	// for the person), or ""; unique among all contacts.
+	ExternalID string
 	// Version increases with every write; the etag is its decimal form.
 	Version    int64
 	CreateTime time.Time
@@ -66,17 +69,18 @@ const (
 	FieldTitle     Field = "title"
 	FieldRole      Field = "role"
 	FieldOwner     Field = "owner"
+	FieldExternal  Field = "external_id"
 )
 
 // MutableFields are the fields Update changes when no mask is given.
-var MutableFields = []Field{FieldAccountID, FieldName, FieldEmail, FieldPhone, FieldTitle, FieldRole, FieldOwner}
+var MutableFields = []Field{FieldAccountID, FieldName, FieldEmail, FieldPhone, FieldTitle, FieldRole, FieldOwner, FieldExternal}
 
 // ReadOnlyFields are fields of the resource a client can never write.
 var ReadOnlyFields = []string{"id", "etag", "create_time", "update_time"}
 
 // FilterFields are the fields ListContacts filters on (by equality; email
 // without case).
-var FilterFields = []string{"account_id", "email", "owner"}
+var FilterFields = []string{"account_id", "email", "owner", "external_id"}
 
 // Input is what a client sends to create or update a contact. Read-only
 // fields are not part of it, but for the id of an import row.
@@ -90,6 +94,9 @@ type Input struct {
 	Title     string
 	Role      string
 	Owner     string
+	// ExternalID is validated without surrounding white space; blank is
+	// none.
+	ExternalID string
 }
 
 const (
@@ -97,6 +104,7 @@ const (
 	maxText  = 200
 	maxEmail = 254
 	maxPhone = 50
+	maxExtID = 200
 )
 
 // ValidEmail reports whether s is a plain address ("ana@example.com").
@@ -168,6 +176,14 @@ func (in *Input) validate(fields []Field) error {
 			text(f, in.Role)
 		case FieldOwner:
 			text(f, in.Owner)
+		case FieldExternal:
+			// Kept without surrounding white space, as names are: " C-1 "
+			// is the key "C-1", and blank is no external id (not a key "  "
+			// that one contact could hold).
+			in.ExternalID = strings.TrimSpace(in.ExternalID)
+			if len([]rune(in.ExternalID)) > maxExtID {
+				v.Add(string(f), "must be at most %d characters", maxExtID)
+			}
 		}
 	}
 	return v.Err()
@@ -215,6 +231,27 @@ func (e *DuplicateError) Error() string {
 // do not know this type.
 func (e *DuplicateError) Unwrap() error { return errs.AlreadyExistsf("%s", e.Error()) }
 
+// ExternalIDError is an external_id another contact has: ALREADY_EXISTS,
+// naming that contact when it is known. Unlike a duplicate email, force
+// does not allow it.
+type ExternalIDError struct {
+	ExternalID string
+	// ExistingID is the contact that has the external_id; "" when unknown
+	// (it was deleted since).
+	ExistingID string
+}
+
+func (e *ExternalIDError) Error() string {
+	if e.ExistingID == "" {
+		return fmt.Sprintf("another contact has external_id %q", e.ExternalID)
+	}
+	return fmt.Sprintf("contact %s already has external_id %q", e.ExistingID, e.ExternalID)
+}
+
+// Unwrap makes the error an ALREADY_EXISTS for errs and for callers that
+// do not know this type.
+func (e *ExternalIDError) Unwrap() error { return errs.AlreadyExistsf("%s", e.Error()) }
+
 // Store is the persistence contacts need.
 type Store interface {
 	// CreateContact inserts c and records ev (and requestID for method)
@@ -222,12 +259,14 @@ type Store interface {
 	// contact it created and writes nothing. With dedupe and a non-empty
 	// email, a contact with the same EmailKey fails with a *DuplicateError
 	// (checked under a lock on the key). An account that does not exist is
-	// a violation of account_id.
+	// a violation of account_id, an external_id another contact has an
+	// *ExternalIDError.
 	CreateContact(ctx context.Context, requestID, method string, c Contact, ev Event, dedupe bool) (Contact, error)
 	GetContact(ctx context.Context, id string) (Contact, error)
 	ListContacts(ctx context.Context, q Query) ([]Contact, bool, error)
 	// UpdateContact locks the contact, passes it to fn and applies the
-	// change, in one transaction.
+	// change, in one transaction; an external_id another contact has is
+	// an *ExternalIDError.
 	UpdateContact(ctx context.Context, id string, fn func(cur Contact) (Change, error)) (Contact, error)
 	// DeleteContact locks the contact, then the activities, cases and
 	// campaign memberships that name it, and passes them to fn; unless fn
@@ -311,7 +350,7 @@ func (s *Service) New(in Input) (Contact, Event, error) {
 	now := s.now()
 	c := Contact{
 		ID: id.String(), AccountID: in.AccountID, Name: strings.TrimSpace(in.Name), Email: strings.TrimSpace(in.Email), Phone: in.Phone,
-		Title: in.Title, Role: in.Role, Owner: in.Owner, Version: 1, CreateTime: now, UpdateTime: now,
+		Title: in.Title, Role: in.Role, Owner: in.Owner, ExternalID: in.ExternalID, Version: 1, CreateTime: now, UpdateTime: now,
 	}
 	ev, err := s.event(EventCreated, c)
 	return c, ev, err
@@ -401,6 +440,8 @@ func apply(cur Contact, in Input, fields []Field) Contact {
 			next.Role = in.Role
 		case FieldOwner:
 			next.Owner = in.Owner
+		case FieldExternal:
+			next.ExternalID = in.ExternalID
 		}
 	}
 	return next

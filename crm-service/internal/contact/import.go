@@ -4,24 +4,28 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/seamhq/seam/crm-service/internal/upsert"
 	"github.com/seamhq/seam/platform/errs"
 )
 
 // ImportKeys are what an import's transaction looks up: the contacts of
-// the ids rows give, the contacts holding the email keys other rows give,
-// and the accounts rows name.
+// the ids rows give, the contacts holding the external ids and email keys
+// other rows give, and the accounts rows name.
 type ImportKeys struct {
-	IDs       []string
-	EmailKeys []string
-	Accounts  []string
+	IDs         []string
+	ExternalIDs []string
+	EmailKeys   []string
+	Accounts    []string
 }
 
 // ImportFound is what an import's transaction found for its keys.
 type ImportFound struct {
 	// ByID maps the ids asked about to their contacts.
 	ByID map[string]Contact
+	// ByExternalID maps an external id to the contact holding it.
+	ByExternalID map[string]Contact
 	// ByEmail maps an EmailKey to every contact with it, oldest first.
 	ByEmail map[string][]Contact
 	// Accounts holds the account ids asked about that exist.
@@ -36,31 +40,58 @@ type ImportPlan struct {
 	Events []Event
 }
 
+// importKey is how a row of an import finds its contact.
+type importKey struct {
+	// field is the row's key field, named in its violations.
+	field string
+	// kind is 'i' (an id), 'x' (an external id) or 'e' (an email key).
+	kind  byte
+	value string
+}
+
+func (k importKey) String() string { return string(k.kind) + ":" + k.value }
+
+// keyName names the kind of a row's key in a violation.
+func (k importKey) name() string {
+	switch k.kind {
+	case 'i':
+		return "id"
+	case 'x':
+		return "external_id"
+	}
+	return "email"
+}
+
 // fieldID is the id of an import row: read-only in every other request,
 // it is the key of the row in an import.
 const fieldID = "id"
 
+// keysRule says how imports match contacts, for violations.
+const keysRule = "imports match contacts by id, else by external_id, else by email"
+
 // Import creates or updates one batch of contacts. A row that gives its
 // id updates that contact (an id that names none is a bad row). Other
-// rows are matched by email (EmailKey): a row whose email no contact has
-// creates a contact, a row whose email one contact has updates the given
-// fields of it, and a row whose email several contacts have is bad (it
-// must not guess which one it means: its id tells them apart). Two rows
-// matching one contact are bad, and a row that would change nothing
-// writes nothing. It returns a result per row and whether the batch was
-// written (see upsert.Write).
+// rows are matched by their external_id when the row gives one (and the
+// fields include it), else (or when no contact has that external id yet)
+// by email (EmailKey), leaving out contacts that carry another external
+// id: a row that matches no contact creates one, a row that matches one
+// updates the given fields of it, and a row whose email several contacts
+// have is bad (it must not guess which one it means: its id, or an
+// external id, tells them apart). An empty external_id never clears one,
+// two rows matching one contact are bad, and a row that would change
+// nothing writes nothing. It returns a result per row and whether the
+// batch was written (see upsert.Write).
 func (s *Service) Import(ctx context.Context, rows []Input, fields []Field, mode upsert.Mode, validateOnly bool) ([]upsert.Result, bool, error) {
 	if err := upsert.CheckBatch("contacts", len(rows)); err != nil {
 		return nil, false, err
 	}
-	byEmail := slices.Contains(fields, FieldEmail)
-	if !byEmail && !slices.ContainsFunc(rows, func(in Input) bool { return in.ID != "" }) {
-		return nil, false, errs.Invalid("update_mask", "must include email unless the rows give their ids: imports match contacts by id, else by email")
+	byExternal, byEmail := slices.Contains(fields, FieldExternal), slices.Contains(fields, FieldEmail)
+	if !byExternal && !byEmail && !slices.ContainsFunc(rows, func(in Input) bool { return in.ID != "" }) {
+		return nil, false, errs.Invalid("update_mask", "must include external_id or email unless the rows give their ids: "+keysRule)
 	}
 	setsAccount := slices.Contains(fields, FieldAccountID)
 	checked := make([]upsert.Result, len(rows))
-	// A row's key is "i:" and its id, or "e:" and its email key.
-	keys := make([]string, len(rows))
+	keys := make([]importKey, len(rows))
 	first := make(map[string]int, len(rows))
 	var keysFound ImportKeys
 	rows = slices.Clone(rows) // validate writes ids in their canonical form
@@ -75,28 +106,50 @@ func (s *Service) Import(ctx context.Context, rows []Input, fields []Field, mode
 		email := EmailKey(in.Email)
 		switch {
 		case in.ID != "":
-			keys[i] = "i:" + in.ID
-		case !byEmail:
-			checked[i] = upsert.Invalidf(fieldID, "is required when the update_mask does not name email: imports match contacts by id, else by email")
-			continue
-		case email == "":
-			checked[i] = upsert.Invalidf(string(FieldEmail), "is required without an id: imports match contacts by id, else by email")
+			keys[i] = importKey{fieldID, 'i', in.ID}
+		case byExternal && in.ExternalID != "":
+			keys[i] = importKey{string(FieldExternal), 'x', in.ExternalID}
+		case byEmail && email != "":
+			keys[i] = importKey{string(FieldEmail), 'e', email}
+		case !byExternal && !byEmail:
+			checked[i] = upsert.Invalidf(fieldID, "is required when the update_mask names neither external_id nor email: "+keysRule)
 			continue
 		default:
-			keys[i] = "e:" + email
+			checked[i] = upsert.Invalidf(string(FieldEmail), "is required without an id or external_id: "+keysRule)
+			continue
 		}
-		if j, dup := first[keys[i]]; dup {
-			if in.ID != "" {
-				checked[i] = upsert.Invalidf(fieldID, fmt.Sprintf("has the id %q of row %d of this batch", in.ID, j))
+		k := keys[i]
+		if j, dup := first[k.String()]; dup {
+			if k.kind == 'e' {
+				checked[i] = upsert.Invalidf(k.field, fmt.Sprintf("is also the email of row %d of this batch", j))
 			} else {
-				checked[i] = upsert.Invalidf(string(FieldEmail), fmt.Sprintf("is also the email of row %d of this batch", j))
+				checked[i] = upsert.Invalidf(k.field, fmt.Sprintf("has the %s %q of row %d of this batch", k.name(), k.value, j))
 			}
 			continue
 		}
-		first[keys[i]] = i
-		if in.ID != "" {
-			keysFound.IDs = append(keysFound.IDs, in.ID)
-		} else {
+		// An id row setting an external id gives it to its contact: no
+		// other row may claim it.
+		ext := importKey{string(FieldExternal), 'x', in.ExternalID}
+		if k.kind == 'i' && byExternal && in.ExternalID != "" {
+			if j, dup := first[ext.String()]; dup {
+				checked[i] = upsert.Invalidf(string(FieldExternal), fmt.Sprintf("has the external_id %q of row %d of this batch", ext.value, j))
+				continue
+			}
+			first[ext.String()] = i
+		}
+		first[k.String()] = i
+		switch k.kind {
+		case 'i':
+			keysFound.IDs = append(keysFound.IDs, k.value)
+			if byExternal && in.ExternalID != "" {
+				keysFound.ExternalIDs = append(keysFound.ExternalIDs, in.ExternalID)
+			}
+		case 'x':
+			keysFound.ExternalIDs = append(keysFound.ExternalIDs, k.value)
+		}
+		// A row with an external id no contact has yet falls back to its
+		// email (a contact made in the CRM, now given the partner's key).
+		if k.kind != 'i' && byEmail && email != "" {
 			keysFound.EmailKeys = append(keysFound.EmailKeys, email)
 		}
 		if setsAccount && in.AccountID != "" {
@@ -118,17 +171,13 @@ func (s *Service) Import(ctx context.Context, rows []Input, fields []Field, mode
 				results[i] = upsert.Invalidf(string(FieldAccountID), fmt.Sprintf("account %q not found", in.AccountID))
 				continue
 			}
-			cur, ok, bad := match(keys[i], found)
+			cur, ok, bad := match(keys[i], in, found, byExternal, byEmail)
 			if bad != nil {
 				results[i] = *bad
 				continue
 			}
 			if ok {
-				field := string(FieldEmail)
-				if in.ID != "" {
-					field = fieldID
-				}
-				if bad, claimed := matched.Claim(cur.ID, i, field, "contact"); !claimed {
+				if bad, claimed := matched.Claim(cur.ID, i, keys[i].field, "contact"); !claimed {
 					results[i] = bad
 					continue
 				}
@@ -146,7 +195,13 @@ func (s *Service) Import(ctx context.Context, rows []Input, fields []Field, mode
 				plan.Events = append(plan.Events, ev)
 				continue
 			}
-			next := apply(cur, in, fields)
+			rowFields := fields
+			if in.ExternalID == "" {
+				// An empty external_id never clears one: files (and clients)
+				// without the column's value keep it.
+				rowFields = slices.DeleteFunc(slices.Clone(fields), func(f Field) bool { return f == FieldExternal })
+			}
+			next := apply(cur, in, rowFields)
 			if next == cur {
 				results[i] = upsert.Result{Outcome: upsert.Unchanged, ID: cur.ID}
 				continue
@@ -173,8 +228,54 @@ func (s *Service) Import(ctx context.Context, rows []Input, fields []Field, mode
 	return results, written, nil
 }
 
-// match finds the contact a checked row with key k updates (see
-// upsert.MatchByIDOrEmail).
-func match(k string, found ImportFound) (Contact, bool, *upsert.Result) {
-	return upsert.MatchByIDOrEmail(k, "contact", found.ByID, found.ByEmail, func(c Contact) string { return c.ID })
+// match finds the contact a checked row with key k updates: ok is false
+// when the row creates one, bad is set when the row is invalid.
+func match(k importKey, in Input, found ImportFound, byExternal, byEmail bool) (cur Contact, ok bool, bad *upsert.Result) {
+	invalid := func(field, format string, args ...any) (Contact, bool, *upsert.Result) {
+		r := upsert.Invalidf(field, fmt.Sprintf(format, args...))
+		return Contact{}, false, &r
+	}
+	switch k.kind {
+	case 'i':
+		if cur, ok = found.ByID[k.value]; !ok {
+			return invalid(fieldID, "contact %q not found: an id updates the contact it names; leave it empty to match by external_id or email", k.value)
+		}
+		if holder, held := found.ByExternalID[in.ExternalID]; byExternal && held && holder.ID != cur.ID {
+			return invalid(string(FieldExternal), "%q is the external_id of contact %s", in.ExternalID, holder.ID)
+		}
+		return cur, true, nil
+	case 'x':
+		if cur, ok = found.ByExternalID[k.value]; ok {
+			return cur, true, nil
+		}
+	}
+	email := EmailKey(in.Email)
+	if !byEmail || email == "" {
+		return Contact{}, false, nil
+	}
+	var candidates []Contact
+	for _, c := range found.ByEmail[email] {
+		// A contact with another external id is another system's record:
+		// a row with an external id no contact has is not it.
+		if byExternal && in.ExternalID != "" && c.ExternalID != "" && c.ExternalID != in.ExternalID {
+			continue
+		}
+		candidates = append(candidates, c)
+	}
+	switch len(candidates) {
+	case 0:
+		return Contact{}, false, nil
+	case 1:
+		return candidates[0], true, nil
+	}
+	listed := make([]string, 0, upsert.MaxListed)
+	for _, c := range candidates[:min(len(candidates), upsert.MaxListed)] {
+		listed = append(listed, c.ID)
+	}
+	more := ""
+	if n := len(candidates) - len(listed); n > 0 {
+		more = fmt.Sprintf(" and %d more", n)
+	}
+	return invalid(string(FieldEmail), "matches %d contacts by email (%s%s): give the row the id of the one it means (or that contact's external_id)",
+		len(candidates), strings.Join(listed, ", "), more)
 }

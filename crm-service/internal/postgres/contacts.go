@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -14,16 +15,21 @@ import (
 
 var _ contact.Store = (*Store)(nil)
 
-const contactCols = `id, account_id, name, email, phone, title, role, owner, version, create_time, update_time`
+const contactCols = `id, account_id, name, email, phone, title, role, owner, version, create_time, update_time,
+coalesce(external_id, '')`
 
-// Each filter column has an index (column, id).
-var contactFilterCols = map[string]string{"account_id": "account_id", "email": "email_key", "owner": "owner"}
+// Each filter column has an index (column, id), or, for external_id, a
+// unique one.
+var contactFilterCols = map[string]string{"account_id": "account_id", "email": "email_key", "owner": "owner", "external_id": "external_id"}
+
+// contactExternalIDKey is the unique index on contacts' external ids.
+const contactExternalIDKey = "contacts_external_id_key"
 
 func scanContact(row pgx.Row) (contact.Contact, error) {
 	var c contact.Contact
 	var accountID *string
 	err := row.Scan(&c.ID, &accountID, &c.Name, &c.Email, &c.Phone, &c.Title, &c.Role, &c.Owner,
-		&c.Version, &c.CreateTime, &c.UpdateTime)
+		&c.Version, &c.CreateTime, &c.UpdateTime, &c.ExternalID)
 	if accountID != nil {
 		c.AccountID = *accountID
 	}
@@ -65,9 +71,31 @@ func scanFoundID(id *string) func(pgx.Row) error {
 
 func queueInsertContact(b *pgx.Batch, c contact.Contact) {
 	b.Queue(`INSERT INTO contacts (id, account_id, name, email, email_key, phone, title, role, owner, version,
-create_time, update_time) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+create_time, update_time, external_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
 		c.ID, nullable(c.AccountID), c.Name, c.Email, contact.EmailKey(c.Email), c.Phone, c.Title, c.Role, c.Owner,
-		c.Version, c.CreateTime, c.UpdateTime)
+		c.Version, c.CreateTime, c.UpdateTime, nullable(c.ExternalID))
+}
+
+// contactExternalIDTaken is the error for an external_id another contact
+// has; withContactHolder names that contact once the transaction has
+// ended.
+func contactExternalIDTaken(id string) error {
+	return &contact.ExternalIDError{ExternalID: id}
+}
+
+// withContactHolder fills in the contact that has the external_id of a
+// *contact.ExternalIDError (read after the failed transaction, as the
+// holder may have committed concurrently); other errors pass unchanged.
+func (s *Store) withContactHolder(ctx context.Context, err error) error {
+	var taken *contact.ExternalIDError
+	if !errors.As(err, &taken) || taken.ExistingID != "" {
+		return err
+	}
+	var id string
+	if qerr := s.pool.QueryRow(ctx, `SELECT id FROM contacts WHERE external_id = $1`, taken.ExternalID).Scan(&id); qerr == nil {
+		return &contact.ExternalIDError{ExternalID: taken.ExternalID, ExistingID: id}
+	}
+	return err
 }
 
 // CreateContact implements contact.Store: one round trip for the request
@@ -114,6 +142,9 @@ func (s *Store) CreateContact(ctx context.Context, requestID, method string, c c
 				if pg.IsForeignKeyViolation(err, "contacts_account_id_fkey") {
 					return errs.Invalid("account_id", "account %q not found", c.AccountID)
 				}
+				if pg.IsUniqueViolation(err, contactExternalIDKey) {
+					return contactExternalIDTaken(c.ExternalID)
+				}
 				return fmt.Errorf("insert contact: %w", err)
 			}
 			if err := appendEvent(ctx, tx, ev.Type, ev.Key, ev.Payload); err != nil {
@@ -123,7 +154,7 @@ func (s *Store) CreateContact(ctx context.Context, requestID, method string, c c
 			return nil
 		})
 	})
-	return created(ctx, err, out, method, s.GetContact)
+	return created(ctx, s.withContactHolder(ctx, err), out, method, s.GetContact)
 }
 
 // GetContact implements contact.Store.
@@ -191,11 +222,14 @@ func (s *Store) UpdateContact(ctx context.Context, id string, fn func(contact.Co
 			}
 		}
 		_, err = tx.Exec(ctx, `UPDATE contacts SET account_id = $2, name = $3, email = $4, email_key = $5, phone = $6,
-title = $7, role = $8, owner = $9, version = $10, update_time = $11 WHERE id = $1`,
+title = $7, role = $8, owner = $9, version = $10, update_time = $11, external_id = $12 WHERE id = $1`,
 			id, nullable(c.AccountID), c.Name, c.Email, contact.EmailKey(c.Email), c.Phone, c.Title, c.Role, c.Owner,
-			c.Version, c.UpdateTime)
+			c.Version, c.UpdateTime, nullable(c.ExternalID))
 		if pg.IsForeignKeyViolation(err, "contacts_account_id_fkey") {
 			return errs.Invalid("account_id", "account %q not found", c.AccountID)
+		}
+		if pg.IsUniqueViolation(err, contactExternalIDKey) {
+			return contactExternalIDTaken(c.ExternalID)
 		}
 		if err != nil {
 			return fmt.Errorf("update contact %s: %w", id, err)
@@ -209,7 +243,7 @@ title = $7, role = $8, owner = $9, version = $10, update_time = $11 WHERE id = $
 		return nil
 	})
 	if err != nil {
-		return contact.Contact{}, err
+		return contact.Contact{}, s.withContactHolder(ctx, err)
 	}
 	return out, nil
 }

@@ -5,3 +5,13 @@ var (
 	SearchNamesSQL  = searchNamesSQL
 	SearchEmailsSQL = searchEmailsSQL
 )
+
+// ListContactsSQL is the query ListContacts sends for a filter, and its
+// arguments, for the EXPLAIN test.
+func ListContactsSQL(equal map[string]string, limit int) (string, []any, error) {
+	sql, args, err := listQuery(`SELECT `+contactCols+` FROM contacts`, "id", contactFilterCols, equal, "", limit)
+	if err != nil {
+		return "", nil, err
+	}
+	return sql, args[1:], nil // without the query mode a filtered list is sent in
+}

@@ -261,15 +261,35 @@ func addressText(a account.Address) (string, error) {
 // ImportContacts implements contact.Store.
 func (s *Store) ImportContacts(ctx context.Context, keys contact.ImportKeys, fn func(contact.ImportFound) (*contact.ImportPlan, error)) error {
 	contactIDs, emailKeys, accounts := sortedKeys(keys.IDs), sortedKeys(keys.EmailKeys), sortedKeys(keys.Accounts)
+	externalIDs := sortedKeys(keys.ExternalIDs)
 	var found contact.ImportFound
 	return pg.InTxBatch(ctx, s.pool, func(b *pgx.Batch) {
 		found = contact.ImportFound{
-			ByID:     make(map[string]contact.Contact, len(contactIDs)),
-			ByEmail:  make(map[string][]contact.Contact, len(emailKeys)),
-			Accounts: make(map[string]bool, len(accounts)),
+			ByID:         make(map[string]contact.Contact, len(contactIDs)),
+			ByExternalID: make(map[string]contact.Contact, len(externalIDs)),
+			ByEmail:      make(map[string][]contact.Contact, len(emailKeys)),
+			Accounts:     make(map[string]bool, len(accounts)),
 		}
+		// Every import takes its email locks (those creation takes), then
+		// its external id locks, each in key order, so two imports never
+		// wait on each other in a cycle; then the records' locks, all in
+		// one id order.
 		b.Queue(lockKeysSQL, emailKeys, contactLockPrefix)
-		queueByKey(b, "contacts", contactCols, contactIDs, emailKeys, scanContact, func(c contact.Contact) string { return c.ID }, found.ByID, found.ByEmail)
+		b.Queue(lockKeysSQL, externalIDs, "crm.import.contact-external:")
+		queueLockRecords(b, "contacts", `external_id = ANY($1) OR email_key = ANY($2) OR id = ANY($3::uuid[])`,
+			externalIDs, emailKeys, contactIDs)
+		queueReadByKey(b, "contacts", contactCols, contactIDs, emailKeys, scanContact, func(c contact.Contact) string { return c.ID }, found.ByID, found.ByEmail)
+		b.Queue(`SELECT `+contactCols+` FROM contacts WHERE external_id = ANY($1) FOR UPDATE`, externalIDs).
+			Query(func(rows pgx.Rows) error {
+				for rows.Next() {
+					c, err := scanContact(rows)
+					if err != nil {
+						return err
+					}
+					found.ByExternalID[c.ExternalID] = c
+				}
+				return rows.Err()
+			})
 		queueExisting(b, "accounts", accounts, found.Accounts)
 	}, func(tx pgx.Tx) error {
 		plan, err := fn(found)
@@ -279,22 +299,30 @@ func (s *Store) ImportContacts(ctx context.Context, keys contact.ImportKeys, fn 
 		w := &pgx.Batch{}
 		if len(plan.Insert) > 0 {
 			w.Queue(`INSERT INTO contacts (id, account_id, name, email, email_key, phone, title, role, owner, version,
-create_time, update_time)
-SELECT r.id, nullif(r.account, '')::uuid, r.name, r.email, r.email_key, r.phone, r.title, r.role, r.owner, r.version, r.time, r.time
+create_time, update_time, external_id)
+SELECT r.id, nullif(r.account, '')::uuid, r.name, r.email, r.email_key, r.phone, r.title, r.role, r.owner, r.version, r.time, r.time,
+  nullif(r.external, '')
 FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
-  $10::bigint[], $11::timestamptz[]) AS r(id, account, name, email, email_key, phone, title, role, owner, version, time)`,
+  $10::bigint[], $11::timestamptz[], $12::text[])
+  AS r(id, account, name, email, email_key, phone, title, role, owner, version, time, external)`,
 				contactColumns(plan.Insert)...)
 		}
 		if len(plan.Update) > 0 {
 			w.Queue(`UPDATE contacts c SET account_id = nullif(r.account, '')::uuid, name = r.name, email = r.email,
   email_key = r.email_key, phone = r.phone, title = r.title, role = r.role, owner = r.owner, version = r.version,
-  update_time = r.time
+  update_time = r.time, external_id = nullif(r.external, '')
 FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
-  $10::bigint[], $11::timestamptz[]) AS r(id, account, name, email, email_key, phone, title, role, owner, version, time)
+  $10::bigint[], $11::timestamptz[], $12::text[])
+  AS r(id, account, name, email, email_key, phone, title, role, owner, version, time, external)
 WHERE c.id = r.id`, contactColumns(plan.Update)...)
 		}
 		if w.Len() > 0 {
 			if err := tx.SendBatch(ctx, w).Close(); err != nil {
+				if pg.IsUniqueViolation(err, contactExternalIDKey) {
+					// A create or update outside imports gave the id to
+					// another contact meanwhile: read again and decide.
+					return fmt.Errorf("import contacts: an external_id was taken meanwhile: %w", pg.ErrRetry)
+				}
 				return fmt.Errorf("import contacts: %w", err)
 			}
 		}
@@ -309,6 +337,13 @@ WHERE c.id = r.id`, contactColumns(plan.Update)...)
 func queueByKey[T any](b *pgx.Batch, table, cols string, ids, emailKeys []string, scan func(pgx.Row) (T, error), id func(T) string,
 	byID map[string]T, byEmail map[string][]T) {
 	queueLockRecords(b, table, `email_key = ANY($1) OR id = ANY($2::uuid[])`, emailKeys, ids)
+	queueReadByKey(b, table, cols, ids, emailKeys, scan, id, byID, byEmail)
+}
+
+// queueReadByKey is queueByKey without the records' key locks, for a
+// caller that takes them for more rows.
+func queueReadByKey[T any](b *pgx.Batch, table, cols string, ids, emailKeys []string, scan func(pgx.Row) (T, error), id func(T) string,
+	byID map[string]T, byEmail map[string][]T) {
 	if len(ids) > 0 {
 		b.Queue(`SELECT `+cols+` FROM `+pgx.Identifier{table}.Sanitize()+` WHERE id = ANY($1::uuid[]) FOR UPDATE`, ids).
 			Query(func(rows pgx.Rows) error {
@@ -359,12 +394,13 @@ func contactColumns(list []contact.Contact) []any {
 	n := len(list)
 	ids, accounts, names, emails, keys := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	phones, titles, roles, owners := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-	versions, times := make([]int64, n), make([]time.Time, n)
+	versions, times, externals := make([]int64, n), make([]time.Time, n), make([]string, n)
 	for i, c := range list {
 		ids[i], accounts[i], names[i], emails[i], keys[i] = c.ID, c.AccountID, c.Name, c.Email, contact.EmailKey(c.Email)
 		phones[i], titles[i], roles[i], owners[i], versions[i], times[i] = c.Phone, c.Title, c.Role, c.Owner, c.Version, c.UpdateTime
+		externals[i] = c.ExternalID
 	}
-	return []any{ids, accounts, names, emails, keys, phones, titles, roles, owners, versions, times}
+	return []any{ids, accounts, names, emails, keys, phones, titles, roles, owners, versions, times, externals}
 }
 
 // leadLockPrefix prefixes the email key in the lock an import of leads

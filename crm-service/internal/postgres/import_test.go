@@ -356,6 +356,83 @@ func TestImportAccountsBadRows(t *testing.T) {
 	}
 }
 
+// Contacts are matched by their external id first: contacts without an
+// email import, a second import changes nothing, a row whose email changed
+// in the partner's system still updates its own contact, a row with a new
+// external id takes over the contact with its email unless that one
+// carries another, an empty external_id keeps the stored one, and an id
+// repeated in a batch is a bad row.
+func TestImportContactsByExternalID(t *testing.T) {
+	f := newFixture(t)
+	svc := contact.NewService(f.store, payloads{}, nil, nil, nil, clock)
+	rows := []contact.Input{
+		{Name: "No Mail", ExternalID: " P-1 "},
+		{Name: "Ana Ruiz", Email: "ana@example.com", ExternalID: "P-2"},
+		{Name: "Bo Chen", Email: "bo@example.com"},
+	}
+	results, written, err := svc.Import(t.Context(), rows, contact.MutableFields, upsert.AllOrNothing, false)
+	if err != nil || !written || outcomes(results) != "1 1 1 " {
+		t.Fatalf("first import: %s %v %v", outcomes(results), written, err)
+	}
+	first := results
+	if n := f.count(t, `SELECT count(*) FROM contacts WHERE id = $1 AND external_id = 'P-1' AND email = ''`, first[0].ID); n != 1 {
+		t.Fatal("the contact without an email is not stored with its trimmed external_id")
+	}
+	if results, _, err = svc.Import(t.Context(), rows, contact.MutableFields, upsert.AllOrNothing, false); err != nil ||
+		outcomes(results) != "3 3 3 " || results[0].ID != first[0].ID || results[1].ID != first[1].ID {
+		t.Fatalf("second import: %s %v", outcomes(results), err)
+	}
+	// The partner changed Ana's email: still her contact, not a new one.
+	rows[1].Email = "ana.ruiz@example.org"
+	if results, _, err = svc.Import(t.Context(), rows, contact.MutableFields, upsert.AllOrNothing, false); err != nil ||
+		outcomes(results) != "3 2 3 " || results[1].ID != first[1].ID {
+		t.Fatalf("changed email: %s %v", outcomes(results), err)
+	}
+	if n := f.count(t, `SELECT count(*) FROM contacts WHERE id = $1 AND email = 'ana.ruiz@example.org'`, first[1].ID); n != 1 {
+		t.Fatal("the email change was not written to the contact")
+	}
+	if n := f.count(t, `SELECT count(*) FROM contacts`); n != 3 {
+		t.Fatalf("%d contacts, want 3", n)
+	}
+	// Bo, made without an external id, is given one by a row with his
+	// email; a row without one keeps it.
+	results, _, err = svc.Import(t.Context(), []contact.Input{{Name: "Bo Chen", Email: "bo@example.com", ExternalID: "P-3"}},
+		contact.MutableFields, upsert.AllOrNothing, false)
+	if err != nil || outcomes(results) != "2 " || results[0].ID != first[2].ID {
+		t.Fatalf("external id by email: %s %v", outcomes(results), err)
+	}
+	results, _, err = svc.Import(t.Context(), []contact.Input{{Name: "Bo Chen", Email: "bo@example.com", Title: "CTO"}},
+		contact.MutableFields, upsert.AllOrNothing, false)
+	if err != nil || outcomes(results) != "2 " || results[0].ID != first[2].ID {
+		t.Fatalf("row without an external id: %s %v", outcomes(results), err)
+	}
+	if n := f.count(t, `SELECT count(*) FROM contacts WHERE id = $1 AND external_id = 'P-3' AND title = 'CTO'`, first[2].ID); n != 1 {
+		t.Fatal("an empty external_id cleared the stored one")
+	}
+	// A new external id on Bo's email is another person of the partner's:
+	// Bo carries another id, so the row creates a contact.
+	results, _, err = svc.Import(t.Context(), []contact.Input{{Name: "Bo Chen Jr", Email: "bo@example.com", ExternalID: "P-4"}},
+		contact.MutableFields, upsert.AllOrNothing, false)
+	if err != nil || outcomes(results) != "1 " || results[0].ID == first[2].ID {
+		t.Fatalf("new external id on a known email: %s %v", outcomes(results), err)
+	}
+	// An id row cannot take another contact's external id.
+	results, _, err = svc.Import(t.Context(), []contact.Input{{ID: first[2].ID, Name: "Bo Chen", ExternalID: "P-2"}},
+		[]contact.Field{contact.FieldName, contact.FieldExternal}, upsert.AllOrNothing, false)
+	if err != nil || outcomes(results) != `4[{external_id "P-2" is the external_id of contact `+first[1].ID+`}] ` {
+		t.Fatalf("id row taking another contact's external id: %s %v", outcomes(results), err)
+	}
+	dup := []contact.Input{{Name: "A", ExternalID: "P-9"}, {Name: "B", ExternalID: "P-9 "}}
+	results, written, err = svc.Import(t.Context(), dup, contact.MutableFields, upsert.AllOrNothing, false)
+	if err != nil || written || outcomes(results) != `1 4[{external_id has the external_id "P-9" of row 0 of this batch}] ` {
+		t.Fatalf("repeated id: %s %v %v", outcomes(results), written, err)
+	}
+	// Without external_id or email in the mask there is no key.
+	if _, _, err := svc.Import(t.Context(), rows, []contact.Field{contact.FieldName}, upsert.AllOrNothing, false); err == nil {
+		t.Fatal("an import without a key field succeeded")
+	}
+}
+
 // Contacts sharing an email (a duplicate made with force) are never
 // guessed between: a row matching several by its email is bad and writes
 // nothing; its id names the contact to update.
@@ -374,7 +451,7 @@ func TestImportContactsAmbiguousEmail(t *testing.T) {
 
 	results, written, err := svc.Import(t.Context(), []contact.Input{{Name: "Ana Ruiz", Email: "ana@example.com", Title: "CFO"}},
 		contact.MutableFields, upsert.SkipInvalid, false)
-	want := `4[{email matches 2 contacts by email (` + first.ID + `, ` + second.ID + `): give the row the id of the one it means}] `
+	want := `4[{email matches 2 contacts by email (` + first.ID + `, ` + second.ID + `): give the row the id of the one it means (or that contact's external_id)}] `
 	if err != nil || outcomes(results) != want {
 		t.Fatalf("ambiguous email:\n got %s %v %v\nwant %s", outcomes(results), written, err, want)
 	}
@@ -408,9 +485,9 @@ func TestImportContactsAmbiguousEmail(t *testing.T) {
 	results, _, err = svc.Import(t.Context(), []contact.Input{
 		{ID: missing, Name: "Gone"}, {ID: "ana", Name: "Ana"}, {ID: first.ID, Name: "A"}, {ID: first.ID, Name: "B"}, {Name: "Cy"},
 	}, []contact.Field{contact.FieldName}, upsert.SkipInvalid, false)
-	want = `4[{id contact "` + missing + `" not found: an id updates the contact it names; leave it empty to match by email}] ` +
+	want = `4[{id contact "` + missing + `" not found: an id updates the contact it names; leave it empty to match by external_id or email}] ` +
 		`4[{id ` + ids.NotUUID + `}] 2 4[{id has the id "` + first.ID + `" of row 2 of this batch}] ` +
-		`4[{id is required when the update_mask does not name email: imports match contacts by id, else by email}] `
+		`4[{id is required when the update_mask names neither external_id nor email: imports match contacts by id, else by external_id, else by email}] `
 	if err != nil || outcomes(results) != want {
 		t.Fatalf("bad ids:\n got %s %v\nwant %s", outcomes(results), err, want)
 	}

@@ -44,9 +44,16 @@ type Contact struct {
 	// The user who owns the contact.
 	Owner string `protobuf:"bytes,8,opt,name=owner,proto3" json:"owner,omitempty"`
 	// Changes on every write; send it back on update to detect conflicts.
-	Etag          string                 `protobuf:"bytes,9,opt,name=etag,proto3" json:"etag,omitempty"`
-	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
-	UpdateTime    *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	Etag       string                 `protobuf:"bytes,9,opt,name=etag,proto3" json:"etag,omitempty"`
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	// Optional: the contact's id in another system, such as a partner's key
+	// for the person; stored without leading and trailing white space
+	// (blank is none), at most 200 characters, unique among all contacts
+	// whatever account they are at (ALREADY_EXISTS otherwise, naming the
+	// contact that has it in a google.rpc.ResourceInfo detail). Imports
+	// match contacts by it before the email.
+	ExternalId    string `protobuf:"bytes,12,opt,name=external_id,json=externalId,proto3" json:"external_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -156,6 +163,13 @@ func (x *Contact) GetUpdateTime() *timestamppb.Timestamp {
 		return x.UpdateTime
 	}
 	return nil
+}
+
+func (x *Contact) GetExternalId() string {
+	if x != nil {
+		return x.ExternalId
+	}
+	return ""
 }
 
 type CreateContactRequest struct {
@@ -270,7 +284,7 @@ type ListContactsRequest struct {
 	PageSize  int32  `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	PageToken string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	// AIP-160 subset: `field = "value"` joined by AND. Fields: account_id,
-	// email (ignoring case), owner.
+	// email (ignoring case), owner, external_id.
 	Filter        string `protobuf:"bytes,3,opt,name=filter,proto3" json:"filter,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -382,8 +396,8 @@ func (x *ListContactsResponse) GetNextPageToken() string {
 type UpdateContactRequest struct {
 	state   protoimpl.MessageState `protogen:"open.v1"`
 	Contact *Contact               `protobuf:"bytes,1,opt,name=contact,proto3" json:"contact,omitempty"`
-	// Fields to change: account_id, name, email, phone, title, role, owner.
-	// Empty means all of them.
+	// Fields to change: account_id, name, email, phone, title, role, owner,
+	// external_id. Empty means all of them.
 	UpdateMask *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
 	// Update even when another contact has the same email.
 	Force         bool `protobuf:"varint,3,opt,name=force,proto3" json:"force,omitempty"`
@@ -535,7 +549,7 @@ var File_crm_v1_contact_proto protoreflect.FileDescriptor
 
 const file_crm_v1_contact_proto_rawDesc = "" +
 	"\n" +
-	"\x14crm/v1/contact.proto\x12\x06crm.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc6\x02\n" +
+	"\x14crm/v1/contact.proto\x12\x06crm.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe7\x02\n" +
 	"\aContact\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1d\n" +
 	"\n" +
@@ -551,7 +565,9 @@ const file_crm_v1_contact_proto_rawDesc = "" +
 	" \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x12;\n" +
 	"\vupdate_time\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"updateTime\"v\n" +
+	"updateTime\x12\x1f\n" +
+	"\vexternal_id\x18\f \x01(\tR\n" +
+	"externalId\"v\n" +
 	"\x14CreateContactRequest\x12)\n" +
 	"\acontact\x18\x01 \x01(\v2\x0f.crm.v1.ContactR\acontact\x12\x1d\n" +
 	"\n" +

@@ -35,7 +35,8 @@ type ContactServiceClient interface {
 	// CreateContact creates a contact. A retry with the same request_id
 	// returns the first result and creates nothing. A contact with the same
 	// email (ignoring case) fails with ALREADY_EXISTS naming the existing
-	// contact (a google.rpc.ResourceInfo detail), unless force is set.
+	// contact (a google.rpc.ResourceInfo detail), unless force is set; so
+	// does an external_id another contact has, whatever force says.
 	CreateContact(ctx context.Context, in *CreateContactRequest, opts ...grpc.CallOption) (*Contact, error)
 	// GetContact returns one contact.
 	GetContact(ctx context.Context, in *GetContactRequest, opts ...grpc.CallOption) (*Contact, error)
@@ -44,7 +45,7 @@ type ContactServiceClient interface {
 	// UpdateContact changes the fields named in update_mask. A stale etag
 	// fails with ABORTED. A new email that another contact has (ignoring
 	// case) fails with ALREADY_EXISTS naming that contact, unless force is
-	// set.
+	// set; so does an external_id another contact has, whatever force says.
 	UpdateContact(ctx context.Context, in *UpdateContactRequest, opts ...grpc.CallOption) (*Contact, error)
 	// DeleteContact removes a contact.
 	DeleteContact(ctx context.Context, in *DeleteContactRequest, opts ...grpc.CallOption) (*DeleteContactResponse, error)
@@ -117,7 +118,8 @@ type ContactServiceServer interface {
 	// CreateContact creates a contact. A retry with the same request_id
 	// returns the first result and creates nothing. A contact with the same
 	// email (ignoring case) fails with ALREADY_EXISTS naming the existing
-	// contact (a google.rpc.ResourceInfo detail), unless force is set.
+	// contact (a google.rpc.ResourceInfo detail), unless force is set; so
+	// does an external_id another contact has, whatever force says.
 	CreateContact(context.Context, *CreateContactRequest) (*Contact, error)
 	// GetContact returns one contact.
 	GetContact(context.Context, *GetContactRequest) (*Contact, error)
@@ -126,7 +128,7 @@ type ContactServiceServer interface {
 	// UpdateContact changes the fields named in update_mask. A stale etag
 	// fails with ABORTED. A new email that another contact has (ignoring
 	// case) fails with ALREADY_EXISTS naming that contact, unless force is
-	// set.
+	// set; so does an external_id another contact has, whatever force says.
 	UpdateContact(context.Context, *UpdateContactRequest) (*Contact, error)
 	// DeleteContact removes a contact.
 	DeleteContact(context.Context, *DeleteContactRequest) (*DeleteContactResponse, error)
