@@ -8,6 +8,8 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/seamhq/seam/platform/auth"
 	"github.com/seamhq/seam/platform/listing"
 	crmv1 "github.com/seamhq/seam/proto/crm/v1"
@@ -266,5 +268,68 @@ func TestLargeListPagesFitDefaultClients(t *testing.T) {
 				t.Errorf("listed %d, wrote %d", len(seen), want)
 			}
 		})
+	}
+}
+
+// An account of a hundred open opportunities of the most lines, and of
+// cases and activities of the longest descriptions, would make an overview
+// above the 4 MiB a gRPC client accepts by default: its lists share
+// listing.MaxPageBytes instead, each keeping its first items, and a short
+// list keeps all of them.
+func TestLargeOverviewFitsDefaultClients(t *testing.T) {
+	e := newEnv(t)
+	exec := func(sql string, args ...any) {
+		t.Helper()
+		if _, err := e.db.Exec(context.Background(), sql, args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const account = "00000000-0000-4000-8000-0000000000a1"
+	sku := strings.Repeat("S", 100)
+	description := strings.Repeat("\U0001D538", 10000)
+	exec(`INSERT INTO accounts (id, name, version, create_time, update_time) VALUES ($1, 'Large', 1, now(), now())`, account)
+	exec(`INSERT INTO products (sku, name, currency_code, list_price, source_version) VALUES ($1, 'Part', 'EUR', 10, 1)`, sku)
+	exec(`INSERT INTO contacts (id, account_id, name, version, create_time, update_time)
+		SELECT gen_random_uuid(), $1, 'Contact ' || n, 1, now(), now() FROM generate_series(1, 5) n`, account)
+	exec(`INSERT INTO opportunities (id, account_id, name, stage, probability, currency_code, amount, version, create_time, update_time)
+		SELECT gen_random_uuid(), $1, 'Deal ' || n, 'proposal', 50, 'EUR', 0, 1, now() + n * interval '1 ms', now()
+		FROM generate_series(1, 100) n`, account)
+	exec(`INSERT INTO opportunity_lines (opportunity_id, position, sku, quantity, unit_price, discount_percent, amount)
+		SELECT o.id, n, $1, n, 1.25, 0, n * 1.25 FROM opportunities o, generate_series(1, 500) n WHERE o.account_id = $2`, sku, account)
+	exec(`INSERT INTO cases (id, subject, description, account_id, priority, status, sla_due_time, version, create_time, update_time)
+		SELECT gen_random_uuid(), 'Case ' || n, $1, $2, 'normal', 'new', now() + n * interval '1 minute', 1, now(), now()
+		FROM generate_series(1, 100) n`, description, account)
+	exec(`INSERT INTO activities (id, type, subject, description, account_id, version, create_time, update_time)
+		SELECT gen_random_uuid(), 'call', 'Call ' || n, $1, $2, 1, now() + n * interval '1 ms', now()
+		FROM generate_series(1, 20) n`, description, account)
+
+	ov, err := e.overviews.GetAccountOverview(e.sales(), &crmv1.GetAccountOverviewRequest{Id: account})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := proto.Size(ov); n > listing.MaxPageBytes+1024 {
+		t.Errorf("overview is %d bytes", n)
+	}
+	if len(ov.Contacts) != 5 {
+		t.Errorf("%d contacts, want all 5", len(ov.Contacts))
+	}
+	if n := len(ov.OpenOpportunities); n == 0 || n == 100 {
+		t.Errorf("%d open opportunities, want some of the 100", n)
+	}
+	if len(ov.RecentActivities) == 0 || len(ov.OpenCases) == 0 {
+		t.Errorf("%d activities and %d cases, want some of each", len(ov.RecentActivities), len(ov.OpenCases))
+	}
+	rows, err := e.db.Query(context.Background(), `SELECT id::text FROM opportunities WHERE account_id = $1 ORDER BY id`, account)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, o := range ov.OpenOpportunities {
+		if o.Id != first[i] {
+			t.Fatalf("open opportunity %d is %s, want the %dth in the list's order, %s", i, o.Id, i+1, first[i])
+		}
 	}
 }
