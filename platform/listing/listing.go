@@ -32,17 +32,25 @@ const MaxPageBytes = 3 << 20
 
 // Fit returns how many of items, from the first, make a page of at most
 // MaxPageBytes: at least one, so that a list always advances.
-func Fit[T proto.Message](items []T) int {
+func Fit[T proto.Message](items []T) int { return FitWithin(items, MaxPageBytes) }
+
+// FitWithin returns how many of items, from the first, encode to at most
+// budget bytes as a repeated field: at least one. A response of several
+// lists shares MaxPageBytes among them with it.
+func FitWithin[T proto.Message](items []T, budget int) int {
 	total := 0
 	for i, it := range items {
-		// The item, its field tag and its length prefix.
-		total += proto.Size(it) + 6
-		if total > MaxPageBytes && i > 0 {
+		total += ItemSize(it)
+		if total > budget && i > 0 {
 			return i
 		}
 	}
 	return len(items)
 }
+
+// ItemSize is what an item adds to a repeated field: the item, its field
+// tag and its length prefix (at most).
+func ItemSize(item proto.Message) int { return proto.Size(item) + 6 }
 
 // PageSize validates a requested page size: 0 means the default, values
 // above the maximum are lowered to it, negative values are an error.

@@ -136,3 +136,14 @@ func TestFit(t *testing.T) {
 		}
 	}
 }
+
+// FitWithin keeps items under a budget of their own, but always at least
+// one.
+func TestFitWithin(t *testing.T) {
+	items := []*wrapperspb.StringValue{wrapperspb.String(strings.Repeat("x", 94)), wrapperspb.String(strings.Repeat("x", 94))}
+	for _, tt := range []struct{ budget, want int }{{0, 1}, {99, 1}, {ItemSize(items[0]), 1}, {2 * ItemSize(items[0]), 2}} {
+		if got := FitWithin(items, tt.budget); got != tt.want {
+			t.Errorf("FitWithin(%d bytes) = %d, want %d", tt.budget, got, tt.want)
+		}
+	}
+}

@@ -110,16 +110,24 @@ func (s *Server) ListFailures(ctx context.Context, req *bridgev1.ListFailuresReq
 	if err != nil {
 		return nil, err
 	}
-	out := &bridgev1.ListFailuresResponse{}
-	if len(held) > size {
+	more := len(held) > size
+	if more {
 		held = held[:size]
+	}
+	out := &bridgev1.ListFailuresResponse{}
+	for _, f := range held {
+		out.Failures = append(out.Failures, ToProto(f))
+	}
+	// Failures of large events (an opportunity of many lines) end a page
+	// early (listing.Fit).
+	if n := listing.Fit(out.Failures); n < len(held) {
+		out.Failures, held, more = out.Failures[:n], held[:n], true
+	}
+	if more {
 		out.NextPageToken = listing.Token{
 			After: []string{strconv.FormatInt(held[len(held)-1].ID, 10)},
 			Query: listing.QueryDigest(failuresQuery),
 		}.Encode()
-	}
-	for _, f := range held {
-		out.Failures = append(out.Failures, ToProto(f))
 	}
 	return out, nil
 }
@@ -231,20 +239,27 @@ func (s *Server) ListReconciliations(ctx context.Context, req *bridgev1.ListReco
 	if err != nil {
 		return nil, err
 	}
-	out := &bridgev1.ListReconciliationsResponse{}
-	if len(recs) > size {
+	more := len(recs) > size
+	if more {
 		recs = recs[:size]
-		out.NextPageToken = listing.Token{
-			After: []string{strconv.FormatInt(recs[len(recs)-1].ID, 10)},
-			Query: listing.QueryDigest(reconciliationsQuery),
-		}.Encode()
 	}
+	out := &bridgev1.ListReconciliationsResponse{}
 	for _, rec := range recs {
 		r, err := flow.StoredReport(rec)
 		if err != nil {
 			return nil, err
 		}
 		out.Reconciliations = append(out.Reconciliations, reportToProto(r))
+	}
+	// Reports listing many repairs end a page early (listing.Fit).
+	if n := listing.Fit(out.Reconciliations); n < len(recs) {
+		out.Reconciliations, recs, more = out.Reconciliations[:n], recs[:n], true
+	}
+	if more {
+		out.NextPageToken = listing.Token{
+			After: []string{strconv.FormatInt(recs[len(recs)-1].ID, 10)},
+			Query: listing.QueryDigest(reconciliationsQuery),
+		}.Encode()
 	}
 	return out, nil
 }

@@ -78,6 +78,12 @@ var storedReports = map[int64]string{
 // does: gRPC, and REST through the gateway.
 func start(t *testing.T) (bridgev1.BridgeServiceClient, string) {
 	t.Helper()
+	return startWith(t, engine{}, engine{})
+}
+
+// startWith serves the bridge API over e and r.
+func startWith(t *testing.T, e api.Engine, r api.Reports) (bridgev1.BridgeServiceClient, string) {
+	t.Helper()
 	verifier, err := auth.NewVerifier(secret)
 	if err != nil {
 		t.Fatal(err)
@@ -88,7 +94,7 @@ func start(t *testing.T) (bridgev1.BridgeServiceClient, string) {
 	}, server.Service{
 		Name: "bridge",
 		Register: func(s grpc.ServiceRegistrar) {
-			bridgev1.RegisterBridgeServiceServer(s, api.New(engine{}, engine{}, "test", time.Now()))
+			bridgev1.RegisterBridgeServiceServer(s, api.New(e, r, "test", time.Now()))
 		},
 		Gateways: []server.GatewayRegistrar{bridgev1.RegisterBridgeServiceHandler},
 		Policy:   api.Policy,

@@ -37,11 +37,20 @@ var reconnect = grpc.ConnectParams{
 	MinConnectTimeout: 5 * time.Second,
 }
 
+// maxReceive is the largest message the bridge accepts from the CRM and
+// the ERP. Their lists and feeds end a page early to stay below
+// listing.MaxPageBytes, well inside gRPC's default 4 MiB, but a page the
+// bridge cannot receive halts its feed or its reconciliation for good
+// (the same page is refused however often it asks): a service of a build
+// that did not bound a list yet, or a list that grew past the bound,
+// costs the bridge a few more MiB of memory for that message instead.
+const maxReceive = 16 << 20
+
 // dial opens the bridge's connection to a service: fixed flow-control
 // windows, keepalive pings (a frozen or vanished service breaks the feed
 // stream within seconds, and the bridge reconnects, at least once a
 // second while the service is away), its own token on
-// every call, traces, and callTimeout.
+// every call, traces, callTimeout and maxReceive.
 func dial(addr string, tokens *auth.TokenSource) (*grpc.ClientConn, error) {
 	opts := append(server.WindowDialOptions(), server.KeepaliveDialOptions()...)
 	conn, err := grpc.NewClient(addr, append(opts,
@@ -50,6 +59,7 @@ func dial(addr string, tokens *auth.TokenSource) (*grpc.ClientConn, error) {
 		grpc.WithPerRPCCredentials(auth.TokenCredentials{Token: tokens.Token}),
 		grpc.WithStatsHandler(otelgrpc.NewClientHandler()),
 		grpc.WithChainUnaryInterceptor(boundCalls(callTimeout)),
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxReceive)),
 	)...)
 	if err != nil {
 		return nil, fmt.Errorf("dial %s: %w", addr, err)

@@ -16,6 +16,7 @@ import (
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/emptypb"
+	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/seamhq/seam/platform/auth"
 	"github.com/seamhq/seam/platform/server"
@@ -205,5 +206,36 @@ func TestRetriesAwayServiceEverySecond(t *testing.T) {
 	time.Sleep(6 * time.Second)
 	if n := attempts.Load() - before; n < 4 {
 		t.Errorf("%d attempts to reach the service between 6 and 12 s after it went away, want one a second at least", n)
+	}
+}
+
+// A message above gRPC's default 4 MiB, and below maxReceive, reaches the
+// bridge: a page a service failed to bound does not stop a feed.
+func TestReceivesMessagesAboveDefaultLimit(t *testing.T) {
+	t.Parallel()
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := &wrapperspb.BytesValue{Value: make([]byte, 6<<20)}
+	srv := grpc.NewServer(grpc.UnknownServiceHandler(func(_ any, stream grpc.ServerStream) error {
+		if err := stream.RecvMsg(&emptypb.Empty{}); err != nil {
+			return err
+		}
+		return stream.SendMsg(big)
+	}))
+	go func() { _ = srv.Serve(lis) }()
+	t.Cleanup(srv.Stop)
+	conn, err := dial(lis.Addr().String(), auth.NewTokenSource([]byte("secret"), "bridge", []auth.Role{auth.Integration}, time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var got wrapperspb.BytesValue
+	if err := conn.Invoke(context.Background(), "/test.Big/Call", &emptypb.Empty{}, &got); err != nil {
+		t.Fatalf("a %d byte message: %v", len(big.Value), err)
+	}
+	if len(got.Value) != len(big.Value) {
+		t.Errorf("received %d bytes, sent %d", len(got.Value), len(big.Value))
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/seamhq/seam/crm-service/internal/account"
+	"github.com/seamhq/seam/platform/listing"
 	crmv1 "github.com/seamhq/seam/proto/crm/v1"
 )
 
@@ -48,6 +49,10 @@ func (s *accountServer) ListAccounts(ctx context.Context, req *crmv1.ListAccount
 	resp := &crmv1.ListAccountsResponse{Accounts: make([]*crmv1.Account, len(list))}
 	for i, a := range list {
 		resp.Accounts[i] = accountToProto(a)
+	}
+	// Accounts of long texts and many currencies end a page early (listing.Fit).
+	if n := listing.Fit(resp.Accounts); n < len(list) {
+		resp.Accounts, list, more = resp.Accounts[:n], list[:n], true
 	}
 	if more {
 		resp.NextPageToken = p.nextToken(more, list[len(list)-1].ID)

@@ -124,6 +124,10 @@ func (s *activityServer) ListActivities(ctx context.Context, req *crmv1.ListActi
 	for i, a := range list {
 		resp.Activities[i] = activityToProto(a)
 	}
+	// Activities of long descriptions end a page early (listing.Fit).
+	if n := listing.Fit(resp.Activities); n < len(list) {
+		resp.Activities, list, more = resp.Activities[:n], list[:n], true
+	}
 	if more {
 		resp.NextPageToken = p.nextToken(more, list[len(list)-1].ID)
 	}

@@ -7,6 +7,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/seamhq/seam/crm-service/internal/audit"
+	"github.com/seamhq/seam/platform/listing"
 	crmv1 "github.com/seamhq/seam/proto/crm/v1"
 )
 
@@ -16,18 +17,24 @@ type auditServer struct {
 }
 
 func (s *auditServer) ListAuditEntries(ctx context.Context, req *crmv1.ListAuditEntriesRequest) (*crmv1.ListAuditEntriesResponse, error) {
-	list, next, err := s.svc.List(ctx, req.GetFilter(), req.GetPageSize(), req.GetPageToken())
+	var entries []*crmv1.AuditEntry
+	// Entries of large values (whole lines, long descriptions) end a page
+	// early (listing.Fit).
+	fit := func(list []audit.Entry) int {
+		entries = make([]*crmv1.AuditEntry, len(list))
+		for i, e := range list {
+			entries[i] = &crmv1.AuditEntry{
+				Id: strconv.FormatInt(e.ID, 10), Resource: e.Resource, Field: e.Field, OldValue: e.OldValue, NewValue: e.NewValue,
+				Actor: e.Actor, ChangeTime: timestamppb.New(e.Time),
+			}
+		}
+		return listing.Fit(entries)
+	}
+	list, next, err := s.svc.List(ctx, req.GetFilter(), req.GetPageSize(), req.GetPageToken(), fit)
 	if err != nil {
 		return nil, err
 	}
-	out := &crmv1.ListAuditEntriesResponse{AuditEntries: make([]*crmv1.AuditEntry, len(list)), NextPageToken: next}
-	for i, e := range list {
-		out.AuditEntries[i] = &crmv1.AuditEntry{
-			Id: strconv.FormatInt(e.ID, 10), Resource: e.Resource, Field: e.Field, OldValue: e.OldValue, NewValue: e.NewValue,
-			Actor: e.Actor, ChangeTime: timestamppb.New(e.Time),
-		}
-	}
-	return out, nil
+	return &crmv1.ListAuditEntriesResponse{AuditEntries: entries[:len(list)], NextPageToken: next}, nil
 }
 
 func (s *auditServer) ListStageChanges(ctx context.Context, req *crmv1.ListStageChangesRequest) (*crmv1.ListStageChangesResponse, error) {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/seamhq/seam/crm-service/internal/servicecase"
+	"github.com/seamhq/seam/platform/listing"
 	crmv1 "github.com/seamhq/seam/proto/crm/v1"
 )
 
@@ -112,6 +113,10 @@ func (s *caseServer) ListCases(ctx context.Context, req *crmv1.ListCasesRequest)
 	resp := &crmv1.ListCasesResponse{Cases: make([]*crmv1.Case, len(list))}
 	for i, c := range list {
 		resp.Cases[i] = caseToProto(c, now)
+	}
+	// Cases of long descriptions end a page early (listing.Fit).
+	if n := listing.Fit(resp.Cases); n < len(list) {
+		resp.Cases, list, more = resp.Cases[:n], list[:n], true
 	}
 	if more {
 		resp.NextPageToken = p.nextToken(more, list[len(list)-1].ID)

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/seamhq/seam/crm-service/internal/contact"
+	"github.com/seamhq/seam/platform/listing"
 	crmv1 "github.com/seamhq/seam/proto/crm/v1"
 )
 
@@ -48,6 +49,10 @@ func (s *contactServer) ListContacts(ctx context.Context, req *crmv1.ListContact
 	resp := &crmv1.ListContactsResponse{Contacts: make([]*crmv1.Contact, len(list))}
 	for i, c := range list {
 		resp.Contacts[i] = contactToProto(c)
+	}
+	// Contacts of long texts end a page early (listing.Fit).
+	if n := listing.Fit(resp.Contacts); n < len(list) {
+		resp.Contacts, list, more = resp.Contacts[:n], list[:n], true
 	}
 	if more {
 		resp.NextPageToken = p.nextToken(more, list[len(list)-1].ID)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/seamhq/seam/crm-service/internal/lead"
+	"github.com/seamhq/seam/platform/listing"
 	crmv1 "github.com/seamhq/seam/proto/crm/v1"
 )
 
@@ -85,6 +86,10 @@ func (s *leadServer) ListLeads(ctx context.Context, req *crmv1.ListLeadsRequest)
 	resp := &crmv1.ListLeadsResponse{Leads: make([]*crmv1.Lead, len(list))}
 	for i, l := range list {
 		resp.Leads[i] = leadToProto(l)
+	}
+	// Leads of long texts end a page early (listing.Fit).
+	if n := listing.Fit(resp.Leads); n < len(list) {
+		resp.Leads, list, more = resp.Leads[:n], list[:n], true
 	}
 	if more {
 		resp.NextPageToken = p.nextToken(more, list[len(list)-1].ID)

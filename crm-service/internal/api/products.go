@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/seamhq/seam/crm-service/internal/catalog"
+	"github.com/seamhq/seam/platform/listing"
 	crmv1 "github.com/seamhq/seam/proto/crm/v1"
 )
 
@@ -32,6 +33,10 @@ func (s *productServer) ListProducts(ctx context.Context, req *crmv1.ListProduct
 	resp := &crmv1.ListProductsResponse{Products: make([]*crmv1.Product, len(list))}
 	for i, pr := range list {
 		resp.Products[i] = productToProto(pr)
+	}
+	// Products of long promise schedules end a page early (listing.Fit).
+	if n := listing.Fit(resp.Products); n < len(list) {
+		resp.Products, list, more = resp.Products[:n], list[:n], true
 	}
 	if more {
 		resp.NextPageToken = p.nextToken(more, list[len(list)-1].SKU)

@@ -87,8 +87,12 @@ func ParseResource(field, s string) (string, error) {
 }
 
 // List returns a page of entries and the next page token. filter is the
-// AIP-160 subset `resource = "accounts/{id}"` (or empty for all).
-func (s *Service) List(ctx context.Context, filter string, pageSize int32, pageToken string) ([]Entry, string, error) {
+// AIP-160 subset `resource = "accounts/{id}"` (or empty for all). fit,
+// when not nil, says how many of the entries read, from the first, the
+// page keeps (listing.Fit of their messages: values of whole opportunity
+// lines or long descriptions make large entries); the token continues
+// after the last one kept.
+func (s *Service) List(ctx context.Context, filter string, pageSize int32, pageToken string, fit func([]Entry) int) ([]Entry, string, error) {
 	var v errs.Violations
 	var q Query
 	conds, err := listing.ParseFilter(filter, "resource")
@@ -120,8 +124,16 @@ func (s *Service) List(ctx context.Context, filter string, pageSize int32, pageT
 		return nil, "", err
 	}
 	list, more, err := s.store.ListAuditEntries(ctx, q)
-	if err != nil || !more {
-		return list, "", err
+	if err != nil {
+		return nil, "", err
+	}
+	if fit != nil {
+		if n := fit(list); n < len(list) {
+			list, more = list[:n], true
+		}
+	}
+	if !more {
+		return list, "", nil
 	}
 	return list, listing.Token{After: []string{strconv.FormatInt(list[len(list)-1].ID, 10)}, Query: digest}.Encode(), nil
 }

@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"sync"
@@ -9,7 +10,11 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/seamhq/seam/erp-service/internal/catalog"
+	"github.com/seamhq/seam/erp-service/internal/customer"
+	"github.com/seamhq/seam/erp-service/internal/payment"
+	"github.com/seamhq/seam/erp-service/internal/purchasing"
 	"github.com/seamhq/seam/erp-service/internal/sales"
+	"github.com/seamhq/seam/erp-service/internal/shipping"
 	"github.com/seamhq/seam/platform/auth"
 	"github.com/seamhq/seam/platform/listing"
 	erpv1 "github.com/seamhq/seam/proto/erp/v1"
@@ -127,5 +132,158 @@ func TestLargeOrderPagesFitDefaultClients(t *testing.T) {
 	}
 	if len(invoiced) != n {
 		t.Errorf("listed %d invoices, created %d", len(invoiced), n)
+	}
+}
+
+// Shipments and purchase orders of many lines, payments of many
+// allocations and customers owing in many currencies under long names
+// would make pages above the 4 MiB a gRPC client accepts by default: each
+// list ends such a page early and its token continues after its last item
+// (after its last customer for the aging report, which never splits one),
+// so every page arrives and every item comes once. The rows are written
+// straight into the tables: only the lists are under test.
+func TestLargeListPagesFitDefaultClients(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	ctx := as(t, auth.Admin)
+	exec := func(sql string, args ...any) {
+		t.Helper()
+		if _, err := e.pool.Exec(context.Background(), sql, args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sku := "W-" + strings.Repeat("9", catalog.MaxSKULength-2)
+	// A name of the most characters, of four bytes each.
+	name := strings.Repeat("\U0001D538", customer.MaxNameLength)
+	exec(`INSERT INTO items (sku, name, unit_of_measure, currency_code, list_price) VALUES ($1, 'Long widget', 'pcs', 'EUR', 10)`, sku)
+	exec(`INSERT INTO customers (id, name, currency_code) VALUES ('00000000-0000-4000-8000-000000000001', 'Payer', 'EUR')`)
+	exec(`INSERT INTO sales_orders (id, number, customer_id, currency_code, status, total)
+		VALUES ('00000000-0000-4000-8000-000000000002', 'SO-LARGE', '00000000-0000-4000-8000-000000000001', 'EUR', 'SHIPPED', 0)`)
+	exec(`INSERT INTO suppliers (id, name, currency_code) VALUES ('00000000-0000-4000-8000-000000000003', 'Supplier', 'EUR')`)
+
+	reports := erpv1.NewReportServiceClient(e.conn)
+	purchaseOrders := erpv1.NewPurchaseOrderServiceClient(e.conn)
+	type page struct {
+		keys []string
+		size int
+		next string
+	}
+	tests := []struct {
+		name string
+		// seed writes the rows and returns how many items the list has.
+		seed func() int
+		list func(token string) (page, error)
+	}{
+		{
+			name: "shipments",
+			seed: func() int {
+				exec(`INSERT INTO shipments (id, order_id, actor)
+					SELECT gen_random_uuid(), '00000000-0000-4000-8000-000000000002', 'test' FROM generate_series(1, 100)`)
+				exec(`INSERT INTO shipment_lines (shipment_id, line_number, warehouse, sku, quantity, cost, cost_currency)
+					SELECT s.id, n, 'MAIN', $1, n, n * 1.25, 'EUR' FROM shipments s, generate_series(1, $2::int) n`, sku, shipping.MaxLines)
+				return 100
+			},
+			list: func(token string) (page, error) {
+				resp, err := e.shipments.ListShipments(ctx, &erpv1.ListShipmentsRequest{PageSize: 1000, PageToken: token})
+				p := page{size: proto.Size(resp), next: resp.GetNextPageToken()}
+				for _, s := range resp.GetShipments() {
+					p.keys = append(p.keys, s.GetId())
+				}
+				return p, err
+			},
+		},
+		{
+			name: "purchase orders",
+			seed: func() int {
+				exec(`INSERT INTO purchase_orders (id, number, supplier_id, currency_code, status, total)
+					SELECT gen_random_uuid(), 'PO-LARGE-' || n, '00000000-0000-4000-8000-000000000003', 'EUR', 'ORDERED', 0
+					FROM generate_series(1, 100) n`)
+				exec(`INSERT INTO purchase_order_lines (order_id, line_number, sku, quantity, unit_cost, expected_date, amount)
+					SELECT o.id, n, $1, n, 1.25, DATE '2030-01-01' + n, n * 1.25
+					FROM purchase_orders o, generate_series(1, $2::int) n`, sku, purchasing.MaxLines)
+				return 100
+			},
+			list: func(token string) (page, error) {
+				resp, err := purchaseOrders.ListPurchaseOrders(ctx, &erpv1.ListPurchaseOrdersRequest{PageSize: 1000, PageToken: token})
+				p := page{size: proto.Size(resp), next: resp.GetNextPageToken()}
+				for _, o := range resp.GetPurchaseOrders() {
+					p.keys = append(p.keys, o.GetId())
+				}
+				return p, err
+			},
+		},
+		{
+			name: "payments",
+			seed: func() int {
+				exec(`INSERT INTO invoices (id, number, order_id, customer_id, currency_code, status, subtotal, tax_total, total, issue_date, due_date)
+					SELECT gen_random_uuid(), 'INV-LARGE-' || n, '00000000-0000-4000-8000-000000000002', '00000000-0000-4000-8000-000000000001',
+						'EUR', 'PAID', 1000, 0, 1000, DATE '2030-01-01', DATE '2030-02-01'
+					FROM generate_series(1, $1::int) n`, payment.MaxAllocations)
+				exec(`INSERT INTO payments (id, number, customer_id, currency_code, amount, unallocated, status, received_date, reference)
+					SELECT gen_random_uuid(), 'PAY-LARGE-' || n, '00000000-0000-4000-8000-000000000001', 'EUR', 500000, 0, 'POSTED', DATE '2030-01-01', $1
+					FROM generate_series(1, 160) n`, strings.Repeat("\U0001D538", payment.MaxReferenceLength))
+				exec(`INSERT INTO payment_allocations (payment_id, invoice_id, amount)
+					SELECT p.id, i.id, 1000 FROM payments p, invoices i WHERE i.number LIKE 'INV-LARGE-%'`)
+				return 160
+			},
+			list: func(token string) (page, error) {
+				resp, err := e.payments.ListPayments(ctx, &erpv1.ListPaymentsRequest{PageSize: 1000, PageToken: token})
+				p := page{size: proto.Size(resp), next: resp.GetNextPageToken()}
+				for _, pay := range resp.GetPayments() {
+					p.keys = append(p.keys, pay.GetId())
+				}
+				return p, err
+			},
+		},
+		{
+			name: "receivables aging",
+			seed: func() int {
+				exec(`INSERT INTO customers (id, name, currency_code)
+					SELECT gen_random_uuid(), $1, 'EUR' FROM generate_series(1, 1000)`, name)
+				exec(`INSERT INTO sales_orders (id, number, customer_id, currency_code, status, total)
+					SELECT gen_random_uuid(), 'SO-AGING-' || c.id, c.id, 'EUR', 'INVOICED', 0 FROM customers c WHERE c.name = $1`, name)
+				exec(`INSERT INTO invoices (id, number, order_id, customer_id, currency_code, status, subtotal, tax_total, total, issue_date, due_date)
+					SELECT gen_random_uuid(), 'INV-AGING-' || o.id || '-' || cur, o.id, o.customer_id, cur, 'OPEN', 100, 0, 100,
+						DATE '2000-01-01', DATE '2000-02-01'
+					FROM sales_orders o, unnest(ARRAY['EUR', 'USD', 'GBP', 'CHF', 'SEK']) cur WHERE o.number LIKE 'SO-AGING-%'`)
+				return 5000
+			},
+			list: func(token string) (page, error) {
+				resp, err := reports.GetArAging(ctx, &erpv1.GetArAgingRequest{AsOfDate: "2001-01-01", PageSize: 1000, PageToken: token})
+				p := page{size: proto.Size(resp), next: resp.GetNextPageToken()}
+				for _, r := range resp.GetRows() {
+					p.keys = append(p.keys, r.GetCustomerId()+"/"+r.GetCurrencyCode())
+				}
+				return p, err
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			want := tt.seed()
+			seen := map[string]bool{}
+			token := ""
+			for n := 0; ; n++ {
+				p, err := tt.list(token)
+				if err != nil {
+					t.Fatalf("page %d: %v", n, err)
+				}
+				if p.size > listing.MaxPageBytes+1024 {
+					t.Errorf("page %d is %d bytes", n, p.size)
+				}
+				for _, k := range p.keys {
+					if seen[k] {
+						t.Errorf("%s listed twice", k)
+					}
+					seen[k] = true
+				}
+				if token = p.next; token == "" {
+					break
+				}
+			}
+			if len(seen) != want {
+				t.Errorf("listed %d, wrote %d", len(seen), want)
+			}
+		})
 	}
 }

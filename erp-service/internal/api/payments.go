@@ -132,6 +132,10 @@ func (h *Payments) ListPayments(ctx context.Context, req *erpv1.ListPaymentsRequ
 	for i, p := range list {
 		resp.Payments[i] = paymentToProto(p)
 	}
+	// Payments of many allocations or refunds end a page early (listing.Fit).
+	if n := listing.Fit(resp.Payments); n < len(list) {
+		resp.Payments, list, more = resp.Payments[:n], list[:n], true
+	}
 	if len(list) > 0 {
 		resp.NextPageToken = nextToken(req, more, list[len(list)-1].ID)
 	}

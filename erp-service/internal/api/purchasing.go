@@ -267,6 +267,10 @@ func (h *PurchaseOrders) ListPurchaseOrders(ctx context.Context, req *erpv1.List
 	for i, o := range list {
 		resp.PurchaseOrders[i] = purchaseOrderToProto(o)
 	}
+	// Purchase orders of many lines end a page early (listing.Fit).
+	if n := listing.Fit(resp.PurchaseOrders); n < len(list) {
+		resp.PurchaseOrders, list, more = resp.PurchaseOrders[:n], list[:n], true
+	}
 	if len(list) > 0 {
 		resp.NextPageToken = nextToken(req, more, list[len(list)-1].ID)
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/seamhq/seam/erp-service/internal/reporting"
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/ids"
+	"github.com/seamhq/seam/platform/listing"
 	"github.com/seamhq/seam/platform/money"
 	erpv1 "github.com/seamhq/seam/proto/erp/v1"
 )
@@ -60,8 +61,31 @@ func (h *Reports) GetArAging(ctx context.Context, req *erpv1.GetArAgingRequest) 
 			Total:        amount(r.Currency, r.Total()),
 		})
 	}
+	last := ""
 	if len(opens) > 0 {
-		out.NextPageToken = nextToken(req, more, opens[len(opens)-1].CustomerID, asOfDay)
+		last = opens[len(opens)-1].CustomerID
+	}
+	// Customers owing in many currencies end a page early (listing.Fit),
+	// after the last customer all of whose rows fit: the token continues
+	// after a customer, so a page never splits one.
+	if n := listing.Fit(out.Rows); n < len(out.Rows) {
+		cut := n
+		for cut > 0 && out.Rows[cut].CustomerId == out.Rows[cut-1].CustomerId {
+			cut--
+		}
+		if cut == 0 {
+			// A first customer that does not fit alone comes whole.
+			cut = 1
+			for cut < len(out.Rows) && out.Rows[cut].CustomerId == out.Rows[0].CustomerId {
+				cut++
+			}
+		}
+		if cut < len(out.Rows) {
+			out.Rows, last, more = out.Rows[:cut], out.Rows[cut-1].CustomerId, true
+		}
+	}
+	if last != "" {
+		out.NextPageToken = nextToken(req, more, last, asOfDay)
 	}
 	return out, nil
 }

@@ -77,6 +77,10 @@ func (h *Shipments) ListShipments(ctx context.Context, req *erpv1.ListShipmentsR
 	for i, s := range list {
 		resp.Shipments[i] = shipmentToProto(s)
 	}
+	// Shipments of many lines end a page early (listing.Fit).
+	if n := listing.Fit(resp.Shipments); n < len(list) {
+		resp.Shipments, list, more = resp.Shipments[:n], list[:n], true
+	}
 	if len(list) > 0 {
 		resp.NextPageToken = nextToken(req, more, list[len(list)-1].ID)
 	}
