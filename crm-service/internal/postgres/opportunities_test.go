@@ -173,6 +173,7 @@ func TestQueriesUseIndexes(t *testing.T) {
 		{`SELECT * FROM contacts WHERE account_id = ` + id + ` AND id > ` + id + ` ORDER BY id LIMIT 51`, "contacts_account_id_idx"},
 		{`SELECT * FROM contacts WHERE email_key = 'a@b.c' ORDER BY id LIMIT 51`, "contacts_email_key_idx"},
 		{`SELECT * FROM contacts WHERE owner = 'x' ORDER BY id LIMIT 51`, "contacts_owner_idx"},
+		{`SELECT * FROM accounts WHERE external_id = 'x' ORDER BY id LIMIT 51`, "accounts_external_id_key"},
 		{`SELECT * FROM contacts WHERE external_id = 'x' ORDER BY id LIMIT 51`, "contacts_external_id_key"},
 		{`SELECT * FROM contacts WHERE external_id = ANY('{a,b}'::text[])`, "contacts_external_id_key"},
 		{`SELECT * FROM leads WHERE status = 'new' AND id > ` + id + ` ORDER BY id LIMIT 51`, "leads_status_idx"},
