@@ -68,6 +68,24 @@ func TestDocsSignIn(t *testing.T) {
 		t.Fatalf("GET /openapi.json = %d %v", resp.StatusCode, err)
 	}
 	checkBearer(t, "served", doc)
+	// The docs page loads Swagger UI from the service and names its icon,
+	// so a browser fetches nothing else: no CDN, and no /favicon.ico,
+	// which is not served and whose 404 a browser logs as an error.
+	resp, err = http.Get("http://" + s.HTTPAddr() + "/docs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	page := string(raw)
+	for _, want := range []string{`<link rel="icon" href="data:,">`, `src="/docs/ui/swagger-ui-bundle.js"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("GET /docs lacks %s:\n%s", want, page)
+		}
+	}
+	if strings.Contains(page, "http://") || strings.Contains(page, "https://") {
+		t.Errorf("GET /docs loads something from elsewhere:\n%s", page)
+	}
 	// Swagger UI sends the value entered for an apiKey as the header.
 	def := doc.SecurityDefinitions["bearer"]
 	req, _ := http.NewRequest("GET", "http://"+s.HTTPAddr()+"/v1/accounts/x", nil)
