@@ -16,7 +16,7 @@ import (
 // to offer sign-in.
 type openAPIDoc struct {
 	Info struct {
-		Title, Version string
+		Title, Version, Description string
 	}
 	SecurityDefinitions map[string]struct {
 		Type, Name, In string
@@ -40,6 +40,13 @@ func TestOpenAPIDocuments(t *testing.T) {
 		}
 		checkBearer(t, name, doc)
 		checkPatchMasks(t, name, raw)
+		// The description tells a client what the schemas cannot: that
+		// zero values are left out of responses, and how numbers travel.
+		for _, want := range []string{"leaves out every field at its zero value", "64-bit integers and quantities travel as strings"} {
+			if !strings.Contains(strings.Join(strings.Fields(doc.Info.Description), " "), want) {
+				t.Errorf("%s: info.description does not say %q", name, want)
+			}
+		}
 	}
 }
 
