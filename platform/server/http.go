@@ -140,9 +140,39 @@ func (s *Server) restGuard(next http.Handler) http.Handler {
 		body := &cappedBody{ReadCloser: http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes), limit: s.cfg.MaxBodyBytes}
 		r = r.WithContext(context.WithValue(r.Context(), cappedBodyKey{}, body))
 		r.Body = body
+		if r.Method == http.MethodHead {
+			// HEAD is GET without the body (RFC 9110, 9.3.2): the gateway
+			// answers it as GET and net/http, which knows the request is
+			// a HEAD, sends the status and headers (Content-Length among
+			// them) and drops the body. The first write ends the call, so
+			// a stream (a :watch) answers its first message's headers
+			// instead of running on unread.
+			ctx, cancel := context.WithCancel(r.Context())
+			defer cancel()
+			r = r.WithContext(ctx)
+			r.Method = http.MethodGet
+			w = &headResponse{ResponseWriter: w, done: cancel}
+		}
 		next.ServeHTTP(w, r)
 	})
 }
+
+// headResponse is the response to a HEAD answered as GET: it ends the
+// call once the body starts, which net/http does not send.
+type headResponse struct {
+	http.ResponseWriter
+	done context.CancelFunc
+}
+
+func (h *headResponse) Write(p []byte) (int, error) {
+	n, err := h.ResponseWriter.Write(p)
+	h.done()
+	return n, err
+}
+
+func (h *headResponse) Flush() { _ = http.NewResponseController(h.ResponseWriter).Flush() }
+
+func (h *headResponse) Unwrap() http.ResponseWriter { return h.ResponseWriter }
 
 // invalid is the status of one bad field of a REST request, as the
 // services report theirs.
