@@ -57,3 +57,20 @@ func TestHEAD(t *testing.T) {
 		t.Errorf("PUT /v1/accounts = %d, Allow %q, want 405 and GET, HEAD, POST", got.status, allow)
 	}
 }
+
+// A REST response carries no header of the gRPC call behind it: the
+// gRPC content-type (application/grpc) is no header of a JSON answer.
+func TestRESTNoGRPCContentType(t *testing.T) {
+	t.Parallel()
+	s := start(t, Config{})
+	sales := token(t, auth.Sales)
+	for _, path := range []string{"/v1/accounts/acme", "/v1/accounts/x"} {
+		got := call(t, s, "GET", path, sales, "")
+		if v := got.header.Get("Grpc-Metadata-Content-Type"); v != "" {
+			t.Errorf("GET %s: Grpc-Metadata-Content-Type = %q", path, v)
+		}
+		if ct := got.header.Get("Content-Type"); ct != "application/json" {
+			t.Errorf("GET %s: Content-Type = %q", path, ct)
+		}
+	}
+}

@@ -52,6 +52,7 @@ func (s *Server) httpHandler(ctx context.Context, reg *prometheus.Registry) (htt
 	gw := runtime.NewServeMux(
 		runtime.WithMarshalerOption(runtime.MIMEWildcard, JSONMarshaler()),
 		runtime.WithForwardResponseOption(setETag),
+		runtime.WithOutgoingHeaderMatcher(outgoingHeader),
 		runtime.WithErrorHandler(s.restErrors),
 		runtime.WithRoutingErrorHandler(routingErrors),
 		runtime.WithDisablePathLengthFallback(),
@@ -226,6 +227,18 @@ func writeStatus(w http.ResponseWriter, httpStatus int, st *status.Status) {
 	w.Header().Set("Content-Type", m.ContentType(st.Proto()))
 	w.WriteHeader(httpStatus)
 	w.Write(body)
+}
+
+// outgoingHeader forwards a gRPC response's header metadata to REST as
+// the gateway does (Grpc-Metadata-<key>), but not the gRPC transport's
+// own content-type: sent on every response as
+// "Grpc-Metadata-Content-Type: application/grpc" beside the JSON body's
+// Content-Type, it told a REST client nothing and misled some.
+func outgoingHeader(key string) (string, bool) {
+	if strings.EqualFold(key, "content-type") {
+		return "", false
+	}
+	return runtime.MetadataHeaderPrefix + key, true
 }
 
 // setETag copies a response message's etag field into the ETag header.
