@@ -52,6 +52,7 @@ func (s *Server) httpHandler(ctx context.Context, reg *prometheus.Registry) (htt
 	gw := runtime.NewServeMux(
 		runtime.WithMarshalerOption(runtime.MIMEWildcard, JSONMarshaler()),
 		runtime.WithForwardResponseOption(setETag),
+		runtime.WithOutgoingHeaderMatcher(outgoingHeader),
 		runtime.WithErrorHandler(s.restErrors),
 		runtime.WithRoutingErrorHandler(routingErrors),
 		runtime.WithDisablePathLengthFallback(),
@@ -90,6 +91,13 @@ func (s *Server) httpHandler(ctx context.Context, reg *prometheus.Registry) (htt
 	return mux, conn, nil
 }
 
+// corsAllowHeaders are the request headers a browser app may send across
+// origins: every one the REST API reads. Besides the token, the body's
+// type and the etag, that is the W3C trace context, which browser tracing
+// adds to its calls and the server continues (otelhttp); a preflight that
+// leaves a header out makes the browser refuse the call before sending it.
+const corsAllowHeaders = "Authorization, Content-Type, If-Match, traceparent, tracestate, baggage"
+
 // restGuard applies the REST conventions the gateway does not: a body size
 // cap, no method override, and CORS only for configured origins.
 func (s *Server) restGuard(next http.Handler) http.Handler {
@@ -101,7 +109,7 @@ func (s *Server) restGuard(next http.Handler) http.Handler {
 			h.Add("Vary", "Origin")
 			if r.Method == http.MethodOptions {
 				h.Set("Access-Control-Allow-Methods", "GET, POST, PATCH, DELETE")
-				h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, If-Match")
+				h.Set("Access-Control-Allow-Headers", corsAllowHeaders)
 				h.Set("Access-Control-Max-Age", "600")
 				w.WriteHeader(http.StatusNoContent)
 				return
@@ -133,9 +141,39 @@ func (s *Server) restGuard(next http.Handler) http.Handler {
 		body := &cappedBody{ReadCloser: http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes), limit: s.cfg.MaxBodyBytes}
 		r = r.WithContext(context.WithValue(r.Context(), cappedBodyKey{}, body))
 		r.Body = body
+		if r.Method == http.MethodHead {
+			// HEAD is GET without the body (RFC 9110, 9.3.2): the gateway
+			// answers it as GET and net/http, which knows the request is
+			// a HEAD, sends the status and headers (Content-Length among
+			// them) and drops the body. The first write ends the call, so
+			// a stream (a :watch) answers its first message's headers
+			// instead of running on unread.
+			ctx, cancel := context.WithCancel(r.Context())
+			defer cancel()
+			r = r.WithContext(ctx)
+			r.Method = http.MethodGet
+			w = &headResponse{ResponseWriter: w, done: cancel}
+		}
 		next.ServeHTTP(w, r)
 	})
 }
+
+// headResponse is the response to a HEAD answered as GET: it ends the
+// call once the body starts, which net/http does not send.
+type headResponse struct {
+	http.ResponseWriter
+	done context.CancelFunc
+}
+
+func (h *headResponse) Write(p []byte) (int, error) {
+	n, err := h.ResponseWriter.Write(p)
+	h.done()
+	return n, err
+}
+
+func (h *headResponse) Flush() { _ = http.NewResponseController(h.ResponseWriter).Flush() }
+
+func (h *headResponse) Unwrap() http.ResponseWriter { return h.ResponseWriter }
 
 // invalid is the status of one bad field of a REST request, as the
 // services report theirs.
@@ -191,6 +229,18 @@ func writeStatus(w http.ResponseWriter, httpStatus int, st *status.Status) {
 	w.Write(body)
 }
 
+// outgoingHeader forwards a gRPC response's header metadata to REST as
+// the gateway does (Grpc-Metadata-<key>), but not the gRPC transport's
+// own content-type: sent on every response as
+// "Grpc-Metadata-Content-Type: application/grpc" beside the JSON body's
+// Content-Type, it told a REST client nothing and misled some.
+func outgoingHeader(key string) (string, bool) {
+	if strings.EqualFold(key, "content-type") {
+		return "", false
+	}
+	return runtime.MetadataHeaderPrefix + key, true
+}
+
 // setETag copies a response message's etag field into the ETag header.
 func setETag(_ context.Context, w http.ResponseWriter, m proto.Message) error {
 	if m == nil {
@@ -223,11 +273,15 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintln(w, "ready")
 }
 
+// docsPage loads Swagger UI from the binary, so the docs work offline. Its
+// icon is empty and inline: without one a browser asks for /favicon.ico,
+// gets a 404 and logs it as an error in the console of every visit.
 var docsPage = template.Must(template.New("docs").Parse(`<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <title>{{.}} API</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/docs/ui/swagger-ui.css">
 </head>
 <body>

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
@@ -28,6 +29,10 @@ func routingErrors(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshal
 		return
 	}
 	allowed := allowedMethods(mux, r)
+	if i := slices.Index(allowed, http.MethodGet); i >= 0 {
+		// restGuard answers HEAD wherever GET is taken.
+		allowed = slices.Insert(allowed, i+1, http.MethodHead)
+	}
 	w.Header().Set("Allow", strings.Join(allowed, ", "))
 	runtime.HTTPError(ctx, mux, m, w, r, &runtime.HTTPStatusError{
 		HTTPStatus: http.StatusMethodNotAllowed,

@@ -17,10 +17,10 @@ func TestRESTMethodNotAllowed(t *testing.T) {
 		status       int
 		allow        string
 	}{
-		{"PUT", "/v1/accounts", 405, "GET, POST"},
-		{"DELETE", "/v1/accounts", 405, "GET, POST"},
-		{"POST", "/v1/accounts/x", 405, "GET, PATCH, DELETE"},
-		{"PUT", "/v1/leads/l1:convert", 405, "GET, POST, PATCH, DELETE"}, // {id} takes "l1:convert" too
+		{"PUT", "/v1/accounts", 405, "GET, HEAD, POST"},
+		{"DELETE", "/v1/accounts", 405, "GET, HEAD, POST"},
+		{"POST", "/v1/accounts/x", 405, "GET, HEAD, PATCH, DELETE"},
+		{"PUT", "/v1/leads/l1:convert", 405, "GET, HEAD, POST, PATCH, DELETE"}, // {id} takes "l1:convert" too
 		{"PUT", "/v1/nothing", 404, ""},
 		{"GET", "/v1/accounts/x", 404, ""}, // the route's own answer
 	} {

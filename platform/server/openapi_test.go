@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -15,7 +16,7 @@ import (
 // to offer sign-in.
 type openAPIDoc struct {
 	Info struct {
-		Title, Version string
+		Title, Version, Description string
 	}
 	SecurityDefinitions map[string]struct {
 		Type, Name, In string
@@ -38,6 +39,43 @@ func TestOpenAPIDocuments(t *testing.T) {
 				name, doc.Info, name, name)
 		}
 		checkBearer(t, name, doc)
+		checkPatchMasks(t, name, raw)
+		// The description tells a client what the schemas cannot: that
+		// zero values are left out of responses, and how numbers travel.
+		for _, want := range []string{"leaves out every field at its zero value", "64-bit integers and quantities travel as strings"} {
+			if !strings.Contains(strings.Join(strings.Fields(doc.Info.Description), " "), want) {
+				t.Errorf("%s: info.description does not say %q", name, want)
+			}
+		}
+	}
+}
+
+// checkPatchMasks: every PATCH lists update_mask among its query
+// parameters. The gateway takes one (left out, it means the fields in the
+// body; "*" replaces every updatable field), and a client generated from
+// the document sends only the parameters the document lists; the
+// generator hides it unless told not to (allow_patch_feature=false in
+// proto/buf.gen.*.yaml).
+func checkPatchMasks(t *testing.T, name string, raw []byte) {
+	t.Helper()
+	var doc struct {
+		Paths map[string]map[string]struct {
+			Parameters []struct{ Name, In string }
+		}
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	for path, ops := range doc.Paths {
+		op, ok := ops["patch"]
+		if !ok {
+			continue
+		}
+		if !slices.ContainsFunc(op.Parameters, func(p struct{ Name, In string }) bool {
+			return p.Name == "update_mask" && p.In == "query"
+		}) {
+			t.Errorf("%s: PATCH %s lists no update_mask query parameter", name, path)
+		}
 	}
 }
 
@@ -68,6 +106,24 @@ func TestDocsSignIn(t *testing.T) {
 		t.Fatalf("GET /openapi.json = %d %v", resp.StatusCode, err)
 	}
 	checkBearer(t, "served", doc)
+	// The docs page loads Swagger UI from the service and names its icon,
+	// so a browser fetches nothing else: no CDN, and no /favicon.ico,
+	// which is not served and whose 404 a browser logs as an error.
+	resp, err = http.Get("http://" + s.HTTPAddr() + "/docs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	page := string(raw)
+	for _, want := range []string{`<link rel="icon" href="data:,">`, `src="/docs/ui/swagger-ui-bundle.js"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("GET /docs lacks %s:\n%s", want, page)
+		}
+	}
+	if strings.Contains(page, "http://") || strings.Contains(page, "https://") {
+		t.Errorf("GET /docs loads something from elsewhere:\n%s", page)
+	}
 	// Swagger UI sends the value entered for an apiKey as the header.
 	def := doc.SecurityDefinitions["bearer"]
 	req, _ := http.NewRequest("GET", "http://"+s.HTTPAddr()+"/v1/accounts/x", nil)

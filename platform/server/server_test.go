@@ -74,6 +74,8 @@ func (accounts) GetAccount(_ context.Context, req *crmv1.GetAccountRequest) (*cr
 		panic("boom")
 	case "db":
 		return nil, io.ErrUnexpectedEOF // an unexpected internal error
+	case "acme":
+		return &crmv1.Account{Id: "acme", Name: "Acme", Etag: "3"}, nil
 	}
 	return nil, errs.NotFoundf("account %q", req.GetId())
 }

@@ -320,6 +320,8 @@ func repairsByCheck(r flow.Report) []checkRepairs {
 	return slices.DeleteFunc(out, func(g checkRepairs) bool { return len(g.Shown) == 0 && g.More == 0 })
 }
 
+// tmpl is the console page. Its icon is empty and inline: without one a
+// browser asks for /favicon.ico, gets a 404 and logs it as an error.
 var tmpl = template.Must(template.New("console").Funcs(template.FuncMap{
 	"ago": func(t time.Time) string {
 		if t.IsZero() {
@@ -351,6 +353,7 @@ var tmpl = template.Must(template.New("console").Funcs(template.FuncMap{
 <head>
 <meta charset="utf-8">
 <title>Bridge console</title>
+<link rel="icon" href="data:,">
 <style>
 body { font: 14px/1.4 system-ui, sans-serif; margin: 2rem; color: #222; }
 table { border-collapse: collapse; margin-bottom: 2rem; }

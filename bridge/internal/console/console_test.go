@@ -293,6 +293,11 @@ func TestConsoleNeedsSignIn(t *testing.T) {
 	if strings.Contains(body, "secret-key") || !strings.Contains(body, `name="token"`) {
 		t.Errorf("signed-out page shows data or no sign-in form:\n%s", body)
 	}
+	// The page names its icon, so a browser does not ask for
+	// /favicon.ico, which is not served, and log the 404 as an error.
+	if !strings.Contains(body, `<link rel="icon" href="data:,">`) {
+		t.Errorf("console page names no icon:\n%s", body)
+	}
 	// A signed-out action does nothing and goes back to the sign-in form,
 	// saying why.
 	noRedirect := *srv.Client()
