@@ -38,45 +38,36 @@ func (s *Store) pipelineTotals(ctx context.Context) (report.Raw, error) {
 	// COMMIT travel with the queries).
 	err := pg.SendTxOptions(ctx, s.pool, snapshotTx, func(b *pgx.Batch) {
 		raw = report.Raw{}
-		b.Queue(totalsStagesSQL).Query(func(rows pgx.Rows) error {
-			var err error
-			raw.Stages, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (report.StageRow, error) {
-				var r report.StageRow
-				err := row.Scan(&r.Stage, &r.Currency, &r.Count, &r.Amount, &r.AmountTimesProbability)
-				return r, err
-			})
-			return err
-		})
-		b.Queue(totalsMonthsSQL).Query(func(rows pgx.Rows) error {
-			var err error
-			raw.Months, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (report.MonthRow, error) {
-				var r report.MonthRow
-				err := row.Scan(&r.Month, &r.Currency, &r.Count, &r.Amount, &r.AmountTimesProbability)
-				return r, err
-			})
-			return err
-		})
-		b.Queue(totalsOwnersSQL).Query(func(rows pgx.Rows) error {
-			var err error
-			raw.Owners, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (report.OwnerRow, error) {
-				var r report.OwnerRow
-				err := row.Scan(&r.Owner, &r.Month, &r.Currency, &r.Won, &r.Lost, &r.WonCycleSeconds, &r.WonAmount, &r.LostAmount)
-				return r, err
-			})
-			return err
-		})
-		b.Queue(totalsFunnelSQL).Query(func(rows pgx.Rows) error {
-			var err error
-			raw.Funnel, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (report.FunnelRow, error) {
-				var r report.FunnelRow
-				err := row.Scan(&r.Source, &r.CampaignID, &r.Leads, &r.Converted, &r.WonOpportunities)
-				return r, err
-			})
-			return err
-		})
+		collect(b, totalsStagesSQL, scanStage, &raw.Stages)
+		collect(b, totalsMonthsSQL, scanMonth, &raw.Months)
+		collect(b, totalsOwnersSQL, scanOwner, &raw.Owners)
+		collect(b, totalsFunnelSQL, scanFunnel, &raw.Funnel)
 	})
 	if err != nil {
 		return report.Raw{}, fmt.Errorf("report: %w", err)
 	}
 	return raw, nil
+}
+
+// Scanners of the pipeline report's sections, for collect: the same
+// columns whether a section is read from the maintained totals or from
+// the rows.
+func scanStage(row pgx.Row) (r report.StageRow, err error) {
+	err = row.Scan(&r.Stage, &r.Currency, &r.Count, &r.Amount, &r.AmountTimesProbability)
+	return r, err
+}
+
+func scanMonth(row pgx.Row) (r report.MonthRow, err error) {
+	err = row.Scan(&r.Month, &r.Currency, &r.Count, &r.Amount, &r.AmountTimesProbability)
+	return r, err
+}
+
+func scanOwner(row pgx.Row) (r report.OwnerRow, err error) {
+	err = row.Scan(&r.Owner, &r.Month, &r.Currency, &r.Won, &r.Lost, &r.WonCycleSeconds, &r.WonAmount, &r.LostAmount)
+	return r, err
+}
+
+func scanFunnel(row pgx.Row) (r report.FunnelRow, err error) {
+	err = row.Scan(&r.Source, &r.CampaignID, &r.Leads, &r.Converted, &r.WonOpportunities)
+	return r, err
 }

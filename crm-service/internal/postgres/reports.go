@@ -76,42 +76,10 @@ func (s *Store) PipelineAggregates(ctx context.Context, f report.Filter) (report
 	// COMMIT travel with the queries).
 	err := pg.SendTxOptions(ctx, s.pool, snapshotTx, func(b *pgx.Batch) {
 		raw = report.Raw{}
-		b.Queue(reportStagesSQL, f.Owner, f.Currency, f.CampaignID, f.ExpectedClose.Start, f.ExpectedClose.End).Query(func(rows pgx.Rows) error {
-			var err error
-			raw.Stages, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (report.StageRow, error) {
-				var r report.StageRow
-				err := row.Scan(&r.Stage, &r.Currency, &r.Count, &r.Amount, &r.AmountTimesProbability)
-				return r, err
-			})
-			return err
-		})
-		b.Queue(reportMonthsSQL, f.Owner, f.Currency, f.CampaignID, f.ExpectedClose.Start, f.ExpectedClose.End).Query(func(rows pgx.Rows) error {
-			var err error
-			raw.Months, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (report.MonthRow, error) {
-				var r report.MonthRow
-				err := row.Scan(&r.Month, &r.Currency, &r.Count, &r.Amount, &r.AmountTimesProbability)
-				return r, err
-			})
-			return err
-		})
-		b.Queue(reportOwnersSQL, f.Owner, f.Currency, f.CampaignID, f.Closed.Start, f.Closed.End, f.Zone()).Query(func(rows pgx.Rows) error {
-			var err error
-			raw.Owners, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (report.OwnerRow, error) {
-				var r report.OwnerRow
-				err := row.Scan(&r.Owner, &r.Month, &r.Currency, &r.Won, &r.Lost, &r.WonCycleSeconds, &r.WonAmount, &r.LostAmount)
-				return r, err
-			})
-			return err
-		})
-		b.Queue(reportFunnelSQL, f.Owner, f.CampaignID, f.Source, f.LeadCreated.Start, f.LeadCreated.End, f.Zone()).Query(func(rows pgx.Rows) error {
-			var err error
-			raw.Funnel, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (report.FunnelRow, error) {
-				var r report.FunnelRow
-				err := row.Scan(&r.Source, &r.CampaignID, &r.Leads, &r.Converted, &r.WonOpportunities)
-				return r, err
-			})
-			return err
-		})
+		collect(b, reportStagesSQL, scanStage, &raw.Stages, f.Owner, f.Currency, f.CampaignID, f.ExpectedClose.Start, f.ExpectedClose.End)
+		collect(b, reportMonthsSQL, scanMonth, &raw.Months, f.Owner, f.Currency, f.CampaignID, f.ExpectedClose.Start, f.ExpectedClose.End)
+		collect(b, reportOwnersSQL, scanOwner, &raw.Owners, f.Owner, f.Currency, f.CampaignID, f.Closed.Start, f.Closed.End, f.Zone())
+		collect(b, reportFunnelSQL, scanFunnel, &raw.Funnel, f.Owner, f.CampaignID, f.Source, f.LeadCreated.Start, f.LeadCreated.End, f.Zone())
 	})
 	if err != nil {
 		// A zone Go knows but this server's time zone database does not.
