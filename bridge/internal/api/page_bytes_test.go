@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -13,7 +14,7 @@ import (
 
 	"github.com/seamhq/seam/bridge/internal/flow"
 	"github.com/seamhq/seam/bridge/internal/postgres"
-	"github.com/seamhq/seam/platform/listing"
+	"github.com/seamhq/seam/platform/listing/listingtest"
 	bridgev1 "github.com/seamhq/seam/proto/bridge/v1"
 	crmv1 "github.com/seamhq/seam/proto/crm/v1"
 )
@@ -88,49 +89,24 @@ func TestLargePagesFitDefaultClients(t *testing.T) {
 	client, _ := startWith(t, e, e)
 	ctx := metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+token(t))
 
-	pages := func(t *testing.T, list func(token string) (ids []int64, size int, next string, err error)) {
-		seen := map[int64]bool{}
-		token := ""
-		for page := 0; ; page++ {
-			ids, size, next, err := list(token)
-			if err != nil {
-				t.Fatalf("page %d: %v", page, err)
-			}
-			if size > listing.MaxPageBytes+1024 {
-				t.Errorf("page %d is %d bytes", page, size)
-			}
-			for _, id := range ids {
-				if seen[id] {
-					t.Errorf("%d listed twice", id)
-				}
-				seen[id] = true
-			}
-			if token = next; token == "" {
-				break
-			}
-		}
-		if len(seen) != n {
-			t.Errorf("listed %d, held %d", len(seen), n)
-		}
-	}
 	t.Run("failures", func(t *testing.T) {
-		pages(t, func(token string) ([]int64, int, string, error) {
+		listingtest.ReadThrough(t, n, func(token string) (listingtest.Page, error) {
 			resp, err := client.ListFailures(ctx, &bridgev1.ListFailuresRequest{PageSize: 1000, PageToken: token})
-			var ids []int64
+			p := listingtest.Page{Size: proto.Size(resp), Next: resp.GetNextPageToken()}
 			for _, f := range resp.GetFailures() {
-				ids = append(ids, f.GetId())
+				p.Keys = append(p.Keys, strconv.FormatInt(f.GetId(), 10))
 			}
-			return ids, proto.Size(resp), resp.GetNextPageToken(), err
+			return p, err
 		})
 	})
 	t.Run("reconciliations", func(t *testing.T) {
-		pages(t, func(token string) ([]int64, int, string, error) {
+		listingtest.ReadThrough(t, n, func(token string) (listingtest.Page, error) {
 			resp, err := client.ListReconciliations(ctx, &bridgev1.ListReconciliationsRequest{PageSize: 1000, PageToken: token})
-			var ids []int64
+			p := listingtest.Page{Size: proto.Size(resp), Next: resp.GetNextPageToken()}
 			for _, r := range resp.GetReconciliations() {
-				ids = append(ids, r.GetId())
+				p.Keys = append(p.Keys, strconv.FormatInt(r.GetId(), 10))
 			}
-			return ids, proto.Size(resp), resp.GetNextPageToken(), err
+			return p, err
 		})
 	})
 }

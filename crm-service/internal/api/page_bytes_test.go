@@ -12,6 +12,7 @@ import (
 
 	"github.com/seamhq/seam/platform/auth"
 	"github.com/seamhq/seam/platform/listing"
+	"github.com/seamhq/seam/platform/listing/listingtest"
 	crmv1 "github.com/seamhq/seam/proto/crm/v1"
 )
 
@@ -109,16 +110,11 @@ func TestLargeListPagesFitDefaultClients(t *testing.T) {
 	const account = "00000000-0000-4000-8000-000000000001"
 	exec(`INSERT INTO accounts (id, name, version, create_time, update_time) VALUES ($1, 'Holder', 1, now(), now())`, account)
 
-	type page struct {
-		keys []string
-		size int
-		next string
-	}
 	tests := []struct {
 		name string
 		// seed writes the rows and returns how many items the list has.
 		seed func() int
-		list func(token string) (page, error)
+		list func(token string) (listingtest.Page, error)
 	}{
 		{
 			name: "accounts",
@@ -127,11 +123,11 @@ func TestLargeListPagesFitDefaultClients(t *testing.T) {
 					SELECT gen_random_uuid(), $1, $2, $1, $1, 1, now(), now() FROM generate_series(1, 999)`, text(200), website)
 				return 1000
 			},
-			list: func(token string) (page, error) {
+			list: func(token string) (listingtest.Page, error) {
 				resp, err := e.accounts.ListAccounts(ctx, &crmv1.ListAccountsRequest{PageSize: 1000, PageToken: token})
-				p := page{size: proto.Size(resp), next: resp.GetNextPageToken()}
+				p := listingtest.Page{Size: proto.Size(resp), Next: resp.GetNextPageToken()}
 				for _, a := range resp.GetAccounts() {
-					p.keys = append(p.keys, a.GetId())
+					p.Keys = append(p.Keys, a.GetId())
 				}
 				return p, err
 			},
@@ -144,11 +140,11 @@ func TestLargeListPagesFitDefaultClients(t *testing.T) {
 					account, text(200), strings.Repeat("e", 240)+"@example.com")
 				return 1000
 			},
-			list: func(token string) (page, error) {
+			list: func(token string) (listingtest.Page, error) {
 				resp, err := e.contacts.ListContacts(ctx, &crmv1.ListContactsRequest{PageSize: 1000, PageToken: token})
-				p := page{size: proto.Size(resp), next: resp.GetNextPageToken()}
+				p := listingtest.Page{Size: proto.Size(resp), Next: resp.GetNextPageToken()}
 				for _, c := range resp.GetContacts() {
-					p.keys = append(p.keys, c.GetId())
+					p.Keys = append(p.Keys, c.GetId())
 				}
 				return p, err
 			},
@@ -160,11 +156,11 @@ func TestLargeListPagesFitDefaultClients(t *testing.T) {
 					SELECT gen_random_uuid(), $1, $1, $1, $2, $1, $1, 'new', 1, now(), now() FROM generate_series(1, 1000)`, text(200), website)
 				return 1000
 			},
-			list: func(token string) (page, error) {
+			list: func(token string) (listingtest.Page, error) {
 				resp, err := e.leads.ListLeads(ctx, &crmv1.ListLeadsRequest{PageSize: 1000, PageToken: token})
-				p := page{size: proto.Size(resp), next: resp.GetNextPageToken()}
+				p := listingtest.Page{Size: proto.Size(resp), Next: resp.GetNextPageToken()}
 				for _, l := range resp.GetLeads() {
-					p.keys = append(p.keys, l.GetId())
+					p.Keys = append(p.Keys, l.GetId())
 				}
 				return p, err
 			},
@@ -176,11 +172,11 @@ func TestLargeListPagesFitDefaultClients(t *testing.T) {
 					SELECT gen_random_uuid(), 'call', $1, $2, $3, $1, 1, now(), now() FROM generate_series(1, 110)`, text(200), text(10000), account)
 				return 110
 			},
-			list: func(token string) (page, error) {
+			list: func(token string) (listingtest.Page, error) {
 				resp, err := e.activities.ListActivities(ctx, &crmv1.ListActivitiesRequest{PageSize: 1000, PageToken: token})
-				p := page{size: proto.Size(resp), next: resp.GetNextPageToken()}
+				p := listingtest.Page{Size: proto.Size(resp), Next: resp.GetNextPageToken()}
 				for _, a := range resp.GetActivities() {
-					p.keys = append(p.keys, a.GetId())
+					p.Keys = append(p.Keys, a.GetId())
 				}
 				return p, err
 			},
@@ -193,11 +189,11 @@ func TestLargeListPagesFitDefaultClients(t *testing.T) {
 					FROM generate_series(1, 110)`, text(200), text(10000), account)
 				return 110
 			},
-			list: func(token string) (page, error) {
+			list: func(token string) (listingtest.Page, error) {
 				resp, err := e.cases.ListCases(ctx, &crmv1.ListCasesRequest{PageSize: 1000, PageToken: token})
-				p := page{size: proto.Size(resp), next: resp.GetNextPageToken()}
+				p := listingtest.Page{Size: proto.Size(resp), Next: resp.GetNextPageToken()}
 				for _, c := range resp.GetCases() {
-					p.keys = append(p.keys, c.GetId())
+					p.Keys = append(p.Keys, c.GetId())
 				}
 				return p, err
 			},
@@ -212,11 +208,11 @@ func TestLargeListPagesFitDefaultClients(t *testing.T) {
 					FROM generate_series(1, 1000) n`, text(200))
 				return 1000
 			},
-			list: func(token string) (page, error) {
+			list: func(token string) (listingtest.Page, error) {
 				resp, err := e.products.ListProducts(ctx, &crmv1.ListProductsRequest{PageSize: 1000, PageToken: token})
-				p := page{size: proto.Size(resp), next: resp.GetNextPageToken()}
+				p := listingtest.Page{Size: proto.Size(resp), Next: resp.GetNextPageToken()}
 				for _, pr := range resp.GetProducts() {
-					p.keys = append(p.keys, pr.GetSku())
+					p.Keys = append(p.Keys, pr.GetSku())
 				}
 				return p, err
 			},
@@ -229,13 +225,13 @@ func TestLargeListPagesFitDefaultClients(t *testing.T) {
 					FROM generate_series(1, 60)`, text(10000))
 				return 60
 			},
-			list: func(token string) (page, error) {
+			list: func(token string) (listingtest.Page, error) {
 				resp, err := e.audit.ListAuditEntries(ctx, &crmv1.ListAuditEntriesRequest{
 					PageSize: 1000, PageToken: token, Filter: `resource = "cases/00000000-0000-4000-8000-000000000002"`,
 				})
-				p := page{size: proto.Size(resp), next: resp.GetNextPageToken()}
+				p := listingtest.Page{Size: proto.Size(resp), Next: resp.GetNextPageToken()}
 				for _, a := range resp.GetAuditEntries() {
-					p.keys = append(p.keys, a.GetId())
+					p.Keys = append(p.Keys, a.GetId())
 				}
 				return p, err
 			},
@@ -243,30 +239,7 @@ func TestLargeListPagesFitDefaultClients(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			want := tt.seed()
-			seen := map[string]bool{}
-			token := ""
-			for n := 0; ; n++ {
-				p, err := tt.list(token)
-				if err != nil {
-					t.Fatalf("page %d: %v", n, err)
-				}
-				if p.size > listing.MaxPageBytes+1024 {
-					t.Errorf("page %d is %d bytes", n, p.size)
-				}
-				for _, k := range p.keys {
-					if seen[k] {
-						t.Errorf("%s listed twice", k)
-					}
-					seen[k] = true
-				}
-				if token = p.next; token == "" {
-					break
-				}
-			}
-			if len(seen) != want {
-				t.Errorf("listed %d, wrote %d", len(seen), want)
-			}
+			listingtest.ReadThrough(t, tt.seed(), tt.list)
 		})
 	}
 }

@@ -16,7 +16,7 @@ import (
 	"github.com/seamhq/seam/erp-service/internal/sales"
 	"github.com/seamhq/seam/erp-service/internal/shipping"
 	"github.com/seamhq/seam/platform/auth"
-	"github.com/seamhq/seam/platform/listing"
+	"github.com/seamhq/seam/platform/listing/listingtest"
 	erpv1 "github.com/seamhq/seam/proto/erp/v1"
 	moneyv1 "github.com/seamhq/seam/proto/money/v1"
 )
@@ -86,53 +86,22 @@ func TestLargeOrderPagesFitDefaultClients(t *testing.T) {
 	}
 	wg.Wait()
 
-	seen := map[string]bool{}
-	token := ""
-	for page := 0; ; page++ {
+	listingtest.ReadThrough(t, n, func(token string) (listingtest.Page, error) {
 		resp, err := e.orders.ListSalesOrders(ctx, &erpv1.ListSalesOrdersRequest{PageSize: 1000, PageToken: token})
-		if err != nil {
-			t.Fatalf("page %d: %v", page, err)
+		p := listingtest.Page{Size: proto.Size(resp), Next: resp.GetNextPageToken()}
+		for _, o := range resp.GetSalesOrders() {
+			p.Keys = append(p.Keys, o.GetId())
 		}
-		if size := proto.Size(resp); size > listing.MaxPageBytes+1024 {
-			t.Errorf("page %d is %d bytes", page, size)
-		}
-		for _, o := range resp.SalesOrders {
-			if seen[o.Id] {
-				t.Errorf("order %s listed twice", o.Id)
-			}
-			seen[o.Id] = true
-		}
-		if token = resp.NextPageToken; token == "" {
-			break
-		}
-	}
-	if len(seen) != n {
-		t.Errorf("listed %d orders, created %d", len(seen), n)
-	}
-
-	invoiced := map[string]bool{}
-	token = ""
-	for page := 0; ; page++ {
+		return p, err
+	})
+	listingtest.ReadThrough(t, n, func(token string) (listingtest.Page, error) {
 		resp, err := e.invoices.ListInvoices(as(t, auth.Finance), &erpv1.ListInvoicesRequest{PageSize: 1000, PageToken: token})
-		if err != nil {
-			t.Fatalf("invoice page %d: %v", page, err)
+		p := listingtest.Page{Size: proto.Size(resp), Next: resp.GetNextPageToken()}
+		for _, inv := range resp.GetInvoices() {
+			p.Keys = append(p.Keys, inv.GetId())
 		}
-		if size := proto.Size(resp); size > listing.MaxPageBytes+1024 {
-			t.Errorf("invoice page %d is %d bytes", page, size)
-		}
-		for _, inv := range resp.Invoices {
-			if invoiced[inv.Id] {
-				t.Errorf("invoice %s listed twice", inv.Id)
-			}
-			invoiced[inv.Id] = true
-		}
-		if token = resp.NextPageToken; token == "" {
-			break
-		}
-	}
-	if len(invoiced) != n {
-		t.Errorf("listed %d invoices, created %d", len(invoiced), n)
-	}
+		return p, err
+	})
 }
 
 // Shipments and purchase orders of many lines, payments of many
@@ -163,16 +132,11 @@ func TestLargeListPagesFitDefaultClients(t *testing.T) {
 
 	reports := erpv1.NewReportServiceClient(e.conn)
 	purchaseOrders := erpv1.NewPurchaseOrderServiceClient(e.conn)
-	type page struct {
-		keys []string
-		size int
-		next string
-	}
 	tests := []struct {
 		name string
 		// seed writes the rows and returns how many items the list has.
 		seed func() int
-		list func(token string) (page, error)
+		list func(token string) (listingtest.Page, error)
 	}{
 		{
 			name: "shipments",
@@ -183,11 +147,11 @@ func TestLargeListPagesFitDefaultClients(t *testing.T) {
 					SELECT s.id, n, 'MAIN', $1, n, n * 1.25, 'EUR' FROM shipments s, generate_series(1, $2::int) n`, sku, shipping.MaxLines)
 				return 100
 			},
-			list: func(token string) (page, error) {
+			list: func(token string) (listingtest.Page, error) {
 				resp, err := e.shipments.ListShipments(ctx, &erpv1.ListShipmentsRequest{PageSize: 1000, PageToken: token})
-				p := page{size: proto.Size(resp), next: resp.GetNextPageToken()}
+				p := listingtest.Page{Size: proto.Size(resp), Next: resp.GetNextPageToken()}
 				for _, s := range resp.GetShipments() {
-					p.keys = append(p.keys, s.GetId())
+					p.Keys = append(p.Keys, s.GetId())
 				}
 				return p, err
 			},
@@ -203,11 +167,11 @@ func TestLargeListPagesFitDefaultClients(t *testing.T) {
 					FROM purchase_orders o, generate_series(1, $2::int) n`, sku, purchasing.MaxLines)
 				return 100
 			},
-			list: func(token string) (page, error) {
+			list: func(token string) (listingtest.Page, error) {
 				resp, err := purchaseOrders.ListPurchaseOrders(ctx, &erpv1.ListPurchaseOrdersRequest{PageSize: 1000, PageToken: token})
-				p := page{size: proto.Size(resp), next: resp.GetNextPageToken()}
+				p := listingtest.Page{Size: proto.Size(resp), Next: resp.GetNextPageToken()}
 				for _, o := range resp.GetPurchaseOrders() {
-					p.keys = append(p.keys, o.GetId())
+					p.Keys = append(p.Keys, o.GetId())
 				}
 				return p, err
 			},
@@ -226,11 +190,11 @@ func TestLargeListPagesFitDefaultClients(t *testing.T) {
 					SELECT p.id, i.id, 1000 FROM payments p, invoices i WHERE i.number LIKE 'INV-LARGE-%'`)
 				return 160
 			},
-			list: func(token string) (page, error) {
+			list: func(token string) (listingtest.Page, error) {
 				resp, err := e.payments.ListPayments(ctx, &erpv1.ListPaymentsRequest{PageSize: 1000, PageToken: token})
-				p := page{size: proto.Size(resp), next: resp.GetNextPageToken()}
+				p := listingtest.Page{Size: proto.Size(resp), Next: resp.GetNextPageToken()}
 				for _, pay := range resp.GetPayments() {
-					p.keys = append(p.keys, pay.GetId())
+					p.Keys = append(p.Keys, pay.GetId())
 				}
 				return p, err
 			},
@@ -248,11 +212,11 @@ func TestLargeListPagesFitDefaultClients(t *testing.T) {
 					FROM sales_orders o, unnest(ARRAY['EUR', 'USD', 'GBP', 'CHF', 'SEK']) cur WHERE o.number LIKE 'SO-AGING-%'`)
 				return 5000
 			},
-			list: func(token string) (page, error) {
+			list: func(token string) (listingtest.Page, error) {
 				resp, err := reports.GetArAging(ctx, &erpv1.GetArAgingRequest{AsOfDate: "2001-01-01", PageSize: 1000, PageToken: token})
-				p := page{size: proto.Size(resp), next: resp.GetNextPageToken()}
+				p := listingtest.Page{Size: proto.Size(resp), Next: resp.GetNextPageToken()}
 				for _, r := range resp.GetRows() {
-					p.keys = append(p.keys, r.GetCustomerId()+"/"+r.GetCurrencyCode())
+					p.Keys = append(p.Keys, r.GetCustomerId()+"/"+r.GetCurrencyCode())
 				}
 				return p, err
 			},
@@ -260,30 +224,7 @@ func TestLargeListPagesFitDefaultClients(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			want := tt.seed()
-			seen := map[string]bool{}
-			token := ""
-			for n := 0; ; n++ {
-				p, err := tt.list(token)
-				if err != nil {
-					t.Fatalf("page %d: %v", n, err)
-				}
-				if p.size > listing.MaxPageBytes+1024 {
-					t.Errorf("page %d is %d bytes", n, p.size)
-				}
-				for _, k := range p.keys {
-					if seen[k] {
-						t.Errorf("%s listed twice", k)
-					}
-					seen[k] = true
-				}
-				if token = p.next; token == "" {
-					break
-				}
-			}
-			if len(seen) != want {
-				t.Errorf("listed %d, wrote %d", len(seen), want)
-			}
+			listingtest.ReadThrough(t, tt.seed(), tt.list)
 		})
 	}
 }
