@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/seamhq/seam/crm-service/internal/upsert"
 	"github.com/seamhq/seam/platform/errs"
@@ -59,9 +58,6 @@ func (k importKey) String() string { return string(k.kind) + ":" + k.value }
 // fieldID is the id of an import row: read-only in every other request,
 // it is the key of the row in an import.
 const fieldID = "id"
-
-// maxListed bounds the accounts an ambiguous row's violation names.
-const maxListed = 3
 
 // Import creates or updates one batch of accounts. A row that gives its
 // id updates that account (an id that names none is a bad row). Other
@@ -290,14 +286,6 @@ func match(k importKey, in Input, found ImportFound, byExternal, byDomain bool) 
 	case 1:
 		return candidates[0], true, nil
 	}
-	listed := make([]string, 0, maxListed)
-	for _, a := range candidates[:min(len(candidates), maxListed)] {
-		listed = append(listed, a.ID)
-	}
-	more := ""
-	if n := len(candidates) - len(listed); n > 0 {
-		more = fmt.Sprintf(" and %d more", n)
-	}
-	return invalid(string(FieldWebsite), "matches %d accounts by the domain %q (%s%s): give the row the id of the account it means (or that account's external_id)",
-		len(candidates), domain, strings.Join(listed, ", "), more)
+	return invalid(string(FieldWebsite), "matches %d accounts by the domain %q (%s): give the row the id of the account it means (or that account's external_id)",
+		len(candidates), domain, upsert.Listed(candidates, func(a Account) string { return a.ID }))
 }

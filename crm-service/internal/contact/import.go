@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/seamhq/seam/crm-service/internal/upsert"
 	"github.com/seamhq/seam/platform/errs"
@@ -268,14 +267,6 @@ func match(k importKey, in Input, found ImportFound, byExternal, byEmail bool) (
 	case 1:
 		return candidates[0], true, nil
 	}
-	listed := make([]string, 0, upsert.MaxListed)
-	for _, c := range candidates[:min(len(candidates), upsert.MaxListed)] {
-		listed = append(listed, c.ID)
-	}
-	more := ""
-	if n := len(candidates) - len(listed); n > 0 {
-		more = fmt.Sprintf(" and %d more", n)
-	}
-	return invalid(string(FieldEmail), "matches %d contacts by email (%s%s): give the row the id of the one it means (or that contact's external_id)",
-		len(candidates), strings.Join(listed, ", "), more)
+	return invalid(string(FieldEmail), "matches %d contacts by email (%s): give the row the id of the one it means (or that contact's external_id)",
+		len(candidates), upsert.Listed(candidates, func(c Contact) string { return c.ID }))
 }

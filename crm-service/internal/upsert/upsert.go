@@ -127,17 +127,24 @@ func MatchByIDOrEmail[T any](k, kind string, byID map[string]T, byEmail map[stri
 	case 1:
 		return candidates[0], true, nil
 	}
-	listed := make([]string, 0, MaxListed)
-	for _, c := range candidates[:min(len(candidates), MaxListed)] {
-		listed = append(listed, id(c))
-	}
-	more := ""
-	if m := len(candidates) - len(listed); m > 0 {
-		more = fmt.Sprintf(" and %d more", m)
-	}
-	r := Invalidf("email", fmt.Sprintf("matches %d %ss by email (%s%s): give the row the id of the one it means",
-		len(candidates), kind, strings.Join(listed, ", "), more))
+	r := Invalidf("email", fmt.Sprintf("matches %d %ss by email (%s): give the row the id of the one it means",
+		len(candidates), kind, Listed(candidates, id)))
 	return cur, false, &r
+}
+
+// Listed names the records an ambiguous row matches, for its violation:
+// the ids of the first MaxListed, and how many more there are
+// ("a, b, c and 2 more").
+func Listed[T any](records []T, id func(T) string) string {
+	ids := make([]string, 0, MaxListed)
+	for _, r := range records[:min(len(records), MaxListed)] {
+		ids = append(ids, id(r))
+	}
+	out := strings.Join(ids, ", ")
+	if m := len(records) - len(ids); m > 0 {
+		out += fmt.Sprintf(" and %d more", m)
+	}
+	return out
 }
 
 // Claims records which row of a batch matched each existing record, so
