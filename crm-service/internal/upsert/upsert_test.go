@@ -61,3 +61,20 @@ func TestForgetAndCheckBatch(t *testing.T) {
 		t.Fatal("batch limit")
 	}
 }
+
+func TestListed(t *testing.T) {
+	t.Parallel()
+	id := func(s string) string { return s }
+	for _, tt := range []struct {
+		in   []string
+		want string
+	}{
+		{[]string{"a", "b"}, "a, b"},
+		{[]string{"a", "b", "c"}, "a, b, c"},
+		{[]string{"a", "b", "c", "d", "e"}, "a, b, c and 2 more"},
+	} {
+		if got := Listed(tt.in, id); got != tt.want {
+			t.Errorf("Listed(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
