@@ -19,7 +19,9 @@ type Ledger struct {
 	store ledger.Store
 }
 
-// ListJournalEntries pages through the journal by id (posting order).
+// ListJournalEntries pages through the journal in posting order; it never
+// skips an entry for a reader that continues from its last token (see
+// ledger.ListQuery).
 func (h *Ledger) ListJournalEntries(ctx context.Context, req *erpv1.ListJournalEntriesRequest) (*erpv1.ListJournalEntriesResponse, error) {
 	conds, err := listing.ParseFilter(req.GetFilter(), ledger.FilterFields...)
 	if err != nil {

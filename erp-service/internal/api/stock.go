@@ -164,7 +164,9 @@ func transferToProto(t stock.Transfer) *erpv1.StockTransfer {
 	}
 }
 
-// ListStockMoves pages through the stock ledger, oldest first.
+// ListStockMoves pages through the stock ledger, oldest first; it never
+// skips a move for a reader that continues from its last token (see
+// stock.MoveQuery).
 func (h *Stock) ListStockMoves(ctx context.Context, req *erpv1.ListStockMovesRequest) (*erpv1.ListStockMovesResponse, error) {
 	conds, err := listing.ParseFilter(req.GetFilter(), stock.MoveFilterFields...)
 	if err != nil {

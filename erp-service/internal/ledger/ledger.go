@@ -208,7 +208,10 @@ var Kinds = []string{KindShipment, KindReceipt, KindAdjustment, KindRevaluation,
 // FilterFields may appear in a ListJournalEntries filter.
 var FilterFields = []string{"kind", "reference", "currency_code"}
 
-// ListQuery selects a page of entries.
+// ListQuery selects a page of entries, in posting order (by the
+// transaction that wrote them, then id). A page ends with a next token
+// only where no entry can commit behind it, so a reader that pages to the
+// end and continues later from its last token misses none.
 type ListQuery struct {
 	Filter   []listing.Condition
 	PageSize int

@@ -2,3 +2,9 @@ package postgres
 
 // MovesSQL is the query of a ListMoves page, for the plan test.
 var MovesSQL = movesSQL
+
+// EntriesSQL is the query of a ListEntries page, for the plan test.
+var EntriesSQL = entriesSQL
+
+// CutAtHorizon decides a page of a read-through list.
+var CutAtHorizon = cutAtHorizon

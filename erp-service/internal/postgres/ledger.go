@@ -108,52 +108,82 @@ func queueBalances(b *pgx.Batch, entries []ledger.Entry) {
 		accounts, currencies, debits, credits)
 }
 
-// ListEntries implements ledger.Store.
+// ListEntries implements ledger.Store: a keyset page in the journal's
+// order, by writing transaction and then id, ended with a token only where
+// no entry can commit behind it (see cutAtHorizon). The entries are picked
+// and checked against the horizon in a sub-select, their lines joined on.
 func (s *Store) ListEntries(ctx context.Context, q ledger.ListQuery) ([]ledger.Entry, bool, error) {
+	sql, args, err := entriesSQL(q)
+	if err != nil {
+		return nil, false, err
+	}
+	var out []ledger.Entry
+	var more bool
+	err = readThrough(ctx, func() (bool, error) {
+		var settled []bool
+		out, settled, err = s.readEntries(ctx, sql, args)
+		if err != nil {
+			return false, err
+		}
+		keep, m, cut := cutAtHorizon(settled, q.PageSize)
+		out, more = out[:keep], m
+		return cut, nil
+	})
+	if err != nil {
+		return nil, false, fmt.Errorf("list journal entries: %w", err)
+	}
+	return out, more, nil
+}
+
+// entriesSQL is the query of a ListEntries page and its arguments: the
+// entries after the token's entry in (xid, id) order, each with whether it
+// is settled, from the same snapshot as the scan, and their lines.
+func entriesSQL(q ledger.ListQuery) (string, []any, error) {
 	var args []any
 	filter, err := where(q.Filter, journalFilter, &args)
 	if err != nil {
-		return nil, false, err
+		return "", nil, err
 	}
 	after := ""
 	if q.After != "" {
 		if !canonicalID(&q.After) {
-			return nil, false, errs.Invalid("page_token", "is not a token returned by this list")
+			return "", nil, errs.Invalid("page_token", "is not a token returned by this list")
 		}
-		after = "id > " + arg(&args, q.After) + "::uuid"
+		after = "(xid, id) > (SELECT xid, id FROM journal_entries WHERE id = " + arg(&args, q.After) + "::uuid)"
 	}
-	rows, err := s.pool.Query(ctx, `SELECT e.id, e.kind, e.reference, e.currency_code, coalesce(e.reverses_id::text, ''), e.post_time,
+	return `SELECT e.id, e.kind, e.reference, e.currency_code, coalesce(e.reverses_id::text, ''), e.post_time, e.settled,
 			l.account_code, a.name, l.debit, l.credit
-		FROM (SELECT * FROM journal_entries WHERE `+and(filter, after)+` ORDER BY id LIMIT `+arg(&args, q.PageSize+1)+`) e
+		FROM (SELECT *, xid < pg_snapshot_xmin(pg_current_snapshot()) AS settled FROM journal_entries
+		      WHERE ` + and(filter, after) + ` ORDER BY xid, id LIMIT ` + arg(&args, q.PageSize+1) + `) e
 		JOIN journal_lines l ON l.entry_id = e.id
 		JOIN accounts a ON a.code = l.account_code
-		ORDER BY e.id, l.line_number`, args...)
-	if err != nil {
-		return nil, false, fmt.Errorf("list journal entries: %w", err)
-	}
-	defer rows.Close()
+		ORDER BY e.xid, e.id, l.line_number`, args, nil
+}
+
+// readEntries reads a page of ListEntries: the entries with their lines,
+// and whether each entry is settled.
+func (s *Store) readEntries(ctx context.Context, sql string, args []any) ([]ledger.Entry, []bool, error) {
 	var out []ledger.Entry
-	for rows.Next() {
-		var e ledger.Entry
-		var l ledger.Line
-		if err := rows.Scan(&e.ID, &e.Kind, &e.Reference, &e.Currency, &e.ReversesID, &e.PostTime,
-			&l.Account, &l.AccountName, &l.Debit, &l.Credit); err != nil {
-			return nil, false, fmt.Errorf("list journal entries: %w", err)
+	var settled []bool
+	err := s.readPage(ctx, sql, args, func(rows pgx.Rows) error {
+		for rows.Next() {
+			var e ledger.Entry
+			var l ledger.Line
+			var ok bool
+			if err := rows.Scan(&e.ID, &e.Kind, &e.Reference, &e.Currency, &e.ReversesID, &e.PostTime, &ok,
+				&l.Account, &l.AccountName, &l.Debit, &l.Credit); err != nil {
+				return err
+			}
+			if n := len(out); n > 0 && out[n-1].ID == e.ID {
+				out[n-1].Lines = append(out[n-1].Lines, l)
+				continue
+			}
+			e.Lines = []ledger.Line{l}
+			out, settled = append(out, e), append(settled, ok)
 		}
-		if n := len(out); n > 0 && out[n-1].ID == e.ID {
-			out[n-1].Lines = append(out[n-1].Lines, l)
-			continue
-		}
-		e.Lines = []ledger.Line{l}
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, false, fmt.Errorf("list journal entries: %w", err)
-	}
-	if len(out) > q.PageSize {
-		return out[:q.PageSize], true, nil
-	}
-	return out, false, nil
+		return rows.Err()
+	})
+	return out, settled, err
 }
 
 // TrialBalance implements ledger.Store.

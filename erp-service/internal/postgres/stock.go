@@ -591,34 +591,48 @@ var moveFilter = map[string]column{
 	"reference": {expr: "reference", reference: true},
 }
 
-// ListMoves implements stock.Store: a keyset page in id order, which the
-// moves' version 7 UUIDs make the order they were written in.
+// ListMoves implements stock.Store: a keyset page in the ledger's order,
+// by writing transaction and then id, ended with a token only where no
+// move can commit behind it (see cutAtHorizon).
 func (s *Store) ListMoves(ctx context.Context, q stock.MoveQuery) ([]stock.Move, bool, error) {
 	sql, args, err := movesSQL(q)
 	if err != nil {
 		return nil, false, err
 	}
-	rows, err := s.pool.Query(ctx, sql, args...)
-	if err != nil {
-		return nil, false, fmt.Errorf("list stock moves: %w", err)
-	}
-	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (stock.Move, error) {
-		var m stock.Move
-		err := row.Scan(&m.ID, &m.SKU, &m.Warehouse, &m.Kind, &m.OnHandDelta, &m.ReservedDelta, &m.Reason, &m.Reference, &m.Actor, &m.CreateTime)
-		return m, err
+	var out []stock.Move
+	var more bool
+	err = readThrough(ctx, func() (bool, error) {
+		var settled []bool
+		err := s.readPage(ctx, sql, args, func(rows pgx.Rows) error {
+			var err error
+			settled = settled[:0]
+			out, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (stock.Move, error) {
+				var m stock.Move
+				var ok bool
+				err := row.Scan(&m.ID, &m.SKU, &m.Warehouse, &m.Kind, &m.OnHandDelta, &m.ReservedDelta, &m.Reason, &m.Reference, &m.Actor, &m.CreateTime, &ok)
+				settled = append(settled, ok)
+				return m, err
+			})
+			return err
+		})
+		if err != nil {
+			return false, err
+		}
+		keep, m, cut := cutAtHorizon(settled, q.PageSize)
+		out, more = out[:keep], m
+		return cut, nil
 	})
 	if err != nil {
 		return nil, false, fmt.Errorf("list stock moves: %w", err)
 	}
-	if len(out) > q.PageSize {
-		return out[:q.PageSize], true, nil
-	}
-	return out, false, nil
+	return out, more, nil
 }
 
-// movesSQL is the query of a ListMoves page and its arguments. It orders
-// by the table's id (the uuid, so an index yields the order), not by the
-// output column of the same name (its text).
+// movesSQL is the query of a ListMoves page and its arguments: the moves
+// after the token's move in (xid, id) order, each with whether it is
+// settled, from the same snapshot as the scan. The token is a move's id;
+// its place in the order is looked up by the primary key, in the same
+// statement.
 func movesSQL(q stock.MoveQuery) (string, []any, error) {
 	var args []any
 	filter, err := where(q.Filter, moveFilter, &args)
@@ -630,8 +644,9 @@ func movesSQL(q stock.MoveQuery) (string, []any, error) {
 		if !canonicalID(&q.After) {
 			return "", nil, errs.Invalid("page_token", "is not a token returned by this list")
 		}
-		after = "m.id > " + arg(&args, q.After) + "::uuid"
+		after = "(m.xid, m.id) > (SELECT xid, id FROM stock_moves WHERE id = " + arg(&args, q.After) + "::uuid)"
 	}
-	return `SELECT m.id::text, sku, warehouse, kind, on_hand_delta, reserved_delta, reason, reference, actor, created_at
-		FROM stock_moves m WHERE ` + and(filter, after) + ` ORDER BY m.id LIMIT ` + arg(&args, q.PageSize+1), args, nil
+	return `SELECT m.id::text, sku, warehouse, kind, on_hand_delta, reserved_delta, reason, reference, actor, created_at,
+		m.xid < pg_snapshot_xmin(pg_current_snapshot())
+		FROM stock_moves m WHERE ` + and(filter, after) + ` ORDER BY m.xid, m.id LIMIT ` + arg(&args, q.PageSize+1), args, nil
 }

@@ -469,7 +469,10 @@ type Move struct {
 var MoveFilterFields = []string{"sku", "warehouse", "kind", "reference"}
 
 // MoveQuery is a page of the stock ledger: moves matching Filter (see
-// CheckMoveFilter), after the move with id After, in id (time) order.
+// CheckMoveFilter), after the move with id After, in ledger order (by
+// the transaction that wrote them, then id). A page ends with a next
+// token only where no move can commit behind it, so a reader that pages
+// to the end and continues later from its last token misses none.
 type MoveQuery struct {
 	Filter   []listing.Condition
 	PageSize int
