@@ -122,8 +122,8 @@ func TestReconciliationRepairsAPromiseDate(t *testing.T) {
 	resp, err = warehouse.Do(ctx, "POST", "/v1/suppliers", map[string]any{"name": "Quiet Supply"})
 	supplierID := restclient.Str(must(t, resp, err, 200).Body, "id")
 	// Stock came and went: the CRM knows none is available.
-	for _, q := range []string{"5", "-5"} {
-		resp, err = warehouse.Do(ctx, "POST", "/v1/stockAdjustments", map[string]any{"sku": "REPROMISE-1", "quantity": q, "reason": "receipt"})
+	for _, a := range []struct{ quantity, reason string }{{"5", "receipt"}, {"-5", "correction"}} {
+		resp, err = warehouse.Do(ctx, "POST", "/v1/stockAdjustments", map[string]any{"sku": "REPROMISE-1", "quantity": a.quantity, "reason": a.reason})
 		must(t, resp, err, 200)
 	}
 	eventually(t, 10*time.Second, "product without stock in CRM", func() (bool, string) {
