@@ -81,6 +81,9 @@ func TestOddIDForms(t *testing.T) {
 		{"ReceivePurchaseOrder", poID, func(id string) call {
 			return call{"POST", "/v1/purchaseOrders/" + seg(id) + ":receive", `{"lines":[{"line_number":1,"quantity":"1"}]}`, "id"}
 		}},
+		{"ReturnPurchaseOrder", poID, func(id string) call {
+			return call{"POST", "/v1/purchaseOrders/" + seg(id) + ":return", `{"lines":[{"line_number":1,"quantity":"1"}]}`, "id"}
+		}},
 		{"CancelPurchaseOrder", poID, func(id string) call { return call{"POST", "/v1/purchaseOrders/" + seg(id) + ":cancel", `{}`, "id"} }},
 
 		// Ids in bodies.
@@ -146,7 +149,7 @@ func TestOddIDForms(t *testing.T) {
 
 	// A well-formed id that names nothing is NOT_FOUND.
 	const none = "01900000-0000-7000-8000-000000000001"
-	for _, tc := range cases[:23] {
+	for _, tc := range cases[:24] { // the ids in paths
 		c := tc.build(none)
 		if r := e.call(c.method, c.path, tok, c.body); r.status != 404 {
 			t.Errorf("%s of nothing: %d %v, want 404", tc.name, r.status, r.body)

@@ -99,6 +99,8 @@ func Policy() auth.Policy {
 		erpv1.PurchaseOrderService_OrderPurchaseOrder_FullMethodName:   buyers,
 		erpv1.PurchaseOrderService_CancelPurchaseOrder_FullMethodName:  buyers,
 		erpv1.PurchaseOrderService_ReceivePurchaseOrder_FullMethodName: {auth.Warehouse},
+		// Goods go back to the supplier out of the warehouse, as they came in.
+		erpv1.PurchaseOrderService_ReturnPurchaseOrder_FullMethodName: {auth.Warehouse},
 
 		erpv1.PlanningService_ListReorderSuggestions_FullMethodName: {auth.Warehouse, auth.Finance},
 		// Only the bridge sends pipeline demand.

@@ -122,6 +122,9 @@ func TestPolicyTable(t *testing.T) {
 		{erpv1.PurchaseOrderService_ReceivePurchaseOrder_FullMethodName, auth.Warehouse, true},
 		{erpv1.PurchaseOrderService_ReceivePurchaseOrder_FullMethodName, auth.Finance, false},
 		{erpv1.PurchaseOrderService_ReceivePurchaseOrder_FullMethodName, auth.Integration, false},
+		{erpv1.PurchaseOrderService_ReturnPurchaseOrder_FullMethodName, auth.Warehouse, true},
+		{erpv1.PurchaseOrderService_ReturnPurchaseOrder_FullMethodName, auth.Finance, false},
+		{erpv1.PurchaseOrderService_ReturnPurchaseOrder_FullMethodName, auth.Integration, false},
 	}
 	for _, tt := range tests {
 		if got := p.Allow(tt.method, []auth.Role{tt.role}); got != tt.want {

@@ -332,3 +332,27 @@ func (h *PurchaseOrders) ReceivePurchaseOrder(ctx context.Context, req *erpv1.Re
 	}
 	return purchaseOrderToProto(o), nil
 }
+
+// ReturnPurchaseOrder sends received quantities of lines back to the
+// supplier: stock out, payables down, received quantities down.
+func (h *PurchaseOrders) ReturnPurchaseOrder(ctx context.Context, req *erpv1.ReturnPurchaseOrderRequest) (*erpv1.PurchaseOrder, error) {
+	id, err := ids.UUID("id", req.GetId())
+	if err != nil {
+		return nil, err
+	}
+	var v errs.Violations
+	lines := make([]purchasing.ReceiptLine, len(req.GetLines()))
+	for i, l := range req.GetLines() {
+		lines[i] = purchasing.ReceiptLine{LineNumber: l.GetLineNumber(),
+			Quantity: parseDecimal(&v, fmt.Sprintf("lines[%d].quantity", i), l.GetQuantity())}
+	}
+	reason := strings.TrimSpace(req.GetReason())
+	if err := combine("", v.Err(), purchasing.ValidateReturn(lines, reason)); err != nil {
+		return nil, err
+	}
+	o, err := h.store.ReturnPurchaseOrder(ctx, id, req.GetWarehouse(), lines, reason, req.GetRequestId())
+	if err != nil {
+		return nil, err
+	}
+	return purchaseOrderToProto(o), nil
+}

@@ -50,7 +50,7 @@ func TestRESTRoutes(t *testing.T) {
 	t.Parallel()
 	e := start(t)
 	all := routes(t)
-	if len(all) != 59 {
+	if len(all) != 60 {
 		t.Fatalf("read %d routes from erp_gateway.yaml: %v", len(all), all)
 	}
 	hit := map[string]bool{}
@@ -458,6 +458,15 @@ func restPurchasing(t *testing.T, e *env, call func(want int, method, path, tok,
 	}
 	if !found {
 		t.Errorf("no receipt journal entry for the purchase order: %v", je)
+	}
+	// Goods sent back to the supplier come off what was received (see
+	// TestPurchaseReturnREST).
+	if r := e.call("POST", "/v1/purchaseOrders/"+pid+":return", finance, `{"lines":[{"line_number":2,"quantity":"1"}]}`); r.status != 403 {
+		t.Errorf("return by finance = %d", r.status)
+	}
+	if ret := call(200, "POST", "/v1/purchaseOrders/"+pid+":return", wh, `{"lines":[{"line_number":2,"quantity":"1"}],"reason":"damaged"}`); ret["etag"] != "4" ||
+		ret["lines"].([]any)[1].(map[string]any)["received_quantity"] != "1" {
+		t.Errorf("returned = %v", ret)
 	}
 	// Cancelling a partially received order closes it short: nothing
 	// more is incoming.

@@ -39,6 +39,11 @@ const (
 	// the purchase order's cost for purchase order receipts, the difference
 	// on Purchase price variance).
 	KindReceipt = "receipt"
+	// KindPurchaseReturn: goods received on a purchase order sent back to
+	// the supplier, the opposite of their receipt: Dr Accounts payable at
+	// the order's cost / Cr Inventory at standard cost, the difference on
+	// Purchase price variance.
+	KindPurchaseReturn = "purchase_return"
 	// KindAdjustment: a stock adjustment that is no receipt (a count,
 	// shrinkage): Dr Inventory / Cr Inventory adjustments at standard cost,
 	// the other way round for a negative one.
@@ -146,6 +151,23 @@ func PurchaseReceipt(reference, currency string, standard, purchase decimal.Deci
 	return e, true
 }
 
+// PurchaseReturn is the entry of received goods sent back to the
+// supplier: the receipt's entry of the same amounts with the sides
+// swapped, Dr Accounts payable at their purchase cost (what the supplier
+// is no longer owed), Cr Inventory at their standard value, the
+// difference on Purchase price variance (a credit when they had cost more
+// than standard, a debit when less). So a receipt and the return of all
+// of it net to zero on every account. Both amounts are rounded by the
+// caller and not negative (what the return takes off); ok is false when
+// both are zero.
+func PurchaseReturn(reference, currency string, standard, purchase decimal.Decimal) (e Entry, ok bool) {
+	r, ok := PurchaseReceipt(reference, currency, standard, purchase)
+	if !ok {
+		return Entry{}, false
+	}
+	return r.Reverse(KindPurchaseReturn, reference), true
+}
+
 // StockValueChange is what a change of an item's stock on hand (over all
 // warehouses) from before to after moves on the inventory account, at
 // unit cost: round(after x cost) - round(before x cost), in the cost's
@@ -203,7 +225,7 @@ func Totals(rows []BalanceRow) []Total {
 }
 
 // Kinds lists every kind of journal entry.
-var Kinds = []string{KindShipment, KindReceipt, KindAdjustment, KindRevaluation, KindInvoice, KindInvoiceVoid, KindPayment, KindPaymentReversal, KindPaymentRefund}
+var Kinds = []string{KindShipment, KindReceipt, KindPurchaseReturn, KindAdjustment, KindRevaluation, KindInvoice, KindInvoiceVoid, KindPayment, KindPaymentReversal, KindPaymentRefund}
 
 // FilterFields may appear in a ListJournalEntries filter.
 var FilterFields = []string{"kind", "reference", "currency_code"}

@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/shopspring/decimal"
@@ -66,5 +67,46 @@ func TestTotals(t *testing.T) {
 	}
 	if !rows[0].Balance().Equal(d("6")) {
 		t.Errorf("balance = %s", rows[0].Balance())
+	}
+}
+
+// A return's entry is its receipt's with the sides swapped: together they
+// leave every account at zero.
+func TestPurchaseReturn(t *testing.T) {
+	for _, tc := range []struct{ standard, purchase, want string }{
+		// Bought above standard: the variance debit comes off.
+		{"20.00", "20.25", "[1200 0/20 5100 0/0.25 2000 20.25/0]"},
+		// Below: the variance credit comes off.
+		{"20.00", "15.50", "[1200 0/20 5100 4.5/0 2000 15.5/0]"},
+		// An item costed in another currency: each currency's half.
+		{"0", "3.00", "[5100 0/3 2000 3/0]"},
+		{"3.00", "0", "[1200 0/3 5100 3/0]"},
+	} {
+		std, pur := d(tc.standard), d(tc.purchase)
+		e, ok := PurchaseReturn("purchaseOrders/x", "EUR", std, pur)
+		if !ok || e.Kind != KindPurchaseReturn || e.Reference != "purchaseOrders/x" || e.Check() != nil {
+			t.Fatalf("%s/%s: %+v %v %v", tc.standard, tc.purchase, e, ok, e.Check())
+		}
+		var got []string
+		sum := map[string]decimal.Decimal{}
+		for _, l := range e.Lines {
+			got = append(got, fmt.Sprintf("%s %s/%s", l.Account, l.Debit, l.Credit))
+			sum[l.Account] = sum[l.Account].Add(l.Debit).Sub(l.Credit)
+		}
+		if fmt.Sprint(got) != tc.want {
+			t.Errorf("%s/%s: %v, want %s", tc.standard, tc.purchase, got, tc.want)
+		}
+		r, _ := PurchaseReceipt("purchaseOrders/x", "EUR", std, pur)
+		for _, l := range r.Lines {
+			sum[l.Account] = sum[l.Account].Add(l.Debit).Sub(l.Credit)
+		}
+		for acct, v := range sum {
+			if !v.IsZero() {
+				t.Errorf("%s/%s: receipt and return leave %s on %s", tc.standard, tc.purchase, v, acct)
+			}
+		}
+	}
+	if _, ok := PurchaseReturn("purchaseOrders/x", "EUR", decimal.Zero, decimal.Zero); ok {
+		t.Error("a return of nothing posts")
 	}
 }

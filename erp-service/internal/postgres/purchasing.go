@@ -592,3 +592,176 @@ func (s *Store) ReceivePurchaseOrder(ctx context.Context, id, warehouse string, 
 	}
 	return out, nil
 }
+
+// ReturnPurchaseOrder implements purchasing.Store: received goods sent
+// back to the supplier, the mirror of ReceivePurchaseOrder. It takes the
+// same locks in the same order (the SKUs, then the order's key and row),
+// so a return and a receipt of one order, or two returns, queue behind
+// each other and each sees what the other left: together they never
+// return more than was received, nor take more than is available.
+func (s *Store) ReturnPurchaseOrder(ctx context.Context, id, warehouse string, lines []purchasing.ReceiptLine, reason, requestID string) (purchasing.Order, error) {
+	const method = "ReturnPurchaseOrder"
+	if !canonicalID(&id) {
+		return purchasing.Order{}, errs.NotFoundf("purchase order %q", id)
+	}
+	if warehouse == "" {
+		warehouse = stock.DefaultWarehouse
+	}
+	if reason == "" {
+		reason = purchasing.ReturnReason
+	}
+	actor := auth.Actor(ctx)
+	reference := "purchaseOrders/" + id
+	var out purchasing.Order
+	var cl claim
+	var set *stockSet
+	var warehouseExists bool
+	var costs map[string]money.Money
+	err := inTx(ctx, s.pool, func(b *pgx.Batch) {
+		cl = claim{requestID: requestID, method: method, resourceID: id, digest: requestid.FromContext(ctx)}
+		set = newStockSet()
+		costs = map[string]money.Money{}
+		// The lines never change, so the SKUs locked are the order's. A
+		// return fills no backorders: no sales order is locked.
+		queueLockStock(b, set, `sku IN (SELECT sku FROM purchase_order_lines WHERE order_id = $1)`, id)
+		pg.QueueKeyLock(b, reference)
+		cl.queue(b)
+		b.Queue(`SELECT EXISTS (SELECT 1 FROM warehouses WHERE code = $1)`, warehouse).
+			QueryRow(func(row pgx.Row) error { return row.Scan(&warehouseExists) })
+		b.Queue(`SELECT sku, currency_code, standard_cost FROM items
+			WHERE sku IN (SELECT sku FROM purchase_order_lines WHERE order_id = $1)`, id).
+			Query(func(rows pgx.Rows) error {
+				for rows.Next() {
+					var sku string
+					var m money.Money
+					if err := rows.Scan(&sku, &m.Currency, &m.Amount); err != nil {
+						return err
+					}
+					costs[sku] = m
+				}
+				return rows.Err()
+			})
+	}, func(tx pgx.Tx) error {
+		o, err := getPurchaseOrder(ctx, tx, id, true)
+		if err != nil {
+			return err
+		}
+		if !warehouseExists {
+			return errs.Invalid("warehouse", "no warehouse has code %q", warehouse)
+		}
+		before := make([]decimal.Decimal, len(o.Lines))
+		for i, l := range o.Lines {
+			before[i] = l.Received
+		}
+		if err := purchasing.Return(&o, lines); err != nil {
+			return err
+		}
+		// One return move per line, out of the warehouse, never more than
+		// is available there (on hand - reserved: reserved stock is
+		// promised to customers and stays). The journal mirrors the
+		// receipt's: inventory down by what the moves take off the stock's
+		// value at standard cost, in the items' currencies, payables down
+		// at the order's unit costs in the order's currency, rounded
+		// cumulatively per line (PayableChange), the difference on
+		// purchase price variance. So receiving and returning all of it
+		// nets to zero on every account.
+		var changes []stock.Change
+		var short []errs.FieldViolation
+		standard, purchase := map[string]decimal.Decimal{}, map[string]decimal.Decimal{}
+		currencies := []string{o.Currency}
+		add := func(to map[string]decimal.Decimal, currency string, amount decimal.Decimal) {
+			if !slices.Contains(currencies, currency) {
+				currencies = append(currencies, currency)
+			}
+			to[currency] = to[currency].Add(amount)
+		}
+		for i, r := range lines {
+			l := o.Lines[r.LineNumber-1]
+			a := set.items[l.SKU]
+			var level stock.Level
+			for _, lv := range a.Warehouses {
+				if lv.Warehouse == warehouse {
+					level = lv
+				}
+			}
+			if r.Quantity.GreaterThan(level.Available()) {
+				short = append(short, errs.FieldViolation{
+					Field: fmt.Sprintf("lines[%d].quantity", i),
+					Description: fmt.Sprintf("%s of %s is available in %s (%s on hand, %s reserved); cannot return %s",
+						level.Available(), l.SKU, warehouse, level.OnHand, level.Reserved, r.Quantity),
+				})
+				continue
+			}
+			c := stock.Change{SKU: l.SKU, Warehouse: warehouse, Kind: stock.Returned, OnHandDelta: r.Quantity.Neg(),
+				ReservedDelta: decimal.Zero, Reason: reason, Reference: reference}
+			onHandBefore := a.OnHand
+			a.Apply(c)
+			changes = append(changes, c)
+			cost := costs[l.SKU]
+			add(standard, cost.Currency, ledger.StockValueChange(onHandBefore, a.OnHand, cost).Neg())
+			add(purchase, o.Currency, purchasing.PayableChange(l, before[r.LineNumber-1], o.Currency).Neg())
+		}
+		if len(short) > 0 {
+			return &errs.Error{Kind: errs.FailedPrecondition, Violations: short,
+				Message: fmt.Sprintf("purchase order %s: %s: %s", o.Number, short[0].Field, short[0].Description)}
+		}
+		o.Revision++
+		var w pgx.Batch
+		if err := queueChanges(&w, set, changes, actor); err != nil {
+			return err
+		}
+		var entries []ledger.Entry
+		for _, cur := range currencies {
+			if e, ok := ledger.PurchaseReturn(reference, cur, standard[cur], purchase[cur]); ok {
+				entries = append(entries, e)
+			}
+		}
+		if err := queueJournal(&w, entries, actor); err != nil {
+			return err
+		}
+		k := len(o.Lines)
+		nums, rec := make([]int32, k), make([]decimal.Decimal, k)
+		for i, l := range o.Lines {
+			nums[i], rec[i] = l.Number, l.Received
+		}
+		w.Queue(`UPDATE purchase_order_lines l SET received_quantity = u.r, open = $3
+			FROM unnest($2::int[], $4::numeric[]) AS u(n, r)
+			WHERE l.order_id = $1 AND l.line_number = u.n`, id, nums, o.Status.Open(), rec)
+		w.Queue(`UPDATE purchase_orders SET status = $2, revision = $3, update_time = now()
+			WHERE id = $1 RETURNING update_time`, id, string(o.Status), o.Revision).
+			QueryRow(func(row pgx.Row) error { return row.Scan(&o.UpdateTime) })
+		err = tx.SendBatch(ctx, &w).Close()
+		if pg.IsCheckViolation(err, "") {
+			// The checks above ran under the SKUs' locks; the constraints
+			// (on hand >= reserved >= 0, received >= 0) back them up.
+			return errs.FailedPreconditionf("returning to the supplier of purchase order %s would take stock below what is reserved", o.Number)
+		}
+		if err != nil {
+			return fmt.Errorf("return purchase order %s: %w", id, err)
+		}
+		// What went back is incoming again while the order is open: the
+		// stock.changed events carry what is incoming after the return.
+		var returned []string
+		for _, c := range changes {
+			if !slices.Contains(returned, c.SKU) {
+				returned = append(returned, c.SKU)
+			}
+		}
+		if err := readIncoming(ctx, tx, set, returned); err != nil {
+			return err
+		}
+		events, err := s.stockEvents(ctx, set, changes)
+		if err != nil {
+			return err
+		}
+		out = o
+		return s.appendPurchaseOrder(ctx, tx, purchasing.EventReturned, o, events...)
+	})
+	if claimLost(err) {
+		return s.poReplay(ctx, requestID, method, id)
+	}
+	if err != nil {
+		return purchasing.Order{}, err
+	}
+	return out, nil
+}

@@ -227,6 +227,31 @@ type ReceiptLine struct {
 // ValidateReceipt checks a receipt's shape; violations name "lines[i].field".
 func ValidateReceipt(lines []ReceiptLine) error {
 	var v errs.Violations
+	validateLineQuantities(&v, lines, "received")
+	return v.Err()
+}
+
+// MaxReasonLength bounds the reason of a return, as the reason of a stock
+// adjustment or transfer.
+const MaxReasonLength = 200
+
+// ReturnReason is the reason a return's stock moves carry when the
+// return gives none.
+const ReturnReason = "return"
+
+// ValidateReturn checks a return's shape (lines, each at most once, with
+// positive quantities) and its reason (already trimmed); violations name
+// "lines[i].field" and "reason".
+func ValidateReturn(lines []ReceiptLine, reason string) error {
+	var v errs.Violations
+	validateLineQuantities(&v, lines, "returned")
+	if utf8.RuneCountInString(reason) > MaxReasonLength {
+		v.Add("reason", "must be at most %d characters", MaxReasonLength)
+	}
+	return v.Err()
+}
+
+func validateLineQuantities(v *errs.Violations, lines []ReceiptLine, verb string) {
 	if len(lines) == 0 {
 		v.Add("lines", "at least one line is required")
 	}
@@ -234,7 +259,7 @@ func ValidateReceipt(lines []ReceiptLine) error {
 	for i, r := range lines {
 		f := fmt.Sprintf("lines[%d].", i)
 		if seen[r.LineNumber] {
-			v.Add(f+"line_number", "line %d is received twice", r.LineNumber)
+			v.Add(f+"line_number", "line %d is %s twice", r.LineNumber, verb)
 		}
 		seen[r.LineNumber] = true
 		if !r.Quantity.IsPositive() {
@@ -243,7 +268,6 @@ func ValidateReceipt(lines []ReceiptLine) error {
 			v.Add(f+"quantity", "%v", err)
 		}
 	}
-	return v.Err()
 }
 
 // Receive applies a (validated) receipt to o: received quantities grow and
@@ -287,11 +311,65 @@ func Receive(o *Order, lines []ReceiptLine) error {
 	return nil
 }
 
+// Return applies a (validated) return of received goods to the supplier
+// to o: received quantities shrink, so that what goes back can be
+// received again, or the order closed. Only an order that received
+// something returns (partially received, received or closed); a line
+// number o lacks is INVALID_ARGUMENT, more than a line has received is
+// FAILED_PRECONDITION naming "lines[i].quantity". A received order
+// becomes PARTIALLY_RECEIVED again (what went back is open, incoming
+// again), or ORDERED when nothing received remains; a closed one stays
+// closed (nothing of it is expected any more).
+func Return(o *Order, lines []ReceiptLine) error {
+	switch o.Status {
+	case PartiallyReceived, Received, Closed:
+	default:
+		return errs.FailedPreconditionf("purchase order %s is %s; it has received nothing to return", o.Number, o.Status)
+	}
+	var bad errs.Violations
+	var over []errs.FieldViolation
+	for i, r := range lines {
+		if r.LineNumber < 1 || int(r.LineNumber) > len(o.Lines) {
+			bad.Add(fmt.Sprintf("lines[%d].line_number", i), "purchase order %s has no line %d", o.Number, r.LineNumber)
+			continue
+		}
+		l := &o.Lines[r.LineNumber-1]
+		if r.Quantity.GreaterThan(l.Received) {
+			over = append(over, errs.FieldViolation{
+				Field:       fmt.Sprintf("lines[%d].quantity", i),
+				Description: fmt.Sprintf("line %d (%s) has received %s; cannot return %s", l.Number, l.SKU, l.Received, r.Quantity),
+			})
+			continue
+		}
+		l.Received = l.Received.Sub(r.Quantity)
+	}
+	if err := bad.Err(); err != nil {
+		return err
+	}
+	if len(over) > 0 {
+		return &errs.Error{Kind: errs.FailedPrecondition, Violations: over,
+			Message: fmt.Sprintf("purchase order %s: %s: %s", o.Number, over[0].Field, over[0].Description)}
+	}
+	if o.Status == Closed {
+		return nil
+	}
+	o.Status = Ordered
+	for _, l := range o.Lines {
+		if l.Received.IsPositive() {
+			o.Status = PartiallyReceived
+		}
+	}
+	return nil
+}
+
 // PayableChange is what receiving line l, which had received before,
 // adds to what the supplier is owed, rounded cumulatively:
 // round(received x unit cost) - round(before x unit cost), in currency.
 // However a line is received, its receipts add up to its amount: 1 at
-// 0.25 received as 0.5 twice owes 0.13 and 0.12, not 0.13 twice.
+// 0.25 received as 0.5 twice owes 0.13 and 0.12, not 0.13 twice. After a
+// return (received below before) it is negative: what the supplier is no
+// longer owed, by the same rule, so a receipt and the return of all of it
+// net to zero.
 func PayableChange(l Line, before decimal.Decimal, currency string) decimal.Decimal {
 	return money.Round(l.Received.Mul(l.UnitCost), currency).Sub(money.Round(before.Mul(l.UnitCost), currency))
 }
@@ -356,6 +434,14 @@ type Store interface {
 	// ReceivePurchaseOrder receives lines into warehouse: stock moves of
 	// kind receipt, a receipt journal entry at standard cost, stock.changed.
 	ReceivePurchaseOrder(ctx context.Context, id, warehouse string, lines []ReceiptLine, requestID string) (Order, error)
+	// ReturnPurchaseOrder sends received quantities of lines back to the
+	// supplier out of warehouse (see Return): stock moves of kind return
+	// (with reason, "return" when empty), never more than is available in
+	// the warehouse (FAILED_PRECONDITION naming "lines[i].quantity"), a
+	// purchase_return journal entry mirroring the receipt's (payables
+	// down at the order's unit costs, inventory at standard cost, the
+	// difference on purchase price variance), stock.changed, EventReturned.
+	ReturnPurchaseOrder(ctx context.Context, id, warehouse string, lines []ReceiptLine, reason, requestID string) (Order, error)
 }
 
 // Event types; the key is the resource id, the payload the resource.
@@ -367,4 +453,6 @@ const (
 	EventReceived        = "purchase_order.received"
 	EventCancelled       = "purchase_order.cancelled"
 	EventClosed          = "purchase_order.closed"
+	// EventReturned: received goods sent back to the supplier.
+	EventReturned = "purchase_order.returned"
 )

@@ -3,6 +3,7 @@ package purchasing
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -114,6 +115,53 @@ func TestReceive(t *testing.T) {
 	}
 	if got := fields(t, ValidateReceipt([]ReceiptLine{{1, d("1")}, {1, d("0")}})); len(got) != 2 || got[0] != "lines[1].line_number" || got[1] != "lines[1].quantity" {
 		t.Errorf("receipt shape: %v", got)
+	}
+}
+
+func TestReturn(t *testing.T) {
+	order := func(status Status) Order {
+		return Order{Number: "PO-1", Status: status, Lines: []Line{
+			{Number: 1, SKU: "A", Quantity: d("5"), Received: d("5"), UnitCost: d("0.25")},
+			{Number: 2, SKU: "B", Quantity: d("2"), Received: d("1")},
+		}}
+	}
+	for _, st := range []Status{Draft, Ordered, Cancelled} {
+		o := order(st)
+		if err := Return(&o, []ReceiptLine{{1, d("1")}}); !errors.Is(err, errs.ErrFailedPrecondition) {
+			t.Errorf("%s: %v", st, err)
+		}
+	}
+	o := order(PartiallyReceived)
+	err := Return(&o, []ReceiptLine{{1, d("5")}, {2, d("1.5")}})
+	if got := fields(t, err); !errors.Is(err, errs.ErrFailedPrecondition) || len(got) != 1 || got[0] != "lines[1].quantity" {
+		t.Errorf("over: %v", err)
+	}
+	o = order(PartiallyReceived)
+	if err := Return(&o, []ReceiptLine{{3, d("1")}}); !errors.Is(err, errs.ErrInvalidArgument) {
+		t.Errorf("unknown line: %v", err)
+	}
+	o = order(Received)
+	if err := Return(&o, []ReceiptLine{{1, d("0.5")}}); err != nil || o.Status != PartiallyReceived || o.Lines[0].Received.String() != "4.5" {
+		t.Errorf("partial: %+v %v", o, err)
+	}
+	// Payables at the unit cost, rounded cumulatively: 5 x 0.25 = 1.25,
+	// 4.5 x 0.25 = 1.125 -> 1.13: 0.12 less.
+	if p := PayableChange(o.Lines[0], d("5"), "EUR"); p.String() != "-0.12" {
+		t.Errorf("payable change of the return = %s", p)
+	}
+	if err := Return(&o, []ReceiptLine{{1, d("4.5")}, {2, d("1")}}); err != nil || o.Status != Ordered {
+		t.Errorf("all returned: %+v %v", o, err)
+	}
+	o = order(Closed)
+	if err := Return(&o, []ReceiptLine{{2, d("1")}}); err != nil || o.Status != Closed || !o.Lines[1].Received.IsZero() {
+		t.Errorf("closed: %+v %v", o, err)
+	}
+	got := fields(t, ValidateReturn([]ReceiptLine{{1, d("1")}, {1, d("-1")}}, strings.Repeat("é", MaxReasonLength+1)))
+	if fmt.Sprint(got) != "[lines[1].line_number lines[1].quantity reason]" {
+		t.Errorf("return shape: %v", got)
+	}
+	if err := ValidateReturn([]ReceiptLine{{1, d("1")}}, strings.Repeat("é", MaxReasonLength)); err != nil {
+		t.Errorf("a reason of %d characters: %v", MaxReasonLength, err)
 	}
 }
 

@@ -35,7 +35,8 @@ type Event struct {
 	// "payment.reversed", "payment.credit_applied", "payment.refunded",
 	// "customer.balance_changed", "supplier.created",
 	// "supplier.updated", "purchase_order.created", "purchase_order.ordered",
-	// "purchase_order.received", "purchase_order.cancelled",
+	// "purchase_order.received", "purchase_order.returned",
+	// "purchase_order.cancelled", "purchase_order.closed",
 	// "sales_order.credit_hold", "sales_order.released",
 	// "sales_order.amended".
 	Type string `protobuf:"bytes,3,opt,name=type,proto3" json:"type,omitempty"`

@@ -31,7 +31,9 @@ type JournalEntry struct {
 	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	// What posted it: "shipment" (Dr 5000 COGS / Cr 1200 Inventory),
 	// "receipt" (Dr 1200 Inventory / Cr 2000 Accounts payable, with 5100
-	// Purchase price variance for purchase orders), "adjustment" (a stock
+	// Purchase price variance for purchase orders), "purchase_return"
+	// (goods sent back to the supplier: the receipt's lines with the sides
+	// swapped, Dr 2000 / Cr 1200, 5100 the difference), "adjustment" (a stock
 	// count or shrinkage: Dr 1200 Inventory / Cr 5200 Inventory adjustments,
 	// or the reverse), "revaluation" (a new standard cost of stock on hand,
 	// 1200 against 5200), "invoice", "invoice_void", "payment",
@@ -39,6 +41,7 @@ type JournalEntry struct {
 	// Dr 1100 Accounts receivable / Cr 1000 Cash).
 	Kind string `protobuf:"bytes,2,opt,name=kind,proto3" json:"kind,omitempty"`
 	// The business document: "shipments/<id>", "stockAdjustments/<id>",
+	// "purchaseOrders/<id>" (its receipts and returns),
 	// "items/<sku>" (a revaluation), "payments/<id>" (a payment, its
 	// reversal and its refunds).
 	Reference    string         `protobuf:"bytes,3,opt,name=reference,proto3" json:"reference,omitempty"`

@@ -1061,6 +1061,140 @@ func (x *ReceiptLine) GetQuantity() string {
 	return ""
 }
 
+type ReturnPurchaseOrderRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Lines returned, each line at most once.
+	Lines []*ReturnLine `protobuf:"bytes,2,rep,name=lines,proto3" json:"lines,omitempty"`
+	// Warehouse code the goods leave from; defaults to the default
+	// warehouse.
+	Warehouse string `protobuf:"bytes,3,opt,name=warehouse,proto3" json:"warehouse,omitempty"`
+	// Why the goods go back ("damaged", an RMA number), at most 200
+	// characters; the stock moves' reason, "return" when empty.
+	Reason        string `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
+	RequestId     string `protobuf:"bytes,5,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReturnPurchaseOrderRequest) Reset() {
+	*x = ReturnPurchaseOrderRequest{}
+	mi := &file_erp_v1_purchasing_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReturnPurchaseOrderRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReturnPurchaseOrderRequest) ProtoMessage() {}
+
+func (x *ReturnPurchaseOrderRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_erp_v1_purchasing_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReturnPurchaseOrderRequest.ProtoReflect.Descriptor instead.
+func (*ReturnPurchaseOrderRequest) Descriptor() ([]byte, []int) {
+	return file_erp_v1_purchasing_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *ReturnPurchaseOrderRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *ReturnPurchaseOrderRequest) GetLines() []*ReturnLine {
+	if x != nil {
+		return x.Lines
+	}
+	return nil
+}
+
+func (x *ReturnPurchaseOrderRequest) GetWarehouse() string {
+	if x != nil {
+		return x.Warehouse
+	}
+	return ""
+}
+
+func (x *ReturnPurchaseOrderRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *ReturnPurchaseOrderRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+type ReturnLine struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	LineNumber int32                  `protobuf:"varint,1,opt,name=line_number,json=lineNumber,proto3" json:"line_number,omitempty"`
+	// Positive decimal string, at most what the line has received.
+	Quantity      string `protobuf:"bytes,2,opt,name=quantity,proto3" json:"quantity,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReturnLine) Reset() {
+	*x = ReturnLine{}
+	mi := &file_erp_v1_purchasing_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReturnLine) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReturnLine) ProtoMessage() {}
+
+func (x *ReturnLine) ProtoReflect() protoreflect.Message {
+	mi := &file_erp_v1_purchasing_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReturnLine.ProtoReflect.Descriptor instead.
+func (*ReturnLine) Descriptor() ([]byte, []int) {
+	return file_erp_v1_purchasing_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *ReturnLine) GetLineNumber() int32 {
+	if x != nil {
+		return x.LineNumber
+	}
+	return 0
+}
+
+func (x *ReturnLine) GetQuantity() string {
+	if x != nil {
+		return x.Quantity
+	}
+	return ""
+}
+
 type CancelPurchaseOrderRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -1072,7 +1206,7 @@ type CancelPurchaseOrderRequest struct {
 
 func (x *CancelPurchaseOrderRequest) Reset() {
 	*x = CancelPurchaseOrderRequest{}
-	mi := &file_erp_v1_purchasing_proto_msgTypes[15]
+	mi := &file_erp_v1_purchasing_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1084,7 +1218,7 @@ func (x *CancelPurchaseOrderRequest) String() string {
 func (*CancelPurchaseOrderRequest) ProtoMessage() {}
 
 func (x *CancelPurchaseOrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_erp_v1_purchasing_proto_msgTypes[15]
+	mi := &file_erp_v1_purchasing_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1097,7 +1231,7 @@ func (x *CancelPurchaseOrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelPurchaseOrderRequest.ProtoReflect.Descriptor instead.
 func (*CancelPurchaseOrderRequest) Descriptor() ([]byte, []int) {
-	return file_erp_v1_purchasing_proto_rawDescGZIP(), []int{15}
+	return file_erp_v1_purchasing_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *CancelPurchaseOrderRequest) GetId() string {
@@ -1205,6 +1339,18 @@ const file_erp_v1_purchasing_proto_rawDesc = "" +
 	"\vReceiptLine\x12\x1f\n" +
 	"\vline_number\x18\x01 \x01(\x05R\n" +
 	"lineNumber\x12\x1a\n" +
+	"\bquantity\x18\x02 \x01(\tR\bquantity\"\xab\x01\n" +
+	"\x1aReturnPurchaseOrderRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12(\n" +
+	"\x05lines\x18\x02 \x03(\v2\x12.erp.v1.ReturnLineR\x05lines\x12\x1c\n" +
+	"\twarehouse\x18\x03 \x01(\tR\twarehouse\x12\x16\n" +
+	"\x06reason\x18\x04 \x01(\tR\x06reason\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x05 \x01(\tR\trequestId\"I\n" +
+	"\n" +
+	"ReturnLine\x12\x1f\n" +
+	"\vline_number\x18\x01 \x01(\x05R\n" +
+	"lineNumber\x12\x1a\n" +
 	"\bquantity\x18\x02 \x01(\tR\bquantity\"_\n" +
 	"\x1aCancelPurchaseOrderRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
@@ -1223,13 +1369,14 @@ const file_erp_v1_purchasing_proto_rawDesc = "" +
 	"\x0eCreateSupplier\x12\x1d.erp.v1.CreateSupplierRequest\x1a\x10.erp.v1.Supplier\x12;\n" +
 	"\vGetSupplier\x12\x1a.erp.v1.GetSupplierRequest\x1a\x10.erp.v1.Supplier\x12L\n" +
 	"\rListSuppliers\x12\x1c.erp.v1.ListSuppliersRequest\x1a\x1d.erp.v1.ListSuppliersResponse\x12A\n" +
-	"\x0eUpdateSupplier\x12\x1d.erp.v1.UpdateSupplierRequest\x1a\x10.erp.v1.Supplier2\x87\x04\n" +
+	"\x0eUpdateSupplier\x12\x1d.erp.v1.UpdateSupplierRequest\x1a\x10.erp.v1.Supplier2\xd9\x04\n" +
 	"\x14PurchaseOrderService\x12P\n" +
 	"\x13CreatePurchaseOrder\x12\".erp.v1.CreatePurchaseOrderRequest\x1a\x15.erp.v1.PurchaseOrder\x12J\n" +
 	"\x10GetPurchaseOrder\x12\x1f.erp.v1.GetPurchaseOrderRequest\x1a\x15.erp.v1.PurchaseOrder\x12[\n" +
 	"\x12ListPurchaseOrders\x12!.erp.v1.ListPurchaseOrdersRequest\x1a\".erp.v1.ListPurchaseOrdersResponse\x12N\n" +
 	"\x12OrderPurchaseOrder\x12!.erp.v1.OrderPurchaseOrderRequest\x1a\x15.erp.v1.PurchaseOrder\x12R\n" +
 	"\x14ReceivePurchaseOrder\x12#.erp.v1.ReceivePurchaseOrderRequest\x1a\x15.erp.v1.PurchaseOrder\x12P\n" +
+	"\x13ReturnPurchaseOrder\x12\".erp.v1.ReturnPurchaseOrderRequest\x1a\x15.erp.v1.PurchaseOrder\x12P\n" +
 	"\x13CancelPurchaseOrder\x12\".erp.v1.CancelPurchaseOrderRequest\x1a\x15.erp.v1.PurchaseOrderB+Z)github.com/seamhq/seam/proto/erp/v1;erpv1b\x06proto3"
 
 var (
@@ -1245,7 +1392,7 @@ func file_erp_v1_purchasing_proto_rawDescGZIP() []byte {
 }
 
 var file_erp_v1_purchasing_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_erp_v1_purchasing_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
+var file_erp_v1_purchasing_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
 var file_erp_v1_purchasing_proto_goTypes = []any{
 	(PurchaseOrderStatus)(0),            // 0: erp.v1.PurchaseOrderStatus
 	(*Supplier)(nil),                    // 1: erp.v1.Supplier
@@ -1263,53 +1410,58 @@ var file_erp_v1_purchasing_proto_goTypes = []any{
 	(*OrderPurchaseOrderRequest)(nil),   // 13: erp.v1.OrderPurchaseOrderRequest
 	(*ReceivePurchaseOrderRequest)(nil), // 14: erp.v1.ReceivePurchaseOrderRequest
 	(*ReceiptLine)(nil),                 // 15: erp.v1.ReceiptLine
-	(*CancelPurchaseOrderRequest)(nil),  // 16: erp.v1.CancelPurchaseOrderRequest
-	(*timestamppb.Timestamp)(nil),       // 17: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),       // 18: google.protobuf.FieldMask
-	(*v1.Money)(nil),                    // 19: money.v1.Money
+	(*ReturnPurchaseOrderRequest)(nil),  // 16: erp.v1.ReturnPurchaseOrderRequest
+	(*ReturnLine)(nil),                  // 17: erp.v1.ReturnLine
+	(*CancelPurchaseOrderRequest)(nil),  // 18: erp.v1.CancelPurchaseOrderRequest
+	(*timestamppb.Timestamp)(nil),       // 19: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),       // 20: google.protobuf.FieldMask
+	(*v1.Money)(nil),                    // 21: money.v1.Money
 }
 var file_erp_v1_purchasing_proto_depIdxs = []int32{
-	17, // 0: erp.v1.Supplier.create_time:type_name -> google.protobuf.Timestamp
-	17, // 1: erp.v1.Supplier.update_time:type_name -> google.protobuf.Timestamp
+	19, // 0: erp.v1.Supplier.create_time:type_name -> google.protobuf.Timestamp
+	19, // 1: erp.v1.Supplier.update_time:type_name -> google.protobuf.Timestamp
 	1,  // 2: erp.v1.CreateSupplierRequest.supplier:type_name -> erp.v1.Supplier
 	1,  // 3: erp.v1.ListSuppliersResponse.suppliers:type_name -> erp.v1.Supplier
 	1,  // 4: erp.v1.UpdateSupplierRequest.supplier:type_name -> erp.v1.Supplier
-	18, // 5: erp.v1.UpdateSupplierRequest.update_mask:type_name -> google.protobuf.FieldMask
+	20, // 5: erp.v1.UpdateSupplierRequest.update_mask:type_name -> google.protobuf.FieldMask
 	0,  // 6: erp.v1.PurchaseOrder.status:type_name -> erp.v1.PurchaseOrderStatus
 	8,  // 7: erp.v1.PurchaseOrder.lines:type_name -> erp.v1.PurchaseOrderLine
-	19, // 8: erp.v1.PurchaseOrder.total:type_name -> money.v1.Money
-	17, // 9: erp.v1.PurchaseOrder.create_time:type_name -> google.protobuf.Timestamp
-	17, // 10: erp.v1.PurchaseOrder.update_time:type_name -> google.protobuf.Timestamp
-	19, // 11: erp.v1.PurchaseOrderLine.unit_cost:type_name -> money.v1.Money
-	19, // 12: erp.v1.PurchaseOrderLine.amount:type_name -> money.v1.Money
+	21, // 8: erp.v1.PurchaseOrder.total:type_name -> money.v1.Money
+	19, // 9: erp.v1.PurchaseOrder.create_time:type_name -> google.protobuf.Timestamp
+	19, // 10: erp.v1.PurchaseOrder.update_time:type_name -> google.protobuf.Timestamp
+	21, // 11: erp.v1.PurchaseOrderLine.unit_cost:type_name -> money.v1.Money
+	21, // 12: erp.v1.PurchaseOrderLine.amount:type_name -> money.v1.Money
 	7,  // 13: erp.v1.CreatePurchaseOrderRequest.purchase_order:type_name -> erp.v1.PurchaseOrder
 	7,  // 14: erp.v1.ListPurchaseOrdersResponse.purchase_orders:type_name -> erp.v1.PurchaseOrder
 	15, // 15: erp.v1.ReceivePurchaseOrderRequest.lines:type_name -> erp.v1.ReceiptLine
-	2,  // 16: erp.v1.SupplierService.CreateSupplier:input_type -> erp.v1.CreateSupplierRequest
-	3,  // 17: erp.v1.SupplierService.GetSupplier:input_type -> erp.v1.GetSupplierRequest
-	4,  // 18: erp.v1.SupplierService.ListSuppliers:input_type -> erp.v1.ListSuppliersRequest
-	6,  // 19: erp.v1.SupplierService.UpdateSupplier:input_type -> erp.v1.UpdateSupplierRequest
-	9,  // 20: erp.v1.PurchaseOrderService.CreatePurchaseOrder:input_type -> erp.v1.CreatePurchaseOrderRequest
-	10, // 21: erp.v1.PurchaseOrderService.GetPurchaseOrder:input_type -> erp.v1.GetPurchaseOrderRequest
-	11, // 22: erp.v1.PurchaseOrderService.ListPurchaseOrders:input_type -> erp.v1.ListPurchaseOrdersRequest
-	13, // 23: erp.v1.PurchaseOrderService.OrderPurchaseOrder:input_type -> erp.v1.OrderPurchaseOrderRequest
-	14, // 24: erp.v1.PurchaseOrderService.ReceivePurchaseOrder:input_type -> erp.v1.ReceivePurchaseOrderRequest
-	16, // 25: erp.v1.PurchaseOrderService.CancelPurchaseOrder:input_type -> erp.v1.CancelPurchaseOrderRequest
-	1,  // 26: erp.v1.SupplierService.CreateSupplier:output_type -> erp.v1.Supplier
-	1,  // 27: erp.v1.SupplierService.GetSupplier:output_type -> erp.v1.Supplier
-	5,  // 28: erp.v1.SupplierService.ListSuppliers:output_type -> erp.v1.ListSuppliersResponse
-	1,  // 29: erp.v1.SupplierService.UpdateSupplier:output_type -> erp.v1.Supplier
-	7,  // 30: erp.v1.PurchaseOrderService.CreatePurchaseOrder:output_type -> erp.v1.PurchaseOrder
-	7,  // 31: erp.v1.PurchaseOrderService.GetPurchaseOrder:output_type -> erp.v1.PurchaseOrder
-	12, // 32: erp.v1.PurchaseOrderService.ListPurchaseOrders:output_type -> erp.v1.ListPurchaseOrdersResponse
-	7,  // 33: erp.v1.PurchaseOrderService.OrderPurchaseOrder:output_type -> erp.v1.PurchaseOrder
-	7,  // 34: erp.v1.PurchaseOrderService.ReceivePurchaseOrder:output_type -> erp.v1.PurchaseOrder
-	7,  // 35: erp.v1.PurchaseOrderService.CancelPurchaseOrder:output_type -> erp.v1.PurchaseOrder
-	26, // [26:36] is the sub-list for method output_type
-	16, // [16:26] is the sub-list for method input_type
-	16, // [16:16] is the sub-list for extension type_name
-	16, // [16:16] is the sub-list for extension extendee
-	0,  // [0:16] is the sub-list for field type_name
+	17, // 16: erp.v1.ReturnPurchaseOrderRequest.lines:type_name -> erp.v1.ReturnLine
+	2,  // 17: erp.v1.SupplierService.CreateSupplier:input_type -> erp.v1.CreateSupplierRequest
+	3,  // 18: erp.v1.SupplierService.GetSupplier:input_type -> erp.v1.GetSupplierRequest
+	4,  // 19: erp.v1.SupplierService.ListSuppliers:input_type -> erp.v1.ListSuppliersRequest
+	6,  // 20: erp.v1.SupplierService.UpdateSupplier:input_type -> erp.v1.UpdateSupplierRequest
+	9,  // 21: erp.v1.PurchaseOrderService.CreatePurchaseOrder:input_type -> erp.v1.CreatePurchaseOrderRequest
+	10, // 22: erp.v1.PurchaseOrderService.GetPurchaseOrder:input_type -> erp.v1.GetPurchaseOrderRequest
+	11, // 23: erp.v1.PurchaseOrderService.ListPurchaseOrders:input_type -> erp.v1.ListPurchaseOrdersRequest
+	13, // 24: erp.v1.PurchaseOrderService.OrderPurchaseOrder:input_type -> erp.v1.OrderPurchaseOrderRequest
+	14, // 25: erp.v1.PurchaseOrderService.ReceivePurchaseOrder:input_type -> erp.v1.ReceivePurchaseOrderRequest
+	16, // 26: erp.v1.PurchaseOrderService.ReturnPurchaseOrder:input_type -> erp.v1.ReturnPurchaseOrderRequest
+	18, // 27: erp.v1.PurchaseOrderService.CancelPurchaseOrder:input_type -> erp.v1.CancelPurchaseOrderRequest
+	1,  // 28: erp.v1.SupplierService.CreateSupplier:output_type -> erp.v1.Supplier
+	1,  // 29: erp.v1.SupplierService.GetSupplier:output_type -> erp.v1.Supplier
+	5,  // 30: erp.v1.SupplierService.ListSuppliers:output_type -> erp.v1.ListSuppliersResponse
+	1,  // 31: erp.v1.SupplierService.UpdateSupplier:output_type -> erp.v1.Supplier
+	7,  // 32: erp.v1.PurchaseOrderService.CreatePurchaseOrder:output_type -> erp.v1.PurchaseOrder
+	7,  // 33: erp.v1.PurchaseOrderService.GetPurchaseOrder:output_type -> erp.v1.PurchaseOrder
+	12, // 34: erp.v1.PurchaseOrderService.ListPurchaseOrders:output_type -> erp.v1.ListPurchaseOrdersResponse
+	7,  // 35: erp.v1.PurchaseOrderService.OrderPurchaseOrder:output_type -> erp.v1.PurchaseOrder
+	7,  // 36: erp.v1.PurchaseOrderService.ReceivePurchaseOrder:output_type -> erp.v1.PurchaseOrder
+	7,  // 37: erp.v1.PurchaseOrderService.ReturnPurchaseOrder:output_type -> erp.v1.PurchaseOrder
+	7,  // 38: erp.v1.PurchaseOrderService.CancelPurchaseOrder:output_type -> erp.v1.PurchaseOrder
+	28, // [28:39] is the sub-list for method output_type
+	17, // [17:28] is the sub-list for method input_type
+	17, // [17:17] is the sub-list for extension type_name
+	17, // [17:17] is the sub-list for extension extendee
+	0,  // [0:17] is the sub-list for field type_name
 }
 
 func init() { file_erp_v1_purchasing_proto_init() }
@@ -1323,7 +1475,7 @@ func file_erp_v1_purchasing_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_erp_v1_purchasing_proto_rawDesc), len(file_erp_v1_purchasing_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   16,
+			NumMessages:   18,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

@@ -436,6 +436,51 @@ func local_request_PurchaseOrderService_ReceivePurchaseOrder_0(ctx context.Conte
 	return msg, metadata, err
 }
 
+func request_PurchaseOrderService_ReturnPurchaseOrder_0(ctx context.Context, marshaler runtime.Marshaler, client PurchaseOrderServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq ReturnPurchaseOrderRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	val, ok := pathParams["id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "id")
+	}
+	protoReq.Id, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "id", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.ReturnPurchaseOrder(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_PurchaseOrderService_ReturnPurchaseOrder_0(ctx context.Context, marshaler runtime.Marshaler, server PurchaseOrderServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq ReturnPurchaseOrderRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	val, ok := pathParams["id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "id")
+	}
+	protoReq.Id, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "id", err)
+	}
+	msg, err := server.ReturnPurchaseOrder(ctx, &protoReq)
+	return msg, metadata, err
+}
+
 func request_PurchaseOrderService_CancelPurchaseOrder_0(ctx context.Context, marshaler runtime.Marshaler, client PurchaseOrderServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
 		protoReq CancelPurchaseOrderRequest
@@ -676,6 +721,26 @@ func RegisterPurchaseOrderServiceHandlerServer(ctx context.Context, mux *runtime
 			return
 		}
 		forward_PurchaseOrderService_ReceivePurchaseOrder_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodPost, pattern_PurchaseOrderService_ReturnPurchaseOrder_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/erp.v1.PurchaseOrderService/ReturnPurchaseOrder", runtime.WithHTTPPathPattern("/v1/purchaseOrders/{id}:return"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_PurchaseOrderService_ReturnPurchaseOrder_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_PurchaseOrderService_ReturnPurchaseOrder_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
 	mux.Handle(http.MethodPost, pattern_PurchaseOrderService_CancelPurchaseOrder_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
@@ -943,6 +1008,23 @@ func RegisterPurchaseOrderServiceHandlerClient(ctx context.Context, mux *runtime
 		}
 		forward_PurchaseOrderService_ReceivePurchaseOrder_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodPost, pattern_PurchaseOrderService_ReturnPurchaseOrder_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/erp.v1.PurchaseOrderService/ReturnPurchaseOrder", runtime.WithHTTPPathPattern("/v1/purchaseOrders/{id}:return"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_PurchaseOrderService_ReturnPurchaseOrder_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_PurchaseOrderService_ReturnPurchaseOrder_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodPost, pattern_PurchaseOrderService_CancelPurchaseOrder_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -969,6 +1051,7 @@ var (
 	pattern_PurchaseOrderService_ListPurchaseOrders_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "purchaseOrders"}, ""))
 	pattern_PurchaseOrderService_OrderPurchaseOrder_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "purchaseOrders", "id"}, "order"))
 	pattern_PurchaseOrderService_ReceivePurchaseOrder_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "purchaseOrders", "id"}, "receive"))
+	pattern_PurchaseOrderService_ReturnPurchaseOrder_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "purchaseOrders", "id"}, "return"))
 	pattern_PurchaseOrderService_CancelPurchaseOrder_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "purchaseOrders", "id"}, "cancel"))
 )
 
@@ -978,5 +1061,6 @@ var (
 	forward_PurchaseOrderService_ListPurchaseOrders_0   = runtime.ForwardResponseMessage
 	forward_PurchaseOrderService_OrderPurchaseOrder_0   = runtime.ForwardResponseMessage
 	forward_PurchaseOrderService_ReceivePurchaseOrder_0 = runtime.ForwardResponseMessage
+	forward_PurchaseOrderService_ReturnPurchaseOrder_0  = runtime.ForwardResponseMessage
 	forward_PurchaseOrderService_CancelPurchaseOrder_0  = runtime.ForwardResponseMessage
 )

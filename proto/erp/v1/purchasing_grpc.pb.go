@@ -244,6 +244,7 @@ const (
 	PurchaseOrderService_ListPurchaseOrders_FullMethodName   = "/erp.v1.PurchaseOrderService/ListPurchaseOrders"
 	PurchaseOrderService_OrderPurchaseOrder_FullMethodName   = "/erp.v1.PurchaseOrderService/OrderPurchaseOrder"
 	PurchaseOrderService_ReceivePurchaseOrder_FullMethodName = "/erp.v1.PurchaseOrderService/ReceivePurchaseOrder"
+	PurchaseOrderService_ReturnPurchaseOrder_FullMethodName  = "/erp.v1.PurchaseOrderService/ReturnPurchaseOrder"
 	PurchaseOrderService_CancelPurchaseOrder_FullMethodName  = "/erp.v1.PurchaseOrderService/CancelPurchaseOrder"
 )
 
@@ -268,6 +269,20 @@ type PurchaseOrderServiceClient interface {
 	// balanced. Partial receipts are allowed; more than a line has open is
 	// FAILED_PRECONDITION.
 	ReceivePurchaseOrder(ctx context.Context, in *ReceivePurchaseOrderRequest, opts ...grpc.CallOption) (*PurchaseOrder, error)
+	// ReturnPurchaseOrder sends received quantities of lines back to the
+	// supplier, the opposite of a receipt: stock leaves the warehouse
+	// through the stock ledger (kind return, reference
+	// purchaseOrders/<id>), the lines' received quantities drop (what went
+	// back can be received again, or the order cancelled, which closes it),
+	// and one journal entry per currency (kind purchase_return) mirrors the
+	// receipt's: Dr 2000 Accounts payable at the order's unit costs,
+	// rounded cumulatively per line, Cr 1200 Inventory at standard cost,
+	// the difference on 5100 Purchase price variance. A received order
+	// becomes PARTIALLY_RECEIVED (ORDERED when nothing received remains); a
+	// closed one stays CLOSED. More than a line has received, or than is
+	// available (on hand - reserved) in the warehouse, is
+	// FAILED_PRECONDITION naming lines[i].quantity; nothing is written.
+	ReturnPurchaseOrder(ctx context.Context, in *ReturnPurchaseOrderRequest, opts ...grpc.CallOption) (*PurchaseOrder, error)
 	// CancelPurchaseOrder cancels what is not received of a purchase order:
 	// a draft or an ordered one becomes CANCELLED, a partially received one
 	// CLOSED (what arrived stays; the rest is no longer incoming, event
@@ -334,6 +349,16 @@ func (c *purchaseOrderServiceClient) ReceivePurchaseOrder(ctx context.Context, i
 	return out, nil
 }
 
+func (c *purchaseOrderServiceClient) ReturnPurchaseOrder(ctx context.Context, in *ReturnPurchaseOrderRequest, opts ...grpc.CallOption) (*PurchaseOrder, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(PurchaseOrder)
+	err := c.cc.Invoke(ctx, PurchaseOrderService_ReturnPurchaseOrder_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *purchaseOrderServiceClient) CancelPurchaseOrder(ctx context.Context, in *CancelPurchaseOrderRequest, opts ...grpc.CallOption) (*PurchaseOrder, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(PurchaseOrder)
@@ -365,6 +390,20 @@ type PurchaseOrderServiceServer interface {
 	// balanced. Partial receipts are allowed; more than a line has open is
 	// FAILED_PRECONDITION.
 	ReceivePurchaseOrder(context.Context, *ReceivePurchaseOrderRequest) (*PurchaseOrder, error)
+	// ReturnPurchaseOrder sends received quantities of lines back to the
+	// supplier, the opposite of a receipt: stock leaves the warehouse
+	// through the stock ledger (kind return, reference
+	// purchaseOrders/<id>), the lines' received quantities drop (what went
+	// back can be received again, or the order cancelled, which closes it),
+	// and one journal entry per currency (kind purchase_return) mirrors the
+	// receipt's: Dr 2000 Accounts payable at the order's unit costs,
+	// rounded cumulatively per line, Cr 1200 Inventory at standard cost,
+	// the difference on 5100 Purchase price variance. A received order
+	// becomes PARTIALLY_RECEIVED (ORDERED when nothing received remains); a
+	// closed one stays CLOSED. More than a line has received, or than is
+	// available (on hand - reserved) in the warehouse, is
+	// FAILED_PRECONDITION naming lines[i].quantity; nothing is written.
+	ReturnPurchaseOrder(context.Context, *ReturnPurchaseOrderRequest) (*PurchaseOrder, error)
 	// CancelPurchaseOrder cancels what is not received of a purchase order:
 	// a draft or an ordered one becomes CANCELLED, a partially received one
 	// CLOSED (what arrived stays; the rest is no longer incoming, event
@@ -395,6 +434,9 @@ func (UnimplementedPurchaseOrderServiceServer) OrderPurchaseOrder(context.Contex
 }
 func (UnimplementedPurchaseOrderServiceServer) ReceivePurchaseOrder(context.Context, *ReceivePurchaseOrderRequest) (*PurchaseOrder, error) {
 	return nil, status.Error(codes.Unimplemented, "method ReceivePurchaseOrder not implemented")
+}
+func (UnimplementedPurchaseOrderServiceServer) ReturnPurchaseOrder(context.Context, *ReturnPurchaseOrderRequest) (*PurchaseOrder, error) {
+	return nil, status.Error(codes.Unimplemented, "method ReturnPurchaseOrder not implemented")
 }
 func (UnimplementedPurchaseOrderServiceServer) CancelPurchaseOrder(context.Context, *CancelPurchaseOrderRequest) (*PurchaseOrder, error) {
 	return nil, status.Error(codes.Unimplemented, "method CancelPurchaseOrder not implemented")
@@ -510,6 +552,24 @@ func _PurchaseOrderService_ReceivePurchaseOrder_Handler(srv interface{}, ctx con
 	return interceptor(ctx, in, info, handler)
 }
 
+func _PurchaseOrderService_ReturnPurchaseOrder_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ReturnPurchaseOrderRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PurchaseOrderServiceServer).ReturnPurchaseOrder(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: PurchaseOrderService_ReturnPurchaseOrder_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PurchaseOrderServiceServer).ReturnPurchaseOrder(ctx, req.(*ReturnPurchaseOrderRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _PurchaseOrderService_CancelPurchaseOrder_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(CancelPurchaseOrderRequest)
 	if err := dec(in); err != nil {
@@ -554,6 +614,10 @@ var PurchaseOrderService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ReceivePurchaseOrder",
 			Handler:    _PurchaseOrderService_ReceivePurchaseOrder_Handler,
+		},
+		{
+			MethodName: "ReturnPurchaseOrder",
+			Handler:    _PurchaseOrderService_ReturnPurchaseOrder_Handler,
 		},
 		{
 			MethodName: "CancelPurchaseOrder",

@@ -300,8 +300,10 @@ type StockAdjustment struct {
 	// arriving: kind receipt, posted against 2000 Accounts payable, and
 	// must be positive. Any other ("count", "correction", "damage", ...) is
 	// a counted correction of either sign, kind adjustment, posted against
-	// 5200 Inventory adjustments: take stock out, a receipt entered in error
-	// or goods sent back to the supplier included, with one of those.
+	// 5200 Inventory adjustments: take stock out, a receipt entered in
+	// error included, with one of those. Goods sent back to the supplier of
+	// a purchase order are a return (ReturnPurchaseOrder), which also
+	// lowers what the supplier is owed.
 	Reason     string                 `protobuf:"bytes,5,opt,name=reason,proto3" json:"reason,omitempty"`
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	// The item's availability after the adjustment when created, its
@@ -698,14 +700,15 @@ type StockMove struct {
 	Sku   string                 `protobuf:"bytes,2,opt,name=sku,proto3" json:"sku,omitempty"`
 	// Warehouse code.
 	Warehouse string `protobuf:"bytes,3,opt,name=warehouse,proto3" json:"warehouse,omitempty"`
-	// "receipt", "adjustment", "reservation", "release", "shipment" or
-	// "transfer".
+	// "receipt", "adjustment", "reservation", "release", "shipment",
+	// "transfer" or "return" (goods sent back to a purchase order's
+	// supplier).
 	Kind string `protobuf:"bytes,4,opt,name=kind,proto3" json:"kind,omitempty"`
 	// Decimal strings: what the move added to on hand and to reserved
 	// (negative for what it took).
 	OnHandDelta   string `protobuf:"bytes,5,opt,name=on_hand_delta,json=onHandDelta,proto3" json:"on_hand_delta,omitempty"`
 	ReservedDelta string `protobuf:"bytes,6,opt,name=reserved_delta,json=reservedDelta,proto3" json:"reserved_delta,omitempty"`
-	// Why, for adjustments and transfers.
+	// Why, for adjustments, transfers and returns.
 	Reason string `protobuf:"bytes,7,opt,name=reason,proto3" json:"reason,omitempty"`
 	// What caused the move: "salesOrders/<id>", "shipments/<id>",
 	// "stockTransfers/<id>", "purchaseOrders/<id>", ...; empty for none.
