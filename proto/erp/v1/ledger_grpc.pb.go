@@ -30,6 +30,9 @@ const (
 // LedgerService reads the general ledger: the immutable double-entry
 // journal posted by business events, and its reports.
 type LedgerServiceClient interface {
+	// ListJournalEntries pages through the journal in the order its entries
+	// committed: as ListStockMoves, a reader continuing later from the token
+	// of a page never skips an entry that committed meanwhile.
 	ListJournalEntries(ctx context.Context, in *ListJournalEntriesRequest, opts ...grpc.CallOption) (*ListJournalEntriesResponse, error)
 	// GetTrialBalance sums the journal per account and currency; in every
 	// currency total debits equal total credits.
@@ -71,6 +74,9 @@ func (c *ledgerServiceClient) GetTrialBalance(ctx context.Context, in *GetTrialB
 // LedgerService reads the general ledger: the immutable double-entry
 // journal posted by business events, and its reports.
 type LedgerServiceServer interface {
+	// ListJournalEntries pages through the journal in the order its entries
+	// committed: as ListStockMoves, a reader continuing later from the token
+	// of a page never skips an entry that committed meanwhile.
 	ListJournalEntries(context.Context, *ListJournalEntriesRequest) (*ListJournalEntriesResponse, error)
 	// GetTrialBalance sums the journal per account and currency; in every
 	// currency total debits equal total credits.

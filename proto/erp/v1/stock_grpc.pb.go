@@ -242,7 +242,11 @@ type StockServiceClient interface {
 	// must compare sku or reference with "=": one item's moves (its stock
 	// card, narrowed by warehouse or kind if asked), or what one document
 	// moved, e.g. reference = "stockTransfers/<id>" or "salesOrders/<id>".
-	// Without a filter it pages through the whole ledger.
+	// Without a filter it pages through the whole ledger. Moves come in the
+	// order they committed: a reader that pages to the end and later
+	// continues from the token of its last page never skips a move that
+	// committed meanwhile (the last page carries no token; continue from the
+	// token that page was asked with, and drop moves already read by id).
 	ListStockMoves(ctx context.Context, in *ListStockMovesRequest, opts ...grpc.CallOption) (*ListStockMovesResponse, error)
 }
 
@@ -332,7 +336,11 @@ type StockServiceServer interface {
 	// must compare sku or reference with "=": one item's moves (its stock
 	// card, narrowed by warehouse or kind if asked), or what one document
 	// moved, e.g. reference = "stockTransfers/<id>" or "salesOrders/<id>".
-	// Without a filter it pages through the whole ledger.
+	// Without a filter it pages through the whole ledger. Moves come in the
+	// order they committed: a reader that pages to the end and later
+	// continues from the token of its last page never skips a move that
+	// committed meanwhile (the last page carries no token; continue from the
+	// token that page was asked with, and drop moves already read by id).
 	ListStockMoves(context.Context, *ListStockMovesRequest) (*ListStockMovesResponse, error)
 	mustEmbedUnimplementedStockServiceServer()
 }
