@@ -471,19 +471,7 @@ func (s *Store) ReceivePurchaseOrder(ctx context.Context, id, warehouse string, 
 		cl.queue(b)
 		b.Queue(`SELECT EXISTS (SELECT 1 FROM warehouses WHERE code = $1)`, warehouse).
 			QueryRow(func(row pgx.Row) error { return row.Scan(&warehouseExists) })
-		b.Queue(`SELECT sku, currency_code, standard_cost FROM items
-			WHERE sku IN (SELECT sku FROM purchase_order_lines WHERE order_id = $1)`, id).
-			Query(func(rows pgx.Rows) error {
-				for rows.Next() {
-					var sku string
-					var m money.Money
-					if err := rows.Scan(&sku, &m.Currency, &m.Amount); err != nil {
-						return err
-					}
-					costs[sku] = m
-				}
-				return rows.Err()
-			})
+		queueStandardCosts(b, id, costs)
 	}, func(tx pgx.Tx) error {
 		o, err := getPurchaseOrder(ctx, tx, id, true)
 		if err != nil {
@@ -509,14 +497,7 @@ func (s *Store) ReceivePurchaseOrder(ctx context.Context, id, warehouse string, 
 		// both currencies (credited its standard value in the item's, debited
 		// its purchase cost in the order's) until finance converts them.
 		var changes []stock.Change
-		standard, purchase := map[string]decimal.Decimal{}, map[string]decimal.Decimal{}
-		currencies := []string{o.Currency}
-		add := func(to map[string]decimal.Decimal, currency string, amount decimal.Decimal) {
-			if !slices.Contains(currencies, currency) {
-				currencies = append(currencies, currency)
-			}
-			to[currency] = to[currency].Add(amount)
-		}
+		p := newPostings(o.Currency)
 		for i, l := range o.Lines {
 			q := l.Received.Sub(before[i])
 			if !q.IsPositive() {
@@ -529,8 +510,8 @@ func (s *Store) ReceivePurchaseOrder(ctx context.Context, id, warehouse string, 
 			a.Apply(c)
 			changes = append(changes, c)
 			cost := costs[l.SKU]
-			add(standard, cost.Currency, ledger.StockValueChange(onHandBefore, a.OnHand, cost))
-			add(purchase, o.Currency, purchasing.PayableChange(l, before[i], o.Currency))
+			p.addStandard(cost.Currency, ledger.StockValueChange(onHandBefore, a.OnHand, cost))
+			p.addPurchase(o.Currency, purchasing.PayableChange(l, before[i], o.Currency))
 		}
 		o.Revision++
 		// Stock that arrives goes to backorders first.
@@ -544,26 +525,10 @@ func (s *Store) ReceivePurchaseOrder(ctx context.Context, id, warehouse string, 
 			return err
 		}
 		queueFilled(&w, f)
-		var entries []ledger.Entry
-		for _, cur := range currencies {
-			if e, ok := ledger.PurchaseReceipt("purchaseOrders/"+id, cur, standard[cur], purchase[cur]); ok {
-				entries = append(entries, e)
-			}
-		}
-		if err := queueJournal(&w, entries, actor); err != nil {
+		if err := queueJournal(&w, p.entries("purchaseOrders/"+id, ledger.PurchaseReceipt), actor); err != nil {
 			return err
 		}
-		k := len(o.Lines)
-		nums, rec := make([]int32, k), make([]decimal.Decimal, k)
-		for i, l := range o.Lines {
-			nums[i], rec[i] = l.Number, l.Received
-		}
-		w.Queue(`UPDATE purchase_order_lines l SET received_quantity = u.r, open = $3
-			FROM unnest($2::int[], $4::numeric[]) AS u(n, r)
-			WHERE l.order_id = $1 AND l.line_number = u.n`, id, nums, o.Status.Open(), rec)
-		w.Queue(`UPDATE purchase_orders SET status = $2, revision = $3, update_time = now()
-			WHERE id = $1 RETURNING update_time`, id, string(o.Status), o.Revision).
-			QueryRow(func(row pgx.Row) error { return row.Scan(&o.UpdateTime) })
+		queueReceived(&w, &o)
 		if err := tx.SendBatch(ctx, &w).Close(); err != nil {
 			return fmt.Errorf("receive purchase order %s: %w", id, err)
 		}
@@ -628,19 +593,7 @@ func (s *Store) ReturnPurchaseOrder(ctx context.Context, id, warehouse string, l
 		cl.queue(b)
 		b.Queue(`SELECT EXISTS (SELECT 1 FROM warehouses WHERE code = $1)`, warehouse).
 			QueryRow(func(row pgx.Row) error { return row.Scan(&warehouseExists) })
-		b.Queue(`SELECT sku, currency_code, standard_cost FROM items
-			WHERE sku IN (SELECT sku FROM purchase_order_lines WHERE order_id = $1)`, id).
-			Query(func(rows pgx.Rows) error {
-				for rows.Next() {
-					var sku string
-					var m money.Money
-					if err := rows.Scan(&sku, &m.Currency, &m.Amount); err != nil {
-						return err
-					}
-					costs[sku] = m
-				}
-				return rows.Err()
-			})
+		queueStandardCosts(b, id, costs)
 	}, func(tx pgx.Tx) error {
 		o, err := getPurchaseOrder(ctx, tx, id, true)
 		if err != nil {
@@ -667,14 +620,7 @@ func (s *Store) ReturnPurchaseOrder(ctx context.Context, id, warehouse string, l
 		// nets to zero on every account.
 		var changes []stock.Change
 		var short []errs.FieldViolation
-		standard, purchase := map[string]decimal.Decimal{}, map[string]decimal.Decimal{}
-		currencies := []string{o.Currency}
-		add := func(to map[string]decimal.Decimal, currency string, amount decimal.Decimal) {
-			if !slices.Contains(currencies, currency) {
-				currencies = append(currencies, currency)
-			}
-			to[currency] = to[currency].Add(amount)
-		}
+		p := newPostings(o.Currency)
 		for i, r := range lines {
 			l := o.Lines[r.LineNumber-1]
 			a := set.items[l.SKU]
@@ -698,8 +644,8 @@ func (s *Store) ReturnPurchaseOrder(ctx context.Context, id, warehouse string, l
 			a.Apply(c)
 			changes = append(changes, c)
 			cost := costs[l.SKU]
-			add(standard, cost.Currency, ledger.StockValueChange(onHandBefore, a.OnHand, cost).Neg())
-			add(purchase, o.Currency, purchasing.PayableChange(l, before[r.LineNumber-1], o.Currency).Neg())
+			p.addStandard(cost.Currency, ledger.StockValueChange(onHandBefore, a.OnHand, cost).Neg())
+			p.addPurchase(o.Currency, purchasing.PayableChange(l, before[r.LineNumber-1], o.Currency).Neg())
 		}
 		if len(short) > 0 {
 			return &errs.Error{Kind: errs.FailedPrecondition, Violations: short,
@@ -710,26 +656,10 @@ func (s *Store) ReturnPurchaseOrder(ctx context.Context, id, warehouse string, l
 		if err := queueChanges(&w, set, changes, actor); err != nil {
 			return err
 		}
-		var entries []ledger.Entry
-		for _, cur := range currencies {
-			if e, ok := ledger.PurchaseReturn(reference, cur, standard[cur], purchase[cur]); ok {
-				entries = append(entries, e)
-			}
-		}
-		if err := queueJournal(&w, entries, actor); err != nil {
+		if err := queueJournal(&w, p.entries(reference, ledger.PurchaseReturn), actor); err != nil {
 			return err
 		}
-		k := len(o.Lines)
-		nums, rec := make([]int32, k), make([]decimal.Decimal, k)
-		for i, l := range o.Lines {
-			nums[i], rec[i] = l.Number, l.Received
-		}
-		w.Queue(`UPDATE purchase_order_lines l SET received_quantity = u.r, open = $3
-			FROM unnest($2::int[], $4::numeric[]) AS u(n, r)
-			WHERE l.order_id = $1 AND l.line_number = u.n`, id, nums, o.Status.Open(), rec)
-		w.Queue(`UPDATE purchase_orders SET status = $2, revision = $3, update_time = now()
-			WHERE id = $1 RETURNING update_time`, id, string(o.Status), o.Revision).
-			QueryRow(func(row pgx.Row) error { return row.Scan(&o.UpdateTime) })
+		queueReceived(&w, &o)
 		err = tx.SendBatch(ctx, &w).Close()
 		if pg.IsCheckViolation(err, "") {
 			// The checks above ran under the SKUs' locks; the constraints
@@ -764,4 +694,79 @@ func (s *Store) ReturnPurchaseOrder(ctx context.Context, id, warehouse string, l
 		return purchasing.Order{}, err
 	}
 	return out, nil
+}
+
+// queueStandardCosts queues the read of the standard costs of the items
+// on purchase order id into costs, by SKU.
+func queueStandardCosts(b *pgx.Batch, id string, costs map[string]money.Money) {
+	b.Queue(`SELECT sku, currency_code, standard_cost FROM items
+		WHERE sku IN (SELECT sku FROM purchase_order_lines WHERE order_id = $1)`, id).
+		Query(func(rows pgx.Rows) error {
+			for rows.Next() {
+				var sku string
+				var m money.Money
+				if err := rows.Scan(&sku, &m.Currency, &m.Amount); err != nil {
+					return err
+				}
+				costs[sku] = m
+			}
+			return rows.Err()
+		})
+}
+
+// postings sums what a receipt or a return of a purchase order changes,
+// per currency: the stock's value at standard cost (in the items'
+// currencies) and what is owed the supplier (in the order's).
+type postings struct {
+	currencies         []string
+	standard, purchase map[string]decimal.Decimal
+}
+
+func newPostings(orderCurrency string) *postings {
+	return &postings{currencies: []string{orderCurrency},
+		standard: map[string]decimal.Decimal{}, purchase: map[string]decimal.Decimal{}}
+}
+
+func (p *postings) addStandard(currency string, amount decimal.Decimal) {
+	p.add(p.standard, currency, amount)
+}
+
+func (p *postings) addPurchase(currency string, amount decimal.Decimal) {
+	p.add(p.purchase, currency, amount)
+}
+
+func (p *postings) add(to map[string]decimal.Decimal, currency string, amount decimal.Decimal) {
+	if !slices.Contains(p.currencies, currency) {
+		p.currencies = append(p.currencies, currency)
+	}
+	to[currency] = to[currency].Add(amount)
+}
+
+// entries makes the journal entries of the sums, one per currency that
+// has any (entry is ledger.PurchaseReceipt or ledger.PurchaseReturn).
+func (p *postings) entries(reference string, entry func(reference, currency string, standard, purchase decimal.Decimal) (ledger.Entry, bool)) []ledger.Entry {
+	var out []ledger.Entry
+	for _, cur := range p.currencies {
+		if e, ok := entry(reference, cur, p.standard[cur], p.purchase[cur]); ok {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// queueReceived queues the write of what purchase order o's lines have
+// received, whether each is open, and the order's status and revision,
+// reading back its update time.
+func queueReceived(w *pgx.Batch, o *purchasing.Order) {
+	k := len(o.Lines)
+	nums, rec := make([]int32, k), make([]decimal.Decimal, k)
+	for i, l := range o.Lines {
+		nums[i], rec[i] = l.Number, l.Received
+	}
+	w.Queue(`UPDATE purchase_order_lines l SET received_quantity = u.r, open = $3
+		FROM unnest($2::int[], $4::numeric[]) AS u(n, r)
+		WHERE l.order_id = $1 AND l.line_number = u.n`, o.ID, nums, o.Status.Open(), rec)
+	w.Queue(`UPDATE purchase_orders SET status = $2, revision = $3, update_time = now()
+		WHERE id = $1 RETURNING update_time`, o.ID, string(o.Status), o.Revision).
+		QueryRow(func(row pgx.Row) error { return row.Scan(&o.UpdateTime) })
 }
