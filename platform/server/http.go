@@ -45,7 +45,8 @@ func JSONMarshaler() runtime.Marshaler {
 var setQueryParser sync.Once
 
 func (s *Server) httpHandler(ctx context.Context, reg *prometheus.Registry) (http.Handler, *grpc.ClientConn, error) {
-	conn, err := grpc.NewClient(s.loopback(), gatewayDialOptions(s.log)...)
+	conn, err := grpc.NewClient("passthrough:///gateway",
+		append(gatewayDialOptions(s.log), grpc.WithContextDialer(s.dialGateway))...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("dial own gRPC server: %w", err)
 	}

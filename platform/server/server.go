@@ -27,6 +27,7 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/reflection"
 	"google.golang.org/grpc/status"
+	"google.golang.org/grpc/test/bufconn"
 
 	"github.com/seamhq/seam/platform/auth"
 	"github.com/seamhq/seam/platform/config"
@@ -107,7 +108,7 @@ type Server struct {
 	svc Service
 	log *slog.Logger
 	// grpc serves gRPC callers on GRPC_ADDR; gatewayGRPC serves the same
-	// services to the REST gateway only, on a loopback port, so that
+	// services to the REST gateway only, in memory (bufconn), so that
 	// shutdown can turn gRPC callers away at once (GOAWAY) while REST
 	// calls in flight still go through.
 	grpc, gatewayGRPC *grpc.Server
@@ -122,10 +123,12 @@ type Server struct {
 	// gateway is the REST gateway's mux.
 	gateway *runtime.ServeMux
 
-	grpcLis, httpLis, gatewayLis net.Listener
-	gatewayConn                  *grpc.ClientConn
-	ready                        func(context.Context) error
-	verifier                     *auth.Verifier
+	grpcLis, httpLis net.Listener
+	// gatewayLis is the in-memory listener of gatewayGRPC.
+	gatewayLis  net.Listener
+	gatewayConn *grpc.ClientConn
+	ready       func(context.Context) error
+	verifier    *auth.Verifier
 
 	// drain ends when shutdown starts; streams (event feeds that would
 	// otherwise never end) are cancelled with it so GracefulStop need not
@@ -210,11 +213,10 @@ func New(ctx context.Context, cfg Config, svc Service, opts Options) (*Server, e
 		s.grpcLis.Close()
 		return nil, fmt.Errorf("listen for HTTP on %s: %w", cfg.HTTPAddr, err)
 	}
-	if s.gatewayLis, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
-		s.grpcLis.Close()
-		s.httpLis.Close()
-		return nil, fmt.Errorf("listen for the gateway's gRPC on a loopback port: %w", err)
-	}
+	// In memory: no port of its own to take (or to collide with one a
+	// neighbour picked), and no TCP stack between the gateway and the
+	// services.
+	s.gatewayLis = bufconn.Listen(gatewayBuffer)
 
 	handler, conn, err := s.httpHandler(ctx, reg)
 	if err != nil {
@@ -238,8 +240,14 @@ func (s *Server) GRPCAddr() string { return s.grpcLis.Addr().String() }
 // HTTPAddr is the bound HTTP address.
 func (s *Server) HTTPAddr() string { return s.httpLis.Addr().String() }
 
-// loopback returns the address of the gateway's own gRPC server.
-func (s *Server) loopback() string { return s.gatewayLis.Addr().String() }
+// gatewayBuffer is the in-memory connection's buffer each way between the
+// gateway and its gRPC server.
+const gatewayBuffer = 1 << 20
+
+// dialGateway is the gateway's dialer of its own gRPC server, in memory.
+func (s *Server) dialGateway(ctx context.Context, _ string) (net.Conn, error) {
+	return s.gatewayLis.(*bufconn.Listener).DialContext(ctx)
+}
 
 // bothServers registers each service on both gRPC servers: one
 // implementation serves gRPC callers and the gateway.
