@@ -71,3 +71,28 @@ func TestCORSPreflight(t *testing.T) {
 		t.Errorf("unconfigured origin allowed: %v", h)
 	}
 }
+
+// TestOpenAPICORS: a frontend on a configured origin may fetch the API
+// document (a client generated in the browser); another origin may not.
+func TestOpenAPICORS(t *testing.T) {
+	t.Parallel()
+	s := start(t, Config{CORSOrigins: []string{"http://localhost:5173"}})
+	for origin, want := range map[string]string{"http://localhost:5173": "http://localhost:5173", "http://evil.example": ""} {
+		req, err := http.NewRequest(http.MethodGet, "http://"+s.HTTPAddr()+"/openapi.json", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Origin", origin)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if got := resp.Header.Get("Access-Control-Allow-Origin"); resp.StatusCode != 200 || got != want {
+			t.Errorf("GET /openapi.json from %s: %d, Access-Control-Allow-Origin %q, want %q", origin, resp.StatusCode, got, want)
+		}
+		if !slices.Contains(listed(resp.Header.Get("Vary")), "origin") {
+			t.Errorf("GET /openapi.json from %s: Vary %q, want Origin", origin, resp.Header.Get("Vary"))
+		}
+	}
+}

@@ -78,7 +78,14 @@ func (s *Server) httpHandler(ctx context.Context, reg *prometheus.Registry) (htt
 	})
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
-	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) {
+	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, r *http.Request) {
+		// A frontend on a configured origin may read the document (a
+		// client generated in the browser, an API explorer): a simple
+		// GET, no token, so no preflight.
+		if origin := r.Header.Get("Origin"); origin != "" && slices.Contains(s.cfg.CORSOrigins, origin) {
+			w.Header().Set("Access-Control-Allow-Origin", origin)
+		}
+		w.Header().Add("Vary", "Origin")
 		w.Header().Set("Content-Type", "application/json")
 		w.Write(s.svc.OpenAPI)
 	})
