@@ -469,8 +469,7 @@ func (s *Store) ReceivePurchaseOrder(ctx context.Context, id, warehouse string, 
 		queueLockBackordered(b, `sku IN (SELECT sku FROM purchase_order_lines WHERE order_id = $1)`, id)
 		pg.QueueKeyLock(b, "purchaseOrders/"+id)
 		cl.queue(b)
-		b.Queue(`SELECT EXISTS (SELECT 1 FROM warehouses WHERE code = $1)`, warehouse).
-			QueryRow(func(row pgx.Row) error { return row.Scan(&warehouseExists) })
+		queueWarehouseExists(b, warehouse, &warehouseExists)
 		queueStandardCosts(b, id, costs)
 	}, func(tx pgx.Tx) error {
 		o, err := getPurchaseOrder(ctx, tx, id, true)
@@ -480,10 +479,7 @@ func (s *Store) ReceivePurchaseOrder(ctx context.Context, id, warehouse string, 
 		if !warehouseExists {
 			return errs.Invalid("warehouse", "no warehouse has code %q", warehouse)
 		}
-		before := make([]decimal.Decimal, len(o.Lines))
-		for i, l := range o.Lines {
-			before[i] = l.Received
-		}
+		before := receivedQuantities(o)
 		if err := purchasing.Receive(&o, lines); err != nil {
 			return err
 		}
@@ -591,8 +587,7 @@ func (s *Store) ReturnPurchaseOrder(ctx context.Context, id, warehouse string, l
 		queueLockStock(b, set, `sku IN (SELECT sku FROM purchase_order_lines WHERE order_id = $1)`, id)
 		pg.QueueKeyLock(b, reference)
 		cl.queue(b)
-		b.Queue(`SELECT EXISTS (SELECT 1 FROM warehouses WHERE code = $1)`, warehouse).
-			QueryRow(func(row pgx.Row) error { return row.Scan(&warehouseExists) })
+		queueWarehouseExists(b, warehouse, &warehouseExists)
 		queueStandardCosts(b, id, costs)
 	}, func(tx pgx.Tx) error {
 		o, err := getPurchaseOrder(ctx, tx, id, true)
@@ -602,10 +597,7 @@ func (s *Store) ReturnPurchaseOrder(ctx context.Context, id, warehouse string, l
 		if !warehouseExists {
 			return errs.Invalid("warehouse", "no warehouse has code %q", warehouse)
 		}
-		before := make([]decimal.Decimal, len(o.Lines))
-		for i, l := range o.Lines {
-			before[i] = l.Received
-		}
+		before := receivedQuantities(o)
 		if err := purchasing.Return(&o, lines); err != nil {
 			return err
 		}
@@ -769,4 +761,14 @@ func queueReceived(w *pgx.Batch, o *purchasing.Order) {
 	w.Queue(`UPDATE purchase_orders SET status = $2, revision = $3, update_time = now()
 		WHERE id = $1 RETURNING update_time`, o.ID, string(o.Status), o.Revision).
 		QueryRow(func(row pgx.Row) error { return row.Scan(&o.UpdateTime) })
+}
+
+// receivedQuantities is what each line of purchase order o has received,
+// by line, before a receipt or a return changes it.
+func receivedQuantities(o purchasing.Order) []decimal.Decimal {
+	out := make([]decimal.Decimal, len(o.Lines))
+	for i, l := range o.Lines {
+		out[i] = l.Received
+	}
+	return out
 }

@@ -462,8 +462,7 @@ func (s *Store) Adjust(ctx context.Context, adj stock.Adjustment, requestID stri
 		queueLockStock(b, set, "sku = $1", adj.SKU)
 		queueLockBackordered(b, "sku = $1", adj.SKU)
 		cl.queue(b)
-		b.Queue(`SELECT EXISTS (SELECT 1 FROM warehouses WHERE code = $1)`, adj.Warehouse).
-			QueryRow(func(row pgx.Row) error { return row.Scan(&warehouseExists) })
+		queueWarehouseExists(b, adj.Warehouse, &warehouseExists)
 		cost = money.Money{}
 		b.Queue(`SELECT currency_code, standard_cost FROM items WHERE sku = $1`, adj.SKU).
 			Query(func(rows pgx.Rows) error {
@@ -649,4 +648,10 @@ func movesSQL(q stock.MoveQuery) (string, []any, error) {
 	return `SELECT m.id::text, sku, warehouse, kind, on_hand_delta, reserved_delta, reason, reference, actor, created_at,
 		m.xid < pg_snapshot_xmin(pg_current_snapshot())
 		FROM stock_moves m WHERE ` + and(filter, after) + ` ORDER BY m.xid, m.id LIMIT ` + arg(&args, q.PageSize+1), args, nil
+}
+
+// queueWarehouseExists queues whether a warehouse has code, into *exists.
+func queueWarehouseExists(b *pgx.Batch, code string, exists *bool) {
+	b.Queue(`SELECT EXISTS (SELECT 1 FROM warehouses WHERE code = $1)`, code).
+		QueryRow(func(row pgx.Row) error { return row.Scan(exists) })
 }
