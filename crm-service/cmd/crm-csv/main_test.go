@@ -313,7 +313,7 @@ func TestImportContactsSharingAnEmail(t *testing.T) {
 	if err == nil {
 		t.Fatalf("the ambiguous row imported:\n%s", out)
 	}
-	wantContains(t, out, `line 2, column email: matches 2 contacts by email`, "give the row the id of the one it means")
+	wantContains(t, out, `line 2, column email: matches 2 contacts by email`, "give the row the id of the contact it means")
 	if n := c.count(`SELECT count(*) FROM contacts WHERE title = 'CEO'`); n != 1 {
 		t.Fatal("the first contact changed")
 	}

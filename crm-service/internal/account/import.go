@@ -249,43 +249,11 @@ func keyName(k importKey) string {
 // match finds the account a checked row with key k updates: ok is false
 // when the row creates one, bad is set when the row is invalid.
 func match(k importKey, in Input, found ImportFound, byExternal, byDomain bool) (cur Account, ok bool, bad *upsert.Result) {
-	invalid := func(field, format string, args ...any) (Account, bool, *upsert.Result) {
-		r := upsert.Invalidf(field, fmt.Sprintf(format, args...))
-		return Account{}, false, &r
-	}
-	switch k.kind {
-	case 'i':
-		if cur, ok = found.ByID[k.value]; !ok {
-			return invalid(fieldID, "account %q not found: an id updates the account it names; leave it empty to match by external_id or website", k.value)
-		}
-		if holder, held := found.ByExternalID[in.ExternalID]; byExternal && held && holder.ID != cur.ID {
-			return invalid(string(FieldExternal), "%q is the external_id of account %s", in.ExternalID, holder.ID)
-		}
-		return cur, true, nil
-	case 'x':
-		if cur, ok = found.ByExternalID[k.value]; ok {
-			return cur, true, nil
-		}
-	}
 	domain := Domain(in.Website)
-	if !byDomain || domain == "" {
-		return Account{}, false, nil
+	keys := upsert.Keys[Account]{
+		Kind: "account", Third: string(FieldWebsite),
+		ID: func(a Account) string { return a.ID }, ExternalID: func(a Account) string { return a.ExternalID },
+		ByID: found.ByID, ByExternalID: found.ByExternalID, ByThird: found.ByDomain,
 	}
-	var candidates []Account
-	for _, a := range found.ByDomain[domain] {
-		// An account with another external id is another system's record:
-		// a row with an external id no account has is not it.
-		if byExternal && in.ExternalID != "" && a.ExternalID != "" && a.ExternalID != in.ExternalID {
-			continue
-		}
-		candidates = append(candidates, a)
-	}
-	switch len(candidates) {
-	case 0:
-		return Account{}, false, nil
-	case 1:
-		return candidates[0], true, nil
-	}
-	return invalid(string(FieldWebsite), "matches %d accounts by the domain %q (%s): give the row the id of the account it means (or that account's external_id)",
-		len(candidates), domain, upsert.Listed(candidates, func(a Account) string { return a.ID }))
+	return upsert.MatchByKeys(keys, k.kind, k.value, in.ExternalID, domain, fmt.Sprintf("by the domain %q", domain), byExternal, byDomain)
 }

@@ -230,43 +230,10 @@ func (s *Service) Import(ctx context.Context, rows []Input, fields []Field, mode
 // match finds the contact a checked row with key k updates: ok is false
 // when the row creates one, bad is set when the row is invalid.
 func match(k importKey, in Input, found ImportFound, byExternal, byEmail bool) (cur Contact, ok bool, bad *upsert.Result) {
-	invalid := func(field, format string, args ...any) (Contact, bool, *upsert.Result) {
-		r := upsert.Invalidf(field, fmt.Sprintf(format, args...))
-		return Contact{}, false, &r
+	keys := upsert.Keys[Contact]{
+		Kind: "contact", Third: string(FieldEmail),
+		ID: func(c Contact) string { return c.ID }, ExternalID: func(c Contact) string { return c.ExternalID },
+		ByID: found.ByID, ByExternalID: found.ByExternalID, ByThird: found.ByEmail,
 	}
-	switch k.kind {
-	case 'i':
-		if cur, ok = found.ByID[k.value]; !ok {
-			return invalid(fieldID, "contact %q not found: an id updates the contact it names; leave it empty to match by external_id or email", k.value)
-		}
-		if holder, held := found.ByExternalID[in.ExternalID]; byExternal && held && holder.ID != cur.ID {
-			return invalid(string(FieldExternal), "%q is the external_id of contact %s", in.ExternalID, holder.ID)
-		}
-		return cur, true, nil
-	case 'x':
-		if cur, ok = found.ByExternalID[k.value]; ok {
-			return cur, true, nil
-		}
-	}
-	email := EmailKey(in.Email)
-	if !byEmail || email == "" {
-		return Contact{}, false, nil
-	}
-	var candidates []Contact
-	for _, c := range found.ByEmail[email] {
-		// A contact with another external id is another system's record:
-		// a row with an external id no contact has is not it.
-		if byExternal && in.ExternalID != "" && c.ExternalID != "" && c.ExternalID != in.ExternalID {
-			continue
-		}
-		candidates = append(candidates, c)
-	}
-	switch len(candidates) {
-	case 0:
-		return Contact{}, false, nil
-	case 1:
-		return candidates[0], true, nil
-	}
-	return invalid(string(FieldEmail), "matches %d contacts by email (%s): give the row the id of the one it means (or that contact's external_id)",
-		len(candidates), upsert.Listed(candidates, func(c Contact) string { return c.ID }))
+	return upsert.MatchByKeys(keys, k.kind, k.value, in.ExternalID, EmailKey(in.Email), "by email", byExternal, byEmail)
 }

@@ -451,7 +451,7 @@ func TestImportContactsAmbiguousEmail(t *testing.T) {
 
 	results, written, err := svc.Import(t.Context(), []contact.Input{{Name: "Ana Ruiz", Email: "ana@example.com", Title: "CFO"}},
 		contact.MutableFields, upsert.SkipInvalid, false)
-	want := `4[{email matches 2 contacts by email (` + first.ID + `, ` + second.ID + `): give the row the id of the one it means (or that contact's external_id)}] `
+	want := `4[{email matches 2 contacts by email (` + first.ID + `, ` + second.ID + `): give the row the id of the contact it means (or that contact's external_id)}] `
 	if err != nil || outcomes(results) != want {
 		t.Fatalf("ambiguous email:\n got %s %v %v\nwant %s", outcomes(results), written, err, want)
 	}

@@ -132,6 +132,72 @@ func MatchByIDOrEmail[T any](k, kind string, byID map[string]T, byEmail map[stri
 	return cur, false, &r
 }
 
+// Keys are what MatchByKeys needs to know of one kind of record that an
+// import matches by id, else external id, else a third key (an account's
+// website domain, a contact's email): the records found for a batch under
+// each key, and how to read a record's id and external id.
+type Keys[T any] struct {
+	// Kind names one record ("account").
+	Kind string
+	// Third is the third key's field ("website", "email").
+	Third              string
+	ID, ExternalID     func(T) string
+	ByID, ByExternalID map[string]T
+	// ByThird maps a third key to every record having it, oldest first.
+	ByThird map[string][]T
+}
+
+// MatchByKeys finds the record an import row updates. kind and value are
+// the row's key: 'i' and an id, 'x' and an external id, anything else to
+// match by the third key, third (normalised, "" for none). externalID is
+// the row's own external id; byExternal and byThird say whether the row's
+// columns set the external id and the third key. ok is false when the row
+// creates a record; bad is set when the row is invalid: an id that names
+// no record, an external id another record holds, or a third key several
+// records share (byWhat says how, for the violation: "by email").
+func MatchByKeys[T any](k Keys[T], kind byte, value, externalID, third, byWhat string, byExternal, byThird bool) (cur T, ok bool, bad *Result) {
+	invalid := func(field, format string, args ...any) (T, bool, *Result) {
+		r := Invalidf(field, fmt.Sprintf(format, args...))
+		var zero T
+		return zero, false, &r
+	}
+	switch kind {
+	case 'i':
+		if cur, ok = k.ByID[value]; !ok {
+			return invalid("id", "%s %q not found: an id updates the %s it names; leave it empty to match by external_id or %s",
+				k.Kind, value, k.Kind, k.Third)
+		}
+		if holder, held := k.ByExternalID[externalID]; byExternal && held && k.ID(holder) != k.ID(cur) {
+			return invalid("external_id", "%q is the external_id of %s %s", externalID, k.Kind, k.ID(holder))
+		}
+		return cur, true, nil
+	case 'x':
+		if cur, ok = k.ByExternalID[value]; ok {
+			return cur, true, nil
+		}
+	}
+	if !byThird || third == "" {
+		return cur, false, nil
+	}
+	var candidates []T
+	for _, c := range k.ByThird[third] {
+		// A record with another external id is another system's record:
+		// a row with an external id no record has is not it.
+		if byExternal && externalID != "" && k.ExternalID(c) != "" && k.ExternalID(c) != externalID {
+			continue
+		}
+		candidates = append(candidates, c)
+	}
+	switch len(candidates) {
+	case 0:
+		return cur, false, nil
+	case 1:
+		return candidates[0], true, nil
+	}
+	return invalid(k.Third, "matches %d %ss %s (%s): give the row the id of the %s it means (or that %s's external_id)",
+		len(candidates), k.Kind, byWhat, Listed(candidates, k.ID), k.Kind, k.Kind)
+}
+
 // Listed names the records an ambiguous row matches, for its violation:
 // the ids of the first MaxListed, and how many more there are
 // ("a, b, c and 2 more").

@@ -78,3 +78,51 @@ func TestListed(t *testing.T) {
 		}
 	}
 }
+
+// MatchByKeys: an id names its record or is bad; an external id another
+// record holds is bad on an id row; an external id matches its holder;
+// else the third key matches its one record, skipping records of another
+// system's external id, and several are bad.
+func TestMatchByKeys(t *testing.T) {
+	t.Parallel()
+	type rec struct{ id, ext string }
+	a, b, c := rec{"a", "X-A"}, rec{"b", ""}, rec{"c", "X-C"}
+	k := Keys[rec]{
+		Kind: "thing", Third: "email",
+		ID: func(r rec) string { return r.id }, ExternalID: func(r rec) string { return r.ext },
+		ByID:         map[string]rec{"a": a, "b": b},
+		ByExternalID: map[string]rec{"X-A": a, "X-C": c},
+		ByThird:      map[string][]rec{"one@x": {b}, "two@x": {b, c}},
+	}
+	for _, tt := range []struct {
+		name                 string
+		kind                 byte
+		value, ext, third    string
+		wantID, wantBadField string
+	}{
+		{"id", 'i', "a", "", "", "a", ""},
+		{"unknown id", 'i', "z", "", "", "", "id"},
+		{"id taking another's external id", 'i', "b", "X-A", "", "", "external_id"},
+		{"external id", 'x', "X-C", "X-C", "", "c", ""},
+		{"new external id, by email", 'x', "X-NEW", "X-NEW", "one@x", "b", ""},
+		{"email of another system's record skipped", 'e', "", "X-NEW", "two@x", "b", ""},
+		{"ambiguous email", 'e', "", "", "two@x", "", "email"},
+		{"nothing matches", 'e', "", "", "none@x", "", ""},
+	} {
+		cur, ok, bad := MatchByKeys(k, tt.kind, tt.value, tt.ext, tt.third, "by email", true, true)
+		switch {
+		case tt.wantBadField != "":
+			if bad == nil || len(bad.Violations) == 0 || bad.Violations[0].Field != tt.wantBadField {
+				t.Errorf("%s: got %v %v %+v, want a violation on %s", tt.name, cur, ok, bad, tt.wantBadField)
+			}
+		case tt.wantID == "":
+			if ok || bad != nil {
+				t.Errorf("%s: got %v %v %+v, want a new record", tt.name, cur, ok, bad)
+			}
+		default:
+			if !ok || bad != nil || cur.id != tt.wantID {
+				t.Errorf("%s: got %v %v %+v, want %s", tt.name, cur, ok, bad, tt.wantID)
+			}
+		}
+	}
+}
