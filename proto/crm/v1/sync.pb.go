@@ -927,20 +927,20 @@ const file_crm_v1_sync_proto_rawDesc = "" +
 	"\x17SetAvailabilityResponse\x12\x18\n" +
 	"\aapplied\x18\x01 \x01(\x05R\aapplied\x12\x14\n" +
 	"\x05stale\x18\x02 \x01(\x05R\x05stale\x12!\n" +
-	"\funknown_skus\x18\x03 \x03(\tR\vunknownSkus\"\xa9\x02\n" +
+	"\funknown_skus\x18\x03 \x03(\tR\vunknownSkus\"\xb3\x02\n" +
 	"\x1aSetOpportunityOrderRequest\x12%\n" +
 	"\x0eopportunity_id\x18\x01 \x01(\tR\ropportunityId\x12\x19\n" +
 	"\border_id\x18\x02 \x01(\tR\aorderId\x12!\n" +
-	"\forder_number\x18\x03 \x01(\tR\vorderNumber\x121\n" +
-	"\x06status\x18\x04 \x01(\x0e2\x19.crm.v1.FulfillmentStatusR\x06status\x12%\n" +
-	"\x0esource_version\x18\x05 \x01(\x03R\rsourceVersion\x12-\n" +
+	"\forder_number\x18\x03 \x01(\tR\vorderNumber\x126\n" +
+	"\x06status\x18\x04 \x01(\x0e2\x19.crm.v1.FulfillmentStatusB\x03\xe0A\x02R\x06status\x12*\n" +
+	"\x0esource_version\x18\x05 \x01(\x03B\x03\xe0A\x02R\rsourceVersion\x12-\n" +
 	"\x05lines\x18\x06 \x03(\v2\x17.crm.v1.OpportunityLineR\x05lines\x12\x1d\n" +
 	"\n" +
-	"reset_etag\x18\a \x01(\tR\tresetEtag\"[\n" +
+	"reset_etag\x18\a \x01(\tR\tresetEtag\"`\n" +
 	"\x12LinkAccountRequest\x12\x1d\n" +
 	"\n" +
-	"account_id\x18\x01 \x01(\tR\taccountId\x12&\n" +
-	"\x0ferp_customer_id\x18\x02 \x01(\tR\rerpCustomerId\"\xeb\x02\n" +
+	"account_id\x18\x01 \x01(\tR\taccountId\x12+\n" +
+	"\x0ferp_customer_id\x18\x02 \x01(\tB\x03\xe0A\x02R\rerpCustomerId\"\xeb\x02\n" +
 	"\x1eSetAccountPaymentStatusRequest\x12\x1d\n" +
 	"\n" +
 	"account_id\x18\x01 \x01(\tR\taccountId\x12<\n" +

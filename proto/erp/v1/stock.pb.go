@@ -938,10 +938,10 @@ var File_erp_v1_stock_proto protoreflect.FileDescriptor
 
 const file_erp_v1_stock_proto_rawDesc = "" +
 	"\n" +
-	"\x12erp/v1/stock.proto\x12\x06erp.v1\x1a\x11erp/v1/item.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"}\n" +
+	"\x12erp/v1/stock.proto\x12\x06erp.v1\x1a\x11erp/v1/item.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x82\x01\n" +
 	"\tWarehouse\x12\x1a\n" +
-	"\x04code\x18\x01 \x01(\tB\x06\xe0A\x02\xe0A\x05R\x04code\x12\x12\n" +
-	"\x04name\x18\x02 \x01(\tR\x04name\x12@\n" +
+	"\x04code\x18\x01 \x01(\tB\x06\xe0A\x02\xe0A\x05R\x04code\x12\x17\n" +
+	"\x04name\x18\x02 \x01(\tB\x03\xe0A\x02R\x04name\x12@\n" +
 	"\vcreate_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"createTime\"S\n" +
 	"\x15ListWarehousesRequest\x12\x1b\n" +
