@@ -67,14 +67,20 @@ tools: ## build the pinned code generators into bin/
 		google.golang.org/protobuf/cmd/protoc-gen-go \
 		google.golang.org/grpc/cmd/protoc-gen-go-grpc \
 		github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-grpc-gateway \
-		github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv2
+		github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv2 \
+		./openapidoc
 
 .PHONY: generate
 generate: tools ## regenerate Go code and OpenAPI documents from proto/
 	cd proto && $(BIN)/buf lint
-	cd proto && find . -name '*.pb.go' -o -name '*.pb.gw.go' -o -name '*.swagger.json' | xargs -r rm
-	cd proto && $(BIN)/buf generate --template buf.gen.yaml
+	cd proto && find . -name '*.pb.go' -o -name '*.pb.gw.go' -o -name '*.swagger.json' -o -name '*.openapi3.json' | xargs -r rm
+	# google/api is googleapis' field_behavior.proto, whose Go package is
+	# google.golang.org/genproto/googleapis/api/annotations: not generated.
+	cd proto && $(BIN)/buf generate --template buf.gen.yaml --exclude-path google
 	cd proto && for p in crm erp bridge; do $(BIN)/buf generate --template buf.gen.$$p.yaml --path $$p/v1; done
+	# PATCH bodies without the create's required fields, and OpenAPI 3.0
+	# conversions beside the Swagger 2.0 documents (tools/openapidoc).
+	$(BIN)/openapidoc proto/openapi crm erp bridge
 
 .PHONY: check-generated
 check-generated: generate ## fail when generated code differs from proto/

@@ -78,17 +78,10 @@ func (s *Server) httpHandler(ctx context.Context, reg *prometheus.Registry) (htt
 	})
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
-	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, r *http.Request) {
-		// A frontend on a configured origin may read the document (a
-		// client generated in the browser, an API explorer): a simple
-		// GET, no token, so no preflight.
-		if origin := r.Header.Get("Origin"); origin != "" && slices.Contains(s.cfg.CORSOrigins, origin) {
-			w.Header().Set("Access-Control-Allow-Origin", origin)
-		}
-		w.Header().Add("Vary", "Origin")
-		w.Header().Set("Content-Type", "application/json")
-		w.Write(s.svc.OpenAPI)
-	})
+	mux.HandleFunc("GET /openapi.json", s.openAPI(s.svc.OpenAPI))
+	if s.svc.OpenAPI3 != nil {
+		mux.HandleFunc("GET /openapi3.json", s.openAPI(s.svc.OpenAPI3))
+	}
 	mux.HandleFunc("GET /docs", s.docs)
 	ui, _ := fs.Sub(docsUI, "docsui")
 	mux.Handle("GET /docs/ui/", http.StripPrefix("/docs/ui/", http.FileServerFS(ui)))
@@ -97,6 +90,20 @@ func (s *Server) httpHandler(ctx context.Context, reg *prometheus.Registry) (htt
 		mux.Handle(pattern, h)
 	}
 	return mux, conn, nil
+}
+
+// openAPI serves an OpenAPI document. A frontend on a configured origin
+// may read it (a client generated in the browser, an API explorer): a
+// simple GET, no token, so no preflight.
+func (s *Server) openAPI(doc []byte) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if origin := r.Header.Get("Origin"); origin != "" && slices.Contains(s.cfg.CORSOrigins, origin) {
+			w.Header().Set("Access-Control-Allow-Origin", origin)
+		}
+		w.Header().Add("Vary", "Origin")
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(doc)
+	}
 }
 
 // corsAllowHeaders are the request headers a browser app may send across

@@ -81,8 +81,12 @@ type Service struct {
 	Register func(grpc.ServiceRegistrar)
 	// Gateways register the REST routes.
 	Gateways []GatewayRegistrar
-	// OpenAPI is the service's OpenAPI document, served at /openapi.json.
+	// OpenAPI is the service's OpenAPI (Swagger 2.0) document, served at
+	// /openapi.json; the server reads its routes from it.
 	OpenAPI []byte
+	// OpenAPI3 is the same API as an OpenAPI 3.0 document, served at
+	// /openapi3.json when set.
+	OpenAPI3 []byte
 	// Policy lists the roles allowed to call each RPC.
 	Policy auth.Policy
 	// Ready reports whether the service can take traffic (database reachable,

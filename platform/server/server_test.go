@@ -108,6 +108,7 @@ func startLogged(t *testing.T, cfg Config, logger *slog.Logger) *Server {
 		// Opportunities are not served: their routes decode bodies only.
 		Gateways: []GatewayRegistrar{crmv1.RegisterAccountServiceHandler, crmv1.RegisterLeadServiceHandler, crmv1.RegisterOpportunityServiceHandler},
 		OpenAPI:  openapi.CRM,
+		OpenAPI3: openapi.CRM3,
 		Policy: auth.Policy{
 			"/crm.v1.AccountService/CreateAccount": {auth.Sales},
 			"/crm.v1.AccountService/GetAccount":    {auth.Sales},
@@ -230,6 +231,7 @@ func TestOperationalEndpoints(t *testing.T) {
 		"/readyz":                       "ready",
 		"/metrics":                      "grpc_server_handled_total",
 		"/openapi.json":                 `"swagger"`,
+		"/openapi3.json":                `"openapi"`,
 		"/docs":                         "swagger-ui-bundle.js",
 		"/docs/ui/swagger-ui-bundle.js": "SwaggerUIBundle",
 	} {

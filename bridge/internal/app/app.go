@@ -186,6 +186,7 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 		},
 		Gateways: []server.GatewayRegistrar{bridgev1.RegisterBridgeServiceHandler},
 		OpenAPI:  openapi.Bridge,
+		OpenAPI3: openapi.Bridge3,
 		Policy:   api.Policy,
 		// The schema works with this binary: the one it migrates to, or a
 		// newer one no breaking migration changed.

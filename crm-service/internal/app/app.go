@@ -171,6 +171,7 @@ func Serve(ctx context.Context, cfg Config, stdout io.Writer, started func(*serv
 		Register: a.Register,
 		Gateways: api.Gateways(),
 		OpenAPI:  openapi.CRM,
+		OpenAPI3: openapi.CRM3,
 		Policy:   api.Policy,
 		Ready:    readiness(pool),
 	}, server.Options{Logger: logger, Verifier: verifier, Registry: registry(pool)})

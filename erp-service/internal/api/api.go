@@ -82,9 +82,10 @@ func Service(st Stores, events feed.Source, ready func(context.Context) error) s
 			erpv1.RegisterPurchaseOrderServiceHandler,
 			erpv1.RegisterPlanningServiceHandler,
 		},
-		OpenAPI: openapi.ERP,
-		Policy:  Policy(),
-		Ready:   ready,
+		OpenAPI:  openapi.ERP,
+		OpenAPI3: openapi.ERP3,
+		Policy:   Policy(),
+		Ready:    ready,
 	}
 }
 

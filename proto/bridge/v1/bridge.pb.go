@@ -7,6 +7,7 @@
 package bridgev1
 
 import (
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
@@ -1237,7 +1238,7 @@ var File_bridge_v1_bridge_proto protoreflect.FileDescriptor
 
 const file_bridge_v1_bridge_proto_rawDesc = "" +
 	"\n" +
-	"\x16bridge/v1/bridge.proto\x12\tbridge.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x12\n" +
+	"\x16bridge/v1/bridge.proto\x12\tbridge.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x12\n" +
 	"\x10GetStatusRequest\"\xa4\x01\n" +
 	"\x06Status\x12+\n" +
 	"\x05feeds\x18\x01 \x03(\v2\x15.bridge.v1.FeedStatusR\x05feeds\x12\x16\n" +
@@ -1258,23 +1259,23 @@ const file_bridge_v1_bridge_proto_rawDesc = "" +
 	"\x0flast_event_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\rlastEventTime\x12\x1c\n" +
 	"\tconnected\x18\b \x01(\bR\tconnected\x12\x1d\n" +
 	"\n" +
-	"last_error\x18\t \x01(\tR\tlastError\"\x85\x03\n" +
-	"\aFailure\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x12\n" +
-	"\x04feed\x18\x02 \x01(\tR\x04feed\x12\x19\n" +
-	"\bevent_id\x18\x03 \x01(\tR\aeventId\x12\x1d\n" +
+	"last_error\x18\t \x01(\tR\tlastError\"\xbc\x03\n" +
+	"\aFailure\x12\x13\n" +
+	"\x02id\x18\x01 \x01(\x03B\x03\xe0A\x03R\x02id\x12\x17\n" +
+	"\x04feed\x18\x02 \x01(\tB\x03\xe0A\x03R\x04feed\x12\x1e\n" +
+	"\bevent_id\x18\x03 \x01(\tB\x03\xe0A\x03R\aeventId\x12\"\n" +
 	"\n" +
-	"event_type\x18\x04 \x01(\tR\teventType\x12\x1b\n" +
-	"\tevent_key\x18\x05 \x01(\tR\beventKey\x12-\n" +
-	"\x05state\x18\x06 \x01(\x0e2\x17.bridge.v1.FailureStateR\x05state\x12\x14\n" +
-	"\x05error\x18\a \x01(\tR\x05error\x12\x1a\n" +
-	"\battempts\x18\b \x01(\x05R\battempts\x12;\n" +
-	"\vcreate_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"createTime\x12B\n" +
+	"event_type\x18\x04 \x01(\tB\x03\xe0A\x03R\teventType\x12 \n" +
+	"\tevent_key\x18\x05 \x01(\tB\x03\xe0A\x03R\beventKey\x122\n" +
+	"\x05state\x18\x06 \x01(\x0e2\x17.bridge.v1.FailureStateB\x03\xe0A\x03R\x05state\x12\x19\n" +
+	"\x05error\x18\a \x01(\tB\x03\xe0A\x03R\x05error\x12\x1f\n" +
+	"\battempts\x18\b \x01(\x05B\x03\xe0A\x03R\battempts\x12@\n" +
+	"\vcreate_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"createTime\x12G\n" +
 	"\x0fnext_retry_time\x18\n" +
-	" \x01(\v2\x1a.google.protobuf.TimestampR\rnextRetryTime\x12\x1d\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\rnextRetryTime\x12\"\n" +
 	"\n" +
-	"event_json\x18\v \x01(\tR\teventJson\"Q\n" +
+	"event_json\x18\v \x01(\tB\x03\xe0A\x03R\teventJson\"Q\n" +
 	"\x13ListFailuresRequest\x12\x1b\n" +
 	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
@@ -1289,17 +1290,17 @@ const file_bridge_v1_bridge_proto_rawDesc = "" +
 	"\afailure\x18\x02 \x01(\v2\x12.bridge.v1.FailureR\afailure\"'\n" +
 	"\x15DiscardFailureRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\"\x18\n" +
-	"\x16DiscardFailureResponse\"\xdd\x02\n" +
-	"\x0eReconciliation\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x18\n" +
-	"\atrigger\x18\x02 \x01(\tR\atrigger\x129\n" +
+	"\x16DiscardFailureResponse\"\x85\x03\n" +
+	"\x0eReconciliation\x12\x13\n" +
+	"\x02id\x18\x01 \x01(\x03B\x03\xe0A\x03R\x02id\x12\x1d\n" +
+	"\atrigger\x18\x02 \x01(\tB\x03\xe0A\x03R\atrigger\x12>\n" +
 	"\n" +
-	"start_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\x125\n" +
-	"\bend_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\aendTime\x126\n" +
-	"\x06checks\x18\x05 \x03(\v2\x1e.bridge.v1.ReconciliationCheckR\x06checks\x12+\n" +
-	"\arepairs\x18\x06 \x03(\v2\x11.bridge.v1.RepairR\arepairs\x12\x14\n" +
-	"\x05error\x18\a \x01(\tR\x05error\x124\n" +
-	"\x05state\x18\b \x01(\x0e2\x1e.bridge.v1.ReconciliationStateR\x05state\"\xaf\x01\n" +
+	"start_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\tstartTime\x12:\n" +
+	"\bend_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\aendTime\x12;\n" +
+	"\x06checks\x18\x05 \x03(\v2\x1e.bridge.v1.ReconciliationCheckB\x03\xe0A\x03R\x06checks\x120\n" +
+	"\arepairs\x18\x06 \x03(\v2\x11.bridge.v1.RepairB\x03\xe0A\x03R\arepairs\x12\x19\n" +
+	"\x05error\x18\a \x01(\tB\x03\xe0A\x03R\x05error\x129\n" +
+	"\x05state\x18\b \x01(\x0e2\x1e.bridge.v1.ReconciliationStateB\x03\xe0A\x03R\x05state\"\xaf\x01\n" +
 	"\x13ReconciliationCheck\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\achecked\x18\x02 \x01(\x03R\achecked\x12\x18\n" +

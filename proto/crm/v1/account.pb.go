@@ -8,6 +8,7 @@ package crmv1
 
 import (
 	v1 "github.com/seamhq/seam/proto/money/v1"
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	fieldmaskpb "google.golang.org/protobuf/types/known/fieldmaskpb"
@@ -841,29 +842,29 @@ var File_crm_v1_account_proto protoreflect.FileDescriptor
 
 const file_crm_v1_account_proto_rawDesc = "" +
 	"\n" +
-	"\x14crm/v1/account.proto\x12\x06crm.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"\xde\x05\n" +
-	"\aAccount\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
-	"\x04name\x18\x02 \x01(\tR\x04name\x12\x18\n" +
+	"\x14crm/v1/account.proto\x12\x06crm.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"\x8b\x06\n" +
+	"\aAccount\x12\x13\n" +
+	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12\x17\n" +
+	"\x04name\x18\x02 \x01(\tB\x03\xe0A\x02R\x04name\x12\x18\n" +
 	"\awebsite\x18\x03 \x01(\tR\awebsite\x12\x1a\n" +
 	"\bindustry\x18\x04 \x01(\tR\bindustry\x12\x14\n" +
-	"\x05owner\x18\x05 \x01(\tR\x05owner\x12&\n" +
-	"\x0ferp_customer_id\x18\x06 \x01(\tR\rerpCustomerId\x12<\n" +
-	"\x0epayment_status\x18\a \x01(\x0e2\x15.crm.v1.PaymentStatusR\rpaymentStatus\x122\n" +
-	"\fopen_balance\x18\b \x01(\v2\x0f.money.v1.MoneyR\vopenBalance\x128\n" +
-	"\x0foverdue_balance\x18\t \x01(\v2\x0f.money.v1.MoneyR\x0eoverdueBalance\x12\x12\n" +
+	"\x05owner\x18\x05 \x01(\tR\x05owner\x12+\n" +
+	"\x0ferp_customer_id\x18\x06 \x01(\tB\x03\xe0A\x03R\rerpCustomerId\x12A\n" +
+	"\x0epayment_status\x18\a \x01(\x0e2\x15.crm.v1.PaymentStatusB\x03\xe0A\x03R\rpaymentStatus\x127\n" +
+	"\fopen_balance\x18\b \x01(\v2\x0f.money.v1.MoneyB\x03\xe0A\x03R\vopenBalance\x12=\n" +
+	"\x0foverdue_balance\x18\t \x01(\v2\x0f.money.v1.MoneyB\x03\xe0A\x03R\x0eoverdueBalance\x12\x12\n" +
 	"\x04etag\x18\n" +
-	" \x01(\tR\x04etag\x12;\n" +
-	"\vcreate_time\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"createTime\x12;\n" +
-	"\vupdate_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	" \x01(\tR\x04etag\x12@\n" +
+	"\vcreate_time\x18\v \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"createTime\x12@\n" +
+	"\vupdate_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"updateTime\x12*\n" +
 	"\x11parent_account_id\x18\r \x01(\tR\x0fparentAccountId\x12>\n" +
 	"\x0fbilling_address\x18\x0e \x01(\v2\x15.crm.v1.PostalAddressR\x0ebillingAddress\x12@\n" +
 	"\x10shipping_address\x18\x0f \x01(\v2\x15.crm.v1.PostalAddressR\x0fshippingAddress\x12\x1f\n" +
 	"\vexternal_id\x18\x10 \x01(\tR\n" +
-	"externalId\x122\n" +
-	"\bbalances\x18\x11 \x03(\v2\x16.crm.v1.AccountBalanceR\bbalances\"\x8a\x02\n" +
+	"externalId\x127\n" +
+	"\bbalances\x18\x11 \x03(\v2\x16.crm.v1.AccountBalanceB\x03\xe0A\x03R\bbalances\"\x8a\x02\n" +
 	"\x0eAccountBalance\x12#\n" +
 	"\rcurrency_code\x18\x01 \x01(\tR\fcurrencyCode\x122\n" +
 	"\fopen_balance\x18\x02 \x01(\v2\x0f.money.v1.MoneyR\vopenBalance\x128\n" +

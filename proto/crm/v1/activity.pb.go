@@ -7,6 +7,7 @@
 package crmv1
 
 import (
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	fieldmaskpb "google.golang.org/protobuf/types/known/fieldmaskpb"
@@ -625,11 +626,11 @@ var File_crm_v1_activity_proto protoreflect.FileDescriptor
 
 const file_crm_v1_activity_proto_rawDesc = "" +
 	"\n" +
-	"\x15crm/v1/activity.proto\x12\x06crm.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x8f\x05\n" +
-	"\bActivity\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\x12(\n" +
-	"\x04type\x18\x02 \x01(\x0e2\x14.crm.v1.ActivityTypeR\x04type\x12\x18\n" +
-	"\asubject\x18\x03 \x01(\tR\asubject\x12 \n" +
+	"\x15crm/v1/activity.proto\x12\x06crm.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb0\x05\n" +
+	"\bActivity\x12\x13\n" +
+	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x120\n" +
+	"\x04type\x18\x02 \x01(\x0e2\x14.crm.v1.ActivityTypeB\x06\xe0A\x02\xe0A\x05R\x04type\x12\x1d\n" +
+	"\asubject\x18\x03 \x01(\tB\x03\xe0A\x02R\asubject\x12 \n" +
 	"\vdescription\x18\x04 \x01(\tR\vdescription\x12\x1d\n" +
 	"\n" +
 	"account_id\x18\x05 \x01(\tR\taccountId\x12\x1d\n" +
@@ -641,12 +642,12 @@ const file_crm_v1_activity_proto_rawDesc = "" +
 	"\bdue_time\x18\n" +
 	" \x01(\v2\x1a.google.protobuf.TimestampR\adueTime\x12?\n" +
 	"\rreminder_time\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\freminderTime\x12\x12\n" +
-	"\x04done\x18\f \x01(\bR\x04done\x127\n" +
-	"\tdone_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\bdoneTime\x12\x12\n" +
-	"\x04etag\x18\x0e \x01(\tR\x04etag\x12;\n" +
-	"\vcreate_time\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"createTime\x12;\n" +
-	"\vupdate_time\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"\x04done\x18\f \x01(\bR\x04done\x12<\n" +
+	"\tdone_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\bdoneTime\x12\x12\n" +
+	"\x04etag\x18\x0e \x01(\tR\x04etag\x12@\n" +
+	"\vcreate_time\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"createTime\x12@\n" +
+	"\vupdate_time\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"updateTime\"d\n" +
 	"\x15CreateActivityRequest\x12,\n" +
 	"\bactivity\x18\x01 \x01(\v2\x10.crm.v1.ActivityR\bactivity\x12\x1d\n" +

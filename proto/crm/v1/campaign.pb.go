@@ -8,6 +8,7 @@ package crmv1
 
 import (
 	v1 "github.com/seamhq/seam/proto/money/v1"
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	fieldmaskpb "google.golang.org/protobuf/types/known/fieldmaskpb"
@@ -1255,24 +1256,24 @@ var File_crm_v1_campaign_proto protoreflect.FileDescriptor
 
 const file_crm_v1_campaign_proto_rawDesc = "" +
 	"\n" +
-	"\x15crm/v1/campaign.proto\x12\x06crm.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"\xc2\x03\n" +
-	"\bCampaign\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
-	"\x04name\x18\x02 \x01(\tR\x04name\x12\x18\n" +
+	"\x15crm/v1/campaign.proto\x12\x06crm.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"\xe0\x03\n" +
+	"\bCampaign\x12\x13\n" +
+	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12\x17\n" +
+	"\x04name\x18\x02 \x01(\tB\x03\xe0A\x02R\x04name\x12\x18\n" +
 	"\achannel\x18\x03 \x01(\tR\achannel\x12'\n" +
 	"\x06budget\x18\x04 \x01(\v2\x0f.money.v1.MoneyR\x06budget\x12\x1d\n" +
 	"\n" +
 	"start_date\x18\x05 \x01(\tR\tstartDate\x12\x19\n" +
 	"\bend_date\x18\x06 \x01(\tR\aendDate\x12.\n" +
 	"\x06status\x18\a \x01(\x0e2\x16.crm.v1.CampaignStatusR\x06status\x12\x12\n" +
-	"\x04etag\x18\b \x01(\tR\x04etag\x12;\n" +
-	"\vcreate_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"createTime\x12;\n" +
+	"\x04etag\x18\b \x01(\tR\x04etag\x12@\n" +
+	"\vcreate_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"createTime\x12@\n" +
 	"\vupdate_time\x18\n" +
-	" \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"updateTime\x12!\n" +
-	"\fmember_count\x18\v \x01(\x03R\vmemberCount\x124\n" +
-	"\x16responded_member_count\x18\f \x01(\x03R\x14respondedMemberCount\"d\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"updateTime\x12&\n" +
+	"\fmember_count\x18\v \x01(\x03B\x03\xe0A\x03R\vmemberCount\x129\n" +
+	"\x16responded_member_count\x18\f \x01(\x03B\x03\xe0A\x03R\x14respondedMemberCount\"d\n" +
 	"\x15CreateCampaignRequest\x12,\n" +
 	"\bcampaign\x18\x01 \x01(\v2\x10.crm.v1.CampaignR\bcampaign\x12\x1d\n" +
 	"\n" +
@@ -1308,20 +1309,20 @@ const file_crm_v1_campaign_proto_rawDesc = "" +
 	"\x11cost_per_won_deal\x18\x06 \x01(\v2\x0f.money.v1.MoneyR\x0ecostPerWonDeal\x12\x18\n" +
 	"\amembers\x18\a \x01(\x03R\amembers\x12+\n" +
 	"\x11responded_members\x18\b \x01(\x03R\x10respondedMembers\x12#\n" +
-	"\rresponse_rate\x18\t \x01(\tR\fresponseRate\"\xfc\x02\n" +
-	"\x0eCampaignMember\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1f\n" +
-	"\vcampaign_id\x18\x02 \x01(\tR\n" +
-	"campaignId\x12\x1d\n" +
+	"\rresponse_rate\x18\t \x01(\tR\fresponseRate\"\x9f\x03\n" +
+	"\x0eCampaignMember\x12\x13\n" +
+	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12$\n" +
+	"\vcampaign_id\x18\x02 \x01(\tB\x03\xe0A\x03R\n" +
+	"campaignId\x12\"\n" +
 	"\n" +
-	"contact_id\x18\x03 \x01(\tR\tcontactId\x12\x17\n" +
-	"\alead_id\x18\x04 \x01(\tR\x06leadId\x124\n" +
-	"\x06status\x18\x05 \x01(\x0e2\x1c.crm.v1.CampaignMemberStatusR\x06status\x12=\n" +
-	"\frespond_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\vrespondTime\x12\x12\n" +
-	"\x04etag\x18\a \x01(\tR\x04etag\x12;\n" +
-	"\vcreate_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"createTime\x12;\n" +
-	"\vupdate_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"contact_id\x18\x03 \x01(\tB\x03\xe0A\x05R\tcontactId\x12\x1c\n" +
+	"\alead_id\x18\x04 \x01(\tB\x03\xe0A\x05R\x06leadId\x124\n" +
+	"\x06status\x18\x05 \x01(\x0e2\x1c.crm.v1.CampaignMemberStatusR\x06status\x12B\n" +
+	"\frespond_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\vrespondTime\x12\x12\n" +
+	"\x04etag\x18\a \x01(\tR\x04etag\x12@\n" +
+	"\vcreate_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"createTime\x12@\n" +
+	"\vupdate_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"updateTime\"\x9e\x01\n" +
 	"\x1bCreateCampaignMemberRequest\x12\x1f\n" +
 	"\vcampaign_id\x18\x01 \x01(\tR\n" +

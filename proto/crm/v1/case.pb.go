@@ -7,6 +7,7 @@
 package crmv1
 
 import (
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	fieldmaskpb "google.golang.org/protobuf/types/known/fieldmaskpb"
@@ -693,30 +694,30 @@ var File_crm_v1_case_proto protoreflect.FileDescriptor
 
 const file_crm_v1_case_proto_rawDesc = "" +
 	"\n" +
-	"\x11crm/v1/case.proto\x12\x06crm.v1\x1a\x14crm/v1/account.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xbc\x05\n" +
-	"\x04Case\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\x12\x18\n" +
-	"\asubject\x18\x02 \x01(\tR\asubject\x12 \n" +
-	"\vdescription\x18\x03 \x01(\tR\vdescription\x12\x1d\n" +
+	"\x11crm/v1/case.proto\x12\x06crm.v1\x1a\x14crm/v1/account.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf1\x05\n" +
+	"\x04Case\x12\x13\n" +
+	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12\x1d\n" +
+	"\asubject\x18\x02 \x01(\tB\x03\xe0A\x02R\asubject\x12 \n" +
+	"\vdescription\x18\x03 \x01(\tR\vdescription\x12%\n" +
 	"\n" +
-	"account_id\x18\x04 \x01(\tR\taccountId\x12\x1d\n" +
+	"account_id\x18\x04 \x01(\tB\x06\xe0A\x02\xe0A\x05R\taccountId\x12\x1d\n" +
 	"\n" +
 	"contact_id\x18\x05 \x01(\tR\tcontactId\x120\n" +
 	"\bpriority\x18\x06 \x01(\x0e2\x14.crm.v1.CasePriorityR\bpriority\x12*\n" +
 	"\x06status\x18\a \x01(\x0e2\x12.crm.v1.CaseStatusR\x06status\x12\x14\n" +
-	"\x05owner\x18\b \x01(\tR\x05owner\x12<\n" +
-	"\fsla_due_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"slaDueTime\x12\x1a\n" +
+	"\x05owner\x18\b \x01(\tR\x05owner\x12A\n" +
+	"\fsla_due_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"slaDueTime\x12\x1f\n" +
 	"\bbreached\x18\n" +
-	" \x01(\bR\bbreached\x12K\n" +
-	"\x16account_payment_status\x18\v \x01(\x0e2\x15.crm.v1.PaymentStatusR\x14accountPaymentStatus\x12=\n" +
-	"\fresolve_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\vresolveTime\x12\x12\n" +
-	"\x04etag\x18\r \x01(\tR\x04etag\x12;\n" +
-	"\vcreate_time\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"createTime\x12;\n" +
-	"\vupdate_time\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"updateTime\x12B\n" +
-	"\x0fsla_paused_time\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampR\rslaPausedTime\"T\n" +
+	" \x01(\bB\x03\xe0A\x03R\bbreached\x12P\n" +
+	"\x16account_payment_status\x18\v \x01(\x0e2\x15.crm.v1.PaymentStatusB\x03\xe0A\x03R\x14accountPaymentStatus\x12B\n" +
+	"\fresolve_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\vresolveTime\x12\x12\n" +
+	"\x04etag\x18\r \x01(\tR\x04etag\x12@\n" +
+	"\vcreate_time\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"createTime\x12@\n" +
+	"\vupdate_time\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"updateTime\x12G\n" +
+	"\x0fsla_paused_time\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\rslaPausedTime\"T\n" +
 	"\x11CreateCaseRequest\x12 \n" +
 	"\x04case\x18\x01 \x01(\v2\f.crm.v1.CaseR\x04case\x12\x1d\n" +
 	"\n" +

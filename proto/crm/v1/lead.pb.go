@@ -7,6 +7,7 @@
 package crmv1
 
 import (
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	fieldmaskpb "google.golang.org/protobuf/types/known/fieldmaskpb"
@@ -800,10 +801,10 @@ var File_crm_v1_lead_proto protoreflect.FileDescriptor
 
 const file_crm_v1_lead_proto_rawDesc = "" +
 	"\n" +
-	"\x11crm/v1/lead.proto\x12\x06crm.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x86\x05\n" +
-	"\x04Lead\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
-	"\x04name\x18\x02 \x01(\tR\x04name\x12\x18\n" +
+	"\x11crm/v1/lead.proto\x12\x06crm.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xae\x05\n" +
+	"\x04Lead\x12\x13\n" +
+	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12\x17\n" +
+	"\x04name\x18\x02 \x01(\tB\x03\xe0A\x02R\x04name\x12\x18\n" +
 	"\acompany\x18\x03 \x01(\tR\acompany\x12\x14\n" +
 	"\x05title\x18\x04 \x01(\tR\x05title\x12\x14\n" +
 	"\x05email\x18\x05 \x01(\tR\x05email\x12\x14\n" +
@@ -814,15 +815,15 @@ const file_crm_v1_lead_proto_rawDesc = "" +
 	"campaignId\x12*\n" +
 	"\x06status\x18\n" +
 	" \x01(\x0e2\x12.crm.v1.LeadStatusR\x06status\x12\x14\n" +
-	"\x05owner\x18\v \x01(\tR\x05owner\x120\n" +
-	"\x14converted_account_id\x18\f \x01(\tR\x12convertedAccountId\x120\n" +
-	"\x14converted_contact_id\x18\r \x01(\tR\x12convertedContactId\x128\n" +
-	"\x18converted_opportunity_id\x18\x0e \x01(\tR\x16convertedOpportunityId\x12=\n" +
-	"\fconvert_time\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\vconvertTime\x12\x12\n" +
-	"\x04etag\x18\x10 \x01(\tR\x04etag\x12;\n" +
-	"\vcreate_time\x18\x11 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"createTime\x12;\n" +
-	"\vupdate_time\x18\x12 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"\x05owner\x18\v \x01(\tR\x05owner\x125\n" +
+	"\x14converted_account_id\x18\f \x01(\tB\x03\xe0A\x03R\x12convertedAccountId\x125\n" +
+	"\x14converted_contact_id\x18\r \x01(\tB\x03\xe0A\x03R\x12convertedContactId\x12=\n" +
+	"\x18converted_opportunity_id\x18\x0e \x01(\tB\x03\xe0A\x03R\x16convertedOpportunityId\x12B\n" +
+	"\fconvert_time\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\vconvertTime\x12\x12\n" +
+	"\x04etag\x18\x10 \x01(\tR\x04etag\x12@\n" +
+	"\vcreate_time\x18\x11 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"createTime\x12@\n" +
+	"\vupdate_time\x18\x12 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"updateTime\"T\n" +
 	"\x11CreateLeadRequest\x12 \n" +
 	"\x04lead\x18\x01 \x01(\v2\f.crm.v1.LeadR\x04lead\x12\x1d\n" +
@@ -853,10 +854,10 @@ const file_crm_v1_lead_proto_rawDesc = "" +
 	"request_id\x18\x03 \x01(\tR\trequestId\x12\x1d\n" +
 	"\n" +
 	"account_id\x18\x04 \x01(\tR\taccountId\x129\n" +
-	"\vopportunity\x18\x05 \x01(\v2\x17.crm.v1.LeadOpportunityR\vopportunity\"\x90\x01\n" +
-	"\x0fLeadOpportunity\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\x12#\n" +
-	"\rcurrency_code\x18\x02 \x01(\tR\fcurrencyCode\x12.\n" +
+	"\vopportunity\x18\x05 \x01(\v2\x17.crm.v1.LeadOpportunityR\vopportunity\"\x9a\x01\n" +
+	"\x0fLeadOpportunity\x12\x17\n" +
+	"\x04name\x18\x01 \x01(\tB\x03\xe0A\x02R\x04name\x12(\n" +
+	"\rcurrency_code\x18\x02 \x01(\tB\x03\xe0A\x02R\fcurrencyCode\x12.\n" +
 	"\x13expected_close_date\x18\x03 \x01(\tR\x11expectedCloseDate\x12\x14\n" +
 	"\x05owner\x18\x04 \x01(\tR\x05owner*\xab\x01\n" +
 	"\n" +

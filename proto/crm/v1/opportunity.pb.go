@@ -8,6 +8,7 @@ package crmv1
 
 import (
 	v1 "github.com/seamhq/seam/proto/money/v1"
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	fieldmaskpb "google.golang.org/protobuf/types/known/fieldmaskpb"
@@ -1204,49 +1205,49 @@ var File_crm_v1_opportunity_proto protoreflect.FileDescriptor
 
 const file_crm_v1_opportunity_proto_rawDesc = "" +
 	"\n" +
-	"\x18crm/v1/opportunity.proto\x12\x06crm.v1\x1a\x14crm/v1/account.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"\xec\x05\n" +
-	"\vOpportunity\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1d\n" +
+	"\x18crm/v1/opportunity.proto\x12\x06crm.v1\x1a\x14crm/v1/account.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"\xab\x06\n" +
+	"\vOpportunity\x12\x13\n" +
+	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12%\n" +
 	"\n" +
-	"account_id\x18\x02 \x01(\tR\taccountId\x12\x12\n" +
-	"\x04name\x18\x03 \x01(\tR\x04name\x12#\n" +
+	"account_id\x18\x02 \x01(\tB\x06\xe0A\x02\xe0A\x05R\taccountId\x12\x17\n" +
+	"\x04name\x18\x03 \x01(\tB\x03\xe0A\x02R\x04name\x12#\n" +
 	"\x05stage\x18\x04 \x01(\x0e2\r.crm.v1.StageR\x05stage\x12 \n" +
-	"\vprobability\x18\x05 \x01(\x05R\vprobability\x12#\n" +
-	"\rcurrency_code\x18\x06 \x01(\tR\fcurrencyCode\x12.\n" +
+	"\vprobability\x18\x05 \x01(\x05R\vprobability\x12(\n" +
+	"\rcurrency_code\x18\x06 \x01(\tB\x03\xe0A\x02R\fcurrencyCode\x12.\n" +
 	"\x13expected_close_date\x18\a \x01(\tR\x11expectedCloseDate\x12\x14\n" +
 	"\x05owner\x18\b \x01(\tR\x05owner\x12-\n" +
-	"\x05lines\x18\t \x03(\v2\x17.crm.v1.OpportunityLineR\x05lines\x12'\n" +
+	"\x05lines\x18\t \x03(\v2\x17.crm.v1.OpportunityLineR\x05lines\x12,\n" +
 	"\x06amount\x18\n" +
-	" \x01(\v2\x0f.money.v1.MoneyR\x06amount\x12&\n" +
-	"\x05order\x18\v \x01(\v2\x10.crm.v1.OrderRefR\x05order\x12<\n" +
-	"\x0epayment_status\x18\f \x01(\x0e2\x15.crm.v1.PaymentStatusR\rpaymentStatus\x12\x1f\n" +
-	"\vlost_reason\x18\r \x01(\tR\n" +
+	" \x01(\v2\x0f.money.v1.MoneyB\x03\xe0A\x03R\x06amount\x12+\n" +
+	"\x05order\x18\v \x01(\v2\x10.crm.v1.OrderRefB\x03\xe0A\x03R\x05order\x12A\n" +
+	"\x0epayment_status\x18\f \x01(\x0e2\x15.crm.v1.PaymentStatusB\x03\xe0A\x03R\rpaymentStatus\x12$\n" +
+	"\vlost_reason\x18\r \x01(\tB\x03\xe0A\x03R\n" +
 	"lostReason\x12\x12\n" +
-	"\x04etag\x18\x0e \x01(\tR\x04etag\x12;\n" +
-	"\vcreate_time\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"createTime\x12;\n" +
-	"\vupdate_time\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"updateTime\x129\n" +
+	"\x04etag\x18\x0e \x01(\tR\x04etag\x12@\n" +
+	"\vcreate_time\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"createTime\x12@\n" +
+	"\vupdate_time\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"updateTime\x12>\n" +
 	"\n" +
-	"close_time\x18\x11 \x01(\v2\x1a.google.protobuf.TimestampR\tcloseTime\x12\x1f\n" +
+	"close_time\x18\x11 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\tcloseTime\x12\x1f\n" +
 	"\vcampaign_id\x18\x12 \x01(\tR\n" +
-	"campaignId\x12\x1f\n" +
-	"\vclose_owner\x18\x13 \x01(\tR\n" +
-	"closeOwner\"\xc3\x03\n" +
-	"\x0fOpportunityLine\x12\x10\n" +
-	"\x03sku\x18\x01 \x01(\tR\x03sku\x12\x1a\n" +
-	"\bquantity\x18\x02 \x01(\tR\bquantity\x12.\n" +
+	"campaignId\x12$\n" +
+	"\vclose_owner\x18\x13 \x01(\tB\x03\xe0A\x03R\n" +
+	"closeOwner\"\xf0\x03\n" +
+	"\x0fOpportunityLine\x12\x15\n" +
+	"\x03sku\x18\x01 \x01(\tB\x03\xe0A\x02R\x03sku\x12\x1f\n" +
+	"\bquantity\x18\x02 \x01(\tB\x03\xe0A\x02R\bquantity\x12.\n" +
 	"\n" +
 	"unit_price\x18\x03 \x01(\v2\x0f.money.v1.MoneyR\tunitPrice\x12)\n" +
-	"\x10discount_percent\x18\x04 \x01(\tR\x0fdiscountPercent\x12'\n" +
-	"\x06amount\x18\x05 \x01(\v2\x0f.money.v1.MoneyR\x06amount\x12-\n" +
-	"\x12available_quantity\x18\x06 \x01(\tR\x11availableQuantity\x12!\n" +
-	"\fpromise_date\x18\a \x01(\tR\vpromiseDate\x12!\n" +
-	"\fproduct_name\x18\b \x01(\tR\vproductName\x12+\n" +
-	"\x11reserved_quantity\x18\t \x01(\tR\x10reservedQuantity\x121\n" +
+	"\x10discount_percent\x18\x04 \x01(\tR\x0fdiscountPercent\x12,\n" +
+	"\x06amount\x18\x05 \x01(\v2\x0f.money.v1.MoneyB\x03\xe0A\x03R\x06amount\x122\n" +
+	"\x12available_quantity\x18\x06 \x01(\tB\x03\xe0A\x03R\x11availableQuantity\x12&\n" +
+	"\fpromise_date\x18\a \x01(\tB\x03\xe0A\x03R\vpromiseDate\x12&\n" +
+	"\fproduct_name\x18\b \x01(\tB\x03\xe0A\x03R\vproductName\x120\n" +
+	"\x11reserved_quantity\x18\t \x01(\tB\x03\xe0A\x03R\x10reservedQuantity\x126\n" +
 	"\x14backordered_quantity\x18\n" +
-	" \x01(\tR\x13backorderedQuantity\x12)\n" +
-	"\x10shipped_quantity\x18\v \x01(\tR\x0fshippedQuantity\"\xa2\x01\n" +
+	" \x01(\tB\x03\xe0A\x03R\x13backorderedQuantity\x12.\n" +
+	"\x10shipped_quantity\x18\v \x01(\tB\x03\xe0A\x03R\x0fshippedQuantity\"\xa2\x01\n" +
 	"\bOrderRef\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x16\n" +
 	"\x06number\x18\x02 \x01(\tR\x06number\x121\n" +

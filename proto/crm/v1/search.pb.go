@@ -7,6 +7,7 @@
 package crmv1
 
 import (
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	reflect "reflect"
@@ -239,9 +240,9 @@ var File_crm_v1_search_proto protoreflect.FileDescriptor
 
 const file_crm_v1_search_proto_rawDesc = "" +
 	"\n" +
-	"\x13crm/v1/search.proto\x12\x06crm.v1\"w\n" +
-	"\rSearchRequest\x12\x14\n" +
-	"\x05query\x18\x01 \x01(\tR\x05query\x12\x14\n" +
+	"\x13crm/v1/search.proto\x12\x06crm.v1\x1a\x1fgoogle/api/field_behavior.proto\"|\n" +
+	"\rSearchRequest\x12\x19\n" +
+	"\x05query\x18\x01 \x01(\tB\x03\xe0A\x02R\x05query\x12\x14\n" +
 	"\x05types\x18\x02 \x01(\tR\x05types\x12\x1b\n" +
 	"\tpage_size\x18\x03 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +

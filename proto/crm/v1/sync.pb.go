@@ -8,6 +8,7 @@ package crmv1
 
 import (
 	v1 "github.com/seamhq/seam/proto/money/v1"
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
@@ -895,7 +896,7 @@ var File_crm_v1_sync_proto protoreflect.FileDescriptor
 
 const file_crm_v1_sync_proto_rawDesc = "" +
 	"\n" +
-	"\x11crm/v1/sync.proto\x12\x06crm.v1\x1a\x14crm/v1/account.proto\x1a\x18crm/v1/opportunity.proto\x1a\x14crm/v1/product.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"\xd3\x01\n" +
+	"\x11crm/v1/sync.proto\x12\x06crm.v1\x1a\x14crm/v1/account.proto\x1a\x18crm/v1/opportunity.proto\x1a\x14crm/v1/product.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"\xd3\x01\n" +
 	"\rProductUpsert\x12\x10\n" +
 	"\x03sku\x18\x01 \x01(\tR\x03sku\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12.\n" +
@@ -926,20 +927,20 @@ const file_crm_v1_sync_proto_rawDesc = "" +
 	"\x17SetAvailabilityResponse\x12\x18\n" +
 	"\aapplied\x18\x01 \x01(\x05R\aapplied\x12\x14\n" +
 	"\x05stale\x18\x02 \x01(\x05R\x05stale\x12!\n" +
-	"\funknown_skus\x18\x03 \x03(\tR\vunknownSkus\"\xa9\x02\n" +
+	"\funknown_skus\x18\x03 \x03(\tR\vunknownSkus\"\xb3\x02\n" +
 	"\x1aSetOpportunityOrderRequest\x12%\n" +
 	"\x0eopportunity_id\x18\x01 \x01(\tR\ropportunityId\x12\x19\n" +
 	"\border_id\x18\x02 \x01(\tR\aorderId\x12!\n" +
-	"\forder_number\x18\x03 \x01(\tR\vorderNumber\x121\n" +
-	"\x06status\x18\x04 \x01(\x0e2\x19.crm.v1.FulfillmentStatusR\x06status\x12%\n" +
-	"\x0esource_version\x18\x05 \x01(\x03R\rsourceVersion\x12-\n" +
+	"\forder_number\x18\x03 \x01(\tR\vorderNumber\x126\n" +
+	"\x06status\x18\x04 \x01(\x0e2\x19.crm.v1.FulfillmentStatusB\x03\xe0A\x02R\x06status\x12*\n" +
+	"\x0esource_version\x18\x05 \x01(\x03B\x03\xe0A\x02R\rsourceVersion\x12-\n" +
 	"\x05lines\x18\x06 \x03(\v2\x17.crm.v1.OpportunityLineR\x05lines\x12\x1d\n" +
 	"\n" +
-	"reset_etag\x18\a \x01(\tR\tresetEtag\"[\n" +
+	"reset_etag\x18\a \x01(\tR\tresetEtag\"`\n" +
 	"\x12LinkAccountRequest\x12\x1d\n" +
 	"\n" +
-	"account_id\x18\x01 \x01(\tR\taccountId\x12&\n" +
-	"\x0ferp_customer_id\x18\x02 \x01(\tR\rerpCustomerId\"\xeb\x02\n" +
+	"account_id\x18\x01 \x01(\tR\taccountId\x12+\n" +
+	"\x0ferp_customer_id\x18\x02 \x01(\tB\x03\xe0A\x02R\rerpCustomerId\"\xeb\x02\n" +
 	"\x1eSetAccountPaymentStatusRequest\x12\x1d\n" +
 	"\n" +
 	"account_id\x18\x01 \x01(\tR\taccountId\x12<\n" +
@@ -949,17 +950,17 @@ const file_crm_v1_sync_proto_rawDesc = "" +
 	"\x0esource_version\x18\x05 \x01(\x03R\rsourceVersion\x128\n" +
 	"\bbalances\x18\x06 \x03(\v2\x1c.crm.v1.AccountBalanceUpdateR\bbalances\x12\x1d\n" +
 	"\n" +
-	"reset_etag\x18\a \x01(\tR\tresetEtag\"\xf9\x01\n" +
-	"\x14AccountBalanceUpdate\x12#\n" +
-	"\rcurrency_code\x18\x01 \x01(\tR\fcurrencyCode\x122\n" +
-	"\fopen_balance\x18\x02 \x01(\v2\x0f.money.v1.MoneyR\vopenBalance\x128\n" +
-	"\x0foverdue_balance\x18\x03 \x01(\v2\x0f.money.v1.MoneyR\x0eoverdueBalance\x12%\n" +
-	"\x0esource_version\x18\x04 \x01(\x03R\rsourceVersion\x12'\n" +
-	"\x06credit\x18\x05 \x01(\v2\x0f.money.v1.MoneyR\x06credit\"\xcf\x01\n" +
+	"reset_etag\x18\a \x01(\tR\tresetEtag\"\x8d\x02\n" +
+	"\x14AccountBalanceUpdate\x12(\n" +
+	"\rcurrency_code\x18\x01 \x01(\tB\x03\xe0A\x02R\fcurrencyCode\x127\n" +
+	"\fopen_balance\x18\x02 \x01(\v2\x0f.money.v1.MoneyB\x03\xe0A\x02R\vopenBalance\x12=\n" +
+	"\x0foverdue_balance\x18\x03 \x01(\v2\x0f.money.v1.MoneyB\x03\xe0A\x02R\x0eoverdueBalance\x12*\n" +
+	"\x0esource_version\x18\x04 \x01(\x03B\x03\xe0A\x02R\rsourceVersion\x12'\n" +
+	"\x06credit\x18\x05 \x01(\v2\x0f.money.v1.MoneyR\x06credit\"\xd9\x01\n" +
 	"\"SetOpportunityPaymentStatusRequest\x12%\n" +
-	"\x0eopportunity_id\x18\x01 \x01(\tR\ropportunityId\x12<\n" +
-	"\x0epayment_status\x18\x02 \x01(\x0e2\x15.crm.v1.PaymentStatusR\rpaymentStatus\x12%\n" +
-	"\x0esource_version\x18\x03 \x01(\x03R\rsourceVersion\x12\x1d\n" +
+	"\x0eopportunity_id\x18\x01 \x01(\tR\ropportunityId\x12A\n" +
+	"\x0epayment_status\x18\x02 \x01(\x0e2\x15.crm.v1.PaymentStatusB\x03\xe0A\x02R\rpaymentStatus\x12*\n" +
+	"\x0esource_version\x18\x03 \x01(\x03B\x03\xe0A\x02R\rsourceVersion\x12\x1d\n" +
 	"\n" +
 	"reset_etag\x18\x04 \x01(\tR\tresetEtag2\xf2\x03\n" +
 	"\vSyncService\x12O\n" +

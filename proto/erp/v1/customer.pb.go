@@ -8,6 +8,7 @@ package erpv1
 
 import (
 	v1 "github.com/seamhq/seam/proto/money/v1"
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	fieldmaskpb "google.golang.org/protobuf/types/known/fieldmaskpb"
@@ -774,7 +775,7 @@ var File_erp_v1_customer_proto protoreflect.FileDescriptor
 
 const file_erp_v1_customer_proto_rawDesc = "" +
 	"\n" +
-	"\x15erp/v1/customer.proto\x12\x06erp.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"a\n" +
+	"\x15erp/v1/customer.proto\x12\x06erp.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"a\n" +
 	"\x19GetCustomerBalanceRequest\x12\x1f\n" +
 	"\vcustomer_id\x18\x01 \x01(\tR\n" +
 	"customerId\x12#\n" +
@@ -783,18 +784,18 @@ const file_erp_v1_customer_proto_rawDesc = "" +
 	"\vcustomer_id\x18\x01 \x01(\tR\n" +
 	"customerId\"S\n" +
 	"\x1cListCustomerBalancesResponse\x123\n" +
-	"\bbalances\x18\x01 \x03(\v2\x17.erp.v1.CustomerBalanceR\bbalances\"\xa7\x03\n" +
-	"\bCustomer\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
-	"\x04name\x18\x02 \x01(\tR\x04name\x12$\n" +
+	"\bbalances\x18\x01 \x03(\v2\x17.erp.v1.CustomerBalanceR\bbalances\"\xbb\x03\n" +
+	"\bCustomer\x12\x13\n" +
+	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12\x17\n" +
+	"\x04name\x18\x02 \x01(\tB\x03\xe0A\x02R\x04name\x12$\n" +
 	"\x0ecrm_account_id\x18\x03 \x01(\tR\fcrmAccountId\x12#\n" +
 	"\rcurrency_code\x18\x04 \x01(\tR\fcurrencyCode\x122\n" +
 	"\fcredit_limit\x18\x05 \x01(\v2\x0f.money.v1.MoneyR\vcreditLimit\x12,\n" +
 	"\x12payment_terms_days\x18\x06 \x01(\x05R\x10paymentTermsDays\x12\x12\n" +
-	"\x04etag\x18\a \x01(\tR\x04etag\x12;\n" +
-	"\vcreate_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"createTime\x12;\n" +
-	"\vupdate_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"\x04etag\x18\a \x01(\tR\x04etag\x12@\n" +
+	"\vcreate_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"createTime\x12@\n" +
+	"\vupdate_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"updateTime\x12<\n" +
 	"\x0einvoice_policy\x18\n" +
 	" \x01(\x0e2\x15.erp.v1.InvoicePolicyR\rinvoicePolicy\"d\n" +

@@ -8,6 +8,7 @@ package erpv1
 
 import (
 	v1 "github.com/seamhq/seam/proto/money/v1"
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
@@ -794,35 +795,35 @@ var File_erp_v1_invoice_proto protoreflect.FileDescriptor
 
 const file_erp_v1_invoice_proto_rawDesc = "" +
 	"\n" +
-	"\x14erp/v1/invoice.proto\x12\x06erp.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"\x90\x06\n" +
-	"\aInvoice\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\x12\x16\n" +
-	"\x06number\x18\x02 \x01(\tR\x06number\x12$\n" +
-	"\x0esales_order_id\x18\x03 \x01(\tR\fsalesOrderId\x12,\n" +
-	"\x12sales_order_number\x18\x04 \x01(\tR\x10salesOrderNumber\x12\x1f\n" +
-	"\vcustomer_id\x18\x05 \x01(\tR\n" +
-	"customerId\x12#\n" +
-	"\rcurrency_code\x18\x06 \x01(\tR\fcurrencyCode\x12)\n" +
-	"\x05lines\x18\a \x03(\v2\x13.erp.v1.InvoiceLineR\x05lines\x12-\n" +
-	"\x06status\x18\b \x01(\x0e2\x15.erp.v1.InvoiceStatusR\x06status\x12+\n" +
-	"\bsubtotal\x18\t \x01(\v2\x0f.money.v1.MoneyR\bsubtotal\x12,\n" +
+	"\x14erp/v1/invoice.proto\x12\x06erp.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"\xed\x06\n" +
+	"\aInvoice\x12\x13\n" +
+	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12\x1b\n" +
+	"\x06number\x18\x02 \x01(\tB\x03\xe0A\x03R\x06number\x12,\n" +
+	"\x0esales_order_id\x18\x03 \x01(\tB\x06\xe0A\x02\xe0A\x05R\fsalesOrderId\x121\n" +
+	"\x12sales_order_number\x18\x04 \x01(\tB\x03\xe0A\x03R\x10salesOrderNumber\x12$\n" +
+	"\vcustomer_id\x18\x05 \x01(\tB\x03\xe0A\x03R\n" +
+	"customerId\x12(\n" +
+	"\rcurrency_code\x18\x06 \x01(\tB\x03\xe0A\x03R\fcurrencyCode\x12.\n" +
+	"\x05lines\x18\a \x03(\v2\x13.erp.v1.InvoiceLineB\x03\xe0A\x03R\x05lines\x122\n" +
+	"\x06status\x18\b \x01(\x0e2\x15.erp.v1.InvoiceStatusB\x03\xe0A\x03R\x06status\x120\n" +
+	"\bsubtotal\x18\t \x01(\v2\x0f.money.v1.MoneyB\x03\xe0A\x03R\bsubtotal\x121\n" +
 	"\ttax_total\x18\n" +
-	" \x01(\v2\x0f.money.v1.MoneyR\btaxTotal\x12%\n" +
-	"\x05total\x18\v \x01(\v2\x0f.money.v1.MoneyR\x05total\x120\n" +
-	"\vpaid_amount\x18\f \x01(\v2\x0f.money.v1.MoneyR\n" +
-	"paidAmount\x120\n" +
-	"\vopen_amount\x18\r \x01(\v2\x0f.money.v1.MoneyR\n" +
+	" \x01(\v2\x0f.money.v1.MoneyB\x03\xe0A\x03R\btaxTotal\x12*\n" +
+	"\x05total\x18\v \x01(\v2\x0f.money.v1.MoneyB\x03\xe0A\x03R\x05total\x125\n" +
+	"\vpaid_amount\x18\f \x01(\v2\x0f.money.v1.MoneyB\x03\xe0A\x03R\n" +
+	"paidAmount\x125\n" +
+	"\vopen_amount\x18\r \x01(\v2\x0f.money.v1.MoneyB\x03\xe0A\x03R\n" +
 	"openAmount\x12\x1d\n" +
 	"\n" +
-	"issue_date\x18\x0e \x01(\tR\tissueDate\x12\x19\n" +
-	"\bdue_date\x18\x0f \x01(\tR\adueDate\x12\x1f\n" +
-	"\vvoid_reason\x18\x10 \x01(\tR\n" +
-	"voidReason\x12\x1a\n" +
-	"\brevision\x18\x11 \x01(\x03R\brevision\x12\x12\n" +
-	"\x04etag\x18\x12 \x01(\tR\x04etag\x12;\n" +
-	"\vcreate_time\x18\x13 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"createTime\x12;\n" +
-	"\vupdate_time\x18\x14 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"issue_date\x18\x0e \x01(\tR\tissueDate\x12\x1e\n" +
+	"\bdue_date\x18\x0f \x01(\tB\x03\xe0A\x03R\adueDate\x12$\n" +
+	"\vvoid_reason\x18\x10 \x01(\tB\x03\xe0A\x03R\n" +
+	"voidReason\x12\x1f\n" +
+	"\brevision\x18\x11 \x01(\x03B\x03\xe0A\x03R\brevision\x12\x12\n" +
+	"\x04etag\x18\x12 \x01(\tR\x04etag\x12@\n" +
+	"\vcreate_time\x18\x13 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"createTime\x12@\n" +
+	"\vupdate_time\x18\x14 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"updateTime\"\xdb\x02\n" +
 	"\vInvoiceLine\x12\x1f\n" +
 	"\vline_number\x18\x01 \x01(\x05R\n" +

@@ -8,6 +8,7 @@ package erpv1
 
 import (
 	v1 "github.com/seamhq/seam/proto/money/v1"
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	fieldmaskpb "google.golang.org/protobuf/types/known/fieldmaskpb"
@@ -833,19 +834,19 @@ var File_erp_v1_item_proto protoreflect.FileDescriptor
 
 const file_erp_v1_item_proto_rawDesc = "" +
 	"\n" +
-	"\x11erp/v1/item.proto\x12\x06erp.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"\xb3\x03\n" +
-	"\x04Item\x12\x10\n" +
-	"\x03sku\x18\x01 \x01(\tR\x03sku\x12\x12\n" +
-	"\x04name\x18\x02 \x01(\tR\x04name\x12&\n" +
-	"\x0funit_of_measure\x18\x03 \x01(\tR\runitOfMeasure\x12.\n" +
+	"\x11erp/v1/item.proto\x12\x06erp.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"\xcf\x03\n" +
+	"\x04Item\x12\x18\n" +
+	"\x03sku\x18\x01 \x01(\tB\x06\xe0A\x02\xe0A\x05R\x03sku\x12\x17\n" +
+	"\x04name\x18\x02 \x01(\tB\x03\xe0A\x02R\x04name\x12&\n" +
+	"\x0funit_of_measure\x18\x03 \x01(\tR\runitOfMeasure\x123\n" +
 	"\n" +
-	"list_price\x18\x04 \x01(\v2\x0f.money.v1.MoneyR\tlistPrice\x124\n" +
+	"list_price\x18\x04 \x01(\v2\x0f.money.v1.MoneyB\x03\xe0A\x02R\tlistPrice\x124\n" +
 	"\rstandard_cost\x18\x05 \x01(\v2\x0f.money.v1.MoneyR\fstandardCost\x12\x19\n" +
 	"\btax_rate\x18\x06 \x01(\tR\ataxRate\x12\x12\n" +
-	"\x04etag\x18\a \x01(\tR\x04etag\x12;\n" +
-	"\vcreate_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"createTime\x12;\n" +
-	"\vupdate_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"\x04etag\x18\a \x01(\tR\x04etag\x12@\n" +
+	"\vcreate_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"createTime\x12@\n" +
+	"\vupdate_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"updateTime\x12#\n" +
 	"\rreorder_point\x18\n" +
 	" \x01(\tR\freorderPoint\x12)\n" +

@@ -8,6 +8,7 @@ package erpv1
 
 import (
 	v1 "github.com/seamhq/seam/proto/money/v1"
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
@@ -821,39 +822,39 @@ var File_erp_v1_payment_proto protoreflect.FileDescriptor
 
 const file_erp_v1_payment_proto_rawDesc = "" +
 	"\n" +
-	"\x14erp/v1/payment.proto\x12\x06erp.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"\xec\x04\n" +
-	"\aPayment\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\x12\x16\n" +
-	"\x06number\x18\x02 \x01(\tR\x06number\x12\x1f\n" +
-	"\vcustomer_id\x18\x03 \x01(\tR\n" +
-	"customerId\x12'\n" +
-	"\x06amount\x18\x04 \x01(\v2\x0f.money.v1.MoneyR\x06amount\x12;\n" +
-	"\vallocations\x18\x05 \x03(\v2\x19.erp.v1.PaymentAllocationR\vallocations\x12>\n" +
-	"\x12unallocated_amount\x18\x06 \x01(\v2\x0f.money.v1.MoneyR\x11unallocatedAmount\x12-\n" +
-	"\x06status\x18\a \x01(\x0e2\x15.erp.v1.PaymentStatusR\x06status\x12#\n" +
+	"\x14erp/v1/payment.proto\x12\x06erp.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"\xa9\x05\n" +
+	"\aPayment\x12\x13\n" +
+	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12\x1b\n" +
+	"\x06number\x18\x02 \x01(\tB\x03\xe0A\x03R\x06number\x12'\n" +
+	"\vcustomer_id\x18\x03 \x01(\tB\x06\xe0A\x02\xe0A\x05R\n" +
+	"customerId\x12/\n" +
+	"\x06amount\x18\x04 \x01(\v2\x0f.money.v1.MoneyB\x06\xe0A\x02\xe0A\x05R\x06amount\x12;\n" +
+	"\vallocations\x18\x05 \x03(\v2\x19.erp.v1.PaymentAllocationR\vallocations\x12C\n" +
+	"\x12unallocated_amount\x18\x06 \x01(\v2\x0f.money.v1.MoneyB\x03\xe0A\x03R\x11unallocatedAmount\x122\n" +
+	"\x06status\x18\a \x01(\x0e2\x15.erp.v1.PaymentStatusB\x03\xe0A\x03R\x06status\x12#\n" +
 	"\rreceived_date\x18\b \x01(\tR\freceivedDate\x12\x1c\n" +
-	"\treference\x18\t \x01(\tR\treference\x12%\n" +
+	"\treference\x18\t \x01(\tR\treference\x12*\n" +
 	"\x0ereverse_reason\x18\n" +
-	" \x01(\tR\rreverseReason\x12\x1a\n" +
-	"\brevision\x18\v \x01(\x03R\brevision\x12\x12\n" +
-	"\x04etag\x18\f \x01(\tR\x04etag\x12;\n" +
-	"\vcreate_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"createTime\x12;\n" +
-	"\vupdate_time\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"updateTime\x12/\n" +
-	"\arefunds\x18\x0f \x03(\v2\x15.erp.v1.PaymentRefundR\arefunds\"\xb4\x01\n" +
+	" \x01(\tB\x03\xe0A\x03R\rreverseReason\x12\x1f\n" +
+	"\brevision\x18\v \x01(\x03B\x03\xe0A\x03R\brevision\x12\x12\n" +
+	"\x04etag\x18\f \x01(\tR\x04etag\x12@\n" +
+	"\vcreate_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"createTime\x12@\n" +
+	"\vupdate_time\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"updateTime\x124\n" +
+	"\arefunds\x18\x0f \x03(\v2\x15.erp.v1.PaymentRefundB\x03\xe0A\x03R\arefunds\"\xb4\x01\n" +
 	"\rPaymentRefund\x12'\n" +
 	"\x06amount\x18\x01 \x01(\v2\x0f.money.v1.MoneyR\x06amount\x12\x1f\n" +
 	"\vrefund_date\x18\x02 \x01(\tR\n" +
 	"refundDate\x12\x1c\n" +
 	"\treference\x18\x03 \x01(\tR\treference\x12;\n" +
 	"\vcreate_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"createTime\"w\n" +
-	"\x11PaymentAllocation\x12\x1d\n" +
+	"createTime\"\x86\x01\n" +
+	"\x11PaymentAllocation\x12\"\n" +
 	"\n" +
-	"invoice_id\x18\x01 \x01(\tR\tinvoiceId\x12'\n" +
-	"\x06amount\x18\x02 \x01(\v2\x0f.money.v1.MoneyR\x06amount\x12\x1a\n" +
-	"\breversed\x18\x03 \x01(\bR\breversed\"`\n" +
+	"invoice_id\x18\x01 \x01(\tB\x03\xe0A\x02R\tinvoiceId\x12,\n" +
+	"\x06amount\x18\x02 \x01(\v2\x0f.money.v1.MoneyB\x03\xe0A\x02R\x06amount\x12\x1f\n" +
+	"\breversed\x18\x03 \x01(\bB\x03\xe0A\x03R\breversed\"`\n" +
 	"\x14CreatePaymentRequest\x12)\n" +
 	"\apayment\x18\x01 \x01(\v2\x0f.erp.v1.PaymentR\apayment\x12\x1d\n" +
 	"\n" +
@@ -873,16 +874,16 @@ const file_erp_v1_payment_proto_rawDesc = "" +
 	"\n" +
 	"request_id\x18\x02 \x01(\tR\trequestId\x12\x12\n" +
 	"\x04etag\x18\x03 \x01(\tR\x04etag\x12\x16\n" +
-	"\x06reason\x18\x04 \x01(\tR\x06reason\"\x9b\x01\n" +
+	"\x06reason\x18\x04 \x01(\tR\x06reason\"\xa0\x01\n" +
 	"\x19ApplyPaymentCreditRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\x12;\n" +
-	"\vallocations\x18\x02 \x03(\v2\x19.erp.v1.PaymentAllocationR\vallocations\x12\x12\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12@\n" +
+	"\vallocations\x18\x02 \x03(\v2\x19.erp.v1.PaymentAllocationB\x03\xe0A\x02R\vallocations\x12\x12\n" +
 	"\x04etag\x18\x03 \x01(\tR\x04etag\x12\x1d\n" +
 	"\n" +
-	"request_id\x18\x04 \x01(\tR\trequestId\"\xc7\x01\n" +
+	"request_id\x18\x04 \x01(\tR\trequestId\"\xcc\x01\n" +
 	"\x1aRefundPaymentCreditRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\x12'\n" +
-	"\x06amount\x18\x02 \x01(\v2\x0f.money.v1.MoneyR\x06amount\x12\x1f\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12,\n" +
+	"\x06amount\x18\x02 \x01(\v2\x0f.money.v1.MoneyB\x03\xe0A\x02R\x06amount\x12\x1f\n" +
 	"\vrefund_date\x18\x03 \x01(\tR\n" +
 	"refundDate\x12\x1c\n" +
 	"\treference\x18\x04 \x01(\tR\treference\x12\x12\n" +

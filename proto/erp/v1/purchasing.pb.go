@@ -8,6 +8,7 @@ package erpv1
 
 import (
 	v1 "github.com/seamhq/seam/proto/money/v1"
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	fieldmaskpb "google.golang.org/protobuf/types/known/fieldmaskpb"
@@ -1259,15 +1260,15 @@ var File_erp_v1_purchasing_proto protoreflect.FileDescriptor
 
 const file_erp_v1_purchasing_proto_rawDesc = "" +
 	"\n" +
-	"\x17erp/v1/purchasing.proto\x12\x06erp.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"\xe1\x01\n" +
-	"\bSupplier\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
-	"\x04name\x18\x02 \x01(\tR\x04name\x12#\n" +
+	"\x17erp/v1/purchasing.proto\x12\x06erp.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"\xf5\x01\n" +
+	"\bSupplier\x12\x13\n" +
+	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12\x17\n" +
+	"\x04name\x18\x02 \x01(\tB\x03\xe0A\x02R\x04name\x12#\n" +
 	"\rcurrency_code\x18\x03 \x01(\tR\fcurrencyCode\x12\x12\n" +
-	"\x04etag\x18\x04 \x01(\tR\x04etag\x12;\n" +
-	"\vcreate_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"createTime\x12;\n" +
-	"\vupdate_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"\x04etag\x18\x04 \x01(\tR\x04etag\x12@\n" +
+	"\vcreate_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"createTime\x12@\n" +
+	"\vupdate_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"updateTime\"d\n" +
 	"\x15CreateSupplierRequest\x12,\n" +
 	"\bsupplier\x18\x01 \x01(\v2\x10.erp.v1.SupplierR\bsupplier\x12\x1d\n" +
@@ -1286,31 +1287,31 @@ const file_erp_v1_purchasing_proto_rawDesc = "" +
 	"\x15UpdateSupplierRequest\x12,\n" +
 	"\bsupplier\x18\x01 \x01(\v2\x10.erp.v1.SupplierR\bsupplier\x12;\n" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
-	"updateMask\"\x98\x03\n" +
-	"\rPurchaseOrder\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\x12\x16\n" +
-	"\x06number\x18\x02 \x01(\tR\x06number\x12\x1f\n" +
-	"\vsupplier_id\x18\x03 \x01(\tR\n" +
+	"updateMask\"\xc3\x03\n" +
+	"\rPurchaseOrder\x12\x13\n" +
+	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12\x1b\n" +
+	"\x06number\x18\x02 \x01(\tB\x03\xe0A\x03R\x06number\x12'\n" +
+	"\vsupplier_id\x18\x03 \x01(\tB\x06\xe0A\x02\xe0A\x05R\n" +
 	"supplierId\x12#\n" +
-	"\rcurrency_code\x18\x04 \x01(\tR\fcurrencyCode\x123\n" +
-	"\x06status\x18\x05 \x01(\x0e2\x1b.erp.v1.PurchaseOrderStatusR\x06status\x12/\n" +
-	"\x05lines\x18\x06 \x03(\v2\x19.erp.v1.PurchaseOrderLineR\x05lines\x12%\n" +
-	"\x05total\x18\a \x01(\v2\x0f.money.v1.MoneyR\x05total\x12\x12\n" +
-	"\x04etag\x18\b \x01(\tR\x04etag\x12;\n" +
-	"\vcreate_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"createTime\x12;\n" +
+	"\rcurrency_code\x18\x04 \x01(\tR\fcurrencyCode\x128\n" +
+	"\x06status\x18\x05 \x01(\x0e2\x1b.erp.v1.PurchaseOrderStatusB\x03\xe0A\x03R\x06status\x124\n" +
+	"\x05lines\x18\x06 \x03(\v2\x19.erp.v1.PurchaseOrderLineB\x03\xe0A\x02R\x05lines\x12*\n" +
+	"\x05total\x18\a \x01(\v2\x0f.money.v1.MoneyB\x03\xe0A\x03R\x05total\x12\x12\n" +
+	"\x04etag\x18\b \x01(\tR\x04etag\x12@\n" +
+	"\vcreate_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"createTime\x12@\n" +
 	"\vupdate_time\x18\n" +
-	" \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"updateTime\"\x8b\x02\n" +
-	"\x11PurchaseOrderLine\x12\x1f\n" +
-	"\vline_number\x18\x01 \x01(\x05R\n" +
-	"lineNumber\x12\x10\n" +
-	"\x03sku\x18\x02 \x01(\tR\x03sku\x12\x1a\n" +
-	"\bquantity\x18\x03 \x01(\tR\bquantity\x12,\n" +
-	"\tunit_cost\x18\x04 \x01(\v2\x0f.money.v1.MoneyR\bunitCost\x12#\n" +
-	"\rexpected_date\x18\x05 \x01(\tR\fexpectedDate\x12+\n" +
-	"\x11received_quantity\x18\x06 \x01(\tR\x10receivedQuantity\x12'\n" +
-	"\x06amount\x18\a \x01(\v2\x0f.money.v1.MoneyR\x06amount\"y\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"updateTime\"\xae\x02\n" +
+	"\x11PurchaseOrderLine\x12$\n" +
+	"\vline_number\x18\x01 \x01(\x05B\x03\xe0A\x03R\n" +
+	"lineNumber\x12\x15\n" +
+	"\x03sku\x18\x02 \x01(\tB\x03\xe0A\x02R\x03sku\x12\x1f\n" +
+	"\bquantity\x18\x03 \x01(\tB\x03\xe0A\x02R\bquantity\x121\n" +
+	"\tunit_cost\x18\x04 \x01(\v2\x0f.money.v1.MoneyB\x03\xe0A\x02R\bunitCost\x12(\n" +
+	"\rexpected_date\x18\x05 \x01(\tB\x03\xe0A\x02R\fexpectedDate\x120\n" +
+	"\x11received_quantity\x18\x06 \x01(\tB\x03\xe0A\x03R\x10receivedQuantity\x12,\n" +
+	"\x06amount\x18\a \x01(\v2\x0f.money.v1.MoneyB\x03\xe0A\x03R\x06amount\"y\n" +
 	"\x1aCreatePurchaseOrderRequest\x12<\n" +
 	"\x0epurchase_order\x18\x01 \x01(\v2\x15.erp.v1.PurchaseOrderR\rpurchaseOrder\x12\x1d\n" +
 	"\n" +

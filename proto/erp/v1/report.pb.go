@@ -8,6 +8,7 @@ package erpv1
 
 import (
 	v1 "github.com/seamhq/seam/proto/money/v1"
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	reflect "reflect"
@@ -787,7 +788,7 @@ var File_erp_v1_report_proto protoreflect.FileDescriptor
 
 const file_erp_v1_report_proto_rawDesc = "" +
 	"\n" +
-	"\x13erp/v1/report.proto\x12\x06erp.v1\x1a\x14money/v1/money.proto\"\x92\x01\n" +
+	"\x13erp/v1/report.proto\x12\x06erp.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x14money/v1/money.proto\"\x92\x01\n" +
 	"\x11GetArAgingRequest\x12\x1c\n" +
 	"\n" +
 	"as_of_date\x18\x01 \x01(\tR\basOfDate\x12#\n" +
@@ -827,11 +828,11 @@ const file_erp_v1_report_proto_rawDesc = "" +
 	"\x03sku\x18\x01 \x01(\tR\x03sku\x12\x17\n" +
 	"\aon_hand\x18\x02 \x01(\tR\x06onHand\x12,\n" +
 	"\tunit_cost\x18\x03 \x01(\v2\x0f.money.v1.MoneyR\bunitCost\x12%\n" +
-	"\x05value\x18\x04 \x01(\v2\x0f.money.v1.MoneyR\x05value\"\x85\x02\n" +
-	"\x15GetSalesReportRequest\x12\x1d\n" +
+	"\x05value\x18\x04 \x01(\v2\x0f.money.v1.MoneyR\x05value\"\x8f\x02\n" +
+	"\x15GetSalesReportRequest\x12\"\n" +
 	"\n" +
-	"start_date\x18\x01 \x01(\tR\tstartDate\x12\x19\n" +
-	"\bend_date\x18\x02 \x01(\tR\aendDate\x12#\n" +
+	"start_date\x18\x01 \x01(\tB\x03\xe0A\x02R\tstartDate\x12\x1e\n" +
+	"\bend_date\x18\x02 \x01(\tB\x03\xe0A\x02R\aendDate\x12#\n" +
 	"\rcurrency_code\x18\x03 \x01(\tR\fcurrencyCode\x12\x1f\n" +
 	"\vcustomer_id\x18\x04 \x01(\tR\n" +
 	"customerId\x120\n" +

@@ -8,6 +8,7 @@ package erpv1
 
 import (
 	v1 "github.com/seamhq/seam/proto/money/v1"
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
@@ -1012,46 +1013,46 @@ var File_erp_v1_sales_order_proto protoreflect.FileDescriptor
 
 const file_erp_v1_sales_order_proto_rawDesc = "" +
 	"\n" +
-	"\x18erp/v1/sales_order.proto\x12\x06erp.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"\xbb\x04\n" +
+	"\x18erp/v1/sales_order.proto\x12\x06erp.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"\xfd\x04\n" +
 	"\n" +
-	"SalesOrder\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\x12\x16\n" +
-	"\x06number\x18\x02 \x01(\tR\x06number\x12!\n" +
-	"\fexternal_ref\x18\x03 \x01(\tR\vexternalRef\x12\x1f\n" +
-	"\vcustomer_id\x18\x04 \x01(\tR\n" +
-	"customerId\x12#\n" +
-	"\rcurrency_code\x18\x05 \x01(\tR\fcurrencyCode\x12,\n" +
-	"\x05lines\x18\x06 \x03(\v2\x16.erp.v1.SalesOrderLineR\x05lines\x120\n" +
-	"\x06status\x18\a \x01(\x0e2\x18.erp.v1.SalesOrderStatusR\x06status\x12%\n" +
-	"\x05total\x18\b \x01(\v2\x0f.money.v1.MoneyR\x05total\x12 \n" +
-	"\vbackordered\x18\t \x01(\bR\vbackordered\x12\x1a\n" +
+	"SalesOrder\x12\x13\n" +
+	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12\x1b\n" +
+	"\x06number\x18\x02 \x01(\tB\x03\xe0A\x03R\x06number\x12!\n" +
+	"\fexternal_ref\x18\x03 \x01(\tR\vexternalRef\x12'\n" +
+	"\vcustomer_id\x18\x04 \x01(\tB\x06\xe0A\x02\xe0A\x05R\n" +
+	"customerId\x12+\n" +
+	"\rcurrency_code\x18\x05 \x01(\tB\x06\xe0A\x02\xe0A\x05R\fcurrencyCode\x121\n" +
+	"\x05lines\x18\x06 \x03(\v2\x16.erp.v1.SalesOrderLineB\x03\xe0A\x02R\x05lines\x125\n" +
+	"\x06status\x18\a \x01(\x0e2\x18.erp.v1.SalesOrderStatusB\x03\xe0A\x03R\x06status\x12*\n" +
+	"\x05total\x18\b \x01(\v2\x0f.money.v1.MoneyB\x03\xe0A\x03R\x05total\x12%\n" +
+	"\vbackordered\x18\t \x01(\bB\x03\xe0A\x03R\vbackordered\x12\x1f\n" +
 	"\brevision\x18\n" +
-	" \x01(\x03R\brevision\x12\x12\n" +
-	"\x04etag\x18\v \x01(\tR\x04etag\x12;\n" +
-	"\vcreate_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"createTime\x12;\n" +
-	"\vupdate_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"updateTime\x12I\n" +
-	"\x13credit_hold_release\x18\x0e \x01(\v2\x19.erp.v1.CreditHoldReleaseR\x11creditHoldRelease\"\x8b\x01\n" +
+	" \x01(\x03B\x03\xe0A\x03R\brevision\x12\x12\n" +
+	"\x04etag\x18\v \x01(\tR\x04etag\x12@\n" +
+	"\vcreate_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"createTime\x12@\n" +
+	"\vupdate_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"updateTime\x12N\n" +
+	"\x13credit_hold_release\x18\x0e \x01(\v2\x19.erp.v1.CreditHoldReleaseB\x03\xe0A\x03R\x11creditHoldRelease\"\x8b\x01\n" +
 	"\x11CreditHoldRelease\x12\x1f\n" +
 	"\vreleased_by\x18\x01 \x01(\tR\n" +
 	"releasedBy\x12=\n" +
 	"\frelease_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\vreleaseTime\x12\x16\n" +
-	"\x06reason\x18\x03 \x01(\tR\x06reason\"\x9b\x03\n" +
-	"\x0eSalesOrderLine\x12\x1f\n" +
-	"\vline_number\x18\x01 \x01(\x05R\n" +
-	"lineNumber\x12\x10\n" +
-	"\x03sku\x18\x02 \x01(\tR\x03sku\x12\x1a\n" +
-	"\bquantity\x18\x03 \x01(\tR\bquantity\x12.\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\"\xc3\x03\n" +
+	"\x0eSalesOrderLine\x12$\n" +
+	"\vline_number\x18\x01 \x01(\x05B\x03\xe0A\x03R\n" +
+	"lineNumber\x12\x15\n" +
+	"\x03sku\x18\x02 \x01(\tB\x03\xe0A\x02R\x03sku\x12\x1f\n" +
+	"\bquantity\x18\x03 \x01(\tB\x03\xe0A\x02R\bquantity\x12.\n" +
 	"\n" +
 	"unit_price\x18\x04 \x01(\v2\x0f.money.v1.MoneyR\tunitPrice\x12)\n" +
-	"\x10discount_percent\x18\x05 \x01(\tR\x0fdiscountPercent\x12'\n" +
-	"\x06amount\x18\x06 \x01(\v2\x0f.money.v1.MoneyR\x06amount\x12+\n" +
-	"\x11reserved_quantity\x18\a \x01(\tR\x10reservedQuantity\x121\n" +
-	"\x14backordered_quantity\x18\b \x01(\tR\x13backorderedQuantity\x12)\n" +
-	"\x10shipped_quantity\x18\t \x01(\tR\x0fshippedQuantity\x12+\n" +
+	"\x10discount_percent\x18\x05 \x01(\tR\x0fdiscountPercent\x12,\n" +
+	"\x06amount\x18\x06 \x01(\v2\x0f.money.v1.MoneyB\x03\xe0A\x03R\x06amount\x120\n" +
+	"\x11reserved_quantity\x18\a \x01(\tB\x03\xe0A\x03R\x10reservedQuantity\x126\n" +
+	"\x14backordered_quantity\x18\b \x01(\tB\x03\xe0A\x03R\x13backorderedQuantity\x12.\n" +
+	"\x10shipped_quantity\x18\t \x01(\tB\x03\xe0A\x03R\x0fshippedQuantity\x120\n" +
 	"\x11invoiced_quantity\x18\n" +
-	" \x01(\tR\x10invoicedQuantity\"\x87\x01\n" +
+	" \x01(\tB\x03\xe0A\x03R\x10invoicedQuantity\"\x87\x01\n" +
 	"\x17CreateSalesOrderRequest\x123\n" +
 	"\vsales_order\x18\x01 \x01(\v2\x12.erp.v1.SalesOrderR\n" +
 	"salesOrder\x12\x1d\n" +
@@ -1078,24 +1079,24 @@ const file_erp_v1_sales_order_proto_rawDesc = "" +
 	"\n" +
 	"request_id\x18\x02 \x01(\tR\trequestId\x12\x12\n" +
 	"\x04etag\x18\x03 \x01(\tR\x04etag\x12\x16\n" +
-	"\x06reason\x18\x04 \x01(\tR\x06reason\"u\n" +
+	"\x06reason\x18\x04 \x01(\tR\x06reason\"z\n" +
 	"\x18ReleaseCreditHoldRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\x12\x16\n" +
-	"\x06reason\x18\x02 \x01(\tR\x06reason\x12\x12\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1b\n" +
+	"\x06reason\x18\x02 \x01(\tB\x03\xe0A\x02R\x06reason\x12\x12\n" +
 	"\x04etag\x18\x03 \x01(\tR\x04etag\x12\x1d\n" +
 	"\n" +
-	"request_id\x18\x04 \x01(\tR\trequestId\"\x8e\x01\n" +
+	"request_id\x18\x04 \x01(\tR\trequestId\"\x93\x01\n" +
 	"\x16AmendSalesOrderRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\x121\n" +
-	"\x05lines\x18\x02 \x03(\v2\x1b.erp.v1.AmendSalesOrderLineR\x05lines\x12\x12\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x126\n" +
+	"\x05lines\x18\x02 \x03(\v2\x1b.erp.v1.AmendSalesOrderLineB\x03\xe0A\x02R\x05lines\x12\x12\n" +
 	"\x04etag\x18\x03 \x01(\tR\x04etag\x12\x1d\n" +
 	"\n" +
-	"request_id\x18\x04 \x01(\tR\trequestId\"\xbf\x01\n" +
+	"request_id\x18\x04 \x01(\tR\trequestId\"\xc4\x01\n" +
 	"\x13AmendSalesOrderLine\x12\x1f\n" +
 	"\vline_number\x18\x01 \x01(\x05R\n" +
 	"lineNumber\x12\x10\n" +
-	"\x03sku\x18\x02 \x01(\tR\x03sku\x12\x1a\n" +
-	"\bquantity\x18\x03 \x01(\tR\bquantity\x12.\n" +
+	"\x03sku\x18\x02 \x01(\tR\x03sku\x12\x1f\n" +
+	"\bquantity\x18\x03 \x01(\tB\x03\xe0A\x02R\bquantity\x12.\n" +
 	"\n" +
 	"unit_price\x18\x04 \x01(\v2\x0f.money.v1.MoneyR\tunitPrice\x12)\n" +
 	"\x10discount_percent\x18\x05 \x01(\tR\x0fdiscountPercent*\xc7\x02\n" +

@@ -8,6 +8,7 @@ package erpv1
 
 import (
 	v1 "github.com/seamhq/seam/proto/money/v1"
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
@@ -404,21 +405,21 @@ var File_erp_v1_shipment_proto protoreflect.FileDescriptor
 
 const file_erp_v1_shipment_proto_rawDesc = "" +
 	"\n" +
-	"\x15erp/v1/shipment.proto\x12\x06erp.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"\xd7\x01\n" +
-	"\bShipment\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\x12$\n" +
-	"\x0esales_order_id\x18\x02 \x01(\tR\fsalesOrderId\x12*\n" +
-	"\x05lines\x18\x03 \x03(\v2\x14.erp.v1.ShipmentLineR\x05lines\x12,\n" +
-	"\x12sales_order_number\x18\x04 \x01(\tR\x10salesOrderNumber\x12;\n" +
-	"\vcreate_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"createTime\"\xa0\x01\n" +
-	"\fShipmentLine\x12\x1f\n" +
-	"\vline_number\x18\x01 \x01(\x05R\n" +
-	"lineNumber\x12\x1a\n" +
-	"\bquantity\x18\x02 \x01(\tR\bquantity\x12\x10\n" +
-	"\x03sku\x18\x03 \x01(\tR\x03sku\x12\x1c\n" +
-	"\twarehouse\x18\x04 \x01(\tR\twarehouse\x12#\n" +
-	"\x04cost\x18\x05 \x01(\v2\x0f.money.v1.MoneyR\x04cost\"d\n" +
+	"\x15erp/v1/shipment.proto\x12\x06erp.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"\xeb\x01\n" +
+	"\bShipment\x12\x13\n" +
+	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12)\n" +
+	"\x0esales_order_id\x18\x02 \x01(\tB\x03\xe0A\x02R\fsalesOrderId\x12*\n" +
+	"\x05lines\x18\x03 \x03(\v2\x14.erp.v1.ShipmentLineR\x05lines\x121\n" +
+	"\x12sales_order_number\x18\x04 \x01(\tB\x03\xe0A\x03R\x10salesOrderNumber\x12@\n" +
+	"\vcreate_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"createTime\"\xb9\x01\n" +
+	"\fShipmentLine\x12$\n" +
+	"\vline_number\x18\x01 \x01(\x05B\x03\xe0A\x02R\n" +
+	"lineNumber\x12\x1f\n" +
+	"\bquantity\x18\x02 \x01(\tB\x03\xe0A\x02R\bquantity\x12\x15\n" +
+	"\x03sku\x18\x03 \x01(\tB\x03\xe0A\x03R\x03sku\x12!\n" +
+	"\twarehouse\x18\x04 \x01(\tB\x03\xe0A\x03R\twarehouse\x12(\n" +
+	"\x04cost\x18\x05 \x01(\v2\x0f.money.v1.MoneyB\x03\xe0A\x03R\x04cost\"d\n" +
 	"\x15CreateShipmentRequest\x12,\n" +
 	"\bshipment\x18\x01 \x01(\v2\x10.erp.v1.ShipmentR\bshipment\x12\x1d\n" +
 	"\n" +

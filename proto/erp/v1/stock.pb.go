@@ -7,6 +7,7 @@
 package erpv1
 
 import (
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
@@ -937,11 +938,11 @@ var File_erp_v1_stock_proto protoreflect.FileDescriptor
 
 const file_erp_v1_stock_proto_rawDesc = "" +
 	"\n" +
-	"\x12erp/v1/stock.proto\x12\x06erp.v1\x1a\x11erp/v1/item.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"p\n" +
-	"\tWarehouse\x12\x12\n" +
-	"\x04code\x18\x01 \x01(\tR\x04code\x12\x12\n" +
-	"\x04name\x18\x02 \x01(\tR\x04name\x12;\n" +
-	"\vcreate_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"\x12erp/v1/stock.proto\x12\x06erp.v1\x1a\x11erp/v1/item.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x82\x01\n" +
+	"\tWarehouse\x12\x1a\n" +
+	"\x04code\x18\x01 \x01(\tB\x06\xe0A\x02\xe0A\x05R\x04code\x12\x17\n" +
+	"\x04name\x18\x02 \x01(\tB\x03\xe0A\x02R\x04name\x12@\n" +
+	"\vcreate_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"createTime\"S\n" +
 	"\x15ListWarehousesRequest\x12\x1b\n" +
 	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
@@ -957,32 +958,32 @@ const file_erp_v1_stock_proto_rawDesc = "" +
 	"\x16CreateWarehouseRequest\x12/\n" +
 	"\twarehouse\x18\x01 \x01(\v2\x11.erp.v1.WarehouseR\twarehouse\x12\x1d\n" +
 	"\n" +
-	"request_id\x18\x02 \x01(\tR\trequestId\"\xfc\x01\n" +
-	"\x0fStockAdjustment\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\x12\x10\n" +
-	"\x03sku\x18\x02 \x01(\tR\x03sku\x12\x1c\n" +
-	"\twarehouse\x18\x03 \x01(\tR\twarehouse\x12\x1a\n" +
-	"\bquantity\x18\x04 \x01(\tR\bquantity\x12\x16\n" +
-	"\x06reason\x18\x05 \x01(\tR\x06reason\x12;\n" +
-	"\vcreate_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"createTime\x128\n" +
-	"\favailability\x18\a \x01(\v2\x14.erp.v1.AvailabilityR\favailability\"+\n" +
+	"request_id\x18\x02 \x01(\tR\trequestId\"\x9a\x02\n" +
+	"\x0fStockAdjustment\x12\x13\n" +
+	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12\x15\n" +
+	"\x03sku\x18\x02 \x01(\tB\x03\xe0A\x02R\x03sku\x12\x1c\n" +
+	"\twarehouse\x18\x03 \x01(\tR\twarehouse\x12\x1f\n" +
+	"\bquantity\x18\x04 \x01(\tB\x03\xe0A\x02R\bquantity\x12\x1b\n" +
+	"\x06reason\x18\x05 \x01(\tB\x03\xe0A\x02R\x06reason\x12@\n" +
+	"\vcreate_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"createTime\x12=\n" +
+	"\favailability\x18\a \x01(\v2\x14.erp.v1.AvailabilityB\x03\xe0A\x03R\favailability\"+\n" +
 	"\x19GetStockAdjustmentRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"\x81\x01\n" +
 	"\x1cCreateStockAdjustmentRequest\x12B\n" +
 	"\x10stock_adjustment\x18\x01 \x01(\v2\x17.erp.v1.StockAdjustmentR\x0fstockAdjustment\x12\x1d\n" +
 	"\n" +
-	"request_id\x18\x02 \x01(\tR\trequestId\"\xa6\x02\n" +
-	"\rStockTransfer\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\x12\x10\n" +
-	"\x03sku\x18\x02 \x01(\tR\x03sku\x12%\n" +
-	"\x0efrom_warehouse\x18\x03 \x01(\tR\rfromWarehouse\x12!\n" +
-	"\fto_warehouse\x18\x04 \x01(\tR\vtoWarehouse\x12\x1a\n" +
-	"\bquantity\x18\x05 \x01(\tR\bquantity\x12\x16\n" +
-	"\x06reason\x18\x06 \x01(\tR\x06reason\x12;\n" +
-	"\vcreate_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"createTime\x128\n" +
-	"\favailability\x18\b \x01(\v2\x14.erp.v1.AvailabilityR\favailability\")\n" +
+	"request_id\x18\x02 \x01(\tR\trequestId\"\xc9\x02\n" +
+	"\rStockTransfer\x12\x13\n" +
+	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12\x15\n" +
+	"\x03sku\x18\x02 \x01(\tB\x03\xe0A\x02R\x03sku\x12*\n" +
+	"\x0efrom_warehouse\x18\x03 \x01(\tB\x03\xe0A\x02R\rfromWarehouse\x12&\n" +
+	"\fto_warehouse\x18\x04 \x01(\tB\x03\xe0A\x02R\vtoWarehouse\x12\x1f\n" +
+	"\bquantity\x18\x05 \x01(\tB\x03\xe0A\x02R\bquantity\x12\x16\n" +
+	"\x06reason\x18\x06 \x01(\tR\x06reason\x12@\n" +
+	"\vcreate_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"createTime\x12=\n" +
+	"\favailability\x18\b \x01(\v2\x14.erp.v1.AvailabilityB\x03\xe0A\x03R\favailability\")\n" +
 	"\x17GetStockTransferRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"y\n" +
 	"\x1aCreateStockTransferRequest\x12<\n" +
