@@ -8,8 +8,11 @@ import (
 	"log/slog"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
@@ -172,5 +175,60 @@ func TestGRPCRequestID(t *testing.T) {
 	logged := requestIDsLogged(t, &logs, "call")
 	if strings.Join(logged, " ") != strings.Join(answered, " ") {
 		t.Errorf("access log request ids %q, want %q", logged, answered)
+	}
+}
+
+// idEvents is a stand-in feed that sends one event, whose id is the
+// request id its handler sees.
+type idEvents struct {
+	crmv1.UnimplementedEventServiceServer
+}
+
+func (idEvents) WatchEvents(_ *crmv1.WatchEventsRequest, stream grpc.ServerStreamingServer[crmv1.Event]) error {
+	return stream.Send(&crmv1.Event{Id: RequestID(stream.Context())})
+}
+
+// A stream has its request id as a unary call does: its handler sees it,
+// the caller gets it back, the access log line carries it.
+func TestGRPCStreamRequestID(t *testing.T) {
+	t.Parallel()
+	var logs syncBuffer
+	v, _ := auth.NewVerifier(secret)
+	ctx, cancel := context.WithCancel(context.Background())
+	s, err := New(ctx, Config{GRPCAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", ShutdownTimeout: time.Minute, MaxBodyBytes: 1 << 20},
+		Service{
+			Name:     "crm",
+			Register: func(s grpc.ServiceRegistrar) { crmv1.RegisterEventServiceServer(s, idEvents{}) },
+			Policy:   auth.Policy{"/crm.v1.EventService/WatchEvents": {auth.Integration}},
+		}, Options{Logger: slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})), Verifier: v})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	stop := sync.OnceFunc(func() { cancel(); <-done })
+	defer stop()
+	conn, err := grpc.NewClient(s.GRPCAddr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	callCtx := metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+token(t, auth.Integration), "x-request-id", "feed-3")
+	stream, err := crmv1.NewEventServiceClient(conn).WatchEvents(callCtx, &crmv1.WatchEventsRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := stream.Recv()
+	if err != nil || ev.GetId() != "feed-3" {
+		t.Fatalf("event %v, %v; want the handler to see request id feed-3", ev, err)
+	}
+	if h, err := stream.Header(); err != nil || !slices.Equal(h.Get("x-request-id"), []string{"feed-3"}) {
+		t.Errorf("header %v, %v; want x-request-id feed-3", h, err)
+	}
+	for _, err := stream.Recv(); err == nil; _, err = stream.Recv() {
+	}
+	stop() // the log line is written once the stream's handler returns
+	if logged := requestIDsLogged(t, &logs, "call"); !slices.Equal(logged, []string{"feed-3"}) {
+		t.Errorf("access log request ids %q, want [feed-3]", logged)
 	}
 }
