@@ -74,13 +74,25 @@ type Validator interface{ Validate() error }
 // check applies the rules every configuration follows to the variables
 // collect finds: a required variable is not empty, a number or duration
 // is not negative. Then it runs the Validate methods of the struct and
-// its parts.
+// its parts. One bad value gets one error: a variable its Validate
+// already faults ("SHUTDOWN_TIMEOUT: must be positive, got -1s") is not
+// faulted again by the general rules ("must not be negative").
 func check(target any) error {
 	var vars []fieldVar
 	collect(reflect.TypeOf(target), "", "", nil, &vars)
 	root := reflect.ValueOf(target)
+	validated := validate(root)
+	faulted := map[string]bool{}
+	for _, err := range flatten(validated) {
+		if name, _, ok := strings.Cut(err.Error(), ": "); ok {
+			faulted[name] = true
+		}
+	}
 	var errs []error
 	for _, v := range vars {
+		if faulted[v.Name] {
+			continue
+		}
 		fv, err := root.Elem().FieldByIndexErr(v.index)
 		if err != nil {
 			continue // behind a nil pointer: not set
@@ -103,7 +115,24 @@ func check(target any) error {
 			}
 		}
 	}
-	return errors.Join(append(errs, validate(root))...)
+	return errors.Join(append(errs, validated)...)
+}
+
+// flatten lists the errors joined in err (errors.Join), nested joins
+// included.
+func flatten(err error) []error {
+	if err == nil {
+		return nil
+	}
+	j, ok := err.(interface{ Unwrap() []error })
+	if !ok {
+		return []error{err}
+	}
+	var out []error
+	for _, e := range j.Unwrap() {
+		out = append(out, flatten(e)...)
+	}
+	return out
 }
 
 // validate runs Validate on v and on every struct inside it.

@@ -49,7 +49,7 @@ func TestCORSPreflight(t *testing.T) {
 	s := start(t, Config{CORSOrigins: []string{"http://localhost:5173"}})
 	const origin = "http://localhost:5173"
 	for _, method := range []string{"GET", "POST", "PATCH", "DELETE"} {
-		h := preflight(t, s, "/v1/accounts/x", origin, method, "authorization,content-type,if-match,traceparent,tracestate,baggage")
+		h := preflight(t, s, "/v1/accounts/x", origin, method, "authorization,content-type,if-match,x-request-id,traceparent,tracestate,baggage")
 		if got := h.Get("Access-Control-Allow-Origin"); got != origin {
 			t.Errorf("%s: Access-Control-Allow-Origin = %q", method, got)
 		}
@@ -57,13 +57,15 @@ func TestCORSPreflight(t *testing.T) {
 			t.Errorf("%s: Access-Control-Allow-Methods = %q", method, h.Get("Access-Control-Allow-Methods"))
 		}
 		allowed := listed(h.Get("Access-Control-Allow-Headers"))
-		for _, want := range []string{"authorization", "content-type", "if-match", "traceparent", "tracestate", "baggage"} {
+		for _, want := range []string{"authorization", "content-type", "if-match", "x-request-id", "traceparent", "tracestate", "baggage"} {
 			if !slices.Contains(allowed, want) {
 				t.Errorf("%s: Access-Control-Allow-Headers = %q, misses %s", method, h.Get("Access-Control-Allow-Headers"), want)
 			}
 		}
-		if !slices.Contains(listed(h.Get("Access-Control-Expose-Headers")), "etag") {
-			t.Errorf("%s: Access-Control-Expose-Headers = %q, misses ETag", method, h.Get("Access-Control-Expose-Headers"))
+		for _, want := range []string{"etag", "x-request-id"} {
+			if !slices.Contains(listed(h.Get("Access-Control-Expose-Headers")), want) {
+				t.Errorf("%s: Access-Control-Expose-Headers = %q, misses %s", method, h.Get("Access-Control-Expose-Headers"), want)
+			}
 		}
 	}
 	// Another origin gets no CORS headers.

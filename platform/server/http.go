@@ -108,10 +108,10 @@ func (s *Server) openAPI(doc []byte) http.HandlerFunc {
 
 // corsAllowHeaders are the request headers a browser app may send across
 // origins: every one the REST API reads. Besides the token, the body's
-// type and the etag, that is the W3C trace context, which browser tracing
+// type, the etag and the request id, that is the W3C trace context, which browser tracing
 // adds to its calls and the server continues (otelhttp); a preflight that
 // leaves a header out makes the browser refuse the call before sending it.
-const corsAllowHeaders = "Authorization, Content-Type, If-Match, traceparent, tracestate, baggage"
+const corsAllowHeaders = "Authorization, Content-Type, If-Match, X-Request-Id, traceparent, tracestate, baggage"
 
 // restGuard applies the REST conventions the gateway does not: a body size
 // cap, no method override, and CORS only for configured origins.
@@ -120,7 +120,7 @@ func (s *Server) restGuard(next http.Handler) http.Handler {
 		if origin := r.Header.Get("Origin"); origin != "" && slices.Contains(s.cfg.CORSOrigins, origin) {
 			h := w.Header()
 			h.Set("Access-Control-Allow-Origin", origin)
-			h.Set("Access-Control-Expose-Headers", "ETag, Retry-After")
+			h.Set("Access-Control-Expose-Headers", "ETag, Retry-After, X-Request-Id")
 			h.Add("Vary", "Origin")
 			if r.Method == http.MethodOptions {
 				h.Set("Access-Control-Allow-Methods", "GET, POST, PATCH, DELETE")
@@ -249,8 +249,10 @@ func writeStatus(w http.ResponseWriter, httpStatus int, st *status.Status) {
 // own content-type: sent on every response as
 // "Grpc-Metadata-Content-Type: application/grpc" beside the JSON body's
 // Content-Type, it told a REST client nothing and misled some.
+//
+// Nor the request id (x-request-id): REST answers it as X-Request-Id.
 func outgoingHeader(key string) (string, bool) {
-	if strings.EqualFold(key, "content-type") {
+	if strings.EqualFold(key, "content-type") || strings.EqualFold(key, requestIDMetadata) {
 		return "", false
 	}
 	return runtime.MetadataHeaderPrefix + key, true

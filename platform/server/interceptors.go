@@ -55,6 +55,7 @@ func logCall(ctx context.Context, log *slog.Logger, method string, start time.Ti
 		slog.String("method", method),
 		slog.String("code", code.String()),
 		slog.Float64("ms", float64(time.Since(start).Microseconds())/1000),
+		slog.String("request_id", RequestID(ctx)),
 	}
 	if err != nil {
 		attrs = append(attrs, slog.String("error", status.Convert(err).Message()))

@@ -99,6 +99,7 @@ func (s *Server) observeREST(reg prometheus.Registerer, gw *runtime.ServeMux, ne
 		start := time.Now()
 		o := &restObservation{}
 		rec := &statusRecorder{ResponseWriter: w}
+		r = restRequestID(w, r)
 		r = r.WithContext(context.WithValue(r.Context(), restObservationKey{}, o))
 		traced.ServeHTTP(rec, r)
 		elapsed := time.Since(start)
@@ -110,7 +111,8 @@ func (s *Server) observeREST(reg prometheus.Registerer, gw *runtime.ServeMux, ne
 			// As the gRPC access log: the trace's ids, and ms.
 			s.log.LogAttrs(trace.ContextWithSpanContext(r.Context(), o.span), slog.LevelInfo, "rest request refused",
 				slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("route", o.route),
-				slog.Int("status", code), slog.Float64("ms", float64(elapsed.Microseconds())/1000))
+				slog.Int("status", code), slog.Float64("ms", float64(elapsed.Microseconds())/1000),
+				slog.String("request_id", RequestID(r.Context())))
 		}
 	})
 }

@@ -176,6 +176,7 @@ func New(ctx context.Context, cfg Config, svc Service, opts Options) (*Server, e
 	grpcOpts := append(append(windowServerOptions(), KeepaliveServerOptions()...),
 		grpc.StatsHandler(otelgrpc.NewServerHandler()),
 		grpc.ChainUnaryInterceptor(
+			requestIDUnary, // first: every log line of the call has it
 			metrics.UnaryServerInterceptor(),
 			accessLogUnary(s.log),
 			errs.UnaryServerInterceptor(s.log, pg.IsUnavailable),
@@ -189,6 +190,7 @@ func New(ctx context.Context, cfg Config, svc Service, opts Options) (*Server, e
 		),
 		grpc.ChainStreamInterceptor(
 			s.drainStreams,
+			requestIDStream,
 			metrics.StreamServerInterceptor(),
 			accessLogStream(s.log),
 			errs.StreamServerInterceptor(s.log, pg.IsUnavailable),
@@ -420,7 +422,7 @@ func gatewayDialOptions(log *slog.Logger) []grpc.DialOption {
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithStatsHandler(otelgrpc.NewClientHandler()),
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(64<<20)),
-		grpc.WithChainUnaryInterceptor(checkQueryUnary(log), checkTextUnary(log), restMarkUnary),
-		grpc.WithChainStreamInterceptor(checkQueryStream(log), checkTextStream(log)),
+		grpc.WithChainUnaryInterceptor(requestIDClientUnary, checkQueryUnary(log), checkTextUnary(log), restMarkUnary),
+		grpc.WithChainStreamInterceptor(requestIDClientStream, checkQueryStream(log), checkTextStream(log)),
 	)
 }

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -25,6 +26,8 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	semconv "go.opentelemetry.io/otel/semconv/v1.26.0"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/seamhq/seam/platform/config"
 )
 
 // Config is the telemetry part of a service's configuration.
@@ -53,7 +56,56 @@ func (c Config) Validate() error {
 	if _, err := c.Sampler(); err != nil {
 		errs = append(errs, err)
 	}
+	errs = append(errs, CheckOTLPEndpoint(c.OTLPEndpoint))
 	return errors.Join(errs...)
+}
+
+// otlpEndpointVar is the variable of the OTLP exporter's endpoint.
+const otlpEndpointVar = "OTEL_EXPORTER_OTLP_ENDPOINT"
+
+// CheckOTLPEndpoint checks OTEL_EXPORTER_OTLP_ENDPOINT as the OTLP/gRPC
+// exporter reads it: a URL, http:// (plain) or https:// (TLS) and a
+// host with an optional port (http://otel-collector:4317), or unix://
+// and a socket's path; or a bare host:port, dialed with TLS. Anything
+// else the exporter would only warn about, then send traces to its
+// default endpoint or nowhere; the error names the variable. Empty (no
+// traces exported) is fine.
+func CheckOTLPEndpoint(v string) error {
+	if v == "" {
+		return nil
+	}
+	bad := func(why string) error {
+		return fmt.Errorf("%s: %q %s; write a URL such as http://otel-collector:4317", otlpEndpointVar, v, why)
+	}
+	u, err := url.Parse(v)
+	if err != nil {
+		return bad("is not a URL")
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "http", "https":
+		if u.Hostname() == "" {
+			return bad("has no host")
+		}
+		if strings.HasSuffix(u.Host, ":") {
+			return bad("has no valid port")
+		}
+		if p := u.Port(); p != "" {
+			if n, err := strconv.ParseUint(p, 10, 16); err != nil || n == 0 {
+				return bad("has no valid port")
+			}
+		}
+		return nil
+	case "unix":
+		if u.Path == "" {
+			return bad("names no socket")
+		}
+		return nil
+	}
+	// Without a scheme the exporter dials the value as it is: host:port.
+	if config.CheckAddr(otlpEndpointVar, v, false) != nil {
+		return bad("is neither an http:// or https:// URL nor host:port")
+	}
+	return nil
 }
 
 // Sampler is the trace sampler the configuration names.

@@ -82,3 +82,39 @@ func TestSetupTracingSamples(t *testing.T) {
 		}
 	}
 }
+
+// A bad OTEL_EXPORTER_OTLP_ENDPOINT stops the start-up, naming the
+// variable, rather than a warning from the exporter and traces sent to
+// its default endpoint; the forms the exporter reads pass.
+func TestOTLPEndpointChecked(t *testing.T) {
+	t.Parallel()
+	for v, ok := range map[string]bool{
+		"": true,
+		"http://otel-collector.observability:4317": true,
+		"https://otel.example.com":                 true,
+		"HTTP://[::1]:4317":                        true,
+		"http://otel:4317/":                        true,
+		"otel-collector:4317":                      true,
+		"unix:///run/otel.sock":                    true,
+		"10.0.0.1:4317":                            false, // not a URL: the exporter ignores it
+		"otel-collector":                           false, // no port
+		"http://":                                  false,
+		"http://:4317":                             false,
+		"http://otel:":                             false,
+		"http://otel:99999":                        false,
+		"http://otel:port":                         false,
+		"http://otel collector:4317":               false,
+		"otel-collector:http":                      false,
+		"unix://":                                  false,
+		"/var/run/otel.sock":                       false,
+	} {
+		cfg := Config{LogLevel: "info", LogFormat: "json", OTLPEndpoint: v}
+		err := cfg.Validate()
+		if (err == nil) != ok {
+			t.Errorf("%q: Validate = %v, want ok %v", v, err, ok)
+		}
+		if err != nil && !strings.HasPrefix(err.Error(), "OTEL_EXPORTER_OTLP_ENDPOINT: ") {
+			t.Errorf("%q: %v does not name the variable", v, err)
+		}
+	}
+}

@@ -74,10 +74,25 @@ func (c *crmSide) GetActivity(_ context.Context, req *crmv1.GetActivityRequest, 
 }
 
 // ListActivities understands filters on opportunity_id, type (task) and
-// done joined by AND.
+// done joined by AND, and answers in pages as the CRM does: page_size
+// activities at most (50 when unset), and a next_page_token while more
+// are left.
 func (c *crmSide) ListActivities(_ context.Context, req *crmv1.ListActivitiesRequest, _ ...grpc.CallOption) (*crmv1.ListActivitiesResponse, error) {
 	return answer(c.sides, "ListActivities", func() (*crmv1.ListActivitiesResponse, error) {
 		out := &crmv1.ListActivitiesResponse{}
+		size := int(req.GetPageSize())
+		if size <= 0 {
+			size = 50
+		}
+		skip := 0
+		if tok := req.GetPageToken(); tok != "" {
+			n, err := strconv.Atoi(tok)
+			if err != nil {
+				return nil, status.Error(codes.InvalidArgument, "page_token: "+tok)
+			}
+			skip = n
+		}
+		seen := 0
 		for _, a := range c.activities {
 			match := true
 			for term := range strings.SplitSeq(req.GetFilter(), " AND ") {
@@ -91,9 +106,17 @@ func (c *crmSide) ListActivities(_ context.Context, req *crmv1.ListActivitiesReq
 					return nil, status.Error(codes.InvalidArgument, "filter: "+term)
 				}
 			}
-			if match {
-				out.Activities = append(out.Activities, a)
+			if !match {
+				continue
 			}
+			if seen++; seen <= skip {
+				continue
+			}
+			if len(out.Activities) == size {
+				out.NextPageToken = strconv.Itoa(skip + size)
+				break
+			}
+			out.Activities = append(out.Activities, a)
 		}
 		return proto.Clone(out).(*crmv1.ListActivitiesResponse), nil
 	})
@@ -281,6 +304,56 @@ func TestDecisionTaskRaisedOnceAcrossACrash(t *testing.T) {
 	}
 	if got := s.tasks(); len(got) != 1 || !got[0].GetDone() {
 		t.Fatalf("tasks = %v, want the one settled", got)
+	}
+}
+
+// The tasks raised before their ids were recorded are found among every
+// open task on the deal, not only the first page of them: behind 150
+// others, both are settled when the order is cancelled.
+func TestDecisionTaskRaisedBeforeTasksWereRecordedPastTheFirstPage(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newSides()
+	o := s.shippedDeal()
+	store := newStore(t)
+	e := s.engine(store)
+
+	s.moveDeal("opp-1", crmv1.Stage_STAGE_CLOSED_LOST)
+	s.change(func() {
+		for i := range 150 {
+			s.activities = append(s.activities, &crmv1.Activity{
+				Id: fmt.Sprintf("call-%d", i+1), Etag: "1", Type: crmv1.ActivityType_ACTIVITY_TYPE_TASK, OpportunityId: "opp-1", Owner: "ana",
+				Subject: fmt.Sprintf("Call Acme about the gearboxes (%d)", i+1),
+			})
+		}
+		for i, stage := range []string{"lost", "reopened"} {
+			s.activities = append(s.activities, &crmv1.Activity{
+				Id: fmt.Sprintf("old-%d", i+1), Etag: "1", Type: crmv1.ActivityType_ACTIVITY_TYPE_TASK, OpportunityId: "opp-1", Owner: "ana",
+				Subject: "Decide on order SO-1: shipped, but the deal was " + stage,
+			})
+		}
+	})
+
+	reopened := s.moveDeal("opp-1", crmv1.Stage_STAGE_NEGOTIATION)
+	mustHold(t, e.withdrawOrder(ctx, reopened))
+	if tasks := s.tasks(); len(tasks) != 152 {
+		t.Fatalf("%d tasks, want the 152 there were: a decision task raised again", len(tasks))
+	}
+	if got := recorded(t, store, o); got != "old-1" {
+		t.Fatalf("recorded %q, want old-1", got)
+	}
+
+	s.change(func() {
+		s.orders[o.GetId()].Status = erpv1.SalesOrderStatus_SALES_ORDER_STATUS_CANCELLED
+		s.showOrder(s.orders[o.GetId()])
+	})
+	if err := e.withdrawOrder(ctx, reopened); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range s.tasks() {
+		if settled := strings.HasPrefix(a.GetId(), "old-"); a.GetDone() != settled {
+			t.Errorf("task %s (%s) done %v, want %v", a.GetId(), a.GetSubject(), a.GetDone(), settled)
+		}
 	}
 }
 

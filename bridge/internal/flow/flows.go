@@ -378,22 +378,27 @@ func (e *Engine) recordedDecisionTask(ctx context.Context, opportunityID, orderI
 
 // decisionTasksBySubject returns the open tasks on an opportunity whose
 // subject starts with decisionSubject(number): how the tasks raised before
-// their ids were recorded are found.
+// their ids were recorded are found. It reads every page of the
+// opportunity's open tasks: a busy deal has more than one.
 func (e *Engine) decisionTasksBySubject(ctx context.Context, opportunityID, number string) ([]*crmv1.Activity, error) {
-	resp, err := e.crm.Activities.ListActivities(ctx, &crmv1.ListActivitiesRequest{
-		PageSize: 100,
-		Filter:   fmt.Sprintf("opportunity_id = %q AND type = \"task\" AND done = false", opportunityID),
-	})
-	if err != nil {
-		return nil, fmt.Errorf("find the tasks on opportunity %s: %w", opportunityID, err)
-	}
 	var out []*crmv1.Activity
-	for _, t := range resp.GetActivities() {
-		if strings.HasPrefix(t.GetSubject(), decisionSubject(number)) {
-			out = append(out, t)
+	for token := ""; ; {
+		resp, err := e.crm.Activities.ListActivities(ctx, &crmv1.ListActivitiesRequest{
+			PageSize: 100, PageToken: token,
+			Filter: fmt.Sprintf("opportunity_id = %q AND type = \"task\" AND done = false", opportunityID),
+		})
+		if err != nil {
+			return nil, fmt.Errorf("find the tasks on opportunity %s: %w", opportunityID, err)
+		}
+		for _, t := range resp.GetActivities() {
+			if strings.HasPrefix(t.GetSubject(), decisionSubject(number)) {
+				out = append(out, t)
+			}
+		}
+		if token = resp.GetNextPageToken(); token == "" {
+			return out, nil
 		}
 	}
-	return out, nil
 }
 
 // settleDecision marks done the open tasks raised for a person to decide

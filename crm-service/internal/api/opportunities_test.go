@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -783,5 +784,54 @@ func TestLinesPromisedBySchedule(t *testing.T) {
 	}}})
 	if status.Code(err) != codes.InvalidArgument {
 		t.Errorf("schedule out of order: %v", err)
+	}
+}
+
+// A line's catalog fields (available_quantity, promise_date,
+// product_name) follow the catalog and are outside the opportunity's
+// etag: a stock move shows on the deal at once without a new version, so
+// a sales rep's edit made with the etag read before it goes through
+// rather than failing with 409. Since the etag does not cover the whole
+// representation, no answer is a 304: a GET with If-None-Match of the
+// current etag gets the whole, current resource.
+func TestCatalogFieldsOutsideTheEtag(t *testing.T) {
+	e := newEnv(t)
+	e.seedProducts(product("SKU-1", "Widget", "10.00"))
+	a := e.createAccount("Acme")
+	o := e.createOpportunity(a.Id, line("SKU-1", "5"))
+	setAvailable := func(available string, version int64) {
+		t.Helper()
+		_, err := e.sync.SetAvailability(e.bridge(), &crmv1.SetAvailabilityRequest{Updates: []*crmv1.AvailabilityUpdate{
+			{Sku: "SKU-1", OnHand: available, Available: available, SourceVersion: version, AsOf: timestamppb.Now()},
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	setAvailable("3", 1)
+	sales := token(t, auth.Sales)
+	st, hdr, before := e.callWith("GET", "/v1/opportunities/"+o.Id, sales, nil, nil)
+	if st != 200 || hdr.Get("ETag") == "" {
+		t.Fatalf("GET: %d %v %v", st, hdr, before)
+	}
+	etag := hdr.Get("ETag")
+
+	setAvailable("7", 2) // stock moves in the ERP
+	for _, inm := range []string{etag, "*", "W/" + etag} {
+		st, hdr, after := e.callWith("GET", "/v1/opportunities/"+o.Id, sales, nil, http.Header{"If-None-Match": {inm}})
+		if st != 200 {
+			t.Fatalf("GET with If-None-Match %s: %d, want 200 with the resource", inm, st)
+		}
+		lines := after["lines"].([]any)
+		if got := lines[0].(map[string]any)["available_quantity"]; got != "7" {
+			t.Fatalf("GET with If-None-Match %s: available_quantity %v, want 7", inm, got)
+		}
+		if hdr.Get("ETag") != etag {
+			t.Fatalf("ETag %s after a stock move, want %s: the catalog's fields are outside it", hdr.Get("ETag"), etag)
+		}
+	}
+	st, _, edited := e.callWith("PATCH", "/v1/opportunities/"+o.Id, sales, map[string]any{"name": "Acme gearboxes"}, http.Header{"If-Match": {etag}})
+	if st != 200 || edited["name"] != "Acme gearboxes" {
+		t.Fatalf("edit with the etag read before the stock moved: %d %v, want 200", st, edited)
 	}
 }

@@ -198,7 +198,16 @@ type Opportunity struct {
 	// invoice is paid but part of the order is not invoiced yet), else OPEN.
 	PaymentStatus PaymentStatus `protobuf:"varint,12,opt,name=payment_status,json=paymentStatus,proto3,enum=crm.v1.PaymentStatus" json:"payment_status,omitempty"`
 	// Why the deal was lost.
-	LostReason string                 `protobuf:"bytes,13,opt,name=lost_reason,json=lostReason,proto3" json:"lost_reason,omitempty"`
+	LostReason string `protobuf:"bytes,13,opt,name=lost_reason,json=lostReason,proto3" json:"lost_reason,omitempty"`
+	// The opportunity's version, which every write may name (body, etag
+	// query parameter or If-Match) to be refused with ABORTED (409) when
+	// someone changed the deal since it was read. It covers what is written
+	// to the deal, by people and by the bridge, but not the catalog's
+	// fields of its lines (available_quantity, promise_date, product_name),
+	// which follow the catalog as stock moves: so an edit is not refused
+	// because stock moved meanwhile. It is no cache validator: read the
+	// deal again for current catalog fields (no answer is 304 Not
+	// Modified).
 	Etag       string                 `protobuf:"bytes,14,opt,name=etag,proto3" json:"etag,omitempty"`
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,15,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,16,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
@@ -394,7 +403,8 @@ type OpportunityLine struct {
 	// What the ERP can still deliver of this SKU to anyone (the catalog's
 	// availability, after what other orders hold). Read-only. It is what an
 	// open deal can count on; a won deal's own stock is in
-	// reserved_quantity below.
+	// reserved_quantity below. Outside the opportunity's etag: it changes
+	// as the ERP's stock does, without a new version of the deal.
 	AvailableQuantity string `protobuf:"bytes,6,opt,name=available_quantity,json=availableQuantity,proto3" json:"available_quantity,omitempty"`
 	// Earliest date the line's whole quantity can be delivered (YYYY-MM-DD):
 	// today when what is available covers it, else the expected date of the
@@ -404,9 +414,10 @@ type OpportunityLine struct {
 	// reported availability: a frontend then shows the line as not
 	// promisable ("no date: not enough stock or purchase orders"), never a
 	// date. Read-only. Like available_quantity, it is the catalog's promise
-	// for a new order.
+	// for a new order, and outside the opportunity's etag.
 	PromiseDate string `protobuf:"bytes,7,opt,name=promise_date,json=promiseDate,proto3" json:"promise_date,omitempty"`
-	// Read-only, from the catalog.
+	// Read-only, from the catalog (a renamed product shows here at once);
+	// outside the opportunity's etag.
 	ProductName string `protobuf:"bytes,8,opt,name=product_name,json=productName,proto3" json:"product_name,omitempty"`
 	// The fulfilment of a won deal's line by the deal's own ERP order, copied
 	// from the order line by the bridge whenever the order changes. For a
