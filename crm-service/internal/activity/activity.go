@@ -157,6 +157,9 @@ func apply(a *Activity, in Input, fields []Field, now time.Time) error {
 			ids.Normalize(&v, string(f), &in.OpportunityID)
 			a.OpportunityID = in.OpportunityID
 		case FieldOwner:
+			// Stored trimmed, as opportunities and leads store theirs, so
+			// the owner filter finds the activity.
+			in.Owner = strings.TrimSpace(in.Owner)
 			if len([]rune(in.Owner)) > maxText {
 				v.Add(string(f), "must be at most %d characters", maxText)
 			}

@@ -265,3 +265,25 @@ func TestListTasksDueInAWindow(t *testing.T) {
 		t.Fatalf("due_time > is exclusive: %v", got)
 	}
 }
+
+// An activity's owner is stored trimmed, so "my open tasks" (`owner =
+// "ana"`) finds a task assigned as "ana " too.
+func TestActivityOwnerIsStoredTrimmed(t *testing.T) {
+	e := newEnv(t)
+	a, err := e.activities.CreateActivity(e.sales(), &crmv1.CreateActivityRequest{Activity: &crmv1.Activity{
+		Type: crmv1.ActivityType_ACTIVITY_TYPE_TASK, Subject: "s", Owner: "ana ", DueTime: ts(time.Now().Add(time.Hour)),
+	}})
+	if err != nil || a.Owner != "ana" {
+		t.Fatalf("create: owner %q, %v", a.GetOwner(), err)
+	}
+	resp, err := e.activities.ListActivities(e.sales(), &crmv1.ListActivitiesRequest{Filter: `owner = "ana" AND done = false`})
+	if err != nil || len(resp.Activities) != 1 || resp.Activities[0].Id != a.Id {
+		t.Fatalf("owner filter: %v %v", resp, err)
+	}
+	up, err := e.activities.UpdateActivity(e.sales(), &crmv1.UpdateActivityRequest{
+		Activity: &crmv1.Activity{Id: a.Id, Owner: "  bo"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"owner"}},
+	})
+	if err != nil || up.Owner != "bo" {
+		t.Fatalf("update: owner %q, %v", up.GetOwner(), err)
+	}
+}

@@ -316,3 +316,30 @@ func TestCaseSLAPausesWhileWaiting(t *testing.T) {
 		t.Errorf("waiting since after its due time: breached %v, %d listed as breached", b, n)
 	}
 }
+
+// A case's owner is stored trimmed, as opportunities' and leads' are, so
+// `owner = "sam"` finds a case assigned as " sam " (a pasted name).
+func TestCaseOwnerIsStoredTrimmed(t *testing.T) {
+	e := newEnv(t)
+	a := e.createAccount("Acme")
+	cs, err := e.cases.CreateCase(e.service(), &crmv1.CreateCaseRequest{Case: &crmv1.Case{Subject: "s", AccountId: a.Id, Owner: " sam  "}})
+	if err != nil || cs.Owner != "sam" {
+		t.Fatalf("create: owner %q, %v", cs.GetOwner(), err)
+	}
+	resp, err := e.cases.ListCases(e.service(), &crmv1.ListCasesRequest{Filter: `owner = "sam"`})
+	if err != nil || len(resp.Cases) != 1 || resp.Cases[0].Id != cs.Id {
+		t.Fatalf("owner filter: %v %v", resp, err)
+	}
+	up, err := e.cases.UpdateCase(e.service(), &crmv1.UpdateCaseRequest{
+		Case: &crmv1.Case{Id: cs.Id, Owner: "\tsue "}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"owner"}},
+	})
+	if err != nil || up.Owner != "sue" {
+		t.Fatalf("update: owner %q, %v", up.GetOwner(), err)
+	}
+	same, err := e.cases.UpdateCase(e.service(), &crmv1.UpdateCaseRequest{
+		Case: &crmv1.Case{Id: cs.Id, Owner: "sue "}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"owner"}},
+	})
+	if err != nil || same.Etag != up.Etag {
+		t.Fatalf("the same owner padded is no change: %v %v", same, err)
+	}
+}

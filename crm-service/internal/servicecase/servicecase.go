@@ -218,6 +218,9 @@ func (in *Input) validate(fields []Field) error {
 				v.Add(string(f), "unknown status %q", in.Status)
 			}
 		case FieldOwner:
+			// Stored trimmed, as opportunities and leads store theirs, so
+			// the owner filter finds the case.
+			in.Owner = strings.TrimSpace(in.Owner)
 			if len([]rune(in.Owner)) > maxText {
 				v.Add(string(f), "must be at most %d characters", maxText)
 			}
