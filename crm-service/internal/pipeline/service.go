@@ -141,7 +141,7 @@ func (s *Service) List(ctx context.Context, q Query) ([]Opportunity, bool, error
 		if id, ok := q.Equal[f]; ok {
 			c, valid := ids.Canonical(id)
 			if !valid {
-				return nil, false, errs.Invalid("filter", f+" "+ids.NotUUID)
+				return nil, false, errs.Invalid("filter", "%s %s", f, ids.NotUUID)
 			}
 			q.Equal[f] = c
 		}
