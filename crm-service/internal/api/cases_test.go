@@ -343,3 +343,39 @@ func TestCaseOwnerIsStoredTrimmed(t *testing.T) {
 		t.Fatalf("the same owner padded is no change: %v %v", same, err)
 	}
 }
+
+// A closed case cannot change, but sending back what was read (a form
+// saved unchanged) or naming nothing changes nothing: it answers the case,
+// as every update of unchanged values does, not FAILED_PRECONDITION.
+func TestClosedCaseAnswersAnUpdateThatChangesNothing(t *testing.T) {
+	e := newEnv(t)
+	a := e.createAccount("Acme")
+	cs, err := e.cases.CreateCase(e.service(), &crmv1.CreateCaseRequest{Case: &crmv1.Case{Subject: "s", AccountId: a.Id, Owner: "sam"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed, err := e.cases.UpdateCase(e.service(), &crmv1.UpdateCaseRequest{
+		Case: &crmv1.Case{Id: cs.Id, Status: crmv1.CaseStatus_CASE_STATUS_CLOSED}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"status"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, req := range map[string]*crmv1.UpdateCaseRequest{
+		"as read, every field":  {Case: proto.Clone(closed).(*crmv1.Case)},
+		"the same owner":        {Case: &crmv1.Case{Id: cs.Id, Owner: "sam", Etag: closed.Etag}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"owner"}}},
+		"the same status again": {Case: &crmv1.Case{Id: cs.Id, Status: crmv1.CaseStatus_CASE_STATUS_CLOSED}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"status"}}},
+	} {
+		got, err := e.cases.UpdateCase(e.service(), req)
+		if err != nil || got.Etag != closed.Etag || got.Status != crmv1.CaseStatus_CASE_STATUS_CLOSED {
+			t.Fatalf("%s: %v %v", name, got, err)
+		}
+	}
+	_, err = e.cases.UpdateCase(e.service(), &crmv1.UpdateCaseRequest{
+		Case: &crmv1.Case{Id: cs.Id, Owner: "sue"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"owner"}},
+	})
+	wantCode(t, err, codes.FailedPrecondition)
+	_, err = e.cases.UpdateCase(e.service(), &crmv1.UpdateCaseRequest{
+		Case: &crmv1.Case{Id: cs.Id, Owner: "sam", Etag: "1"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"owner"}},
+	})
+	wantCode(t, err, codes.Aborted)
+}

@@ -413,9 +413,6 @@ func (s *Service) Update(ctx context.Context, id string, in Input, fields []Fiel
 		if err := errs.CheckEtag(etag, cur.ETag(), "case "+id); err != nil {
 			return Change{}, err
 		}
-		if cur.Status == StatusClosed {
-			return Change{}, errs.FailedPreconditionf("case %s is closed", id)
-		}
 		now := s.now()
 		n := cur
 		for _, f := range fields {
@@ -445,6 +442,14 @@ func (s *Service) Update(ctx context.Context, id string, in Input, fields []Fiel
 				}
 			}
 		}
+		if cur.Status == StatusClosed {
+			// Sending back what was read (or nothing) changes nothing
+			// and answers the case; a change is refused.
+			if sameFields(n, cur) {
+				return Change{Unchanged: true}, nil
+			}
+			return Change{}, errs.FailedPreconditionf("case %s is closed", id)
+		}
 		if n.ContactID != cur.ContactID && n.ContactID != "" {
 			acc, err := contactAccount(n.ContactID)
 			if err != nil {
@@ -461,8 +466,7 @@ func (s *Service) Update(ctx context.Context, id string, in Input, fields []Fiel
 		case !n.Status.Done():
 			n.ResolveTime = time.Time{}
 		}
-		if n.Subject == cur.Subject && n.Description == cur.Description && n.ContactID == cur.ContactID &&
-			n.Owner == cur.Owner && n.Priority == cur.Priority && n.Status == cur.Status {
+		if sameFields(n, cur) {
 			return Change{Unchanged: true}, nil
 		}
 		n.Version++
@@ -473,6 +477,12 @@ func (s *Service) Update(ctx context.Context, id string, in Input, fields []Fiel
 		}
 		return Change{Case: n, Event: &ev}, nil
 	})
+}
+
+// sameFields reports whether a and b agree in every field a client writes.
+func sameFields(a, b Case) bool {
+	return a.Subject == b.Subject && a.Description == b.Description && a.ContactID == b.ContactID &&
+		a.Owner == b.Owner && a.Priority == b.Priority && a.Status == b.Status
 }
 
 // UnlinkContact returns the cases of list without their contact, which is
