@@ -177,8 +177,10 @@ var MutableFields = []Field{FieldSubject, FieldDescription, FieldContactID, Fiel
 var ReadOnlyFields = []string{"id", "account_id", "sla_due_time", "sla_paused_time", "breached", "account_payment_status", "resolve_time",
 	"etag", "create_time", "update_time"}
 
-// FilterFields are the fields ListCases filters on (by equality).
-var FilterFields = []string{"status", "priority", "owner", "account_id", "breached"}
+// FilterFields are the fields ListCases filters on (by equality): open
+// (true: neither resolved nor closed) and account_payment_status (the
+// account's, as joined on every read) besides the case's own.
+var FilterFields = []string{"status", "priority", "owner", "account_id", "breached", "open", "account_payment_status"}
 
 // Input is what a client sends to create or update a case.
 type Input struct {
@@ -237,8 +239,11 @@ type Query struct {
 	// equals it.
 	Breached   *bool
 	BreachedAt time.Time
-	After      string
-	Limit      int
+	// Open, when set, keeps only cases that are (true) or are not
+	// (false) neither resolved nor closed.
+	Open  *bool
+	After string
+	Limit int
 }
 
 // Event is a change to record in the feed.
@@ -391,6 +396,16 @@ func (s *Service) List(ctx context.Context, q Query) ([]Case, bool, error) {
 			q.Breached, q.BreachedAt = &want, s.now()
 		default:
 			v.Add("filter", "breached must be true or false, got %q", b)
+		}
+	}
+	if o, ok := q.Equal["open"]; ok {
+		delete(q.Equal, "open")
+		switch o {
+		case "true", "false":
+			want := o == "true"
+			q.Open = &want
+		default:
+			v.Add("filter", "open must be true or false, got %q", o)
 		}
 	}
 	if err := v.Err(); err != nil {
