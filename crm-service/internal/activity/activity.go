@@ -110,7 +110,8 @@ var ReadOnlyFields = []string{"id", "type", "done_time", "etag", "create_time", 
 // FilterFields are the fields ListActivities filters on by equality.
 var FilterFields = []string{"type", "owner", "done", "account_id", "contact_id", "opportunity_id"}
 
-// RangeFields are the fields ListActivities filters on with < and <=.
+// RangeFields are the fields ListActivities filters on with <, <=, > and
+// >=.
 var RangeFields = []string{"due_time"}
 
 // Input is what a client sends to create or update an activity.
@@ -156,6 +157,9 @@ func apply(a *Activity, in Input, fields []Field, now time.Time) error {
 			ids.Normalize(&v, string(f), &in.OpportunityID)
 			a.OpportunityID = in.OpportunityID
 		case FieldOwner:
+			// Stored trimmed, as opportunities and leads store theirs, so
+			// the owner filter finds the activity.
+			in.Owner = strings.TrimSpace(in.Owner)
 			if len([]rune(in.Owner)) > maxText {
 				v.Add(string(f), "must be at most %d characters", maxText)
 			}
@@ -200,11 +204,13 @@ func apply(a *Activity, in Input, fields []Field, now time.Time) error {
 	return v.Err()
 }
 
-// Range is a `field < value` or `field <= value` filter term.
+// Range is a `field < value`, `<=`, `>` or `>=` filter term: Op is one
+// of "<", "<=", ">", ">=". A lower and an upper bound together select a
+// window, such as the tasks due this week.
 type Range struct {
-	Field     string
-	Before    time.Time
-	Inclusive bool
+	Field string
+	Op    string
+	At    time.Time
 }
 
 // Query selects a page of activities in id (creation) order.

@@ -114,7 +114,7 @@ func (s *activityServer) ListActivities(ctx context.Context, req *crmv1.ListActi
 		if err != nil {
 			return nil, errs.Invalid("filter", "%s needs an RFC 3339 time like \"2030-01-02T15:04:05Z\", got %q", c.Field, c.Value)
 		}
-		q.Ranges = append(q.Ranges, activity.Range{Field: c.Field, Before: t, Inclusive: c.Op == listing.Le})
+		q.Ranges = append(q.Ranges, activity.Range{Field: c.Field, Op: string(c.Op), At: t})
 	}
 	list, more, err := s.svc.List(ctx, q)
 	if err != nil {

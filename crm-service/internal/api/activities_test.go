@@ -212,10 +212,78 @@ func TestListOpenAndOverdueTasks(t *testing.T) {
 	if got := list(`due_time <= "`+exact+`" AND owner = "ana"`, 10); !slices.Equal(got, []string{soon.Id}) {
 		t.Fatalf("due_time <= %v", got)
 	}
-	for _, bad := range []string{`due_time > "` + cut + `"`, `due_time < "tomorrow"`, `done = maybe`, `type = "visit"`, `contact_id = "x"`, `subject = "s"`} {
+	for _, bad := range []string{`due_time = "` + cut + `"`, `due_time != "` + cut + `"`, `due_time < "tomorrow"`, `done = maybe`, `type = "visit"`, `contact_id = "x"`, `subject = "s"`} {
 		_, err := e.activities.ListActivities(e.sales(), &crmv1.ListActivitiesRequest{Filter: bad})
 		if f := violations(t, err); !slices.Equal(f, []string{"filter"}) {
 			t.Errorf("%s: violations %v", bad, f)
 		}
+	}
+}
+
+// "My open tasks due this week": a lower and an upper bound on due_time
+// select a window, leaving out what is due before it (overdue) and after.
+func TestListTasksDueInAWindow(t *testing.T) {
+	e := newEnv(t)
+	now := time.Now().UTC()
+	mk := func(due time.Duration) *crmv1.Activity {
+		got, err := e.activities.CreateActivity(e.sales(), &crmv1.CreateActivityRequest{Activity: &crmv1.Activity{
+			Type: crmv1.ActivityType_ACTIVITY_TYPE_TASK, Subject: "s", Owner: "ana", DueTime: ts(now.Add(due)),
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	tomorrow := mk(24 * time.Hour)
+	inThreeDays := mk(72 * time.Hour)
+	nextMonth := mk(30 * 24 * time.Hour)
+	at := func(d time.Duration) string { return now.Add(d).Format(time.RFC3339Nano) }
+	list := func(filter string) []string {
+		t.Helper()
+		resp, err := e.activities.ListActivities(e.sales(), &crmv1.ListActivitiesRequest{Filter: filter})
+		if err != nil {
+			t.Fatalf("%s: %v", filter, err)
+		}
+		var ids []string
+		for _, a := range resp.Activities {
+			ids = append(ids, a.Id)
+		}
+		return ids
+	}
+	week := `owner = "ana" AND done = false AND due_time >= "` + at(48*time.Hour) + `" AND due_time < "` + at(7*24*time.Hour) + `"`
+	if got := list(week); !slices.Equal(got, []string{inThreeDays.Id}) {
+		t.Fatalf("due in the window: %v, want %v", got, []string{inThreeDays.Id})
+	}
+	if got := list(`due_time > "` + at(48*time.Hour) + `"`); !slices.Equal(got, []string{inThreeDays.Id, nextMonth.Id}) {
+		t.Fatalf("due after: %v", got)
+	}
+	exact := tomorrow.DueTime.AsTime().Format(time.RFC3339Nano)
+	if got := list(`due_time >= "` + exact + `" AND due_time <= "` + exact + `"`); !slices.Equal(got, []string{tomorrow.Id}) {
+		t.Fatalf("due_time >= and <= the same time: %v", got)
+	}
+	if got := list(`due_time > "` + exact + `" AND due_time < "` + at(48*time.Hour) + `"`); len(got) != 0 {
+		t.Fatalf("due_time > is exclusive: %v", got)
+	}
+}
+
+// An activity's owner is stored trimmed, so "my open tasks" (`owner =
+// "ana"`) finds a task assigned as "ana " too.
+func TestActivityOwnerIsStoredTrimmed(t *testing.T) {
+	e := newEnv(t)
+	a, err := e.activities.CreateActivity(e.sales(), &crmv1.CreateActivityRequest{Activity: &crmv1.Activity{
+		Type: crmv1.ActivityType_ACTIVITY_TYPE_TASK, Subject: "s", Owner: "ana ", DueTime: ts(time.Now().Add(time.Hour)),
+	}})
+	if err != nil || a.Owner != "ana" {
+		t.Fatalf("create: owner %q, %v", a.GetOwner(), err)
+	}
+	resp, err := e.activities.ListActivities(e.sales(), &crmv1.ListActivitiesRequest{Filter: `owner = "ana" AND done = false`})
+	if err != nil || len(resp.Activities) != 1 || resp.Activities[0].Id != a.Id {
+		t.Fatalf("owner filter: %v %v", resp, err)
+	}
+	up, err := e.activities.UpdateActivity(e.sales(), &crmv1.UpdateActivityRequest{
+		Activity: &crmv1.Activity{Id: a.Id, Owner: "  bo"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"owner"}},
+	})
+	if err != nil || up.Owner != "bo" {
+		t.Fatalf("update: owner %q, %v", up.GetOwner(), err)
 	}
 }

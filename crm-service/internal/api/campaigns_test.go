@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/shopspring/decimal"
@@ -265,4 +266,41 @@ func TestCampaignStats(t *testing.T) {
 	}
 	_, err = e.campaigns.GetCampaignStats(e.bridge(), &crmv1.GetCampaignStatsRequest{Id: c.Id})
 	wantCode(t, err, codes.PermissionDenied)
+}
+
+// Marketing lists the deals a campaign brought, won ones among them, by
+// filtering opportunities on campaign_id (an id in either case).
+func TestListOpportunitiesOfACampaign(t *testing.T) {
+	e := newEnv(t)
+	c, other := e.createCampaign("Expo"), e.createCampaign("Mailing")
+	a := e.createAccount("Acme")
+	mk := func(campaignID string) *crmv1.Opportunity {
+		o, err := e.opportunities.CreateOpportunity(e.sales(), &crmv1.CreateOpportunityRequest{Opportunity: &crmv1.Opportunity{
+			AccountId: a.Id, Name: "Deal", CurrencyCode: "EUR", CampaignId: campaignID,
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return o
+	}
+	first, second := mk(c.Id), mk(c.Id)
+	mk(other.Id)
+	mk("")
+	for _, filter := range []string{`campaign_id = "` + c.Id + `"`, `campaign_id = "` + strings.ToUpper(c.Id) + `"`} {
+		resp, err := e.opportunities.ListOpportunities(e.sales(), &crmv1.ListOpportunitiesRequest{Filter: filter})
+		if err != nil {
+			t.Fatalf("%s: %v", filter, err)
+		}
+		var got []string
+		for _, o := range resp.Opportunities {
+			got = append(got, o.Id)
+		}
+		if !slices.Equal(got, []string{first.Id, second.Id}) {
+			t.Fatalf("%s: %v, want %v", filter, got, []string{first.Id, second.Id})
+		}
+	}
+	_, err := e.opportunities.ListOpportunities(e.sales(), &crmv1.ListOpportunitiesRequest{Filter: `campaign_id = "expo"`})
+	if f := violations(t, err); !slices.Equal(f, []string{"filter"}) {
+		t.Fatalf("campaign_id not an id: %v", err)
+	}
 }

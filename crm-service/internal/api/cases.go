@@ -63,6 +63,8 @@ func caseFilterValue(field, value string) (string, error) {
 		return enumFilterValue("priority", value, casePriorities)
 	case "status":
 		return enumFilterValue("status", value, caseStatuses)
+	case "account_payment_status":
+		return enumFilterValue("account_payment_status", value, paymentStatuses)
 	}
 	return value, nil
 }

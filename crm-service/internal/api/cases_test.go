@@ -316,3 +316,131 @@ func TestCaseSLAPausesWhileWaiting(t *testing.T) {
 		t.Errorf("waiting since after its due time: breached %v, %d listed as breached", b, n)
 	}
 }
+
+// A case's owner is stored trimmed, as opportunities' and leads' are, so
+// `owner = "sam"` finds a case assigned as " sam " (a pasted name).
+func TestCaseOwnerIsStoredTrimmed(t *testing.T) {
+	e := newEnv(t)
+	a := e.createAccount("Acme")
+	cs, err := e.cases.CreateCase(e.service(), &crmv1.CreateCaseRequest{Case: &crmv1.Case{Subject: "s", AccountId: a.Id, Owner: " sam  "}})
+	if err != nil || cs.Owner != "sam" {
+		t.Fatalf("create: owner %q, %v", cs.GetOwner(), err)
+	}
+	resp, err := e.cases.ListCases(e.service(), &crmv1.ListCasesRequest{Filter: `owner = "sam"`})
+	if err != nil || len(resp.Cases) != 1 || resp.Cases[0].Id != cs.Id {
+		t.Fatalf("owner filter: %v %v", resp, err)
+	}
+	up, err := e.cases.UpdateCase(e.service(), &crmv1.UpdateCaseRequest{
+		Case: &crmv1.Case{Id: cs.Id, Owner: "\tsue "}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"owner"}},
+	})
+	if err != nil || up.Owner != "sue" {
+		t.Fatalf("update: owner %q, %v", up.GetOwner(), err)
+	}
+	same, err := e.cases.UpdateCase(e.service(), &crmv1.UpdateCaseRequest{
+		Case: &crmv1.Case{Id: cs.Id, Owner: "sue "}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"owner"}},
+	})
+	if err != nil || same.Etag != up.Etag {
+		t.Fatalf("the same owner padded is no change: %v %v", same, err)
+	}
+}
+
+// A closed case cannot change, but sending back what was read (a form
+// saved unchanged) or naming nothing changes nothing: it answers the case,
+// as every update of unchanged values does, not FAILED_PRECONDITION.
+func TestClosedCaseAnswersAnUpdateThatChangesNothing(t *testing.T) {
+	e := newEnv(t)
+	a := e.createAccount("Acme")
+	cs, err := e.cases.CreateCase(e.service(), &crmv1.CreateCaseRequest{Case: &crmv1.Case{Subject: "s", AccountId: a.Id, Owner: "sam"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed, err := e.cases.UpdateCase(e.service(), &crmv1.UpdateCaseRequest{
+		Case: &crmv1.Case{Id: cs.Id, Status: crmv1.CaseStatus_CASE_STATUS_CLOSED}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"status"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, req := range map[string]*crmv1.UpdateCaseRequest{
+		"as read, every field":  {Case: proto.Clone(closed).(*crmv1.Case)},
+		"the same owner":        {Case: &crmv1.Case{Id: cs.Id, Owner: "sam", Etag: closed.Etag}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"owner"}}},
+		"the same status again": {Case: &crmv1.Case{Id: cs.Id, Status: crmv1.CaseStatus_CASE_STATUS_CLOSED}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"status"}}},
+	} {
+		got, err := e.cases.UpdateCase(e.service(), req)
+		if err != nil || got.Etag != closed.Etag || got.Status != crmv1.CaseStatus_CASE_STATUS_CLOSED {
+			t.Fatalf("%s: %v %v", name, got, err)
+		}
+	}
+	_, err = e.cases.UpdateCase(e.service(), &crmv1.UpdateCaseRequest{
+		Case: &crmv1.Case{Id: cs.Id, Owner: "sue"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"owner"}},
+	})
+	wantCode(t, err, codes.FailedPrecondition)
+	_, err = e.cases.UpdateCase(e.service(), &crmv1.UpdateCaseRequest{
+		Case: &crmv1.Case{Id: cs.Id, Owner: "sam", Etag: "1"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"owner"}},
+	})
+	wantCode(t, err, codes.Aborted)
+}
+
+// A service agent's queue: their open cases (neither resolved nor closed)
+// in one list, and the open cases of customers who are overdue.
+func TestListOpenCasesAndCasesOfOverdueCustomers(t *testing.T) {
+	e := newEnv(t)
+	late, good := e.createAccount("Late payer"), e.createAccount("Good payer")
+	if _, err := e.sync.SetAccountPaymentStatus(e.bridge(), &crmv1.SetAccountPaymentStatusRequest{
+		AccountId: late.Id, OpenBalance: eur("10"), OverdueBalance: eur("10"), SourceVersion: 1,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	mk := func(a *crmv1.Account, st crmv1.CaseStatus) string {
+		c, err := e.cases.CreateCase(e.service(), &crmv1.CreateCaseRequest{Case: &crmv1.Case{Subject: "s", AccountId: a.Id, Owner: "sam"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st != crmv1.CaseStatus_CASE_STATUS_NEW {
+			if c, err = e.cases.UpdateCase(e.service(), &crmv1.UpdateCaseRequest{
+				Case: &crmv1.Case{Id: c.Id, Status: st}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"status"}},
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return c.Id
+	}
+	lateNew := mk(late, crmv1.CaseStatus_CASE_STATUS_NEW)
+	lateResolved := mk(late, crmv1.CaseStatus_CASE_STATUS_RESOLVED)
+	goodWaiting := mk(good, crmv1.CaseStatus_CASE_STATUS_WAITING_ON_CUSTOMER)
+	goodClosed := mk(good, crmv1.CaseStatus_CASE_STATUS_CLOSED)
+	lateInProgress := mk(late, crmv1.CaseStatus_CASE_STATUS_IN_PROGRESS)
+	list := func(filter string) []string {
+		t.Helper()
+		var out []string
+		tok := ""
+		for {
+			resp, err := e.cases.ListCases(e.service(), &crmv1.ListCasesRequest{Filter: filter, PageSize: 1, PageToken: tok})
+			if err != nil {
+				t.Fatalf("%s: %v", filter, err)
+			}
+			for _, c := range resp.Cases {
+				out = append(out, c.Id)
+			}
+			if tok = resp.NextPageToken; tok == "" {
+				return out
+			}
+		}
+	}
+	for filter, want := range map[string][]string{
+		`owner = "sam" AND open = true`:                     {lateNew, goodWaiting, lateInProgress},
+		`open = false`:                                      {lateResolved, goodClosed},
+		`account_payment_status = overdue`:                  {lateNew, lateResolved, lateInProgress},
+		`account_payment_status = "PAYMENT_STATUS_OVERDUE"`: {lateNew, lateResolved, lateInProgress},
+		`open = true AND account_payment_status = OVERDUE`:  {lateNew, lateInProgress},
+	} {
+		if got := list(filter); !slices.Equal(got, want) {
+			t.Errorf("%s: %v, want %v", filter, got, want)
+		}
+	}
+	for _, bad := range []string{`open = maybe`, `account_payment_status = late`} {
+		_, err := e.cases.ListCases(e.service(), &crmv1.ListCasesRequest{Filter: bad})
+		if f := violations(t, err); !slices.Equal(f, []string{"filter"}) {
+			t.Errorf("%s: %v", bad, err)
+		}
+	}
+}

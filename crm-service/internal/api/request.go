@@ -115,8 +115,8 @@ func parsePage(req listRequest, uuidKey bool, fields []string, convert func(fiel
 	p.equal = make(map[string]string, len(conds))
 	for _, c := range conds {
 		if slices.Contains(rangeFields, c.Field) {
-			if c.Op != listing.Lt && c.Op != listing.Le {
-				v.Add("filter", "%s supports only < and <=, got %s", c.Field, c.Op)
+			if c.Op == listing.Ne || c.Op == listing.Eq {
+				v.Add("filter", "%s supports only <, <=, > and >=, got %s", c.Field, c.Op)
 				continue
 			}
 			p.ranges = append(p.ranges, c)

@@ -268,7 +268,7 @@ func sameContent(a, b Opportunity) bool {
 }
 
 // FilterFields are the fields ListOpportunities filters on (by equality).
-var FilterFields = []string{"account_id", "stage", "owner", "currency_code"}
+var FilterFields = []string{"account_id", "stage", "owner", "currency_code", "campaign_id"}
 
 // Query selects a page of opportunities in id (creation) order.
 type Query struct {

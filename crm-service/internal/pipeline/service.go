@@ -137,12 +137,14 @@ func (s *Service) Get(ctx context.Context, id string) (Opportunity, error) {
 
 // List returns a page of opportunities and whether more follow.
 func (s *Service) List(ctx context.Context, q Query) ([]Opportunity, bool, error) {
-	if id, ok := q.Equal["account_id"]; ok {
-		c, valid := ids.Canonical(id)
-		if !valid {
-			return nil, false, errs.Invalid("filter", "account_id "+ids.NotUUID)
+	for _, f := range []string{"account_id", "campaign_id"} {
+		if id, ok := q.Equal[f]; ok {
+			c, valid := ids.Canonical(id)
+			if !valid {
+				return nil, false, errs.Invalid("filter", "%s %s", f, ids.NotUUID)
+			}
+			q.Equal[f] = c
 		}
-		q.Equal["account_id"] = c
 	}
 	if st, ok := q.Equal["stage"]; ok && !Stage(st).Valid() {
 		return nil, false, errs.Invalid("filter", "unknown stage %q", st)

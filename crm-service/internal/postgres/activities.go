@@ -175,12 +175,13 @@ func (s *Store) ListActivities(ctx context.Context, q activity.Query) ([]activit
 		if r.Field != "due_time" {
 			return nil, false, errs.Invalid("filter", "cannot compare %q", r.Field)
 		}
-		op := "<"
-		if r.Inclusive {
-			op = "<="
+		switch r.Op {
+		case "<", "<=", ">", ">=":
+		default:
+			return nil, false, errs.Invalid("filter", "cannot compare %q with %s", r.Field, r.Op)
 		}
-		extra = append(extra, "due_time "+op+" $?")
-		extraArgs = append(extraArgs, r.Before)
+		extra = append(extra, "due_time "+r.Op+" $?")
+		extraArgs = append(extraArgs, r.At)
 	}
 	sql, args, err := listQueryWhere(`SELECT `+activityCols+` FROM activities`, "id", activityFilterCols, q.Equal, extra, extraArgs, q.After, q.Limit)
 	if err != nil {

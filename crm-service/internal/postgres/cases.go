@@ -23,6 +23,9 @@ const caseFrom = ` FROM cases c JOIN accounts a ON a.id = c.account_id`
 // Each filter column has an index (column, id).
 var caseFilterCols = map[string]string{
 	"status": "c.status", "priority": "c.priority", "owner": "c.owner", "account_id": "c.account_id",
+	// The account's, joined: few accounts are overdue, and their cases
+	// are found through the accounts.
+	"account_payment_status": "a.payment_status",
 }
 
 func scanCase(row pgx.Row) (servicecase.Case, error) {
@@ -138,6 +141,10 @@ func (s *Store) ListCases(ctx context.Context, q servicecase.Query) ([]serviceca
 			extra = append(extra, `(c.status IN ('resolved', 'closed') OR c.sla_due_time >= coalesce(c.sla_paused_at, $?))`)
 		}
 		extraArgs = append(extraArgs, q.BreachedAt)
+	}
+	if q.Open != nil {
+		extra = append(extra, `(c.status IN ('resolved', 'closed')) = $?`)
+		extraArgs = append(extraArgs, !*q.Open)
 	}
 	sql, args, err := listQueryWhere(`SELECT `+caseCols+caseFrom, "c.id", caseFilterCols, q.Equal, extra, extraArgs, q.After, q.Limit)
 	if err != nil {

@@ -22,9 +22,11 @@ const opportunityCols = `id, account_id, name, stage, probability, currency_code
 amount, lost_reason, payment_status, order_id, order_number, order_status, order_update_time, order_version,
 close_time, payment_version, version, create_time, update_time, campaign_id, close_owner`
 
-// Each filter column has an index (column, id).
+// Each filter column has an index (column, id); campaign_id has
+// (campaign_id, stage), whose few rows per campaign are sorted by id.
 var opportunityFilterCols = map[string]string{
 	"account_id": "account_id", "stage": "stage", "owner": "owner", "currency_code": "currency_code",
+	"campaign_id": "campaign_id",
 }
 
 // Lines are read joined to their products, so the product name and

@@ -177,8 +177,10 @@ var MutableFields = []Field{FieldSubject, FieldDescription, FieldContactID, Fiel
 var ReadOnlyFields = []string{"id", "account_id", "sla_due_time", "sla_paused_time", "breached", "account_payment_status", "resolve_time",
 	"etag", "create_time", "update_time"}
 
-// FilterFields are the fields ListCases filters on (by equality).
-var FilterFields = []string{"status", "priority", "owner", "account_id", "breached"}
+// FilterFields are the fields ListCases filters on (by equality): open
+// (true: neither resolved nor closed) and account_payment_status (the
+// account's, as joined on every read) besides the case's own.
+var FilterFields = []string{"status", "priority", "owner", "account_id", "breached", "open", "account_payment_status"}
 
 // Input is what a client sends to create or update a case.
 type Input struct {
@@ -218,6 +220,9 @@ func (in *Input) validate(fields []Field) error {
 				v.Add(string(f), "unknown status %q", in.Status)
 			}
 		case FieldOwner:
+			// Stored trimmed, as opportunities and leads store theirs, so
+			// the owner filter finds the case.
+			in.Owner = strings.TrimSpace(in.Owner)
 			if len([]rune(in.Owner)) > maxText {
 				v.Add(string(f), "must be at most %d characters", maxText)
 			}
@@ -234,8 +239,11 @@ type Query struct {
 	// equals it.
 	Breached   *bool
 	BreachedAt time.Time
-	After      string
-	Limit      int
+	// Open, when set, keeps only cases that are (true) or are not
+	// (false) neither resolved nor closed.
+	Open  *bool
+	After string
+	Limit int
 }
 
 // Event is a change to record in the feed.
@@ -390,6 +398,16 @@ func (s *Service) List(ctx context.Context, q Query) ([]Case, bool, error) {
 			v.Add("filter", "breached must be true or false, got %q", b)
 		}
 	}
+	if o, ok := q.Equal["open"]; ok {
+		delete(q.Equal, "open")
+		switch o {
+		case "true", "false":
+			want := o == "true"
+			q.Open = &want
+		default:
+			v.Add("filter", "open must be true or false, got %q", o)
+		}
+	}
 	if err := v.Err(); err != nil {
 		return nil, false, err
 	}
@@ -409,9 +427,6 @@ func (s *Service) Update(ctx context.Context, id string, in Input, fields []Fiel
 	return s.store.UpdateCase(ctx, id, func(cur Case, contactAccount ContactAccount) (Change, error) {
 		if err := errs.CheckEtag(etag, cur.ETag(), "case "+id); err != nil {
 			return Change{}, err
-		}
-		if cur.Status == StatusClosed {
-			return Change{}, errs.FailedPreconditionf("case %s is closed", id)
 		}
 		now := s.now()
 		n := cur
@@ -442,6 +457,14 @@ func (s *Service) Update(ctx context.Context, id string, in Input, fields []Fiel
 				}
 			}
 		}
+		if cur.Status == StatusClosed {
+			// Sending back what was read (or nothing) changes nothing
+			// and answers the case; a change is refused.
+			if sameFields(n, cur) {
+				return Change{Unchanged: true}, nil
+			}
+			return Change{}, errs.FailedPreconditionf("case %s is closed", id)
+		}
 		if n.ContactID != cur.ContactID && n.ContactID != "" {
 			acc, err := contactAccount(n.ContactID)
 			if err != nil {
@@ -458,8 +481,7 @@ func (s *Service) Update(ctx context.Context, id string, in Input, fields []Fiel
 		case !n.Status.Done():
 			n.ResolveTime = time.Time{}
 		}
-		if n.Subject == cur.Subject && n.Description == cur.Description && n.ContactID == cur.ContactID &&
-			n.Owner == cur.Owner && n.Priority == cur.Priority && n.Status == cur.Status {
+		if sameFields(n, cur) {
 			return Change{Unchanged: true}, nil
 		}
 		n.Version++
@@ -470,6 +492,12 @@ func (s *Service) Update(ctx context.Context, id string, in Input, fields []Fiel
 		}
 		return Change{Case: n, Event: &ev}, nil
 	})
+}
+
+// sameFields reports whether a and b agree in every field a client writes.
+func sameFields(a, b Case) bool {
+	return a.Subject == b.Subject && a.Description == b.Description && a.ContactID == b.ContactID &&
+		a.Owner == b.Owner && a.Priority == b.Priority && a.Status == b.Status
 }
 
 // UnlinkContact returns the cases of list without their contact, which is

@@ -368,8 +368,10 @@ type ListActivitiesRequest struct {
 	PageToken string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	// AIP-160 subset joined by AND: `field = "value"` on type (e.g.
 	// "ACTIVITY_TYPE_TASK" or "task"), owner, done (true or false),
-	// account_id, contact_id, opportunity_id; and `due_time < "RFC 3339"` or
-	// `due_time <= "RFC 3339"` (only activities with a due time match).
+	// account_id, contact_id, opportunity_id; and `due_time` with <, <=, >
+	// or >= and an RFC 3339 time, e.g. the tasks due this week:
+	// `due_time >= "2030-01-07T00:00:00+01:00" AND due_time < "2030-01-14T00:00:00+01:00"`
+	// (only activities with a due time match).
 	Filter        string `protobuf:"bytes,3,opt,name=filter,proto3" json:"filter,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

@@ -438,7 +438,9 @@ type ListCasesRequest struct {
 	PageToken string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	// AIP-160 subset: `field = "value"` joined by AND. Fields: status,
 	// priority (enum names or short forms like "urgent"), owner, account_id,
-	// breached (true or false).
+	// breached (true or false), open (true: neither resolved nor closed;
+	// false: resolved or closed), account_payment_status (the account's, e.g.
+	// "overdue": the cases of customers who owe money past due).
 	Filter        string `protobuf:"bytes,3,opt,name=filter,proto3" json:"filter,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

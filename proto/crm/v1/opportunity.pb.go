@@ -761,7 +761,8 @@ type ListOpportunitiesRequest struct {
 	PageSize  int32                  `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	PageToken string                 `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	// AIP-160 subset: `field = "value"` joined by AND. Fields: account_id,
-	// stage, owner, currency_code.
+	// stage, owner, currency_code, campaign_id (the deals a campaign
+	// brought: `campaign_id = "<id>" AND stage = CLOSED_WON`).
 	Filter        string `protobuf:"bytes,3,opt,name=filter,proto3" json:"filter,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
