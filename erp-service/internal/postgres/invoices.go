@@ -273,6 +273,9 @@ func (s *Store) CreateInvoice(ctx context.Context, orderID string, issue time.Ti
 			return err
 		}
 		inv.CreateTime, inv.UpdateTime, o.UpdateTime = lk.now, lk.now, lk.now
+		for i := range entries {
+			entries[i].Date = inv.IssueDate // in the period the invoice is issued in
+		}
 
 		var b pgx.Batch
 		k := len(inv.Lines)

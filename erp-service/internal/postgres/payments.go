@@ -286,6 +286,7 @@ func (s *Store) CreatePayment(ctx context.Context, p payment.Payment, requestID 
 		if err != nil {
 			return err
 		}
+		entry.Date = pay.ReceivedDate // in the period the money arrived in
 		var b pgx.Batch
 		b.Queue(`INSERT INTO payments (id, number, customer_id, currency_code, amount, unallocated, status, received_date, reference, revision)
 			VALUES ($1, `+paymentNumberSQL+`, $2, $3, $4, $5, $6, $7, $8, $9)
