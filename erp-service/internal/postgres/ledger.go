@@ -31,7 +31,7 @@ func queueJournal(b *pgx.Batch, entries []ledger.Entry, actor string) error {
 		return nil
 	}
 	var ids, kinds, refs, curs, reverses, actors []string
-	var lineIDs, accounts, dates []string
+	var lineIDs, accounts, dates, lineReverses []string
 	var lineNumbers []int32
 	var debits, credits []decimal.Decimal
 	for i := range entries {
@@ -54,7 +54,7 @@ func queueJournal(b *pgx.Batch, entries []ledger.Entry, actor string) error {
 		}
 		for n, l := range e.Lines {
 			lineIDs, lineNumbers, accounts = append(lineIDs, e.ID), append(lineNumbers, int32(n+1)), append(accounts, l.Account)
-			dates = append(dates, date)
+			dates, lineReverses = append(dates, date), append(lineReverses, e.ReversesID)
 			debits, credits = append(debits, l.Debit), append(credits, l.Credit)
 		}
 	}
@@ -62,10 +62,16 @@ func queueJournal(b *pgx.Batch, entries []ledger.Entry, actor string) error {
 		SELECT id::uuid, kind, reference, currency_code, NULLIF(reverses_id, '')::uuid, actor
 		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
 		  AS e(id, kind, reference, currency_code, reverses_id, actor)`, ids, kinds, refs, curs, reverses, actors)
+	// A reversal is never dated before the entry it reverses (a payment
+	// received a day ahead, an invoice issued ahead, reversed today).
 	b.Queue(`INSERT INTO journal_lines (entry_id, line_number, account_code, debit, credit, entry_date)
-		SELECT entry_id::uuid, line_number, account_code, debit, credit, coalesce(NULLIF(entry_date, '')::date, `+postingDaySQL+`)
-		FROM unnest($1::text[], $2::int[], $3::text[], $4::numeric[], $5::numeric[], $6::text[])
-		  AS l(entry_id, line_number, account_code, debit, credit, entry_date)`, lineIDs, lineNumbers, accounts, debits, credits, dates)
+		SELECT n.entry_id::uuid, n.line_number, n.account_code, n.debit, n.credit,
+		  greatest(coalesce(NULLIF(n.entry_date, '')::date, `+postingDaySQL+`),
+		    (SELECT max(`+entryDateSQL+`) FROM journal_entries e JOIN journal_lines l ON l.entry_id = e.id
+		     WHERE e.id = NULLIF(n.reverses_id, '')::uuid))
+		FROM unnest($1::text[], $2::int[], $3::text[], $4::numeric[], $5::numeric[], $6::text[], $7::text[])
+		  AS n(entry_id, line_number, account_code, debit, credit, entry_date, reverses_id)`,
+		lineIDs, lineNumbers, accounts, debits, credits, dates, lineReverses)
 	queueBalances(b, entries)
 	return nil
 }

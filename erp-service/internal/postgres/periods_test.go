@@ -125,3 +125,52 @@ func sameBalances(got, want map[string]string) bool {
 	}
 	return true
 }
+
+// A reversal is never dated before what it reverses: a payment received a
+// day ahead (the day of grace) and reversed today, an invoice issued ahead
+// and voided today, are reversed on their own date, so no period holds
+// the reversal without the entry.
+func TestReversalsNotDatedBeforeTheirEntry(t *testing.T) {
+	t.Parallel()
+	s, _ := newStore(t)
+	ctx := context.Background()
+	c := mustCustomer(t, s, "Ahead Ltd")
+	mustTaxedItem(t, s, "AHEAD-1", "100.00", "0.19")
+	mustAdjust(t, s, "AHEAD-1", "MAIN", "5")
+	today := time.Now().UTC().Truncate(24 * time.Hour)
+	tomorrow, later := today.AddDate(0, 0, 1), today.AddDate(0, 0, 10)
+
+	inv := invoiceShipped(t, s, newOrder(c.ID, "", line("AHEAD-1", "1")), later)
+	if _, err := s.VoidInvoice(ctx, inv.ID, 0, "issued ahead by mistake", ""); err != nil {
+		t.Fatal(err)
+	}
+	p := pay(t, c.ID, "50.00")
+	p.ReceivedDate = tomorrow
+	p, err := s.CreatePayment(ctx, p, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ReversePayment(ctx, p.ID, 0, "bounced", ""); err != nil {
+		t.Fatal(err)
+	}
+	entries, _, err := s.ListEntries(ctx, ledger.ListQuery{PageSize: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]time.Time{
+		ledger.KindInvoice: later, ledger.KindInvoiceVoid: later,
+		ledger.KindPayment: tomorrow, ledger.KindPaymentReversal: tomorrow,
+		ledger.KindShipment: today, ledger.KindReceipt: today,
+	}
+	for _, e := range entries {
+		if !e.Date.Equal(want[e.Kind]) {
+			t.Errorf("%s %s dated %s, want %s", e.Kind, e.Reference, e.Date.Format(time.DateOnly), want[e.Kind].Format(time.DateOnly))
+		}
+	}
+	// Up to today: nothing of the invoice or the payment.
+	for k := range periodBalances(t, s, time.Time{}, today) {
+		if k == ledger.Cash || k == ledger.AccountsReceivable || k == ledger.Revenue {
+			t.Errorf("up to today, %s has postings", k)
+		}
+	}
+}
