@@ -27,6 +27,8 @@ var invoiceFilter = map[string]column{
 	"customer_id":    {expr: "customer_id", uuid: true},
 	"sales_order_id": {expr: "order_id", uuid: true},
 	"status":         {expr: "status"},
+	"issue_date":     {expr: "issue_date", date: true},
+	"due_date":       {expr: "due_date", date: true},
 }
 
 const invoiceNumberSQL = `(SELECT 'INV-' || CASE WHEN n < 1000000 THEN lpad(n::text, 6, '0') ELSE n::text END

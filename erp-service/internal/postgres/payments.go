@@ -21,8 +21,9 @@ import (
 )
 
 var paymentFilter = map[string]column{
-	"customer_id": {expr: "customer_id", uuid: true},
-	"status":      {expr: "status"},
+	"customer_id":   {expr: "customer_id", uuid: true},
+	"status":        {expr: "status"},
+	"received_date": {expr: "received_date", date: true},
 }
 
 const paymentNumberSQL = `(SELECT 'PAY-' || CASE WHEN n < 1000000 THEN lpad(n::text, 6, '0') ELSE n::text END
