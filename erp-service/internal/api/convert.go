@@ -425,6 +425,15 @@ func checkFilterValues(conds []listing.Condition, checks map[string]filterValue)
 	return nil
 }
 
+// filterDate accepts a date YYYY-MM-DD from 1900 on, compared with a date
+// field of a list ("issue_date >= \"2026-10-01\"").
+func filterDate(v string) error {
+	if _, err := civil.ParseDate(v); err != nil {
+		return fmt.Errorf("must be a date YYYY-MM-DD from 1900-01-01 on: %v", err)
+	}
+	return nil
+}
+
 // oneOf accepts the given values.
 func oneOf(values ...string) filterValue {
 	return func(v string) error {

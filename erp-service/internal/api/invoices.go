@@ -77,6 +77,9 @@ func (h *Invoices) ListInvoices(ctx context.Context, req *erpv1.ListInvoicesRequ
 	if err != nil {
 		return nil, err
 	}
+	if err := checkFilterValues(conds, map[string]filterValue{"issue_date": filterDate, "due_date": filterDate}); err != nil {
+		return nil, err
+	}
 	for i, c := range conds {
 		if c.Field != "status" {
 			continue

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -48,17 +49,37 @@ func (h *Ledger) ListJournalEntries(ctx context.Context, req *erpv1.ListJournalE
 	return resp, nil
 }
 
-// GetTrialBalance sums the journal per account and currency.
+// GetTrialBalance sums the journal per account and currency: all of it,
+// or the entries dated up to end_date, from start_date when given.
 func (h *Ledger) GetTrialBalance(ctx context.Context, req *erpv1.GetTrialBalanceRequest) (*erpv1.TrialBalance, error) {
 	cur := req.GetCurrencyCode()
 	if err := money.CheckCode(cur); cur != "" && err != nil {
 		return nil, errs.Invalid("currency_code", "%v", err)
 	}
-	rows, err := h.store.TrialBalance(ctx, cur)
+	start, err := parseDate("start_date", req.GetStartDate())
 	if err != nil {
 		return nil, err
 	}
-	out := &erpv1.TrialBalance{}
+	end, err := parseDate("end_date", req.GetEndDate())
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case !start.IsZero() && end.IsZero():
+		return nil, errs.Invalid("end_date", "is required with start_date (the period's last day)")
+	case !start.IsZero() && start.After(end):
+		return nil, errs.Invalid("start_date", "%s is after end_date %s", date(start), date(end))
+	}
+	var rows []ledger.BalanceRow
+	if end.IsZero() {
+		rows, err = h.store.TrialBalance(ctx, cur)
+	} else {
+		rows, err = h.store.PeriodBalance(ctx, cur, start, end)
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := &erpv1.TrialBalance{StartDate: optDate(start), EndDate: optDate(end)}
 	for _, r := range rows {
 		out.Rows = append(out.Rows, &erpv1.TrialBalanceRow{
 			AccountCode: r.Account,
@@ -90,6 +111,7 @@ func entryToProto(e ledger.Entry) *erpv1.JournalEntry {
 		CurrencyCode: e.Currency,
 		ReversesId:   e.ReversesID,
 		PostTime:     ts(e.PostTime),
+		EntryDate:    optDate(e.Date),
 		Lines:        make([]*erpv1.JournalLine, len(e.Lines)),
 	}
 	for i, l := range e.Lines {
@@ -101,4 +123,12 @@ func entryToProto(e ledger.Entry) *erpv1.JournalEntry {
 		}
 	}
 	return p
+}
+
+// optDate is a date as YYYY-MM-DD, "" for the zero time.
+func optDate(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return date(t)
 }

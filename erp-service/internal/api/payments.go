@@ -110,6 +110,9 @@ func (h *Payments) ListPayments(ctx context.Context, req *erpv1.ListPaymentsRequ
 	if err != nil {
 		return nil, err
 	}
+	if err := checkFilterValues(conds, map[string]filterValue{"received_date": filterDate}); err != nil {
+		return nil, err
+	}
 	for i, c := range conds {
 		if c.Field != "status" {
 			continue

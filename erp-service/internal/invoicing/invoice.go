@@ -279,7 +279,7 @@ type Balance struct {
 }
 
 // FilterFields may appear in a ListInvoices filter.
-var FilterFields = []string{"customer_id", "sales_order_id", "status"}
+var FilterFields = []string{"customer_id", "sales_order_id", "status", "issue_date", "due_date"}
 
 // ListQuery selects a page of invoices. Status conditions carry Status
 // values.

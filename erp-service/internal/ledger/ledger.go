@@ -84,6 +84,11 @@ type Entry struct {
 	Lines      []Line
 	ReversesID string
 	PostTime   time.Time
+	// Date is the day the entry belongs to (UTC midnight), which puts it
+	// in a period: the document's date (an invoice's issue date, a
+	// payment's received date, a refund's date); zero when posted means
+	// the day of posting (UTC). Read back, it is always set.
+	Date time.Time
 }
 
 // Check reports whether e is well formed: lines with one positive side
@@ -247,4 +252,8 @@ type Store interface {
 	// TrialBalance sums the journal per account and currency (all
 	// currencies when currency is ""), by account code then currency.
 	TrialBalance(ctx context.Context, currency string) ([]BalanceRow, error)
+	// PeriodBalance sums, as TrialBalance, only the entries dated from
+	// start to end, both days included (from the first entry when start is
+	// zero).
+	PeriodBalance(ctx context.Context, currency string, start, end time.Time) ([]BalanceRow, error)
 }

@@ -230,7 +230,7 @@ func SettleOrder(o *sales.Order, allPaid bool) bool {
 }
 
 // FilterFields may appear in a ListPayments filter.
-var FilterFields = []string{"customer_id", "status"}
+var FilterFields = []string{"customer_id", "status", "received_date"}
 
 // ListQuery selects a page of payments.
 type ListQuery struct {

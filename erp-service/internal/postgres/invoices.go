@@ -27,6 +27,8 @@ var invoiceFilter = map[string]column{
 	"customer_id":    {expr: "customer_id", uuid: true},
 	"sales_order_id": {expr: "order_id", uuid: true},
 	"status":         {expr: "status"},
+	"issue_date":     {expr: "issue_date", date: true},
+	"due_date":       {expr: "due_date", date: true},
 }
 
 const invoiceNumberSQL = `(SELECT 'INV-' || CASE WHEN n < 1000000 THEN lpad(n::text, 6, '0') ELSE n::text END
@@ -273,6 +275,9 @@ func (s *Store) CreateInvoice(ctx context.Context, orderID string, issue time.Ti
 			return err
 		}
 		inv.CreateTime, inv.UpdateTime, o.UpdateTime = lk.now, lk.now, lk.now
+		for i := range entries {
+			entries[i].Date = inv.IssueDate // in the period the invoice is issued in
+		}
 
 		var b pgx.Batch
 		k := len(inv.Lines)

@@ -6,12 +6,14 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
 
 	"github.com/seamhq/seam/erp-service/internal/ledger"
+	"github.com/seamhq/seam/platform/civil"
 	"github.com/seamhq/seam/platform/errs"
 )
 
@@ -29,7 +31,7 @@ func queueJournal(b *pgx.Batch, entries []ledger.Entry, actor string) error {
 		return nil
 	}
 	var ids, kinds, refs, curs, reverses, actors []string
-	var lineIDs, accounts []string
+	var lineIDs, accounts, dates, lineReverses []string
 	var lineNumbers []int32
 	var debits, credits []decimal.Decimal
 	for i := range entries {
@@ -46,8 +48,13 @@ func queueJournal(b *pgx.Batch, entries []ledger.Entry, actor string) error {
 		}
 		ids, kinds, refs, curs = append(ids, e.ID), append(kinds, e.Kind), append(refs, e.Reference), append(curs, e.Currency)
 		reverses, actors = append(reverses, e.ReversesID), append(actors, actor)
+		date := ""
+		if !e.Date.IsZero() {
+			date = civil.FormatDate(e.Date)
+		}
 		for n, l := range e.Lines {
 			lineIDs, lineNumbers, accounts = append(lineIDs, e.ID), append(lineNumbers, int32(n+1)), append(accounts, l.Account)
+			dates, lineReverses = append(dates, date), append(lineReverses, e.ReversesID)
 			debits, credits = append(debits, l.Debit), append(credits, l.Credit)
 		}
 	}
@@ -55,13 +62,28 @@ func queueJournal(b *pgx.Batch, entries []ledger.Entry, actor string) error {
 		SELECT id::uuid, kind, reference, currency_code, NULLIF(reverses_id, '')::uuid, actor
 		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
 		  AS e(id, kind, reference, currency_code, reverses_id, actor)`, ids, kinds, refs, curs, reverses, actors)
-	b.Queue(`INSERT INTO journal_lines (entry_id, line_number, account_code, debit, credit)
-		SELECT entry_id::uuid, line_number, account_code, debit, credit
-		FROM unnest($1::text[], $2::int[], $3::text[], $4::numeric[], $5::numeric[])
-		  AS l(entry_id, line_number, account_code, debit, credit)`, lineIDs, lineNumbers, accounts, debits, credits)
+	// A reversal is never dated before the entry it reverses (a payment
+	// received a day ahead, an invoice issued ahead, reversed today).
+	b.Queue(`INSERT INTO journal_lines (entry_id, line_number, account_code, debit, credit, entry_date)
+		SELECT n.entry_id::uuid, n.line_number, n.account_code, n.debit, n.credit,
+		  greatest(coalesce(NULLIF(n.entry_date, '')::date, `+postingDaySQL+`),
+		    (SELECT max(`+entryDateSQL+`) FROM journal_entries e JOIN journal_lines l ON l.entry_id = e.id
+		     WHERE e.id = NULLIF(n.reverses_id, '')::uuid))
+		FROM unnest($1::text[], $2::int[], $3::text[], $4::numeric[], $5::numeric[], $6::text[], $7::text[])
+		  AS n(entry_id, line_number, account_code, debit, credit, entry_date, reverses_id)`,
+		lineIDs, lineNumbers, accounts, debits, credits, dates, lineReverses)
 	queueBalances(b, entries)
 	return nil
 }
+
+// postingDaySQL is the day of posting, UTC, by the database's clock: the
+// date of an entry posted without one (migration 0024's default).
+const postingDaySQL = `(now() AT TIME ZONE 'UTC')::date`
+
+// entryDateSQL is the date of line l of entry e: its entry_date (every
+// line of an entry carries the entry's), or for lines posted before
+// migration 0024 the day (UTC) of the entry's post_time.
+const entryDateSQL = `coalesce(l.entry_date, (e.post_time AT TIME ZONE 'UTC')::date)`
 
 // balanceSlots is how many rows account_balances keeps per account and
 // currency.
@@ -151,7 +173,8 @@ func entriesSQL(q ledger.ListQuery) (string, []any, error) {
 		}
 		after = "(xid, id) > (SELECT xid, id FROM journal_entries WHERE id = " + arg(&args, q.After) + "::uuid)"
 	}
-	return `SELECT e.id, e.kind, e.reference, e.currency_code, coalesce(e.reverses_id::text, ''), e.post_time, e.settled,
+	return `SELECT e.id, e.kind, e.reference, e.currency_code, coalesce(e.reverses_id::text, ''), e.post_time,
+			` + entryDateSQL + `, e.settled,
 			l.account_code, a.name, l.debit, l.credit
 		FROM (SELECT *, xid < pg_snapshot_xmin(pg_current_snapshot()) AS settled FROM journal_entries
 		      WHERE ` + and(filter, after) + ` ORDER BY xid, id LIMIT ` + arg(&args, q.PageSize+1) + `) e
@@ -170,7 +193,7 @@ func (s *Store) readEntries(ctx context.Context, sql string, args []any) ([]ledg
 			var e ledger.Entry
 			var l ledger.Line
 			var ok bool
-			if err := rows.Scan(&e.ID, &e.Kind, &e.Reference, &e.Currency, &e.ReversesID, &e.PostTime, &ok,
+			if err := rows.Scan(&e.ID, &e.Kind, &e.Reference, &e.Currency, &e.ReversesID, &e.PostTime, &e.Date, &ok,
 				&l.Account, &l.AccountName, &l.Debit, &l.Credit); err != nil {
 				return err
 			}
@@ -206,6 +229,37 @@ func (s *Store) TrialBalance(ctx context.Context, currency string) ([]ledger.Bal
 	})
 	if err != nil {
 		return nil, fmt.Errorf("trial balance: %w", err)
+	}
+	return out, nil
+}
+
+// PeriodBalance implements ledger.Store: the lines of the entries dated
+// from start (when not zero) to end, both included, summed per account and
+// currency. Unlike TrialBalance it reads the journal.
+func (s *Store) PeriodBalance(ctx context.Context, currency string, start, end time.Time) ([]ledger.BalanceRow, error) {
+	var from any
+	if !start.IsZero() {
+		from = start
+	}
+	rows, err := s.pool.Query(ctx, `SELECT l.account_code, a.name, e.currency_code, sum(l.debit), sum(l.credit)
+		FROM journal_entries e
+		JOIN journal_lines l ON l.entry_id = e.id
+		JOIN accounts a ON a.code = l.account_code
+		WHERE `+entryDateSQL+` <= $2::date
+		  AND ($1::date IS NULL OR `+entryDateSQL+` >= $1::date)
+		  AND ($3 = '' OR e.currency_code = $3)
+		GROUP BY l.account_code, a.name, e.currency_code
+		ORDER BY l.account_code, e.currency_code`, from, end, currency)
+	if err != nil {
+		return nil, fmt.Errorf("period balance: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (ledger.BalanceRow, error) {
+		var r ledger.BalanceRow
+		err := row.Scan(&r.Account, &r.AccountName, &r.Currency, &r.Debit, &r.Credit)
+		return r, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("period balance: %w", err)
 	}
 	return out, nil
 }

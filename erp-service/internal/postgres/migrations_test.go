@@ -144,6 +144,12 @@ func TestReversedPaymentsMigration(t *testing.T) {
 	if err := pg.Migrate(ctx, pool, migrationsUpTo(t, "0019_purchase_order_closed.sql")); err != nil {
 		t.Fatal(err)
 	}
+	// This store posts journal entries with their dates (migration 0024):
+	// the column is there while it writes the old payments, and gone again
+	// before the migrations run, as in a database of that time.
+	if _, err := pool.Exec(ctx, `ALTER TABLE journal_lines ADD COLUMN entry_date date`); err != nil {
+		t.Fatal(err)
+	}
 	s := postgres.New(pool, api.EventEncoder{})
 	c := mustCustomer(t, s, "Old Payer")
 	kept, err := s.CreatePayment(ctx, pay(t, c.ID, "30"), "")
@@ -156,6 +162,9 @@ func TestReversedPaymentsMigration(t *testing.T) {
 	}
 	// Reversed as the binaries before wrote it: its credit left in place.
 	if _, err := pool.Exec(ctx, `UPDATE payments SET status = 'REVERSED', revision = 2 WHERE id = $1`, reversed.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `ALTER TABLE journal_lines DROP COLUMN entry_date`); err != nil {
 		t.Fatal(err)
 	}
 	if err := pg.Migrate(ctx, pool, migrations.FS); err != nil {

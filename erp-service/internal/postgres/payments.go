@@ -21,8 +21,9 @@ import (
 )
 
 var paymentFilter = map[string]column{
-	"customer_id": {expr: "customer_id", uuid: true},
-	"status":      {expr: "status"},
+	"customer_id":   {expr: "customer_id", uuid: true},
+	"status":        {expr: "status"},
+	"received_date": {expr: "received_date", date: true},
 }
 
 const paymentNumberSQL = `(SELECT 'PAY-' || CASE WHEN n < 1000000 THEN lpad(n::text, 6, '0') ELSE n::text END
@@ -286,6 +287,7 @@ func (s *Store) CreatePayment(ctx context.Context, p payment.Payment, requestID 
 		if err != nil {
 			return err
 		}
+		entry.Date = pay.ReceivedDate // in the period the money arrived in
 		var b pgx.Batch
 		b.Queue(`INSERT INTO payments (id, number, customer_id, currency_code, amount, unallocated, status, received_date, reference, revision)
 			VALUES ($1, `+paymentNumberSQL+`, $2, $3, $4, $5, $6, $7, $8, $9)

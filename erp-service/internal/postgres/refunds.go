@@ -38,6 +38,7 @@ func (s *Store) RefundCredit(ctx context.Context, id string, etag int64, r payme
 			return err
 		}
 		refund := &p.Refunds[len(p.Refunds)-1]
+		entry.Date = refund.Date // in the period the money left in
 		var b pgx.Batch
 		b.Queue(`INSERT INTO payment_refunds (payment_id, refund_number, amount, refund_date, reference)
 			VALUES ($1, $2, $3, $4, $5) RETURNING create_time`, p.ID, len(p.Refunds), refund.Amount.Amount, refund.Date, refund.Reference).

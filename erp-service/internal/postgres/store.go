@@ -209,6 +209,7 @@ type column struct {
 	expr     string
 	nullable bool // stored as NULL when empty
 	uuid     bool
+	date     bool // a date: the value is a YYYY-MM-DD the caller checked
 	// reference values name a record, "<collection>/<id>": an id in upper
 	// or mixed case is read as its UUID, as everywhere else.
 	reference bool
@@ -261,8 +262,11 @@ func where(conds []listing.Condition, cols map[string]column, args *[]any) (stri
 		}
 		*args = append(*args, c.Value)
 		cast := ""
-		if col.uuid {
+		switch {
+		case col.uuid:
 			cast = "::uuid"
+		case col.date:
+			cast = "::date"
 		}
 		terms = append(terms, col.expr+" "+op+" $"+strconv.Itoa(len(*args))+cast)
 	}

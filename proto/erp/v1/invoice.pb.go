@@ -513,7 +513,9 @@ type ListInvoicesRequest struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
 	PageSize  int32                  `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	PageToken string                 `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
-	// AIP-160 subset. Fields: customer_id, sales_order_id, status.
+	// AIP-160 subset. Fields: customer_id, sales_order_id, status,
+	// issue_date and due_date (dates YYYY-MM-DD, with = != < <= > >=: the
+	// invoices issued in a month, or due by a day).
 	Filter        string `protobuf:"bytes,3,opt,name=filter,proto3" json:"filter,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

@@ -48,8 +48,12 @@ type JournalEntry struct {
 	CurrencyCode string         `protobuf:"bytes,4,opt,name=currency_code,json=currencyCode,proto3" json:"currency_code,omitempty"`
 	Lines        []*JournalLine `protobuf:"bytes,5,rep,name=lines,proto3" json:"lines,omitempty"`
 	// The entry this one reverses, if any.
-	ReversesId    string                 `protobuf:"bytes,6,opt,name=reverses_id,json=reversesId,proto3" json:"reverses_id,omitempty"`
-	PostTime      *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=post_time,json=postTime,proto3" json:"post_time,omitempty"`
+	ReversesId string                 `protobuf:"bytes,6,opt,name=reverses_id,json=reversesId,proto3" json:"reverses_id,omitempty"`
+	PostTime   *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=post_time,json=postTime,proto3" json:"post_time,omitempty"`
+	// YYYY-MM-DD, the day the entry belongs to, which puts it in a period:
+	// an invoice's issue_date, a payment's received_date, a refund's
+	// refund_date, else the day (UTC) of post_time.
+	EntryDate     string `protobuf:"bytes,8,opt,name=entry_date,json=entryDate,proto3" json:"entry_date,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -131,6 +135,13 @@ func (x *JournalEntry) GetPostTime() *timestamppb.Timestamp {
 		return x.PostTime
 	}
 	return nil
+}
+
+func (x *JournalEntry) GetEntryDate() string {
+	if x != nil {
+		return x.EntryDate
+	}
+	return ""
 }
 
 // JournalLine debits or credits one account; one of debit and credit is
@@ -320,7 +331,13 @@ func (x *ListJournalEntriesResponse) GetNextPageToken() string {
 type GetTrialBalanceRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Only this currency when set.
-	CurrencyCode  string `protobuf:"bytes,1,opt,name=currency_code,json=currencyCode,proto3" json:"currency_code,omitempty"`
+	CurrencyCode string `protobuf:"bytes,1,opt,name=currency_code,json=currencyCode,proto3" json:"currency_code,omitempty"`
+	// YYYY-MM-DD: only entries dated on or after this day (entry_date).
+	// Requires end_date, on or after it.
+	StartDate string `protobuf:"bytes,2,opt,name=start_date,json=startDate,proto3" json:"start_date,omitempty"`
+	// YYYY-MM-DD: only entries dated on or before this day (entry_date).
+	// Without it, the whole journal.
+	EndDate       string `protobuf:"bytes,3,opt,name=end_date,json=endDate,proto3" json:"end_date,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -362,12 +379,29 @@ func (x *GetTrialBalanceRequest) GetCurrencyCode() string {
 	return ""
 }
 
+func (x *GetTrialBalanceRequest) GetStartDate() string {
+	if x != nil {
+		return x.StartDate
+	}
+	return ""
+}
+
+func (x *GetTrialBalanceRequest) GetEndDate() string {
+	if x != nil {
+		return x.EndDate
+	}
+	return ""
+}
+
 type TrialBalance struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// One row per account and currency with postings, by code then currency.
 	Rows []*TrialBalanceRow `protobuf:"bytes,1,rep,name=rows,proto3" json:"rows,omitempty"`
 	// Per currency: total debits and credits, always equal.
-	Totals        []*TrialBalanceTotal `protobuf:"bytes,2,rep,name=totals,proto3" json:"totals,omitempty"`
+	Totals []*TrialBalanceTotal `protobuf:"bytes,2,rep,name=totals,proto3" json:"totals,omitempty"`
+	// The request's dates, when given.
+	StartDate     string `protobuf:"bytes,3,opt,name=start_date,json=startDate,proto3" json:"start_date,omitempty"`
+	EndDate       string `protobuf:"bytes,4,opt,name=end_date,json=endDate,proto3" json:"end_date,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -414,6 +448,20 @@ func (x *TrialBalance) GetTotals() []*TrialBalanceTotal {
 		return x.Totals
 	}
 	return nil
+}
+
+func (x *TrialBalance) GetStartDate() string {
+	if x != nil {
+		return x.StartDate
+	}
+	return ""
+}
+
+func (x *TrialBalance) GetEndDate() string {
+	if x != nil {
+		return x.EndDate
+	}
+	return ""
 }
 
 type TrialBalanceRow struct {
@@ -557,7 +605,7 @@ var File_erp_v1_ledger_proto protoreflect.FileDescriptor
 
 const file_erp_v1_ledger_proto_rawDesc = "" +
 	"\n" +
-	"\x13erp/v1/ledger.proto\x12\x06erp.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"\xfa\x01\n" +
+	"\x13erp/v1/ledger.proto\x12\x06erp.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"\x99\x02\n" +
 	"\fJournalEntry\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04kind\x18\x02 \x01(\tR\x04kind\x12\x1c\n" +
@@ -566,7 +614,9 @@ const file_erp_v1_ledger_proto_rawDesc = "" +
 	"\x05lines\x18\x05 \x03(\v2\x13.erp.v1.JournalLineR\x05lines\x12\x1f\n" +
 	"\vreverses_id\x18\x06 \x01(\tR\n" +
 	"reversesId\x127\n" +
-	"\tpost_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\bpostTime\"\xa3\x01\n" +
+	"\tpost_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\bpostTime\x12\x1d\n" +
+	"\n" +
+	"entry_date\x18\b \x01(\tR\tentryDate\"\xa3\x01\n" +
 	"\vJournalLine\x12!\n" +
 	"\faccount_code\x18\x01 \x01(\tR\vaccountCode\x12!\n" +
 	"\faccount_name\x18\x02 \x01(\tR\vaccountName\x12%\n" +
@@ -579,12 +629,18 @@ const file_erp_v1_ledger_proto_rawDesc = "" +
 	"\x06filter\x18\x03 \x01(\tR\x06filter\"\x83\x01\n" +
 	"\x1aListJournalEntriesResponse\x12=\n" +
 	"\x0fjournal_entries\x18\x01 \x03(\v2\x14.erp.v1.JournalEntryR\x0ejournalEntries\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"=\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"w\n" +
 	"\x16GetTrialBalanceRequest\x12#\n" +
-	"\rcurrency_code\x18\x01 \x01(\tR\fcurrencyCode\"n\n" +
+	"\rcurrency_code\x18\x01 \x01(\tR\fcurrencyCode\x12\x1d\n" +
+	"\n" +
+	"start_date\x18\x02 \x01(\tR\tstartDate\x12\x19\n" +
+	"\bend_date\x18\x03 \x01(\tR\aendDate\"\xa8\x01\n" +
 	"\fTrialBalance\x12+\n" +
 	"\x04rows\x18\x01 \x03(\v2\x17.erp.v1.TrialBalanceRowR\x04rows\x121\n" +
-	"\x06totals\x18\x02 \x03(\v2\x19.erp.v1.TrialBalanceTotalR\x06totals\"\xd2\x01\n" +
+	"\x06totals\x18\x02 \x03(\v2\x19.erp.v1.TrialBalanceTotalR\x06totals\x12\x1d\n" +
+	"\n" +
+	"start_date\x18\x03 \x01(\tR\tstartDate\x12\x19\n" +
+	"\bend_date\x18\x04 \x01(\tR\aendDate\"\xd2\x01\n" +
 	"\x0fTrialBalanceRow\x12!\n" +
 	"\faccount_code\x18\x01 \x01(\tR\vaccountCode\x12!\n" +
 	"\faccount_name\x18\x02 \x01(\tR\vaccountName\x12%\n" +

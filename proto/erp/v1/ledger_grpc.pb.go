@@ -35,7 +35,9 @@ type LedgerServiceClient interface {
 	// of a page never skips an entry that committed meanwhile.
 	ListJournalEntries(ctx context.Context, in *ListJournalEntriesRequest, opts ...grpc.CallOption) (*ListJournalEntriesResponse, error)
 	// GetTrialBalance sums the journal per account and currency; in every
-	// currency total debits equal total credits.
+	// currency total debits equal total credits. With end_date it sums the
+	// entries dated up to that day (the balances at the end of a period),
+	// with start_date too only those dated in the period (its movements).
 	GetTrialBalance(ctx context.Context, in *GetTrialBalanceRequest, opts ...grpc.CallOption) (*TrialBalance, error)
 }
 
@@ -79,7 +81,9 @@ type LedgerServiceServer interface {
 	// of a page never skips an entry that committed meanwhile.
 	ListJournalEntries(context.Context, *ListJournalEntriesRequest) (*ListJournalEntriesResponse, error)
 	// GetTrialBalance sums the journal per account and currency; in every
-	// currency total debits equal total credits.
+	// currency total debits equal total credits. With end_date it sums the
+	// entries dated up to that day (the balances at the end of a period),
+	// with start_date too only those dated in the period (its movements).
 	GetTrialBalance(context.Context, *GetTrialBalanceRequest) (*TrialBalance, error)
 	mustEmbedUnimplementedLedgerServiceServer()
 }
