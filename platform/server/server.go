@@ -169,32 +169,37 @@ func New(ctx context.Context, cfg Config, svc Service, opts Options) (*Server, e
 	reg.MustRegister(metrics)
 	limiter := newRateLimiter(cfg.RateLimit, cfg.RateBurst)
 
-	grpcOpts := append(append(windowServerOptions(), KeepaliveServerOptions()...),
-		grpc.StatsHandler(otelgrpc.NewServerHandler()),
-		grpc.ChainUnaryInterceptor(
-			metrics.UnaryServerInterceptor(),
-			accessLogUnary(s.log),
-			errs.UnaryServerInterceptor(s.log, pg.IsUnavailable),
-			recoverUnary(s.log),
-			opts.Verifier.UnaryServerInterceptor(svc.Policy),
-			textUnary,
-			maskUnary,
-			ifMatchUnary,
-			requestid.UnaryServerInterceptor, // after the steps that normalize the request
-			limiter.unary,
-		),
-		grpc.ChainStreamInterceptor(
-			s.drainStreams,
-			metrics.StreamServerInterceptor(),
-			accessLogStream(s.log),
-			errs.StreamServerInterceptor(s.log, pg.IsUnavailable),
-			recoverStream(s.log),
-			opts.Verifier.StreamServerInterceptor(svc.Policy),
-			textStream,
-			limiter.stream,
-		),
-	)
-	s.grpc, s.gatewayGRPC = grpc.NewServer(grpcOpts...), grpc.NewServer(grpcOpts...)
+	// The two servers differ in one step: only the gateway's reads the
+	// mark the gateway puts on its calls (maskUnary); on the server gRPC
+	// callers reach, a caller could send that mark itself.
+	grpcOpts := func(gateway bool) []grpc.ServerOption {
+		return append(append(windowServerOptions(), KeepaliveServerOptions()...),
+			grpc.StatsHandler(otelgrpc.NewServerHandler()),
+			grpc.ChainUnaryInterceptor(
+				metrics.UnaryServerInterceptor(),
+				accessLogUnary(s.log),
+				errs.UnaryServerInterceptor(s.log, pg.IsUnavailable),
+				recoverUnary(s.log),
+				opts.Verifier.UnaryServerInterceptor(svc.Policy),
+				textUnary,
+				maskUnary(gateway),
+				ifMatchUnary,
+				requestid.UnaryServerInterceptor, // after the steps that normalize the request
+				limiter.unary,
+			),
+			grpc.ChainStreamInterceptor(
+				s.drainStreams,
+				metrics.StreamServerInterceptor(),
+				accessLogStream(s.log),
+				errs.StreamServerInterceptor(s.log, pg.IsUnavailable),
+				recoverStream(s.log),
+				opts.Verifier.StreamServerInterceptor(svc.Policy),
+				textStream,
+				limiter.stream,
+			),
+		)
+	}
+	s.grpc, s.gatewayGRPC = grpc.NewServer(grpcOpts(false)...), grpc.NewServer(grpcOpts(true)...)
 	s.health = health.NewServer()
 	healthpb.RegisterHealthServer(s.grpc, s.health)
 	reflection.Register(s.grpc)
