@@ -3,6 +3,7 @@ package auth
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -107,6 +108,49 @@ func TestVerifyRemembers(t *testing.T) {
 		}
 		if len(v.verified) > maxVerified {
 			t.Fatalf("%d tokens remembered, more than %d", len(v.verified), maxVerified)
+		}
+	}
+}
+
+// TestVerifySubject checks that a token whose subject cannot name a
+// caller in an audit entry or a log line is refused, even when signed
+// with the right secret.
+func TestVerifySubject(t *testing.T) {
+	t.Parallel()
+	secret := []byte("current-secret")
+	v, err := NewVerifier(secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		subject string
+		ok      bool
+	}{
+		{"ana", true},
+		{"ana@example.com", true},
+		{"Zoë Müller", true},
+		{strings.Repeat("a", MaxSubjectLen), true},
+		{"", false},
+		{"   ", false},
+		{"ana\nlevel=INFO msg=\"console sign-in\" subject=admin", false},
+		{"ana\r", false},
+		{"ana\x00", false},
+		{"\x1b[31mana", false},
+		{strings.Repeat("a", MaxSubjectLen+1), false},
+	} {
+		tok, err := Sign(secret, tt.subject, []Role{Sales}, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := v.Verify(tok)
+		if tt.ok {
+			if err != nil || p.Subject != tt.subject {
+				t.Errorf("subject %q: Verify = %+v, %v", tt.subject, p, err)
+			}
+			continue
+		}
+		if !errors.Is(err, errs.ErrUnauthenticated) {
+			t.Errorf("subject %q: Verify error = %v, want unauthenticated", tt.subject, err)
 		}
 	}
 }
