@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"google.golang.org/grpc"
@@ -26,6 +27,7 @@ import (
 
 	"github.com/seamhq/seam/platform/auth"
 	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/pg"
 )
 
 //go:embed docsui
@@ -275,10 +277,24 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := s.ready(ctx); err != nil {
 		w.WriteHeader(http.StatusServiceUnavailable)
-		fmt.Fprintf(w, "not ready: %v\n", err)
+		fmt.Fprintf(w, "not ready: %s\n", publicReason(err))
 		return
 	}
 	fmt.Fprintln(w, "ready")
+}
+
+// publicReason is what /readyz, which anyone who reaches the port may
+// ask, says of a readiness error. A failed connection to the database
+// names its user, database, host and port: that stays in the log
+// (watchReadiness), and /readyz says only that the database is
+// unreachable. Other reasons (a schema behind or ahead of the binary)
+// are told as they are.
+func publicReason(err error) string {
+	var connect *pgconn.ConnectError
+	if errors.As(err, &connect) || pg.IsUnavailable(err) {
+		return "database unreachable (the service's log says why)"
+	}
+	return err.Error()
 }
 
 // docsPage loads Swagger UI from the binary, so the docs work offline. Its
