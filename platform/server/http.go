@@ -55,6 +55,7 @@ func (s *Server) httpHandler(ctx context.Context, reg *prometheus.Registry) (htt
 	gw := runtime.NewServeMux(
 		runtime.WithMarshalerOption(runtime.MIMEWildcard, JSONMarshaler()),
 		runtime.WithForwardResponseOption(setETag),
+		runtime.WithIncomingHeaderMatcher(incomingHeader),
 		runtime.WithOutgoingHeaderMatcher(outgoingHeader),
 		runtime.WithErrorHandler(s.restErrors),
 		runtime.WithRoutingErrorHandler(routingErrors),
@@ -237,6 +238,21 @@ func writeStatus(w http.ResponseWriter, httpStatus int, st *status.Status) {
 	w.Header().Set("Content-Type", m.ContentType(st.Proto()))
 	w.WriteHeader(httpStatus)
 	w.Write(body)
+}
+
+// incomingHeader forwards a REST request's headers to the gRPC call
+// behind it as the gateway does (If-Match as grpcgateway-if-match, the
+// token as authorization), but not Grpc-Metadata-<key> headers, which
+// the gateway would turn into metadata <key> of the caller's choosing: a
+// second authorization beside the one the REST side checked (and which
+// of the two the service then saw was down to the order of a map), or
+// the marks the gateway alone sets (seam-via-rest). The services read no
+// metadata a REST caller has to send that way.
+func incomingHeader(key string) (string, bool) {
+	if strings.HasPrefix(http.CanonicalHeaderKey(key), runtime.MetadataHeaderPrefix) {
+		return "", false
+	}
+	return runtime.DefaultHeaderMatcher(key)
 }
 
 // outgoingHeader forwards a gRPC response's header metadata to REST as

@@ -68,8 +68,11 @@ func (leads) ConvertLead(_ context.Context, req *crmv1.ConvertLeadRequest) (*crm
 	return &crmv1.Lead{Id: req.GetId()}, nil
 }
 
-func (accounts) GetAccount(_ context.Context, req *crmv1.GetAccountRequest) (*crmv1.Account, error) {
+func (accounts) GetAccount(ctx context.Context, req *crmv1.GetAccountRequest) (*crmv1.Account, error) {
 	switch req.GetId() {
+	case "whoami":
+		// The caller the service sees, as audit entries record it.
+		return &crmv1.Account{Id: "whoami", Name: auth.Actor(ctx)}, nil
 	case "panic":
 		panic("boom")
 	case "db":
@@ -599,5 +602,39 @@ func TestShutdownTurnsGRPCCallersAway(t *testing.T) {
 	}
 	if err := <-done; err != nil {
 		t.Fatalf("Run: %v", err)
+	}
+}
+
+// A REST caller cannot set the metadata of the gRPC call behind its
+// request: Grpc-Metadata-* headers are not forwarded, so a second
+// Authorization in Grpc-Metadata-Authorization neither changes who the
+// service sees as the caller (the actor of its audit entries) nor makes
+// the call fail now and then.
+func TestRESTDropsGRPCMetadataHeaders(t *testing.T) {
+	t.Parallel()
+	s := start(t, Config{})
+	sales := token(t, auth.Sales)
+	other, err := auth.Sign(secret, "mallory", []auth.Role{auth.Sales}, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, injected := range []string{"Bearer " + other, "Bearer not-a-token"} {
+		for range 40 {
+			req, err := http.NewRequest("GET", "http://"+s.HTTPAddr()+"/v1/accounts/whoami", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Authorization", "Bearer "+sales)
+			req.Header.Set("Grpc-Metadata-Authorization", injected)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if got := decodeBody(raw)["name"]; resp.StatusCode != 200 || got != "tester" {
+				t.Fatalf("with Grpc-Metadata-Authorization %.20q: %d %s, want 200 with caller tester", injected, resp.StatusCode, raw)
+			}
+		}
 	}
 }
