@@ -90,7 +90,8 @@ func (c *Console) signedIn(next func(http.ResponseWriter, *http.Request, auth.Pr
 			redirect(w, r, "Sign in first: the console's session has ended or its token expired. Nothing was done.")
 			return
 		}
-		next(w, r, p)
+		// The engine names the operator in what it logs of the action.
+		next(w, r.WithContext(auth.WithPrincipal(r.Context(), p)), p)
 	})
 }
 
