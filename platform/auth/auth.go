@@ -114,6 +114,9 @@ func newVerifier(now func() time.Time, secrets ...[]byte) (*Verifier, error) {
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
 		jwt.WithIssuer(Issuer),
 		jwt.WithExpirationRequired(),
+		// A token issued in the future (beyond the clock skew) was not
+		// issued by a clock of this deployment.
+		jwt.WithIssuedAt(),
 		jwt.WithLeeway(leeway),
 		jwt.WithTimeFunc(now),
 	)}

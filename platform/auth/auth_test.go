@@ -26,6 +26,14 @@ func TestVerify(t *testing.T) {
 		}
 		return tok
 	}
+	issuedLater, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{
+		"sub": "ana", "iss": Issuer, "roles": []string{"sales"},
+		"iat": time.Now().Add(time.Hour).Unix(), "exp": time.Now().Add(2 * time.Hour).Unix(),
+	}).SignedString(current)
+	notYetValid, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{
+		"sub": "ana", "iss": Issuer, "roles": []string{"sales"},
+		"nbf": time.Now().Add(time.Hour).Unix(), "exp": time.Now().Add(2 * time.Hour).Unix(),
+	}).SignedString(current)
 	noneAlg, _ := jwt.NewWithClaims(jwt.SigningMethodNone, jwt.MapClaims{"sub": "x", "iss": Issuer, "exp": time.Now().Add(time.Hour).Unix()}).SignedString(jwt.UnsafeAllowNoneSignatureType)
 
 	tests := []struct {
@@ -38,6 +46,8 @@ func TestVerify(t *testing.T) {
 		{"unknown secret", sign(other, time.Hour), false},
 		{"expired", sign(current, -time.Hour), false},
 		{"alg none", noneAlg, false},
+		{"issued in the future", issuedLater, false},
+		{"not yet valid", notYetValid, false},
 		{"garbage", "not.a.token", false},
 	}
 	for _, tt := range tests {
