@@ -99,7 +99,48 @@ func (s *Server) httpHandler(ctx context.Context, reg *prometheus.Registry) (htt
 	for pattern, h := range s.svc.Routes {
 		mux.Handle(pattern, h)
 	}
-	return mux, conn, nil
+	return s.bodyDeadline(mux), conn, nil
+}
+
+// bodyReadTimeout is how long a client has to send a request's body,
+// from the end of its headers (which ReadHeaderTimeout bounds).
+const bodyReadTimeout = time.Minute
+
+// bodyDeadline bounds the time a request's body may take to arrive
+// (Server.bodyTimeout). Without it a client that sends its headers and
+// then a byte now and then holds a connection and a goroutine for as
+// long as it likes: the token is checked before the body is read, but
+// net/http still reads what is left of a refused request's body. The
+// deadline ends once the body has been read, so the response, a stream
+// among them, takes as long as it needs; requests without a body get
+// none.
+func (s *Server) bodyDeadline(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength != 0 && r.Body != nil && r.Body != http.NoBody {
+			rc := http.NewResponseController(w)
+			if err := rc.SetReadDeadline(time.Now().Add(s.bodyTimeout)); err == nil {
+				r.Body = &deadlineBody{ReadCloser: r.Body, rc: rc}
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// deadlineBody lifts the connection's read deadline once the body has
+// been read to its end.
+type deadlineBody struct {
+	io.ReadCloser
+	rc   *http.ResponseController
+	done bool
+}
+
+func (b *deadlineBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err == io.EOF && !b.done {
+		b.done = true
+		_ = b.rc.SetReadDeadline(time.Time{})
+	}
+	return n, err
 }
 
 // corsAllowHeaders are the request headers a browser app may send across

@@ -129,6 +129,9 @@ type Server struct {
 	gatewayConn *grpc.ClientConn
 	ready       func(context.Context) error
 	verifier    *auth.Verifier
+	// bodyTimeout bounds how long a request's body takes to arrive
+	// (bodyDeadline); bodyReadTimeout but in tests.
+	bodyTimeout time.Duration
 
 	// drain ends when shutdown starts; streams (event feeds that would
 	// otherwise never end) are cancelled with it so GracefulStop need not
@@ -155,7 +158,7 @@ func New(ctx context.Context, cfg Config, svc Service, opts Options) (*Server, e
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, svc: svc, log: opts.Logger, ready: svc.Ready, verifier: opts.Verifier, bodies: bodies}
+	s := &Server{cfg: cfg, svc: svc, log: opts.Logger, ready: svc.Ready, verifier: opts.Verifier, bodies: bodies, bodyTimeout: bodyReadTimeout}
 	s.drain, s.stopDrain = context.WithCancel(context.Background())
 	if s.ready == nil {
 		s.ready = func(context.Context) error { return nil }

@@ -1,11 +1,14 @@
 package server
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -90,8 +93,9 @@ func start(t *testing.T, cfg Config) *Server {
 	return startLogged(t, cfg, slog.New(slog.DiscardHandler))
 }
 
-// startLogged is start with the server's log going to logger.
-func startLogged(t *testing.T, cfg Config, logger *slog.Logger) *Server {
+// startLogged is start with the server's log going to logger; tune, if
+// given, adjusts the server before it runs.
+func startLogged(t *testing.T, cfg Config, logger *slog.Logger, tune ...func(*Server)) *Server {
 	t.Helper()
 	v, err := auth.NewVerifier(secret)
 	if err != nil {
@@ -125,6 +129,9 @@ func startLogged(t *testing.T, cfg Config, logger *slog.Logger) *Server {
 	s, err := New(ctx, cfg, svc, Options{Logger: logger, Verifier: v})
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, f := range tune {
+		f(s)
 	}
 	done := make(chan error, 1)
 	go func() { done <- s.Run(ctx) }()
@@ -636,5 +643,65 @@ func TestRESTDropsGRPCMetadataHeaders(t *testing.T) {
 				t.Fatalf("with Grpc-Metadata-Authorization %.20q: %d %s, want 200 with caller tester", injected, resp.StatusCode, raw)
 			}
 		}
+	}
+}
+
+// A client that sends its headers and then holds back the body is cut
+// off once the body's time is up, with a token or without; a body that
+// arrives in time, on a connection kept alive for a second request, is
+// served as ever.
+func TestSlowBodyIsCutOff(t *testing.T) {
+	t.Parallel()
+	s := startLogged(t, Config{}, slog.New(slog.DiscardHandler), func(s *Server) { s.bodyTimeout = 300 * time.Millisecond })
+	sales := token(t, auth.Sales)
+	for _, hdr := range []string{"", "Authorization: Bearer " + sales + "\r\n"} {
+		conn, err := net.Dial("tcp", s.HTTPAddr())
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		fmt.Fprintf(conn, "POST /v1/accounts HTTP/1.1\r\nHost: x\r\n%sContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{", hdr)
+		// The server answers (or hangs up) and then closes the
+		// connection: reading to its end must finish.
+		_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+		_, err = io.ReadAll(conn)
+		conn.Close()
+		if err != nil {
+			t.Errorf("slow body (token %v): connection still open after %s: %v", hdr != "", time.Since(start).Round(time.Millisecond), err)
+		}
+	}
+
+	conn, err := net.Dial("tcp", s.HTTPAddr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	br := bufio.NewReader(conn)
+	body := `{"name":"Acme"}`
+	fmt.Fprintf(conn, "POST /v1/accounts HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", sales, len(body))
+	for _, c := range body {
+		time.Sleep(10 * time.Millisecond)
+		fmt.Fprint(conn, string(c))
+	}
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("body sent within the time = %d, want 200", resp.StatusCode)
+	}
+	// The deadline ended with the body: the next request on the
+	// connection, after a pause longer than it, is served.
+	time.Sleep(500 * time.Millisecond)
+	fmt.Fprintf(conn, "GET /v1/accounts/acme HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n\r\n", sales)
+	resp, err = http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Errorf("second request on the connection = %d, want 200", resp.StatusCode)
 	}
 }
