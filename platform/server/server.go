@@ -178,6 +178,7 @@ func New(ctx context.Context, cfg Config, svc Service, opts Options) (*Server, e
 	grpcOpts := func(gateway bool) []grpc.ServerOption {
 		return append(append(windowServerOptions(), KeepaliveServerOptions()...),
 			grpc.StatsHandler(otelgrpc.NewServerHandler()),
+			grpc.InTapHandle(opts.Verifier.TapHandle),
 			grpc.ChainUnaryInterceptor(
 				metrics.UnaryServerInterceptor(),
 				accessLogUnary(s.log),

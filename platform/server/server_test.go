@@ -705,3 +705,44 @@ func TestSlowBodyIsCutOff(t *testing.T) {
 		t.Errorf("second request on the connection = %d, want 200", resp.StatusCode)
 	}
 }
+
+// rawCodec sends its message's bytes as they are: a request the server
+// cannot decode.
+type rawCodec struct{}
+
+func (rawCodec) Marshal(v any) ([]byte, error) { return *(v.(*[]byte)), nil }
+func (rawCodec) Unmarshal(data []byte, v any) error {
+	*(v.(*[]byte)) = data
+	return nil
+}
+func (rawCodec) Name() string { return "proto" }
+
+// A gRPC call without a valid token is turned away before its message is
+// read: UNAUTHENTICATED for a message the server could not even decode,
+// as for any other, and never a decoding error that tells the caller
+// what the server made of it.
+func TestGRPCAuthenticatesBeforeDecoding(t *testing.T) {
+	t.Parallel()
+	s := start(t, Config{})
+	conn, err := grpc.NewClient(s.GRPCAddr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	garbage := []byte{0xff, 0xff, 0xff, 0xff, 0xff}
+	var reply []byte
+	for _, ctx := range []context.Context{
+		context.Background(),
+		metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer not-a-token"),
+	} {
+		err := conn.Invoke(ctx, "/crm.v1.AccountService/GetAccount", &garbage, &reply, grpc.ForceCodec(rawCodec{}))
+		if status.Code(err) != codes.Unauthenticated {
+			t.Errorf("undecodable message without a valid token: %v, want UNAUTHENTICATED", err)
+		}
+	}
+	// With a token, the same message is the decoding error it is.
+	ctx := metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+token(t, auth.Sales))
+	if err := conn.Invoke(ctx, "/crm.v1.AccountService/GetAccount", &garbage, &reply, grpc.ForceCodec(rawCodec{})); status.Code(err) == codes.OK || status.Code(err) == codes.Unauthenticated {
+		t.Errorf("undecodable message with a token: %v, want a decoding error", err)
+	}
+}
