@@ -46,6 +46,9 @@ const Issuer = "seam"
 type Principal struct {
 	Subject string
 	Roles   []Role
+	// Expires is when the caller's token expires (zero: never known to);
+	// a stream the token opened ends then (StreamServerInterceptor).
+	Expires time.Time
 }
 
 // Has reports whether the principal holds role.
@@ -149,7 +152,7 @@ func (v *Verifier) Verify(token string) (Principal, error) {
 			if msg := subjectProblem(c.Subject); msg != "" {
 				return Principal{}, errs.Unauthenticatedf("token %s", msg)
 			}
-			p := Principal{Subject: c.Subject, Roles: c.Roles}
+			p := Principal{Subject: c.Subject, Roles: c.Roles, Expires: c.ExpiresAt.Time}
 			v.remember(token, p, c.ExpiresAt.Add(leeway), now)
 			return p, nil
 		}

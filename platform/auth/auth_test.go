@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -8,6 +9,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
 
 	"github.com/seamhq/seam/platform/errs"
 )
@@ -189,5 +192,51 @@ func TestBearerToken(t *testing.T) {
 		if got != want || ok != (want != "") {
 			t.Errorf("BearerToken(%q) = %q, %v", in, got, ok)
 		}
+	}
+}
+
+type fakeStream struct {
+	grpc.ServerStream
+	ctx context.Context
+}
+
+func (f fakeStream) Context() context.Context { return f.ctx }
+
+// A stream ends when the token that opened it expires (after the clock
+// skew tolerated), with UNAUTHENTICATED; a stream whose token is still
+// valid runs on.
+func TestStreamEndsWithItsToken(t *testing.T) {
+	t.Parallel()
+	secret := []byte("current-secret")
+	v, err := NewVerifier(secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	policy := Policy{"/x.v1.S/Watch": {Sales}}
+	intercept := v.StreamServerInterceptor(policy)
+	watch := func(ttl time.Duration) (time.Duration, error) {
+		tok, err := Sign(secret, "ana", []Role{Sales}, ttl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx := metadata.NewIncomingContext(context.Background(), metadata.Pairs("authorization", "Bearer "+tok))
+		start := time.Now()
+		err = intercept(nil, fakeStream{ctx: ctx}, &grpc.StreamServerInfo{FullMethod: "/x.v1.S/Watch"}, func(_ any, ss grpc.ServerStream) error {
+			select {
+			case <-ss.Context().Done():
+				return ss.Context().Err()
+			case <-time.After(3 * time.Second):
+				return nil // still streaming: the test stops here
+			}
+		})
+		return time.Since(start), err
+	}
+	// Expired 29 s ago: within the leeway for one more second.
+	took, err := watch(-leeway + time.Second)
+	if !errors.Is(err, errs.ErrUnauthenticated) || took > 2500*time.Millisecond {
+		t.Errorf("stream of a token expiring in 1 s: ended after %s with %v, want UNAUTHENTICATED after about 1 s", took, err)
+	}
+	if took, err := watch(time.Hour); err != nil || took < 3*time.Second {
+		t.Errorf("stream of a valid token: ended after %s with %v, want it to run on", took, err)
 	}
 }

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"strings"
 
@@ -83,16 +84,35 @@ func (v *Verifier) UnaryServerInterceptor(policy Policy) grpc.UnaryServerInterce
 	}
 }
 
-// StreamServerInterceptor authenticates and authorizes every stream.
+// StreamServerInterceptor authenticates and authorizes every stream. A
+// stream lasts no longer than the token that opened it (with the clock
+// skew tolerated on its times): a watch or feed would otherwise go on
+// serving a caller whose token expired, or whose access was withdrawn by
+// letting it expire, for as long as the connection held. Its caller gets
+// UNAUTHENTICATED and opens the stream again with a fresh token; the
+// feeds resume from their cursor.
 func (v *Verifier) StreamServerInterceptor(policy Policy) grpc.StreamServerInterceptor {
 	return func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
 		ctx, err := v.authorize(ss.Context(), info.FullMethod, policy)
 		if err != nil {
 			return err
 		}
-		return handler(srv, &contextStream{ServerStream: ss, ctx: ctx})
+		p, _ := PrincipalFrom(ctx)
+		if p.Expires.IsZero() {
+			return handler(srv, &contextStream{ServerStream: ss, ctx: ctx})
+		}
+		ctx, cancel := context.WithDeadlineCause(ctx, p.Expires.Add(leeway), errTokenExpired)
+		defer cancel()
+		err = handler(srv, &contextStream{ServerStream: ss, ctx: ctx})
+		if errors.Is(context.Cause(ctx), errTokenExpired) && ss.Context().Err() == nil {
+			return errs.Unauthenticatedf("the token that opened this stream has expired: open it again with a fresh token")
+		}
+		return err
 	}
 }
+
+// errTokenExpired ends a stream whose token has expired.
+var errTokenExpired = errors.New("token expired")
 
 type contextStream struct {
 	grpc.ServerStream
