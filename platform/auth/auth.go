@@ -15,6 +15,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/golang-jwt/jwt/v5"
 
@@ -44,6 +46,9 @@ const Issuer = "seam"
 type Principal struct {
 	Subject string
 	Roles   []Role
+	// Expires is when the caller's token expires (zero: never known to);
+	// a stream the token opened ends then (StreamServerInterceptor).
+	Expires time.Time
 }
 
 // Has reports whether the principal holds role.
@@ -112,6 +117,9 @@ func newVerifier(now func() time.Time, secrets ...[]byte) (*Verifier, error) {
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
 		jwt.WithIssuer(Issuer),
 		jwt.WithExpirationRequired(),
+		// A token issued in the future (beyond the clock skew) was not
+		// issued by a clock of this deployment.
+		jwt.WithIssuedAt(),
 		jwt.WithLeeway(leeway),
 		jwt.WithTimeFunc(now),
 	)}
@@ -141,10 +149,10 @@ func (v *Verifier) Verify(token string) (Principal, error) {
 		var c claims
 		_, err := v.parser.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return secret, nil })
 		if err == nil {
-			if c.Subject == "" {
-				return Principal{}, errs.Unauthenticatedf("token has no subject")
+			if msg := subjectProblem(c.Subject); msg != "" {
+				return Principal{}, errs.Unauthenticatedf("token %s", msg)
 			}
-			p := Principal{Subject: c.Subject, Roles: c.Roles}
+			p := Principal{Subject: c.Subject, Roles: c.Roles, Expires: c.ExpiresAt.Time}
 			v.remember(token, p, c.ExpiresAt.Add(leeway), now)
 			return p, nil
 		}
@@ -154,6 +162,26 @@ func (v *Verifier) Verify(token string) (Principal, error) {
 		}
 	}
 	return Principal{}, errs.Wrap(errs.Unauthenticated, lastErr, "invalid token: %s", reason(lastErr))
+}
+
+// MaxSubjectLen bounds a token's subject, in bytes: it is the actor of
+// every audit entry and log line the caller's calls leave.
+const MaxSubjectLen = 200
+
+// subjectProblem says what makes subject unfit to name a caller, or "".
+// A subject is the actor audit entries and logs record, so it must name
+// someone: not blank, and without control characters (a line break would
+// let it forge the next line of a log or report).
+func subjectProblem(subject string) string {
+	switch {
+	case strings.TrimSpace(subject) == "":
+		return "has no subject"
+	case len(subject) > MaxSubjectLen:
+		return fmt.Sprintf("subject is longer than %d bytes", MaxSubjectLen)
+	case !utf8.ValidString(subject) || strings.ContainsFunc(subject, unicode.IsControl):
+		return "subject has control characters or is not UTF-8"
+	}
+	return ""
 }
 
 // remember records a verified token until it expires. When the table is

@@ -1,12 +1,16 @@
 package auth
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
 
 	"github.com/seamhq/seam/platform/errs"
 )
@@ -25,6 +29,14 @@ func TestVerify(t *testing.T) {
 		}
 		return tok
 	}
+	issuedLater, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{
+		"sub": "ana", "iss": Issuer, "roles": []string{"sales"},
+		"iat": time.Now().Add(time.Hour).Unix(), "exp": time.Now().Add(2 * time.Hour).Unix(),
+	}).SignedString(current)
+	notYetValid, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{
+		"sub": "ana", "iss": Issuer, "roles": []string{"sales"},
+		"nbf": time.Now().Add(time.Hour).Unix(), "exp": time.Now().Add(2 * time.Hour).Unix(),
+	}).SignedString(current)
 	noneAlg, _ := jwt.NewWithClaims(jwt.SigningMethodNone, jwt.MapClaims{"sub": "x", "iss": Issuer, "exp": time.Now().Add(time.Hour).Unix()}).SignedString(jwt.UnsafeAllowNoneSignatureType)
 
 	tests := []struct {
@@ -37,6 +49,8 @@ func TestVerify(t *testing.T) {
 		{"unknown secret", sign(other, time.Hour), false},
 		{"expired", sign(current, -time.Hour), false},
 		{"alg none", noneAlg, false},
+		{"issued in the future", issuedLater, false},
+		{"not yet valid", notYetValid, false},
 		{"garbage", "not.a.token", false},
 	}
 	for _, tt := range tests {
@@ -111,6 +125,49 @@ func TestVerifyRemembers(t *testing.T) {
 	}
 }
 
+// TestVerifySubject checks that a token whose subject cannot name a
+// caller in an audit entry or a log line is refused, even when signed
+// with the right secret.
+func TestVerifySubject(t *testing.T) {
+	t.Parallel()
+	secret := []byte("current-secret")
+	v, err := NewVerifier(secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		subject string
+		ok      bool
+	}{
+		{"ana", true},
+		{"ana@example.com", true},
+		{"Zoë Müller", true},
+		{strings.Repeat("a", MaxSubjectLen), true},
+		{"", false},
+		{"   ", false},
+		{"ana\nlevel=INFO msg=\"console sign-in\" subject=admin", false},
+		{"ana\r", false},
+		{"ana\x00", false},
+		{"\x1b[31mana", false},
+		{strings.Repeat("a", MaxSubjectLen+1), false},
+	} {
+		tok, err := Sign(secret, tt.subject, []Role{Sales}, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := v.Verify(tok)
+		if tt.ok {
+			if err != nil || p.Subject != tt.subject {
+				t.Errorf("subject %q: Verify = %+v, %v", tt.subject, p, err)
+			}
+			continue
+		}
+		if !errors.Is(err, errs.ErrUnauthenticated) {
+			t.Errorf("subject %q: Verify error = %v, want unauthenticated", tt.subject, err)
+		}
+	}
+}
+
 func TestPolicy(t *testing.T) {
 	t.Parallel()
 	p := Policy{"/erp.v1.PaymentService/CreatePayment": {Finance}}
@@ -135,5 +192,51 @@ func TestBearerToken(t *testing.T) {
 		if got != want || ok != (want != "") {
 			t.Errorf("BearerToken(%q) = %q, %v", in, got, ok)
 		}
+	}
+}
+
+type fakeStream struct {
+	grpc.ServerStream
+	ctx context.Context
+}
+
+func (f fakeStream) Context() context.Context { return f.ctx }
+
+// A stream ends when the token that opened it expires (after the clock
+// skew tolerated), with UNAUTHENTICATED; a stream whose token is still
+// valid runs on.
+func TestStreamEndsWithItsToken(t *testing.T) {
+	t.Parallel()
+	secret := []byte("current-secret")
+	v, err := NewVerifier(secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	policy := Policy{"/x.v1.S/Watch": {Sales}}
+	intercept := v.StreamServerInterceptor(policy)
+	watch := func(ttl time.Duration) (time.Duration, error) {
+		tok, err := Sign(secret, "ana", []Role{Sales}, ttl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx := metadata.NewIncomingContext(context.Background(), metadata.Pairs("authorization", "Bearer "+tok))
+		start := time.Now()
+		err = intercept(nil, fakeStream{ctx: ctx}, &grpc.StreamServerInfo{FullMethod: "/x.v1.S/Watch"}, func(_ any, ss grpc.ServerStream) error {
+			select {
+			case <-ss.Context().Done():
+				return ss.Context().Err()
+			case <-time.After(3 * time.Second):
+				return nil // still streaming: the test stops here
+			}
+		})
+		return time.Since(start), err
+	}
+	// Expired 29 s ago: within the leeway for one more second.
+	took, err := watch(-leeway + time.Second)
+	if !errors.Is(err, errs.ErrUnauthenticated) || took > 2500*time.Millisecond {
+		t.Errorf("stream of a token expiring in 1 s: ended after %s with %v, want UNAUTHENTICATED after about 1 s", took, err)
+	}
+	if took, err := watch(time.Hour); err != nil || took < 3*time.Second {
+		t.Errorf("stream of a valid token: ended after %s with %v, want it to run on", took, err)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"google.golang.org/grpc"
@@ -26,6 +27,7 @@ import (
 
 	"github.com/seamhq/seam/platform/auth"
 	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/pg"
 )
 
 //go:embed docsui
@@ -53,6 +55,7 @@ func (s *Server) httpHandler(ctx context.Context, reg *prometheus.Registry) (htt
 	gw := runtime.NewServeMux(
 		runtime.WithMarshalerOption(runtime.MIMEWildcard, JSONMarshaler()),
 		runtime.WithForwardResponseOption(setETag),
+		runtime.WithIncomingHeaderMatcher(incomingHeader),
 		runtime.WithOutgoingHeaderMatcher(outgoingHeader),
 		runtime.WithErrorHandler(s.restErrors),
 		runtime.WithRoutingErrorHandler(routingErrors),
@@ -89,7 +92,48 @@ func (s *Server) httpHandler(ctx context.Context, reg *prometheus.Registry) (htt
 	for pattern, h := range s.svc.Routes {
 		mux.Handle(pattern, h)
 	}
-	return mux, conn, nil
+	return s.bodyDeadline(mux), conn, nil
+}
+
+// bodyReadTimeout is how long a client has to send a request's body,
+// from the end of its headers (which ReadHeaderTimeout bounds).
+const bodyReadTimeout = time.Minute
+
+// bodyDeadline bounds the time a request's body may take to arrive
+// (Server.bodyTimeout). Without it a client that sends its headers and
+// then a byte now and then holds a connection and a goroutine for as
+// long as it likes: the token is checked before the body is read, but
+// net/http still reads what is left of a refused request's body. The
+// deadline ends once the body has been read, so the response, a stream
+// among them, takes as long as it needs; requests without a body get
+// none.
+func (s *Server) bodyDeadline(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength != 0 && r.Body != nil && r.Body != http.NoBody {
+			rc := http.NewResponseController(w)
+			if err := rc.SetReadDeadline(time.Now().Add(s.bodyTimeout)); err == nil {
+				r.Body = &deadlineBody{ReadCloser: r.Body, rc: rc}
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// deadlineBody lifts the connection's read deadline once the body has
+// been read to its end.
+type deadlineBody struct {
+	io.ReadCloser
+	rc   *http.ResponseController
+	done bool
+}
+
+func (b *deadlineBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err == io.EOF && !b.done {
+		b.done = true
+		_ = b.rc.SetReadDeadline(time.Time{})
+	}
+	return n, err
 }
 
 // openAPI serves an OpenAPI document. A frontend on a configured origin
@@ -244,6 +288,21 @@ func writeStatus(w http.ResponseWriter, httpStatus int, st *status.Status) {
 	w.Write(body)
 }
 
+// incomingHeader forwards a REST request's headers to the gRPC call
+// behind it as the gateway does (If-Match as grpcgateway-if-match, the
+// token as authorization), but not Grpc-Metadata-<key> headers, which
+// the gateway would turn into metadata <key> of the caller's choosing: a
+// second authorization beside the one the REST side checked (and which
+// of the two the service then saw was down to the order of a map), or
+// the marks the gateway alone sets (seam-via-rest). The services read no
+// metadata a REST caller has to send that way.
+func incomingHeader(key string) (string, bool) {
+	if strings.HasPrefix(http.CanonicalHeaderKey(key), runtime.MetadataHeaderPrefix) {
+		return "", false
+	}
+	return runtime.DefaultHeaderMatcher(key)
+}
+
 // outgoingHeader forwards a gRPC response's header metadata to REST as
 // the gateway does (Grpc-Metadata-<key>), but not the gRPC transport's
 // own content-type: sent on every response as
@@ -284,10 +343,24 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := s.ready(ctx); err != nil {
 		w.WriteHeader(http.StatusServiceUnavailable)
-		fmt.Fprintf(w, "not ready: %v\n", err)
+		fmt.Fprintf(w, "not ready: %s\n", publicReason(err))
 		return
 	}
 	fmt.Fprintln(w, "ready")
+}
+
+// publicReason is what /readyz, which anyone who reaches the port may
+// ask, says of a readiness error. A failed connection to the database
+// names its user, database, host and port: that stays in the log
+// (watchReadiness), and /readyz says only that the database is
+// unreachable. Other reasons (a schema behind or ahead of the binary)
+// are told as they are.
+func publicReason(err error) string {
+	var connect *pgconn.ConnectError
+	if errors.As(err, &connect) || pg.IsUnavailable(err) {
+		return "database unreachable (the service's log says why)"
+	}
+	return err.Error()
 }
 
 // docsPage loads Swagger UI from the binary, so the docs work offline. Its

@@ -36,14 +36,25 @@ const viaRESTKey = "seam-via-rest"
 // it always was); only the REST gateway, whose mask is the body's fields
 // when the query gives none, sends a present empty mask for a body
 // without fields, which is then an update of no field.
-func maskUnary(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
-	if m, ok := req.(proto.Message); ok {
-		md, _ := metadata.FromIncomingContext(ctx)
-		if err := normalizeMasks(m.ProtoReflect(), len(md.Get(viaRESTKey)) > 0); err != nil {
-			return nil, err
+//
+// gateway says the interceptor serves the gateway's own gRPC server, the
+// only one whose callers' viaRESTKey is believed: on the server gRPC
+// callers reach, the mark is ignored, so a gRPC call's empty mask is
+// every field whatever metadata it sends.
+func maskUnary(gateway bool) grpc.UnaryServerInterceptor {
+	return func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+		if m, ok := req.(proto.Message); ok {
+			rest := false
+			if gateway {
+				md, _ := metadata.FromIncomingContext(ctx)
+				rest = len(md.Get(viaRESTKey)) > 0
+			}
+			if err := normalizeMasks(m.ProtoReflect(), rest); err != nil {
+				return nil, err
+			}
 		}
+		return handler(ctx, req)
 	}
-	return handler(ctx, req)
 }
 
 // normalizeMasks rewrites the paths of the request's top-level field

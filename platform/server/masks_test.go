@@ -83,6 +83,12 @@ func TestRESTUpdateMask(t *testing.T) {
 			t.Errorf("gRPC mask %v = %v, %v, want %q", tt.mask, got, err, tt.want)
 		}
 	}
+	// The gateway's mark, sent by a gRPC caller, changes nothing: only
+	// the gateway's own server believes it.
+	marked := metadata.AppendToOutgoingContext(ctx, viaRESTKey, "1")
+	if got, err := client.UpdateAccount(marked, &crmv1.UpdateAccountRequest{Account: &crmv1.Account{Id: "a1"}, UpdateMask: &fieldmaskpb.FieldMask{}}); err != nil || got.GetIndustry() != "*" {
+		t.Errorf("gRPC empty mask with %s metadata = %v, %v, want every field (*)", viaRESTKey, got, err)
+	}
 	_, err = client.UpdateAccount(ctx, &crmv1.UpdateAccountRequest{Account: &crmv1.Account{Id: "a1"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"*", "name"}}})
 	if status.Code(err) != codes.InvalidArgument {
 		t.Errorf("gRPC mask *,name: %v, want INVALID_ARGUMENT", err)

@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -94,5 +97,45 @@ func TestReadinessLogsChanges(t *testing.T) {
 	}
 	if n := strings.Count(logs.String(), `msg="not ready"`); n != 1 {
 		t.Errorf("%d not-ready lines for one change, want 1:\n%s", n, logs.String())
+	}
+}
+
+// /readyz answers anyone who reaches the port: a database it cannot
+// reach is told as such, without the connection's user, database, host
+// and port, which the log keeps.
+func TestReadyzHidesDatabaseAddress(t *testing.T) {
+	t.Parallel()
+	v, err := auth.NewVerifier(secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dial := &net.OpError{Op: "dial", Net: "tcp", Addr: &net.TCPAddr{IP: net.IPv4(10, 20, 30, 40), Port: 5432}, Err: syscall.ECONNREFUSED}
+	ctx, cancel := context.WithCancel(context.Background())
+	s, err := New(ctx, Config{GRPCAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", ShutdownTimeout: 5 * time.Second, MaxBodyBytes: 1 << 20},
+		Service{Name: "erp", Ready: func(context.Context) error {
+			return fmt.Errorf("pg: migration status: failed to connect to `user=seam_erp database=erp_prod`: %w", dial)
+		}}, Options{Logger: slog.New(slog.DiscardHandler), Verifier: v})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	defer func() {
+		cancel()
+		<-done
+	}()
+	resp, err := http.Get("http://" + s.HTTPAddr() + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 503 || !strings.Contains(string(body), "database unreachable") {
+		t.Errorf("/readyz = %d %s, want 503 saying the database is unreachable", resp.StatusCode, body)
+	}
+	for _, secret := range []string{"10.20.30.40", "5432", "seam_erp", "erp_prod"} {
+		if strings.Contains(string(body), secret) {
+			t.Errorf("/readyz tells %q: %s", secret, body)
+		}
 	}
 }

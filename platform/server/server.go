@@ -133,6 +133,9 @@ type Server struct {
 	gatewayConn *grpc.ClientConn
 	ready       func(context.Context) error
 	verifier    *auth.Verifier
+	// bodyTimeout bounds how long a request's body takes to arrive
+	// (bodyDeadline); bodyReadTimeout but in tests.
+	bodyTimeout time.Duration
 
 	// drain ends when shutdown starts; streams (event feeds that would
 	// otherwise never end) are cancelled with it so GracefulStop need not
@@ -159,7 +162,7 @@ func New(ctx context.Context, cfg Config, svc Service, opts Options) (*Server, e
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, svc: svc, log: opts.Logger, ready: svc.Ready, verifier: opts.Verifier, bodies: bodies}
+	s := &Server{cfg: cfg, svc: svc, log: opts.Logger, ready: svc.Ready, verifier: opts.Verifier, bodies: bodies, bodyTimeout: bodyReadTimeout}
 	s.drain, s.stopDrain = context.WithCancel(context.Background())
 	if s.ready == nil {
 		s.ready = func(context.Context) error { return nil }
@@ -173,34 +176,40 @@ func New(ctx context.Context, cfg Config, svc Service, opts Options) (*Server, e
 	reg.MustRegister(metrics)
 	limiter := newRateLimiter(cfg.RateLimit, cfg.RateBurst)
 
-	grpcOpts := append(append(windowServerOptions(), KeepaliveServerOptions()...),
-		grpc.StatsHandler(otelgrpc.NewServerHandler()),
-		grpc.ChainUnaryInterceptor(
-			requestIDUnary, // first: every log line of the call has it
-			metrics.UnaryServerInterceptor(),
-			accessLogUnary(s.log),
-			errs.UnaryServerInterceptor(s.log, pg.IsUnavailable),
-			recoverUnary(s.log),
-			opts.Verifier.UnaryServerInterceptor(svc.Policy),
-			textUnary,
-			maskUnary,
-			ifMatchUnary,
-			requestid.UnaryServerInterceptor, // after the steps that normalize the request
-			limiter.unary,
-		),
-		grpc.ChainStreamInterceptor(
-			s.drainStreams,
-			requestIDStream,
-			metrics.StreamServerInterceptor(),
-			accessLogStream(s.log),
-			errs.StreamServerInterceptor(s.log, pg.IsUnavailable),
-			recoverStream(s.log),
-			opts.Verifier.StreamServerInterceptor(svc.Policy),
-			textStream,
-			limiter.stream,
-		),
-	)
-	s.grpc, s.gatewayGRPC = grpc.NewServer(grpcOpts...), grpc.NewServer(grpcOpts...)
+	// The two servers differ in one step: only the gateway's reads the
+	// mark the gateway puts on its calls (maskUnary); on the server gRPC
+	// callers reach, a caller could send that mark itself.
+	grpcOpts := func(gateway bool) []grpc.ServerOption {
+		return append(append(windowServerOptions(), KeepaliveServerOptions()...),
+			grpc.StatsHandler(otelgrpc.NewServerHandler()),
+			grpc.InTapHandle(opts.Verifier.TapHandle),
+			grpc.ChainUnaryInterceptor(
+				requestIDUnary, // first: every log line of the call has it
+				metrics.UnaryServerInterceptor(),
+				accessLogUnary(s.log),
+				errs.UnaryServerInterceptor(s.log, pg.IsUnavailable),
+				recoverUnary(s.log),
+				opts.Verifier.UnaryServerInterceptor(svc.Policy),
+				textUnary,
+				maskUnary(gateway),
+				ifMatchUnary,
+				requestid.UnaryServerInterceptor, // after the steps that normalize the request
+				limiter.unary,
+			),
+			grpc.ChainStreamInterceptor(
+				s.drainStreams,
+				requestIDStream,
+				metrics.StreamServerInterceptor(),
+				accessLogStream(s.log),
+				errs.StreamServerInterceptor(s.log, pg.IsUnavailable),
+				recoverStream(s.log),
+				opts.Verifier.StreamServerInterceptor(svc.Policy),
+				textStream,
+				limiter.stream,
+			),
+		)
+	}
+	s.grpc, s.gatewayGRPC = grpc.NewServer(grpcOpts(false)...), grpc.NewServer(grpcOpts(true)...)
 	s.health = health.NewServer()
 	healthpb.RegisterHealthServer(s.grpc, s.health)
 	reflection.Register(s.grpc)

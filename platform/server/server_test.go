@@ -1,11 +1,14 @@
 package server
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -68,8 +71,11 @@ func (leads) ConvertLead(_ context.Context, req *crmv1.ConvertLeadRequest) (*crm
 	return &crmv1.Lead{Id: req.GetId()}, nil
 }
 
-func (accounts) GetAccount(_ context.Context, req *crmv1.GetAccountRequest) (*crmv1.Account, error) {
+func (accounts) GetAccount(ctx context.Context, req *crmv1.GetAccountRequest) (*crmv1.Account, error) {
 	switch req.GetId() {
+	case "whoami":
+		// The caller the service sees, as audit entries record it.
+		return &crmv1.Account{Id: "whoami", Name: auth.Actor(ctx)}, nil
 	case "panic":
 		panic("boom")
 	case "db":
@@ -87,8 +93,9 @@ func start(t *testing.T, cfg Config) *Server {
 	return startLogged(t, cfg, slog.New(slog.DiscardHandler))
 }
 
-// startLogged is start with the server's log going to logger.
-func startLogged(t *testing.T, cfg Config, logger *slog.Logger) *Server {
+// startLogged is start with the server's log going to logger; tune, if
+// given, adjusts the server before it runs.
+func startLogged(t *testing.T, cfg Config, logger *slog.Logger, tune ...func(*Server)) *Server {
 	t.Helper()
 	v, err := auth.NewVerifier(secret)
 	if err != nil {
@@ -123,6 +130,9 @@ func startLogged(t *testing.T, cfg Config, logger *slog.Logger) *Server {
 	s, err := New(ctx, cfg, svc, Options{Logger: logger, Verifier: v})
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, f := range tune {
+		f(s)
 	}
 	done := make(chan error, 1)
 	go func() { done <- s.Run(ctx) }()
@@ -601,5 +611,140 @@ func TestShutdownTurnsGRPCCallersAway(t *testing.T) {
 	}
 	if err := <-done; err != nil {
 		t.Fatalf("Run: %v", err)
+	}
+}
+
+// A REST caller cannot set the metadata of the gRPC call behind its
+// request: Grpc-Metadata-* headers are not forwarded, so a second
+// Authorization in Grpc-Metadata-Authorization neither changes who the
+// service sees as the caller (the actor of its audit entries) nor makes
+// the call fail now and then.
+func TestRESTDropsGRPCMetadataHeaders(t *testing.T) {
+	t.Parallel()
+	s := start(t, Config{})
+	sales := token(t, auth.Sales)
+	other, err := auth.Sign(secret, "mallory", []auth.Role{auth.Sales}, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, injected := range []string{"Bearer " + other, "Bearer not-a-token"} {
+		for range 40 {
+			req, err := http.NewRequest("GET", "http://"+s.HTTPAddr()+"/v1/accounts/whoami", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Authorization", "Bearer "+sales)
+			req.Header.Set("Grpc-Metadata-Authorization", injected)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if got := decodeBody(raw)["name"]; resp.StatusCode != 200 || got != "tester" {
+				t.Fatalf("with Grpc-Metadata-Authorization %.20q: %d %s, want 200 with caller tester", injected, resp.StatusCode, raw)
+			}
+		}
+	}
+}
+
+// A client that sends its headers and then holds back the body is cut
+// off once the body's time is up, with a token or without; a body that
+// arrives in time, on a connection kept alive for a second request, is
+// served as ever.
+func TestSlowBodyIsCutOff(t *testing.T) {
+	t.Parallel()
+	s := startLogged(t, Config{}, slog.New(slog.DiscardHandler), func(s *Server) { s.bodyTimeout = 300 * time.Millisecond })
+	sales := token(t, auth.Sales)
+	for _, hdr := range []string{"", "Authorization: Bearer " + sales + "\r\n"} {
+		conn, err := net.Dial("tcp", s.HTTPAddr())
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		fmt.Fprintf(conn, "POST /v1/accounts HTTP/1.1\r\nHost: x\r\n%sContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{", hdr)
+		// The server answers (or hangs up) and then closes the
+		// connection: reading to its end must finish.
+		_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+		_, err = io.ReadAll(conn)
+		conn.Close()
+		if err != nil {
+			t.Errorf("slow body (token %v): connection still open after %s: %v", hdr != "", time.Since(start).Round(time.Millisecond), err)
+		}
+	}
+
+	conn, err := net.Dial("tcp", s.HTTPAddr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	br := bufio.NewReader(conn)
+	body := `{"name":"Acme"}`
+	fmt.Fprintf(conn, "POST /v1/accounts HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", sales, len(body))
+	for _, c := range body {
+		time.Sleep(10 * time.Millisecond)
+		fmt.Fprint(conn, string(c))
+	}
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("body sent within the time = %d, want 200", resp.StatusCode)
+	}
+	// The deadline ended with the body: the next request on the
+	// connection, after a pause longer than it, is served.
+	time.Sleep(500 * time.Millisecond)
+	fmt.Fprintf(conn, "GET /v1/accounts/acme HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n\r\n", sales)
+	resp, err = http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Errorf("second request on the connection = %d, want 200", resp.StatusCode)
+	}
+}
+
+// rawCodec sends its message's bytes as they are: a request the server
+// cannot decode.
+type rawCodec struct{}
+
+func (rawCodec) Marshal(v any) ([]byte, error) { return *(v.(*[]byte)), nil }
+func (rawCodec) Unmarshal(data []byte, v any) error {
+	*(v.(*[]byte)) = data
+	return nil
+}
+func (rawCodec) Name() string { return "proto" }
+
+// A gRPC call without a valid token is turned away before its message is
+// read: UNAUTHENTICATED for a message the server could not even decode,
+// as for any other, and never a decoding error that tells the caller
+// what the server made of it.
+func TestGRPCAuthenticatesBeforeDecoding(t *testing.T) {
+	t.Parallel()
+	s := start(t, Config{})
+	conn, err := grpc.NewClient(s.GRPCAddr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	garbage := []byte{0xff, 0xff, 0xff, 0xff, 0xff}
+	var reply []byte
+	for _, ctx := range []context.Context{
+		context.Background(),
+		metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer not-a-token"),
+	} {
+		err := conn.Invoke(ctx, "/crm.v1.AccountService/GetAccount", &garbage, &reply, grpc.ForceCodec(rawCodec{}))
+		if status.Code(err) != codes.Unauthenticated {
+			t.Errorf("undecodable message without a valid token: %v, want UNAUTHENTICATED", err)
+		}
+	}
+	// With a token, the same message is the decoding error it is.
+	ctx := metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+token(t, auth.Sales))
+	if err := conn.Invoke(ctx, "/crm.v1.AccountService/GetAccount", &garbage, &reply, grpc.ForceCodec(rawCodec{})); status.Code(err) == codes.OK || status.Code(err) == codes.Unauthenticated {
+		t.Errorf("undecodable message with a token: %v, want a decoding error", err)
 	}
 }

@@ -59,14 +59,34 @@ func New(engine Engine, verifier *auth.Verifier, instance string, log *slog.Logg
 // operator in or press a button for them.
 func (c *Console) Routes() map[string]http.Handler {
 	csrf := http.NewCrossOriginProtection()
+	post := func(h http.Handler) http.Handler { return limitForm(csrf.Handler(h)) }
 	return map[string]http.Handler{
 		"GET /{$}":                            http.HandlerFunc(c.page),
-		"POST /console/login":                 csrf.Handler(http.HandlerFunc(c.login)),
-		"POST /console/logout":                csrf.Handler(http.HandlerFunc(c.logout)),
-		"POST /console/failures/{id}/retry":   csrf.Handler(c.signedIn(c.retry)),
-		"POST /console/failures/{id}/discard": csrf.Handler(c.signedIn(c.discard)),
-		"POST /console/reconcile":             csrf.Handler(c.signedIn(c.reconcile)),
+		"POST /console/login":                 post(http.HandlerFunc(c.login)),
+		"POST /console/logout":                post(http.HandlerFunc(c.logout)),
+		"POST /console/failures/{id}/retry":   post(c.signedIn(c.retry)),
+		"POST /console/failures/{id}/discard": post(c.signedIn(c.discard)),
+		"POST /console/reconcile":             post(c.signedIn(c.reconcile)),
 	}
+}
+
+// maxFormBytes bounds the body of the console's forms: the largest is
+// the sign-in form, a token of a few hundred bytes. Without a bound,
+// net/http reads a form of up to 10 MB into memory, and the sign-in form
+// takes one from anyone who reaches the port.
+const maxFormBytes = 64 << 10
+
+// limitForm refuses a form body over maxFormBytes (413) and cuts one
+// without a length there as it is read.
+func limitForm(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > maxFormBytes {
+			http.Error(w, fmt.Sprintf("form larger than %d bytes", maxFormBytes), http.StatusRequestEntityTooLarge)
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+		next.ServeHTTP(w, r)
+	})
 }
 
 func (c *Console) operator(r *http.Request) (auth.Principal, bool) {
@@ -90,7 +110,8 @@ func (c *Console) signedIn(next func(http.ResponseWriter, *http.Request, auth.Pr
 			redirect(w, r, "Sign in first: the console's session has ended or its token expired. Nothing was done.")
 			return
 		}
-		next(w, r, p)
+		// The engine names the operator in what it logs of the action.
+		next(w, r.WithContext(auth.WithPrincipal(r.Context(), p)), p)
 	})
 }
 

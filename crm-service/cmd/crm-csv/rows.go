@@ -181,6 +181,9 @@ func (rr *rowReader) next() (row, error) {
 	}
 	line, _ := rr.csv.FieldPos(0)
 	r := row{line: line}
+	for i := range rec {
+		rec[i] = unquoteCell(rec[i])
+	}
 	if len(rec) != rr.width {
 		r.problems = append(r.problems, problem{line: line, message: fmt.Sprintf("has %d fields, the header has %d", len(rec), rr.width)})
 		return r, nil

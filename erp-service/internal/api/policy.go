@@ -35,8 +35,10 @@ func Policy() auth.Policy {
 		erpv1.CustomerService_UpdateCustomer_FullMethodName: {auth.Finance},
 		// Only the bridge mirrors CRM accounts.
 		erpv1.CustomerService_SyncCustomer_FullMethodName:         {auth.Integration},
-		erpv1.CustomerService_GetCustomerBalance_FullMethodName:   readers,
-		erpv1.CustomerService_ListCustomerBalances_FullMethodName: readers,
+		// A balance is what the customer's invoices and payments add up
+		// to: whoever may not read those may not read it either.
+		erpv1.CustomerService_GetCustomerBalance_FullMethodName:   moneyReaders,
+		erpv1.CustomerService_ListCustomerBalances_FullMethodName: moneyReaders,
 
 		erpv1.ItemService_CreateItem_FullMethodName:      itemKeepers,
 		erpv1.ItemService_GetItem_FullMethodName:         readers,
