@@ -10,7 +10,9 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
 
 	"github.com/seamhq/seam/platform/errs"
 )
@@ -233,8 +235,11 @@ func TestStreamEndsWithItsToken(t *testing.T) {
 	}
 	// Expired 29 s ago: within the leeway for one more second.
 	took, err := watch(-leeway + time.Second)
-	if !errors.Is(err, errs.ErrUnauthenticated) || took > 2500*time.Millisecond {
-		t.Errorf("stream of a token expiring in 1 s: ended after %s with %v, want UNAUTHENTICATED after about 1 s", took, err)
+	if status.Code(err) != codes.Unauthenticated || !StreamTokenExpired(err) || took > 2500*time.Millisecond {
+		t.Errorf("stream of a token expiring in 1 s: ended after %s with %v, want UNAUTHENTICATED (%s) after about 1 s", took, err, TokenExpiredReason)
+	}
+	if StreamTokenExpired(errs.Unauthenticatedf("invalid token")) || StreamTokenExpired(status.Error(codes.Unauthenticated, "invalid token")) {
+		t.Error("a token refused at the start reads as a stream's token expiring")
 	}
 	if took, err := watch(time.Hour); err != nil || took < 3*time.Second {
 		t.Errorf("stream of a valid token: ended after %s with %v, want it to run on", took, err)

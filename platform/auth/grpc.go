@@ -6,9 +6,12 @@ import (
 	"log/slog"
 	"strings"
 
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
 	"google.golang.org/grpc/tap"
 
 	"github.com/seamhq/seam/platform/errs"
@@ -105,7 +108,7 @@ func (v *Verifier) StreamServerInterceptor(policy Policy) grpc.StreamServerInter
 		defer cancel()
 		err = handler(srv, &contextStream{ServerStream: ss, ctx: ctx})
 		if errors.Is(context.Cause(ctx), errTokenExpired) && ss.Context().Err() == nil {
-			return errs.Unauthenticatedf("the token that opened this stream has expired: open it again with a fresh token")
+			return streamTokenExpired()
 		}
 		return err
 	}
@@ -113,6 +116,36 @@ func (v *Verifier) StreamServerInterceptor(policy Policy) grpc.StreamServerInter
 
 // errTokenExpired ends a stream whose token has expired.
 var errTokenExpired = errors.New("token expired")
+
+// TokenExpiredReason is the google.rpc.ErrorInfo reason of a stream ended
+// because the token that opened it expired: a routine end for a client
+// that follows a stream for longer than a token lives, which it opens
+// again with a fresh token.
+const TokenExpiredReason = "STREAM_TOKEN_EXPIRED"
+
+func streamTokenExpired() error {
+	st := status.New(codes.Unauthenticated, "the token that opened this stream has expired: open it again with a fresh token")
+	if withInfo, err := st.WithDetails(&errdetails.ErrorInfo{Reason: TokenExpiredReason, Domain: "seam"}); err == nil {
+		st = withInfo
+	}
+	return st.Err()
+}
+
+// StreamTokenExpired reports whether err ended a stream because the
+// token that opened it expired (TokenExpiredReason), as opposed to a
+// token refused when the stream was opened.
+func StreamTokenExpired(err error) bool {
+	st, ok := status.FromError(err)
+	if !ok || st.Code() != codes.Unauthenticated {
+		return false
+	}
+	for _, d := range st.Details() {
+		if info, ok := d.(*errdetails.ErrorInfo); ok && info.GetReason() == TokenExpiredReason {
+			return true
+		}
+	}
+	return false
+}
 
 type contextStream struct {
 	grpc.ServerStream

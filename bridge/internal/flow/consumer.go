@@ -21,6 +21,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/seamhq/seam/bridge/internal/postgres"
+	"github.com/seamhq/seam/platform/auth"
 	"github.com/seamhq/seam/platform/telemetry"
 )
 
@@ -120,6 +121,12 @@ func (c *consumer[E]) run(ctx context.Context) {
 		}
 		if progressed {
 			attempt = 0
+		}
+		if auth.StreamTokenExpired(err) {
+			// A stream lasts as long as the token that opened it: a
+			// routine end, opened again at once with a fresh token.
+			c.log.Info("feed stream reopened: its token expired", "feed", c.name)
+			continue
 		}
 		c.log.Warn("feed interrupted", "feed", c.name, "err", err)
 		c.update(func(s *FeedStatus) { s.LastError = err.Error() })
