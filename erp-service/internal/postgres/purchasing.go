@@ -274,10 +274,10 @@ func (s *Store) CreatePurchaseOrder(ctx context.Context, o purchasing.Order, req
 	}
 	var cl claim
 	var supplierCurrency *string
-	var known []string
+	var known units
 	err := inTx(ctx, s.pool, func(b *pgx.Batch) {
 		cl = claim{requestID: requestID, method: method, resourceID: o.ID, digest: requestid.FromContext(ctx)}
-		supplierCurrency, known = nil, nil
+		supplierCurrency, known = nil, units{}
 		cl.queue(b)
 		b.Queue(`SELECT currency_code FROM suppliers WHERE id = $1`, o.SupplierID).Query(func(rows pgx.Rows) error {
 			for rows.Next() {
@@ -293,29 +293,17 @@ func (s *Store) CreatePurchaseOrder(ctx context.Context, o purchasing.Order, req
 		for i, l := range o.Lines {
 			skus[i] = l.SKU
 		}
-		b.Queue(`SELECT sku FROM items WHERE sku = ANY($1)`, skus).Query(func(rows pgx.Rows) error {
-			for rows.Next() {
-				var sku string
-				if err := rows.Scan(&sku); err != nil {
-					return err
-				}
-				known = append(known, sku)
-			}
-			return rows.Err()
-		})
+		queueUnits(b, known, `sku = ANY($1)`, skus)
 	}, func(tx pgx.Tx) error {
 		var v errs.Violations
 		if supplierCurrency == nil {
 			v.Add("supplier_id", "no supplier has id %q", o.SupplierID)
 		}
 		for i, l := range o.Lines {
-			found := false
-			for _, k := range known {
-				found = found || k == l.SKU
-			}
-			if !found {
+			if _, found := known[l.SKU]; !found {
 				v.Add(fmt.Sprintf("lines[%d].sku", i), "no item has SKU %q", l.SKU)
 			}
+			known.check(&v, fmt.Sprintf("lines[%d].quantity", i), l.SKU, l.Quantity)
 		}
 		if err := v.Err(); err != nil {
 			return err
@@ -459,10 +447,11 @@ func (s *Store) ReceivePurchaseOrder(ctx context.Context, id, warehouse string, 
 	var set *stockSet
 	var warehouseExists bool
 	var costs map[string]money.Money
+	var itemUnits units
 	err := inTx(ctx, s.pool, func(b *pgx.Batch) {
 		cl = claim{requestID: requestID, method: method, resourceID: id, digest: requestid.FromContext(ctx)}
 		set = newStockSet()
-		costs = map[string]money.Money{}
+		costs, itemUnits = map[string]money.Money{}, units{}
 		// SKU locks first, like every stock writer, then the keys of the
 		// sales orders the receipt may fill and of this order, then its row.
 		queueLockStock(b, set, `sku IN (SELECT sku FROM purchase_order_lines WHERE order_id = $1)`, id)
@@ -470,7 +459,7 @@ func (s *Store) ReceivePurchaseOrder(ctx context.Context, id, warehouse string, 
 		pg.QueueKeyLock(b, "purchaseOrders/"+id)
 		cl.queue(b)
 		queueWarehouseExists(b, warehouse, &warehouseExists)
-		queueStandardCosts(b, id, costs)
+		queueStandardCosts(b, id, costs, itemUnits)
 	}, func(tx pgx.Tx) error {
 		o, err := getPurchaseOrder(ctx, tx, id, true)
 		if err != nil {
@@ -478,6 +467,9 @@ func (s *Store) ReceivePurchaseOrder(ctx context.Context, id, warehouse string, 
 		}
 		if !warehouseExists {
 			return errs.Invalid("warehouse", "no warehouse has code %q", warehouse)
+		}
+		if err := checkLineUnits(o, lines, itemUnits); err != nil {
+			return err
 		}
 		before := receivedQuantities(o)
 		if err := purchasing.Receive(&o, lines); err != nil {
@@ -578,17 +570,18 @@ func (s *Store) ReturnPurchaseOrder(ctx context.Context, id, warehouse string, l
 	var set *stockSet
 	var warehouseExists bool
 	var costs map[string]money.Money
+	var itemUnits units
 	err := inTx(ctx, s.pool, func(b *pgx.Batch) {
 		cl = claim{requestID: requestID, method: method, resourceID: id, digest: requestid.FromContext(ctx)}
 		set = newStockSet()
-		costs = map[string]money.Money{}
+		costs, itemUnits = map[string]money.Money{}, units{}
 		// The lines never change, so the SKUs locked are the order's. A
 		// return fills no backorders: no sales order is locked.
 		queueLockStock(b, set, `sku IN (SELECT sku FROM purchase_order_lines WHERE order_id = $1)`, id)
 		pg.QueueKeyLock(b, reference)
 		cl.queue(b)
 		queueWarehouseExists(b, warehouse, &warehouseExists)
-		queueStandardCosts(b, id, costs)
+		queueStandardCosts(b, id, costs, itemUnits)
 	}, func(tx pgx.Tx) error {
 		o, err := getPurchaseOrder(ctx, tx, id, true)
 		if err != nil {
@@ -596,6 +589,9 @@ func (s *Store) ReturnPurchaseOrder(ctx context.Context, id, warehouse string, l
 		}
 		if !warehouseExists {
 			return errs.Invalid("warehouse", "no warehouse has code %q", warehouse)
+		}
+		if err := checkLineUnits(o, lines, itemUnits); err != nil {
+			return err
 		}
 		before := receivedQuantities(o)
 		if err := purchasing.Return(&o, lines); err != nil {
@@ -688,19 +684,19 @@ func (s *Store) ReturnPurchaseOrder(ctx context.Context, id, warehouse string, l
 	return out, nil
 }
 
-// queueStandardCosts queues the read of the standard costs of the items
-// on purchase order id into costs, by SKU.
-func queueStandardCosts(b *pgx.Batch, id string, costs map[string]money.Money) {
-	b.Queue(`SELECT sku, currency_code, standard_cost FROM items
+// queueStandardCosts queues the read of the standard costs and units of
+// the items on purchase order id into costs and u, by SKU.
+func queueStandardCosts(b *pgx.Batch, id string, costs map[string]money.Money, u units) {
+	b.Queue(`SELECT sku, currency_code, standard_cost, unit_of_measure FROM items
 		WHERE sku IN (SELECT sku FROM purchase_order_lines WHERE order_id = $1)`, id).
 		Query(func(rows pgx.Rows) error {
 			for rows.Next() {
-				var sku string
+				var sku, unit string
 				var m money.Money
-				if err := rows.Scan(&sku, &m.Currency, &m.Amount); err != nil {
+				if err := rows.Scan(&sku, &m.Currency, &m.Amount, &unit); err != nil {
 					return err
 				}
-				costs[sku] = m
+				costs[sku], u[sku] = m, unit
 			}
 			return rows.Err()
 		})
@@ -771,4 +767,20 @@ func receivedQuantities(o purchasing.Order) []decimal.Decimal {
 		out[i] = l.Received
 	}
 	return out
+}
+
+// checkLineUnits holds the quantities of a receipt or return of o to
+// their items' units (no fraction of a count unit); violations name
+// "lines[i].quantity". A line number o lacks is left to Receive and
+// Return.
+func checkLineUnits(o purchasing.Order, lines []purchasing.ReceiptLine, u units) error {
+	var v errs.Violations
+	for i, r := range lines {
+		for _, l := range o.Lines {
+			if l.Number == r.LineNumber {
+				u.check(&v, fmt.Sprintf("lines[%d].quantity", i), l.SKU, r.Quantity)
+			}
+		}
+	}
+	return v.Err()
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
 
+	"github.com/seamhq/seam/erp-service/internal/catalog"
 	"github.com/seamhq/seam/erp-service/internal/ledger"
 	"github.com/seamhq/seam/erp-service/internal/stock"
 	"github.com/seamhq/seam/platform/auth"
@@ -456,6 +457,7 @@ func (s *Store) Adjust(ctx context.Context, adj stock.Adjustment, requestID stri
 	var set *stockSet
 	var warehouseExists bool
 	var cost money.Money
+	var unit string
 	err := inTx(ctx, s.pool, func(b *pgx.Batch) {
 		cl = claim{requestID: requestID, method: method, resourceID: adj.ID, digest: requestid.FromContext(ctx)}
 		set = newStockSet()
@@ -464,10 +466,11 @@ func (s *Store) Adjust(ctx context.Context, adj stock.Adjustment, requestID stri
 		cl.queue(b)
 		queueWarehouseExists(b, adj.Warehouse, &warehouseExists)
 		cost = money.Money{}
-		b.Queue(`SELECT currency_code, standard_cost FROM items WHERE sku = $1`, adj.SKU).
+		unit = ""
+		b.Queue(`SELECT currency_code, standard_cost, unit_of_measure FROM items WHERE sku = $1`, adj.SKU).
 			Query(func(rows pgx.Rows) error {
 				for rows.Next() {
-					if err := rows.Scan(&cost.Currency, &cost.Amount); err != nil {
+					if err := rows.Scan(&cost.Currency, &cost.Amount, &unit); err != nil {
 						return err
 					}
 				}
@@ -481,6 +484,9 @@ func (s *Store) Adjust(ctx context.Context, adj stock.Adjustment, requestID stri
 		}
 		if !warehouseExists {
 			v.Add("warehouse", "no warehouse has code %q", adj.Warehouse)
+		}
+		if msg := catalog.QuantityViolation(unit, adj.Quantity); msg != "" {
+			v.Add("quantity", "%s", msg)
 		}
 		if err := v.Err(); err != nil {
 			return err

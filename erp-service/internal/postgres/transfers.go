@@ -24,6 +24,7 @@ func (s *Store) Transfer(ctx context.Context, t stock.Transfer, requestID string
 	var cl claim
 	var set *stockSet
 	var found []string
+	var itemUnits units
 	var out stock.Transfer
 	err := inTx(ctx, s.pool, func(b *pgx.Batch) {
 		cl = claim{requestID: requestID, method: method, resourceID: t.ID, digest: requestid.FromContext(ctx)}
@@ -31,6 +32,8 @@ func (s *Store) Transfer(ctx context.Context, t stock.Transfer, requestID string
 		found = nil
 		queueLockStock(b, set, "sku = $1", t.SKU)
 		cl.queue(b)
+		itemUnits = units{}
+		queueUnits(b, itemUnits, "sku = $1", t.SKU)
 		b.Queue(`SELECT code FROM warehouses WHERE code IN ($1, $2)`, t.FromWarehouse, t.ToWarehouse).
 			Query(func(rows pgx.Rows) error {
 				for rows.Next() {
@@ -54,6 +57,7 @@ func (s *Store) Transfer(ctx context.Context, t stock.Transfer, requestID string
 		if !slices.Contains(found, t.ToWarehouse) {
 			v.Add("to_warehouse", "no warehouse has code %q", t.ToWarehouse)
 		}
+		itemUnits.check(&v, "quantity", t.SKU, t.Quantity)
 		if err := v.Err(); err != nil {
 			return err
 		}
