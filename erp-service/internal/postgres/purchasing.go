@@ -441,6 +441,7 @@ func (s *Store) ReceivePurchaseOrder(ctx context.Context, id, warehouse string, 
 	if warehouse == "" {
 		warehouse = stock.DefaultWarehouse
 	}
+	warehouse = stock.CanonicalCode(warehouse)
 	actor := auth.Actor(ctx)
 	var out purchasing.Order
 	var cl claim
@@ -560,6 +561,7 @@ func (s *Store) ReturnPurchaseOrder(ctx context.Context, id, warehouse string, l
 	if warehouse == "" {
 		warehouse = stock.DefaultWarehouse
 	}
+	warehouse = stock.CanonicalCode(warehouse)
 	if reason == "" {
 		reason = purchasing.ReturnReason
 	}

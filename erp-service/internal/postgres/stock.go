@@ -379,6 +379,7 @@ func (s *Store) stockEventsOf(ctx context.Context, set *stockSet, skus []string)
 // the warehouse's transaction, with the code as its resource.
 func (s *Store) CreateWarehouse(ctx context.Context, w stock.Warehouse, requestID string) (stock.Warehouse, error) {
 	const method = "CreateWarehouse"
+	w.Code = stock.CanonicalCode(w.Code)
 	err := pg.SendTx(ctx, s.pool, func(b *pgx.Batch) {
 		cl := claim{requestID: requestID, method: method, resourceID: w.Code, digest: requestid.FromContext(ctx)}
 		cl.queue(b)
@@ -402,6 +403,7 @@ func (s *Store) CreateWarehouse(ctx context.Context, w stock.Warehouse, requestI
 
 // GetWarehouse implements stock.Store.
 func (s *Store) GetWarehouse(ctx context.Context, code string) (stock.Warehouse, error) {
+	code = stock.CanonicalCode(code)
 	w := stock.Warehouse{Code: code}
 	err := s.pool.QueryRow(ctx, `SELECT name, create_time FROM warehouses WHERE code = $1`, code).Scan(&w.Name, &w.CreateTime)
 	if pg.IsNoRows(err) {
@@ -452,6 +454,7 @@ func (s *Store) Availability(ctx context.Context, sku string) (stock.Availabilit
 // Adjust implements stock.Store.
 func (s *Store) Adjust(ctx context.Context, adj stock.Adjustment, requestID string) (stock.Adjustment, error) {
 	const method = "CreateStockAdjustment"
+	adj.Warehouse = stock.CanonicalCode(adj.Warehouse)
 	actor := auth.Actor(ctx)
 	var cl claim
 	var set *stockSet
@@ -600,6 +603,7 @@ var moveFilter = map[string]column{
 // by writing transaction and then id, ended with a token only where no
 // move can commit behind it (see cutAtHorizon).
 func (s *Store) ListMoves(ctx context.Context, q stock.MoveQuery) ([]stock.Move, bool, error) {
+	q.Filter = stock.CanonicalMoveFilter(q.Filter)
 	sql, args, err := movesSQL(q)
 	if err != nil {
 		return nil, false, err

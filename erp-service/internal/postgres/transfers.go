@@ -20,6 +20,7 @@ import (
 // away before it commits. No journal entry: the stock stays in inventory.
 func (s *Store) Transfer(ctx context.Context, t stock.Transfer, requestID string) (stock.Transfer, error) {
 	const method = "CreateStockTransfer"
+	t.FromWarehouse, t.ToWarehouse = stock.CanonicalCode(t.FromWarehouse), stock.CanonicalCode(t.ToWarehouse)
 	actor := auth.Actor(ctx)
 	var cl claim
 	var set *stockSet
