@@ -98,3 +98,44 @@ func fields(vs []map[string]any) []string {
 	}
 	return out
 }
+
+// GET /v1/purchaseOrders?filter=sku = "..." lists the orders with a line
+// of the item; another comparison of sku is 400 naming filter.
+func TestPurchaseOrdersBySKUREST(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	wh := token(t, auth.Warehouse)
+	for _, sku := range []string{"PS-1", "PS-2"} {
+		e.must(200, "POST", "/v1/items", wh, `{"sku":"`+sku+`","name":"Widget","list_price":{"currency_code":"EUR","amount":"20"}}`)
+	}
+	sid := str(e.must(200, "POST", "/v1/suppliers", wh, `{"name":"Parts"}`)["id"])
+	line := func(sku string) string {
+		return `{"sku":"` + sku + `","quantity":"1","unit_cost":{"currency_code":"EUR","amount":"1"},"expected_date":"2030-01-15"}`
+	}
+	var want []string
+	for i, lines := range []string{line("PS-1"), line("PS-2"), line("PS-2") + "," + line("PS-1")} {
+		o := e.must(200, "POST", "/v1/purchaseOrders", wh, `{"supplier_id":"`+sid+`","lines":[`+lines+`]}`)
+		if i != 1 { // the orders with a line of PS-1
+			want = append(want, str(o["number"]))
+		}
+	}
+	var got []string
+	tok := ""
+	for {
+		page := e.must(200, "GET", "/v1/purchaseOrders?page_size=1&filter="+url.QueryEscape(`sku = "PS-1"`)+"&page_token="+url.QueryEscape(tok), wh, "")
+		list, _ := page["purchase_orders"].([]any)
+		for _, o := range list {
+			got = append(got, str(o.(map[string]any)["number"]))
+		}
+		if tok = str(page["next_page_token"]); tok == "" {
+			break
+		}
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("orders of PS-1: %v, want %v", got, want)
+	}
+	r := e.call("GET", "/v1/purchaseOrders?filter="+url.QueryEscape(`sku != "PS-1"`), wh, "")
+	if r.status != 400 || fmt.Sprint(fields(restViolations(r.body))) != "[filter]" {
+		t.Fatalf("sku != PS-1: %d %v", r.status, r.body)
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/seamhq/seam/platform/auth"
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/feed"
+	"github.com/seamhq/seam/platform/listing"
 	"github.com/seamhq/seam/platform/money"
 	"github.com/seamhq/seam/platform/pg"
 	"github.com/seamhq/seam/platform/requestid"
@@ -164,6 +165,57 @@ var purchaseOrderFilter = map[string]column{
 	"status":      {expr: "status"},
 }
 
+// purchaseOrdersSQL is the query of a ListPurchaseOrders page and its
+// arguments: the orders after the token's id, by id, with their lines.
+// A filter on sku ("=" only) selects the orders with a line of the SKU,
+// read from purchase_order_lines (sku, order_id) from the token's id on,
+// in id order, so a page of an item's orders costs the same however
+// many orders there are; the other conditions narrow them.
+func purchaseOrdersSQL(q purchasing.ListQuery) (string, []any, error) {
+	var args []any
+	var rest []listing.Condition
+	var sku *string
+	for _, c := range q.Filter {
+		if c.Field != "sku" {
+			rest = append(rest, c)
+			continue
+		}
+		switch {
+		case c.Op != listing.Eq:
+			return "", nil, errs.Invalid("filter", `sku must be compared with "=", e.g. sku = "A-100"`)
+		case sku != nil && *sku != c.Value:
+			return "", nil, errs.Invalid("filter", "sku is compared with two values; an order line has one")
+		}
+		sku = &c.Value
+	}
+	filter, err := where(rest, purchaseOrderFilter, &args)
+	if err != nil {
+		return "", nil, err
+	}
+	after, lineAfter := "", ""
+	if q.After != "" {
+		if !canonicalID(&q.After) {
+			return "", nil, errs.Invalid("page_token", "is not a token returned by this list")
+		}
+		p := arg(&args, q.After)
+		after, lineAfter = "id > "+p+"::uuid", "order_id > "+p+"::uuid"
+	}
+	page := `SELECT * FROM purchase_orders WHERE ` + and(filter, after) + ` ORDER BY id`
+	if sku != nil {
+		// The item's order ids in order (the fence keeps the planner from
+		// hashing every order of a status or supplier instead), each order
+		// looked up by its key and kept if the other conditions hold.
+		page = `SELECT p.* FROM (SELECT DISTINCT order_id FROM purchase_order_lines
+				WHERE ` + and("sku = "+arg(&args, *sku), lineAfter) + ` ORDER BY order_id OFFSET 0) k
+			JOIN purchase_orders p ON p.id = k.order_id
+			WHERE ` + and(filter) + ` ORDER BY k.order_id`
+	}
+	return `SELECT ` + purchaseOrderCols + `
+		FROM (` + page + ` LIMIT ` + arg(&args, q.PageSize+1) + `) o
+		JOIN purchase_order_lines l ON l.order_id = o.id
+		ORDER BY o.id, l.line_number`, args, nil
+}
+
 // purchaseOrderNumberSQL draws the next number: "PO-000042".
 const purchaseOrderNumberSQL = `(SELECT 'PO-' || CASE WHEN n < 1000000 THEN lpad(n::text, 6, '0') ELSE n::text END
 	FROM nextval('purchase_order_number_seq') AS n)`
@@ -229,26 +281,18 @@ func (s *Store) GetPurchaseOrder(ctx context.Context, id string) (purchasing.Ord
 
 // ListPurchaseOrders implements purchasing.Store.
 func (s *Store) ListPurchaseOrders(ctx context.Context, q purchasing.ListQuery) ([]purchasing.Order, bool, error) {
-	var args []any
-	filter, err := where(q.Filter, purchaseOrderFilter, &args)
+	sql, args, err := purchaseOrdersSQL(q)
 	if err != nil {
 		return nil, false, err
 	}
-	after := ""
-	if q.After != "" {
-		if !canonicalID(&q.After) {
-			return nil, false, errs.Invalid("page_token", "is not a token returned by this list")
-		}
-		after = "id > " + arg(&args, q.After) + "::uuid"
-	}
-	rows, err := s.pool.Query(ctx, `SELECT `+purchaseOrderCols+`
-		FROM (SELECT * FROM purchase_orders WHERE `+and(filter, after)+` ORDER BY id LIMIT `+arg(&args, q.PageSize+1)+`) o
-		JOIN purchase_order_lines l ON l.order_id = o.id
-		ORDER BY o.id, l.line_number`, args...)
-	if err != nil {
-		return nil, false, fmt.Errorf("list purchase orders: %w", err)
-	}
-	out, err := scanPurchaseOrders(rows)
+	// Planned as the read-through lists are (generic, at SSD page costs):
+	// a probe per order of the item, not a hash of every order of a status.
+	var out []purchasing.Order
+	err = s.readPage(ctx, sql, args, func(rows pgx.Rows) error {
+		var err error
+		out, err = scanPurchaseOrders(rows)
+		return err
+	})
 	if err != nil {
 		return nil, false, fmt.Errorf("list purchase orders: %w", err)
 	}
