@@ -72,16 +72,17 @@ func TestWarehouseCodesAnyCaseREST(t *testing.T) {
 }
 
 // An item counted in ea takes whole quantities; a fraction is 400 naming
-// the field, on REST as on gRPC.
+// the field, on REST as on gRPC. One measured in kg (W-1) takes fractions.
 func TestCountUnitQuantitiesREST(t *testing.T) {
 	t.Parallel()
 	e := start(t)
-	cid := e.seed() // W-1, in ea
+	cid := e.seed()
 	tok := token(t, auth.Warehouse, auth.Sales)
+	e.must(200, "POST", "/v1/items", tok, `{"sku":"EA-1","name":"Widget","list_price":{"currency_code":"EUR","amount":"20"}}`)
 	for _, tc := range []struct{ path, body, field string }{
-		{"/v1/salesOrders", `{"customer_id":"` + cid + `","currency_code":"EUR","lines":[{"sku":"W-1","quantity":"2"},{"sku":"W-1","quantity":"0.5"}]}`,
+		{"/v1/salesOrders", `{"customer_id":"` + cid + `","currency_code":"EUR","lines":[{"sku":"W-1","quantity":"0.5"},{"sku":"EA-1","quantity":"0.5"}]}`,
 			"sales_order.lines[1].quantity"},
-		{"/v1/stockAdjustments", `{"sku":"W-1","quantity":"-0.5","reason":"count"}`, "stock_adjustment.quantity"},
+		{"/v1/stockAdjustments", `{"sku":"EA-1","quantity":"0.5","reason":"receipt"}`, "stock_adjustment.quantity"},
 	} {
 		r := e.call("POST", tc.path, tok, tc.body)
 		if r.status != 400 || fmt.Sprint(fields(restViolations(r.body))) != "["+tc.field+"]" {

@@ -7,10 +7,12 @@ import (
 	"time"
 
 	"github.com/seamhq/seam/erp-service/internal/catalog"
+	"github.com/seamhq/seam/erp-service/internal/postgres"
 	"github.com/seamhq/seam/erp-service/internal/purchasing"
 	"github.com/seamhq/seam/erp-service/internal/sales"
 	"github.com/seamhq/seam/erp-service/internal/shipping"
 	"github.com/seamhq/seam/erp-service/internal/stock"
+	"github.com/seamhq/seam/platform/money"
 )
 
 // An item counted in a count unit (ea, the default) takes whole
@@ -127,5 +129,36 @@ func TestCountUnitsTakeWholeQuantities(t *testing.T) {
 	}
 	if got, _ := s.GetOrder(ctx, shipped.OrderID); got.Status != sales.Shipped {
 		t.Fatalf("order after shipping all: %s", got.Status)
+	}
+}
+
+// mustKgItem, mustKgCostedItem and mustKgCostedItemIn are mustItem,
+// mustCostedItem and mustCostedItemIn for an item measured in kg, whose
+// quantities may be fractional.
+func mustKgItem(t *testing.T, s *postgres.Store, sku, price string) {
+	t.Helper()
+	mustUnitItem(t, s, sku, eur(price), nil, "kg")
+}
+
+func mustKgCostedItem(t *testing.T, s *postgres.Store, sku, price, cost string) {
+	t.Helper()
+	c := eur(cost)
+	mustUnitItem(t, s, sku, eur(price), &c, "kg")
+}
+
+func mustKgCostedItemIn(t *testing.T, s *postgres.Store, sku, cost, currency string) {
+	t.Helper()
+	c := money.Money{Currency: currency, Amount: dec(cost)}
+	mustUnitItem(t, s, sku, money.Money{Currency: currency, Amount: dec("100")}, &c, "kg")
+}
+
+func mustUnitItem(t *testing.T, s *postgres.Store, sku string, price money.Money, cost *money.Money, unit string) {
+	t.Helper()
+	it := catalog.Item{SKU: sku, Name: "Item " + sku, UnitOfMeasure: unit, ListPrice: price}
+	if err := catalog.PrepareNew(&it, cost); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateItem(context.Background(), it, ""); err != nil {
+		t.Fatal(err)
 	}
 }
