@@ -35,7 +35,7 @@ func (e *env) seed() string {
 		e.t.Fatal(err)
 	}
 	_, err = e.items.CreateItem(asB(e.t, auth.Warehouse), &erpv1.CreateItemRequest{Item: &erpv1.Item{
-		Sku: "W-1", Name: "Widget", ListPrice: &moneyv1.Money{CurrencyCode: "EUR", Amount: "10.00"},
+		Sku: "W-1", Name: "Widget", UnitOfMeasure: "kg", ListPrice: &moneyv1.Money{CurrencyCode: "EUR", Amount: "10.00"},
 	}})
 	if err != nil {
 		e.t.Fatal(err)
@@ -230,7 +230,7 @@ func TestUpdateMaskForms(t *testing.T) {
 	if r := e.call("PATCH", "/v1/items/W-1?update_mask=", wh, `{"tax_rate":"0.2","reorder_point":"3"}`); r.status != 200 || r.body["tax_rate"] != "0.2" || r.body["name"] != "Widget" {
 		t.Errorf("empty mask: %d %v", r.status, r.body)
 	}
-	r := e.call("PATCH", "/v1/items/W-1?update_mask=*", wh, `{"name":"Widget 2","list_price":{"currency_code":"EUR","amount":"11.00"}}`)
+	r := e.call("PATCH", "/v1/items/W-1?update_mask=*", wh, `{"name":"Widget 2","unit_of_measure":"kg","list_price":{"currency_code":"EUR","amount":"11.00"}}`)
 	if r.status != 200 || r.body["name"] != "Widget 2" || r.body["tax_rate"] != "0" || r.body["reorder_point"] != "0" {
 		t.Errorf("mask *: %d %v", r.status, r.body)
 	}

@@ -86,7 +86,9 @@ func Policy() auth.Policy {
 		erpv1.LedgerService_ListJournalEntries_FullMethodName: ledgerReaders,
 		erpv1.LedgerService_GetTrialBalance_FullMethodName:    ledgerReaders,
 		erpv1.ReportService_GetArAging_FullMethodName:         ledgerReaders,
-		erpv1.ReportService_GetStockValuation_FullMethodName:  ledgerReaders,
+		// The value of the stock on hand, per item: the warehouse manager
+		// answers for it as finance does (the journal stays finance's).
+		erpv1.ReportService_GetStockValuation_FullMethodName: {auth.Finance, auth.Warehouse},
 		// Sales management reads sales by customer and item too.
 		erpv1.ReportService_GetSalesReport_FullMethodName: {auth.Finance, auth.Sales},
 

@@ -65,7 +65,7 @@ func TestPurchaseReturnREST(t *testing.T) {
 		}
 	}
 	// More than received: FAILED_PRECONDITION naming the line's quantity.
-	if r := e.call("POST", path, wh, `{"lines":[{"line_number":1,"quantity":"10.5"}]}`); r.status != 400 ||
+	if r := e.call("POST", path, wh, `{"lines":[{"line_number":1,"quantity":"11"}]}`); r.status != 400 ||
 		fmt.Sprint(restFields(r.body)) != "[lines[0].quantity]" || !strings.Contains(str(r.body["message"]), "received 10") {
 		t.Errorf("over-return = %d %v", r.status, r.body)
 	}

@@ -15,7 +15,7 @@ import (
 func restTransfersCreditSales(t *testing.T, e *env, call func(want int, method, path, tok, body string) map[string]any) {
 	t.Helper()
 	wh, finance, sales, integ := token(t, auth.Warehouse), token(t, auth.Finance), token(t, auth.Sales), token(t, auth.Integration)
-	call(200, "POST", "/v1/items", wh, `{"sku":"RT-1","name":"Moved","list_price":{"currency_code":"EUR","amount":"10"}}`)
+	call(200, "POST", "/v1/items", wh, `{"sku":"RT-1","name":"Moved","unit_of_measure":"kg","list_price":{"currency_code":"EUR","amount":"10"}}`)
 	call(200, "POST", "/v1/stockAdjustments", wh, `{"sku":"RT-1","quantity":"6","reason":"receipt"}`)
 	call(200, "POST", "/v1/warehouses", wh, `{"code":"SOUTH","name":"South"}`)
 

@@ -305,6 +305,19 @@ func TestRESTRoutes(t *testing.T) {
 	if tot, _ := sv["totals"].([]any); len(tot) != 1 || fmt.Sprint(tot[0]) != "map[amount:64.00 currency_code:EUR]" {
 		t.Errorf("stock valuation totals = %v", sv["totals"])
 	}
+	// The warehouse manager reads it too (not the journal or aging); sales does not.
+	if got := call(200, "GET", "/v1/reports/stockValuation", wh, ""); fmt.Sprint(got) != fmt.Sprint(sv) {
+		t.Errorf("stock valuation by warehouse = %v, want %v", got, sv)
+	}
+	for _, path := range []string{"/v1/reports/stockValuation", "/v1/reports/trialBalance", "/v1/reports/arAging"} {
+		tok := wh
+		if path == "/v1/reports/stockValuation" {
+			tok = sales
+		}
+		if r := e.call("GET", path, tok, ""); r.status != 403 {
+			t.Errorf("GET %s = %d, want 403", path, r.status)
+		}
+	}
 
 	// The feed, paged. An event becomes readable once every older
 	// transaction on the server has ended, so wait for the feed to catch up
@@ -517,7 +530,8 @@ func restCreditHold(t *testing.T, e *env, call func(want int, method, path, tok,
 	c := call(200, "POST", "/v1/customers", sales, `{"name":"Tight Ltd","currency_code":"EUR"}`)
 	cid := str(c["id"])
 	call(200, "PATCH", "/v1/customers/"+cid, finance, `{"credit_limit":{"currency_code":"EUR","amount":"10"},"etag":"1"}`)
-	o := call(200, "POST", "/v1/salesOrders", integ, `{"customer_id":"`+cid+`","currency_code":"EUR","lines":[{"sku":"W-1","quantity":"1"}]}`)
+	o := call(200, "POST", "/v1/salesOrders", integ, `{"customer_id":"`+cid+`","currency_code":"EUR","lines":[{"sku":"W-1","quantity":"2",
+		"unit_price":{"currency_code":"EUR","amount":"10.00"}}]}`)
 	oid := str(o["id"])
 	held := call(200, "POST", "/v1/salesOrders/"+oid+":confirm", sales, `{}`)
 	if held["status"] != "SALES_ORDER_STATUS_ON_CREDIT_HOLD" || held["lines"].([]any)[0].(map[string]any)["reserved_quantity"] != "0" || held["etag"] != "2" {
@@ -553,7 +567,7 @@ func restCreditHold(t *testing.T, e *env, call func(want int, method, path, tok,
 		!hasAll(restFields(r.body), "lines[0].quantity", "lines[1].sku") {
 		t.Errorf("bad amend = %d %v", r.status, r.body)
 	}
-	am := call(200, "POST", "/v1/salesOrders/"+oid+":amend", integ, `{"lines":[{"line_number":1,"quantity":"0.5"}],"etag":"3","request_id":"am-1"}`)
+	am := call(200, "POST", "/v1/salesOrders/"+oid+":amend", integ, `{"lines":[{"line_number":1,"quantity":"1"}],"etag":"3","request_id":"am-1"}`)
 	if am["status"] != "SALES_ORDER_STATUS_CONFIRMED" || am["etag"] != "4" || am["total"].(map[string]any)["amount"] != "10.00" {
 		t.Errorf("amended = %v", am)
 	}

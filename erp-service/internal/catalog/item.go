@@ -253,6 +253,40 @@ func CheckUnitOfMeasure(current, next Item, use UnitUse) error {
 		Violations: []errs.FieldViolation{{Field: "unit_of_measure", Description: desc}}}
 }
 
+// countUnits are the units of measure that count things: an item
+// measured in one of them is stocked, ordered and shipped in whole
+// units (no half a box), unlike one measured by weight, length, volume
+// or time (kg, m, l, h), which may be fractional. Compared without
+// regard to letter case; any unit not listed is decimal.
+var countUnits = map[string]bool{}
+
+func init() {
+	for _, u := range strings.Fields(`ea each pc pcs piece pieces unit units u
+		box boxes bx pk pkg pack packs package packages pr pair pairs set sets kit kits
+		dz doz dozen bag bags bg bt btl bottle bottles can cans cs case cases ct ctn carton cartons
+		pal pallet pallets plt roll rolls rl tube tubes drum drums crate crates sheet sheets`) {
+		countUnits[u] = true
+	}
+}
+
+// IsCountUnit reports whether unit counts things (ea, pc, box, ...), so
+// that quantities in it must be whole numbers.
+func IsCountUnit(unit string) bool {
+	return countUnits[strings.ToLower(strings.TrimSpace(unit))]
+}
+
+// QuantityViolation describes why q is no quantity of an item measured
+// in unit, or returns "": a count unit takes whole numbers only
+// ("5.000" is 5). Other units take any quantity the quantity rule
+// (money.CheckQuantity) allows. Only new quantities are held to it:
+// what was stored before it stays readable.
+func QuantityViolation(unit string, q decimal.Decimal) string {
+	if !IsCountUnit(unit) || q.Equal(q.Truncate(0)) {
+		return ""
+	}
+	return fmt.Sprintf("%s is not a whole number; the item is counted in %q", q, unit)
+}
+
 // ListQuery selects a page of items.
 type ListQuery struct {
 	Filter   []listing.Condition

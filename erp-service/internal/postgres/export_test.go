@@ -3,6 +3,10 @@ package postgres
 // MovesSQL is the query of a ListMoves page, for the plan test.
 var MovesSQL = movesSQL
 
+// PurchaseOrdersSQL is the query of a ListPurchaseOrders page, for the
+// plan test.
+var PurchaseOrdersSQL = purchaseOrdersSQL
+
 // EntriesSQL is the query of a ListEntries page, for the plan test.
 var EntriesSQL = entriesSQL
 

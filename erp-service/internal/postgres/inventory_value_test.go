@@ -93,9 +93,9 @@ func TestInventoryAccountIsTheValuation(t *testing.T) {
 	s, pool := newStore(t)
 	ctx := context.Background()
 	c := mustCustomer(t, s, "Acme")
-	mustCostedItem(t, s, "F-1", "1", "0.05")
-	mustCostedItem(t, s, "F-2", "20", "7.333")
-	mustCostedItemIn(t, s, "F-3", "0.5", "JPY")
+	mustKgCostedItem(t, s, "F-1", "1", "0.05")
+	mustKgCostedItem(t, s, "F-2", "20", "7.333")
+	mustKgCostedItemIn(t, s, "F-3", "0.5", "JPY")
 	if _, err := s.CreateWarehouse(ctx, stock.Warehouse{Code: "EAST", Name: "East"}, ""); err != nil {
 		t.Fatal(err)
 	}

@@ -214,3 +214,33 @@ func (s *Store) UpdateItem(ctx context.Context, sku string, etag int64, change f
 	})
 	return out, err
 }
+
+// units maps SKUs to their units of measure, to hold new quantities to
+// catalog.QuantityViolation.
+type units map[string]string
+
+// queueUnits queues, into b, the read of the units of the items cond
+// selects into u.
+func queueUnits(b *pgx.Batch, u units, cond string, args ...any) {
+	b.Queue(`SELECT sku, unit_of_measure FROM items WHERE `+cond, args...).
+		Query(func(rows pgx.Rows) error {
+			for rows.Next() {
+				var sku, unit string
+				if err := rows.Scan(&sku, &unit); err != nil {
+					return err
+				}
+				u[sku] = unit
+			}
+			return rows.Err()
+		})
+}
+
+// check adds a violation naming field when q is no quantity of sku's
+// unit (a fraction of a count unit); an unknown SKU is left to the caller.
+func (u units) check(v *errs.Violations, field, sku string, q decimal.Decimal) {
+	if unit, ok := u[sku]; ok {
+		if msg := catalog.QuantityViolation(unit, q); msg != "" {
+			v.Add(field, "%s", msg)
+		}
+	}
+}

@@ -66,11 +66,27 @@ func TestListMovesPlans(t *testing.T) {
 				t.Fatal(err)
 			}
 			plan := strings.Join(lines, "\n")
-			if !strings.Contains(plan, tc.index) || strings.Contains(plan, "Seq Scan") || tc.ordered && strings.Contains(plan, "Sort") {
+			if !strings.Contains(plan, tc.index) || strings.Contains(plan, "Seq Scan") || tc.ordered && strings.Contains(plan, "Sort") ||
+				usesSuperseded(plan) {
 				t.Errorf("filter %q after %q: want a read of %s (ordered: %v):\n%s", tc.filter, after, tc.index, tc.ordered, plan)
 			}
 		}
 	}
+}
+
+// superseded are the indexes of the ledgers in id order that migration
+// 0022's (xid, id) indexes replaced; no list reads them (migration 0026
+// drops them).
+var superseded = []string{"stock_moves_sku_idx", "journal_entries_kind_idx", "journal_entries_currency_code_idx"}
+
+// usesSuperseded reports whether plan reads a superseded index.
+func usesSuperseded(plan string) bool {
+	for _, idx := range superseded {
+		if strings.Contains(plan, " "+idx+" ") || strings.HasSuffix(plan, " "+idx) || strings.Contains(plan, " "+idx+"\n") {
+			return true
+		}
+	}
+	return false
 }
 
 // explain returns the plan of a read-through list's page query, planned as
@@ -137,7 +153,8 @@ func TestListEntriesPlans(t *testing.T) {
 			plan := strings.Join(lines, "\n")
 			// The page of entries is what lies under the Limit.
 			_, page, _ := strings.Cut(plan, "Limit")
-			if !strings.Contains(page, tc.index) || strings.Contains(plan, "Seq Scan on journal_entries") || tc.ordered && strings.Contains(page, "Sort") {
+			if !strings.Contains(page, tc.index) || strings.Contains(plan, "Seq Scan on journal_entries") || tc.ordered && strings.Contains(page, "Sort") ||
+				usesSuperseded(plan) {
 				t.Errorf("filter %q after %q: want a read of %s (ordered: %v):\n%s", tc.filter, after, tc.index, tc.ordered, plan)
 			}
 		}

@@ -155,8 +155,8 @@ func TestPurchaseReceiptsOweTheLineAmount(t *testing.T) {
 	t.Parallel()
 	s, pool := newStore(t)
 	ctx := context.Background()
-	mustCostedItem(t, s, "R-1", "30", "0.25")
-	mustCostedItem(t, s, "R-2", "30", "1.10")
+	mustKgCostedItem(t, s, "R-1", "30", "0.25")
+	mustKgCostedItem(t, s, "R-2", "30", "1.10")
 	sup := mustSupplier(t, s, "Parts")
 	po, err := s.CreatePurchaseOrder(ctx, purchasing.Order{ID: newID(t), SupplierID: sup.ID, Lines: []purchasing.Line{
 		poLine("R-1", "1", "0.25", "2030-01-01"),

@@ -63,8 +63,8 @@ func TestReturnPurchaseOrder(t *testing.T) {
 	t.Parallel()
 	s, pool := newStore(t)
 	ctx := context.Background()
-	mustCostedItem(t, s, "R-1", "20", "8.005") // bought below standard
-	mustCostedItem(t, s, "R-2", "5", "1")
+	mustKgCostedItem(t, s, "R-1", "20", "8.005") // bought below standard
+	mustKgCostedItem(t, s, "R-2", "5", "1")
 	po := orderedPO(t, s,
 		poLine("R-1", "10", "7.50", "2030-03-01"),
 		poLine("R-2", "3", "0.333", "2030-02-01"),
@@ -239,9 +239,9 @@ func TestReturnNetsTheReceipt(t *testing.T) {
 	t.Parallel()
 	s, pool := newStore(t)
 	ctx := context.Background()
-	mustCostedItem(t, s, "N-1", "30", "10.00")  // bought above standard
-	mustCostedItem(t, s, "N-2", "30", "0.0125") // bought below standard, sub-cent
-	mustCostedItemIn(t, s, "N-3", "3", "USD")   // costed in USD, bought in EUR
+	mustKgCostedItem(t, s, "N-1", "30", "10.00")  // bought above standard
+	mustKgCostedItem(t, s, "N-2", "30", "0.0125") // bought below standard, sub-cent
+	mustKgCostedItemIn(t, s, "N-3", "3", "USD")   // costed in USD, bought in EUR
 	po := orderedPO(t, s,
 		poLine("N-1", "3", "10.125", "2030-01-01"),
 		poLine("N-2", "7", "0.011", "2030-01-01"),

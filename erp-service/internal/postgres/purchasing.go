@@ -15,6 +15,7 @@ import (
 	"github.com/seamhq/seam/platform/auth"
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/feed"
+	"github.com/seamhq/seam/platform/listing"
 	"github.com/seamhq/seam/platform/money"
 	"github.com/seamhq/seam/platform/pg"
 	"github.com/seamhq/seam/platform/requestid"
@@ -164,6 +165,57 @@ var purchaseOrderFilter = map[string]column{
 	"status":      {expr: "status"},
 }
 
+// purchaseOrdersSQL is the query of a ListPurchaseOrders page and its
+// arguments: the orders after the token's id, by id, with their lines.
+// A filter on sku ("=" only) selects the orders with a line of the SKU,
+// read from purchase_order_lines (sku, order_id) from the token's id on,
+// in id order, so a page of an item's orders costs the same however
+// many orders there are; the other conditions narrow them.
+func purchaseOrdersSQL(q purchasing.ListQuery) (string, []any, error) {
+	var args []any
+	var rest []listing.Condition
+	var sku *string
+	for _, c := range q.Filter {
+		if c.Field != "sku" {
+			rest = append(rest, c)
+			continue
+		}
+		switch {
+		case c.Op != listing.Eq:
+			return "", nil, errs.Invalid("filter", `sku must be compared with "=", e.g. sku = "A-100"`)
+		case sku != nil && *sku != c.Value:
+			return "", nil, errs.Invalid("filter", "sku is compared with two values; an order line has one")
+		}
+		sku = &c.Value
+	}
+	filter, err := where(rest, purchaseOrderFilter, &args)
+	if err != nil {
+		return "", nil, err
+	}
+	after, lineAfter := "", ""
+	if q.After != "" {
+		if !canonicalID(&q.After) {
+			return "", nil, errs.Invalid("page_token", "is not a token returned by this list")
+		}
+		p := arg(&args, q.After)
+		after, lineAfter = "id > "+p+"::uuid", "order_id > "+p+"::uuid"
+	}
+	page := `SELECT * FROM purchase_orders WHERE ` + and(filter, after) + ` ORDER BY id`
+	if sku != nil {
+		// The item's order ids in order (the fence keeps the planner from
+		// hashing every order of a status or supplier instead), each order
+		// looked up by its key and kept if the other conditions hold.
+		page = `SELECT p.* FROM (SELECT DISTINCT order_id FROM purchase_order_lines
+				WHERE ` + and("sku = "+arg(&args, *sku), lineAfter) + ` ORDER BY order_id OFFSET 0) k
+			JOIN purchase_orders p ON p.id = k.order_id
+			WHERE ` + and(filter) + ` ORDER BY k.order_id`
+	}
+	return `SELECT ` + purchaseOrderCols + `
+		FROM (` + page + ` LIMIT ` + arg(&args, q.PageSize+1) + `) o
+		JOIN purchase_order_lines l ON l.order_id = o.id
+		ORDER BY o.id, l.line_number`, args, nil
+}
+
 // purchaseOrderNumberSQL draws the next number: "PO-000042".
 const purchaseOrderNumberSQL = `(SELECT 'PO-' || CASE WHEN n < 1000000 THEN lpad(n::text, 6, '0') ELSE n::text END
 	FROM nextval('purchase_order_number_seq') AS n)`
@@ -229,26 +281,18 @@ func (s *Store) GetPurchaseOrder(ctx context.Context, id string) (purchasing.Ord
 
 // ListPurchaseOrders implements purchasing.Store.
 func (s *Store) ListPurchaseOrders(ctx context.Context, q purchasing.ListQuery) ([]purchasing.Order, bool, error) {
-	var args []any
-	filter, err := where(q.Filter, purchaseOrderFilter, &args)
+	sql, args, err := purchaseOrdersSQL(q)
 	if err != nil {
 		return nil, false, err
 	}
-	after := ""
-	if q.After != "" {
-		if !canonicalID(&q.After) {
-			return nil, false, errs.Invalid("page_token", "is not a token returned by this list")
-		}
-		after = "id > " + arg(&args, q.After) + "::uuid"
-	}
-	rows, err := s.pool.Query(ctx, `SELECT `+purchaseOrderCols+`
-		FROM (SELECT * FROM purchase_orders WHERE `+and(filter, after)+` ORDER BY id LIMIT `+arg(&args, q.PageSize+1)+`) o
-		JOIN purchase_order_lines l ON l.order_id = o.id
-		ORDER BY o.id, l.line_number`, args...)
-	if err != nil {
-		return nil, false, fmt.Errorf("list purchase orders: %w", err)
-	}
-	out, err := scanPurchaseOrders(rows)
+	// Planned as the read-through lists are (generic, at SSD page costs):
+	// a probe per order of the item, not a hash of every order of a status.
+	var out []purchasing.Order
+	err = s.readPage(ctx, sql, args, func(rows pgx.Rows) error {
+		var err error
+		out, err = scanPurchaseOrders(rows)
+		return err
+	})
 	if err != nil {
 		return nil, false, fmt.Errorf("list purchase orders: %w", err)
 	}
@@ -274,10 +318,10 @@ func (s *Store) CreatePurchaseOrder(ctx context.Context, o purchasing.Order, req
 	}
 	var cl claim
 	var supplierCurrency *string
-	var known []string
+	var known units
 	err := inTx(ctx, s.pool, func(b *pgx.Batch) {
 		cl = claim{requestID: requestID, method: method, resourceID: o.ID, digest: requestid.FromContext(ctx)}
-		supplierCurrency, known = nil, nil
+		supplierCurrency, known = nil, units{}
 		cl.queue(b)
 		b.Queue(`SELECT currency_code FROM suppliers WHERE id = $1`, o.SupplierID).Query(func(rows pgx.Rows) error {
 			for rows.Next() {
@@ -293,29 +337,17 @@ func (s *Store) CreatePurchaseOrder(ctx context.Context, o purchasing.Order, req
 		for i, l := range o.Lines {
 			skus[i] = l.SKU
 		}
-		b.Queue(`SELECT sku FROM items WHERE sku = ANY($1)`, skus).Query(func(rows pgx.Rows) error {
-			for rows.Next() {
-				var sku string
-				if err := rows.Scan(&sku); err != nil {
-					return err
-				}
-				known = append(known, sku)
-			}
-			return rows.Err()
-		})
+		queueUnits(b, known, `sku = ANY($1)`, skus)
 	}, func(tx pgx.Tx) error {
 		var v errs.Violations
 		if supplierCurrency == nil {
 			v.Add("supplier_id", "no supplier has id %q", o.SupplierID)
 		}
 		for i, l := range o.Lines {
-			found := false
-			for _, k := range known {
-				found = found || k == l.SKU
-			}
-			if !found {
+			if _, found := known[l.SKU]; !found {
 				v.Add(fmt.Sprintf("lines[%d].sku", i), "no item has SKU %q", l.SKU)
 			}
+			known.check(&v, fmt.Sprintf("lines[%d].quantity", i), l.SKU, l.Quantity)
 		}
 		if err := v.Err(); err != nil {
 			return err
@@ -453,16 +485,18 @@ func (s *Store) ReceivePurchaseOrder(ctx context.Context, id, warehouse string, 
 	if warehouse == "" {
 		warehouse = stock.DefaultWarehouse
 	}
+	warehouse = stock.CanonicalCode(warehouse)
 	actor := auth.Actor(ctx)
 	var out purchasing.Order
 	var cl claim
 	var set *stockSet
 	var warehouseExists bool
 	var costs map[string]money.Money
+	var itemUnits units
 	err := inTx(ctx, s.pool, func(b *pgx.Batch) {
 		cl = claim{requestID: requestID, method: method, resourceID: id, digest: requestid.FromContext(ctx)}
 		set = newStockSet()
-		costs = map[string]money.Money{}
+		costs, itemUnits = map[string]money.Money{}, units{}
 		// SKU locks first, like every stock writer, then the keys of the
 		// sales orders the receipt may fill and of this order, then its row.
 		queueLockStock(b, set, `sku IN (SELECT sku FROM purchase_order_lines WHERE order_id = $1)`, id)
@@ -470,7 +504,7 @@ func (s *Store) ReceivePurchaseOrder(ctx context.Context, id, warehouse string, 
 		pg.QueueKeyLock(b, "purchaseOrders/"+id)
 		cl.queue(b)
 		queueWarehouseExists(b, warehouse, &warehouseExists)
-		queueStandardCosts(b, id, costs)
+		queueStandardCosts(b, id, costs, itemUnits)
 	}, func(tx pgx.Tx) error {
 		o, err := getPurchaseOrder(ctx, tx, id, true)
 		if err != nil {
@@ -478,6 +512,9 @@ func (s *Store) ReceivePurchaseOrder(ctx context.Context, id, warehouse string, 
 		}
 		if !warehouseExists {
 			return errs.Invalid("warehouse", "no warehouse has code %q", warehouse)
+		}
+		if err := checkLineUnits(o, lines, itemUnits); err != nil {
+			return err
 		}
 		before := receivedQuantities(o)
 		if err := purchasing.Receive(&o, lines); err != nil {
@@ -568,6 +605,7 @@ func (s *Store) ReturnPurchaseOrder(ctx context.Context, id, warehouse string, l
 	if warehouse == "" {
 		warehouse = stock.DefaultWarehouse
 	}
+	warehouse = stock.CanonicalCode(warehouse)
 	if reason == "" {
 		reason = purchasing.ReturnReason
 	}
@@ -578,17 +616,18 @@ func (s *Store) ReturnPurchaseOrder(ctx context.Context, id, warehouse string, l
 	var set *stockSet
 	var warehouseExists bool
 	var costs map[string]money.Money
+	var itemUnits units
 	err := inTx(ctx, s.pool, func(b *pgx.Batch) {
 		cl = claim{requestID: requestID, method: method, resourceID: id, digest: requestid.FromContext(ctx)}
 		set = newStockSet()
-		costs = map[string]money.Money{}
+		costs, itemUnits = map[string]money.Money{}, units{}
 		// The lines never change, so the SKUs locked are the order's. A
 		// return fills no backorders: no sales order is locked.
 		queueLockStock(b, set, `sku IN (SELECT sku FROM purchase_order_lines WHERE order_id = $1)`, id)
 		pg.QueueKeyLock(b, reference)
 		cl.queue(b)
 		queueWarehouseExists(b, warehouse, &warehouseExists)
-		queueStandardCosts(b, id, costs)
+		queueStandardCosts(b, id, costs, itemUnits)
 	}, func(tx pgx.Tx) error {
 		o, err := getPurchaseOrder(ctx, tx, id, true)
 		if err != nil {
@@ -596,6 +635,9 @@ func (s *Store) ReturnPurchaseOrder(ctx context.Context, id, warehouse string, l
 		}
 		if !warehouseExists {
 			return errs.Invalid("warehouse", "no warehouse has code %q", warehouse)
+		}
+		if err := checkLineUnits(o, lines, itemUnits); err != nil {
+			return err
 		}
 		before := receivedQuantities(o)
 		if err := purchasing.Return(&o, lines); err != nil {
@@ -688,19 +730,19 @@ func (s *Store) ReturnPurchaseOrder(ctx context.Context, id, warehouse string, l
 	return out, nil
 }
 
-// queueStandardCosts queues the read of the standard costs of the items
-// on purchase order id into costs, by SKU.
-func queueStandardCosts(b *pgx.Batch, id string, costs map[string]money.Money) {
-	b.Queue(`SELECT sku, currency_code, standard_cost FROM items
+// queueStandardCosts queues the read of the standard costs and units of
+// the items on purchase order id into costs and u, by SKU.
+func queueStandardCosts(b *pgx.Batch, id string, costs map[string]money.Money, u units) {
+	b.Queue(`SELECT sku, currency_code, standard_cost, unit_of_measure FROM items
 		WHERE sku IN (SELECT sku FROM purchase_order_lines WHERE order_id = $1)`, id).
 		Query(func(rows pgx.Rows) error {
 			for rows.Next() {
-				var sku string
+				var sku, unit string
 				var m money.Money
-				if err := rows.Scan(&sku, &m.Currency, &m.Amount); err != nil {
+				if err := rows.Scan(&sku, &m.Currency, &m.Amount, &unit); err != nil {
 					return err
 				}
-				costs[sku] = m
+				costs[sku], u[sku] = m, unit
 			}
 			return rows.Err()
 		})
@@ -771,4 +813,20 @@ func receivedQuantities(o purchasing.Order) []decimal.Decimal {
 		out[i] = l.Received
 	}
 	return out
+}
+
+// checkLineUnits holds the quantities of a receipt or return of o to
+// their items' units (no fraction of a count unit); violations name
+// "lines[i].quantity". A line number o lacks is left to Receive and
+// Return.
+func checkLineUnits(o purchasing.Order, lines []purchasing.ReceiptLine, u units) error {
+	var v errs.Violations
+	for i, r := range lines {
+		for _, l := range o.Lines {
+			if l.Number == r.LineNumber {
+				u.check(&v, fmt.Sprintf("lines[%d].quantity", i), l.SKU, r.Quantity)
+			}
+		}
+	}
+	return v.Err()
 }

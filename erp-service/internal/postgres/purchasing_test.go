@@ -104,8 +104,8 @@ func TestPurchaseOrderLifecycle(t *testing.T) {
 	t.Parallel()
 	s, pool := newStore(t)
 	ctx := context.Background()
-	mustCostedItem(t, s, "P-1", "20", "8.005")
-	mustCostedItem(t, s, "P-2", "5", "1")
+	mustKgCostedItem(t, s, "P-1", "20", "8.005")
+	mustKgCostedItem(t, s, "P-2", "5", "1")
 	sup := mustSupplier(t, s, "Parts")
 
 	// Bad references are INVALID_ARGUMENT naming the fields; nothing written.

@@ -164,6 +164,7 @@ func (s *Store) CreateOrder(ctx context.Context, n sales.NewOrder, id, requestID
 	var existing string
 	var customerExists bool
 	var prices map[string]money.Money
+	var itemUnits units
 	var set *stockSet
 	var credit sales.Credit
 	var number *int64
@@ -174,7 +175,7 @@ func (s *Store) CreateOrder(ctx context.Context, n sales.NewOrder, id, requestID
 		// Read what the order depends on, with BEGIN; to confirm it too,
 		// first lock the stock of its SKUs and, when it has a credit
 		// limit, the customer (in the order a confirm takes them).
-		existing, customerExists, prices = "", false, map[string]money.Money{}
+		existing, customerExists, prices, itemUnits = "", false, map[string]money.Money{}, units{}
 		set, credit = newStockSet(), sales.Credit{}
 		if n.Confirm {
 			queueLockStock(b, set, `sku = ANY($1::text[])`, skus)
@@ -200,15 +201,15 @@ func (s *Store) CreateOrder(ctx context.Context, n sales.NewOrder, id, requestID
 				}
 				return nil
 			})
-		b.Queue(`SELECT sku, currency_code, list_price FROM items WHERE sku = ANY($1)`, skus).
+		b.Queue(`SELECT sku, currency_code, list_price, unit_of_measure FROM items WHERE sku = ANY($1)`, skus).
 			Query(func(rows pgx.Rows) error {
 				for rows.Next() {
-					var sku string
+					var sku, unit string
 					var m money.Money
-					if err := rows.Scan(&sku, &m.Currency, &m.Amount); err != nil {
+					if err := rows.Scan(&sku, &m.Currency, &m.Amount, &unit); err != nil {
 						return err
 					}
-					prices[sku] = m
+					prices[sku], itemUnits[sku] = m, unit
 				}
 				return rows.Err()
 			})
@@ -222,6 +223,9 @@ func (s *Store) CreateOrder(ctx context.Context, n sales.NewOrder, id, requestID
 		var v errs.Violations
 		if !customerExists {
 			v.Add("customer_id", "no customer has id %q", n.CustomerID)
+		}
+		for i, l := range n.Lines {
+			itemUnits.check(&v, fmt.Sprintf("lines[%d].quantity", i), l.SKU, l.Quantity)
 		}
 		o, err := sales.Build(id, n, prices)
 		if merr := v.Merge("", err); merr != nil {
@@ -611,11 +615,13 @@ func (s *Store) AmendOrder(ctx context.Context, id string, etag int64, a sales.A
 	var lk *orderLock
 	var cl claim
 	var prices map[string]money.Money
+	var itemUnits units
 	err := inTx(ctx, s.pool, func(b *pgx.Batch) {
 		lk = &orderLock{stock: newStockSet()}
 		cl = claim{requestID: requestID, method: method, resourceID: id, digest: requestid.FromContext(ctx)}
-		prices = map[string]money.Money{}
+		prices, itemUnits = map[string]money.Money{}, units{}
 		queueLockOrderCredit(b, lk, &cl, id, true, true, newSKUs...)
+		queueUnits(b, itemUnits, `sku IN (SELECT sku FROM sales_order_lines WHERE order_id = $1) OR sku = ANY($2)`, id, newSKUs)
 		if len(newSKUs) > 0 {
 			b.Queue(`SELECT sku, currency_code, list_price FROM items WHERE sku = ANY($1)`, newSKUs).
 				Query(func(rows pgx.Rows) error {
@@ -632,6 +638,19 @@ func (s *Store) AmendOrder(ctx context.Context, id string, etag int64, a sales.A
 		}
 	}, func(tx pgx.Tx) error {
 		if err := lk.check(&cl, id); err != nil {
+			return err
+		}
+		var v errs.Violations
+		for i, l := range a.Lines {
+			sku := l.SKU
+			for _, ol := range lk.order.Lines {
+				if l.Number != 0 && ol.Number == l.Number {
+					sku = ol.SKU
+				}
+			}
+			itemUnits.check(&v, fmt.Sprintf("lines[%d].quantity", i), sku, l.Quantity)
+		}
+		if err := v.Err(); err != nil {
 			return err
 		}
 		before := len(lk.order.Lines)

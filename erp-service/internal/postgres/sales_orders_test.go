@@ -59,8 +59,8 @@ func TestCreateOrder(t *testing.T) {
 	s, pool := newStore(t)
 	ctx := context.Background()
 	c := mustCustomer(t, s, "Acme")
-	mustItem(t, s, "W-1", "19.99")
-	mustItem(t, s, "W-2", "5.00")
+	mustKgItem(t, s, "W-1", "19.99")
+	mustKgItem(t, s, "W-2", "5.00")
 	usd := catalog.Item{SKU: "U-1", Name: "Dollar item", ListPrice: money.Money{Currency: "USD", Amount: dec("1")}}
 	_ = catalog.PrepareNew(&usd, nil)
 	if _, err := s.CreateItem(ctx, usd, ""); err != nil {
@@ -187,8 +187,8 @@ func TestConfirmAndCancel(t *testing.T) {
 	s, pool := newStore(t)
 	ctx := context.Background()
 	c := mustCustomer(t, s, "Acme")
-	mustItem(t, s, "W-1", "10")
-	mustItem(t, s, "W-2", "5")
+	mustKgItem(t, s, "W-1", "10")
+	mustKgItem(t, s, "W-2", "5")
 	if _, err := s.CreateWarehouse(ctx, stock.Warehouse{Code: "EAST", Name: "East"}, ""); err != nil {
 		t.Fatal(err)
 	}

@@ -43,7 +43,7 @@ func TestSalesReport(t *testing.T) {
 			custs = append(custs, cust{c.ID, cur})
 		}
 		for i, price := range map[string][]string{"EUR": {"19.99", "0.35"}, "JPY": {"333", "7"}, "KWD": {"1.005", "0.125"}}[cur] {
-			it := catalog.Item{SKU: fmt.Sprintf("%s-%d", cur, i), Name: "x", ListPrice: money.Money{Currency: cur, Amount: dec(price)}, TaxRate: dec("0.19")}
+			it := catalog.Item{SKU: fmt.Sprintf("%s-%d", cur, i), Name: "x", UnitOfMeasure: "kg", ListPrice: money.Money{Currency: cur, Amount: dec(price)}, TaxRate: dec("0.19")}
 			if err := catalog.PrepareNew(&it, nil); err != nil {
 				t.Fatal(err)
 			}
@@ -211,7 +211,7 @@ func TestSalesDailyTotalsUnderConcurrency(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, sku := range []string{"HOT", "COLD"} {
-		it := catalog.Item{SKU: sku, Name: sku, ListPrice: money.Money{Currency: "EUR", Amount: dec("9.95")}, TaxRate: dec("0.19")}
+		it := catalog.Item{SKU: sku, Name: sku, UnitOfMeasure: "kg", ListPrice: money.Money{Currency: "EUR", Amount: dec("9.95")}, TaxRate: dec("0.19")}
 		if err := catalog.PrepareNew(&it, nil); err != nil {
 			t.Fatal(err)
 		}

@@ -30,21 +30,22 @@ func (s *Store) CreateShipment(ctx context.Context, n shipping.NewShipment, id, 
 	var lk *orderLock
 	var cl claim
 	var costs map[string]shipping.Cost
+	var itemUnits units
 	err := inTx(ctx, s.pool, func(b *pgx.Batch) {
 		lk = &orderLock{stock: newStockSet()}
 		cl = claim{requestID: requestID, method: method, resourceID: id, digest: requestid.FromContext(ctx)}
-		costs = map[string]shipping.Cost{}
+		costs, itemUnits = map[string]shipping.Cost{}, units{}
 		queueLockOrder(b, lk, &cl, n.OrderID, true)
-		b.Queue(`SELECT sku, currency_code, standard_cost FROM items
+		b.Queue(`SELECT sku, currency_code, standard_cost, unit_of_measure FROM items
 			WHERE sku IN (SELECT sku FROM sales_order_lines WHERE order_id = $1)`, n.OrderID).
 			Query(func(rows pgx.Rows) error {
 				for rows.Next() {
-					var sku string
+					var sku, unit string
 					var c money.Money
-					if err := rows.Scan(&sku, &c.Currency, &c.Amount); err != nil {
+					if err := rows.Scan(&sku, &c.Currency, &c.Amount, &unit); err != nil {
 						return err
 					}
-					costs[sku] = c
+					costs[sku], itemUnits[sku] = c, unit
 				}
 				return rows.Err()
 			})
@@ -54,6 +55,17 @@ func (s *Store) CreateShipment(ctx context.Context, n shipping.NewShipment, id, 
 		}
 		if err := lk.check(&cl, n.OrderID); err != nil {
 			return err // lines changed while their SKUs were being locked
+		}
+		var v errs.Violations
+		for i, l := range n.Lines {
+			for _, ol := range lk.order.Lines {
+				if ol.Number == l.LineNumber {
+					itemUnits.check(&v, fmt.Sprintf("lines[%d].quantity", i), ol.SKU, l.Quantity)
+				}
+			}
+		}
+		if err := v.Err(); err != nil {
+			return err
 		}
 		sh := shipping.Shipment{ID: id}
 		changes, entries, err := shipping.Ship(&sh, n, &lk.order, lk.held, lk.stock.items, costs)

@@ -245,7 +245,7 @@ func TestShipmentCompletesOrder(t *testing.T) {
 	ctx := context.Background()
 	c := mustCustomer(t, s, "Acme")
 	// A JPY item: costs round to whole yen.
-	it := catalog.Item{SKU: "J-1", Name: "Yen item", ListPrice: money.Money{Currency: "JPY", Amount: dec("1000")}}
+	it := catalog.Item{SKU: "J-1", Name: "Yen item", UnitOfMeasure: "kg", ListPrice: money.Money{Currency: "JPY", Amount: dec("1000")}}
 	cost := money.Money{Currency: "JPY", Amount: dec("333.5")}
 	if err := catalog.PrepareNew(&it, &cost); err != nil {
 		t.Fatal(err)

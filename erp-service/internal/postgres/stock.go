@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
 
+	"github.com/seamhq/seam/erp-service/internal/catalog"
 	"github.com/seamhq/seam/erp-service/internal/ledger"
 	"github.com/seamhq/seam/erp-service/internal/stock"
 	"github.com/seamhq/seam/platform/auth"
@@ -378,6 +379,7 @@ func (s *Store) stockEventsOf(ctx context.Context, set *stockSet, skus []string)
 // the warehouse's transaction, with the code as its resource.
 func (s *Store) CreateWarehouse(ctx context.Context, w stock.Warehouse, requestID string) (stock.Warehouse, error) {
 	const method = "CreateWarehouse"
+	w.Code = stock.CanonicalCode(w.Code)
 	err := pg.SendTx(ctx, s.pool, func(b *pgx.Batch) {
 		cl := claim{requestID: requestID, method: method, resourceID: w.Code, digest: requestid.FromContext(ctx)}
 		cl.queue(b)
@@ -401,6 +403,7 @@ func (s *Store) CreateWarehouse(ctx context.Context, w stock.Warehouse, requestI
 
 // GetWarehouse implements stock.Store.
 func (s *Store) GetWarehouse(ctx context.Context, code string) (stock.Warehouse, error) {
+	code = stock.CanonicalCode(code)
 	w := stock.Warehouse{Code: code}
 	err := s.pool.QueryRow(ctx, `SELECT name, create_time FROM warehouses WHERE code = $1`, code).Scan(&w.Name, &w.CreateTime)
 	if pg.IsNoRows(err) {
@@ -451,11 +454,13 @@ func (s *Store) Availability(ctx context.Context, sku string) (stock.Availabilit
 // Adjust implements stock.Store.
 func (s *Store) Adjust(ctx context.Context, adj stock.Adjustment, requestID string) (stock.Adjustment, error) {
 	const method = "CreateStockAdjustment"
+	adj.Warehouse = stock.CanonicalCode(adj.Warehouse)
 	actor := auth.Actor(ctx)
 	var cl claim
 	var set *stockSet
 	var warehouseExists bool
 	var cost money.Money
+	var unit string
 	err := inTx(ctx, s.pool, func(b *pgx.Batch) {
 		cl = claim{requestID: requestID, method: method, resourceID: adj.ID, digest: requestid.FromContext(ctx)}
 		set = newStockSet()
@@ -464,10 +469,11 @@ func (s *Store) Adjust(ctx context.Context, adj stock.Adjustment, requestID stri
 		cl.queue(b)
 		queueWarehouseExists(b, adj.Warehouse, &warehouseExists)
 		cost = money.Money{}
-		b.Queue(`SELECT currency_code, standard_cost FROM items WHERE sku = $1`, adj.SKU).
+		unit = ""
+		b.Queue(`SELECT currency_code, standard_cost, unit_of_measure FROM items WHERE sku = $1`, adj.SKU).
 			Query(func(rows pgx.Rows) error {
 				for rows.Next() {
-					if err := rows.Scan(&cost.Currency, &cost.Amount); err != nil {
+					if err := rows.Scan(&cost.Currency, &cost.Amount, &unit); err != nil {
 						return err
 					}
 				}
@@ -481,6 +487,9 @@ func (s *Store) Adjust(ctx context.Context, adj stock.Adjustment, requestID stri
 		}
 		if !warehouseExists {
 			v.Add("warehouse", "no warehouse has code %q", adj.Warehouse)
+		}
+		if msg := catalog.QuantityViolation(unit, adj.Quantity); msg != "" {
+			v.Add("quantity", "%s", msg)
 		}
 		if err := v.Err(); err != nil {
 			return err
@@ -594,6 +603,7 @@ var moveFilter = map[string]column{
 // by writing transaction and then id, ended with a token only where no
 // move can commit behind it (see cutAtHorizon).
 func (s *Store) ListMoves(ctx context.Context, q stock.MoveQuery) ([]stock.Move, bool, error) {
+	q.Filter = stock.CanonicalMoveFilter(q.Filter)
 	sql, args, err := movesSQL(q)
 	if err != nil {
 		return nil, false, err

@@ -42,7 +42,7 @@ func TestAdjust(t *testing.T) {
 	t.Parallel()
 	s, pool := newStore(t)
 	ctx := context.Background()
-	mustItem(t, s, "W-1", "10")
+	mustKgItem(t, s, "W-1", "10")
 	if _, err := s.CreateWarehouse(ctx, stock.Warehouse{Code: "EAST", Name: "East"}, ""); err != nil {
 		t.Fatal(err)
 	}

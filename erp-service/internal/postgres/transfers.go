@@ -20,10 +20,12 @@ import (
 // away before it commits. No journal entry: the stock stays in inventory.
 func (s *Store) Transfer(ctx context.Context, t stock.Transfer, requestID string) (stock.Transfer, error) {
 	const method = "CreateStockTransfer"
+	t.FromWarehouse, t.ToWarehouse = stock.CanonicalCode(t.FromWarehouse), stock.CanonicalCode(t.ToWarehouse)
 	actor := auth.Actor(ctx)
 	var cl claim
 	var set *stockSet
 	var found []string
+	var itemUnits units
 	var out stock.Transfer
 	err := inTx(ctx, s.pool, func(b *pgx.Batch) {
 		cl = claim{requestID: requestID, method: method, resourceID: t.ID, digest: requestid.FromContext(ctx)}
@@ -31,6 +33,8 @@ func (s *Store) Transfer(ctx context.Context, t stock.Transfer, requestID string
 		found = nil
 		queueLockStock(b, set, "sku = $1", t.SKU)
 		cl.queue(b)
+		itemUnits = units{}
+		queueUnits(b, itemUnits, "sku = $1", t.SKU)
 		b.Queue(`SELECT code FROM warehouses WHERE code IN ($1, $2)`, t.FromWarehouse, t.ToWarehouse).
 			Query(func(rows pgx.Rows) error {
 				for rows.Next() {
@@ -54,6 +58,7 @@ func (s *Store) Transfer(ctx context.Context, t stock.Transfer, requestID string
 		if !slices.Contains(found, t.ToWarehouse) {
 			v.Add("to_warehouse", "no warehouse has code %q", t.ToWarehouse)
 		}
+		itemUnits.check(&v, "quantity", t.SKU, t.Quantity)
 		if err := v.Err(); err != nil {
 			return err
 		}

@@ -38,7 +38,7 @@ func TestTransfer(t *testing.T) {
 	t.Parallel()
 	s, pool := newStore(t)
 	ctx := context.Background()
-	mustItem(t, s, "T-1", "10")
+	mustKgItem(t, s, "T-1", "10")
 	if _, err := s.CreateWarehouse(ctx, stock.Warehouse{Code: "EAST", Name: "East"}, ""); err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +133,7 @@ func TestTransfersRaceConfirms(t *testing.T) {
 	t.Parallel()
 	s, pool := newStore(t)
 	ctx := context.Background()
-	mustItem(t, s, "T-1", "10")
+	mustKgItem(t, s, "T-1", "10")
 	for _, wh := range []string{"EAST", "WEST"} {
 		if _, err := s.CreateWarehouse(ctx, stock.Warehouse{Code: wh, Name: wh}, ""); err != nil {
 			t.Fatal(err)

@@ -134,8 +134,9 @@ type Order struct {
 	UpdateTime time.Time
 }
 
-// OrderFilterFields may be named by a ListPurchaseOrders filter.
-var OrderFilterFields = []string{"supplier_id", "status"}
+// OrderFilterFields may be named by a ListPurchaseOrders filter; sku
+// (compared with "=") selects the orders with a line of the item.
+var OrderFilterFields = []string{"supplier_id", "status", "sku"}
 
 // ValidateLines checks the lines of a new order (SKUs are checked by the
 // store). Violations name "lines[i].field".

@@ -32,13 +32,39 @@ type Warehouse struct {
 
 var codePattern = regexp.MustCompile(`^[A-Z0-9][A-Z0-9_-]{0,31}$`)
 
+// CanonicalCode is warehouse code as stored: codes are upper case, and a
+// code is read in any letter case ("main" is MAIN) wherever one is taken,
+// in paths, bodies and filters. Only ASCII letters change, so that no
+// other character turns into a letter of a valid code.
+func CanonicalCode(code string) string {
+	return strings.Map(func(r rune) rune {
+		if 'a' <= r && r <= 'z' {
+			return r - 'a' + 'A'
+		}
+		return r
+	}, code)
+}
+
+// CanonicalMoveFilter returns conds with the warehouse codes they compare
+// in their canonical form (CanonicalCode).
+func CanonicalMoveFilter(conds []listing.Condition) []listing.Condition {
+	out := slices.Clone(conds)
+	for i, c := range out {
+		if c.Field == "warehouse" {
+			out[i].Value = CanonicalCode(c.Value)
+		}
+	}
+	return out
+}
+
 // PrepareWarehouse validates a new warehouse. Violations name fields
 // relative to the warehouse.
 func PrepareWarehouse(w *Warehouse) error {
 	w.Name = strings.TrimSpace(w.Name)
+	w.Code = CanonicalCode(w.Code)
 	var v errs.Violations
 	if !codePattern.MatchString(w.Code) {
-		v.Add("code", "must be 1 to 32 upper-case letters, digits, '-' or '_', starting with a letter or digit")
+		v.Add("code", "must be 1 to 32 letters, digits, '-' or '_', starting with a letter or digit")
 	}
 	if w.Name == "" || utf8.RuneCountInString(w.Name) > 200 {
 		v.Add("name", "must be 1 to 200 characters")
@@ -282,6 +308,7 @@ func PrepareAdjustment(a *Adjustment) error {
 	if a.Warehouse == "" {
 		a.Warehouse = DefaultWarehouse
 	}
+	a.Warehouse = CanonicalCode(a.Warehouse)
 	var v errs.Violations
 	if a.Quantity.IsZero() {
 		v.Add("quantity", "must not be zero")
@@ -415,6 +442,7 @@ func (t Transfer) Reference() string { return "stockTransfers/" + t.ID }
 // caller. Violations name fields relative to it.
 func PrepareTransfer(t *Transfer) error {
 	t.Reason = strings.TrimSpace(t.Reason)
+	t.FromWarehouse, t.ToWarehouse = CanonicalCode(t.FromWarehouse), CanonicalCode(t.ToWarehouse)
 	var v errs.Violations
 	if t.FromWarehouse == "" {
 		v.Add("from_warehouse", "is required")

@@ -70,11 +70,23 @@ func TestAdjustmentRules(t *testing.T) {
 	if err := PrepareAdjustment(&bad); !errors.Is(err, errs.ErrInvalidArgument) {
 		t.Errorf("zero quantity, no reason: %v", err)
 	}
-	for code, ok := range map[string]bool{"MAIN": true, "EU-2": true, "main": false, "": false, "-X": false} {
+	for code, ok := range map[string]bool{"MAIN": true, "EU-2": true, "main": true, "Eu-2": true, "": false, "-X": false,
+		"maın": false} {
 		w := Warehouse{Code: code, Name: "n"}
 		if err := PrepareWarehouse(&w); (err == nil) != ok {
 			t.Errorf("warehouse code %q: %v", code, err)
 		}
+		if ok && w.Code != strings.ToUpper(code) {
+			t.Errorf("warehouse code %q is stored as %q", code, w.Code)
+		}
+	}
+	tr := Transfer{SKU: "A", FromWarehouse: "main", ToWarehouse: "Main", Quantity: d("1")}
+	if err := PrepareTransfer(&tr); err == nil || tr.FromWarehouse != "MAIN" {
+		t.Errorf("transfer from main to Main: %v, from %q", err, tr.FromWarehouse)
+	}
+	adj := Adjustment{Warehouse: "east", Quantity: d("1"), Reason: "count"}
+	if err := PrepareAdjustment(&adj); err != nil || adj.Warehouse != "EAST" {
+		t.Errorf("adjustment in east: %v, warehouse %q", err, adj.Warehouse)
 	}
 }
 
