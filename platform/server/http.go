@@ -92,7 +92,21 @@ func (s *Server) httpHandler(ctx context.Context, reg *prometheus.Registry) (htt
 	for pattern, h := range s.svc.Routes {
 		mux.Handle(pattern, h)
 	}
-	return s.bodyDeadline(mux), conn, nil
+	return s.bodyDeadline(securityHeaders(mux)), conn, nil
+}
+
+// securityHeaders asks browsers never to guess a response's type from its
+// content (an uploaded text read as HTML or script) and never to show a
+// page of the service inside another site's frame, where /docs' "Try it
+// out" buttons could be clicked through a disguise (clickjacking).
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Content-Security-Policy", "frame-ancestors 'none'")
+		next.ServeHTTP(w, r)
+	})
 }
 
 // bodyReadTimeout is how long a client has to send a request's body,
