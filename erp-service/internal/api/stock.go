@@ -175,6 +175,9 @@ func (h *Stock) ListStockMoves(ctx context.Context, req *erpv1.ListStockMovesReq
 	if err := stock.CheckMoveFilter(conds); err != nil {
 		return nil, err
 	}
+	if err := checkFilterValues(conds, map[string]filterValue{"kind": oneOf(stock.MoveKinds...)}); err != nil {
+		return nil, err
+	}
 	n, after, err := page(req)
 	if err != nil {
 		return nil, err

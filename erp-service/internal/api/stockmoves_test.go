@@ -112,6 +112,8 @@ func TestStockMovesGRPC(t *testing.T) {
 		{filter: `sku != "W-1"`},
 		{filter: `price = "1"`},
 		{filter: `sku = "W-1"`, token: "not-a-token"},
+		{filter: `sku = "W-1" AND kind = "';select"`}, // no kind: refused, not "there are none"
+		{filter: `sku = "W-1" AND kind = "Shipment"`},
 	} {
 		_, err := e.stock.ListStockMoves(sales, &erpv1.ListStockMovesRequest{Filter: tc.filter, PageToken: tc.token})
 		if got := grpcFields(t, err, codes.InvalidArgument); len(got) != 1 {

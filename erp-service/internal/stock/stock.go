@@ -497,6 +497,9 @@ type Move struct {
 // MoveFilterFields may appear in a ListStockMoves filter.
 var MoveFilterFields = []string{"sku", "warehouse", "kind", "reference"}
 
+// MoveKinds are the values a move's kind may have, in a filter too.
+var MoveKinds = []string{string(Receipt), string(Adjusted), string(Reservation), string(Release), string(Shipped), string(Returned), string(Transferred)}
+
 // MoveQuery is a page of the stock ledger: moves matching Filter (see
 // CheckMoveFilter), after the move with id After, in ledger order (by
 // the transaction that wrote them, then id). A page ends with a next
