@@ -429,7 +429,7 @@ func checkFilterValues(conds []listing.Condition, checks map[string]filterValue)
 // field of a list ("issue_date >= \"2026-10-01\"").
 func filterDate(v string) error {
 	if _, err := civil.ParseDate(v); err != nil {
-		return fmt.Errorf("must be a date YYYY-MM-DD from 1900-01-01 on: %v", err)
+		return fmt.Errorf("must be a date YYYY-MM-DD from 1900-01-01 on: %w", err)
 	}
 	return nil
 }

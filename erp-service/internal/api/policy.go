@@ -34,7 +34,7 @@ func Policy() auth.Policy {
 		// Credit limits and payment terms are finance's business.
 		erpv1.CustomerService_UpdateCustomer_FullMethodName: {auth.Finance},
 		// Only the bridge mirrors CRM accounts.
-		erpv1.CustomerService_SyncCustomer_FullMethodName:         {auth.Integration},
+		erpv1.CustomerService_SyncCustomer_FullMethodName: {auth.Integration},
 		// A balance is what the customer's invoices and payments add up
 		// to: whoever may not read those may not read it either.
 		erpv1.CustomerService_GetCustomerBalance_FullMethodName:   moneyReaders,

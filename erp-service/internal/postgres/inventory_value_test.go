@@ -70,18 +70,6 @@ func checkInventoryValuation(t *testing.T, s *postgres.Store, pool *pgxpool.Pool
 	checkJournal(t, s, pool)
 }
 
-func mustCostedItemIn(t *testing.T, s *postgres.Store, sku, cost, currency string) {
-	t.Helper()
-	it := catalog.Item{SKU: sku, Name: "Item " + sku, ListPrice: money.Money{Currency: currency, Amount: dec("100")}}
-	c := money.Money{Currency: currency, Amount: dec(cost)}
-	if err := catalog.PrepareNew(&it, &c); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.CreateItem(context.Background(), it, ""); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // Every stock move posts what it changes of the item's value at standard
 // cost, rounded as the valuation rounds it, and a new standard cost
 // revalues the stock on hand, so the inventory account is the stock

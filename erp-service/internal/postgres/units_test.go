@@ -133,7 +133,7 @@ func TestCountUnitsTakeWholeQuantities(t *testing.T) {
 }
 
 // mustKgItem, mustKgCostedItem and mustKgCostedItemIn are mustItem,
-// mustCostedItem and mustCostedItemIn for an item measured in kg, whose
+// mustCostedItem and a costed item in another currency, measured in kg, whose
 // quantities may be fractional.
 func mustKgItem(t *testing.T, s *postgres.Store, sku, price string) {
 	t.Helper()
