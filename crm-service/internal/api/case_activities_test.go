@@ -3,6 +3,7 @@ package api_test
 import (
 	"net/url"
 	"slices"
+	"strings"
 	"testing"
 
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
@@ -213,6 +214,21 @@ func TestListCasesQuery(t *testing.T) {
 		if f := violations(t, err); !slices.Equal(f, []string{"query"}) {
 			t.Errorf("query %q: %v", q, err)
 		}
+	}
+	// A new subject is searched at once; the audit trail shows the
+	// subject's change, not the folded text the search reads.
+	late := e.createCase(a.Id, "Late delivery", "")
+	if _, err := e.cases.UpdateCase(e.service(), &crmv1.UpdateCaseRequest{
+		Case: &crmv1.Case{Id: late.Id, Subject: "Late delivery of the Printer"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"subject"}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	resp, err = e.cases.ListCases(e.service(), &crmv1.ListCasesRequest{Query: "printer delivery"})
+	if err != nil || !slices.Equal(ids(resp.Cases), []string{late.Id}) {
+		t.Fatalf("renamed case: %v %v", resp, err)
+	}
+	if trail := e.auditTrail("cases/"+late.Id, 50); len(trail) != 1 || !strings.HasPrefix(trail[0], "subject: Late delivery -> Late delivery of the Printer") {
+		t.Fatalf("audit trail of the renamed case: %v", trail)
 	}
 	// Paging through a search; its token continues no other search.
 	resp, err = e.cases.ListCases(e.service(), &crmv1.ListCasesRequest{Query: "printer", PageSize: 1})
