@@ -29,12 +29,14 @@ const (
 	TypeEmail       Type = "email"
 	TypeMeeting     Type = "meeting"
 	TypeTask        Type = "task"
+	// TypeNote is a written remark, such as an agent's comment on a case.
+	TypeNote Type = "note"
 )
 
 // Valid reports whether t is one of the types.
 func (t Type) Valid() bool {
 	switch t {
-	case TypeCall, TypeEmail, TypeMeeting, TypeTask:
+	case TypeCall, TypeEmail, TypeMeeting, TypeTask, TypeNote:
 		return true
 	}
 	return false
@@ -63,6 +65,7 @@ type Activity struct {
 	AccountID     string
 	ContactID     string
 	OpportunityID string
+	CaseID        string
 	Owner         string
 	// ActivityTime is when a logged activity happened (zero for tasks).
 	ActivityTime time.Time
@@ -93,6 +96,7 @@ const (
 	FieldAccountID     Field = "account_id"
 	FieldContactID     Field = "contact_id"
 	FieldOpportunityID Field = "opportunity_id"
+	FieldCaseID        Field = "case_id"
 	FieldOwner         Field = "owner"
 	FieldActivityTime  Field = "activity_time"
 	FieldDueTime       Field = "due_time"
@@ -102,13 +106,16 @@ const (
 
 // MutableFields are the fields Update changes when no mask is given.
 var MutableFields = []Field{FieldSubject, FieldDescription, FieldAccountID, FieldContactID, FieldOpportunityID,
-	FieldOwner, FieldActivityTime, FieldDueTime, FieldReminderTime, FieldDone}
+	FieldCaseID, FieldOwner, FieldActivityTime, FieldDueTime, FieldReminderTime, FieldDone}
 
 // ReadOnlyFields are fields an update ignores.
 var ReadOnlyFields = []string{"id", "type", "done_time", "etag", "create_time", "update_time"}
 
 // FilterFields are the fields ListActivities filters on by equality.
-var FilterFields = []string{"type", "owner", "done", "account_id", "contact_id", "opportunity_id"}
+var FilterFields = []string{"type", "owner", "done", "account_id", "contact_id", "opportunity_id", "case_id"}
+
+// linkFields are the FilterFields that hold UUIDs.
+var linkFields = []string{"account_id", "contact_id", "opportunity_id", "case_id"}
 
 // RangeFields are the fields ListActivities filters on with <, <=, > and
 // >=.
@@ -116,10 +123,10 @@ var RangeFields = []string{"due_time"}
 
 // Input is what a client sends to create or update an activity.
 type Input struct {
-	Type                                                             Type
-	Subject, Description, AccountID, ContactID, OpportunityID, Owner string
-	ActivityTime, DueTime, ReminderTime                              time.Time
-	Done                                                             bool
+	Type                                                                     Type
+	Subject, Description, AccountID, ContactID, OpportunityID, CaseID, Owner string
+	ActivityTime, DueTime, ReminderTime                                      time.Time
+	Done                                                                     bool
 }
 
 const (
@@ -156,6 +163,9 @@ func apply(a *Activity, in Input, fields []Field, now time.Time) error {
 		case FieldOpportunityID:
 			ids.Normalize(&v, string(f), &in.OpportunityID)
 			a.OpportunityID = in.OpportunityID
+		case FieldCaseID:
+			ids.Normalize(&v, string(f), &in.CaseID)
+			a.CaseID = in.CaseID
 		case FieldOwner:
 			// Stored trimmed, as opportunities and leads store theirs, so
 			// the owner filter finds the activity.
@@ -236,31 +246,42 @@ type Change struct {
 	Unchanged bool
 }
 
-// LinkAccounts are the accounts an activity's opportunity and contact
-// belong to, as a write's transaction read them: "" when there is no such
-// link or record (the write then fails on the link), and for a contact
-// at no account.
+// LinkAccounts are the accounts an activity's opportunity, case and
+// contact belong to, as a write's transaction read them: "" when there is
+// no such link or record (the write then fails on the link), and for a
+// contact at no account.
 type LinkAccounts struct {
 	Opportunity string
+	Case        string
 	Contact     string
 }
 
-// Links reads, in the transaction of a write, the accounts of an
-// opportunity and a contact ("" for none), locking both against deletion
-// and the contact against moving to another account until the write
-// commits.
-type Links func(opportunityID, contactID string) (LinkAccounts, error)
+// LinkIDs are the linked records whose accounts a write reads.
+type LinkIDs struct {
+	Opportunity, Case, Contact string
+}
 
-// Store is the persistence activities need. Links to an account, contact
-// or opportunity that does not exist are violations of account_id,
-// contact_id or opportunity_id.
+// linkIDs are a's links whose accounts its writes check.
+func (a Activity) linkIDs() LinkIDs {
+	return LinkIDs{Opportunity: a.OpportunityID, Case: a.CaseID, Contact: a.ContactID}
+}
+
+// Links reads, in the transaction of a write, the accounts of an
+// opportunity, a case and a contact ("" for none), locking them against
+// deletion and the contact against moving to another account until the
+// write commits.
+type Links func(LinkIDs) (LinkAccounts, error)
+
+// Store is the persistence activities need. Links to an account, contact,
+// opportunity or case that does not exist are violations of account_id,
+// contact_id, opportunity_id or case_id.
 type Store interface {
-	// CreateActivity reads the accounts of opportunityID and contactID
-	// (as Links does), passes them to build and inserts the activity
-	// build returns with its event, in one transaction. If requestID was
-	// used before for method, nothing is written and the activity it
-	// created is returned.
-	CreateActivity(ctx context.Context, requestID, method, opportunityID, contactID string, build func(LinkAccounts) (Activity, Event, error)) (Activity, error)
+	// CreateActivity reads the accounts of the records of links (as Links
+	// does), passes them to build and inserts the activity build returns
+	// with its event, in one transaction. If requestID was used before
+	// for method, nothing is written and the activity it created is
+	// returned.
+	CreateActivity(ctx context.Context, requestID, method string, links LinkIDs, build func(LinkAccounts) (Activity, Event, error)) (Activity, error)
 	GetActivity(ctx context.Context, id string) (Activity, error)
 	ListActivities(ctx context.Context, q Query) ([]Activity, bool, error)
 	// UpdateActivity locks the activity, passes it to fn with the Links
@@ -324,7 +345,7 @@ func (s *Service) Create(ctx context.Context, in Input, requestID string) (Activ
 		return Activity{}, err
 	}
 	a.ID = id.String()
-	return s.store.CreateActivity(ctx, requestID, MethodCreate, a.OpportunityID, a.ContactID, func(acc LinkAccounts) (Activity, Event, error) {
+	return s.store.CreateActivity(ctx, requestID, MethodCreate, a.linkIDs(), func(acc LinkAccounts) (Activity, Event, error) {
 		linked := a
 		if err := link(&linked, acc, func(Field) bool { return true }); err != nil {
 			return Activity{}, Event{}, err
@@ -338,12 +359,14 @@ func (s *Service) Create(ctx context.Context, in Input, requestID string) (Activ
 }
 
 // link derives and checks a's account from the accounts of its links: an
-// activity with an opportunity and no account takes the opportunity's
-// account; an account other than the opportunity's, or a contact at
-// another account than the activity's, is a violation. It names the field
-// the request wrote (written): account_id for an account and opportunity
-// that disagree, contact_id for a contact at another account, else the
-// other link the request changed.
+// activity with an opportunity or a case and no account takes the
+// opportunity's (else the case's) account; an account other than the
+// opportunity's or the case's, or a contact at another account than the
+// activity's, is a violation. It names the field the request wrote
+// (written): account_id for an account and opportunity (or case) that
+// disagree, case_id for a case at another account than the opportunity
+// the account came from, contact_id for a contact at another account,
+// else the other link the request changed.
 func link(a *Activity, acc LinkAccounts, written func(Field) bool) error {
 	pick := func(fields ...Field) string {
 		for _, f := range fields {
@@ -353,18 +376,33 @@ func link(a *Activity, acc LinkAccounts, written func(Field) bool) error {
 		}
 		return string(fields[len(fields)-1])
 	}
-	if acc.Opportunity != "" {
+	// fromOpportunity: the account was taken from the opportunity, so a
+	// case at another account disagrees with the opportunity.
+	fromOpportunity := false
+	for _, l := range []struct {
+		field     Field
+		what, id  string
+		accountID string
+	}{
+		{FieldOpportunityID, "opportunity", a.OpportunityID, acc.Opportunity},
+		{FieldCaseID, "case", a.CaseID, acc.Case},
+	} {
 		switch {
+		case l.accountID == "":
 		case a.AccountID == "":
-			a.AccountID = acc.Opportunity
-		case a.AccountID != acc.Opportunity:
-			return errs.Invalid(pick(FieldAccountID, FieldOpportunityID),
-				"account %s is not the account of opportunity %s (%s); leave account_id empty to take the opportunity's",
-				a.AccountID, a.OpportunityID, acc.Opportunity)
+			a.AccountID = l.accountID
+			fromOpportunity = l.field == FieldOpportunityID
+		case a.AccountID != l.accountID && fromOpportunity:
+			return errs.Invalid(pick(FieldCaseID, FieldOpportunityID), "case %s is at account %s, not at the account of opportunity %s (%s)",
+				a.CaseID, l.accountID, a.OpportunityID, a.AccountID)
+		case a.AccountID != l.accountID:
+			return errs.Invalid(pick(FieldAccountID, l.field),
+				"account %s is not the account of %s %s (%s); leave account_id empty to take the %s's",
+				a.AccountID, l.what, l.id, l.accountID, l.what)
 		}
 	}
 	if acc.Contact != "" && a.AccountID != "" && acc.Contact != a.AccountID {
-		return errs.Invalid(pick(FieldContactID, FieldAccountID, FieldOpportunityID),
+		return errs.Invalid(pick(FieldContactID, FieldAccountID, FieldOpportunityID, FieldCaseID),
 			"contact %s is at account %s, not at the activity's account %s", a.ContactID, acc.Contact, a.AccountID)
 	}
 	return nil
@@ -382,7 +420,7 @@ func (s *Service) Get(ctx context.Context, id string) (Activity, error) {
 // List returns a page of activities and whether more follow.
 func (s *Service) List(ctx context.Context, q Query) ([]Activity, bool, error) {
 	var v errs.Violations
-	for _, f := range []string{"account_id", "contact_id", "opportunity_id"} {
+	for _, f := range linkFields {
 		if id, ok := q.Equal[f]; ok {
 			c, valid := ids.Canonical(id)
 			if !valid {
@@ -435,8 +473,9 @@ func (s *Service) Update(ctx context.Context, id string, in Input, fields []Fiel
 		}
 		// Links are checked when they change: a contact that moved to
 		// another account since does not block other edits.
-		if next.AccountID != cur.AccountID || next.ContactID != cur.ContactID || next.OpportunityID != cur.OpportunityID {
-			acc, err := links(next.OpportunityID, next.ContactID)
+		if next.AccountID != cur.AccountID || next.ContactID != cur.ContactID || next.OpportunityID != cur.OpportunityID ||
+			next.CaseID != cur.CaseID {
+			acc, err := links(next.linkIDs())
 			if err != nil {
 				return Change{}, err
 			}
@@ -460,7 +499,7 @@ func (s *Service) Update(ctx context.Context, id string, in Input, fields []Fiel
 // same reports whether two states differ in nothing a client writes.
 func same(a, b Activity) bool {
 	return a.Subject == b.Subject && a.Description == b.Description && a.AccountID == b.AccountID &&
-		a.ContactID == b.ContactID && a.OpportunityID == b.OpportunityID && a.Owner == b.Owner &&
+		a.ContactID == b.ContactID && a.OpportunityID == b.OpportunityID && a.CaseID == b.CaseID && a.Owner == b.Owner &&
 		a.ActivityTime.Equal(b.ActivityTime) && a.DueTime.Equal(b.DueTime) && a.ReminderTime.Equal(b.ReminderTime) &&
 		a.Done == b.Done
 }
@@ -500,7 +539,7 @@ func (s *Service) Delete(ctx context.Context, id, etag string) error {
 }
 
 // Unlink returns a without its link in field (FieldAccountID,
-// FieldContactID or FieldOpportunityID), whose record is being deleted, as
+// FieldContactID, FieldOpportunityID or FieldCaseID), whose record is being deleted, as
 // an update of its own: at the next version and update time, with its
 // updated event. The deletion's transaction writes it.
 func (s *Service) Unlink(a Activity, field Field) (Activity, Event, error) {
@@ -511,6 +550,8 @@ func (s *Service) Unlink(a Activity, field Field) (Activity, Event, error) {
 		a.ContactID = ""
 	case FieldOpportunityID:
 		a.OpportunityID = ""
+	case FieldCaseID:
+		a.CaseID = ""
 	default:
 		return Activity{}, Event{}, fmt.Errorf("unlink activity %s: %s is no link", a.ID, field)
 	}

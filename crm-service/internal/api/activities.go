@@ -23,6 +23,7 @@ var activityTypes = map[activity.Type]crmv1.ActivityType{
 	activity.TypeEmail:   crmv1.ActivityType_ACTIVITY_TYPE_EMAIL,
 	activity.TypeMeeting: crmv1.ActivityType_ACTIVITY_TYPE_MEETING,
 	activity.TypeTask:    crmv1.ActivityType_ACTIVITY_TYPE_TASK,
+	activity.TypeNote:    crmv1.ActivityType_ACTIVITY_TYPE_NOTE,
 }
 
 func activityTypeFromProto(t crmv1.ActivityType) activity.Type {
@@ -45,7 +46,7 @@ func activityFilterValue(field, value string) (string, error) {
 func activityToProto(a activity.Activity) *crmv1.Activity {
 	return &crmv1.Activity{
 		Id: a.ID, Type: activityTypes[a.Type], Subject: a.Subject, Description: a.Description,
-		AccountId: a.AccountID, ContactId: a.ContactID, OpportunityId: a.OpportunityID, Owner: a.Owner,
+		AccountId: a.AccountID, ContactId: a.ContactID, OpportunityId: a.OpportunityID, CaseId: a.CaseID, Owner: a.Owner,
 		ActivityTime: timeToProto(a.ActivityTime), DueTime: timeToProto(a.DueTime), ReminderTime: timeToProto(a.ReminderTime),
 		Done: a.Done, DoneTime: timeToProto(a.DoneTime),
 		Etag: a.ETag(), CreateTime: timeToProto(a.CreateTime), UpdateTime: timeToProto(a.UpdateTime),
@@ -74,7 +75,8 @@ func activityInput(a *crmv1.Activity) (activity.Input, error) {
 	var v errs.Violations
 	in := activity.Input{
 		Type: activityTypeFromProto(a.GetType()), Subject: a.GetSubject(), Description: a.GetDescription(),
-		AccountID: a.GetAccountId(), ContactID: a.GetContactId(), OpportunityID: a.GetOpportunityId(), Owner: a.GetOwner(),
+		AccountID: a.GetAccountId(), ContactID: a.GetContactId(), OpportunityID: a.GetOpportunityId(), CaseID: a.GetCaseId(),
+		Owner:        a.GetOwner(),
 		ActivityTime: timeInput(&v, "activity_time", a.GetActivityTime()),
 		DueTime:      timeInput(&v, "due_time", a.GetDueTime()),
 		ReminderTime: timeInput(&v, "reminder_time", a.GetReminderTime()),

@@ -107,7 +107,7 @@ func (s *caseServer) ListCases(ctx context.Context, req *crmv1.ListCasesRequest)
 	if err != nil {
 		return nil, err
 	}
-	list, more, err := s.svc.List(ctx, servicecase.Query{Equal: p.equal, After: p.after, Limit: p.limit})
+	list, more, err := s.svc.List(ctx, servicecase.Query{Equal: p.equal, Text: req.GetQuery(), After: p.after, Limit: p.limit})
 	if err != nil {
 		return nil, err
 	}

@@ -136,7 +136,7 @@ func Serve(ctx context.Context, cfg Config, stdout io.Writer, started func(*serv
 	// Deleting an account, contact or opportunity clears it from the
 	// activities (and cases) that name it through their services.
 	activities := activity.NewService(store, api.Payloads{}, time.Now)
-	cases := servicecase.NewService(store, api.Payloads{}, time.Now)
+	cases := servicecase.NewService(store, api.Payloads{}, activities, time.Now)
 	accounts := account.NewService(store, api.Payloads{}, activities, time.Now)
 	opportunities := pipeline.NewService(store, api.Payloads{}, activities, time.Now)
 	changes := pgnotify.NewHub(func(ctx context.Context) (*pgx.Conn, error) {

@@ -15,28 +15,28 @@ import (
 var _ activity.Store = (*Store)(nil)
 
 const activityCols = `id, type, subject, description, account_id, contact_id, opportunity_id, owner,
-activity_time, due_time, reminder_time, done, done_time, version, create_time, update_time`
+activity_time, due_time, reminder_time, done, done_time, version, create_time, update_time, case_id`
 
 // Filter columns; (owner, done, id), (type, id) and each link (column, id)
 // are indexed.
 var activityFilterCols = map[string]string{
 	"type": "type", "owner": "owner", "done": "done", "account_id": "account_id",
-	"contact_id": "contact_id", "opportunity_id": "opportunity_id",
+	"contact_id": "contact_id", "opportunity_id": "opportunity_id", "case_id": "case_id",
 }
 
 func scanActivity(row pgx.Row) (activity.Activity, error) {
 	var a activity.Activity
-	var acc, con, opp *string
+	var acc, con, opp, cas *string
 	var at, due, remind, done *time.Time
 	err := row.Scan(&a.ID, &a.Type, &a.Subject, &a.Description, &acc, &con, &opp, &a.Owner,
-		&at, &due, &remind, &a.Done, &done, &a.Version, &a.CreateTime, &a.UpdateTime)
+		&at, &due, &remind, &a.Done, &done, &a.Version, &a.CreateTime, &a.UpdateTime, &cas)
 	if err != nil {
 		return activity.Activity{}, err
 	}
 	for _, p := range []struct {
 		src *string
 		dst *string
-	}{{acc, &a.AccountID}, {con, &a.ContactID}, {opp, &a.OpportunityID}} {
+	}{{acc, &a.AccountID}, {con, &a.ContactID}, {opp, &a.OpportunityID}, {cas, &a.CaseID}} {
 		if p.src != nil {
 			*p.dst = *p.src
 		}
@@ -63,6 +63,8 @@ func linkError(err error, a activity.Activity) error {
 		return errs.Invalid("contact_id", "contact %q not found", a.ContactID)
 	case pg.IsForeignKeyViolation(err, "activities_opportunity_id_fkey"):
 		return errs.Invalid("opportunity_id", "opportunity %q not found", a.OpportunityID)
+	case pg.IsForeignKeyViolation(err, "activities_case_id_fkey"):
+		return errs.Invalid("case_id", "case %q not found", a.CaseID)
 	}
 	return nil
 }
@@ -70,11 +72,20 @@ func linkError(err error, a activity.Activity) error {
 // Reading the account of a linked record locks it FOR KEY SHARE: it
 // cannot be deleted before the write commits, nor move to another account
 // (contacts change only after a FOR UPDATE lock; an opportunity's account
-// never changes).
+// never changes, nor does a case's).
 const (
 	opportunityAccountSQL = `SELECT account_id::text FROM opportunities WHERE id = $1 FOR KEY SHARE`
+	caseAccountSQL        = `SELECT account_id::text FROM cases WHERE id = $1 FOR KEY SHARE`
 	contactAccountSQL     = `SELECT account_id::text FROM contacts WHERE id = $1 FOR KEY SHARE`
 )
+
+// queueLinkAccounts queues reading the accounts of the records of links
+// into *acc (see queueAccountOf).
+func queueLinkAccounts(b *pgx.Batch, links activity.LinkIDs, acc *activity.LinkAccounts) {
+	queueAccountOf(b, opportunityAccountSQL, links.Opportunity, &acc.Opportunity)
+	queueAccountOf(b, caseAccountSQL, links.Case, &acc.Case)
+	queueAccountOf(b, contactAccountSQL, links.Contact, &acc.Contact)
+}
 
 // queueAccountOf queues the reading of the account of one record with
 // sql (opportunityAccountSQL, contactAccountSQL) into *into: "" when id
@@ -103,7 +114,7 @@ func queueAccountOf(b *pgx.Batch, sql, id string, into *string) {
 // CreateActivity implements activity.Store: one round trip begins the
 // transaction and reads the request id and the accounts of the links, one
 // writes the activity and its event and commits.
-func (s *Store) CreateActivity(ctx context.Context, requestID, method, opportunityID, contactID string, build func(activity.LinkAccounts) (activity.Activity, activity.Event, error)) (activity.Activity, error) {
+func (s *Store) CreateActivity(ctx context.Context, requestID, method string, links activity.LinkIDs, build func(activity.LinkAccounts) (activity.Activity, activity.Event, error)) (activity.Activity, error) {
 	var out activity.Activity
 	err := onceMore(func() error {
 		var used *usedKey
@@ -114,8 +125,7 @@ func (s *Store) CreateActivity(ctx context.Context, requestID, method, opportuni
 			if requestID != "" {
 				lookupKey(b, requestID, &used)
 			}
-			queueAccountOf(b, opportunityAccountSQL, opportunityID, &acc.Opportunity)
-			queueAccountOf(b, contactAccountSQL, contactID, &acc.Contact)
+			queueLinkAccounts(b, links, &acc)
 		}, func() (*pgx.Batch, error) {
 			if used != nil {
 				return nil, errReplayOf(used)
@@ -130,11 +140,11 @@ func (s *Store) CreateActivity(ctx context.Context, requestID, method, opportuni
 				recordKey(ctx, w, requestID, method, a.ID)
 			}
 			w.Queue(`INSERT INTO activities (id, type, subject, description, account_id, contact_id, opportunity_id, owner,
-activity_time, due_time, reminder_time, done, done_time, version, create_time, update_time)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+activity_time, due_time, reminder_time, done, done_time, version, create_time, update_time, case_id)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
 				a.ID, a.Type, a.Subject, a.Description, nullable(a.AccountID), nullable(a.ContactID), nullable(a.OpportunityID),
 				a.Owner, timestamp(a.ActivityTime), timestamp(a.DueTime), timestamp(a.ReminderTime), a.Done, timestamp(a.DoneTime),
-				a.Version, a.CreateTime, a.UpdateTime)
+				a.Version, a.CreateTime, a.UpdateTime, nullable(a.CaseID))
 			if err := queueEvent(ctx, w, ev.Type, ev.Key, ev.Payload); err != nil {
 				return nil, err
 			}
@@ -167,23 +177,29 @@ func (s *Store) GetActivity(ctx context.Context, id string) (activity.Activity, 
 	return a, nil
 }
 
-// ListActivities implements activity.Store.
-func (s *Store) ListActivities(ctx context.Context, q activity.Query) ([]activity.Activity, bool, error) {
+// listActivitiesSQL is the query of a page of activities, and its
+// arguments.
+func listActivitiesSQL(q activity.Query) (string, []any, error) {
 	var extra []string
 	var extraArgs []any
 	for _, r := range q.Ranges {
 		if r.Field != "due_time" {
-			return nil, false, errs.Invalid("filter", "cannot compare %q", r.Field)
+			return "", nil, errs.Invalid("filter", "cannot compare %q", r.Field)
 		}
 		switch r.Op {
 		case "<", "<=", ">", ">=":
 		default:
-			return nil, false, errs.Invalid("filter", "cannot compare %q with %s", r.Field, r.Op)
+			return "", nil, errs.Invalid("filter", "cannot compare %q with %s", r.Field, r.Op)
 		}
 		extra = append(extra, "due_time "+r.Op+" $?")
 		extraArgs = append(extraArgs, r.At)
 	}
-	sql, args, err := listQueryWhere(`SELECT `+activityCols+` FROM activities`, "id", activityFilterCols, q.Equal, extra, extraArgs, q.After, q.Limit)
+	return listQueryWhere(`SELECT `+activityCols+` FROM activities`, "id", activityFilterCols, q.Equal, extra, extraArgs, q.After, q.Limit)
+}
+
+// ListActivities implements activity.Store.
+func (s *Store) ListActivities(ctx context.Context, q activity.Query) ([]activity.Activity, bool, error) {
+	sql, args, err := listActivitiesSQL(q)
 	if err != nil {
 		return nil, false, err
 	}
@@ -213,11 +229,10 @@ func (s *Store) UpdateActivity(ctx context.Context, id string, fn func(activity.
 		if err != nil {
 			return err
 		}
-		links := func(opportunityID, contactID string) (activity.LinkAccounts, error) {
+		links := func(ids activity.LinkIDs) (activity.LinkAccounts, error) {
 			var acc activity.LinkAccounts
 			b := &pgx.Batch{}
-			queueAccountOf(b, opportunityAccountSQL, opportunityID, &acc.Opportunity)
-			queueAccountOf(b, contactAccountSQL, contactID, &acc.Contact)
+			queueLinkAccounts(b, ids, &acc)
 			if b.Len() == 0 {
 				return acc, nil
 			}
@@ -234,10 +249,10 @@ func (s *Store) UpdateActivity(ctx context.Context, id string, fn func(activity.
 		a := ch.Activity
 		_, err = tx.Exec(ctx, `UPDATE activities SET subject = $2, description = $3, account_id = $4, contact_id = $5,
 opportunity_id = $6, owner = $7, activity_time = $8, due_time = $9, reminder_time = $10, done = $11, done_time = $12,
-version = $13, update_time = $14 WHERE id = $1`,
+version = $13, update_time = $14, case_id = $15 WHERE id = $1`,
 			id, a.Subject, a.Description, nullable(a.AccountID), nullable(a.ContactID), nullable(a.OpportunityID), a.Owner,
 			timestamp(a.ActivityTime), timestamp(a.DueTime), timestamp(a.ReminderTime), a.Done, timestamp(a.DoneTime),
-			a.Version, a.UpdateTime)
+			a.Version, a.UpdateTime, nullable(a.CaseID))
 		if lerr := linkError(err, a); lerr != nil {
 			return lerr
 		}
@@ -335,7 +350,7 @@ func (s *Store) RemindDue(ctx context.Context, now time.Time, limit int, fn func
 }
 
 // queueLinkedActivities queues locking the activities whose link column
-// col (account_id, contact_id, opportunity_id) names id, their key locks
+// col (account_id, contact_id, opportunity_id, case_id) names id, their key locks
 // in id order and then their rows, and reading them into out. The caller
 // has locked the record they name FOR UPDATE before, so no write links
 // another activity to it meanwhile (writes lock what they link FOR KEY
@@ -351,16 +366,17 @@ func queueWriteLinks(ctx context.Context, b *pgx.Batch, u activity.Unlinked) err
 		return nil
 	}
 	n := len(u.Activities)
-	ids, accounts, contacts, opps := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	ids, accounts, contacts, opps, cases := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	versions, times := make([]int64, n), make([]time.Time, n)
 	for i, a := range u.Activities {
-		ids[i], accounts[i], contacts[i], opps[i], versions[i], times[i] = a.ID, a.AccountID, a.ContactID, a.OpportunityID, a.Version, a.UpdateTime
+		ids[i], accounts[i], contacts[i], opps[i], cases[i] = a.ID, a.AccountID, a.ContactID, a.OpportunityID, a.CaseID
+		versions[i], times[i] = a.Version, a.UpdateTime
 	}
 	b.Queue(`UPDATE activities a SET account_id = nullif(r.account, '')::uuid, contact_id = nullif(r.contact, '')::uuid,
-  opportunity_id = nullif(r.opportunity, '')::uuid, version = r.version, update_time = r.time
-FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::timestamptz[])
-  AS r(id, account, contact, opportunity, version, time)
-WHERE a.id = r.id`, ids, accounts, contacts, opps, versions, times)
+  opportunity_id = nullif(r.opportunity, '')::uuid, case_id = nullif(r.case_id, '')::uuid, version = r.version, update_time = r.time
+FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::timestamptz[], $7::text[])
+  AS r(id, account, contact, opportunity, version, time, case_id)
+WHERE a.id = r.id`, ids, accounts, contacts, opps, versions, times, cases)
 	for _, ev := range u.Events {
 		if err := queueEvent(ctx, b, ev.Type, ev.Key, ev.Payload); err != nil {
 			return err

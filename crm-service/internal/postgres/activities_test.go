@@ -18,7 +18,7 @@ func TestRemindDueSkipsActivitiesBeingWritten(t *testing.T) {
 		ID: newID(t), Type: activity.TypeTask, Subject: "Call back", Owner: "ana",
 		DueTime: now.Add(time.Hour), ReminderTime: now.Add(-time.Minute), Version: 1, CreateTime: now, UpdateTime: now,
 	}
-	if _, err := f.store.CreateActivity(ctx, "", activity.MethodCreate, "", "", func(activity.LinkAccounts) (activity.Activity, activity.Event, error) {
+	if _, err := f.store.CreateActivity(ctx, "", activity.MethodCreate, activity.LinkIDs{}, func(activity.LinkAccounts) (activity.Activity, activity.Event, error) {
 		return a, activity.Event{Type: activity.EventCreated, Key: a.ID, Payload: []byte(`{}`)}, nil
 	}); err != nil {
 		t.Fatal(err)

@@ -3,10 +3,12 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/seamhq/seam/crm-service/internal/activity"
 	"github.com/seamhq/seam/crm-service/internal/servicecase"
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/pg"
@@ -27,6 +29,9 @@ var caseFilterCols = map[string]string{
 	// are found through the accounts.
 	"account_payment_status": "a.payment_status",
 }
+
+// likeEscaper makes text match itself in a LIKE pattern.
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
 func scanCase(row pgx.Row) (servicecase.Case, error) {
 	var c servicecase.Case
@@ -130,8 +135,8 @@ func (s *Store) GetCase(ctx context.Context, id string) (servicecase.Case, error
 	return c, nil
 }
 
-// ListCases implements servicecase.Store.
-func (s *Store) ListCases(ctx context.Context, q servicecase.Query) ([]servicecase.Case, bool, error) {
+// listCasesSQL is the query of a page of cases, and its arguments.
+func listCasesSQL(q servicecase.Query) (string, []any, error) {
 	var extra []string
 	var extraArgs []any
 	if q.Breached != nil {
@@ -146,7 +151,18 @@ func (s *Store) ListCases(ctx context.Context, q servicecase.Query) ([]serviceca
 		extra = append(extra, `(c.status IN ('resolved', 'closed')) = $?`)
 		extraArgs = append(extraArgs, !*q.Open)
 	}
-	sql, args, err := listQueryWhere(`SELECT `+caseCols+caseFrom, "c.id", caseFilterCols, q.Equal, extra, extraArgs, q.After, q.Limit)
+	// Each word is looked for in the folded subject and description
+	// (migration 0032), folded the same way, through the trigram index.
+	for _, w := range q.Words {
+		extra = append(extra, `c.search_fold LIKE ('%' || `+foldName("$?")+` || '%')`)
+		extraArgs = append(extraArgs, likeEscaper.Replace(w))
+	}
+	return listQueryWhere(`SELECT `+caseCols+caseFrom, "c.id", caseFilterCols, q.Equal, extra, extraArgs, q.After, q.Limit)
+}
+
+// ListCases implements servicecase.Store.
+func (s *Store) ListCases(ctx context.Context, q servicecase.Query) ([]servicecase.Case, bool, error) {
+	sql, args, err := listCasesSQL(q)
 	if err != nil {
 		return nil, false, err
 	}
@@ -222,21 +238,37 @@ sla_paused_at = $12, sla_paused_for = $13 WHERE id = $1`,
 	return out, nil
 }
 
-// DeleteCase implements servicecase.Store.
-func (s *Store) DeleteCase(ctx context.Context, id string, fn func(servicecase.Case) (servicecase.Event, error)) error {
+// DeleteCase implements servicecase.Store: the case is locked first, so
+// no write links another activity to it meanwhile (writes lock the case
+// they link FOR KEY SHARE), then the activities that name it.
+func (s *Store) DeleteCase(ctx context.Context, id string, fn func(servicecase.Case, []activity.Activity) (servicecase.Deletion, error)) error {
 	return pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		cur, err := lockCase(ctx, tx, id)
 		if err != nil {
 			return err
 		}
-		ev, err := fn(cur)
+		var linked []activity.Activity
+		b := &pgx.Batch{}
+		queueLinkedActivities(b, "case_id", id, &linked)
+		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+			return fmt.Errorf("lock the activities of case %s: %w", id, err)
+		}
+		d, err := fn(cur, linked)
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `DELETE FROM cases WHERE id = $1`, id); err != nil {
+		w := &pgx.Batch{}
+		if err := queueWriteLinks(ctx, w, d.Activities); err != nil {
+			return err
+		}
+		w.Queue(`DELETE FROM cases WHERE id = $1`, id)
+		if err := queueEvent(ctx, w, d.Event.Type, d.Event.Key, d.Event.Payload); err != nil {
+			return err
+		}
+		if err := tx.SendBatch(ctx, w).Close(); err != nil {
 			return fmt.Errorf("delete case %s: %w", id, err)
 		}
-		return appendEvent(ctx, tx, ev.Type, ev.Key, ev.Payload)
+		return nil
 	})
 }
 

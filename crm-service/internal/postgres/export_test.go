@@ -1,5 +1,12 @@
 package postgres
 
+import (
+	"github.com/jackc/pgx/v5"
+
+	"github.com/seamhq/seam/crm-service/internal/activity"
+	"github.com/seamhq/seam/crm-service/internal/servicecase"
+)
+
 // The search queries, for the EXPLAIN test.
 var (
 	SearchNamesSQL  = searchNamesSQL
@@ -14,4 +21,23 @@ func ListContactsSQL(equal map[string]string, limit int) (string, []any, error) 
 		return "", nil, err
 	}
 	return sql, args[1:], nil // without the query mode a filtered list is sent in
+}
+
+// ListCasesSQL and ListActivitiesSQL are the queries ListCases and
+// ListActivities send, and their arguments, for the EXPLAIN tests.
+func ListCasesSQL(q servicecase.Query) (string, []any, error) { return withoutMode(listCasesSQL(q)) }
+
+func ListActivitiesSQL(q activity.Query) (string, []any, error) {
+	return withoutMode(listActivitiesSQL(q))
+}
+
+// withoutMode drops the query mode a filtered list is sent in.
+func withoutMode(sql string, args []any, err error) (string, []any, error) {
+	if err != nil || len(args) == 0 {
+		return sql, args, err
+	}
+	if _, ok := args[0].(pgx.QueryExecMode); ok {
+		args = args[1:]
+	}
+	return sql, args, nil
 }

@@ -9,10 +9,12 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
 	"github.com/seamhq/seam/crm-service/internal/account"
+	"github.com/seamhq/seam/crm-service/internal/activity"
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/ids"
 )
@@ -241,9 +243,52 @@ type Query struct {
 	BreachedAt time.Time
 	// Open, when set, keeps only cases that are (true) or are not
 	// (false) neither resolved nor closed.
-	Open  *bool
+	Open *bool
+	// Text is a text search as the client sent it: its words, each of
+	// MinWord characters or more, must all occur in the subject or the
+	// description, case ignored. List splits it into Words.
+	Text string
+	// Words are the words of Text (none: no text search).
+	Words []string
 	After string
 	Limit int
+}
+
+// Bounds of a text search of cases: a word shorter than MinWord
+// characters would match nearly every case and cannot use the trigram
+// index.
+const (
+	MinWord   = 3
+	MaxWords  = 10
+	MaxSearch = 200
+)
+
+// parseText splits a text search into its words, naming query when it is
+// not one.
+func parseText(v *errs.Violations, text string) []string {
+	text = strings.TrimSpace(text)
+	switch {
+	case text == "":
+		return nil
+	case !utf8.ValidString(text) || strings.ContainsRune(text, 0):
+		v.Add("query", "must be valid text")
+		return nil
+	case utf8.RuneCountInString(text) > MaxSearch:
+		v.Add("query", "must be at most %d characters", MaxSearch)
+		return nil
+	}
+	words := strings.Fields(text)
+	if len(words) > MaxWords {
+		v.Add("query", "must have at most %d words, got %d", MaxWords, len(words))
+		return nil
+	}
+	for _, w := range words {
+		if utf8.RuneCountInString(w) < MinWord {
+			v.Add("query", "each word must have at least %d characters, got %q", MinWord, w)
+			return nil
+		}
+	}
+	return words
 }
 
 // Event is a change to record in the feed.
@@ -281,7 +326,17 @@ type Store interface {
 	// UpdateCase locks the case, passes it to fn with the ContactAccount
 	// of the transaction and applies the change fn returns.
 	UpdateCase(ctx context.Context, id string, fn func(cur Case, contactAccount ContactAccount) (Change, error)) (Case, error)
-	DeleteCase(ctx context.Context, id string, fn func(cur Case) (Event, error)) error
+	// DeleteCase locks the case and the activities that name it, passes
+	// them to fn, writes the activities fn unlinked, deletes the case and
+	// records fn's event, in one transaction.
+	DeleteCase(ctx context.Context, id string, fn func(cur Case, activities []activity.Activity) (Deletion, error)) error
+}
+
+// Deletion is what deleting a case writes: the activities that named it,
+// without it, and the case's deleted event.
+type Deletion struct {
+	Activities activity.Unlinked
+	Event      Event
 }
 
 // Encoder renders a case as an event payload; now sets the breach flag.
@@ -291,14 +346,17 @@ type Encoder interface {
 
 // Service carries out the case use cases.
 type Service struct {
-	store Store
-	enc   Encoder
-	now   func() time.Time
+	store      Store
+	enc        Encoder
+	activities *activity.Service
+	now        func() time.Time
 }
 
-// NewService returns a Service; now is the clock (also for breach flags).
-func NewService(store Store, enc Encoder, now func() time.Time) *Service {
-	return &Service{store: store, enc: enc, now: func() time.Time { return now().UTC().Truncate(time.Microsecond) }}
+// NewService returns a Service that unlinks the activities of a deleted
+// case through activities; now is the clock (also for breach flags).
+func NewService(store Store, enc Encoder, activities *activity.Service, now func() time.Time) *Service {
+	return &Service{store: store, enc: enc, activities: activities,
+		now: func() time.Time { return now().UTC().Truncate(time.Microsecond) }}
 }
 
 // Now is the service's clock, for the breach flag of what it returns.
@@ -398,6 +456,7 @@ func (s *Service) List(ctx context.Context, q Query) ([]Case, bool, error) {
 			v.Add("filter", "breached must be true or false, got %q", b)
 		}
 	}
+	q.Words = parseText(&v, q.Text)
 	if o, ok := q.Equal["open"]; ok {
 		delete(q.Equal, "open")
 		switch o {
@@ -520,20 +579,30 @@ func (s *Service) UnlinkContact(list []Case) ([]Case, []Event, error) {
 	return out, events, nil
 }
 
-// Delete removes a case; a non-empty etag must match.
+// Delete removes a case; a non-empty etag must match. The activities that
+// name it (its calls, notes and tasks) lose it, each as an update of its
+// own, and stay with the account.
 func (s *Service) Delete(ctx context.Context, id, etag string) error {
 	id, err := ids.UUID("id", id)
 	if err != nil {
 		return err
 	}
-	return s.store.DeleteCase(ctx, id, func(cur Case) (Event, error) {
+	return s.store.DeleteCase(ctx, id, func(cur Case, activities []activity.Activity) (Deletion, error) {
 		if err := errs.CheckEtag(etag, cur.ETag(), "case "+id); err != nil {
-			return Event{}, err
+			return Deletion{}, err
+		}
+		var d Deletion
+		var err error
+		if d.Activities, err = s.activities.UnlinkAll(activities, activity.FieldCaseID); err != nil {
+			return Deletion{}, err
 		}
 		now := s.now()
 		gone := cur
 		gone.Version++
 		gone.UpdateTime = now
-		return s.event(EventDeleted, gone, now)
+		if d.Event, err = s.event(EventDeleted, gone, now); err != nil {
+			return Deletion{}, err
+		}
+		return d, nil
 	})
 }

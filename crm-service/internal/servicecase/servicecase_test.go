@@ -1,8 +1,13 @@
 package servicecase
 
 import (
+	"errors"
+	"slices"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/seamhq/seam/platform/errs"
 )
 
 func TestSLAAndBreach(t *testing.T) {
@@ -95,5 +100,42 @@ func TestSLAPausesWhileWaitingOnCustomer(t *testing.T) {
 	move(StatusClosed, at(70))
 	if !c.SLAPausedSince().IsZero() {
 		t.Errorf("closed: paused since %v", c.SLAPausedSince())
+	}
+}
+
+// A text search is split into words at spaces; one that the trigram index
+// cannot serve, or too long, is a violation of query.
+func TestParseText(t *testing.T) {
+	for _, tc := range []struct {
+		text string
+		want []string
+		bad  bool
+	}{
+		{"", nil, false},
+		{"   ", nil, false},
+		{" printer\tjam\n", []string{"printer", "jam"}, false},
+		{"Ärg", []string{"Ärg"}, false},
+		{"printer to", nil, true},
+		{"ab", nil, true},
+		{"one two three four five six seven eight nine ten", []string{"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"}, false},
+		{"one two three four five six seven eight nine ten eleven", nil, true},
+		{strings.Repeat("x", MaxSearch), []string{strings.Repeat("x", MaxSearch)}, false},
+		{strings.Repeat("x", MaxSearch+1), nil, true},
+		{"jam\x00med", nil, true},
+		{"jam\xffmed", nil, true},
+	} {
+		var v errs.Violations
+		got := parseText(&v, tc.text)
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%q: words %q, want %q", tc.text, got, tc.want)
+		}
+		err := v.Err()
+		if tc.bad != (err != nil) {
+			t.Errorf("%q: error %v, want one: %v", tc.text, err, tc.bad)
+		}
+		var e *errs.Error
+		if err != nil && (!errors.As(err, &e) || len(e.Violations) != 1 || e.Violations[0].Field != "query") {
+			t.Errorf("%q: %v is not a violation of query", tc.text, err)
+		}
 	}
 }

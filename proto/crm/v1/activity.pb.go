@@ -34,6 +34,9 @@ const (
 	ActivityType_ACTIVITY_TYPE_MEETING     ActivityType = 3
 	// A task has a due time, a reminder and is done or not.
 	ActivityType_ACTIVITY_TYPE_TASK ActivityType = 4
+	// A written remark, such as a service agent's comment on a case. Like a
+	// call, it has an activity_time (when it was written, by default).
+	ActivityType_ACTIVITY_TYPE_NOTE ActivityType = 5
 )
 
 // Enum value maps for ActivityType.
@@ -44,6 +47,7 @@ var (
 		2: "ACTIVITY_TYPE_EMAIL",
 		3: "ACTIVITY_TYPE_MEETING",
 		4: "ACTIVITY_TYPE_TASK",
+		5: "ACTIVITY_TYPE_NOTE",
 	}
 	ActivityType_value = map[string]int32{
 		"ACTIVITY_TYPE_UNSPECIFIED": 0,
@@ -51,6 +55,7 @@ var (
 		"ACTIVITY_TYPE_EMAIL":       2,
 		"ACTIVITY_TYPE_MEETING":     3,
 		"ACTIVITY_TYPE_TASK":        4,
+		"ACTIVITY_TYPE_NOTE":        5,
 	}
 )
 
@@ -81,7 +86,7 @@ func (ActivityType) EnumDescriptor() ([]byte, []int) {
 	return file_crm_v1_activity_proto_rawDescGZIP(), []int{0}
 }
 
-// Activity is a logged call, email or meeting, or a task.
+// Activity is a logged call, email, meeting or note, or a task.
 type Activity struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Read-only (UUID).
@@ -94,17 +99,20 @@ type Activity struct {
 	Subject string `protobuf:"bytes,3,opt,name=subject,proto3" json:"subject,omitempty"`
 	// At most 10000 characters.
 	Description string `protobuf:"bytes,4,opt,name=description,proto3" json:"description,omitempty"`
-	// Optional links (UUIDs); each must exist. Deleting the linked record
-	// clears the link. With an opportunity and no account, the account is
-	// the opportunity's. The links must agree: an account other than the
-	// opportunity's, or a contact at another account, is INVALID_ARGUMENT.
+	// Optional links (UUIDs); each must exist (one that does not is
+	// INVALID_ARGUMENT on its field). Deleting the linked record clears the
+	// link. With an opportunity or a case and no account, the account is
+	// the opportunity's (else the case's). The links must agree: an account
+	// other than the opportunity's or the case's, a case at another account
+	// than the opportunity, or a contact at another account, is
+	// INVALID_ARGUMENT.
 	AccountId     string `protobuf:"bytes,5,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
 	ContactId     string `protobuf:"bytes,6,opt,name=contact_id,json=contactId,proto3" json:"contact_id,omitempty"`
 	OpportunityId string `protobuf:"bytes,7,opt,name=opportunity_id,json=opportunityId,proto3" json:"opportunity_id,omitempty"`
 	// The user who owns the activity or must do the task.
 	Owner string `protobuf:"bytes,8,opt,name=owner,proto3" json:"owner,omitempty"`
-	// Calls, emails, meetings: when it happened; defaults to the creation
-	// time. Not for tasks.
+	// Calls, emails, meetings, notes: when it happened; defaults to the
+	// creation time. Not for tasks.
 	ActivityTime *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=activity_time,json=activityTime,proto3" json:"activity_time,omitempty"`
 	// Tasks only: when it is due; not before the task's creation.
 	DueTime *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=due_time,json=dueTime,proto3" json:"due_time,omitempty"`
@@ -115,9 +123,13 @@ type Activity struct {
 	// When the task was marked done. Read-only.
 	DoneTime *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=done_time,json=doneTime,proto3" json:"done_time,omitempty"`
 	// Changes on every write; send it back on update to detect conflicts.
-	Etag          string                 `protobuf:"bytes,14,opt,name=etag,proto3" json:"etag,omitempty"`
-	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,15,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
-	UpdateTime    *timestamppb.Timestamp `protobuf:"bytes,16,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	Etag       string                 `protobuf:"bytes,14,opt,name=etag,proto3" json:"etag,omitempty"`
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,15,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,16,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	// Optional link to a service case (UUID), under the rules of the links
+	// above: a call or note about the case, or a task to follow it up. A
+	// closed case still takes notes.
+	CaseId        string `protobuf:"bytes,17,opt,name=case_id,json=caseId,proto3" json:"case_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -264,6 +276,13 @@ func (x *Activity) GetUpdateTime() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Activity) GetCaseId() string {
+	if x != nil {
+		return x.CaseId
+	}
+	return ""
+}
+
 type CreateActivityRequest struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
 	Activity *Activity              `protobuf:"bytes,1,opt,name=activity,proto3" json:"activity,omitempty"`
@@ -368,7 +387,8 @@ type ListActivitiesRequest struct {
 	PageToken string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	// AIP-160 subset joined by AND: `field = "value"` on type (e.g.
 	// "ACTIVITY_TYPE_TASK" or "task"), owner, done (true or false),
-	// account_id, contact_id, opportunity_id; and `due_time` with <, <=, >
+	// account_id, contact_id, opportunity_id, case_id (a case's history:
+	// `case_id = "<id>"`); and `due_time` with <, <=, >
 	// or >= and an RFC 3339 time, e.g. the tasks due this week:
 	// `due_time >= "2030-01-07T00:00:00+01:00" AND due_time < "2030-01-14T00:00:00+01:00"`
 	// (only activities with a due time match).
@@ -484,7 +504,8 @@ type UpdateActivityRequest struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
 	Activity *Activity              `protobuf:"bytes,1,opt,name=activity,proto3" json:"activity,omitempty"`
 	// Fields to change: subject, description, account_id, contact_id,
-	// opportunity_id, owner, activity_time, due_time, reminder_time, done.
+	// opportunity_id, case_id, owner, activity_time, due_time,
+	// reminder_time, done.
 	// Empty means all of them.
 	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -628,7 +649,7 @@ var File_crm_v1_activity_proto protoreflect.FileDescriptor
 
 const file_crm_v1_activity_proto_rawDesc = "" +
 	"\n" +
-	"\x15crm/v1/activity.proto\x12\x06crm.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb0\x05\n" +
+	"\x15crm/v1/activity.proto\x12\x06crm.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc9\x05\n" +
 	"\bActivity\x12\x13\n" +
 	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x120\n" +
 	"\x04type\x18\x02 \x01(\x0e2\x14.crm.v1.ActivityTypeB\x06\xe0A\x02\xe0A\x05R\x04type\x12\x1d\n" +
@@ -650,7 +671,8 @@ const file_crm_v1_activity_proto_rawDesc = "" +
 	"\vcreate_time\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"createTime\x12@\n" +
 	"\vupdate_time\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
-	"updateTime\"d\n" +
+	"updateTime\x12\x17\n" +
+	"\acase_id\x18\x11 \x01(\tR\x06caseId\"d\n" +
 	"\x15CreateActivityRequest\x12,\n" +
 	"\bactivity\x18\x01 \x01(\v2\x10.crm.v1.ActivityR\bactivity\x12\x1d\n" +
 	"\n" +
@@ -674,13 +696,14 @@ const file_crm_v1_activity_proto_rawDesc = "" +
 	"\x15DeleteActivityRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04etag\x18\x02 \x01(\tR\x04etag\"\x18\n" +
-	"\x16DeleteActivityResponse*\x91\x01\n" +
+	"\x16DeleteActivityResponse*\xa9\x01\n" +
 	"\fActivityType\x12\x1d\n" +
 	"\x19ACTIVITY_TYPE_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12ACTIVITY_TYPE_CALL\x10\x01\x12\x17\n" +
 	"\x13ACTIVITY_TYPE_EMAIL\x10\x02\x12\x19\n" +
 	"\x15ACTIVITY_TYPE_MEETING\x10\x03\x12\x16\n" +
-	"\x12ACTIVITY_TYPE_TASK\x10\x042\xf6\x02\n" +
+	"\x12ACTIVITY_TYPE_TASK\x10\x04\x12\x16\n" +
+	"\x12ACTIVITY_TYPE_NOTE\x10\x052\xf6\x02\n" +
 	"\x0fActivityService\x12A\n" +
 	"\x0eCreateActivity\x12\x1d.crm.v1.CreateActivityRequest\x1a\x10.crm.v1.Activity\x12;\n" +
 	"\vGetActivity\x12\x1a.crm.v1.GetActivityRequest\x1a\x10.crm.v1.Activity\x12O\n" +

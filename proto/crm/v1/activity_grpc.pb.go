@@ -30,7 +30,10 @@ const (
 //
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
-// ActivityService records calls, emails and meetings, and manages tasks.
+// ActivityService records calls, emails, meetings and notes, and manages
+// tasks. Linked to a case, they are the case's history: an agent's call
+// with the customer about it, a note (comment) on it, a task to follow it
+// up; ListActivities with `case_id = "<id>"` lists them.
 type ActivityServiceClient interface {
 	// CreateActivity logs an activity or creates a task. A retry with the
 	// same request_id returns the first result and creates nothing.
@@ -110,7 +113,10 @@ func (c *activityServiceClient) DeleteActivity(ctx context.Context, in *DeleteAc
 // All implementations must embed UnimplementedActivityServiceServer
 // for forward compatibility.
 //
-// ActivityService records calls, emails and meetings, and manages tasks.
+// ActivityService records calls, emails, meetings and notes, and manages
+// tasks. Linked to a case, they are the case's history: an agent's call
+// with the customer about it, a note (comment) on it, a task to follow it
+// up; ListActivities with `case_id = "<id>"` lists them.
 type ActivityServiceServer interface {
 	// CreateActivity logs an activity or creates a task. A retry with the
 	// same request_id returns the first result and creates nothing.

@@ -441,7 +441,13 @@ type ListCasesRequest struct {
 	// breached (true or false), open (true: neither resolved nor closed;
 	// false: resolved or closed), account_payment_status (the account's, e.g.
 	// "overdue": the cases of customers who owe money past due).
-	Filter        string `protobuf:"bytes,3,opt,name=filter,proto3" json:"filter,omitempty"`
+	Filter string `protobuf:"bytes,3,opt,name=filter,proto3" json:"filter,omitempty"`
+	// Optional text search, with the filter: only the cases whose subject or
+	// description contains every word of query (words split at spaces),
+	// anywhere, case ignored; e.g. "printer jam". At most 200 characters
+	// and 10 words, each of at least 3 characters (INVALID_ARGUMENT on
+	// query otherwise). Results stay in creation order.
+	Query         string `protobuf:"bytes,4,opt,name=query,proto3" json:"query,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -493,6 +499,13 @@ func (x *ListCasesRequest) GetPageToken() string {
 func (x *ListCasesRequest) GetFilter() string {
 	if x != nil {
 		return x.Filter
+	}
+	return ""
+}
+
+func (x *ListCasesRequest) GetQuery() string {
+	if x != nil {
+		return x.Query
 	}
 	return ""
 }
@@ -725,12 +738,13 @@ const file_crm_v1_case_proto_rawDesc = "" +
 	"\n" +
 	"request_id\x18\x02 \x01(\tR\trequestId\" \n" +
 	"\x0eGetCaseRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\"f\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"|\n" +
 	"\x10ListCasesRequest\x12\x1b\n" +
 	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
 	"page_token\x18\x02 \x01(\tR\tpageToken\x12\x16\n" +
-	"\x06filter\x18\x03 \x01(\tR\x06filter\"_\n" +
+	"\x06filter\x18\x03 \x01(\tR\x06filter\x12\x14\n" +
+	"\x05query\x18\x04 \x01(\tR\x05query\"_\n" +
 	"\x11ListCasesResponse\x12\"\n" +
 	"\x05cases\x18\x01 \x03(\v2\f.crm.v1.CaseR\x05cases\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"r\n" +

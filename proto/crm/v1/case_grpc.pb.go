@@ -37,7 +37,10 @@ type CaseServiceClient interface {
 	CreateCase(ctx context.Context, in *CreateCaseRequest, opts ...grpc.CallOption) (*Case, error)
 	// GetCase returns one case.
 	GetCase(ctx context.Context, in *GetCaseRequest, opts ...grpc.CallOption) (*Case, error)
-	// ListCases pages through cases in creation order.
+	// ListCases pages through cases in creation order, optionally only
+	// those whose subject or description contains the words of a query. A
+	// case's calls, notes and tasks are activities linked to it
+	// (ActivityService.ListActivities, `case_id = "<id>"`).
 	ListCases(ctx context.Context, in *ListCasesRequest, opts ...grpc.CallOption) (*ListCasesResponse, error)
 	// UpdateCase changes the fields named in update_mask. A stale etag fails
 	// with ABORTED; a closed case cannot change (FAILED_PRECONDITION).
@@ -115,7 +118,10 @@ type CaseServiceServer interface {
 	CreateCase(context.Context, *CreateCaseRequest) (*Case, error)
 	// GetCase returns one case.
 	GetCase(context.Context, *GetCaseRequest) (*Case, error)
-	// ListCases pages through cases in creation order.
+	// ListCases pages through cases in creation order, optionally only
+	// those whose subject or description contains the words of a query. A
+	// case's calls, notes and tasks are activities linked to it
+	// (ActivityService.ListActivities, `case_id = "<id>"`).
 	ListCases(context.Context, *ListCasesRequest) (*ListCasesResponse, error)
 	// UpdateCase changes the fields named in update_mask. A stale etag fails
 	// with ABORTED; a closed case cannot change (FAILED_PRECONDITION).
