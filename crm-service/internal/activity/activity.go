@@ -135,8 +135,10 @@ func apply(a *Activity, in Input, fields []Field, now time.Time) error {
 	for _, f := range fields {
 		switch f {
 		case FieldSubject:
+			// Stored trimmed, as names are.
+			in.Subject = strings.TrimSpace(in.Subject)
 			switch {
-			case strings.TrimSpace(in.Subject) == "":
+			case in.Subject == "":
 				v.Add(string(f), "is required")
 			case len([]rune(in.Subject)) > maxText:
 				v.Add(string(f), "must be at most %d characters", maxText)

@@ -199,8 +199,10 @@ func (in *Input) validate(fields []Field) error {
 	for _, f := range fields {
 		switch f {
 		case FieldSubject:
+			// Stored trimmed, as names are.
+			in.Subject = strings.TrimSpace(in.Subject)
 			switch {
-			case strings.TrimSpace(in.Subject) == "":
+			case in.Subject == "":
 				v.Add(string(f), "is required")
 			case len([]rune(in.Subject)) > maxText:
 				v.Add(string(f), "must be at most %d characters", maxText)
