@@ -522,8 +522,11 @@ func (s *Service) UnlinkContact(list []Case) ([]Case, []Event, error) {
 	return out, events, nil
 }
 
-// Delete removes a case; a non-empty etag must match.
-func (s *Service) Delete(ctx context.Context, id, etag string) error {
+// Delete removes a case; a non-empty etag must match. A closed case is
+// the record of what the customer was told and stays
+// (FAILED_PRECONDITION) unless closedToo is set (for admins, who may
+// remove one, e.g. entered by mistake or to erase a person's data).
+func (s *Service) Delete(ctx context.Context, id, etag string, closedToo bool) error {
 	id, err := ids.UUID("id", id)
 	if err != nil {
 		return err
@@ -531,6 +534,9 @@ func (s *Service) Delete(ctx context.Context, id, etag string) error {
 	return s.store.DeleteCase(ctx, id, func(cur Case) (Event, error) {
 		if err := errs.CheckEtag(etag, cur.ETag(), "case "+id); err != nil {
 			return Event{}, err
+		}
+		if cur.Status == StatusClosed && !closedToo {
+			return Event{}, errs.FailedPreconditionf("case %s is closed and is kept as the record of the service given; only an admin may delete it", id)
 		}
 		now := s.now()
 		gone := cur
