@@ -192,6 +192,20 @@ func apply(a *Activity, in Input, fields []Field, now time.Time) error {
 		if !a.ReminderTime.IsZero() && !a.DueTime.IsZero() && a.ReminderTime.After(a.DueTime) {
 			v.Add(string(FieldReminderTime), "must not be after due_time")
 		}
+		// A reminder is for the task's due time. Clearing the due time
+		// clears the reminder with it, unless the same write sets a
+		// reminder, which needs a due time. (Only written fields are
+		// checked, so a task stored with a reminder and no due time
+		// before this rule can still be edited otherwise.)
+		if a.DueTime.IsZero() && !a.ReminderTime.IsZero() {
+			wroteDue, wroteReminder := slices.Contains(fields, FieldDueTime), slices.Contains(fields, FieldReminderTime)
+			switch {
+			case wroteDue && !wroteReminder:
+				a.ReminderTime = time.Time{}
+			case wroteReminder:
+				v.Add(string(FieldReminderTime), "needs due_time: a reminder is for the task's due time")
+			}
+		}
 	} else {
 		if !a.DueTime.IsZero() {
 			v.Add(string(FieldDueTime), "is for tasks only")
