@@ -374,6 +374,13 @@ func (s *Service) List(ctx context.Context, q Query) ([]Lead, bool, error) {
 	if e, ok := q.Equal["email"]; ok {
 		q.Equal["email"] = contact.EmailKey(e)
 	}
+	// A campaign's id in either case names it, as campaign_id is stored
+	// (in lower case); other text matches the free text of older leads.
+	if id, ok := q.Equal["campaign_id"]; ok {
+		if c, valid := ids.Canonical(id); valid {
+			q.Equal["campaign_id"] = c
+		}
+	}
 	return s.store.ListLeads(ctx, q)
 }
 

@@ -23,7 +23,9 @@ const (
 	campaignCols      = campaignWriteCols + `, member_count, responded_count`
 )
 
-var campaignFilterCols = map[string]string{"status": "status"}
+// Each filter column has an index (column, id): campaigns_status_idx,
+// campaigns_channel_idx.
+var campaignFilterCols = map[string]string{"status": "status", "channel": "lower(channel)"}
 
 func scanCampaign(row pgx.Row) (campaign.Campaign, error) {
 	var c campaign.Campaign

@@ -15,3 +15,7 @@ func ListContactsSQL(equal map[string]string, limit int) (string, []any, error) 
 	}
 	return sql, args[1:], nil // without the query mode a filtered list is sent in
 }
+
+// FilterColumns are the columns (or expressions) the list filters of
+// leads and campaigns compare, by table, for the index test.
+var FilterColumns = map[string]map[string]string{"leads": leadFilterCols, "campaigns": campaignFilterCols}
