@@ -368,3 +368,45 @@ func TestListCampaignsByChannel(t *testing.T) {
 		}
 	}
 }
+
+// Marketing lists the campaigns running in a period by their dates:
+// `start_date < "<end>" AND end_date >= "<start>"`; campaigns without the
+// date never match, and a value that is no date is INVALID_ARGUMENT.
+func TestListCampaignsByDates(t *testing.T) {
+	e := newEnv(t)
+	mk := func(name, start, end string) *crmv1.Campaign {
+		t.Helper()
+		c, err := e.campaigns.CreateCampaign(e.sales(), &crmv1.CreateCampaignRequest{Campaign: &crmv1.Campaign{
+			Name: name, Channel: "email", StartDate: start, EndDate: end,
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	winter := mk("Winter", "2029-12-01", "2030-01-15")
+	spring := mk("Spring", "2030-03-01", "2030-04-30")
+	mk("Summer", "2030-06-01", "2030-08-31")
+	mk("Undated", "", "")
+	for filter, want := range map[string][]string{
+		`start_date < "2030-04-01" AND end_date >= "2030-01-01"`:                      {winter.Id, spring.Id},
+		`start_date >= "2030-03-01" AND start_date <= "2030-03-01"`:                   {spring.Id},
+		`end_date > "2030-04-30" AND channel = "email" AND start_date < "2030-06-01"`: nil,
+	} {
+		resp, err := e.campaigns.ListCampaigns(e.sales(), &crmv1.ListCampaignsRequest{Filter: filter})
+		if err != nil {
+			t.Fatalf("%s: %v", filter, err)
+		}
+		var got []string
+		for _, c := range resp.Campaigns {
+			got = append(got, c.Id)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: %v, want %v", filter, got, want)
+		}
+	}
+	_, err := e.campaigns.ListCampaigns(e.sales(), &crmv1.ListCampaignsRequest{Filter: `start_date < "March"`})
+	if f := violations(t, err); !slices.Equal(f, []string{"filter"}) {
+		t.Fatalf("not a date: %v", err)
+	}
+}

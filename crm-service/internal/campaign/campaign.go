@@ -94,6 +94,21 @@ var ReadOnlyFields = []string{"id", "etag", "create_time", "update_time", "membe
 // channel ignoring case ("Email" is the channel "email").
 var FilterFields = []string{"status", "channel"}
 
+// RangeFields are the fields ListCampaigns filters on with <, <=, > and
+// >= (a date, YYYY-MM-DD): the campaigns running in a quarter are
+// `start_date < "<next quarter>" AND end_date >= "<quarter>"`. A campaign
+// without the date never matches. There are few campaigns (hundreds, not
+// millions), so these filters read them all rather than an index.
+var RangeFields = []string{"start_date", "end_date"}
+
+// Range is a `field < date`, `<=`, `>` or `>=` filter term on one of
+// RangeFields.
+type Range struct {
+	Field string
+	Op    string
+	Date  time.Time
+}
+
 // Input is what a client sends to create or update a campaign.
 type Input struct {
 	Name, Channel string
@@ -179,9 +194,10 @@ func ChannelKey(channel string) string { return strings.ToLower(strings.TrimSpac
 
 // Query selects a page of campaigns in id (creation) order.
 type Query struct {
-	Equal map[string]string
-	After string
-	Limit int
+	Equal  map[string]string
+	Ranges []Range
+	After  string
+	Limit  int
 }
 
 // Event is a change to record in the feed.

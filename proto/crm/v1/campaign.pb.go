@@ -382,7 +382,10 @@ type ListCampaignsRequest struct {
 	// AIP-160 subset: `field = "value"` joined by AND. Fields: status
 	// ("CAMPAIGN_STATUS_ACTIVE", or the short form "ACTIVE" or "active"),
 	// channel (ignoring case: `channel = "email"` finds "Email"), e.g.
-	// `status = ACTIVE AND channel = "webinar"`.
+	// `status = ACTIVE AND channel = "webinar"`; start_date and end_date
+	// also with <, <=, > and >= (a date "YYYY-MM-DD"; a campaign without
+	// the date never matches): the campaigns running in a quarter are
+	// `start_date < "2030-04-01" AND end_date >= "2030-01-01"`.
 	Filter        string `protobuf:"bytes,3,opt,name=filter,proto3" json:"filter,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
