@@ -171,6 +171,9 @@ func (in *Input) validateExceptWebsiteForm(fields []Field) error {
 				v.Add(string(f), "must be at most %d characters", maxText)
 			}
 		case FieldOwner:
+			// Stored trimmed, as every owner is, so the owner filter finds
+			// an account assigned as " sam ".
+			in.Owner = strings.TrimSpace(in.Owner)
 			if len([]rune(in.Owner)) > maxText {
 				v.Add(string(f), "must be at most %d characters", maxText)
 			}

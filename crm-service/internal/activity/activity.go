@@ -142,8 +142,10 @@ func apply(a *Activity, in Input, fields []Field, now time.Time) error {
 	for _, f := range fields {
 		switch f {
 		case FieldSubject:
+			// Stored trimmed, as names are.
+			in.Subject = strings.TrimSpace(in.Subject)
 			switch {
-			case strings.TrimSpace(in.Subject) == "":
+			case in.Subject == "":
 				v.Add(string(f), "is required")
 			case len([]rune(in.Subject)) > maxText:
 				v.Add(string(f), "must be at most %d characters", maxText)
@@ -199,6 +201,20 @@ func apply(a *Activity, in Input, fields []Field, now time.Time) error {
 		}
 		if !a.ReminderTime.IsZero() && !a.DueTime.IsZero() && a.ReminderTime.After(a.DueTime) {
 			v.Add(string(FieldReminderTime), "must not be after due_time")
+		}
+		// A reminder is for the task's due time. Clearing the due time
+		// clears the reminder with it, unless the same write sets a
+		// reminder, which needs a due time. (Only written fields are
+		// checked, so a task stored with a reminder and no due time
+		// before this rule can still be edited otherwise.)
+		if a.DueTime.IsZero() && !a.ReminderTime.IsZero() {
+			wroteDue, wroteReminder := slices.Contains(fields, FieldDueTime), slices.Contains(fields, FieldReminderTime)
+			switch {
+			case wroteDue && !wroteReminder:
+				a.ReminderTime = time.Time{}
+			case wroteReminder:
+				v.Add(string(FieldReminderTime), "needs due_time: a reminder is for the task's due time")
+			}
 		}
 	} else {
 		if !a.DueTime.IsZero() {

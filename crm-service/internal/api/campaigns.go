@@ -5,6 +5,7 @@ import (
 
 	"github.com/seamhq/seam/crm-service/internal/campaign"
 	"github.com/seamhq/seam/platform/civil"
+	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/money"
 	crmv1 "github.com/seamhq/seam/proto/crm/v1"
 	moneyv1 "github.com/seamhq/seam/proto/money/v1"
@@ -86,11 +87,19 @@ func (s *campaignServer) GetCampaign(ctx context.Context, req *crmv1.GetCampaign
 }
 
 func (s *campaignServer) ListCampaigns(ctx context.Context, req *crmv1.ListCampaignsRequest) (*crmv1.ListCampaignsResponse, error) {
-	p, err := parsePage(req, true, campaign.FilterFields, campaignFilterValue)
+	p, err := parsePage(req, true, campaign.FilterFields, campaignFilterValue, campaign.RangeFields...)
 	if err != nil {
 		return nil, err
 	}
-	list, more, err := s.svc.List(ctx, campaign.Query{Equal: p.equal, After: p.after, Limit: p.limit})
+	q := campaign.Query{Equal: p.equal, After: p.after, Limit: p.limit}
+	for _, c := range p.ranges {
+		d, err := civil.ParseDate(c.Value)
+		if err != nil {
+			return nil, errs.Invalid("filter", "%s needs a date like \"2030-01-02\": %v", c.Field, err)
+		}
+		q.Ranges = append(q.Ranges, campaign.Range{Field: c.Field, Op: string(c.Op), Date: d})
+	}
+	list, more, err := s.svc.List(ctx, q)
 	if err != nil {
 		return nil, err
 	}

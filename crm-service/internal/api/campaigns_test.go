@@ -304,3 +304,109 @@ func TestListOpportunitiesOfACampaign(t *testing.T) {
 		t.Fatalf("campaign_id not an id: %v", err)
 	}
 }
+
+// Marketing lists the leads a campaign brought by filtering leads on
+// campaign_id, the campaign's id in either case.
+func TestListLeadsOfACampaign(t *testing.T) {
+	e := newEnv(t)
+	c, other := e.createCampaign("Expo"), e.createCampaign("Mailing")
+	first := e.createLead(&crmv1.Lead{Name: "Ana", Email: "ana@expo.example", CampaignId: strings.ToUpper(c.Id)})
+	e.createLead(&crmv1.Lead{Name: "Bo", Email: "bo@mailing.example", CampaignId: other.Id})
+	e.createLead(&crmv1.Lead{Name: "Cy", Email: "cy@none.example"})
+	second := e.createLead(&crmv1.Lead{Name: "Di", Email: "di@expo.example", CampaignId: c.Id})
+	for _, filter := range []string{`campaign_id = "` + c.Id + `"`, `campaign_id = "` + strings.ToUpper(c.Id) + `"`,
+		`campaign_id = "` + c.Id + `" AND status = NEW`} {
+		resp, err := e.leads.ListLeads(e.sales(), &crmv1.ListLeadsRequest{Filter: filter})
+		if err != nil {
+			t.Fatalf("%s: %v", filter, err)
+		}
+		var got []string
+		for _, l := range resp.Leads {
+			got = append(got, l.Id)
+		}
+		if !slices.Equal(got, []string{first.Id, second.Id}) {
+			t.Fatalf("%s: %v, want %v", filter, got, []string{first.Id, second.Id})
+		}
+	}
+}
+
+// Marketing lists campaigns by channel (ignoring case, the channel stored
+// trimmed), alone or with the status.
+func TestListCampaignsByChannel(t *testing.T) {
+	e := newEnv(t)
+	mk := func(name, channel string, status crmv1.CampaignStatus) *crmv1.Campaign {
+		t.Helper()
+		c, err := e.campaigns.CreateCampaign(e.sales(), &crmv1.CreateCampaignRequest{Campaign: &crmv1.Campaign{Name: name, Channel: channel, Status: status}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	mail := mk("Spring mailing", " Email ", crmv1.CampaignStatus_CAMPAIGN_STATUS_ACTIVE)
+	if mail.Channel != "Email" {
+		t.Fatalf("channel stored as %q", mail.Channel)
+	}
+	planned := mk("Autumn mailing", "email", crmv1.CampaignStatus_CAMPAIGN_STATUS_PLANNED)
+	mk("Expo", "events", crmv1.CampaignStatus_CAMPAIGN_STATUS_ACTIVE)
+	mk("No channel", "", crmv1.CampaignStatus_CAMPAIGN_STATUS_ACTIVE)
+	for filter, want := range map[string][]string{
+		`channel = "email"`:                     {mail.Id, planned.Id},
+		`channel = "EMAIL"`:                     {mail.Id, planned.Id},
+		`channel = "email" AND status = ACTIVE`: {mail.Id},
+		`channel = "radio"`:                     nil,
+	} {
+		resp, err := e.campaigns.ListCampaigns(e.sales(), &crmv1.ListCampaignsRequest{Filter: filter})
+		if err != nil {
+			t.Fatalf("%s: %v", filter, err)
+		}
+		var got []string
+		for _, c := range resp.Campaigns {
+			got = append(got, c.Id)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: %v, want %v", filter, got, want)
+		}
+	}
+}
+
+// Marketing lists the campaigns running in a period by their dates:
+// `start_date < "<end>" AND end_date >= "<start>"`; campaigns without the
+// date never match, and a value that is no date is INVALID_ARGUMENT.
+func TestListCampaignsByDates(t *testing.T) {
+	e := newEnv(t)
+	mk := func(name, start, end string) *crmv1.Campaign {
+		t.Helper()
+		c, err := e.campaigns.CreateCampaign(e.sales(), &crmv1.CreateCampaignRequest{Campaign: &crmv1.Campaign{
+			Name: name, Channel: "email", StartDate: start, EndDate: end,
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	winter := mk("Winter", "2029-12-01", "2030-01-15")
+	spring := mk("Spring", "2030-03-01", "2030-04-30")
+	mk("Summer", "2030-06-01", "2030-08-31")
+	mk("Undated", "", "")
+	for filter, want := range map[string][]string{
+		`start_date < "2030-04-01" AND end_date >= "2030-01-01"`:                      {winter.Id, spring.Id},
+		`start_date >= "2030-03-01" AND start_date <= "2030-03-01"`:                   {spring.Id},
+		`end_date > "2030-04-30" AND channel = "email" AND start_date < "2030-06-01"`: nil,
+	} {
+		resp, err := e.campaigns.ListCampaigns(e.sales(), &crmv1.ListCampaignsRequest{Filter: filter})
+		if err != nil {
+			t.Fatalf("%s: %v", filter, err)
+		}
+		var got []string
+		for _, c := range resp.Campaigns {
+			got = append(got, c.Id)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: %v, want %v", filter, got, want)
+		}
+	}
+	_, err := e.campaigns.ListCampaigns(e.sales(), &crmv1.ListCampaignsRequest{Filter: `start_date < "March"`})
+	if f := violations(t, err); !slices.Equal(f, []string{"filter"}) {
+		t.Fatalf("not a date: %v", err)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/seamhq/seam/crm-service/internal/servicecase"
+	"github.com/seamhq/seam/platform/auth"
 	"github.com/seamhq/seam/platform/listing"
 	crmv1 "github.com/seamhq/seam/proto/crm/v1"
 )
@@ -153,7 +154,8 @@ func (s *caseServer) UpdateCase(ctx context.Context, req *crmv1.UpdateCaseReques
 }
 
 func (s *caseServer) DeleteCase(ctx context.Context, req *crmv1.DeleteCaseRequest) (*crmv1.DeleteCaseResponse, error) {
-	if err := s.svc.Delete(ctx, req.GetId(), req.GetEtag()); err != nil {
+	p, _ := auth.PrincipalFrom(ctx)
+	if err := s.svc.Delete(ctx, req.GetId(), req.GetEtag(), p.Has(auth.Admin)); err != nil {
 		return nil, err
 	}
 	return &crmv1.DeleteCaseResponse{}, nil

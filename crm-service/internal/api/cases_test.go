@@ -146,7 +146,13 @@ sla_due_time = now() - interval '8 hours' WHERE id = $1`, cs.Id); err != nil {
 	}
 	_, err = e.cases.DeleteCase(e.service(), &crmv1.DeleteCaseRequest{Id: cs.Id, Etag: "1"})
 	wantCode(t, err, codes.Aborted)
-	if _, err := e.cases.DeleteCase(e.service(), &crmv1.DeleteCaseRequest{Id: cs.Id}); err != nil {
+	// A closed case is the service history: only an admin may delete it.
+	_, err = e.cases.DeleteCase(e.service(), &crmv1.DeleteCaseRequest{Id: cs.Id})
+	wantCode(t, err, codes.FailedPrecondition)
+	if _, err := e.cases.GetCase(e.service(), &crmv1.GetCaseRequest{Id: cs.Id}); err != nil {
+		t.Fatalf("closed case gone after a refused delete: %v", err)
+	}
+	if _, err := e.cases.DeleteCase(e.as(auth.Admin), &crmv1.DeleteCaseRequest{Id: cs.Id}); err != nil {
 		t.Fatal(err)
 	}
 	// Clearing the contact was an update of its own.

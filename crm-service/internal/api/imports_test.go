@@ -260,7 +260,7 @@ func TestImportContactsAmbiguousAPI(t *testing.T) {
 func TestImportLeadsAmbiguousAPI(t *testing.T) {
 	e := newEnv(t)
 	first := e.createLead(&crmv1.Lead{Name: "Cy", Company: "Acme", Email: "cy@example.com"})
-	second := e.createLead(&crmv1.Lead{Name: "Cy", Company: "Globex", Email: "Cy@Example.com"})
+	second := e.createLeadAgain(&crmv1.Lead{Name: "Cy", Company: "Globex", Email: "Cy@Example.com"})
 	resp, err := e.imports.ImportLeads(e.sales(), &crmv1.ImportLeadsRequest{
 		Leads: []*crmv1.Lead{{Name: "Cy", Company: "Initech", Email: "cy@example.com"}},
 		Mode:  crmv1.ImportMode_IMPORT_MODE_SKIP_INVALID,

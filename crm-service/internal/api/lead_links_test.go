@@ -19,7 +19,8 @@ func TestDeletingConvertedRecordsUpdatesLeads(t *testing.T) {
 	acme, other := e.createAccount("Acme"), e.createAccount("Other")
 	convert := func(name, email, accountID string, withOpportunity bool) *crmv1.Lead {
 		t.Helper()
-		l := e.createLead(&crmv1.Lead{Name: name, Email: email, Owner: "alice"})
+		// Ana comes in twice: her second lead is created with force.
+		l := e.createLeadAgain(&crmv1.Lead{Name: name, Email: email, Owner: "alice"})
 		req := &crmv1.ConvertLeadRequest{Id: l.Id, AccountId: accountID}
 		if withOpportunity {
 			req.Opportunity = &crmv1.LeadOpportunity{Name: "x", CurrencyCode: "EUR"}

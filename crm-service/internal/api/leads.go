@@ -59,9 +59,9 @@ func leadInput(l *crmv1.Lead) lead.Input {
 }
 
 func (s *leadServer) CreateLead(ctx context.Context, req *crmv1.CreateLeadRequest) (*crmv1.Lead, error) {
-	l, err := s.svc.Create(ctx, leadInput(req.GetLead()), req.GetRequestId())
+	l, err := s.svc.Create(ctx, leadInput(req.GetLead()), req.GetRequestId(), req.GetForce())
 	if err != nil {
-		return nil, under("lead", err)
+		return nil, duplicate(under("lead", err))
 	}
 	return leadToProto(l), nil
 }
@@ -111,9 +111,9 @@ func (s *leadServer) UpdateLead(ctx context.Context, req *crmv1.UpdateLeadReques
 		fields[i] = lead.Field(n)
 	}
 	l := req.GetLead()
-	out, err := s.svc.Update(ctx, l.GetId(), leadInput(l), fields, l.GetEtag())
+	out, err := s.svc.Update(ctx, l.GetId(), leadInput(l), fields, l.GetEtag(), req.GetForce())
 	if err != nil {
-		return nil, under("lead", err)
+		return nil, duplicate(under("lead", err))
 	}
 	return leadToProto(out), nil
 }

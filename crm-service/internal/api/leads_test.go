@@ -22,6 +22,17 @@ func (e *env) createLead(l *crmv1.Lead) *crmv1.Lead {
 	return got
 }
 
+// createLeadAgain creates a lead with force: for a person who comes in
+// again, with the email of a lead that exists.
+func (e *env) createLeadAgain(l *crmv1.Lead) *crmv1.Lead {
+	e.t.Helper()
+	got, err := e.leads.CreateLead(e.sales(), &crmv1.CreateLeadRequest{Lead: l, Force: true})
+	if err != nil {
+		e.t.Fatalf("create lead: %v", err)
+	}
+	return got
+}
+
 func TestLeadLifecycle(t *testing.T) {
 	e := newEnv(t)
 	spring := e.createCampaign("Spring").Id // campaign_id must name a campaign
@@ -280,7 +291,7 @@ func TestConvertLeadIntoChosenAccountKeepsContactThere(t *testing.T) {
 	}
 
 	// The chosen account's own contact is reused, though Alpha's is older.
-	l2 := e.createLead(&crmv1.Lead{Name: "Ana L.", Email: "ana@shared.example"})
+	l2 := e.createLeadAgain(&crmv1.Lead{Name: "Ana L.", Email: "ana@shared.example"})
 	conv2, err := e.leads.ConvertLead(e.sales(), &crmv1.ConvertLeadRequest{Id: l2.Id, AccountId: beta.Id})
 	if err != nil || conv2.ConvertedContactId != c1.Id {
 		t.Fatalf("second conversion into beta: %v %v, want contact %s", conv2, err, c1.Id)
@@ -288,7 +299,7 @@ func TestConvertLeadIntoChosenAccountKeepsContactThere(t *testing.T) {
 
 	// Without a chosen account: the account by company, the oldest contact
 	// by email.
-	l3 := e.createLead(&crmv1.Lead{Name: "Ana", Company: "Beta", Email: "ana@shared.example"})
+	l3 := e.createLeadAgain(&crmv1.Lead{Name: "Ana", Company: "Beta", Email: "ana@shared.example"})
 	conv3, err := e.leads.ConvertLead(e.sales(), &crmv1.ConvertLeadRequest{Id: l3.Id})
 	if err != nil || conv3.ConvertedAccountId != beta.Id || conv3.ConvertedContactId != atAlpha.Id {
 		t.Fatalf("conversion by lookup: %v %v, want account %s contact %s", conv3, err, beta.Id, atAlpha.Id)

@@ -80,3 +80,63 @@ func TestDueRemindersReachTheFeed(t *testing.T) {
 		t.Errorf("%d reminder events, want 2", reminders)
 	}
 }
+
+// A task's reminder is for its due time: clearing the due time clears the
+// reminder with it (it would otherwise fire for a task due never), and a
+// reminder without a due time is refused.
+func TestClearingDueTimeClearsTheReminder(t *testing.T) {
+	e := newEnv(t)
+	due := time.Now().Add(48 * time.Hour).UTC().Truncate(time.Second)
+	newTask := func() *crmv1.Activity {
+		t.Helper()
+		a, err := e.activities.CreateActivity(e.sales(), &crmv1.CreateActivityRequest{Activity: &crmv1.Activity{
+			Type: crmv1.ActivityType_ACTIVITY_TYPE_TASK, Subject: "Call back", DueTime: ts(due), ReminderTime: ts(due.Add(-time.Hour)),
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+
+	task := newTask()
+	up, err := e.activities.UpdateActivity(e.sales(), &crmv1.UpdateActivityRequest{
+		Activity: &crmv1.Activity{Id: task.Id}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"due_time"}},
+	})
+	if err != nil || up.DueTime != nil || up.ReminderTime != nil || up.Etag != "2" {
+		t.Fatalf("due time cleared: %v %v", up, err)
+	}
+	if n := e.count(`SELECT count(*) FROM activities WHERE id = $1 AND reminder_time IS NULL`, task.Id); n != 1 {
+		t.Fatalf("reminder still stored")
+	}
+
+	// The same through REST, as `"due_time": null`.
+	rest := newTask()
+	st, body := e.call("PATCH", "/v1/activities/"+rest.Id+"?update_mask=due_time", token(t, auth.Sales), map[string]any{"due_time": nil})
+	if st != 200 || body["due_time"] != nil || body["reminder_time"] != nil {
+		t.Fatalf("REST: %d %v", st, body)
+	}
+
+	// A reminder needs a due time: on create, and in an update that
+	// clears the due time and sets a reminder.
+	_, err = e.activities.CreateActivity(e.sales(), &crmv1.CreateActivityRequest{Activity: &crmv1.Activity{
+		Type: crmv1.ActivityType_ACTIVITY_TYPE_TASK, Subject: "s", ReminderTime: ts(due),
+	}})
+	if f := violations(t, err); len(f) != 1 || f[0] != "activity.reminder_time" {
+		t.Fatalf("reminder without due time on create: %v", f)
+	}
+	other := newTask()
+	_, err = e.activities.UpdateActivity(e.sales(), &crmv1.UpdateActivityRequest{
+		Activity:   &crmv1.Activity{Id: other.Id, ReminderTime: ts(due.Add(-2 * time.Hour))},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"due_time", "reminder_time"}},
+	})
+	if f := violations(t, err); len(f) != 1 || f[0] != "activity.reminder_time" {
+		t.Fatalf("reminder without due time on update: %v", f)
+	}
+	// Moving the due time keeps the reminder.
+	moved, err := e.activities.UpdateActivity(e.sales(), &crmv1.UpdateActivityRequest{
+		Activity: &crmv1.Activity{Id: other.Id, DueTime: ts(due.Add(time.Hour))}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"due_time"}},
+	})
+	if err != nil || !moved.ReminderTime.AsTime().Equal(due.Add(-time.Hour)) {
+		t.Fatalf("due time moved: %v %v", moved, err)
+	}
+}

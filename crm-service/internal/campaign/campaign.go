@@ -90,8 +90,24 @@ var MutableFields = []Field{FieldName, FieldChannel, FieldBudget, FieldStartDate
 // ReadOnlyFields are fields of the resource a client can never write.
 var ReadOnlyFields = []string{"id", "etag", "create_time", "update_time", "member_count", "responded_member_count"}
 
-// FilterFields are the fields ListCampaigns filters on.
-var FilterFields = []string{"status"}
+// FilterFields are the fields ListCampaigns filters on: status, and
+// channel ignoring case ("Email" is the channel "email").
+var FilterFields = []string{"status", "channel"}
+
+// RangeFields are the fields ListCampaigns filters on with <, <=, > and
+// >= (a date, YYYY-MM-DD): the campaigns running in a quarter are
+// `start_date < "<next quarter>" AND end_date >= "<quarter>"`. A campaign
+// without the date never matches. There are few campaigns (hundreds, not
+// millions), so these filters read them all rather than an index.
+var RangeFields = []string{"start_date", "end_date"}
+
+// Range is a `field < date`, `<=`, `>` or `>=` filter term on one of
+// RangeFields.
+type Range struct {
+	Field string
+	Op    string
+	Date  time.Time
+}
 
 // Input is what a client sends to create or update a campaign.
 type Input struct {
@@ -120,10 +136,13 @@ func (in Input) apply(c *Campaign, fields []Field) error {
 			}
 			c.Name = name
 		case FieldChannel:
-			if len([]rune(in.Channel)) > maxText {
+			// Stored trimmed, as names are, so the channel filter finds
+			// a campaign entered as "email ".
+			channel := strings.TrimSpace(in.Channel)
+			if len([]rune(channel)) > maxText {
 				v.Add(string(f), "must be at most %d characters", maxText)
 			}
-			c.Channel = in.Channel
+			c.Channel = channel
 		case FieldBudget:
 			c.Budget = nil
 			if in.HasBudget {
@@ -169,11 +188,16 @@ func (in Input) apply(c *Campaign, fields []Field) error {
 	return v.Err()
 }
 
+// ChannelKey is the form channels are compared in by the channel filter:
+// without case and surrounding space (the store compares lower(channel)).
+func ChannelKey(channel string) string { return strings.ToLower(strings.TrimSpace(channel)) }
+
 // Query selects a page of campaigns in id (creation) order.
 type Query struct {
-	Equal map[string]string
-	After string
-	Limit int
+	Equal  map[string]string
+	Ranges []Range
+	After  string
+	Limit  int
 }
 
 // Event is a change to record in the feed.
@@ -289,6 +313,9 @@ func (s *Service) Get(ctx context.Context, id string) (Campaign, error) {
 
 // List returns a page of campaigns and whether more follow.
 func (s *Service) List(ctx context.Context, q Query) ([]Campaign, bool, error) {
+	if ch, ok := q.Equal["channel"]; ok {
+		q.Equal["channel"] = ChannelKey(ch)
+	}
 	return s.store.ListCampaigns(ctx, q)
 }
 

@@ -175,6 +175,9 @@ func (in *Input) validate(fields []Field) error {
 		case FieldRole:
 			text(f, in.Role)
 		case FieldOwner:
+			// Stored trimmed, as every owner is, so the owner filter finds
+			// a contact assigned as " sam ".
+			in.Owner = strings.TrimSpace(in.Owner)
 			text(f, in.Owner)
 		case FieldExternal:
 			// Kept without surrounding white space, as names are: " C-1 "

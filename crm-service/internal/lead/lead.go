@@ -202,7 +202,26 @@ type Change struct {
 	Lead      Lead
 	Event     *Event
 	Unchanged bool
+	// Dedupe asks the store to fail with a *DuplicateError when another
+	// lead has the new email (checked under the lock creation takes on
+	// the email).
+	Dedupe bool
 }
+
+// DuplicateError reports that a create or update would give a lead the
+// email another lead has (ignoring case).
+type DuplicateError struct {
+	ExistingID string
+	Email      string
+}
+
+func (e *DuplicateError) Error() string {
+	return fmt.Sprintf("lead %s already has the email %q; set force to allow another", e.ExistingID, e.Email)
+}
+
+// Unwrap makes the error an ALREADY_EXISTS for errs and for callers that
+// do not know this type.
+func (e *DuplicateError) Unwrap() error { return errs.AlreadyExistsf("%s", e.Error()) }
 
 // Found is what a conversion's transaction found before deciding.
 type Found struct {
@@ -257,9 +276,16 @@ type Conversion struct {
 
 // Store is the persistence leads need.
 type Store interface {
-	CreateLead(ctx context.Context, requestID, method string, l Lead, ev Event) (Lead, error)
+	// CreateLead inserts l and records ev (and requestID for method) in
+	// one transaction; a requestID used before for method returns the lead
+	// it created and writes nothing. With dedupe and a non-empty email, a
+	// lead with the same email key fails with a *DuplicateError (checked
+	// under the lock imports take on the key).
+	CreateLead(ctx context.Context, requestID, method string, l Lead, ev Event, dedupe bool) (Lead, error)
 	GetLead(ctx context.Context, id string) (Lead, error)
 	ListLeads(ctx context.Context, q Query) ([]Lead, bool, error)
+	// UpdateLead locks the lead, passes it to fn and applies the change
+	// (with Change.Dedupe, after the duplicate check), in one transaction.
 	UpdateLead(ctx context.Context, id string, fn func(cur Lead) (Change, error)) (Lead, error)
 	// DeleteLead locks the lead and its campaign memberships and passes
 	// them to fn; unless fn fails, it deletes the memberships and the lead
@@ -320,13 +346,16 @@ func (s *Service) event(typ string, l Lead) (Event, error) {
 	return Event{Type: typ, Key: l.ID, Payload: payload}, nil
 }
 
-// Create creates a lead (status NEW unless given).
-func (s *Service) Create(ctx context.Context, in Input, requestID string) (Lead, error) {
+// Create creates a lead (status NEW unless given). A retry with the same
+// requestID returns the first result and writes nothing. Unless force is
+// set, a lead with the same email (ignoring case; converted ones too) is
+// an ALREADY_EXISTS *DuplicateError.
+func (s *Service) Create(ctx context.Context, in Input, requestID string, force bool) (Lead, error) {
 	l, ev, err := s.newLead(in)
 	if err != nil {
 		return Lead{}, err
 	}
-	return s.store.CreateLead(ctx, requestID, MethodCreate, l, ev)
+	return s.store.CreateLead(ctx, requestID, MethodCreate, l, ev, !force)
 }
 
 // newLead builds a validated lead with a fresh id, version 1 and its
@@ -374,12 +403,21 @@ func (s *Service) List(ctx context.Context, q Query) ([]Lead, bool, error) {
 	if e, ok := q.Equal["email"]; ok {
 		q.Equal["email"] = contact.EmailKey(e)
 	}
+	// A campaign's id in either case names it, as campaign_id is stored
+	// (in lower case); other text matches the free text of older leads.
+	if id, ok := q.Equal["campaign_id"]; ok {
+		if c, valid := ids.Canonical(id); valid {
+			q.Equal["campaign_id"] = c
+		}
+	}
 	return s.store.ListLeads(ctx, q)
 }
 
 // Update changes the given fields. A converted lead cannot change; status
-// moves follow the transitions of the proto's LeadStatus.
-func (s *Service) Update(ctx context.Context, id string, in Input, fields []Field, etag string) (Lead, error) {
+// moves follow the transitions of the proto's LeadStatus. Unless force is
+// set, a new email that another lead has is an ALREADY_EXISTS
+// *DuplicateError.
+func (s *Service) Update(ctx context.Context, id string, in Input, fields []Field, etag string, force bool) (Lead, error) {
 	id, err := ids.UUID("id", id)
 	if err != nil {
 		return Lead{}, err
@@ -407,7 +445,8 @@ func (s *Service) Update(ctx context.Context, id string, in Input, fields []Fiel
 		if err != nil {
 			return Change{}, err
 		}
-		return Change{Lead: n, Event: &ev}, nil
+		key := contact.EmailKey(n.Email)
+		return Change{Lead: n, Event: &ev, Dedupe: !force && key != "" && key != contact.EmailKey(cur.Email)}, nil
 	})
 }
 

@@ -44,7 +44,7 @@ func TestStatusTransitions(t *testing.T) {
 		for _, to := range all {
 			st := &memStore{l: Lead{ID: id, Name: "A", Status: from, Version: 1}}
 			s := NewService(st, names{}, nil, nil, nil, nil, time.Now)
-			_, err := s.Update(context.Background(), id, Input{Status: to}, []Field{FieldStatus}, "")
+			_, err := s.Update(context.Background(), id, Input{Status: to}, []Field{FieldStatus}, "", false)
 			switch {
 			case from == to && from != StatusConverted:
 				if err != nil || st.l.Version != 1 {

@@ -3,12 +3,14 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
 
 	"github.com/seamhq/seam/crm-service/internal/campaign"
+	"github.com/seamhq/seam/platform/civil"
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/money"
 	"github.com/seamhq/seam/platform/pg"
@@ -23,7 +25,9 @@ const (
 	campaignCols      = campaignWriteCols + `, member_count, responded_count`
 )
 
-var campaignFilterCols = map[string]string{"status": "status"}
+// Each filter column has an index (column, id): campaigns_status_idx,
+// campaigns_channel_idx.
+var campaignFilterCols = map[string]string{"status": "status", "channel": "lower(channel)"}
 
 func scanCampaign(row pgx.Row) (campaign.Campaign, error) {
 	var c campaign.Campaign
@@ -102,7 +106,21 @@ func (s *Store) GetCampaign(ctx context.Context, id string) (campaign.Campaign, 
 
 // ListCampaigns implements campaign.Store.
 func (s *Store) ListCampaigns(ctx context.Context, q campaign.Query) ([]campaign.Campaign, bool, error) {
-	sql, args, err := listQuery(`SELECT `+campaignCols+` FROM campaigns`, "id", campaignFilterCols, q.Equal, q.After, q.Limit)
+	var extra []string
+	var extraArgs []any
+	for _, r := range q.Ranges {
+		if !slices.Contains(campaign.RangeFields, r.Field) {
+			return nil, false, errs.Invalid("filter", "cannot compare %q", r.Field)
+		}
+		switch r.Op {
+		case "<", "<=", ">", ">=":
+		default:
+			return nil, false, errs.Invalid("filter", "cannot compare %q with %s", r.Field, r.Op)
+		}
+		extra = append(extra, r.Field+" "+r.Op+" $?::date")
+		extraArgs = append(extraArgs, r.Date.Format(civil.Layout))
+	}
+	sql, args, err := listQueryWhere(`SELECT `+campaignCols+` FROM campaigns`, "id", campaignFilterCols, q.Equal, extra, extraArgs, q.After, q.Limit)
 	if err != nil {
 		return nil, false, err
 	}

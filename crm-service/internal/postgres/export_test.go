@@ -41,3 +41,7 @@ func withoutMode(sql string, args []any, err error) (string, []any, error) {
 	}
 	return sql, args, nil
 }
+
+// FilterColumns are the columns (or expressions) the list filters of
+// leads and campaigns compare, by table, for the index test.
+var FilterColumns = map[string]map[string]string{"leads": leadFilterCols, "campaigns": campaignFilterCols}

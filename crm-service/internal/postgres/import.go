@@ -403,8 +403,9 @@ func contactColumns(list []contact.Contact) []any {
 	return []any{ids, accounts, names, emails, keys, phones, titles, roles, owners, versions, times, externals}
 }
 
-// leadLockPrefix prefixes the email key in the lock an import of leads
-// takes on it.
+// leadLockPrefix prefixes the email key in the lock that lead creation,
+// a change of a lead's email and an import of leads take on it (so they
+// serialize on one email).
 const leadLockPrefix = "crm.import.lead:"
 
 // ImportLeads implements lead.Store.

@@ -508,11 +508,11 @@ func TestImportLeadsAmbiguousEmail(t *testing.T) {
 	f := newFixture(t)
 	contacts := contact.NewService(f.store, payloads{}, nil, nil, nil, clock)
 	svc := lead.NewService(f.store, payloads{}, nil, contacts, nil, nil, clock)
-	first, err := svc.Create(t.Context(), lead.Input{Name: "Cy", Company: "Acme", Email: "cy@example.com"}, "")
+	first, err := svc.Create(t.Context(), lead.Input{Name: "Cy", Company: "Acme", Email: "cy@example.com"}, "", false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	second, err := svc.Create(t.Context(), lead.Input{Name: "Cy", Company: "Globex", Email: "CY@example.com"}, "")
+	second, err := svc.Create(t.Context(), lead.Input{Name: "Cy", Company: "Globex", Email: "CY@example.com"}, "", true)
 	if err != nil {
 		t.Fatal(err)
 	}

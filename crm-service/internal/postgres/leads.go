@@ -49,15 +49,34 @@ func scanLead(row pgx.Row) (lead.Lead, error) {
 	return l, nil
 }
 
-// CreateLead implements lead.Store: the request id lookup, its record and
-// the insert in one round trip (a replay rolls the insert back), the event
-// in another.
-func (s *Store) CreateLead(ctx context.Context, requestID, method string, l lead.Lead, ev lead.Event) (lead.Lead, error) {
+// queueLeadDuplicateLookup queues the transaction lock imports take on
+// the email key and the reading of the oldest lead other than self (""
+// for none) with it into *existing (index leads_email_key_idx).
+func queueLeadDuplicateLookup(b *pgx.Batch, emailKey, self string, existing *string) {
+	b.Queue(`SELECT pg_advisory_xact_lock(hashtextextended($2 || $1, 0))`, emailKey, leadLockPrefix)
+	b.Queue(`SELECT id FROM leads WHERE email_key = $1 AND id::text <> $2 ORDER BY id LIMIT 1`, emailKey, self).QueryRow(scanFoundID(existing))
+}
+
+// CreateLead implements lead.Store: with dedupe, the email key's lock and
+// the duplicate lookup, the request id lookup, its record and the insert
+// in one round trip (a replay or a duplicate rolls the insert back), the
+// event in another.
+func (s *Store) CreateLead(ctx context.Context, requestID, method string, l lead.Lead, ev lead.Event, dedupe bool) (lead.Lead, error) {
+	key := contact.EmailKey(l.Email)
+	dedupe = dedupe && key != ""
 	var out lead.Lead
 	err := onceMore(func() error {
 		return pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 			b := &pgx.Batch{}
 			var used *usedKey
+			var existing string
+			// The email key's lock first: a concurrent call with the same
+			// request_id that holds it has committed its key when the
+			// lookup after the lock runs, so it is a replay, not a
+			// duplicate.
+			if dedupe {
+				queueLeadDuplicateLookup(b, key, "", &existing)
+			}
 			if requestID != "" {
 				lookupKey(b, requestID, &used)
 				recordKey(ctx, b, requestID, method, l.ID)
@@ -69,6 +88,9 @@ status, owner, version, create_time, update_time) VALUES ($1, $2, $3, $4, $5, $6
 			err := tx.SendBatch(ctx, b).Close()
 			if used != nil {
 				return errReplayOf(used)
+			}
+			if existing != "" {
+				return &lead.DuplicateError{ExistingID: existing, Email: l.Email}
 			}
 			if pg.IsForeignKeyViolation(err, "leads_campaign_id_fkey") {
 				return errs.Invalid("campaign_id", "campaign %q not found", l.CampaignID)
@@ -146,6 +168,17 @@ func (s *Store) UpdateLead(ctx context.Context, id string, fn func(lead.Lead) (l
 		if ch.Unchanged {
 			out = cur
 			return nil
+		}
+		if ch.Dedupe {
+			var existing string
+			b := &pgx.Batch{}
+			queueLeadDuplicateLookup(b, contact.EmailKey(ch.Lead.Email), ch.Lead.ID, &existing)
+			if err := tx.SendBatch(ctx, b).Close(); err != nil {
+				return fmt.Errorf("look up duplicates of lead %s: %w", id, err)
+			}
+			if existing != "" {
+				return &lead.DuplicateError{ExistingID: existing, Email: ch.Lead.Email}
+			}
 		}
 		b := &pgx.Batch{}
 		queueUpdateLead(b, ch.Lead)

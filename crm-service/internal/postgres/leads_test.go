@@ -13,7 +13,7 @@ import (
 func newLead(t *testing.T, f fixture, company, email string) lead.Lead {
 	t.Helper()
 	l := lead.Lead{ID: newID(t), Name: "Ana", Company: company, Email: email, Status: lead.StatusNew, Version: 1, CreateTime: now, UpdateTime: now}
-	got, err := f.store.CreateLead(t.Context(), "", lead.MethodCreate, l, lead.Event{Type: lead.EventCreated, Key: l.ID, Payload: []byte(`{}`)})
+	got, err := f.store.CreateLead(t.Context(), "", lead.MethodCreate, l, lead.Event{Type: lead.EventCreated, Key: l.ID, Payload: []byte(`{}`)}, false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -201,8 +201,10 @@ func (in *Input) validate(fields []Field) error {
 	for _, f := range fields {
 		switch f {
 		case FieldSubject:
+			// Stored trimmed, as names are.
+			in.Subject = strings.TrimSpace(in.Subject)
 			switch {
-			case strings.TrimSpace(in.Subject) == "":
+			case in.Subject == "":
 				v.Add(string(f), "is required")
 			case len([]rune(in.Subject)) > maxText:
 				v.Add(string(f), "must be at most %d characters", maxText)
@@ -579,10 +581,13 @@ func (s *Service) UnlinkContact(list []Case) ([]Case, []Event, error) {
 	return out, events, nil
 }
 
-// Delete removes a case; a non-empty etag must match. The activities that
-// name it (its calls, notes and tasks) lose it, each as an update of its
-// own, and stay with the account.
-func (s *Service) Delete(ctx context.Context, id, etag string) error {
+// Delete removes a case; a non-empty etag must match. A closed case is
+// the record of what the customer was told and stays
+// (FAILED_PRECONDITION) unless closedToo is set (for admins, who may
+// remove one, e.g. entered by mistake or to erase a person's data). The
+// activities that name it (its calls, notes and tasks) lose it, each as
+// an update of its own, and stay with the account.
+func (s *Service) Delete(ctx context.Context, id, etag string, closedToo bool) error {
 	id, err := ids.UUID("id", id)
 	if err != nil {
 		return err
@@ -590,6 +595,9 @@ func (s *Service) Delete(ctx context.Context, id, etag string) error {
 	return s.store.DeleteCase(ctx, id, func(cur Case, activities []activity.Activity) (Deletion, error) {
 		if err := errs.CheckEtag(etag, cur.ETag(), "case "+id); err != nil {
 			return Deletion{}, err
+		}
+		if cur.Status == StatusClosed && !closedToo {
+			return Deletion{}, errs.FailedPreconditionf("case %s is closed and is kept as the record of the service given; only an admin may delete it", id)
 		}
 		var d Deletion
 		var err error

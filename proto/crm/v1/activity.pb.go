@@ -116,7 +116,11 @@ type Activity struct {
 	ActivityTime *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=activity_time,json=activityTime,proto3" json:"activity_time,omitempty"`
 	// Tasks only: when it is due; not before the task's creation.
 	DueTime *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=due_time,json=dueTime,proto3" json:"due_time,omitempty"`
-	// Tasks only: when to remind the owner; not after due_time.
+	// Tasks only: when to remind the owner; not after due_time, and only
+	// with a due_time (the reminder is for it): an update that clears
+	// due_time without writing reminder_time clears the reminder too; one
+	// that sets a reminder without a due time is INVALID_ARGUMENT. Moving
+	// due_time keeps the reminder where it is.
 	ReminderTime *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=reminder_time,json=reminderTime,proto3" json:"reminder_time,omitempty"`
 	// Tasks only.
 	Done bool `protobuf:"varint,12,opt,name=done,proto3" json:"done,omitempty"`

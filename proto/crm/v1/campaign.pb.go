@@ -140,7 +140,8 @@ type Campaign struct {
 	// Required, at most 200 characters; stored without leading and trailing
 	// white space.
 	Name string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
-	// Optional, e.g. "email", "events", "paid search"; at most 200 characters.
+	// Optional, e.g. "email", "events", "paid search"; at most 200
+	// characters, stored without leading and trailing white space.
 	Channel string `protobuf:"bytes,3,opt,name=channel,proto3" json:"channel,omitempty"`
 	// Optional; not negative.
 	Budget *v1.Money `protobuf:"bytes,4,opt,name=budget,proto3" json:"budget,omitempty"`
@@ -378,8 +379,13 @@ type ListCampaignsRequest struct {
 	// Default 50, at most 1000.
 	PageSize  int32  `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	PageToken string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
-	// AIP-160 subset: `status = "CAMPAIGN_STATUS_ACTIVE"` (or the short form,
-	// "ACTIVE" or "active").
+	// AIP-160 subset: `field = "value"` joined by AND. Fields: status
+	// ("CAMPAIGN_STATUS_ACTIVE", or the short form "ACTIVE" or "active"),
+	// channel (ignoring case: `channel = "email"` finds "Email"), e.g.
+	// `status = ACTIVE AND channel = "webinar"`; start_date and end_date
+	// also with <, <=, > and >= (a date "YYYY-MM-DD"; a campaign without
+	// the date never matches): the campaigns running in a quarter are
+	// `start_date < "2030-04-01" AND end_date >= "2030-01-01"`.
 	Filter        string `protobuf:"bytes,3,opt,name=filter,proto3" json:"filter,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

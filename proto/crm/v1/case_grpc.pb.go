@@ -45,7 +45,10 @@ type CaseServiceClient interface {
 	// UpdateCase changes the fields named in update_mask. A stale etag fails
 	// with ABORTED; a closed case cannot change (FAILED_PRECONDITION).
 	UpdateCase(ctx context.Context, in *UpdateCaseRequest, opts ...grpc.CallOption) (*Case, error)
-	// DeleteCase removes a case.
+	// DeleteCase removes a case. A closed case is the record of the service
+	// given and stays: deleting it is FAILED_PRECONDITION for every role but
+	// admin (who may remove one entered by mistake, or to erase a person's
+	// data). Close a case instead of deleting it.
 	DeleteCase(ctx context.Context, in *DeleteCaseRequest, opts ...grpc.CallOption) (*DeleteCaseResponse, error)
 }
 
@@ -126,7 +129,10 @@ type CaseServiceServer interface {
 	// UpdateCase changes the fields named in update_mask. A stale etag fails
 	// with ABORTED; a closed case cannot change (FAILED_PRECONDITION).
 	UpdateCase(context.Context, *UpdateCaseRequest) (*Case, error)
-	// DeleteCase removes a case.
+	// DeleteCase removes a case. A closed case is the record of the service
+	// given and stays: deleting it is FAILED_PRECONDITION for every role but
+	// admin (who may remove one entered by mistake, or to erase a person's
+	// data). Close a case instead of deleting it.
 	DeleteCase(context.Context, *DeleteCaseRequest) (*DeleteCaseResponse, error)
 	mustEmbedUnimplementedCaseServiceServer()
 }

@@ -286,7 +286,9 @@ type CreateLeadRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Lead  *Lead                  `protobuf:"bytes,1,opt,name=lead,proto3" json:"lead,omitempty"`
 	// Optional idempotency key (UUID recommended).
-	RequestId     string `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	RequestId string `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// Create even when a lead with the same email exists.
+	Force         bool `protobuf:"varint,3,opt,name=force,proto3" json:"force,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -333,6 +335,13 @@ func (x *CreateLeadRequest) GetRequestId() string {
 		return x.RequestId
 	}
 	return ""
+}
+
+func (x *CreateLeadRequest) GetForce() bool {
+	if x != nil {
+		return x.Force
+	}
+	return false
 }
 
 type GetLeadRequest struct {
@@ -500,7 +509,9 @@ type UpdateLeadRequest struct {
 	Lead  *Lead                  `protobuf:"bytes,1,opt,name=lead,proto3" json:"lead,omitempty"`
 	// Fields to change: name, company, title, email, phone, website, source,
 	// campaign_id, status, owner. Empty means all of them.
-	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	UpdateMask *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	// Update even when another lead has the new email.
+	Force         bool `protobuf:"varint,3,opt,name=force,proto3" json:"force,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -547,6 +558,13 @@ func (x *UpdateLeadRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
 		return x.UpdateMask
 	}
 	return nil
+}
+
+func (x *UpdateLeadRequest) GetForce() bool {
+	if x != nil {
+		return x.Force
+	}
+	return false
 }
 
 type DeleteLeadRequest struct {
@@ -824,11 +842,12 @@ const file_crm_v1_lead_proto_rawDesc = "" +
 	"\vcreate_time\x18\x11 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"createTime\x12@\n" +
 	"\vupdate_time\x18\x12 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
-	"updateTime\"T\n" +
+	"updateTime\"j\n" +
 	"\x11CreateLeadRequest\x12 \n" +
 	"\x04lead\x18\x01 \x01(\v2\f.crm.v1.LeadR\x04lead\x12\x1d\n" +
 	"\n" +
-	"request_id\x18\x02 \x01(\tR\trequestId\" \n" +
+	"request_id\x18\x02 \x01(\tR\trequestId\x12\x14\n" +
+	"\x05force\x18\x03 \x01(\bR\x05force\" \n" +
 	"\x0eGetLeadRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"f\n" +
 	"\x10ListLeadsRequest\x12\x1b\n" +
@@ -838,11 +857,12 @@ const file_crm_v1_lead_proto_rawDesc = "" +
 	"\x06filter\x18\x03 \x01(\tR\x06filter\"_\n" +
 	"\x11ListLeadsResponse\x12\"\n" +
 	"\x05leads\x18\x01 \x03(\v2\f.crm.v1.LeadR\x05leads\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"r\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x88\x01\n" +
 	"\x11UpdateLeadRequest\x12 \n" +
 	"\x04lead\x18\x01 \x01(\v2\f.crm.v1.LeadR\x04lead\x12;\n" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
-	"updateMask\"7\n" +
+	"updateMask\x12\x14\n" +
+	"\x05force\x18\x03 \x01(\bR\x05force\"7\n" +
 	"\x11DeleteLeadRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04etag\x18\x02 \x01(\tR\x04etag\"\x14\n" +

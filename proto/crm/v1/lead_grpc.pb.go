@@ -35,14 +35,19 @@ const (
 // them into an account, a contact and optionally an opportunity.
 type LeadServiceClient interface {
 	// CreateLead creates a lead. A retry with the same request_id returns
-	// the first result and creates nothing.
+	// the first result and creates nothing. A lead with the same email
+	// (ignoring case) fails with ALREADY_EXISTS naming the existing lead (a
+	// google.rpc.ResourceInfo detail), unless force is set. Converted leads
+	// count too: the person came in before.
 	CreateLead(ctx context.Context, in *CreateLeadRequest, opts ...grpc.CallOption) (*Lead, error)
 	// GetLead returns one lead.
 	GetLead(ctx context.Context, in *GetLeadRequest, opts ...grpc.CallOption) (*Lead, error)
 	// ListLeads pages through leads in creation order.
 	ListLeads(ctx context.Context, in *ListLeadsRequest, opts ...grpc.CallOption) (*ListLeadsResponse, error)
 	// UpdateLead changes the fields named in update_mask. A stale etag fails
-	// with ABORTED; a converted lead cannot change (FAILED_PRECONDITION).
+	// with ABORTED; a converted lead cannot change (FAILED_PRECONDITION). A
+	// new email that another lead has (ignoring case) fails with
+	// ALREADY_EXISTS naming that lead, unless force is set.
 	UpdateLead(ctx context.Context, in *UpdateLeadRequest, opts ...grpc.CallOption) (*Lead, error)
 	// DeleteLead removes a lead.
 	DeleteLead(ctx context.Context, in *DeleteLeadRequest, opts ...grpc.CallOption) (*DeleteLeadResponse, error)
@@ -138,14 +143,19 @@ func (c *leadServiceClient) ConvertLead(ctx context.Context, in *ConvertLeadRequ
 // them into an account, a contact and optionally an opportunity.
 type LeadServiceServer interface {
 	// CreateLead creates a lead. A retry with the same request_id returns
-	// the first result and creates nothing.
+	// the first result and creates nothing. A lead with the same email
+	// (ignoring case) fails with ALREADY_EXISTS naming the existing lead (a
+	// google.rpc.ResourceInfo detail), unless force is set. Converted leads
+	// count too: the person came in before.
 	CreateLead(context.Context, *CreateLeadRequest) (*Lead, error)
 	// GetLead returns one lead.
 	GetLead(context.Context, *GetLeadRequest) (*Lead, error)
 	// ListLeads pages through leads in creation order.
 	ListLeads(context.Context, *ListLeadsRequest) (*ListLeadsResponse, error)
 	// UpdateLead changes the fields named in update_mask. A stale etag fails
-	// with ABORTED; a converted lead cannot change (FAILED_PRECONDITION).
+	// with ABORTED; a converted lead cannot change (FAILED_PRECONDITION). A
+	// new email that another lead has (ignoring case) fails with
+	// ALREADY_EXISTS naming that lead, unless force is set.
 	UpdateLead(context.Context, *UpdateLeadRequest) (*Lead, error)
 	// DeleteLead removes a lead.
 	DeleteLead(context.Context, *DeleteLeadRequest) (*DeleteLeadResponse, error)

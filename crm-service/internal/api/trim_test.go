@@ -1,0 +1,73 @@
+package api_test
+
+import (
+	"testing"
+
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+
+	crmv1 "github.com/seamhq/seam/proto/crm/v1"
+)
+
+// Account and contact owners are stored trimmed, as every other owner is,
+// so `owner = "sam"` finds records assigned as " sam  " (a pasted name).
+func TestAccountAndContactOwnersAreStoredTrimmed(t *testing.T) {
+	e := newEnv(t)
+	a, err := e.accounts.CreateAccount(e.sales(), &crmv1.CreateAccountRequest{Account: &crmv1.Account{Name: "Acme", Owner: " sam  "}})
+	if err != nil || a.Owner != "sam" {
+		t.Fatalf("create account: owner %q, %v", a.GetOwner(), err)
+	}
+	accs, err := e.accounts.ListAccounts(e.sales(), &crmv1.ListAccountsRequest{Filter: `owner = "sam"`})
+	if err != nil || len(accs.Accounts) != 1 || accs.Accounts[0].Id != a.Id {
+		t.Fatalf("account owner filter: %v %v", accs, err)
+	}
+	up, err := e.accounts.UpdateAccount(e.sales(), &crmv1.UpdateAccountRequest{
+		Account: &crmv1.Account{Id: a.Id, Owner: "\tsue "}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"owner"}},
+	})
+	if err != nil || up.Owner != "sue" {
+		t.Fatalf("update account: owner %q, %v", up.GetOwner(), err)
+	}
+
+	c, err := e.contacts.CreateContact(e.sales(), &crmv1.CreateContactRequest{Contact: &crmv1.Contact{Name: "Ana", Owner: " sam  "}})
+	if err != nil || c.Owner != "sam" {
+		t.Fatalf("create contact: owner %q, %v", c.GetOwner(), err)
+	}
+	cons, err := e.contacts.ListContacts(e.sales(), &crmv1.ListContactsRequest{Filter: `owner = "sam"`})
+	if err != nil || len(cons.Contacts) != 1 || cons.Contacts[0].Id != c.Id {
+		t.Fatalf("contact owner filter: %v %v", cons, err)
+	}
+	upc, err := e.contacts.UpdateContact(e.sales(), &crmv1.UpdateContactRequest{
+		Contact: &crmv1.Contact{Id: c.Id, Owner: "sue  "}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"owner"}},
+	})
+	if err != nil || upc.Owner != "sue" {
+		t.Fatalf("update contact: owner %q, %v", upc.GetOwner(), err)
+	}
+}
+
+// Case and activity subjects are stored trimmed, as names are.
+func TestCaseAndActivitySubjectsAreStoredTrimmed(t *testing.T) {
+	e := newEnv(t)
+	a := e.createAccount("Acme")
+	cs, err := e.cases.CreateCase(e.service(), &crmv1.CreateCaseRequest{Case: &crmv1.Case{Subject: "  Broken pump ", AccountId: a.Id}})
+	if err != nil || cs.Subject != "Broken pump" {
+		t.Fatalf("create case: subject %q, %v", cs.GetSubject(), err)
+	}
+	upc, err := e.cases.UpdateCase(e.service(), &crmv1.UpdateCaseRequest{
+		Case: &crmv1.Case{Id: cs.Id, Subject: "Broken pump\n"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"subject"}},
+	})
+	if err != nil || upc.Subject != "Broken pump" || upc.Etag != cs.Etag {
+		t.Fatalf("the same subject padded is no change: %v %v", upc, err)
+	}
+
+	act, err := e.activities.CreateActivity(e.sales(), &crmv1.CreateActivityRequest{Activity: &crmv1.Activity{
+		Type: crmv1.ActivityType_ACTIVITY_TYPE_CALL, Subject: " Call Tom  ", AccountId: a.Id,
+	}})
+	if err != nil || act.Subject != "Call Tom" {
+		t.Fatalf("create activity: subject %q, %v", act.GetSubject(), err)
+	}
+	upa, err := e.activities.UpdateActivity(e.sales(), &crmv1.UpdateActivityRequest{
+		Activity: &crmv1.Activity{Id: act.Id, Subject: "\tCall Tom back "}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"subject"}},
+	})
+	if err != nil || upa.Subject != "Call Tom back" {
+		t.Fatalf("update activity: subject %q, %v", upa.GetSubject(), err)
+	}
+}
