@@ -23,6 +23,10 @@ var (
 	// them (finance matches supplier invoices against them).
 	buyers          = []auth.Role{auth.Warehouse}
 	purchaseReaders = []auth.Role{auth.Warehouse, auth.Finance}
+	// payablesKeepers record suppliers' bills and pay them: finance only
+	// (admin too, as everywhere). The warehouse receives goods but has no
+	// say in what is owed or paid for them.
+	payablesKeepers = []auth.Role{auth.Finance}
 )
 
 // Policy lists the roles allowed to call each RPC of the ERP.
@@ -34,7 +38,7 @@ func Policy() auth.Policy {
 		// Credit limits and payment terms are finance's business.
 		erpv1.CustomerService_UpdateCustomer_FullMethodName: {auth.Finance},
 		// Only the bridge mirrors CRM accounts.
-		erpv1.CustomerService_SyncCustomer_FullMethodName:         {auth.Integration},
+		erpv1.CustomerService_SyncCustomer_FullMethodName: {auth.Integration},
 		// A balance is what the customer's invoices and payments add up
 		// to: whoever may not read those may not read it either.
 		erpv1.CustomerService_GetCustomerBalance_FullMethodName:   moneyReaders,
@@ -105,6 +109,13 @@ func Policy() auth.Policy {
 		erpv1.PurchaseOrderService_ReceivePurchaseOrder_FullMethodName: {auth.Warehouse},
 		// Goods go back to the supplier out of the warehouse, as they came in.
 		erpv1.PurchaseOrderService_ReturnPurchaseOrder_FullMethodName: {auth.Warehouse},
+
+		erpv1.PayablesService_CreateSupplierBill_FullMethodName:    payablesKeepers,
+		erpv1.PayablesService_GetSupplierBill_FullMethodName:       payablesKeepers,
+		erpv1.PayablesService_ListSupplierBills_FullMethodName:     payablesKeepers,
+		erpv1.PayablesService_CreateSupplierPayment_FullMethodName: payablesKeepers,
+		erpv1.PayablesService_GetSupplierPayment_FullMethodName:    payablesKeepers,
+		erpv1.PayablesService_GetPayablesReport_FullMethodName:     payablesKeepers,
 
 		erpv1.PlanningService_ListReorderSuggestions_FullMethodName: {auth.Warehouse, auth.Finance},
 		// Only the bridge sends pipeline demand.
