@@ -89,25 +89,34 @@ func (s *Store) GetSupplierBill(ctx context.Context, id string) (payables.Bill, 
 	return getBill(ctx, s.pool, id, false)
 }
 
-// ListBills implements payables.Store: a page of bills by id, each filter
-// read from its (column, id) index.
-func (s *Store) ListSupplierBills(ctx context.Context, q payables.ListQuery) ([]payables.Bill, bool, error) {
+// billsSQL is the query of a ListSupplierBills page and its arguments:
+// the bills after the token's id, by id, with their lines. Each filter
+// reads from its (column, id) index in id order.
+func billsSQL(q payables.ListQuery) (string, []any, error) {
 	var args []any
 	filter, err := where(q.Filter, billFilter, &args)
 	if err != nil {
-		return nil, false, err
+		return "", nil, err
 	}
 	after := ""
 	if q.After != "" {
 		if !canonicalID(&q.After) {
-			return nil, false, errs.Invalid("page_token", "is not a token returned by this list")
+			return "", nil, errs.Invalid("page_token", "is not a token returned by this list")
 		}
 		after = "id > " + arg(&args, q.After) + "::uuid"
 	}
-	sql := `SELECT ` + billCols + `
+	return `SELECT ` + billCols + `
 		FROM (SELECT * FROM supplier_bills WHERE ` + and(filter, after) + ` ORDER BY id LIMIT ` + arg(&args, q.PageSize+1) + `) b
 		JOIN supplier_bill_lines l ON l.bill_id = b.id
-		ORDER BY b.id, l.line_number`
+		ORDER BY b.id, l.line_number`, args, nil
+}
+
+// ListSupplierBills implements payables.Store.
+func (s *Store) ListSupplierBills(ctx context.Context, q payables.ListQuery) ([]payables.Bill, bool, error) {
+	sql, args, err := billsSQL(q)
+	if err != nil {
+		return nil, false, err
+	}
 	var out []payables.Bill
 	err = s.readPage(ctx, sql, args, func(rows pgx.Rows) error {
 		var err error
@@ -148,6 +157,18 @@ func (s *Store) CreateSupplierBill(ctx context.Context, b payables.Bill, request
 		if err != nil {
 			return err
 		}
+		// A supplier's invoice entered twice is the same invoice, whatever
+		// its lines: say so before looking at them. The unique constraint
+		// backs this up against a concurrent bill.
+		var existing string
+		err = tx.QueryRow(ctx, `SELECT number FROM supplier_bills WHERE supplier_id = $1 AND supplier_invoice_number = $2`,
+			o.SupplierID, b.SupplierInvoiceNumber).Scan(&existing)
+		switch {
+		case err == nil:
+			return duplicateInvoice(o.SupplierID, b.SupplierInvoiceNumber, existing)
+		case !pg.IsNoRows(err):
+			return fmt.Errorf("look up supplier invoice %q: %w", b.SupplierInvoiceNumber, err)
+		}
 		bill := b
 		bill.Lines = append([]payables.BillLine(nil), b.Lines...)
 		entry, post, err := payables.Build(&bill, &o)
@@ -187,9 +208,7 @@ func (s *Store) CreateSupplierBill(ctx context.Context, b payables.Bill, request
 		}
 		err = tx.SendBatch(ctx, &w).Close()
 		if pg.IsUniqueViolation(err, "supplier_bills_invoice_number_key") {
-			return &errs.Error{Kind: errs.AlreadyExists,
-				Violations: []errs.FieldViolation{{Field: "supplier_invoice_number", Description: "the supplier already has an invoice with this number"}},
-				Message:    fmt.Sprintf("supplier %s already has a bill for its invoice %q", bill.SupplierID, bill.SupplierInvoiceNumber)}
+			return duplicateInvoice(bill.SupplierID, bill.SupplierInvoiceNumber, "")
 		}
 		if err != nil {
 			return fmt.Errorf("insert supplier bill %s: %w", bill.ID, err)
@@ -212,6 +231,18 @@ func (s *Store) CreateSupplierBill(ctx context.Context, b payables.Bill, request
 		return payables.Bill{}, err
 	}
 	return out, nil
+}
+
+// duplicateInvoice is ALREADY_EXISTS on supplier_invoice_number: the
+// supplier's invoice number is billed already (by bill, when known).
+func duplicateInvoice(supplier, number, bill string) error {
+	by := ""
+	if bill != "" {
+		by = " (" + bill + ")"
+	}
+	return &errs.Error{Kind: errs.AlreadyExists,
+		Violations: []errs.FieldViolation{{Field: "supplier_invoice_number", Description: "the supplier's invoice " + number + " is billed already" + by}},
+		Message:    fmt.Sprintf("supplier %s's invoice %q is billed already%s", supplier, number, by)}
 }
 
 const supplierPaymentCols = `id, number, bill_id, supplier_id, currency_code, amount, paid_date, reference, create_time`
