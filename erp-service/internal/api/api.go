@@ -16,6 +16,7 @@ import (
 	"github.com/seamhq/seam/erp-service/internal/customer"
 	"github.com/seamhq/seam/erp-service/internal/invoicing"
 	"github.com/seamhq/seam/erp-service/internal/ledger"
+	"github.com/seamhq/seam/erp-service/internal/payables"
 	"github.com/seamhq/seam/erp-service/internal/payment"
 	"github.com/seamhq/seam/erp-service/internal/planning"
 	"github.com/seamhq/seam/erp-service/internal/purchasing"
@@ -44,6 +45,7 @@ type Stores interface {
 	reporting.SalesStore
 	purchasing.Store
 	planning.Store
+	payables.Store
 }
 
 // Service describes the ERP API for server.New. ready reports readiness.
@@ -65,6 +67,7 @@ func Service(st Stores, events feed.Source, ready func(context.Context) error) s
 			erpv1.RegisterSupplierServiceServer(s, &Suppliers{store: st})
 			erpv1.RegisterPurchaseOrderServiceServer(s, &PurchaseOrders{store: st})
 			erpv1.RegisterPlanningServiceServer(s, &Planning{store: st})
+			erpv1.RegisterPayablesServiceServer(s, &Payables{store: st})
 		},
 		Gateways: []server.GatewayRegistrar{
 			erpv1.RegisterCustomerServiceHandler,
@@ -81,6 +84,7 @@ func Service(st Stores, events feed.Source, ready func(context.Context) error) s
 			erpv1.RegisterSupplierServiceHandler,
 			erpv1.RegisterPurchaseOrderServiceHandler,
 			erpv1.RegisterPlanningServiceHandler,
+			erpv1.RegisterPayablesServiceHandler,
 		},
 		OpenAPI:  openapi.ERP,
 		OpenAPI3: openapi.ERP3,

@@ -12,6 +12,7 @@ import (
 	"github.com/seamhq/seam/erp-service/internal/catalog"
 	"github.com/seamhq/seam/erp-service/internal/customer"
 	"github.com/seamhq/seam/erp-service/internal/invoicing"
+	"github.com/seamhq/seam/erp-service/internal/payables"
 	"github.com/seamhq/seam/erp-service/internal/payment"
 	"github.com/seamhq/seam/erp-service/internal/purchasing"
 	"github.com/seamhq/seam/erp-service/internal/sales"
@@ -75,6 +76,16 @@ func (EventEncoder) Payment(p payment.Payment) ([]byte, error) {
 	return payloadMarshal.Marshal(paymentToProto(p))
 }
 
+// SupplierBill encodes a supplier bill payload.
+func (EventEncoder) SupplierBill(b payables.Bill) ([]byte, error) {
+	return payloadMarshal.Marshal(billToProto(b))
+}
+
+// SupplierPayment encodes a supplier payment payload.
+func (EventEncoder) SupplierPayment(p payables.Payment) ([]byte, error) {
+	return payloadMarshal.Marshal(supplierPaymentToProto(p))
+}
+
 // eventToProto turns a feed row into the wire event, decoding its payload
 // by the event type's resource.
 func eventToProto(e feed.Event) (*erpv1.Event, error) {
@@ -116,6 +127,12 @@ func eventToProto(e feed.Event) (*erpv1.Event, error) {
 	case resource == "purchase_order":
 		po := &erpv1.PurchaseOrder{}
 		msg, p.Payload = po, &erpv1.Event_PurchaseOrder{PurchaseOrder: po}
+	case resource == "supplier_bill":
+		sb := &erpv1.SupplierBill{}
+		msg, p.Payload = sb, &erpv1.Event_SupplierBill{SupplierBill: sb}
+	case resource == "supplier_payment":
+		sp := &erpv1.SupplierPayment{}
+		msg, p.Payload = sp, &erpv1.Event_SupplierPayment{SupplierPayment: sp}
 	default:
 		return p, nil // a type this binary does not know: no payload
 	}
@@ -141,6 +158,10 @@ func eventToProto(e feed.Event) (*erpv1.Event, error) {
 		p.Version, _ = strconv.ParseInt(m.GetEtag(), 10, 64)
 	case *erpv1.PurchaseOrder:
 		p.Version, _ = strconv.ParseInt(m.GetEtag(), 10, 64)
+	case *erpv1.SupplierBill:
+		p.Version = m.GetRevision()
+	case *erpv1.SupplierPayment:
+		p.Version = 1 // a payment never changes
 	}
 	return p, nil
 }

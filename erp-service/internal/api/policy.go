@@ -23,6 +23,10 @@ var (
 	// them (finance matches supplier invoices against them).
 	buyers          = []auth.Role{auth.Warehouse}
 	purchaseReaders = []auth.Role{auth.Warehouse, auth.Finance}
+	// payablesKeepers record suppliers' bills and pay them: finance only
+	// (admin too, as everywhere). The warehouse receives goods but has no
+	// say in what is owed or paid for them.
+	payablesKeepers = []auth.Role{auth.Finance}
 )
 
 // Policy lists the roles allowed to call each RPC of the ERP.
@@ -105,6 +109,13 @@ func Policy() auth.Policy {
 		erpv1.PurchaseOrderService_ReceivePurchaseOrder_FullMethodName: {auth.Warehouse},
 		// Goods go back to the supplier out of the warehouse, as they came in.
 		erpv1.PurchaseOrderService_ReturnPurchaseOrder_FullMethodName: {auth.Warehouse},
+
+		erpv1.PayablesService_CreateSupplierBill_FullMethodName:    payablesKeepers,
+		erpv1.PayablesService_GetSupplierBill_FullMethodName:       payablesKeepers,
+		erpv1.PayablesService_ListSupplierBills_FullMethodName:     payablesKeepers,
+		erpv1.PayablesService_CreateSupplierPayment_FullMethodName: payablesKeepers,
+		erpv1.PayablesService_GetSupplierPayment_FullMethodName:    payablesKeepers,
+		erpv1.PayablesService_GetPayablesReport_FullMethodName:     payablesKeepers,
 
 		erpv1.PlanningService_ListReorderSuggestions_FullMethodName: {auth.Warehouse, auth.Finance},
 		// Only the bridge sends pipeline demand.

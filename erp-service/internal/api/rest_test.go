@@ -50,7 +50,7 @@ func TestRESTRoutes(t *testing.T) {
 	t.Parallel()
 	e := start(t)
 	all := routes(t)
-	if len(all) != 60 {
+	if len(all) != 66 {
 		t.Fatalf("read %d routes from erp_gateway.yaml: %v", len(all), all)
 	}
 	hit := map[string]bool{}
@@ -489,6 +489,7 @@ func restPurchasing(t *testing.T, e *env, call func(want int, method, path, tok,
 	if av := call(200, "GET", "/v1/items/W-1/availability", wh, ""); av["incoming"] != "0" || av["next_receipt_date"] != nil {
 		t.Errorf("availability after closing = %v", av)
 	}
+	restPayables(t, e, call, sid, pid)
 	// The feed carries the purchase order and supplier payloads, versioned
 	// by their etags.
 	deadline := time.Now().Add(10 * time.Second)
@@ -631,5 +632,72 @@ func restPlanning(t *testing.T, e *env, call func(want int, method, path, tok, b
 	// projected 0 + 0 - 0 - 20 = -20 < 5: suggest max(12, 25) = 25.
 	if found == nil || found["projected"] != "-20" || found["suggested_quantity"] != "25" || found["pipeline_demand"] != "20" {
 		t.Errorf("RP-1 suggestion = %v", found)
+	}
+}
+
+// restPayables exercises the payables routes on purchase order pid of
+// supplier sid, whose line 2 has received 1 at 7.50: a bill, payments,
+// the report; finance's only.
+func restPayables(t *testing.T, e *env, call func(want int, method, path, tok, body string) map[string]any, sid, pid string) {
+	t.Helper()
+	finance, wh := token(t, auth.Finance), token(t, auth.Warehouse)
+	bill := func(number, qty string) string {
+		return `{"purchase_order_id":"` + pid + `","supplier_invoice_number":"` + number + `","invoice_date":"2030-01-20",
+			"due_date":"2030-02-19","tax_rate":"0.1","lines":[{"line_number":2,"quantity":"` + qty + `"}]}`
+	}
+	if r := e.call("POST", "/v1/supplierBills", wh, bill("S-100", "1")); r.status != 403 {
+		t.Errorf("bill by the warehouse = %d", r.status)
+	}
+	if r := e.call("POST", "/v1/supplierBills", finance, `{"purchase_order_id":"`+pid+`","lines":[{"line_number":2,"quantity":"0"}]}`); r.status != 400 ||
+		!hasAll(restFields(r.body), "bill.supplier_invoice_number", "bill.due_date", "bill.lines[0].quantity") {
+		t.Errorf("bad bill = %d %v", r.status, r.body)
+	}
+	if r := e.call("POST", "/v1/supplierBills", finance, bill("S-100", "1.5")); r.status != 400 ||
+		!hasAll(restFields(r.body), "bill.lines[0].quantity") {
+		t.Errorf("over-billing = %d %v", r.status, r.body)
+	}
+	b := call(200, "POST", "/v1/supplierBills?request_id=bill-1", finance, bill(" S-100 ", "1"))
+	bid := str(b["id"])
+	if b["supplier_id"] != sid || b["supplier_invoice_number"] != "S-100" || b["status"] != "SUPPLIER_BILL_STATUS_OPEN" ||
+		b["total"].(map[string]any)["amount"] != "8.25" || b["tax_amount"].(map[string]any)["amount"] != "0.75" || b["etag"] != "1" {
+		t.Errorf("bill = %v", b)
+	}
+	if again := call(200, "POST", "/v1/supplierBills?request_id=bill-1", finance, bill(" S-100 ", "1")); again["id"] != bid {
+		t.Errorf("retried bill = %v", again)
+	}
+	if r := e.call("POST", "/v1/supplierBills", finance, bill("S-100", "1")); r.status != 409 {
+		t.Errorf("duplicate supplier invoice number = %d %v", r.status, r.body)
+	}
+	call(200, "GET", "/v1/supplierBills/"+bid, finance, "")
+	if r := e.call("GET", "/v1/supplierBills/"+bid, wh, ""); r.status != 403 {
+		t.Errorf("bill read by the warehouse = %d", r.status)
+	}
+	if l := call(200, "GET", "/v1/supplierBills?filter="+url.QueryEscape(`supplier_id = "`+sid+`" AND status = OPEN`), finance, ""); len(l["bills"].([]any)) != 1 {
+		t.Errorf("open bills = %v", l)
+	}
+	pay := func(amount string) string {
+		return `{"bill_id":"` + bid + `","amount":{"currency_code":"EUR","amount":"` + amount + `"},"reference":"TR-1"}`
+	}
+	if r := e.call("POST", "/v1/supplierPayments", finance, pay("9.00")); r.status != 400 || !hasAll(restFields(r.body), "payment.amount") {
+		t.Errorf("overpaying = %d %v", r.status, r.body)
+	}
+	if r := e.call("POST", "/v1/supplierPayments", wh, pay("1.00")); r.status != 403 {
+		t.Errorf("payment by the warehouse = %d", r.status)
+	}
+	p := call(200, "POST", "/v1/supplierPayments?request_id=spay-1", finance, pay("5.00"))
+	if again := call(200, "POST", "/v1/supplierPayments?request_id=spay-1", finance, pay("5.00")); again["id"] != p["id"] {
+		t.Errorf("retried payment = %v", again)
+	}
+	if got := call(200, "GET", "/v1/supplierPayments/"+str(p["id"]), finance, ""); got["supplier_id"] != sid || got["reference"] != "TR-1" {
+		t.Errorf("payment = %v", got)
+	}
+	rep := call(200, "GET", "/v1/reports/payables?as_of_date=2030-03-01&supplier_id="+sid, finance, "")
+	rows, _ := rep["rows"].([]any)
+	if len(rows) != 1 || rows[0].(map[string]any)["open_amount"].(map[string]any)["amount"] != "3.25" ||
+		rows[0].(map[string]any)["overdue_amount"].(map[string]any)["amount"] != "3.25" {
+		t.Errorf("payables report = %v", rep)
+	}
+	if r := e.call("GET", "/v1/reports/payables", wh, ""); r.status != 403 {
+		t.Errorf("payables report for the warehouse = %d", r.status)
 	}
 }

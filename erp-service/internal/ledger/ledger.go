@@ -19,10 +19,13 @@ const (
 	Cash               = "1000"
 	AccountsReceivable = "1100"
 	Inventory          = "1200"
-	AccountsPayable    = "2000"
-	TaxPayable         = "2100"
-	Revenue            = "4000"
-	CostOfGoodsSold    = "5000"
+	// InputTax is the tax suppliers charge on their bills, recoverable
+	// from the tax authority.
+	InputTax        = "1300"
+	AccountsPayable = "2000"
+	TaxPayable      = "2100"
+	Revenue         = "4000"
+	CostOfGoodsSold = "5000"
 	// PurchasePriceVariance takes the difference between what goods cost
 	// on their purchase order and their standard cost.
 	PurchasePriceVariance = "5100"
@@ -63,6 +66,11 @@ const (
 	// KindPaymentRefund: a payment's credit paid back, Dr Accounts
 	// receivable / Cr Cash.
 	KindPaymentRefund = "payment_refund"
+	// KindSupplierBill: the tax on a supplier's bill, Dr Input tax / Cr
+	// Accounts payable (the bill's net is in payables since the receipt).
+	KindSupplierBill = "supplier_bill"
+	// KindSupplierPayment: a bill paid, Dr Accounts payable / Cr Cash.
+	KindSupplierPayment = "supplier_payment"
 )
 
 // Line debits or credits one account; exactly one of Debit and Credit is
@@ -230,7 +238,7 @@ func Totals(rows []BalanceRow) []Total {
 }
 
 // Kinds lists every kind of journal entry.
-var Kinds = []string{KindShipment, KindReceipt, KindPurchaseReturn, KindAdjustment, KindRevaluation, KindInvoice, KindInvoiceVoid, KindPayment, KindPaymentReversal, KindPaymentRefund}
+var Kinds = []string{KindShipment, KindReceipt, KindPurchaseReturn, KindAdjustment, KindRevaluation, KindInvoice, KindInvoiceVoid, KindPayment, KindPaymentReversal, KindPaymentRefund, KindSupplierBill, KindSupplierPayment}
 
 // FilterFields may appear in a ListJournalEntries filter.
 var FilterFields = []string{"kind", "reference", "currency_code"}

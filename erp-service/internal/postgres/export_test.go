@@ -12,3 +12,6 @@ var EntriesSQL = entriesSQL
 
 // CutAtHorizon decides a page of a read-through list.
 var CutAtHorizon = cutAtHorizon
+
+// BillsSQL is the query of a ListSupplierBills page, for the plan test.
+var BillsSQL = billsSQL

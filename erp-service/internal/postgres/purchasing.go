@@ -158,7 +158,8 @@ func (s *Store) UpdateSupplier(ctx context.Context, id string, etag int64, chang
 
 const purchaseOrderCols = `o.id, o.number, o.supplier_id, o.currency_code, o.status, o.total, o.revision,
 	o.create_time, o.update_time,
-	l.line_number, l.sku, l.quantity, l.unit_cost, l.expected_date, l.received_quantity, l.amount`
+	l.line_number, l.sku, l.quantity, l.unit_cost, l.expected_date, l.received_quantity, l.amount,
+	l.billed_quantity`
 
 var purchaseOrderFilter = map[string]column{
 	"supplier_id": {expr: "supplier_id", uuid: true},
@@ -231,7 +232,7 @@ func scanPurchaseOrders(rows pgx.Rows) ([]purchasing.Order, error) {
 		var status string
 		if err := rows.Scan(&o.ID, &o.Number, &o.SupplierID, &o.Currency, &status, &o.Total, &o.Revision,
 			&o.CreateTime, &o.UpdateTime,
-			&l.Number, &l.SKU, &l.Quantity, &l.UnitCost, &l.ExpectedDate, &l.Received, &l.Amount); err != nil {
+			&l.Number, &l.SKU, &l.Quantity, &l.UnitCost, &l.ExpectedDate, &l.Received, &l.Amount, &l.Billed); err != nil {
 			return nil, err
 		}
 		l.ExpectedDate = l.ExpectedDate.UTC()

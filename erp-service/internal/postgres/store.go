@@ -24,6 +24,7 @@ import (
 	"github.com/seamhq/seam/erp-service/internal/customer"
 	"github.com/seamhq/seam/erp-service/internal/invoicing"
 	"github.com/seamhq/seam/erp-service/internal/ledger"
+	"github.com/seamhq/seam/erp-service/internal/payables"
 	"github.com/seamhq/seam/erp-service/internal/payment"
 	"github.com/seamhq/seam/erp-service/internal/purchasing"
 	"github.com/seamhq/seam/erp-service/internal/reporting"
@@ -51,6 +52,8 @@ type Encoder interface {
 	Payment(payment.Payment) ([]byte, error)
 	Supplier(purchasing.Supplier) ([]byte, error)
 	PurchaseOrder(purchasing.Order) ([]byte, error)
+	SupplierBill(payables.Bill) ([]byte, error)
+	SupplierPayment(payables.Payment) ([]byte, error)
 }
 
 // Store implements the storage of every ERP domain package.

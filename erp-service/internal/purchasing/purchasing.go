@@ -113,7 +113,10 @@ type Line struct {
 	Currency     string
 	ExpectedDate time.Time // a date, UTC midnight
 	Received     decimal.Decimal
-	Amount       decimal.Decimal
+	// Billed is what of Received suppliers' bills have billed
+	// (payables.Build); it is not returned.
+	Billed decimal.Decimal
+	Amount decimal.Decimal
 }
 
 // OpenQuantity is what is still to arrive.
@@ -204,7 +207,7 @@ func Price(o *Order) error {
 	for i := range o.Lines {
 		l := &o.Lines[i]
 		l.Number = int32(i + 1)
-		l.Received = decimal.Zero
+		l.Received, l.Billed = decimal.Zero, decimal.Zero
 		amounts[i] = money.LineAmount(l.Quantity, money.Money{Currency: o.Currency, Amount: l.UnitCost}, decimal.Zero)
 		l.Amount = amounts[i].Amount
 	}
@@ -339,6 +342,16 @@ func Return(o *Order, lines []ReceiptLine) error {
 			over = append(over, errs.FieldViolation{
 				Field:       fmt.Sprintf("lines[%d].quantity", i),
 				Description: fmt.Sprintf("line %d (%s) has received %s; cannot return %s", l.Number, l.SKU, l.Received, r.Quantity),
+			})
+			continue
+		}
+		// Billed goods stay: their receipt's payable is on an open or
+		// paid bill, which a return would contradict (payables).
+		if unbilled := l.Received.Sub(l.Billed); r.Quantity.GreaterThan(unbilled) {
+			over = append(over, errs.FieldViolation{
+				Field: fmt.Sprintf("lines[%d].quantity", i),
+				Description: fmt.Sprintf("line %d (%s) has received %s of which %s is billed by the supplier; cannot return %s",
+					l.Number, l.SKU, l.Received, l.Billed, r.Quantity),
 			})
 			continue
 		}

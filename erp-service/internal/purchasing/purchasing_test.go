@@ -278,3 +278,19 @@ func TestFineUnitCosts(t *testing.T) {
 		t.Errorf("unit cost of 7 places: %v", got)
 	}
 }
+
+// What suppliers billed is not returned: only received and unbilled
+// quantities go back.
+func TestReturnKeepsBilled(t *testing.T) {
+	o := Order{Number: "PO-1", Status: Received, Lines: []Line{
+		{Number: 1, SKU: "A", Quantity: d("5"), Received: d("5"), Billed: d("3")},
+	}}
+	err := Return(&o, []ReceiptLine{{LineNumber: 1, Quantity: d("2.5")}})
+	var e *errs.Error
+	if !errors.As(err, &e) || e.Kind != errs.FailedPrecondition || e.Violations[0].Field != "lines[0].quantity" {
+		t.Fatalf("returning billed goods: %v", err)
+	}
+	if err := Return(&o, []ReceiptLine{{LineNumber: 1, Quantity: d("2")}}); err != nil || !o.Lines[0].Received.Equal(d("3")) {
+		t.Errorf("returning the unbilled 2: %v, received %s", err, o.Lines[0].Received)
+	}
+}

@@ -59,6 +59,8 @@ type Event struct {
 	//	*Event_Payment
 	//	*Event_Supplier
 	//	*Event_PurchaseOrder
+	//	*Event_SupplierBill
+	//	*Event_SupplierPayment
 	Payload       isEvent_Payload `protobuf_oneof:"payload"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -231,6 +233,24 @@ func (x *Event) GetPurchaseOrder() *PurchaseOrder {
 	return nil
 }
 
+func (x *Event) GetSupplierBill() *SupplierBill {
+	if x != nil {
+		if x, ok := x.Payload.(*Event_SupplierBill); ok {
+			return x.SupplierBill
+		}
+	}
+	return nil
+}
+
+func (x *Event) GetSupplierPayment() *SupplierPayment {
+	if x != nil {
+		if x, ok := x.Payload.(*Event_SupplierPayment); ok {
+			return x.SupplierPayment
+		}
+	}
+	return nil
+}
+
 type isEvent_Payload interface {
 	isEvent_Payload()
 }
@@ -271,6 +291,14 @@ type Event_PurchaseOrder struct {
 	PurchaseOrder *PurchaseOrder `protobuf:"bytes,18,opt,name=purchase_order,json=purchaseOrder,proto3,oneof"`
 }
 
+type Event_SupplierBill struct {
+	SupplierBill *SupplierBill `protobuf:"bytes,19,opt,name=supplier_bill,json=supplierBill,proto3,oneof"`
+}
+
+type Event_SupplierPayment struct {
+	SupplierPayment *SupplierPayment `protobuf:"bytes,20,opt,name=supplier_payment,json=supplierPayment,proto3,oneof"`
+}
+
 func (*Event_Customer) isEvent_Payload() {}
 
 func (*Event_Item) isEvent_Payload() {}
@@ -288,6 +316,10 @@ func (*Event_Payment) isEvent_Payload() {}
 func (*Event_Supplier) isEvent_Payload() {}
 
 func (*Event_PurchaseOrder) isEvent_Payload() {}
+
+func (*Event_SupplierBill) isEvent_Payload() {}
+
+func (*Event_SupplierPayment) isEvent_Payload() {}
 
 type ListEventsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -446,7 +478,7 @@ var File_erp_v1_event_proto protoreflect.FileDescriptor
 
 const file_erp_v1_event_proto_rawDesc = "" +
 	"\n" +
-	"\x12erp/v1/event.proto\x12\x06erp.v1\x1a\x15erp/v1/customer.proto\x1a\x14erp/v1/invoice.proto\x1a\x11erp/v1/item.proto\x1a\x14erp/v1/payment.proto\x1a\x17erp/v1/purchasing.proto\x1a\x18erp/v1/sales_order.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x92\x06\n" +
+	"\x12erp/v1/event.proto\x12\x06erp.v1\x1a\x15erp/v1/customer.proto\x1a\x14erp/v1/invoice.proto\x1a\x11erp/v1/item.proto\x1a\x15erp/v1/payables.proto\x1a\x14erp/v1/payment.proto\x1a\x17erp/v1/purchasing.proto\x1a\x18erp/v1/sales_order.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x95\a\n" +
 	"\x05Event\x12\x16\n" +
 	"\x06cursor\x18\x01 \x01(\tR\x06cursor\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\tR\x02id\x12\x12\n" +
@@ -467,7 +499,9 @@ const file_erp_v1_event_proto_rawDesc = "" +
 	"\x10customer_balance\x18\x0f \x01(\v2\x17.erp.v1.CustomerBalanceH\x00R\x0fcustomerBalance\x12+\n" +
 	"\apayment\x18\x10 \x01(\v2\x0f.erp.v1.PaymentH\x00R\apayment\x12.\n" +
 	"\bsupplier\x18\x11 \x01(\v2\x10.erp.v1.SupplierH\x00R\bsupplier\x12>\n" +
-	"\x0epurchase_order\x18\x12 \x01(\v2\x15.erp.v1.PurchaseOrderH\x00R\rpurchaseOrder\x1a?\n" +
+	"\x0epurchase_order\x18\x12 \x01(\v2\x15.erp.v1.PurchaseOrderH\x00R\rpurchaseOrder\x12;\n" +
+	"\rsupplier_bill\x18\x13 \x01(\v2\x14.erp.v1.SupplierBillH\x00R\fsupplierBill\x12D\n" +
+	"\x10supplier_payment\x18\x14 \x01(\v2\x17.erp.v1.SupplierPaymentH\x00R\x0fsupplierPayment\x1a?\n" +
 	"\x11TraceContextEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01B\t\n" +
@@ -515,6 +549,8 @@ var file_erp_v1_event_proto_goTypes = []any{
 	(*Payment)(nil),               // 12: erp.v1.Payment
 	(*Supplier)(nil),              // 13: erp.v1.Supplier
 	(*PurchaseOrder)(nil),         // 14: erp.v1.PurchaseOrder
+	(*SupplierBill)(nil),          // 15: erp.v1.SupplierBill
+	(*SupplierPayment)(nil),       // 16: erp.v1.SupplierPayment
 }
 var file_erp_v1_event_proto_depIdxs = []int32{
 	5,  // 0: erp.v1.Event.create_time:type_name -> google.protobuf.Timestamp
@@ -528,16 +564,18 @@ var file_erp_v1_event_proto_depIdxs = []int32{
 	12, // 8: erp.v1.Event.payment:type_name -> erp.v1.Payment
 	13, // 9: erp.v1.Event.supplier:type_name -> erp.v1.Supplier
 	14, // 10: erp.v1.Event.purchase_order:type_name -> erp.v1.PurchaseOrder
-	0,  // 11: erp.v1.ListEventsResponse.events:type_name -> erp.v1.Event
-	1,  // 12: erp.v1.EventService.ListEvents:input_type -> erp.v1.ListEventsRequest
-	3,  // 13: erp.v1.EventService.WatchEvents:input_type -> erp.v1.WatchEventsRequest
-	2,  // 14: erp.v1.EventService.ListEvents:output_type -> erp.v1.ListEventsResponse
-	0,  // 15: erp.v1.EventService.WatchEvents:output_type -> erp.v1.Event
-	14, // [14:16] is the sub-list for method output_type
-	12, // [12:14] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	12, // [12:12] is the sub-list for extension extendee
-	0,  // [0:12] is the sub-list for field type_name
+	15, // 11: erp.v1.Event.supplier_bill:type_name -> erp.v1.SupplierBill
+	16, // 12: erp.v1.Event.supplier_payment:type_name -> erp.v1.SupplierPayment
+	0,  // 13: erp.v1.ListEventsResponse.events:type_name -> erp.v1.Event
+	1,  // 14: erp.v1.EventService.ListEvents:input_type -> erp.v1.ListEventsRequest
+	3,  // 15: erp.v1.EventService.WatchEvents:input_type -> erp.v1.WatchEventsRequest
+	2,  // 16: erp.v1.EventService.ListEvents:output_type -> erp.v1.ListEventsResponse
+	0,  // 17: erp.v1.EventService.WatchEvents:output_type -> erp.v1.Event
+	16, // [16:18] is the sub-list for method output_type
+	14, // [14:16] is the sub-list for method input_type
+	14, // [14:14] is the sub-list for extension type_name
+	14, // [14:14] is the sub-list for extension extendee
+	0,  // [0:14] is the sub-list for field type_name
 }
 
 func init() { file_erp_v1_event_proto_init() }
@@ -548,6 +586,7 @@ func file_erp_v1_event_proto_init() {
 	file_erp_v1_customer_proto_init()
 	file_erp_v1_invoice_proto_init()
 	file_erp_v1_item_proto_init()
+	file_erp_v1_payables_proto_init()
 	file_erp_v1_payment_proto_init()
 	file_erp_v1_purchasing_proto_init()
 	file_erp_v1_sales_order_proto_init()
@@ -561,6 +600,8 @@ func file_erp_v1_event_proto_init() {
 		(*Event_Payment)(nil),
 		(*Event_Supplier)(nil),
 		(*Event_PurchaseOrder)(nil),
+		(*Event_SupplierBill)(nil),
+		(*Event_SupplierPayment)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{

@@ -1,0 +1,65 @@
+package postgres_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/seamhq/seam/erp-service/internal/payables"
+	"github.com/seamhq/seam/erp-service/internal/postgres"
+	"github.com/seamhq/seam/platform/listing"
+)
+
+// Every filter of ListSupplierBills reads its page from its (column, id)
+// index in id order, never a scan or a sort of all the bills.
+func TestListBillsPlans(t *testing.T) {
+	t.Parallel()
+	_, pool := newStore(t)
+	ctx := context.Background()
+	if _, err := pool.Exec(ctx, `
+		INSERT INTO suppliers (id, name, currency_code)
+		  SELECT ('00000000-0000-0000-0001-' || lpad(to_hex(g), 12, '0'))::uuid, 'S' || g, 'EUR' FROM generate_series(1, 100) g;
+		INSERT INTO purchase_orders (id, number, supplier_id, currency_code, status, total)
+		  SELECT ('00000000-0000-0000-0002-' || lpad(to_hex(g), 12, '0'))::uuid, 'PO-' || g,
+		    ('00000000-0000-0000-0001-' || lpad(to_hex(g % 100 + 1), 12, '0'))::uuid, 'EUR', 'RECEIVED', 1
+		  FROM generate_series(1, 1000) g;
+		INSERT INTO supplier_bills (id, number, supplier_id, purchase_order_id, supplier_invoice_number, currency_code,
+		    invoice_date, due_date, subtotal, tax_amount, total, paid, status)
+		  SELECT gen_random_uuid(), 'BILL-' || g, ('00000000-0000-0000-0001-' || lpad(to_hex(g % 100 + 1), 12, '0'))::uuid,
+		    ('00000000-0000-0000-0002-' || lpad(to_hex(g % 1000 + 1), 12, '0'))::uuid, 'I' || g, 'EUR',
+		    '2030-01-01', '2030-02-01', 1, 0, 1, CASE WHEN g % 3 = 0 THEN 0 ELSE 1 END,
+		    CASE WHEN g % 3 = 0 THEN 'OPEN' ELSE 'PAID' END
+		  FROM generate_series(1, 30000) g;
+		ANALYZE suppliers; ANALYZE purchase_orders; ANALYZE supplier_bills`); err != nil {
+		t.Fatal(err)
+	}
+	var last string
+	if err := pool.QueryRow(ctx, `SELECT id::text FROM supplier_bills ORDER BY id LIMIT 1 OFFSET 50`).Scan(&last); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ filter, index string }{
+		{`supplier_id = "00000000-0000-0000-0001-000000000007"`, "supplier_bills_supplier_idx"},
+		{`purchase_order_id = "00000000-0000-0000-0002-000000000007"`, "supplier_bills_order_idx"},
+		{`status = "OPEN"`, "supplier_bills_status_idx"},
+		{``, "supplier_bills_pkey"},
+	} {
+		conds, err := listing.ParseFilter(tc.filter, payables.BillFilterFields...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, after := range []string{"", last} {
+			sql, args, err := postgres.BillsSQL(payables.ListQuery{Filter: conds, PageSize: 50, After: after})
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines, err := explain(ctx, pool, sql, args)
+			if err != nil {
+				t.Fatal(err)
+			}
+			plan := strings.Join(lines, "\n")
+			if !strings.Contains(plan, tc.index) || strings.Contains(plan, "Seq Scan on supplier_bills") {
+				t.Errorf("filter %q after %q: want a read of %s:\n%s", tc.filter, after, tc.index, plan)
+			}
+		}
+	}
+}
