@@ -20,7 +20,10 @@ import (
 
 func TestCreateOpportunityComputesAmounts(t *testing.T) {
 	e := newEnv(t)
-	e.seedProducts(product("SKU-1", "Widget", "10.00"), product("SKU-2", "Gadget", "3.33"),
+	// SKU-2 is weighed (kg), so it takes fractional quantities.
+	gadget := product("SKU-2", "Gadget", "3.33")
+	gadget.UnitOfMeasure = "kg"
+	e.seedProducts(product("SKU-1", "Widget", "10.00"), gadget,
 		&crmv1.ProductUpsert{Sku: "SKU-USD", Name: "Import", ListPrice: &moneyv1.Money{CurrencyCode: "USD", Amount: "5.00"}, SourceVersion: 1})
 	a := e.createAccount("Acme")
 	o, err := e.opportunities.CreateOpportunity(e.sales(), &crmv1.CreateOpportunityRequest{Opportunity: &crmv1.Opportunity{

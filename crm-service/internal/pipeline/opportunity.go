@@ -143,7 +143,11 @@ type Line struct {
 	Amount money.Money
 
 	// Joined from the product whenever the line is read (not copies).
-	ProductName        string
+	ProductName string
+	// ProductUnit is the product's unit of measure, "" while the catalog
+	// does not know it; a count unit (units.IsCount) takes whole
+	// quantities only.
+	ProductUnit        string
 	Available          decimal.NullDecimal // invalid while the ERP reported nothing
 	ProductPromiseDate time.Time
 	ProductSchedule    catalog.Schedule
@@ -229,6 +233,7 @@ type Order struct {
 // joinProduct copies the read-only product facts onto a line.
 func (l *Line) joinProduct(p catalog.Product) {
 	l.ProductName = p.Name
+	l.ProductUnit = p.UnitOfMeasure
 	l.Available = decimal.NullDecimal{Decimal: p.Availability.Available, Valid: p.Availability.Known}
 	l.ProductPromiseDate = p.Availability.PromiseDate
 	l.ProductSchedule = p.Availability.Schedule
@@ -320,8 +325,8 @@ type Change struct {
 }
 
 // Store is the persistence the pipeline needs. Opportunities come back
-// with their lines joined to the products (ProductName, Available,
-// ProductPromiseDate filled).
+// with their lines joined to the products (ProductName, ProductUnit,
+// Available, ProductPromiseDate filled).
 type Store interface {
 	// CreateOpportunity loads the Refs for accountID and m.SKUs, calls
 	// build, and inserts what it returns with its event, in one

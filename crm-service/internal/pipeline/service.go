@@ -107,6 +107,7 @@ func (s *Service) build(in Input, refs Refs) (Opportunity, error) {
 	closeDate := parseCloseDate(&v, in.ExpectedCloseDate)
 	currencyOK := validCurrency(&v, in.Currency)
 	lines := buildLines(&v, in.Currency, currencyOK, in.Lines, refs.Products)
+	wholeQuantities(&v, lines)
 	if err := v.Err(); err != nil {
 		return Opportunity{}, err
 	}
@@ -256,6 +257,11 @@ func (s *Service) apply(cur Opportunity, in Input, fields []Field, products map[
 	switch {
 	case slices.Contains(fields, FieldLines):
 		next.Lines = buildLines(&v, next.Currency, currencyOK, in.Lines, products)
+		// Lines sent back as stored pass, even with a fraction stored
+		// before the rule (:win names it); new lines are held to it.
+		if !sameLines(cur.Lines, next.Lines) {
+			wholeQuantities(&v, next.Lines)
+		}
 	case next.Currency != cur.Currency && len(cur.Lines) > 0:
 		v.Add(string(FieldCurrency), "the lines are priced in %s; send the lines with prices in %s to change the currency", cur.Currency, next.Currency)
 	}
@@ -310,8 +316,10 @@ func (s *Service) Delete(ctx context.Context, id, etag string) error {
 }
 
 // Win closes the deal as won: probability 100, close time now and an ERP
-// order pending. It needs at least one line; a lost deal must be reopened
-// first. Winning a won deal returns it unchanged and writes nothing.
+// order pending. It needs at least one line, and whole quantities of
+// products counted in a count unit (a line stored before that rule must
+// be fixed first, or the ERP would refuse the order); a lost deal must be
+// reopened first. Winning a won deal returns it unchanged and writes nothing.
 func (s *Service) Win(ctx context.Context, id, requestID, etag string) (Opportunity, error) {
 	id, err := ids.UUID("id", id)
 	if err != nil {
@@ -329,6 +337,9 @@ func (s *Service) Win(ctx context.Context, id, requestID, etag string) (Opportun
 			return Change{}, errs.FailedPreconditionf("opportunity %s is closed lost; reopen first", id)
 		case len(cur.Lines) == 0:
 			return Change{}, errs.FailedPreconditionf("opportunity %s has no lines; add at least one line before winning it", id)
+		}
+		if err := fractionalLine(cur); err != nil {
+			return Change{}, err
 		}
 		now := s.now().UTC()
 		next := cur

@@ -12,6 +12,7 @@ import (
 	"github.com/seamhq/seam/platform/civil"
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/money"
+	"github.com/seamhq/seam/platform/units"
 )
 
 // Field names a client-writable field of an opportunity (its proto name).
@@ -275,6 +276,36 @@ func buildLines(v *errs.Violations, currency string, currencyOK bool, in []LineI
 		out = append(out, l)
 	}
 	return out
+}
+
+// wholeQuantities names, "lines[i].quantity", each line (built by
+// buildLines) whose quantity is a fraction of a count unit (ea, pc, box,
+// ...; units.IsCount) of its product, which the ERP would refuse on the
+// won deal's order. A product whose unit the catalog does not know is
+// left to the ERP. People's writes are held to it; the lines of an ERP
+// order (SetOrder) are the ERP's.
+func wholeQuantities(v *errs.Violations, lines []Line) {
+	for i, l := range lines {
+		if msg := units.QuantityViolation(l.ProductUnit, l.Quantity); msg != "" {
+			v.Add(fmt.Sprintf("lines[%d].quantity", i), "%s", msg)
+		}
+	}
+}
+
+// fractionalLine returns a FAILED_PRECONDITION error naming the first line
+// of o whose quantity is a fraction of its product's count unit (stored
+// before the rule, or before the catalog knew the unit), or nil.
+func fractionalLine(o Opportunity) error {
+	for i, l := range o.Lines {
+		if msg := units.QuantityViolation(l.ProductUnit, l.Quantity); msg != "" {
+			field := fmt.Sprintf("lines[%d].quantity", i)
+			desc := fmt.Sprintf("line %d (%s): %s; the ERP order would refuse it, so change the line's quantity to a whole number before winning the deal",
+				i+1, l.SKU, msg)
+			return &errs.Error{Kind: errs.FailedPrecondition, Message: fmt.Sprintf("opportunity %s %s: %s", o.ID, field, desc),
+				Violations: []errs.FieldViolation{{Field: field, Description: desc}}}
+		}
+	}
+	return nil
 }
 
 // total is the sum of the line amounts, which buildLines made in currency.

@@ -590,6 +590,11 @@ func restPlanning(t *testing.T, e *env, call func(want int, method, path, tok, b
 	if r := e.call("PATCH", "/v1/items/RP-1", wh, `{"reorder_point":"-1"}`); r.status != 400 || !hasAll(restFields(r.body), "item.reorder_point") {
 		t.Errorf("negative reorder point = %d %v", r.status, r.body)
 	}
+	// RP-1 is counted (ea, the default): whole reorder settings only.
+	if r := e.call("PATCH", "/v1/items/RP-1", wh, `{"reorder_point":"2.5","reorder_quantity":"0.5"}`); r.status != 400 ||
+		!hasAll(restFields(r.body), "item.reorder_point", "item.reorder_quantity") {
+		t.Errorf("fractional reorder settings of an item in ea = %d %v", r.status, r.body)
+	}
 	if r := e.call("POST", "/v1/pipelineDemand:set", wh, `{"demands":[{"sku":"RP-1","quantity":"1"}],"source_version":"1"}`); r.status != 403 {
 		t.Errorf("pipeline demand by warehouse = %d", r.status)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/listing"
 	"github.com/seamhq/seam/platform/money"
+	"github.com/seamhq/seam/platform/units"
 )
 
 // Limits and defaults of items.
@@ -87,11 +88,12 @@ func PrepareNew(it *Item, standardCost *money.Money) error {
 	if msg := SKUViolation(it.SKU); msg != "" {
 		v.Add("sku", "%s", msg)
 	}
-	validate(&v, it)
+	validate(&v, it, nil)
 	return v.Err()
 }
 
-func validate(v *errs.Violations, it *Item) {
+// validate checks it, a new item (current nil) or current updated.
+func validate(v *errs.Violations, it, current *Item) {
 	switch {
 	case it.Name == "":
 		v.Add("name", "is required")
@@ -115,17 +117,27 @@ func validate(v *errs.Violations, it *Item) {
 	if it.TaxRate.IsNegative() || it.TaxRate.GreaterThan(decimal.NewFromInt(1)) {
 		v.Add("tax_rate", "must be a fraction between 0 and 1 (\"0.19\" for 19 %%)")
 	}
-	checkReorder(v, "reorder_point", it.ReorderPoint)
-	checkReorder(v, "reorder_quantity", it.ReorderQuantity)
+	// Whole reorder settings for a count unit are held of new values and
+	// of a new unit only: an item stored before the rule keeps taking
+	// updates of its other fields.
+	held := func(q func(*Item) decimal.Decimal) bool {
+		return current == nil || !q(it).Equal(q(current)) || IsCountUnit(it.UnitOfMeasure) != IsCountUnit(current.UnitOfMeasure)
+	}
+	checkReorder(v, "reorder_point", it.UnitOfMeasure, it.ReorderPoint, held(func(i *Item) decimal.Decimal { return i.ReorderPoint }))
+	checkReorder(v, "reorder_quantity", it.UnitOfMeasure, it.ReorderQuantity, held(func(i *Item) decimal.Decimal { return i.ReorderQuantity }))
 }
 
 // checkReorder holds a reorder point or quantity to the quantity rule
-// (money.CheckQuantity), not negative.
-func checkReorder(v *errs.Violations, field string, q decimal.Decimal) {
+// (money.CheckQuantity), not negative, and, when whole is set, to the
+// item's unit: whole numbers for a count unit (QuantityViolation), as
+// the purchase orders it suggests are.
+func checkReorder(v *errs.Violations, field, unit string, q decimal.Decimal, whole bool) {
 	if q.IsNegative() {
 		v.Add(field, "must not be negative")
 	} else if err := money.CheckQuantity(q); err != nil {
 		v.Add(field, "%v", err)
+	} else if msg := QuantityViolation(unit, q); whole && msg != "" {
+		v.Add(field, "%s", msg)
 	}
 }
 
@@ -180,7 +192,7 @@ func Apply(current Item, p Patch, paths []string) (Item, error) {
 	if next.StandardCost.Amount.IsZero() {
 		next.StandardCost.Currency = next.ListPrice.Currency
 	}
-	validate(&v, &next)
+	validate(&v, &next, &current)
 	if err := v.Err(); err != nil {
 		return Item{}, err
 	}
@@ -253,38 +265,17 @@ func CheckUnitOfMeasure(current, next Item, use UnitUse) error {
 		Violations: []errs.FieldViolation{{Field: "unit_of_measure", Description: desc}}}
 }
 
-// countUnits are the units of measure that count things: an item
-// measured in one of them is stocked, ordered and shipped in whole
-// units (no half a box), unlike one measured by weight, length, volume
-// or time (kg, m, l, h), which may be fractional. Compared without
-// regard to letter case; any unit not listed is decimal.
-var countUnits = map[string]bool{}
-
-func init() {
-	for _, u := range strings.Fields(`ea each pc pcs piece pieces unit units u
-		box boxes bx pk pkg pack packs package packages pr pair pairs set sets kit kits
-		dz doz dozen bag bags bg bt btl bottle bottles can cans cs case cases ct ctn carton cartons
-		pal pallet pallets plt roll rolls rl tube tubes drum drums crate crates sheet sheets`) {
-		countUnits[u] = true
-	}
-}
-
 // IsCountUnit reports whether unit counts things (ea, pc, box, ...), so
-// that quantities in it must be whole numbers.
-func IsCountUnit(unit string) bool {
-	return countUnits[strings.ToLower(strings.TrimSpace(unit))]
-}
+// that quantities in it must be whole numbers (units.IsCount).
+func IsCountUnit(unit string) bool { return units.IsCount(unit) }
 
 // QuantityViolation describes why q is no quantity of an item measured
 // in unit, or returns "": a count unit takes whole numbers only
-// ("5.000" is 5). Other units take any quantity the quantity rule
-// (money.CheckQuantity) allows. Only new quantities are held to it:
-// what was stored before it stays readable.
+// ("5.000" is 5; units.QuantityViolation). Other units take any quantity
+// the quantity rule (money.CheckQuantity) allows. Only new quantities are
+// held to it: what was stored before it stays readable.
 func QuantityViolation(unit string, q decimal.Decimal) string {
-	if !IsCountUnit(unit) || q.Equal(q.Truncate(0)) {
-		return ""
-	}
-	return fmt.Sprintf("%s is not a whole number; the item is counted in %q", q, unit)
+	return units.QuantityViolation(unit, q)
 }
 
 // ListQuery selects a page of items.

@@ -130,7 +130,7 @@ func TestCheckCostCurrency(t *testing.T) {
 func TestReorderSettingsQuantityRule(t *testing.T) {
 	t.Parallel()
 	d := decimal.RequireFromString
-	it := Item{SKU: "W-1", Name: "Widget", ListPrice: money.Money{Currency: "EUR", Amount: d("10")},
+	it := Item{SKU: "W-1", Name: "Widget", UnitOfMeasure: "kg", ListPrice: money.Money{Currency: "EUR", Amount: d("10")},
 		ReorderPoint: d("1000000000000"), ReorderQuantity: d("0.123456")}
 	if err := PrepareNew(&it, nil); err != nil {
 		t.Fatalf("settings within the rule: %v", err)
@@ -189,5 +189,65 @@ func TestQuantityViolation(t *testing.T) {
 		if (got != "") != c.bad {
 			t.Errorf("QuantityViolation(%q, %s) = %q, want a violation: %v", c.unit, c.q, got, c.bad)
 		}
+	}
+}
+
+// The reorder point and quantity of an item counted in a count unit are
+// whole numbers, like the purchase orders they suggest: refused on their
+// own fields when new, or when the item comes to be counted; one stored
+// before the rule does not hold off updates of other fields.
+func TestReorderSettingsWholeForCountUnits(t *testing.T) {
+	t.Parallel()
+	d := decimal.RequireFromString
+	fields := func(err error) []string {
+		t.Helper()
+		var e *errs.Error
+		if !errors.As(err, &e) || !errors.Is(err, errs.ErrInvalidArgument) {
+			t.Fatalf("want INVALID_ARGUMENT, got %v", err)
+		}
+		var out []string
+		for _, fv := range e.Violations {
+			out = append(out, fv.Field)
+			if !strings.Contains(fv.Description, "not a whole number") {
+				t.Errorf("%s: %q, want it to say the quantity is not whole", fv.Field, fv.Description)
+			}
+		}
+		return out
+	}
+	price := money.Money{Currency: "EUR", Amount: d("10")}
+	bad := Item{SKU: "B-1", Name: "Boxed", UnitOfMeasure: "Box", ListPrice: price, ReorderPoint: d("2.5"), ReorderQuantity: d("0.5")}
+	if got := fields(PrepareNew(&bad, nil)); !slices.Equal(got, []string{"reorder_point", "reorder_quantity"}) {
+		t.Errorf("create: fields %v", got)
+	}
+	// The default unit (ea) counts.
+	bad = Item{SKU: "B-2", Name: "Each", ListPrice: price, ReorderQuantity: d("1.5")}
+	if got := fields(PrepareNew(&bad, nil)); !slices.Equal(got, []string{"reorder_quantity"}) {
+		t.Errorf("create in the default unit: fields %v", got)
+	}
+	ok := Item{SKU: "B-3", Name: "Boxed", UnitOfMeasure: "box", ListPrice: price, ReorderPoint: d("3.000"), ReorderQuantity: d("12")}
+	if err := PrepareNew(&ok, nil); err != nil {
+		t.Fatalf("whole settings: %v", err)
+	}
+	if _, err := Apply(ok, Patch{ReorderPoint: d("2.5")}, []string{"reorder_point"}); !slices.Equal(fields(err), []string{"reorder_point"}) {
+		t.Errorf("update: %v", err)
+	}
+
+	// Weighed: any quantity; counted from then on: the settings must be whole.
+	kg := Item{SKU: "K-1", Name: "Flour", UnitOfMeasure: "kg", ListPrice: price, ReorderPoint: d("2.5"), ReorderQuantity: d("10")}
+	if err := PrepareNew(&kg, nil); err != nil {
+		t.Fatalf("fractional settings in kg: %v", err)
+	}
+	if _, err := Apply(kg, Patch{UnitOfMeasure: "ea"}, []string{"unit_of_measure"}); !slices.Equal(fields(err), []string{"reorder_point"}) {
+		t.Errorf("to a count unit: %v", err)
+	}
+	if got, err := Apply(kg, Patch{UnitOfMeasure: "KG"}, []string{"unit_of_measure"}); err != nil || got.UnitOfMeasure != "KG" {
+		t.Errorf("relabel = %+v, %v", got, err)
+	}
+
+	// Stored before the rule: other fields still change.
+	old := kg
+	old.UnitOfMeasure = "ea"
+	if got, err := Apply(old, Patch{Name: "Flour bags"}, []string{"name"}); err != nil || got.Name != "Flour bags" {
+		t.Errorf("rename of an item stored with a fractional reorder point = %+v, %v", got, err)
 	}
 }

@@ -231,3 +231,36 @@ func TestItemUnitHoldsWhileCounted(t *testing.T) {
 		t.Errorf("new unit with nothing counted = %+v, %v", got, err)
 	}
 }
+
+// An item weighed (kg) becomes counted (ea) only once no open order line
+// holds a quantity in the old unit, so no fractional line of an open
+// order comes to be read as a fraction of a count unit: the unit rule
+// (TestItemUnitHoldsWhileCounted) holds that change too, naming the line.
+func TestItemToCountUnitHoldsFractionalLines(t *testing.T) {
+	t.Parallel()
+	s, _ := newStore(t)
+	ctx := context.Background()
+	it := catalog.Item{SKU: "KG-1", Name: "Flour", UnitOfMeasure: "kg", ListPrice: eur("2")}
+	if err := catalog.PrepareNew(&it, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateItem(ctx, it, ""); err != nil {
+		t.Fatal(err)
+	}
+	toEach := func(cur catalog.Item) (catalog.Item, error) {
+		return catalog.Apply(cur, catalog.Patch{UnitOfMeasure: "ea"}, []string{"unit_of_measure"})
+	}
+	so := mustOrder(t, s, newOrder(mustCustomer(t, s, "Bakery").ID, "", line("KG-1", "2.5")))
+	_, err := s.UpdateItem(ctx, "KG-1", 0, toEach)
+	var e *errs.Error
+	if !errors.As(err, &e) || e.Kind != errs.FailedPrecondition || len(e.Violations) != 1 || e.Violations[0].Field != "unit_of_measure" ||
+		!strings.Contains(e.Message, "1 open sales order line(s)") {
+		t.Fatalf("kg to ea with an open line of 2.5 kg: %v, want FAILED_PRECONDITION naming unit_of_measure", err)
+	}
+	if _, err := s.CancelOrder(ctx, so.ID, 0, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.UpdateItem(ctx, "KG-1", 0, toEach); err != nil || got.UnitOfMeasure != "ea" {
+		t.Errorf("kg to ea with nothing open = %+v, %v", got, err)
+	}
+}

@@ -391,7 +391,12 @@ type OpportunityLine struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Must name a product in the catalog.
 	Sku string `protobuf:"bytes,1,opt,name=sku,proto3" json:"sku,omitempty"`
-	// Positive decimal string.
+	// Positive decimal string; a whole number when the catalog has the
+	// product in a count unit (its unit_of_measure is ea, each, pc, pcs,
+	// box, ... in any letter case), as the ERP's sales order requires
+	// (INVALID_ARGUMENT naming the line's quantity otherwise). A product
+	// whose unit the catalog does not know yet takes any quantity: the ERP
+	// decides when the deal is won.
 	Quantity string `protobuf:"bytes,2,opt,name=quantity,proto3" json:"quantity,omitempty"`
 	// In the opportunity's currency. Defaults to the product's list price.
 	UnitPrice *v1.Money `protobuf:"bytes,3,opt,name=unit_price,json=unitPrice,proto3" json:"unit_price,omitempty"`

@@ -45,6 +45,9 @@ type OpportunityServiceClient interface {
 	DeleteOpportunity(ctx context.Context, in *DeleteOpportunityRequest, opts ...grpc.CallOption) (*DeleteOpportunityResponse, error)
 	// WinOpportunity closes the deal as won. The bridge then creates and
 	// confirms the ERP sales order. Winning a won opportunity changes nothing.
+	// A line holding a fraction of a product counted in a count unit (stored
+	// before the catalog had that unit) is FAILED_PRECONDITION naming the
+	// line: change its quantity first, or the ERP would refuse the order.
 	// A deal won again after a loss or reopen whose order was cancelled
 	// shows PENDING until its new order is placed; one whose order had
 	// started shipping (and so was kept) shows that order again, with its
@@ -189,6 +192,9 @@ type OpportunityServiceServer interface {
 	DeleteOpportunity(context.Context, *DeleteOpportunityRequest) (*DeleteOpportunityResponse, error)
 	// WinOpportunity closes the deal as won. The bridge then creates and
 	// confirms the ERP sales order. Winning a won opportunity changes nothing.
+	// A line holding a fraction of a product counted in a count unit (stored
+	// before the catalog had that unit) is FAILED_PRECONDITION naming the
+	// line: change its quantity first, or the ERP would refuse the order.
 	// A deal won again after a loss or reopen whose order was cancelled
 	// shows PENDING until its new order is placed; one whose order had
 	// started shipping (and so was kept) shows that order again, with its

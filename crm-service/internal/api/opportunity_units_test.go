@@ -1,0 +1,128 @@
+package api_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+
+	crmv1 "github.com/seamhq/seam/proto/crm/v1"
+)
+
+// A line of a product the catalog knows to be counted (ea, pcs, box, ...)
+// takes a whole quantity, on create and on update of the lines, refused
+// as INVALID_ARGUMENT naming the line's quantity and saying the unit: the
+// ERP would refuse the won deal's order. Weighed products, and products
+// whose unit the catalog does not know, take any quantity.
+func TestOpportunityLinesWholeInCountUnits(t *testing.T) {
+	e := newEnv(t)
+	weighed := product("KG-1", "Flour", "2.00")
+	weighed.UnitOfMeasure = "kg"
+	unknown := product("NO-UNIT", "Loose", "1.00")
+	unknown.UnitOfMeasure = ""
+	boxed := product("BOX-1", "Crate", "8.00")
+	boxed.UnitOfMeasure = "Box"
+	e.seedProducts(product("EA-1", "Widget", "10.00"), weighed, unknown, boxed)
+	a := e.createAccount("Acme")
+
+	create := func(lines ...*crmv1.OpportunityLine) (*crmv1.Opportunity, error) {
+		return e.opportunities.CreateOpportunity(e.sales(), &crmv1.CreateOpportunityRequest{Opportunity: &crmv1.Opportunity{
+			AccountId: a.Id, Name: "Deal", CurrencyCode: "EUR", Lines: lines,
+		}})
+	}
+	before := e.rows()
+	_, err := create(line("EA-1", "2"), line("EA-1", "2.5"), line("KG-1", "0.5"), line("BOX-1", "0.25"))
+	if f := violations(t, err); !slices.Equal(f, []string{"opportunity.lines[1].quantity", "opportunity.lines[3].quantity"}) {
+		t.Fatalf("create with fractions of counted products: violations %v", f)
+	}
+	var descs []string
+	for _, d := range status.Convert(err).Details() {
+		if br, ok := d.(*errdetails.BadRequest); ok {
+			for _, v := range br.GetFieldViolations() {
+				descs = append(descs, v.GetDescription())
+			}
+		}
+	}
+	if want := []string{`2.5 is not a whole number; the item is counted in "pcs"`, `0.25 is not a whole number; the item is counted in "Box"`}; !slices.Equal(descs, want) {
+		t.Errorf("descriptions %q, want %q", descs, want)
+	}
+	if after := e.rows(); after != before {
+		t.Fatalf("a refused create wrote: %+v -> %+v", before, after)
+	}
+	o, err := create(line("EA-1", "3.000"), line("KG-1", "2.5"), line("NO-UNIT", "0.5"), line("BOX-1", "4"))
+	if err != nil {
+		t.Fatalf("whole counts, a weight and an unknown unit: %v", err)
+	}
+
+	// Updating the lines.
+	mask := &fieldmaskpb.FieldMask{Paths: []string{"lines"}}
+	_, err = e.opportunities.UpdateOpportunity(e.sales(), &crmv1.UpdateOpportunityRequest{
+		Opportunity: &crmv1.Opportunity{Id: o.Id, Lines: []*crmv1.OpportunityLine{line("KG-1", "1.5"), line("EA-1", "1.5")}}, UpdateMask: mask,
+	})
+	if f := violations(t, err); !slices.Equal(f, []string{"opportunity.lines[1].quantity"}) {
+		t.Fatalf("update with a fraction of a counted product: violations %v", f)
+	}
+	up, err := e.opportunities.UpdateOpportunity(e.sales(), &crmv1.UpdateOpportunityRequest{
+		Opportunity: &crmv1.Opportunity{Id: o.Id, Lines: []*crmv1.OpportunityLine{line("KG-1", "1.5"), line("EA-1", "2")}}, UpdateMask: mask,
+	})
+	if err != nil || len(up.Lines) != 2 || up.Lines[1].Quantity != "2" {
+		t.Fatalf("update with whole counts: %v %v", up, err)
+	}
+}
+
+// A deal whose line holds a fraction of a counted product (stored while
+// the catalog had the product in another unit, or before the rule) is not
+// won, FAILED_PRECONDITION naming the line, and nothing is written: the
+// ERP would refuse its order, and the deal would sit won without one.
+// Sent back as stored, the line does not hold off other updates; once
+// whole, the deal is won.
+func TestWinRefusesFractionOfCountedProduct(t *testing.T) {
+	e := newEnv(t)
+	weighed := product("P-1", "Cable", "3.00")
+	weighed.UnitOfMeasure = "m"
+	e.seedProducts(product("EA-1", "Widget", "10.00"), weighed)
+	a := e.createAccount("Acme")
+	o := e.createOpportunity(a.Id, line("EA-1", "1"), line("P-1", "2.5"))
+	// The ERP now counts P-1 (sold by the piece).
+	counted := product("P-1", "Cable", "3.00")
+	counted.UnitOfMeasure = "ea"
+	counted.SourceVersion = 2
+	e.seedProducts(counted)
+
+	before := e.rows()
+	_, err := e.opportunities.WinOpportunity(e.sales(), &crmv1.WinOpportunityRequest{Id: o.Id, RequestId: "win-1", Etag: o.Etag})
+	wantCode(t, err, codes.FailedPrecondition)
+	if msg := status.Convert(err).Message(); !strings.Contains(msg, "lines[1].quantity") || !strings.Contains(msg, "P-1") ||
+		!strings.Contains(msg, `2.5 is not a whole number; the item is counted in "ea"`) {
+		t.Errorf("message %q, want the line, its SKU, quantity and unit", msg)
+	}
+	if after := e.rows(); after != before {
+		t.Fatalf("a refused win wrote: %+v -> %+v", before, after)
+	}
+
+	// Sent back unchanged, the lines pass.
+	got, err := e.opportunities.GetOpportunity(e.sales(), &crmv1.GetOpportunityRequest{Id: o.Id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got.Name = "Renamed deal"
+	up, err := e.opportunities.UpdateOpportunity(e.sales(), &crmv1.UpdateOpportunityRequest{Opportunity: got})
+	if err != nil || up.Name != "Renamed deal" || up.Lines[1].Quantity != "2.5" {
+		t.Fatalf("rename with the stored lines sent back: %v %v", up, err)
+	}
+	up, err = e.opportunities.UpdateOpportunity(e.sales(), &crmv1.UpdateOpportunityRequest{
+		Opportunity: &crmv1.Opportunity{Id: o.Id, Lines: []*crmv1.OpportunityLine{line("EA-1", "1"), line("P-1", "3")}},
+		UpdateMask:  &fieldmaskpb.FieldMask{Paths: []string{"lines"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	won, err := e.opportunities.WinOpportunity(e.sales(), &crmv1.WinOpportunityRequest{Id: o.Id, RequestId: "win-2", Etag: up.Etag})
+	if err != nil || won.Stage != crmv1.Stage_STAGE_CLOSED_WON {
+		t.Fatalf("win with whole lines: %v %v", won, err)
+	}
+}
