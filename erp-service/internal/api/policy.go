@@ -34,7 +34,7 @@ func Policy() auth.Policy {
 		// Credit limits and payment terms are finance's business.
 		erpv1.CustomerService_UpdateCustomer_FullMethodName: {auth.Finance},
 		// Only the bridge mirrors CRM accounts.
-		erpv1.CustomerService_SyncCustomer_FullMethodName:         {auth.Integration},
+		erpv1.CustomerService_SyncCustomer_FullMethodName: {auth.Integration},
 		// A balance is what the customer's invoices and payments add up
 		// to: whoever may not read those may not read it either.
 		erpv1.CustomerService_GetCustomerBalance_FullMethodName:   moneyReaders,
@@ -85,6 +85,13 @@ func Policy() auth.Policy {
 
 		erpv1.LedgerService_ListJournalEntries_FullMethodName: ledgerReaders,
 		erpv1.LedgerService_GetTrialBalance_FullMethodName:    ledgerReaders,
+		// Everyone whose postings a closed period refuses may see how
+		// far the books are closed.
+		erpv1.LedgerService_GetLedgerPeriod_FullMethodName:         readers,
+		erpv1.LedgerService_ListLedgerPeriodChanges_FullMethodName: ledgerReaders,
+		// Finance closes periods; only admin reopens one.
+		erpv1.LedgerService_CloseLedgerPeriod_FullMethodName:  {auth.Finance},
+		erpv1.LedgerService_ReopenLedgerPeriod_FullMethodName: {auth.Admin},
 		erpv1.ReportService_GetArAging_FullMethodName:         ledgerReaders,
 		erpv1.ReportService_GetStockValuation_FullMethodName:  ledgerReaders,
 		// Sales management reads sales by customer and item too.
