@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -339,7 +340,10 @@ func TestConcurrentPostingsAndClose(t *testing.T) {
 	c := mustCustomer(t, s, "Busy Ltd")
 	through := utcToday().AddDate(0, 0, -1)
 	var wg sync.WaitGroup
+	var posted, refused atomic.Int64
 	stop := make(chan struct{})
+	halt := sync.OnceFunc(func() { close(stop); wg.Wait() })
+	defer halt() // on a failure too, before the pool closes
 	errc := make(chan error, 8)
 	for range 6 {
 		wg.Add(1)
@@ -352,27 +356,39 @@ func TestConcurrentPostingsAndClose(t *testing.T) {
 				default:
 				}
 				_, err := s.CreatePayment(ctx, payment.Payment{ID: newID(t), CustomerID: c.ID, Amount: eur("1.00"), ReceivedDate: through}, "")
-				if err != nil && !errors.Is(err, errs.ErrFailedPrecondition) {
+				switch {
+				case err == nil:
+					posted.Add(1)
+				case errors.Is(err, errs.ErrFailedPrecondition):
+					refused.Add(1)
+				default:
 					errc <- err
 					return
 				}
 			}
 		}()
 	}
-	time.Sleep(200 * time.Millisecond)
+	// Close while payments post, then let them run into the close.
+	waitUntil(t, "payments posted", func() bool { return posted.Load() >= 6 })
 	mustClose(t, s, through)
 	atClose := periodBalances(t, s, time.Time{}, through)
-	time.Sleep(200 * time.Millisecond)
-	close(stop)
-	wg.Wait()
+	waitUntil(t, "payments refused", func() bool { return refused.Load() >= 12 })
+	halt()
 	close(errc)
 	for err := range errc {
 		t.Error(err)
 	}
-	if len(atClose) == 0 {
-		t.Error("no payment posted before the close")
-	}
 	if after := periodBalances(t, s, time.Time{}, through); !sameBalances(after, atClose) {
 		t.Errorf("closed period's balance changed after the close: %v, at the close %v", after, atClose)
+	}
+}
+
+// waitUntil polls cond for up to 30 seconds.
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); !cond(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
 	}
 }
