@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -337,7 +338,6 @@ func TestConcurrentPostingsAndClose(t *testing.T) {
 	t.Parallel()
 	s, _ := newStore(t)
 	ctx := context.Background()
-	c := mustCustomer(t, s, "Busy Ltd")
 	through := utcToday().AddDate(0, 0, -1)
 	var wg sync.WaitGroup
 	var posted, refused atomic.Int64
@@ -345,7 +345,9 @@ func TestConcurrentPostingsAndClose(t *testing.T) {
 	halt := sync.OnceFunc(func() { close(stop); wg.Wait() })
 	defer halt() // on a failure too, before the pool closes
 	errc := make(chan error, 8)
-	for range 6 {
+	for i := range 6 {
+		// A customer each: payments of one customer take turns.
+		c := mustCustomer(t, s, fmt.Sprintf("Busy %d Ltd", i))
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
