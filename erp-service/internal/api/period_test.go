@@ -93,6 +93,15 @@ func TestCloseLedgerPeriodRetry(t *testing.T) {
 	if status.Code(err) != codes.InvalidArgument {
 		t.Errorf("request_id of a close reused by a reopen: %v", err)
 	}
+	long := strings.Repeat("x", 1001)
+	_, err = e.ledger.ReopenLedgerPeriod(as(t, auth.Admin), &erpv1.ReopenLedgerPeriodRequest{Reason: long})
+	if got := fmt.Sprint(grpcFields(t, err, codes.InvalidArgument)); got != "[reason]" {
+		t.Errorf("reopen with a reason of 1001 bytes: fields %s (%v)", got, err)
+	}
+	_, err = e.ledger.ReopenLedgerPeriod(as(t, auth.Admin), &erpv1.ReopenLedgerPeriodRequest{Reason: "x", ThroughDate: "2026-1-1"})
+	if got := fmt.Sprint(grpcFields(t, err, codes.InvalidArgument)); got != "[through_date]" {
+		t.Errorf("reopen to a bad date: fields %s (%v)", got, err)
+	}
 	p, err := e.ledger.GetLedgerPeriod(fin, &erpv1.GetLedgerPeriodRequest{})
 	if err != nil || p.GetClosedThroughDate() != d2 {
 		t.Errorf("period = %v, %v", p, err)
