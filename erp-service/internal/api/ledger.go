@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -131,4 +132,97 @@ func optDate(t time.Time) string {
 		return ""
 	}
 	return date(t)
+}
+
+// GetLedgerPeriod says how far the books are closed.
+func (h *Ledger) GetLedgerPeriod(ctx context.Context, _ *erpv1.GetLedgerPeriodRequest) (*erpv1.LedgerPeriod, error) {
+	p, err := h.store.GetPeriod(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return periodToProto(p), nil
+}
+
+// CloseLedgerPeriod closes the books through a day (ledger.CheckClose).
+func (h *Ledger) CloseLedgerPeriod(ctx context.Context, req *erpv1.CloseLedgerPeriodRequest) (*erpv1.LedgerPeriod, error) {
+	if req.GetThroughDate() == "" {
+		return nil, errs.Invalid("through_date", "is required (YYYY-MM-DD, the last day to close)")
+	}
+	through, err := parseDate("through_date", req.GetThroughDate())
+	if err != nil {
+		return nil, err
+	}
+	id, err := newID()
+	if err != nil {
+		return nil, err
+	}
+	p, err := h.store.ClosePeriod(ctx, through, id, req.GetRequestId())
+	if err != nil {
+		return nil, err
+	}
+	return periodToProto(p), nil
+}
+
+// ReopenLedgerPeriod moves the closed period back (ledger.CheckReopen).
+func (h *Ledger) ReopenLedgerPeriod(ctx context.Context, req *erpv1.ReopenLedgerPeriodRequest) (*erpv1.LedgerPeriod, error) {
+	through, err := parseDate("through_date", req.GetThroughDate())
+	if err != nil {
+		return nil, err
+	}
+	switch reason := strings.TrimSpace(req.GetReason()); {
+	case reason == "":
+		return nil, errs.Invalid("reason", "is required: say why the closed period is reopened")
+	case len(req.GetReason()) > ledger.MaxReopenReasonLength:
+		return nil, errs.Invalid("reason", "must be at most %d bytes", ledger.MaxReopenReasonLength)
+	}
+	id, err := newID()
+	if err != nil {
+		return nil, err
+	}
+	p, err := h.store.ReopenPeriod(ctx, through, req.GetReason(), id, req.GetRequestId())
+	if err != nil {
+		return nil, err
+	}
+	return periodToProto(p), nil
+}
+
+// ListLedgerPeriodChanges pages through the closes and reopens, newest
+// first.
+func (h *Ledger) ListLedgerPeriodChanges(ctx context.Context, req *erpv1.ListLedgerPeriodChangesRequest) (*erpv1.ListLedgerPeriodChangesResponse, error) {
+	n, after, err := page(req)
+	if err != nil {
+		return nil, err
+	}
+	list, more, err := h.store.ListPeriodChanges(ctx, ledger.PeriodQuery{PageSize: n, After: after})
+	if err != nil {
+		return nil, err
+	}
+	resp := &erpv1.ListLedgerPeriodChangesResponse{Changes: make([]*erpv1.LedgerPeriodChange, len(list))}
+	for i, c := range list {
+		resp.Changes[i] = periodChangeToProto(c)
+	}
+	if len(list) > 0 {
+		resp.NextPageToken = nextToken(req, more, list[len(list)-1].ID)
+	}
+	return resp, nil
+}
+
+func periodToProto(p ledger.Period) *erpv1.LedgerPeriod {
+	out := &erpv1.LedgerPeriod{ClosedThroughDate: optDate(p.ClosedThrough), FirstOpenDate: optDate(p.FirstOpenDay())}
+	if p.LastChange.ID != "" {
+		out.LastChange = periodChangeToProto(p.LastChange)
+	}
+	return out
+}
+
+func periodChangeToProto(c ledger.PeriodChange) *erpv1.LedgerPeriodChange {
+	return &erpv1.LedgerPeriodChange{
+		Id:                  c.ID,
+		Action:              c.Action,
+		ThroughDate:         optDate(c.Through),
+		PreviousThroughDate: optDate(c.Previous),
+		Reason:              c.Reason,
+		Actor:               c.Actor,
+		ChangeTime:          ts(c.Time),
+	}
 }

@@ -89,6 +89,13 @@ func Policy() auth.Policy {
 
 		erpv1.LedgerService_ListJournalEntries_FullMethodName: ledgerReaders,
 		erpv1.LedgerService_GetTrialBalance_FullMethodName:    ledgerReaders,
+		// Everyone whose postings a closed period refuses may see how
+		// far the books are closed.
+		erpv1.LedgerService_GetLedgerPeriod_FullMethodName:         readers,
+		erpv1.LedgerService_ListLedgerPeriodChanges_FullMethodName: ledgerReaders,
+		// Finance closes periods; only admin reopens one.
+		erpv1.LedgerService_CloseLedgerPeriod_FullMethodName:  {auth.Finance},
+		erpv1.LedgerService_ReopenLedgerPeriod_FullMethodName: {auth.Admin},
 		erpv1.ReportService_GetArAging_FullMethodName:         ledgerReaders,
 		// The value of the stock on hand, per item: the warehouse manager
 		// answers for it as finance does (the journal stays finance's).

@@ -50,7 +50,7 @@ func TestRESTRoutes(t *testing.T) {
 	t.Parallel()
 	e := start(t)
 	all := routes(t)
-	if len(all) != 66 {
+	if len(all) != 70 {
 		t.Fatalf("read %d routes from erp_gateway.yaml: %v", len(all), all)
 	}
 	hit := map[string]bool{}
@@ -352,6 +352,7 @@ func TestRESTRoutes(t *testing.T) {
 	restCreditHold(t, e, call)
 	restPlanning(t, e, call)
 	restTransfersCreditSales(t, e, call)
+	restPeriodClose(t, e, call, id)
 
 	for _, r := range all {
 		if !hit[r] {

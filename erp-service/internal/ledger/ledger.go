@@ -264,4 +264,5 @@ type Store interface {
 	// start to end, both days included (from the first entry when start is
 	// zero).
 	PeriodBalance(ctx context.Context, currency string, start, end time.Time) ([]BalanceRow, error)
+	PeriodStore
 }

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/shopspring/decimal"
 
 	"github.com/seamhq/seam/erp-service/internal/ledger"
@@ -63,18 +65,50 @@ func queueJournal(b *pgx.Batch, entries []ledger.Entry, actor string) error {
 		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
 		  AS e(id, kind, reference, currency_code, reverses_id, actor)`, ids, kinds, refs, curs, reverses, actors)
 	// A reversal is never dated before the entry it reverses (a payment
-	// received a day ahead, an invoice issued ahead, reversed today).
-	b.Queue(`INSERT INTO journal_lines (entry_id, line_number, account_code, debit, credit, entry_date)
+	// received a day ahead, an invoice issued ahead, reversed today), nor
+	// in a closed period: it goes to the first open day. Any other line
+	// dated in a closed period fails the statement (the trigger
+	// journal_lines_period_open, migration 0028). The period's lock is
+	// taken shared here already, in a statement before the insert, so the
+	// day a reversal reads is the one the trigger checks against.
+	b.Queue(`SELECT pg_advisory_xact_lock_shared(` + periodLockSpace + `, 0)`)
+	q := b.Queue(`WITH p AS (SELECT closed_through FROM ledger_period)
+		INSERT INTO journal_lines (entry_id, line_number, account_code, debit, credit, entry_date)
 		SELECT n.entry_id::uuid, n.line_number, n.account_code, n.debit, n.credit,
 		  greatest(coalesce(NULLIF(n.entry_date, '')::date, `+postingDaySQL+`),
 		    (SELECT max(`+entryDateSQL+`) FROM journal_entries e JOIN journal_lines l ON l.entry_id = e.id
-		     WHERE e.id = NULLIF(n.reverses_id, '')::uuid))
+		     WHERE e.id = NULLIF(n.reverses_id, '')::uuid),
+		    CASE WHEN n.reverses_id <> '' THEN (SELECT closed_through + 1 FROM p) END)
 		FROM unnest($1::text[], $2::int[], $3::text[], $4::numeric[], $5::numeric[], $6::text[], $7::text[])
 		  AS n(entry_id, line_number, account_code, debit, credit, entry_date, reverses_id)`,
 		lineIDs, lineNumbers, accounts, debits, credits, dates, lineReverses)
+	q.Fn = func(br pgx.BatchResults) error {
+		_, err := br.Exec()
+		return periodClosed(err)
+	}
 	queueBalances(b, entries)
 	return nil
 }
+
+// periodClosed turns err, when it is the refusal of a journal line dated
+// in the closed period, into a failed precondition with the database's
+// message, which names the closed-through day and the line's date.
+func periodClosed(err error) error {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == periodClosedCode {
+		return errs.Wrap(errs.FailedPrecondition, err, "%s", pgErr.Message)
+	}
+	return err
+}
+
+// periodLockSpace is the first key of the period's advisory lock (the
+// second is 0): postings hold it shared, a close or reopen exclusively
+// (migration 0028).
+const periodLockSpace = "1002"
+
+// periodClosedCode is the SQLSTATE of a journal line refused for its date
+// in the closed period (migration 0028).
+const periodClosedCode = "SEA01"
 
 // postingDaySQL is the day of posting, UTC, by the database's clock: the
 // date of an entry posted without one (migration 0024's default).

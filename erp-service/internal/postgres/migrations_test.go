@@ -144,10 +144,12 @@ func TestReversedPaymentsMigration(t *testing.T) {
 	if err := pg.Migrate(ctx, pool, migrationsUpTo(t, "0019_purchase_order_closed.sql")); err != nil {
 		t.Fatal(err)
 	}
-	// This store posts journal entries with their dates (migration 0024):
-	// the column is there while it writes the old payments, and gone again
-	// before the migrations run, as in a database of that time.
-	if _, err := pool.Exec(ctx, `ALTER TABLE journal_lines ADD COLUMN entry_date date`); err != nil {
+	// This store posts journal entries with their dates (migration 0024)
+	// into open periods (0028): the column and the period are there while
+	// it writes the old payments, and gone again before the migrations
+	// run, as in a database of that time.
+	if _, err := pool.Exec(ctx, `ALTER TABLE journal_lines ADD COLUMN entry_date date;
+		CREATE TABLE ledger_period (closed_through date); INSERT INTO ledger_period VALUES (NULL)`); err != nil {
 		t.Fatal(err)
 	}
 	s := postgres.New(pool, api.EventEncoder{})
@@ -164,7 +166,7 @@ func TestReversedPaymentsMigration(t *testing.T) {
 	if _, err := pool.Exec(ctx, `UPDATE payments SET status = 'REVERSED', revision = 2 WHERE id = $1`, reversed.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := pool.Exec(ctx, `ALTER TABLE journal_lines DROP COLUMN entry_date`); err != nil {
+	if _, err := pool.Exec(ctx, `ALTER TABLE journal_lines DROP COLUMN entry_date; DROP TABLE ledger_period`); err != nil {
 		t.Fatal(err)
 	}
 	if err := pg.Migrate(ctx, pool, migrations.FS); err != nil {

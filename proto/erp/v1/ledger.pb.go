@@ -8,6 +8,7 @@ package erpv1
 
 import (
 	v1 "github.com/seamhq/seam/proto/money/v1"
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
@@ -601,11 +602,433 @@ func (x *TrialBalanceTotal) GetCredit() *v1.Money {
 	return nil
 }
 
+type GetLedgerPeriodRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetLedgerPeriodRequest) Reset() {
+	*x = GetLedgerPeriodRequest{}
+	mi := &file_erp_v1_ledger_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetLedgerPeriodRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetLedgerPeriodRequest) ProtoMessage() {}
+
+func (x *GetLedgerPeriodRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_erp_v1_ledger_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetLedgerPeriodRequest.ProtoReflect.Descriptor instead.
+func (*GetLedgerPeriodRequest) Descriptor() ([]byte, []int) {
+	return file_erp_v1_ledger_proto_rawDescGZIP(), []int{8}
+}
+
+// LedgerPeriod is how far the books are closed.
+type LedgerPeriod struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// YYYY-MM-DD: the last closed day; empty when nothing is closed.
+	ClosedThroughDate string `protobuf:"bytes,1,opt,name=closed_through_date,json=closedThroughDate,proto3" json:"closed_through_date,omitempty"`
+	// YYYY-MM-DD: the first day entries may be dated on, the day after
+	// closed_through_date; empty when nothing is closed.
+	FirstOpenDate string `protobuf:"bytes,2,opt,name=first_open_date,json=firstOpenDate,proto3" json:"first_open_date,omitempty"`
+	// The close or reopen that set closed_through_date; unset when there
+	// was none.
+	LastChange    *LedgerPeriodChange `protobuf:"bytes,3,opt,name=last_change,json=lastChange,proto3" json:"last_change,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LedgerPeriod) Reset() {
+	*x = LedgerPeriod{}
+	mi := &file_erp_v1_ledger_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LedgerPeriod) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LedgerPeriod) ProtoMessage() {}
+
+func (x *LedgerPeriod) ProtoReflect() protoreflect.Message {
+	mi := &file_erp_v1_ledger_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LedgerPeriod.ProtoReflect.Descriptor instead.
+func (*LedgerPeriod) Descriptor() ([]byte, []int) {
+	return file_erp_v1_ledger_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *LedgerPeriod) GetClosedThroughDate() string {
+	if x != nil {
+		return x.ClosedThroughDate
+	}
+	return ""
+}
+
+func (x *LedgerPeriod) GetFirstOpenDate() string {
+	if x != nil {
+		return x.FirstOpenDate
+	}
+	return ""
+}
+
+func (x *LedgerPeriod) GetLastChange() *LedgerPeriodChange {
+	if x != nil {
+		return x.LastChange
+	}
+	return nil
+}
+
+// LedgerPeriodChange is one close or reopen of the books.
+type LedgerPeriodChange struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Read-only (UUID).
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// "close" or "reopen".
+	Action string `protobuf:"bytes,2,opt,name=action,proto3" json:"action,omitempty"`
+	// YYYY-MM-DD: the closed-through day it set (empty for a reopen of
+	// everything).
+	ThroughDate string `protobuf:"bytes,3,opt,name=through_date,json=throughDate,proto3" json:"through_date,omitempty"`
+	// YYYY-MM-DD: the closed-through day before it (empty for none).
+	PreviousThroughDate string `protobuf:"bytes,4,opt,name=previous_through_date,json=previousThroughDate,proto3" json:"previous_through_date,omitempty"`
+	// Why a reopen was needed.
+	Reason string `protobuf:"bytes,5,opt,name=reason,proto3" json:"reason,omitempty"`
+	// Who made it.
+	Actor         string                 `protobuf:"bytes,6,opt,name=actor,proto3" json:"actor,omitempty"`
+	ChangeTime    *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=change_time,json=changeTime,proto3" json:"change_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LedgerPeriodChange) Reset() {
+	*x = LedgerPeriodChange{}
+	mi := &file_erp_v1_ledger_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LedgerPeriodChange) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LedgerPeriodChange) ProtoMessage() {}
+
+func (x *LedgerPeriodChange) ProtoReflect() protoreflect.Message {
+	mi := &file_erp_v1_ledger_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LedgerPeriodChange.ProtoReflect.Descriptor instead.
+func (*LedgerPeriodChange) Descriptor() ([]byte, []int) {
+	return file_erp_v1_ledger_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *LedgerPeriodChange) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *LedgerPeriodChange) GetAction() string {
+	if x != nil {
+		return x.Action
+	}
+	return ""
+}
+
+func (x *LedgerPeriodChange) GetThroughDate() string {
+	if x != nil {
+		return x.ThroughDate
+	}
+	return ""
+}
+
+func (x *LedgerPeriodChange) GetPreviousThroughDate() string {
+	if x != nil {
+		return x.PreviousThroughDate
+	}
+	return ""
+}
+
+func (x *LedgerPeriodChange) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *LedgerPeriodChange) GetActor() string {
+	if x != nil {
+		return x.Actor
+	}
+	return ""
+}
+
+func (x *LedgerPeriodChange) GetChangeTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ChangeTime
+	}
+	return nil
+}
+
+type CloseLedgerPeriodRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// YYYY-MM-DD: the last day to close.
+	ThroughDate   string `protobuf:"bytes,1,opt,name=through_date,json=throughDate,proto3" json:"through_date,omitempty"`
+	RequestId     string `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CloseLedgerPeriodRequest) Reset() {
+	*x = CloseLedgerPeriodRequest{}
+	mi := &file_erp_v1_ledger_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CloseLedgerPeriodRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CloseLedgerPeriodRequest) ProtoMessage() {}
+
+func (x *CloseLedgerPeriodRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_erp_v1_ledger_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CloseLedgerPeriodRequest.ProtoReflect.Descriptor instead.
+func (*CloseLedgerPeriodRequest) Descriptor() ([]byte, []int) {
+	return file_erp_v1_ledger_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *CloseLedgerPeriodRequest) GetThroughDate() string {
+	if x != nil {
+		return x.ThroughDate
+	}
+	return ""
+}
+
+func (x *CloseLedgerPeriodRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+type ReopenLedgerPeriodRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// YYYY-MM-DD: the last day that stays closed, before the closed one;
+	// empty to open everything.
+	ThroughDate string `protobuf:"bytes,1,opt,name=through_date,json=throughDate,proto3" json:"through_date,omitempty"`
+	// Why the period is reopened (at most 1000 bytes).
+	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReopenLedgerPeriodRequest) Reset() {
+	*x = ReopenLedgerPeriodRequest{}
+	mi := &file_erp_v1_ledger_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReopenLedgerPeriodRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReopenLedgerPeriodRequest) ProtoMessage() {}
+
+func (x *ReopenLedgerPeriodRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_erp_v1_ledger_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReopenLedgerPeriodRequest.ProtoReflect.Descriptor instead.
+func (*ReopenLedgerPeriodRequest) Descriptor() ([]byte, []int) {
+	return file_erp_v1_ledger_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *ReopenLedgerPeriodRequest) GetThroughDate() string {
+	if x != nil {
+		return x.ThroughDate
+	}
+	return ""
+}
+
+func (x *ReopenLedgerPeriodRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *ReopenLedgerPeriodRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+type ListLedgerPeriodChangesRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	PageSize      int32                  `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken     string                 `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListLedgerPeriodChangesRequest) Reset() {
+	*x = ListLedgerPeriodChangesRequest{}
+	mi := &file_erp_v1_ledger_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListLedgerPeriodChangesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListLedgerPeriodChangesRequest) ProtoMessage() {}
+
+func (x *ListLedgerPeriodChangesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_erp_v1_ledger_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListLedgerPeriodChangesRequest.ProtoReflect.Descriptor instead.
+func (*ListLedgerPeriodChangesRequest) Descriptor() ([]byte, []int) {
+	return file_erp_v1_ledger_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *ListLedgerPeriodChangesRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListLedgerPeriodChangesRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+type ListLedgerPeriodChangesResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Changes       []*LedgerPeriodChange  `protobuf:"bytes,1,rep,name=changes,proto3" json:"changes,omitempty"`
+	NextPageToken string                 `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListLedgerPeriodChangesResponse) Reset() {
+	*x = ListLedgerPeriodChangesResponse{}
+	mi := &file_erp_v1_ledger_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListLedgerPeriodChangesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListLedgerPeriodChangesResponse) ProtoMessage() {}
+
+func (x *ListLedgerPeriodChangesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_erp_v1_ledger_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListLedgerPeriodChangesResponse.ProtoReflect.Descriptor instead.
+func (*ListLedgerPeriodChangesResponse) Descriptor() ([]byte, []int) {
+	return file_erp_v1_ledger_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *ListLedgerPeriodChangesResponse) GetChanges() []*LedgerPeriodChange {
+	if x != nil {
+		return x.Changes
+	}
+	return nil
+}
+
+func (x *ListLedgerPeriodChangesResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
 var File_erp_v1_ledger_proto protoreflect.FileDescriptor
 
 const file_erp_v1_ledger_proto_rawDesc = "" +
 	"\n" +
-	"\x13erp/v1/ledger.proto\x12\x06erp.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"\x99\x02\n" +
+	"\x13erp/v1/ledger.proto\x12\x06erp.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"\x99\x02\n" +
 	"\fJournalEntry\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04kind\x18\x02 \x01(\tR\x04kind\x12\x1c\n" +
@@ -650,10 +1073,45 @@ const file_erp_v1_ledger_proto_rawDesc = "" +
 	"\x11TrialBalanceTotal\x12#\n" +
 	"\rcurrency_code\x18\x01 \x01(\tR\fcurrencyCode\x12%\n" +
 	"\x05debit\x18\x02 \x01(\v2\x0f.money.v1.MoneyR\x05debit\x12'\n" +
-	"\x06credit\x18\x03 \x01(\v2\x0f.money.v1.MoneyR\x06credit2\xb5\x01\n" +
+	"\x06credit\x18\x03 \x01(\v2\x0f.money.v1.MoneyR\x06credit\"\x18\n" +
+	"\x16GetLedgerPeriodRequest\"\xa3\x01\n" +
+	"\fLedgerPeriod\x12.\n" +
+	"\x13closed_through_date\x18\x01 \x01(\tR\x11closedThroughDate\x12&\n" +
+	"\x0ffirst_open_date\x18\x02 \x01(\tR\rfirstOpenDate\x12;\n" +
+	"\vlast_change\x18\x03 \x01(\v2\x1a.erp.v1.LedgerPeriodChangeR\n" +
+	"lastChange\"\xfe\x01\n" +
+	"\x12LedgerPeriodChange\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x16\n" +
+	"\x06action\x18\x02 \x01(\tR\x06action\x12!\n" +
+	"\fthrough_date\x18\x03 \x01(\tR\vthroughDate\x122\n" +
+	"\x15previous_through_date\x18\x04 \x01(\tR\x13previousThroughDate\x12\x16\n" +
+	"\x06reason\x18\x05 \x01(\tR\x06reason\x12\x14\n" +
+	"\x05actor\x18\x06 \x01(\tR\x05actor\x12;\n" +
+	"\vchange_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"changeTime\"a\n" +
+	"\x18CloseLedgerPeriodRequest\x12&\n" +
+	"\fthrough_date\x18\x01 \x01(\tB\x03\xe0A\x02R\vthroughDate\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x02 \x01(\tR\trequestId\"z\n" +
+	"\x19ReopenLedgerPeriodRequest\x12!\n" +
+	"\fthrough_date\x18\x01 \x01(\tR\vthroughDate\x12\x1b\n" +
+	"\x06reason\x18\x02 \x01(\tB\x03\xe0A\x02R\x06reason\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tR\trequestId\"\\\n" +
+	"\x1eListLedgerPeriodChangesRequest\x12\x1b\n" +
+	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x02 \x01(\tR\tpageToken\"\x7f\n" +
+	"\x1fListLedgerPeriodChangesResponse\x124\n" +
+	"\achanges\x18\x01 \x03(\v2\x1a.erp.v1.LedgerPeriodChangeR\achanges\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\x86\x04\n" +
 	"\rLedgerService\x12[\n" +
 	"\x12ListJournalEntries\x12!.erp.v1.ListJournalEntriesRequest\x1a\".erp.v1.ListJournalEntriesResponse\x12G\n" +
-	"\x0fGetTrialBalance\x12\x1e.erp.v1.GetTrialBalanceRequest\x1a\x14.erp.v1.TrialBalanceB+Z)github.com/seamhq/seam/proto/erp/v1;erpv1b\x06proto3"
+	"\x0fGetTrialBalance\x12\x1e.erp.v1.GetTrialBalanceRequest\x1a\x14.erp.v1.TrialBalance\x12G\n" +
+	"\x0fGetLedgerPeriod\x12\x1e.erp.v1.GetLedgerPeriodRequest\x1a\x14.erp.v1.LedgerPeriod\x12K\n" +
+	"\x11CloseLedgerPeriod\x12 .erp.v1.CloseLedgerPeriodRequest\x1a\x14.erp.v1.LedgerPeriod\x12M\n" +
+	"\x12ReopenLedgerPeriod\x12!.erp.v1.ReopenLedgerPeriodRequest\x1a\x14.erp.v1.LedgerPeriod\x12j\n" +
+	"\x17ListLedgerPeriodChanges\x12&.erp.v1.ListLedgerPeriodChangesRequest\x1a'.erp.v1.ListLedgerPeriodChangesResponseB+Z)github.com/seamhq/seam/proto/erp/v1;erpv1b\x06proto3"
 
 var (
 	file_erp_v1_ledger_proto_rawDescOnce sync.Once
@@ -667,41 +1125,59 @@ func file_erp_v1_ledger_proto_rawDescGZIP() []byte {
 	return file_erp_v1_ledger_proto_rawDescData
 }
 
-var file_erp_v1_ledger_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_erp_v1_ledger_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
 var file_erp_v1_ledger_proto_goTypes = []any{
-	(*JournalEntry)(nil),               // 0: erp.v1.JournalEntry
-	(*JournalLine)(nil),                // 1: erp.v1.JournalLine
-	(*ListJournalEntriesRequest)(nil),  // 2: erp.v1.ListJournalEntriesRequest
-	(*ListJournalEntriesResponse)(nil), // 3: erp.v1.ListJournalEntriesResponse
-	(*GetTrialBalanceRequest)(nil),     // 4: erp.v1.GetTrialBalanceRequest
-	(*TrialBalance)(nil),               // 5: erp.v1.TrialBalance
-	(*TrialBalanceRow)(nil),            // 6: erp.v1.TrialBalanceRow
-	(*TrialBalanceTotal)(nil),          // 7: erp.v1.TrialBalanceTotal
-	(*timestamppb.Timestamp)(nil),      // 8: google.protobuf.Timestamp
-	(*v1.Money)(nil),                   // 9: money.v1.Money
+	(*JournalEntry)(nil),                    // 0: erp.v1.JournalEntry
+	(*JournalLine)(nil),                     // 1: erp.v1.JournalLine
+	(*ListJournalEntriesRequest)(nil),       // 2: erp.v1.ListJournalEntriesRequest
+	(*ListJournalEntriesResponse)(nil),      // 3: erp.v1.ListJournalEntriesResponse
+	(*GetTrialBalanceRequest)(nil),          // 4: erp.v1.GetTrialBalanceRequest
+	(*TrialBalance)(nil),                    // 5: erp.v1.TrialBalance
+	(*TrialBalanceRow)(nil),                 // 6: erp.v1.TrialBalanceRow
+	(*TrialBalanceTotal)(nil),               // 7: erp.v1.TrialBalanceTotal
+	(*GetLedgerPeriodRequest)(nil),          // 8: erp.v1.GetLedgerPeriodRequest
+	(*LedgerPeriod)(nil),                    // 9: erp.v1.LedgerPeriod
+	(*LedgerPeriodChange)(nil),              // 10: erp.v1.LedgerPeriodChange
+	(*CloseLedgerPeriodRequest)(nil),        // 11: erp.v1.CloseLedgerPeriodRequest
+	(*ReopenLedgerPeriodRequest)(nil),       // 12: erp.v1.ReopenLedgerPeriodRequest
+	(*ListLedgerPeriodChangesRequest)(nil),  // 13: erp.v1.ListLedgerPeriodChangesRequest
+	(*ListLedgerPeriodChangesResponse)(nil), // 14: erp.v1.ListLedgerPeriodChangesResponse
+	(*timestamppb.Timestamp)(nil),           // 15: google.protobuf.Timestamp
+	(*v1.Money)(nil),                        // 16: money.v1.Money
 }
 var file_erp_v1_ledger_proto_depIdxs = []int32{
 	1,  // 0: erp.v1.JournalEntry.lines:type_name -> erp.v1.JournalLine
-	8,  // 1: erp.v1.JournalEntry.post_time:type_name -> google.protobuf.Timestamp
-	9,  // 2: erp.v1.JournalLine.debit:type_name -> money.v1.Money
-	9,  // 3: erp.v1.JournalLine.credit:type_name -> money.v1.Money
+	15, // 1: erp.v1.JournalEntry.post_time:type_name -> google.protobuf.Timestamp
+	16, // 2: erp.v1.JournalLine.debit:type_name -> money.v1.Money
+	16, // 3: erp.v1.JournalLine.credit:type_name -> money.v1.Money
 	0,  // 4: erp.v1.ListJournalEntriesResponse.journal_entries:type_name -> erp.v1.JournalEntry
 	6,  // 5: erp.v1.TrialBalance.rows:type_name -> erp.v1.TrialBalanceRow
 	7,  // 6: erp.v1.TrialBalance.totals:type_name -> erp.v1.TrialBalanceTotal
-	9,  // 7: erp.v1.TrialBalanceRow.debit:type_name -> money.v1.Money
-	9,  // 8: erp.v1.TrialBalanceRow.credit:type_name -> money.v1.Money
-	9,  // 9: erp.v1.TrialBalanceRow.balance:type_name -> money.v1.Money
-	9,  // 10: erp.v1.TrialBalanceTotal.debit:type_name -> money.v1.Money
-	9,  // 11: erp.v1.TrialBalanceTotal.credit:type_name -> money.v1.Money
-	2,  // 12: erp.v1.LedgerService.ListJournalEntries:input_type -> erp.v1.ListJournalEntriesRequest
-	4,  // 13: erp.v1.LedgerService.GetTrialBalance:input_type -> erp.v1.GetTrialBalanceRequest
-	3,  // 14: erp.v1.LedgerService.ListJournalEntries:output_type -> erp.v1.ListJournalEntriesResponse
-	5,  // 15: erp.v1.LedgerService.GetTrialBalance:output_type -> erp.v1.TrialBalance
-	14, // [14:16] is the sub-list for method output_type
-	12, // [12:14] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	12, // [12:12] is the sub-list for extension extendee
-	0,  // [0:12] is the sub-list for field type_name
+	16, // 7: erp.v1.TrialBalanceRow.debit:type_name -> money.v1.Money
+	16, // 8: erp.v1.TrialBalanceRow.credit:type_name -> money.v1.Money
+	16, // 9: erp.v1.TrialBalanceRow.balance:type_name -> money.v1.Money
+	16, // 10: erp.v1.TrialBalanceTotal.debit:type_name -> money.v1.Money
+	16, // 11: erp.v1.TrialBalanceTotal.credit:type_name -> money.v1.Money
+	10, // 12: erp.v1.LedgerPeriod.last_change:type_name -> erp.v1.LedgerPeriodChange
+	15, // 13: erp.v1.LedgerPeriodChange.change_time:type_name -> google.protobuf.Timestamp
+	10, // 14: erp.v1.ListLedgerPeriodChangesResponse.changes:type_name -> erp.v1.LedgerPeriodChange
+	2,  // 15: erp.v1.LedgerService.ListJournalEntries:input_type -> erp.v1.ListJournalEntriesRequest
+	4,  // 16: erp.v1.LedgerService.GetTrialBalance:input_type -> erp.v1.GetTrialBalanceRequest
+	8,  // 17: erp.v1.LedgerService.GetLedgerPeriod:input_type -> erp.v1.GetLedgerPeriodRequest
+	11, // 18: erp.v1.LedgerService.CloseLedgerPeriod:input_type -> erp.v1.CloseLedgerPeriodRequest
+	12, // 19: erp.v1.LedgerService.ReopenLedgerPeriod:input_type -> erp.v1.ReopenLedgerPeriodRequest
+	13, // 20: erp.v1.LedgerService.ListLedgerPeriodChanges:input_type -> erp.v1.ListLedgerPeriodChangesRequest
+	3,  // 21: erp.v1.LedgerService.ListJournalEntries:output_type -> erp.v1.ListJournalEntriesResponse
+	5,  // 22: erp.v1.LedgerService.GetTrialBalance:output_type -> erp.v1.TrialBalance
+	9,  // 23: erp.v1.LedgerService.GetLedgerPeriod:output_type -> erp.v1.LedgerPeriod
+	9,  // 24: erp.v1.LedgerService.CloseLedgerPeriod:output_type -> erp.v1.LedgerPeriod
+	9,  // 25: erp.v1.LedgerService.ReopenLedgerPeriod:output_type -> erp.v1.LedgerPeriod
+	14, // 26: erp.v1.LedgerService.ListLedgerPeriodChanges:output_type -> erp.v1.ListLedgerPeriodChangesResponse
+	21, // [21:27] is the sub-list for method output_type
+	15, // [15:21] is the sub-list for method input_type
+	15, // [15:15] is the sub-list for extension type_name
+	15, // [15:15] is the sub-list for extension extendee
+	0,  // [0:15] is the sub-list for field type_name
 }
 
 func init() { file_erp_v1_ledger_proto_init() }
@@ -715,7 +1191,7 @@ func file_erp_v1_ledger_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_erp_v1_ledger_proto_rawDesc), len(file_erp_v1_ledger_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   8,
+			NumMessages:   15,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

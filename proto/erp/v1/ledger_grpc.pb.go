@@ -19,8 +19,12 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	LedgerService_ListJournalEntries_FullMethodName = "/erp.v1.LedgerService/ListJournalEntries"
-	LedgerService_GetTrialBalance_FullMethodName    = "/erp.v1.LedgerService/GetTrialBalance"
+	LedgerService_ListJournalEntries_FullMethodName      = "/erp.v1.LedgerService/ListJournalEntries"
+	LedgerService_GetTrialBalance_FullMethodName         = "/erp.v1.LedgerService/GetTrialBalance"
+	LedgerService_GetLedgerPeriod_FullMethodName         = "/erp.v1.LedgerService/GetLedgerPeriod"
+	LedgerService_CloseLedgerPeriod_FullMethodName       = "/erp.v1.LedgerService/CloseLedgerPeriod"
+	LedgerService_ReopenLedgerPeriod_FullMethodName      = "/erp.v1.LedgerService/ReopenLedgerPeriod"
+	LedgerService_ListLedgerPeriodChanges_FullMethodName = "/erp.v1.LedgerService/ListLedgerPeriodChanges"
 )
 
 // LedgerServiceClient is the client API for LedgerService service.
@@ -28,7 +32,8 @@ const (
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
 // LedgerService reads the general ledger: the immutable double-entry
-// journal posted by business events, and its reports.
+// journal posted by business events, and its reports; and closes its
+// periods.
 type LedgerServiceClient interface {
 	// ListJournalEntries pages through the journal in the order its entries
 	// committed: as ListStockMoves, a reader continuing later from the token
@@ -39,6 +44,38 @@ type LedgerServiceClient interface {
 	// entries dated up to that day (the balances at the end of a period),
 	// with start_date too only those dated in the period (its movements).
 	GetTrialBalance(ctx context.Context, in *GetTrialBalanceRequest, opts ...grpc.CallOption) (*TrialBalance, error)
+	// GetLedgerPeriod says how far the books are closed.
+	GetLedgerPeriod(ctx context.Context, in *GetLedgerPeriodRequest, opts ...grpc.CallOption) (*LedgerPeriod, error)
+	// CloseLedgerPeriod closes the books through a day (finance): from
+	// then on nothing may post a journal entry dated on or before it.
+	// Every posting whose entry_date would fall in the closed period is
+	// refused with FAILED_PRECONDITION naming the closed-through day and
+	// the entry's date: an invoice's issue_date, a payment's received_date,
+	// a refund's refund_date, and everything dated on the day it posts
+	// (shipments, receipts and returns of purchase orders, stock
+	// adjustments, revaluations) when that day (UTC) is closed. A close and
+	// a posting dated in the period it closes never both win: a posting in
+	// flight commits before the close, one that comes later is refused.
+	//
+	// Reversals are not refused: a void of an invoice or a reversal of a
+	// payment whose entry is in a closed period is dated on the first open
+	// day (the day after the closed-through day, or its own day if later),
+	// as an accountant corrects a reported period in the current one; the
+	// reported period's balance stays as reported.
+	//
+	// A close only moves forward, to a day after the closed one (else
+	// FAILED_PRECONDITION), and only through a day that has begun (UTC; a
+	// later through_date is INVALID_ARGUMENT). With a request_id it can be
+	// retried: a retry answers what the first call did.
+	CloseLedgerPeriod(ctx context.Context, in *CloseLedgerPeriodRequest, opts ...grpc.CallOption) (*LedgerPeriod, error)
+	// ReopenLedgerPeriod moves the closed period back (admin only), to a
+	// day before the closed one, or opens all of it without through_date;
+	// it needs a reason. Closes and reopens are listed by
+	// ListLedgerPeriodChanges.
+	ReopenLedgerPeriod(ctx context.Context, in *ReopenLedgerPeriodRequest, opts ...grpc.CallOption) (*LedgerPeriod, error)
+	// ListLedgerPeriodChanges pages through every close and reopen, newest
+	// first.
+	ListLedgerPeriodChanges(ctx context.Context, in *ListLedgerPeriodChangesRequest, opts ...grpc.CallOption) (*ListLedgerPeriodChangesResponse, error)
 }
 
 type ledgerServiceClient struct {
@@ -69,12 +106,53 @@ func (c *ledgerServiceClient) GetTrialBalance(ctx context.Context, in *GetTrialB
 	return out, nil
 }
 
+func (c *ledgerServiceClient) GetLedgerPeriod(ctx context.Context, in *GetLedgerPeriodRequest, opts ...grpc.CallOption) (*LedgerPeriod, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(LedgerPeriod)
+	err := c.cc.Invoke(ctx, LedgerService_GetLedgerPeriod_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *ledgerServiceClient) CloseLedgerPeriod(ctx context.Context, in *CloseLedgerPeriodRequest, opts ...grpc.CallOption) (*LedgerPeriod, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(LedgerPeriod)
+	err := c.cc.Invoke(ctx, LedgerService_CloseLedgerPeriod_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *ledgerServiceClient) ReopenLedgerPeriod(ctx context.Context, in *ReopenLedgerPeriodRequest, opts ...grpc.CallOption) (*LedgerPeriod, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(LedgerPeriod)
+	err := c.cc.Invoke(ctx, LedgerService_ReopenLedgerPeriod_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *ledgerServiceClient) ListLedgerPeriodChanges(ctx context.Context, in *ListLedgerPeriodChangesRequest, opts ...grpc.CallOption) (*ListLedgerPeriodChangesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListLedgerPeriodChangesResponse)
+	err := c.cc.Invoke(ctx, LedgerService_ListLedgerPeriodChanges_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // LedgerServiceServer is the server API for LedgerService service.
 // All implementations must embed UnimplementedLedgerServiceServer
 // for forward compatibility.
 //
 // LedgerService reads the general ledger: the immutable double-entry
-// journal posted by business events, and its reports.
+// journal posted by business events, and its reports; and closes its
+// periods.
 type LedgerServiceServer interface {
 	// ListJournalEntries pages through the journal in the order its entries
 	// committed: as ListStockMoves, a reader continuing later from the token
@@ -85,6 +163,38 @@ type LedgerServiceServer interface {
 	// entries dated up to that day (the balances at the end of a period),
 	// with start_date too only those dated in the period (its movements).
 	GetTrialBalance(context.Context, *GetTrialBalanceRequest) (*TrialBalance, error)
+	// GetLedgerPeriod says how far the books are closed.
+	GetLedgerPeriod(context.Context, *GetLedgerPeriodRequest) (*LedgerPeriod, error)
+	// CloseLedgerPeriod closes the books through a day (finance): from
+	// then on nothing may post a journal entry dated on or before it.
+	// Every posting whose entry_date would fall in the closed period is
+	// refused with FAILED_PRECONDITION naming the closed-through day and
+	// the entry's date: an invoice's issue_date, a payment's received_date,
+	// a refund's refund_date, and everything dated on the day it posts
+	// (shipments, receipts and returns of purchase orders, stock
+	// adjustments, revaluations) when that day (UTC) is closed. A close and
+	// a posting dated in the period it closes never both win: a posting in
+	// flight commits before the close, one that comes later is refused.
+	//
+	// Reversals are not refused: a void of an invoice or a reversal of a
+	// payment whose entry is in a closed period is dated on the first open
+	// day (the day after the closed-through day, or its own day if later),
+	// as an accountant corrects a reported period in the current one; the
+	// reported period's balance stays as reported.
+	//
+	// A close only moves forward, to a day after the closed one (else
+	// FAILED_PRECONDITION), and only through a day that has begun (UTC; a
+	// later through_date is INVALID_ARGUMENT). With a request_id it can be
+	// retried: a retry answers what the first call did.
+	CloseLedgerPeriod(context.Context, *CloseLedgerPeriodRequest) (*LedgerPeriod, error)
+	// ReopenLedgerPeriod moves the closed period back (admin only), to a
+	// day before the closed one, or opens all of it without through_date;
+	// it needs a reason. Closes and reopens are listed by
+	// ListLedgerPeriodChanges.
+	ReopenLedgerPeriod(context.Context, *ReopenLedgerPeriodRequest) (*LedgerPeriod, error)
+	// ListLedgerPeriodChanges pages through every close and reopen, newest
+	// first.
+	ListLedgerPeriodChanges(context.Context, *ListLedgerPeriodChangesRequest) (*ListLedgerPeriodChangesResponse, error)
 	mustEmbedUnimplementedLedgerServiceServer()
 }
 
@@ -100,6 +210,18 @@ func (UnimplementedLedgerServiceServer) ListJournalEntries(context.Context, *Lis
 }
 func (UnimplementedLedgerServiceServer) GetTrialBalance(context.Context, *GetTrialBalanceRequest) (*TrialBalance, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetTrialBalance not implemented")
+}
+func (UnimplementedLedgerServiceServer) GetLedgerPeriod(context.Context, *GetLedgerPeriodRequest) (*LedgerPeriod, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetLedgerPeriod not implemented")
+}
+func (UnimplementedLedgerServiceServer) CloseLedgerPeriod(context.Context, *CloseLedgerPeriodRequest) (*LedgerPeriod, error) {
+	return nil, status.Error(codes.Unimplemented, "method CloseLedgerPeriod not implemented")
+}
+func (UnimplementedLedgerServiceServer) ReopenLedgerPeriod(context.Context, *ReopenLedgerPeriodRequest) (*LedgerPeriod, error) {
+	return nil, status.Error(codes.Unimplemented, "method ReopenLedgerPeriod not implemented")
+}
+func (UnimplementedLedgerServiceServer) ListLedgerPeriodChanges(context.Context, *ListLedgerPeriodChangesRequest) (*ListLedgerPeriodChangesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListLedgerPeriodChanges not implemented")
 }
 func (UnimplementedLedgerServiceServer) mustEmbedUnimplementedLedgerServiceServer() {}
 func (UnimplementedLedgerServiceServer) testEmbeddedByValue()                       {}
@@ -158,6 +280,78 @@ func _LedgerService_GetTrialBalance_Handler(srv interface{}, ctx context.Context
 	return interceptor(ctx, in, info, handler)
 }
 
+func _LedgerService_GetLedgerPeriod_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetLedgerPeriodRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(LedgerServiceServer).GetLedgerPeriod(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: LedgerService_GetLedgerPeriod_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(LedgerServiceServer).GetLedgerPeriod(ctx, req.(*GetLedgerPeriodRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _LedgerService_CloseLedgerPeriod_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CloseLedgerPeriodRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(LedgerServiceServer).CloseLedgerPeriod(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: LedgerService_CloseLedgerPeriod_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(LedgerServiceServer).CloseLedgerPeriod(ctx, req.(*CloseLedgerPeriodRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _LedgerService_ReopenLedgerPeriod_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ReopenLedgerPeriodRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(LedgerServiceServer).ReopenLedgerPeriod(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: LedgerService_ReopenLedgerPeriod_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(LedgerServiceServer).ReopenLedgerPeriod(ctx, req.(*ReopenLedgerPeriodRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _LedgerService_ListLedgerPeriodChanges_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListLedgerPeriodChangesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(LedgerServiceServer).ListLedgerPeriodChanges(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: LedgerService_ListLedgerPeriodChanges_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(LedgerServiceServer).ListLedgerPeriodChanges(ctx, req.(*ListLedgerPeriodChangesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // LedgerService_ServiceDesc is the grpc.ServiceDesc for LedgerService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -172,6 +366,22 @@ var LedgerService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetTrialBalance",
 			Handler:    _LedgerService_GetTrialBalance_Handler,
+		},
+		{
+			MethodName: "GetLedgerPeriod",
+			Handler:    _LedgerService_GetLedgerPeriod_Handler,
+		},
+		{
+			MethodName: "CloseLedgerPeriod",
+			Handler:    _LedgerService_CloseLedgerPeriod_Handler,
+		},
+		{
+			MethodName: "ReopenLedgerPeriod",
+			Handler:    _LedgerService_ReopenLedgerPeriod_Handler,
+		},
+		{
+			MethodName: "ListLedgerPeriodChanges",
+			Handler:    _LedgerService_ListLedgerPeriodChanges_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
