@@ -263,3 +263,31 @@ func defaultMaxConns(t testing.TB) int32 {
 	t.Fatal("the service reads no DATABASE_MAX_CONNS")
 	return 0
 }
+
+// settle waits until every transaction that began before it has ended on
+// the server, so that lists read in commit order (the stock ledger, the
+// journal) serve every row written so far on full pages. Test packages
+// share a server, and a transaction another package holds open a moment
+// keeps the rows after it unsettled and their pages short meanwhile.
+func (e *env) settle() {
+	e.t.Helper()
+	ctx := context.Background()
+	var xid string
+	if err := e.pool.QueryRow(ctx, `SELECT pg_current_xact_id()::text`).Scan(&xid); err != nil {
+		e.t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var done bool
+		if err := e.pool.QueryRow(ctx, `SELECT pg_snapshot_xmin(pg_current_snapshot()) > $1::text::xid8`, xid).Scan(&done); err != nil {
+			e.t.Fatal(err)
+		}
+		if done {
+			return
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("transactions begun before xid %s still running after 30 s", xid)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

@@ -42,6 +42,7 @@ func TestStockMovesGRPC(t *testing.T) {
 	}
 	list := func(filter string, size int32) []*erpv1.StockMove {
 		t.Helper()
+		e.settle()
 		var out []*erpv1.StockMove
 		tok := ""
 		for {
