@@ -27,6 +27,7 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/reflection"
 	"google.golang.org/grpc/status"
+	"google.golang.org/grpc/tap"
 	"google.golang.org/grpc/test/bufconn"
 
 	"github.com/seamhq/seam/platform/auth"
@@ -174,6 +175,22 @@ func New(ctx context.Context, cfg Config, svc Service, opts Options) (*Server, e
 		grpcprom.WithHistogramBuckets([]float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5}),
 	))
 	reg.MustRegister(metrics)
+	// Calls without a valid token are turned away before their message
+	// is read (auth.Verifier.TapHandle), so no other gRPC metric and no
+	// access log line has them: this counts them, for an alert on a
+	// caller whose key went wrong.
+	unauthenticated := prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "grpc_server_unauthenticated_total",
+		Help: "gRPC calls turned away before their message was read, for want of a valid token.",
+	})
+	reg.MustRegister(unauthenticated)
+	tapHandle := func(ctx context.Context, info *tap.Info) (context.Context, error) {
+		ctx, err := opts.Verifier.TapHandle(ctx, info)
+		if err != nil {
+			unauthenticated.Inc()
+		}
+		return ctx, err
+	}
 	limiter := newRateLimiter(cfg.RateLimit, cfg.RateBurst)
 
 	// The two servers differ in one step: only the gateway's reads the
@@ -182,7 +199,7 @@ func New(ctx context.Context, cfg Config, svc Service, opts Options) (*Server, e
 	grpcOpts := func(gateway bool) []grpc.ServerOption {
 		return append(append(windowServerOptions(), KeepaliveServerOptions()...),
 			grpc.StatsHandler(otelgrpc.NewServerHandler()),
-			grpc.InTapHandle(opts.Verifier.TapHandle),
+			grpc.InTapHandle(tapHandle),
 			grpc.ChainUnaryInterceptor(
 				requestIDUnary, // first: every log line of the call has it
 				metrics.UnaryServerInterceptor(),

@@ -742,9 +742,30 @@ func TestGRPCAuthenticatesBeforeDecoding(t *testing.T) {
 			t.Errorf("undecodable message without a valid token: %v, want UNAUTHENTICATED", err)
 		}
 	}
+	// They are counted, though in no other metric.
+	resp, err := http.Get("http://" + s.HTTPAddr() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), "\ngrpc_server_unauthenticated_total 2\n") {
+		t.Errorf("metrics do not count the 2 calls turned away:\n%s", grepLines(string(body), "unauthenticated"))
+	}
 	// With a token, the same message is the decoding error it is.
 	ctx := metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+token(t, auth.Sales))
 	if err := conn.Invoke(ctx, "/crm.v1.AccountService/GetAccount", &garbage, &reply, grpc.ForceCodec(rawCodec{})); status.Code(err) == codes.OK || status.Code(err) == codes.Unauthenticated {
 		t.Errorf("undecodable message with a token: %v, want a decoding error", err)
 	}
+}
+
+// grepLines returns the lines of s containing sub.
+func grepLines(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }
