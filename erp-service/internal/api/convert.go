@@ -338,13 +338,7 @@ func statusToProto(s sales.Status) erpv1.SalesOrderStatus {
 // parseStatus accepts an enum name ("SALES_ORDER_STATUS_CONFIRMED") or its
 // short form ("CONFIRMED", any case).
 func parseStatus(s string) (sales.Status, bool) {
-	short := strings.TrimPrefix(strings.ToUpper(s), "SALES_ORDER_STATUS_")
-	for _, st := range sales.Statuses {
-		if string(st) == short {
-			return st, true
-		}
-	}
-	return "", false
+	return parseEnum(s, "SALES_ORDER_STATUS_", sales.Statuses)
 }
 
 func orderToProto(o sales.Order) *erpv1.SalesOrder {
@@ -406,6 +400,37 @@ func newOrderFromProto(v *errs.Violations, p *erpv1.SalesOrder) sales.NewOrder {
 		n.Lines[i] = nl
 	}
 	return n
+}
+
+// parseEnum reads a value of all by its enum name (prefix and value) or
+// its short form, in any case: "SALES_ORDER_STATUS_CONFIRMED",
+// "confirmed".
+func parseEnum[S ~string](s, prefix string, all []S) (S, bool) {
+	short := strings.TrimPrefix(strings.ToUpper(s), prefix)
+	for _, v := range all {
+		if string(v) == short {
+			return v, true
+		}
+	}
+	return "", false
+}
+
+// statusFilter rewrites each status condition of a list filter to the
+// stored status it names (see parseEnum), and refuses one naming none of
+// all (what: "a sales order"): an answer of nothing would read as "there
+// are none".
+func statusFilter[S ~string](conds []listing.Condition, prefix string, all []S, what string) error {
+	for i, c := range conds {
+		if c.Field != "status" {
+			continue
+		}
+		st, ok := parseEnum(c.Value, prefix, all)
+		if !ok {
+			return errs.Invalid("filter", "%q is not %s status", c.Value, what)
+		}
+		conds[i].Value = string(st)
+	}
+	return nil
 }
 
 // filterValue checks one field's values in a list filter.

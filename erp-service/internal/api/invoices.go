@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/seamhq/seam/erp-service/internal/invoicing"
@@ -80,15 +79,8 @@ func (h *Invoices) ListInvoices(ctx context.Context, req *erpv1.ListInvoicesRequ
 	if err := checkFilterValues(conds, map[string]filterValue{"issue_date": filterDate, "due_date": filterDate}); err != nil {
 		return nil, err
 	}
-	for i, c := range conds {
-		if c.Field != "status" {
-			continue
-		}
-		st, ok := parseInvoiceStatus(c.Value)
-		if !ok {
-			return nil, errs.Invalid("filter", "%q is not an invoice status", c.Value)
-		}
-		conds[i].Value = string(st)
+	if err := statusFilter(conds, "INVOICE_STATUS_", invoicing.Statuses, "an invoice"); err != nil {
+		return nil, err
 	}
 	n, after, err := page(req)
 	if err != nil {
@@ -160,13 +152,7 @@ func invoiceStatusToProto(s invoicing.Status) erpv1.InvoiceStatus {
 
 // parseInvoiceStatus accepts "INVOICE_STATUS_OPEN" or "OPEN" (any case).
 func parseInvoiceStatus(s string) (invoicing.Status, bool) {
-	short := strings.TrimPrefix(strings.ToUpper(s), "INVOICE_STATUS_")
-	for _, st := range invoicing.Statuses {
-		if string(st) == short {
-			return st, true
-		}
-	}
-	return "", false
+	return parseEnum(s, "INVOICE_STATUS_", invoicing.Statuses)
 }
 
 func date(t time.Time) string { return civil.FormatDate(t) }

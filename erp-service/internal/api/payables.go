@@ -27,17 +27,6 @@ func billStatusToProto(s payables.Status) erpv1.SupplierBillStatus {
 	return erpv1.SupplierBillStatus_SUPPLIER_BILL_STATUS_UNSPECIFIED
 }
 
-// parseBillStatus reads a status filter value, with or without its prefix.
-func parseBillStatus(s string) (payables.Status, bool) {
-	short := payables.Status(strings.TrimPrefix(strings.ToUpper(s), "SUPPLIER_BILL_STATUS_"))
-	for _, st := range payables.Statuses {
-		if st == short {
-			return st, true
-		}
-	}
-	return "", false
-}
-
 // billToProto renders bill b; overdue as of today (UTC).
 func billToProto(b payables.Bill) *erpv1.SupplierBill {
 	out := &erpv1.SupplierBill{
@@ -130,15 +119,8 @@ func (h *Payables) ListSupplierBills(ctx context.Context, req *erpv1.ListSupplie
 	if err != nil {
 		return nil, err
 	}
-	for i, c := range conds {
-		if c.Field != "status" {
-			continue
-		}
-		st, ok := parseBillStatus(c.Value)
-		if !ok {
-			return nil, errs.Invalid("filter", "%q is not a supplier bill status", c.Value)
-		}
-		conds[i].Value = string(st)
+	if err := statusFilter(conds, "SUPPLIER_BILL_STATUS_", payables.Statuses, "a supplier bill"); err != nil {
+		return nil, err
 	}
 	n, after, err := page(req)
 	if err != nil {

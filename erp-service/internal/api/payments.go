@@ -113,15 +113,8 @@ func (h *Payments) ListPayments(ctx context.Context, req *erpv1.ListPaymentsRequ
 	if err := checkFilterValues(conds, map[string]filterValue{"received_date": filterDate}); err != nil {
 		return nil, err
 	}
-	for i, c := range conds {
-		if c.Field != "status" {
-			continue
-		}
-		short := strings.TrimPrefix(strings.ToUpper(c.Value), "PAYMENT_STATUS_")
-		if short != string(payment.Posted) && short != string(payment.Reversed) {
-			return nil, errs.Invalid("filter", "%q is not a payment status", c.Value)
-		}
-		conds[i].Value = short
+	if err := statusFilter(conds, "PAYMENT_STATUS_", []payment.Status{payment.Posted, payment.Reversed}, "a payment"); err != nil {
+		return nil, err
 	}
 	n, after, err := page(req)
 	if err != nil {

@@ -142,13 +142,7 @@ func poStatusToProto(s purchasing.Status) erpv1.PurchaseOrderStatus {
 
 // parsePOStatus accepts an enum name or its short form, any case.
 func parsePOStatus(s string) (purchasing.Status, bool) {
-	short := strings.TrimPrefix(strings.ToUpper(s), "PURCHASE_ORDER_STATUS_")
-	for _, st := range purchasing.Statuses {
-		if string(st) == short {
-			return st, true
-		}
-	}
-	return "", false
+	return parseEnum(s, "PURCHASE_ORDER_STATUS_", purchasing.Statuses)
 }
 
 func purchaseOrderToProto(o purchasing.Order) *erpv1.PurchaseOrder {
@@ -245,15 +239,8 @@ func (h *PurchaseOrders) ListPurchaseOrders(ctx context.Context, req *erpv1.List
 	if err != nil {
 		return nil, err
 	}
-	for i, c := range conds {
-		if c.Field != "status" {
-			continue
-		}
-		st, ok := parsePOStatus(c.Value)
-		if !ok {
-			return nil, errs.Invalid("filter", "%q is not a purchase order status", c.Value)
-		}
-		conds[i].Value = string(st)
+	if err := statusFilter(conds, "PURCHASE_ORDER_STATUS_", purchasing.Statuses, "a purchase order"); err != nil {
+		return nil, err
 	}
 	n, after, err := page(req)
 	if err != nil {

@@ -59,15 +59,8 @@ func (h *SalesOrders) ListSalesOrders(ctx context.Context, req *erpv1.ListSalesO
 	if err != nil {
 		return nil, err
 	}
-	for i, c := range conds {
-		if c.Field != "status" {
-			continue
-		}
-		st, ok := parseStatus(c.Value)
-		if !ok {
-			return nil, errs.Invalid("filter", "%q is not a sales order status", c.Value)
-		}
-		conds[i].Value = string(st)
+	if err := statusFilter(conds, "SALES_ORDER_STATUS_", sales.Statuses, "a sales order"); err != nil {
+		return nil, err
 	}
 	n, after, err := page(req)
 	if err != nil {
