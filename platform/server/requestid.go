@@ -8,15 +8,19 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
+
+	"github.com/seamhq/seam/platform/telemetry"
 )
 
 // Every call has a request id, which ties together the log lines it
 // leaves: the caller's own (the X-Request-Id header of a REST request,
 // the x-request-id metadata of a gRPC call) when it is sane, else one the
 // server makes. It is answered in the same header (REST) or response
-// header metadata (gRPC), put in the access logs (request_id), and
-// carried by the gateway to the gRPC server behind it, so a REST call's
-// lines share it. It is not the request_id field of a write, which makes
+// header metadata (gRPC), put in the access logs (request_id) and, by a
+// logger of telemetry.NewLogger, in every other line logged with the
+// call's context (errors, panics, a handler's own lines), and carried by
+// the gateway to the gRPC server behind it, so a REST call's lines share
+// it. It is not the request_id field of a write, which makes
 // a retry safe (package requestid): that one is part of the request; this
 // one only names it in logs. A caller's id is never a reason to refuse a
 // call: an empty, oversized or non-printable one is replaced.
@@ -53,18 +57,16 @@ func requestIDOf(given string) string {
 	return hex.EncodeToString(b[:])
 }
 
-type requestIDKey struct{}
-
-// withRequestID returns ctx carrying the request id of its call.
+// withRequestID returns ctx carrying the request id of its call: the
+// telemetry package's, so every line logged with ctx carries it.
 func withRequestID(ctx context.Context, id string) context.Context {
-	return context.WithValue(ctx, requestIDKey{}, id)
+	return telemetry.WithRequestID(ctx, id)
 }
 
 // RequestID returns the request id of the call ctx belongs to, "" outside
 // of one.
 func RequestID(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey{}).(string)
-	return id
+	return telemetry.RequestID(ctx)
 }
 
 // restRequestID gives a REST request its request id and answers it in

@@ -19,6 +19,7 @@ import (
 	"google.golang.org/grpc/metadata"
 
 	"github.com/seamhq/seam/platform/auth"
+	"github.com/seamhq/seam/platform/telemetry"
 	crmv1 "github.com/seamhq/seam/proto/crm/v1"
 )
 
@@ -230,5 +231,48 @@ func TestGRPCStreamRequestID(t *testing.T) {
 	stop() // the log line is written once the stream's handler returns
 	if logged := requestIDsLogged(t, &logs, "call"); !slices.Equal(logged, []string{"feed-3"}) {
 		t.Errorf("access log request ids %q, want [feed-3]", logged)
+	}
+}
+
+// With the services' logger (telemetry.NewLogger), every line a call
+// leaves carries its request id, not only the access log's: an internal
+// error's, a panic's; and the access log line carries it once.
+func TestRequestIDOnEveryLogLine(t *testing.T) {
+	t.Parallel()
+	var logs syncBuffer
+	s := startLogged(t, Config{}, telemetry.NewLogger(&logs, telemetry.Config{LogLevel: "debug", LogFormat: "json"}, "crm"))
+	conn, err := grpc.NewClient(s.GRPCAddr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	client := crmv1.NewAccountServiceClient(conn)
+	for _, id := range []string{"db", "panic", "acme"} {
+		ctx := metadata.AppendToOutgoingContext(context.Background(),
+			"authorization", "Bearer "+token(t, auth.Sales), "x-request-id", "req-"+id)
+		_, _ = client.GetAccount(ctx, &crmv1.GetAccountRequest{Id: id})
+	}
+	want := map[string]int{"internal error": 2, "panic": 1, "call": 3} // a panic is an internal error too
+	for line := range strings.SplitSeq(strings.TrimSpace(logs.String()), "\n") {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("log line %q: %v", line, err)
+		}
+		msg, _ := m["msg"].(string)
+		if _, ok := want[msg]; !ok {
+			continue
+		}
+		want[msg]--
+		if id, _ := m["request_id"].(string); !strings.HasPrefix(id, "req-") {
+			t.Errorf("%q logged with request id %q, want the call's: %s", msg, id, line)
+		}
+		if n := strings.Count(line, `"request_id":`); n != 1 {
+			t.Errorf("%q logged with %d request ids: %s", msg, n, line)
+		}
+	}
+	for msg, left := range want {
+		if left != 0 {
+			t.Errorf("%d lines %q missing (or too many):\n%s", left, msg, logs.String())
+		}
 	}
 }

@@ -151,7 +151,8 @@ func (c Config) Sampler() (sdktrace.Sampler, error) {
 }
 
 // NewLogger returns a logger writing to w in the configured format, adding
-// trace_id and span_id from the context of each record.
+// trace_id and span_id, and request_id (WithRequestID), from the context
+// of each record.
 func NewLogger(w io.Writer, cfg Config, service string) *slog.Logger {
 	level := slog.LevelInfo
 	_ = level.UnmarshalText([]byte(cfg.LogLevel))
@@ -162,7 +163,7 @@ func NewLogger(w io.Writer, cfg Config, service string) *slog.Logger {
 	} else {
 		h = slog.NewJSONHandler(w, opts)
 	}
-	return slog.New(traceHandler{h}).With("service", service)
+	return slog.New(traceHandler{Handler: h}).With("service", service)
 }
 
 // DefaultLogger is NewLogger on standard error with default settings, for
@@ -171,21 +172,62 @@ func DefaultLogger(service string) *slog.Logger {
 	return NewLogger(os.Stderr, Config{LogLevel: "info"}, service)
 }
 
-type traceHandler struct{ slog.Handler }
+// RequestIDKey is the key of a log line's request id (see WithRequestID).
+const RequestIDKey = "request_id"
+
+type requestIDKey struct{}
+
+// WithRequestID returns ctx carrying the request id of the call (or of
+// the work, such as an event the bridge applies) it belongs to: every line
+// a logger of NewLogger writes with ctx carries it as request_id. The
+// server package gives each call its id (server.RequestID).
+func WithRequestID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, requestIDKey{}, id)
+}
+
+// RequestID returns the request id ctx carries, "" when none.
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
+// traceHandler adds the trace and span of a record's context, and its
+// request id unless the record or the logger (With) already has one.
+type traceHandler struct {
+	slog.Handler
+	hasRequestID bool // a request_id attribute was added by WithAttrs
+}
 
 func (h traceHandler) Handle(ctx context.Context, r slog.Record) error {
 	if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
 		r.AddAttrs(slog.String("trace_id", sc.TraceID().String()), slog.String("span_id", sc.SpanID().String()))
 	}
+	if id := RequestID(ctx); id != "" && !h.hasRequestID && !recordHas(r, RequestIDKey) {
+		r.AddAttrs(slog.String(RequestIDKey, id))
+	}
 	return h.Handler.Handle(ctx, r)
 }
 
+// recordHas reports whether r has a top-level attribute named key.
+func recordHas(r slog.Record, key string) bool {
+	found := false
+	r.Attrs(func(a slog.Attr) bool {
+		found = a.Key == key
+		return !found
+	})
+	return found
+}
+
 func (h traceHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
-	return traceHandler{h.Handler.WithAttrs(attrs)}
+	has := h.hasRequestID
+	for _, a := range attrs {
+		has = has || a.Key == RequestIDKey
+	}
+	return traceHandler{h.Handler.WithAttrs(attrs), has}
 }
 
 func (h traceHandler) WithGroup(name string) slog.Handler {
-	return traceHandler{h.Handler.WithGroup(name)}
+	return traceHandler{h.Handler.WithGroup(name), h.hasRequestID}
 }
 
 // SetupTracing installs the global tracer provider and W3C propagators. The

@@ -118,3 +118,31 @@ func TestOTLPEndpointChecked(t *testing.T) {
 		}
 	}
 }
+
+// A line logged with a context carrying a request id has it as
+// request_id, once, whether or not the line or the logger names one too.
+func TestLoggerRequestID(t *testing.T) {
+	t.Parallel()
+	var buf strings.Builder
+	log := NewLogger(&buf, Config{LogLevel: "info", LogFormat: "json"}, "bridge")
+	ctx := WithRequestID(context.Background(), "req-1")
+	log.InfoContext(ctx, "from context")
+	log.InfoContext(ctx, "named by the line", RequestIDKey, "req-1")
+	log.With(RequestIDKey, "req-1").InfoContext(ctx, "named by the logger")
+	log.Info("no context")
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	if len(lines) != 4 {
+		t.Fatalf("%d lines, want 4:\n%s", len(lines), buf.String())
+	}
+	for _, line := range lines[:3] {
+		if n := strings.Count(line, `"request_id":"req-1"`); n != 1 || strings.Count(line, `"request_id"`) != 1 {
+			t.Errorf("want request_id req-1 once: %s", line)
+		}
+	}
+	if strings.Contains(lines[3], "request_id") {
+		t.Errorf("a line without a request id has one: %s", lines[3])
+	}
+	if got := RequestID(context.Background()); got != "" {
+		t.Errorf("RequestID of a bare context = %q", got)
+	}
+}

@@ -255,9 +255,10 @@ func (c *consumer[E]) follow(ctx context.Context) (progressed bool, err error) {
 // exponential backoff and jitter. An event the other side rejects, or that
 // still fails after maxLaneAttempts, is held as a failure and parks its
 // key; an event of a parked key is held behind it. It returns only when the
-// event is applied or held, or when ctx ends.
+// event is applied or held, or when ctx ends. The calls and log lines of
+// the event carry its request id (forEvent).
 func (c *consumer[E]) applyWithRetry(ctx context.Context, ev E) error {
-	ctx = telemetry.Extract(ctx, ev.GetTraceContext())
+	ctx = forEvent(telemetry.Extract(ctx, ev.GetTraceContext()), c.name, ev.GetId())
 	ctx, span := otel.Tracer("bridge").Start(ctx, "apply "+ev.GetType())
 	span.SetAttributes(attribute.String("feed", c.name), attribute.String("event.key", ev.GetKey()))
 	defer span.End()
@@ -265,7 +266,7 @@ func (c *consumer[E]) applyWithRetry(ctx context.Context, ev E) error {
 	for attempt := 0; ; attempt++ {
 		held, err := c.park.holdIfParked(ctx, c.failures, c.name, ev.GetKey(), func() postgres.Failure { return heldEvent(c.name, ev, 0, nil) })
 		if err == nil && held {
-			c.log.Info("event held behind a parked key", "feed", c.name, "type", ev.GetType(), "key", ev.GetKey())
+			c.log.InfoContext(ctx, "event held behind a parked key", "feed", c.name, "type", ev.GetType(), "key", ev.GetKey())
 			c.activity.add(Activity{Feed: c.name, Event: ev.GetType(), Key: ev.GetKey(), Outcome: OutcomeHeld})
 			return nil
 		}
@@ -290,7 +291,7 @@ func (c *consumer[E]) applyWithRetry(ctx context.Context, ev E) error {
 					act.Outcome = OutcomeParked
 					c.activity.add(act)
 					span.SetStatus(codes.Error, err.Error())
-					c.log.Error("event failed; key parked", "feed", c.name, "type", ev.GetType(), "key", ev.GetKey(),
+					c.log.ErrorContext(ctx, "event failed; key parked", "feed", c.name, "type", ev.GetType(), "key", ev.GetKey(),
 						"attempts", attempt+1, "err", err)
 					return nil
 				}
@@ -303,7 +304,7 @@ func (c *consumer[E]) applyWithRetry(ctx context.Context, ev E) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		c.log.Warn("event failed, retrying", "feed", c.name, "type", ev.GetType(), "key", ev.GetKey(), "attempt", attempt+1, "err", err)
+		c.log.WarnContext(ctx, "event failed, retrying", "feed", c.name, "type", ev.GetType(), "key", ev.GetKey(), "attempt", attempt+1, "err", err)
 		sleep(ctx, backoff(attempt, c.maxBackoff))
 	}
 }

@@ -175,8 +175,10 @@ func heldEvent[E event](feed string, ev E, attempts int, err error) postgres.Fai
 	return f
 }
 
-// applyHeld applies a held event again, once.
+// applyHeld applies a held event again, once, its calls carrying the
+// event's request id (forEvent).
 func (e *Engine) applyHeld(ctx context.Context, f postgres.Failure) error {
+	ctx = forEvent(ctx, f.Feed, f.EventID)
 	start := time.Now()
 	err := e.applyStored(ctx, f)
 	if ctx.Err() == nil {
@@ -283,7 +285,7 @@ func (e *Engine) RetryKey(ctx context.Context, feed, key string) (bool, *postgre
 				if err := e.store.DeleteFailure(ctx, f.ID); err != nil {
 					return false, nil, err
 				}
-				e.log.Info("held event skipped: a later event of its key supersedes it", "feed", feed, "key", key, "type", f.EventType)
+				e.log.InfoContext(forEvent(ctx, f.Feed, f.EventID), "held event skipped: a later event of its key supersedes it", "feed", feed, "key", key, "type", f.EventType)
 				e.activity.add(Activity{Feed: f.Feed, Event: f.EventType, Key: f.EventKey, Outcome: OutcomeSuperseded})
 				continue
 			}
@@ -298,13 +300,13 @@ func (e *Engine) RetryKey(ctx context.Context, feed, key string) (bool, *postgre
 				if err := e.store.MarkFailed(ctx, f.ID, f.Error, f.Attempts, f.NextRetryAt); err != nil {
 					return false, nil, err
 				}
-				e.log.Warn("held event failed again", "feed", feed, "key", key, "type", f.EventType, "attempts", f.Attempts, "err", f.Error)
+				e.log.WarnContext(forEvent(ctx, f.Feed, f.EventID), "held event failed again", "feed", feed, "key", key, "type", f.EventType, "attempts", f.Attempts, "err", f.Error)
 				return false, &f, nil
 			}
 			if err := e.store.DeleteFailure(ctx, f.ID); err != nil {
 				return false, nil, err
 			}
-			e.log.Info("held event applied", "feed", feed, "key", key, "type", f.EventType)
+			e.log.InfoContext(forEvent(ctx, f.Feed, f.EventID), "held event applied", "feed", feed, "key", key, "type", f.EventType)
 		}
 	}
 }
