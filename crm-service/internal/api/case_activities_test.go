@@ -159,10 +159,10 @@ func TestCaseActivities(t *testing.T) {
 		t.Fatalf("note on a closed case: %v", err)
 	}
 
-	// Deleting the case keeps its activities, without the case, each
-	// updated with its event.
+	// Deleting the case (closed: an admin's to delete) keeps its
+	// activities, without the case, each updated with its event.
 	updated := e.eventsOfType("activity.updated")
-	if _, err := e.cases.DeleteCase(e.service(), &crmv1.DeleteCaseRequest{Id: cs.Id}); err != nil {
+	if _, err := e.cases.DeleteCase(e.as(auth.Admin), &crmv1.DeleteCaseRequest{Id: cs.Id}); err != nil {
 		t.Fatal(err)
 	}
 	for _, id := range []string{note.Id, call, logged.Id, late.Id} {
