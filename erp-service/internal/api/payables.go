@@ -216,6 +216,30 @@ func (h *Payables) GetSupplierPayment(ctx context.Context, req *erpv1.GetSupplie
 	return supplierPaymentToProto(out), nil
 }
 
+// ListSupplierPayments pages through supplier payments by id.
+func (h *Payables) ListSupplierPayments(ctx context.Context, req *erpv1.ListSupplierPaymentsRequest) (*erpv1.ListSupplierPaymentsResponse, error) {
+	conds, err := listing.ParseFilter(req.GetFilter(), payables.PaymentFilterFields...)
+	if err != nil {
+		return nil, err
+	}
+	n, after, err := page(req)
+	if err != nil {
+		return nil, err
+	}
+	list, more, err := h.store.ListSupplierPayments(ctx, payables.ListQuery{Filter: conds, PageSize: n, After: after})
+	if err != nil {
+		return nil, err
+	}
+	resp := &erpv1.ListSupplierPaymentsResponse{Payments: make([]*erpv1.SupplierPayment, len(list))}
+	for i, p := range list {
+		resp.Payments[i] = supplierPaymentToProto(p)
+	}
+	if len(list) > 0 {
+		resp.NextPageToken = nextToken(req, more, list[len(list)-1].ID)
+	}
+	return resp, nil
+}
+
 // GetPayablesReport sums the open bills per supplier and currency.
 func (h *Payables) GetPayablesReport(ctx context.Context, req *erpv1.GetPayablesReportRequest) (*erpv1.PayablesReport, error) {
 	asOf, err := parseDate("as_of_date", req.GetAsOfDate())

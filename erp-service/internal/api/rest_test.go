@@ -50,7 +50,7 @@ func TestRESTRoutes(t *testing.T) {
 	t.Parallel()
 	e := start(t)
 	all := routes(t)
-	if len(all) != 70 {
+	if len(all) != 71 {
 		t.Fatalf("read %d routes from erp_gateway.yaml: %v", len(all), all)
 	}
 	hit := map[string]bool{}
@@ -673,6 +673,11 @@ func restPayables(t *testing.T, e *env, call func(want int, method, path, tok, b
 	if again := call(200, "POST", "/v1/supplierBills?request_id=bill-1", finance, bill(" S-100 ", "1")); again["id"] != bid {
 		t.Errorf("retried bill = %v", again)
 	}
+	// The order's line shows what of it is billed.
+	if po := call(200, "GET", "/v1/purchaseOrders/"+pid, finance, ""); po["lines"].([]any)[1].(map[string]any)["billed_quantity"] != "1" ||
+		po["lines"].([]any)[0].(map[string]any)["billed_quantity"] != "0" {
+		t.Errorf("billed purchase order = %v", po)
+	}
 	if r := e.call("POST", "/v1/supplierBills", finance, bill("S-100", "1")); r.status != 409 {
 		t.Errorf("duplicate supplier invoice number = %d %v", r.status, r.body)
 	}
@@ -699,10 +704,34 @@ func restPayables(t *testing.T, e *env, call func(want int, method, path, tok, b
 	if got := call(200, "GET", "/v1/supplierPayments/"+str(p["id"]), finance, ""); got["supplier_id"] != sid || got["reference"] != "TR-1" {
 		t.Errorf("payment = %v", got)
 	}
+	// Payments list by bill (and by supplier), a page at a time; finance's only.
+	p2 := call(200, "POST", "/v1/supplierPayments", finance, pay("1.00"))
+	var listed []any
+	for tok := ""; ; {
+		page := call(200, "GET", "/v1/supplierPayments?page_size=1&filter="+url.QueryEscape(`bill_id = "`+bid+`"`)+"&page_token="+url.QueryEscape(tok), finance, "")
+		ps, _ := page["payments"].([]any)
+		listed = append(listed, ps...)
+		if tok = str(page["next_page_token"]); tok == "" {
+			break
+		}
+	}
+	if len(listed) != 2 || !(listed[0].(map[string]any)["id"] == p["id"] && listed[1].(map[string]any)["id"] == p2["id"] ||
+		listed[0].(map[string]any)["id"] == p2["id"] && listed[1].(map[string]any)["id"] == p["id"]) {
+		t.Errorf("the bill's payments = %v", listed)
+	}
+	if l := call(200, "GET", "/v1/supplierPayments?filter="+url.QueryEscape(`supplier_id = "`+sid+`"`), finance, ""); len(l["payments"].([]any)) != 2 {
+		t.Errorf("the supplier's payments = %v", l)
+	}
+	if r := e.call("GET", "/v1/supplierPayments?filter="+url.QueryEscape(`amount = "1"`), finance, ""); r.status != 400 {
+		t.Errorf("payments filtered by amount = %d %v", r.status, r.body)
+	}
+	if r := e.call("GET", "/v1/supplierPayments", wh, ""); r.status != 403 {
+		t.Errorf("payments listed by the warehouse = %d", r.status)
+	}
 	rep := call(200, "GET", "/v1/reports/payables?as_of_date=2030-03-01&supplier_id="+sid, finance, "")
 	rows, _ := rep["rows"].([]any)
-	if len(rows) != 1 || rows[0].(map[string]any)["open_amount"].(map[string]any)["amount"] != "3.25" ||
-		rows[0].(map[string]any)["overdue_amount"].(map[string]any)["amount"] != "3.25" {
+	if len(rows) != 1 || rows[0].(map[string]any)["open_amount"].(map[string]any)["amount"] != "2.25" ||
+		rows[0].(map[string]any)["overdue_amount"].(map[string]any)["amount"] != "2.25" {
 		t.Errorf("payables report = %v", rep)
 	}
 	if r := e.call("GET", "/v1/reports/payables", wh, ""); r.status != 403 {

@@ -291,12 +291,15 @@ func NormalizeInvoiceNumber(s string) string { return strings.TrimSpace(s) }
 // BillFilterFields may appear in a ListSupplierBills filter.
 var BillFilterFields = []string{"supplier_id", "purchase_order_id", "status"}
 
-// ListQuery selects a page of bills.
+// ListQuery selects a page of bills or of payments.
 type ListQuery struct {
 	Filter   []listing.Condition
 	PageSize int
 	After    string
 }
+
+// PaymentFilterFields may appear in a ListSupplierPayments filter.
+var PaymentFilterFields = []string{"supplier_id", "bill_id"}
 
 // ReportRow is what a supplier's open bills in one currency owe.
 type ReportRow struct {
@@ -322,6 +325,9 @@ type Store interface {
 	// requestID seen before returns its payment.
 	CreateSupplierPayment(ctx context.Context, p Payment, requestID string) (Payment, error)
 	GetSupplierPayment(ctx context.Context, id string) (Payment, error)
+	// ListSupplierPayments pages through payments by id (q.Filter of
+	// PaymentFilterFields); more reports whether another page follows.
+	ListSupplierPayments(ctx context.Context, q ListQuery) (list []Payment, more bool, err error)
 	// Payables sums the open bills per supplier and currency (one
 	// supplier's when supplierID is set), overdue before asOf.
 	Payables(ctx context.Context, asOf time.Time, supplierID string) ([]ReportRow, error)

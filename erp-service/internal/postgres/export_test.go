@@ -15,3 +15,7 @@ var CutAtHorizon = cutAtHorizon
 
 // BillsSQL is the query of a ListSupplierBills page, for the plan test.
 var BillsSQL = billsSQL
+
+// SupplierPaymentsSQL is the query of a ListSupplierPayments page, for
+// the plan test.
+var SupplierPaymentsSQL = supplierPaymentsSQL

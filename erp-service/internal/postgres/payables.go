@@ -270,6 +270,54 @@ func (s *Store) GetSupplierPayment(ctx context.Context, id string) (payables.Pay
 	return p, nil
 }
 
+var supplierPaymentFilter = map[string]column{
+	"supplier_id": {expr: "supplier_id", uuid: true},
+	"bill_id":     {expr: "bill_id", uuid: true},
+}
+
+// supplierPaymentsSQL is the query of a ListSupplierPayments page and its
+// arguments: the payments after the token's id, by id. A filter by
+// supplier or bill reads from its (column, id) index in id order.
+func supplierPaymentsSQL(q payables.ListQuery) (string, []any, error) {
+	var args []any
+	filter, err := where(q.Filter, supplierPaymentFilter, &args)
+	if err != nil {
+		return "", nil, err
+	}
+	after := ""
+	if q.After != "" {
+		if !canonicalID(&q.After) {
+			return "", nil, errs.Invalid("page_token", "is not a token returned by this list")
+		}
+		after = "id > " + arg(&args, q.After) + "::uuid"
+	}
+	return `SELECT ` + supplierPaymentCols + ` FROM supplier_payments WHERE ` + and(filter, after) +
+		` ORDER BY id LIMIT ` + arg(&args, q.PageSize+1), args, nil
+}
+
+// ListSupplierPayments implements payables.Store.
+func (s *Store) ListSupplierPayments(ctx context.Context, q payables.ListQuery) ([]payables.Payment, bool, error) {
+	sql, args, err := supplierPaymentsSQL(q)
+	if err != nil {
+		return nil, false, err
+	}
+	var out []payables.Payment
+	err = s.readPage(ctx, sql, args, func(rows pgx.Rows) error {
+		var err error
+		out, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (payables.Payment, error) {
+			return scanSupplierPayment(row)
+		})
+		return err
+	})
+	if err != nil {
+		return nil, false, fmt.Errorf("list supplier payments: %w", err)
+	}
+	if len(out) > q.PageSize {
+		return out[:q.PageSize], true, nil
+	}
+	return out, false, nil
+}
+
 // CreatePayment implements payables.Store. The bill's key and row locks
 // serialise its payments: each sees what the one before it paid, so
 // together they never pay more than the bill's total.
