@@ -122,3 +122,55 @@ func TestListSupplierPaymentsPlans(t *testing.T) {
 		}
 	}
 }
+
+// A page of the payables report reads the open bills from their partial
+// index in (supplier, currency) order and stops after the page: never a
+// scan or a sort of all the bills, with or without a supplier or a page
+// token.
+func TestPayablesReportPlans(t *testing.T) {
+	t.Parallel()
+	_, pool := newStore(t)
+	ctx := context.Background()
+	if _, err := pool.Exec(ctx, `
+		INSERT INTO suppliers (id, name, currency_code)
+		  SELECT ('00000000-0000-0000-0001-' || lpad(to_hex(g), 12, '0'))::uuid, 'S' || g, 'EUR' FROM generate_series(1, 2000) g;
+		INSERT INTO purchase_orders (id, number, supplier_id, currency_code, status, total)
+		  SELECT ('00000000-0000-0000-0002-' || lpad(to_hex(g), 12, '0'))::uuid, 'PO-' || g,
+		    ('00000000-0000-0000-0001-' || lpad(to_hex(g), 12, '0'))::uuid, 'EUR', 'RECEIVED', 1
+		  FROM generate_series(1, 2000) g;
+		INSERT INTO supplier_bills (id, number, supplier_id, purchase_order_id, supplier_invoice_number, currency_code,
+		    invoice_date, due_date, subtotal, tax_amount, total, paid, status)
+		  SELECT gen_random_uuid(), 'BILL-' || g, ('00000000-0000-0000-0001-' || lpad(to_hex(g % 2000 + 1), 12, '0'))::uuid,
+		    ('00000000-0000-0000-0002-' || lpad(to_hex(g % 2000 + 1), 12, '0'))::uuid, 'I' || g,
+		    CASE WHEN g % 7 = 0 THEN 'USD' ELSE 'EUR' END,
+		    '2030-01-01', '2030-02-01', 1, 0, 1, CASE WHEN g % 3 = 0 THEN 0 ELSE 1 END,
+		    CASE WHEN g % 3 = 0 THEN 'OPEN' ELSE 'PAID' END
+		  FROM generate_series(1, 30000) g;
+		ANALYZE suppliers; ANALYZE purchase_orders; ANALYZE supplier_bills`); err != nil {
+		t.Fatal(err)
+	}
+	after := &payables.ReportKey{SupplierID: "00000000-0000-0000-0001-000000000100", Currency: "EUR"}
+	for _, q := range []payables.ReportQuery{
+		{Limit: 50},
+		{Limit: 50, After: after},
+		{Limit: 50, SupplierID: "00000000-0000-0000-0001-000000000007"},
+	} {
+		q.AsOf = day("2030-01-15")
+		sql, args, err := postgres.PayablesSQL(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines, err := explain(ctx, pool, sql, args)
+		if err != nil {
+			t.Fatal(err)
+		}
+		plan := strings.Join(lines, "\n")
+		// What is under the page's Limit is read in order; only the page
+		// (a sort of at most Limit+1 rows) may be sorted again above it.
+		_, page, _ := strings.Cut(plan, "Limit")
+		if !strings.Contains(page, "supplier_bills_open_idx") || strings.Contains(page, "Seq Scan on supplier_bills") ||
+			strings.Contains(page, "Sort") || strings.Contains(page, "HashAggregate") {
+			t.Errorf("%+v: want a read of supplier_bills_open_idx in order:\n%s", q, plan)
+		}
+	}
+}

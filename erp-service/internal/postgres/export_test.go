@@ -19,3 +19,7 @@ var BillsSQL = billsSQL
 // SupplierPaymentsSQL is the query of a ListSupplierPayments page, for
 // the plan test.
 var SupplierPaymentsSQL = supplierPaymentsSQL
+
+// PayablesSQL is the query of a page of the payables report, for the
+// plan test.
+var PayablesSQL = payablesSQL

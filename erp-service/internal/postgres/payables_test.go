@@ -203,7 +203,7 @@ func TestSupplierBillsAndPayments(t *testing.T) {
 
 	// The report: po's supplier owes bill 2 (30.12, due 2030-02-20), the
 	// other supplier 7.00 due 2030-01-20.
-	rows, err := s.Payables(ctx, day("2030-02-01"), "")
+	rows, err := s.Payables(ctx, payables.ReportQuery{AsOf: day("2030-02-01"), Limit: 50})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,8 +215,23 @@ func TestSupplierBillsAndPayments(t *testing.T) {
 		report[other.SupplierID] != "Parts EUR open 7 overdue 7 (1)" {
 		t.Errorf("report = %v", report)
 	}
-	if rows, _ := s.Payables(ctx, day("2030-03-01"), po.SupplierID); len(rows) != 1 || rows[0].Overdue.String() != "30.12" {
+	if rows, _ := s.Payables(ctx, payables.ReportQuery{AsOf: day("2030-03-01"), SupplierID: po.SupplierID, Limit: 50}); len(rows) != 1 || rows[0].Overdue.String() != "30.12" {
 		t.Errorf("one supplier's report in March = %+v", rows)
+	}
+	// A page at a time: one row and one more to tell that a page follows,
+	// then the rest after its key.
+	first, err := s.Payables(ctx, payables.ReportQuery{AsOf: day("2030-02-01"), Limit: 1})
+	if err != nil || len(first) != 2 || first[0].Key() != rows[0].Key() {
+		t.Fatalf("first page = %+v %v, want %+v and one more", first, err, rows[0])
+	}
+	k := first[0].Key()
+	rest, err := s.Payables(ctx, payables.ReportQuery{AsOf: day("2030-02-01"), Limit: 1, After: &k})
+	if err != nil || len(rest) != 1 || fmt.Sprint(rest[0]) != fmt.Sprint(rows[1]) {
+		t.Errorf("page after %v = %+v %v, want %+v", k, rest, err, rows[1])
+	}
+	last := rows[1].Key()
+	if rest, err := s.Payables(ctx, payables.ReportQuery{AsOf: day("2030-02-01"), Limit: 1, After: &last}); err != nil || len(rest) != 0 {
+		t.Errorf("page after the last row = %+v %v", rest, err)
 	}
 
 	// Lists by supplier and status, a page at a time.

@@ -902,7 +902,12 @@ type GetPayablesReportRequest struct {
 	// YYYY-MM-DD; defaults to today (UTC). Bills due before it are overdue.
 	AsOfDate string `protobuf:"bytes,1,opt,name=as_of_date,json=asOfDate,proto3" json:"as_of_date,omitempty"`
 	// Only this supplier's payables when set.
-	SupplierId    string `protobuf:"bytes,2,opt,name=supplier_id,json=supplierId,proto3" json:"supplier_id,omitempty"`
+	SupplierId string `protobuf:"bytes,2,opt,name=supplier_id,json=supplierId,proto3" json:"supplier_id,omitempty"`
+	// Rows per page: default 50, at most 1000.
+	PageSize int32 `protobuf:"varint,3,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// A next_page_token of the same report (as_of_date, resolved when left
+	// to today, and supplier_id); others are INVALID_ARGUMENT.
+	PageToken     string `protobuf:"bytes,4,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -951,11 +956,27 @@ func (x *GetPayablesReportRequest) GetSupplierId() string {
 	return ""
 }
 
+func (x *GetPayablesReportRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *GetPayablesReportRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
 type PayablesReport struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
 	AsOfDate string                 `protobuf:"bytes,1,opt,name=as_of_date,json=asOfDate,proto3" json:"as_of_date,omitempty"`
 	// By supplier id, then currency.
-	Rows          []*SupplierPayables `protobuf:"bytes,2,rep,name=rows,proto3" json:"rows,omitempty"`
+	Rows []*SupplierPayables `protobuf:"bytes,2,rep,name=rows,proto3" json:"rows,omitempty"`
+	// Empty on the last page.
+	NextPageToken string `protobuf:"bytes,3,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1002,6 +1023,13 @@ func (x *PayablesReport) GetRows() []*SupplierPayables {
 		return x.Rows
 	}
 	return nil
+}
+
+func (x *PayablesReport) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
 }
 
 type SupplierPayables struct {
@@ -1160,16 +1188,20 @@ const file_erp_v1_payables_proto_rawDesc = "" +
 	"\x06filter\x18\x03 \x01(\tR\x06filter\"{\n" +
 	"\x1cListSupplierPaymentsResponse\x123\n" +
 	"\bpayments\x18\x01 \x03(\v2\x17.erp.v1.SupplierPaymentR\bpayments\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"Y\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x95\x01\n" +
 	"\x18GetPayablesReportRequest\x12\x1c\n" +
 	"\n" +
 	"as_of_date\x18\x01 \x01(\tR\basOfDate\x12\x1f\n" +
 	"\vsupplier_id\x18\x02 \x01(\tR\n" +
-	"supplierId\"\\\n" +
+	"supplierId\x12\x1b\n" +
+	"\tpage_size\x18\x03 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x04 \x01(\tR\tpageToken\"\x84\x01\n" +
 	"\x0ePayablesReport\x12\x1c\n" +
 	"\n" +
 	"as_of_date\x18\x01 \x01(\tR\basOfDate\x12,\n" +
-	"\x04rows\x18\x02 \x03(\v2\x18.erp.v1.SupplierPayablesR\x04rows\"\xe1\x01\n" +
+	"\x04rows\x18\x02 \x03(\v2\x18.erp.v1.SupplierPayablesR\x04rows\x12&\n" +
+	"\x0fnext_page_token\x18\x03 \x01(\tR\rnextPageToken\"\xe1\x01\n" +
 	"\x10SupplierPayables\x12\x1f\n" +
 	"\vsupplier_id\x18\x01 \x01(\tR\n" +
 	"supplierId\x12#\n" +

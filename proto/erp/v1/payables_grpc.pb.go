@@ -70,7 +70,8 @@ type PayablesServiceClient interface {
 	// supplier_id and bill_id.
 	ListSupplierPayments(ctx context.Context, in *ListSupplierPaymentsRequest, opts ...grpc.CallOption) (*ListSupplierPaymentsResponse, error)
 	// GetPayablesReport sums the open bills per supplier and currency: what
-	// is open and what of it is overdue (due before as_of_date).
+	// is open and what of it is overdue (due before as_of_date), a page of
+	// rows at a time.
 	GetPayablesReport(ctx context.Context, in *GetPayablesReportRequest, opts ...grpc.CallOption) (*PayablesReport, error)
 }
 
@@ -194,7 +195,8 @@ type PayablesServiceServer interface {
 	// supplier_id and bill_id.
 	ListSupplierPayments(context.Context, *ListSupplierPaymentsRequest) (*ListSupplierPaymentsResponse, error)
 	// GetPayablesReport sums the open bills per supplier and currency: what
-	// is open and what of it is overdue (due before as_of_date).
+	// is open and what of it is overdue (due before as_of_date), a page of
+	// rows at a time.
 	GetPayablesReport(context.Context, *GetPayablesReportRequest) (*PayablesReport, error)
 	mustEmbedUnimplementedPayablesServiceServer()
 }
