@@ -198,7 +198,34 @@ func (h *Payables) GetSupplierPayment(ctx context.Context, req *erpv1.GetSupplie
 	return supplierPaymentToProto(out), nil
 }
 
-// GetPayablesReport sums the open bills per supplier and currency.
+// ListSupplierPayments pages through supplier payments by id.
+func (h *Payables) ListSupplierPayments(ctx context.Context, req *erpv1.ListSupplierPaymentsRequest) (*erpv1.ListSupplierPaymentsResponse, error) {
+	conds, err := listing.ParseFilter(req.GetFilter(), payables.PaymentFilterFields...)
+	if err != nil {
+		return nil, err
+	}
+	n, after, err := page(req)
+	if err != nil {
+		return nil, err
+	}
+	list, more, err := h.store.ListSupplierPayments(ctx, payables.ListQuery{Filter: conds, PageSize: n, After: after})
+	if err != nil {
+		return nil, err
+	}
+	resp := &erpv1.ListSupplierPaymentsResponse{Payments: make([]*erpv1.SupplierPayment, len(list))}
+	for i, p := range list {
+		resp.Payments[i] = supplierPaymentToProto(p)
+	}
+	if len(list) > 0 {
+		resp.NextPageToken = nextToken(req, more, list[len(list)-1].ID)
+	}
+	return resp, nil
+}
+
+// GetPayablesReport sums the open bills per supplier and currency, a page
+// of rows at a time. Its tokens are bound to the request and to the as-of
+// date it resolved to, so a report left to today does not continue into
+// tomorrow's.
 func (h *Payables) GetPayablesReport(ctx context.Context, req *erpv1.GetPayablesReportRequest) (*erpv1.PayablesReport, error) {
 	asOf, err := parseDate("as_of_date", req.GetAsOfDate())
 	if err != nil {
@@ -207,17 +234,36 @@ func (h *Payables) GetPayablesReport(ctx context.Context, req *erpv1.GetPayables
 	if asOf.IsZero() {
 		asOf = civil.Today(time.Now())
 	}
-	supplier := ""
+	q := payables.ReportQuery{AsOf: asOf}
 	if req.GetSupplierId() != "" {
-		if supplier, err = ids.UUID("supplier_id", req.GetSupplierId()); err != nil {
+		if q.SupplierID, err = ids.UUID("supplier_id", req.GetSupplierId()); err != nil {
 			return nil, err
 		}
 	}
-	rows, err := h.store.Payables(ctx, asOf, supplier)
+	if q.Limit, err = listing.PageSize(req.GetPageSize()); err != nil {
+		return nil, err
+	}
+	query := listQuery(req, []string{date(asOf)})
+	tok, err := listing.DecodeToken(req.GetPageToken(), query)
+	if err != nil {
+		return nil, err
+	}
+	if tok != nil {
+		if len(tok.After) != 2 {
+			return nil, errs.Invalid("page_token", "is not a token returned by this report")
+		}
+		q.After = &payables.ReportKey{SupplierID: tok.After[0], Currency: tok.After[1]}
+	}
+	rows, err := h.store.Payables(ctx, q)
 	if err != nil {
 		return nil, err
 	}
 	out := &erpv1.PayablesReport{AsOfDate: civil.FormatDate(asOf)}
+	if len(rows) > q.Limit {
+		rows = rows[:q.Limit]
+		k := rows[len(rows)-1].Key()
+		out.NextPageToken = listing.Token{After: []string{k.SupplierID, k.Currency}, Query: query}.Encode()
+	}
 	for _, r := range rows {
 		out.Rows = append(out.Rows, &erpv1.SupplierPayables{
 			SupplierId: r.SupplierID, SupplierName: r.SupplierName,

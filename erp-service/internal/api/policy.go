@@ -122,6 +122,7 @@ func Policy() auth.Policy {
 		erpv1.PayablesService_ListSupplierBills_FullMethodName:     payablesKeepers,
 		erpv1.PayablesService_CreateSupplierPayment_FullMethodName: payablesKeepers,
 		erpv1.PayablesService_GetSupplierPayment_FullMethodName:    payablesKeepers,
+		erpv1.PayablesService_ListSupplierPayments_FullMethodName:  payablesKeepers,
 		erpv1.PayablesService_GetPayablesReport_FullMethodName:     payablesKeepers,
 
 		erpv1.PlanningService_ListReorderSuggestions_FullMethodName: {auth.Warehouse, auth.Finance},

@@ -158,6 +158,7 @@ func purchaseOrderToProto(o purchasing.Order) *erpv1.PurchaseOrder {
 			UnitCost:         money.UnitCostToProto(money.Money{Currency: o.Currency, Amount: l.UnitCost}),
 			ExpectedDate:     civil.FormatDate(l.ExpectedDate),
 			ReceivedQuantity: decimalString(l.Received),
+			BilledQuantity:   decimalString(l.Billed),
 			Amount:           money.ToProto(money.Money{Currency: o.Currency, Amount: l.Amount}),
 		})
 	}

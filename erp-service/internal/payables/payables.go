@@ -291,11 +291,30 @@ func NormalizeInvoiceNumber(s string) string { return strings.TrimSpace(s) }
 // BillFilterFields may appear in a ListSupplierBills filter.
 var BillFilterFields = []string{"supplier_id", "purchase_order_id", "status"}
 
-// ListQuery selects a page of bills.
+// ListQuery selects a page of bills or of payments.
 type ListQuery struct {
 	Filter   []listing.Condition
 	PageSize int
 	After    string
+}
+
+// PaymentFilterFields may appear in a ListSupplierPayments filter.
+var PaymentFilterFields = []string{"supplier_id", "bill_id"}
+
+// ReportQuery selects a page of the payables report.
+type ReportQuery struct {
+	AsOf       time.Time // bills due before it are overdue
+	SupplierID string    // only this supplier's rows when set
+	Limit      int
+	// After is the key of the last row of the page before, nil on the
+	// first page.
+	After *ReportKey
+}
+
+// ReportKey orders the report's rows: by supplier id, then currency.
+type ReportKey struct {
+	SupplierID string
+	Currency   string
 }
 
 // ReportRow is what a supplier's open bills in one currency owe.
@@ -307,6 +326,9 @@ type ReportRow struct {
 	Overdue      decimal.Decimal
 	OpenBills    int32
 }
+
+// Key is the row's place in the report.
+func (r ReportRow) Key() ReportKey { return ReportKey{SupplierID: r.SupplierID, Currency: r.Currency} }
 
 // Store keeps bills and supplier payments. Every change writes its
 // journal entries and events in one transaction.
@@ -322,9 +344,14 @@ type Store interface {
 	// requestID seen before returns its payment.
 	CreateSupplierPayment(ctx context.Context, p Payment, requestID string) (Payment, error)
 	GetSupplierPayment(ctx context.Context, id string) (Payment, error)
+	// ListSupplierPayments pages through payments by id (q.Filter of
+	// PaymentFilterFields); more reports whether another page follows.
+	ListSupplierPayments(ctx context.Context, q ListQuery) (list []Payment, more bool, err error)
 	// Payables sums the open bills per supplier and currency (one
-	// supplier's when supplierID is set), overdue before asOf.
-	Payables(ctx context.Context, asOf time.Time, supplierID string) ([]ReportRow, error)
+	// supplier's when q.SupplierID is set), overdue before q.AsOf: the
+	// rows after q.After, in key order, at most q.Limit+1 (one more tells
+	// that another page follows).
+	Payables(ctx context.Context, q ReportQuery) ([]ReportRow, error)
 }
 
 // Event types; the key is the resource id, the payload the resource.

@@ -15,3 +15,11 @@ var CutAtHorizon = cutAtHorizon
 
 // BillsSQL is the query of a ListSupplierBills page, for the plan test.
 var BillsSQL = billsSQL
+
+// SupplierPaymentsSQL is the query of a ListSupplierPayments page, for
+// the plan test.
+var SupplierPaymentsSQL = supplierPaymentsSQL
+
+// PayablesSQL is the query of a page of the payables report, for the
+// plan test.
+var PayablesSQL = payablesSQL

@@ -10,16 +10,19 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/shopspring/decimal"
 
 	"github.com/seamhq/seam/erp-service/internal/catalog"
 	"github.com/seamhq/seam/erp-service/internal/customer"
 	"github.com/seamhq/seam/erp-service/internal/invoicing"
+	"github.com/seamhq/seam/erp-service/internal/payables"
 	"github.com/seamhq/seam/erp-service/internal/payment"
 	"github.com/seamhq/seam/erp-service/internal/purchasing"
 	"github.com/seamhq/seam/erp-service/internal/sales"
 	"github.com/seamhq/seam/erp-service/internal/shipping"
 	"github.com/seamhq/seam/erp-service/internal/stock"
+	"github.com/seamhq/seam/platform/civil"
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/money"
 )
@@ -39,6 +42,8 @@ type world struct {
 	// purchase orders.
 	suppliers      map[string]string
 	purchaseOrders []string
+	// bills lists supplier bills.
+	bills []string
 }
 
 func (w *world) pick(r *rand.Rand, list []string) string {
@@ -161,6 +166,70 @@ func TestInvariantsUnderConcurrency(t *testing.T) {
 			wh := []string{"MAIN", "EAST"}[r.IntN(2)]
 			lines := []purchasing.ReceiptLine{{LineNumber: 1, Quantity: dec([]string{"0.5", "1", "2", "10"}[r.IntN(4)])}}
 			_, err := s.ReceivePurchaseOrder(ctx, id, wh, lines, "")
+			return err
+		},
+		"bill": func(r *rand.Rand) error {
+			// A supplier's bill for all, half or more than what a
+			// purchase order line has received and not yet billed.
+			w.mu.Lock()
+			id := w.pick(r, w.purchaseOrders)
+			w.mu.Unlock()
+			if id == "" {
+				return nil
+			}
+			o, err := s.GetPurchaseOrder(ctx, id)
+			if err != nil {
+				return err
+			}
+			b := payables.Bill{ID: newID(t), PurchaseOrderID: id, SupplierInvoiceNumber: "INV-" + newID(t),
+				InvoiceDate: time.Date(2026, 1, 1+r.IntN(28), 0, 0, 0, 0, time.UTC), TaxRate: dec([]string{"0", "0.19", "0.075"}[r.IntN(3)])}
+			b.DueDate = b.InvoiceDate.AddDate(0, 0, 30)
+			for _, l := range o.Lines {
+				unbilled := l.Received.Sub(l.Billed)
+				if !unbilled.IsPositive() || r.IntN(3) == 0 {
+					continue
+				}
+				q := []decimal.Decimal{unbilled, unbilled.Div(dec("2")).Round(3), unbilled.Add(dec("1"))}[r.IntN(3)]
+				if q.IsPositive() {
+					b.Lines = append(b.Lines, payables.BillLine{LineNumber: l.Number, Quantity: q})
+				}
+			}
+			if len(b.Lines) == 0 {
+				b.Lines = []payables.BillLine{{LineNumber: 1, Quantity: dec("1")}} // refused unless received
+			}
+			if err := payables.ValidateNew(b); err != nil {
+				return err
+			}
+			out, err := s.CreateSupplierBill(ctx, b, "")
+			if err == nil {
+				w.mu.Lock()
+				w.bills = append(w.bills, out.ID)
+				w.mu.Unlock()
+			}
+			return err
+		},
+		"supplierPay": func(r *rand.Rand) error {
+			// All of a bill's open amount, a third of it, or more (refused).
+			w.mu.Lock()
+			id := w.pick(r, w.bills)
+			w.mu.Unlock()
+			if id == "" {
+				return nil
+			}
+			b, err := s.GetSupplierBill(ctx, id)
+			if err != nil {
+				return err
+			}
+			open := b.OpenAmount()
+			amount := []decimal.Decimal{open, money.Round(open.Div(decimal.NewFromInt(3)), b.Currency), open.Add(decimal.NewFromInt(1))}[r.IntN(3)]
+			if !amount.IsPositive() {
+				return nil
+			}
+			p := payables.Payment{ID: newID(t), BillID: id, Amount: b.Money(amount), PaidDate: civil.Today(time.Now())}
+			if err := payables.ValidatePayment(p, time.Now()); err != nil {
+				return err
+			}
+			_, err = s.CreateSupplierPayment(ctx, p, "")
 			return err
 		},
 		"order": func(r *rand.Rand) error {
@@ -429,7 +498,8 @@ func TestInvariantsUnderConcurrency(t *testing.T) {
 		},
 	}
 	names := []string{"receipt", "purchase", "receive", "receive", "release", "release", "amend", "amend", "order", "order", "confirm", "confirm", "cancel", "ship", "ship", "ship",
-		"invoice", "invoice", "pay", "pay", "reverse", "void", "overdue", "transfer", "invoice", "prepay", "credit", "credit", "credit", "count", "refund", "refund"}
+		"invoice", "invoice", "pay", "pay", "reverse", "void", "overdue", "transfer", "invoice", "prepay", "credit", "credit", "credit", "count", "refund", "refund",
+		"bill", "bill", "supplierPay", "supplierPay"}
 
 	const workers, perWorker = 8, 60
 	var wg sync.WaitGroup
@@ -511,7 +581,7 @@ func TestInvariantsUnderConcurrency(t *testing.T) {
 		}
 	}
 	t.Logf("successful operations: %v", total)
-	for _, op := range []string{"ship", "invoice", "pay", "purchase", "receive", "amend", "count"} {
+	for _, op := range []string{"ship", "invoice", "pay", "purchase", "receive", "amend", "count", "bill", "supplierPay"} {
 		if total[op] == 0 {
 			t.Errorf("no %s succeeded; the test exercises too little", op)
 		}
@@ -566,6 +636,7 @@ func TestInvariantsUnderConcurrency(t *testing.T) {
 		}
 	}
 	checkJournal(t, s, pool)
+	checkAccountsPayable(t, pool, currencies)
 	var bad int
 	queries := map[string]string{
 		"order lines with more shipped+reserved than ordered or invoiced above shipped (above ordered for whole orders)": `SELECT count(*)
@@ -629,6 +700,26 @@ func TestInvariantsUnderConcurrency(t *testing.T) {
 			      EXISTS (SELECT 1 FROM sales_order_lines l WHERE l.order_id = o.id AND l.backordered_quantity > 0)`,
 		"orders on credit hold holding or backordering stock": `SELECT count(*) FROM sales_order_lines l JOIN sales_orders o ON o.id = l.order_id
 			WHERE o.status = 'ON_CREDIT_HOLD' AND (l.reserved_quantity <> 0 OR l.backordered_quantity <> 0 OR l.shipped_quantity <> 0)`,
+		"purchase order lines whose billed quantity differs from their bills' lines or exceeds what they received": `SELECT count(*)
+			FROM purchase_order_lines o
+			LEFT JOIN (SELECT b.purchase_order_id, l.line_number, sum(l.quantity) AS q FROM supplier_bill_lines l
+			           JOIN supplier_bills b ON b.id = l.bill_id GROUP BY 1, 2) y
+			       ON y.purchase_order_id = o.order_id AND y.line_number = o.line_number
+			WHERE o.billed_quantity <> coalesce(y.q, 0) OR o.billed_quantity > o.received_quantity`,
+		"supplier bills whose amounts do not add up (lines, tax, payments) or whose status does not follow": `SELECT count(*)
+			FROM supplier_bills b
+			LEFT JOIN (SELECT bill_id, sum(amount) AS a FROM supplier_bill_lines GROUP BY 1) l ON l.bill_id = b.id
+			LEFT JOIN (SELECT bill_id, sum(amount) AS a FROM supplier_payments GROUP BY 1) p ON p.bill_id = b.id
+			WHERE b.subtotal <> coalesce(l.a, 0) OR b.total <> b.subtotal + b.tax_amount OR b.paid <> coalesce(p.a, 0)
+			   OR b.status <> CASE WHEN b.paid >= b.total THEN 'PAID' WHEN b.paid > 0 THEN 'PARTIALLY_PAID' ELSE 'OPEN' END
+			   OR scale(b.total) > CASE b.currency_code WHEN 'JPY' THEN 0 WHEN 'KWD' THEN 3 ELSE 2 END`,
+		"supplier payments whose entry is not Dr 2000 / Cr 1000 of their amount in their currency": `SELECT count(*)
+			FROM supplier_payments p
+			LEFT JOIN (SELECT e.reference, e.currency_code, sum(l.debit) FILTER (WHERE l.account_code = '2000') AS ap,
+			                  sum(l.credit) FILTER (WHERE l.account_code = '1000') AS cash, sum(l.debit) AS d
+			           FROM journal_entries e JOIN journal_lines l ON l.entry_id = e.id
+			           WHERE e.kind = 'supplier_payment' GROUP BY 1, 2) j ON j.reference = 'supplierPayments/' || p.id::text
+			WHERE j.reference IS NULL OR j.currency_code <> p.currency_code OR j.ap <> p.amount OR j.cash <> p.amount OR j.d <> p.amount`,
 		"paid orders with an unpaid invoice": `SELECT count(*) FROM sales_orders o WHERE o.status = 'PAID'
 			AND EXISTS (SELECT 1 FROM invoices i WHERE i.order_id = o.id AND i.status NOT IN ('PAID', 'VOID'))`,
 	}
@@ -675,4 +766,35 @@ func TestInvariantsUnderConcurrency(t *testing.T) {
 	}
 	// Inventory in the ledger is the stock valuation, in every currency.
 	checkInventoryValuation(t, s, pool)
+}
+
+// checkAccountsPayable asserts, per currency, that 2000 Accounts payable
+// (its credit balance) is what the open supplier bills owe plus what
+// purchase orders have received and not yet billed (each line's
+// received and billed quantities at its unit cost, rounded as receipts
+// and bills round them), plus what receipts outside purchase orders
+// (stock adjustments with reason receipt) credited it: nothing bills
+// those.
+func checkAccountsPayable(t *testing.T, pool *pgxpool.Pool, currencies []string) {
+	t.Helper()
+	for _, cur := range currencies {
+		var ap, open, unbilled, adjusted decimal.Decimal
+		places := money.MinorUnits(cur)
+		if err := pool.QueryRow(context.Background(), `SELECT
+			(SELECT coalesce(sum(l.credit - l.debit), 0) FROM journal_lines l JOIN journal_entries e ON e.id = l.entry_id
+			 WHERE l.account_code = '2000' AND e.currency_code = $1),
+			(SELECT coalesce(sum(total - paid), 0) FROM supplier_bills WHERE currency_code = $1),
+			(SELECT coalesce(sum(round(l.received_quantity * l.unit_cost, $2) - round(l.billed_quantity * l.unit_cost, $2)), 0)
+			 FROM purchase_order_lines l JOIN purchase_orders o ON o.id = l.order_id WHERE o.currency_code = $1),
+			(SELECT coalesce(sum(l.credit - l.debit), 0) FROM journal_lines l JOIN journal_entries e ON e.id = l.entry_id
+			 WHERE l.account_code = '2000' AND e.currency_code = $1 AND e.reference LIKE 'stockAdjustments/%')`,
+			cur, places).Scan(&ap, &open, &unbilled, &adjusted); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%s: 2000 Accounts payable %s = open bills %s + received not billed %s + adjustment receipts %s", cur, ap, open, unbilled, adjusted)
+		if want := open.Add(unbilled).Add(adjusted); !ap.Equal(want) {
+			t.Errorf("%s: 2000 Accounts payable %s, want open bills %s + received not billed %s + adjustment receipts %s = %s",
+				cur, ap, open, unbilled, adjusted, want)
+		}
+	}
 }

@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
@@ -270,6 +269,54 @@ func (s *Store) GetSupplierPayment(ctx context.Context, id string) (payables.Pay
 	return p, nil
 }
 
+var supplierPaymentFilter = map[string]column{
+	"supplier_id": {expr: "supplier_id", uuid: true},
+	"bill_id":     {expr: "bill_id", uuid: true},
+}
+
+// supplierPaymentsSQL is the query of a ListSupplierPayments page and its
+// arguments: the payments after the token's id, by id. A filter by
+// supplier or bill reads from its (column, id) index in id order.
+func supplierPaymentsSQL(q payables.ListQuery) (string, []any, error) {
+	var args []any
+	filter, err := where(q.Filter, supplierPaymentFilter, &args)
+	if err != nil {
+		return "", nil, err
+	}
+	after := ""
+	if q.After != "" {
+		if !canonicalID(&q.After) {
+			return "", nil, errs.Invalid("page_token", "is not a token returned by this list")
+		}
+		after = "id > " + arg(&args, q.After) + "::uuid"
+	}
+	return `SELECT ` + supplierPaymentCols + ` FROM supplier_payments WHERE ` + and(filter, after) +
+		` ORDER BY id LIMIT ` + arg(&args, q.PageSize+1), args, nil
+}
+
+// ListSupplierPayments implements payables.Store.
+func (s *Store) ListSupplierPayments(ctx context.Context, q payables.ListQuery) ([]payables.Payment, bool, error) {
+	sql, args, err := supplierPaymentsSQL(q)
+	if err != nil {
+		return nil, false, err
+	}
+	var out []payables.Payment
+	err = s.readPage(ctx, sql, args, func(rows pgx.Rows) error {
+		var err error
+		out, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (payables.Payment, error) {
+			return scanSupplierPayment(row)
+		})
+		return err
+	})
+	if err != nil {
+		return nil, false, fmt.Errorf("list supplier payments: %w", err)
+	}
+	if len(out) > q.PageSize {
+		return out[:q.PageSize], true, nil
+	}
+	return out, false, nil
+}
+
 // CreatePayment implements payables.Store. The bill's key and row locks
 // serialise its payments: each sees what the one before it paid, so
 // together they never pay more than the bill's total.
@@ -338,22 +385,43 @@ func (s *Store) CreateSupplierPayment(ctx context.Context, p payables.Payment, r
 	return out, nil
 }
 
-// Payables implements payables.Store, from the open bills' partial index.
-func (s *Store) Payables(ctx context.Context, asOf time.Time, supplierID string) ([]payables.ReportRow, error) {
-	args := []any{asOf}
-	cond := ""
-	if supplierID != "" {
-		if !canonicalID(&supplierID) {
-			return nil, errs.Invalid("supplier_id", "must be a UUID, got %q", supplierID)
+// payablesSQL is the query of a page of the payables report and its
+// arguments: the open bills, from their partial index in (supplier,
+// currency) order, summed per group after q.After, at most q.Limit+1
+// groups, then named.
+func payablesSQL(q payables.ReportQuery) (string, []any, error) {
+	args := []any{q.AsOf}
+	var conds []string
+	if q.SupplierID != "" {
+		if !canonicalID(&q.SupplierID) {
+			return "", nil, errs.Invalid("supplier_id", "must be a UUID, got %q", q.SupplierID)
 		}
-		cond = " AND b.supplier_id = " + arg(&args, supplierID) + "::uuid"
+		conds = append(conds, "supplier_id = "+arg(&args, q.SupplierID)+"::uuid")
 	}
-	rows, err := s.pool.Query(ctx, `SELECT b.supplier_id, s.name, b.currency_code, sum(b.total - b.paid),
-			sum(CASE WHEN b.due_date < $1::date THEN b.total - b.paid ELSE 0 END), count(*)
-		FROM supplier_bills b JOIN suppliers s ON s.id = b.supplier_id
-		WHERE b.status <> 'PAID'`+cond+`
-		GROUP BY b.supplier_id, s.name, b.currency_code
-		ORDER BY b.supplier_id, b.currency_code`, args...)
+	if q.After != nil {
+		k := *q.After
+		if !canonicalID(&k.SupplierID) {
+			return "", nil, errs.Invalid("page_token", "is not a token returned by this report")
+		}
+		conds = append(conds, "(supplier_id, currency_code) > ("+arg(&args, k.SupplierID)+"::uuid, "+arg(&args, k.Currency)+")")
+	}
+	return `SELECT b.supplier_id, s.name, b.currency_code, b.open, b.overdue, b.bills
+		FROM (SELECT supplier_id, currency_code, sum(total - paid) AS open,
+		             sum(CASE WHEN due_date < $1::date THEN total - paid ELSE 0 END) AS overdue, count(*) AS bills
+		      FROM supplier_bills WHERE status <> 'PAID' AND ` + and(conds...) + `
+		      GROUP BY supplier_id, currency_code
+		      ORDER BY supplier_id, currency_code LIMIT ` + arg(&args, q.Limit+1) + `) b
+		JOIN suppliers s ON s.id = b.supplier_id
+		ORDER BY b.supplier_id, b.currency_code`, args, nil
+}
+
+// Payables implements payables.Store.
+func (s *Store) Payables(ctx context.Context, q payables.ReportQuery) ([]payables.ReportRow, error) {
+	sql, args, err := payablesSQL(q)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.pool.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, fmt.Errorf("payables report: %w", err)
 	}

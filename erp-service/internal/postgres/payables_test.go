@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -202,7 +203,7 @@ func TestSupplierBillsAndPayments(t *testing.T) {
 
 	// The report: po's supplier owes bill 2 (30.12, due 2030-02-20), the
 	// other supplier 7.00 due 2030-01-20.
-	rows, err := s.Payables(ctx, day("2030-02-01"), "")
+	rows, err := s.Payables(ctx, payables.ReportQuery{AsOf: day("2030-02-01"), Limit: 50})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -214,8 +215,23 @@ func TestSupplierBillsAndPayments(t *testing.T) {
 		report[other.SupplierID] != "Parts EUR open 7 overdue 7 (1)" {
 		t.Errorf("report = %v", report)
 	}
-	if rows, _ := s.Payables(ctx, day("2030-03-01"), po.SupplierID); len(rows) != 1 || rows[0].Overdue.String() != "30.12" {
+	if rows, _ := s.Payables(ctx, payables.ReportQuery{AsOf: day("2030-03-01"), SupplierID: po.SupplierID, Limit: 50}); len(rows) != 1 || rows[0].Overdue.String() != "30.12" {
 		t.Errorf("one supplier's report in March = %+v", rows)
+	}
+	// A page at a time: one row and one more to tell that a page follows,
+	// then the rest after its key.
+	first, err := s.Payables(ctx, payables.ReportQuery{AsOf: day("2030-02-01"), Limit: 1})
+	if err != nil || len(first) != 2 || first[0].Key() != rows[0].Key() {
+		t.Fatalf("first page = %+v %v, want %+v and one more", first, err, rows[0])
+	}
+	k := first[0].Key()
+	rest, err := s.Payables(ctx, payables.ReportQuery{AsOf: day("2030-02-01"), Limit: 1, After: &k})
+	if err != nil || len(rest) != 1 || fmt.Sprint(rest[0]) != fmt.Sprint(rows[1]) {
+		t.Errorf("page after %v = %+v %v, want %+v", k, rest, err, rows[1])
+	}
+	last := rows[1].Key()
+	if rest, err := s.Payables(ctx, payables.ReportQuery{AsOf: day("2030-02-01"), Limit: 1, After: &last}); err != nil || len(rest) != 0 {
+		t.Errorf("page after the last row = %+v %v", rest, err)
 	}
 
 	// Lists by supplier and status, a page at a time.
@@ -307,4 +323,107 @@ func TestConcurrentSupplierPayments(t *testing.T) {
 		t.Errorf("bill = paid %s %s", b.Paid, b.Status)
 	}
 	checkPayables(t, s, pool, "40") // 4 received, unbilled
+}
+
+// Supplier payments list by id, by supplier and by bill, a page at a time.
+func TestListSupplierPayments(t *testing.T) {
+	t.Parallel()
+	s, _ := newStore(t)
+	ctx := context.Background()
+	mustKgCostedItem(t, s, "AP-L", "20", "10")
+	// Two suppliers; the first with two bills.
+	var bills []payables.Bill
+	var suppliers []string
+	for i, n := range []string{"3", "1"} {
+		po := orderedPO(t, s, poLine("AP-L", n, "10", "2030-03-01"))
+		if _, err := s.ReceivePurchaseOrder(ctx, po.ID, "", []purchasing.ReceiptLine{rl(1, n)}, ""); err != nil {
+			t.Fatal(err)
+		}
+		suppliers = append(suppliers, po.SupplierID)
+		lines := [][]string{{"2", "1"}, {"1"}}[i]
+		for j, q := range lines {
+			b, err := s.CreateSupplierBill(ctx, newBill(t, po.ID, fmt.Sprintf("L-%d-%d", i, j), "2030-02-10", bl(1, q)), "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			bills = append(bills, b)
+		}
+	}
+	// bills: supplier 0's 20.00 and 10.00, supplier 1's 10.00.
+	paid := map[string][]string{} // by bill id, payment ids
+	bySupplier := map[string][]string{}
+	var all []string
+	for _, p := range []struct {
+		bill   int
+		amount string
+	}{{0, "5.00"}, {1, "10.00"}, {0, "7.00"}, {2, "3.00"}, {0, "1.00"}} {
+		got, err := s.CreateSupplierPayment(ctx, supplierPay(t, bills[p.bill].ID, p.amount), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		paid[got.BillID] = append(paid[got.BillID], got.ID)
+		bySupplier[got.SupplierID] = append(bySupplier[got.SupplierID], got.ID)
+		all = append(all, got.ID)
+	}
+	list := func(filter string, size int) []string {
+		t.Helper()
+		conds, err := listing.ParseFilter(filter, payables.PaymentFilterFields...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		after := ""
+		for pages := 0; ; pages++ {
+			page, more, err := s.ListSupplierPayments(ctx, payables.ListQuery{Filter: conds, PageSize: size, After: after})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(page) > size || pages > 10 {
+				t.Fatalf("%q: page of %d, size %d (page %d)", filter, len(page), size, pages)
+			}
+			for _, p := range page {
+				ids = append(ids, p.ID)
+			}
+			if !more {
+				return ids
+			}
+			after = page[len(page)-1].ID
+		}
+	}
+	sorted := func(ids []string) []string {
+		out := append([]string(nil), ids...)
+		slices.Sort(out)
+		return out
+	}
+	for _, tc := range []struct {
+		filter string
+		want   []string
+	}{
+		{``, all},
+		{`supplier_id = "` + suppliers[0] + `"`, bySupplier[suppliers[0]]},
+		{`supplier_id = "` + suppliers[1] + `"`, bySupplier[suppliers[1]]},
+		{`bill_id = "` + bills[0].ID + `"`, paid[bills[0].ID]},
+		{`bill_id = "` + bills[1].ID + `" AND supplier_id = "` + suppliers[0] + `"`, paid[bills[1].ID]},
+		{`bill_id = "` + bills[1].ID + `" AND supplier_id = "` + suppliers[1] + `"`, nil},
+	} {
+		for _, size := range []int{1, 2, 10} {
+			if got, want := list(tc.filter, size), sorted(tc.want); !slices.Equal(got, want) {
+				t.Errorf("%q by %d = %v, want %v", tc.filter, size, got, want)
+			}
+		}
+	}
+	if len(bySupplier[suppliers[0]]) != 4 || len(paid[bills[0].ID]) != 3 {
+		t.Fatalf("payments set up wrong: %v", paid)
+	}
+	got, _, err := s.ListSupplierPayments(ctx, payables.ListQuery{PageSize: 1})
+	if err != nil || len(got) != 1 || got[0].Amount.Amount.IsZero() || got[0].Number == "" || got[0].BillID == "" {
+		t.Errorf("a listed payment = %+v %v", got, err)
+	}
+	if _, _, err := s.ListSupplierPayments(ctx, payables.ListQuery{PageSize: 1, After: "nope"}); !errors.Is(err, errs.ErrInvalidArgument) {
+		t.Errorf("bad page token: %v", err)
+	}
+	conds, _ := listing.ParseFilter(`bill_id = "nope"`, payables.PaymentFilterFields...)
+	if _, _, err := s.ListSupplierPayments(ctx, payables.ListQuery{Filter: conds, PageSize: 1}); !errors.Is(err, errs.ErrInvalidArgument) {
+		t.Errorf("bill_id not a UUID: %v", err)
+	}
 }

@@ -784,19 +784,137 @@ func (x *GetSupplierPaymentRequest) GetId() string {
 	return ""
 }
 
+type ListSupplierPaymentsRequest struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	PageSize  int32                  `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken string                 `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// AIP-160 subset. Fields: supplier_id, bill_id (with "=").
+	Filter        string `protobuf:"bytes,3,opt,name=filter,proto3" json:"filter,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListSupplierPaymentsRequest) Reset() {
+	*x = ListSupplierPaymentsRequest{}
+	mi := &file_erp_v1_payables_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListSupplierPaymentsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListSupplierPaymentsRequest) ProtoMessage() {}
+
+func (x *ListSupplierPaymentsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_erp_v1_payables_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListSupplierPaymentsRequest.ProtoReflect.Descriptor instead.
+func (*ListSupplierPaymentsRequest) Descriptor() ([]byte, []int) {
+	return file_erp_v1_payables_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *ListSupplierPaymentsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListSupplierPaymentsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+func (x *ListSupplierPaymentsRequest) GetFilter() string {
+	if x != nil {
+		return x.Filter
+	}
+	return ""
+}
+
+type ListSupplierPaymentsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Payments      []*SupplierPayment     `protobuf:"bytes,1,rep,name=payments,proto3" json:"payments,omitempty"`
+	NextPageToken string                 `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListSupplierPaymentsResponse) Reset() {
+	*x = ListSupplierPaymentsResponse{}
+	mi := &file_erp_v1_payables_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListSupplierPaymentsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListSupplierPaymentsResponse) ProtoMessage() {}
+
+func (x *ListSupplierPaymentsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_erp_v1_payables_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListSupplierPaymentsResponse.ProtoReflect.Descriptor instead.
+func (*ListSupplierPaymentsResponse) Descriptor() ([]byte, []int) {
+	return file_erp_v1_payables_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *ListSupplierPaymentsResponse) GetPayments() []*SupplierPayment {
+	if x != nil {
+		return x.Payments
+	}
+	return nil
+}
+
+func (x *ListSupplierPaymentsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
 type GetPayablesReportRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// YYYY-MM-DD; defaults to today (UTC). Bills due before it are overdue.
 	AsOfDate string `protobuf:"bytes,1,opt,name=as_of_date,json=asOfDate,proto3" json:"as_of_date,omitempty"`
 	// Only this supplier's payables when set.
-	SupplierId    string `protobuf:"bytes,2,opt,name=supplier_id,json=supplierId,proto3" json:"supplier_id,omitempty"`
+	SupplierId string `protobuf:"bytes,2,opt,name=supplier_id,json=supplierId,proto3" json:"supplier_id,omitempty"`
+	// Rows per page: default 50, at most 1000.
+	PageSize int32 `protobuf:"varint,3,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// A next_page_token of the same report (as_of_date, resolved when left
+	// to today, and supplier_id); others are INVALID_ARGUMENT.
+	PageToken     string `protobuf:"bytes,4,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *GetPayablesReportRequest) Reset() {
 	*x = GetPayablesReportRequest{}
-	mi := &file_erp_v1_payables_proto_msgTypes[9]
+	mi := &file_erp_v1_payables_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -808,7 +926,7 @@ func (x *GetPayablesReportRequest) String() string {
 func (*GetPayablesReportRequest) ProtoMessage() {}
 
 func (x *GetPayablesReportRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_erp_v1_payables_proto_msgTypes[9]
+	mi := &file_erp_v1_payables_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -821,7 +939,7 @@ func (x *GetPayablesReportRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPayablesReportRequest.ProtoReflect.Descriptor instead.
 func (*GetPayablesReportRequest) Descriptor() ([]byte, []int) {
-	return file_erp_v1_payables_proto_rawDescGZIP(), []int{9}
+	return file_erp_v1_payables_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *GetPayablesReportRequest) GetAsOfDate() string {
@@ -838,18 +956,34 @@ func (x *GetPayablesReportRequest) GetSupplierId() string {
 	return ""
 }
 
+func (x *GetPayablesReportRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *GetPayablesReportRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
 type PayablesReport struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
 	AsOfDate string                 `protobuf:"bytes,1,opt,name=as_of_date,json=asOfDate,proto3" json:"as_of_date,omitempty"`
 	// By supplier id, then currency.
-	Rows          []*SupplierPayables `protobuf:"bytes,2,rep,name=rows,proto3" json:"rows,omitempty"`
+	Rows []*SupplierPayables `protobuf:"bytes,2,rep,name=rows,proto3" json:"rows,omitempty"`
+	// Empty on the last page.
+	NextPageToken string `protobuf:"bytes,3,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *PayablesReport) Reset() {
 	*x = PayablesReport{}
-	mi := &file_erp_v1_payables_proto_msgTypes[10]
+	mi := &file_erp_v1_payables_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -861,7 +995,7 @@ func (x *PayablesReport) String() string {
 func (*PayablesReport) ProtoMessage() {}
 
 func (x *PayablesReport) ProtoReflect() protoreflect.Message {
-	mi := &file_erp_v1_payables_proto_msgTypes[10]
+	mi := &file_erp_v1_payables_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -874,7 +1008,7 @@ func (x *PayablesReport) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PayablesReport.ProtoReflect.Descriptor instead.
 func (*PayablesReport) Descriptor() ([]byte, []int) {
-	return file_erp_v1_payables_proto_rawDescGZIP(), []int{10}
+	return file_erp_v1_payables_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *PayablesReport) GetAsOfDate() string {
@@ -889,6 +1023,13 @@ func (x *PayablesReport) GetRows() []*SupplierPayables {
 		return x.Rows
 	}
 	return nil
+}
+
+func (x *PayablesReport) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
 }
 
 type SupplierPayables struct {
@@ -906,7 +1047,7 @@ type SupplierPayables struct {
 
 func (x *SupplierPayables) Reset() {
 	*x = SupplierPayables{}
-	mi := &file_erp_v1_payables_proto_msgTypes[11]
+	mi := &file_erp_v1_payables_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -918,7 +1059,7 @@ func (x *SupplierPayables) String() string {
 func (*SupplierPayables) ProtoMessage() {}
 
 func (x *SupplierPayables) ProtoReflect() protoreflect.Message {
-	mi := &file_erp_v1_payables_proto_msgTypes[11]
+	mi := &file_erp_v1_payables_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -931,7 +1072,7 @@ func (x *SupplierPayables) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SupplierPayables.ProtoReflect.Descriptor instead.
 func (*SupplierPayables) Descriptor() ([]byte, []int) {
-	return file_erp_v1_payables_proto_rawDescGZIP(), []int{11}
+	return file_erp_v1_payables_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *SupplierPayables) GetSupplierId() string {
@@ -1039,16 +1180,28 @@ const file_erp_v1_payables_proto_rawDesc = "" +
 	"\n" +
 	"request_id\x18\x02 \x01(\tR\trequestId\"+\n" +
 	"\x19GetSupplierPaymentRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\"Y\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"q\n" +
+	"\x1bListSupplierPaymentsRequest\x12\x1b\n" +
+	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x02 \x01(\tR\tpageToken\x12\x16\n" +
+	"\x06filter\x18\x03 \x01(\tR\x06filter\"{\n" +
+	"\x1cListSupplierPaymentsResponse\x123\n" +
+	"\bpayments\x18\x01 \x03(\v2\x17.erp.v1.SupplierPaymentR\bpayments\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x95\x01\n" +
 	"\x18GetPayablesReportRequest\x12\x1c\n" +
 	"\n" +
 	"as_of_date\x18\x01 \x01(\tR\basOfDate\x12\x1f\n" +
 	"\vsupplier_id\x18\x02 \x01(\tR\n" +
-	"supplierId\"\\\n" +
+	"supplierId\x12\x1b\n" +
+	"\tpage_size\x18\x03 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x04 \x01(\tR\tpageToken\"\x84\x01\n" +
 	"\x0ePayablesReport\x12\x1c\n" +
 	"\n" +
 	"as_of_date\x18\x01 \x01(\tR\basOfDate\x12,\n" +
-	"\x04rows\x18\x02 \x03(\v2\x18.erp.v1.SupplierPayablesR\x04rows\"\xe1\x01\n" +
+	"\x04rows\x18\x02 \x03(\v2\x18.erp.v1.SupplierPayablesR\x04rows\x12&\n" +
+	"\x0fnext_page_token\x18\x03 \x01(\tR\rnextPageToken\"\xe1\x01\n" +
 	"\x10SupplierPayables\x12\x1f\n" +
 	"\vsupplier_id\x18\x01 \x01(\tR\n" +
 	"supplierId\x12#\n" +
@@ -1062,13 +1215,14 @@ const file_erp_v1_payables_proto_rawDesc = "" +
 	" SUPPLIER_BILL_STATUS_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19SUPPLIER_BILL_STATUS_OPEN\x10\x01\x12'\n" +
 	"#SUPPLIER_BILL_STATUS_PARTIALLY_PAID\x10\x02\x12\x1d\n" +
-	"\x19SUPPLIER_BILL_STATUS_PAID\x10\x032\xfc\x03\n" +
+	"\x19SUPPLIER_BILL_STATUS_PAID\x10\x032\xdf\x04\n" +
 	"\x0fPayablesService\x12M\n" +
 	"\x12CreateSupplierBill\x12!.erp.v1.CreateSupplierBillRequest\x1a\x14.erp.v1.SupplierBill\x12G\n" +
 	"\x0fGetSupplierBill\x12\x1e.erp.v1.GetSupplierBillRequest\x1a\x14.erp.v1.SupplierBill\x12X\n" +
 	"\x11ListSupplierBills\x12 .erp.v1.ListSupplierBillsRequest\x1a!.erp.v1.ListSupplierBillsResponse\x12V\n" +
 	"\x15CreateSupplierPayment\x12$.erp.v1.CreateSupplierPaymentRequest\x1a\x17.erp.v1.SupplierPayment\x12P\n" +
-	"\x12GetSupplierPayment\x12!.erp.v1.GetSupplierPaymentRequest\x1a\x17.erp.v1.SupplierPayment\x12M\n" +
+	"\x12GetSupplierPayment\x12!.erp.v1.GetSupplierPaymentRequest\x1a\x17.erp.v1.SupplierPayment\x12a\n" +
+	"\x14ListSupplierPayments\x12#.erp.v1.ListSupplierPaymentsRequest\x1a$.erp.v1.ListSupplierPaymentsResponse\x12M\n" +
 	"\x11GetPayablesReport\x12 .erp.v1.GetPayablesReportRequest\x1a\x16.erp.v1.PayablesReportB+Z)github.com/seamhq/seam/proto/erp/v1;erpv1b\x06proto3"
 
 var (
@@ -1084,7 +1238,7 @@ func file_erp_v1_payables_proto_rawDescGZIP() []byte {
 }
 
 var file_erp_v1_payables_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_erp_v1_payables_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
+var file_erp_v1_payables_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
 var file_erp_v1_payables_proto_goTypes = []any{
 	(SupplierBillStatus)(0),              // 0: erp.v1.SupplierBillStatus
 	(*SupplierBill)(nil),                 // 1: erp.v1.SupplierBill
@@ -1096,49 +1250,54 @@ var file_erp_v1_payables_proto_goTypes = []any{
 	(*SupplierPayment)(nil),              // 7: erp.v1.SupplierPayment
 	(*CreateSupplierPaymentRequest)(nil), // 8: erp.v1.CreateSupplierPaymentRequest
 	(*GetSupplierPaymentRequest)(nil),    // 9: erp.v1.GetSupplierPaymentRequest
-	(*GetPayablesReportRequest)(nil),     // 10: erp.v1.GetPayablesReportRequest
-	(*PayablesReport)(nil),               // 11: erp.v1.PayablesReport
-	(*SupplierPayables)(nil),             // 12: erp.v1.SupplierPayables
-	(*v1.Money)(nil),                     // 13: money.v1.Money
-	(*timestamppb.Timestamp)(nil),        // 14: google.protobuf.Timestamp
+	(*ListSupplierPaymentsRequest)(nil),  // 10: erp.v1.ListSupplierPaymentsRequest
+	(*ListSupplierPaymentsResponse)(nil), // 11: erp.v1.ListSupplierPaymentsResponse
+	(*GetPayablesReportRequest)(nil),     // 12: erp.v1.GetPayablesReportRequest
+	(*PayablesReport)(nil),               // 13: erp.v1.PayablesReport
+	(*SupplierPayables)(nil),             // 14: erp.v1.SupplierPayables
+	(*v1.Money)(nil),                     // 15: money.v1.Money
+	(*timestamppb.Timestamp)(nil),        // 16: google.protobuf.Timestamp
 }
 var file_erp_v1_payables_proto_depIdxs = []int32{
 	2,  // 0: erp.v1.SupplierBill.lines:type_name -> erp.v1.SupplierBillLine
-	13, // 1: erp.v1.SupplierBill.subtotal:type_name -> money.v1.Money
-	13, // 2: erp.v1.SupplierBill.tax_amount:type_name -> money.v1.Money
-	13, // 3: erp.v1.SupplierBill.total:type_name -> money.v1.Money
-	13, // 4: erp.v1.SupplierBill.paid_amount:type_name -> money.v1.Money
-	13, // 5: erp.v1.SupplierBill.open_amount:type_name -> money.v1.Money
+	15, // 1: erp.v1.SupplierBill.subtotal:type_name -> money.v1.Money
+	15, // 2: erp.v1.SupplierBill.tax_amount:type_name -> money.v1.Money
+	15, // 3: erp.v1.SupplierBill.total:type_name -> money.v1.Money
+	15, // 4: erp.v1.SupplierBill.paid_amount:type_name -> money.v1.Money
+	15, // 5: erp.v1.SupplierBill.open_amount:type_name -> money.v1.Money
 	0,  // 6: erp.v1.SupplierBill.status:type_name -> erp.v1.SupplierBillStatus
-	14, // 7: erp.v1.SupplierBill.create_time:type_name -> google.protobuf.Timestamp
-	14, // 8: erp.v1.SupplierBill.update_time:type_name -> google.protobuf.Timestamp
-	13, // 9: erp.v1.SupplierBillLine.unit_cost:type_name -> money.v1.Money
-	13, // 10: erp.v1.SupplierBillLine.amount:type_name -> money.v1.Money
+	16, // 7: erp.v1.SupplierBill.create_time:type_name -> google.protobuf.Timestamp
+	16, // 8: erp.v1.SupplierBill.update_time:type_name -> google.protobuf.Timestamp
+	15, // 9: erp.v1.SupplierBillLine.unit_cost:type_name -> money.v1.Money
+	15, // 10: erp.v1.SupplierBillLine.amount:type_name -> money.v1.Money
 	1,  // 11: erp.v1.CreateSupplierBillRequest.bill:type_name -> erp.v1.SupplierBill
 	1,  // 12: erp.v1.ListSupplierBillsResponse.bills:type_name -> erp.v1.SupplierBill
-	13, // 13: erp.v1.SupplierPayment.amount:type_name -> money.v1.Money
-	14, // 14: erp.v1.SupplierPayment.create_time:type_name -> google.protobuf.Timestamp
+	15, // 13: erp.v1.SupplierPayment.amount:type_name -> money.v1.Money
+	16, // 14: erp.v1.SupplierPayment.create_time:type_name -> google.protobuf.Timestamp
 	7,  // 15: erp.v1.CreateSupplierPaymentRequest.payment:type_name -> erp.v1.SupplierPayment
-	12, // 16: erp.v1.PayablesReport.rows:type_name -> erp.v1.SupplierPayables
-	13, // 17: erp.v1.SupplierPayables.open_amount:type_name -> money.v1.Money
-	13, // 18: erp.v1.SupplierPayables.overdue_amount:type_name -> money.v1.Money
-	3,  // 19: erp.v1.PayablesService.CreateSupplierBill:input_type -> erp.v1.CreateSupplierBillRequest
-	4,  // 20: erp.v1.PayablesService.GetSupplierBill:input_type -> erp.v1.GetSupplierBillRequest
-	5,  // 21: erp.v1.PayablesService.ListSupplierBills:input_type -> erp.v1.ListSupplierBillsRequest
-	8,  // 22: erp.v1.PayablesService.CreateSupplierPayment:input_type -> erp.v1.CreateSupplierPaymentRequest
-	9,  // 23: erp.v1.PayablesService.GetSupplierPayment:input_type -> erp.v1.GetSupplierPaymentRequest
-	10, // 24: erp.v1.PayablesService.GetPayablesReport:input_type -> erp.v1.GetPayablesReportRequest
-	1,  // 25: erp.v1.PayablesService.CreateSupplierBill:output_type -> erp.v1.SupplierBill
-	1,  // 26: erp.v1.PayablesService.GetSupplierBill:output_type -> erp.v1.SupplierBill
-	6,  // 27: erp.v1.PayablesService.ListSupplierBills:output_type -> erp.v1.ListSupplierBillsResponse
-	7,  // 28: erp.v1.PayablesService.CreateSupplierPayment:output_type -> erp.v1.SupplierPayment
-	7,  // 29: erp.v1.PayablesService.GetSupplierPayment:output_type -> erp.v1.SupplierPayment
-	11, // 30: erp.v1.PayablesService.GetPayablesReport:output_type -> erp.v1.PayablesReport
-	25, // [25:31] is the sub-list for method output_type
-	19, // [19:25] is the sub-list for method input_type
-	19, // [19:19] is the sub-list for extension type_name
-	19, // [19:19] is the sub-list for extension extendee
-	0,  // [0:19] is the sub-list for field type_name
+	7,  // 16: erp.v1.ListSupplierPaymentsResponse.payments:type_name -> erp.v1.SupplierPayment
+	14, // 17: erp.v1.PayablesReport.rows:type_name -> erp.v1.SupplierPayables
+	15, // 18: erp.v1.SupplierPayables.open_amount:type_name -> money.v1.Money
+	15, // 19: erp.v1.SupplierPayables.overdue_amount:type_name -> money.v1.Money
+	3,  // 20: erp.v1.PayablesService.CreateSupplierBill:input_type -> erp.v1.CreateSupplierBillRequest
+	4,  // 21: erp.v1.PayablesService.GetSupplierBill:input_type -> erp.v1.GetSupplierBillRequest
+	5,  // 22: erp.v1.PayablesService.ListSupplierBills:input_type -> erp.v1.ListSupplierBillsRequest
+	8,  // 23: erp.v1.PayablesService.CreateSupplierPayment:input_type -> erp.v1.CreateSupplierPaymentRequest
+	9,  // 24: erp.v1.PayablesService.GetSupplierPayment:input_type -> erp.v1.GetSupplierPaymentRequest
+	10, // 25: erp.v1.PayablesService.ListSupplierPayments:input_type -> erp.v1.ListSupplierPaymentsRequest
+	12, // 26: erp.v1.PayablesService.GetPayablesReport:input_type -> erp.v1.GetPayablesReportRequest
+	1,  // 27: erp.v1.PayablesService.CreateSupplierBill:output_type -> erp.v1.SupplierBill
+	1,  // 28: erp.v1.PayablesService.GetSupplierBill:output_type -> erp.v1.SupplierBill
+	6,  // 29: erp.v1.PayablesService.ListSupplierBills:output_type -> erp.v1.ListSupplierBillsResponse
+	7,  // 30: erp.v1.PayablesService.CreateSupplierPayment:output_type -> erp.v1.SupplierPayment
+	7,  // 31: erp.v1.PayablesService.GetSupplierPayment:output_type -> erp.v1.SupplierPayment
+	11, // 32: erp.v1.PayablesService.ListSupplierPayments:output_type -> erp.v1.ListSupplierPaymentsResponse
+	13, // 33: erp.v1.PayablesService.GetPayablesReport:output_type -> erp.v1.PayablesReport
+	27, // [27:34] is the sub-list for method output_type
+	20, // [20:27] is the sub-list for method input_type
+	20, // [20:20] is the sub-list for extension type_name
+	20, // [20:20] is the sub-list for extension extendee
+	0,  // [0:20] is the sub-list for field type_name
 }
 
 func init() { file_erp_v1_payables_proto_init() }
@@ -1152,7 +1311,7 @@ func file_erp_v1_payables_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_erp_v1_payables_proto_rawDesc), len(file_erp_v1_payables_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   12,
+			NumMessages:   14,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

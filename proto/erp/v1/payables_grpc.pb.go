@@ -24,6 +24,7 @@ const (
 	PayablesService_ListSupplierBills_FullMethodName     = "/erp.v1.PayablesService/ListSupplierBills"
 	PayablesService_CreateSupplierPayment_FullMethodName = "/erp.v1.PayablesService/CreateSupplierPayment"
 	PayablesService_GetSupplierPayment_FullMethodName    = "/erp.v1.PayablesService/GetSupplierPayment"
+	PayablesService_ListSupplierPayments_FullMethodName  = "/erp.v1.PayablesService/ListSupplierPayments"
 	PayablesService_GetPayablesReport_FullMethodName     = "/erp.v1.PayablesService/GetPayablesReport"
 )
 
@@ -65,8 +66,12 @@ type PayablesServiceClient interface {
 	// request_id returns the first payment.
 	CreateSupplierPayment(ctx context.Context, in *CreateSupplierPaymentRequest, opts ...grpc.CallOption) (*SupplierPayment, error)
 	GetSupplierPayment(ctx context.Context, in *GetSupplierPaymentRequest, opts ...grpc.CallOption) (*SupplierPayment, error)
+	// ListSupplierPayments pages through supplier payments by id; filter by
+	// supplier_id and bill_id.
+	ListSupplierPayments(ctx context.Context, in *ListSupplierPaymentsRequest, opts ...grpc.CallOption) (*ListSupplierPaymentsResponse, error)
 	// GetPayablesReport sums the open bills per supplier and currency: what
-	// is open and what of it is overdue (due before as_of_date).
+	// is open and what of it is overdue (due before as_of_date), a page of
+	// rows at a time.
 	GetPayablesReport(ctx context.Context, in *GetPayablesReportRequest, opts ...grpc.CallOption) (*PayablesReport, error)
 }
 
@@ -128,6 +133,16 @@ func (c *payablesServiceClient) GetSupplierPayment(ctx context.Context, in *GetS
 	return out, nil
 }
 
+func (c *payablesServiceClient) ListSupplierPayments(ctx context.Context, in *ListSupplierPaymentsRequest, opts ...grpc.CallOption) (*ListSupplierPaymentsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListSupplierPaymentsResponse)
+	err := c.cc.Invoke(ctx, PayablesService_ListSupplierPayments_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *payablesServiceClient) GetPayablesReport(ctx context.Context, in *GetPayablesReportRequest, opts ...grpc.CallOption) (*PayablesReport, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(PayablesReport)
@@ -176,8 +191,12 @@ type PayablesServiceServer interface {
 	// request_id returns the first payment.
 	CreateSupplierPayment(context.Context, *CreateSupplierPaymentRequest) (*SupplierPayment, error)
 	GetSupplierPayment(context.Context, *GetSupplierPaymentRequest) (*SupplierPayment, error)
+	// ListSupplierPayments pages through supplier payments by id; filter by
+	// supplier_id and bill_id.
+	ListSupplierPayments(context.Context, *ListSupplierPaymentsRequest) (*ListSupplierPaymentsResponse, error)
 	// GetPayablesReport sums the open bills per supplier and currency: what
-	// is open and what of it is overdue (due before as_of_date).
+	// is open and what of it is overdue (due before as_of_date), a page of
+	// rows at a time.
 	GetPayablesReport(context.Context, *GetPayablesReportRequest) (*PayablesReport, error)
 	mustEmbedUnimplementedPayablesServiceServer()
 }
@@ -203,6 +222,9 @@ func (UnimplementedPayablesServiceServer) CreateSupplierPayment(context.Context,
 }
 func (UnimplementedPayablesServiceServer) GetSupplierPayment(context.Context, *GetSupplierPaymentRequest) (*SupplierPayment, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetSupplierPayment not implemented")
+}
+func (UnimplementedPayablesServiceServer) ListSupplierPayments(context.Context, *ListSupplierPaymentsRequest) (*ListSupplierPaymentsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListSupplierPayments not implemented")
 }
 func (UnimplementedPayablesServiceServer) GetPayablesReport(context.Context, *GetPayablesReportRequest) (*PayablesReport, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetPayablesReport not implemented")
@@ -318,6 +340,24 @@ func _PayablesService_GetSupplierPayment_Handler(srv interface{}, ctx context.Co
 	return interceptor(ctx, in, info, handler)
 }
 
+func _PayablesService_ListSupplierPayments_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListSupplierPaymentsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PayablesServiceServer).ListSupplierPayments(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: PayablesService_ListSupplierPayments_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PayablesServiceServer).ListSupplierPayments(ctx, req.(*ListSupplierPaymentsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _PayablesService_GetPayablesReport_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(GetPayablesReportRequest)
 	if err := dec(in); err != nil {
@@ -362,6 +402,10 @@ var PayablesService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetSupplierPayment",
 			Handler:    _PayablesService_GetSupplierPayment_Handler,
+		},
+		{
+			MethodName: "ListSupplierPayments",
+			Handler:    _PayablesService_ListSupplierPayments_Handler,
 		},
 		{
 			MethodName: "GetPayablesReport",

@@ -585,9 +585,13 @@ type PurchaseOrderLine struct {
 	// unit), half away from zero, to the currency's minor unit: 10000 at
 	// 0.0125 is 125.00, 3 at 0.3333 is 1.00. Receipts owe the supplier this
 	// amount in all, each rounded cumulatively.
-	Amount        *v1.Money `protobuf:"bytes,7,opt,name=amount,proto3" json:"amount,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Amount *v1.Money `protobuf:"bytes,7,opt,name=amount,proto3" json:"amount,omitempty"`
+	// Read-only: how much of received_quantity supplier bills have billed
+	// (PayablesService.CreateSupplierBill); received_quantity minus this is
+	// what is left to bill.
+	BilledQuantity string `protobuf:"bytes,8,opt,name=billed_quantity,json=billedQuantity,proto3" json:"billed_quantity,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *PurchaseOrderLine) Reset() {
@@ -667,6 +671,13 @@ func (x *PurchaseOrderLine) GetAmount() *v1.Money {
 		return x.Amount
 	}
 	return nil
+}
+
+func (x *PurchaseOrderLine) GetBilledQuantity() string {
+	if x != nil {
+		return x.BilledQuantity
+	}
+	return ""
 }
 
 type CreatePurchaseOrderRequest struct {
@@ -1303,7 +1314,7 @@ const file_erp_v1_purchasing_proto_rawDesc = "" +
 	"createTime\x12@\n" +
 	"\vupdate_time\x18\n" +
 	" \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
-	"updateTime\"\xae\x02\n" +
+	"updateTime\"\xdc\x02\n" +
 	"\x11PurchaseOrderLine\x12$\n" +
 	"\vline_number\x18\x01 \x01(\x05B\x03\xe0A\x03R\n" +
 	"lineNumber\x12\x15\n" +
@@ -1312,7 +1323,8 @@ const file_erp_v1_purchasing_proto_rawDesc = "" +
 	"\tunit_cost\x18\x04 \x01(\v2\x0f.money.v1.MoneyB\x03\xe0A\x02R\bunitCost\x12(\n" +
 	"\rexpected_date\x18\x05 \x01(\tB\x03\xe0A\x02R\fexpectedDate\x120\n" +
 	"\x11received_quantity\x18\x06 \x01(\tB\x03\xe0A\x03R\x10receivedQuantity\x12,\n" +
-	"\x06amount\x18\a \x01(\v2\x0f.money.v1.MoneyB\x03\xe0A\x03R\x06amount\"y\n" +
+	"\x06amount\x18\a \x01(\v2\x0f.money.v1.MoneyB\x03\xe0A\x03R\x06amount\x12,\n" +
+	"\x0fbilled_quantity\x18\b \x01(\tB\x03\xe0A\x03R\x0ebilledQuantity\"y\n" +
 	"\x1aCreatePurchaseOrderRequest\x12<\n" +
 	"\x0epurchase_order\x18\x01 \x01(\v2\x15.erp.v1.PurchaseOrderR\rpurchaseOrder\x12\x1d\n" +
 	"\n" +
