@@ -123,10 +123,11 @@ func checkReadThrough(t *testing.T, pool *pgxpool.Pool, write func(ctx context.C
 		t.Fatal(err)
 	}
 	// Continue from the last token until everything is read: a
-	// transaction of a parallel test (the horizon is server-wide) may hold
-	// the rows back for a moment, never for good.
+	// transaction of a parallel test (the horizon is server-wide, and
+	// test packages share a server) may hold the rows back for a while,
+	// never for good.
 	all = append(append(slices.Clone(before), late), after...)
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for !containsAll(seen, all) && time.Now().Before(deadline) {
 		var more []string
 		more, last = pageAll(t, list, last, 1)
