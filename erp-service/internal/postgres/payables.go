@@ -9,6 +9,7 @@ import (
 
 	"github.com/seamhq/seam/erp-service/internal/ledger"
 	"github.com/seamhq/seam/erp-service/internal/payables"
+	"github.com/seamhq/seam/erp-service/internal/purchasing"
 	"github.com/seamhq/seam/platform/auth"
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/feed"
@@ -199,6 +200,11 @@ func (s *Store) CreateSupplierBill(ctx context.Context, b payables.Bill, request
 		w.Queue(`UPDATE purchase_order_lines l SET billed_quantity = u.b
 			FROM unnest($2::int[], $3::numeric[]) AS u(n, b)
 			WHERE l.order_id = $1 AND l.line_number = u.n`, o.ID, lineNums, billed)
+		// The order shows what is billed of its lines: a new version of
+		// it, with its event.
+		o.Revision++
+		w.Queue(`UPDATE purchase_orders SET revision = $2, update_time = now() WHERE id = $1 RETURNING update_time`, o.ID, o.Revision).
+			QueryRow(func(row pgx.Row) error { return row.Scan(&o.UpdateTime) })
 		if post {
 			entry.Date = bill.InvoiceDate // in the period the supplier invoiced in
 			if err := queueJournal(&w, []ledger.Entry{entry}, actor); err != nil {
@@ -217,7 +223,7 @@ func (s *Store) CreateSupplierBill(ctx context.Context, b payables.Bill, request
 			return fmt.Errorf("encode supplier bill %s: %w", bill.ID, err)
 		}
 		out = bill
-		return feed.Append(ctx, tx, event(ctx, payables.EventBillCreated, bill.ID, payload))
+		return s.appendPurchaseOrder(ctx, tx, purchasing.EventBilled, o, event(ctx, payables.EventBillCreated, bill.ID, payload))
 	})
 	if claimLost(err) {
 		prev, err := s.previous(ctx, requestID, method)

@@ -113,9 +113,27 @@ func TestSupplierBillsAndPayments(t *testing.T) {
 	// Bill 1: 4 of line 1 (30.00) and 0.5 of line 2 (0.125 -> 0.13), 20 % tax.
 	b1 := newBill(t, po.ID, "INV-1", "2030-02-10", bl(1, "4"), bl(2, "0.5"))
 	b1.TaxRate = dec("0.2")
+	unbilled, err := s.GetPurchaseOrder(ctx, po.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mark := count(t, pool, "outbox_events")
 	got1, err := s.CreateSupplierBill(ctx, b1, "bill-1")
 	if err != nil {
 		t.Fatal(err)
+	}
+	// The order shows what is billed of its lines, in a new version with
+	// its event.
+	billedPO, err := s.GetPurchaseOrder(ctx, po.ID)
+	if err != nil || billedPO.Revision != unbilled.Revision+1 || billedPO.Lines[0].Billed.String() != "4" || billedPO.Lines[1].Billed.String() != "0.5" {
+		t.Errorf("order after bill 1 = %+v %v, want revision %d and billed 4 and 0.5", billedPO, err, unbilled.Revision+1)
+	}
+	var types []string
+	for _, e := range allEvents(t, pool)[mark:] {
+		types = append(types, e.Type+" "+e.Key)
+	}
+	if want := fmt.Sprintf("[supplier_bill.created %s purchase_order.billed %s]", got1.ID, po.ID); fmt.Sprint(types) != want {
+		t.Errorf("events of bill 1 = %v, want %s", types, want)
 	}
 	if got1.Subtotal.String() != "30.13" || got1.Tax.String() != "6.03" || got1.Total.String() != "36.16" ||
 		got1.Status != payables.Open || got1.SupplierID != po.SupplierID || !strings.HasPrefix(got1.Number, "BILL-") ||

@@ -469,4 +469,6 @@ const (
 	EventClosed          = "purchase_order.closed"
 	// EventReturned: received goods sent back to the supplier.
 	EventReturned = "purchase_order.returned"
+	// EventBilled: a supplier bill billed quantities of its lines.
+	EventBilled = "purchase_order.billed"
 )

@@ -36,9 +36,11 @@ type Event struct {
 	// "customer.balance_changed", "supplier.created",
 	// "supplier.updated", "purchase_order.created", "purchase_order.ordered",
 	// "purchase_order.received", "purchase_order.returned",
-	// "purchase_order.cancelled", "purchase_order.closed",
-	// "sales_order.credit_hold", "sales_order.released",
-	// "sales_order.amended".
+	// "purchase_order.billed", "purchase_order.cancelled",
+	// "purchase_order.closed", "sales_order.credit_hold",
+	// "sales_order.released", "sales_order.amended",
+	// "supplier_bill.created", "supplier_bill.updated",
+	// "supplier_payment.created".
 	Type string `protobuf:"bytes,3,opt,name=type,proto3" json:"type,omitempty"`
 	// Customer id, SKU, sales order id, invoice id, payment id, supplier id
 	// or purchase order id.
