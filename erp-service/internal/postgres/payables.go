@@ -132,7 +132,7 @@ func (s *Store) ListSupplierBills(ctx context.Context, q payables.ListQuery) ([]
 	return out, false, nil
 }
 
-// CreateBill implements payables.Store. It takes the purchase order's key
+// CreateSupplierBill implements payables.Store. It takes the purchase order's key
 // lock and row lock, as receipts and returns do, so a bill and a return of
 // the same line queue behind each other: together they never bill what
 // was returned nor return what was billed; two bills never bill a
@@ -323,7 +323,7 @@ func (s *Store) ListSupplierPayments(ctx context.Context, q payables.ListQuery) 
 	return out, false, nil
 }
 
-// CreatePayment implements payables.Store. The bill's key and row locks
+// CreateSupplierPayment implements payables.Store. The bill's key and row locks
 // serialise its payments: each sees what the one before it paid, so
 // together they never pay more than the bill's total.
 func (s *Store) CreateSupplierPayment(ctx context.Context, p payables.Payment, requestID string) (payables.Payment, error) {
