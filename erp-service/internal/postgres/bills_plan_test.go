@@ -48,15 +48,7 @@ func TestListBillsPlans(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, after := range []string{"", last} {
-			sql, args, err := postgres.BillsSQL(payables.ListQuery{Filter: conds, PageSize: 50, After: after})
-			if err != nil {
-				t.Fatal(err)
-			}
-			lines, err := explain(ctx, pool, sql, args)
-			if err != nil {
-				t.Fatal(err)
-			}
-			plan := strings.Join(lines, "\n")
+			plan := planOf(t, pool)(postgres.BillsSQL(payables.ListQuery{Filter: conds, PageSize: 50, After: after}))
 			if !strings.Contains(plan, tc.index) || strings.Contains(plan, "Seq Scan on supplier_bills") {
 				t.Errorf("filter %q after %q: want a read of %s:\n%s", tc.filter, after, tc.index, plan)
 			}
@@ -107,15 +99,7 @@ func TestListSupplierPaymentsPlans(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, after := range []string{"", last} {
-			sql, args, err := postgres.SupplierPaymentsSQL(payables.ListQuery{Filter: conds, PageSize: 50, After: after})
-			if err != nil {
-				t.Fatal(err)
-			}
-			lines, err := explain(ctx, pool, sql, args)
-			if err != nil {
-				t.Fatal(err)
-			}
-			plan := strings.Join(lines, "\n")
+			plan := planOf(t, pool)(postgres.SupplierPaymentsSQL(payables.ListQuery{Filter: conds, PageSize: 50, After: after}))
 			if !strings.Contains(plan, tc.index) || strings.Contains(plan, "Seq Scan on supplier_payments") || strings.Contains(plan, "Sort") {
 				t.Errorf("filter %q after %q: want a read of %s in id order:\n%s", tc.filter, after, tc.index, plan)
 			}
@@ -156,15 +140,7 @@ func TestPayablesReportPlans(t *testing.T) {
 		{Limit: 50, SupplierID: "00000000-0000-0000-0001-000000000007"},
 	} {
 		q.AsOf = day("2030-01-15")
-		sql, args, err := postgres.PayablesSQL(q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		lines, err := explain(ctx, pool, sql, args)
-		if err != nil {
-			t.Fatal(err)
-		}
-		plan := strings.Join(lines, "\n")
+		plan := planOf(t, pool)(postgres.PayablesSQL(q))
 		// What is under the page's Limit is read in order; only the page
 		// (a sort of at most Limit+1 rows) may be sorted again above it.
 		_, page, _ := strings.Cut(plan, "Limit")

@@ -57,15 +57,7 @@ func TestListMovesPlans(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, after := range []string{"", last} {
-			sql, args, err := postgres.MovesSQL(stock.MoveQuery{Filter: conds, PageSize: 100, After: after})
-			if err != nil {
-				t.Fatal(err)
-			}
-			lines, err := explain(ctx, pool, sql, args)
-			if err != nil {
-				t.Fatal(err)
-			}
-			plan := strings.Join(lines, "\n")
+			plan := planOf(t, pool)(postgres.MovesSQL(stock.MoveQuery{Filter: conds, PageSize: 100, After: after}))
 			if !strings.Contains(plan, tc.index) || strings.Contains(plan, "Seq Scan") || tc.ordered && strings.Contains(plan, "Sort") ||
 				usesSuperseded(plan) {
 				t.Errorf("filter %q after %q: want a read of %s (ordered: %v):\n%s", tc.filter, after, tc.index, tc.ordered, plan)
@@ -87,6 +79,23 @@ func usesSuperseded(plan string) bool {
 		}
 	}
 	return false
+}
+
+// planOf returns a function giving the plan, as one text, of the query
+// and arguments a store's SQL builder returns (failing the test on the
+// builder's error): plan := planOf(t, pool)(postgres.BillsSQL(q)).
+func planOf(t *testing.T, pool *pgxpool.Pool) func(sql string, args []any, err error) string {
+	return func(sql string, args []any, err error) string {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines, err := explain(context.Background(), pool, sql, args)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.Join(lines, "\n")
+	}
 }
 
 // explain returns the plan of a read-through list's page query, planned as
@@ -142,15 +151,7 @@ func TestListEntriesPlans(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, after := range []string{"", last} {
-			sql, args, err := postgres.EntriesSQL(ledger.ListQuery{Filter: conds, PageSize: 100, After: after})
-			if err != nil {
-				t.Fatal(err)
-			}
-			lines, err := explain(ctx, pool, sql, args)
-			if err != nil {
-				t.Fatal(err)
-			}
-			plan := strings.Join(lines, "\n")
+			plan := planOf(t, pool)(postgres.EntriesSQL(ledger.ListQuery{Filter: conds, PageSize: 100, After: after}))
 			// The page of entries is what lies under the Limit.
 			_, page, _ := strings.Cut(plan, "Limit")
 			if !strings.Contains(page, tc.index) || strings.Contains(plan, "Seq Scan on journal_entries") || tc.ordered && strings.Contains(page, "Sort") ||

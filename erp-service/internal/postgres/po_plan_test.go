@@ -55,15 +55,7 @@ func TestListPurchaseOrdersPlans(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, after := range []string{"", last} {
-			sql, args, err := postgres.PurchaseOrdersSQL(purchasing.ListQuery{Filter: conds, PageSize: 50, After: after})
-			if err != nil {
-				t.Fatal(err)
-			}
-			lines, err := explain(ctx, pool, sql, args)
-			if err != nil {
-				t.Fatal(err)
-			}
-			plan := strings.Join(lines, "\n")
+			plan := planOf(t, pool)(postgres.PurchaseOrdersSQL(purchasing.ListQuery{Filter: conds, PageSize: 50, After: after}))
 			// The page's own lines are sorted after the join: only the
 			// inner query (above the outer join's sort) must not sort.
 			inner := plan[strings.Index(plan, "Limit"):]
