@@ -127,16 +127,17 @@ func TestHubSignalsSubscribersOfTheKey(t *testing.T) {
 
 	// Several changes before the subscriber looks: one signal, the highest
 	// version.
+	// The Hub hands out notifications in order, so once b has its signal
+	// every subscriber of a has had both of a's.
 	notify(t, pool, pgnotify.Payload("a", 5))
 	notify(t, pool, pgnotify.Payload("a", 4), pgnotify.Payload("b", 1))
-	time.Sleep(50 * time.Millisecond)
+	if v := wait(t, b); v != 1 {
+		t.Fatalf("b got version %d, want 1", v)
+	}
 	if v := wait(t, a); v != 5 {
 		t.Fatalf("a got version %d, want 5", v)
 	}
 	quiet(t, a)
-	if v := wait(t, b); v != 1 {
-		t.Fatalf("b got version %d, want 1", v)
-	}
 
 	// Without a version (or with a bad one) the version is unknown.
 	notify(t, pool, "a")
@@ -146,6 +147,11 @@ func TestHubSignalsSubscribersOfTheKey(t *testing.T) {
 	notify(t, pool, "a x")
 	if v := wait(t, a); v != -1 {
 		t.Fatalf("a got version %d, want -1", v)
+	}
+	// a may have its signal before a2 has: wait until the Hub is past it.
+	notify(t, pool, pgnotify.Payload("b", 2))
+	if v := wait(t, b); v != 2 {
+		t.Fatalf("b got version %d, want 2", v)
 	}
 	// a2 did not look meanwhile: it has seen versions 3, then 5, then
 	// unknown ones: unknown.

@@ -203,13 +203,16 @@ func purchaseOrdersSQL(q purchasing.ListQuery) (string, []any, error) {
 	}
 	page := `SELECT * FROM purchase_orders WHERE ` + and(filter, after) + ` ORDER BY id`
 	if sku != nil {
-		// The item's order ids in order (the fence keeps the planner from
-		// hashing every order of a status or supplier instead), each order
-		// looked up by its key and kept if the other conditions hold.
+		// The item's order ids in order, each order looked up by its key
+		// and kept if the other conditions hold. The fences keep the
+		// planner from hashing every order of a status or supplier and
+		// sorting what matches instead: the lateral lookup is a nested
+		// loop, which keeps the ids' order.
 		page = `SELECT p.* FROM (SELECT DISTINCT order_id FROM purchase_order_lines
 				WHERE ` + and("sku = "+arg(&args, *sku), lineAfter) + ` ORDER BY order_id OFFSET 0) k
-			JOIN purchase_orders p ON p.id = k.order_id
-			WHERE ` + and(filter) + ` ORDER BY k.order_id`
+			CROSS JOIN LATERAL (SELECT * FROM purchase_orders
+				WHERE ` + and("id = k.order_id", filter) + ` OFFSET 0) p
+			ORDER BY k.order_id`
 	}
 	return `SELECT ` + purchaseOrderCols + `
 		FROM (` + page + ` LIMIT ` + arg(&args, q.PageSize+1) + `) o
