@@ -622,13 +622,14 @@ func checkServiceEnvironment(t *testing.T, r *rendered, svc string) {
 
 // TestTunableVariablesListed: the variables deploy/README.md tells an
 // operator to set in a container's env (the Go runtime's memory settings,
-// the trace sampler) are ones each binary lists, so the environment check
+// the trace sampler, token lifetimes, gRPC limits) are ones each binary lists, so the environment check
 // accepts them.
 func TestTunableVariablesListed(t *testing.T) {
 	t.Parallel()
 	for _, svc := range services {
 		vars := binaryEnv(t, svc, "serve")
-		for _, name := range []string{"GOGC", "GOMEMLIMIT", "OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG"} {
+		for _, name := range []string{"GOGC", "GOMEMLIMIT", "OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG", "TRACES_TRUST_REMOTE_PARENT",
+			"AUTH_MAX_TOKEN_LIFETIME", "AUTH_MAX_INTEGRATION_TOKEN_LIFETIME", "GRPC_MAX_CONCURRENT_STREAMS", "GRPC_REFLECTION"} {
 			if !slices.ContainsFunc(vars, func(v envVar) bool { return v.Name == name }) {
 				t.Errorf("%s env does not list %s", svc, name)
 			}

@@ -5,6 +5,14 @@
 // current secret and, during a rotation, the previous ones, so keys can be
 // rolled without downtime: deploy with the new secret current and the old
 // one previous, then drop the old one once every issued token expired.
+//
+// A token is accepted only if it was issued to live no longer than the
+// verifier allows (exp - iat, see SetMaxLifetimes): a leaked token is of
+// use for a day, not for years. Tokens of the integration role alone (a
+// partner system's, or an operator's for one) may live longer than
+// people's; the platform's own clients (the bridge, seamctl, crm-csv)
+// sign short tokens of their own from the shared secret and renew them
+// (TokenSource).
 package auth
 
 import (
@@ -87,6 +95,9 @@ type Verifier struct {
 	secrets [][]byte
 	parser  *jwt.Parser
 	now     func() time.Time
+	// maxLifetime bounds exp - iat of a token; maxIntegrationLifetime
+	// that of a token whose roles are all integration.
+	maxLifetime, maxIntegrationLifetime time.Duration
 
 	mu       sync.Mutex
 	verified map[string]verifiedToken
@@ -106,6 +117,14 @@ const (
 	maxVerified = 4096
 )
 
+// The longest a token may be issued to live (exp - iat) unless
+// SetMaxLifetimes says otherwise: a day for people's tokens, thirty days
+// for a token that holds the integration role alone.
+const (
+	DefaultMaxLifetime            = 24 * time.Hour
+	DefaultMaxIntegrationLifetime = 30 * 24 * time.Hour
+)
+
 // NewVerifier accepts tokens signed with any of secrets (empty ones are
 // skipped). At least one secret is required.
 func NewVerifier(secrets ...[]byte) (*Verifier, error) {
@@ -113,7 +132,11 @@ func NewVerifier(secrets ...[]byte) (*Verifier, error) {
 }
 
 func newVerifier(now func() time.Time, secrets ...[]byte) (*Verifier, error) {
-	v := &Verifier{now: now, verified: map[string]verifiedToken{}, parser: jwt.NewParser(
+	v := &Verifier{
+		now: now, verified: map[string]verifiedToken{},
+		maxLifetime: DefaultMaxLifetime, maxIntegrationLifetime: DefaultMaxIntegrationLifetime,
+	}
+	v.parser = jwt.NewParser(
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
 		jwt.WithIssuer(Issuer),
 		jwt.WithExpirationRequired(),
@@ -122,7 +145,7 @@ func newVerifier(now func() time.Time, secrets ...[]byte) (*Verifier, error) {
 		jwt.WithIssuedAt(),
 		jwt.WithLeeway(leeway),
 		jwt.WithTimeFunc(now),
-	)}
+	)
 	for _, s := range secrets {
 		if len(s) > 0 {
 			v.secrets = append(v.secrets, s)
@@ -152,6 +175,9 @@ func (v *Verifier) Verify(token string) (Principal, error) {
 			if msg := subjectProblem(c.Subject); msg != "" {
 				return Principal{}, errs.Unauthenticatedf("token %s", msg)
 			}
+			if msg := v.lifetimeProblem(&c); msg != "" {
+				return Principal{}, errs.Unauthenticatedf("token %s", msg)
+			}
 			p := Principal{Subject: c.Subject, Roles: c.Roles, Expires: c.ExpiresAt.Time}
 			v.remember(token, p, c.ExpiresAt.Add(leeway), now)
 			return p, nil
@@ -162,6 +188,37 @@ func (v *Verifier) Verify(token string) (Principal, error) {
 		}
 	}
 	return Principal{}, errs.Wrap(errs.Unauthenticated, lastErr, "invalid token: %s", reason(lastErr))
+}
+
+// SetMaxLifetimes sets the longest a token may be issued to live (exp -
+// iat): max for every token but those whose roles are all integration,
+// which may live up to integration. Call it before the verifier is used;
+// a zero or negative value keeps the default.
+func (v *Verifier) SetMaxLifetimes(maxLifetime, integration time.Duration) {
+	if maxLifetime > 0 {
+		v.maxLifetime = maxLifetime
+	}
+	if integration > 0 {
+		v.maxIntegrationLifetime = integration
+	}
+}
+
+// lifetimeProblem says why a token that verified lives too long, or "".
+// Its lifetime is exp - iat, so a token without iat is refused: how long
+// it was meant to live cannot be known.
+func (v *Verifier) lifetimeProblem(c *claims) string {
+	if c.IssuedAt == nil {
+		return "has no issue time (iat), so its lifetime cannot be checked"
+	}
+	limit, whose := v.maxLifetime, "tokens"
+	if len(c.Roles) > 0 && !slices.ContainsFunc(c.Roles, func(r Role) bool { return r != Integration }) {
+		limit, whose = v.maxIntegrationLifetime, "integration tokens"
+	}
+	if life := c.ExpiresAt.Sub(c.IssuedAt.Time); life > limit {
+		return fmt.Sprintf("is valid for %s (exp - iat), longer than the %s this service accepts for %s: sign one that expires sooner",
+			life, limit, whose)
+	}
+	return ""
 }
 
 // MaxSubjectLen bounds a token's subject, in bytes: it is the actor of

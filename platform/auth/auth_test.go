@@ -245,3 +245,63 @@ func TestStreamEndsWithItsToken(t *testing.T) {
 		t.Errorf("stream of a valid token: ended after %s with %v, want it to run on", took, err)
 	}
 }
+
+// A token issued to live longer than the verifier allows (exp - iat) is
+// refused, whatever is left of it; tokens of the integration role alone
+// have a longer limit of their own.
+func TestVerifyMaxLifetime(t *testing.T) {
+	t.Parallel()
+	secret := []byte("current-secret")
+	sign := func(roles []Role, ttl time.Duration) string {
+		tok, err := Sign(secret, "ana", roles, ttl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	noIAT, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{
+		"sub": "ana", "iss": Issuer, "roles": []string{"sales"}, "exp": time.Now().Add(time.Hour).Unix(),
+	}).SignedString(secret)
+	// Issued long ago to live for years, with an hour left: still refused.
+	yearsLong, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{
+		"sub": "ana", "iss": Issuer, "roles": []string{"sales"},
+		"iat": time.Now().Add(-3 * 365 * 24 * time.Hour).Unix(), "exp": time.Now().Add(time.Hour).Unix(),
+	}).SignedString(secret)
+
+	defaults, err := NewVerifier(secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	custom, err := NewVerifier(secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	custom.SetMaxLifetimes(time.Hour, 2*time.Hour)
+	for _, tc := range []struct {
+		name  string
+		v     *Verifier
+		token string
+		want  string // "" when accepted, else part of the error
+	}{
+		{"a day", defaults, sign([]Role{Sales}, DefaultMaxLifetime), ""},
+		{"over a day", defaults, sign([]Role{Sales}, DefaultMaxLifetime+time.Minute), "is valid for 24h1m0s (exp - iat), longer than the 24h0m0s this service accepts for tokens"},
+		{"years, an hour left", defaults, yearsLong, "longer than the 24h0m0s"},
+		{"admin for a week", defaults, sign([]Role{Admin}, 7*24*time.Hour), "longer than the 24h0m0s"},
+		{"integration for a week", defaults, sign([]Role{Integration}, 7*24*time.Hour), ""},
+		{"integration over 30 days", defaults, sign([]Role{Integration}, DefaultMaxIntegrationLifetime+time.Hour), "accepts for integration tokens"},
+		{"integration and sales for a week", defaults, sign([]Role{Integration, Sales}, 7*24*time.Hour), "longer than the 24h0m0s"},
+		{"no iat", defaults, noIAT, "has no issue time (iat)"},
+		{"configured: an hour", custom, sign([]Role{Sales}, time.Hour), ""},
+		{"configured: 90 minutes", custom, sign([]Role{Sales}, 90*time.Minute), "longer than the 1h0m0s"},
+		{"configured: integration 90 minutes", custom, sign([]Role{Integration}, 90*time.Minute), ""},
+		{"configured: integration 3 hours", custom, sign([]Role{Integration}, 3*time.Hour), "longer than the 2h0m0s"},
+	} {
+		_, err := tc.v.Verify(tc.token)
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%s: Verify error = %v, want accepted", tc.name, err)
+		case tc.want != "" && (!errors.Is(err, errs.ErrUnauthenticated) || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%s: Verify error = %v, want unauthenticated with %q", tc.name, err, tc.want)
+		}
+	}
+}

@@ -17,11 +17,17 @@ import (
 	"github.com/seamhq/seam/platform/errs"
 )
 
-// Public reports whether a method needs no token: health checks and server
-// reflection.
+// Public reports whether a method needs no token: health checks.
 func Public(method string) bool {
-	return strings.HasPrefix(method, "/grpc.health.v1.Health/") ||
-		strings.HasPrefix(method, "/grpc.reflection.")
+	return strings.HasPrefix(method, "/grpc.health.v1.Health/")
+}
+
+// AnyRole reports whether a method is open to every caller with a valid
+// token, whatever its roles, without being in a policy: server
+// reflection, where a server serves it (GRPC_REFLECTION). It describes
+// the API, so it is not for callers without a token.
+func AnyRole(method string) bool {
+	return strings.HasPrefix(method, "/grpc.reflection.")
 }
 
 func (v *Verifier) authorize(ctx context.Context, method string, policy Policy) (context.Context, error) {
@@ -36,6 +42,9 @@ func (v *Verifier) authorize(ctx context.Context, method string, policy Policy) 
 	p, err := v.Authenticate(header)
 	if err != nil {
 		return nil, err
+	}
+	if AnyRole(method) {
+		return WithPrincipal(ctx, p), nil
 	}
 	if err := policy.Check(method, p); err != nil {
 		return nil, err

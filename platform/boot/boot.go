@@ -16,6 +16,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"syscall"
+	"time"
 
 	"github.com/seamhq/seam/platform/auth"
 	"github.com/seamhq/seam/platform/buildinfo"
@@ -29,6 +30,12 @@ type AuthConfig struct {
 	Secret string `env:"AUTH_SECRET, required"`
 	// PreviousSecret is still accepted during a key rotation.
 	PreviousSecret string `env:"AUTH_PREVIOUS_SECRET"`
+	// MaxTokenLifetime is the longest a token may be issued to live (exp -
+	// iat); MaxIntegrationTokenLifetime that of a token whose roles are
+	// all integration (a partner system's). The platform's own clients
+	// sign tokens of an hour and renew them.
+	MaxTokenLifetime            time.Duration `env:"AUTH_MAX_TOKEN_LIFETIME, default=24h"`
+	MaxIntegrationTokenLifetime time.Duration `env:"AUTH_MAX_INTEGRATION_TOKEN_LIFETIME, default=720h"`
 }
 
 // MinSecretLength is the shortest signing key accepted: HS256 wants at
@@ -44,12 +51,24 @@ func (c AuthConfig) Validate() error {
 	if c.PreviousSecret != "" && len(c.PreviousSecret) < MinSecretLength {
 		errs = append(errs, fmt.Errorf("AUTH_PREVIOUS_SECRET: must be at least %d bytes, got %d", MinSecretLength, len(c.PreviousSecret)))
 	}
+	// A token's times are whole seconds.
+	if c.MaxTokenLifetime < time.Second {
+		errs = append(errs, fmt.Errorf("AUTH_MAX_TOKEN_LIFETIME: must be at least 1s, got %s", c.MaxTokenLifetime))
+	}
+	if c.MaxIntegrationTokenLifetime < time.Second {
+		errs = append(errs, fmt.Errorf("AUTH_MAX_INTEGRATION_TOKEN_LIFETIME: must be at least 1s, got %s", c.MaxIntegrationTokenLifetime))
+	}
 	return errors.Join(errs...)
 }
 
 // Verifier builds the token verifier of the configuration.
 func (c AuthConfig) Verifier() (*auth.Verifier, error) {
-	return auth.NewVerifier([]byte(c.Secret), []byte(c.PreviousSecret))
+	v, err := auth.NewVerifier([]byte(c.Secret), []byte(c.PreviousSecret))
+	if err != nil {
+		return nil, err
+	}
+	v.SetMaxLifetimes(c.MaxTokenLifetime, c.MaxIntegrationTokenLifetime)
+	return v, nil
 }
 
 // IsHelp reports whether args ask for help: help, -h, -help or --help.

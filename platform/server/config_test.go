@@ -16,9 +16,10 @@ import (
 func TestConfigOneErrorPerBadValue(t *testing.T) {
 	t.Parallel()
 	for env, want := range map[string]string{
-		"SHUTDOWN_TIMEOUT=-1s": "SHUTDOWN_TIMEOUT: must be positive, got -1s",
-		"SHUTDOWN_TIMEOUT=0s":  "SHUTDOWN_TIMEOUT: must be positive, got 0s",
-		"MAX_BODY_BYTES=-1":    "MAX_BODY_BYTES: must be at least 1, got -1",
+		"SHUTDOWN_TIMEOUT=-1s":                   "SHUTDOWN_TIMEOUT: must be positive, got -1s",
+		"SHUTDOWN_TIMEOUT=0s":                    "SHUTDOWN_TIMEOUT: must be positive, got 0s",
+		"MAX_BODY_BYTES=-1":                      "MAX_BODY_BYTES: must be at least 1, got -1",
+		"GRPC_MAX_CONCURRENT_STREAMS=4294967296": "GRPC_MAX_CONCURRENT_STREAMS: must be at most 4294967295, got 4294967296",
 	} {
 		k, v, _ := strings.Cut(env, "=")
 		var cfg Config

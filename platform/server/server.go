@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"strings"
@@ -51,7 +52,21 @@ type Config struct {
 	// bursts up to RateBurst.
 	RateLimit float64 `env:"RATE_LIMIT, default=0"`
 	RateBurst int     `env:"RATE_BURST, default=200"`
+	// Streams (calls in flight, watches included) one gRPC connection may
+	// have open at once; a client past it waits for one to end. 0 means
+	// DefaultMaxConcurrentStreams.
+	MaxConcurrentStreams int `env:"GRPC_MAX_CONCURRENT_STREAMS, default=1000"`
+	// Reflection serves gRPC server reflection (grpcurl's list and
+	// describe) to callers with a valid token, of any role; off, the
+	// services' descriptions are only in the repository's proto files.
+	Reflection bool `env:"GRPC_REFLECTION, default=false"`
 }
+
+// DefaultMaxConcurrentStreams is GRPC_MAX_CONCURRENT_STREAMS when unset:
+// far more than the bridge or the gateway keeps in flight on one
+// connection, and few enough that one client cannot make a server hold
+// millions of calls (grpc-go's own default is no limit).
+const DefaultMaxConcurrentStreams = 1000
 
 // Validate implements config.Validator.
 func (c Config) Validate() error {
@@ -61,6 +76,9 @@ func (c Config) Validate() error {
 	}
 	if c.RateLimit > 0 && c.RateBurst < 1 {
 		errs = append(errs, fmt.Errorf("RATE_BURST: must be at least 1 when RATE_LIMIT is set, got %d", c.RateBurst))
+	}
+	if c.MaxConcurrentStreams > math.MaxUint32 {
+		errs = append(errs, fmt.Errorf("GRPC_MAX_CONCURRENT_STREAMS: must be at most %d, got %d", uint32(math.MaxUint32), c.MaxConcurrentStreams))
 	}
 	if c.ShutdownTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("SHUTDOWN_TIMEOUT: must be positive, got %s", c.ShutdownTimeout))
@@ -226,10 +244,21 @@ func New(ctx context.Context, cfg Config, svc Service, opts Options) (*Server, e
 			),
 		)
 	}
-	s.grpc, s.gatewayGRPC = grpc.NewServer(grpcOpts(false)...), grpc.NewServer(grpcOpts(true)...)
+	// Only gRPC callers' connections are limited: the gateway's one
+	// in-memory connection carries every REST call.
+	maxStreams := cfg.MaxConcurrentStreams
+	if maxStreams <= 0 {
+		maxStreams = DefaultMaxConcurrentStreams
+	}
+	s.grpc = grpc.NewServer(append(grpcOpts(false), grpc.MaxConcurrentStreams(uint32(min(maxStreams, math.MaxUint32))))...)
+	s.gatewayGRPC = grpc.NewServer(grpcOpts(true)...)
 	s.health = health.NewServer()
 	healthpb.RegisterHealthServer(s.grpc, s.health)
-	reflection.Register(s.grpc)
+	if cfg.Reflection {
+		// Not public: auth.Verifier lets any caller with a valid token
+		// use it (auth.AnyRole).
+		reflection.Register(s.grpc)
+	}
 	if svc.Register != nil {
 		svc.Register(bothServers{s.grpc, s.gatewayGRPC})
 	}

@@ -3,7 +3,9 @@
 // to, and OpenTelemetry traces exported over OTLP when
 // OTEL_EXPORTER_OTLP_ENDPOINT is set (the standard OpenTelemetry variables
 // configure the exporter), sampled as OTEL_TRACES_SAMPLER and
-// OTEL_TRACES_SAMPLER_ARG say. Without an endpoint, and for traces left
+// OTEL_TRACES_SAMPLER_ARG say; a caller's own sampling decision (the
+// sampled flag of its traceparent) is followed only when
+// TRACES_TRUST_REMOTE_PARENT says so. Without an endpoint, and for traces left
 // out by the sampler, spans are still created and propagated, so trace ids
 // in logs and events stay meaningful.
 package telemetry
@@ -37,10 +39,21 @@ type Config struct {
 	OTLPEndpoint string `env:"OTEL_EXPORTER_OTLP_ENDPOINT"`
 	// Which traces are recorded, as OpenTelemetry's standard variables say:
 	// always_on, always_off, traceidratio, or parentbased_ and one of those
-	// (a trace started by a caller keeps the caller's decision); the
+	// (a span inside a recorded span of the process is recorded); the
 	// argument is the ratio of traceidratio, 1 when empty.
 	TracesSampler    string `env:"OTEL_TRACES_SAMPLER, default=parentbased_always_on"`
 	TracesSamplerArg string `env:"OTEL_TRACES_SAMPLER_ARG"`
+	// TrustRemoteParent makes a parentbased_ sampler follow the decision
+	// of a caller's traceparent (sampled or not), as OpenTelemetry's
+	// standard sampler does. Off, a trace that arrives from a caller is
+	// sampled as one started here, by the root sampler: a caller cannot
+	// make a service record every call of its by sending traceparent with
+	// the sampled flag. The trace id is kept either way, and traceidratio
+	// decides by the trace id, so the services of a deployment sampling
+	// at one ratio record the same traces: one trace stays whole from the
+	// CRM through the bridge to the ERP. Turn it on only where every
+	// caller's traceparent is trusted (an ingress that strips or sets it).
+	TrustRemoteParent bool `env:"TRACES_TRUST_REMOTE_PARENT, default=false"`
 }
 
 // Validate implements config.Validator.
@@ -145,7 +158,11 @@ func (c Config) Sampler() (sdktrace.Sampler, error) {
 		return nil, fmt.Errorf("OTEL_TRACES_SAMPLER: %q is none of always_on, always_off, traceidratio, parentbased_always_on, parentbased_always_off, parentbased_traceidratio", c.TracesSampler)
 	}
 	if parent {
-		s = sdktrace.ParentBased(s)
+		if c.TrustRemoteParent {
+			s = sdktrace.ParentBased(s)
+		} else {
+			s = sdktrace.ParentBased(s, sdktrace.WithRemoteParentSampled(s), sdktrace.WithRemoteParentNotSampled(s))
+		}
 	}
 	return s, nil
 }

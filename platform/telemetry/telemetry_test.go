@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"go.opentelemetry.io/otel"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
 )
@@ -68,18 +69,57 @@ func TestSetupTracingSamples(t *testing.T) {
 		if sc.IsSampled() != tc.sampled || !sc.TraceID().IsValid() {
 			t.Errorf("%s %q: sampled %v (trace id valid %v), want %v", tc.sampler, tc.arg, sc.IsSampled(), sc.TraceID().IsValid(), tc.sampled)
 		}
-		// A caller's sampled trace stays sampled under parentbased_.
-		if strings.HasPrefix(tc.sampler, "parentbased_") {
-			parent := trace.NewSpanContext(trace.SpanContextConfig{TraceID: trace.TraceID{1}, SpanID: trace.SpanID{1}, TraceFlags: trace.FlagsSampled, Remote: true})
-			_, child := otel.Tracer("test").Start(trace.ContextWithRemoteSpanContext(ctx, parent), "op")
-			if !child.SpanContext().IsSampled() {
-				t.Errorf("%s: a sampled caller's trace was dropped", tc.sampler)
-			}
-			child.End()
-		}
 		if err := shutdown(ctx); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// A caller's sampling decision, the sampled flag of its traceparent, is
+// followed only with TRACES_TRUST_REMOTE_PARENT; otherwise the trace is
+// sampled at the configured ratio like one started here, keeping the
+// caller's trace id. A span inside a recorded span of the process stays
+// recorded either way.
+func TestSamplerRemoteParent(t *testing.T) {
+	t.Parallel()
+	traceID := trace.TraceID{0x4b, 0xf9, 0x2f, 0x35, 0x77, 0xb3, 0x4d, 0xa6, 0xa3, 0xce, 0x92, 0x9d, 0x0e, 0x0e, 0x47, 0x36}
+	remote := func(flags trace.TraceFlags) context.Context {
+		return trace.ContextWithRemoteSpanContext(context.Background(), trace.NewSpanContext(trace.SpanContextConfig{
+			TraceID: traceID, SpanID: trace.SpanID{1}, TraceFlags: flags, Remote: true,
+		}))
+	}
+	for _, tc := range []struct {
+		sampler, arg string
+		trust        bool
+		flags        trace.TraceFlags
+		sampled      bool
+	}{
+		{"parentbased_traceidratio", "0", false, trace.FlagsSampled, false},
+		{"parentbased_traceidratio", "0", true, trace.FlagsSampled, true},
+		{"parentbased_always_off", "", false, trace.FlagsSampled, false},
+		{"parentbased_always_off", "", true, trace.FlagsSampled, true},
+		{"parentbased_traceidratio", "1", false, 0, true},
+		{"parentbased_traceidratio", "1", true, 0, false},
+		{"parentbased_always_on", "", false, 0, true},
+	} {
+		s, err := Config{TracesSampler: tc.sampler, TracesSamplerArg: tc.arg, TrustRemoteParent: tc.trust}.Sampler()
+		if err != nil {
+			t.Fatal(err)
+		}
+		tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(s))
+		ctx, span := tp.Tracer("test").Start(remote(tc.flags), "op")
+		sc := span.SpanContext()
+		if sc.IsSampled() != tc.sampled || sc.TraceID() != traceID {
+			t.Errorf("%s %q trust %v, caller's flags %v: sampled %v in trace %s, want %v in the caller's trace",
+				tc.sampler, tc.arg, tc.trust, tc.flags, sc.IsSampled(), sc.TraceID(), tc.sampled)
+		}
+		_, child := tp.Tracer("test").Start(ctx, "inner")
+		if child.SpanContext().IsSampled() != sc.IsSampled() {
+			t.Errorf("%s %q trust %v: an inner span's decision differs from its parent's", tc.sampler, tc.arg, tc.trust)
+		}
+		child.End()
+		span.End()
+		_ = tp.Shutdown(context.Background())
 	}
 }
 

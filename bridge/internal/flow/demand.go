@@ -78,8 +78,19 @@ func demandQuantity(q decimal.Decimal) decimal.Decimal {
 	return decimal.Min(q.Round(money.QuantityScale), maxDemand)
 }
 
-// SendDemand computes the pipeline demand and sends what changed.
+// SendDemand computes the pipeline demand and sends what changed, as one
+// pass with a request id of its own (bridge-demand-<n>).
 func (e *Engine) SendDemand(ctx context.Context) (int, error) {
+	return e.sendDemand(e.demandPass(ctx))
+}
+
+// demandPass returns ctx carrying the request id of a new pass of
+// pipeline demand.
+func (e *Engine) demandPass(ctx context.Context) context.Context {
+	return withRequestID(ctx, demandRequestID(e.demandPasses.Add(1)))
+}
+
+func (e *Engine) sendDemand(ctx context.Context) (int, error) {
 	demand, err := e.pipelineDemand(ctx)
 	if err != nil {
 		return 0, err
@@ -130,10 +141,11 @@ func (e *Engine) sendDemandPeriodically(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if n, err := e.SendDemand(ctx); err != nil && ctx.Err() == nil {
-				e.log.Warn("pipeline demand", "err", err)
+			pass := e.demandPass(ctx)
+			if n, err := e.sendDemand(pass); err != nil && ctx.Err() == nil {
+				e.log.WarnContext(pass, "pipeline demand", "err", err)
 			} else if n > 0 {
-				e.log.Info("pipeline demand sent", "skus", n)
+				e.log.InfoContext(pass, "pipeline demand sent", "skus", n)
 			}
 		}
 	}

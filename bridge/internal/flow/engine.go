@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"google.golang.org/grpc"
@@ -119,6 +120,9 @@ type Engine struct {
 	reconcileMu sync.Mutex
 	reconciling *Report
 	passes      sync.WaitGroup
+	// catalogBatches and demandPasses count the catalog batches and the
+	// passes of pipeline demand, for their request ids.
+	catalogBatches, demandPasses atomic.Uint64
 	// customers holds the ERP customer of each CRM account linked or
 	// looked up during this lease term, saving a read of the bridge's
 	// database for every order. syncAccount keeps it current; a new term

@@ -301,6 +301,7 @@ func (e *Engine) StartReconcile(ctx context.Context, trigger string) (Report, er
 
 // reconcile runs the checks of a begun pass and stores its report.
 func (e *Engine) reconcile(ctx context.Context, r *Report) {
+	ctx = withRequestID(ctx, reconcileRequestID(r.ID))
 	for _, name := range []string{CheckWonHasOrder, CheckOrderShown, CheckLineFulfilment, CheckPaymentStatus,
 		CheckAccountCustomer, CheckAccountBalance, CheckItemInCatalog, CheckAvailability} {
 		r.check(name)
@@ -329,9 +330,9 @@ func (e *Engine) reconcile(ctx context.Context, r *Report) {
 		})
 	}
 	if err != nil {
-		e.log.Error("store reconciliation", "id", r.ID, "err", err)
+		e.log.ErrorContext(ctx, "store reconciliation", "id", r.ID, "err", err)
 	}
-	e.log.Info("reconciliation", "id", r.ID, "trigger", r.Trigger, "took", r.End.Sub(r.Start), "repairs", len(r.Repairs), "err", r.Error)
+	e.log.InfoContext(ctx, "reconciliation", "id", r.ID, "trigger", r.Trigger, "took", r.End.Sub(r.Start), "repairs", len(r.Repairs), "err", r.Error)
 }
 
 // LastReconciliation returns the newest pass's report, running or not.

@@ -2,6 +2,7 @@ package flow
 
 import (
 	"context"
+	"fmt"
 
 	"google.golang.org/grpc/metadata"
 
@@ -39,6 +40,22 @@ func forEvent(ctx context.Context, feed, eventID string) context.Context {
 	if id == "" {
 		return ctx
 	}
+	return withRequestID(ctx, id)
+}
+
+// The request ids of the bridge's work that is not one event's, each
+// carried by every call and log line of its batch or pass:
+// bridge-catalog-batch-<n> for a batch of item and stock changes written
+// to the CRM, bridge-demand-<n> for a pass of pipeline demand (n counts
+// from 1 in each bridge process), bridge-reconcile-<id> for a
+// reconciliation pass (its report's id).
+func catalogBatchRequestID(n uint64) string { return fmt.Sprintf("bridge-catalog-batch-%d", n) }
+func demandRequestID(n uint64) string       { return fmt.Sprintf("bridge-demand-%d", n) }
+func reconcileRequestID(id int64) string    { return fmt.Sprintf("bridge-reconcile-%d", id) }
+
+// withRequestID returns ctx whose calls to the services (the x-request-id
+// metadata) and log lines (request_id) carry id.
+func withRequestID(ctx context.Context, id string) context.Context {
 	md, _ := metadata.FromOutgoingContext(ctx)
 	md = md.Copy()
 	md.Set("x-request-id", id)

@@ -127,6 +127,9 @@ func (b *stockBatcher) take() []*pendingStock {
 // flush writes a batch, retrying transient failures; it reports false when
 // ctx ended first.
 func (b *stockBatcher) flush(ctx context.Context, batch []*pendingStock) bool {
+	// One request id for the batch's calls and lines; an event applied
+	// alone below has its own (forEvent).
+	ctx = withRequestID(ctx, catalogBatchRequestID(b.e.catalogBatches.Add(1)))
 	items := &crmv1.UpsertProductsRequest{}
 	stock := &crmv1.SetAvailabilityRequest{}
 	for _, p := range batch {
@@ -149,6 +152,8 @@ func (b *stockBatcher) flush(ctx context.Context, batch []*pendingStock) bool {
 			b.e.m.observe(FeedERP, p.ev.GetType(), start, p.ev.GetCreateTime().AsTime(), err)
 		}
 		if err == nil {
+			b.e.log.DebugContext(ctx, "catalog batch written", "skus", len(batch),
+				"first_event", batch[0].ev.GetId(), "last_event", batch[len(batch)-1].ev.GetId())
 			b.e.activity.add(Activity{
 				Feed: FeedERP, Event: "catalog batch", Key: fmt.Sprintf("%d SKUs", len(batch)), Outcome: OutcomeApplied, Took: time.Since(start),
 			})
@@ -167,7 +172,7 @@ func (b *stockBatcher) flush(ctx context.Context, batch []*pendingStock) bool {
 			}
 			break
 		}
-		b.e.log.Warn("catalog batch failed, retrying", "size", len(batch), "attempt", attempt+1, "err", err)
+		b.e.log.WarnContext(ctx, "catalog batch failed, retrying", "size", len(batch), "attempt", attempt+1, "err", err)
 		sleep(ctx, backoff(attempt, 5*time.Second))
 	}
 	for _, p := range batch {

@@ -168,6 +168,8 @@ func (s *Stack) env(name, dbURL string) []string {
 		"DATABASE_URL":     dbURL,
 		"AUTH_SECRET":      s.cfg.Secret,
 		"SHUTDOWN_TIMEOUT": "5s",
+		// grpcurl list and describe against the local stack (with a token).
+		"GRPC_REFLECTION": "true",
 	}
 	if name == Bridge {
 		vars["CRM_GRPC_ADDR"] = s.GRPCAddr(CRM)
