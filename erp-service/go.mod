@@ -14,6 +14,7 @@ require (
 	github.com/seamhq/seam/platform v0.0.0-00010101000000-000000000000
 	github.com/seamhq/seam/proto v0.0.0-00010101000000-000000000000
 	github.com/shopspring/decimal v1.6.0
+	google.golang.org/genproto/googleapis/api v0.0.0-20261012220534-4341edf3f941
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20261026165753-2ffab32bce7e
 	google.golang.org/grpc v1.84.0
 	google.golang.org/protobuf v1.36.12
@@ -65,5 +66,4 @@ require (
 	golang.org/x/sys v0.49.0 // indirect
 	golang.org/x/text v0.43.0 // indirect
 	golang.org/x/time v0.16.0 // indirect
-	google.golang.org/genproto/googleapis/api v0.0.0-20261012220534-4341edf3f941 // indirect
 )

@@ -2,10 +2,12 @@ package api
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
+	"google.golang.org/genproto/googleapis/api/httpbody"
 
 	"github.com/seamhq/seam/erp-service/internal/ledger"
 	"github.com/seamhq/seam/platform/errs"
@@ -53,30 +55,7 @@ func (h *Ledger) ListJournalEntries(ctx context.Context, req *erpv1.ListJournalE
 // GetTrialBalance sums the journal per account and currency: all of it,
 // or the entries dated up to end_date, from start_date when given.
 func (h *Ledger) GetTrialBalance(ctx context.Context, req *erpv1.GetTrialBalanceRequest) (*erpv1.TrialBalance, error) {
-	cur := req.GetCurrencyCode()
-	if err := money.CheckCode(cur); cur != "" && err != nil {
-		return nil, errs.Invalid("currency_code", "%v", err)
-	}
-	start, err := parseDate("start_date", req.GetStartDate())
-	if err != nil {
-		return nil, err
-	}
-	end, err := parseDate("end_date", req.GetEndDate())
-	if err != nil {
-		return nil, err
-	}
-	switch {
-	case !start.IsZero() && end.IsZero():
-		return nil, errs.Invalid("end_date", "is required with start_date (the period's last day)")
-	case !start.IsZero() && start.After(end):
-		return nil, errs.Invalid("start_date", "%s is after end_date %s", date(start), date(end))
-	}
-	var rows []ledger.BalanceRow
-	if end.IsZero() {
-		rows, err = h.store.TrialBalance(ctx, cur)
-	} else {
-		rows, err = h.store.PeriodBalance(ctx, cur, start, end)
-	}
+	rows, start, end, err := h.trialBalance(ctx, req.GetCurrencyCode(), req.GetStartDate(), req.GetEndDate())
 	if err != nil {
 		return nil, err
 	}
@@ -98,6 +77,98 @@ func (h *Ledger) GetTrialBalance(ctx context.Context, req *erpv1.GetTrialBalance
 		})
 	}
 	return out, nil
+}
+
+// trialBalance checks GetTrialBalance's fields and reads its rows.
+func (h *Ledger) trialBalance(ctx context.Context, cur, startDate, endDate string) (rows []ledger.BalanceRow, start, end time.Time, err error) {
+	if err := money.CheckCode(cur); cur != "" && err != nil {
+		return nil, start, end, errs.Invalid("currency_code", "%v", err)
+	}
+	if start, err = parseDate("start_date", startDate); err != nil {
+		return nil, start, end, err
+	}
+	if end, err = parseDate("end_date", endDate); err != nil {
+		return nil, start, end, err
+	}
+	switch {
+	case !start.IsZero() && end.IsZero():
+		return nil, start, end, errs.Invalid("end_date", "is required with start_date (the period's last day)")
+	case !start.IsZero() && start.After(end):
+		return nil, start, end, errs.Invalid("start_date", "%s is after end_date %s", date(start), date(end))
+	}
+	if end.IsZero() {
+		rows, err = h.store.TrialBalance(ctx, cur)
+	} else {
+		rows, err = h.store.PeriodBalance(ctx, cur, start, end)
+	}
+	return rows, start, end, err
+}
+
+// ExportTrialBalance is GetTrialBalance as CSV.
+func (h *Ledger) ExportTrialBalance(ctx context.Context, req *erpv1.ExportTrialBalanceRequest) (*httpbody.HttpBody, error) {
+	rows, _, _, err := h.trialBalance(ctx, req.GetCurrencyCode(), req.GetStartDate(), req.GetEndDate())
+	if err != nil {
+		return nil, err
+	}
+	recs := [][]string{{"account_code", "account_name", "currency_code", "debit", "credit", "balance"}}
+	for _, r := range rows {
+		recs = append(recs, []string{r.Account, r.AccountName, r.Currency,
+			amountText(r.Currency, r.Debit), amountText(r.Currency, r.Credit), amountText(r.Currency, r.Balance())})
+	}
+	for _, t := range ledger.Totals(rows) {
+		recs = append(recs, []string{"TOTAL", "", t.Currency, amountText(t.Currency, t.Debit), amountText(t.Currency, t.Credit),
+			amountText(t.Currency, t.Debit.Sub(t.Credit))})
+	}
+	return csvBody(recs)
+}
+
+// MaxExportLines bounds the journal lines of one ExportJournal.
+const MaxExportLines = 100000
+
+// ExportJournal writes the journal lines dated in a period as CSV.
+func (h *Ledger) ExportJournal(ctx context.Context, req *erpv1.ExportJournalRequest) (*httpbody.HttpBody, error) {
+	var v errs.Violations
+	cur := req.GetCurrencyCode()
+	if err := money.CheckCode(cur); cur != "" && err != nil {
+		v.Add("currency_code", "%v", err)
+	}
+	start, err := parseDate("start_date", req.GetStartDate())
+	mustMerge(&v, err)
+	end, err := parseDate("end_date", req.GetEndDate())
+	mustMerge(&v, err)
+	if req.GetStartDate() == "" {
+		v.Add("start_date", "is required (the period's first day)")
+	}
+	if req.GetEndDate() == "" {
+		v.Add("end_date", "is required (the period's last day)")
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	if start.After(end) {
+		return nil, errs.Invalid("start_date", "%s is after end_date %s", date(start), date(end))
+	}
+	lines, err := h.store.PeriodLines(ctx, cur, start, end, MaxExportLines+1)
+	if err != nil {
+		return nil, err
+	}
+	if len(lines) > MaxExportLines {
+		return nil, errs.FailedPreconditionf("the journal has more than %d lines dated from %s to %s: export a shorter period",
+			MaxExportLines, date(start), date(end))
+	}
+	recs := [][]string{{"entry_date", "entry_id", "kind", "reference", "currency_code", "line_number",
+		"account_code", "account_name", "debit", "credit", "reverses_id", "post_time"}}
+	for _, l := range lines {
+		recs = append(recs, []string{date(l.Date), l.EntryID, l.Kind, l.Reference, l.Currency, strconv.Itoa(int(l.LineNumber)),
+			l.Account, l.AccountName, amountText(l.Currency, l.Debit), amountText(l.Currency, l.Credit), l.ReversesID,
+			l.PostTime.UTC().Format(time.RFC3339Nano)})
+	}
+	return csvBody(recs)
+}
+
+// amountText is an amount with its currency's minor units ("12.50").
+func amountText(currency string, d decimal.Decimal) string {
+	return money.Money{Currency: currency, Amount: d}.Format()
 }
 
 func amount(currency string, d decimal.Decimal) *moneyv1.Money {

@@ -89,6 +89,8 @@ func Policy() auth.Policy {
 
 		erpv1.LedgerService_ListJournalEntries_FullMethodName: ledgerReaders,
 		erpv1.LedgerService_GetTrialBalance_FullMethodName:    ledgerReaders,
+		erpv1.LedgerService_ExportTrialBalance_FullMethodName: ledgerReaders,
+		erpv1.LedgerService_ExportJournal_FullMethodName:      ledgerReaders,
 		// Everyone whose postings a closed period refuses may see how
 		// far the books are closed.
 		erpv1.LedgerService_GetLedgerPeriod_FullMethodName:         readers,

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/seamhq/seam/erp-service/internal/reporting"
+	"github.com/seamhq/seam/platform/civil"
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/ids"
 	"github.com/seamhq/seam/platform/listing"
@@ -90,17 +91,25 @@ func (h *Reports) GetArAging(ctx context.Context, req *erpv1.GetArAgingRequest) 
 	return out, nil
 }
 
-// GetStockValuation values stock on hand at standard cost.
+// GetStockValuation values stock on hand at standard cost, now or at the
+// end of as_of_date.
 func (h *Reports) GetStockValuation(ctx context.Context, req *erpv1.GetStockValuationRequest) (*erpv1.StockValuation, error) {
+	asOf, err := parseDate("as_of_date", req.GetAsOfDate())
+	if err != nil {
+		return nil, err
+	}
+	if today := civil.Today(time.Now()); asOf.After(today) {
+		return nil, errs.Invalid("as_of_date", "must not be after today (%s): the stock on hand of a day to come is not known", date(today))
+	}
 	n, after, err := page(req)
 	if err != nil {
 		return nil, err
 	}
-	rows, more, err := h.store.Valuation(ctx, n, after)
+	rows, more, err := h.store.Valuation(ctx, asOf, n, after)
 	if err != nil {
 		return nil, err
 	}
-	out := &erpv1.StockValuation{}
+	out := &erpv1.StockValuation{AsOfDate: date(asOf)}
 	for _, r := range rows {
 		out.Rows = append(out.Rows, &erpv1.StockValuationRow{
 			Sku:      r.SKU,
@@ -113,7 +122,7 @@ func (h *Reports) GetStockValuation(ctx context.Context, req *erpv1.GetStockValu
 		out.NextPageToken = nextToken(req, more, rows[len(rows)-1].SKU)
 	}
 	if req.GetPageToken() == "" {
-		totals, err := h.store.ValuationTotals(ctx)
+		totals, err := h.store.ValuationTotals(ctx, asOf)
 		if err != nil {
 			return nil, err
 		}

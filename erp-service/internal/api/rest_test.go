@@ -2,6 +2,8 @@ package api_test
 
 import (
 	"fmt"
+	"io"
+	"net/http"
 	"net/url"
 	"os"
 	"regexp"
@@ -44,13 +46,30 @@ func patternOf(method, path string, patterns []string) string {
 	return ""
 }
 
+// csvGet GETs url with tok, answering the status, content type and body.
+func csvGet(t *testing.T, url, tok string) (int, string, string) {
+	t.Helper()
+	req, err := http.NewRequest("GET", url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+tok)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header.Get("Content-Type"), string(b)
+}
+
 // Every REST route of the contract, exercised once in a realistic flow
 // with the roles that would call it.
 func TestRESTRoutes(t *testing.T) {
 	t.Parallel()
 	e := start(t)
 	all := routes(t)
-	if len(all) != 71 {
+	if len(all) != 73 {
 		t.Fatalf("read %d routes from erp_gateway.yaml: %v", len(all), all)
 	}
 	hit := map[string]bool{}
@@ -191,6 +210,22 @@ func TestRESTRoutes(t *testing.T) {
 		t.Errorf("journal entries by sales = %d", r.status)
 	}
 	tb := call(200, "GET", "/v1/reports/trialBalance?currency_code=EUR", finance, "")
+	// The same as CSV, and the journal's lines of today.
+	today := time.Now().UTC().Format(time.DateOnly)
+	for path, want := range map[string]string{
+		"/v1/reports/trialBalance.csv?currency_code=EUR": "account_code,account_name,currency_code,debit,credit,balance\r\n" +
+			"1200,Inventory,EUR,80.00,16.00,64.00\r\n",
+		"/v1/reports/journal.csv?start_date=" + today + "&end_date=" + today: "entry_date,entry_id,kind,reference,",
+	} {
+		hit[patternOf("GET", path, all)] = true
+		code, ctype, body := csvGet(t, e.base+path, finance)
+		if code != 200 || ctype != "text/csv; charset=utf-8" || !strings.HasPrefix(body, want) {
+			t.Errorf("GET %s = %d %s %q, want 200 text/csv starting %q", path, code, ctype, body, want)
+		}
+	}
+	if code, _, body := csvGet(t, e.base+"/v1/reports/journal.csv?end_date="+today, finance); code != 400 || !strings.Contains(body, "start_date") {
+		t.Errorf("journal.csv without start_date = %d %s", code, body)
+	}
 	var balances []string
 	for _, row := range tb["rows"].([]any) {
 		m := row.(map[string]any)
@@ -289,10 +324,12 @@ func TestRESTRoutes(t *testing.T) {
 		t.Errorf("balances of no customer = %d %v", r.status, r.body)
 	}
 
-	// Reports: the open 47.58 is due 2026-04-01; 45 days past due on 2026-05-16.
+	// Reports: the open 47.58 is due 2026-04-01; 45 days past due on
+	// 2026-05-16. The invoice of 2026-03-01, voided today, was open then
+	// too (the aging shows the invoices as they were on the day).
 	ag := call(200, "GET", "/v1/reports/arAging?as_of_date=2026-05-16", finance, "")
-	if rows, _ := ag["rows"].([]any); len(rows) != 1 || rows[0].(map[string]any)["days_31_60"].(map[string]any)["amount"] != "47.58" ||
-		rows[0].(map[string]any)["total"].(map[string]any)["amount"] != "47.58" || rows[0].(map[string]any)["customer_name"] != "Acme" {
+	if rows, _ := ag["rows"].([]any); len(rows) != 1 || rows[0].(map[string]any)["days_31_60"].(map[string]any)["amount"] != "95.16" ||
+		rows[0].(map[string]any)["total"].(map[string]any)["amount"] != "95.16" || rows[0].(map[string]any)["customer_name"] != "Acme" {
 		t.Errorf("ar aging = %v", ag)
 	}
 	if r := e.call("GET", "/v1/reports/arAging", sales, ""); r.status != 403 {

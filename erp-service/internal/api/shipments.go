@@ -32,6 +32,11 @@ func (h *Shipments) CreateShipment(ctx context.Context, req *erpv1.CreateShipmen
 			Quantity:   parseDecimal(&v, fmt.Sprintf("lines[%d].quantity", i), l.GetQuantity()),
 		}
 	}
+	if d, err := parseDate("ship_date", p.GetShipDate()); err != nil {
+		mustMerge(&v, err)
+	} else {
+		n.ShipDate = d
+	}
 	if err := combine("shipment", v.Err(), shipping.ValidateNew(n)); err != nil {
 		return nil, err
 	}
@@ -93,6 +98,7 @@ func shipmentToProto(s shipping.Shipment) *erpv1.Shipment {
 		SalesOrderId:     s.OrderID,
 		SalesOrderNumber: s.OrderNumber,
 		CreateTime:       ts(s.CreateTime),
+		ShipDate:         date(s.ShipDate),
 		Lines:            make([]*erpv1.ShipmentLine, len(s.Lines)),
 	}
 	for i, l := range s.Lines {

@@ -264,5 +264,26 @@ type Store interface {
 	// start to end, both days included (from the first entry when start is
 	// zero).
 	PeriodBalance(ctx context.Context, currency string, start, end time.Time) ([]BalanceRow, error)
+	// PeriodLines returns the journal lines dated from start to end, both
+	// included (currency "" for all), by date, then the order their
+	// entries committed in, then line number: at most limit of them.
+	PeriodLines(ctx context.Context, currency string, start, end time.Time, limit int) ([]DatedLine, error)
 	PeriodStore
+}
+
+// DatedLine is a journal line with its entry, as the journal's export
+// writes it.
+type DatedLine struct {
+	Date        time.Time // the entry's date
+	EntryID     string
+	Kind        string
+	Reference   string
+	Currency    string
+	LineNumber  int32
+	Account     string
+	AccountName string
+	Debit       decimal.Decimal
+	Credit      decimal.Decimal
+	ReversesID  string
+	PostTime    time.Time
 }

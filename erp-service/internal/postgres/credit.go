@@ -57,9 +57,13 @@ func (s *Store) ApplyCredit(ctx context.Context, id string, etag int64, allocs [
 			amounts[i] = a.Amount.Amount
 		}
 		var b pgx.Batch
-		b.Queue(`INSERT INTO payment_allocations (payment_id, invoice_id, amount)
-			SELECT $1, inv, amt FROM unnest($2::uuid[], $3::numeric[]) AS u(inv, amt)
-			ON CONFLICT (payment_id, invoice_id) DO UPDATE SET amount = payment_allocations.amount + excluded.amount`, p.ID, ids, amounts)
+		// Dated, as the payment's other allocations, on its received date:
+		// the money was the customer's credit against its receivables from
+		// then on (the aging as of a date nets it from the invoice).
+		b.Queue(`INSERT INTO payment_allocations (payment_id, invoice_id, amount, received_date)
+			SELECT $1, inv, amt, $4 FROM unnest($2::uuid[], $3::numeric[]) AS u(inv, amt)
+			ON CONFLICT (payment_id, invoice_id) DO UPDATE SET amount = payment_allocations.amount + excluded.amount`,
+			p.ID, ids, amounts, p.ReceivedDate)
 		b.Queue(`UPDATE payments SET unallocated = $2, revision = $3, update_time = now() WHERE id = $1
 			RETURNING update_time`, p.ID, p.Unallocated.Amount, p.Revision).
 			QueryRow(func(row pgx.Row) error { return row.Scan(&p.UpdateTime) })

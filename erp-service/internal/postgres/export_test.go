@@ -1,5 +1,7 @@
 package postgres
 
+import "time"
+
 // MovesSQL is the query of a ListMoves page, for the plan test.
 var MovesSQL = movesSQL
 
@@ -23,3 +25,9 @@ var SupplierPaymentsSQL = supplierPaymentsSQL
 // PayablesSQL is the query of a page of the payables report, for the
 // plan test.
 var PayablesSQL = payablesSQL
+
+// ValuationAsOfSQL is the query of a page of the stock valuation as of
+// day asOf, for the plan test.
+func ValuationAsOfSQL(asOf time.Time, after string, pageSize int) (string, []any, error) {
+	return valuationAsOfSQL, []any{after, pageSize + 1, asOf}, nil
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/shopspring/decimal"
@@ -28,7 +29,7 @@ func checkInventoryValuation(t *testing.T, s *postgres.Store, pool *pgxpool.Pool
 	valuation := map[string]decimal.Decimal{}
 	after := ""
 	for {
-		rows, more, err := s.Valuation(ctx, 100, after)
+		rows, more, err := s.Valuation(ctx, time.Time{}, 100, after)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -41,7 +42,7 @@ func checkInventoryValuation(t *testing.T, s *postgres.Store, pool *pgxpool.Pool
 			break
 		}
 	}
-	totals, err := s.ValuationTotals(ctx)
+	totals, err := s.ValuationTotals(ctx, time.Time{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -300,8 +300,8 @@ func (s *Store) CreatePayment(ctx context.Context, p payment.Payment, requestID 
 			for i, a := range pay.Allocations {
 				amounts[i] = a.Amount.Amount
 			}
-			b.Queue(`INSERT INTO payment_allocations (payment_id, invoice_id, amount)
-				SELECT $1, inv, amt FROM unnest($2::uuid[], $3::numeric[]) AS u(inv, amt)`, pay.ID, ids, amounts)
+			b.Queue(`INSERT INTO payment_allocations (payment_id, invoice_id, amount, received_date)
+				SELECT $1, inv, amt, $4 FROM unnest($2::uuid[], $3::numeric[]) AS u(inv, amt)`, pay.ID, ids, amounts, pay.ReceivedDate)
 		}
 		if err := queueJournal(&b, []ledger.Entry{entry}, actor); err != nil {
 			return err

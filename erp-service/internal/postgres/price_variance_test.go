@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/seamhq/seam/erp-service/internal/ledger"
 	"github.com/seamhq/seam/erp-service/internal/purchasing"
@@ -61,7 +62,7 @@ func TestPurchasePriceVariance(t *testing.T) {
 		t.Errorf("variance lines = %d, %v", lines, err)
 	}
 	// Stock valuation stays at standard cost: it equals the inventory account.
-	vals, _, err := s.Valuation(ctx, 100, "")
+	vals, _, err := s.Valuation(ctx, time.Time{}, 100, "")
 	if err != nil {
 		t.Fatal(err)
 	}

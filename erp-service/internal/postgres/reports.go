@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -16,23 +17,38 @@ import (
 const agingBucketSQL = `CASE WHEN $1::date - i.due_date <= 0 THEN 0 WHEN $1::date - i.due_date <= 30 THEN 1
 	WHEN $1::date - i.due_date <= 60 THEN 2 WHEN $1::date - i.due_date <= 90 THEN 3 ELSE 4 END`
 
-// OpenAmounts implements reporting.Store.
+// openAsOfSQL selects, from invoice "i", those open on $1 (a date) in
+// currency $2 (all when empty), with their open amount on that day in
+// column "open" of "pd": issued on or before $1, not voided by then (a
+// void invoice's update_time is its void: nothing changes it after), and
+// not paid in full by the allocations dated on or before $1 (their
+// payment's received date, migration 0030) of payments not reversed by
+// then (a reversed payment's update_time is its reversal, as it is final).
+const openAsOfSQL = `invoices i
+	CROSS JOIN LATERAL (SELECT i.total - coalesce(sum(a.amount), 0) AS open
+		FROM payment_allocations a JOIN payments y ON y.id = a.payment_id
+		WHERE a.invoice_id = i.id AND a.received_date <= $1::date
+		  AND NOT (y.status = 'REVERSED' AND (y.update_time AT TIME ZONE 'UTC')::date <= $1::date)) pd
+	WHERE i.issue_date <= $1::date AND ($2 = '' OR i.currency_code = $2)
+	  AND (i.status <> 'VOID' OR (i.update_time AT TIME ZONE 'UTC')::date > $1::date)
+	  AND pd.open > 0`
+
+// OpenAmounts implements reporting.Store: the invoices as they were on
+// asOf, read from each customer's invoices (every one issued by then, not
+// only those open now) and their allocations.
 func (s *Store) OpenAmounts(ctx context.Context, asOf time.Time, currency string, pageSize int, after string) ([]reporting.Open, bool, error) {
 	if after == "" {
 		after = "00000000-0000-0000-0000-000000000000"
 	}
 	rows, err := s.pool.Query(ctx, `WITH page AS (
 			SELECT c.id, c.name FROM customers c
-			WHERE c.id > $3::uuid AND EXISTS (SELECT 1 FROM invoices i
-				WHERE i.customer_id = c.id AND i.status NOT IN ('VOID', 'PAID') AND i.issue_date <= $1
-				  AND ($2 = '' OR i.currency_code = $2))
+			WHERE c.id > $3::uuid AND EXISTS (SELECT 1 FROM `+openAsOfSQL+` AND i.customer_id = c.id)
 			ORDER BY c.id LIMIT $4
 		)
-		SELECT p.id, p.name, i.currency_code, max(i.due_date), sum(i.total - i.paid_amount)
-		FROM page p JOIN invoices i ON i.customer_id = p.id
-		WHERE i.status NOT IN ('VOID', 'PAID') AND i.issue_date <= $1 AND ($2 = '' OR i.currency_code = $2)
-		GROUP BY p.id, p.name, i.currency_code, `+agingBucketSQL+`
-		ORDER BY p.id, i.currency_code, max(i.due_date)`, asOf, currency, after, pageSize+1)
+		SELECT p.id, p.name, x.currency_code, max(x.due_date), sum(x.open)
+		FROM page p CROSS JOIN LATERAL (SELECT i.currency_code, i.due_date, pd.open FROM `+openAsOfSQL+` AND i.customer_id = p.id) x
+		GROUP BY p.id, p.name, x.currency_code, `+strings.ReplaceAll(agingBucketSQL, "i.due_date", "x.due_date")+`
+		ORDER BY p.id, x.currency_code, max(x.due_date)`, asOf, currency, after, pageSize+1)
 	if err != nil {
 		return nil, false, fmt.Errorf("open amounts: %w", err)
 	}
@@ -61,17 +77,25 @@ func (s *Store) OpenAmounts(ctx context.Context, asOf time.Time, currency string
 // ValuationTotals implements reporting.Store: one aggregate, each item's
 // value rounded as ValuationRow.Value rounds it (numeric round is half away
 // from zero, as money.Round).
-func (s *Store) ValuationTotals(ctx context.Context) ([]money.Money, error) {
+func (s *Store) ValuationTotals(ctx context.Context, asOf time.Time) ([]money.Money, error) {
 	codes := money.Codes()
 	units := make([]int32, len(codes))
 	for i, c := range codes {
 		units[i] = money.MinorUnits(c)
 	}
+	totals := `stock_totals`
+	args := []any{codes, units}
+	if !asOf.IsZero() {
+		// Every item's on hand at the end of the day, from the moves.
+		totals = `(SELECT m.sku, sum(m.on_hand_delta) AS on_hand FROM stock_moves m
+			WHERE ` + moveDaySQL + ` <= $3::date GROUP BY m.sku)`
+		args = append(args, asOf)
+	}
 	rows, err := s.pool.Query(ctx, `SELECT i.currency_code, sum(round(t.on_hand * i.standard_cost, c.units))
-		FROM stock_totals t JOIN items i ON i.sku = t.sku
+		FROM `+totals+` t JOIN items i ON i.sku = t.sku
 		JOIN unnest($1::text[], $2::int[]) AS c(code, units) ON c.code = i.currency_code
 		WHERE t.on_hand <> 0
-		GROUP BY i.currency_code ORDER BY i.currency_code`, codes, units)
+		GROUP BY i.currency_code ORDER BY i.currency_code`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("stock valuation totals: %w", err)
 	}
@@ -86,11 +110,27 @@ func (s *Store) ValuationTotals(ctx context.Context) ([]money.Money, error) {
 	return out, nil
 }
 
+// moveDaySQL is the day stock move "m" counts from in the valuation as of
+// a date (migration 0030's stock_move_day, which its index is on).
+const moveDaySQL = `stock_move_day(m.move_date, m.created_at)`
+
+// valuationAsOfSQL is Valuation as of day $3: items by SKU, each with its
+// on hand summed from stock_moves (sku, stock_move_day) up to the day.
+const valuationAsOfSQL = `SELECT i.sku, t.on_hand, i.currency_code, i.standard_cost
+	FROM items i CROSS JOIN LATERAL (SELECT coalesce(sum(m.on_hand_delta), 0) AS on_hand FROM stock_moves m
+		WHERE m.sku = i.sku AND ` + moveDaySQL + ` <= $3::date) t
+	WHERE i.sku > $1 AND t.on_hand <> 0 ORDER BY i.sku LIMIT $2`
+
 // Valuation implements reporting.Store.
-func (s *Store) Valuation(ctx context.Context, pageSize int, after string) ([]reporting.ValuationRow, bool, error) {
-	rows, err := s.pool.Query(ctx, `SELECT t.sku, t.on_hand, i.currency_code, i.standard_cost
+func (s *Store) Valuation(ctx context.Context, asOf time.Time, pageSize int, after string) ([]reporting.ValuationRow, bool, error) {
+	q := `SELECT t.sku, t.on_hand, i.currency_code, i.standard_cost
 		FROM stock_totals t JOIN items i ON i.sku = t.sku
-		WHERE t.sku > $1 AND t.on_hand <> 0 ORDER BY t.sku LIMIT $2`, after, pageSize+1)
+		WHERE t.sku > $1 AND t.on_hand <> 0 ORDER BY t.sku LIMIT $2`
+	args := []any{after, pageSize + 1}
+	if !asOf.IsZero() {
+		q, args = valuationAsOfSQL, append(args, asOf)
+	}
+	rows, err := s.pool.Query(ctx, q, args...)
 	if err != nil {
 		return nil, false, fmt.Errorf("stock valuation: %w", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -65,7 +66,7 @@ func TestReports(t *testing.T) {
 		t.Errorf("JPY aging = %+v", none)
 	}
 
-	val, more, err := s.Valuation(ctx, 10, "")
+	val, more, err := s.Valuation(ctx, time.Time{}, 10, "")
 	if err != nil || more || len(val) != 1 || val[0].OnHand.String() != "13" || val[0].Value().String() != "0.00 EUR" {
 		t.Errorf("valuation = %+v %v %v", val, more, err)
 	}

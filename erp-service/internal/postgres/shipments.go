@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
@@ -10,6 +11,7 @@ import (
 	"github.com/seamhq/seam/erp-service/internal/sales"
 	"github.com/seamhq/seam/erp-service/internal/shipping"
 	"github.com/seamhq/seam/platform/auth"
+	"github.com/seamhq/seam/platform/civil"
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/money"
 	"github.com/seamhq/seam/platform/requestid"
@@ -67,7 +69,14 @@ func (s *Store) CreateShipment(ctx context.Context, n shipping.NewShipment, id, 
 		if err := v.Err(); err != nil {
 			return err
 		}
-		sh := shipping.Shipment{ID: id}
+		day := n.ShipDate
+		if day.IsZero() {
+			day = civil.Today(lk.now)
+		}
+		if err := shipping.CheckShipDate(day, lk.now); err != nil {
+			return err
+		}
+		sh := shipping.Shipment{ID: id, ShipDate: day}
 		changes, entries, err := shipping.Ship(&sh, n, &lk.order, lk.held, lk.stock.items, costs)
 		if err != nil {
 			return err
@@ -79,6 +88,7 @@ func (s *Store) CreateShipment(ctx context.Context, n shipping.NewShipment, id, 
 		sh.CreateTime = lk.now
 
 		var b pgx.Batch
+		queuePeriodOpen(&b, day, "shipment "+sh.Reference(), "ship_date")
 		k := len(sh.Lines)
 		numbers, whs, skus, curs := make([]int32, k), make([]string, k), make([]string, k), make([]string, k)
 		qty, cost := make([]decimal.Decimal, k), make([]decimal.Decimal, k)
@@ -86,7 +96,8 @@ func (s *Store) CreateShipment(ctx context.Context, n shipping.NewShipment, id, 
 			numbers[i], whs[i], skus[i], curs[i] = l.LineNumber, l.Warehouse, l.SKU, l.Cost.Currency
 			qty[i], cost[i] = l.Quantity, l.Cost.Amount
 		}
-		b.Queue(`INSERT INTO shipments (id, order_id, actor, create_time) VALUES ($1, $2, $3, $4)`, sh.ID, sh.OrderID, actor, sh.CreateTime)
+		b.Queue(`INSERT INTO shipments (id, order_id, actor, create_time, ship_date) VALUES ($1, $2, $3, $4, $5)`,
+			sh.ID, sh.OrderID, actor, sh.CreateTime, sh.ShipDate)
 		b.Queue(`INSERT INTO shipment_lines (shipment_id, line_number, warehouse, sku, quantity, cost, cost_currency)
 			SELECT $1, n, wh, sku, q, c, cur
 			FROM unnest($2::int[], $3::text[], $4::text[], $5::numeric[], $6::numeric[], $7::text[]) AS u(n, wh, sku, q, c, cur)`,
@@ -116,8 +127,34 @@ func (s *Store) CreateShipment(ctx context.Context, n shipping.NewShipment, id, 
 	return out, nil
 }
 
+// queuePeriodOpen queues, into b, the refusal of a document dated day in
+// the closed period (FAILED_PRECONDITION, worded as the journal's trigger
+// words it), whether or not it posts a journal line (a shipment of items
+// without a standard cost posts none). It takes the period's lock shared
+// first, as every posting does, so a close waits for the transaction.
+// field, when set, is named by the error's violation.
+func queuePeriodOpen(b *pgx.Batch, day time.Time, what, field string) {
+	b.Queue(`SELECT pg_advisory_xact_lock_shared(` + periodLockSpace + `, 0)`)
+	b.Queue(`SELECT closed_through FROM ledger_period`).QueryRow(func(row pgx.Row) error {
+		var closed *time.Time
+		if err := row.Scan(&closed); err != nil {
+			return err
+		}
+		if closed != nil && !day.After(*closed) {
+			msg := fmt.Sprintf("the books are closed through %s: %s would post on %s, in the closed period; date it on %s or later, or have an admin reopen the period",
+				civil.FormatDate(*closed), what, civil.FormatDate(day), civil.FormatDate(closed.AddDate(0, 0, 1)))
+			e := &errs.Error{Kind: errs.FailedPrecondition, Message: msg}
+			if field != "" {
+				e.Violations = []errs.FieldViolation{{Field: field, Description: msg}}
+			}
+			return e
+		}
+		return nil
+	})
+}
+
 // shipmentCols selects a shipment and one of its lines from "s", "o" and "l".
-const shipmentCols = `s.id, s.order_id, o.number, s.create_time,
+const shipmentCols = `s.id, s.order_id, o.number, s.create_time, s.ship_date,
 	l.line_number, l.sku, l.warehouse, l.quantity, l.cost, l.cost_currency`
 
 func scanShipments(rows pgx.Rows) ([]shipping.Shipment, error) {
@@ -126,7 +163,7 @@ func scanShipments(rows pgx.Rows) ([]shipping.Shipment, error) {
 	for rows.Next() {
 		var sh shipping.Shipment
 		var l shipping.Line
-		if err := rows.Scan(&sh.ID, &sh.OrderID, &sh.OrderNumber, &sh.CreateTime,
+		if err := rows.Scan(&sh.ID, &sh.OrderID, &sh.OrderNumber, &sh.CreateTime, &sh.ShipDate,
 			&l.LineNumber, &l.SKU, &l.Warehouse, &l.Quantity, &l.Cost.Amount, &l.Cost.Currency); err != nil {
 			return nil, err
 		}

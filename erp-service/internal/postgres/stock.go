@@ -15,6 +15,7 @@ import (
 	"github.com/seamhq/seam/erp-service/internal/ledger"
 	"github.com/seamhq/seam/erp-service/internal/stock"
 	"github.com/seamhq/seam/platform/auth"
+	"github.com/seamhq/seam/platform/civil"
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/feed"
 	"github.com/seamhq/seam/platform/money"
@@ -254,7 +255,7 @@ func queueChanges(b *pgx.Batch, set *stockSet, changes []stock.Change, actor str
 	n := len(changes)
 	ids, skus, whs, kinds := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	onHand, reserved := make([]decimal.Decimal, n), make([]decimal.Decimal, n)
-	reasons, refs, actors := make([]string, n), make([]string, n), make([]string, n)
+	reasons, refs, actors, dates := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 
 	type delta struct{ onHand, reserved decimal.Decimal }
 	levels := map[levelKey]*delta{}
@@ -272,6 +273,9 @@ func queueChanges(b *pgx.Batch, set *stockSet, changes []stock.Change, actor str
 		ids[i], skus[i], whs[i], kinds[i] = c.ID, c.SKU, c.Warehouse, string(c.Kind)
 		onHand[i], reserved[i] = c.OnHandDelta, c.ReservedDelta
 		reasons[i], refs[i], actors[i] = c.Reason, c.Reference, actor
+		if !c.Date.IsZero() {
+			dates[i] = civil.FormatDate(c.Date)
+		}
 
 		k := levelKey{c.SKU, c.Warehouse}
 		if levels[k] == nil {
@@ -342,11 +346,12 @@ func queueChanges(b *pgx.Batch, set *stockSet, changes []stock.Change, actor str
 	if n == 0 {
 		return nil
 	}
-	b.Queue(`INSERT INTO stock_moves (id, sku, warehouse, kind, on_hand_delta, reserved_delta, reason, reference, actor)
-		SELECT id::uuid, sku, warehouse, kind, on_hand_delta, reserved_delta, reason, reference, actor
-		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::numeric[], $6::numeric[], $7::text[], $8::text[], $9::text[])
-		  AS m(id, sku, warehouse, kind, on_hand_delta, reserved_delta, reason, reference, actor)`,
-		ids, skus, whs, kinds, onHand, reserved, reasons, refs, actors)
+	b.Queue(`INSERT INTO stock_moves (id, sku, warehouse, kind, on_hand_delta, reserved_delta, reason, reference, actor, move_date)
+		SELECT id::uuid, sku, warehouse, kind, on_hand_delta, reserved_delta, reason, reference, actor,
+		  coalesce(NULLIF(move_date, '')::date, `+postingDaySQL+`)
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::numeric[], $6::numeric[], $7::text[], $8::text[], $9::text[], $10::text[])
+		  AS m(id, sku, warehouse, kind, on_hand_delta, reserved_delta, reason, reference, actor, move_date)`,
+		ids, skus, whs, kinds, onHand, reserved, reasons, refs, actors, dates)
 	return nil
 }
 

@@ -101,15 +101,20 @@ func (r ValuationRow) Value() money.Money {
 
 // Store reads what the reports need.
 type Store interface {
-	// OpenAmounts returns the open amounts (total - paid) of invoices that
-	// are neither void nor paid, issued on or before asOf, grouped by
+	// OpenAmounts returns the open amounts of invoices as they were on
+	// asOf: issued on or before it, not void by then, total - what
+	// payments received on or before it (and not reversed by then) paid of
+	// them, when that is positive; grouped by
 	// customer id, currency and the bucket of their due date seen on asOf
 	// (Due is the latest due date of the group), for up to pageSize
 	// customers after after (by id); more tells whether customers follow.
 	OpenAmounts(ctx context.Context, asOf time.Time, currency string, pageSize int, after string) (opens []Open, more bool, err error)
-	// Valuation returns items with stock on hand, by SKU, after after.
-	Valuation(ctx context.Context, pageSize int, after string) ([]ValuationRow, bool, error)
+	// Valuation returns items with stock on hand, by SKU, after after:
+	// now when asOf is zero, else at the end of day asOf (the stock
+	// ledger's moves dated up to it), at today's standard costs.
+	Valuation(ctx context.Context, asOf time.Time, pageSize int, after string) ([]ValuationRow, bool, error)
 	// ValuationTotals returns the value of all stock on hand per currency,
-	// by currency code: the sums of ValuationRow.Value over every item.
-	ValuationTotals(ctx context.Context) ([]money.Money, error)
+	// by currency code, now or at the end of day asOf (as Valuation): the
+	// sums of ValuationRow.Value over every item.
+	ValuationTotals(ctx context.Context, asOf time.Time) ([]money.Money, error)
 }

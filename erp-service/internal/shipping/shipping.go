@@ -16,6 +16,7 @@ import (
 	"github.com/seamhq/seam/erp-service/internal/ledger"
 	"github.com/seamhq/seam/erp-service/internal/sales"
 	"github.com/seamhq/seam/erp-service/internal/stock"
+	"github.com/seamhq/seam/platform/civil"
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/listing"
 	"github.com/seamhq/seam/platform/money"
@@ -41,7 +42,11 @@ type Shipment struct {
 	OrderID     string
 	OrderNumber string
 	Lines       []Line
-	CreateTime  time.Time
+	// ShipDate is the day the goods left (UTC midnight): the date of the
+	// cost of goods sold in the journal and of the stock moves in the
+	// valuation as of a date.
+	ShipDate   time.Time
+	CreateTime time.Time
 }
 
 // Reference names the shipment in the stock ledger and the journal.
@@ -58,6 +63,17 @@ type Request struct {
 type NewShipment struct {
 	OrderID string
 	Lines   []Request
+	// ShipDate is the day the goods left; zero is today (UTC).
+	ShipDate time.Time
+}
+
+// CheckShipDate refuses a ship date after today (civil.Today(now)):
+// goods have left by today. INVALID_ARGUMENT on ship_date.
+func CheckShipDate(d, now time.Time) error {
+	if today := civil.Today(now); d.After(today) {
+		return errs.Invalid("ship_date", "must not be after today (%s): goods have left by today (UTC)", civil.FormatDate(today))
+	}
+	return nil
 }
 
 // MaxLines bounds the lines of a shipment request.
@@ -193,7 +209,7 @@ func Ship(s *Shipment, n NewShipment, o *sales.Order, held []sales.Held,
 			h.Quantity = h.Quantity.Sub(take)
 			rest = rest.Sub(take)
 			c := stock.Change{SKU: l.SKU, Warehouse: h.Warehouse, Kind: stock.Shipped,
-				OnHandDelta: take.Neg(), ReservedDelta: take.Neg(), Reference: o.Reference(), Reason: s.Reference()}
+				OnHandDelta: take.Neg(), ReservedDelta: take.Neg(), Reference: o.Reference(), Reason: s.Reference(), Date: s.ShipDate}
 			onHandBefore := a.OnHand
 			a.Apply(c)
 			changes = append(changes, c)
@@ -232,6 +248,7 @@ func Ship(s *Shipment, n NewShipment, o *sales.Order, held []sales.Held,
 	var entries []ledger.Entry
 	for _, cur := range currencies {
 		if e, ok := ledger.Transfer(ledger.KindShipment, s.Reference(), cur, ledger.CostOfGoodsSold, ledger.Inventory, costTotals[cur]); ok {
+			e.Date = s.ShipDate // in the period the goods left in
 			entries = append(entries, e)
 		}
 	}

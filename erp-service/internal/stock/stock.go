@@ -228,6 +228,10 @@ type Change struct {
 	ReservedDelta decimal.Decimal
 	Reason        string
 	Reference     string
+	// Date is the day (UTC midnight) the move counts from in the stock
+	// valuation as of a date: a shipment's ship date. Zero: the day it is
+	// made.
+	Date time.Time
 }
 
 // Apply adds a change to the availability of its item. It does not touch

@@ -9,6 +9,7 @@ package erpv1
 import (
 	v1 "github.com/seamhq/seam/proto/money/v1"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
+	httpbody "google.golang.org/genproto/googleapis/api/httpbody"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
@@ -394,6 +395,134 @@ func (x *GetTrialBalanceRequest) GetEndDate() string {
 	return ""
 }
 
+// ExportTrialBalanceRequest takes GetTrialBalanceRequest's fields.
+type ExportTrialBalanceRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Only this currency when set.
+	CurrencyCode string `protobuf:"bytes,1,opt,name=currency_code,json=currencyCode,proto3" json:"currency_code,omitempty"`
+	// YYYY-MM-DD: only entries dated on or after this day. Requires end_date.
+	StartDate string `protobuf:"bytes,2,opt,name=start_date,json=startDate,proto3" json:"start_date,omitempty"`
+	// YYYY-MM-DD: only entries dated on or before this day.
+	EndDate       string `protobuf:"bytes,3,opt,name=end_date,json=endDate,proto3" json:"end_date,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExportTrialBalanceRequest) Reset() {
+	*x = ExportTrialBalanceRequest{}
+	mi := &file_erp_v1_ledger_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportTrialBalanceRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportTrialBalanceRequest) ProtoMessage() {}
+
+func (x *ExportTrialBalanceRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_erp_v1_ledger_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportTrialBalanceRequest.ProtoReflect.Descriptor instead.
+func (*ExportTrialBalanceRequest) Descriptor() ([]byte, []int) {
+	return file_erp_v1_ledger_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *ExportTrialBalanceRequest) GetCurrencyCode() string {
+	if x != nil {
+		return x.CurrencyCode
+	}
+	return ""
+}
+
+func (x *ExportTrialBalanceRequest) GetStartDate() string {
+	if x != nil {
+		return x.StartDate
+	}
+	return ""
+}
+
+func (x *ExportTrialBalanceRequest) GetEndDate() string {
+	if x != nil {
+		return x.EndDate
+	}
+	return ""
+}
+
+type ExportJournalRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Required YYYY-MM-DD: the first day of the period (entry_date).
+	StartDate string `protobuf:"bytes,1,opt,name=start_date,json=startDate,proto3" json:"start_date,omitempty"`
+	// Required YYYY-MM-DD: the last day of the period, on or after
+	// start_date.
+	EndDate string `protobuf:"bytes,2,opt,name=end_date,json=endDate,proto3" json:"end_date,omitempty"`
+	// Only this currency when set.
+	CurrencyCode  string `protobuf:"bytes,3,opt,name=currency_code,json=currencyCode,proto3" json:"currency_code,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExportJournalRequest) Reset() {
+	*x = ExportJournalRequest{}
+	mi := &file_erp_v1_ledger_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportJournalRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportJournalRequest) ProtoMessage() {}
+
+func (x *ExportJournalRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_erp_v1_ledger_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportJournalRequest.ProtoReflect.Descriptor instead.
+func (*ExportJournalRequest) Descriptor() ([]byte, []int) {
+	return file_erp_v1_ledger_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *ExportJournalRequest) GetStartDate() string {
+	if x != nil {
+		return x.StartDate
+	}
+	return ""
+}
+
+func (x *ExportJournalRequest) GetEndDate() string {
+	if x != nil {
+		return x.EndDate
+	}
+	return ""
+}
+
+func (x *ExportJournalRequest) GetCurrencyCode() string {
+	if x != nil {
+		return x.CurrencyCode
+	}
+	return ""
+}
+
 type TrialBalance struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// One row per account and currency with postings, by code then currency.
@@ -409,7 +538,7 @@ type TrialBalance struct {
 
 func (x *TrialBalance) Reset() {
 	*x = TrialBalance{}
-	mi := &file_erp_v1_ledger_proto_msgTypes[5]
+	mi := &file_erp_v1_ledger_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -421,7 +550,7 @@ func (x *TrialBalance) String() string {
 func (*TrialBalance) ProtoMessage() {}
 
 func (x *TrialBalance) ProtoReflect() protoreflect.Message {
-	mi := &file_erp_v1_ledger_proto_msgTypes[5]
+	mi := &file_erp_v1_ledger_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -434,7 +563,7 @@ func (x *TrialBalance) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TrialBalance.ProtoReflect.Descriptor instead.
 func (*TrialBalance) Descriptor() ([]byte, []int) {
-	return file_erp_v1_ledger_proto_rawDescGZIP(), []int{5}
+	return file_erp_v1_ledger_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *TrialBalance) GetRows() []*TrialBalanceRow {
@@ -479,7 +608,7 @@ type TrialBalanceRow struct {
 
 func (x *TrialBalanceRow) Reset() {
 	*x = TrialBalanceRow{}
-	mi := &file_erp_v1_ledger_proto_msgTypes[6]
+	mi := &file_erp_v1_ledger_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -491,7 +620,7 @@ func (x *TrialBalanceRow) String() string {
 func (*TrialBalanceRow) ProtoMessage() {}
 
 func (x *TrialBalanceRow) ProtoReflect() protoreflect.Message {
-	mi := &file_erp_v1_ledger_proto_msgTypes[6]
+	mi := &file_erp_v1_ledger_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -504,7 +633,7 @@ func (x *TrialBalanceRow) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TrialBalanceRow.ProtoReflect.Descriptor instead.
 func (*TrialBalanceRow) Descriptor() ([]byte, []int) {
-	return file_erp_v1_ledger_proto_rawDescGZIP(), []int{6}
+	return file_erp_v1_ledger_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *TrialBalanceRow) GetAccountCode() string {
@@ -553,7 +682,7 @@ type TrialBalanceTotal struct {
 
 func (x *TrialBalanceTotal) Reset() {
 	*x = TrialBalanceTotal{}
-	mi := &file_erp_v1_ledger_proto_msgTypes[7]
+	mi := &file_erp_v1_ledger_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -565,7 +694,7 @@ func (x *TrialBalanceTotal) String() string {
 func (*TrialBalanceTotal) ProtoMessage() {}
 
 func (x *TrialBalanceTotal) ProtoReflect() protoreflect.Message {
-	mi := &file_erp_v1_ledger_proto_msgTypes[7]
+	mi := &file_erp_v1_ledger_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -578,7 +707,7 @@ func (x *TrialBalanceTotal) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TrialBalanceTotal.ProtoReflect.Descriptor instead.
 func (*TrialBalanceTotal) Descriptor() ([]byte, []int) {
-	return file_erp_v1_ledger_proto_rawDescGZIP(), []int{7}
+	return file_erp_v1_ledger_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *TrialBalanceTotal) GetCurrencyCode() string {
@@ -610,7 +739,7 @@ type GetLedgerPeriodRequest struct {
 
 func (x *GetLedgerPeriodRequest) Reset() {
 	*x = GetLedgerPeriodRequest{}
-	mi := &file_erp_v1_ledger_proto_msgTypes[8]
+	mi := &file_erp_v1_ledger_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -622,7 +751,7 @@ func (x *GetLedgerPeriodRequest) String() string {
 func (*GetLedgerPeriodRequest) ProtoMessage() {}
 
 func (x *GetLedgerPeriodRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_erp_v1_ledger_proto_msgTypes[8]
+	mi := &file_erp_v1_ledger_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -635,7 +764,7 @@ func (x *GetLedgerPeriodRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetLedgerPeriodRequest.ProtoReflect.Descriptor instead.
 func (*GetLedgerPeriodRequest) Descriptor() ([]byte, []int) {
-	return file_erp_v1_ledger_proto_rawDescGZIP(), []int{8}
+	return file_erp_v1_ledger_proto_rawDescGZIP(), []int{10}
 }
 
 // LedgerPeriod is how far the books are closed.
@@ -655,7 +784,7 @@ type LedgerPeriod struct {
 
 func (x *LedgerPeriod) Reset() {
 	*x = LedgerPeriod{}
-	mi := &file_erp_v1_ledger_proto_msgTypes[9]
+	mi := &file_erp_v1_ledger_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -667,7 +796,7 @@ func (x *LedgerPeriod) String() string {
 func (*LedgerPeriod) ProtoMessage() {}
 
 func (x *LedgerPeriod) ProtoReflect() protoreflect.Message {
-	mi := &file_erp_v1_ledger_proto_msgTypes[9]
+	mi := &file_erp_v1_ledger_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -680,7 +809,7 @@ func (x *LedgerPeriod) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LedgerPeriod.ProtoReflect.Descriptor instead.
 func (*LedgerPeriod) Descriptor() ([]byte, []int) {
-	return file_erp_v1_ledger_proto_rawDescGZIP(), []int{9}
+	return file_erp_v1_ledger_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *LedgerPeriod) GetClosedThroughDate() string {
@@ -727,7 +856,7 @@ type LedgerPeriodChange struct {
 
 func (x *LedgerPeriodChange) Reset() {
 	*x = LedgerPeriodChange{}
-	mi := &file_erp_v1_ledger_proto_msgTypes[10]
+	mi := &file_erp_v1_ledger_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -739,7 +868,7 @@ func (x *LedgerPeriodChange) String() string {
 func (*LedgerPeriodChange) ProtoMessage() {}
 
 func (x *LedgerPeriodChange) ProtoReflect() protoreflect.Message {
-	mi := &file_erp_v1_ledger_proto_msgTypes[10]
+	mi := &file_erp_v1_ledger_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -752,7 +881,7 @@ func (x *LedgerPeriodChange) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LedgerPeriodChange.ProtoReflect.Descriptor instead.
 func (*LedgerPeriodChange) Descriptor() ([]byte, []int) {
-	return file_erp_v1_ledger_proto_rawDescGZIP(), []int{10}
+	return file_erp_v1_ledger_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *LedgerPeriodChange) GetId() string {
@@ -815,7 +944,7 @@ type CloseLedgerPeriodRequest struct {
 
 func (x *CloseLedgerPeriodRequest) Reset() {
 	*x = CloseLedgerPeriodRequest{}
-	mi := &file_erp_v1_ledger_proto_msgTypes[11]
+	mi := &file_erp_v1_ledger_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -827,7 +956,7 @@ func (x *CloseLedgerPeriodRequest) String() string {
 func (*CloseLedgerPeriodRequest) ProtoMessage() {}
 
 func (x *CloseLedgerPeriodRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_erp_v1_ledger_proto_msgTypes[11]
+	mi := &file_erp_v1_ledger_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -840,7 +969,7 @@ func (x *CloseLedgerPeriodRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CloseLedgerPeriodRequest.ProtoReflect.Descriptor instead.
 func (*CloseLedgerPeriodRequest) Descriptor() ([]byte, []int) {
-	return file_erp_v1_ledger_proto_rawDescGZIP(), []int{11}
+	return file_erp_v1_ledger_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *CloseLedgerPeriodRequest) GetThroughDate() string {
@@ -871,7 +1000,7 @@ type ReopenLedgerPeriodRequest struct {
 
 func (x *ReopenLedgerPeriodRequest) Reset() {
 	*x = ReopenLedgerPeriodRequest{}
-	mi := &file_erp_v1_ledger_proto_msgTypes[12]
+	mi := &file_erp_v1_ledger_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -883,7 +1012,7 @@ func (x *ReopenLedgerPeriodRequest) String() string {
 func (*ReopenLedgerPeriodRequest) ProtoMessage() {}
 
 func (x *ReopenLedgerPeriodRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_erp_v1_ledger_proto_msgTypes[12]
+	mi := &file_erp_v1_ledger_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -896,7 +1025,7 @@ func (x *ReopenLedgerPeriodRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReopenLedgerPeriodRequest.ProtoReflect.Descriptor instead.
 func (*ReopenLedgerPeriodRequest) Descriptor() ([]byte, []int) {
-	return file_erp_v1_ledger_proto_rawDescGZIP(), []int{12}
+	return file_erp_v1_ledger_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ReopenLedgerPeriodRequest) GetThroughDate() string {
@@ -930,7 +1059,7 @@ type ListLedgerPeriodChangesRequest struct {
 
 func (x *ListLedgerPeriodChangesRequest) Reset() {
 	*x = ListLedgerPeriodChangesRequest{}
-	mi := &file_erp_v1_ledger_proto_msgTypes[13]
+	mi := &file_erp_v1_ledger_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -942,7 +1071,7 @@ func (x *ListLedgerPeriodChangesRequest) String() string {
 func (*ListLedgerPeriodChangesRequest) ProtoMessage() {}
 
 func (x *ListLedgerPeriodChangesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_erp_v1_ledger_proto_msgTypes[13]
+	mi := &file_erp_v1_ledger_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -955,7 +1084,7 @@ func (x *ListLedgerPeriodChangesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLedgerPeriodChangesRequest.ProtoReflect.Descriptor instead.
 func (*ListLedgerPeriodChangesRequest) Descriptor() ([]byte, []int) {
-	return file_erp_v1_ledger_proto_rawDescGZIP(), []int{13}
+	return file_erp_v1_ledger_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ListLedgerPeriodChangesRequest) GetPageSize() int32 {
@@ -982,7 +1111,7 @@ type ListLedgerPeriodChangesResponse struct {
 
 func (x *ListLedgerPeriodChangesResponse) Reset() {
 	*x = ListLedgerPeriodChangesResponse{}
-	mi := &file_erp_v1_ledger_proto_msgTypes[14]
+	mi := &file_erp_v1_ledger_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -994,7 +1123,7 @@ func (x *ListLedgerPeriodChangesResponse) String() string {
 func (*ListLedgerPeriodChangesResponse) ProtoMessage() {}
 
 func (x *ListLedgerPeriodChangesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_erp_v1_ledger_proto_msgTypes[14]
+	mi := &file_erp_v1_ledger_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1007,7 +1136,7 @@ func (x *ListLedgerPeriodChangesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLedgerPeriodChangesResponse.ProtoReflect.Descriptor instead.
 func (*ListLedgerPeriodChangesResponse) Descriptor() ([]byte, []int) {
-	return file_erp_v1_ledger_proto_rawDescGZIP(), []int{14}
+	return file_erp_v1_ledger_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ListLedgerPeriodChangesResponse) GetChanges() []*LedgerPeriodChange {
@@ -1028,7 +1157,7 @@ var File_erp_v1_ledger_proto protoreflect.FileDescriptor
 
 const file_erp_v1_ledger_proto_rawDesc = "" +
 	"\n" +
-	"\x13erp/v1/ledger.proto\x12\x06erp.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"\x99\x02\n" +
+	"\x13erp/v1/ledger.proto\x12\x06erp.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/httpbody.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"\x99\x02\n" +
 	"\fJournalEntry\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04kind\x18\x02 \x01(\tR\x04kind\x12\x1c\n" +
@@ -1057,7 +1186,17 @@ const file_erp_v1_ledger_proto_rawDesc = "" +
 	"\rcurrency_code\x18\x01 \x01(\tR\fcurrencyCode\x12\x1d\n" +
 	"\n" +
 	"start_date\x18\x02 \x01(\tR\tstartDate\x12\x19\n" +
-	"\bend_date\x18\x03 \x01(\tR\aendDate\"\xa8\x01\n" +
+	"\bend_date\x18\x03 \x01(\tR\aendDate\"z\n" +
+	"\x19ExportTrialBalanceRequest\x12#\n" +
+	"\rcurrency_code\x18\x01 \x01(\tR\fcurrencyCode\x12\x1d\n" +
+	"\n" +
+	"start_date\x18\x02 \x01(\tR\tstartDate\x12\x19\n" +
+	"\bend_date\x18\x03 \x01(\tR\aendDate\"\x7f\n" +
+	"\x14ExportJournalRequest\x12\"\n" +
+	"\n" +
+	"start_date\x18\x01 \x01(\tB\x03\xe0A\x02R\tstartDate\x12\x1e\n" +
+	"\bend_date\x18\x02 \x01(\tB\x03\xe0A\x02R\aendDate\x12#\n" +
+	"\rcurrency_code\x18\x03 \x01(\tR\fcurrencyCode\"\xa8\x01\n" +
 	"\fTrialBalance\x12+\n" +
 	"\x04rows\x18\x01 \x03(\v2\x17.erp.v1.TrialBalanceRowR\x04rows\x121\n" +
 	"\x06totals\x18\x02 \x03(\v2\x19.erp.v1.TrialBalanceTotalR\x06totals\x12\x1d\n" +
@@ -1104,10 +1243,12 @@ const file_erp_v1_ledger_proto_rawDesc = "" +
 	"page_token\x18\x02 \x01(\tR\tpageToken\"\x7f\n" +
 	"\x1fListLedgerPeriodChangesResponse\x124\n" +
 	"\achanges\x18\x01 \x03(\v2\x1a.erp.v1.LedgerPeriodChangeR\achanges\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\x86\x04\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\x9a\x05\n" +
 	"\rLedgerService\x12[\n" +
 	"\x12ListJournalEntries\x12!.erp.v1.ListJournalEntriesRequest\x1a\".erp.v1.ListJournalEntriesResponse\x12G\n" +
-	"\x0fGetTrialBalance\x12\x1e.erp.v1.GetTrialBalanceRequest\x1a\x14.erp.v1.TrialBalance\x12G\n" +
+	"\x0fGetTrialBalance\x12\x1e.erp.v1.GetTrialBalanceRequest\x1a\x14.erp.v1.TrialBalance\x12M\n" +
+	"\x12ExportTrialBalance\x12!.erp.v1.ExportTrialBalanceRequest\x1a\x14.google.api.HttpBody\x12C\n" +
+	"\rExportJournal\x12\x1c.erp.v1.ExportJournalRequest\x1a\x14.google.api.HttpBody\x12G\n" +
 	"\x0fGetLedgerPeriod\x12\x1e.erp.v1.GetLedgerPeriodRequest\x1a\x14.erp.v1.LedgerPeriod\x12K\n" +
 	"\x11CloseLedgerPeriod\x12 .erp.v1.CloseLedgerPeriodRequest\x1a\x14.erp.v1.LedgerPeriod\x12M\n" +
 	"\x12ReopenLedgerPeriod\x12!.erp.v1.ReopenLedgerPeriodRequest\x1a\x14.erp.v1.LedgerPeriod\x12j\n" +
@@ -1125,56 +1266,63 @@ func file_erp_v1_ledger_proto_rawDescGZIP() []byte {
 	return file_erp_v1_ledger_proto_rawDescData
 }
 
-var file_erp_v1_ledger_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
+var file_erp_v1_ledger_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
 var file_erp_v1_ledger_proto_goTypes = []any{
 	(*JournalEntry)(nil),                    // 0: erp.v1.JournalEntry
 	(*JournalLine)(nil),                     // 1: erp.v1.JournalLine
 	(*ListJournalEntriesRequest)(nil),       // 2: erp.v1.ListJournalEntriesRequest
 	(*ListJournalEntriesResponse)(nil),      // 3: erp.v1.ListJournalEntriesResponse
 	(*GetTrialBalanceRequest)(nil),          // 4: erp.v1.GetTrialBalanceRequest
-	(*TrialBalance)(nil),                    // 5: erp.v1.TrialBalance
-	(*TrialBalanceRow)(nil),                 // 6: erp.v1.TrialBalanceRow
-	(*TrialBalanceTotal)(nil),               // 7: erp.v1.TrialBalanceTotal
-	(*GetLedgerPeriodRequest)(nil),          // 8: erp.v1.GetLedgerPeriodRequest
-	(*LedgerPeriod)(nil),                    // 9: erp.v1.LedgerPeriod
-	(*LedgerPeriodChange)(nil),              // 10: erp.v1.LedgerPeriodChange
-	(*CloseLedgerPeriodRequest)(nil),        // 11: erp.v1.CloseLedgerPeriodRequest
-	(*ReopenLedgerPeriodRequest)(nil),       // 12: erp.v1.ReopenLedgerPeriodRequest
-	(*ListLedgerPeriodChangesRequest)(nil),  // 13: erp.v1.ListLedgerPeriodChangesRequest
-	(*ListLedgerPeriodChangesResponse)(nil), // 14: erp.v1.ListLedgerPeriodChangesResponse
-	(*timestamppb.Timestamp)(nil),           // 15: google.protobuf.Timestamp
-	(*v1.Money)(nil),                        // 16: money.v1.Money
+	(*ExportTrialBalanceRequest)(nil),       // 5: erp.v1.ExportTrialBalanceRequest
+	(*ExportJournalRequest)(nil),            // 6: erp.v1.ExportJournalRequest
+	(*TrialBalance)(nil),                    // 7: erp.v1.TrialBalance
+	(*TrialBalanceRow)(nil),                 // 8: erp.v1.TrialBalanceRow
+	(*TrialBalanceTotal)(nil),               // 9: erp.v1.TrialBalanceTotal
+	(*GetLedgerPeriodRequest)(nil),          // 10: erp.v1.GetLedgerPeriodRequest
+	(*LedgerPeriod)(nil),                    // 11: erp.v1.LedgerPeriod
+	(*LedgerPeriodChange)(nil),              // 12: erp.v1.LedgerPeriodChange
+	(*CloseLedgerPeriodRequest)(nil),        // 13: erp.v1.CloseLedgerPeriodRequest
+	(*ReopenLedgerPeriodRequest)(nil),       // 14: erp.v1.ReopenLedgerPeriodRequest
+	(*ListLedgerPeriodChangesRequest)(nil),  // 15: erp.v1.ListLedgerPeriodChangesRequest
+	(*ListLedgerPeriodChangesResponse)(nil), // 16: erp.v1.ListLedgerPeriodChangesResponse
+	(*timestamppb.Timestamp)(nil),           // 17: google.protobuf.Timestamp
+	(*v1.Money)(nil),                        // 18: money.v1.Money
+	(*httpbody.HttpBody)(nil),               // 19: google.api.HttpBody
 }
 var file_erp_v1_ledger_proto_depIdxs = []int32{
 	1,  // 0: erp.v1.JournalEntry.lines:type_name -> erp.v1.JournalLine
-	15, // 1: erp.v1.JournalEntry.post_time:type_name -> google.protobuf.Timestamp
-	16, // 2: erp.v1.JournalLine.debit:type_name -> money.v1.Money
-	16, // 3: erp.v1.JournalLine.credit:type_name -> money.v1.Money
+	17, // 1: erp.v1.JournalEntry.post_time:type_name -> google.protobuf.Timestamp
+	18, // 2: erp.v1.JournalLine.debit:type_name -> money.v1.Money
+	18, // 3: erp.v1.JournalLine.credit:type_name -> money.v1.Money
 	0,  // 4: erp.v1.ListJournalEntriesResponse.journal_entries:type_name -> erp.v1.JournalEntry
-	6,  // 5: erp.v1.TrialBalance.rows:type_name -> erp.v1.TrialBalanceRow
-	7,  // 6: erp.v1.TrialBalance.totals:type_name -> erp.v1.TrialBalanceTotal
-	16, // 7: erp.v1.TrialBalanceRow.debit:type_name -> money.v1.Money
-	16, // 8: erp.v1.TrialBalanceRow.credit:type_name -> money.v1.Money
-	16, // 9: erp.v1.TrialBalanceRow.balance:type_name -> money.v1.Money
-	16, // 10: erp.v1.TrialBalanceTotal.debit:type_name -> money.v1.Money
-	16, // 11: erp.v1.TrialBalanceTotal.credit:type_name -> money.v1.Money
-	10, // 12: erp.v1.LedgerPeriod.last_change:type_name -> erp.v1.LedgerPeriodChange
-	15, // 13: erp.v1.LedgerPeriodChange.change_time:type_name -> google.protobuf.Timestamp
-	10, // 14: erp.v1.ListLedgerPeriodChangesResponse.changes:type_name -> erp.v1.LedgerPeriodChange
+	8,  // 5: erp.v1.TrialBalance.rows:type_name -> erp.v1.TrialBalanceRow
+	9,  // 6: erp.v1.TrialBalance.totals:type_name -> erp.v1.TrialBalanceTotal
+	18, // 7: erp.v1.TrialBalanceRow.debit:type_name -> money.v1.Money
+	18, // 8: erp.v1.TrialBalanceRow.credit:type_name -> money.v1.Money
+	18, // 9: erp.v1.TrialBalanceRow.balance:type_name -> money.v1.Money
+	18, // 10: erp.v1.TrialBalanceTotal.debit:type_name -> money.v1.Money
+	18, // 11: erp.v1.TrialBalanceTotal.credit:type_name -> money.v1.Money
+	12, // 12: erp.v1.LedgerPeriod.last_change:type_name -> erp.v1.LedgerPeriodChange
+	17, // 13: erp.v1.LedgerPeriodChange.change_time:type_name -> google.protobuf.Timestamp
+	12, // 14: erp.v1.ListLedgerPeriodChangesResponse.changes:type_name -> erp.v1.LedgerPeriodChange
 	2,  // 15: erp.v1.LedgerService.ListJournalEntries:input_type -> erp.v1.ListJournalEntriesRequest
 	4,  // 16: erp.v1.LedgerService.GetTrialBalance:input_type -> erp.v1.GetTrialBalanceRequest
-	8,  // 17: erp.v1.LedgerService.GetLedgerPeriod:input_type -> erp.v1.GetLedgerPeriodRequest
-	11, // 18: erp.v1.LedgerService.CloseLedgerPeriod:input_type -> erp.v1.CloseLedgerPeriodRequest
-	12, // 19: erp.v1.LedgerService.ReopenLedgerPeriod:input_type -> erp.v1.ReopenLedgerPeriodRequest
-	13, // 20: erp.v1.LedgerService.ListLedgerPeriodChanges:input_type -> erp.v1.ListLedgerPeriodChangesRequest
-	3,  // 21: erp.v1.LedgerService.ListJournalEntries:output_type -> erp.v1.ListJournalEntriesResponse
-	5,  // 22: erp.v1.LedgerService.GetTrialBalance:output_type -> erp.v1.TrialBalance
-	9,  // 23: erp.v1.LedgerService.GetLedgerPeriod:output_type -> erp.v1.LedgerPeriod
-	9,  // 24: erp.v1.LedgerService.CloseLedgerPeriod:output_type -> erp.v1.LedgerPeriod
-	9,  // 25: erp.v1.LedgerService.ReopenLedgerPeriod:output_type -> erp.v1.LedgerPeriod
-	14, // 26: erp.v1.LedgerService.ListLedgerPeriodChanges:output_type -> erp.v1.ListLedgerPeriodChangesResponse
-	21, // [21:27] is the sub-list for method output_type
-	15, // [15:21] is the sub-list for method input_type
+	5,  // 17: erp.v1.LedgerService.ExportTrialBalance:input_type -> erp.v1.ExportTrialBalanceRequest
+	6,  // 18: erp.v1.LedgerService.ExportJournal:input_type -> erp.v1.ExportJournalRequest
+	10, // 19: erp.v1.LedgerService.GetLedgerPeriod:input_type -> erp.v1.GetLedgerPeriodRequest
+	13, // 20: erp.v1.LedgerService.CloseLedgerPeriod:input_type -> erp.v1.CloseLedgerPeriodRequest
+	14, // 21: erp.v1.LedgerService.ReopenLedgerPeriod:input_type -> erp.v1.ReopenLedgerPeriodRequest
+	15, // 22: erp.v1.LedgerService.ListLedgerPeriodChanges:input_type -> erp.v1.ListLedgerPeriodChangesRequest
+	3,  // 23: erp.v1.LedgerService.ListJournalEntries:output_type -> erp.v1.ListJournalEntriesResponse
+	7,  // 24: erp.v1.LedgerService.GetTrialBalance:output_type -> erp.v1.TrialBalance
+	19, // 25: erp.v1.LedgerService.ExportTrialBalance:output_type -> google.api.HttpBody
+	19, // 26: erp.v1.LedgerService.ExportJournal:output_type -> google.api.HttpBody
+	11, // 27: erp.v1.LedgerService.GetLedgerPeriod:output_type -> erp.v1.LedgerPeriod
+	11, // 28: erp.v1.LedgerService.CloseLedgerPeriod:output_type -> erp.v1.LedgerPeriod
+	11, // 29: erp.v1.LedgerService.ReopenLedgerPeriod:output_type -> erp.v1.LedgerPeriod
+	16, // 30: erp.v1.LedgerService.ListLedgerPeriodChanges:output_type -> erp.v1.ListLedgerPeriodChangesResponse
+	23, // [23:31] is the sub-list for method output_type
+	15, // [15:23] is the sub-list for method input_type
 	15, // [15:15] is the sub-list for extension type_name
 	15, // [15:15] is the sub-list for extension extendee
 	0,  // [0:15] is the sub-list for field type_name
@@ -1191,7 +1339,7 @@ func file_erp_v1_ledger_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_erp_v1_ledger_proto_rawDesc), len(file_erp_v1_ledger_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   15,
+			NumMessages:   17,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -8,6 +8,7 @@ package erpv1
 
 import (
 	context "context"
+	httpbody "google.golang.org/genproto/googleapis/api/httpbody"
 	grpc "google.golang.org/grpc"
 	codes "google.golang.org/grpc/codes"
 	status "google.golang.org/grpc/status"
@@ -21,6 +22,8 @@ const _ = grpc.SupportPackageIsVersion9
 const (
 	LedgerService_ListJournalEntries_FullMethodName      = "/erp.v1.LedgerService/ListJournalEntries"
 	LedgerService_GetTrialBalance_FullMethodName         = "/erp.v1.LedgerService/GetTrialBalance"
+	LedgerService_ExportTrialBalance_FullMethodName      = "/erp.v1.LedgerService/ExportTrialBalance"
+	LedgerService_ExportJournal_FullMethodName           = "/erp.v1.LedgerService/ExportJournal"
 	LedgerService_GetLedgerPeriod_FullMethodName         = "/erp.v1.LedgerService/GetLedgerPeriod"
 	LedgerService_CloseLedgerPeriod_FullMethodName       = "/erp.v1.LedgerService/CloseLedgerPeriod"
 	LedgerService_ReopenLedgerPeriod_FullMethodName      = "/erp.v1.LedgerService/ReopenLedgerPeriod"
@@ -44,6 +47,19 @@ type LedgerServiceClient interface {
 	// entries dated up to that day (the balances at the end of a period),
 	// with start_date too only those dated in the period (its movements).
 	GetTrialBalance(ctx context.Context, in *GetTrialBalanceRequest, opts ...grpc.CallOption) (*TrialBalance, error)
+	// ExportTrialBalance is GetTrialBalance as CSV (text/csv, UTF-8): a
+	// header, then one row per account and currency (account_code,
+	// account_name, currency_code, debit, credit, balance), then one row per
+	// currency of totals (account_code "TOTAL"). Text cells that a
+	// spreadsheet would read as a formula start with an apostrophe.
+	ExportTrialBalance(ctx context.Context, in *ExportTrialBalanceRequest, opts ...grpc.CallOption) (*httpbody.HttpBody, error)
+	// ExportJournal is the journal lines dated in a period as CSV (text/csv,
+	// UTF-8), one row per line, by entry_date, then commit order:
+	// entry_date, entry_id, kind, reference, currency_code, line_number,
+	// account_code, account_name, debit, credit, reverses_id, post_time.
+	// At most 100000 lines: a longer period is FAILED_PRECONDITION (export
+	// it in parts).
+	ExportJournal(ctx context.Context, in *ExportJournalRequest, opts ...grpc.CallOption) (*httpbody.HttpBody, error)
 	// GetLedgerPeriod says how far the books are closed.
 	GetLedgerPeriod(ctx context.Context, in *GetLedgerPeriodRequest, opts ...grpc.CallOption) (*LedgerPeriod, error)
 	// CloseLedgerPeriod closes the books through a day (finance): from
@@ -100,6 +116,26 @@ func (c *ledgerServiceClient) GetTrialBalance(ctx context.Context, in *GetTrialB
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(TrialBalance)
 	err := c.cc.Invoke(ctx, LedgerService_GetTrialBalance_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *ledgerServiceClient) ExportTrialBalance(ctx context.Context, in *ExportTrialBalanceRequest, opts ...grpc.CallOption) (*httpbody.HttpBody, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(httpbody.HttpBody)
+	err := c.cc.Invoke(ctx, LedgerService_ExportTrialBalance_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *ledgerServiceClient) ExportJournal(ctx context.Context, in *ExportJournalRequest, opts ...grpc.CallOption) (*httpbody.HttpBody, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(httpbody.HttpBody)
+	err := c.cc.Invoke(ctx, LedgerService_ExportJournal_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -163,6 +199,19 @@ type LedgerServiceServer interface {
 	// entries dated up to that day (the balances at the end of a period),
 	// with start_date too only those dated in the period (its movements).
 	GetTrialBalance(context.Context, *GetTrialBalanceRequest) (*TrialBalance, error)
+	// ExportTrialBalance is GetTrialBalance as CSV (text/csv, UTF-8): a
+	// header, then one row per account and currency (account_code,
+	// account_name, currency_code, debit, credit, balance), then one row per
+	// currency of totals (account_code "TOTAL"). Text cells that a
+	// spreadsheet would read as a formula start with an apostrophe.
+	ExportTrialBalance(context.Context, *ExportTrialBalanceRequest) (*httpbody.HttpBody, error)
+	// ExportJournal is the journal lines dated in a period as CSV (text/csv,
+	// UTF-8), one row per line, by entry_date, then commit order:
+	// entry_date, entry_id, kind, reference, currency_code, line_number,
+	// account_code, account_name, debit, credit, reverses_id, post_time.
+	// At most 100000 lines: a longer period is FAILED_PRECONDITION (export
+	// it in parts).
+	ExportJournal(context.Context, *ExportJournalRequest) (*httpbody.HttpBody, error)
 	// GetLedgerPeriod says how far the books are closed.
 	GetLedgerPeriod(context.Context, *GetLedgerPeriodRequest) (*LedgerPeriod, error)
 	// CloseLedgerPeriod closes the books through a day (finance): from
@@ -210,6 +259,12 @@ func (UnimplementedLedgerServiceServer) ListJournalEntries(context.Context, *Lis
 }
 func (UnimplementedLedgerServiceServer) GetTrialBalance(context.Context, *GetTrialBalanceRequest) (*TrialBalance, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetTrialBalance not implemented")
+}
+func (UnimplementedLedgerServiceServer) ExportTrialBalance(context.Context, *ExportTrialBalanceRequest) (*httpbody.HttpBody, error) {
+	return nil, status.Error(codes.Unimplemented, "method ExportTrialBalance not implemented")
+}
+func (UnimplementedLedgerServiceServer) ExportJournal(context.Context, *ExportJournalRequest) (*httpbody.HttpBody, error) {
+	return nil, status.Error(codes.Unimplemented, "method ExportJournal not implemented")
 }
 func (UnimplementedLedgerServiceServer) GetLedgerPeriod(context.Context, *GetLedgerPeriodRequest) (*LedgerPeriod, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetLedgerPeriod not implemented")
@@ -276,6 +331,42 @@ func _LedgerService_GetTrialBalance_Handler(srv interface{}, ctx context.Context
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(LedgerServiceServer).GetTrialBalance(ctx, req.(*GetTrialBalanceRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _LedgerService_ExportTrialBalance_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ExportTrialBalanceRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(LedgerServiceServer).ExportTrialBalance(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: LedgerService_ExportTrialBalance_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(LedgerServiceServer).ExportTrialBalance(ctx, req.(*ExportTrialBalanceRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _LedgerService_ExportJournal_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ExportJournalRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(LedgerServiceServer).ExportJournal(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: LedgerService_ExportJournal_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(LedgerServiceServer).ExportJournal(ctx, req.(*ExportJournalRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -366,6 +457,14 @@ var LedgerService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetTrialBalance",
 			Handler:    _LedgerService_GetTrialBalance_Handler,
+		},
+		{
+			MethodName: "ExportTrialBalance",
+			Handler:    _LedgerService_ExportTrialBalance_Handler,
+		},
+		{
+			MethodName: "ExportJournal",
+			Handler:    _LedgerService_ExportJournal_Handler,
 		},
 		{
 			MethodName: "GetLedgerPeriod",

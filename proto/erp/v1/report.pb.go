@@ -214,8 +214,10 @@ func (x *ArAging) GetNextPageToken() string {
 	return ""
 }
 
-// ArAgingRow: open amounts (total minus what is paid now) of a customer's
-// invoices that are not void, by days past the due date on as_of_date.
+// ArAgingRow: open amounts of a customer's invoices on as_of_date (total
+// minus the allocations of payments received on or before it and not
+// reversed by then; an invoice voided after it counts as it was), by days
+// past the due date on as_of_date.
 type ArAgingRow struct {
 	state        protoimpl.MessageState `protogen:"open.v1"`
 	CustomerId   string                 `protobuf:"bytes,1,opt,name=customer_id,json=customerId,proto3" json:"customer_id,omitempty"`
@@ -326,9 +328,17 @@ func (x *ArAgingRow) GetTotal() *v1.Money {
 }
 
 type GetStockValuationRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	PageSize      int32                  `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
-	PageToken     string                 `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	PageSize  int32                  `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken string                 `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// YYYY-MM-DD: the stock on hand at the end of that day (UTC), summed
+	// from the stock ledger's moves dated up to it (a shipment's moves on
+	// its ship_date, every other move on the day it was made), valued at
+	// today's standard costs (no history of costs is kept: after a change of
+	// an item's standard cost the value differs from what 1200 Inventory
+	// held that day by the revaluation). Empty: now, from the kept levels.
+	// A day after today is INVALID_ARGUMENT.
+	AsOfDate      string `protobuf:"bytes,3,opt,name=as_of_date,json=asOfDate,proto3" json:"as_of_date,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -377,6 +387,13 @@ func (x *GetStockValuationRequest) GetPageToken() string {
 	return ""
 }
 
+func (x *GetStockValuationRequest) GetAsOfDate() string {
+	if x != nil {
+		return x.AsOfDate
+	}
+	return ""
+}
+
 type StockValuation struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// One row per item with stock on hand, by SKU.
@@ -386,7 +403,9 @@ type StockValuation struct {
 	// sum of every row's value over all pages (what 1200 Inventory holds in
 	// that currency). On the first page only (the request without a
 	// page_token): it is one aggregate over every item.
-	Totals        []*v1.Money `protobuf:"bytes,3,rep,name=totals,proto3" json:"totals,omitempty"`
+	Totals []*v1.Money `protobuf:"bytes,3,rep,name=totals,proto3" json:"totals,omitempty"`
+	// The request's as_of_date, when given.
+	AsOfDate      string `protobuf:"bytes,4,opt,name=as_of_date,json=asOfDate,proto3" json:"as_of_date,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -440,6 +459,13 @@ func (x *StockValuation) GetTotals() []*v1.Money {
 		return x.Totals
 	}
 	return nil
+}
+
+func (x *StockValuation) GetAsOfDate() string {
+	if x != nil {
+		return x.AsOfDate
+	}
+	return ""
 }
 
 type StockValuationRow struct {
@@ -815,15 +841,19 @@ const file_erp_v1_report_proto_rawDesc = "" +
 	"days_61_90\x18\a \x01(\v2\x0f.money.v1.MoneyR\bdays6190\x121\n" +
 	"\fdays_over_90\x18\b \x01(\v2\x0f.money.v1.MoneyR\n" +
 	"daysOver90\x12%\n" +
-	"\x05total\x18\t \x01(\v2\x0f.money.v1.MoneyR\x05total\"V\n" +
+	"\x05total\x18\t \x01(\v2\x0f.money.v1.MoneyR\x05total\"t\n" +
 	"\x18GetStockValuationRequest\x12\x1b\n" +
 	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
-	"page_token\x18\x02 \x01(\tR\tpageToken\"\x90\x01\n" +
+	"page_token\x18\x02 \x01(\tR\tpageToken\x12\x1c\n" +
+	"\n" +
+	"as_of_date\x18\x03 \x01(\tR\basOfDate\"\xae\x01\n" +
 	"\x0eStockValuation\x12-\n" +
 	"\x04rows\x18\x01 \x03(\v2\x19.erp.v1.StockValuationRowR\x04rows\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12'\n" +
-	"\x06totals\x18\x03 \x03(\v2\x0f.money.v1.MoneyR\x06totals\"\x93\x01\n" +
+	"\x06totals\x18\x03 \x03(\v2\x0f.money.v1.MoneyR\x06totals\x12\x1c\n" +
+	"\n" +
+	"as_of_date\x18\x04 \x01(\tR\basOfDate\"\x93\x01\n" +
 	"\x11StockValuationRow\x12\x10\n" +
 	"\x03sku\x18\x01 \x01(\tR\x03sku\x12\x17\n" +
 	"\aon_hand\x18\x02 \x01(\tR\x06onHand\x12,\n" +

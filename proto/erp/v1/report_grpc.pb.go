@@ -31,10 +31,12 @@ const (
 // ReportService answers finance's questions about receivables and stock.
 type ReportServiceClient interface {
 	// GetArAging buckets, per customer and currency, the open amounts of
-	// invoices issued on or before as_of_date by days past due.
+	// invoices issued on or before as_of_date by days past due, as they were
+	// on that day: what payments received on or before it paid of them, and
+	// invoices voided or payments reversed after it as they were before.
 	GetArAging(ctx context.Context, in *GetArAgingRequest, opts ...grpc.CallOption) (*ArAging, error)
 	// GetStockValuation values each item's stock on hand at its standard
-	// cost.
+	// cost; with as_of_date, the stock on hand at the end of that day.
 	GetStockValuation(ctx context.Context, in *GetStockValuationRequest, opts ...grpc.CallOption) (*StockValuation, error)
 	// GetSalesReport sums, per currency, the net amounts and quantities of
 	// the invoice lines of invoices that are not void, issued in a date
@@ -89,10 +91,12 @@ func (c *reportServiceClient) GetSalesReport(ctx context.Context, in *GetSalesRe
 // ReportService answers finance's questions about receivables and stock.
 type ReportServiceServer interface {
 	// GetArAging buckets, per customer and currency, the open amounts of
-	// invoices issued on or before as_of_date by days past due.
+	// invoices issued on or before as_of_date by days past due, as they were
+	// on that day: what payments received on or before it paid of them, and
+	// invoices voided or payments reversed after it as they were before.
 	GetArAging(context.Context, *GetArAgingRequest) (*ArAging, error)
 	// GetStockValuation values each item's stock on hand at its standard
-	// cost.
+	// cost; with as_of_date, the stock on hand at the end of that day.
 	GetStockValuation(context.Context, *GetStockValuationRequest) (*StockValuation, error)
 	// GetSalesReport sums, per currency, the net amounts and quantities of
 	// the invoice lines of invoices that are not void, issued in a date

@@ -40,7 +40,14 @@ type Shipment struct {
 	// Read-only: the order's number, e.g. "SO-000042".
 	SalesOrderNumber string `protobuf:"bytes,4,opt,name=sales_order_number,json=salesOrderNumber,proto3" json:"sales_order_number,omitempty"`
 	// Read-only.
-	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	// YYYY-MM-DD: the day the goods left, which dates the shipment's cost of
+	// goods sold in the journal (its entry_date) and its stock moves in the
+	// stock valuation as of a date. Optional on create: today (UTC) by
+	// default; a day after today is INVALID_ARGUMENT, a day in the closed
+	// period FAILED_PRECONDITION (as every posting). Shipments made before
+	// it existed show the day (UTC) they were created.
+	ShipDate      string `protobuf:"bytes,6,opt,name=ship_date,json=shipDate,proto3" json:"ship_date,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -108,6 +115,13 @@ func (x *Shipment) GetCreateTime() *timestamppb.Timestamp {
 		return x.CreateTime
 	}
 	return nil
+}
+
+func (x *Shipment) GetShipDate() string {
+	if x != nil {
+		return x.ShipDate
+	}
+	return ""
 }
 
 type ShipmentLine struct {
@@ -405,14 +419,15 @@ var File_erp_v1_shipment_proto protoreflect.FileDescriptor
 
 const file_erp_v1_shipment_proto_rawDesc = "" +
 	"\n" +
-	"\x15erp/v1/shipment.proto\x12\x06erp.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"\xeb\x01\n" +
+	"\x15erp/v1/shipment.proto\x12\x06erp.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"\x88\x02\n" +
 	"\bShipment\x12\x13\n" +
 	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12)\n" +
 	"\x0esales_order_id\x18\x02 \x01(\tB\x03\xe0A\x02R\fsalesOrderId\x12*\n" +
 	"\x05lines\x18\x03 \x03(\v2\x14.erp.v1.ShipmentLineR\x05lines\x121\n" +
 	"\x12sales_order_number\x18\x04 \x01(\tB\x03\xe0A\x03R\x10salesOrderNumber\x12@\n" +
 	"\vcreate_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
-	"createTime\"\xb9\x01\n" +
+	"createTime\x12\x1b\n" +
+	"\tship_date\x18\x06 \x01(\tR\bshipDate\"\xb9\x01\n" +
 	"\fShipmentLine\x12$\n" +
 	"\vline_number\x18\x01 \x01(\x05B\x03\xe0A\x02R\n" +
 	"lineNumber\x12\x1f\n" +

@@ -36,7 +36,8 @@ type ShipmentServiceClient interface {
 	// PARTIALLY_SHIPPED or SHIPPED, and the cost of goods sold is posted to
 	// the general ledger at the items' standard cost. Shipping more than a
 	// line has reserved is FAILED_PRECONDITION naming the line; nothing is
-	// written. A retry with the same request_id returns the first shipment.
+	// written. The cost of goods sold is dated on ship_date (default today).
+	// A retry with the same request_id returns the first shipment.
 	CreateShipment(ctx context.Context, in *CreateShipmentRequest, opts ...grpc.CallOption) (*Shipment, error)
 	GetShipment(ctx context.Context, in *GetShipmentRequest, opts ...grpc.CallOption) (*Shipment, error)
 	ListShipments(ctx context.Context, in *ListShipmentsRequest, opts ...grpc.CallOption) (*ListShipmentsResponse, error)
@@ -92,7 +93,8 @@ type ShipmentServiceServer interface {
 	// PARTIALLY_SHIPPED or SHIPPED, and the cost of goods sold is posted to
 	// the general ledger at the items' standard cost. Shipping more than a
 	// line has reserved is FAILED_PRECONDITION naming the line; nothing is
-	// written. A retry with the same request_id returns the first shipment.
+	// written. The cost of goods sold is dated on ship_date (default today).
+	// A retry with the same request_id returns the first shipment.
 	CreateShipment(context.Context, *CreateShipmentRequest) (*Shipment, error)
 	GetShipment(context.Context, *GetShipmentRequest) (*Shipment, error)
 	ListShipments(context.Context, *ListShipmentsRequest) (*ListShipmentsResponse, error)
