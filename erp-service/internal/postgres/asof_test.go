@@ -287,4 +287,17 @@ func TestArAgingAsOf(t *testing.T) {
 			t.Errorf("open as of -%d days = %s, want %s", tc.daysBack, got, tc.want)
 		}
 	}
+	// Today's aging reads the open invoices only; from the history it is
+	// the same.
+	now, _, err := s.OpenAmounts(ctx, today, "", 10, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	history, _, err := postgres.OpenAmountsFromHistory(s, ctx, today, "", 10, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(now) != fmt.Sprint(history) {
+		t.Errorf("aging today from the open invoices = %v, from the history = %v", now, history)
+	}
 }

@@ -1,6 +1,11 @@
 package postgres
 
-import "time"
+import (
+	"context"
+	"time"
+
+	"github.com/seamhq/seam/erp-service/internal/reporting"
+)
 
 // MovesSQL is the query of a ListMoves page, for the plan test.
 var MovesSQL = movesSQL
@@ -30,4 +35,10 @@ var PayablesSQL = payablesSQL
 // day asOf, for the plan test.
 func ValuationAsOfSQL(asOf time.Time, after string, pageSize int) (string, []any, error) {
 	return valuationAsOfSQL, []any{after, pageSize + 1, asOf}, nil
+}
+
+// OpenAmountsFromHistory is OpenAmounts read from the invoices' history
+// whatever the day, to compare with the read of today's open invoices.
+func OpenAmountsFromHistory(s *Store, ctx context.Context, asOf time.Time, currency string, pageSize int, after string) ([]reporting.Open, bool, error) {
+	return s.openAmounts(ctx, asOf, currency, pageSize, after, true)
 }

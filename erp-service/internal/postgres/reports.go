@@ -33,20 +33,38 @@ const openAsOfSQL = `invoices i
 	  AND (i.status <> 'VOID' OR (i.update_time AT TIME ZONE 'UTC')::date > $1::date)
 	  AND pd.open > 0`
 
+// openNowSQL is openAsOfSQL for a day that is today or later, when the
+// invoices as they are now are the invoices as they were: the open ones
+// only, with their open amount kept on the invoice.
+const openNowSQL = `invoices i CROSS JOIN LATERAL (SELECT i.total - i.paid_amount AS open) pd
+	WHERE i.status NOT IN ('VOID', 'PAID') AND i.issue_date <= $1::date AND ($2 = '' OR i.currency_code = $2)`
+
 // OpenAmounts implements reporting.Store: the invoices as they were on
-// asOf, read from each customer's invoices (every one issued by then, not
-// only those open now) and their allocations.
+// asOf. For a past day they are read from each customer's invoices (every
+// one issued by then, not only those open now) and their allocations; for
+// today or later from the open invoices alone.
 func (s *Store) OpenAmounts(ctx context.Context, asOf time.Time, currency string, pageSize int, after string) ([]reporting.Open, bool, error) {
+	today := time.Now().UTC().Truncate(24 * time.Hour)
+	return s.openAmounts(ctx, asOf, currency, pageSize, after, asOf.Before(today))
+}
+
+// openAmounts is OpenAmounts from the invoices' history (openAsOfSQL) or
+// from the open invoices (openNowSQL).
+func (s *Store) openAmounts(ctx context.Context, asOf time.Time, currency string, pageSize int, after string, history bool) ([]reporting.Open, bool, error) {
 	if after == "" {
 		after = "00000000-0000-0000-0000-000000000000"
 	}
+	open := openNowSQL
+	if history {
+		open = openAsOfSQL
+	}
 	rows, err := s.pool.Query(ctx, `WITH page AS (
 			SELECT c.id, c.name FROM customers c
-			WHERE c.id > $3::uuid AND EXISTS (SELECT 1 FROM `+openAsOfSQL+` AND i.customer_id = c.id)
+			WHERE c.id > $3::uuid AND EXISTS (SELECT 1 FROM `+open+` AND i.customer_id = c.id)
 			ORDER BY c.id LIMIT $4
 		)
 		SELECT p.id, p.name, x.currency_code, max(x.due_date), sum(x.open)
-		FROM page p CROSS JOIN LATERAL (SELECT i.currency_code, i.due_date, pd.open FROM `+openAsOfSQL+` AND i.customer_id = p.id) x
+		FROM page p CROSS JOIN LATERAL (SELECT i.currency_code, i.due_date, pd.open FROM `+open+` AND i.customer_id = p.id) x
 		GROUP BY p.id, p.name, x.currency_code, `+strings.ReplaceAll(agingBucketSQL, "i.due_date", "x.due_date")+`
 		ORDER BY p.id, x.currency_code, max(x.due_date)`, asOf, currency, after, pageSize+1)
 	if err != nil {
