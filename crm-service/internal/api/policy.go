@@ -48,6 +48,7 @@ var Policy = auth.Policy{
 	crmv1.LeadService_UpdateLead_FullMethodName:  leadWriters,
 	crmv1.LeadService_DeleteLead_FullMethodName:  leadWriters,
 	crmv1.LeadService_ConvertLead_FullMethodName: leadWriters,
+	crmv1.LeadService_MergeLead_FullMethodName:   leadWriters,
 
 	// The bridge raises tasks for decisions only a person can make.
 	crmv1.ActivityService_CreateActivity_FullMethodName: append(activityWriters, auth.Integration),
