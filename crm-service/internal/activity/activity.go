@@ -580,6 +580,10 @@ func (s *Service) Unlink(a Activity, field Field) (Activity, Event, error) {
 	return a, ev, nil
 }
 
+// Created returns the activity.created event of a, an activity another
+// write creates in its transaction (the note of a case's escalation).
+func (s *Service) Created(a Activity) (Event, error) { return s.event(EventCreated, a) }
+
 // Unlinked is what deleting a record an activity names writes to the
 // activities: each without its link, at its next version, with its
 // updated event (see Unlink).

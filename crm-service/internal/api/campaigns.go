@@ -36,7 +36,7 @@ func campaignStatusFromProto(s crmv1.CampaignStatus) campaign.Status {
 
 func campaignToProto(c campaign.Campaign) *crmv1.Campaign {
 	out := &crmv1.Campaign{
-		Id: c.ID, Name: c.Name, Channel: c.Channel,
+		Id: c.ID, Name: c.Name, Channel: c.Channel, Owner: c.Owner,
 		StartDate: civil.FormatDate(c.StartDate), EndDate: civil.FormatDate(c.EndDate),
 		Status: campaignStatuses[c.Status], Etag: c.ETag(),
 		CreateTime: timeToProto(c.CreateTime), UpdateTime: timeToProto(c.UpdateTime),
@@ -50,7 +50,7 @@ func campaignToProto(c campaign.Campaign) *crmv1.Campaign {
 
 func campaignInput(c *crmv1.Campaign) campaign.Input {
 	return campaign.Input{
-		Name: c.GetName(), Channel: c.GetChannel(),
+		Name: c.GetName(), Channel: c.GetChannel(), Owner: c.GetOwner(),
 		HasBudget: c.GetBudget() != nil, BudgetCurrency: c.GetBudget().GetCurrencyCode(), BudgetValue: c.GetBudget().GetAmount(),
 		StartDate: c.GetStartDate(), EndDate: c.GetEndDate(), Status: campaignStatusFromProto(c.GetStatus()),
 	}

@@ -77,6 +77,7 @@ func caseToProto(c servicecase.Case, now time.Time) *crmv1.Case {
 		SlaDueTime: timeToProto(c.SLADueTime), Breached: c.Breached(now), SlaPausedTime: timeToProto(c.SLAPausedSince()),
 		AccountPaymentStatus: paymentStatuses[c.AccountPaymentStatus], ResolveTime: timeToProto(c.ResolveTime),
 		Etag: c.ETag(), CreateTime: timeToProto(c.CreateTime), UpdateTime: timeToProto(c.UpdateTime),
+		EscalationLevel: int32(c.EscalationLevel), Escalated: c.Escalated(), EscalateTime: timeToProto(c.EscalateTime),
 	}
 }
 
@@ -159,4 +160,14 @@ func (s *caseServer) DeleteCase(ctx context.Context, req *crmv1.DeleteCaseReques
 		return nil, err
 	}
 	return &crmv1.DeleteCaseResponse{}, nil
+}
+
+func (s *caseServer) EscalateCase(ctx context.Context, req *crmv1.EscalateCaseRequest) (*crmv1.Case, error) {
+	c, err := s.svc.Escalate(ctx, req.GetId(), servicecase.EscalateInput{
+		Reason: req.GetReason(), Owner: req.GetOwner(), Author: auth.Actor(ctx), Etag: req.GetEtag(), RequestID: req.GetRequestId(),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return caseToProto(c, s.svc.Now()), nil
 }

@@ -125,6 +125,14 @@ func (s *leadServer) DeleteLead(ctx context.Context, req *crmv1.DeleteLeadReques
 	return &crmv1.DeleteLeadResponse{}, nil
 }
 
+func (s *leadServer) MergeLead(ctx context.Context, req *crmv1.MergeLeadRequest) (*crmv1.Lead, error) {
+	l, err := s.svc.Merge(ctx, req.GetId(), req.GetDuplicateId(), req.GetEtag())
+	if err != nil {
+		return nil, err
+	}
+	return leadToProto(l), nil
+}
+
 func (s *leadServer) ConvertLead(ctx context.Context, req *crmv1.ConvertLeadRequest) (*crmv1.Lead, error) {
 	in := lead.ConvertInput{Etag: req.GetEtag(), RequestID: req.GetRequestId(), AccountID: req.GetAccountId()}
 	if o := req.GetOpportunity(); o != nil {

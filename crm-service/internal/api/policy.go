@@ -48,6 +48,7 @@ var Policy = auth.Policy{
 	crmv1.LeadService_UpdateLead_FullMethodName:  leadWriters,
 	crmv1.LeadService_DeleteLead_FullMethodName:  leadWriters,
 	crmv1.LeadService_ConvertLead_FullMethodName: leadWriters,
+	crmv1.LeadService_MergeLead_FullMethodName:   leadWriters,
 
 	// The bridge raises tasks for decisions only a person can make.
 	crmv1.ActivityService_CreateActivity_FullMethodName: append(activityWriters, auth.Integration),
@@ -56,11 +57,12 @@ var Policy = auth.Policy{
 	crmv1.ActivityService_UpdateActivity_FullMethodName: append(activityWriters, auth.Integration),
 	crmv1.ActivityService_DeleteActivity_FullMethodName: activityWriters,
 
-	crmv1.CaseService_CreateCase_FullMethodName: caseWriters,
-	crmv1.CaseService_GetCase_FullMethodName:    readers,
-	crmv1.CaseService_ListCases_FullMethodName:  readers,
-	crmv1.CaseService_UpdateCase_FullMethodName: caseWriters,
-	crmv1.CaseService_DeleteCase_FullMethodName: caseWriters,
+	crmv1.CaseService_CreateCase_FullMethodName:   caseWriters,
+	crmv1.CaseService_GetCase_FullMethodName:      readers,
+	crmv1.CaseService_ListCases_FullMethodName:    readers,
+	crmv1.CaseService_UpdateCase_FullMethodName:   caseWriters,
+	crmv1.CaseService_DeleteCase_FullMethodName:   caseWriters,
+	crmv1.CaseService_EscalateCase_FullMethodName: caseWriters,
 
 	crmv1.AccountOverviewService_GetAccountOverview_FullMethodName: readers,
 

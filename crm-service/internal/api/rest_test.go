@@ -249,6 +249,7 @@ func TestRESTRoutes(t *testing.T) {
 		t.Fatalf("converted lead: %v", cv)
 	}
 	do("POST", "/v1/leads/{id}:convert", "/v1/leads/"+lid+":convert", sales, map[string]any{}, 400) // converted: FAILED_PRECONDITION
+	do("POST", "/v1/leads/{id}:merge", "/v1/leads/"+lid+":merge", sales, map[string]any{"duplicate_id": lid}, 400) // itself
 	do("DELETE", "/v1/leads/{id}", "/v1/leads/"+lid+"?etag=1", sales, nil, 409)
 	do("DELETE", "/v1/leads/{id}", "/v1/leads/"+lid, sales, nil, 400) // converted: read-only
 	// The conversion's records go, so the event list below stays short.
@@ -294,6 +295,7 @@ func TestRESTRoutes(t *testing.T) {
 		t.Fatalf("bad case: %v", badcs)
 	}
 	do("GET", "/v1/cases/{id}", "/v1/cases/"+csid, sales, nil, 200)
+	do("POST", "/v1/cases/{id}:escalate", "/v1/cases/"+csid+":escalate", sales, map[string]any{"reason": "x"}, 403)
 	css := do("GET", "/v1/cases", "/v1/cases?filter="+url.QueryEscape(`priority = "high" AND breached = false`), sales, nil, 200)
 	if len(css["cases"].([]any)) != 1 {
 		t.Fatalf("cases: %v", css)

@@ -47,6 +47,9 @@ type Campaign struct {
 	ID      string
 	Name    string
 	Channel string
+	// Owner is who runs the campaign (a user name, as accounts and cases
+	// name theirs), stored trimmed; "" for none.
+	Owner string
 	// Budget is nil when none is set.
 	Budget     *money.Money
 	StartDate  time.Time // zero: none
@@ -78,6 +81,7 @@ type Field string
 const (
 	FieldName      Field = "name"
 	FieldChannel   Field = "channel"
+	FieldOwner     Field = "owner"
 	FieldBudget    Field = "budget"
 	FieldStartDate Field = "start_date"
 	FieldEndDate   Field = "end_date"
@@ -85,14 +89,15 @@ const (
 )
 
 // MutableFields are the fields Update changes when no mask is given.
-var MutableFields = []Field{FieldName, FieldChannel, FieldBudget, FieldStartDate, FieldEndDate, FieldStatus}
+var MutableFields = []Field{FieldName, FieldChannel, FieldOwner, FieldBudget, FieldStartDate, FieldEndDate, FieldStatus}
 
 // ReadOnlyFields are fields of the resource a client can never write.
 var ReadOnlyFields = []string{"id", "etag", "create_time", "update_time", "member_count", "responded_member_count"}
 
-// FilterFields are the fields ListCampaigns filters on: status, and
-// channel ignoring case ("Email" is the channel "email").
-var FilterFields = []string{"status", "channel"}
+// FilterFields are the fields ListCampaigns filters on: status, owner
+// (compared trimmed, as owners are stored), and channel ignoring case
+// ("Email" is the channel "email").
+var FilterFields = []string{"status", "channel", "owner"}
 
 // RangeFields are the fields ListCampaigns filters on with <, <=, > and
 // >= (a date, YYYY-MM-DD): the campaigns running in a quarter are
@@ -111,7 +116,7 @@ type Range struct {
 
 // Input is what a client sends to create or update a campaign.
 type Input struct {
-	Name, Channel string
+	Name, Channel, Owner string
 	// HasBudget is false when the client sent no budget.
 	HasBudget                   bool
 	BudgetCurrency, BudgetValue string
@@ -143,6 +148,14 @@ func (in Input) apply(c *Campaign, fields []Field) error {
 				v.Add(string(f), "must be at most %d characters", maxText)
 			}
 			c.Channel = channel
+		case FieldOwner:
+			// Stored trimmed, as every owner is, so the owner filter
+			// finds a campaign assigned as " ana ".
+			owner := strings.TrimSpace(in.Owner)
+			if len([]rune(owner)) > maxText {
+				v.Add(string(f), "must be at most %d characters", maxText)
+			}
+			c.Owner = owner
 		case FieldBudget:
 			c.Budget = nil
 			if in.HasBudget {
@@ -315,6 +328,9 @@ func (s *Service) Get(ctx context.Context, id string) (Campaign, error) {
 func (s *Service) List(ctx context.Context, q Query) ([]Campaign, bool, error) {
 	if ch, ok := q.Equal["channel"]; ok {
 		q.Equal["channel"] = ChannelKey(ch)
+	}
+	if o, ok := q.Equal["owner"]; ok {
+		q.Equal["owner"] = strings.TrimSpace(o)
 	}
 	return s.store.ListCampaigns(ctx, q)
 }

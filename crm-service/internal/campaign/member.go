@@ -293,22 +293,39 @@ type Transfer struct {
 // contact's becomes RESPONDED, at the lead's respond time, when only the
 // lead's had responded.
 func (s *Members) Transfer(leadMembers, contactMembers []Member, contactID string) (Transfer, error) {
+	return s.transfer(leadMembers, contactMembers, func(m Member) bool { return m.ContactID == contactID },
+		func(m *Member) { m.ContactID, m.LeadID = contactID, "" })
+}
+
+// TransferToLead moves the memberships of a duplicate lead being merged
+// (from) to the lead it is merged into (leadID, whose memberships are
+// to) as Transfer moves a converted lead's to its contact: where both are
+// members of a campaign, the kept lead's membership stays (RESPONDED if
+// either responded) and the duplicate's is deleted.
+func (s *Members) TransferToLead(from, to []Member, leadID string) (Transfer, error) {
+	return s.transfer(from, to, func(m Member) bool { return m.LeadID == leadID },
+		func(m *Member) { m.ContactID, m.LeadID = "", leadID })
+}
+
+// transfer moves the memberships from to the member that target makes
+// them name; existing are that member's memberships (ours tells them).
+func (s *Members) transfer(from, existing []Member, ours func(Member) bool, target func(*Member)) (Transfer, error) {
 	var t Transfer
-	if len(leadMembers) == 0 {
+	if len(from) == 0 {
 		return t, nil
 	}
-	existing := make(map[string]Member, len(contactMembers))
-	for _, m := range contactMembers {
-		if m.ContactID == contactID {
-			existing[m.CampaignID] = m
+	have := make(map[string]Member, len(existing))
+	for _, m := range existing {
+		if ours(m) {
+			have[m.CampaignID] = m
 		}
 	}
 	now := s.now()
-	for _, lm := range leadMembers {
-		cm, ok := existing[lm.CampaignID]
+	for _, lm := range from {
+		cm, ok := have[lm.CampaignID]
 		if !ok {
 			moved := lm
-			moved.ContactID, moved.LeadID = contactID, ""
+			target(&moved)
 			moved.Version++
 			moved.UpdateTime = now
 			if err := t.write(s, MemberEventUpdated, moved); err != nil {

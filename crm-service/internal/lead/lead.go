@@ -302,6 +302,15 @@ type Store interface {
 	// for method. If requestID was recorded before for method and this
 	// lead, fn is not called and the lead is returned as it is.
 	ConvertLead(ctx context.Context, id, requestID, method string, lookup Lookup, fn func(cur Lead, found Found) (Conversion, error)) (Lead, error)
+	// MergeLeads locks the leads id and duplicateID (in id order) and the
+	// campaign memberships of both, passes them to fn and writes the Merge
+	// it returns, in one transaction: the memberships' changes, the kept
+	// lead, the duplicate deleted, and a record that the duplicate went
+	// into the kept lead (moved on when the kept lead is merged in turn).
+	// When the duplicate no longer exists but that record names id, fn is
+	// not called and the kept lead is returned as it is; else a missing
+	// lead is NOT_FOUND.
+	MergeLeads(ctx context.Context, id, duplicateID string, fn func(kept, dup Lead, keptMembers, dupMembers []campaign.Member) (Merge, error)) (Lead, error)
 	// ImportLeads runs one import transaction: it locks the email keys
 	// against concurrent imports, reads the leads of the ids and every lead
 	// with each email key, oldest first (all locked for update) and which

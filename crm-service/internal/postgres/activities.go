@@ -139,12 +139,7 @@ func (s *Store) CreateActivity(ctx context.Context, requestID, method string, li
 			if requestID != "" {
 				recordKey(ctx, w, requestID, method, a.ID)
 			}
-			w.Queue(`INSERT INTO activities (id, type, subject, description, account_id, contact_id, opportunity_id, owner,
-activity_time, due_time, reminder_time, done, done_time, version, create_time, update_time, case_id)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
-				a.ID, a.Type, a.Subject, a.Description, nullable(a.AccountID), nullable(a.ContactID), nullable(a.OpportunityID),
-				a.Owner, timestamp(a.ActivityTime), timestamp(a.DueTime), timestamp(a.ReminderTime), a.Done, timestamp(a.DoneTime),
-				a.Version, a.CreateTime, a.UpdateTime, nullable(a.CaseID))
+			queueInsertActivity(w, a)
 			if err := queueEvent(ctx, w, ev.Type, ev.Key, ev.Payload); err != nil {
 				return nil, err
 			}
@@ -163,6 +158,16 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $
 		return err
 	})
 	return created(ctx, err, out, method, s.GetActivity)
+}
+
+// queueInsertActivity queues the insertion of a.
+func queueInsertActivity(b *pgx.Batch, a activity.Activity) {
+	b.Queue(`INSERT INTO activities (id, type, subject, description, account_id, contact_id, opportunity_id, owner,
+activity_time, due_time, reminder_time, done, done_time, version, create_time, update_time, case_id)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
+		a.ID, a.Type, a.Subject, a.Description, nullable(a.AccountID), nullable(a.ContactID), nullable(a.OpportunityID),
+		a.Owner, timestamp(a.ActivityTime), timestamp(a.DueTime), timestamp(a.ReminderTime), a.Done, timestamp(a.DoneTime),
+		a.Version, a.CreateTime, a.UpdateTime, nullable(a.CaseID))
 }
 
 // GetActivity implements activity.Store.

@@ -21,13 +21,13 @@ var _ campaign.Store = (*Store)(nil)
 // campaignWriteCols are the columns a campaign write sets; campaignCols
 // adds the member counters the trigger of migration 0028 keeps.
 const (
-	campaignWriteCols = `id, name, channel, budget_currency, budget, start_date, end_date, status, version, create_time, update_time`
+	campaignWriteCols = `id, name, channel, budget_currency, budget, start_date, end_date, status, version, create_time, update_time, owner`
 	campaignCols      = campaignWriteCols + `, member_count, responded_count`
 )
 
 // Each filter column has an index (column, id): campaigns_status_idx,
-// campaigns_channel_idx.
-var campaignFilterCols = map[string]string{"status": "status", "channel": "lower(channel)"}
+// campaigns_channel_idx, campaigns_owner_idx.
+var campaignFilterCols = map[string]string{"status": "status", "channel": "lower(channel)", "owner": "owner"}
 
 func scanCampaign(row pgx.Row) (campaign.Campaign, error) {
 	var c campaign.Campaign
@@ -35,7 +35,7 @@ func scanCampaign(row pgx.Row) (campaign.Campaign, error) {
 	var budget *decimal.Decimal
 	var start, end *time.Time
 	err := row.Scan(&c.ID, &c.Name, &c.Channel, &cur, &budget, &start, &end, &c.Status, &c.Version, &c.CreateTime, &c.UpdateTime,
-		&c.Members, &c.RespondedMembers)
+		&c.Owner, &c.Members, &c.RespondedMembers)
 	if err != nil {
 		return campaign.Campaign{}, err
 	}
@@ -57,7 +57,7 @@ func campaignArgs(c campaign.Campaign) []any {
 	if c.Budget != nil {
 		cur, budget = &c.Budget.Currency, &c.Budget.Amount
 	}
-	return []any{c.ID, c.Name, c.Channel, cur, budget, date(c.StartDate), date(c.EndDate), c.Status, c.Version, c.CreateTime, c.UpdateTime}
+	return []any{c.ID, c.Name, c.Channel, cur, budget, date(c.StartDate), date(c.EndDate), c.Status, c.Version, c.CreateTime, c.UpdateTime, c.Owner}
 }
 
 // CreateCampaign implements campaign.Store.
@@ -71,7 +71,7 @@ func (s *Store) CreateCampaign(ctx context.Context, requestID, method string, c 
 				lookupKey(b, requestID, &used)
 				recordKey(ctx, b, requestID, method, c.ID)
 			}
-			b.Queue(`INSERT INTO campaigns (`+campaignWriteCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`, campaignArgs(c)...)
+			b.Queue(`INSERT INTO campaigns (`+campaignWriteCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`, campaignArgs(c)...)
 			err := tx.SendBatch(ctx, b).Close()
 			if used != nil {
 				return errReplayOf(used)
@@ -159,7 +159,7 @@ func (s *Store) UpdateCampaign(ctx context.Context, id string, fn func(campaign.
 			return nil
 		}
 		if _, err := tx.Exec(ctx, `UPDATE campaigns SET name = $2, channel = $3, budget_currency = $4, budget = $5,
-start_date = $6, end_date = $7, status = $8, version = $9, create_time = $10, update_time = $11 WHERE id = $1`,
+start_date = $6, end_date = $7, status = $8, version = $9, create_time = $10, update_time = $11, owner = $12 WHERE id = $1`,
 			campaignArgs(ch.Campaign)...); err != nil {
 			return fmt.Errorf("update campaign %s: %w", id, err)
 		}
@@ -236,7 +236,7 @@ FROM campaigns WHERE id = $1`, id)
 	var budget *decimal.Decimal
 	var start, end *time.Time
 	err := row.Scan(&c.ID, &c.Name, &c.Channel, &cur, &budget, &start, &end, &c.Status, &c.Version, &c.CreateTime, &c.UpdateTime,
-		&c.Members, &c.RespondedMembers, &st.Leads, &st.ConvertedLeads, &currencies, &counts, &sums)
+		&c.Owner, &c.Members, &c.RespondedMembers, &st.Leads, &st.ConvertedLeads, &currencies, &counts, &sums)
 	if pg.IsNoRows(err) {
 		return campaign.Campaign{}, campaign.Stats{}, errs.NotFoundf("campaign %q", id)
 	}

@@ -18,7 +18,8 @@ var _ servicecase.Store = (*Store)(nil)
 
 // Cases are read joined to their account for its payment status.
 const caseCols = `c.id, c.subject, c.description, c.account_id, c.contact_id, c.priority, c.status, c.owner,
-c.sla_due_time, c.sla_paused_at, c.sla_paused_for, c.resolve_time, a.payment_status, c.version, c.create_time, c.update_time`
+c.sla_due_time, c.sla_paused_at, c.sla_paused_for, c.resolve_time, a.payment_status, c.version, c.create_time, c.update_time,
+c.escalation_level, c.escalate_time`
 
 const caseFrom = ` FROM cases c JOIN accounts a ON a.id = c.account_id`
 
@@ -28,6 +29,8 @@ var caseFilterCols = map[string]string{
 	// The account's, joined: few accounts are overdue, and their cases
 	// are found through the accounts.
 	"account_payment_status": "a.payment_status",
+	// "true" or "false"; index cases_escalated_idx.
+	"escalated": "(c.escalation_level > 0)",
 }
 
 // likeEscaper makes text match itself in a LIKE pattern.
@@ -36,11 +39,15 @@ var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 func scanCase(row pgx.Row) (servicecase.Case, error) {
 	var c servicecase.Case
 	var contactID *string
-	var resolved, paused *time.Time
+	var resolved, paused, escalated *time.Time
 	err := row.Scan(&c.ID, &c.Subject, &c.Description, &c.AccountID, &contactID, &c.Priority, &c.Status, &c.Owner,
-		&c.SLADueTime, &paused, &c.SLAPausedFor, &resolved, &c.AccountPaymentStatus, &c.Version, &c.CreateTime, &c.UpdateTime)
+		&c.SLADueTime, &paused, &c.SLAPausedFor, &resolved, &c.AccountPaymentStatus, &c.Version, &c.CreateTime, &c.UpdateTime,
+		&c.EscalationLevel, &escalated)
 	if err != nil {
 		return servicecase.Case{}, err
+	}
+	if escalated != nil {
+		c.EscalateTime = escalated.UTC()
 	}
 	if paused != nil {
 		c.SLAPausedAt = *paused
@@ -230,6 +237,84 @@ sla_paused_at = $12, sla_paused_for = $13 WHERE id = $1`,
 			}
 		}
 		out = c
+		return nil
+	})
+	if err != nil {
+		return servicecase.Case{}, err
+	}
+	return out, nil
+}
+
+// EscalateCase implements servicecase.Store: one round trip begins the
+// transaction, sets the actor for the audit trail, locks and reads the
+// case and looks the request id up (after the lock, so a concurrent call
+// with the same id has committed its key by then); one writes the case,
+// its note and their events and commits.
+func (s *Store) EscalateCase(ctx context.Context, id, requestID, method string, fn func(servicecase.Case) (servicecase.Escalation, error)) (servicecase.Case, error) {
+	var out servicecase.Case
+	err := onceMore(func() error {
+		var cur servicecase.Case
+		var found bool
+		var used *usedKey
+		var esc servicecase.Escalation
+		err := pg.InTxBatchCommit(ctx, s.pool, func(b *pgx.Batch) {
+			cur, found, used = servicecase.Case{}, false, nil
+			queueActor(ctx, b)
+			pg.QueueKeyLock(b, "cases/"+id)
+			b.Queue(`SELECT `+caseCols+caseFrom+` WHERE c.id = $1 FOR UPDATE OF c`, id).QueryRow(func(row pgx.Row) error {
+				c, err := scanCase(row)
+				if pg.IsNoRows(err) {
+					return nil
+				}
+				if err != nil {
+					return fmt.Errorf("lock case %s: %w", id, err)
+				}
+				cur, found = c, true
+				return nil
+			})
+			if requestID != "" {
+				lookupKey(b, requestID, &used)
+			}
+		}, func() (*pgx.Batch, error) {
+			if !found {
+				return nil, errs.NotFoundf("case %q", id)
+			}
+			if used != nil {
+				if err := checkKey(ctx, used, method, id); err != nil {
+					return nil, err
+				}
+				esc = servicecase.Escalation{Case: cur}
+				return nil, nil
+			}
+			var err error
+			if esc, err = fn(cur); err != nil {
+				return nil, err
+			}
+			c := esc.Case
+			w := &pgx.Batch{}
+			if requestID != "" {
+				recordKey(ctx, w, requestID, method, id)
+			}
+			w.Queue(`UPDATE cases SET escalation_level = $2, escalate_time = $3, owner = $4, version = $5, update_time = $6 WHERE id = $1`,
+				id, c.EscalationLevel, timestamp(c.EscalateTime), c.Owner, c.Version, c.UpdateTime)
+			queueInsertActivity(w, esc.Note)
+			for _, ev := range []struct {
+				typ, key string
+				payload  []byte
+			}{
+				{esc.Event.Type, esc.Event.Key, esc.Event.Payload},
+				{esc.NoteEvent.Type, esc.NoteEvent.Key, esc.NoteEvent.Payload},
+			} {
+				if err := queueEvent(ctx, w, ev.typ, ev.key, ev.payload); err != nil {
+					return nil, err
+				}
+			}
+			return w, nil
+		})
+		if err != nil {
+			return err
+		}
+		out = esc.Case
 		return nil
 	})
 	if err != nil {

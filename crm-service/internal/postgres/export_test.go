@@ -1,6 +1,8 @@
 package postgres
 
 import (
+	"strings"
+
 	"github.com/jackc/pgx/v5"
 
 	"github.com/seamhq/seam/crm-service/internal/activity"
@@ -43,5 +45,16 @@ func withoutMode(sql string, args []any, err error) (string, []any, error) {
 }
 
 // FilterColumns are the columns (or expressions) the list filters of
-// leads and campaigns compare, by table, for the index test.
-var FilterColumns = map[string]map[string]string{"leads": leadFilterCols, "campaigns": campaignFilterCols}
+// leads, campaigns and cases compare, by table, for the index test (the
+// cases' own columns, without their alias c).
+var FilterColumns = map[string]map[string]string{"leads": leadFilterCols, "campaigns": campaignFilterCols, "cases": caseOwnFilterCols()}
+
+func caseOwnFilterCols() map[string]string {
+	out := map[string]string{}
+	for f, col := range caseFilterCols {
+		if strings.Contains(col, "c.") {
+			out[f] = strings.ReplaceAll(col, "c.", "")
+		}
+	}
+	return out
+}

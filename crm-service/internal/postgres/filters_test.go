@@ -6,9 +6,9 @@ import (
 	"github.com/seamhq/seam/crm-service/internal/postgres"
 )
 
-// Every list filter of leads and campaigns is served by an index that
-// starts with the column (or expression) it compares, so a filtered page
-// reads only the rows it returns.
+// Every list filter of leads, campaigns and cases (their own columns) is
+// served by an index that starts with the column (or expression) it
+// compares, so a filtered page reads only the rows it returns.
 func TestListFiltersHaveIndexes(t *testing.T) {
 	f := newFixture(t)
 	for table, cols := range postgres.FilterColumns {

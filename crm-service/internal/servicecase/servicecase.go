@@ -75,10 +75,22 @@ const (
 	EventCreated = "case.created"
 	EventUpdated = "case.updated"
 	EventDeleted = "case.deleted"
+	// EventEscalated is recorded by :escalate, with the case at its new
+	// escalation level (its note comes as an activity.created event).
+	EventEscalated = "case.escalated"
 )
 
-// MethodCreate is the idempotency method name of a create.
-const MethodCreate = "CreateCase"
+// Idempotency method names.
+const (
+	MethodCreate   = "CreateCase"
+	MethodEscalate = "EscalateCase"
+)
+
+// MaxEscalationLevel is the highest escalation level. A case starts at 0
+// (first line, not escalated); each escalation hands it one line up: 1
+// second line (specialists), 2 third line (engineering or the product
+// team), 3 management. There is nowhere to go after management.
+const MaxEscalationLevel = 3
 
 // Case is a customer service ticket.
 type Case struct {
@@ -97,6 +109,12 @@ type Case struct {
 	SLAPausedAt  time.Time
 	SLAPausedFor time.Duration
 	ResolveTime  time.Time // zero while open
+	// EscalationLevel is how many lines up the case went (0 to
+	// MaxEscalationLevel), raised only by Escalate and never lowered: the
+	// case stays with the line it reached, resolved, reopened or closed.
+	EscalationLevel int
+	// EscalateTime is when the case was last escalated; zero before.
+	EscalateTime time.Time
 	// AccountPaymentStatus is joined from the account on every read.
 	AccountPaymentStatus account.PaymentStatus
 	Version              int64
@@ -106,6 +124,9 @@ type Case struct {
 
 // ETag is the case's current etag.
 func (c Case) ETag() string { return strconv.FormatInt(c.Version, 10) }
+
+// Escalated reports whether the case went beyond the first line.
+func (c Case) Escalated() bool { return c.EscalationLevel > 0 }
 
 // Breached reports whether the case is past its SLA at now and neither
 // resolved nor closed. The clock stops while the case waits on the
@@ -177,12 +198,13 @@ var MutableFields = []Field{FieldSubject, FieldDescription, FieldContactID, Fiel
 
 // ReadOnlyFields are fields an update ignores.
 var ReadOnlyFields = []string{"id", "account_id", "sla_due_time", "sla_paused_time", "breached", "account_payment_status", "resolve_time",
-	"etag", "create_time", "update_time"}
+	"escalation_level", "escalated", "escalate_time", "etag", "create_time", "update_time"}
 
 // FilterFields are the fields ListCases filters on (by equality): open
-// (true: neither resolved nor closed) and account_payment_status (the
-// account's, as joined on every read) besides the case's own.
-var FilterFields = []string{"status", "priority", "owner", "account_id", "breached", "open", "account_payment_status"}
+// (true: neither resolved nor closed), escalated (true: escalation level
+// above 0) and account_payment_status (the account's, as joined on every
+// read) besides the case's own.
+var FilterFields = []string{"status", "priority", "owner", "account_id", "breached", "open", "escalated", "account_payment_status"}
 
 // Input is what a client sends to create or update a case.
 type Input struct {
@@ -237,7 +259,8 @@ func (in *Input) validate(fields []Field) error {
 
 // Query selects a page of cases in id order.
 type Query struct {
-	// Equal maps status, priority, owner, account_id to stored values.
+	// Equal maps status, priority, owner, account_id, account_payment_status
+	// to stored values, and escalated to "true" or "false".
 	Equal map[string]string
 	// Breached, when set, keeps only cases whose breach flag at BreachedAt
 	// equals it.
@@ -328,10 +351,26 @@ type Store interface {
 	// UpdateCase locks the case, passes it to fn with the ContactAccount
 	// of the transaction and applies the change fn returns.
 	UpdateCase(ctx context.Context, id string, fn func(cur Case, contactAccount ContactAccount) (Change, error)) (Case, error)
+	// EscalateCase locks the case, passes it to fn and writes the case,
+	// the note and the events fn returns (the case's first), in one
+	// transaction. If requestID was used before for method on this case,
+	// nothing is written and the case is returned as it is now; used for
+	// another method or case, or by another request, it is
+	// INVALID_ARGUMENT on request_id.
+	EscalateCase(ctx context.Context, id, requestID, method string, fn func(cur Case) (Escalation, error)) (Case, error)
 	// DeleteCase locks the case and the activities that name it, passes
 	// them to fn, writes the activities fn unlinked, deletes the case and
 	// records fn's event, in one transaction.
 	DeleteCase(ctx context.Context, id string, fn func(cur Case, activities []activity.Activity) (Deletion, error)) error
+}
+
+// Escalation is what escalating a case writes: the case at its new level,
+// the note recording the reason, and their events.
+type Escalation struct {
+	Case      Case
+	Event     Event
+	Note      activity.Activity
+	NoteEvent activity.Event
 }
 
 // Deletion is what deleting a case writes: the activities that named it,
@@ -355,7 +394,8 @@ type Service struct {
 }
 
 // NewService returns a Service that unlinks the activities of a deleted
-// case through activities; now is the clock (also for breach flags).
+// case and writes the notes of escalations through activities; now is the
+// clock (also for breach flags).
 func NewService(store Store, enc Encoder, activities *activity.Service, now func() time.Time) *Service {
 	return &Service{store: store, enc: enc, activities: activities,
 		now: func() time.Time { return now().UTC().Truncate(time.Microsecond) }}
@@ -459,6 +499,9 @@ func (s *Service) List(ctx context.Context, q Query) ([]Case, bool, error) {
 		}
 	}
 	q.Words = parseText(&v, q.Text)
+	if e, ok := q.Equal["escalated"]; ok && e != "true" && e != "false" {
+		v.Add("filter", "escalated must be true or false, got %q", e)
+	}
 	if o, ok := q.Equal["open"]; ok {
 		delete(q.Equal, "open")
 		switch o {
@@ -552,6 +595,97 @@ func (s *Service) Update(ctx context.Context, id string, in Input, fields []Fiel
 			return Change{}, err
 		}
 		return Change{Case: n, Event: &ev}, nil
+	})
+}
+
+// EscalateInput is what :escalate sends.
+type EscalateInput struct {
+	// Reason is required: why the case goes up a line. It is recorded as
+	// a note on the case (an activity of type NOTE), which shows in the
+	// case's history and the account's overview.
+	Reason string
+	// Owner, when not blank, hands the case to that agent of the next
+	// line; blank keeps the owner.
+	Owner string
+	// Author is who escalates: the note's owner.
+	Author    string
+	Etag      string
+	RequestID string
+}
+
+// Escalate hands a case one line up: its escalation level rises by one
+// (to at most MaxEscalationLevel), escalate_time is now, the owner is
+// the one given (if any), and the reason is recorded as a NOTE activity
+// on the case, in one transaction with the case.escalated and
+// activity.created events. A closed case, or one at MaxEscalationLevel,
+// is FAILED_PRECONDITION; a non-empty etag must match. Escalating is no
+// status change: the SLA clock goes on as it was, and a resolved case
+// may be escalated (the customer disputes the resolution) without being
+// reopened.
+func (s *Service) Escalate(ctx context.Context, id string, in EscalateInput) (Case, error) {
+	id, err := ids.UUID("id", id)
+	if err != nil {
+		return Case{}, err
+	}
+	var v errs.Violations
+	in.Reason = strings.TrimSpace(in.Reason)
+	switch {
+	case in.Reason == "":
+		v.Add("reason", "is required: say why the case goes up a line")
+	case utf8.RuneCountInString(in.Reason) > maxDescription:
+		v.Add("reason", "must be at most %d characters", maxDescription)
+	}
+	in.Owner = strings.TrimSpace(in.Owner)
+	if utf8.RuneCountInString(in.Owner) > maxText {
+		v.Add("owner", "must be at most %d characters", maxText)
+	}
+	if err := v.Err(); err != nil {
+		return Case{}, err
+	}
+	noteID, err := uuid.NewV7()
+	if err != nil {
+		return Case{}, err
+	}
+	return s.store.EscalateCase(ctx, id, in.RequestID, MethodEscalate, func(cur Case) (Escalation, error) {
+		if err := errs.CheckEtag(in.Etag, cur.ETag(), "case "+id); err != nil {
+			return Escalation{}, err
+		}
+		if cur.Status == StatusClosed {
+			return Escalation{}, errs.FailedPreconditionf("case %s is closed and cannot be escalated; open a new case", id)
+		}
+		if cur.EscalationLevel >= MaxEscalationLevel {
+			return Escalation{}, errs.FailedPreconditionf("case %s is at the highest escalation level (%d) already", id, MaxEscalationLevel)
+		}
+		now := s.now()
+		n := cur
+		n.EscalationLevel++
+		n.EscalateTime = now
+		if in.Owner != "" {
+			n.Owner = in.Owner
+		}
+		n.Version++
+		n.UpdateTime = now
+		ev, err := s.event(EventEscalated, n, now)
+		if err != nil {
+			return Escalation{}, err
+		}
+		subject := fmt.Sprintf("Escalated to level %d", n.EscalationLevel)
+		if n.Owner != cur.Owner {
+			subject += ", to " + n.Owner
+		}
+		if utf8.RuneCountInString(subject) > maxText {
+			subject = string([]rune(subject)[:maxText])
+		}
+		note := activity.Activity{
+			ID: noteID.String(), Type: activity.TypeNote, Subject: subject, Description: in.Reason,
+			AccountID: cur.AccountID, CaseID: cur.ID, Owner: in.Author,
+			ActivityTime: now, Version: 1, CreateTime: now, UpdateTime: now,
+		}
+		noteEv, err := s.activities.Created(note)
+		if err != nil {
+			return Escalation{}, err
+		}
+		return Escalation{Case: n, Event: ev, Note: note, NoteEvent: noteEv}, nil
 	})
 }
 

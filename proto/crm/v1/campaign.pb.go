@@ -159,8 +159,12 @@ type Campaign struct {
 	// change the campaign's etag.
 	MemberCount          int64 `protobuf:"varint,11,opt,name=member_count,json=memberCount,proto3" json:"member_count,omitempty"`
 	RespondedMemberCount int64 `protobuf:"varint,12,opt,name=responded_member_count,json=respondedMemberCount,proto3" json:"responded_member_count,omitempty"`
-	unknownFields        protoimpl.UnknownFields
-	sizeCache            protoimpl.SizeCache
+	// Optional: who runs the campaign (a user name, like the owner of
+	// accounts and cases); at most 200 characters, stored without leading
+	// and trailing white space (blank is no owner).
+	Owner         string `protobuf:"bytes,13,opt,name=owner,proto3" json:"owner,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Campaign) Reset() {
@@ -277,6 +281,13 @@ func (x *Campaign) GetRespondedMemberCount() int64 {
 	return 0
 }
 
+func (x *Campaign) GetOwner() string {
+	if x != nil {
+		return x.Owner
+	}
+	return ""
+}
+
 type CreateCampaignRequest struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
 	Campaign *Campaign              `protobuf:"bytes,1,opt,name=campaign,proto3" json:"campaign,omitempty"`
@@ -381,7 +392,8 @@ type ListCampaignsRequest struct {
 	PageToken string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	// AIP-160 subset: `field = "value"` joined by AND. Fields: status
 	// ("CAMPAIGN_STATUS_ACTIVE", or the short form "ACTIVE" or "active"),
-	// channel (ignoring case: `channel = "email"` finds "Email"), e.g.
+	// channel (ignoring case: `channel = "email"` finds "Email"), owner
+	// (compared trimmed: `owner = "ana"` finds one assigned as " ana "), e.g.
 	// `status = ACTIVE AND channel = "webinar"`; start_date and end_date
 	// also with <, <=, > and >= (a date "YYYY-MM-DD"; a campaign without
 	// the date never matches): the campaigns running in a quarter are
@@ -497,8 +509,8 @@ func (x *ListCampaignsResponse) GetNextPageToken() string {
 type UpdateCampaignRequest struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
 	Campaign *Campaign              `protobuf:"bytes,1,opt,name=campaign,proto3" json:"campaign,omitempty"`
-	// Fields: name, channel, budget, start_date, end_date, status. Empty
-	// means all of them.
+	// Fields: name, channel, owner, budget, start_date, end_date, status.
+	// Empty means all of them.
 	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1262,7 +1274,7 @@ var File_crm_v1_campaign_proto protoreflect.FileDescriptor
 
 const file_crm_v1_campaign_proto_rawDesc = "" +
 	"\n" +
-	"\x15crm/v1/campaign.proto\x12\x06crm.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"\xe0\x03\n" +
+	"\x15crm/v1/campaign.proto\x12\x06crm.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"\xf6\x03\n" +
 	"\bCampaign\x12\x13\n" +
 	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12\x17\n" +
 	"\x04name\x18\x02 \x01(\tB\x03\xe0A\x02R\x04name\x12\x18\n" +
@@ -1279,7 +1291,8 @@ const file_crm_v1_campaign_proto_rawDesc = "" +
 	" \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"updateTime\x12&\n" +
 	"\fmember_count\x18\v \x01(\x03B\x03\xe0A\x03R\vmemberCount\x129\n" +
-	"\x16responded_member_count\x18\f \x01(\x03B\x03\xe0A\x03R\x14respondedMemberCount\"d\n" +
+	"\x16responded_member_count\x18\f \x01(\x03B\x03\xe0A\x03R\x14respondedMemberCount\x12\x14\n" +
+	"\x05owner\x18\r \x01(\tR\x05owner\"d\n" +
 	"\x15CreateCampaignRequest\x12,\n" +
 	"\bcampaign\x18\x01 \x01(\v2\x10.crm.v1.CampaignR\bcampaign\x12\x1d\n" +
 	"\n" +

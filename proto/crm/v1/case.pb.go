@@ -188,6 +188,14 @@ type Case struct {
 	// sla_due_time on by the pause). Unset otherwise (a closed case's clock
 	// is stopped for good).
 	SlaPausedTime *timestamppb.Timestamp `protobuf:"bytes,16,opt,name=sla_paused_time,json=slaPausedTime,proto3" json:"sla_paused_time,omitempty"`
+	// Read-only: how many lines up the case was escalated (EscalateCase):
+	// 0 first line (not escalated), 1 second line, 2 third line, 3
+	// management. Never lowered: a case keeps the level it reached.
+	EscalationLevel int32 `protobuf:"varint,17,opt,name=escalation_level,json=escalationLevel,proto3" json:"escalation_level,omitempty"`
+	// Read-only: escalation_level > 0.
+	Escalated bool `protobuf:"varint,18,opt,name=escalated,proto3" json:"escalated,omitempty"`
+	// Read-only: when the case was last escalated; unset before.
+	EscalateTime  *timestamppb.Timestamp `protobuf:"bytes,19,opt,name=escalate_time,json=escalateTime,proto3" json:"escalate_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -334,6 +342,27 @@ func (x *Case) GetSlaPausedTime() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Case) GetEscalationLevel() int32 {
+	if x != nil {
+		return x.EscalationLevel
+	}
+	return 0
+}
+
+func (x *Case) GetEscalated() bool {
+	if x != nil {
+		return x.Escalated
+	}
+	return false
+}
+
+func (x *Case) GetEscalateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EscalateTime
+	}
+	return nil
+}
+
 type CreateCaseRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Case  *Case                  `protobuf:"bytes,1,opt,name=case,proto3" json:"case,omitempty"`
@@ -439,7 +468,8 @@ type ListCasesRequest struct {
 	// AIP-160 subset: `field = "value"` joined by AND. Fields: status,
 	// priority (enum names or short forms like "urgent"), owner, account_id,
 	// breached (true or false), open (true: neither resolved nor closed;
-	// false: resolved or closed), account_payment_status (the account's, e.g.
+	// false: resolved or closed), escalated (true or false: escalation_level
+	// above 0), account_payment_status (the account's, e.g.
 	// "overdue": the cases of customers who owe money past due).
 	Filter string `protobuf:"bytes,3,opt,name=filter,proto3" json:"filter,omitempty"`
 	// Optional text search, with the filter: only the cases whose subject or
@@ -705,11 +735,93 @@ func (*DeleteCaseResponse) Descriptor() ([]byte, []int) {
 	return file_crm_v1_case_proto_rawDescGZIP(), []int{7}
 }
 
+type EscalateCaseRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Required: why the case goes up a line; at most 10000 characters,
+	// stored trimmed as the note's description.
+	Reason string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	// Optional: the agent of the next line who takes the case over (at most
+	// 200 characters, stored trimmed); empty keeps the owner.
+	Owner string `protobuf:"bytes,3,opt,name=owner,proto3" json:"owner,omitempty"`
+	// Optional; when set it must match the current etag.
+	Etag string `protobuf:"bytes,4,opt,name=etag,proto3" json:"etag,omitempty"`
+	// Optional idempotency key.
+	RequestId     string `protobuf:"bytes,5,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EscalateCaseRequest) Reset() {
+	*x = EscalateCaseRequest{}
+	mi := &file_crm_v1_case_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EscalateCaseRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EscalateCaseRequest) ProtoMessage() {}
+
+func (x *EscalateCaseRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_v1_case_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EscalateCaseRequest.ProtoReflect.Descriptor instead.
+func (*EscalateCaseRequest) Descriptor() ([]byte, []int) {
+	return file_crm_v1_case_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *EscalateCaseRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *EscalateCaseRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *EscalateCaseRequest) GetOwner() string {
+	if x != nil {
+		return x.Owner
+	}
+	return ""
+}
+
+func (x *EscalateCaseRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+func (x *EscalateCaseRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
 var File_crm_v1_case_proto protoreflect.FileDescriptor
 
 const file_crm_v1_case_proto_rawDesc = "" +
 	"\n" +
-	"\x11crm/v1/case.proto\x12\x06crm.v1\x1a\x14crm/v1/account.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf1\x05\n" +
+	"\x11crm/v1/case.proto\x12\x06crm.v1\x1a\x14crm/v1/account.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x8a\a\n" +
 	"\x04Case\x12\x13\n" +
 	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12\x1d\n" +
 	"\asubject\x18\x02 \x01(\tB\x03\xe0A\x02R\asubject\x12 \n" +
@@ -732,7 +844,10 @@ const file_crm_v1_case_proto_rawDesc = "" +
 	"createTime\x12@\n" +
 	"\vupdate_time\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"updateTime\x12G\n" +
-	"\x0fsla_paused_time\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\rslaPausedTime\"T\n" +
+	"\x0fsla_paused_time\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\rslaPausedTime\x12.\n" +
+	"\x10escalation_level\x18\x11 \x01(\x05B\x03\xe0A\x03R\x0fescalationLevel\x12!\n" +
+	"\tescalated\x18\x12 \x01(\bB\x03\xe0A\x03R\tescalated\x12D\n" +
+	"\rescalate_time\x18\x13 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\fescalateTime\"T\n" +
 	"\x11CreateCaseRequest\x12 \n" +
 	"\x04case\x18\x01 \x01(\v2\f.crm.v1.CaseR\x04case\x12\x1d\n" +
 	"\n" +
@@ -755,7 +870,14 @@ const file_crm_v1_case_proto_rawDesc = "" +
 	"\x11DeleteCaseRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04etag\x18\x02 \x01(\tR\x04etag\"\x14\n" +
-	"\x12DeleteCaseResponse*\x90\x01\n" +
+	"\x12DeleteCaseResponse\"\x86\x01\n" +
+	"\x13EscalateCaseRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\x12\x14\n" +
+	"\x05owner\x18\x03 \x01(\tR\x05owner\x12\x12\n" +
+	"\x04etag\x18\x04 \x01(\tR\x04etag\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x05 \x01(\tR\trequestId*\x90\x01\n" +
 	"\fCasePriority\x12\x1d\n" +
 	"\x19CASE_PRIORITY_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11CASE_PRIORITY_LOW\x10\x01\x12\x18\n" +
@@ -769,7 +891,7 @@ const file_crm_v1_case_proto_rawDesc = "" +
 	"\x17CASE_STATUS_IN_PROGRESS\x10\x02\x12#\n" +
 	"\x1fCASE_STATUS_WAITING_ON_CUSTOMER\x10\x03\x12\x18\n" +
 	"\x14CASE_STATUS_RESOLVED\x10\x04\x12\x16\n" +
-	"\x12CASE_STATUS_CLOSED\x10\x052\xb3\x02\n" +
+	"\x12CASE_STATUS_CLOSED\x10\x052\xee\x02\n" +
 	"\vCaseService\x125\n" +
 	"\n" +
 	"CreateCase\x12\x19.crm.v1.CreateCaseRequest\x1a\f.crm.v1.Case\x12/\n" +
@@ -778,7 +900,8 @@ const file_crm_v1_case_proto_rawDesc = "" +
 	"\n" +
 	"UpdateCase\x12\x19.crm.v1.UpdateCaseRequest\x1a\f.crm.v1.Case\x12C\n" +
 	"\n" +
-	"DeleteCase\x12\x19.crm.v1.DeleteCaseRequest\x1a\x1a.crm.v1.DeleteCaseResponseB+Z)github.com/seamhq/seam/proto/crm/v1;crmv1b\x06proto3"
+	"DeleteCase\x12\x19.crm.v1.DeleteCaseRequest\x1a\x1a.crm.v1.DeleteCaseResponse\x129\n" +
+	"\fEscalateCase\x12\x1b.crm.v1.EscalateCaseRequest\x1a\f.crm.v1.CaseB+Z)github.com/seamhq/seam/proto/crm/v1;crmv1b\x06proto3"
 
 var (
 	file_crm_v1_case_proto_rawDescOnce sync.Once
@@ -793,7 +916,7 @@ func file_crm_v1_case_proto_rawDescGZIP() []byte {
 }
 
 var file_crm_v1_case_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_crm_v1_case_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_crm_v1_case_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
 var file_crm_v1_case_proto_goTypes = []any{
 	(CasePriority)(0),             // 0: crm.v1.CasePriority
 	(CaseStatus)(0),               // 1: crm.v1.CaseStatus
@@ -805,38 +928,42 @@ var file_crm_v1_case_proto_goTypes = []any{
 	(*UpdateCaseRequest)(nil),     // 7: crm.v1.UpdateCaseRequest
 	(*DeleteCaseRequest)(nil),     // 8: crm.v1.DeleteCaseRequest
 	(*DeleteCaseResponse)(nil),    // 9: crm.v1.DeleteCaseResponse
-	(*timestamppb.Timestamp)(nil), // 10: google.protobuf.Timestamp
-	(PaymentStatus)(0),            // 11: crm.v1.PaymentStatus
-	(*fieldmaskpb.FieldMask)(nil), // 12: google.protobuf.FieldMask
+	(*EscalateCaseRequest)(nil),   // 10: crm.v1.EscalateCaseRequest
+	(*timestamppb.Timestamp)(nil), // 11: google.protobuf.Timestamp
+	(PaymentStatus)(0),            // 12: crm.v1.PaymentStatus
+	(*fieldmaskpb.FieldMask)(nil), // 13: google.protobuf.FieldMask
 }
 var file_crm_v1_case_proto_depIdxs = []int32{
 	0,  // 0: crm.v1.Case.priority:type_name -> crm.v1.CasePriority
 	1,  // 1: crm.v1.Case.status:type_name -> crm.v1.CaseStatus
-	10, // 2: crm.v1.Case.sla_due_time:type_name -> google.protobuf.Timestamp
-	11, // 3: crm.v1.Case.account_payment_status:type_name -> crm.v1.PaymentStatus
-	10, // 4: crm.v1.Case.resolve_time:type_name -> google.protobuf.Timestamp
-	10, // 5: crm.v1.Case.create_time:type_name -> google.protobuf.Timestamp
-	10, // 6: crm.v1.Case.update_time:type_name -> google.protobuf.Timestamp
-	10, // 7: crm.v1.Case.sla_paused_time:type_name -> google.protobuf.Timestamp
-	2,  // 8: crm.v1.CreateCaseRequest.case:type_name -> crm.v1.Case
-	2,  // 9: crm.v1.ListCasesResponse.cases:type_name -> crm.v1.Case
-	2,  // 10: crm.v1.UpdateCaseRequest.case:type_name -> crm.v1.Case
-	12, // 11: crm.v1.UpdateCaseRequest.update_mask:type_name -> google.protobuf.FieldMask
-	3,  // 12: crm.v1.CaseService.CreateCase:input_type -> crm.v1.CreateCaseRequest
-	4,  // 13: crm.v1.CaseService.GetCase:input_type -> crm.v1.GetCaseRequest
-	5,  // 14: crm.v1.CaseService.ListCases:input_type -> crm.v1.ListCasesRequest
-	7,  // 15: crm.v1.CaseService.UpdateCase:input_type -> crm.v1.UpdateCaseRequest
-	8,  // 16: crm.v1.CaseService.DeleteCase:input_type -> crm.v1.DeleteCaseRequest
-	2,  // 17: crm.v1.CaseService.CreateCase:output_type -> crm.v1.Case
-	2,  // 18: crm.v1.CaseService.GetCase:output_type -> crm.v1.Case
-	6,  // 19: crm.v1.CaseService.ListCases:output_type -> crm.v1.ListCasesResponse
-	2,  // 20: crm.v1.CaseService.UpdateCase:output_type -> crm.v1.Case
-	9,  // 21: crm.v1.CaseService.DeleteCase:output_type -> crm.v1.DeleteCaseResponse
-	17, // [17:22] is the sub-list for method output_type
-	12, // [12:17] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	12, // [12:12] is the sub-list for extension extendee
-	0,  // [0:12] is the sub-list for field type_name
+	11, // 2: crm.v1.Case.sla_due_time:type_name -> google.protobuf.Timestamp
+	12, // 3: crm.v1.Case.account_payment_status:type_name -> crm.v1.PaymentStatus
+	11, // 4: crm.v1.Case.resolve_time:type_name -> google.protobuf.Timestamp
+	11, // 5: crm.v1.Case.create_time:type_name -> google.protobuf.Timestamp
+	11, // 6: crm.v1.Case.update_time:type_name -> google.protobuf.Timestamp
+	11, // 7: crm.v1.Case.sla_paused_time:type_name -> google.protobuf.Timestamp
+	11, // 8: crm.v1.Case.escalate_time:type_name -> google.protobuf.Timestamp
+	2,  // 9: crm.v1.CreateCaseRequest.case:type_name -> crm.v1.Case
+	2,  // 10: crm.v1.ListCasesResponse.cases:type_name -> crm.v1.Case
+	2,  // 11: crm.v1.UpdateCaseRequest.case:type_name -> crm.v1.Case
+	13, // 12: crm.v1.UpdateCaseRequest.update_mask:type_name -> google.protobuf.FieldMask
+	3,  // 13: crm.v1.CaseService.CreateCase:input_type -> crm.v1.CreateCaseRequest
+	4,  // 14: crm.v1.CaseService.GetCase:input_type -> crm.v1.GetCaseRequest
+	5,  // 15: crm.v1.CaseService.ListCases:input_type -> crm.v1.ListCasesRequest
+	7,  // 16: crm.v1.CaseService.UpdateCase:input_type -> crm.v1.UpdateCaseRequest
+	8,  // 17: crm.v1.CaseService.DeleteCase:input_type -> crm.v1.DeleteCaseRequest
+	10, // 18: crm.v1.CaseService.EscalateCase:input_type -> crm.v1.EscalateCaseRequest
+	2,  // 19: crm.v1.CaseService.CreateCase:output_type -> crm.v1.Case
+	2,  // 20: crm.v1.CaseService.GetCase:output_type -> crm.v1.Case
+	6,  // 21: crm.v1.CaseService.ListCases:output_type -> crm.v1.ListCasesResponse
+	2,  // 22: crm.v1.CaseService.UpdateCase:output_type -> crm.v1.Case
+	9,  // 23: crm.v1.CaseService.DeleteCase:output_type -> crm.v1.DeleteCaseResponse
+	2,  // 24: crm.v1.CaseService.EscalateCase:output_type -> crm.v1.Case
+	19, // [19:25] is the sub-list for method output_type
+	13, // [13:19] is the sub-list for method input_type
+	13, // [13:13] is the sub-list for extension type_name
+	13, // [13:13] is the sub-list for extension extendee
+	0,  // [0:13] is the sub-list for field type_name
 }
 
 func init() { file_crm_v1_case_proto_init() }
@@ -851,7 +978,7 @@ func file_crm_v1_case_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crm_v1_case_proto_rawDesc), len(file_crm_v1_case_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   8,
+			NumMessages:   9,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

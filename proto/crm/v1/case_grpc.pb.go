@@ -19,11 +19,12 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	CaseService_CreateCase_FullMethodName = "/crm.v1.CaseService/CreateCase"
-	CaseService_GetCase_FullMethodName    = "/crm.v1.CaseService/GetCase"
-	CaseService_ListCases_FullMethodName  = "/crm.v1.CaseService/ListCases"
-	CaseService_UpdateCase_FullMethodName = "/crm.v1.CaseService/UpdateCase"
-	CaseService_DeleteCase_FullMethodName = "/crm.v1.CaseService/DeleteCase"
+	CaseService_CreateCase_FullMethodName   = "/crm.v1.CaseService/CreateCase"
+	CaseService_GetCase_FullMethodName      = "/crm.v1.CaseService/GetCase"
+	CaseService_ListCases_FullMethodName    = "/crm.v1.CaseService/ListCases"
+	CaseService_UpdateCase_FullMethodName   = "/crm.v1.CaseService/UpdateCase"
+	CaseService_DeleteCase_FullMethodName   = "/crm.v1.CaseService/DeleteCase"
+	CaseService_EscalateCase_FullMethodName = "/crm.v1.CaseService/EscalateCase"
 )
 
 // CaseServiceClient is the client API for CaseService service.
@@ -50,6 +51,16 @@ type CaseServiceClient interface {
 	// admin (who may remove one entered by mistake, or to erase a person's
 	// data). Close a case instead of deleting it.
 	DeleteCase(ctx context.Context, in *DeleteCaseRequest, opts ...grpc.CallOption) (*DeleteCaseResponse, error)
+	// EscalateCase hands a case one line up (escalation_level + 1, at most
+	// 3: second line, third line, management), sets escalate_time,
+	// optionally hands it to a new owner, and records the reason as a NOTE
+	// activity on the case, all in one transaction (events case.escalated,
+	// then activity.created). A closed case, or one at level 3 already, is
+	// FAILED_PRECONDITION; a stale etag ABORTED. The status and SLA clock
+	// do not change: a resolved case may be escalated without reopening it.
+	// A retry with the same request_id returns the case as it is and
+	// escalates nothing.
+	EscalateCase(ctx context.Context, in *EscalateCaseRequest, opts ...grpc.CallOption) (*Case, error)
 }
 
 type caseServiceClient struct {
@@ -110,6 +121,16 @@ func (c *caseServiceClient) DeleteCase(ctx context.Context, in *DeleteCaseReques
 	return out, nil
 }
 
+func (c *caseServiceClient) EscalateCase(ctx context.Context, in *EscalateCaseRequest, opts ...grpc.CallOption) (*Case, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Case)
+	err := c.cc.Invoke(ctx, CaseService_EscalateCase_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // CaseServiceServer is the server API for CaseService service.
 // All implementations must embed UnimplementedCaseServiceServer
 // for forward compatibility.
@@ -134,6 +155,16 @@ type CaseServiceServer interface {
 	// admin (who may remove one entered by mistake, or to erase a person's
 	// data). Close a case instead of deleting it.
 	DeleteCase(context.Context, *DeleteCaseRequest) (*DeleteCaseResponse, error)
+	// EscalateCase hands a case one line up (escalation_level + 1, at most
+	// 3: second line, third line, management), sets escalate_time,
+	// optionally hands it to a new owner, and records the reason as a NOTE
+	// activity on the case, all in one transaction (events case.escalated,
+	// then activity.created). A closed case, or one at level 3 already, is
+	// FAILED_PRECONDITION; a stale etag ABORTED. The status and SLA clock
+	// do not change: a resolved case may be escalated without reopening it.
+	// A retry with the same request_id returns the case as it is and
+	// escalates nothing.
+	EscalateCase(context.Context, *EscalateCaseRequest) (*Case, error)
 	mustEmbedUnimplementedCaseServiceServer()
 }
 
@@ -158,6 +189,9 @@ func (UnimplementedCaseServiceServer) UpdateCase(context.Context, *UpdateCaseReq
 }
 func (UnimplementedCaseServiceServer) DeleteCase(context.Context, *DeleteCaseRequest) (*DeleteCaseResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method DeleteCase not implemented")
+}
+func (UnimplementedCaseServiceServer) EscalateCase(context.Context, *EscalateCaseRequest) (*Case, error) {
+	return nil, status.Error(codes.Unimplemented, "method EscalateCase not implemented")
 }
 func (UnimplementedCaseServiceServer) mustEmbedUnimplementedCaseServiceServer() {}
 func (UnimplementedCaseServiceServer) testEmbeddedByValue()                     {}
@@ -270,6 +304,24 @@ func _CaseService_DeleteCase_Handler(srv interface{}, ctx context.Context, dec f
 	return interceptor(ctx, in, info, handler)
 }
 
+func _CaseService_EscalateCase_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(EscalateCaseRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CaseServiceServer).EscalateCase(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CaseService_EscalateCase_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CaseServiceServer).EscalateCase(ctx, req.(*EscalateCaseRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // CaseService_ServiceDesc is the grpc.ServiceDesc for CaseService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -296,6 +348,10 @@ var CaseService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "DeleteCase",
 			Handler:    _CaseService_DeleteCase_Handler,
+		},
+		{
+			MethodName: "EscalateCase",
+			Handler:    _CaseService_EscalateCase_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

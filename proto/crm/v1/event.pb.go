@@ -37,7 +37,7 @@ type Event struct {
 	// "lead.created", "lead.updated", "lead.converted", "lead.deleted",
 	// "activity.created", "activity.updated", "activity.deleted",
 	// "activity.reminder_due" (an open task's reminder time has come),
-	// "case.created", "case.updated", "case.deleted",
+	// "case.created", "case.updated", "case.deleted", "case.escalated",
 	// "campaign.created", "campaign.updated", "campaign.deleted",
 	// "campaign_member.created", "campaign_member.updated",
 	// "campaign_member.deleted" (also when its contact or lead is deleted).

@@ -742,6 +742,69 @@ func (x *ConvertLeadRequest) GetOpportunity() *LeadOpportunity {
 	return nil
 }
 
+type MergeLeadRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The lead kept.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// The lead merged into it and deleted; another lead than id.
+	DuplicateId string `protobuf:"bytes,2,opt,name=duplicate_id,json=duplicateId,proto3" json:"duplicate_id,omitempty"`
+	// Optional; when set it must match the kept lead's current etag.
+	Etag          string `protobuf:"bytes,3,opt,name=etag,proto3" json:"etag,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MergeLeadRequest) Reset() {
+	*x = MergeLeadRequest{}
+	mi := &file_crm_v1_lead_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MergeLeadRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MergeLeadRequest) ProtoMessage() {}
+
+func (x *MergeLeadRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crm_v1_lead_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MergeLeadRequest.ProtoReflect.Descriptor instead.
+func (*MergeLeadRequest) Descriptor() ([]byte, []int) {
+	return file_crm_v1_lead_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *MergeLeadRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *MergeLeadRequest) GetDuplicateId() string {
+	if x != nil {
+		return x.DuplicateId
+	}
+	return ""
+}
+
+func (x *MergeLeadRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
 // LeadOpportunity is the deal to open when converting a lead.
 type LeadOpportunity struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -759,7 +822,7 @@ type LeadOpportunity struct {
 
 func (x *LeadOpportunity) Reset() {
 	*x = LeadOpportunity{}
-	mi := &file_crm_v1_lead_proto_msgTypes[9]
+	mi := &file_crm_v1_lead_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -771,7 +834,7 @@ func (x *LeadOpportunity) String() string {
 func (*LeadOpportunity) ProtoMessage() {}
 
 func (x *LeadOpportunity) ProtoReflect() protoreflect.Message {
-	mi := &file_crm_v1_lead_proto_msgTypes[9]
+	mi := &file_crm_v1_lead_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -784,7 +847,7 @@ func (x *LeadOpportunity) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LeadOpportunity.ProtoReflect.Descriptor instead.
 func (*LeadOpportunity) Descriptor() ([]byte, []int) {
-	return file_crm_v1_lead_proto_rawDescGZIP(), []int{9}
+	return file_crm_v1_lead_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *LeadOpportunity) GetName() string {
@@ -874,7 +937,11 @@ const file_crm_v1_lead_proto_rawDesc = "" +
 	"request_id\x18\x03 \x01(\tR\trequestId\x12\x1d\n" +
 	"\n" +
 	"account_id\x18\x04 \x01(\tR\taccountId\x129\n" +
-	"\vopportunity\x18\x05 \x01(\v2\x17.crm.v1.LeadOpportunityR\vopportunity\"\x9a\x01\n" +
+	"\vopportunity\x18\x05 \x01(\v2\x17.crm.v1.LeadOpportunityR\vopportunity\"Y\n" +
+	"\x10MergeLeadRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12!\n" +
+	"\fduplicate_id\x18\x02 \x01(\tR\vduplicateId\x12\x12\n" +
+	"\x04etag\x18\x03 \x01(\tR\x04etag\"\x9a\x01\n" +
 	"\x0fLeadOpportunity\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\x02R\x04name\x12(\n" +
 	"\rcurrency_code\x18\x02 \x01(\tB\x03\xe0A\x02R\fcurrencyCode\x12.\n" +
@@ -887,7 +954,7 @@ const file_crm_v1_lead_proto_rawDesc = "" +
 	"\x13LEAD_STATUS_WORKING\x10\x02\x12\x19\n" +
 	"\x15LEAD_STATUS_QUALIFIED\x10\x03\x12\x1c\n" +
 	"\x18LEAD_STATUS_DISQUALIFIED\x10\x04\x12\x19\n" +
-	"\x15LEAD_STATUS_CONVERTED\x10\x052\xec\x02\n" +
+	"\x15LEAD_STATUS_CONVERTED\x10\x052\xa1\x03\n" +
 	"\vLeadService\x125\n" +
 	"\n" +
 	"CreateLead\x12\x19.crm.v1.CreateLeadRequest\x1a\f.crm.v1.Lead\x12/\n" +
@@ -897,7 +964,8 @@ const file_crm_v1_lead_proto_rawDesc = "" +
 	"UpdateLead\x12\x19.crm.v1.UpdateLeadRequest\x1a\f.crm.v1.Lead\x12C\n" +
 	"\n" +
 	"DeleteLead\x12\x19.crm.v1.DeleteLeadRequest\x1a\x1a.crm.v1.DeleteLeadResponse\x127\n" +
-	"\vConvertLead\x12\x1a.crm.v1.ConvertLeadRequest\x1a\f.crm.v1.LeadB+Z)github.com/seamhq/seam/proto/crm/v1;crmv1b\x06proto3"
+	"\vConvertLead\x12\x1a.crm.v1.ConvertLeadRequest\x1a\f.crm.v1.Lead\x123\n" +
+	"\tMergeLead\x12\x18.crm.v1.MergeLeadRequest\x1a\f.crm.v1.LeadB+Z)github.com/seamhq/seam/proto/crm/v1;crmv1b\x06proto3"
 
 var (
 	file_crm_v1_lead_proto_rawDescOnce sync.Once
@@ -912,7 +980,7 @@ func file_crm_v1_lead_proto_rawDescGZIP() []byte {
 }
 
 var file_crm_v1_lead_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_crm_v1_lead_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
+var file_crm_v1_lead_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_crm_v1_lead_proto_goTypes = []any{
 	(LeadStatus)(0),               // 0: crm.v1.LeadStatus
 	(*Lead)(nil),                  // 1: crm.v1.Lead
@@ -924,34 +992,37 @@ var file_crm_v1_lead_proto_goTypes = []any{
 	(*DeleteLeadRequest)(nil),     // 7: crm.v1.DeleteLeadRequest
 	(*DeleteLeadResponse)(nil),    // 8: crm.v1.DeleteLeadResponse
 	(*ConvertLeadRequest)(nil),    // 9: crm.v1.ConvertLeadRequest
-	(*LeadOpportunity)(nil),       // 10: crm.v1.LeadOpportunity
-	(*timestamppb.Timestamp)(nil), // 11: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil), // 12: google.protobuf.FieldMask
+	(*MergeLeadRequest)(nil),      // 10: crm.v1.MergeLeadRequest
+	(*LeadOpportunity)(nil),       // 11: crm.v1.LeadOpportunity
+	(*timestamppb.Timestamp)(nil), // 12: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil), // 13: google.protobuf.FieldMask
 }
 var file_crm_v1_lead_proto_depIdxs = []int32{
 	0,  // 0: crm.v1.Lead.status:type_name -> crm.v1.LeadStatus
-	11, // 1: crm.v1.Lead.convert_time:type_name -> google.protobuf.Timestamp
-	11, // 2: crm.v1.Lead.create_time:type_name -> google.protobuf.Timestamp
-	11, // 3: crm.v1.Lead.update_time:type_name -> google.protobuf.Timestamp
+	12, // 1: crm.v1.Lead.convert_time:type_name -> google.protobuf.Timestamp
+	12, // 2: crm.v1.Lead.create_time:type_name -> google.protobuf.Timestamp
+	12, // 3: crm.v1.Lead.update_time:type_name -> google.protobuf.Timestamp
 	1,  // 4: crm.v1.CreateLeadRequest.lead:type_name -> crm.v1.Lead
 	1,  // 5: crm.v1.ListLeadsResponse.leads:type_name -> crm.v1.Lead
 	1,  // 6: crm.v1.UpdateLeadRequest.lead:type_name -> crm.v1.Lead
-	12, // 7: crm.v1.UpdateLeadRequest.update_mask:type_name -> google.protobuf.FieldMask
-	10, // 8: crm.v1.ConvertLeadRequest.opportunity:type_name -> crm.v1.LeadOpportunity
+	13, // 7: crm.v1.UpdateLeadRequest.update_mask:type_name -> google.protobuf.FieldMask
+	11, // 8: crm.v1.ConvertLeadRequest.opportunity:type_name -> crm.v1.LeadOpportunity
 	2,  // 9: crm.v1.LeadService.CreateLead:input_type -> crm.v1.CreateLeadRequest
 	3,  // 10: crm.v1.LeadService.GetLead:input_type -> crm.v1.GetLeadRequest
 	4,  // 11: crm.v1.LeadService.ListLeads:input_type -> crm.v1.ListLeadsRequest
 	6,  // 12: crm.v1.LeadService.UpdateLead:input_type -> crm.v1.UpdateLeadRequest
 	7,  // 13: crm.v1.LeadService.DeleteLead:input_type -> crm.v1.DeleteLeadRequest
 	9,  // 14: crm.v1.LeadService.ConvertLead:input_type -> crm.v1.ConvertLeadRequest
-	1,  // 15: crm.v1.LeadService.CreateLead:output_type -> crm.v1.Lead
-	1,  // 16: crm.v1.LeadService.GetLead:output_type -> crm.v1.Lead
-	5,  // 17: crm.v1.LeadService.ListLeads:output_type -> crm.v1.ListLeadsResponse
-	1,  // 18: crm.v1.LeadService.UpdateLead:output_type -> crm.v1.Lead
-	8,  // 19: crm.v1.LeadService.DeleteLead:output_type -> crm.v1.DeleteLeadResponse
-	1,  // 20: crm.v1.LeadService.ConvertLead:output_type -> crm.v1.Lead
-	15, // [15:21] is the sub-list for method output_type
-	9,  // [9:15] is the sub-list for method input_type
+	10, // 15: crm.v1.LeadService.MergeLead:input_type -> crm.v1.MergeLeadRequest
+	1,  // 16: crm.v1.LeadService.CreateLead:output_type -> crm.v1.Lead
+	1,  // 17: crm.v1.LeadService.GetLead:output_type -> crm.v1.Lead
+	5,  // 18: crm.v1.LeadService.ListLeads:output_type -> crm.v1.ListLeadsResponse
+	1,  // 19: crm.v1.LeadService.UpdateLead:output_type -> crm.v1.Lead
+	8,  // 20: crm.v1.LeadService.DeleteLead:output_type -> crm.v1.DeleteLeadResponse
+	1,  // 21: crm.v1.LeadService.ConvertLead:output_type -> crm.v1.Lead
+	1,  // 22: crm.v1.LeadService.MergeLead:output_type -> crm.v1.Lead
+	16, // [16:23] is the sub-list for method output_type
+	9,  // [9:16] is the sub-list for method input_type
 	9,  // [9:9] is the sub-list for extension type_name
 	9,  // [9:9] is the sub-list for extension extendee
 	0,  // [0:9] is the sub-list for field type_name
@@ -968,7 +1039,7 @@ func file_crm_v1_lead_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crm_v1_lead_proto_rawDesc), len(file_crm_v1_lead_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   10,
+			NumMessages:   11,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -25,6 +25,7 @@ const (
 	LeadService_UpdateLead_FullMethodName  = "/crm.v1.LeadService/UpdateLead"
 	LeadService_DeleteLead_FullMethodName  = "/crm.v1.LeadService/DeleteLead"
 	LeadService_ConvertLead_FullMethodName = "/crm.v1.LeadService/ConvertLead"
+	LeadService_MergeLead_FullMethodName   = "/crm.v1.LeadService/MergeLead"
 )
 
 // LeadServiceClient is the client API for LeadService service.
@@ -65,6 +66,22 @@ type LeadServiceClient interface {
 	// converted or disqualified lead is FAILED_PRECONDITION and writes
 	// nothing; a retry with the same request_id returns the converted lead.
 	ConvertLead(ctx context.Context, in *ConvertLeadRequest, opts ...grpc.CallOption) (*Lead, error)
+	// MergeLead merges a duplicate lead (duplicate_id) into the lead id,
+	// which is kept, in one transaction: each field empty on the kept lead
+	// (company, title, email, phone, website, source, campaign_id, owner)
+	// takes the duplicate's value (name and status stay the kept lead's; a
+	// campaign_id of free text from before campaigns is not copied), the
+	// duplicate's campaign memberships move to the kept lead (where both
+	// are members of a campaign, the kept lead's membership stays,
+	// RESPONDED if either had responded, and the duplicate's is deleted),
+	// and the duplicate is deleted. Events: campaign_member.updated/deleted,
+	// lead.updated (when the kept lead changed), lead.deleted. A converted
+	// lead (either) is FAILED_PRECONDITION; a stale etag (the kept lead's)
+	// ABORTED. Merging the same pair again after it succeeded returns the
+	// kept lead and writes nothing (the etag is not checked then); a
+	// duplicate deleted otherwise, or merged into another lead, is
+	// NOT_FOUND.
+	MergeLead(ctx context.Context, in *MergeLeadRequest, opts ...grpc.CallOption) (*Lead, error)
 }
 
 type leadServiceClient struct {
@@ -135,6 +152,16 @@ func (c *leadServiceClient) ConvertLead(ctx context.Context, in *ConvertLeadRequ
 	return out, nil
 }
 
+func (c *leadServiceClient) MergeLead(ctx context.Context, in *MergeLeadRequest, opts ...grpc.CallOption) (*Lead, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Lead)
+	err := c.cc.Invoke(ctx, LeadService_MergeLead_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // LeadServiceServer is the server API for LeadService service.
 // All implementations must embed UnimplementedLeadServiceServer
 // for forward compatibility.
@@ -173,6 +200,22 @@ type LeadServiceServer interface {
 	// converted or disqualified lead is FAILED_PRECONDITION and writes
 	// nothing; a retry with the same request_id returns the converted lead.
 	ConvertLead(context.Context, *ConvertLeadRequest) (*Lead, error)
+	// MergeLead merges a duplicate lead (duplicate_id) into the lead id,
+	// which is kept, in one transaction: each field empty on the kept lead
+	// (company, title, email, phone, website, source, campaign_id, owner)
+	// takes the duplicate's value (name and status stay the kept lead's; a
+	// campaign_id of free text from before campaigns is not copied), the
+	// duplicate's campaign memberships move to the kept lead (where both
+	// are members of a campaign, the kept lead's membership stays,
+	// RESPONDED if either had responded, and the duplicate's is deleted),
+	// and the duplicate is deleted. Events: campaign_member.updated/deleted,
+	// lead.updated (when the kept lead changed), lead.deleted. A converted
+	// lead (either) is FAILED_PRECONDITION; a stale etag (the kept lead's)
+	// ABORTED. Merging the same pair again after it succeeded returns the
+	// kept lead and writes nothing (the etag is not checked then); a
+	// duplicate deleted otherwise, or merged into another lead, is
+	// NOT_FOUND.
+	MergeLead(context.Context, *MergeLeadRequest) (*Lead, error)
 	mustEmbedUnimplementedLeadServiceServer()
 }
 
@@ -200,6 +243,9 @@ func (UnimplementedLeadServiceServer) DeleteLead(context.Context, *DeleteLeadReq
 }
 func (UnimplementedLeadServiceServer) ConvertLead(context.Context, *ConvertLeadRequest) (*Lead, error) {
 	return nil, status.Error(codes.Unimplemented, "method ConvertLead not implemented")
+}
+func (UnimplementedLeadServiceServer) MergeLead(context.Context, *MergeLeadRequest) (*Lead, error) {
+	return nil, status.Error(codes.Unimplemented, "method MergeLead not implemented")
 }
 func (UnimplementedLeadServiceServer) mustEmbedUnimplementedLeadServiceServer() {}
 func (UnimplementedLeadServiceServer) testEmbeddedByValue()                     {}
@@ -330,6 +376,24 @@ func _LeadService_ConvertLead_Handler(srv interface{}, ctx context.Context, dec 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _LeadService_MergeLead_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(MergeLeadRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(LeadServiceServer).MergeLead(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: LeadService_MergeLead_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(LeadServiceServer).MergeLead(ctx, req.(*MergeLeadRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // LeadService_ServiceDesc is the grpc.ServiceDesc for LeadService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -360,6 +424,10 @@ var LeadService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ConvertLead",
 			Handler:    _LeadService_ConvertLead_Handler,
+		},
+		{
+			MethodName: "MergeLead",
+			Handler:    _LeadService_MergeLead_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
