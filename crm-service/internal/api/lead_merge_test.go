@@ -123,6 +123,9 @@ func TestMergeLeadRules(t *testing.T) {
 	wantCode(t, err, codes.NotFound)
 	_, err = e.leads.MergeLead(e.service(), &crmv1.MergeLeadRequest{Id: a.Id, DuplicateId: b.Id})
 	wantCode(t, err, codes.PermissionDenied)
+	if e.rows() != before {
+		t.Fatal("a refused merge wrote")
+	}
 	// Converted, either way round.
 	conv := e.createLead(&crmv1.Lead{Name: "C", Email: "c@x.example", Company: "Conv"})
 	if _, err := e.leads.ConvertLead(e.sales(), &crmv1.ConvertLeadRequest{Id: conv.Id}); err != nil {

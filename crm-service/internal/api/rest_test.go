@@ -248,7 +248,7 @@ func TestRESTRoutes(t *testing.T) {
 	if cv["status"] != "LEAD_STATUS_CONVERTED" || cv["converted_opportunity_id"] == nil {
 		t.Fatalf("converted lead: %v", cv)
 	}
-	do("POST", "/v1/leads/{id}:convert", "/v1/leads/"+lid+":convert", sales, map[string]any{}, 400) // converted: FAILED_PRECONDITION
+	do("POST", "/v1/leads/{id}:convert", "/v1/leads/"+lid+":convert", sales, map[string]any{}, 400)                // converted: FAILED_PRECONDITION
 	do("POST", "/v1/leads/{id}:merge", "/v1/leads/"+lid+":merge", sales, map[string]any{"duplicate_id": lid}, 400) // itself
 	do("DELETE", "/v1/leads/{id}", "/v1/leads/"+lid+"?etag=1", sales, nil, 409)
 	do("DELETE", "/v1/leads/{id}", "/v1/leads/"+lid, sales, nil, 400) // converted: read-only
