@@ -96,6 +96,9 @@ func Policy() auth.Policy {
 		// Finance closes periods; only admin reopens one.
 		erpv1.LedgerService_CloseLedgerPeriod_FullMethodName:  {auth.Finance},
 		erpv1.LedgerService_ReopenLedgerPeriod_FullMethodName: {auth.Admin},
+		// Manual entries and their reversals are finance's (admin too).
+		erpv1.LedgerService_CreateJournalEntry_FullMethodName:  {auth.Finance},
+		erpv1.LedgerService_ReverseJournalEntry_FullMethodName: {auth.Finance},
 		erpv1.ReportService_GetArAging_FullMethodName:         ledgerReaders,
 		// The value of the stock on hand, per item: the warehouse manager
 		// answers for it as finance does (the journal stays finance's).
@@ -118,6 +121,7 @@ func Policy() auth.Policy {
 		erpv1.PurchaseOrderService_ReturnPurchaseOrder_FullMethodName: {auth.Warehouse},
 
 		erpv1.PayablesService_CreateSupplierBill_FullMethodName:    payablesKeepers,
+		erpv1.PayablesService_ReverseSupplierPayment_FullMethodName: payablesKeepers,
 		erpv1.PayablesService_GetSupplierBill_FullMethodName:       payablesKeepers,
 		erpv1.PayablesService_ListSupplierBills_FullMethodName:     payablesKeepers,
 		erpv1.PayablesService_CreateSupplierPayment_FullMethodName: payablesKeepers,

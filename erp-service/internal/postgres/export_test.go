@@ -23,3 +23,6 @@ var SupplierPaymentsSQL = supplierPaymentsSQL
 // PayablesSQL is the query of a page of the payables report, for the
 // plan test.
 var PayablesSQL = payablesSQL
+
+// ReversalSQL looks up an entry's reversal, for the plan test.
+const ReversalSQL = reversalSQL
