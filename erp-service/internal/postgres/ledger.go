@@ -60,10 +60,16 @@ func queueJournal(b *pgx.Batch, entries []ledger.Entry, actor string) error {
 			debits, credits = append(debits, l.Debit), append(credits, l.Credit)
 		}
 	}
-	b.Queue(`INSERT INTO journal_entries (id, kind, reference, currency_code, reverses_id, actor, memo)
-		SELECT id::uuid, kind, reference, currency_code, NULLIF(reverses_id, '')::uuid, actor, memo
-		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
-		  AS e(id, kind, reference, currency_code, reverses_id, actor, memo)`, ids, kinds, refs, curs, reverses, actors, memos)
+	b.Queue(`INSERT INTO journal_entries (id, kind, reference, currency_code, reverses_id, actor)
+		SELECT id::uuid, kind, reference, currency_code, NULLIF(reverses_id, '')::uuid, actor
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
+		  AS e(id, kind, reference, currency_code, reverses_id, actor)`, ids, kinds, refs, curs, reverses, actors)
+	// Memos (of manual entries and their reversals) beside the journal;
+	// the entries documents post have none, and no statement.
+	if slices.ContainsFunc(memos, func(m string) bool { return m != "" }) {
+		b.Queue(`INSERT INTO journal_entry_memos (entry_id, memo)
+			SELECT id::uuid, memo FROM unnest($1::text[], $2::text[]) AS m(id, memo) WHERE memo <> ''`, ids, memos)
+	}
 	// A reversal is never dated before the entry it reverses (a payment
 	// received a day ahead, an invoice issued ahead, reversed today), nor
 	// in a closed period: it goes to the first open day. Any other line
@@ -208,12 +214,13 @@ func entriesSQL(q ledger.ListQuery) (string, []any, error) {
 		after = "(xid, id) > (SELECT xid, id FROM journal_entries WHERE id = " + arg(&args, q.After) + "::uuid)"
 	}
 	return `SELECT e.id, e.kind, e.reference, e.currency_code, coalesce(e.reverses_id::text, ''), e.post_time,
-			` + entryDateSQL + `, e.memo, e.settled,
+			` + entryDateSQL + `, coalesce(m.memo, ''), e.settled,
 			l.account_code, a.name, l.debit, l.credit
 		FROM (SELECT *, xid < pg_snapshot_xmin(pg_current_snapshot()) AS settled FROM journal_entries
 		      WHERE ` + and(filter, after) + ` ORDER BY xid, id LIMIT ` + arg(&args, q.PageSize+1) + `) e
 		JOIN journal_lines l ON l.entry_id = e.id
 		JOIN accounts a ON a.code = l.account_code
+		LEFT JOIN journal_entry_memos m ON m.entry_id = e.id
 		ORDER BY e.xid, e.id, l.line_number`, args, nil
 }
 

@@ -22,10 +22,11 @@ func getEntry(ctx context.Context, q querier, id string) (ledger.Entry, error) {
 		return ledger.Entry{}, errs.NotFoundf("journal entry %q", id)
 	}
 	rows, err := q.Query(ctx, `SELECT e.id, e.kind, e.reference, e.currency_code, coalesce(e.reverses_id::text, ''), e.post_time,
-			`+entryDateSQL+`, e.memo, true, l.account_code, a.name, l.debit, l.credit
+			`+entryDateSQL+`, coalesce(m.memo, ''), true, l.account_code, a.name, l.debit, l.credit
 		FROM journal_entries e
 		JOIN journal_lines l ON l.entry_id = e.id
 		JOIN accounts a ON a.code = l.account_code
+		LEFT JOIN journal_entry_memos m ON m.entry_id = e.id
 		WHERE e.id = $1
 		ORDER BY l.line_number`, id)
 	if err != nil {
