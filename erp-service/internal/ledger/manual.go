@@ -73,8 +73,11 @@ func ValidateManual(e Entry, now time.Time) error {
 			linesOK = false
 		}
 		switch {
-		case l.Debit.IsNegative() || l.Credit.IsNegative():
-			v.Add(f+"debit", "debit and credit must not be negative")
+		case l.Debit.IsNegative():
+			v.Add(f+"debit", "must not be negative: post a credit instead")
+			linesOK = false
+		case l.Credit.IsNegative():
+			v.Add(f+"credit", "must not be negative: post a debit instead")
 			linesOK = false
 		case l.Debit.IsPositive() == l.Credit.IsPositive():
 			v.Add(f+"debit", "exactly one of debit and credit must be positive")

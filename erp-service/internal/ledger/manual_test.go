@@ -45,7 +45,7 @@ func TestValidateManual(t *testing.T) {
 		{"no account", func(e *Entry) { e.Lines[0].Account = "" }, "lines[0].account_code"},
 		{"both sides", func(e *Entry) { e.Lines[1].Debit = d("1") }, "lines[1].debit"},
 		{"neither side", func(e *Entry) { e.Lines[1].Credit = d("0") }, "lines[1].debit"},
-		{"negative", func(e *Entry) { e.Lines[1] = credit(Cash, "-10") }, "lines[1].debit"},
+		{"negative", func(e *Entry) { e.Lines[1] = credit(Cash, "-10") }, "lines[1].credit"},
 		{"sub-cent", func(e *Entry) { e.Lines[2] = credit(Cash, "0.505") }, "lines[2].credit"},
 		{"JPY decimals", func(e *Entry) {
 			e.Currency, e.Lines = "JPY", []Line{debit(Revenue, "10.5"), credit(Cash, "10"), credit(Cash, "1")}
