@@ -161,7 +161,10 @@ func eventToProto(e feed.Event) (*erpv1.Event, error) {
 	case *erpv1.SupplierBill:
 		p.Version = m.GetRevision()
 	case *erpv1.SupplierPayment:
-		p.Version = 1 // a payment never changes
+		p.Version = 1 // a payment changes once, when it is reversed
+		if m.GetReversed() {
+			p.Version = 2
+		}
 	}
 	return p, nil
 }

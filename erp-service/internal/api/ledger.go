@@ -184,6 +184,7 @@ func entryToProto(e ledger.Entry) *erpv1.JournalEntry {
 		ReversesId:   e.ReversesID,
 		PostTime:     ts(e.PostTime),
 		EntryDate:    optDate(e.Date),
+		Memo:         e.Memo,
 		Lines:        make([]*erpv1.JournalLine, len(e.Lines)),
 	}
 	for i, l := range e.Lines {

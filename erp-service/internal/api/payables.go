@@ -57,6 +57,7 @@ func supplierPaymentToProto(p payables.Payment) *erpv1.SupplierPayment {
 		Id: p.ID, Number: p.Number, BillId: p.BillID, SupplierId: p.SupplierID,
 		Amount: money.ToProto(p.Amount), PaidDate: civil.FormatDate(p.PaidDate), Reference: p.Reference,
 		CreateTime: ts(p.CreateTime),
+		Reversed:   p.Reversed, ReverseReason: p.ReverseReason, ReverseTime: ts(p.ReverseTime),
 	}
 }
 
@@ -181,6 +182,24 @@ func (h *Payables) CreateSupplierPayment(ctx context.Context, req *erpv1.CreateS
 	out, err := h.store.CreateSupplierPayment(ctx, p, req.GetRequestId())
 	if err != nil {
 		return nil, prefixFields("payment", err)
+	}
+	return supplierPaymentToProto(out), nil
+}
+
+// ReverseSupplierPayment takes a supplier payment back, once
+// (payables.ReversePayment).
+func (h *Payables) ReverseSupplierPayment(ctx context.Context, req *erpv1.ReverseSupplierPaymentRequest) (*erpv1.SupplierPayment, error) {
+	id, err := ids.UUID("id", req.GetId())
+	if err != nil {
+		return nil, err
+	}
+	reason, err := reverseReason(req.GetReason(), payables.MaxReverseReasonLength)
+	if err != nil {
+		return nil, err
+	}
+	out, err := h.store.ReverseSupplierPayment(ctx, id, reason, req.GetRequestId())
+	if err != nil {
+		return nil, err
 	}
 	return supplierPaymentToProto(out), nil
 }

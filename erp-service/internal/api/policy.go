@@ -98,7 +98,10 @@ func Policy() auth.Policy {
 		// Finance closes periods; only admin reopens one.
 		erpv1.LedgerService_CloseLedgerPeriod_FullMethodName:  {auth.Finance},
 		erpv1.LedgerService_ReopenLedgerPeriod_FullMethodName: {auth.Admin},
-		erpv1.ReportService_GetArAging_FullMethodName:         ledgerReaders,
+		// Manual entries and their reversals are finance's (admin too).
+		erpv1.LedgerService_CreateJournalEntry_FullMethodName:  {auth.Finance},
+		erpv1.LedgerService_ReverseJournalEntry_FullMethodName: {auth.Finance},
+		erpv1.ReportService_GetArAging_FullMethodName:          ledgerReaders,
 		// The value of the stock on hand, per item: the warehouse manager
 		// answers for it as finance does (the journal stays finance's).
 		erpv1.ReportService_GetStockValuation_FullMethodName: {auth.Finance, auth.Warehouse},
@@ -119,13 +122,14 @@ func Policy() auth.Policy {
 		// Goods go back to the supplier out of the warehouse, as they came in.
 		erpv1.PurchaseOrderService_ReturnPurchaseOrder_FullMethodName: {auth.Warehouse},
 
-		erpv1.PayablesService_CreateSupplierBill_FullMethodName:    payablesKeepers,
-		erpv1.PayablesService_GetSupplierBill_FullMethodName:       payablesKeepers,
-		erpv1.PayablesService_ListSupplierBills_FullMethodName:     payablesKeepers,
-		erpv1.PayablesService_CreateSupplierPayment_FullMethodName: payablesKeepers,
-		erpv1.PayablesService_GetSupplierPayment_FullMethodName:    payablesKeepers,
-		erpv1.PayablesService_ListSupplierPayments_FullMethodName:  payablesKeepers,
-		erpv1.PayablesService_GetPayablesReport_FullMethodName:     payablesKeepers,
+		erpv1.PayablesService_CreateSupplierBill_FullMethodName:     payablesKeepers,
+		erpv1.PayablesService_ReverseSupplierPayment_FullMethodName: payablesKeepers,
+		erpv1.PayablesService_GetSupplierBill_FullMethodName:        payablesKeepers,
+		erpv1.PayablesService_ListSupplierBills_FullMethodName:      payablesKeepers,
+		erpv1.PayablesService_CreateSupplierPayment_FullMethodName:  payablesKeepers,
+		erpv1.PayablesService_GetSupplierPayment_FullMethodName:     payablesKeepers,
+		erpv1.PayablesService_ListSupplierPayments_FullMethodName:   payablesKeepers,
+		erpv1.PayablesService_GetPayablesReport_FullMethodName:      payablesKeepers,
 
 		erpv1.PlanningService_ListReorderSuggestions_FullMethodName: {auth.Warehouse, auth.Finance},
 		// Only the bridge sends pipeline demand.

@@ -69,7 +69,7 @@ func TestRESTRoutes(t *testing.T) {
 	t.Parallel()
 	e := start(t)
 	all := routes(t)
-	if len(all) != 73 {
+	if len(all) != 76 {
 		t.Fatalf("read %d routes from erp_gateway.yaml: %v", len(all), all)
 	}
 	hit := map[string]bool{}
@@ -390,6 +390,7 @@ func TestRESTRoutes(t *testing.T) {
 	restPlanning(t, e, call)
 	restTransfersCreditSales(t, e, call)
 	restPeriodClose(t, e, call, id)
+	restJournal(t, e, call)
 
 	for _, r := range all {
 		if !hit[r] {
@@ -810,5 +811,33 @@ func restPayables(t *testing.T, e *env, call func(want int, method, path, tok, b
 	}
 	if r := e.call("GET", "/v1/reports/payables", wh, ""); r.status != 403 {
 		t.Errorf("payables report for the warehouse = %d", r.status)
+	}
+
+	// A payment reversed: once, by finance, with a reason; listed as
+	// reversed, its bill owing it again.
+	rev := "/v1/supplierPayments/" + str(p2["id"]) + ":reverse"
+	if r := e.call("POST", rev, wh, `{"reason":"bounced"}`); r.status != 403 {
+		t.Errorf("reversal by the warehouse = %d", r.status)
+	}
+	if r := e.call("POST", rev, finance, `{"reason":"  "}`); r.status != 400 || fmt.Sprint(restFields(r.body)) != "[reason]" {
+		t.Errorf("reversal without a reason = %d %v", r.status, r.body)
+	}
+	if got := call(200, "POST", rev, finance, `{"reason":"bounced","request_id":"srev-1"}`); got["reversed"] != true || got["reverse_reason"] != "bounced" {
+		t.Errorf("reversed payment = %v", got)
+	}
+	if again := call(200, "POST", rev, finance, `{"reason":"bounced","request_id":"srev-1"}`); again["reversed"] != true {
+		t.Errorf("retried reversal = %v", again)
+	}
+	if r := e.call("POST", rev, finance, `{"reason":"bounced"}`); r.status != 400 || !strings.Contains(str(r.body["message"]), "reversed already") {
+		t.Errorf("second reversal = %d %v", r.status, r.body)
+	}
+	page := call(200, "GET", "/v1/supplierPayments?filter="+url.QueryEscape(`bill_id = "`+bid+`"`), finance, "")
+	for _, lp := range page["payments"].([]any) {
+		if m := lp.(map[string]any); (m["reversed"] == true) != (m["id"] == p2["id"]) {
+			t.Errorf("listed payment %v", m)
+		}
+	}
+	if got := call(200, "GET", "/v1/supplierBills/"+bid, finance, ""); got["paid_amount"].(map[string]any)["amount"] != "5.00" {
+		t.Errorf("bill after the reversal = %v", got)
 	}
 }

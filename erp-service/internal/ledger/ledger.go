@@ -71,6 +71,15 @@ const (
 	KindSupplierBill = "supplier_bill"
 	// KindSupplierPayment: a bill paid, Dr Accounts payable / Cr Cash.
 	KindSupplierPayment = "supplier_payment"
+	// KindSupplierPaymentReversal reverses a supplier payment's entry: Dr
+	// Cash / Cr Accounts payable, the bill owing it again.
+	KindSupplierPaymentReversal = "supplier_payment_reversal"
+	// KindManual: an entry finance posts by hand, with a memo, on any
+	// account but the control accounts (ControlAccounts).
+	KindManual = "manual"
+	// KindManualReversal reverses a manual entry, with a reason as its
+	// memo.
+	KindManualReversal = "manual_reversal"
 )
 
 // Line debits or credits one account; exactly one of Debit and Credit is
@@ -97,6 +106,9 @@ type Entry struct {
 	// payment's received date, a refund's date); zero when posted means
 	// the day of posting (UTC). Read back, it is always set.
 	Date time.Time
+	// Memo says what a manual entry is for, or why it was reversed; empty
+	// for the entries business documents post.
+	Memo string
 }
 
 // Check reports whether e is well formed: lines with one positive side
@@ -238,7 +250,9 @@ func Totals(rows []BalanceRow) []Total {
 }
 
 // Kinds lists every kind of journal entry.
-var Kinds = []string{KindShipment, KindReceipt, KindPurchaseReturn, KindAdjustment, KindRevaluation, KindInvoice, KindInvoiceVoid, KindPayment, KindPaymentReversal, KindPaymentRefund, KindSupplierBill, KindSupplierPayment}
+var Kinds = []string{KindShipment, KindReceipt, KindPurchaseReturn, KindAdjustment, KindRevaluation, KindInvoice, KindInvoiceVoid,
+	KindPayment, KindPaymentReversal, KindPaymentRefund, KindSupplierBill, KindSupplierPayment, KindSupplierPaymentReversal,
+	KindManual, KindManualReversal}
 
 // FilterFields may appear in a ListJournalEntries filter.
 var FilterFields = []string{"kind", "reference", "currency_code"}
@@ -254,7 +268,8 @@ type ListQuery struct {
 }
 
 // Store reads the journal. Entries are written by the stores of the
-// business events that post them, in the same transaction.
+// business events that post them, in the same transaction, and manual
+// ones by ManualStore.
 type Store interface {
 	ListEntries(ctx context.Context, q ListQuery) ([]Entry, bool, error)
 	// TrialBalance sums the journal per account and currency (all
@@ -269,6 +284,7 @@ type Store interface {
 	// entries committed in, then line number: at most limit of them.
 	PeriodLines(ctx context.Context, currency string, start, end time.Time, limit int) ([]DatedLine, error)
 	PeriodStore
+	ManualStore
 }
 
 // DatedLine is a journal line with its entry, as the journal's export

@@ -235,6 +235,11 @@ type Payment struct {
 	PaidDate   time.Time // a date, UTC midnight
 	Reference  string
 	CreateTime time.Time
+	// Reversed says the payment was taken back (ReversePayment): its bill
+	// owes it again. ReverseReason says why, ReverseTime when.
+	Reversed      bool
+	ReverseReason string
+	ReverseTime   time.Time
 }
 
 // JournalReference names the payment in the journal.
@@ -283,6 +288,37 @@ func Pay(p *Payment, b *Bill) (ledger.Entry, error) {
 	e, _ := ledger.Transfer(ledger.KindSupplierPayment, p.JournalReference(), b.Currency, ledger.AccountsPayable, ledger.Cash, p.Amount.Amount)
 	e.Date = p.PaidDate
 	return e, nil
+}
+
+// MaxReverseReasonLength bounds a payment reversal's reason, in
+// characters.
+const MaxReverseReasonLength = 500
+
+// ReversePayment takes payment p back for reason (trimmed, not empty): its
+// bill b (locked by the caller) owes the amount again, its paid amount,
+// status and revision follow, and posted, the payment's entries (one, of
+// kind supplier_payment), are reversed: Dr Cash / Cr Accounts payable,
+// dated when the reversal posts (the first open day when that is later).
+// A payment is reversed once: a reversed one is FAILED_PRECONDITION.
+func ReversePayment(p *Payment, b *Bill, reason string, posted []ledger.Entry) ([]ledger.Entry, error) {
+	if p.Reversed {
+		return nil, errs.FailedPreconditionf("supplier payment %s was reversed already (%s): a payment is reversed once", p.Number, p.ReverseReason)
+	}
+	if p.BillID != b.ID {
+		return nil, fmt.Errorf("reverse supplier payment %s: bill %s loaded, not its bill %s", p.ID, b.ID, p.BillID)
+	}
+	if b.Paid.LessThan(p.Amount.Amount) {
+		return nil, fmt.Errorf("reverse supplier payment %s: bill %s has paid %s, less than the payment's %s", p.ID, b.Number, b.Paid, p.Amount.Amount)
+	}
+	p.Reversed, p.ReverseReason = true, reason
+	b.Paid = b.Paid.Sub(p.Amount.Amount)
+	b.derive()
+	b.Revision++
+	out := make([]ledger.Entry, len(posted))
+	for i, e := range posted {
+		out[i] = e.Reverse(ledger.KindSupplierPaymentReversal, p.JournalReference())
+	}
+	return out, nil
 }
 
 // NormalizeInvoiceNumber trims a supplier's invoice number.
@@ -344,6 +380,11 @@ type Store interface {
 	// requestID seen before returns its payment.
 	CreateSupplierPayment(ctx context.Context, p Payment, requestID string) (Payment, error)
 	GetSupplierPayment(ctx context.Context, id string) (Payment, error)
+	// ReverseSupplierPayment locks the payment's bill and the payment,
+	// applies ReversePayment and writes it all; of two concurrent
+	// reversals one posts, the other is FAILED_PRECONDITION. A requestID
+	// seen before returns its payment.
+	ReverseSupplierPayment(ctx context.Context, id, reason, requestID string) (Payment, error)
 	// ListSupplierPayments pages through payments by id (q.Filter of
 	// PaymentFilterFields); more reports whether another page follows.
 	ListSupplierPayments(ctx context.Context, q ListQuery) (list []Payment, more bool, err error)
@@ -359,4 +400,7 @@ const (
 	EventBillCreated    = "supplier_bill.created"
 	EventBillUpdated    = "supplier_bill.updated"
 	EventPaymentCreated = "supplier_payment.created"
+	// EventPaymentReversed: a payment taken back; its bill's
+	// supplier_bill.updated follows in the same transaction.
+	EventPaymentReversed = "supplier_payment.reversed"
 )

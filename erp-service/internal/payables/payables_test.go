@@ -133,3 +133,29 @@ func TestValidateNew(t *testing.T) {
 		}
 	}
 }
+
+func TestReversePayment(t *testing.T) {
+	o := order()
+	b := bill("0", payables.BillLine{LineNumber: 2, Quantity: dec("3")}) // 10.01
+	if _, _, err := payables.Build(&b, o); err != nil {
+		t.Fatal(err)
+	}
+	p := payables.Payment{ID: "p", BillID: "b", Amount: money.Money{Currency: "EUR", Amount: dec("10.01")}}
+	paid, err := payables.Pay(&p, &b)
+	if err != nil || b.Status != payables.Paid {
+		t.Fatalf("pay: %s %v", b.Status, err)
+	}
+	paid.ID = "e1"
+	out, err := payables.ReversePayment(&p, &b, "bounced", []ledger.Entry{paid})
+	if err != nil || !p.Reversed || p.ReverseReason != "bounced" || b.Status != payables.Open || !b.Paid.IsZero() || b.Revision != 3 {
+		t.Fatalf("reversed: %+v bill %s paid %s rev %d %v", p, b.Status, b.Paid, b.Revision, err)
+	}
+	if len(out) != 1 || out[0].Kind != ledger.KindSupplierPaymentReversal || out[0].ReversesID != "e1" ||
+		out[0].Lines[0].Account != ledger.AccountsPayable || !out[0].Lines[0].Credit.Equal(dec("10.01")) ||
+		out[0].Lines[1].Account != ledger.Cash || !out[0].Lines[1].Debit.Equal(dec("10.01")) {
+		t.Errorf("reversal entries = %+v", out)
+	}
+	if _, err := payables.ReversePayment(&p, &b, "again", []ledger.Entry{paid}); !errors.Is(err, errs.ErrFailedPrecondition) || b.Revision != 3 {
+		t.Errorf("reversed twice: %v (bill revision %d)", err, b.Revision)
+	}
+}

@@ -42,3 +42,6 @@ func ValuationAsOfSQL(asOf time.Time, after string, pageSize int) (string, []any
 func OpenAmountsFromHistory(s *Store, ctx context.Context, asOf time.Time, currency string, pageSize int, after string) ([]reporting.Open, bool, error) {
 	return s.openAmounts(ctx, asOf, currency, pageSize, after, true)
 }
+
+// ReversalSQL looks up an entry's reversal, for the plan test.
+const ReversalSQL = reversalSQL

@@ -16,6 +16,7 @@ import (
 	"github.com/seamhq/seam/erp-service/internal/catalog"
 	"github.com/seamhq/seam/erp-service/internal/customer"
 	"github.com/seamhq/seam/erp-service/internal/invoicing"
+	"github.com/seamhq/seam/erp-service/internal/ledger"
 	"github.com/seamhq/seam/erp-service/internal/payables"
 	"github.com/seamhq/seam/erp-service/internal/payment"
 	"github.com/seamhq/seam/erp-service/internal/purchasing"
@@ -24,6 +25,7 @@ import (
 	"github.com/seamhq/seam/erp-service/internal/stock"
 	"github.com/seamhq/seam/platform/civil"
 	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/listing"
 	"github.com/seamhq/seam/platform/money"
 )
 
@@ -230,6 +232,40 @@ func TestInvariantsUnderConcurrency(t *testing.T) {
 				return err
 			}
 			_, err = s.CreateSupplierPayment(ctx, p, "")
+			return err
+		},
+		"supplierReverse": func(r *rand.Rand) error {
+			// A payment of a bill taken back; racing reversals of one
+			// payment are refused but one.
+			w.mu.Lock()
+			id := w.pick(r, w.bills)
+			w.mu.Unlock()
+			if id == "" {
+				return nil
+			}
+			conds, err := listing.ParseFilter(`bill_id = "`+id+`"`, payables.PaymentFilterFields...)
+			if err != nil {
+				return err
+			}
+			list, _, err := s.ListSupplierPayments(ctx, payables.ListQuery{Filter: conds, PageSize: 10})
+			if err != nil || len(list) == 0 {
+				return err
+			}
+			_, err = s.ReverseSupplierPayment(ctx, list[r.IntN(len(list))].ID, "returned by the bank", "")
+			return err
+		},
+		"manual": func(r *rand.Rand) error {
+			// A manual entry off the control accounts: cash against
+			// inventory adjustments.
+			cur := currencies[r.IntN(3)]
+			amount := money.Round(decimal.NewFromInt(int64(1+r.IntN(1000))).Div(decimal.NewFromInt(7)), cur)
+			e := ledger.Entry{Memo: "petty cash", Currency: cur, Lines: []ledger.Line{
+				{Account: ledger.InventoryAdjustments, Debit: amount, Credit: decimal.Zero},
+				{Account: ledger.Cash, Debit: decimal.Zero, Credit: amount}}}
+			if err := ledger.ValidateManual(e, time.Now()); err != nil {
+				return err
+			}
+			_, err := s.CreateManualEntry(ctx, ledger.NewManual(e, newID(t)), "")
 			return err
 		},
 		"order": func(r *rand.Rand) error {
@@ -499,7 +535,7 @@ func TestInvariantsUnderConcurrency(t *testing.T) {
 	}
 	names := []string{"receipt", "purchase", "receive", "receive", "release", "release", "amend", "amend", "order", "order", "confirm", "confirm", "cancel", "ship", "ship", "ship",
 		"invoice", "invoice", "pay", "pay", "reverse", "void", "overdue", "transfer", "invoice", "prepay", "credit", "credit", "credit", "count", "refund", "refund",
-		"bill", "bill", "supplierPay", "supplierPay"}
+		"bill", "bill", "supplierPay", "supplierPay", "supplierReverse", "manual"}
 
 	const workers, perWorker = 8, 60
 	var wg sync.WaitGroup
@@ -581,7 +617,7 @@ func TestInvariantsUnderConcurrency(t *testing.T) {
 		}
 	}
 	t.Logf("successful operations: %v", total)
-	for _, op := range []string{"ship", "invoice", "pay", "purchase", "receive", "amend", "count", "bill", "supplierPay"} {
+	for _, op := range []string{"ship", "invoice", "pay", "purchase", "receive", "amend", "count", "bill", "supplierPay", "supplierReverse", "manual"} {
 		if total[op] == 0 {
 			t.Errorf("no %s succeeded; the test exercises too little", op)
 		}
@@ -709,7 +745,7 @@ func TestInvariantsUnderConcurrency(t *testing.T) {
 		"supplier bills whose amounts do not add up (lines, tax, payments) or whose status does not follow": `SELECT count(*)
 			FROM supplier_bills b
 			LEFT JOIN (SELECT bill_id, sum(amount) AS a FROM supplier_bill_lines GROUP BY 1) l ON l.bill_id = b.id
-			LEFT JOIN (SELECT bill_id, sum(amount) AS a FROM supplier_payments GROUP BY 1) p ON p.bill_id = b.id
+			LEFT JOIN (SELECT bill_id, sum(amount) AS a FROM supplier_payments WHERE NOT reversed GROUP BY 1) p ON p.bill_id = b.id
 			WHERE b.subtotal <> coalesce(l.a, 0) OR b.total <> b.subtotal + b.tax_amount OR b.paid <> coalesce(p.a, 0)
 			   OR b.status <> CASE WHEN b.paid >= b.total THEN 'PAID' WHEN b.paid > 0 THEN 'PARTIALLY_PAID' ELSE 'OPEN' END
 			   OR scale(b.total) > CASE b.currency_code WHEN 'JPY' THEN 0 WHEN 'KWD' THEN 3 ELSE 2 END`,
@@ -720,6 +756,13 @@ func TestInvariantsUnderConcurrency(t *testing.T) {
 			           FROM journal_entries e JOIN journal_lines l ON l.entry_id = e.id
 			           WHERE e.kind = 'supplier_payment' GROUP BY 1, 2) j ON j.reference = 'supplierPayments/' || p.id::text
 			WHERE j.reference IS NULL OR j.currency_code <> p.currency_code OR j.ap <> p.amount OR j.cash <> p.amount OR j.d <> p.amount`,
+		"supplier payments whose reversal is not one entry Dr 1000 / Cr 2000 of their amount, or that have one unreversed": `SELECT count(*)
+			FROM supplier_payments p
+			LEFT JOIN (SELECT e.reference, count(DISTINCT e.id) AS n, sum(l.debit) FILTER (WHERE l.account_code = '1000') AS cash,
+			                  sum(l.credit) FILTER (WHERE l.account_code = '2000') AS ap
+			           FROM journal_entries e JOIN journal_lines l ON l.entry_id = e.id
+			           WHERE e.kind = 'supplier_payment_reversal' GROUP BY 1) j ON j.reference = 'supplierPayments/' || p.id::text
+			WHERE p.reversed <> (j.reference IS NOT NULL) OR (p.reversed AND (j.n <> 1 OR j.cash <> p.amount OR j.ap <> p.amount))`,
 		"paid orders with an unpaid invoice": `SELECT count(*) FROM sales_orders o WHERE o.status = 'PAID'
 			AND EXISTS (SELECT 1 FROM invoices i WHERE i.order_id = o.id AND i.status NOT IN ('PAID', 'VOID'))`,
 	}

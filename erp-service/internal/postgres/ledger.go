@@ -32,7 +32,7 @@ func queueJournal(b *pgx.Batch, entries []ledger.Entry, actor string) error {
 	if len(entries) == 0 {
 		return nil
 	}
-	var ids, kinds, refs, curs, reverses, actors []string
+	var ids, kinds, refs, curs, reverses, actors, memos []string
 	var lineIDs, accounts, dates, lineReverses []string
 	var lineNumbers []int32
 	var debits, credits []decimal.Decimal
@@ -49,7 +49,7 @@ func queueJournal(b *pgx.Batch, entries []ledger.Entry, actor string) error {
 			e.ID = id.String()
 		}
 		ids, kinds, refs, curs = append(ids, e.ID), append(kinds, e.Kind), append(refs, e.Reference), append(curs, e.Currency)
-		reverses, actors = append(reverses, e.ReversesID), append(actors, actor)
+		reverses, actors, memos = append(reverses, e.ReversesID), append(actors, actor), append(memos, e.Memo)
 		date := ""
 		if !e.Date.IsZero() {
 			date = civil.FormatDate(e.Date)
@@ -64,6 +64,12 @@ func queueJournal(b *pgx.Batch, entries []ledger.Entry, actor string) error {
 		SELECT id::uuid, kind, reference, currency_code, NULLIF(reverses_id, '')::uuid, actor
 		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
 		  AS e(id, kind, reference, currency_code, reverses_id, actor)`, ids, kinds, refs, curs, reverses, actors)
+	// Memos (of manual entries and their reversals) beside the journal;
+	// the entries documents post have none, and no statement.
+	if slices.ContainsFunc(memos, func(m string) bool { return m != "" }) {
+		b.Queue(`INSERT INTO journal_entry_memos (entry_id, memo)
+			SELECT id::uuid, memo FROM unnest($1::text[], $2::text[]) AS m(id, memo) WHERE memo <> ''`, ids, memos)
+	}
 	// A reversal is never dated before the entry it reverses (a payment
 	// received a day ahead, an invoice issued ahead, reversed today), nor
 	// in a closed period: it goes to the first open day. Any other line
@@ -208,12 +214,13 @@ func entriesSQL(q ledger.ListQuery) (string, []any, error) {
 		after = "(xid, id) > (SELECT xid, id FROM journal_entries WHERE id = " + arg(&args, q.After) + "::uuid)"
 	}
 	return `SELECT e.id, e.kind, e.reference, e.currency_code, coalesce(e.reverses_id::text, ''), e.post_time,
-			` + entryDateSQL + `, e.settled,
+			` + entryDateSQL + `, coalesce(m.memo, ''), e.settled,
 			l.account_code, a.name, l.debit, l.credit
 		FROM (SELECT *, xid < pg_snapshot_xmin(pg_current_snapshot()) AS settled FROM journal_entries
 		      WHERE ` + and(filter, after) + ` ORDER BY xid, id LIMIT ` + arg(&args, q.PageSize+1) + `) e
 		JOIN journal_lines l ON l.entry_id = e.id
 		JOIN accounts a ON a.code = l.account_code
+		LEFT JOIN journal_entry_memos m ON m.entry_id = e.id
 		ORDER BY e.xid, e.id, l.line_number`, args, nil
 }
 
@@ -223,24 +230,35 @@ func (s *Store) readEntries(ctx context.Context, sql string, args []any) ([]ledg
 	var out []ledger.Entry
 	var settled []bool
 	err := s.readPage(ctx, sql, args, func(rows pgx.Rows) error {
-		for rows.Next() {
-			var e ledger.Entry
-			var l ledger.Line
-			var ok bool
-			if err := rows.Scan(&e.ID, &e.Kind, &e.Reference, &e.Currency, &e.ReversesID, &e.PostTime, &e.Date, &ok,
-				&l.Account, &l.AccountName, &l.Debit, &l.Credit); err != nil {
-				return err
-			}
-			if n := len(out); n > 0 && out[n-1].ID == e.ID {
-				out[n-1].Lines = append(out[n-1].Lines, l)
-				continue
-			}
-			e.Lines = []ledger.Line{l}
-			out, settled = append(out, e), append(settled, ok)
-		}
-		return rows.Err()
+		var err error
+		out, settled, err = scanEntries(rows)
+		return err
 	})
 	return out, settled, err
+}
+
+// scanEntries reads entries with their lines, a row per line in entry
+// order (as entriesSQL selects them), and whether each entry is settled.
+func scanEntries(rows pgx.Rows) ([]ledger.Entry, []bool, error) {
+	defer rows.Close()
+	var out []ledger.Entry
+	var settled []bool
+	for rows.Next() {
+		var e ledger.Entry
+		var l ledger.Line
+		var ok bool
+		if err := rows.Scan(&e.ID, &e.Kind, &e.Reference, &e.Currency, &e.ReversesID, &e.PostTime, &e.Date, &e.Memo, &ok,
+			&l.Account, &l.AccountName, &l.Debit, &l.Credit); err != nil {
+			return nil, nil, err
+		}
+		if n := len(out); n > 0 && out[n-1].ID == e.ID {
+			out[n-1].Lines = append(out[n-1].Lines, l)
+			continue
+		}
+		e.Lines = []ledger.Line{l}
+		out, settled = append(out, e), append(settled, ok)
+	}
+	return out, settled, rows.Err()
 }
 
 // TrialBalance implements ledger.Store.

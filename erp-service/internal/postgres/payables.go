@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
@@ -250,13 +251,18 @@ func duplicateInvoice(supplier, number, bill string) error {
 		Message:    fmt.Sprintf("supplier %s's invoice %q is billed already%s", supplier, number, by)}
 }
 
-const supplierPaymentCols = `id, number, bill_id, supplier_id, currency_code, amount, paid_date, reference, create_time`
+const supplierPaymentCols = `id, number, bill_id, supplier_id, currency_code, amount, paid_date, reference, create_time,
+	reversed, reverse_reason, reverse_time`
 
 func scanSupplierPayment(row pgx.Row) (payables.Payment, error) {
 	var p payables.Payment
+	var reversed *time.Time
 	err := row.Scan(&p.ID, &p.Number, &p.BillID, &p.SupplierID, &p.Amount.Currency, &p.Amount.Amount, &p.PaidDate,
-		&p.Reference, &p.CreateTime)
+		&p.Reference, &p.CreateTime, &p.Reversed, &p.ReverseReason, &reversed)
 	p.PaidDate = p.PaidDate.UTC()
+	if reversed != nil {
+		p.ReverseTime = *reversed
+	}
 	return p, err
 }
 
@@ -386,6 +392,88 @@ func (s *Store) CreateSupplierPayment(ctx context.Context, p payables.Payment, r
 		return s.GetSupplierPayment(ctx, prev)
 	}
 	if err != nil {
+		return payables.Payment{}, err
+	}
+	return out, nil
+}
+
+// ReverseSupplierPayment implements payables.Store. It takes the bill's
+// key lock (found through the payment) and row lock, as payments of the
+// bill do, then the payment's row: reversals of one payment queue behind
+// each other, and each sees whether the one before it reversed it.
+func (s *Store) ReverseSupplierPayment(ctx context.Context, id, reason, requestID string) (payables.Payment, error) {
+	const method = "ReverseSupplierPayment"
+	if !canonicalID(&id) {
+		return payables.Payment{}, errs.NotFoundf("supplier payment %q", id)
+	}
+	actor := auth.Actor(ctx)
+	var out payables.Payment
+	var cl claim
+	err := inTx(ctx, s.pool, func(b *pgx.Batch) {
+		cl = claim{requestID: requestID, method: method, resourceID: id, digest: requestid.FromContext(ctx)}
+		b.Queue(`SELECT pg_advisory_xact_lock(hashtextextended('supplierBills/' || bill_id::text, 0))
+			FROM supplier_payments WHERE id = $1`, id)
+		cl.queue(b)
+	}, func(tx pgx.Tx) error {
+		var billID string
+		if err := tx.QueryRow(ctx, `SELECT bill_id::text FROM supplier_payments WHERE id = $1`, id).Scan(&billID); err != nil {
+			if pg.IsNoRows(err) {
+				return errs.NotFoundf("supplier payment %q", id)
+			}
+			return fmt.Errorf("reverse supplier payment %s: %w", id, err)
+		}
+		bill, err := getBill(ctx, tx, billID, true)
+		if err != nil {
+			return err
+		}
+		pay, err := scanSupplierPayment(tx.QueryRow(ctx, `SELECT `+supplierPaymentCols+` FROM supplier_payments WHERE id = $1 FOR UPDATE`, id))
+		if err != nil {
+			return fmt.Errorf("reverse supplier payment %s: %w", id, err)
+		}
+		posted, err := s.entriesOf(ctx, tx, pay.JournalReference(), ledger.KindSupplierPayment)
+		if err != nil {
+			return err
+		}
+		entries, err := payables.ReversePayment(&pay, &bill, reason, posted)
+		if err != nil {
+			return err
+		}
+		var w pgx.Batch
+		w.Queue(`UPDATE supplier_payments SET reversed = true, reverse_reason = $2, reverse_time = now()
+			WHERE id = $1 RETURNING reverse_time`, pay.ID, pay.ReverseReason).
+			QueryRow(func(row pgx.Row) error { return row.Scan(&pay.ReverseTime) })
+		w.Queue(`UPDATE supplier_bills SET paid = $2, status = $3, revision = $4, update_time = now()
+			WHERE id = $1 RETURNING update_time`, bill.ID, bill.Paid, string(bill.Status), bill.Revision).
+			QueryRow(func(row pgx.Row) error { return row.Scan(&bill.UpdateTime) })
+		if err := queueJournal(&w, entries, actor); err != nil {
+			return err
+		}
+		err = tx.SendBatch(ctx, &w).Close()
+		if pg.IsUniqueViolation(err, "journal_entries_reversed_once") {
+			return errs.FailedPreconditionf("supplier payment %s was reversed already: a payment is reversed once", pay.Number)
+		}
+		if err != nil {
+			return fmt.Errorf("reverse supplier payment %s: %w", pay.ID, err)
+		}
+		payPayload, err := s.enc.SupplierPayment(pay)
+		if err != nil {
+			return fmt.Errorf("encode supplier payment %s: %w", pay.ID, err)
+		}
+		billPayload, err := s.enc.SupplierBill(bill)
+		if err != nil {
+			return fmt.Errorf("encode supplier bill %s: %w", bill.ID, err)
+		}
+		out = pay
+		return feed.Append(ctx, tx, event(ctx, payables.EventPaymentReversed, pay.ID, payPayload),
+			event(ctx, payables.EventBillUpdated, bill.ID, billPayload))
+	})
+	switch {
+	case claimLost(err):
+		if _, err := s.previous(ctx, requestID, method); err != nil {
+			return payables.Payment{}, err
+		}
+		return s.GetSupplierPayment(ctx, id)
+	case err != nil:
 		return payables.Payment{}, err
 	}
 	return out, nil

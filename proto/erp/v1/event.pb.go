@@ -40,7 +40,7 @@ type Event struct {
 	// "purchase_order.closed", "sales_order.credit_hold",
 	// "sales_order.released", "sales_order.amended",
 	// "supplier_bill.created", "supplier_bill.updated",
-	// "supplier_payment.created".
+	// "supplier_payment.created", "supplier_payment.reversed".
 	Type string `protobuf:"bytes,3,opt,name=type,proto3" json:"type,omitempty"`
 	// Customer id, SKU, sales order id, invoice id, payment id, supplier id
 	// or purchase order id.

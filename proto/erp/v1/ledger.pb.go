@@ -40,22 +40,33 @@ type JournalEntry struct {
 	// or the reverse), "revaluation" (a new standard cost of stock on hand,
 	// 1200 against 5200), "invoice", "invoice_void", "payment",
 	// "payment_reversal" or "payment_refund" (a payment's credit paid back:
-	// Dr 1100 Accounts receivable / Cr 1000 Cash).
+	// Dr 1100 Accounts receivable / Cr 1000 Cash), "supplier_bill" (a
+	// bill's tax, Dr 1300 / Cr 2000), "supplier_payment" (Dr 2000 / Cr
+	// 1000), "supplier_payment_reversal" (Dr 1000 / Cr 2000), "manual" (a
+	// manual entry, CreateJournalEntry) or "manual_reversal". Read-only.
 	Kind string `protobuf:"bytes,2,opt,name=kind,proto3" json:"kind,omitempty"`
 	// The business document: "shipments/<id>", "stockAdjustments/<id>",
 	// "purchaseOrders/<id>" (its receipts and returns),
 	// "items/<sku>" (a revaluation), "payments/<id>" (a payment, its
-	// reversal and its refunds).
-	Reference    string         `protobuf:"bytes,3,opt,name=reference,proto3" json:"reference,omitempty"`
-	CurrencyCode string         `protobuf:"bytes,4,opt,name=currency_code,json=currencyCode,proto3" json:"currency_code,omitempty"`
-	Lines        []*JournalLine `protobuf:"bytes,5,rep,name=lines,proto3" json:"lines,omitempty"`
-	// The entry this one reverses, if any.
+	// reversal and its refunds), "supplierBills/<id>",
+	// "supplierPayments/<id>" (a supplier payment and its reversal),
+	// "journalEntries/<id>" (a manual entry and its reversal). Read-only.
+	Reference string `protobuf:"bytes,3,opt,name=reference,proto3" json:"reference,omitempty"`
+	// Required for a manual entry.
+	CurrencyCode string `protobuf:"bytes,4,opt,name=currency_code,json=currencyCode,proto3" json:"currency_code,omitempty"`
+	// Two or more for a manual entry.
+	Lines []*JournalLine `protobuf:"bytes,5,rep,name=lines,proto3" json:"lines,omitempty"`
+	// The entry this one reverses, if any. Read-only.
 	ReversesId string                 `protobuf:"bytes,6,opt,name=reverses_id,json=reversesId,proto3" json:"reverses_id,omitempty"`
 	PostTime   *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=post_time,json=postTime,proto3" json:"post_time,omitempty"`
 	// YYYY-MM-DD, the day the entry belongs to, which puts it in a period:
 	// an invoice's issue_date, a payment's received_date, a refund's
-	// refund_date, else the day (UTC) of post_time.
-	EntryDate     string `protobuf:"bytes,8,opt,name=entry_date,json=entryDate,proto3" json:"entry_date,omitempty"`
+	// refund_date, a manual entry's own (default today, UTC), else the day
+	// (UTC) of post_time.
+	EntryDate string `protobuf:"bytes,8,opt,name=entry_date,json=entryDate,proto3" json:"entry_date,omitempty"`
+	// What a manual entry is for (required, at most 500 characters), or why
+	// it was reversed; empty for the entries documents post.
+	Memo          string `protobuf:"bytes,9,opt,name=memo,proto3" json:"memo,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -146,12 +157,22 @@ func (x *JournalEntry) GetEntryDate() string {
 	return ""
 }
 
+func (x *JournalEntry) GetMemo() string {
+	if x != nil {
+		return x.Memo
+	}
+	return ""
+}
+
 // JournalLine debits or credits one account; one of debit and credit is
-// zero.
+// zero. In a manual entry, one of them is set and positive, in the entry's
+// currency (an amount without currency_code is in it).
 type JournalLine struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// "1000", "1100", "1200", "2000", "2100", "4000", "5000".
-	AccountCode   string    `protobuf:"bytes,1,opt,name=account_code,json=accountCode,proto3" json:"account_code,omitempty"`
+	// "1000", "1100", "1200", "1300", "2000", "2100", "4000", "5000",
+	// "5100", "5200".
+	AccountCode string `protobuf:"bytes,1,opt,name=account_code,json=accountCode,proto3" json:"account_code,omitempty"`
+	// Read-only.
 	AccountName   string    `protobuf:"bytes,2,opt,name=account_name,json=accountName,proto3" json:"account_name,omitempty"`
 	Debit         *v1.Money `protobuf:"bytes,3,opt,name=debit,proto3" json:"debit,omitempty"`
 	Credit        *v1.Money `protobuf:"bytes,4,opt,name=credit,proto3" json:"credit,omitempty"`
@@ -217,6 +238,121 @@ func (x *JournalLine) GetCredit() *v1.Money {
 	return nil
 }
 
+type CreateJournalEntryRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// memo, entry_date, currency_code and lines.
+	JournalEntry  *JournalEntry `protobuf:"bytes,1,opt,name=journal_entry,json=journalEntry,proto3" json:"journal_entry,omitempty"`
+	RequestId     string        `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateJournalEntryRequest) Reset() {
+	*x = CreateJournalEntryRequest{}
+	mi := &file_erp_v1_ledger_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateJournalEntryRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateJournalEntryRequest) ProtoMessage() {}
+
+func (x *CreateJournalEntryRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_erp_v1_ledger_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateJournalEntryRequest.ProtoReflect.Descriptor instead.
+func (*CreateJournalEntryRequest) Descriptor() ([]byte, []int) {
+	return file_erp_v1_ledger_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *CreateJournalEntryRequest) GetJournalEntry() *JournalEntry {
+	if x != nil {
+		return x.JournalEntry
+	}
+	return nil
+}
+
+func (x *CreateJournalEntryRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+type ReverseJournalEntryRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The manual entry to reverse.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Why (at most 500 characters).
+	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReverseJournalEntryRequest) Reset() {
+	*x = ReverseJournalEntryRequest{}
+	mi := &file_erp_v1_ledger_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReverseJournalEntryRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReverseJournalEntryRequest) ProtoMessage() {}
+
+func (x *ReverseJournalEntryRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_erp_v1_ledger_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReverseJournalEntryRequest.ProtoReflect.Descriptor instead.
+func (*ReverseJournalEntryRequest) Descriptor() ([]byte, []int) {
+	return file_erp_v1_ledger_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *ReverseJournalEntryRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *ReverseJournalEntryRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *ReverseJournalEntryRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
 type ListJournalEntriesRequest struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
 	PageSize  int32                  `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
@@ -229,7 +365,7 @@ type ListJournalEntriesRequest struct {
 
 func (x *ListJournalEntriesRequest) Reset() {
 	*x = ListJournalEntriesRequest{}
-	mi := &file_erp_v1_ledger_proto_msgTypes[2]
+	mi := &file_erp_v1_ledger_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -241,7 +377,7 @@ func (x *ListJournalEntriesRequest) String() string {
 func (*ListJournalEntriesRequest) ProtoMessage() {}
 
 func (x *ListJournalEntriesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_erp_v1_ledger_proto_msgTypes[2]
+	mi := &file_erp_v1_ledger_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -254,7 +390,7 @@ func (x *ListJournalEntriesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListJournalEntriesRequest.ProtoReflect.Descriptor instead.
 func (*ListJournalEntriesRequest) Descriptor() ([]byte, []int) {
-	return file_erp_v1_ledger_proto_rawDescGZIP(), []int{2}
+	return file_erp_v1_ledger_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *ListJournalEntriesRequest) GetPageSize() int32 {
@@ -288,7 +424,7 @@ type ListJournalEntriesResponse struct {
 
 func (x *ListJournalEntriesResponse) Reset() {
 	*x = ListJournalEntriesResponse{}
-	mi := &file_erp_v1_ledger_proto_msgTypes[3]
+	mi := &file_erp_v1_ledger_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -300,7 +436,7 @@ func (x *ListJournalEntriesResponse) String() string {
 func (*ListJournalEntriesResponse) ProtoMessage() {}
 
 func (x *ListJournalEntriesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_erp_v1_ledger_proto_msgTypes[3]
+	mi := &file_erp_v1_ledger_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -313,7 +449,7 @@ func (x *ListJournalEntriesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListJournalEntriesResponse.ProtoReflect.Descriptor instead.
 func (*ListJournalEntriesResponse) Descriptor() ([]byte, []int) {
-	return file_erp_v1_ledger_proto_rawDescGZIP(), []int{3}
+	return file_erp_v1_ledger_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *ListJournalEntriesResponse) GetJournalEntries() []*JournalEntry {
@@ -346,7 +482,7 @@ type GetTrialBalanceRequest struct {
 
 func (x *GetTrialBalanceRequest) Reset() {
 	*x = GetTrialBalanceRequest{}
-	mi := &file_erp_v1_ledger_proto_msgTypes[4]
+	mi := &file_erp_v1_ledger_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -358,7 +494,7 @@ func (x *GetTrialBalanceRequest) String() string {
 func (*GetTrialBalanceRequest) ProtoMessage() {}
 
 func (x *GetTrialBalanceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_erp_v1_ledger_proto_msgTypes[4]
+	mi := &file_erp_v1_ledger_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -371,7 +507,7 @@ func (x *GetTrialBalanceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetTrialBalanceRequest.ProtoReflect.Descriptor instead.
 func (*GetTrialBalanceRequest) Descriptor() ([]byte, []int) {
-	return file_erp_v1_ledger_proto_rawDescGZIP(), []int{4}
+	return file_erp_v1_ledger_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *GetTrialBalanceRequest) GetCurrencyCode() string {
@@ -410,7 +546,7 @@ type ExportTrialBalanceRequest struct {
 
 func (x *ExportTrialBalanceRequest) Reset() {
 	*x = ExportTrialBalanceRequest{}
-	mi := &file_erp_v1_ledger_proto_msgTypes[5]
+	mi := &file_erp_v1_ledger_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -422,7 +558,7 @@ func (x *ExportTrialBalanceRequest) String() string {
 func (*ExportTrialBalanceRequest) ProtoMessage() {}
 
 func (x *ExportTrialBalanceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_erp_v1_ledger_proto_msgTypes[5]
+	mi := &file_erp_v1_ledger_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -435,7 +571,7 @@ func (x *ExportTrialBalanceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportTrialBalanceRequest.ProtoReflect.Descriptor instead.
 func (*ExportTrialBalanceRequest) Descriptor() ([]byte, []int) {
-	return file_erp_v1_ledger_proto_rawDescGZIP(), []int{5}
+	return file_erp_v1_ledger_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ExportTrialBalanceRequest) GetCurrencyCode() string {
@@ -474,7 +610,7 @@ type ExportJournalRequest struct {
 
 func (x *ExportJournalRequest) Reset() {
 	*x = ExportJournalRequest{}
-	mi := &file_erp_v1_ledger_proto_msgTypes[6]
+	mi := &file_erp_v1_ledger_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -486,7 +622,7 @@ func (x *ExportJournalRequest) String() string {
 func (*ExportJournalRequest) ProtoMessage() {}
 
 func (x *ExportJournalRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_erp_v1_ledger_proto_msgTypes[6]
+	mi := &file_erp_v1_ledger_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -499,7 +635,7 @@ func (x *ExportJournalRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportJournalRequest.ProtoReflect.Descriptor instead.
 func (*ExportJournalRequest) Descriptor() ([]byte, []int) {
-	return file_erp_v1_ledger_proto_rawDescGZIP(), []int{6}
+	return file_erp_v1_ledger_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ExportJournalRequest) GetStartDate() string {
@@ -538,7 +674,7 @@ type TrialBalance struct {
 
 func (x *TrialBalance) Reset() {
 	*x = TrialBalance{}
-	mi := &file_erp_v1_ledger_proto_msgTypes[7]
+	mi := &file_erp_v1_ledger_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -550,7 +686,7 @@ func (x *TrialBalance) String() string {
 func (*TrialBalance) ProtoMessage() {}
 
 func (x *TrialBalance) ProtoReflect() protoreflect.Message {
-	mi := &file_erp_v1_ledger_proto_msgTypes[7]
+	mi := &file_erp_v1_ledger_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -563,7 +699,7 @@ func (x *TrialBalance) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TrialBalance.ProtoReflect.Descriptor instead.
 func (*TrialBalance) Descriptor() ([]byte, []int) {
-	return file_erp_v1_ledger_proto_rawDescGZIP(), []int{7}
+	return file_erp_v1_ledger_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *TrialBalance) GetRows() []*TrialBalanceRow {
@@ -608,7 +744,7 @@ type TrialBalanceRow struct {
 
 func (x *TrialBalanceRow) Reset() {
 	*x = TrialBalanceRow{}
-	mi := &file_erp_v1_ledger_proto_msgTypes[8]
+	mi := &file_erp_v1_ledger_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -620,7 +756,7 @@ func (x *TrialBalanceRow) String() string {
 func (*TrialBalanceRow) ProtoMessage() {}
 
 func (x *TrialBalanceRow) ProtoReflect() protoreflect.Message {
-	mi := &file_erp_v1_ledger_proto_msgTypes[8]
+	mi := &file_erp_v1_ledger_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -633,7 +769,7 @@ func (x *TrialBalanceRow) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TrialBalanceRow.ProtoReflect.Descriptor instead.
 func (*TrialBalanceRow) Descriptor() ([]byte, []int) {
-	return file_erp_v1_ledger_proto_rawDescGZIP(), []int{8}
+	return file_erp_v1_ledger_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *TrialBalanceRow) GetAccountCode() string {
@@ -682,7 +818,7 @@ type TrialBalanceTotal struct {
 
 func (x *TrialBalanceTotal) Reset() {
 	*x = TrialBalanceTotal{}
-	mi := &file_erp_v1_ledger_proto_msgTypes[9]
+	mi := &file_erp_v1_ledger_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -694,7 +830,7 @@ func (x *TrialBalanceTotal) String() string {
 func (*TrialBalanceTotal) ProtoMessage() {}
 
 func (x *TrialBalanceTotal) ProtoReflect() protoreflect.Message {
-	mi := &file_erp_v1_ledger_proto_msgTypes[9]
+	mi := &file_erp_v1_ledger_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -707,7 +843,7 @@ func (x *TrialBalanceTotal) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TrialBalanceTotal.ProtoReflect.Descriptor instead.
 func (*TrialBalanceTotal) Descriptor() ([]byte, []int) {
-	return file_erp_v1_ledger_proto_rawDescGZIP(), []int{9}
+	return file_erp_v1_ledger_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *TrialBalanceTotal) GetCurrencyCode() string {
@@ -739,7 +875,7 @@ type GetLedgerPeriodRequest struct {
 
 func (x *GetLedgerPeriodRequest) Reset() {
 	*x = GetLedgerPeriodRequest{}
-	mi := &file_erp_v1_ledger_proto_msgTypes[10]
+	mi := &file_erp_v1_ledger_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -751,7 +887,7 @@ func (x *GetLedgerPeriodRequest) String() string {
 func (*GetLedgerPeriodRequest) ProtoMessage() {}
 
 func (x *GetLedgerPeriodRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_erp_v1_ledger_proto_msgTypes[10]
+	mi := &file_erp_v1_ledger_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -764,7 +900,7 @@ func (x *GetLedgerPeriodRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetLedgerPeriodRequest.ProtoReflect.Descriptor instead.
 func (*GetLedgerPeriodRequest) Descriptor() ([]byte, []int) {
-	return file_erp_v1_ledger_proto_rawDescGZIP(), []int{10}
+	return file_erp_v1_ledger_proto_rawDescGZIP(), []int{12}
 }
 
 // LedgerPeriod is how far the books are closed.
@@ -784,7 +920,7 @@ type LedgerPeriod struct {
 
 func (x *LedgerPeriod) Reset() {
 	*x = LedgerPeriod{}
-	mi := &file_erp_v1_ledger_proto_msgTypes[11]
+	mi := &file_erp_v1_ledger_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -796,7 +932,7 @@ func (x *LedgerPeriod) String() string {
 func (*LedgerPeriod) ProtoMessage() {}
 
 func (x *LedgerPeriod) ProtoReflect() protoreflect.Message {
-	mi := &file_erp_v1_ledger_proto_msgTypes[11]
+	mi := &file_erp_v1_ledger_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -809,7 +945,7 @@ func (x *LedgerPeriod) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LedgerPeriod.ProtoReflect.Descriptor instead.
 func (*LedgerPeriod) Descriptor() ([]byte, []int) {
-	return file_erp_v1_ledger_proto_rawDescGZIP(), []int{11}
+	return file_erp_v1_ledger_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *LedgerPeriod) GetClosedThroughDate() string {
@@ -856,7 +992,7 @@ type LedgerPeriodChange struct {
 
 func (x *LedgerPeriodChange) Reset() {
 	*x = LedgerPeriodChange{}
-	mi := &file_erp_v1_ledger_proto_msgTypes[12]
+	mi := &file_erp_v1_ledger_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -868,7 +1004,7 @@ func (x *LedgerPeriodChange) String() string {
 func (*LedgerPeriodChange) ProtoMessage() {}
 
 func (x *LedgerPeriodChange) ProtoReflect() protoreflect.Message {
-	mi := &file_erp_v1_ledger_proto_msgTypes[12]
+	mi := &file_erp_v1_ledger_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -881,7 +1017,7 @@ func (x *LedgerPeriodChange) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LedgerPeriodChange.ProtoReflect.Descriptor instead.
 func (*LedgerPeriodChange) Descriptor() ([]byte, []int) {
-	return file_erp_v1_ledger_proto_rawDescGZIP(), []int{12}
+	return file_erp_v1_ledger_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *LedgerPeriodChange) GetId() string {
@@ -944,7 +1080,7 @@ type CloseLedgerPeriodRequest struct {
 
 func (x *CloseLedgerPeriodRequest) Reset() {
 	*x = CloseLedgerPeriodRequest{}
-	mi := &file_erp_v1_ledger_proto_msgTypes[13]
+	mi := &file_erp_v1_ledger_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -956,7 +1092,7 @@ func (x *CloseLedgerPeriodRequest) String() string {
 func (*CloseLedgerPeriodRequest) ProtoMessage() {}
 
 func (x *CloseLedgerPeriodRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_erp_v1_ledger_proto_msgTypes[13]
+	mi := &file_erp_v1_ledger_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -969,7 +1105,7 @@ func (x *CloseLedgerPeriodRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CloseLedgerPeriodRequest.ProtoReflect.Descriptor instead.
 func (*CloseLedgerPeriodRequest) Descriptor() ([]byte, []int) {
-	return file_erp_v1_ledger_proto_rawDescGZIP(), []int{13}
+	return file_erp_v1_ledger_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *CloseLedgerPeriodRequest) GetThroughDate() string {
@@ -1000,7 +1136,7 @@ type ReopenLedgerPeriodRequest struct {
 
 func (x *ReopenLedgerPeriodRequest) Reset() {
 	*x = ReopenLedgerPeriodRequest{}
-	mi := &file_erp_v1_ledger_proto_msgTypes[14]
+	mi := &file_erp_v1_ledger_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1012,7 +1148,7 @@ func (x *ReopenLedgerPeriodRequest) String() string {
 func (*ReopenLedgerPeriodRequest) ProtoMessage() {}
 
 func (x *ReopenLedgerPeriodRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_erp_v1_ledger_proto_msgTypes[14]
+	mi := &file_erp_v1_ledger_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1025,7 +1161,7 @@ func (x *ReopenLedgerPeriodRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReopenLedgerPeriodRequest.ProtoReflect.Descriptor instead.
 func (*ReopenLedgerPeriodRequest) Descriptor() ([]byte, []int) {
-	return file_erp_v1_ledger_proto_rawDescGZIP(), []int{14}
+	return file_erp_v1_ledger_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ReopenLedgerPeriodRequest) GetThroughDate() string {
@@ -1059,7 +1195,7 @@ type ListLedgerPeriodChangesRequest struct {
 
 func (x *ListLedgerPeriodChangesRequest) Reset() {
 	*x = ListLedgerPeriodChangesRequest{}
-	mi := &file_erp_v1_ledger_proto_msgTypes[15]
+	mi := &file_erp_v1_ledger_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1071,7 +1207,7 @@ func (x *ListLedgerPeriodChangesRequest) String() string {
 func (*ListLedgerPeriodChangesRequest) ProtoMessage() {}
 
 func (x *ListLedgerPeriodChangesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_erp_v1_ledger_proto_msgTypes[15]
+	mi := &file_erp_v1_ledger_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1084,7 +1220,7 @@ func (x *ListLedgerPeriodChangesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLedgerPeriodChangesRequest.ProtoReflect.Descriptor instead.
 func (*ListLedgerPeriodChangesRequest) Descriptor() ([]byte, []int) {
-	return file_erp_v1_ledger_proto_rawDescGZIP(), []int{15}
+	return file_erp_v1_ledger_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ListLedgerPeriodChangesRequest) GetPageSize() int32 {
@@ -1111,7 +1247,7 @@ type ListLedgerPeriodChangesResponse struct {
 
 func (x *ListLedgerPeriodChangesResponse) Reset() {
 	*x = ListLedgerPeriodChangesResponse{}
-	mi := &file_erp_v1_ledger_proto_msgTypes[16]
+	mi := &file_erp_v1_ledger_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1123,7 +1259,7 @@ func (x *ListLedgerPeriodChangesResponse) String() string {
 func (*ListLedgerPeriodChangesResponse) ProtoMessage() {}
 
 func (x *ListLedgerPeriodChangesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_erp_v1_ledger_proto_msgTypes[16]
+	mi := &file_erp_v1_ledger_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1136,7 +1272,7 @@ func (x *ListLedgerPeriodChangesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLedgerPeriodChangesResponse.ProtoReflect.Descriptor instead.
 func (*ListLedgerPeriodChangesResponse) Descriptor() ([]byte, []int) {
-	return file_erp_v1_ledger_proto_rawDescGZIP(), []int{16}
+	return file_erp_v1_ledger_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ListLedgerPeriodChangesResponse) GetChanges() []*LedgerPeriodChange {
@@ -1157,23 +1293,33 @@ var File_erp_v1_ledger_proto protoreflect.FileDescriptor
 
 const file_erp_v1_ledger_proto_rawDesc = "" +
 	"\n" +
-	"\x13erp/v1/ledger.proto\x12\x06erp.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/httpbody.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"\x99\x02\n" +
-	"\fJournalEntry\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
-	"\x04kind\x18\x02 \x01(\tR\x04kind\x12\x1c\n" +
-	"\treference\x18\x03 \x01(\tR\treference\x12#\n" +
+	"\x13erp/v1/ledger.proto\x12\x06erp.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/httpbody.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"\xc6\x02\n" +
+	"\fJournalEntry\x12\x13\n" +
+	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12\x17\n" +
+	"\x04kind\x18\x02 \x01(\tB\x03\xe0A\x03R\x04kind\x12!\n" +
+	"\treference\x18\x03 \x01(\tB\x03\xe0A\x03R\treference\x12#\n" +
 	"\rcurrency_code\x18\x04 \x01(\tR\fcurrencyCode\x12)\n" +
-	"\x05lines\x18\x05 \x03(\v2\x13.erp.v1.JournalLineR\x05lines\x12\x1f\n" +
-	"\vreverses_id\x18\x06 \x01(\tR\n" +
-	"reversesId\x127\n" +
-	"\tpost_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\bpostTime\x12\x1d\n" +
+	"\x05lines\x18\x05 \x03(\v2\x13.erp.v1.JournalLineR\x05lines\x12$\n" +
+	"\vreverses_id\x18\x06 \x01(\tB\x03\xe0A\x03R\n" +
+	"reversesId\x12<\n" +
+	"\tpost_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\bpostTime\x12\x1d\n" +
 	"\n" +
-	"entry_date\x18\b \x01(\tR\tentryDate\"\xa3\x01\n" +
+	"entry_date\x18\b \x01(\tR\tentryDate\x12\x12\n" +
+	"\x04memo\x18\t \x01(\tR\x04memo\"\xa8\x01\n" +
 	"\vJournalLine\x12!\n" +
-	"\faccount_code\x18\x01 \x01(\tR\vaccountCode\x12!\n" +
-	"\faccount_name\x18\x02 \x01(\tR\vaccountName\x12%\n" +
+	"\faccount_code\x18\x01 \x01(\tR\vaccountCode\x12&\n" +
+	"\faccount_name\x18\x02 \x01(\tB\x03\xe0A\x03R\vaccountName\x12%\n" +
 	"\x05debit\x18\x03 \x01(\v2\x0f.money.v1.MoneyR\x05debit\x12'\n" +
-	"\x06credit\x18\x04 \x01(\v2\x0f.money.v1.MoneyR\x06credit\"o\n" +
+	"\x06credit\x18\x04 \x01(\v2\x0f.money.v1.MoneyR\x06credit\"z\n" +
+	"\x19CreateJournalEntryRequest\x12>\n" +
+	"\rjournal_entry\x18\x01 \x01(\v2\x14.erp.v1.JournalEntryB\x03\xe0A\x02R\fjournalEntry\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x02 \x01(\tR\trequestId\"m\n" +
+	"\x1aReverseJournalEntryRequest\x12\x13\n" +
+	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x02R\x02id\x12\x1b\n" +
+	"\x06reason\x18\x02 \x01(\tB\x03\xe0A\x02R\x06reason\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tR\trequestId\"o\n" +
 	"\x19ListJournalEntriesRequest\x12\x1b\n" +
 	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
@@ -1243,7 +1389,7 @@ const file_erp_v1_ledger_proto_rawDesc = "" +
 	"page_token\x18\x02 \x01(\tR\tpageToken\"\x7f\n" +
 	"\x1fListLedgerPeriodChangesResponse\x124\n" +
 	"\achanges\x18\x01 \x03(\v2\x1a.erp.v1.LedgerPeriodChangeR\achanges\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\x9a\x05\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xba\x06\n" +
 	"\rLedgerService\x12[\n" +
 	"\x12ListJournalEntries\x12!.erp.v1.ListJournalEntriesRequest\x1a\".erp.v1.ListJournalEntriesResponse\x12G\n" +
 	"\x0fGetTrialBalance\x12\x1e.erp.v1.GetTrialBalanceRequest\x1a\x14.erp.v1.TrialBalance\x12M\n" +
@@ -1252,7 +1398,9 @@ const file_erp_v1_ledger_proto_rawDesc = "" +
 	"\x0fGetLedgerPeriod\x12\x1e.erp.v1.GetLedgerPeriodRequest\x1a\x14.erp.v1.LedgerPeriod\x12K\n" +
 	"\x11CloseLedgerPeriod\x12 .erp.v1.CloseLedgerPeriodRequest\x1a\x14.erp.v1.LedgerPeriod\x12M\n" +
 	"\x12ReopenLedgerPeriod\x12!.erp.v1.ReopenLedgerPeriodRequest\x1a\x14.erp.v1.LedgerPeriod\x12j\n" +
-	"\x17ListLedgerPeriodChanges\x12&.erp.v1.ListLedgerPeriodChangesRequest\x1a'.erp.v1.ListLedgerPeriodChangesResponseB+Z)github.com/seamhq/seam/proto/erp/v1;erpv1b\x06proto3"
+	"\x17ListLedgerPeriodChanges\x12&.erp.v1.ListLedgerPeriodChangesRequest\x1a'.erp.v1.ListLedgerPeriodChangesResponse\x12M\n" +
+	"\x12CreateJournalEntry\x12!.erp.v1.CreateJournalEntryRequest\x1a\x14.erp.v1.JournalEntry\x12O\n" +
+	"\x13ReverseJournalEntry\x12\".erp.v1.ReverseJournalEntryRequest\x1a\x14.erp.v1.JournalEntryB+Z)github.com/seamhq/seam/proto/erp/v1;erpv1b\x06proto3"
 
 var (
 	file_erp_v1_ledger_proto_rawDescOnce sync.Once
@@ -1266,66 +1414,73 @@ func file_erp_v1_ledger_proto_rawDescGZIP() []byte {
 	return file_erp_v1_ledger_proto_rawDescData
 }
 
-var file_erp_v1_ledger_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
+var file_erp_v1_ledger_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
 var file_erp_v1_ledger_proto_goTypes = []any{
 	(*JournalEntry)(nil),                    // 0: erp.v1.JournalEntry
 	(*JournalLine)(nil),                     // 1: erp.v1.JournalLine
-	(*ListJournalEntriesRequest)(nil),       // 2: erp.v1.ListJournalEntriesRequest
-	(*ListJournalEntriesResponse)(nil),      // 3: erp.v1.ListJournalEntriesResponse
-	(*GetTrialBalanceRequest)(nil),          // 4: erp.v1.GetTrialBalanceRequest
-	(*ExportTrialBalanceRequest)(nil),       // 5: erp.v1.ExportTrialBalanceRequest
-	(*ExportJournalRequest)(nil),            // 6: erp.v1.ExportJournalRequest
-	(*TrialBalance)(nil),                    // 7: erp.v1.TrialBalance
-	(*TrialBalanceRow)(nil),                 // 8: erp.v1.TrialBalanceRow
-	(*TrialBalanceTotal)(nil),               // 9: erp.v1.TrialBalanceTotal
-	(*GetLedgerPeriodRequest)(nil),          // 10: erp.v1.GetLedgerPeriodRequest
-	(*LedgerPeriod)(nil),                    // 11: erp.v1.LedgerPeriod
-	(*LedgerPeriodChange)(nil),              // 12: erp.v1.LedgerPeriodChange
-	(*CloseLedgerPeriodRequest)(nil),        // 13: erp.v1.CloseLedgerPeriodRequest
-	(*ReopenLedgerPeriodRequest)(nil),       // 14: erp.v1.ReopenLedgerPeriodRequest
-	(*ListLedgerPeriodChangesRequest)(nil),  // 15: erp.v1.ListLedgerPeriodChangesRequest
-	(*ListLedgerPeriodChangesResponse)(nil), // 16: erp.v1.ListLedgerPeriodChangesResponse
-	(*timestamppb.Timestamp)(nil),           // 17: google.protobuf.Timestamp
-	(*v1.Money)(nil),                        // 18: money.v1.Money
-	(*httpbody.HttpBody)(nil),               // 19: google.api.HttpBody
+	(*CreateJournalEntryRequest)(nil),       // 2: erp.v1.CreateJournalEntryRequest
+	(*ReverseJournalEntryRequest)(nil),      // 3: erp.v1.ReverseJournalEntryRequest
+	(*ListJournalEntriesRequest)(nil),       // 4: erp.v1.ListJournalEntriesRequest
+	(*ListJournalEntriesResponse)(nil),      // 5: erp.v1.ListJournalEntriesResponse
+	(*GetTrialBalanceRequest)(nil),          // 6: erp.v1.GetTrialBalanceRequest
+	(*ExportTrialBalanceRequest)(nil),       // 7: erp.v1.ExportTrialBalanceRequest
+	(*ExportJournalRequest)(nil),            // 8: erp.v1.ExportJournalRequest
+	(*TrialBalance)(nil),                    // 9: erp.v1.TrialBalance
+	(*TrialBalanceRow)(nil),                 // 10: erp.v1.TrialBalanceRow
+	(*TrialBalanceTotal)(nil),               // 11: erp.v1.TrialBalanceTotal
+	(*GetLedgerPeriodRequest)(nil),          // 12: erp.v1.GetLedgerPeriodRequest
+	(*LedgerPeriod)(nil),                    // 13: erp.v1.LedgerPeriod
+	(*LedgerPeriodChange)(nil),              // 14: erp.v1.LedgerPeriodChange
+	(*CloseLedgerPeriodRequest)(nil),        // 15: erp.v1.CloseLedgerPeriodRequest
+	(*ReopenLedgerPeriodRequest)(nil),       // 16: erp.v1.ReopenLedgerPeriodRequest
+	(*ListLedgerPeriodChangesRequest)(nil),  // 17: erp.v1.ListLedgerPeriodChangesRequest
+	(*ListLedgerPeriodChangesResponse)(nil), // 18: erp.v1.ListLedgerPeriodChangesResponse
+	(*timestamppb.Timestamp)(nil),           // 19: google.protobuf.Timestamp
+	(*v1.Money)(nil),                        // 20: money.v1.Money
+	(*httpbody.HttpBody)(nil),               // 21: google.api.HttpBody
 }
 var file_erp_v1_ledger_proto_depIdxs = []int32{
 	1,  // 0: erp.v1.JournalEntry.lines:type_name -> erp.v1.JournalLine
-	17, // 1: erp.v1.JournalEntry.post_time:type_name -> google.protobuf.Timestamp
-	18, // 2: erp.v1.JournalLine.debit:type_name -> money.v1.Money
-	18, // 3: erp.v1.JournalLine.credit:type_name -> money.v1.Money
-	0,  // 4: erp.v1.ListJournalEntriesResponse.journal_entries:type_name -> erp.v1.JournalEntry
-	8,  // 5: erp.v1.TrialBalance.rows:type_name -> erp.v1.TrialBalanceRow
-	9,  // 6: erp.v1.TrialBalance.totals:type_name -> erp.v1.TrialBalanceTotal
-	18, // 7: erp.v1.TrialBalanceRow.debit:type_name -> money.v1.Money
-	18, // 8: erp.v1.TrialBalanceRow.credit:type_name -> money.v1.Money
-	18, // 9: erp.v1.TrialBalanceRow.balance:type_name -> money.v1.Money
-	18, // 10: erp.v1.TrialBalanceTotal.debit:type_name -> money.v1.Money
-	18, // 11: erp.v1.TrialBalanceTotal.credit:type_name -> money.v1.Money
-	12, // 12: erp.v1.LedgerPeriod.last_change:type_name -> erp.v1.LedgerPeriodChange
-	17, // 13: erp.v1.LedgerPeriodChange.change_time:type_name -> google.protobuf.Timestamp
-	12, // 14: erp.v1.ListLedgerPeriodChangesResponse.changes:type_name -> erp.v1.LedgerPeriodChange
-	2,  // 15: erp.v1.LedgerService.ListJournalEntries:input_type -> erp.v1.ListJournalEntriesRequest
-	4,  // 16: erp.v1.LedgerService.GetTrialBalance:input_type -> erp.v1.GetTrialBalanceRequest
-	5,  // 17: erp.v1.LedgerService.ExportTrialBalance:input_type -> erp.v1.ExportTrialBalanceRequest
-	6,  // 18: erp.v1.LedgerService.ExportJournal:input_type -> erp.v1.ExportJournalRequest
-	10, // 19: erp.v1.LedgerService.GetLedgerPeriod:input_type -> erp.v1.GetLedgerPeriodRequest
-	13, // 20: erp.v1.LedgerService.CloseLedgerPeriod:input_type -> erp.v1.CloseLedgerPeriodRequest
-	14, // 21: erp.v1.LedgerService.ReopenLedgerPeriod:input_type -> erp.v1.ReopenLedgerPeriodRequest
-	15, // 22: erp.v1.LedgerService.ListLedgerPeriodChanges:input_type -> erp.v1.ListLedgerPeriodChangesRequest
-	3,  // 23: erp.v1.LedgerService.ListJournalEntries:output_type -> erp.v1.ListJournalEntriesResponse
-	7,  // 24: erp.v1.LedgerService.GetTrialBalance:output_type -> erp.v1.TrialBalance
-	19, // 25: erp.v1.LedgerService.ExportTrialBalance:output_type -> google.api.HttpBody
-	19, // 26: erp.v1.LedgerService.ExportJournal:output_type -> google.api.HttpBody
-	11, // 27: erp.v1.LedgerService.GetLedgerPeriod:output_type -> erp.v1.LedgerPeriod
-	11, // 28: erp.v1.LedgerService.CloseLedgerPeriod:output_type -> erp.v1.LedgerPeriod
-	11, // 29: erp.v1.LedgerService.ReopenLedgerPeriod:output_type -> erp.v1.LedgerPeriod
-	16, // 30: erp.v1.LedgerService.ListLedgerPeriodChanges:output_type -> erp.v1.ListLedgerPeriodChangesResponse
-	23, // [23:31] is the sub-list for method output_type
-	15, // [15:23] is the sub-list for method input_type
-	15, // [15:15] is the sub-list for extension type_name
-	15, // [15:15] is the sub-list for extension extendee
-	0,  // [0:15] is the sub-list for field type_name
+	19, // 1: erp.v1.JournalEntry.post_time:type_name -> google.protobuf.Timestamp
+	20, // 2: erp.v1.JournalLine.debit:type_name -> money.v1.Money
+	20, // 3: erp.v1.JournalLine.credit:type_name -> money.v1.Money
+	0,  // 4: erp.v1.CreateJournalEntryRequest.journal_entry:type_name -> erp.v1.JournalEntry
+	0,  // 5: erp.v1.ListJournalEntriesResponse.journal_entries:type_name -> erp.v1.JournalEntry
+	10, // 6: erp.v1.TrialBalance.rows:type_name -> erp.v1.TrialBalanceRow
+	11, // 7: erp.v1.TrialBalance.totals:type_name -> erp.v1.TrialBalanceTotal
+	20, // 8: erp.v1.TrialBalanceRow.debit:type_name -> money.v1.Money
+	20, // 9: erp.v1.TrialBalanceRow.credit:type_name -> money.v1.Money
+	20, // 10: erp.v1.TrialBalanceRow.balance:type_name -> money.v1.Money
+	20, // 11: erp.v1.TrialBalanceTotal.debit:type_name -> money.v1.Money
+	20, // 12: erp.v1.TrialBalanceTotal.credit:type_name -> money.v1.Money
+	14, // 13: erp.v1.LedgerPeriod.last_change:type_name -> erp.v1.LedgerPeriodChange
+	19, // 14: erp.v1.LedgerPeriodChange.change_time:type_name -> google.protobuf.Timestamp
+	14, // 15: erp.v1.ListLedgerPeriodChangesResponse.changes:type_name -> erp.v1.LedgerPeriodChange
+	4,  // 16: erp.v1.LedgerService.ListJournalEntries:input_type -> erp.v1.ListJournalEntriesRequest
+	6,  // 17: erp.v1.LedgerService.GetTrialBalance:input_type -> erp.v1.GetTrialBalanceRequest
+	7,  // 18: erp.v1.LedgerService.ExportTrialBalance:input_type -> erp.v1.ExportTrialBalanceRequest
+	8,  // 19: erp.v1.LedgerService.ExportJournal:input_type -> erp.v1.ExportJournalRequest
+	12, // 20: erp.v1.LedgerService.GetLedgerPeriod:input_type -> erp.v1.GetLedgerPeriodRequest
+	15, // 21: erp.v1.LedgerService.CloseLedgerPeriod:input_type -> erp.v1.CloseLedgerPeriodRequest
+	16, // 22: erp.v1.LedgerService.ReopenLedgerPeriod:input_type -> erp.v1.ReopenLedgerPeriodRequest
+	17, // 23: erp.v1.LedgerService.ListLedgerPeriodChanges:input_type -> erp.v1.ListLedgerPeriodChangesRequest
+	2,  // 24: erp.v1.LedgerService.CreateJournalEntry:input_type -> erp.v1.CreateJournalEntryRequest
+	3,  // 25: erp.v1.LedgerService.ReverseJournalEntry:input_type -> erp.v1.ReverseJournalEntryRequest
+	5,  // 26: erp.v1.LedgerService.ListJournalEntries:output_type -> erp.v1.ListJournalEntriesResponse
+	9,  // 27: erp.v1.LedgerService.GetTrialBalance:output_type -> erp.v1.TrialBalance
+	21, // 28: erp.v1.LedgerService.ExportTrialBalance:output_type -> google.api.HttpBody
+	21, // 29: erp.v1.LedgerService.ExportJournal:output_type -> google.api.HttpBody
+	13, // 30: erp.v1.LedgerService.GetLedgerPeriod:output_type -> erp.v1.LedgerPeriod
+	13, // 31: erp.v1.LedgerService.CloseLedgerPeriod:output_type -> erp.v1.LedgerPeriod
+	13, // 32: erp.v1.LedgerService.ReopenLedgerPeriod:output_type -> erp.v1.LedgerPeriod
+	18, // 33: erp.v1.LedgerService.ListLedgerPeriodChanges:output_type -> erp.v1.ListLedgerPeriodChangesResponse
+	0,  // 34: erp.v1.LedgerService.CreateJournalEntry:output_type -> erp.v1.JournalEntry
+	0,  // 35: erp.v1.LedgerService.ReverseJournalEntry:output_type -> erp.v1.JournalEntry
+	26, // [26:36] is the sub-list for method output_type
+	16, // [16:26] is the sub-list for method input_type
+	16, // [16:16] is the sub-list for extension type_name
+	16, // [16:16] is the sub-list for extension extendee
+	0,  // [0:16] is the sub-list for field type_name
 }
 
 func init() { file_erp_v1_ledger_proto_init() }
@@ -1339,7 +1494,7 @@ func file_erp_v1_ledger_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_erp_v1_ledger_proto_rawDesc), len(file_erp_v1_ledger_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   17,
+			NumMessages:   19,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

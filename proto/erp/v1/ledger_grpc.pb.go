@@ -28,6 +28,8 @@ const (
 	LedgerService_CloseLedgerPeriod_FullMethodName       = "/erp.v1.LedgerService/CloseLedgerPeriod"
 	LedgerService_ReopenLedgerPeriod_FullMethodName      = "/erp.v1.LedgerService/ReopenLedgerPeriod"
 	LedgerService_ListLedgerPeriodChanges_FullMethodName = "/erp.v1.LedgerService/ListLedgerPeriodChanges"
+	LedgerService_CreateJournalEntry_FullMethodName      = "/erp.v1.LedgerService/CreateJournalEntry"
+	LedgerService_ReverseJournalEntry_FullMethodName     = "/erp.v1.LedgerService/ReverseJournalEntry"
 )
 
 // LedgerServiceClient is the client API for LedgerService service.
@@ -92,6 +94,28 @@ type LedgerServiceClient interface {
 	// ListLedgerPeriodChanges pages through every close and reopen, newest
 	// first.
 	ListLedgerPeriodChanges(ctx context.Context, in *ListLedgerPeriodChangesRequest, opts ...grpc.CallOption) (*ListLedgerPeriodChangesResponse, error)
+	// CreateJournalEntry posts a manual entry (finance): a memo, an
+	// entry_date (default today, UTC; at most a day ahead), a currency and
+	// two or more lines on existing accounts, each with a positive debit or
+	// credit in the currency's minor units, debits equal to credits
+	// (INVALID_ARGUMENT naming lines when not). It posts as kind "manual",
+	// reference "journalEntries/<its id>". A date in the closed period is
+	// FAILED_PRECONDITION, as for every posting. The control accounts are
+	// refused (FAILED_PRECONDITION naming lines[i].account_code): 1100
+	// Accounts receivable (it equals the open invoices), 1200 Inventory (the
+	// stock valuation) and 2000 Accounts payable (the open supplier bills
+	// plus goods received and not billed); their documents post them. A
+	// retry with the same request_id returns the first entry.
+	CreateJournalEntry(ctx context.Context, in *CreateJournalEntryRequest, opts ...grpc.CallOption) (*JournalEntry, error)
+	// ReverseJournalEntry reverses a manual entry with a reason (finance):
+	// an entry of kind "manual_reversal" with its lines' sides swapped and
+	// the reason as its memo, dated today (UTC), or on the first open day
+	// when today is closed, never before the entry it reverses. An entry is
+	// reversed once (a second reversal is FAILED_PRECONDITION, even a
+	// concurrent one), and only a manual one: the documents that posted the
+	// others are what is corrected. A retry with the same request_id
+	// returns the first reversal.
+	ReverseJournalEntry(ctx context.Context, in *ReverseJournalEntryRequest, opts ...grpc.CallOption) (*JournalEntry, error)
 }
 
 type ledgerServiceClient struct {
@@ -182,6 +206,26 @@ func (c *ledgerServiceClient) ListLedgerPeriodChanges(ctx context.Context, in *L
 	return out, nil
 }
 
+func (c *ledgerServiceClient) CreateJournalEntry(ctx context.Context, in *CreateJournalEntryRequest, opts ...grpc.CallOption) (*JournalEntry, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(JournalEntry)
+	err := c.cc.Invoke(ctx, LedgerService_CreateJournalEntry_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *ledgerServiceClient) ReverseJournalEntry(ctx context.Context, in *ReverseJournalEntryRequest, opts ...grpc.CallOption) (*JournalEntry, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(JournalEntry)
+	err := c.cc.Invoke(ctx, LedgerService_ReverseJournalEntry_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // LedgerServiceServer is the server API for LedgerService service.
 // All implementations must embed UnimplementedLedgerServiceServer
 // for forward compatibility.
@@ -244,6 +288,28 @@ type LedgerServiceServer interface {
 	// ListLedgerPeriodChanges pages through every close and reopen, newest
 	// first.
 	ListLedgerPeriodChanges(context.Context, *ListLedgerPeriodChangesRequest) (*ListLedgerPeriodChangesResponse, error)
+	// CreateJournalEntry posts a manual entry (finance): a memo, an
+	// entry_date (default today, UTC; at most a day ahead), a currency and
+	// two or more lines on existing accounts, each with a positive debit or
+	// credit in the currency's minor units, debits equal to credits
+	// (INVALID_ARGUMENT naming lines when not). It posts as kind "manual",
+	// reference "journalEntries/<its id>". A date in the closed period is
+	// FAILED_PRECONDITION, as for every posting. The control accounts are
+	// refused (FAILED_PRECONDITION naming lines[i].account_code): 1100
+	// Accounts receivable (it equals the open invoices), 1200 Inventory (the
+	// stock valuation) and 2000 Accounts payable (the open supplier bills
+	// plus goods received and not billed); their documents post them. A
+	// retry with the same request_id returns the first entry.
+	CreateJournalEntry(context.Context, *CreateJournalEntryRequest) (*JournalEntry, error)
+	// ReverseJournalEntry reverses a manual entry with a reason (finance):
+	// an entry of kind "manual_reversal" with its lines' sides swapped and
+	// the reason as its memo, dated today (UTC), or on the first open day
+	// when today is closed, never before the entry it reverses. An entry is
+	// reversed once (a second reversal is FAILED_PRECONDITION, even a
+	// concurrent one), and only a manual one: the documents that posted the
+	// others are what is corrected. A retry with the same request_id
+	// returns the first reversal.
+	ReverseJournalEntry(context.Context, *ReverseJournalEntryRequest) (*JournalEntry, error)
 	mustEmbedUnimplementedLedgerServiceServer()
 }
 
@@ -277,6 +343,12 @@ func (UnimplementedLedgerServiceServer) ReopenLedgerPeriod(context.Context, *Reo
 }
 func (UnimplementedLedgerServiceServer) ListLedgerPeriodChanges(context.Context, *ListLedgerPeriodChangesRequest) (*ListLedgerPeriodChangesResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListLedgerPeriodChanges not implemented")
+}
+func (UnimplementedLedgerServiceServer) CreateJournalEntry(context.Context, *CreateJournalEntryRequest) (*JournalEntry, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateJournalEntry not implemented")
+}
+func (UnimplementedLedgerServiceServer) ReverseJournalEntry(context.Context, *ReverseJournalEntryRequest) (*JournalEntry, error) {
+	return nil, status.Error(codes.Unimplemented, "method ReverseJournalEntry not implemented")
 }
 func (UnimplementedLedgerServiceServer) mustEmbedUnimplementedLedgerServiceServer() {}
 func (UnimplementedLedgerServiceServer) testEmbeddedByValue()                       {}
@@ -443,6 +515,42 @@ func _LedgerService_ListLedgerPeriodChanges_Handler(srv interface{}, ctx context
 	return interceptor(ctx, in, info, handler)
 }
 
+func _LedgerService_CreateJournalEntry_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateJournalEntryRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(LedgerServiceServer).CreateJournalEntry(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: LedgerService_CreateJournalEntry_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(LedgerServiceServer).CreateJournalEntry(ctx, req.(*CreateJournalEntryRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _LedgerService_ReverseJournalEntry_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ReverseJournalEntryRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(LedgerServiceServer).ReverseJournalEntry(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: LedgerService_ReverseJournalEntry_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(LedgerServiceServer).ReverseJournalEntry(ctx, req.(*ReverseJournalEntryRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // LedgerService_ServiceDesc is the grpc.ServiceDesc for LedgerService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -481,6 +589,14 @@ var LedgerService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListLedgerPeriodChanges",
 			Handler:    _LedgerService_ListLedgerPeriodChanges_Handler,
+		},
+		{
+			MethodName: "CreateJournalEntry",
+			Handler:    _LedgerService_CreateJournalEntry_Handler,
+		},
+		{
+			MethodName: "ReverseJournalEntry",
+			Handler:    _LedgerService_ReverseJournalEntry_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -596,8 +596,15 @@ type SupplierPayment struct {
 	// YYYY-MM-DD; defaults to today (UTC).
 	PaidDate string `protobuf:"bytes,6,opt,name=paid_date,json=paidDate,proto3" json:"paid_date,omitempty"`
 	// The payment's reference (the outgoing transfer's id), free text.
-	Reference     string                 `protobuf:"bytes,7,opt,name=reference,proto3" json:"reference,omitempty"`
-	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	Reference  string                 `protobuf:"bytes,7,opt,name=reference,proto3" json:"reference,omitempty"`
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	// Read-only: the payment was reversed (ReverseSupplierPayment); its
+	// bill no longer counts it as paid.
+	Reversed bool `protobuf:"varint,9,opt,name=reversed,proto3" json:"reversed,omitempty"`
+	// Read-only: why it was reversed.
+	ReverseReason string `protobuf:"bytes,10,opt,name=reverse_reason,json=reverseReason,proto3" json:"reverse_reason,omitempty"`
+	// Read-only: when it was reversed.
+	ReverseTime   *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=reverse_time,json=reverseTime,proto3" json:"reverse_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -684,6 +691,27 @@ func (x *SupplierPayment) GetReference() string {
 func (x *SupplierPayment) GetCreateTime() *timestamppb.Timestamp {
 	if x != nil {
 		return x.CreateTime
+	}
+	return nil
+}
+
+func (x *SupplierPayment) GetReversed() bool {
+	if x != nil {
+		return x.Reversed
+	}
+	return false
+}
+
+func (x *SupplierPayment) GetReverseReason() string {
+	if x != nil {
+		return x.ReverseReason
+	}
+	return ""
+}
+
+func (x *SupplierPayment) GetReverseTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ReverseTime
 	}
 	return nil
 }
@@ -784,6 +812,67 @@ func (x *GetSupplierPaymentRequest) GetId() string {
 	return ""
 }
 
+type ReverseSupplierPaymentRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Why (at most 500 characters).
+	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReverseSupplierPaymentRequest) Reset() {
+	*x = ReverseSupplierPaymentRequest{}
+	mi := &file_erp_v1_payables_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReverseSupplierPaymentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReverseSupplierPaymentRequest) ProtoMessage() {}
+
+func (x *ReverseSupplierPaymentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_erp_v1_payables_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReverseSupplierPaymentRequest.ProtoReflect.Descriptor instead.
+func (*ReverseSupplierPaymentRequest) Descriptor() ([]byte, []int) {
+	return file_erp_v1_payables_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *ReverseSupplierPaymentRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *ReverseSupplierPaymentRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *ReverseSupplierPaymentRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
 type ListSupplierPaymentsRequest struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
 	PageSize  int32                  `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
@@ -796,7 +885,7 @@ type ListSupplierPaymentsRequest struct {
 
 func (x *ListSupplierPaymentsRequest) Reset() {
 	*x = ListSupplierPaymentsRequest{}
-	mi := &file_erp_v1_payables_proto_msgTypes[9]
+	mi := &file_erp_v1_payables_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -808,7 +897,7 @@ func (x *ListSupplierPaymentsRequest) String() string {
 func (*ListSupplierPaymentsRequest) ProtoMessage() {}
 
 func (x *ListSupplierPaymentsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_erp_v1_payables_proto_msgTypes[9]
+	mi := &file_erp_v1_payables_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -821,7 +910,7 @@ func (x *ListSupplierPaymentsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSupplierPaymentsRequest.ProtoReflect.Descriptor instead.
 func (*ListSupplierPaymentsRequest) Descriptor() ([]byte, []int) {
-	return file_erp_v1_payables_proto_rawDescGZIP(), []int{9}
+	return file_erp_v1_payables_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ListSupplierPaymentsRequest) GetPageSize() int32 {
@@ -855,7 +944,7 @@ type ListSupplierPaymentsResponse struct {
 
 func (x *ListSupplierPaymentsResponse) Reset() {
 	*x = ListSupplierPaymentsResponse{}
-	mi := &file_erp_v1_payables_proto_msgTypes[10]
+	mi := &file_erp_v1_payables_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -867,7 +956,7 @@ func (x *ListSupplierPaymentsResponse) String() string {
 func (*ListSupplierPaymentsResponse) ProtoMessage() {}
 
 func (x *ListSupplierPaymentsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_erp_v1_payables_proto_msgTypes[10]
+	mi := &file_erp_v1_payables_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -880,7 +969,7 @@ func (x *ListSupplierPaymentsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSupplierPaymentsResponse.ProtoReflect.Descriptor instead.
 func (*ListSupplierPaymentsResponse) Descriptor() ([]byte, []int) {
-	return file_erp_v1_payables_proto_rawDescGZIP(), []int{10}
+	return file_erp_v1_payables_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ListSupplierPaymentsResponse) GetPayments() []*SupplierPayment {
@@ -914,7 +1003,7 @@ type GetPayablesReportRequest struct {
 
 func (x *GetPayablesReportRequest) Reset() {
 	*x = GetPayablesReportRequest{}
-	mi := &file_erp_v1_payables_proto_msgTypes[11]
+	mi := &file_erp_v1_payables_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -926,7 +1015,7 @@ func (x *GetPayablesReportRequest) String() string {
 func (*GetPayablesReportRequest) ProtoMessage() {}
 
 func (x *GetPayablesReportRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_erp_v1_payables_proto_msgTypes[11]
+	mi := &file_erp_v1_payables_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -939,7 +1028,7 @@ func (x *GetPayablesReportRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPayablesReportRequest.ProtoReflect.Descriptor instead.
 func (*GetPayablesReportRequest) Descriptor() ([]byte, []int) {
-	return file_erp_v1_payables_proto_rawDescGZIP(), []int{11}
+	return file_erp_v1_payables_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *GetPayablesReportRequest) GetAsOfDate() string {
@@ -983,7 +1072,7 @@ type PayablesReport struct {
 
 func (x *PayablesReport) Reset() {
 	*x = PayablesReport{}
-	mi := &file_erp_v1_payables_proto_msgTypes[12]
+	mi := &file_erp_v1_payables_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -995,7 +1084,7 @@ func (x *PayablesReport) String() string {
 func (*PayablesReport) ProtoMessage() {}
 
 func (x *PayablesReport) ProtoReflect() protoreflect.Message {
-	mi := &file_erp_v1_payables_proto_msgTypes[12]
+	mi := &file_erp_v1_payables_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1008,7 +1097,7 @@ func (x *PayablesReport) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PayablesReport.ProtoReflect.Descriptor instead.
 func (*PayablesReport) Descriptor() ([]byte, []int) {
-	return file_erp_v1_payables_proto_rawDescGZIP(), []int{12}
+	return file_erp_v1_payables_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *PayablesReport) GetAsOfDate() string {
@@ -1047,7 +1136,7 @@ type SupplierPayables struct {
 
 func (x *SupplierPayables) Reset() {
 	*x = SupplierPayables{}
-	mi := &file_erp_v1_payables_proto_msgTypes[13]
+	mi := &file_erp_v1_payables_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1059,7 +1148,7 @@ func (x *SupplierPayables) String() string {
 func (*SupplierPayables) ProtoMessage() {}
 
 func (x *SupplierPayables) ProtoReflect() protoreflect.Message {
-	mi := &file_erp_v1_payables_proto_msgTypes[13]
+	mi := &file_erp_v1_payables_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1072,7 +1161,7 @@ func (x *SupplierPayables) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SupplierPayables.ProtoReflect.Descriptor instead.
 func (*SupplierPayables) Descriptor() ([]byte, []int) {
-	return file_erp_v1_payables_proto_rawDescGZIP(), []int{13}
+	return file_erp_v1_payables_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *SupplierPayables) GetSupplierId() string {
@@ -1163,7 +1252,7 @@ const file_erp_v1_payables_proto_rawDesc = "" +
 	"\x06filter\x18\x03 \x01(\tR\x06filter\"o\n" +
 	"\x19ListSupplierBillsResponse\x12*\n" +
 	"\x05bills\x18\x01 \x03(\v2\x14.erp.v1.SupplierBillR\x05bills\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xb8\x02\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xc9\x03\n" +
 	"\x0fSupplierPayment\x12\x13\n" +
 	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12\x1b\n" +
 	"\x06number\x18\x02 \x01(\tB\x03\xe0A\x03R\x06number\x12\x1f\n" +
@@ -1174,13 +1263,22 @@ const file_erp_v1_payables_proto_rawDesc = "" +
 	"\tpaid_date\x18\x06 \x01(\tR\bpaidDate\x12\x1c\n" +
 	"\treference\x18\a \x01(\tR\treference\x12@\n" +
 	"\vcreate_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
-	"createTime\"p\n" +
+	"createTime\x12\x1f\n" +
+	"\breversed\x18\t \x01(\bB\x03\xe0A\x03R\breversed\x12*\n" +
+	"\x0ereverse_reason\x18\n" +
+	" \x01(\tB\x03\xe0A\x03R\rreverseReason\x12B\n" +
+	"\freverse_time\x18\v \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\vreverseTime\"p\n" +
 	"\x1cCreateSupplierPaymentRequest\x121\n" +
 	"\apayment\x18\x01 \x01(\v2\x17.erp.v1.SupplierPaymentR\apayment\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x02 \x01(\tR\trequestId\"+\n" +
 	"\x19GetSupplierPaymentRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\"q\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"p\n" +
+	"\x1dReverseSupplierPaymentRequest\x12\x13\n" +
+	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x02R\x02id\x12\x1b\n" +
+	"\x06reason\x18\x02 \x01(\tB\x03\xe0A\x02R\x06reason\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tR\trequestId\"q\n" +
 	"\x1bListSupplierPaymentsRequest\x12\x1b\n" +
 	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
@@ -1215,14 +1313,15 @@ const file_erp_v1_payables_proto_rawDesc = "" +
 	" SUPPLIER_BILL_STATUS_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19SUPPLIER_BILL_STATUS_OPEN\x10\x01\x12'\n" +
 	"#SUPPLIER_BILL_STATUS_PARTIALLY_PAID\x10\x02\x12\x1d\n" +
-	"\x19SUPPLIER_BILL_STATUS_PAID\x10\x032\xdf\x04\n" +
+	"\x19SUPPLIER_BILL_STATUS_PAID\x10\x032\xb9\x05\n" +
 	"\x0fPayablesService\x12M\n" +
 	"\x12CreateSupplierBill\x12!.erp.v1.CreateSupplierBillRequest\x1a\x14.erp.v1.SupplierBill\x12G\n" +
 	"\x0fGetSupplierBill\x12\x1e.erp.v1.GetSupplierBillRequest\x1a\x14.erp.v1.SupplierBill\x12X\n" +
 	"\x11ListSupplierBills\x12 .erp.v1.ListSupplierBillsRequest\x1a!.erp.v1.ListSupplierBillsResponse\x12V\n" +
 	"\x15CreateSupplierPayment\x12$.erp.v1.CreateSupplierPaymentRequest\x1a\x17.erp.v1.SupplierPayment\x12P\n" +
 	"\x12GetSupplierPayment\x12!.erp.v1.GetSupplierPaymentRequest\x1a\x17.erp.v1.SupplierPayment\x12a\n" +
-	"\x14ListSupplierPayments\x12#.erp.v1.ListSupplierPaymentsRequest\x1a$.erp.v1.ListSupplierPaymentsResponse\x12M\n" +
+	"\x14ListSupplierPayments\x12#.erp.v1.ListSupplierPaymentsRequest\x1a$.erp.v1.ListSupplierPaymentsResponse\x12X\n" +
+	"\x16ReverseSupplierPayment\x12%.erp.v1.ReverseSupplierPaymentRequest\x1a\x17.erp.v1.SupplierPayment\x12M\n" +
 	"\x11GetPayablesReport\x12 .erp.v1.GetPayablesReportRequest\x1a\x16.erp.v1.PayablesReportB+Z)github.com/seamhq/seam/proto/erp/v1;erpv1b\x06proto3"
 
 var (
@@ -1238,66 +1337,70 @@ func file_erp_v1_payables_proto_rawDescGZIP() []byte {
 }
 
 var file_erp_v1_payables_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_erp_v1_payables_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
+var file_erp_v1_payables_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
 var file_erp_v1_payables_proto_goTypes = []any{
-	(SupplierBillStatus)(0),              // 0: erp.v1.SupplierBillStatus
-	(*SupplierBill)(nil),                 // 1: erp.v1.SupplierBill
-	(*SupplierBillLine)(nil),             // 2: erp.v1.SupplierBillLine
-	(*CreateSupplierBillRequest)(nil),    // 3: erp.v1.CreateSupplierBillRequest
-	(*GetSupplierBillRequest)(nil),       // 4: erp.v1.GetSupplierBillRequest
-	(*ListSupplierBillsRequest)(nil),     // 5: erp.v1.ListSupplierBillsRequest
-	(*ListSupplierBillsResponse)(nil),    // 6: erp.v1.ListSupplierBillsResponse
-	(*SupplierPayment)(nil),              // 7: erp.v1.SupplierPayment
-	(*CreateSupplierPaymentRequest)(nil), // 8: erp.v1.CreateSupplierPaymentRequest
-	(*GetSupplierPaymentRequest)(nil),    // 9: erp.v1.GetSupplierPaymentRequest
-	(*ListSupplierPaymentsRequest)(nil),  // 10: erp.v1.ListSupplierPaymentsRequest
-	(*ListSupplierPaymentsResponse)(nil), // 11: erp.v1.ListSupplierPaymentsResponse
-	(*GetPayablesReportRequest)(nil),     // 12: erp.v1.GetPayablesReportRequest
-	(*PayablesReport)(nil),               // 13: erp.v1.PayablesReport
-	(*SupplierPayables)(nil),             // 14: erp.v1.SupplierPayables
-	(*v1.Money)(nil),                     // 15: money.v1.Money
-	(*timestamppb.Timestamp)(nil),        // 16: google.protobuf.Timestamp
+	(SupplierBillStatus)(0),               // 0: erp.v1.SupplierBillStatus
+	(*SupplierBill)(nil),                  // 1: erp.v1.SupplierBill
+	(*SupplierBillLine)(nil),              // 2: erp.v1.SupplierBillLine
+	(*CreateSupplierBillRequest)(nil),     // 3: erp.v1.CreateSupplierBillRequest
+	(*GetSupplierBillRequest)(nil),        // 4: erp.v1.GetSupplierBillRequest
+	(*ListSupplierBillsRequest)(nil),      // 5: erp.v1.ListSupplierBillsRequest
+	(*ListSupplierBillsResponse)(nil),     // 6: erp.v1.ListSupplierBillsResponse
+	(*SupplierPayment)(nil),               // 7: erp.v1.SupplierPayment
+	(*CreateSupplierPaymentRequest)(nil),  // 8: erp.v1.CreateSupplierPaymentRequest
+	(*GetSupplierPaymentRequest)(nil),     // 9: erp.v1.GetSupplierPaymentRequest
+	(*ReverseSupplierPaymentRequest)(nil), // 10: erp.v1.ReverseSupplierPaymentRequest
+	(*ListSupplierPaymentsRequest)(nil),   // 11: erp.v1.ListSupplierPaymentsRequest
+	(*ListSupplierPaymentsResponse)(nil),  // 12: erp.v1.ListSupplierPaymentsResponse
+	(*GetPayablesReportRequest)(nil),      // 13: erp.v1.GetPayablesReportRequest
+	(*PayablesReport)(nil),                // 14: erp.v1.PayablesReport
+	(*SupplierPayables)(nil),              // 15: erp.v1.SupplierPayables
+	(*v1.Money)(nil),                      // 16: money.v1.Money
+	(*timestamppb.Timestamp)(nil),         // 17: google.protobuf.Timestamp
 }
 var file_erp_v1_payables_proto_depIdxs = []int32{
 	2,  // 0: erp.v1.SupplierBill.lines:type_name -> erp.v1.SupplierBillLine
-	15, // 1: erp.v1.SupplierBill.subtotal:type_name -> money.v1.Money
-	15, // 2: erp.v1.SupplierBill.tax_amount:type_name -> money.v1.Money
-	15, // 3: erp.v1.SupplierBill.total:type_name -> money.v1.Money
-	15, // 4: erp.v1.SupplierBill.paid_amount:type_name -> money.v1.Money
-	15, // 5: erp.v1.SupplierBill.open_amount:type_name -> money.v1.Money
+	16, // 1: erp.v1.SupplierBill.subtotal:type_name -> money.v1.Money
+	16, // 2: erp.v1.SupplierBill.tax_amount:type_name -> money.v1.Money
+	16, // 3: erp.v1.SupplierBill.total:type_name -> money.v1.Money
+	16, // 4: erp.v1.SupplierBill.paid_amount:type_name -> money.v1.Money
+	16, // 5: erp.v1.SupplierBill.open_amount:type_name -> money.v1.Money
 	0,  // 6: erp.v1.SupplierBill.status:type_name -> erp.v1.SupplierBillStatus
-	16, // 7: erp.v1.SupplierBill.create_time:type_name -> google.protobuf.Timestamp
-	16, // 8: erp.v1.SupplierBill.update_time:type_name -> google.protobuf.Timestamp
-	15, // 9: erp.v1.SupplierBillLine.unit_cost:type_name -> money.v1.Money
-	15, // 10: erp.v1.SupplierBillLine.amount:type_name -> money.v1.Money
+	17, // 7: erp.v1.SupplierBill.create_time:type_name -> google.protobuf.Timestamp
+	17, // 8: erp.v1.SupplierBill.update_time:type_name -> google.protobuf.Timestamp
+	16, // 9: erp.v1.SupplierBillLine.unit_cost:type_name -> money.v1.Money
+	16, // 10: erp.v1.SupplierBillLine.amount:type_name -> money.v1.Money
 	1,  // 11: erp.v1.CreateSupplierBillRequest.bill:type_name -> erp.v1.SupplierBill
 	1,  // 12: erp.v1.ListSupplierBillsResponse.bills:type_name -> erp.v1.SupplierBill
-	15, // 13: erp.v1.SupplierPayment.amount:type_name -> money.v1.Money
-	16, // 14: erp.v1.SupplierPayment.create_time:type_name -> google.protobuf.Timestamp
-	7,  // 15: erp.v1.CreateSupplierPaymentRequest.payment:type_name -> erp.v1.SupplierPayment
-	7,  // 16: erp.v1.ListSupplierPaymentsResponse.payments:type_name -> erp.v1.SupplierPayment
-	14, // 17: erp.v1.PayablesReport.rows:type_name -> erp.v1.SupplierPayables
-	15, // 18: erp.v1.SupplierPayables.open_amount:type_name -> money.v1.Money
-	15, // 19: erp.v1.SupplierPayables.overdue_amount:type_name -> money.v1.Money
-	3,  // 20: erp.v1.PayablesService.CreateSupplierBill:input_type -> erp.v1.CreateSupplierBillRequest
-	4,  // 21: erp.v1.PayablesService.GetSupplierBill:input_type -> erp.v1.GetSupplierBillRequest
-	5,  // 22: erp.v1.PayablesService.ListSupplierBills:input_type -> erp.v1.ListSupplierBillsRequest
-	8,  // 23: erp.v1.PayablesService.CreateSupplierPayment:input_type -> erp.v1.CreateSupplierPaymentRequest
-	9,  // 24: erp.v1.PayablesService.GetSupplierPayment:input_type -> erp.v1.GetSupplierPaymentRequest
-	10, // 25: erp.v1.PayablesService.ListSupplierPayments:input_type -> erp.v1.ListSupplierPaymentsRequest
-	12, // 26: erp.v1.PayablesService.GetPayablesReport:input_type -> erp.v1.GetPayablesReportRequest
-	1,  // 27: erp.v1.PayablesService.CreateSupplierBill:output_type -> erp.v1.SupplierBill
-	1,  // 28: erp.v1.PayablesService.GetSupplierBill:output_type -> erp.v1.SupplierBill
-	6,  // 29: erp.v1.PayablesService.ListSupplierBills:output_type -> erp.v1.ListSupplierBillsResponse
-	7,  // 30: erp.v1.PayablesService.CreateSupplierPayment:output_type -> erp.v1.SupplierPayment
-	7,  // 31: erp.v1.PayablesService.GetSupplierPayment:output_type -> erp.v1.SupplierPayment
-	11, // 32: erp.v1.PayablesService.ListSupplierPayments:output_type -> erp.v1.ListSupplierPaymentsResponse
-	13, // 33: erp.v1.PayablesService.GetPayablesReport:output_type -> erp.v1.PayablesReport
-	27, // [27:34] is the sub-list for method output_type
-	20, // [20:27] is the sub-list for method input_type
-	20, // [20:20] is the sub-list for extension type_name
-	20, // [20:20] is the sub-list for extension extendee
-	0,  // [0:20] is the sub-list for field type_name
+	16, // 13: erp.v1.SupplierPayment.amount:type_name -> money.v1.Money
+	17, // 14: erp.v1.SupplierPayment.create_time:type_name -> google.protobuf.Timestamp
+	17, // 15: erp.v1.SupplierPayment.reverse_time:type_name -> google.protobuf.Timestamp
+	7,  // 16: erp.v1.CreateSupplierPaymentRequest.payment:type_name -> erp.v1.SupplierPayment
+	7,  // 17: erp.v1.ListSupplierPaymentsResponse.payments:type_name -> erp.v1.SupplierPayment
+	15, // 18: erp.v1.PayablesReport.rows:type_name -> erp.v1.SupplierPayables
+	16, // 19: erp.v1.SupplierPayables.open_amount:type_name -> money.v1.Money
+	16, // 20: erp.v1.SupplierPayables.overdue_amount:type_name -> money.v1.Money
+	3,  // 21: erp.v1.PayablesService.CreateSupplierBill:input_type -> erp.v1.CreateSupplierBillRequest
+	4,  // 22: erp.v1.PayablesService.GetSupplierBill:input_type -> erp.v1.GetSupplierBillRequest
+	5,  // 23: erp.v1.PayablesService.ListSupplierBills:input_type -> erp.v1.ListSupplierBillsRequest
+	8,  // 24: erp.v1.PayablesService.CreateSupplierPayment:input_type -> erp.v1.CreateSupplierPaymentRequest
+	9,  // 25: erp.v1.PayablesService.GetSupplierPayment:input_type -> erp.v1.GetSupplierPaymentRequest
+	11, // 26: erp.v1.PayablesService.ListSupplierPayments:input_type -> erp.v1.ListSupplierPaymentsRequest
+	10, // 27: erp.v1.PayablesService.ReverseSupplierPayment:input_type -> erp.v1.ReverseSupplierPaymentRequest
+	13, // 28: erp.v1.PayablesService.GetPayablesReport:input_type -> erp.v1.GetPayablesReportRequest
+	1,  // 29: erp.v1.PayablesService.CreateSupplierBill:output_type -> erp.v1.SupplierBill
+	1,  // 30: erp.v1.PayablesService.GetSupplierBill:output_type -> erp.v1.SupplierBill
+	6,  // 31: erp.v1.PayablesService.ListSupplierBills:output_type -> erp.v1.ListSupplierBillsResponse
+	7,  // 32: erp.v1.PayablesService.CreateSupplierPayment:output_type -> erp.v1.SupplierPayment
+	7,  // 33: erp.v1.PayablesService.GetSupplierPayment:output_type -> erp.v1.SupplierPayment
+	12, // 34: erp.v1.PayablesService.ListSupplierPayments:output_type -> erp.v1.ListSupplierPaymentsResponse
+	7,  // 35: erp.v1.PayablesService.ReverseSupplierPayment:output_type -> erp.v1.SupplierPayment
+	14, // 36: erp.v1.PayablesService.GetPayablesReport:output_type -> erp.v1.PayablesReport
+	29, // [29:37] is the sub-list for method output_type
+	21, // [21:29] is the sub-list for method input_type
+	21, // [21:21] is the sub-list for extension type_name
+	21, // [21:21] is the sub-list for extension extendee
+	0,  // [0:21] is the sub-list for field type_name
 }
 
 func init() { file_erp_v1_payables_proto_init() }
@@ -1311,7 +1414,7 @@ func file_erp_v1_payables_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_erp_v1_payables_proto_rawDesc), len(file_erp_v1_payables_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   14,
+			NumMessages:   15,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -265,6 +265,51 @@ func local_request_PayablesService_ListSupplierPayments_0(ctx context.Context, m
 	return msg, metadata, err
 }
 
+func request_PayablesService_ReverseSupplierPayment_0(ctx context.Context, marshaler runtime.Marshaler, client PayablesServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq ReverseSupplierPaymentRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	val, ok := pathParams["id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "id")
+	}
+	protoReq.Id, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "id", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.ReverseSupplierPayment(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_PayablesService_ReverseSupplierPayment_0(ctx context.Context, marshaler runtime.Marshaler, server PayablesServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq ReverseSupplierPaymentRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	val, ok := pathParams["id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "id")
+	}
+	protoReq.Id, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "id", err)
+	}
+	msg, err := server.ReverseSupplierPayment(ctx, &protoReq)
+	return msg, metadata, err
+}
+
 var filter_PayablesService_GetPayablesReport_0 = &utilities.DoubleArray{Encoding: map[string]int{}, Base: []int(nil), Check: []int(nil)}
 
 func request_PayablesService_GetPayablesReport_0(ctx context.Context, marshaler runtime.Marshaler, client PayablesServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
@@ -425,6 +470,26 @@ func RegisterPayablesServiceHandlerServer(ctx context.Context, mux *runtime.Serv
 			return
 		}
 		forward_PayablesService_ListSupplierPayments_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodPost, pattern_PayablesService_ReverseSupplierPayment_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/erp.v1.PayablesService/ReverseSupplierPayment", runtime.WithHTTPPathPattern("/v1/supplierPayments/{id}:reverse"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_PayablesService_ReverseSupplierPayment_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_PayablesService_ReverseSupplierPayment_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
 	mux.Handle(http.MethodGet, pattern_PayablesService_GetPayablesReport_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
@@ -588,6 +653,23 @@ func RegisterPayablesServiceHandlerClient(ctx context.Context, mux *runtime.Serv
 		}
 		forward_PayablesService_ListSupplierPayments_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodPost, pattern_PayablesService_ReverseSupplierPayment_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/erp.v1.PayablesService/ReverseSupplierPayment", runtime.WithHTTPPathPattern("/v1/supplierPayments/{id}:reverse"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_PayablesService_ReverseSupplierPayment_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_PayablesService_ReverseSupplierPayment_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodGet, pattern_PayablesService_GetPayablesReport_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -609,21 +691,23 @@ func RegisterPayablesServiceHandlerClient(ctx context.Context, mux *runtime.Serv
 }
 
 var (
-	pattern_PayablesService_CreateSupplierBill_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "supplierBills"}, ""))
-	pattern_PayablesService_GetSupplierBill_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "supplierBills", "id"}, ""))
-	pattern_PayablesService_ListSupplierBills_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "supplierBills"}, ""))
-	pattern_PayablesService_CreateSupplierPayment_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "supplierPayments"}, ""))
-	pattern_PayablesService_GetSupplierPayment_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "supplierPayments", "id"}, ""))
-	pattern_PayablesService_ListSupplierPayments_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "supplierPayments"}, ""))
-	pattern_PayablesService_GetPayablesReport_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "reports", "payables"}, ""))
+	pattern_PayablesService_CreateSupplierBill_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "supplierBills"}, ""))
+	pattern_PayablesService_GetSupplierBill_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "supplierBills", "id"}, ""))
+	pattern_PayablesService_ListSupplierBills_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "supplierBills"}, ""))
+	pattern_PayablesService_CreateSupplierPayment_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "supplierPayments"}, ""))
+	pattern_PayablesService_GetSupplierPayment_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "supplierPayments", "id"}, ""))
+	pattern_PayablesService_ListSupplierPayments_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "supplierPayments"}, ""))
+	pattern_PayablesService_ReverseSupplierPayment_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "supplierPayments", "id"}, "reverse"))
+	pattern_PayablesService_GetPayablesReport_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "reports", "payables"}, ""))
 )
 
 var (
-	forward_PayablesService_CreateSupplierBill_0    = runtime.ForwardResponseMessage
-	forward_PayablesService_GetSupplierBill_0       = runtime.ForwardResponseMessage
-	forward_PayablesService_ListSupplierBills_0     = runtime.ForwardResponseMessage
-	forward_PayablesService_CreateSupplierPayment_0 = runtime.ForwardResponseMessage
-	forward_PayablesService_GetSupplierPayment_0    = runtime.ForwardResponseMessage
-	forward_PayablesService_ListSupplierPayments_0  = runtime.ForwardResponseMessage
-	forward_PayablesService_GetPayablesReport_0     = runtime.ForwardResponseMessage
+	forward_PayablesService_CreateSupplierBill_0     = runtime.ForwardResponseMessage
+	forward_PayablesService_GetSupplierBill_0        = runtime.ForwardResponseMessage
+	forward_PayablesService_ListSupplierBills_0      = runtime.ForwardResponseMessage
+	forward_PayablesService_CreateSupplierPayment_0  = runtime.ForwardResponseMessage
+	forward_PayablesService_GetSupplierPayment_0     = runtime.ForwardResponseMessage
+	forward_PayablesService_ListSupplierPayments_0   = runtime.ForwardResponseMessage
+	forward_PayablesService_ReverseSupplierPayment_0 = runtime.ForwardResponseMessage
+	forward_PayablesService_GetPayablesReport_0      = runtime.ForwardResponseMessage
 )

@@ -19,13 +19,14 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	PayablesService_CreateSupplierBill_FullMethodName    = "/erp.v1.PayablesService/CreateSupplierBill"
-	PayablesService_GetSupplierBill_FullMethodName       = "/erp.v1.PayablesService/GetSupplierBill"
-	PayablesService_ListSupplierBills_FullMethodName     = "/erp.v1.PayablesService/ListSupplierBills"
-	PayablesService_CreateSupplierPayment_FullMethodName = "/erp.v1.PayablesService/CreateSupplierPayment"
-	PayablesService_GetSupplierPayment_FullMethodName    = "/erp.v1.PayablesService/GetSupplierPayment"
-	PayablesService_ListSupplierPayments_FullMethodName  = "/erp.v1.PayablesService/ListSupplierPayments"
-	PayablesService_GetPayablesReport_FullMethodName     = "/erp.v1.PayablesService/GetPayablesReport"
+	PayablesService_CreateSupplierBill_FullMethodName     = "/erp.v1.PayablesService/CreateSupplierBill"
+	PayablesService_GetSupplierBill_FullMethodName        = "/erp.v1.PayablesService/GetSupplierBill"
+	PayablesService_ListSupplierBills_FullMethodName      = "/erp.v1.PayablesService/ListSupplierBills"
+	PayablesService_CreateSupplierPayment_FullMethodName  = "/erp.v1.PayablesService/CreateSupplierPayment"
+	PayablesService_GetSupplierPayment_FullMethodName     = "/erp.v1.PayablesService/GetSupplierPayment"
+	PayablesService_ListSupplierPayments_FullMethodName   = "/erp.v1.PayablesService/ListSupplierPayments"
+	PayablesService_ReverseSupplierPayment_FullMethodName = "/erp.v1.PayablesService/ReverseSupplierPayment"
+	PayablesService_GetPayablesReport_FullMethodName      = "/erp.v1.PayablesService/GetPayablesReport"
 )
 
 // PayablesServiceClient is the client API for PayablesService service.
@@ -69,6 +70,15 @@ type PayablesServiceClient interface {
 	// ListSupplierPayments pages through supplier payments by id; filter by
 	// supplier_id and bill_id.
 	ListSupplierPayments(ctx context.Context, in *ListSupplierPaymentsRequest, opts ...grpc.CallOption) (*ListSupplierPaymentsResponse, error)
+	// ReverseSupplierPayment takes a payment back (a transfer that bounced,
+	// a payment to the wrong bill), with a reason: its bill owes the amount
+	// again (its paid amount and status follow), and the payment's entry is
+	// reversed, Dr 1000 Cash / Cr 2000 Accounts payable, dated today (UTC),
+	// or on the first open day when today is closed. A payment is reversed
+	// once: a second reversal, even a concurrent one, is
+	// FAILED_PRECONDITION. The payment stays, with reversed set. A retry
+	// with the same request_id returns the payment.
+	ReverseSupplierPayment(ctx context.Context, in *ReverseSupplierPaymentRequest, opts ...grpc.CallOption) (*SupplierPayment, error)
 	// GetPayablesReport sums the open bills per supplier and currency: what
 	// is open and what of it is overdue (due before as_of_date), a page of
 	// rows at a time.
@@ -143,6 +153,16 @@ func (c *payablesServiceClient) ListSupplierPayments(ctx context.Context, in *Li
 	return out, nil
 }
 
+func (c *payablesServiceClient) ReverseSupplierPayment(ctx context.Context, in *ReverseSupplierPaymentRequest, opts ...grpc.CallOption) (*SupplierPayment, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SupplierPayment)
+	err := c.cc.Invoke(ctx, PayablesService_ReverseSupplierPayment_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *payablesServiceClient) GetPayablesReport(ctx context.Context, in *GetPayablesReportRequest, opts ...grpc.CallOption) (*PayablesReport, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(PayablesReport)
@@ -194,6 +214,15 @@ type PayablesServiceServer interface {
 	// ListSupplierPayments pages through supplier payments by id; filter by
 	// supplier_id and bill_id.
 	ListSupplierPayments(context.Context, *ListSupplierPaymentsRequest) (*ListSupplierPaymentsResponse, error)
+	// ReverseSupplierPayment takes a payment back (a transfer that bounced,
+	// a payment to the wrong bill), with a reason: its bill owes the amount
+	// again (its paid amount and status follow), and the payment's entry is
+	// reversed, Dr 1000 Cash / Cr 2000 Accounts payable, dated today (UTC),
+	// or on the first open day when today is closed. A payment is reversed
+	// once: a second reversal, even a concurrent one, is
+	// FAILED_PRECONDITION. The payment stays, with reversed set. A retry
+	// with the same request_id returns the payment.
+	ReverseSupplierPayment(context.Context, *ReverseSupplierPaymentRequest) (*SupplierPayment, error)
 	// GetPayablesReport sums the open bills per supplier and currency: what
 	// is open and what of it is overdue (due before as_of_date), a page of
 	// rows at a time.
@@ -225,6 +254,9 @@ func (UnimplementedPayablesServiceServer) GetSupplierPayment(context.Context, *G
 }
 func (UnimplementedPayablesServiceServer) ListSupplierPayments(context.Context, *ListSupplierPaymentsRequest) (*ListSupplierPaymentsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListSupplierPayments not implemented")
+}
+func (UnimplementedPayablesServiceServer) ReverseSupplierPayment(context.Context, *ReverseSupplierPaymentRequest) (*SupplierPayment, error) {
+	return nil, status.Error(codes.Unimplemented, "method ReverseSupplierPayment not implemented")
 }
 func (UnimplementedPayablesServiceServer) GetPayablesReport(context.Context, *GetPayablesReportRequest) (*PayablesReport, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetPayablesReport not implemented")
@@ -358,6 +390,24 @@ func _PayablesService_ListSupplierPayments_Handler(srv interface{}, ctx context.
 	return interceptor(ctx, in, info, handler)
 }
 
+func _PayablesService_ReverseSupplierPayment_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ReverseSupplierPaymentRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PayablesServiceServer).ReverseSupplierPayment(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: PayablesService_ReverseSupplierPayment_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PayablesServiceServer).ReverseSupplierPayment(ctx, req.(*ReverseSupplierPaymentRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _PayablesService_GetPayablesReport_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(GetPayablesReportRequest)
 	if err := dec(in); err != nil {
@@ -406,6 +456,10 @@ var PayablesService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListSupplierPayments",
 			Handler:    _PayablesService_ListSupplierPayments_Handler,
+		},
+		{
+			MethodName: "ReverseSupplierPayment",
+			Handler:    _PayablesService_ReverseSupplierPayment_Handler,
 		},
 		{
 			MethodName: "GetPayablesReport",
