@@ -46,6 +46,16 @@ func TestItemWholeQuantities(t *testing.T) {
 		t.Fatalf("KG-1 counted in ea = %v, %v; want whole_quantities", up, err)
 	}
 
+	// A mask naming it, or a REST body sending back what was read, is no
+	// change of it.
+	same, err := e.items.UpdateItem(ctx, &erpv1.UpdateItemRequest{Item: &erpv1.Item{Sku: "BOX-1", WholeQuantities: false}, UpdateMask: mask("whole_quantities")})
+	if err != nil || !same.GetWholeQuantities() || same.GetEtag() != boxed.GetEtag() {
+		t.Errorf("an update naming whole_quantities = %v, %v; want BOX-1 unchanged", same, err)
+	}
+	if got := e.must(200, "PATCH", "/v1/items/BOX-1", token(t, auth.Warehouse), `{"name":"Crate","whole_quantities":false}`); got["whole_quantities"] != true {
+		t.Errorf("REST patch sending whole_quantities back = %v, want it kept", got)
+	}
+
 	integ := as(t, auth.Integration)
 	want := []struct {
 		typ, sku string
