@@ -642,14 +642,17 @@ func (e *Engine) upsertProduct(ctx context.Context, item *erpv1.Item, version in
 	return nil
 }
 
-// productUpsert is the CRM form of an ERP item.
+// productUpsert is the CRM form of an ERP item, with the item's word on
+// whole quantities (the ERP owns the rule; the CRM holds deal lines to
+// the flag it is sent).
 func productUpsert(item *erpv1.Item, version int64) *crmv1.ProductUpsert {
 	return &crmv1.ProductUpsert{
-		Sku:           item.GetSku(),
-		Name:          item.GetName(),
-		ListPrice:     item.GetListPrice(),
-		UnitOfMeasure: item.GetUnitOfMeasure(),
-		SourceVersion: version,
+		Sku:             item.GetSku(),
+		Name:            item.GetName(),
+		ListPrice:       item.GetListPrice(),
+		UnitOfMeasure:   item.GetUnitOfMeasure(),
+		WholeQuantities: item.GetWholeQuantities(),
+		SourceVersion:   version,
 	}
 }
 

@@ -22,8 +22,8 @@ const withoutItem = "the ERP, which owns items, has none with this SKU, and the 
 	"create the item in the ERP, or take the product out of the CRM catalog"
 
 // reconcileCatalog compares every ERP item with its CRM product, its name,
-// price and availability (with the promise schedule), and every CRM
-// product with its ERP item.
+// price, whole-quantities flag and availability (with the promise
+// schedule), and every CRM product with its ERP item.
 func (e *Engine) reconcileCatalog(ctx context.Context, r *Report) error {
 	products := map[string]*crmv1.Product{}
 	token := ""
@@ -86,8 +86,16 @@ func (e *Engine) reconcileItem(ctx context.Context, r *Report, item *erpv1.Item,
 		case item == nil || now != nil && sameProduct(now, item):
 			r.changed(CheckItemInCatalog)
 		default:
+			what, note := "ERP item missing or different in the CRM catalog", resetNote
+			if now != nil && now.GetWholeQuantities() != item.GetWholeQuantities() {
+				// A copy of the item's version from before the ERP
+				// published the flag lacks it, and the CRM keeps it
+				// against a write of the same version.
+				what += fmt.Sprintf(" (CRM whole_quantities %t, ERP %t)", now.GetWholeQuantities(), item.GetWholeQuantities())
+				note = keptResetNote
+			}
 			err := verified(e.upsertProduct(ctx, item, itemVersion(item)), func() (bool, error) { return e.productDiffers(ctx, sku) })
-			r.driftOrReset(CheckItemInCatalog, sku, "ERP item missing or different in the CRM catalog", err,
+			r.driftOrResetNoted(CheckItemInCatalog, sku, what, note, err,
 				func() (bool, error) { return e.resetProduct(ctx, sku) })
 		}
 	}
@@ -224,11 +232,12 @@ func (e *Engine) availabilityNow(ctx context.Context, sku string) (*crmv1.Produc
 	return p, a, nil
 }
 
-// sameProduct reports whether a CRM product shows an ERP item's name and
-// list price.
+// sameProduct reports whether a CRM product shows an ERP item's name,
+// list price and whole-quantities flag.
 func sameProduct(p *crmv1.Product, item *erpv1.Item) bool {
 	return p.GetName() == item.GetName() && p.GetListPrice().GetCurrencyCode() == item.GetListPrice().GetCurrencyCode() &&
-		sameQuantity(p.GetListPrice().GetAmount(), item.GetListPrice().GetAmount())
+		sameQuantity(p.GetListPrice().GetAmount(), item.GetListPrice().GetAmount()) &&
+		p.GetWholeQuantities() == item.GetWholeQuantities()
 }
 
 // sameAvailability reports whether a CRM product shows an ERP item's

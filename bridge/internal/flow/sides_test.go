@@ -246,6 +246,7 @@ func (c *crmSide) UpsertProducts(_ context.Context, req *crmv1.UpsertProductsReq
 				c.products[u.GetSku()] = p
 			}
 			p.Name, p.ListPrice, p.UnitOfMeasure, p.Etag = u.GetName(), u.GetListPrice(), u.GetUnitOfMeasure(), nextEtag(p.GetEtag())
+			p.WholeQuantities = u.GetWholeQuantities()
 			c.productShown[u.GetSku()] = u.GetSourceVersion()
 			c.productWrites++
 			out.Applied++

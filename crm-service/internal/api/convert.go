@@ -202,11 +202,12 @@ func contactInput(c *crmv1.Contact) contact.Input {
 
 func productToProto(p catalog.Product) *crmv1.Product {
 	out := &crmv1.Product{
-		Sku:           p.SKU,
-		Name:          p.Name,
-		ListPrice:     money.ToProto(p.ListPrice),
-		UnitOfMeasure: p.UnitOfMeasure,
-		Etag:          p.ETag(),
+		Sku:             p.SKU,
+		Name:            p.Name,
+		ListPrice:       money.ToProto(p.ListPrice),
+		UnitOfMeasure:   p.UnitOfMeasure,
+		WholeQuantities: p.WholeQuantities,
+		Etag:            p.ETag(),
 	}
 	if a := p.Availability; a.Known {
 		out.AvailableQuantity = a.Available.String()

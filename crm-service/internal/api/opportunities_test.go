@@ -22,7 +22,7 @@ func TestCreateOpportunityComputesAmounts(t *testing.T) {
 	e := newEnv(t)
 	// SKU-2 is weighed (kg), so it takes fractional quantities.
 	gadget := product("SKU-2", "Gadget", "3.33")
-	gadget.UnitOfMeasure = "kg"
+	gadget.UnitOfMeasure, gadget.WholeQuantities = "kg", false
 	e.seedProducts(product("SKU-1", "Widget", "10.00"), gadget,
 		&crmv1.ProductUpsert{Sku: "SKU-USD", Name: "Import", ListPrice: &moneyv1.Money{CurrencyCode: "USD", Amount: "5.00"}, SourceVersion: 1})
 	a := e.createAccount("Acme")

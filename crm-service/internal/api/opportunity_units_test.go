@@ -21,9 +21,9 @@ import (
 func TestOpportunityLinesWholeInCountUnits(t *testing.T) {
 	e := newEnv(t)
 	weighed := product("KG-1", "Flour", "2.00")
-	weighed.UnitOfMeasure = "kg"
+	weighed.UnitOfMeasure, weighed.WholeQuantities = "kg", false
 	unknown := product("NO-UNIT", "Loose", "1.00")
-	unknown.UnitOfMeasure = ""
+	unknown.UnitOfMeasure, unknown.WholeQuantities = "", false
 	boxed := product("BOX-1", "Crate", "8.00")
 	boxed.UnitOfMeasure = "Box"
 	e.seedProducts(product("EA-1", "Widget", "10.00"), weighed, unknown, boxed)
@@ -83,13 +83,13 @@ func TestOpportunityLinesWholeInCountUnits(t *testing.T) {
 func TestWinRefusesFractionOfCountedProduct(t *testing.T) {
 	e := newEnv(t)
 	weighed := product("P-1", "Cable", "3.00")
-	weighed.UnitOfMeasure = "m"
+	weighed.UnitOfMeasure, weighed.WholeQuantities = "m", false
 	e.seedProducts(product("EA-1", "Widget", "10.00"), weighed)
 	a := e.createAccount("Acme")
 	o := e.createOpportunity(a.Id, line("EA-1", "1"), line("P-1", "2.5"))
 	// The ERP now counts P-1 (sold by the piece).
 	counted := product("P-1", "Cable", "3.00")
-	counted.UnitOfMeasure = "ea"
+	counted.UnitOfMeasure, counted.WholeQuantities = "ea", true
 	counted.SourceVersion = 2
 	e.seedProducts(counted)
 
@@ -124,5 +124,65 @@ func TestWinRefusesFractionOfCountedProduct(t *testing.T) {
 	won, err := e.opportunities.WinOpportunity(e.sales(), &crmv1.WinOpportunityRequest{Id: o.Id, RequestId: "win-2", Etag: up.Etag})
 	if err != nil || won.Stage != crmv1.Stage_STAGE_CLOSED_WON {
 		t.Fatalf("win with whole lines: %v %v", won, err)
+	}
+}
+
+// The CRM holds lines to the product's whole_quantities flag, which the
+// ERP item sets and the bridge copies, and classifies no unit itself: a
+// product in "ea" the ERP lets take fractions takes them, one in a unit
+// the CRM has never heard of that the ERP counts does not. The flag is
+// read-only on the product, follows the item's newer versions and is
+// replaced by a reset like the item's other fields.
+func TestOpportunityLinesFollowTheProductsFlag(t *testing.T) {
+	e := newEnv(t)
+	loose := product("EA-LOOSE", "Loose widget", "1.00")
+	loose.UnitOfMeasure, loose.WholeQuantities = "ea", false
+	bunch := product("BUNCH-1", "Flowers", "5.00")
+	bunch.UnitOfMeasure, bunch.WholeQuantities = "bunch", true
+	e.seedProducts(loose, bunch)
+	for sku, want := range map[string]bool{"EA-LOOSE": false, "BUNCH-1": true} {
+		p, err := e.products.GetProduct(e.sales(), &crmv1.GetProductRequest{Sku: sku})
+		if err != nil || p.GetWholeQuantities() != want {
+			t.Fatalf("product %s = %v, %v; want whole_quantities %v", sku, p, err, want)
+		}
+	}
+	a := e.createAccount("Acme")
+	_, err := e.opportunities.CreateOpportunity(e.sales(), &crmv1.CreateOpportunityRequest{Opportunity: &crmv1.Opportunity{
+		AccountId: a.Id, Name: "Deal", CurrencyCode: "EUR", Lines: []*crmv1.OpportunityLine{line("EA-LOOSE", "0.5"), line("BUNCH-1", "1.5")},
+	}})
+	if f := violations(t, err); !slices.Equal(f, []string{"opportunity.lines[1].quantity"}) {
+		t.Fatalf("violations %v, want the counted product's line only", f)
+	}
+	o := e.createOpportunity(a.Id, line("EA-LOOSE", "0.5"), line("BUNCH-1", "2"))
+
+	// The ERP now counts EA-LOOSE: a stale entry changes nothing, the
+	// item's next version does, and the deal is not won with half of one.
+	loose.WholeQuantities, loose.SourceVersion = true, 1
+	e.seedProducts(loose)
+	if p, _ := e.products.GetProduct(e.sales(), &crmv1.GetProductRequest{Sku: "EA-LOOSE"}); p.GetWholeQuantities() {
+		t.Fatalf("a stale entry set the flag: %v", p)
+	}
+	loose.SourceVersion = 2
+	e.seedProducts(loose)
+	_, err = e.opportunities.WinOpportunity(e.sales(), &crmv1.WinOpportunityRequest{Id: o.Id, RequestId: "win-1", Etag: o.Etag})
+	wantCode(t, err, codes.FailedPrecondition)
+	if msg := status.Convert(err).Message(); !strings.Contains(msg, `0.5 is not a whole number; the item is counted in "ea"`) {
+		t.Errorf("message %q, want the fraction of the counted product", msg)
+	}
+
+	// A reset replaces the flag whatever version is stored.
+	p, err := e.products.GetProduct(e.sales(), &crmv1.GetProductRequest{Sku: "EA-LOOSE"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reset := product("EA-LOOSE", "Loose widget", "1.00")
+	reset.UnitOfMeasure, reset.WholeQuantities, reset.ResetEtag = "ea", false, p.GetEtag()
+	e.seedProducts(reset)
+	if p, _ := e.products.GetProduct(e.sales(), &crmv1.GetProductRequest{Sku: "EA-LOOSE"}); p.GetWholeQuantities() || p.GetEtag() == reset.GetResetEtag() {
+		t.Fatalf("after the reset: %v, want no flag and a new etag", p)
+	}
+	won, err := e.opportunities.WinOpportunity(e.sales(), &crmv1.WinOpportunityRequest{Id: o.Id, RequestId: "win-2", Etag: o.Etag})
+	if err != nil || won.Stage != crmv1.Stage_STAGE_CLOSED_WON {
+		t.Fatalf("win once the ERP takes fractions again: %v %v", won, err)
 	}
 }

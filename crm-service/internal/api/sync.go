@@ -25,12 +25,13 @@ func (s *syncServer) UpsertProducts(ctx context.Context, req *crmv1.UpsertProduc
 	in := make([]catalog.UpsertInput, len(req.GetProducts()))
 	for i, p := range req.GetProducts() {
 		in[i] = catalog.UpsertInput{
-			SKU:           p.GetSku(),
-			Name:          p.GetName(),
-			ListPrice:     moneyInput(p.GetListPrice()),
-			UnitOfMeasure: p.GetUnitOfMeasure(),
-			SourceVersion: p.GetSourceVersion(),
-			ResetEtag:     p.GetResetEtag(),
+			SKU:             p.GetSku(),
+			Name:            p.GetName(),
+			ListPrice:       moneyInput(p.GetListPrice()),
+			UnitOfMeasure:   p.GetUnitOfMeasure(),
+			WholeQuantities: p.GetWholeQuantities(),
+			SourceVersion:   p.GetSourceVersion(),
+			ResetEtag:       p.GetResetEtag(),
 		}
 	}
 	res, err := s.catalog.Upsert(ctx, in)

@@ -25,6 +25,10 @@ type Product struct {
 	Name          string
 	ListPrice     money.Money
 	UnitOfMeasure string
+	// WholeQuantities is the ERP item's word that the product takes whole
+	// quantities only (its unit counts things: ea, pc, box, ...). The CRM
+	// does not classify units: opportunity lines are held to this flag.
+	WholeQuantities bool
 	// SourceVersion is the ERP item version this copy was taken from.
 	SourceVersion int64
 	Availability  Availability
@@ -117,7 +121,9 @@ type UpsertInput struct {
 	Name          string
 	ListPrice     *MoneyInput
 	UnitOfMeasure string
-	SourceVersion int64
+	// WholeQuantities, as in Product.
+	WholeQuantities bool
+	SourceVersion   int64
 	// ResetEtag, when set, makes the entry replace the stored one whatever
 	// version is stored, provided the product still has this etag (the
 	// reconciliation's correction of a copy ahead of its source).
@@ -126,11 +132,12 @@ type UpsertInput struct {
 
 // Upsert is a validated catalog entry.
 type Upsert struct {
-	SKU           string
-	Name          string
-	ListPrice     money.Money
-	UnitOfMeasure string
-	SourceVersion int64
+	SKU             string
+	Name            string
+	ListPrice       money.Money
+	UnitOfMeasure   string
+	WholeQuantities bool
+	SourceVersion   int64
 	// Reset is the version the product must have for the entry to replace
 	// it whatever version is stored; 0 for a versioned write.
 	Reset int64
@@ -296,7 +303,8 @@ func (s *Service) Upsert(ctx context.Context, in []UpsertInput) (SyncResult, err
 			price = m
 		}
 		reset := resetField(&v, path+".reset_etag", p.ResetEtag)
-		ups = append(ups, Upsert{SKU: p.SKU, Name: p.Name, ListPrice: price, UnitOfMeasure: p.UnitOfMeasure, SourceVersion: p.SourceVersion, Reset: reset})
+		ups = append(ups, Upsert{SKU: p.SKU, Name: p.Name, ListPrice: price, UnitOfMeasure: p.UnitOfMeasure,
+			WholeQuantities: p.WholeQuantities, SourceVersion: p.SourceVersion, Reset: reset})
 	}
 	checkResetsAlone(&v, "products", ups, func(u Upsert) (string, bool) { return u.SKU, u.Reset != 0 })
 	if err := v.Err(); err != nil {

@@ -145,12 +145,15 @@ type Line struct {
 	// Joined from the product whenever the line is read (not copies).
 	ProductName string
 	// ProductUnit is the product's unit of measure, "" while the catalog
-	// does not know it; a count unit (units.IsCount) takes whole
-	// quantities only.
-	ProductUnit        string
-	Available          decimal.NullDecimal // invalid while the ERP reported nothing
-	ProductPromiseDate time.Time
-	ProductSchedule    catalog.Schedule
+	// does not know it.
+	ProductUnit string
+	// ProductWholeQuantities is the product's flag, as the ERP item says
+	// (catalog.Product.WholeQuantities): the line takes a whole quantity
+	// only.
+	ProductWholeQuantities bool
+	Available              decimal.NullDecimal // invalid while the ERP reported nothing
+	ProductPromiseDate     time.Time
+	ProductSchedule        catalog.Schedule
 
 	// PromiseDate is derived when read, by the product's schedule
 	// (catalog.Schedule.PromiseDate): the earliest date the line's quantity
@@ -234,6 +237,7 @@ type Order struct {
 func (l *Line) joinProduct(p catalog.Product) {
 	l.ProductName = p.Name
 	l.ProductUnit = p.UnitOfMeasure
+	l.ProductWholeQuantities = p.WholeQuantities
 	l.Available = decimal.NullDecimal{Decimal: p.Availability.Available, Valid: p.Availability.Known}
 	l.ProductPromiseDate = p.Availability.PromiseDate
 	l.ProductSchedule = p.Availability.Schedule

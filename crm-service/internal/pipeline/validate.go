@@ -12,7 +12,6 @@ import (
 	"github.com/seamhq/seam/platform/civil"
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/money"
-	"github.com/seamhq/seam/platform/units"
 )
 
 // Field names a client-writable field of an opportunity (its proto name).
@@ -279,25 +278,40 @@ func buildLines(v *errs.Violations, currency string, currencyOK bool, in []LineI
 }
 
 // wholeQuantities names, "lines[i].quantity", each line (built by
-// buildLines) whose quantity is a fraction of a count unit (ea, pc, box,
-// ...; units.IsCount) of its product, which the ERP would refuse on the
-// won deal's order. A product whose unit the catalog does not know is
-// left to the ERP. People's writes are held to it; the lines of an ERP
-// order (SetOrder) are the ERP's.
+// buildLines) whose quantity is a fraction of a product that takes whole
+// quantities only (catalog.Product.WholeQuantities, as the ERP item
+// says), which the ERP would refuse on the won deal's order. A product
+// the catalog does not know is left to the ERP. People's writes are held
+// to it; the lines of an ERP order (SetOrder) are the ERP's.
 func wholeQuantities(v *errs.Violations, lines []Line) {
 	for i, l := range lines {
-		if msg := units.QuantityViolation(l.ProductUnit, l.Quantity); msg != "" {
+		if msg := l.wholeViolation(); msg != "" {
 			v.Add(fmt.Sprintf("lines[%d].quantity", i), "%s", msg)
 		}
 	}
 }
 
+// wholeViolation describes why the line's quantity is no quantity of its
+// product, or returns "": a product that takes whole quantities takes
+// whole numbers only ("5.000" is 5). It says nothing about sign or size
+// (money.CheckQuantity).
+func (l Line) wholeViolation() string {
+	if !l.ProductWholeQuantities || l.Quantity.Equal(l.Quantity.Truncate(0)) {
+		return ""
+	}
+	if l.ProductUnit == "" {
+		return fmt.Sprintf("%s is not a whole number; the item is counted in whole units", l.Quantity)
+	}
+	return fmt.Sprintf("%s is not a whole number; the item is counted in %q", l.Quantity, l.ProductUnit)
+}
+
 // fractionalLine returns a FAILED_PRECONDITION error naming the first line
-// of o whose quantity is a fraction of its product's count unit (stored
-// before the rule, or before the catalog knew the unit), or nil.
+// of o whose quantity is a fraction of a product that takes whole
+// quantities only (stored before the rule, or before the catalog knew the
+// product so), or nil.
 func fractionalLine(o Opportunity) error {
 	for i, l := range o.Lines {
-		if msg := units.QuantityViolation(l.ProductUnit, l.Quantity); msg != "" {
+		if msg := l.wholeViolation(); msg != "" {
 			field := fmt.Sprintf("lines[%d].quantity", i)
 			desc := fmt.Sprintf("line %d (%s): %s; the ERP order would refuse it, so change the line's quantity to a whole number before winning the deal",
 				i+1, l.SKU, msg)

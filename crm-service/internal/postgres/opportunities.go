@@ -29,10 +29,11 @@ var opportunityFilterCols = map[string]string{
 	"campaign_id": "campaign_id",
 }
 
-// Lines are read joined to their products, so the product name, unit and
-// availability on a line are always the catalog's current ones.
+// Lines are read joined to their products, so the product name, unit,
+// whole-quantities flag and availability on a line are always the
+// catalog's current ones.
 const lineCols = `l.opportunity_id, l.sku, l.quantity, l.unit_price, l.discount_percent, l.amount,
-p.name, p.unit_of_measure, p.available, p.availability_version IS NOT NULL, p.promise_date, p.promise_schedule,
+p.name, p.unit_of_measure, p.whole_quantities, p.available, p.availability_version IS NOT NULL, p.promise_date, p.promise_schedule,
 l.reserved_quantity, l.backordered_quantity, l.shipped_quantity`
 
 const linesOfOneSQL = `SELECT ` + lineCols + `
@@ -101,7 +102,7 @@ func scanLine(row pgx.Row) (string, pipeline.Line, error) {
 	var schedule []byte
 	var reserved, backordered, shipped decimal.NullDecimal
 	err := row.Scan(&oppID, &l.SKU, &l.Quantity, &l.UnitPrice.Amount, &l.DiscountPercent, &l.Amount.Amount,
-		&l.ProductName, &l.ProductUnit, &available, &known, &promise, &schedule, &reserved, &backordered, &shipped)
+		&l.ProductName, &l.ProductUnit, &l.ProductWholeQuantities, &available, &known, &promise, &schedule, &reserved, &backordered, &shipped)
 	if err != nil {
 		return "", pipeline.Line{}, err
 	}

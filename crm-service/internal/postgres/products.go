@@ -19,7 +19,7 @@ import (
 )
 
 const productCols = `sku, name, currency_code, list_price, unit_of_measure, source_version,
-on_hand, reserved, available, promise_date, as_of, availability_version, version, promise_schedule`
+on_hand, reserved, available, promise_date, as_of, availability_version, version, promise_schedule, whole_quantities`
 
 var productFilterCols = map[string]string{"sku": "sku", "name": "name"}
 
@@ -30,7 +30,7 @@ func scanProduct(row pgx.Row) (catalog.Product, error) {
 	var availVersion *int64
 	var schedule []byte
 	err := row.Scan(&p.SKU, &p.Name, &p.ListPrice.Currency, &p.ListPrice.Amount, &p.UnitOfMeasure, &p.SourceVersion,
-		&onHand, &reserved, &available, &promise, &asOf, &availVersion, &p.Version, &schedule)
+		&onHand, &reserved, &available, &promise, &asOf, &availVersion, &p.Version, &schedule, &p.WholeQuantities)
 	if err != nil {
 		return catalog.Product{}, err
 	}
@@ -112,13 +112,14 @@ func queueProducts(b *pgx.Batch, skus []string, into map[string]catalog.Product)
 // upsertProductsSQL writes each entry unless the stored copy comes from the
 // same or a newer ERP version; the affected row count is what was applied.
 const upsertProductsSQL = `
-INSERT INTO products (sku, name, currency_code, list_price, unit_of_measure, source_version, update_time)
-SELECT u.sku, u.name, u.currency_code, u.list_price, u.uom, u.v, now()
-FROM unnest($1::text[], $2::text[], $3::text[], $4::numeric[], $5::text[], $6::bigint[])
-     AS u(sku, name, currency_code, list_price, uom, v)
+INSERT INTO products (sku, name, currency_code, list_price, unit_of_measure, whole_quantities, source_version, update_time)
+SELECT u.sku, u.name, u.currency_code, u.list_price, u.uom, u.whole, u.v, now()
+FROM unnest($1::text[], $2::text[], $3::text[], $4::numeric[], $5::text[], $6::bigint[], $7::boolean[])
+     AS u(sku, name, currency_code, list_price, uom, v, whole)
 ON CONFLICT (sku) DO UPDATE SET
   name = EXCLUDED.name, currency_code = EXCLUDED.currency_code, list_price = EXCLUDED.list_price,
-  unit_of_measure = EXCLUDED.unit_of_measure, source_version = EXCLUDED.source_version,
+  unit_of_measure = EXCLUDED.unit_of_measure, whole_quantities = EXCLUDED.whole_quantities,
+  source_version = EXCLUDED.source_version,
   version = products.version + 1, update_time = now()
 WHERE products.source_version < EXCLUDED.source_version`
 
@@ -126,7 +127,7 @@ WHERE products.source_version < EXCLUDED.source_version`
 // whatever version is stored, if the product still has version $7.
 const resetProductSQL = `
 UPDATE products SET name = $2, currency_code = $3, list_price = $4, unit_of_measure = $5, source_version = $6,
-  version = version + 1, update_time = now()
+  whole_quantities = $8, version = version + 1, update_time = now()
 WHERE sku = $1 AND version = $7`
 
 // UpsertProducts implements catalog.Store. Entries are written in SKU order
@@ -140,17 +141,17 @@ func (s *Store) UpsertProducts(ctx context.Context, ups []catalog.Upsert) (int, 
 	resets, ups := splitResets(ups, func(u catalog.Upsert) bool { return u.Reset != 0 })
 	n := len(ups)
 	skus, names, currencies, uoms := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-	prices, versions := make([]decimal.Decimal, n), make([]int64, n)
+	prices, versions, wholes := make([]decimal.Decimal, n), make([]int64, n), make([]bool, n)
 	for i, u := range ups {
 		skus[i], names[i], currencies[i], uoms[i] = u.SKU, u.Name, u.ListPrice.Currency, u.UnitOfMeasure
-		prices[i], versions[i] = u.ListPrice.Amount, u.SourceVersion
+		prices[i], versions[i], wholes[i] = u.ListPrice.Amount, u.SourceVersion, u.WholeQuantities
 	}
 	var applied int
 	err := pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		applied = 0
 		for _, u := range resets {
 			err := resetProduct(ctx, tx, u.SKU, resetProductSQL,
-				u.SKU, u.Name, u.ListPrice.Currency, u.ListPrice.Amount, u.UnitOfMeasure, u.SourceVersion, u.Reset)
+				u.SKU, u.Name, u.ListPrice.Currency, u.ListPrice.Amount, u.UnitOfMeasure, u.SourceVersion, u.Reset, u.WholeQuantities)
 			if err != nil {
 				return err
 			}
@@ -159,7 +160,7 @@ func (s *Store) UpsertProducts(ctx context.Context, ups []catalog.Upsert) (int, 
 		if n == 0 {
 			return nil
 		}
-		ct, err := tx.Exec(ctx, upsertProductsSQL, skus, names, currencies, prices, uoms, versions)
+		ct, err := tx.Exec(ctx, upsertProductsSQL, skus, names, currencies, prices, uoms, versions, wholes)
 		if err != nil {
 			return fmt.Errorf("upsert %d products: %w", n, err)
 		}

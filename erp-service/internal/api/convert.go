@@ -238,6 +238,7 @@ func itemToProto(it catalog.Item) *erpv1.Item {
 		TaxRate:         decimalString(it.TaxRate),
 		ReorderPoint:    decimalString(it.ReorderPoint),
 		ReorderQuantity: decimalString(it.ReorderQuantity),
+		WholeQuantities: it.WholeQuantities(),
 		Etag:            etag(it.Version),
 		CreateTime:      ts(it.CreateTime),
 		UpdateTime:      ts(it.UpdateTime),

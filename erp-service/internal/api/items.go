@@ -79,7 +79,7 @@ func (h *Items) ListItems(ctx context.Context, req *erpv1.ListItemsRequest) (*er
 	return resp, nil
 }
 
-var outputOnlyItemFields = []string{"sku", "etag", "create_time", "update_time"}
+var outputOnlyItemFields = []string{"sku", "etag", "create_time", "update_time", "whole_quantities"}
 
 // UpdateItem changes the fields named by the update mask.
 func (h *Items) UpdateItem(ctx context.Context, req *erpv1.UpdateItemRequest) (*erpv1.Item, error) {

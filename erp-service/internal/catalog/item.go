@@ -1,5 +1,6 @@
 // Package catalog holds the item master: what the company stocks and
-// sells, keyed by SKU, with its price, cost and tax rate.
+// sells, keyed by SKU, with its price, cost and tax rate, and the rule of
+// which units of measure take whole quantities only (IsCountUnit).
 package catalog
 
 import (
@@ -15,7 +16,6 @@ import (
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/listing"
 	"github.com/seamhq/seam/platform/money"
-	"github.com/seamhq/seam/platform/units"
 )
 
 // Limits and defaults of items.
@@ -263,19 +263,6 @@ func CheckUnitOfMeasure(current, next Item, use UnitUse) error {
 		current.UnitOfMeasure, next.UnitOfMeasure, current.SKU, strings.Join(what, " and "), current.UnitOfMeasure)
 	return &errs.Error{Kind: errs.FailedPrecondition, Message: "unit_of_measure: " + desc,
 		Violations: []errs.FieldViolation{{Field: "unit_of_measure", Description: desc}}}
-}
-
-// IsCountUnit reports whether unit counts things (ea, pc, box, ...), so
-// that quantities in it must be whole numbers (units.IsCount).
-func IsCountUnit(unit string) bool { return units.IsCount(unit) }
-
-// QuantityViolation describes why q is no quantity of an item measured
-// in unit, or returns "": a count unit takes whole numbers only
-// ("5.000" is 5; units.QuantityViolation). Other units take any quantity
-// the quantity rule (money.CheckQuantity) allows. Only new quantities are
-// held to it: what was stored before it stays readable.
-func QuantityViolation(unit string, q decimal.Decimal) string {
-	return units.QuantityViolation(unit, q)
 }
 
 // ListQuery selects a page of items.

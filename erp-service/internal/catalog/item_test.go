@@ -176,22 +176,6 @@ func TestStandardCostPlaces(t *testing.T) {
 	}
 }
 
-func TestQuantityViolation(t *testing.T) {
-	for _, c := range []struct {
-		unit, q string
-		bad     bool
-	}{
-		{"ea", "0.5", true}, {"EA", "1.25", true}, {" Box ", "2.1", true}, {"pcs", "0.000001", true},
-		{"ea", "2", false}, {"ea", "5.0000", false}, {"box", "-3", false},
-		{"kg", "0.5", false}, {"m", "1.25", false}, {"l", "0.333", false}, {"h", "0.25", false},
-	} {
-		got := QuantityViolation(c.unit, decimal.RequireFromString(c.q))
-		if (got != "") != c.bad {
-			t.Errorf("QuantityViolation(%q, %s) = %q, want a violation: %v", c.unit, c.q, got, c.bad)
-		}
-	}
-}
-
 // The reorder point and quantity of an item counted in a count unit are
 // whole numbers, like the purchase orders they suggest: refused on their
 // own fields when new, or when the item comes to be counted; one stored

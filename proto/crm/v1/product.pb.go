@@ -8,6 +8,7 @@ package crmv1
 
 import (
 	v1 "github.com/seamhq/seam/proto/money/v1"
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
@@ -53,6 +54,12 @@ type Product struct {
 	// none (lines are then promised by promise_date). The bridge's
 	// reconciliation compares it with the ERP's.
 	PromiseSchedule []*PromisableQuantity `protobuf:"bytes,9,rep,name=promise_schedule,json=promiseSchedule,proto3" json:"promise_schedule,omitempty"`
+	// Whether the product takes whole quantities only (its unit counts
+	// things: ea, pc, box, ...), as the ERP item says: an opportunity line
+	// of a fraction of it is INVALID_ARGUMENT, and a deal holding one is not
+	// won (FAILED_PRECONDITION). Copied by the bridge
+	// (ProductUpsert.whole_quantities).
+	WholeQuantities bool `protobuf:"varint,10,opt,name=whole_quantities,json=wholeQuantities,proto3" json:"whole_quantities,omitempty"`
 	unknownFields   protoimpl.UnknownFields
 	sizeCache       protoimpl.SizeCache
 }
@@ -148,6 +155,13 @@ func (x *Product) GetPromiseSchedule() []*PromisableQuantity {
 		return x.PromiseSchedule
 	}
 	return nil
+}
+
+func (x *Product) GetWholeQuantities() bool {
+	if x != nil {
+		return x.WholeQuantities
+	}
+	return false
 }
 
 // PromisableQuantity is one step of a promise schedule
@@ -367,7 +381,7 @@ var File_crm_v1_product_proto protoreflect.FileDescriptor
 
 const file_crm_v1_product_proto_rawDesc = "" +
 	"\n" +
-	"\x14crm/v1/product.proto\x12\x06crm.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"\xe5\x02\n" +
+	"\x14crm/v1/product.proto\x12\x06crm.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"\x95\x03\n" +
 	"\aProduct\x12\x10\n" +
 	"\x03sku\x18\x01 \x01(\tR\x03sku\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12.\n" +
@@ -378,7 +392,9 @@ const file_crm_v1_product_proto_rawDesc = "" +
 	"\x05as_of\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\x04asOf\x12&\n" +
 	"\x0funit_of_measure\x18\a \x01(\tR\runitOfMeasure\x12\x12\n" +
 	"\x04etag\x18\b \x01(\tR\x04etag\x12E\n" +
-	"\x10promise_schedule\x18\t \x03(\v2\x1a.crm.v1.PromisableQuantityR\x0fpromiseSchedule\"D\n" +
+	"\x10promise_schedule\x18\t \x03(\v2\x1a.crm.v1.PromisableQuantityR\x0fpromiseSchedule\x12.\n" +
+	"\x10whole_quantities\x18\n" +
+	" \x01(\bB\x03\xe0A\x03R\x0fwholeQuantities\"D\n" +
 	"\x12PromisableQuantity\x12\x12\n" +
 	"\x04date\x18\x01 \x01(\tR\x04date\x12\x1a\n" +
 	"\bquantity\x18\x02 \x01(\tR\bquantity\"%\n" +

@@ -33,16 +33,21 @@ type ProductUpsert struct {
 	// Version of the ERP item this copy was taken from.
 	SourceVersion int64 `protobuf:"varint,5,opt,name=source_version,json=sourceVersion,proto3" json:"source_version,omitempty"`
 	// For the bridge's reconciliation only: when set, name, list_price,
-	// unit_of_measure and source_version replace the stored ones even where
-	// a newer version is stored, provided the product's etag still is this
-	// one (ABORTED otherwise, as something wrote the product since the
-	// caller read it; NOT_FOUND when there is no such product). It corrects
-	// a copy whose version is ahead of anything the ERP reached, which no
-	// versioned write can. A reset must be its SKU's only entry in the
-	// request.
-	ResetEtag     string `protobuf:"bytes,6,opt,name=reset_etag,json=resetEtag,proto3" json:"reset_etag,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// unit_of_measure, whole_quantities and source_version replace the
+	// stored ones even where a newer version is stored, provided the
+	// product's etag still is this one (ABORTED otherwise, as something
+	// wrote the product since the caller read it; NOT_FOUND when there is
+	// no such product). It corrects a copy whose version is ahead of
+	// anything the ERP reached, which no versioned write can. A reset must
+	// be its SKU's only entry in the request.
+	ResetEtag string `protobuf:"bytes,6,opt,name=reset_etag,json=resetEtag,proto3" json:"reset_etag,omitempty"`
+	// Whether the product takes whole quantities only, as the ERP item says
+	// (erp.v1.Item.whole_quantities): a fraction of it on an opportunity
+	// line is INVALID_ARGUMENT, and a deal holding one is not won. The CRM
+	// does not classify units itself. A reset replaces it too.
+	WholeQuantities bool `protobuf:"varint,7,opt,name=whole_quantities,json=wholeQuantities,proto3" json:"whole_quantities,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *ProductUpsert) Reset() {
@@ -115,6 +120,13 @@ func (x *ProductUpsert) GetResetEtag() string {
 		return x.ResetEtag
 	}
 	return ""
+}
+
+func (x *ProductUpsert) GetWholeQuantities() bool {
+	if x != nil {
+		return x.WholeQuantities
+	}
+	return false
 }
 
 type UpsertProductsRequest struct {
@@ -896,7 +908,7 @@ var File_crm_v1_sync_proto protoreflect.FileDescriptor
 
 const file_crm_v1_sync_proto_rawDesc = "" +
 	"\n" +
-	"\x11crm/v1/sync.proto\x12\x06crm.v1\x1a\x14crm/v1/account.proto\x1a\x18crm/v1/opportunity.proto\x1a\x14crm/v1/product.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"\xd3\x01\n" +
+	"\x11crm/v1/sync.proto\x12\x06crm.v1\x1a\x14crm/v1/account.proto\x1a\x18crm/v1/opportunity.proto\x1a\x14crm/v1/product.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"\xfe\x01\n" +
 	"\rProductUpsert\x12\x10\n" +
 	"\x03sku\x18\x01 \x01(\tR\x03sku\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12.\n" +
@@ -905,7 +917,8 @@ const file_crm_v1_sync_proto_rawDesc = "" +
 	"\x0funit_of_measure\x18\x04 \x01(\tR\runitOfMeasure\x12%\n" +
 	"\x0esource_version\x18\x05 \x01(\x03R\rsourceVersion\x12\x1d\n" +
 	"\n" +
-	"reset_etag\x18\x06 \x01(\tR\tresetEtag\"J\n" +
+	"reset_etag\x18\x06 \x01(\tR\tresetEtag\x12)\n" +
+	"\x10whole_quantities\x18\a \x01(\bR\x0fwholeQuantities\"J\n" +
 	"\x15UpsertProductsRequest\x121\n" +
 	"\bproducts\x18\x01 \x03(\v2\x15.crm.v1.ProductUpsertR\bproducts\"H\n" +
 	"\x16UpsertProductsResponse\x12\x18\n" +

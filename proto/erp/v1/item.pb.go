@@ -55,6 +55,15 @@ type Item struct {
 	ReorderPoint string `protobuf:"bytes,10,opt,name=reorder_point,json=reorderPoint,proto3" json:"reorder_point,omitempty"`
 	// Decimal string, default "0": the usual quantity to reorder.
 	ReorderQuantity string `protobuf:"bytes,11,opt,name=reorder_quantity,json=reorderQuantity,proto3" json:"reorder_quantity,omitempty"`
+	// Whether the item takes whole quantities only: true when its
+	// unit_of_measure counts things (ea, pc, box, pack, pair, set, case,
+	// carton, pallet, ..., in any letter case), false for a unit that
+	// measures (kg, m, l, h, ...). A fraction of a counted item on an order,
+	// shipment, stock adjustment, transfer or receipt is INVALID_ARGUMENT.
+	// Computed from unit_of_measure on every read and in the item events;
+	// the bridge copies it into the CRM catalog, which holds opportunity
+	// lines to it.
+	WholeQuantities bool `protobuf:"varint,12,opt,name=whole_quantities,json=wholeQuantities,proto3" json:"whole_quantities,omitempty"`
 	unknownFields   protoimpl.UnknownFields
 	sizeCache       protoimpl.SizeCache
 }
@@ -164,6 +173,13 @@ func (x *Item) GetReorderQuantity() string {
 		return x.ReorderQuantity
 	}
 	return ""
+}
+
+func (x *Item) GetWholeQuantities() bool {
+	if x != nil {
+		return x.WholeQuantities
+	}
+	return false
 }
 
 type CreateItemRequest struct {
@@ -834,7 +850,7 @@ var File_erp_v1_item_proto protoreflect.FileDescriptor
 
 const file_erp_v1_item_proto_rawDesc = "" +
 	"\n" +
-	"\x11erp/v1/item.proto\x12\x06erp.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"\xcf\x03\n" +
+	"\x11erp/v1/item.proto\x12\x06erp.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"\xff\x03\n" +
 	"\x04Item\x12\x18\n" +
 	"\x03sku\x18\x01 \x01(\tB\x06\xe0A\x02\xe0A\x05R\x03sku\x12\x17\n" +
 	"\x04name\x18\x02 \x01(\tB\x03\xe0A\x02R\x04name\x12&\n" +
@@ -850,7 +866,8 @@ const file_erp_v1_item_proto_rawDesc = "" +
 	"updateTime\x12#\n" +
 	"\rreorder_point\x18\n" +
 	" \x01(\tR\freorderPoint\x12)\n" +
-	"\x10reorder_quantity\x18\v \x01(\tR\x0freorderQuantity\"T\n" +
+	"\x10reorder_quantity\x18\v \x01(\tR\x0freorderQuantity\x12.\n" +
+	"\x10whole_quantities\x18\f \x01(\bB\x03\xe0A\x03R\x0fwholeQuantities\"T\n" +
 	"\x11CreateItemRequest\x12 \n" +
 	"\x04item\x18\x01 \x01(\v2\f.erp.v1.ItemR\x04item\x12\x1d\n" +
 	"\n" +

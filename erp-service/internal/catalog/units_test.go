@@ -1,4 +1,4 @@
-package units
+package catalog
 
 import (
 	"strings"
@@ -7,20 +7,28 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-func TestIsCount(t *testing.T) {
+func TestIsCountUnit(t *testing.T) {
+	t.Parallel()
 	for _, u := range []string{"ea", "EA", "Each", " box ", "PCS", "pallet", "Ctn"} {
-		if !IsCount(u) {
-			t.Errorf("IsCount(%q) = false, want true", u)
+		if !IsCountUnit(u) {
+			t.Errorf("IsCountUnit(%q) = false, want true", u)
+		}
+		if it := (Item{UnitOfMeasure: u}); !it.WholeQuantities() {
+			t.Errorf("an item in %q: WholeQuantities() = false, want true", u)
 		}
 	}
 	for _, u := range []string{"", "kg", "m", "l", "h", "g", "m2", "hr", "eas"} {
-		if IsCount(u) {
-			t.Errorf("IsCount(%q) = true, want false", u)
+		if IsCountUnit(u) {
+			t.Errorf("IsCountUnit(%q) = true, want false", u)
+		}
+		if it := (Item{UnitOfMeasure: u}); it.WholeQuantities() {
+			t.Errorf("an item in %q: WholeQuantities() = true, want false", u)
 		}
 	}
 }
 
 func TestQuantityViolation(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		unit, q string
 		bad     bool

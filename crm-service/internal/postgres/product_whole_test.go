@@ -1,0 +1,78 @@
+package postgres_test
+
+import (
+	"io/fs"
+	"testing"
+	"testing/fstest"
+
+	"github.com/seamhq/seam/crm-service/internal/catalog"
+	"github.com/seamhq/seam/crm-service/internal/postgres"
+	"github.com/seamhq/seam/crm-service/migrations"
+	"github.com/seamhq/seam/platform/pg"
+	"github.com/seamhq/seam/platform/pgtest"
+)
+
+// Migration 0034 sets the whole-quantities flag on the products stored
+// before it whose unit is a count unit (in any letter case, padded or
+// not), so that an upgraded CRM keeps refusing 0.5 ea before the bridge
+// sends the flag; their etag changes. Other products take fractions, and
+// from then on the bridge's copy decides.
+func TestMigrationSetsWholeQuantitiesOfCountedProducts(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	pool, err := pg.Connect(ctx, pg.Config{URL: pgtest.CreateDatabase(t, "crm0034"), MaxConns: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	before := fstest.MapFS{}
+	names, err := fs.Glob(migrations.FS, "*.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range names {
+		if name < "0034" {
+			b, err := fs.ReadFile(migrations.FS, name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			before[name] = &fstest.MapFile{Data: b}
+		}
+	}
+	if err := pg.Migrate(ctx, pool, before); err != nil {
+		t.Fatal(err)
+	}
+	units := map[string]bool{"EA-1": true, "BOX-1": true, "PCS-1": true, "KG-1": false, "NONE-1": false, "M-1": false, "EAS-1": false}
+	uom := map[string]string{"EA-1": "ea", "BOX-1": " Box ", "PCS-1": "PCS", "KG-1": "kg", "NONE-1": "", "M-1": "m", "EAS-1": "eas"}
+	for sku, u := range uom {
+		if _, err := pool.Exec(ctx, `INSERT INTO products (sku, name, currency_code, list_price, unit_of_measure, source_version)
+VALUES ($1, $1, 'EUR', 1, $2, 1)`, sku, u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := pg.Migrate(ctx, pool, migrations.FS); err != nil {
+		t.Fatal(err)
+	}
+	store := postgres.New(pool)
+	for sku, want := range units {
+		p, err := store.GetProduct(ctx, sku)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.WholeQuantities != want {
+			t.Errorf("%s in %q: whole quantities %v, want %v", sku, uom[sku], p.WholeQuantities, want)
+		}
+		if wantVersion := map[bool]int64{true: 2, false: 1}[want]; p.Version != wantVersion {
+			t.Errorf("%s: version %d, want %d", sku, p.Version, wantVersion)
+		}
+	}
+
+	// The bridge's copy decides from then on.
+	if _, err := store.UpsertProducts(ctx, []catalog.Upsert{{SKU: "EA-1", Name: "EA-1", ListPrice: eur("1.00"), UnitOfMeasure: "ea",
+		WholeQuantities: false, SourceVersion: 2}}); err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := store.GetProduct(ctx, "EA-1"); p.WholeQuantities {
+		t.Errorf("EA-1 after the bridge's entry without the flag: %+v", p)
+	}
+}
