@@ -12,7 +12,7 @@ import (
 	"github.com/seamhq/seam/platform/pgtest"
 )
 
-// Migration 0034 sets the whole-quantities flag on the products stored
+// Migration 0035 sets the whole-quantities flag on the products stored
 // before it whose unit is a count unit (in any letter case, padded or
 // not), so that an upgraded CRM keeps refusing 0.5 ea before the bridge
 // sends the flag; their etag changes. Other products take fractions, and
@@ -20,7 +20,7 @@ import (
 func TestMigrationSetsWholeQuantitiesOfCountedProducts(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	pool, err := pg.Connect(ctx, pg.Config{URL: pgtest.CreateDatabase(t, "crm0034"), MaxConns: 2})
+	pool, err := pg.Connect(ctx, pg.Config{URL: pgtest.CreateDatabase(t, "crm0035"), MaxConns: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,7 +31,7 @@ func TestMigrationSetsWholeQuantitiesOfCountedProducts(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, name := range names {
-		if name < "0034" {
+		if name < "0035" {
 			b, err := fs.ReadFile(migrations.FS, name)
 			if err != nil {
 				t.Fatal(err)
