@@ -28,7 +28,7 @@ func (s *Store) OpenAmounts(ctx context.Context, asOf time.Time, currency string
 				  AND ($2 = '' OR i.currency_code = $2))
 			ORDER BY c.id LIMIT $4
 		)
-		SELECT p.id, p.name, i.currency_code, max(i.due_date), sum(i.total - i.paid_amount)
+		SELECT p.id, p.name, i.currency_code, max(i.due_date), sum(i.total - i.paid_amount - i.credited_amount)
 		FROM page p JOIN invoices i ON i.customer_id = p.id
 		WHERE i.status NOT IN ('VOID', 'PAID') AND i.issue_date <= $1 AND ($2 = '' OR i.currency_code = $2)
 		GROUP BY p.id, p.name, i.currency_code, `+agingBucketSQL+`
