@@ -271,7 +271,6 @@ func BuildCreditNote(inv *Invoice, n NewCreditNote, credited map[int32]Credited,
 	return c, e, nil
 }
 
-
 // ReturnEntry is the journal entry of goods a customer returned into
 // stock: Dr Inventory by what they add to the item's stock value at its
 // standard cost now (value, in its cost currency), Cr Cost of goods sold
