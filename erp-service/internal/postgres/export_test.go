@@ -23,3 +23,7 @@ var SupplierPaymentsSQL = supplierPaymentsSQL
 // PayablesSQL is the query of a page of the payables report, for the
 // plan test.
 var PayablesSQL = payablesSQL
+
+// CreditNotesSQL is the query of a ListCreditNotes page, for the plan
+// test.
+var CreditNotesSQL = creditNotesSQL
