@@ -144,3 +144,22 @@ func paymentOf(t *testing.T, e *env, invoiceID string) string {
 	}
 	return id
 }
+
+// restCreditNotes exercises the credit note routes on an open invoice of
+// customer cid: a concession credited, read back and listed.
+func restCreditNotes(t *testing.T, call func(want int, method, path, tok, body string) map[string]any, invoiceID, cid string) {
+	t.Helper()
+	finance, sales := token(t, auth.Finance), token(t, auth.Sales)
+	cn := call(200, "POST", "/v1/invoices/"+invoiceID+"/creditNotes?request_id=cn-rest", finance,
+		`{"reason":"scratched","lines":[{"line_number":1,"amount":{"currency_code":"EUR","amount":"1"}}]}`)
+	if cn["invoice_id"] != invoiceID || cn["number"] == nil {
+		t.Errorf("credit note = %v", cn)
+	}
+	if got := call(200, "GET", "/v1/creditNotes/"+str(cn["id"]), sales, ""); got["reason"] != "scratched" {
+		t.Errorf("read credit note = %v", got)
+	}
+	list := call(200, "GET", "/v1/creditNotes?filter="+url.QueryEscape(`customer_id = "`+cid+`"`), sales, "")
+	if notes, _ := list["credit_notes"].([]any); len(notes) != 1 {
+		t.Errorf("credit notes of the customer = %v", list)
+	}
+}

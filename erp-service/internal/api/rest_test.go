@@ -50,7 +50,7 @@ func TestRESTRoutes(t *testing.T) {
 	t.Parallel()
 	e := start(t)
 	all := routes(t)
-	if len(all) != 71 {
+	if len(all) != 74 {
 		t.Fatalf("read %d routes from erp_gateway.yaml: %v", len(all), all)
 	}
 	hit := map[string]bool{}
@@ -348,6 +348,7 @@ func TestRESTRoutes(t *testing.T) {
 		t.Errorf("feed = %v\nwant %v", types, want)
 	}
 
+	restCreditNotes(t, call, invID, id)
 	restPurchasing(t, e, call)
 	restCreditHold(t, e, call)
 	restPlanning(t, e, call)
