@@ -11,7 +11,9 @@ import (
 	"github.com/seamhq/seam/platform/money"
 )
 
-func eur(s string) money.Money { return money.Money{Currency: "EUR", Amount: decimal.RequireFromString(s)} }
+func eur(s string) money.Money {
+	return money.Money{Currency: "EUR", Amount: decimal.RequireFromString(s)}
+}
 
 // A line credited a unit at a time has its tax rounded cumulatively, as
 // invoices round theirs, so the credits add up to the line exactly:
