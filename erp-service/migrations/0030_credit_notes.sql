@@ -10,10 +10,28 @@
 --
 -- Compatible: earlier binaries do not name the new column or tables; an
 -- earlier binary allocating a payment to a credited invoice beyond what is
--- left open is refused by invoices_credited_range (its error less clear).
+-- left open is refused by invoices_credited_range, and one voiding a
+-- credited invoice by invoices_credited_not_voided (their errors less
+-- clear). Adding the range check reads the invoices once, under the
+-- lock the new column takes (every existing row passes: credited_amount
+-- is 0 and paid_amount <= total already).
 ALTER TABLE invoices ADD COLUMN credited_amount numeric NOT NULL DEFAULT 0;
 ALTER TABLE invoices ADD CONSTRAINT invoices_credited_range
   CHECK (credited_amount >= 0 AND paid_amount + credited_amount <= total);
+
+-- A credited invoice is never voided: its credit notes are final, and
+-- reversing the invoice alone would leave their credit in receivables.
+CREATE FUNCTION invoices_credited_not_voided() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.status = 'VOID' AND OLD.status <> 'VOID' AND NEW.credited_amount > 0 THEN
+    RAISE EXCEPTION 'invoice % has credit notes and cannot be voided', NEW.number
+      USING ERRCODE = 'check_violation', CONSTRAINT = 'invoices_credited_not_voided';
+  END IF;
+  RETURN NEW;
+END;
+$$;
+CREATE TRIGGER invoices_credited_not_voided BEFORE UPDATE OF status ON invoices
+  FOR EACH ROW EXECUTE FUNCTION invoices_credited_not_voided();
 
 CREATE SEQUENCE credit_note_number_seq;
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 
@@ -173,6 +174,16 @@ func TestCreditNotes(t *testing.T) {
 	}
 	if _, err := s.VoidInvoice(ctx, inv.ID, 0, "x", ""); errs.KindOf(err) != errs.FailedPrecondition {
 		t.Errorf("voiding a credited invoice: %v", err)
+	}
+	// The database refuses it too, for binaries that predate credit notes.
+	if _, err := pool.Exec(ctx, `UPDATE invoices SET status = 'VOID' WHERE id = $1`, inv.ID); err == nil ||
+		!strings.Contains(err.Error(), "has credit notes and cannot be voided") {
+		t.Errorf("voiding a credited invoice in SQL: %v", err)
+	}
+	// Nor may payments and credits exceed the total.
+	if _, err := pool.Exec(ctx, `UPDATE invoices SET paid_amount = 1 WHERE id = $1`, inv.ID); err == nil ||
+		!strings.Contains(err.Error(), "invoices_credited_range") {
+		t.Errorf("paying a credited invoice beyond its total in SQL: %v", err)
 	}
 	bal, err := s.Balance(ctx, c.ID, "")
 	if err != nil || !bal.Open.Amount.IsZero() || bal.Credit.String() != "20.00 EUR" {
