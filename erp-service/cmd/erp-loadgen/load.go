@@ -197,7 +197,7 @@ func Load(ctx context.Context, pool *pgxpool.Pool, size Size, logf func(string, 
 		"net_amount", "tax_amount")
 	g.payments = mk("payments", "id", "number", "customer_id", "currency_code", "amount", "unallocated", "status", "received_date",
 		"reference", "revision", "create_time", "update_time")
-	g.allocations = mk("payment_allocations", "payment_id", "invoice_id", "amount")
+	g.allocations = mk("payment_allocations", "payment_id", "invoice_id", "amount", "received_date")
 	g.entries = mk("journal_entries", "id", "kind", "reference", "currency_code", "actor", "post_time")
 	g.journalLines = mk("journal_lines", "entry_id", "line_number", "account_code", "debit", "credit")
 	suppliers := mk("suppliers", "id", "name", "currency_code", "create_time", "update_time")
@@ -585,7 +585,7 @@ func (g *generator) invoicedOrder(day time.Time, invoiceNo int64) {
 			g.nPayments++
 			g.payments.add(payID, fmt.Sprintf("PAY-%06d", g.nPayments), c.id, currency, amount, decimal.Zero, "POSTED", received,
 				"bank transfer", int64(1), pt, pt)
-			g.allocations.add(payID, invID, amount)
+			g.allocations.add(payID, invID, amount, received)
 			g.journal(pt, "payment", "payments/"+payID.String(), "1000", amount, decimal.Zero, "1100", decimal.Zero, amount)
 			paid = amount
 			revision++

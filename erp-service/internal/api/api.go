@@ -40,6 +40,7 @@ type Stores interface {
 	shipping.Store
 	ledger.Store
 	invoicing.Store
+	invoicing.CreditStore
 	payment.Store
 	reporting.Store
 	reporting.SalesStore
@@ -59,7 +60,7 @@ func Service(st Stores, events feed.Source, ready func(context.Context) error) s
 			erpv1.RegisterStockServiceServer(s, &Stock{store: st})
 			erpv1.RegisterSalesOrderServiceServer(s, &SalesOrders{store: st})
 			erpv1.RegisterShipmentServiceServer(s, &Shipments{store: st})
-			erpv1.RegisterInvoiceServiceServer(s, &Invoices{store: st})
+			erpv1.RegisterInvoiceServiceServer(s, &Invoices{store: st, credits: st})
 			erpv1.RegisterPaymentServiceServer(s, &Payments{store: st})
 			erpv1.RegisterLedgerServiceServer(s, &Ledger{store: st})
 			erpv1.RegisterReportServiceServer(s, &Reports{store: st, sales: st})

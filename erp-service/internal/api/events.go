@@ -130,6 +130,9 @@ func eventToProto(e feed.Event) (*erpv1.Event, error) {
 	case resource == "supplier_bill":
 		sb := &erpv1.SupplierBill{}
 		msg, p.Payload = sb, &erpv1.Event_SupplierBill{SupplierBill: sb}
+	case resource == "credit_note":
+		cn := &erpv1.CreditNote{}
+		msg, p.Payload = cn, &erpv1.Event_CreditNote{CreditNote: cn}
 	case resource == "supplier_payment":
 		sp := &erpv1.SupplierPayment{}
 		msg, p.Payload = sp, &erpv1.Event_SupplierPayment{SupplierPayment: sp}
@@ -165,6 +168,8 @@ func eventToProto(e feed.Event) (*erpv1.Event, error) {
 		if m.GetReversed() {
 			p.Version = 2
 		}
+	case *erpv1.CreditNote:
+		p.Version = 1 // a credit note never changes
 	}
 	return p, nil
 }

@@ -16,7 +16,8 @@ import (
 // Invoices serves erp.v1.InvoiceService.
 type Invoices struct {
 	erpv1.UnimplementedInvoiceServiceServer
-	store invoicing.Store
+	store   invoicing.Store
+	credits invoicing.CreditStore
 }
 
 // parseDate reads an optional YYYY-MM-DD (the zero time when empty),
@@ -170,6 +171,7 @@ func invoiceToProto(i invoicing.Invoice) *erpv1.Invoice {
 		TaxTotal:         money.ToProto(i.TaxTotal),
 		Total:            money.ToProto(i.Total),
 		PaidAmount:       money.ToProto(i.Paid),
+		CreditedAmount:   money.ToProto(i.Credited),
 		OpenAmount:       money.ToProto(i.OpenAmount()),
 		IssueDate:        date(i.IssueDate),
 		DueDate:          date(i.DueDate),

@@ -78,6 +78,10 @@ func Policy() auth.Policy {
 		erpv1.InvoiceService_ListInvoices_FullMethodName:        moneyReaders,
 		erpv1.InvoiceService_VoidInvoice_FullMethodName:         {auth.Finance},
 		erpv1.InvoiceService_MarkOverdueInvoices_FullMethodName: {auth.Finance},
+		// Credit notes are finance's; sales reads them to answer customers.
+		erpv1.InvoiceService_CreateCreditNote_FullMethodName: {auth.Finance},
+		erpv1.InvoiceService_GetCreditNote_FullMethodName:    {auth.Finance, auth.Sales},
+		erpv1.InvoiceService_ListCreditNotes_FullMethodName:  {auth.Finance, auth.Sales},
 
 		erpv1.PaymentService_CreatePayment_FullMethodName:  {auth.Finance},
 		erpv1.PaymentService_GetPayment_FullMethodName:     moneyReaders,

@@ -69,7 +69,7 @@ func TestRESTRoutes(t *testing.T) {
 	t.Parallel()
 	e := start(t)
 	all := routes(t)
-	if len(all) != 76 {
+	if len(all) != 79 {
 		t.Fatalf("read %d routes from erp_gateway.yaml: %v", len(all), all)
 	}
 	hit := map[string]bool{}
@@ -385,6 +385,7 @@ func TestRESTRoutes(t *testing.T) {
 		t.Errorf("feed = %v\nwant %v", types, want)
 	}
 
+	restCreditNotes(t, call, invID, id)
 	restPurchasing(t, e, call)
 	restCreditHold(t, e, call)
 	restPlanning(t, e, call)

@@ -70,7 +70,9 @@ type Invoice struct {
 	TaxTotal    money.Money
 	Total       money.Money
 	// Paid is the sum of the payment allocations to the invoice.
-	Paid       money.Money
+	Paid money.Money
+	// Credited is the sum of the invoice's credit notes' totals.
+	Credited   money.Money
 	IssueDate  time.Time // a date, UTC midnight
 	DueDate    time.Time
 	Overdue    bool // marked by MarkOverdue
@@ -84,22 +86,24 @@ type Invoice struct {
 // Reference names the invoice in the journal.
 func (i Invoice) Reference() string { return "invoices/" + i.ID }
 
-// OpenAmount is what is left to pay: total minus paid, zero when void.
+// OpenAmount is what is left to pay: total minus paid minus credited,
+// zero when void.
 func (i Invoice) OpenAmount() money.Money {
 	if i.Status == Void {
 		return money.Zero(i.Currency)
 	}
-	return money.Money{Currency: i.Currency, Amount: i.Total.Amount.Sub(i.Paid.Amount)}
+	return money.Money{Currency: i.Currency, Amount: i.Total.Amount.Sub(i.Paid.Amount).Sub(i.Credited.Amount)}
 }
 
-// Derive sets the status from the payments and the overdue mark, in exact
-// decimals: PAID when allocations cover the total, else OVERDUE when
+// Derive sets the status from the payments, credit notes and the overdue
+// mark, in exact decimals: PAID when allocations and credits cover the
+// total, else OVERDUE when
 // marked so, else PARTIALLY_PAID when something is paid, else OPEN. A void
 // invoice stays void.
 func (i *Invoice) Derive() {
 	switch {
 	case i.Status == Void:
-	case i.Paid.Amount.GreaterThanOrEqual(i.Total.Amount):
+	case i.Paid.Amount.Add(i.Credited.Amount).GreaterThanOrEqual(i.Total.Amount):
 		i.Status = Paid
 	case i.Overdue:
 		i.Status = Overdue
@@ -151,7 +155,7 @@ func Build(id string, o *sales.Order, billed map[int32]Billed, taxRates map[stri
 	inv := Invoice{
 		ID: id, OrderID: o.ID, OrderNumber: o.Number, CustomerID: o.CustomerID, Currency: o.CurrencyCode,
 		IssueDate: issue, DueDate: issue.AddDate(0, 0, termsDays), Revision: 1,
-		Paid: money.Zero(o.CurrencyCode),
+		Paid: money.Zero(o.CurrencyCode), Credited: money.Zero(o.CurrencyCode),
 	}
 	if inv.DueDate.After(lastDate) {
 		return Invoice{}, nil, errs.Invalid("issue_date", "%s with %d days of payment terms is due after %s, the last date there is",
@@ -242,6 +246,10 @@ func VoidInvoice(inv *Invoice, etag int64, reason string, o *sales.Order, issued
 	}
 	if inv.Paid.Amount.IsPositive() {
 		return nil, false, errs.FailedPreconditionf("invoice %s has %s paid; reverse its payments before voiding it", inv.Number, inv.Paid)
+	}
+	if inv.Credited.Amount.IsPositive() {
+		return nil, false, errs.FailedPreconditionf("invoice %s has %s credited by credit notes, which are final; credit the rest of it instead of voiding it",
+			inv.Number, inv.Credited)
 	}
 	index := map[int32]int{}
 	for k, l := range o.Lines {

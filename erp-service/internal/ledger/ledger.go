@@ -80,6 +80,11 @@ const (
 	// KindManualReversal reverses a manual entry, with a reason as its
 	// memo.
 	KindManualReversal = "manual_reversal"
+	// KindCreditNote: part of an invoice credited, Dr Revenue, Dr Tax
+	// payable / Cr Accounts receivable; goods returned with it Dr
+	// Inventory / Cr Cost of goods sold at their shipped cost (the
+	// difference from their standard value on Inventory adjustments).
+	KindCreditNote = "credit_note"
 )
 
 // Line debits or credits one account; exactly one of Debit and Credit is
@@ -252,7 +257,7 @@ func Totals(rows []BalanceRow) []Total {
 // Kinds lists every kind of journal entry.
 var Kinds = []string{KindShipment, KindReceipt, KindPurchaseReturn, KindAdjustment, KindRevaluation, KindInvoice, KindInvoiceVoid,
 	KindPayment, KindPaymentReversal, KindPaymentRefund, KindSupplierBill, KindSupplierPayment, KindSupplierPaymentReversal,
-	KindManual, KindManualReversal}
+	KindManual, KindManualReversal, KindCreditNote}
 
 // FilterFields may appear in a ListJournalEntries filter.
 var FilterFields = []string{"kind", "reference", "currency_code"}

@@ -264,6 +264,9 @@ type Store interface {
 const (
 	EventReceived = "payment.received"
 	EventReversed = "payment.reversed"
+	// EventUpdated: a credit note took part of the payment's allocation
+	// to an invoice back onto its unallocated amount (credit).
+	EventUpdated = "payment.updated"
 	// EventInvoiceUpdated follows a change of an invoice's paid amount; the
 	// key is the invoice id.
 	EventInvoiceUpdated = "invoice.updated"

@@ -45,3 +45,7 @@ func OpenAmountsFromHistory(s *Store, ctx context.Context, asOf time.Time, curre
 
 // ReversalSQL looks up an entry's reversal, for the plan test.
 const ReversalSQL = reversalSQL
+
+// CreditNotesSQL is the query of a ListCreditNotes page, for the plan
+// test.
+var CreditNotesSQL = creditNotesSQL

@@ -515,6 +515,38 @@ func TestInvariantsUnderConcurrency(t *testing.T) {
 			_, err = s.RefundCredit(ctx, p.ID, 0, rf, "")
 			return err
 		},
+		"creditNote": func(r *rand.Rand) error {
+			// Part of an invoice line credited: a unit back into stock, a
+			// unit without a return, or an amount alone (over what is
+			// left, or of a void invoice: refused).
+			w.mu.Lock()
+			id := w.pick(r, w.invoices)
+			w.mu.Unlock()
+			if id == "" {
+				return nil
+			}
+			inv, err := s.GetInvoice(ctx, id)
+			if err != nil {
+				return err
+			}
+			l := inv.Lines[r.IntN(len(inv.Lines))]
+			nl := invoicing.NewCreditLine{LineNumber: l.LineNumber}
+			switch r.IntN(3) {
+			case 0:
+				nl.Quantity, nl.ReturnWarehouse = dec("1"), []string{"MAIN", "EAST"}[r.IntN(2)]
+			case 1:
+				nl.Quantity = dec("1")
+			default:
+				a := money.Money{Currency: inv.Currency, Amount: money.Round(l.Net.Amount.Div(dec("4")), inv.Currency)}
+				if !a.Amount.IsPositive() {
+					return nil
+				}
+				nl.Amount = &a
+			}
+			_, err = s.CreateCreditNote(ctx, invoicing.NewCreditNote{ID: newID(t), InvoiceID: id, Reason: "random",
+				Lines: []invoicing.NewCreditLine{nl}}, "")
+			return err
+		},
 		"void": func(r *rand.Rand) error {
 			w.mu.Lock()
 			id := w.pick(r, w.invoices)
@@ -535,7 +567,7 @@ func TestInvariantsUnderConcurrency(t *testing.T) {
 	}
 	names := []string{"receipt", "purchase", "receive", "receive", "release", "release", "amend", "amend", "order", "order", "confirm", "confirm", "cancel", "ship", "ship", "ship",
 		"invoice", "invoice", "pay", "pay", "reverse", "void", "overdue", "transfer", "invoice", "prepay", "credit", "credit", "credit", "count", "refund", "refund",
-		"bill", "bill", "supplierPay", "supplierPay", "supplierReverse", "manual"}
+		"bill", "bill", "supplierPay", "supplierPay", "supplierReverse", "manual", "creditNote", "creditNote"}
 
 	const workers, perWorker = 8, 60
 	var wg sync.WaitGroup
@@ -617,7 +649,7 @@ func TestInvariantsUnderConcurrency(t *testing.T) {
 		}
 	}
 	t.Logf("successful operations: %v", total)
-	for _, op := range []string{"ship", "invoice", "pay", "purchase", "receive", "amend", "count", "bill", "supplierPay", "supplierReverse", "manual"} {
+	for _, op := range []string{"ship", "invoice", "pay", "purchase", "receive", "amend", "count", "bill", "supplierPay", "supplierReverse", "manual", "creditNote"} {
 		if total[op] == 0 {
 			t.Errorf("no %s succeeded; the test exercises too little", op)
 		}
@@ -673,6 +705,7 @@ func TestInvariantsUnderConcurrency(t *testing.T) {
 	}
 	checkJournal(t, s, pool)
 	checkAccountsPayable(t, pool, currencies)
+	checkReceivables(t, pool)
 	var bad int
 	queries := map[string]string{
 		"order lines with more shipped+reserved than ordered or invoiced above shipped (above ordered for whole orders)": `SELECT count(*)
@@ -697,7 +730,7 @@ func TestInvariantsUnderConcurrency(t *testing.T) {
 			           WHERE i.status <> 'VOID' GROUP BY 1, 2) y ON y.order_id = o.order_id AND y.line_number = o.line_number
 			WHERE o.invoiced_quantity <> coalesce(y.q, 0)`,
 		"invoices whose status does not follow their payments": `SELECT count(*) FROM invoices WHERE status <> 'VOID' AND (
-			(paid_amount >= total) <> (status = 'PAID') OR (status = 'OVERDUE' AND NOT overdue) OR (status = 'PARTIALLY_PAID' AND paid_amount = 0))`,
+			(paid_amount + credited_amount >= total) <> (status = 'PAID') OR (status = 'OVERDUE' AND NOT overdue) OR (status = 'PARTIALLY_PAID' AND paid_amount = 0))`,
 		"payments whose unallocated amount is not amount minus allocations and refunds (0 once reversed)": `SELECT count(*) FROM payments p
 			LEFT JOIN (SELECT payment_id, sum(amount) AS a FROM payment_allocations GROUP BY 1) a ON a.payment_id = p.id
 			LEFT JOIN (SELECT payment_id, sum(amount) AS r FROM payment_refunds GROUP BY 1) r ON r.payment_id = p.id
@@ -763,6 +796,20 @@ func TestInvariantsUnderConcurrency(t *testing.T) {
 			           FROM journal_entries e JOIN journal_lines l ON l.entry_id = e.id
 			           WHERE e.kind = 'supplier_payment_reversal' GROUP BY 1) j ON j.reference = 'supplierPayments/' || p.id::text
 			WHERE p.reversed <> (j.reference IS NOT NULL) OR (p.reversed AND (j.n <> 1 OR j.cash <> p.amount OR j.ap <> p.amount))`,
+		"invoices whose credited amount is not their credit notes' totals": `SELECT count(*) FROM invoices i
+			LEFT JOIN (SELECT invoice_id, sum(total) AS t FROM credit_notes GROUP BY 1) c ON c.invoice_id = i.id
+			WHERE i.credited_amount <> coalesce(c.t, 0)`,
+		"invoice lines credited beyond what they invoiced": `SELECT count(*) FROM invoice_lines il
+			JOIN (SELECT c.invoice_id, l.invoice_line_number AS n, sum(l.quantity) AS q, sum(l.net_amount) AS net, sum(l.tax_amount) AS tax
+			      FROM credit_notes c JOIN credit_note_lines l ON l.credit_note_id = c.id GROUP BY 1, 2) x
+			  ON x.invoice_id = il.invoice_id AND x.n = il.line_number
+			WHERE x.q > il.quantity OR x.net > il.net_amount OR x.tax > il.tax_amount`,
+		"credit notes whose entry is not Dr 4000 / Dr 2100 / Cr 1100 of their amounts": `SELECT count(*) FROM credit_notes c
+			LEFT JOIN (SELECT e.reference, e.currency_code, sum(l.debit) FILTER (WHERE l.account_code = '4000') AS rev,
+			                  sum(l.debit) FILTER (WHERE l.account_code = '2100') AS tax, sum(l.credit) FILTER (WHERE l.account_code = '1100') AS ar
+			           FROM journal_entries e JOIN journal_lines l ON l.entry_id = e.id
+			           WHERE e.kind = 'credit_note' GROUP BY 1, 2) j ON j.reference = 'creditNotes/' || c.id::text AND j.currency_code = c.currency_code
+			WHERE j.reference IS NULL OR coalesce(j.rev, 0) <> c.subtotal OR coalesce(j.tax, 0) <> c.tax_total OR j.ar <> c.total`,
 		"paid orders with an unpaid invoice": `SELECT count(*) FROM sales_orders o WHERE o.status = 'PAID'
 			AND EXISTS (SELECT 1 FROM invoices i WHERE i.order_id = o.id AND i.status NOT IN ('PAID', 'VOID'))`,
 	}

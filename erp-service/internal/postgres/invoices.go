@@ -36,7 +36,7 @@ const invoiceNumberSQL = `(SELECT 'INV-' || CASE WHEN n < 1000000 THEN lpad(n::t
 
 // invoiceCols selects an invoice and one of its lines, from "i", "o" and "l".
 const invoiceCols = `i.id, i.number, i.order_id, o.number, i.customer_id, i.currency_code, i.status,
-	i.subtotal, i.tax_total, i.total, i.paid_amount, i.issue_date, i.due_date, i.overdue, i.void_reason,
+	i.subtotal, i.tax_total, i.total, i.paid_amount, i.credited_amount, i.issue_date, i.due_date, i.overdue, i.void_reason,
 	i.revision, i.create_time, i.update_time,
 	l.line_number, l.sku, l.quantity, l.unit_price, l.discount_percent, l.tax_rate, l.net_amount, l.tax_amount`
 
@@ -48,7 +48,7 @@ func scanInvoices(rows pgx.Rows) ([]invoicing.Invoice, error) {
 		var l invoicing.Line
 		var status string
 		if err := rows.Scan(&i.ID, &i.Number, &i.OrderID, &i.OrderNumber, &i.CustomerID, &i.Currency, &status,
-			&i.Subtotal.Amount, &i.TaxTotal.Amount, &i.Total.Amount, &i.Paid.Amount, &i.IssueDate, &i.DueDate, &i.Overdue, &i.VoidReason,
+			&i.Subtotal.Amount, &i.TaxTotal.Amount, &i.Total.Amount, &i.Paid.Amount, &i.Credited.Amount, &i.IssueDate, &i.DueDate, &i.Overdue, &i.VoidReason,
 			&i.Revision, &i.CreateTime, &i.UpdateTime,
 			&l.LineNumber, &l.SKU, &l.Quantity, &l.UnitPrice.Amount, &l.Discount, &l.TaxRate, &l.Net.Amount, &l.Tax.Amount); err != nil {
 			return nil, err
@@ -59,7 +59,7 @@ func scanInvoices(rows pgx.Rows) ([]invoicing.Invoice, error) {
 			continue
 		}
 		i.Status = invoicing.Status(status)
-		i.Subtotal.Currency, i.TaxTotal.Currency, i.Total.Currency, i.Paid.Currency = i.Currency, i.Currency, i.Currency, i.Currency
+		i.Subtotal.Currency, i.TaxTotal.Currency, i.Total.Currency, i.Paid.Currency, i.Credited.Currency = i.Currency, i.Currency, i.Currency, i.Currency, i.Currency
 		i.Lines = []invoicing.Line{l}
 		out = append(out, i)
 	}
@@ -123,9 +123,10 @@ func queueSaveInvoicing(b *pgx.Batch, o sales.Order) {
 }
 
 // balanceSums is what a customer owes in currency $2 ($1 the customer):
-// open, overdue and unapplied credit.
-const balanceSums = `coalesce(sum(i.total - i.paid_amount) FILTER (WHERE i.status NOT IN ('VOID', 'PAID')), 0),
-	coalesce(sum(i.total - i.paid_amount) FILTER (WHERE i.status = 'OVERDUE'), 0),
+// open (total less payments and credit notes), overdue and unapplied
+// credit.
+const balanceSums = `coalesce(sum(i.total - i.paid_amount - i.credited_amount) FILTER (WHERE i.status NOT IN ('VOID', 'PAID')), 0),
+	coalesce(sum(i.total - i.paid_amount - i.credited_amount) FILTER (WHERE i.status = 'OVERDUE'), 0),
 	(SELECT coalesce(sum(unallocated), 0) FROM payments
 	 WHERE customer_id = $1 AND currency_code = $2 AND status = 'POSTED')`
 
@@ -163,9 +164,9 @@ func (s *Store) Balances(ctx context.Context, customerID string) ([]invoicing.Ba
 			UNION SELECT currency_code FROM payments WHERE customer_id = $1
 		)
 		SELECT c.balance_version, cur.currency_code,
-			coalesce((SELECT sum(i.total - i.paid_amount) FROM invoices i
+			coalesce((SELECT sum(i.total - i.paid_amount - i.credited_amount) FROM invoices i
 				WHERE i.customer_id = $1 AND i.currency_code = cur.currency_code AND i.status NOT IN ('VOID', 'PAID')), 0),
-			coalesce((SELECT sum(i.total - i.paid_amount) FROM invoices i
+			coalesce((SELECT sum(i.total - i.paid_amount - i.credited_amount) FROM invoices i
 				WHERE i.customer_id = $1 AND i.currency_code = cur.currency_code AND i.status = 'OVERDUE'), 0),
 			coalesce((SELECT sum(p.unallocated) FROM payments p
 				WHERE p.customer_id = $1 AND p.currency_code = cur.currency_code AND p.status = 'POSTED'), 0)

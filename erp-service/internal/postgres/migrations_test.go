@@ -145,10 +145,12 @@ func TestReversedPaymentsMigration(t *testing.T) {
 		t.Fatal(err)
 	}
 	// This store posts journal entries with their dates (migration 0024)
-	// into open periods (0028): the column and the period are there while
-	// it writes the old payments, and gone again before the migrations
-	// run, as in a database of that time.
+	// into open periods (0028) and reads invoices' credited amounts
+	// (0032): the columns and the period are there while it writes the
+	// old payments, and gone again before the migrations run, as in a
+	// database of that time.
 	if _, err := pool.Exec(ctx, `ALTER TABLE journal_lines ADD COLUMN entry_date date;
+		ALTER TABLE invoices ADD COLUMN credited_amount numeric NOT NULL DEFAULT 0;
 		CREATE TABLE ledger_period (closed_through date); INSERT INTO ledger_period VALUES (NULL)`); err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +168,8 @@ func TestReversedPaymentsMigration(t *testing.T) {
 	if _, err := pool.Exec(ctx, `UPDATE payments SET status = 'REVERSED', revision = 2 WHERE id = $1`, reversed.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := pool.Exec(ctx, `ALTER TABLE journal_lines DROP COLUMN entry_date; DROP TABLE ledger_period`); err != nil {
+	if _, err := pool.Exec(ctx, `ALTER TABLE journal_lines DROP COLUMN entry_date; ALTER TABLE invoices DROP COLUMN credited_amount;
+		DROP TABLE ledger_period`); err != nil {
 		t.Fatal(err)
 	}
 	if err := pg.Migrate(ctx, pool, migrations.FS); err != nil {

@@ -23,9 +23,15 @@ const agingBucketSQL = `CASE WHEN $1::date - i.due_date <= 0 THEN 0 WHEN $1::dat
 // void invoice's update_time is its void: nothing changes it after), and
 // not paid in full by the allocations dated on or before $1 (their
 // payment's received date, migration 0030) of payments not reversed by
-// then (a reversed payment's update_time is its reversal, as it is final).
+// then (a reversed payment's update_time is its reversal, as it is final),
+// nor by the credit notes dated on or before $1. A later credit note that
+// took part of the invoice's payments back as credit (refunded_to_credit)
+// had not yet: that part counts as paid on $1, taken to have been paid by
+// then (a credit note does not record which payments it took from).
 const openAsOfSQL = `invoices i
-	CROSS JOIN LATERAL (SELECT i.total - coalesce(sum(a.amount), 0) AS open
+	CROSS JOIN LATERAL (SELECT i.total - coalesce(sum(a.amount), 0)
+		  - coalesce((SELECT sum(CASE WHEN n.credit_date <= $1::date THEN n.total ELSE n.refunded_to_credit END)
+		      FROM credit_notes n WHERE n.invoice_id = i.id), 0) AS open
 		FROM payment_allocations a JOIN payments y ON y.id = a.payment_id
 		WHERE a.invoice_id = i.id AND a.received_date <= $1::date
 		  AND NOT (y.status = 'REVERSED' AND (y.update_time AT TIME ZONE 'UTC')::date <= $1::date)) pd
@@ -36,7 +42,7 @@ const openAsOfSQL = `invoices i
 // openNowSQL is openAsOfSQL for a day that is today or later, when the
 // invoices as they are now are the invoices as they were: the open ones
 // only, with their open amount kept on the invoice.
-const openNowSQL = `invoices i CROSS JOIN LATERAL (SELECT i.total - i.paid_amount AS open) pd
+const openNowSQL = `invoices i CROSS JOIN LATERAL (SELECT i.total - i.paid_amount - i.credited_amount AS open) pd
 	WHERE i.status NOT IN ('VOID', 'PAID') AND i.issue_date <= $1::date AND ($2 = '' OR i.currency_code = $2)`
 
 // OpenAmounts implements reporting.Store: the invoices as they were on

@@ -575,7 +575,7 @@ func queueCreditOf(b *pgx.Batch, c *sales.Credit, customer string, arg any, id s
 	// EXISTS, which PostgreSQL evaluates once before anything else) that
 	// the customer has a limit, so for one without they read nothing else.
 	limited := `EXISTS (SELECT 1 FROM customers WHERE id = ` + customer + ` AND credit_limit IS NOT NULL)`
-	b.Queue(`SELECT coalesce(sum(i.total - i.paid_amount), 0) FROM invoices i
+	b.Queue(`SELECT coalesce(sum(i.total - i.paid_amount - i.credited_amount), 0) FROM invoices i
 		WHERE `+limited+` AND i.customer_id = `+customer+`
 		  AND i.currency_code = (SELECT currency_code FROM customers WHERE id = `+customer+`) AND i.status <> 'VOID'`, arg).
 		QueryRow(func(row pgx.Row) error { return row.Scan(&c.Exposure) })

@@ -48,6 +48,7 @@ type Encoder interface {
 	Availability(stock.Availability) ([]byte, error)
 	SalesOrder(sales.Order) ([]byte, error)
 	Invoice(invoicing.Invoice) ([]byte, error)
+	CreditNote(invoicing.CreditNote) ([]byte, error)
 	CustomerBalance(invoicing.Balance) ([]byte, error)
 	Payment(payment.Payment) ([]byte, error)
 	Supplier(purchasing.Supplier) ([]byte, error)

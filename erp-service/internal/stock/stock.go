@@ -82,7 +82,7 @@ const (
 	Reservation MoveKind = "reservation" // stock set aside for a sales order
 	Release     MoveKind = "release"     // a reservation given back
 	Shipped     MoveKind = "shipment"    // reserved stock that left for a customer
-	Returned    MoveKind = "return"      // received stock sent back to its supplier (a purchase order return)
+	Returned    MoveKind = "return"      // received stock sent back to its supplier (negative), or goods a customer returned with a credit note (positive)
 )
 
 // Level is the stock of an item in one warehouse.

@@ -33,6 +33,7 @@ type Event struct {
 	// "sales_order.updated", "invoice.issued", "invoice.voided",
 	// "invoice.overdue", "invoice.updated", "payment.received",
 	// "payment.reversed", "payment.credit_applied", "payment.refunded",
+	// "payment.updated",
 	// "customer.balance_changed", "supplier.created",
 	// "supplier.updated", "purchase_order.created", "purchase_order.ordered",
 	// "purchase_order.received", "purchase_order.returned",
@@ -40,7 +41,8 @@ type Event struct {
 	// "purchase_order.closed", "sales_order.credit_hold",
 	// "sales_order.released", "sales_order.amended",
 	// "supplier_bill.created", "supplier_bill.updated",
-	// "supplier_payment.created", "supplier_payment.reversed".
+	// "supplier_payment.created", "supplier_payment.reversed",
+	// "credit_note.created".
 	Type string `protobuf:"bytes,3,opt,name=type,proto3" json:"type,omitempty"`
 	// Customer id, SKU, sales order id, invoice id, payment id, supplier id
 	// or purchase order id.
@@ -63,6 +65,7 @@ type Event struct {
 	//	*Event_PurchaseOrder
 	//	*Event_SupplierBill
 	//	*Event_SupplierPayment
+	//	*Event_CreditNote
 	Payload       isEvent_Payload `protobuf_oneof:"payload"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -253,6 +256,15 @@ func (x *Event) GetSupplierPayment() *SupplierPayment {
 	return nil
 }
 
+func (x *Event) GetCreditNote() *CreditNote {
+	if x != nil {
+		if x, ok := x.Payload.(*Event_CreditNote); ok {
+			return x.CreditNote
+		}
+	}
+	return nil
+}
+
 type isEvent_Payload interface {
 	isEvent_Payload()
 }
@@ -301,6 +313,10 @@ type Event_SupplierPayment struct {
 	SupplierPayment *SupplierPayment `protobuf:"bytes,20,opt,name=supplier_payment,json=supplierPayment,proto3,oneof"`
 }
 
+type Event_CreditNote struct {
+	CreditNote *CreditNote `protobuf:"bytes,21,opt,name=credit_note,json=creditNote,proto3,oneof"`
+}
+
 func (*Event_Customer) isEvent_Payload() {}
 
 func (*Event_Item) isEvent_Payload() {}
@@ -322,6 +338,8 @@ func (*Event_PurchaseOrder) isEvent_Payload() {}
 func (*Event_SupplierBill) isEvent_Payload() {}
 
 func (*Event_SupplierPayment) isEvent_Payload() {}
+
+func (*Event_CreditNote) isEvent_Payload() {}
 
 type ListEventsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -480,7 +498,7 @@ var File_erp_v1_event_proto protoreflect.FileDescriptor
 
 const file_erp_v1_event_proto_rawDesc = "" +
 	"\n" +
-	"\x12erp/v1/event.proto\x12\x06erp.v1\x1a\x15erp/v1/customer.proto\x1a\x14erp/v1/invoice.proto\x1a\x11erp/v1/item.proto\x1a\x15erp/v1/payables.proto\x1a\x14erp/v1/payment.proto\x1a\x17erp/v1/purchasing.proto\x1a\x18erp/v1/sales_order.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x95\a\n" +
+	"\x12erp/v1/event.proto\x12\x06erp.v1\x1a\x15erp/v1/customer.proto\x1a\x14erp/v1/invoice.proto\x1a\x11erp/v1/item.proto\x1a\x15erp/v1/payables.proto\x1a\x14erp/v1/payment.proto\x1a\x17erp/v1/purchasing.proto\x1a\x18erp/v1/sales_order.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xcc\a\n" +
 	"\x05Event\x12\x16\n" +
 	"\x06cursor\x18\x01 \x01(\tR\x06cursor\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\tR\x02id\x12\x12\n" +
@@ -503,7 +521,9 @@ const file_erp_v1_event_proto_rawDesc = "" +
 	"\bsupplier\x18\x11 \x01(\v2\x10.erp.v1.SupplierH\x00R\bsupplier\x12>\n" +
 	"\x0epurchase_order\x18\x12 \x01(\v2\x15.erp.v1.PurchaseOrderH\x00R\rpurchaseOrder\x12;\n" +
 	"\rsupplier_bill\x18\x13 \x01(\v2\x14.erp.v1.SupplierBillH\x00R\fsupplierBill\x12D\n" +
-	"\x10supplier_payment\x18\x14 \x01(\v2\x17.erp.v1.SupplierPaymentH\x00R\x0fsupplierPayment\x1a?\n" +
+	"\x10supplier_payment\x18\x14 \x01(\v2\x17.erp.v1.SupplierPaymentH\x00R\x0fsupplierPayment\x125\n" +
+	"\vcredit_note\x18\x15 \x01(\v2\x12.erp.v1.CreditNoteH\x00R\n" +
+	"creditNote\x1a?\n" +
 	"\x11TraceContextEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01B\t\n" +
@@ -553,6 +573,7 @@ var file_erp_v1_event_proto_goTypes = []any{
 	(*PurchaseOrder)(nil),         // 14: erp.v1.PurchaseOrder
 	(*SupplierBill)(nil),          // 15: erp.v1.SupplierBill
 	(*SupplierPayment)(nil),       // 16: erp.v1.SupplierPayment
+	(*CreditNote)(nil),            // 17: erp.v1.CreditNote
 }
 var file_erp_v1_event_proto_depIdxs = []int32{
 	5,  // 0: erp.v1.Event.create_time:type_name -> google.protobuf.Timestamp
@@ -568,16 +589,17 @@ var file_erp_v1_event_proto_depIdxs = []int32{
 	14, // 10: erp.v1.Event.purchase_order:type_name -> erp.v1.PurchaseOrder
 	15, // 11: erp.v1.Event.supplier_bill:type_name -> erp.v1.SupplierBill
 	16, // 12: erp.v1.Event.supplier_payment:type_name -> erp.v1.SupplierPayment
-	0,  // 13: erp.v1.ListEventsResponse.events:type_name -> erp.v1.Event
-	1,  // 14: erp.v1.EventService.ListEvents:input_type -> erp.v1.ListEventsRequest
-	3,  // 15: erp.v1.EventService.WatchEvents:input_type -> erp.v1.WatchEventsRequest
-	2,  // 16: erp.v1.EventService.ListEvents:output_type -> erp.v1.ListEventsResponse
-	0,  // 17: erp.v1.EventService.WatchEvents:output_type -> erp.v1.Event
-	16, // [16:18] is the sub-list for method output_type
-	14, // [14:16] is the sub-list for method input_type
-	14, // [14:14] is the sub-list for extension type_name
-	14, // [14:14] is the sub-list for extension extendee
-	0,  // [0:14] is the sub-list for field type_name
+	17, // 13: erp.v1.Event.credit_note:type_name -> erp.v1.CreditNote
+	0,  // 14: erp.v1.ListEventsResponse.events:type_name -> erp.v1.Event
+	1,  // 15: erp.v1.EventService.ListEvents:input_type -> erp.v1.ListEventsRequest
+	3,  // 16: erp.v1.EventService.WatchEvents:input_type -> erp.v1.WatchEventsRequest
+	2,  // 17: erp.v1.EventService.ListEvents:output_type -> erp.v1.ListEventsResponse
+	0,  // 18: erp.v1.EventService.WatchEvents:output_type -> erp.v1.Event
+	17, // [17:19] is the sub-list for method output_type
+	15, // [15:17] is the sub-list for method input_type
+	15, // [15:15] is the sub-list for extension type_name
+	15, // [15:15] is the sub-list for extension extendee
+	0,  // [0:15] is the sub-list for field type_name
 }
 
 func init() { file_erp_v1_event_proto_init() }
@@ -604,6 +626,7 @@ func file_erp_v1_event_proto_init() {
 		(*Event_PurchaseOrder)(nil),
 		(*Event_SupplierBill)(nil),
 		(*Event_SupplierPayment)(nil),
+		(*Event_CreditNote)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{

@@ -112,7 +112,7 @@ type Invoice struct {
 	Total *v1.Money `protobuf:"bytes,11,opt,name=total,proto3" json:"total,omitempty"`
 	// Read-only: sum of the payments allocated to it.
 	PaidAmount *v1.Money `protobuf:"bytes,12,opt,name=paid_amount,json=paidAmount,proto3" json:"paid_amount,omitempty"`
-	// Read-only: total - paid_amount.
+	// Read-only: total - paid_amount - credited_amount.
 	OpenAmount *v1.Money `protobuf:"bytes,13,opt,name=open_amount,json=openAmount,proto3" json:"open_amount,omitempty"`
 	// YYYY-MM-DD; defaults to today (UTC) on create.
 	IssueDate string `protobuf:"bytes,14,opt,name=issue_date,json=issueDate,proto3" json:"issue_date,omitempty"`
@@ -121,12 +121,14 @@ type Invoice struct {
 	// Read-only.
 	VoidReason string `protobuf:"bytes,16,opt,name=void_reason,json=voidReason,proto3" json:"void_reason,omitempty"`
 	// Read-only; increments with every change.
-	Revision      int64                  `protobuf:"varint,17,opt,name=revision,proto3" json:"revision,omitempty"`
-	Etag          string                 `protobuf:"bytes,18,opt,name=etag,proto3" json:"etag,omitempty"`
-	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,19,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
-	UpdateTime    *timestamppb.Timestamp `protobuf:"bytes,20,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Revision   int64                  `protobuf:"varint,17,opt,name=revision,proto3" json:"revision,omitempty"`
+	Etag       string                 `protobuf:"bytes,18,opt,name=etag,proto3" json:"etag,omitempty"`
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,19,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,20,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	// Read-only: sum of the totals of the invoice's credit notes.
+	CreditedAmount *v1.Money `protobuf:"bytes,21,opt,name=credited_amount,json=creditedAmount,proto3" json:"credited_amount,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *Invoice) Reset() {
@@ -295,6 +297,13 @@ func (x *Invoice) GetCreateTime() *timestamppb.Timestamp {
 func (x *Invoice) GetUpdateTime() *timestamppb.Timestamp {
 	if x != nil {
 		return x.UpdateTime
+	}
+	return nil
+}
+
+func (x *Invoice) GetCreditedAmount() *v1.Money {
+	if x != nil {
+		return x.CreditedAmount
 	}
 	return nil
 }
@@ -793,11 +802,521 @@ func (x *MarkOverdueInvoicesResponse) GetMore() bool {
 	return false
 }
 
+// CreditNote credits a customer part or all of an invoice. It is final.
+type CreditNote struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Read-only (UUID).
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Read-only, e.g. "CN-000042".
+	Number string `protobuf:"bytes,2,opt,name=number,proto3" json:"number,omitempty"`
+	// Read-only: the invoice credited (the request's invoice_id).
+	InvoiceId string `protobuf:"bytes,3,opt,name=invoice_id,json=invoiceId,proto3" json:"invoice_id,omitempty"`
+	// Read-only.
+	InvoiceNumber string `protobuf:"bytes,4,opt,name=invoice_number,json=invoiceNumber,proto3" json:"invoice_number,omitempty"`
+	// Read-only: the invoice's customer.
+	CustomerId string `protobuf:"bytes,5,opt,name=customer_id,json=customerId,proto3" json:"customer_id,omitempty"`
+	// Read-only: the invoice's currency.
+	CurrencyCode string `protobuf:"bytes,6,opt,name=currency_code,json=currencyCode,proto3" json:"currency_code,omitempty"`
+	// YYYY-MM-DD; defaults to today (UTC). Not before the invoice's
+	// issue_date, not after today, not in a closed period.
+	CreditDate string `protobuf:"bytes,7,opt,name=credit_date,json=creditDate,proto3" json:"credit_date,omitempty"`
+	// Required: why the invoice is credited (returned goods, a price
+	// concession, a damaged line), at most 500 bytes.
+	Reason string `protobuf:"bytes,8,opt,name=reason,proto3" json:"reason,omitempty"`
+	// Required: at least one, each crediting a different invoice line.
+	Lines []*CreditNoteLine `protobuf:"bytes,9,rep,name=lines,proto3" json:"lines,omitempty"`
+	// Read-only: sum of the lines' net amounts.
+	Subtotal *v1.Money `protobuf:"bytes,10,opt,name=subtotal,proto3" json:"subtotal,omitempty"`
+	// Read-only: sum of the lines' tax amounts.
+	TaxTotal *v1.Money `protobuf:"bytes,11,opt,name=tax_total,json=taxTotal,proto3" json:"tax_total,omitempty"`
+	// Read-only: subtotal + tax_total, what the invoice is credited.
+	Total *v1.Money `protobuf:"bytes,12,opt,name=total,proto3" json:"total,omitempty"`
+	// Read-only: the part of total beyond what the invoice had open, taken
+	// off its payments and left on them as the customer's credit
+	// (unallocated_amount), to refund or apply.
+	CustomerCredit *v1.Money              `protobuf:"bytes,13,opt,name=customer_credit,json=customerCredit,proto3" json:"customer_credit,omitempty"`
+	CreateTime     *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *CreditNote) Reset() {
+	*x = CreditNote{}
+	mi := &file_erp_v1_invoice_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreditNote) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreditNote) ProtoMessage() {}
+
+func (x *CreditNote) ProtoReflect() protoreflect.Message {
+	mi := &file_erp_v1_invoice_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreditNote.ProtoReflect.Descriptor instead.
+func (*CreditNote) Descriptor() ([]byte, []int) {
+	return file_erp_v1_invoice_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *CreditNote) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *CreditNote) GetNumber() string {
+	if x != nil {
+		return x.Number
+	}
+	return ""
+}
+
+func (x *CreditNote) GetInvoiceId() string {
+	if x != nil {
+		return x.InvoiceId
+	}
+	return ""
+}
+
+func (x *CreditNote) GetInvoiceNumber() string {
+	if x != nil {
+		return x.InvoiceNumber
+	}
+	return ""
+}
+
+func (x *CreditNote) GetCustomerId() string {
+	if x != nil {
+		return x.CustomerId
+	}
+	return ""
+}
+
+func (x *CreditNote) GetCurrencyCode() string {
+	if x != nil {
+		return x.CurrencyCode
+	}
+	return ""
+}
+
+func (x *CreditNote) GetCreditDate() string {
+	if x != nil {
+		return x.CreditDate
+	}
+	return ""
+}
+
+func (x *CreditNote) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *CreditNote) GetLines() []*CreditNoteLine {
+	if x != nil {
+		return x.Lines
+	}
+	return nil
+}
+
+func (x *CreditNote) GetSubtotal() *v1.Money {
+	if x != nil {
+		return x.Subtotal
+	}
+	return nil
+}
+
+func (x *CreditNote) GetTaxTotal() *v1.Money {
+	if x != nil {
+		return x.TaxTotal
+	}
+	return nil
+}
+
+func (x *CreditNote) GetTotal() *v1.Money {
+	if x != nil {
+		return x.Total
+	}
+	return nil
+}
+
+func (x *CreditNote) GetCustomerCredit() *v1.Money {
+	if x != nil {
+		return x.CustomerCredit
+	}
+	return nil
+}
+
+func (x *CreditNote) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
+type CreditNoteLine struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Required: the invoice line credited (its line_number).
+	LineNumber int32 `protobuf:"varint,1,opt,name=line_number,json=lineNumber,proto3" json:"line_number,omitempty"`
+	// Read-only: the invoice line's SKU.
+	Sku string `protobuf:"bytes,2,opt,name=sku,proto3" json:"sku,omitempty"`
+	// Decimal string: the quantity credited, positive, at most the line's
+	// invoiced quantity minus what is credited of it already (whole for
+	// items counted in units). Empty (or "0") on an amount-only line.
+	Quantity string `protobuf:"bytes,3,opt,name=quantity,proto3" json:"quantity,omitempty"`
+	// An amount-only line (a price concession): the net amount credited, in
+	// the invoice's currency, at most what is left of the line's net. Not
+	// with a quantity.
+	Amount *v1.Money `protobuf:"bytes,4,opt,name=amount,proto3" json:"amount,omitempty"`
+	// A warehouse code: the credited quantity comes back into stock there,
+	// at the cost it shipped at (reversing cost of goods sold). Empty: no
+	// stock moves. Only with a quantity, at most what shipped of the line
+	// and did not come back yet.
+	ReturnToWarehouse string `protobuf:"bytes,5,opt,name=return_to_warehouse,json=returnToWarehouse,proto3" json:"return_to_warehouse,omitempty"`
+	// Read-only: the invoice line's tax rate, a fraction ("0.19").
+	TaxRate string `protobuf:"bytes,6,opt,name=tax_rate,json=taxRate,proto3" json:"tax_rate,omitempty"`
+	// Read-only: the net amount credited.
+	NetAmount *v1.Money `protobuf:"bytes,7,opt,name=net_amount,json=netAmount,proto3" json:"net_amount,omitempty"`
+	// Read-only: the tax credited, at tax_rate, rounded cumulatively per
+	// invoice line as invoices round it.
+	TaxAmount *v1.Money `protobuf:"bytes,8,opt,name=tax_amount,json=taxAmount,proto3" json:"tax_amount,omitempty"`
+	// Read-only: what the returned goods cost when they shipped (in the
+	// item's cost currency); unset without a return.
+	ReturnCost    *v1.Money `protobuf:"bytes,9,opt,name=return_cost,json=returnCost,proto3" json:"return_cost,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreditNoteLine) Reset() {
+	*x = CreditNoteLine{}
+	mi := &file_erp_v1_invoice_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreditNoteLine) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreditNoteLine) ProtoMessage() {}
+
+func (x *CreditNoteLine) ProtoReflect() protoreflect.Message {
+	mi := &file_erp_v1_invoice_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreditNoteLine.ProtoReflect.Descriptor instead.
+func (*CreditNoteLine) Descriptor() ([]byte, []int) {
+	return file_erp_v1_invoice_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *CreditNoteLine) GetLineNumber() int32 {
+	if x != nil {
+		return x.LineNumber
+	}
+	return 0
+}
+
+func (x *CreditNoteLine) GetSku() string {
+	if x != nil {
+		return x.Sku
+	}
+	return ""
+}
+
+func (x *CreditNoteLine) GetQuantity() string {
+	if x != nil {
+		return x.Quantity
+	}
+	return ""
+}
+
+func (x *CreditNoteLine) GetAmount() *v1.Money {
+	if x != nil {
+		return x.Amount
+	}
+	return nil
+}
+
+func (x *CreditNoteLine) GetReturnToWarehouse() string {
+	if x != nil {
+		return x.ReturnToWarehouse
+	}
+	return ""
+}
+
+func (x *CreditNoteLine) GetTaxRate() string {
+	if x != nil {
+		return x.TaxRate
+	}
+	return ""
+}
+
+func (x *CreditNoteLine) GetNetAmount() *v1.Money {
+	if x != nil {
+		return x.NetAmount
+	}
+	return nil
+}
+
+func (x *CreditNoteLine) GetTaxAmount() *v1.Money {
+	if x != nil {
+		return x.TaxAmount
+	}
+	return nil
+}
+
+func (x *CreditNoteLine) GetReturnCost() *v1.Money {
+	if x != nil {
+		return x.ReturnCost
+	}
+	return nil
+}
+
+type CreateCreditNoteRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The invoice to credit.
+	InvoiceId     string      `protobuf:"bytes,1,opt,name=invoice_id,json=invoiceId,proto3" json:"invoice_id,omitempty"`
+	CreditNote    *CreditNote `protobuf:"bytes,2,opt,name=credit_note,json=creditNote,proto3" json:"credit_note,omitempty"`
+	RequestId     string      `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateCreditNoteRequest) Reset() {
+	*x = CreateCreditNoteRequest{}
+	mi := &file_erp_v1_invoice_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateCreditNoteRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateCreditNoteRequest) ProtoMessage() {}
+
+func (x *CreateCreditNoteRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_erp_v1_invoice_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateCreditNoteRequest.ProtoReflect.Descriptor instead.
+func (*CreateCreditNoteRequest) Descriptor() ([]byte, []int) {
+	return file_erp_v1_invoice_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *CreateCreditNoteRequest) GetInvoiceId() string {
+	if x != nil {
+		return x.InvoiceId
+	}
+	return ""
+}
+
+func (x *CreateCreditNoteRequest) GetCreditNote() *CreditNote {
+	if x != nil {
+		return x.CreditNote
+	}
+	return nil
+}
+
+func (x *CreateCreditNoteRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+type GetCreditNoteRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetCreditNoteRequest) Reset() {
+	*x = GetCreditNoteRequest{}
+	mi := &file_erp_v1_invoice_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetCreditNoteRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetCreditNoteRequest) ProtoMessage() {}
+
+func (x *GetCreditNoteRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_erp_v1_invoice_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetCreditNoteRequest.ProtoReflect.Descriptor instead.
+func (*GetCreditNoteRequest) Descriptor() ([]byte, []int) {
+	return file_erp_v1_invoice_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *GetCreditNoteRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+type ListCreditNotesRequest struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	PageSize  int32                  `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken string                 `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// AIP-160 subset: invoice_id = "..." or customer_id = "..." (or none).
+	Filter        string `protobuf:"bytes,3,opt,name=filter,proto3" json:"filter,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListCreditNotesRequest) Reset() {
+	*x = ListCreditNotesRequest{}
+	mi := &file_erp_v1_invoice_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListCreditNotesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListCreditNotesRequest) ProtoMessage() {}
+
+func (x *ListCreditNotesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_erp_v1_invoice_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListCreditNotesRequest.ProtoReflect.Descriptor instead.
+func (*ListCreditNotesRequest) Descriptor() ([]byte, []int) {
+	return file_erp_v1_invoice_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *ListCreditNotesRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListCreditNotesRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+func (x *ListCreditNotesRequest) GetFilter() string {
+	if x != nil {
+		return x.Filter
+	}
+	return ""
+}
+
+type ListCreditNotesResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	CreditNotes   []*CreditNote          `protobuf:"bytes,1,rep,name=credit_notes,json=creditNotes,proto3" json:"credit_notes,omitempty"`
+	NextPageToken string                 `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListCreditNotesResponse) Reset() {
+	*x = ListCreditNotesResponse{}
+	mi := &file_erp_v1_invoice_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListCreditNotesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListCreditNotesResponse) ProtoMessage() {}
+
+func (x *ListCreditNotesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_erp_v1_invoice_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListCreditNotesResponse.ProtoReflect.Descriptor instead.
+func (*ListCreditNotesResponse) Descriptor() ([]byte, []int) {
+	return file_erp_v1_invoice_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *ListCreditNotesResponse) GetCreditNotes() []*CreditNote {
+	if x != nil {
+		return x.CreditNotes
+	}
+	return nil
+}
+
+func (x *ListCreditNotesResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
 var File_erp_v1_invoice_proto protoreflect.FileDescriptor
 
 const file_erp_v1_invoice_proto_rawDesc = "" +
 	"\n" +
-	"\x14erp/v1/invoice.proto\x12\x06erp.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"\xed\x06\n" +
+	"\x14erp/v1/invoice.proto\x12\x06erp.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"\xac\a\n" +
 	"\aInvoice\x12\x13\n" +
 	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12\x1b\n" +
 	"\x06number\x18\x02 \x01(\tB\x03\xe0A\x03R\x06number\x12,\n" +
@@ -826,7 +1345,8 @@ const file_erp_v1_invoice_proto_rawDesc = "" +
 	"\vcreate_time\x18\x13 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"createTime\x12@\n" +
 	"\vupdate_time\x18\x14 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
-	"updateTime\"\xdb\x02\n" +
+	"updateTime\x12=\n" +
+	"\x0fcredited_amount\x18\x15 \x01(\v2\x0f.money.v1.MoneyB\x03\xe0A\x03R\x0ecreditedAmount\"\xdb\x02\n" +
 	"\vInvoiceLine\x12\x1f\n" +
 	"\vline_number\x18\x01 \x01(\x05R\n" +
 	"lineNumber\x12\x10\n" +
@@ -867,21 +1387,76 @@ const file_erp_v1_invoice_proto_rawDesc = "" +
 	"\x1bMarkOverdueInvoicesResponse\x12\x1f\n" +
 	"\vinvoice_ids\x18\x01 \x03(\tR\n" +
 	"invoiceIds\x12\x12\n" +
-	"\x04more\x18\x02 \x01(\bR\x04more*\xb9\x01\n" +
+	"\x04more\x18\x02 \x01(\bR\x04more\"\xe1\x04\n" +
+	"\n" +
+	"CreditNote\x12\x13\n" +
+	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12\x1b\n" +
+	"\x06number\x18\x02 \x01(\tB\x03\xe0A\x03R\x06number\x12\"\n" +
+	"\n" +
+	"invoice_id\x18\x03 \x01(\tB\x03\xe0A\x03R\tinvoiceId\x12*\n" +
+	"\x0einvoice_number\x18\x04 \x01(\tB\x03\xe0A\x03R\rinvoiceNumber\x12$\n" +
+	"\vcustomer_id\x18\x05 \x01(\tB\x03\xe0A\x03R\n" +
+	"customerId\x12(\n" +
+	"\rcurrency_code\x18\x06 \x01(\tB\x03\xe0A\x03R\fcurrencyCode\x12\x1f\n" +
+	"\vcredit_date\x18\a \x01(\tR\n" +
+	"creditDate\x12\x1b\n" +
+	"\x06reason\x18\b \x01(\tB\x03\xe0A\x02R\x06reason\x121\n" +
+	"\x05lines\x18\t \x03(\v2\x16.erp.v1.CreditNoteLineB\x03\xe0A\x02R\x05lines\x120\n" +
+	"\bsubtotal\x18\n" +
+	" \x01(\v2\x0f.money.v1.MoneyB\x03\xe0A\x03R\bsubtotal\x121\n" +
+	"\ttax_total\x18\v \x01(\v2\x0f.money.v1.MoneyB\x03\xe0A\x03R\btaxTotal\x12*\n" +
+	"\x05total\x18\f \x01(\v2\x0f.money.v1.MoneyB\x03\xe0A\x03R\x05total\x12=\n" +
+	"\x0fcustomer_credit\x18\r \x01(\v2\x0f.money.v1.MoneyB\x03\xe0A\x03R\x0ecustomerCredit\x12@\n" +
+	"\vcreate_time\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"createTime\"\x83\x03\n" +
+	"\x0eCreditNoteLine\x12$\n" +
+	"\vline_number\x18\x01 \x01(\x05B\x03\xe0A\x02R\n" +
+	"lineNumber\x12\x15\n" +
+	"\x03sku\x18\x02 \x01(\tB\x03\xe0A\x03R\x03sku\x12\x1a\n" +
+	"\bquantity\x18\x03 \x01(\tR\bquantity\x12'\n" +
+	"\x06amount\x18\x04 \x01(\v2\x0f.money.v1.MoneyR\x06amount\x12.\n" +
+	"\x13return_to_warehouse\x18\x05 \x01(\tR\x11returnToWarehouse\x12\x1e\n" +
+	"\btax_rate\x18\x06 \x01(\tB\x03\xe0A\x03R\ataxRate\x123\n" +
+	"\n" +
+	"net_amount\x18\a \x01(\v2\x0f.money.v1.MoneyB\x03\xe0A\x03R\tnetAmount\x123\n" +
+	"\n" +
+	"tax_amount\x18\b \x01(\v2\x0f.money.v1.MoneyB\x03\xe0A\x03R\ttaxAmount\x125\n" +
+	"\vreturn_cost\x18\t \x01(\v2\x0f.money.v1.MoneyB\x03\xe0A\x03R\n" +
+	"returnCost\"\x96\x01\n" +
+	"\x17CreateCreditNoteRequest\x12\"\n" +
+	"\n" +
+	"invoice_id\x18\x01 \x01(\tB\x03\xe0A\x02R\tinvoiceId\x128\n" +
+	"\vcredit_note\x18\x02 \x01(\v2\x12.erp.v1.CreditNoteB\x03\xe0A\x02R\n" +
+	"creditNote\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tR\trequestId\"&\n" +
+	"\x14GetCreditNoteRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"l\n" +
+	"\x16ListCreditNotesRequest\x12\x1b\n" +
+	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x02 \x01(\tR\tpageToken\x12\x16\n" +
+	"\x06filter\x18\x03 \x01(\tR\x06filter\"x\n" +
+	"\x17ListCreditNotesResponse\x125\n" +
+	"\fcredit_notes\x18\x01 \x03(\v2\x12.erp.v1.CreditNoteR\vcreditNotes\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken*\xb9\x01\n" +
 	"\rInvoiceStatus\x12\x1e\n" +
 	"\x1aINVOICE_STATUS_UNSPECIFIED\x10\x00\x12\x17\n" +
 	"\x13INVOICE_STATUS_OPEN\x10\x01\x12!\n" +
 	"\x1dINVOICE_STATUS_PARTIALLY_PAID\x10\x02\x12\x17\n" +
 	"\x13INVOICE_STATUS_PAID\x10\x03\x12\x1a\n" +
 	"\x16INVOICE_STATUS_OVERDUE\x10\x04\x12\x17\n" +
-	"\x13INVOICE_STATUS_VOID\x10\x052\xf1\x02\n" +
+	"\x13INVOICE_STATUS_VOID\x10\x052\xd1\x04\n" +
 	"\x0eInvoiceService\x12>\n" +
 	"\rCreateInvoice\x12\x1c.erp.v1.CreateInvoiceRequest\x1a\x0f.erp.v1.Invoice\x128\n" +
 	"\n" +
 	"GetInvoice\x12\x19.erp.v1.GetInvoiceRequest\x1a\x0f.erp.v1.Invoice\x12I\n" +
 	"\fListInvoices\x12\x1b.erp.v1.ListInvoicesRequest\x1a\x1c.erp.v1.ListInvoicesResponse\x12:\n" +
 	"\vVoidInvoice\x12\x1a.erp.v1.VoidInvoiceRequest\x1a\x0f.erp.v1.Invoice\x12^\n" +
-	"\x13MarkOverdueInvoices\x12\".erp.v1.MarkOverdueInvoicesRequest\x1a#.erp.v1.MarkOverdueInvoicesResponseB+Z)github.com/seamhq/seam/proto/erp/v1;erpv1b\x06proto3"
+	"\x13MarkOverdueInvoices\x12\".erp.v1.MarkOverdueInvoicesRequest\x1a#.erp.v1.MarkOverdueInvoicesResponse\x12G\n" +
+	"\x10CreateCreditNote\x12\x1f.erp.v1.CreateCreditNoteRequest\x1a\x12.erp.v1.CreditNote\x12A\n" +
+	"\rGetCreditNote\x12\x1c.erp.v1.GetCreditNoteRequest\x1a\x12.erp.v1.CreditNote\x12R\n" +
+	"\x0fListCreditNotes\x12\x1e.erp.v1.ListCreditNotesRequest\x1a\x1f.erp.v1.ListCreditNotesResponseB+Z)github.com/seamhq/seam/proto/erp/v1;erpv1b\x06proto3"
 
 var (
 	file_erp_v1_invoice_proto_rawDescOnce sync.Once
@@ -896,7 +1471,7 @@ func file_erp_v1_invoice_proto_rawDescGZIP() []byte {
 }
 
 var file_erp_v1_invoice_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_erp_v1_invoice_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
+var file_erp_v1_invoice_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
 var file_erp_v1_invoice_proto_goTypes = []any{
 	(InvoiceStatus)(0),                  // 0: erp.v1.InvoiceStatus
 	(*Invoice)(nil),                     // 1: erp.v1.Invoice
@@ -908,40 +1483,65 @@ var file_erp_v1_invoice_proto_goTypes = []any{
 	(*VoidInvoiceRequest)(nil),          // 7: erp.v1.VoidInvoiceRequest
 	(*MarkOverdueInvoicesRequest)(nil),  // 8: erp.v1.MarkOverdueInvoicesRequest
 	(*MarkOverdueInvoicesResponse)(nil), // 9: erp.v1.MarkOverdueInvoicesResponse
-	(*v1.Money)(nil),                    // 10: money.v1.Money
-	(*timestamppb.Timestamp)(nil),       // 11: google.protobuf.Timestamp
+	(*CreditNote)(nil),                  // 10: erp.v1.CreditNote
+	(*CreditNoteLine)(nil),              // 11: erp.v1.CreditNoteLine
+	(*CreateCreditNoteRequest)(nil),     // 12: erp.v1.CreateCreditNoteRequest
+	(*GetCreditNoteRequest)(nil),        // 13: erp.v1.GetCreditNoteRequest
+	(*ListCreditNotesRequest)(nil),      // 14: erp.v1.ListCreditNotesRequest
+	(*ListCreditNotesResponse)(nil),     // 15: erp.v1.ListCreditNotesResponse
+	(*v1.Money)(nil),                    // 16: money.v1.Money
+	(*timestamppb.Timestamp)(nil),       // 17: google.protobuf.Timestamp
 }
 var file_erp_v1_invoice_proto_depIdxs = []int32{
 	2,  // 0: erp.v1.Invoice.lines:type_name -> erp.v1.InvoiceLine
 	0,  // 1: erp.v1.Invoice.status:type_name -> erp.v1.InvoiceStatus
-	10, // 2: erp.v1.Invoice.subtotal:type_name -> money.v1.Money
-	10, // 3: erp.v1.Invoice.tax_total:type_name -> money.v1.Money
-	10, // 4: erp.v1.Invoice.total:type_name -> money.v1.Money
-	10, // 5: erp.v1.Invoice.paid_amount:type_name -> money.v1.Money
-	10, // 6: erp.v1.Invoice.open_amount:type_name -> money.v1.Money
-	11, // 7: erp.v1.Invoice.create_time:type_name -> google.protobuf.Timestamp
-	11, // 8: erp.v1.Invoice.update_time:type_name -> google.protobuf.Timestamp
-	10, // 9: erp.v1.InvoiceLine.unit_price:type_name -> money.v1.Money
-	10, // 10: erp.v1.InvoiceLine.net_amount:type_name -> money.v1.Money
-	10, // 11: erp.v1.InvoiceLine.tax_amount:type_name -> money.v1.Money
-	10, // 12: erp.v1.InvoiceLine.amount:type_name -> money.v1.Money
-	1,  // 13: erp.v1.CreateInvoiceRequest.invoice:type_name -> erp.v1.Invoice
-	1,  // 14: erp.v1.ListInvoicesResponse.invoices:type_name -> erp.v1.Invoice
-	3,  // 15: erp.v1.InvoiceService.CreateInvoice:input_type -> erp.v1.CreateInvoiceRequest
-	4,  // 16: erp.v1.InvoiceService.GetInvoice:input_type -> erp.v1.GetInvoiceRequest
-	5,  // 17: erp.v1.InvoiceService.ListInvoices:input_type -> erp.v1.ListInvoicesRequest
-	7,  // 18: erp.v1.InvoiceService.VoidInvoice:input_type -> erp.v1.VoidInvoiceRequest
-	8,  // 19: erp.v1.InvoiceService.MarkOverdueInvoices:input_type -> erp.v1.MarkOverdueInvoicesRequest
-	1,  // 20: erp.v1.InvoiceService.CreateInvoice:output_type -> erp.v1.Invoice
-	1,  // 21: erp.v1.InvoiceService.GetInvoice:output_type -> erp.v1.Invoice
-	6,  // 22: erp.v1.InvoiceService.ListInvoices:output_type -> erp.v1.ListInvoicesResponse
-	1,  // 23: erp.v1.InvoiceService.VoidInvoice:output_type -> erp.v1.Invoice
-	9,  // 24: erp.v1.InvoiceService.MarkOverdueInvoices:output_type -> erp.v1.MarkOverdueInvoicesResponse
-	20, // [20:25] is the sub-list for method output_type
-	15, // [15:20] is the sub-list for method input_type
-	15, // [15:15] is the sub-list for extension type_name
-	15, // [15:15] is the sub-list for extension extendee
-	0,  // [0:15] is the sub-list for field type_name
+	16, // 2: erp.v1.Invoice.subtotal:type_name -> money.v1.Money
+	16, // 3: erp.v1.Invoice.tax_total:type_name -> money.v1.Money
+	16, // 4: erp.v1.Invoice.total:type_name -> money.v1.Money
+	16, // 5: erp.v1.Invoice.paid_amount:type_name -> money.v1.Money
+	16, // 6: erp.v1.Invoice.open_amount:type_name -> money.v1.Money
+	17, // 7: erp.v1.Invoice.create_time:type_name -> google.protobuf.Timestamp
+	17, // 8: erp.v1.Invoice.update_time:type_name -> google.protobuf.Timestamp
+	16, // 9: erp.v1.Invoice.credited_amount:type_name -> money.v1.Money
+	16, // 10: erp.v1.InvoiceLine.unit_price:type_name -> money.v1.Money
+	16, // 11: erp.v1.InvoiceLine.net_amount:type_name -> money.v1.Money
+	16, // 12: erp.v1.InvoiceLine.tax_amount:type_name -> money.v1.Money
+	16, // 13: erp.v1.InvoiceLine.amount:type_name -> money.v1.Money
+	1,  // 14: erp.v1.CreateInvoiceRequest.invoice:type_name -> erp.v1.Invoice
+	1,  // 15: erp.v1.ListInvoicesResponse.invoices:type_name -> erp.v1.Invoice
+	11, // 16: erp.v1.CreditNote.lines:type_name -> erp.v1.CreditNoteLine
+	16, // 17: erp.v1.CreditNote.subtotal:type_name -> money.v1.Money
+	16, // 18: erp.v1.CreditNote.tax_total:type_name -> money.v1.Money
+	16, // 19: erp.v1.CreditNote.total:type_name -> money.v1.Money
+	16, // 20: erp.v1.CreditNote.customer_credit:type_name -> money.v1.Money
+	17, // 21: erp.v1.CreditNote.create_time:type_name -> google.protobuf.Timestamp
+	16, // 22: erp.v1.CreditNoteLine.amount:type_name -> money.v1.Money
+	16, // 23: erp.v1.CreditNoteLine.net_amount:type_name -> money.v1.Money
+	16, // 24: erp.v1.CreditNoteLine.tax_amount:type_name -> money.v1.Money
+	16, // 25: erp.v1.CreditNoteLine.return_cost:type_name -> money.v1.Money
+	10, // 26: erp.v1.CreateCreditNoteRequest.credit_note:type_name -> erp.v1.CreditNote
+	10, // 27: erp.v1.ListCreditNotesResponse.credit_notes:type_name -> erp.v1.CreditNote
+	3,  // 28: erp.v1.InvoiceService.CreateInvoice:input_type -> erp.v1.CreateInvoiceRequest
+	4,  // 29: erp.v1.InvoiceService.GetInvoice:input_type -> erp.v1.GetInvoiceRequest
+	5,  // 30: erp.v1.InvoiceService.ListInvoices:input_type -> erp.v1.ListInvoicesRequest
+	7,  // 31: erp.v1.InvoiceService.VoidInvoice:input_type -> erp.v1.VoidInvoiceRequest
+	8,  // 32: erp.v1.InvoiceService.MarkOverdueInvoices:input_type -> erp.v1.MarkOverdueInvoicesRequest
+	12, // 33: erp.v1.InvoiceService.CreateCreditNote:input_type -> erp.v1.CreateCreditNoteRequest
+	13, // 34: erp.v1.InvoiceService.GetCreditNote:input_type -> erp.v1.GetCreditNoteRequest
+	14, // 35: erp.v1.InvoiceService.ListCreditNotes:input_type -> erp.v1.ListCreditNotesRequest
+	1,  // 36: erp.v1.InvoiceService.CreateInvoice:output_type -> erp.v1.Invoice
+	1,  // 37: erp.v1.InvoiceService.GetInvoice:output_type -> erp.v1.Invoice
+	6,  // 38: erp.v1.InvoiceService.ListInvoices:output_type -> erp.v1.ListInvoicesResponse
+	1,  // 39: erp.v1.InvoiceService.VoidInvoice:output_type -> erp.v1.Invoice
+	9,  // 40: erp.v1.InvoiceService.MarkOverdueInvoices:output_type -> erp.v1.MarkOverdueInvoicesResponse
+	10, // 41: erp.v1.InvoiceService.CreateCreditNote:output_type -> erp.v1.CreditNote
+	10, // 42: erp.v1.InvoiceService.GetCreditNote:output_type -> erp.v1.CreditNote
+	15, // 43: erp.v1.InvoiceService.ListCreditNotes:output_type -> erp.v1.ListCreditNotesResponse
+	36, // [36:44] is the sub-list for method output_type
+	28, // [28:36] is the sub-list for method input_type
+	28, // [28:28] is the sub-list for extension type_name
+	28, // [28:28] is the sub-list for extension extendee
+	0,  // [0:28] is the sub-list for field type_name
 }
 
 func init() { file_erp_v1_invoice_proto_init() }
@@ -955,7 +1555,7 @@ func file_erp_v1_invoice_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_erp_v1_invoice_proto_rawDesc), len(file_erp_v1_invoice_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   9,
+			NumMessages:   15,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

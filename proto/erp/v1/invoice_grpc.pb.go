@@ -24,6 +24,9 @@ const (
 	InvoiceService_ListInvoices_FullMethodName        = "/erp.v1.InvoiceService/ListInvoices"
 	InvoiceService_VoidInvoice_FullMethodName         = "/erp.v1.InvoiceService/VoidInvoice"
 	InvoiceService_MarkOverdueInvoices_FullMethodName = "/erp.v1.InvoiceService/MarkOverdueInvoices"
+	InvoiceService_CreateCreditNote_FullMethodName    = "/erp.v1.InvoiceService/CreateCreditNote"
+	InvoiceService_GetCreditNote_FullMethodName       = "/erp.v1.InvoiceService/GetCreditNote"
+	InvoiceService_ListCreditNotes_FullMethodName     = "/erp.v1.InvoiceService/ListCreditNotes"
 )
 
 // InvoiceServiceClient is the client API for InvoiceService service.
@@ -54,6 +57,20 @@ type InvoiceServiceClient interface {
 	// since and changes nothing the first call changed; invoice_ids lists
 	// what that call marked.
 	MarkOverdueInvoices(ctx context.Context, in *MarkOverdueInvoicesRequest, opts ...grpc.CallOption) (*MarkOverdueInvoicesResponse, error)
+	// CreateCreditNote credits part or all of an issued invoice (paid or
+	// not): per invoice line a quantity (at most what is invoiced and not
+	// credited yet; goods returned to a warehouse come back into stock at
+	// their shipped cost) or an amount alone (a price concession). It posts
+	// Dr 4000 Revenue, Dr 2100 Tax payable / Cr 1100 Accounts receivable
+	// (returns also Dr 1200 Inventory / Cr 5000 Cost of goods sold), dated
+	// on credit_date. The invoice's open amount falls by the total; what
+	// exceeds it comes off the invoice's payments back to the customer's
+	// credit (unallocated_amount). A retry with the same request_id
+	// returns the first credit note. A void invoice, or a line credited
+	// beyond what is left, is FAILED_PRECONDITION.
+	CreateCreditNote(ctx context.Context, in *CreateCreditNoteRequest, opts ...grpc.CallOption) (*CreditNote, error)
+	GetCreditNote(ctx context.Context, in *GetCreditNoteRequest, opts ...grpc.CallOption) (*CreditNote, error)
+	ListCreditNotes(ctx context.Context, in *ListCreditNotesRequest, opts ...grpc.CallOption) (*ListCreditNotesResponse, error)
 }
 
 type invoiceServiceClient struct {
@@ -114,6 +131,36 @@ func (c *invoiceServiceClient) MarkOverdueInvoices(ctx context.Context, in *Mark
 	return out, nil
 }
 
+func (c *invoiceServiceClient) CreateCreditNote(ctx context.Context, in *CreateCreditNoteRequest, opts ...grpc.CallOption) (*CreditNote, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreditNote)
+	err := c.cc.Invoke(ctx, InvoiceService_CreateCreditNote_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *invoiceServiceClient) GetCreditNote(ctx context.Context, in *GetCreditNoteRequest, opts ...grpc.CallOption) (*CreditNote, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreditNote)
+	err := c.cc.Invoke(ctx, InvoiceService_GetCreditNote_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *invoiceServiceClient) ListCreditNotes(ctx context.Context, in *ListCreditNotesRequest, opts ...grpc.CallOption) (*ListCreditNotesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListCreditNotesResponse)
+	err := c.cc.Invoke(ctx, InvoiceService_ListCreditNotes_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // InvoiceServiceServer is the server API for InvoiceService service.
 // All implementations must embed UnimplementedInvoiceServiceServer
 // for forward compatibility.
@@ -142,6 +189,20 @@ type InvoiceServiceServer interface {
 	// since and changes nothing the first call changed; invoice_ids lists
 	// what that call marked.
 	MarkOverdueInvoices(context.Context, *MarkOverdueInvoicesRequest) (*MarkOverdueInvoicesResponse, error)
+	// CreateCreditNote credits part or all of an issued invoice (paid or
+	// not): per invoice line a quantity (at most what is invoiced and not
+	// credited yet; goods returned to a warehouse come back into stock at
+	// their shipped cost) or an amount alone (a price concession). It posts
+	// Dr 4000 Revenue, Dr 2100 Tax payable / Cr 1100 Accounts receivable
+	// (returns also Dr 1200 Inventory / Cr 5000 Cost of goods sold), dated
+	// on credit_date. The invoice's open amount falls by the total; what
+	// exceeds it comes off the invoice's payments back to the customer's
+	// credit (unallocated_amount). A retry with the same request_id
+	// returns the first credit note. A void invoice, or a line credited
+	// beyond what is left, is FAILED_PRECONDITION.
+	CreateCreditNote(context.Context, *CreateCreditNoteRequest) (*CreditNote, error)
+	GetCreditNote(context.Context, *GetCreditNoteRequest) (*CreditNote, error)
+	ListCreditNotes(context.Context, *ListCreditNotesRequest) (*ListCreditNotesResponse, error)
 	mustEmbedUnimplementedInvoiceServiceServer()
 }
 
@@ -166,6 +227,15 @@ func (UnimplementedInvoiceServiceServer) VoidInvoice(context.Context, *VoidInvoi
 }
 func (UnimplementedInvoiceServiceServer) MarkOverdueInvoices(context.Context, *MarkOverdueInvoicesRequest) (*MarkOverdueInvoicesResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method MarkOverdueInvoices not implemented")
+}
+func (UnimplementedInvoiceServiceServer) CreateCreditNote(context.Context, *CreateCreditNoteRequest) (*CreditNote, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateCreditNote not implemented")
+}
+func (UnimplementedInvoiceServiceServer) GetCreditNote(context.Context, *GetCreditNoteRequest) (*CreditNote, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetCreditNote not implemented")
+}
+func (UnimplementedInvoiceServiceServer) ListCreditNotes(context.Context, *ListCreditNotesRequest) (*ListCreditNotesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListCreditNotes not implemented")
 }
 func (UnimplementedInvoiceServiceServer) mustEmbedUnimplementedInvoiceServiceServer() {}
 func (UnimplementedInvoiceServiceServer) testEmbeddedByValue()                        {}
@@ -278,6 +348,60 @@ func _InvoiceService_MarkOverdueInvoices_Handler(srv interface{}, ctx context.Co
 	return interceptor(ctx, in, info, handler)
 }
 
+func _InvoiceService_CreateCreditNote_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateCreditNoteRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InvoiceServiceServer).CreateCreditNote(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InvoiceService_CreateCreditNote_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InvoiceServiceServer).CreateCreditNote(ctx, req.(*CreateCreditNoteRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _InvoiceService_GetCreditNote_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetCreditNoteRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InvoiceServiceServer).GetCreditNote(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InvoiceService_GetCreditNote_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InvoiceServiceServer).GetCreditNote(ctx, req.(*GetCreditNoteRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _InvoiceService_ListCreditNotes_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListCreditNotesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InvoiceServiceServer).ListCreditNotes(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InvoiceService_ListCreditNotes_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InvoiceServiceServer).ListCreditNotes(ctx, req.(*ListCreditNotesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // InvoiceService_ServiceDesc is the grpc.ServiceDesc for InvoiceService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -304,6 +428,18 @@ var InvoiceService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "MarkOverdueInvoices",
 			Handler:    _InvoiceService_MarkOverdueInvoices_Handler,
+		},
+		{
+			MethodName: "CreateCreditNote",
+			Handler:    _InvoiceService_CreateCreditNote_Handler,
+		},
+		{
+			MethodName: "GetCreditNote",
+			Handler:    _InvoiceService_GetCreditNote_Handler,
+		},
+		{
+			MethodName: "ListCreditNotes",
+			Handler:    _InvoiceService_ListCreditNotes_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -1,0 +1,354 @@
+package postgres_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/seamhq/seam/erp-service/internal/catalog"
+	"github.com/seamhq/seam/erp-service/internal/invoicing"
+	"github.com/seamhq/seam/erp-service/internal/ledger"
+	"github.com/seamhq/seam/erp-service/internal/payment"
+	"github.com/seamhq/seam/erp-service/internal/postgres"
+	"github.com/seamhq/seam/erp-service/internal/sales"
+	"github.com/seamhq/seam/platform/errs"
+	"github.com/seamhq/seam/platform/listing"
+	"github.com/seamhq/seam/platform/money"
+)
+
+// mustTaxedCostedItem creates an item with a list price, a tax rate and a
+// standard cost, all in EUR.
+func mustTaxedCostedItem(t *testing.T, s *postgres.Store, sku, price, tax, cost string) {
+	t.Helper()
+	it := catalog.Item{SKU: sku, Name: "Item " + sku, ListPrice: eur(price), TaxRate: dec(tax)}
+	c := eur(cost)
+	if err := catalog.PrepareNew(&it, &c); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateItem(context.Background(), it, ""); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// qtyLine credits qty of invoice line n, returned to warehouse wh when
+// not empty.
+func qtyLine(n int32, qty, wh string) invoicing.NewCreditLine {
+	return invoicing.NewCreditLine{LineNumber: n, Quantity: dec(qty), ReturnWarehouse: wh}
+}
+
+// amountLine credits a net amount of invoice line n.
+func amountLine(n int32, amount string) invoicing.NewCreditLine {
+	a := eur(amount)
+	return invoicing.NewCreditLine{LineNumber: n, Amount: &a}
+}
+
+func credit(t *testing.T, invoiceID, date string, lines ...invoicing.NewCreditLine) invoicing.NewCreditNote {
+	t.Helper()
+	n := invoicing.NewCreditNote{ID: newID(t), InvoiceID: invoiceID, Reason: "returned", Lines: lines}
+	if date != "" {
+		n.CreditDate = day(date)
+	}
+	return n
+}
+
+func TestCreditNotes(t *testing.T) {
+	t.Parallel()
+	s, pool := newStore(t)
+	ctx := context.Background()
+	c := mustCustomer(t, s, "Acme")
+	mustTaxedCostedItem(t, s, "C-1", "10", "0.19", "4")
+	mustAdjust(t, s, "C-1", "MAIN", "10")
+	_, inv := invoicedOrder(t, s, c.ID, "C-1", "3") // 30.00 + 5.70 tax, issued 2026-01-01
+	if inv.Total.String() != "35.70 EUR" {
+		t.Fatalf("invoice = %+v", inv)
+	}
+	p, err := s.CreatePayment(ctx, pay(t, c.ID, "20", inv.ID, "20"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Refusals name the field and write nothing.
+	before := rowCounts(t, pool)
+	refusals := []struct {
+		name  string
+		n     invoicing.NewCreditNote
+		kind  errs.Kind
+		field string
+	}{
+		{"no reason", func() invoicing.NewCreditNote {
+			n := credit(t, inv.ID, "", qtyLine(1, "1", ""))
+			n.Reason = ""
+			return n
+		}(), errs.InvalidArgument, "reason"},
+		{"no lines", credit(t, inv.ID, ""), errs.InvalidArgument, "lines"},
+		{"before the invoice", credit(t, inv.ID, "2025-12-31", qtyLine(1, "1", "")), errs.InvalidArgument, "credit_date"},
+		{"half a unit", credit(t, inv.ID, "", qtyLine(1, "0.5", "")), errs.InvalidArgument, "lines[0].quantity"},
+		{"no such line", credit(t, inv.ID, "", qtyLine(7, "1", "")), errs.InvalidArgument, "lines[0].line_number"},
+		{"quantity and amount", func() invoicing.NewCreditNote {
+			l := amountLine(1, "1")
+			l.Quantity = dec("1")
+			return credit(t, inv.ID, "", l)
+		}(), errs.InvalidArgument, "lines[0].amount"},
+		{"no such warehouse", credit(t, inv.ID, "", qtyLine(1, "1", "nowhere")), errs.InvalidArgument, "lines[0].return_to_warehouse"},
+		{"more than invoiced", credit(t, inv.ID, "", qtyLine(1, "4", "")), errs.FailedPrecondition, "lines[0].quantity"},
+		{"more than the net", credit(t, inv.ID, "", amountLine(1, "30.01")), errs.FailedPrecondition, "lines[0].amount.amount"},
+	}
+	for _, r := range refusals {
+		_, err := s.CreateCreditNote(ctx, r.n, "")
+		var e *errs.Error
+		if !errors.As(err, &e) || e.Kind != r.kind || len(e.Violations) == 0 || e.Violations[0].Field != r.field {
+			t.Errorf("%s: %v, want %s naming %s", r.name, err, r.kind, r.field)
+		}
+	}
+	if after := rowCounts(t, pool); fmt.Sprint(after) != fmt.Sprint(before) {
+		t.Errorf("refusals wrote: %v -> %v", before, after)
+	}
+
+	// One unit back into stock: 10.00 + 1.90 off the 15.70 open.
+	n1 := credit(t, inv.ID, "2026-01-15", qtyLine(1, "1", "main"))
+	cn1, err := s.CreateCreditNote(ctx, n1, "cn-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cn1.Number != "CN-000001" || cn1.Total.String() != "11.90 EUR" || cn1.ToCredit.String() != "0.00 EUR" ||
+		cn1.Lines[0].ReturnWarehouse != "MAIN" || cn1.Lines[0].ReturnCost.String() != "4.00 EUR" {
+		t.Errorf("credit note 1 = %+v", cn1)
+	}
+	before = rowCounts(t, pool)
+	if again, err := s.CreateCreditNote(ctx, credit(t, inv.ID, "2026-01-15", qtyLine(1, "1", "main")), "cn-1"); err != nil || again.ID != cn1.ID {
+		t.Errorf("retry = %+v, %v", again, err)
+	}
+	if after := rowCounts(t, pool); fmt.Sprint(after) != fmt.Sprint(before) {
+		t.Errorf("retry wrote: %v -> %v", before, after)
+	}
+	got, _ := s.GetInvoice(ctx, inv.ID)
+	if got.Credited.String() != "11.90 EUR" || got.OpenAmount().String() != "3.80 EUR" || got.Status != invoicing.PartiallyPaid || got.Revision != inv.Revision+2 {
+		t.Errorf("invoice after credit 1 = %s credited, %s open, %s, rev %d", got.Credited, got.OpenAmount(), got.Status, got.Revision)
+	}
+	if a, _ := s.Availability(ctx, "C-1"); a.OnHand.String() != "8" {
+		t.Errorf("on hand after the return = %s, want 8", a.OnHand)
+	}
+
+	// A price concession of 10.00 (+1.90): 8.10 beyond the 3.80 open goes
+	// back to the payment as credit.
+	cn2, err := s.CreateCreditNote(ctx, credit(t, inv.ID, "2026-01-16", amountLine(1, "10")), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cn2.Number != "CN-000002" || cn2.Total.String() != "11.90 EUR" || cn2.ToCredit.String() != "8.10 EUR" {
+		t.Errorf("credit note 2 = %+v", cn2)
+	}
+	got, _ = s.GetInvoice(ctx, inv.ID)
+	if got.Paid.String() != "11.90 EUR" || got.Credited.String() != "23.80 EUR" || got.Status != invoicing.Paid {
+		t.Errorf("invoice after credit 2 = %s paid, %s credited, %s", got.Paid, got.Credited, got.Status)
+	}
+	gp, _ := s.GetPayment(ctx, p.ID)
+	if gp.Unallocated.String() != "8.10 EUR" || gp.Revision != p.Revision+1 {
+		t.Errorf("payment = %s unallocated, rev %d", gp.Unallocated, gp.Revision)
+	}
+
+	// The rest of the line (2 units, 10.00 of net left): all of it comes
+	// back, and the allocation is gone.
+	cn3, err := s.CreateCreditNote(ctx, credit(t, inv.ID, "", qtyLine(1, "2", "")), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cn3.Total.String() != "11.90 EUR" || cn3.ToCredit.String() != "11.90 EUR" {
+		t.Errorf("credit note 3 = %+v", cn3)
+	}
+	got, _ = s.GetInvoice(ctx, inv.ID)
+	if !got.Paid.Amount.IsZero() || got.Credited.String() != "35.70 EUR" || got.Status != invoicing.Paid {
+		t.Errorf("invoice credited in full = %s paid, %s credited, %s", got.Paid, got.Credited, got.Status)
+	}
+	gp, _ = s.GetPayment(ctx, p.ID)
+	if gp.Unallocated.String() != "20.00 EUR" || len(gp.Allocations) != 0 {
+		t.Errorf("payment = %s unallocated, %v", gp.Unallocated, gp.Allocations)
+	}
+	if _, err := s.CreateCreditNote(ctx, credit(t, inv.ID, "", amountLine(1, "0.01")), ""); errs.KindOf(err) != errs.FailedPrecondition {
+		t.Errorf("crediting beyond the line: %v", err)
+	}
+	if _, err := s.VoidInvoice(ctx, inv.ID, 0, "x", ""); errs.KindOf(err) != errs.FailedPrecondition {
+		t.Errorf("voiding a credited invoice: %v", err)
+	}
+	// The database refuses it too, for binaries that predate credit notes.
+	if _, err := pool.Exec(ctx, `UPDATE invoices SET status = 'VOID' WHERE id = $1`, inv.ID); err == nil ||
+		!strings.Contains(err.Error(), "has credit notes and cannot be voided") {
+		t.Errorf("voiding a credited invoice in SQL: %v", err)
+	}
+	// Nor may payments and credits exceed the total.
+	if _, err := pool.Exec(ctx, `UPDATE invoices SET paid_amount = 1 WHERE id = $1`, inv.ID); err == nil ||
+		!strings.Contains(err.Error(), "invoices_credited_range") {
+		t.Errorf("paying a credited invoice beyond its total in SQL: %v", err)
+	}
+	bal, err := s.Balance(ctx, c.ID, "")
+	if err != nil || !bal.Open.Amount.IsZero() || bal.Credit.String() != "20.00 EUR" {
+		t.Errorf("balance = %+v, %v", bal, err)
+	}
+	if _, err := s.RefundCredit(ctx, p.ID, 0, payment.Refund{Amount: eur("20"), Date: day("2026-02-02")}, ""); err != nil {
+		t.Errorf("refunding the credit: %v", err)
+	}
+
+	// The ledger: revenue, tax and receivables all back to zero after
+	// the refund; the return reversed its cost of goods sold.
+	tb := checkJournal(t, s, pool)
+	if tb[ledger.Revenue] != "0" || tb[ledger.TaxPayable] != "0" || tb[ledger.AccountsReceivable] != "0" ||
+		tb[ledger.CostOfGoodsSold] != "8" || tb[ledger.Inventory] != "32" {
+		t.Errorf("trial balance = %v", tb)
+	}
+	var dated int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM journal_lines l JOIN journal_entries e ON e.id = l.entry_id
+		WHERE e.reference = $1 AND e.kind = 'credit_note' AND l.entry_date = '2026-01-15'`, cn1.Reference()).Scan(&dated); err != nil || dated != 5 {
+		t.Errorf("lines of credit note 1 dated on its credit date = %d, %v", dated, err)
+	}
+	checkPaid(t, pool)
+	checkLedger(t, pool)
+	checkInventoryValuation(t, s, pool)
+
+	// Events: each credit note, the invoice after each, the payment
+	// whose allocation came back (credit notes 2 and 3), the balance.
+	counts := map[string]int{}
+	for _, e := range allEvents(t, pool) {
+		switch {
+		case e.Type == invoicing.EventCreditNoteCreated, e.Type == payment.EventUpdated && e.Key == p.ID,
+			e.Type == payment.EventInvoiceUpdated && e.Key == inv.ID:
+			counts[e.Type]++
+		}
+	}
+	if fmt.Sprint(counts) != "map[credit_note.created:3 invoice.updated:4 payment.updated:2]" {
+		t.Errorf("events = %v", counts)
+	}
+
+	// Lists by invoice and by customer.
+	list, more, err := s.ListCreditNotes(ctx, invoicing.CreditListQuery{PageSize: 2,
+		Filter: []listing.Condition{{Field: "invoice_id", Op: "=", Value: inv.ID}}})
+	if err != nil || len(list) != 2 || !more {
+		t.Errorf("list = %d, %v, %v", len(list), more, err)
+	}
+	list, more, err = s.ListCreditNotes(ctx, invoicing.CreditListQuery{PageSize: 10, After: list[1].ID,
+		Filter: []listing.Condition{{Field: "customer_id", Op: "=", Value: c.ID}}})
+	if err != nil || len(list) != 1 || more {
+		t.Errorf("second page = %d, %v, %v", len(list), more, err)
+	}
+}
+
+// A void invoice has nothing to credit; a credit dated in a closed
+// period is refused like any posting.
+func TestCreditNoteRefusals(t *testing.T) {
+	t.Parallel()
+	s, _ := newStore(t)
+	ctx := context.Background()
+	c := mustCustomer(t, s, "Acme")
+	mustTaxedCostedItem(t, s, "C-2", "10", "0", "1")
+	mustAdjust(t, s, "C-2", "MAIN", "10")
+	_, void := invoicedOrder(t, s, c.ID, "C-2", "1")
+	if _, err := s.VoidInvoice(ctx, void.ID, 0, "wrong", ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateCreditNote(ctx, credit(t, void.ID, "", qtyLine(1, "1", "")), ""); errs.KindOf(err) != errs.FailedPrecondition {
+		t.Errorf("crediting a void invoice: %v", err)
+	}
+	_, inv := invoicedOrder(t, s, c.ID, "C-2", "1")
+	if _, err := s.ClosePeriod(ctx, day("2026-01-31"), newID(t), ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateCreditNote(ctx, credit(t, inv.ID, "2026-01-20", qtyLine(1, "1", "")), ""); errs.KindOf(err) != errs.FailedPrecondition {
+		t.Errorf("crediting in the closed period: %v", err)
+	}
+	if _, err := s.CreateCreditNote(ctx, credit(t, inv.ID, "2026-02-01", qtyLine(1, "1", "")), ""); err != nil {
+		t.Errorf("crediting after the closed period: %v", err)
+	}
+	if _, err := s.CreateCreditNote(ctx, credit(t, inv.ID, "", qtyLine(1, "1", "")), ""); errs.KindOf(err) != errs.FailedPrecondition {
+		t.Errorf("crediting a line credited in full: %v", err)
+	}
+}
+
+// Payments and credit notes of one invoice at once: whatever the
+// interleaving, the invoice is never paid and credited beyond its total,
+// its paid amount is its allocations, and the books balance.
+func TestCreditNotesAndPaymentsConcurrently(t *testing.T) {
+	t.Parallel()
+	s, pool := newStore(t)
+	ctx := context.Background()
+	c := mustCustomer(t, s, "Acme")
+	mustTaxedCostedItem(t, s, "C-3", "10", "0.19", "3")
+	mustAdjust(t, s, "C-3", "MAIN", "20")
+	_, inv := invoicedOrder(t, s, c.ID, "C-3", "10") // 119.00
+	var wg sync.WaitGroup
+	errc := make(chan error, 40)
+	for i := range 10 {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			_, err := s.CreatePayment(ctx, pay(t, c.ID, "15", inv.ID, "15"), "")
+			if err != nil && errs.KindOf(err) != errs.InvalidArgument { // over the open amount
+				errc <- fmt.Errorf("payment: %w", err)
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			var l invoicing.NewCreditLine
+			if i%2 == 0 {
+				l = qtyLine(1, "1", "MAIN")
+			} else {
+				l = amountLine(1, "3.33")
+			}
+			_, err := s.CreateCreditNote(ctx, credit(t, inv.ID, "", l), "")
+			if err != nil && errs.KindOf(err) != errs.FailedPrecondition {
+				errc <- fmt.Errorf("credit note: %w", err)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errc)
+	for err := range errc {
+		t.Error(err)
+	}
+	got, err := s.GetInvoice(ctx, inv.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Paid.Amount.Add(got.Credited.Amount).GreaterThan(got.Total.Amount) || got.OpenAmount().Amount.IsNegative() {
+		t.Errorf("invoice = %s paid + %s credited of %s", got.Paid, got.Credited, got.Total)
+	}
+	var credited money.Money
+	if err := pool.QueryRow(ctx, `SELECT coalesce(sum(total), 0) FROM credit_notes WHERE invoice_id = $1`, inv.ID).Scan(&credited.Amount); err != nil {
+		t.Fatal(err)
+	}
+	if !credited.Amount.Equal(got.Credited.Amount) {
+		t.Errorf("credit notes total %s, invoice credited %s", credited.Amount, got.Credited)
+	}
+	checkPaid(t, pool)
+	checkJournal(t, s, pool)
+	checkLedger(t, pool)
+	checkInventoryValuation(t, s, pool)
+	checkReceivables(t, pool)
+	if o, err := s.GetOrder(ctx, got.OrderID); err != nil || (got.Status == invoicing.Paid) != (o.Status == sales.Paid) {
+		t.Errorf("order %s with invoice %s (%v)", o.Status, got.Status, err)
+	}
+}
+
+// checkReceivables asserts, per currency, that 1100 Accounts receivable
+// is what invoices have open (total less payments and credit notes) less
+// the customers' unapplied credit (posted payments' unallocated amounts).
+func checkReceivables(t *testing.T, pool *pgxpool.Pool) {
+	t.Helper()
+	var bad int
+	if err := pool.QueryRow(context.Background(), `SELECT count(*) FROM (
+			SELECT e.currency_code AS cur, sum(l.debit - l.credit) AS ar FROM journal_lines l JOIN journal_entries e ON e.id = l.entry_id
+			WHERE l.account_code = '1100' GROUP BY 1) j
+		FULL JOIN (SELECT currency_code AS cur, sum(total - paid_amount - credited_amount) AS open FROM invoices
+			WHERE status <> 'VOID' GROUP BY 1) i ON i.cur = j.cur
+		FULL JOIN (SELECT currency_code AS cur, sum(unallocated) AS credit FROM payments WHERE status = 'POSTED' GROUP BY 1) p
+			ON p.cur = coalesce(j.cur, i.cur)
+		WHERE coalesce(j.ar, 0) <> coalesce(i.open, 0) - coalesce(p.credit, 0)`).Scan(&bad); err != nil {
+		t.Fatal(err)
+	}
+	if bad != 0 {
+		t.Errorf("%d currencies whose accounts receivable are not open invoices less unapplied credit", bad)
+	}
+}
