@@ -90,3 +90,17 @@ CREATE TRIGGER credit_notes_immutable BEFORE UPDATE OR DELETE ON credit_notes
   FOR EACH STATEMENT EXECUTE FUNCTION credit_notes_immutable();
 CREATE TRIGGER credit_note_lines_immutable BEFORE UPDATE OR DELETE ON credit_note_lines
   FOR EACH STATEMENT EXECUTE FUNCTION credit_notes_immutable();
+
+-- What a credit note took back from the invoice's payment allocations
+-- (its refunded_to_credit, per payment), with the allocation's received
+-- date: the aging as of a day before the credit note counts it as paid
+-- on that day. Final, as the credit note is.
+CREATE TABLE credit_note_takebacks (
+  credit_note_id uuid    NOT NULL REFERENCES credit_notes (id),
+  payment_id     uuid    NOT NULL REFERENCES payments (id),
+  amount         numeric NOT NULL CHECK (amount > 0),
+  received_date  date    NOT NULL,
+  PRIMARY KEY (credit_note_id, payment_id)
+);
+CREATE TRIGGER credit_note_takebacks_immutable BEFORE UPDATE OR DELETE ON credit_note_takebacks
+  FOR EACH STATEMENT EXECUTE FUNCTION credit_notes_immutable();

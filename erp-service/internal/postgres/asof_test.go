@@ -12,6 +12,7 @@ import (
 
 	"github.com/seamhq/seam/erp-service/internal/payment"
 	"github.com/seamhq/seam/erp-service/internal/postgres"
+	"github.com/seamhq/seam/erp-service/internal/reporting"
 	"github.com/seamhq/seam/erp-service/internal/shipping"
 	"github.com/seamhq/seam/platform/errs"
 )
@@ -299,5 +300,83 @@ func TestArAgingAsOf(t *testing.T) {
 	}
 	if fmt.Sprint(now) != fmt.Sprint(history) {
 		t.Errorf("aging today from the open invoices = %v, from the history = %v", now, history)
+	}
+}
+
+// The aging as of a day counts the credit notes dated by then; a later
+// credit note that took part of a paid invoice's payment back as credit
+// leaves the invoice paid on the days before it.
+func TestArAgingAsOfCountsCreditNotes(t *testing.T) {
+	t.Parallel()
+	s, _ := newStore(t)
+	ctx := context.Background()
+	today := utcToday()
+	c := mustCustomer(t, s, "Credited Ltd")
+	mustTaxedItem(t, s, "AC-1", "100.00", "0")
+	mustAdjust(t, s, "AC-1", "MAIN", "10")
+	invoice := func() string {
+		t.Helper()
+		o := mustOrder(t, s, newOrder(c.ID, "", line("AC-1", "1")))
+		if _, err := s.ConfirmOrder(ctx, o.ID, 0, ""); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.CreateShipment(ctx, shipping.NewShipment{OrderID: o.ID}, newID(t), ""); err != nil {
+			t.Fatal(err)
+		}
+		inv, err := s.CreateInvoice(ctx, o.ID, today.AddDate(0, 0, -20), newID(t), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return inv.ID
+	}
+	conceded, paid := invoice(), invoice()
+	creditOn := func(inv, amount string, daysBack int) {
+		t.Helper()
+		n := credit(t, inv, "", amountLine(1, amount))
+		n.CreditDate = today.AddDate(0, 0, -daysBack)
+		if _, err := s.CreateCreditNote(ctx, n, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	creditOn(conceded, "30.00", 10)
+	if _, err := s.CreatePayment(ctx, payment.Payment{ID: newID(t), CustomerID: c.ID, Amount: eur("100.00"), ReceivedDate: today.AddDate(0, 0, -15),
+		Allocations: []payment.Allocation{{InvoiceID: paid, Amount: eur("100.00")}}}, ""); err != nil {
+		t.Fatal(err)
+	}
+	creditOn(paid, "40.00", 5) // all of it beyond what was open: back to the payment as credit
+
+	total := func(asOf time.Time, history bool) string {
+		t.Helper()
+		read := s.OpenAmounts
+		if history {
+			read = func(ctx context.Context, asOf time.Time, currency string, pageSize int, after string) ([]reporting.Open, bool, error) {
+				return postgres.OpenAmountsFromHistory(s, ctx, asOf, currency, pageSize, after)
+			}
+		}
+		opens, _, err := read(ctx, asOf, "", 10, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := dec("0")
+		for _, o := range opens {
+			sum = sum.Add(o.Amount)
+		}
+		return sum.StringFixed(2)
+	}
+	for _, tc := range []struct {
+		daysBack int
+		want     string
+	}{
+		{18, "200.00"}, // both open
+		{12, "100.00"}, // the second paid
+		{8, "70.00"},   // 30 conceded on the first
+		{3, "70.00"},   // the second's credit went back to its payment
+	} {
+		if got := total(today.AddDate(0, 0, -tc.daysBack), false); got != tc.want {
+			t.Errorf("open as of -%d days = %s, want %s", tc.daysBack, got, tc.want)
+		}
+	}
+	if now, history := total(today, false), total(today, true); now != "70.00" || history != now {
+		t.Errorf("open today = %s from the open invoices, %s from the history; want 70.00", now, history)
 	}
 }

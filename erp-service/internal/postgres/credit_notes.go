@@ -254,7 +254,7 @@ func (s *Store) CreateCreditNote(ctx context.Context, n invoicing.NewCreditNote,
 
 		// What the credit takes beyond the open amount comes off the
 		// invoice's allocations, latest payment first, back to credit.
-		payments, err := takeBackAllocations(ctx, tx, inv.ID, cn.ToCredit.Amount)
+		payments, taken, err := takeBackAllocations(ctx, tx, inv.ID, cn.ToCredit.Amount)
 		if err != nil {
 			return err
 		}
@@ -284,6 +284,11 @@ func (s *Store) CreateCreditNote(ctx context.Context, n invoicing.NewCreditNote,
 			FROM unnest($2::int[], $3::text[], $4::numeric[], $5::numeric[], $6::numeric[], $7::numeric[], $8::text[], $9::numeric[], $10::text[])
 			  WITH ORDINALITY AS u(n, sku, q, r, na, ta, wh, c, cc, ord)`,
 			cn.ID, invLines, skus, qty, rate, net, tax, whs, costs, costCur)
+		if len(taken.payments) > 0 {
+			b.Queue(`INSERT INTO credit_note_takebacks (credit_note_id, payment_id, amount, received_date)
+				SELECT $1, p, t, d FROM unnest($2::uuid[], $3::numeric[], $4::date[]) AS u(p, t, d)`,
+				cn.ID, taken.payments, taken.amounts, taken.received)
+		}
 		b.Queue(`UPDATE invoices SET paid_amount = $2, credited_amount = $3, status = $4, revision = $5, update_time = now()
 			WHERE id = $1 RETURNING update_time`, inv.ID, inv.Paid.Amount, inv.Credited.Amount, string(inv.Status), inv.Revision).
 			QueryRow(func(row pgx.Row) error { return row.Scan(&inv.UpdateTime) })
@@ -428,47 +433,58 @@ func readCreditBasis(ctx context.Context, tx pgx.Tx, inv invoicing.Invoice) (map
 	return credited, items, shipped, nil
 }
 
+// takebacks are what a credit note took back from payment allocations:
+// per payment, the amount and the allocation's received date.
+type takebacks struct {
+	payments []string
+	amounts  []decimal.Decimal
+	received []time.Time
+}
+
 // takeBackAllocations takes amount off the allocations of posted
 // payments to invoice id, the latest payment first (by received date,
 // then number), putting it back on those payments' unallocated amounts
 // (an allocation taken back in full is removed). It locks the payments
-// and returns them as they are after, revision + 1.
-func takeBackAllocations(ctx context.Context, tx pgx.Tx, invoiceID string, amount decimal.Decimal) ([]payment.Payment, error) {
+// and returns them as they are after, revision + 1, and what it took
+// from which allocation.
+func takeBackAllocations(ctx context.Context, tx pgx.Tx, invoiceID string, amount decimal.Decimal) ([]payment.Payment, takebacks, error) {
 	if !amount.IsPositive() {
-		return nil, nil
+		return nil, takebacks{}, nil
 	}
-	rows, err := tx.Query(ctx, `SELECT a.payment_id::text, a.amount FROM payment_allocations a JOIN payments p ON p.id = a.payment_id
+	rows, err := tx.Query(ctx, `SELECT a.payment_id::text, a.amount, a.received_date FROM payment_allocations a JOIN payments p ON p.id = a.payment_id
 		WHERE a.invoice_id = $1 AND p.status = 'POSTED'
 		ORDER BY p.received_date DESC, p.number DESC FOR UPDATE OF p, a`, invoiceID)
 	if err != nil {
-		return nil, fmt.Errorf("allocations to invoice %s: %w", invoiceID, err)
+		return nil, takebacks{}, fmt.Errorf("allocations to invoice %s: %w", invoiceID, err)
 	}
 	type alloc struct {
-		payment string
-		amount  decimal.Decimal
+		payment  string
+		amount   decimal.Decimal
+		received time.Time
 	}
 	allocs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (alloc, error) {
 		var a alloc
-		err := row.Scan(&a.payment, &a.amount)
+		err := row.Scan(&a.payment, &a.amount, &a.received)
 		return a, err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("allocations to invoice %s: %w", invoiceID, err)
+		return nil, takebacks{}, fmt.Errorf("allocations to invoice %s: %w", invoiceID, err)
 	}
 	left := amount
-	var ids []string
-	var takes []decimal.Decimal
+	var taken takebacks
 	for _, a := range allocs {
 		if !left.IsPositive() {
 			break
 		}
 		take := decimal.Min(a.amount, left)
-		ids, takes = append(ids, a.payment), append(takes, take)
+		taken.payments, taken.amounts = append(taken.payments, a.payment), append(taken.amounts, take)
+		taken.received = append(taken.received, a.received)
 		left = left.Sub(take)
 	}
 	if left.IsPositive() {
-		return nil, fmt.Errorf("invoice %s: %s of its credit has no allocation to take back", invoiceID, left)
+		return nil, takebacks{}, fmt.Errorf("invoice %s: %s of its credit has no allocation to take back", invoiceID, left)
 	}
+	ids, takes := slices.Clone(taken.payments), taken.amounts
 	var b pgx.Batch
 	b.Queue(`DELETE FROM payment_allocations a USING unnest($2::uuid[], $3::numeric[]) AS u(p, t)
 		WHERE a.invoice_id = $1 AND a.payment_id = u.p AND a.amount = u.t`, invoiceID, ids, takes)
@@ -478,16 +494,16 @@ func takeBackAllocations(ctx context.Context, tx pgx.Tx, invoiceID string, amoun
 	b.Queue(`UPDATE payments p SET unallocated = p.unallocated + u.t, revision = p.revision + 1, update_time = now()
 		FROM unnest($1::uuid[], $2::numeric[]) AS u(p, t) WHERE p.id = u.p`, ids, takes)
 	if err := tx.SendBatch(ctx, &b).Close(); err != nil {
-		return nil, fmt.Errorf("take back allocations to invoice %s: %w", invoiceID, err)
+		return nil, takebacks{}, fmt.Errorf("take back allocations to invoice %s: %w", invoiceID, err)
 	}
 	out := make([]payment.Payment, 0, len(ids))
 	slices.SortFunc(ids, compareUUID)
 	for _, id := range ids {
 		p, err := getPayment(ctx, tx, id, false)
 		if err != nil {
-			return nil, err
+			return nil, takebacks{}, err
 		}
 		out = append(out, p)
 	}
-	return out, nil
+	return out, taken, nil
 }

@@ -796,6 +796,9 @@ func TestInvariantsUnderConcurrency(t *testing.T) {
 			           FROM journal_entries e JOIN journal_lines l ON l.entry_id = e.id
 			           WHERE e.kind = 'supplier_payment_reversal' GROUP BY 1) j ON j.reference = 'supplierPayments/' || p.id::text
 			WHERE p.reversed <> (j.reference IS NOT NULL) OR (p.reversed AND (j.n <> 1 OR j.cash <> p.amount OR j.ap <> p.amount))`,
+		"credit notes whose takebacks are not what they took back as credit": `SELECT count(*) FROM credit_notes n
+			LEFT JOIN (SELECT credit_note_id, sum(amount) AS t FROM credit_note_takebacks GROUP BY 1) t ON t.credit_note_id = n.id
+			WHERE n.refunded_to_credit <> coalesce(t.t, 0)`,
 		"invoices whose credited amount is not their credit notes' totals": `SELECT count(*) FROM invoices i
 			LEFT JOIN (SELECT invoice_id, sum(total) AS t FROM credit_notes GROUP BY 1) c ON c.invoice_id = i.id
 			WHERE i.credited_amount <> coalesce(c.t, 0)`,

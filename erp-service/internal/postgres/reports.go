@@ -24,17 +24,19 @@ const agingBucketSQL = `CASE WHEN $1::date - i.due_date <= 0 THEN 0 WHEN $1::dat
 // not paid in full by the allocations dated on or before $1 (their
 // payment's received date, migration 0030) of payments not reversed by
 // then (a reversed payment's update_time is its reversal, as it is final),
-// nor by the credit notes dated on or before $1. A later credit note that
-// took part of the invoice's payments back as credit (refunded_to_credit)
-// had not yet: that part counts as paid on $1, taken to have been paid by
-// then (a credit note does not record which payments it took from).
+// nor by the credit notes dated on or before $1. What a later credit note
+// took back from the invoice's allocations (credit_note_takebacks) was
+// still allocated on $1 when it had been received by then.
 const openAsOfSQL = `invoices i
-	CROSS JOIN LATERAL (SELECT i.total - coalesce(sum(a.amount), 0)
-		  - coalesce((SELECT sum(CASE WHEN n.credit_date <= $1::date THEN n.total ELSE n.refunded_to_credit END)
-		      FROM credit_notes n WHERE n.invoice_id = i.id), 0) AS open
-		FROM payment_allocations a JOIN payments y ON y.id = a.payment_id
-		WHERE a.invoice_id = i.id AND a.received_date <= $1::date
-		  AND NOT (y.status = 'REVERSED' AND (y.update_time AT TIME ZONE 'UTC')::date <= $1::date)) pd
+	CROSS JOIN LATERAL (SELECT i.total
+		  - coalesce((SELECT sum(a.amount) FROM payment_allocations a JOIN payments y ON y.id = a.payment_id
+		      WHERE a.invoice_id = i.id AND a.received_date <= $1::date
+		        AND NOT (y.status = 'REVERSED' AND (y.update_time AT TIME ZONE 'UTC')::date <= $1::date)), 0)
+		  - coalesce((SELECT sum(t.amount) FROM credit_notes n JOIN credit_note_takebacks t ON t.credit_note_id = n.id
+		      JOIN payments y ON y.id = t.payment_id
+		      WHERE n.invoice_id = i.id AND n.credit_date > $1::date AND t.received_date <= $1::date
+		        AND NOT (y.status = 'REVERSED' AND (y.update_time AT TIME ZONE 'UTC')::date <= $1::date)), 0)
+		  - coalesce((SELECT sum(n.total) FROM credit_notes n WHERE n.invoice_id = i.id AND n.credit_date <= $1::date), 0) AS open) pd
 	WHERE i.issue_date <= $1::date AND ($2 = '' OR i.currency_code = $2)
 	  AND (i.status <> 'VOID' OR (i.update_time AT TIME ZONE 'UTC')::date > $1::date)
 	  AND pd.open > 0`
