@@ -3,7 +3,10 @@ package postgres
 import (
 	"github.com/jackc/pgx/v5"
 
+	"github.com/seamhq/seam/crm-service/internal/account"
 	"github.com/seamhq/seam/crm-service/internal/activity"
+	"github.com/seamhq/seam/crm-service/internal/lead"
+	"github.com/seamhq/seam/crm-service/internal/pipeline"
 	"github.com/seamhq/seam/crm-service/internal/servicecase"
 )
 
@@ -45,3 +48,14 @@ func withoutMode(sql string, args []any, err error) (string, []any, error) {
 // FilterColumns are the columns (or expressions) the list filters of
 // leads and campaigns compare, by table, for the index test.
 var FilterColumns = map[string]map[string]string{"leads": leadFilterCols, "campaigns": campaignFilterCols}
+
+// ListAccountsSQL, ListOpportunitiesSQL and ListLeadsSQL are the queries
+// of the account, opportunity and lead lists, for the EXPLAIN tests of
+// their orders.
+func ListAccountsSQL(q account.Query) (string, []any, error) { return withoutMode(listAccountsSQL(q)) }
+
+func ListOpportunitiesSQL(q pipeline.Query) (string, []any, error) {
+	return withoutMode(listOpportunitiesSQL(q))
+}
+
+func ListLeadsSQL(q lead.Query) (string, []any, error) { return withoutMode(listLeadsSQL(q)) }

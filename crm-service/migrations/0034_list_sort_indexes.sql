@@ -1,0 +1,38 @@
+-- order_by on the account, opportunity and lead lists. A sorted list reads
+-- its page from an index on (sort key, id), or (owner, sort key, id) when
+-- it is filtered by owner, starting at the page token's key: no list sorts
+-- the table, however long it is.
+--
+-- Opportunities sort amounts within one currency (the list requires a
+-- currency_code filter), close dates with "none" after every date, and
+-- stages in pipeline order; the expressions are spelled as the list's
+-- query spells them (internal/postgres, opportunitySortFields).
+CREATE INDEX accounts_create_time_idx ON accounts (create_time, id);
+CREATE INDEX accounts_update_time_idx ON accounts (update_time, id);
+CREATE INDEX accounts_owner_name_idx ON accounts (owner, name, id);
+CREATE INDEX accounts_owner_create_time_idx ON accounts (owner, create_time, id);
+CREATE INDEX accounts_owner_update_time_idx ON accounts (owner, update_time, id);
+
+CREATE INDEX opportunities_currency_amount_idx ON opportunities (currency_code, amount, id);
+CREATE INDEX opportunities_owner_currency_amount_idx ON opportunities (owner, currency_code, amount, id);
+CREATE INDEX opportunities_close_date_idx ON opportunities ((coalesce(expected_close_date, 'infinity'::date)), id);
+CREATE INDEX opportunities_owner_close_date_idx ON opportunities (owner, (coalesce(expected_close_date, 'infinity'::date)), id);
+CREATE INDEX opportunities_name_idx ON opportunities (name, id);
+CREATE INDEX opportunities_owner_name_idx ON opportunities (owner, name, id);
+CREATE INDEX opportunities_stage_order_idx ON opportunities ((CASE stage WHEN 'prospecting' THEN 1 WHEN 'qualification' THEN 2
+  WHEN 'proposal' THEN 3 WHEN 'negotiation' THEN 4 WHEN 'closed_won' THEN 5 WHEN 'closed_lost' THEN 6 END), id);
+CREATE INDEX opportunities_owner_stage_order_idx ON opportunities (owner, (CASE stage WHEN 'prospecting' THEN 1 WHEN 'qualification' THEN 2
+  WHEN 'proposal' THEN 3 WHEN 'negotiation' THEN 4 WHEN 'closed_won' THEN 5 WHEN 'closed_lost' THEN 6 END), id);
+CREATE INDEX opportunities_create_time_idx ON opportunities (create_time, id);
+CREATE INDEX opportunities_owner_create_time_idx ON opportunities (owner, create_time, id);
+CREATE INDEX opportunities_update_time_idx ON opportunities (update_time, id);
+CREATE INDEX opportunities_owner_update_time_idx ON opportunities (owner, update_time, id);
+
+CREATE INDEX leads_name_idx ON leads (name, id);
+CREATE INDEX leads_owner_name_idx ON leads (owner, name, id);
+CREATE INDEX leads_company_idx ON leads (company, id);
+CREATE INDEX leads_owner_company_idx ON leads (owner, company, id);
+CREATE INDEX leads_create_time_idx ON leads (create_time, id);
+CREATE INDEX leads_owner_create_time_idx ON leads (owner, create_time, id);
+CREATE INDEX leads_update_time_idx ON leads (update_time, id);
+CREATE INDEX leads_owner_update_time_idx ON leads (owner, update_time, id);
