@@ -8,10 +8,8 @@
 -- stages in pipeline order; the expressions are spelled as the list's
 -- query spells them (internal/postgres, opportunitySortFields).
 CREATE INDEX accounts_create_time_idx ON accounts (create_time, id);
-CREATE INDEX accounts_update_time_idx ON accounts (update_time, id);
 CREATE INDEX accounts_owner_name_idx ON accounts (owner, name, id);
 CREATE INDEX accounts_owner_create_time_idx ON accounts (owner, create_time, id);
-CREATE INDEX accounts_owner_update_time_idx ON accounts (owner, update_time, id);
 
 CREATE INDEX opportunities_currency_amount_idx ON opportunities (currency_code, amount, id);
 CREATE INDEX opportunities_owner_currency_amount_idx ON opportunities (owner, currency_code, amount, id);
@@ -25,8 +23,6 @@ CREATE INDEX opportunities_owner_stage_order_idx ON opportunities (owner, (CASE 
   WHEN 'proposal' THEN 3 WHEN 'negotiation' THEN 4 WHEN 'closed_won' THEN 5 WHEN 'closed_lost' THEN 6 END), id);
 CREATE INDEX opportunities_create_time_idx ON opportunities (create_time, id);
 CREATE INDEX opportunities_owner_create_time_idx ON opportunities (owner, create_time, id);
-CREATE INDEX opportunities_update_time_idx ON opportunities (update_time, id);
-CREATE INDEX opportunities_owner_update_time_idx ON opportunities (owner, update_time, id);
 
 CREATE INDEX leads_name_idx ON leads (name, id);
 CREATE INDEX leads_owner_name_idx ON leads (owner, name, id);

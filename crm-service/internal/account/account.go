@@ -260,8 +260,10 @@ func WebsiteFrom(w string) (website string, ok bool) {
 // FilterFields are the fields ListAccounts filters on (by equality).
 var FilterFields = []string{"name", "owner", "industry", "erp_customer_id", "parent_account_id", "external_id"}
 
-// OrderFields are the fields ListAccounts sorts by (order_by).
-var OrderFields = []string{"name", "create_time", "update_time"}
+// OrderFields are the fields ListAccounts sorts by (order_by). Not
+// update_time: an index on it would make every update of an account a
+// non-heap-only one, the bridge's balance write-backs included.
+var OrderFields = []string{"name", "create_time"}
 
 // OrderKey is the value of field (one of OrderFields) in a, as a page
 // token carries it.
@@ -271,8 +273,6 @@ func OrderKey(a Account, field string) string {
 		return a.Name
 	case "create_time":
 		return a.CreateTime.Format(time.RFC3339Nano)
-	case "update_time":
-		return a.UpdateTime.Format(time.RFC3339Nano)
 	}
 	return ""
 }

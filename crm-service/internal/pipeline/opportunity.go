@@ -283,8 +283,10 @@ var FilterFields = []string{"account_id", "stage", "owner", "currency_code", "ca
 // OrderFields are the fields ListOpportunities sorts by (order_by).
 // amount sorts within one currency, so it needs a currency_code filter;
 // close_date is the expected close date, none sorting after every date;
-// stage sorts in pipeline order (Stages).
-var OrderFields = []string{"amount", "close_date", "name", "stage", "create_time", "update_time"}
+// stage sorts in pipeline order (Stages). Not update_time: an index on it
+// would make every update of an opportunity a non-heap-only one, the
+// bridge's order status write-back of each won deal included.
+var OrderFields = []string{"amount", "close_date", "name", "stage", "create_time"}
 
 // OrderKey is the value of field (one of OrderFields) in o, as a page
 // token carries it: "" for no expected close date.
@@ -303,8 +305,6 @@ func OrderKey(o Opportunity, field string) string {
 		return string(o.Stage)
 	case "create_time":
 		return o.CreateTime.Format(time.RFC3339Nano)
-	case "update_time":
-		return o.UpdateTime.Format(time.RFC3339Nano)
 	}
 	return ""
 }

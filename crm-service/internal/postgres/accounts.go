@@ -330,7 +330,6 @@ func (s *Store) GetAccount(ctx context.Context, id string) (account.Account, err
 var accountSortFields = map[string]sortField{
 	"name":        {"name", textKey},
 	"create_time": {"create_time", timeKey},
-	"update_time": {"update_time", timeKey},
 }
 
 func listAccountsSQL(q account.Query) (string, []any, error) {

@@ -191,7 +191,6 @@ var opportunitySortFields = map[string]sortField{
 	"name":        {"name", textKey},
 	"stage":       {stageSortSQL, stageKey},
 	"create_time": {"create_time", timeKey},
-	"update_time": {"update_time", timeKey},
 }
 
 // closeDateSortSQL sorts opportunities without an expected close date
