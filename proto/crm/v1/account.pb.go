@@ -579,9 +579,10 @@ type ListAccountsRequest struct {
 	// industry, erp_customer_id, parent_account_id, external_id.
 	Filter string `protobuf:"bytes,3,opt,name=filter,proto3" json:"filter,omitempty"`
 	// AIP-132: one field, optionally followed by `desc` (`name`,
-	// `update_time desc`). Fields: name, create_time, update_time. Ties
-	// break by id, in the same direction. Empty is id (creation) order. A
-	// page_token continues only the order_by (and filter) it was issued for.
+	// `create_time desc`). Fields: name, create_time (not update_time: an
+	// index on it would slow every account update). Ties break by id, in
+	// the same direction. Empty is id (creation) order. A page_token
+	// continues only the order_by (and filter) it was issued for.
 	OrderBy       string `protobuf:"bytes,4,opt,name=order_by,json=orderBy,proto3" json:"order_by,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

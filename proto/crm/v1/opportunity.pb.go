@@ -771,8 +771,9 @@ type ListOpportunitiesRequest struct {
 	Filter string `protobuf:"bytes,3,opt,name=filter,proto3" json:"filter,omitempty"`
 	// AIP-132: one field, optionally followed by `desc` (`amount desc`,
 	// `close_date`). Fields: amount, close_date (expected_close_date), name,
-	// stage, create_time, update_time. Ties break by id, in the same
-	// direction; empty is id (creation) order. Amounts of different
+	// stage, create_time (not update_time: an index on it would slow every
+	// opportunity update). Ties break by id, in the same direction; empty
+	// is id (creation) order. Amounts of different
 	// currencies do not compare, so `amount` needs a currency_code filter
 	// (`currency_code = "EUR"`). An opportunity without an expected close
 	// date sorts after every date (last ascending, first descending). stage
