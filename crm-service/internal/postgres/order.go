@@ -11,7 +11,7 @@ import (
 )
 
 // sortField is a field a list sorts by (order_by): the expression it
-// sorts by, which is a column of the list's sort indexes (migration 0035)
+// sorts by, which is a column of the list's sort indexes (migration 0034)
 // after any owner, and how a page token's text of a row's value of it
 // (the domain's OrderKey) is read back.
 type sortField struct {
