@@ -34,7 +34,7 @@ func TestRESTQueryParameters(t *testing.T) {
 	}{
 		{"GET", "/v1/accounts?page_size=1&pageToken=&filter=", "", 200, nil},
 		{"GET", "/v1/accounts?bogus=1", "", 400, []string{"bogus"}},
-		{"GET", "/v1/accounts?filters=x&order_by=name", "", 400, []string{"filters", "order_by"}},
+		{"GET", "/v1/accounts?filters=x&sort=name", "", 400, []string{"filters", "sort"}},
 		{"GET", "/v1/accounts?page_size=1&pagesize=2", "", 400, []string{"pagesize"}},
 		{"POST", "/v1/accounts?request_id=r1&force=true", `{"name":"Acme"}`, 200, nil},
 		{"POST", "/v1/accounts?requestId=r1", `{"name":"Acme"}`, 200, nil},

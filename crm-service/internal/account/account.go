@@ -17,6 +17,7 @@ import (
 	"github.com/seamhq/seam/crm-service/internal/activity"
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/ids"
+	"github.com/seamhq/seam/platform/listing"
 	"github.com/seamhq/seam/platform/money"
 )
 
@@ -259,13 +260,36 @@ func WebsiteFrom(w string) (website string, ok bool) {
 // FilterFields are the fields ListAccounts filters on (by equality).
 var FilterFields = []string{"name", "owner", "industry", "erp_customer_id", "parent_account_id", "external_id"}
 
-// Query selects a page of accounts in id (creation) order.
+// OrderFields are the fields ListAccounts sorts by (order_by). Not
+// update_time: an index on it would make every update of an account a
+// non-heap-only one, the bridge's balance write-backs included.
+var OrderFields = []string{"name", "create_time"}
+
+// OrderKey is the value of field (one of OrderFields) in a, as a page
+// token carries it.
+func OrderKey(a Account, field string) string {
+	switch field {
+	case "name":
+		return a.Name
+	case "create_time":
+		return a.CreateTime.Format(time.RFC3339Nano)
+	}
+	return ""
+}
+
+// Query selects a page of accounts in id (creation) order, or sorted by
+// one of OrderFields, ties broken by id.
 type Query struct {
 	// Equal maps filter fields to the value they must equal.
 	Equal map[string]string
+	// Order is the sort order; the zero Order is id order.
+	Order listing.Order
 	// After is the id of the last account of the previous page, or "".
 	After string
-	Limit int
+	// AfterKey is OrderKey of that account for Order's field, when Order
+	// names one.
+	AfterKey string
+	Limit    int
 }
 
 // Event is a change to record in the feed, in the transaction of the change.

@@ -38,11 +38,11 @@ func (s *accountServer) GetAccount(ctx context.Context, req *crmv1.GetAccountReq
 }
 
 func (s *accountServer) ListAccounts(ctx context.Context, req *crmv1.ListAccountsRequest) (*crmv1.ListAccountsResponse, error) {
-	p, err := parsePage(req, true, account.FilterFields, nil)
+	p, err := parseOrderedPage(req, account.FilterFields, nil, account.OrderFields)
 	if err != nil {
 		return nil, err
 	}
-	list, more, err := s.svc.List(ctx, account.Query{Equal: p.equal, After: p.after, Limit: p.limit})
+	list, more, err := s.svc.List(ctx, account.Query{Equal: p.equal, Order: p.order, After: p.after, AfterKey: p.afterKey, Limit: p.limit})
 	if err != nil {
 		return nil, err
 	}
@@ -55,7 +55,8 @@ func (s *accountServer) ListAccounts(ctx context.Context, req *crmv1.ListAccount
 		resp.Accounts, list, more = resp.Accounts[:n], list[:n], true
 	}
 	if more {
-		resp.NextPageToken = p.nextToken(more, list[len(list)-1].ID)
+		last := list[len(list)-1]
+		resp.NextPageToken = p.nextOrderedToken(more, account.OrderKey(last, p.order.Field), last.ID)
 	}
 	return resp, nil
 }

@@ -75,11 +75,11 @@ func (s *leadServer) GetLead(ctx context.Context, req *crmv1.GetLeadRequest) (*c
 }
 
 func (s *leadServer) ListLeads(ctx context.Context, req *crmv1.ListLeadsRequest) (*crmv1.ListLeadsResponse, error) {
-	p, err := parsePage(req, true, lead.FilterFields, leadStatusFilterValue)
+	p, err := parseOrderedPage(req, lead.FilterFields, leadStatusFilterValue, lead.OrderFields)
 	if err != nil {
 		return nil, err
 	}
-	list, more, err := s.svc.List(ctx, lead.Query{Equal: p.equal, After: p.after, Limit: p.limit})
+	list, more, err := s.svc.List(ctx, lead.Query{Equal: p.equal, Order: p.order, After: p.after, AfterKey: p.afterKey, Limit: p.limit})
 	if err != nil {
 		return nil, err
 	}
@@ -92,7 +92,8 @@ func (s *leadServer) ListLeads(ctx context.Context, req *crmv1.ListLeadsRequest)
 		resp.Leads, list, more = resp.Leads[:n], list[:n], true
 	}
 	if more {
-		resp.NextPageToken = p.nextToken(more, list[len(list)-1].ID)
+		last := list[len(list)-1]
+		resp.NextPageToken = p.nextOrderedToken(more, lead.OrderKey(last, p.order.Field), last.ID)
 	}
 	return resp, nil
 }

@@ -48,11 +48,11 @@ func (s *opportunityServer) WatchOpportunity(req *crmv1.WatchOpportunityRequest,
 }
 
 func (s *opportunityServer) ListOpportunities(ctx context.Context, req *crmv1.ListOpportunitiesRequest) (*crmv1.ListOpportunitiesResponse, error) {
-	p, err := parsePage(req, true, pipeline.FilterFields, opportunityFilterValue)
+	p, err := parseOrderedPage(req, pipeline.FilterFields, opportunityFilterValue, pipeline.OrderFields)
 	if err != nil {
 		return nil, err
 	}
-	list, more, err := s.svc.List(ctx, pipeline.Query{Equal: p.equal, After: p.after, Limit: p.limit})
+	list, more, err := s.svc.List(ctx, pipeline.Query{Equal: p.equal, Order: p.order, After: p.after, AfterKey: p.afterKey, Limit: p.limit})
 	if err != nil {
 		return nil, err
 	}
@@ -65,7 +65,8 @@ func (s *opportunityServer) ListOpportunities(ctx context.Context, req *crmv1.Li
 		resp.Opportunities, list, more = resp.Opportunities[:n], list[:n], true
 	}
 	if more {
-		resp.NextPageToken = p.nextToken(more, list[len(list)-1].ID)
+		last := list[len(list)-1]
+		resp.NextPageToken = p.nextOrderedToken(more, pipeline.OrderKey(last, p.order.Field), last.ID)
 	}
 	return resp, nil
 }

@@ -80,9 +80,14 @@ type page struct {
 	equal map[string]string
 	// ranges are the < and <= terms on rangeFields.
 	ranges []listing.Condition
-	after  string
-	limit  int
-	digest string
+	// order is the order_by of a list that takes one.
+	order listing.Order
+	// after is the id of the last row of the previous page; afterKey,
+	// when order names a field, that row's value of it.
+	after    string
+	afterKey string
+	limit    int
+	digest   string
 }
 
 // listRequest is the request of a list method.
@@ -100,6 +105,24 @@ type listRequest interface {
 // its stored form). rangeFields may also be compared with < and <=
 // (collected in ranges).
 func parsePage(req listRequest, uuidKey bool, fields []string, convert func(field, value string) (string, error), rangeFields ...string) (page, error) {
+	return parseList(req, uuidKey, fields, convert, nil, rangeFields)
+}
+
+// orderedListRequest is the request of a list method that takes order_by.
+type orderedListRequest interface {
+	listRequest
+	GetOrderBy() string
+}
+
+// parseOrderedPage is parsePage for a list keyed by UUID that sorts by
+// orderFields (order_by, listing.ParseOrder). Its page token carries the
+// sort field's value and the id of the last row, and is bound to the
+// order as written canonically ("name" and " name asc" are one order).
+func parseOrderedPage(req orderedListRequest, fields []string, convert func(field, value string) (string, error), orderFields []string) (page, error) {
+	return parseList(req, true, fields, convert, orderFields, nil)
+}
+
+func parseList(req listRequest, uuidKey bool, fields []string, convert func(field, value string) (string, error), orderFields, rangeFields []string) (page, error) {
 	var p page
 	var v errs.Violations
 	filter, token := req.GetFilter(), req.GetPageToken()
@@ -139,18 +162,45 @@ func parsePage(req listRequest, uuidKey bool, fields []string, convert func(fiel
 		}
 		p.equal[c.Field] = value
 	}
-	p.digest = listing.RequestDigest(req)
+	var digested proto.Message = req
+	if orderFields != nil {
+		if p.order, err = listing.ParseOrder(req.(orderedListRequest).GetOrderBy(), orderFields...); err != nil {
+			// A token cannot be checked against an order that is not one.
+			if merr := v.Merge("", err); merr != nil {
+				return p, merr
+			}
+			return p, v.Err()
+		}
+		digested = withOrderBy(req, p.order.String())
+	}
+	p.digest = listing.RequestDigest(digested)
 	tok, err := listing.DecodeToken(token, p.digest)
 	if merr := v.Merge("", err); merr != nil {
 		return p, merr
 	}
 	if tok != nil {
 		p.after = tok.After[0]
+		if p.order.Field != "" {
+			// The sort field's value, then the id.
+			if len(tok.After) != 2 {
+				v.Add("page_token", "is not a token returned by this list")
+				return p, v.Err()
+			}
+			p.afterKey, p.after = tok.After[0], tok.After[1]
+		}
 		if _, ok := ids.Canonical(p.after); uuidKey && !ok {
 			v.Add("page_token", "is not a token returned by this list")
 		}
 	}
 	return p, v.Err()
+}
+
+// withOrderBy is a copy of req with order_by set to orderBy.
+func withOrderBy(req listRequest, orderBy string) proto.Message {
+	c := proto.Clone(req)
+	m := c.ProtoReflect()
+	m.Set(m.Descriptor().Fields().ByName("order_by"), protoreflect.ValueOfString(orderBy))
+	return c
 }
 
 // enumFilterValue reads the value of a filter on an enum field, given as
@@ -182,4 +232,17 @@ func (p page) nextToken(more bool, key string) string {
 		return ""
 	}
 	return listing.Token{After: []string{key}, Query: p.digest}.Encode()
+}
+
+// nextOrderedToken returns the token of the page of an ordered list
+// (parseOrderedPage) after the one ending at the row of id whose value of
+// the order's field is key, or "" when there is none.
+func (p page) nextOrderedToken(more bool, key, id string) string {
+	if !more {
+		return ""
+	}
+	if p.order.Field == "" {
+		return p.nextToken(more, id)
+	}
+	return listing.Token{After: []string{key, id}, Query: p.digest}.Encode()
 }

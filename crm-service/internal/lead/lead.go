@@ -18,6 +18,7 @@ import (
 	"github.com/seamhq/seam/crm-service/internal/pipeline"
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/ids"
+	"github.com/seamhq/seam/platform/listing"
 )
 
 // Status is where a lead is in qualification; the values are the stored form.
@@ -183,11 +184,37 @@ func (in *Input) validate(fields []Field) error {
 	return v.Err()
 }
 
-// Query selects a page of leads in id order.
+// OrderFields are the fields ListLeads sorts by (order_by).
+var OrderFields = []string{"name", "company", "create_time", "update_time"}
+
+// OrderKey is the value of field (one of OrderFields) in l, as a page
+// token carries it.
+func OrderKey(l Lead, field string) string {
+	switch field {
+	case "name":
+		return l.Name
+	case "company":
+		return l.Company
+	case "create_time":
+		return l.CreateTime.Format(time.RFC3339Nano)
+	case "update_time":
+		return l.UpdateTime.Format(time.RFC3339Nano)
+	}
+	return ""
+}
+
+// Query selects a page of leads in id order, or sorted by one of
+// OrderFields, ties broken by id.
 type Query struct {
 	Equal map[string]string
+	// Order is the sort order; the zero Order is id order.
+	Order listing.Order
+	// After is the id of the last lead of the previous page, or "".
 	After string
-	Limit int
+	// AfterKey is OrderKey of that lead for Order's field, when Order
+	// names one.
+	AfterKey string
+	Limit    int
 }
 
 // Event is a change to record in the feed.

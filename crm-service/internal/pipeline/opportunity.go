@@ -14,6 +14,7 @@ import (
 	"github.com/seamhq/seam/crm-service/internal/account"
 	"github.com/seamhq/seam/crm-service/internal/activity"
 	"github.com/seamhq/seam/crm-service/internal/catalog"
+	"github.com/seamhq/seam/platform/listing"
 	"github.com/seamhq/seam/platform/money"
 )
 
@@ -31,6 +32,10 @@ const (
 	StageClosedWon     Stage = "closed_won"
 	StageClosedLost    Stage = "closed_lost"
 )
+
+// Stages are the stages in pipeline order, the order of the proto's Stage
+// values and of order_by stage.
+var Stages = []Stage{StageProspecting, StageQualification, StageProposal, StageNegotiation, StageClosedWon, StageClosedLost}
 
 var defaultProbability = map[Stage]int32{
 	StageProspecting:   10,
@@ -279,14 +284,49 @@ func sameContent(a, b Opportunity) bool {
 // FilterFields are the fields ListOpportunities filters on (by equality).
 var FilterFields = []string{"account_id", "stage", "owner", "currency_code", "campaign_id"}
 
-// Query selects a page of opportunities in id (creation) order.
+// OrderFields are the fields ListOpportunities sorts by (order_by).
+// amount sorts within one currency, so it needs a currency_code filter;
+// close_date is the expected close date, none sorting after every date;
+// stage sorts in pipeline order (Stages). Not update_time: an index on it
+// would make every update of an opportunity a non-heap-only one, the
+// bridge's order status write-back of each won deal included.
+var OrderFields = []string{"amount", "close_date", "name", "stage", "create_time"}
+
+// OrderKey is the value of field (one of OrderFields) in o, as a page
+// token carries it: "" for no expected close date.
+func OrderKey(o Opportunity, field string) string {
+	switch field {
+	case "amount":
+		return o.Amount.Amount.String()
+	case "close_date":
+		if o.ExpectedCloseDate.IsZero() {
+			return ""
+		}
+		return o.ExpectedCloseDate.Format(time.DateOnly)
+	case "name":
+		return o.Name
+	case "stage":
+		return string(o.Stage)
+	case "create_time":
+		return o.CreateTime.Format(time.RFC3339Nano)
+	}
+	return ""
+}
+
+// Query selects a page of opportunities in id (creation) order, or sorted
+// by one of OrderFields, ties broken by id.
 type Query struct {
 	// Equal maps filter fields to the value they must equal; a stage is
 	// given in its stored form ("proposal").
 	Equal map[string]string
+	// Order is the sort order; the zero Order is id order.
+	Order listing.Order
 	// After is the id of the last opportunity of the previous page, or "".
 	After string
-	Limit int
+	// AfterKey is OrderKey of that opportunity for Order's field, when
+	// Order names one.
+	AfterKey string
+	Limit    int
 }
 
 // Event is a change to record in the feed, in the transaction of the change.

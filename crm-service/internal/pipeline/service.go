@@ -150,6 +150,9 @@ func (s *Service) List(ctx context.Context, q Query) ([]Opportunity, bool, error
 	if st, ok := q.Equal["stage"]; ok && !Stage(st).Valid() {
 		return nil, false, errs.Invalid("filter", "unknown stage %q", st)
 	}
+	if q.Order.Field == "amount" && q.Equal["currency_code"] == "" {
+		return nil, false, errs.Invalid("order_by", `amounts of different currencies do not compare: sorting by amount needs a currency_code filter (e.g. currency_code = "EUR")`)
+	}
 	list, more, err := s.store.ListOpportunities(ctx, q)
 	if err != nil {
 		return nil, false, err

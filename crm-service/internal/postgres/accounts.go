@@ -325,9 +325,24 @@ func (s *Store) GetAccount(ctx context.Context, id string) (account.Account, err
 	return a, nil
 }
 
+// accountSortFields are the orders of ListAccounts; each has indexes
+// (field, id) and (owner, field, id).
+var accountSortFields = map[string]sortField{
+	"name":        {"name", textKey},
+	"create_time": {"create_time", timeKey},
+}
+
+func listAccountsSQL(q account.Query) (string, []any, error) {
+	ks, err := listKeyset(accountSortFields, q.Order, q.AfterKey, q.After)
+	if err != nil {
+		return "", nil, err
+	}
+	return keysetQuery(`SELECT `+accountCols+` FROM accounts`, accountFilterCols, q.Equal, nil, nil, ks, q.Limit)
+}
+
 // ListAccounts implements account.Store.
 func (s *Store) ListAccounts(ctx context.Context, q account.Query) ([]account.Account, bool, error) {
-	sql, args, err := listQuery(`SELECT `+accountCols+` FROM accounts`, "id", accountFilterCols, q.Equal, q.After, q.Limit)
+	sql, args, err := listAccountsSQL(q)
 	if err != nil {
 		return nil, false, err
 	}

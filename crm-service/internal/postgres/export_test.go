@@ -5,7 +5,10 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/seamhq/seam/crm-service/internal/account"
 	"github.com/seamhq/seam/crm-service/internal/activity"
+	"github.com/seamhq/seam/crm-service/internal/lead"
+	"github.com/seamhq/seam/crm-service/internal/pipeline"
 	"github.com/seamhq/seam/crm-service/internal/servicecase"
 )
 
@@ -58,3 +61,14 @@ func caseOwnFilterCols() map[string]string {
 	}
 	return out
 }
+
+// ListAccountsSQL, ListOpportunitiesSQL and ListLeadsSQL are the queries
+// of the account, opportunity and lead lists, for the EXPLAIN tests of
+// their orders.
+func ListAccountsSQL(q account.Query) (string, []any, error) { return withoutMode(listAccountsSQL(q)) }
+
+func ListOpportunitiesSQL(q pipeline.Query) (string, []any, error) {
+	return withoutMode(listOpportunitiesSQL(q))
+}
+
+func ListLeadsSQL(q lead.Query) (string, []any, error) { return withoutMode(listLeadsSQL(q)) }

@@ -120,9 +120,26 @@ func (s *Store) GetLead(ctx context.Context, id string) (lead.Lead, error) {
 	return l, nil
 }
 
+// leadSortFields are the orders of ListLeads; each has indexes (field,
+// id) and (owner, field, id).
+var leadSortFields = map[string]sortField{
+	"name":        {"name", textKey},
+	"company":     {"company", textKey},
+	"create_time": {"create_time", timeKey},
+	"update_time": {"update_time", timeKey},
+}
+
+func listLeadsSQL(q lead.Query) (string, []any, error) {
+	ks, err := listKeyset(leadSortFields, q.Order, q.AfterKey, q.After)
+	if err != nil {
+		return "", nil, err
+	}
+	return keysetQuery(`SELECT `+leadCols+` FROM leads`, leadFilterCols, q.Equal, nil, nil, ks, q.Limit)
+}
+
 // ListLeads implements lead.Store.
 func (s *Store) ListLeads(ctx context.Context, q lead.Query) ([]lead.Lead, bool, error) {
-	sql, args, err := listQuery(`SELECT `+leadCols+` FROM leads`, "id", leadFilterCols, q.Equal, q.After, q.Limit)
+	sql, args, err := listLeadsSQL(q)
 	if err != nil {
 		return nil, false, err
 	}

@@ -197,6 +197,29 @@ func listQuery(selectFrom, key string, cols map[string]string, equal map[string]
 // listQueryWhere is listQuery with extra conditions: where[i] is SQL with
 // "$?" standing for args[i] (one argument each).
 func listQueryWhere(selectFrom, key string, cols map[string]string, equal map[string]string, extra []string, extraArgs []any, after string, limit int) (string, []any, error) {
+	ks := keyset{cols: []string{key}}
+	if after != "" {
+		ks.after = []any{after}
+	}
+	return keysetQuery(selectFrom, cols, equal, extra, extraArgs, ks, limit)
+}
+
+// keyset is the order of a list and where a page starts in it.
+type keyset struct {
+	// cols are the expressions the list sorts by, the last one unique
+	// (the id), so that every row has its own place.
+	cols []string
+	desc bool
+	// after holds the values of cols in the last row of the previous
+	// page; nil on the first page.
+	after []any
+}
+
+// keysetQuery builds a keyset page query: the rows of selectFrom matching
+// the equality filter (fields mapped to columns by cols) and the extra
+// conditions, after ks.after in ks's order, one more than limit to learn
+// whether more follow.
+func keysetQuery(selectFrom string, cols map[string]string, equal map[string]string, extra []string, extraArgs []any, ks keyset, limit int) (string, []any, error) {
 	var where []string
 	var args []any
 	for i, cond := range extra {
@@ -216,9 +239,36 @@ func listQueryWhere(selectFrom, key string, cols map[string]string, equal map[st
 		args = append(args, equal[f])
 		where = append(where, col+" = $"+strconv.Itoa(len(args)))
 	}
-	if after != "" {
-		args = append(args, after)
-		where = append(where, key+" > $"+strconv.Itoa(len(args)))
+	if ks.after != nil {
+		params := make([]string, len(ks.after))
+		for i, v := range ks.after {
+			args = append(args, v)
+			params[i] = "$" + strconv.Itoa(len(args))
+		}
+		if len(ks.cols) == 1 {
+			op := " > "
+			if ks.desc {
+				op = " < "
+			}
+			where = append(where, ks.cols[0]+op+params[0])
+		} else {
+			// A row comparison, which a B-tree index on the columns
+			// (after the equality filter's) starts its scan at. It
+			// takes the last row too, which its id (the last column,
+			// unique) leaves out: the planner estimates a row comparison
+			// by its first column alone, and >= counts the rows tied
+			// with the last one, where > would count none when the key
+			// is the column's last value (the deals of no close date,
+			// or closed_lost ones) and leave any index as good as the
+			// one of the filter and the order.
+			op := " >= "
+			if ks.desc {
+				op = " <= "
+			}
+			last := len(ks.cols) - 1
+			where = append(where, "("+strings.Join(ks.cols, ", ")+")"+op+"("+strings.Join(params, ", ")+")",
+				ks.cols[last]+" <> "+params[last])
+		}
 	}
 	var b strings.Builder
 	b.WriteString(selectFrom)
@@ -226,8 +276,14 @@ func listQueryWhere(selectFrom, key string, cols map[string]string, equal map[st
 		b.WriteString(" WHERE ")
 		b.WriteString(strings.Join(where, " AND "))
 	}
+	order := slices.Clone(ks.cols)
+	if ks.desc {
+		for i := range order {
+			order[i] += " DESC"
+		}
+	}
 	args = append(args, limit+1)
-	fmt.Fprintf(&b, " ORDER BY %s LIMIT $%d", key, len(args))
+	fmt.Fprintf(&b, " ORDER BY %s LIMIT $%d", strings.Join(order, ", "), len(args))
 	if len(extra) > 0 || len(equal) > 0 {
 		// A filtered list is planned for each call's values (the unnamed
 		// statement): a generic plan assumes every owner or stage is as

@@ -396,7 +396,13 @@ type ListLeadsRequest struct {
 	// AIP-160 subset: `field = "value"` joined by AND. Fields: status (e.g.
 	// "LEAD_STATUS_NEW" or "new"), owner, email (ignoring case), source,
 	// campaign_id.
-	Filter        string `protobuf:"bytes,3,opt,name=filter,proto3" json:"filter,omitempty"`
+	Filter string `protobuf:"bytes,3,opt,name=filter,proto3" json:"filter,omitempty"`
+	// AIP-132: one field, optionally followed by `desc` (`company`,
+	// `create_time desc`). Fields: name, company, create_time, update_time.
+	// Ties break by id, in the same direction. Empty is id (creation)
+	// order. A page_token continues only the order_by (and filter) it was
+	// issued for.
+	OrderBy       string `protobuf:"bytes,4,opt,name=order_by,json=orderBy,proto3" json:"order_by,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -448,6 +454,13 @@ func (x *ListLeadsRequest) GetPageToken() string {
 func (x *ListLeadsRequest) GetFilter() string {
 	if x != nil {
 		return x.Filter
+	}
+	return ""
+}
+
+func (x *ListLeadsRequest) GetOrderBy() string {
+	if x != nil {
+		return x.OrderBy
 	}
 	return ""
 }
@@ -912,12 +925,13 @@ const file_crm_v1_lead_proto_rawDesc = "" +
 	"request_id\x18\x02 \x01(\tR\trequestId\x12\x14\n" +
 	"\x05force\x18\x03 \x01(\bR\x05force\" \n" +
 	"\x0eGetLeadRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\"f\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"\x81\x01\n" +
 	"\x10ListLeadsRequest\x12\x1b\n" +
 	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
 	"page_token\x18\x02 \x01(\tR\tpageToken\x12\x16\n" +
-	"\x06filter\x18\x03 \x01(\tR\x06filter\"_\n" +
+	"\x06filter\x18\x03 \x01(\tR\x06filter\x12\x19\n" +
+	"\border_by\x18\x04 \x01(\tR\aorderBy\"_\n" +
 	"\x11ListLeadsResponse\x12\"\n" +
 	"\x05leads\x18\x01 \x03(\v2\f.crm.v1.LeadR\x05leads\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x88\x01\n" +

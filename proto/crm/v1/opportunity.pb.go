@@ -768,7 +768,19 @@ type ListOpportunitiesRequest struct {
 	// AIP-160 subset: `field = "value"` joined by AND. Fields: account_id,
 	// stage, owner, currency_code, campaign_id (the deals a campaign
 	// brought: `campaign_id = "<id>" AND stage = CLOSED_WON`).
-	Filter        string `protobuf:"bytes,3,opt,name=filter,proto3" json:"filter,omitempty"`
+	Filter string `protobuf:"bytes,3,opt,name=filter,proto3" json:"filter,omitempty"`
+	// AIP-132: one field, optionally followed by `desc` (`amount desc`,
+	// `close_date`). Fields: amount, close_date (expected_close_date), name,
+	// stage, create_time (not update_time: an index on it would slow every
+	// opportunity update). Ties break by id, in the same direction; empty
+	// is id (creation) order. Amounts of different
+	// currencies do not compare, so `amount` needs a currency_code filter
+	// (`currency_code = "EUR"`). An opportunity without an expected close
+	// date sorts after every date (last ascending, first descending). stage
+	// sorts in pipeline order: prospecting, qualification, proposal,
+	// negotiation, closed_won, closed_lost. A page_token continues only the
+	// order_by (and filter) it was issued for.
+	OrderBy       string `protobuf:"bytes,4,opt,name=order_by,json=orderBy,proto3" json:"order_by,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -820,6 +832,13 @@ func (x *ListOpportunitiesRequest) GetPageToken() string {
 func (x *ListOpportunitiesRequest) GetFilter() string {
 	if x != nil {
 		return x.Filter
+	}
+	return ""
+}
+
+func (x *ListOpportunitiesRequest) GetOrderBy() string {
+	if x != nil {
+		return x.OrderBy
 	}
 	return ""
 }
@@ -1278,12 +1297,13 @@ const file_crm_v1_opportunity_proto_rawDesc = "" +
 	"\x15GetOpportunityRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\")\n" +
 	"\x17WatchOpportunityRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\"n\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"\x89\x01\n" +
 	"\x18ListOpportunitiesRequest\x12\x1b\n" +
 	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
 	"page_token\x18\x02 \x01(\tR\tpageToken\x12\x16\n" +
-	"\x06filter\x18\x03 \x01(\tR\x06filter\"~\n" +
+	"\x06filter\x18\x03 \x01(\tR\x06filter\x12\x19\n" +
+	"\border_by\x18\x04 \x01(\tR\aorderBy\"~\n" +
 	"\x19ListOpportunitiesResponse\x129\n" +
 	"\ropportunities\x18\x01 \x03(\v2\x13.crm.v1.OpportunityR\ropportunities\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x8e\x01\n" +
