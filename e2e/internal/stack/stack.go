@@ -113,51 +113,76 @@ func Build(ctx context.Context, binDir string, ldflags string) error {
 }
 
 // Start creates the databases, starts the services in order and waits
-// until each is ready.
+// until each is ready. A service whose ports Start chose itself and that
+// finds one taken when it binds (another test's process may have taken it
+// since FreePort saw it free) starts again on new ports, up to three times.
 func Start(ctx context.Context, cfg Config) (*Stack, error) {
 	if cfg.Ports == nil {
 		cfg.Ports = map[string]Ports{}
 	}
+	chosen := map[string]bool{}
 	for _, name := range Names {
 		if _, ok := cfg.Ports[name]; ok {
 			continue
 		}
-		g, err := FreePort()
+		ports, err := freePorts()
 		if err != nil {
 			return nil, err
 		}
-		h, err := FreePort()
-		if err != nil {
-			return nil, err
-		}
-		cfg.Ports[name] = Ports{GRPC: g, HTTP: h}
+		cfg.Ports[name], chosen[name] = ports, true
 	}
 	if err := os.MkdirAll(cfg.LogDir, 0o755); err != nil {
 		return nil, err
 	}
 	s := &Stack{cfg: cfg, procs: map[string]*Process{}}
+	dbURLs := map[string]string{}
 	for _, name := range Names {
 		dbURL, err := ensureDatabase(ctx, cfg.AdminURL, cfg.Databases[name])
 		if err != nil {
 			return nil, err
 		}
-		p := &Process{
-			Name:    name,
-			Bin:     filepath.Join(cfg.BinDir, name),
-			Env:     s.env(name, dbURL),
-			LogPath: filepath.Join(cfg.LogDir, name+".log"),
-			Echo:    cfg.Echo,
-			Ready:   "http://" + s.HTTPAddr(name) + "/readyz",
-		}
-		s.procs[name] = p
+		dbURLs[name] = dbURL
 	}
 	for _, name := range Names {
-		if err := s.procs[name].Start(ctx); err != nil {
+		for attempt := 1; ; attempt++ {
+			p := &Process{
+				Name:    name,
+				Bin:     filepath.Join(cfg.BinDir, name),
+				Env:     s.env(name, dbURLs[name]),
+				LogPath: filepath.Join(cfg.LogDir, name+".log"),
+				Echo:    cfg.Echo,
+				Ready:   "http://" + s.HTTPAddr(name) + "/readyz",
+			}
+			s.procs[name] = p
+			err := p.Start(ctx)
+			if err == nil {
+				break
+			}
+			if chosen[name] && attempt < 3 && strings.Contains(err.Error(), "address already in use") {
+				ports, perr := freePorts()
+				if perr == nil {
+					s.cfg.Ports[name] = ports
+					continue
+				}
+			}
 			s.Stop()
 			return nil, err
 		}
 	}
 	return s, nil
+}
+
+// freePorts returns a gRPC and an HTTP port unused now.
+func freePorts() (Ports, error) {
+	g, err := FreePort()
+	if err != nil {
+		return Ports{}, err
+	}
+	h, err := FreePort()
+	if err != nil {
+		return Ports{}, err
+	}
+	return Ports{GRPC: g, HTTP: h}, nil
 }
 
 func (s *Stack) env(name, dbURL string) []string {
