@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"encoding/json"
+	"maps"
 	"slices"
 	"testing"
 
@@ -12,15 +13,19 @@ import (
 )
 
 // Both OpenAPI documents list the orders of each sorted list as the
-// order_by parameter's enum, each field ascending then descending, equal
-// to the fields the list sorts by, so that a generated client (e.g.
+// order_by parameter's enum, each field ascending then descending (then
+// its aliases), equal to the fields the list sorts by, so that a generated client (e.g.
 // openapi-typescript) types order_by as the orders the server takes.
 func TestOrderByDocumented(t *testing.T) {
 	t.Parallel()
-	lists := map[string][]string{
-		"/v1/accounts":      account.OrderFields,
-		"/v1/opportunities": pipeline.OrderFields,
-		"/v1/leads":         lead.OrderFields,
+	type orders struct {
+		fields  []string
+		aliases map[string]string
+	}
+	lists := map[string]orders{
+		"/v1/accounts":      {account.OrderFields, nil},
+		"/v1/opportunities": {pipeline.OrderFields, pipeline.OrderAliases},
+		"/v1/leads":         {lead.OrderFields, nil},
 	}
 	for name, doc := range map[string][]byte{"swagger": openapi.CRM, "openapi3": openapi.CRM3} {
 		var d struct {
@@ -35,10 +40,15 @@ func TestOrderByDocumented(t *testing.T) {
 		if err := json.Unmarshal(doc, &d); err != nil {
 			t.Fatal(err)
 		}
-		for path, fields := range lists {
+		for path, o := range lists {
 			var want []string
-			for _, f := range fields {
+			for _, f := range o.fields {
 				want = append(want, f, f+" desc")
+				for _, alias := range slices.Sorted(maps.Keys(o.aliases)) {
+					if o.aliases[alias] == f {
+						want = append(want, alias, alias+" desc")
+					}
+				}
 			}
 			var got []string
 			found := false

@@ -795,7 +795,8 @@ type ListOpportunitiesRequest struct {
 	// brought: `campaign_id = "<id>" AND stage = CLOSED_WON`).
 	Filter string `protobuf:"bytes,3,opt,name=filter,proto3" json:"filter,omitempty"`
 	// AIP-132: one field, optionally followed by `desc` (`amount desc`,
-	// `close_date`). Fields: amount, close_date (expected_close_date), name,
+	// `close_date`). Fields: amount, close_date (the expected close date;
+	// `expected_close_date`, the field's name, is the same order), name,
 	// stage, create_time (not update_time: an index on it would slow every
 	// opportunity update). Ties break by id, in the same direction; empty
 	// is id (creation) order. Amounts of different
