@@ -1,6 +1,8 @@
 package listing
 
 import (
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/seamhq/seam/platform/errs"
@@ -33,6 +35,15 @@ const MaxOrderByLength = 200
 // order. Errors are InvalidArgument on the "order_by" field, listing the
 // fields a list sorts by.
 func ParseOrder(s string, fields ...string) (Order, error) {
+	return ParseOrderAliases(s, nil, fields...)
+}
+
+// ParseOrderAliases is ParseOrder where a field may also be named by an
+// alias (aliases maps it to one of fields), as when a list's sort key is
+// named otherwise than the resource's field it sorts by: the Order holds
+// the field, so the alias and the field are one order. Errors list the
+// aliases beside the fields.
+func ParseOrderAliases(s string, aliases map[string]string, fields ...string) (Order, error) {
 	if len(s) > MaxOrderByLength {
 		return Order{}, errs.Invalid("order_by", "is longer than %d characters", MaxOrderByLength)
 	}
@@ -40,7 +51,15 @@ func ParseOrder(s string, fields ...string) (Order, error) {
 	if len(words) == 0 {
 		return Order{}, nil
 	}
-	allowed := "sortable fields: " + strings.Join(fields, ", ") + `; e.g. "` + fields[0] + `" or "` + fields[0] + ` desc"`
+	named := slices.Clone(fields)
+	for i, f := range named {
+		for _, alias := range slices.Sorted(maps.Keys(aliases)) {
+			if aliases[alias] == f {
+				named[i] += " (or " + alias + ")"
+			}
+		}
+	}
+	allowed := "sortable fields: " + strings.Join(named, ", ") + `; e.g. "` + fields[0] + `" or "` + fields[0] + ` desc"`
 	if strings.Contains(s, ",") {
 		return Order{}, errs.Invalid("order_by", "sorts by one field only (%s)", allowed)
 	}
@@ -48,6 +67,9 @@ func ParseOrder(s string, fields ...string) (Order, error) {
 		return Order{}, errs.Invalid("order_by", "must be a field optionally followed by asc or desc (%s)", allowed)
 	}
 	o := Order{Field: words[0]}
+	if field, ok := aliases[o.Field]; ok {
+		o.Field = field
+	}
 	if !contains(fields, o.Field) {
 		return Order{}, errs.Invalid("order_by", "unknown field %q (%s)", o.Field, allowed)
 	}

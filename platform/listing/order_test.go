@@ -48,3 +48,25 @@ func TestOrderString(t *testing.T) {
 		}
 	}
 }
+
+// An alias names its field: the Order holds the field, in either
+// direction, and an unknown field's error lists the alias beside it.
+func TestParseOrderAliases(t *testing.T) {
+	t.Parallel()
+	aliases := map[string]string{"expected_close_date": "close_date"}
+	for in, want := range map[string]Order{
+		"expected_close_date":      {Field: "close_date"},
+		"expected_close_date desc": {Field: "close_date", Desc: true},
+		"close_date DESC":          {Field: "close_date", Desc: true},
+		"name":                     {Field: "name"},
+	} {
+		got, err := ParseOrderAliases(in, aliases, "close_date", "name")
+		if err != nil || got != want {
+			t.Errorf("ParseOrderAliases(%q) = %+v, %v; want %+v", in, got, err, want)
+		}
+	}
+	_, err := ParseOrderAliases("close", aliases, "close_date", "name")
+	if err == nil || !strings.Contains(err.Error(), "close_date (or expected_close_date), name") {
+		t.Errorf("ParseOrderAliases(close) = %v, want the fields and the alias listed", err)
+	}
+}

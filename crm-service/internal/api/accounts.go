@@ -38,7 +38,7 @@ func (s *accountServer) GetAccount(ctx context.Context, req *crmv1.GetAccountReq
 }
 
 func (s *accountServer) ListAccounts(ctx context.Context, req *crmv1.ListAccountsRequest) (*crmv1.ListAccountsResponse, error) {
-	p, err := parseOrderedPage(req, account.FilterFields, nil, account.OrderFields)
+	p, err := parseOrderedPage(req, account.FilterFields, nil, account.OrderFields, nil)
 	if err != nil {
 		return nil, err
 	}

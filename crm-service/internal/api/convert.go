@@ -256,6 +256,8 @@ func opportunityToProto(o pipeline.Opportunity) *crmv1.Opportunity {
 			Amount:          money.ToProto(l.Amount),
 			PromiseDate:     civil.FormatDate(l.PromiseDate),
 			ProductName:     l.ProductName,
+			UnitOfMeasure:   l.ProductUnit,
+			WholeQuantities: l.ProductWholeQuantities,
 		}
 		if l.Available.Valid {
 			pl.AvailableQuantity = l.Available.Decimal.String()

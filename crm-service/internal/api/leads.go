@@ -75,7 +75,7 @@ func (s *leadServer) GetLead(ctx context.Context, req *crmv1.GetLeadRequest) (*c
 }
 
 func (s *leadServer) ListLeads(ctx context.Context, req *crmv1.ListLeadsRequest) (*crmv1.ListLeadsResponse, error) {
-	p, err := parseOrderedPage(req, lead.FilterFields, leadStatusFilterValue, lead.OrderFields)
+	p, err := parseOrderedPage(req, lead.FilterFields, leadStatusFilterValue, lead.OrderFields, nil)
 	if err != nil {
 		return nil, err
 	}

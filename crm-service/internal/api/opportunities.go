@@ -48,7 +48,7 @@ func (s *opportunityServer) WatchOpportunity(req *crmv1.WatchOpportunityRequest,
 }
 
 func (s *opportunityServer) ListOpportunities(ctx context.Context, req *crmv1.ListOpportunitiesRequest) (*crmv1.ListOpportunitiesResponse, error) {
-	p, err := parseOrderedPage(req, pipeline.FilterFields, opportunityFilterValue, pipeline.OrderFields)
+	p, err := parseOrderedPage(req, pipeline.FilterFields, opportunityFilterValue, pipeline.OrderFields, pipeline.OrderAliases)
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
+	"github.com/seamhq/seam/platform/auth"
 	crmv1 "github.com/seamhq/seam/proto/crm/v1"
 )
 
@@ -184,5 +185,69 @@ func TestOpportunityLinesFollowTheProductsFlag(t *testing.T) {
 	won, err := e.opportunities.WinOpportunity(e.sales(), &crmv1.WinOpportunityRequest{Id: o.Id, RequestId: "win-2", Etag: o.Etag})
 	if err != nil || won.Stage != crmv1.Stage_STAGE_CLOSED_WON {
 		t.Fatalf("win once the ERP takes fractions again: %v %v", won, err)
+	}
+}
+
+// Each line shows its product's unit and whole_quantities, read from the
+// catalog as product_name is (create, get, list, the account overview and
+// REST), so that a line editor knows whether a quantity may be a
+// fraction; a line sent back with them as read is accepted, and they
+// follow the catalog without a new version of the deal.
+func TestOpportunityLinesShowUnit(t *testing.T) {
+	e := newEnv(t)
+	weighed := product("KG-1", "Flour", "2.00")
+	weighed.UnitOfMeasure, weighed.WholeQuantities = "kg", false
+	e.seedProducts(product("EA-1", "Widget", "10.00"), weighed)
+	a := e.createAccount("Acme")
+	o := e.createOpportunity(a.Id, line("EA-1", "2"), line("KG-1", "0.5"))
+
+	check := func(from string, lines []*crmv1.OpportunityLine, unit0 string) {
+		t.Helper()
+		if len(lines) != 2 {
+			t.Fatalf("%s: %d lines", from, len(lines))
+		}
+		type unit struct {
+			uom   string
+			whole bool
+		}
+		got := []unit{{lines[0].GetUnitOfMeasure(), lines[0].GetWholeQuantities()}, {lines[1].GetUnitOfMeasure(), lines[1].GetWholeQuantities()}}
+		if want := []unit{{unit0, true}, {"kg", false}}; !slices.Equal(got, want) {
+			t.Errorf("%s: line units %+v, want %+v", from, got, want)
+		}
+	}
+	check("create", o.Lines, "pcs")
+	got, err := e.opportunities.GetOpportunity(e.sales(), &crmv1.GetOpportunityRequest{Id: o.Id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("get", got.Lines, "pcs")
+	list, err := e.opportunities.ListOpportunities(e.sales(), &crmv1.ListOpportunitiesRequest{})
+	if err != nil || len(list.Opportunities) != 1 {
+		t.Fatalf("list: %v %v", list, err)
+	}
+	check("list", list.Opportunities[0].Lines, "pcs")
+	ov, err := e.overviews.GetAccountOverview(e.sales(), &crmv1.GetAccountOverviewRequest{Id: a.Id})
+	if err != nil || len(ov.GetOpenOpportunities()) != 1 {
+		t.Fatalf("overview: %v %v", ov, err)
+	}
+	check("overview", ov.GetOpenOpportunities()[0].Lines, "pcs")
+
+	// Sent back as read, the lines change nothing.
+	same, err := e.opportunities.UpdateOpportunity(e.sales(), &crmv1.UpdateOpportunityRequest{Opportunity: got})
+	if err != nil || same.Etag != got.Etag {
+		t.Fatalf("update with the lines as read: %v %v", same, err)
+	}
+
+	// The catalog's unit shows at once, outside the deal's etag.
+	renamed := product("EA-1", "Widget", "10.00")
+	renamed.UnitOfMeasure, renamed.SourceVersion = "box", 2
+	e.seedProducts(renamed)
+	code, body := e.call("GET", "/v1/opportunities/"+o.Id, token(t, auth.Sales), nil)
+	if code != 200 {
+		t.Fatalf("GET opportunity: %d %v", code, body)
+	}
+	line0 := body["lines"].([]any)[0].(map[string]any)
+	if line0["unit_of_measure"] != "box" || line0["whole_quantities"] != true || body["etag"] != got.Etag {
+		t.Errorf("REST line %v (etag %v), want unit box, whole_quantities true, etag %s", line0, body["etag"], got.Etag)
 	}
 }

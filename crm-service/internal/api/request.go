@@ -105,7 +105,7 @@ type listRequest interface {
 // its stored form). rangeFields may also be compared with < and <=
 // (collected in ranges).
 func parsePage(req listRequest, uuidKey bool, fields []string, convert func(field, value string) (string, error), rangeFields ...string) (page, error) {
-	return parseList(req, uuidKey, fields, convert, nil, rangeFields)
+	return parseList(req, uuidKey, fields, convert, nil, nil, rangeFields)
 }
 
 // orderedListRequest is the request of a list method that takes order_by.
@@ -115,14 +115,16 @@ type orderedListRequest interface {
 }
 
 // parseOrderedPage is parsePage for a list keyed by UUID that sorts by
-// orderFields (order_by, listing.ParseOrder). Its page token carries the
-// sort field's value and the id of the last row, and is bound to the
-// order as written canonically ("name" and " name asc" are one order).
-func parseOrderedPage(req orderedListRequest, fields []string, convert func(field, value string) (string, error), orderFields []string) (page, error) {
-	return parseList(req, true, fields, convert, orderFields, nil)
+// orderFields (order_by, listing.ParseOrderAliases; orderAliases, when
+// not nil, name some of them otherwise). Its page token carries the sort
+// field's value and the id of the last row, and is bound to the order as
+// written canonically ("name" and " name asc" are one order, as are an
+// alias and its field).
+func parseOrderedPage(req orderedListRequest, fields []string, convert func(field, value string) (string, error), orderFields []string, orderAliases map[string]string) (page, error) {
+	return parseList(req, true, fields, convert, orderFields, orderAliases, nil)
 }
 
-func parseList(req listRequest, uuidKey bool, fields []string, convert func(field, value string) (string, error), orderFields, rangeFields []string) (page, error) {
+func parseList(req listRequest, uuidKey bool, fields []string, convert func(field, value string) (string, error), orderFields []string, orderAliases map[string]string, rangeFields []string) (page, error) {
 	var p page
 	var v errs.Violations
 	filter, token := req.GetFilter(), req.GetPageToken()
@@ -164,7 +166,7 @@ func parseList(req listRequest, uuidKey bool, fields []string, convert func(fiel
 	}
 	var digested proto.Message = req
 	if orderFields != nil {
-		if p.order, err = listing.ParseOrder(req.(orderedListRequest).GetOrderBy(), orderFields...); err != nil {
+		if p.order, err = listing.ParseOrderAliases(req.(orderedListRequest).GetOrderBy(), orderAliases, orderFields...); err != nil {
 			// A token cannot be checked against an order that is not one.
 			if merr := v.Merge("", err); merr != nil {
 				return p, merr

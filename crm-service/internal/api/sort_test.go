@@ -283,7 +283,7 @@ func TestListOrderErrors(t *testing.T) {
 		t.Errorf("accounts by update_time = %v, want order_by invalid, the sortable fields listed", err)
 	}
 	if _, err := e.opportunitiesPage(ctx, "update_time", "", "", 0); !slices.Equal(violations(t, err), []string{"order_by"}) ||
-		!strings.Contains(err.Error(), "amount, close_date, name, stage, create_time") {
+		!strings.Contains(err.Error(), "amount, close_date (or expected_close_date), name, stage, create_time") {
 		t.Errorf("opportunities by update_time = %v, want order_by invalid, the sortable fields listed", err)
 	}
 	_, err := e.opportunitiesPage(ctx, "amount desc", `owner = "bo"`, "", 0)
@@ -369,5 +369,35 @@ func TestListOrderREST(t *testing.T) {
 	status, body = e.call(http.MethodGet, "/v1/leads?orderBy=bogus", tok, nil)
 	if f := restViolations(body); status != http.StatusBadRequest || !slices.Equal(f, []string{"order_by"}) {
 		t.Errorf("GET leads?orderBy=bogus: %d %v", status, body)
+	}
+}
+
+// expected_close_date, the Opportunity's field, names the close_date
+// order: the same pages, in either direction, and a page token of one
+// continues the other.
+func TestListOrderExpectedCloseDate(t *testing.T) {
+	e := newEnv(t)
+	_, opportunities, _ := e.seedSortRows(t)
+	ctx := e.sales()
+	for _, desc := range []bool{false, true} {
+		suffix := ""
+		if desc {
+			suffix = " desc"
+		}
+		want := sortedIDs(opportunities, "close_date", desc, "", "")
+		if got := readAll(t, ctx, e.opportunitiesPage, "expected_close_date"+suffix, "", 4); !slices.Equal(got, want) {
+			t.Errorf("order_by expected_close_date%s:\n got %v\nwant %v", suffix, got, want)
+		}
+	}
+	first, err := e.opportunitiesPage(ctx, "expected_close_date", "", "", 3)
+	if err != nil || first.next == "" {
+		t.Fatal(first, err)
+	}
+	next, err := e.opportunitiesPage(ctx, "close_date asc", "", first.next, 3)
+	if want := sortedIDs(opportunities, "close_date", false, "", "")[3:6]; err != nil || !slices.Equal(next.ids, want) {
+		t.Errorf("close_date page after an expected_close_date page: %v %v, want %v", next.ids, err, want)
+	}
+	if _, err := e.opportunitiesPage(ctx, "expected_close_date desc", "", first.next, 3); !slices.Equal(violations(t, err), []string{"page_token"}) {
+		t.Errorf("the token in the other direction: %v", err)
 	}
 }

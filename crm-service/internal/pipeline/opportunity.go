@@ -292,6 +292,10 @@ var FilterFields = []string{"account_id", "stage", "owner", "currency_code", "ca
 // bridge's order status write-back of each won deal included.
 var OrderFields = []string{"amount", "close_date", "name", "stage", "create_time"}
 
+// OrderAliases name order fields as the Opportunity names the field they
+// sort by: expected_close_date is the close_date order.
+var OrderAliases = map[string]string{"expected_close_date": "close_date"}
+
 // OrderKey is the value of field (one of OrderFields) in o, as a page
 // token carries it: "" for no expected close date.
 func OrderKey(o Opportunity, field string) string {

@@ -391,12 +391,12 @@ type OpportunityLine struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Must name a product in the catalog.
 	Sku string `protobuf:"bytes,1,opt,name=sku,proto3" json:"sku,omitempty"`
-	// Positive decimal string; a whole number when the catalog has the
-	// product in a count unit (its unit_of_measure is ea, each, pc, pcs,
-	// box, ... in any letter case), as the ERP's sales order requires
-	// (INVALID_ARGUMENT naming the line's quantity otherwise). A product
-	// whose unit the catalog does not know yet takes any quantity: the ERP
-	// decides when the deal is won.
+	// Positive decimal string; a whole number when the product takes whole
+	// quantities only (whole_quantities below, the catalog's copy of the
+	// ERP item's flag: a count unit such as ea, pc or box), as the ERP's
+	// sales order requires (INVALID_ARGUMENT naming the line's quantity
+	// otherwise). A product the catalog does not know yet takes any
+	// quantity: the ERP decides when the deal is won.
 	Quantity string `protobuf:"bytes,2,opt,name=quantity,proto3" json:"quantity,omitempty"`
 	// In the opportunity's currency. Defaults to the product's list price.
 	UnitPrice *v1.Money `protobuf:"bytes,3,opt,name=unit_price,json=unitPrice,proto3" json:"unit_price,omitempty"`
@@ -441,6 +441,16 @@ type OpportunityLine struct {
 	BackorderedQuantity string `protobuf:"bytes,10,opt,name=backordered_quantity,json=backorderedQuantity,proto3" json:"backordered_quantity,omitempty"`
 	// What has shipped to the customer.
 	ShippedQuantity string `protobuf:"bytes,11,opt,name=shipped_quantity,json=shippedQuantity,proto3" json:"shipped_quantity,omitempty"`
+	// The product's unit of measure, from the catalog as product_name is;
+	// empty while the catalog does not know it. Read-only; outside the
+	// opportunity's etag.
+	UnitOfMeasure string `protobuf:"bytes,12,opt,name=unit_of_measure,json=unitOfMeasure,proto3" json:"unit_of_measure,omitempty"`
+	// The product's whole_quantities, from the catalog as product_name is,
+	// so that a line editor knows whether the quantity takes a fraction
+	// without reading each product: when true, a fractional quantity is
+	// INVALID_ARGUMENT and a deal holding one (stored before) is not won.
+	// Read-only; outside the opportunity's etag.
+	WholeQuantities bool `protobuf:"varint,13,opt,name=whole_quantities,json=wholeQuantities,proto3" json:"whole_quantities,omitempty"`
 	unknownFields   protoimpl.UnknownFields
 	sizeCache       protoimpl.SizeCache
 }
@@ -550,6 +560,20 @@ func (x *OpportunityLine) GetShippedQuantity() string {
 		return x.ShippedQuantity
 	}
 	return ""
+}
+
+func (x *OpportunityLine) GetUnitOfMeasure() string {
+	if x != nil {
+		return x.UnitOfMeasure
+	}
+	return ""
+}
+
+func (x *OpportunityLine) GetWholeQuantities() bool {
+	if x != nil {
+		return x.WholeQuantities
+	}
+	return false
 }
 
 // OrderRef points at the ERP sales order of a won opportunity.
@@ -762,15 +786,17 @@ func (x *WatchOpportunityRequest) GetId() string {
 }
 
 type ListOpportunitiesRequest struct {
-	state     protoimpl.MessageState `protogen:"open.v1"`
-	PageSize  int32                  `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
-	PageToken string                 `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Default 50, at most 1000.
+	PageSize  int32  `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	// AIP-160 subset: `field = "value"` joined by AND. Fields: account_id,
 	// stage, owner, currency_code, campaign_id (the deals a campaign
 	// brought: `campaign_id = "<id>" AND stage = CLOSED_WON`).
 	Filter string `protobuf:"bytes,3,opt,name=filter,proto3" json:"filter,omitempty"`
 	// AIP-132: one field, optionally followed by `desc` (`amount desc`,
-	// `close_date`). Fields: amount, close_date (expected_close_date), name,
+	// `close_date`). Fields: amount, close_date (the expected close date;
+	// `expected_close_date`, the field's name, is the same order), name,
 	// stage, create_time (not update_time: an index on it would slow every
 	// opportunity update). Ties break by id, in the same direction; empty
 	// is id (creation) order. Amounts of different
@@ -1269,7 +1295,7 @@ const file_crm_v1_opportunity_proto_rawDesc = "" +
 	"\vcampaign_id\x18\x12 \x01(\tR\n" +
 	"campaignId\x12$\n" +
 	"\vclose_owner\x18\x13 \x01(\tB\x03\xe0A\x03R\n" +
-	"closeOwner\"\xf0\x03\n" +
+	"closeOwner\"\xcd\x04\n" +
 	"\x0fOpportunityLine\x12\x15\n" +
 	"\x03sku\x18\x01 \x01(\tB\x03\xe0A\x02R\x03sku\x12\x1f\n" +
 	"\bquantity\x18\x02 \x01(\tB\x03\xe0A\x02R\bquantity\x12.\n" +
@@ -1283,7 +1309,9 @@ const file_crm_v1_opportunity_proto_rawDesc = "" +
 	"\x11reserved_quantity\x18\t \x01(\tB\x03\xe0A\x03R\x10reservedQuantity\x126\n" +
 	"\x14backordered_quantity\x18\n" +
 	" \x01(\tB\x03\xe0A\x03R\x13backorderedQuantity\x12.\n" +
-	"\x10shipped_quantity\x18\v \x01(\tB\x03\xe0A\x03R\x0fshippedQuantity\"\xa2\x01\n" +
+	"\x10shipped_quantity\x18\v \x01(\tB\x03\xe0A\x03R\x0fshippedQuantity\x12+\n" +
+	"\x0funit_of_measure\x18\f \x01(\tB\x03\xe0A\x03R\runitOfMeasure\x12.\n" +
+	"\x10whole_quantities\x18\r \x01(\bB\x03\xe0A\x03R\x0fwholeQuantities\"\xa2\x01\n" +
 	"\bOrderRef\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x16\n" +
 	"\x06number\x18\x02 \x01(\tR\x06number\x121\n" +
