@@ -87,7 +87,7 @@ func (e *Engine) reconcileItem(ctx context.Context, r *Report, item *erpv1.Item,
 			r.changed(CheckItemInCatalog)
 		default:
 			what, note := "ERP item missing or different in the CRM catalog", resetNote
-			if now != nil && now.GetWholeQuantities() != item.GetWholeQuantities() {
+			if now != nil && !sameWholeQuantities(now, item) {
 				// A copy of the item's version from before the ERP
 				// published the flag lacks it, and the CRM keeps it
 				// against a write of the same version.
@@ -237,7 +237,16 @@ func (e *Engine) availabilityNow(ctx context.Context, sku string) (*crmv1.Produc
 func sameProduct(p *crmv1.Product, item *erpv1.Item) bool {
 	return p.GetName() == item.GetName() && p.GetListPrice().GetCurrencyCode() == item.GetListPrice().GetCurrencyCode() &&
 		sameQuantity(p.GetListPrice().GetAmount(), item.GetListPrice().GetAmount()) &&
-		p.GetWholeQuantities() == item.GetWholeQuantities()
+		sameWholeQuantities(p, item)
+}
+
+// sameWholeQuantities reports whether a CRM product's whole-quantities
+// flag is its ERP item's. A side that does not say (a CRM or an ERP from
+// before the flag, which cannot show or publish it) is no drift: a bridge
+// upgraded first would otherwise find every counted product different,
+// and could not repair it either.
+func sameWholeQuantities(p *crmv1.Product, item *erpv1.Item) bool {
+	return p.WholeQuantities == nil || item.WholeQuantities == nil || p.GetWholeQuantities() == item.GetWholeQuantities()
 }
 
 // sameAvailability reports whether a CRM product shows an ERP item's
