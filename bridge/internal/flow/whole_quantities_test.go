@@ -167,6 +167,34 @@ func TestItemEventWithoutTheFlagKeepsTheProducts(t *testing.T) {
 	}
 }
 
+// A CRM product whose unit differs from its ERP item's, under the item's
+// version, is drift: the CRM keeps it against a write of that version, so
+// the pass resets it to the item's and says which way it differed. The
+// next pass finds nothing.
+func TestReconciliationRepairsAProductsUnit(t *testing.T) {
+	t.Parallel()
+	s := newSides()
+	s.addItem("BOLT", "Bolt", "5")
+	s.items["BOLT"].UnitOfMeasure = "ea"
+	s.products["BOLT"].UnitOfMeasure = "pcs"
+
+	e := s.engine(newStore(t))
+	r := reconciled(t, e)
+	if got := counts(r)[CheckItemInCatalog]; got != "1/1/1/0" {
+		t.Errorf("%s checked/drifted/repaired/changed = %s, want 1/1/1/0 (%+v)", CheckItemInCatalog, got, r.Repairs)
+	}
+	want := `(CRM unit_of_measure "pcs", ERP "ea")` + keptResetNote + ": repaired"
+	if got := repairDetails(r)[CheckItemInCatalog+" BOLT"]; !strings.Contains(got, want) {
+		t.Errorf("BOLT: %q, want it to say %q", got, want)
+	}
+	if p := s.products["BOLT"]; p.GetUnitOfMeasure() != "ea" {
+		t.Errorf("after the pass BOLT %v, want the item's unit", p)
+	}
+	if r := reconciled(t, e); len(r.Repairs) != 0 {
+		t.Errorf("second pass lists %+v, want nothing", r.Repairs)
+	}
+}
+
 // A side that does not say whole_quantities (a CRM or an ERP from before
 // the flag) is no drift of it: a bridge upgraded before the CRM finds no
 // counted product different, and writes none.
