@@ -10,6 +10,7 @@ import (
 	"github.com/shopspring/decimal"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	"github.com/seamhq/seam/platform/ids"
@@ -644,16 +645,21 @@ func (e *Engine) upsertProduct(ctx context.Context, item *erpv1.Item, version in
 
 // productUpsert is the CRM form of an ERP item, with the item's word on
 // whole quantities (the ERP owns the rule; the CRM holds deal lines to
-// the flag it is sent).
+// the flag it is sent). An item that does not say (an event written
+// before the ERP published the flag) sends none, and the CRM keeps the
+// product's: false would clear a flag the CRM holds rightly.
 func productUpsert(item *erpv1.Item, version int64) *crmv1.ProductUpsert {
-	return &crmv1.ProductUpsert{
-		Sku:             item.GetSku(),
-		Name:            item.GetName(),
-		ListPrice:       item.GetListPrice(),
-		UnitOfMeasure:   item.GetUnitOfMeasure(),
-		WholeQuantities: item.GetWholeQuantities(),
-		SourceVersion:   version,
+	up := &crmv1.ProductUpsert{
+		Sku:           item.GetSku(),
+		Name:          item.GetName(),
+		ListPrice:     item.GetListPrice(),
+		UnitOfMeasure: item.GetUnitOfMeasure(),
+		SourceVersion: version,
 	}
+	if item.WholeQuantities != nil {
+		up.WholeQuantities = proto.Bool(item.GetWholeQuantities())
+	}
+	return up
 }
 
 // setAvailability copies a stock level to CRM.

@@ -22,7 +22,7 @@ const withoutItem = "the ERP, which owns items, has none with this SKU, and the 
 	"create the item in the ERP, or take the product out of the CRM catalog"
 
 // reconcileCatalog compares every ERP item with its CRM product, its name,
-// price, whole-quantities flag and availability (with the promise
+// price, unit, whole-quantities flag and availability (with the promise
 // schedule), and every CRM product with its ERP item.
 func (e *Engine) reconcileCatalog(ctx context.Context, r *Report) error {
 	products := map[string]*crmv1.Product{}
@@ -87,7 +87,13 @@ func (e *Engine) reconcileItem(ctx context.Context, r *Report, item *erpv1.Item,
 			r.changed(CheckItemInCatalog)
 		default:
 			what, note := "ERP item missing or different in the CRM catalog", resetNote
-			if now != nil && now.GetWholeQuantities() != item.GetWholeQuantities() {
+			if now != nil && now.GetUnitOfMeasure() != item.GetUnitOfMeasure() {
+				// The CRM keeps a unit that drifted under the item's
+				// version against a write of the same version.
+				what += fmt.Sprintf(" (CRM unit_of_measure %q, ERP %q)", now.GetUnitOfMeasure(), item.GetUnitOfMeasure())
+				note = keptResetNote
+			}
+			if now != nil && !sameWholeQuantities(now, item) {
 				// A copy of the item's version from before the ERP
 				// published the flag lacks it, and the CRM keeps it
 				// against a write of the same version.
@@ -233,11 +239,20 @@ func (e *Engine) availabilityNow(ctx context.Context, sku string) (*crmv1.Produc
 }
 
 // sameProduct reports whether a CRM product shows an ERP item's name,
-// list price and whole-quantities flag.
+// list price, unit of measure and whole-quantities flag.
 func sameProduct(p *crmv1.Product, item *erpv1.Item) bool {
 	return p.GetName() == item.GetName() && p.GetListPrice().GetCurrencyCode() == item.GetListPrice().GetCurrencyCode() &&
 		sameQuantity(p.GetListPrice().GetAmount(), item.GetListPrice().GetAmount()) &&
-		p.GetWholeQuantities() == item.GetWholeQuantities()
+		p.GetUnitOfMeasure() == item.GetUnitOfMeasure() && sameWholeQuantities(p, item)
+}
+
+// sameWholeQuantities reports whether a CRM product's whole-quantities
+// flag is its ERP item's. A side that does not say (a CRM or an ERP from
+// before the flag, which cannot show or publish it) is no drift: a bridge
+// upgraded first would otherwise find every counted product different,
+// and could not repair it either.
+func sameWholeQuantities(p *crmv1.Product, item *erpv1.Item) bool {
+	return p.WholeQuantities == nil || item.WholeQuantities == nil || p.GetWholeQuantities() == item.GetWholeQuantities()
 }
 
 // sameAvailability reports whether a CRM product shows an ERP item's

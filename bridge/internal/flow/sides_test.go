@@ -242,11 +242,15 @@ func (c *crmSide) UpsertProducts(_ context.Context, req *crmv1.UpsertProductsReq
 				continue
 			}
 			if !ok {
-				p = &crmv1.Product{Sku: u.GetSku()}
+				// The CRM always shows the flag; a new product takes false
+				// from an entry that does not say.
+				p = &crmv1.Product{Sku: u.GetSku(), WholeQuantities: proto.Bool(false)}
 				c.products[u.GetSku()] = p
 			}
 			p.Name, p.ListPrice, p.UnitOfMeasure, p.Etag = u.GetName(), u.GetListPrice(), u.GetUnitOfMeasure(), nextEtag(p.GetEtag())
-			p.WholeQuantities = u.GetWholeQuantities()
+			if u.WholeQuantities != nil { // an entry that does not say keeps it
+				p.WholeQuantities = proto.Bool(u.GetWholeQuantities())
+			}
 			c.productShown[u.GetSku()] = u.GetSourceVersion()
 			c.productWrites++
 			out.Applied++
@@ -479,9 +483,9 @@ func (s *sides) showPayment(o *erpv1.SalesOrder) {
 // showing both.
 func (s *sides) addItem(sku, name, available string) {
 	price := &moneyv1.Money{CurrencyCode: "EUR", Amount: "1.00"}
-	s.items[sku] = &erpv1.Item{Sku: sku, Name: name, ListPrice: price, Etag: "1"}
+	s.items[sku] = &erpv1.Item{Sku: sku, Name: name, ListPrice: price, WholeQuantities: proto.Bool(false), Etag: "1"}
 	s.stock[sku] = &erpv1.Availability{Sku: sku, Available: available, Version: 1}
-	s.products[sku] = &crmv1.Product{Sku: sku, Name: name, ListPrice: price, AvailableQuantity: available, Etag: "1"}
+	s.products[sku] = &crmv1.Product{Sku: sku, Name: name, ListPrice: price, WholeQuantities: proto.Bool(false), AvailableQuantity: available, Etag: "1"}
 	s.productShown[sku], s.stockShown[sku] = 1, 1
 }
 

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/seamhq/seam/crm-service/internal/account"
@@ -206,7 +207,7 @@ func productToProto(p catalog.Product) *crmv1.Product {
 		Name:            p.Name,
 		ListPrice:       money.ToProto(p.ListPrice),
 		UnitOfMeasure:   p.UnitOfMeasure,
-		WholeQuantities: p.WholeQuantities,
+		WholeQuantities: proto.Bool(p.WholeQuantities),
 		Etag:            p.ETag(),
 	}
 	if a := p.Availability; a.Known {

@@ -19,6 +19,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/seamhq/seam/crm-service/internal/app"
 	"github.com/seamhq/seam/crm-service/migrations"
@@ -247,7 +248,7 @@ func (e *env) seedProducts(ups ...*crmv1.ProductUpsert) {
 // product is an entry of an item counted in pieces, which takes whole
 // quantities only as the ERP says (whole_quantities).
 func product(sku, name, price string) *crmv1.ProductUpsert {
-	return &crmv1.ProductUpsert{Sku: sku, Name: name, ListPrice: eur(price), UnitOfMeasure: "pcs", WholeQuantities: true, SourceVersion: 1}
+	return &crmv1.ProductUpsert{Sku: sku, Name: name, ListPrice: eur(price), UnitOfMeasure: "pcs", WholeQuantities: proto.Bool(true), SourceVersion: 1}
 }
 
 func (e *env) createAccount(name string) *crmv1.Account {

@@ -10,6 +10,7 @@ import (
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -22,7 +23,7 @@ func TestCreateOpportunityComputesAmounts(t *testing.T) {
 	e := newEnv(t)
 	// SKU-2 is weighed (kg), so it takes fractional quantities.
 	gadget := product("SKU-2", "Gadget", "3.33")
-	gadget.UnitOfMeasure, gadget.WholeQuantities = "kg", false
+	gadget.UnitOfMeasure, gadget.WholeQuantities = "kg", proto.Bool(false)
 	e.seedProducts(product("SKU-1", "Widget", "10.00"), gadget,
 		&crmv1.ProductUpsert{Sku: "SKU-USD", Name: "Import", ListPrice: &moneyv1.Money{CurrencyCode: "USD", Amount: "5.00"}, SourceVersion: 1})
 	a := e.createAccount("Acme")

@@ -8,6 +8,7 @@ import (
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	"github.com/seamhq/seam/platform/auth"
@@ -22,9 +23,9 @@ import (
 func TestOpportunityLinesWholeInCountUnits(t *testing.T) {
 	e := newEnv(t)
 	weighed := product("KG-1", "Flour", "2.00")
-	weighed.UnitOfMeasure, weighed.WholeQuantities = "kg", false
+	weighed.UnitOfMeasure, weighed.WholeQuantities = "kg", proto.Bool(false)
 	unknown := product("NO-UNIT", "Loose", "1.00")
-	unknown.UnitOfMeasure, unknown.WholeQuantities = "", false
+	unknown.UnitOfMeasure, unknown.WholeQuantities = "", proto.Bool(false)
 	boxed := product("BOX-1", "Crate", "8.00")
 	boxed.UnitOfMeasure = "Box"
 	e.seedProducts(product("EA-1", "Widget", "10.00"), weighed, unknown, boxed)
@@ -84,13 +85,13 @@ func TestOpportunityLinesWholeInCountUnits(t *testing.T) {
 func TestWinRefusesFractionOfCountedProduct(t *testing.T) {
 	e := newEnv(t)
 	weighed := product("P-1", "Cable", "3.00")
-	weighed.UnitOfMeasure, weighed.WholeQuantities = "m", false
+	weighed.UnitOfMeasure, weighed.WholeQuantities = "m", proto.Bool(false)
 	e.seedProducts(product("EA-1", "Widget", "10.00"), weighed)
 	a := e.createAccount("Acme")
 	o := e.createOpportunity(a.Id, line("EA-1", "1"), line("P-1", "2.5"))
 	// The ERP now counts P-1 (sold by the piece).
 	counted := product("P-1", "Cable", "3.00")
-	counted.UnitOfMeasure, counted.WholeQuantities = "ea", true
+	counted.UnitOfMeasure, counted.WholeQuantities = "ea", proto.Bool(true)
 	counted.SourceVersion = 2
 	e.seedProducts(counted)
 
@@ -137,9 +138,9 @@ func TestWinRefusesFractionOfCountedProduct(t *testing.T) {
 func TestOpportunityLinesFollowTheProductsFlag(t *testing.T) {
 	e := newEnv(t)
 	loose := product("EA-LOOSE", "Loose widget", "1.00")
-	loose.UnitOfMeasure, loose.WholeQuantities = "ea", false
+	loose.UnitOfMeasure, loose.WholeQuantities = "ea", proto.Bool(false)
 	bunch := product("BUNCH-1", "Flowers", "5.00")
-	bunch.UnitOfMeasure, bunch.WholeQuantities = "bunch", true
+	bunch.UnitOfMeasure, bunch.WholeQuantities = "bunch", proto.Bool(true)
 	e.seedProducts(loose, bunch)
 	for sku, want := range map[string]bool{"EA-LOOSE": false, "BUNCH-1": true} {
 		p, err := e.products.GetProduct(e.sales(), &crmv1.GetProductRequest{Sku: sku})
@@ -158,7 +159,7 @@ func TestOpportunityLinesFollowTheProductsFlag(t *testing.T) {
 
 	// The ERP now counts EA-LOOSE: a stale entry changes nothing, the
 	// item's next version does, and the deal is not won with half of one.
-	loose.WholeQuantities, loose.SourceVersion = true, 1
+	loose.WholeQuantities, loose.SourceVersion = proto.Bool(true), 1
 	e.seedProducts(loose)
 	if p, _ := e.products.GetProduct(e.sales(), &crmv1.GetProductRequest{Sku: "EA-LOOSE"}); p.GetWholeQuantities() {
 		t.Fatalf("a stale entry set the flag: %v", p)
@@ -177,7 +178,7 @@ func TestOpportunityLinesFollowTheProductsFlag(t *testing.T) {
 		t.Fatal(err)
 	}
 	reset := product("EA-LOOSE", "Loose widget", "1.00")
-	reset.UnitOfMeasure, reset.WholeQuantities, reset.ResetEtag = "ea", false, p.GetEtag()
+	reset.UnitOfMeasure, reset.WholeQuantities, reset.ResetEtag = "ea", proto.Bool(false), p.GetEtag()
 	e.seedProducts(reset)
 	if p, _ := e.products.GetProduct(e.sales(), &crmv1.GetProductRequest{Sku: "EA-LOOSE"}); p.GetWholeQuantities() || p.GetEtag() == reset.GetResetEtag() {
 		t.Fatalf("after the reset: %v, want no flag and a new etag", p)
@@ -185,6 +186,54 @@ func TestOpportunityLinesFollowTheProductsFlag(t *testing.T) {
 	won, err := e.opportunities.WinOpportunity(e.sales(), &crmv1.WinOpportunityRequest{Id: o.Id, RequestId: "win-2", Etag: o.Etag})
 	if err != nil || won.Stage != crmv1.Stage_STAGE_CLOSED_WON {
 		t.Fatalf("win once the ERP takes fractions again: %v %v", won, err)
+	}
+}
+
+// An entry that does not say whether its product takes whole quantities
+// (copied from an item event written before the ERP published the flag)
+// keeps the product's flag, in a versioned write and in a reset alike,
+// while its other fields apply; a new product from one takes fractions.
+// An entry with false clears the flag. The product always says its flag,
+// false included, so that a bridge can tell it from a CRM that predates
+// it.
+func TestProductEntryWithoutTheFlagKeepsIt(t *testing.T) {
+	e := newEnv(t)
+	e.seedProducts(product("EA-1", "Widget", "1.00"))
+	get := func(sku string) *crmv1.Product {
+		t.Helper()
+		p, err := e.products.GetProduct(e.sales(), &crmv1.GetProductRequest{Sku: sku})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	old := product("EA-1", "Widget v2", "2.00")
+	old.WholeQuantities, old.SourceVersion = nil, 2
+	fresh := product("NEW-1", "Gadget", "1.00")
+	fresh.WholeQuantities = nil
+	e.seedProducts(old, fresh)
+	if p := get("EA-1"); !p.GetWholeQuantities() || p.GetName() != "Widget v2" {
+		t.Errorf("EA-1 after an entry without the flag = %v, want the flag kept and the new name", p)
+	}
+	if p := get("NEW-1"); p.WholeQuantities == nil || p.GetWholeQuantities() {
+		t.Errorf("NEW-1 from an entry without the flag = %v, want whole_quantities false, said", p)
+	}
+	if st, body := e.call("GET", "/v1/products/NEW-1", token(t, auth.Sales), nil); st != 200 || body["whole_quantities"] != false {
+		t.Errorf("REST NEW-1 = %d %v, want whole_quantities false", st, body)
+	}
+
+	reset := product("EA-1", "Widget", "1.00")
+	reset.WholeQuantities, reset.ResetEtag = nil, get("EA-1").GetEtag()
+	e.seedProducts(reset)
+	if p := get("EA-1"); !p.GetWholeQuantities() || p.GetName() != "Widget" {
+		t.Errorf("EA-1 after a reset without the flag = %v, want the flag kept and the name reset", p)
+	}
+
+	cleared := product("EA-1", "Widget", "1.00")
+	cleared.WholeQuantities, cleared.SourceVersion = proto.Bool(false), 3
+	e.seedProducts(cleared)
+	if p := get("EA-1"); p.GetWholeQuantities() {
+		t.Errorf("EA-1 after an entry with false = %v, want the flag cleared", p)
 	}
 }
 
@@ -196,7 +245,7 @@ func TestOpportunityLinesFollowTheProductsFlag(t *testing.T) {
 func TestOpportunityLinesShowUnit(t *testing.T) {
 	e := newEnv(t)
 	weighed := product("KG-1", "Flour", "2.00")
-	weighed.UnitOfMeasure, weighed.WholeQuantities = "kg", false
+	weighed.UnitOfMeasure, weighed.WholeQuantities = "kg", proto.Bool(false)
 	e.seedProducts(product("EA-1", "Widget", "10.00"), weighed)
 	a := e.createAccount("Acme")
 	o := e.createOpportunity(a.Id, line("EA-1", "2"), line("KG-1", "0.5"))

@@ -29,7 +29,7 @@ func (s *syncServer) UpsertProducts(ctx context.Context, req *crmv1.UpsertProduc
 			Name:            p.GetName(),
 			ListPrice:       moneyInput(p.GetListPrice()),
 			UnitOfMeasure:   p.GetUnitOfMeasure(),
-			WholeQuantities: p.GetWholeQuantities(),
+			WholeQuantities: p.WholeQuantities, // nil when the entry does not say
 			SourceVersion:   p.GetSourceVersion(),
 			ResetEtag:       p.GetResetEtag(),
 		}

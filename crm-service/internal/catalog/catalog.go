@@ -121,8 +121,10 @@ type UpsertInput struct {
 	Name          string
 	ListPrice     *MoneyInput
 	UnitOfMeasure string
-	// WholeQuantities, as in Product.
-	WholeQuantities bool
+	// WholeQuantities, as in Product; nil when the entry does not say
+	// (its ERP item event predates the flag), which keeps the stored flag
+	// (false for a new product).
+	WholeQuantities *bool
 	SourceVersion   int64
 	// ResetEtag, when set, makes the entry replace the stored one whatever
 	// version is stored, provided the product still has this etag (the
@@ -132,11 +134,13 @@ type UpsertInput struct {
 
 // Upsert is a validated catalog entry.
 type Upsert struct {
-	SKU             string
-	Name            string
-	ListPrice       money.Money
-	UnitOfMeasure   string
-	WholeQuantities bool
+	SKU           string
+	Name          string
+	ListPrice     money.Money
+	UnitOfMeasure string
+	// WholeQuantities, as in UpsertInput: nil keeps the stored flag, in a
+	// versioned write and in a reset alike.
+	WholeQuantities *bool
 	SourceVersion   int64
 	// Reset is the version the product must have for the entry to replace
 	// it whatever version is stored; 0 for a versioned write.

@@ -1,9 +1,12 @@
 package postgres_test
 
 import (
+	"fmt"
 	"io/fs"
 	"testing"
 	"testing/fstest"
+
+	"google.golang.org/protobuf/proto"
 
 	"github.com/seamhq/seam/crm-service/internal/catalog"
 	"github.com/seamhq/seam/crm-service/internal/postgres"
@@ -67,12 +70,46 @@ VALUES ($1, $1, 'EUR', 1, $2, 1)`, sku, u); err != nil {
 		}
 	}
 
-	// The bridge's copy decides from then on.
-	if _, err := store.UpsertProducts(ctx, []catalog.Upsert{{SKU: "EA-1", Name: "EA-1", ListPrice: eur("1.00"), UnitOfMeasure: "ea",
-		WholeQuantities: false, SourceVersion: 2}}); err != nil {
+	// The bridge's copy decides from then on, where it says: an entry
+	// without the flag (from an item event written before the ERP
+	// published it) keeps the flag the migration set, in a versioned write
+	// and in a reset alike, while its other fields apply; one with false
+	// clears it.
+	ea := func(version int64, whole *bool, reset int64) catalog.Upsert {
+		return catalog.Upsert{SKU: "EA-1", Name: fmt.Sprintf("EA-1 v%d", version), ListPrice: eur("1.00"), UnitOfMeasure: "ea",
+			WholeQuantities: whole, SourceVersion: version, Reset: reset}
+	}
+	if _, err := store.UpsertProducts(ctx, []catalog.Upsert{ea(2, nil, 0),
+		{SKU: "KG-1", Name: "KG-1", ListPrice: eur("1.00"), UnitOfMeasure: "ea", WholeQuantities: proto.Bool(true), SourceVersion: 2},
+		{SKU: "NEW-1", Name: "NEW-1", ListPrice: eur("1.00"), UnitOfMeasure: "ea", SourceVersion: 1}}); err != nil {
 		t.Fatal(err)
 	}
-	if p, _ := store.GetProduct(ctx, "EA-1"); p.WholeQuantities {
-		t.Errorf("EA-1 after the bridge's entry without the flag: %+v", p)
+	for sku, want := range map[string]bool{"EA-1": true, "KG-1": true, "NEW-1": false} {
+		if p, _ := store.GetProduct(ctx, sku); p.WholeQuantities != want || p.SourceVersion == 0 {
+			t.Errorf("%s after entries with and without the flag: %+v, want whole quantities %v", sku, p, want)
+		}
+	}
+	p, _ := store.GetProduct(ctx, "EA-1")
+	if p.Name != "EA-1 v2" {
+		t.Errorf("EA-1 after an entry without the flag: %+v, want its other fields applied", p)
+	}
+	if _, err := store.UpsertProducts(ctx, []catalog.Upsert{ea(1, nil, p.Version)}); err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := store.GetProduct(ctx, "EA-1"); !p.WholeQuantities || p.Name != "EA-1 v1" || p.SourceVersion != 1 {
+		t.Errorf("EA-1 after a reset without the flag: %+v, want the flag kept", p)
+	}
+	if _, err := store.UpsertProducts(ctx, []catalog.Upsert{ea(3, proto.Bool(false), 0)}); err != nil {
+		t.Fatal(err)
+	}
+	p, _ = store.GetProduct(ctx, "EA-1")
+	if p.WholeQuantities {
+		t.Errorf("EA-1 after the bridge's entry with false: %+v", p)
+	}
+	if _, err := store.UpsertProducts(ctx, []catalog.Upsert{ea(3, proto.Bool(true), p.Version)}); err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := store.GetProduct(ctx, "EA-1"); !p.WholeQuantities {
+		t.Errorf("EA-1 after a reset with true: %+v", p)
 	}
 }

@@ -111,6 +111,9 @@ func queueProducts(b *pgx.Batch, skus []string, into map[string]catalog.Product)
 
 // upsertProductsSQL writes each entry unless the stored copy comes from the
 // same or a newer ERP version; the affected row count is what was applied.
+// The entries whose SKU is in $8 do not say whether the product takes
+// whole quantities: they keep the stored flag, and a new product of one
+// takes false ($7 holds false for them).
 const upsertProductsSQL = `
 INSERT INTO products (sku, name, currency_code, list_price, unit_of_measure, whole_quantities, source_version, update_time)
 SELECT u.sku, u.name, u.currency_code, u.list_price, u.uom, u.whole, u.v, now()
@@ -118,16 +121,18 @@ FROM unnest($1::text[], $2::text[], $3::text[], $4::numeric[], $5::text[], $6::b
      AS u(sku, name, currency_code, list_price, uom, v, whole)
 ON CONFLICT (sku) DO UPDATE SET
   name = EXCLUDED.name, currency_code = EXCLUDED.currency_code, list_price = EXCLUDED.list_price,
-  unit_of_measure = EXCLUDED.unit_of_measure, whole_quantities = EXCLUDED.whole_quantities,
+  unit_of_measure = EXCLUDED.unit_of_measure,
+  whole_quantities = CASE WHEN EXCLUDED.sku = ANY ($8::text[]) THEN products.whole_quantities ELSE EXCLUDED.whole_quantities END,
   source_version = EXCLUDED.source_version,
   version = products.version + 1, update_time = now()
 WHERE products.source_version < EXCLUDED.source_version`
 
 // resetProductSQL replaces a product's item fields and their version
-// whatever version is stored, if the product still has version $7.
+// whatever version is stored, if the product still has version $7; a
+// NULL $8 (the entry does not say) keeps the whole-quantities flag.
 const resetProductSQL = `
 UPDATE products SET name = $2, currency_code = $3, list_price = $4, unit_of_measure = $5, source_version = $6,
-  whole_quantities = $8, version = version + 1, update_time = now()
+  whole_quantities = coalesce($8::boolean, whole_quantities), version = version + 1, update_time = now()
 WHERE sku = $1 AND version = $7`
 
 // UpsertProducts implements catalog.Store. Entries are written in SKU order
@@ -142,9 +147,15 @@ func (s *Store) UpsertProducts(ctx context.Context, ups []catalog.Upsert) (int, 
 	n := len(ups)
 	skus, names, currencies, uoms := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	prices, versions, wholes := make([]decimal.Decimal, n), make([]int64, n), make([]bool, n)
+	var kept []string // the SKUs of entries that do not say
 	for i, u := range ups {
 		skus[i], names[i], currencies[i], uoms[i] = u.SKU, u.Name, u.ListPrice.Currency, u.UnitOfMeasure
-		prices[i], versions[i], wholes[i] = u.ListPrice.Amount, u.SourceVersion, u.WholeQuantities
+		prices[i], versions[i] = u.ListPrice.Amount, u.SourceVersion
+		if u.WholeQuantities != nil {
+			wholes[i] = *u.WholeQuantities
+		} else {
+			kept = append(kept, u.SKU)
+		}
 	}
 	var applied int
 	err := pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
@@ -160,7 +171,7 @@ func (s *Store) UpsertProducts(ctx context.Context, ups []catalog.Upsert) (int, 
 		if n == 0 {
 			return nil
 		}
-		ct, err := tx.Exec(ctx, upsertProductsSQL, skus, names, currencies, prices, uoms, versions, wholes)
+		ct, err := tx.Exec(ctx, upsertProductsSQL, skus, names, currencies, prices, uoms, versions, wholes, kept)
 		if err != nil {
 			return fmt.Errorf("upsert %d products: %w", n, err)
 		}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -238,7 +239,7 @@ func itemToProto(it catalog.Item) *erpv1.Item {
 		TaxRate:         decimalString(it.TaxRate),
 		ReorderPoint:    decimalString(it.ReorderPoint),
 		ReorderQuantity: decimalString(it.ReorderQuantity),
-		WholeQuantities: it.WholeQuantities(),
+		WholeQuantities: proto.Bool(it.WholeQuantities()),
 		Etag:            etag(it.Version),
 		CreateTime:      ts(it.CreateTime),
 		UpdateTime:      ts(it.UpdateTime),

@@ -58,8 +58,9 @@ type Product struct {
 	// things: ea, pc, box, ...), as the ERP item says: an opportunity line
 	// of a fraction of it is INVALID_ARGUMENT, and a deal holding one is not
 	// won (FAILED_PRECONDITION). Copied by the bridge
-	// (ProductUpsert.whole_quantities).
-	WholeQuantities bool `protobuf:"varint,10,opt,name=whole_quantities,json=wholeQuantities,proto3" json:"whole_quantities,omitempty"`
+	// (ProductUpsert.whole_quantities). Always set by this CRM (false
+	// included); unset from a CRM that predates the flag.
+	WholeQuantities *bool `protobuf:"varint,10,opt,name=whole_quantities,json=wholeQuantities,proto3,oneof" json:"whole_quantities,omitempty"`
 	unknownFields   protoimpl.UnknownFields
 	sizeCache       protoimpl.SizeCache
 }
@@ -158,8 +159,8 @@ func (x *Product) GetPromiseSchedule() []*PromisableQuantity {
 }
 
 func (x *Product) GetWholeQuantities() bool {
-	if x != nil {
-		return x.WholeQuantities
+	if x != nil && x.WholeQuantities != nil {
+		return *x.WholeQuantities
 	}
 	return false
 }
@@ -381,7 +382,7 @@ var File_crm_v1_product_proto protoreflect.FileDescriptor
 
 const file_crm_v1_product_proto_rawDesc = "" +
 	"\n" +
-	"\x14crm/v1/product.proto\x12\x06crm.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"\x95\x03\n" +
+	"\x14crm/v1/product.proto\x12\x06crm.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"\xaf\x03\n" +
 	"\aProduct\x12\x10\n" +
 	"\x03sku\x18\x01 \x01(\tR\x03sku\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12.\n" +
@@ -392,9 +393,10 @@ const file_crm_v1_product_proto_rawDesc = "" +
 	"\x05as_of\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\x04asOf\x12&\n" +
 	"\x0funit_of_measure\x18\a \x01(\tR\runitOfMeasure\x12\x12\n" +
 	"\x04etag\x18\b \x01(\tR\x04etag\x12E\n" +
-	"\x10promise_schedule\x18\t \x03(\v2\x1a.crm.v1.PromisableQuantityR\x0fpromiseSchedule\x12.\n" +
+	"\x10promise_schedule\x18\t \x03(\v2\x1a.crm.v1.PromisableQuantityR\x0fpromiseSchedule\x123\n" +
 	"\x10whole_quantities\x18\n" +
-	" \x01(\bB\x03\xe0A\x03R\x0fwholeQuantities\"D\n" +
+	" \x01(\bB\x03\xe0A\x03H\x00R\x0fwholeQuantities\x88\x01\x01B\x13\n" +
+	"\x11_whole_quantities\"D\n" +
 	"\x12PromisableQuantity\x12\x12\n" +
 	"\x04date\x18\x01 \x01(\tR\x04date\x12\x1a\n" +
 	"\bquantity\x18\x02 \x01(\tR\bquantity\"%\n" +
@@ -456,6 +458,7 @@ func file_crm_v1_product_proto_init() {
 	if File_crm_v1_product_proto != nil {
 		return
 	}
+	file_crm_v1_product_proto_msgTypes[0].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{

@@ -44,8 +44,11 @@ type ProductUpsert struct {
 	// Whether the product takes whole quantities only, as the ERP item says
 	// (erp.v1.Item.whole_quantities): a fraction of it on an opportunity
 	// line is INVALID_ARGUMENT, and a deal holding one is not won. The CRM
-	// does not classify units itself. A reset replaces it too.
-	WholeQuantities bool `protobuf:"varint,7,opt,name=whole_quantities,json=wholeQuantities,proto3" json:"whole_quantities,omitempty"`
+	// does not classify units itself. Unset (an item event written before
+	// the ERP published the flag, or an ERP that does not yet) keeps the
+	// stored flag, also in a reset; a new product then takes false. Set,
+	// false included, it replaces the stored one.
+	WholeQuantities *bool `protobuf:"varint,7,opt,name=whole_quantities,json=wholeQuantities,proto3,oneof" json:"whole_quantities,omitempty"`
 	unknownFields   protoimpl.UnknownFields
 	sizeCache       protoimpl.SizeCache
 }
@@ -123,8 +126,8 @@ func (x *ProductUpsert) GetResetEtag() string {
 }
 
 func (x *ProductUpsert) GetWholeQuantities() bool {
-	if x != nil {
-		return x.WholeQuantities
+	if x != nil && x.WholeQuantities != nil {
+		return *x.WholeQuantities
 	}
 	return false
 }
@@ -908,7 +911,7 @@ var File_crm_v1_sync_proto protoreflect.FileDescriptor
 
 const file_crm_v1_sync_proto_rawDesc = "" +
 	"\n" +
-	"\x11crm/v1/sync.proto\x12\x06crm.v1\x1a\x14crm/v1/account.proto\x1a\x18crm/v1/opportunity.proto\x1a\x14crm/v1/product.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"\xfe\x01\n" +
+	"\x11crm/v1/sync.proto\x12\x06crm.v1\x1a\x14crm/v1/account.proto\x1a\x18crm/v1/opportunity.proto\x1a\x14crm/v1/product.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"\x98\x02\n" +
 	"\rProductUpsert\x12\x10\n" +
 	"\x03sku\x18\x01 \x01(\tR\x03sku\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12.\n" +
@@ -917,8 +920,9 @@ const file_crm_v1_sync_proto_rawDesc = "" +
 	"\x0funit_of_measure\x18\x04 \x01(\tR\runitOfMeasure\x12%\n" +
 	"\x0esource_version\x18\x05 \x01(\x03R\rsourceVersion\x12\x1d\n" +
 	"\n" +
-	"reset_etag\x18\x06 \x01(\tR\tresetEtag\x12)\n" +
-	"\x10whole_quantities\x18\a \x01(\bR\x0fwholeQuantities\"J\n" +
+	"reset_etag\x18\x06 \x01(\tR\tresetEtag\x12.\n" +
+	"\x10whole_quantities\x18\a \x01(\bH\x00R\x0fwholeQuantities\x88\x01\x01B\x13\n" +
+	"\x11_whole_quantities\"J\n" +
 	"\x15UpsertProductsRequest\x121\n" +
 	"\bproducts\x18\x01 \x03(\v2\x15.crm.v1.ProductUpsertR\bproducts\"H\n" +
 	"\x16UpsertProductsResponse\x12\x18\n" +
@@ -1061,6 +1065,7 @@ func file_crm_v1_sync_proto_init() {
 	file_crm_v1_account_proto_init()
 	file_crm_v1_opportunity_proto_init()
 	file_crm_v1_product_proto_init()
+	file_crm_v1_sync_proto_msgTypes[0].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{

@@ -62,8 +62,10 @@ type Item struct {
 	// shipment, stock adjustment, transfer or receipt is INVALID_ARGUMENT.
 	// Computed from unit_of_measure on every read and in the item events;
 	// the bridge copies it into the CRM catalog, which holds opportunity
-	// lines to it.
-	WholeQuantities bool `protobuf:"varint,12,opt,name=whole_quantities,json=wholeQuantities,proto3" json:"whole_quantities,omitempty"`
+	// lines to it. Always set by this ERP; an item event written before
+	// the ERP published the flag has it unset, which says nothing about the
+	// item's unit (the bridge then leaves the CRM product's flag as it is).
+	WholeQuantities *bool `protobuf:"varint,12,opt,name=whole_quantities,json=wholeQuantities,proto3,oneof" json:"whole_quantities,omitempty"`
 	unknownFields   protoimpl.UnknownFields
 	sizeCache       protoimpl.SizeCache
 }
@@ -176,8 +178,8 @@ func (x *Item) GetReorderQuantity() string {
 }
 
 func (x *Item) GetWholeQuantities() bool {
-	if x != nil {
-		return x.WholeQuantities
+	if x != nil && x.WholeQuantities != nil {
+		return *x.WholeQuantities
 	}
 	return false
 }
@@ -850,7 +852,7 @@ var File_erp_v1_item_proto protoreflect.FileDescriptor
 
 const file_erp_v1_item_proto_rawDesc = "" +
 	"\n" +
-	"\x11erp/v1/item.proto\x12\x06erp.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"\xff\x03\n" +
+	"\x11erp/v1/item.proto\x12\x06erp.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"\x99\x04\n" +
 	"\x04Item\x12\x18\n" +
 	"\x03sku\x18\x01 \x01(\tB\x06\xe0A\x02\xe0A\x05R\x03sku\x12\x17\n" +
 	"\x04name\x18\x02 \x01(\tB\x03\xe0A\x02R\x04name\x12&\n" +
@@ -866,8 +868,9 @@ const file_erp_v1_item_proto_rawDesc = "" +
 	"updateTime\x12#\n" +
 	"\rreorder_point\x18\n" +
 	" \x01(\tR\freorderPoint\x12)\n" +
-	"\x10reorder_quantity\x18\v \x01(\tR\x0freorderQuantity\x12.\n" +
-	"\x10whole_quantities\x18\f \x01(\bB\x03\xe0A\x03R\x0fwholeQuantities\"T\n" +
+	"\x10reorder_quantity\x18\v \x01(\tR\x0freorderQuantity\x123\n" +
+	"\x10whole_quantities\x18\f \x01(\bB\x03\xe0A\x03H\x00R\x0fwholeQuantities\x88\x01\x01B\x13\n" +
+	"\x11_whole_quantities\"T\n" +
 	"\x11CreateItemRequest\x12 \n" +
 	"\x04item\x18\x01 \x01(\v2\f.erp.v1.ItemR\x04item\x12\x1d\n" +
 	"\n" +
@@ -991,6 +994,7 @@ func file_erp_v1_item_proto_init() {
 	if File_erp_v1_item_proto != nil {
 		return
 	}
+	file_erp_v1_item_proto_msgTypes[0].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
