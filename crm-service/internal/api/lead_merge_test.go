@@ -2,10 +2,12 @@ package api_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/seamhq/seam/platform/auth"
 	crmv1 "github.com/seamhq/seam/proto/crm/v1"
@@ -54,6 +56,9 @@ func TestMergeLead(t *testing.T) {
 	}
 	_, err = e.leads.GetLead(e.sales(), &crmv1.GetLeadRequest{Id: dup.Id})
 	wantCode(t, err, codes.NotFound)
+	if !strings.Contains(status.Convert(err).Message(), "merged into lead \""+kept.Id+"\"") {
+		t.Errorf("get of the merged duplicate: %v, want it to name the lead it went into", err)
+	}
 	// Spring: one membership, the kept lead's, now responded; Autumn: the
 	// duplicate's, moved; Expo untouched.
 	if m := e.leadMembers(spring, kept.Id); len(m) != 1 || m[0].Id != keptSpring.Id ||

@@ -112,6 +112,11 @@ status, owner, version, create_time, update_time) VALUES ($1, $2, $3, $4, $5, $6
 func (s *Store) GetLead(ctx context.Context, id string) (lead.Lead, error) {
 	l, err := scanLead(s.pool.QueryRow(ctx, `SELECT `+leadCols+` FROM leads WHERE id = $1`, id))
 	if pg.IsNoRows(err) {
+		// A duplicate merged away says where it went, for links to it.
+		var kept string
+		if err := s.pool.QueryRow(ctx, `SELECT lead_id::text FROM lead_merges WHERE duplicate_id = $1`, id).Scan(&kept); err == nil {
+			return lead.Lead{}, errs.NotFoundf("lead %q: it was merged into lead %q", id, kept)
+		}
 		return lead.Lead{}, errs.NotFoundf("lead %q", id)
 	}
 	if err != nil {
