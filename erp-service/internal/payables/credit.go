@@ -168,17 +168,15 @@ func BuildCreditNote(b *Bill, o *purchasing.Order, n NewCreditNote, now time.Tim
 	if b.PurchaseOrderID != o.ID {
 		return CreditNote{}, ledger.Entry{}, false, false, fmt.Errorf("credit supplier bill %s: order %s loaded, not its order %s", b.ID, o.ID, b.PurchaseOrderID)
 	}
-	today := civil.Today(now)
 	day := n.CreditDate
 	if day.IsZero() {
-		day = today
+		day = civil.Today(now)
 	}
+	// Not capped at today: it is the supplier's document's date, as a
+	// bill's invoice_date is.
 	var v errs.Violations
-	switch {
-	case day.Before(b.InvoiceDate):
+	if day.Before(b.InvoiceDate) {
 		v.Add("credit_date", "must not be before %s, the date of bill %s", civil.FormatDate(b.InvoiceDate), b.Number)
-	case day.After(today):
-		v.Add("credit_date", "must not be after today (%s)", civil.FormatDate(today))
 	}
 	lines := map[int32]*BillLine{}
 	for i := range b.Lines {

@@ -52,6 +52,7 @@ type JournalEntry struct {
 	// "items/<sku>" (a revaluation), "payments/<id>" (a payment, its
 	// reversal and its refunds), "supplierBills/<id>",
 	// "supplierPayments/<id>" (a supplier payment and its reversal),
+	// "supplierCreditNotes/<id>",
 	// "journalEntries/<id>" (a manual entry and its reversal). Read-only.
 	Reference string `protobuf:"bytes,3,opt,name=reference,proto3" json:"reference,omitempty"`
 	// Required for a manual entry.

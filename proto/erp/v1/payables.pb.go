@@ -1295,8 +1295,8 @@ type SupplierCreditNote struct {
 	PurchaseOrderId string `protobuf:"bytes,6,opt,name=purchase_order_id,json=purchaseOrderId,proto3" json:"purchase_order_id,omitempty"`
 	// Read-only: the bill's currency.
 	CurrencyCode string `protobuf:"bytes,7,opt,name=currency_code,json=currencyCode,proto3" json:"currency_code,omitempty"`
-	// YYYY-MM-DD; defaults to today (UTC). Not before the bill's
-	// invoice_date, not after today, not in a closed period.
+	// YYYY-MM-DD, the supplier's credit note's date; defaults to today
+	// (UTC). Not before the bill's invoice_date, not in a closed period.
 	CreditDate string `protobuf:"bytes,8,opt,name=credit_date,json=creditDate,proto3" json:"credit_date,omitempty"`
 	// Required: why the bill is credited (goods sent back, a price
 	// dispute), at most 500 characters.
