@@ -47,6 +47,7 @@ type Stores interface {
 	purchasing.Store
 	planning.Store
 	payables.Store
+	payables.CreditStore
 }
 
 // Service describes the ERP API for server.New. ready reports readiness.
@@ -68,7 +69,7 @@ func Service(st Stores, events feed.Source, ready func(context.Context) error) s
 			erpv1.RegisterSupplierServiceServer(s, &Suppliers{store: st})
 			erpv1.RegisterPurchaseOrderServiceServer(s, &PurchaseOrders{store: st})
 			erpv1.RegisterPlanningServiceServer(s, &Planning{store: st})
-			erpv1.RegisterPayablesServiceServer(s, &Payables{store: st})
+			erpv1.RegisterPayablesServiceServer(s, &Payables{store: st, credits: st})
 		},
 		Gateways: []server.GatewayRegistrar{
 			erpv1.RegisterCustomerServiceHandler,

@@ -81,6 +81,11 @@ func (EventEncoder) SupplierBill(b payables.Bill) ([]byte, error) {
 	return payloadMarshal.Marshal(billToProto(b))
 }
 
+// SupplierCreditNote encodes a supplier credit note payload.
+func (EventEncoder) SupplierCreditNote(c payables.CreditNote) ([]byte, error) {
+	return payloadMarshal.Marshal(supplierCreditNoteToProto(c))
+}
+
 // SupplierPayment encodes a supplier payment payload.
 func (EventEncoder) SupplierPayment(p payables.Payment) ([]byte, error) {
 	return payloadMarshal.Marshal(supplierPaymentToProto(p))
@@ -130,6 +135,9 @@ func eventToProto(e feed.Event) (*erpv1.Event, error) {
 	case resource == "supplier_bill":
 		sb := &erpv1.SupplierBill{}
 		msg, p.Payload = sb, &erpv1.Event_SupplierBill{SupplierBill: sb}
+	case resource == "supplier_credit_note":
+		sc := &erpv1.SupplierCreditNote{}
+		msg, p.Payload = sc, &erpv1.Event_SupplierCreditNote{SupplierCreditNote: sc}
 	case resource == "credit_note":
 		cn := &erpv1.CreditNote{}
 		msg, p.Payload = cn, &erpv1.Event_CreditNote{CreditNote: cn}
@@ -169,6 +177,8 @@ func eventToProto(e feed.Event) (*erpv1.Event, error) {
 			p.Version = 2
 		}
 	case *erpv1.CreditNote:
+		p.Version = 1 // a credit note never changes
+	case *erpv1.SupplierCreditNote:
 		p.Version = 1 // a credit note never changes
 	}
 	return p, nil

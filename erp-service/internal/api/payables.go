@@ -17,7 +17,8 @@ import (
 // Payables serves erp.v1.PayablesService.
 type Payables struct {
 	erpv1.UnimplementedPayablesServiceServer
-	store payables.Store
+	store   payables.Store
+	credits payables.CreditStore
 }
 
 func billStatusToProto(s payables.Status) erpv1.SupplierBillStatus {
@@ -37,7 +38,8 @@ func billToProto(b payables.Bill) *erpv1.SupplierBill {
 		Total: money.ToProto(b.Money(b.Total)), PaidAmount: money.ToProto(b.Money(b.Paid)),
 		OpenAmount: money.ToProto(b.Money(b.OpenAmount())),
 		Status:     billStatusToProto(b.Status), Overdue: b.Overdue(civil.Today(time.Now())),
-		Revision: b.Revision, Etag: etag(b.Revision),
+		CreditedAmount: money.ToProto(b.Money(b.Credited)),
+		Revision:       b.Revision, Etag: etag(b.Revision),
 		CreateTime: ts(b.CreateTime), UpdateTime: ts(b.UpdateTime),
 	}
 	if !b.TaxRate.IsZero() {
@@ -47,6 +49,7 @@ func billToProto(b payables.Bill) *erpv1.SupplierBill {
 		out.Lines = append(out.Lines, &erpv1.SupplierBillLine{
 			LineNumber: l.LineNumber, Quantity: decimalString(l.Quantity), Sku: l.SKU,
 			UnitCost: money.UnitCostToProto(b.Money(l.UnitCost)), Amount: money.ToProto(b.Money(l.Amount)),
+			CreditedQuantity: decimalString(l.CreditedQuantity), CreditedAmount: money.ToProto(b.Money(l.CreditedAmount)),
 		})
 	}
 	return out

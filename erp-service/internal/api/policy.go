@@ -126,14 +126,17 @@ func Policy() auth.Policy {
 		// Goods go back to the supplier out of the warehouse, as they came in.
 		erpv1.PurchaseOrderService_ReturnPurchaseOrder_FullMethodName: {auth.Warehouse},
 
-		erpv1.PayablesService_CreateSupplierBill_FullMethodName:     payablesKeepers,
-		erpv1.PayablesService_ReverseSupplierPayment_FullMethodName: payablesKeepers,
-		erpv1.PayablesService_GetSupplierBill_FullMethodName:        payablesKeepers,
-		erpv1.PayablesService_ListSupplierBills_FullMethodName:      payablesKeepers,
-		erpv1.PayablesService_CreateSupplierPayment_FullMethodName:  payablesKeepers,
-		erpv1.PayablesService_GetSupplierPayment_FullMethodName:     payablesKeepers,
-		erpv1.PayablesService_ListSupplierPayments_FullMethodName:   payablesKeepers,
-		erpv1.PayablesService_GetPayablesReport_FullMethodName:      payablesKeepers,
+		erpv1.PayablesService_CreateSupplierBill_FullMethodName:       payablesKeepers,
+		erpv1.PayablesService_ReverseSupplierPayment_FullMethodName:   payablesKeepers,
+		erpv1.PayablesService_GetSupplierBill_FullMethodName:          payablesKeepers,
+		erpv1.PayablesService_ListSupplierBills_FullMethodName:        payablesKeepers,
+		erpv1.PayablesService_CreateSupplierPayment_FullMethodName:    payablesKeepers,
+		erpv1.PayablesService_GetSupplierPayment_FullMethodName:       payablesKeepers,
+		erpv1.PayablesService_ListSupplierPayments_FullMethodName:     payablesKeepers,
+		erpv1.PayablesService_GetPayablesReport_FullMethodName:        payablesKeepers,
+		erpv1.PayablesService_CreateSupplierCreditNote_FullMethodName: payablesKeepers,
+		erpv1.PayablesService_GetSupplierCreditNote_FullMethodName:    payablesKeepers,
+		erpv1.PayablesService_ListSupplierCreditNotes_FullMethodName:  payablesKeepers,
 
 		erpv1.PlanningService_ListReorderSuggestions_FullMethodName: {auth.Warehouse, auth.Finance},
 		// Only the bridge sends pipeline demand.

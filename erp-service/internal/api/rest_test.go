@@ -69,7 +69,7 @@ func TestRESTRoutes(t *testing.T) {
 	t.Parallel()
 	e := start(t)
 	all := routes(t)
-	if len(all) != 79 {
+	if len(all) != 82 {
 		t.Fatalf("read %d routes from erp_gateway.yaml: %v", len(all), all)
 	}
 	hit := map[string]bool{}
@@ -840,5 +840,49 @@ func restPayables(t *testing.T, e *env, call func(want int, method, path, tok, b
 	}
 	if got := call(200, "GET", "/v1/supplierBills/"+bid, finance, ""); got["paid_amount"].(map[string]any)["amount"] != "5.00" {
 		t.Errorf("bill after the reversal = %v", got)
+	}
+
+	// Credit notes: finance's; the bill has 3.25 of 8.25 open, so its
+	// goods (7.50 + 0.75 tax) cannot all be credited, a concession of
+	// 2.00 (+ 0.20 tax) can.
+	scn := "/v1/supplierBills/" + bid + "/creditNotes"
+	concession := `{"reason":"price dispute","credit_date":"2030-01-25","lines":[{"line_number":2,"amount":{"currency_code":"EUR","amount":"2.00"}}]}`
+	if r := e.call("POST", scn, wh, concession); r.status != 403 {
+		t.Errorf("credit note by the warehouse = %d", r.status)
+	}
+	if r := e.call("POST", scn, finance, `{"lines":[{"line_number":2,"quantity":"-1"}]}`); r.status != 400 ||
+		!hasAll(restFields(r.body), "credit_note.reason", "credit_note.lines[0].quantity") {
+		t.Errorf("bad credit note = %d %v", r.status, r.body)
+	}
+	if r := e.call("POST", scn, finance, `{"reason":"sent back","credit_date":"2030-01-25","lines":[{"line_number":2,"quantity":"1"}]}`); r.status != 400 ||
+		r.body["code"] != float64(9) || !hasAll(restFields(r.body), "credit_note.lines") {
+		t.Errorf("crediting more than is open = %d %v", r.status, r.body)
+	}
+	cn := call(200, "POST", scn+"?request_id=scn-1", finance, concession)
+	if !strings.HasPrefix(str(cn["number"]), "SCN-") || cn["bill_id"] != bid || cn["supplier_id"] != sid ||
+		cn["total"].(map[string]any)["amount"] != "2.20" || cn["tax_amount"].(map[string]any)["amount"] != "0.20" ||
+		cn["lines"].([]any)[0].(map[string]any)["kind"] != "SUPPLIER_CREDIT_LINE_KIND_PRICE_CONCESSION" {
+		t.Errorf("credit note = %v", cn)
+	}
+	if again := call(200, "POST", scn+"?request_id=scn-1", finance, concession); again["id"] != cn["id"] {
+		t.Errorf("retried credit note = %v", again)
+	}
+	if got := call(200, "GET", "/v1/supplierBills/"+bid, finance, ""); got["credited_amount"].(map[string]any)["amount"] != "2.20" ||
+		got["open_amount"].(map[string]any)["amount"] != "1.05" {
+		t.Errorf("credited bill = %v", got)
+	}
+	if got := call(200, "GET", "/v1/supplierCreditNotes/"+str(cn["id"]), finance, ""); got["number"] != cn["number"] {
+		t.Errorf("credit note read = %v", got)
+	}
+	if r := e.call("GET", "/v1/supplierCreditNotes/"+str(cn["id"]), wh, ""); r.status != 403 {
+		t.Errorf("credit note read by the warehouse = %d", r.status)
+	}
+	for _, f := range []string{`bill_id = "` + bid + `"`, `supplier_id = "` + sid + `"`} {
+		if l := call(200, "GET", "/v1/supplierCreditNotes?filter="+url.QueryEscape(f), finance, ""); len(l["credit_notes"].([]any)) != 1 {
+			t.Errorf("credit notes %s = %v", f, l)
+		}
+	}
+	if r := e.call("GET", "/v1/supplierCreditNotes?filter="+url.QueryEscape(`reason = "x"`), finance, ""); r.status != 400 {
+		t.Errorf("credit notes filtered by reason = %d %v", r.status, r.body)
 	}
 }

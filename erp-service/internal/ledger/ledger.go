@@ -85,6 +85,10 @@ const (
 	// Inventory / Cr Cost of goods sold at their shipped cost (the
 	// difference from their standard value on Inventory adjustments).
 	KindCreditNote = "credit_note"
+	// KindSupplierCreditNote: part of a supplier's bill credited, Dr
+	// Accounts payable / Cr Input tax for its tax, Cr Purchase price
+	// variance for price concessions (payables.BuildCreditNote).
+	KindSupplierCreditNote = "supplier_credit_note"
 )
 
 // Line debits or credits one account; exactly one of Debit and Credit is
@@ -257,7 +261,7 @@ func Totals(rows []BalanceRow) []Total {
 // Kinds lists every kind of journal entry.
 var Kinds = []string{KindShipment, KindReceipt, KindPurchaseReturn, KindAdjustment, KindRevaluation, KindInvoice, KindInvoiceVoid,
 	KindPayment, KindPaymentReversal, KindPaymentRefund, KindSupplierBill, KindSupplierPayment, KindSupplierPaymentReversal,
-	KindManual, KindManualReversal, KindCreditNote}
+	KindManual, KindManualReversal, KindCreditNote, KindSupplierCreditNote}
 
 // FilterFields may appear in a ListJournalEntries filter.
 var FilterFields = []string{"kind", "reference", "currency_code"}

@@ -16,6 +16,17 @@
 // everything received is billed. Goods that are billed are not returned
 // (purchasing.Return refuses them): a return would take off 2000 what
 // an open bill still says is owed.
+//
+// A supplier credit note (BuildCreditNote) credits part of a bill that is
+// still open. A returned-goods line takes a billed quantity off the bill
+// and off its purchase order line's billed quantity, so the goods are
+// received and not billed again and a purchase order return can send
+// them back; its net leaves the open bills for received-not-billed, and
+// only its tax posts (Dr 2000 / Cr 1300). A price concession takes an
+// amount off a bill line, the goods kept: Dr 2000 / Cr 5100 Purchase
+// price variance, and its tax Dr 2000 / Cr 1300. A bill's credits never
+// exceed what it has open: a paid bill is not credited, there is no
+// supplier refund or credit balance.
 package payables
 
 import (
@@ -67,6 +78,10 @@ type BillLine struct {
 	SKU      string
 	UnitCost decimal.Decimal
 	Amount   decimal.Decimal
+	// CreditedQuantity is what credit notes returned of Quantity (returned
+	// goods), CreditedAmount what they took off Amount (net, both kinds).
+	CreditedQuantity decimal.Decimal
+	CreditedAmount   decimal.Decimal
 }
 
 // Bill is a supplier's invoice for goods received on a purchase order.
@@ -85,14 +100,19 @@ type Bill struct {
 	Tax                   decimal.Decimal
 	Total                 decimal.Decimal
 	Paid                  decimal.Decimal
-	Status                Status
-	Revision              int64
-	CreateTime            time.Time
-	UpdateTime            time.Time
+	// Credited is what the bill's credit notes credited (their totals),
+	// CreditedTax the tax part of it.
+	Credited    decimal.Decimal
+	CreditedTax decimal.Decimal
+	Status      Status
+	Revision    int64
+	CreateTime  time.Time
+	UpdateTime  time.Time
 }
 
-// OpenAmount is what the bill still owes.
-func (b Bill) OpenAmount() decimal.Decimal { return b.Total.Sub(b.Paid) }
+// OpenAmount is what the bill still owes: its total less what is paid
+// and what credit notes credited.
+func (b Bill) OpenAmount() decimal.Decimal { return b.Total.Sub(b.Paid).Sub(b.Credited) }
 
 // Overdue reports whether b is open and was due before today.
 func (b Bill) Overdue(today time.Time) bool {
@@ -107,7 +127,8 @@ func (b Bill) Money(d decimal.Decimal) money.Money {
 	return money.Money{Currency: b.Currency, Amount: d}
 }
 
-// derive sets the status from what is paid.
+// derive sets the status from what is paid and open: PAID once nothing is
+// open (paid, credited, or both).
 func (b *Bill) derive() {
 	switch {
 	case !b.OpenAmount().IsPositive():
@@ -218,7 +239,10 @@ func Build(b *Bill, o *purchasing.Order) (e ledger.Entry, ok bool, err error) {
 	if !money.Fits(b.Total) {
 		return ledger.Entry{}, false, errs.Invalid("lines", "the bill's total %s has too many digits", b.Total)
 	}
-	b.Paid = decimal.Zero
+	b.Paid, b.Credited, b.CreditedTax = decimal.Zero, decimal.Zero, decimal.Zero
+	for i := range b.Lines {
+		b.Lines[i].CreditedQuantity, b.Lines[i].CreditedAmount = decimal.Zero, decimal.Zero
+	}
 	b.Revision = 1
 	b.derive()
 	e, ok = ledger.Transfer(ledger.KindSupplierBill, b.JournalReference(), b.Currency, ledger.InputTax, ledger.AccountsPayable, b.Tax)

@@ -20,6 +20,10 @@ var EntriesSQL = entriesSQL
 // CutAtHorizon decides a page of a read-through list.
 var CutAtHorizon = cutAtHorizon
 
+// SupplierCreditNotesSQL is the query of a ListSupplierCreditNotes page,
+// for the plan test.
+var SupplierCreditNotesSQL = supplierCreditNotesSQL
+
 // BillsSQL is the query of a ListSupplierBills page, for the plan test.
 var BillsSQL = billsSQL
 

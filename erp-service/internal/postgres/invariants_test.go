@@ -254,6 +254,61 @@ func TestInvariantsUnderConcurrency(t *testing.T) {
 			_, err = s.ReverseSupplierPayment(ctx, list[r.IntN(len(list))].ID, "returned by the bank", "")
 			return err
 		},
+		"supplierCredit": func(r *rand.Rand) error {
+			// A supplier credit note: goods returned (all, half or more
+			// than is left of a bill line), then often sent back on the
+			// purchase order, or a price concession (a part of what is left
+			// of a line, or more); refused beyond what the bill has open.
+			// A bill with something open, mostly: up to three picks.
+			var b payables.Bill
+			for range 3 {
+				w.mu.Lock()
+				id := w.pick(r, w.bills)
+				w.mu.Unlock()
+				if id == "" {
+					return nil
+				}
+				var err error
+				if b, err = s.GetSupplierBill(ctx, id); err != nil {
+					return err
+				}
+				if b.OpenAmount().IsPositive() {
+					break
+				}
+			}
+			id := b.ID
+			l := b.Lines[r.IntN(len(b.Lines))]
+			n := payables.NewCreditNote{ID: newID(t), BillID: id, Reason: "supplier dispute", CreditDate: b.InvoiceDate.AddDate(0, 0, r.IntN(5))}
+			goods := r.IntN(2) == 0
+			if goods {
+				left := l.Quantity.Sub(l.CreditedQuantity)
+				q := []decimal.Decimal{left, left.Div(dec("2")).Round(3), left.Add(dec("1"))}[r.IntN(3)]
+				if !q.IsPositive() {
+					return nil
+				}
+				n.Lines = []payables.NewCreditLine{{LineNumber: l.LineNumber, Quantity: q}}
+			} else {
+				left := l.Amount.Sub(l.CreditedAmount)
+				a := []decimal.Decimal{money.Round(left.Div(dec("10")), b.Currency), money.Round(left.Div(dec("3")), b.Currency), left, left.Add(dec("1"))}[r.IntN(4)]
+				if !a.IsPositive() {
+					return nil
+				}
+				m := b.Money(a)
+				n.Lines = []payables.NewCreditLine{{LineNumber: l.LineNumber, Amount: &m}}
+			}
+			if err := payables.ValidateCreditNote(n); err != nil {
+				return err
+			}
+			cn, err := s.CreateSupplierCreditNote(ctx, n, "")
+			if err != nil || !goods || r.IntN(4) == 0 {
+				return err
+			}
+			// The credited goods go back (refused when they are not
+			// available, or a concurrent bill billed them again).
+			_, err = s.ReturnPurchaseOrder(ctx, b.PurchaseOrderID, []string{"MAIN", "EAST"}[r.IntN(2)],
+				[]purchasing.ReceiptLine{{LineNumber: l.LineNumber, Quantity: cn.Lines[0].Quantity}}, "", "")
+			return err
+		},
 		"manual": func(r *rand.Rand) error {
 			// A manual entry off the control accounts: cash against
 			// inventory adjustments.
@@ -567,7 +622,8 @@ func TestInvariantsUnderConcurrency(t *testing.T) {
 	}
 	names := []string{"receipt", "purchase", "receive", "receive", "release", "release", "amend", "amend", "order", "order", "confirm", "confirm", "cancel", "ship", "ship", "ship",
 		"invoice", "invoice", "pay", "pay", "reverse", "void", "overdue", "transfer", "invoice", "prepay", "credit", "credit", "credit", "count", "refund", "refund",
-		"bill", "bill", "supplierPay", "supplierPay", "supplierReverse", "manual", "creditNote", "creditNote"}
+		"bill", "bill", "supplierPay", "supplierPay", "supplierReverse", "manual", "creditNote", "creditNote",
+		"supplierCredit", "supplierCredit", "supplierCredit", "supplierCredit"}
 
 	const workers, perWorker = 8, 60
 	var wg sync.WaitGroup
@@ -649,7 +705,7 @@ func TestInvariantsUnderConcurrency(t *testing.T) {
 		}
 	}
 	t.Logf("successful operations: %v", total)
-	for _, op := range []string{"ship", "invoice", "pay", "purchase", "receive", "amend", "count", "bill", "supplierPay", "supplierReverse", "manual", "creditNote"} {
+	for _, op := range []string{"ship", "invoice", "pay", "purchase", "receive", "amend", "count", "bill", "supplierPay", "supplierReverse", "manual", "creditNote", "supplierCredit"} {
 		if total[op] == 0 {
 			t.Errorf("no %s succeeded; the test exercises too little", op)
 		}
@@ -748,10 +804,10 @@ func TestInvariantsUnderConcurrency(t *testing.T) {
 		"amounts with more decimals than their currency": `SELECT count(*) FROM invoices
 			WHERE scale(total) > CASE currency_code WHEN 'JPY' THEN 0 WHEN 'KWD' THEN 3 ELSE 2 END
 			   OR scale(paid_amount) > CASE currency_code WHEN 'JPY' THEN 0 WHEN 'KWD' THEN 3 ELSE 2 END`,
-		"purchase order lines whose received quantity differs from the ledger's receipts": `SELECT count(*) FROM (
+		"purchase order lines whose received quantity differs from the ledger's receipts and returns": `SELECT count(*) FROM (
 			SELECT order_id, sku, sum(received_quantity) AS q FROM purchase_order_lines GROUP BY 1, 2) x
 			LEFT JOIN (SELECT substr(reference, 16)::uuid AS order_id, sku, sum(on_hand_delta) AS q FROM stock_moves
-			           WHERE reference LIKE 'purchaseOrders/%' AND kind = 'receipt' GROUP BY 1, 2) m ON m.order_id = x.order_id AND m.sku = x.sku
+			           WHERE reference LIKE 'purchaseOrders/%' AND kind IN ('receipt', 'return') GROUP BY 1, 2) m ON m.order_id = x.order_id AND m.sku = x.sku
 			WHERE x.q <> coalesce(m.q, 0)`,
 		"purchase orders whose status or open flag does not follow their lines": `SELECT count(*) FROM purchase_orders o
 			JOIN (SELECT order_id, bool_and(received_quantity = quantity) AS full, bool_or(received_quantity > 0) AS some,
@@ -771,17 +827,31 @@ func TestInvariantsUnderConcurrency(t *testing.T) {
 			WHERE o.status = 'ON_CREDIT_HOLD' AND (l.reserved_quantity <> 0 OR l.backordered_quantity <> 0 OR l.shipped_quantity <> 0)`,
 		"purchase order lines whose billed quantity differs from their bills' lines or exceeds what they received": `SELECT count(*)
 			FROM purchase_order_lines o
-			LEFT JOIN (SELECT b.purchase_order_id, l.line_number, sum(l.quantity) AS q FROM supplier_bill_lines l
+			LEFT JOIN (SELECT b.purchase_order_id, l.line_number, sum(l.quantity - l.credited_quantity) AS q FROM supplier_bill_lines l
 			           JOIN supplier_bills b ON b.id = l.bill_id GROUP BY 1, 2) y
 			       ON y.purchase_order_id = o.order_id AND y.line_number = o.line_number
 			WHERE o.billed_quantity <> coalesce(y.q, 0) OR o.billed_quantity > o.received_quantity`,
-		"supplier bills whose amounts do not add up (lines, tax, payments) or whose status does not follow": `SELECT count(*)
+		"supplier bills whose amounts do not add up (lines, tax, payments, credit notes) or whose status does not follow": `SELECT count(*)
 			FROM supplier_bills b
 			LEFT JOIN (SELECT bill_id, sum(amount) AS a FROM supplier_bill_lines GROUP BY 1) l ON l.bill_id = b.id
 			LEFT JOIN (SELECT bill_id, sum(amount) AS a FROM supplier_payments WHERE NOT reversed GROUP BY 1) p ON p.bill_id = b.id
+			LEFT JOIN (SELECT bill_id, sum(total) AS t, sum(tax_amount) AS x FROM supplier_credit_notes GROUP BY 1) c ON c.bill_id = b.id
 			WHERE b.subtotal <> coalesce(l.a, 0) OR b.total <> b.subtotal + b.tax_amount OR b.paid <> coalesce(p.a, 0)
-			   OR b.status <> CASE WHEN b.paid >= b.total THEN 'PAID' WHEN b.paid > 0 THEN 'PARTIALLY_PAID' ELSE 'OPEN' END
+			   OR b.credited <> coalesce(c.t, 0) OR b.credited_tax <> coalesce(c.x, 0) OR b.paid + b.credited > b.total
+			   OR b.status <> CASE WHEN b.paid + b.credited >= b.total THEN 'PAID' WHEN b.paid > 0 THEN 'PARTIALLY_PAID' ELSE 'OPEN' END
 			   OR scale(b.total) > CASE b.currency_code WHEN 'JPY' THEN 0 WHEN 'KWD' THEN 3 ELSE 2 END`,
+		"supplier bill lines whose credited quantity or amount is not their credit notes' lines'": `SELECT count(*)
+			FROM supplier_bill_lines bl
+			LEFT JOIN (SELECT c.bill_id, l.order_line_number, sum(l.quantity) AS q, sum(l.net_amount) AS a
+			           FROM supplier_credit_notes c JOIN supplier_credit_note_lines l ON l.credit_note_id = c.id GROUP BY 1, 2) y
+			       ON y.bill_id = bl.bill_id AND y.order_line_number = bl.line_number
+			WHERE bl.credited_quantity <> coalesce(y.q, 0) OR bl.credited_amount <> coalesce(y.a, 0)`,
+		"supplier credit notes whose entry does not credit 1300 by their tax": `SELECT count(*)
+			FROM supplier_credit_notes c
+			LEFT JOIN (SELECT e.reference, sum(l.credit) FILTER (WHERE l.account_code = '1300') AS tax
+			           FROM journal_entries e JOIN journal_lines l ON l.entry_id = e.id
+			           WHERE e.kind = 'supplier_credit_note' GROUP BY 1) j ON j.reference = 'supplierCreditNotes/' || c.id::text
+			WHERE coalesce(j.tax, 0) <> c.tax_amount`,
 		"supplier payments whose entry is not Dr 2000 / Cr 1000 of their amount in their currency": `SELECT count(*)
 			FROM supplier_payments p
 			LEFT JOIN (SELECT e.reference, e.currency_code, sum(l.debit) FILTER (WHERE l.account_code = '2000') AS ap,
@@ -840,6 +910,16 @@ func TestInvariantsUnderConcurrency(t *testing.T) {
 	if refunds == 0 {
 		t.Error("no refund; the test exercises too little")
 	}
+	var creditedGoods, concessions, returns int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE kind = 'RETURNED_GOODS'), count(*) FILTER (WHERE kind = 'PRICE_CONCESSION'),
+			(SELECT count(*) FROM stock_moves WHERE kind = 'return')
+		FROM supplier_credit_note_lines`).Scan(&creditedGoods, &concessions, &returns); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("supplier credit note lines: %d returned goods, %d concessions; purchase order returns: %d", creditedGoods, concessions, returns)
+	if creditedGoods+concessions == 0 {
+		t.Error("no supplier credit note; the test exercises too little")
+	}
 	if (applied == 0 && openInvoice) || transfers == 0 {
 		t.Error("no credit applied or no transfer; the test exercises too little")
 	}
@@ -876,7 +956,7 @@ func checkAccountsPayable(t *testing.T, pool *pgxpool.Pool, currencies []string)
 		if err := pool.QueryRow(context.Background(), `SELECT
 			(SELECT coalesce(sum(l.credit - l.debit), 0) FROM journal_lines l JOIN journal_entries e ON e.id = l.entry_id
 			 WHERE l.account_code = '2000' AND e.currency_code = $1),
-			(SELECT coalesce(sum(total - paid), 0) FROM supplier_bills WHERE currency_code = $1),
+			(SELECT coalesce(sum(total - paid - credited), 0) FROM supplier_bills WHERE currency_code = $1),
 			(SELECT coalesce(sum(round(l.received_quantity * l.unit_cost, $2) - round(l.billed_quantity * l.unit_cost, $2)), 0)
 			 FROM purchase_order_lines l JOIN purchase_orders o ON o.id = l.order_id WHERE o.currency_code = $1),
 			(SELECT coalesce(sum(l.credit - l.debit), 0) FROM journal_lines l JOIN journal_entries e ON e.id = l.entry_id

@@ -29,7 +29,8 @@ const supplierPaymentNumberSQL = `(SELECT 'SPAY-' || CASE WHEN n < 1000000 THEN 
 // billCols selects a bill "b" and one of its lines "l".
 const billCols = `b.id, b.number, b.supplier_id, b.purchase_order_id, b.supplier_invoice_number, b.currency_code,
 	b.invoice_date, b.due_date, b.tax_rate, b.subtotal, b.tax_amount, b.total, b.paid, b.status, b.revision,
-	b.create_time, b.update_time, l.line_number, l.sku, l.quantity, l.unit_cost, l.amount`
+	b.create_time, b.update_time, b.credited, b.credited_tax,
+	l.line_number, l.sku, l.quantity, l.unit_cost, l.amount, l.credited_quantity, l.credited_amount`
 
 var billFilter = map[string]column{
 	"supplier_id":       {expr: "supplier_id", uuid: true},
@@ -47,7 +48,8 @@ func scanBills(rows pgx.Rows) ([]payables.Bill, error) {
 		var status string
 		if err := rows.Scan(&b.ID, &b.Number, &b.SupplierID, &b.PurchaseOrderID, &b.SupplierInvoiceNumber, &b.Currency,
 			&b.InvoiceDate, &b.DueDate, &b.TaxRate, &b.Subtotal, &b.Tax, &b.Total, &b.Paid, &status, &b.Revision,
-			&b.CreateTime, &b.UpdateTime, &l.LineNumber, &l.SKU, &l.Quantity, &l.UnitCost, &l.Amount); err != nil {
+			&b.CreateTime, &b.UpdateTime, &b.Credited, &b.CreditedTax,
+			&l.LineNumber, &l.SKU, &l.Quantity, &l.UnitCost, &l.Amount, &l.CreditedQuantity, &l.CreditedAmount); err != nil {
 			return nil, err
 		}
 		if n := len(out); n > 0 && out[n-1].ID == b.ID {
@@ -500,8 +502,8 @@ func payablesSQL(q payables.ReportQuery) (string, []any, error) {
 		conds = append(conds, "(supplier_id, currency_code) > ("+arg(&args, k.SupplierID)+"::uuid, "+arg(&args, k.Currency)+")")
 	}
 	return `SELECT b.supplier_id, s.name, b.currency_code, b.open, b.overdue, b.bills
-		FROM (SELECT supplier_id, currency_code, sum(total - paid) AS open,
-		             sum(CASE WHEN due_date < $1::date THEN total - paid ELSE 0 END) AS overdue, count(*) AS bills
+		FROM (SELECT supplier_id, currency_code, sum(total - paid - credited) AS open,
+		             sum(CASE WHEN due_date < $1::date THEN total - paid - credited ELSE 0 END) AS overdue, count(*) AS bills
 		      FROM supplier_bills WHERE status <> 'PAID' AND ` + and(conds...) + `
 		      GROUP BY supplier_id, currency_code
 		      ORDER BY supplier_id, currency_code LIMIT ` + arg(&args, q.Limit+1) + `) b

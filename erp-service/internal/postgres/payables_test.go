@@ -54,7 +54,7 @@ func checkPayables(t *testing.T, s *postgres.Store, pool *pgxpool.Pool, unbilled
 	t.Helper()
 	bal := checkJournal(t, s, pool)
 	var open decimal.Decimal
-	if err := pool.QueryRow(context.Background(), `SELECT coalesce(sum(total - paid), 0) FROM supplier_bills WHERE currency_code = 'EUR'`).Scan(&open); err != nil {
+	if err := pool.QueryRow(context.Background(), `SELECT coalesce(sum(total - paid - credited), 0) FROM supplier_bills WHERE currency_code = 'EUR'`).Scan(&open); err != nil {
 		t.Fatal(err)
 	}
 	ap := dec("0")

@@ -54,6 +54,7 @@ type Encoder interface {
 	Supplier(purchasing.Supplier) ([]byte, error)
 	PurchaseOrder(purchasing.Order) ([]byte, error)
 	SupplierBill(payables.Bill) ([]byte, error)
+	SupplierCreditNote(payables.CreditNote) ([]byte, error)
 	SupplierPayment(payables.Payment) ([]byte, error)
 }
 

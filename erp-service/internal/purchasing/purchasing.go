@@ -346,11 +346,12 @@ func Return(o *Order, lines []ReceiptLine) error {
 			continue
 		}
 		// Billed goods stay: their receipt's payable is on an open or
-		// paid bill, which a return would contradict (payables).
+		// paid bill, which a return would contradict (payables). A
+		// supplier credit note of returned goods unbills them first.
 		if unbilled := l.Received.Sub(l.Billed); r.Quantity.GreaterThan(unbilled) {
 			over = append(over, errs.FieldViolation{
 				Field: fmt.Sprintf("lines[%d].quantity", i),
-				Description: fmt.Sprintf("line %d (%s) has received %s of which %s is billed by the supplier; cannot return %s",
+				Description: fmt.Sprintf("line %d (%s) has received %s of which %s is billed by the supplier; cannot return %s (a supplier credit note of returned goods on the bill takes billed goods off it first)",
 					l.Number, l.SKU, l.Received, l.Billed, r.Quantity),
 			})
 			continue

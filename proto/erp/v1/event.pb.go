@@ -42,7 +42,7 @@ type Event struct {
 	// "sales_order.released", "sales_order.amended",
 	// "supplier_bill.created", "supplier_bill.updated",
 	// "supplier_payment.created", "supplier_payment.reversed",
-	// "credit_note.created".
+	// "credit_note.created", "supplier_credit_note.created".
 	Type string `protobuf:"bytes,3,opt,name=type,proto3" json:"type,omitempty"`
 	// Customer id, SKU, sales order id, invoice id, payment id, supplier id
 	// or purchase order id.
@@ -66,6 +66,7 @@ type Event struct {
 	//	*Event_SupplierBill
 	//	*Event_SupplierPayment
 	//	*Event_CreditNote
+	//	*Event_SupplierCreditNote
 	Payload       isEvent_Payload `protobuf_oneof:"payload"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -265,6 +266,15 @@ func (x *Event) GetCreditNote() *CreditNote {
 	return nil
 }
 
+func (x *Event) GetSupplierCreditNote() *SupplierCreditNote {
+	if x != nil {
+		if x, ok := x.Payload.(*Event_SupplierCreditNote); ok {
+			return x.SupplierCreditNote
+		}
+	}
+	return nil
+}
+
 type isEvent_Payload interface {
 	isEvent_Payload()
 }
@@ -317,6 +327,10 @@ type Event_CreditNote struct {
 	CreditNote *CreditNote `protobuf:"bytes,21,opt,name=credit_note,json=creditNote,proto3,oneof"`
 }
 
+type Event_SupplierCreditNote struct {
+	SupplierCreditNote *SupplierCreditNote `protobuf:"bytes,22,opt,name=supplier_credit_note,json=supplierCreditNote,proto3,oneof"`
+}
+
 func (*Event_Customer) isEvent_Payload() {}
 
 func (*Event_Item) isEvent_Payload() {}
@@ -340,6 +354,8 @@ func (*Event_SupplierBill) isEvent_Payload() {}
 func (*Event_SupplierPayment) isEvent_Payload() {}
 
 func (*Event_CreditNote) isEvent_Payload() {}
+
+func (*Event_SupplierCreditNote) isEvent_Payload() {}
 
 type ListEventsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -498,7 +514,7 @@ var File_erp_v1_event_proto protoreflect.FileDescriptor
 
 const file_erp_v1_event_proto_rawDesc = "" +
 	"\n" +
-	"\x12erp/v1/event.proto\x12\x06erp.v1\x1a\x15erp/v1/customer.proto\x1a\x14erp/v1/invoice.proto\x1a\x11erp/v1/item.proto\x1a\x15erp/v1/payables.proto\x1a\x14erp/v1/payment.proto\x1a\x17erp/v1/purchasing.proto\x1a\x18erp/v1/sales_order.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xcc\a\n" +
+	"\x12erp/v1/event.proto\x12\x06erp.v1\x1a\x15erp/v1/customer.proto\x1a\x14erp/v1/invoice.proto\x1a\x11erp/v1/item.proto\x1a\x15erp/v1/payables.proto\x1a\x14erp/v1/payment.proto\x1a\x17erp/v1/purchasing.proto\x1a\x18erp/v1/sales_order.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x9c\b\n" +
 	"\x05Event\x12\x16\n" +
 	"\x06cursor\x18\x01 \x01(\tR\x06cursor\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\tR\x02id\x12\x12\n" +
@@ -523,7 +539,8 @@ const file_erp_v1_event_proto_rawDesc = "" +
 	"\rsupplier_bill\x18\x13 \x01(\v2\x14.erp.v1.SupplierBillH\x00R\fsupplierBill\x12D\n" +
 	"\x10supplier_payment\x18\x14 \x01(\v2\x17.erp.v1.SupplierPaymentH\x00R\x0fsupplierPayment\x125\n" +
 	"\vcredit_note\x18\x15 \x01(\v2\x12.erp.v1.CreditNoteH\x00R\n" +
-	"creditNote\x1a?\n" +
+	"creditNote\x12N\n" +
+	"\x14supplier_credit_note\x18\x16 \x01(\v2\x1a.erp.v1.SupplierCreditNoteH\x00R\x12supplierCreditNote\x1a?\n" +
 	"\x11TraceContextEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01B\t\n" +
@@ -574,6 +591,7 @@ var file_erp_v1_event_proto_goTypes = []any{
 	(*SupplierBill)(nil),          // 15: erp.v1.SupplierBill
 	(*SupplierPayment)(nil),       // 16: erp.v1.SupplierPayment
 	(*CreditNote)(nil),            // 17: erp.v1.CreditNote
+	(*SupplierCreditNote)(nil),    // 18: erp.v1.SupplierCreditNote
 }
 var file_erp_v1_event_proto_depIdxs = []int32{
 	5,  // 0: erp.v1.Event.create_time:type_name -> google.protobuf.Timestamp
@@ -590,16 +608,17 @@ var file_erp_v1_event_proto_depIdxs = []int32{
 	15, // 11: erp.v1.Event.supplier_bill:type_name -> erp.v1.SupplierBill
 	16, // 12: erp.v1.Event.supplier_payment:type_name -> erp.v1.SupplierPayment
 	17, // 13: erp.v1.Event.credit_note:type_name -> erp.v1.CreditNote
-	0,  // 14: erp.v1.ListEventsResponse.events:type_name -> erp.v1.Event
-	1,  // 15: erp.v1.EventService.ListEvents:input_type -> erp.v1.ListEventsRequest
-	3,  // 16: erp.v1.EventService.WatchEvents:input_type -> erp.v1.WatchEventsRequest
-	2,  // 17: erp.v1.EventService.ListEvents:output_type -> erp.v1.ListEventsResponse
-	0,  // 18: erp.v1.EventService.WatchEvents:output_type -> erp.v1.Event
-	17, // [17:19] is the sub-list for method output_type
-	15, // [15:17] is the sub-list for method input_type
-	15, // [15:15] is the sub-list for extension type_name
-	15, // [15:15] is the sub-list for extension extendee
-	0,  // [0:15] is the sub-list for field type_name
+	18, // 14: erp.v1.Event.supplier_credit_note:type_name -> erp.v1.SupplierCreditNote
+	0,  // 15: erp.v1.ListEventsResponse.events:type_name -> erp.v1.Event
+	1,  // 16: erp.v1.EventService.ListEvents:input_type -> erp.v1.ListEventsRequest
+	3,  // 17: erp.v1.EventService.WatchEvents:input_type -> erp.v1.WatchEventsRequest
+	2,  // 18: erp.v1.EventService.ListEvents:output_type -> erp.v1.ListEventsResponse
+	0,  // 19: erp.v1.EventService.WatchEvents:output_type -> erp.v1.Event
+	18, // [18:20] is the sub-list for method output_type
+	16, // [16:18] is the sub-list for method input_type
+	16, // [16:16] is the sub-list for extension type_name
+	16, // [16:16] is the sub-list for extension extendee
+	0,  // [0:16] is the sub-list for field type_name
 }
 
 func init() { file_erp_v1_event_proto_init() }
@@ -627,6 +646,7 @@ func file_erp_v1_event_proto_init() {
 		(*Event_SupplierBill)(nil),
 		(*Event_SupplierPayment)(nil),
 		(*Event_CreditNote)(nil),
+		(*Event_SupplierCreditNote)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{

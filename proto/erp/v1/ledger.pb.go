@@ -43,13 +43,16 @@ type JournalEntry struct {
 	// Dr 1100 Accounts receivable / Cr 1000 Cash), "supplier_bill" (a
 	// bill's tax, Dr 1300 / Cr 2000), "supplier_payment" (Dr 2000 / Cr
 	// 1000), "supplier_payment_reversal" (Dr 1000 / Cr 2000), "manual" (a
-	// manual entry, CreateJournalEntry) or "manual_reversal". Read-only.
+	// manual entry, CreateJournalEntry), "manual_reversal",
+	// "credit_note" or "supplier_credit_note" (a supplier bill credited: Dr
+	// 2000 / Cr 1300, Cr 5100). Read-only.
 	Kind string `protobuf:"bytes,2,opt,name=kind,proto3" json:"kind,omitempty"`
 	// The business document: "shipments/<id>", "stockAdjustments/<id>",
 	// "purchaseOrders/<id>" (its receipts and returns),
 	// "items/<sku>" (a revaluation), "payments/<id>" (a payment, its
 	// reversal and its refunds), "supplierBills/<id>",
 	// "supplierPayments/<id>" (a supplier payment and its reversal),
+	// "supplierCreditNotes/<id>",
 	// "journalEntries/<id>" (a manual entry and its reversal). Read-only.
 	Reference string `protobuf:"bytes,3,opt,name=reference,proto3" json:"reference,omitempty"`
 	// Required for a manual entry.

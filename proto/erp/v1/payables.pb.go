@@ -76,6 +76,57 @@ func (SupplierBillStatus) EnumDescriptor() ([]byte, []int) {
 	return file_erp_v1_payables_proto_rawDescGZIP(), []int{0}
 }
 
+type SupplierCreditLineKind int32
+
+const (
+	SupplierCreditLineKind_SUPPLIER_CREDIT_LINE_KIND_UNSPECIFIED SupplierCreditLineKind = 0
+	// A quantity of the line taken off the bill, to go back to the supplier.
+	SupplierCreditLineKind_SUPPLIER_CREDIT_LINE_KIND_RETURNED_GOODS SupplierCreditLineKind = 1
+	// An amount taken off the line; the goods are kept.
+	SupplierCreditLineKind_SUPPLIER_CREDIT_LINE_KIND_PRICE_CONCESSION SupplierCreditLineKind = 2
+)
+
+// Enum value maps for SupplierCreditLineKind.
+var (
+	SupplierCreditLineKind_name = map[int32]string{
+		0: "SUPPLIER_CREDIT_LINE_KIND_UNSPECIFIED",
+		1: "SUPPLIER_CREDIT_LINE_KIND_RETURNED_GOODS",
+		2: "SUPPLIER_CREDIT_LINE_KIND_PRICE_CONCESSION",
+	}
+	SupplierCreditLineKind_value = map[string]int32{
+		"SUPPLIER_CREDIT_LINE_KIND_UNSPECIFIED":      0,
+		"SUPPLIER_CREDIT_LINE_KIND_RETURNED_GOODS":   1,
+		"SUPPLIER_CREDIT_LINE_KIND_PRICE_CONCESSION": 2,
+	}
+)
+
+func (x SupplierCreditLineKind) Enum() *SupplierCreditLineKind {
+	p := new(SupplierCreditLineKind)
+	*p = x
+	return p
+}
+
+func (x SupplierCreditLineKind) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (SupplierCreditLineKind) Descriptor() protoreflect.EnumDescriptor {
+	return file_erp_v1_payables_proto_enumTypes[1].Descriptor()
+}
+
+func (SupplierCreditLineKind) Type() protoreflect.EnumType {
+	return &file_erp_v1_payables_proto_enumTypes[1]
+}
+
+func (x SupplierCreditLineKind) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use SupplierCreditLineKind.Descriptor instead.
+func (SupplierCreditLineKind) EnumDescriptor() ([]byte, []int) {
+	return file_erp_v1_payables_proto_rawDescGZIP(), []int{1}
+}
+
 type SupplierBill struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Read-only (UUID).
@@ -105,19 +156,22 @@ type SupplierBill struct {
 	Total *v1.Money `protobuf:"bytes,12,opt,name=total,proto3" json:"total,omitempty"`
 	// Read-only: paid so far.
 	PaidAmount *v1.Money `protobuf:"bytes,13,opt,name=paid_amount,json=paidAmount,proto3" json:"paid_amount,omitempty"`
-	// Read-only: total - paid_amount.
+	// Read-only: total - paid_amount - credited_amount.
 	OpenAmount *v1.Money `protobuf:"bytes,14,opt,name=open_amount,json=openAmount,proto3" json:"open_amount,omitempty"`
-	// Read-only.
+	// Read-only. PAID once nothing is open (paid, credited, or both).
 	Status SupplierBillStatus `protobuf:"varint,15,opt,name=status,proto3,enum=erp.v1.SupplierBillStatus" json:"status,omitempty"`
 	// Read-only: open and due before today (UTC).
 	Overdue bool `protobuf:"varint,16,opt,name=overdue,proto3" json:"overdue,omitempty"`
 	// Read-only; increments with every change.
-	Revision      int64                  `protobuf:"varint,17,opt,name=revision,proto3" json:"revision,omitempty"`
-	Etag          string                 `protobuf:"bytes,18,opt,name=etag,proto3" json:"etag,omitempty"`
-	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,19,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
-	UpdateTime    *timestamppb.Timestamp `protobuf:"bytes,20,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Revision   int64                  `protobuf:"varint,17,opt,name=revision,proto3" json:"revision,omitempty"`
+	Etag       string                 `protobuf:"bytes,18,opt,name=etag,proto3" json:"etag,omitempty"`
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,19,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,20,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	// Read-only: what supplier credit notes credited (their totals, tax
+	// included).
+	CreditedAmount *v1.Money `protobuf:"bytes,21,opt,name=credited_amount,json=creditedAmount,proto3" json:"credited_amount,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *SupplierBill) Reset() {
@@ -290,6 +344,13 @@ func (x *SupplierBill) GetUpdateTime() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *SupplierBill) GetCreditedAmount() *v1.Money {
+	if x != nil {
+		return x.CreditedAmount
+	}
+	return nil
+}
+
 type SupplierBillLine struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Required: the purchase order line billed.
@@ -302,9 +363,13 @@ type SupplierBillLine struct {
 	// Read-only: the order line's unit cost.
 	UnitCost *v1.Money `protobuf:"bytes,4,opt,name=unit_cost,json=unitCost,proto3" json:"unit_cost,omitempty"`
 	// Read-only: quantity x unit_cost, rounded.
-	Amount        *v1.Money `protobuf:"bytes,5,opt,name=amount,proto3" json:"amount,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Amount *v1.Money `protobuf:"bytes,5,opt,name=amount,proto3" json:"amount,omitempty"`
+	// Read-only: what credit notes returned of quantity (returned goods).
+	CreditedQuantity string `protobuf:"bytes,6,opt,name=credited_quantity,json=creditedQuantity,proto3" json:"credited_quantity,omitempty"`
+	// Read-only: the net credit notes took off amount (both kinds).
+	CreditedAmount *v1.Money `protobuf:"bytes,7,opt,name=credited_amount,json=creditedAmount,proto3" json:"credited_amount,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *SupplierBillLine) Reset() {
@@ -368,6 +433,20 @@ func (x *SupplierBillLine) GetUnitCost() *v1.Money {
 func (x *SupplierBillLine) GetAmount() *v1.Money {
 	if x != nil {
 		return x.Amount
+	}
+	return nil
+}
+
+func (x *SupplierBillLine) GetCreditedQuantity() string {
+	if x != nil {
+		return x.CreditedQuantity
+	}
+	return ""
+}
+
+func (x *SupplierBillLine) GetCreditedAmount() *v1.Money {
+	if x != nil {
+		return x.CreditedAmount
 	}
 	return nil
 }
@@ -1199,11 +1278,495 @@ func (x *SupplierPayables) GetOpenBills() int32 {
 	return 0
 }
 
+// SupplierCreditNote credits part of a supplier's bill. It is final.
+type SupplierCreditNote struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Read-only (UUID).
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Read-only, e.g. "SCN-000042".
+	Number string `protobuf:"bytes,2,opt,name=number,proto3" json:"number,omitempty"`
+	// Read-only: the bill credited (the request's bill_id).
+	BillId string `protobuf:"bytes,3,opt,name=bill_id,json=billId,proto3" json:"bill_id,omitempty"`
+	// Read-only.
+	BillNumber string `protobuf:"bytes,4,opt,name=bill_number,json=billNumber,proto3" json:"bill_number,omitempty"`
+	// Read-only: the bill's supplier.
+	SupplierId string `protobuf:"bytes,5,opt,name=supplier_id,json=supplierId,proto3" json:"supplier_id,omitempty"`
+	// Read-only: the bill's purchase order.
+	PurchaseOrderId string `protobuf:"bytes,6,opt,name=purchase_order_id,json=purchaseOrderId,proto3" json:"purchase_order_id,omitempty"`
+	// Read-only: the bill's currency.
+	CurrencyCode string `protobuf:"bytes,7,opt,name=currency_code,json=currencyCode,proto3" json:"currency_code,omitempty"`
+	// YYYY-MM-DD, the supplier's credit note's date; defaults to today
+	// (UTC). Not before the bill's invoice_date, not in a closed period.
+	CreditDate string `protobuf:"bytes,8,opt,name=credit_date,json=creditDate,proto3" json:"credit_date,omitempty"`
+	// Required: why the bill is credited (goods sent back, a price
+	// dispute), at most 500 characters.
+	Reason string `protobuf:"bytes,9,opt,name=reason,proto3" json:"reason,omitempty"`
+	// Required: at least one, each crediting a different bill line.
+	Lines []*SupplierCreditNoteLine `protobuf:"bytes,10,rep,name=lines,proto3" json:"lines,omitempty"`
+	// Read-only: sum of the lines' net amounts.
+	Subtotal *v1.Money `protobuf:"bytes,11,opt,name=subtotal,proto3" json:"subtotal,omitempty"`
+	// Read-only: sum of the lines' tax amounts.
+	TaxAmount *v1.Money `protobuf:"bytes,12,opt,name=tax_amount,json=taxAmount,proto3" json:"tax_amount,omitempty"`
+	// Read-only: subtotal + tax_amount, what the bill's open amount fell by.
+	Total         *v1.Money              `protobuf:"bytes,13,opt,name=total,proto3" json:"total,omitempty"`
+	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SupplierCreditNote) Reset() {
+	*x = SupplierCreditNote{}
+	mi := &file_erp_v1_payables_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SupplierCreditNote) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SupplierCreditNote) ProtoMessage() {}
+
+func (x *SupplierCreditNote) ProtoReflect() protoreflect.Message {
+	mi := &file_erp_v1_payables_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SupplierCreditNote.ProtoReflect.Descriptor instead.
+func (*SupplierCreditNote) Descriptor() ([]byte, []int) {
+	return file_erp_v1_payables_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *SupplierCreditNote) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *SupplierCreditNote) GetNumber() string {
+	if x != nil {
+		return x.Number
+	}
+	return ""
+}
+
+func (x *SupplierCreditNote) GetBillId() string {
+	if x != nil {
+		return x.BillId
+	}
+	return ""
+}
+
+func (x *SupplierCreditNote) GetBillNumber() string {
+	if x != nil {
+		return x.BillNumber
+	}
+	return ""
+}
+
+func (x *SupplierCreditNote) GetSupplierId() string {
+	if x != nil {
+		return x.SupplierId
+	}
+	return ""
+}
+
+func (x *SupplierCreditNote) GetPurchaseOrderId() string {
+	if x != nil {
+		return x.PurchaseOrderId
+	}
+	return ""
+}
+
+func (x *SupplierCreditNote) GetCurrencyCode() string {
+	if x != nil {
+		return x.CurrencyCode
+	}
+	return ""
+}
+
+func (x *SupplierCreditNote) GetCreditDate() string {
+	if x != nil {
+		return x.CreditDate
+	}
+	return ""
+}
+
+func (x *SupplierCreditNote) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *SupplierCreditNote) GetLines() []*SupplierCreditNoteLine {
+	if x != nil {
+		return x.Lines
+	}
+	return nil
+}
+
+func (x *SupplierCreditNote) GetSubtotal() *v1.Money {
+	if x != nil {
+		return x.Subtotal
+	}
+	return nil
+}
+
+func (x *SupplierCreditNote) GetTaxAmount() *v1.Money {
+	if x != nil {
+		return x.TaxAmount
+	}
+	return nil
+}
+
+func (x *SupplierCreditNote) GetTotal() *v1.Money {
+	if x != nil {
+		return x.Total
+	}
+	return nil
+}
+
+func (x *SupplierCreditNote) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
+type SupplierCreditNoteLine struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Required: the purchase order line credited, billed on the bill.
+	LineNumber int32 `protobuf:"varint,1,opt,name=line_number,json=lineNumber,proto3" json:"line_number,omitempty"`
+	// Decimal string: returned goods, the quantity taken off the bill,
+	// positive, at most the bill line's quantity less what credit notes
+	// returned of it. Empty (or "0") on a price concession.
+	Quantity string `protobuf:"bytes,2,opt,name=quantity,proto3" json:"quantity,omitempty"`
+	// A price concession: the net amount credited, in the bill's currency,
+	// at most what is left of the bill line's amount. Not with a quantity.
+	Amount *v1.Money `protobuf:"bytes,3,opt,name=amount,proto3" json:"amount,omitempty"`
+	// Read-only: which of the two the line is.
+	Kind SupplierCreditLineKind `protobuf:"varint,4,opt,name=kind,proto3,enum=erp.v1.SupplierCreditLineKind" json:"kind,omitempty"`
+	// Read-only: the purchase order line's SKU.
+	Sku string `protobuf:"bytes,5,opt,name=sku,proto3" json:"sku,omitempty"`
+	// Read-only: the net amount credited.
+	NetAmount *v1.Money `protobuf:"bytes,6,opt,name=net_amount,json=netAmount,proto3" json:"net_amount,omitempty"`
+	// Read-only: the tax credited at the bill's tax rate.
+	TaxAmount     *v1.Money `protobuf:"bytes,7,opt,name=tax_amount,json=taxAmount,proto3" json:"tax_amount,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SupplierCreditNoteLine) Reset() {
+	*x = SupplierCreditNoteLine{}
+	mi := &file_erp_v1_payables_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SupplierCreditNoteLine) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SupplierCreditNoteLine) ProtoMessage() {}
+
+func (x *SupplierCreditNoteLine) ProtoReflect() protoreflect.Message {
+	mi := &file_erp_v1_payables_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SupplierCreditNoteLine.ProtoReflect.Descriptor instead.
+func (*SupplierCreditNoteLine) Descriptor() ([]byte, []int) {
+	return file_erp_v1_payables_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *SupplierCreditNoteLine) GetLineNumber() int32 {
+	if x != nil {
+		return x.LineNumber
+	}
+	return 0
+}
+
+func (x *SupplierCreditNoteLine) GetQuantity() string {
+	if x != nil {
+		return x.Quantity
+	}
+	return ""
+}
+
+func (x *SupplierCreditNoteLine) GetAmount() *v1.Money {
+	if x != nil {
+		return x.Amount
+	}
+	return nil
+}
+
+func (x *SupplierCreditNoteLine) GetKind() SupplierCreditLineKind {
+	if x != nil {
+		return x.Kind
+	}
+	return SupplierCreditLineKind_SUPPLIER_CREDIT_LINE_KIND_UNSPECIFIED
+}
+
+func (x *SupplierCreditNoteLine) GetSku() string {
+	if x != nil {
+		return x.Sku
+	}
+	return ""
+}
+
+func (x *SupplierCreditNoteLine) GetNetAmount() *v1.Money {
+	if x != nil {
+		return x.NetAmount
+	}
+	return nil
+}
+
+func (x *SupplierCreditNoteLine) GetTaxAmount() *v1.Money {
+	if x != nil {
+		return x.TaxAmount
+	}
+	return nil
+}
+
+type CreateSupplierCreditNoteRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The bill to credit.
+	BillId        string              `protobuf:"bytes,1,opt,name=bill_id,json=billId,proto3" json:"bill_id,omitempty"`
+	CreditNote    *SupplierCreditNote `protobuf:"bytes,2,opt,name=credit_note,json=creditNote,proto3" json:"credit_note,omitempty"`
+	RequestId     string              `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateSupplierCreditNoteRequest) Reset() {
+	*x = CreateSupplierCreditNoteRequest{}
+	mi := &file_erp_v1_payables_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateSupplierCreditNoteRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateSupplierCreditNoteRequest) ProtoMessage() {}
+
+func (x *CreateSupplierCreditNoteRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_erp_v1_payables_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateSupplierCreditNoteRequest.ProtoReflect.Descriptor instead.
+func (*CreateSupplierCreditNoteRequest) Descriptor() ([]byte, []int) {
+	return file_erp_v1_payables_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *CreateSupplierCreditNoteRequest) GetBillId() string {
+	if x != nil {
+		return x.BillId
+	}
+	return ""
+}
+
+func (x *CreateSupplierCreditNoteRequest) GetCreditNote() *SupplierCreditNote {
+	if x != nil {
+		return x.CreditNote
+	}
+	return nil
+}
+
+func (x *CreateSupplierCreditNoteRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+type GetSupplierCreditNoteRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetSupplierCreditNoteRequest) Reset() {
+	*x = GetSupplierCreditNoteRequest{}
+	mi := &file_erp_v1_payables_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetSupplierCreditNoteRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetSupplierCreditNoteRequest) ProtoMessage() {}
+
+func (x *GetSupplierCreditNoteRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_erp_v1_payables_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetSupplierCreditNoteRequest.ProtoReflect.Descriptor instead.
+func (*GetSupplierCreditNoteRequest) Descriptor() ([]byte, []int) {
+	return file_erp_v1_payables_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *GetSupplierCreditNoteRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+type ListSupplierCreditNotesRequest struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	PageSize  int32                  `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken string                 `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// AIP-160 subset: bill_id = "..." or supplier_id = "..." (or none).
+	Filter        string `protobuf:"bytes,3,opt,name=filter,proto3" json:"filter,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListSupplierCreditNotesRequest) Reset() {
+	*x = ListSupplierCreditNotesRequest{}
+	mi := &file_erp_v1_payables_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListSupplierCreditNotesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListSupplierCreditNotesRequest) ProtoMessage() {}
+
+func (x *ListSupplierCreditNotesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_erp_v1_payables_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListSupplierCreditNotesRequest.ProtoReflect.Descriptor instead.
+func (*ListSupplierCreditNotesRequest) Descriptor() ([]byte, []int) {
+	return file_erp_v1_payables_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *ListSupplierCreditNotesRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListSupplierCreditNotesRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+func (x *ListSupplierCreditNotesRequest) GetFilter() string {
+	if x != nil {
+		return x.Filter
+	}
+	return ""
+}
+
+type ListSupplierCreditNotesResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	CreditNotes   []*SupplierCreditNote  `protobuf:"bytes,1,rep,name=credit_notes,json=creditNotes,proto3" json:"credit_notes,omitempty"`
+	NextPageToken string                 `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListSupplierCreditNotesResponse) Reset() {
+	*x = ListSupplierCreditNotesResponse{}
+	mi := &file_erp_v1_payables_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListSupplierCreditNotesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListSupplierCreditNotesResponse) ProtoMessage() {}
+
+func (x *ListSupplierCreditNotesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_erp_v1_payables_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListSupplierCreditNotesResponse.ProtoReflect.Descriptor instead.
+func (*ListSupplierCreditNotesResponse) Descriptor() ([]byte, []int) {
+	return file_erp_v1_payables_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *ListSupplierCreditNotesResponse) GetCreditNotes() []*SupplierCreditNote {
+	if x != nil {
+		return x.CreditNotes
+	}
+	return nil
+}
+
+func (x *ListSupplierCreditNotesResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
 var File_erp_v1_payables_proto protoreflect.FileDescriptor
 
 const file_erp_v1_payables_proto_rawDesc = "" +
 	"\n" +
-	"\x15erp/v1/payables.proto\x12\x06erp.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"\x84\a\n" +
+	"\x15erp/v1/payables.proto\x12\x06erp.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14money/v1/money.proto\"\xc3\a\n" +
 	"\fSupplierBill\x12\x13\n" +
 	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12\x1b\n" +
 	"\x06number\x18\x02 \x01(\tB\x03\xe0A\x03R\x06number\x12$\n" +
@@ -1231,14 +1794,17 @@ const file_erp_v1_payables_proto_rawDesc = "" +
 	"\vcreate_time\x18\x13 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"createTime\x12@\n" +
 	"\vupdate_time\x18\x14 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
-	"updateTime\"\xd1\x01\n" +
+	"updateTime\x12=\n" +
+	"\x0fcredited_amount\x18\x15 \x01(\v2\x0f.money.v1.MoneyB\x03\xe0A\x03R\x0ecreditedAmount\"\xc2\x02\n" +
 	"\x10SupplierBillLine\x12$\n" +
 	"\vline_number\x18\x01 \x01(\x05B\x03\xe0A\x02R\n" +
 	"lineNumber\x12\x1f\n" +
 	"\bquantity\x18\x02 \x01(\tB\x03\xe0A\x02R\bquantity\x12\x15\n" +
 	"\x03sku\x18\x03 \x01(\tB\x03\xe0A\x03R\x03sku\x121\n" +
 	"\tunit_cost\x18\x04 \x01(\v2\x0f.money.v1.MoneyB\x03\xe0A\x03R\bunitCost\x12,\n" +
-	"\x06amount\x18\x05 \x01(\v2\x0f.money.v1.MoneyB\x03\xe0A\x03R\x06amount\"d\n" +
+	"\x06amount\x18\x05 \x01(\v2\x0f.money.v1.MoneyB\x03\xe0A\x03R\x06amount\x120\n" +
+	"\x11credited_quantity\x18\x06 \x01(\tB\x03\xe0A\x03R\x10creditedQuantity\x12=\n" +
+	"\x0fcredited_amount\x18\a \x01(\v2\x0f.money.v1.MoneyB\x03\xe0A\x03R\x0ecreditedAmount\"d\n" +
 	"\x19CreateSupplierBillRequest\x12(\n" +
 	"\x04bill\x18\x01 \x01(\v2\x14.erp.v1.SupplierBillR\x04bill\x12\x1d\n" +
 	"\n" +
@@ -1308,12 +1874,64 @@ const file_erp_v1_payables_proto_rawDesc = "" +
 	"openAmount\x126\n" +
 	"\x0eoverdue_amount\x18\x04 \x01(\v2\x0f.money.v1.MoneyR\roverdueAmount\x12\x1d\n" +
 	"\n" +
-	"open_bills\x18\x05 \x01(\x05R\topenBills*\xa1\x01\n" +
+	"open_bills\x18\x05 \x01(\x05R\topenBills\"\xd9\x04\n" +
+	"\x12SupplierCreditNote\x12\x13\n" +
+	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12\x1b\n" +
+	"\x06number\x18\x02 \x01(\tB\x03\xe0A\x03R\x06number\x12\x1c\n" +
+	"\abill_id\x18\x03 \x01(\tB\x03\xe0A\x03R\x06billId\x12$\n" +
+	"\vbill_number\x18\x04 \x01(\tB\x03\xe0A\x03R\n" +
+	"billNumber\x12$\n" +
+	"\vsupplier_id\x18\x05 \x01(\tB\x03\xe0A\x03R\n" +
+	"supplierId\x12/\n" +
+	"\x11purchase_order_id\x18\x06 \x01(\tB\x03\xe0A\x03R\x0fpurchaseOrderId\x12(\n" +
+	"\rcurrency_code\x18\a \x01(\tB\x03\xe0A\x03R\fcurrencyCode\x12\x1f\n" +
+	"\vcredit_date\x18\b \x01(\tR\n" +
+	"creditDate\x12\x1b\n" +
+	"\x06reason\x18\t \x01(\tB\x03\xe0A\x02R\x06reason\x129\n" +
+	"\x05lines\x18\n" +
+	" \x03(\v2\x1e.erp.v1.SupplierCreditNoteLineB\x03\xe0A\x02R\x05lines\x120\n" +
+	"\bsubtotal\x18\v \x01(\v2\x0f.money.v1.MoneyB\x03\xe0A\x03R\bsubtotal\x123\n" +
+	"\n" +
+	"tax_amount\x18\f \x01(\v2\x0f.money.v1.MoneyB\x03\xe0A\x03R\ttaxAmount\x12*\n" +
+	"\x05total\x18\r \x01(\v2\x0f.money.v1.MoneyB\x03\xe0A\x03R\x05total\x12@\n" +
+	"\vcreate_time\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"createTime\"\xbd\x02\n" +
+	"\x16SupplierCreditNoteLine\x12$\n" +
+	"\vline_number\x18\x01 \x01(\x05B\x03\xe0A\x02R\n" +
+	"lineNumber\x12\x1a\n" +
+	"\bquantity\x18\x02 \x01(\tR\bquantity\x12'\n" +
+	"\x06amount\x18\x03 \x01(\v2\x0f.money.v1.MoneyR\x06amount\x127\n" +
+	"\x04kind\x18\x04 \x01(\x0e2\x1e.erp.v1.SupplierCreditLineKindB\x03\xe0A\x03R\x04kind\x12\x15\n" +
+	"\x03sku\x18\x05 \x01(\tB\x03\xe0A\x03R\x03sku\x123\n" +
+	"\n" +
+	"net_amount\x18\x06 \x01(\v2\x0f.money.v1.MoneyB\x03\xe0A\x03R\tnetAmount\x123\n" +
+	"\n" +
+	"tax_amount\x18\a \x01(\v2\x0f.money.v1.MoneyB\x03\xe0A\x03R\ttaxAmount\"\xa0\x01\n" +
+	"\x1fCreateSupplierCreditNoteRequest\x12\x1c\n" +
+	"\abill_id\x18\x01 \x01(\tB\x03\xe0A\x02R\x06billId\x12@\n" +
+	"\vcredit_note\x18\x02 \x01(\v2\x1a.erp.v1.SupplierCreditNoteB\x03\xe0A\x02R\n" +
+	"creditNote\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tR\trequestId\".\n" +
+	"\x1cGetSupplierCreditNoteRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"t\n" +
+	"\x1eListSupplierCreditNotesRequest\x12\x1b\n" +
+	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x02 \x01(\tR\tpageToken\x12\x16\n" +
+	"\x06filter\x18\x03 \x01(\tR\x06filter\"\x88\x01\n" +
+	"\x1fListSupplierCreditNotesResponse\x12=\n" +
+	"\fcredit_notes\x18\x01 \x03(\v2\x1a.erp.v1.SupplierCreditNoteR\vcreditNotes\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken*\xa1\x01\n" +
 	"\x12SupplierBillStatus\x12$\n" +
 	" SUPPLIER_BILL_STATUS_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19SUPPLIER_BILL_STATUS_OPEN\x10\x01\x12'\n" +
 	"#SUPPLIER_BILL_STATUS_PARTIALLY_PAID\x10\x02\x12\x1d\n" +
-	"\x19SUPPLIER_BILL_STATUS_PAID\x10\x032\xb9\x05\n" +
+	"\x19SUPPLIER_BILL_STATUS_PAID\x10\x03*\xa1\x01\n" +
+	"\x16SupplierCreditLineKind\x12)\n" +
+	"%SUPPLIER_CREDIT_LINE_KIND_UNSPECIFIED\x10\x00\x12,\n" +
+	"(SUPPLIER_CREDIT_LINE_KIND_RETURNED_GOODS\x10\x01\x12.\n" +
+	"*SUPPLIER_CREDIT_LINE_KIND_PRICE_CONCESSION\x10\x022\xe1\a\n" +
 	"\x0fPayablesService\x12M\n" +
 	"\x12CreateSupplierBill\x12!.erp.v1.CreateSupplierBillRequest\x1a\x14.erp.v1.SupplierBill\x12G\n" +
 	"\x0fGetSupplierBill\x12\x1e.erp.v1.GetSupplierBillRequest\x1a\x14.erp.v1.SupplierBill\x12X\n" +
@@ -1322,7 +1940,10 @@ const file_erp_v1_payables_proto_rawDesc = "" +
 	"\x12GetSupplierPayment\x12!.erp.v1.GetSupplierPaymentRequest\x1a\x17.erp.v1.SupplierPayment\x12a\n" +
 	"\x14ListSupplierPayments\x12#.erp.v1.ListSupplierPaymentsRequest\x1a$.erp.v1.ListSupplierPaymentsResponse\x12X\n" +
 	"\x16ReverseSupplierPayment\x12%.erp.v1.ReverseSupplierPaymentRequest\x1a\x17.erp.v1.SupplierPayment\x12M\n" +
-	"\x11GetPayablesReport\x12 .erp.v1.GetPayablesReportRequest\x1a\x16.erp.v1.PayablesReportB+Z)github.com/seamhq/seam/proto/erp/v1;erpv1b\x06proto3"
+	"\x11GetPayablesReport\x12 .erp.v1.GetPayablesReportRequest\x1a\x16.erp.v1.PayablesReport\x12_\n" +
+	"\x18CreateSupplierCreditNote\x12'.erp.v1.CreateSupplierCreditNoteRequest\x1a\x1a.erp.v1.SupplierCreditNote\x12Y\n" +
+	"\x15GetSupplierCreditNote\x12$.erp.v1.GetSupplierCreditNoteRequest\x1a\x1a.erp.v1.SupplierCreditNote\x12j\n" +
+	"\x17ListSupplierCreditNotes\x12&.erp.v1.ListSupplierCreditNotesRequest\x1a'.erp.v1.ListSupplierCreditNotesResponseB+Z)github.com/seamhq/seam/proto/erp/v1;erpv1b\x06proto3"
 
 var (
 	file_erp_v1_payables_proto_rawDescOnce sync.Once
@@ -1336,71 +1957,97 @@ func file_erp_v1_payables_proto_rawDescGZIP() []byte {
 	return file_erp_v1_payables_proto_rawDescData
 }
 
-var file_erp_v1_payables_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_erp_v1_payables_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
+var file_erp_v1_payables_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_erp_v1_payables_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
 var file_erp_v1_payables_proto_goTypes = []any{
-	(SupplierBillStatus)(0),               // 0: erp.v1.SupplierBillStatus
-	(*SupplierBill)(nil),                  // 1: erp.v1.SupplierBill
-	(*SupplierBillLine)(nil),              // 2: erp.v1.SupplierBillLine
-	(*CreateSupplierBillRequest)(nil),     // 3: erp.v1.CreateSupplierBillRequest
-	(*GetSupplierBillRequest)(nil),        // 4: erp.v1.GetSupplierBillRequest
-	(*ListSupplierBillsRequest)(nil),      // 5: erp.v1.ListSupplierBillsRequest
-	(*ListSupplierBillsResponse)(nil),     // 6: erp.v1.ListSupplierBillsResponse
-	(*SupplierPayment)(nil),               // 7: erp.v1.SupplierPayment
-	(*CreateSupplierPaymentRequest)(nil),  // 8: erp.v1.CreateSupplierPaymentRequest
-	(*GetSupplierPaymentRequest)(nil),     // 9: erp.v1.GetSupplierPaymentRequest
-	(*ReverseSupplierPaymentRequest)(nil), // 10: erp.v1.ReverseSupplierPaymentRequest
-	(*ListSupplierPaymentsRequest)(nil),   // 11: erp.v1.ListSupplierPaymentsRequest
-	(*ListSupplierPaymentsResponse)(nil),  // 12: erp.v1.ListSupplierPaymentsResponse
-	(*GetPayablesReportRequest)(nil),      // 13: erp.v1.GetPayablesReportRequest
-	(*PayablesReport)(nil),                // 14: erp.v1.PayablesReport
-	(*SupplierPayables)(nil),              // 15: erp.v1.SupplierPayables
-	(*v1.Money)(nil),                      // 16: money.v1.Money
-	(*timestamppb.Timestamp)(nil),         // 17: google.protobuf.Timestamp
+	(SupplierBillStatus)(0),                 // 0: erp.v1.SupplierBillStatus
+	(SupplierCreditLineKind)(0),             // 1: erp.v1.SupplierCreditLineKind
+	(*SupplierBill)(nil),                    // 2: erp.v1.SupplierBill
+	(*SupplierBillLine)(nil),                // 3: erp.v1.SupplierBillLine
+	(*CreateSupplierBillRequest)(nil),       // 4: erp.v1.CreateSupplierBillRequest
+	(*GetSupplierBillRequest)(nil),          // 5: erp.v1.GetSupplierBillRequest
+	(*ListSupplierBillsRequest)(nil),        // 6: erp.v1.ListSupplierBillsRequest
+	(*ListSupplierBillsResponse)(nil),       // 7: erp.v1.ListSupplierBillsResponse
+	(*SupplierPayment)(nil),                 // 8: erp.v1.SupplierPayment
+	(*CreateSupplierPaymentRequest)(nil),    // 9: erp.v1.CreateSupplierPaymentRequest
+	(*GetSupplierPaymentRequest)(nil),       // 10: erp.v1.GetSupplierPaymentRequest
+	(*ReverseSupplierPaymentRequest)(nil),   // 11: erp.v1.ReverseSupplierPaymentRequest
+	(*ListSupplierPaymentsRequest)(nil),     // 12: erp.v1.ListSupplierPaymentsRequest
+	(*ListSupplierPaymentsResponse)(nil),    // 13: erp.v1.ListSupplierPaymentsResponse
+	(*GetPayablesReportRequest)(nil),        // 14: erp.v1.GetPayablesReportRequest
+	(*PayablesReport)(nil),                  // 15: erp.v1.PayablesReport
+	(*SupplierPayables)(nil),                // 16: erp.v1.SupplierPayables
+	(*SupplierCreditNote)(nil),              // 17: erp.v1.SupplierCreditNote
+	(*SupplierCreditNoteLine)(nil),          // 18: erp.v1.SupplierCreditNoteLine
+	(*CreateSupplierCreditNoteRequest)(nil), // 19: erp.v1.CreateSupplierCreditNoteRequest
+	(*GetSupplierCreditNoteRequest)(nil),    // 20: erp.v1.GetSupplierCreditNoteRequest
+	(*ListSupplierCreditNotesRequest)(nil),  // 21: erp.v1.ListSupplierCreditNotesRequest
+	(*ListSupplierCreditNotesResponse)(nil), // 22: erp.v1.ListSupplierCreditNotesResponse
+	(*v1.Money)(nil),                        // 23: money.v1.Money
+	(*timestamppb.Timestamp)(nil),           // 24: google.protobuf.Timestamp
 }
 var file_erp_v1_payables_proto_depIdxs = []int32{
-	2,  // 0: erp.v1.SupplierBill.lines:type_name -> erp.v1.SupplierBillLine
-	16, // 1: erp.v1.SupplierBill.subtotal:type_name -> money.v1.Money
-	16, // 2: erp.v1.SupplierBill.tax_amount:type_name -> money.v1.Money
-	16, // 3: erp.v1.SupplierBill.total:type_name -> money.v1.Money
-	16, // 4: erp.v1.SupplierBill.paid_amount:type_name -> money.v1.Money
-	16, // 5: erp.v1.SupplierBill.open_amount:type_name -> money.v1.Money
+	3,  // 0: erp.v1.SupplierBill.lines:type_name -> erp.v1.SupplierBillLine
+	23, // 1: erp.v1.SupplierBill.subtotal:type_name -> money.v1.Money
+	23, // 2: erp.v1.SupplierBill.tax_amount:type_name -> money.v1.Money
+	23, // 3: erp.v1.SupplierBill.total:type_name -> money.v1.Money
+	23, // 4: erp.v1.SupplierBill.paid_amount:type_name -> money.v1.Money
+	23, // 5: erp.v1.SupplierBill.open_amount:type_name -> money.v1.Money
 	0,  // 6: erp.v1.SupplierBill.status:type_name -> erp.v1.SupplierBillStatus
-	17, // 7: erp.v1.SupplierBill.create_time:type_name -> google.protobuf.Timestamp
-	17, // 8: erp.v1.SupplierBill.update_time:type_name -> google.protobuf.Timestamp
-	16, // 9: erp.v1.SupplierBillLine.unit_cost:type_name -> money.v1.Money
-	16, // 10: erp.v1.SupplierBillLine.amount:type_name -> money.v1.Money
-	1,  // 11: erp.v1.CreateSupplierBillRequest.bill:type_name -> erp.v1.SupplierBill
-	1,  // 12: erp.v1.ListSupplierBillsResponse.bills:type_name -> erp.v1.SupplierBill
-	16, // 13: erp.v1.SupplierPayment.amount:type_name -> money.v1.Money
-	17, // 14: erp.v1.SupplierPayment.create_time:type_name -> google.protobuf.Timestamp
-	17, // 15: erp.v1.SupplierPayment.reverse_time:type_name -> google.protobuf.Timestamp
-	7,  // 16: erp.v1.CreateSupplierPaymentRequest.payment:type_name -> erp.v1.SupplierPayment
-	7,  // 17: erp.v1.ListSupplierPaymentsResponse.payments:type_name -> erp.v1.SupplierPayment
-	15, // 18: erp.v1.PayablesReport.rows:type_name -> erp.v1.SupplierPayables
-	16, // 19: erp.v1.SupplierPayables.open_amount:type_name -> money.v1.Money
-	16, // 20: erp.v1.SupplierPayables.overdue_amount:type_name -> money.v1.Money
-	3,  // 21: erp.v1.PayablesService.CreateSupplierBill:input_type -> erp.v1.CreateSupplierBillRequest
-	4,  // 22: erp.v1.PayablesService.GetSupplierBill:input_type -> erp.v1.GetSupplierBillRequest
-	5,  // 23: erp.v1.PayablesService.ListSupplierBills:input_type -> erp.v1.ListSupplierBillsRequest
-	8,  // 24: erp.v1.PayablesService.CreateSupplierPayment:input_type -> erp.v1.CreateSupplierPaymentRequest
-	9,  // 25: erp.v1.PayablesService.GetSupplierPayment:input_type -> erp.v1.GetSupplierPaymentRequest
-	11, // 26: erp.v1.PayablesService.ListSupplierPayments:input_type -> erp.v1.ListSupplierPaymentsRequest
-	10, // 27: erp.v1.PayablesService.ReverseSupplierPayment:input_type -> erp.v1.ReverseSupplierPaymentRequest
-	13, // 28: erp.v1.PayablesService.GetPayablesReport:input_type -> erp.v1.GetPayablesReportRequest
-	1,  // 29: erp.v1.PayablesService.CreateSupplierBill:output_type -> erp.v1.SupplierBill
-	1,  // 30: erp.v1.PayablesService.GetSupplierBill:output_type -> erp.v1.SupplierBill
-	6,  // 31: erp.v1.PayablesService.ListSupplierBills:output_type -> erp.v1.ListSupplierBillsResponse
-	7,  // 32: erp.v1.PayablesService.CreateSupplierPayment:output_type -> erp.v1.SupplierPayment
-	7,  // 33: erp.v1.PayablesService.GetSupplierPayment:output_type -> erp.v1.SupplierPayment
-	12, // 34: erp.v1.PayablesService.ListSupplierPayments:output_type -> erp.v1.ListSupplierPaymentsResponse
-	7,  // 35: erp.v1.PayablesService.ReverseSupplierPayment:output_type -> erp.v1.SupplierPayment
-	14, // 36: erp.v1.PayablesService.GetPayablesReport:output_type -> erp.v1.PayablesReport
-	29, // [29:37] is the sub-list for method output_type
-	21, // [21:29] is the sub-list for method input_type
-	21, // [21:21] is the sub-list for extension type_name
-	21, // [21:21] is the sub-list for extension extendee
-	0,  // [0:21] is the sub-list for field type_name
+	24, // 7: erp.v1.SupplierBill.create_time:type_name -> google.protobuf.Timestamp
+	24, // 8: erp.v1.SupplierBill.update_time:type_name -> google.protobuf.Timestamp
+	23, // 9: erp.v1.SupplierBill.credited_amount:type_name -> money.v1.Money
+	23, // 10: erp.v1.SupplierBillLine.unit_cost:type_name -> money.v1.Money
+	23, // 11: erp.v1.SupplierBillLine.amount:type_name -> money.v1.Money
+	23, // 12: erp.v1.SupplierBillLine.credited_amount:type_name -> money.v1.Money
+	2,  // 13: erp.v1.CreateSupplierBillRequest.bill:type_name -> erp.v1.SupplierBill
+	2,  // 14: erp.v1.ListSupplierBillsResponse.bills:type_name -> erp.v1.SupplierBill
+	23, // 15: erp.v1.SupplierPayment.amount:type_name -> money.v1.Money
+	24, // 16: erp.v1.SupplierPayment.create_time:type_name -> google.protobuf.Timestamp
+	24, // 17: erp.v1.SupplierPayment.reverse_time:type_name -> google.protobuf.Timestamp
+	8,  // 18: erp.v1.CreateSupplierPaymentRequest.payment:type_name -> erp.v1.SupplierPayment
+	8,  // 19: erp.v1.ListSupplierPaymentsResponse.payments:type_name -> erp.v1.SupplierPayment
+	16, // 20: erp.v1.PayablesReport.rows:type_name -> erp.v1.SupplierPayables
+	23, // 21: erp.v1.SupplierPayables.open_amount:type_name -> money.v1.Money
+	23, // 22: erp.v1.SupplierPayables.overdue_amount:type_name -> money.v1.Money
+	18, // 23: erp.v1.SupplierCreditNote.lines:type_name -> erp.v1.SupplierCreditNoteLine
+	23, // 24: erp.v1.SupplierCreditNote.subtotal:type_name -> money.v1.Money
+	23, // 25: erp.v1.SupplierCreditNote.tax_amount:type_name -> money.v1.Money
+	23, // 26: erp.v1.SupplierCreditNote.total:type_name -> money.v1.Money
+	24, // 27: erp.v1.SupplierCreditNote.create_time:type_name -> google.protobuf.Timestamp
+	23, // 28: erp.v1.SupplierCreditNoteLine.amount:type_name -> money.v1.Money
+	1,  // 29: erp.v1.SupplierCreditNoteLine.kind:type_name -> erp.v1.SupplierCreditLineKind
+	23, // 30: erp.v1.SupplierCreditNoteLine.net_amount:type_name -> money.v1.Money
+	23, // 31: erp.v1.SupplierCreditNoteLine.tax_amount:type_name -> money.v1.Money
+	17, // 32: erp.v1.CreateSupplierCreditNoteRequest.credit_note:type_name -> erp.v1.SupplierCreditNote
+	17, // 33: erp.v1.ListSupplierCreditNotesResponse.credit_notes:type_name -> erp.v1.SupplierCreditNote
+	4,  // 34: erp.v1.PayablesService.CreateSupplierBill:input_type -> erp.v1.CreateSupplierBillRequest
+	5,  // 35: erp.v1.PayablesService.GetSupplierBill:input_type -> erp.v1.GetSupplierBillRequest
+	6,  // 36: erp.v1.PayablesService.ListSupplierBills:input_type -> erp.v1.ListSupplierBillsRequest
+	9,  // 37: erp.v1.PayablesService.CreateSupplierPayment:input_type -> erp.v1.CreateSupplierPaymentRequest
+	10, // 38: erp.v1.PayablesService.GetSupplierPayment:input_type -> erp.v1.GetSupplierPaymentRequest
+	12, // 39: erp.v1.PayablesService.ListSupplierPayments:input_type -> erp.v1.ListSupplierPaymentsRequest
+	11, // 40: erp.v1.PayablesService.ReverseSupplierPayment:input_type -> erp.v1.ReverseSupplierPaymentRequest
+	14, // 41: erp.v1.PayablesService.GetPayablesReport:input_type -> erp.v1.GetPayablesReportRequest
+	19, // 42: erp.v1.PayablesService.CreateSupplierCreditNote:input_type -> erp.v1.CreateSupplierCreditNoteRequest
+	20, // 43: erp.v1.PayablesService.GetSupplierCreditNote:input_type -> erp.v1.GetSupplierCreditNoteRequest
+	21, // 44: erp.v1.PayablesService.ListSupplierCreditNotes:input_type -> erp.v1.ListSupplierCreditNotesRequest
+	2,  // 45: erp.v1.PayablesService.CreateSupplierBill:output_type -> erp.v1.SupplierBill
+	2,  // 46: erp.v1.PayablesService.GetSupplierBill:output_type -> erp.v1.SupplierBill
+	7,  // 47: erp.v1.PayablesService.ListSupplierBills:output_type -> erp.v1.ListSupplierBillsResponse
+	8,  // 48: erp.v1.PayablesService.CreateSupplierPayment:output_type -> erp.v1.SupplierPayment
+	8,  // 49: erp.v1.PayablesService.GetSupplierPayment:output_type -> erp.v1.SupplierPayment
+	13, // 50: erp.v1.PayablesService.ListSupplierPayments:output_type -> erp.v1.ListSupplierPaymentsResponse
+	8,  // 51: erp.v1.PayablesService.ReverseSupplierPayment:output_type -> erp.v1.SupplierPayment
+	15, // 52: erp.v1.PayablesService.GetPayablesReport:output_type -> erp.v1.PayablesReport
+	17, // 53: erp.v1.PayablesService.CreateSupplierCreditNote:output_type -> erp.v1.SupplierCreditNote
+	17, // 54: erp.v1.PayablesService.GetSupplierCreditNote:output_type -> erp.v1.SupplierCreditNote
+	22, // 55: erp.v1.PayablesService.ListSupplierCreditNotes:output_type -> erp.v1.ListSupplierCreditNotesResponse
+	45, // [45:56] is the sub-list for method output_type
+	34, // [34:45] is the sub-list for method input_type
+	34, // [34:34] is the sub-list for extension type_name
+	34, // [34:34] is the sub-list for extension extendee
+	0,  // [0:34] is the sub-list for field type_name
 }
 
 func init() { file_erp_v1_payables_proto_init() }
@@ -1413,8 +2060,8 @@ func file_erp_v1_payables_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_erp_v1_payables_proto_rawDesc), len(file_erp_v1_payables_proto_rawDesc)),
-			NumEnums:      1,
-			NumMessages:   15,
+			NumEnums:      2,
+			NumMessages:   21,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -19,14 +19,17 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	PayablesService_CreateSupplierBill_FullMethodName     = "/erp.v1.PayablesService/CreateSupplierBill"
-	PayablesService_GetSupplierBill_FullMethodName        = "/erp.v1.PayablesService/GetSupplierBill"
-	PayablesService_ListSupplierBills_FullMethodName      = "/erp.v1.PayablesService/ListSupplierBills"
-	PayablesService_CreateSupplierPayment_FullMethodName  = "/erp.v1.PayablesService/CreateSupplierPayment"
-	PayablesService_GetSupplierPayment_FullMethodName     = "/erp.v1.PayablesService/GetSupplierPayment"
-	PayablesService_ListSupplierPayments_FullMethodName   = "/erp.v1.PayablesService/ListSupplierPayments"
-	PayablesService_ReverseSupplierPayment_FullMethodName = "/erp.v1.PayablesService/ReverseSupplierPayment"
-	PayablesService_GetPayablesReport_FullMethodName      = "/erp.v1.PayablesService/GetPayablesReport"
+	PayablesService_CreateSupplierBill_FullMethodName       = "/erp.v1.PayablesService/CreateSupplierBill"
+	PayablesService_GetSupplierBill_FullMethodName          = "/erp.v1.PayablesService/GetSupplierBill"
+	PayablesService_ListSupplierBills_FullMethodName        = "/erp.v1.PayablesService/ListSupplierBills"
+	PayablesService_CreateSupplierPayment_FullMethodName    = "/erp.v1.PayablesService/CreateSupplierPayment"
+	PayablesService_GetSupplierPayment_FullMethodName       = "/erp.v1.PayablesService/GetSupplierPayment"
+	PayablesService_ListSupplierPayments_FullMethodName     = "/erp.v1.PayablesService/ListSupplierPayments"
+	PayablesService_ReverseSupplierPayment_FullMethodName   = "/erp.v1.PayablesService/ReverseSupplierPayment"
+	PayablesService_GetPayablesReport_FullMethodName        = "/erp.v1.PayablesService/GetPayablesReport"
+	PayablesService_CreateSupplierCreditNote_FullMethodName = "/erp.v1.PayablesService/CreateSupplierCreditNote"
+	PayablesService_GetSupplierCreditNote_FullMethodName    = "/erp.v1.PayablesService/GetSupplierCreditNote"
+	PayablesService_ListSupplierCreditNotes_FullMethodName  = "/erp.v1.PayablesService/ListSupplierCreditNotes"
 )
 
 // PayablesServiceClient is the client API for PayablesService service.
@@ -83,6 +86,32 @@ type PayablesServiceClient interface {
 	// is open and what of it is overdue (due before as_of_date), a page of
 	// rows at a time.
 	GetPayablesReport(ctx context.Context, in *GetPayablesReportRequest, opts ...grpc.CallOption) (*PayablesReport, error)
+	// CreateSupplierCreditNote credits part of a bill that is still open,
+	// per billed purchase order line:
+	//
+	//   - returned goods (a quantity, at most the bill line's quantity less
+	//     what earlier credit notes returned of it): the purchase order
+	//     line's billed_quantity falls by it, so a purchase order return can
+	//     then send the goods back (moving stock and 2000 as for goods not
+	//     billed). The net is what the line's received-and-not-billed payable
+	//     grows by, so it posts only the tax: Dr 2000 Accounts payable / Cr
+	//     1300 Input tax (a rounding difference against the bill line's
+	//     amount goes to 5100);
+	//   - a price concession (an amount, the goods kept): Dr 2000 / Cr 5100
+	//     Purchase price variance, its tax Dr 2000 / Cr 1300.
+	//
+	// Tax is the bill's rate, rounded cumulatively over the bill's credits.
+	// The bill's open amount falls by the total; a credit note of more
+	// than is open (a bill paid already) is FAILED_PRECONDITION: there is
+	// no supplier refund or credit balance (reverse the payment first). The
+	// entry is dated on credit_date, refused in the closed period
+	// (FAILED_PRECONDITION). A retry with the same request_id returns the
+	// first credit note.
+	CreateSupplierCreditNote(ctx context.Context, in *CreateSupplierCreditNoteRequest, opts ...grpc.CallOption) (*SupplierCreditNote, error)
+	GetSupplierCreditNote(ctx context.Context, in *GetSupplierCreditNoteRequest, opts ...grpc.CallOption) (*SupplierCreditNote, error)
+	// ListSupplierCreditNotes pages through supplier credit notes by id;
+	// filter by bill_id or supplier_id (with "=").
+	ListSupplierCreditNotes(ctx context.Context, in *ListSupplierCreditNotesRequest, opts ...grpc.CallOption) (*ListSupplierCreditNotesResponse, error)
 }
 
 type payablesServiceClient struct {
@@ -173,6 +202,36 @@ func (c *payablesServiceClient) GetPayablesReport(ctx context.Context, in *GetPa
 	return out, nil
 }
 
+func (c *payablesServiceClient) CreateSupplierCreditNote(ctx context.Context, in *CreateSupplierCreditNoteRequest, opts ...grpc.CallOption) (*SupplierCreditNote, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SupplierCreditNote)
+	err := c.cc.Invoke(ctx, PayablesService_CreateSupplierCreditNote_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *payablesServiceClient) GetSupplierCreditNote(ctx context.Context, in *GetSupplierCreditNoteRequest, opts ...grpc.CallOption) (*SupplierCreditNote, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SupplierCreditNote)
+	err := c.cc.Invoke(ctx, PayablesService_GetSupplierCreditNote_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *payablesServiceClient) ListSupplierCreditNotes(ctx context.Context, in *ListSupplierCreditNotesRequest, opts ...grpc.CallOption) (*ListSupplierCreditNotesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListSupplierCreditNotesResponse)
+	err := c.cc.Invoke(ctx, PayablesService_ListSupplierCreditNotes_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // PayablesServiceServer is the server API for PayablesService service.
 // All implementations must embed UnimplementedPayablesServiceServer
 // for forward compatibility.
@@ -227,6 +286,32 @@ type PayablesServiceServer interface {
 	// is open and what of it is overdue (due before as_of_date), a page of
 	// rows at a time.
 	GetPayablesReport(context.Context, *GetPayablesReportRequest) (*PayablesReport, error)
+	// CreateSupplierCreditNote credits part of a bill that is still open,
+	// per billed purchase order line:
+	//
+	//   - returned goods (a quantity, at most the bill line's quantity less
+	//     what earlier credit notes returned of it): the purchase order
+	//     line's billed_quantity falls by it, so a purchase order return can
+	//     then send the goods back (moving stock and 2000 as for goods not
+	//     billed). The net is what the line's received-and-not-billed payable
+	//     grows by, so it posts only the tax: Dr 2000 Accounts payable / Cr
+	//     1300 Input tax (a rounding difference against the bill line's
+	//     amount goes to 5100);
+	//   - a price concession (an amount, the goods kept): Dr 2000 / Cr 5100
+	//     Purchase price variance, its tax Dr 2000 / Cr 1300.
+	//
+	// Tax is the bill's rate, rounded cumulatively over the bill's credits.
+	// The bill's open amount falls by the total; a credit note of more
+	// than is open (a bill paid already) is FAILED_PRECONDITION: there is
+	// no supplier refund or credit balance (reverse the payment first). The
+	// entry is dated on credit_date, refused in the closed period
+	// (FAILED_PRECONDITION). A retry with the same request_id returns the
+	// first credit note.
+	CreateSupplierCreditNote(context.Context, *CreateSupplierCreditNoteRequest) (*SupplierCreditNote, error)
+	GetSupplierCreditNote(context.Context, *GetSupplierCreditNoteRequest) (*SupplierCreditNote, error)
+	// ListSupplierCreditNotes pages through supplier credit notes by id;
+	// filter by bill_id or supplier_id (with "=").
+	ListSupplierCreditNotes(context.Context, *ListSupplierCreditNotesRequest) (*ListSupplierCreditNotesResponse, error)
 	mustEmbedUnimplementedPayablesServiceServer()
 }
 
@@ -260,6 +345,15 @@ func (UnimplementedPayablesServiceServer) ReverseSupplierPayment(context.Context
 }
 func (UnimplementedPayablesServiceServer) GetPayablesReport(context.Context, *GetPayablesReportRequest) (*PayablesReport, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetPayablesReport not implemented")
+}
+func (UnimplementedPayablesServiceServer) CreateSupplierCreditNote(context.Context, *CreateSupplierCreditNoteRequest) (*SupplierCreditNote, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateSupplierCreditNote not implemented")
+}
+func (UnimplementedPayablesServiceServer) GetSupplierCreditNote(context.Context, *GetSupplierCreditNoteRequest) (*SupplierCreditNote, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetSupplierCreditNote not implemented")
+}
+func (UnimplementedPayablesServiceServer) ListSupplierCreditNotes(context.Context, *ListSupplierCreditNotesRequest) (*ListSupplierCreditNotesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListSupplierCreditNotes not implemented")
 }
 func (UnimplementedPayablesServiceServer) mustEmbedUnimplementedPayablesServiceServer() {}
 func (UnimplementedPayablesServiceServer) testEmbeddedByValue()                         {}
@@ -426,6 +520,60 @@ func _PayablesService_GetPayablesReport_Handler(srv interface{}, ctx context.Con
 	return interceptor(ctx, in, info, handler)
 }
 
+func _PayablesService_CreateSupplierCreditNote_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateSupplierCreditNoteRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PayablesServiceServer).CreateSupplierCreditNote(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: PayablesService_CreateSupplierCreditNote_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PayablesServiceServer).CreateSupplierCreditNote(ctx, req.(*CreateSupplierCreditNoteRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _PayablesService_GetSupplierCreditNote_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetSupplierCreditNoteRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PayablesServiceServer).GetSupplierCreditNote(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: PayablesService_GetSupplierCreditNote_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PayablesServiceServer).GetSupplierCreditNote(ctx, req.(*GetSupplierCreditNoteRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _PayablesService_ListSupplierCreditNotes_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListSupplierCreditNotesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PayablesServiceServer).ListSupplierCreditNotes(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: PayablesService_ListSupplierCreditNotes_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PayablesServiceServer).ListSupplierCreditNotes(ctx, req.(*ListSupplierCreditNotesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // PayablesService_ServiceDesc is the grpc.ServiceDesc for PayablesService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -464,6 +612,18 @@ var PayablesService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetPayablesReport",
 			Handler:    _PayablesService_GetPayablesReport_Handler,
+		},
+		{
+			MethodName: "CreateSupplierCreditNote",
+			Handler:    _PayablesService_CreateSupplierCreditNote_Handler,
+		},
+		{
+			MethodName: "GetSupplierCreditNote",
+			Handler:    _PayablesService_GetSupplierCreditNote_Handler,
+		},
+		{
+			MethodName: "ListSupplierCreditNotes",
+			Handler:    _PayablesService_ListSupplierCreditNotes_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
