@@ -1,6 +1,7 @@
 package payables_test
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -81,7 +82,7 @@ func TestCreditConcessionAndPaidBill(t *testing.T) {
 	}
 	b.Paid = b.Total.Sub(b.Credited)
 	_, _, _, _, err = payables.BuildCreditNote(&b, o, credit(payables.NewCreditLine{LineNumber: 2, Quantity: dec("1")}), time.Now())
-	if e, ok := err.(*errs.Error); !ok || e.Kind != errs.FailedPrecondition || e.Violations[0].Field != "lines" {
+	if e, ok := errors.AsType[*errs.Error](err); !ok || e.Kind != errs.FailedPrecondition || e.Violations[0].Field != "lines" {
 		t.Errorf("crediting a paid bill: %v", err)
 	}
 }
@@ -93,7 +94,7 @@ func TestValidateCreditNote(t *testing.T) {
 		{LineNumber: 0, Quantity: dec("1")}, {LineNumber: 2, Amount: &neg}, {LineNumber: 3, Quantity: dec("-1")},
 		{LineNumber: 2, Quantity: dec("1")}, {LineNumber: 4, Quantity: dec("1"), Amount: &neg}}}
 	err := payables.ValidateCreditNote(n)
-	e, ok := err.(*errs.Error)
+	e, ok := errors.AsType[*errs.Error](err)
 	if !ok || e.Kind != errs.InvalidArgument {
 		t.Fatalf("err = %v", err)
 	}
