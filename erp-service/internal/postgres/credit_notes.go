@@ -237,7 +237,7 @@ func (s *Store) CreateCreditNote(ctx context.Context, n invoicing.NewCreditNote,
 				return fmt.Errorf("credit note %s: stock of %s not locked", cn.ID, l.SKU)
 			}
 			c := stock.Change{SKU: l.SKU, Warehouse: l.ReturnWarehouse, Kind: stock.Returned, OnHandDelta: l.Quantity,
-				Reason: "customer return", Reference: cn.Reference()}
+				Reason: "customer return", Reference: cn.Reference(), Date: cn.CreditDate}
 			before := a.OnHand
 			a.Apply(c)
 			it := items[l.SKU]

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -350,5 +351,37 @@ func checkReceivables(t *testing.T, pool *pgxpool.Pool) {
 	}
 	if bad != 0 {
 		t.Errorf("%d currencies whose accounts receivable are not open invoices less unapplied credit", bad)
+	}
+}
+
+// Goods a credit note takes back count in the stock valuation from its
+// credit date, the day its journal entry puts them into 1200 Inventory,
+// so the valuation as of a day agrees with the trial balance through it.
+func TestCreditNoteReturnDatedOnCreditDate(t *testing.T) {
+	t.Parallel()
+	s, pool := newStore(t)
+	ctx := context.Background()
+	c := mustCustomer(t, s, "Returns Ltd")
+	mustTaxedCostedItem(t, s, "CR-1", "10", "0.19", "4")
+	mustAdjust(t, s, "CR-1", "MAIN", "10")
+	_, inv := invoicedOrder(t, s, c.ID, "CR-1", "3") // shipped today, issued 2026-01-01
+	creditDay := utcToday().AddDate(0, 0, -1)
+	if _, err := s.CreateCreditNote(ctx, credit(t, inv.ID, creditDay.Format(time.DateOnly), qtyLine(1, "2", "MAIN")), ""); err != nil {
+		t.Fatal(err)
+	}
+	rows, _, err := s.Valuation(ctx, creditDay, 10, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 1 || rows[0].OnHand.String() != "2" || rows[0].Value().Format() != "8.00" {
+		t.Errorf("valuation as of the credit date = %+v, want the 2 returned (8.00)", rows)
+	}
+	var inventory string
+	if err := pool.QueryRow(ctx, `SELECT coalesce(sum(debit - credit), 0)::text FROM journal_lines
+		WHERE account_code = '1200' AND entry_date <= $1`, creditDay).Scan(&inventory); err != nil {
+		t.Fatal(err)
+	}
+	if inventory != "8.00" {
+		t.Errorf("1200 through the credit date = %s, want 8.00", inventory)
 	}
 }
