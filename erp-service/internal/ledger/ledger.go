@@ -307,4 +307,5 @@ type DatedLine struct {
 	Credit      decimal.Decimal
 	ReversesID  string
 	PostTime    time.Time
+	Memo        string // a manual entry's memo, a reversal's reason
 }

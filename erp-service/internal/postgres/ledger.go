@@ -320,10 +320,12 @@ func (s *Store) PeriodBalance(ctx context.Context, currency string, start, end t
 // carry their dates), as PeriodBalance.
 func (s *Store) PeriodLines(ctx context.Context, currency string, start, end time.Time, limit int) ([]ledger.DatedLine, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+entryDateSQL+` AS d, e.id::text, e.kind, e.reference, e.currency_code,
-		  l.line_number, l.account_code, a.name, l.debit, l.credit, coalesce(e.reverses_id::text, ''), e.post_time
+		  l.line_number, l.account_code, a.name, l.debit, l.credit, coalesce(e.reverses_id::text, ''), e.post_time,
+		  coalesce(m.memo, '')
 		FROM journal_entries e
 		JOIN journal_lines l ON l.entry_id = e.id
 		JOIN accounts a ON a.code = l.account_code
+		LEFT JOIN journal_entry_memos m ON m.entry_id = e.id
 		WHERE `+entryDateSQL+` BETWEEN $1::date AND $2::date
 		  AND ($3 = '' OR e.currency_code = $3)
 		ORDER BY d, e.xid, e.id, l.line_number
@@ -334,7 +336,7 @@ func (s *Store) PeriodLines(ctx context.Context, currency string, start, end tim
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (ledger.DatedLine, error) {
 		var l ledger.DatedLine
 		err := row.Scan(&l.Date, &l.EntryID, &l.Kind, &l.Reference, &l.Currency, &l.LineNumber, &l.Account, &l.AccountName,
-			&l.Debit, &l.Credit, &l.ReversesID, &l.PostTime)
+			&l.Debit, &l.Credit, &l.ReversesID, &l.PostTime, &l.Memo)
 		return l, err
 	})
 	if err != nil {
