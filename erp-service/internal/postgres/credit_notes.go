@@ -141,7 +141,16 @@ type shippedCost struct {
 // returned SKUs' stock (as every stock writer, first), then the money
 // side's: the customer, the invoice's order, the invoice, the payments
 // whose allocations it takes back.
+// A posting dated in the closed period is FAILED_PRECONDITION naming
+// credit_date.
 func (s *Store) CreateCreditNote(ctx context.Context, n invoicing.NewCreditNote, requestID string) (invoicing.CreditNote, error) {
+	out, err := s.createCreditNote(ctx, n, requestID)
+	return out, closedPeriodAt(err, "credit_date")
+}
+
+// createCreditNote is CreateCreditNote but for naming the date of a posting refused
+// for the closed period.
+func (s *Store) createCreditNote(ctx context.Context, n invoicing.NewCreditNote, requestID string) (invoicing.CreditNote, error) {
 	const method = "CreateCreditNote"
 	if !canonicalID(&n.InvoiceID) {
 		return invoicing.CreditNote{}, errs.NotFoundf("invoice %q", n.InvoiceID)

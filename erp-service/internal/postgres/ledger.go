@@ -107,6 +107,21 @@ func periodClosed(err error) error {
 	return err
 }
 
+// closedPeriodAt names field (the document's date) in err when err is the
+// refusal of a posting dated in the closed period, so that a caller can
+// point at the date to change, as a shipment's refusal names its
+// ship_date. Any other error is returned as it is.
+func closedPeriodAt(err error, field string) error {
+	var e *errs.Error
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &e) || e.Kind != errs.FailedPrecondition || len(e.Violations) > 0 ||
+		!errors.As(err, &pgErr) || pgErr.Code != periodClosedCode {
+		return err
+	}
+	return &errs.Error{Kind: e.Kind, Message: field + ": " + e.Message, Cause: e.Cause,
+		Violations: []errs.FieldViolation{{Field: field, Description: e.Message}}}
+}
+
 // periodLockSpace is the first key of the period's advisory lock (the
 // second is 0): postings hold it shared, a close or reopen exclusively
 // (migration 0028).
