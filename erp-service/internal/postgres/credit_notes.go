@@ -25,6 +25,7 @@ var _ invoicing.CreditStore = (*Store)(nil)
 var creditNoteFilter = map[string]column{
 	"invoice_id":  {expr: "invoice_id", uuid: true},
 	"customer_id": {expr: "customer_id", uuid: true},
+	"credit_date": {expr: "credit_date", date: true},
 }
 
 const creditNoteNumberSQL = `(SELECT 'CN-' || CASE WHEN n < 1000000 THEN lpad(n::text, 6, '0') ELSE n::text END

@@ -235,6 +235,20 @@ func TestCreditNotes(t *testing.T) {
 	if err != nil || len(list) != 1 || more {
 		t.Errorf("second page = %d, %v, %v", len(list), more, err)
 	}
+	// By credit date: a month's credit notes, alone or of a customer.
+	for _, tc := range []struct {
+		conds []listing.Condition
+		want  int
+	}{
+		{[]listing.Condition{{Field: "credit_date", Op: ">=", Value: "2026-01-01"}, {Field: "credit_date", Op: "<=", Value: "2026-01-31"}}, 2},
+		{[]listing.Condition{{Field: "credit_date", Op: "=", Value: "2026-01-15"}, {Field: "customer_id", Op: "=", Value: c.ID}}, 1},
+		{[]listing.Condition{{Field: "credit_date", Op: ">", Value: "2026-01-31"}}, 1}, // the one of today
+	} {
+		list, _, err := s.ListCreditNotes(ctx, invoicing.CreditListQuery{PageSize: 10, Filter: tc.conds})
+		if err != nil || len(list) != tc.want {
+			t.Errorf("credit notes %v = %d, %v; want %d", tc.conds, len(list), err, tc.want)
+		}
+	}
 }
 
 // A void invoice has nothing to credit; a credit dated in a closed
