@@ -67,16 +67,19 @@ func (h *Invoices) GetCreditNote(ctx context.Context, req *erpv1.GetCreditNoteRe
 }
 
 // ListCreditNotes pages through credit notes by id, those of one invoice
-// or one customer with a filter.
+// or one customer, or of some credit dates, with a filter.
 func (h *Invoices) ListCreditNotes(ctx context.Context, req *erpv1.ListCreditNotesRequest) (*erpv1.ListCreditNotesResponse, error) {
 	conds, err := listing.ParseFilter(req.GetFilter(), invoicing.CreditFilterFields...)
 	if err != nil {
 		return nil, err
 	}
 	for _, c := range conds {
-		if c.Op != "=" {
+		if c.Op != "=" && c.Field != "credit_date" {
 			return nil, errs.Invalid("filter", "%s can only be compared with =", c.Field)
 		}
+	}
+	if err := checkFilterValues(conds, map[string]filterValue{"credit_date": filterDate}); err != nil {
+		return nil, err
 	}
 	n, after, err := page(req)
 	if err != nil {

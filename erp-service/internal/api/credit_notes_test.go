@@ -3,6 +3,7 @@ package api_test
 import (
 	"fmt"
 	"net/url"
+	"strings"
 	"testing"
 
 	"google.golang.org/grpc/codes"
@@ -161,5 +162,19 @@ func restCreditNotes(t *testing.T, call func(want int, method, path, tok, body s
 	list := call(200, "GET", "/v1/creditNotes?filter="+url.QueryEscape(`customer_id = "`+cid+`"`), sales, "")
 	if notes, _ := list["credit_notes"].([]any); len(notes) != 1 {
 		t.Errorf("credit notes of the customer = %v", list)
+	}
+	// The month's credit notes, by credit date; a value that is no date is
+	// refused naming the filter.
+	day := str(cn["credit_date"])
+	month := call(200, "GET", "/v1/creditNotes?filter="+url.QueryEscape(`credit_date >= "`+day[:8]+`01" AND credit_date <= "`+day+`"`), finance, "")
+	if notes, _ := month["credit_notes"].([]any); len(notes) != 1 {
+		t.Errorf("credit notes of the month = %v", month)
+	}
+	later := call(200, "GET", "/v1/creditNotes?filter="+url.QueryEscape(`credit_date > "`+day+`"`), finance, "")
+	if notes, _ := later["credit_notes"].([]any); len(notes) != 0 {
+		t.Errorf("credit notes after today = %v", later)
+	}
+	if r := call(400, "GET", "/v1/creditNotes?filter="+url.QueryEscape(`credit_date >= "November"`), finance, ""); !strings.Contains(fmt.Sprint(r), "filter") {
+		t.Errorf("credit notes by a date that is none = %v", r)
 	}
 }

@@ -69,4 +69,13 @@ func restJournal(t *testing.T, e *env, call func(want int, method, path, tok, bo
 			t.Errorf("5200 in the trial balance = %v", m)
 		}
 	}
+	// The export carries each entry's memo (the reversal's reason), as a
+	// text cell a spreadsheet does not run.
+	call(200, "POST", "/v1/journalEntries", finance, entry("=1+1 accrual", "5200", "1.00", "1000", "1.00"))
+	today := str(je["entry_date"])
+	code, _, csv := csvGet(t, e.base+"/v1/reports/journal.csv?currency_code=EUR&start_date="+today+"&end_date="+today, finance)
+	if code != 200 || !strings.HasPrefix(csv, "entry_date,entry_id,kind,reference,currency_code,line_number,account_code,account_name,debit,credit,reverses_id,post_time,memo\r\n") ||
+		!strings.Contains(csv, ",write-off of petty cash\r\n") || !strings.Contains(csv, ",wrong account\r\n") || !strings.Contains(csv, ",'=1+1 accrual\r\n") {
+		t.Errorf("journal.csv = %d %q, want the memos", code, csv)
+	}
 }

@@ -157,11 +157,11 @@ func (h *Ledger) ExportJournal(ctx context.Context, req *erpv1.ExportJournalRequ
 			MaxExportLines, date(start), date(end))
 	}
 	recs := [][]string{{"entry_date", "entry_id", "kind", "reference", "currency_code", "line_number",
-		"account_code", "account_name", "debit", "credit", "reverses_id", "post_time"}}
+		"account_code", "account_name", "debit", "credit", "reverses_id", "post_time", "memo"}}
 	for _, l := range lines {
 		recs = append(recs, []string{date(l.Date), l.EntryID, l.Kind, l.Reference, l.Currency, strconv.Itoa(int(l.LineNumber)),
 			l.Account, l.AccountName, amountText(l.Currency, l.Debit), amountText(l.Currency, l.Credit), l.ReversesID,
-			l.PostTime.UTC().Format(time.RFC3339Nano)})
+			l.PostTime.UTC().Format(time.RFC3339Nano), l.Memo})
 	}
 	return csvBody(recs)
 }

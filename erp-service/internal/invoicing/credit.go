@@ -314,8 +314,9 @@ func ReturnEntry(reference string, value, shipped money.Money, date time.Time) [
 	return []ledger.Entry{e}
 }
 
-// CreditFilterFields may appear in a ListCreditNotes filter (with "=").
-var CreditFilterFields = []string{"invoice_id", "customer_id"}
+// CreditFilterFields may appear in a ListCreditNotes filter: the ids
+// with "=", credit_date (YYYY-MM-DD) with any comparison.
+var CreditFilterFields = []string{"invoice_id", "customer_id", "credit_date"}
 
 // CreditListQuery selects a page of credit notes.
 type CreditListQuery struct {

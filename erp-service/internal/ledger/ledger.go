@@ -6,6 +6,8 @@ package ledger
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -241,7 +243,7 @@ type Total struct {
 	Credit   decimal.Decimal
 }
 
-// Totals sums rows per currency, in the order currencies first appear.
+// Totals sums rows per currency, in currency order.
 func Totals(rows []BalanceRow) []Total {
 	var out []Total
 	idx := map[string]int{}
@@ -255,6 +257,7 @@ func Totals(rows []BalanceRow) []Total {
 		out[i].Debit = out[i].Debit.Add(r.Debit)
 		out[i].Credit = out[i].Credit.Add(r.Credit)
 	}
+	slices.SortFunc(out, func(a, b Total) int { return strings.Compare(a.Currency, b.Currency) })
 	return out
 }
 
@@ -311,4 +314,5 @@ type DatedLine struct {
 	Credit      decimal.Decimal
 	ReversesID  string
 	PostTime    time.Time
+	Memo        string // a manual entry's memo, a reversal's reason
 }

@@ -68,6 +68,16 @@ func TestTotals(t *testing.T) {
 	if !rows[0].Balance().Equal(d("6")) {
 		t.Errorf("balance = %s", rows[0].Balance())
 	}
+	// In currency order, whichever account a currency first appears on
+	// (a period's movements need not have every currency on 1000).
+	got = Totals([]BalanceRow{
+		{Account: Cash, Currency: "KWD", Debit: d("1.234")},
+		{Account: Inventory, Currency: "JPY", Debit: d("5")},
+		{Account: Inventory, Currency: "EUR", Credit: d("2")},
+	})
+	if len(got) != 3 || got[0].Currency != "EUR" || got[1].Currency != "JPY" || got[2].Currency != "KWD" {
+		t.Errorf("totals = %+v, want EUR, JPY, KWD", got)
+	}
 }
 
 // A return's entry is its receipt's with the sides swapped: together they

@@ -96,7 +96,11 @@ func ValidateManual(e Entry, now time.Time) error {
 		d, c = d.Add(l.Debit), c.Add(l.Credit)
 	}
 	if linesOK && len(e.Lines) >= 2 && !d.Equal(c) {
-		v.Add("lines", "do not balance: debits %s, credits %s (a difference of %s)", d, c, d.Sub(c).Abs())
+		amt := func(x decimal.Decimal) string { return x.String() }
+		if curOK {
+			amt = func(x decimal.Decimal) string { return money.Money{Currency: e.Currency, Amount: x}.Format() }
+		}
+		v.Add("lines", "do not balance: debits %s, credits %s (a difference of %s)", amt(d), amt(c), amt(d.Sub(c).Abs()))
 	}
 	return v.Err()
 }
@@ -143,8 +147,12 @@ func NewManual(e Entry, id string) Entry {
 // (reversedBy, the reversal's id, not empty) too.
 func ReverseManual(e Entry, reversedBy, reason, id string) (Entry, error) {
 	if e.Kind != KindManual {
-		return Entry{}, errs.FailedPreconditionf("journal entry %s is a %s entry, not a manual one: correct the document that posted it (%s) instead",
-			e.ID, e.Kind, e.Reference)
+		article := "a"
+		if e.Kind != "" && strings.ContainsRune("aeiou", rune(e.Kind[0])) {
+			article = "an"
+		}
+		return Entry{}, errs.FailedPreconditionf("journal entry %s is %s %s entry, not a manual one: correct the document that posted it (%s) instead",
+			e.ID, article, e.Kind, e.Reference)
 	}
 	if reversedBy != "" {
 		return Entry{}, errs.FailedPreconditionf("journal entry %s is reversed already, by entry %s: an entry is reversed once", e.ID, reversedBy)

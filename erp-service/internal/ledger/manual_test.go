@@ -67,8 +67,13 @@ func TestValidateManual(t *testing.T) {
 	}
 	// The unbalanced message names both sums.
 	e.Lines = []Line{debit(Revenue, "10"), credit(Cash, "9")}
-	if err := ValidateManual(e, now); err == nil || !strings.Contains(err.Error(), "debits 10, credits 9") {
+	if err := ValidateManual(e, now); err == nil || !strings.Contains(err.Error(), "debits 10.00, credits 9.00 (a difference of 1.00)") {
 		t.Errorf("unbalanced: %v", err)
+	}
+	// In the currency's minor units, as the amounts are shown elsewhere.
+	e.Currency, e.Lines = "KWD", []Line{debit(Revenue, "1.5"), credit(Cash, "1.499")}
+	if err := ValidateManual(e, now); err == nil || !strings.Contains(err.Error(), "debits 1.500, credits 1.499 (a difference of 0.001)") {
+		t.Errorf("unbalanced in KWD: %v", err)
 	}
 }
 
@@ -107,5 +112,9 @@ func TestReverseManual(t *testing.T) {
 	}
 	if _, err := ReverseManual(r, "", "undo", "r3"); !errors.Is(err, errs.ErrFailedPrecondition) {
 		t.Errorf("reversal of a reversal: %v", err)
+	}
+	inv := Entry{ID: "i1", Kind: KindInvoice, Reference: "invoices/x"}
+	if _, err := ReverseManual(inv, "", "undo", "r4"); err == nil || !strings.Contains(err.Error(), "journal entry i1 is an invoice entry, not a manual one") {
+		t.Errorf("reversal of an invoice entry: %v", err)
 	}
 }

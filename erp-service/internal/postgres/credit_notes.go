@@ -25,6 +25,7 @@ var _ invoicing.CreditStore = (*Store)(nil)
 var creditNoteFilter = map[string]column{
 	"invoice_id":  {expr: "invoice_id", uuid: true},
 	"customer_id": {expr: "customer_id", uuid: true},
+	"credit_date": {expr: "credit_date", date: true},
 }
 
 const creditNoteNumberSQL = `(SELECT 'CN-' || CASE WHEN n < 1000000 THEN lpad(n::text, 6, '0') ELSE n::text END
@@ -141,7 +142,16 @@ type shippedCost struct {
 // returned SKUs' stock (as every stock writer, first), then the money
 // side's: the customer, the invoice's order, the invoice, the payments
 // whose allocations it takes back.
+// A posting dated in the closed period is FAILED_PRECONDITION naming
+// credit_date.
 func (s *Store) CreateCreditNote(ctx context.Context, n invoicing.NewCreditNote, requestID string) (invoicing.CreditNote, error) {
+	out, err := s.createCreditNote(ctx, n, requestID)
+	return out, closedPeriodAt(err, "credit_date")
+}
+
+// createCreditNote is CreateCreditNote but for naming the date of a posting refused
+// for the closed period.
+func (s *Store) createCreditNote(ctx context.Context, n invoicing.NewCreditNote, requestID string) (invoicing.CreditNote, error) {
 	const method = "CreateCreditNote"
 	if !canonicalID(&n.InvoiceID) {
 		return invoicing.CreditNote{}, errs.NotFoundf("invoice %q", n.InvoiceID)
@@ -237,7 +247,7 @@ func (s *Store) CreateCreditNote(ctx context.Context, n invoicing.NewCreditNote,
 				return fmt.Errorf("credit note %s: stock of %s not locked", cn.ID, l.SKU)
 			}
 			c := stock.Change{SKU: l.SKU, Warehouse: l.ReturnWarehouse, Kind: stock.Returned, OnHandDelta: l.Quantity,
-				Reason: "customer return", Reference: cn.Reference()}
+				Reason: "customer return", Reference: cn.Reference(), Date: cn.CreditDate}
 			before := a.OnHand
 			a.Apply(c)
 			it := items[l.SKU]

@@ -12,7 +12,7 @@ import (
 
 // ListCreditNotes by invoice or by customer reads its page from the
 // (column, id) index in id order, never a scan or a sort of all the
-// credit notes; unfiltered, from the primary key.
+// credit notes; unfiltered, or by credit date alone, from the primary key.
 func TestListCreditNotesPlans(t *testing.T) {
 	t.Parallel()
 	_, pool := newStore(t)
@@ -46,6 +46,8 @@ func TestListCreditNotesPlans(t *testing.T) {
 		{`invoice_id = "00000000-0000-0000-0003-000000000007"`, "credit_notes_invoice_idx"},
 		{`customer_id = "00000000-0000-0000-0001-000000000007"`, "credit_notes_customer_idx"},
 		{``, "credit_notes_pkey"},
+		{`credit_date >= "2030-01-01" AND credit_date <= "2030-01-31"`, "credit_notes_pkey"},
+		{`customer_id = "00000000-0000-0000-0001-000000000007" AND credit_date = "2030-01-02"`, "credit_notes_customer_idx"},
 	} {
 		conds, err := listing.ParseFilter(tc.filter, invoicing.CreditFilterFields...)
 		if err != nil {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -234,6 +235,20 @@ func TestCreditNotes(t *testing.T) {
 	if err != nil || len(list) != 1 || more {
 		t.Errorf("second page = %d, %v, %v", len(list), more, err)
 	}
+	// By credit date: a month's credit notes, alone or of a customer.
+	for _, tc := range []struct {
+		conds []listing.Condition
+		want  int
+	}{
+		{[]listing.Condition{{Field: "credit_date", Op: ">=", Value: "2026-01-01"}, {Field: "credit_date", Op: "<=", Value: "2026-01-31"}}, 2},
+		{[]listing.Condition{{Field: "credit_date", Op: "=", Value: "2026-01-15"}, {Field: "customer_id", Op: "=", Value: c.ID}}, 1},
+		{[]listing.Condition{{Field: "credit_date", Op: ">", Value: "2026-01-31"}}, 1}, // the one of today
+	} {
+		list, _, err := s.ListCreditNotes(ctx, invoicing.CreditListQuery{PageSize: 10, Filter: tc.conds})
+		if err != nil || len(list) != tc.want {
+			t.Errorf("credit notes %v = %d, %v; want %d", tc.conds, len(list), err, tc.want)
+		}
+	}
 }
 
 // A void invoice has nothing to credit; a credit dated in a closed
@@ -256,9 +271,8 @@ func TestCreditNoteRefusals(t *testing.T) {
 	if _, err := s.ClosePeriod(ctx, day("2026-01-31"), newID(t), ""); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.CreateCreditNote(ctx, credit(t, inv.ID, "2026-01-20", qtyLine(1, "1", "")), ""); errs.KindOf(err) != errs.FailedPrecondition {
-		t.Errorf("crediting in the closed period: %v", err)
-	}
+	_, err := s.CreateCreditNote(ctx, credit(t, inv.ID, "2026-01-20", qtyLine(1, "1", "")), "")
+	closedErrAt(t, "crediting in the closed period", err, day("2026-01-31"), "credit_date")
 	if _, err := s.CreateCreditNote(ctx, credit(t, inv.ID, "2026-02-01", qtyLine(1, "1", "")), ""); err != nil {
 		t.Errorf("crediting after the closed period: %v", err)
 	}
@@ -350,5 +364,37 @@ func checkReceivables(t *testing.T, pool *pgxpool.Pool) {
 	}
 	if bad != 0 {
 		t.Errorf("%d currencies whose accounts receivable are not open invoices less unapplied credit", bad)
+	}
+}
+
+// Goods a credit note takes back count in the stock valuation from its
+// credit date, the day its journal entry puts them into 1200 Inventory,
+// so the valuation as of a day agrees with the trial balance through it.
+func TestCreditNoteReturnDatedOnCreditDate(t *testing.T) {
+	t.Parallel()
+	s, pool := newStore(t)
+	ctx := context.Background()
+	c := mustCustomer(t, s, "Returns Ltd")
+	mustTaxedCostedItem(t, s, "CR-1", "10", "0.19", "4")
+	mustAdjust(t, s, "CR-1", "MAIN", "10")
+	_, inv := invoicedOrder(t, s, c.ID, "CR-1", "3") // shipped today, issued 2026-01-01
+	creditDay := utcToday().AddDate(0, 0, -1)
+	if _, err := s.CreateCreditNote(ctx, credit(t, inv.ID, creditDay.Format(time.DateOnly), qtyLine(1, "2", "MAIN")), ""); err != nil {
+		t.Fatal(err)
+	}
+	rows, _, err := s.Valuation(ctx, creditDay, 10, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 1 || rows[0].OnHand.String() != "2" || rows[0].Value().Format() != "8.00" {
+		t.Errorf("valuation as of the credit date = %+v, want the 2 returned (8.00)", rows)
+	}
+	var inventory string
+	if err := pool.QueryRow(ctx, `SELECT coalesce(sum(debit - credit), 0)::text FROM journal_lines
+		WHERE account_code = '1200' AND entry_date <= $1`, creditDay).Scan(&inventory); err != nil {
+		t.Fatal(err)
+	}
+	if inventory != "8.00" {
+		t.Errorf("1200 through the credit date = %s, want 8.00", inventory)
 	}
 }

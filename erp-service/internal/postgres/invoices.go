@@ -211,7 +211,16 @@ func (s *Store) balanceEvent(ctx context.Context, tx pgx.Tx, customerID, currenc
 }
 
 // CreateInvoice implements invoicing.Store.
+// A posting dated in the closed period is FAILED_PRECONDITION naming
+// issue_date.
 func (s *Store) CreateInvoice(ctx context.Context, orderID string, issue time.Time, id, requestID string) (invoicing.Invoice, error) {
+	out, err := s.createInvoice(ctx, orderID, issue, id, requestID)
+	return out, closedPeriodAt(err, "issue_date")
+}
+
+// createInvoice is CreateInvoice but for naming the date of a posting refused
+// for the closed period.
+func (s *Store) createInvoice(ctx context.Context, orderID string, issue time.Time, id, requestID string) (invoicing.Invoice, error) {
 	const method = "CreateInvoice"
 	if !canonicalID(&orderID) {
 		return invoicing.Invoice{}, errs.Invalid("sales_order_id", "no sales order has id %q", orderID)

@@ -107,6 +107,21 @@ func periodClosed(err error) error {
 	return err
 }
 
+// closedPeriodAt names field (the document's date) in err when err is the
+// refusal of a posting dated in the closed period, so that a caller can
+// point at the date to change, as a shipment's refusal names its
+// ship_date. Any other error is returned as it is.
+func closedPeriodAt(err error, field string) error {
+	var e *errs.Error
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &e) || e.Kind != errs.FailedPrecondition || len(e.Violations) > 0 ||
+		!errors.As(err, &pgErr) || pgErr.Code != periodClosedCode {
+		return err
+	}
+	return &errs.Error{Kind: e.Kind, Message: field + ": " + e.Message, Cause: e.Cause,
+		Violations: []errs.FieldViolation{{Field: field, Description: e.Message}}}
+}
+
 // periodLockSpace is the first key of the period's advisory lock (the
 // second is 0): postings hold it shared, a close or reopen exclusively
 // (migration 0028).
@@ -320,10 +335,12 @@ func (s *Store) PeriodBalance(ctx context.Context, currency string, start, end t
 // carry their dates), as PeriodBalance.
 func (s *Store) PeriodLines(ctx context.Context, currency string, start, end time.Time, limit int) ([]ledger.DatedLine, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+entryDateSQL+` AS d, e.id::text, e.kind, e.reference, e.currency_code,
-		  l.line_number, l.account_code, a.name, l.debit, l.credit, coalesce(e.reverses_id::text, ''), e.post_time
+		  l.line_number, l.account_code, a.name, l.debit, l.credit, coalesce(e.reverses_id::text, ''), e.post_time,
+		  coalesce(m.memo, '')
 		FROM journal_entries e
 		JOIN journal_lines l ON l.entry_id = e.id
 		JOIN accounts a ON a.code = l.account_code
+		LEFT JOIN journal_entry_memos m ON m.entry_id = e.id
 		WHERE `+entryDateSQL+` BETWEEN $1::date AND $2::date
 		  AND ($3 = '' OR e.currency_code = $3)
 		ORDER BY d, e.xid, e.id, l.line_number
@@ -334,7 +351,7 @@ func (s *Store) PeriodLines(ctx context.Context, currency string, start, end tim
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (ledger.DatedLine, error) {
 		var l ledger.DatedLine
 		err := row.Scan(&l.Date, &l.EntryID, &l.Kind, &l.Reference, &l.Currency, &l.LineNumber, &l.Account, &l.AccountName,
-			&l.Debit, &l.Credit, &l.ReversesID, &l.PostTime)
+			&l.Debit, &l.Credit, &l.ReversesID, &l.PostTime, &l.Memo)
 		return l, err
 	})
 	if err != nil {

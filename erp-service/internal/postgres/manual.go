@@ -50,7 +50,16 @@ func (s *Store) GetEntry(ctx context.Context, id string) (ledger.Entry, error) {
 // CreateManualEntry implements ledger.ManualStore. The accounts are read
 // with BEGIN; the entry posts as every entry does (queueJournal), so a
 // date in the closed period is refused by the database.
+// A posting dated in the closed period is FAILED_PRECONDITION naming
+// entry_date.
 func (s *Store) CreateManualEntry(ctx context.Context, e ledger.Entry, requestID string) (ledger.Entry, error) {
+	out, err := s.createManualEntry(ctx, e, requestID)
+	return out, closedPeriodAt(err, "entry_date")
+}
+
+// createManualEntry is CreateManualEntry but for naming the date of a posting refused
+// for the closed period.
+func (s *Store) createManualEntry(ctx context.Context, e ledger.Entry, requestID string) (ledger.Entry, error) {
 	const method = "CreateJournalEntry"
 	actor := auth.Actor(ctx)
 	codes := make([]string, len(e.Lines))

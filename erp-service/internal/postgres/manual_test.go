@@ -139,7 +139,7 @@ func TestManualEntryClosedPeriod(t *testing.T) {
 	mustClose(t, s, today.AddDate(0, 0, -1))
 	rows := journalRows(t, pool)
 	_, err = s.CreateManualEntry(ctx, manual(t, "late", today.AddDate(0, 0, -2), dr(ledger.Revenue, "5"), cr(ledger.Cash, "5")), "")
-	closedErr(t, "manual entry dated in the closed period", err, today.AddDate(0, 0, -1))
+	closedErrAt(t, "manual entry dated in the closed period", err, today.AddDate(0, 0, -1), "entry_date")
 	if journalRows(t, pool) != rows {
 		t.Error("the refused entry posted")
 	}

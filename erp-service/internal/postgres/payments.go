@@ -240,7 +240,16 @@ func (s *Store) saveInvoicePayments(ctx context.Context, tx pgx.Tx, invoices map
 }
 
 // CreatePayment implements payment.Store.
+// A posting dated in the closed period is FAILED_PRECONDITION naming
+// received_date.
 func (s *Store) CreatePayment(ctx context.Context, p payment.Payment, requestID string) (payment.Payment, error) {
+	out, err := s.createPayment(ctx, p, requestID)
+	return out, closedPeriodAt(err, "received_date")
+}
+
+// createPayment is CreatePayment but for naming the date of a posting refused
+// for the closed period.
+func (s *Store) createPayment(ctx context.Context, p payment.Payment, requestID string) (payment.Payment, error) {
 	const method = "CreatePayment"
 	var v errs.Violations
 	if !canonicalID(&p.CustomerID) {

@@ -44,6 +44,16 @@ func closedErr(t *testing.T, what string, err error, through time.Time) {
 	}
 }
 
+// closedErrAt is closedErr naming field, the date to change.
+func closedErrAt(t *testing.T, what string, err error, through time.Time, field string) {
+	t.Helper()
+	closedErr(t, what, err, through)
+	var e *errs.Error
+	if !errors.As(err, &e) || len(e.Violations) != 1 || e.Violations[0].Field != field {
+		t.Errorf("%s: %v does not name %s", what, err, field)
+	}
+}
+
 // Postings dated in a closed period are refused, whatever posts them, and
 // leave nothing behind; dated on the first open day they post.
 func TestClosedPeriodRefusesDatedPostings(t *testing.T) {
@@ -73,13 +83,13 @@ func TestClosedPeriodRefusesDatedPostings(t *testing.T) {
 	before := journalRows(t, pool)
 	invoices := count(t, pool, "invoices")
 	_, err = s.CreateInvoice(ctx, o.ID, through, newID(t), "")
-	closedErr(t, "invoice issued on the closed day", err, through)
+	closedErrAt(t, "invoice issued on the closed day", err, through, "issue_date")
 	_, err = s.CreateInvoice(ctx, o.ID, through.AddDate(0, -2, 0), newID(t), "")
 	closedErr(t, "invoice issued two months back", err, through)
 	_, err = s.CreatePayment(ctx, payment.Payment{ID: newID(t), CustomerID: c.ID, Amount: eur("5.00"), ReceivedDate: through}, "")
-	closedErr(t, "payment received on the closed day", err, through)
+	closedErrAt(t, "payment received on the closed day", err, through, "received_date")
 	_, err = s.RefundCredit(ctx, paid.ID, 0, payment.Refund{Amount: eur("5.00"), Date: through}, "")
-	closedErr(t, "refund dated on the closed day", err, through)
+	closedErrAt(t, "refund dated on the closed day", err, through, "refund_date")
 	if got := journalRows(t, pool); got != before {
 		t.Errorf("journal after refused postings: %s, want %s", got, before)
 	}

@@ -15,7 +15,16 @@ import (
 // RefundCredit implements payment.Store. Lock order as for payments: the
 // customer, then the payment. The payment's row lock serializes refunds
 // of one credit, so that together they never pay back more than it.
+// A posting dated in the closed period is FAILED_PRECONDITION naming
+// refund_date.
 func (s *Store) RefundCredit(ctx context.Context, id string, etag int64, r payment.Refund, requestID string) (payment.Payment, error) {
+	out, err := s.refundCredit(ctx, id, etag, r, requestID)
+	return out, closedPeriodAt(err, "refund_date")
+}
+
+// refundCredit is RefundCredit but for naming the date of a posting refused
+// for the closed period.
+func (s *Store) refundCredit(ctx context.Context, id string, etag int64, r payment.Refund, requestID string) (payment.Payment, error) {
 	const method = "RefundPaymentCredit"
 	if !canonicalID(&id) {
 		return payment.Payment{}, errs.NotFoundf("payment %q", id)

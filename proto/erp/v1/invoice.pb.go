@@ -1203,7 +1203,9 @@ type ListCreditNotesRequest struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
 	PageSize  int32                  `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	PageToken string                 `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
-	// AIP-160 subset: invoice_id = "..." or customer_id = "..." (or none).
+	// AIP-160 subset: invoice_id = "..." or customer_id = "..." (or none),
+	// and credit_date compared with a date ("YYYY-MM-DD", with =, !=, <,
+	// <=, >, >=): credit_date >= "2026-11-01" AND credit_date <= "2026-11-30".
 	Filter        string `protobuf:"bytes,3,opt,name=filter,proto3" json:"filter,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

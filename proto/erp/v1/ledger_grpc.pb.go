@@ -58,7 +58,8 @@ type LedgerServiceClient interface {
 	// ExportJournal is the journal lines dated in a period as CSV (text/csv,
 	// UTF-8), one row per line, by entry_date, then commit order:
 	// entry_date, entry_id, kind, reference, currency_code, line_number,
-	// account_code, account_name, debit, credit, reverses_id, post_time.
+	// account_code, account_name, debit, credit, reverses_id, post_time,
+	// memo (a manual entry's memo, a manual reversal's reason, else empty).
 	// At most 100000 lines: a longer period is FAILED_PRECONDITION (export
 	// it in parts).
 	ExportJournal(ctx context.Context, in *ExportJournalRequest, opts ...grpc.CallOption) (*httpbody.HttpBody, error)
@@ -252,7 +253,8 @@ type LedgerServiceServer interface {
 	// ExportJournal is the journal lines dated in a period as CSV (text/csv,
 	// UTF-8), one row per line, by entry_date, then commit order:
 	// entry_date, entry_id, kind, reference, currency_code, line_number,
-	// account_code, account_name, debit, credit, reverses_id, post_time.
+	// account_code, account_name, debit, credit, reverses_id, post_time,
+	// memo (a manual entry's memo, a manual reversal's reason, else empty).
 	// At most 100000 lines: a longer period is FAILED_PRECONDITION (export
 	// it in parts).
 	ExportJournal(context.Context, *ExportJournalRequest) (*httpbody.HttpBody, error)
