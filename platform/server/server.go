@@ -55,7 +55,7 @@ type Config struct {
 	// Streams (calls in flight, watches included) one gRPC connection may
 	// have open at once; a client past it waits for one to end. 0 means
 	// DefaultMaxConcurrentStreams.
-	MaxConcurrentStreams int `env:"GRPC_MAX_CONCURRENT_STREAMS, default=1000"`
+	MaxConcurrentStreams int `env:"GRPC_MAX_CONCURRENT_STREAMS, default=4096"`
 	// Reflection serves gRPC server reflection (grpcurl's list and
 	// describe) to callers with a valid token, of any role; off, the
 	// services' descriptions are only in the repository's proto files.
@@ -63,10 +63,12 @@ type Config struct {
 }
 
 // DefaultMaxConcurrentStreams is GRPC_MAX_CONCURRENT_STREAMS when unset:
-// far more than the bridge or the gateway keeps in flight on one
-// connection, and few enough that one client cannot make a server hold
-// millions of calls (grpc-go's own default is no limit).
-const DefaultMaxConcurrentStreams = 1000
+// room for a client that watches a few thousand deals at once on one
+// connection (a watch is a stream held until the deal's order shows; past
+// the limit a new one waits for another to end), and few enough that one
+// client cannot make a server hold millions of calls (grpc-go's own
+// default is no limit).
+const DefaultMaxConcurrentStreams = 4096
 
 // Validate implements config.Validator.
 func (c Config) Validate() error {
