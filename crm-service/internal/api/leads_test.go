@@ -111,7 +111,15 @@ func TestLeadLifecycle(t *testing.T) {
 	if err != nil || len(resp.Leads) != 0 {
 		t.Fatalf("list new %v %v", resp, err)
 	}
-	for _, bad := range []string{`status = "lost"`, `company = "Acme"`} {
+	resp, err = e.leads.ListLeads(e.sales(), &crmv1.ListLeadsRequest{Filter: `company = "Acme"`, OrderBy: "name"})
+	if err != nil || len(resp.Leads) != 1 {
+		t.Fatalf("list by company %v %v", resp, err)
+	}
+	resp, err = e.leads.ListLeads(e.sales(), &crmv1.ListLeadsRequest{Filter: `company = "Acme Ltd"`})
+	if err != nil || len(resp.Leads) != 0 {
+		t.Fatalf("list by another company %v %v", resp, err)
+	}
+	for _, bad := range []string{`status = "lost"`, `phone = "1"`} {
 		_, err := e.leads.ListLeads(e.sales(), &crmv1.ListLeadsRequest{Filter: bad})
 		if f := violations(t, err); !slices.Equal(f, []string{"filter"}) {
 			t.Fatalf("%s: %v", bad, f)

@@ -111,7 +111,7 @@ var ReadOnlyFields = []string{"id", "converted_account_id", "converted_contact_i
 	"convert_time", "etag", "create_time", "update_time"}
 
 // FilterFields are the fields ListLeads filters on (by equality).
-var FilterFields = []string{"status", "owner", "email", "source", "campaign_id"}
+var FilterFields = []string{"status", "owner", "email", "source", "campaign_id", "company"}
 
 // Input is what a client sends to create or update a lead.
 type Input struct {

@@ -24,6 +24,7 @@ converted_account_id, converted_contact_id, converted_opportunity_id, convert_ti
 // Each filter column has an index (column, id).
 var leadFilterCols = map[string]string{
 	"status": "status", "owner": "owner", "email": "email_key", "source": "source", "campaign_id": "campaign_id",
+	"company": "company",
 }
 
 func scanLead(row pgx.Row) (lead.Lead, error) {
