@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -92,4 +93,29 @@ func (s *Store) readPage(ctx context.Context, sql string, args []any, scan func(
 	pg.QueueKeyedPlans(&b)
 	b.Queue(sql, args...).Query(scan)
 	return s.pool.SendBatch(ctx, &b).Close()
+}
+
+// readList reads a page of a list as readPage does, with the query (and
+// any error) its builder returned: up to pageSize rows read by scan, and
+// whether there are more (the query asks for pageSize + 1). what names the
+// list in errors.
+func readList[T any](ctx context.Context, s *Store, what string, pageSize int, scan func(pgx.Rows) ([]T, error)) func(sql string, args []any, err error) ([]T, bool, error) {
+	return func(sql string, args []any, err error) ([]T, bool, error) {
+		if err != nil {
+			return nil, false, err
+		}
+		var out []T
+		err = s.readPage(ctx, sql, args, func(rows pgx.Rows) error {
+			var err error
+			out, err = scan(rows)
+			return err
+		})
+		if err != nil {
+			return nil, false, fmt.Errorf("list %s: %w", what, err)
+		}
+		if len(out) > pageSize {
+			return out[:pageSize], true, nil
+		}
+		return out, false, nil
+	}
 }

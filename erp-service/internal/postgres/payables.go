@@ -116,23 +116,7 @@ func billsSQL(q payables.ListQuery) (string, []any, error) {
 
 // ListSupplierBills implements payables.Store.
 func (s *Store) ListSupplierBills(ctx context.Context, q payables.ListQuery) ([]payables.Bill, bool, error) {
-	sql, args, err := billsSQL(q)
-	if err != nil {
-		return nil, false, err
-	}
-	var out []payables.Bill
-	err = s.readPage(ctx, sql, args, func(rows pgx.Rows) error {
-		var err error
-		out, err = scanBills(rows)
-		return err
-	})
-	if err != nil {
-		return nil, false, fmt.Errorf("list supplier bills: %w", err)
-	}
-	if len(out) > q.PageSize {
-		return out[:q.PageSize], true, nil
-	}
-	return out, false, nil
+	return readList(ctx, s, "supplier bills", q.PageSize, scanBills)(billsSQL(q))
 }
 
 // CreateSupplierBill implements payables.Store. It takes the purchase order's key
@@ -310,25 +294,9 @@ func supplierPaymentsSQL(q payables.ListQuery) (string, []any, error) {
 
 // ListSupplierPayments implements payables.Store.
 func (s *Store) ListSupplierPayments(ctx context.Context, q payables.ListQuery) ([]payables.Payment, bool, error) {
-	sql, args, err := supplierPaymentsSQL(q)
-	if err != nil {
-		return nil, false, err
-	}
-	var out []payables.Payment
-	err = s.readPage(ctx, sql, args, func(rows pgx.Rows) error {
-		var err error
-		out, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (payables.Payment, error) {
-			return scanSupplierPayment(row)
-		})
-		return err
-	})
-	if err != nil {
-		return nil, false, fmt.Errorf("list supplier payments: %w", err)
-	}
-	if len(out) > q.PageSize {
-		return out[:q.PageSize], true, nil
-	}
-	return out, false, nil
+	return readList(ctx, s, "supplier payments", q.PageSize, func(rows pgx.Rows) ([]payables.Payment, error) {
+		return pgx.CollectRows(rows, func(row pgx.CollectableRow) (payables.Payment, error) { return scanSupplierPayment(row) })
+	})(supplierPaymentsSQL(q))
 }
 
 // CreateSupplierPayment implements payables.Store. The bill's key and row locks

@@ -285,25 +285,9 @@ func (s *Store) GetPurchaseOrder(ctx context.Context, id string) (purchasing.Ord
 
 // ListPurchaseOrders implements purchasing.Store.
 func (s *Store) ListPurchaseOrders(ctx context.Context, q purchasing.ListQuery) ([]purchasing.Order, bool, error) {
-	sql, args, err := purchaseOrdersSQL(q)
-	if err != nil {
-		return nil, false, err
-	}
 	// Planned as the read-through lists are (generic, at SSD page costs):
 	// a probe per order of the item, not a hash of every order of a status.
-	var out []purchasing.Order
-	err = s.readPage(ctx, sql, args, func(rows pgx.Rows) error {
-		var err error
-		out, err = scanPurchaseOrders(rows)
-		return err
-	})
-	if err != nil {
-		return nil, false, fmt.Errorf("list purchase orders: %w", err)
-	}
-	if len(out) > q.PageSize {
-		return out[:q.PageSize], true, nil
-	}
-	return out, false, nil
+	return readList(ctx, s, "purchase orders", q.PageSize, scanPurchaseOrders)(purchaseOrdersSQL(q))
 }
 
 func (s *Store) appendPurchaseOrder(ctx context.Context, tx pgx.Tx, typ string, o purchasing.Order, more ...feed.NewEvent) error {

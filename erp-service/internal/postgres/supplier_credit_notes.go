@@ -105,23 +105,7 @@ func supplierCreditNotesSQL(q payables.ListQuery) (string, []any, error) {
 
 // ListSupplierCreditNotes implements payables.CreditStore.
 func (s *Store) ListSupplierCreditNotes(ctx context.Context, q payables.ListQuery) ([]payables.CreditNote, bool, error) {
-	sql, args, err := supplierCreditNotesSQL(q)
-	if err != nil {
-		return nil, false, err
-	}
-	var out []payables.CreditNote
-	err = s.readPage(ctx, sql, args, func(rows pgx.Rows) error {
-		var err error
-		out, err = scanSupplierCreditNotes(rows)
-		return err
-	})
-	if err != nil {
-		return nil, false, fmt.Errorf("list supplier credit notes: %w", err)
-	}
-	if len(out) > q.PageSize {
-		return out[:q.PageSize], true, nil
-	}
-	return out, false, nil
+	return readList(ctx, s, "supplier credit notes", q.PageSize, scanSupplierCreditNotes)(supplierCreditNotesSQL(q))
 }
 
 // CreateSupplierCreditNote implements payables.CreditStore. Lock order:
