@@ -163,7 +163,9 @@ type Case struct {
 	Priority CasePriority `protobuf:"varint,6,opt,name=priority,proto3,enum=crm.v1.CasePriority" json:"priority,omitempty"`
 	// Defaults to CASE_STATUS_NEW.
 	Status CaseStatus `protobuf:"varint,7,opt,name=status,proto3,enum=crm.v1.CaseStatus" json:"status,omitempty"`
-	Owner  string     `protobuf:"bytes,8,opt,name=owner,proto3" json:"owner,omitempty"`
+	// The agent who works the case; at most 200 characters, stored trimmed
+	// (filter `owner = "..."`). Escalation may hand it to the next line.
+	Owner string `protobuf:"bytes,8,opt,name=owner,proto3" json:"owner,omitempty"`
 	// create_time plus the priority's SLA, plus the time the case spent
 	// waiting on the customer or resolved: the SLA clock stops while the
 	// status is WAITING_ON_CUSTOMER or RESOLVED, and the due time moves on
