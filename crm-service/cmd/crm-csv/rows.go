@@ -12,6 +12,8 @@ import (
 
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/seamhq/seam/platform/csvcell"
 )
 
 // problem is what is wrong with a row: its line in the file, the column
@@ -182,7 +184,7 @@ func (rr *rowReader) next() (row, error) {
 	line, _ := rr.csv.FieldPos(0)
 	r := row{line: line}
 	for i := range rec {
-		rec[i] = unquoteCell(rec[i])
+		rec[i] = csvcell.Unquote(rec[i])
 	}
 	if len(rec) != rr.width {
 		r.problems = append(r.problems, problem{line: line, message: fmt.Sprintf("has %d fields, the header has %d", len(rec), rr.width)})
