@@ -71,15 +71,22 @@ func (h *Ledger) ReverseJournalEntry(ctx context.Context, req *erpv1.ReverseJour
 	if err != nil {
 		return nil, err
 	}
+	var v errs.Violations
 	reason, err := reverseReason(req.GetReason(), ledger.MaxMemoLength)
-	if err != nil {
+	mustMerge(&v, err)
+	date, err := parseDate("reversal_date", req.GetReversalDate())
+	mustMerge(&v, err)
+	if err == nil {
+		mustMerge(&v, ledger.CheckReversalDate(date, time.Now()))
+	}
+	if err := v.Err(); err != nil {
 		return nil, err
 	}
 	rid, err := newID()
 	if err != nil {
 		return nil, err
 	}
-	out, err := h.store.ReverseManualEntry(ctx, id, reason, rid, req.GetRequestId())
+	out, err := h.store.ReverseManualEntry(ctx, id, ledger.ManualReversal{Reason: reason, Date: date}, rid, req.GetRequestId())
 	if err != nil {
 		return nil, err
 	}

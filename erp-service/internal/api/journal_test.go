@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/seamhq/seam/platform/auth"
 )
@@ -52,6 +53,17 @@ func restJournal(t *testing.T, e *env, call func(want int, method, path, tok, bo
 	rev := "/v1/journalEntries/" + id + ":reverse"
 	if r := e.call("POST", rev, finance, `{}`); r.status != 400 || fmt.Sprint(restFields(r.body)) != "[reason]" {
 		t.Errorf("reversal without reason = %d %v", r.status, r.body)
+	}
+	tomorrow2 := time.Now().UTC().AddDate(0, 0, 2).Format(time.DateOnly)
+	for body, field := range map[string]string{
+		`{"reason":"x","reversal_date":"2026-13-01"}`:           "[reversal_date]",
+		`{"reason":"x","reversal_date":"` + tomorrow2 + `"}`:    "[reversal_date]",
+		`{"reason":"","reversal_date":"` + tomorrow2 + `"}`:     "[reason reversal_date]",
+		`{"reason":"x","reversal_date":"` + "2000-01-01" + `"}`: "[reversal_date]", // before the entry
+	} {
+		if r := e.call("POST", rev, finance, body); r.status != 400 || fmt.Sprint(restFields(r.body)) != field {
+			t.Errorf("reversal %s = %d %v, want 400 naming %s", body, r.status, r.body, field)
+		}
 	}
 	r1 := call(200, "POST", rev, admin, `{"reason":"wrong account","request_id":"jerev-1"}`)
 	if r1["kind"] != "manual_reversal" || r1["reverses_id"] != id || r1["memo"] != "wrong account" {

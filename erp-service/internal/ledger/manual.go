@@ -139,13 +139,35 @@ func NewManual(e Entry, id string) Entry {
 	return e
 }
 
-// ReverseManual is the reversal of manual entry e for reason, with id:
-// e's lines with the sides swapped, the reason as its memo, dated when it
-// posts (on the first open day when that is later, and never before e).
-// An entry that is no manual one is FAILED_PRECONDITION: the document
-// that posted it is what is corrected; one reversed already
-// (reversedBy, the reversal's id, not empty) too.
-func ReverseManual(e Entry, reversedBy, reason, id string) (Entry, error) {
+// ManualReversal is what a person says when reversing a manual entry.
+type ManualReversal struct {
+	// Reason is why (the reversal's memo), trimmed (NormalizeMemo).
+	Reason string
+	// Date is the day the reversal posts on (UTC midnight), or zero for the
+	// day it posts: a chosen date reverses an accrual on the first day of
+	// the next period, say.
+	Date time.Time
+}
+
+// CheckReversalDate checks a chosen reversal date as entered: not after
+// today (UTC) plus MaxDaysAhead, as a manual entry's. Zero (today) is
+// fine.
+func CheckReversalDate(d, now time.Time) error {
+	if latest := civil.Today(now).AddDate(0, 0, MaxDaysAhead); d.After(latest) {
+		return errs.Invalid("reversal_date", "must not be after %s", civil.FormatDate(latest))
+	}
+	return nil
+}
+
+// ReverseManual is the reversal of manual entry e for r, with id: e's
+// lines with the sides swapped, r's reason as its memo, dated on r's date
+// or, without one, when it posts (on the first open day when that is
+// later, and never before e). A chosen date before e's is
+// INVALID_ARGUMENT naming reversal_date; one in the closed period is
+// refused when it posts. An entry that is no manual one is
+// FAILED_PRECONDITION: the document that posted it is what is corrected;
+// one reversed already (reversedBy, the reversal's id, not empty) too.
+func ReverseManual(e Entry, reversedBy string, r ManualReversal, id string) (Entry, error) {
 	if e.Kind != KindManual {
 		article := "a"
 		if e.Kind != "" && strings.ContainsRune("aeiou", rune(e.Kind[0])) {
@@ -157,9 +179,12 @@ func ReverseManual(e Entry, reversedBy, reason, id string) (Entry, error) {
 	if reversedBy != "" {
 		return Entry{}, errs.FailedPreconditionf("journal entry %s is reversed already, by entry %s: an entry is reversed once", e.ID, reversedBy)
 	}
-	r := e.Reverse(KindManualReversal, e.Reference)
-	r.ID, r.Memo = id, reason
-	return r, nil
+	if !r.Date.IsZero() && r.Date.Before(e.Date) {
+		return Entry{}, errs.Invalid("reversal_date", "must not be before %s, the date of the entry it reverses", civil.FormatDate(e.Date))
+	}
+	out := e.Reverse(KindManualReversal, e.Reference)
+	out.ID, out.Memo, out.Date = id, r.Reason, r.Date
+	return out, nil
 }
 
 // ManualStore posts manual entries and their reversals.
@@ -171,7 +196,8 @@ type ManualStore interface {
 	CreateManualEntry(ctx context.Context, e Entry, requestID string) (Entry, error)
 	// ReverseManualEntry posts the reversal (ReverseManual) of manual
 	// entry id, with id reversalID; two reversals of one entry, however
-	// concurrent, never both post. A requestID seen before returns its
-	// reversal.
-	ReverseManualEntry(ctx context.Context, id, reason, reversalID, requestID string) (Entry, error)
+	// concurrent, never both post. A chosen date in the closed period is
+	// FAILED_PRECONDITION naming reversal_date. A requestID seen before
+	// returns its reversal.
+	ReverseManualEntry(ctx context.Context, id string, r ManualReversal, reversalID, requestID string) (Entry, error)
 }

@@ -102,19 +102,35 @@ func TestReverseManual(t *testing.T) {
 	if e.Kind != KindManual || e.Reference != "journalEntries/e1" {
 		t.Errorf("manual = %+v", e)
 	}
-	r, err := ReverseManual(e, "", "typo", "r1")
+	r, err := ReverseManual(e, "", ManualReversal{Reason: "typo"}, "r1")
 	if err != nil || r.ID != "r1" || r.Kind != KindManualReversal || r.ReversesID != "e1" || r.Memo != "typo" || r.Reference != e.Reference ||
 		!r.Lines[0].Credit.Equal(d("2")) || r.Check() != nil {
 		t.Errorf("reversal = %+v %v", r, err)
 	}
-	if _, err := ReverseManual(e, "r0", "again", "r2"); !errors.Is(err, errs.ErrFailedPrecondition) {
+	if _, err := ReverseManual(e, "r0", ManualReversal{Reason: "again"}, "r2"); !errors.Is(err, errs.ErrFailedPrecondition) {
 		t.Errorf("reversed twice: %v", err)
 	}
-	if _, err := ReverseManual(r, "", "undo", "r3"); !errors.Is(err, errs.ErrFailedPrecondition) {
+	if _, err := ReverseManual(r, "", ManualReversal{Reason: "undo"}, "r3"); !errors.Is(err, errs.ErrFailedPrecondition) {
 		t.Errorf("reversal of a reversal: %v", err)
 	}
+	// A chosen date: from the entry's date on, and not after tomorrow.
+	e.Date = time.Date(2026, 3, 31, 0, 0, 0, 0, time.UTC)
+	if r, err := ReverseManual(e, "", ManualReversal{Reason: "accrual", Date: e.Date.AddDate(0, 0, 1)}, "r5"); err != nil || !r.Date.Equal(e.Date.AddDate(0, 0, 1)) {
+		t.Errorf("reversal on April 1 = %+v %v", r, err)
+	}
+	if _, err := ReverseManual(e, "", ManualReversal{Reason: "accrual", Date: e.Date.AddDate(0, 0, -1)}, "r6"); !errors.Is(err, errs.ErrInvalidArgument) ||
+		!strings.Contains(err.Error(), "reversal_date") || !strings.Contains(err.Error(), "2026-03-31") {
+		t.Errorf("reversal before the entry: %v", err)
+	}
+	now := time.Date(2026, 4, 10, 23, 0, 0, 0, time.UTC)
+	if err := CheckReversalDate(time.Date(2026, 4, 11, 0, 0, 0, 0, time.UTC), now); err != nil {
+		t.Errorf("reversal tomorrow: %v", err)
+	}
+	if err := CheckReversalDate(time.Date(2026, 4, 12, 0, 0, 0, 0, time.UTC), now); !errors.Is(err, errs.ErrInvalidArgument) || !strings.Contains(err.Error(), "reversal_date") {
+		t.Errorf("reversal in two days: %v", err)
+	}
 	inv := Entry{ID: "i1", Kind: KindInvoice, Reference: "invoices/x"}
-	if _, err := ReverseManual(inv, "", "undo", "r4"); err == nil || !strings.Contains(err.Error(), "journal entry i1 is an invoice entry, not a manual one") {
+	if _, err := ReverseManual(inv, "", ManualReversal{Reason: "undo"}, "r4"); err == nil || !strings.Contains(err.Error(), "journal entry i1 is an invoice entry, not a manual one") {
 		t.Errorf("reversal of an invoice entry: %v", err)
 	}
 }

@@ -28,8 +28,10 @@ var creditNoteFilter = map[string]column{
 	"credit_date": {expr: "credit_date", date: true},
 }
 
+// creditNoteNumberSQL draws the next credit note number, as
+// invoiceNumberSQL does.
 const creditNoteNumberSQL = `(SELECT 'CN-' || CASE WHEN n < 1000000 THEN lpad(n::text, 6, '0') ELSE n::text END
-	FROM nextval('credit_note_number_seq') AS n)`
+	FROM next_document_number('credit_note') AS n)`
 
 // creditNoteCols selects a credit note and one of its lines from "c",
 // "i" (its invoice) and "l".

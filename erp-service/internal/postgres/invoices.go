@@ -31,8 +31,10 @@ var invoiceFilter = map[string]column{
 	"due_date":       {expr: "due_date", date: true},
 }
 
+// invoiceNumberSQL draws the next invoice number: without gaps, the
+// series held until the transaction ends (migration 0034).
 const invoiceNumberSQL = `(SELECT 'INV-' || CASE WHEN n < 1000000 THEN lpad(n::text, 6, '0') ELSE n::text END
-	FROM nextval('invoice_number_seq') AS n)`
+	FROM next_document_number('invoice') AS n)`
 
 // invoiceCols selects an invoice and one of its lines, from "i", "o" and "l".
 const invoiceCols = `i.id, i.number, i.order_id, o.number, i.customer_id, i.currency_code, i.status,

@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/seamhq/seam/erp-service/internal/ledger"
 	"github.com/seamhq/seam/platform/auth"
+	"github.com/seamhq/seam/platform/civil"
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/pg"
 	"github.com/seamhq/seam/platform/requestid"
@@ -102,8 +104,11 @@ func (s *Store) createManualEntry(ctx context.Context, e ledger.Entry, requestID
 // ReverseManualEntry implements ledger.ManualStore. The entry's key lock
 // queues reversals of one entry: each looks for a reversal after the one
 // before it committed, and the unique index journal_entries_reversed_once
-// backs that up.
-func (s *Store) ReverseManualEntry(ctx context.Context, id, reason, reversalID, requestID string) (ledger.Entry, error) {
+// backs that up. A chosen date is checked against the period under the
+// period's lock, held shared until commit as every posting holds it: the
+// posting itself would move a reversal out of the closed period, which is
+// right for a reversal dated when it posts but not for a chosen day.
+func (s *Store) ReverseManualEntry(ctx context.Context, id string, rev ledger.ManualReversal, reversalID, requestID string) (ledger.Entry, error) {
 	const method = "ReverseJournalEntry"
 	if !canonicalID(&id) {
 		return ledger.Entry{}, errs.NotFoundf("journal entry %q", id)
@@ -124,9 +129,14 @@ func (s *Store) ReverseManualEntry(ctx context.Context, id, reason, reversalID, 
 		if err != nil && !pg.IsNoRows(err) {
 			return fmt.Errorf("reversal of journal entry %s: %w", id, err)
 		}
-		r, err := ledger.ReverseManual(e, by, reason, reversalID)
+		r, err := ledger.ReverseManual(e, by, rev, reversalID)
 		if err != nil {
 			return err
+		}
+		if !rev.Date.IsZero() {
+			if err := checkOpen(ctx, tx, rev.Date, "reversal_date"); err != nil {
+				return err
+			}
 		}
 		var w pgx.Batch
 		if err := queueJournal(&w, []ledger.Entry{r}, actor); err != nil {
@@ -151,6 +161,30 @@ func (s *Store) ReverseManualEntry(ctx context.Context, id, reason, reversalID, 
 		return ledger.Entry{}, err
 	}
 	return s.GetEntry(ctx, out)
+}
+
+// checkOpen refuses day, the chosen date of field, when the books are
+// closed through it (FAILED_PRECONDITION naming field), with the message
+// of the database's own refusal (migration 0028). It takes the period's
+// lock shared, which the transaction then holds: a close waits for it.
+func checkOpen(ctx context.Context, tx pgx.Tx, day time.Time, field string) error {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock_shared(`+periodLockSpace+`, 0)`); err != nil {
+		return fmt.Errorf("lock the period: %w", err)
+	}
+	// A statement of its own, after the lock: its snapshot has a close
+	// that committed while the lock was awaited.
+	var closed *time.Time
+	if err := tx.QueryRow(ctx, `SELECT closed_through FROM ledger_period`).Scan(&closed); err != nil {
+		return fmt.Errorf("read the period: %w", err)
+	}
+	if closed == nil || day.After(*closed) {
+		return nil
+	}
+	c := civil.FormatDate(*closed)
+	msg := fmt.Sprintf("the books are closed through %s: %s %s is in the closed period; date it on %s or later, or have an admin reopen the period",
+		c, field, civil.FormatDate(day), civil.FormatDate(closed.AddDate(0, 0, 1)))
+	return &errs.Error{Kind: errs.FailedPrecondition, Message: field + ": " + msg,
+		Violations: []errs.FieldViolation{{Field: field, Description: msg}}}
 }
 
 // reversalSQL looks up the reversal of manual entry $1, from the unique

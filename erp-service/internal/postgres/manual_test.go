@@ -143,7 +143,7 @@ func TestManualEntryClosedPeriod(t *testing.T) {
 	if journalRows(t, pool) != rows {
 		t.Error("the refused entry posted")
 	}
-	r, err := s.ReverseManualEntry(ctx, posted.ID, "wrong account", newID(t), "")
+	r, err := s.ReverseManualEntry(ctx, posted.ID, ledger.ManualReversal{Reason: "wrong account"}, newID(t), "")
 	if err != nil || !r.Date.Equal(today) || r.ReversesID != posted.ID {
 		t.Errorf("reversal of an entry in the closed period = %+v %v, want dated %s", r, err, today.Format(time.DateOnly))
 	}
@@ -169,7 +169,9 @@ func TestReverseManualEntry(t *testing.T) {
 	results := make([]ledger.Entry, n)
 	errList := make([]error, n)
 	for i := range n {
-		wg.Go(func() { results[i], errList[i] = s.ReverseManualEntry(ctx, e.ID, "posted twice", newID(t), "") })
+		wg.Go(func() {
+			results[i], errList[i] = s.ReverseManualEntry(ctx, e.ID, ledger.ManualReversal{Reason: "posted twice"}, newID(t), "")
+		})
 	}
 	wg.Wait()
 	var won ledger.Entry
@@ -190,14 +192,14 @@ func TestReverseManualEntry(t *testing.T) {
 		t.Errorf("reversal = %+v", won)
 	}
 	// Once more, later: refused, naming the reversal.
-	if _, err := s.ReverseManualEntry(ctx, e.ID, "again", newID(t), ""); !errors.Is(err, errs.ErrFailedPrecondition) || !strings.Contains(err.Error(), won.ID) {
+	if _, err := s.ReverseManualEntry(ctx, e.ID, ledger.ManualReversal{Reason: "again"}, newID(t), ""); !errors.Is(err, errs.ErrFailedPrecondition) || !strings.Contains(err.Error(), won.ID) {
 		t.Errorf("second reversal: %v", err)
 	}
 	// A reversal is no manual entry; neither reverses.
-	if _, err := s.ReverseManualEntry(ctx, won.ID, "undo", newID(t), ""); !errors.Is(err, errs.ErrFailedPrecondition) {
+	if _, err := s.ReverseManualEntry(ctx, won.ID, ledger.ManualReversal{Reason: "undo"}, newID(t), ""); !errors.Is(err, errs.ErrFailedPrecondition) {
 		t.Errorf("reversal of the reversal: %v", err)
 	}
-	if _, err := s.ReverseManualEntry(ctx, newID(t), "undo", newID(t), ""); !errors.Is(err, errs.ErrNotFound) {
+	if _, err := s.ReverseManualEntry(ctx, newID(t), ledger.ManualReversal{Reason: "undo"}, newID(t), ""); !errors.Is(err, errs.ErrNotFound) {
 		t.Errorf("reversal of no entry: %v", err)
 	}
 	if bal := checkJournal(t, s, pool); bal[ledger.CostOfGoodsSold] != "0" || bal[ledger.TaxPayable] != "0" {
@@ -205,6 +207,44 @@ func TestReverseManualEntry(t *testing.T) {
 	}
 	if list := entriesOfKind(t, s, ledger.KindManualReversal); len(list) != 1 || list[0].ID != won.ID {
 		t.Errorf("reversals listed = %+v", list)
+	}
+}
+
+// A reversal may be dated on a chosen day, such as an accrual's on the
+// first day of the next period: from the entry's date on, and not in the
+// closed period, where a reversal dated when it posts would move to the
+// first open day instead.
+func TestReverseManualEntryOnAChosenDay(t *testing.T) {
+	t.Parallel()
+	s, pool := newStore(t)
+	ctx := context.Background()
+	today := utcToday()
+	post := func(memo string) ledger.Entry {
+		e, err := s.CreateManualEntry(ctx, manual(t, memo, today.AddDate(0, 0, -5), dr(ledger.CostOfGoodsSold, "40.00"), cr(ledger.TaxPayable, "40.00")), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	a, b := post("accrual a"), post("accrual b")
+	r, err := s.ReverseManualEntry(ctx, a.ID, ledger.ManualReversal{Reason: "accrual reversed", Date: today.AddDate(0, 0, -4)}, newID(t), "")
+	if err != nil || !r.Date.Equal(today.AddDate(0, 0, -4)) {
+		t.Fatalf("reversal on a chosen day = %+v %v, want dated %s", r, err, today.AddDate(0, 0, -4).Format(time.DateOnly))
+	}
+	_, err = s.ReverseManualEntry(ctx, b.ID, ledger.ManualReversal{Reason: "early", Date: today.AddDate(0, 0, -6)}, newID(t), "")
+	if !errors.Is(err, errs.ErrInvalidArgument) || !strings.Contains(err.Error(), "reversal_date") {
+		t.Errorf("reversal before the entry: %v", err)
+	}
+	through := today.AddDate(0, 0, -2)
+	mustClose(t, s, through)
+	rows := journalRows(t, pool)
+	_, err = s.ReverseManualEntry(ctx, b.ID, ledger.ManualReversal{Reason: "closed", Date: through}, newID(t), "")
+	closedErrAt(t, "reversal on a closed day", err, through, "reversal_date")
+	if journalRows(t, pool) != rows {
+		t.Error("the refused reversal posted")
+	}
+	if r, err := s.ReverseManualEntry(ctx, b.ID, ledger.ManualReversal{Reason: "open", Date: through.AddDate(0, 0, 1)}, newID(t), ""); err != nil || !r.Date.Equal(through.AddDate(0, 0, 1)) {
+		t.Errorf("reversal on the first open day = %+v %v", r, err)
 	}
 }
 
@@ -217,11 +257,11 @@ func TestReverseManualEntryRetry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r1, err := s.ReverseManualEntry(ctx, e.ID, "wrong", newID(t), "rev-1")
+	r1, err := s.ReverseManualEntry(ctx, e.ID, ledger.ManualReversal{Reason: "wrong"}, newID(t), "rev-1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r2, err := s.ReverseManualEntry(ctx, e.ID, "wrong", newID(t), "rev-1"); err != nil || r2.ID != r1.ID {
+	if r2, err := s.ReverseManualEntry(ctx, e.ID, ledger.ManualReversal{Reason: "wrong"}, newID(t), "rev-1"); err != nil || r2.ID != r1.ID {
 		t.Errorf("retried reversal = %+v %v, want %s", r2, err, r1.ID)
 	}
 }

@@ -90,7 +90,8 @@ type Invoice struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Read-only (UUID).
 	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	// Read-only, e.g. "INV-000042".
+	// Read-only, e.g. "INV-000042": invoices are numbered in one series
+	// without gaps (a refused or failed create gives its number back).
 	Number string `protobuf:"bytes,2,opt,name=number,proto3" json:"number,omitempty"`
 	// Required on create: the order to invoice.
 	SalesOrderId string `protobuf:"bytes,3,opt,name=sales_order_id,json=salesOrderId,proto3" json:"sales_order_id,omitempty"`
@@ -807,7 +808,8 @@ type CreditNote struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Read-only (UUID).
 	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	// Read-only, e.g. "CN-000042".
+	// Read-only, e.g. "CN-000042": numbered in one series without gaps,
+	// as invoices are.
 	Number string `protobuf:"bytes,2,opt,name=number,proto3" json:"number,omitempty"`
 	// Read-only: the invoice credited (the request's invoice_id).
 	InvoiceId string `protobuf:"bytes,3,opt,name=invoice_id,json=invoiceId,proto3" json:"invoice_id,omitempty"`

@@ -299,8 +299,11 @@ type ReverseJournalEntryRequest struct {
 	// The manual entry to reverse.
 	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	// Why (at most 500 characters).
-	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
-	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	Reason    string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	RequestId string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// YYYY-MM-DD, optional: the day the reversal posts on, from the
+	// reversed entry's date to tomorrow (UTC). Without it, today.
+	ReversalDate  string `protobuf:"bytes,4,opt,name=reversal_date,json=reversalDate,proto3" json:"reversal_date,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -352,6 +355,13 @@ func (x *ReverseJournalEntryRequest) GetReason() string {
 func (x *ReverseJournalEntryRequest) GetRequestId() string {
 	if x != nil {
 		return x.RequestId
+	}
+	return ""
+}
+
+func (x *ReverseJournalEntryRequest) GetReversalDate() string {
+	if x != nil {
+		return x.ReversalDate
 	}
 	return ""
 }
@@ -1317,12 +1327,13 @@ const file_erp_v1_ledger_proto_rawDesc = "" +
 	"\x19CreateJournalEntryRequest\x12>\n" +
 	"\rjournal_entry\x18\x01 \x01(\v2\x14.erp.v1.JournalEntryB\x03\xe0A\x02R\fjournalEntry\x12\x1d\n" +
 	"\n" +
-	"request_id\x18\x02 \x01(\tR\trequestId\"m\n" +
+	"request_id\x18\x02 \x01(\tR\trequestId\"\x92\x01\n" +
 	"\x1aReverseJournalEntryRequest\x12\x13\n" +
 	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x02R\x02id\x12\x1b\n" +
 	"\x06reason\x18\x02 \x01(\tB\x03\xe0A\x02R\x06reason\x12\x1d\n" +
 	"\n" +
-	"request_id\x18\x03 \x01(\tR\trequestId\"o\n" +
+	"request_id\x18\x03 \x01(\tR\trequestId\x12#\n" +
+	"\rreversal_date\x18\x04 \x01(\tR\freversalDate\"o\n" +
 	"\x19ListJournalEntriesRequest\x12\x1b\n" +
 	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +

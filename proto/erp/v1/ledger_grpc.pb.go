@@ -110,8 +110,12 @@ type LedgerServiceClient interface {
 	CreateJournalEntry(ctx context.Context, in *CreateJournalEntryRequest, opts ...grpc.CallOption) (*JournalEntry, error)
 	// ReverseJournalEntry reverses a manual entry with a reason (finance):
 	// an entry of kind "manual_reversal" with its lines' sides swapped and
-	// the reason as its memo, dated today (UTC), or on the first open day
-	// when today is closed, never before the entry it reverses. An entry is
+	// the reason as its memo, dated on reversal_date when one is given (an
+	// accrual reversed on the first day of the next period), else today
+	// (UTC), or on the first open day when today is closed, never before
+	// the entry it reverses. A reversal_date before the entry's date or
+	// after tomorrow is INVALID_ARGUMENT, one in the closed period
+	// FAILED_PRECONDITION, each naming reversal_date. An entry is
 	// reversed once (a second reversal is FAILED_PRECONDITION, even a
 	// concurrent one), and only a manual one: the documents that posted the
 	// others are what is corrected. A retry with the same request_id
@@ -305,8 +309,12 @@ type LedgerServiceServer interface {
 	CreateJournalEntry(context.Context, *CreateJournalEntryRequest) (*JournalEntry, error)
 	// ReverseJournalEntry reverses a manual entry with a reason (finance):
 	// an entry of kind "manual_reversal" with its lines' sides swapped and
-	// the reason as its memo, dated today (UTC), or on the first open day
-	// when today is closed, never before the entry it reverses. An entry is
+	// the reason as its memo, dated on reversal_date when one is given (an
+	// accrual reversed on the first day of the next period), else today
+	// (UTC), or on the first open day when today is closed, never before
+	// the entry it reverses. A reversal_date before the entry's date or
+	// after tomorrow is INVALID_ARGUMENT, one in the closed period
+	// FAILED_PRECONDITION, each naming reversal_date. An entry is
 	// reversed once (a second reversal is FAILED_PRECONDITION, even a
 	// concurrent one), and only a manual one: the documents that posted the
 	// others are what is corrected. A retry with the same request_id
