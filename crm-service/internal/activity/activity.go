@@ -66,7 +66,10 @@ type Activity struct {
 	ContactID     string
 	OpportunityID string
 	CaseID        string
-	Owner         string
+	// LeadID is the lead the activity was with; conversion keeps it on
+	// the activities it moves to the lead's contact and account.
+	LeadID string
+	Owner  string
 	// ActivityTime is when a logged activity happened (zero for tasks).
 	ActivityTime time.Time
 	// Tasks only; zero when unset.
@@ -97,6 +100,7 @@ const (
 	FieldContactID     Field = "contact_id"
 	FieldOpportunityID Field = "opportunity_id"
 	FieldCaseID        Field = "case_id"
+	FieldLeadID        Field = "lead_id"
 	FieldOwner         Field = "owner"
 	FieldActivityTime  Field = "activity_time"
 	FieldDueTime       Field = "due_time"
@@ -106,16 +110,16 @@ const (
 
 // MutableFields are the fields Update changes when no mask is given.
 var MutableFields = []Field{FieldSubject, FieldDescription, FieldAccountID, FieldContactID, FieldOpportunityID,
-	FieldCaseID, FieldOwner, FieldActivityTime, FieldDueTime, FieldReminderTime, FieldDone}
+	FieldCaseID, FieldLeadID, FieldOwner, FieldActivityTime, FieldDueTime, FieldReminderTime, FieldDone}
 
 // ReadOnlyFields are fields an update ignores.
 var ReadOnlyFields = []string{"id", "type", "done_time", "etag", "create_time", "update_time"}
 
 // FilterFields are the fields ListActivities filters on by equality.
-var FilterFields = []string{"type", "owner", "done", "account_id", "contact_id", "opportunity_id", "case_id"}
+var FilterFields = []string{"type", "owner", "done", "account_id", "contact_id", "opportunity_id", "case_id", "lead_id"}
 
 // linkFields are the FilterFields that hold UUIDs.
-var linkFields = []string{"account_id", "contact_id", "opportunity_id", "case_id"}
+var linkFields = []string{"account_id", "contact_id", "opportunity_id", "case_id", "lead_id"}
 
 // RangeFields are the fields ListActivities filters on with <, <=, > and
 // >=.
@@ -123,10 +127,10 @@ var RangeFields = []string{"due_time"}
 
 // Input is what a client sends to create or update an activity.
 type Input struct {
-	Type                                                                     Type
-	Subject, Description, AccountID, ContactID, OpportunityID, CaseID, Owner string
-	ActivityTime, DueTime, ReminderTime                                      time.Time
-	Done                                                                     bool
+	Type                                                                             Type
+	Subject, Description, AccountID, ContactID, OpportunityID, CaseID, LeadID, Owner string
+	ActivityTime, DueTime, ReminderTime                                              time.Time
+	Done                                                                             bool
 }
 
 const (
@@ -168,6 +172,9 @@ func apply(a *Activity, in Input, fields []Field, now time.Time) error {
 		case FieldCaseID:
 			ids.Normalize(&v, string(f), &in.CaseID)
 			a.CaseID = in.CaseID
+		case FieldLeadID:
+			ids.Normalize(&v, string(f), &in.LeadID)
+			a.LeadID = in.LeadID
 		case FieldOwner:
 			// Stored trimmed, as opportunities and leads store theirs, so
 			// the owner filter finds the activity.
@@ -270,11 +277,29 @@ type LinkAccounts struct {
 	Opportunity string
 	Case        string
 	Contact     string
+	// Lead is what the transaction read of LinkIDs.Lead.
+	Lead LeadState
 }
 
-// LinkIDs are the linked records whose accounts a write reads.
+// LeadState is what a write's transaction read of the lead an activity
+// names.
+type LeadState struct {
+	// Found says the lead exists; it is locked against deletion,
+	// conversion and merging until the write commits.
+	Found bool
+	// Converted says the lead is converted, into ConvertedAccountID and
+	// ConvertedContactID ("" when those were deleted since).
+	Converted                              bool
+	ConvertedAccountID, ConvertedContactID string
+	// MergedInto is, for a lead not found, the lead it was merged into.
+	MergedInto string
+}
+
+// LinkIDs are the linked records whose accounts a write reads, and the
+// lead whose state it reads.
 type LinkIDs struct {
 	Opportunity, Case, Contact string
+	Lead                       string
 }
 
 // linkIDs are a's links whose accounts its writes check.
@@ -285,12 +310,13 @@ func (a Activity) linkIDs() LinkIDs {
 // Links reads, in the transaction of a write, the accounts of an
 // opportunity, a case and a contact ("" for none), locking them against
 // deletion and the contact against moving to another account until the
-// write commits.
+// write commits, and the state of a lead, locked against deletion,
+// conversion and merging.
 type Links func(LinkIDs) (LinkAccounts, error)
 
 // Store is the persistence activities need. Links to an account, contact,
-// opportunity or case that does not exist are violations of account_id,
-// contact_id, opportunity_id or case_id.
+// opportunity, case or lead that does not exist are violations of
+// account_id, contact_id, opportunity_id, case_id or lead_id.
 type Store interface {
 	// CreateActivity reads the accounts of the records of links (as Links
 	// does), passes them to build and inserts the activity build returns
@@ -361,9 +387,14 @@ func (s *Service) Create(ctx context.Context, in Input, requestID string) (Activ
 		return Activity{}, err
 	}
 	a.ID = id.String()
-	return s.store.CreateActivity(ctx, requestID, MethodCreate, a.linkIDs(), func(acc LinkAccounts) (Activity, Event, error) {
+	links := a.linkIDs()
+	links.Lead = a.LeadID
+	return s.store.CreateActivity(ctx, requestID, MethodCreate, links, func(acc LinkAccounts) (Activity, Event, error) {
 		linked := a
 		if err := link(&linked, acc, func(Field) bool { return true }); err != nil {
+			return Activity{}, Event{}, err
+		}
+		if err := checkLead(linked, acc.Lead); err != nil {
 			return Activity{}, Event{}, err
 		}
 		ev, err := s.event(EventCreated, linked)
@@ -420,6 +451,24 @@ func link(a *Activity, acc LinkAccounts, written func(Field) bool) error {
 	if acc.Contact != "" && a.AccountID != "" && acc.Contact != a.AccountID {
 		return errs.Invalid(pick(FieldContactID, FieldAccountID, FieldOpportunityID, FieldCaseID),
 			"contact %s is at account %s, not at the activity's account %s", a.ContactID, acc.Contact, a.AccountID)
+	}
+	return nil
+}
+
+// checkLead checks the lead a names (none is fine), as the write's
+// transaction read it (st): it must exist and not be converted, for a
+// converted lead's history continues at its contact and account.
+func checkLead(a Activity, st LeadState) error {
+	switch {
+	case a.LeadID == "":
+		return nil
+	case !st.Found && st.MergedInto != "":
+		return errs.Invalid(string(FieldLeadID), "lead %q not found: it was merged into lead %q", a.LeadID, st.MergedInto)
+	case !st.Found:
+		return errs.Invalid(string(FieldLeadID), "lead %q not found", a.LeadID)
+	case st.Converted:
+		return errs.FailedPreconditionf("lead %s is converted (into account %q, contact %q); link the activity to them instead of the lead",
+			a.LeadID, st.ConvertedAccountID, st.ConvertedContactID)
 	}
 	return nil
 }
@@ -488,15 +537,32 @@ func (s *Service) Update(ctx context.Context, id string, in Input, fields []Fiel
 			return Change{}, err
 		}
 		// Links are checked when they change: a contact that moved to
-		// another account since does not block other edits.
-		if next.AccountID != cur.AccountID || next.ContactID != cur.ContactID || next.OpportunityID != cur.OpportunityID ||
-			next.CaseID != cur.CaseID {
-			acc, err := links(next.linkIDs())
+		// another account since does not block other edits, nor does the
+		// lead of an activity its conversion moved.
+		accountLinks := next.AccountID != cur.AccountID || next.ContactID != cur.ContactID ||
+			next.OpportunityID != cur.OpportunityID || next.CaseID != cur.CaseID
+		leadLink := next.LeadID != cur.LeadID && next.LeadID != ""
+		if accountLinks || leadLink {
+			var read LinkIDs
+			if accountLinks {
+				read = next.linkIDs()
+			}
+			if leadLink {
+				read.Lead = next.LeadID
+			}
+			acc, err := links(read)
 			if err != nil {
 				return Change{}, err
 			}
-			if err := link(&next, acc, func(f Field) bool { return slices.Contains(fields, f) }); err != nil {
-				return Change{}, err
+			if accountLinks {
+				if err := link(&next, acc, func(f Field) bool { return slices.Contains(fields, f) }); err != nil {
+					return Change{}, err
+				}
+			}
+			if leadLink {
+				if err := checkLead(next, acc.Lead); err != nil {
+					return Change{}, err
+				}
 			}
 		}
 		if same(next, cur) {
@@ -515,7 +581,7 @@ func (s *Service) Update(ctx context.Context, id string, in Input, fields []Fiel
 // same reports whether two states differ in nothing a client writes.
 func same(a, b Activity) bool {
 	return a.Subject == b.Subject && a.Description == b.Description && a.AccountID == b.AccountID &&
-		a.ContactID == b.ContactID && a.OpportunityID == b.OpportunityID && a.CaseID == b.CaseID && a.Owner == b.Owner &&
+		a.ContactID == b.ContactID && a.OpportunityID == b.OpportunityID && a.CaseID == b.CaseID && a.LeadID == b.LeadID && a.Owner == b.Owner &&
 		a.ActivityTime.Equal(b.ActivityTime) && a.DueTime.Equal(b.DueTime) && a.ReminderTime.Equal(b.ReminderTime) &&
 		a.Done == b.Done
 }
@@ -555,7 +621,7 @@ func (s *Service) Delete(ctx context.Context, id, etag string) error {
 }
 
 // Unlink returns a without its link in field (FieldAccountID,
-// FieldContactID, FieldOpportunityID or FieldCaseID), whose record is being deleted, as
+// FieldContactID, FieldOpportunityID, FieldCaseID or FieldLeadID), whose record is being deleted, as
 // an update of its own: at the next version and update time, with its
 // updated event. The deletion's transaction writes it.
 func (s *Service) Unlink(a Activity, field Field) (Activity, Event, error) {
@@ -568,6 +634,8 @@ func (s *Service) Unlink(a Activity, field Field) (Activity, Event, error) {
 		a.OpportunityID = ""
 	case FieldCaseID:
 		a.CaseID = ""
+	case FieldLeadID:
+		a.LeadID = ""
 	default:
 		return Activity{}, Event{}, fmt.Errorf("unlink activity %s: %s is no link", a.ID, field)
 	}
@@ -593,10 +661,77 @@ type Unlinked struct {
 }
 
 // UnlinkAll unlinks each of list from the record of field (see Unlink).
+// Other writes that change activities' links as updates of their own (a
+// lead's conversion or merge) return an Unlinked as well.
 func (s *Service) UnlinkAll(list []Activity, field Field) (Unlinked, error) {
 	var u Unlinked
 	for _, a := range list {
 		next, ev, err := s.Unlink(a, field)
+		if err != nil {
+			return Unlinked{}, err
+		}
+		u.Activities = append(u.Activities, next)
+		u.Events = append(u.Events, ev)
+	}
+	return u, nil
+}
+
+// Conversion is what a lead was converted into: its account and contact
+// (and the account the contact is at, "" for none), and the opportunity
+// the conversion created ("" for none).
+type Conversion struct {
+	AccountID, ContactID, ContactAccountID, OpportunityID string
+}
+
+// ConvertLead moves the activities of a lead being converted (list, those
+// with its lead_id) to what it became, each as an update of its own (see
+// Unlink), keeping lead_id so the lead's history stays listed under it.
+// An activity at no account or at c's, with no contact or c's contact,
+// takes c's account, c's contact (unless that contact is at another
+// account) and, when it names no opportunity, c's opportunity. One that
+// names another account or contact keeps its links, which the rules of
+// links would not let it combine with c's. Activities left as they were
+// are not in the result.
+func (s *Service) ConvertLead(list []Activity, c Conversion) (Unlinked, error) {
+	contactFits := c.ContactAccountID == "" || c.ContactAccountID == c.AccountID
+	return s.rewrite(list, func(a *Activity) {
+		if (a.AccountID != "" && a.AccountID != c.AccountID) || (a.ContactID != "" && a.ContactID != c.ContactID) ||
+			(a.ContactID != "" && !contactFits) {
+			return
+		}
+		a.AccountID = c.AccountID
+		if a.ContactID == "" && contactFits {
+			a.ContactID = c.ContactID
+		}
+		if a.OpportunityID == "" {
+			a.OpportunityID = c.OpportunityID
+		}
+	})
+}
+
+// MergeLead moves the activities of a duplicate lead being merged (list)
+// to the kept lead keptID, each as an update of its own (see Unlink).
+func (s *Service) MergeLead(list []Activity, keptID string) (Unlinked, error) {
+	return s.rewrite(list, func(a *Activity) { a.LeadID = keptID })
+}
+
+// rewrite applies change to each of list and returns those it changed at
+// their next version and update time, with their updated events.
+func (s *Service) rewrite(list []Activity, change func(*Activity)) (Unlinked, error) {
+	var u Unlinked
+	if len(list) == 0 {
+		return u, nil
+	}
+	now := s.now()
+	for _, a := range list {
+		next := a
+		change(&next)
+		if same(next, a) {
+			continue
+		}
+		next.Version++
+		next.UpdateTime = now
+		ev, err := s.event(EventUpdated, next)
 		if err != nil {
 			return Unlinked{}, err
 		}

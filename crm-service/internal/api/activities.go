@@ -46,7 +46,8 @@ func activityFilterValue(field, value string) (string, error) {
 func activityToProto(a activity.Activity) *crmv1.Activity {
 	return &crmv1.Activity{
 		Id: a.ID, Type: activityTypes[a.Type], Subject: a.Subject, Description: a.Description,
-		AccountId: a.AccountID, ContactId: a.ContactID, OpportunityId: a.OpportunityID, CaseId: a.CaseID, Owner: a.Owner,
+		AccountId: a.AccountID, ContactId: a.ContactID, OpportunityId: a.OpportunityID, CaseId: a.CaseID, LeadId: a.LeadID,
+		Owner:        a.Owner,
 		ActivityTime: timeToProto(a.ActivityTime), DueTime: timeToProto(a.DueTime), ReminderTime: timeToProto(a.ReminderTime),
 		Done: a.Done, DoneTime: timeToProto(a.DoneTime),
 		Etag: a.ETag(), CreateTime: timeToProto(a.CreateTime), UpdateTime: timeToProto(a.UpdateTime),
@@ -76,6 +77,7 @@ func activityInput(a *crmv1.Activity) (activity.Input, error) {
 	in := activity.Input{
 		Type: activityTypeFromProto(a.GetType()), Subject: a.GetSubject(), Description: a.GetDescription(),
 		AccountID: a.GetAccountId(), ContactID: a.GetContactId(), OpportunityID: a.GetOpportunityId(), CaseID: a.GetCaseId(),
+		LeadID:       a.GetLeadId(),
 		Owner:        a.GetOwner(),
 		ActivityTime: timeInput(&v, "activity_time", a.GetActivityTime()),
 		DueTime:      timeInput(&v, "due_time", a.GetDueTime()),

@@ -73,6 +73,12 @@ func TestOddIDFormsInBodiesAndFilters(t *testing.T) {
 		{"CreateActivity.opportunity_id", opp, func(id string) call {
 			return call{"POST", "/v1/activities", map[string]any{"type": "ACTIVITY_TYPE_CALL", "subject": "x", "opportunity_id": id}, "activity.opportunity_id"}
 		}},
+		{"CreateActivity.lead_id", lead, func(id string) call {
+			return call{"POST", "/v1/activities", map[string]any{"type": "ACTIVITY_TYPE_CALL", "subject": "x", "lead_id": id}, "activity.lead_id"}
+		}},
+		{"UpdateActivity.lead_id", lead, func(id string) call {
+			return call{"PATCH", "/v1/activities/" + act, map[string]any{"lead_id": id}, "activity.lead_id"}
+		}},
 		{"UpdateActivity.account_id", acc, func(id string) call {
 			return call{"PATCH", "/v1/activities/" + act, map[string]any{"account_id": id}, "activity.account_id"}
 		}},
@@ -108,6 +114,7 @@ func TestOddIDFormsInBodiesAndFilters(t *testing.T) {
 		{"ListActivities.account_id", acc, func(id string) call { return filter("/v1/activities", "account_id", id) }},
 		{"ListActivities.contact_id", con, func(id string) call { return filter("/v1/activities", "contact_id", id) }},
 		{"ListActivities.opportunity_id", opp, func(id string) call { return filter("/v1/activities", "opportunity_id", id) }},
+		{"ListActivities.lead_id", lead, func(id string) call { return filter("/v1/activities", "lead_id", id) }},
 		{"ListAuditEntries.resource", acc, func(id string) call { return filter("/v1/auditEntries", "resource", "accounts/"+id) }},
 		{"GetPipelineReport.campaign_id", camp, func(id string) call {
 			return call{"GET", "/v1/reports/pipeline?campaign_id=" + url.QueryEscape(id), nil, "campaign_id"}

@@ -148,7 +148,7 @@ func Serve(ctx context.Context, cfg Config, stdout io.Writer, started func(*serv
 	contacts := contact.NewService(store, api.Payloads{}, activities, cases, members, time.Now)
 	// Deleting one also clears it from the leads converted into it, through
 	// the lead service: that builds on those services, so the store calls it.
-	leads := lead.NewService(store, api.Payloads{}, accounts, contacts, opportunities, members, time.Now)
+	leads := lead.NewService(store, api.Payloads{}, accounts, contacts, opportunities, members, activities, time.Now)
 	store.SetLeadUnlinker(leads)
 	a := &api.API{
 		Accounts:        accounts,

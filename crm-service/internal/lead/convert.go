@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/seamhq/seam/crm-service/internal/account"
+	"github.com/seamhq/seam/crm-service/internal/activity"
 	"github.com/seamhq/seam/crm-service/internal/contact"
 	"github.com/seamhq/seam/crm-service/internal/pipeline"
 	"github.com/seamhq/seam/platform/errs"
@@ -44,8 +45,10 @@ func (o *OpportunityInput) pipeline(l Lead) pipeline.Input {
 // that account is reused, so the lead's contact is always at the account
 // it was converted into) and optionally an opportunity (of
 // the lead's campaign, when it names one), moves the lead's campaign
-// memberships to the contact (campaign.Members.Transfer), and marks the
-// lead converted, all in one transaction. A converted or
+// memberships to the contact (campaign.Members.Transfer) and the lead's
+// activities to the account, contact and opportunity
+// (activity.Service.ConvertLead: they keep lead_id), and marks the lead
+// converted, all in one transaction. A converted or
 // disqualified lead is FAILED_PRECONDITION with nothing written; a retry
 // with the same request id returns the lead as it is.
 func (s *Service) Convert(ctx context.Context, id string, in ConvertInput) (Lead, error) {
@@ -94,7 +97,7 @@ func (s *Service) Convert(ctx context.Context, id string, in ConvertInput) (Lead
 			}
 			c.Account, c.AccountEvent, accountID = &a, ev, a.ID
 		}
-		contactID := found.ContactID
+		contactID, contactAccountID := found.ContactID, found.ContactAccountID
 		if contactID == "" {
 			p, ev, err := s.contacts.New(contact.Input{
 				AccountID: accountID, Name: cur.Name, Email: cur.Email, Phone: cur.Phone, Title: cur.Title, Owner: cur.Owner,
@@ -102,7 +105,7 @@ func (s *Service) Convert(ctx context.Context, id string, in ConvertInput) (Lead
 			if err != nil {
 				return Conversion{}, errs.FailedPreconditionf("lead %s cannot become a contact: %v", id, err)
 			}
-			c.Contact, c.ContactEvent, contactID = &p, ev, p.ID
+			c.Contact, c.ContactEvent, contactID, contactAccountID = &p, ev, p.ID, accountID
 		}
 		// The campaigns that reached the lead reached the contact.
 		members, err := s.members.Transfer(found.LeadMembers, found.ContactMembers, contactID)
@@ -125,6 +128,13 @@ func (s *Service) Convert(ctx context.Context, id string, in ConvertInput) (Lead
 			}
 			c.Opportunity, c.OpportunityEvent = &o, ev
 			l.ConvertedOpportunityID = o.ID
+		}
+		// The calls and meetings with the lead go to the customer's
+		// records, still naming the lead.
+		if c.Activities, err = s.activities.ConvertLead(found.Activities, activity.Conversion{
+			AccountID: accountID, ContactID: contactID, ContactAccountID: contactAccountID, OpportunityID: l.ConvertedOpportunityID,
+		}); err != nil {
+			return Conversion{}, err
 		}
 		now := s.now()
 		l.Status = StatusConverted

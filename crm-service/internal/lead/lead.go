@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/seamhq/seam/crm-service/internal/account"
+	"github.com/seamhq/seam/crm-service/internal/activity"
 	"github.com/seamhq/seam/crm-service/internal/campaign"
 	"github.com/seamhq/seam/crm-service/internal/contact"
 	"github.com/seamhq/seam/crm-service/internal/pipeline"
@@ -256,8 +257,10 @@ type Found struct {
 	// holding the lead's DuplicateKey; "" when none.
 	AccountID string
 	// ContactID is the oldest contact with the lead's email (at the
-	// account given, when Lookup.AccountID is set), or "".
-	ContactID string
+	// account given, when Lookup.AccountID is set), or "";
+	// ContactAccountID is the account it is at ("" for none), read when
+	// the lead has activities.
+	ContactID, ContactAccountID string
 	// CampaignID is the lead's campaign_id when it names a campaign (kept
 	// from being deleted until the transaction ends), else "" (none, or
 	// free text of a lead older than campaigns).
@@ -266,6 +269,8 @@ type Found struct {
 	// those of the contact found (ContactID) in the same campaigns (none
 	// when no contact was found), all locked, in id order.
 	LeadMembers, ContactMembers []campaign.Member
+	// Activities are the lead's activities (lead_id), locked, in id order.
+	Activities []activity.Activity
 }
 
 // Lookup says what a conversion's transaction looks for.
@@ -288,7 +293,8 @@ func Keys(l Lead) (accountKey account.DuplicateKey, ok bool, emailKey string) {
 // Conversion is what a conversion writes, in this order: the new account,
 // the new contact, the new opportunity (each with its created event), the
 // lead's campaign memberships moved to the contact (with their events),
-// then the lead with its converted event.
+// the lead's activities moved to what it became (with their updated
+// events), then the lead with its converted event.
 type Conversion struct {
 	Account          *account.Account
 	AccountEvent     account.Event
@@ -297,6 +303,7 @@ type Conversion struct {
 	Opportunity      *pipeline.Opportunity
 	OpportunityEvent pipeline.Event
 	Members          campaign.Transfer
+	Activities       activity.Unlinked
 	Lead             Lead
 	LeadEvent        Event
 }
@@ -314,30 +321,32 @@ type Store interface {
 	// UpdateLead locks the lead, passes it to fn and applies the change
 	// (with Change.Dedupe, after the duplicate check), in one transaction.
 	UpdateLead(ctx context.Context, id string, fn func(cur Lead) (Change, error)) (Lead, error)
-	// DeleteLead locks the lead and its campaign memberships and passes
-	// them to fn; unless fn fails, it deletes the memberships and the lead
-	// with the events fn returns (the memberships' first), in one
-	// transaction.
-	DeleteLead(ctx context.Context, id string, fn func(cur Lead, members []campaign.Member) (Deletion, error)) error
+	// DeleteLead locks the lead, its campaign memberships and its
+	// activities and passes them to fn; unless fn fails, it deletes the
+	// memberships, writes the activities' links and deletes the lead with
+	// the events fn returns (the activities', the memberships', the
+	// lead's), in one transaction.
+	DeleteLead(ctx context.Context, id string, fn func(cur Lead, members []campaign.Member, activities []activity.Activity) (Deletion, error)) error
 	// ConvertLead locks the lead, looks up the account (lookup.AccountID,
 	// else by Keys of the lead), the contact (by Keys; at
 	// lookup.AccountID when set, locked so that it stays there), the lead's
 	// campaign and the campaign memberships of the lead and of the contact
-	// found, under the
+	// found, and the lead's activities, under the
 	// duplicate-key locks account and contact creation take, calls fn and
 	// writes the Conversion, all in one transaction; requestID is recorded
 	// for method. If requestID was recorded before for method and this
 	// lead, fn is not called and the lead is returned as it is.
 	ConvertLead(ctx context.Context, id, requestID, method string, lookup Lookup, fn func(cur Lead, found Found) (Conversion, error)) (Lead, error)
-	// MergeLeads locks the leads id and duplicateID (in id order) and the
-	// campaign memberships of both, passes them to fn and writes the Merge
-	// it returns, in one transaction: the memberships' changes, the kept
-	// lead, the duplicate deleted, and a record that the duplicate went
+	// MergeLeads locks the leads id and duplicateID (in id order), the
+	// campaign memberships of both and the duplicate's activities, passes
+	// them to fn and writes the Merge it returns, in one transaction: the
+	// memberships' changes, the activities' moves, the kept lead, the
+	// duplicate deleted, and a record that the duplicate went
 	// into the kept lead (moved on when the kept lead is merged in turn).
 	// When the duplicate no longer exists but that record names id, fn is
 	// not called and the kept lead is returned as it is; else a missing
 	// lead is NOT_FOUND.
-	MergeLeads(ctx context.Context, id, duplicateID string, fn func(kept, dup Lead, keptMembers, dupMembers []campaign.Member) (Merge, error)) (Lead, error)
+	MergeLeads(ctx context.Context, id, duplicateID string, fn func(kept, dup Lead, keptMembers, dupMembers []campaign.Member, dupActivities []activity.Activity) (Merge, error)) (Lead, error)
 	// ImportLeads runs one import transaction: it locks the email keys
 	// against concurrent imports, reads the leads of the ids and every lead
 	// with each email key, oldest first (all locked for update) and which
@@ -359,18 +368,20 @@ type Service struct {
 	contacts      *contact.Service
 	opportunities *pipeline.Service
 	members       *campaign.Members
+	activities    *activity.Service
 	now           func() time.Time
 }
 
 // NewService returns a Service; conversion builds its records with the
 // account, contact and pipeline services; a deletion removes the lead's
-// campaign memberships through members.
+// campaign memberships through members; conversion, merging and deletion
+// write the lead's activities through activities.
 func NewService(store Store, enc Encoder, accounts *account.Service, contacts *contact.Service, opportunities *pipeline.Service,
-	members *campaign.Members, now func() time.Time,
+	members *campaign.Members, activities *activity.Service, now func() time.Time,
 ) *Service {
 	return &Service{
 		store: store, enc: enc, accounts: accounts, contacts: contacts, opportunities: opportunities, members: members,
-		now: func() time.Time { return now().UTC().Truncate(time.Microsecond) },
+		activities: activities, now: func() time.Time { return now().UTC().Truncate(time.Microsecond) },
 	}
 }
 
@@ -590,22 +601,25 @@ func (s *Service) UnlinkAll(list []Lead, link Link) (Unlinked, error) {
 }
 
 // Deletion is what deleting a lead writes: its campaign memberships
-// deleted, with their events, and the lead's deleted event.
+// deleted, with their events, its activities without the lead, and the
+// lead's deleted event.
 type Deletion struct {
 	MemberEvents []campaign.Event
+	Activities   activity.Unlinked
 	Event        Event
 }
 
 // Delete removes a lead, and its campaign memberships; a non-empty etag
-// must match. A converted lead
-// stays: it is the record of where its account, contact and deal came
-// from, and the lead funnel counts it.
+// must match. Its activities stay, without the lead, each as an update of
+// its own (as deleting an account or an opportunity keeps theirs). A
+// converted lead stays: it is the record of where its account, contact
+// and deal came from, and the lead funnel counts it.
 func (s *Service) Delete(ctx context.Context, id, etag string) error {
 	id, err := ids.UUID("id", id)
 	if err != nil {
 		return err
 	}
-	return s.store.DeleteLead(ctx, id, func(cur Lead, members []campaign.Member) (Deletion, error) {
+	return s.store.DeleteLead(ctx, id, func(cur Lead, members []campaign.Member, activities []activity.Activity) (Deletion, error) {
 		if err := errs.CheckEtag(etag, cur.ETag(), "lead "+id); err != nil {
 			return Deletion{}, err
 		}
@@ -616,6 +630,11 @@ func (s *Service) Delete(ctx context.Context, id, etag string) error {
 		var err error
 		if len(members) > 0 {
 			if d.MemberEvents, err = s.members.Deleted(members); err != nil {
+				return Deletion{}, err
+			}
+		}
+		if len(activities) > 0 {
+			if d.Activities, err = s.activities.UnlinkAll(activities, activity.FieldLeadID); err != nil {
 				return Deletion{}, err
 			}
 		}

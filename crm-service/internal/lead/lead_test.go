@@ -43,7 +43,7 @@ func TestStatusTransitions(t *testing.T) {
 	for _, from := range append(all, StatusConverted) {
 		for _, to := range all {
 			st := &memStore{l: Lead{ID: id, Name: "A", Status: from, Version: 1}}
-			s := NewService(st, names{}, nil, nil, nil, nil, time.Now)
+			s := NewService(st, names{}, nil, nil, nil, nil, nil, time.Now)
 			_, err := s.Update(context.Background(), id, Input{Status: to}, []Field{FieldStatus}, "", false)
 			switch {
 			case from == to && from != StatusConverted:
@@ -68,7 +68,7 @@ func TestStatusTransitions(t *testing.T) {
 // that is no link is refused.
 func TestUnlink(t *testing.T) {
 	at := time.Date(2031, 2, 3, 4, 5, 6, 0, time.UTC)
-	s := NewService(nil, names{}, nil, nil, nil, nil, func() time.Time { return at })
+	s := NewService(nil, names{}, nil, nil, nil, nil, nil, func() time.Time { return at })
 	l := Lead{ID: "l1", Name: "Ana", Status: StatusConverted, ConvertedAccountID: "a", ConvertedContactID: "c",
 		ConvertedOpportunityID: "o", Version: 2}
 	for link, want := range map[Link]Lead{

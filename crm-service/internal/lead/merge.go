@@ -4,18 +4,20 @@ import (
 	"context"
 	"time"
 
+	"github.com/seamhq/seam/crm-service/internal/activity"
 	"github.com/seamhq/seam/crm-service/internal/campaign"
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/ids"
 )
 
 // Merge is what merging a duplicate into a lead writes: the kept lead
-// (with Event when it changed), the duplicate's campaign memberships moved
-// to it, and the duplicate deleted with DuplicateEvent.
+// (with Event when it changed), the duplicate's campaign memberships and
+// activities moved to it, and the duplicate deleted with DuplicateEvent.
 type Merge struct {
 	Lead           Lead
 	Event          *Event
 	Members        campaign.Transfer
+	Activities     activity.Unlinked
 	DuplicateEvent Event
 	// Time is when the merge happened.
 	Time time.Time
@@ -28,9 +30,10 @@ type Merge struct {
 // campaigns) is not copied. The duplicate's campaign memberships move to
 // the kept lead; where both are members of a campaign the kept lead's
 // membership stays, RESPONDED if either responded, and the duplicate's is
-// deleted. Then the duplicate is deleted. All in one transaction, with
-// the events campaign_member.updated/deleted, lead.updated (when the kept
-// lead changed) and lead.deleted. A converted lead (either one) is
+// deleted. The duplicate's activities move to the kept lead. Then the
+// duplicate is deleted. All in one transaction, with the events
+// campaign_member.updated/deleted, activity.updated, lead.updated (when
+// the kept lead changed) and lead.deleted. A converted lead (either one) is
 // FAILED_PRECONDITION; a non-empty etag must be the kept lead's.
 //
 // Merging the same pair again after it succeeded returns the kept lead
@@ -50,7 +53,7 @@ func (s *Service) Merge(ctx context.Context, id, duplicateID, etag string) (Lead
 	if id == duplicateID {
 		return Lead{}, errs.Invalid("duplicate_id", "must be another lead than %s", id)
 	}
-	return s.store.MergeLeads(ctx, id, duplicateID, func(kept, dup Lead, keptMembers, dupMembers []campaign.Member) (Merge, error) {
+	return s.store.MergeLeads(ctx, id, duplicateID, func(kept, dup Lead, keptMembers, dupMembers []campaign.Member, dupActivities []activity.Activity) (Merge, error) {
 		if err := errs.CheckEtag(etag, kept.ETag(), "lead "+id); err != nil {
 			return Merge{}, err
 		}
@@ -77,6 +80,10 @@ func (s *Service) Merge(ctx context.Context, id, duplicateID, etag string) (Lead
 		}
 		var m Merge
 		if m.Members, err = s.members.TransferToLead(dupMembers, keptMembers, kept.ID); err != nil {
+			return Merge{}, err
+		}
+		// The history with the duplicate is the kept lead's.
+		if m.Activities, err = s.activities.MergeLead(dupActivities, kept.ID); err != nil {
 			return Merge{}, err
 		}
 		now := s.now()

@@ -15,28 +15,29 @@ import (
 var _ activity.Store = (*Store)(nil)
 
 const activityCols = `id, type, subject, description, account_id, contact_id, opportunity_id, owner,
-activity_time, due_time, reminder_time, done, done_time, version, create_time, update_time, case_id`
+activity_time, due_time, reminder_time, done, done_time, version, create_time, update_time, case_id, lead_id`
 
 // Filter columns; (owner, done, id), (type, id) and each link (column, id)
 // are indexed.
 var activityFilterCols = map[string]string{
 	"type": "type", "owner": "owner", "done": "done", "account_id": "account_id",
 	"contact_id": "contact_id", "opportunity_id": "opportunity_id", "case_id": "case_id",
+	"lead_id": "lead_id",
 }
 
 func scanActivity(row pgx.Row) (activity.Activity, error) {
 	var a activity.Activity
-	var acc, con, opp, cas *string
+	var acc, con, opp, cas, ld *string
 	var at, due, remind, done *time.Time
 	err := row.Scan(&a.ID, &a.Type, &a.Subject, &a.Description, &acc, &con, &opp, &a.Owner,
-		&at, &due, &remind, &a.Done, &done, &a.Version, &a.CreateTime, &a.UpdateTime, &cas)
+		&at, &due, &remind, &a.Done, &done, &a.Version, &a.CreateTime, &a.UpdateTime, &cas, &ld)
 	if err != nil {
 		return activity.Activity{}, err
 	}
 	for _, p := range []struct {
 		src *string
 		dst *string
-	}{{acc, &a.AccountID}, {con, &a.ContactID}, {opp, &a.OpportunityID}, {cas, &a.CaseID}} {
+	}{{acc, &a.AccountID}, {con, &a.ContactID}, {opp, &a.OpportunityID}, {cas, &a.CaseID}, {ld, &a.LeadID}} {
 		if p.src != nil {
 			*p.dst = *p.src
 		}
@@ -65,6 +66,8 @@ func linkError(err error, a activity.Activity) error {
 		return errs.Invalid("opportunity_id", "opportunity %q not found", a.OpportunityID)
 	case pg.IsForeignKeyViolation(err, "activities_case_id_fkey"):
 		return errs.Invalid("case_id", "case %q not found", a.CaseID)
+	case pg.IsForeignKeyViolation(err, "activities_lead_id_fkey"):
+		return errs.Invalid("lead_id", "lead %q not found", a.LeadID)
 	}
 	return nil
 }
@@ -80,11 +83,51 @@ const (
 )
 
 // queueLinkAccounts queues reading the accounts of the records of links
-// into *acc (see queueAccountOf).
+// into *acc (see queueAccountOf), and the state of the lead (see
+// queueLeadState).
 func queueLinkAccounts(b *pgx.Batch, links activity.LinkIDs, acc *activity.LinkAccounts) {
 	queueAccountOf(b, opportunityAccountSQL, links.Opportunity, &acc.Opportunity)
 	queueAccountOf(b, caseAccountSQL, links.Case, &acc.Case)
 	queueAccountOf(b, contactAccountSQL, links.Contact, &acc.Contact)
+	queueLeadState(b, links.Lead, &acc.Lead)
+}
+
+// queueLeadState queues reading the lead id into *into (nothing for ""):
+// whether it exists, locked FOR KEY SHARE so that it is neither deleted
+// nor converted nor merged away before the write commits (those lock it
+// FOR UPDATE), whether it is converted and into what, and for a lead not
+// found the lead it was merged into.
+func queueLeadState(b *pgx.Batch, id string, into *activity.LeadState) {
+	*into = activity.LeadState{}
+	if id == "" {
+		return
+	}
+	b.Queue(`SELECT status, converted_account_id::text, converted_contact_id::text FROM leads WHERE id = $1 FOR KEY SHARE`, id).QueryRow(func(row pgx.Row) error {
+		var status string
+		var acc, con *string
+		err := row.Scan(&status, &acc, &con)
+		if pg.IsNoRows(err) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("read lead %s: %w", id, err)
+		}
+		into.Found, into.Converted = true, status == "converted"
+		if acc != nil {
+			into.ConvertedAccountID = *acc
+		}
+		if con != nil {
+			into.ConvertedContactID = *con
+		}
+		return nil
+	})
+	b.Queue(`SELECT lead_id::text FROM lead_merges WHERE duplicate_id = $1`, id).QueryRow(func(row pgx.Row) error {
+		err := row.Scan(&into.MergedInto)
+		if pg.IsNoRows(err) {
+			return nil
+		}
+		return err
+	})
 }
 
 // queueAccountOf queues the reading of the account of one record with
@@ -163,11 +206,11 @@ func (s *Store) CreateActivity(ctx context.Context, requestID, method string, li
 // queueInsertActivity queues the insertion of a.
 func queueInsertActivity(b *pgx.Batch, a activity.Activity) {
 	b.Queue(`INSERT INTO activities (id, type, subject, description, account_id, contact_id, opportunity_id, owner,
-activity_time, due_time, reminder_time, done, done_time, version, create_time, update_time, case_id)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
+activity_time, due_time, reminder_time, done, done_time, version, create_time, update_time, case_id, lead_id)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
 		a.ID, a.Type, a.Subject, a.Description, nullable(a.AccountID), nullable(a.ContactID), nullable(a.OpportunityID),
 		a.Owner, timestamp(a.ActivityTime), timestamp(a.DueTime), timestamp(a.ReminderTime), a.Done, timestamp(a.DoneTime),
-		a.Version, a.CreateTime, a.UpdateTime, nullable(a.CaseID))
+		a.Version, a.CreateTime, a.UpdateTime, nullable(a.CaseID), nullable(a.LeadID))
 }
 
 // GetActivity implements activity.Store.
@@ -254,10 +297,10 @@ func (s *Store) UpdateActivity(ctx context.Context, id string, fn func(activity.
 		a := ch.Activity
 		_, err = tx.Exec(ctx, `UPDATE activities SET subject = $2, description = $3, account_id = $4, contact_id = $5,
 opportunity_id = $6, owner = $7, activity_time = $8, due_time = $9, reminder_time = $10, done = $11, done_time = $12,
-version = $13, update_time = $14, case_id = $15 WHERE id = $1`,
+version = $13, update_time = $14, case_id = $15, lead_id = $16 WHERE id = $1`,
 			id, a.Subject, a.Description, nullable(a.AccountID), nullable(a.ContactID), nullable(a.OpportunityID), a.Owner,
 			timestamp(a.ActivityTime), timestamp(a.DueTime), timestamp(a.ReminderTime), a.Done, timestamp(a.DoneTime),
-			a.Version, a.UpdateTime, nullable(a.CaseID))
+			a.Version, a.UpdateTime, nullable(a.CaseID), nullable(a.LeadID))
 		if lerr := linkError(err, a); lerr != nil {
 			return lerr
 		}
@@ -355,7 +398,7 @@ func (s *Store) RemindDue(ctx context.Context, now time.Time, limit int, fn func
 }
 
 // queueLinkedActivities queues locking the activities whose link column
-// col (account_id, contact_id, opportunity_id, case_id) names id, their key locks
+// col (account_id, contact_id, opportunity_id, case_id, lead_id) names id, their key locks
 // in id order and then their rows, and reading them into out. The caller
 // has locked the record they name FOR UPDATE before, so no write links
 // another activity to it meanwhile (writes lock what they link FOR KEY
@@ -365,27 +408,37 @@ func queueLinkedActivities(b *pgx.Batch, col, id string, out *[]activity.Activit
 }
 
 // queueWriteLinks queues writing the links, version and update time of
-// activities that lost a link (activity.Unlinked), with their events.
+// activities whose links another record's write changed
+// (activity.Unlinked: a deletion, a lead's conversion or merge), with
+// their events.
 func queueWriteLinks(ctx context.Context, b *pgx.Batch, u activity.Unlinked) error {
-	if len(u.Activities) == 0 {
-		return nil
-	}
-	n := len(u.Activities)
-	ids, accounts, contacts, opps, cases := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-	versions, times := make([]int64, n), make([]time.Time, n)
-	for i, a := range u.Activities {
-		ids[i], accounts[i], contacts[i], opps[i], cases[i] = a.ID, a.AccountID, a.ContactID, a.OpportunityID, a.CaseID
-		versions[i], times[i] = a.Version, a.UpdateTime
-	}
-	b.Queue(`UPDATE activities a SET account_id = nullif(r.account, '')::uuid, contact_id = nullif(r.contact, '')::uuid,
-  opportunity_id = nullif(r.opportunity, '')::uuid, case_id = nullif(r.case_id, '')::uuid, version = r.version, update_time = r.time
-FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::timestamptz[], $7::text[])
-  AS r(id, account, contact, opportunity, version, time, case_id)
-WHERE a.id = r.id`, ids, accounts, contacts, opps, versions, times, cases)
+	queueActivityLinks(b, u.Activities)
 	for _, ev := range u.Events {
 		if err := queueEvent(ctx, b, ev.Type, ev.Key, ev.Payload); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// queueActivityLinks queues writing the links, version and update time
+// of list, without their events.
+func queueActivityLinks(b *pgx.Batch, list []activity.Activity) {
+	if len(list) == 0 {
+		return
+	}
+	n := len(list)
+	ids, accounts, contacts, opps, cases := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	leads := make([]string, n)
+	versions, times := make([]int64, n), make([]time.Time, n)
+	for i, a := range list {
+		ids[i], accounts[i], contacts[i], opps[i], cases[i] = a.ID, a.AccountID, a.ContactID, a.OpportunityID, a.CaseID
+		leads[i], versions[i], times[i] = a.LeadID, a.Version, a.UpdateTime
+	}
+	b.Queue(`UPDATE activities a SET account_id = nullif(r.account, '')::uuid, contact_id = nullif(r.contact, '')::uuid,
+  opportunity_id = nullif(r.opportunity, '')::uuid, case_id = nullif(r.case_id, '')::uuid,
+  lead_id = nullif(r.lead_id, '')::uuid, version = r.version, update_time = r.time
+FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::timestamptz[], $7::text[], $8::text[])
+  AS r(id, account, contact, opportunity, version, time, case_id, lead_id)
+WHERE a.id = r.id`, ids, accounts, contacts, opps, versions, times, cases, leads)
 }

@@ -507,7 +507,7 @@ func TestImportContactsAmbiguousEmail(t *testing.T) {
 func TestImportLeadsAmbiguousEmail(t *testing.T) {
 	f := newFixture(t)
 	contacts := contact.NewService(f.store, payloads{}, nil, nil, nil, clock)
-	svc := lead.NewService(f.store, payloads{}, nil, contacts, nil, nil, clock)
+	svc := lead.NewService(f.store, payloads{}, nil, contacts, nil, nil, nil, clock)
 	first, err := svc.Create(t.Context(), lead.Input{Name: "Cy", Company: "Acme", Email: "cy@example.com"}, "", false)
 	if err != nil {
 		t.Fatal(err)
@@ -565,7 +565,7 @@ func TestImportContactsAndLeadsUpsert(t *testing.T) {
 		t.Fatal("contact not updated")
 	}
 
-	leads := lead.NewService(f.store, payloads{}, nil, contacts, nil, nil, clock)
+	leads := lead.NewService(f.store, payloads{}, nil, contacts, nil, nil, nil, clock)
 	lrows := []lead.Input{{Name: "Cy", Email: "cy@example.com", Status: lead.StatusWorking}, {Name: "Dee", Email: "dee@example.com"}}
 	for i, want := range []string{"1 1 ", "3 3 "} {
 		results, written, err := leads.Import(t.Context(), lrows, lead.MutableFields, upsert.AllOrNothing, false)

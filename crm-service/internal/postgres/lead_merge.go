@@ -6,6 +6,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/seamhq/seam/crm-service/internal/activity"
 	"github.com/seamhq/seam/crm-service/internal/campaign"
 	"github.com/seamhq/seam/crm-service/internal/lead"
 	"github.com/seamhq/seam/platform/errs"
@@ -14,8 +15,9 @@ import (
 
 // MergeLeads implements lead.Store. The two leads are locked in id order,
 // so merges of a pair in either direction cannot deadlock; then their
-// campaign memberships (their leads' locks keep new ones out).
-func (s *Store) MergeLeads(ctx context.Context, id, duplicateID string, fn func(kept, dup lead.Lead, keptMembers, dupMembers []campaign.Member) (lead.Merge, error)) (lead.Lead, error) {
+// campaign memberships and the duplicate's activities (their leads' locks
+// keep new ones out).
+func (s *Store) MergeLeads(ctx context.Context, id, duplicateID string, fn func(kept, dup lead.Lead, keptMembers, dupMembers []campaign.Member, dupActivities []activity.Activity) (lead.Merge, error)) (lead.Lead, error) {
 	var out lead.Lead
 	err := pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		found := map[string]lead.Lead{}
@@ -68,10 +70,12 @@ func (s *Store) MergeLeads(ctx context.Context, id, duplicateID string, fn func(
 		into := map[string]*[]campaign.Member{id: &keptMembers, duplicateID: &dupMembers}
 		queueLinkedMembers(b, "lead_id", first, into[first])
 		queueLinkedMembers(b, "lead_id", second, into[second])
+		var dupActivities []activity.Activity
+		queueLinkedActivities(b, "lead_id", duplicateID, &dupActivities)
 		if err := tx.SendBatch(ctx, b).Close(); err != nil {
 			return fmt.Errorf("lock campaign members of leads %s and %s: %w", id, duplicateID, err)
 		}
-		m, err := fn(kept, dup, keptMembers, dupMembers)
+		m, err := fn(kept, dup, keptMembers, dupMembers, dupActivities)
 		if err != nil {
 			return err
 		}
@@ -81,6 +85,9 @@ func (s *Store) MergeLeads(ctx context.Context, id, duplicateID string, fn func(
 			if err := queueEvent(ctx, w, ev.Type, ev.Key, ev.Payload); err != nil {
 				return err
 			}
+		}
+		if err := queueWriteLinks(ctx, w, m.Activities); err != nil {
+			return err
 		}
 		if m.Event != nil {
 			queueUpdateLead(w, m.Lead)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/seamhq/seam/crm-service/internal/activity"
 	"github.com/seamhq/seam/crm-service/internal/campaign"
 	"github.com/seamhq/seam/crm-service/internal/contact"
 	"github.com/seamhq/seam/crm-service/internal/lead"
@@ -225,24 +226,31 @@ func (s *Store) UpdateLead(ctx context.Context, id string, fn func(lead.Lead) (l
 	return out, nil
 }
 
-// DeleteLead implements lead.Store.
-func (s *Store) DeleteLead(ctx context.Context, id string, fn func(lead.Lead, []campaign.Member) (lead.Deletion, error)) error {
+// DeleteLead implements lead.Store. The lead is locked FOR UPDATE first,
+// so no activity write links another activity to it meanwhile (those lock
+// the lead FOR KEY SHARE).
+func (s *Store) DeleteLead(ctx context.Context, id string, fn func(lead.Lead, []campaign.Member, []activity.Activity) (lead.Deletion, error)) error {
 	return pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		cur, err := lockLead(ctx, tx, id)
 		if err != nil {
 			return err
 		}
 		var members []campaign.Member
+		var activities []activity.Activity
 		b := &pgx.Batch{}
 		queueLinkedMembers(b, "lead_id", id, &members)
+		queueLinkedActivities(b, "lead_id", id, &activities)
 		if err := tx.SendBatch(ctx, b).Close(); err != nil {
-			return fmt.Errorf("lock campaign members of lead %s: %w", id, err)
+			return fmt.Errorf("lock campaign members and activities of lead %s: %w", id, err)
 		}
-		d, err := fn(cur, members)
+		d, err := fn(cur, members, activities)
 		if err != nil {
 			return err
 		}
 		w := &pgx.Batch{}
+		if err := queueWriteLinks(ctx, w, d.Activities); err != nil {
+			return err
+		}
 		if err := queueDeleteWithMembers(ctx, w, "leads", "lead_id", id, d.MemberEvents, d.Event.Type, d.Event.Key, d.Event.Payload); err != nil {
 			return err
 		}
@@ -253,11 +261,12 @@ func (s *Store) DeleteLead(ctx context.Context, id string, fn func(lead.Lead, []
 	})
 }
 
-// ConvertLead implements lead.Store. Round trips: lock the lead and its
-// campaign memberships and look up the request id; take the duplicate-key
-// locks and look up the account and contact; when the lead has
-// memberships and a contact was found, lock the contact's in the same
-// campaigns; write everything; append the events.
+// ConvertLead implements lead.Store. Round trips: lock the lead, its
+// campaign memberships and its activities and look up the request id;
+// take the duplicate-key locks and look up the account and contact; when
+// the lead has memberships or activities and a contact was found, lock
+// the contact's memberships in the same campaigns and read its account;
+// write everything; append the events.
 func (s *Store) ConvertLead(ctx context.Context, id, requestID, method string, lookup lead.Lookup, fn func(lead.Lead, lead.Found) (lead.Conversion, error)) (lead.Lead, error) {
 	var out lead.Lead
 	err := onceMore(func() error {
@@ -278,6 +287,8 @@ func (s *Store) ConvertLead(ctx context.Context, id, requestID, method string, l
 			})
 			var leadMembers []campaign.Member
 			queueLinkedMembers(b, "lead_id", id, &leadMembers)
+			var activities []activity.Activity
+			queueLinkedActivities(b, "lead_id", id, &activities)
 			if requestID != "" {
 				// After the lock, so a concurrent call with the same
 				// request id has committed its key by now.
@@ -297,7 +308,7 @@ func (s *Store) ConvertLead(ctx context.Context, id, requestID, method string, l
 				return nil
 			}
 
-			f := lead.Found{LeadMembers: leadMembers}
+			f := lead.Found{LeadMembers: leadMembers, Activities: activities}
 			accountKey, hasCompany, emailKey := lead.Keys(cur)
 			b = &pgx.Batch{}
 			switch {
@@ -361,6 +372,8 @@ func (s *Store) ConvertLead(ctx context.Context, id, requestID, method string, l
 				queueInsertOpportunity(w, *c.Opportunity)
 			}
 			queueTransfer(w, c.Members)
+			// The activities' events are appended after the members'.
+			queueActivityLinks(w, c.Activities.Activities)
 			queueUpdateLead(w, c.Lead)
 			if err := tx.SendBatch(ctx, w).Close(); err != nil {
 				if keyTaken(err) {
@@ -393,6 +406,11 @@ func (s *Store) ConvertLead(ctx context.Context, id, requestID, method string, l
 			}); err != nil {
 				return err
 			}
+			if err := appendEvents(ctx, tx, c.Activities.Events, func(e activity.Event) (string, string, []byte) {
+				return e.Type, e.Key, e.Payload
+			}); err != nil {
+				return err
+			}
 			if err := appendEvent(ctx, tx, c.LeadEvent.Type, c.LeadEvent.Key, c.LeadEvent.Payload); err != nil {
 				return err
 			}
@@ -407,17 +425,24 @@ func (s *Store) ConvertLead(ctx context.Context, id, requestID, method string, l
 }
 
 // lockContactMembers reads, locked, the memberships of the contact f found
-// in the campaigns of the lead's memberships (none without either).
+// in the campaigns of the lead's memberships (none without either), and
+// when the lead has activities, the account of the contact, locked FOR
+// KEY SHARE so that the contact stays there.
 func lockContactMembers(ctx context.Context, tx pgx.Tx, f *lead.Found) error {
-	if f.ContactID == "" || len(f.LeadMembers) == 0 {
+	if f.ContactID == "" || (len(f.LeadMembers) == 0 && len(f.Activities) == 0) {
 		return nil
 	}
-	campaigns := make([]string, len(f.LeadMembers))
-	for i, m := range f.LeadMembers {
-		campaigns[i] = m.CampaignID
-	}
 	b := &pgx.Batch{}
-	queueLockMembers(b, `contact_id = $1 AND campaign_id = ANY($2::uuid[])`, &f.ContactMembers, f.ContactID, campaigns)
+	if len(f.LeadMembers) > 0 {
+		campaigns := make([]string, len(f.LeadMembers))
+		for i, m := range f.LeadMembers {
+			campaigns[i] = m.CampaignID
+		}
+		queueLockMembers(b, `contact_id = $1 AND campaign_id = ANY($2::uuid[])`, &f.ContactMembers, f.ContactID, campaigns)
+	}
+	if len(f.Activities) > 0 {
+		queueAccountOf(b, contactAccountSQL, f.ContactID, &f.ContactAccountID)
+	}
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return fmt.Errorf("lock campaign members of contact %s: %w", f.ContactID, err)
 	}

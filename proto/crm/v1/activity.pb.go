@@ -133,7 +133,19 @@ type Activity struct {
 	// Optional link to a service case (UUID), under the rules of the links
 	// above: a call or note about the case, or a task to follow it up. A
 	// closed case still takes notes.
-	CaseId        string `protobuf:"bytes,17,opt,name=case_id,json=caseId,proto3" json:"case_id,omitempty"`
+	CaseId string `protobuf:"bytes,17,opt,name=case_id,json=caseId,proto3" json:"case_id,omitempty"`
+	// Optional link to a lead (UUID): a call, email, meeting or task with a
+	// prospect before it is qualified. It must exist: a malformed id, or
+	// one that names no lead, is INVALID_ARGUMENT on lead_id (the message
+	// names the lead a merged duplicate went into). A converted lead takes
+	// no new activities (FAILED_PRECONDITION: link them to its contact,
+	// account or opportunity); an activity keeps the lead_id it has. A lead
+	// has no account, so lead_id is free of the rules above. Converting the
+	// lead moves its activities to the contact, account and opportunity
+	// the conversion made or chose, keeping lead_id (see ConvertLead);
+	// merging leads moves the duplicate's activities to the kept lead;
+	// deleting the lead clears the link.
+	LeadId        string `protobuf:"bytes,18,opt,name=lead_id,json=leadId,proto3" json:"lead_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -287,6 +299,13 @@ func (x *Activity) GetCaseId() string {
 	return ""
 }
 
+func (x *Activity) GetLeadId() string {
+	if x != nil {
+		return x.LeadId
+	}
+	return ""
+}
+
 type CreateActivityRequest struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
 	Activity *Activity              `protobuf:"bytes,1,opt,name=activity,proto3" json:"activity,omitempty"`
@@ -392,7 +411,8 @@ type ListActivitiesRequest struct {
 	// AIP-160 subset joined by AND: `field = "value"` on type (e.g.
 	// "ACTIVITY_TYPE_TASK" or "task"), owner, done (true or false),
 	// account_id, contact_id, opportunity_id, case_id (a case's history:
-	// `case_id = "<id>"`); and `due_time` with <, <=, >
+	// `case_id = "<id>"`), lead_id (a lead's history, also after its
+	// conversion: `lead_id = "<id>"`); and `due_time` with <, <=, >
 	// or >= and an RFC 3339 time, e.g. the tasks due this week:
 	// `due_time >= "2030-01-07T00:00:00+01:00" AND due_time < "2030-01-14T00:00:00+01:00"`
 	// (only activities with a due time match).
@@ -508,7 +528,7 @@ type UpdateActivityRequest struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
 	Activity *Activity              `protobuf:"bytes,1,opt,name=activity,proto3" json:"activity,omitempty"`
 	// Fields to change: subject, description, account_id, contact_id,
-	// opportunity_id, case_id, owner, activity_time, due_time,
+	// opportunity_id, case_id, lead_id, owner, activity_time, due_time,
 	// reminder_time, done.
 	// Empty means all of them.
 	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
@@ -653,7 +673,7 @@ var File_crm_v1_activity_proto protoreflect.FileDescriptor
 
 const file_crm_v1_activity_proto_rawDesc = "" +
 	"\n" +
-	"\x15crm/v1/activity.proto\x12\x06crm.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc9\x05\n" +
+	"\x15crm/v1/activity.proto\x12\x06crm.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe2\x05\n" +
 	"\bActivity\x12\x13\n" +
 	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x120\n" +
 	"\x04type\x18\x02 \x01(\x0e2\x14.crm.v1.ActivityTypeB\x06\xe0A\x02\xe0A\x05R\x04type\x12\x1d\n" +
@@ -676,7 +696,8 @@ const file_crm_v1_activity_proto_rawDesc = "" +
 	"createTime\x12@\n" +
 	"\vupdate_time\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"updateTime\x12\x17\n" +
-	"\acase_id\x18\x11 \x01(\tR\x06caseId\"d\n" +
+	"\acase_id\x18\x11 \x01(\tR\x06caseId\x12\x17\n" +
+	"\alead_id\x18\x12 \x01(\tR\x06leadId\"d\n" +
 	"\x15CreateActivityRequest\x12,\n" +
 	"\bactivity\x18\x01 \x01(\v2\x10.crm.v1.ActivityR\bactivity\x12\x1d\n" +
 	"\n" +

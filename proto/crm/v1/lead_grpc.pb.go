@@ -50,7 +50,10 @@ type LeadServiceClient interface {
 	// new email that another lead has (ignoring case) fails with
 	// ALREADY_EXISTS naming that lead, unless force is set.
 	UpdateLead(ctx context.Context, in *UpdateLeadRequest, opts ...grpc.CallOption) (*Lead, error)
-	// DeleteLead removes a lead.
+	// DeleteLead removes a lead. Its activities stay, without the lead
+	// (lead_id cleared as an update of each, with its activity.updated
+	// event, in the same transaction), as deleting an account or an
+	// opportunity keeps theirs.
 	DeleteLead(ctx context.Context, in *DeleteLeadRequest, opts ...grpc.CallOption) (*DeleteLeadResponse, error)
 	// ConvertLead turns a lead into customer records in one transaction: it
 	// reuses the account with the lead's company name and website domain (or
@@ -61,8 +64,13 @@ type LeadServiceClient interface {
 	// the lead's campaign memberships to the contact (keeping their status
 	// and times; where the contact is a member of the campaign already, the
 	// contact's membership stays, RESPONDED if either had responded, and the
-	// lead's is deleted), and records what it became on the lead (status
-	// CONVERTED). Converting a
+	// lead's is deleted), moves the lead's activities (those with its
+	// lead_id) to the account and contact, and to the opportunity when one
+	// was created and the activity names none (an activity that names
+	// another account or contact already keeps its links), each keeping
+	// lead_id so the lead's history stays listed under it, and records what
+	// it became on the lead (status CONVERTED). Events: each moved
+	// activity's activity.updated before lead.converted. Converting a
 	// converted or disqualified lead is FAILED_PRECONDITION and writes
 	// nothing; a retry with the same request_id returns the converted lead.
 	ConvertLead(ctx context.Context, in *ConvertLeadRequest, opts ...grpc.CallOption) (*Lead, error)
@@ -74,8 +82,10 @@ type LeadServiceClient interface {
 	// duplicate's campaign memberships move to the kept lead (where both
 	// are members of a campaign, the kept lead's membership stays,
 	// RESPONDED if either had responded, and the duplicate's is deleted),
-	// and the duplicate is deleted. Events: campaign_member.updated/deleted,
-	// lead.updated (when the kept lead changed), lead.deleted. A converted
+	// the duplicate's activities move to the kept lead (lead_id), and the
+	// duplicate is deleted. Events: campaign_member.updated/deleted,
+	// activity.updated (one per moved activity), lead.updated (when the
+	// kept lead changed), lead.deleted. A converted
 	// lead (either) is FAILED_PRECONDITION; a stale etag (the kept lead's)
 	// ABORTED. Merging the same pair again after it succeeded returns the
 	// kept lead and writes nothing (the etag is not checked then); a
@@ -184,7 +194,10 @@ type LeadServiceServer interface {
 	// new email that another lead has (ignoring case) fails with
 	// ALREADY_EXISTS naming that lead, unless force is set.
 	UpdateLead(context.Context, *UpdateLeadRequest) (*Lead, error)
-	// DeleteLead removes a lead.
+	// DeleteLead removes a lead. Its activities stay, without the lead
+	// (lead_id cleared as an update of each, with its activity.updated
+	// event, in the same transaction), as deleting an account or an
+	// opportunity keeps theirs.
 	DeleteLead(context.Context, *DeleteLeadRequest) (*DeleteLeadResponse, error)
 	// ConvertLead turns a lead into customer records in one transaction: it
 	// reuses the account with the lead's company name and website domain (or
@@ -195,8 +208,13 @@ type LeadServiceServer interface {
 	// the lead's campaign memberships to the contact (keeping their status
 	// and times; where the contact is a member of the campaign already, the
 	// contact's membership stays, RESPONDED if either had responded, and the
-	// lead's is deleted), and records what it became on the lead (status
-	// CONVERTED). Converting a
+	// lead's is deleted), moves the lead's activities (those with its
+	// lead_id) to the account and contact, and to the opportunity when one
+	// was created and the activity names none (an activity that names
+	// another account or contact already keeps its links), each keeping
+	// lead_id so the lead's history stays listed under it, and records what
+	// it became on the lead (status CONVERTED). Events: each moved
+	// activity's activity.updated before lead.converted. Converting a
 	// converted or disqualified lead is FAILED_PRECONDITION and writes
 	// nothing; a retry with the same request_id returns the converted lead.
 	ConvertLead(context.Context, *ConvertLeadRequest) (*Lead, error)
@@ -208,8 +226,10 @@ type LeadServiceServer interface {
 	// duplicate's campaign memberships move to the kept lead (where both
 	// are members of a campaign, the kept lead's membership stays,
 	// RESPONDED if either had responded, and the duplicate's is deleted),
-	// and the duplicate is deleted. Events: campaign_member.updated/deleted,
-	// lead.updated (when the kept lead changed), lead.deleted. A converted
+	// the duplicate's activities move to the kept lead (lead_id), and the
+	// duplicate is deleted. Events: campaign_member.updated/deleted,
+	// activity.updated (one per moved activity), lead.updated (when the
+	// kept lead changed), lead.deleted. A converted
 	// lead (either) is FAILED_PRECONDITION; a stale etag (the kept lead's)
 	// ABORTED. Merging the same pair again after it succeeded returns the
 	// kept lead and writes nothing (the etag is not checked then); a
