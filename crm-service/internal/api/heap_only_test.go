@@ -8,7 +8,7 @@ import (
 
 // The bridge's write-backs to a won deal (its order, then its payment
 // status) and to its account (the balances) change no indexed column of
-// the row, the folded names the lists sort by (0037) included, though
+// the row, the folded names the lists sort by (0038) included, though
 // every write of a deal sets its name again and so computes its
 // name_fold: each is a heap-only update, which writes no index entry.
 func TestWriteBacksAreHeapOnly(t *testing.T) {

@@ -64,7 +64,7 @@ FROM generate_series(1, $1::int) AS i`,
 
 // A sorted list, with or without the owner filter (and amount's currency
 // filter), on the first page and after a token, reads its page from an
-// index on its order (0036; 0037 for the orders of names and companies,
+// index on its order (0036; 0038 for the orders of names and companies,
 // in lower case) in order, its own or, for accounts and leads, the
 // owner's: no sequential scan, no sort. Only a rare owner's rows may be
 // read through an index on owner and sorted, as they are few.
