@@ -86,6 +86,10 @@ type Account struct {
 	Version    int64
 	CreateTime time.Time
 	UpdateTime time.Time
+	// NameFold is Name as the name order of ListAccounts compares it: in
+	// lower case, as the database folds it (name_fold). Read-only: read
+	// with the account, and not changed with Name until it is read again.
+	NameFold string
 }
 
 // ETag is the account's current etag.
@@ -266,15 +270,15 @@ var FilterFields = []string{"name", "owner", "industry", "erp_customer_id", "par
 var OrderFields = []string{"name", "create_time"}
 
 // OrderKey is the value of field (one of OrderFields) in a, as a page
-// token carries it.
-func OrderKey(a Account, field string) string {
+// token carries it: the name order's is the folded name, then the name.
+func OrderKey(a Account, field string) []string {
 	switch field {
 	case "name":
-		return a.Name
+		return []string{a.NameFold, a.Name}
 	case "create_time":
-		return a.CreateTime.Format(time.RFC3339Nano)
+		return []string{a.CreateTime.Format(time.RFC3339Nano)}
 	}
-	return ""
+	return nil
 }
 
 // Query selects a page of accounts in id (creation) order, or sorted by
@@ -288,7 +292,7 @@ type Query struct {
 	After string
 	// AfterKey is OrderKey of that account for Order's field, when Order
 	// names one.
-	AfterKey string
+	AfterKey []string
 	Limit    int
 }
 

@@ -153,9 +153,10 @@ func TestAuditTrail(t *testing.T) {
 	wantCode(t, err, codes.PermissionDenied)
 }
 
-// A win, the bridge's order and payment reports and a newer report with
-// the same facts leave entries only for what changed and users see: no
-// order id or number that stays empty, no ERP revisions.
+// A rename, a win, the bridge's order and payment reports and a newer
+// report with the same facts leave entries only for what changed and
+// users see: no folded name (name_fold, which the name order sorts by),
+// no order id or number that stays empty, no ERP revisions.
 func TestAuditTrailShowsOnlyVisibleChanges(t *testing.T) {
 	e := newEnv(t)
 	e.seedProducts(product("SKU-1", "Widget", "10.00"))
@@ -171,11 +172,20 @@ func TestAuditTrailShowsOnlyVisibleChanges(t *testing.T) {
 		}
 		return out
 	}
+	if _, err := e.opportunities.UpdateOpportunity(e.sales(), &crmv1.UpdateOpportunityRequest{
+		Opportunity: &crmv1.Opportunity{Id: o.Id, Name: "Big Deal", Etag: o.Etag},
+		UpdateMask:  &fieldmaskpb.FieldMask{Paths: []string{"name"}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := fields(), []string{"name"}; !slices.Equal(got, want) {
+		t.Fatalf("trail of the rename %v, want %v:\n%v", got, want, e.auditTrail(res, 0))
+	}
 	won, err := e.opportunities.WinOpportunity(e.sales(), &crmv1.WinOpportunityRequest{Id: o.Id})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := fields(), []string{"close_owner", "close_time", "order_status", "order_update_time", "probability", "stage"}; !slices.Equal(got, want) {
+	if got, want := fields()[1:], []string{"close_owner", "close_time", "order_status", "order_update_time", "probability", "stage"}; !slices.Equal(got, want) {
 		t.Fatalf("trail of the win %v, want %v:\n%v", got, want, e.auditTrail(res, 0))
 	}
 	if won.Order.GetId() != "" || won.Order.GetNumber() != "" || won.Order.GetStatus() != crmv1.FulfillmentStatus_FULFILLMENT_STATUS_PENDING {

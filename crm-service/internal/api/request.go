@@ -83,9 +83,9 @@ type page struct {
 	// order is the order_by of a list that takes one.
 	order listing.Order
 	// after is the id of the last row of the previous page; afterKey,
-	// when order names a field, that row's value of it.
+	// when order names a field, that row's key of it (OrderKey).
 	after    string
-	afterKey string
+	afterKey []string
 	limit    int
 	digest   string
 }
@@ -117,9 +117,9 @@ type orderedListRequest interface {
 // parseOrderedPage is parsePage for a list keyed by UUID that sorts by
 // orderFields (order_by, listing.ParseOrderAliases; orderAliases, when
 // not nil, name some of them otherwise). Its page token carries the sort
-// field's value and the id of the last row, and is bound to the order as
-// written canonically ("name" and " name asc" are one order, as are an
-// alias and its field).
+// field's key (the domain's OrderKey) and the id of the last row, and is
+// bound to the order as written canonically ("name" and " name asc" are
+// one order, as are an alias and its field).
 func parseOrderedPage(req orderedListRequest, fields []string, convert func(field, value string) (string, error), orderFields []string, orderAliases map[string]string) (page, error) {
 	return parseList(req, true, fields, convert, orderFields, orderAliases, nil)
 }
@@ -183,12 +183,14 @@ func parseList(req listRequest, uuidKey bool, fields []string, convert func(fiel
 	if tok != nil {
 		p.after = tok.After[0]
 		if p.order.Field != "" {
-			// The sort field's value, then the id.
-			if len(tok.After) != 2 {
+			// The sort field's value (as many parts as the order's
+			// key has: the store checks them), then the id.
+			if len(tok.After) < 2 {
 				v.Add("page_token", "is not a token returned by this list")
 				return p, v.Err()
 			}
-			p.afterKey, p.after = tok.After[0], tok.After[1]
+			last := len(tok.After) - 1
+			p.afterKey, p.after = tok.After[:last], tok.After[last]
 		}
 		if _, ok := ids.Canonical(p.after); uuidKey && !ok {
 			v.Add("page_token", "is not a token returned by this list")
@@ -238,13 +240,14 @@ func (p page) nextToken(more bool, key string) string {
 
 // nextOrderedToken returns the token of the page of an ordered list
 // (parseOrderedPage) after the one ending at the row of id whose value of
-// the order's field is key, or "" when there is none.
-func (p page) nextOrderedToken(more bool, key, id string) string {
+// the order's field is key (the domain's OrderKey), or "" when there is
+// none.
+func (p page) nextOrderedToken(more bool, key []string, id string) string {
 	if !more {
 		return ""
 	}
 	if p.order.Field == "" {
 		return p.nextToken(more, id)
 	}
-	return listing.Token{After: []string{key, id}, Query: p.digest}.Encode()
+	return listing.Token{After: append(slices.Clone(key), id), Query: p.digest}.Encode()
 }

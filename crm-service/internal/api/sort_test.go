@@ -3,6 +3,8 @@ package api_test
 import (
 	"cmp"
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"math"
 	"net/http"
@@ -13,6 +15,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/seamhq/seam/platform/auth"
 	"github.com/seamhq/seam/platform/listing"
@@ -324,7 +327,8 @@ func TestListOrderErrors(t *testing.T) {
 		{"create_time", []string{"yesterday", id}},
 		{"create_time", []string{id}},
 		{"create_time", []string{"2030-01-01T00:00:00Z", "not-an-id"}},
-		{"name", []string{"alpha", id, id}},
+		{"name", []string{"alpha", "alpha", id, id}},
+		{"name", []string{"alpha", id}},
 	} {
 		tok := listing.Token{After: tc.after, Query: listing.RequestDigest(&crmv1.ListAccountsRequest{OrderBy: tc.orderBy})}.Encode()
 		_, err := e.accountsPage(ctx, tc.orderBy, "", tok, 0)
@@ -399,5 +403,136 @@ func TestListOrderExpectedCloseDate(t *testing.T) {
 	}
 	if _, err := e.opportunitiesPage(ctx, "expected_close_date desc", "", first.next, 3); !slices.Equal(violations(t, err), []string{"page_token"}) {
 		t.Errorf("the token in the other direction: %v", err)
+	}
+}
+
+// foldOrder are names in the order of the name and company orders: in
+// lower case as ICU's root locale folds it ("Émile" as "émile"), in byte
+// order (so accented letters after z), ties by the name itself.
+var foldOrder = []string{"ALPHA", "Alpha", "alpha", "Bravo", "bravo", "charlie", "Delta", "zeta", "Zoe", "zoe", "Émile", "émile", "Ölwerk", "ölwerk"}
+
+// seedFoldRows inserts accounts, opportunities (at the first account) and
+// leads whose names (and the leads' companies) are foldOrder's, each
+// twice, out of order, with random ids, and returns them keyed by their
+// name's (company's) place in foldOrder.
+func (e *env) seedFoldRows(t *testing.T) (accounts, opportunities, leads []sortRow) {
+	t.Helper()
+	ctx := t.Context()
+	owners := []string{"ana", "bo", "cy"}
+	n := len(foldOrder)
+	for i := range 2 * n {
+		name := (i * 5) % n
+		r := sortRow{id: uuid.NewString(), owner: owners[i%3], keys: map[string]any{"name": name}}
+		if _, err := e.db.Exec(ctx, `INSERT INTO accounts (id, name, owner, version, create_time, update_time) VALUES ($1, $2, $3, 1, now(), now())`,
+			r.id, foldOrder[name], r.owner); err != nil {
+			t.Fatal(err)
+		}
+		accounts = append(accounts, r)
+	}
+	for i := range 2 * n {
+		name := (i * 3) % n
+		r := sortRow{id: uuid.NewString(), owner: owners[i%3], keys: map[string]any{"name": name}}
+		if _, err := e.db.Exec(ctx, `INSERT INTO opportunities (id, account_id, name, stage, probability, currency_code, owner, amount,
+version, create_time, update_time) VALUES ($1, $2, $3, 'prospecting', 10, 'EUR', $4, 0, 1, now(), now())`,
+			r.id, accounts[0].id, foldOrder[name], r.owner); err != nil {
+			t.Fatal(err)
+		}
+		opportunities = append(opportunities, r)
+	}
+	for i := range 2 * n {
+		name, company := (i*9)%n, (i*11+4)%n
+		r := sortRow{id: uuid.NewString(), owner: owners[i%3], keys: map[string]any{"name": name, "company": company}}
+		if _, err := e.db.Exec(ctx, `INSERT INTO leads (id, name, company, status, owner, version, create_time, update_time) VALUES ($1, $2, $3, 'new', $4, 1, now(), now())`,
+			r.id, foldOrder[name], foldOrder[company], r.owner); err != nil {
+			t.Fatal(err)
+		}
+		leads = append(leads, r)
+	}
+	return accounts, opportunities, leads
+}
+
+// Names and companies sort regardless of case ("alpha" before "Zeta",
+// "Émile" beside "émile"), ties by the name itself and then by id: paged
+// through a row or a few at a time, in either direction, with and
+// without the owner filter, every row comes once, in that order. Each
+// page token carries the folded name as the database holds it.
+func TestListOrdersIgnoreCase(t *testing.T) {
+	e := newEnv(t)
+	accounts, opportunities, leads := e.seedFoldRows(t)
+	ctx := e.sales()
+	for _, tc := range []struct {
+		name  string
+		list  sortedList
+		rows  []sortRow
+		field string
+	}{
+		{"accounts", e.accountsPage, accounts, "name"},
+		{"opportunities", e.opportunitiesPage, opportunities, "name"},
+		{"leads", e.leadsPage, leads, "name"},
+		{"leads", e.leadsPage, leads, "company"},
+	} {
+		for _, desc := range []bool{false, true} {
+			for _, owner := range []string{"", "bo"} {
+				filter := ""
+				if owner != "" {
+					filter = `owner = "` + owner + `"`
+				}
+				orderBy := tc.field
+				if desc {
+					orderBy += " desc"
+				}
+				want := sortedIDs(tc.rows, tc.field, desc, owner, "")
+				for _, size := range []int32{1, 2, 3, 0} {
+					if got := readAll(t, ctx, tc.list, orderBy, filter, size); !slices.Equal(got, want) {
+						t.Errorf("%s order_by %q, filter %q, page size %d:\n got %v\nwant %v", tc.name, orderBy, filter, size, got, want)
+					}
+				}
+			}
+		}
+	}
+	// The token of a page ending at "Émile" holds "émile", read back from
+	// the row.
+	first, err := e.accountsPage(ctx, "name", "", "", 21)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := base64.RawURLEncoding.DecodeString(first.next)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tok listing.Token
+	if err := json.Unmarshal(b, &tok); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"émile", "Émile", first.ids[20]}; !slices.Equal(tok.After, want) {
+		t.Errorf("token after the 21st account by name holds %q, want %q", tok.After, want)
+	}
+}
+
+// A page token of a name or company order issued when they compared
+// bytes (the name and the id) cannot say where a page of the order in
+// lower case starts: it is refused, naming page_token, rather than
+// continued from the wrong place.
+func TestListOrdersRefuseByteOrderTokens(t *testing.T) {
+	e := newEnv(t)
+	accounts, opportunities, leads := e.seedFoldRows(t)
+	ctx := e.sales()
+	for _, tc := range []struct {
+		name, orderBy string
+		digest        proto.Message
+		list          sortedList
+		last          string
+	}{
+		{"accounts", "name", &crmv1.ListAccountsRequest{OrderBy: "name"}, e.accountsPage, accounts[0].id},
+		{"accounts", "name desc", &crmv1.ListAccountsRequest{OrderBy: "name desc"}, e.accountsPage, accounts[0].id},
+		{"opportunities", "name", &crmv1.ListOpportunitiesRequest{OrderBy: "name"}, e.opportunitiesPage, opportunities[0].id},
+		{"leads", "name", &crmv1.ListLeadsRequest{OrderBy: "name"}, e.leadsPage, leads[0].id},
+		{"leads", "company desc", &crmv1.ListLeadsRequest{OrderBy: "company desc"}, e.leadsPage, leads[0].id},
+	} {
+		old := listing.Token{After: []string{"Zoe", tc.last}, Query: listing.RequestDigest(tc.digest)}.Encode()
+		p, err := tc.list(ctx, tc.orderBy, "", old, 3)
+		if f := violations(t, err); !slices.Equal(f, []string{"page_token"}) {
+			t.Errorf("%s order_by %q, a byte-order token: %v %v, want page_token invalid", tc.name, tc.orderBy, p.ids, err)
+		}
 	}
 }

@@ -81,6 +81,12 @@ type Lead struct {
 	Version                int64
 	CreateTime             time.Time
 	UpdateTime             time.Time
+	// NameFold and CompanyFold are Name and Company as the name and
+	// company orders of ListLeads compare them: in lower case, as the
+	// database folds them (name_fold, company_fold). Read-only: read
+	// with the lead, and not changed with Name or Company until it is
+	// read again.
+	NameFold, CompanyFold string
 }
 
 // ETag is the lead's current etag.
@@ -189,19 +195,20 @@ func (in *Input) validate(fields []Field) error {
 var OrderFields = []string{"name", "company", "create_time", "update_time"}
 
 // OrderKey is the value of field (one of OrderFields) in l, as a page
-// token carries it.
-func OrderKey(l Lead, field string) string {
+// token carries it: the name and company orders' is the folded value,
+// then the value.
+func OrderKey(l Lead, field string) []string {
 	switch field {
 	case "name":
-		return l.Name
+		return []string{l.NameFold, l.Name}
 	case "company":
-		return l.Company
+		return []string{l.CompanyFold, l.Company}
 	case "create_time":
-		return l.CreateTime.Format(time.RFC3339Nano)
+		return []string{l.CreateTime.Format(time.RFC3339Nano)}
 	case "update_time":
-		return l.UpdateTime.Format(time.RFC3339Nano)
+		return []string{l.UpdateTime.Format(time.RFC3339Nano)}
 	}
-	return ""
+	return nil
 }
 
 // Query selects a page of leads in id order, or sorted by one of
@@ -214,7 +221,7 @@ type Query struct {
 	After string
 	// AfterKey is OrderKey of that lead for Order's field, when Order
 	// names one.
-	AfterKey string
+	AfterKey []string
 	Limit    int
 }
 

@@ -133,6 +133,11 @@ type Opportunity struct {
 	// owner. Read-only: the database maintains it (migration 0030), and
 	// Win, Lose and Reopen set it as the database does, for their answers.
 	CloseOwner string
+	// NameFold is Name as the name order of ListOpportunities compares
+	// it: in lower case, as the database folds it (name_fold). Read-only:
+	// read with the opportunity, and not changed with Name until it is
+	// read again.
+	NameFold string
 }
 
 // ETag is the opportunity's current etag.
@@ -297,24 +302,25 @@ var OrderFields = []string{"amount", "close_date", "name", "stage", "create_time
 var OrderAliases = map[string]string{"expected_close_date": "close_date"}
 
 // OrderKey is the value of field (one of OrderFields) in o, as a page
-// token carries it: "" for no expected close date.
-func OrderKey(o Opportunity, field string) string {
+// token carries it: "" for no expected close date; the name order's is
+// the folded name, then the name.
+func OrderKey(o Opportunity, field string) []string {
 	switch field {
 	case "amount":
-		return o.Amount.Amount.String()
+		return []string{o.Amount.Amount.String()}
 	case "close_date":
 		if o.ExpectedCloseDate.IsZero() {
-			return ""
+			return []string{""}
 		}
-		return o.ExpectedCloseDate.Format(time.DateOnly)
+		return []string{o.ExpectedCloseDate.Format(time.DateOnly)}
 	case "name":
-		return o.Name
+		return []string{o.NameFold, o.Name}
 	case "stage":
-		return string(o.Stage)
+		return []string{string(o.Stage)}
 	case "create_time":
-		return o.CreateTime.Format(time.RFC3339Nano)
+		return []string{o.CreateTime.Format(time.RFC3339Nano)}
 	}
-	return ""
+	return nil
 }
 
 // Query selects a page of opportunities in id (creation) order, or sorted
@@ -329,7 +335,7 @@ type Query struct {
 	After string
 	// AfterKey is OrderKey of that opportunity for Order's field, when
 	// Order names one.
-	AfterKey string
+	AfterKey []string
 	Limit    int
 }
 

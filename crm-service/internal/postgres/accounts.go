@@ -22,7 +22,7 @@ const accountCols = `id, name, website, industry, owner, erp_customer_id, paymen
 balance_currency, open_balance, overdue_balance, payment_version, version, create_time, update_time,
 parent_account_id, billing_address, shipping_address, coalesce(external_id, ''),
 (SELECT jsonb_agg(jsonb_build_array(b.currency_code, b.open_balance::text, b.overdue_balance::text, b.source_version::text, b.credit::text))
- FROM account_balances b WHERE b.account_id = accounts.id)`
+ FROM account_balances b WHERE b.account_id = accounts.id), name_fold`
 
 // balanceJSON is a row of account_balances as accountCols reads it, as
 // text: currency, open and overdue balance, source version and credit.
@@ -94,7 +94,7 @@ func scanAccount(row pgx.Row) (account.Account, error) {
 	var bals []balanceJSON
 	err := row.Scan(&a.ID, &a.Name, &a.Website, &a.Industry, &a.Owner, &a.ERPCustomerID, &a.PaymentStatus,
 		&currency, &open, &overdue, &paymentVersion, &a.Version, &a.CreateTime, &a.UpdateTime,
-		&parent, &billing, &shipping, &a.ExternalID, &bals)
+		&parent, &billing, &shipping, &a.ExternalID, &bals, &a.NameFold)
 	if err != nil {
 		return account.Account{}, err
 	}
@@ -326,10 +326,10 @@ func (s *Store) GetAccount(ctx context.Context, id string) (account.Account, err
 }
 
 // accountSortFields are the orders of ListAccounts; each has indexes
-// (field, id) and (owner, field, id).
+// (field, id) and (owner, field, id), name's on (name_fold, name).
 var accountSortFields = map[string]sortField{
-	"name":        {"name", textKey},
-	"create_time": {"create_time", timeKey},
+	"name":        foldedSort("name_fold", "name"),
+	"create_time": plainSort("create_time", timeKey),
 }
 
 func listAccountsSQL(q account.Query) (string, []any, error) {

@@ -20,7 +20,7 @@ import (
 var _ lead.Store = (*Store)(nil)
 
 const leadCols = `id, name, company, title, email, phone, website, source, campaign_id, status, owner,
-converted_account_id, converted_contact_id, converted_opportunity_id, convert_time, version, create_time, update_time`
+converted_account_id, converted_contact_id, converted_opportunity_id, convert_time, version, create_time, update_time, name_fold, company_fold`
 
 // Each filter column has an index (column, id).
 var leadFilterCols = map[string]string{
@@ -33,7 +33,7 @@ func scanLead(row pgx.Row) (lead.Lead, error) {
 	var acc, con, opp *string
 	var converted *time.Time
 	err := row.Scan(&l.ID, &l.Name, &l.Company, &l.Title, &l.Email, &l.Phone, &l.Website, &l.Source, &l.CampaignID,
-		&l.Status, &l.Owner, &acc, &con, &opp, &converted, &l.Version, &l.CreateTime, &l.UpdateTime)
+		&l.Status, &l.Owner, &acc, &con, &opp, &converted, &l.Version, &l.CreateTime, &l.UpdateTime, &l.NameFold, &l.CompanyFold)
 	if err != nil {
 		return lead.Lead{}, err
 	}
@@ -128,12 +128,13 @@ func (s *Store) GetLead(ctx context.Context, id string) (lead.Lead, error) {
 }
 
 // leadSortFields are the orders of ListLeads; each has indexes (field,
-// id) and (owner, field, id).
+// id) and (owner, field, id), name's on (name_fold, name) and company's
+// on (company_fold, company).
 var leadSortFields = map[string]sortField{
-	"name":        {"name", textKey},
-	"company":     {"company", textKey},
-	"create_time": {"create_time", timeKey},
-	"update_time": {"update_time", timeKey},
+	"name":        foldedSort("name_fold", "name"),
+	"company":     foldedSort("company_fold", "company"),
+	"create_time": plainSort("create_time", timeKey),
+	"update_time": plainSort("update_time", timeKey),
 }
 
 func listLeadsSQL(q lead.Query) (string, []any, error) {

@@ -22,7 +22,7 @@ import (
 
 const opportunityCols = `id, account_id, name, stage, probability, currency_code, expected_close_date, owner,
 amount, lost_reason, payment_status, order_id, order_number, order_status, order_update_time, order_version,
-close_time, payment_version, version, create_time, update_time, campaign_id, close_owner`
+close_time, payment_version, version, create_time, update_time, campaign_id, close_owner, name_fold`
 
 // Each filter column has an index (column, id); campaign_id has
 // (campaign_id, stage), whose few rows per campaign are sorted by id.
@@ -54,7 +54,7 @@ func scanOpportunity(row pgx.Row) (pipeline.Opportunity, error) {
 	var campaignID, closeOwner *string
 	err := row.Scan(&o.ID, &o.AccountID, &o.Name, &o.Stage, &o.Probability, &o.Currency, &closeDate, &o.Owner,
 		&o.Amount.Amount, &o.LostReason, &o.PaymentStatus, &orderID, &orderNumber, &orderStatus, &orderTime, &orderVersion,
-		&closeTime, &paymentVersion, &o.Version, &o.CreateTime, &o.UpdateTime, &campaignID, &closeOwner)
+		&closeTime, &paymentVersion, &o.Version, &o.CreateTime, &o.UpdateTime, &campaignID, &closeOwner, &o.NameFold)
 	if err != nil {
 		return pipeline.Opportunity{}, err
 	}
@@ -185,16 +185,16 @@ func (s *Store) GetOpportunity(ctx context.Context, id string) (pipeline.Opportu
 
 // opportunitySortFields are the orders of ListOpportunities; each has an
 // index (field, id), amount's with currency_code before it (an amount
-// sort needs a currency filter). None has an (owner, field, id) index, to
+// sort needs a currency filter), name's on (name_fold, name). None has an (owner, field, id) index, to
 // keep the writes of the most written table cheap: an owner's sorted page
 // reads the order's index keeping the owner's rows, or the owner's rows
 // from the owner index, sorted.
 var opportunitySortFields = map[string]sortField{
-	"amount":      {"amount", decimalKey},
-	"close_date":  {closeDateSortSQL, dateOrLastKey},
-	"name":        {"name", textKey},
-	"stage":       {stageSortSQL, stageKey},
-	"create_time": {"create_time", timeKey},
+	"amount":      plainSort("amount", decimalKey),
+	"close_date":  plainSort(closeDateSortSQL, dateOrLastKey),
+	"name":        foldedSort("name_fold", "name"),
+	"stage":       plainSort(stageSortSQL, stageKey),
+	"create_time": plainSort("create_time", timeKey),
 }
 
 // closeDateSortSQL sorts opportunities without an expected close date

@@ -64,9 +64,10 @@ FROM generate_series(1, $1::int) AS i`,
 
 // A sorted list, with or without the owner filter (and amount's currency
 // filter), on the first page and after a token, reads its page from an
-// index on its order (0036) in order, its own or, for accounts and leads,
-// the owner's: no sequential scan, no sort. Only a rare owner's rows may
-// be read through an index on owner and sorted, as they are few.
+// index on its order (0036; 0038 for the orders of names and companies,
+// in lower case) in order, its own or, for accounts and leads, the
+// owner's: no sequential scan, no sort. Only a rare owner's rows may be
+// read through an index on owner and sorted, as they are few.
 // Opportunities have no (owner, key, id) indexes, each of which every
 // insert and non-heap-only update of the CRM's most written table would
 // pay for: an owner's sorted page reads the order's index, keeping the
@@ -80,18 +81,19 @@ func TestListOrdersUseIndexes(t *testing.T) {
 	created := time.Date(2030, 1, 1, 1, 0, 0, 0, time.UTC).Format(time.RFC3339Nano)
 	updated := time.Date(2030, 1, 31, 22, 0, 0, 0, time.UTC).Format(time.RFC3339Nano)
 	type list struct {
-		table, field, key string
-		filter            map[string]string // besides owner
-		index             string            // without the table's prefix; owner_ before it with the owner filter
-		sql               func(o listing.Order, equal map[string]string, afterKey, afterID string) (string, []any, error)
+		table, field string
+		key          []string          // of the page token (OrderKey)
+		filter       map[string]string // besides owner
+		index        string            // without the table's prefix; owner_ before it with the owner filter
+		sql          func(o listing.Order, equal map[string]string, afterKey []string, afterID string) (string, []any, error)
 	}
-	accounts := func(o listing.Order, equal map[string]string, k, id string) (string, []any, error) {
+	accounts := func(o listing.Order, equal map[string]string, k []string, id string) (string, []any, error) {
 		return postgres.ListAccountsSQL(account.Query{Equal: equal, Order: o, AfterKey: k, After: id, Limit: 50})
 	}
-	opportunities := func(o listing.Order, equal map[string]string, k, id string) (string, []any, error) {
+	opportunities := func(o listing.Order, equal map[string]string, k []string, id string) (string, []any, error) {
 		return postgres.ListOpportunitiesSQL(pipeline.Query{Equal: equal, Order: o, AfterKey: k, After: id, Limit: 50})
 	}
-	leads := func(o listing.Order, equal map[string]string, k, id string) (string, []any, error) {
+	leads := func(o listing.Order, equal map[string]string, k []string, id string) (string, []any, error) {
 		return postgres.ListLeadsSQL(lead.Query{Equal: equal, Order: o, AfterKey: k, After: id, Limit: 50})
 	}
 	conn, err := f.pool.Acquire(t.Context())
@@ -104,21 +106,21 @@ func TestListOrdersUseIndexes(t *testing.T) {
 	}
 	defer conn.Exec(t.Context(), `RESET enable_sort`)
 	lists := []list{
-		{"accounts", "name", "Account 42", nil, "name_idx", accounts},
-		{"accounts", "create_time", created, nil, "create_time_idx", accounts},
-		{"opportunities", "amount", "5000", map[string]string{"currency_code": "EUR"}, "currency_amount_idx", opportunities},
-		{"opportunities", "close_date", "2030-03-01", nil, "close_date_idx", opportunities},
-		{"opportunities", "close_date", "", nil, "close_date_idx", opportunities},
-		{"opportunities", "name", "Deal 42", nil, "name_idx", opportunities},
-		{"opportunities", "stage", "proposal", nil, "stage_order_idx", opportunities},
+		{"accounts", "name", []string{"account 42", "Account 42"}, nil, "name_fold_idx", accounts},
+		{"accounts", "create_time", []string{created}, nil, "create_time_idx", accounts},
+		{"opportunities", "amount", []string{"5000"}, map[string]string{"currency_code": "EUR"}, "currency_amount_idx", opportunities},
+		{"opportunities", "close_date", []string{"2030-03-01"}, nil, "close_date_idx", opportunities},
+		{"opportunities", "close_date", []string{""}, nil, "close_date_idx", opportunities},
+		{"opportunities", "name", []string{"deal 42", "Deal 42"}, nil, "name_fold_idx", opportunities},
+		{"opportunities", "stage", []string{"proposal"}, nil, "stage_order_idx", opportunities},
 		// The last stage, as the undated deals are the last close date.
-		{"opportunities", "stage", "closed_lost", nil, "stage_order_idx", opportunities},
-		{"opportunities", "stage", "prospecting", nil, "stage_order_idx", opportunities},
-		{"opportunities", "create_time", created, nil, "create_time_idx", opportunities},
-		{"leads", "name", "Lead 42", nil, "name_idx", leads},
-		{"leads", "company", "Company 42", nil, "company_idx", leads},
-		{"leads", "create_time", created, nil, "create_time_idx", leads},
-		{"leads", "update_time", updated, nil, "update_time_idx", leads},
+		{"opportunities", "stage", []string{"closed_lost"}, nil, "stage_order_idx", opportunities},
+		{"opportunities", "stage", []string{"prospecting"}, nil, "stage_order_idx", opportunities},
+		{"opportunities", "create_time", []string{created}, nil, "create_time_idx", opportunities},
+		{"leads", "name", []string{"lead 42", "Lead 42"}, nil, "name_fold_idx", leads},
+		{"leads", "company", []string{"company 42", "Company 42"}, nil, "company_fold_idx", leads},
+		{"leads", "create_time", []string{created}, nil, "create_time_idx", leads},
+		{"leads", "update_time", []string{updated}, nil, "update_time_idx", leads},
 	}
 	for _, l := range lists {
 		for _, owner := range []string{"", "owner7", "rare"} {
@@ -136,7 +138,7 @@ func TestListOrdersUseIndexes(t *testing.T) {
 							indexes = append(indexes, l.table+"_owner_"+l.index)
 						}
 					}
-					key := ""
+					var key []string
 					if page != "" {
 						key = l.key
 					}

@@ -580,9 +580,13 @@ type ListAccountsRequest struct {
 	Filter string `protobuf:"bytes,3,opt,name=filter,proto3" json:"filter,omitempty"`
 	// AIP-132: one field, optionally followed by `desc` (`name`,
 	// `create_time desc`). Fields: name, create_time (not update_time: an
-	// index on it would slow every account update). Ties break by id, in
-	// the same direction. Empty is id (creation) order. A page_token
-	// continues only the order_by (and filter) it was issued for.
+	// index on it would slow every account update). name sorts regardless
+	// of case ("alpha" before "Zeta"), names equal but for case by the name
+	// itself; letters compare by code point in lower case, so accented
+	// letters come after z ("Émile" after "Zoe"). Ties break by id, in the
+	// same direction. Empty is id (creation) order. A page_token continues
+	// only the order_by (and filter) it was issued for; a name token issued
+	// before names sorted regardless of case is refused (INVALID_ARGUMENT).
 	OrderBy       string `protobuf:"bytes,4,opt,name=order_by,json=orderBy,proto3" json:"order_by,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

@@ -399,9 +399,13 @@ type ListLeadsRequest struct {
 	Filter string `protobuf:"bytes,3,opt,name=filter,proto3" json:"filter,omitempty"`
 	// AIP-132: one field, optionally followed by `desc` (`company`,
 	// `create_time desc`). Fields: name, company, create_time, update_time.
-	// Ties break by id, in the same direction. Empty is id (creation)
-	// order. A page_token continues only the order_by (and filter) it was
-	// issued for.
+	// name and company sort regardless of case ("alpha" before "Zeta"),
+	// values equal but for case by the value itself; letters compare by
+	// code point in lower case, so accented letters come after z ("Émile"
+	// after "Zoe"). Ties break by id, in the same direction. Empty is id
+	// (creation) order. A page_token continues only the order_by (and
+	// filter) it was issued for; a name or company token issued before they
+	// sorted regardless of case is refused (INVALID_ARGUMENT).
 	OrderBy       string `protobuf:"bytes,4,opt,name=order_by,json=orderBy,proto3" json:"order_by,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

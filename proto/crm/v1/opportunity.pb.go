@@ -804,8 +804,12 @@ type ListOpportunitiesRequest struct {
 	// (`currency_code = "EUR"`). An opportunity without an expected close
 	// date sorts after every date (last ascending, first descending). stage
 	// sorts in pipeline order: prospecting, qualification, proposal,
-	// negotiation, closed_won, closed_lost. A page_token continues only the
-	// order_by (and filter) it was issued for.
+	// negotiation, closed_won, closed_lost. name sorts regardless of case
+	// ("alpha" before "Zeta"), names equal but for case by the name itself;
+	// letters compare by code point in lower case, so accented letters come
+	// after z ("Émile" after "Zoe"). A page_token continues only the
+	// order_by (and filter) it was issued for; a name token issued before
+	// names sorted regardless of case is refused (INVALID_ARGUMENT).
 	OrderBy       string `protobuf:"bytes,4,opt,name=order_by,json=orderBy,proto3" json:"order_by,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
