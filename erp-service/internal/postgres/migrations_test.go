@@ -186,19 +186,19 @@ func TestReversedPaymentsMigration(t *testing.T) {
 }
 
 // Invoices cancelled by credit notes with nothing paid, which binaries
-// before CREDITED left PAID, become CREDITED in migration 0034 (revision
+// before CREDITED left PAID, become CREDITED in migration 0035 (revision
 // + 1), and their orders with no PAID invoice INVOICED again; an invoice
 // paid and credited together stays PAID, and so does an order with a paid
 // invoice beside a credited one.
 func TestInvoiceCreditedMigration(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	pool, err := pg.Connect(ctx, pg.Config{URL: pgtest.CreateDatabase(t, "erp_0034"), MaxConns: 2})
+	pool, err := pg.Connect(ctx, pg.Config{URL: pgtest.CreateDatabase(t, "erp_0035"), MaxConns: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(pool.Close)
-	if err := pg.Migrate(ctx, pool, migrationsUpTo(t, "0033_supplier_credit_notes.sql")); err != nil {
+	if err := pg.Migrate(ctx, pool, migrationsUpTo(t, "0034_gapless_document_numbers.sql")); err != nil {
 		t.Fatal(err)
 	}
 	// This store writes CREDITED, which the check of that time refuses:
@@ -278,7 +278,7 @@ func TestInvoiceCreditedMigration(t *testing.T) {
 	} {
 		got, err := s.GetInvoice(ctx, tc.id)
 		if err != nil || got.Status != tc.want || got.Revision != before[tc.id]+tc.bump {
-			t.Errorf("invoice %s after 0034 = %s rev %d, %v; want %s rev %d", got.Number, got.Status, got.Revision, err,
+			t.Errorf("invoice %s after 0035 = %s rev %d, %v; want %s rev %d", got.Number, got.Status, got.Revision, err,
 				tc.want, before[tc.id]+tc.bump)
 		}
 	}
@@ -291,7 +291,7 @@ func TestInvoiceCreditedMigration(t *testing.T) {
 	} {
 		got, err := s.GetOrder(ctx, tc.id)
 		if err != nil || got.Status != tc.want || got.Revision != before[tc.id]+tc.bump {
-			t.Errorf("order %s after 0034 = %s rev %d, %v; want %s rev %d", got.Number, got.Status, got.Revision, err,
+			t.Errorf("order %s after 0035 = %s rev %d, %v; want %s rev %d", got.Number, got.Status, got.Revision, err,
 				tc.want, before[tc.id]+tc.bump)
 		}
 	}
