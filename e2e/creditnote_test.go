@@ -14,8 +14,10 @@ import (
 // TestCreditNoteFlowsToCRM credits a won deal's invoice in the ERP and
 // sees the CRM follow: a price concession lowers the account's open
 // balance, and a return crediting the rest of a partly paid invoice
-// settles it (the deal PAID, the order PAID), leaving what was paid
-// beyond it as the account's credit.
+// cancels it by credit: what was paid comes back as the account's credit,
+// nothing stays paid, so the invoice is CREDITED, the deal's payment
+// status CREDITED (not PAID: the customer paid nothing of it) and its
+// order INVOICED.
 func TestCreditNoteFlowsToCRM(t *testing.T) {
 	st := startStack(t, nil)
 	ctx := context.Background()
@@ -107,10 +109,36 @@ func TestCreditNoteFlowsToCRM(t *testing.T) {
 	if restclient.Str(cn, "customer_credit", "amount") != "15.00" {
 		t.Fatalf("credit note = %s", resp.Raw)
 	}
-	shows("credited in full", "PAYMENT_STATUS_PAID", "0.00", "15.00")
-	eventually(t, 10*time.Second, "order paid in CRM", func() (bool, string) {
-		resp, err := crm.Do(ctx, "GET", "/v1/opportunities/"+oppID, nil)
-		return err == nil && restclient.Str(resp.Body, "order", "status") == "FULFILLMENT_STATUS_PAID", string(resp.Raw)
-	})
+	resp, err = finance.Do(ctx, "GET", "/v1/invoices/"+invoiceID, nil)
+	if got := must(t, resp, err, 200).Body; restclient.Str(got, "status") != "INVOICE_STATUS_CREDITED" ||
+		restclient.Str(got, "paid_amount", "amount") != "0.00" {
+		t.Fatalf("invoice credited in full = %s", resp.Raw)
+	}
+	shows("credited in full", "PAYMENT_STATUS_CREDITED", "0.00", "15.00")
 	caughtUp(t, st, "after the credit notes")
+	resp, err = crm.Do(ctx, "GET", "/v1/opportunities/"+oppID, nil)
+	if got := must(t, resp, err, 200).Body; restclient.Str(got, "payment_status") != "PAYMENT_STATUS_CREDITED" ||
+		restclient.Str(got, "order", "status") != "FULFILLMENT_STATUS_INVOICED" {
+		t.Errorf("deal after the credit notes = %s, want payment CREDITED and the order INVOICED", resp.Raw)
+	}
+	resp, err = finance.Do(ctx, "GET", "/v1/salesOrders/"+orderID, nil)
+	if got := must(t, resp, err, 200).Body; restclient.Str(got, "status") != "SALES_ORDER_STATUS_INVOICED" {
+		t.Errorf("ERP order after the credit notes = %s, want INVOICED", resp.Raw)
+	}
+	// The reconciliation agrees: a pass finds no payment status drift.
+	report, raw := reconciled(t, rest(st, stack.Bridge, auth.Admin))
+	checks, _ := report["checks"].([]any)
+	found := false
+	for _, c := range checks {
+		m := c.(map[string]any)
+		if restclient.Str(m, "name") == "payment_status_matches_invoices" {
+			found = true
+			if d := restclient.Str(m, "drifted"); d != "" && d != "0" {
+				t.Errorf("payment status check = %v, want no drift", m)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("report without the payment status check: %s", raw)
+	}
 }

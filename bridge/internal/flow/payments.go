@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/shopspring/decimal"
 	"google.golang.org/grpc/codes"
 	grpcstatus "google.golang.org/grpc/status"
 
@@ -182,24 +183,36 @@ func (e *Engine) orderInvoices(ctx context.Context, order *erpv1.SalesOrder) ([]
 
 // orderPaymentStatus sums up an order and its invoices: not invoiced while
 // no invoice is live (not void), overdue while one is overdue, paid when
-// the order is invoiced in full and every live invoice is paid (the ERP
-// order is PAID then, or, for a whole-order customer invoiced before
-// shipping, becomes PAID with its last shipment), partially paid while
-// something but not everything is paid (all invoices paid while part of
-// the order is not invoiced yet included), open otherwise. The version is
-// 0 for an order without invoices; see paymentVersion otherwise.
+// the order is invoiced in full and every live invoice is paid or
+// credited, at least one paid (the ERP order is PAID then, or, for a
+// whole-order customer invoiced before shipping, becomes PAID with its
+// last shipment), credited when the order is invoiced in full and every
+// live invoice is credited (cancelled by credit notes, nothing paid: the
+// ERP order stays INVOICED), partially paid while something but not
+// everything is paid (all invoices paid or credited while part of the
+// order is not invoiced yet included), open otherwise (invoices credited
+// and none paid while part of the order is not invoiced yet included).
+// An invoice status this release does not know (a newer ERP's) counts as
+// live and neither paid nor credited. The version is 0 for an order
+// without invoices; see paymentVersion otherwise.
 func orderPaymentStatus(order *erpv1.SalesOrder, invoices []*erpv1.Invoice) (crmv1.PaymentStatus, int64) {
 	if len(invoices) == 0 {
 		return crmv1.PaymentStatus_PAYMENT_STATUS_NOT_INVOICED, 0
 	}
 	version := paymentVersion(order, invoices)
-	var live, paid, partly, overdue int
+	var live, paid, credited, partly, overdue int
 	for _, inv := range invoices {
 		switch inv.GetStatus() {
 		case erpv1.InvoiceStatus_INVOICE_STATUS_VOID:
 			continue
 		case erpv1.InvoiceStatus_INVOICE_STATUS_PAID:
-			paid++
+			if creditedOnly(inv) {
+				credited++
+			} else {
+				paid++
+			}
+		case erpv1.InvoiceStatus_INVOICE_STATUS_CREDITED:
+			credited++
 		case erpv1.InvoiceStatus_INVOICE_STATUS_PARTIALLY_PAID:
 			partly++
 		case erpv1.InvoiceStatus_INVOICE_STATUS_OVERDUE:
@@ -212,13 +225,34 @@ func orderPaymentStatus(order *erpv1.SalesOrder, invoices []*erpv1.Invoice) (crm
 		return crmv1.PaymentStatus_PAYMENT_STATUS_NOT_INVOICED, version
 	case overdue > 0:
 		return crmv1.PaymentStatus_PAYMENT_STATUS_OVERDUE, version
-	case paid == live && invoicedInFull(order):
+	case paid+credited == live && invoicedInFull(order):
+		if paid == 0 {
+			return crmv1.PaymentStatus_PAYMENT_STATUS_CREDITED, version
+		}
 		return crmv1.PaymentStatus_PAYMENT_STATUS_PAID, version
 	case paid > 0 || partly > 0:
 		return crmv1.PaymentStatus_PAYMENT_STATUS_PARTIALLY_PAID, version
 	default:
 		return crmv1.PaymentStatus_PAYMENT_STATUS_OPEN, version
 	}
+}
+
+// creditedOnly reports whether a PAID invoice was in fact cancelled by
+// credit: nothing paid, something credited. An ERP from before
+// INVOICE_STATUS_CREDITED shows such an invoice PAID; this one shows it
+// CREDITED (and a PAID invoice always has something paid, unless its
+// total is zero, which nothing credits).
+func creditedOnly(inv *erpv1.Invoice) bool {
+	amount := func(m interface{ GetAmount() string }) (decimal.Decimal, bool) {
+		if m == nil {
+			return decimal.Zero, false
+		}
+		d, err := money.ParseDecimal(m.GetAmount())
+		return d, err == nil
+	}
+	paid, okPaid := amount(inv.GetPaidAmount())
+	credited, okCredited := amount(inv.GetCreditedAmount())
+	return okPaid && okCredited && paid.IsZero() && credited.IsPositive()
 }
 
 // paymentVersionBase lifts payment versions above the update times, in

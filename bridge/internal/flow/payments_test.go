@@ -29,6 +29,9 @@ func TestOrderPaymentStatus(t *testing.T) {
 		paid    = erpv1.InvoiceStatus_INVOICE_STATUS_PAID
 		overdue = erpv1.InvoiceStatus_INVOICE_STATUS_OVERDUE
 		void    = erpv1.InvoiceStatus_INVOICE_STATUS_VOID
+		creditd = erpv1.InvoiceStatus_INVOICE_STATUS_CREDITED
+		// A status of a newer ERP this release does not know.
+		unknown = erpv1.InvoiceStatus(99)
 
 		orderInvoiced = erpv1.SalesOrderStatus_SALES_ORDER_STATUS_INVOICED
 		orderPaid     = erpv1.SalesOrderStatus_SALES_ORDER_STATUS_PAID
@@ -42,7 +45,13 @@ func TestOrderPaymentStatus(t *testing.T) {
 		statusPart  = crmv1.PaymentStatus_PAYMENT_STATUS_PARTIALLY_PAID
 		statusPaid  = crmv1.PaymentStatus_PAYMENT_STATUS_PAID
 		statusLate  = crmv1.PaymentStatus_PAYMENT_STATUS_OVERDUE
+		statusCred  = crmv1.PaymentStatus_PAYMENT_STATUS_CREDITED
 	)
+	amounts := func(inv *erpv1.Invoice, paid, credited string) *erpv1.Invoice {
+		inv.PaidAmount = &moneyv1.Money{CurrencyCode: "EUR", Amount: paid}
+		inv.CreditedAmount = &moneyv1.Money{CurrencyCode: "EUR", Amount: credited}
+		return inv
+	}
 	tests := []struct {
 		name     string
 		order    *erpv1.SalesOrder
@@ -67,6 +76,26 @@ func TestOrderPaymentStatus(t *testing.T) {
 		{"whole order invoiced and paid before shipping", order(orderBooked, 1, "3", "3"), []*erpv1.Invoice{inv(paid, 2)}, statusPaid, 3},
 		{"order paid", order(orderPaid, 4), []*erpv1.Invoice{inv(paid, 2)}, statusPaid, 6},
 		{"no invoice", order(orderBooked, 1, "0"), nil, notInvoiced, 0},
+		// Cancelled by credit notes, nothing paid: not PAID. The ERP order
+		// stays INVOICED.
+		{"credited in full", order(orderInvoiced, 1, "3"), []*erpv1.Invoice{inv(creditd, 3)}, statusCred, 4},
+		{"all credited, one void", order(orderInvoiced, 2, "3", "3"), []*erpv1.Invoice{inv(creditd, 2), inv(void, 2), inv(creditd, 3)}, statusCred, 9},
+		// Paid and credited invoices together: the customer paid.
+		{"paid and credited", order(orderPaid, 3, "3", "3"), []*erpv1.Invoice{inv(paid, 2), inv(creditd, 3)}, statusPaid, 8},
+		{"credited and open", order(orderInvoiced, 1, "3", "3"), []*erpv1.Invoice{inv(creditd, 2), inv(open, 1)}, statusOpen, 4},
+		{"credited and partly paid", order(orderInvoiced, 1, "3", "3"), []*erpv1.Invoice{inv(creditd, 2), inv(partly, 2)}, statusPart, 5},
+		{"credited and overdue", order(orderInvoiced, 1, "3", "3"), []*erpv1.Invoice{inv(creditd, 2), inv(overdue, 2)}, statusLate, 5},
+		// Part of the order is not invoiced yet: nothing is paid.
+		{"every invoice credited, part of the order invoiced", order(orderPartly, 1, "3", "0"), []*erpv1.Invoice{inv(creditd, 3)}, statusOpen, 4},
+		{"paid and credited, part of the order invoiced", order(orderPartly, 1, "3", "3", "0"), []*erpv1.Invoice{inv(paid, 2), inv(creditd, 3)}, statusPart, 6},
+		// An ERP from before CREDITED shows an invoice cancelled by credit
+		// PAID, with nothing paid and its total credited.
+		{"older ERP: PAID, nothing paid, all credited", order(orderPaid, 3, "3"), []*erpv1.Invoice{amounts(inv(paid, 3), "0", "119.00")}, statusCred, 6},
+		{"older ERP: PAID, paid and credited", order(orderPaid, 3, "3"), []*erpv1.Invoice{amounts(inv(paid, 3), "19.00", "100.00")}, statusPaid, 6},
+		{"older ERP: PAID without amounts", order(orderPaid, 3, "3"), []*erpv1.Invoice{inv(paid, 3)}, statusPaid, 6},
+		// A status from a newer ERP counts as neither paid nor credited.
+		{"unknown status", order(orderInvoiced, 1, "3"), []*erpv1.Invoice{inv(unknown, 2)}, statusOpen, 3},
+		{"unknown status beside a paid one", order(orderInvoiced, 1, "3", "3"), []*erpv1.Invoice{inv(paid, 2), inv(unknown, 2)}, statusPart, 5},
 	}
 	for _, tt := range tests {
 		got, version := orderPaymentStatus(tt.order, tt.invoices)

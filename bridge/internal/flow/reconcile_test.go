@@ -405,6 +405,45 @@ func TestReconciliationResetsAPaymentStatusAheadOfTheERP(t *testing.T) {
 	}
 }
 
+// A deal whose invoices were all cancelled by credit notes, shown PAID (as
+// a bridge or ERP from before CREDITED wrote it), is drift the pass
+// repairs to CREDITED; once it shows CREDITED no pass reports it again.
+func TestReconciliationRepairsACreditedPaymentStatus(t *testing.T) {
+	t.Parallel()
+	s := newSides()
+	s.addAccount(accountA, "Acme", 1)
+	o := s.addDeal(dealA, accountA, erpv1.SalesOrderStatus_SALES_ORDER_STATUS_INVOICED)
+	o.Lines = []*erpv1.SalesOrderLine{{LineNumber: 1, Sku: "BOLT", Quantity: "2", InvoicedQuantity: "2"}}
+	s.showOrder(o)
+	s.invoices[o.GetId()] = []*erpv1.Invoice{{Id: "inv-1", SalesOrderId: o.GetId(), Status: erpv1.InvoiceStatus_INVOICE_STATUS_PAID, Revision: 2}}
+	s.showPayment(o)
+	if got := s.opps[dealA].GetPaymentStatus(); got != crmv1.PaymentStatus_PAYMENT_STATUS_PAID {
+		t.Fatalf("opportunity shows %v before the credit, want PAID", got)
+	}
+	// The ERP's migration turns the invoice CREDITED (revision + 1); no
+	// event tells the bridge.
+	s.invoices[o.GetId()][0].Status, s.invoices[o.GetId()][0].Revision = erpv1.InvoiceStatus_INVOICE_STATUS_CREDITED, 3
+
+	e := s.engine(newStore(t))
+	r := reconciled(t, e)
+	if got := counts(r)[CheckPaymentStatus]; got != "1/1/1/0" {
+		t.Errorf("%s checked/drifted/repaired/changed = %s, want 1/1/1/0 (%+v)", CheckPaymentStatus, got, r.Repairs)
+	}
+	if d := repairDetails(r)[CheckPaymentStatus+" "+dealA]; !strings.Contains(d, "opportunity shows PAYMENT_STATUS_PAID, the order and its invoices say PAYMENT_STATUS_CREDITED") {
+		t.Errorf("repair detail %q", d)
+	}
+	if got := s.opps[dealA].GetPaymentStatus(); got != crmv1.PaymentStatus_PAYMENT_STATUS_CREDITED {
+		t.Errorf("opportunity shows %v after the pass, want CREDITED", got)
+	}
+	if got := s.opps[dealA].GetOrder().GetStatus(); got != crmv1.FulfillmentStatus_FULFILLMENT_STATUS_INVOICED {
+		t.Errorf("order shows %v, want INVOICED (nothing was paid)", got)
+	}
+	r = reconciled(t, e)
+	if got := counts(r)[CheckPaymentStatus]; got != "1/0/0/0" || len(r.Repairs) != 0 {
+		t.Errorf("second pass: %s = %s, repairs %+v; want 1/0/0/0 and none", CheckPaymentStatus, got, r.Repairs)
+	}
+}
+
 // A product whose item fields, or whose availability, were written with a
 // version ahead of anything the ERP reached makes the CRM ignore the
 // repair's write as stale; the pass then resets the copy to the ERP's, on

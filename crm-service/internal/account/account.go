@@ -33,12 +33,15 @@ const (
 	PaymentPartiallyPaid PaymentStatus = "partially_paid"
 	PaymentPaid          PaymentStatus = "paid"
 	PaymentOverdue       PaymentStatus = "overdue"
+	// PaymentCredited is a deal's only: its order invoiced in full and
+	// every invoice cancelled by credit notes, nothing paid.
+	PaymentCredited PaymentStatus = "credited"
 )
 
 // Known reports whether s is a status the bridge may set.
 func (s PaymentStatus) Known() bool {
 	switch s {
-	case PaymentNotInvoiced, PaymentOpen, PaymentPartiallyPaid, PaymentPaid, PaymentOverdue:
+	case PaymentNotInvoiced, PaymentOpen, PaymentPartiallyPaid, PaymentPaid, PaymentOverdue, PaymentCredited:
 		return true
 	}
 	return false

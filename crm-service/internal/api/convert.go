@@ -28,6 +28,7 @@ var paymentStatuses = map[account.PaymentStatus]crmv1.PaymentStatus{
 	account.PaymentPartiallyPaid: crmv1.PaymentStatus_PAYMENT_STATUS_PARTIALLY_PAID,
 	account.PaymentPaid:          crmv1.PaymentStatus_PAYMENT_STATUS_PAID,
 	account.PaymentOverdue:       crmv1.PaymentStatus_PAYMENT_STATUS_OVERDUE,
+	account.PaymentCredited:      crmv1.PaymentStatus_PAYMENT_STATUS_CREDITED,
 }
 
 var stages = map[pipeline.Stage]crmv1.Stage{

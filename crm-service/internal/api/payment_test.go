@@ -200,6 +200,17 @@ func TestSetOpportunityPaymentStatus(t *testing.T) {
 	if err != nil || upd.PaymentStatus != crmv1.PaymentStatus_PAYMENT_STATUS_PAID {
 		t.Fatalf("update: %v %v", upd, err)
 	}
+	// Every invoice cancelled by credit: CREDITED, stored and read back.
+	credited, err := e.sync.SetOpportunityPaymentStatus(e.bridge(), &crmv1.SetOpportunityPaymentStatusRequest{
+		OpportunityId: o.Id, PaymentStatus: crmv1.PaymentStatus_PAYMENT_STATUS_CREDITED, SourceVersion: 8,
+	})
+	if err != nil || credited.PaymentStatus != crmv1.PaymentStatus_PAYMENT_STATUS_CREDITED || credited.Etag != "5" {
+		t.Fatalf("credited: %v %v", credited, err)
+	}
+	if read, err := e.opportunities.GetOpportunity(e.sales(), &crmv1.GetOpportunityRequest{Id: o.Id}); err != nil ||
+		read.PaymentStatus != crmv1.PaymentStatus_PAYMENT_STATUS_CREDITED {
+		t.Fatalf("read back: %v %v", read, err)
+	}
 	if n := e.rows().events; n != before.events+1 { // the update only
 		t.Fatalf("events %d -> %d, want one (the update)", before.events, n)
 	}

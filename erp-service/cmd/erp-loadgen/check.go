@@ -35,7 +35,9 @@ var invariants = []struct{ what, query string }{
 		LEFT JOIN (SELECT invoice_id, sum(amount) AS a FROM payment_allocations GROUP BY 1) a ON a.invoice_id = i.id
 		WHERE i.paid_amount <> coalesce(a.a, 0)`},
 	{"invoices whose status does not follow their payments", `SELECT count(*) FROM invoices WHERE status <> 'VOID' AND (
-		(paid_amount >= total) <> (status = 'PAID') OR (status = 'OVERDUE') <> (overdue AND paid_amount < total)
+		(paid_amount + credited_amount >= total) <> (status IN ('PAID', 'CREDITED'))
+		OR (status = 'CREDITED') <> (paid_amount = 0 AND credited_amount > 0 AND paid_amount + credited_amount >= total)
+		OR (status = 'OVERDUE') <> (overdue AND paid_amount + credited_amount < total)
 		OR (status = 'PARTIALLY_PAID' AND paid_amount = 0) OR total <> subtotal + tax_total)`},
 	{"daily sales totals differing from the invoices", postgres.SalesTotalsDrift},
 	{"invoices whose lines do not sum to them", `SELECT count(*) FROM invoices i

@@ -178,3 +178,45 @@ func restCreditNotes(t *testing.T, call func(want int, method, path, tok, body s
 		t.Errorf("credit notes by a date that is none = %v", r)
 	}
 }
+
+// An invoice credited in full with nothing paid reads CREDITED through
+// gRPC and the gateway, is listed by that status (with or without the
+// prefix) and is never voided.
+func TestCreditedInvoiceAPI(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	cid := e.seed() // W-1: 5 on hand, 10.00 EUR, tax 0
+	fin := as(t, auth.Finance)
+	p, inv := e.creditPayment(t, cid, "2", "20", "") // 20.00 invoiced and paid
+	_, paid := e.creditPayment(t, cid, "1", "10", "")
+	if _, err := e.payments.ReversePayment(fin, &erpv1.ReversePaymentRequest{Id: p.GetId()}); err != nil {
+		t.Fatal(err)
+	}
+	finance, sales := token(t, auth.Finance), token(t, auth.Sales)
+	if r := e.call("POST", "/v1/invoices/"+inv.GetId()+"/creditNotes", finance,
+		`{"reason":"cancelled","lines":[{"line_number":1,"quantity":"2"}]}`); r.status != 200 {
+		t.Fatalf("REST credit = %d %v", r.status, r.body)
+	}
+	got, err := e.invoices.GetInvoice(as(t, auth.Sales), &erpv1.GetInvoiceRequest{Id: inv.GetId()})
+	if err != nil || got.GetStatus() != erpv1.InvoiceStatus_INVOICE_STATUS_CREDITED || got.GetPaidAmount().GetAmount() != "0.00" ||
+		got.GetOpenAmount().GetAmount() != "0.00" || got.GetCreditedAmount().GetAmount() != "20.00" {
+		t.Errorf("invoice credited in full = %v, %v", got, err)
+	}
+	if r := e.call("GET", "/v1/invoices/"+inv.GetId(), sales, ""); r.status != 200 || r.body["status"] != "INVOICE_STATUS_CREDITED" {
+		t.Errorf("REST get = %d %v", r.status, r.body["status"])
+	}
+	for _, filter := range []string{`status = CREDITED`, `status = "INVOICE_STATUS_CREDITED"`, `status = credited`} {
+		r := e.call("GET", "/v1/invoices?filter="+url.QueryEscape(filter), sales, "")
+		if l, _ := r.body["invoices"].([]any); r.status != 200 || len(l) != 1 || l[0].(map[string]any)["id"] != inv.GetId() {
+			t.Errorf("REST list %s = %d %v", filter, r.status, r.body)
+		}
+	}
+	r := e.call("GET", "/v1/invoices?filter="+url.QueryEscape(`status = PAID`), sales, "")
+	if l, _ := r.body["invoices"].([]any); r.status != 200 || len(l) != 1 || l[0].(map[string]any)["id"] != paid.GetId() {
+		t.Errorf("REST list of the paid = %d %v", r.status, r.body)
+	}
+	if r := e.call("POST", "/v1/invoices/"+inv.GetId()+":void", finance, `{"reason":"x"}`); r.status != 400 || r.body["code"] != float64(9) ||
+		!strings.Contains(str(r.body["message"]), "is CREDITED") {
+		t.Errorf("REST void of a credited invoice = %d %v", r.status, r.body)
+	}
+}

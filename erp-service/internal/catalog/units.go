@@ -16,7 +16,7 @@ import (
 // hold opportunity lines to it without knowing any unit.
 
 // countUnits are the units of measure that count things, in lower case.
-// Any unit not listed is decimal. CRM migration 0034 carries a copy of
+// Any unit not listed is decimal. CRM migration 0035 carries a copy of
 // the list, to set the flag on the products it held before the bridge
 // sent it.
 var countUnits = map[string]bool{}

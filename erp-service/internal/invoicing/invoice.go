@@ -1,6 +1,7 @@
 // Package invoicing holds invoices: billing what has shipped, with tax per
-// line, their status as payments are allocated, voiding, overdue marking,
-// and the balances customers owe.
+// line, their status as payments are allocated and credit notes issued
+// (an invoice cancelled by credit alone is CREDITED, not PAID), voiding,
+// overdue marking, and the balances customers owe.
 package invoicing
 
 import (
@@ -28,10 +29,14 @@ const (
 	Paid          Status = "PAID"
 	Overdue       Status = "OVERDUE"
 	Void          Status = "VOID"
+	// CancelledByCredit is an invoice whose credit notes cover the total
+	// with no payment allocated to it any more: the customer paid
+	// nothing of it, so it is not PAID.
+	CancelledByCredit Status = "CREDITED"
 )
 
 // Statuses lists every status.
-var Statuses = []Status{Open, PartiallyPaid, Paid, Overdue, Void}
+var Statuses = []Status{Open, PartiallyPaid, Paid, Overdue, Void, CancelledByCredit}
 
 // Line bills a quantity of one order line.
 type Line struct {
@@ -96,15 +101,20 @@ func (i Invoice) OpenAmount() money.Money {
 }
 
 // Derive sets the status from the payments, credit notes and the overdue
-// mark, in exact decimals: PAID when allocations and credits cover the
-// total, else OVERDUE when
-// marked so, else PARTIALLY_PAID when something is paid, else OPEN. A void
+// mark, in exact decimals: when allocations and credits cover the total,
+// CREDITED if credit notes did it alone (nothing paid, something
+// credited), else PAID (a zero total included); else OVERDUE when marked
+// so, else PARTIALLY_PAID when something is paid, else OPEN. A void
 // invoice stays void.
 func (i *Invoice) Derive() {
 	switch {
 	case i.Status == Void:
 	case i.Paid.Amount.Add(i.Credited.Amount).GreaterThanOrEqual(i.Total.Amount):
-		i.Status = Paid
+		if i.Paid.Amount.IsZero() && i.Credited.Amount.IsPositive() {
+			i.Status = CancelledByCredit
+		} else {
+			i.Status = Paid
+		}
 	case i.Overdue:
 		i.Status = Overdue
 	case i.Paid.Amount.IsPositive():
@@ -247,6 +257,10 @@ func VoidInvoice(inv *Invoice, etag int64, reason string, o *sales.Order, issued
 	if inv.Paid.Amount.IsPositive() {
 		return nil, false, errs.FailedPreconditionf("invoice %s has %s paid; reverse its payments before voiding it", inv.Number, inv.Paid)
 	}
+	if inv.Status == CancelledByCredit {
+		return nil, false, errs.FailedPreconditionf("invoice %s is CREDITED: credit notes of %s cancelled it, and they are final; it cannot be voided",
+			inv.Number, inv.Credited)
+	}
 	if inv.Credited.Amount.IsPositive() {
 		return nil, false, errs.FailedPreconditionf("invoice %s has %s credited by credit notes, which are final; credit the rest of it instead of voiding it",
 			inv.Number, inv.Credited)
@@ -277,7 +291,8 @@ func VoidInvoice(inv *Invoice, etag int64, reason string, o *sales.Order, issued
 type Balance struct {
 	CustomerID string
 	Currency   string
-	// Open is the open amount of every invoice that is not void or paid.
+	// Open is the open amount of every invoice that is not void, paid or
+	// credited.
 	Open money.Money
 	// Overdue is the part of Open on overdue invoices.
 	Overdue money.Money

@@ -2,6 +2,7 @@ package invoicing
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -89,6 +90,28 @@ func TestDerive(t *testing.T) {
 			t.Errorf("paid %s overdue %v: %s, want %s", tc.paid, tc.overdue, inv.Status, tc.want)
 		}
 	}
+	// Credit notes: CREDITED when they alone cover the total (nothing
+	// paid, overdue or not), PAID when payments and credit do together.
+	for _, tc := range []struct {
+		paid, credited string
+		overdue        bool
+		want           Status
+	}{
+		{"0", "100.10", false, CancelledByCredit}, {"0", "100.10", true, CancelledByCredit}, {"50", "50.10", false, Paid},
+		{"0.01", "100.09", true, Paid}, {"0", "50", false, Open}, {"0", "50", true, Overdue}, {"25", "50", false, PartiallyPaid},
+	} {
+		inv.Paid.Amount, inv.Credited.Amount, inv.Overdue, inv.Status = d(tc.paid), d(tc.credited), tc.overdue, Open
+		inv.Derive()
+		if inv.Status != tc.want {
+			t.Errorf("paid %s credited %s overdue %v: %s, want %s", tc.paid, tc.credited, tc.overdue, inv.Status, tc.want)
+		}
+	}
+	inv.Credited.Amount = decimal.Zero
+	// A zero invoice is PAID at once.
+	zero := Invoice{Currency: "EUR", Total: money.Zero("EUR"), Paid: money.Zero("EUR"), Credited: money.Zero("EUR")}
+	if zero.Derive(); zero.Status != Paid {
+		t.Errorf("zero invoice: %s, want PAID", zero.Status)
+	}
 	// Three thirds of 100.10 pay it exactly: 33.37 + 33.37 + 33.36.
 	inv.Paid.Amount, inv.Overdue = d("33.37").Add(d("33.37")).Add(d("33.36")), false
 	inv.Derive()
@@ -117,6 +140,11 @@ func TestVoid(t *testing.T) {
 	}
 	if _, changed, _ := VoidInvoice(&inv, 1, "x", o, entries); changed {
 		t.Error("voiding twice changed something")
+	}
+	credited := Invoice{Number: "INV-1", Status: CancelledByCredit, Currency: "EUR", Total: money.Money{Currency: "EUR", Amount: d("22")},
+		Paid: money.Zero("EUR"), Credited: money.Money{Currency: "EUR", Amount: d("22")}}
+	if _, _, err := VoidInvoice(&credited, 0, "x", o, entries); !errors.Is(err, errs.ErrFailedPrecondition) || !strings.Contains(err.Error(), "is CREDITED") {
+		t.Errorf("void of a credited invoice: %v", err)
 	}
 }
 

@@ -209,7 +209,8 @@ func Reverse(p *Payment, etag int64, reason string, invoices map[string]*invoici
 }
 
 // SettleOrder sets the status of order o from the payment state of its
-// invoices (allPaid: every invoice of it that is not void is PAID): PAID
+// invoices (allPaid: every invoice of it that is not void is PAID or
+// CREDITED, and at least one is PAID): PAID
 // when it is fully invoiced and all paid, back to INVOICED when a PAID
 // order no longer is. It reports whether the status changed.
 func SettleOrder(o *sales.Order, allPaid bool) bool {

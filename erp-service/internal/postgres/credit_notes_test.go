@@ -17,6 +17,7 @@ import (
 	"github.com/seamhq/seam/erp-service/internal/payment"
 	"github.com/seamhq/seam/erp-service/internal/postgres"
 	"github.com/seamhq/seam/erp-service/internal/sales"
+	"github.com/seamhq/seam/erp-service/internal/shipping"
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/listing"
 	"github.com/seamhq/seam/platform/money"
@@ -163,7 +164,7 @@ func TestCreditNotes(t *testing.T) {
 		t.Errorf("credit note 3 = %+v", cn3)
 	}
 	got, _ = s.GetInvoice(ctx, inv.ID)
-	if !got.Paid.Amount.IsZero() || got.Credited.String() != "35.70 EUR" || got.Status != invoicing.Paid {
+	if !got.Paid.Amount.IsZero() || got.Credited.String() != "35.70 EUR" || got.Status != invoicing.CancelledByCredit {
 		t.Errorf("invoice credited in full = %s paid, %s credited, %s", got.Paid, got.Credited, got.Status)
 	}
 	gp, _ = s.GetPayment(ctx, p.ID)
@@ -397,4 +398,167 @@ func TestCreditNoteReturnDatedOnCreditDate(t *testing.T) {
 	if inventory != "8.00" {
 		t.Errorf("1200 through the credit date = %s, want 8.00", inventory)
 	}
+}
+
+// An invoice cancelled by credit notes with nothing paid is CREDITED, not
+// PAID, and its order stays INVOICED; one settled by payments and credit
+// together is PAID. A credited invoice is owed nowhere (balance, aging),
+// filtered by its status, never marked overdue and never voided.
+func TestCreditedInvoices(t *testing.T) {
+	t.Parallel()
+	s, pool := newStore(t)
+	ctx := context.Background()
+	c := mustCustomer(t, s, "Acme")
+	mustTaxedCostedItem(t, s, "CR-1", "10", "0.19", "4")
+	mustAdjust(t, s, "CR-1", "MAIN", "30")
+	o1, credited := invoicedOrder(t, s, c.ID, "CR-1", "3")  // 35.70, never paid
+	o2, mixed := invoicedOrder(t, s, c.ID, "CR-1", "2")     // 23.80, half paid
+	o3, takenBack := invoicedOrder(t, s, c.ID, "CR-1", "1") // 11.90, paid in full
+	_, open := invoicedOrder(t, s, c.ID, "CR-1", "1")       // 11.90, left open
+	// A customer whose one invoice is credited owes nothing.
+	other := mustCustomer(t, s, "Other")
+	_, otherCredited := invoicedOrder(t, s, other.ID, "CR-1", "1")
+	if _, err := s.CreateCreditNote(ctx, credit(t, otherCredited.ID, "2026-01-10", amountLine(1, "10")), ""); err != nil {
+		t.Fatal(err)
+	}
+
+	// Fully credited, unpaid: CREDITED.
+	if _, err := s.CreateCreditNote(ctx, credit(t, credited.ID, "2026-01-10", qtyLine(1, "3", "")), ""); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := s.GetInvoice(ctx, credited.ID)
+	if got.Status != invoicing.CancelledByCredit || !got.Paid.Amount.IsZero() || !got.OpenAmount().Amount.IsZero() {
+		t.Errorf("invoice credited in full = %s, %s paid, %s open; want CREDITED", got.Status, got.Paid, got.OpenAmount())
+	}
+	if o, _ := s.GetOrder(ctx, o1.ID); o.Status != sales.Invoiced {
+		t.Errorf("order of the credited invoice = %s, want INVOICED (nothing was paid)", o.Status)
+	}
+
+	// Half paid, the rest credited: PAID, and the order PAID.
+	if _, err := s.CreatePayment(ctx, pay(t, c.ID, "11.90", mixed.ID, "11.90"), ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateCreditNote(ctx, credit(t, mixed.ID, "2026-01-10", qtyLine(1, "1", "")), ""); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = s.GetInvoice(ctx, mixed.ID)
+	if got.Status != invoicing.Paid || got.Paid.String() != "11.90 EUR" || got.Credited.String() != "11.90 EUR" {
+		t.Errorf("invoice half paid, half credited = %s, %s paid, %s credited; want PAID", got.Status, got.Paid, got.Credited)
+	}
+	if o, _ := s.GetOrder(ctx, o2.ID); o.Status != sales.Paid {
+		t.Errorf("order of the paid and credited invoice = %s, want PAID", o.Status)
+	}
+
+	// Paid in full, then credited in full: the credit takes the payment
+	// back to the customer's credit, nothing stays paid: CREDITED, and
+	// the order falls back from PAID to INVOICED.
+	p, err := s.CreatePayment(ctx, pay(t, c.ID, "11.90", takenBack.ID, "11.90"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o, _ := s.GetOrder(ctx, o3.ID); o.Status != sales.Paid {
+		t.Fatalf("order paid in full = %s", o.Status)
+	}
+	if _, err := s.CreateCreditNote(ctx, credit(t, takenBack.ID, "2026-02-05", qtyLine(1, "1", "")), ""); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = s.GetInvoice(ctx, takenBack.ID)
+	if got.Status != invoicing.CancelledByCredit || !got.Paid.Amount.IsZero() {
+		t.Errorf("invoice paid then credited in full = %s, %s paid; want CREDITED", got.Status, got.Paid)
+	}
+	if o, _ := s.GetOrder(ctx, o3.ID); o.Status != sales.Invoiced {
+		t.Errorf("order of the invoice paid then credited = %s, want INVOICED", o.Status)
+	}
+	if gp, _ := s.GetPayment(ctx, p.ID); gp.Unallocated.String() != "11.90 EUR" {
+		t.Errorf("payment after the takeback: %s unallocated", gp.Unallocated)
+	}
+	// Its last invoice.updated says CREDITED.
+	var last map[string]any
+	for _, e := range allEvents(t, pool) {
+		if e.Type == payment.EventInvoiceUpdated && e.Key == takenBack.ID {
+			last = payload(t, e)
+		}
+	}
+	if last["status"] != "INVOICE_STATUS_CREDITED" {
+		t.Errorf("last invoice.updated of the credited invoice: status %v", last["status"])
+	}
+
+	// The list filter by status.
+	list, _, err := s.ListInvoices(ctx, invoicing.ListQuery{PageSize: 10,
+		Filter: []listing.Condition{{Field: "status", Op: "=", Value: string(invoicing.CancelledByCredit)}}})
+	if err != nil || len(list) != 3 || list[0].Status != invoicing.CancelledByCredit || list[2].Status != invoicing.CancelledByCredit {
+		t.Errorf("credited invoices = %d, %v; want the three credited", len(list), err)
+	}
+	list, _, err = s.ListInvoices(ctx, invoicing.ListQuery{PageSize: 10,
+		Filter: []listing.Condition{{Field: "status", Op: "=", Value: string(invoicing.Paid)}}})
+	if err != nil || len(list) != 1 || list[0].ID != mixed.ID {
+		t.Errorf("paid invoices = %d, %v; want the half paid, half credited one", len(list), err)
+	}
+
+	// Overdue marking (everything is due by now) marks the open invoice
+	// alone; the credited ones stay CREDITED.
+	ids, _, err := s.MarkOverdue(ctx, time.Time{})
+	if err != nil || len(ids) != 1 || ids[0] != open.ID {
+		t.Errorf("marked %v, %v; want the open invoice alone", ids, err)
+	}
+	for _, id := range []string{credited.ID, takenBack.ID, otherCredited.ID} {
+		if got, _ := s.GetInvoice(ctx, id); got.Status != invoicing.CancelledByCredit || got.Overdue {
+			t.Errorf("credited invoice after the overdue pass: %s (overdue %v)", got.Status, got.Overdue)
+		}
+	}
+
+	// Owed: the open invoice alone, in the balances and in the aging.
+	bal, err := s.Balance(ctx, c.ID, "")
+	if err != nil || bal.Open.String() != "11.90 EUR" || bal.Overdue.String() != "11.90 EUR" {
+		t.Errorf("balance = %+v, %v", bal, err)
+	}
+	bal, err = s.Balance(ctx, other.ID, "")
+	if err != nil || !bal.Open.Amount.IsZero() || !bal.Overdue.Amount.IsZero() {
+		t.Errorf("balance of the customer with a credited invoice = %+v, %v", bal, err)
+	}
+	opens, _, err := s.OpenAmounts(ctx, time.Now().UTC(), "", 10, "")
+	if err != nil || len(opens) != 1 || opens[0].CustomerID != c.ID || !opens[0].Amount.Equal(dec("11.90")) {
+		t.Errorf("open amounts today = %+v, %v; want the open invoice's 11.90 alone", opens, err)
+	}
+
+	// A credited invoice is never voided.
+	if _, err := s.VoidInvoice(ctx, credited.ID, 0, "x", ""); errs.KindOf(err) != errs.FailedPrecondition ||
+		!strings.Contains(err.Error(), "is CREDITED") {
+		t.Errorf("voiding a credited invoice: %v", err)
+	}
+
+	// An order shipped and invoiced in two parts, the first invoice paid
+	// and the second credited: the order is PAID.
+	o := mustOrder(t, s, newOrder(c.ID, "", line("CR-1", "2")))
+	if _, err := s.ConfirmOrder(ctx, o.ID, 0, ""); err != nil {
+		t.Fatal(err)
+	}
+	var parts []invoicing.Invoice
+	for range 2 {
+		if _, err := s.CreateShipment(ctx, shipping.NewShipment{OrderID: o.ID, Lines: ship(1, "1")}, newID(t), ""); err != nil {
+			t.Fatal(err)
+		}
+		inv, err := s.CreateInvoice(ctx, o.ID, day("2026-01-01"), newID(t), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		parts = append(parts, inv)
+	}
+	if _, err := s.CreatePayment(ctx, pay(t, c.ID, "11.90", parts[0].ID, "11.90"), ""); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.GetOrder(ctx, o.ID); got.Status != sales.Invoiced {
+		t.Fatalf("order with one of two invoices paid = %s, want INVOICED", got.Status)
+	}
+	if _, err := s.CreateCreditNote(ctx, credit(t, parts[1].ID, "2026-01-10", qtyLine(1, "1", "")), ""); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.GetInvoice(ctx, parts[1].ID); got.Status != invoicing.CancelledByCredit {
+		t.Errorf("second invoice = %s, want CREDITED", got.Status)
+	}
+	if got, _ := s.GetOrder(ctx, o.ID); got.Status != sales.Paid {
+		t.Errorf("order with a paid and a credited invoice = %s, want PAID", got.Status)
+	}
+	checkPaid(t, pool)
+	checkReceivables(t, pool)
 }

@@ -786,7 +786,9 @@ func TestInvariantsUnderConcurrency(t *testing.T) {
 			           WHERE i.status <> 'VOID' GROUP BY 1, 2) y ON y.order_id = o.order_id AND y.line_number = o.line_number
 			WHERE o.invoiced_quantity <> coalesce(y.q, 0)`,
 		"invoices whose status does not follow their payments": `SELECT count(*) FROM invoices WHERE status <> 'VOID' AND (
-			(paid_amount + credited_amount >= total) <> (status = 'PAID') OR (status = 'OVERDUE' AND NOT overdue) OR (status = 'PARTIALLY_PAID' AND paid_amount = 0))`,
+			(paid_amount + credited_amount >= total) <> (status IN ('PAID', 'CREDITED'))
+			OR (status = 'CREDITED') <> (paid_amount + credited_amount >= total AND paid_amount = 0 AND credited_amount > 0)
+			OR (status = 'OVERDUE' AND NOT overdue) OR (status = 'PARTIALLY_PAID' AND paid_amount = 0))`,
 		"payments whose unallocated amount is not amount minus allocations and refunds (0 once reversed)": `SELECT count(*) FROM payments p
 			LEFT JOIN (SELECT payment_id, sum(amount) AS a FROM payment_allocations GROUP BY 1) a ON a.payment_id = p.id
 			LEFT JOIN (SELECT payment_id, sum(amount) AS r FROM payment_refunds GROUP BY 1) r ON r.payment_id = p.id
@@ -884,7 +886,9 @@ func TestInvariantsUnderConcurrency(t *testing.T) {
 			           WHERE e.kind = 'credit_note' GROUP BY 1, 2) j ON j.reference = 'creditNotes/' || c.id::text AND j.currency_code = c.currency_code
 			WHERE j.reference IS NULL OR coalesce(j.rev, 0) <> c.subtotal OR coalesce(j.tax, 0) <> c.tax_total OR j.ar <> c.total`,
 		"paid orders with an unpaid invoice": `SELECT count(*) FROM sales_orders o WHERE o.status = 'PAID'
-			AND EXISTS (SELECT 1 FROM invoices i WHERE i.order_id = o.id AND i.status NOT IN ('PAID', 'VOID'))`,
+			AND EXISTS (SELECT 1 FROM invoices i WHERE i.order_id = o.id AND i.status NOT IN ('PAID', 'CREDITED', 'VOID'))`,
+		"paid orders without a paid invoice (all cancelled by credit)": `SELECT count(*) FROM sales_orders o WHERE o.status = 'PAID'
+			AND NOT EXISTS (SELECT 1 FROM invoices i WHERE i.order_id = o.id AND i.status = 'PAID')`,
 	}
 	for what, q := range queries {
 		if err := pool.QueryRow(ctx, q).Scan(&bad); err != nil {

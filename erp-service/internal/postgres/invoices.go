@@ -125,9 +125,9 @@ func queueSaveInvoicing(b *pgx.Batch, o sales.Order) {
 }
 
 // balanceSums is what a customer owes in currency $2 ($1 the customer):
-// open (total less payments and credit notes), overdue and unapplied
-// credit.
-const balanceSums = `coalesce(sum(i.total - i.paid_amount - i.credited_amount) FILTER (WHERE i.status NOT IN ('VOID', 'PAID')), 0),
+// open (total less payments and credit notes, of the invoices neither
+// void, paid nor credited), overdue and unapplied credit.
+const balanceSums = `coalesce(sum(i.total - i.paid_amount - i.credited_amount) FILTER (WHERE i.status NOT IN ('VOID', 'PAID', 'CREDITED')), 0),
 	coalesce(sum(i.total - i.paid_amount - i.credited_amount) FILTER (WHERE i.status = 'OVERDUE'), 0),
 	(SELECT coalesce(sum(unallocated), 0) FROM payments
 	 WHERE customer_id = $1 AND currency_code = $2 AND status = 'POSTED')`
@@ -167,7 +167,7 @@ func (s *Store) Balances(ctx context.Context, customerID string) ([]invoicing.Ba
 		)
 		SELECT c.balance_version, cur.currency_code,
 			coalesce((SELECT sum(i.total - i.paid_amount - i.credited_amount) FROM invoices i
-				WHERE i.customer_id = $1 AND i.currency_code = cur.currency_code AND i.status NOT IN ('VOID', 'PAID')), 0),
+				WHERE i.customer_id = $1 AND i.currency_code = cur.currency_code AND i.status NOT IN ('VOID', 'PAID', 'CREDITED')), 0),
 			coalesce((SELECT sum(i.total - i.paid_amount - i.credited_amount) FROM invoices i
 				WHERE i.customer_id = $1 AND i.currency_code = cur.currency_code AND i.status = 'OVERDUE'), 0),
 			coalesce((SELECT sum(p.unallocated) FROM payments p

@@ -10,7 +10,10 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/seamhq/seam/erp-service/internal/api"
+	"github.com/seamhq/seam/erp-service/internal/invoicing"
 	"github.com/seamhq/seam/erp-service/internal/postgres"
+	"github.com/seamhq/seam/erp-service/internal/sales"
+	"github.com/seamhq/seam/erp-service/internal/shipping"
 	"github.com/seamhq/seam/erp-service/migrations"
 	"github.com/seamhq/seam/platform/pg"
 	"github.com/seamhq/seam/platform/pgtest"
@@ -179,5 +182,120 @@ func TestReversedPaymentsMigration(t *testing.T) {
 		if p, err := s.GetPayment(ctx, id); err != nil || p.Unallocated.String() != want {
 			t.Errorf("payment %s unallocated = %s, %v; want %s", id, p.Unallocated, err, want)
 		}
+	}
+}
+
+// Invoices cancelled by credit notes with nothing paid, which binaries
+// before CREDITED left PAID, become CREDITED in migration 0035 (revision
+// + 1), and their orders with no PAID invoice INVOICED again; an invoice
+// paid and credited together stays PAID, and so does an order with a paid
+// invoice beside a credited one.
+func TestInvoiceCreditedMigration(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool, err := pg.Connect(ctx, pg.Config{URL: pgtest.CreateDatabase(t, "erp_0035"), MaxConns: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	if err := pg.Migrate(ctx, pool, migrationsUpTo(t, "0034_gapless_document_numbers.sql")); err != nil {
+		t.Fatal(err)
+	}
+	// This store writes CREDITED, which the check of that time refuses:
+	// the check is off while it writes, and the rows are then made what
+	// the binaries of that time wrote.
+	if _, err := pool.Exec(ctx, `ALTER TABLE invoices DROP CONSTRAINT invoices_status_check`); err != nil {
+		t.Fatal(err)
+	}
+	s := postgres.New(pool, api.EventEncoder{})
+	c := mustCustomer(t, s, "Credited Before")
+	mustTaxedCostedItem(t, s, "MIG-1", "10", "0.19", "4")
+	mustAdjust(t, s, "MIG-1", "MAIN", "20")
+	o1, credited := invoicedOrder(t, s, c.ID, "MIG-1", "1")
+	if _, err := s.CreateCreditNote(ctx, credit(t, credited.ID, "", qtyLine(1, "1", "")), ""); err != nil {
+		t.Fatal(err)
+	}
+	o2, mixed := invoicedOrder(t, s, c.ID, "MIG-1", "2")
+	if _, err := s.CreatePayment(ctx, pay(t, c.ID, "11.90", mixed.ID, "11.90"), ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateCreditNote(ctx, credit(t, mixed.ID, "", qtyLine(1, "1", "")), ""); err != nil {
+		t.Fatal(err)
+	}
+	o3 := mustOrder(t, s, newOrder(c.ID, "", line("MIG-1", "2")))
+	if _, err := s.ConfirmOrder(ctx, o3.ID, 0, ""); err != nil {
+		t.Fatal(err)
+	}
+	var parts []string
+	for range 2 {
+		if _, err := s.CreateShipment(ctx, shipping.NewShipment{OrderID: o3.ID, Lines: ship(1, "1")}, newID(t), ""); err != nil {
+			t.Fatal(err)
+		}
+		inv, err := s.CreateInvoice(ctx, o3.ID, day("2026-01-01"), newID(t), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		parts = append(parts, inv.ID)
+	}
+	if _, err := s.CreatePayment(ctx, pay(t, c.ID, "11.90", parts[0], "11.90"), ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateCreditNote(ctx, credit(t, parts[1], "", qtyLine(1, "1", "")), ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `UPDATE sales_orders SET status = 'PAID' WHERE id = ANY($1::uuid[])`, []string{o1.ID, o2.ID, o3.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `UPDATE invoices SET status = 'PAID' WHERE status = 'CREDITED';
+		ALTER TABLE invoices ADD CONSTRAINT invoices_status_check CHECK (status IN ('OPEN', 'PARTIALLY_PAID', 'PAID', 'OVERDUE', 'VOID'))`); err != nil {
+		t.Fatal(err)
+	}
+	revision := func(table, id string) (rev int64) {
+		t.Helper()
+		if err := pool.QueryRow(ctx, `SELECT revision FROM `+table+` WHERE id = $1`, id).Scan(&rev); err != nil {
+			t.Fatal(err)
+		}
+		return rev
+	}
+	before := map[string]int64{}
+	for _, id := range []string{credited.ID, mixed.ID, parts[0], parts[1]} {
+		before[id] = revision("invoices", id)
+	}
+	for _, id := range []string{o1.ID, o2.ID, o3.ID} {
+		before[id] = revision("sales_orders", id)
+	}
+
+	if err := pg.Migrate(ctx, pool, migrations.FS); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		id   string
+		want invoicing.Status
+		bump int64
+	}{
+		{credited.ID, invoicing.CancelledByCredit, 1}, {mixed.ID, invoicing.Paid, 0},
+		{parts[0], invoicing.Paid, 0}, {parts[1], invoicing.CancelledByCredit, 1},
+	} {
+		got, err := s.GetInvoice(ctx, tc.id)
+		if err != nil || got.Status != tc.want || got.Revision != before[tc.id]+tc.bump {
+			t.Errorf("invoice %s after 0035 = %s rev %d, %v; want %s rev %d", got.Number, got.Status, got.Revision, err,
+				tc.want, before[tc.id]+tc.bump)
+		}
+	}
+	for _, tc := range []struct {
+		id   string
+		want sales.Status
+		bump int64
+	}{
+		{o1.ID, sales.Invoiced, 1}, {o2.ID, sales.Paid, 0}, {o3.ID, sales.Paid, 0},
+	} {
+		got, err := s.GetOrder(ctx, tc.id)
+		if err != nil || got.Status != tc.want || got.Revision != before[tc.id]+tc.bump {
+			t.Errorf("order %s after 0035 = %s rev %d, %v; want %s rev %d", got.Number, got.Status, got.Revision, err,
+				tc.want, before[tc.id]+tc.bump)
+		}
+	}
+	if _, err := pool.Exec(ctx, `UPDATE invoices SET status = 'BOGUS' WHERE id = $1`, credited.ID); err == nil {
+		t.Error("the status check lets any status in")
 	}
 }

@@ -458,16 +458,18 @@ func (s *Store) ReversePayment(ctx context.Context, id string, etag int64, reaso
 
 // settle sets an invoiced or paid order's status from its invoices
 // (payment.SettleOrder): PAID when it is fully invoiced and every invoice
-// of it that is not void is paid, INVOICED again when a paid one no longer
-// is. It reports whether the status changed. The caller holds the order's
-// row lock, which payments take before its invoices'.
+// of it that is not void is paid or credited, at least one paid (an order
+// whose invoices were all cancelled by credit was not paid: it stays
+// INVOICED), INVOICED again when a paid one no longer is. It reports
+// whether the status changed. The caller holds the order's row lock,
+// which payments take before its invoices'.
 func settle(ctx context.Context, tx pgx.Tx, o *sales.Order) (bool, error) {
 	if o.Status != sales.Invoiced && o.Status != sales.Paid {
 		return false, nil
 	}
 	var allPaid bool
-	if err := tx.QueryRow(ctx, `SELECT coalesce(bool_and(status = 'PAID'), false) FROM invoices
-		WHERE order_id = $1 AND status <> 'VOID'`, o.ID).Scan(&allPaid); err != nil {
+	if err := tx.QueryRow(ctx, `SELECT coalesce(bool_and(status IN ('PAID', 'CREDITED')) AND bool_or(status = 'PAID'), false)
+		FROM invoices WHERE order_id = $1 AND status <> 'VOID'`, o.ID).Scan(&allPaid); err != nil {
 		return false, fmt.Errorf("invoices of order %s: %w", o.ID, err)
 	}
 	return payment.SettleOrder(o, allPaid), nil

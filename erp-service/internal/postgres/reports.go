@@ -45,7 +45,7 @@ const openAsOfSQL = `invoices i
 // invoices as they are now are the invoices as they were: the open ones
 // only, with their open amount kept on the invoice.
 const openNowSQL = `invoices i CROSS JOIN LATERAL (SELECT i.total - i.paid_amount - i.credited_amount AS open) pd
-	WHERE i.status NOT IN ('VOID', 'PAID') AND i.issue_date <= $1::date AND ($2 = '' OR i.currency_code = $2)`
+	WHERE i.status NOT IN ('VOID', 'PAID', 'CREDITED') AND i.issue_date <= $1::date AND ($2 = '' OR i.currency_code = $2)`
 
 // OpenAmounts implements reporting.Store: the invoices as they were on
 // asOf. For a past day they are read from each customer's invoices (every

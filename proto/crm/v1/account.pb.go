@@ -36,9 +36,17 @@ const (
 	// Invoiced and not yet due.
 	PaymentStatus_PAYMENT_STATUS_OPEN           PaymentStatus = 2
 	PaymentStatus_PAYMENT_STATUS_PARTIALLY_PAID PaymentStatus = 3
-	PaymentStatus_PAYMENT_STATUS_PAID           PaymentStatus = 4
+	// Paid by the customer. On an account: nothing owed or past due in any
+	// currency.
+	PaymentStatus_PAYMENT_STATUS_PAID PaymentStatus = 4
 	// At least one invoice is past its due date.
 	PaymentStatus_PAYMENT_STATUS_OVERDUE PaymentStatus = 5
+	// A deal's only: its order invoiced in full and every invoice of it
+	// (not void) cancelled by credit notes, with nothing paid (the ERP's
+	// INVOICE_STATUS_CREDITED). The customer owes nothing and paid nothing.
+	// A deal with paid and credited invoices is PAID. Earlier releases
+	// showed such a deal PAID.
+	PaymentStatus_PAYMENT_STATUS_CREDITED PaymentStatus = 6
 )
 
 // Enum value maps for PaymentStatus.
@@ -50,6 +58,7 @@ var (
 		3: "PAYMENT_STATUS_PARTIALLY_PAID",
 		4: "PAYMENT_STATUS_PAID",
 		5: "PAYMENT_STATUS_OVERDUE",
+		6: "PAYMENT_STATUS_CREDITED",
 	}
 	PaymentStatus_value = map[string]int32{
 		"PAYMENT_STATUS_UNSPECIFIED":    0,
@@ -58,6 +67,7 @@ var (
 		"PAYMENT_STATUS_PARTIALLY_PAID": 3,
 		"PAYMENT_STATUS_PAID":           4,
 		"PAYMENT_STATUS_OVERDUE":        5,
+		"PAYMENT_STATUS_CREDITED":       6,
 	}
 )
 
@@ -919,14 +929,15 @@ const file_crm_v1_account_proto_rawDesc = "" +
 	"\x14DeleteAccountRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04etag\x18\x02 \x01(\tR\x04etag\"\x17\n" +
-	"\x15DeleteAccountResponse*\xc1\x01\n" +
+	"\x15DeleteAccountResponse*\xde\x01\n" +
 	"\rPaymentStatus\x12\x1e\n" +
 	"\x1aPAYMENT_STATUS_UNSPECIFIED\x10\x00\x12\x1f\n" +
 	"\x1bPAYMENT_STATUS_NOT_INVOICED\x10\x01\x12\x17\n" +
 	"\x13PAYMENT_STATUS_OPEN\x10\x02\x12!\n" +
 	"\x1dPAYMENT_STATUS_PARTIALLY_PAID\x10\x03\x12\x17\n" +
 	"\x13PAYMENT_STATUS_PAID\x10\x04\x12\x1a\n" +
-	"\x16PAYMENT_STATUS_OVERDUE\x10\x052\xe3\x02\n" +
+	"\x16PAYMENT_STATUS_OVERDUE\x10\x05\x12\x1b\n" +
+	"\x17PAYMENT_STATUS_CREDITED\x10\x062\xe3\x02\n" +
 	"\x0eAccountService\x12>\n" +
 	"\rCreateAccount\x12\x1c.crm.v1.CreateAccountRequest\x1a\x0f.crm.v1.Account\x128\n" +
 	"\n" +

@@ -102,9 +102,12 @@ const (
 	FulfillmentStatus_FULFILLMENT_STATUS_ON_CREDIT_HOLD    FulfillmentStatus = 5
 	FulfillmentStatus_FULFILLMENT_STATUS_PARTIALLY_SHIPPED FulfillmentStatus = 6
 	FulfillmentStatus_FULFILLMENT_STATUS_SHIPPED           FulfillmentStatus = 7
-	FulfillmentStatus_FULFILLMENT_STATUS_INVOICED          FulfillmentStatus = 8
-	FulfillmentStatus_FULFILLMENT_STATUS_PAID              FulfillmentStatus = 9
-	FulfillmentStatus_FULFILLMENT_STATUS_CANCELLED         FulfillmentStatus = 10
+	// Invoiced in full; also when every invoice was cancelled by credit
+	// (payment_status CREDITED).
+	FulfillmentStatus_FULFILLMENT_STATUS_INVOICED FulfillmentStatus = 8
+	// Invoiced in full and paid (payment_status PAID).
+	FulfillmentStatus_FULFILLMENT_STATUS_PAID      FulfillmentStatus = 9
+	FulfillmentStatus_FULFILLMENT_STATUS_CANCELLED FulfillmentStatus = 10
 )
 
 // Enum value maps for FulfillmentStatus.
@@ -193,9 +196,12 @@ type Opportunity struct {
 	Order *OrderRef `protobuf:"bytes,11,opt,name=order,proto3" json:"order,omitempty"`
 	// Read-only, set by the bridge from the ERP order and its invoices:
 	// NOT_INVOICED until an invoice is issued, OVERDUE while one is past due,
-	// PAID once the order is invoiced in full and every invoice is paid,
+	// PAID once the order is invoiced in full and every invoice is paid (or
+	// credited, at least one paid), CREDITED once the order is invoiced in
+	// full and every invoice is cancelled by credit with nothing paid,
 	// PARTIALLY_PAID while some but not all of it is paid (also when every
 	// invoice is paid but part of the order is not invoiced yet), else OPEN.
+	// Void invoices do not count.
 	PaymentStatus PaymentStatus `protobuf:"varint,12,opt,name=payment_status,json=paymentStatus,proto3,enum=crm.v1.PaymentStatus" json:"payment_status,omitempty"`
 	// Why the deal was lost.
 	LostReason string `protobuf:"bytes,13,opt,name=lost_reason,json=lostReason,proto3" json:"lost_reason,omitempty"`

@@ -24,6 +24,9 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// InvoiceStatus is where an invoice is in its life. Readers should treat
+// a value they do not know as an invoice that is neither open nor paid
+// (a later release may add statuses).
 type InvoiceStatus int32
 
 const (
@@ -32,11 +35,19 @@ const (
 	InvoiceStatus_INVOICE_STATUS_OPEN InvoiceStatus = 1
 	// Paid in part, not past due.
 	InvoiceStatus_INVOICE_STATUS_PARTIALLY_PAID InvoiceStatus = 2
-	// Allocations cover the total.
+	// Nothing open: allocations, or allocations and credit notes together,
+	// cover the total, and some payment remains allocated (paid_amount > 0).
+	// An invoice of zero total is PAID at once.
 	InvoiceStatus_INVOICE_STATUS_PAID InvoiceStatus = 3
-	// Past due (as marked by MarkOverdueInvoices) and not paid in full.
+	// Past due (as marked by MarkOverdueInvoices) and not paid or credited
+	// in full.
 	InvoiceStatus_INVOICE_STATUS_OVERDUE InvoiceStatus = 4
 	InvoiceStatus_INVOICE_STATUS_VOID    InvoiceStatus = 5
+	// Cancelled by credit: credit notes cover the total and no payment
+	// remains allocated (paid_amount 0, open_amount 0). The customer paid
+	// nothing of it. Never overdue, never voided (credit notes are final).
+	// Earlier releases showed such an invoice PAID.
+	InvoiceStatus_INVOICE_STATUS_CREDITED InvoiceStatus = 6
 )
 
 // Enum value maps for InvoiceStatus.
@@ -48,6 +59,7 @@ var (
 		3: "INVOICE_STATUS_PAID",
 		4: "INVOICE_STATUS_OVERDUE",
 		5: "INVOICE_STATUS_VOID",
+		6: "INVOICE_STATUS_CREDITED",
 	}
 	InvoiceStatus_value = map[string]int32{
 		"INVOICE_STATUS_UNSPECIFIED":    0,
@@ -56,6 +68,7 @@ var (
 		"INVOICE_STATUS_PAID":           3,
 		"INVOICE_STATUS_OVERDUE":        4,
 		"INVOICE_STATUS_VOID":           5,
+		"INVOICE_STATUS_CREDITED":       6,
 	}
 )
 
@@ -523,8 +536,9 @@ type ListInvoicesRequest struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
 	PageSize  int32                  `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	PageToken string                 `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
-	// AIP-160 subset. Fields: customer_id, sales_order_id, status,
-	// issue_date and due_date (dates YYYY-MM-DD, with = != < <= > >=: the
+	// AIP-160 subset. Fields: customer_id, sales_order_id, status (an
+	// InvoiceStatus name, with or without its prefix: status =
+	// "CREDITED"), issue_date and due_date (dates YYYY-MM-DD, with = != < <= > >=: the
 	// invoices issued in a month, or due by a day).
 	Filter        string `protobuf:"bytes,3,opt,name=filter,proto3" json:"filter,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -1443,14 +1457,15 @@ const file_erp_v1_invoice_proto_rawDesc = "" +
 	"\x06filter\x18\x03 \x01(\tR\x06filter\"x\n" +
 	"\x17ListCreditNotesResponse\x125\n" +
 	"\fcredit_notes\x18\x01 \x03(\v2\x12.erp.v1.CreditNoteR\vcreditNotes\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken*\xb9\x01\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken*\xd6\x01\n" +
 	"\rInvoiceStatus\x12\x1e\n" +
 	"\x1aINVOICE_STATUS_UNSPECIFIED\x10\x00\x12\x17\n" +
 	"\x13INVOICE_STATUS_OPEN\x10\x01\x12!\n" +
 	"\x1dINVOICE_STATUS_PARTIALLY_PAID\x10\x02\x12\x17\n" +
 	"\x13INVOICE_STATUS_PAID\x10\x03\x12\x1a\n" +
 	"\x16INVOICE_STATUS_OVERDUE\x10\x04\x12\x17\n" +
-	"\x13INVOICE_STATUS_VOID\x10\x052\xd1\x04\n" +
+	"\x13INVOICE_STATUS_VOID\x10\x05\x12\x1b\n" +
+	"\x17INVOICE_STATUS_CREDITED\x10\x062\xd1\x04\n" +
 	"\x0eInvoiceService\x12>\n" +
 	"\rCreateInvoice\x12\x1c.erp.v1.CreateInvoiceRequest\x1a\x0f.erp.v1.Invoice\x128\n" +
 	"\n" +

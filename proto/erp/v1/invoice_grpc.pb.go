@@ -46,13 +46,14 @@ type InvoiceServiceClient interface {
 	GetInvoice(ctx context.Context, in *GetInvoiceRequest, opts ...grpc.CallOption) (*Invoice, error)
 	ListInvoices(ctx context.Context, in *ListInvoicesRequest, opts ...grpc.CallOption) (*ListInvoicesResponse, error)
 	// VoidInvoice voids an invoice that has no payments allocated (reverse
-	// them first): its quantities become invoiceable again and its journal
-	// entry is reversed.
+	// them first) and no credit notes (so a CREDITED invoice never is): its
+	// quantities become invoiceable again and its journal entry is
+	// reversed.
 	VoidInvoice(ctx context.Context, in *VoidInvoiceRequest, opts ...grpc.CallOption) (*Invoice, error)
 	// MarkOverdueInvoices marks OPEN and PARTIALLY_PAID invoices whose due
-	// date is before as_of_date OVERDUE (at most 1000 per call; call again
-	// while more is true). For operators and cron. It takes no request_id:
-	// it is idempotent as it is. A marked invoice is no longer open, so
+	// date is before as_of_date OVERDUE (never a PAID, CREDITED or VOID
+	// one), at most 1000 per call (call again while more is true). For
+	// operators and cron. It takes no request_id: it is idempotent as it is. A marked invoice is no longer open, so
 	// calling again (a retry, say) marks only invoices that have come due
 	// since and changes nothing the first call changed; invoice_ids lists
 	// what that call marked.
@@ -65,7 +66,9 @@ type InvoiceServiceClient interface {
 	// (returns also Dr 1200 Inventory / Cr 5000 Cost of goods sold), dated
 	// on credit_date. The invoice's open amount falls by the total; what
 	// exceeds it comes off the invoice's payments back to the customer's
-	// credit (unallocated_amount). A retry with the same request_id
+	// credit (unallocated_amount). An invoice credited in full with nothing
+	// left paid becomes CREDITED; one that keeps some payment stays PAID.
+	// A retry with the same request_id
 	// returns the first credit note. A void invoice, or a line credited
 	// beyond what is left, is FAILED_PRECONDITION.
 	CreateCreditNote(ctx context.Context, in *CreateCreditNoteRequest, opts ...grpc.CallOption) (*CreditNote, error)
@@ -178,13 +181,14 @@ type InvoiceServiceServer interface {
 	GetInvoice(context.Context, *GetInvoiceRequest) (*Invoice, error)
 	ListInvoices(context.Context, *ListInvoicesRequest) (*ListInvoicesResponse, error)
 	// VoidInvoice voids an invoice that has no payments allocated (reverse
-	// them first): its quantities become invoiceable again and its journal
-	// entry is reversed.
+	// them first) and no credit notes (so a CREDITED invoice never is): its
+	// quantities become invoiceable again and its journal entry is
+	// reversed.
 	VoidInvoice(context.Context, *VoidInvoiceRequest) (*Invoice, error)
 	// MarkOverdueInvoices marks OPEN and PARTIALLY_PAID invoices whose due
-	// date is before as_of_date OVERDUE (at most 1000 per call; call again
-	// while more is true). For operators and cron. It takes no request_id:
-	// it is idempotent as it is. A marked invoice is no longer open, so
+	// date is before as_of_date OVERDUE (never a PAID, CREDITED or VOID
+	// one), at most 1000 per call (call again while more is true). For
+	// operators and cron. It takes no request_id: it is idempotent as it is. A marked invoice is no longer open, so
 	// calling again (a retry, say) marks only invoices that have come due
 	// since and changes nothing the first call changed; invoice_ids lists
 	// what that call marked.
@@ -197,7 +201,9 @@ type InvoiceServiceServer interface {
 	// (returns also Dr 1200 Inventory / Cr 5000 Cost of goods sold), dated
 	// on credit_date. The invoice's open amount falls by the total; what
 	// exceeds it comes off the invoice's payments back to the customer's
-	// credit (unallocated_amount). A retry with the same request_id
+	// credit (unallocated_amount). An invoice credited in full with nothing
+	// left paid becomes CREDITED; one that keeps some payment stays PAID.
+	// A retry with the same request_id
 	// returns the first credit note. A void invoice, or a line credited
 	// beyond what is left, is FAILED_PRECONDITION.
 	CreateCreditNote(context.Context, *CreateCreditNoteRequest) (*CreditNote, error)

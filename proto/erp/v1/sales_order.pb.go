@@ -33,9 +33,13 @@ const (
 	SalesOrderStatus_SALES_ORDER_STATUS_ON_CREDIT_HOLD    SalesOrderStatus = 3
 	SalesOrderStatus_SALES_ORDER_STATUS_PARTIALLY_SHIPPED SalesOrderStatus = 4
 	SalesOrderStatus_SALES_ORDER_STATUS_SHIPPED           SalesOrderStatus = 5
-	SalesOrderStatus_SALES_ORDER_STATUS_INVOICED          SalesOrderStatus = 6
-	SalesOrderStatus_SALES_ORDER_STATUS_PAID              SalesOrderStatus = 7
-	SalesOrderStatus_SALES_ORDER_STATUS_CANCELLED         SalesOrderStatus = 8
+	// Every line invoiced in full (and shipped), not PAID.
+	SalesOrderStatus_SALES_ORDER_STATUS_INVOICED SalesOrderStatus = 6
+	// Invoiced in full, and every invoice of it that is not void is PAID or
+	// CREDITED with at least one PAID. An order whose invoices are all
+	// CREDITED (cancelled by credit, nothing paid) stays INVOICED.
+	SalesOrderStatus_SALES_ORDER_STATUS_PAID      SalesOrderStatus = 7
+	SalesOrderStatus_SALES_ORDER_STATUS_CANCELLED SalesOrderStatus = 8
 )
 
 // Enum value maps for SalesOrderStatus.
