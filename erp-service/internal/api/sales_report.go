@@ -76,12 +76,12 @@ func (h *Reports) GetSalesReport(ctx context.Context, req *erpv1.GetSalesReportR
 	out.Rows = make([]*erpv1.SalesReportRow, len(rows))
 	for i, r := range rows {
 		out.Rows[i] = &erpv1.SalesReportRow{
-			CustomerId:   r.CustomerID,
-			CustomerName: r.CustomerName,
-			Sku:          r.SKU,
-			CurrencyCode: r.Currency,
-			Quantity:     decimalString(r.Quantity),
-			NetAmount:    amount(r.Currency, r.Net),
+			CustomerId:       r.CustomerID,
+			CustomerName:     r.CustomerName,
+			Sku:              r.SKU,
+			CurrencyCode:     r.Currency,
+			Quantity:         decimalString(r.Quantity),
+			NetAmount:        amount(r.Currency, r.Net),
 			InvoiceCount:     r.Invoices,
 			InvoicedQuantity: decimalString(r.InvoicedQuantity),
 			InvoicedAmount:   amount(r.Currency, r.InvoicedNet),
