@@ -521,7 +521,7 @@ func payablesConds(q payables.ReportQuery) ([]any, []string, error) {
 }
 
 // datedAfterSQL tells whether a supplier payment or credit note is dated
-// after $1 (their date indexes, migration 0034): as of that day the
+// after $1 (their date indexes, migration 0036): as of that day the
 // bills' paid and credited amounts are not what they were.
 const datedAfterSQL = `SELECT EXISTS (SELECT 1 FROM supplier_payments WHERE paid_date > $1::date)
 	OR EXISTS (SELECT 1 FROM supplier_credit_notes WHERE credit_date > $1::date)`

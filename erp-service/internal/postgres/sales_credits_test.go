@@ -213,21 +213,21 @@ func TestSalesReportAgreesWithRevenue(t *testing.T) {
 	}
 }
 
-// Credit notes written before migration 0034 are added to the daily
+// Credit notes written before migration 0036 are added to the daily
 // totals by it: the report of their day nets them.
 func TestSalesCreditTotalsMigration(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	pool, err := pg.Connect(ctx, pg.Config{URL: pgtest.CreateDatabase(t, "erp_0034"), MaxConns: 2})
+	pool, err := pg.Connect(ctx, pg.Config{URL: pgtest.CreateDatabase(t, "erp_0036"), MaxConns: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(pool.Close)
-	if err := pg.Migrate(ctx, pool, migrationsUpTo(t, "0033_supplier_credit_notes.sql")); err != nil {
+	if err := pg.Migrate(ctx, pool, migrationsUpTo(t, "0035_invoice_credited.sql")); err != nil {
 		t.Fatal(err)
 	}
 	s := postgres.New(pool, api.EventEncoder{})
-	c := mustCustomer(t, s, "Before 0034")
+	c := mustCustomer(t, s, "Before 0036")
 	mustTaxedItem(t, s, "BM-1", "100.00", "0")
 	mustAdjust(t, s, "BM-1", "MAIN", "10")
 	inv := invoiceOn(t, s, c.ID, "BM-1", "2", day("2026-05-04"))

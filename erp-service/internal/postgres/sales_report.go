@@ -47,7 +47,7 @@ func totalsColumn(key string) string { return "t." + key }
 // the grouping's key, never across currencies, in key order, of the
 // invoice lines by issue date and the credit note lines by credit date.
 // Per customer, and per item and per currency unless for one customer, it
-// sums the daily totals (migrations 0014 and 0034), whose rows of a group
+// sums the daily totals (migrations 0014 and 0036), whose rows of a group
 // are adjacent in their primary key, so a page reads its own groups' days
 // only; otherwise the lines of the invoices in range (the issue-date
 // index, or the customer's invoices) and of the credit notes in range
