@@ -244,8 +244,8 @@ func (h *Payables) ListSupplierPayments(ctx context.Context, req *erpv1.ListSupp
 	return resp, nil
 }
 
-// GetPayablesReport sums the open bills per supplier and currency, a page
-// of rows at a time. Its tokens are bound to the request and to the as-of
+// GetPayablesReport sums the bills open at the end of as_of_date per
+// supplier and currency, a page of rows at a time. Its tokens are bound to the request and to the as-of
 // date it resolved to, so a report left to today does not continue into
 // tomorrow's.
 func (h *Payables) GetPayablesReport(ctx context.Context, req *erpv1.GetPayablesReportRequest) (*erpv1.PayablesReport, error) {

@@ -689,8 +689,8 @@ func restPayables(t *testing.T, e *env, call func(want int, method, path, tok, b
 	t.Helper()
 	finance, wh := token(t, auth.Finance), token(t, auth.Warehouse)
 	bill := func(number, qty string) string {
-		return `{"purchase_order_id":"` + pid + `","supplier_invoice_number":"` + number + `","invoice_date":"2030-01-20",
-			"due_date":"2030-02-19","tax_rate":"0.1","lines":[{"line_number":2,"quantity":"` + qty + `"}]}`
+		return `{"purchase_order_id":"` + pid + `","supplier_invoice_number":"` + number + `","invoice_date":"2026-01-20",
+			"due_date":"2026-02-19","tax_rate":"0.1","lines":[{"line_number":2,"quantity":"` + qty + `"}]}`
 	}
 	if r := e.call("POST", "/v1/supplierBills", wh, bill("S-100", "1")); r.status != 403 {
 		t.Errorf("bill by the warehouse = %d", r.status)
@@ -846,7 +846,7 @@ func restPayables(t *testing.T, e *env, call func(want int, method, path, tok, b
 	// goods (7.50 + 0.75 tax) cannot all be credited, a concession of
 	// 2.00 (+ 0.20 tax) can.
 	scn := "/v1/supplierBills/" + bid + "/creditNotes"
-	concession := `{"reason":"price dispute","credit_date":"2030-01-25","lines":[{"line_number":2,"amount":{"currency_code":"EUR","amount":"2.00"}}]}`
+	concession := `{"reason":"price dispute","credit_date":"2026-01-25","lines":[{"line_number":2,"amount":{"currency_code":"EUR","amount":"2.00"}}]}`
 	if r := e.call("POST", scn, wh, concession); r.status != 403 {
 		t.Errorf("credit note by the warehouse = %d", r.status)
 	}
@@ -854,7 +854,7 @@ func restPayables(t *testing.T, e *env, call func(want int, method, path, tok, b
 		!hasAll(restFields(r.body), "credit_note.reason", "credit_note.lines[0].quantity") {
 		t.Errorf("bad credit note = %d %v", r.status, r.body)
 	}
-	if r := e.call("POST", scn, finance, `{"reason":"sent back","credit_date":"2030-01-25","lines":[{"line_number":2,"quantity":"1"}]}`); r.status != 400 ||
+	if r := e.call("POST", scn, finance, `{"reason":"sent back","credit_date":"2026-01-25","lines":[{"line_number":2,"quantity":"1"}]}`); r.status != 400 ||
 		r.body["code"] != float64(9) || !hasAll(restFields(r.body), "credit_note.lines") {
 		t.Errorf("crediting more than is open = %d %v", r.status, r.body)
 	}

@@ -172,11 +172,15 @@ func BuildCreditNote(b *Bill, o *purchasing.Order, n NewCreditNote, now time.Tim
 	if day.IsZero() {
 		day = civil.Today(now)
 	}
-	// Not capped at today: it is the supplier's document's date, as a
-	// bill's invoice_date is.
+	// Not after today, as a customer credit note's date: a credit dated
+	// ahead would take what the bill owes off the payables report and
+	// 2000 before the supplier has credited it.
 	var v errs.Violations
-	if day.Before(b.InvoiceDate) {
+	switch {
+	case day.Before(b.InvoiceDate):
 		v.Add("credit_date", "must not be before %s, the date of bill %s", civil.FormatDate(b.InvoiceDate), b.Number)
+	case day.After(civil.Today(now)):
+		v.Add("credit_date", "must not be after today (%s)", civil.FormatDate(civil.Today(now)))
 	}
 	lines := map[int32]*BillLine{}
 	for i := range b.Lines {

@@ -2,6 +2,7 @@ package payables_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,9 +14,15 @@ import (
 	"github.com/seamhq/seam/platform/money"
 )
 
+// creditDay is the date of the test credit notes, and creditNow a time
+// on it: the credit notes are of today.
+var (
+	creditDay = time.Date(2030, 1, 5, 0, 0, 0, 0, time.UTC)
+	creditNow = creditDay.Add(15 * time.Hour)
+)
+
 func credit(lines ...payables.NewCreditLine) payables.NewCreditNote {
-	return payables.NewCreditNote{ID: "c", BillID: "b", Reason: "dispute",
-		CreditDate: time.Date(2030, 1, 5, 0, 0, 0, 0, time.UTC), Lines: lines}
+	return payables.NewCreditNote{ID: "c", BillID: "b", Reason: "dispute", CreditDate: creditDay, Lines: lines}
 }
 
 // accounts sums an entry's lines per account, debits positive.
@@ -46,7 +53,7 @@ func TestCreditTaxRoundsCumulatively(t *testing.T) {
 	}
 	var taxes, nets []string
 	for range 3 {
-		c, e, ok, billed, err := payables.BuildCreditNote(&b, o, credit(payables.NewCreditLine{LineNumber: 2, Quantity: dec("1")}), time.Now())
+		c, e, ok, billed, err := payables.BuildCreditNote(&b, o, credit(payables.NewCreditLine{LineNumber: 2, Quantity: dec("1")}), creditNow)
 		if err != nil || !ok || !billed {
 			t.Fatalf("credit = %v, posts %v, billed %v", err, ok, billed)
 		}
@@ -73,7 +80,7 @@ func TestCreditConcessionAndPaidBill(t *testing.T) {
 		t.Fatal(err)
 	}
 	a := money.Money{Currency: "EUR", Amount: dec("2.00")}
-	c, e, _, billed, err := payables.BuildCreditNote(&b, o, credit(payables.NewCreditLine{LineNumber: 2, Amount: &a}), time.Now())
+	c, e, _, billed, err := payables.BuildCreditNote(&b, o, credit(payables.NewCreditLine{LineNumber: 2, Amount: &a}), creditNow)
 	if err != nil || billed {
 		t.Fatalf("concession = %v, billed %v", err, billed)
 	}
@@ -81,7 +88,7 @@ func TestCreditConcessionAndPaidBill(t *testing.T) {
 		t.Errorf("concession %s posts %v", c.Total, got)
 	}
 	b.Paid = b.Total.Sub(b.Credited)
-	_, _, _, _, err = payables.BuildCreditNote(&b, o, credit(payables.NewCreditLine{LineNumber: 2, Quantity: dec("1")}), time.Now())
+	_, _, _, _, err = payables.BuildCreditNote(&b, o, credit(payables.NewCreditLine{LineNumber: 2, Quantity: dec("1")}), creditNow)
 	if e, ok := errors.AsType[*errs.Error](err); !ok || e.Kind != errs.FailedPrecondition || e.Violations[0].Field != "lines" {
 		t.Errorf("crediting a paid bill: %v", err)
 	}
@@ -106,5 +113,37 @@ func TestValidateCreditNote(t *testing.T) {
 		if !got[f] {
 			t.Errorf("no violation of %s in %v", f, e.Violations)
 		}
+	}
+}
+
+// A credit note's date is the supplier's document's, not before the
+// bill's nor after today (UTC), as a customer credit note's: refused
+// naming credit_date.
+func TestCreditDateNotAfterToday(t *testing.T) {
+	o := order()
+	b := bill("0.1", payables.BillLine{LineNumber: 2, Quantity: dec("3")})
+	if _, _, err := payables.Build(&b, o); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		day  time.Time
+		want string
+	}{
+		{creditDay.AddDate(0, 0, 1), "must not be after today (2030-01-05)"},
+		{b.InvoiceDate.AddDate(0, 0, -1), "must not be before 2030-01-01"},
+	} {
+		n := credit(payables.NewCreditLine{LineNumber: 2, Quantity: dec("1")})
+		n.CreditDate = tc.day
+		bb := b
+		_, _, _, _, err := payables.BuildCreditNote(&bb, o, n, creditNow)
+		e, ok := errors.AsType[*errs.Error](err)
+		if !ok || e.Kind != errs.InvalidArgument || len(e.Violations) != 1 || e.Violations[0].Field != "credit_date" ||
+			!strings.Contains(e.Violations[0].Description, tc.want) {
+			t.Errorf("credit dated %s: %v, want INVALID_ARGUMENT on credit_date: %s", tc.day.Format(time.DateOnly), err, tc.want)
+		}
+	}
+	n := credit(payables.NewCreditLine{LineNumber: 2, Quantity: dec("1")})
+	if _, _, _, _, err := payables.BuildCreditNote(&b, o, n, creditNow); err != nil {
+		t.Errorf("a credit note of today: %v", err)
 	}
 }

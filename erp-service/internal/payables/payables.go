@@ -363,8 +363,11 @@ var PaymentFilterFields = []string{"supplier_id", "bill_id"}
 
 // ReportQuery selects a page of the payables report.
 type ReportQuery struct {
-	AsOf       time.Time // bills due before it are overdue
-	SupplierID string    // only this supplier's rows when set
+	// AsOf is the day the report is as of, at its end: bills, payments,
+	// payment reversals and credit notes after it do not count. Bills
+	// due before it are overdue.
+	AsOf       time.Time
+	SupplierID string // only this supplier's rows when set
 	Limit      int
 	// After is the key of the last row of the page before, nil on the
 	// first page.
@@ -412,8 +415,9 @@ type Store interface {
 	// ListSupplierPayments pages through payments by id (q.Filter of
 	// PaymentFilterFields); more reports whether another page follows.
 	ListSupplierPayments(ctx context.Context, q ListQuery) (list []Payment, more bool, err error)
-	// Payables sums the open bills per supplier and currency (one
-	// supplier's when q.SupplierID is set), overdue before q.AsOf: the
+	// Payables sums the bills open at the end of q.AsOf per supplier and
+	// currency (one supplier's when q.SupplierID is set), overdue before
+	// q.AsOf: the
 	// rows after q.After, in key order, at most q.Limit+1 (one more tells
 	// that another page follows).
 	Payables(ctx context.Context, q ReportQuery) ([]ReportRow, error)

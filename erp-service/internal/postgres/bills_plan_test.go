@@ -130,7 +130,15 @@ func TestPayablesReportPlans(t *testing.T) {
 		    '2030-01-01', '2030-02-01', 1, 0, 1, CASE WHEN g % 3 = 0 THEN 0 ELSE 1 END,
 		    CASE WHEN g % 3 = 0 THEN 'OPEN' ELSE 'PAID' END
 		  FROM generate_series(1, 30000) g;
-		ANALYZE suppliers; ANALYZE purchase_orders; ANALYZE supplier_bills`); err != nil {
+		INSERT INTO supplier_payments (id, number, bill_id, supplier_id, currency_code, amount, paid_date)
+		  SELECT gen_random_uuid(), 'SPAY-' || b.number, b.id, b.supplier_id, b.currency_code, 1, '2030-01-05'
+		  FROM supplier_bills b WHERE b.status = 'PAID';
+		INSERT INTO supplier_credit_notes (id, number, bill_id, supplier_id, purchase_order_id, currency_code, credit_date,
+		    reason, subtotal, tax_amount, total)
+		  SELECT gen_random_uuid(), 'SCN-' || b.number, b.id, b.supplier_id, b.purchase_order_id, b.currency_code, '2030-01-03',
+		    'r', 0.1, 0, 0.1
+		  FROM supplier_bills b WHERE b.status = 'OPEN' AND b.number LIKE '%7';
+		ANALYZE suppliers; ANALYZE purchase_orders; ANALYZE supplier_bills; ANALYZE supplier_payments; ANALYZE supplier_credit_notes`); err != nil {
 		t.Fatal(err)
 	}
 	after := &payables.ReportKey{SupplierID: "00000000-0000-0000-0001-000000000100", Currency: "EUR"}
@@ -148,5 +156,21 @@ func TestPayablesReportPlans(t *testing.T) {
 			strings.Contains(page, "Sort") || strings.Contains(page, "HashAggregate") {
 			t.Errorf("%+v: want a read of supplier_bills_open_idx in order:\n%s", q, plan)
 		}
+		// As of a past day: every bill of the page's suppliers in
+		// (supplier, currency) order, each bill's payments and credit
+		// notes from their bill indexes.
+		plan = planOf(t, pool)(postgres.PayablesAsOfSQL(q))
+		_, page, _ = strings.Cut(plan, "Limit")
+		if !strings.Contains(page, "supplier_bills_supplier_currency_idx") || strings.Contains(page, "Seq Scan") ||
+			strings.Contains(page, "Sort") || strings.Contains(page, "HashAggregate") ||
+			!strings.Contains(page, "supplier_payments_bill_idx") || !strings.Contains(page, "supplier_credit_notes_bill_idx") {
+			t.Errorf("%+v as of a past day: want a read of supplier_bills_supplier_currency_idx in order, payments and credit notes by bill:\n%s", q, plan)
+		}
+	}
+	// Whether anything is dated after the day: two index probes.
+	plan := planOf(t, pool)(postgres.DatedAfterSQL, []any{day("2030-01-15")}, nil)
+	if strings.Contains(plan, "Seq Scan") || !strings.Contains(plan, "supplier_payments_paid_date_idx") ||
+		!strings.Contains(plan, "supplier_credit_notes_credit_date_idx") {
+		t.Errorf("dated after: want reads of the date indexes:\n%s", plan)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/seamhq/seam/erp-service/internal/payables"
 	"github.com/seamhq/seam/erp-service/internal/reporting"
 )
 
@@ -34,6 +35,20 @@ var SupplierPaymentsSQL = supplierPaymentsSQL
 // PayablesSQL is the query of a page of the payables report, for the
 // plan test.
 var PayablesSQL = payablesSQL
+
+// PayablesAsOfSQL is the query of a page of the payables report from the
+// bills' history, for the plan test.
+var PayablesAsOfSQL = payablesAsOfSQL
+
+// DatedAfterSQL tells whether a supplier payment or credit note is dated
+// after a day, for the plan test.
+const DatedAfterSQL = datedAfterSQL
+
+// PayablesFromHistory is Payables read from the bills' history whatever
+// the day, to compare with the read of today's open bills.
+func PayablesFromHistory(s *Store, ctx context.Context, q payables.ReportQuery) ([]payables.ReportRow, error) {
+	return s.payables(ctx, q, true)
+}
 
 // ValuationAsOfSQL is the query of a page of the stock valuation as of
 // day asOf, for the plan test.

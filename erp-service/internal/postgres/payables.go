@@ -12,6 +12,7 @@ import (
 	"github.com/seamhq/seam/erp-service/internal/payables"
 	"github.com/seamhq/seam/erp-service/internal/purchasing"
 	"github.com/seamhq/seam/platform/auth"
+	"github.com/seamhq/seam/platform/civil"
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/feed"
 	"github.com/seamhq/seam/platform/pg"
@@ -449,39 +450,103 @@ func (s *Store) ReverseSupplierPayment(ctx context.Context, id, reason, requestI
 	return out, nil
 }
 
-// payablesSQL is the query of a page of the payables report and its
-// arguments: the open bills, from their partial index in (supplier,
-// currency) order, summed per group after q.After, at most q.Limit+1
-// groups, then named.
+// payablesSQL is the query of a page of the payables report as of today
+// or later and its arguments: the open bills dated by q.AsOf, from their
+// partial index in (supplier, currency) order, summed per group after
+// q.After, at most q.Limit+1 groups, then named. Their paid and credited
+// amounts are the bills' own: Payables reads them only when no payment
+// or credit note is dated after q.AsOf, and a payment reversed by now was
+// reversed by then.
 func payablesSQL(q payables.ReportQuery) (string, []any, error) {
-	args := []any{q.AsOf}
-	var conds []string
-	if q.SupplierID != "" {
-		if !canonicalID(&q.SupplierID) {
-			return "", nil, errs.Invalid("supplier_id", "must be a UUID, got %q", q.SupplierID)
-		}
-		conds = append(conds, "supplier_id = "+arg(&args, q.SupplierID)+"::uuid")
-	}
-	if q.After != nil {
-		k := *q.After
-		if !canonicalID(&k.SupplierID) {
-			return "", nil, errs.Invalid("page_token", "is not a token returned by this report")
-		}
-		conds = append(conds, "(supplier_id, currency_code) > ("+arg(&args, k.SupplierID)+"::uuid, "+arg(&args, k.Currency)+")")
+	args, conds, err := payablesConds(q)
+	if err != nil {
+		return "", nil, err
 	}
 	return `SELECT b.supplier_id, s.name, b.currency_code, b.open, b.overdue, b.bills
 		FROM (SELECT supplier_id, currency_code, sum(total - paid - credited) AS open,
 		             sum(CASE WHEN due_date < $1::date THEN total - paid - credited ELSE 0 END) AS overdue, count(*) AS bills
-		      FROM supplier_bills WHERE status <> 'PAID' AND ` + and(conds...) + `
+		      FROM supplier_bills WHERE status <> 'PAID' AND invoice_date <= $1::date AND ` + and(conds...) + `
 		      GROUP BY supplier_id, currency_code
 		      ORDER BY supplier_id, currency_code LIMIT ` + arg(&args, q.Limit+1) + `) b
 		JOIN suppliers s ON s.id = b.supplier_id
 		ORDER BY b.supplier_id, b.currency_code`, args, nil
 }
 
-// Payables implements payables.Store.
+// payablesAsOfSQL is payablesSQL from the bills' history: every bill
+// dated by q.AsOf (supplier_bills_supplier_currency_idx, in (supplier,
+// currency) order, whatever its status now), less the payments dated by
+// then and not reversed by then (the day, UTC, of their reverse_time),
+// and the credit notes dated by then, each read from its bill index;
+// the bills with something open then count.
+func payablesAsOfSQL(q payables.ReportQuery) (string, []any, error) {
+	args, conds, err := payablesConds(q)
+	if err != nil {
+		return "", nil, err
+	}
+	return `SELECT b.supplier_id, s.name, b.currency_code, b.open, b.overdue, b.bills
+		FROM (SELECT supplier_id, currency_code, sum(pd.open) AS open,
+		             sum(CASE WHEN due_date < $1::date THEN pd.open ELSE 0 END) AS overdue, count(*) AS bills
+		      FROM supplier_bills bl
+		      CROSS JOIN LATERAL (SELECT bl.total
+		          - coalesce((SELECT sum(p.amount) FROM supplier_payments p WHERE p.bill_id = bl.id AND p.paid_date <= $1::date
+		              AND NOT (p.reversed AND (p.reverse_time AT TIME ZONE 'UTC')::date <= $1::date)), 0)
+		          - coalesce((SELECT sum(n.total) FROM supplier_credit_notes n WHERE n.bill_id = bl.id AND n.credit_date <= $1::date), 0)
+		          AS open) pd
+		      WHERE invoice_date <= $1::date AND pd.open > 0 AND ` + and(conds...) + `
+		      GROUP BY supplier_id, currency_code
+		      ORDER BY supplier_id, currency_code LIMIT ` + arg(&args, q.Limit+1) + `) b
+		JOIN suppliers s ON s.id = b.supplier_id
+		ORDER BY b.supplier_id, b.currency_code`, args, nil
+}
+
+// payablesConds are the arguments ($1 the as-of day) and the conditions
+// on a bill's columns of a page of the payables report.
+func payablesConds(q payables.ReportQuery) ([]any, []string, error) {
+	args := []any{q.AsOf}
+	var conds []string
+	if q.SupplierID != "" {
+		if !canonicalID(&q.SupplierID) {
+			return nil, nil, errs.Invalid("supplier_id", "must be a UUID, got %q", q.SupplierID)
+		}
+		conds = append(conds, "supplier_id = "+arg(&args, q.SupplierID)+"::uuid")
+	}
+	if q.After != nil {
+		k := *q.After
+		if !canonicalID(&k.SupplierID) {
+			return nil, nil, errs.Invalid("page_token", "is not a token returned by this report")
+		}
+		conds = append(conds, "(supplier_id, currency_code) > ("+arg(&args, k.SupplierID)+"::uuid, "+arg(&args, k.Currency)+")")
+	}
+	return args, conds, nil
+}
+
+// datedAfterSQL tells whether a supplier payment or credit note is dated
+// after $1 (their date indexes, migration 0036): as of that day the
+// bills' paid and credited amounts are not what they were.
+const datedAfterSQL = `SELECT EXISTS (SELECT 1 FROM supplier_payments WHERE paid_date > $1::date)
+	OR EXISTS (SELECT 1 FROM supplier_credit_notes WHERE credit_date > $1::date)`
+
+// Payables implements payables.Store: the bills as they were at the end
+// of q.AsOf. As of today or later, with nothing dated after it, from the
+// open bills (payablesSQL); otherwise from the bills' history
+// (payablesAsOfSQL).
 func (s *Store) Payables(ctx context.Context, q payables.ReportQuery) ([]payables.ReportRow, error) {
-	sql, args, err := payablesSQL(q)
+	history := q.AsOf.Before(civil.Today(time.Now()))
+	if !history {
+		if err := s.pool.QueryRow(ctx, datedAfterSQL, q.AsOf).Scan(&history); err != nil {
+			return nil, fmt.Errorf("payables report: %w", err)
+		}
+	}
+	return s.payables(ctx, q, history)
+}
+
+// payables is Payables from the open bills or from the bills' history.
+func (s *Store) payables(ctx context.Context, q payables.ReportQuery, history bool) ([]payables.ReportRow, error) {
+	read := payablesSQL
+	if history {
+		read = payablesAsOfSQL
+	}
+	sql, args, err := read(q)
 	if err != nil {
 		return nil, err
 	}

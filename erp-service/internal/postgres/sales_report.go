@@ -15,8 +15,8 @@ import (
 var _ reporting.SalesStore = (*Store)(nil)
 
 // salesKeys are the grouping's key columns, in row order: of the daily
-// totals (alias t); the lines' columns are these with the invoice (i) or
-// the line (l) as alias, see linesColumn.
+// totals (alias t); the lines' columns are these with the invoice or
+// credit note (i) or the line (l) as alias, see linesColumn.
 var salesKeys = map[reporting.SalesGroup][]string{
 	reporting.ByCustomerAndItem: {"customer_id", "sku", "currency_code"},
 	reporting.ByCustomer:        {"customer_id", "currency_code"},
@@ -32,7 +32,8 @@ var salesTotals = map[reporting.SalesGroup]string{
 	reporting.ByCurrency: "sales_daily_currencies",
 }
 
-// linesColumn is a key column of the invoice lines query.
+// linesColumn is a key column of the invoice lines and credit note lines
+// queries.
 func linesColumn(key string) string {
 	if key == "sku" {
 		return "l.sku"
@@ -43,13 +44,16 @@ func linesColumn(key string) string {
 func totalsColumn(key string) string { return "t." + key }
 
 // SalesReport implements reporting.SalesStore: one aggregate grouped by
-// the grouping's key, never across currencies, in key order. Per customer,
-// and per item and per currency unless for one customer, it sums the daily
-// totals (migration 0014), whose rows of a group are adjacent in
-// their primary key, so a page reads its own groups' days only; otherwise
-// the lines of the invoices in range (the issue-date index, or the
-// customer's invoices). A page after the first sums only the groups after
-// its key: the condition on the key comes before the grouping.
+// the grouping's key, never across currencies, in key order, of the
+// invoice lines by issue date and the credit note lines by credit date.
+// Per customer, and per item and per currency unless for one customer, it
+// sums the daily totals (migrations 0014 and 0036), whose rows of a group
+// are adjacent in their primary key, so a page reads its own groups' days
+// only; otherwise the lines of the invoices in range (the issue-date
+// index, or the customer's invoices) and of the credit notes in range
+// (the credit-date index, or the customer's credit notes). A page after
+// the first sums only the groups after its key: the condition on the key
+// comes before the grouping.
 func (s *Store) SalesReport(ctx context.Context, q reporting.SalesQuery) ([]reporting.SalesRow, error) {
 	keys, ok := salesKeys[q.Group]
 	if !ok {
@@ -97,35 +101,62 @@ func (s *Store) SalesReport(ctx context.Context, q reporting.SalesQuery) ([]repo
 	if q.Limit > 0 {
 		limit = "\nLIMIT " + arg(&args, q.Limit+1)
 	}
-	group := strings.Join(cols, ", ")
-	customer, sku := "NULL::uuid", "''"
-	if slices.Contains(keys, "customer_id") {
-		customer = col("customer_id")
-	}
-	if slices.Contains(keys, "sku") {
-		sku = col("sku")
-	}
 	// The page is summed first; then only its customers' names are read.
-	page := `SELECT ` + customer + ` AS customer_id, ` + sku + ` AS sku, ` + col("currency_code") + ` AS currency_code,
-  sum(l.quantity) AS quantity, sum(l.net_amount) AS net_amount, count(DISTINCT i.id) AS invoices
-FROM invoices i
-JOIN invoice_lines l ON l.invoice_id = i.id
-WHERE i.status <> 'VOID' AND i.issue_date BETWEEN $1 AND $2` + cond + `
-GROUP BY ` + group + `
-ORDER BY ` + group + limit
+	var page string
 	if fromTotals {
+		group := strings.Join(cols, ", ")
+		customer, sku := "NULL::uuid", "''"
+		if slices.Contains(keys, "customer_id") {
+			customer = col("customer_id")
+		}
+		if slices.Contains(keys, "sku") {
+			sku = col("sku")
+		}
 		page = `SELECT ` + customer + ` AS customer_id, ` + sku + ` AS sku, t.currency_code,
-  sum(t.quantity) AS quantity, sum(t.net_amount) AS net_amount, sum(t.invoices)::bigint AS invoices
+  sum(t.quantity) AS quantity, sum(t.net_amount) AS net_amount, sum(t.invoices)::bigint AS invoices,
+  sum(t.credited_quantity) AS credited_quantity, sum(t.credited_net) AS credited_net, sum(t.credit_notes)::bigint AS credit_notes
 FROM ` + table + ` t
 WHERE t.day BETWEEN $1 AND $2` + cond + `
 GROUP BY ` + group + `
-HAVING sum(t.invoices) > 0
+HAVING sum(t.invoices) > 0 OR sum(t.credit_notes) > 0
+ORDER BY ` + group + limit
+	} else {
+		// Both branches name their key columns as the keys; the sums are
+		// grouped by those names.
+		group := strings.Join(keys, ", ")
+		branch := make([]string, len(keys))
+		for i, k := range keys {
+			branch[i] = col(k) + " AS " + k
+		}
+		customer, sku := "NULL::uuid", "''"
+		if slices.Contains(keys, "customer_id") {
+			customer = "u.customer_id"
+		}
+		if slices.Contains(keys, "sku") {
+			sku = "u.sku"
+		}
+		page = `SELECT ` + customer + ` AS customer_id, ` + sku + ` AS sku, u.currency_code,
+  sum(u.quantity) AS quantity, sum(u.net_amount) AS net_amount, count(DISTINCT u.invoice_id) AS invoices,
+  sum(u.credited_quantity) AS credited_quantity, sum(u.credited_net) AS credited_net, count(DISTINCT u.credit_note_id) AS credit_notes
+FROM (
+  SELECT ` + strings.Join(branch, ", ") + `, l.quantity, l.net_amount, i.id AS invoice_id,
+    0::numeric AS credited_quantity, 0::numeric AS credited_net, NULL::uuid AS credit_note_id
+  FROM invoices i
+  JOIN invoice_lines l ON l.invoice_id = i.id
+  WHERE i.status <> 'VOID' AND i.issue_date BETWEEN $1 AND $2` + cond + `
+  UNION ALL
+  SELECT ` + strings.Join(branch, ", ") + `, 0, 0, NULL, l.quantity, l.net_amount, i.id
+  FROM credit_notes i
+  JOIN credit_note_lines l ON l.credit_note_id = i.id
+  WHERE i.credit_date BETWEEN $1 AND $2` + cond + `
+) u
+GROUP BY ` + group + `
 ORDER BY ` + group + limit
 	}
 	// The names of the page's customers are looked up one by one: a join
 	// would be planned as a hash of every customer.
 	sql := `SELECT coalesce(g.customer_id::text, ''), coalesce((SELECT c.name FROM customers c WHERE c.id = g.customer_id), ''),
-  g.sku, g.currency_code, g.quantity, g.net_amount, g.invoices
+  g.sku, g.currency_code, g.quantity, g.net_amount, g.invoices, g.credited_quantity, g.credited_net, g.credit_notes
 FROM (` + page + `) g`
 	rows, err := s.pool.Query(ctx, sql, args...)
 	if err != nil {
@@ -133,7 +164,9 @@ FROM (` + page + `) g`
 	}
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (reporting.SalesRow, error) {
 		r := reporting.SalesRow{Group: q.Group}
-		err := row.Scan(&r.CustomerID, &r.CustomerName, &r.SKU, &r.Currency, &r.Quantity, &r.Net, &r.Invoices)
+		err := row.Scan(&r.CustomerID, &r.CustomerName, &r.SKU, &r.Currency, &r.InvoicedQuantity, &r.InvoicedNet, &r.Invoices,
+			&r.CreditedQuantity, &r.CreditedNet, &r.CreditNotes)
+		r.Quantity, r.Net = r.InvoicedQuantity.Sub(r.CreditedQuantity), r.InvoicedNet.Sub(r.CreditedNet)
 		return r, err
 	})
 	if err != nil {
@@ -144,12 +177,15 @@ FROM (` + page + `) g`
 
 // SalesTotalsDrift counts the daily sales totals (per item, per customer,
 // per currency) that differ from the lines of the invoices that are not
-// void: zero while the triggers keep them exact. erp-loadgen's checks and
-// the tests run it.
+// void, or from the lines of the credit notes: zero while the triggers
+// keep them exact. erp-loadgen's checks and the tests run it.
 var SalesTotalsDrift = "SELECT " + strings.Join([]string{
 	totalsDrift("sales_daily_items", "sku, currency_code", "l.sku, i.currency_code"),
 	totalsDrift("sales_daily_customers", "customer_id, currency_code", "i.customer_id, i.currency_code"),
 	totalsDrift("sales_daily_currencies", "currency_code", "i.currency_code"),
+	creditsDrift("sales_daily_items", "sku, currency_code", "l.sku, c.currency_code"),
+	creditsDrift("sales_daily_customers", "customer_id, currency_code", "c.customer_id, c.currency_code"),
+	creditsDrift("sales_daily_currencies", "currency_code", "c.currency_code"),
 }, " + ")
 
 // totalsDrift counts the days of table whose sums over their slots differ
@@ -160,6 +196,19 @@ func totalsDrift(table, keys, lineKeys string) string {
    FROM %[1]s GROUP BY %[2]s, day HAVING sum(invoices) <> 0) t
   FULL JOIN (SELECT %[3]s, i.issue_date AS day, sum(l.quantity) AS q, sum(l.net_amount) AS n, count(DISTINCT i.id) AS c
    FROM invoices i JOIN invoice_lines l ON l.invoice_id = i.id WHERE i.status <> 'VOID' GROUP BY %[3]s, i.issue_date) r
+  USING (%[2]s, day)
+  WHERE t.q IS DISTINCT FROM r.q OR t.n IS DISTINCT FROM r.n OR t.c IS DISTINCT FROM r.c)`, table, keys, lineKeys)
+}
+
+// creditsDrift counts the days of table whose credited sums over their
+// slots differ from the credit note lines grouped by lineKeys (named as
+// keys).
+func creditsDrift(table, keys, lineKeys string) string {
+	return fmt.Sprintf(`(SELECT count(*) FROM
+  (SELECT %[2]s, day, sum(credited_quantity) AS q, sum(credited_net) AS n, sum(credit_notes) AS c
+   FROM %[1]s GROUP BY %[2]s, day HAVING sum(credit_notes) <> 0) t
+  FULL JOIN (SELECT %[3]s, c.credit_date AS day, sum(l.quantity) AS q, sum(l.net_amount) AS n, count(DISTINCT c.id) AS c
+   FROM credit_notes c JOIN credit_note_lines l ON l.credit_note_id = c.id GROUP BY %[3]s, c.credit_date) r
   USING (%[2]s, day)
   WHERE t.q IS DISTINCT FROM r.q OR t.n IS DISTINCT FROM r.n OR t.c IS DISTINCT FROM r.c)`, table, keys, lineKeys)
 }

@@ -58,7 +58,12 @@ func TestSupplierCreditNotes(t *testing.T) {
 	if _, err := s.ReceivePurchaseOrder(ctx, po.ID, "", []purchasing.ReceiptLine{rl(1, "10"), rl(2, "3")}, ""); err != nil {
 		t.Fatal(err)
 	}
+	// Billed 30 days ago, credited 5 days ago: a credit note is dated no
+	// later than today.
+	today := time.Now().UTC().Truncate(24 * time.Hour)
+	credited, beforeBill := today.AddDate(0, 0, -5).Format(time.DateOnly), today.AddDate(0, 0, -31).Format(time.DateOnly)
 	nb := newBill(t, po.ID, "SC-1", "2030-02-10", bl(1, "10"), bl(2, "3"))
+	nb.InvoiceDate = today.AddDate(0, 0, -30)
 	nb.TaxRate = dec("0.19")
 	bill, err := s.CreateSupplierBill(ctx, nb, "")
 	if err != nil {
@@ -76,14 +81,18 @@ func TestSupplierCreditNotes(t *testing.T) {
 	// Refused: a line the bill does not bill, more than the line billed,
 	// a date before the bill's; nothing is written.
 	journal, notes := journalRows(t, pool), count(t, pool, "supplier_credit_notes")
-	if _, err := s.CreateSupplierCreditNote(ctx, newSupplierCredit(t, bill.ID, "2030-01-15", returned(3, "1")), ""); !errors.Is(err, errs.ErrInvalidArgument) {
+	if _, err := s.CreateSupplierCreditNote(ctx, newSupplierCredit(t, bill.ID, credited, returned(3, "1")), ""); !errors.Is(err, errs.ErrInvalidArgument) {
 		t.Errorf("a line not billed: %v", err)
 	}
-	if _, err := s.CreateSupplierCreditNote(ctx, newSupplierCredit(t, bill.ID, "2030-01-15", returned(1, "10.5")), ""); !failedOn(err, "lines[0].quantity") {
+	if _, err := s.CreateSupplierCreditNote(ctx, newSupplierCredit(t, bill.ID, credited, returned(1, "10.5")), ""); !failedOn(err, "lines[0].quantity") {
 		t.Errorf("returning more than billed: %v", err)
 	}
-	if _, err := s.CreateSupplierCreditNote(ctx, newSupplierCredit(t, bill.ID, "2030-01-09", returned(1, "1")), ""); !invalidOn(err, "credit_date") {
+	if _, err := s.CreateSupplierCreditNote(ctx, newSupplierCredit(t, bill.ID, beforeBill, returned(1, "1")), ""); !invalidOn(err, "credit_date") {
 		t.Errorf("a credit note before the bill: %v", err)
+	}
+	if _, err := s.CreateSupplierCreditNote(ctx, newSupplierCredit(t, bill.ID, today.AddDate(0, 0, 1).Format(time.DateOnly), returned(1, "1")), ""); !invalidOn(err, "credit_date") ||
+		!strings.Contains(err.Error(), "must not be after today") {
+		t.Errorf("a credit note dated tomorrow: %v", err)
 	}
 	if _, err := s.CreateSupplierCreditNote(ctx, newSupplierCredit(t, newID(t), "", returned(1, "1")), ""); !errors.Is(err, errs.ErrNotFound) {
 		t.Errorf("an unknown bill: %v", err)
@@ -95,7 +104,7 @@ func TestSupplierCreditNotes(t *testing.T) {
 	// Returned goods: 4 of line 1, 30.00 + 5.70 tax. Only the tax posts:
 	// the 30.00 is received and not billed again.
 	mark := count(t, pool, "outbox_events")
-	cn1, err := s.CreateSupplierCreditNote(ctx, newSupplierCredit(t, bill.ID, "2030-01-15", returned(1, "4")), "scn-1")
+	cn1, err := s.CreateSupplierCreditNote(ctx, newSupplierCredit(t, bill.ID, credited, returned(1, "4")), "scn-1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +112,7 @@ func TestSupplierCreditNotes(t *testing.T) {
 		cn1.Lines[0].Kind != payables.ReturnedGoods || cn1.SupplierID != po.SupplierID || cn1.BillNumber != bill.Number {
 		t.Errorf("credit note 1 = %+v", cn1)
 	}
-	if again, err := s.CreateSupplierCreditNote(ctx, newSupplierCredit(t, bill.ID, "2030-01-15", returned(1, "4")), "scn-1"); err != nil || again.ID != cn1.ID {
+	if again, err := s.CreateSupplierCreditNote(ctx, newSupplierCredit(t, bill.ID, credited, returned(1, "4")), "scn-1"); err != nil || again.ID != cn1.ID {
 		t.Errorf("retry = %v %v", again.ID, err)
 	}
 	var types []string
@@ -126,7 +135,7 @@ func TestSupplierCreditNotes(t *testing.T) {
 	if d := delta(start, bal, ledger.InputTax); d != "-5.7" {
 		t.Errorf("1300 moved by %s, want -5.70", d)
 	}
-	if _, err := s.CreateSupplierCreditNote(ctx, newSupplierCredit(t, bill.ID, "2030-01-15", returned(1, "6.001")), ""); !failedOn(err, "lines[0].quantity") {
+	if _, err := s.CreateSupplierCreditNote(ctx, newSupplierCredit(t, bill.ID, credited, returned(1, "6.001")), ""); !failedOn(err, "lines[0].quantity") {
 		t.Errorf("returning more than is left: %v", err)
 	}
 
@@ -139,11 +148,11 @@ func TestSupplierCreditNotes(t *testing.T) {
 
 	// A price concession on line 2: 1.00 + 0.19 tax (cumulatively,
 	// round(31.00 x 0.19) - 5.70), Dr 2000 / Cr 5100 and Cr 1300.
-	if _, err := s.CreateSupplierCreditNote(ctx, newSupplierCredit(t, bill.ID, "2030-01-15", conceded(2, "3.46")), ""); !failedOn(err, "lines[0].amount.amount") {
+	if _, err := s.CreateSupplierCreditNote(ctx, newSupplierCredit(t, bill.ID, credited, conceded(2, "3.46")), ""); !failedOn(err, "lines[0].amount.amount") {
 		t.Errorf("a concession beyond the line: %v", err)
 	}
 	mark = count(t, pool, "outbox_events")
-	cn2, err := s.CreateSupplierCreditNote(ctx, newSupplierCredit(t, bill.ID, "2030-01-15", conceded(2, "1.00")), "")
+	cn2, err := s.CreateSupplierCreditNote(ctx, newSupplierCredit(t, bill.ID, credited, conceded(2, "1.00")), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +173,7 @@ func TestSupplierCreditNotes(t *testing.T) {
 	// All of line 2 returned after its concession: the 2.45 left of the
 	// line; the 1.00 conceded goes back from 5100, as the goods do.
 	bal = after
-	cn3, err := s.CreateSupplierCreditNote(ctx, newSupplierCredit(t, bill.ID, "2030-01-15", returned(2, "3")), "")
+	cn3, err := s.CreateSupplierCreditNote(ctx, newSupplierCredit(t, bill.ID, credited, returned(2, "3")), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +196,7 @@ func TestSupplierCreditNotes(t *testing.T) {
 	if b, _ = s.GetSupplierBill(ctx, bill.ID); b.Status != payables.Paid {
 		t.Errorf("bill paid in full = %s", b.Status)
 	}
-	if _, err := s.CreateSupplierCreditNote(ctx, newSupplierCredit(t, bill.ID, "2030-01-15", returned(1, "1")), ""); !failedOn(err, "lines") ||
+	if _, err := s.CreateSupplierCreditNote(ctx, newSupplierCredit(t, bill.ID, credited, returned(1, "1")), ""); !failedOn(err, "lines") ||
 		!strings.Contains(err.Error(), "a paid bill is not credited") {
 		t.Errorf("crediting a paid bill: %v", err)
 	}

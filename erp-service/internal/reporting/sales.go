@@ -10,7 +10,8 @@ import (
 )
 
 // SalesQuery selects the invoices of a sales report: not void, issued from
-// Start to End (dates, both included), optionally of one currency and one
+// Start to End (dates, both included), and the customer credit notes
+// dated (credit date) in that range, optionally of one currency and one
 // customer; and a page of the rows of one grouping.
 type SalesQuery struct {
 	Start, End time.Time
@@ -65,18 +66,31 @@ const (
 	ByCurrency
 )
 
-// SalesRow sums invoice lines of one group in one currency: its customer
-// (empty for ByItem and ByCurrency) and SKU (empty for ByCustomer and
-// ByCurrency).
+// SalesRow sums the invoice lines and the credit note lines of one group
+// in one currency: its customer (empty for ByItem and ByCurrency) and SKU
+// (empty for ByCustomer and ByCurrency). Quantity and Net are the sales
+// net of credits, what 4000 Revenue moved by: what was invoiced less what
+// was credited (returned goods and price concessions) in the range.
 type SalesRow struct {
 	Group        SalesGroup
 	CustomerID   string
 	CustomerName string
 	SKU          string
 	Currency     string
-	Quantity     decimal.Decimal
-	Net          decimal.Decimal
-	Invoices     int64
+	// Quantity is InvoicedQuantity - CreditedQuantity.
+	Quantity decimal.Decimal
+	// Net is InvoicedNet - CreditedNet (amounts before tax).
+	Net decimal.Decimal
+	// Invoices counts the invoices with lines in the group.
+	Invoices         int64
+	InvoicedQuantity decimal.Decimal
+	InvoicedNet      decimal.Decimal
+	// CreditedQuantity is what the credit note lines credited of the
+	// quantity (none for a price concession).
+	CreditedQuantity decimal.Decimal
+	CreditedNet      decimal.Decimal
+	// CreditNotes counts the credit notes with lines in the group.
+	CreditNotes int64
 }
 
 // Key is the row's position in its grouping.

@@ -1067,7 +1067,9 @@ func (x *ListSupplierPaymentsResponse) GetNextPageToken() string {
 
 type GetPayablesReportRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// YYYY-MM-DD; defaults to today (UTC). Bills due before it are overdue.
+	// YYYY-MM-DD; defaults to today (UTC). The report as of the end of
+	// that day: bills, payments, payment reversals and credit notes after
+	// it do not count. Bills due before it are overdue.
 	AsOfDate string `protobuf:"bytes,1,opt,name=as_of_date,json=asOfDate,proto3" json:"as_of_date,omitempty"`
 	// Only this supplier's payables when set.
 	SupplierId string `protobuf:"bytes,2,opt,name=supplier_id,json=supplierId,proto3" json:"supplier_id,omitempty"`
@@ -1204,11 +1206,14 @@ type SupplierPayables struct {
 	state        protoimpl.MessageState `protogen:"open.v1"`
 	SupplierId   string                 `protobuf:"bytes,1,opt,name=supplier_id,json=supplierId,proto3" json:"supplier_id,omitempty"`
 	SupplierName string                 `protobuf:"bytes,2,opt,name=supplier_name,json=supplierName,proto3" json:"supplier_name,omitempty"`
-	// What the supplier's open bills in this currency still owe.
+	// What the supplier's bills in this currency still owed at the end of
+	// as_of_date: their totals less the payments and credit notes that
+	// counted by then.
 	OpenAmount *v1.Money `protobuf:"bytes,3,opt,name=open_amount,json=openAmount,proto3" json:"open_amount,omitempty"`
 	// The part of open_amount due before as_of_date.
 	OverdueAmount *v1.Money `protobuf:"bytes,4,opt,name=overdue_amount,json=overdueAmount,proto3" json:"overdue_amount,omitempty"`
-	OpenBills     int32     `protobuf:"varint,5,opt,name=open_bills,json=openBills,proto3" json:"open_bills,omitempty"`
+	// The bills with something open on as_of_date.
+	OpenBills     int32 `protobuf:"varint,5,opt,name=open_bills,json=openBills,proto3" json:"open_bills,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1296,7 +1301,9 @@ type SupplierCreditNote struct {
 	// Read-only: the bill's currency.
 	CurrencyCode string `protobuf:"bytes,7,opt,name=currency_code,json=currencyCode,proto3" json:"currency_code,omitempty"`
 	// YYYY-MM-DD, the supplier's credit note's date; defaults to today
-	// (UTC). Not before the bill's invoice_date, not in a closed period.
+	// (UTC). Not before the bill's invoice_date, not after today (UTC),
+	// both INVALID_ARGUMENT naming credit_date; not in a closed period
+	// (FAILED_PRECONDITION).
 	CreditDate string `protobuf:"bytes,8,opt,name=credit_date,json=creditDate,proto3" json:"credit_date,omitempty"`
 	// Required: why the bill is credited (goods sent back, a price
 	// dispute), at most 500 characters.

@@ -82,9 +82,14 @@ type PayablesServiceClient interface {
 	// FAILED_PRECONDITION. The payment stays, with reversed set. A retry
 	// with the same request_id returns the payment.
 	ReverseSupplierPayment(ctx context.Context, in *ReverseSupplierPaymentRequest, opts ...grpc.CallOption) (*SupplierPayment, error)
-	// GetPayablesReport sums the open bills per supplier and currency: what
-	// is open and what of it is overdue (due before as_of_date), a page of
-	// rows at a time.
+	// GetPayablesReport sums the open bills per supplier and currency as
+	// they were at the end of as_of_date: what is open and what of it is
+	// overdue (due before as_of_date), a page of rows at a time. Bills
+	// dated (invoice_date) after the day, payments dated (paid_date) after
+	// it, reversals of payments made after it (the day, UTC, of their
+	// reverse_time) and supplier credit notes dated (credit_date) after it
+	// do not count: a bill paid or credited later is open on the day, and
+	// a payment reversed later still pays it.
 	GetPayablesReport(ctx context.Context, in *GetPayablesReportRequest, opts ...grpc.CallOption) (*PayablesReport, error)
 	// CreateSupplierCreditNote credits part of a bill that is still open,
 	// per billed purchase order line:
@@ -282,9 +287,14 @@ type PayablesServiceServer interface {
 	// FAILED_PRECONDITION. The payment stays, with reversed set. A retry
 	// with the same request_id returns the payment.
 	ReverseSupplierPayment(context.Context, *ReverseSupplierPaymentRequest) (*SupplierPayment, error)
-	// GetPayablesReport sums the open bills per supplier and currency: what
-	// is open and what of it is overdue (due before as_of_date), a page of
-	// rows at a time.
+	// GetPayablesReport sums the open bills per supplier and currency as
+	// they were at the end of as_of_date: what is open and what of it is
+	// overdue (due before as_of_date), a page of rows at a time. Bills
+	// dated (invoice_date) after the day, payments dated (paid_date) after
+	// it, reversals of payments made after it (the day, UTC, of their
+	// reverse_time) and supplier credit notes dated (credit_date) after it
+	// do not count: a bill paid or credited later is open on the day, and
+	// a payment reversed later still pays it.
 	GetPayablesReport(context.Context, *GetPayablesReportRequest) (*PayablesReport, error)
 	// CreateSupplierCreditNote credits part of a bill that is still open,
 	// per billed purchase order line:

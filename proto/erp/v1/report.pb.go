@@ -542,7 +542,8 @@ func (x *StockValuationRow) GetValue() *v1.Money {
 
 type GetSalesReportRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Required, YYYY-MM-DD, inclusive; at most end_date.
+	// Required, YYYY-MM-DD, inclusive; at most end_date. Invoices by issue
+	// date, credit notes by credit date.
 	StartDate string `protobuf:"bytes,1,opt,name=start_date,json=startDate,proto3" json:"start_date,omitempty"`
 	EndDate   string `protobuf:"bytes,2,opt,name=end_date,json=endDate,proto3" json:"end_date,omitempty"`
 	// Only this currency when set.
@@ -715,20 +716,36 @@ func (x *SalesReport) GetNextPageToken() string {
 	return ""
 }
 
+// SalesReportRow: what a group invoiced, what credit notes credited of
+// it, and the difference, the sales net of credits. A row may have
+// credits and no invoice in the range (an invoice issued before it,
+// credited in it): its net is then negative.
 type SalesReportRow struct {
 	state        protoimpl.MessageState `protogen:"open.v1"`
 	CustomerId   string                 `protobuf:"bytes,1,opt,name=customer_id,json=customerId,proto3" json:"customer_id,omitempty"`
 	CustomerName string                 `protobuf:"bytes,2,opt,name=customer_name,json=customerName,proto3" json:"customer_name,omitempty"`
 	Sku          string                 `protobuf:"bytes,3,opt,name=sku,proto3" json:"sku,omitempty"`
 	CurrencyCode string                 `protobuf:"bytes,4,opt,name=currency_code,json=currencyCode,proto3" json:"currency_code,omitempty"`
-	// Decimal string: invoiced quantity.
+	// Decimal string: invoiced_quantity - credited_quantity.
 	Quantity string `protobuf:"bytes,5,opt,name=quantity,proto3" json:"quantity,omitempty"`
-	// Sum of the lines' net amounts (before tax).
+	// invoiced_amount - credited_amount: the sales net of credits (before
+	// tax).
 	NetAmount *v1.Money `protobuf:"bytes,6,opt,name=net_amount,json=netAmount,proto3" json:"net_amount,omitempty"`
-	// Invoices counted (distinct).
-	InvoiceCount  int64 `protobuf:"varint,7,opt,name=invoice_count,json=invoiceCount,proto3" json:"invoice_count,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// Invoices counted (distinct), those issued in the range.
+	InvoiceCount int64 `protobuf:"varint,7,opt,name=invoice_count,json=invoiceCount,proto3" json:"invoice_count,omitempty"`
+	// Decimal string: the invoice lines' quantity.
+	InvoicedQuantity string `protobuf:"bytes,8,opt,name=invoiced_quantity,json=invoicedQuantity,proto3" json:"invoiced_quantity,omitempty"`
+	// Sum of the invoice lines' net amounts (before tax).
+	InvoicedAmount *v1.Money `protobuf:"bytes,9,opt,name=invoiced_amount,json=invoicedAmount,proto3" json:"invoiced_amount,omitempty"`
+	// Decimal string: the quantity the credit note lines credited
+	// (returned or damaged goods; a price concession credits none).
+	CreditedQuantity string `protobuf:"bytes,10,opt,name=credited_quantity,json=creditedQuantity,proto3" json:"credited_quantity,omitempty"`
+	// Sum of the credit note lines' net amounts (before tax).
+	CreditedAmount *v1.Money `protobuf:"bytes,11,opt,name=credited_amount,json=creditedAmount,proto3" json:"credited_amount,omitempty"`
+	// Credit notes counted (distinct), those dated in the range.
+	CreditNoteCount int64 `protobuf:"varint,12,opt,name=credit_note_count,json=creditNoteCount,proto3" json:"credit_note_count,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *SalesReportRow) Reset() {
@@ -810,6 +827,41 @@ func (x *SalesReportRow) GetInvoiceCount() int64 {
 	return 0
 }
 
+func (x *SalesReportRow) GetInvoicedQuantity() string {
+	if x != nil {
+		return x.InvoicedQuantity
+	}
+	return ""
+}
+
+func (x *SalesReportRow) GetInvoicedAmount() *v1.Money {
+	if x != nil {
+		return x.InvoicedAmount
+	}
+	return nil
+}
+
+func (x *SalesReportRow) GetCreditedQuantity() string {
+	if x != nil {
+		return x.CreditedQuantity
+	}
+	return ""
+}
+
+func (x *SalesReportRow) GetCreditedAmount() *v1.Money {
+	if x != nil {
+		return x.CreditedAmount
+	}
+	return nil
+}
+
+func (x *SalesReportRow) GetCreditNoteCount() int64 {
+	if x != nil {
+		return x.CreditNoteCount
+	}
+	return 0
+}
+
 var File_erp_v1_report_proto protoreflect.FileDescriptor
 
 const file_erp_v1_report_proto_rawDesc = "" +
@@ -876,7 +928,7 @@ const file_erp_v1_report_proto_rawDesc = "" +
 	"\bend_date\x18\x02 \x01(\tR\aendDate\x120\n" +
 	"\bgroup_by\x18\b \x01(\x0e2\x15.erp.v1.SalesGroupingR\agroupBy\x12*\n" +
 	"\x04rows\x18\x03 \x03(\v2\x16.erp.v1.SalesReportRowR\x04rows\x12&\n" +
-	"\x0fnext_page_token\x18\a \x01(\tR\rnextPageTokenJ\x04\b\x04\x10\x05J\x04\b\x05\x10\x06J\x04\b\x06\x10\aR\x0fcustomer_totalsR\vitem_totalsR\x06totals\"\xfe\x01\n" +
+	"\x0fnext_page_token\x18\a \x01(\tR\rnextPageTokenJ\x04\b\x04\x10\x05J\x04\b\x05\x10\x06J\x04\b\x06\x10\aR\x0fcustomer_totalsR\vitem_totalsR\x06totals\"\xf8\x03\n" +
 	"\x0eSalesReportRow\x12\x1f\n" +
 	"\vcustomer_id\x18\x01 \x01(\tR\n" +
 	"customerId\x12#\n" +
@@ -886,7 +938,13 @@ const file_erp_v1_report_proto_rawDesc = "" +
 	"\bquantity\x18\x05 \x01(\tR\bquantity\x12.\n" +
 	"\n" +
 	"net_amount\x18\x06 \x01(\v2\x0f.money.v1.MoneyR\tnetAmount\x12#\n" +
-	"\rinvoice_count\x18\a \x01(\x03R\finvoiceCount*\xa4\x01\n" +
+	"\rinvoice_count\x18\a \x01(\x03R\finvoiceCount\x12+\n" +
+	"\x11invoiced_quantity\x18\b \x01(\tR\x10invoicedQuantity\x128\n" +
+	"\x0finvoiced_amount\x18\t \x01(\v2\x0f.money.v1.MoneyR\x0einvoicedAmount\x12+\n" +
+	"\x11credited_quantity\x18\n" +
+	" \x01(\tR\x10creditedQuantity\x128\n" +
+	"\x0fcredited_amount\x18\v \x01(\v2\x0f.money.v1.MoneyR\x0ecreditedAmount\x12*\n" +
+	"\x11credit_note_count\x18\f \x01(\x03R\x0fcreditNoteCount*\xa4\x01\n" +
 	"\rSalesGrouping\x12\x1e\n" +
 	"\x1aSALES_GROUPING_UNSPECIFIED\x10\x00\x12 \n" +
 	"\x1cSALES_GROUPING_CUSTOMER_ITEM\x10\x01\x12\x1b\n" +
@@ -942,17 +1000,19 @@ var file_erp_v1_report_proto_depIdxs = []int32{
 	0,  // 12: erp.v1.SalesReport.group_by:type_name -> erp.v1.SalesGrouping
 	9,  // 13: erp.v1.SalesReport.rows:type_name -> erp.v1.SalesReportRow
 	10, // 14: erp.v1.SalesReportRow.net_amount:type_name -> money.v1.Money
-	1,  // 15: erp.v1.ReportService.GetArAging:input_type -> erp.v1.GetArAgingRequest
-	4,  // 16: erp.v1.ReportService.GetStockValuation:input_type -> erp.v1.GetStockValuationRequest
-	7,  // 17: erp.v1.ReportService.GetSalesReport:input_type -> erp.v1.GetSalesReportRequest
-	2,  // 18: erp.v1.ReportService.GetArAging:output_type -> erp.v1.ArAging
-	5,  // 19: erp.v1.ReportService.GetStockValuation:output_type -> erp.v1.StockValuation
-	8,  // 20: erp.v1.ReportService.GetSalesReport:output_type -> erp.v1.SalesReport
-	18, // [18:21] is the sub-list for method output_type
-	15, // [15:18] is the sub-list for method input_type
-	15, // [15:15] is the sub-list for extension type_name
-	15, // [15:15] is the sub-list for extension extendee
-	0,  // [0:15] is the sub-list for field type_name
+	10, // 15: erp.v1.SalesReportRow.invoiced_amount:type_name -> money.v1.Money
+	10, // 16: erp.v1.SalesReportRow.credited_amount:type_name -> money.v1.Money
+	1,  // 17: erp.v1.ReportService.GetArAging:input_type -> erp.v1.GetArAgingRequest
+	4,  // 18: erp.v1.ReportService.GetStockValuation:input_type -> erp.v1.GetStockValuationRequest
+	7,  // 19: erp.v1.ReportService.GetSalesReport:input_type -> erp.v1.GetSalesReportRequest
+	2,  // 20: erp.v1.ReportService.GetArAging:output_type -> erp.v1.ArAging
+	5,  // 21: erp.v1.ReportService.GetStockValuation:output_type -> erp.v1.StockValuation
+	8,  // 22: erp.v1.ReportService.GetSalesReport:output_type -> erp.v1.SalesReport
+	20, // [20:23] is the sub-list for method output_type
+	17, // [17:20] is the sub-list for method input_type
+	17, // [17:17] is the sub-list for extension type_name
+	17, // [17:17] is the sub-list for extension extendee
+	0,  // [0:17] is the sub-list for field type_name
 }
 
 func init() { file_erp_v1_report_proto_init() }

@@ -38,11 +38,18 @@ type ReportServiceClient interface {
 	// GetStockValuation values each item's stock on hand at its standard
 	// cost; with as_of_date, the stock on hand at the end of that day.
 	GetStockValuation(ctx context.Context, in *GetStockValuationRequest, opts ...grpc.CallOption) (*StockValuation, error)
-	// GetSalesReport sums, per currency, the net amounts and quantities of
-	// the invoice lines of invoices that are not void, issued in a date
+	// GetSalesReport sums, per currency, the net amounts (before tax) and
+	// quantities of the invoice lines of invoices that are not void, issued
+	// in a date range, less those of the customer credit note lines
+	// (returned goods and price concessions) dated (credit_date) in that
 	// range: per customer and item, per customer, per item or per currency
-	// alone (group_by), a page at a time in that key's order. Amounts in
-	// different currencies are never added together.
+	// alone (group_by), a page at a time in that key's order. A credit note
+	// counts on its credit date, whenever its invoice was issued, as it
+	// posts to 4000 Revenue: per currency, a row's net_amount is what 4000
+	// Revenue moved by in the range through invoices and credit notes (an
+	// invoice voided counts nowhere here, while the ledger reverses it on
+	// the day of the void). Amounts in different currencies are never
+	// added together.
 	GetSalesReport(ctx context.Context, in *GetSalesReportRequest, opts ...grpc.CallOption) (*SalesReport, error)
 }
 
@@ -98,11 +105,18 @@ type ReportServiceServer interface {
 	// GetStockValuation values each item's stock on hand at its standard
 	// cost; with as_of_date, the stock on hand at the end of that day.
 	GetStockValuation(context.Context, *GetStockValuationRequest) (*StockValuation, error)
-	// GetSalesReport sums, per currency, the net amounts and quantities of
-	// the invoice lines of invoices that are not void, issued in a date
+	// GetSalesReport sums, per currency, the net amounts (before tax) and
+	// quantities of the invoice lines of invoices that are not void, issued
+	// in a date range, less those of the customer credit note lines
+	// (returned goods and price concessions) dated (credit_date) in that
 	// range: per customer and item, per customer, per item or per currency
-	// alone (group_by), a page at a time in that key's order. Amounts in
-	// different currencies are never added together.
+	// alone (group_by), a page at a time in that key's order. A credit note
+	// counts on its credit date, whenever its invoice was issued, as it
+	// posts to 4000 Revenue: per currency, a row's net_amount is what 4000
+	// Revenue moved by in the range through invoices and credit notes (an
+	// invoice voided counts nowhere here, while the ledger reverses it on
+	// the day of the void). Amounts in different currencies are never
+	// added together.
 	GetSalesReport(context.Context, *GetSalesReportRequest) (*SalesReport, error)
 	mustEmbedUnimplementedReportServiceServer()
 }
