@@ -56,6 +56,15 @@ type Config struct {
 	// have open at once; a client past it waits for one to end. 0 means
 	// DefaultMaxConcurrentStreams.
 	MaxConcurrentStreams int `env:"GRPC_MAX_CONCURRENT_STREAMS, default=4096"`
+	// REST requests the process answers at once (streams aside); past
+	// it a request waits up to InFlightWait for one to end, then is
+	// answered 503. 0 means DefaultMaxInFlight. Health, readiness,
+	// metrics and the docs are not counted.
+	MaxInFlight  int           `env:"HTTP_MAX_IN_FLIGHT, default=512"`
+	InFlightWait time.Duration `env:"HTTP_IN_FLIGHT_WAIT, default=1s"`
+	// REST streams (a deal's :watch) the process holds open at once; past
+	// it a new one is answered 503 at once. 0 means DefaultMaxRESTStreams.
+	MaxRESTStreams int `env:"HTTP_MAX_STREAMS, default=4096"`
 	// Reflection serves gRPC server reflection (grpcurl's list and
 	// describe) to callers with a valid token, of any role; off, the
 	// services' descriptions are only in the repository's proto files.
@@ -147,6 +156,10 @@ type Server struct {
 	rpcs map[string]string
 	// gateway is the REST gateway's mux.
 	gateway *runtime.ServeMux
+	// inFlight bounds the REST requests served at once; streamRPCs are
+	// the methods whose routes it counts as streams.
+	inFlight   *inFlight
+	streamRPCs map[string]bool
 
 	grpcLis, httpLis net.Listener
 	// gatewayLis is the in-memory listener of gatewayGRPC.
@@ -268,6 +281,8 @@ func New(ctx context.Context, cfg Config, svc Service, opts Options) (*Server, e
 	if s.rpcs, err = routeRPCs(svc.OpenAPI, s.grpc.GetServiceInfo()); err != nil {
 		return nil, err
 	}
+	s.streamRPCs = serverStreams(s.rpcs)
+	s.inFlight = newInFlight(cfg, reg)
 
 	if s.grpcLis, err = net.Listen("tcp", cfg.GRPCAddr); err != nil {
 		return nil, fmt.Errorf("listen for gRPC on %s: %w", cfg.GRPCAddr, err)
