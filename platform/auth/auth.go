@@ -216,6 +216,17 @@ func (v *Verifier) MaxLifetime(roles []Role) time.Duration {
 	return v.maxLifetime
 }
 
+// BridgeSubject is the subject of the tokens the bridge signs for its
+// calls to the CRM and the ERP.
+const BridgeSubject = "bridge"
+
+// IsBridge reports whether p is the bridge: a token of BridgeSubject and
+// the integration role alone, which only the deployment's signing key
+// makes (the bridge's, an operator's).
+func IsBridge(p Principal) bool {
+	return p.Subject == BridgeSubject && integrationOnly(p.Roles)
+}
+
 // integrationOnly reports whether roles are all integration (and there
 // is one at least): a partner system's token.
 func integrationOnly(roles []Role) bool {

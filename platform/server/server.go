@@ -26,7 +26,9 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/reflection"
+	"google.golang.org/grpc/stats"
 	"google.golang.org/grpc/status"
 	"google.golang.org/grpc/tap"
 	"google.golang.org/grpc/test/bufconn"
@@ -36,6 +38,7 @@ import (
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/pg"
 	"github.com/seamhq/seam/platform/requestid"
+	"github.com/seamhq/seam/platform/telemetry"
 )
 
 // Config is the network part of a service's configuration. The service
@@ -178,6 +181,34 @@ type Server struct {
 	stopDrain context.CancelFunc
 }
 
+// serverTraceOptions are those of a gRPC server's spans. A gRPC caller's
+// traceparent starts a new trace linked to the caller's span
+// (telemetry.Config.TrustRemoteParent) unless TRACES_TRUST_REMOTE_PARENT
+// says to continue it, or the caller is the bridge (a token of
+// auth.BridgeSubject and the integration role alone, which only a holder
+// of the deployment's signing key can make), whose traceparent continues
+// the trace of an event one of the services wrote: so a deal's trace
+// runs whole from the CRM through the bridge to the ERP. The gateway's
+// server continues the trace of the REST request it serves, which the
+// REST side has already decided the same way (observeREST).
+func serverTraceOptions(gateway bool, v *auth.Verifier) []otelgrpc.Option {
+	if gateway {
+		return nil
+	}
+	return []otelgrpc.Option{otelgrpc.WithPublicEndpointFn(func(ctx context.Context, _ *stats.RPCTagInfo) bool {
+		if telemetry.TrustsRemoteParent() {
+			return false
+		}
+		md, _ := metadata.FromIncomingContext(ctx)
+		tok := md.Get("authorization")
+		if len(tok) == 0 {
+			return true
+		}
+		p, err := v.Authenticate(tok[0])
+		return err != nil || !auth.IsBridge(p)
+	})}
+}
+
 // draining reports whether shutdown has started.
 func (s *Server) draining() bool { return s.drain.Err() != nil }
 
@@ -231,7 +262,7 @@ func New(ctx context.Context, cfg Config, svc Service, opts Options) (*Server, e
 	// callers reach, a caller could send that mark itself.
 	grpcOpts := func(gateway bool) []grpc.ServerOption {
 		return append(append(windowServerOptions(), KeepaliveServerOptions()...),
-			grpc.StatsHandler(otelgrpc.NewServerHandler()),
+			grpc.StatsHandler(otelgrpc.NewServerHandler(serverTraceOptions(gateway, opts.Verifier)...)),
 			grpc.InTapHandle(tapHandle),
 			grpc.ChainUnaryInterceptor(
 				requestIDUnary, // first: every log line of the call has it

@@ -60,7 +60,7 @@ const tokenLifetime = time.Hour
 func serviceTokens(secret []byte, verifier *auth.Verifier) *auth.TokenSource {
 	roles := []auth.Role{auth.Integration}
 	ttl := min(tokenLifetime, verifier.MaxLifetime(roles).Truncate(time.Second))
-	return auth.NewTokenSource(secret, "bridge", roles, max(ttl, time.Second))
+	return auth.NewTokenSource(secret, auth.BridgeSubject, roles, max(ttl, time.Second))
 }
 
 // dial opens the bridge's connection to a service: fixed flow-control
