@@ -629,7 +629,8 @@ func TestTunableVariablesListed(t *testing.T) {
 	for _, svc := range services {
 		vars := binaryEnv(t, svc, "serve")
 		for _, name := range []string{"GOGC", "GOMEMLIMIT", "OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG", "TRACES_TRUST_REMOTE_PARENT",
-			"AUTH_MAX_TOKEN_LIFETIME", "AUTH_MAX_INTEGRATION_TOKEN_LIFETIME", "GRPC_MAX_CONCURRENT_STREAMS", "GRPC_REFLECTION"} {
+			"AUTH_MAX_TOKEN_LIFETIME", "AUTH_MAX_INTEGRATION_TOKEN_LIFETIME", "GRPC_MAX_CONCURRENT_STREAMS", "GRPC_REFLECTION",
+			"HTTP_MAX_IN_FLIGHT", "HTTP_IN_FLIGHT_WAIT", "HTTP_MAX_STREAMS"} {
 			if !slices.ContainsFunc(vars, func(v envVar) bool { return v.Name == name }) {
 				t.Errorf("%s env does not list %s", svc, name)
 			}

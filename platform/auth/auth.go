@@ -203,6 +203,36 @@ func (v *Verifier) SetMaxLifetimes(maxLifetime, integration time.Duration) {
 	}
 }
 
+// MaxLifetime is the longest a token of roles may be issued to live
+// (exp - iat) and still be accepted: the integration limit when roles are
+// all integration, the other one otherwise. A client that signs its own
+// tokens from the deployment's secret (the bridge) signs them to live no
+// longer than its own verifier's MaxLifetime, so that the services,
+// configured alike, accept them.
+func (v *Verifier) MaxLifetime(roles []Role) time.Duration {
+	if integrationOnly(roles) {
+		return v.maxIntegrationLifetime
+	}
+	return v.maxLifetime
+}
+
+// BridgeSubject is the subject of the tokens the bridge signs for its
+// calls to the CRM and the ERP.
+const BridgeSubject = "bridge"
+
+// IsBridge reports whether p is the bridge: a token of BridgeSubject and
+// the integration role alone, which only the deployment's signing key
+// makes (the bridge's, an operator's).
+func IsBridge(p Principal) bool {
+	return p.Subject == BridgeSubject && integrationOnly(p.Roles)
+}
+
+// integrationOnly reports whether roles are all integration (and there
+// is one at least): a partner system's token.
+func integrationOnly(roles []Role) bool {
+	return len(roles) > 0 && !slices.ContainsFunc(roles, func(r Role) bool { return r != Integration })
+}
+
 // lifetimeProblem says why a token that verified lives too long, or "".
 // Its lifetime is exp - iat, so a token without iat is refused: how long
 // it was meant to live cannot be known.
@@ -210,9 +240,9 @@ func (v *Verifier) lifetimeProblem(c *claims) string {
 	if c.IssuedAt == nil {
 		return "has no issue time (iat), so its lifetime cannot be checked"
 	}
-	limit, whose := v.maxLifetime, "tokens"
-	if len(c.Roles) > 0 && !slices.ContainsFunc(c.Roles, func(r Role) bool { return r != Integration }) {
-		limit, whose = v.maxIntegrationLifetime, "integration tokens"
+	limit, whose := v.MaxLifetime(c.Roles), "tokens"
+	if integrationOnly(c.Roles) {
+		whose = "integration tokens"
 	}
 	if life := c.ExpiresAt.Sub(c.IssuedAt.Time); life > limit {
 		return fmt.Sprintf("is valid for %s (exp - iat), longer than the %s this service accepts for %s: sign one that expires sooner",

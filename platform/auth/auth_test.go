@@ -305,3 +305,26 @@ func TestVerifyMaxLifetime(t *testing.T) {
 		}
 	}
 }
+
+// MaxLifetime is the limit Verify holds a token of those roles to.
+func TestMaxLifetime(t *testing.T) {
+	t.Parallel()
+	v, err := NewVerifier([]byte("current-secret"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.SetMaxLifetimes(time.Hour, 10*time.Minute)
+	for _, tc := range []struct {
+		roles []Role
+		want  time.Duration
+	}{
+		{[]Role{Integration}, 10 * time.Minute},
+		{[]Role{Integration, Sales}, time.Hour},
+		{[]Role{Admin}, time.Hour},
+		{nil, time.Hour},
+	} {
+		if got := v.MaxLifetime(tc.roles); got != tc.want {
+			t.Errorf("MaxLifetime(%v) = %s, want %s", tc.roles, got, tc.want)
+		}
+	}
+}

@@ -33,7 +33,9 @@ type AuthConfig struct {
 	// MaxTokenLifetime is the longest a token may be issued to live (exp -
 	// iat); MaxIntegrationTokenLifetime that of a token whose roles are
 	// all integration (a partner system's). The platform's own clients
-	// sign tokens of an hour and renew them.
+	// sign tokens of an hour and renew them; the bridge's, of the
+	// integration role, no longer than its own
+	// AUTH_MAX_INTEGRATION_TOKEN_LIFETIME.
 	MaxTokenLifetime            time.Duration `env:"AUTH_MAX_TOKEN_LIFETIME, default=24h"`
 	MaxIntegrationTokenLifetime time.Duration `env:"AUTH_MAX_INTEGRATION_TOKEN_LIFETIME, default=720h"`
 }

@@ -51,9 +51,11 @@ func (s *Server) routeMiddleware(next runtime.HandlerFunc) runtime.HandlerFunc {
 		if !s.authorizeRoute(w, r) {
 			return
 		}
-		c := &restCall{pathParams: pathParams}
-		c.req = r.WithContext(context.WithValue(r.Context(), restCallKey{}, c))
-		next(w, c.req, pathParams)
+		s.limitInFlight(w, r, func() {
+			c := &restCall{pathParams: pathParams}
+			c.req = r.WithContext(context.WithValue(r.Context(), restCallKey{}, c))
+			next(w, c.req, pathParams)
+		})
 	}
 }
 

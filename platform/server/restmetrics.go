@@ -13,6 +13,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/seamhq/seam/platform/telemetry"
 )
 
 // unmatchedRoute is the route label of a request no route takes.
@@ -94,7 +96,10 @@ func (s *Server) observeREST(reg prometheus.Registerer, gw *runtime.ServeMux, ne
 		}
 		trace.SpanFromContext(r.Context()).SetName(spanName("", r))
 	})
-	traced := otelhttp.NewHandler(routed, "rest", otelhttp.WithSpanNameFormatter(spanName))
+	// A caller's traceparent starts a new trace linked to the caller's
+	// span, unless TRACES_TRUST_REMOTE_PARENT says to continue it.
+	traced := otelhttp.NewHandler(routed, "rest", otelhttp.WithSpanNameFormatter(spanName),
+		otelhttp.WithPublicEndpointFn(func(*http.Request) bool { return !telemetry.TrustsRemoteParent() }))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		o := &restObservation{}

@@ -26,7 +26,9 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/reflection"
+	"google.golang.org/grpc/stats"
 	"google.golang.org/grpc/status"
 	"google.golang.org/grpc/tap"
 	"google.golang.org/grpc/test/bufconn"
@@ -36,6 +38,7 @@ import (
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/pg"
 	"github.com/seamhq/seam/platform/requestid"
+	"github.com/seamhq/seam/platform/telemetry"
 )
 
 // Config is the network part of a service's configuration. The service
@@ -56,6 +59,15 @@ type Config struct {
 	// have open at once; a client past it waits for one to end. 0 means
 	// DefaultMaxConcurrentStreams.
 	MaxConcurrentStreams int `env:"GRPC_MAX_CONCURRENT_STREAMS, default=4096"`
+	// REST requests the process answers at once (streams aside); past
+	// it a request waits up to InFlightWait for one to end, then is
+	// answered 503. 0 means DefaultMaxInFlight. Health, readiness,
+	// metrics and the docs are not counted.
+	MaxInFlight  int           `env:"HTTP_MAX_IN_FLIGHT, default=512"`
+	InFlightWait time.Duration `env:"HTTP_IN_FLIGHT_WAIT, default=1s"`
+	// REST streams (a deal's :watch) the process holds open at once; past
+	// it a new one is answered 503 at once. 0 means DefaultMaxRESTStreams.
+	MaxRESTStreams int `env:"HTTP_MAX_STREAMS, default=4096"`
 	// Reflection serves gRPC server reflection (grpcurl's list and
 	// describe) to callers with a valid token, of any role; off, the
 	// services' descriptions are only in the repository's proto files.
@@ -147,6 +159,10 @@ type Server struct {
 	rpcs map[string]string
 	// gateway is the REST gateway's mux.
 	gateway *runtime.ServeMux
+	// inFlight bounds the REST requests served at once; streamRPCs are
+	// the methods whose routes it counts as streams.
+	inFlight   *inFlight
+	streamRPCs map[string]bool
 
 	grpcLis, httpLis net.Listener
 	// gatewayLis is the in-memory listener of gatewayGRPC.
@@ -163,6 +179,34 @@ type Server struct {
 	// wait for its deadline.
 	drain     context.Context
 	stopDrain context.CancelFunc
+}
+
+// serverTraceOptions are those of a gRPC server's spans. A gRPC caller's
+// traceparent starts a new trace linked to the caller's span
+// (telemetry.Config.TrustRemoteParent) unless TRACES_TRUST_REMOTE_PARENT
+// says to continue it, or the caller is the bridge (a token of
+// auth.BridgeSubject and the integration role alone, which only a holder
+// of the deployment's signing key can make), whose traceparent continues
+// the trace of an event one of the services wrote: so a deal's trace
+// runs whole from the CRM through the bridge to the ERP. The gateway's
+// server continues the trace of the REST request it serves, which the
+// REST side has already decided the same way (observeREST).
+func serverTraceOptions(gateway bool, v *auth.Verifier) []otelgrpc.Option {
+	if gateway {
+		return nil
+	}
+	return []otelgrpc.Option{otelgrpc.WithPublicEndpointFn(func(ctx context.Context, _ *stats.RPCTagInfo) bool {
+		if telemetry.TrustsRemoteParent() {
+			return false
+		}
+		md, _ := metadata.FromIncomingContext(ctx)
+		tok := md.Get("authorization")
+		if len(tok) == 0 {
+			return true
+		}
+		p, err := v.Authenticate(tok[0])
+		return err != nil || !auth.IsBridge(p)
+	})}
 }
 
 // draining reports whether shutdown has started.
@@ -218,7 +262,7 @@ func New(ctx context.Context, cfg Config, svc Service, opts Options) (*Server, e
 	// callers reach, a caller could send that mark itself.
 	grpcOpts := func(gateway bool) []grpc.ServerOption {
 		return append(append(windowServerOptions(), KeepaliveServerOptions()...),
-			grpc.StatsHandler(otelgrpc.NewServerHandler()),
+			grpc.StatsHandler(otelgrpc.NewServerHandler(serverTraceOptions(gateway, opts.Verifier)...)),
 			grpc.InTapHandle(tapHandle),
 			grpc.ChainUnaryInterceptor(
 				requestIDUnary, // first: every log line of the call has it
@@ -268,6 +312,8 @@ func New(ctx context.Context, cfg Config, svc Service, opts Options) (*Server, e
 	if s.rpcs, err = routeRPCs(svc.OpenAPI, s.grpc.GetServiceInfo()); err != nil {
 		return nil, err
 	}
+	s.streamRPCs = serverStreams(s.rpcs)
+	s.inFlight = newInFlight(cfg, reg)
 
 	if s.grpcLis, err = net.Listen("tcp", cfg.GRPCAddr); err != nil {
 		return nil, fmt.Errorf("listen for gRPC on %s: %w", cfg.GRPCAddr, err)

@@ -97,15 +97,6 @@ func start(t *testing.T, cfg Config) *Server {
 // given, adjusts the server before it runs.
 func startLogged(t *testing.T, cfg Config, logger *slog.Logger, tune ...func(*Server)) *Server {
 	t.Helper()
-	v, err := auth.NewVerifier(secret)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if cfg.MaxBodyBytes == 0 {
-		cfg.MaxBodyBytes = 1 << 20
-	}
-	cfg.GRPCAddr, cfg.HTTPAddr, cfg.ShutdownTimeout = "127.0.0.1:0", "127.0.0.1:0", 5*time.Second
-	ctx, cancel := context.WithCancel(context.Background())
 	svc := Service{
 		Name: "crm",
 		Register: func(s grpc.ServiceRegistrar) {
@@ -127,6 +118,21 @@ func startLogged(t *testing.T, cfg Config, logger *slog.Logger, tune ...func(*Se
 			"/crm.v1.OpportunityService/CreateOpportunity": {auth.Sales},
 		},
 	}
+	return startService(t, cfg, svc, logger, tune...)
+}
+
+// startService starts svc as start does the stand-in services.
+func startService(t *testing.T, cfg Config, svc Service, logger *slog.Logger, tune ...func(*Server)) *Server {
+	t.Helper()
+	v, err := auth.NewVerifier(secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.MaxBodyBytes == 0 {
+		cfg.MaxBodyBytes = 1 << 20
+	}
+	cfg.GRPCAddr, cfg.HTTPAddr, cfg.ShutdownTimeout = "127.0.0.1:0", "127.0.0.1:0", 5*time.Second
+	ctx, cancel := context.WithCancel(context.Background())
 	s, err := New(ctx, cfg, svc, Options{Logger: logger, Verifier: v})
 	if err != nil {
 		t.Fatal(err)

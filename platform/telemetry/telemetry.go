@@ -3,9 +3,10 @@
 // to, and OpenTelemetry traces exported over OTLP when
 // OTEL_EXPORTER_OTLP_ENDPOINT is set (the standard OpenTelemetry variables
 // configure the exporter), sampled as OTEL_TRACES_SAMPLER and
-// OTEL_TRACES_SAMPLER_ARG say; a caller's own sampling decision (the
-// sampled flag of its traceparent) is followed only when
-// TRACES_TRUST_REMOTE_PARENT says so. Without an endpoint, and for traces left
+// OTEL_TRACES_SAMPLER_ARG say; a caller's trace (its traceparent: trace
+// id and sampled flag) is continued only when TRACES_TRUST_REMOTE_PARENT
+// says so, and otherwise linked from a trace of the service's own.
+// Without an endpoint, and for traces left
 // out by the sampler, spans are still created and propagated, so trace ids
 // in logs and events stay meaningful.
 package telemetry
@@ -20,6 +21,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
@@ -43,18 +45,36 @@ type Config struct {
 	// argument is the ratio of traceidratio, 1 when empty.
 	TracesSampler    string `env:"OTEL_TRACES_SAMPLER, default=parentbased_always_on"`
 	TracesSamplerArg string `env:"OTEL_TRACES_SAMPLER_ARG"`
-	// TrustRemoteParent makes a parentbased_ sampler follow the decision
-	// of a caller's traceparent (sampled or not), as OpenTelemetry's
-	// standard sampler does. Off, a trace that arrives from a caller is
-	// sampled as one started here, by the root sampler: a caller cannot
-	// make a service record every call of its by sending traceparent with
-	// the sampled flag. The trace id is kept either way, and traceidratio
-	// decides by the trace id, so the services of a deployment sampling
-	// at one ratio record the same traces: one trace stays whole from the
-	// CRM through the bridge to the ERP. Turn it on only where every
-	// caller's traceparent is trusted (an ingress that strips or sets it).
+	// TrustRemoteParent makes a server continue the trace of a caller's
+	// traceparent, its trace id and its sampling decision (sampled or
+	// not), as OpenTelemetry's standard setup does. Off, a call that
+	// arrives with a traceparent starts a trace of its own, with a new
+	// trace id, sampled as any trace started here, and its server span
+	// links to the caller's span: a caller can neither make a service
+	// record every call of its (the sampled flag) nor choose trace ids
+	// that the ratio sampler, which decides by trace id, always keeps,
+	// nor add its spans to the service's traces. A trace the services
+	// pass on among themselves outside calls (an event's trace_context,
+	// which the bridge continues) stays one trace. Turn it on only where
+	// every caller's traceparent is trusted (an ingress that strips or
+	// sets it, or callers that are all the deployment's own): then one
+	// trace runs from the CRM through the bridge to the ERP.
 	TrustRemoteParent bool `env:"TRACES_TRUST_REMOTE_PARENT, default=false"`
 }
+
+// trustRemoteParent is the TrustRemoteParent of the configuration
+// SetupTracing installed last.
+var trustRemoteParent atomic.Bool
+
+// TrustsRemoteParent reports whether servers continue the trace of a
+// caller's traceparent (TRACES_TRUST_REMOTE_PARENT); when not, they start
+// a trace of their own linked to it (the instrumentation's "public
+// endpoint").
+func TrustsRemoteParent() bool { return trustRemoteParent.Load() }
+
+// SetTrustRemoteParent sets what TrustsRemoteParent reports; SetupTracing
+// sets it from the configuration.
+func SetTrustRemoteParent(trust bool) { trustRemoteParent.Store(trust) }
 
 // Validate implements config.Validator.
 func (c Config) Validate() error {
@@ -270,6 +290,7 @@ func SetupTracing(ctx context.Context, cfg Config, service, version string) (fun
 	}
 	tp := sdktrace.NewTracerProvider(opts...)
 	otel.SetTracerProvider(tp)
+	SetTrustRemoteParent(cfg.TrustRemoteParent)
 	return tp.Shutdown, nil
 }
 

@@ -186,3 +186,22 @@ func TestLoggerRequestID(t *testing.T) {
 		t.Errorf("RequestID of a bare context = %q", got)
 	}
 }
+
+// SetupTracing installs TRACES_TRUST_REMOTE_PARENT for the servers
+// (TrustsRemoteParent).
+func TestSetupTracingTrust(t *testing.T) {
+	t.Cleanup(func() {
+		otel.SetTracerProvider(noop.NewTracerProvider())
+		SetTrustRemoteParent(false)
+	})
+	for _, trust := range []bool{true, false} {
+		shutdown, err := SetupTracing(context.Background(), Config{TrustRemoteParent: trust}, "test", "v0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := TrustsRemoteParent(); got != trust {
+			t.Errorf("TRACES_TRUST_REMOTE_PARENT=%v: TrustsRemoteParent() = %v", trust, got)
+		}
+		_ = shutdown(context.Background())
+	}
+}

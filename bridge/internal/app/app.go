@@ -19,7 +19,6 @@ import (
 	"github.com/seamhq/seam/bridge/internal/flow"
 	"github.com/seamhq/seam/bridge/internal/postgres"
 	"github.com/seamhq/seam/bridge/migrations"
-	"github.com/seamhq/seam/platform/auth"
 	"github.com/seamhq/seam/platform/boot"
 	"github.com/seamhq/seam/platform/config"
 	"github.com/seamhq/seam/platform/money"
@@ -157,7 +156,7 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	tokens := auth.NewTokenSource([]byte(cfg.Auth.Secret), "bridge", []auth.Role{auth.Integration}, time.Hour)
+	tokens := serviceTokens([]byte(cfg.Auth.Secret), verifier)
 	crmConn, err := dial(cfg.CRMAddr, tokens)
 	if err != nil {
 		return err

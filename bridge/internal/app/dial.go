@@ -46,6 +46,23 @@ var reconnect = grpc.ConnectParams{
 // costs the bridge a few more MiB of memory for that message instead.
 const maxReceive = 16 << 20
 
+// tokenLifetime is how long the tokens the bridge signs for its calls
+// live unless the services accept less; its token source renews each at
+// half its life.
+const tokenLifetime = time.Hour
+
+// serviceTokens signs the bridge's tokens for its calls to the CRM and the
+// ERP: integration tokens of tokenLifetime, or shorter when the
+// deployment's AUTH_MAX_INTEGRATION_TOKEN_LIFETIME (which the bridge reads
+// as the services do; verifier is built from it) accepts less, in whole
+// seconds, as a token's times are written. A lower limit would otherwise
+// have the services refuse every call of the bridge as UNAUTHENTICATED.
+func serviceTokens(secret []byte, verifier *auth.Verifier) *auth.TokenSource {
+	roles := []auth.Role{auth.Integration}
+	ttl := min(tokenLifetime, verifier.MaxLifetime(roles).Truncate(time.Second))
+	return auth.NewTokenSource(secret, auth.BridgeSubject, roles, max(ttl, time.Second))
+}
+
 // dial opens the bridge's connection to a service: fixed flow-control
 // windows, keepalive pings (a frozen or vanished service breaks the feed
 // stream within seconds, and the bridge reconnects, at least once a
