@@ -56,6 +56,10 @@ func finish(dir, name string) error {
 	if err != nil {
 		return err
 	}
+	raw, err = requiredResponseLists(raw)
+	if err != nil {
+		return err
+	}
 	if err := os.WriteFile(v2Path, raw, 0o644); err != nil {
 		return err
 	}
@@ -180,6 +184,74 @@ func optionalPatchBodies(raw []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	return indented(doc)
+}
+
+// requiredResponseLists marks the lists of every response message's
+// schema (a definition named ...Response) required: the REST gateway
+// always writes them, [] when empty (platform/server/emptylists.go), so
+// a generated client types them as always present.
+func requiredResponseLists(raw []byte) ([]byte, error) {
+	var doc object
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return nil, err
+	}
+	err := doc.edit("definitions", func(defs *object) error {
+		for i := range *defs {
+			if !strings.HasSuffix((*defs)[i].Key, "Response") {
+				continue
+			}
+			var schema object
+			if err := json.Unmarshal((*defs)[i].Value, &schema); err != nil {
+				return err
+			}
+			props, ok := schema.get("properties")
+			if !ok {
+				continue
+			}
+			var fields object
+			if err := json.Unmarshal(props, &fields); err != nil {
+				return err
+			}
+			var required []string
+			if r, ok := schema.get("required"); ok {
+				if err := json.Unmarshal(r, &required); err != nil {
+					return err
+				}
+			}
+			for _, f := range fields {
+				var prop struct{ Type string }
+				if err := json.Unmarshal(f.Value, &prop); err != nil {
+					return err
+				}
+				if prop.Type == "array" && !slices.Contains(required, f.Key) {
+					required = append(required, f.Key)
+				}
+			}
+			if len(required) == 0 {
+				continue
+			}
+			v, err := json.Marshal(required)
+			if err != nil {
+				return err
+			}
+			schema.remove("required")
+			schema = append(schema, member{Key: "required", Value: v})
+			if (*defs)[i].Value, err = schema.MarshalJSON(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return indented(doc)
+}
+
+// indented is doc as the documents are written: indented by two spaces,
+// with a final newline.
+func indented(doc object) ([]byte, error) {
 	compact, err := doc.MarshalJSON()
 	if err != nil {
 		return nil, err

@@ -64,3 +64,34 @@ func TestOrderByDocumented(t *testing.T) {
 		}
 	}
 }
+
+// The API documents mark a response's lists required, since the gateway
+// always writes them ([] when empty): a generated client types them as
+// always there. A resource's lists stay optional.
+func TestResponseListsRequired(t *testing.T) {
+	t.Parallel()
+	for name, doc := range map[string][]byte{"swagger": openapi.CRM, "openapi3": openapi.CRM3} {
+		var d struct {
+			Definitions map[string]struct{ Required []string }
+			Components  struct {
+				Schemas map[string]struct{ Required []string }
+			}
+		}
+		if err := json.Unmarshal(doc, &d); err != nil {
+			t.Fatal(err)
+		}
+		schemas := d.Definitions
+		if name == "openapi3" {
+			schemas = d.Components.Schemas
+		}
+		for schema, want := range map[string][]string{
+			"v1ListOpportunitiesResponse": {"opportunities"},
+			"v1ListLeadsResponse":         {"leads"},
+			"v1Opportunity":               {"account_id", "name", "currency_code"}, // not lines
+		} {
+			if got := schemas[schema].Required; !slices.Equal(got, want) {
+				t.Errorf("%s: %s required %v, want %v", name, schema, got, want)
+			}
+		}
+	}
+}

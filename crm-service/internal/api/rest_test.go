@@ -625,3 +625,26 @@ func TestRESTEmptyPatch(t *testing.T) {
 		t.Errorf("gRPC update without a mask = %v, %v, want owner and industry cleared", up, err)
 	}
 }
+
+// An empty list page carries its list as [], so a client never has to
+// read a missing field as an empty one; a page with items is unchanged.
+func TestRESTEmptyPagesCarryTheirList(t *testing.T) {
+	e := newEnv(t)
+	sales := token(t, auth.Sales)
+	for path, list := range map[string]string{
+		"/v1/accounts":      "accounts",
+		"/v1/opportunities": "opportunities",
+		"/v1/leads":         "leads",
+		"/v1/activities":    "activities",
+		"/v1/contacts":      "contacts",
+	} {
+		code, body := e.call("GET", path, sales, nil)
+		if items, ok := body[list].([]any); code != 200 || !ok || len(items) != 0 {
+			t.Errorf("GET %s on an empty CRM = %d %v, want %q: []", path, code, body, list)
+		}
+	}
+	e.createAccount("Listed")
+	if code, body := e.call("GET", "/v1/accounts", sales, nil); code != 200 || len(body["accounts"].([]any)) != 1 {
+		t.Errorf("GET /v1/accounts = %d %v", code, body)
+	}
+}

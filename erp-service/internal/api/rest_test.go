@@ -259,7 +259,7 @@ func TestRESTRoutes(t *testing.T) {
 	}
 	// It takes no request_id: marking again, a retry say, changes nothing.
 	marked := e.counts()
-	if od := call(200, "POST", "/v1/invoices:markOverdue", finance, `{"as_of_date":"2026-04-01"}`); od["invoice_ids"] != nil || od["more"] == true {
+	if od := call(200, "POST", "/v1/invoices:markOverdue", finance, `{"as_of_date":"2026-04-01"}`); fmt.Sprint(od["invoice_ids"]) != "[]" || od["more"] == true {
 		t.Errorf("mark overdue again = %v", od)
 	}
 	if after := e.counts(); fmt.Sprint(after) != fmt.Sprint(marked) {
