@@ -39,7 +39,7 @@ var invariants = []struct{ what, query string }{
 		OR (status = 'CREDITED') <> (paid_amount = 0 AND credited_amount > 0 AND paid_amount + credited_amount >= total)
 		OR (status = 'OVERDUE') <> (overdue AND paid_amount + credited_amount < total)
 		OR (status = 'PARTIALLY_PAID' AND paid_amount = 0) OR total <> subtotal + tax_total)`},
-	{"daily sales totals differing from the invoices", postgres.SalesTotalsDrift},
+	{"daily sales totals differing from the invoices, their voids and credit notes", postgres.SalesTotalsDrift},
 	{"invoices whose lines do not sum to them", `SELECT count(*) FROM invoices i
 		JOIN (SELECT invoice_id, sum(net_amount) AS n, sum(tax_amount) AS t FROM invoice_lines GROUP BY 1) l ON l.invoice_id = i.id
 		WHERE l.n <> i.subtotal OR l.t <> i.tax_total`},

@@ -136,8 +136,9 @@ func TestCreditNotesAPI(t *testing.T) {
 		t.Errorf("REST crediting a void invoice = %d %v", r.status, r.body)
 	}
 
-	// The sales report of today: 30.00 invoiced (the void invoice not),
-	// 12.50 credited (one unit back, 2.50 conceded), 17.50 net.
+	// The sales report of today: 40.00 invoiced (the void invoice too),
+	// 10.00 voided, 12.50 credited (one unit back, 2.50 conceded), 17.50
+	// net.
 	today := time.Now().UTC().Format(time.DateOnly)
 	rep := e.call("GET", "/v1/reports/sales?group_by=SALES_GROUPING_CURRENCY&start_date="+today+"&end_date="+today, finance, "")
 	rows, _ := rep.body["rows"].([]any)
@@ -146,9 +147,10 @@ func TestCreditNotesAPI(t *testing.T) {
 	}
 	row := rows[0].(map[string]any)
 	amt := func(k string) any { m, _ := row[k].(map[string]any); return m["amount"] }
-	if got := fmt.Sprintf("%v %v %v %v %v %v %v %v", row["invoiced_quantity"], amt("invoiced_amount"), row["credited_quantity"], amt("credited_amount"),
-		row["quantity"], amt("net_amount"), row["invoice_count"], row["credit_note_count"]); got != "3 30.00 1 12.50 2 17.50 1 2" {
-		t.Errorf("REST sales report row = %s, want 3 30.00 1 12.50 2 17.50 1 2 (%v)", got, row)
+	if got := fmt.Sprintf("%v %v %v %v %v %v %v %v %v %v %v", row["invoiced_quantity"], amt("invoiced_amount"),
+		row["voided_quantity"], amt("voided_amount"), row["credited_quantity"], amt("credited_amount"),
+		row["quantity"], amt("net_amount"), row["invoice_count"], row["voided_invoice_count"], row["credit_note_count"]); got != "4 40.00 1 10.00 1 12.50 2 17.50 2 1 2" {
+		t.Errorf("REST sales report row = %s, want 4 40.00 1 10.00 1 12.50 2 17.50 2 1 2 (%v)", got, row)
 	}
 }
 

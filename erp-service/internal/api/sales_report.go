@@ -21,7 +21,7 @@ var salesGroups = map[erpv1.SalesGrouping]reporting.SalesGroup{
 	erpv1.SalesGrouping_SALES_GROUPING_CURRENCY:      reporting.ByCurrency,
 }
 
-// GetSalesReport sums invoiced sales, less what credit notes credited,
+// GetSalesReport sums invoiced sales, less voids and what credit notes credited,
 // over a date range per customer and item, per customer, per item or per
 // currency, a page at a time.
 func (h *Reports) GetSalesReport(ctx context.Context, req *erpv1.GetSalesReportRequest) (*erpv1.SalesReport, error) {
@@ -76,18 +76,21 @@ func (h *Reports) GetSalesReport(ctx context.Context, req *erpv1.GetSalesReportR
 	out.Rows = make([]*erpv1.SalesReportRow, len(rows))
 	for i, r := range rows {
 		out.Rows[i] = &erpv1.SalesReportRow{
-			CustomerId:       r.CustomerID,
-			CustomerName:     r.CustomerName,
-			Sku:              r.SKU,
-			CurrencyCode:     r.Currency,
-			Quantity:         decimalString(r.Quantity),
-			NetAmount:        amount(r.Currency, r.Net),
-			InvoiceCount:     r.Invoices,
-			InvoicedQuantity: decimalString(r.InvoicedQuantity),
-			InvoicedAmount:   amount(r.Currency, r.InvoicedNet),
-			CreditedQuantity: decimalString(r.CreditedQuantity),
-			CreditedAmount:   amount(r.Currency, r.CreditedNet),
-			CreditNoteCount:  r.CreditNotes,
+			CustomerId:         r.CustomerID,
+			CustomerName:       r.CustomerName,
+			Sku:                r.SKU,
+			CurrencyCode:       r.Currency,
+			Quantity:           decimalString(r.Quantity),
+			NetAmount:          amount(r.Currency, r.Net),
+			InvoiceCount:       r.Invoices,
+			InvoicedQuantity:   decimalString(r.InvoicedQuantity),
+			InvoicedAmount:     amount(r.Currency, r.InvoicedNet),
+			CreditedQuantity:   decimalString(r.CreditedQuantity),
+			CreditedAmount:     amount(r.Currency, r.CreditedNet),
+			CreditNoteCount:    r.CreditNotes,
+			VoidedQuantity:     decimalString(r.VoidedQuantity),
+			VoidedAmount:       amount(r.Currency, r.VoidedNet),
+			VoidedInvoiceCount: r.Voids,
 		}
 	}
 	return out, nil

@@ -21,8 +21,8 @@ import (
 	"github.com/seamhq/seam/platform/money"
 )
 
-// The sales report against totals computed here from the invoices issued:
-// per customer and item, per customer, per item and per currency, over a
+// The sales report against totals computed here from the invoices issued
+// and voided: per customer and item, per customer, per item and per currency, over a
 // date range, currencies never summed together.
 func TestSalesReport(t *testing.T) {
 	t.Parallel()
@@ -96,25 +96,39 @@ func TestSalesReport(t *testing.T) {
 	start, end := day("2026-02-01"), day("2026-02-28")
 	type key struct{ group, customer, sku, currency string }
 	type sum struct {
-		qty, net decimal.Decimal
-		invoices map[string]bool
+		qty, net        decimal.Decimal
+		invoices, voids map[string]bool
 	}
+	// Every invoice counts on its issue date; a voided one (all issued
+	// before today) less on the day of the void, today.
+	today := utcToday()
 	expect := func(q reporting.SalesQuery) map[key]*sum {
 		want := map[key]*sum{}
+		in := func(d time.Time) bool { return !d.Before(q.Start) && !d.After(q.End) }
 		for _, inv := range issued {
-			if inv.Status == invoicing.Void || inv.IssueDate.Before(q.Start) || inv.IssueDate.After(q.End) ||
-				(q.Currency != "" && inv.Currency != q.Currency) || (q.CustomerID != "" && inv.CustomerID != q.CustomerID) {
+			if (q.Currency != "" && inv.Currency != q.Currency) || (q.CustomerID != "" && inv.CustomerID != q.CustomerID) {
 				continue
 			}
 			for _, l := range inv.Lines {
 				for _, k := range []key{{"item", inv.CustomerID, l.SKU, inv.Currency}, {"customer", inv.CustomerID, "", inv.Currency},
 					{"sku", "", l.SKU, inv.Currency}, {"currency", "", "", inv.Currency}} {
-					if want[k] == nil {
-						want[k] = &sum{decimal.Zero, decimal.Zero, map[string]bool{}}
+					issuedIn, voidedIn := in(inv.IssueDate), inv.Status == invoicing.Void && in(today)
+					if !issuedIn && !voidedIn {
+						continue
 					}
-					want[k].qty = want[k].qty.Add(l.Quantity)
-					want[k].net = want[k].net.Add(l.Net.Amount)
-					want[k].invoices[inv.ID] = true
+					if want[k] == nil {
+						want[k] = &sum{decimal.Zero, decimal.Zero, map[string]bool{}, map[string]bool{}}
+					}
+					if issuedIn {
+						want[k].qty = want[k].qty.Add(l.Quantity)
+						want[k].net = want[k].net.Add(l.Net.Amount)
+						want[k].invoices[inv.ID] = true
+					}
+					if voidedIn {
+						want[k].qty = want[k].qty.Sub(l.Quantity)
+						want[k].net = want[k].net.Sub(l.Net.Amount)
+						want[k].voids[inv.ID] = true
+					}
 				}
 			}
 		}
@@ -123,7 +137,7 @@ func TestSalesReport(t *testing.T) {
 	render := func(m map[key]*sum) string {
 		var out []string
 		for k, v := range m {
-			out = append(out, fmt.Sprintf("%v %s %s %d", k, v.qty, v.net, len(v.invoices)))
+			out = append(out, fmt.Sprintf("%v %s %s %d %d", k, v.qty, v.net, len(v.invoices), len(v.voids)))
 		}
 		sort.Strings(out)
 		return strings.Join(out, "\n")
@@ -136,6 +150,8 @@ func TestSalesReport(t *testing.T) {
 		{Start: start, End: end, CustomerID: custs[0].id},
 		{Start: day("2026-01-01"), End: day("2026-12-31")},
 		{Start: day("2025-01-01"), End: day("2025-12-31")},
+		{Start: start, End: today},
+		{Start: today, End: today, CustomerID: custs[0].id},
 	} {
 		// Every grouping, whole and in pages of two rows.
 		var rows []reporting.SalesRow
@@ -175,11 +191,14 @@ func TestSalesReport(t *testing.T) {
 			if got[k] != nil {
 				t.Errorf("row %v twice", k)
 			}
-			ids := map[string]bool{}
+			ids, voids := map[string]bool{}, map[string]bool{}
 			for i := range row.Invoices {
 				ids[fmt.Sprint(i)] = true
 			}
-			got[k] = &sum{row.Quantity, row.Net, ids}
+			for i := range row.Voids {
+				voids[fmt.Sprint(i)] = true
+			}
+			got[k] = &sum{row.Quantity, row.Net, ids, voids}
 			if k.customer != "" && row.CustomerName == "" {
 				t.Errorf("row %v without a customer name", k)
 			}
@@ -198,7 +217,8 @@ func TestSalesReport(t *testing.T) {
 }
 
 // Invoices issued and voided at once, several on one item and day, leave
-// the daily totals equal to the invoices' lines.
+// the daily totals equal to the invoices' lines: on the issue date, and
+// the voided ones on the day of the void.
 func TestSalesDailyTotalsUnderConcurrency(t *testing.T) {
 	t.Parallel()
 	s, pool := newStore(t)
@@ -259,9 +279,18 @@ func TestSalesDailyTotalsUnderConcurrency(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// 16 invoices stand: 16 lines of 2 HOT, 8 of 1.5 HOT, 8 of 1.5 COLD.
-	if len(got) != 1 || got[0].Invoices != 16 || !got[0].Quantity.Equal(dec("56")) {
-		t.Errorf("per currency: %+v, want 16 invoices of 56 units", got)
+	// 24 invoices issued in March: 24 lines of 2 HOT, 12 of 1.5 HOT, 12
+	// of 1.5 COLD; 8 of them voided today (8 of 2 and 8 of 1.5).
+	if len(got) != 1 || got[0].Invoices != 24 || !got[0].Quantity.Equal(dec("84")) || got[0].Voids != 0 {
+		t.Errorf("per currency in March: %+v, want 24 invoices of 84 units", got)
+	}
+	today := utcToday()
+	got, err = s.SalesReport(ctx, reporting.SalesQuery{Group: reporting.ByCurrency, Start: today, End: today})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].Invoices != 0 || got[0].Voids != 8 || !got[0].Quantity.Equal(dec("-28")) {
+		t.Errorf("per currency today: %+v, want 8 voids of 28 units", got)
 	}
 	if err := pool.QueryRow(ctx, `SELECT count(DISTINCT slot) FROM sales_daily_items`).Scan(&slots); err != nil {
 		t.Fatal(err)

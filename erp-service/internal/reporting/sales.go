@@ -9,9 +9,10 @@ import (
 	"github.com/seamhq/seam/platform/errs"
 )
 
-// SalesQuery selects the invoices of a sales report: not void, issued from
-// Start to End (dates, both included), and the customer credit notes
-// dated (credit date) in that range, optionally of one currency and one
+// SalesQuery selects the invoices of a sales report: those issued from
+// Start to End (dates, both included), void or not, those voided in that
+// range (the day of the void), and the customer credit notes dated
+// (credit date) in that range, optionally of one currency and one
 // customer; and a page of the rows of one grouping.
 type SalesQuery struct {
 	Start, End time.Time
@@ -69,22 +70,33 @@ const (
 // SalesRow sums the invoice lines and the credit note lines of one group
 // in one currency: its customer (empty for ByItem and ByCurrency) and SKU
 // (empty for ByCustomer and ByCurrency). Quantity and Net are the sales
-// net of credits, what 4000 Revenue moved by: what was invoiced less what
-// was credited (returned goods and price concessions) in the range.
+// net of voids and credits, what 4000 Revenue moved by: what was invoiced
+// in the range (on the issue date, whether voided later or not) less the
+// lines of the invoices voided in the range (on the day the ledger
+// reverses them) and less what was credited (returned goods and price
+// concessions) in the range.
 type SalesRow struct {
 	Group        SalesGroup
 	CustomerID   string
 	CustomerName string
 	SKU          string
 	Currency     string
-	// Quantity is InvoicedQuantity - CreditedQuantity.
+	// Quantity is InvoicedQuantity - VoidedQuantity - CreditedQuantity.
 	Quantity decimal.Decimal
-	// Net is InvoicedNet - CreditedNet (amounts before tax).
+	// Net is InvoicedNet - VoidedNet - CreditedNet (amounts before tax).
 	Net decimal.Decimal
-	// Invoices counts the invoices with lines in the group.
+	// Invoices counts the invoices issued in the range with lines in the
+	// group, void or not.
 	Invoices         int64
 	InvoicedQuantity decimal.Decimal
 	InvoicedNet      decimal.Decimal
+	// VoidedQuantity and VoidedNet are the lines of the invoices voided in
+	// the range (whenever they were issued).
+	VoidedQuantity decimal.Decimal
+	VoidedNet      decimal.Decimal
+	// Voids counts the invoices voided in the range with lines in the
+	// group.
+	Voids int64
 	// CreditedQuantity is what the credit note lines credited of the
 	// quantity (none for a price concession).
 	CreditedQuantity decimal.Decimal

@@ -543,7 +543,7 @@ func (x *StockValuationRow) GetValue() *v1.Money {
 type GetSalesReportRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Required, YYYY-MM-DD, inclusive; at most end_date. Invoices by issue
-	// date, credit notes by credit date.
+	// date, voids by the day of the void, credit notes by credit date.
 	StartDate string `protobuf:"bytes,1,opt,name=start_date,json=startDate,proto3" json:"start_date,omitempty"`
 	EndDate   string `protobuf:"bytes,2,opt,name=end_date,json=endDate,proto3" json:"end_date,omitempty"`
 	// Only this currency when set.
@@ -716,22 +716,25 @@ func (x *SalesReport) GetNextPageToken() string {
 	return ""
 }
 
-// SalesReportRow: what a group invoiced, what credit notes credited of
-// it, and the difference, the sales net of credits. A row may have
-// credits and no invoice in the range (an invoice issued before it,
-// credited in it): its net is then negative.
+// SalesReportRow: what a group invoiced, what voids took back of it,
+// what credit notes credited of it, and the difference, the sales net of
+// voids and credits. A row may have voids or credits and no invoice in
+// the range (an invoice issued before it, voided or credited in it): its
+// net is then negative. An invoice issued and voided in the range counts
+// in both, netting to nothing.
 type SalesReportRow struct {
 	state        protoimpl.MessageState `protogen:"open.v1"`
 	CustomerId   string                 `protobuf:"bytes,1,opt,name=customer_id,json=customerId,proto3" json:"customer_id,omitempty"`
 	CustomerName string                 `protobuf:"bytes,2,opt,name=customer_name,json=customerName,proto3" json:"customer_name,omitempty"`
 	Sku          string                 `protobuf:"bytes,3,opt,name=sku,proto3" json:"sku,omitempty"`
 	CurrencyCode string                 `protobuf:"bytes,4,opt,name=currency_code,json=currencyCode,proto3" json:"currency_code,omitempty"`
-	// Decimal string: invoiced_quantity - credited_quantity.
+	// Decimal string: invoiced_quantity - voided_quantity -
+	// credited_quantity.
 	Quantity string `protobuf:"bytes,5,opt,name=quantity,proto3" json:"quantity,omitempty"`
-	// invoiced_amount - credited_amount: the sales net of credits (before
-	// tax).
+	// invoiced_amount - voided_amount - credited_amount: the sales net of
+	// voids and credits (before tax).
 	NetAmount *v1.Money `protobuf:"bytes,6,opt,name=net_amount,json=netAmount,proto3" json:"net_amount,omitempty"`
-	// Invoices counted (distinct), those issued in the range.
+	// Invoices counted (distinct), those issued in the range, void or not.
 	InvoiceCount int64 `protobuf:"varint,7,opt,name=invoice_count,json=invoiceCount,proto3" json:"invoice_count,omitempty"`
 	// Decimal string: the invoice lines' quantity.
 	InvoicedQuantity string `protobuf:"bytes,8,opt,name=invoiced_quantity,json=invoicedQuantity,proto3" json:"invoiced_quantity,omitempty"`
@@ -744,8 +747,16 @@ type SalesReportRow struct {
 	CreditedAmount *v1.Money `protobuf:"bytes,11,opt,name=credited_amount,json=creditedAmount,proto3" json:"credited_amount,omitempty"`
 	// Credit notes counted (distinct), those dated in the range.
 	CreditNoteCount int64 `protobuf:"varint,12,opt,name=credit_note_count,json=creditNoteCount,proto3" json:"credit_note_count,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// Decimal string: the quantity of the lines of the invoices voided in
+	// the range.
+	VoidedQuantity string `protobuf:"bytes,13,opt,name=voided_quantity,json=voidedQuantity,proto3" json:"voided_quantity,omitempty"`
+	// Sum of the net amounts (before tax) of the lines of the invoices
+	// voided in the range.
+	VoidedAmount *v1.Money `protobuf:"bytes,14,opt,name=voided_amount,json=voidedAmount,proto3" json:"voided_amount,omitempty"`
+	// Invoices voided in the range (distinct).
+	VoidedInvoiceCount int64 `protobuf:"varint,15,opt,name=voided_invoice_count,json=voidedInvoiceCount,proto3" json:"voided_invoice_count,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *SalesReportRow) Reset() {
@@ -862,6 +873,27 @@ func (x *SalesReportRow) GetCreditNoteCount() int64 {
 	return 0
 }
 
+func (x *SalesReportRow) GetVoidedQuantity() string {
+	if x != nil {
+		return x.VoidedQuantity
+	}
+	return ""
+}
+
+func (x *SalesReportRow) GetVoidedAmount() *v1.Money {
+	if x != nil {
+		return x.VoidedAmount
+	}
+	return nil
+}
+
+func (x *SalesReportRow) GetVoidedInvoiceCount() int64 {
+	if x != nil {
+		return x.VoidedInvoiceCount
+	}
+	return 0
+}
+
 var File_erp_v1_report_proto protoreflect.FileDescriptor
 
 const file_erp_v1_report_proto_rawDesc = "" +
@@ -928,7 +960,7 @@ const file_erp_v1_report_proto_rawDesc = "" +
 	"\bend_date\x18\x02 \x01(\tR\aendDate\x120\n" +
 	"\bgroup_by\x18\b \x01(\x0e2\x15.erp.v1.SalesGroupingR\agroupBy\x12*\n" +
 	"\x04rows\x18\x03 \x03(\v2\x16.erp.v1.SalesReportRowR\x04rows\x12&\n" +
-	"\x0fnext_page_token\x18\a \x01(\tR\rnextPageTokenJ\x04\b\x04\x10\x05J\x04\b\x05\x10\x06J\x04\b\x06\x10\aR\x0fcustomer_totalsR\vitem_totalsR\x06totals\"\xf8\x03\n" +
+	"\x0fnext_page_token\x18\a \x01(\tR\rnextPageTokenJ\x04\b\x04\x10\x05J\x04\b\x05\x10\x06J\x04\b\x06\x10\aR\x0fcustomer_totalsR\vitem_totalsR\x06totals\"\x89\x05\n" +
 	"\x0eSalesReportRow\x12\x1f\n" +
 	"\vcustomer_id\x18\x01 \x01(\tR\n" +
 	"customerId\x12#\n" +
@@ -944,7 +976,10 @@ const file_erp_v1_report_proto_rawDesc = "" +
 	"\x11credited_quantity\x18\n" +
 	" \x01(\tR\x10creditedQuantity\x128\n" +
 	"\x0fcredited_amount\x18\v \x01(\v2\x0f.money.v1.MoneyR\x0ecreditedAmount\x12*\n" +
-	"\x11credit_note_count\x18\f \x01(\x03R\x0fcreditNoteCount*\xa4\x01\n" +
+	"\x11credit_note_count\x18\f \x01(\x03R\x0fcreditNoteCount\x12'\n" +
+	"\x0fvoided_quantity\x18\r \x01(\tR\x0evoidedQuantity\x124\n" +
+	"\rvoided_amount\x18\x0e \x01(\v2\x0f.money.v1.MoneyR\fvoidedAmount\x120\n" +
+	"\x14voided_invoice_count\x18\x0f \x01(\x03R\x12voidedInvoiceCount*\xa4\x01\n" +
 	"\rSalesGrouping\x12\x1e\n" +
 	"\x1aSALES_GROUPING_UNSPECIFIED\x10\x00\x12 \n" +
 	"\x1cSALES_GROUPING_CUSTOMER_ITEM\x10\x01\x12\x1b\n" +
@@ -1002,17 +1037,18 @@ var file_erp_v1_report_proto_depIdxs = []int32{
 	10, // 14: erp.v1.SalesReportRow.net_amount:type_name -> money.v1.Money
 	10, // 15: erp.v1.SalesReportRow.invoiced_amount:type_name -> money.v1.Money
 	10, // 16: erp.v1.SalesReportRow.credited_amount:type_name -> money.v1.Money
-	1,  // 17: erp.v1.ReportService.GetArAging:input_type -> erp.v1.GetArAgingRequest
-	4,  // 18: erp.v1.ReportService.GetStockValuation:input_type -> erp.v1.GetStockValuationRequest
-	7,  // 19: erp.v1.ReportService.GetSalesReport:input_type -> erp.v1.GetSalesReportRequest
-	2,  // 20: erp.v1.ReportService.GetArAging:output_type -> erp.v1.ArAging
-	5,  // 21: erp.v1.ReportService.GetStockValuation:output_type -> erp.v1.StockValuation
-	8,  // 22: erp.v1.ReportService.GetSalesReport:output_type -> erp.v1.SalesReport
-	20, // [20:23] is the sub-list for method output_type
-	17, // [17:20] is the sub-list for method input_type
-	17, // [17:17] is the sub-list for extension type_name
-	17, // [17:17] is the sub-list for extension extendee
-	0,  // [0:17] is the sub-list for field type_name
+	10, // 17: erp.v1.SalesReportRow.voided_amount:type_name -> money.v1.Money
+	1,  // 18: erp.v1.ReportService.GetArAging:input_type -> erp.v1.GetArAgingRequest
+	4,  // 19: erp.v1.ReportService.GetStockValuation:input_type -> erp.v1.GetStockValuationRequest
+	7,  // 20: erp.v1.ReportService.GetSalesReport:input_type -> erp.v1.GetSalesReportRequest
+	2,  // 21: erp.v1.ReportService.GetArAging:output_type -> erp.v1.ArAging
+	5,  // 22: erp.v1.ReportService.GetStockValuation:output_type -> erp.v1.StockValuation
+	8,  // 23: erp.v1.ReportService.GetSalesReport:output_type -> erp.v1.SalesReport
+	21, // [21:24] is the sub-list for method output_type
+	18, // [18:21] is the sub-list for method input_type
+	18, // [18:18] is the sub-list for extension type_name
+	18, // [18:18] is the sub-list for extension extendee
+	0,  // [0:18] is the sub-list for field type_name
 }
 
 func init() { file_erp_v1_report_proto_init() }

@@ -39,17 +39,20 @@ type ReportServiceClient interface {
 	// cost; with as_of_date, the stock on hand at the end of that day.
 	GetStockValuation(ctx context.Context, in *GetStockValuationRequest, opts ...grpc.CallOption) (*StockValuation, error)
 	// GetSalesReport sums, per currency, the net amounts (before tax) and
-	// quantities of the invoice lines of invoices that are not void, issued
-	// in a date range, less those of the customer credit note lines
-	// (returned goods and price concessions) dated (credit_date) in that
-	// range: per customer and item, per customer, per item or per currency
-	// alone (group_by), a page at a time in that key's order. A credit note
-	// counts on its credit date, whenever its invoice was issued, as it
-	// posts to 4000 Revenue: per currency, a row's net_amount is what 4000
-	// Revenue moved by in the range through invoices and credit notes (an
-	// invoice voided counts nowhere here, while the ledger reverses it on
-	// the day of the void). Amounts in different currencies are never
-	// added together.
+	// quantities of the invoice lines of the invoices issued in a date range
+	// (void or not: an invoice counts on its issue date), less those of the
+	// invoices voided in that range (on the day of the void, whenever they
+	// were issued), less those of the customer credit note lines (returned
+	// goods and price concessions) dated (credit_date) in that range: per
+	// customer and item, per customer, per item or per currency alone
+	// (group_by), a page at a time in that key's order. A void and a credit
+	// note count on the day they post to 4000 Revenue: per currency, a row's
+	// net_amount is what 4000 Revenue moved by in the range through
+	// invoices, their voids and credit notes. The day of a void is the date
+	// of its journal entry: the day it was voided (UTC), or the issue date
+	// for an invoice issued ahead, or the first open day when the period of
+	// that day is closed. Amounts in different currencies are never added
+	// together.
 	GetSalesReport(ctx context.Context, in *GetSalesReportRequest, opts ...grpc.CallOption) (*SalesReport, error)
 }
 
@@ -106,17 +109,20 @@ type ReportServiceServer interface {
 	// cost; with as_of_date, the stock on hand at the end of that day.
 	GetStockValuation(context.Context, *GetStockValuationRequest) (*StockValuation, error)
 	// GetSalesReport sums, per currency, the net amounts (before tax) and
-	// quantities of the invoice lines of invoices that are not void, issued
-	// in a date range, less those of the customer credit note lines
-	// (returned goods and price concessions) dated (credit_date) in that
-	// range: per customer and item, per customer, per item or per currency
-	// alone (group_by), a page at a time in that key's order. A credit note
-	// counts on its credit date, whenever its invoice was issued, as it
-	// posts to 4000 Revenue: per currency, a row's net_amount is what 4000
-	// Revenue moved by in the range through invoices and credit notes (an
-	// invoice voided counts nowhere here, while the ledger reverses it on
-	// the day of the void). Amounts in different currencies are never
-	// added together.
+	// quantities of the invoice lines of the invoices issued in a date range
+	// (void or not: an invoice counts on its issue date), less those of the
+	// invoices voided in that range (on the day of the void, whenever they
+	// were issued), less those of the customer credit note lines (returned
+	// goods and price concessions) dated (credit_date) in that range: per
+	// customer and item, per customer, per item or per currency alone
+	// (group_by), a page at a time in that key's order. A void and a credit
+	// note count on the day they post to 4000 Revenue: per currency, a row's
+	// net_amount is what 4000 Revenue moved by in the range through
+	// invoices, their voids and credit notes. The day of a void is the date
+	// of its journal entry: the day it was voided (UTC), or the issue date
+	// for an invoice issued ahead, or the first open day when the period of
+	// that day is closed. Amounts in different currencies are never added
+	// together.
 	GetSalesReport(context.Context, *GetSalesReportRequest) (*SalesReport, error)
 	mustEmbedUnimplementedReportServiceServer()
 }
