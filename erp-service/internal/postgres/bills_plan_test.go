@@ -167,9 +167,11 @@ func TestPayablesReportPlans(t *testing.T) {
 			t.Errorf("%+v as of a past day: want a read of supplier_bills_supplier_currency_idx in order, payments and credit notes by bill:\n%s", q, plan)
 		}
 	}
-	// Whether anything is dated after the day: two index probes.
+	// Whether anything is dated after the day: two index probes, and the
+	// period's one row.
 	plan := planOf(t, pool)(postgres.DatedAfterSQL, []any{day("2030-01-15")}, nil)
-	if strings.Contains(plan, "Seq Scan") || !strings.Contains(plan, "supplier_payments_paid_date_idx") ||
+	if strings.Contains(strings.ReplaceAll(plan, "Seq Scan on ledger_period", ""), "Seq Scan") ||
+		!strings.Contains(plan, "supplier_payments_paid_date_idx") ||
 		!strings.Contains(plan, "supplier_credit_notes_credit_date_idx") {
 		t.Errorf("dated after: want reads of the date indexes:\n%s", plan)
 	}

@@ -472,10 +472,17 @@ func payablesSQL(q payables.ReportQuery) (string, []any, error) {
 		ORDER BY b.supplier_id, b.currency_code`, args, nil
 }
 
+// supplierPaymentReversedDaySQL is the day the reversal of supplier
+// payment "p" posts on (postedDaySQL; the day of its reverse_time for one
+// that posted nothing).
+var supplierPaymentReversedDaySQL = postedDay("supplier_payment_reversal", `'supplierPayments/' || p.id`,
+	`(p.reverse_time AT TIME ZONE 'UTC')::date`)
+
 // payablesAsOfSQL is payablesSQL from the bills' history: every bill
 // dated by q.AsOf (supplier_bills_supplier_currency_idx, in (supplier,
 // currency) order, whatever its status now), less the payments dated by
-// then and not reversed by then (the day, UTC, of their reverse_time),
+// then and not reversed by then (the day their reversal posts on in the
+// journal, so that the report adds up with 2000 through that day),
 // and the credit notes dated by then, each read from its bill index;
 // the bills with something open then count.
 func payablesAsOfSQL(q payables.ReportQuery) (string, []any, error) {
@@ -489,7 +496,7 @@ func payablesAsOfSQL(q payables.ReportQuery) (string, []any, error) {
 		      FROM supplier_bills bl
 		      CROSS JOIN LATERAL (SELECT bl.total
 		          - coalesce((SELECT sum(p.amount) FROM supplier_payments p WHERE p.bill_id = bl.id AND p.paid_date <= $1::date
-		              AND NOT (p.reversed AND (p.reverse_time AT TIME ZONE 'UTC')::date <= $1::date)), 0)
+		              AND NOT (p.reversed AND ` + supplierPaymentReversedDaySQL + ` <= $1::date)), 0)
 		          - coalesce((SELECT sum(n.total) FROM supplier_credit_notes n WHERE n.bill_id = bl.id AND n.credit_date <= $1::date), 0)
 		          AS open) pd
 		      WHERE invoice_date <= $1::date AND pd.open > 0 AND ` + and(conds...) + `
@@ -521,10 +528,12 @@ func payablesConds(q payables.ReportQuery) ([]any, []string, error) {
 }
 
 // datedAfterSQL tells whether a supplier payment or credit note is dated
-// after $1 (their date indexes, migration 0036): as of that day the
-// bills' paid and credited amounts are not what they were.
+// after $1 (their date indexes, migration 0036), or the books are closed
+// through $1, so that a payment reversed now posts after it: as of that
+// day the bills' paid and credited amounts are not what they are now.
 const datedAfterSQL = `SELECT EXISTS (SELECT 1 FROM supplier_payments WHERE paid_date > $1::date)
-	OR EXISTS (SELECT 1 FROM supplier_credit_notes WHERE credit_date > $1::date)`
+	OR EXISTS (SELECT 1 FROM supplier_credit_notes WHERE credit_date > $1::date)
+	OR EXISTS (SELECT 1 FROM ledger_period WHERE closed_through >= $1::date)`
 
 // Payables implements payables.Store: the bills as they were at the end
 // of q.AsOf. As of today or later, with nothing dated after it, from the

@@ -17,28 +17,51 @@ import (
 const agingBucketSQL = `CASE WHEN $1::date - i.due_date <= 0 THEN 0 WHEN $1::date - i.due_date <= 30 THEN 1
 	WHEN $1::date - i.due_date <= 60 THEN 2 WHEN $1::date - i.due_date <= 90 THEN 3 ELSE 4 END`
 
+// postedDaySQL is the day the entry of kind KIND with reference REF
+// posts on in the journal (the date its lines carry), else FALLBACK: the
+// day a void or a reversal counts from in the reports as of a day, as in
+// a dated trial balance. It is not always the day it was made: a
+// reversal is never dated before the entry it reverses (a payment
+// received a day ahead), nor in the closed period (with the books closed
+// through today, it posts tomorrow). Read from the reference index.
+const postedDaySQL = `coalesce((SELECT max(` + entryDateSQL + `) FROM journal_entries e JOIN journal_lines l ON l.entry_id = e.id
+	WHERE e.reference = REF AND e.kind = 'KIND'), FALLBACK)`
+
+// postedDay is postedDaySQL of the entry of kind with reference ref
+// (SQL), else fallback (SQL).
+func postedDay(kind, ref, fallback string) string {
+	return strings.NewReplacer("KIND", kind, "REF", ref, "FALLBACK", fallback).Replace(postedDaySQL)
+}
+
+// paymentReversedDaySQL is the day the reversal of payment "y" posts on
+// (a reversed payment's update_time is its reversal, as it is final, for
+// a reversal that posted nothing).
+var paymentReversedDaySQL = postedDay("payment_reversal", `'payments/' || y.id`, `(y.update_time AT TIME ZONE 'UTC')::date`)
+
 // openAsOfSQL selects, from invoice "i", those open on $1 (a date) in
 // currency $2 (all when empty), with their open amount on that day in
-// column "open" of "pd": issued on or before $1, not voided by then (a
-// void invoice's update_time is its void: nothing changes it after), and
-// not paid in full by the allocations dated on or before $1 (their
-// payment's received date, migration 0030) of payments not reversed by
-// then (a reversed payment's update_time is its reversal, as it is final),
-// nor by the credit notes dated on or before $1. What a later credit note
-// took back from the invoice's allocations (credit_note_takebacks) was
-// still allocated on $1 when it had been received by then.
-const openAsOfSQL = `invoices i
+// column "open" of "pd": issued on or before $1, not voided by then (the
+// day its void posts on; a void invoice's update_time is its void, as
+// nothing changes it after, for a void that posted nothing), and not paid
+// in full by the allocations dated on or before $1 (their payment's
+// received date, migration 0030) of payments not reversed by then (the
+// day the reversal posts on), nor by the credit notes dated on or before
+// $1. What a later credit note took back from the invoice's allocations
+// (credit_note_takebacks) was still allocated on $1 when it had been
+// received by then. So the open amounts on $1 less the customers' credit
+// then are 1100 Accounts receivable through $1.
+var openAsOfSQL = `invoices i
 	CROSS JOIN LATERAL (SELECT i.total
 		  - coalesce((SELECT sum(a.amount) FROM payment_allocations a JOIN payments y ON y.id = a.payment_id
 		      WHERE a.invoice_id = i.id AND a.received_date <= $1::date
-		        AND NOT (y.status = 'REVERSED' AND (y.update_time AT TIME ZONE 'UTC')::date <= $1::date)), 0)
+		        AND NOT (y.status = 'REVERSED' AND ` + paymentReversedDaySQL + ` <= $1::date)), 0)
 		  - coalesce((SELECT sum(t.amount) FROM credit_notes n JOIN credit_note_takebacks t ON t.credit_note_id = n.id
 		      JOIN payments y ON y.id = t.payment_id
 		      WHERE n.invoice_id = i.id AND n.credit_date > $1::date AND t.received_date <= $1::date
-		        AND NOT (y.status = 'REVERSED' AND (y.update_time AT TIME ZONE 'UTC')::date <= $1::date)), 0)
+		        AND NOT (y.status = 'REVERSED' AND ` + paymentReversedDaySQL + ` <= $1::date)), 0)
 		  - coalesce((SELECT sum(n.total) FROM credit_notes n WHERE n.invoice_id = i.id AND n.credit_date <= $1::date), 0) AS open) pd
 	WHERE i.issue_date <= $1::date AND ($2 = '' OR i.currency_code = $2)
-	  AND (i.status <> 'VOID' OR (i.update_time AT TIME ZONE 'UTC')::date > $1::date)
+	  AND (i.status <> 'VOID' OR ` + postedDay("invoice_void", `'invoices/' || i.id`, `(i.update_time AT TIME ZONE 'UTC')::date`) + ` > $1::date)
 	  AND pd.open > 0`
 
 // openNowSQL is openAsOfSQL for a day that is today or later, when the
@@ -47,13 +70,37 @@ const openAsOfSQL = `invoices i
 const openNowSQL = `invoices i CROSS JOIN LATERAL (SELECT i.total - i.paid_amount - i.credited_amount AS open) pd
 	WHERE i.status NOT IN ('VOID', 'PAID', 'CREDITED') AND i.issue_date <= $1::date AND ($2 = '' OR i.currency_code = $2)`
 
+// agingDatedAfterSQL tells whether anything that changes what invoices
+// have open is dated after $1 (today or later): a payment received a day
+// ahead, or, with the books closed through $1, a void or payment reversal
+// (posted on the first open day). A payment is received at most a day
+// after the day it is entered, so one dated after $1 was entered on $1 or
+// later: only the payments with ids (UUIDv7, in creation order) from $2,
+// a day before $1 for clocks that disagree, are read (primary key).
+const agingDatedAfterSQL = `SELECT EXISTS (SELECT 1 FROM ledger_period WHERE closed_through >= $1::date)
+	OR EXISTS (SELECT 1 FROM payments WHERE id >= $2::uuid AND received_date > $1::date)`
+
+// uuidFloor is the least UUIDv7 of time t (its 48 bits of Unix
+// milliseconds, then zeros): every id made at or after t sorts from it.
+func uuidFloor(t time.Time) string {
+	ms := uint64(max(t.UnixMilli(), 0))
+	return fmt.Sprintf("%08x-%04x-0000-0000-000000000000", ms>>16, ms&0xffff)
+}
+
 // OpenAmounts implements reporting.Store: the invoices as they were on
 // asOf. For a past day they are read from each customer's invoices (every
 // one issued by then, not only those open now) and their allocations; for
-// today or later from the open invoices alone.
+// today or later from the open invoices alone, unless something is dated
+// after asOf (agingDatedAfterSQL): then from the history too.
 func (s *Store) OpenAmounts(ctx context.Context, asOf time.Time, currency string, pageSize int, after string) ([]reporting.Open, bool, error) {
 	today := time.Now().UTC().Truncate(24 * time.Hour)
-	return s.openAmounts(ctx, asOf, currency, pageSize, after, asOf.Before(today))
+	history := asOf.Before(today)
+	if !history {
+		if err := s.pool.QueryRow(ctx, agingDatedAfterSQL, asOf, uuidFloor(asOf.AddDate(0, 0, -1))).Scan(&history); err != nil {
+			return nil, false, fmt.Errorf("open amounts: %w", err)
+		}
+	}
+	return s.openAmounts(ctx, asOf, currency, pageSize, after, history)
 }
 
 // openAmounts is OpenAmounts from the invoices' history (openAsOfSQL) or
