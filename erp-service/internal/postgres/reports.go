@@ -40,9 +40,9 @@ var paymentReversedDaySQL = postedDay("payment_reversal", `'payments/' || y.id`,
 
 // openAsOfSQL selects, from invoice "i", those open on $1 (a date) in
 // currency $2 (all when empty), with their open amount on that day in
-// column "open" of "pd": issued on or before $1, not voided by then (the
-// day its void posts on; a void invoice's update_time is its void, as
-// nothing changes it after, for a void that posted nothing), and not paid
+// column "open" of "pd": issued on or before $1, not voided by then (its
+// void_date, which migration 0037's trigger sets to the day its void
+// posts on; update_time, the void, should one lack it), and not paid
 // in full by the allocations dated on or before $1 (their payment's
 // received date, migration 0030) of payments not reversed by then (the
 // day the reversal posts on), nor by the credit notes dated on or before
@@ -61,7 +61,7 @@ var openAsOfSQL = `invoices i
 		        AND NOT (y.status = 'REVERSED' AND ` + paymentReversedDaySQL + ` <= $1::date)), 0)
 		  - coalesce((SELECT sum(n.total) FROM credit_notes n WHERE n.invoice_id = i.id AND n.credit_date <= $1::date), 0) AS open) pd
 	WHERE i.issue_date <= $1::date AND ($2 = '' OR i.currency_code = $2)
-	  AND (i.status <> 'VOID' OR ` + postedDay("invoice_void", `'invoices/' || i.id`, `(i.update_time AT TIME ZONE 'UTC')::date`) + ` > $1::date)
+	  AND (i.status <> 'VOID' OR coalesce(i.void_date, (i.update_time AT TIME ZONE 'UTC')::date) > $1::date)
 	  AND pd.open > 0`
 
 // openNowSQL is openAsOfSQL for a day that is today or later, when the
