@@ -71,3 +71,43 @@ func TestCaseAndActivitySubjectsAreStoredTrimmed(t *testing.T) {
 		t.Fatalf("update activity: subject %q, %v", upa.GetSubject(), err)
 	}
 }
+
+// A lead's company is stored trimmed, as names are, so the company filter
+// (an exact match) and the company order find a pasted " Acme  " as
+// "Acme"; the filter's value is read trimmed too.
+func TestLeadCompanyIsStoredTrimmed(t *testing.T) {
+	e := newEnv(t)
+	l, err := e.leads.CreateLead(e.sales(), &crmv1.CreateLeadRequest{Lead: &crmv1.Lead{Name: "Ana", Email: "ana@acme.example", Company: "  Acme  "}})
+	if err != nil || l.Company != "Acme" {
+		t.Fatalf("create lead: company %q, %v", l.GetCompany(), err)
+	}
+	for _, filter := range []string{`company = "Acme"`, `company = " Acme "`} {
+		got, err := e.leads.ListLeads(e.sales(), &crmv1.ListLeadsRequest{Filter: filter})
+		if err != nil || len(got.Leads) != 1 || got.Leads[0].Id != l.Id {
+			t.Fatalf("%s: %v %v", filter, got, err)
+		}
+	}
+	up, err := e.leads.UpdateLead(e.sales(), &crmv1.UpdateLeadRequest{
+		Lead: &crmv1.Lead{Id: l.Id, Company: "Acme\t"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"company"}},
+	})
+	if err != nil || up.Company != "Acme" || up.Etag != l.Etag {
+		t.Fatalf("the same company padded is no change: %v %v", up, err)
+	}
+	up, err = e.leads.UpdateLead(e.sales(), &crmv1.UpdateLeadRequest{
+		Lead: &crmv1.Lead{Id: l.Id, Company: " Acme Corp "}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"company"}},
+	})
+	if err != nil || up.Company != "Acme Corp" {
+		t.Fatalf("update lead: company %q, %v", up.GetCompany(), err)
+	}
+	imp, err := e.imports.ImportLeads(e.sales(), &crmv1.ImportLeadsRequest{
+		Leads:      []*crmv1.Lead{{Name: "Bo", Email: "bo@beta.example", Company: " Beta  "}},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"name", "email", "company"}},
+	})
+	if err != nil || len(imp.Results) != 1 || imp.Results[0].Outcome != crmv1.ImportOutcome_IMPORT_OUTCOME_CREATED {
+		t.Fatalf("import: %v %v", imp, err)
+	}
+	got, err := e.leads.GetLead(e.sales(), &crmv1.GetLeadRequest{Id: imp.Results[0].Id})
+	if err != nil || got.Company != "Beta" {
+		t.Fatalf("imported lead: company %q, %v", got.GetCompany(), err)
+	}
+}
