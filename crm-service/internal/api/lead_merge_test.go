@@ -2,7 +2,6 @@ package api_test
 
 import (
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -56,8 +55,8 @@ func TestMergeLead(t *testing.T) {
 	}
 	_, err = e.leads.GetLead(e.sales(), &crmv1.GetLeadRequest{Id: dup.Id})
 	wantCode(t, err, codes.NotFound)
-	if !strings.Contains(status.Convert(err).Message(), "merged into lead \""+kept.Id+"\"") {
-		t.Errorf("get of the merged duplicate: %v, want it to name the lead it went into", err)
+	if msg := status.Convert(err).Message(); msg != "lead \""+dup.Id+"\" not found: it was merged into lead \""+kept.Id+"\"" {
+		t.Errorf("get of the merged duplicate: %q, want it to say it is not found and name the lead it went into", msg)
 	}
 	// Spring: one membership, the kept lead's, now responded; Autumn: the
 	// duplicate's, moved; Expo untouched.

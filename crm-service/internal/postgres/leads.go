@@ -117,7 +117,7 @@ func (s *Store) GetLead(ctx context.Context, id string) (lead.Lead, error) {
 		// A duplicate merged away says where it went, for links to it.
 		var kept string
 		if err := s.pool.QueryRow(ctx, `SELECT lead_id::text FROM lead_merges WHERE duplicate_id = $1`, id).Scan(&kept); err == nil {
-			return lead.Lead{}, errs.NotFoundf("lead %q: it was merged into lead %q", id, kept)
+			return lead.Lead{}, errs.New(errs.NotFound, "lead %q not found: it was merged into lead %q", id, kept)
 		}
 		return lead.Lead{}, errs.NotFoundf("lead %q", id)
 	}
