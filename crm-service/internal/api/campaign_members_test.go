@@ -626,3 +626,34 @@ func TestAddingConvertedLeadIsRefused(t *testing.T) {
 	}
 	e.addMember(autumn.Id, &crmv1.CampaignMember{ContactId: conv.ConvertedContactId})
 }
+
+// Adding a lead merged away is INVALID_ARGUMENT on campaign_member.lead_id
+// naming the lead it went into, as linking an activity to it is, so the
+// caller adds that one instead.
+func TestAddingMergedLeadNamesTheKeptLead(t *testing.T) {
+	e := newEnv(t)
+	spring := e.createCampaign("Spring")
+	kept := e.createLead(&crmv1.Lead{Name: "Bo", Email: "bo@bco.example"})
+	dup := e.createLead(&crmv1.Lead{Name: "B.", Email: "b@bco.example"})
+	if _, err := e.leads.MergeLead(e.sales(), &crmv1.MergeLeadRequest{Id: kept.Id, DuplicateId: dup.Id}); err != nil {
+		t.Fatal(err)
+	}
+	before := e.rows()
+	_, err := e.campaigns.CreateCampaignMember(e.sales(), &crmv1.CreateCampaignMemberRequest{CampaignId: spring.Id,
+		CampaignMember: &crmv1.CampaignMember{LeadId: dup.Id}})
+	if f := violations(t, err); !slices.Equal(f, []string{"campaign_member.lead_id"}) {
+		t.Fatalf("%v, want a violation of campaign_member.lead_id", err)
+	}
+	if msg := status.Convert(err).Message(); !strings.Contains(msg, "merged into lead \""+kept.Id+"\"") {
+		t.Errorf("message %q does not name lead %s it went into", msg, kept.Id)
+	}
+	if e.rows() != before {
+		t.Fatal("a refused add wrote something")
+	}
+	// A lead that never was is still the plain violation.
+	_, err = e.campaigns.CreateCampaignMember(e.sales(), &crmv1.CreateCampaignMemberRequest{CampaignId: spring.Id,
+		CampaignMember: &crmv1.CampaignMember{LeadId: uuid.NewString()}})
+	if f := violations(t, err); !slices.Equal(f, []string{"campaign_member.lead_id"}) {
+		t.Fatalf("%v, want a violation of campaign_member.lead_id", err)
+	}
+}

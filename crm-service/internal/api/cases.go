@@ -3,9 +3,11 @@ package api
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
+	"github.com/seamhq/seam/crm-service/internal/account"
 	"github.com/seamhq/seam/crm-service/internal/servicecase"
 	"github.com/seamhq/seam/platform/auth"
 	"github.com/seamhq/seam/platform/listing"
@@ -58,6 +60,15 @@ func caseStatusFromProto(s crmv1.CaseStatus) servicecase.Status {
 
 // caseFilterValue accepts enum names ("CASE_PRIORITY_URGENT") or short
 // forms ("urgent", "in_progress").
+// accountPaymentStatuses are the payment statuses an account may have:
+// every one but CREDITED, which only a deal has (an account's status is
+// derived from its balances).
+var accountPaymentStatuses = func() map[account.PaymentStatus]crmv1.PaymentStatus {
+	m := maps.Clone(paymentStatuses)
+	delete(m, account.PaymentCredited)
+	return m
+}()
+
 func caseFilterValue(field, value string) (string, error) {
 	switch field {
 	case "priority":
@@ -65,7 +76,7 @@ func caseFilterValue(field, value string) (string, error) {
 	case "status":
 		return enumFilterValue("status", value, caseStatuses)
 	case "account_payment_status":
-		return enumFilterValue("account_payment_status", value, paymentStatuses)
+		return enumFilterValue("account_payment_status", value, accountPaymentStatuses)
 	}
 	return value, nil
 }

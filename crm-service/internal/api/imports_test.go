@@ -285,6 +285,25 @@ func TestImportLeadsAmbiguousAPI(t *testing.T) {
 	}
 }
 
+// A row giving the id of a lead merged away (a file exported before the
+// merge) is INVALID on id naming the lead it went into.
+func TestImportLeadsRowOfMergedLead(t *testing.T) {
+	e := newEnv(t)
+	kept := e.createLead(&crmv1.Lead{Name: "Cy", Email: "cy@example.com"})
+	dup := e.createLeadAgain(&crmv1.Lead{Name: "C.", Email: "cy@example.com"})
+	if _, err := e.leads.MergeLead(e.sales(), &crmv1.MergeLeadRequest{Id: kept.Id, DuplicateId: dup.Id}); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := e.imports.ImportLeads(e.sales(), &crmv1.ImportLeadsRequest{
+		Leads: []*crmv1.Lead{{Id: dup.Id, Title: "CTO"}, {Id: kept.Id, Title: "CEO"}}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"title"}},
+		Mode: crmv1.ImportMode_IMPORT_MODE_SKIP_INVALID,
+	})
+	if err != nil || summary(resp) != "written=true 0/1/0/1 [0 id]" ||
+		!strings.Contains(resp.Results[0].Violations[0].Description, "merged into lead \""+kept.Id+"\"") {
+		t.Fatalf("row of the merged lead: %s %v %v", summary(resp), resp.GetResults(), err)
+	}
+}
+
 func TestImportLeadsAPI(t *testing.T) {
 	e := newEnv(t)
 	c := e.createCampaign("Spring")

@@ -8,6 +8,7 @@ import (
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	"github.com/seamhq/seam/platform/auth"
 	crmv1 "github.com/seamhq/seam/proto/crm/v1"
@@ -56,8 +57,8 @@ func TestMergeLead(t *testing.T) {
 	}
 	_, err = e.leads.GetLead(e.sales(), &crmv1.GetLeadRequest{Id: dup.Id})
 	wantCode(t, err, codes.NotFound)
-	if !strings.Contains(status.Convert(err).Message(), "merged into lead \""+kept.Id+"\"") {
-		t.Errorf("get of the merged duplicate: %v, want it to name the lead it went into", err)
+	if msg := status.Convert(err).Message(); msg != "lead \""+dup.Id+"\" not found: it was merged into lead \""+kept.Id+"\"" {
+		t.Errorf("get of the merged duplicate: %q, want it to say it is not found and name the lead it went into", msg)
 	}
 	// Spring: one membership, the kept lead's, now responded; Autumn: the
 	// duplicate's, moved; Expo untouched.
@@ -206,4 +207,49 @@ func TestMergeLeadWhileDuplicateIsUpdated(t *testing.T) {
 	}
 	_, err = e.leads.UpdateLead(e.sales(), &crmv1.UpdateLeadRequest{Lead: &crmv1.Lead{Id: dup.Id, Name: "X"}})
 	wantCode(t, err, codes.NotFound)
+}
+
+// Every call naming a lead merged away, not only a get, is NOT_FOUND
+// naming the lead it went into, so a client working from a stale list
+// (an update, a conversion, a deletion, another merge) learns where the
+// data is now.
+func TestCallsOnAMergedLeadNameTheKeptLead(t *testing.T) {
+	e := newEnv(t)
+	kept := e.createLead(&crmv1.Lead{Name: "Ana", Email: "ana@x.example"})
+	dup := e.createLead(&crmv1.Lead{Name: "A.", Email: "a@x.example", Company: "Acme"})
+	other := e.createLead(&crmv1.Lead{Name: "Bo", Email: "bo@x.example"})
+	if _, err := e.leads.MergeLead(e.sales(), &crmv1.MergeLeadRequest{Id: kept.Id, DuplicateId: dup.Id}); err != nil {
+		t.Fatal(err)
+	}
+	want := "merged into lead \"" + kept.Id + "\""
+	for name, call := range map[string]func() error{
+		"update": func() error {
+			_, err := e.leads.UpdateLead(e.sales(), &crmv1.UpdateLeadRequest{
+				Lead: &crmv1.Lead{Id: dup.Id, Title: "CTO"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"title"}},
+			})
+			return err
+		},
+		"delete": func() error {
+			_, err := e.leads.DeleteLead(e.sales(), &crmv1.DeleteLeadRequest{Id: dup.Id})
+			return err
+		},
+		"convert": func() error {
+			_, err := e.leads.ConvertLead(e.sales(), &crmv1.ConvertLeadRequest{Id: dup.Id})
+			return err
+		},
+		"merge into it": func() error {
+			_, err := e.leads.MergeLead(e.sales(), &crmv1.MergeLeadRequest{Id: dup.Id, DuplicateId: other.Id})
+			return err
+		},
+		"merge it into another": func() error {
+			_, err := e.leads.MergeLead(e.sales(), &crmv1.MergeLeadRequest{Id: other.Id, DuplicateId: dup.Id})
+			return err
+		},
+	} {
+		err := call()
+		wantCode(t, err, codes.NotFound)
+		if msg := status.Convert(err).Message(); !strings.Contains(msg, " not found: it was "+want) {
+			t.Errorf("%s: %q, want it to name the lead it went into", name, msg)
+		}
+	}
 }

@@ -156,8 +156,13 @@ func parseList(req listRequest, uuidKey bool, fields []string, convert func(fiel
 			continue
 		}
 		value := c.Value
+		if c.Field == "owner" {
+			// Every owner is stored trimmed, so the filter's value is
+			// read trimmed: " sam " is sam, not a silent empty page.
+			value = strings.TrimSpace(value)
+		}
 		if convert != nil {
-			if value, err = convert(c.Field, c.Value); err != nil {
+			if value, err = convert(c.Field, value); err != nil {
 				v.Add("filter", "%v", err)
 				continue
 			}

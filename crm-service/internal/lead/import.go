@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/google/uuid"
 
@@ -30,6 +31,9 @@ type ImportFound struct {
 	ByEmail map[string][]Lead
 	// Campaigns holds the campaign ids asked about that exist.
 	Campaigns map[string]bool
+	// MergedInto maps the ids asked about of leads merged away to the
+	// lead each went into.
+	MergedInto map[string]string
 }
 
 // ImportPlan is what an import writes: new leads, changed leads (at their
@@ -207,5 +211,15 @@ func (s *Service) Import(ctx context.Context, rows []Input, fields []Field, mode
 // match finds the lead a checked row with key k updates (see
 // upsert.MatchByIDOrEmail).
 func match(k string, found ImportFound) (Lead, bool, *upsert.Result) {
+	// A row of a file exported before a merge names the duplicate: the
+	// violation says which lead its data went into.
+	if id, isID := strings.CutPrefix(k, "i:"); isID {
+		if kept, merged := found.MergedInto[id]; merged {
+			if _, ok := found.ByID[id]; !ok {
+				r := upsert.Invalidf(fieldID, fmt.Sprintf("lead %q not found: it was merged into lead %q; give the row that id", id, kept))
+				return Lead{}, false, &r
+			}
+		}
+	}
 	return upsert.MatchByIDOrEmail(k, "lead", found.ByID, found.ByEmail, func(l Lead) string { return l.ID })
 }

@@ -149,6 +149,10 @@ func (in *Input) validate(fields []Field) error {
 			}
 			text(f, name, maxText)
 		case FieldCompany:
+			// Stored without surrounding white space, as names are, so
+			// the company filter (an exact match) and order find a
+			// pasted " Acme " as "Acme".
+			in.Company = strings.TrimSpace(in.Company)
 			text(f, in.Company, maxText)
 		case FieldTitle:
 			text(f, in.Title, maxText)
@@ -456,6 +460,10 @@ func (s *Service) List(ctx context.Context, q Query) ([]Lead, bool, error) {
 	}
 	if e, ok := q.Equal["email"]; ok {
 		q.Equal["email"] = contact.EmailKey(e)
+	}
+	// Companies are stored trimmed, so the filter's value is read so too.
+	if c, ok := q.Equal["company"]; ok {
+		q.Equal["company"] = strings.TrimSpace(c)
 	}
 	// A campaign's id in either case names it, as campaign_id is stored
 	// (in lower case); other text matches the free text of older leads.

@@ -84,7 +84,7 @@ VALUES ($1, $2, nullif($3, '')::uuid, nullif($4, '')::uuid, $5, $6, $7, $8, $9)`
 				return errReplayOf(used)
 			}
 			if err != nil {
-				if keyTaken(err) || errs.KindOf(err) == errs.FailedPrecondition {
+				if keyTaken(err) || errs.KindOf(err) == errs.FailedPrecondition || errs.KindOf(err) == errs.InvalidArgument {
 					return err
 				}
 				return memberError(m, err)
@@ -103,11 +103,22 @@ VALUES ($1, $2, nullif($3, '')::uuid, nullif($4, '')::uuid, $5, $6, $7, $8, $9)`
 // others: no membership is left on a converted lead. An unknown lead
 // reads nothing; the insert's foreign key reports it.
 func queueMemberLead(b *pgx.Batch, m campaign.Member) {
+	// A duplicate merged away is named with the lead it went into, as
+	// an activity's lead_id is, so the caller can add that one instead.
+	var mergedInto string
+	b.Queue(`SELECT lead_id::text FROM lead_merges WHERE duplicate_id = $1`, m.LeadID).QueryRow(func(row pgx.Row) error {
+		if err := row.Scan(&mergedInto); err != nil && !pg.IsNoRows(err) {
+			return fmt.Errorf("find where lead %s was merged: %w", m.LeadID, err)
+		}
+		return nil
+	})
 	b.Queue(`SELECT status, coalesce(converted_contact_id::text, '') FROM leads WHERE id = $1 FOR SHARE`, m.LeadID).QueryRow(func(row pgx.Row) error {
 		var status lead.Status
 		var contactID string
 		err := row.Scan(&status, &contactID)
 		switch {
+		case pg.IsNoRows(err) && mergedInto != "":
+			return errs.Invalid("lead_id", "lead %q not found: it was merged into lead %q", m.LeadID, mergedInto)
 		case pg.IsNoRows(err):
 			return nil
 		case err != nil:

@@ -414,13 +414,27 @@ func (s *Store) ImportLeads(ctx context.Context, keys lead.ImportKeys, fn func(l
 	var found lead.ImportFound
 	return pg.InTxBatch(ctx, s.pool, func(b *pgx.Batch) {
 		found = lead.ImportFound{
-			ByID:      make(map[string]lead.Lead, len(leadIDs)),
-			ByEmail:   make(map[string][]lead.Lead, len(emailKeys)),
-			Campaigns: make(map[string]bool, len(campaigns)),
+			ByID:       make(map[string]lead.Lead, len(leadIDs)),
+			ByEmail:    make(map[string][]lead.Lead, len(emailKeys)),
+			Campaigns:  make(map[string]bool, len(campaigns)),
+			MergedInto: make(map[string]string),
 		}
 		b.Queue(lockKeysSQL, emailKeys, leadLockPrefix)
 		queueByKey(b, "leads", leadCols, leadIDs, emailKeys, scanLead, func(l lead.Lead) string { return l.ID }, found.ByID, found.ByEmail)
 		queueExisting(b, "campaigns", campaigns, found.Campaigns)
+		if len(leadIDs) > 0 {
+			b.Queue(`SELECT duplicate_id::text, lead_id::text FROM lead_merges WHERE duplicate_id = ANY($1::uuid[])`, leadIDs).
+				Query(func(rows pgx.Rows) error {
+					for rows.Next() {
+						var dup, kept string
+						if err := rows.Scan(&dup, &kept); err != nil {
+							return err
+						}
+						found.MergedInto[dup] = kept
+					}
+					return rows.Err()
+				})
+		}
 	}, func(tx pgx.Tx) error {
 		plan, err := fn(found)
 		if err != nil || plan == nil {

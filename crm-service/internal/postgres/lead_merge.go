@@ -55,13 +55,16 @@ func (s *Store) MergeLeads(ctx context.Context, id, duplicateID string, fn func(
 		}
 		kept, ok := found[id]
 		if !ok {
-			return errs.NotFoundf("lead %q", id)
+			return leadNotFound(ctx, tx, id, "")
 		}
 		dup, ok := found[duplicateID]
 		if !ok {
 			if mergedInto != nil && *mergedInto == id {
 				out = kept // merged before: a retry
 				return nil
+			}
+			if mergedInto != nil {
+				return errs.New(errs.NotFound, "lead %q (duplicate_id) not found: it was merged into lead %q", duplicateID, *mergedInto)
 			}
 			return errs.NotFoundf("lead %q (duplicate_id)", duplicateID)
 		}

@@ -114,12 +114,7 @@ status, owner, version, create_time, update_time) VALUES ($1, $2, $3, $4, $5, $6
 func (s *Store) GetLead(ctx context.Context, id string) (lead.Lead, error) {
 	l, err := scanLead(s.pool.QueryRow(ctx, `SELECT `+leadCols+` FROM leads WHERE id = $1`, id))
 	if pg.IsNoRows(err) {
-		// A duplicate merged away says where it went, for links to it.
-		var kept string
-		if err := s.pool.QueryRow(ctx, `SELECT lead_id::text FROM lead_merges WHERE duplicate_id = $1`, id).Scan(&kept); err == nil {
-			return lead.Lead{}, errs.NotFoundf("lead %q: it was merged into lead %q", id, kept)
-		}
-		return lead.Lead{}, errs.NotFoundf("lead %q", id)
+		return lead.Lead{}, leadNotFound(ctx, s.pool, id, "")
 	}
 	if err != nil {
 		return lead.Lead{}, fmt.Errorf("get lead %s: %w", id, err)
@@ -166,7 +161,32 @@ func (s *Store) ListLeads(ctx context.Context, q lead.Query) ([]lead.Lead, bool,
 }
 
 func lockLead(ctx context.Context, tx pgx.Tx, id string) (lead.Lead, error) {
-	return lockRow(ctx, tx, "lead", "leads/"+id, `SELECT `+leadCols+` FROM leads WHERE id = $1 FOR UPDATE`, id, scanLead)
+	l, err := lockRow(ctx, tx, "lead", "leads/"+id, `SELECT `+leadCols+` FROM leads WHERE id = $1 FOR UPDATE`, id, scanLead)
+	if errs.KindOf(err) == errs.NotFound {
+		return l, leadNotFound(ctx, tx, id, "")
+	}
+	return l, err
+}
+
+// leadNotFound is the NOT_FOUND of lead id (field, when not empty, names
+// where the request gave it). A duplicate merged away says which lead it
+// went into, so a client holding a link to it (a get, an update, a
+// conversion, another merge) learns where its data is now.
+func leadNotFound(ctx context.Context, q interface {
+	QueryRow(context.Context, string, ...any) pgx.Row
+}, id, field string) error {
+	what := fmt.Sprintf("lead %q", id)
+	if field != "" {
+		what += " (" + field + ")"
+	}
+	var kept string
+	switch err := q.QueryRow(ctx, `SELECT lead_id::text FROM lead_merges WHERE duplicate_id = $1`, id).Scan(&kept); {
+	case err == nil:
+		return errs.New(errs.NotFound, "%s not found: it was merged into lead %q", what, kept)
+	case !pg.IsNoRows(err):
+		return fmt.Errorf("find where lead %s was merged: %w", id, err)
+	}
+	return errs.New(errs.NotFound, "%s not found", what)
 }
 
 func queueUpdateLead(b *pgx.Batch, l lead.Lead) {
@@ -299,7 +319,7 @@ func (s *Store) ConvertLead(ctx context.Context, id, requestID, method string, l
 				return fmt.Errorf("lock lead %s: %w", id, err)
 			}
 			if !found {
-				return errs.NotFoundf("lead %q", id)
+				return leadNotFound(ctx, tx, id, "")
 			}
 			if used != nil {
 				if err := checkKey(ctx, used, method, id); err != nil {
