@@ -44,6 +44,10 @@ var PayablesAsOfSQL = payablesAsOfSQL
 // after a day, for the plan test.
 const DatedAfterSQL = datedAfterSQL
 
+// AgingDatedAfterSQL tells whether a payment is dated after $1, or $1 is
+// closed (OpenAmounts then reads the invoices' history).
+const AgingDatedAfterSQL = agingDatedAfterSQL
+
 // PayablesFromHistory is Payables read from the bills' history whatever
 // the day, to compare with the read of today's open bills.
 func PayablesFromHistory(s *Store, ctx context.Context, q payables.ReportQuery) ([]payables.ReportRow, error) {

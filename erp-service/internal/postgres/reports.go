@@ -72,20 +72,11 @@ const openNowSQL = `invoices i CROSS JOIN LATERAL (SELECT i.total - i.paid_amoun
 
 // agingDatedAfterSQL tells whether anything that changes what invoices
 // have open is dated after $1 (today or later): a payment received a day
-// ahead, or, with the books closed through $1, a void or payment reversal
-// (posted on the first open day). A payment is received at most a day
-// after the day it is entered, so one dated after $1 was entered on $1 or
-// later: only the payments with ids (UUIDv7, in creation order) from $2,
-// a day before $1 for clocks that disagree, are read (primary key).
+// ahead (payments_received_date_idx, migration 0038), or, with the books
+// closed through $1, a void or payment reversal (posted on the first open
+// day).
 const agingDatedAfterSQL = `SELECT EXISTS (SELECT 1 FROM ledger_period WHERE closed_through >= $1::date)
-	OR EXISTS (SELECT 1 FROM payments WHERE id >= $2::uuid AND received_date > $1::date)`
-
-// uuidFloor is the least UUIDv7 of time t (its 48 bits of Unix
-// milliseconds, then zeros): every id made at or after t sorts from it.
-func uuidFloor(t time.Time) string {
-	ms := uint64(max(t.UnixMilli(), 0))
-	return fmt.Sprintf("%08x-%04x-0000-0000-000000000000", ms>>16, ms&0xffff)
-}
+	OR EXISTS (SELECT 1 FROM payments WHERE received_date > $1::date)`
 
 // OpenAmounts implements reporting.Store: the invoices as they were on
 // asOf. For a past day they are read from each customer's invoices (every
@@ -96,7 +87,7 @@ func (s *Store) OpenAmounts(ctx context.Context, asOf time.Time, currency string
 	today := time.Now().UTC().Truncate(24 * time.Hour)
 	history := asOf.Before(today)
 	if !history {
-		if err := s.pool.QueryRow(ctx, agingDatedAfterSQL, asOf, uuidFloor(asOf.AddDate(0, 0, -1))).Scan(&history); err != nil {
+		if err := s.pool.QueryRow(ctx, agingDatedAfterSQL, asOf).Scan(&history); err != nil {
 			return nil, false, fmt.Errorf("open amounts: %w", err)
 		}
 	}
