@@ -318,6 +318,9 @@ func TestDeleteLeadKeepsActivities(t *testing.T) {
 	if got := e.eventsSince(events); !slices.Equal(got, want) {
 		t.Fatalf("events %v, want %v", got, want)
 	}
+	if last := e.feed(e.rows().events)[e.rows().events-1]; last.Type != "lead.deleted" || last.GetLead().GetMergedIntoLeadId() != "" {
+		t.Errorf("a deleted lead's event = %s, merged into %q: want no lead named", last.Type, last.GetLead().GetMergedIntoLeadId())
+	}
 	// An etag read before the deletion no longer passes.
 	_, err = e.activities.DeleteActivity(e.sales(), &crmv1.DeleteActivityRequest{Id: call.Id, Etag: call.Etag})
 	wantCode(t, err, codes.Aborted)

@@ -76,12 +76,22 @@ func TestMergeLead(t *testing.T) {
 		t.Fatalf("spring counts %d %d", all, responded)
 	}
 	var types []string
-	for _, ev := range e.feed(e.rows().events)[events:] {
+	feed := e.feed(e.rows().events)[events:]
+	for _, ev := range feed {
 		types = append(types, ev.Type+" "+ev.Key)
 	}
 	if !slices.Contains(types, "lead.updated "+kept.Id) || types[len(types)-1] != "lead.deleted "+dup.Id ||
 		!slices.Contains(types, "campaign_member.updated "+dupAutumn.Id) || len(types) != 5 {
 		t.Fatalf("events %v", types)
+	}
+	// The duplicate's lead.deleted names the lead it went into, so a feed
+	// consumer tells a merge from a deletion; the kept lead's update names
+	// none.
+	for _, ev := range feed {
+		want := map[string]string{"lead.deleted": kept.Id, "lead.updated": ""}
+		if w, ok := want[ev.Type]; ok && ev.GetLead().GetMergedIntoLeadId() != w {
+			t.Errorf("%s %s: merged_into_lead_id %q, want %q", ev.Type, ev.Key, ev.GetLead().GetMergedIntoLeadId(), w)
+		}
 	}
 
 	// Again (a retry, with the etag it had): the kept lead, nothing written.

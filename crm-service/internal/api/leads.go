@@ -47,6 +47,7 @@ func leadToProto(l lead.Lead) *crmv1.Lead {
 		ConvertedAccountId: l.ConvertedAccountID, ConvertedContactId: l.ConvertedContactID,
 		ConvertedOpportunityId: l.ConvertedOpportunityID, ConvertTime: timeToProto(l.ConvertTime),
 		Etag: l.ETag(), CreateTime: timeToProto(l.CreateTime), UpdateTime: timeToProto(l.UpdateTime),
+		MergedIntoLeadId: l.MergedInto,
 	}
 }
 

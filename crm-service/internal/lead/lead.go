@@ -78,9 +78,12 @@ type Lead struct {
 	ConvertedContactID     string
 	ConvertedOpportunityID string
 	ConvertTime            time.Time
-	Version                int64
-	CreateTime             time.Time
-	UpdateTime             time.Time
+	// MergedInto is the lead this one was merged into: set only on the
+	// duplicate of a merge, for its lead.deleted event.
+	MergedInto string
+	Version    int64
+	CreateTime time.Time
+	UpdateTime time.Time
 	// NameFold and CompanyFold are Name and Company as the name and
 	// company orders of ListLeads compare them: in lower case, as the
 	// database folds them (name_fold, company_fold). Read-only: read

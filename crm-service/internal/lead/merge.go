@@ -100,6 +100,7 @@ func (s *Service) Merge(ctx context.Context, id, duplicateID, etag string) (Lead
 		gone := dup
 		gone.Version++
 		gone.UpdateTime = now
+		gone.MergedInto = kept.ID
 		if m.DuplicateEvent, err = s.event(EventDeleted, gone); err != nil {
 			return Merge{}, err
 		}

@@ -119,11 +119,17 @@ type Lead struct {
 	ConvertedOpportunityId string                 `protobuf:"bytes,14,opt,name=converted_opportunity_id,json=convertedOpportunityId,proto3" json:"converted_opportunity_id,omitempty"`
 	ConvertTime            *timestamppb.Timestamp `protobuf:"bytes,15,opt,name=convert_time,json=convertTime,proto3" json:"convert_time,omitempty"`
 	// Changes on every write; send it back on update to detect conflicts.
-	Etag          string                 `protobuf:"bytes,16,opt,name=etag,proto3" json:"etag,omitempty"`
-	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,17,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
-	UpdateTime    *timestamppb.Timestamp `protobuf:"bytes,18,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Etag       string                 `protobuf:"bytes,16,opt,name=etag,proto3" json:"etag,omitempty"`
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,17,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,18,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	// Read-only: the lead this one was merged into (MergeLead). Only the
+	// payload of a merged duplicate's lead.deleted event carries it, so a
+	// feed consumer tells a merge from a deletion and can repoint what it
+	// keeps of the duplicate; a merged lead is not read otherwise (a get is
+	// NOT_FOUND naming the kept lead).
+	MergedIntoLeadId string `protobuf:"bytes,19,opt,name=merged_into_lead_id,json=mergedIntoLeadId,proto3" json:"merged_into_lead_id,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *Lead) Reset() {
@@ -280,6 +286,13 @@ func (x *Lead) GetUpdateTime() *timestamppb.Timestamp {
 		return x.UpdateTime
 	}
 	return nil
+}
+
+func (x *Lead) GetMergedIntoLeadId() string {
+	if x != nil {
+		return x.MergedIntoLeadId
+	}
+	return ""
 }
 
 type CreateLeadRequest struct {
@@ -899,7 +912,7 @@ var File_crm_v1_lead_proto protoreflect.FileDescriptor
 
 const file_crm_v1_lead_proto_rawDesc = "" +
 	"\n" +
-	"\x11crm/v1/lead.proto\x12\x06crm.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xae\x05\n" +
+	"\x11crm/v1/lead.proto\x12\x06crm.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe2\x05\n" +
 	"\x04Lead\x12\x13\n" +
 	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12\x17\n" +
 	"\x04name\x18\x02 \x01(\tB\x03\xe0A\x02R\x04name\x12\x18\n" +
@@ -922,7 +935,8 @@ const file_crm_v1_lead_proto_rawDesc = "" +
 	"\vcreate_time\x18\x11 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"createTime\x12@\n" +
 	"\vupdate_time\x18\x12 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
-	"updateTime\"j\n" +
+	"updateTime\x122\n" +
+	"\x13merged_into_lead_id\x18\x13 \x01(\tB\x03\xe0A\x03R\x10mergedIntoLeadId\"j\n" +
 	"\x11CreateLeadRequest\x12 \n" +
 	"\x04lead\x18\x01 \x01(\v2\f.crm.v1.LeadR\x04lead\x12\x1d\n" +
 	"\n" +
