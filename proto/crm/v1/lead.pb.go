@@ -408,7 +408,8 @@ type ListLeadsRequest struct {
 	PageToken string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	// AIP-160 subset: `field = "value"` joined by AND. Fields: status (e.g.
 	// "LEAD_STATUS_NEW" or "new"), owner, email (ignoring case), source,
-	// campaign_id, company (exact match).
+	// campaign_id, company (exact match, letter case included; companies
+	// are stored trimmed, and owner and company values are read trimmed).
 	Filter string `protobuf:"bytes,3,opt,name=filter,proto3" json:"filter,omitempty"`
 	// AIP-132: one field, optionally followed by `desc` (`company`,
 	// `create_time desc`). Fields: name, company, create_time, update_time.
