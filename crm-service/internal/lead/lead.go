@@ -118,7 +118,7 @@ var MutableFields = []Field{FieldName, FieldCompany, FieldTitle, FieldEmail, Fie
 
 // ReadOnlyFields are fields a client can never write.
 var ReadOnlyFields = []string{"id", "converted_account_id", "converted_contact_id", "converted_opportunity_id",
-	"convert_time", "etag", "create_time", "update_time"}
+	"convert_time", "etag", "create_time", "update_time", "merged_into_lead_id"}
 
 // FilterFields are the fields ListLeads filters on (by equality).
 var FilterFields = []string{"status", "owner", "email", "source", "campaign_id", "company"}
