@@ -3,12 +3,15 @@ package api_test
 import (
 	"context"
 	"math"
+	"net/http"
+	"net/url"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/seamhq/seam/platform/auth"
 	"github.com/seamhq/seam/platform/listing"
 	crmv1 "github.com/seamhq/seam/proto/crm/v1"
 )
@@ -210,5 +213,38 @@ func TestListCampaignsOrderErrors(t *testing.T) {
 	bad := listing.Token{After: []string{"soon", rows[0].id}, Query: listing.RequestDigest(&crmv1.ListCampaignsRequest{OrderBy: "start_date"})}.Encode()
 	if _, err := e.campaignsPage(ctx, "start_date", "", bad, 3); !slices.Equal(violations(t, err), []string{"page_token"}) {
 		t.Errorf("a start date token of no date: %v, want page_token invalid", err)
+	}
+}
+
+// order_by is a query parameter of the contacts' and campaigns' REST
+// routes.
+func TestListContactsCampaignsOrderREST(t *testing.T) {
+	e := newEnv(t)
+	contacts := e.seedContactSortRows(t)
+	campaigns := e.seedCampaignSortRows(t)
+	tok := token(t, auth.Sales)
+	for _, tc := range []struct {
+		path, orderBy, list string
+		rows                []sortRow
+		field               string
+		desc                bool
+	}{
+		{"/v1/contacts", "name", "contacts", contacts, "name", false},
+		{"/v1/campaigns", "name", "campaigns", campaigns, "name", false},
+		{"/v1/campaigns", "start_date desc", "campaigns", campaigns, "start_date", true},
+	} {
+		q := url.Values{"order_by": {tc.orderBy}, "page_size": {"1000"}}
+		status, body := e.call(http.MethodGet, tc.path+"?"+q.Encode(), tok, nil)
+		if status != http.StatusOK {
+			t.Errorf("GET %s by %s: %d %v", tc.path, tc.orderBy, status, body)
+			continue
+		}
+		var got []string
+		for _, r := range body[tc.list].([]any) {
+			got = append(got, r.(map[string]any)["id"].(string))
+		}
+		if want := sortedIDs(tc.rows, tc.field, tc.desc, "", ""); !slices.Equal(got, want) {
+			t.Errorf("GET %s by %s: got %v, want %v", tc.path, tc.orderBy, got, want)
+		}
 	}
 }
