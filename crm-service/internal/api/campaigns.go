@@ -87,11 +87,11 @@ func (s *campaignServer) GetCampaign(ctx context.Context, req *crmv1.GetCampaign
 }
 
 func (s *campaignServer) ListCampaigns(ctx context.Context, req *crmv1.ListCampaignsRequest) (*crmv1.ListCampaignsResponse, error) {
-	p, err := parsePage(req, true, campaign.FilterFields, campaignFilterValue, campaign.RangeFields...)
+	p, err := parseList(req, true, campaign.FilterFields, campaignFilterValue, campaign.OrderFields, nil, campaign.RangeFields)
 	if err != nil {
 		return nil, err
 	}
-	q := campaign.Query{Equal: p.equal, After: p.after, Limit: p.limit}
+	q := campaign.Query{Equal: p.equal, Order: p.order, After: p.after, AfterKey: p.afterKey, Limit: p.limit}
 	for _, c := range p.ranges {
 		d, err := civil.ParseDate(c.Value)
 		if err != nil {
@@ -108,7 +108,8 @@ func (s *campaignServer) ListCampaigns(ctx context.Context, req *crmv1.ListCampa
 		resp.Campaigns[i] = campaignToProto(c)
 	}
 	if more {
-		resp.NextPageToken = p.nextToken(more, list[len(list)-1].ID)
+		last := list[len(list)-1]
+		resp.NextPageToken = p.nextOrderedToken(more, campaign.OrderKey(last, p.order.Field), last.ID)
 	}
 	return resp, nil
 }

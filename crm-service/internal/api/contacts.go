@@ -38,11 +38,11 @@ func (s *contactServer) GetContact(ctx context.Context, req *crmv1.GetContactReq
 }
 
 func (s *contactServer) ListContacts(ctx context.Context, req *crmv1.ListContactsRequest) (*crmv1.ListContactsResponse, error) {
-	p, err := parsePage(req, true, contact.FilterFields, nil)
+	p, err := parseOrderedPage(req, contact.FilterFields, nil, contact.OrderFields, nil)
 	if err != nil {
 		return nil, err
 	}
-	list, more, err := s.svc.List(ctx, contact.Query{Equal: p.equal, After: p.after, Limit: p.limit})
+	list, more, err := s.svc.List(ctx, contact.Query{Equal: p.equal, Order: p.order, After: p.after, AfterKey: p.afterKey, Limit: p.limit})
 	if err != nil {
 		return nil, err
 	}
@@ -55,7 +55,8 @@ func (s *contactServer) ListContacts(ctx context.Context, req *crmv1.ListContact
 		resp.Contacts, list, more = resp.Contacts[:n], list[:n], true
 	}
 	if more {
-		resp.NextPageToken = p.nextToken(more, list[len(list)-1].ID)
+		last := list[len(list)-1]
+		resp.NextPageToken = p.nextOrderedToken(more, contact.OrderKey(last, p.order.Field), last.ID)
 	}
 	return resp, nil
 }

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/seamhq/seam/crm-service/internal/account"
+	"github.com/seamhq/seam/crm-service/internal/campaign"
+	"github.com/seamhq/seam/crm-service/internal/contact"
 	"github.com/seamhq/seam/crm-service/internal/lead"
 	"github.com/seamhq/seam/crm-service/internal/pipeline"
 	"github.com/seamhq/seam/proto/openapi"
@@ -26,6 +28,8 @@ func TestOrderByDocumented(t *testing.T) {
 		"/v1/accounts":      {account.OrderFields, nil},
 		"/v1/opportunities": {pipeline.OrderFields, pipeline.OrderAliases},
 		"/v1/leads":         {lead.OrderFields, nil},
+		"/v1/contacts":      {contact.OrderFields, nil},
+		"/v1/campaigns":     {campaign.OrderFields, nil},
 	}
 	for name, doc := range map[string][]byte{"swagger": openapi.CRM, "openapi3": openapi.CRM3} {
 		var d struct {

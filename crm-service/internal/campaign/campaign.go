@@ -17,6 +17,7 @@ import (
 	"github.com/seamhq/seam/platform/civil"
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/ids"
+	"github.com/seamhq/seam/platform/listing"
 	"github.com/seamhq/seam/platform/money"
 )
 
@@ -62,6 +63,10 @@ type Campaign struct {
 	// those RESPONDED); read-only, kept by the store with every
 	// membership change, which is no change of the campaign (no version).
 	Members, RespondedMembers int64
+	// NameFold is Name as the name order of ListCampaigns compares it: in
+	// lower case, as the database folds it (name_fold). Read-only: read
+	// with the campaign, and not changed with Name until it is read again.
+	NameFold string
 }
 
 // ETag is the campaign's current etag.
@@ -98,6 +103,28 @@ var ReadOnlyFields = []string{"id", "etag", "create_time", "update_time", "membe
 // (compared trimmed, as owners are stored), and channel ignoring case
 // ("Email" is the channel "email").
 var FilterFields = []string{"status", "channel", "owner"}
+
+// OrderFields are the fields ListCampaigns sorts by (order_by); a
+// campaign without a start date sorts after every date.
+var OrderFields = []string{"name", "start_date", "create_time"}
+
+// OrderKey is the value of field (one of OrderFields) in c, as a page
+// token carries it: "" for no start date; the name order's is the folded
+// name, then the name.
+func OrderKey(c Campaign, field string) []string {
+	switch field {
+	case "name":
+		return []string{c.NameFold, c.Name}
+	case "start_date":
+		if c.StartDate.IsZero() {
+			return []string{""}
+		}
+		return []string{c.StartDate.Format(time.DateOnly)}
+	case "create_time":
+		return []string{c.CreateTime.Format(time.RFC3339Nano)}
+	}
+	return nil
+}
 
 // RangeFields are the fields ListCampaigns filters on with <, <=, > and
 // >= (a date, YYYY-MM-DD): the campaigns running in a quarter are
@@ -209,8 +236,14 @@ func ChannelKey(channel string) string { return strings.ToLower(strings.TrimSpac
 type Query struct {
 	Equal  map[string]string
 	Ranges []Range
-	After  string
-	Limit  int
+	// Order is the sort order; the zero Order is id order.
+	Order listing.Order
+	// After is the id of the last campaign of the previous page, or "".
+	After string
+	// AfterKey is OrderKey of that campaign for Order's field, when Order
+	// names one.
+	AfterKey []string
+	Limit    int
 }
 
 // Event is a change to record in the feed.

@@ -19,6 +19,7 @@ import (
 	"github.com/seamhq/seam/crm-service/internal/servicecase"
 	"github.com/seamhq/seam/platform/errs"
 	"github.com/seamhq/seam/platform/ids"
+	"github.com/seamhq/seam/platform/listing"
 )
 
 // Event types of contacts.
@@ -48,6 +49,10 @@ type Contact struct {
 	Version    int64
 	CreateTime time.Time
 	UpdateTime time.Time
+	// NameFold is Name as the name order of ListContacts compares it: in
+	// lower case, as the database folds it (name_fold). Read-only: read
+	// with the contact, and not changed with Name until it is read again.
+	NameFold string
 }
 
 // ETag is the contact's current etag.
@@ -81,6 +86,21 @@ var ReadOnlyFields = []string{"id", "etag", "create_time", "update_time"}
 // FilterFields are the fields ListContacts filters on (by equality; email
 // without case).
 var FilterFields = []string{"account_id", "email", "owner", "external_id"}
+
+// OrderFields are the fields ListContacts sorts by (order_by).
+var OrderFields = []string{"name", "create_time"}
+
+// OrderKey is the value of field (one of OrderFields) in c, as a page
+// token carries it: the name order's is the folded name, then the name.
+func OrderKey(c Contact, field string) []string {
+	switch field {
+	case "name":
+		return []string{c.NameFold, c.Name}
+	case "create_time":
+		return []string{c.CreateTime.Format(time.RFC3339Nano)}
+	}
+	return nil
+}
 
 // Input is what a client sends to create or update a contact. Read-only
 // fields are not part of it, but for the id of an import row.
@@ -197,8 +217,14 @@ type Query struct {
 	// Equal maps filter fields to the value they must equal; an email is
 	// given as its EmailKey.
 	Equal map[string]string
+	// Order is the sort order; the zero Order is id order.
+	Order listing.Order
+	// After is the id of the last contact of the previous page, or "".
 	After string
-	Limit int
+	// AfterKey is OrderKey of that contact for Order's field, when Order
+	// names one.
+	AfterKey []string
+	Limit    int
 }
 
 // Event is a change to record in the feed, in the transaction of the change.

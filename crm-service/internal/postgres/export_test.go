@@ -7,6 +7,8 @@ import (
 
 	"github.com/seamhq/seam/crm-service/internal/account"
 	"github.com/seamhq/seam/crm-service/internal/activity"
+	"github.com/seamhq/seam/crm-service/internal/campaign"
+	"github.com/seamhq/seam/crm-service/internal/contact"
 	"github.com/seamhq/seam/crm-service/internal/lead"
 	"github.com/seamhq/seam/crm-service/internal/pipeline"
 	"github.com/seamhq/seam/crm-service/internal/servicecase"
@@ -26,6 +28,18 @@ func ListContactsSQL(equal map[string]string, limit int) (string, []any, error) 
 		return "", nil, err
 	}
 	return sql, args[1:], nil // without the query mode a filtered list is sent in
+}
+
+// ListContactsOrderedSQL is the query ListContacts sends for q, for the
+// order plan test.
+func ListContactsOrderedSQL(q contact.Query) (string, []any, error) {
+	return withoutMode(listContactsSQL(q))
+}
+
+// ListCampaignsSQL is the query ListCampaigns sends for q, for the order
+// plan test.
+func ListCampaignsSQL(q campaign.Query) (string, []any, error) {
+	return withoutMode(listCampaignsSQL(q))
 }
 
 // ListCasesSQL and ListActivitiesSQL are the queries ListCases and

@@ -13,7 +13,7 @@ import (
 
 // sortField is a field a list sorts by (order_by): the expressions it
 // sorts by, before the id, which are columns of the list's sort indexes
-// (migrations 0036 and 0038) after any owner, and how a page token's text
+// (migrations 0036, 0038 and 0039) after any owner, and how a page token's text
 // of a row's value of each (the domain's OrderKey) is read back. A name
 // sorts by its folded form, then by itself: the token carries both, as
 // the row holds them.

@@ -10,6 +10,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/seamhq/seam/crm-service/internal/account"
+	"github.com/seamhq/seam/crm-service/internal/campaign"
+	"github.com/seamhq/seam/crm-service/internal/contact"
 	"github.com/seamhq/seam/crm-service/internal/lead"
 	"github.com/seamhq/seam/crm-service/internal/pipeline"
 	"github.com/seamhq/seam/crm-service/internal/postgres"
@@ -21,10 +23,10 @@ import (
 // page read from an index in order.
 const sortPlanRows = 20000
 
-// seedSortPlanRows fills accounts, opportunities and leads with
-// sortPlanRows rows each, of 10 owners and a rare one (one row in 200),
-// with repeated names, times and
-// amounts, every seventh opportunity without a close date, and analyzes
+// seedSortPlanRows fills accounts, opportunities, leads, contacts and
+// campaigns with sortPlanRows rows each, of 10 owners and a rare one (one
+// row in 200), with repeated names, times and amounts, every seventh
+// opportunity (campaign) without a close (start) date, and analyzes
 // them. The triggers of opportunities and leads (report totals, stage
 // history) are off while they are seeded.
 func seedSortPlanRows(t *testing.T, f fixture) {
@@ -48,9 +50,18 @@ FROM generate_series(1, $1::int) AS i`,
 SELECT gen_random_uuid(), 'Lead ' || (i % 5000), 'Company ' || (i % 700), 'new', CASE WHEN i % 200 = 1 THEN 'rare' ELSE 'owner' || (i % 10) END, 1,
   timestamptz '2030-01-01' + (i / 3) * interval '1 second', timestamptz '2030-02-01' - (i / 2) * interval '1 second'
 FROM generate_series(1, $1::int) AS i`,
+		`INSERT INTO contacts (id, name, owner, version, create_time, update_time)
+SELECT gen_random_uuid(), 'Contact ' || (i % 5000), CASE WHEN i % 200 = 1 THEN 'rare' ELSE 'owner' || (i % 10) END, 1,
+  timestamptz '2030-01-01' + (i / 3) * interval '1 second', timestamptz '2030-02-01' - (i / 2) * interval '1 second'
+FROM generate_series(1, $1::int) AS i`,
+		`INSERT INTO campaigns (id, name, start_date, status, owner, version, create_time, update_time)
+SELECT gen_random_uuid(), 'Campaign ' || (i % 5000), CASE WHEN i % 7 <> 0 THEN date '2030-01-01' + i % 400 END, 'planned',
+  CASE WHEN i % 200 = 1 THEN 'rare' ELSE 'owner' || (i % 10) END, 1,
+  timestamptz '2030-01-01' + (i / 3) * interval '1 second', timestamptz '2030-02-01' - (i / 2) * interval '1 second'
+FROM generate_series(1, $1::int) AS i`,
 		`ALTER TABLE opportunities ENABLE TRIGGER USER`,
 		`ALTER TABLE leads ENABLE TRIGGER USER`,
-		`ANALYZE accounts, opportunities, leads`,
+		`ANALYZE accounts, opportunities, leads, contacts, campaigns`,
 	} {
 		var args []any
 		if strings.Contains(sql, "$1") {
@@ -65,7 +76,7 @@ FROM generate_series(1, $1::int) AS i`,
 // A sorted list, with or without the owner filter (and amount's currency
 // filter), on the first page and after a token, reads its page from an
 // index on its order (0036; 0038 for the orders of names and companies,
-// in lower case) in order, its own or, for accounts and leads, the
+// in lower case; 0039 for contacts and campaigns) in order, its own or, for accounts and leads, the
 // owner's: no sequential scan, no sort. Only a rare owner's rows may be
 // read through an index on owner and sorted, as they are few.
 // Opportunities have no (owner, key, id) indexes, each of which every
@@ -96,6 +107,12 @@ func TestListOrdersUseIndexes(t *testing.T) {
 	leads := func(o listing.Order, equal map[string]string, k []string, id string) (string, []any, error) {
 		return postgres.ListLeadsSQL(lead.Query{Equal: equal, Order: o, AfterKey: k, After: id, Limit: 50})
 	}
+	contacts := func(o listing.Order, equal map[string]string, k []string, id string) (string, []any, error) {
+		return postgres.ListContactsOrderedSQL(contact.Query{Equal: equal, Order: o, AfterKey: k, After: id, Limit: 50})
+	}
+	campaigns := func(o listing.Order, equal map[string]string, k []string, id string) (string, []any, error) {
+		return postgres.ListCampaignsSQL(campaign.Query{Equal: equal, Order: o, AfterKey: k, After: id, Limit: 50})
+	}
 	conn, err := f.pool.Acquire(t.Context())
 	if err != nil {
 		t.Fatal(err)
@@ -121,6 +138,12 @@ func TestListOrdersUseIndexes(t *testing.T) {
 		{"leads", "company", []string{"company 42", "Company 42"}, nil, "company_fold_idx", leads},
 		{"leads", "create_time", []string{created}, nil, "create_time_idx", leads},
 		{"leads", "update_time", []string{updated}, nil, "update_time_idx", leads},
+		{"contacts", "name", []string{"contact 42", "Contact 42"}, nil, "name_fold_idx", contacts},
+		{"contacts", "create_time", []string{created}, nil, "create_time_idx", contacts},
+		{"campaigns", "name", []string{"campaign 42", "Campaign 42"}, nil, "name_fold_idx", campaigns},
+		{"campaigns", "start_date", []string{"2030-03-01"}, nil, "start_date_idx", campaigns},
+		{"campaigns", "start_date", []string{""}, nil, "start_date_idx", campaigns},
+		{"campaigns", "create_time", []string{created}, nil, "create_time_idx", campaigns},
 	}
 	for _, l := range lists {
 		for _, owner := range []string{"", "owner7", "rare"} {

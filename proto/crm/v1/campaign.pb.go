@@ -398,7 +398,17 @@ type ListCampaignsRequest struct {
 	// also with <, <=, > and >= (a date "YYYY-MM-DD"; a campaign without
 	// the date never matches): the campaigns running in a quarter are
 	// `start_date < "2030-04-01" AND end_date >= "2030-01-01"`.
-	Filter        string `protobuf:"bytes,3,opt,name=filter,proto3" json:"filter,omitempty"`
+	Filter string `protobuf:"bytes,3,opt,name=filter,proto3" json:"filter,omitempty"`
+	// AIP-132: one field, optionally followed by `desc` (`name`,
+	// `start_date desc`). Fields: name, start_date, create_time. A campaign
+	// without a start date sorts after every date (last ascending, first
+	// descending). name sorts regardless of case ("alpha" before "Zeta"),
+	// names equal but for case by the name itself; letters compare by code
+	// point in lower case, so accented letters come after z ("Émile" after
+	// "Zoe"). Ties break by id, in the same direction. Empty is id
+	// (creation) order. A page_token continues only the order_by (and
+	// filter) it was issued for.
+	OrderBy       string `protobuf:"bytes,4,opt,name=order_by,json=orderBy,proto3" json:"order_by,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -450,6 +460,13 @@ func (x *ListCampaignsRequest) GetPageToken() string {
 func (x *ListCampaignsRequest) GetFilter() string {
 	if x != nil {
 		return x.Filter
+	}
+	return ""
+}
+
+func (x *ListCampaignsRequest) GetOrderBy() string {
+	if x != nil {
+		return x.OrderBy
 	}
 	return ""
 }
@@ -1298,12 +1315,13 @@ const file_crm_v1_campaign_proto_rawDesc = "" +
 	"\n" +
 	"request_id\x18\x02 \x01(\tR\trequestId\"$\n" +
 	"\x12GetCampaignRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\"j\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"\x85\x01\n" +
 	"\x14ListCampaignsRequest\x12\x1b\n" +
 	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
 	"page_token\x18\x02 \x01(\tR\tpageToken\x12\x16\n" +
-	"\x06filter\x18\x03 \x01(\tR\x06filter\"o\n" +
+	"\x06filter\x18\x03 \x01(\tR\x06filter\x12\x19\n" +
+	"\border_by\x18\x04 \x01(\tR\aorderBy\"o\n" +
 	"\x15ListCampaignsResponse\x12.\n" +
 	"\tcampaigns\x18\x01 \x03(\v2\x10.crm.v1.CampaignR\tcampaigns\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x82\x01\n" +

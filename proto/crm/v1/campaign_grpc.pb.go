@@ -42,7 +42,8 @@ type CampaignServiceClient interface {
 	// returns the first result and creates nothing.
 	CreateCampaign(ctx context.Context, in *CreateCampaignRequest, opts ...grpc.CallOption) (*Campaign, error)
 	GetCampaign(ctx context.Context, in *GetCampaignRequest, opts ...grpc.CallOption) (*Campaign, error)
-	// ListCampaigns pages through campaigns in creation order.
+	// ListCampaigns pages through campaigns in creation order, or in the
+	// order order_by names.
 	ListCampaigns(ctx context.Context, in *ListCampaignsRequest, opts ...grpc.CallOption) (*ListCampaignsResponse, error)
 	// UpdateCampaign changes the fields named in update_mask. A stale etag
 	// fails with ABORTED.
@@ -192,7 +193,8 @@ type CampaignServiceServer interface {
 	// returns the first result and creates nothing.
 	CreateCampaign(context.Context, *CreateCampaignRequest) (*Campaign, error)
 	GetCampaign(context.Context, *GetCampaignRequest) (*Campaign, error)
-	// ListCampaigns pages through campaigns in creation order.
+	// ListCampaigns pages through campaigns in creation order, or in the
+	// order order_by names.
 	ListCampaigns(context.Context, *ListCampaignsRequest) (*ListCampaignsResponse, error)
 	// UpdateCampaign changes the fields named in update_mask. A stale etag
 	// fails with ABORTED.

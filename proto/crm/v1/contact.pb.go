@@ -286,7 +286,15 @@ type ListContactsRequest struct {
 	PageToken string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	// AIP-160 subset: `field = "value"` joined by AND. Fields: account_id,
 	// email (ignoring case), owner, external_id.
-	Filter        string `protobuf:"bytes,3,opt,name=filter,proto3" json:"filter,omitempty"`
+	Filter string `protobuf:"bytes,3,opt,name=filter,proto3" json:"filter,omitempty"`
+	// AIP-132: one field, optionally followed by `desc` (`name`,
+	// `create_time desc`). Fields: name, create_time. name sorts regardless
+	// of case ("alpha" before "Zeta"), names equal but for case by the name
+	// itself; letters compare by code point in lower case, so accented
+	// letters come after z ("Émile" after "Zoe"). Ties break by id, in the
+	// same direction. Empty is id (creation) order. A page_token continues
+	// only the order_by (and filter) it was issued for.
+	OrderBy       string `protobuf:"bytes,4,opt,name=order_by,json=orderBy,proto3" json:"order_by,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -338,6 +346,13 @@ func (x *ListContactsRequest) GetPageToken() string {
 func (x *ListContactsRequest) GetFilter() string {
 	if x != nil {
 		return x.Filter
+	}
+	return ""
+}
+
+func (x *ListContactsRequest) GetOrderBy() string {
+	if x != nil {
+		return x.OrderBy
 	}
 	return ""
 }
@@ -575,12 +590,13 @@ const file_crm_v1_contact_proto_rawDesc = "" +
 	"request_id\x18\x02 \x01(\tR\trequestId\x12\x14\n" +
 	"\x05force\x18\x03 \x01(\bR\x05force\"#\n" +
 	"\x11GetContactRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\"i\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"\x84\x01\n" +
 	"\x13ListContactsRequest\x12\x1b\n" +
 	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
 	"page_token\x18\x02 \x01(\tR\tpageToken\x12\x16\n" +
-	"\x06filter\x18\x03 \x01(\tR\x06filter\"k\n" +
+	"\x06filter\x18\x03 \x01(\tR\x06filter\x12\x19\n" +
+	"\border_by\x18\x04 \x01(\tR\aorderBy\"k\n" +
 	"\x14ListContactsResponse\x12+\n" +
 	"\bcontacts\x18\x01 \x03(\v2\x0f.crm.v1.ContactR\bcontacts\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x94\x01\n" +

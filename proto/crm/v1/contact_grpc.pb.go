@@ -40,7 +40,8 @@ type ContactServiceClient interface {
 	CreateContact(ctx context.Context, in *CreateContactRequest, opts ...grpc.CallOption) (*Contact, error)
 	// GetContact returns one contact.
 	GetContact(ctx context.Context, in *GetContactRequest, opts ...grpc.CallOption) (*Contact, error)
-	// ListContacts pages through contacts in creation order.
+	// ListContacts pages through contacts in creation order, or in the
+	// order order_by names.
 	ListContacts(ctx context.Context, in *ListContactsRequest, opts ...grpc.CallOption) (*ListContactsResponse, error)
 	// UpdateContact changes the fields named in update_mask. A stale etag
 	// fails with ABORTED. A new email that another contact has (ignoring
@@ -123,7 +124,8 @@ type ContactServiceServer interface {
 	CreateContact(context.Context, *CreateContactRequest) (*Contact, error)
 	// GetContact returns one contact.
 	GetContact(context.Context, *GetContactRequest) (*Contact, error)
-	// ListContacts pages through contacts in creation order.
+	// ListContacts pages through contacts in creation order, or in the
+	// order order_by names.
 	ListContacts(context.Context, *ListContactsRequest) (*ListContactsResponse, error)
 	// UpdateContact changes the fields named in update_mask. A stale etag
 	// fails with ABORTED. A new email that another contact has (ignoring
