@@ -195,54 +195,48 @@ FROM (` + page + `) g`
 // erp_invoice_void_day, migration 0037): zero while the triggers keep them
 // exact. erp-loadgen's checks and the tests run it.
 var SalesTotalsDrift = "SELECT " + strings.Join([]string{
-	totalsDrift("sales_daily_items", "sku, currency_code", "l.sku, i.currency_code"),
-	totalsDrift("sales_daily_customers", "customer_id, currency_code", "i.customer_id, i.currency_code"),
-	totalsDrift("sales_daily_currencies", "currency_code", "i.currency_code"),
-	voidsDrift("sales_daily_items", "sku, currency_code", "l.sku, i.currency_code"),
-	voidsDrift("sales_daily_customers", "customer_id, currency_code", "i.customer_id, i.currency_code"),
-	voidsDrift("sales_daily_currencies", "currency_code", "i.currency_code"),
-	creditsDrift("sales_daily_items", "sku, currency_code", "l.sku, c.currency_code"),
-	creditsDrift("sales_daily_customers", "customer_id, currency_code", "c.customer_id, c.currency_code"),
-	creditsDrift("sales_daily_currencies", "currency_code", "c.currency_code"),
+	drift(invoiced, "sales_daily_items", "sku, currency_code", "l.sku, i.currency_code"),
+	drift(invoiced, "sales_daily_customers", "customer_id, currency_code", "i.customer_id, i.currency_code"),
+	drift(invoiced, "sales_daily_currencies", "currency_code", "i.currency_code"),
+	drift(voided, "sales_daily_items", "sku, currency_code", "l.sku, i.currency_code"),
+	drift(voided, "sales_daily_customers", "customer_id, currency_code", "i.customer_id, i.currency_code"),
+	drift(voided, "sales_daily_currencies", "currency_code", "i.currency_code"),
+	drift(credited, "sales_daily_items", "sku, currency_code", "l.sku, c.currency_code"),
+	drift(credited, "sales_daily_customers", "customer_id, currency_code", "c.customer_id, c.currency_code"),
+	drift(credited, "sales_daily_currencies", "currency_code", "c.currency_code"),
 	`(SELECT count(*) FROM invoices WHERE CASE WHEN status = 'VOID'
     THEN void_date IS DISTINCT FROM erp_invoice_void_day(id, issue_date, update_time) ELSE void_date IS NOT NULL END)`,
 }, " + ")
 
-// totalsDrift counts the days of table whose sums over their slots differ
-// from the invoice lines (void or not) grouped by lineKeys (named as keys)
-// and issue date.
-func totalsDrift(table, keys, lineKeys string) string {
-	return fmt.Sprintf(`(SELECT count(*) FROM
-  (SELECT %[2]s, day, sum(quantity) AS q, sum(net_amount) AS n, sum(invoices) AS c
-   FROM %[1]s GROUP BY %[2]s, day HAVING sum(invoices) <> 0) t
-  FULL JOIN (SELECT %[3]s, i.issue_date AS day, sum(l.quantity) AS q, sum(l.net_amount) AS n, count(DISTINCT i.id) AS c
-   FROM invoices i JOIN invoice_lines l ON l.invoice_id = i.id GROUP BY %[3]s, i.issue_date) r
-  USING (%[2]s, day)
-  WHERE t.q IS DISTINCT FROM r.q OR t.n IS DISTINCT FROM r.n OR t.c IS DISTINCT FROM r.c)`, table, keys, lineKeys)
+// driftSums is one kind of figure the daily totals keep: their columns
+// (quantity, net, count of documents) and what they are the sums of, a
+// FROM clause with its day and document id, and a WHERE clause if any.
+type driftSums struct {
+	quantity, net, count string
+	day, doc, from       string
 }
 
-// voidsDrift counts the days of table whose voided sums over their slots
-// differ from the void invoices' lines grouped by lineKeys (named as keys)
-// and void date.
-func voidsDrift(table, keys, lineKeys string) string {
-	return fmt.Sprintf(`(SELECT count(*) FROM
-  (SELECT %[2]s, day, sum(voided_quantity) AS q, sum(voided_net) AS n, sum(voids) AS c
-   FROM %[1]s GROUP BY %[2]s, day HAVING sum(voids) <> 0) t
-  FULL JOIN (SELECT %[3]s, i.void_date AS day, sum(l.quantity) AS q, sum(l.net_amount) AS n, count(DISTINCT i.id) AS c
-   FROM invoices i JOIN invoice_lines l ON l.invoice_id = i.id WHERE i.status = 'VOID' GROUP BY %[3]s, i.void_date) r
-  USING (%[2]s, day)
-  WHERE t.q IS DISTINCT FROM r.q OR t.n IS DISTINCT FROM r.n OR t.c IS DISTINCT FROM r.c)`, table, keys, lineKeys)
-}
+var (
+	// invoiced: the invoice lines (void or not) by issue date.
+	invoiced = driftSums{"quantity", "net_amount", "invoices",
+		"i.issue_date", "i.id", "invoices i JOIN invoice_lines l ON l.invoice_id = i.id"}
+	// voided: the void invoices' lines by void date.
+	voided = driftSums{"voided_quantity", "voided_net", "voids",
+		"i.void_date", "i.id", "invoices i JOIN invoice_lines l ON l.invoice_id = i.id WHERE i.status = 'VOID'"}
+	// credited: the credit note lines by credit date.
+	credited = driftSums{"credited_quantity", "credited_net", "credit_notes",
+		"c.credit_date", "c.id", "credit_notes c JOIN credit_note_lines l ON l.credit_note_id = c.id"}
+)
 
-// creditsDrift counts the days of table whose credited sums over their
-// slots differ from the credit note lines grouped by lineKeys (named as
-// keys).
-func creditsDrift(table, keys, lineKeys string) string {
+// drift counts the days of table whose sums of k over their slots differ
+// from k's lines grouped by lineKeys (named as keys) and k's day.
+func drift(k driftSums, table, keys, lineKeys string) string {
 	return fmt.Sprintf(`(SELECT count(*) FROM
-  (SELECT %[2]s, day, sum(credited_quantity) AS q, sum(credited_net) AS n, sum(credit_notes) AS c
-   FROM %[1]s GROUP BY %[2]s, day HAVING sum(credit_notes) <> 0) t
-  FULL JOIN (SELECT %[3]s, c.credit_date AS day, sum(l.quantity) AS q, sum(l.net_amount) AS n, count(DISTINCT c.id) AS c
-   FROM credit_notes c JOIN credit_note_lines l ON l.credit_note_id = c.id GROUP BY %[3]s, c.credit_date) r
+  (SELECT %[2]s, day, sum(%[4]s) AS q, sum(%[5]s) AS n, sum(%[6]s) AS c
+   FROM %[1]s GROUP BY %[2]s, day HAVING sum(%[6]s) <> 0) t
+  FULL JOIN (SELECT %[3]s, %[7]s AS day, sum(l.quantity) AS q, sum(l.net_amount) AS n, count(DISTINCT %[8]s) AS c
+   FROM %[9]s GROUP BY %[3]s, %[7]s) r
   USING (%[2]s, day)
-  WHERE t.q IS DISTINCT FROM r.q OR t.n IS DISTINCT FROM r.n OR t.c IS DISTINCT FROM r.c)`, table, keys, lineKeys)
+  WHERE t.q IS DISTINCT FROM r.q OR t.n IS DISTINCT FROM r.n OR t.c IS DISTINCT FROM r.c)`,
+		table, keys, lineKeys, k.quantity, k.net, k.count, k.day, k.doc, k.from)
 }
