@@ -309,6 +309,13 @@ func New(ctx context.Context, cfg Config, svc Service, opts Options) (*Server, e
 		svc.Register(bothServers{s.grpc, s.gatewayGRPC})
 	}
 	metrics.InitializeMetrics(s.grpc)
+	// Each service by name starts as the server as a whole does (the
+	// health server's default, SERVING) until the first readiness check
+	// (watchReadiness) sets them all: a client asking for one service by
+	// name is answered from the first moment, not NOT_FOUND.
+	for name := range s.grpc.GetServiceInfo() {
+		s.health.SetServingStatus(name, healthpb.HealthCheckResponse_SERVING)
+	}
 	if s.rpcs, err = routeRPCs(svc.OpenAPI, s.grpc.GetServiceInfo()); err != nil {
 		return nil, err
 	}

@@ -187,18 +187,39 @@ func optionalPatchBodies(raw []byte) ([]byte, error) {
 	return indented(doc)
 }
 
-// requiredResponseLists marks the lists of every response message's
-// schema (a definition named ...Response) required: the REST gateway
-// always writes them, [] when empty (platform/server/emptylists.go), so
-// a generated client types them as always present.
+// requiredResponseLists marks required, in the schema of each
+// operation's 200 JSON response that is no resource (it has no id, sku or
+// etag property), every list: the REST gateway always writes them, [] when empty
+// (platform/server.ListsAlways), so a generated client types them as
+// always present.
 func requiredResponseLists(raw []byte) ([]byte, error) {
-	var doc object
+	var doc struct {
+		Paths map[string]map[string]struct {
+			Responses map[string]struct {
+				Schema struct {
+					Ref string `json:"$ref"`
+				}
+			}
+		}
+	}
 	if err := json.Unmarshal(raw, &doc); err != nil {
 		return nil, err
 	}
-	err := doc.edit("definitions", func(defs *object) error {
+	responses := map[string]bool{}
+	for _, ops := range doc.Paths {
+		for _, op := range ops {
+			if ref, ok := strings.CutPrefix(op.Responses["200"].Schema.Ref, "#/definitions/"); ok {
+				responses[ref] = true
+			}
+		}
+	}
+	var out object
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return nil, err
+	}
+	err := out.edit("definitions", func(defs *object) error {
 		for i := range *defs {
-			if !strings.HasSuffix((*defs)[i].Key, "Response") {
+			if !responses[(*defs)[i].Key] || (*defs)[i].Key == "apiHttpBody" { // CSV, not JSON
 				continue
 			}
 			var schema object
@@ -212,6 +233,9 @@ func requiredResponseLists(raw []byte) ([]byte, error) {
 			var fields object
 			if err := json.Unmarshal(props, &fields); err != nil {
 				return err
+			}
+			if slices.ContainsFunc([]string{"id", "sku", "etag"}, func(k string) bool { _, ok := fields.get(k); return ok }) {
+				continue // a resource
 			}
 			var required []string
 			if r, ok := schema.get("required"); ok {
@@ -246,7 +270,7 @@ func requiredResponseLists(raw []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return indented(doc)
+	return indented(out)
 }
 
 // indented is doc as the documents are written: indented by two spaces,
