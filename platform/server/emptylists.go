@@ -74,7 +74,8 @@ var resourceFields = []protoreflect.Name{"id", "sku", "etag"}
 // resourceFields) and no error body. A resource reads the same whether
 // it is the response or an item of a list page. The OpenAPI documents
 // mark those lists required (tools/openapidoc applies the same rule to
-// each operation's response).
+// each operation's response; e2e's TestOpenAPIRequiredListsFollowTheGateway
+// holds the two together).
 func ListsAlways(md protoreflect.MessageDescriptor) bool {
 	if md.FullName() == statusName {
 		return false
