@@ -221,12 +221,9 @@ func entriesSQL(q ledger.ListQuery) (string, []any, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	after := ""
-	if q.After != "" {
-		if !canonicalID(&q.After) {
-			return "", nil, errs.Invalid("page_token", "is not a token returned by this list")
-		}
-		after = "(xid, id) > (SELECT xid, id FROM journal_entries WHERE id = " + arg(&args, q.After) + "::uuid)"
+	after, err := afterID(&args, q.After, `(xid, id) > (SELECT xid, id FROM journal_entries WHERE id = $after::uuid)`)
+	if err != nil {
+		return "", nil, err
 	}
 	return `SELECT e.id, e.kind, e.reference, e.currency_code, coalesce(e.reverses_id::text, ''), e.post_time,
 			` + entryDateSQL + `, coalesce(m.memo, ''), e.settled,

@@ -102,12 +102,9 @@ func billsSQL(q payables.ListQuery) (string, []any, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	after := ""
-	if q.After != "" {
-		if !canonicalID(&q.After) {
-			return "", nil, errs.Invalid("page_token", "is not a token returned by this list")
-		}
-		after = "id > " + arg(&args, q.After) + "::uuid"
+	after, err := afterID(&args, q.After, `id > $after::uuid`)
+	if err != nil {
+		return "", nil, err
 	}
 	return `SELECT ` + billCols + `
 		FROM (SELECT * FROM supplier_bills WHERE ` + and(filter, after) + ` ORDER BY id LIMIT ` + arg(&args, q.PageSize+1) + `) b
@@ -282,12 +279,9 @@ func supplierPaymentsSQL(q payables.ListQuery) (string, []any, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	after := ""
-	if q.After != "" {
-		if !canonicalID(&q.After) {
-			return "", nil, errs.Invalid("page_token", "is not a token returned by this list")
-		}
-		after = "id > " + arg(&args, q.After) + "::uuid"
+	after, err := afterID(&args, q.After, `id > $after::uuid`)
+	if err != nil {
+		return "", nil, err
 	}
 	return `SELECT ` + supplierPaymentCols + ` FROM supplier_payments WHERE ` + and(filter, after) +
 		` ORDER BY id LIMIT ` + arg(&args, q.PageSize+1), args, nil

@@ -120,12 +120,9 @@ func (s *Store) ListPayments(ctx context.Context, q payment.ListQuery) ([]paymen
 	if err != nil {
 		return nil, false, err
 	}
-	after := ""
-	if q.After != "" {
-		if !canonicalID(&q.After) {
-			return nil, false, errs.Invalid("page_token", "is not a token returned by this list")
-		}
-		after = "id > " + arg(&args, q.After) + "::uuid"
+	after, err := afterID(&args, q.After, `id > $after::uuid`)
+	if err != nil {
+		return nil, false, err
 	}
 	rows, err := s.pool.Query(ctx, `SELECT `+paymentCols+`
 		FROM `+paymentFrom(`(SELECT * FROM payments WHERE `+and(filter, after)+` ORDER BY id LIMIT `+arg(&args, q.PageSize+1)+`) p`)+`

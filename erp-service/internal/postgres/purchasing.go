@@ -92,12 +92,9 @@ func (s *Store) ListSuppliers(ctx context.Context, q purchasing.ListQuery) ([]pu
 	if err != nil {
 		return nil, false, err
 	}
-	after := ""
-	if q.After != "" {
-		if !canonicalID(&q.After) {
-			return nil, false, errs.Invalid("page_token", "is not a token returned by this list")
-		}
-		after = "id > " + arg(&args, q.After) + "::uuid"
+	after, err := afterID(&args, q.After, `id > $after::uuid`)
+	if err != nil {
+		return nil, false, err
 	}
 	rows, err := s.pool.Query(ctx, `SELECT `+supplierCols+` FROM suppliers WHERE `+and(filter, after)+
 		` ORDER BY id LIMIT `+arg(&args, q.PageSize+1), args...)

@@ -117,12 +117,9 @@ func (s *Store) ListOrders(ctx context.Context, q sales.ListQuery) ([]sales.Orde
 	if err != nil {
 		return nil, false, err
 	}
-	after := ""
-	if q.After != "" {
-		if !canonicalID(&q.After) {
-			return nil, false, errs.Invalid("page_token", "is not a token returned by this list")
-		}
-		after = "id > " + arg(&args, q.After) + "::uuid"
+	after, err := afterID(&args, q.After, `id > $after::uuid`)
+	if err != nil {
+		return nil, false, err
 	}
 	sql := `SELECT ` + orderCols + `
 		FROM (SELECT * FROM sales_orders WHERE ` + and(filter, after) + ` ORDER BY id LIMIT ` + arg(&args, q.PageSize+1) + `) o

@@ -206,12 +206,9 @@ func (s *Store) ListShipments(ctx context.Context, q shipping.ListQuery) ([]ship
 	if err != nil {
 		return nil, false, err
 	}
-	after := ""
-	if q.After != "" {
-		if !canonicalID(&q.After) {
-			return nil, false, errs.Invalid("page_token", "is not a token returned by this list")
-		}
-		after = "id > " + arg(&args, q.After) + "::uuid"
+	after, err := afterID(&args, q.After, `id > $after::uuid`)
+	if err != nil {
+		return nil, false, err
 	}
 	rows, err := s.pool.Query(ctx, `SELECT `+shipmentCols+`
 		FROM (SELECT * FROM shipments WHERE `+and(filter, after)+` ORDER BY id LIMIT `+arg(&args, q.PageSize+1)+`) s

@@ -653,12 +653,9 @@ func movesSQL(q stock.MoveQuery) (string, []any, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	after := ""
-	if q.After != "" {
-		if !canonicalID(&q.After) {
-			return "", nil, errs.Invalid("page_token", "is not a token returned by this list")
-		}
-		after = "(m.xid, m.id) > (SELECT xid, id FROM stock_moves WHERE id = " + arg(&args, q.After) + "::uuid)"
+	after, err := afterID(&args, q.After, `(m.xid, m.id) > (SELECT xid, id FROM stock_moves WHERE id = $after::uuid)`)
+	if err != nil {
+		return "", nil, err
 	}
 	return `SELECT m.id::text, sku, warehouse, kind, on_hand_delta, reserved_delta, reason, reference, actor, created_at,
 		m.xid < pg_snapshot_xmin(pg_current_snapshot())

@@ -292,6 +292,19 @@ func and(terms ...string) string {
 	return strings.Join(out, " AND ")
 }
 
+// afterID is the keyset condition of a list's page after the row with id
+// after, cond with $after standing for after as an argument ("" for the
+// first page); an after that is no id is INVALID_ARGUMENT on page_token.
+func afterID(args *[]any, after, cond string) (string, error) {
+	if after == "" {
+		return "", nil
+	}
+	if !canonicalID(&after) {
+		return "", errs.Invalid("page_token", "is not a token returned by this list")
+	}
+	return strings.ReplaceAll(cond, "$after", arg(args, after)), nil
+}
+
 // arg appends v to args and returns its placeholder.
 func arg(args *[]any, v any) string {
 	*args = append(*args, v)

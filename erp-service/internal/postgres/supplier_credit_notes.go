@@ -90,12 +90,9 @@ func supplierCreditNotesSQL(q payables.ListQuery) (string, []any, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	after := ""
-	if q.After != "" {
-		if !canonicalID(&q.After) {
-			return "", nil, errs.Invalid("page_token", "is not a token returned by this list")
-		}
-		after = "id > " + arg(&args, q.After) + "::uuid"
+	after, err := afterID(&args, q.After, `id > $after::uuid`)
+	if err != nil {
+		return "", nil, err
 	}
 	return `SELECT ` + supplierCreditNoteCols + `
 		FROM (SELECT * FROM supplier_credit_notes WHERE ` + and(filter, after) + ` ORDER BY id LIMIT ` + arg(&args, q.PageSize+1) + `) c
